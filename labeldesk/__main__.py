@@ -1,0 +1,3 @@
+from labeldesk.cli import main
+
+raise SystemExit(main())

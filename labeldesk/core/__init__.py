@@ -1,0 +1,1 @@
+"""Qt-free, torch-free core: project store, scanning, decoding, labels, jobs."""

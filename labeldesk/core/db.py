@@ -1,0 +1,188 @@
+"""SQLite storage: connection settings, schema and migrations, the single writer.
+
+The database lives in the project folder. WAL mode lets the GUI and a CLI command use one
+project at once; ``synchronous=FULL`` makes a committed label survive a killed process
+and a power cut. Every write goes through :meth:`Database.write`, which serialises writers
+inside a process (a lock) and across processes (``BEGIN IMMEDIATE`` + busy timeout).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import ProjectError
+
+# Each entry upgrades the schema from version i to i + 1. Never edit a released entry:
+# append a new one. Version 1 is the first schema a project was ever created with.
+MIGRATIONS: Sequence[str] = (
+    # 1: images, classes, label history, scan log
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE classes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        position INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        hash TEXT,
+        width INTEGER,
+        height INTEGER,
+        format TEXT,
+        mode TEXT,
+        frames INTEGER,
+        split TEXT CHECK (split IN ('train', 'val', 'test')),
+        folder_label TEXT,
+        label TEXT,
+        skip_reason TEXT,
+        removed_at REAL,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX images_hash ON images(hash);
+    CREATE INDEX images_label ON images(label);
+    CREATE TABLE label_batches (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL CHECK (source IN ('import', 'human', 'suggestion', 'undo')),
+        description TEXT NOT NULL DEFAULT '',
+        undoes INTEGER REFERENCES label_batches(id),
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE label_events (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES label_batches(id),
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        old_label TEXT,
+        new_label TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX label_events_image ON label_events(image_id);
+    CREATE INDEX label_events_batch ON label_events(batch_id);
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        added INTEGER NOT NULL,
+        removed INTEGER NOT NULL,
+        changed INTEGER NOT NULL,
+        moved INTEGER NOT NULL,
+        skipped INTEGER NOT NULL
+    );
+    """,
+    # 2: review status (verified / excluded), recorded in the label history like labels
+    """
+    ALTER TABLE images ADD COLUMN status TEXT CHECK (status IN ('verified', 'excluded'));
+    ALTER TABLE label_events ADD COLUMN old_status TEXT;
+    ALTER TABLE label_events ADD COLUMN new_status TEXT;
+    CREATE INDEX images_status ON images(status);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+DB_FILENAME = "labeldesk.db"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a connection with the settings every LabelDesk connection uses."""
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=60000")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Upgrade the schema to ``target``, one transaction per step; return the new version."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise ProjectError(
+            f"this project was written by a newer LabelDesk (schema {current}, this version "
+            f"reads up to {SCHEMA_VERSION}); upgrade LabelDesk to open it"
+        )
+    for version in range(current, target):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) == version:  # another process may have migrated already
+                for statement in _split_statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)
+
+
+def _split_statements(script: str) -> list[str]:
+    # executescript() would commit our transaction; run statement by statement instead.
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+class Database:
+    """One connection plus a write lock: the project's single writer."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = connect(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed (durably) when the block exits without error."""
+        with self._lock:
+            if self._depth:  # nested: join the outer transaction
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def query(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
+        with self._lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def get_meta(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()

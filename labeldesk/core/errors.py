@@ -1,0 +1,50 @@
+"""Typed errors with messages a user can act on.
+
+Core code raises these; the CLI prints ``str(error)`` and exits non-zero, the GUI shows it
+as one notification. Anything else escaping core is a bug.
+"""
+
+from __future__ import annotations
+
+
+class LabelDeskError(Exception):
+    """Base class for every expected failure."""
+
+
+class ProjectError(LabelDeskError):
+    """The project folder is missing, not a project, or from a newer LabelDesk."""
+
+
+class ImageRootError(LabelDeskError):
+    """The image folder a project indexes cannot be found or read."""
+
+
+class UnknownPathError(LabelDeskError):
+    """One or more image paths are not in the project."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
+        super().__init__(f"{len(paths)} path(s) not in the project: {shown}")
+
+
+class UnknownClassError(LabelDeskError):
+    """A label names a class the project does not have (and may not create)."""
+
+
+class LabelFileError(LabelDeskError):
+    """A labels file (CSV/JSON) is malformed; ``problems`` lists each bad row."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.problems = problems
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(f"{source}: {len(problems)} problem(s), nothing applied:\n  {shown}{more}")
+
+
+class NothingToUndoError(LabelDeskError):
+    """Undo was asked for but there is no label event left to undo."""
+
+
+class Cancelled(LabelDeskError):
+    """A long job stopped because its cancel token was set."""

@@ -1,0 +1,244 @@
+"""Safe image decoding: allow-listed formats, EXIF orientation, bomb limit, clear reasons.
+
+Everything that turns bytes into pixels goes through here, so the scanner, thumbnails,
+embeddings and the GUI agree on what an image is and how it looks. Pillow's
+decompression-bomb limit is left at its default; nothing here raises it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+IMAGE_EXTENSIONS = frozenset(
+    ".jpg .jpeg .jpe .jfif .png .webp .bmp .dib .gif .tif .tiff".split()
+)
+# Image types we recognise but do not decode: listed as skipped, with the reason.
+OTHER_IMAGE_EXTENSIONS = frozenset(
+    ".heic .heif .avif .jxl .jp2 .j2k .ico .icns .psd .svg .tga .ppm .pgm .pbm .pnm .exr "
+    ".hdr .dng .cr2 .nef .arw .raw .qoi .xcf".split()
+)
+# Files next to images in real datasets; never images, ignored without being opened.
+NON_IMAGE_EXTENSIONS = frozenset(
+    ".txt .csv .tsv .json .jsonl .xml .yaml .yml .md .rst .html .htm .pdf .py .ipynb .npy "
+    ".npz .pkl .pt .pth .zip .tar .gz .db .sqlite .log .ini .cfg .mat .h5 .parquet".split()
+)
+_MAGIC = (
+    (0, b"\xff\xd8\xff"),
+    (0, b"\x89PNG\r\n\x1a\n"),
+    (0, b"GIF87a"),
+    (0, b"GIF89a"),
+    (0, b"BM"),
+    (0, b"II*\x00"),
+    (0, b"MM\x00*"),
+    (8, b"WEBP"),
+    (4, b"ftyp"),  # HEIC / AVIF containers
+    (0, b"8BPS"),  # Photoshop
+    (0, b"\x00\x00\x01\x00"),  # ICO
+)
+MAX_FILE_BYTES = 512 * 1024 * 1024
+THUMB_SIZE = 256
+HASH_BYTES = 16
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What indexing learns about one file. ``skip_reason`` is set when it is unusable."""
+
+    path: str
+    size: int = 0
+    mtime_ns: int = 0
+    hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    mode: str | None = None
+    frames: int | None = None
+    skip_reason: str | None = None
+
+
+def is_candidate(path: Path) -> bool:
+    """Should the scanner consider this file? Decided by extension, or by content if unclear."""
+    ext = path.suffix.lower()
+    if ext in IMAGE_EXTENSIONS or ext in OTHER_IMAGE_EXTENSIONS:
+        return True
+    if ext in NON_IMAGE_EXTENSIONS:
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=HASH_BYTES).hexdigest()
+
+
+def hash_file(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=HASH_BYTES)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def thumbnail_path(thumb_root: Path, digest: str) -> Path:
+    return thumb_root / digest[:2] / f"{digest}.jpg"
+
+
+def probe_file(path: str, thumb_root: str | None = None, thumb_size: int = THUMB_SIZE) -> ProbeResult:
+    """Read, hash and validate one file; write its thumbnail if ``thumb_root`` is given.
+
+    Never raises for a bad file: the reason goes into ``skip_reason``. Runs in worker
+    processes, so it takes and returns only plain, picklable values.
+    """
+    data, reason, st = _read(path)
+    base = ProbeResult(path, size=st.st_size, mtime_ns=st.st_mtime_ns) if st else ProbeResult(path)
+    if data is None:
+        return _replace(base, skip_reason=reason)
+    if not data:
+        return _replace(base, skip_reason="empty file")
+    digest = content_hash(data)
+    base = _replace(base, hash=digest)
+    try:
+        img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError as exc:
+        return _replace(base, skip_reason=f"too large (decompression bomb limit): {exc}")
+    except UnidentifiedImageError:
+        return _replace(base, skip_reason=_identify_failure(data))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        return _replace(base, skip_reason=f"corrupt image header: {exc}")
+    with img:
+        width, height = oriented_size(img)
+        info = _replace(
+            base, width=width, height=height, format=img.format, mode=img.mode,
+            frames=int(getattr(img, "n_frames", 1)),
+        )
+        thumb = thumbnail_path(Path(thumb_root), digest) if thumb_root else None
+        if thumb is not None and thumb.exists():
+            return info  # identical bytes were decoded successfully before
+        try:
+            if img.format == "JPEG":
+                img.draft("RGB", (thumb_size, thumb_size))
+            img.load()
+            if thumb is not None:
+                _write_thumbnail(to_rgb(ImageOps.exif_transpose(img)), thumb, thumb_size)
+        except Image.DecompressionBombError as exc:
+            return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+            return _replace(info, skip_reason=_decode_failure(exc))
+    return info
+
+
+def _read(path: str) -> tuple[bytes | None, str | None, os.stat_result | None]:
+    """(bytes, None, stat) or (None, reason, stat-if-known)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None, "vanished during scan", None
+    except OSError as exc:
+        return None, f"could not be read: {exc.strerror or exc}", None
+    if st.st_size > MAX_FILE_BYTES:
+        return None, f"too large: {st.st_size / 2**20:.0f} MB file", st
+    try:
+        with open(path, "rb") as f:
+            return f.read(), None, st
+    except FileNotFoundError:
+        return None, "vanished during scan", None
+    except PermissionError:
+        return None, "permission denied", st
+    except IsADirectoryError:
+        return None, "is a folder, not a file", st
+    except OSError as exc:
+        return None, f"could not be read: {exc.strerror or exc}", st
+
+
+def _replace(result: ProbeResult, **changes: object) -> ProbeResult:
+    return replace(result, **changes)  # type: ignore[arg-type]
+
+
+def _identify_failure(data: bytes) -> str:
+    try:
+        with Image.open(io.BytesIO(data)) as other:
+            return f"unsupported format ({other.format})"
+    except Image.DecompressionBombError:
+        return "unsupported format (and too large)"
+    except Exception:  # noqa: BLE001 - any failure here means "not an image we know"
+        pass
+    if data[4:8] == b"ftyp":
+        brand = data[8:12].decode("ascii", "replace").strip()
+        return f"unsupported format ({'AVIF' if brand.startswith('avi') else 'HEIC/' + brand})"
+    return "not an image"
+
+
+def _decode_failure(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if "truncated" in lowered or "premature" in lowered or isinstance(exc, EOFError):
+        return f"truncated file ({text})"
+    return f"corrupt image data ({text})"
+
+
+def oriented_size(img: Image.Image) -> tuple[int, int]:
+    """Width and height as displayed, after the EXIF orientation is applied."""
+    width, height = img.size
+    try:
+        orientation = img.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the image unusable
+        orientation = 1
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Convert any decoded mode (CMYK, 16-bit, palette+alpha, gray, ...) to 8-bit RGB.
+
+    Transparent pixels become white, as image viewers show them.
+    """
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        if img.mode.startswith("I;16"):
+            arr = arr / 257.0
+        else:
+            lo, hi = float(arr.min()), float(arr.max())
+            arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        return Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8), "L").convert("RGB")
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        img.mode == "P" and "transparency" in img.info
+    )
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def load_rgb(path: Path, max_side: int | None = None) -> Image.Image:
+    """Decode an allow-listed image for display or a model: oriented, RGB, first frame.
+
+    With ``max_side``, JPEGs decode at a reduced scale (never below ``max_side``), which is
+    several times faster for big photos. Raises PIL/OS errors for bad files.
+    """
+    with Image.open(path, formats=ALLOWED_FORMATS) as img:
+        if max_side and img.format == "JPEG":
+            img.draft("RGB", (max_side, max_side))
+        img.load()
+        return to_rgb(ImageOps.exif_transpose(img))
+
+
+def _write_thumbnail(img: Image.Image, target: Path, thumb_size: int) -> None:
+    img.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    img.save(tmp, "JPEG", quality=85)
+    os.replace(tmp, target)

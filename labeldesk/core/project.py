@@ -1,0 +1,276 @@
+"""A LabelDesk project: a folder holding the database and caches for one image root.
+
+The image folder stays the source of truth for pixels and is never modified; the
+project records everything done to it. The CLI, the GUI and notebooks all use this class.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import labels as label_store
+from .db import DB_FILENAME, Database, migrate
+from .errors import ImageRootError, ProjectError, UnknownPathError
+from .imageio import THUMB_SIZE, load_rgb, thumbnail_path
+from .layout import SPLITS
+from .progress import CancelToken, ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .scanner import ScanCounts
+
+
+class Project:
+    """An open project. Use :func:`open_project` or :meth:`create`; close when done."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path).resolve()
+        db_file = self.path / DB_FILENAME
+        if not db_file.is_file():
+            raise ProjectError(f"{self.path} is not a LabelDesk project (no {DB_FILENAME})")
+        self.db = Database(db_file)
+        migrate(self.db.conn)
+        root = self.db.get_meta("image_root")
+        if root is None:
+            raise ProjectError(f"{self.path}: project has no image root recorded")
+        self.root = Path(root)
+
+    # -- lifecycle -------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str, images: Path | str, classes: Iterable[str] = ()) -> Project:
+        """Make an empty project for the image folder ``images`` (not scanned yet)."""
+        path = Path(path)
+        root = Path(images).resolve()
+        if not root.is_dir():
+            raise ImageRootError(f"image folder not found: {images}")
+        if path.exists() and any(path.iterdir()):
+            raise ProjectError(f"{path} already exists and is not empty; pick a new folder")
+        path.mkdir(parents=True, exist_ok=True)
+        db = Database(path / DB_FILENAME)
+        migrate(db.conn)
+        with db.write() as conn:
+            for key, value in (("image_root", str(root)), ("created_at", str(time.time()))):
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, value))
+            label_store.add_classes(conn, classes)
+        db.close()
+        return cls(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def relocate(self, images: Path | str) -> None:
+        """Point the project at a moved image folder (paths inside it stay the same)."""
+        root = Path(images).resolve()
+        if not root.is_dir():
+            raise ImageRootError(f"image folder not found: {images}")
+        self.db.set_meta("image_root", str(root))
+        self.root = root
+
+    # -- folders ---------------------------------------------------------------------
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.path / "thumbs"
+
+    def scan_excludes(self) -> tuple[Path, ...]:
+        """Folders inside the image root that must not be indexed (the project itself)."""
+        return (self.path,)
+
+    def check_root(self) -> None:
+        if not self.root.is_dir():
+            raise ImageRootError(
+                f"image folder {self.root} is missing; if it moved, run "
+                f"`labeldesk scan {self.path} --images NEW_FOLDER`"
+            )
+
+    def image_path(self, rel: str) -> Path:
+        return self.root / rel
+
+    # -- scanning --------------------------------------------------------------------
+    def scan(
+        self,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        workers: int | None = None,
+    ) -> ScanCounts:
+        """Incrementally re-index the image folder (see :mod:`labeldesk.core.scanner`)."""
+        from .scanner import scan
+
+        self.check_root()
+        return scan(self, progress=progress, cancel=cancel, workers=workers)
+
+    def thumbnail(self, rel: str) -> Path:
+        """Path of the cached thumbnail for image ``rel``, made now if missing."""
+        row = self._row(rel)
+        if row["hash"] is None or row["skip_reason"]:
+            raise ProjectError(f"{rel} is not a usable image: {row['skip_reason']}")
+        target = thumbnail_path(self.thumbs_dir, row["hash"])
+        if not target.exists():
+            img = load_rgb(self.image_path(rel), max_side=THUMB_SIZE)
+            img.thumbnail((THUMB_SIZE, THUMB_SIZE))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            img.save(tmp, "JPEG", quality=85)
+            os.replace(tmp, target)
+        return target
+
+    # -- classes and labels ----------------------------------------------------------
+    def classes(self) -> list[str]:
+        with self.db.write() as conn:  # a consistent read under the writer lock
+            return label_store.class_names(conn)
+
+    def add_classes(self, names: Iterable[str]) -> list[str]:
+        with self.db.write() as conn:
+            return label_store.add_classes(conn, names)
+
+    def set_label(
+        self, path: str, label: str | None, *, source: str = "human", create_class: bool = False
+    ) -> int | None:
+        """Label one image (``None`` removes the label); durable when this returns."""
+        return self.set_labels({path: label}, source=source, create_classes=create_class,
+                               description=f"label {path}")
+
+    def set_labels(
+        self,
+        labels: Mapping[str, str | None],
+        *,
+        source: str = "human",
+        description: str = "",
+        create_classes: bool = False,
+    ) -> int | None:
+        """Apply many labels as one undoable batch: all of them or, on any error, none."""
+        ids = self.ids_for(labels.keys())
+        changes = [label_store.Change(ids[p], label=lab) for p, lab in labels.items()]
+        return label_store.apply_changes(
+            self.db, changes, source=source, description=description or f"{len(changes)} labels",
+            create_classes=create_classes,
+        )
+
+    def set_status(self, paths: Iterable[str], status: str | None, *, source: str = "human") -> int | None:
+        """Mark images verified / excluded (or clear it), as an undoable event."""
+        if status is not None and status not in label_store.STATUSES:
+            raise ValueError(f"status must be one of {label_store.STATUSES} or None")
+        ids = self.ids_for(paths)
+        changes = [label_store.Change(i, status=status) for i in ids.values()]
+        return label_store.apply_changes(
+            self.db, changes, source=source, description=f"mark {len(changes)} {status or 'unreviewed'}"
+        )
+
+    def set_splits(self, splits: Mapping[str, str | None]) -> None:
+        bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
+        if bad:
+            raise ProjectError(f"unknown split(s) {bad}; use one of {', '.join(SPLITS)}")
+        ids = self.ids_for(splits.keys())
+        with self.db.write() as conn:
+            conn.executemany("UPDATE images SET split = ? WHERE id = ?",
+                             [(s, ids[p]) for p, s in splits.items()])
+
+    def undo(self) -> tuple[int, int]:
+        """Undo the newest label batch; returns (batch id, number of events reverted)."""
+        return label_store.undo_last(self.db)
+
+    def history(self, path: str | None = None, limit: int | None = None) -> list[label_store.LabelEvent]:
+        image_id = self._row(path)["id"] if path is not None else None
+        return label_store.history(self.db, image_id, limit)
+
+    # -- reading ---------------------------------------------------------------------
+    def ids_for(self, paths: Iterable[str]) -> dict[str, int]:
+        """Image ids for relative paths; raises :class:`UnknownPathError` listing all misses."""
+        wanted = list(dict.fromkeys(paths))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(
+                f"SELECT path, id FROM images WHERE removed_at IS NULL AND path IN ({marks})", chunk
+            ):
+                found[row[0]] = row[1]
+        missing = [p for p in wanted if p not in found]
+        if missing:
+            raise UnknownPathError(missing)
+        return found
+
+    def _row(self, rel: str):  # type: ignore[no-untyped-def]
+        rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (rel,))
+        if not rows:
+            raise UnknownPathError([rel])
+        return rows[0]
+
+    def images(self, *, include_skipped: bool = True) -> pd.DataFrame:
+        """Every image in the folder now, one row each, as a pandas DataFrame.
+
+        ``split`` is the effective split: a labeled image without one counts as train.
+        """
+        import pandas as pd
+
+        sql = (
+            "SELECT id, path, label, CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' "
+            "ELSE split END AS split, status, hash, size, width, height, format, mode, frames, "
+            "skip_reason, folder_label, mtime_ns FROM images WHERE removed_at IS NULL"
+        )
+        if not include_skipped:
+            sql += " AND skip_reason IS NULL"
+        with self.db.write() as conn:
+            frame = pd.read_sql_query(sql + " ORDER BY path", conn)
+        return frame.set_index("id")
+
+    def stats(self) -> dict:
+        from .stats import project_stats
+
+        return project_stats(self)
+
+
+def open_project(path: Path | str) -> Project:
+    """Open an existing project folder (migrating an older schema in place)."""
+    return Project(path)
+
+
+def create_and_index(
+    path: Path | str,
+    images: Path | str,
+    *,
+    classes: Iterable[str] = (),
+    labels_file: Path | str | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> tuple[Project, ScanCounts]:
+    """``labeldesk new``: build the project beside ``path`` and rename it into place.
+
+    A failure (a bad labels file, a cancel) leaves nothing behind.
+    """
+    from labeldesk.interop.label_files import apply_label_rows, read_label_file
+
+    target = Path(path)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ProjectError(f"{target} already exists; pick a new project folder")
+    rows = read_label_file(Path(labels_file)) if labels_file else None
+    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        project = Project.create(staging, images, classes)  # hidden name: never walked
+        counts = project.scan(progress=progress, cancel=cancel, workers=workers)
+        if counts.cancelled:
+            raise ProjectError("cancelled: no project was created")
+        if rows is not None:
+            apply_label_rows(project, rows, source="import", create_classes=True,
+                             description=f"labels from {Path(str(labels_file)).name}")
+        project.close()
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Project(target), counts

@@ -1,0 +1,289 @@
+"""Incremental indexing of the image folder into the project database.
+
+A scan walks the tree (stat only), compares size and mtime with what the database holds,
+and decodes only new or changed files, in parallel worker processes that also write the
+thumbnails. A file whose content reappears under another path is a move: the row keeps
+its id, so its label history follows it. Results are written in batches as they arrive,
+so a cancelled scan keeps what it finished and the next scan continues from there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .imageio import ProbeResult, hash_file, probe_file
+from .labels import Change, add_classes, apply_changes
+from .layout import placement
+from .progress import CancelToken, Progress, ProgressCallback, no_progress
+from .walk import walk_images
+
+if TYPE_CHECKING:
+    from .project import Project
+
+WRITE_BATCH = 256
+CHUNK = 32  # files per worker task
+IN_PROCESS_BELOW = 48  # small scans are not worth starting worker processes
+TRANSIENT_REASONS = ("permission denied", "vanished during scan", "could not be read", "folder not")
+
+
+@dataclass
+class ScanCounts:
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class _Row:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    removed: bool
+    folder_label: str | None
+    label: str | None
+    skip_reason: str | None
+
+
+def scan(
+    project: Project,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> ScanCounts:
+    """Bring the database in line with the folder; return what changed."""
+    started = time.time()
+    cancel = cancel or CancelToken()
+    progress(Progress(0, 0, "listing files"))
+    walked = walk_images(project.root, exclude=project.scan_excludes())
+    rows = {r.path: r for r in _load_rows(project)}
+    counts = ScanCounts()
+
+    to_probe: list[str] = []
+    for rel, stat in walked.files.items():
+        row = rows.get(rel)
+        if row and not row.removed and (row.size, row.mtime_ns) == stat and not _transient(row):
+            counts.unchanged += 1
+        else:
+            to_probe.append(rel)
+    seen = walked.files.keys() | walked.problems.keys()
+    gone = {p: r for p, r in rows.items() if not r.removed and p not in seen}
+
+    writer = _Writer(project, rows, gone, counts)
+    writer.write_problems(walked.problems)
+    to_probe = writer.match_renames(to_probe, walked.files)
+
+    total = len(to_probe)
+    progress(Progress(0, total, "decoding images"))
+    done = 0
+    pending: list[ProbeResult] = []
+    for result in _probe_all(project, to_probe, workers, cancel):
+        pending.append(result)
+        done += 1
+        if len(pending) >= WRITE_BATCH:
+            writer.write(pending)
+            pending = []
+            progress(Progress(done, total, "decoding images"))
+    writer.write(pending)
+    if cancel.cancelled:
+        counts.cancelled = True
+    else:
+        writer.mark_removed()
+    writer.apply_folder_labels()
+    counts.seconds = time.time() - started
+    _log_scan(project, started, counts, len(walked.problems))
+    progress(Progress(total, total, "done"))
+    return counts
+
+
+def _transient(row: _Row) -> bool:
+    """Failures that may go away without the file changing (e.g. permissions fixed)."""
+    return bool(row.skip_reason) and row.skip_reason.startswith(TRANSIENT_REASONS)
+
+
+def _load_rows(project: Project) -> Iterator[_Row]:
+    for r in project.db.query(
+        "SELECT id, path, size, mtime_ns, hash, removed_at IS NOT NULL, folder_label, label, "
+        "skip_reason FROM images"
+    ):
+        yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8])
+
+
+def _probe_all(
+    project: Project, paths: Sequence[str], workers: int | None, cancel: CancelToken
+) -> Iterator[ProbeResult]:
+    root, thumbs = str(project.root), str(project.thumbs_dir)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < IN_PROCESS_BELOW:
+        for rel in paths:
+            if cancel.cancelled:
+                return
+            yield _relative(probe_file(os.path.join(root, rel), thumbs), rel)
+        return
+    chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        in_flight: set[Future] = set()
+        next_chunk = 0
+        while next_chunk < len(chunks) or in_flight:
+            while next_chunk < len(chunks) and len(in_flight) < workers * 3 and not cancel.cancelled:
+                in_flight.add(pool.submit(_probe_chunk, root, thumbs, chunks[next_chunk]))
+                next_chunk += 1
+            if cancel.cancelled:
+                next_chunk = len(chunks)
+            if not in_flight:
+                break
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield from future.result()
+
+
+def _probe_chunk(root: str, thumbs: str, rels: list[str]) -> list[ProbeResult]:
+    return [_relative(probe_file(os.path.join(root, rel), thumbs), rel) for rel in rels]
+
+
+def _relative(result: ProbeResult, rel: str) -> ProbeResult:
+    return replace(result, path=rel)
+
+
+class _Writer:
+    """Applies probe results to the database in batched transactions."""
+
+    def __init__(self, project: Project, rows: dict[str, _Row], gone: dict[str, _Row], counts: ScanCounts):
+        self.project = project
+        self.rows = rows
+        self.gone = gone
+        self.gone_by_hash: dict[str, list[_Row]] = {}
+        for row in gone.values():
+            if row.hash:
+                self.gone_by_hash.setdefault(row.hash, []).append(row)
+        self.counts = counts
+        self.relabel: list[tuple[int, str | None]] = []  # (image id, new folder label)
+
+    def match_renames(self, candidates: list[str], stats: dict[str, tuple[int, int]]) -> list[str]:
+        """Match renamed files (same size and mtime as a vanished one) by hash, without decoding."""
+        by_stat: dict[tuple[int, int], list[_Row]] = {}
+        for row in self.gone.values():
+            by_stat.setdefault((row.size, row.mtime_ns), []).append(row)
+        rest = []
+        for rel in candidates:
+            olds = by_stat.get(stats[rel])
+            if rel not in self.rows and olds:
+                try:
+                    digest = hash_file(self.project.root / rel)
+                except OSError:
+                    digest = None
+                old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
+                if old is not None:
+                    with self.project.db.write() as conn:
+                        self._move(conn, old, rel)
+                        conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
+                    continue
+            rest.append(rel)
+        return rest
+
+    def write(self, results: list[ProbeResult]) -> None:
+        if not results:
+            return
+        now = time.time()
+        with self.project.db.write() as conn:
+            for res in results:
+                fields = (res.size, res.mtime_ns, res.hash, res.width, res.height, res.format,
+                          res.mode, res.frames, res.skip_reason, now)
+                row = self.rows.get(res.path)
+                old = self._take_gone(res.hash) if row is None and res.hash else None
+                if old is not None:
+                    self._move(conn, old, res.path)
+                    conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
+                elif row is not None:
+                    if row.removed:
+                        self.counts.added += 1
+                    elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):
+                        self.counts.changed += 1
+                    else:
+                        self.counts.unchanged += 1
+                    conn.execute(_UPDATE + " WHERE id = ?", (*fields, row.id))
+                else:
+                    self.counts.added += 1
+                    split, label = placement(res.path)
+                    image_id = conn.execute(
+                        "INSERT INTO images(size, mtime_ns, hash, width, height, format, mode, "
+                        "frames, skip_reason, indexed_at, path, split, folder_label) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*fields, res.path, split, label),
+                    ).lastrowid
+                    if label:
+                        self.relabel.append((int(image_id), label))
+
+    def write_problems(self, problems: dict[str, str]) -> None:
+        if problems:
+            self.write([ProbeResult(path, skip_reason=reason) for path, reason in problems.items()])
+
+    def _take_gone(self, digest: str) -> _Row | None:
+        for row in self.gone_by_hash.get(digest, []):
+            if row.path in self.gone:
+                return row
+        return None
+
+    def _move(self, conn, old: _Row, new_path: str) -> None:  # type: ignore[no-untyped-def]
+        del self.gone[old.path]
+        self.counts.moved += 1
+        split, folder_label = placement(new_path)
+        conn.execute(
+            "UPDATE images SET split = ?, folder_label = ?, removed_at = NULL WHERE id = ?",
+            (split, folder_label, old.id),
+        )
+        # Moving a file into another class folder relabels it, unless a person has
+        # given it a label that differs from where it used to be.
+        if folder_label != old.folder_label and old.label == old.folder_label:
+            self.relabel.append((old.id, folder_label))
+
+    def mark_removed(self) -> None:
+        if not self.gone:
+            return
+        now = time.time()
+        with self.project.db.write() as conn:
+            conn.executemany(
+                "UPDATE images SET removed_at = ? WHERE id = ?",
+                [(now, row.id) for row in self.gone.values()],
+            )
+        self.counts.removed += len(self.gone)
+
+    def apply_folder_labels(self) -> None:
+        if not self.relabel:
+            return
+        with self.project.db.write() as conn:
+            add_classes(conn, sorted({label for _, label in self.relabel if label}))
+        apply_changes(
+            self.project.db,
+            [Change(image_id, label=label) for image_id, label in self.relabel],
+            source="import",
+            description="folder labels from scan",
+        )
+
+
+_UPDATE = (
+    "UPDATE images SET size = ?, mtime_ns = ?, hash = ?, width = ?, height = ?, format = ?, "
+    "mode = ?, frames = ?, skip_reason = ?, indexed_at = ?, removed_at = NULL"
+)
+
+
+def _log_scan(project: Project, started: float, counts: ScanCounts, problems: int) -> None:
+    with project.db.write() as conn:
+        conn.execute(
+            "INSERT INTO scans(started_at, finished_at, added, removed, changed, moved, skipped) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (started, time.time(), counts.added, counts.removed, counts.changed, counts.moved,
+             problems),
+        )

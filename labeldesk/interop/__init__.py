@@ -1,0 +1,1 @@
+"""Importers and exporters between LabelDesk projects and other dataset formats."""
