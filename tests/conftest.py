@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import make_imagefolder  # noqa: E402
+
+from labeldesk.core.project import Project, create_and_index  # noqa: E402
+
+
+@pytest.fixture
+def imagefolder(tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
+    root = tmp_path / "images"
+    return root, make_imagefolder(root)
+
+
+@pytest.fixture
+def project(tmp_path: Path, imagefolder) -> Project:
+    root, _ = imagefolder
+    proj, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    yield proj
+    proj.close()

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from labeldesk.core import db
+from labeldesk.core.errors import ProjectError
+from labeldesk.core.project import open_project
+
+
+def test_project_database_uses_wal_and_current_schema(project):
+    conn = project.db.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.schema_version(conn) == db.SCHEMA_VERSION
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_migration_from_the_first_schema_keeps_data(tmp_path, imagefolder):
+    root, _ = imagefolder
+    path = tmp_path / "old"
+    path.mkdir()
+    conn = db.connect(path / db.DB_FILENAME)
+    db.migrate(conn, target=1)  # a project as the first release wrote it
+    conn.executescript(
+        f"""
+        INSERT INTO meta VALUES ('image_root', '{root}');
+        INSERT INTO classes(name, position, created_at) VALUES ('cat', 0, 1), ('dog', 1, 1);
+        INSERT INTO images(path, size, mtime_ns, hash, label, indexed_at)
+            VALUES ('train/cat/cat0.jpg', 1, 1, 'h', 'cat', 1);
+        INSERT INTO label_batches(source, description, created_at) VALUES ('import', '', 1);
+        INSERT INTO label_events(batch_id, image_id, old_label, new_label, created_at)
+            VALUES (1, 1, NULL, 'cat', 1);
+        """
+    )
+    conn.close()
+    with open_project(path) as project:
+        assert db.schema_version(project.db.conn) == db.SCHEMA_VERSION
+        frame = project.images()
+        assert list(frame.label) == ["cat"] and frame.status.isna().all()
+        event = project.history("train/cat/cat0.jpg")[0]
+        assert (event.new_label, event.old_status, event.new_status) == ("cat", None, None)
+        project.set_status(["train/cat/cat0.jpg"], "verified")  # a v2 feature works
+        project.undo()
+        assert project.images().status.isna().all()
+
+
+def test_newer_schema_is_refused_with_a_clear_message(project):
+    project.db.conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    with pytest.raises(ProjectError, match="newer LabelDesk"):
+        open_project(project.path)
+
+
+def test_two_processes_worth_of_connections_can_write(project):
+    """GUI and CLI may have the project open at once: writes serialise, none is lost."""
+    other = open_project(project.path)
+    paths = list(project.images().path)
+    errors = []
+
+    def write(proj, label):
+        try:
+            for p in paths:
+                proj.set_label(p, label)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(project, "cat")),
+               threading.Thread(target=write, args=(other, "dog"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert not errors
+    n_events = project.db.scalar("SELECT COUNT(*) FROM label_events")
+    assert n_events >= len(paths)
+    # Every image's label is the last event written for it.
+    rows = project.db.query(
+        "SELECT i.label, e.new_label FROM images i JOIN label_events e ON e.id = "
+        "(SELECT MAX(id) FROM label_events WHERE image_id = i.id)"
+    )
+    assert all(r[0] == r[1] for r in rows)
+
+
+def test_not_a_project(tmp_path):
+    with pytest.raises(ProjectError, match="not a LabelDesk project"):
+        open_project(tmp_path)
+
+
+def test_sqlite_refuses_bad_split_values(project):
+    with pytest.raises(sqlite3.IntegrityError):
+        with project.db.write() as conn:
+            conn.execute("UPDATE images SET split = 'holdout'")

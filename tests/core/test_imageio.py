@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import GOOD_MESSY_FILES, make_messy_folder, write_image
+from PIL import Image
+
+from labeldesk.core import imageio
+from labeldesk.core.imageio import load_rgb, probe_file, thumbnail_path, to_rgb
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    root = tmp_path / "messy"
+    return root, make_messy_folder(root)
+
+
+def test_good_files_probe_clean_and_get_thumbnails(messy, tmp_path):
+    root, _ = messy
+    thumbs = tmp_path / "thumbs"
+    for rel in GOOD_MESSY_FILES:
+        result = probe_file(str(root / rel), str(thumbs))
+        assert result.skip_reason is None, (rel, result.skip_reason)
+        assert result.hash and result.width and result.height
+        thumb = thumbnail_path(thumbs, result.hash)
+        with Image.open(thumb) as t:
+            assert t.mode == "RGB" and max(t.size) <= imageio.THUMB_SIZE
+
+
+@pytest.mark.parametrize(
+    "rel, reason",
+    list(
+        {
+            "bad/empty.jpg": "empty file",
+            "bad/truncated.jpg": "truncated file",
+            "bad/truncated.png": "truncated file",
+            "bad/text.jpg": "not an image",
+            "bad/icon.ico": "unsupported format (ICO)",
+            "bad/bomb.png": "too large",
+        }.items()
+    ),
+)
+def test_bad_files_get_a_reason(messy, tmp_path, rel, reason):
+    root, _ = messy
+    result = probe_file(str(root / rel), str(tmp_path / "thumbs"))
+    assert result.skip_reason is not None and result.skip_reason.startswith(reason), result
+
+
+def test_formats_and_modes_are_recorded(messy):
+    root, _ = messy
+    assert probe_file(str(root / "good/png_named.jpg")).format == "PNG"
+    assert probe_file(str(root / "good/cmyk.jpg")).mode == "CMYK"
+    assert probe_file(str(root / "good/animated.gif")).frames == 3
+    assert probe_file(str(root / "good/sixteen_bit.png")).mode.startswith("I")
+
+
+def test_exif_orientation_swaps_recorded_size_and_pixels(messy):
+    root, _ = messy
+    result = probe_file(str(root / "good/exif_rotated.jpg"))
+    assert (result.width, result.height) == (40, 80)  # stored 80×40, displayed rotated
+    assert load_rgb(root / "good/exif_rotated.jpg").size == (40, 80)
+
+
+def test_vanished_and_unreadable_files(tmp_path, monkeypatch):
+    assert probe_file(str(tmp_path / "gone.jpg")).skip_reason == "vanished during scan"
+    path = write_image(tmp_path / "locked.jpg", seed=1)
+    real_open = open
+
+    def deny(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", deny)
+    result = probe_file(str(path))
+    assert result.skip_reason == "permission denied"
+    assert result.size == path.stat().st_size  # stat recorded so the row is complete
+
+
+def test_to_rgb_converts_every_mode():
+    sixteen = Image.fromarray(np.full((4, 4), 65535, dtype=np.uint16))
+    assert to_rgb(sixteen).getpixel((0, 0)) == (255, 255, 255)
+    cmyk = Image.new("CMYK", (4, 4), (0, 0, 0, 0))
+    assert to_rgb(cmyk).getpixel((0, 0)) == (255, 255, 255)
+    transparent = Image.new("RGBA", (4, 4), (255, 0, 0, 0))
+    assert to_rgb(transparent).getpixel((0, 0)) == (255, 255, 255)  # composited on white
+    assert to_rgb(Image.new("L", (4, 4), 10)).getpixel((0, 0)) == (10, 10, 10)
+
+
+def test_identical_bytes_reuse_thumbnail_without_decoding(tmp_path, monkeypatch):
+    a = write_image(tmp_path / "a.jpg", seed=3)
+    b = tmp_path / "b.jpg"
+    b.write_bytes(a.read_bytes())
+    thumbs = tmp_path / "thumbs"
+    first = probe_file(str(a), str(thumbs))
+    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded again"))
+    second = probe_file(str(b), str(thumbs))
+    assert second.hash == first.hash and second.skip_reason is None
+
+
+def test_candidates_by_extension_or_content(messy):
+    root, _ = messy
+    assert imageio.is_candidate(root / "good/no_extension")
+    assert imageio.is_candidate(root / "good/UPPER.JPG")
+    assert not imageio.is_candidate(root / "README.txt")

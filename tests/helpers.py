@@ -1,0 +1,131 @@
+"""Builders for image files and folder trees used across the tests."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def write_image(path: Path, size=(64, 48), color=(200, 30, 30), fmt="JPEG", mode="RGB", seed=None,
+                **save) -> Path:
+    """Write a small image; with ``seed`` it gets random texture so contents differ."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        arr = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+        img = Image.fromarray(arr).convert(mode)
+    else:
+        img = Image.new(mode, size, color if mode in ("RGB", "RGBA") else 128)
+    img.save(path, fmt, **save)
+    return path
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims to be width×height: triggers the decompression-bomb check cheaply."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) \
+        + chunk(b"IEND", b"")
+
+
+def jpeg_bytes(size=(64, 48), seed=0, **save) -> bytes:
+    buf = io.BytesIO()
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(
+        buf, "JPEG", **save
+    )
+    return buf.getvalue()
+
+
+def make_imagefolder(root: Path) -> dict[str, str | None]:
+    """train/val/test ImageFolder with two classes plus an unlabeled pool.
+
+    Returns {relative path: expected label}.
+    """
+    expected: dict[str, str | None] = {}
+    n = 0
+    for split, per_class in (("train", 4), ("val", 2), ("test", 2)):
+        for label in ("cat", "dog"):
+            for i in range(per_class):
+                rel = f"{split}/{label}/{label}{i}.jpg"
+                write_image(root / rel, seed=n)
+                expected[rel] = label
+                n += 1
+    for i in range(3):
+        rel = f"_unlabeled/u{i}.png"
+        write_image(root / rel, fmt="PNG", seed=100 + i)
+        expected[rel] = None
+    return expected
+
+
+def make_messy_folder(root: Path) -> dict[str, str]:
+    """Every kind of file a real dataset folder holds. Returns {path: expected reason prefix}
+    for the files that must be skipped; the good ones are listed in GOOD_MESSY_FILES."""
+    root.mkdir(parents=True, exist_ok=True)
+    good = root / "good"
+    write_image(good / "rgb.jpg", seed=1)
+    write_image(good / "UPPER.JPG", seed=2)
+    write_image(good / "png_named.jpg", fmt="PNG", seed=3)  # content wins over extension
+    (good / "no_extension").write_bytes(jpeg_bytes(seed=4))
+    write_image(good / "cmyk.jpg", mode="CMYK", seed=5)
+    Image.fromarray((np.arange(64 * 48, dtype=np.uint16).reshape(48, 64) * 20)).save(
+        good / "sixteen_bit.png"
+    )
+    pal = Image.new("P", (32, 32))
+    pal.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    pal.info["transparency"] = 0
+    pal.save(good / "palette_alpha.png", transparency=0)
+    frames = [Image.new("RGB", (20, 20), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    frames[0].save(good / "animated.gif", save_all=True, append_images=frames[1:], duration=50)
+    write_image(good / "gray.png", fmt="PNG", mode="L", seed=6)
+    write_image(good / "photo.tiff", fmt="TIFF", seed=7)
+    write_image(good / "bitmap.bmp", fmt="BMP", seed=8)
+    write_image(good / "web.webp", fmt="WEBP", seed=9)
+    rotated = Image.fromarray(np.random.default_rng(10).integers(0, 255, (40, 80, 3), dtype=np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when displayed
+    rotated.save(good / "exif_rotated.jpg", exif=exif)
+
+    bad = root / "bad"
+    bad.mkdir()
+    (bad / "empty.jpg").write_bytes(b"")
+    (bad / "truncated.jpg").write_bytes(jpeg_bytes(size=(256, 256), seed=11)[:2000])
+    png = io.BytesIO()
+    Image.fromarray(np.random.default_rng(12).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(png, "PNG")
+    (bad / "truncated.png").write_bytes(png.getvalue()[: len(png.getvalue()) // 2])
+    (bad / "text.jpg").write_text("this is not an image at all\n" * 20)
+    write_image(bad / "icon.ico", fmt="ICO", size=(32, 32))
+    (bad / "bomb.png").write_bytes(png_header_only(40000, 40000))
+    (bad / "broken_link.jpg").symlink_to(root / "does-not-exist.jpg")
+
+    # Ignored entirely: hidden files/folders, sidecar files.
+    write_image(root / ".hidden.jpg", seed=13)
+    write_image(root / ".cache" / "inside_hidden.jpg", seed=14)
+    (root / "README.txt").write_text("notes")
+    (root / "labels.csv").write_text("path,label\n")
+    # A symlink loop must not hang the walk.
+    (root / "good" / "loop").symlink_to(root, target_is_directory=True)
+    return {
+        "bad/empty.jpg": "empty file",
+        "bad/truncated.jpg": "truncated file",
+        "bad/truncated.png": "truncated file",
+        "bad/text.jpg": "not an image",
+        "bad/icon.ico": "unsupported format (ICO)",
+        "bad/bomb.png": "too large",
+        "bad/broken_link.jpg": "broken symbolic link",
+    }
+
+
+GOOD_MESSY_FILES = {
+    "good/rgb.jpg", "good/UPPER.JPG", "good/png_named.jpg", "good/no_extension", "good/cmyk.jpg",
+    "good/sixteen_bit.png", "good/palette_alpha.png", "good/animated.gif", "good/gray.png",
+    "good/photo.tiff", "good/bitmap.bmp", "good/web.webp", "good/exif_rotated.jpg",
+}
