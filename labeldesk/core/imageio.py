@@ -128,10 +128,11 @@ def probe_file(path: str, thumb_root: str | None = None, thumb_size: int = THUMB
             return info  # identical bytes were decoded successfully before
         try:
             if img.format == "JPEG":
-                img.draft("RGB", (thumb_size, thumb_size))
+                img.draft("RGB", fit_within(img.size, thumb_size))
             img.load()
             if thumb is not None:
-                _write_thumbnail(to_rgb(ImageOps.exif_transpose(img)), thumb, thumb_size)
+                ImageOps.exif_transpose(img, in_place=True)
+                _write_thumbnail(to_rgb(img), thumb, thumb_size)
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
@@ -188,6 +189,17 @@ def _decode_failure(exc: BaseException) -> str:
     return f"corrupt image data ({text})"
 
 
+def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """The size ``size`` scales down to so that it fits in a ``side``×``side`` box.
+
+    JPEG draft mode needs this, not (side, side): asking for a square would make it keep
+    twice the resolution a thumbnail of a landscape photo needs.
+    """
+    width, height = size
+    scale = min(1.0, side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def oriented_size(img: Image.Image) -> tuple[int, int]:
     """Width and height as displayed, after the EXIF orientation is applied."""
     width, height = img.size
@@ -223,17 +235,18 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_rgb(path: Path, max_side: int | None = None) -> Image.Image:
+def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
     """Decode an allow-listed image for display or a model: oriented, RGB, first frame.
 
-    With ``max_side``, JPEGs decode at a reduced scale (never below ``max_side``), which is
-    several times faster for big photos. Raises PIL/OS errors for bad files.
+    With ``draft``, JPEGs decode at the smallest DCT scale whose size still covers
+    ``draft`` (several times faster for big photos). Raises PIL/OS errors for bad files.
     """
     with Image.open(path, formats=ALLOWED_FORMATS) as img:
-        if max_side and img.format == "JPEG":
-            img.draft("RGB", (max_side, max_side))
+        if draft and img.format == "JPEG":
+            img.draft("RGB", draft)
         img.load()
-        return to_rgb(ImageOps.exif_transpose(img))
+        ImageOps.exif_transpose(img, in_place=True)
+        return to_rgb(img)
 
 
 def _write_thumbnail(img: Image.Image, target: Path, thumb_size: int) -> None:

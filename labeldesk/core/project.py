@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from . import labels as label_store
 from .db import DB_FILENAME, Database, migrate
 from .errors import ImageRootError, ProjectError, UnknownPathError
-from .imageio import THUMB_SIZE, load_rgb, thumbnail_path
+from .imageio import probe_file, thumbnail_path
 from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
 
@@ -117,12 +117,9 @@ class Project:
             raise ProjectError(f"{rel} is not a usable image: {row['skip_reason']}")
         target = thumbnail_path(self.thumbs_dir, row["hash"])
         if not target.exists():
-            img = load_rgb(self.image_path(rel), max_side=THUMB_SIZE)
-            img.thumbnail((THUMB_SIZE, THUMB_SIZE))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            img.save(tmp, "JPEG", quality=85)
-            os.replace(tmp, target)
+            result = probe_file(str(self.image_path(rel)), str(self.thumbs_dir))
+            if result.skip_reason or result.hash != row["hash"]:
+                raise ProjectError(f"{rel} changed or broke since the last scan; rescan the folder")
         return target
 
     # -- classes and labels ----------------------------------------------------------

@@ -9,11 +9,13 @@ so a cancelled scan keeps what it finished and the next scan continues from ther
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,8 @@ from .walk import walk_images
 
 if TYPE_CHECKING:
     from .project import Project
+
+log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
 CHUNK = 32  # files per worker task
@@ -133,20 +137,30 @@ def _probe_all(
         return
     chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        in_flight: set[Future] = set()
-        next_chunk = 0
-        while next_chunk < len(chunks) or in_flight:
-            while next_chunk < len(chunks) and len(in_flight) < workers * 3 and not cancel.cancelled:
-                in_flight.add(pool.submit(_probe_chunk, root, thumbs, chunks[next_chunk]))
-                next_chunk += 1
-            if cancel.cancelled:
-                next_chunk = len(chunks)
-            if not in_flight:
-                break
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield from future.result()
+    in_flight: dict[Future, list[str]] = {}
+    next_chunk = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            while next_chunk < len(chunks) or in_flight:
+                while (next_chunk < len(chunks) and len(in_flight) < workers * 3
+                       and not cancel.cancelled):
+                    future = pool.submit(_probe_chunk, root, thumbs, chunks[next_chunk])
+                    in_flight[future] = chunks[next_chunk]
+                    next_chunk += 1
+                if cancel.cancelled:
+                    next_chunk = len(chunks)
+                if not in_flight:
+                    break
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results = future.result()
+                    del in_flight[future]
+                    yield from results
+    except BrokenProcessPool:
+        # Workers could not start (e.g. __main__ cannot be re-imported) or died: finish here.
+        log.warning("decoding workers failed; continuing in this process")
+        rest = [rel for chunk in [*in_flight.values(), *chunks[next_chunk:]] for rel in chunk]
+        yield from _probe_all(project, rest, 1, cancel)
 
 
 def _probe_chunk(root: str, thumbs: str, rels: list[str]) -> list[ProbeResult]:

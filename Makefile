@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (see README):
+#   make run    install into .venv and open the app on the bundled sample dataset
+#   make test   install into .venv and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO ?= .demo-project
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	test -f $(DEMO)/labeldesk.db || $(BIN)/labeldesk new $(DEMO) --images sample_data/fashion
+	$(BIN)/labeldesk gui $(DEMO)
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check labeldesk tests benchmarks
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/bench_index.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""Persistent user preferences (QSettings): recent projects, theme, window layout.
+
+Every read goes through this module so keys are spelled once and tests can redirect
+the storage with :func:`QSettings.setPath` for the INI format used here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "LabelDesk"
+APPLICATION = "LabelDesk"
+MAX_RECENT = 10
+
+RECENT_KEY = "projects/recent"
+THEME_KEY = "view/theme"
+
+
+def settings() -> QSettings:
+    """The app's settings store (INI everywhere, so a user can read and reset it)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                     ORGANIZATION, APPLICATION)
+
+
+def _as_list(value: object) -> list[str]:
+    # INI storage gives back a plain string for a one-element list, and None when unset.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]  # type: ignore[attr-defined]
+
+
+def recent_projects(*, existing_only: bool = True) -> list[Path]:
+    """Recently opened project folders, newest first."""
+    paths = [Path(p) for p in _as_list(settings().value(RECENT_KEY))]
+    return [p for p in paths if p.is_dir()] if existing_only else paths
+
+
+def add_recent_project(path: Path) -> None:
+    path = Path(path).resolve()
+    paths = [p for p in recent_projects(existing_only=False) if p != path]
+    settings().setValue(RECENT_KEY, [str(p) for p in [path, *paths][:MAX_RECENT]])
+
+
+def remove_recent_project(path: Path) -> None:
+    path = Path(path).resolve()
+    kept = [str(p) for p in recent_projects(existing_only=False) if p != path]
+    settings().setValue(RECENT_KEY, kept)
+
+
+def last_project() -> Path | None:
+    """The most recently opened project if its folder still exists."""
+    recent = recent_projects()
+    return recent[0] if recent else None
+
+
+def theme() -> str:
+    value = settings().value(THEME_KEY, "light")
+    return "dark" if value == "dark" else "light"
+
+
+def set_theme(name: str) -> None:
+    settings().setValue(THEME_KEY, name)
+
+
+def save_bytes(key: str, data: QByteArray) -> None:
+    settings().setValue(key, data)
+
+
+def load_bytes(key: str) -> QByteArray | None:
+    value = settings().value(key)
+    return value if isinstance(value, QByteArray) and not value.isEmpty() else None

@@ -1,0 +1,157 @@
+"""Run core jobs off the GUI thread, with progress, cancel and readable failures.
+
+A core job is a plain function ``fn(progress=callback, cancel=token)`` (see
+:mod:`labeldesk.core.progress`). :class:`Job` runs one in a :class:`QThreadPool` and turns
+its callbacks into Qt signals, which Qt delivers on the GUI thread. Expected failures
+(:class:`~labeldesk.core.errors.LabelDeskError`) become a one-line message; anything else
+is logged with its traceback and also reported as one line, never as a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.progress import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the GUI
+
+
+class JobFunction(Protocol):
+    def __call__(self, *, progress: Callable[[Progress], None], cancel: CancelToken) -> Any: ...
+
+
+class Job(QObject):
+    """One run of a job function. Connect to the signals, then :meth:`start` it.
+
+    Exactly one of ``finished``, ``failed`` or ``cancelled`` is emitted, then ``ended``.
+    A job that returns normally after its token was cancelled counts as cancelled (a
+    cancelled scan returns what it finished); its return value is kept in :attr:`result`.
+    """
+
+    progress = Signal(int, int, str)  # done, total, message
+    finished = Signal(object)  # the job function's return value
+    failed = Signal(str)  # one readable line
+    cancelled = Signal()
+    ended = Signal()
+
+    def __init__(self, fn: JobFunction, name: str = "", parent: QObject | None = None):
+        super().__init__(parent)
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "job")
+        self.token = CancelToken()
+        self.result: Any = None
+        self.started_at: float | None = None
+        self._running = False
+        self._last_report = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self, pool: QThreadPool | None = None) -> Job:
+        """Queue the job on ``pool`` (the global pool by default)."""
+        if self._running:
+            raise RuntimeError(f"job {self.name!r} is already running")
+        self._running = True
+        self.started_at = time.monotonic()
+        self.ended.connect(self._mark_ended)
+        (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
+        return self
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check; it still ends with a signal."""
+        self.token.cancel()
+
+    @Slot()
+    def _mark_ended(self) -> None:
+        self._running = False
+
+    # -- worker thread ---------------------------------------------------------------
+    def _report(self, update: Progress) -> None:
+        now = time.monotonic()
+        final = update.total > 0 and update.done >= update.total
+        if final or now - self._last_report >= PROGRESS_INTERVAL_S:
+            self._last_report = now
+            self.progress.emit(update.done, update.total, update.message)
+
+    def _execute(self) -> None:
+        try:
+            self.result = self.fn(progress=self._report, cancel=self.token)
+        except Cancelled:
+            self.cancelled.emit()
+        except LabelDeskError as exc:
+            if self.token.cancelled:  # e.g. "cancelled: no project was created"
+                self.cancelled.emit()
+            else:
+                self.failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", self.name)
+            self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
+        else:
+            if self.token.cancelled:
+                self.cancelled.emit()
+            else:
+                self.finished.emit(self.result)
+        finally:
+            self.ended.emit()
+
+
+class _JobRunnable(QRunnable):
+    """The pool's handle on a job; holds a reference so the job outlives its caller's."""
+
+    def __init__(self, job: Job):
+        super().__init__()
+        self._job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._job._execute()
+
+
+class JobRunner(QObject):
+    """Owns a thread pool for long jobs, tracks running ones, cancels them on shutdown."""
+
+    jobStarted = Signal(object)  # the Job
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._jobs: set[Job] = set()
+
+    def start(self, job: Job) -> Job:
+        """Run ``job`` (connect its signals first); it is kept alive until it ends."""
+        self._jobs.add(job)
+        job.ended.connect(lambda: self._jobs.discard(job))
+        job.start(self.pool)
+        self.jobStarted.emit(job)
+        return job
+
+    def run(self, fn: JobFunction, name: str = "") -> Job:
+        """Shortcut for ``start(Job(fn, name))`` when nobody needs the early signals."""
+        return self.start(Job(fn, name, parent=None))
+
+    @property
+    def active(self) -> list[Job]:
+        return [job for job in self._jobs if job.running]
+
+    def cancel_all(self) -> None:
+        for job in list(self._jobs):
+            job.cancel()
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Cancel everything and wait for the threads; False if one is still running."""
+        self.cancel_all()
+        done = self.pool.waitForDone(timeout_ms)
+        if not done:
+            log.warning("jobs still running after %d ms: %s", timeout_ms,
+                        [job.name for job in self.active])
+        return bool(done)
