@@ -73,8 +73,10 @@ def naive_index(files: list[Path], workdir: Path) -> float:
     thumbs = workdir / "naive-thumbs"
     thumbs.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(workdir / "naive.db")
-    conn.execute("CREATE TABLE images (path TEXT PRIMARY KEY, hash TEXT, width INT, height INT,"
-                 " format TEXT, mode TEXT)")
+    conn.execute(
+        "CREATE TABLE images (path TEXT PRIMARY KEY, hash TEXT, width INT, height INT,"
+        " format TEXT, mode TEXT)"
+    )
     start = time.perf_counter()
     for i, path in enumerate(files):
         data = path.read_bytes()
@@ -84,8 +86,10 @@ def naive_index(files: list[Path], workdir: Path) -> float:
             rgb = img.convert("RGB")
         rgb.thumbnail((256, 256))
         rgb.save(thumbs / f"{i}.jpg", "JPEG", quality=85)
-        conn.execute("INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
-                     (str(path), digest, size[0], size[1], fmt, mode))
+        conn.execute(
+            "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
+            (str(path), digest, size[0], size[1], fmt, mode),
+        )
         conn.commit()
     elapsed = time.perf_counter() - start
     conn.close()
@@ -104,29 +108,43 @@ def child(mode: str, project: str, images: str) -> None:
         counts = proj.scan()
     seconds = time.perf_counter() - start
     proj.close()
-    print(json.dumps({
-        "seconds": seconds,
-        "added": counts.added,
-        "unchanged": counts.unchanged,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "added": counts.added,
+                "unchanged": counts.unchanged,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def run_child(mode: str, project: Path, images: Path) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(project), str(images)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=10_000, help="images for the main run")
-    parser.add_argument("--small", type=int, default=2_000, help="second size, for the memory check")
-    parser.add_argument("--naive-sample", type=int, default=1_000, help="files timed for the naive loop")
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench")
+    parser.add_argument(
+        "--small", type=int, default=2_000, help="second size, for the memory check"
+    )
+    parser.add_argument(
+        "--naive-sample", type=int, default=1_000, help="files timed for the naive loop"
+    )
+    parser.add_argument(
+        "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -151,14 +169,19 @@ def main() -> None:
             res = run_child("new", work / f"proj-{n}", images)
             results[n] = res
             rate = res["added"] / res["seconds"]
-            print(f"labeldesk new:  {res['added']:>6} images  {res['seconds']:7.2f} s  {rate:7.1f} img/s"
-                  f"  ({rate / naive_rate:.2f}× naive)  peak RSS main {res['rss_mb']:.0f} MB,"
-                  f" worker {res['worker_rss_mb']:.0f} MB")
+            print(
+                f"labeldesk new:  {res['added']:>6} images  {res['seconds']:7.2f} s"
+                f"  {rate:7.1f} img/s"
+                f"  ({rate / naive_rate:.2f}× naive)  peak RSS main {res['rss_mb']:.0f} MB,"
+                f" worker {res['worker_rss_mb']:.0f} MB"
+            )
         rescan = run_child("scan", work / f"proj-{args.n}", big)
         print(f"unchanged scan: {rescan['unchanged']:>6} images  {rescan['seconds']:7.2f} s")
         small_rss, big_rss = results[args.small]["rss_mb"], results[args.n]["rss_mb"]
-        print(f"peak RSS main process: {small_rss:.0f} MB at {args.small}, {big_rss:.0f} MB at "
-              f"{args.n} ({big_rss / small_rss:.2f}×)")
+        print(
+            f"peak RSS main process: {small_rss:.0f} MB at {args.small}, {big_rss:.0f} MB at "
+            f"{args.n} ({big_rss / small_rss:.2f}×)"
+        )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import make_imagefolder  # noqa: E402
+from helpers import make_imagefolder
 
-from labeldesk.core.project import Project, create_and_index  # noqa: E402
+from labeldesk.core.project import Project, create_and_index
 
 
 @pytest.fixture

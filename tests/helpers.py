@@ -11,8 +11,9 @@ import numpy as np
 from PIL import Image
 
 
-def write_image(path: Path, size=(64, 48), color=(200, 30, 30), fmt="JPEG", mode="RGB", seed=None,
-                **save) -> Path:
+def write_image(
+    path: Path, size=(64, 48), color=(200, 30, 30), fmt="JPEG", mode="RGB", seed=None, **save
+) -> Path:
     """Write a small image; with ``seed`` it gets random texture so contents differ."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if seed is not None:
@@ -29,11 +30,17 @@ def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims to be width×height: triggers the decompression-bomb check cheaply."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) \
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
         + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bytes(size=(64, 48), seed=0, **save) -> bytes:
@@ -76,7 +83,7 @@ def make_messy_folder(root: Path) -> dict[str, str]:
     write_image(good / "png_named.jpg", fmt="PNG", seed=3)  # content wins over extension
     (good / "no_extension").write_bytes(jpeg_bytes(seed=4))
     write_image(good / "cmyk.jpg", mode="CMYK", seed=5)
-    Image.fromarray((np.arange(64 * 48, dtype=np.uint16).reshape(48, 64) * 20)).save(
+    Image.fromarray(np.arange(64 * 48, dtype=np.uint16).reshape(48, 64) * 20).save(
         good / "sixteen_bit.png"
     )
     pal = Image.new("P", (32, 32))
@@ -89,7 +96,9 @@ def make_messy_folder(root: Path) -> dict[str, str]:
     write_image(good / "photo.tiff", fmt="TIFF", seed=7)
     write_image(good / "bitmap.bmp", fmt="BMP", seed=8)
     write_image(good / "web.webp", fmt="WEBP", seed=9)
-    rotated = Image.fromarray(np.random.default_rng(10).integers(0, 255, (40, 80, 3), dtype=np.uint8))
+    rotated = Image.fromarray(
+        np.random.default_rng(10).integers(0, 255, (40, 80, 3), dtype=np.uint8)
+    )
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise when displayed
     rotated.save(good / "exif_rotated.jpg", exif=exif)
@@ -99,7 +108,9 @@ def make_messy_folder(root: Path) -> dict[str, str]:
     (bad / "empty.jpg").write_bytes(b"")
     (bad / "truncated.jpg").write_bytes(jpeg_bytes(size=(256, 256), seed=11)[:2000])
     png = io.BytesIO()
-    Image.fromarray(np.random.default_rng(12).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(png, "PNG")
+    Image.fromarray(np.random.default_rng(12).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
+        png, "PNG"
+    )
     (bad / "truncated.png").write_bytes(png.getvalue()[: len(png.getvalue()) // 2])
     (bad / "text.jpg").write_text("this is not an image at all\n" * 20)
     write_image(bad / "icon.ico", fmt="ICO", size=(32, 32))
@@ -125,7 +136,17 @@ def make_messy_folder(root: Path) -> dict[str, str]:
 
 
 GOOD_MESSY_FILES = {
-    "good/rgb.jpg", "good/UPPER.JPG", "good/png_named.jpg", "good/no_extension", "good/cmyk.jpg",
-    "good/sixteen_bit.png", "good/palette_alpha.png", "good/animated.gif", "good/gray.png",
-    "good/photo.tiff", "good/bitmap.bmp", "good/web.webp", "good/exif_rotated.jpg",
+    "good/rgb.jpg",
+    "good/UPPER.JPG",
+    "good/png_named.jpg",
+    "good/no_extension",
+    "good/cmyk.jpg",
+    "good/sixteen_bit.png",
+    "good/palette_alpha.png",
+    "good/animated.gif",
+    "good/gray.png",
+    "good/photo.tiff",
+    "good/bitmap.bmp",
+    "good/web.webp",
+    "good/exif_rotated.jpg",
 }

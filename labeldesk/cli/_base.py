@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.progress import Progress
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 
 class Output:
@@ -30,8 +33,15 @@ class TerminalProgress:
         if progress.message != self._message or self._bar is None:
             self.close()
             self._message = progress.message
-            self._bar = tqdm(total=progress.total or None, desc=progress.message, unit="img",
-                             file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=progress.total or None,
+                desc=progress.message,
+                unit="img",
+                file=sys.stderr,
+                disable=None,
+                leave=False,
+                dynamic_ncols=True,
+            )
         if progress.total and self._bar.total != progress.total:
             self._bar.total = progress.total
         self._bar.update(progress.done - self._bar.n)
@@ -48,7 +58,7 @@ class TerminalProgress:
         self.close()
 
 
-def open_existing(path: Path):  # type: ignore[no-untyped-def]
+def open_existing(path: Path) -> Project:
     from labeldesk.core.project import open_project
 
     return open_project(path)

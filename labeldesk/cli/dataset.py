@@ -1,4 +1,7 @@
-"""Commands that build and edit the project store: new, scan, stats, label, classes, undo, history."""
+"""Commands that build and edit the project store.
+
+new, scan, stats, label, classes, undo, history.
+"""
 
 from __future__ import annotations
 
@@ -93,8 +96,12 @@ def cmd_new(args: argparse.Namespace) -> Output:
 
     with TerminalProgress() as progress:
         project, counts = create_and_index(
-            args.project, args.images, classes=_split_names(args.classes),
-            labels_file=args.labels, progress=progress, workers=args.workers,
+            args.project,
+            args.images,
+            classes=_split_names(args.classes),
+            labels_file=args.labels,
+            progress=progress,
+            workers=args.workers,
         )
     with project:
         return _index_output(project, counts)
@@ -121,7 +128,9 @@ def cmd_stats(args: argparse.Namespace) -> Output:
         width = max(len(n) for n in stats["classes"]) + 2
         lines.append(f"{'class':<{width}}{'total':>7}{'train':>7}{'val':>7}{'test':>7}")
         for name, c in stats["classes"].items():
-            lines.append(f"{name:<{width}}{c['total']:>7}{c['train']:>7}{c['val']:>7}{c['test']:>7}")
+            lines.append(
+                f"{name:<{width}}{c['total']:>7}{c['train']:>7}{c['val']:>7}{c['test']:>7}"
+            )
     if stats["imbalance_ratio"]:
         lines.append(f"imbalance (largest / smallest class): {stats['imbalance_ratio']:.2f}")
     for reason, n in stats["skipped_by_reason"].items():
@@ -129,7 +138,8 @@ def cmd_stats(args: argparse.Namespace) -> Output:
     size = stats["image_size"]
     if size:
         lines.append(
-            f"width {size['width']['min']}–{size['width']['max']} (median {size['width']['median']:.0f}),"
+            f"width {size['width']['min']}–{size['width']['max']}"
+            f" (median {size['width']['median']:.0f}),"
             f" height {size['height']['min']}–{size['height']['max']}"
             f" (median {size['height']['median']:.0f}), {size['bytes']['total'] / 2**20:.1f} MB"
         )
@@ -144,14 +154,19 @@ def cmd_label(args: argparse.Namespace) -> Output:
             if args.path or args.label:
                 raise LabelDeskError("give either PATH LABEL or --csv FILE, not both")
             rows = read_label_file(args.csv)
-            applied = apply_label_rows(project, rows, create_classes=args.new_class,
-                                       description=f"labels from {args.csv.name}")
+            applied = apply_label_rows(
+                project,
+                rows,
+                create_classes=args.new_class,
+                description=f"labels from {args.csv.name}",
+            )
         else:
             if not (args.path and args.label):
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")
             label = None if args.label == "-" else args.label
-            project.set_label(normalise_path(project, args.path), label,
-                              create_class=args.new_class)
+            project.set_label(
+                normalise_path(project, args.path), label, create_class=args.new_class
+            )
             applied = 1
     return Output({"applied": applied}, f"{applied} label(s) applied")
 
@@ -175,8 +190,16 @@ def cmd_history(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         events = project.history(args.path, limit=args.n)
     data = [
-        {"path": e.path, "old": e.old_label, "new": e.new_label, "old_status": e.old_status,
-         "new_status": e.new_status, "source": e.source, "time": e.created_at, "batch": e.batch_id}
+        {
+            "path": e.path,
+            "old": e.old_label,
+            "new": e.new_label,
+            "old_status": e.old_status,
+            "new_status": e.new_status,
+            "source": e.source,
+            "time": e.created_at,
+            "batch": e.batch_id,
+        }
         for e in events
     ]
     lines = []

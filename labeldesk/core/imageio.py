@@ -18,17 +18,72 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
 IMAGE_EXTENSIONS = frozenset(
-    ".jpg .jpeg .jpe .jfif .png .webp .bmp .dib .gif .tif .tiff".split()
+    [".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff"]
 )
 # Image types we recognise but do not decode: listed as skipped, with the reason.
 OTHER_IMAGE_EXTENSIONS = frozenset(
-    ".heic .heif .avif .jxl .jp2 .j2k .ico .icns .psd .svg .tga .ppm .pgm .pbm .pnm .exr "
-    ".hdr .dng .cr2 .nef .arw .raw .qoi .xcf".split()
+    [
+        ".heic",
+        ".heif",
+        ".avif",
+        ".jxl",
+        ".jp2",
+        ".j2k",
+        ".ico",
+        ".icns",
+        ".psd",
+        ".svg",
+        ".tga",
+        ".ppm",
+        ".pgm",
+        ".pbm",
+        ".pnm",
+        ".exr",
+        ".hdr",
+        ".dng",
+        ".cr2",
+        ".nef",
+        ".arw",
+        ".raw",
+        ".qoi",
+        ".xcf",
+    ]
 )
 # Files next to images in real datasets; never images, ignored without being opened.
 NON_IMAGE_EXTENSIONS = frozenset(
-    ".txt .csv .tsv .json .jsonl .xml .yaml .yml .md .rst .html .htm .pdf .py .ipynb .npy "
-    ".npz .pkl .pt .pth .zip .tar .gz .db .sqlite .log .ini .cfg .mat .h5 .parquet".split()
+    [
+        ".txt",
+        ".csv",
+        ".tsv",
+        ".json",
+        ".jsonl",
+        ".xml",
+        ".yaml",
+        ".yml",
+        ".md",
+        ".rst",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".py",
+        ".ipynb",
+        ".npy",
+        ".npz",
+        ".pkl",
+        ".pt",
+        ".pth",
+        ".zip",
+        ".tar",
+        ".gz",
+        ".db",
+        ".sqlite",
+        ".log",
+        ".ini",
+        ".cfg",
+        ".mat",
+        ".h5",
+        ".parquet",
+    ]
 )
 _MAGIC = (
     (0, b"\xff\xd8\xff"),
@@ -95,7 +150,9 @@ def thumbnail_path(thumb_root: Path, digest: str) -> Path:
     return thumb_root / digest[:2] / f"{digest}.jpg"
 
 
-def probe_file(path: str, thumb_root: str | None = None, thumb_size: int = THUMB_SIZE) -> ProbeResult:
+def probe_file(
+    path: str, thumb_root: str | None = None, thumb_size: int = THUMB_SIZE
+) -> ProbeResult:
     """Read, hash and validate one file; write its thumbnail if ``thumb_root`` is given.
 
     Never raises for a bad file: the reason goes into ``skip_reason``. Runs in worker
@@ -120,7 +177,11 @@ def probe_file(path: str, thumb_root: str | None = None, thumb_size: int = THUMB
     with img:
         width, height = oriented_size(img)
         info = _replace(
-            base, width=width, height=height, format=img.format, mode=img.mode,
+            base,
+            width=width,
+            height=height,
+            format=img.format,
+            mode=img.mode,
             frames=int(getattr(img, "n_frames", 1)),
         )
         thumb = thumbnail_path(Path(thumb_root), digest) if thumb_root else None
@@ -173,7 +234,7 @@ def _identify_failure(data: bytes) -> str:
             return f"unsupported format ({other.format})"
     except Image.DecompressionBombError:
         return "unsupported format (and too large)"
-    except Exception:  # noqa: BLE001 - any failure here means "not an image we know"
+    except Exception:
         pass
     if data[4:8] == b"ftyp":
         brand = data[8:12].decode("ascii", "replace").strip()
@@ -205,7 +266,7 @@ def oriented_size(img: Image.Image) -> tuple[int, int]:
     width, height = img.size
     try:
         orientation = img.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the image unusable
+    except Exception:
         orientation = 1
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 

@@ -70,7 +70,9 @@ def add_classes(conn: sqlite3.Connection, names: Iterable[str]) -> list[str]:
 def validate_class_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned or "/" in cleaned or "\\" in cleaned or cleaned in (".", ".."):
-        raise UnknownClassError(f"invalid class name {name!r}: use a non-empty name without slashes")
+        raise UnknownClassError(
+            f"invalid class name {name!r}: use a non-empty name without slashes"
+        )
     return cleaned
 
 
@@ -101,7 +103,10 @@ def apply_changes(
 
 
 def _record(
-    conn: sqlite3.Connection, changes: Sequence[Change], source: str, description: str,
+    conn: sqlite3.Connection,
+    changes: Sequence[Change],
+    source: str,
+    description: str,
     undoes: int | None = None,
 ) -> int | None:
     current = _current_state(conn, [c.image_id for c in changes])
@@ -173,7 +178,9 @@ def undo_last(db: Database, sources: Sequence[str] = SOURCES) -> tuple[int, int]
     return int(row[0]), len(events)
 
 
-def history(db: Database, image_id: int | None = None, limit: int | None = None) -> list[LabelEvent]:
+def history(
+    db: Database, image_id: int | None = None, limit: int | None = None
+) -> list[LabelEvent]:
     """Label events, newest first; for one image when ``image_id`` is given."""
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "

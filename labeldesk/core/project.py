@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -135,8 +136,9 @@ class Project:
         self, path: str, label: str | None, *, source: str = "human", create_class: bool = False
     ) -> int | None:
         """Label one image (``None`` removes the label); durable when this returns."""
-        return self.set_labels({path: label}, source=source, create_classes=create_class,
-                               description=f"label {path}")
+        return self.set_labels(
+            {path: label}, source=source, create_classes=create_class, description=f"label {path}"
+        )
 
     def set_labels(
         self,
@@ -150,18 +152,26 @@ class Project:
         ids = self.ids_for(labels.keys())
         changes = [label_store.Change(ids[p], label=lab) for p, lab in labels.items()]
         return label_store.apply_changes(
-            self.db, changes, source=source, description=description or f"{len(changes)} labels",
+            self.db,
+            changes,
+            source=source,
+            description=description or f"{len(changes)} labels",
             create_classes=create_classes,
         )
 
-    def set_status(self, paths: Iterable[str], status: str | None, *, source: str = "human") -> int | None:
+    def set_status(
+        self, paths: Iterable[str], status: str | None, *, source: str = "human"
+    ) -> int | None:
         """Mark images verified / excluded (or clear it), as an undoable event."""
         if status is not None and status not in label_store.STATUSES:
             raise ValueError(f"status must be one of {label_store.STATUSES} or None")
         ids = self.ids_for(paths)
         changes = [label_store.Change(i, status=status) for i in ids.values()]
         return label_store.apply_changes(
-            self.db, changes, source=source, description=f"mark {len(changes)} {status or 'unreviewed'}"
+            self.db,
+            changes,
+            source=source,
+            description=f"mark {len(changes)} {status or 'unreviewed'}",
         )
 
     def set_splits(self, splits: Mapping[str, str | None]) -> None:
@@ -170,14 +180,17 @@ class Project:
             raise ProjectError(f"unknown split(s) {bad}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
         with self.db.write() as conn:
-            conn.executemany("UPDATE images SET split = ? WHERE id = ?",
-                             [(s, ids[p]) for p, s in splits.items()])
+            conn.executemany(
+                "UPDATE images SET split = ? WHERE id = ?", [(s, ids[p]) for p, s in splits.items()]
+            )
 
     def undo(self) -> tuple[int, int]:
         """Undo the newest label batch; returns (batch id, number of events reverted)."""
         return label_store.undo_last(self.db)
 
-    def history(self, path: str | None = None, limit: int | None = None) -> list[label_store.LabelEvent]:
+    def history(
+        self, path: str | None = None, limit: int | None = None
+    ) -> list[label_store.LabelEvent]:
         image_id = self._row(path)["id"] if path is not None else None
         return label_store.history(self.db, image_id, limit)
 
@@ -198,7 +211,7 @@ class Project:
             raise UnknownPathError(missing)
         return found
 
-    def _row(self, rel: str):  # type: ignore[no-untyped-def]
+    def _row(self, rel: str) -> sqlite3.Row:
         rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (rel,))
         if not rows:
             raise UnknownPathError([rel])
@@ -261,8 +274,13 @@ def create_and_index(
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
         if rows is not None:
-            apply_label_rows(project, rows, source="import", create_classes=True,
-                             description=f"labels from {Path(str(labels_file)).name}")
+            apply_label_rows(
+                project,
+                rows,
+                source="import",
+                create_classes=True,
+                description=f"labels from {Path(str(labels_file)).name}",
+            )
         project.close()
         if target.exists():
             target.rmdir()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -90,11 +91,9 @@ def scan(
 
     total = len(to_probe)
     progress(Progress(0, total, "decoding images"))
-    done = 0
     pending: list[ProbeResult] = []
-    for result in _probe_all(project, to_probe, workers, cancel):
+    for done, result in enumerate(_probe_all(project, to_probe, workers, cancel), start=1):
         pending.append(result)
-        done += 1
         if len(pending) >= WRITE_BATCH:
             writer.write(pending)
             pending = []
@@ -113,7 +112,7 @@ def scan(
 
 def _transient(row: _Row) -> bool:
     """Failures that may go away without the file changing (e.g. permissions fixed)."""
-    return bool(row.skip_reason) and row.skip_reason.startswith(TRANSIENT_REASONS)
+    return row.skip_reason is not None and row.skip_reason.startswith(TRANSIENT_REASONS)
 
 
 def _load_rows(project: Project) -> Iterator[_Row]:
@@ -142,8 +141,11 @@ def _probe_all(
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             while next_chunk < len(chunks) or in_flight:
-                while (next_chunk < len(chunks) and len(in_flight) < workers * 3
-                       and not cancel.cancelled):
+                while (
+                    next_chunk < len(chunks)
+                    and len(in_flight) < workers * 3
+                    and not cancel.cancelled
+                ):
                     future = pool.submit(_probe_chunk, root, thumbs, chunks[next_chunk])
                     in_flight[future] = chunks[next_chunk]
                     next_chunk += 1
@@ -174,7 +176,9 @@ def _relative(result: ProbeResult, rel: str) -> ProbeResult:
 class _Writer:
     """Applies probe results to the database in batched transactions."""
 
-    def __init__(self, project: Project, rows: dict[str, _Row], gone: dict[str, _Row], counts: ScanCounts):
+    def __init__(
+        self, project: Project, rows: dict[str, _Row], gone: dict[str, _Row], counts: ScanCounts
+    ):
         self.project = project
         self.rows = rows
         self.gone = gone
@@ -213,8 +217,18 @@ class _Writer:
         now = time.time()
         with self.project.db.write() as conn:
             for res in results:
-                fields = (res.size, res.mtime_ns, res.hash, res.width, res.height, res.format,
-                          res.mode, res.frames, res.skip_reason, now)
+                fields = (
+                    res.size,
+                    res.mtime_ns,
+                    res.hash,
+                    res.width,
+                    res.height,
+                    res.format,
+                    res.mode,
+                    res.frames,
+                    res.skip_reason,
+                    now,
+                )
                 row = self.rows.get(res.path)
                 old = self._take_gone(res.hash) if row is None and res.hash else None
                 if old is not None:
@@ -238,7 +252,7 @@ class _Writer:
                         (*fields, res.path, split, label),
                     ).lastrowid
                     if label:
-                        self.relabel.append((int(image_id), label))
+                        self.relabel.append((image_id or 0, label))
 
     def write_problems(self, problems: dict[str, str]) -> None:
         if problems:
@@ -250,7 +264,7 @@ class _Writer:
                 return row
         return None
 
-    def _move(self, conn, old: _Row, new_path: str) -> None:  # type: ignore[no-untyped-def]
+    def _move(self, conn: sqlite3.Connection, old: _Row, new_path: str) -> None:
         del self.gone[old.path]
         self.counts.moved += 1
         split, folder_label = placement(new_path)
@@ -298,6 +312,13 @@ def _log_scan(project: Project, started: float, counts: ScanCounts, problems: in
         conn.execute(
             "INSERT INTO scans(started_at, finished_at, added, removed, changed, moved, skipped) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (started, time.time(), counts.added, counts.removed, counts.changed, counts.moved,
-             problems),
+            (
+                started,
+                time.time(),
+                counts.added,
+                counts.removed,
+                counts.changed,
+                counts.moved,
+                problems,
+            ),
         )

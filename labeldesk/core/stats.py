@@ -56,8 +56,13 @@ def project_stats(project: Project) -> dict[str, Any]:
 def _size_summary(usable: Any) -> dict[str, Any]:
     if usable.empty:
         return {}
+
     def summary(column: Any) -> dict[str, float]:
-        return {"min": int(column.min()), "median": float(column.median()), "max": int(column.max())}
+        return {
+            "min": int(column.min()),
+            "median": float(column.median()),
+            "max": int(column.max()),
+        }
 
     return {
         "width": summary(usable.width),
@@ -80,5 +85,7 @@ def index_summary(project: Project) -> dict[str, Any]:
         "images": len(usable),
         "labeled": sum(classes.values()),
         "classes": classes,
-        "skipped": [{"path": r["path"], "reason": r["skip_reason"]} for r in rows if r["skip_reason"]],
+        "skipped": [
+            {"path": r["path"], "reason": r["skip_reason"]} for r in rows if r["skip_reason"]
+        ],
     }

@@ -50,9 +50,9 @@ def walk_images(root: Path, exclude: tuple[Path, ...] = ()) -> WalkResult:
                     stack.append((Path(entry.path), rel + "/"))
                     continue
                 if not entry.is_file():
-                    if entry.is_symlink() and not os.path.exists(entry.path):
-                        if is_candidate_name(entry.name):
-                            result.problems[rel] = "broken symbolic link"
+                    dangling = entry.is_symlink() and not os.path.exists(entry.path)
+                    if dangling and is_candidate_name(entry.name):
+                        result.problems[rel] = "broken symbolic link"
                     continue
                 if not is_candidate(Path(entry.path)):
                     continue

@@ -64,7 +64,8 @@ def _parse_csv(text: str) -> tuple[list[LabelRow], list[str]]:
             return [], ["header needs a path column and a label column (e.g. path,label)"]
         path_col, label_col, split_col, start = 0, 1, 2 if len(records[0]) > 2 else None, 1
         records = [[], *records]  # no header: keep line numbers right
-    rows, problems = [], []
+    rows: list[LabelRow] = []
+    problems: list[str] = []
     needed = max(c for c in (path_col, label_col, split_col) if c is not None) + 1
     for line, record in enumerate(records[1:], start=start):
         if not record or all(not cell.strip() for cell in record):
@@ -105,7 +106,9 @@ def _parse_json(text: str) -> tuple[list[LabelRow], list[str]]:
     return rows, problems
 
 
-def _add(rows: list[LabelRow], problems: list[str], line: int, path: str, label: str, split: str) -> None:
+def _add(
+    rows: list[LabelRow], problems: list[str], line: int, path: str, label: str, split: str
+) -> None:
     path = path.strip().replace("\\", "/")
     if not path:
         problems.append(f"line {line}: empty path")
@@ -168,8 +171,12 @@ def apply_label_rows(
     with project.db.write():  # one transaction: splits and labels land together or not at all
         if splits:
             project.set_splits(splits)
-        project.set_labels(labels, source=source, create_classes=create_classes,
-                           description=description or f"{len(labels)} labels from file")
+        project.set_labels(
+            labels,
+            source=source,
+            create_classes=create_classes,
+            description=description or f"{len(labels)} labels from file",
+        )
     return len(labels)
 
 

@@ -26,8 +26,17 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_new_and_scan_follow_the_json_contract(tmp_path, root, capsys):
-    data = run_json(capsys, "new", str(tmp_path / "p"), "--images", str(root), "--classes",
-                    "dog,cat,bird", "--workers", "1")
+    data = run_json(
+        capsys,
+        "new",
+        str(tmp_path / "p"),
+        "--images",
+        str(root),
+        "--classes",
+        "dog,cat,bird",
+        "--workers",
+        "1",
+    )
     assert data["images"] == 19 and data["labeled"] == 16
     assert data["classes"] == {"dog": 8, "cat": 8, "bird": 0}  # given order, defined-only kept
     assert (data["added"], data["removed"], data["changed"], data["skipped"]) == (19, 0, 0, [])
@@ -54,8 +63,11 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
     csv.write_text("path,label\n_unlabeled/u1.png,cat\n_unlabeled/u2.png,cat\n")
     assert run_json(capsys, "label", proj, "--csv", str(csv)) == {"applied": 2}
     history = run_json(capsys, "history", proj, "-n", "3")
-    assert [h["path"] for h in history] == ["_unlabeled/u2.png", "_unlabeled/u1.png",
-                                            "_unlabeled/u0.png"]
+    assert [h["path"] for h in history] == [
+        "_unlabeled/u2.png",
+        "_unlabeled/u1.png",
+        "_unlabeled/u0.png",
+    ]
     assert run_json(capsys, "undo", proj)["events"] == 2
     stats = run_json(capsys, "stats", proj)
     assert stats["labeled"] == 17 and stats["unlabeled"] == 2
@@ -84,9 +96,19 @@ def test_stats_text_output(tmp_path, root, capsys):
 
 def test_python_dash_m_entry_point(tmp_path, root):
     result = subprocess.run(
-        [sys.executable, "-m", "labeldesk", "new", str(tmp_path / "p"), "--images", str(root),
-         "--json"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "labeldesk",
+            "new",
+            str(tmp_path / "p"),
+            "--images",
+            str(root),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["images"] == 19

@@ -26,20 +26,30 @@ BLOCKER = textwrap.dedent(
 
 
 def _import_with(blocked: str, packages: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCKER, blocked, packages],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKER, blocked, packages],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_core_ml_interop_import_without_qt_or_torch():
-    result = _import_with("PySide6,shiboken6,pyqtgraph,superqt,torch,timm,faiss,umap",
-                          "labeldesk.core,labeldesk.ml,labeldesk.interop")
+    result = _import_with(
+        "PySide6,shiboken6,pyqtgraph,superqt,torch,timm,faiss,umap",
+        "labeldesk.core,labeldesk.ml,labeldesk.interop",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
 
 def test_cli_help_needs_no_heavy_imports():
-    code = ("import sys; from labeldesk.cli import build_parser; build_parser(); "
-            "heavy = {'torch', 'PySide6', 'timm', 'faiss', 'umap', 'pandas'} & set(sys.modules); "
-            "print(sorted(heavy))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; from labeldesk.cli import build_parser; build_parser(); "
+        "heavy = {'torch', 'PySide6', 'timm', 'faiss', 'umap', 'pandas'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "[]", result.stderr

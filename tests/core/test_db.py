@@ -65,8 +65,10 @@ def test_two_processes_worth_of_connections_can_write(project):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(project, "cat")),
-               threading.Thread(target=write, args=(other, "dog"))]
+    threads = [
+        threading.Thread(target=write, args=(project, "cat")),
+        threading.Thread(target=write, args=(other, "dog")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -89,6 +91,5 @@ def test_not_a_project(tmp_path):
 
 
 def test_sqlite_refuses_bad_split_values(project):
-    with pytest.raises(sqlite3.IntegrityError):
-        with project.db.write() as conn:
-            conn.execute("UPDATE images SET split = 'holdout'")
+    with pytest.raises(sqlite3.IntegrityError), project.db.write() as conn:
+        conn.execute("UPDATE images SET split = 'holdout'")

@@ -38,7 +38,10 @@ def test_sigkill_mid_labeling_keeps_every_acknowledged_label(project, seed):
 
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(project.path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
     )
     assert child.stdout.readline().strip() == "ready"
 
@@ -65,7 +68,8 @@ def test_sigkill_mid_labeling_keeps_every_acknowledged_label(project, seed):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         events = reopened.db.query(
             "SELECT i.path, e.new_label FROM label_events e JOIN images i ON i.id = e.image_id "
-            "WHERE e.id > ? ORDER BY e.id", (before,)
+            "WHERE e.id > ? ORDER BY e.id",
+            (before,),
         )
         recorded = [(r[0], r[1]) for r in events]
         # Every acknowledged label is there, in order; at most the in-flight ones follow.

@@ -14,7 +14,9 @@ def test_csv_with_header_and_split(tmp_path):
     f.write_text("filename,class,split\n_unlabeled/u0.png,cat,val\n.\\_unlabeled\\u1.png,dog,\n")
     rows = read_label_file(f)
     assert [(r.path, r.label, r.split) for r in rows] == [
-        ("_unlabeled/u0.png", "cat", "val"), ("./_unlabeled/u1.png", "dog", None)]
+        ("_unlabeled/u0.png", "cat", "val"),
+        ("./_unlabeled/u1.png", "dog", None),
+    ]
 
 
 def test_csv_without_header(tmp_path):
@@ -33,8 +35,10 @@ def test_json_dict_and_list(tmp_path):
 
 def test_every_bad_row_is_reported_with_its_line(tmp_path):
     f = tmp_path / "labels.csv"
-    f.write_text("path,label,split\nok.jpg,cat,train\nshort.jpg\n,dog,train\nx.jpg,cat,holdout\n"
-                 "ok.jpg,dog,train\n")
+    f.write_text(
+        "path,label,split\nok.jpg,cat,train\nshort.jpg\n,dog,train\nx.jpg,cat,holdout\n"
+        "ok.jpg,dog,train\n"
+    )
     with pytest.raises(LabelFileError) as err:
         read_label_file(f)
     text = "\n".join(err.value.problems)
@@ -83,7 +87,10 @@ def test_new_with_labels_file_overrides_folders_and_sets_splits(tmp_path, imagef
     project, _ = create_and_index(tmp_path / "p", root, labels_file=f, workers=1)
     with project:
         frame = project.images().set_index("path")
-        assert (frame.label["_unlabeled/u0.png"], frame.split["_unlabeled/u0.png"]) == ("bird", "test")
+        assert (frame.label["_unlabeled/u0.png"], frame.split["_unlabeled/u0.png"]) == (
+            "bird",
+            "test",
+        )
         assert frame.label["train/cat/cat0.jpg"] == "dog"
         assert project.history("train/cat/cat0.jpg")[0].source == "import"
 
