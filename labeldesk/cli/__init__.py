@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from labeldesk.cli import app, dataset
+from labeldesk.cli import app, dataset, embeddings
 from labeldesk.cli._base import Output
 from labeldesk.core.errors import LabelDeskError
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
 
-    for module in (dataset, app):
+    for module in (dataset, embeddings, app):
         module.add_parsers(add)
     return parser
 

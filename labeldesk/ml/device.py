@@ -1,0 +1,23 @@
+"""Choosing the compute device: CUDA, then Apple MPS, then CPU."""
+
+from __future__ import annotations
+
+from labeldesk.core.errors import LabelDeskError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve_device(name: str = "auto") -> str:
+    import torch
+
+    if name not in DEVICES:
+        raise LabelDeskError(f"unknown device {name!r}; use one of {', '.join(DEVICES)}")
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if name == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if name == "cuda" and not cuda:
+        raise LabelDeskError("--device cuda: no CUDA GPU is available here (try --device auto)")
+    if name == "mps" and not mps:
+        raise LabelDeskError("--device mps: Apple MPS is not available here (try --device auto)")
+    return name

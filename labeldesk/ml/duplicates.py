@@ -1,0 +1,132 @@
+"""Exact and near-duplicate groups, and split leakage.
+
+Exact duplicates share a content hash (no embeddings needed). Near duplicates are pairs
+whose embeddings have cosine similarity at or above a threshold, found through the cached
+kNN graph; pairs are joined into groups with union-find. A group is *leaking* when its
+images sit in more than one of train/val/test: a model would be tested on what it trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import NoEmbeddings
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+DEFAULT_THRESHOLD = 0.95
+EVAL_SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class DuplicateGroup:
+    kind: str  # "exact": identical bytes; "near": similar embeddings
+    paths: list[str]
+    labels: list[str | None]
+    splits: list[str | None]
+    similarity: float  # lowest similarity of a joining pair (1.0 for exact)
+
+    @property
+    def leaks(self) -> bool:
+        return len({s for s in self.splits if s in EVAL_SPLITS}) > 1
+
+    @property
+    def conflicting_labels(self) -> bool:
+        return len({lab for lab in self.labels if lab is not None}) > 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "paths": self.paths,
+            "labels": self.labels,
+            "splits": self.splits,
+            "similarity": round(self.similarity, 4),
+            "leak": self.leaks,
+            "conflicting_labels": self.conflicting_labels,
+        }
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+        self.weakest = np.ones(n)
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return int(root)
+
+    def union(self, a: int, b: int, sim: float) -> None:
+        ra, rb = self.find(a), self.find(b)
+        low = min(self.weakest[ra], self.weakest[rb], sim)
+        if ra != rb:
+            self.parent[rb] = ra
+        self.weakest[ra] = low
+
+
+def find_duplicates(project: Project, threshold: float = DEFAULT_THRESHOLD) -> list[DuplicateGroup]:
+    """All duplicate groups, leaking ones first, then larger groups first."""
+    from .neighbors import neighbor_graph
+
+    rows = project.db.query(
+        "SELECT path, hash, label, CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' "
+        "ELSE split END FROM images WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
+    )
+    paths = [r[0] for r in rows]
+    hashes = [r[1] for r in rows]
+    position = {p: i for i, p in enumerate(paths)}
+    uf = _UnionFind(len(rows))
+    first_of_hash: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h in first_of_hash:
+            uf.union(first_of_hash[h], i, 1.0)
+        else:
+            first_of_hash[h] = i
+    try:
+        graph = neighbor_graph(project)
+    except NoEmbeddings:
+        graph = None
+    if graph is not None:
+        vpaths = graph.vectors.paths
+        src, col = np.nonzero((graph.sims >= threshold) & (graph.rows >= 0))
+        for i, j in zip(src, col, strict=True):
+            a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
+            uf.union(a, b, float(graph.sims[i, j]))
+    members: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        members.setdefault(uf.find(i), []).append(i)
+    groups = []
+    for root, idx in members.items():
+        if len(idx) < 2:
+            continue
+        exact = len({hashes[i] for i in idx}) == 1
+        groups.append(
+            DuplicateGroup(
+                kind="exact" if exact else "near",
+                paths=[paths[i] for i in idx],
+                labels=[rows[i][2] for i in idx],
+                splits=[rows[i][3] for i in idx],
+                similarity=1.0 if exact else float(uf.weakest[root]),
+            )
+        )
+    groups.sort(key=lambda g: (not g.leaks, -len(g.paths), g.paths[0]))
+    return groups
+
+
+def outliers(project: Project, k: int = 10) -> list[dict[str, Any]]:
+    """Every embedded image with its outlier score (mean cosine distance to its k nearest
+    neighbours), most unusual first: junk, rare classes, wrong crops."""
+    from .neighbors import neighbor_graph
+
+    graph = neighbor_graph(project)
+    scores = graph.outlier_scores(k)
+    order = np.argsort(-scores, kind="stable")
+    v = graph.vectors
+    return [{"path": v.paths[i], "label": v.labels[i], "score": float(scores[i])} for i in order]

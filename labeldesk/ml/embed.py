@@ -1,0 +1,158 @@
+"""The embedding runner: incremental, resumable, decode overlapped with inference.
+
+Only images whose content hash has no vector for the chosen model are computed. Each
+finished batch is appended to the model's vector store, so a cancelled or killed run
+keeps its work and the next run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
+from .device import resolve_device
+from .preprocess import prepare, to_tensor
+from .store import current_store, embeddings_dir, remember_model
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+log = logging.getLogger(__name__)
+PREFETCH_BATCHES = 2
+
+
+@dataclass
+class EmbedReport:
+    model: str
+    key: str
+    device: str
+    embedded: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def images_per_s(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "key": self.key,
+            "device": self.device,
+            "embedded": self.embedded,
+            "total": self.total,
+            "seconds": round(self.seconds, 3),
+            "images_per_s": round(self.images_per_s, 2),
+            "cancelled": self.cancelled,
+            "failed": self.failed,
+        }
+
+
+def embed_project(
+    project: Project,
+    model: str = DEFAULT_BACKBONE,
+    *,
+    device: str = "auto",
+    batch_size: int = 64,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    backbone: Backbone | None = None,
+) -> EmbedReport:
+    """Embed every usable image of ``project`` that has no vector for ``model`` yet."""
+    import torch
+
+    cancel = cancel or CancelToken()
+    device = resolve_device(device)
+    progress(Progress(0, 0, f"loading model {model}"))
+    backbone = backbone or load_backbone(model)
+    store = remember_model(project, model, backbone)
+    rows = project.db.query(
+        "SELECT path, hash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
+        "ORDER BY path"
+    )
+    todo: dict[str, str] = {}  # hash -> one path with that content
+    have = store.rows_for([r["hash"] for r in rows])
+    for row, found in zip(rows, have, strict=True):
+        if found < 0:
+            todo.setdefault(row["hash"], row["path"])
+    report = EmbedReport(model, backbone.identity.key, device, total=len(rows))
+    net = backbone.model.to(device, memory_format=torch.channels_last).eval()
+    items = list(todo.items())
+    started = time.perf_counter()
+    progress(Progress(0, len(items), "embedding"))
+    autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool, torch.inference_mode():
+        batches = _prefetch(pool, project, items, batch_size, backbone.identity.preprocess)
+        for hashes, pixels, failed in batches:
+            if cancel.cancelled:
+                report.cancelled = True
+                break
+            report.failed += failed
+            if hashes:
+                with autocast:
+                    feats = net(to_tensor(pixels, backbone.identity.preprocess, device))
+                feats = torch.nn.functional.normalize(feats.float(), dim=1)
+                store.append(hashes, feats.cpu().numpy())
+            report.embedded += len(hashes)
+            done = report.embedded + len(report.failed)
+            progress(Progress(done, len(items), "embedding"))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
+
+
+def _prefetch(
+    pool: ThreadPoolExecutor, project: Project, items: Sequence[tuple[str, str]], batch_size: int,
+    pre: Preprocess,
+) -> Iterator[Batch]:
+    """Decode upcoming batches in threads while the caller runs the model on this one."""
+    chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    queue: deque[Future[Batch]] = deque()
+    for chunk in chunks[:PREFETCH_BATCHES]:
+        queue.append(pool.submit(_load_batch, project, chunk, pre))
+    next_chunk = PREFETCH_BATCHES
+    while queue:
+        batch = queue.popleft().result()
+        if next_chunk < len(chunks):
+            queue.append(pool.submit(_load_batch, project, chunks[next_chunk], pre))
+            next_chunk += 1
+        yield batch
+
+
+def _load_batch(project: Project, chunk: Sequence[tuple[str, str]], pre: Preprocess) -> Batch:
+    hashes: list[str] = []
+    arrays: list[np.ndarray] = []
+    failed: list[dict[str, str]] = []
+    for digest, path in chunk:
+        try:
+            arrays.append(prepare(project.image_path(path), pre))
+            hashes.append(digest)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+            failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
+    pixels = np.stack(arrays) if arrays else np.zeros((0, pre.size, pre.size, 3), np.uint8)
+    return hashes, pixels, failed
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+__all__ = ["EmbedReport", "current_store", "embed_project", "embeddings_dir"]

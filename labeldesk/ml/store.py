@@ -1,0 +1,92 @@
+"""Which embeddings a project has, and its images' vectors as one matrix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .backbones import Backbone
+from .errors import NoEmbeddings
+from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+def embeddings_dir(project: Project) -> Path:
+    return project.path / "embeddings"
+
+
+def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorStore:
+    """Open (or create) the store for this backbone and make it the project's current model."""
+    store = VectorStore.for_identity(embeddings_dir(project), backbone.identity, backbone.dim)
+    spec_file = store.folder / "spec.json"
+    if not spec_file.exists():
+        spec_file.write_text(json.dumps({"spec": spec}))
+    project.db.set_meta("embedding_key", backbone.identity.key)
+    return store
+
+
+def current_key(project: Project) -> str | None:
+    return project.db.get_meta("embedding_key")
+
+
+def current_store(project: Project, key: str | None = None) -> VectorStore:
+    key = key or current_key(project)
+    folder = embeddings_dir(project) / key if key else None
+    if folder is None or not (folder / "identity.json").exists():
+        raise NoEmbeddings(f"no embeddings yet: run `labeldesk embed {project.path}` first")
+    return VectorStore.open_existing(folder)
+
+
+def model_spec(store: VectorStore) -> str:
+    """The --model value that produced ``store`` (to embed a query image the same way)."""
+    return str(json.loads((store.folder / "spec.json").read_text())["spec"])
+
+
+@dataclass
+class ProjectVectors:
+    """Usable images that have a vector, aligned row by row with ``vectors``."""
+
+    ids: np.ndarray  # image ids
+    paths: list[str]
+    hashes: list[str]
+    labels: list[str | None]
+    splits: list[str | None]  # effective split (labeled without split -> train)
+    vectors: np.ndarray  # float32, L2-normalised, (N, dim)
+    key: str
+    missing: int  # usable images without a vector (not embedded yet)
+
+    def row_of(self, path: str) -> int:
+        try:
+            return self.paths.index(path)
+        except ValueError:
+            raise KeyError(path) from None
+
+
+def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
+    store = current_store(project, key)
+    rows = project.db.query(
+        "SELECT id, path, hash, label, CASE WHEN split IS NULL AND label IS NOT NULL "
+        "THEN 'train' ELSE split END FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
+        "ORDER BY path"
+    )
+    found = store.rows_for([r[2] for r in rows])
+    keep = np.flatnonzero(found >= 0)
+    if len(keep) == 0:
+        raise NoEmbeddings(f"no embeddings yet: run `labeldesk embed {project.path}` first")
+    picked = [rows[i] for i in keep]
+    return ProjectVectors(
+        ids=np.array([r[0] for r in picked], dtype=np.int64),
+        paths=[r[1] for r in picked],
+        hashes=[r[2] for r in picked],
+        labels=[r[3] for r in picked],
+        splits=[r[4] for r in picked],
+        vectors=store.gather(found[keep]),
+        key=store.folder.name,
+        missing=len(rows) - len(keep),
+    )

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labeldesk.core.progress import CancelToken
+from labeldesk.core.project import create_and_index
+from labeldesk.ml.embed import embed_project
+from labeldesk.ml.store import current_store, project_vectors
+from labeldesk.ml.vectors import VectorStore
+
+from .conftest import skimage_photo
+
+
+@pytest.fixture
+def photo_project(tmp_path, photo_root):
+    project, _ = create_and_index(tmp_path / "proj", photo_root, workers=1)
+    yield project
+    project.close()
+
+
+def test_embed_all_then_only_what_is_new(photo_project, photo_root, backbone):
+    report = embed_project(photo_project, backbone=backbone, batch_size=4)
+    assert report.embedded == 14 and report.total == 14 and not report.failed
+    assert embed_project(photo_project, backbone=backbone).embedded == 0
+    for i in range(3):
+        img = skimage_photo("astronaut").rotate(90 * (i + 1))
+        img.save(photo_root / "_unlabeled" / f"rot{i}.png")
+    photo_project.scan(workers=1)
+    assert embed_project(photo_project, backbone=backbone).embedded == 3
+    vectors = project_vectors(photo_project)
+    assert vectors.vectors.shape == (17, 1280) and vectors.missing == 0
+    assert np.allclose(np.linalg.norm(vectors.vectors, axis=1), 1.0, atol=2e-3)
+
+
+def test_cancel_keeps_finished_batches_and_resume_finishes(photo_project, backbone):
+    token = CancelToken()
+
+    def progress(p):
+        if p.message == "embedding" and p.done >= 4:
+            token.cancel()
+
+    first = embed_project(photo_project, backbone=backbone, batch_size=4, progress=progress,
+                          cancel=token)
+    assert first.cancelled and first.embedded == 4
+    second = embed_project(photo_project, backbone=backbone, batch_size=4)
+    assert second.embedded == 10
+
+
+def test_torn_write_from_a_killed_run_is_trimmed(photo_project, backbone):
+    embed_project(photo_project, backbone=backbone, batch_size=4)
+    store = current_store(photo_project)
+    with open(store.folder / "vectors.f16", "ab") as f:
+        f.write(b"\x00" * 1000)  # half a batch written when the process died
+    reopened = VectorStore.open_existing(store.folder)
+    assert reopened.count == 14
+    assert embed_project(photo_project, backbone=backbone).embedded == 0
+
+
+def test_file_broken_after_the_scan_is_skipped_not_fatal(photo_project, photo_root, backbone):
+    (photo_root / "train/coffee/coffee.jpg").write_bytes(b"garbage")
+    report = embed_project(photo_project, backbone=backbone)
+    assert report.embedded == 13
+    assert [f["path"] for f in report.failed] == ["train/coffee/coffee.jpg"]
+
+
+def test_identical_content_is_embedded_once(photo_project, photo_root, backbone):
+    (photo_root / "_unlabeled/copy.jpg").write_bytes((photo_root / "train/rocket/rocket.jpg").read_bytes())
+    photo_project.scan(workers=1)
+    report = embed_project(photo_project, backbone=backbone)
+    assert report.embedded == 14 and report.total == 15
+    assert project_vectors(photo_project).vectors.shape[0] == 15
+
+
+def test_models_never_mix(photo_project, backbone, tmp_path):
+    from dataclasses import replace
+
+    embed_project(photo_project, backbone=backbone)
+    other = replace(backbone, identity=replace(backbone.identity, weights_sha256="0" * 64))
+    assert embed_project(photo_project, backbone=other).embedded == 14
+    folders = sorted(p.name for p in (photo_project.path / "embeddings").iterdir())
+    assert len(folders) == 2
+
+
+def test_resized_and_reencoded_copies_are_first_neighbours(photo_project, photo_root, backbone):
+    from labeldesk.ml.neighbors import similar
+
+    src = photo_root / "train/horse/horse.jpg"
+    with Image.open(src) as img:
+        img.convert("RGB").save(photo_root / "_unlabeled/horse_q40.jpg", quality=40)
+        img.resize((img.width // 2, img.height // 2)).save(photo_root / "_unlabeled/horse_small.png")
+    photo_project.scan(workers=1)
+    embed_project(photo_project, backbone=backbone)
+    family = {"train/horse/horse.jpg", "_unlabeled/horse_q40.jpg", "_unlabeled/horse_small.png"}
+    for copy in family - {"train/horse/horse.jpg"}:
+        nearest = [r["path"] for r in similar(photo_project, copy, k=2)]
+        assert set(nearest) == family - {copy}  # the other two versions, before any other photo
+    top = similar(photo_project, "train/horse/horse.jpg", k=2)
+    assert {r["path"] for r in top} == {"_unlabeled/horse_q40.jpg", "_unlabeled/horse_small.png"}

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+
+from labeldesk.ml.search import IndexConfig, VectorIndex, knn_graph
+
+
+def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, dim))
+    x = centres[rng.integers(0, clusters, n)] + 0.5 * rng.normal(size=(n, dim))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32)
+
+
+def test_exact_index_finds_true_neighbours():
+    x = clustered(2000)
+    sims, rows = VectorIndex(x, IndexConfig(exact=True)).search(x[:10], 5)
+    brute = np.argsort(-(x[:10] @ x.T), axis=1)[:, :5]
+    assert (rows == brute).all()
+    assert np.allclose(sims[:, 0], 1.0, atol=1e-5)  # itself
+
+
+def test_size_threshold_switches_to_ivf():
+    assert IndexConfig.choose(1000).exact
+    config = IndexConfig.choose(200_000)
+    assert not config.exact and config.nlist > 0 and config.nprobe > 0
+
+
+def test_ivf_recall_against_exact():
+    x = clustered(20_000)
+    queries = x[:200]
+    exact = VectorIndex(x, IndexConfig(exact=True)).search(queries, 20)[1]
+    ivf = VectorIndex(x, IndexConfig.choose(len(x), exact_max=0)).search(queries, 20)[1]
+    recall = np.mean([len(set(a) & set(b)) / 20 for a, b in zip(exact, ivf, strict=True)])
+    assert recall >= 0.95
+
+
+def test_knn_graph_excludes_self_and_is_sorted():
+    x = clustered(500)
+    sims, rows = knn_graph(x, 10)
+    assert rows.shape == (500, 10)
+    assert not (rows == np.arange(500)[:, None]).any()
+    assert (np.diff(sims, axis=1) <= 1e-6).all()
+    approx_sims, approx_rows = knn_graph(x, 10, exact_max=0)
+    overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(rows, approx_rows, strict=True)])
+    assert overlap >= 0.9
+
+
+def test_knn_graph_with_fewer_points_than_k():
+    sims, rows = knn_graph(clustered(3), 5)
+    assert (rows[:, :2] >= 0).all() and (rows[:, 2:] == -1).all()
