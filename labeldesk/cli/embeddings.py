@@ -11,12 +11,13 @@ from labeldesk.cli._base import Output, TerminalProgress, open_existing
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.backbones import DEFAULT_BACKBONE
-    from labeldesk.ml.duplicates import DEFAULT_THRESHOLD
+    from labeldesk.ml.duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     p = add("embed", "compute embeddings for images that have none yet (resumable)")
     p.add_argument("project", type=Path)
     p.add_argument(
-        "--model", default=DEFAULT_BACKBONE,
+        "--model",
+        default=DEFAULT_BACKBONE,
         help=f"backbone: {DEFAULT_BACKBONE} (bundled, default), a timm model name with cached "
         "weights, or a checkpoint ARCH@path.safetensors",
     )
@@ -32,8 +33,19 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("duplicates", "exact and near-duplicate groups, and train/val/test leakage")
     p.add_argument("project", type=Path)
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                   help=f"cosine similarity for near duplicates (default {DEFAULT_THRESHOLD})")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"cosine similarity for near duplicates (default {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument(
+        "--hash-distance",
+        type=int,
+        default=DEFAULT_HASH_DISTANCE,
+        help="most perceptual-hash bits (of 64) a near duplicate may differ in "
+        f"(default {DEFAULT_HASH_DISTANCE}; -1: similarity alone decides)",
+    )
     p.set_defaults(handler=cmd_duplicates)
 
     p = add("outliers", "images least like any other (junk, rare classes), most unusual first")
@@ -46,15 +58,19 @@ def cmd_embed(args: argparse.Namespace) -> Output:
     from labeldesk.ml.embed import embed_project
 
     with open_existing(args.project) as project, TerminalProgress() as progress:
-        report = embed_project(project, args.model, device=args.device,
-                               batch_size=args.batch_size, progress=progress)
+        report = embed_project(
+            project, args.model, device=args.device, batch_size=args.batch_size, progress=progress
+        )
     data = report.to_json()
-    text = (f"{report.embedded} images embedded with {report.model} on {report.device} in "
-            f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
-            f"{report.total} usable images in the project")
+    text = (
+        f"{report.embedded} images embedded with {report.model} on {report.device} in "
+        f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
+        f"{report.total} usable images in the project"
+    )
     if report.failed:
         text += f"\n{len(report.failed)} could not be read:" + "".join(
-            f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20])
+            f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
+        )
     return Output(data, text)
 
 
@@ -72,23 +88,29 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
     from labeldesk.ml.duplicates import find_duplicates
 
     with open_existing(args.project) as project:
-        groups = find_duplicates(project, threshold=args.threshold)
+        distance = None if args.hash_distance < 0 else args.hash_distance
+        groups = find_duplicates(project, threshold=args.threshold, max_hash_distance=distance)
     leaking = [g for g in groups if g.leaks]
     data = {
         "threshold": args.threshold,
+        "hash_distance": args.hash_distance,
         "groups": [g.to_json() for g in groups],
         "exact_groups": sum(g.kind == "exact" for g in groups),
         "near_groups": sum(g.kind == "near" for g in groups),
         "leakage": [g.to_json() for g in leaking],
     }
-    lines = [f"{len(groups)} duplicate groups ({data['exact_groups']} exact, "
-             f"{data['near_groups']} near, threshold {args.threshold}); "
-             f"{len(leaking)} span more than one split"]
+    lines = [
+        f"{len(groups)} duplicate groups ({data['exact_groups']} exact, "
+        f"{data['near_groups']} near, threshold {args.threshold}); "
+        f"{len(leaking)} span more than one split"
+    ]
     for g in groups[:50]:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
         lines.append(f"{g.kind} ({g.similarity:.3f}){flags}")
-        lines += [f"  {p}  [{s or '-'} / {lab or '-'}]"
-                  for p, s, lab in zip(g.paths, g.splits, g.labels, strict=True)]
+        lines += [
+            f"  {p}  [{s or '-'} / {lab or '-'}]"
+            for p, s, lab in zip(g.paths, g.splits, g.labels, strict=True)
+        ]
     return Output(data, "\n".join(lines))
 
 
@@ -98,4 +120,6 @@ def cmd_outliers(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         rows = outliers(project)
     rows = rows[: args.n] if args.n else rows
-    return Output(rows, "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['label'] or '-'}]" for r in rows))
+    return Output(
+        rows, "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['label'] or '-'}]" for r in rows)
+    )

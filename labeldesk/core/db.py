@@ -83,6 +83,10 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE label_events ADD COLUMN new_status TEXT;
     CREATE INDEX images_status ON images(status);
     """,
+    # 3: perceptual hash (64-bit DCT) for near-duplicate checks
+    """
+    ALTER TABLE images ADD COLUMN phash INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

@@ -116,6 +116,7 @@ class ProbeResult:
     format: str | None = None
     mode: str | None = None
     frames: int | None = None
+    phash: int | None = None
     skip_reason: str | None = None
 
 
@@ -185,15 +186,22 @@ def probe_file(
             frames=int(getattr(img, "n_frames", 1)),
         )
         thumb = thumbnail_path(Path(thumb_root), digest) if thumb_root else None
-        if thumb is not None and thumb.exists():
-            return info  # identical bytes were decoded successfully before
+        if thumb is not None and thumb.exists():  # identical bytes were decoded before
+            try:
+                with Image.open(thumb) as small:
+                    return _replace(info, phash=perceptual_hash(small))
+            except OSError:
+                thumb.unlink(missing_ok=True)  # a damaged cache file: make it again
         try:
             if img.format == "JPEG":
                 img.draft("RGB", fit_within(img.size, thumb_size))
             img.load()
+            ImageOps.exif_transpose(img, in_place=True)
+            small = to_rgb(img)
+            small.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            info = _replace(info, phash=perceptual_hash(small))
             if thumb is not None:
-                ImageOps.exif_transpose(img, in_place=True)
-                _write_thumbnail(to_rgb(img), thumb, thumb_size)
+                _write_thumbnail(small, thumb)
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
@@ -261,6 +269,34 @@ def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    m = np.cos(np.pi * (2 * np.arange(n)[None, :] + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    m[0] /= np.sqrt(2)
+    return m
+
+
+_DCT32 = _dct_matrix(32)
+
+
+def perceptual_hash(img: Image.Image) -> int:
+    """64-bit DCT perceptual hash (as a signed int for SQLite).
+
+    Re-encoded or resized copies differ in a few bits; unrelated images in about half.
+    Low-frequency 8×8 DCT coefficients of a 32×32 gray version, each compared with the median.
+    """
+    gray = np.asarray(img.convert("L").resize((32, 32), Image.Resampling.LANCZOS), np.float64)
+    coeffs = (_DCT32 @ gray @ _DCT32.T)[:8, :8].ravel()
+    bits = coeffs > np.median(coeffs[1:])
+    value = int("".join("1" if b else "0" for b in bits), 2)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def hash_distance(a: int, b: int) -> int:
+    """Number of differing bits between two perceptual hashes."""
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
 def oriented_size(img: Image.Image) -> tuple[int, int]:
     """Width and height as displayed, after the EXIF orientation is applied."""
     width, height = img.size
@@ -310,8 +346,7 @@ def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
         return to_rgb(img)
 
 
-def _write_thumbnail(img: Image.Image, target: Path, thumb_size: int) -> None:
-    img.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+def _write_thumbnail(img: Image.Image, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     img.save(tmp, "JPEG", quality=85)

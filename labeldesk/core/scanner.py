@@ -217,18 +217,7 @@ class _Writer:
         now = time.time()
         with self.project.db.write() as conn:
             for res in results:
-                fields = (
-                    res.size,
-                    res.mtime_ns,
-                    res.hash,
-                    res.width,
-                    res.height,
-                    res.format,
-                    res.mode,
-                    res.frames,
-                    res.skip_reason,
-                    now,
-                )
+                fields = (*(getattr(res, c) for c in _PROBED), now)
                 row = self.rows.get(res.path)
                 old = self._take_gone(res.hash) if row is None and res.hash else None
                 if old is not None:
@@ -245,12 +234,7 @@ class _Writer:
                 else:
                     self.counts.added += 1
                     split, label = placement(res.path)
-                    image_id = conn.execute(
-                        "INSERT INTO images(size, mtime_ns, hash, width, height, format, mode, "
-                        "frames, skip_reason, indexed_at, path, split, folder_label) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*fields, res.path, split, label),
-                    ).lastrowid
+                    image_id = conn.execute(_INSERT, (*fields, res.path, split, label)).lastrowid
                     if label:
                         self.relabel.append((image_id or 0, label))
 
@@ -301,9 +285,27 @@ class _Writer:
         )
 
 
+# Columns filled from a ProbeResult, in the order the statements below expect them.
+_PROBED = (
+    "size",
+    "mtime_ns",
+    "hash",
+    "width",
+    "height",
+    "format",
+    "mode",
+    "frames",
+    "phash",
+    "skip_reason",
+)
 _UPDATE = (
-    "UPDATE images SET size = ?, mtime_ns = ?, hash = ?, width = ?, height = ?, format = ?, "
-    "mode = ?, frames = ?, skip_reason = ?, indexed_at = ?, removed_at = NULL"
+    "UPDATE images SET "
+    + ", ".join(f"{c} = ?" for c in _PROBED)
+    + ", indexed_at = ?, removed_at = NULL"
+)
+_INSERT = (
+    f"INSERT INTO images({', '.join(_PROBED)}, indexed_at, path, split, folder_label) "
+    f"VALUES ({', '.join('?' * (len(_PROBED) + 4))})"
 )
 
 

@@ -113,7 +113,11 @@ def _efficientnet_lite0() -> Backbone:
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     target = model.state_dict()
     src = [k for k in source if not k.endswith("num_batches_tracked") and not k.startswith("_fc.")]
-    dst = [k for k in target if not k.endswith("num_batches_tracked") and not k.startswith("classifier.")]
+    dst = [
+        k
+        for k in target
+        if not k.endswith("num_batches_tracked") and not k.startswith("classifier.")
+    ]
     mapped = {d: source[s] for s, d in zip(src, dst, strict=True)}
     mapped["classifier.weight"] = source["_fc.weight"]
     mapped["classifier.bias"] = source["_fc.bias"]
@@ -121,7 +125,9 @@ def _efficientnet_lite0() -> Backbone:
         if tuple(tensor.shape) != tuple(target[name].shape):
             raise BackboneUnavailable(f"bundled weights do not fit tf_efficientnet_lite0 at {name}")
     model.load_state_dict(mapped, strict=False)
-    return _finish(model, DEFAULT_BACKBONE, "tf_efficientnet_lite0", Preprocess(224, (0.5,) * 3, (0.5,) * 3))
+    return _finish(
+        model, DEFAULT_BACKBONE, "tf_efficientnet_lite0", Preprocess(224, (0.5,) * 3, (0.5,) * 3)
+    )
 
 
 def _load_timm_cached(name: str) -> Backbone:
@@ -137,10 +143,10 @@ def _load_timm_cached(name: str) -> Backbone:
     os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for the network, never hang
     try:
         model = timm.create_model(model_name, pretrained=True)
-    except Exception as exc:  # noqa: BLE001 - timm/hf raise many types for "not cached"
+    except Exception as exc:
         raise BackboneUnavailable(
             f"weights for {model_name!r} are not in the local cache and LabelDesk works offline. "
-            f"On a machine with network run: python -c \"import timm; "
+            f'On a machine with network run: python -c "import timm; '
             f"timm.create_model('{model_name}', pretrained=True)\" (or pass a local checkpoint "
             f"as {model_name}@/path/to/weights.safetensors). ({type(exc).__name__}: {exc})"
         ) from exc
@@ -172,7 +178,7 @@ def _load_checkpoint(path: Path, arch: str | None) -> Backbone:
     else:
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - a pickle we refuse to run, or a broken file
+        except Exception as exc:
             raise BackboneUnavailable(f"{path} is not a plain state dict: {exc}") from exc
         state = state.get("state_dict", state) if isinstance(state, dict) else state
     num_classes = int(meta.get("num_classes", 0) or 0)
@@ -182,7 +188,11 @@ def _load_checkpoint(path: Path, arch: str | None) -> Backbone:
     if missing:
         raise BackboneUnavailable(f"{path} does not match {arch}: missing {missing[:3]}")
     pre = meta.get("preprocess")
-    preprocess = Preprocess(pre["size"], tuple(pre["mean"]), tuple(pre["std"])) if pre else _timm_preprocess(model)
+    preprocess = (
+        Preprocess(pre["size"], tuple(pre["mean"]), tuple(pre["std"]))
+        if pre
+        else _timm_preprocess(model)
+    )
     return _finish(model, meta.get("name", path.stem), arch, preprocess)
 
 

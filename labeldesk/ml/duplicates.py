@@ -1,8 +1,10 @@
 """Exact and near-duplicate groups, and split leakage.
 
 Exact duplicates share a content hash (no embeddings needed). Near duplicates are pairs
-whose embeddings have cosine similarity at or above a threshold, found through the cached
-kNN graph; pairs are joined into groups with union-find. A group is *leaking* when its
+from the cached kNN graph whose embeddings have cosine similarity at or above a threshold
+and whose 64-bit perceptual hashes differ in at most a few bits: the embedding finds
+candidates fast, the hash keeps look-alike but distinct images (two plain white shirts)
+apart. Pairs are joined into groups with union-find. A group is *leaking* when its
 images sit in more than one of train/val/test: a model would be tested on what it trained on.
 """
 
@@ -18,7 +20,9 @@ from .errors import NoEmbeddings
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
-DEFAULT_THRESHOLD = 0.95
+DEFAULT_THRESHOLD = 0.85
+# Re-encoded or resized copies differ in 0-3 of 64 bits, unrelated photos in about 32.
+DEFAULT_HASH_DISTANCE = 4
 EVAL_SPLITS = ("train", "val", "test")
 
 
@@ -71,13 +75,24 @@ class _UnionFind:
         self.weakest[ra] = low
 
 
-def find_duplicates(project: Project, threshold: float = DEFAULT_THRESHOLD) -> list[DuplicateGroup]:
-    """All duplicate groups, leaking ones first, then larger groups first."""
+def find_duplicates(
+    project: Project,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_hash_distance: int | None = DEFAULT_HASH_DISTANCE,
+) -> list[DuplicateGroup]:
+    """All duplicate groups, leaking ones first, then larger groups first.
+
+    ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates.
+    """
+    from labeldesk.core.imageio import hash_distance
+
     from .neighbors import neighbor_graph
 
+    fill_perceptual_hashes(project)
     rows = project.db.query(
         "SELECT path, hash, label, CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' "
-        "ELSE split END FROM images WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
+        "ELSE split END, phash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
+        "ORDER BY path"
     )
     paths = [r[0] for r in rows]
     hashes = [r[1] for r in rows]
@@ -98,6 +113,11 @@ def find_duplicates(project: Project, threshold: float = DEFAULT_THRESHOLD) -> l
         src, col = np.nonzero((graph.sims >= threshold) & (graph.rows >= 0))
         for i, j in zip(src, col, strict=True):
             a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
+            ha, hb = rows[a][4], rows[b][4]
+            if max_hash_distance is not None and (
+                ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
+            ):
+                continue
             uf.union(a, b, float(graph.sims[i, j]))
     members: dict[int, list[int]] = {}
     for i in range(len(rows)):
@@ -118,6 +138,29 @@ def find_duplicates(project: Project, threshold: float = DEFAULT_THRESHOLD) -> l
         )
     groups.sort(key=lambda g: (not g.leaks, -len(g.paths), g.paths[0]))
     return groups
+
+
+def fill_perceptual_hashes(project: Project) -> int:
+    """Compute perceptual hashes missing from older projects (from the thumbnails)."""
+    from PIL import Image
+
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.core.imageio import perceptual_hash
+
+    missing = project.db.query(
+        "SELECT id, path FROM images WHERE phash IS NULL AND hash IS NOT NULL "
+        "AND skip_reason IS NULL AND removed_at IS NULL"
+    )
+    found = []
+    for image_id, path in missing:
+        try:
+            with Image.open(project.thumbnail(path)) as thumb:
+                found.append((perceptual_hash(thumb), image_id))
+        except (LabelDeskError, OSError):
+            continue  # broken since the scan; the next scan will say so
+    with project.db.write() as conn:
+        conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
+    return len(found)
 
 
 def outliers(project: Project, k: int = 10) -> list[dict[str, Any]]:

@@ -93,7 +93,10 @@ def embed_project(
     started = time.perf_counter()
     progress(Progress(0, len(items), "embedding"))
     autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool, torch.inference_mode():
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool,
+        torch.inference_mode(),
+    ):
         batches = _prefetch(pool, project, items, batch_size, backbone.identity.preprocess)
         for hashes, pixels, failed in batches:
             if cancel.cancelled:
@@ -116,7 +119,10 @@ Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
 
 
 def _prefetch(
-    pool: ThreadPoolExecutor, project: Project, items: Sequence[tuple[str, str]], batch_size: int,
+    pool: ThreadPoolExecutor,
+    project: Project,
+    items: Sequence[tuple[str, str]],
+    batch_size: int,
     pre: Preprocess,
 ) -> Iterator[Batch]:
     """Decode upcoming batches in threads while the caller runs the model on this one."""
@@ -141,7 +147,7 @@ def _load_batch(project: Project, chunk: Sequence[tuple[str, str]], pre: Preproc
         try:
             arrays.append(prepare(project.image_path(path), pre))
             hashes.append(digest)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+        except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
     pixels = np.stack(arrays) if arrays else np.zeros((0, pre.size, pre.size, 3), np.uint8)
     return hashes, pixels, failed

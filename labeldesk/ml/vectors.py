@@ -54,7 +54,9 @@ class VectorStore:
 
     def _repair(self) -> int:
         row_bytes = self.dim * 2
-        rows = min(self._vectors.stat().st_size // row_bytes, self._keys.stat().st_size // KEY_BYTES)
+        rows = min(
+            self._vectors.stat().st_size // row_bytes, self._keys.stat().st_size // KEY_BYTES
+        )
         for path, size in ((self._vectors, rows * row_bytes), (self._keys, rows * KEY_BYTES)):
             if path.stat().st_size != size:
                 os.truncate(path, size)

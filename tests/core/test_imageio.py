@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -90,14 +91,38 @@ def test_to_rgb_converts_every_mode():
 
 
 def test_identical_bytes_reuse_thumbnail_without_decoding(tmp_path, monkeypatch):
-    a = write_image(tmp_path / "a.jpg", seed=3)
+    a = write_image(tmp_path / "a.jpg", size=(800, 600), seed=3)
     b = tmp_path / "b.jpg"
     b.write_bytes(a.read_bytes())
     thumbs = tmp_path / "thumbs"
     first = probe_file(str(a), str(thumbs))
-    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded again"))
+    real_load = Image.Image.load
+
+    def load(self):
+        assert max(self.size) <= imageio.THUMB_SIZE, "decoded the full image again"
+        return real_load(self)
+
+    monkeypatch.setattr(Image.Image, "load", load)
     second = probe_file(str(b), str(thumbs))
     assert second.hash == first.hash and second.skip_reason is None
+    assert imageio.hash_distance(first.phash, second.phash) <= 2
+
+
+def test_perceptual_hash_survives_reencoding_and_resizing(tmp_path):
+    from helpers import jpeg_bytes
+
+    base = Image.open(io.BytesIO(jpeg_bytes(size=(400, 300), seed=5)))
+    smooth = base.resize((20, 15)).resize((400, 300), Image.Resampling.BICUBIC)
+    other = Image.open(io.BytesIO(jpeg_bytes(size=(400, 300), seed=6))).resize((20, 15)).resize(
+        (400, 300), Image.Resampling.BICUBIC
+    )
+    buf = io.BytesIO()
+    smooth.save(buf, "JPEG", quality=30)
+    reencoded = Image.open(io.BytesIO(buf.getvalue()))
+    h = imageio.perceptual_hash
+    assert imageio.hash_distance(h(smooth), h(reencoded)) <= 4
+    assert imageio.hash_distance(h(smooth), h(smooth.resize((100, 75)))) <= 4
+    assert imageio.hash_distance(h(smooth), h(other)) >= 16
 
 
 def test_candidates_by_extension_or_content(messy):

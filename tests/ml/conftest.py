@@ -7,8 +7,22 @@ import pytest
 from PIL import Image
 
 # Real photographs shipped inside the scikit-image wheel (no download).
-PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "retina", "horse", "camera", "coins",
-          "moon", "brick", "grass", "motorcycle_left", "hubble_deep_field", "ihc")
+PHOTOS = (
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "retina",
+    "horse",
+    "camera",
+    "coins",
+    "moon",
+    "brick",
+    "grass",
+    "motorcycle_left",
+    "hubble_deep_field",
+    "ihc",
+)
 
 
 def skimage_photo(name: str) -> Image.Image:

@@ -16,7 +16,9 @@ def test_default_backbone_is_offline_and_recognises_a_cat(backbone, tmp_path):
 
     path = tmp_path / "chelsea.png"
     skimage_photo("chelsea").save(path)
-    x = to_tensor(prepare(path, backbone.identity.preprocess)[None], backbone.identity.preprocess, "cpu")
+    x = to_tensor(
+        prepare(path, backbone.identity.preprocess)[None], backbone.identity.preprocess, "cpu"
+    )
     with torch.inference_mode():
         logits = backbone.classifier(backbone.model(x))
     top5 = [ImageNetInfo().index_to_description(int(i)) for i in logits[0].topk(5).indices]

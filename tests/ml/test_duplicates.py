@@ -18,14 +18,16 @@ def test_planted_duplicates_and_leakage(tmp_path, photo_root, backbone):
     project, _ = create_and_index(tmp_path / "p", photo_root, workers=1)
     with project:
         only_exact = find_duplicates(project)  # before embedding: hashes only
-        assert [g.paths for g in only_exact] == [["test/chelsea/copy.jpg", "train/chelsea/chelsea.jpg"]]
+        assert [g.paths for g in only_exact] == [
+            ["test/chelsea/copy.jpg", "train/chelsea/chelsea.jpg"]
+        ]
         embed_project(project, backbone=backbone)
         groups = find_duplicates(project)
         by_kind = {g.kind: g for g in groups}
         assert set(by_kind) == {"exact", "near"}
         assert by_kind["exact"].leaks and by_kind["exact"].splits == ["test", "train"]
         assert by_kind["near"].paths == ["train/rocket/rocket.jpg", "train/rocket/rocket_q50.jpg"]
-        assert not by_kind["near"].leaks and by_kind["near"].similarity >= 0.95
+        assert not by_kind["near"].leaks and by_kind["near"].similarity >= 0.85
         assert groups[0].leaks  # leaking groups come first
         assert len(groups) == 2  # the other photos are not duplicates of anything
 

@@ -41,8 +41,9 @@ def test_cancel_keeps_finished_batches_and_resume_finishes(photo_project, backbo
         if p.message == "embedding" and p.done >= 4:
             token.cancel()
 
-    first = embed_project(photo_project, backbone=backbone, batch_size=4, progress=progress,
-                          cancel=token)
+    first = embed_project(
+        photo_project, backbone=backbone, batch_size=4, progress=progress, cancel=token
+    )
     assert first.cancelled and first.embedded == 4
     second = embed_project(photo_project, backbone=backbone, batch_size=4)
     assert second.embedded == 10
@@ -66,7 +67,9 @@ def test_file_broken_after_the_scan_is_skipped_not_fatal(photo_project, photo_ro
 
 
 def test_identical_content_is_embedded_once(photo_project, photo_root, backbone):
-    (photo_root / "_unlabeled/copy.jpg").write_bytes((photo_root / "train/rocket/rocket.jpg").read_bytes())
+    (photo_root / "_unlabeled/copy.jpg").write_bytes(
+        (photo_root / "train/rocket/rocket.jpg").read_bytes()
+    )
     photo_project.scan(workers=1)
     report = embed_project(photo_project, backbone=backbone)
     assert report.embedded == 14 and report.total == 15
@@ -89,7 +92,9 @@ def test_resized_and_reencoded_copies_are_first_neighbours(photo_project, photo_
     src = photo_root / "train/horse/horse.jpg"
     with Image.open(src) as img:
         img.convert("RGB").save(photo_root / "_unlabeled/horse_q40.jpg", quality=40)
-        img.resize((img.width // 2, img.height // 2)).save(photo_root / "_unlabeled/horse_small.png")
+        img.resize((img.width // 2, img.height // 2)).save(
+            photo_root / "_unlabeled/horse_small.png"
+        )
     photo_project.scan(workers=1)
     embed_project(photo_project, backbone=backbone)
     family = {"train/horse/horse.jpg", "_unlabeled/horse_q40.jpg", "_unlabeled/horse_small.png"}

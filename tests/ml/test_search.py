@@ -42,11 +42,11 @@ def test_knn_graph_excludes_self_and_is_sorted():
     assert rows.shape == (500, 10)
     assert not (rows == np.arange(500)[:, None]).any()
     assert (np.diff(sims, axis=1) <= 1e-6).all()
-    approx_sims, approx_rows = knn_graph(x, 10, exact_max=0)
+    _approx_sims, approx_rows = knn_graph(x, 10, exact_max=0)
     overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(rows, approx_rows, strict=True)])
     assert overlap >= 0.9
 
 
 def test_knn_graph_with_fewer_points_than_k():
-    sims, rows = knn_graph(clustered(3), 5)
+    _sims, rows = knn_graph(clustered(3), 5)
     assert (rows[:, :2] >= 0).all() and (rows[:, 2:] == -1).all()

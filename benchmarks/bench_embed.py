@@ -1,0 +1,118 @@
+"""Embedding throughput: `labeldesk embed` end to end against the model alone.
+
+For each dataset the same number of images is (1) embedded end to end through the
+project (decode, resize, batch, forward, store) and (2) pushed through the model as
+pre-decoded tensors, in the same run and process. The ratio shows how well decoding
+overlaps inference. Target (issue 3): end-to-end >= 0.9x model-only on 2 CPU cores.
+
+Datasets: Fashion-MNIST test images as 28x28 PNGs (Debian's dataset-fashion-mnist), and
+synthetic 1280x960 JPEG photos (as in bench_index.py).
+
+    python benchmarks/bench_embed.py [-n 512] [--device auto|cpu|cuda] [--batch-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sample_data"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def fashion_folder(root: Path, n: int) -> Path:
+    from make_sample import CLASS_NAMES, load_fashion_mnist
+
+    folder = root / f"fashion-{n}"
+    if not (folder / ".complete").exists():
+        images, labels = load_fashion_mnist("test")
+        for i in range(n):
+            path = folder / CLASS_NAMES[labels[i]] / f"{i:05d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(images[i]).save(path)
+        (folder / ".complete").touch()
+    return folder
+
+
+def model_only(backbone, pixels: np.ndarray, batch_size: int, device: str) -> float:
+    """Images per second through the model on pre-decoded uint8 pixels."""
+    import torch
+
+    from labeldesk.ml.preprocess import to_tensor
+
+    pre = backbone.identity.preprocess
+    net = backbone.model.to(device, memory_format=torch.channels_last).eval()
+    autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else None
+    with torch.inference_mode():
+        net(to_tensor(pixels[:batch_size], pre, device))  # warm-up (kernel selection)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for i in range(0, len(pixels), batch_size):
+            x = to_tensor(pixels[i : i + batch_size], pre, device)
+            if autocast is not None:
+                with autocast:
+                    feats = net(x)
+            else:
+                feats = net(x)
+            torch.nn.functional.normalize(feats.float(), dim=1).cpu()
+        if device == "cuda":
+            torch.cuda.synchronize()
+    return len(pixels) / (time.perf_counter() - start)
+
+
+def run(name: str, folder: Path, backbone, args, work: Path) -> None:
+    from labeldesk.core.project import create_and_index
+    from labeldesk.ml.device import resolve_device
+    from labeldesk.ml.embed import embed_project
+    from labeldesk.ml.preprocess import prepare
+
+    device = resolve_device(args.device)
+    project, _ = create_and_index(work / name, folder)
+    paths = [project.image_path(p) for p in project.images().path]
+    pixels = np.stack([prepare(p, backbone.identity.preprocess) for p in paths])
+    # Warm the model up once on this device so neither measurement pays for it.
+    model_only(backbone, pixels[: args.batch_size], args.batch_size, device)
+    report = embed_project(project, device=device, batch_size=args.batch_size, backbone=backbone)
+    model_rate = model_only(backbone, pixels, args.batch_size, device)
+    project.close()
+    print(
+        f"{name:<28} {len(paths):>6} images  end-to-end {report.images_per_s:7.1f} img/s   "
+        f"model-only {model_rate:7.1f} img/s   ratio {report.images_per_s / model_rate:.2f}   "
+        f"[{device}, batch {args.batch_size}]"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=512)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
+    )
+    args = parser.parse_args()
+    import torch
+    from bench_index import make_dataset
+
+    from labeldesk.ml.backbones import load_backbone
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    backbone = load_backbone()
+    args.data.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.data) as tmp:
+        work = Path(tmp)
+        run("fashion-mnist 28x28 png", fashion_folder(args.data, args.n), backbone, args, work)
+        run("synthetic 1280x960 jpeg", make_dataset(args.data, args.n), backbone, args, work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The embedding commands through the CLI, checking the JSON contract."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+
+import pytest
+
+from labeldesk.cli import main
+
+
+def run_json(capsys, *args):
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_embed_similar_duplicates_outliers(tmp_path, photo_root, capsys):
+    (photo_root / "test/astronaut").mkdir(parents=True)
+    shutil.copy(photo_root / "train/astronaut/astronaut.jpg", photo_root / "test/astronaut/a.jpg")
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(photo_root))
+
+    with pytest.raises(SystemExit):  # argparse rejects unknown devices
+        main(["embed", proj, "--device", "tpu"])
+    capsys.readouterr()
+    assert main(["similar", proj, "train/horse/horse.jpg"]) == 1
+    assert "labeldesk embed" in capsys.readouterr().err
+
+    embed = run_json(capsys, "embed", proj, "--batch-size", "8")
+    assert embed["model"] == "efficientnet_lite0" and embed["embedded"] == 14
+    assert embed["images_per_s"] > 0 and embed["seconds"] > 0
+    assert run_json(capsys, "embed", proj)["embedded"] == 0
+
+    similar = run_json(capsys, "similar", proj, "train/astronaut/astronaut.jpg", "-k", "3")
+    assert next(r["path"] for r in similar) == "test/astronaut/a.jpg"
+    assert set(similar[0]) >= {"path", "label", "score"} and len(similar) == 3
+    assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(similar))
+    assert "train/astronaut/astronaut.jpg" not in [r["path"] for r in similar]
+
+    dups = run_json(capsys, "duplicates", proj)
+    assert dups["exact_groups"] == 1 and len(dups["leakage"]) == 1
+    assert dups["leakage"][0]["splits"] == ["test", "train"]
+
+    odd = run_json(capsys, "outliers", proj, "-n", "3")
+    assert len(odd) == 3 and odd[0]["score"] >= odd[1]["score"]
+
+
+def test_unavailable_model_is_a_clear_error(tmp_path, photo_root, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(photo_root))
+    assert main(["embed", proj, "--model", "convnext_tiny"]) == 1
+    err = capsys.readouterr().err
+    assert "not in the local cache" in err and "timm.create_model" in err
