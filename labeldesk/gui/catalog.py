@@ -113,10 +113,14 @@ class ImageCatalog:
 
     def info(self, position: int) -> ImageInfo:
         return ImageInfo(
-            image_id=int(self.ids[position]), path=str(self.paths[position]),
-            label=self.labels[position], split=self.splits[position],
-            status=self.statuses[position], width=int(self.widths[position]),
-            height=int(self.heights[position]), size=int(self.sizes[position]),
+            image_id=int(self.ids[position]),
+            path=str(self.paths[position]),
+            label=self.labels[position],
+            split=self.splits[position],
+            status=self.statuses[position],
+            width=int(self.widths[position]),
+            height=int(self.heights[position]),
+            size=int(self.sizes[position]),
             format=str(self.formats[position] or "?"),
         )
 

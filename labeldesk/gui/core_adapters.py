@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from labeldesk.core.labels import undo_last
 from labeldesk.core.project import Project
 
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
+# What Ctrl+Z may take back: changes made by the user in the app, never a scan's folder
+# labels or an imported labels file (one stray key press must not erase a whole import).
+USER_SOURCES = ("human", "suggestion")
 
 
 class ImageState(NamedTuple):
@@ -43,3 +47,13 @@ def read_image_states(project: Project, image_ids: Sequence[int]) -> list[ImageS
         )
         states.extend(ImageState(int(r[0]), r[1], r[2], r[3]) for r in rows)
     return states
+
+
+def undo_last_user_change(project: Project) -> tuple[int, int]:
+    """Undo the newest batch the user made; returns (batch id, events reverted).
+
+    Wanted in core as ``Project.undo(sources=...)``: ``Project.undo()`` also reverts
+    import batches, so in a fresh project the first Ctrl+Z would drop every folder label.
+    Raises :class:`~labeldesk.core.errors.NothingToUndoError` like ``Project.undo()``.
+    """
+    return undo_last(project.db, sources=USER_SOURCES)

@@ -20,8 +20,9 @@ THEME_KEY = "view/theme"
 
 def settings() -> QSettings:
     """The app's settings store (INI everywhere, so a user can read and reset it)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                     ORGANIZATION, APPLICATION)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
 
 
 def _as_list(value: object) -> list[str]:

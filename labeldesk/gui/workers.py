@@ -51,6 +51,8 @@ class Job(QObject):
         self.started_at: float | None = None
         self._running = False
         self._last_report = 0.0
+        # Connected first, so every later slot on ``ended`` already sees running == False.
+        self.ended.connect(self._mark_ended)
 
     @property
     def running(self) -> bool:
@@ -62,7 +64,6 @@ class Job(QObject):
             raise RuntimeError(f"job {self.name!r} is already running")
         self._running = True
         self.started_at = time.monotonic()
-        self.ended.connect(self._mark_ended)
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
         return self
 
@@ -152,6 +153,7 @@ class JobRunner(QObject):
         self.cancel_all()
         done = self.pool.waitForDone(timeout_ms)
         if not done:
-            log.warning("jobs still running after %d ms: %s", timeout_ms,
-                        [job.name for job in self.active])
+            log.warning(
+                "jobs still running after %d ms: %s", timeout_ms, [job.name for job in self.active]
+            )
         return bool(done)

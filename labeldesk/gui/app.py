@@ -1,0 +1,51 @@
+"""Entry point for ``labeldesk gui``: build the QApplication and the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from labeldesk.gui import settings
+from labeldesk.gui.icons import app_icon
+from labeldesk.gui.main_window import MainWindow
+from labeldesk.gui.qt_compat import protect_singletons
+from labeldesk.gui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication (reused when one exists, e.g. under pytest-qt)."""
+    protect_singletons()  # before the first repaint; see qt_compat
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(argv if argv is not None else sys.argv[:1])
+    )
+    app.setApplicationName(settings.APPLICATION)
+    app.setOrganizationName(settings.ORGANIZATION)
+    app.setApplicationDisplayName("LabelDesk")
+    app.setWindowIcon(app_icon())
+    apply_theme(app, settings.theme())
+    return app
+
+
+def create_main_window(project: Path | None = None) -> MainWindow:
+    """A shown-ready main window with ``project`` (or the last one) open."""
+    window = MainWindow()
+    window.open_initial(project)
+    return window
+
+
+def run(project: Path | None = None) -> int:
+    """Run the desktop app until the last window closes; return the exit code."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_application()
+    window = create_main_window(Path(project).expanduser() if project is not None else None)
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,142 @@
+"""Small dialogs: new-project form, keyboard shortcuts, about, one-line error notices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk import __version__
+from labeldesk.gui.shortcuts import shortcut_table
+
+
+def show_error(parent: QWidget | None, message: str, title: str = "LabelDesk") -> QMessageBox:
+    """One readable notice, window-modal but non-blocking (never a traceback)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setObjectName("errorNotice")
+    box.open()
+    return box
+
+
+def show_about(parent: QWidget | None) -> None:
+    QMessageBox.about(
+        parent,
+        "About LabelDesk",
+        f"<b>LabelDesk {__version__}</b><p>Find likely mislabels, fix them with one key, "
+        "label what matters next and export a curated dataset: locally, offline.</p>"
+        "<p>Licensed under the Apache License 2.0.</p>",
+    )
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = shortcut_table()
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setHorizontalHeaderLabels(["Keys", "Action"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, (keys, action) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(keys))
+            self.table.setItem(r, 1, QTableWidgetItem(action))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(640, 620)
+
+
+class NewProjectDialog(QDialog):
+    """Asks for the image folder and a new (empty) project folder."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("New project from folder")
+        self.images_edit = QLineEdit()
+        self.project_edit = QLineEdit()
+        self.images_edit.setPlaceholderText("Folder with your images")
+        self.project_edit.setPlaceholderText("New empty folder for the project database")
+        form = QFormLayout()
+        form.addRow("Image folder:", self._with_browse(self.images_edit, self._browse_images))
+        form.addRow("Project folder:", self._with_browse(self.project_edit, self._browse_project))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.images_edit.textChanged.connect(self._validate)
+        self.project_edit.textChanged.connect(self._validate)
+        self._validate()
+        self.resize(560, self.sizeHint().height())
+
+    @staticmethod
+    def _with_browse(edit: QLineEdit, browse: object) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(edit, 1)
+        button = QPushButton("Browse…")
+        button.clicked.connect(browse)
+        layout.addWidget(button)
+        return row
+
+    def _browse_images(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Image folder", self.images_edit.text())
+        if folder:
+            self.images_edit.setText(folder)
+            if not self.project_edit.text():
+                path = Path(folder)
+                self.project_edit.setText(str(path.parent / f"{path.name}-labeldesk"))
+
+    def _browse_project(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Project folder (new or empty)", self.project_edit.text()
+        )
+        if folder:
+            self.project_edit.setText(folder)
+
+    def problem(self) -> str | None:
+        """Why the form cannot be accepted yet, or None."""
+        images, project = self.images_edit.text().strip(), self.project_edit.text().strip()
+        if not images or not Path(images).is_dir():
+            return "Choose an existing image folder"
+        if not project:
+            return "Choose a folder for the project"
+        target = Path(project)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            return "The project folder must be new or empty"
+        return None
+
+    def _validate(self) -> None:
+        problem = self.problem()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(problem is None)
+        ok.setToolTip(problem or "")
+
+    def paths(self) -> tuple[Path, Path]:
+        return Path(self.images_edit.text().strip()), Path(self.project_edit.text().strip())

@@ -1,0 +1,239 @@
+"""The grid's item model: an array of catalog positions, display data read on demand.
+
+A reset stores one NumPy array (the filtered positions) and its inverse; nothing is
+computed per row until the view asks for a row it is painting, so 100k images cost
+the same to show as 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QPixmap
+
+from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.gui.thumbnails import ThumbnailLoader
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+MAX_CHANGE_SIGNALS = 64
+
+
+class ImageRole(IntEnum):
+    ImageId = Qt.ItemDataRole.UserRole + 1
+    Path = Qt.ItemDataRole.UserRole + 2
+    Label = Qt.ItemDataRole.UserRole + 3
+    ClassIndex = Qt.ItemDataRole.UserRole + 4  # position in project.classes(), -1 unlabeled
+    Split = Qt.ItemDataRole.UserRole + 5
+    Status = Qt.ItemDataRole.UserRole + 6
+    ThumbnailFailed = Qt.ItemDataRole.UserRole + 7
+    Width = Qt.ItemDataRole.UserRole + 8
+    Height = Qt.ItemDataRole.UserRole + 9
+
+
+@dataclass(frozen=True, slots=True)
+class TileData:
+    """All a tile painter needs, fetched in one plain Python call.
+
+    The delegate uses this instead of ``index.data(role)``: besides being one call instead
+    of six, it avoids converting QVariants back to Python, which in PySide6 6.12 on
+    Python 3.11 drops a reference to ``None`` for every empty value (enough repaints then
+    crash the process with "deallocating None").
+    """
+
+    pixmap: QPixmap | None
+    label: str | None
+    class_index: int
+    split: str | None
+    status: str | None
+    failed: bool
+
+
+class ImageListModel(QAbstractListModel):
+    """Rows are images of a :class:`ImageCatalog` selected by an :class:`ImageFilter`."""
+
+    def __init__(self, loader: ThumbnailLoader | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._catalog: ImageCatalog | None = None
+        self._filter = ImageFilter()
+        self._rows = np.empty(0, dtype=np.int64)  # catalog positions, one per row
+        self._row_of = np.empty(0, dtype=np.int64)  # catalog position -> row, or -1
+        self._loader = loader
+        if loader is not None:
+            loader.ready.connect(self._thumbnail_ready)
+
+    # -- contents ----------------------------------------------------------------
+    @property
+    def catalog(self) -> ImageCatalog | None:
+        return self._catalog
+
+    @property
+    def image_filter(self) -> ImageFilter:
+        return self._filter
+
+    def set_catalog(self, catalog: ImageCatalog | None, wanted: ImageFilter | None = None) -> None:
+        """Show ``catalog`` (through ``wanted``, or the current filter): one reset."""
+        self._catalog = catalog
+        if wanted is not None:
+            self._filter = wanted
+        self._reset()
+
+    def set_filter(self, wanted: ImageFilter) -> None:
+        self._filter = wanted
+        self._reset()
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        if self._catalog is None:
+            self._rows = np.empty(0, dtype=np.int64)
+            self._row_of = np.empty(0, dtype=np.int64)
+        else:
+            self._rows = self._catalog.filter(self._filter).astype(np.int64)
+            self._row_of = np.full(len(self._catalog), -1, dtype=np.int64)
+            self._row_of[self._rows] = np.arange(len(self._rows), dtype=np.int64)
+        self.endResetModel()
+
+    def positions_changed(self, positions: Iterable[int]) -> None:
+        """Repaint rows whose catalog entries changed (after a label edit); rows stay put
+        even if they no longer match the filter, so the user's place is not lost."""
+        rows = np.sort(self._row_of[np.asarray(list(positions), dtype=np.int64)])
+        rows = rows[rows >= 0]
+        if not len(rows):
+            return
+        # One signal per contiguous run of rows; a scattered bulk edit gets a single
+        # signal spanning it (repainting a few extra rows beats thousands of signals).
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        runs = np.split(rows, breaks) if len(breaks) < MAX_CHANGE_SIGNALS else [rows]
+        for run in runs:
+            self.dataChanged.emit(self.index(int(run[0])), self.index(int(run[-1])))
+
+    # -- lookups used by views and controllers -----------------------------------
+    def position(self, row: int) -> int:
+        return int(self._rows[row])
+
+    def image_id(self, row: int) -> int:
+        assert self._catalog is not None
+        return int(self._catalog.ids[self._rows[row]])
+
+    def path(self, row: int) -> str:
+        assert self._catalog is not None
+        return str(self._catalog.paths[self._rows[row]])
+
+    def positions(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Catalog positions of ``rows`` (array in, array out)."""
+        return self._rows[np.asarray(rows, dtype=np.int64)]
+
+    def paths_of_rows(self, rows: Sequence[int] | np.ndarray) -> list[str]:
+        if self._catalog is None or not len(rows):
+            return []
+        return [str(p) for p in self._catalog.paths[self.positions(rows)]]
+
+    def rows_to_ids(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        if self._catalog is None or not len(rows):
+            return np.empty(0, dtype=np.int64)
+        return self._catalog.ids[self._rows[np.asarray(rows, dtype=np.int64)]]
+
+    def row_of_id(self, image_id: int) -> int:
+        if self._catalog is None:
+            return -1
+        position = int(self._catalog.positions_of([image_id])[0])
+        return -1 if position < 0 else int(self._row_of[position])
+
+    def tile(self, row: int) -> TileData:
+        """Paint data for ``row`` (valid rows only); queues the thumbnail if missing."""
+        catalog = self._catalog
+        assert catalog is not None
+        pos = int(self._rows[row])
+        image_id = int(catalog.ids[pos])
+        pixmap = failed = None
+        if self._loader is not None:
+            pixmap = self._loader.pixmap(
+                image_id,
+                str(catalog.paths[pos]),
+                int(catalog.widths[pos]),
+                int(catalog.heights[pos]),
+            )
+            failed = pixmap is None and self._loader.failed(image_id)
+        return TileData(
+            pixmap,
+            catalog.labels[pos],
+            catalog.class_index(pos),
+            catalog.splits[pos],
+            catalog.statuses[pos],
+            bool(failed),
+        )
+
+    # -- Qt model API --------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flag = Qt.ItemFlag
+        return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        catalog = self._catalog
+        if catalog is None or not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        pos = int(self._rows[index.row()])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return catalog.labels[pos] or ""
+        if role == Qt.ItemDataRole.DecorationRole:
+            if self._loader is None:
+                return None
+            return self._loader.pixmap(
+                int(catalog.ids[pos]),
+                str(catalog.paths[pos]),
+                int(catalog.widths[pos]),
+                int(catalog.heights[pos]),
+            )
+        if role == Qt.ItemDataRole.ToolTipRole:
+            label = catalog.labels[pos] or "unlabeled"
+            status = f" · {catalog.statuses[pos]}" if catalog.statuses[pos] else ""
+            return f"{catalog.paths[pos]}\n{label} · {catalog.splits[pos] or 'no split'}{status}"
+        return self._custom_data(catalog, pos, role)
+
+    def _custom_data(self, catalog: ImageCatalog, pos: int, role: int) -> Any:
+        if role == ImageRole.ImageId:
+            return int(catalog.ids[pos])
+        if role == ImageRole.Path:
+            return str(catalog.paths[pos])
+        if role == ImageRole.Label:
+            return catalog.labels[pos]
+        if role == ImageRole.ClassIndex:
+            return catalog.class_index(pos)
+        if role == ImageRole.Split:
+            return catalog.splits[pos]
+        if role == ImageRole.Status:
+            return catalog.statuses[pos]
+        if role == ImageRole.ThumbnailFailed:
+            return self._loader is not None and self._loader.failed(int(catalog.ids[pos]))
+        if role == ImageRole.Width:
+            return int(catalog.widths[pos])
+        if role == ImageRole.Height:
+            return int(catalog.heights[pos])
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = dict(super().roleNames())
+        names.update({int(role): QByteArray(role.name.lower().encode()) for role in ImageRole})
+        return names
+
+    def _thumbnail_ready(self, image_id: int) -> None:
+        row = self.row_of_id(image_id)
+        if row >= 0:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

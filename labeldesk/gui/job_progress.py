@@ -1,0 +1,77 @@
+"""Status-bar progress for the running job: message, bar, ETA and a Cancel button."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from labeldesk.gui.workers import Job
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s left"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s left"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m left"
+
+
+class JobProgressWidget(QWidget):
+    """Shows one job at a time; hidden while idle."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._job: Job | None = None
+        self.cancel_button.clicked.connect(self._cancel)
+        self.hide()
+
+    def track(self, job: Job, title: str) -> None:
+        """Follow ``job`` until it ends (connect before the job starts)."""
+        self._job = job
+        self._title = title
+        self.label.setText(f"{title}…")
+        self.bar.setRange(0, 0)  # busy until the first report with a total
+        self.cancel_button.setEnabled(True)
+        job.progress.connect(self._on_progress)
+        job.ended.connect(self._on_ended)
+        self.show()
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        job = self._job
+        if total <= 0:
+            self.bar.setRange(0, 0)
+            self.label.setText(f"{self._title}: {message}" if message else self._title)
+            return
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        self.bar.setFormat(f"{done:,} / {total:,}")
+        eta = ""
+        if job is not None and job.started_at is not None and 0 < done < total:
+            elapsed = time.monotonic() - job.started_at
+            eta = f" · {format_eta(elapsed * (total - done) / done)}"
+        self.label.setText(f"{self._title}: {message}{eta}" if message else f"{self._title}{eta}")
+
+    def _cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"{self._title}: cancelling…")
+
+    def _on_ended(self) -> None:
+        self._job = None
+        self.hide()

@@ -1,0 +1,232 @@
+"""The main window: menus, status bar, and switching between start page and project.
+
+It owns the open :class:`Project` and the job runner, and little else: browsing and
+labeling live in :class:`ProjectView`, menus in :mod:`labeldesk.gui.menus`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QStackedWidget
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.core.project import Project, create_and_index, open_project
+from labeldesk.gui import settings
+from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
+from labeldesk.gui.icons import app_icon
+from labeldesk.gui.job_progress import JobProgressWidget
+from labeldesk.gui.menus import MainMenus
+from labeldesk.gui.project_view import ProjectView
+from labeldesk.gui.start_page import StartPage
+from labeldesk.gui.theme import apply_theme
+from labeldesk.gui.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from labeldesk.core.scanner import ScanCounts
+
+log = logging.getLogger(__name__)
+
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+MESSAGE_MS = 6000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("LabelDesk")
+        self.setWindowIcon(app_icon())
+        self.project: Project | None = None
+        self.view: ProjectView | None = None
+        self.runner = JobRunner(self)
+        self.scan_job: Job | None = None
+        self.create_job: Job | None = None
+
+        self.stack = QStackedWidget()
+        self.start_page = StartPage()
+        self.start_page.openRequested.connect(self.prompt_open_project)
+        self.start_page.newRequested.connect(self.prompt_new_project)
+        self.start_page.recentChosen.connect(self.open_project)
+        self.stack.addWidget(self.start_page)
+        self.setCentralWidget(self.stack)
+
+        self.counts_label = QLabel()
+        self.job_widget = JobProgressWidget()
+        self.statusBar().addPermanentWidget(self.job_widget)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.menus = MainMenus(self)
+        self.resize(1400, 900)
+        geometry = settings.load_bytes(GEOMETRY_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.load_bytes(STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+        self._update_actions()
+
+    # -- projects ------------------------------------------------------------------
+    def open_initial(self, path: Path | None) -> None:
+        """Open ``path``; without one, reopen the last project if it still exists."""
+        if path is not None:
+            self.open_project(Path(path))
+            return
+        last = settings.last_project()
+        if last is not None and not self.open_project(last, quiet=True):
+            log.info("could not reopen %s; showing the start page", last)
+
+    def open_project(self, path: Path, quiet: bool = False) -> bool:
+        """Open the project at ``path``, replacing the current one. False on failure."""
+        try:
+            project = open_project(path)
+        except LabelDeskError as exc:
+            self.notify_error(f"Cannot open {path}: {exc}", dialog=not quiet)
+            if quiet:
+                settings.remove_recent_project(path)
+            self.start_page.refresh()
+            return False
+        self.close_project()
+        self.project = project
+        self.view = ProjectView(project)
+        self.view.statusChanged.connect(self.counts_label.setText)
+        self.view.message.connect(self.show_message)
+        self.view.error.connect(self.notify_error)
+        self.view.restore_state()
+        self.view.refresh_counts()
+        self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+        self.view.grid.setFocus()
+        settings.add_recent_project(project.path)
+        self.setWindowTitle(f"{project.path.name} — LabelDesk")
+        self.menus.project_opened(self.view)
+        self._update_actions()
+        self.show_message(f"Opened {project.path} ({project.root})")
+        return True
+
+    def close_project(self) -> None:
+        if self.scan_job is not None and self.scan_job.running:
+            self.scan_job.cancel()
+            self.runner.pool.waitForDone(15000)
+        if self.view is not None:
+            self.menus.project_closed()
+            self.view.shutdown()
+            self.stack.removeWidget(self.view)
+            self.view.deleteLater()
+            self.view = None
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        self.counts_label.clear()
+        self.statusBar().clearMessage()
+        self.setWindowTitle("LabelDesk")
+        self.start_page.refresh()
+        self.stack.setCurrentWidget(self.start_page)
+        self._update_actions()
+
+    def prompt_open_project(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open LabelDesk project")
+        if folder:
+            self.open_project(Path(folder))
+
+    def prompt_new_project(self) -> None:
+        dialog = NewProjectDialog(self)
+        if dialog.exec():
+            self.create_project(*dialog.paths())
+
+    def create_project(self, images: Path, target: Path) -> Job:
+        """Index ``images`` into a new project at ``target`` in the background, then open it."""
+
+        def create(*, progress: ProgressCallback, cancel: CancelToken) -> Path:
+            project, _counts = create_and_index(target, images, progress=progress, cancel=cancel)
+            project.close()  # reopened on the GUI thread
+            return project.path
+
+        job = Job(create, "New project")
+        job.finished.connect(self.open_project)
+        job.cancelled.connect(lambda: self.show_message("Cancelled: no project was created"))
+        job.failed.connect(self.notify_error)
+        job.ended.connect(self._update_actions)
+        self.job_widget.track(job, f"Indexing {images.name}")
+        self.create_job = self.runner.start(job)
+        self._update_actions()
+        return job
+
+    def rescan(self) -> Job | None:
+        """Re-index the image folder in the background; the grid reloads afterwards."""
+        if self.project is None or (self.scan_job is not None and self.scan_job.running):
+            return None
+        project = self.project
+
+        def scan(*, progress: ProgressCallback, cancel: CancelToken) -> ScanCounts:
+            return project.scan(progress=progress, cancel=cancel)
+
+        job = Job(scan, "Rescan")
+        job.finished.connect(self._scan_finished)
+        job.cancelled.connect(self._scan_cancelled)
+        job.failed.connect(self.notify_error)
+        job.ended.connect(self._update_actions)
+        self.job_widget.track(job, "Rescanning")
+        self.scan_job = self.runner.start(job)
+        self._update_actions()
+        return job
+
+    def _scan_finished(self, counts: ScanCounts) -> None:
+        if self.view is not None:
+            self.view.reload()
+        self.show_message(
+            f"Rescan done: {counts.added} added, {counts.removed} removed, "
+            f"{counts.changed} changed, {counts.moved} moved"
+        )
+
+    def _scan_cancelled(self) -> None:
+        if self.view is not None:
+            self.view.reload()  # what was scanned before the cancel is kept
+        self.show_message("Rescan cancelled; the images indexed so far are kept")
+
+    # -- view / help ---------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        settings.set_theme(name)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, name)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    def show_about(self) -> None:
+        show_about(self)
+
+    # -- feedback ------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def notify_error(self, message: str, dialog: bool = True) -> None:
+        """An expected failure: one line in the status bar and, usually, one notice."""
+        log.info("error shown to user: %s", message)
+        self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
+        if dialog:
+            show_error(self, message)
+
+    def _update_actions(self) -> None:
+        busy = any(job is not None and job.running for job in (self.scan_job, self.create_job))
+        self.menus.update_enabled(project_open=self.project is not None, busy=busy)
+
+    # -- lifetime ------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Cancel running jobs, wait for them, then close the project cleanly."""
+        if self.runner.active:
+            self.statusBar().showMessage("Stopping background jobs…")
+        self.runner.shutdown()
+        settings.save_bytes(GEOMETRY_KEY, self.saveGeometry())
+        settings.save_bytes(STATE_KEY, self.saveState())
+        self.close_project()
+        event.accept()
+
+    def focus_search(self) -> None:
+        if self.view is not None:
+            self.view.sidebar.search.setFocus()
+            self.view.sidebar.search.selectAll()

@@ -1,0 +1,104 @@
+"""The menu bar. Window-wide actions live here; per-project actions (labeling, undo)
+belong to the project view and are shown in the menus while that project is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from labeldesk.gui import settings, shortcuts
+
+if TYPE_CHECKING:
+    from labeldesk.gui.main_window import MainWindow
+    from labeldesk.gui.project_view import ProjectView
+
+
+class MainMenus:
+    def __init__(self, window: MainWindow):
+        self.window = window
+        bar = window.menuBar()
+
+        self.file_menu = bar.addMenu("&File")
+        self.new_action = self._add(
+            self.file_menu, "&New project…", shortcuts.NEW_KEYS, window.prompt_new_project
+        )
+        self.open_action = self._add(
+            self.file_menu, "&Open project…", shortcuts.OPEN_KEYS, window.prompt_open_project
+        )
+        self.recent_menu = self.file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.file_menu.addSeparator()
+        self.rescan_action = self._add(
+            self.file_menu, "Re&scan folder", shortcuts.RESCAN_KEYS, window.rescan
+        )
+        self.close_action = self._add(self.file_menu, "&Close project", (), window.close_project)
+        self.file_menu.addSeparator()
+        self.quit_action = self._add(self.file_menu, "&Quit", shortcuts.QUIT_KEYS, window.close)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.search_action = self._add(
+            self.edit_menu, "&Search paths", shortcuts.SEARCH_KEYS, window.focus_search
+        )
+        self.classes_menu = bar.addMenu("&Classes")
+
+        self.view_menu = bar.addMenu("&View")
+        self.dark_action = self._add(
+            self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
+        )
+        self.dark_action.setCheckable(True)
+        self.dark_action.setChecked(settings.theme() == "dark")
+
+        self.help_menu = bar.addMenu("&Help")
+        self._add(self.help_menu, "&Keyboard shortcuts", shortcuts.HELP_KEYS, window.show_shortcuts)
+        self._add(self.help_menu, "&About LabelDesk", (), window.show_about)
+        self._project_actions: list[QAction] = []
+
+    def _add(
+        self, menu: QMenu, text: str, keys: Sequence[shortcuts.KeySpec], slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcuts(shortcuts.sequences(keys))
+        action.triggered.connect(lambda *_: slot())
+        menu.addAction(action)
+        self.window.addAction(action)  # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _toggle_theme(self) -> None:
+        self.window.set_theme("dark" if self.dark_action.isChecked() else "light")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = settings.recent_projects()
+        for path in recent:
+            action = self.recent_menu.addAction(f"{path.name}  —  {path.parent}")
+            action.triggered.connect(partial(self.window.open_project, path))
+        if not recent:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def project_opened(self, view: ProjectView) -> None:
+        labeling = view.labeling
+        # The view owns these actions and their shortcuts; the menus only show them.
+        self.edit_menu.insertAction(self.search_action, labeling.undo_action)
+        self.classes_menu.addAction(labeling.add_class_action)
+        self.classes_menu.addSeparator()
+        self.classes_menu.addActions(labeling.label_actions)
+        self.classes_menu.addSeparator()
+        self.classes_menu.addActions([labeling.clear_action, labeling.exclude_action])
+        self._project_actions = [labeling.undo_action, labeling.add_class_action]
+
+    def project_closed(self) -> None:
+        for action in self._project_actions:
+            self.edit_menu.removeAction(action)
+        self._project_actions = []
+        self.classes_menu.clear()
+
+    def update_enabled(self, *, project_open: bool, busy: bool) -> None:
+        self.rescan_action.setEnabled(project_open and not busy)
+        self.close_action.setEnabled(project_open)
+        self.search_action.setEnabled(project_open)
+        self.new_action.setEnabled(not busy)
+        self.classes_menu.setEnabled(project_open)

@@ -1,0 +1,67 @@
+"""Every keyboard shortcut in one table: actions take their keys from here and the
+Help dialog lists the same table, so the two cannot drift apart.
+
+Keys are stored as specs (text or a standard key) and turned into QKeySequences on use:
+a standard-key QKeySequence needs a running QGuiApplication, which import time lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtGui import QKeySequence
+
+KeySpec = str | QKeySequence.StandardKey
+_Std = QKeySequence.StandardKey
+
+LABEL_KEYS: tuple[KeySpec, ...] = tuple(str(n) for n in range(1, 10))
+CLEAR_KEYS: tuple[KeySpec, ...] = ("0", "Backspace")
+EXCLUDE_KEYS: tuple[KeySpec, ...] = ("X",)
+UNDO_KEYS: tuple[KeySpec, ...] = (_Std.Undo,)
+ADD_CLASS_KEYS: tuple[KeySpec, ...] = ("Ctrl+K",)
+SEARCH_KEYS: tuple[KeySpec, ...] = (_Std.Find,)
+NEW_KEYS: tuple[KeySpec, ...] = (_Std.New,)
+OPEN_KEYS: tuple[KeySpec, ...] = (_Std.Open,)
+RESCAN_KEYS: tuple[KeySpec, ...] = ("F5",)
+QUIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Q",)  # StandardKey.Quit is unbound on Linux
+HELP_KEYS: tuple[KeySpec, ...] = ("F1",)
+THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
+
+
+def sequences(specs: Sequence[KeySpec]) -> list[QKeySequence]:
+    """QKeySequences for ``specs`` (a standard key may map to several, or none)."""
+    result: list[QKeySequence] = []
+    for spec in specs:
+        if isinstance(spec, str):
+            result.append(QKeySequence(spec))
+        else:
+            result.extend(QKeySequence.keyBindings(spec))
+    return [s for s in result if not s.isEmpty()]
+
+
+def _text(specs: Sequence[KeySpec]) -> str:
+    """Each spec's main key only: "Ctrl+Z", not every platform alias ("Alt+Backspace")."""
+    shown = [sequences((spec,))[:1] for spec in specs]
+    return ", ".join(s[0].toString(QKeySequence.SequenceFormat.NativeText) for s in shown if s)
+
+
+def shortcut_table() -> list[tuple[str, str]]:
+    """(keys, what they do) rows for the Help ▸ Keyboard shortcuts dialog."""
+    return [
+        ("1 … 9", "Label the selected images with the 1st … 9th class (then move on)"),
+        (_text(CLEAR_KEYS), "Remove the label of the selected images"),
+        (_text(EXCLUDE_KEYS), "Exclude the selected images from the dataset, or include again"),
+        (_text(UNDO_KEYS), "Undo the last label or exclude change"),
+        ("Arrow keys, Home, End, PgUp, PgDn", "Move between images"),
+        ("Shift+arrows, Shift+click", "Extend the selection"),
+        ("Ctrl+click", "Add or remove one image from the selection"),
+        ("Ctrl+A", "Select every image shown"),
+        (_text(SEARCH_KEYS), "Search image paths"),
+        (_text(ADD_CLASS_KEYS), "Add a class"),
+        (_text(NEW_KEYS), "New project from an image folder"),
+        (_text(OPEN_KEYS), "Open a project"),
+        (_text(RESCAN_KEYS), "Rescan the image folder"),
+        (_text(THEME_KEYS), "Switch between light and dark theme"),
+        (_text(HELP_KEYS), "Show this list"),
+        (_text(QUIT_KEYS), "Quit"),
+    ]

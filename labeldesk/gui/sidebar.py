@@ -1,0 +1,176 @@
+"""Left sidebar: pick what the grid shows (class, split, path search) and see counts.
+
+Item data is always a non-empty string and split buttons are told apart by id: reading
+an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileData).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.gui.catalog import SPLITS, ImageFilter
+from labeldesk.gui.tile_delegate import class_color
+
+SEARCH_DELAY_MS = 200
+_ALL, _UNLABELED, _CLASS_PREFIX = "all", "unlabeled", "class:"
+_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+_SPLIT_CHOICES: tuple[str | None, ...] = (None, *SPLITS)  # button id -> split
+
+
+def _entry_key(kind: str, name: str | None) -> str:
+    return f"{_CLASS_PREFIX}{name}" if kind == _CLASS_PREFIX else kind
+
+
+def _swatch(color: QColor, side: int = 12) -> QIcon:
+    pixmap = QPixmap(side, side)
+    pixmap.fill(color)
+    return QIcon(pixmap)
+
+
+class FilterSidebar(QWidget):
+    filterChanged = Signal(object)  # ImageFilter
+    addClassRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+
+        layout.addWidget(self._heading("Classes"))
+        self.class_list = QTreeWidget()
+        self.class_list.setObjectName("classList")
+        self.class_list.setColumnCount(3)
+        self.class_list.setHeaderHidden(True)
+        self.class_list.setRootIsDecorated(False)
+        self.class_list.setUniformRowHeights(True)
+        header = self.class_list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.class_list.currentItemChanged.connect(lambda *_: self._emit())
+        layout.addWidget(self.class_list, 1)
+        self.add_class_button = QPushButton("Add class…")
+        self.add_class_button.clicked.connect(self.addClassRequested)
+        layout.addWidget(self.add_class_button)
+
+        layout.addWidget(self._heading("Split"))
+        split_row = QHBoxLayout()
+        self.split_buttons = QButtonGroup(self)
+        for button_id, split in enumerate(_SPLIT_CHOICES):
+            button = QRadioButton(split or "All")
+            button.setChecked(split is None)
+            self.split_buttons.addButton(button, button_id)
+            split_row.addWidget(button)
+        split_row.addStretch(1)
+        self.split_buttons.buttonToggled.connect(self._split_toggled)
+        layout.addLayout(split_row)
+
+        layout.addWidget(self._heading("Search"))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Path contains…")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._emit)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.returnPressed.connect(self._emit)
+        layout.addWidget(self.search)
+
+    @staticmethod
+    def _heading(text: str) -> QLabel:
+        label = QLabel(text)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    # -- state ---------------------------------------------------------------------
+    def current_filter(self) -> ImageFilter:
+        item = self.class_list.currentItem()
+        key = str(item.data(0, _KEY_ROLE)) if item is not None else _ALL
+        button_id = self.split_buttons.checkedId()
+        split = _SPLIT_CHOICES[button_id] if 0 <= button_id < len(_SPLIT_CHOICES) else None
+        return ImageFilter(
+            label=key.removeprefix(_CLASS_PREFIX) if key.startswith(_CLASS_PREFIX) else None,
+            unlabeled=key == _UNLABELED,
+            split=split,
+            search=self.search.text(),
+        )
+
+    def set_counts(self, classes: list[str], counts: dict[str | None, int]) -> None:
+        """Rebuild the class list with fresh counts, keeping the selected entry."""
+        current = self.class_list.currentItem()
+        keep = str(current.data(0, _KEY_ROLE)) if current is not None else None
+        self.class_list.blockSignals(True)
+        self.class_list.clear()
+        total = sum(counts.values())
+        rows: list[tuple[str, str, int, str, str | None, QColor | None]] = [
+            ("", "All images", total, _ALL, None, None),
+            ("", "Unlabeled", counts.get(None, 0), _UNLABELED, None, class_color(-1)),
+        ]
+        for n, class_name in enumerate(classes):
+            key = str(n + 1) if n < 9 else ""
+            rows.append(
+                (
+                    key,
+                    class_name,
+                    counts.get(class_name, 0),
+                    _CLASS_PREFIX,
+                    class_name,
+                    class_color(n),
+                )
+            )
+        selected: QTreeWidgetItem | None = None
+        for key, text, count, kind, name, color in rows:
+            item = QTreeWidgetItem([key, text, f"{count:,}"])
+            entry = _entry_key(kind, name)
+            item.setData(0, _KEY_ROLE, entry)
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setForeground(0, self.palette().placeholderText())
+            item.setIcon(1, _swatch(color if color is not None else QColor(0, 0, 0, 0)))
+            if key:
+                item.setToolTip(1, f"Press {key} to label the selected images as {name}")
+            self.class_list.addTopLevelItem(item)
+            if keep == entry:
+                selected = item
+        current = selected or self.class_list.topLevelItem(0)
+        if current is not None:
+            self.class_list.setCurrentItem(current)
+        self.class_list.blockSignals(False)
+        if keep is not None and selected is None:  # the selected class vanished
+            self._emit()
+
+    def select_class(self, name: str | None, *, unlabeled: bool = False) -> None:
+        """Select a class entry programmatically (tests, future 'show class' links)."""
+        wanted = _UNLABELED if unlabeled else _ALL if name is None else _CLASS_PREFIX + name
+        for i in range(self.class_list.topLevelItemCount()):
+            item = self.class_list.topLevelItem(i)
+            if item is not None and item.data(0, _KEY_ROLE) == wanted:
+                self.class_list.setCurrentItem(item)
+                return
+
+    def select_split(self, split: str | None) -> None:
+        button = self.split_buttons.button(_SPLIT_CHOICES.index(split))
+        if button is not None:
+            button.setChecked(True)
+
+    def _split_toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if checked:  # one signal per change, not one for the button turned off too
+            self._emit()
+
+    def _emit(self) -> None:
+        self.filterChanged.emit(self.current_filter())

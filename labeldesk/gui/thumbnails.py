@@ -1,0 +1,216 @@
+"""Thumbnail pipeline: a LIFO of requests, decoded on worker threads, kept in an LRU.
+
+The view asks for a pixmap while painting. A miss returns None (the delegate paints a
+placeholder) and queues a request; the newest request is served first, because the tiles
+painted last are the ones on screen. Old requests beyond ``max_pending`` are dropped, so
+fast scrolling never builds a backlog of tiles nobody looks at any more. Workers produce
+QImages (thread-safe); the GUI thread turns them into QPixmaps and announces ``ready``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+
+from labeldesk.core.imageio import load_rgb
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from labeldesk.core.project import Project
+
+log = logging.getLogger(__name__)
+
+ORIGINAL_MAX_SIDE = 96  # originals this small are decoded directly: crisper than a JPEG thumb
+
+
+@dataclass(frozen=True)
+class ThumbRequest:
+    image_id: int
+    path: str  # relative to the image root
+    width: int
+    height: int
+    generation: int = 0
+
+
+ImageLoader = Callable[[ThumbRequest], QImage]
+
+
+def pil_to_qimage(img: Image.Image) -> QImage:
+    """Copy an RGB PIL image into a QImage that owns its pixels."""
+    rgb = img.convert("RGB")
+    data = rgb.tobytes()
+    image = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888)
+    return image.copy()  # detach from ``data``, which Python frees
+
+
+def project_image_loader(project: Project, max_side: int) -> ImageLoader:
+    """Load one tile image for ``project``: the cached JPEG thumbnail, or the original
+    pixels when the image is tiny (28×28 datasets), scaled down to ``max_side``."""
+
+    def load(request: ThumbRequest) -> QImage:
+        if 0 < max(request.width, request.height) <= ORIGINAL_MAX_SIDE:
+            image = pil_to_qimage(load_rgb(project.image_path(request.path)))
+        else:
+            image = QImage(str(project.thumbnail(request.path)))
+        if image.width() > max_side or image.height() > max_side:
+            image = image.scaled(
+                max_side,
+                max_side,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        return image
+
+    return load
+
+
+class _RequestStack:
+    """Pending requests, newest last, unique per image; also counts busy workers."""
+
+    def __init__(self, max_pending: int):
+        self.lock = threading.Lock()
+        self.max_pending = max_pending
+        self._items: OrderedDict[int, ThumbRequest] = OrderedDict()
+        self._workers = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def push(self, request: ThumbRequest) -> None:
+        with self.lock:
+            self._items.pop(request.image_id, None)
+            self._items[request.image_id] = request
+            while len(self._items) > self.max_pending:
+                self._items.popitem(last=False)  # the oldest: scrolled away by now
+
+    def claim_worker(self, limit: int) -> bool:
+        with self.lock:
+            if self._workers >= limit or not self._items:
+                return False
+            self._workers += 1
+            return True
+
+    def pop_or_retire(self) -> ThumbRequest | None:
+        """Next request; None means the calling worker has retired (atomically)."""
+        with self.lock:
+            if self._items:
+                return self._items.popitem(last=True)[1]
+            self._workers -= 1
+            return None
+
+    def retain(self, image_ids: set[int]) -> None:
+        with self.lock:
+            for key in [k for k in self._items if k not in image_ids]:
+                del self._items[key]
+
+    def clear(self) -> None:
+        with self.lock:
+            self._items.clear()
+
+
+class _Drain(QRunnable):
+    def __init__(self, loader: ThumbnailLoader):
+        super().__init__()
+        self._loader = loader
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        while (request := self._loader._stack.pop_or_retire()) is not None:
+            self._loader._load_one(request)
+
+
+class ThumbnailLoader(QObject):
+    """Pixmaps by image id, loaded lazily in the background and kept in an LRU."""
+
+    ready = Signal(int)  # image id whose pixmap (or failure) is now known
+    _loaded = Signal(int, int, QImage)  # generation, image id, image (null on failure)
+
+    def __init__(
+        self,
+        load: ImageLoader,
+        *,
+        capacity: int = 2000,
+        threads: int = 2,
+        max_pending: int = 400,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self._load = load
+        self._capacity = capacity
+        self._threads = threads
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._failed: set[int] = set()
+        self._stack = _RequestStack(max_pending)
+        self._generation = 0
+        self._closed = False
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._loaded.connect(self._on_loaded)
+
+    # -- GUI thread --------------------------------------------------------------
+    def pixmap(self, image_id: int, path: str, width: int = 0, height: int = 0) -> QPixmap | None:
+        """The cached pixmap, or None after queueing a load (unless it failed before)."""
+        cached = self._cache.get(image_id)
+        if cached is not None:
+            self._cache.move_to_end(image_id)
+            return cached
+        if image_id not in self._failed and not self._closed:
+            self._stack.push(ThumbRequest(image_id, path, width, height, self._generation))
+            while self._stack.claim_worker(self._threads):
+                self.pool.start(_Drain(self))
+        return None
+
+    def failed(self, image_id: int) -> bool:
+        return image_id in self._failed
+
+    def retain_pending(self, image_ids: Iterable[int]) -> None:
+        """Forget queued requests for images no longer on screen."""
+        self._stack.retain(set(image_ids))
+
+    def invalidate(self) -> None:
+        """Drop cached and queued images (files may have changed after a rescan)."""
+        self._generation += 1
+        self._stack.clear()
+        self._cache.clear()
+        self._failed.clear()
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Stop loading and wait for the workers, before the project closes."""
+        self._closed = True
+        self._stack.clear()
+        self.pool.waitForDone(timeout_ms)
+
+    @property
+    def cached_count(self) -> int:
+        return len(self._cache)
+
+    @Slot(int, int, QImage)
+    def _on_loaded(self, generation: int, image_id: int, image: QImage) -> None:
+        if generation != self._generation or self._closed:
+            return
+        if image.isNull():
+            self._failed.add(image_id)
+        else:
+            self._cache[image_id] = QPixmap.fromImage(image)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        self.ready.emit(image_id)
+
+    # -- worker threads ----------------------------------------------------------
+    def _load_one(self, request: ThumbRequest) -> None:
+        if self._closed:
+            return
+        try:
+            image = self._load(request)
+        except Exception as exc:  # a vanished or broken file must not kill the worker
+            log.debug("thumbnail for %s failed: %s", request.path, exc)
+            image = QImage()
+        self._loaded.emit(request.generation, request.image_id, image)

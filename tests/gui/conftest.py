@@ -1,0 +1,69 @@
+"""GUI fixtures: isolated QSettings, a project view and a main window over the test project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from labeldesk.gui.qt_compat import protect_singletons
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _guard_pyside_refcounts() -> None:
+    # Same guard the app applies at start-up (see labeldesk.gui.qt_compat).
+    protect_singletons()
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path) -> Iterator[Path]:
+    """Every test gets empty settings; the user's real ones are never touched."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture
+def light_theme(qapp: QApplication) -> Iterator[None]:
+    """Restore the light palette after a test that switches themes."""
+    from labeldesk.gui.theme import apply_theme
+
+    yield
+    apply_theme(qapp, "light")
+
+
+@pytest.fixture
+def view(qtbot, project):
+    """A shown ProjectView with the grid focused, shut down after the test."""
+    from labeldesk.gui.project_view import ProjectView
+
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    widget.grid.setFocus()
+    yield widget
+    widget.shutdown()
+
+
+@pytest.fixture
+def window(qtbot):
+    """A main window with no project; tests open one. Closed (jobs cancelled) afterwards."""
+    from labeldesk.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()

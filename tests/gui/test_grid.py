@@ -1,0 +1,144 @@
+"""The thumbnail grid: model contract, filtering through the sidebar, lazy thumbnails."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+
+from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.gui.image_model import ImageListModel, ImageRole
+from labeldesk.gui.thumbnails import (
+    ThumbnailLoader,
+    ThumbRequest,
+    _RequestStack,
+    project_image_loader,
+)
+
+
+def test_model_passes_the_qt_model_tester(qtmodeltester, project):
+    model = ImageListModel()
+    model.set_catalog(ImageCatalog.load(project))
+    qtmodeltester.check(model)
+    model.set_filter(ImageFilter(label="dog", split="train"))
+    qtmodeltester.check(model)
+
+
+def test_row_count_is_the_number_of_images(view, project):
+    assert view.model.rowCount() == len(project.images()) == 19
+    first = view.model.index(0)
+    assert view.model.data(first, ImageRole.Path) == "_unlabeled/u0.png"
+    assert view.model.data(first, ImageRole.Label) is None
+    assert view.model.data(view.model.index(18), ImageRole.Label) == "dog"
+
+
+def test_sidebar_filters_change_the_row_count(qtbot, view):
+    sidebar, model = view.sidebar, view.model
+    sidebar.select_class("cat")
+    assert model.rowCount() == 8
+    sidebar.select_split("val")
+    assert model.rowCount() == 2
+    sidebar.select_class(None, unlabeled=True)
+    assert model.rowCount() == 0  # the unlabeled pool has no split
+    sidebar.select_split(None)
+    assert model.rowCount() == 3
+    sidebar.select_class(None)
+    with qtbot.waitSignal(sidebar.filterChanged, timeout=2000):
+        sidebar.search.setText("dog1")
+    assert [model.path(r) for r in range(model.rowCount())] == [
+        "test/dog/dog1.jpg",
+        "train/dog/dog1.jpg",
+        "val/dog/dog1.jpg",
+    ]
+
+
+def test_sidebar_counts_follow_the_split(view):
+    def counts() -> dict[str, str]:
+        items = (
+            view.sidebar.class_list.topLevelItem(i)
+            for i in range(view.sidebar.class_list.topLevelItemCount())
+        )
+        return {item.text(1): item.text(2) for item in items}
+
+    assert counts() == {"All images": "19", "Unlabeled": "3", "cat": "8", "dog": "8"}
+    view.sidebar.select_split("test")
+    assert counts() == {"All images": "4", "Unlabeled": "0", "cat": "2", "dog": "2"}
+
+
+def test_thumbnails_arrive_in_the_background(qtbot, view):
+    model = view.model
+    index = model.index(5)
+    model.data(index, Qt.ItemDataRole.DecorationRole)  # first ask queues the load
+
+    def loaded() -> bool:
+        pixmap = model.data(index, Qt.ItemDataRole.DecorationRole)
+        return isinstance(pixmap, QPixmap) and not pixmap.isNull()
+
+    qtbot.waitUntil(loaded, timeout=5000)
+    grid = view.grid
+    on_screen = [
+        r
+        for r in range(model.rowCount())
+        if grid.visualRect(model.index(r)).intersects(grid.viewport().rect())
+    ]
+    assert on_screen
+    # Every tile the view painted gets its pixmap without anyone asking again.
+    qtbot.waitUntil(
+        lambda: all(view.loader._cache.get(model.image_id(r)) is not None for r in on_screen),
+        timeout=5000,
+    )
+
+
+def test_large_images_load_from_the_cached_thumbnail(project):
+    # A big original goes through project.thumbnail(); a tiny one is decoded directly.
+    load = project_image_loader(project, max_side=64)
+    image_id = project.ids_for(["train/cat/cat0.jpg"])["train/cat/cat0.jpg"]
+    big = load(ThumbRequest(image_id, "train/cat/cat0.jpg", width=4000, height=3000))
+    tiny = load(ThumbRequest(image_id, "train/cat/cat0.jpg", width=64, height=48))
+    assert not big.isNull() and max(big.width(), big.height()) == 64
+    assert (tiny.width(), tiny.height()) == (64, 48)
+
+
+def test_a_broken_file_is_reported_once_not_retried(qtbot):
+    def fail(request: ThumbRequest):
+        raise OSError("unreadable")
+
+    loader = ThumbnailLoader(fail, threads=1)
+    assert loader.pixmap(7, "x.jpg") is None
+    with qtbot.waitSignal(loader.ready, timeout=2000) as ready:
+        pass
+    assert ready.args == [7] and loader.failed(7)
+    assert loader.pixmap(7, "x.jpg") is None and len(loader._stack) == 0
+    loader.shutdown()
+
+
+def test_request_stack_serves_newest_first_and_drops_the_oldest():
+    stack = _RequestStack(max_pending=3)
+    for image_id in (1, 2, 3, 4):
+        stack.push(ThumbRequest(image_id, f"{image_id}.jpg", 0, 0))
+    stack.push(ThumbRequest(2, "2.jpg", 0, 0))  # asked again: now the newest
+    assert stack.claim_worker(limit=1)
+    assert [stack.pop_or_retire().image_id for _ in range(3)] == [2, 4, 3]  # 1 was dropped
+    assert stack.pop_or_retire() is None  # empty: the worker retires
+    stack.push(ThumbRequest(5, "5.jpg", 0, 0))
+    stack.push(ThumbRequest(6, "6.jpg", 0, 0))
+    stack.retain({6})
+    assert len(stack) == 1
+
+
+def test_grid_repaints_many_times_without_crashing(qtbot, view):
+    # Guards the PySide6 6.12 refcount workaround (labeldesk.gui.qt_compat): without
+    # it, fewer than 100 repaints free None and abort the interpreter.
+    for _ in range(100):
+        view.grid.viewport().repaint()
+    assert view.model.rowCount() == 19
+
+
+def test_refcount_guard_is_active_exactly_when_pyside_needs_it():
+    import sys
+
+    from labeldesk.gui.qt_compat import drops_singleton_references, protect_singletons
+
+    needed = sys.version_info < (3, 12) and drops_singleton_references()
+    assert protect_singletons() is needed
+    if needed:
+        assert sys.getrefcount(None) > 1 << 39

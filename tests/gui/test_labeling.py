@@ -1,0 +1,156 @@
+"""Keyboard labeling: each key is one core call, recorded as an undoable event."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+
+from labeldesk.core.errors import UnknownClassError
+from labeldesk.gui.image_model import ImageRole
+
+
+def label_in_db(project, path: str) -> str | None:
+    label = project.images().set_index("path").label[path]
+    return label if isinstance(label, str) else None
+
+
+def select_rows(grid, rows: list[int]) -> None:
+    model = grid.model()
+    selection = QItemSelection()
+    for row in rows:
+        selection.select(model.index(row), model.index(row))
+    grid.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+
+def test_pressing_2_labels_the_tile_with_the_second_class(qtbot, view, project):
+    path = view.model.path(1)
+    assert path == "_unlabeled/u1.png"
+    view.grid.select_row(1)
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    event = project.history(path)[0]
+    second = project.classes()[1]
+    assert (event.old_label, event.new_label, event.source) == (None, second, "human")
+    assert label_in_db(project, path) == second
+    assert view.model.data(view.model.index(1), ImageRole.Label) == second  # re-read from DB
+    assert list(view.grid.selected_rows()) == [2]  # moved on to the next tile
+
+
+def test_ctrl_z_undoes_the_last_label(qtbot, view, project):
+    path = view.model.path(0)
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)
+    assert label_in_db(project, path) == "cat"
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert label_in_db(project, path) is None
+    assert view.model.data(view.model.index(0), ImageRole.Label) is None
+    assert project.history(path)[0].source == "undo"
+
+
+def test_bulk_relabel_of_three_tiles_is_one_batch(qtbot, view, project):
+    select_rows(view.grid, [0, 1, 2])
+    paths = [view.model.path(r) for r in (0, 1, 2)]
+    events_before = len(project.history())
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    new_events = project.history()[: len(project.history()) - events_before]
+    assert len(new_events) == 3
+    assert len({e.batch_id for e in new_events}) == 1
+    assert sorted(e.path for e in new_events) == sorted(paths)
+    assert all(label_in_db(project, p) == "dog" for p in paths)
+    assert list(view.grid.selected_rows()) == [0, 1, 2]  # no auto-advance for a group
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert all(label_in_db(project, p) is None for p in paths)  # one undo reverts the batch
+
+
+def test_zero_and_backspace_remove_the_label(qtbot, view, project):
+    row = view.model.rowCount() - 1
+    path = view.model.path(row)
+    view.grid.select_row(row)
+    qtbot.keyClick(view.grid, Qt.Key.Key_0)
+    assert label_in_db(project, path) is None
+    view.labeling.undo()
+    assert label_in_db(project, path) == "dog"
+    qtbot.keyClick(view.grid, Qt.Key.Key_Backspace)
+    assert label_in_db(project, path) is None
+
+
+def test_x_toggles_excluded(qtbot, view, project):
+    select_rows(view.grid, [3, 4])
+    paths = [view.model.path(3), view.model.path(4)]
+
+    def statuses() -> list[object]:
+        frame = project.images().set_index("path")
+        return [frame.status[p] for p in paths]
+
+    qtbot.keyClick(view.grid, Qt.Key.Key_X)
+    assert statuses() == ["excluded", "excluded"]
+    assert view.model.data(view.model.index(3), ImageRole.Status) == "excluded"
+    qtbot.keyClick(view.grid, Qt.Key.Key_X)
+    assert all(s is None for s in statuses())
+
+
+def test_sidebar_counts_refresh_after_labeling(qtbot, view):
+    def unlabeled_count() -> str:
+        return view.sidebar.class_list.topLevelItem(1).text(2)
+
+    assert unlabeled_count() == "3"
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)
+    assert unlabeled_count() == "2"
+
+
+def test_digits_typed_in_the_search_box_do_not_label(qtbot, view, project):
+    before = len(project.history())
+    view.grid.select_row(0)
+    view.sidebar.search.setFocus()
+    qtbot.keyClicks(view.sidebar.search, "u2")
+    assert view.sidebar.search.text() == "u2"
+    assert len(project.history()) == before
+
+
+def test_key_for_a_missing_class_explains_instead_of_failing(qtbot, view, project):
+    before = len(project.history())
+    view.grid.select_row(0)
+    with qtbot.waitSignal(view.labeling.message) as message:
+        qtbot.keyClick(view.grid, Qt.Key.Key_5)
+    assert "No class number 5" in message.args[0]
+    assert len(project.history()) == before
+
+
+def test_adding_a_class_makes_its_key_work(qtbot, view, project):
+    assert view.labeling.add_classes(["bird"]) == ["bird"]
+    assert project.classes() == ["cat", "dog", "bird"]
+    assert "bird" in view.labeling.label_actions[2].text()
+    assert view.sidebar.class_list.topLevelItem(4).text(1) == "bird"
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_3)
+    assert label_in_db(project, view.model.path(0)) == "bird"
+
+
+def test_an_expected_core_error_becomes_one_message(qtbot, view, project, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise UnknownClassError("unknown class(es): cat")
+
+    monkeypatch.setattr(project, "set_labels", refuse)
+    view.grid.select_row(0)
+    with qtbot.waitSignal(view.labeling.error) as error:
+        qtbot.keyClick(view.grid, Qt.Key.Key_1)
+    assert error.args == ["unknown class(es): cat"]
+    assert list(view.grid.selected_rows()) == [0]  # nothing changed, no advance
+
+
+def test_undo_never_reverts_the_folder_labels(qtbot, view, project):
+    with qtbot.waitSignal(view.labeling.message) as message:
+        view.labeling.undo()
+    assert message.args[0].startswith("Nothing to undo")
+    assert project.history()[0].source == "import"  # the scan's folder labels stay
+
+
+@pytest.mark.parametrize("rows", [[0], [0, 5, 9]])
+def test_detail_panel_follows_the_selection(qtbot, view, project, rows):
+    select_rows(view.grid, rows)
+    if len(rows) == 1:
+        assert view.detail.fields["Path"].text() == view.model.path(0)
+        assert view.detail.fields["Size"].text().startswith("64 × 48 px")
+        qtbot.waitUntil(view.detail.preview.has_image, timeout=5000)
+    else:
+        assert view.detail.title.text() == "3 images selected"

@@ -1,0 +1,147 @@
+"""The main window: opening, creating and rescanning projects, settings, notices."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from helpers import write_image
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from labeldesk.gui import settings
+from labeldesk.gui.app import create_application, run
+from labeldesk.gui.dialogs import ShortcutsDialog
+from labeldesk.gui.icons import app_icon
+from labeldesk.gui.main_window import MainWindow
+from labeldesk.gui.shortcuts import shortcut_table
+
+
+def test_opening_a_project_shows_it_and_remembers_it(window, project):
+    assert window.view is None and window.stack.currentWidget() is window.start_page
+    assert window.open_project(project.path)
+    assert window.view is not None and window.view.model.rowCount() == 19
+    assert "19 images" in window.counts_label.text()
+    assert settings.recent_projects() == [project.path]
+    window.close_project()
+    assert window.stack.currentWidget() is window.start_page
+    assert window.start_page.recent.item(0).toolTip() == str(project.path)
+
+
+def test_a_folder_that_is_not_a_project_gives_one_notice(qtbot, window, tmp_path):
+    assert not window.open_project(tmp_path)
+    notices = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorNotice"]
+    assert len(notices) == 1 and "not a LabelDesk project" in notices[0].text()
+    assert window.view is None
+    notices[0].close()
+
+
+def test_last_project_is_reopened_if_it_still_exists(qtbot, project, tmp_path):
+    settings.add_recent_project(project.path)
+    reopened = MainWindow()
+    qtbot.addWidget(reopened)
+    reopened.open_initial(None)
+    assert reopened.project is not None and reopened.project.path == project.path
+    reopened.close()
+
+    gone = tmp_path / "gone"
+    shutil.copytree(project.path, gone)
+    settings.add_recent_project(gone)
+    shutil.rmtree(gone)
+    fresh = MainWindow()
+    qtbot.addWidget(fresh)
+    fresh.open_initial(None)  # the newest existing one: the first project again
+    assert fresh.project is not None and fresh.project.path == project.path
+    fresh.close()
+
+
+def test_rescan_picks_up_new_images(qtbot, window, project):
+    window.open_project(project.path)
+    write_image(project.root / "_unlabeled" / "new.png", fmt="PNG", seed=7)
+    job = window.rescan()
+    assert job is not None and window.job_widget.isVisible()
+    assert not window.menus.rescan_action.isEnabled()  # one scan at a time
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        pass
+    assert window.view.model.rowCount() == 20
+    assert window.menus.rescan_action.isEnabled() and not window.job_widget.isVisible()
+
+
+def test_rescan_cancel_button_stops_the_scan(qtbot, window, project):
+    window.open_project(project.path)
+    for i in range(60):
+        write_image(project.root / "_unlabeled" / f"more{i}.png", fmt="PNG", seed=200 + i)
+    job = window.rescan()
+    assert job is not None
+    with qtbot.waitSignal(job.cancelled, timeout=20000):
+        window.job_widget.cancel_button.click()
+    assert job.result is None or job.result.cancelled
+
+
+def test_new_project_is_indexed_in_the_background_then_opened(qtbot, window, imagefolder, tmp_path):
+    root, expected = imagefolder
+    target = tmp_path / "created"
+    job = window.create_project(root, target)
+    with qtbot.waitSignal(job.ended, timeout=20000):
+        pass
+    assert window.project is not None and window.project.path == target.resolve()
+    assert window.view.model.rowCount() == len(expected)
+
+
+def test_cancelled_new_project_leaves_nothing_behind(qtbot, window, imagefolder, tmp_path):
+    root, _ = imagefolder
+    target = tmp_path / "never"
+    job = window.create_project(root, target)
+    job.cancel()
+    with qtbot.waitSignal(job.ended, timeout=20000):
+        pass
+    assert window.project is None and not target.exists()
+
+
+def test_closing_the_window_cancels_a_running_job(qtbot, window, project):
+    window.open_project(project.path)
+    release = threading.Event()
+    job = window.runner.run(lambda *, progress, cancel: release.wait(0.2) or cancel.cancelled)
+    window.close()
+    assert job.token.cancelled
+    assert window.project is None
+    assert settings.load_bytes("window/geometry") is not None
+
+
+def test_theme_toggle_is_applied_and_remembered(qapp, window, light_theme):
+    light_window = qapp.palette().window().color().lightness()
+    window.menus.dark_action.trigger()
+    assert settings.theme() == "dark"
+    assert qapp.palette().window().color().lightness() < light_window
+    window.menus.dark_action.trigger()
+    assert settings.theme() == "light"
+
+
+def test_shortcuts_dialog_lists_every_key(qtbot):
+    dialog = ShortcutsDialog()
+    qtbot.addWidget(dialog)
+    keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert len(keys) == len(shortcut_table())
+    for key in ("1 … 9", "X", "Ctrl+Z", "F5", "F1", "Ctrl+Q"):
+        assert key in keys, key
+    assert all(keys)  # every action has a key on this platform
+
+
+def test_app_icon_is_found_next_to_the_package():
+    assert (Path(__file__).parents[2] / "resources" / "labeldesk.svg").is_file()
+    assert not app_icon().isNull()
+
+
+def test_run_opens_the_project_and_returns_the_exit_code(qtbot, project, light_theme):
+    app = create_application()
+    assert app.applicationName() == "LabelDesk" and app.organizationName() == "LabelDesk"
+
+    def close_windows() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                assert widget.project is not None and widget.project.path == project.path
+                widget.close()
+
+    QTimer.singleShot(300, close_windows)
+    assert run(project.path) == 0

@@ -1,0 +1,94 @@
+"""Jobs run core functions off the GUI thread and end with exactly one outcome signal."""
+
+from __future__ import annotations
+
+import threading
+
+from labeldesk.core.errors import ImageRootError
+from labeldesk.core.progress import Progress
+from labeldesk.gui.workers import Job, JobRunner
+
+
+def test_a_job_reports_progress_then_its_result(qtbot):
+    gui_thread = threading.get_ident()
+    worker_threads = []
+
+    def count(*, progress, cancel):
+        worker_threads.append(threading.get_ident())
+        for done in range(1, 4):
+            progress(Progress(done, 3, "counting"))
+        return "done"
+
+    job = Job(count, "count")
+    events: list[tuple] = []
+    job.progress.connect(lambda *args: events.append(("progress", *args)))
+    job.finished.connect(lambda result: events.append(("finished", result)))
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        job.start()
+    assert events[0] == ("progress", 1, 3, "counting")  # the first report always passes
+    assert events[-2:] == [("progress", 3, 3, "counting"), ("finished", "done")]
+    assert worker_threads and worker_threads[0] != gui_thread
+    assert not job.running
+
+
+def test_an_expected_error_becomes_one_readable_message(qtbot):
+    def broken(*, progress, cancel):
+        raise ImageRootError("image folder /nowhere is missing")
+
+    job = Job(broken)
+    with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+        job.start()
+    assert failed.args == ["image folder /nowhere is missing"]
+
+
+def test_an_unexpected_error_is_logged_and_still_one_message(qtbot, caplog):
+    def buggy(*, progress, cancel):
+        raise ZeroDivisionError("division by zero")
+
+    job = Job(buggy, "buggy job")
+    with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+        job.start()
+    assert failed.args == ["buggy job failed unexpectedly: division by zero"]
+    assert "Traceback" in caplog.text  # the details go to the log, not to the user
+
+
+def test_rescan_job_reports_progress_and_can_be_cancelled(qtbot, project):
+    gate = threading.Event()
+    seen: list[Progress] = []
+
+    def slow_scan(*, progress, cancel):
+        def report(update: Progress) -> None:
+            seen.append(update)
+            progress(update)
+            gate.wait(5)  # hold the scan until the test has pressed Cancel
+
+        return project.scan(progress=report, cancel=cancel, workers=1)
+
+    job = Job(slow_scan, "rescan")
+    with qtbot.waitSignal(job.progress, timeout=5000) as first:
+        job.start()
+    assert first.args[2] == "listing files"
+    with qtbot.waitSignals([job.cancelled, job.ended], timeout=5000):
+        job.cancel()
+        gate.set()
+    assert job.result is not None and job.result.cancelled
+    assert job.token.cancelled and seen
+
+
+def test_runner_cancels_running_jobs_on_shutdown(qtbot):
+    started = threading.Event()
+
+    def wait_for_cancel(*, progress, cancel):
+        started.set()
+        while not cancel.cancelled:
+            cancel_wait = threading.Event()
+            cancel_wait.wait(0.01)
+        cancel.raise_if_cancelled()
+
+    runner = JobRunner()
+    job = Job(wait_for_cancel)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        runner.start(job)
+        assert started.wait(5)
+        assert runner.active == [job]
+        assert runner.shutdown(timeout_ms=5000)
