@@ -69,23 +69,24 @@ def model_only(backbone, pixels: np.ndarray, batch_size: int, device: str) -> fl
 
 def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     from labeldesk.core.project import create_and_index
-    from labeldesk.ml.device import resolve_device
+    from labeldesk.ml.device import default_batch_size, resolve_device
     from labeldesk.ml.embed import embed_project
     from labeldesk.ml.preprocess import prepare
 
     device = resolve_device(args.device)
+    batch = args.batch_size or default_batch_size(device)
     project, _ = create_and_index(work / name, folder)
     paths = [project.image_path(p) for p in project.images().path]
     pixels = np.stack([prepare(p, backbone.identity.preprocess) for p in paths])
     # Warm the model up once on this device so neither measurement pays for it.
-    model_only(backbone, pixels[: args.batch_size], args.batch_size, device)
-    report = embed_project(project, device=device, batch_size=args.batch_size, backbone=backbone)
-    model_rate = model_only(backbone, pixels, args.batch_size, device)
+    model_only(backbone, pixels[:batch], batch, device)
+    report = embed_project(project, device=device, batch_size=batch, backbone=backbone)
+    model_rate = model_only(backbone, pixels, batch, device)
     project.close()
     print(
         f"{name:<28} {len(paths):>6} images  end-to-end {report.images_per_s:7.1f} img/s   "
         f"model-only {model_rate:7.1f} img/s   ratio {report.images_per_s / model_rate:.2f}   "
-        f"[{device}, batch {args.batch_size}]"
+        f"[{device}, batch {batch}]"
     )
 
 
@@ -95,7 +96,7 @@ def main() -> None:
     )
     parser.add_argument("-n", type=int, default=512)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, help="default: LabelDesk's choice for the device")
     parser.add_argument(
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
     )

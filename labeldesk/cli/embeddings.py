@@ -22,7 +22,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "weights, or a checkpoint ARCH@path.safetensors",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--batch-size", type=int, help="images per batch (default: 16 on CPU, 128 on CUDA)"
+    )
     p.set_defaults(handler=cmd_embed)
 
     p = add("similar", "images most like one image, nearest first")

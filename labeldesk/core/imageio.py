@@ -197,11 +197,11 @@ def probe_file(
                 img.draft("RGB", fit_within(img.size, thumb_size))
             img.load()
             ImageOps.exif_transpose(img, in_place=True)
-            small = to_rgb(img)
-            small.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-            info = _replace(info, phash=perceptual_hash(small))
+            rgb = to_rgb(img)
+            rgb.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            info = _replace(info, phash=perceptual_hash(rgb))
             if thumb is not None:
-                _write_thumbnail(small, thumb)
+                _write_thumbnail(rgb, thumb)
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:

@@ -10,9 +10,9 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import labels as label_store
 from .db import DB_FILENAME, Database, migrate
@@ -25,6 +25,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .scanner import ScanCounts
+
+
+# A labeled image without a split counts as train.
+EFFECTIVE_SPLIT = "CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' ELSE split END"
+
+
+class ImageState(NamedTuple):
+    """The part of an image row that labeling and review change."""
+
+    image_id: int
+    label: str | None
+    split: str | None
+    status: str | None
 
 
 class Project:
@@ -184,9 +197,10 @@ class Project:
                 "UPDATE images SET split = ? WHERE id = ?", [(s, ids[p]) for p, s in splits.items()]
             )
 
-    def undo(self) -> tuple[int, int]:
-        """Undo the newest label batch; returns (batch id, number of events reverted)."""
-        return label_store.undo_last(self.db)
+    def undo(self, sources: Sequence[str] = label_store.USER_SOURCES) -> tuple[int, int]:
+        """Undo the newest batch a person made (or from ``sources``); returns
+        (batch id, number of events reverted)."""
+        return label_store.undo_last(self.db, sources)
 
     def history(
         self, path: str | None = None, limit: int | None = None
@@ -217,6 +231,20 @@ class Project:
             raise UnknownPathError([rel])
         return rows[0]
 
+    def image_states(self, image_ids: Iterable[int]) -> list[ImageState]:
+        """Label, effective split and status of some images: a cheap re-read after an edit."""
+        ids = [int(i) for i in dict.fromkeys(image_ids)]
+        states: list[ImageState] = []
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.query(
+                f"SELECT id, label, {EFFECTIVE_SPLIT}, status FROM images WHERE id IN ({marks})",
+                chunk,
+            )
+            states.extend(ImageState(int(r[0]), r[1], r[2], r[3]) for r in rows)
+        return states
+
     def images(self, *, include_skipped: bool = True) -> pd.DataFrame:
         """Every image in the folder now, one row each, as a pandas DataFrame.
 
@@ -225,9 +253,9 @@ class Project:
         import pandas as pd
 
         sql = (
-            "SELECT id, path, label, CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' "
-            "ELSE split END AS split, status, hash, size, width, height, format, mode, frames, "
-            "skip_reason, folder_label, mtime_ns FROM images WHERE removed_at IS NULL"
+            f"SELECT id, path, label, {EFFECTIVE_SPLIT} AS split, status, hash, size, width, "
+            "height, format, mode, frames, skip_reason, folder_label, mtime_ns FROM images "
+            "WHERE removed_at IS NULL"
         )
         if not include_skipped:
             sql += " AND skip_reason IS NULL"

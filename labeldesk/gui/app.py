@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 from labeldesk.gui import settings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
-from labeldesk.gui.qt_compat import protect_singletons
 from labeldesk.gui.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -19,7 +18,6 @@ log = logging.getLogger(__name__)
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication (reused when one exists, e.g. under pytest-qt)."""
-    protect_singletons()  # before the first repaint; see qt_compat
     existing = QApplication.instance()
     app = (
         existing

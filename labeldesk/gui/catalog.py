@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from labeldesk.gui.core_adapters import ImageState
+from labeldesk.core.project import ImageState
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project

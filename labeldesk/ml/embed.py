@@ -20,7 +20,7 @@ import numpy as np
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
-from .device import resolve_device
+from .device import default_batch_size, resolve_device
 from .preprocess import prepare, to_tensor
 from .store import current_store, embeddings_dir, remember_model
 
@@ -65,7 +65,7 @@ def embed_project(
     model: str = DEFAULT_BACKBONE,
     *,
     device: str = "auto",
-    batch_size: int = 64,
+    batch_size: int | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     backbone: Backbone | None = None,
@@ -75,6 +75,7 @@ def embed_project(
 
     cancel = cancel or CancelToken()
     device = resolve_device(device)
+    batch_size = batch_size or default_batch_size(device)
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     store = remember_model(project, model, backbone)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -30,7 +31,7 @@ def prepare(path: Path, pre: Preprocess) -> np.ndarray:
     return np.array(img, dtype=np.uint8)  # a writable copy, as torch.from_numpy wants
 
 
-def to_tensor(batch: np.ndarray, pre: Preprocess, device: str):  # type: ignore[no-untyped-def]
+def to_tensor(batch: np.ndarray, pre: Preprocess, device: str) -> Any:
     """uint8 (N, H, W, 3) -> normalised float (N, 3, H, W) in channels_last on ``device``."""
     import torch
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeldesk.core.project import EFFECTIVE_SPLIT
+
 from .backbones import Backbone
 from .errors import NoEmbeddings
 from .vectors import VectorStore
@@ -71,9 +73,8 @@ class ProjectVectors:
 def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     store = current_store(project, key)
     rows = project.db.query(
-        "SELECT id, path, hash, label, CASE WHEN split IS NULL AND label IS NOT NULL "
-        "THEN 'train' ELSE split END FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
-        "ORDER BY path"
+        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} FROM images "
+        "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
     )
     found = store.rows_for([r[2] for r in rows])
     keep = np.flatnonzero(found >= 0)

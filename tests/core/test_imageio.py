@@ -113,8 +113,10 @@ def test_perceptual_hash_survives_reencoding_and_resizing(tmp_path):
 
     base = Image.open(io.BytesIO(jpeg_bytes(size=(400, 300), seed=5)))
     smooth = base.resize((20, 15)).resize((400, 300), Image.Resampling.BICUBIC)
-    other = Image.open(io.BytesIO(jpeg_bytes(size=(400, 300), seed=6))).resize((20, 15)).resize(
-        (400, 300), Image.Resampling.BICUBIC
+    other = (
+        Image.open(io.BytesIO(jpeg_bytes(size=(400, 300), seed=6)))
+        .resize((20, 15))
+        .resize((400, 300), Image.Resampling.BICUBIC)
     )
     buf = io.BytesIO()
     smooth.save(buf, "JPEG", quality=30)

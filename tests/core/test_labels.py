@@ -44,11 +44,13 @@ def test_undo_reverts_the_last_batch_then_the_one_before(project):
     project.undo()
     assert label_of(project, "_unlabeled/u0.png") is None
     assert label_of(project, "_unlabeled/u1.png") is None
-    # Only the folder import is left; undoing it clears the folder labels, then nothing is left.
-    project.undo()
-    assert project.images().label.isna().all()
+    # Only the folder import is left: a plain undo leaves it alone, on request it goes too.
     with pytest.raises(NothingToUndoError):
         project.undo()
+    project.undo(sources=("import", "human", "suggestion"))
+    assert project.images().label.isna().all()
+    with pytest.raises(NothingToUndoError):
+        project.undo(sources=("import",))
 
 
 def test_past_state_can_be_rebuilt(project):

@@ -12,14 +12,6 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from labeldesk.gui.qt_compat import protect_singletons
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _guard_pyside_refcounts() -> None:
-    # Same guard the app applies at start-up (see labeldesk.gui.qt_compat).
-    protect_singletons()
-
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path) -> Iterator[Path]:

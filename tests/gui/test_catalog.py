@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter
-from labeldesk.gui.core_adapters import read_image_states
 
 
 def paths(catalog: ImageCatalog, wanted: ImageFilter) -> list[str]:
@@ -42,7 +41,7 @@ def test_apply_states_updates_only_the_given_images(project):
     catalog = ImageCatalog.load(project)
     project.set_labels({"_unlabeled/u0.png": "dog", "train/cat/cat0.jpg": None})
     ids = project.ids_for(["_unlabeled/u0.png", "train/cat/cat0.jpg"])
-    changed = catalog.apply_states(read_image_states(project, list(ids.values())))
+    changed = catalog.apply_states(project.image_states(ids.values()))
     assert sorted(catalog.paths[changed]) == ["_unlabeled/u0.png", "train/cat/cat0.jpg"]
     assert catalog.label_counts() == {"cat": 7, "dog": 9, None: 3}
     position = int(catalog.positions_of([ids["_unlabeled/u0.png"]])[0])
