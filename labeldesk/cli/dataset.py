@@ -52,6 +52,11 @@ def add_parsers(add: AddParser) -> None:
 
     p = add("undo", "undo the most recent labeling action (one label, or a whole file)")
     p.add_argument("project", type=Path)
+    p.add_argument(
+        "--include-imports",
+        action="store_true",
+        help="may also undo imported labels (folder names, labels files)",
+    )
     p.set_defaults(handler=cmd_undo)
 
     p = add("history", "label history, newest first")
@@ -182,7 +187,12 @@ def cmd_classes(args: argparse.Namespace) -> Output:
 
 def cmd_undo(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
-        batch, events = project.undo()
+        if args.include_imports:
+            from labeldesk.core.labels import SOURCES
+
+            batch, events = project.undo(sources=SOURCES)
+        else:
+            batch, events = project.undo()
     return Output({"batch": batch, "events": events}, f"undid {events} change(s)")
 
 
