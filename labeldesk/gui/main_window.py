@@ -28,6 +28,7 @@ from labeldesk.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:
     from labeldesk.core.scanner import ScanCounts
+    from labeldesk.ml.embed import EmbedReport
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.view: ProjectView | None = None
         self.runner = JobRunner(self)
         self.scan_job: Job | None = None
+        self.embed_job: Job | None = None
         self.create_job: Job | None = None
 
         self.stack = QStackedWidget()
@@ -108,8 +110,10 @@ class MainWindow(QMainWindow):
         return True
 
     def close_project(self) -> None:
-        if self.scan_job is not None and self.scan_job.running:
-            self.scan_job.cancel()
+        running = [j for j in (self.scan_job, self.embed_job) if j is not None and j.running]
+        for job in running:
+            job.cancel()
+        if running:
             self.runner.pool.waitForDone(15000)
         if self.view is not None:
             self.menus.project_closed()
@@ -157,7 +161,7 @@ class MainWindow(QMainWindow):
 
     def rescan(self) -> Job | None:
         """Re-index the image folder in the background; the grid reloads afterwards."""
-        if self.project is None or (self.scan_job is not None and self.scan_job.running):
+        if self.project is None or self.busy:
             return None
         project = self.project
 
@@ -187,6 +191,39 @@ class MainWindow(QMainWindow):
             self.view.reload()  # what was scanned before the cancel is kept
         self.show_message("Rescan cancelled; the images indexed so far are kept")
 
+    def compute_embeddings(self) -> Job | None:
+        """Embed every image that has no vector yet, in the background (resumable)."""
+        if self.project is None or self.busy:
+            return None
+        project = self.project
+
+        def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
+            from labeldesk.ml.embed import embed_project
+
+            return embed_project(project, progress=progress, cancel=cancel)
+
+        job = Job(embed, "Embeddings")
+        job.finished.connect(
+            lambda r: self.show_message(
+                f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
+                f"on {r.device}" + (f", {len(r.failed)} unreadable" if r.failed else "")
+            )
+        )
+        job.cancelled.connect(
+            lambda: self.show_message("Embedding cancelled; finished batches are kept")
+        )
+        job.failed.connect(self.notify_error)
+        job.ended.connect(self._update_actions)
+        self.job_widget.track(job, "Computing embeddings")
+        self.embed_job = self.runner.start(job)
+        self._update_actions()
+        return job
+
+    @property
+    def busy(self) -> bool:
+        """A job that works on the open project is running (one at a time)."""
+        return any(j is not None and j.running for j in (self.scan_job, self.embed_job))
+
     # -- view / help ---------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         settings.set_theme(name)
@@ -212,8 +249,8 @@ class MainWindow(QMainWindow):
             show_error(self, message)
 
     def _update_actions(self) -> None:
-        busy = any(job is not None and job.running for job in (self.scan_job, self.create_job))
-        self.menus.update_enabled(project_open=self.project is not None, busy=busy)
+        creating = self.create_job is not None and self.create_job.running
+        self.menus.update_enabled(project_open=self.project is not None, busy=self.busy or creating)
 
     # -- lifetime ------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -45,6 +45,11 @@ class MainMenus:
         )
         self.classes_menu = bar.addMenu("&Classes")
 
+        self.tools_menu = bar.addMenu("&Tools")
+        self.embed_action = self._add(
+            self.tools_menu, "Compute &embeddings", shortcuts.EMBED_KEYS, window.compute_embeddings
+        )
+
         self.view_menu = bar.addMenu("&View")
         self.dark_action = self._add(
             self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
@@ -98,6 +103,7 @@ class MainMenus:
 
     def update_enabled(self, *, project_open: bool, busy: bool) -> None:
         self.rescan_action.setEnabled(project_open and not busy)
+        self.embed_action.setEnabled(project_open and not busy)
         self.close_action.setEnabled(project_open)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)

@@ -23,6 +23,7 @@ SEARCH_KEYS: tuple[KeySpec, ...] = (_Std.Find,)
 NEW_KEYS: tuple[KeySpec, ...] = (_Std.New,)
 OPEN_KEYS: tuple[KeySpec, ...] = (_Std.Open,)
 RESCAN_KEYS: tuple[KeySpec, ...] = ("F5",)
+EMBED_KEYS: tuple[KeySpec, ...] = ("Ctrl+E",)
 QUIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Q",)  # StandardKey.Quit is unbound on Linux
 HELP_KEYS: tuple[KeySpec, ...] = ("F1",)
 THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
@@ -61,6 +62,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(NEW_KEYS), "New project from an image folder"),
         (_text(OPEN_KEYS), "Open a project"),
         (_text(RESCAN_KEYS), "Rescan the image folder"),
+        (_text(EMBED_KEYS), "Compute embeddings for images that have none"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(HELP_KEYS), "Show this list"),
         (_text(QUIT_KEYS), "Quit"),

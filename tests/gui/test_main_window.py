@@ -145,3 +145,50 @@ def test_run_opens_the_project_and_returns_the_exit_code(qtbot, project, light_t
 
     QTimer.singleShot(300, close_windows)
     assert run(project.path) == 0
+
+
+def _tiny_backbone():
+    """A stand-in network so the test measures the GUI plumbing, not EfficientNet on CPU.
+    Each batch takes 0.2 s, so a cancel always lands before the last of 5 batches."""
+    import time
+
+    import torch
+
+    from labeldesk.ml.backbones import Backbone, ModelIdentity, Preprocess
+
+    class Slow(torch.nn.Module):
+        def forward(self, x):
+            time.sleep(0.2)
+            return x
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, stride=4),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        Slow(),
+    )
+    identity = ModelIdentity("tiny", "conv", "0" * 64, Preprocess(size=32))
+    return Backbone(model=net.eval(), identity=identity, dim=8)
+
+
+def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, project, monkeypatch):
+    monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone())
+    monkeypatch.setattr("labeldesk.ml.embed.default_batch_size", lambda device: 4)
+    window.open_project(project.path)
+    job = window.compute_embeddings()
+    assert job is not None and not window.menus.embed_action.isEnabled()
+    assert window.rescan() is None  # one project job at a time
+    progress: list[tuple[int, int, str]] = []
+    job.progress.connect(lambda d, t, m: progress.append((d, t, m)))
+    with qtbot.waitSignal(job.cancelled, timeout=30000):
+        qtbot.waitUntil(lambda: any(m == "embedding" and d >= 4 for d, _, m in progress))
+        window.job_widget.cancel_button.click()
+    done_first = job.result.embedded if job.result else 0
+    assert 4 <= done_first < 19
+    again = window.compute_embeddings()
+    with qtbot.waitSignal(again.finished, timeout=30000):
+        pass
+    assert again.result.embedded == 19 - done_first  # finished batches were kept
+    assert "Embeddings ready" in window.statusBar().currentMessage()
+    assert window.menus.embed_action.isEnabled()
