@@ -1,0 +1,96 @@
+"""Project-level predictions: every embedded image's class probabilities, out of sample.
+
+Computed from the current embeddings and labels with the linear probe
+(:mod:`labeldesk.ml.probe`), cached in the project folder and keyed by what they depend
+on (the embedded images, the label history position, the model), so they refresh by
+themselves after a labeling batch, a scan or an embed, and cost nothing when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .probe import probe_probabilities
+from .store import embeddings_dir, project_vectors
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+@dataclass
+class Predictions:
+    paths: list[str]
+    classes: list[str]
+    labels: np.ndarray  # class index per row, -1 unlabeled
+    splits: list[str | None]
+    statuses: list[str | None]
+    probs: np.ndarray  # (N, C)
+    out_of_fold: np.ndarray  # bool (N,)
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probs.argmax(axis=1) if self.probs.size else np.zeros(0, dtype=np.int64)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.probs.max(axis=1) if self.probs.size else np.zeros(0)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        names = self.classes
+        return [
+            {
+                "path": p,
+                "predicted": names[k],
+                "confidence": round(float(c), 4),
+                "label": names[lab] if lab >= 0 else None,
+            }
+            for p, k, c, lab in zip(
+                self.paths, self.predicted, self.confidence, self.labels, strict=True
+            )
+        ]
+
+
+def training_mask(
+    labels: np.ndarray, splits: list[str | None], statuses: list[str | None]
+) -> np.ndarray:
+    """Rows a model may learn from: labeled, in train, not excluded."""
+    return (
+        (labels >= 0)
+        & np.array([s == "train" for s in splits], dtype=bool)
+        & np.array([st != "excluded" for st in statuses], dtype=bool)
+    )
+
+
+def project_predictions(project: Project) -> Predictions:
+    """Out-of-sample probabilities for every embedded image (cached; see module doc)."""
+    vectors = project_vectors(project)
+    classes = project.classes()
+    index = {name: i for i, name in enumerate(classes)}
+    labels = np.array([index[lab] if lab is not None else -1 for lab in vectors.labels])
+    ids = vectors.ids
+    statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
+    statuses = [statuses_by_id.get(int(i)) for i in ids]
+    last_event = project.db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
+    key = hashlib.sha1(
+        json.dumps([vectors.key, classes, last_event, vectors.hashes, vectors.splits]).encode()
+    ).hexdigest()[:16]
+    cache = embeddings_dir(project) / vectors.key / f"predictions-{key}.npz"
+    if cache.exists():
+        with np.load(cache) as data:
+            probs, oof = data["probs"], data["oof"]
+    else:
+        out = probe_probabilities(
+            vectors.vectors, labels, training_mask(labels, vectors.splits, statuses), len(classes)
+        )
+        probs, oof = out.probs, out.out_of_fold
+        for old in cache.parent.glob("predictions-*.npz"):
+            old.unlink(missing_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, probs=probs, oof=oof)
+        tmp.replace(cache)
+    return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)

@@ -1,0 +1,120 @@
+"""Out-of-sample class probabilities from a linear probe on the embeddings.
+
+Label-quality scores are only honest when the prediction for an image comes from a
+model that never saw that image's label. Labeled train images get out-of-fold
+probabilities (shuffled, stratified k-fold: each fold's model never sees the images it
+predicts); every other image (val, test, unlabeled) gets the prediction of a model fit on
+all labeled train images, which never saw them either.
+
+The probe is multinomial logistic regression on PCA-reduced embeddings: PCA is fit without
+labels (so it leaks nothing), makes each fit several times faster, and barely changes
+accuracy on 1280-d CNN features.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+N_FOLDS = 5
+PCA_DIMS = 256
+C_REG = 1.0
+
+
+@dataclass
+class ProbeOutput:
+    """Probabilities for every row, and which rows are out-of-fold (train) predictions."""
+
+    probs: np.ndarray  # (N, n_classes), rows sum to 1
+    out_of_fold: np.ndarray  # bool (N,): True where the row's own label was held out
+
+
+def reduce(features: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> np.ndarray:
+    """Centre, PCA-reduce (no labels involved) and whiten lightly to unit total variance."""
+    from sklearn.decomposition import PCA
+
+    x = np.asarray(features, dtype=np.float32)
+    if x.shape[1] > dims and len(x) > dims:
+        x = PCA(n_components=dims, random_state=seed, svd_solver="randomized").fit_transform(x)
+    else:
+        x = x - x.mean(axis=0)
+    scale = np.sqrt((x**2).sum(axis=1).mean()) or 1.0
+    return (x / scale).astype(np.float32)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray | None:
+    """A fitted model's coefficient matrix as (W, b) stacked, or None with one class."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(np.unique(y)) < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: a few iterations short is fine
+        model = LogisticRegression(C=C_REG, max_iter=300, tol=1e-3).fit(x, y)
+    coef = np.zeros((n_classes, x.shape[1] + 1), dtype=np.float64)
+    classes = model.classes_
+    if len(classes) == 2:  # sklearn stores one row for binary problems
+        coef[classes[1], :-1], coef[classes[1], -1] = model.coef_[0], model.intercept_[0]
+        coef[classes[0], :-1], coef[classes[0], -1] = -model.coef_[0], -model.intercept_[0]
+        coef[classes] /= 2
+    else:
+        coef[classes, :-1], coef[classes, -1] = model.coef_, model.intercept_
+    absent = np.setdiff1d(np.arange(n_classes), classes)
+    coef[absent, -1] = -np.inf  # a class the fold never saw gets probability 0
+    return coef
+
+
+def _predict(
+    coef: np.ndarray | None, x: np.ndarray, n_classes: int, only: int | None
+) -> np.ndarray:
+    if coef is None:
+        probs = np.zeros((len(x), n_classes))
+        probs[:, only if only is not None else 0] = 1.0
+        return probs
+    logits = x @ coef[:, :-1].T + coef[:, -1]
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def probe_probabilities(
+    features: np.ndarray,
+    labels: np.ndarray,
+    train_mask: np.ndarray,
+    n_classes: int,
+    *,
+    n_folds: int = N_FOLDS,
+    seed: int = 0,
+) -> ProbeOutput:
+    """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
+    rows with ``train_mask`` and a label are predicted out-of-fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    x = reduce(features, seed=seed)
+    labels = np.asarray(labels)
+    fit_rows = np.flatnonzero(train_mask & (labels >= 0))
+    probs = np.zeros((len(x), n_classes))
+    oof = np.zeros(len(x), dtype=bool)
+    if len(fit_rows) == 0:
+        probs[:] = 1.0 / max(n_classes, 1)
+        return ProbeOutput(probs, oof)
+    y = labels[fit_rows]
+    only = int(y[0]) if len(np.unique(y)) == 1 else None
+    smallest = np.bincount(y)[np.bincount(y) > 0].min()
+    folds = int(min(n_folds, max(2, smallest)))
+    if len(fit_rows) >= 2 * folds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "least populated class has fewer members"
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+            splits = list(splitter.split(np.zeros(len(y)), y))
+        for fit_idx, held_idx in splits:
+            coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes)
+            probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes, only)
+        oof[fit_rows] = True
+    rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
+    if len(rest):
+        coef = _fit(x[fit_rows], y, n_classes)
+        probs[rest] = _predict(coef, x[rest], n_classes, only)
+    return ProbeOutput(probs, oof)
