@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
-from labeldesk.cli import app, dataset, embeddings
+from labeldesk.cli import app, dataset, embeddings, review
 from labeldesk.cli._base import Output
 from labeldesk.core.errors import LabelDeskError
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
 
-    for module in (dataset, embeddings, app):
+    for module in (dataset, embeddings, review, app):
         module.add_parsers(add)
     return parser
 
@@ -53,9 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(result, int):
         return result
     if result is not None:
-        if getattr(args, "json", False):
-            json.dump(result.data, sys.stdout, indent=2, default=str)
-            sys.stdout.write("\n")
-        else:
-            print(result.text)
+        try:
+            if getattr(args, "json", False):
+                json.dump(result.data, sys.stdout, indent=2, default=str)
+                sys.stdout.write("\n")
+            else:
+                print(result.text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
