@@ -40,6 +40,7 @@ DEFAULT_FILTER = "lowest_scores"
 FILTERS = (DEFAULT_FILTER, "predicted_neq_given", *CL_FILTERS)
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+TIE_BREAK = 1e-3
 
 
 def _given(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -108,7 +109,10 @@ def _scores(
     if method == DEFAULT_SCORE:
         if estimate is None:
             estimate = estimate_noise_unchecked(labels, probs)
-        return rival_share(labels, denoise(probs, estimate.noise_matrix))
+        denoised = rival_share(labels, denoise(probs, estimate.noise_matrix))
+        # De-noising clips many clear errors to exactly 0; the raw share orders those ties
+        # (and only them: its weight is below any gap that matters).
+        return (1 - TIE_BREAK) * denoised + TIE_BREAK * rival_share(labels, probs)
     if method not in SCORERS:
         raise InvalidLabelInputs(f"unknown score method {method!r}; use one of {SCORE_METHODS}")
     return SCORERS[method](labels, probs)
