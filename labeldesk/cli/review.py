@@ -7,7 +7,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from labeldesk.cli._base import Output, open_existing
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+    from labeldesk.ml.models import ModelVersion
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -15,8 +21,42 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("project", type=Path)
     p.set_defaults(handler=cmd_predict)
 
+    p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
+    p.add_argument("project", type=Path)
+    p.add_argument("--all", action="store_true", help="list every labeled image, not only flagged")
+    p.set_defaults(handler=cmd_issues)
 
-def _warn_missing(project) -> None:  # type: ignore[no-untyped-def]
+    p = add("review", "act on a likely mislabel: accept, relabel, keep, exclude or include")
+    p.add_argument("project", type=Path)
+    p.add_argument("action", choices=["accept", "relabel", "keep", "exclude", "include"])
+    p.add_argument("path", help="image path relative to the image folder")
+    p.add_argument("label", nargs="?", help="the new label (relabel only)")
+    p.set_defaults(handler=cmd_review)
+
+    p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
+    p.add_argument("project", type=Path)
+    p.add_argument("--mode", choices=["head", "finetune"], default="head")
+    p.add_argument("--epochs", type=int, help="default: 100 (head), 3 (finetune)")
+    p.add_argument(
+        "--train-blocks",
+        type=int,
+        default=2,
+        help="finetune: how many of the last backbone blocks learn (-1: all)",
+    )
+    p.add_argument(
+        "--no-reembed",
+        action="store_true",
+        help="finetune: do not re-embed the dataset with the fine-tuned backbone",
+    )
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.set_defaults(handler=cmd_train)
+
+    p = add("models", "trained model versions with their metrics, newest first")
+    p.add_argument("project", type=Path)
+    p.set_defaults(handler=cmd_models)
+
+
+def _warn_missing(project: Project) -> None:
     from labeldesk.ml.store import project_vectors
 
     missing = project_vectors(project).missing
@@ -36,3 +76,95 @@ def cmd_predict(args: argparse.Namespace) -> Output:
         rows = project_predictions(project).to_json()
     text = "\n".join(f"{r['confidence']:.3f}  {r['predicted']:<16} {r['path']}" for r in rows)
     return Output(rows, text)
+
+
+def cmd_issues(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.issues import label_issues
+
+    with open_existing(args.project) as project:
+        _warn_missing(project)
+        issues = label_issues(project, include_all=args.all)
+    rows = [i.to_json() for i in issues]
+    lines = [f"{len([i for i in issues if i.flagged])} likely mislabel(s)"]
+    lines += [
+        f"{i.score:.3f}  {i.path}  {i.label} -> {i.suggested}{'  (flagged)' if i.flagged else ''}"
+        for i in issues
+    ]
+    return Output(rows, "\n".join(lines))
+
+
+def cmd_review(args: argparse.Namespace) -> Output:
+    from labeldesk.core import review
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.interop.label_files import normalise_path
+
+    with open_existing(args.project) as project:
+        path = normalise_path(project, args.path)
+        if args.action == "relabel":
+            if not args.label:
+                raise LabelDeskError("relabel needs the new LABEL")
+            review.relabel(project, path, args.label)
+        elif args.action == "accept":
+            from labeldesk.ml.issues import label_issues
+
+            match = [i for i in label_issues(project, include_all=True) if i.path == path]
+            if not match:
+                raise LabelDeskError(f"{path} has no suggestion (is it labeled and embedded?)")
+            review.accept(project, path, match[0].suggested)
+        else:
+            getattr(review, args.action)(project, path)
+        state = project.image_states(project.ids_for([path]).values())[0]
+    data = {"path": path, "label": state.label, "status": state.status}
+    return Output(data, f"{path}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})")
+
+
+def cmd_train(args: argparse.Namespace) -> Output:
+    from labeldesk.cli._base import TerminalProgress
+
+    with open_existing(args.project) as project, TerminalProgress() as progress:
+        if args.mode == "head":
+            from labeldesk.ml.train import HeadParams, train_head
+
+            head = HeadParams(epochs=args.epochs or HeadParams.epochs)
+            version = train_head(project, head, device=args.device, progress=progress)
+        else:
+            from labeldesk.ml.finetune import FinetuneParams, finetune
+
+            tune = FinetuneParams(
+                epochs=args.epochs or FinetuneParams.epochs, train_blocks=args.train_blocks
+            )
+            version = finetune(project, tune, device=args.device, progress=progress)
+            if not args.no_reembed and version.checkpoint:
+                from labeldesk.ml.embed import embed_project
+
+                embed_project(
+                    project,
+                    str(project.path / version.checkpoint),
+                    device=args.device,
+                    progress=progress,
+                )
+    return Output(version.to_json(), _describe(version))
+
+
+def cmd_models(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.models import list_versions
+
+    with open_existing(args.project) as project:
+        versions = list_versions(project)
+    return Output(
+        [v.to_json() for v in versions],
+        "\n".join(_describe(v) for v in versions) or "no trained models yet",
+    )
+
+
+def _describe(version: ModelVersion) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
+    parts = [f"#{version.id} {version.kind} {when} ({version.status})"]
+    for name in ("eval", "test"):
+        report = version.metrics.get(name)
+        if report and report.get("accuracy") is not None:
+            label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
+            parts.append(f"{label} accuracy {report['accuracy']:.3f} (n={report['n']})")
+    return ", ".join(parts)

@@ -87,6 +87,20 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE images ADD COLUMN phash INTEGER;
     """,
+    # 4: trained model versions (classifier heads and fine-tuned backbones)
+    """
+    CREATE TABLE model_versions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('head', 'finetune')),
+        status TEXT NOT NULL CHECK (status IN ('complete', 'cancelled')),
+        created_at REAL NOT NULL,
+        label_event_id INTEGER NOT NULL,
+        embedding_key TEXT,
+        params TEXT NOT NULL,
+        metrics TEXT NOT NULL,
+        checkpoint TEXT
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

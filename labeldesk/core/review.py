@@ -1,0 +1,40 @@
+"""Review actions on a likely mislabel. Each is one undoable batch in the label history.
+
+- accept: take the suggested label (source "suggestion")
+- relabel: a person picks another label (source "human")
+- keep: the label is right; mark it verified so it is not flagged again until it changes
+- exclude: junk or ambiguous; kept out of training and export (``include`` undoes it)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .project import Project
+
+ACTIONS = ("accept", "relabel", "keep", "exclude", "include")
+
+
+def accept(project: Project, path: str, suggested: str) -> int | None:
+    return project.set_labels(
+        {path: suggested},
+        source="suggestion",
+        description=f"accept suggestion {suggested} for {path}",
+    )
+
+
+def relabel(project: Project, path: str, label: str) -> int | None:
+    return project.set_label(path, label)
+
+
+def keep(project: Project, path: str) -> int | None:
+    return project.set_status([path], "verified")
+
+
+def exclude(project: Project, path: str) -> int | None:
+    return project.set_status([path], "excluded")
+
+
+def include(project: Project, path: str) -> int | None:
+    return project.set_status([path], None)

@@ -1,0 +1,324 @@
+"""Fine-tuning the backbone on the labeled images, with augmentation.
+
+Starts from the newest fine-tuned checkpoint when there is one (else the pretrained
+backbone), trains the last ``train_blocks`` blocks plus a new classifier, saves a
+safetensors checkpoint after every epoch (so a cancel keeps the last finished epoch), and
+records a model version. The checkpoint's JSON sidecar names its architecture and
+preprocessing, so ``load_backbone(path)`` turns it into a new embedding identity.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
+from .device import resolve_device
+from .metrics import classification_report, evaluation_split
+from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+CHECKPOINT = "model.safetensors"
+
+
+@dataclass(frozen=True)
+class FinetuneParams:
+    epochs: int = 3
+    lr: float = 3e-4  # backbone; the new classifier learns 10x faster
+    weight_decay: float = 1e-4
+    batch_size: int = 16
+    train_blocks: int = 2  # the last N blocks learn; -1: every layer
+    image_size: int | None = None  # default: the backbone's own input size
+    seed: int = 0
+
+
+def finetune(
+    project: Project,
+    params: FinetuneParams = FinetuneParams(),
+    *,
+    device: str = "auto",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    base: Backbone | None = None,
+) -> ModelVersion:
+    import torch
+
+    cancel = cancel or CancelToken()
+    device = resolve_device(device)
+    torch.manual_seed(params.seed)
+    classes = project.classes()
+    frame = project.images(include_skipped=False)
+    frame = frame[frame.status.ne("excluded")]
+    index = {c: i for i, c in enumerate(classes)}
+    labels = np.array([index[x] if isinstance(x, str) else -1 for x in frame.label])
+    split = evaluation_split(
+        labels,
+        [s if isinstance(s, str) else None for s in frame.split],
+        np.ones(len(frame), bool),
+        params.seed,
+    )
+    if len(np.unique(labels[split.train])) < 2:
+        raise LabelDeskError("fine-tuning needs labeled train images of at least two classes")
+    paths = [project.image_path(p) for p in frame.path]
+    label_state = last_label_event(project)
+
+    progress(Progress(0, 0, "loading backbone"))
+    base = base or _starting_backbone(project)
+    pre = base.identity.preprocess
+    if params.image_size:
+        pre = Preprocess(params.image_size, pre.mean, pre.std)
+    model = _classifier(base.model, base.dim, len(classes)).to(device)
+    model = model.to(memory_format=torch.channels_last)
+    trainable = _freeze(base.model, params.train_blocks) + list(model.head.parameters())
+    optim = torch.optim.AdamW(
+        [
+            {"params": [p for p in trainable if not _is_head(model, p)], "lr": params.lr},
+            {"params": list(model.head.parameters()), "lr": params.lr * 10},
+        ],
+        weight_decay=params.weight_decay,
+    )
+    use_amp = device == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    folder = new_version_dir(project, "finetune")
+    history: list[dict[str, float]] = []
+    status = "complete"
+    started = time.perf_counter()
+    seen = 0
+    steps_per_epoch = -(-len(split.train) // params.batch_size)
+    for epoch in range(1, params.epochs + 1):
+        model.train()
+        _keep_frozen_batchnorm_still(base.model)
+        rng = np.random.default_rng(params.seed + epoch)
+        order = rng.permutation(split.train)
+        total, count = 0.0, 0
+        for step in range(steps_per_epoch):
+            if cancel.cancelled:
+                break
+            rows = order[step * params.batch_size : (step + 1) * params.batch_size]
+            x = _batch([paths[r] for r in rows], pre, device, augment=True, rng=rng)
+            y = torch.from_numpy(labels[rows]).to(device)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+            optim.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.step(optim)
+            scaler.update()
+            total += float(loss.detach()) * len(rows)
+            count += len(rows)
+            seen += len(rows)
+            rate = seen / (time.perf_counter() - started)
+            progress(
+                Progress(
+                    (epoch - 1) * steps_per_epoch + step + 1,
+                    params.epochs * steps_per_epoch,
+                    f"epoch {epoch}/{params.epochs} loss {total / count:.3f} ({rate:.1f} img/s)",
+                )
+            )
+        if cancel.cancelled:
+            status = "cancelled"
+            break  # the checkpoint on disk is the last completed epoch
+        entry = {"epoch": epoch, "loss": total / max(count, 1)}
+        entry.update(_accuracy(model, paths, labels, split.evaluate, pre, device, "eval"))
+        history.append(entry)
+        _save(model, base, classes, pre, folder, epoch)
+    if not history:
+        raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
+    _load_saved(model, folder)
+    metrics: dict[str, Any] = {
+        "history": history,
+        "train_images": len(split.train),
+        "evaluated_on": split.evaluate_name,
+    }
+    for name, rows in (("eval", split.evaluate), ("test", split.test)):
+        if len(rows):
+            predicted = _predict(model, [paths[r] for r in rows], pre, device)
+            metrics[name] = classification_report(labels[rows], predicted, classes)
+    tuned = load_backbone(str(folder / CHECKPOINT))
+    return record_version(
+        project,
+        kind="finetune",
+        status=status,
+        label_event_id=label_state,
+        embedding_key=tuned.identity.key,
+        params={**asdict(params), "device": device, "base": base.identity.name},
+        metrics=metrics,
+        checkpoint=folder / CHECKPOINT,
+    )
+
+
+def _starting_backbone(project: Project) -> Backbone:
+    """The newest fine-tuned checkpoint, else the backbone of the current embeddings."""
+    previous = latest(project, "finetune")
+    if previous is not None and previous.checkpoint:
+        path = project.path / previous.checkpoint
+        if path.exists():
+            return load_backbone(str(path))
+    from .store import current_store, model_spec
+
+    try:
+        return load_backbone(model_spec(current_store(project)))
+    except LabelDeskError:
+        return load_backbone(DEFAULT_BACKBONE)
+
+
+def _classifier(features: Any, dim: int, n_classes: int) -> Any:
+    """backbone features -> linear classifier, as one module (torch imported lazily)."""
+    import torch
+
+    class Classifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.features = features
+            self.head = torch.nn.Linear(dim, n_classes)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.features(x))
+
+    return Classifier()
+
+
+def _is_head(model: Any, param: Any) -> bool:
+    return any(param is p for p in model.head.parameters())
+
+
+def _freeze(net: Any, train_blocks: int) -> list[Any]:
+    """Freeze all but the last ``train_blocks`` blocks (and what follows them); return the
+    parameters that learn. Models without a ``blocks`` sequence train every layer."""
+    params = list(net.parameters())
+    blocks = getattr(net, "blocks", None)
+    if train_blocks < 0 or blocks is None:
+        for p in params:
+            p.requires_grad_(True)
+        return params
+    for p in params:
+        p.requires_grad_(False)
+    learn: list[Any] = []
+    for block in list(blocks)[len(blocks) - train_blocks :] if train_blocks else []:
+        learn += list(block.parameters())
+    after = False
+    for name, child in net.named_children():  # conv_head, norms, ... after the blocks
+        if after:
+            learn += list(child.parameters())
+        after = after or name == "blocks"
+    for p in learn:
+        p.requires_grad_(True)
+    return learn
+
+
+def _keep_frozen_batchnorm_still(net: Any) -> None:
+    """Frozen layers keep their running statistics: BatchNorm in eval mode there."""
+    import torch
+
+    for module in net.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and not any(
+            p.requires_grad for p in module.parameters()
+        ):
+            module.eval()
+
+
+def _batch(
+    paths: list[Path],
+    pre: Preprocess,
+    device: str,
+    *,
+    augment: bool,
+    rng: np.random.Generator | None = None,
+) -> Any:
+    from .preprocess import prepare, to_tensor
+
+    arrays = [
+        _augment(p, pre, rng) if augment and rng is not None else prepare(p, pre) for p in paths
+    ]
+    return to_tensor(np.stack(arrays), pre, device)
+
+
+def _augment(path: Path, pre: Preprocess, rng: np.random.Generator) -> np.ndarray:
+    """Random resized crop (50-100 % of the area, aspect 3/4-4/3) and horizontal flip."""
+    from PIL import Image
+
+    from labeldesk.core.imageio import load_rgb
+
+    img = load_rgb(path, draft=(pre.size * 2, pre.size * 2))
+    w, h = img.size
+    area = w * h * rng.uniform(0.5, 1.0)
+    aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+    cw, ch = min(w, round(np.sqrt(area * aspect))), min(h, round(np.sqrt(area / aspect)))
+    left, top = rng.integers(0, w - cw + 1), rng.integers(0, h - ch + 1)
+    img = img.resize(
+        (pre.size, pre.size), Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch)
+    )
+    if rng.random() < 0.5:
+        img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return np.array(img, dtype=np.uint8)
+
+
+def _predict(
+    model: Any, paths: list[Path], pre: Preprocess, device: str, batch: int = 32
+) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(paths), batch):
+            x = _batch(paths[start : start + batch], pre, device, augment=False)
+            out.append(model(x).argmax(1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _accuracy(
+    model: Any,
+    paths: list[Path],
+    labels: np.ndarray,
+    rows: np.ndarray,
+    pre: Preprocess,
+    device: str,
+    name: str,
+) -> dict[str, float]:
+    if not len(rows):
+        return {}
+    predicted = _predict(model, [paths[r] for r in rows], pre, device)
+    return {f"{name}_accuracy": float((predicted == labels[rows]).mean())}
+
+
+def _save(
+    model: Any, base: Backbone, classes: list[str], pre: Preprocess, folder: Path, epoch: int
+) -> None:
+    """Backbone + classifier weights in timm's own key layout, written atomically."""
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().cpu().contiguous() for k, v in model.features.state_dict().items()}
+    state["classifier.weight"] = model.head.weight.detach().cpu().contiguous()
+    state["classifier.bias"] = model.head.bias.detach().cpu().contiguous()
+    meta = {
+        "architecture": base.identity.architecture,
+        "name": f"{base.identity.name}-ft-{folder.name}",
+        "num_classes": len(classes),
+        "classes": classes,
+        "epoch": epoch,
+        "preprocess": {"size": pre.size, "mean": list(pre.mean), "std": list(pre.std)},
+    }
+    tmp = folder / f"{CHECKPOINT}.tmp"
+    header = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()}
+    save_file(state, str(tmp), metadata=header)
+    tmp.replace(folder / CHECKPOINT)
+    (folder / "model.json").write_text(json.dumps(meta, indent=2))
+
+
+def _load_saved(model: Any, folder: Path) -> None:
+    from safetensors.torch import load_file
+
+    state = load_file(str(folder / CHECKPOINT))
+    model.head.weight.data.copy_(state.pop("classifier.weight"))
+    model.head.bias.data.copy_(state.pop("classifier.bias"))
+    model.features.load_state_dict(state, strict=False)

@@ -1,0 +1,188 @@
+"""Training a classifier head on cached embeddings (seconds), recorded as a model version.
+
+Trains only on the train split (labeled, not excluded), validates on val (or a held-out
+part of train), reports test, and saves the head as safetensors + JSON. Cancelling keeps
+the last completed epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .device import resolve_device
+from .metrics import classification_report, evaluation_split
+from .models import ModelVersion, last_label_event, new_version_dir, record_version
+from .store import project_vectors
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+@dataclass(frozen=True)
+class HeadParams:
+    epochs: int = 100
+    lr: float = 1e-2
+    weight_decay: float = 1e-4
+    batch_size: int = 256
+    hidden: int = 0  # 0: linear head; >0: one hidden layer of this width
+    seed: int = 0
+
+
+def build_head(dim: int, n_classes: int, hidden: int) -> Any:
+    import torch
+
+    if hidden:
+        return torch.nn.Sequential(
+            torch.nn.Linear(dim, hidden),
+            torch.nn.GELU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(hidden, n_classes),
+        )
+    return torch.nn.Linear(dim, n_classes)
+
+
+def train_head(
+    project: Project,
+    params: HeadParams = HeadParams(),
+    *,
+    device: str = "auto",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ModelVersion:
+    import torch
+    from safetensors.torch import save_file
+
+    cancel = cancel or CancelToken()
+    device = resolve_device(device)
+    vectors = project_vectors(project)
+    classes = project.classes()
+    index = {c: i for i, c in enumerate(classes)}
+    labels = np.array([index[x] if x is not None else -1 for x in vectors.labels])
+    statuses = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
+    usable = np.array([statuses.get(int(i)) != "excluded" for i in vectors.ids])
+    split = evaluation_split(labels, vectors.splits, usable, params.seed)
+    if len(np.unique(labels[split.train])) < 2:
+        raise LabelDeskError("training needs labeled train images of at least two classes")
+    label_state = last_label_event(project)
+
+    torch.manual_seed(params.seed)
+    x = torch.from_numpy(vectors.vectors).to(device)
+    y = torch.from_numpy(labels).to(device)
+    head = build_head(x.shape[1], len(classes), params.hidden).to(device)
+    optim = torch.optim.AdamW(head.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    generator = torch.Generator().manual_seed(params.seed)
+    train_rows = torch.from_numpy(split.train)
+    history: list[dict[str, float]] = []
+    started = time.perf_counter()
+    status = "complete"
+    best_state = None
+    for epoch in range(1, params.epochs + 1):
+        if cancel.cancelled:
+            status = "cancelled"
+            break
+        head.train()
+        order = train_rows[torch.randperm(len(train_rows), generator=generator)]
+        total = 0.0
+        for start in range(0, len(order), params.batch_size):
+            rows = order[start : start + params.batch_size].to(device)
+            loss = torch.nn.functional.cross_entropy(head(x[rows]), y[rows])
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+            total += float(loss.detach()) * len(rows)
+        entry = {"epoch": epoch, "loss": total / len(order)}
+        entry.update(_eval_metrics(head, x, y, split.evaluate, "eval"))
+        history.append(entry)
+        best_state = {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}
+        rate = epoch * len(order) / (time.perf_counter() - started)
+        progress(
+            Progress(
+                epoch,
+                params.epochs,
+                f"epoch {epoch}/{params.epochs} loss {entry['loss']:.3f} ({rate:,.0f} img/s)",
+            )
+        )
+    if best_state is None:
+        raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
+    head.load_state_dict(best_state)
+    metrics = _final_metrics(head, x, labels, split, classes, history)
+    folder = new_version_dir(project, "head")
+    save_file(best_state, str(folder / "head.safetensors"))
+    meta = {
+        "kind": "head",
+        "classes": classes,
+        "embedding_key": vectors.key,
+        "dim": int(x.shape[1]),
+        "hidden": params.hidden,
+    }
+    (folder / "head.json").write_text(json.dumps(meta, indent=2))
+    return record_version(
+        project,
+        kind="head",
+        status=status,
+        label_event_id=label_state,
+        embedding_key=vectors.key,
+        params={**params.__dict__, "device": device},
+        metrics=metrics,
+        checkpoint=folder / "head.safetensors",
+    )
+
+
+def _eval_metrics(head: Any, x: Any, y: Any, rows: np.ndarray, name: str) -> dict[str, float]:
+    import torch
+
+    if not len(rows):
+        return {}
+    head.eval()
+    with torch.inference_mode():
+        idx = torch.from_numpy(rows).to(x.device)
+        logits = head(x[idx])
+        loss = torch.nn.functional.cross_entropy(logits, y[idx])
+        acc = (logits.argmax(1) == y[idx]).float().mean()
+    return {f"{name}_loss": float(loss), f"{name}_accuracy": float(acc)}
+
+
+def _final_metrics(
+    head: Any,
+    x: Any,
+    labels: np.ndarray,
+    split: Any,
+    classes: list[str],
+    history: list[dict[str, float]],
+) -> dict[str, Any]:
+    import torch
+
+    head.eval()
+    with torch.inference_mode():
+        predicted = head(x).argmax(1).cpu().numpy()
+    out: dict[str, Any] = {
+        "history": history,
+        "train_images": len(split.train),
+        "evaluated_on": split.evaluate_name,
+    }
+    for name, rows in (("eval", split.evaluate), ("test", split.test)):
+        if len(rows):
+            out[name] = classification_report(labels[rows], predicted[rows], classes)
+    return out
+
+
+def head_probabilities(project: Project, version: ModelVersion, vectors: np.ndarray) -> np.ndarray:
+    """Class probabilities from a saved head for embedding rows ``vectors``."""
+    import torch
+    from safetensors.torch import load_file
+
+    path = project.path / str(version.checkpoint)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    head = build_head(meta["dim"], len(meta["classes"]), meta["hidden"])
+    head.load_state_dict(load_file(str(path)))
+    head.eval()
+    with torch.inference_mode():
+        return torch.softmax(head(torch.from_numpy(np.ascontiguousarray(vectors))), 1).numpy()
