@@ -9,6 +9,7 @@ preprocessing, so ``load_backbone(path)`` turns it into a new embedding identity
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -77,9 +78,10 @@ def finetune(
     pre = base.identity.preprocess
     if params.image_size:
         pre = Preprocess(params.image_size, pre.mean, pre.std)
-    model = _classifier(base.model, base.dim, len(classes)).to(device)
+    features = copy.deepcopy(base.model)  # the caller's backbone stays as it was
+    model = _classifier(features, base.dim, len(classes)).to(device)
     model = model.to(memory_format=torch.channels_last)
-    trainable = _freeze(base.model, params.train_blocks) + list(model.head.parameters())
+    trainable = _freeze(features, params.train_blocks) + list(model.head.parameters())
     optim = torch.optim.AdamW(
         [
             {"params": [p for p in trainable if not _is_head(model, p)], "lr": params.lr},
@@ -97,7 +99,7 @@ def finetune(
     steps_per_epoch = -(-len(split.train) // params.batch_size)
     for epoch in range(1, params.epochs + 1):
         model.train()
-        _keep_frozen_batchnorm_still(base.model)
+        _keep_frozen_batchnorm_still(features)
         rng = np.random.default_rng(params.seed + epoch)
         order = rng.permutation(split.train)
         total, count = 0.0, 0

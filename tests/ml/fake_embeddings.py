@@ -1,0 +1,54 @@
+"""A project whose embeddings are synthetic clusters: tests of probes, issues and heads
+run in milliseconds without a neural network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from helpers import write_image
+
+from labeldesk.core.project import Project, create_and_index
+from labeldesk.ml.backbones import ModelIdentity
+from labeldesk.ml.store import embeddings_dir
+from labeldesk.ml.vectors import VectorStore
+
+CLASSES = ("ant", "bee", "cow")
+DIM = 16
+
+
+def make_clustered_project(
+    tmp_path: Path, per_class: int = 30, flipped: int = 2, unlabeled: int = 10, seed: int = 0
+) -> tuple[Project, list[str]]:
+    """ImageFolder with train (per_class per class), val (5 per class) and _unlabeled/;
+    each image's vector sits in its true class's cluster. The first ``flipped`` train
+    images of 'ant' truly belong to 'bee' (their vectors are bee-like). Returns the open
+    project and the paths of the flipped images."""
+    rng = np.random.default_rng(seed)
+    root = tmp_path / "images"
+    truth: dict[str, int] = {}
+    n = 0
+    for split, count in (("train", per_class), ("val", 5)):
+        for c, name in enumerate(CLASSES):
+            for i in range(count):
+                rel = f"{split}/{name}/{name}{i}.png"
+                write_image(root / rel, size=(8, 8), fmt="PNG", seed=n)
+                truth[rel] = 1 if (split == "train" and c == 0 and i < flipped) else c
+                n += 1
+    for i in range(unlabeled):
+        rel = f"_unlabeled/u{i}.png"
+        write_image(root / rel, size=(8, 8), fmt="PNG", seed=n)
+        truth[rel] = i % len(CLASSES)
+        n += 1
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    centres = rng.normal(size=(len(CLASSES), DIM)) * 2.5
+    frame = project.images()
+    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    identity = ModelIdentity("fake", "clusters", "f" * 64)
+    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
+    store.append(list(frame.hash), vectors.astype(np.float32))
+    (store.folder / "spec.json").write_text('{"spec": "fake"}')
+    project.db.set_meta("embedding_key", identity.key)
+    flipped_paths = [f"train/ant/ant{i}.png" for i in range(flipped)]
+    return project, flipped_paths

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labeldesk.cli import main
+from labeldesk.core import review
+from labeldesk.core.errors import NothingToUndoError
+from labeldesk.ml.issues import label_issues
+from labeldesk.ml.predictions import project_predictions
+
+from .fake_embeddings import make_clustered_project
+
+
+@pytest.fixture
+def clustered(tmp_path):
+    project, flipped = make_clustered_project(tmp_path)
+    yield project, flipped
+    project.close()
+
+
+def test_planted_errors_come_first_with_the_right_suggestion(clustered):
+    project, flipped = clustered
+    issues = label_issues(project)
+    assert {i.path for i in issues[:2]} == set(flipped)
+    assert all(i.flagged and i.label == "ant" and i.suggested == "bee" for i in issues[:2])
+    assert all(0.0 <= i.score <= 1.0 for i in issues)
+    everything = label_issues(project, include_all=True)
+    assert len(everything) == 105  # every labeled image: 90 train + 15 val
+    assert [i.score for i in everything] == sorted(i.score for i in everything)
+
+
+def test_predictions_cover_every_image_and_refresh_after_labeling(clustered):
+    project, flipped = clustered
+    preds = project_predictions(project)
+    assert len(preds.paths) == 115
+    assert preds.out_of_fold.sum() == 90  # labeled train rows only
+    row = preds.paths.index("_unlabeled/u1.png")
+    assert preds.classes[preds.predicted[row]] == "bee"
+    project.set_label(flipped[0], "bee")
+    fresh = project_predictions(project)
+    assert fresh.labels[fresh.paths.index(flipped[0])] == 1  # not a stale cache
+
+
+def test_review_actions_are_undoable_events(clustered):
+    project, flipped = clustered
+    a, b = flipped
+    review.accept(project, a, "bee")
+    assert project.history(a)[0].source == "suggestion"
+    review.keep(project, b)
+    assert b not in {i.path for i in label_issues(project)}  # verified: not flagged again
+    assert b in {i.path for i in label_issues(project, include_all=True)}
+    review.exclude(project, "train/cow/cow3.png")
+    assert "train/cow/cow3.png" not in {i.path for i in label_issues(project, include_all=True)}
+    project.undo()
+    project.undo()
+    project.undo()
+    state = {s.image_id: s for s in project.image_states(project.ids_for([a, b]).values())}
+    assert {(s.label, s.status) for s in state.values()} == {("ant", None)}
+    with pytest.raises(NothingToUndoError):
+        project.undo()
+
+
+def test_relabel_clears_verified_so_it_can_be_flagged_again(clustered):
+    project, flipped = clustered
+    review.keep(project, flipped[0])
+    review.relabel(project, flipped[0], "cow")
+    state = project.image_states(project.ids_for(flipped[:1]).values())[0]
+    assert (state.label, state.status) == ("cow", None)
+    assert flipped[0] in {i.path for i in label_issues(project)}
+
+
+def test_issues_and_review_commands(clustered, capsys):
+    project, flipped = clustered
+    assert main(["issues", str(project.path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert set(rows[0]) >= {"path", "label", "suggested", "score", "flagged"}
+    assert {r["path"] for r in rows[:2]} == set(flipped)
+    assert main(["review", str(project.path), "accept", flipped[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "bee"
+    assert main(["predict", str(project.path), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)
+    assert len(preds) == 115 and set(preds[0]) >= {"path", "predicted", "confidence"}
