@@ -1,9 +1,12 @@
 """Project-level predictions: every embedded image's class probabilities, out of sample.
 
 Computed from the current embeddings and labels with the linear probe
-(:mod:`labeldesk.ml.probe`), cached in the project folder and keyed by what they depend
-on (the embedded images, the label history position, the model), so they refresh by
-themselves after a labeling batch, a scan or an embed, and cost nothing when nothing changed.
+(:mod:`labeldesk.ml.probe`): out-of-fold for labeled train images. Images the probe's
+training never saw (val, test, unlabeled) take the newest trained head instead, when one
+was trained on these embeddings and the current labels. Cached in the project folder and
+keyed by what they depend on (embedded images, label history position, model version), so
+they refresh by themselves after a labeling batch, a scan, an embed or a training run,
+and cost nothing when nothing changed.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .models import ModelVersion, last_label_event, latest
 from .probe import probe_probabilities
 from .store import embeddings_dir, project_vectors
+from .train import head_probabilities
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -75,9 +80,19 @@ def project_predictions(project: Project) -> Predictions:
     ids = vectors.ids
     statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
     statuses = [statuses_by_id.get(int(i)) for i in ids]
-    last_event = project.db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
+    last_event = last_label_event(project)
+    head = current_head(project, vectors.key, classes, last_event)
     key = hashlib.sha1(
-        json.dumps([vectors.key, classes, last_event, vectors.hashes, vectors.splits]).encode()
+        json.dumps(
+            [
+                vectors.key,
+                classes,
+                last_event,
+                vectors.hashes,
+                vectors.splits,
+                head.id if head else None,
+            ]
+        ).encode()
     ).hexdigest()[:16]
     cache = embeddings_dir(project) / vectors.key / f"predictions-{key}.npz"
     if cache.exists():
@@ -88,9 +103,22 @@ def project_predictions(project: Project) -> Predictions:
             vectors.vectors, labels, training_mask(labels, vectors.splits, statuses), len(classes)
         )
         probs, oof = out.probs, out.out_of_fold
+        if head is not None and (~oof).any():
+            probs[~oof] = head_probabilities(project, head, vectors.vectors[~oof])
         for old in cache.parent.glob("predictions-*.npz"):
             old.unlink(missing_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
         np.savez(tmp, probs=probs, oof=oof)
         tmp.replace(cache)
     return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
+
+
+def current_head(
+    project: Project, embedding_key: str, classes: list[str], label_state: int
+) -> ModelVersion | None:
+    """The newest complete head trained on these embeddings, classes and labels, if any."""
+    head = latest(project, "head", embedding_key=embedding_key)
+    if head is None or head.status != "complete" or head.label_event_id != label_state:
+        return None
+    meta = (project.path / str(head.checkpoint)).with_suffix(".json")
+    return head if meta.exists() and json.loads(meta.read_text())["classes"] == classes else None

@@ -82,3 +82,18 @@ def test_issues_and_review_commands(clustered, capsys):
     assert main(["predict", str(project.path), "--json"]) == 0
     preds = json.loads(capsys.readouterr().out)
     assert len(preds) == 115 and set(preds[0]) >= {"path", "predicted", "confidence"}
+
+
+def test_a_fresh_head_predicts_what_the_probe_never_trained_on(clustered):
+    from labeldesk.ml.train import HeadParams, train_head
+
+    project, _ = clustered
+    before = project_predictions(project)
+    train_head(project, HeadParams(epochs=20))
+    after = project_predictions(project)
+    unseen = ~after.out_of_fold
+    assert not (after.probs[unseen] == before.probs[unseen]).all()  # from the head now
+    assert (after.probs[~unseen] == before.probs[~unseen]).all()  # train rows stay out-of-fold
+    project.set_label("_unlabeled/u0.png", "ant")  # labels moved on: the head is stale
+    stale = project_predictions(project)
+    assert (stale.probs[unseen] != after.probs[unseen]).any()
