@@ -1,7 +1,10 @@
 """Project-level predictions: every embedded image's class probabilities, out of sample.
 
 Computed from the current embeddings and labels with the linear probe
-(:mod:`labeldesk.ml.probe`): out-of-fold for labeled train images. Images the probe's
+(:mod:`labeldesk.ml.probe`), out-of-fold for labeled train images, mixed with a vote of
+each image's nearest labeled neighbours from the cached kNN graph (an image never votes
+for itself). On Fashion-MNIST with 10 % planted errors the mix ranks errors better than the
+probe alone (benchmarks/bench_label_quality.py, part b). Images the probe's
 training never saw (val, test, unlabeled) take the newest trained head instead, when one
 was trained on these embeddings and the current labels. Cached in the project folder and
 keyed by what they depend on (embedded images, label history position, model version), so
@@ -19,12 +22,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .models import ModelVersion, last_label_event, latest
+from .neighbors import neighbor_graph
 from .probe import probe_probabilities
 from .store import embeddings_dir, project_vectors
 from .train import head_probabilities
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+KNN_K = 10
+KNN_TEMPERATURE = 0.05
+KNN_WEIGHT = 0.5  # share of the kNN vote when all k neighbours have labels
+# Part of the cache key: bump it when the way predictions are computed changes.
+ALGORITHM = "pca256-logreg-5fold+knn10-v1"
 
 
 @dataclass
@@ -85,6 +95,7 @@ def project_predictions(project: Project) -> Predictions:
     key = hashlib.sha1(
         json.dumps(
             [
+                ALGORITHM,
                 vectors.key,
                 classes,
                 last_event,
@@ -99,18 +110,43 @@ def project_predictions(project: Project) -> Predictions:
         with np.load(cache) as data:
             probs, oof = data["probs"], data["oof"]
     else:
-        out = probe_probabilities(
-            vectors.vectors, labels, training_mask(labels, vectors.splits, statuses), len(classes)
-        )
+        trainable = training_mask(labels, vectors.splits, statuses)
+        out = probe_probabilities(vectors.vectors, labels, trainable, len(classes))
         probs, oof = out.probs, out.out_of_fold
         if head is not None and (~oof).any():
             probs[~oof] = head_probabilities(project, head, vectors.vectors[~oof])
+        graph = neighbor_graph(project)
+        votes, evidence = knn_votes(graph.sims, graph.rows, labels, trainable, len(classes))
+        weight = KNN_WEIGHT * evidence[:, None]
+        probs = (1 - weight) * probs + weight * votes
         for old in cache.parent.glob("predictions-*.npz"):
             old.unlink(missing_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
         np.savez(tmp, probs=probs, oof=oof)
         tmp.replace(cache)
     return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
+
+
+def knn_votes(
+    sims: np.ndarray,
+    rows: np.ndarray,
+    labels: np.ndarray,
+    trainable: np.ndarray,
+    n_classes: int,
+    k: int = KNN_K,
+    temperature: float = KNN_TEMPERATURE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Similarity-weighted class votes of each row's k nearest neighbours that have a
+    trainable label, and the share of those k that had one (0 = no evidence)."""
+    sims, rows = sims[:, :k], rows[:, :k]
+    voter = (rows >= 0) & trainable[np.maximum(rows, 0)]
+    weights = np.where(voter, np.exp((sims - 1) / temperature), 0.0)
+    votes = np.zeros((len(rows), n_classes))
+    owners = np.repeat(np.arange(len(rows)), rows.shape[1])
+    np.add.at(votes, (owners, labels[np.maximum(rows, 0)].ravel().clip(0)), weights.ravel())
+    total = votes.sum(axis=1, keepdims=True)
+    votes = np.divide(votes, total, out=np.full_like(votes, 1 / max(n_classes, 1)), where=total > 0)
+    return votes, voter.mean(axis=1)
 
 
 def current_head(
