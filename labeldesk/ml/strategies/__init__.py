@@ -1,0 +1,26 @@
+"""Active-learning query strategies, one registered function each (see ``base``).
+
+Importing this package registers them all; :mod:`labeldesk.ml.active` is the public API.
+"""
+
+from . import auto, typiclust, uncertainty
+from .base import (
+    STRATEGIES,
+    QueryContext,
+    QueryResult,
+    UnknownStrategyError,
+    get_strategy,
+    register_strategy,
+)
+
+__all__ = [
+    "STRATEGIES",
+    "QueryContext",
+    "QueryResult",
+    "UnknownStrategyError",
+    "auto",
+    "get_strategy",
+    "register_strategy",
+    "typiclust",
+    "uncertainty",
+]

@@ -1,0 +1,127 @@
+"""The contract every query strategy follows, and the registry that names them.
+
+A strategy is one function ``(QueryContext, n) -> QueryResult``: arrays in, indices out,
+no Qt, no database. Registering it with :func:`register_strategy` makes it available to
+the CLI (``labeldesk queue --strategy NAME``) and the GUI without touching either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from labeldesk.core.errors import LabelDeskError
+
+
+class UnknownStrategyError(LabelDeskError):
+    """A query strategy name that is not registered."""
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """Everything a strategy may look at; rows are the project's images, all N of them.
+
+    Attributes:
+        embeddings: float32 (N, d), L2-normalised; every image, labeled or not, so that
+            density and diversity see the whole collection.
+        labeled_mask: bool (N,), images that have a label.
+        candidate_mask: bool (N,), images that may be proposed (unlabeled, not excluded,
+            not skipped). Labeled rows are never candidates, whatever this says.
+        labels: int (N,), class index or -1 when unlabeled.
+        n_classes: number of classes defined in the project (some may have no label yet).
+        pred_probs: float (N, n_classes) from a probe (:func:`labeldesk.ml.active.fit_probe`),
+            or None when fewer than two classes have labels.
+        seed: makes every random choice (sampling, k-means) repeatable.
+        rare_share: at most this share of a batch from an uncertainty strategy goes to
+            hunting under-labeled classes (0 disables it); see ``uncertainty.rare_class_picks``.
+    """
+
+    embeddings: np.ndarray
+    labeled_mask: np.ndarray
+    candidate_mask: np.ndarray
+    labels: np.ndarray
+    n_classes: int
+    pred_probs: np.ndarray | None = None
+    seed: int = 0
+    rare_share: float = 0.25
+
+    def __post_init__(self) -> None:
+        # masks as bool and labels as int, whatever the caller had: ``~`` on an int mask
+        # would silently select everything
+        object.__setattr__(self, "labeled_mask", np.asarray(self.labeled_mask, bool))
+        object.__setattr__(self, "candidate_mask", np.asarray(self.candidate_mask, bool))
+        object.__setattr__(self, "labels", np.asarray(self.labels, np.int64))
+        n = self.embeddings.shape[0]
+        if self.embeddings.ndim != 2:
+            raise ValueError(f"embeddings must be (N, d), got {self.embeddings.shape}")
+        for name in ("labeled_mask", "candidate_mask", "labels"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},), got {getattr(self, name).shape}")
+        if self.pred_probs is not None and self.pred_probs.shape != (n, self.n_classes):
+            raise ValueError(
+                f"pred_probs must be ({n}, {self.n_classes}), got {self.pred_probs.shape}"
+            )
+
+    @property
+    def candidates(self) -> np.ndarray:
+        """Indices that may be proposed, ascending."""
+        return np.flatnonzero(self.candidate_mask & ~self.labeled_mask)
+
+    @property
+    def n_labeled(self) -> int:
+        return int(self.labeled_mask.sum())
+
+    def class_counts(self) -> np.ndarray:
+        """Labels per class, (n_classes,)."""
+        labels = self.labels[self.labeled_mask & (self.labels >= 0)]
+        return np.bincount(labels, minlength=self.n_classes)[: self.n_classes]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Images to label next, most useful first.
+
+    ``scores`` say how useful each pick is by the strategy's own measure (higher = more
+    useful; uncertainty in [0, 1] for uncertainty strategies, typicality for typiclust):
+    comparable within one result, not across strategies. ``strategy`` is the strategy that
+    actually chose (``auto`` and fallbacks name the one they delegated to).
+    """
+
+    indices: np.ndarray
+    scores: np.ndarray
+    strategy: str
+
+    @classmethod
+    def empty(cls, strategy: str) -> QueryResult:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float64), strategy)
+
+
+Strategy = Callable[[QueryContext, int], QueryResult]
+STRATEGIES: dict[str, Strategy] = {}
+
+
+def register_strategy(name: str) -> Callable[[Strategy], Strategy]:
+    """Decorator: make a strategy available under ``name``."""
+
+    def add(fn: Strategy) -> Strategy:
+        STRATEGIES[name] = fn
+        return fn
+
+    return add
+
+
+def get_strategy(name: str) -> Strategy:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        known = ", ".join(sorted(STRATEGIES))
+        raise UnknownStrategyError(f"unknown query strategy {name!r}; use one of {known}") from None
+
+
+def top_n(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` highest scores, best first; ties keep the lower position, so
+    results do not depend on the sort algorithm."""
+    order = np.argsort(-scores, kind="stable")
+    return order[:n]

@@ -1,0 +1,97 @@
+"""TypiClust: label typical examples of regions no label covers yet (the cold start).
+
+Hacohen, Dekel & Weinshall, "Active Learning on a Budget: Opposite Strategies Suit High
+and Low Budgets", ICML 2022. With few labels a probe's uncertainty is noise, and the most
+uncertain images are outliers; what helps is one representative image per dense region.
+Cluster everything into |labeled| + n clusters, visit the largest clusters that hold no
+label first, and from each take its most typical point: the highest inverse mean distance
+to its K nearest neighbours within the cluster. Constants follow the authors' code
+(K = 20, clusters smaller than 5 skipped, at most 500 clusters).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import QueryContext, QueryResult, register_strategy
+from .kmeans import kmeans
+
+K_NN = 20
+MIN_CLUSTER_SIZE = 5
+MAX_CLUSTERS = 500
+MAX_DENSITY_POINTS = 2000  # typicality of a huge cluster is estimated on a random sample
+
+
+def typicality(points: np.ndarray, reference: np.ndarray, same: bool, k: int) -> np.ndarray:
+    """1 / (mean Euclidean distance to the k nearest rows of ``reference``).
+
+    ``same``: ``points`` are the first rows of ``reference``, so each point's zero distance
+    to itself is left out.
+    """
+    sims = points @ reference.T
+    dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, None))  # rows are unit vectors
+    if same:
+        dist[np.arange(len(points)), np.arange(len(points))] = np.inf
+    k = max(1, min(k, reference.shape[0] - int(same)))
+    nearest = np.partition(dist, k - 1, axis=1)[:, :k]
+    return 1.0 / (nearest.mean(axis=1) + 1e-5)
+
+
+@register_strategy("typiclust")
+def typiclust(ctx: QueryContext, n: int) -> QueryResult:
+    cand = ctx.candidates
+    n = min(n, len(cand))
+    if n == 0:
+        return QueryResult.empty("typiclust")
+    x = ctx.embeddings
+    k = min(ctx.n_labeled + n, MAX_CLUSTERS, len(x))
+    _, assign = kmeans(x, k, ctx.seed)
+    k = int(assign.max()) + 1
+    sizes = np.bincount(assign, minlength=k)
+    covered = np.bincount(assign[ctx.labeled_mask], minlength=k).astype(float)
+    is_cand = np.zeros(len(x), bool)
+    is_cand[cand] = True
+    open_ = np.bincount(assign[cand], minlength=k) > 0
+    small = sizes < MIN_CLUSTER_SIZE  # outlier clusters only once nothing else is left
+    rng = np.random.default_rng(ctx.seed)
+    ranked: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    used = np.zeros(len(x), bool)
+    picks: list[int] = []
+    scores: list[float] = []
+    while len(picks) < n and open_.any():
+        ids = np.flatnonzero(open_)
+        # fewest labels (and picks) first, then largest
+        c = int(ids[np.lexsort((-sizes[ids], covered[ids], small[ids]))[0]])
+        if c not in ranked:
+            ranked[c] = _rank_cluster(x, np.flatnonzero(assign == c), is_cand, rng)
+        members, typ = ranked[c]
+        free = ~used[members]
+        if not free.any():
+            open_[c] = False
+            continue
+        best = int(np.flatnonzero(free)[0])
+        used[members[best]] = True
+        picks.append(int(members[best]))
+        scores.append(float(typ[best]))
+        covered[c] += 1
+        open_[c] = bool((~used[members]).any())
+    return QueryResult(np.asarray(picks, np.int64), np.asarray(scores), "typiclust")
+
+
+def _rank_cluster(
+    x: np.ndarray, members: np.ndarray, is_cand: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster's candidates, most typical first, with their typicality."""
+    reference = members
+    if len(reference) > MAX_DENSITY_POINTS:
+        reference = np.sort(rng.choice(members, MAX_DENSITY_POINTS, replace=False))
+    cands = members[is_cand[members]]
+    if len(cands) > MAX_DENSITY_POINTS:
+        cands = np.sort(rng.choice(cands, MAX_DENSITY_POINTS, replace=False))
+    # put the evaluated points first in the reference, so self-distances sit on the diagonal
+    rest = np.setdiff1d(reference, cands, assume_unique=True)
+    ref = np.concatenate([cands, rest])
+    k = min(K_NN, len(members) // 2)
+    typ = typicality(x[cands], x[ref], same=True, k=k)
+    order = np.argsort(-typ, kind="stable")
+    return cands[order], typ[order]
