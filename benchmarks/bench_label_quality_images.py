@@ -49,7 +49,7 @@ DATA = Path(tempfile.gettempdir()) / "labeldesk-bench"
 def make_noisy_folder(n: int, noise: float) -> tuple[Path, dict[str, str]]:
     """n train images (balanced), a fixed share relabeled; returns folder and {path: true}."""
     folder = DATA / f"fmnist-noisy-{n}-{noise:g}"
-    truth_file = folder.with_suffix(".truth.json")
+    truth_file = folder.parent / f"{folder.name}.truth.json"
     if truth_file.exists():
         return folder, json.loads(truth_file.read_text())
     images, labels = load_fashion_mnist("train")
@@ -119,7 +119,7 @@ def run_images(n: int, noise: float, seeds: int) -> None:
         f"(noise seed {NOISE_SEED})"
     )
     folder, truth = make_noisy_folder(n, noise)
-    project_dir = folder.with_suffix(".labeldesk")
+    project_dir = folder.parent / f"{folder.name}.labeldesk"
     if not project_dir.exists():
         cli("new", str(project_dir), "--images", str(folder))
     embed = cli("embed", str(project_dir))
