@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from labeldesk.cli import app, dataset, embeddings, review
+from labeldesk.cli import app, dataset, embeddings, export, review
 from labeldesk.cli._base import Output
 from labeldesk.core.errors import LabelDeskError
 
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
 
-    for module in (dataset, embeddings, review, app):
+    for module in (dataset, embeddings, review, export, app):
         module.add_parsers(add)
     return parser
 

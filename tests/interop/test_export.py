@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.progress import CancelToken
+from labeldesk.interop import export as export_module
+from labeldesk.interop.export import ExportOptions, export
+
+
+def files_under(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_imagefolder_layout_copies_labeled_images(project, imagefolder, tmp_path):
+    root, expected = imagefolder
+    before = {p: (root / p).read_bytes() for p in expected}
+    project.set_label("_unlabeled/u0.png", "dog")  # labeled in the app without a split: train
+    report = export(project, tmp_path / "out")
+    out = tmp_path / "out"
+    files = files_under(out)
+    assert "train/cat/cat0.jpg" in files and "val/dog/dog1.jpg" in files
+    assert "train/dog/u0.png" in files
+    assert report.written == 17 and report.left_out["unlabeled"] == 2
+    assert report.per_split == {"train": 9, "val": 4, "test": 4}
+    assert (out / "train/cat/cat0.jpg").read_bytes() == before["train/cat/cat0.jpg"]
+    assert {p: (root / p).read_bytes() for p in expected} == before  # sources untouched
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    assert manifest["images"] == 17 and manifest["classes"] == ["cat", "dog"]
+
+
+def test_excluded_left_out_unless_asked(project, tmp_path):
+    project.set_status(["train/cat/cat1.jpg"], "excluded")
+    report = export(project, tmp_path / "a")
+    assert "train/cat/cat1.jpg" not in files_under(tmp_path / "a")
+    assert report.left_out["excluded"] == 1
+    export(
+        project,
+        tmp_path / "b",
+        options=ExportOptions(include_excluded=True, include_unlabeled=True),
+    )
+    files = files_under(tmp_path / "b")
+    assert "train/cat/cat1.jpg" in files and "unassigned/_unlabeled/u1.png" in files
+
+
+def test_same_file_names_do_not_collide(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    write_image(root / "train/cat/sub/cat0.jpg", seed=77)  # same name, another folder
+    project.scan(workers=1)
+    export(project, tmp_path / "out")
+    cats = [f for f in files_under(tmp_path / "out") if f.startswith("train/cat/cat0")]
+    assert len(cats) == 2
+
+
+def test_hardlinks_share_the_file(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    export(project, tmp_path / "out", options=ExportOptions(link="hardlink"))
+    source = os.stat(root / "train/cat/cat0.jpg")
+    linked = os.stat(tmp_path / "out/train/cat/cat0.jpg")
+    assert (source.st_ino, source.st_dev) == (linked.st_ino, linked.st_dev)
+
+
+def test_failure_or_cancel_leaves_nothing_behind(project, tmp_path, monkeypatch):
+    real_place = export_module.place
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        real_place(*args)
+
+    monkeypatch.setattr(export_module, "place", failing)
+    with pytest.raises(OSError):
+        export(project, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in tmp_path.iterdir() if not p.name.startswith(".out")
+    )
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(export_module, "place", real_place)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        export(project, tmp_path / "out", cancel=token)
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_existing_target_needs_overwrite(project, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    with pytest.raises(LabelDeskError, match="already exists"):
+        export(project, tmp_path / "out")
+    assert (tmp_path / "out" / "keep.txt").exists()
+    export(project, tmp_path / "out", options=ExportOptions(overwrite=True))
+    assert not (tmp_path / "out" / "keep.txt").exists()
+    assert (tmp_path / "out" / "train").is_dir()
+
+
+def test_export_inside_the_image_folder_is_refused(project, imagefolder):
+    root, _ = imagefolder
+    with pytest.raises(LabelDeskError, match="outside"):
+        export(project, root / "exported")
+
+
+def test_csv_format_and_command(project, tmp_path, capsys):
+    assert (
+        main(["export", str(project.path), str(tmp_path / "c"), "--format", "csv", "--json"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["written"] == 16
+    rows = list(csv.DictReader((tmp_path / "c" / "labels.csv").read_text().splitlines()))
+    assert len(rows) == 16 and all((tmp_path / "c" / r["path"]).is_file() for r in rows)
+    assert {r["split"] for r in rows} == {"train", "val", "test"}
+
+
+def test_flagged_images_can_be_left_out(tmp_path):
+    from ml.fake_embeddings import make_clustered_project
+
+    project, flipped = make_clustered_project(tmp_path)
+    with project:
+        report = export(project, tmp_path / "clean", options=ExportOptions(include_flagged=False))
+        files = files_under(tmp_path / "clean")
+        assert not set(flipped) & set(files)  # the planted errors stay behind
+        assert "val/ant/ant0.png" in files and "train/ant/ant2.png" in files
+        assert report.left_out["flagged"] >= 2
