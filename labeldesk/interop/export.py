@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +154,27 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     return candidate
 
 
+def copy_images(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    folder_of: Callable[[Item], str],
+) -> Iterator[tuple[Item, str]]:
+    """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out)."""
+    used: set[str] = set()
+    for done, item in enumerate(items, start=1):
+        if cancel.cancelled:
+            raise Cancelled("export cancelled: nothing was written")
+        rel = unique_name(used, folder_of(item), item.path)
+        place(project, item.path, out / rel, options.link)
+        yield item, rel
+        if done % 200 == 0 or done == len(items):
+            progress(Progress(done, len(items), "exporting"))
+
+
 @register_exporter("imagefolder")
 def _imagefolder(
     project: Project,
@@ -164,14 +185,16 @@ def _imagefolder(
     cancel: CancelToken,
 ) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
-    used: set[str] = set()
-    for done, item in enumerate(items, start=1):
-        if cancel.cancelled:
-            raise Cancelled("export cancelled: nothing was written")
-        rel = unique_name(used, f"{item.split}/{item.label or '_unlabeled'}", item.path)
-        place(project, item.path, out / rel, options.link)
-        if done % 200 == 0 or done == len(items):
-            progress(Progress(done, len(items), "exporting"))
+    for _ in copy_images(
+        project,
+        items,
+        out,
+        options,
+        progress,
+        cancel,
+        lambda item: f"{item.split}/{item.label or '_unlabeled'}",
+    ):
+        pass
 
 
 @register_exporter("csv")
@@ -183,19 +206,14 @@ def _csv(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    """OUT/labels.csv (path,label,split) with the images under OUT/images/, paths as listed."""
-    used: set[str] = set()
+    """OUT/labels.csv (path,label,split) with the images under OUT/images/."""
     with open(out / "labels.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["path", "label", "split"])
-        for done, item in enumerate(items, start=1):
-            if cancel.cancelled:
-                raise Cancelled("export cancelled: nothing was written")
-            rel = unique_name(used, "images", item.path)
-            place(project, item.path, out / rel, options.link)
+        for item, rel in copy_images(
+            project, items, out, options, progress, cancel, lambda item: "images"
+        ):
             writer.writerow([rel, item.label or "", item.split])
-            if done % 200 == 0 or done == len(items):
-                progress(Progress(done, len(items), "exporting"))
 
 
 def _write_manifest(
