@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.registry import Registry
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -61,15 +62,8 @@ class Item:
 
 
 Writer = Callable[["Project", list[Item], Path, ExportOptions, ProgressCallback, CancelToken], None]
-EXPORTERS: dict[str, Writer] = {}
-
-
-def register_exporter(name: str) -> Callable[[Writer], Writer]:
-    def add(writer: Writer) -> Writer:
-        EXPORTERS[name] = writer
-        return writer
-
-    return add
+EXPORTERS: Registry[Writer] = Registry("export format")
+register_exporter = EXPORTERS.register
 
 
 def export(
@@ -81,8 +75,7 @@ def export(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
-    if fmt not in EXPORTERS:
-        raise LabelDeskError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORTERS)}")
+    writer = EXPORTERS.get(fmt)
     target = Path(out).resolve()
     if target.exists() and not options.overwrite:
         raise LabelDeskError(f"{target} already exists; pick a new folder or pass --overwrite")
@@ -94,7 +87,7 @@ def export(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        EXPORTERS[fmt](project, items, staging, options, progress, cancel or CancelToken())
+        writer(project, items, staging, options, progress, cancel or CancelToken())
         _write_manifest(project, staging, fmt, report, items)
         _replace(staging, target)
     except BaseException:

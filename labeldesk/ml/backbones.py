@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labeldesk.core.registry import Registry
+
 from .errors import BackboneUnavailable
 
 DEFAULT_BACKBONE = "efficientnet_lite0"
@@ -58,21 +60,12 @@ class Backbone:
 
 
 Loader = Callable[[], Backbone]
-_REGISTRY: dict[str, Loader] = {}
-
-
-def register_backbone(name: str) -> Callable[[Loader], Loader]:
-    """Decorator: make ``name`` loadable with :func:`load_backbone`."""
-
-    def add(loader: Loader) -> Loader:
-        _REGISTRY[name] = loader
-        return loader
-
-    return add
+BACKBONES: Registry[Loader] = Registry("backbone")
+register_backbone = BACKBONES.register
 
 
 def registered_backbones() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(BACKBONES.names())
 
 
 def load_backbone(spec: str = DEFAULT_BACKBONE) -> Backbone:
@@ -82,8 +75,8 @@ def load_backbone(spec: str = DEFAULT_BACKBONE) -> Backbone:
     the architecture is read from the checkpoint's metadata (safetensors header or a JSON
     file next to it).
     """
-    if spec in _REGISTRY:
-        return _REGISTRY[spec]()
+    if spec in BACKBONES:
+        return BACKBONES.get(spec)()
     arch, _, path = spec.rpartition("@")
     if Path(path).suffix.lower() in (".safetensors", ".pt", ".pth", ".bin") or Path(path).is_file():
         return _load_checkpoint(Path(path), arch or None)
