@@ -32,6 +32,18 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("label", nargs="?", help="the new label (relabel only)")
     p.set_defaults(handler=cmd_review)
 
+    p = add("queue", "unlabeled images to label next, most useful first")
+    p.add_argument("project", type=Path)
+    p.add_argument("-n", type=int, default=25, help="how many (default 25)")
+    p.add_argument(
+        "--strategy",
+        default="auto",
+        help="auto (default), random, least_confidence, margin, entropy, "
+        "margin_clusters, typiclust",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=cmd_queue)
+
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
     p.add_argument("project", type=Path)
     p.add_argument("--mode", choices=["head", "finetune"], default="head")
@@ -90,6 +102,16 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         for i in issues
     ]
     return Output(rows, "\n".join(lines))
+
+
+def cmd_queue(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.queue import labeling_queue
+
+    with open_existing(args.project) as project:
+        _warn_missing(project)
+        rows = labeling_queue(project, args.n, args.strategy, args.seed)
+    text = "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows)
+    return Output(rows, text or "nothing left to label")
 
 
 def cmd_review(args: argparse.Namespace) -> Output:

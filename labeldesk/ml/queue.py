@@ -1,0 +1,46 @@
+"""The labeling queue for a project: unlabeled images worth labeling next.
+
+Uses the project's current predictions (the same the issues list uses, so a training
+run or a labeling batch changes the queue too) and a registered query strategy
+(:mod:`labeldesk.ml.active`). Never proposes labeled, excluded or skipped images.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .active import DEFAULT_STRATEGY, make_context, query
+from .predictions import project_predictions, training_mask
+from .store import project_vectors
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+def labeling_queue(
+    project: Project, n: int = 25, strategy: str = DEFAULT_STRATEGY, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Up to ``n`` images, most useful first: {path, predicted, score}."""
+    preds = project_predictions(project)
+    vectors = project_vectors(project)
+    excluded = np.array([s == "excluded" for s in preds.statuses], dtype=bool)
+    trainable = training_mask(preds.labels, preds.splits, preds.statuses)
+    labels = np.where(excluded, -1, preds.labels)
+    enough = len(np.unique(preds.labels[trainable])) >= 2  # else predictions mean nothing
+    ctx = make_context(
+        vectors.vectors,
+        labels,
+        len(preds.classes),
+        candidate_mask=(preds.labels < 0) & ~excluded,
+        pred_probs=preds.probs if enough else None,
+        fit=False,
+        seed=seed,
+    )
+    result = query(ctx, n, strategy)
+    out = []
+    for row, score in zip(result.indices, result.scores, strict=True):
+        predicted = preds.classes[int(preds.predicted[row])] if enough else None
+        out.append({"path": preds.paths[row], "predicted": predicted, "score": float(score)})
+    return out
