@@ -9,6 +9,15 @@ regression on the labeled embeddings is scored on the held-out set.
     python benchmarks/bench_active.py                       # 4000 pool, 2000 test, 3 seeds
     python benchmarks/bench_active.py --imbalanced           # one class kept at 2% of the pool
     python benchmarks/bench_active.py --embed-only           # just build the cache
+
+Results (2 shared CPU cores, 3 seeds; every strategy starts with typiclust since there is
+no probe at zero labels): on the balanced pool, test accuracy at 50/100/200/400 labels is
+0.666/0.760/0.803/0.829 for random and 0.752/0.799/0.825/0.849 for auto (= typiclust for
+the first batch, then margin_clusters); auto reaches random's 400-label accuracy at 225
+labels (margin alone at 200, typiclust alone at 275; switching at 5 or 10 labels per
+class: 275 / 250). With trousers kept at 2% of the pool, auto asks for 19 of them in
+400 labels (random 9, auto without its rare-class share 7); with shirts (a confusable
+class) at 2%, uncertainty finds them anyway (24 with or without the share, random 6).
 """
 
 from __future__ import annotations
