@@ -124,6 +124,8 @@ def _efficientnet_lite0() -> Backbone:
 
 
 def _load_timm_cached(name: str) -> Backbone:
+    """A timm model whose pretrained weights are already on this machine, loaded from the
+    file itself: no network call is ever made, so an uncached model fails at once."""
     import timm
 
     model_name = name.removeprefix("timm/")
@@ -132,23 +134,47 @@ def _load_timm_cached(name: str) -> Backbone:
             f"unknown model {name!r}: use {', '.join(registered_backbones())}, a timm model "
             "name, or a checkpoint file (ARCH@path.safetensors)"
         )
-    previous = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for the network, never hang
-    try:
-        model = timm.create_model(model_name, pretrained=True)
-    except Exception as exc:
+    weights = cached_weights(model_name)
+    if weights is None:
         raise BackboneUnavailable(
             f"weights for {model_name!r} are not in the local cache and LabelDesk works offline. "
             f'On a machine with network run: python -c "import timm; '
             f"timm.create_model('{model_name}', pretrained=True)\" (or pass a local checkpoint "
-            f"as {model_name}@/path/to/weights.safetensors). ({type(exc).__name__}: {exc})"
-        ) from exc
-    finally:
-        if previous is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
-        else:
-            os.environ["HF_HUB_OFFLINE"] = previous
+            f"as {model_name}@/path/to/weights.safetensors)."
+        )
+    model = timm.create_model(
+        model_name, pretrained=True, pretrained_cfg_overlay={"file": str(weights)}
+    )
     return _finish(model, model_name, model_name, _timm_preprocess(model))
+
+
+def cached_weights(model_name: str) -> Path | None:
+    """The local file timm would download for ``model_name``, if it is already here: the
+    Hugging Face hub cache (HF_HUB_CACHE, or HF_HOME/hub, read now) or torch's hub cache."""
+    from timm.models import get_pretrained_cfg
+
+    try:
+        cfg = get_pretrained_cfg(model_name)
+    except Exception:  # an unknown tag: treat it as "not cached"
+        cfg = None
+    if cfg is None:
+        return None
+    if cfg.hf_hub_id:
+        from huggingface_hub import try_to_load_from_cache
+
+        home = os.environ.get("HF_HOME", os.path.join(Path.home(), ".cache", "huggingface"))
+        cache_dir = os.environ.get("HF_HUB_CACHE", os.path.join(home, "hub"))
+        for filename in ("model.safetensors", "pytorch_model.bin"):
+            found = try_to_load_from_cache(cfg.hf_hub_id, filename, cache_dir=cache_dir)
+            if isinstance(found, str):
+                return Path(found)
+    if cfg.url:
+        import torch
+
+        candidate = Path(torch.hub.get_dir()) / "checkpoints" / cfg.url.rsplit("/", 1)[-1]
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _load_checkpoint(path: Path, arch: str | None) -> Backbone:

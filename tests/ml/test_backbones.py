@@ -44,7 +44,7 @@ def test_identity_is_stable_and_names_the_weights(backbone):
 
 
 def test_uncached_timm_model_fails_fast_with_instructions(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))  # an empty cache
     with pytest.raises(BackboneUnavailable, match="not in the local cache"):
         load_backbone("resnet18")
     with pytest.raises(BackboneUnavailable, match="unknown model"):
@@ -89,3 +89,34 @@ def test_pickled_checkpoints_are_not_executed(tmp_path):
 def test_prepare_is_square_and_uint8(photo_root, backbone):
     arr = prepare(next(photo_root.rglob("*.jpg")), backbone.identity.preprocess)
     assert arr.shape == (224, 224, 3) and arr.dtype == np.uint8
+
+
+def test_timm_model_in_the_local_cache_loads_offline(tmp_path, monkeypatch):
+    """A hub-cache layout as `timm.create_model(..., pretrained=True)` leaves it."""
+    import timm
+    from safetensors.torch import save_file
+
+    from labeldesk.ml.backbones import cached_weights
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    name = "mobilenetv3_small_050"
+    repo = timm.models.get_pretrained_cfg(name).hf_hub_id
+    folder = tmp_path / "hub" / f"models--{repo.replace('/', '--')}"
+    (folder / "refs").mkdir(parents=True)
+    (folder / "refs" / "main").write_text("abc123")
+    snapshot = folder / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    torch.manual_seed(1)
+    source = timm.create_model(name, pretrained=False)
+    save_file(
+        {k: v.contiguous() for k, v in source.state_dict().items()},
+        str(snapshot / "model.safetensors"),
+    )
+    assert cached_weights(name) == snapshot / "model.safetensors"
+    loaded = load_backbone(name)
+    source.reset_classifier(0)
+    source.eval()
+    x = torch.randn(1, 3, 224, 224)
+    with torch.inference_mode():
+        assert torch.allclose(loaded.model(x), source(x), atol=1e-5)
+    assert loaded.identity.name == name and loaded.classifier is not None

@@ -50,7 +50,7 @@ def test_embed_similar_duplicates_outliers(tmp_path, photo_root, capsys):
 
 
 def test_unavailable_model_is_a_clear_error(tmp_path, photo_root, capsys, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     proj = str(tmp_path / "p")
     run_json(capsys, "new", proj, "--images", str(photo_root))
     assert main(["embed", proj, "--model", "convnext_tiny"]) == 1
