@@ -171,7 +171,8 @@ def cached_weights(model_name: str) -> Path | None:
     if cfg.url:
         import torch
 
-        candidate = Path(torch.hub.get_dir()) / "checkpoints" / cfg.url.rsplit("/", 1)[-1]
+        url = cfg.url if isinstance(cfg.url, str) else cfg.url[0]
+        candidate = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
         if candidate.is_file():
             return candidate
     return None

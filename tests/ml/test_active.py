@@ -269,7 +269,7 @@ def test_context_rejects_mismatched_shapes() -> None:
 # --- auto ---------------------------------------------------------------------------
 
 
-def test_auto_switches_from_typicality_to_diverse_uncertainty() -> None:
+def test_auto_switches_from_typicality_to_uncertainty() -> None:
     x, ids, _ = blobs([100] * 4, spread=0.5, seed=5)
     switch = int(np.ceil(auto.SWITCH_LABELS_PER_CLASS))
     labels = np.full(len(x), -1)
@@ -279,7 +279,7 @@ def test_auto_switches_from_typicality_to_diverse_uncertainty() -> None:
     assert query(make_context(x, labels, 4), 8, "auto").strategy == "typiclust"
     for c in range(4):
         labels[np.flatnonzero(ids == c)[:switch]] = c
-    assert query(make_context(x, labels, 4), 8, "auto").strategy == "margin_clusters"
+    assert query(make_context(x, labels, 4), 8, "auto").strategy == "margin"
 
 
 # --- class balance ------------------------------------------------------------------
