@@ -99,7 +99,11 @@ _MAGIC = (
     (0, b"\x00\x00\x01\x00"),  # ICO
 )
 MAX_FILE_BYTES = 512 * 1024 * 1024
-THUMB_SIZE = 256
+# Thumbnails keep a short side of 224 px (the input size of most backbones, so embedding
+# a big photo can read its small thumbnail instead of decoding the original again) and a
+# long side of at most 448 px; small images are kept at their own size.
+THUMB_SHORT_SIDE = 224
+THUMB_LONG_MAX = 448
 HASH_BYTES = 16
 
 
@@ -151,9 +155,7 @@ def thumbnail_path(thumb_root: Path, digest: str) -> Path:
     return thumb_root / digest[:2] / f"{digest}.jpg"
 
 
-def probe_file(
-    path: str, thumb_root: str | None = None, thumb_size: int = THUMB_SIZE
-) -> ProbeResult:
+def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
     """Read, hash and validate one file; write its thumbnail if ``thumb_root`` is given.
 
     Never raises for a bad file: the reason goes into ``skip_reason``. Runs in worker
@@ -194,14 +196,19 @@ def probe_file(
                 thumb.unlink(missing_ok=True)  # a damaged cache file: make it again
         try:
             if img.format == "JPEG":
-                img.draft("RGB", fit_within(img.size, thumb_size))
+                img.draft("RGB", thumbnail_size(img.size))
             img.load()
             ImageOps.exif_transpose(img, in_place=True)
             rgb = to_rgb(img)
-            rgb.thumbnail((thumb_size, thumb_size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-            info = _replace(info, phash=perceptual_hash(rgb))
-            if thumb is not None:
+            target = thumbnail_size(rgb.size)
+            if target != rgb.size:
+                rgb = rgb.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+            if thumb is None:
+                info = _replace(info, phash=perceptual_hash(rgb))
+            else:  # hash the cached file, as the reuse path above does: same bytes, same hash
                 _write_thumbnail(rgb, thumb)
+                with Image.open(thumb) as small:
+                    info = _replace(info, phash=perceptual_hash(small))
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
@@ -258,14 +265,15 @@ def _decode_failure(exc: BaseException) -> str:
     return f"corrupt image data ({text})"
 
 
-def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
-    """The size ``size`` scales down to so that it fits in a ``side``×``side`` box.
+def thumbnail_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a thumbnail of an image of ``size`` has (never larger than the image).
 
-    JPEG draft mode needs this, not (side, side): asking for a square would make it keep
-    twice the resolution a thumbnail of a landscape photo needs.
+    Also what JPEG draft mode is asked for: the smallest DCT scale that still covers it.
     """
     width, height = size
-    scale = min(1.0, side / max(width, height, 1))
+    scale = min(
+        1.0, THUMB_SHORT_SIDE / max(min(width, height), 1), THUMB_LONG_MAX / max(width, height, 1)
+    )
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
@@ -349,5 +357,5 @@ def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
 def _write_thumbnail(img: Image.Image, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    img.save(tmp, "JPEG", quality=85)
+    img.save(tmp, "JPEG", quality=90)
     os.replace(tmp, target)

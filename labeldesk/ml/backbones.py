@@ -31,6 +31,9 @@ class Preprocess:
     size: int = 224
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
     std: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    # How pixels are prepared (labeldesk.ml.preprocess.prepare); part of the identity, so
+    # vectors made by a changed pipeline are never mixed with older ones.
+    pipeline: str = "thumb224-or-original+square-crop+bilinear-v3"
 
 
 @dataclass(frozen=True)

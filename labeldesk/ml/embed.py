@@ -1,5 +1,8 @@
 """The embedding runner: incremental, resumable, decode overlapped with inference.
 
+Pixels come from the scan's cached thumbnail when it is at least the model's input size
+(224 px short side), else from the original image.
+
 Only images whose content hash has no vector for the chosen model are computed. Each
 finished batch is appended to the model's vector store, so a cancelled or killed run
 keeps its work and the next run continues where it stopped.
@@ -13,10 +16,12 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.imageio import thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFETCH_BATCHES = 2
+DECODE_THREADS = 2
 
 
 @dataclass
@@ -95,7 +101,7 @@ def embed_project(
     progress(Progress(0, len(items), "embedding"))
     autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
     with (
-        ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool,
+        ThreadPoolExecutor(max_workers=max(1, DECODE_THREADS), thread_name_prefix="decode") as pool,
         torch.inference_mode(),
     ):
         batches = _prefetch(pool, project, items, batch_size, backbone.identity.preprocess)
@@ -146,12 +152,27 @@ def _load_batch(project: Project, chunk: Sequence[tuple[str, str]], pre: Preproc
     failed: list[dict[str, str]] = []
     for digest, path in chunk:
         try:
-            arrays.append(prepare(project.image_path(path), pre))
+            arrays.append(prepare(source_image(project, digest, path, pre.size), pre))
             hashes.append(digest)
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
     pixels = np.stack(arrays) if arrays else np.zeros((0, pre.size, pre.size, 3), np.uint8)
     return hashes, pixels, failed
+
+
+def source_image(project: Project, digest: str, rel: str, size: int) -> Path:
+    """The cached thumbnail when it is big enough for the model (short side >= ``size``),
+    else the original: a 12 MP photo then costs a 300×224 decode, not a full one."""
+    from PIL import Image
+
+    thumb = thumbnail_path(project.thumbs_dir, digest)
+    try:
+        with Image.open(thumb) as img:
+            if min(img.size) >= size:
+                return thumb
+    except OSError:
+        pass  # no thumbnail (or a broken one): the original will do
+    return project.image_path(rel)
 
 
 class _Null:

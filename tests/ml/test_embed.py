@@ -103,3 +103,18 @@ def test_resized_and_reencoded_copies_are_first_neighbours(photo_project, photo_
         assert set(nearest) == family - {copy}  # the other two versions, before any other photo
     top = similar(photo_project, "train/horse/horse.jpg", k=2)
     assert {r["path"] for r in top} == {"_unlabeled/horse_q40.jpg", "_unlabeled/horse_small.png"}
+
+
+def test_big_photos_are_embedded_from_their_thumbnail(photo_project, photo_root):
+    from labeldesk.ml.embed import source_image
+
+    frame = photo_project.images().set_index("path")
+    big = "train/astronaut/astronaut.jpg"  # 320 px: its thumbnail is 224 px
+    source = source_image(photo_project, frame.hash[big], big, 224)
+    assert source.parent.parent == photo_project.thumbs_dir
+    assert source_image(photo_project, frame.hash[big], big, 384) == photo_root / big
+    small = photo_root / "_unlabeled" / "tiny.png"
+    Image.new("RGB", (100, 80), (10, 200, 30)).save(small)
+    photo_project.scan(workers=1)
+    digest = photo_project.images().set_index("path").hash["_unlabeled/tiny.png"]
+    assert source_image(photo_project, digest, "_unlabeled/tiny.png", 224) == small
