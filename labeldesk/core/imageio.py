@@ -104,6 +104,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # long side of at most 448 px; small images are kept at their own size.
 THUMB_SHORT_SIDE = 224
 THUMB_LONG_MAX = 448
+PHASH_COMMENT = b"labeldesk-phash:"  # thumbnails carry their image's perceptual hash
 HASH_BYTES = 16
 
 
@@ -190,9 +191,8 @@ def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
         thumb = thumbnail_path(Path(thumb_root), digest) if thumb_root else None
         if thumb is not None and thumb.exists():  # identical bytes were decoded before
             try:
-                with Image.open(thumb) as small:
-                    return _replace(info, phash=perceptual_hash(small))
-            except OSError:
+                return _replace(info, phash=cached_phash(thumb))
+            except (OSError, ValueError):
                 thumb.unlink(missing_ok=True)  # a damaged cache file: make it again
         try:
             if img.format == "JPEG":
@@ -203,12 +203,9 @@ def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
             target = thumbnail_size(rgb.size)
             if target != rgb.size:
                 rgb = rgb.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
-            if thumb is None:
-                info = _replace(info, phash=perceptual_hash(rgb))
-            else:  # hash the cached file, as the reuse path above does: same bytes, same hash
-                _write_thumbnail(rgb, thumb)
-                with Image.open(thumb) as small:
-                    info = _replace(info, phash=perceptual_hash(small))
+            info = _replace(info, phash=perceptual_hash(rgb))
+            if thumb is not None:
+                _write_thumbnail(rgb, thumb, info.phash)
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
@@ -354,8 +351,19 @@ def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
         return to_rgb(img)
 
 
-def _write_thumbnail(img: Image.Image, target: Path) -> None:
+def cached_phash(thumb: Path) -> int:
+    """The perceptual hash stored in a thumbnail's JPEG comment (read from the header,
+    nothing decoded); computed from its pixels for a thumbnail without one."""
+    with Image.open(thumb) as small:
+        comment = small.info.get("comment", b"")
+        if comment.startswith(PHASH_COMMENT):
+            return int(comment[len(PHASH_COMMENT) :])
+        return perceptual_hash(small)
+
+
+def _write_thumbnail(img: Image.Image, target: Path, phash: int | None = None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    img.save(tmp, "JPEG", quality=90)
+    comment = PHASH_COMMENT + str(phash).encode() if phash is not None else b""
+    img.save(tmp, "JPEG", quality=90, comment=comment)
     os.replace(tmp, target)

@@ -142,10 +142,8 @@ def find_duplicates(
 
 def fill_perceptual_hashes(project: Project) -> int:
     """Compute perceptual hashes missing from older projects (from the thumbnails)."""
-    from PIL import Image
-
     from labeldesk.core.errors import LabelDeskError
-    from labeldesk.core.imageio import perceptual_hash
+    from labeldesk.core.imageio import cached_phash
 
     missing = project.db.query(
         "SELECT id, path FROM images WHERE phash IS NULL AND hash IS NOT NULL "
@@ -154,9 +152,8 @@ def fill_perceptual_hashes(project: Project) -> int:
     found = []
     for image_id, path in missing:
         try:
-            with Image.open(project.thumbnail(path)) as thumb:
-                found.append((perceptual_hash(thumb), image_id))
-        except (LabelDeskError, OSError):
+            found.append((cached_phash(project.thumbnail(path)), image_id))
+        except (LabelDeskError, OSError, ValueError):
             continue  # broken since the scan; the next scan will say so
     with project.db.write() as conn:
         conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
