@@ -152,7 +152,7 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.interop.label_files import apply_label_rows, normalise_path, read_label_file
+    from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
 
     with open_existing(args.project) as project:
         if args.csv:

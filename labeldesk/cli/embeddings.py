@@ -77,7 +77,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
 
 
 def cmd_similar(args: argparse.Namespace) -> Output:
-    from labeldesk.interop.label_files import normalise_path
+    from labeldesk.core.label_files import normalise_path
     from labeldesk.ml.neighbors import similar
 
     with open_existing(args.project) as project:

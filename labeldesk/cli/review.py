@@ -117,7 +117,7 @@ def cmd_queue(args: argparse.Namespace) -> Output:
 def cmd_review(args: argparse.Namespace) -> Output:
     from labeldesk.core import review
     from labeldesk.core.errors import LabelDeskError
-    from labeldesk.interop.label_files import normalise_path
+    from labeldesk.core.label_files import normalise_path
 
     with open_existing(args.project) as project:
         path = normalise_path(project, args.path)

@@ -288,7 +288,7 @@ def create_and_index(
 
     A failure (a bad labels file, a cancel) leaves nothing behind.
     """
-    from labeldesk.interop.label_files import apply_label_rows, read_label_file
+    from .label_files import apply_label_rows, read_label_file
 
     target = Path(path)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

@@ -11,7 +11,7 @@ BLOCKER = textwrap.dedent(
     import importlib, pkgutil, sys
     class Block:
         def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in BLOCKED:
+            if any(name == b or name.startswith(b + ".") for b in BLOCKED):
                 raise ImportError(f"blocked import of {name}")
     BLOCKED = set(sys.argv[1].split(","))
     sys.meta_path.insert(0, Block())
@@ -41,6 +41,15 @@ def test_core_ml_interop_import_without_qt_or_torch():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_core_depends_on_no_other_layer():
+    """Data flows one way: core knows nothing of ml, interop, the CLI or the GUI."""
+    result = _import_with(
+        "labeldesk.ml,labeldesk.interop,labeldesk.cli,labeldesk.gui,PySide6,torch",
+        "labeldesk.core",
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_cli_help_needs_no_heavy_imports():

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from labeldesk.core.errors import LabelFileError, UnknownClassError, UnknownPathError
+from labeldesk.core.label_files import apply_label_rows, read_label_file
 from labeldesk.core.project import create_and_index
-from labeldesk.interop.label_files import apply_label_rows, read_label_file
 
 
 def test_csv_with_header_and_split(tmp_path):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from labeldesk.core.errors import LabelFileError, UnknownClassError, UnknownPathError
-from labeldesk.core.layout import SPLIT_FOLDERS
+from .errors import LabelFileError, UnknownClassError, UnknownPathError
+from .layout import SPLIT_FOLDERS
 
 if TYPE_CHECKING:
-    from labeldesk.core.project import Project
+    from .project import Project
 
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
 LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
