@@ -37,7 +37,7 @@ def prepare(path: Path, pre: Preprocess) -> np.ndarray:
             box=(left, top, left + side, top + side),
             reducing_gap=None,
         )
-    return np.asarray(small.convert("RGB"), dtype=np.uint8)
+    return np.array(small.convert("RGB"), dtype=np.uint8)  # writable, as torch wants
 
 
 def to_tensor(batch: np.ndarray, pre: Preprocess, device: str) -> Any:
