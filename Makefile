@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	test -f $(DEMO)/labeldesk.db || $(BIN)/labeldesk new $(DEMO) --images sample_data/fashion
+	$(BIN)/labeldesk embed $(DEMO)
 	$(BIN)/labeldesk gui $(DEMO)
 
 test: install
