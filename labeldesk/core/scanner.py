@@ -103,7 +103,6 @@ def scan(
         counts.cancelled = True
     else:
         writer.mark_removed()
-    writer.apply_folder_labels()
     counts.seconds = time.time() - started
     _log_scan(project, started, counts, len(walked.problems))
     progress(Progress(total, total, "done"))
@@ -207,6 +206,7 @@ class _Writer:
                     with self.project.db.write() as conn:
                         self._move(conn, old, rel)
                         conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
+                        self.apply_folder_labels()
                     continue
             rest.append(rel)
         return rest
@@ -237,6 +237,9 @@ class _Writer:
                     image_id = conn.execute(_INSERT, (*fields, res.path, split, label)).lastrowid
                     if label:
                         self.relabel.append((image_id or 0, label))
+            # In the same transaction: a row never lands without its folder label, even
+            # if the process dies right after this batch.
+            self.apply_folder_labels()
 
     def write_problems(self, problems: dict[str, str]) -> None:
         if problems:
@@ -273,16 +276,18 @@ class _Writer:
         self.counts.removed += len(self.gone)
 
     def apply_folder_labels(self) -> None:
+        """Record pending folder labels (joins the caller's transaction when inside one)."""
         if not self.relabel:
             return
+        pending, self.relabel = self.relabel, []
         with self.project.db.write() as conn:
-            add_classes(conn, sorted({label for _, label in self.relabel if label}))
-        apply_changes(
-            self.project.db,
-            [Change(image_id, label=label) for image_id, label in self.relabel],
-            source="import",
-            description="folder labels from scan",
-        )
+            add_classes(conn, sorted({label for _, label in pending if label}))
+            apply_changes(
+                self.project.db,
+                [Change(image_id, label=label) for image_id, label in pending],
+                source="import",
+                description="folder labels from scan",
+            )
 
 
 # Columns filled from a ProbeResult, in the order the statements below expect them.

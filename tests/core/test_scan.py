@@ -165,3 +165,26 @@ def test_missing_image_root_is_a_clear_error(tmp_path, imagefolder):
             project.scan()
         project.relocate(moved)
         assert project.scan(workers=1).unchanged == 19
+
+
+def test_a_crash_mid_scan_never_leaves_rows_without_their_folder_labels(
+    tmp_path, imagefolder, monkeypatch
+):
+    root, expected = imagefolder
+    project = Project.create(tmp_path / "p", root)
+    monkeypatch.setattr(scanner, "WRITE_BATCH", 4)
+
+    def crash(p):
+        if p.done >= 4:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        project.scan(progress=crash, workers=1)
+    written = project.images()
+    assert 4 <= len(written) < 19
+    for path, label in zip(written.path, written.label, strict=True):
+        assert (label if isinstance(label, str) else None) == expected[path]
+    project.scan(workers=1)
+    final = project.images().set_index("path").label
+    assert {p: (v if isinstance(v, str) else None) for p, v in final.items()} == expected
+    project.close()
