@@ -1,0 +1,245 @@
+"""Small chart and table widgets for the statistics view, coloured from the palette.
+
+Text and axes take the widget's palette (so light and dark themes both read well); data
+colours are fixed hues chosen to stay distinguishable on either background.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from labeldesk.ml.models import ModelVersion
+
+SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
+CORRECT_COLOUR = QColor("#2f7ed8")  # confusion diagonal
+ERROR_COLOUR = QColor("#e0443c")  # confusion off-diagonal
+NONE = "—"
+HISTORY_COLUMNS = ("Version", "Kind", "Trained", "Status", "Val acc", "Test acc", "Train imgs")
+GROUP_WIDTH = 0.8  # of the unit spacing between classes
+
+
+class SplitBarChart(pg.PlotWidget):
+    """Grouped bars: one group per class, one bar per split, class names on the x axis."""
+
+    _ready = False  # Qt sends palette and resize events before __init__ has finished
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.setMinimumHeight(220)
+        self.plot_item = self.getPlotItem()
+        self.plot_item.setLabel("left", "images")
+        self.plot_item.showGrid(x=False, y=True, alpha=0.25)
+        self.legend = self.plot_item.addLegend(offset=(-10, 10))
+        self.bars: dict[str, pg.BarGraphItem] = {}
+        self.class_names: list[str] = []
+        self._ready = True
+        self._apply_palette()
+
+    def set_counts(self, classes: Sequence[str], counts: Mapping[str, Sequence[int]]) -> None:
+        """``counts[split][i]`` images of ``classes[i]`` in ``split``."""
+        for item in self.bars.values():
+            self.plot_item.removeItem(item)
+        self.legend.clear()
+        self.legend.setColumnCount(max(1, len(counts)))
+        self.bars = {}
+        self.class_names = list(classes)
+        splits = list(counts)
+        width = GROUP_WIDTH / max(1, len(splits))
+        for k, split in enumerate(splits):
+            x = [i - GROUP_WIDTH / 2 + width * (k + 0.5) for i in range(len(classes))]
+            colour = QColor(SPLIT_COLOURS.get(split, "#9c755f"))
+            bar = pg.BarGraphItem(
+                x=x, height=list(counts[split]), width=width * 0.92, brush=colour, pen=None
+            )
+            self.plot_item.addItem(bar)
+            self.legend.addItem(bar, split)
+            self.bars[split] = bar
+        top = max((max(v, default=0) for v in counts.values()), default=0)
+        self.plot_item.setXRange(-0.6, len(classes) - 0.4, padding=0)
+        self.plot_item.setYRange(0, max(1, top) * 1.2, padding=0)  # room for the legend
+        self._update_ticks()
+
+    def bar_heights(self) -> dict[str, list[float]]:
+        return {s: [float(h) for h in bar.opts["height"]] for s, bar in self.bars.items()}
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._ready:
+            self._update_ticks()
+
+    def changeEvent(self, event):
+        if self._ready and event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _update_ticks(self) -> None:
+        """Class names under their groups, elided to the room each group has."""
+        axis = self.plot_item.getAxis("bottom")
+        n = max(1, len(self.class_names))
+        room = max(24, int(self.plot_item.vb.width() / n) - 6)
+        metrics = QFontMetrics(axis.font() if hasattr(axis, "font") else self.font())
+        labels = [
+            (i, metrics.elidedText(name, Qt.TextElideMode.ElideRight, room))
+            for i, name in enumerate(self.class_names)
+        ]
+        axis.setTicks([labels, []])
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.setBackground(palette.color(QPalette.ColorRole.Base))
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        self.legend.setLabelTextColor(text)
+        self.legend.setBrush(pg.mkBrush(palette.color(QPalette.ColorRole.Base)))
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=text)
+
+
+def contrasting_text(background: QColor) -> QColor:
+    """Black or white, whichever reads better on ``background``."""
+    r, g, b = background.redF(), background.greenF(), background.blueF()
+    return QColor("#000000") if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else QColor("#ffffff")
+
+
+def blend(a: QColor, b: QColor, t: float) -> QColor:
+    t = min(1.0, max(0.0, t))
+    return QColor.fromRgbF(
+        a.redF() + (b.redF() - a.redF()) * t,
+        a.greenF() + (b.greenF() - a.greenF()) * t,
+        a.blueF() + (b.blueF() - a.blueF()) * t,
+    )
+
+
+class ConfusionTable(QTableWidget):
+    """A confusion matrix as a heat-map: rows true class, columns predicted.
+
+    A cell's colour grows with its share of its true class (blue on the diagonal, red for
+    mistakes), so a few errors in a big class still show. Clicking a cell emits the pair.
+    """
+
+    cellPairClicked = Signal(str, str)  # true class, predicted class
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.classes: list[str] = []
+        self.matrix: list[list[int]] = []
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.horizontalHeader().setMinimumSectionSize(28)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setMinimumSectionSize(16)
+        self.cellClicked.connect(self._clicked)
+
+    def set_matrix(self, classes: Sequence[str], matrix: Sequence[Sequence[int]]) -> None:
+        self.classes = list(classes)
+        self.matrix = [list(map(int, row)) for row in matrix]
+        n = len(self.classes)
+        self.clear()
+        self.setRowCount(n)
+        self.setColumnCount(n)
+        self.setVerticalHeaderLabels(self.classes)
+        self.setHorizontalHeaderLabels(self.classes)
+        for k, name in enumerate(self.classes):
+            for header in (self.horizontalHeaderItem(k), self.verticalHeaderItem(k)):
+                if header is not None:
+                    header.setToolTip(name)
+        for i in range(n):
+            total = sum(self.matrix[i]) if i < len(self.matrix) else 0
+            for j in range(n):
+                count = self.matrix[i][j] if i < len(self.matrix) else 0
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                share = count / total if total else 0.0
+                item.setData(Qt.ItemDataRole.UserRole, share)
+                item.setToolTip(
+                    f"{count} '{self.classes[i]}' predicted as '{self.classes[j]}'"
+                    + (f" ({share:.0%} of '{self.classes[i]}')" if total else "")
+                )
+                self.setItem(i, j, item)
+        self._paint_cells()
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.Type.PaletteChange:
+            self._paint_cells()
+        super().changeEvent(event)
+
+    def _paint_cells(self) -> None:
+        base = self.palette().color(QPalette.ColorRole.Base)
+        text = self.palette().color(QPalette.ColorRole.Text)
+        for i in range(self.rowCount()):
+            for j in range(self.columnCount()):
+                item = self.item(i, j)
+                if item is None:
+                    continue
+                share = float(item.data(Qt.ItemDataRole.UserRole) or 0.0)
+                if share <= 0:
+                    item.setBackground(base)
+                    item.setForeground(text)
+                    continue
+                hue = CORRECT_COLOUR if i == j else ERROR_COLOUR
+                colour = blend(base, hue, 0.15 + 0.85 * share)
+                item.setBackground(colour)
+                item.setForeground(contrasting_text(colour))
+
+    def _clicked(self, row: int, column: int) -> None:
+        if 0 <= row < len(self.classes) and 0 <= column < len(self.classes):
+            self.cellPairClicked.emit(self.classes[row], self.classes[column])
+
+
+def percent(value: Any) -> str:
+    return f"{value:.1%}" if isinstance(value, int | float) else NONE
+
+
+def accuracy(version: ModelVersion, name: str) -> Any:
+    report = version.metrics.get(name)
+    return report.get("accuracy") if isinstance(report, dict) else None
+
+
+class HistoryTable(QTableWidget):
+    """One row per model version, newest first: kind, date, status, accuracies."""
+
+    def __init__(self, parent=None):
+        super().__init__(0, len(HISTORY_COLUMNS), parent)
+        self.setHorizontalHeaderLabels(HISTORY_COLUMNS)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
+
+    def set_versions(self, versions: Sequence[ModelVersion]) -> None:
+        self.setRowCount(len(versions))
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for row, version in enumerate(versions):
+            trained = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
+            cells = (
+                f"#{version.id}",
+                version.kind,
+                trained,
+                version.status,
+                percent(accuracy(version, "eval")),
+                percent(accuracy(version, "test")),
+                str(version.metrics.get("train_images", NONE)),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column >= 4:
+                    item.setTextAlignment(right)
+                if column == 4 and version.metrics.get("evaluated_on"):
+                    item.setToolTip(f"evaluated on {version.metrics['evaluated_on']}")
+                self.setItem(row, column, item)
