@@ -22,6 +22,7 @@ from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
 from labeldesk.gui.project_view import ProjectView
+from labeldesk.gui.review_view import ReviewMode
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.job_widget = JobProgressWidget()
         self.statusBar().addPermanentWidget(self.job_widget)
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.review = ReviewMode(self)
         self.menus = MainMenus(self)
         self.resize(1400, 900)
         geometry = settings.load_bytes(GEOMETRY_KEY)
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
             job.cancel()
         if running:
             self.runner.pool.waitForDone(15000)
+        self.review.close()
         if self.view is not None:
             self.menus.project_closed()
             self.view.shutdown()
@@ -223,6 +226,12 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """A job that works on the open project is running (one at a time)."""
         return any(j is not None and j.running for j in (self.scan_job, self.embed_job))
+
+    def review_issues(self) -> None:
+        self.review.start("issues")
+
+    def review_queue(self) -> None:
+        self.review.start("queue")
 
     # -- view / help ---------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -50,6 +50,17 @@ class MainMenus:
             self.tools_menu, "Compute &embeddings", shortcuts.EMBED_KEYS, window.compute_embeddings
         )
 
+        self.review_menu = bar.addMenu("&Review")
+        self.review_issues_action = self._add(
+            self.review_menu,
+            "Review likely &mislabels",
+            shortcuts.REVIEW_ISSUES_KEYS,
+            window.review_issues,
+        )
+        self.review_queue_action = self._add(
+            self.review_menu, "&Label the queue", shortcuts.REVIEW_QUEUE_KEYS, window.review_queue
+        )
+
         self.view_menu = bar.addMenu("&View")
         self.dark_action = self._add(
             self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
@@ -105,6 +116,8 @@ class MainMenus:
         self.rescan_action.setEnabled(project_open and not busy)
         self.embed_action.setEnabled(project_open and not busy)
         self.close_action.setEnabled(project_open)
+        self.review_issues_action.setEnabled(project_open and not busy)
+        self.review_queue_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)
         self.classes_menu.setEnabled(project_open)

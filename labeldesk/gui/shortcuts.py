@@ -27,6 +27,14 @@ EMBED_KEYS: tuple[KeySpec, ...] = ("Ctrl+E",)
 QUIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Q",)  # StandardKey.Quit is unbound on Linux
 HELP_KEYS: tuple[KeySpec, ...] = ("F1",)
 THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
+REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
+REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
+REVIEW_ACCEPT_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")
+REVIEW_KEEP_KEYS: tuple[KeySpec, ...] = ("Space",)
+REVIEW_UNDO_KEYS: tuple[KeySpec, ...] = ("Z", _Std.Undo)
+REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
+REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
+REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 
 
 def sequences(specs: Sequence[KeySpec]) -> list[QKeySequence]:
@@ -64,6 +72,15 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(RESCAN_KEYS), "Rescan the image folder"),
         (_text(EMBED_KEYS), "Compute embeddings for images that have none"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
+        (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
+        (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),
+        (_text(REVIEW_ACCEPT_KEYS[:1]), "Review: accept the suggestion or prediction"),
+        ("1 … 9", "Review: give the 1st … 9th class"),
+        (_text(REVIEW_KEEP_KEYS), "Review: keep the label (verified), or skip in the queue"),
+        (_text(EXCLUDE_KEYS), "Review: exclude the image"),
+        (_text(REVIEW_UNDO_KEYS), "Review: undo the last decision and go back to its image"),
+        ("Left, Right", "Review: previous / next image"),
+        (_text(REVIEW_BACK_KEYS), "Review: back to the browser"),
         (_text(HELP_KEYS), "Show this list"),
         (_text(QUIT_KEYS), "Quit"),
     ]

@@ -1,0 +1,206 @@
+"""Review mode: one image at a time, each key one committed core call, then the next."""
+
+from __future__ import annotations
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import Qt
+
+from labeldesk.gui import review_session
+from labeldesk.gui.review_view import ReviewView
+from labeldesk.gui.workers import JobRunner
+
+
+def state(project, path: str) -> tuple[str | None, str | None]:
+    row = project.images().set_index("path").loc[path]
+    label = row.label if isinstance(row.label, str) else None
+    status = row.status if isinstance(row.status, str) else None
+    return label, status
+
+
+@pytest.fixture
+def clustered(tmp_path):
+    project, flipped = make_clustered_project(tmp_path)
+    yield project, flipped
+    project.close()
+
+
+@pytest.fixture
+def runner(qtbot):
+    jobs = JobRunner()
+    yield jobs
+    jobs.shutdown()
+
+
+def open_review(qtbot, project, runner, source: str) -> ReviewView:
+    view = ReviewView(project, runner)
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    view.setFocus()
+    with qtbot.waitSignal(view.loaded, timeout=20000):
+        view.load(source)  # type: ignore[arg-type]
+    return view
+
+
+@pytest.fixture
+def issues_view(qtbot, clustered, runner):
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "issues")
+    yield view
+    view.shutdown()
+    runner.pool.waitForDone(10000)
+
+
+@pytest.fixture
+def queue_view(qtbot, clustered, runner):
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "queue")
+    yield view
+    view.shutdown()
+    runner.pool.waitForDone(10000)
+
+
+def test_issues_open_with_the_planted_mislabels_first(issues_view, clustered):
+    _, flipped = clustered
+    session = issues_view.session
+    first = {item.path for item in session.items[:2]}
+    assert first == set(flipped)
+    assert session.current.suggested == "bee"
+    assert issues_view.path_label.text() == session.current.path
+    assert issues_view.given_label.text() == "ant"
+    assert "bee" in issues_view.suggested_label.text()
+    assert issues_view.counter.text() == f"reviewed 0 / remaining {len(session.items)}"
+    assert not issues_view.image.pixmap().isNull()
+
+
+def test_enter_accepts_the_suggestion_and_advances(qtbot, issues_view, clustered):
+    project, _ = clustered
+    session = issues_view.session
+    path = session.current.path
+    total = len(session.items)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Return)
+    assert state(project, path)[0] == "bee"
+    assert project.history(path)[0].source == "suggestion"
+    assert session.current is None or session.current.path != path
+    assert issues_view.counter.text() == f"reviewed 1 / remaining {total - 1}"
+
+
+def test_a_digit_relabels_with_that_class(qtbot, issues_view, clustered):
+    project, _ = clustered
+    path = issues_view.session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_3)
+    third = project.classes()[2]
+    assert state(project, path)[0] == third
+    assert project.history(path)[0].source == "human"
+
+
+def test_space_keeps_the_label_as_verified(qtbot, issues_view, clustered):
+    project, _ = clustered
+    session = issues_view.session
+    path = session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_Space)
+    assert state(project, path) == ("ant", "verified")
+    assert session.decisions[path] == "keep"
+    assert session.current is None or session.current.path != path
+
+
+def test_x_excludes(qtbot, issues_view, clustered):
+    project, _ = clustered
+    path = issues_view.session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_X)
+    assert state(project, path)[1] == "excluded"
+
+
+def test_ctrl_z_undoes_and_returns_to_the_image(qtbot, issues_view, clustered):
+    project, _ = clustered
+    session = issues_view.session
+    path = session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_Return)
+    assert state(project, path)[0] == "bee"
+    qtbot.keyClick(issues_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert state(project, path)[0] == "ant"
+    assert session.current.path == path
+    assert issues_view.path_label.text() == path
+    assert issues_view.counter.text().startswith("reviewed 0 /")
+    qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # plain Z works as well
+    qtbot.keyClick(issues_view, Qt.Key.Key_Z)
+    assert state(project, path) == ("ant", None)
+    assert session.current.path == path
+
+
+def test_arrows_move_without_deciding(qtbot, issues_view):
+    session = issues_view.session
+    first = session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_Right)
+    assert session.current.path != first
+    qtbot.keyClick(issues_view, Qt.Key.Key_Left)
+    assert session.current.path == first
+    assert session.reviewed == 0
+
+
+def test_neighbours_are_shown(qtbot, issues_view):
+    picture, caption = issues_view.neighbours.tiles[0]
+    qtbot.waitUntil(lambda: bool(caption.text()), timeout=10000)
+    assert caption.text() in {"ant", "bee", "cow", "(unlabeled)"}
+    assert not picture.pixmap().isNull()
+
+
+def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clustered):
+    project, _ = clustered
+    session = queue_view.session
+    item = session.current
+    assert item.label is None and item.suggested in project.classes()
+    assert item.suggested in queue_view.suggested_label.text()
+    assert queue_view.given_label.text() == "(unlabeled)"
+    qtbot.keyClick(queue_view, Qt.Key.Key_Return)
+    assert state(project, item.path)[0] == item.suggested
+    assert project.history(item.path)[0].source == "human"
+    qtbot.keyClick(queue_view, Qt.Key.Key_Space)  # skip: nothing written
+    assert session.decisions[session.items[1].path] == "skip"
+    assert queue_view.counter.text().startswith("reviewed 2 /")
+
+
+def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view, monkeypatch):
+    monkeypatch.setattr(review_session, "QUEUE_REFRESH_EVERY", 3)
+    session = queue_view.session
+    qtbot.keyClick(queue_view, Qt.Key.Key_Return)
+    qtbot.keyClick(queue_view, Qt.Key.Key_1)
+    current = session.current.path
+    with qtbot.waitSignal(queue_view.refreshed, timeout=20000):
+        qtbot.keyClick(queue_view, Qt.Key.Key_Return)
+        current = session.current.path
+    assert session.current.path == current  # the image on screen stayed
+    assert session.labels_since_refresh == 0
+    upcoming = {it.path for it in session.items[session.index + 1 :]}
+    assert not set(session.decisions) & upcoming  # labeled images do not come back
+
+
+def test_menu_opens_review_and_escape_returns_to_the_grid(qtbot, window, tmp_path):
+    project, _ = make_clustered_project(tmp_path)
+    path = project.path
+    project.close()
+    assert window.open_project(path)
+    window.menus.review_issues_action.trigger()
+    review = window.review.view
+    assert window.stack.currentWidget() is review
+    qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
+    first = review.session.current.path
+    review.setFocus()
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    qtbot.keyClick(review, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.view
+    catalog = window.view.catalog
+    position = list(catalog.paths).index(first)
+    assert catalog.info(position).label == "bee"  # the grid re-read the labels
+
+
+def test_no_embeddings_shows_one_readable_message(qtbot, window, project):
+    assert window.open_project(project.path)
+    window.menus.review_queue_action.trigger()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.view, timeout=20000)
+    notice = window.findChild(object, "errorNotice")
+    assert notice is not None
+    assert "Tools → Compute embeddings" in notice.text()
