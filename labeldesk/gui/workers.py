@@ -51,6 +51,7 @@ class Job(QObject):
         self.started_at: float | None = None
         self._running = False
         self._last_report = 0.0
+        self._last_message: str | None = None
         # Connected first, so every later slot on ``ended`` already sees running == False.
         self.ended.connect(self._mark_ended)
 
@@ -79,8 +80,10 @@ class Job(QObject):
     def _report(self, update: Progress) -> None:
         now = time.monotonic()
         final = update.total > 0 and update.done >= update.total
-        if final or now - self._last_report >= PROGRESS_INTERVAL_S:
+        new_phase = update.message != self._last_message  # e.g. "loading model" -> "embedding"
+        if final or new_phase or now - self._last_report >= PROGRESS_INTERVAL_S:
             self._last_report = now
+            self._last_message = update.message
             self.progress.emit(update.done, update.total, update.message)
 
     def _execute(self) -> None:

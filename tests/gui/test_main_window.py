@@ -147,18 +147,20 @@ def test_run_opens_the_project_and_returns_the_exit_code(qtbot, project, light_t
     assert run(project.path) == 0
 
 
-def _tiny_backbone():
+def _tiny_backbone(gate=None, calls=None):
     """A stand-in network so the test measures the GUI plumbing, not EfficientNet on CPU.
-    Each batch takes 0.2 s, so a cancel always lands before the last of 5 batches."""
-    import time
-
+    With ``gate``, the second batch waits for it: the test cancels while it waits, so the
+    cancel always lands mid-run however slow the machine is. ``calls`` counts batches."""
     import torch
 
     from labeldesk.ml.backbones import Backbone, ModelIdentity, Preprocess
 
-    class Slow(torch.nn.Module):
+    class Gate(torch.nn.Module):
         def forward(self, x):
-            time.sleep(0.2)
+            if calls is not None:
+                calls.append(len(x))
+            if gate is not None and calls is not None and len(calls) == 2:
+                gate.wait(30)
             return x
 
     torch.manual_seed(0)
@@ -166,14 +168,17 @@ def _tiny_backbone():
         torch.nn.Conv2d(3, 8, 3, stride=4),
         torch.nn.AdaptiveAvgPool2d(1),
         torch.nn.Flatten(),
-        Slow(),
+        Gate(),
     )
     identity = ModelIdentity("tiny", "conv", "0" * 64, Preprocess(size=32))
     return Backbone(model=net.eval(), identity=identity, dim=8)
 
 
 def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, project, monkeypatch):
-    monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone())
+    gate, calls = threading.Event(), []
+    monkeypatch.setattr(
+        "labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone(gate, calls)
+    )
     monkeypatch.setattr("labeldesk.ml.embed.default_batch_size", lambda device: 4)
     window.open_project(project.path)
     job = window.compute_embeddings()
@@ -181,11 +186,14 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     assert window.rescan() is None  # one project job at a time
     progress: list[tuple[int, int, str]] = []
     job.progress.connect(lambda d, t, m: progress.append((d, t, m)))
-    with qtbot.waitSignal(job.cancelled, timeout=30000):
-        qtbot.waitUntil(lambda: any(m == "embedding" and d >= 4 for d, _, m in progress))
+    with qtbot.waitSignals([job.cancelled, job.ended], timeout=30000):
+        qtbot.waitUntil(lambda: len(calls) == 2, timeout=30000)  # batch 2 is waiting
         window.job_widget.cancel_button.click()
+        gate.set()
     done_first = job.result.embedded if job.result else 0
-    assert 4 <= done_first < 19
+    assert done_first == 8  # the two batches that had started are kept
+    phases = [m for _, _, m in progress]
+    assert phases[0].startswith("loading model") and "embedding" in phases  # no phase lost
     again = window.compute_embeddings()
     with qtbot.waitSignal(again.finished, timeout=30000):
         pass
