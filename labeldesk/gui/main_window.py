@@ -24,6 +24,7 @@ from labeldesk.gui.menus import MainMenus
 from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_view import ReviewMode
 from labeldesk.gui.start_page import StartPage
+from labeldesk.gui.stats_view import StatsView
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.project: Project | None = None
         self.view: ProjectView | None = None
+        self.stats_view: StatsView | None = None
         self.runner = JobRunner(self)
         self.scan_job: Job | None = None
         self.embed_job: Job | None = None
@@ -102,6 +104,9 @@ class MainWindow(QMainWindow):
         self.view.restore_state()
         self.view.refresh_counts()
         self.stack.addWidget(self.view)
+        self.stats_view = StatsView(project, runner=self.runner)
+        self.stats_view.error.connect(self.notify_error)
+        self.stack.addWidget(self.stats_view)
         self.stack.setCurrentWidget(self.view)
         self.view.grid.setFocus()
         settings.add_recent_project(project.path)
@@ -118,6 +123,11 @@ class MainWindow(QMainWindow):
         if running:
             self.runner.pool.waitForDone(15000)
         self.review.close()
+        if self.stats_view is not None:
+            self.stats_view.shutdown()
+            self.stack.removeWidget(self.stats_view)
+            self.stats_view.deleteLater()
+            self.stats_view = None
         if self.view is not None:
             self.menus.project_closed()
             self.view.shutdown()
@@ -226,6 +236,20 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """A job that works on the open project is running (one at a time)."""
         return any(j is not None and j.running for j in (self.scan_job, self.embed_job))
+
+    def show_statistics(self) -> None:
+        """Class counts, duplicates and leakage, training history (refreshed on show)."""
+        if self.stats_view is not None:
+            self.review.close()
+            self.stats_view.refresh()
+            self.stack.setCurrentWidget(self.stats_view)
+
+    def show_browser(self) -> None:
+        if self.view is not None:
+            self.review.close()
+            self.view.reload()
+            self.stack.setCurrentWidget(self.view)
+            self.view.grid.setFocus()
 
     def review_issues(self) -> None:
         self.review.start("issues")

@@ -62,6 +62,13 @@ class MainMenus:
         )
 
         self.view_menu = bar.addMenu("&View")
+        self.browser_action = self._add(
+            self.view_menu, "&Browser", shortcuts.BROWSER_KEYS, window.show_browser
+        )
+        self.stats_action = self._add(
+            self.view_menu, "&Statistics", shortcuts.STATS_KEYS, window.show_statistics
+        )
+        self.view_menu.addSeparator()
         self.dark_action = self._add(
             self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
         )
@@ -117,6 +124,8 @@ class MainMenus:
         self.embed_action.setEnabled(project_open and not busy)
         self.close_action.setEnabled(project_open)
         self.review_issues_action.setEnabled(project_open and not busy)
+        self.browser_action.setEnabled(project_open)
+        self.stats_action.setEnabled(project_open)
         self.review_queue_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)

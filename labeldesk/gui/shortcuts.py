@@ -27,6 +27,8 @@ EMBED_KEYS: tuple[KeySpec, ...] = ("Ctrl+E",)
 QUIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Q",)  # StandardKey.Quit is unbound on Linux
 HELP_KEYS: tuple[KeySpec, ...] = ("F1",)
 THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
+BROWSER_KEYS: tuple[KeySpec, ...] = ("Ctrl+B",)
+STATS_KEYS: tuple[KeySpec, ...] = ("Ctrl+T",)
 REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
 REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
 REVIEW_ACCEPT_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")
@@ -71,6 +73,8 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(OPEN_KEYS), "Open a project"),
         (_text(RESCAN_KEYS), "Rescan the image folder"),
         (_text(EMBED_KEYS), "Compute embeddings for images that have none"),
+        (_text(BROWSER_KEYS), "Show the image browser"),
+        (_text(STATS_KEYS), "Show statistics: classes, duplicates, training history"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
         (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),

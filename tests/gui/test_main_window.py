@@ -200,3 +200,13 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     assert again.result.embedded == 19 - done_first  # finished batches were kept
     assert "Embeddings ready" in window.statusBar().currentMessage()
     assert window.menus.embed_action.isEnabled()
+
+
+def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, project):
+    window.open_project(project.path)
+    window.menus.stats_action.trigger()
+    assert window.stack.currentWidget() is window.stats_view
+    window.menus.browser_action.trigger()
+    assert window.stack.currentWidget() is window.view
+    window.close_project()
+    assert window.stats_view is None and not window.menus.stats_action.isEnabled()
