@@ -209,7 +209,7 @@ class StatsView(QWidget):
         accuracy = percent(report.get("accuracy"))
         self.confusion_caption.setText(
             f"Version #{version.id} ({version.kind}) on {CONFUSION_SPLITS[name]}: "
-            f"{report.get('n', 0):,} images, accuracy {accuracy}. Click a cell to see them."
+            f"{report.get('n', 0):,} images, accuracy {accuracy}."
         )
 
     # -- duplicates (background) -----------------------------------------------------
