@@ -124,15 +124,18 @@ def make_messy_folder(root: Path) -> dict[str, str]:
     (root / "labels.csv").write_text("path,label\n")
     # A symlink loop must not hang the walk.
     (root / "good" / "loop").symlink_to(root, target_is_directory=True)
-    return {
-        "bad/empty.jpg": "empty file",
-        "bad/truncated.jpg": "truncated file",
-        "bad/truncated.png": "truncated file",
-        "bad/text.jpg": "not an image",
-        "bad/icon.ico": "unsupported format (ICO)",
-        "bad/bomb.png": "too large",
-        "bad/broken_link.jpg": "broken symbolic link",
-    }
+    return {**BAD_MESSY_FILES, "bad/broken_link.jpg": "broken symbolic link"}
+
+
+# Files the decoder itself must reject, with the start of the reason it must give.
+BAD_MESSY_FILES = {
+    "bad/empty.jpg": "empty file",
+    "bad/truncated.jpg": "truncated file",
+    "bad/truncated.png": "truncated file",
+    "bad/text.jpg": "not an image",
+    "bad/icon.ico": "unsupported format (ICO)",
+    "bad/bomb.png": "too large",
+}
 
 
 GOOD_MESSY_FILES = {

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import GOOD_MESSY_FILES, make_messy_folder, write_image
+from helpers import BAD_MESSY_FILES, GOOD_MESSY_FILES, make_messy_folder, write_image
 from PIL import Image
 
 from labeldesk.core import imageio
@@ -31,19 +31,7 @@ def test_good_files_probe_clean_and_get_thumbnails(messy, tmp_path):
             assert min(t.size) == min(imageio.THUMB_SHORT_SIDE, result.width, result.height)
 
 
-@pytest.mark.parametrize(
-    "rel, reason",
-    list(
-        {
-            "bad/empty.jpg": "empty file",
-            "bad/truncated.jpg": "truncated file",
-            "bad/truncated.png": "truncated file",
-            "bad/text.jpg": "not an image",
-            "bad/icon.ico": "unsupported format (ICO)",
-            "bad/bomb.png": "too large",
-        }.items()
-    ),
-)
+@pytest.mark.parametrize("rel, reason", list(BAD_MESSY_FILES.items()))
 def test_bad_files_get_a_reason(messy, tmp_path, rel, reason):
     root, _ = messy
     result = probe_file(str(root / rel), str(tmp_path / "thumbs"))
