@@ -29,6 +29,7 @@ class ImageFilter:
     unlabeled: bool = False  # only images without a label (``label`` is then ignored)
     split: str | None = None  # None: every split
     search: str = ""  # case-insensitive substring of the relative path
+    paths: frozenset[str] | None = None  # only these images (a map selection, a confusion)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class ImageCatalog:
             mask &= pd.isna(self.labels)
         elif wanted.label is not None:
             mask &= self.labels == wanted.label
+        if wanted.paths is not None:
+            mask &= np.isin(self.paths, np.array(sorted(wanted.paths), dtype=object))
         if wanted.search.strip():
             needle = wanted.search.strip().lower()
             mask &= self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)

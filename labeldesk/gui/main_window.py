@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.stats_view = StatsView(project, runner=self.runner)
         self.stats_view.error.connect(self.notify_error)
+        self.stats_view.confusionCellClicked.connect(self.show_confusion)
         self.stack.addWidget(self.stats_view)
         self.stack.setCurrentWidget(self.view)
         self.view.grid.setFocus()
@@ -243,6 +244,38 @@ class MainWindow(QMainWindow):
             self.review.close()
             self.stats_view.refresh()
             self.stack.setCurrentWidget(self.stats_view)
+
+    def show_confusion(self, true_class: str, predicted: str) -> Job | None:
+        """Show the images labeled ``true_class`` that the current model calls ``predicted``."""
+        if self.project is None:
+            return None
+        project = self.project
+
+        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[str]:
+            from labeldesk.ml.predictions import project_predictions
+
+            preds = project_predictions(project)
+            names = preds.classes
+            return [
+                path
+                for path, label, guess in zip(
+                    preds.paths, preds.labels, preds.predicted, strict=True
+                )
+                if label >= 0 and names[label] == true_class and names[guess] == predicted
+            ]
+
+        def show(paths: list[str]) -> None:
+            if self.view is not None:
+                self.show_browser()
+                self.view.show_paths(paths)
+                self.show_message(
+                    f"{len(paths)} image(s) labeled {true_class} that the model calls {predicted}"
+                )
+
+        job = Job(find, "Confusion")
+        job.finished.connect(show)
+        job.failed.connect(self.notify_error)
+        return self.runner.start(job)
 
     def show_browser(self) -> None:
         if self.view is not None:

@@ -6,6 +6,9 @@ others. Later views (review queue, map, training) get their own widgets beside t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
@@ -92,6 +95,11 @@ class ProjectView(QWidget):
         self.model.set_filter(wanted)
         self.refresh_counts()
         self.grid.select_row(0)
+
+    def show_paths(self, paths: Iterable[str]) -> None:
+        """Show only ``paths`` (within the sidebar's filter); any sidebar change resets it."""
+        wanted = replace(self.sidebar.current_filter(), paths=frozenset(paths))
+        self.apply_filter(wanted)
 
     def refresh_counts(self) -> None:
         """Sidebar counts (within the chosen split) and the status line."""

@@ -210,3 +210,31 @@ def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, projec
     assert window.stack.currentWidget() is window.view
     window.close_project()
     assert window.stats_view is None and not window.menus.stats_action.isEnabled()
+
+
+def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.ml.predictions import project_predictions
+
+    project, flipped = make_clustered_project(tmp_path)
+    preds = project_predictions(project)
+    expected = {
+        p
+        for p, lab, guess in zip(preds.paths, preds.labels, preds.predicted, strict=True)
+        if lab == 0 and guess == 1  # labeled ant, predicted bee
+    }
+    assert set(flipped) <= expected
+    project.close()
+    window.open_project(project.path)
+    job = window.show_confusion("ant", "bee")
+    with qtbot.waitSignal(job.ended, timeout=20000):
+        pass
+    model = window.view.model
+    assert set(model.paths_of_rows(range(model.rowCount()))) == expected
+    window.view.sidebar.select_class("bee")  # any sidebar choice drops the path filter
+    assert model.rowCount() == 35  # 30 train + 5 val images labeled bee
