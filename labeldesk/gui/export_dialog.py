@@ -1,0 +1,228 @@
+"""File → Export…: write the curated dataset in a training layout.
+
+The work is :func:`labeldesk.interop.export.export`, run as a background :class:`Job`
+with a progress bar and Cancel. Failures the user can fix (the folder exists, it lies
+inside the image folder) come back as one readable line shown in the dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.project import Project
+from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
+
+ERROR_STYLE = "color: #d0342c;"
+
+
+def report_text(report: ExportReport) -> str:
+    """'Wrote 90 images (train 60, val 30) to …; left out: 10 unlabeled.'"""
+    splits = ", ".join(f"{s} {n:,}" for s, n in sorted(report.per_split.items()))
+    text = f"Wrote {report.written:,} images" + (f" ({splits})" if splits else "")
+    text += f" to {report.out}."
+    left_out = ", ".join(f"{n:,} {why}" for why, n in report.left_out.items() if n)
+    return text + (f"\nLeft out: {left_out}." if left_out else "")
+
+
+class ExportDialog(QDialog):
+    """Choose a folder, a format and what to include; export in the background."""
+
+    exported = Signal(object)  # the ExportReport
+
+    def __init__(
+        self, project: Project, parent: QWidget | None = None, runner: JobRunner | None = None
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Export dataset")
+        self.setMinimumWidth(520)
+        self.project = project
+        self._owns_runner = runner is None
+        self.runner = runner or JobRunner(self, max_threads=1)
+        self.job: Job | None = None
+        self.report: ExportReport | None = None
+
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("a new folder outside the image folder")
+        default = project.root.parent / f"{project.root.name}-export"
+        self.folder.setText(str(default))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+
+        self.format = QComboBox()
+        for name in EXPORTERS.names():
+            self.format.addItem(name, name)
+        self.copy = QRadioButton("Copy files")
+        self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
+        self.copy.setChecked(True)
+        self._link_group = QButtonGroup(self)
+        self._link_group.addButton(self.copy)
+        self._link_group.addButton(self.hardlink)
+        self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
+        self.include_excluded = QCheckBox("Include excluded images")
+        self.include_unlabeled = QCheckBox("Include unlabeled images")
+        self.overwrite = QCheckBox("Replace the folder if it exists")
+
+        form = QFormLayout()
+        form.addRow("Output folder", folder_row)
+        form.addRow("Format", self.format)
+        form.addRow("Files", self.copy)
+        form.addRow("", self.hardlink)
+        options = QVBoxLayout()
+        for box in (
+            self.leave_out_flagged,
+            self.include_excluded,
+            self.include_unlabeled,
+            self.overwrite,
+        ):
+            options.addWidget(box)
+        form.addRow("Include", options)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            link="hardlink" if self.hardlink.isChecked() else "copy",
+            include_excluded=self.include_excluded.isChecked(),
+            include_flagged=not self.leave_out_flagged.isChecked(),
+            include_unlabeled=self.include_unlabeled.isChecked(),
+            overwrite=self.overwrite.isChecked(),
+        )
+
+    @Slot()
+    def _browse(self) -> None:
+        start = self.folder.text() or str(self.project.root.parent)
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export into a new folder", start)
+        if chosen:
+            self.folder.setText(chosen)
+
+    def _show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        self.message.setText(text)
+
+    # -- running -------------------------------------------------------------------
+    @Slot()
+    def start(self) -> Job | None:
+        if self.job is not None and self.job.running:
+            return None
+        text = self.folder.text().strip()
+        if not text:
+            self._show_message("Choose an output folder first.", error=True)
+            return None
+        project, out, options = self.project, Path(text).expanduser(), self.options()
+        fmt = str(self.format.currentData())
+
+        def run(*, progress: Any, cancel: Any) -> ExportReport:
+            return export(project, out, fmt, options, progress=progress, cancel=cancel)
+
+        job = Job(run, "Export")
+        job.progress.connect(self._progress)
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self._cancelled)
+        job.ended.connect(self._ended)
+        self.job = job
+        self.report = None
+        self._set_running(True)
+        self.progress.setRange(0, 0)
+        self._show_message("Exporting…")
+        self.runner.start(job)
+        return job
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self._show_message("Cancelling…")
+
+    def _set_running(self, running: bool) -> None:
+        self.export_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.close_button.setEnabled(not running)
+        self.progress.setVisible(running)
+
+    @Slot(int, int, str)
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if message:
+            self._show_message(message)
+
+    @Slot(object)
+    def _finished(self, report: ExportReport) -> None:
+        self.report = report
+        self._show_message(report_text(report))
+        self.exported.emit(report)
+
+    @Slot(str)
+    def _failed(self, message: str) -> None:
+        self._show_message(f"Export failed: {message}", error=True)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self._show_message("Export cancelled; nothing was written.")
+
+    @Slot()
+    def _ended(self) -> None:
+        self._set_running(False)
+
+    # -- lifetime ------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Cancel a running export and wait for it (the export leaves no partial folder)."""
+        if self.job is not None:
+            self.job.cancel()
+        if self._owns_runner:
+            self.runner.shutdown()
+
+    def done(self, result: int) -> None:
+        if self.job is not None and self.job.running:
+            return  # Escape / close while exporting: Cancel first
+        super().done(result)

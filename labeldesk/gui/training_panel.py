@@ -1,0 +1,296 @@
+"""The training page: train a head or fine-tune, watch the loss live, cancel, list versions.
+
+Training is Qt-free (``ml.train.train_head``, ``ml.finetune.finetune``); this widget runs
+it as a :class:`Job`, plots the loss parsed from its progress messages ("epoch 3/100 loss
+0.512 …"), then re-plots from the saved version's history, which has val accuracy too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.project import Project
+from labeldesk.gui.charts import HistoryTable, accuracy, percent
+from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.ml.models import ModelVersion, list_versions
+
+EPOCH_LOSS = re.compile(r"epoch\s+(\d+)/(\d+)\s+loss\s+([0-9.eE+-]+|nan|inf)")
+LOSS_COLOUR = "#4e79a7"
+ACCURACY_COLOUR = "#59a14f"
+MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
+DEFAULT_EPOCHS = {"head": 100, "finetune": 3}
+
+
+def parse_epoch_loss(message: str) -> tuple[int, int, float] | None:
+    """(epoch, epochs, loss) from a training progress message, or None."""
+    match = EPOCH_LOSS.search(message)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2)), float(match.group(3))
+
+
+def _device_text() -> str:
+    try:
+        from labeldesk.ml.device import resolve_device
+
+        return resolve_device("auto")
+    except Exception as exc:  # torch missing or broken: say so instead of failing
+        return f"unavailable ({exc})"
+
+
+class LossPlot(pg.PlotWidget):
+    """Loss per epoch (left axis) and validation accuracy per epoch (right axis, 0–1)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMinimumHeight(200)
+        self.plot_item = self.getPlotItem()
+        self.plot_item.setLabels(bottom="epoch", left="loss", right="val accuracy")
+        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
+        self.legend = self.plot_item.addLegend(offset=(-10, 10))
+        self.loss_curve = self.plot_item.plot(
+            [], [], pen=pg.mkPen(LOSS_COLOUR, width=2), symbol="o", symbolSize=5,
+            symbolBrush=LOSS_COLOUR, name="loss",
+        )  # fmt: skip
+        self.accuracy_view = pg.ViewBox()
+        self.plot_item.scene().addItem(self.accuracy_view)
+        self.plot_item.getAxis("right").linkToView(self.accuracy_view)
+        self.accuracy_view.setXLink(self.plot_item)
+        self.accuracy_view.setYRange(0, 1, padding=0.02)
+        self.accuracy_curve = pg.PlotDataItem(
+            [], [], pen=pg.mkPen(ACCURACY_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+        self.accuracy_view.addItem(self.accuracy_curve)
+        self.legend.addItem(self.accuracy_curve, "val accuracy")
+        self.plot_item.vb.sigResized.connect(self._sync_views)
+        self.losses: dict[int, float] = {}
+        self.accuracies: dict[int, float] = {}
+        self._apply_palette()
+
+    def _sync_views(self) -> None:
+        self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
+        self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.setBackground(palette.color(QPalette.ColorRole.Base))
+        for name in ("left", "bottom", "right"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        self.legend.setLabelTextColor(text)
+
+    def add_loss(self, epoch: int, loss: float) -> None:
+        """Record (or, within an epoch, update) the loss of ``epoch``."""
+        self.losses[epoch] = loss
+        self._redraw()
+
+    def set_history(self, history: list[dict[str, Any]]) -> None:
+        self.losses = {int(e["epoch"]): float(e["loss"]) for e in history if "loss" in e}
+        accuracies = [e for e in history if e.get("eval_accuracy") is not None]
+        self.accuracies = {int(e["epoch"]): float(e["eval_accuracy"]) for e in accuracies}
+        self._redraw()
+
+    def _redraw(self) -> None:
+        epochs = sorted(self.losses)
+        self.loss_curve.setData(epochs, [self.losses[e] for e in epochs])
+        acc = sorted(self.accuracies)
+        self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])
+
+
+class TrainingPanel(QWidget):
+    """Start/cancel training runs and list model versions; emits ``trained(version_id)``."""
+
+    trained = Signal(int)
+    error = Signal(str)
+
+    def __init__(self, project: Project, runner: JobRunner | None = None):
+        super().__init__()
+        self.project = project
+        self._owns_runner = runner is None
+        self.runner = runner or JobRunner(self, max_threads=1)
+        self.job: Job | None = None
+        self.versions: list[ModelVersion] = []
+        self._closed = False
+
+        self.mode = QComboBox()
+        for key, text in MODES.items():
+            self.mode.addItem(text, key)
+        self.epochs = QSpinBox(minimum=1, maximum=10_000, value=DEFAULT_EPOCHS["head"])
+        self.train_blocks = QSpinBox(minimum=-1, maximum=100, value=2)
+        self.train_blocks.setSpecialValueText("all layers")
+        self.train_blocks.setToolTip("The last N backbone blocks learn; the rest stay frozen.")
+        self.device = QLabel(_device_text())
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.status = QLabel("Ready.")
+        self.status.setWordWrap(True)
+
+        settings = QGroupBox("Training")
+        form = QFormLayout(settings)
+        form.addRow("Mode", self.mode)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Train blocks", self.train_blocks)
+        form.addRow("Device", self.device)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        form.addRow(buttons)
+        form.addRow(self.status)
+        self._blocks_label = form.labelForField(self.train_blocks)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+
+        self.plot = LossPlot()
+        self.table = HistoryTable()
+        versions_box = QGroupBox("Model versions")
+        QVBoxLayout(versions_box).addWidget(self.table)
+        top = QHBoxLayout()
+        top.addWidget(settings)
+        top.addWidget(self.plot, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top, 3)
+        layout.addWidget(versions_box, 2)
+        self._set_running(False)
+        self._mode_changed()
+        self.refresh()
+
+    @property
+    def selected_mode(self) -> str:
+        return str(self.mode.currentData())
+
+    def _mode_changed(self) -> None:
+        finetune = self.selected_mode == "finetune"
+        self.train_blocks.setVisible(finetune)
+        if self._blocks_label is not None:
+            self._blocks_label.setVisible(finetune)
+        self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running
+
+    def refresh(self) -> None:
+        """Re-read the model versions; show the newest one's history in the plot."""
+        if self._closed:
+            return
+        self.versions = list_versions(self.project)
+        self.table.set_versions(self.versions)
+        if self.versions and (self.job is None or not self.job.running):
+            self.plot.set_history(self.versions[0].metrics.get("history") or [])
+
+    # -- running -------------------------------------------------------------------
+    @Slot()
+    def start(self) -> Job | None:
+        if self._closed or (self.job is not None and self.job.running):
+            return None
+        project, mode, epochs = self.project, self.selected_mode, self.epochs.value()
+        blocks = self.train_blocks.value()
+
+        def run(*, progress: Any, cancel: Any) -> ModelVersion:
+            if mode == "finetune":
+                from labeldesk.ml.finetune import FinetuneParams, finetune
+
+                params = FinetuneParams(epochs=epochs, train_blocks=blocks)
+                return finetune(project, params, progress=progress, cancel=cancel)
+            from labeldesk.ml.train import HeadParams, train_head
+
+            return train_head(project, HeadParams(epochs=epochs), progress=progress, cancel=cancel)
+
+        job = Job(run, "Training")
+        job.progress.connect(self._progress)
+        job.finished.connect(self._finished)
+        job.cancelled.connect(self._cancelled)
+        job.failed.connect(self._failed)
+        job.ended.connect(lambda: None if self._closed else self._set_running(False))
+        self.job = job
+        self.plot.set_history([])
+        self._set_running(True)
+        self.status.setText("Starting…")
+        self.runner.start(job)
+        return job
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling after this epoch…")
+
+    def _set_running(self, running: bool) -> None:
+        self.cancel_button.setEnabled(running)
+        for widget in (self.start_button, self.mode, self.epochs, self.train_blocks):
+            widget.setEnabled(not running)
+
+    @Slot(int, int, str)
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if self._closed or self.sender() is not self.job:
+            return
+        parsed = parse_epoch_loss(message)
+        if parsed is not None:
+            self.plot.add_loss(parsed[0], parsed[2])
+        if not (self.job is not None and self.job.token.cancelled):
+            self.status.setText(message or "Working…")
+
+    @Slot(object)
+    def _finished(self, version: ModelVersion) -> None:
+        if self._closed:
+            return
+        self.status.setText(self._summary(version, "Trained"))
+        self._show_result(version)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        if self._closed or self.job is None:
+            return
+        version = self.job.result
+        if isinstance(version, ModelVersion):
+            self.status.setText(self._summary(version, "Cancelled; kept"))
+            self._show_result(version)
+        else:
+            self.status.setText("Cancelled before the first epoch finished: no model was saved.")
+
+    @Slot(str)
+    def _failed(self, message: str) -> None:
+        if self._closed:
+            return
+        self.status.setText(f"Training failed: {message}")
+        self.error.emit(message)
+
+    def _show_result(self, version: ModelVersion) -> None:
+        self.refresh()
+        self.plot.set_history(version.metrics.get("history") or [])
+        self.trained.emit(version.id)
+
+    @staticmethod
+    def _summary(version: ModelVersion, verb: str) -> str:
+        epochs = len(version.metrics.get("history") or [])
+        val = percent(accuracy(version, "eval"))
+        return f"{verb} version #{version.id} ({version.kind}, {epochs} epochs, val acc {val})."
+
+    # -- lifetime ------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Cancel a running job and go inert; call before the project is closed."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.job is not None:
+            self.job.cancel()
+        if self._owns_runner:
+            self.runner.shutdown()

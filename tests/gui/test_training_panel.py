@@ -1,0 +1,77 @@
+"""The training page: a short head run plots each epoch and adds a version row; a
+cancelled run keeps its finished epochs as a "cancelled" version."""
+
+from __future__ import annotations
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+
+from labeldesk.gui.training_panel import TrainingPanel, parse_epoch_loss
+
+pytest.importorskip("torch")
+
+STATUS_COLUMN = 3
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    project, _ = make_clustered_project(tmp_path)
+    widget = TrainingPanel(project)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    project.close()
+
+
+def test_parse_epoch_loss():
+    assert parse_epoch_loss("epoch 3/100 loss 0.512 (1,234 img/s)") == (3, 100, 0.512)
+    assert parse_epoch_loss("loading backbone") is None
+
+
+def test_mode_shows_train_blocks_only_for_finetune(panel):
+    assert panel.train_blocks.isHidden()
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    assert not panel.train_blocks.isHidden()
+    assert panel.epochs.value() == 3
+    panel.mode.setCurrentIndex(panel.mode.findData("head"))
+    assert panel.train_blocks.isHidden()
+    assert panel.device.text() in {"cpu", "cuda", "mps"}
+
+
+def test_head_run_adds_version_and_plots_each_epoch(qtbot, panel):
+    assert panel.table.rowCount() == 0
+    panel.epochs.setValue(5)
+    with qtbot.waitSignal(panel.trained, timeout=60_000) as signal:
+        panel.start_button.click()
+        assert not panel.start_button.isEnabled()
+    version_id = signal.args[0]
+    assert panel.table.rowCount() == 1
+    assert panel.table.item(0, 0).text() == f"#{version_id}"
+    assert panel.table.item(0, STATUS_COLUMN).text() == "complete"
+    xs, ys = panel.plot.loss_curve.getData()
+    assert list(xs) == [1, 2, 3, 4, 5]
+    assert all(y > 0 for y in ys)
+    acc_x, _ = panel.plot.accuracy_curve.getData()
+    assert len(acc_x) == 5  # the clustered project has a val split
+    qtbot.waitUntil(lambda: panel.start_button.isEnabled())
+    assert "version #" in panel.status.text()
+
+
+def test_cancel_mid_run_keeps_a_cancelled_version(qtbot, panel):
+    panel.epochs.setValue(panel.epochs.maximum())
+    job = panel.start()
+    assert job is not None
+    job.progress.connect(lambda *_: panel.cancel())
+    with qtbot.waitSignal(panel.trained, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: not job.running)
+    assert panel.table.rowCount() == 1
+    assert panel.table.item(0, STATUS_COLUMN).text() == "cancelled"
+    epochs = len(panel.versions[0].metrics["history"])
+    assert 1 <= epochs < panel.epochs.maximum()
+    xs, _ = panel.plot.loss_curve.getData()
+    assert len(xs) == epochs
+    assert panel.status.text().startswith("Cancelled")
+    assert panel.start_button.isEnabled()
