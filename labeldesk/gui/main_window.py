@@ -18,13 +18,14 @@ from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project, create_and_index, open_project
 from labeldesk.gui import settings
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
+from labeldesk.gui.export_dialog import ExportDialog
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
+from labeldesk.gui.pages import ProjectPages
 from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_view import ReviewMode
 from labeldesk.gui.start_page import StartPage
-from labeldesk.gui.stats_view import StatsView
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -46,7 +47,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.project: Project | None = None
         self.view: ProjectView | None = None
-        self.stats_view: StatsView | None = None
+        self.pages = ProjectPages(self)
         self.runner = JobRunner(self)
         self.scan_job: Job | None = None
         self.embed_job: Job | None = None
@@ -104,10 +105,7 @@ class MainWindow(QMainWindow):
         self.view.restore_state()
         self.view.refresh_counts()
         self.stack.addWidget(self.view)
-        self.stats_view = StatsView(project, runner=self.runner)
-        self.stats_view.error.connect(self.notify_error)
-        self.stats_view.confusionCellClicked.connect(self.show_confusion)
-        self.stack.addWidget(self.stats_view)
+        self.pages.open(project)
         self.stack.setCurrentWidget(self.view)
         self.view.grid.setFocus()
         settings.add_recent_project(project.path)
@@ -124,11 +122,7 @@ class MainWindow(QMainWindow):
         if running:
             self.runner.pool.waitForDone(15000)
         self.review.close()
-        if self.stats_view is not None:
-            self.stats_view.shutdown()
-            self.stack.removeWidget(self.stats_view)
-            self.stats_view.deleteLater()
-            self.stats_view = None
+        self.pages.close()
         if self.view is not None:
             self.menus.project_closed()
             self.view.shutdown()
@@ -236,14 +230,28 @@ class MainWindow(QMainWindow):
     @property
     def busy(self) -> bool:
         """A job that works on the open project is running (one at a time)."""
-        return any(j is not None and j.running for j in (self.scan_job, self.embed_job))
+        jobs = (self.scan_job, self.embed_job, self.pages.training_job)
+        return any(j is not None and j.running for j in jobs)
 
     def show_statistics(self) -> None:
         """Class counts, duplicates and leakage, training history (refreshed on show)."""
-        if self.stats_view is not None:
-            self.review.close()
-            self.stats_view.refresh()
-            self.stack.setCurrentWidget(self.stats_view)
+        self.review.close()
+        self.pages.show_statistics()
+
+    def show_training(self) -> None:
+        """Train a head or fine-tune, with a live loss plot and the model versions."""
+        self.review.close()
+        self.pages.show_training()
+
+    def refresh_after_training(self) -> None:
+        self._update_actions()
+        self.show_message("Training finished: predictions, issues and the queue use it now")
+
+    def export_dataset(self) -> None:
+        if self.project is not None:
+            dialog = ExportDialog(self.project, self, runner=self.runner)
+            dialog.exec()
+            dialog.shutdown()
 
     def show_confusion(self, true_class: str, predicted: str) -> Job | None:
         """Show the images labeled ``true_class`` that the current model calls ``predicted``."""

@@ -35,6 +35,9 @@ class MainMenus:
         self.rescan_action = self._add(
             self.file_menu, "Re&scan folder", shortcuts.RESCAN_KEYS, window.rescan
         )
+        self.export_action = self._add(
+            self.file_menu, "&Export dataset…", shortcuts.EXPORT_KEYS, window.export_dataset
+        )
         self.close_action = self._add(self.file_menu, "&Close project", (), window.close_project)
         self.file_menu.addSeparator()
         self.quit_action = self._add(self.file_menu, "&Quit", shortcuts.QUIT_KEYS, window.close)
@@ -67,6 +70,9 @@ class MainMenus:
         )
         self.stats_action = self._add(
             self.view_menu, "&Statistics", shortcuts.STATS_KEYS, window.show_statistics
+        )
+        self.training_action = self._add(
+            self.view_menu, "&Training", shortcuts.TRAINING_KEYS, window.show_training
         )
         self.view_menu.addSeparator()
         self.dark_action = self._add(
@@ -126,6 +132,8 @@ class MainMenus:
         self.review_issues_action.setEnabled(project_open and not busy)
         self.browser_action.setEnabled(project_open)
         self.stats_action.setEnabled(project_open)
+        self.training_action.setEnabled(project_open)
+        self.export_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)

@@ -29,6 +29,8 @@ HELP_KEYS: tuple[KeySpec, ...] = ("F1",)
 THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
 BROWSER_KEYS: tuple[KeySpec, ...] = ("Ctrl+B",)
 STATS_KEYS: tuple[KeySpec, ...] = ("Ctrl+T",)
+TRAINING_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+T",)
+EXPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+E",)
 REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
 REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
 REVIEW_ACCEPT_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")
@@ -75,6 +77,8 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(EMBED_KEYS), "Compute embeddings for images that have none"),
         (_text(BROWSER_KEYS), "Show the image browser"),
         (_text(STATS_KEYS), "Show statistics: classes, duplicates, training history"),
+        (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
+        (_text(EXPORT_KEYS), "Export the curated dataset"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
         (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),

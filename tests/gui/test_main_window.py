@@ -205,11 +205,16 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
 def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, project):
     window.open_project(project.path)
     window.menus.stats_action.trigger()
-    assert window.stack.currentWidget() is window.stats_view
+    assert window.stack.currentWidget() is window.pages.stats
     window.menus.browser_action.trigger()
     assert window.stack.currentWidget() is window.view
     window.close_project()
-    assert window.stats_view is None and not window.menus.stats_action.isEnabled()
+    window.open_project(project.path)
+    window.menus.training_action.trigger()
+    assert window.stack.currentWidget() is window.pages.training
+    window.close_project()
+    assert window.pages.stats is None and window.pages.training is None
+    assert not window.menus.stats_action.isEnabled()
 
 
 def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
