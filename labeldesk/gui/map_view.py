@@ -1,0 +1,299 @@
+"""The embedding map: every embedded image as a 2-D point (UMAP, cached per embedding
+version), coloured by label, prediction or issue score, all computed in background jobs.
+Hover shows the image; a box selection emits its paths. One pixel-mode ScatterPlotItem
+with a small brush palette keeps 100k points interactive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from scipy.spatial import cKDTree
+
+from labeldesk.core.project import Project
+from labeldesk.gui.tile_delegate import class_color
+from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.ml.projection import MapPoints, map_points, point_values
+
+COMPUTING = "computing the map…"
+COLOR_BY = {"label": "Label", "prediction": "Prediction", "issue": "Issue score"}
+SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
+HOVER_RADIUS_PX = 8
+POINT_SIZE = 5
+SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
+ISSUE_LEGEND = (
+    "Issue score: <span style='color:#d62728'>■</span> likely wrong … "
+    "<span style='color:#2ca02c'>■</span> likely right, grey: not scored"
+)
+
+
+class _MapViewBox(pg.ViewBox):
+    """Pans and zooms as usual; in select mode a left drag draws a selection box."""
+
+    boxSelected = Signal(QRectF)  # in data coordinates
+    selecting = False
+
+    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
+        if not self.selecting or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        self.updateScaleBox(ev.buttonDownPos(), ev.pos())  # reuse the rubber band
+        if ev.isFinish():
+            self.rbScaleBox.hide()
+            corners = self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())
+            self.boxSelected.emit(QRectF(*corners).normalized())
+
+
+class MapView(QWidget):
+    """A map of the project's embeddings; call :meth:`refresh` after embedding changes."""
+
+    selectionChanged = Signal(list)  # list[str]: image paths inside the box
+    mapReady = Signal()
+    recolored = Signal()
+    error = Signal(str)
+
+    def __init__(self, project: Project, runner: JobRunner | None = None, method: str = "umap"):
+        super().__init__()
+        self.project = project
+        self.method = method
+        self._owns_runner = runner is None
+        self.runner = runner or JobRunner(self, max_threads=1)
+        self.data: MapPoints | None = None
+        self.job: Job | None = None
+        self._job_key: str | None = None  # None: the job computes the map itself
+        self.selected: list[str] = []
+        self._tree: cKDTree | None = None
+        self._extra: dict[str, np.ndarray] = {}  # colour key -> per-point values
+        self._closed = False
+        self.viewbox = _MapViewBox()
+        self.viewbox.boxSelected.connect(self.select_rect)
+
+        self.color_by = QComboBox()
+        for key, text in COLOR_BY.items():
+            self.color_by.addItem(text, key)
+        self.color_by.currentIndexChanged.connect(lambda _: self.recolor())
+        self.select_button = QPushButton("Select")
+        self.select_button.setCheckable(True)
+        self.select_button.setToolTip("Drag a box to select images (otherwise drag pans)")
+        self.select_button.toggled.connect(lambda on: setattr(self.viewbox, "selecting", on))
+        self.status = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the projection reports no steps
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        bar = QHBoxLayout()
+        for widget in (QLabel("Colour by"), self.color_by, self.select_button, self.status):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.cancel_button)
+
+        self.plot = pg.GraphicsView()  # a bare view box: no axes, no context menu
+        self.plot.setCentralItem(self.viewbox)
+        self.viewbox.setMenuEnabled(False)
+        self.plot.setBackground(self.palette().base().color())  # follows the theme
+        self.scatter = pg.ScatterPlotItem(pxMode=True, useCache=True, pen=None, size=POINT_SIZE)
+        ring = pg.mkPen(self.palette().text().color(), width=1.5)  # marks selected points
+        self.highlight = pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE + 4, pen=ring, brush=None)
+        self.viewbox.addItem(self.scatter)
+        self.viewbox.addItem(self.highlight)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.hover_card = QLabel(self.plot)
+        self.hover_card.setStyleSheet(
+            "background: palette(tooltip-base); color: palette(tooltip-text);"
+            "border: 1px solid palette(mid); padding: 4px;"
+        )
+        self.hover_card.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hover_card.hide()
+        self.hovered: str | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
+        self._set_busy(False)
+
+    # -- computing -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute (or read the cached) map in the background, then redraw."""
+        if not self._closed:
+            self._start(None)
+
+    def _start(self, key: str | None) -> None:
+        """Run the map (``key`` None) or one colouring's values as the background job."""
+        if self.job is not None:
+            self.job.cancel()  # only the newest job counts
+        project, method, paths = self.project, self.method, self.data.paths if self.data else []
+
+        def compute(*, progress: Any, cancel: Any) -> Any:
+            if key is not None:
+                return point_values(project, paths, key)
+            return map_points(project, method, progress=progress, cancel=cancel)
+
+        job = Job(compute, "Map")
+        job.finished.connect(self._computed)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self._cancelled)
+        self.job, self._job_key = job, key
+        self._set_busy(True, COMPUTING if key is None else f"computing {COLOR_BY[key].lower()}…")
+        self.runner.start(job)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()  # a running UMAP fit ends first; its result is dropped
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.status.setText(message)
+
+    def _current(self) -> bool:
+        """Whether the signal comes from the newest job (older ones are ignored)."""
+        current = not self._closed and self.sender() is self.job
+        self.job = None if current else self.job
+        return current
+
+    @Slot(object)
+    def _computed(self, result: Any) -> None:
+        if not self._current():
+            return
+        if isinstance(result, MapPoints):
+            self.data = result
+            self._extra.clear()
+            self._tree = cKDTree(result.xy) if len(result.paths) else None
+            self.highlight.setData(x=[], y=[])
+        elif self._job_key is not None:
+            self._extra[self._job_key] = result
+        assert self.data is not None
+        self._set_busy(False, f"{len(self.data.paths):,} images")
+        self.recolor()
+        if isinstance(result, MapPoints):
+            self.viewbox.autoRange(padding=0.03)
+            self.mapReady.emit()
+
+    @Slot(str)
+    def _failed(self, message: str) -> None:
+        if not self._current():
+            return
+        self._set_busy(False, message)
+        if self._job_key is not None and self.data is not None:  # colour grey, say why
+            fill = -1 if self._job_key == "prediction" else np.nan
+            self._extra[self._job_key] = np.full(len(self.data.paths), fill)
+            self.recolor()
+        self.error.emit(message)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        if self._current():
+            self._set_busy(False, "Map cancelled.")
+
+    # -- colouring -------------------------------------------------------------------
+    def recolor(self) -> None:
+        """Redraw with the chosen colouring; predictions and scores are computed first."""
+        key = self.color_by.currentData()
+        if self.data is None or (key != "label" and key not in self._extra):
+            if self.data is not None and (self.job is None or self._job_key is not None):
+                self._start(key)
+            return
+        xy = self.data.xy
+        self.scatter.setData(x=xy[:, 0], y=xy[:, 1], brush=self._brushes(key), pen=None)
+        self.legend.setText(self._legend(key))
+        self.recolored.emit()
+
+    def _brushes(self, key: str) -> np.ndarray:
+        """One shared QBrush per colour (class, or binned score), indexed per point."""
+        assert self.data is not None
+        if key == "issue":
+            colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
+            scaled = np.nan_to_num(self._extra["issue"] * SCORE_LEVELS, nan=-1)
+            codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
+        else:
+            colors = [class_color(i) for i in range(len(self.data.classes))]
+            codes = self.data.labels if key == "label" else self._extra["prediction"]
+        palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
+        return palette[np.where(codes < 0, len(colors), codes)]
+
+    def _legend(self, key: str) -> str:
+        assert self.data is not None
+        if key == "issue":
+            return ISSUE_LEGEND
+        items = [(class_color(i).name(), c) for i, c in enumerate(self.data.classes)]
+        items.append((class_color(-1).name(), "unlabeled" if key == "label" else "no prediction"))
+        return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
+
+    # -- selection and hover ---------------------------------------------------------
+    @Slot(QRectF)
+    def select_rect(self, rect: QRectF) -> None:
+        """Select the points inside ``rect`` (data coordinates) and emit their paths."""
+        if self.data is None:
+            return
+        x, y = self.data.xy.T
+        inside = np.flatnonzero((x >= rect.left()) & (x <= rect.right()))
+        inside = inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())]
+        self.selected = [self.data.paths[i] for i in inside]
+        self.highlight.setData(x=x[inside], y=y[inside])
+        self.status.setText(f"{len(self.selected):,} of {len(self.data.paths):,} images selected")
+        self.selectionChanged.emit(self.selected)
+
+    def point_at(self, scene_pos: QPointF) -> int | None:
+        """Row of the point drawn within a few pixels of ``scene_pos``, nearest first."""
+        if self._tree is None or self.data is None:
+            return None
+        pos = self.viewbox.mapSceneToView(scene_pos)
+        px, py = (abs(v) or 1e-9 for v in self.viewbox.viewPixelSize())
+        radius = HOVER_RADIUS_PX * max(px, py)
+        rows = self._tree.query_ball_point([pos.x(), pos.y()], radius)
+        if not rows:
+            return None
+        d = (((self.data.xy[rows] - (pos.x(), pos.y())) / (px, py)) ** 2).sum(axis=1)
+        best = int(np.argmin(d))
+        return int(rows[best]) if d[best] <= HOVER_RADIUS_PX**2 else None
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        """Show the thumbnail, path and label of the point under the mouse."""
+        row = self.point_at(scene_pos)
+        if row is None or self.data is None:
+            self.hovered = None
+            self.hover_card.hide()
+            return
+        card, path = self.hover_card, self.data.paths[row]
+        if path != self.hovered:
+            self.hovered = path
+            label = int(self.data.labels[row])
+            text = f"{path}<br>{self.data.classes[label] if label >= 0 else 'unlabeled'}"
+            try:
+                text = f"<img src='{self.project.thumbnail(path)}' height='128'><br>{text}"
+            except Exception as exc:  # a broken or moved file: show the path and why
+                text += f"<br>({exc})"
+            card.setText(f"<div align='center'>{text}</div>")
+            card.adjustSize()
+        at = self.plot.mapFromScene(scene_pos)
+        w, h = card.width(), card.height()  # below right of the mouse, or flipped to fit
+        x = at.x() + (16 if at.x() + 16 + w <= self.plot.width() else -16 - w)
+        y = at.y() + (16 if at.y() + 16 + h <= self.plot.height() else -16 - h)
+        card.move(max(0, x), max(0, y))
+        card.show()  # created after the viewport, so it is drawn on top
+
+    def shutdown(self) -> None:
+        """Stop the background job and go inert; call before the project is closed."""
+        if not self._closed:
+            self._closed = True
+            self.cancel()
+            if self._owns_runner:
+                self.runner.shutdown()

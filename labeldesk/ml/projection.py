@@ -1,0 +1,145 @@
+"""2-D maps of the project's embeddings (UMAP, or PCA as a fast fallback).
+
+A map is computed once per embedding version and method and cached next to the vectors
+(``embeddings/<key>/map-<method>-<digest>.npy``), so reopening the map view is instant.
+``umap`` is imported inside its method: the import alone takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .neighbors import version_digest
+from .store import ProjectVectors, embeddings_dir, project_vectors
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+Method = Callable[[np.ndarray, int], np.ndarray]  # (vectors, seed) -> (N, 2)
+METHODS: dict[str, Method] = {}
+DEFAULT_METHOD = "umap"
+SEED = 42
+
+
+def register(name: str) -> Callable[[Method], Method]:
+    """Decorator: make a projection method available by ``name``."""
+
+    def add(fn: Method) -> Method:
+        METHODS[name] = fn
+        return fn
+
+    return add
+
+
+@register("pca")
+def _pca(vectors: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    n, d = vectors.shape
+    if n < 2 or d < 2:
+        return np.zeros((n, 2), dtype=np.float32)
+    return np.asarray(PCA(n_components=2, random_state=seed).fit_transform(vectors))
+
+
+@register("umap")
+def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
+    n = len(vectors)
+    if n < 4:  # UMAP needs a few neighbours; a tiny project maps fine with PCA
+        return _pca(vectors, seed)
+    import umap
+
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=min(15, n - 1),
+        min_dist=0.1,
+        metric="cosine",
+        random_state=seed,
+    )
+    return np.asarray(reducer.fit_transform(vectors))
+
+
+def map_cache_path(project: Project, vectors: ProjectVectors, method: str) -> Path:
+    """Where the ``method`` map of this embedding version is cached."""
+    digest = version_digest(vectors, 0)
+    return embeddings_dir(project) / vectors.key / f"map-{method}-{digest}.npy"
+
+
+def project_2d(
+    project: Project,
+    method: str = DEFAULT_METHOD,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Every embedded image's 2-D position: ``(paths, xy)`` with ``xy`` float32 (N, 2).
+
+    Raises :class:`~labeldesk.ml.errors.NoEmbeddings` when nothing is embedded yet and
+    :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` fires before the fit ends.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown projection {method!r}; choose from {sorted(METHODS)}")
+    cancel = cancel or CancelToken()
+    progress(Progress(0, 1, "computing the map…"))
+    vectors = project_vectors(project)
+    paths = vectors.paths
+    cache = map_cache_path(project, vectors, method)
+    if cache.exists():
+        xy = np.load(cache)
+        if xy.shape == (len(paths), 2):
+            progress(Progress(1, 1, "computing the map…"))
+            return paths, xy.astype(np.float32, copy=False)
+    cancel.raise_if_cancelled()
+    xy = np.asarray(METHODS[method](vectors.vectors, SEED), dtype=np.float32).reshape(len(paths), 2)
+    cancel.raise_if_cancelled()  # the fit itself cannot be interrupted; drop its result
+    for old in cache.parent.glob(f"map-{method}-*.npy"):
+        old.unlink(missing_ok=True)  # one version per method is enough
+    tmp = cache.with_name(cache.stem + ".tmp.npy")
+    np.save(tmp, xy)
+    tmp.replace(cache)
+    progress(Progress(1, 1, "computing the map…"))
+    return paths, xy
+
+
+@dataclass
+class MapPoints:
+    paths: list[str]
+    xy: np.ndarray  # float32 (N, 2)
+    labels: np.ndarray  # class index per point, -1 unlabeled
+    classes: list[str]
+
+
+def map_points(
+    project: Project,
+    method: str,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> MapPoints:
+    """The 2-D map with each point's class index (-1: unlabeled), for the map view."""
+    paths, xy = project_2d(project, method, progress=progress, cancel=cancel)
+    classes = project.classes()
+    index = {name: i for i, name in enumerate(classes)}
+    found = project.images().set_index("path").reindex(paths)["label"]
+    labels = [index.get(lab, -1) if isinstance(lab, str) else -1 for lab in found]
+    return MapPoints(paths, xy, np.array(labels, dtype=np.int64), classes)
+
+
+def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:
+    """Predicted class index (-1: none) or issue score (NaN: none) per path."""
+    if key == "prediction":
+        from .predictions import project_predictions
+
+        preds = project_predictions(project)
+        by_path = dict(zip(preds.paths, preds.predicted.tolist(), strict=True))
+        return np.array([by_path.get(p, -1) for p in paths], dtype=np.int64)
+    from .issues import label_issues
+
+    scores = {i.path: i.score for i in label_issues(project, include_all=True)}
+    return np.array([scores.get(p, np.nan) for p in paths], dtype=np.float64)
