@@ -238,6 +238,18 @@ class MainWindow(QMainWindow):
         self.review.close()
         self.pages.show_statistics()
 
+    def show_map(self) -> None:
+        """Every image on a 2-D map of its embedding; box-select to see them in the grid."""
+        self.review.close()
+        self.pages.show_map()
+
+    def show_selection(self, paths: list[str]) -> None:
+        """Show ``paths`` (e.g. a map selection) in the browser, ready for bulk actions."""
+        if self.view is not None and paths:
+            self.show_browser()
+            self.view.show_paths(paths)
+            self.show_message(f"{len(paths)} image(s) selected on the map")
+
     def show_training(self) -> None:
         """Train a head or fine-tune, with a live loss plot and the model versions."""
         self.review.close()

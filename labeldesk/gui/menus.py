@@ -71,6 +71,9 @@ class MainMenus:
         self.stats_action = self._add(
             self.view_menu, "&Statistics", shortcuts.STATS_KEYS, window.show_statistics
         )
+        self.map_action = self._add(
+            self.view_menu, "Embedding &map", shortcuts.MAP_KEYS, window.show_map
+        )
         self.training_action = self._add(
             self.view_menu, "&Training", shortcuts.TRAINING_KEYS, window.show_training
         )
@@ -133,6 +136,7 @@ class MainMenus:
         self.browser_action.setEnabled(project_open)
         self.stats_action.setEnabled(project_open)
         self.training_action.setEnabled(project_open)
+        self.map_action.setEnabled(project_open)
         self.export_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)

@@ -1,13 +1,15 @@
-"""The per-project pages beside the browser: statistics and training (more to come).
+"""The per-project pages beside the browser: statistics, training and the embedding map.
 
-Created when a project opens, shut down (their jobs stopped) when it closes, shown in
-the main window's stack on request. Keeps that bookkeeping out of the main window.
+Each page is built the first time it is shown (so opening a project starts no background
+work), shut down with its jobs when the project closes, and shown in the main window's
+stack on request. Keeps that bookkeeping out of the main window.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from labeldesk.gui.map_view import MapView
 from labeldesk.gui.stats_view import StatsView
 from labeldesk.gui.training_panel import TrainingPanel
 
@@ -20,31 +22,26 @@ if TYPE_CHECKING:
 class ProjectPages:
     def __init__(self, window: MainWindow):
         self.window = window
+        self.project: Project | None = None
         self.stats: StatsView | None = None
         self.training: TrainingPanel | None = None
+        self.map: MapView | None = None
 
     def open(self, project: Project) -> None:
-        window = self.window
-        self.stats = StatsView(project, runner=window.runner)
-        self.stats.error.connect(window.notify_error)
-        self.stats.confusionCellClicked.connect(window.show_confusion)
-        self.training = TrainingPanel(project, runner=window.runner)
-        self.training.error.connect(window.notify_error)
-        self.training.trained.connect(self._trained)
-        for page in (self.stats, self.training):
-            window.stack.addWidget(page)
+        self.project = project
 
     def close(self) -> None:
-        training_job = self.training.job if self.training is not None else None
-        for page in (self.training, self.stats):
+        training_job = self.training_job
+        for page in (self.map, self.training, self.stats):
             if page is None:
                 continue
             page.shutdown()
             self.window.stack.removeWidget(page)
             page.deleteLater()
-        if training_job is not None and training_job.running:
+        if training_job is not None:
             self.window.runner.pool.waitForDone(15000)  # it records a version at the end
-        self.stats = self.training = None
+        self.stats = self.training = self.map = None
+        self.project = None
 
     @property
     def training_job(self) -> Job | None:
@@ -52,14 +49,39 @@ class ProjectPages:
         return job if job is not None and job.running else None
 
     def show_statistics(self) -> None:
-        if self.stats is not None:
+        if self.project is None:
+            return
+        if self.stats is None:
+            self.stats = StatsView(self.project, runner=self.window.runner)  # refreshes itself
+            self.stats.error.connect(self.window.notify_error)
+            self.stats.confusionCellClicked.connect(self.window.show_confusion)
+            self.window.stack.addWidget(self.stats)
+        else:
             self.stats.refresh()
-            self.window.stack.setCurrentWidget(self.stats)
+        self.window.stack.setCurrentWidget(self.stats)
 
     def show_training(self) -> None:
-        if self.training is not None:
+        if self.project is None:
+            return
+        if self.training is None:
+            self.training = TrainingPanel(self.project, runner=self.window.runner)
+            self.training.error.connect(self.window.notify_error)
+            self.training.trained.connect(self._trained)
+            self.window.stack.addWidget(self.training)
+        else:
             self.training.refresh()
-            self.window.stack.setCurrentWidget(self.training)
+        self.window.stack.setCurrentWidget(self.training)
+
+    def show_map(self) -> None:
+        if self.project is None:
+            return
+        if self.map is None:
+            self.map = MapView(self.project, runner=self.window.runner)
+            self.map.error.connect(self.window.notify_error)
+            self.map.selectionChanged.connect(self.window.show_selection)
+            self.window.stack.addWidget(self.map)
+        self.map.refresh()  # cached per embedding version: instant after the first time
+        self.window.stack.setCurrentWidget(self.map)
 
     def _trained(self, _version_id: int) -> None:
         if self.stats is not None:

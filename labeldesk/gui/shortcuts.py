@@ -30,6 +30,7 @@ THEME_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+D",)
 BROWSER_KEYS: tuple[KeySpec, ...] = ("Ctrl+B",)
 STATS_KEYS: tuple[KeySpec, ...] = ("Ctrl+T",)
 TRAINING_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+T",)
+MAP_KEYS: tuple[KeySpec, ...] = ("Ctrl+M",)
 EXPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+E",)
 REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
 REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
@@ -78,6 +79,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(BROWSER_KEYS), "Show the image browser"),
         (_text(STATS_KEYS), "Show statistics: classes, duplicates, training history"),
         (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
+        (_text(MAP_KEYS), "Embedding map: every image by similarity; box-select to the grid"),
         (_text(EXPORT_KEYS), "Export the curated dataset"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),

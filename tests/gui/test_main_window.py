@@ -204,6 +204,7 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
 
 def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, project):
     window.open_project(project.path)
+    assert window.pages.stats is None  # built on first show: opening starts no work
     window.menus.stats_action.trigger()
     assert window.stack.currentWidget() is window.pages.stats
     window.menus.browser_action.trigger()
@@ -212,6 +213,9 @@ def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, projec
     window.open_project(project.path)
     window.menus.training_action.trigger()
     assert window.stack.currentWidget() is window.pages.training
+    window.show_selection(["train/cat/cat0.jpg", "val/dog/dog1.jpg"])  # as a map selection
+    assert window.stack.currentWidget() is window.view
+    assert window.view.model.rowCount() == 2
     window.close_project()
     assert window.pages.stats is None and window.pages.training is None
     assert not window.menus.stats_action.isEnabled()
