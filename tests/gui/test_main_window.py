@@ -195,7 +195,7 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     phases = [m for _, _, m in progress]
     assert phases[0].startswith("loading model") and "embedding" in phases  # no phase lost
     again = window.compute_embeddings()
-    with qtbot.waitSignal(again.finished, timeout=30000):
+    with qtbot.waitSignals([again.finished, again.ended], timeout=30000):
         pass
     assert again.result.embedded == 19 - done_first  # finished batches were kept
     assert "Embeddings ready" in window.statusBar().currentMessage()
