@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QImage, QPixmap, QResizeEvent
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QImage, QResizeEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -27,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui import shortcuts
+from labeldesk.gui.image_display import fit_pixmap, load_image
+from labeldesk.gui.neighbour_strip import NeighbourRow, NeighbourStrip, find_neighbours
 from labeldesk.gui.review_session import (
     QUEUE_SIZE,
     ReviewItem,
@@ -38,7 +38,6 @@ from labeldesk.gui.review_session import (
     items_from_issues,
     items_from_queue,
 )
-from labeldesk.gui.thumbnails import pil_to_qimage
 from labeldesk.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NEIGHBOURS = 8
-NEIGHBOUR_SIDE = 96
 TITLES = {"issues": "Likely mislabels", "queue": "Labeling queue"}
 NO_EMBEDDINGS = (
     "This project has no embeddings yet, so there is nothing to review. "
@@ -56,35 +53,6 @@ NO_EMBEDDINGS = (
 )
 
 Tracker = Callable[[Job, str], None]
-
-
-def load_image(project: Project, path: str) -> QImage:
-    """The original pixels (thread-safe QImage); the thumbnail if the original fails."""
-    try:
-        return pil_to_qimage(load_rgb(project.image_path(path)))
-    except Exception:  # a broken file: fall back to the cached thumbnail
-        return QImage(str(project.thumbnail(path)))
-
-
-def fit_pixmap(image: QImage, size: QSize) -> QPixmap:
-    """Scale to fit ``size``: whole-number nearest-neighbour enlargement keeps tiny images
-    (28×28) sharp; shrinking is smooth."""
-    if image.isNull() or size.width() < 2 or size.height() < 2:
-        return QPixmap()
-    factor = min(size.width() / image.width(), size.height() / image.height())
-    if factor >= 1:
-        whole = max(1, int(factor))
-        scaled = image.scaled(
-            image.width() * whole,
-            image.height() * whole,
-            Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.FastTransformation,
-        )
-    else:
-        scaled = image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-    return QPixmap.fromImage(scaled)
 
 
 def _compute_items(project: Project, source: Source) -> list[ReviewItem]:
@@ -122,43 +90,6 @@ class ImageLabel(QLabel):
 
     def _rescale(self) -> None:
         self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))
-
-
-class NeighbourStrip(QWidget):
-    """A row of small tiles: the nearest images and their labels."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.tiles: list[tuple[QLabel, QLabel]] = []
-        for _ in range(NEIGHBOURS):
-            box = QVBoxLayout()
-            picture, caption = QLabel(), QLabel()
-            picture.setFixedSize(NEIGHBOUR_SIDE, NEIGHBOUR_SIDE)
-            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            picture.setFrameShape(QFrame.Shape.StyledPanel)
-            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            caption.setFixedWidth(NEIGHBOUR_SIDE)
-            box.addWidget(picture)
-            box.addWidget(caption)
-            layout.addLayout(box)
-            self.tiles.append((picture, caption))
-        layout.addStretch(1)
-
-    def clear(self) -> None:
-        for picture, caption in self.tiles:
-            picture.clear()
-            caption.clear()
-
-    def show_neighbours(self, rows: Sequence[tuple[str, str | None, QImage]]) -> None:
-        self.clear()
-        side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
-        for (picture, caption), (path, label, image) in zip(self.tiles, rows, strict=False):
-            picture.setPixmap(fit_pixmap(image, side))
-            picture.setToolTip(path)
-            caption.setText(label or "(unlabeled)")
-            caption.setToolTip(path)
 
 
 class ReviewView(QWidget):
@@ -411,17 +342,8 @@ class ReviewView(QWidget):
     def _find_neighbours(self, path: str) -> None:
         project = self.project
 
-        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[Any]:
-            from labeldesk.ml.neighbors import similar
-
-            rows = []
-            for hit in similar(project, path, k=NEIGHBOURS):
-                if cancel.cancelled:
-                    break
-                label = hit["label"]
-                image = load_image(project, str(hit["path"]))
-                rows.append((str(hit["path"]), label if isinstance(label, str) else None, image))
-            return rows
+        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[NeighbourRow]:
+            return find_neighbours(project, path, cancel=cancel)
 
         if self._neighbour_job is not None:
             self._neighbour_job.cancel()
@@ -431,7 +353,7 @@ class ReviewView(QWidget):
         self._neighbour_job = job
         self.runner.start(job)
 
-    def _neighbours_found(self, job: Job, rows: list[Any]) -> None:
+    def _neighbours_found(self, job: Job, rows: list[NeighbourRow]) -> None:
         if not self._closed and job is self._neighbour_job:
             self.neighbours.show_neighbours(rows)
 

@@ -1,0 +1,112 @@
+"""A row of small tiles showing an image's nearest neighbours and their labels.
+
+The strip only displays rows; :func:`find_neighbours` computes them (run it as a
+background :class:`~labeldesk.gui.workers.Job`: it searches the index and decodes images).
+Clicking a tile emits :attr:`NeighbourStrip.clicked` with that neighbour's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from labeldesk.gui.image_display import fit_pixmap, load_image
+
+if TYPE_CHECKING:
+    from labeldesk.core.progress import CancelToken
+    from labeldesk.core.project import Project
+
+NEIGHBOURS = 8
+NEIGHBOUR_SIDE = 96
+
+NeighbourRow = tuple[str, str | None, QImage]  # path, label, pixels
+
+
+def find_neighbours(
+    project: Project, path: str, k: int = NEIGHBOURS, cancel: CancelToken | None = None
+) -> list[NeighbourRow]:
+    """The ``k`` images most similar to ``path`` with their labels and pixels."""
+    from labeldesk.ml.neighbors import similar
+
+    rows: list[NeighbourRow] = []
+    for hit in similar(project, path, k=k):
+        if cancel is not None and cancel.cancelled:
+            break
+        label = hit["label"]
+        image = load_image(project, str(hit["path"]))
+        rows.append((str(hit["path"]), label if isinstance(label, str) else None, image))
+    return rows
+
+
+class TileLabel(QLabel):
+    """A picture or caption of one tile; a left click on a filled tile reports its path."""
+
+    clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = ""
+
+    def set_path(self, path: str) -> None:
+        self.path = path
+        self.setToolTip(path)
+        if path:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.unsetCursor()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        inside = self.rect().contains(event.position().toPoint())
+        if self.path and inside and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.path)
+
+
+class NeighbourStrip(QWidget):
+    """A row of small tiles: the nearest images and their labels."""
+
+    clicked = Signal(str)  # the path of the neighbour the user clicked
+
+    def __init__(self, parent: QWidget | None = None, count: int = NEIGHBOURS):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.tiles: list[tuple[TileLabel, TileLabel]] = []  # picture, caption
+        for _ in range(count):
+            box = QVBoxLayout()
+            picture, caption = TileLabel(), TileLabel()
+            picture.setFixedSize(NEIGHBOUR_SIDE, NEIGHBOUR_SIDE)
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            picture.setFrameShape(QFrame.Shape.StyledPanel)
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            caption.setFixedWidth(NEIGHBOUR_SIDE)
+            picture.clicked.connect(self.clicked)
+            caption.clicked.connect(self.clicked)
+            box.addWidget(picture)
+            box.addWidget(caption)
+            layout.addLayout(box)
+            self.tiles.append((picture, caption))
+        layout.addStretch(1)
+
+    def paths(self) -> list[str]:
+        """The paths on show, in tile order."""
+        return [picture.path for picture, _ in self.tiles if picture.path]
+
+    def clear(self) -> None:
+        for picture, caption in self.tiles:
+            for label in (picture, caption):
+                label.clear()
+                label.set_path("")
+
+    def show_neighbours(self, rows: Sequence[NeighbourRow]) -> None:
+        self.clear()
+        side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
+        for (picture, caption), (path, label, image) in zip(self.tiles, rows, strict=False):
+            picture.setPixmap(fit_pixmap(image, side))
+            caption.setText(label or "(unlabeled)")
+            picture.set_path(path)
+            caption.set_path(path)
