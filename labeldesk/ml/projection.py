@@ -3,17 +3,25 @@
 A map is computed once per embedding version and method and cached next to the vectors
 (``embeddings/<key>/map-<method>-<digest>.npy``), so reopening the map view is instant.
 ``umap`` is imported inside its method: the import alone takes seconds.
+
+A UMAP fit (numba compiles on first use: 15-25 s) cannot be interrupted from inside, so
+methods registered with ``isolated=True`` run in a spawned child process that the parent
+terminates when the cancel token fires; closing the window never waits for a fit.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .neighbors import version_digest
@@ -24,15 +32,27 @@ if TYPE_CHECKING:
 
 Method = Callable[[np.ndarray, int], np.ndarray]  # (vectors, seed) -> (N, 2)
 METHODS: dict[str, Method] = {}
+ISOLATED: set[str] = set()  # methods fitted in a child process, so cancel stops them
 DEFAULT_METHOD = "umap"
 SEED = 42
+POLL_S = 0.05  # how often the parent checks the cancel token while a child fits
+STOP_GRACE_S = 2.0  # after terminate(), wait this long before kill()
 
 
-def register(name: str) -> Callable[[Method], Method]:
-    """Decorator: make a projection method available by ``name``."""
+class ProjectionFailed(LabelDeskError):
+    """The 2-D map could not be computed (the message says why)."""
+
+
+def register(name: str, *, isolated: bool = False) -> Callable[[Method], Method]:
+    """Decorator: make a projection method available by ``name``.
+
+    ``isolated`` methods must be module-level functions (the child process imports them).
+    """
 
     def add(fn: Method) -> Method:
         METHODS[name] = fn
+        if isolated:
+            ISOLATED.add(name)
         return fn
 
     return add
@@ -48,7 +68,7 @@ def _pca(vectors: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(PCA(n_components=2, random_state=seed).fit_transform(vectors))
 
 
-@register("umap")
+@register("umap", isolated=True)
 def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     n = len(vectors)
     if n < 4:  # UMAP needs a few neighbours; a tiny project maps fine with PCA
@@ -63,6 +83,69 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
         random_state=seed,
     )
     return np.asarray(reducer.fit_transform(vectors))
+
+
+def _fit_in_child(fn: Method, src: str, dst: str, seed: int, done: Connection) -> None:
+    """Child process: fit ``fn`` on the vectors in ``src``, save to ``dst``, report."""
+    try:
+        xy = np.asarray(fn(np.load(src), seed), dtype=np.float32)
+        np.save(dst, xy)
+        done.send(None)
+    except BaseException as exc:  # reported to the parent as one line
+        done.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        done.close()
+
+
+def _stop(process: multiprocessing.process.BaseProcess) -> None:
+    """End ``process``: terminate, then kill if it ignores that."""
+    if process.pid is None:  # never started
+        return
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_GRACE_S)
+    if process.is_alive():
+        process.kill()
+    process.join()
+
+
+def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken) -> np.ndarray:
+    """Run ``fn(vectors, seed)`` in a spawned child process, polling ``cancel`` meanwhile.
+
+    The vectors go in and the map comes back through ``.npy`` files in a temporary folder.
+    Raises :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` fires (the child is
+    terminated at once) and :class:`ProjectionFailed` when the fit raises or the child dies.
+    """
+    context = multiprocessing.get_context("spawn")  # fork would copy Qt and threads
+    with tempfile.TemporaryDirectory(prefix="labeldesk-map-") as tmp:
+        src, dst = str(Path(tmp) / "vectors.npy"), str(Path(tmp) / "xy.npy")
+        np.save(src, vectors)
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_fit_in_child,
+            args=(fn, src, dst, seed, send),
+            name="labeldesk-map",
+            daemon=True,  # never outlives the app
+        )
+        try:
+            child.start()
+            send.close()  # the child holds the only writer: its death reads as EOF
+            while not receive.poll(POLL_S):
+                cancel.raise_if_cancelled()
+            try:
+                error = receive.recv()
+            except EOFError:
+                child.join(STOP_GRACE_S)
+                raise ProjectionFailed(
+                    f"the map computation stopped unexpectedly (exit code {child.exitcode})"
+                ) from None
+            if error is not None:
+                raise ProjectionFailed(f"the map could not be computed: {error}")
+            return np.load(dst)
+        finally:
+            _stop(child)
+            send.close()
+            receive.close()
 
 
 def map_cache_path(project: Project, vectors: ProjectVectors, method: str) -> Path:
@@ -96,8 +179,13 @@ def project_2d(
             progress(Progress(1, 1, "computing the map…"))
             return paths, xy.astype(np.float32, copy=False)
     cancel.raise_if_cancelled()
-    xy = np.asarray(METHODS[method](vectors.vectors, SEED), dtype=np.float32).reshape(len(paths), 2)
-    cancel.raise_if_cancelled()  # the fit itself cannot be interrupted; drop its result
+    fit = METHODS[method]
+    if method in ISOLATED:
+        xy = fit_isolated(fit, vectors.vectors, SEED, cancel)
+    else:
+        xy = fit(vectors.vectors, SEED)  # fast (PCA): not worth a process
+    xy = np.asarray(xy, dtype=np.float32).reshape(len(paths), 2)
+    cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
     for old in cache.parent.glob(f"map-{method}-*.npy"):
         old.unlink(missing_ok=True)  # one version per method is enough
     tmp = cache.with_name(cache.stem + ".tmp.npy")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import time
+
 import numpy as np
 import pytest
 
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.ml import projection
-from labeldesk.ml.projection import project_2d
+from labeldesk.ml.projection import ProjectionFailed, project_2d
 from labeldesk.ml.store import embeddings_dir, project_vectors
 
+from . import fake_fits
 from .fake_embeddings import CLASSES, make_clustered_project
 
 
@@ -71,3 +77,83 @@ def test_cancelled_before_the_fit(clustered):
 def test_unknown_method_is_refused(clustered):
     with pytest.raises(ValueError, match="unknown projection"):
         project_2d(clustered, "tsne-please")
+
+
+# -- fits in a child process (UMAP) ---------------------------------------------------
+def test_umap_runs_in_a_child_process_and_pca_does_not():
+    assert "umap" in projection.ISOLATED
+    assert "pca" not in projection.ISOLATED
+
+
+def test_isolated_fit_returns_the_child_result_and_caches_it(clustered, monkeypatch):
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.first_two_columns)
+    paths, xy = project_2d(clustered, "umap")
+    vectors = project_vectors(clustered)
+    assert paths == vectors.paths
+    assert xy.dtype == np.float32 and xy.shape == (len(paths), 2)
+    np.testing.assert_allclose(xy, vectors.vectors[:, :2] * 2.0, rtol=1e-6)
+    key = vectors.key
+    assert len(list((embeddings_dir(clustered) / key).glob("map-umap-*.npy"))) == 1
+    assert not multiprocessing.active_children()
+
+    def fail(vectors, seed):
+        raise AssertionError("recomputed instead of reading the cache")
+
+    monkeypatch.setitem(projection.METHODS, "umap", fail)
+    np.testing.assert_array_equal(project_2d(clustered, "umap")[1], xy)
+
+
+def test_cancel_during_a_slow_fit_returns_at_once(clustered, monkeypatch, tmp_path):
+    marker = tmp_path / "fit-started"
+    monkeypatch.setenv(fake_fits.STARTED_ENV, str(marker))
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.slow)
+    token = CancelToken()
+    cancelled_at: list[float] = []
+
+    def cancel_once_fitting() -> None:
+        fake_fits.wait_started(marker)
+        cancelled_at.append(time.monotonic())
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_once_fitting, daemon=True)
+    canceller.start()
+    with pytest.raises(Cancelled):
+        project_2d(clustered, "umap", cancel=token)
+    returned_at = time.monotonic()
+    canceller.join(5)
+    assert cancelled_at, "the fit never started"
+    assert returned_at - cancelled_at[0] < 2.0
+    child_pid = int(marker.read_text())
+    assert not multiprocessing.active_children()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child_pid, 0)  # the child is gone, not left fitting in the background
+    key = project_vectors(clustered).key
+    assert not list((embeddings_dir(clustered) / key).glob("map-umap-*.npy"))
+
+
+def test_a_fit_that_raises_in_the_child_is_reported(clustered, monkeypatch):
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.broken)
+    with pytest.raises(ProjectionFailed, match="these vectors make no sense"):
+        project_2d(clustered, "umap")
+    assert not multiprocessing.active_children()
+
+
+def test_a_child_that_dies_is_reported(clustered, monkeypatch):
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.crash)
+    with pytest.raises(ProjectionFailed, match=r"stopped unexpectedly.*exit code 3"):
+        project_2d(clustered, "umap")
+
+
+@pytest.mark.slow
+def test_real_umap_in_the_child_keeps_clusters_apart(clustered):
+    _, xy = project_2d(clustered, "umap")
+    labels = project_vectors(clustered).labels
+    centres = [
+        xy[[i for i, lab in enumerate(labels) if lab == name]].mean(axis=0) for name in CLASSES
+    ]
+    spread = max(
+        np.linalg.norm(xy[[i for i, lab in enumerate(labels) if lab == name]] - c, axis=1).mean()
+        for name, c in zip(CLASSES, centres, strict=True)
+    )
+    gaps = [np.linalg.norm(centres[a] - centres[b]) for a in range(3) for b in range(a + 1, 3)]
+    assert min(gaps) > 2 * spread
