@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .predictions import project_predictions
+from .predictions import Predictions, project_predictions
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -39,35 +39,55 @@ class LabelIssue:
         }
 
 
-def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIssue]:
-    """Flagged images (or with ``include_all`` every labeled one), lowest score first."""
+@dataclass
+class LabelScores:
+    """Label-quality results for the scored rows of a :class:`Predictions`."""
+
+    rows: np.ndarray  # row numbers into the predictions (labeled, not excluded)
+    scores: np.ndarray  # label quality, low = likely wrong
+    flagged: np.ndarray  # bool: a likely mislabel (never a verified image)
+    suggested: np.ndarray  # class index the model would give
+    verified: np.ndarray  # bool
+
+
+def score_labels(preds: Predictions) -> LabelScores:
+    """Score every labeled, non-excluded row of ``preds`` with confident learning."""
     from labeldesk.quality import find_label_issues, label_quality_scores, suggested_labels
 
-    preds = project_predictions(project)
     rows = np.flatnonzero(
         (preds.labels >= 0) & np.array([s != "excluded" for s in preds.statuses], dtype=bool)
     )
     if len(rows) == 0 or len(preds.classes) < 2:
-        return []
+        empty = np.zeros(0, dtype=np.int64)
+        return LabelScores(empty, np.zeros(0), empty.astype(bool), empty, empty.astype(bool))
     labels, probs = preds.labels[rows], preds.probs[rows]
-    scores = label_quality_scores(labels, probs)
-    flagged = find_label_issues(labels, probs)
-    suggested = suggested_labels(labels, probs)
     verified = np.array([preds.statuses[r] == "verified" for r in rows], dtype=bool)
-    flagged &= ~verified
-    order = np.argsort(scores, kind="stable")
+    return LabelScores(
+        rows=rows,
+        scores=label_quality_scores(labels, probs),
+        flagged=find_label_issues(labels, probs) & ~verified,
+        suggested=suggested_labels(labels, probs),
+        verified=verified,
+    )
+
+
+def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIssue]:
+    """Flagged images (or with ``include_all`` every labeled one), lowest score first."""
+    preds = project_predictions(project)
+    scored = score_labels(preds)
     out = []
-    for k in order:
-        if not include_all and not flagged[k]:
+    for k in np.argsort(scored.scores, kind="stable"):
+        if not include_all and not scored.flagged[k]:
             continue
+        row = scored.rows[k]
         out.append(
             LabelIssue(
-                path=preds.paths[rows[k]],
-                label=preds.classes[labels[k]],
-                suggested=preds.classes[suggested[k]],
-                score=float(scores[k]),
-                flagged=bool(flagged[k]),
-                verified=bool(verified[k]),
+                path=preds.paths[row],
+                label=preds.classes[preds.labels[row]],
+                suggested=preds.classes[scored.suggested[k]],
+                score=float(scored.scores[k]),
+                flagged=bool(scored.flagged[k]),
+                verified=bool(scored.verified[k]),
             )
         )
     return out

@@ -4,11 +4,14 @@ similar-image search, duplicates, outliers and label quality."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .cachefiles import replace_versions
 from .search import IndexConfig, VectorIndex, knn_graph
 from .store import ProjectVectors, embeddings_dir, project_vectors
 
@@ -50,29 +53,44 @@ def neighbor_graph(project: Project, k: int = GRAPH_K) -> NeighborGraph:
         with np.load(cache) as data:
             return NeighborGraph(vectors, data["sims"], data["rows"])
     sims, rows = knn_graph(vectors.vectors, k)
-    for old in cache.parent.glob("knn-*.npz"):
-        old.unlink(missing_ok=True)  # one version is enough
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez(tmp, sims=sims, rows=rows)
-    tmp.replace(cache)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, sims=sims, rows=rows)
+
+    replace_versions(cache, "knn-*.npz", write)  # one version is enough
     return NeighborGraph(vectors, sims, rows)
 
 
 def search_index(project: Project, vectors: ProjectVectors) -> VectorIndex:
-    """A search index over ``vectors``; approximate ones are cached on disk per version."""
+    """A search index over ``vectors``, kept in memory for the last embedding version
+    (a GUI asks for neighbours on every click); approximate ones are also cached on disk."""
+    global _last_index
+    version = (str(embeddings_dir(project) / vectors.key), version_digest(vectors, 0))
+    with _index_lock:
+        if _last_index is not None and _last_index[0] == version:
+            return _last_index[1]
+    index = _build_index(project, vectors, version[1])
+    with _index_lock:
+        _last_index = (version, index)
+    return index
+
+
+_index_lock = threading.Lock()
+_last_index: tuple[tuple[str, str], VectorIndex] | None = None
+
+
+def _build_index(project: Project, vectors: ProjectVectors, digest: str) -> VectorIndex:
     config = IndexConfig.choose(len(vectors.paths))
     if config.exact:
         return VectorIndex(vectors.vectors, config)
     import faiss
 
-    cache = embeddings_dir(project) / vectors.key / f"ivf-{version_digest(vectors, 0)}.faiss"
+    cache = embeddings_dir(project) / vectors.key / f"ivf-{digest}.faiss"
     if cache.exists():
         return VectorIndex.from_faiss(faiss.read_index(str(cache)), config)
     index = VectorIndex(vectors.vectors, config)
-    for old in cache.parent.glob("ivf-*.faiss"):
-        old.unlink(missing_ok=True)
-    faiss.write_index(index.index, str(cache.with_suffix(".tmp")))
-    cache.with_suffix(".tmp").replace(cache)
+    replace_versions(cache, "ivf-*.faiss", lambda tmp: faiss.write_index(index.index, str(tmp)))
     return index
 
 

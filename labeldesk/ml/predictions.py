@@ -17,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .cachefiles import replace_versions
 from .models import ModelVersion, last_label_event, latest
 from .neighbors import neighbor_graph
 from .probe import probe_probabilities
@@ -119,11 +121,12 @@ def project_predictions(project: Project) -> Predictions:
         votes, evidence = knn_votes(graph.sims, graph.rows, labels, trainable, len(classes))
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes
-        for old in cache.parent.glob("predictions-*.npz"):
-            old.unlink(missing_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, probs=probs, oof=oof)
-        tmp.replace(cache)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                np.savez(f, probs=probs, oof=oof)
+
+        replace_versions(cache, "predictions-*.npz", write)
     return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,7 +89,39 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
         hashes=[r[2] for r in picked],
         labels=[r[3] for r in picked],
         splits=[r[4] for r in picked],
-        vectors=store.gather(found[keep]),
+        vectors=_gather_shared(store, found[keep]),
         key=store.folder.name,
         missing=len(rows) - len(keep),
     )
+
+
+# The last gathered matrix, shared by every caller until the embedded set changes: the
+# predictions, issues, queue, similar-image search and the map each need the same
+# (N, dim) float32 matrix, and re-reading it costs ~0.5 s and N·dim·4 bytes at 100k.
+_shared_lock = threading.Lock()
+_shared: tuple[tuple[str, int, bytes], np.ndarray] | None = None
+
+
+def _gather_shared(store: VectorStore, rows: np.ndarray) -> np.ndarray:
+    """``store.gather(rows)``, reused while the store and the rows are unchanged.
+
+    The store is append-only, so (folder, row count, rows) identify the result. The
+    array is read-only because every caller shares it.
+    """
+    global _shared
+    key = (str(store.folder), store.count, hashlib.sha1(rows.tobytes()).digest())
+    with _shared_lock:
+        if _shared is not None and _shared[0] == key:
+            return _shared[1]
+    matrix = store.gather(rows)
+    matrix.setflags(write=False)
+    with _shared_lock:
+        _shared = (key, matrix)
+    return matrix
+
+
+def forget_shared_vectors() -> None:
+    """Drop the shared matrix (tests, or to free memory when a project closes)."""
+    global _shared
+    with _shared_lock:
+        _shared = None

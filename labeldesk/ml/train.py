@@ -17,7 +17,7 @@ import numpy as np
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
-from .device import resolve_device
+from .device import read_only_tensor, resolve_device
 from .metrics import classification_report, evaluation_split
 from .models import ModelVersion, last_label_event, new_version_dir, record_version
 from .store import project_vectors
@@ -74,7 +74,7 @@ def train_head(
     label_state = last_label_event(project)
 
     torch.manual_seed(params.seed)
-    x = torch.from_numpy(vectors.vectors).to(device)
+    x = read_only_tensor(vectors.vectors).to(device)
     y = torch.from_numpy(labels).to(device)
     head = build_head(x.shape[1], len(classes), params.hidden).to(device)
     optim = torch.optim.AdamW(head.parameters(), lr=params.lr, weight_decay=params.weight_decay)
@@ -185,4 +185,4 @@ def head_probabilities(project: Project, version: ModelVersion, vectors: np.ndar
     head.load_state_dict(load_file(str(path)))
     head.eval()
     with torch.inference_mode():
-        return torch.softmax(head(torch.from_numpy(np.ascontiguousarray(vectors))), 1).numpy()
+        return torch.softmax(head(read_only_tensor(vectors)), 1).numpy()

@@ -1,0 +1,118 @@
+"""Everything the browser shows about each image beyond its row in the database: the
+model's prediction and confidence, the label-quality score and flag, the outlier score,
+and the nearest neighbours. One call gathers it from the cached predictions and kNN
+graph, so the grid can sort and filter by any of these with array operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .issues import score_labels
+from .neighbors import neighbor_graph
+from .predictions import project_predictions, training_mask
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+NEIGHBOURS = 12  # kept per image for the detail panel's strip
+
+
+@dataclass
+class ImageInsights:
+    """Per embedded image (row i describes image ``ids[i]``); NaN / -1 where unknown."""
+
+    key: str  # embedding version the values were computed from
+    ids: np.ndarray  # image ids
+    classes: list[str]
+    predicted: np.ndarray  # class index, -1 when the model has nothing to learn from yet
+    confidence: np.ndarray  # probability of the predicted class, NaN without a model
+    issue_score: np.ndarray  # label quality (low = likely wrong), NaN when not scored
+    flagged: np.ndarray  # bool: a likely mislabel
+    suggested: np.ndarray  # class index suggested for a flagged/scored label, -1 otherwise
+    outlier_score: np.ndarray  # mean cosine distance to the nearest neighbours
+    neighbour_ids: np.ndarray  # (N, k) image ids, nearest first, -1 where none
+    neighbour_sims: np.ndarray  # (N, k) cosine similarity
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def has_model(self) -> bool:
+        return bool((self.predicted >= 0).any())
+
+
+def image_insights(
+    project: Project,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ImageInsights:
+    """Compute (or read from the caches) the insights for every embedded image.
+
+    Raises :class:`~labeldesk.ml.errors.NoEmbeddings` when nothing is embedded yet.
+    """
+    cancel = cancel or CancelToken()
+    progress(Progress(0, 3, "neighbours"))
+    graph = neighbor_graph(project)
+    cancel.raise_if_cancelled()
+    vectors = graph.vectors
+    n = len(vectors.ids)
+    progress(Progress(1, 3, "predictions"))
+    preds = project_predictions(project)
+    cancel.raise_if_cancelled()
+    progress(Progress(2, 3, "label quality"))
+    predicted = np.full(n, -1, dtype=np.int64)
+    confidence = np.full(n, np.nan)
+    if training_mask(preds.labels, preds.splits, preds.statuses).any():
+        predicted, confidence = preds.predicted, preds.confidence
+    scored = score_labels(preds)
+    issue_score = np.full(n, np.nan)
+    issue_score[scored.rows] = scored.scores
+    flagged = np.zeros(n, dtype=bool)
+    flagged[scored.rows] = scored.flagged
+    suggested = np.full(n, -1, dtype=np.int64)
+    suggested[scored.rows] = scored.suggested
+    k = min(NEIGHBOURS, graph.rows.shape[1])
+    rows = graph.rows[:, :k]
+    neighbour_ids = np.where(rows >= 0, vectors.ids[np.maximum(rows, 0)], -1)
+    progress(Progress(3, 3, "done"))
+    return ImageInsights(
+        key=vectors.key,
+        ids=vectors.ids.copy(),
+        classes=list(preds.classes),
+        predicted=np.asarray(predicted, dtype=np.int64),
+        confidence=np.asarray(confidence, dtype=np.float64),
+        issue_score=issue_score,
+        flagged=flagged,
+        suggested=suggested,
+        outlier_score=graph.outlier_scores(),
+        neighbour_ids=neighbour_ids.astype(np.int64),
+        neighbour_sims=np.where(rows >= 0, graph.sims[:, :k], np.nan).astype(np.float32),
+    )
+
+
+def more_like(project: Project, image_ids: list[int], k: int = 200) -> list[tuple[int, float]]:
+    """Images most like the mean of ``image_ids`` (cosine), the examples themselves left out:
+    select a few images of a rare class and get candidates for more of it."""
+    from .neighbors import search_index
+    from .store import project_vectors
+
+    vectors = project_vectors(project)
+    rows = np.flatnonzero(np.isin(vectors.ids, np.asarray(image_ids, dtype=np.int64)))
+    if not len(rows):
+        return []
+    query = vectors.vectors[rows].mean(axis=0)
+    query /= max(float(np.linalg.norm(query)), 1e-12)
+    sims, found = search_index(project, vectors).search(query, k + len(rows))
+    chosen = set(rows.tolist())
+    out = [
+        (int(vectors.ids[r]), float(s))
+        for s, r in zip(sims[0], found[0], strict=True)
+        if r >= 0 and int(r) not in chosen
+    ]
+    return out[:k]
