@@ -1,11 +1,12 @@
-"""Showing one image at screen size: load the original pixels, scale them to fit."""
+"""Showing an image at screen size: load the original pixels, scale them to fit."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from labeldesk.core.imageio import load_rgb
 from labeldesk.gui.thumbnails import pil_to_qimage
@@ -41,3 +42,25 @@ def fit_pixmap(image: QImage, size: QSize) -> QPixmap:
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
     return QPixmap.fromImage(scaled)
+
+
+class ImageLabel(QLabel):
+    """Shows one image as large as it fits, rescaled on resize."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(240, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._image = QImage()
+
+    def set_image(self, image: QImage) -> None:
+        self._image = image
+        self._rescale()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))

@@ -24,7 +24,7 @@ from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
 from labeldesk.gui.pages import ProjectPages
 from labeldesk.gui.project_view import ProjectView
-from labeldesk.gui.review_view import ReviewMode
+from labeldesk.gui.review_mode import ReviewMode
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner

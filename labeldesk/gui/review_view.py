@@ -1,98 +1,43 @@
-"""Review mode: one image at a time, large, decided with one key, then the next.
+"""Review mode's view: one image at a time, large, decided with one key, then the next.
 
 The widget is a thin shell over :class:`ReviewSession` (which holds the state and makes
 the core calls). Slow work — computing the issues or the queue, finding neighbours —
-runs as background :class:`Job`\\ s; their results are dropped if the view moved on.
-:class:`ReviewMode` switches the main window's project area between grid and review.
+runs in the background through :class:`ReviewJobs`, which drops results the view moved on
+from. :class:`~labeldesk.gui.review_mode.ReviewMode` puts the view in the main window.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QImage, QResizeEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui import shortcuts
-from labeldesk.gui.image_display import fit_pixmap, load_image
-from labeldesk.gui.neighbour_strip import NeighbourRow, NeighbourStrip, find_neighbours
-from labeldesk.gui.review_session import (
-    QUEUE_SIZE,
-    ReviewItem,
-    ReviewSession,
-    Source,
-    items_from_issues,
-    items_from_queue,
-)
+from labeldesk.gui.image_display import ImageLabel, load_image
+from labeldesk.gui.neighbour_strip import NeighbourStrip
+from labeldesk.gui.review_jobs import TITLES, ReviewJobs, Tracker
+from labeldesk.gui.review_session import ReviewItem, ReviewSession, Source
 from labeldesk.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.gui.main_window import MainWindow
-
-log = logging.getLogger(__name__)
-
-TITLES = {"issues": "Likely mislabels", "queue": "Labeling queue"}
-NO_EMBEDDINGS = (
-    "This project has no embeddings yet, so there is nothing to review. "
-    "Run Tools → Compute embeddings first, then try again."
-)
-
-Tracker = Callable[[Job, str], None]
-
-
-def _compute_items(project: Project, source: Source) -> list[ReviewItem]:
-    from labeldesk.ml.errors import NoEmbeddings
-
-    try:
-        if source == "issues":
-            from labeldesk.ml.issues import label_issues
-
-            return items_from_issues(label_issues(project))
-        from labeldesk.ml.queue import labeling_queue
-
-        return items_from_queue(labeling_queue(project, n=QUEUE_SIZE))
-    except NoEmbeddings as exc:
-        raise NoEmbeddings(NO_EMBEDDINGS) from exc
-
-
-class ImageLabel(QLabel):
-    """Shows one image as large as it fits, rescaled on resize."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(240, 240)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self._image = QImage()
-
-    def set_image(self, image: QImage) -> None:
-        self._image = image
-        self._rescale()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._rescale()
-
-    def _rescale(self) -> None:
-        self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))
 
 
 class ReviewView(QWidget):
+    """The image under review, its labels and score, its neighbours; keys decide."""
+
     backRequested = Signal()
     loadFailed = Signal(str)  # a readable reason; the caller shows it once
     loaded = Signal(int)  # number of items
@@ -109,14 +54,9 @@ class ReviewView(QWidget):
     ):
         super().__init__(parent)
         self.project = project
-        self.runner = runner
-        self.track = track
         self.session: ReviewSession | None = None
         self.source: Source = "issues"
-        self.load_job: Job | None = None
-        self.refresh_job: Job | None = None
-        self._neighbour_job: Job | None = None
-        self._closed = False
+        self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.title = QLabel()
@@ -172,6 +112,11 @@ class ReviewView(QWidget):
         layout.addLayout(middle, 1)
         layout.addWidget(QLabel("Most similar images:"))
         layout.addWidget(self.neighbours)
+        self.jobs.loaded.connect(self._loaded)
+        self.jobs.loadFailed.connect(self._load_failed)
+        self.jobs.refreshed.connect(self._queue_refreshed)
+        self.jobs.refreshFailed.connect(self.error)
+        self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
         self._make_actions()
         self._show_current()
 
@@ -197,63 +142,33 @@ class ReviewView(QWidget):
     # -- loading -------------------------------------------------------------------
     def load(self, source: Source) -> Job:
         """Compute the list for ``source`` in the background, then show its first image."""
-        if self.load_job is not None and self.load_job.running:
-            self.load_job.cancel()
         self.source = source
         self.session = None
         self._show_current(notice=f"Finding {TITLES[source].lower()}…")
-        project = self.project
+        return self.jobs.load(source)
 
-        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
-            return _compute_items(project, source)
-
-        job = Job(compute, TITLES[source])
-        job.finished.connect(lambda items: self._loaded(job, items))
-        job.failed.connect(lambda text: self._load_failed(job, text))
-        self._start(job, f"Finding {TITLES[source].lower()}")
-        self.load_job = job
-        return job
-
-    def _loaded(self, job: Job, items: list[ReviewItem]) -> None:
-        if self._closed or job is not self.load_job:
-            return
+    def _loaded(self, items: list[ReviewItem]) -> None:
         self.session = ReviewSession(self.project, self.source, items)
         self._show_current()
         self.loaded.emit(len(items))
 
-    def _load_failed(self, job: Job, text: str) -> None:
-        if not self._closed and job is self.load_job:
-            self._show_current(notice="Nothing to review.")
-            self.loadFailed.emit(text)
+    def _load_failed(self, text: str) -> None:
+        self._show_current(notice="Nothing to review.")
+        self.loadFailed.emit(text)
 
     def refresh_queue(self) -> Job | None:
         """Recompute the queue in the background; the image on screen stays."""
-        if self.source != "queue" or (self.refresh_job is not None and self.refresh_job.running):
+        if self.source != "queue":
             return None
-        project = self.project
+        return self.jobs.refresh_queue()
 
-        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
-            return _compute_items(project, "queue")
-
-        job = Job(compute, "Queue refresh")
-        job.finished.connect(lambda items: self._queue_refreshed(job, items))
-        job.failed.connect(self.error)
-        self._start(job, "Refreshing the labeling queue")
-        self.refresh_job = job
-        return job
-
-    def _queue_refreshed(self, job: Job, items: list[ReviewItem]) -> None:
+    def _queue_refreshed(self, items: list[ReviewItem]) -> None:
         session = self.session
-        if self._closed or session is None or session.source != "queue":
+        if session is None or session.source != "queue":
             return
         session.replace_upcoming(items)
         self._update_counter()
         self.refreshed.emit(len(items))
-
-    def _start(self, job: Job, title: str) -> None:
-        if self.track is not None:
-            self.track(job, title)
-        self.runner.start(job)
 
     # -- actions -------------------------------------------------------------------
     def _act(self, action: Callable[[ReviewSession], str]) -> None:
@@ -337,84 +252,9 @@ class ReviewView(QWidget):
         except LabelDeskError as exc:
             self.image.set_image(QImage())
             self.error.emit(str(exc))
-        self._find_neighbours(item.path)
-
-    def _find_neighbours(self, path: str) -> None:
-        project = self.project
-
-        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[NeighbourRow]:
-            return find_neighbours(project, path, cancel=cancel)
-
-        if self._neighbour_job is not None:
-            self._neighbour_job.cancel()
-        job = Job(find, "Neighbours")
-        job.finished.connect(lambda rows: self._neighbours_found(job, rows))
-        job.failed.connect(lambda text: log.info("no neighbours for %s: %s", path, text))
-        self._neighbour_job = job
-        self.runner.start(job)
-
-    def _neighbours_found(self, job: Job, rows: list[NeighbourRow]) -> None:
-        if not self._closed and job is self._neighbour_job:
-            self.neighbours.show_neighbours(rows)
+        self.jobs.find_neighbours(item.path)
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""
-        self._closed = True
-        for job in (self.load_job, self.refresh_job, self._neighbour_job):
-            if job is not None:
-                job.cancel()
+        self.jobs.shutdown()
         self.setEnabled(False)
-
-
-class ReviewMode(QObject):
-    """Switches the main window's project area between the grid and the review view."""
-
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.view: ReviewView | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.view is not None and self.window.stack.currentWidget() is self.view
-
-    def start(self, source: Source) -> ReviewView | None:
-        window = self.window
-        if window.project is None or window.view is None:
-            return None
-        if self.view is None:
-            view = ReviewView(window.project, window.runner, track=window.job_widget.track)
-            view.backRequested.connect(self.leave)
-            view.loadFailed.connect(self._failed)
-            view.message.connect(window.show_message)
-            view.error.connect(window.notify_error)
-            window.stack.addWidget(view)
-            self.view = view
-        self.view.setEnabled(True)
-        self.view.load(source)
-        window.stack.setCurrentWidget(self.view)
-        self.view.setFocus()
-        return self.view
-
-    def _failed(self, text: str) -> None:
-        self.leave()
-        self.window.notify_error(text)
-
-    def leave(self) -> None:
-        """Back to the grid, which re-reads labels changed during the review."""
-        window = self.window
-        if window.view is None or not self.active:
-            return
-        window.stack.setCurrentWidget(window.view)
-        window.view.reload()
-        window.view.grid.setFocus()
-
-    def close(self) -> None:
-        """Before the project closes: stop jobs that read it, and drop the view."""
-        if self.view is None:
-            return
-        self.view.shutdown()
-        self.window.runner.pool.waitForDone(15000)
-        self.window.stack.removeWidget(self.view)
-        self.view.deleteLater()
-        self.view = None

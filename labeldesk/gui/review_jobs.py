@@ -1,0 +1,159 @@
+"""The review view's background work: compute the items, refresh the queue, find neighbours.
+
+Each kind of work keeps only its latest job: a newer request cancels the older one, and
+results of a superseded job, or of any job after :meth:`ReviewJobs.shutdown`, are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours
+from labeldesk.gui.review_session import (
+    QUEUE_SIZE,
+    ReviewItem,
+    Source,
+    items_from_issues,
+    items_from_queue,
+)
+from labeldesk.gui.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+log = logging.getLogger(__name__)
+
+TITLES = {"issues": "Likely mislabels", "queue": "Labeling queue"}
+NO_EMBEDDINGS = (
+    "This project has no embeddings yet, so there is nothing to review. "
+    "Run Tools → Compute embeddings first, then try again."
+)
+
+Tracker = Callable[[Job, str], None]
+
+
+def compute_items(project: Project, source: Source) -> list[ReviewItem]:
+    """The items to review for ``source``; without embeddings, a message that says why."""
+    from labeldesk.ml.errors import NoEmbeddings
+
+    try:
+        if source == "issues":
+            from labeldesk.ml.issues import label_issues
+
+            return items_from_issues(label_issues(project))
+        from labeldesk.ml.queue import labeling_queue
+
+        return items_from_queue(labeling_queue(project, n=QUEUE_SIZE))
+    except NoEmbeddings as exc:
+        raise NoEmbeddings(NO_EMBEDDINGS) from exc
+
+
+class ReviewJobs(QObject):
+    """Runs the review's jobs on ``runner``; long ones are shown through ``track``."""
+
+    loaded = Signal(object)  # list[ReviewItem] of the latest load
+    loadFailed = Signal(str)
+    refreshed = Signal(object)  # list[ReviewItem]: the queue computed afresh
+    refreshFailed = Signal(str)
+    neighboursFound = Signal(object)  # list[NeighbourRow] for the latest request
+
+    def __init__(
+        self,
+        project: Project,
+        runner: JobRunner,
+        track: Tracker | None = None,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.project = project
+        self.runner = runner
+        self.track = track
+        self.load_job: Job | None = None
+        self.refresh_job: Job | None = None
+        self.neighbour_job: Job | None = None
+        self._closed = False
+
+    @property
+    def refreshing(self) -> bool:
+        return self.refresh_job is not None and self.refresh_job.running
+
+    def load(self, source: Source) -> Job:
+        """Compute the items for ``source``; a load still running is cancelled."""
+        if self.load_job is not None and self.load_job.running:
+            self.load_job.cancel()
+        project = self.project
+
+        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
+            return compute_items(project, source)
+
+        job = Job(compute, TITLES[source])
+        job.finished.connect(lambda items: self._loaded(job, items))
+        job.failed.connect(lambda text: self._load_failed(job, text))
+        self.load_job = job
+        self._start(job, f"Finding {TITLES[source].lower()}")
+        return job
+
+    def _loaded(self, job: Job, items: list[ReviewItem]) -> None:
+        if not self._closed and job is self.load_job:
+            self.loaded.emit(items)
+
+    def _load_failed(self, job: Job, text: str) -> None:
+        if not self._closed and job is self.load_job:
+            self.loadFailed.emit(text)
+
+    def refresh_queue(self) -> Job | None:
+        """Recompute the queue, unless a refresh is already running."""
+        if self.refreshing:
+            return None
+        project = self.project
+
+        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
+            return compute_items(project, "queue")
+
+        job = Job(compute, "Queue refresh")
+        job.finished.connect(self._refresh_ended)
+        job.failed.connect(self.refreshFailed)
+        self.refresh_job = job
+        self._start(job, "Refreshing the labeling queue")
+        return job
+
+    def _refresh_ended(self, items: list[ReviewItem]) -> None:
+        if not self._closed:
+            self.refreshed.emit(items)
+
+    def find_neighbours(self, path: str) -> Job:
+        """Find the images most similar to ``path``; the previous search is cancelled."""
+        project = self.project
+
+        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[NeighbourRow]:
+            return find_neighbours(project, path, cancel=cancel)
+
+        if self.neighbour_job is not None:
+            self.neighbour_job.cancel()
+        job = Job(find, "Neighbours")
+        job.finished.connect(lambda rows: self._neighbours_ended(job, rows))
+        job.failed.connect(lambda text: log.info("no neighbours for %s: %s", path, text))
+        self.neighbour_job = job
+        self.runner.start(job)
+        return job
+
+    def _neighbours_ended(self, job: Job, rows: list[NeighbourRow]) -> None:
+        if not self._closed and job is self.neighbour_job:
+            self.neighboursFound.emit(rows)
+
+    def _start(self, job: Job, title: str) -> None:
+        if self.track is not None:
+            self.track(job, title)
+        self.runner.start(job)
+
+    def shutdown(self) -> None:
+        """Cancel every job and drop the results still to come."""
+        self._closed = True
+        for job in (self.load_job, self.refresh_job, self.neighbour_job):
+            if job is not None:
+                job.cancel()
