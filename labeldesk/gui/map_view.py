@@ -1,7 +1,7 @@
 """The embedding map: every embedded image as a 2-D point (UMAP, cached per embedding
 version), coloured by label, prediction or issue score, all computed in background jobs.
-Hover shows the image; a box selection emits its paths. One pixel-mode ScatterPlotItem
-with a small brush palette keeps 100k points interactive."""
+Hover shows the image; a box or a free-form lasso selection emits its paths. One
+pixel-mode ScatterPlotItem with a small brush palette keeps 100k points interactive."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -31,6 +32,12 @@ COMPUTING = "computing the map…"
 COLOR_BY = {"label": "Label", "prediction": "Prediction", "issue": "Issue score"}
 SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
 HOVER_RADIUS_PX = 8
+LASSO_STEP_PX = 3  # a lasso vertex every few pixels keeps the polygon small
+SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
+SELECT_TIPS = {
+    "box": "Drag a box to select images (otherwise drag pans)",
+    "lasso": "Draw around images to select them (otherwise drag pans)",
+}
 POINT_SIZE = 5
 SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
 ISSUE_LEGEND = (
@@ -39,28 +46,104 @@ ISSUE_LEGEND = (
 )
 
 
+def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Rows of ``xy`` (N, 2) inside ``polygon`` (K, 2 vertices; even-odd rule), ascending.
+
+    Vectorised per edge, not per point: the points are sorted by y once, so each edge only
+    looks at the slice of points level with it. 100k points and a 1,000-vertex lasso take
+    milliseconds.
+    """
+    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    if len(poly) < 3 or not len(xy):
+        return np.empty(0, dtype=np.int64)
+    points = np.asarray(xy, dtype=np.float64)
+    in_bounds = ((points >= poly.min(axis=0)) & (points <= poly.max(axis=0))).all(axis=1)
+    candidates = np.flatnonzero(in_bounds)
+    order = candidates[np.argsort(points[candidates, 1], kind="stable")]
+    px, py = points[order, 0], points[order, 1]
+    inside = np.zeros(len(order), dtype=bool)
+    for x1, y1, x2, y2 in np.hstack([poly, np.roll(poly, -1, axis=0)]).tolist():
+        if y1 == y2:
+            continue  # a horizontal edge crosses no horizontal ray
+        start, stop = np.searchsorted(py, (min(y1, y2), max(y1, y2)))  # y in [low, high)
+        if start < stop:
+            cross_x = x1 + (py[start:stop] - y1) * ((x2 - x1) / (y2 - y1))
+            inside[start:stop] ^= px[start:stop] < cross_x
+    return np.sort(order[inside])
+
+
 class _MapViewBox(pg.ViewBox):
-    """Pans and zooms as usual; in select mode a left drag draws a selection box."""
+    """Pans and zooms as usual; in select mode a left drag draws a selection box, or with
+    ``tool`` "lasso" a free-form outline that follows the mouse."""
 
     boxSelected = Signal(QRectF)  # in data coordinates
+    lassoSelected = Signal(object)  # np.ndarray (K, 2): the outline in data coordinates
     selecting = False
+    tool = "box"  # or "lasso" (not "shape": that would hide QGraphicsItem.shape)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lasso_item = QGraphicsPathItem()
+        self.lasso_item.setZValue(1e9)  # above the points
+        self.lasso_item.hide()
+        self.addItem(self.lasso_item, ignoreBounds=True)  # drawn in data coordinates
+        self._lasso_px: QPointF | None = None  # the last vertex, in pixels
+        self._lasso_path = QPainterPath()
+        self._lasso_xy: list[tuple[float, float]] = []
+
+    def set_lasso_color(self, color: QColor) -> None:
+        pen = QPen(color, 1.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)  # the same width at every zoom
+        fill = QColor(color)
+        fill.setAlpha(40)
+        self.lasso_item.setPen(pen)
+        self.lasso_item.setBrush(QBrush(fill))
 
     def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
         if not self.selecting or ev.button() != Qt.MouseButton.LeftButton:
             super().mouseDragEvent(ev, axis)
             return
         ev.accept()
+        if self.tool == "lasso":
+            self._drag_lasso(ev)
+            return
         self.updateScaleBox(ev.buttonDownPos(), ev.pos())  # reuse the rubber band
         if ev.isFinish():
             self.rbScaleBox.hide()
             corners = self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())
             self.boxSelected.emit(QRectF(*corners).normalized())
 
+    def _drag_lasso(self, ev: Any) -> None:
+        """Extend the outline while dragging (shown filled); emit it when released."""
+        if ev.isStart() or self._lasso_px is None:
+            self._lasso_xy.clear()
+            self._lasso_path = QPainterPath()
+            self._add_vertex(ev.buttonDownPos())
+            self.lasso_item.show()
+        pos = ev.pos()
+        step = pos - self._lasso_px
+        if ev.isFinish() or abs(step.x()) + abs(step.y()) >= LASSO_STEP_PX:
+            self._add_vertex(pos)
+            self.lasso_item.setPath(self._lasso_path)  # the fill closes it as drawn
+        if ev.isFinish():
+            self.lasso_item.hide()
+            self._lasso_px = None
+            self.lassoSelected.emit(np.array(self._lasso_xy, dtype=np.float64))
+
+    def _add_vertex(self, pos: QPointF) -> None:
+        self._lasso_px = QPointF(pos)
+        point = self.mapToView(pos)
+        self._lasso_xy.append((point.x(), point.y()))
+        if self._lasso_path.elementCount():
+            self._lasso_path.lineTo(point)
+        else:
+            self._lasso_path.moveTo(point)
+
 
 class MapView(QWidget):
     """A map of the project's embeddings; call :meth:`refresh` after embedding changes."""
 
-    selectionChanged = Signal(list)  # list[str]: image paths inside the box
+    selectionChanged = Signal(list)  # list[str]: image paths inside the box or lasso
     mapReady = Signal()
     recolored = Signal()
     error = Signal(str)
@@ -80,6 +163,8 @@ class MapView(QWidget):
         self._closed = False
         self.viewbox = _MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
+        self.viewbox.lassoSelected.connect(self.select_polygon)
+        self.viewbox.set_lasso_color(self.palette().highlight().color())
 
         self.color_by = QComboBox()
         for key, text in COLOR_BY.items():
@@ -87,8 +172,13 @@ class MapView(QWidget):
         self.color_by.currentIndexChanged.connect(lambda _: self.recolor())
         self.select_button = QPushButton("Select")
         self.select_button.setCheckable(True)
-        self.select_button.setToolTip("Drag a box to select images (otherwise drag pans)")
+        self.select_button.setToolTip(SELECT_TIPS["box"])
         self.select_button.toggled.connect(lambda on: setattr(self.viewbox, "selecting", on))
+        self.select_tool = QComboBox()
+        for key, text in SELECT_TOOLS.items():
+            self.select_tool.addItem(text, key)
+        self.select_tool.setToolTip("Select with a box or with a free-form lasso")
+        self.select_tool.currentIndexChanged.connect(lambda _: self._tool_chosen())
         self.status = QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: the projection reports no steps
@@ -97,7 +187,8 @@ class MapView(QWidget):
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
-        for widget in (QLabel("Colour by"), self.color_by, self.select_button, self.status):
+        widgets = (QLabel("Colour by"), self.color_by, self.select_button, self.select_tool)
+        for widget in (*widgets, self.status):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.progress)
@@ -156,7 +247,7 @@ class MapView(QWidget):
 
     def cancel(self) -> None:
         if self.job is not None:
-            self.job.cancel()  # a running UMAP fit ends first; its result is dropped
+            self.job.cancel()  # a UMAP fit's child process is stopped at once
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.progress.setVisible(busy)
@@ -238,6 +329,13 @@ class MapView(QWidget):
         return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
 
     # -- selection and hover ---------------------------------------------------------
+    def _tool_chosen(self) -> None:
+        """Picking a tool means selecting with it: switch Select on."""
+        tool = self.select_tool.currentData()
+        self.viewbox.tool = tool
+        self.select_button.setToolTip(SELECT_TIPS[tool])
+        self.select_button.setChecked(True)
+
     @Slot(QRectF)
     def select_rect(self, rect: QRectF) -> None:
         """Select the points inside ``rect`` (data coordinates) and emit their paths."""
@@ -245,7 +343,17 @@ class MapView(QWidget):
             return
         x, y = self.data.xy.T
         inside = np.flatnonzero((x >= rect.left()) & (x <= rect.right()))
-        inside = inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())]
+        self._select(inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())])
+
+    @Slot(object)
+    def select_polygon(self, polygon: np.ndarray) -> None:
+        """Select the points inside ``polygon`` ((K, 2) data coordinates), emit their paths."""
+        if self.data is not None:
+            self._select(points_in_polygon(self.data.xy, polygon))
+
+    def _select(self, inside: np.ndarray) -> None:
+        assert self.data is not None
+        x, y = self.data.xy.T
         self.selected = [self.data.paths[i] for i in inside]
         self.highlight.setData(x=x[inside], y=y[inside])
         self.status.setText(f"{len(self.selected):,} of {len(self.data.paths):,} images selected")
