@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -68,9 +69,13 @@ class ShortcutsDialog(QDialog):
 
 
 class NewProjectDialog(QDialog):
-    """Asks for the image folder and a new (empty) project folder."""
+    """Asks for the image folder and a new (empty) project folder.
 
-    def __init__(self, parent: QWidget | None = None):
+    ``images`` pre-fills the image folder (and a project folder beside it), e.g. for a
+    folder dropped on the start page.
+    """
+
+    def __init__(self, parent: QWidget | None = None, images: Path | None = None):
         super().__init__(parent)
         self.setWindowTitle("New project from folder")
         self.images_edit = QLineEdit()
@@ -91,8 +96,27 @@ class NewProjectDialog(QDialog):
         layout.addWidget(self.buttons)
         self.images_edit.textChanged.connect(self._validate)
         self.project_edit.textChanged.connect(self._validate)
+        if images is not None:
+            self.set_images(images)
         self._validate()
         self.resize(560, self.sizeHint().height())
+
+    @classmethod
+    def prompt(
+        cls,
+        parent: QWidget | None,
+        create: Callable[[Path, Path], object],
+        images: Path | None = None,
+    ) -> bool:
+        """Show the form; on Create call ``create(images, project)``. False if cancelled."""
+        dialog = cls(parent, images=images)
+        try:
+            if not dialog.exec():
+                return False
+            create(*dialog.paths())
+            return True
+        finally:
+            dialog.deleteLater()
 
     @staticmethod
     def _with_browse(edit: QLineEdit, browse: object) -> QWidget:
@@ -108,10 +132,13 @@ class NewProjectDialog(QDialog):
     def _browse_images(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Image folder", self.images_edit.text())
         if folder:
-            self.images_edit.setText(folder)
-            if not self.project_edit.text():
-                path = Path(folder)
-                self.project_edit.setText(str(path.parent / f"{path.name}-labeldesk"))
+            self.set_images(Path(folder))
+
+    def set_images(self, folder: Path) -> None:
+        """Use ``folder`` for the images; suggest a project folder beside it if none yet."""
+        self.images_edit.setText(str(folder))
+        if not self.project_edit.text():
+            self.project_edit.setText(str(folder.parent / f"{folder.name}-labeldesk"))
 
     def _browse_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(

@@ -58,6 +58,10 @@ class MainWindow(QMainWindow):
         self.start_page.openRequested.connect(self.prompt_open_project)
         self.start_page.newRequested.connect(self.prompt_new_project)
         self.start_page.recentChosen.connect(self.open_project)
+        self.start_page.projectDropped.connect(self.open_project)
+        self.start_page.folderDropped.connect(
+            lambda images: NewProjectDialog.prompt(self, self.create_project, images=images)
+        )
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -53,12 +54,34 @@ def compute_items(project: Project, source: Source) -> list[ReviewItem]:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
 
 
+@dataclass(frozen=True)
+class QueueRefresh:
+    items: list[ReviewItem]
+    fitted_on: int  # labels the model was refit on before the queue was recomputed
+
+
+def refresh_queue_items(project: Project) -> QueueRefresh:
+    """Refit the model on the current labels, then compute the queue from its predictions.
+
+    The predictions are cached by label state, so the queue computation reuses this fit.
+    """
+    from labeldesk.ml.errors import NoEmbeddings
+    from labeldesk.ml.predictions import project_predictions, training_mask
+
+    try:
+        preds = project_predictions(project)
+    except NoEmbeddings as exc:
+        raise NoEmbeddings(NO_EMBEDDINGS) from exc
+    fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
+    return QueueRefresh(compute_items(project, "queue"), fitted_on)
+
+
 class ReviewJobs(QObject):
     """Runs the review's jobs on ``runner``; long ones are shown through ``track``."""
 
     loaded = Signal(object)  # list[ReviewItem] of the latest load
     loadFailed = Signal(str)
-    refreshed = Signal(object)  # list[ReviewItem]: the queue computed afresh
+    refreshed = Signal(object)  # QueueRefresh: the model refit and the queue computed afresh
     refreshFailed = Signal(str)
     neighboursFound = Signal(object)  # list[NeighbourRow] for the latest request
 
@@ -107,13 +130,13 @@ class ReviewJobs(QObject):
             self.loadFailed.emit(text)
 
     def refresh_queue(self) -> Job | None:
-        """Recompute the queue, unless a refresh is already running."""
+        """Refit the model and recompute the queue, unless a refresh is already running."""
         if self.refreshing:
             return None
         project = self.project
 
-        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
-            return compute_items(project, "queue")
+        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> QueueRefresh:
+            return refresh_queue_items(project)
 
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)
@@ -122,9 +145,9 @@ class ReviewJobs(QObject):
         self._start(job, "Refreshing the labeling queue")
         return job
 
-    def _refresh_ended(self, items: list[ReviewItem]) -> None:
+    def _refresh_ended(self, result: QueueRefresh) -> None:
         if not self._closed:
-            self.refreshed.emit(items)
+            self.refreshed.emit(result)
 
     def find_neighbours(self, path: str) -> Job:
         """Find the images most similar to ``path``; the previous search is cancelled."""

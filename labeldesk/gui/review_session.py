@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Source = Literal["issues", "queue"]
 QUEUE_SIZE = 25
-QUEUE_REFRESH_EVERY = 10  # labels between two background refreshes of the queue
+QUEUE_REFRESH_EVERY = 10  # default labels between two background refreshes of the queue
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,13 @@ def items_from_queue(rows: Iterable[dict[str, Any]]) -> list[ReviewItem]:
 
 
 class ReviewSession:
-    def __init__(self, project: Project, source: Source, items: Sequence[ReviewItem]):
+    def __init__(
+        self,
+        project: Project,
+        source: Source,
+        items: Sequence[ReviewItem],
+        refresh_every: int = QUEUE_REFRESH_EVERY,
+    ):
         self.project = project
         self.source: Source = source
         self.items = list(items)
@@ -58,6 +64,7 @@ class ReviewSession:
         self.decisions: dict[str, str] = {}
         self._done: list[Decision] = []
         self.labels_since_refresh = 0
+        self.refresh_every = refresh_every  # queue: labels between two refreshes
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -78,7 +85,7 @@ class ReviewSession:
 
     @property
     def needs_refresh(self) -> bool:
-        return self.source == "queue" and self.labels_since_refresh >= QUEUE_REFRESH_EVERY
+        return self.source == "queue" and self.labels_since_refresh >= self.refresh_every
 
     def counter_text(self) -> str:
         return f"reviewed {self.reviewed} / remaining {self.remaining}"

@@ -27,7 +27,8 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, load_image
 from labeldesk.gui.neighbour_strip import NeighbourStrip
-from labeldesk.gui.review_jobs import TITLES, ReviewJobs, Tracker
+from labeldesk.gui.queue_refresh_box import QueueRefreshBox
+from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs, Tracker
 from labeldesk.gui.review_session import ReviewItem, ReviewSession, Source
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -65,11 +66,17 @@ class ReviewView(QWidget):
         self.back_button = QPushButton("Back to browser")
         self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Enter stay review keys
         self.back_button.clicked.connect(self.backRequested)
+        self.refresh_box = QueueRefreshBox()
+        self.refresh_box.changed.connect(self._refresh_every_changed)
+        self.refresh_box.spin.done.connect(self.setFocus)  # keys decide again
+        self.refresh_every = self.refresh_box.spin
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addSpacing(24)
         top.addWidget(self.counter)
         top.addStretch(1)
+        top.addWidget(self.refresh_box)
+        top.addSpacing(24)
         top.addWidget(self.back_button)
 
         self.image = ImageLabel()
@@ -148,7 +155,9 @@ class ReviewView(QWidget):
         return self.jobs.load(source)
 
     def _loaded(self, items: list[ReviewItem]) -> None:
-        self.session = ReviewSession(self.project, self.source, items)
+        self.session = ReviewSession(
+            self.project, self.source, items, refresh_every=self.refresh_box.value()
+        )
         self._show_current()
         self.loaded.emit(len(items))
 
@@ -156,19 +165,29 @@ class ReviewView(QWidget):
         self._show_current(notice="Nothing to review.")
         self.loadFailed.emit(text)
 
+    def set_refresh_every(self, labels: int) -> None:
+        """Refresh the queue every ``labels`` labels from now on (a saved preference)."""
+        self.refresh_box.set_value(labels)
+
+    def _refresh_every_changed(self, labels: int) -> None:
+        if self.session is not None:
+            self.session.refresh_every = labels
+
     def refresh_queue(self) -> Job | None:
-        """Recompute the queue in the background; the image on screen stays."""
+        """Refit the model and recompute the queue in the background; the image on
+        screen stays."""
         if self.source != "queue":
             return None
         return self.jobs.refresh_queue()
 
-    def _queue_refreshed(self, items: list[ReviewItem]) -> None:
+    def _queue_refreshed(self, result: QueueRefresh) -> None:
         session = self.session
         if session is None or session.source != "queue":
             return
-        session.replace_upcoming(items)
+        session.replace_upcoming(result.items)
         self._update_counter()
-        self.refreshed.emit(len(items))
+        self.message.emit(f"Model refit on {result.fitted_on} labels, queue refreshed")
+        self.refreshed.emit(len(result.items))
 
     # -- actions -------------------------------------------------------------------
     def _act(self, action: Callable[[ReviewSession], str]) -> None:
@@ -214,6 +233,7 @@ class ReviewView(QWidget):
 
     def _show_current(self, notice: str = "") -> None:
         self.title.setText(TITLES[self.source])
+        self.refresh_box.setVisible(self.source == "queue")
         self._update_counter()
         session = self.session
         item = session.current if session is not None else None

@@ -1,4 +1,4 @@
-"""Persistent user preferences (QSettings): recent projects, theme, window layout.
+"""Persistent user preferences (QSettings): recent projects, theme, window layout, review.
 
 Every read goes through this module so keys are spelled once and tests can redirect
 the storage with :func:`QSettings.setPath` for the INI format used here.
@@ -10,12 +10,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from labeldesk.gui.review_session import QUEUE_REFRESH_EVERY
+
 ORGANIZATION = "LabelDesk"
 APPLICATION = "LabelDesk"
 MAX_RECENT = 10
 
 RECENT_KEY = "projects/recent"
 THEME_KEY = "view/theme"
+QUEUE_REFRESH_KEY = "review/queue_refresh_every"
+QUEUE_REFRESH_RANGE = (1, 1000)  # labels between two refreshes of the labeling queue
 
 
 def settings() -> QSettings:
@@ -65,6 +69,23 @@ def theme() -> str:
 
 def set_theme(name: str) -> None:
     settings().setValue(THEME_KEY, name)
+
+
+def queue_refresh_every() -> int:
+    """Labels between two background refreshes of the labeling queue (each refits the
+    model on the current labels)."""
+    stored = settings().value(QUEUE_REFRESH_KEY, QUEUE_REFRESH_EVERY)
+    try:
+        value = int(str(stored))  # INI storage gives back a string
+    except ValueError:  # a hand-edited file
+        return QUEUE_REFRESH_EVERY
+    low, high = QUEUE_REFRESH_RANGE
+    return min(max(value, low), high)
+
+
+def set_queue_refresh_every(labels: int) -> None:
+    low, high = QUEUE_REFRESH_RANGE
+    settings().setValue(QUEUE_REFRESH_KEY, min(max(int(labels), low), high))
 
 
 def save_bytes(key: str, data: QByteArray) -> None:

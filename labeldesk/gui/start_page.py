@@ -1,10 +1,12 @@
-"""Shown when no project is open: open or create one, or pick a recent project."""
+"""Shown when no project is open: open or create one, pick a recent project, or drop a
+folder on it (a project folder opens; any other folder starts a new project from it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,19 +17,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.gui import settings
 from labeldesk.gui.icons import app_icon
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+DROP_HINT = "…or drop a folder here: a project, or images for a new one"
+_HINT_STYLE = "QLabel#dropHint {{ border: 2px dashed palette({border}); padding: 14px; }}"
+
+
+def dropped_folder(mime: QMimeData) -> Path | None:
+    """The one local folder being dragged, or None (files, several items, remote URLs)."""
+    urls = mime.urls() if mime.hasUrls() else []
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    folder = Path(urls[0].toLocalFile())
+    return folder if folder.is_dir() else None
+
+
+def is_project(folder: Path) -> bool:
+    return (folder / DB_FILENAME).is_file()
 
 
 class StartPage(QWidget):
     openRequested = Signal()  # ask for a folder
     newRequested = Signal()
     recentChosen = Signal(Path)
+    projectDropped = Signal(Path)  # a LabelDesk project folder was dropped: open it
+    folderDropped = Signal(Path)  # another folder was dropped: new project from its images
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setAcceptDrops(True)
+        self._dragged: Path | None = None  # the acceptable folder being dragged over us
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         column = QVBoxLayout()
@@ -60,6 +82,12 @@ class StartPage(QWidget):
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         column.addLayout(buttons)
+        self.drop_hint = QLabel()
+        self.drop_hint.setObjectName("dropHint")
+        self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_hint.setWordWrap(True)
+        column.addWidget(self.drop_hint)
+        self._show_drop_target(None)
 
         column.addSpacing(12)
         column.addWidget(QLabel("Recent projects:"))
@@ -84,3 +112,59 @@ class StartPage(QWidget):
             placeholder = QListWidgetItem("No recent projects yet")
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(placeholder)
+
+    # -- drag and drop -----------------------------------------------------------------
+    def _show_drop_target(self, folder: Path | None) -> None:
+        """Say what dropping ``folder`` would do, highlighted; None: the resting hint."""
+        if folder is None:
+            text, border, bold = DROP_HINT, "mid", False
+        elif is_project(folder):
+            text, border, bold = f"Drop to open the project “{folder.name}”", "highlight", True
+        else:
+            text = f"Drop to create a project from the images in “{folder.name}”"
+            border, bold = "highlight", True
+        self.drop_hint.setText(text)
+        self.drop_hint.setStyleSheet(_HINT_STYLE.format(border=border))
+        font = self.drop_hint.font()
+        font.setBold(bold)
+        self.drop_hint.setFont(font)
+
+    @staticmethod
+    def _accept(event: QDropEvent) -> bool:
+        """Accept as a copy or a link, never a move: the dragged folder is left alone."""
+        for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+            if event.possibleActions() & action:
+                event.setDropAction(action)
+                event.accept()
+                return True
+        event.ignore()
+        return False
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._dragged = dropped_folder(event.mimeData())
+        if self._dragged is None:
+            event.ignore()  # the cursor shows "no drop"; the hint stays as it is
+        elif self._accept(event):
+            self._show_drop_target(self._dragged)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._dragged is None:
+            event.ignore()
+        else:
+            self._accept(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._dragged = None
+        self._show_drop_target(None)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._dragged = None
+        self._show_drop_target(None)
+        folder = dropped_folder(event.mimeData())
+        if folder is None:
+            event.ignore()
+        elif self._accept(event):
+            signal = self.projectDropped if is_project(folder) else self.folderDropped
+            # After the drop returns: a modal form opened inside dropEvent would hold the
+            # file manager's drag until it closes.
+            QTimer.singleShot(0, self, lambda: signal.emit(folder))

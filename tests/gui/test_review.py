@@ -6,7 +6,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
-from labeldesk.gui import review_session
+from labeldesk.gui import review_session, settings
 from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.workers import JobRunner
 
@@ -163,11 +163,14 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
     assert queue_view.counter.text().startswith("reviewed 2 /")
 
 
-def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view, monkeypatch):
-    monkeypatch.setattr(review_session, "QUEUE_REFRESH_EVERY", 3)
+def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
+    queue_view.set_refresh_every(3)
     session = queue_view.session
+    messages: list[str] = []
+    queue_view.message.connect(messages.append)
     qtbot.keyClick(queue_view, Qt.Key.Key_Return)
     qtbot.keyClick(queue_view, Qt.Key.Key_1)
+    assert not queue_view.jobs.refreshing and session.labels_since_refresh == 2
     current = session.current.path
     with qtbot.waitSignal(queue_view.refreshed, timeout=20000):
         qtbot.keyClick(queue_view, Qt.Key.Key_Return)
@@ -176,6 +179,67 @@ def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view, mon
     assert session.labels_since_refresh == 0
     upcoming = {it.path for it in session.items[session.index + 1 :]}
     assert not set(session.decisions) & upcoming  # labeled images do not come back
+    trainable = 3 * 30 + 3  # the clustered project's train labels, plus three new ones
+    assert messages[-1] == f"Model refit on {trainable} labels, queue refreshed"
+
+
+def label_until_refresh(qtbot, view, limit: int) -> int:
+    """Label with Enter until a background refresh starts; how many labels that took."""
+    for n in range(1, limit + 1):
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        if view.jobs.refreshing:
+            qtbot.waitUntil(lambda: not view.jobs.refreshing, timeout=20000)
+            return n
+    return 0
+
+
+@pytest.mark.parametrize("every", [2, 5])
+def test_changing_n_changes_when_the_queue_refreshes(qtbot, queue_view, every):
+    assert queue_view.refresh_box.isVisibleTo(queue_view)
+    assert queue_view.refresh_every.value() == review_session.QUEUE_REFRESH_EVERY
+    queue_view.refresh_every.setValue(every)  # as the user would
+    assert queue_view.session.refresh_every == every
+    assert settings.queue_refresh_every() == every  # remembered for the next review
+    assert label_until_refresh(qtbot, queue_view, limit=8) == every
+
+
+def test_the_refresh_setting_is_read_when_the_view_opens(qtbot, clustered, runner):
+    settings.set_queue_refresh_every(4)
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        assert view.refresh_every.value() == 4
+        assert view.session.refresh_every == 4
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
+
+
+def test_the_refresh_setting_is_hidden_outside_the_queue(issues_view):
+    assert not issues_view.refresh_box.isVisibleTo(issues_view)
+
+
+def test_typing_in_the_refresh_box_labels_nothing(qtbot, queue_view, clustered):
+    project, _ = clustered
+    path = queue_view.session.current.path
+    box = queue_view.refresh_every
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert box.hasFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "3")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.value() == 3 and queue_view.session.refresh_every == 3
+    assert state(project, path) == (None, None)  # the digit and Enter went to the box
+    assert queue_view.session.current.path == path
+    assert queue_view.hasFocus()  # back to deciding with keys
+    left: list[bool] = []
+    queue_view.backRequested.connect(lambda: left.append(True))
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    box.selectAll()
+    qtbot.keyClicks(box, "7")
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # drops the typing, stays in the review
+    assert box.value() == 3 and box.text() == "3" and not left
+    assert queue_view.hasFocus()
 
 
 def test_menu_opens_review_and_escape_returns_to_the_grid(qtbot, window, tmp_path):

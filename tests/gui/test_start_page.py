@@ -1,0 +1,202 @@
+"""The start page takes one dropped folder: a project opens, an image folder starts a new
+project (through the new-project form, pre-filled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from labeldesk.gui.dialogs import NewProjectDialog
+from labeldesk.gui.start_page import DROP_HINT, StartPage
+
+COPY_OR_MOVE = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+LEFT = Qt.MouseButton.LeftButton
+NO_MODIFIERS = Qt.KeyboardModifier.NoModifier
+
+
+@pytest.fixture
+def page(qtbot):
+    widget = StartPage()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def mime_for(*items: Path | str) -> QMimeData:
+    """Paths become local file URLs; strings are taken as URLs as they are."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(i)) if isinstance(i, Path) else QUrl(i) for i in items])
+    return mime
+
+
+def drag_enter(widget, mime: QMimeData, actions=COPY_OR_MOVE) -> QDragEnterEvent:
+    event = QDragEnterEvent(QPoint(200, 200), actions, mime, LEFT, NO_MODIFIERS)
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def drag_move(widget, mime: QMimeData, actions=COPY_OR_MOVE) -> QDragMoveEvent:
+    event = QDragMoveEvent(QPoint(220, 210), actions, mime, LEFT, NO_MODIFIERS)
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def drop(widget, mime: QMimeData, actions=COPY_OR_MOVE) -> QDropEvent:
+    """Only the drop; a real one comes after :func:`drag_enter` (see :func:`drag_and_drop`)."""
+    event = QDropEvent(QPointF(220, 210), actions, mime, LEFT, NO_MODIFIERS)
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def drag_and_drop(widget, mime: QMimeData) -> QDropEvent:
+    drag_enter(widget, mime)
+    drag_move(widget, mime)
+    return drop(widget, mime)
+
+
+class Emitted:
+    """Records what the page's two drop signals emit."""
+
+    def __init__(self, page: StartPage):
+        self.projects: list[Path] = []
+        self.folders: list[Path] = []
+        page.projectDropped.connect(self.projects.append)
+        page.folderDropped.connect(self.folders.append)
+
+
+def test_the_page_says_a_folder_can_be_dropped(page):
+    assert page.acceptDrops()
+    assert page.drop_hint.isVisible()
+    assert page.drop_hint.text() == DROP_HINT
+    assert "drop a folder here" in DROP_HINT
+
+
+def test_an_image_folder_is_accepted_and_starts_a_new_project(qtbot, page, imagefolder):
+    root, _ = imagefolder
+    emitted, mime = Emitted(page), mime_for(root)
+    enter = drag_enter(page, mime)
+    assert enter.isAccepted()
+    assert enter.dropAction() == Qt.DropAction.CopyAction  # never a move: the folder stays
+    assert "create a project" in page.drop_hint.text() and root.name in page.drop_hint.text()
+    assert page.drop_hint.font().bold()
+    assert drag_move(page, mime).isAccepted()
+    with qtbot.waitSignal(page.folderDropped):  # emitted once the drop has returned
+        assert drop(page, mime).isAccepted()
+        assert emitted.folders == []
+    assert emitted.folders == [root] and emitted.projects == []
+    assert page.drop_hint.text() == DROP_HINT  # back to rest after the drop
+
+
+def test_a_project_folder_is_accepted_and_opened(qtbot, page, project):
+    emitted, mime = Emitted(page), mime_for(project.path)
+    assert drag_enter(page, mime).isAccepted()
+    assert "open the project" in page.drop_hint.text()
+    with qtbot.waitSignal(page.projectDropped):
+        assert drop(page, mime).isAccepted()
+    assert emitted.projects == [project.path] and emitted.folders == []
+
+
+def test_a_link_is_used_when_copy_is_not_offered(page, imagefolder):
+    root, _ = imagefolder
+    link_or_move = Qt.DropAction.LinkAction | Qt.DropAction.MoveAction
+    assert drag_enter(page, mime_for(root), link_or_move).dropAction() == Qt.DropAction.LinkAction
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["file", "two folders", "missing folder", "web url", "text", "move only"],
+)
+def test_anything_but_one_local_folder_is_refused(qtbot, page, imagefolder, tmp_path, what):
+    root, _ = imagefolder
+    image = next(p for p in root.rglob("*") if p.is_file())
+    other = tmp_path / "other"
+    other.mkdir()
+    actions = COPY_OR_MOVE
+    if what == "file":
+        mime = mime_for(image)
+    elif what == "two folders":
+        mime = mime_for(root, other)
+    elif what == "missing folder":
+        mime = mime_for(tmp_path / "gone")
+    elif what == "web url":
+        mime = mime_for("https://example.com/images/")
+    elif what == "text":
+        mime = QMimeData()
+        mime.setText(str(root))
+    else:
+        mime, actions = mime_for(root), Qt.DropAction.MoveAction
+    emitted = Emitted(page)
+    assert not drag_enter(page, mime, actions).isAccepted()
+    assert page.drop_hint.text() == DROP_HINT  # no "drop here" feedback
+    assert not page.drop_hint.font().bold()
+    assert not drop(page, mime, actions).isAccepted()
+    qtbot.wait(20)
+    assert emitted.projects == [] and emitted.folders == []
+
+
+def test_leaving_resets_the_hint(page, imagefolder):
+    root, _ = imagefolder
+    drag_enter(page, mime_for(root))
+    assert page.drop_hint.text() != DROP_HINT
+    QApplication.sendEvent(page, QDragLeaveEvent())
+    assert page.drop_hint.text() == DROP_HINT
+    assert not page.drop_hint.font().bold()
+    assert not drag_move(page, mime_for(root)).isAccepted()  # no drag in progress
+
+
+# -- the main window --------------------------------------------------------------------
+def test_new_project_form_can_be_prefilled(qtbot, imagefolder):
+    root, _ = imagefolder
+    dialog = NewProjectDialog(images=root)
+    qtbot.addWidget(dialog)
+    assert dialog.paths() == (root, root.parent / f"{root.name}-labeldesk")
+    assert dialog.problem() is None
+
+
+def test_dropping_an_image_folder_creates_a_project_from_it(
+    qtbot, window, imagefolder, monkeypatch
+):
+    root, expected = imagefolder
+    shown: list[tuple[str, str, str | None]] = []
+
+    def press_create(dialog: NewProjectDialog) -> int:
+        edits = dialog.images_edit.text(), dialog.project_edit.text()
+        shown.append((*edits, dialog.problem()))
+        return 1  # QDialog.Accepted
+
+    monkeypatch.setattr(NewProjectDialog, "exec", press_create)
+    assert drag_and_drop(window.start_page, mime_for(root)).isAccepted()
+    qtbot.waitUntil(lambda: window.create_job is not None)
+    target = root.parent / f"{root.name}-labeldesk"
+    assert shown == [(str(root), str(target), None)]
+    with qtbot.waitSignal(window.create_job.ended, timeout=20000):
+        pass
+    assert window.project is not None and window.project.path == target.resolve()
+    assert window.project.root == root.resolve()
+    assert window.view.model.rowCount() == len(expected)
+
+
+def test_cancelling_the_form_creates_nothing(qtbot, window, imagefolder, monkeypatch):
+    root, _ = imagefolder
+    shown: list[NewProjectDialog] = []
+    monkeypatch.setattr(NewProjectDialog, "exec", lambda dialog: shown.append(dialog) or 0)
+    assert drag_and_drop(window.start_page, mime_for(root)).isAccepted()
+    qtbot.waitUntil(lambda: len(shown) == 1)
+    qtbot.wait(20)
+    assert window.create_job is None and window.project is None
+    assert not (root.parent / f"{root.name}-labeldesk").exists()
+
+
+def test_dropping_a_project_folder_opens_it(qtbot, window, project):
+    path = project.path
+    project.close()
+    assert drag_and_drop(window.start_page, mime_for(path)).isAccepted()
+    qtbot.waitUntil(lambda: window.project is not None)
+    assert window.project is not None and window.project.path == path
+    assert window.view is not None and window.stack.currentWidget() is window.view
