@@ -217,6 +217,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from make_sample import CLASS_NAMES
 
+    from labeldesk.ml.strategies import STRATEGIES
+
+    for name in args.strategies.split(","):
+        if name not in STRATEGIES:  # fail before embedding, with the known names
+            parser.error(f"unknown strategy {name!r}; use one of {', '.join(STRATEGIES)}")
+
     pool = cached_embeddings("train", args.pool)
     test = cached_embeddings("test", args.test)
     if args.embed_only:

@@ -23,7 +23,6 @@ from .strategies import (
     QueryContext,
     QueryResult,
     UnknownStrategyError,
-    get_strategy,
     register_strategy,
 )
 
@@ -45,7 +44,7 @@ def query(ctx: QueryContext, n: int, strategy: str = DEFAULT_STRATEGY) -> QueryR
     Whatever a strategy returns, only candidates are proposed, each once: a guard here,
     so that a buggy plug-in strategy cannot put a labeled or excluded image in the queue.
     """
-    fn = get_strategy(strategy)
+    fn = STRATEGIES.get(strategy)
     n = int(min(max(n, 0), len(ctx.candidates)))
     if n == 0:
         return QueryResult.empty(strategy)

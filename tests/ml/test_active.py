@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from labeldesk.core.registry import Registry
 from labeldesk.ml.active import (
     QueryContext,
     QueryResult,
@@ -96,8 +97,16 @@ def test_a_new_strategy_is_one_decorated_function() -> None:
 
 
 def test_unknown_strategy_names_the_known_ones() -> None:
-    with pytest.raises(UnknownStrategyError, match="margin"):
+    with pytest.raises(UnknownStrategyError, match=r"unknown query strategy 'nope'.*margin"):
         query(random_world(), 5, "nope")
+    with pytest.raises(UnknownStrategyError):
+        STRATEGIES["nope"]
+
+
+def test_strategies_share_the_registry_of_backbones_and_exporters() -> None:
+    assert isinstance(STRATEGIES, Registry)
+    assert available_strategies() == sorted(STRATEGIES.names())
+    assert STRATEGIES["margin"] is STRATEGIES.get("margin")
 
 
 def test_query_drops_what_a_buggy_strategy_proposes_outside_the_candidates() -> None:

@@ -9,7 +9,6 @@ from .base import (
     QueryContext,
     QueryResult,
     UnknownStrategyError,
-    get_strategy,
     register_strategy,
 )
 
@@ -19,7 +18,6 @@ __all__ = [
     "QueryResult",
     "UnknownStrategyError",
     "auto",
-    "get_strategy",
     "register_strategy",
     "typiclust",
     "uncertainty",

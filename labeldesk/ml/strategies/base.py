@@ -1,8 +1,10 @@
 """The contract every query strategy follows, and the registry that names them.
 
 A strategy is one function ``(QueryContext, n) -> QueryResult``: arrays in, indices out,
-no Qt, no database. Registering it with :func:`register_strategy` makes it available to
-the CLI (``labeldesk queue --strategy NAME``) and the GUI without touching either.
+no Qt, no database. Registering it with :func:`register_strategy` puts it in
+:data:`STRATEGIES` (a :class:`~labeldesk.core.registry.Registry`, like the backbones and
+exporters), which makes it available to the CLI (``labeldesk queue --strategy NAME``) and
+the GUI without touching either.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.registry import Registry
 
 
 class UnknownStrategyError(LabelDeskError):
@@ -99,25 +102,12 @@ class QueryResult:
 
 
 Strategy = Callable[[QueryContext, int], QueryResult]
-STRATEGIES: dict[str, Strategy] = {}
+STRATEGIES: Registry[Strategy] = Registry("query strategy", error=UnknownStrategyError)
 
 
 def register_strategy(name: str) -> Callable[[Strategy], Strategy]:
     """Decorator: make a strategy available under ``name``."""
-
-    def add(fn: Strategy) -> Strategy:
-        STRATEGIES[name] = fn
-        return fn
-
-    return add
-
-
-def get_strategy(name: str) -> Strategy:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        known = ", ".join(sorted(STRATEGIES))
-        raise UnknownStrategyError(f"unknown query strategy {name!r}; use one of {known}") from None
+    return STRATEGIES.register(name)
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:
