@@ -224,7 +224,7 @@ class StatsView(QWidget):
         def search(*, progress: Any, cancel: Any) -> dict[str, int]:
             from labeldesk.ml.duplicates import find_duplicates
 
-            return duplicate_summary(find_duplicates(project))
+            return duplicate_summary(find_duplicates(project, progress=progress, cancel=cancel))
 
         job = Job(search, "Duplicates")
         # Bound slots of this widget: Qt queues them onto the GUI thread.

@@ -6,6 +6,9 @@ and whose 64-bit perceptual hashes differ in at most a few bits: the embedding f
 candidates fast, the hash keeps look-alike but distinct images (two plain white shirts)
 apart. Pairs are joined into groups with union-find. A group is *leaking* when its
 images sit in more than one of train/val/test: a model would be tested on what it trained on.
+
+The search reports its phases through ``progress`` and checks ``cancel`` between phases
+and between batches, raising :class:`~labeldesk.core.errors.Cancelled` when asked to stop.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .errors import NoEmbeddings
 
@@ -24,6 +29,8 @@ DEFAULT_THRESHOLD = 0.85
 # Re-encoded or resized copies differ in 0-3 of 64 bits, unrelated photos in about 32.
 DEFAULT_HASH_DISTANCE = 4
 EVAL_SPLITS = ("train", "val", "test")
+BATCH = 2048  # images or candidate pairs between two cancel checks
+PHASES = ("perceptual hashes", "exact duplicates", "neighbours", "near duplicates", "groups")
 
 
 @dataclass
@@ -79,17 +86,30 @@ def find_duplicates(
     project: Project,
     threshold: float = DEFAULT_THRESHOLD,
     max_hash_distance: int | None = DEFAULT_HASH_DISTANCE,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
 ) -> list[DuplicateGroup]:
     """All duplicate groups, leaking ones first, then larger groups first.
 
     ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates.
+    Progress counts the phases (:data:`PHASES`); a cancel raises ``Cancelled`` at the next
+    check, keeping only the perceptual hashes computed so far.
     """
     from labeldesk.core.imageio import hash_distance
     from labeldesk.core.project import EFFECTIVE_SPLIT
 
     from .neighbors import neighbor_graph
 
-    fill_perceptual_hashes(project)
+    cancel = cancel or CancelToken()
+
+    def phase(n: int) -> None:
+        cancel.raise_if_cancelled()
+        progress(Progress(n, len(PHASES), PHASES[n]))
+
+    phase(0)
+    fill_perceptual_hashes(project, cancel=cancel)
+    phase(1)
     rows = project.db.query(
         f"SELECT path, hash, label, {EFFECTIVE_SPLIT}, phash FROM images "
         "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
@@ -104,21 +124,27 @@ def find_duplicates(
             uf.union(first_of_hash[h], i, 1.0)
         else:
             first_of_hash[h] = i
+    phase(2)
     try:
         graph = neighbor_graph(project)
     except NoEmbeddings:
         graph = None
+    phase(3)
     if graph is not None:
         vpaths = graph.vectors.paths
         src, col = np.nonzero((graph.sims >= threshold) & (graph.rows >= 0))
-        for i, j in zip(src.tolist(), col.tolist(), strict=True):
-            a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
-            ha, hb = rows[a][4], rows[b][4]
-            if max_hash_distance is not None and (
-                ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
-            ):
-                continue
-            uf.union(a, b, float(graph.sims[i, j]))
+        for start in range(0, len(src), BATCH):
+            cancel.raise_if_cancelled()
+            batch = slice(start, start + BATCH)
+            for i, j in zip(src[batch].tolist(), col[batch].tolist(), strict=True):
+                a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
+                ha, hb = rows[a][4], rows[b][4]
+                if max_hash_distance is not None and (
+                    ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
+                ):
+                    continue
+                uf.union(a, b, float(graph.sims[i, j]))
+    phase(4)
     members: dict[int, list[int]] = {}
     for i in range(len(rows)):
         members.setdefault(uf.find(i), []).append(i)
@@ -137,26 +163,37 @@ def find_duplicates(
             )
         )
     groups.sort(key=lambda g: (not g.leaks, -len(g.paths), g.paths[0]))
+    cancel.raise_if_cancelled()
+    progress(Progress(len(PHASES), len(PHASES), "done"))
     return groups
 
 
-def fill_perceptual_hashes(project: Project) -> int:
-    """Compute perceptual hashes missing from older projects (from the thumbnails)."""
+def fill_perceptual_hashes(project: Project, *, cancel: CancelToken | None = None) -> int:
+    """Compute perceptual hashes missing from older projects (from the thumbnails).
+
+    A cancel stops between batches; the hashes found so far are saved, then ``Cancelled``
+    is raised.
+    """
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.core.imageio import cached_phash
 
+    cancel = cancel or CancelToken()
     missing = project.db.query(
         "SELECT id, path FROM images WHERE phash IS NULL AND hash IS NOT NULL "
         "AND skip_reason IS NULL AND removed_at IS NULL"
     )
     found = []
-    for image_id, path in missing:
-        try:
-            found.append((cached_phash(project.thumbnail(path)), image_id))
-        except (LabelDeskError, OSError, ValueError):
-            continue  # broken since the scan; the next scan will say so
+    for start in range(0, len(missing), BATCH):
+        if cancel.cancelled:
+            break
+        for image_id, path in missing[start : start + BATCH]:
+            try:
+                found.append((cached_phash(project.thumbnail(path)), image_id))
+            except (LabelDeskError, OSError, ValueError):
+                continue  # broken since the scan; the next scan will say so
     with project.db.write() as conn:
         conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
+    cancel.raise_if_cancelled()
     return len(found)
 
 
