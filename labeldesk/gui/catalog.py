@@ -17,8 +17,13 @@ from labeldesk.core.project import ImageState
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.insights import ImageInsights
 
 SPLITS = ("train", "val", "test")
+# What the "Show" control offers; "skipped" lists the files the scan could not use.
+SHOW_CHOICES = ("all", "labeled", "unlabeled", "flagged", "verified", "excluded", "skipped")
+# Grid orders: by path, or by a model's view of the image (most interesting first).
+SORT_CHOICES = ("path", "issue", "confidence", "outlier")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,23 @@ class ImageFilter:
     split: str | None = None  # None: every split
     search: str = ""  # case-insensitive substring of the relative path
     paths: frozenset[str] | None = None  # only these images (a map selection, a confusion)
+    show: str = "all"  # one of SHOW_CHOICES
+    sort: str = "path"  # one of SORT_CHOICES
+    ranking: tuple[int, ...] | None = None  # only these image ids, in this order
+
+
+@dataclass(frozen=True)
+class Insight:
+    """What the model says about one image (see :class:`labeldesk.ml.insights.ImageInsights`)."""
+
+    predicted: str | None
+    confidence: float  # NaN without a model
+    issue_score: float  # NaN when not scored
+    flagged: bool
+    suggested: str | None
+    outlier_score: float  # NaN when not embedded
+    neighbour_ids: tuple[int, ...]
+    neighbour_sims: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,7 @@ class ImageInfo:
     height: int
     size: int
     format: str
+    skip_reason: str | None = None
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -55,7 +78,8 @@ def _objects(series: pd.Series) -> np.ndarray:
 
 
 class ImageCatalog:
-    """Usable images (skipped files excluded) of one project, in path order."""
+    """The images of one project in path order, skipped files included (the grid shows
+    them only when asked to), with the model's insights once they are computed."""
 
     def __init__(self, frame: pd.DataFrame, classes: Sequence[str]):
         self.classes: list[str] = []
@@ -71,20 +95,95 @@ class ImageCatalog:
         self.heights = frame["height"].fillna(0).to_numpy(dtype=np.int64)
         self.sizes = frame["size"].fillna(0).to_numpy(dtype=np.int64)
         self.formats = _objects(frame["format"])
+        self.skip_reasons = (
+            _objects(frame["skip_reason"])
+            if "skip_reason" in frame
+            else np.full(len(frame), None, dtype=object)
+        )
+        self.usable = pd.isna(self.skip_reasons).astype(bool)
+        self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         self._index = pd.Index(self.ids)
 
     @classmethod
     def load(cls, project: Project) -> ImageCatalog:
-        return cls(project.images(include_skipped=False), project.classes())
+        return cls(project.images(include_skipped=True), project.classes())
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def usable_count(self) -> int:
+        return int(self.usable.sum())
+
+    # -- insights ----------------------------------------------------------------
+    def _no_insights(self) -> None:
+        n = len(self.ids)
+        self.insights: ImageInsights | None = None
+        self._insight_row = np.full(n, -1, dtype=np.int64)  # position -> insights row
+        self.predicted = np.full(n, None, dtype=object)
+        self.confidence = np.full(n, np.nan)
+        self.issue_scores = np.full(n, np.nan)
+        self.flagged = np.zeros(n, dtype=bool)
+        self.suggested = np.full(n, None, dtype=object)
+        self.outlier_scores = np.full(n, np.nan)
+
+    def set_insights(self, insights: ImageInsights | None) -> None:
+        """Take the model's per-image values (None forgets them)."""
+        self._no_insights()
+        if insights is None:
+            return
+        self.insights = insights
+        positions = self.positions_of(insights.ids)
+        known = positions >= 0
+        pos, rows = positions[known], np.flatnonzero(known)
+        self._insight_row[pos] = rows
+        names = np.array([*insights.classes, None], dtype=object)  # index -1 -> None
+        self.predicted[pos] = names[insights.predicted[rows]]
+        self.confidence[pos] = insights.confidence[rows]
+        self.issue_scores[pos] = insights.issue_score[rows]
+        self.flagged[pos] = insights.flagged[rows]
+        self.suggested[pos] = names[insights.suggested[rows]]
+        self.outlier_scores[pos] = insights.outlier_score[rows]
+
+    def insight(self, position: int) -> Insight | None:
+        """The model's view of one image, None when it has not been computed."""
+        row = int(self._insight_row[position])
+        if row < 0 or self.insights is None:
+            return None
+        ids = self.insights.neighbour_ids[row]
+        keep = ids >= 0
+        return Insight(
+            predicted=self.predicted[position],
+            confidence=float(self.confidence[position]),
+            issue_score=float(self.issue_scores[position]),
+            flagged=bool(self.flagged[position]),
+            suggested=self.suggested[position],
+            outlier_score=float(self.outlier_scores[position]),
+            neighbour_ids=tuple(int(i) for i in ids[keep]),
+            neighbour_sims=tuple(float(x) for x in self.insights.neighbour_sims[row][keep]),
+        )
+
+    def show_counts(self) -> dict[str, int]:
+        """How many images each SHOW_CHOICES entry selects (ignoring class and split)."""
+        usable = self.usable
+        labeled = usable & ~pd.isna(self.labels).astype(bool)
+        return {
+            "all": int(usable.sum()),
+            "labeled": int(labeled.sum()),
+            "unlabeled": int((usable & ~labeled).sum()),
+            "flagged": int((usable & self.flagged).sum()),
+            "verified": int((usable & (self.statuses == "verified")).sum()),
+            "excluded": int((usable & (self.statuses == "excluded")).sum()),
+            "skipped": int((~usable).sum()),
+        }
+
     # -- queries -----------------------------------------------------------------
     def filter(self, wanted: ImageFilter) -> np.ndarray:
-        """Positions (into these arrays) of the images ``wanted`` selects, in path order."""
-        mask = self._split_mask(wanted.split)
+        """Positions (into these arrays) of the images ``wanted`` selects, in its order."""
+        if wanted.show == "skipped":  # unreadable files have no label or split to filter
+            mask = ~self.usable
+        else:
+            mask = self._split_mask(wanted.split) & self.usable & self._show_mask(wanted.show)
         if wanted.unlabeled:
             mask &= pd.isna(self.labels)
         elif wanted.label is not None:
@@ -94,12 +193,42 @@ class ImageCatalog:
         if wanted.search.strip():
             needle = wanted.search.strip().lower()
             mask &= self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)
-        return np.flatnonzero(mask)
+        if wanted.ranking is not None:
+            ranked = self.positions_of(wanted.ranking)
+            ranked = ranked[ranked >= 0]
+            return ranked[mask[ranked]]
+        return self._sorted(np.flatnonzero(mask), wanted.sort)
+
+    def _show_mask(self, show: str) -> np.ndarray:
+        if show == "all":
+            return np.ones(len(self.ids), dtype=bool)
+        if show in ("labeled", "unlabeled"):
+            labeled = ~pd.isna(self.labels).astype(bool)
+            return labeled if show == "labeled" else ~labeled
+        if show == "flagged":
+            return self.flagged.copy()
+        if show in ("verified", "excluded"):
+            return np.asarray(self.statuses == show, dtype=bool)
+        raise ValueError(f"unknown show choice {show!r}; use one of {SHOW_CHOICES}")
+
+    def _sorted(self, positions: np.ndarray, sort: str) -> np.ndarray:
+        """``positions`` (in path order) reordered by ``sort``; unknown values go last."""
+        if sort == "path":
+            return positions
+        if sort == "issue":  # most likely mislabeled first
+            key = self.issue_scores[positions]
+        elif sort == "confidence":  # least sure first: where the model needs a person
+            key = self.confidence[positions]
+        elif sort == "outlier":  # most unusual first
+            key = -self.outlier_scores[positions]
+        else:
+            raise ValueError(f"unknown sort {sort!r}; use one of {SORT_CHOICES}")
+        return positions[np.argsort(np.where(np.isnan(key), np.inf, key), kind="stable")]
 
     def label_counts(self, split: str | None = None) -> dict[str | None, int]:
         """Images per class within ``split``: keys are class names, None for unlabeled."""
         mask = self._split_mask(split)
-        counts = pd.Series(self.labels[mask]).value_counts(dropna=False)
+        counts = pd.Series(self.labels[mask & self.usable]).value_counts(dropna=False)
         result: dict[str | None, int] = dict.fromkeys(self.classes, 0)
         result[None] = 0
         for key, count in counts.items():
@@ -125,10 +254,11 @@ class ImageCatalog:
             height=int(self.heights[position]),
             size=int(self.sizes[position]),
             format=str(self.formats[position] or "?"),
+            skip_reason=self.skip_reasons[position],
         )
 
     def excluded_count(self) -> int:
-        return int((self.statuses == "excluded").sum())
+        return int((self.usable & (self.statuses == "excluded")).sum())
 
     # -- updates -----------------------------------------------------------------
     def apply_states(self, states: Iterable[ImageState]) -> np.ndarray:
@@ -139,6 +269,8 @@ class ImageCatalog:
         for position, state in zip(positions, states, strict=True):
             if position < 0:
                 continue
+            if (state.label, state.status) != (self.labels[position], self.statuses[position]):
+                self.flagged[position] = False  # a person has looked at it: not stale-flagged
             self.labels[position] = state.label
             self.splits[position] = state.split
             self.statuses[position] = state.status

@@ -1,7 +1,9 @@
-"""Right panel: the selected image larger, its facts, and its label history.
+"""Right panel: the selected image larger, its facts, what the model thinks of it, its
+nearest neighbours, and its label history.
 
 The preview decodes the original (through core's safe decoder) on a worker thread;
 a newer selection makes an older result stale, so fast arrowing never shows a wrong image.
+Neighbour thumbnails come from the grid's thumbnail loader (and its cache).
 """
 
 from __future__ import annotations
@@ -9,14 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRunnable, QSize, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -26,12 +33,43 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
-from labeldesk.gui.catalog import ImageInfo
-from labeldesk.gui.thumbnails import pil_to_qimage
+from labeldesk.gui.catalog import ImageInfo, Insight
+from labeldesk.gui.thumbnails import ThumbnailLoader, pil_to_qimage
 
 log = logging.getLogger(__name__)
 
 PREVIEW_MAX_SIDE = 768
+NEIGHBOUR_ICON = 64
+_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One tile of the neighbour strip."""
+
+    image_id: int
+    path: str
+    label: str | None
+    similarity: float
+    width: int = 0
+    height: int = 0
+
+
+def describe_insight(insight: Insight | None, label: str | None) -> tuple[str, str]:
+    """The "Prediction" and "Label check" lines for one image."""
+    if insight is None:
+        return "not computed (embeddings needed)", "–"
+    if insight.predicted is None:
+        prediction = "no model yet: label a few images of each class"
+    else:
+        prediction = f"{insight.predicted} ({insight.confidence:.0%})"
+    if label is None or insight.issue_score != insight.issue_score:  # NaN: not scored
+        check = "–"
+    elif insight.flagged:
+        check = f"likely mislabeled: suggest {insight.suggested} (score {insight.issue_score:.2f})"
+    else:
+        check = f"looks right (score {insight.issue_score:.2f})"
+    return prediction, check
 
 
 class ImagePreview(QWidget):
@@ -117,10 +155,19 @@ def describe_event(event: LabelEvent) -> str:
 
 class DetailPanel(QWidget):
     _previewLoaded = Signal(int, QImage)
+    neighbourClicked = Signal(int)  # image id
+    moreLikeRequested = Signal()  # "more like this" for the current selection
+    findDifferentRequested = Signal()  # the most unusual images first
 
-    def __init__(self, project: Project, parent: QWidget | None = None):
+    def __init__(
+        self,
+        project: Project,
+        parent: QWidget | None = None,
+        loader: ThumbnailLoader | None = None,
+    ):
         super().__init__(parent)
         self.project = project
+        self.loader = loader
         self._token = 0
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -141,17 +188,93 @@ class DetailPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, QLabel] = {}
-        for name in ("Path", "Size", "Format", "Label", "Split", "Status"):
+        for name in ("Path", "Size", "Format", "Label", "Split", "Status", "Prediction", "Check"):
             value = QLabel("–")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
             form.addRow(f"{name}:", value)
         layout.addLayout(form)
+
+        layout.addWidget(QLabel("Nearest neighbours:"))
+        self.neighbours = QListWidget()
+        self.neighbours.setObjectName("neighbourStrip")
+        self.neighbours.setViewMode(QListView.ViewMode.IconMode)
+        self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
+        self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
+        self.neighbours.setMovement(QListView.Movement.Static)
+        self.neighbours.setUniformItemSizes(True)
+        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 12, NEIGHBOUR_ICON + 22))
+        self.neighbours.setMinimumHeight(NEIGHBOUR_ICON + 30)
+        self.neighbours.itemClicked.connect(
+            lambda item: self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
+        )
+        layout.addWidget(self.neighbours, 1)
+        buttons = QHBoxLayout()
+        self.more_like_button = QPushButton("More like this")
+        self.more_like_button.setToolTip(
+            "Show the images most similar to the selection (select a few examples of a "
+            "rare class to find more of it)"
+        )
+        self.find_different_button = QPushButton("Find different")
+        self.find_different_button.setToolTip(
+            "Sort the grid by outlier score: the most unusual images first"
+        )
+        self.more_like_button.clicked.connect(self.moreLikeRequested)
+        self.find_different_button.clicked.connect(self.findDifferentRequested)
+        buttons.addWidget(self.more_like_button)
+        buttons.addWidget(self.find_different_button)
+        layout.addLayout(buttons)
+        self.set_model_available(False)
+
         layout.addWidget(QLabel("Label history:"))
         self.history = QListWidget()
         self.history.setObjectName("labelHistory")
         layout.addWidget(self.history, 1)
+        if loader is not None:
+            loader.ready.connect(self._thumbnail_ready)
+
+    def set_model_available(self, available: bool) -> None:
+        """The search buttons need embeddings."""
+        tip = "" if available else "Compute embeddings first (Tools → Compute embeddings)"
+        for button in (self.more_like_button, self.find_different_button):
+            button.setEnabled(available)
+            if not available:
+                button.setToolTip(tip)
+
+    def show_insight(self, insight: Insight | None, label: str | None) -> None:
+        prediction, check = describe_insight(insight, label)
+        self.fields["Prediction"].setText(prediction)
+        self.fields["Check"].setText(check)
+
+    def show_neighbours(self, neighbours: list[Neighbour]) -> None:
+        """Fill the strip; thumbnails arrive from the loader as they are ready."""
+        self.neighbours.clear()
+        for n in neighbours:
+            item = QListWidgetItem(f"{n.label or 'unlabeled'}")
+            item.setData(_ID_ROLE, n.image_id)
+            item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {n.similarity:.2f}")
+            item.setSizeHint(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 20))
+            self._set_icon(item, n)
+            item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
+            self.neighbours.addItem(item)
+
+    def _set_icon(self, item: QListWidgetItem, n: Neighbour) -> None:
+        if self.loader is None:
+            return
+        pixmap = self.loader.pixmap(n.image_id, n.path, n.width, n.height)
+        if pixmap is not None:
+            item.setIcon(QIcon(pixmap))
+
+    def _thumbnail_ready(self, image_id: int) -> None:
+        for i in range(self.neighbours.count()):
+            item = self.neighbours.item(i)
+            if item is not None and int(item.data(_ID_ROLE)) == image_id:
+                path, width, height = item.data(_ID_ROLE + 1)
+                self._set_icon(item, Neighbour(image_id, path, None, 0.0, width, height))
+
+    def neighbour_ids(self) -> list[int]:
+        return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]
 
     def show_none(self) -> None:
         self._token += 1
@@ -160,6 +283,7 @@ class DetailPanel(QWidget):
         for value in self.fields.values():
             value.setText("–")
         self.history.clear()
+        self.neighbours.clear()
 
     def show_many(self, labels: list[str | None]) -> None:
         """Summarise a multi-selection: how many of each label it holds."""
@@ -174,6 +298,7 @@ class DetailPanel(QWidget):
             value.setText("–")
         self.fields["Label"].setText(summary)
         self.history.clear()
+        self.neighbours.clear()
 
     def show_image(self, info: ImageInfo) -> None:
         self._token += 1
@@ -183,7 +308,9 @@ class DetailPanel(QWidget):
         self.fields["Format"].setText(info.format)
         self.fields["Label"].setText(info.label or "unlabeled")
         self.fields["Split"].setText(info.split or "none")
-        self.fields["Status"].setText(info.status or "unreviewed")
+        self.fields["Status"].setText(
+            f"skipped: {info.skip_reason}" if info.skip_reason else info.status or "unreviewed"
+        )
         self.history.clear()
         try:
             events = self.project.history(info.path)

@@ -58,6 +58,22 @@ class TileData:
     split: str | None
     status: str | None
     failed: bool
+    flagged: bool = False  # a likely mislabel
+    skipped: bool = False  # the scan could not use the file
+
+
+def tooltip(catalog: ImageCatalog, pos: int) -> str:
+    """Path, label, split and status, plus what the model thinks when it knows."""
+    if not catalog.usable[pos]:
+        return f"{catalog.paths[pos]}\nskipped: {catalog.skip_reasons[pos]}"
+    label = catalog.labels[pos] or "unlabeled"
+    status = f" · {catalog.statuses[pos]}" if catalog.statuses[pos] else ""
+    lines = [str(catalog.paths[pos]), f"{label} · {catalog.splits[pos] or 'no split'}{status}"]
+    if catalog.flagged[pos]:
+        lines.append(f"likely mislabeled: the model suggests {catalog.suggested[pos]}")
+    elif catalog.predicted[pos] is not None:
+        lines.append(f"model: {catalog.predicted[pos]} ({catalog.confidence[pos]:.0%})")
+    return "\n".join(lines)
 
 
 class ImageListModel(QAbstractListModel):
@@ -118,6 +134,11 @@ class ImageListModel(QAbstractListModel):
         for run in runs:
             self.dataChanged.emit(self.index(int(run[0])), self.index(int(run[-1])))
 
+    def repaint_all(self) -> None:
+        """Every row's data changed (new model insights): repaint what is visible."""
+        if len(self._rows):
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
     # -- lookups used by views and controllers -----------------------------------
     def position(self, row: int) -> int:
         return int(self._rows[row])
@@ -157,7 +178,8 @@ class ImageListModel(QAbstractListModel):
         pos = int(self._rows[row])
         image_id = int(catalog.ids[pos])
         pixmap = failed = None
-        if self._loader is not None:
+        skipped = not catalog.usable[pos]
+        if self._loader is not None and not skipped:
             pixmap = self._loader.pixmap(
                 image_id,
                 str(catalog.paths[pos]),
@@ -171,7 +193,9 @@ class ImageListModel(QAbstractListModel):
             catalog.class_index(pos),
             catalog.splits[pos],
             catalog.statuses[pos],
-            bool(failed),
+            bool(failed) or skipped,
+            bool(catalog.flagged[pos]),
+            skipped,
         )
 
     # -- Qt model API --------------------------------------------------------------
@@ -201,9 +225,7 @@ class ImageListModel(QAbstractListModel):
                 int(catalog.heights[pos]),
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            label = catalog.labels[pos] or "unlabeled"
-            status = f" · {catalog.statuses[pos]}" if catalog.statuses[pos] else ""
-            return f"{catalog.paths[pos]}\n{label} · {catalog.splits[pos] or 'no split'}{status}"
+            return tooltip(catalog, pos)
         return self._custom_data(catalog, pos, role)
 
     def _custom_data(self, catalog: ImageCatalog, pos: int, role: int) -> Any:

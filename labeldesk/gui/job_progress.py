@@ -21,7 +21,8 @@ def format_eta(seconds: float) -> str:
 
 
 class JobProgressWidget(QWidget):
-    """Shows one job at a time; hidden while idle."""
+    """Shows the newest running job (with Cancel); when it ends, the next newest still
+    running comes back into view. Hidden while idle."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -37,19 +38,44 @@ class JobProgressWidget(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_button)
         self._job: Job | None = None
+        self._title = ""
+        self._tracked: list[tuple[Job, str, tuple[int, int, str] | None]] = []
         self.cancel_button.clicked.connect(self._cancel)
         self.hide()
 
     def track(self, job: Job, title: str) -> None:
         """Follow ``job`` until it ends (connect before the job starts)."""
+        self._tracked.append((job, title, None))
+        job.progress.connect(lambda d, t, m: self._job_progress(job, d, t, m))
+        job.ended.connect(lambda: self._job_ended(job))
+        self._display(job, title, None)
+
+    def _display(self, job: Job, title: str, last: tuple[int, int, str] | None) -> None:
         self._job = job
         self._title = title
         self.label.setText(f"{title}…")
         self.bar.setRange(0, 0)  # busy until the first report with a total
-        self.cancel_button.setEnabled(True)
-        job.progress.connect(self._on_progress)
-        job.ended.connect(self._on_ended)
+        self.cancel_button.setEnabled(not job.token.cancelled)
+        if last is not None:
+            self._on_progress(*last)
         self.show()
+
+    def _job_progress(self, job: Job, done: int, total: int, message: str) -> None:
+        self._tracked = [
+            (j, t, (done, total, message) if j is job else last) for j, t, last in self._tracked
+        ]
+        if job is self._job:
+            self._on_progress(done, total, message)
+
+    def _job_ended(self, job: Job) -> None:
+        self._tracked = [entry for entry in self._tracked if entry[0] is not job]
+        if job is not self._job:
+            return
+        if self._tracked:
+            self._display(*self._tracked[-1])
+        else:
+            self._job = None
+            self.hide()
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
         job = self._job
@@ -71,7 +97,3 @@ class JobProgressWidget(QWidget):
             self._job.cancel()
             self.cancel_button.setEnabled(False)
             self.label.setText(f"{self._title}: cancelling…")
-
-    def _on_ended(self) -> None:
-        self._job = None
-        self.hide()

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
             return False
         self.close_project()
         self.project = project
-        self.view = ProjectView(project)
+        self.view = ProjectView(project, runner=self.runner, track=self.job_widget.track)
         self.view.statusChanged.connect(self.counts_label.setText)
         self.view.message.connect(self.show_message)
         self.view.error.connect(self.notify_error)
@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
             return embed_project(project, progress=progress, cancel=cancel)
 
         job = Job(embed, "Embeddings")
+        job.ended.connect(self._refresh_insights)  # cancelled batches are kept: use them too
         job.finished.connect(
             lambda r: self.show_message(
                 f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
@@ -259,7 +260,12 @@ class MainWindow(QMainWindow):
         self.review.close()
         self.pages.show_training()
 
+    def _refresh_insights(self) -> None:
+        if self.view is not None:
+            self.view.feed.refresh()
+
     def refresh_after_training(self) -> None:
+        self._refresh_insights()
         self._update_actions()
         self.show_message("Training finished: predictions, issues and the queue use it now")
 

@@ -1,13 +1,15 @@
 """The workspace for one open project: sidebar | thumbnail grid | detail panel.
 
 It wires the pieces together and owns their lifetime; each piece stays ignorant of the
-others. Later views (review queue, map, training) get their own widgets beside this one.
+others. The model's insights (predictions, scores, neighbours) arrive from an
+:class:`InsightsFeed` in the background and are folded into the catalog when ready.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -15,16 +17,23 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
-from labeldesk.gui.catalog import ImageCatalog, ImageFilter
-from labeldesk.gui.detail_panel import DetailPanel
+from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
+from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.insights_feed import InsightsFeed, Track
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.sidebar import FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
+from labeldesk.gui.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from labeldesk.ml.insights import ImageInsights
 
 SPLITTER_KEY = "project_view/splitter"
+MORE_LIKE_COUNT = 200
+NEIGHBOURS_SHOWN = 8
 
 
 class ProjectView(QWidget):
@@ -33,18 +42,27 @@ class ProjectView(QWidget):
     error = Signal(str)  # an expected failure to show once
 
     def __init__(
-        self, project: Project, parent: QWidget | None = None, metrics: TileMetrics | None = None
+        self,
+        project: Project,
+        parent: QWidget | None = None,
+        metrics: TileMetrics | None = None,
+        runner: JobRunner | None = None,
+        track: Track | None = None,
     ):
         super().__init__(parent)
         self.project = project
+        self.runner = runner or JobRunner(self)
+        self.track = track
         self.metrics = metrics or TileMetrics()
         side = round(self.metrics.image_side * max(1.0, self.devicePixelRatioF()))
         self.loader = ThumbnailLoader(project_image_loader(project, side), parent=self)
         self.model = ImageListModel(self.loader, self)
         self.sidebar = FilterSidebar()
         self.grid = ThumbnailGrid(self.model, self.loader, self.metrics)
-        self.detail = DetailPanel(project)
+        self.detail = DetailPanel(project, loader=self.loader)
         self.labeling = LabelingController(project, self.model, self.grid, self)
+        self.feed = InsightsFeed(project, self.runner, track, self)
+        self.search_job: Job | None = None
         self._totals: dict[str | None, int] = {}
         self._closed = False  # after shutdown(): late signals must not touch the project
 
@@ -74,7 +92,14 @@ class ProjectView(QWidget):
         self.labeling.classesChanged.connect(lambda _: self.refresh_counts())
         self.labeling.message.connect(self.message)
         self.labeling.error.connect(self.error)
+        self.labeling.changed.connect(lambda _: self.feed.labels_changed())
+        self.feed.updated.connect(self._insights_updated)
+        self.feed.failed.connect(self.error)
+        self.detail.neighbourClicked.connect(self.jump_to)
+        self.detail.moreLikeRequested.connect(self.more_like_selection)
+        self.detail.findDifferentRequested.connect(self.find_different)
         self.reload()
+        self.feed.refresh()
 
     # -- data ----------------------------------------------------------------------
     @property
@@ -86,7 +111,9 @@ class ProjectView(QWidget):
     def reload(self) -> None:
         """Re-read every image from the project (after opening or a rescan)."""
         self.loader.invalidate()
-        self.model.set_catalog(ImageCatalog.load(self.project), self.sidebar.current_filter())
+        catalog = ImageCatalog.load(self.project)
+        catalog.set_insights(self.feed.latest)  # kept until the feed recomputes
+        self.model.set_catalog(catalog, self.sidebar.current_filter())
         self.labeling.refresh_classes()
         self.refresh_counts()
         self.grid.select_row(0)
@@ -106,20 +133,25 @@ class ProjectView(QWidget):
         catalog = self.catalog
         split = self.sidebar.current_filter().split
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
+        self.sidebar.set_show_counts(catalog.show_counts())
         self._totals = catalog.label_counts(None)
         self._emit_status()
 
     def _emit_status(self) -> None:
         catalog = self.catalog
         unlabeled = self._totals.get(None, 0)
+        usable = catalog.usable_count()
         parts = [
-            f"{len(catalog):,} images",
-            f"{len(catalog) - unlabeled:,} labeled",
+            f"{usable:,} images",
+            f"{usable - unlabeled:,} labeled",
             f"{unlabeled:,} unlabeled",
         ]
         excluded = catalog.excluded_count()
         if excluded:
             parts.append(f"{excluded:,} excluded")
+        flagged = int(catalog.flagged.sum())
+        if flagged:
+            parts.append(f"{flagged:,} likely mislabeled")
         parts.append(f"showing {self.model.rowCount():,}")
         selected = len(self.grid.selected_rows())
         if selected:
@@ -144,9 +176,87 @@ class ProjectView(QWidget):
         if not len(rows):
             self.detail.show_none()
         elif len(rows) == 1:
-            self.detail.show_image(self.catalog.info(self.model.position(int(rows[0]))))
+            position = self.model.position(int(rows[0]))
+            info = self.catalog.info(position)
+            self.detail.show_image(info)
+            insight = self.catalog.insight(position)
+            self.detail.show_insight(insight, info.label)
+            self.detail.show_neighbours(self._neighbours(insight))
         else:
             self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))
+
+    def _neighbours(self, insight: Insight | None) -> list[Neighbour]:
+        if insight is None:
+            return []
+        catalog = self.catalog
+        ids = insight.neighbour_ids[:NEIGHBOURS_SHOWN]
+        out = []
+        for image_id, position, sim in zip(
+            ids, catalog.positions_of(ids), insight.neighbour_sims, strict=False
+        ):
+            if position >= 0:
+                info = catalog.info(int(position))
+                out.append(Neighbour(image_id, info.path, info.label, sim, info.width, info.height))
+        return out
+
+    # -- the model's insights ------------------------------------------------------
+    def _insights_updated(self, insights: ImageInsights | None) -> None:
+        if self._closed or self.model.catalog is None:
+            return
+        catalog = self.catalog
+        first = catalog.insights is None
+        catalog.set_insights(insights)
+        self.sidebar.set_model_available(insights is not None)
+        self.detail.set_model_available(insights is not None)
+        wanted = self.model.image_filter
+        if first and (wanted.sort != "path" or wanted.show == "flagged"):
+            self.apply_filter(wanted)  # the order or selection waited for these scores
+        else:  # keep rows where they are under the person's eyes; repaint the badges
+            self.model.repaint_all()
+            self.refresh_counts()
+            self._update_detail()
+
+    def jump_to(self, image_id: int) -> None:
+        """Select ``image_id`` in the grid, widening the filter to every image if needed."""
+        row = self.model.row_of_id(image_id)
+        if row < 0:
+            self.sidebar.reset()
+            row = self.model.row_of_id(image_id)
+        if row >= 0:
+            self.grid.select_row(row)
+            self.grid.setFocus()
+
+    def more_like_selection(self) -> Job | None:
+        """Show the images most like the selected ones, most similar first."""
+        ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
+        if not ids or (self.search_job is not None and self.search_job.running):
+            return None
+        project = self.project
+
+        def search(*, progress: object, cancel: object) -> list[tuple[int, float]]:
+            from labeldesk.ml.insights import more_like
+
+            return more_like(project, ids, k=MORE_LIKE_COUNT)
+
+        job = Job(search, "More like this")
+        job.finished.connect(lambda found: self._show_ranking(found, len(ids)))
+        job.failed.connect(self.error)
+        self.search_job = self.runner.start(job)
+        return job
+
+    def _show_ranking(self, found: list[tuple[int, float]], examples: int) -> None:
+        if self._closed:
+            return
+        self.apply_filter(ImageFilter(ranking=tuple(image_id for image_id, _ in found)))
+        self.message.emit(
+            f"The {len(found)} images most like the {examples} selected, most similar "
+            "first. Pick any filter in the sidebar to go back."
+        )
+
+    def find_different(self) -> None:
+        """Sort the current filter's images by outlier score, most unusual first."""
+        self.sidebar.select_sort("outlier")
+        self.message.emit("Sorted by outlier score: the most unusual images come first")
 
     # -- lifetime ------------------------------------------------------------------
     def save_state(self) -> None:
@@ -164,5 +274,8 @@ class ProjectView(QWidget):
         self._closed = True
         self.setEnabled(False)  # no more key presses reach the labeling actions
         self.save_state()
+        self.feed.shutdown()
+        if self.search_job is not None:
+            self.search_job.cancel()
         self.loader.shutdown()
         self.detail.shutdown()

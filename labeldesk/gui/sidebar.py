@@ -1,4 +1,5 @@
-"""Left sidebar: pick what the grid shows (class, split, path search) and see counts.
+"""Left sidebar: pick what the grid shows (class, split, review state, path search), how
+it is sorted, and see counts.
 
 Item data is always a non-empty string and split buttons are told apart by id: reading
 an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileData).
@@ -7,9 +8,11 @@ an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileD
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,13 +25,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.gui.catalog import SPLITS, ImageFilter
+from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
 from labeldesk.gui.tile_delegate import class_color
 
 SEARCH_DELAY_MS = 200
 _ALL, _UNLABELED, _CLASS_PREFIX = "all", "unlabeled", "class:"
 _KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _SPLIT_CHOICES: tuple[str | None, ...] = (None, *SPLITS)  # button id -> split
+SHOW_TEXT = {
+    "all": "All images",
+    "labeled": "Labeled",
+    "unlabeled": "Unlabeled",
+    "flagged": "Likely mislabeled",
+    "verified": "Verified",
+    "excluded": "Excluded",
+    "skipped": "Skipped (unreadable)",
+}
+SORT_TEXT = {
+    "path": "Path",
+    "issue": "Likely mislabeled first",
+    "confidence": "Least confident first",
+    "outlier": "Most unusual first",
+}
+NEEDS_MODEL = ("flagged", "issue", "confidence", "outlier")  # choices that need embeddings
 
 
 def _entry_key(kind: str, name: str | None) -> str:
@@ -80,6 +99,16 @@ class FilterSidebar(QWidget):
         self.split_buttons.buttonToggled.connect(self._split_toggled)
         layout.addLayout(split_row)
 
+        layout.addWidget(self._heading("Show"))
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        self.show_box = self._combo("showBox", SHOW_CHOICES, SHOW_TEXT)
+        self.sort_box = self._combo("sortBox", SORT_CHOICES, SORT_TEXT)
+        form.addRow("Images:", self.show_box)
+        form.addRow("Sort:", self.sort_box)
+        layout.addLayout(form)
+        self.set_model_available(False)
+
         layout.addWidget(self._heading("Search"))
         self.search = QLineEdit()
         self.search.setPlaceholderText("Path contains…")
@@ -89,6 +118,14 @@ class FilterSidebar(QWidget):
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.returnPressed.connect(self._emit)
         layout.addWidget(self.search)
+
+    def _combo(self, name: str, keys: tuple[str, ...], texts: dict[str, str]) -> QComboBox:
+        box = QComboBox()
+        box.setObjectName(name)
+        for key in keys:
+            box.addItem(texts[key], key)
+        box.currentIndexChanged.connect(lambda _: self._emit())
+        return box
 
     @staticmethod
     def _heading(text: str) -> QLabel:
@@ -109,7 +146,46 @@ class FilterSidebar(QWidget):
             unlabeled=key == _UNLABELED,
             split=split,
             search=self.search.text(),
+            show=SHOW_CHOICES[max(0, self.show_box.currentIndex())],
+            sort=SORT_CHOICES[max(0, self.sort_box.currentIndex())],
         )
+
+    def set_show_counts(self, counts: dict[str, int]) -> None:
+        """Put each choice's image count in the "Images" list."""
+        for i, key in enumerate(SHOW_CHOICES):
+            self.show_box.setItemText(i, f"{SHOW_TEXT[key]} ({counts.get(key, 0):,})")
+
+    def set_model_available(self, available: bool) -> None:
+        """Enable the choices that need the model's scores (embeddings computed)."""
+        tip = "" if available else "Compute embeddings first (Tools → Compute embeddings)"
+        for box, keys in ((self.show_box, SHOW_CHOICES), (self.sort_box, SORT_CHOICES)):
+            model = box.model()
+            assert isinstance(model, QStandardItemModel)
+            for i, key in enumerate(keys):
+                item = model.item(i)
+                if item is not None and key in NEEDS_MODEL:
+                    item.setEnabled(available)
+                    item.setToolTip(tip)
+
+    def reset(self) -> None:
+        """Back to every image: all classes, all splits, no search (one filter change)."""
+        widgets = (self.class_list, self.split_buttons, self.show_box, self.search)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.select_class(None)
+        self.select_split(None)
+        self.show_box.setCurrentIndex(0)
+        self.search.clear()
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._search_timer.stop()
+        self._emit()
+
+    def select_show(self, show: str) -> None:
+        self.show_box.setCurrentIndex(SHOW_CHOICES.index(show))
+
+    def select_sort(self, sort: str) -> None:
+        self.sort_box.setCurrentIndex(SORT_CHOICES.index(sort))
 
     def set_counts(self, classes: list[str], counts: dict[str | None, int]) -> None:
         """Rebuild the class list with fresh counts, keeping the selected entry."""

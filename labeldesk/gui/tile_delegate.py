@@ -1,7 +1,8 @@
 """Paints one grid tile: the image fitted to a square, a class-colored bar, the label.
 
 Small images (28×28 datasets) are upscaled with nearest-neighbour so pixels stay sharp;
-images larger than the tile are scaled smoothly. Excluded images are dimmed and marked.
+images larger than the tile are scaled smoothly. Excluded images are dimmed and marked
+with ✕, verified ones with ✓, likely mislabels with an orange !.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ CLASS_COLORS = (
     "#ff7f0e",
 )
 UNLABELED_COLOR = "#9a9a9a"
+FLAG_COLOR = "#e8912d"  # the "likely mislabeled" badge
 SPLIT_ABBREVIATIONS = {"train": "train", "val": "val", "test": "test"}
 
 
@@ -100,7 +102,8 @@ class TileDelegate(QStyledItemDelegate):
         if data.pixmap is not None and not data.pixmap.isNull():
             self._paint_image(painter, data.pixmap, image_rect, dimmed=excluded)
         else:
-            self._paint_placeholder(painter, palette, image_rect, data.failed)
+            text = "skipped" if data.skipped else "no preview" if data.failed else ""
+            self._paint_placeholder(painter, palette, image_rect, text)
         bar = QRect(image_rect.left(), image_rect.bottom() + 1, image_rect.width(), m.bar_height)
         painter.fillRect(bar, class_color(data.class_index))
         text_rect = QRect(image_rect.left(), bar.bottom() + 1, image_rect.width(), m.label_height)
@@ -109,6 +112,8 @@ class TileDelegate(QStyledItemDelegate):
             self._paint_badge(painter, image_rect, "✕", QColor("#d9534f"))
         elif data.status == "verified":
             self._paint_badge(painter, image_rect, "✓", QColor("#3c9a4a"))
+        elif data.flagged:
+            self._paint_badge(painter, image_rect, "!", QColor(FLAG_COLOR))
         painter.restore()
 
     @staticmethod
@@ -151,15 +156,15 @@ class TileDelegate(QStyledItemDelegate):
         painter.setOpacity(1.0)
 
     @staticmethod
-    def _paint_placeholder(painter: QPainter, palette: QPalette, area: QRect, failed: bool) -> None:
+    def _paint_placeholder(painter: QPainter, palette: QPalette, area: QRect, text: str) -> None:
         color = palette.color(QPalette.ColorRole.Mid)
         color.setAlpha(60)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawRoundedRect(QRectF(area), 4, 4)
-        if failed:
+        if text:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "no preview")
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_text(
         self, painter: QPainter, palette: QPalette, area: QRect, data: TileData

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.ml.insights import ImageInsights
 
 
 def paths(catalog: ImageCatalog, wanted: ImageFilter) -> list[str]:
@@ -49,3 +51,73 @@ def test_apply_states_updates_only_the_given_images(project):
     assert catalog.info(position).split == "train"
     assert catalog.class_index(position) == 1
     assert np.array_equal(catalog.positions_of([-5]), [-1])
+
+
+def fake_insights(catalog: ImageCatalog) -> ImageInsights:
+    """Insights for every labeled image: scores descend with path order, two flags."""
+    rows = np.flatnonzero(~pd.isna(catalog.labels).astype(bool))
+    n = len(rows)
+    return ImageInsights(
+        key="k",
+        ids=catalog.ids[rows],
+        classes=catalog.classes,
+        predicted=np.arange(n) % 2,
+        confidence=np.linspace(0.99, 0.5, n),
+        issue_score=np.linspace(1.0, 0.0, n),
+        flagged=np.arange(n) >= n - 2,
+        suggested=np.zeros(n, dtype=np.int64),
+        outlier_score=np.linspace(0.1, 0.9, n)[::-1],
+        neighbour_ids=np.tile([*catalog.ids[rows][:2], -1], (n, 1)),
+        neighbour_sims=np.tile([0.9, 0.8, np.nan], (n, 1)),
+    )
+
+
+def test_sorts_by_model_scores_with_unscored_images_last(project):
+    catalog = ImageCatalog.load(project)
+    insights = fake_insights(catalog)
+    catalog.set_insights(insights)
+    by_issue = catalog.filter(ImageFilter(sort="issue"))
+    assert list(catalog.ids[by_issue[:16]]) == list(insights.ids[::-1])
+    assert all(catalog.labels[p] is None for p in by_issue[16:])  # not scored: last
+    by_confidence = catalog.filter(ImageFilter(sort="confidence"))
+    assert list(catalog.ids[by_confidence[:16]]) == list(insights.ids[::-1])
+    by_outlier = catalog.filter(ImageFilter(sort="outlier", label="cat"))
+    assert list(catalog.ids[by_outlier]) == [
+        i for i in insights.ids if i in catalog.ids[catalog.filter(ImageFilter(label="cat"))]
+    ]
+    ranked = tuple(int(i) for i in insights.ids[[5, 1, 3]])
+    assert list(catalog.ids[catalog.filter(ImageFilter(ranking=ranked))]) == list(ranked)
+    assert len(catalog.filter(ImageFilter(ranking=ranked, label="bird"))) == 0
+
+
+def test_show_choices_and_their_counts(project):
+    catalog = ImageCatalog.load(project)
+    catalog.set_insights(fake_insights(catalog))
+    counts = catalog.show_counts()
+    assert counts["all"] == 19 and counts["labeled"] == 16 and counts["unlabeled"] == 3
+    assert counts["flagged"] == 2 and counts["skipped"] == 0
+    assert len(catalog.filter(ImageFilter(show="flagged"))) == 2
+    assert len(catalog.filter(ImageFilter(show="labeled", split="val"))) == 4
+    flagged = catalog.filter(ImageFilter(show="flagged"))
+    info = catalog.insight(int(flagged[0]))
+    assert info is not None and info.flagged and info.suggested == "cat"
+    assert info.neighbour_sims == (0.9, 0.8) and len(info.neighbour_ids) == 2
+    # Relabeling a flagged image clears its flag at once (its score is stale).
+    path = str(catalog.paths[flagged[0]])
+    project.set_label(path, "cat" if catalog.labels[flagged[0]] == "dog" else "dog")
+    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    assert catalog.show_counts()["flagged"] == 1
+    catalog.set_insights(None)
+    assert catalog.insight(int(flagged[0])) is None and catalog.show_counts()["flagged"] == 0
+
+
+def test_skipped_files_are_listed_only_when_asked_for(project):
+    (project.root / "train" / "cat" / "broken.jpg").write_bytes(b"not an image")
+    project.scan()
+    catalog = ImageCatalog.load(project)
+    assert len(catalog) == 20 and catalog.usable_count() == 19
+    assert len(catalog.filter(ImageFilter())) == 19
+    skipped = catalog.filter(ImageFilter(show="skipped"))
+    assert [str(p) for p in catalog.paths[skipped]] == ["train/cat/broken.jpg"]
+    assert catalog.info(int(skipped[0])).skip_reason
+    assert catalog.label_counts()["cat"] == 8  # a skipped file never counts as its class

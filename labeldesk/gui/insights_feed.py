@@ -1,0 +1,98 @@
+"""Keeps the browser's copy of the model's per-image insights fresh, in the background.
+
+Insights (predictions, label-quality scores, outlier scores, neighbours) come from
+:func:`labeldesk.ml.insights.image_insights`. The feed computes them when a project opens
+and after embeddings or training finish, and again a few seconds after a person stops
+changing labels, never on the GUI thread and never two at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from labeldesk.gui.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from labeldesk.core.progress import CancelToken, ProgressCallback
+    from labeldesk.core.project import Project
+    from labeldesk.ml.insights import ImageInsights
+
+AFTER_LABELS_MS = 3000  # quiet time after the last label change before recomputing
+
+Track = Callable[[Job, str], None]
+
+
+class InsightsFeed(QObject):
+    updated = Signal(object)  # ImageInsights, or None when nothing is embedded yet
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        project: Project,
+        runner: JobRunner,
+        track: Track | None = None,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.project = project
+        self.runner = runner
+        self.track = track
+        self.job: Job | None = None
+        self.latest: ImageInsights | None = None
+        self._again = False  # a refresh was asked for while one ran
+        self._closed = False
+        self._timer = QTimer(self, singleShot=True, interval=AFTER_LABELS_MS)
+        self._timer.timeout.connect(lambda: self.refresh(quiet=True))
+
+    def refresh(self, quiet: bool = False) -> Job | None:
+        """Recompute now (after the running computation, if one is running)."""
+        if self._closed:
+            return None
+        self._timer.stop()
+        if self.job is not None and self.job.running:
+            self._again = True
+            return None
+        project = self.project
+
+        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ImageInsights | None:
+            from labeldesk.ml.errors import NoEmbeddings
+            from labeldesk.ml.insights import image_insights
+
+            try:
+                return image_insights(project, progress=progress, cancel=cancel)
+            except NoEmbeddings:
+                return None
+
+        job = Job(compute, "Model insights")
+        job.finished.connect(self._finished)
+        job.failed.connect(self.failed)
+        job.ended.connect(self._ended)
+        if self.track is not None and not quiet:
+            self.track(job, "Scoring images")
+        self.job = self.runner.start(job)
+        return job
+
+    def labels_changed(self) -> None:
+        """Recompute once the person pauses (each change restarts the wait)."""
+        if not self._closed:
+            self._timer.start()
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._timer.stop()
+        if self.job is not None:
+            self.job.cancel()
+
+    def _finished(self, insights: ImageInsights | None) -> None:
+        if self._closed:
+            return
+        self.latest = insights
+        self.updated.emit(insights)
+
+    def _ended(self) -> None:
+        if self._again and not self._closed:
+            self._again = False
+            self.refresh(quiet=True)

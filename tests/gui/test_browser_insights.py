@@ -1,0 +1,134 @@
+"""The browser with the model's insights: flagged filter, score sorts, the detail panel's
+prediction and neighbours, "more like this" and "find different"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import Qt
+
+from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES
+from labeldesk.gui.project_view import ProjectView
+
+
+@pytest.fixture
+def clustered(tmp_path):
+    project, flipped = make_clustered_project(tmp_path)
+    yield project, flipped
+    project.close()
+
+
+@pytest.fixture
+def insight_view(qtbot, clustered):
+    project, _ = clustered
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    widget.grid.setFocus()
+    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
+    yield widget
+    widget.shutdown()
+
+
+def test_flagged_filter_shows_the_planted_errors_with_badges(qtbot, insight_view, clustered):
+    _, flipped = clustered
+    view = insight_view
+    assert view.sidebar.show_box.model().item(SHOW_CHOICES.index("flagged")).isEnabled()
+    view.sidebar.select_show("flagged")
+    shown = {view.model.path(r) for r in range(view.model.rowCount())}
+    assert set(flipped) <= shown
+    assert all(view.model.tile(r).flagged for r in range(view.model.rowCount()))
+    assert "Likely mislabeled (" in view.sidebar.show_box.currentText()
+    view.grid.select_row(view.model.row_of_id(view.project.ids_for([flipped[0]])[flipped[0]]))
+    assert view.detail.fields["Check"].text().startswith("likely mislabeled: suggest bee")
+    assert view.detail.fields["Prediction"].text().startswith("bee (")
+    tooltip = view.model.data(
+        view.model.index(view.grid.selected_rows()[0]), Qt.ItemDataRole.ToolTipRole
+    )
+    assert "suggests bee" in tooltip
+
+
+def test_sorting_by_issue_score_puts_the_planted_errors_first(qtbot, insight_view, clustered):
+    _, flipped = clustered
+    view = insight_view
+    view.sidebar.select_sort("issue")
+    assert view.model.image_filter.sort == "issue"
+    assert {view.model.path(0), view.model.path(1)} == set(flipped)
+    view.sidebar.select_sort("outlier")
+    scores = view.catalog.outlier_scores[view.model.positions(np.arange(view.model.rowCount()))]
+    assert list(scores) == sorted(scores, reverse=True)
+    view.sidebar.select_sort("path")
+    paths = [view.model.path(r) for r in range(view.model.rowCount())]
+    assert paths == sorted(paths)
+    assert len(SORT_CHOICES) == view.sidebar.sort_box.count()
+
+
+def test_relabeling_a_flagged_image_clears_its_badge_at_once(qtbot, insight_view, clustered):
+    project, flipped = clustered
+    view = insight_view
+    row = view.model.row_of_id(project.ids_for([flipped[0]])[flipped[0]])
+    assert view.model.tile(row).flagged
+    view.grid.select_row(row)
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
+    assert not view.model.tile(row).flagged
+    # ...and the feed recomputes once labeling pauses.
+    view.feed._timer.setInterval(10)
+    view.feed.labels_changed()
+    qtbot.waitUntil(lambda: not view.feed.job or not view.feed.job.running, timeout=20000)
+    qtbot.waitUntil(lambda: flipped[0] not in _flagged_paths(view), timeout=20000)
+
+
+def _flagged_paths(view: ProjectView) -> set[str]:
+    return {str(p) for p in view.catalog.paths[view.catalog.flagged]}
+
+
+def test_neighbour_strip_shows_similar_images_and_a_click_jumps(qtbot, insight_view):
+    view = insight_view
+    view.sidebar.select_class("cow")
+    view.grid.select_row(0)
+    ids = view.detail.neighbour_ids()
+    assert len(ids) == 8
+    labels = view.catalog.labels[view.catalog.positions_of(ids)]
+    assert sum(label == "cow" for label in labels) >= 6  # its own cluster
+    # A neighbour outside the "cow" filter widens the filter; otherwise any neighbour.
+    others = [i for i, label in zip(ids, labels, strict=True) if label != "cow"]
+    target = others[0] if others else ids[-1]
+    item = view.detail.neighbours.item(ids.index(target))
+    view.detail.neighbours.itemClicked.emit(item)
+    assert int(view.model.rows_to_ids(view.grid.selected_rows())[0]) == target
+
+
+def test_more_like_this_ranks_the_selections_class_first(qtbot, insight_view):
+    view = insight_view
+    view.sidebar.select_class("cow")
+    view.grid.select_row(0)
+    job = view.more_like_selection()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)  # may end before any wait
+    qtbot.waitUntil(lambda: view.model.image_filter.ranking is not None, timeout=5000)
+    top = view.catalog.labels[view.model.positions(np.arange(20))]
+    assert sum(label == "cow" for label in top) >= 18
+    view.sidebar.reset()  # any sidebar change goes back to the full list
+    assert view.model.image_filter.ranking is None
+    assert view.model.rowCount() == 115
+
+
+def test_find_different_sorts_by_outlier_score(qtbot, insight_view):
+    view = insight_view
+    view.detail.find_different_button.click()
+    assert view.sidebar.sort_box.currentIndex() == SORT_CHOICES.index("outlier")
+    assert view.model.image_filter.sort == "outlier"
+
+
+def test_without_embeddings_the_model_choices_are_disabled(qtbot, view):
+    qtbot.waitUntil(lambda: view.feed.job is not None and not view.feed.job.running, timeout=10000)
+    sort_model = view.sidebar.sort_box.model()
+    assert not sort_model.item(SORT_CHOICES.index("issue")).isEnabled()
+    assert sort_model.item(SORT_CHOICES.index("path")).isEnabled()
+    assert not view.detail.more_like_button.isEnabled()
+    view.grid.select_row(0)
+    assert view.detail.fields["Prediction"].text().startswith("not computed")
