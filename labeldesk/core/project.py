@@ -274,6 +274,26 @@ def open_project(path: Path | str) -> Project:
     return Project(path)
 
 
+def create_empty(path: Path | str, images: Path | str, classes: Iterable[str] = ()) -> Path:
+    """An empty project for ``images``, built beside ``path`` and renamed into place (a
+    crash leaves nothing half-made). The GUI opens it at once and indexes it in the
+    background, so the browser fills in as images arrive; a later scan resumes."""
+    target = Path(path)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ProjectError(f"{target} already exists; pick a new project folder")
+    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        Project.create(staging, images, classes).close()
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target.resolve()
+
+
 def create_and_index(
     path: Path | str,
     images: Path | str,

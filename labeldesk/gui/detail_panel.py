@@ -39,7 +39,7 @@ from labeldesk.gui.thumbnails import ThumbnailLoader, pil_to_qimage
 log = logging.getLogger(__name__)
 
 PREVIEW_MAX_SIDE = 768
-NEIGHBOUR_ICON = 64
+NEIGHBOUR_ICON = 60
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -204,8 +204,10 @@ class DetailPanel(QWidget):
         self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
         self.neighbours.setMovement(QListView.Movement.Static)
         self.neighbours.setUniformItemSizes(True)
-        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 12, NEIGHBOUR_ICON + 22))
-        self.neighbours.setMinimumHeight(NEIGHBOUR_ICON + 30)
+        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 22))
+        self.neighbours.setSpacing(0)
+        self.neighbours.setWordWrap(False)
+        self.neighbours.setMinimumHeight(2 * (NEIGHBOUR_ICON + 22) + 8)  # two rows of 4
         self.neighbours.itemClicked.connect(
             lambda item: self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
         )
@@ -254,7 +256,6 @@ class DetailPanel(QWidget):
             item = QListWidgetItem(f"{n.label or 'unlabeled'}")
             item.setData(_ID_ROLE, n.image_id)
             item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {n.similarity:.2f}")
-            item.setSizeHint(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 20))
             self._set_icon(item, n)
             item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
             self.neighbours.addItem(item)
@@ -263,8 +264,16 @@ class DetailPanel(QWidget):
         if self.loader is None:
             return
         pixmap = self.loader.pixmap(n.image_id, n.path, n.width, n.height)
-        if pixmap is not None:
-            item.setIcon(QIcon(pixmap))
+        if pixmap is not None and not pixmap.isNull():
+            # Tiny images (28 px datasets) are blown up with hard pixel edges.
+            upscale = max(pixmap.width(), pixmap.height()) * 2 <= NEIGHBOUR_ICON
+            mode = (
+                Qt.TransformationMode.FastTransformation
+                if upscale
+                else Qt.TransformationMode.SmoothTransformation
+            )
+            side = QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
+            item.setIcon(QIcon(pixmap.scaled(side, Qt.AspectRatioMode.KeepAspectRatio, mode)))
 
     def _thumbnail_ready(self, image_id: int) -> None:
         for i in range(self.neighbours.count()):

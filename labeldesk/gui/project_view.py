@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.core.project import Project
@@ -63,6 +63,7 @@ class ProjectView(QWidget):
         self.labeling = LabelingController(project, self.model, self.grid, self)
         self.feed = InsightsFeed(project, self.runner, track, self)
         self.search_job: Job | None = None
+        self.fill_job: Job | None = None
         self._totals: dict[str | None, int] = {}
         self._closed = False  # after shutdown(): late signals must not touch the project
 
@@ -117,6 +118,39 @@ class ProjectView(QWidget):
         self.labeling.refresh_classes()
         self.refresh_counts()
         self.grid.select_row(0)
+
+    def fill_in(self) -> Job | None:
+        """Re-read the images in the background while a scan adds them; the selection and
+        scroll position stay. Calls while one re-read runs are folded into it."""
+        if self._closed or (self.fill_job is not None and self.fill_job.running):
+            return None
+        project = self.project
+
+        def load(*, progress: object, cancel: object) -> ImageCatalog:
+            return ImageCatalog.load(project)
+
+        job = Job(load, "Loading images")
+        job.finished.connect(self._filled_in)
+        job.failed.connect(self.error)
+        self.fill_job = self.runner.start(job)
+        return job
+
+    def _filled_in(self, catalog: ImageCatalog) -> None:
+        if self._closed:
+            return
+        selected = self.model.rows_to_ids(self.grid.selected_rows()[:1])
+        scroll = self.grid.verticalScrollBar().value()
+        catalog.set_insights(self.feed.latest)
+        self.model.set_catalog(catalog)
+        self.labeling.refresh_classes()
+        self.refresh_counts()
+        self.grid.verticalScrollBar().setValue(scroll)
+        row = self.model.row_of_id(int(selected[0])) if len(selected) else -1
+        if row >= 0 or self.model.rowCount():
+            index = self.model.index(max(row, 0))
+            self.grid.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
 
     def apply_filter(self, wanted: ImageFilter) -> None:
         self.model.set_filter(wanted)

@@ -26,9 +26,9 @@ CLASS_COLORS = (
     "#b07aa1",
     "#ff9da7",
     "#9c755f",
-    "#bab0ac",
+    "#17becf",  # not Tableau's grey: it looked like the unlabeled colour
     "#1f77b4",
-    "#17becf",
+    "#bab0ac",
     "#bcbd22",
     "#8c564b",
     "#e377c2",

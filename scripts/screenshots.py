@@ -1,0 +1,105 @@
+"""Take the README's screenshots from the real app on the sample project.
+
+Run it under a real X server so fonts and styles are what users see::
+
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py .demo-project
+
+(`make run` creates and embeds .demo-project). Images go to docs/images/. Settings are
+kept in a temporary folder, so your own window layout and recent projects are untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+def wait(seconds: float, until: Callable[[], bool] | None = None) -> None:
+    """Run the event loop for ``seconds``, or until ``until()`` holds (then a short settle)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        if until is not None and until():
+            until = None
+            end = min(end, time.monotonic() + 1.0)  # let thumbnails and previews land
+        time.sleep(0.02)
+
+
+def save(widget: QWidget, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("project", type=Path)
+    args = parser.parse_args()
+    settings_dir = tempfile.mkdtemp(prefix="labeldesk-shots-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+
+    from labeldesk.gui.app import create_application
+    from labeldesk.gui.export_dialog import ExportDialog
+    from labeldesk.gui.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow()
+    window.resize(1440, 900)
+    window.show()
+    wait(1.0)
+    save(window, "start-page")
+
+    assert window.open_project(args.project.resolve())
+    view = window.view
+    assert view is not None
+    wait(120, lambda: view.catalog.insights is not None and not window.runner.active)
+    view.sidebar.select_sort("issue")
+    view.grid.select_row(0)
+    wait(3)
+    save(window, "browser")
+
+    window.review_issues()
+    wait(60, lambda: not window.runner.active)
+    wait(2)
+    save(window, "review")
+
+    window.review_queue()
+    wait(60, lambda: not window.runner.active)
+    wait(2)
+    save(window, "queue")
+
+    window.show_statistics()
+    wait(60, lambda: not window.runner.active)
+    save(window, "statistics")
+
+    window.show_map()
+    wait(180, lambda: not window.runner.active)
+    wait(2)
+    save(window, "map")
+
+    window.show_training()
+    wait(3)
+    save(window, "training")
+
+    assert window.project is not None
+    dialog = ExportDialog(window.project, window, runner=window.runner)
+    dialog.show()
+    wait(2)
+    save(dialog, "export")
+    dialog.close()
+    dialog.shutdown()
+    window.close()
+    app.processEvents()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Creating a project: the empty one the GUI fills in, and its failure modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeldesk.core.errors import ImageRootError, ProjectError
+from labeldesk.core.project import create_empty, open_project
+
+
+def test_empty_project_is_renamed_into_place_and_a_scan_fills_it(tmp_path, imagefolder):
+    root, _ = imagefolder
+    path = create_empty(tmp_path / "proj", root, classes=["cat", "dog"])
+    assert path == (tmp_path / "proj").resolve()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    with open_project(path) as project:
+        assert len(project.images()) == 0 and project.classes() == ["cat", "dog"]
+        assert project.root == root.resolve()
+        counts = project.scan(workers=1)
+        assert counts.added == len(project.images()) > 0
+
+
+def test_empty_project_refuses_a_used_folder_or_a_missing_image_folder(tmp_path, imagefolder):
+    root, _ = imagefolder
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "notes.txt").write_text("mine")
+    with pytest.raises(ProjectError):
+        create_empty(used, root)
+    assert (used / "notes.txt").read_text() == "mine"
+    with pytest.raises(ImageRootError):
+        create_empty(tmp_path / "new", tmp_path / "no-such-folder")
+    assert not (tmp_path / "new").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".new")]  # no staging left
