@@ -1,21 +1,21 @@
 """The main window: menus, status bar, and switching between start page and project.
 
 It owns the open :class:`Project` and the job runner, and little else: browsing and
-labeling live in :class:`ProjectView`, menus in :mod:`labeldesk.gui.menus`.
+labeling live in :class:`ProjectView`, menus in :mod:`labeldesk.gui.menus`, indexing and
+embedding jobs in :class:`ProjectJobs`, the other pages in :class:`ProjectPages`.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QStackedWidget
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
-from labeldesk.core.project import Project, create_and_index, open_project
+from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.export_dialog import ExportDialog
@@ -23,15 +23,12 @@ from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
 from labeldesk.gui.pages import ProjectPages
+from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_mode import ReviewMode
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
-
-if TYPE_CHECKING:
-    from labeldesk.core.scanner import ScanCounts
-    from labeldesk.ml.embed import EmbedReport
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +46,7 @@ class MainWindow(QMainWindow):
         self.view: ProjectView | None = None
         self.pages = ProjectPages(self)
         self.runner = JobRunner(self)
-        self.scan_job: Job | None = None
-        self.embed_job: Job | None = None
-        self.create_job: Job | None = None
+        self.jobs = ProjectJobs(self)
 
         self.stack = QStackedWidget()
         self.start_page = StartPage()
@@ -78,7 +73,7 @@ class MainWindow(QMainWindow):
         state = settings.load_bytes(STATE_KEY)
         if state is not None:
             self.restoreState(state)
-        self._update_actions()
+        self.update_actions()
 
     # -- projects ------------------------------------------------------------------
     def open_initial(self, path: Path | None) -> None:
@@ -115,12 +110,12 @@ class MainWindow(QMainWindow):
         settings.add_recent_project(project.path)
         self.setWindowTitle(f"{project.path.name} — LabelDesk")
         self.menus.project_opened(self.view)
-        self._update_actions()
+        self.update_actions()
         self.show_message(f"Opened {project.path} ({project.root})")
         return True
 
     def close_project(self) -> None:
-        running = [j for j in (self.scan_job, self.embed_job) if j is not None and j.running]
+        running = self.jobs.running()
         for job in running:
             job.cancel()
         if running:
@@ -141,7 +136,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("LabelDesk")
         self.start_page.refresh()
         self.stack.setCurrentWidget(self.start_page)
-        self._update_actions()
+        self.update_actions()
 
     def prompt_open_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open LabelDesk project")
@@ -153,90 +148,37 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.create_project(*dialog.paths())
 
-    def create_project(self, images: Path, target: Path) -> Job:
-        """Index ``images`` into a new project at ``target`` in the background, then open it."""
-
-        def create(*, progress: ProgressCallback, cancel: CancelToken) -> Path:
-            project, _counts = create_and_index(target, images, progress=progress, cancel=cancel)
-            project.close()  # reopened on the GUI thread
-            return project.path
-
-        job = Job(create, "New project")
-        job.finished.connect(self.open_project)
-        job.cancelled.connect(lambda: self.show_message("Cancelled: no project was created"))
-        job.failed.connect(self.notify_error)
-        job.ended.connect(self._update_actions)
-        self.job_widget.track(job, f"Indexing {images.name}")
-        self.create_job = self.runner.start(job)
-        self._update_actions()
-        return job
+    # -- project jobs (see ProjectJobs) -----------------------------------------------
+    def create_project(self, images: Path, target: Path) -> Job | None:
+        """Create a project for ``images`` at ``target``, open it, index and embed it."""
+        return self.jobs.create_project(images, target)
 
     def rescan(self) -> Job | None:
-        """Re-index the image folder in the background; the grid reloads afterwards."""
-        if self.project is None or self.busy:
-            return None
-        project = self.project
-
-        def scan(*, progress: ProgressCallback, cancel: CancelToken) -> ScanCounts:
-            return project.scan(progress=progress, cancel=cancel)
-
-        job = Job(scan, "Rescan")
-        job.finished.connect(self._scan_finished)
-        job.cancelled.connect(self._scan_cancelled)
-        job.failed.connect(self.notify_error)
-        job.ended.connect(self._update_actions)
-        self.job_widget.track(job, "Rescanning")
-        self.scan_job = self.runner.start(job)
-        self._update_actions()
-        return job
-
-    def _scan_finished(self, counts: ScanCounts) -> None:
-        if self.view is not None:
-            self.view.reload()
-        self.show_message(
-            f"Rescan done: {counts.added} added, {counts.removed} removed, "
-            f"{counts.changed} changed, {counts.moved} moved"
-        )
-
-    def _scan_cancelled(self) -> None:
-        if self.view is not None:
-            self.view.reload()  # what was scanned before the cancel is kept
-        self.show_message("Rescan cancelled; the images indexed so far are kept")
+        return self.jobs.rescan()
 
     def compute_embeddings(self) -> Job | None:
-        """Embed every image that has no vector yet, in the background (resumable)."""
-        if self.project is None or self.busy:
-            return None
-        project = self.project
-
-        def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
-            from labeldesk.ml.embed import embed_project
-
-            return embed_project(project, progress=progress, cancel=cancel)
-
-        job = Job(embed, "Embeddings")
-        job.ended.connect(self._refresh_insights)  # cancelled batches are kept: use them too
-        job.finished.connect(
-            lambda r: self.show_message(
-                f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
-                f"on {r.device}" + (f", {len(r.failed)} unreadable" if r.failed else "")
-            )
-        )
-        job.cancelled.connect(
-            lambda: self.show_message("Embedding cancelled; finished batches are kept")
-        )
-        job.failed.connect(self.notify_error)
-        job.ended.connect(self._update_actions)
-        self.job_widget.track(job, "Computing embeddings")
-        self.embed_job = self.runner.start(job)
-        self._update_actions()
-        return job
+        return self.jobs.compute_embeddings()
 
     @property
     def busy(self) -> bool:
-        """A job that works on the open project is running (one at a time)."""
-        jobs = (self.scan_job, self.embed_job, self.pages.training_job)
-        return any(j is not None and j.running for j in jobs)
+        return self.jobs.busy
+
+    @property
+    def scan_job(self) -> Job | None:
+        return self.jobs.scan_job
+
+    @property
+    def embed_job(self) -> Job | None:
+        return self.jobs.embed_job
+
+    @property
+    def create_job(self) -> Job | None:
+        return self.jobs.create_job
+
+    def refresh_insights(self) -> None:
+        """Recompute the browser's model insights (after embeddings or training)."""
+        if self.view is not None:
+            self.view.feed.refresh()
 
     def show_statistics(self) -> None:
         """Class counts, duplicates and leakage, training history (refreshed on show)."""
@@ -260,13 +202,9 @@ class MainWindow(QMainWindow):
         self.review.close()
         self.pages.show_training()
 
-    def _refresh_insights(self) -> None:
-        if self.view is not None:
-            self.view.feed.refresh()
-
     def refresh_after_training(self) -> None:
-        self._refresh_insights()
-        self._update_actions()
+        self.refresh_insights()
+        self.update_actions()
         self.show_message("Training finished: predictions, issues and the queue use it now")
 
     def export_dataset(self) -> None:
@@ -344,7 +282,7 @@ class MainWindow(QMainWindow):
         if dialog:
             show_error(self, message)
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         creating = self.create_job is not None and self.create_job.running
         self.menus.update_enabled(project_open=self.project is not None, busy=self.busy or creating)
 

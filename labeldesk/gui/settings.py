@@ -19,6 +19,7 @@ MAX_RECENT = 10
 RECENT_KEY = "projects/recent"
 THEME_KEY = "view/theme"
 QUEUE_REFRESH_KEY = "review/queue_refresh_every"
+EMBED_NEW_KEY = "projects/embed_new"
 QUEUE_REFRESH_RANGE = (1, 1000)  # labels between two refreshes of the labeling queue
 
 
@@ -86,6 +87,15 @@ def queue_refresh_every() -> int:
 def set_queue_refresh_every(labels: int) -> None:
     low, high = QUEUE_REFRESH_RANGE
     settings().setValue(QUEUE_REFRESH_KEY, min(max(int(labels), low), high))
+
+
+def embed_new_projects() -> bool:
+    """Whether a project created in the app computes its embeddings right after indexing."""
+    return str(settings().value(EMBED_NEW_KEY, "true")).lower() != "false"
+
+
+def set_embed_new_projects(enabled: bool) -> None:
+    settings().setValue(EMBED_NEW_KEY, "true" if enabled else "false")
 
 
 def save_bytes(key: str, data: QByteArray) -> None:

@@ -19,6 +19,10 @@ def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "qsettings"
     folder.mkdir()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    from labeldesk.gui import settings
+
+    # New projects embed right after indexing; tests that want that turn it back on.
+    settings.set_embed_new_projects(False)
     yield folder
 
 

@@ -6,10 +6,13 @@ import shutil
 import threading
 from pathlib import Path
 
+import pytest
 from helpers import write_image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from labeldesk.core.progress import Progress, no_progress
+from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.app import create_application, run
 from labeldesk.gui.dialogs import ShortcutsDialog
@@ -62,8 +65,7 @@ def test_rescan_picks_up_new_images(qtbot, window, project):
     job = window.rescan()
     assert job is not None and window.job_widget.isVisible()
     assert not window.menus.rescan_action.isEnabled()  # one scan at a time
-    with qtbot.waitSignal(job.ended, timeout=10000):
-        pass
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)  # may end before any wait
     assert window.view.model.rowCount() == 20
     assert window.menus.rescan_action.isEnabled() and not window.job_widget.isVisible()
 
@@ -79,24 +81,85 @@ def test_rescan_cancel_button_stops_the_scan(qtbot, window, project):
     assert job.result is None or job.result.cancelled
 
 
-def test_new_project_is_indexed_in_the_background_then_opened(qtbot, window, imagefolder, tmp_path):
+@pytest.fixture
+def paused_scan(monkeypatch):
+    """Project.scan does its work, then waits for the test before it returns, so the test
+    sees the window while indexing is still running."""
+    gate = threading.Event()
+    real_scan = Project.scan
+
+    def scan(self, *, progress=no_progress, cancel=None, **kwargs):
+        counts = real_scan(self, progress=progress, cancel=cancel, **kwargs)
+        progress(Progress(1, 1, "finishing"))
+        gate.wait(20)
+        return counts
+
+    monkeypatch.setattr(Project, "scan", scan)
+    yield gate
+    gate.set()
+
+
+def test_new_project_opens_at_once_and_fills_in_while_indexing(
+    qtbot, window, imagefolder, tmp_path, paused_scan
+):
     root, expected = imagefolder
     target = tmp_path / "created"
+    window.jobs._fill_timer.setInterval(0)
     job = window.create_project(root, target)
-    with qtbot.waitSignal(job.ended, timeout=20000):
-        pass
+    assert job is not None and job.running
     assert window.project is not None and window.project.path == target.resolve()
+    assert window.stack.currentWidget() is window.view
+    # The browser fills in before the indexing job has ended.
+    qtbot.waitUntil(lambda: window.view.model.rowCount() == len(expected), timeout=20000)
+    assert job.running
+    paused_scan.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
     assert window.view.model.rowCount() == len(expected)
+    assert f"Indexed {len(expected)} images" in window.statusBar().currentMessage()
+    assert window.embed_job is None  # embedding new projects is off in these tests
 
 
-def test_cancelled_new_project_leaves_nothing_behind(qtbot, window, imagefolder, tmp_path):
+def test_cancelled_new_project_keeps_what_was_indexed(
+    qtbot, window, imagefolder, tmp_path, paused_scan
+):
     root, _ = imagefolder
-    target = tmp_path / "never"
+    target = tmp_path / "partial"
     job = window.create_project(root, target)
+    assert job is not None
     job.cancel()
-    with qtbot.waitSignal(job.ended, timeout=20000):
-        pass
-    assert window.project is None and not target.exists()
+    paused_scan.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    assert window.project is not None and window.project.path == target.resolve()
+    assert "Rescan continues" in window.statusBar().currentMessage()
+    assert window.rescan() is not None  # and a rescan picks up from there
+
+
+def test_new_project_into_a_used_folder_is_refused_and_keeps_its_files(
+    qtbot, window, imagefolder, tmp_path, monkeypatch
+):
+    root, _ = imagefolder
+    target = tmp_path / "used"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    errors: list[str] = []
+    monkeypatch.setattr(window, "notify_error", lambda message, dialog=True: errors.append(message))
+    assert window.create_project(root, target) is None
+    assert window.project is None and (target / "keep.txt").read_text() == "mine"
+    assert errors and "already exists" in errors[0]
+
+
+def test_new_project_is_embedded_after_indexing(qtbot, window, imagefolder, tmp_path, monkeypatch):
+    settings.set_embed_new_projects(True)
+    monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone())
+    root, expected = imagefolder
+    job = window.create_project(root, tmp_path / "embedded")
+    assert job is not None
+    qtbot.waitUntil(lambda: window.embed_job is not None, timeout=20000)
+    embed = window.embed_job
+    qtbot.waitUntil(lambda: not embed.running, timeout=30000)
+    assert embed.result is not None and embed.result.embedded == len(expected)
+    # The browser's model insights follow (neighbours need no labels).
+    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=30000)
 
 
 def test_closing_the_window_cancels_a_running_job(qtbot, window, project):
@@ -181,11 +244,18 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     )
     monkeypatch.setattr("labeldesk.ml.embed.default_batch_size", lambda device: 4)
     window.open_project(project.path)
+    # Listen before the job starts: its first report can beat any later connect.
+    progress: list[tuple[int, int, str]] = []
+    real_start = window.runner.start
+
+    def start(job):
+        job.progress.connect(lambda d, t, m: progress.append((d, t, m)))
+        return real_start(job)
+
+    monkeypatch.setattr(window.runner, "start", start)
     job = window.compute_embeddings()
     assert job is not None and not window.menus.embed_action.isEnabled()
     assert window.rescan() is None  # one project job at a time
-    progress: list[tuple[int, int, str]] = []
-    job.progress.connect(lambda d, t, m: progress.append((d, t, m)))
     with qtbot.waitSignals([job.cancelled, job.ended], timeout=30000):
         qtbot.waitUntil(lambda: len(calls) == 2, timeout=30000)  # batch 2 is waiting
         window.job_widget.cancel_button.click()
@@ -195,8 +265,7 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     phases = [m for _, _, m in progress]
     assert phases[0].startswith("loading model") and "embedding" in phases  # no phase lost
     again = window.compute_embeddings()
-    with qtbot.waitSignals([again.finished, again.ended], timeout=30000):
-        pass
+    qtbot.waitUntil(lambda: not again.running, timeout=30000)  # may end before any wait
     assert again.result.embedded == 19 - done_first  # finished batches were kept
     assert "Embeddings ready" in window.statusBar().currentMessage()
     assert window.menus.embed_action.isEnabled()
@@ -241,8 +310,7 @@ def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
     project.close()
     window.open_project(project.path)
     job = window.show_confusion("ant", "bee")
-    with qtbot.waitSignal(job.ended, timeout=20000):
-        pass
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)  # may end before any wait
     model = window.view.model
     assert set(model.paths_of_rows(range(model.rowCount()))) == expected
     window.view.sidebar.select_class("bee")  # any sidebar choice drops the path filter

@@ -175,8 +175,7 @@ def test_dropping_an_image_folder_creates_a_project_from_it(
     qtbot.waitUntil(lambda: window.create_job is not None)
     target = root.parent / f"{root.name}-labeldesk"
     assert shown == [(str(root), str(target), None)]
-    with qtbot.waitSignal(window.create_job.ended, timeout=20000):
-        pass
+    qtbot.waitUntil(lambda: not window.create_job.running, timeout=20000)  # may end before any wait
     assert window.project is not None and window.project.path == target.resolve()
     assert window.project.root == root.resolve()
     assert window.view.model.rowCount() == len(expected)
