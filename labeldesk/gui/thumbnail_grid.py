@@ -1,11 +1,16 @@
 """The central grid: a QListView in icon mode, tuned for very large models.
 
 Uniform tile sizes and a static layout let Qt place 100k tiles without asking for each
-one's size. After scrolling settles, queued thumbnail requests for tiles that left the
-screen are dropped so the loader works on what the user is looking at.
+one's size. While the view flies past tiles (more than a page within a tenth of a second,
+as in a fling or a dragged scroll bar) the thumbnail loader pauses; after scrolling
+settles, queued requests for tiles that left the screen are dropped and loading resumes,
+so the loader works on what the user is looking at.
 """
 
 from __future__ import annotations
+
+import time
+from collections import deque
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
@@ -16,7 +21,9 @@ from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnails import ThumbnailLoader
 from labeldesk.gui.tile_delegate import TileDelegate, TileMetrics
 
-PRUNE_DELAY_MS = 120
+PRUNE_DELAY_MS = 60  # after the last scroll step: drop off-screen requests, resume loading
+SCROLL_WINDOW_S = 0.1  # how far back scroll speed is judged
+FAST_SCROLL_PAGES = 1.0  # moved more than this within the window (in 2+ steps): flying past
 
 
 class ThumbnailGrid(QListView):
@@ -54,7 +61,9 @@ class ThumbnailGrid(QListView):
         self.setModel(model)
         self._prune_timer = QTimer(self, singleShot=True, interval=PRUNE_DELAY_MS)
         self._prune_timer.timeout.connect(self._prune_offscreen_requests)
-        self.verticalScrollBar().valueChanged.connect(lambda _: self._prune_timer.start())
+        self._scroll_steps: deque[tuple[float, int]] = deque(maxlen=64)  # (time, pixels)
+        self._scroll_value = 0
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.selectionModel().selectionChanged.connect(self._emit_selection)
         model.modelReset.connect(self._emit_selection)
 
@@ -110,12 +119,31 @@ class ThumbnailGrid(QListView):
         stop = last.row() + per_row if last.isValid() else count
         return range(max(0, start - per_row), min(count, stop + per_row))
 
+    def _scrolled(self, value: int) -> None:
+        """Pause thumbnail loading while scrolling fast; settle (and resume) afterwards."""
+        now = time.monotonic()
+        steps = self._scroll_steps
+        steps.append((now, abs(value - self._scroll_value)))
+        self._scroll_value = value
+        while now - steps[0][0] > SCROLL_WINDOW_S:
+            steps.popleft()
+        moved = sum(pixels for _, pixels in steps)
+        # Two steps at least: a single jump (Page Down, a click in the scroll bar's
+        # trough, scrollTo) never pauses loading.
+        if self._loader is not None:
+            if len(steps) > 1 and moved > FAST_SCROLL_PAGES * self.viewport().height():
+                self._loader.set_paused(True)
+            elif self._loader.paused:  # slowed down: load what is on screen now
+                self._prune_offscreen_requests()
+        self._prune_timer.start()
+
     def _prune_offscreen_requests(self) -> None:
         if self._loader is None:
             return
         rows = self.visible_rows()
         ids = self.image_model().rows_to_ids(np.arange(rows.start, rows.stop))
         self._loader.retain_pending(int(i) for i in ids)
+        self._loader.set_paused(False)
 
     def _emit_selection(self, *_: object) -> None:
         self.selectionChangedRows.emit()

@@ -3,8 +3,10 @@
 The view asks for a pixmap while painting. A miss returns None (the delegate paints a
 placeholder) and queues a request; the newest request is served first, because the tiles
 painted last are the ones on screen. Old requests beyond ``max_pending`` are dropped, so
-fast scrolling never builds a backlog of tiles nobody looks at any more. Workers produce
-QImages (thread-safe); the GUI thread turns them into QPixmaps and announces ``ready``.
+fast scrolling never builds a backlog of tiles nobody looks at any more; while the view
+flies past (see :meth:`ThumbnailLoader.set_paused`) nothing new is decoded at all. Workers
+produce QImages (thread-safe) and hand them over in batches: the GUI thread wakes once per
+batch, not once per image, turns them into QPixmaps and announces each with ``ready``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class _RequestStack:
         self.max_pending = max_pending
         self._items: OrderedDict[int, ThumbRequest] = OrderedDict()
         self._workers = 0
+        self._paused = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -91,17 +94,23 @@ class _RequestStack:
             while len(self._items) > self.max_pending:
                 self._items.popitem(last=False)  # the oldest: scrolled away by now
 
+    def set_paused(self, paused: bool) -> None:
+        """Paused: requests still queue, but no worker starts or takes the next one."""
+        with self.lock:
+            self._paused = paused
+
     def claim_worker(self, limit: int) -> bool:
         with self.lock:
-            if self._workers >= limit or not self._items:
+            if self._paused or self._workers >= limit or not self._items:
                 return False
             self._workers += 1
             return True
 
     def pop_or_retire(self) -> ThumbRequest | None:
-        """Next request; None means the calling worker has retired (atomically)."""
+        """Next request; None means the calling worker has retired (atomically, so a
+        resume or a push that finds every worker busy never strands a request)."""
         with self.lock:
-            if self._items:
+            if self._items and not self._paused:
                 return self._items.popitem(last=True)[1]
             self._workers -= 1
             return None
@@ -131,7 +140,7 @@ class ThumbnailLoader(QObject):
     """Pixmaps by image id, loaded lazily in the background and kept in an LRU."""
 
     ready = Signal(int)  # image id whose pixmap (or failure) is now known
-    _loaded = Signal(int, int, QImage)  # generation, image id, image (null on failure)
+    _resultsWaiting = Signal()  # from a worker: the first result of a new batch is in
 
     def __init__(
         self,
@@ -149,11 +158,14 @@ class ThumbnailLoader(QObject):
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()
         self._failed: set[int] = set()
         self._stack = _RequestStack(max_pending)
+        self._results: list[tuple[int, int, QImage]] = []  # generation, id, image
+        self._results_lock = threading.Lock()
         self._generation = 0
+        self._paused = False
         self._closed = False
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._loaded.connect(self._on_loaded)
+        self._resultsWaiting.connect(self._deliver)  # queued: workers emit it
 
     # -- GUI thread --------------------------------------------------------------
     def pixmap(self, image_id: int, path: str, width: int = 0, height: int = 0) -> QPixmap | None:
@@ -164,9 +176,31 @@ class ThumbnailLoader(QObject):
             return cached
         if image_id not in self._failed and not self._closed:
             self._stack.push(ThumbRequest(image_id, path, width, height, self._generation))
-            while self._stack.claim_worker(self._threads):
-                self.pool.start(_Drain(self))
+            self._start_workers()
         return None
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop (or resume) decoding while the view scrolls faster than anyone looks.
+
+        Tiles that are on screen for a frame or two are not worth loading: their decode
+        competes with the GUI thread for the CPU (and the GIL), and each result costs the
+        GUI thread a conversion and a repaint. Requests keep queueing meanwhile; the grid
+        prunes them to what is on screen before it resumes.
+        """
+        if paused == self._paused:
+            return
+        self._paused = paused
+        self._stack.set_paused(paused)
+        if not paused:
+            self._start_workers()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def _start_workers(self) -> None:
+        while self._stack.claim_worker(self._threads):
+            self.pool.start(_Drain(self))
 
     def failed(self, image_id: int) -> bool:
         return image_id in self._failed
@@ -192,17 +226,22 @@ class ThumbnailLoader(QObject):
     def cached_count(self) -> int:
         return len(self._cache)
 
-    @Slot(int, int, QImage)
-    def _on_loaded(self, generation: int, image_id: int, image: QImage) -> None:
-        if generation != self._generation or self._closed:
-            return
-        if image.isNull():
-            self._failed.add(image_id)
-        else:
-            self._cache[image_id] = QPixmap.fromImage(image)
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
-        self.ready.emit(image_id)
+    @Slot()
+    def _deliver(self) -> None:
+        """Take every result the workers finished since the last call, in one go."""
+        with self._results_lock:
+            results, self._results = self._results, []
+        for generation, image_id, image in results:
+            if generation != self._generation or self._closed:
+                continue
+            if image.isNull():
+                self._failed.add(image_id)
+            else:
+                self._cache[image_id] = QPixmap.fromImage(image)
+                self._cache.move_to_end(image_id)
+                while len(self._cache) > self._capacity:
+                    self._cache.popitem(last=False)
+            self.ready.emit(image_id)
 
     # -- worker threads ----------------------------------------------------------
     def _load_one(self, request: ThumbRequest) -> None:
@@ -213,4 +252,8 @@ class ThumbnailLoader(QObject):
         except Exception as exc:  # a vanished or broken file must not kill the worker
             log.debug("thumbnail for %s failed: %s", request.path, exc)
             image = QImage()
-        self._loaded.emit(request.generation, request.image_id, image)
+        with self._results_lock:
+            self._results.append((request.generation, request.image_id, image))
+            first = len(self._results) == 1
+        if first:  # later results of this batch ride along with the same wake-up
+            self._resultsWaiting.emit()

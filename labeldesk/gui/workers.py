@@ -9,6 +9,7 @@ is logged with its traceback and also reported as one line, never as a crash.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +23,22 @@ from labeldesk.core.progress import CancelToken, Progress
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the GUI
+GC_THRESHOLDS = (2_000, 10, 10_000)  # see relax_gc()
+
+
+def relax_gc() -> None:
+    """Put off Python's full garbage collections once background jobs run.
+
+    A collection holds the GIL in whichever thread sets it off, so it stalls the GUI
+    thread like a slow slot would. A job that loads a model imports torch, torchvision
+    and timm, growing the heap by ~400k objects; with the default thresholds that sets
+    off a series of full collections over the whole heap (up to 0.5 s each on a busy
+    2-core machine, see benchmarks/bench_gui.py). Young collections stay frequent and
+    cheap (a few ms); a full one waits for 10,000 middle-aged ones instead of 10, and
+    most cyclic garbage dies young anyway. Thresholds are only ever raised.
+    """
+    current = gc.get_threshold()
+    gc.set_threshold(*(max(c, t) for c, t in zip(current, GC_THRESHOLDS, strict=True)))
 
 
 class JobFunction(Protocol):
@@ -65,6 +82,7 @@ class Job(QObject):
             raise RuntimeError(f"job {self.name!r} is already running")
         self._running = True
         self.started_at = time.monotonic()
+        relax_gc()
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
         return self
 
