@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,11 +18,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from labeldesk import __version__
+from labeldesk.gui.hotkeys import HotkeysEditor
 from labeldesk.gui.shortcuts import shortcut_table
 
 
@@ -46,7 +49,10 @@ def show_about(parent: QWidget | None) -> None:
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None):
+    """Every key (first tab) and, given the window's command actions, a tab to change
+    the commands' keys."""
+
+    def __init__(self, parent: QWidget | None = None, actions: Sequence[QAction] = ()):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         rows = shortcut_table()
@@ -60,10 +66,16 @@ class ShortcutsDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "All keys")
+        self.editor: HotkeysEditor | None = None
+        if actions:
+            self.editor = HotkeysEditor(actions)
+            self.tabs.addTab(self.editor, "Change command keys")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
+        layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(640, 620)
 

@@ -81,7 +81,9 @@ class LabelingController(QObject):
             if n < len(classes):
                 self.label_selection(classes[n])
             else:
-                self.message.emit(f"No class number {n + 1}; add one with Classes ▸ Add class…")
+                self.message.emit(
+                    f"No class for key {shortcuts.class_key(n)}; add one with Classes ▸ Add class…"
+                )
 
         return apply
 

@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
             apply_theme(app, name)
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self).exec()
+        ShortcutsDialog(self, self.menus.command_actions()).exec()
 
     def show_about(self) -> None:
         show_about(self)

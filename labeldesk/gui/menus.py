@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from labeldesk.gui import settings, shortcuts
+from labeldesk.gui import hotkeys, settings, shortcuts
 
 if TYPE_CHECKING:
     from labeldesk.gui.main_window import MainWindow
@@ -89,11 +89,15 @@ class MainMenus:
         self._add(self.help_menu, "&About LabelDesk", (), window.show_about)
         self._project_actions: list[QAction] = []
 
+    def command_actions(self) -> list[QAction]:
+        """The window's commands whose keys the user may change."""
+        return [a for a in self.window.actions() if a.objectName()]
+
     def _add(
         self, menu: QMenu, text: str, keys: Sequence[shortcuts.KeySpec], slot: Callable[[], object]
     ) -> QAction:
         action = QAction(text, self.window)
-        action.setShortcuts(shortcuts.sequences(keys))
+        hotkeys.register(action, shortcuts.sequences(keys))  # the user's keys, if changed
         action.triggered.connect(lambda *_: slot())
         menu.addAction(action)
         self.window.addAction(action)  # shortcuts work even while the menu bar is hidden

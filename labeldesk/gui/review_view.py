@@ -207,7 +207,7 @@ class ReviewView(QWidget):
     def assign_nth(self, n: int) -> None:
         classes = self.project.classes()
         if n >= len(classes):
-            self.message.emit(f"No class number {n + 1}")
+            self.message.emit(f"No class for key {shortcuts.class_key(n)}")
             return
         self._act(lambda s: s.assign(classes[n]))
 
@@ -261,7 +261,11 @@ class ReviewView(QWidget):
         score = item.score
         self.score_label.setText(f"{score:.3f}" if score == 0 or score >= 0.001 else f"{score:.1e}")
         decided = session.decisions.get(item.path) if session else None
-        classes = ", ".join(f"{n + 1} {c}" for n, c in enumerate(self.project.classes()[:9]))
+        classes = ", ".join(
+            f"{shortcuts.class_key(n)} {c}"
+            for n, c in enumerate(self.project.classes())
+            if shortcuts.class_key(n)
+        )
         keep = "Space keep" if self.source == "issues" else "Space skip"
         self.hint.setText(
             (f"Decided: {decided}. " if decided else "")

@@ -14,7 +14,9 @@ from PySide6.QtGui import QKeySequence
 KeySpec = str | QKeySequence.StandardKey
 _Std = QKeySequence.StandardKey
 
-LABEL_KEYS: tuple[KeySpec, ...] = tuple(str(n) for n in range(1, 10))
+# The N-th class's key: 1-9, then letters (X and Z are taken: exclude and undo).
+CLASS_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWY"
+LABEL_KEYS: tuple[KeySpec, ...] = (*(str(n) for n in range(1, 10)), *CLASS_LETTERS)
 CLEAR_KEYS: tuple[KeySpec, ...] = ("0", "Backspace")
 EXCLUDE_KEYS: tuple[KeySpec, ...] = ("X",)
 UNDO_KEYS: tuple[KeySpec, ...] = (_Std.Undo,)
@@ -42,6 +44,11 @@ REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 
 
+def class_key(n: int) -> str:
+    """The key that gives the ``n``-th class (0-based), "" when there are too many."""
+    return str(LABEL_KEYS[n]) if 0 <= n < len(LABEL_KEYS) else ""
+
+
 def sequences(specs: Sequence[KeySpec]) -> list[QKeySequence]:
     """QKeySequences for ``specs`` (a standard key may map to several, or none)."""
     result: list[QKeySequence] = []
@@ -62,7 +69,7 @@ def _text(specs: Sequence[KeySpec]) -> str:
 def shortcut_table() -> list[tuple[str, str]]:
     """(keys, what they do) rows for the Help ▸ Keyboard shortcuts dialog."""
     return [
-        ("1 … 9", "Label the selected images with the 1st … 9th class (then move on)"),
+        ("1 … 9, A …", "Label the selected images with the 1st … 9th, 10th … class (then move on)"),
         (_text(CLEAR_KEYS), "Remove the label of the selected images"),
         (_text(EXCLUDE_KEYS), "Exclude the selected images from the dataset, or include again"),
         (_text(UNDO_KEYS), "Undo the last label or exclude change"),
@@ -85,7 +92,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
         (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),
         (_text(REVIEW_ACCEPT_KEYS[:1]), "Review: accept the suggestion or prediction"),
-        ("1 … 9", "Review: give the 1st … 9th class"),
+        ("1 … 9, A …", "Review: give the 1st … 9th, 10th … class"),
         (_text(REVIEW_KEEP_KEYS), "Review: keep the label (verified), or skip in the queue"),
         (_text(EXCLUDE_KEYS), "Review: exclude the image"),
         (_text(REVIEW_UNDO_KEYS), "Review: undo the last decision and go back to its image"),

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.gui import shortcuts
 from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
 from labeldesk.gui.tile_delegate import class_color
 
@@ -199,7 +200,7 @@ class FilterSidebar(QWidget):
             ("", "Unlabeled", counts.get(None, 0), _UNLABELED, None, class_color(-1)),
         ]
         for n, class_name in enumerate(classes):
-            key = str(n + 1) if n < 9 else ""
+            key = shortcuts.class_key(n)
             rows.append(
                 (
                     key,

@@ -112,7 +112,7 @@ def test_key_for_a_missing_class_explains_instead_of_failing(qtbot, view, projec
     view.grid.select_row(0)
     with qtbot.waitSignal(view.labeling.message) as message:
         qtbot.keyClick(view.grid, Qt.Key.Key_5)
-    assert "No class number 5" in message.args[0]
+    assert "No class for key 5" in message.args[0]
     assert len(project.history()) == before
 
 
@@ -124,6 +124,20 @@ def test_adding_a_class_makes_its_key_work(qtbot, view, project):
     view.grid.select_row(0)
     qtbot.keyClick(view.grid, Qt.Key.Key_3)
     assert label_in_db(project, view.model.path(0)) == "bird"
+
+
+def test_classes_after_the_ninth_get_letter_keys(qtbot, view, project):
+    extra = [f"c{n}" for n in range(3, 12)]  # classes 3 … 11
+    view.labeling.add_classes(extra)
+    tenth, eleventh = project.classes()[9], project.classes()[10]
+    assert view.sidebar.class_list.topLevelItem(11).text(0) == "A"  # after All, Unlabeled
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_A)
+    assert label_in_db(project, view.model.path(0)) == tenth
+    qtbot.keyClick(view.grid, Qt.Key.Key_B)
+    assert label_in_db(project, view.model.path(1)) == eleventh
+    qtbot.keyClick(view.grid, Qt.Key.Key_X)  # still exclude, never a class
+    assert project.images().set_index("path").status[view.model.path(2)] == "excluded"
 
 
 def test_an_expected_core_error_becomes_one_message(qtbot, view, project, monkeypatch):

@@ -1,0 +1,139 @@
+"""Custom keys for the menu commands, kept in QSettings.
+
+Each menu action is registered under a stable name with its default keys; a saved
+choice replaces the default at start-up and at once when edited in Help ▸ Keyboard
+shortcuts. Labeling and review keys (1-9 and letters, Enter, Space, X, Z) stay fixed:
+they follow the class order and are listed in the same dialog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QKeySequenceEdit,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.gui import settings
+
+PREFIX = "hotkeys/"
+_DEFAULTS = "labeldeskDefaultKeys"  # dynamic property holding the default key strings
+
+
+def action_name(text: str) -> str:
+    """A stable settings name from a menu text: "Re&scan folder" -> "rescan_folder"."""
+    return re.sub(r"[^a-z0-9]+", "_", text.replace("&", "").lower()).strip("_")
+
+
+def saved_keys(name: str) -> list[QKeySequence] | None:
+    """The user's keys for ``name`` ([] = none on purpose), None when never changed."""
+    value = settings.settings().value(PREFIX + name)
+    if value is None:
+        return None
+    text = str(value)
+    return [QKeySequence(part) for part in text.split("\n") if part] if text else []
+
+
+def save_keys(name: str, keys: Sequence[QKeySequence] | None) -> None:
+    """Remember ``keys`` for ``name``; None goes back to the default."""
+    store = settings.settings()
+    if keys is None:
+        store.remove(PREFIX + name)
+    else:
+        store.setValue(PREFIX + name, "\n".join(k.toString() for k in keys if not k.isEmpty()))
+
+
+def register(action: QAction, defaults: Sequence[QKeySequence]) -> None:
+    """Name ``action`` after its text, remember its defaults, apply a saved choice."""
+    if not action.objectName():
+        action.setObjectName(action_name(action.text()))
+    action.setProperty(_DEFAULTS, [k.toString() for k in defaults])
+    custom = saved_keys(action.objectName())
+    action.setShortcuts(list(defaults) if custom is None else custom)
+
+
+def default_keys(action: QAction) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in (action.property(_DEFAULTS) or [])]
+
+
+class HotkeysEditor(QWidget):
+    """One row per command: its keys, editable. A change applies and is saved at once,
+    unless another command already uses the key (then it is refused with a note)."""
+
+    def __init__(self, actions: Sequence[QAction], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actions_ = [a for a in actions if a.property(_DEFAULTS) is not None]
+        self.table = QTableWidget(len(self.actions_), 3)
+        self.table.setHorizontalHeaderLabels(["Command", "Key", ""])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.edits: list[QKeySequenceEdit] = []
+        for row, action in enumerate(self.actions_):
+            self.table.setItem(row, 0, QTableWidgetItem(action.text().replace("&", "")))
+            edit = QKeySequenceEdit(action.shortcut())
+            edit.setMaximumSequenceLength(1)
+            edit.setClearButtonEnabled(True)
+            edit.editingFinished.connect(lambda r=row: self._changed(r))
+            edit.keySequenceChanged.connect(lambda _s, r=row: self._cleared(r))
+            self.table.setCellWidget(row, 1, edit)
+            self.edits.append(edit)
+            reset = QPushButton("Default")
+            reset.clicked.connect(lambda _=False, r=row: self.reset(r))
+            self.table.setCellWidget(row, 2, reset)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.note = QLabel("Click a key, then press the new one. Changes are saved at once.")
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+
+    def set_key(self, row: int, key: QKeySequence) -> bool:
+        """Give command ``row`` the key ``key`` (empty: none). False if another has it."""
+        action = self.actions_[row]
+        if not key.isEmpty():
+            for other in self.actions_:
+                if other is not action and key in other.shortcuts():
+                    self.note.setText(
+                        f"{key.toString()} is already used by "
+                        f"“{other.text().replace('&', '')}”; pick another key."
+                    )
+                    self._show(row)
+                    return False
+        action.setShortcuts([key] if not key.isEmpty() else [])
+        save_keys(action.objectName(), action.shortcuts())
+        self.note.setText(f"Saved: {action.text().replace('&', '')} = {key.toString() or 'none'}")
+        return True
+
+    def reset(self, row: int) -> None:
+        action = self.actions_[row]
+        action.setShortcuts(default_keys(action))
+        save_keys(action.objectName(), None)
+        self._show(row)
+        self.note.setText(f"{action.text().replace('&', '')}: back to its default key")
+
+    def _show(self, row: int) -> None:
+        edit = self.edits[row]
+        edit.blockSignals(True)
+        edit.setKeySequence(self.actions_[row].shortcut())
+        edit.blockSignals(False)
+
+    def _changed(self, row: int) -> None:
+        self.set_key(row, self.edits[row].keySequence())
+
+    def _cleared(self, row: int) -> None:
+        if self.edits[row].keySequence().isEmpty():  # the clear button
+            self.set_key(row, QKeySequence())
