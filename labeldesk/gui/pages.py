@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from labeldesk.gui.map_view import MapView
-from labeldesk.gui.stats_view import StatsView
-from labeldesk.gui.training_panel import TrainingPanel
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s at start-up
     from labeldesk.core.project import Project
     from labeldesk.gui.main_window import MainWindow
+    from labeldesk.gui.map_view import MapView
+    from labeldesk.gui.stats_view import StatsView
+    from labeldesk.gui.training_panel import TrainingPanel
     from labeldesk.gui.workers import Job
 
 
@@ -52,6 +51,8 @@ class ProjectPages:
         if self.project is None:
             return
         if self.stats is None:
+            from labeldesk.gui.stats_view import StatsView
+
             self.stats = StatsView(self.project, runner=self.window.runner)  # refreshes itself
             self.stats.error.connect(self.window.notify_error)
             self.stats.confusionCellClicked.connect(self.window.show_confusion)
@@ -64,6 +65,8 @@ class ProjectPages:
         if self.project is None:
             return
         if self.training is None:
+            from labeldesk.gui.training_panel import TrainingPanel
+
             self.training = TrainingPanel(self.project, runner=self.window.runner)
             self.training.error.connect(self.window.notify_error)
             self.training.trained.connect(self._trained)
@@ -76,6 +79,8 @@ class ProjectPages:
         if self.project is None:
             return
         if self.map is None:
+            from labeldesk.gui.map_view import MapView
+
             self.map = MapView(self.project, runner=self.window.runner)
             self.map.error.connect(self.window.notify_error)
             self.map.selectionChanged.connect(self.window.show_selection)

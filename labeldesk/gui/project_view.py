@@ -246,7 +246,7 @@ class ProjectView(QWidget):
         if first and (wanted.sort != "path" or wanted.show == "flagged"):
             self.apply_filter(wanted)  # the order or selection waited for these scores
         else:  # keep rows where they are under the person's eyes; repaint the badges
-            self.model.repaint_all()
+            self.grid.viewport().update()  # tiles read the catalog as they paint
             self.refresh_counts()
             self._update_detail()
 
