@@ -29,6 +29,10 @@ FILL_IN_MS = 1000  # how often the browser re-reads the images while a new proje
 
 
 class ProjectJobs(QObject):
+    # Embeddings are computed in a child process (torch never stalls the GUI thread);
+    # tests that swap in a stand-in network embed in-process instead.
+    embed_in_process = False
+
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
@@ -135,10 +139,16 @@ class ProjectJobs(QObject):
             return None
         project = window.project
 
-        def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
-            from labeldesk.ml.embed import embed_project
+        in_process = self.embed_in_process
 
-            return embed_project(project, progress=progress, cancel=cancel)
+        def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
+            if in_process:
+                from labeldesk.ml.embed import embed_project
+
+                return embed_project(project, progress=progress, cancel=cancel)
+            from labeldesk.ml.embed_process import embed_in_child
+
+            return embed_in_child(project.path, progress=progress, cancel=cancel)
 
         job = Job(embed, "Embeddings")
         job.ended.connect(window.refresh_insights)  # cancelled batches are kept: use them

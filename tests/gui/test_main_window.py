@@ -18,6 +18,7 @@ from labeldesk.gui.app import create_application, run
 from labeldesk.gui.dialogs import ShortcutsDialog
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
+from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.gui.shortcuts import shortcut_table
 
 
@@ -150,6 +151,7 @@ def test_new_project_into_a_used_folder_is_refused_and_keeps_its_files(
 
 def test_new_project_is_embedded_after_indexing(qtbot, window, imagefolder, tmp_path, monkeypatch):
     settings.set_embed_new_projects(True)
+    monkeypatch.setattr(ProjectJobs, "embed_in_process", True)  # the stand-in lives here
     monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone())
     root, expected = imagefolder
     job = window.create_project(root, tmp_path / "embedded")
@@ -239,6 +241,7 @@ def _tiny_backbone(gate=None, calls=None):
 
 def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, project, monkeypatch):
     gate, calls = threading.Event(), []
+    monkeypatch.setattr(ProjectJobs, "embed_in_process", True)  # the stand-in lives here
     monkeypatch.setattr(
         "labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone(gate, calls)
     )
@@ -315,3 +318,22 @@ def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
     assert set(model.paths_of_rows(range(model.rowCount()))) == expected
     window.view.sidebar.select_class("bee")  # any sidebar choice drops the path filter
     assert model.rowCount() == 35  # 30 train + 5 val images labeled bee
+
+
+def test_the_app_embeds_in_a_child_process_with_progress(qtbot, window, project):
+    """The real path: the bundled backbone runs in a spawned child, not in this process."""
+    window.open_project(project.path)
+    progress: list[str] = []
+    real_start = window.runner.start
+
+    def start(job):
+        job.progress.connect(lambda d, t, m: progress.append(m))
+        return real_start(job)
+
+    window.runner.start = start
+    job = window.compute_embeddings()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=120000)
+    assert job.result is not None and job.result.embedded == 19, window.statusBar().currentMessage()
+    assert progress[0].startswith("loading model") and "embedding" in progress
+    assert "Embeddings ready: 19 computed" in window.statusBar().currentMessage()
