@@ -259,6 +259,9 @@ class AppUnderTest:
     """The app in this process, opened on a project the way `labeldesk gui PATH` does."""
 
     def __init__(self, project: Path, args: argparse.Namespace):
+        from labeldesk.gui.threads import reserve_a_core
+
+        reserve_a_core()  # as `labeldesk gui` does, before the GUI's imports
         from labeldesk.gui.app import create_application
         from labeldesk.gui.main_window import MainWindow
 

@@ -14,6 +14,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from labeldesk.gui.threads import reserve_a_core
+
+    reserve_a_core()  # before NumPy and friends load, so they read the thread caps
     from labeldesk.gui.app import run
 
     return run(args.project)

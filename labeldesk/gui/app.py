@@ -12,6 +12,7 @@ from labeldesk.gui import settings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.theme import apply_theme
+from labeldesk.gui.threads import reserve_a_core
 from labeldesk.gui.workers import relax_gc
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     apply_theme(app, settings.theme())
     relax_gc()  # opening a 100k project allocates enough to set off full collections
+    reserve_a_core()  # background fits leave the GUI thread a core
     return app
 
 

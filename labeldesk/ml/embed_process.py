@@ -11,6 +11,7 @@ as with :func:`labeldesk.ml.embed.embed_project`, which it runs.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 from pathlib import Path
@@ -23,6 +24,7 @@ from .backbones import DEFAULT_BACKBONE
 from .embed import EmbedReport
 
 POLL_S = 0.05
+CHILD_NICENESS = 10
 STOP_WAIT_S = 60.0  # a batch on a slow CPU takes seconds; after this the child is killed
 
 
@@ -84,6 +86,8 @@ def _run_child(path: str, model: str, device: str, messages: Any, stop: Any) -> 
 
     from .embed import embed_project
 
+    if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
+        os.nice(CHILD_NICENESS)
     token = CancelToken()
 
     def watch() -> None:
@@ -96,6 +100,9 @@ def _run_child(path: str, model: str, device: str, messages: Any, stop: Any) -> 
         messages.put(("progress", (update.done, update.total, update.message)))
 
     try:
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)  # the app's thread cap is not for us
         with open_project(path) as project:
             result = embed_project(project, model, device=device, progress=report, cancel=token)
         messages.put(("done", result))
