@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRunnable, QSize, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QIcon, QImage, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from labeldesk.core.imageio import load_rgb
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.catalog import ImageInfo, Insight
+from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import ThumbnailLoader, pil_to_qimage
 
 log = logging.getLogger(__name__)
@@ -70,48 +70,6 @@ def describe_insight(insight: Insight | None, label: str | None) -> tuple[str, s
     else:
         check = f"looks right (score {insight.issue_score:.2f})"
     return prediction, check
-
-
-class ImagePreview(QWidget):
-    """Paints a pixmap fitted to the widget; sharp pixels when upscaling small images."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._pixmap: QPixmap | None = None
-        self._text = ""
-        self.setMinimumSize(160, 160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-
-    def sizeHint(self) -> QSize:
-        return QSize(280, 280)
-
-    def set_pixmap(self, pixmap: QPixmap | None, text: str = "") -> None:
-        self._pixmap, self._text = pixmap, text
-        self.update()
-
-    def has_image(self) -> bool:
-        return self._pixmap is not None and not self._pixmap.isNull()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        area = self.rect().adjusted(4, 4, -4, -4)
-        if self.has_image():
-            assert self._pixmap is not None
-            size = self._pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            # Fit, but do not blow a normal photo past 1:1 unless it is tiny.
-            if self._pixmap.width() > 128 and size.width() > self._pixmap.width():
-                size = self._pixmap.size()
-            target = self.rect()
-            target.setSize(size)
-            target.moveCenter(area.center())
-            smooth = size.width() < 2 * self._pixmap.width()
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-            painter.drawPixmap(target, self._pixmap)
-        elif self._text:
-            painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(
-                area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._text
-            )
 
 
 class _PreviewTask(QRunnable):
@@ -203,11 +161,13 @@ class DetailPanel(QWidget):
         self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
         self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
         self.neighbours.setMovement(QListView.Movement.Static)
-        self.neighbours.setUniformItemSizes(True)
         self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 22))
         self.neighbours.setSpacing(0)
         self.neighbours.setWordWrap(False)
         self.neighbours.setMinimumHeight(2 * (NEIGHBOUR_ICON + 22) + 8)  # two rows of 4
+        blank = QPixmap(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._placeholder = QIcon(blank)
         self.neighbours.itemClicked.connect(
             lambda item: self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
         )
@@ -256,6 +216,8 @@ class DetailPanel(QWidget):
             item = QListWidgetItem(f"{n.label or 'unlabeled'}")
             item.setData(_ID_ROLE, n.image_id)
             item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {n.similarity:.2f}")
+            item.setSizeHint(self.neighbours.gridSize())
+            item.setIcon(self._placeholder)  # full size from the start: no relayout later
             self._set_icon(item, n)
             item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
             self.neighbours.addItem(item)
