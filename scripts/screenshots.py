@@ -4,7 +4,8 @@ Run it under a real X server so fonts and styles are what users see::
 
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py .demo-project
 
-(`make run` creates and embeds .demo-project). Images go to docs/images/. Settings are
+(`make run` creates and embeds .demo-project; the script trains one classifier head in
+it for the training view). Images go to docs/images/. Settings are
 kept in a temporary folder, so your own window layout and recent projects are untouched.
 """
 
@@ -87,7 +88,11 @@ def main() -> None:
     save(window, "map")
 
     window.show_training()
-    wait(3)
+    panel = window.pages.training
+    assert panel is not None
+    panel.start_button.click()  # a classifier head: a second or two on the CPU
+    wait(120, lambda: panel.job is not None and not panel.job.running)
+    wait(2)
     save(window, "training")
 
     assert window.project is not None
