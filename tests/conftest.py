@@ -26,3 +26,14 @@ def project(tmp_path: Path, imagefolder) -> Project:
     proj, _ = create_and_index(tmp_path / "proj", root, workers=1)
     yield proj
     proj.close()
+
+
+@pytest.fixture
+def clustered(tmp_path: Path):
+    """A project with synthetic clustered embeddings and two planted label errors
+    (see ml/fake_embeddings.py): ``(project, flipped_paths)``."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, flipped = make_clustered_project(tmp_path)
+    yield project, flipped
+    project.close()

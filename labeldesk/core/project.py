@@ -10,7 +10,8 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -278,20 +279,33 @@ def create_empty(path: Path | str, images: Path | str, classes: Iterable[str] = 
     """An empty project for ``images``, built beside ``path`` and renamed into place (a
     crash leaves nothing half-made). The GUI opens it at once and indexes it in the
     background, so the browser fills in as images arrive; a later scan resumes."""
+    target = _free_target(path)
+    with _staged(target) as staging:
+        Project.create(staging, images, classes).close()
+    return target.resolve()
+
+
+def _free_target(path: Path | str) -> Path:
     target = Path(path)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ProjectError(f"{target} already exists; pick a new project folder")
+    return target
+
+
+@contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """A hidden folder beside ``target`` (never walked by a scan) to build a project in:
+    renamed into place when the block ends, deleted if it raises (a cancel included)."""
     staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        Project.create(staging, images, classes).close()
+        yield staging
         if target.exists():
             target.rmdir()
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target.resolve()
 
 
 def create_and_index(
@@ -310,14 +324,10 @@ def create_and_index(
     """
     from .label_files import apply_label_rows, read_label_file
 
-    target = Path(path)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ProjectError(f"{target} already exists; pick a new project folder")
+    target = _free_target(path)
     rows = read_label_file(Path(labels_file)) if labels_file else None
-    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        project = Project.create(staging, images, classes)  # hidden name: never walked
+    with _staged(target) as staging:
+        project = Project.create(staging, images, classes)
         counts = project.scan(progress=progress, cancel=cancel, workers=workers)
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
@@ -330,10 +340,4 @@ def create_and_index(
                 description=f"labels from {Path(str(labels_file)).name}",
             )
         project.close()
-        if target.exists():
-            target.rmdir()
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return Project(target), counts

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
 from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES
 from labeldesk.gui.project_view import ProjectView
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, flipped = make_clustered_project(tmp_path)
-    yield project, flipped
-    project.close()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ def state(project, path: str) -> tuple[str | None, str | None]:
 
 
 @pytest.fixture
-def clustered(tmp_path):
-    project, flipped = make_clustered_project(tmp_path)
-    yield project, flipped
-    project.close()
-
-
-@pytest.fixture
 def runner(qtbot):
     jobs = JobRunner()
     yield jobs

@@ -13,13 +13,6 @@ from labeldesk.ml.store import project_vectors
 from .fake_embeddings import DIM, make_clustered_project
 
 
-@pytest.fixture
-def clustered(tmp_path):
-    project, flipped = make_clustered_project(tmp_path)
-    yield project, flipped
-    project.close()
-
-
 def test_insights_flag_planted_errors_and_describe_every_embedded_image(clustered):
     project, flipped = clustered
     insights = image_insights(project)

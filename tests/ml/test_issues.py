@@ -10,15 +10,6 @@ from labeldesk.core.errors import NothingToUndoError
 from labeldesk.ml.issues import label_issues
 from labeldesk.ml.predictions import project_predictions
 
-from .fake_embeddings import make_clustered_project
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, flipped = make_clustered_project(tmp_path)
-    yield project, flipped
-    project.close()
-
 
 def test_planted_errors_come_first_with_the_right_suggestion(clustered):
     project, flipped = clustered
