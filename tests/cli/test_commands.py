@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -112,3 +113,16 @@ def test_python_dash_m_entry_point(tmp_path, root):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["images"] == 19
+
+
+def test_queue_help_names_every_registered_strategy():
+    """The help text lists strategies by hand (importing them would slow `--help`)."""
+    from labeldesk.cli import build_parser
+    from labeldesk.ml.strategies import STRATEGIES
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    strategy = next(a for a in sub.choices["queue"]._actions if a.dest == "strategy")
+    assert set(STRATEGIES) <= {
+        s.strip(" ,()") for s in strategy.help.replace("(default)", "").split()
+    }
