@@ -149,21 +149,18 @@ def cmd_train(args: argparse.Namespace) -> Output:
             head = HeadParams(epochs=args.epochs or HeadParams.epochs)
             version = train_head(project, head, device=args.device, progress=progress)
         else:
-            from labeldesk.ml.finetune import FinetuneParams, finetune
+            from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
 
             tune = FinetuneParams(
                 epochs=args.epochs or FinetuneParams.epochs, train_blocks=args.train_blocks
             )
-            version = finetune(project, tune, device=args.device, progress=progress)
-            if not args.no_reembed and version.checkpoint:
-                from labeldesk.ml.embed import embed_project
-
-                embed_project(
-                    project,
-                    str(project.path / version.checkpoint),
-                    device=args.device,
-                    progress=progress,
-                )
+            version = finetune_and_reembed(
+                project,
+                tune,
+                device=args.device,
+                reembed=not args.no_reembed,
+                progress=progress,
+            )
     return Output(version.to_json(), _describe(version))
 
 

@@ -146,7 +146,7 @@ class ProjectJobs(QObject):
                 from labeldesk.ml.embed import embed_project
 
                 return embed_project(project, progress=progress, cancel=cancel)
-            from labeldesk.ml.embed_process import embed_in_child
+            from labeldesk.ml.child_jobs import embed_in_child
 
             return embed_in_child(project.path, progress=progress, cancel=cancel)
 

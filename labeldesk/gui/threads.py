@@ -5,7 +5,7 @@ a head's training) over every core, and the GUI thread then waits for a core: 60
 freezes, measured by benchmarks/bench_gui.py, and the fit itself ran slower than on one
 thread. The app therefore caps those libraries at one thread fewer than the machine has.
 The command line keeps every core, and so does the embedding child process (which runs
-at a lower priority instead, see :mod:`labeldesk.ml.embed_process`).
+at a lower priority instead, see :mod:`labeldesk.ml.child_jobs`).
 """
 
 from __future__ import annotations

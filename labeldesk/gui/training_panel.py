@@ -121,6 +121,9 @@ class TrainingPanel(QWidget):
 
     trained = Signal(int)
     error = Signal(str)
+    # Fine-tuning runs in a child process (torch never stalls the GUI thread); a head
+    # trains in a second or two on the embeddings and stays in this process.
+    finetune_in_process = False
 
     def __init__(self, project: Project, runner: JobRunner | None = None):
         super().__init__()
@@ -203,12 +206,17 @@ class TrainingPanel(QWidget):
         project, mode, epochs = self.project, self.selected_mode, self.epochs.value()
         blocks = self.train_blocks.value()
 
+        in_process = self.finetune_in_process
+
         def run(*, progress: Any, cancel: Any) -> ModelVersion:
             if mode == "finetune":
-                from labeldesk.ml.finetune import FinetuneParams, finetune
+                from labeldesk.ml.child_jobs import finetune_in_child
+                from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
 
                 params = FinetuneParams(epochs=epochs, train_blocks=blocks)
-                return finetune(project, params, progress=progress, cancel=cancel)
+                if in_process:
+                    return finetune_and_reembed(project, params, progress=progress, cancel=cancel)
+                return finetune_in_child(project.path, params, progress=progress, cancel=cancel)
             from labeldesk.ml.train import HeadParams, train_head
 
             return train_head(project, HeadParams(epochs=epochs), progress=progress, cancel=cancel)

@@ -43,6 +43,28 @@ class FinetuneParams:
     seed: int = 0
 
 
+def finetune_and_reembed(
+    project: Project,
+    params: FinetuneParams = FinetuneParams(),
+    *,
+    device: str = "auto",
+    reembed: bool = True,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ModelVersion:
+    """:func:`finetune`, then (unless cancelled or ``reembed`` is off) embed every image
+    with the tuned backbone, which becomes the project's current embeddings: what
+    ``labeldesk train --mode finetune`` and the app's training panel do."""
+    from .embed import embed_project
+
+    cancel = cancel or CancelToken()
+    version = finetune(project, params, device=device, progress=progress, cancel=cancel)
+    if reembed and version.checkpoint and not cancel.cancelled:
+        spec = str(project.path / version.checkpoint)
+        embed_project(project, spec, device=device, progress=progress, cancel=cancel)
+    return version
+
+
 def finetune(
     project: Project,
     params: FinetuneParams = FinetuneParams(),

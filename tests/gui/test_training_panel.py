@@ -75,3 +75,28 @@ def test_cancel_mid_run_keeps_a_cancelled_version(qtbot, panel):
     assert len(xs) == epochs
     assert panel.status.text().startswith("Cancelled")
     assert panel.start_button.isEnabled()
+
+
+def test_fine_tuning_runs_in_a_child_process_with_the_chosen_settings(qtbot, panel, monkeypatch):
+    """The panel hands fine-tuning to the child-process runner (stood in for here by a
+    short head run, so the test stays fast) and shows what it returns."""
+    from labeldesk.core.progress import Progress
+    from labeldesk.ml.train import HeadParams, train_head
+
+    calls = []
+
+    def fake_child(project_path, params, *, progress, cancel):
+        calls.append((project_path, params))
+        progress(Progress(1, 1, "epoch 1/1 loss 0.250"))
+        return train_head(panel.project, HeadParams(epochs=2), cancel=cancel)
+
+    monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    panel.epochs.setValue(1)
+    panel.train_blocks.setValue(3)
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    [(path, params)] = calls
+    assert path == panel.project.path and (params.epochs, params.train_blocks) == (1, 3)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)

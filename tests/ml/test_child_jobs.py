@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from labeldesk.core.progress import CancelToken, Progress
-from labeldesk.ml.embed_process import embed_in_child
+from labeldesk.ml.child_jobs import embed_in_child
 from labeldesk.ml.store import project_vectors
 
 
@@ -29,3 +29,32 @@ def test_a_cancel_reaches_the_child_and_a_later_run_continues(project):
     report = embed_in_child(project.path, cancel=token)
     assert report.cancelled and report.embedded == 0
     assert embed_in_child(project.path).embedded == 19
+
+
+def test_fine_tuning_in_a_child_records_a_version_and_reembeds(project):
+    from labeldesk.ml.child_jobs import finetune_in_child
+    from labeldesk.ml.finetune import FinetuneParams
+    from labeldesk.ml.models import latest
+
+    embed_in_child(project.path)
+    before = project_vectors(project).key
+    messages: list[str] = []
+    version = finetune_in_child(
+        project.path,
+        FinetuneParams(epochs=1, train_blocks=1, batch_size=8),
+        progress=lambda update: messages.append(update.message),
+    )
+    assert version.kind == "finetune" and version.status == "complete"
+    assert latest(project, "finetune").id == version.id  # recorded, seen from here
+    assert project_vectors(project).key != before  # re-embedded with the tuned weights
+    assert any(m.startswith("epoch 1/1") for m in messages)
+
+
+def test_an_error_in_the_child_comes_back_as_one_readable_line(project, tmp_path):
+    import pytest
+
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.ml.child_jobs import run_in_child
+
+    with pytest.raises(LabelDeskError, match="no embeddings yet"):
+        run_in_child("labeldesk.ml.train:train_head", project.path)

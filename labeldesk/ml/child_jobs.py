@@ -1,0 +1,160 @@
+"""Long ML jobs in a child process, so that a GUI never waits on torch.
+
+Importing torch and running a network hold Python's GIL for long stretches: run in a
+thread of the app, the start of an embedding job froze the GUI for ~0.4 s
+(benchmarks/bench_gui.py). A spawned child has its own interpreter; it opens the project
+itself (SQLite in WAL mode takes the second connection), runs a job function of the
+usual shape ``fn(project, ..., progress=, cancel=)``, sends progress back through a
+queue, and stops at the job's next cancel check when asked, so a cancelled embedding
+keeps its finished batches and a cancelled fine-tuning its finished epochs, exactly as
+in-process. The child runs at a lower priority with every core.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .backbones import DEFAULT_BACKBONE
+
+if TYPE_CHECKING:
+    from .embed import EmbedReport
+    from .finetune import FinetuneParams
+    from .models import ModelVersion
+
+POLL_S = 0.05
+CHILD_NICENESS = 10
+STOP_WAIT_S = 60.0  # a batch or epoch on a slow CPU takes a while; then it is killed
+
+
+def run_in_child(
+    target: str,
+    project_path: Path | str,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Call ``target`` ("package.module:function") as ``fn(project, progress=, cancel=,
+    **kwargs)`` in a spawned child on the project at ``project_path``; return its result.
+
+    Arguments and the result must pickle. A :class:`LabelDeskError` in the child comes
+    back with its message; a child that dies raises one saying so.
+    """
+    cancel = cancel or CancelToken()
+    context = multiprocessing.get_context("spawn")  # fork would copy Qt and threads
+    messages: Any = context.Queue()
+    stop = context.Event()
+    child = context.Process(
+        target=_run_child,
+        args=(target, str(project_path), kwargs, messages, stop),
+        name=f"labeldesk-{target.rsplit(':', 1)[-1]}",
+        daemon=True,  # never outlives the app
+    )
+    child.start()
+    try:
+        while True:
+            if cancel.cancelled:
+                stop.set()
+            try:
+                kind, payload = messages.get(timeout=POLL_S)
+            except queue.Empty:
+                if child.is_alive():
+                    continue
+                try:  # it may have exited just after sending its last message
+                    kind, payload = messages.get(timeout=1.0)
+                except queue.Empty:
+                    raise LabelDeskError(
+                        f"the background process stopped unexpectedly (exit code "
+                        f"{child.exitcode}); finished work is kept, run it again to continue"
+                    ) from None
+            if kind == "progress":
+                progress(Progress(*payload))
+            elif kind == "done":
+                return payload
+            else:
+                raise LabelDeskError(str(payload))
+    finally:
+        stop.set()
+        child.join(STOP_WAIT_S)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        messages.close()
+
+
+def embed_in_child(
+    project_path: Path | str,
+    model: str = DEFAULT_BACKBONE,
+    *,
+    device: str = "auto",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> EmbedReport:
+    """:func:`~labeldesk.ml.embed.embed_project` in a child process."""
+    report: EmbedReport = run_in_child(
+        "labeldesk.ml.embed:embed_project",
+        project_path,
+        progress=progress,
+        cancel=cancel,
+        model=model,
+        device=device,
+    )
+    return report
+
+
+def finetune_in_child(
+    project_path: Path | str,
+    params: FinetuneParams,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ModelVersion:
+    """:func:`~labeldesk.ml.finetune.finetune_and_reembed` in a child process."""
+    version: ModelVersion = run_in_child(
+        "labeldesk.ml.finetune:finetune_and_reembed",
+        project_path,
+        progress=progress,
+        cancel=cancel,
+        params=params,
+    )
+    return version
+
+
+def _run_child(target: str, path: str, kwargs: dict[str, Any], messages: Any, stop: Any) -> None:
+    from labeldesk.core.project import open_project
+
+    if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
+        os.nice(CHILD_NICENESS)
+    token = CancelToken()
+
+    def watch() -> None:
+        stop.wait()
+        token.cancel()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+    def report(update: Progress) -> None:
+        messages.put(("progress", (update.done, update.total, update.message)))
+
+    try:
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)  # the app's thread cap is not for us
+        module, name = target.split(":")
+        fn = getattr(importlib.import_module(module), name)
+        with open_project(path) as project:
+            result = fn(project, progress=report, cancel=token, **kwargs)
+        messages.put(("done", result))
+    except LabelDeskError as exc:
+        messages.put(("error", str(exc)))
+    except Exception as exc:  # reported as one line; the traceback stays in the child
+        messages.put(("error", f"{target} failed: {type(exc).__name__}: {exc}"))
