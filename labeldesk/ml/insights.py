@@ -15,6 +15,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from .issues import score_labels
 from .neighbors import neighbor_graph
 from .predictions import project_predictions, training_mask
+from .store import project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -58,12 +59,12 @@ def image_insights(
     """
     cancel = cancel or CancelToken()
     progress(Progress(0, 3, "neighbours"))
-    graph = neighbor_graph(project)
+    vectors = project_vectors(project)  # one read: an embedding job may be adding rows
+    graph = neighbor_graph(project, vectors=vectors)
     cancel.raise_if_cancelled()
-    vectors = graph.vectors
     n = len(vectors.ids)
     progress(Progress(1, 3, "predictions"))
-    preds = project_predictions(project)
+    preds = project_predictions(project, vectors=vectors)
     cancel.raise_if_cancelled()
     progress(Progress(2, 3, "label quality"))
     predicted = np.full(n, -1, dtype=np.int64)
@@ -100,7 +101,6 @@ def more_like(project: Project, image_ids: list[int], k: int = 200) -> list[tupl
     """Images most like the mean of ``image_ids`` (cosine), the examples themselves left out:
     select a few images of a rare class and get candidates for more of it."""
     from .neighbors import search_index
-    from .store import project_vectors
 
     vectors = project_vectors(project)
     rows = np.flatnonzero(np.isin(vectors.ids, np.asarray(image_ids, dtype=np.int64)))

@@ -44,9 +44,14 @@ def version_digest(vectors: ProjectVectors, k: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def neighbor_graph(project: Project, k: int = GRAPH_K) -> NeighborGraph:
-    """The cached kNN graph for the current embeddings, computed if missing."""
-    vectors = project_vectors(project)
+def neighbor_graph(
+    project: Project, k: int = GRAPH_K, vectors: ProjectVectors | None = None
+) -> NeighborGraph:
+    """The cached kNN graph for the current embeddings, computed if missing.
+
+    Pass ``vectors`` when combining the graph with other per-image results: an embedding
+    job may add vectors between two reads, and rows must line up."""
+    vectors = vectors or project_vectors(project)
     k = max(1, min(k, len(vectors.paths) - 1))
     cache = embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz"
     if cache.exists():

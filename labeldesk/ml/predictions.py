@@ -26,7 +26,7 @@ from .cachefiles import replace_versions
 from .models import ModelVersion, last_label_event, latest
 from .neighbors import neighbor_graph
 from .probe import probe_probabilities
-from .store import embeddings_dir, project_vectors
+from .store import ProjectVectors, embeddings_dir, project_vectors
 from .train import head_probabilities
 
 if TYPE_CHECKING:
@@ -83,9 +83,10 @@ def training_mask(
     )
 
 
-def project_predictions(project: Project) -> Predictions:
-    """Out-of-sample probabilities for every embedded image (cached; see module doc)."""
-    vectors = project_vectors(project)
+def project_predictions(project: Project, vectors: ProjectVectors | None = None) -> Predictions:
+    """Out-of-sample probabilities for every embedded image (cached; see module doc), row
+    by row aligned with ``vectors`` (read now when not given)."""
+    vectors = vectors or project_vectors(project)
     classes = project.classes()
     index = {name: i for i, name in enumerate(classes)}
     labels = np.array([index[lab] if lab is not None else -1 for lab in vectors.labels])
@@ -117,7 +118,7 @@ def project_predictions(project: Project) -> Predictions:
         probs, oof = out.probs, out.out_of_fold
         if head is not None and (~oof).any():
             probs[~oof] = head_probabilities(project, head, vectors.vectors[~oof])
-        graph = neighbor_graph(project)
+        graph = neighbor_graph(project, vectors=vectors)
         votes, evidence = knn_votes(graph.sims, graph.rows, labels, trainable, len(classes))
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes

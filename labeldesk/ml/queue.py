@@ -23,8 +23,8 @@ def labeling_queue(
     project: Project, n: int = 25, strategy: str = DEFAULT_STRATEGY, seed: int = 0
 ) -> list[dict[str, Any]]:
     """Up to ``n`` images, most useful first: {path, predicted, score}."""
-    preds = project_predictions(project)
     vectors = project_vectors(project)
+    preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
     excluded = np.array([s == "excluded" for s in preds.statuses], dtype=bool)
     trainable = training_mask(preds.labels, preds.splits, preds.statuses)
     labels = np.where(excluded, -1, preds.labels)

@@ -92,3 +92,30 @@ def test_cache_writes_leave_no_temporary_files(tmp_path):
     with pytest.raises(OSError):
         write_atomically(tmp_path / "x.npz", fail)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["knn-new.npz"]
+
+
+def test_insights_use_one_read_of_the_vectors_while_an_embedding_job_adds_more(
+    clustered, monkeypatch
+):
+    """Predictions, scores and neighbours must line up row by row even when more vectors
+    land between two reads (the app embeds while the browser scores)."""
+    import dataclasses
+
+    project, _ = clustered
+    full = project_vectors(project)
+    keep = 100  # an earlier moment: 15 images not embedded yet
+    earlier = dataclasses.replace(
+        full,
+        ids=full.ids[:keep],
+        paths=full.paths[:keep],
+        hashes=full.hashes[:keep],
+        labels=full.labels[:keep],
+        splits=full.splits[:keep],
+        vectors=full.vectors[:keep],
+    )
+    monkeypatch.setattr("labeldesk.ml.insights.project_vectors", lambda _project: earlier)
+    insights = image_insights(project)  # the rest of the code would read all 115
+    assert len(insights) == keep and list(insights.ids) == list(full.ids[:keep])
+    assert len(insights.predicted) == len(insights.outlier_score) == keep
+    neighbours = insights.neighbour_ids[insights.neighbour_ids >= 0]
+    assert set(neighbours.tolist()) <= set(full.ids[:keep].tolist())
