@@ -134,11 +134,6 @@ class ImageListModel(QAbstractListModel):
         for run in runs:
             self.dataChanged.emit(self.index(int(run[0])), self.index(int(run[-1])))
 
-    def repaint_all(self) -> None:
-        """Every row's data changed (new model insights): repaint what is visible."""
-        if len(self._rows):
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
-
     # -- lookups used by views and controllers -----------------------------------
     def position(self, row: int) -> int:
         return int(self._rows[row])

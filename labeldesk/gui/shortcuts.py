@@ -86,7 +86,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(BROWSER_KEYS), "Show the image browser"),
         (_text(STATS_KEYS), "Show statistics: classes, duplicates, training history"),
         (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
-        (_text(MAP_KEYS), "Embedding map: every image by similarity; box-select to the grid"),
+        (_text(MAP_KEYS), "Embedding map: similar images close; box or lasso to the grid"),
         (_text(EXPORT_KEYS), "Export the curated dataset"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
