@@ -8,6 +8,11 @@ usual shape ``fn(project, ..., progress=, cancel=)``, sends progress back throug
 queue, and stops at the job's next cancel check when asked, so a cancelled embedding
 keeps its finished batches and a cancelled fine-tuning its finished epochs, exactly as
 in-process. The child runs at a lower priority with every core.
+
+The stop request is one byte of shared memory, read without a lock. A
+``multiprocessing.Event`` will not do: its ``set()`` waits for every process that is
+waiting on it to wake, so once the child had exited with a watcher thread parked in
+``Event.wait()``, the parent's ``set()`` blocked forever (seen as a hung test in CI).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import importlib
 import multiprocessing
 import os
 import queue
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +56,7 @@ def run_in_child(
     cancel = cancel or CancelToken()
     context = multiprocessing.get_context("spawn")  # fork would copy Qt and threads
     messages: Any = context.Queue()
-    stop = context.Event()
+    stop = context.RawValue("b", 0)  # set to 1 to ask the child to stop
     child = context.Process(
         target=_run_child,
         args=(target, str(project_path), kwargs, messages, stop),
@@ -63,7 +67,7 @@ def run_in_child(
     try:
         while True:
             if cancel.cancelled:
-                stop.set()
+                stop.value = 1
             try:
                 kind, payload = messages.get(timeout=POLL_S)
             except queue.Empty:
@@ -83,7 +87,7 @@ def run_in_child(
             else:
                 raise LabelDeskError(str(payload))
     finally:
-        stop.set()
+        stop.value = 1
         child.join(STOP_WAIT_S)
         if child.is_alive():
             child.kill()
@@ -134,13 +138,7 @@ def _run_child(target: str, path: str, kwargs: dict[str, Any], messages: Any, st
 
     if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
         os.nice(CHILD_NICENESS)
-    token = CancelToken()
-
-    def watch() -> None:
-        stop.wait()
-        token.cancel()
-
-    threading.Thread(target=watch, daemon=True).start()
+    token = _StopFlagToken(stop)
 
     def report(update: Progress) -> None:
         messages.put(("progress", (update.done, update.total, update.message)))
@@ -158,3 +156,17 @@ def _run_child(target: str, path: str, kwargs: dict[str, Any], messages: Any, st
         messages.put(("error", str(exc)))
     except Exception as exc:  # reported as one line; the traceback stays in the child
         messages.put(("error", f"{target} failed: {type(exc).__name__}: {exc}"))
+
+
+class _StopFlagToken(CancelToken):
+    """The child's cancel token: cancelled once the parent sets the shared stop byte."""
+
+    def __init__(self, stop: Any):
+        super().__init__()
+        self._stop = stop
+
+    @property
+    def cancelled(self) -> bool:
+        if self._stop.value:
+            self.cancel()
+        return super().cancelled

@@ -320,9 +320,6 @@ def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
     assert model.rowCount() == 35  # 30 train + 5 val images labeled bee
 
 
-@pytest.mark.skip(
-    reason="failed in 2 of 5 fresh-clone CI runs, then the next test hung; under investigation"
-)
 def test_the_app_embeds_in_a_child_process_with_progress(qtbot, window, project):
     """The real path: the bundled backbone runs in a spawned child, not in this process."""
     window.open_project(project.path)

@@ -58,3 +58,51 @@ def test_an_error_in_the_child_comes_back_as_one_readable_line(project, tmp_path
 
     with pytest.raises(LabelDeskError, match="no embeddings yet"):
         run_in_child("labeldesk.ml.train:train_head", project.path)
+
+
+def _ended(pid: int) -> bool:
+    """The process has exited (gone, or a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_the_parent_returns_when_the_child_has_already_exited(project):
+    """Regression: the stop signal used to be a multiprocessing Event, whose set() waits
+    for every waiter to wake; with the child already gone the parent hung for good."""
+    import os
+    import threading
+    import time
+
+    import pytest
+
+    from labeldesk.ml.child_jobs import run_in_child
+
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc to see when the child has exited")
+
+    def wait_for_child_exit(update: Progress) -> None:
+        pid = int(update.message)
+        deadline = time.monotonic() + 60
+        while not _ended(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _ended(pid), "the child did not exit after returning"
+
+    results: list[object] = []
+    caller = threading.Thread(
+        target=lambda: results.append(
+            run_in_child(
+                "ml.child_targets:report_pid_and_return",
+                project.path,
+                progress=wait_for_child_exit,
+                value=42,
+            )
+        ),
+        daemon=True,
+    )
+    caller.start()
+    caller.join(120)
+    assert not caller.is_alive(), "run_in_child hung after the child had exited"
+    assert results == [42]

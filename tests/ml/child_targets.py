@@ -1,0 +1,16 @@
+"""Job functions that tests run in a child process through ``run_in_child``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+
+
+def report_pid_and_return(
+    project: Any, *, progress: ProgressCallback, cancel: CancelToken, value: Any
+) -> Any:
+    """Tell the parent this process's id, then return ``value`` at once."""
+    progress(Progress(0, 1, str(os.getpid())))
+    return value
