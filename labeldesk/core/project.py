@@ -49,10 +49,18 @@ class Project:
         db_file = self.path / DB_FILENAME
         if not db_file.is_file():
             raise ProjectError(f"{self.path} is not a LabelDesk project (no {DB_FILENAME})")
-        self.db = Database(db_file)
-        migrate(self.db.conn)
-        root = self.db.get_meta("image_root")
+        try:
+            self.db = Database(db_file)
+        except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
+            raise ProjectError(f"{db_file} cannot be opened: {exc}") from exc
+        try:
+            migrate(self.db.conn)
+            root = self.db.get_meta("image_root")
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise ProjectError(f"{db_file} cannot be read as a LabelDesk database: {exc}") from exc
         if root is None:
+            self.db.close()
             raise ProjectError(f"{self.path}: project has no image root recorded")
         self.root = Path(root)
 
@@ -295,7 +303,8 @@ def _free_target(path: Path | str) -> Path:
 @contextmanager
 def _staged(target: Path) -> Iterator[Path]:
     """A hidden folder beside ``target`` (never walked by a scan) to build a project in:
-    renamed into place when the block ends, deleted if it raises (a cancel included)."""
+    renamed into place when the block ends, deleted if it raises (a cancel included).
+    A folder that cannot be written (permissions, a full disk) raises ProjectError."""
     staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -303,6 +312,10 @@ def _staged(target: Path) -> Iterator[Path]:
         if target.exists():
             target.rmdir()
         os.replace(staging, target)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ProjectError(f"cannot create a project at {target}: {reason}") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -90,6 +90,25 @@ def test_not_a_project(tmp_path):
         open_project(tmp_path)
 
 
+def test_a_damaged_database_is_a_clear_error(tmp_path):
+    (tmp_path / db.DB_FILENAME).write_bytes(b"this is not an SQLite file" * 100)
+    with pytest.raises(ProjectError, match=r"cannot be (opened|read as a LabelDesk database)"):
+        open_project(tmp_path)
+
+
+def test_creating_where_no_folder_can_be_made_is_a_clear_error(tmp_path, imagefolder):
+    from labeldesk.core.project import create_and_index, create_empty
+
+    root, _ = imagefolder
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ProjectError, match="cannot create a project at"):
+        create_empty(blocker / "proj", root)
+    with pytest.raises(ProjectError, match="cannot create a project at"):
+        create_and_index(blocker / "proj", root)
+    assert blocker.read_text() == "not a folder"
+
+
 def test_sqlite_refuses_bad_split_values(project):
     with pytest.raises(sqlite3.IntegrityError), project.db.write() as conn:
         conn.execute("UPDATE images SET split = 'holdout'")

@@ -41,6 +41,15 @@ def test_a_folder_that_is_not_a_project_gives_one_notice(qtbot, window, tmp_path
     notices[0].close()
 
 
+def test_a_damaged_project_database_gives_one_notice(qtbot, window, tmp_path):
+    (tmp_path / "labeldesk.db").write_bytes(b"garbage" * 1000)
+    assert not window.open_project(tmp_path)
+    notices = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorNotice"]
+    assert len(notices) == 1 and "cannot be" in notices[0].text()
+    assert window.view is None and window.project is None
+    notices[0].close()
+
+
 def test_last_project_is_reopened_if_it_still_exists(qtbot, project, tmp_path):
     settings.add_recent_project(project.path)
     reopened = MainWindow()
