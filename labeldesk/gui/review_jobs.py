@@ -7,7 +7,7 @@ results of a superseded job, or of any job after :meth:`ReviewJobs.shutdown`, ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,12 @@ NO_EMBEDDINGS = (
 Tracker = Callable[[Job, str], None]
 
 
-def compute_items(project: Project, source: Source) -> list[ReviewItem]:
-    """The items to review for ``source``; without embeddings, a message that says why."""
+def compute_items(
+    project: Project, source: Source, skipped: Collection[str] = ()
+) -> list[ReviewItem]:
+    """The items to review for ``source``; without embeddings, a message that says why.
+    The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
+    holds up to QUEUE_SIZE others."""
     from labeldesk.ml.errors import NoEmbeddings
 
     try:
@@ -49,7 +53,8 @@ def compute_items(project: Project, source: Source) -> list[ReviewItem]:
             return items_from_issues(label_issues(project))
         from labeldesk.ml.queue import labeling_queue
 
-        return items_from_queue(labeling_queue(project, n=QUEUE_SIZE))
+        queue = labeling_queue(project, n=QUEUE_SIZE + len(skipped))
+        return [item for item in items_from_queue(queue) if item.path not in skipped]
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
 
@@ -60,7 +65,7 @@ class QueueRefresh:
     fitted_on: int  # labels the model was refit on before the queue was recomputed
 
 
-def refresh_queue_items(project: Project) -> QueueRefresh:
+def refresh_queue_items(project: Project, skipped: Collection[str] = ()) -> QueueRefresh:
     """Refit the model on the current labels, then compute the queue from its predictions.
 
     The predictions are cached by label state, so the queue computation reuses this fit.
@@ -73,7 +78,7 @@ def refresh_queue_items(project: Project) -> QueueRefresh:
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
-    return QueueRefresh(compute_items(project, "queue"), fitted_on)
+    return QueueRefresh(compute_items(project, "queue", skipped), fitted_on)
 
 
 class ReviewJobs(QObject):
@@ -129,25 +134,33 @@ class ReviewJobs(QObject):
         if not self._closed and job is self.load_job:
             self.loadFailed.emit(text)
 
-    def refresh_queue(self) -> Job | None:
-        """Refit the model and recompute the queue, unless a refresh is already running."""
+    def refresh_queue(self, skipped: Collection[str] = ()) -> Job | None:
+        """Refit the model and recompute the queue (without ``skipped``), unless a refresh
+        is already running."""
         if self.refreshing:
             return None
         project = self.project
+        skipped = frozenset(skipped)
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> QueueRefresh:
-            return refresh_queue_items(project)
+            return refresh_queue_items(project, skipped)
 
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)
-        job.failed.connect(self.refreshFailed)
+        job.failed.connect(self._refresh_failed)
         self.refresh_job = job
         self._start(job, "Refreshing the labeling queue")
         return job
 
     def _refresh_ended(self, result: QueueRefresh) -> None:
+        self.refresh_job = None  # not refreshing any more, for the slots below
         if not self._closed:
             self.refreshed.emit(result)
+
+    def _refresh_failed(self, text: str) -> None:
+        self.refresh_job = None
+        if not self._closed:
+            self.refreshFailed.emit(text)
 
     def find_neighbours(self, path: str) -> Job:
         """Find the images most similar to ``path``; the previous search is cancelled."""

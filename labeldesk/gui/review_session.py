@@ -87,6 +87,10 @@ class ReviewSession:
     def needs_refresh(self) -> bool:
         return self.source == "queue" and self.labels_since_refresh >= self.refresh_every
 
+    def skipped(self) -> set[str]:
+        """Images passed over in this session (queue: Space), to leave out of a refresh."""
+        return {path for path, action in self.decisions.items() if action == "skip"}
+
     def counter_text(self) -> str:
         return f"reviewed {self.reviewed} / remaining {self.remaining}"
 

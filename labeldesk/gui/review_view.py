@@ -122,7 +122,7 @@ class ReviewView(QWidget):
         self.jobs.loaded.connect(self._loaded)
         self.jobs.loadFailed.connect(self._load_failed)
         self.jobs.refreshed.connect(self._queue_refreshed)
-        self.jobs.refreshFailed.connect(self.error)
+        self.jobs.refreshFailed.connect(self._refresh_failed)
         self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
         self._make_actions()
         self._show_current()
@@ -178,16 +178,27 @@ class ReviewView(QWidget):
         screen stays."""
         if self.source != "queue":
             return None
-        return self.jobs.refresh_queue()
+        session = self.session
+        skipped = session.skipped() if session is not None else ()
+        return self.jobs.refresh_queue(skipped)
 
     def _queue_refreshed(self, result: QueueRefresh) -> None:
         session = self.session
         if session is None or session.source != "queue":
             return
+        shown = session.current
         session.replace_upcoming(result.items)
-        self._update_counter()
+        if shown is None or session.current is not shown:  # it had run out: show what came
+            self._show_current()
+        else:
+            self._update_counter()
         self.message.emit(f"Model refit on {result.fitted_on} labels, queue refreshed")
         self.refreshed.emit(len(result.items))
+
+    def _refresh_failed(self, text: str) -> None:
+        self.error.emit(text)
+        if self.session is not None and self.session.finished:
+            self._show_current()  # no longer "fetching more"
 
     # -- actions -------------------------------------------------------------------
     def _act(self, action: Callable[[ReviewSession], str]) -> None:
@@ -200,9 +211,9 @@ class ReviewView(QWidget):
             self.error.emit(str(exc))
             return
         self.message.emit(text)
+        if session.needs_refresh or (session.source == "queue" and session.finished):
+            self.refresh_queue()  # also when the queue ran out before N labels
         self._show_current()
-        if session.needs_refresh:
-            self.refresh_queue()
 
     def assign_nth(self, n: int) -> None:
         classes = self.project.classes()
@@ -239,6 +250,8 @@ class ReviewView(QWidget):
         item = session.current if session is not None else None
         if item is None and not notice and session is not None:
             notice = "All reviewed. Press Esc to go back to the browser."
+            if self.source == "queue" and self.jobs.refreshing:
+                notice = "Refitting the model and fetching more images to label…"
             if not session.items:
                 notice = "Nothing to review: no likely mislabels were found."
                 if self.source == "queue":

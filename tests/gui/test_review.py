@@ -176,6 +176,35 @@ def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
     assert messages[-1] == f"Model refit on {trainable} labels, queue refreshed"
 
 
+def test_a_queue_that_runs_out_fetches_more_and_shows_the_next_image(
+    qtbot, clustered, runner, monkeypatch
+):
+    from labeldesk.gui import review_jobs
+
+    monkeypatch.setattr(review_jobs, "QUEUE_SIZE", 3)
+    settings.set_queue_refresh_every(50)  # far more labels than the queue holds
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        session = view.session
+        first = [item.path for item in session.items]
+        assert len(first) == 3
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        qtbot.keyClick(view, Qt.Key.Key_Space)  # skipped: must not come straight back
+        with qtbot.waitSignal(view.refreshed, timeout=20000):
+            qtbot.keyClick(view, Qt.Key.Key_Return)  # the last one: the queue ran out
+            assert "fetching more" in view.notice.text()
+        item = session.current
+        assert item is not None and item.path not in first
+        assert view.path_label.text() == item.path  # the image labeled next is on screen
+        assert view.notice.isHidden()
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        assert state(project, item.path)[0] == item.suggested
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
+
+
 def label_until_refresh(qtbot, view, limit: int) -> int:
     """Label with Enter until a background refresh starts; how many labels that took."""
     for n in range(1, limit + 1):
