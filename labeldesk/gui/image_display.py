@@ -1,10 +1,14 @@
-"""Showing an image at screen size: load the original pixels, scale them to fit."""
+"""Showing an image at screen size: load the original pixels off the GUI thread (the
+next ones ahead of time), scale them to fit."""
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -14,13 +18,95 @@ from labeldesk.gui.thumbnails import pil_to_qimage
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
+log = logging.getLogger(__name__)
 
-def load_image(project: Project, path: str) -> QImage:
-    """The original pixels (thread-safe QImage); the thumbnail if the original fails."""
+
+def load_image(project: Project, path: str, max_side: int | None = None) -> QImage:
+    """The original pixels (thread-safe QImage), no larger than ``max_side`` if given (a
+    big JPEG then decodes at a reduced scale, several times faster); the thumbnail if
+    the original cannot be read."""
     try:
-        return pil_to_qimage(load_rgb(project.image_path(path)))
-    except Exception:  # a broken file: fall back to the cached thumbnail
-        return QImage(str(project.thumbnail(path)))
+        if max_side is None:
+            return pil_to_qimage(load_rgb(project.image_path(path)))
+        img = load_rgb(project.image_path(path), draft=(max_side, max_side))
+        img.thumbnail((max_side, max_side))
+        return pil_to_qimage(img)
+    except Exception as exc:  # a broken file: fall back to the cached thumbnail
+        log.debug("showing the thumbnail of %s: %s", path, exc)
+        try:
+            return QImage(str(project.thumbnail(path)))
+        except Exception:
+            return QImage()
+
+
+class ImageLoader(QObject):
+    """Loads display-size images on one background thread into a small cache.
+
+    :meth:`request` names the image wanted now and the ones likely next; a load no
+    longer wanted when its turn comes is skipped, so fast key presses never queue up
+    decoding work. ``loaded`` delivers each image on the GUI thread.
+    """
+
+    loaded = Signal(str, QImage)  # path, pixels (null when nothing could be read)
+    _delivered = Signal(str, QImage)  # from the loading thread
+
+    def __init__(self, project: Project, cache_size: int = 8, parent: QObject | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, QImage] = OrderedDict()
+        self._wanted: frozenset[str] = frozenset()
+        self._in_flight: set[str] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._closed = False
+        self._delivered.connect(self._store)
+
+    def cached(self, path: str) -> QImage | None:
+        image = self._cache.get(path)
+        if image is not None:
+            self._cache.move_to_end(path)
+        return image
+
+    def request(self, paths: Sequence[str], max_side: int) -> None:
+        """Load ``paths`` (the first one first) unless cached; forget older requests."""
+        self._wanted = frozenset(paths)
+        for path in paths:
+            if path not in self._cache and path not in self._in_flight:
+                self._in_flight.add(path)
+                self._pool.start(_LoadTask(self, path, max_side))
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._wanted = frozenset()
+        self._pool.waitForDone(5000)
+
+    @Slot(str, QImage)
+    def _store(self, path: str, image: QImage) -> None:
+        self._in_flight.discard(path)
+        if self._closed or (image.isNull() and path not in self._wanted):  # skipped
+            return
+        self._cache[path] = image
+        self._cache.move_to_end(path)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        self.loaded.emit(path, image)
+
+
+class _LoadTask(QRunnable):
+    def __init__(self, loader: ImageLoader, path: str, max_side: int):
+        super().__init__()
+        self._loader, self._path, self._max_side = loader, path, max_side
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        loader = self._loader
+        if self._path not in loader._wanted:  # the person moved on before its turn
+            image = QImage()
+        else:
+            image = load_image(loader.project, self._path, self._max_side)
+        # Queued to the GUI thread (the loader lives there), which owns the cache.
+        loader._delivered.emit(self._path, image)
 
 
 def fit_pixmap(image: QImage, size: QSize) -> QPixmap:

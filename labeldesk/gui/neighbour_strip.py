@@ -37,7 +37,7 @@ def find_neighbours(
         if cancel is not None and cancel.cancelled:
             break
         label = hit["label"]
-        image = load_image(project, str(hit["path"]))
+        image = load_image(project, str(hit["path"]), max_side=2 * NEIGHBOUR_SIDE)
         rows.append((str(hit["path"]), label if isinstance(label, str) else None, image))
     return rows
 

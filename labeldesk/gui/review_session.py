@@ -87,6 +87,11 @@ class ReviewSession:
     def needs_refresh(self) -> bool:
         return self.source == "queue" and self.labels_since_refresh >= self.refresh_every
 
+    def upcoming(self, k: int) -> list[str]:
+        """The paths of the next ``k`` undecided images after the current one."""
+        after = self.items[self.index + 1 :]
+        return [item.path for item in after if item.path not in self.decisions][:k]
+
     def skipped(self) -> set[str]:
         """Images passed over in this session (queue: Space), to leave out of a refresh."""
         return {path for path, action in self.decisions.items() if action == "skip"}

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
-from labeldesk.gui.image_display import ImageLabel, load_image
+from labeldesk.gui.image_display import ImageLabel, ImageLoader
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs, Tracker
@@ -34,6 +34,10 @@ from labeldesk.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+
+PREFETCH = 2  # images decoded ahead of the one on screen
+MIN_DISPLAY_SIDE = 512  # decode at least this large (the view may still grow)
 
 
 class ReviewView(QWidget):
@@ -80,6 +84,8 @@ class ReviewView(QWidget):
         top.addWidget(self.back_button)
 
         self.image = ImageLabel()
+        self.loader = ImageLoader(project, parent=self)
+        self.loader.loaded.connect(self._image_loaded)
         self.path_label = QLabel()
         self.path_label.setWordWrap(True)
         self.given_label = QLabel()
@@ -284,14 +290,25 @@ class ReviewView(QWidget):
             (f"Decided: {decided}. " if decided else "")
             + f"Enter accept · {classes} · {keep} · X exclude · Z undo · ←/→ move · Esc back"
         )
-        try:
-            self.image.set_image(load_image(self.project, item.path))
-        except LabelDeskError as exc:
-            self.image.set_image(QImage())
-            self.error.emit(str(exc))
+        # Decoded in the background, the next images ahead of time: usually already here.
+        cached = self.loader.cached(item.path)
+        self.image.set_image(cached if cached is not None else QImage())
+        upcoming = session.upcoming(PREFETCH) if session is not None else []
+        self.loader.request([item.path, *upcoming], self._display_side())
         self.jobs.find_neighbours(item.path)
+
+    def _display_side(self) -> int:
+        size = self.image.contentsRect().size()
+        side = max(size.width(), size.height()) * self.image.devicePixelRatioF()
+        return max(MIN_DISPLAY_SIDE, int(side))
+
+    def _image_loaded(self, path: str, image: QImage) -> None:
+        item = self.session.current if self.session is not None else None
+        if item is not None and item.path == path:
+            self.image.set_image(image)
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""
         self.jobs.shutdown()
+        self.loader.shutdown()
         self.setEnabled(False)

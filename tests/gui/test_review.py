@@ -56,7 +56,7 @@ def queue_view(qtbot, clustered, runner):
     runner.pool.waitForDone(10000)
 
 
-def test_issues_open_with_the_planted_mislabels_first(issues_view, clustered):
+def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, clustered):
     _, flipped = clustered
     session = issues_view.session
     first = {item.path for item in session.items[:2]}
@@ -66,7 +66,39 @@ def test_issues_open_with_the_planted_mislabels_first(issues_view, clustered):
     assert issues_view.given_label.text() == "ant"
     assert "bee" in issues_view.suggested_label.text()
     assert issues_view.counter.text() == f"reviewed 0 / remaining {len(session.items)}"
-    assert not issues_view.image.pixmap().isNull()
+    qtbot.waitUntil(lambda: not issues_view.image.pixmap().isNull(), timeout=5000)
+
+
+def test_images_are_decoded_off_the_gui_thread_and_the_next_ones_ahead(
+    qtbot, clustered, runner, monkeypatch
+):
+    import threading
+
+    from labeldesk.gui import image_display
+
+    decoded_on: list[tuple[str, bool]] = []
+    real_load_rgb = image_display.load_rgb
+
+    def recording_load_rgb(path, draft=None):
+        decoded_on.append((path.name, threading.current_thread() is threading.main_thread()))
+        return real_load_rgb(path, draft=draft)
+
+    monkeypatch.setattr(image_display, "load_rgb", recording_load_rgb)
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "issues")
+    try:
+        session = view.session
+        ahead = session.upcoming(2)
+        assert ahead  # the two planted mislabels: one after the first
+        qtbot.waitUntil(lambda: all(view.loader.cached(p) is not None for p in ahead), timeout=5000)
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+        assert session.current.path == ahead[0]
+        shown = view.image.pixmap()
+        assert not shown.isNull()  # already decoded: on screen at once
+        assert decoded_on and not any(on_main for _, on_main in decoded_on)
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
 
 
 def test_enter_accepts_the_suggestion_and_advances(qtbot, issues_view, clustered):
