@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.gui import settings
+from labeldesk.gui import settings, shortcuts
 
 PREFIX = "hotkeys/"
 _DEFAULTS = "labeldeskDefaultKeys"  # dynamic property holding the default key strings
@@ -105,6 +105,11 @@ class HotkeysEditor(QWidget):
         """Give command ``row`` the key ``key`` (empty: none). False if another has it."""
         action = self.actions_[row]
         if not key.isEmpty():
+            use = shortcuts.fixed_key_use(key)
+            if use:
+                self.note.setText(f"{key.toString()} is kept for {use}; pick another key.")
+                self._show(row)
+                return False
             for other in self.actions_:
                 if other is not action and key in other.shortcuts():
                     self.note.setText(

@@ -67,9 +67,14 @@ class ProjectPages:
         if self.training is None:
             from labeldesk.gui.training_panel import TrainingPanel
 
-            self.training = TrainingPanel(self.project, runner=self.window.runner)
-            self.training.error.connect(self.window.notify_error)
+            window = self.window
+            self.training = TrainingPanel(
+                self.project, runner=window.runner, track=window.job_widget.track,
+                blocker=self._training_blocker,
+            )  # fmt: skip
+            self.training.error.connect(window.notify_error)
             self.training.trained.connect(self._trained)
+            self.training.runningChanged.connect(lambda _: window.update_actions())
             self.window.stack.addWidget(self.training)
         else:
             self.training.refresh()
@@ -87,6 +92,13 @@ class ProjectPages:
             self.window.stack.addWidget(self.map)
         self.map.refresh()  # cached per embedding version: instant after the first time
         self.window.stack.setCurrentWidget(self.map)
+
+    def _training_blocker(self) -> str | None:
+        """Why training cannot start now: one job works on the project at a time."""
+        running = self.window.jobs.running()
+        if running:
+            return f"Wait for “{running[0].name}” to finish (or cancel it), then start training."
+        return None
 
     def _trained(self, _version_id: int) -> None:
         if self.stats is not None:

@@ -7,7 +7,7 @@ results of a superseded job, or of any job after :meth:`ReviewJobs.shutdown`, ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from labeldesk.gui.review_session import (
     items_from_issues,
     items_from_queue,
 )
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -34,8 +34,6 @@ NO_EMBEDDINGS = (
     "This project has no embeddings yet, so there is nothing to review. "
     "Run Tools → Compute embeddings first, then try again."
 )
-
-Tracker = Callable[[Job, str], None]
 
 
 def compute_items(

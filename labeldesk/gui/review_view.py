@@ -28,9 +28,9 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
-from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs, Tracker
+from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs
 from labeldesk.gui.review_session import ReviewItem, ReviewSession, Source
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project

@@ -44,6 +44,26 @@ REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 
 
+def fixed_key_use(key: QKeySequence) -> str:
+    """What a fixed labeling or review key does ("" if ``key`` is not one of them); menu
+    commands may not take these, or labeling would stop working."""
+    fixed: list[tuple[Sequence[KeySpec], str]] = [
+        (LABEL_KEYS, "labeling with a class"),
+        (CLEAR_KEYS, "removing a label"),
+        (EXCLUDE_KEYS, "excluding"),
+        (REVIEW_ACCEPT_KEYS, "accepting in review"),
+        (REVIEW_KEEP_KEYS, "keeping in review"),
+        (("Z",), "undoing in review"),
+        (("Left", "Right", "Up", "Down"), "moving between images"),
+        (REVIEW_BACK_KEYS, "leaving review"),
+    ]
+    text = key.toString()
+    for keys, use in fixed:
+        if any(isinstance(spec, str) and QKeySequence(spec).toString() == text for spec in keys):
+            return use
+    return ""
+
+
 def class_key(n: int) -> str:
     """The key that gives the ``n``-th class (0-based), "" when there are too many."""
     return str(LABEL_KEYS[n]) if 0 <= n < len(LABEL_KEYS) else ""

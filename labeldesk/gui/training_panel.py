@@ -1,13 +1,15 @@
 """The training page: train a head or fine-tune, watch the loss live, cancel, list versions.
 
 Training is Qt-free (``ml.train.train_head``, ``ml.finetune.finetune``); this widget runs
-it as a :class:`Job`, plots the loss parsed from its progress messages ("epoch 3/100 loss
-0.512 …"), then re-plots from the saved version's history, which has val accuracy too.
+it as a :class:`Job` (shown in the window's job bar too), plots the loss and validation
+accuracy parsed from its progress messages ("epoch 3/100 loss 0.512 val acc 0.913"), then
+re-plots from the saved version's history.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
@@ -25,12 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import HistoryTable, accuracy, percent
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
 EPOCH_LOSS = re.compile(r"epoch\s+(\d+)/(\d+)\s+loss\s+([0-9.eE+-]+|nan|inf)")
+EPOCH_ACCURACY = re.compile(r"epoch\s+(\d+)/\d+\s.*\bval acc\s+([0-9.]+)")
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
 MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
@@ -45,13 +49,12 @@ def parse_epoch_loss(message: str) -> tuple[int, int, float] | None:
     return int(match.group(1)), int(match.group(2)), float(match.group(3))
 
 
-def _device_text() -> str:
-    try:
-        from labeldesk.ml.device import resolve_device
-
-        return resolve_device("auto")
-    except Exception as exc:  # torch missing or broken: say so instead of failing
-        return f"unavailable ({exc})"
+def parse_epoch_accuracy(message: str) -> tuple[int, float] | None:
+    """(epoch, validation accuracy) from an epoch's closing progress message, or None."""
+    match = EPOCH_ACCURACY.search(message)
+    if match is None:
+        return None
+    return int(match.group(1)), float(match.group(2))
 
 
 class LossPlot(pg.PlotWidget):
@@ -103,6 +106,10 @@ class LossPlot(pg.PlotWidget):
         self.losses[epoch] = loss
         self._redraw()
 
+    def add_accuracy(self, epoch: int, accuracy: float) -> None:
+        self.accuracies[epoch] = accuracy
+        self._redraw()
+
     def set_history(self, history: list[dict[str, Any]]) -> None:
         self.losses = {int(e["epoch"]): float(e["loss"]) for e in history if "loss" in e}
         accuracies = [e for e in history if e.get("eval_accuracy") is not None]
@@ -121,16 +128,32 @@ class TrainingPanel(QWidget):
 
     trained = Signal(int)
     error = Signal(str)
+    runningChanged = Signal(bool)
     # Fine-tuning runs in a child process (torch never stalls the GUI thread); a head
     # trains in a second or two on the embeddings and stays in this process.
     finetune_in_process = False
+    # Found once per run of the app, in a child process: importing torch to ask would
+    # freeze the GUI for a second or more.
+    detected_device: str | None = None
 
-    def __init__(self, project: Project, runner: JobRunner | None = None):
+    def __init__(
+        self,
+        project: Project,
+        runner: JobRunner | None = None,
+        *,
+        track: Tracker | None = None,
+        blocker: Callable[[], str | None] | None = None,
+    ):
+        """``track(job, title)`` shows a run in the window's job bar; ``blocker()`` says
+        why a run cannot start now (another job on the project), or None."""
         super().__init__()
         self.project = project
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
+        self.track = track
+        self.blocker = blocker
         self.job: Job | None = None
+        self.device_job: Job | None = None
         self.versions: list[ModelVersion] = []
         self._closed = False
 
@@ -141,7 +164,7 @@ class TrainingPanel(QWidget):
         self.train_blocks = QSpinBox(minimum=-1, maximum=100, value=2)
         self.train_blocks.setSpecialValueText("all layers")
         self.train_blocks.setToolTip("The last N backbone blocks learn; the rest stay frozen.")
-        self.device = QLabel(_device_text())
+        self.device = QLabel(TrainingPanel.detected_device or "checking…")
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
@@ -177,6 +200,28 @@ class TrainingPanel(QWidget):
         self._set_running(False)
         self._mode_changed()
         self.refresh()
+        if TrainingPanel.detected_device is None:
+            self._detect_device()
+
+    def _detect_device(self) -> None:
+        path = self.project.path
+
+        def detect(*, progress: Any, cancel: CancelToken) -> str:
+            from labeldesk.ml.child_jobs import run_in_child
+
+            return str(run_in_child("labeldesk.ml.device:describe_device", path, cancel=cancel))
+
+        job = Job(detect, "Device check")
+        job.finished.connect(self._device_found)
+        job.failed.connect(lambda text: self.device.setText(f"unavailable ({text})"))
+        self.device_job = job
+        self.runner.start(job)
+
+    @Slot(object)
+    def _device_found(self, text: str) -> None:
+        TrainingPanel.detected_device = text
+        if not self._closed:
+            self.device.setText(text)
 
     @property
     def selected_mode(self) -> str:
@@ -203,6 +248,10 @@ class TrainingPanel(QWidget):
     def start(self) -> Job | None:
         if self._closed or (self.job is not None and self.job.running):
             return None
+        reason = self.blocker() if self.blocker is not None else None
+        if reason:
+            self.status.setText(reason)
+            return None
         project, mode, epochs = self.project, self.selected_mode, self.epochs.value()
         blocks = self.train_blocks.value()
 
@@ -227,11 +276,15 @@ class TrainingPanel(QWidget):
         job.cancelled.connect(self._cancelled)
         job.failed.connect(self._failed)
         job.ended.connect(lambda: None if self._closed else self._set_running(False))
+        job.ended.connect(lambda: self.runningChanged.emit(False))
         self.job = job
         self.plot.set_history([])
         self._set_running(True)
         self.status.setText("Starting…")
+        if self.track is not None:
+            self.track(job, "Fine-tuning" if mode == "finetune" else "Training the classifier")
         self.runner.start(job)
+        self.runningChanged.emit(True)
         return job
 
     @Slot()
@@ -253,6 +306,9 @@ class TrainingPanel(QWidget):
         parsed = parse_epoch_loss(message)
         if parsed is not None:
             self.plot.add_loss(parsed[0], parsed[2])
+        closing = parse_epoch_accuracy(message)
+        if closing is not None:
+            self.plot.add_accuracy(*closing)
         if not (self.job is not None and self.job.token.cancelled):
             self.status.setText(message or "Working…")
 
@@ -298,7 +354,8 @@ class TrainingPanel(QWidget):
         if self._closed:
             return
         self._closed = True
-        if self.job is not None:
-            self.job.cancel()
+        for job in (self.job, self.device_job):
+            if job is not None:
+                job.cancel()
         if self._owns_runner:
             self.runner.shutdown()

@@ -126,6 +126,9 @@ class Job(QObject):
             self.ended.emit()
 
 
+Tracker = Callable[[Job, str], None]  # shows a job (with a title) in a progress bar
+
+
 class _JobRunnable(QRunnable):
     """The pool's handle on a job; holds a reference so the job outlives its caller's."""
 

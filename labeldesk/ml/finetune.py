@@ -23,7 +23,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .device import resolve_device
-from .metrics import classification_report, evaluation_split
+from .metrics import classification_report, epoch_summary, evaluation_split
 from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
 
 if TYPE_CHECKING:
@@ -154,6 +154,8 @@ def finetune(
         entry = {"epoch": epoch, "loss": total / max(count, 1)}
         entry.update(_accuracy(model, paths, labels, split.evaluate, pre, device, "eval"))
         history.append(entry)
+        summary = epoch_summary(epoch, params.epochs, entry)  # with val accuracy, for plots
+        progress(Progress(epoch * steps_per_epoch, params.epochs * steps_per_epoch, summary))
         _save(model, base, classes, pre, folder, epoch)
     if not history:
         raise LabelDeskError("cancelled before the first epoch finished: no model was saved")

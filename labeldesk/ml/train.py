@@ -18,7 +18,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .device import read_only_tensor, resolve_device
-from .metrics import classification_report, evaluation_split
+from .metrics import classification_report, epoch_summary, evaluation_split
 from .models import ModelVersion, last_label_event, new_version_dir, record_version
 from .store import project_vectors
 
@@ -107,7 +107,7 @@ def train_head(
             Progress(
                 epoch,
                 params.epochs,
-                f"epoch {epoch}/{params.epochs} loss {entry['loss']:.3f} ({rate:,.0f} img/s)",
+                f"{epoch_summary(epoch, params.epochs, entry)} ({rate:,.0f} img/s)",
             )
         )
     if best_state is None:

@@ -43,3 +43,16 @@ def test_a_key_already_in_use_is_refused_and_reset_restores_the_default(qtbot, w
     editor.reset(row)
     assert window.menus.rescan_action.shortcut() == QKeySequence("F5")
     assert hotkeys.saved_keys("rescan_folder") is None
+
+
+def test_labeling_and_review_keys_cannot_be_given_to_a_command(qtbot, window):
+    dialog = ShortcutsDialog(window, window.menus.command_actions())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor
+    assert editor is not None
+    row = row_of(editor, "rescan_folder")
+    for key, use in [("3", "labeling with a class"), ("X", "excluding"), ("Space", "keeping")]:
+        assert not editor.set_key(row, QKeySequence(key))
+        assert f"kept for {use}" in editor.note.text()
+        assert window.menus.rescan_action.shortcut() == QKeySequence("F5")
+    assert editor.set_key(row, QKeySequence("Shift+X"))  # with a modifier it is free

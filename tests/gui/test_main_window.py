@@ -346,3 +346,39 @@ def test_the_app_embeds_in_a_child_process_with_progress(qtbot, window, project)
     assert job.result is not None and job.result.embedded == 19, window.statusBar().currentMessage()
     assert progress[0].startswith("loading model") and "embedding" in progress
     assert "Embeddings ready: 19 computed" in window.statusBar().currentMessage()
+
+
+def test_training_shows_in_the_job_bar_and_one_job_runs_at_a_time(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.gui.training_panel import TrainingPanel
+
+    monkeypatch.setattr(TrainingPanel, "detected_device", "cpu (no GPU found)")
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    window.open_project(project.path)
+    window.pages.show_training()
+    panel = window.pages.training
+    assert panel is not None and panel.device.text() == "cpu (no GPU found)"
+
+    busy = [SimpleNamespace(name="Embeddings")]
+    monkeypatch.setattr(window.jobs, "running", lambda: busy)
+    assert panel.start() is None  # an embedding job is writing vectors
+    assert "Embeddings" in panel.status.text()
+    busy.clear()
+
+    panel.epochs.setValue(panel.epochs.maximum())
+    job = panel.start()
+    assert job is not None
+    assert window.job_widget.isVisible()
+    assert window.job_widget.label.text().startswith("Training the classifier")
+    assert not window.menus.embed_action.isEnabled() and not window.menus.rescan_action.isEnabled()
+    assert window.compute_embeddings() is None
+    window.job_widget.cancel_button.click()  # the status bar's Cancel stops the run
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    assert job.token.cancelled
+    assert window.menus.embed_action.isEnabled() and not window.job_widget.isVisible()
