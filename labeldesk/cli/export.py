@@ -10,13 +10,15 @@ from labeldesk.cli._base import Output, TerminalProgress, open_existing
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    from labeldesk.interop.export import EXPORTERS  # light: no numpy, no torch
+
     p = add("export", "write a curated copy of the dataset (never touches the originals)")
     p.add_argument("project", type=Path)
     p.add_argument("out", type=Path, help="folder to create")
     p.add_argument(
         "--format",
         default="imagefolder",
-        choices=["imagefolder", "csv"],
+        choices=EXPORTERS.names(),  # the registry the GUI dialog lists too
         help="imagefolder: OUT/<split>/<class>/<file>; csv: OUT/labels.csv + images/",
     )
     p.add_argument("--hardlink", action="store_true", help="hard-link instead of copying")

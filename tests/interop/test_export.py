@@ -130,3 +130,20 @@ def test_flagged_images_can_be_left_out(tmp_path):
         assert not set(flipped) & set(files)  # the planted errors stay behind
         assert "val/ant/ant0.png" in files and "train/ant/ant2.png" in files
         assert report.left_out["flagged"] >= 2
+
+
+def test_a_registered_format_is_offered_by_the_command(project, tmp_path):
+    written: list[str] = []
+
+    @export_module.register_exporter("paths-only")
+    def _paths(project, items, out, options, progress, cancel):
+        (out / "paths.txt").write_text("\n".join(item.path for item in items))
+        written.extend(item.path for item in items)
+
+    try:
+        assert (
+            main(["export", str(project.path), str(tmp_path / "p"), "--format", "paths-only"]) == 0
+        )
+        assert len(written) == 16 and (tmp_path / "p" / "paths.txt").is_file()
+    finally:
+        del export_module.EXPORTERS["paths-only"]
