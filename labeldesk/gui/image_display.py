@@ -8,9 +8,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from labeldesk.core.imageio import load_rgb
 from labeldesk.gui.thumbnails import pil_to_qimage
@@ -150,3 +150,50 @@ class ImageLabel(QLabel):
 
     def _rescale(self) -> None:
         self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))
+
+
+class ImagePopup(QFrame):
+    """A neighbour shown large over the review, with its label; any click or key closes
+    it (the key is not passed on, so it cannot decide the image under review)."""
+
+    SIDE = 640
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.caption)
+        self.path = ""
+
+    def show_image(self, path: str, label: str | None, image: QImage) -> None:
+        self.path = path
+        self.caption.setText(f"<b>{label or '(unlabeled)'}</b> · {path} · any key closes")
+        self.set_pixels(image)
+        if not self.isVisible():
+            self.show()
+
+    def set_pixels(self, image: QImage) -> None:
+        pixmap = fit_pixmap(image, QSize(self.SIDE, self.SIDE))
+        if pixmap.isNull():
+            self.picture.setText("(cannot show this image)")
+        else:
+            self.picture.setPixmap(pixmap)
+        self.adjustSize()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # every key comes to keyPressEvent, none to the review's actions
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        event.accept()
+        self.close()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()
+        self.close()

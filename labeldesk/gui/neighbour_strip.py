@@ -91,12 +91,23 @@ class NeighbourStrip(QWidget):
             layout.addLayout(box)
             self.tiles.append((picture, caption))
         layout.addStretch(1)
+        self.clear()
 
     def paths(self) -> list[str]:
         """The paths on show, in tile order."""
         return [picture.path for picture, _ in self.tiles if picture.path]
 
+    def labels(self) -> list[str | None]:
+        """The labels of :meth:`paths`, in the same order."""
+        return [self._labels.get(path) for path in self.paths()]
+
+    def image(self, path: str) -> QImage:
+        """The pixels a tile was given (small), or a null image."""
+        return self._images.get(path, QImage())
+
     def clear(self) -> None:
+        self._labels: dict[str, str | None] = {}
+        self._images: dict[str, QImage] = {}
         for picture, caption in self.tiles:
             for label in (picture, caption):
                 label.clear()
@@ -108,5 +119,6 @@ class NeighbourStrip(QWidget):
         for (picture, caption), (path, label, image) in zip(self.tiles, rows, strict=False):
             picture.setPixmap(fit_pixmap(image, side))
             caption.setText(label or "(unlabeled)")
+            self._labels[path], self._images[path] = label, image
             picture.set_path(path)
             caption.set_path(path)

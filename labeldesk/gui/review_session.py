@@ -105,10 +105,8 @@ class ReviewSession:
         item = self._require()
         if item.suggested is None:
             return "No prediction for this image yet: press a number to label it"
-        if self.source == "issues":
-            batch = review.accept(self.project, item.path, item.suggested)
-        else:
-            batch = self.project.set_label(item.path, item.suggested)
+        batch = review.accept(self.project, item.path, item.suggested)  # source "suggestion"
+        if self.source == "queue":
             self.labels_since_refresh += 1
         self._decide(item, "accept", batch is not None)
         return f"{item.path} → {item.suggested}"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
-from labeldesk.gui.image_display import ImageLabel, ImageLoader
+from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs
@@ -130,6 +130,8 @@ class ReviewView(QWidget):
         self.jobs.refreshed.connect(self._queue_refreshed)
         self.jobs.refreshFailed.connect(self._refresh_failed)
         self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
+        self.neighbours.clicked.connect(self.show_neighbour)
+        self.popup = ImagePopup(self)
         self._make_actions()
         self._show_current()
 
@@ -306,6 +308,20 @@ class ReviewView(QWidget):
         item = self.session.current if self.session is not None else None
         if item is not None and item.path == path:
             self.image.set_image(image)
+        if self.popup.isVisible() and self.popup.path == path:
+            self.popup.set_pixels(image)
+
+    def show_neighbour(self, path: str) -> None:
+        """Show a neighbour large, over the review, until the next click or key."""
+        labels = dict(zip(self.neighbours.paths(), self.neighbours.labels(), strict=True))
+        cached = self.loader.cached(path)
+        tile = self.neighbours.image(path)
+        self.popup.show_image(path, labels.get(path), cached if cached is not None else tile)
+        self.popup.move(self.mapToGlobal(self.image.geometry().topLeft()))
+        if cached is None:  # the tile until the full image has loaded
+            session = self.session
+            current = [session.current.path] if session is not None and session.current else []
+            self.loader.request([path, *current], self._display_side())
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""

@@ -166,6 +166,24 @@ def test_arrows_move_without_deciding(qtbot, issues_view):
     assert session.reviewed == 0
 
 
+def test_clicking_a_neighbour_shows_it_large_until_a_key_which_decides_nothing(
+    qtbot, issues_view, clustered
+):
+    project, _ = clustered
+    view = issues_view
+    reviewed = view.session.current.path
+    picture, caption = view.neighbours.tiles[0]
+    qtbot.waitUntil(lambda: bool(caption.text()), timeout=10000)
+    qtbot.mouseClick(picture, Qt.MouseButton.LeftButton)
+    assert view.popup.isVisible() and view.popup.path == picture.path
+    assert caption.text() in view.popup.caption.text()
+    assert not view.popup.picture.pixmap().isNull()
+    qtbot.keyClick(view.popup, Qt.Key.Key_Return)  # closes the popup, accepts nothing
+    assert not view.popup.isVisible()
+    assert view.session.current.path == reviewed and view.session.reviewed == 0
+    assert state(project, reviewed) == ("ant", None)
+
+
 def test_neighbours_are_shown(qtbot, issues_view):
     picture, caption = issues_view.neighbours.tiles[0]
     qtbot.waitUntil(lambda: bool(caption.text()), timeout=10000)
@@ -182,7 +200,7 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
     assert queue_view.given_label.text() == "(unlabeled)"
     qtbot.keyClick(queue_view, Qt.Key.Key_Return)
     assert state(project, item.path)[0] == item.suggested
-    assert project.history(item.path)[0].source == "human"
+    assert project.history(item.path)[0].source == "suggestion"  # the model's, accepted
     qtbot.keyClick(queue_view, Qt.Key.Key_Space)  # skip: nothing written
     assert session.decisions[session.items[1].path] == "skip"
     assert queue_view.counter.text().startswith("reviewed 2 /")
