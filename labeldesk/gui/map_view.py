@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -164,7 +164,6 @@ class MapView(QWidget):
         self.viewbox = _MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
         self.viewbox.lassoSelected.connect(self.select_polygon)
-        self.viewbox.set_lasso_color(self.palette().highlight().color())
 
         self.color_by = QComboBox()
         for key, text in COLOR_BY.items():
@@ -197,10 +196,9 @@ class MapView(QWidget):
         self.plot = pg.GraphicsView()  # a bare view box: no axes, no context menu
         self.plot.setCentralItem(self.viewbox)
         self.viewbox.setMenuEnabled(False)
-        self.plot.setBackground(self.palette().base().color())  # follows the theme
         self.scatter = pg.ScatterPlotItem(pxMode=True, useCache=True, pen=None, size=POINT_SIZE)
-        ring = pg.mkPen(self.palette().text().color(), width=1.5)  # marks selected points
-        self.highlight = pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE + 4, pen=ring, brush=None)
+        self.highlight = pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE + 4, brush=None)
+        self._apply_palette()
         self.viewbox.addItem(self.scatter)
         self.viewbox.addItem(self.highlight)
         self.plot.scene().sigMouseMoved.connect(self._hover)
@@ -397,6 +395,18 @@ class MapView(QWidget):
         y = at.y() + (16 if at.y() + 16 + h <= self.plot.height() else -16 - h)
         card.move(max(0, x), max(0, y))
         card.show()  # created after the viewport, so it is drawn on top
+
+    def _apply_palette(self) -> None:
+        """Colours that follow the theme: background, selection ring, lasso."""
+        palette = self.palette()
+        self.plot.setBackground(palette.base().color())
+        self.highlight.setPen(pg.mkPen(palette.text().color(), width=1.5))
+        self.viewbox.set_lasso_color(palette.highlight().color())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "highlight"):
+            self._apply_palette()  # the theme was switched
+        super().changeEvent(event)
 
     def shutdown(self) -> None:
         """Stop the background job and go inert; call before the project is closed."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -90,6 +90,11 @@ class LossPlot(pg.PlotWidget):
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
         self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "legend"):
+            self._apply_palette()  # the theme was switched
+        super().changeEvent(event)
 
     def _apply_palette(self) -> None:
         palette = self.palette()

@@ -277,3 +277,17 @@ def test_shutdown_during_a_umap_fit_returns_at_once(qtbot, clustered, monkeypatc
     assert not multiprocessing.active_children()
     with pytest.raises(ProcessLookupError):
         os.kill(child_pid, 0)
+
+
+def test_the_map_follows_a_theme_switch(qapp, make_view, clustered, qtbot, light_theme):
+    from labeldesk.gui.theme import apply_theme, dark_palette
+
+    widget = make_view(clustered)
+    light = widget.plot.backgroundBrush().color()
+    apply_theme(qapp, "dark")
+    dark = dark_palette()
+    qtbot.waitUntil(
+        lambda: widget.plot.backgroundBrush().color() == dark.base().color(), timeout=2000
+    )
+    assert light != dark.base().color()
+    assert widget.highlight.opts["pen"].color() == dark.text().color()

@@ -140,3 +140,16 @@ def test_fine_tuning_runs_in_a_child_process_with_the_chosen_settings(qtbot, pan
     [(path, params)] = calls
     assert path == panel.project.path and (params.epochs, params.train_blocks) == (1, 3)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
+
+
+def test_the_plot_follows_a_theme_switch(qapp, qtbot, light_theme):
+    from labeldesk.gui.theme import apply_theme, dark_palette
+    from labeldesk.gui.training_panel import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    light = plot.backgroundBrush().color()
+    apply_theme(qapp, "dark")
+    dark = dark_palette().base().color()
+    qtbot.waitUntil(lambda: plot.backgroundBrush().color() == dark, timeout=2000)
+    assert dark != light
