@@ -52,6 +52,15 @@ class MainMenus:
         self.embed_action = self._add(
             self.tools_menu, "Compute &embeddings", shortcuts.EMBED_KEYS, window.compute_embeddings
         )
+        self.embed_new_action = QAction("Embed &new projects after indexing", window)
+        self.embed_new_action.setCheckable(True)
+        self.embed_new_action.setChecked(settings.embed_new_projects())
+        self.embed_new_action.setToolTip(
+            "Compute embeddings right after a new project is indexed (the model-based views "
+            "need them); switch off to index only"
+        )
+        self.embed_new_action.toggled.connect(settings.set_embed_new_projects)
+        self.tools_menu.addAction(self.embed_new_action)
 
         self.review_menu = bar.addMenu("&Review")
         self.review_issues_action = self._add(

@@ -158,8 +158,19 @@ def test_new_project_into_a_used_folder_is_refused_and_keeps_its_files(
     assert errors and "already exists" in errors[0]
 
 
+def test_embedding_new_projects_is_a_menu_setting(qtbot, window, imagefolder, tmp_path):
+    action = window.menus.embed_new_action
+    assert not action.isChecked()  # the GUI tests' default (see conftest)
+    root, _ = imagefolder
+    job = window.create_project(root, tmp_path / "index-only")
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    assert window.embed_job is None  # indexed only
+    action.trigger()
+    assert settings.embed_new_projects()  # remembered
+
+
 def test_new_project_is_embedded_after_indexing(qtbot, window, imagefolder, tmp_path, monkeypatch):
-    settings.set_embed_new_projects(True)
+    window.menus.embed_new_action.setChecked(True)  # as from the Tools menu
     monkeypatch.setattr(ProjectJobs, "embed_in_process", True)  # the stand-in lives here
     monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone())
     root, expected = imagefolder
