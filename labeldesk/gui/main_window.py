@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         """Cancel running jobs, wait for them, then close the project cleanly."""
         if self.runner.active:
             self.statusBar().showMessage("Stopping background jobs…")
+            self.statusBar().repaint()  # painted now: the wait below blocks the event loop
         self.runner.shutdown()
         settings.save_bytes(GEOMETRY_KEY, self.saveGeometry())
         settings.save_bytes(STATE_KEY, self.saveState())

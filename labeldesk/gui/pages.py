@@ -53,7 +53,9 @@ class ProjectPages:
         if self.stats is None:
             from labeldesk.gui.stats_view import StatsView
 
-            self.stats = StatsView(self.project, runner=self.window.runner)  # refreshes itself
+            self.stats = StatsView(  # refreshes itself
+                self.project, runner=self.window.runner, track=self.window.job_widget.track
+            )
             self.stats.error.connect(self.window.notify_error)
             self.stats.confusionCellClicked.connect(self.window.show_confusion)
             self.window.stack.addWidget(self.stats)

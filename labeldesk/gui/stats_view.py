@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 from labeldesk.core.layout import SPLITS
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart, percent
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
 COMPUTING = "computing…"
+CANCELLED = "cancelled (computed again when Statistics is opened again)"
 CONFUSION_SPLITS = {"eval": "validation", "test": "test"}
 
 
@@ -49,12 +50,17 @@ class StatsView(QWidget):
     error = Signal(str)
 
     def __init__(
-        self, project: Project, parent: QWidget | None = None, runner: JobRunner | None = None
+        self,
+        project: Project,
+        parent: QWidget | None = None,
+        runner: JobRunner | None = None,
+        track: Tracker | None = None,
     ):
         super().__init__(parent)
         self.project = project
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
+        self.track = track  # shows the duplicate search, with Cancel, in the status bar
         self.versions: list[ModelVersion] = []
         self.confusion_version: ModelVersion | None = None
         self.duplicate_counts: dict[str, int] | None = None
@@ -230,7 +236,10 @@ class StatsView(QWidget):
         # Bound slots of this widget: Qt queues them onto the GUI thread.
         job.finished.connect(self._duplicates_found)
         job.failed.connect(self._duplicates_failed)
+        job.cancelled.connect(self._duplicates_cancelled)
         self._dup_job = job
+        if self.track is not None:
+            self.track(job, "Finding duplicates")
         self.runner.start(job)
 
     @Slot(object)
@@ -253,6 +262,13 @@ class StatsView(QWidget):
         for key in ("exact", "near", "leaking"):
             self._set(key, NONE)
         self.error.emit(message)
+
+    @Slot()
+    def _duplicates_cancelled(self) -> None:
+        if self._closed or self.sender() is not self._dup_job:
+            return
+        for key in ("exact", "near", "leaking"):
+            self._set(key, CANCELLED)
 
     # -- lifetime ------------------------------------------------------------------
     def shutdown(self) -> None:

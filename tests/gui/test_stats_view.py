@@ -92,6 +92,26 @@ def test_refresh_restarts_the_duplicate_search(qtbot, make_view, project):
     assert widget.summary_labels["images"].text() == "20"
 
 
+def test_the_duplicate_search_is_tracked_and_can_be_cancelled(qtbot, project):
+    from labeldesk.gui.stats_view import CANCELLED
+
+    tracked: list[str] = []
+
+    def cancel_at_once(job, title):  # as the status bar's Cancel would
+        tracked.append(title)
+        job.cancel()
+
+    widget = StatsView(project, track=cancel_at_once)
+    qtbot.addWidget(widget)
+    try:
+        assert tracked == ["Finding duplicates"]
+        qtbot.waitUntil(lambda: widget.summary_labels["exact"].text() == CANCELLED, timeout=15000)
+        assert widget.duplicate_counts is None
+        assert widget.summary_labels["leaking"].text() == CANCELLED
+    finally:
+        widget.shutdown()
+
+
 @pytest.fixture
 def trained(tmp_path):
     from labeldesk.ml.train import HeadParams, train_head
