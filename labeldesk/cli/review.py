@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, open_existing
+from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("predict", "predicted class and confidence for every embedded image")
     p.add_argument("project", type=Path)
+    p.add_argument("--label", help="only images with this label (with --predicted: one "
+                   "confusion-matrix cell, as clicked in the app's Statistics)")  # fmt: skip
+    p.add_argument("--predicted", help="only images the model puts in this class")
     p.set_defaults(handler=cmd_predict)
 
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
@@ -84,7 +88,15 @@ def cmd_predict(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project:
         _warn_missing(project)
-        rows = project_predictions(project).to_json()
+        preds = project_predictions(project)
+        for name in (args.label, args.predicted):
+            if name is not None and name not in preds.classes:
+                raise LabelDeskError(f"no class {name!r}; classes: {', '.join(preds.classes)}")
+        rows = [
+            r
+            for r in preds.to_json()
+            if args.label in (None, r["label"]) and args.predicted in (None, r["predicted"])
+        ]
     text = "\n".join(f"{r['confidence']:.3f}  {r['predicted']:<16} {r['path']}" for r in rows)
     return Output(rows, text)
 

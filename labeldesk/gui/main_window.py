@@ -222,15 +222,7 @@ class MainWindow(QMainWindow):
         def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[str]:
             from labeldesk.ml.predictions import project_predictions
 
-            preds = project_predictions(project)
-            names = preds.classes
-            return [
-                path
-                for path, label, guess in zip(
-                    preds.paths, preds.labels, preds.predicted, strict=True
-                )
-                if label >= 0 and names[label] == true_class and names[guess] == predicted
-            ]
+            return project_predictions(project).confused(true_class, predicted)
 
         def show(paths: list[str]) -> None:
             if self.view is not None:

@@ -57,6 +57,16 @@ class Predictions:
     def confidence(self) -> np.ndarray:
         return self.probs.max(axis=1) if self.probs.size else np.zeros(0)
 
+    def confused(self, label: str, predicted: str) -> list[str]:
+        """Paths labeled ``label`` that the model calls ``predicted`` (one cell of a
+        confusion matrix; ``label == predicted`` gives the agreeing images)."""
+        names = self.classes
+        if label not in names or predicted not in names:
+            return []
+        given, guess = names.index(label), names.index(predicted)
+        rows = np.flatnonzero((self.labels == given) & (self.predicted == guess))
+        return [self.paths[r] for r in rows]
+
     def to_json(self) -> list[dict[str, Any]]:
         names = self.classes
         return [

@@ -75,6 +75,26 @@ def test_issues_and_review_commands(clustered, capsys):
     assert len(preds) == 115 and set(preds[0]) >= {"path", "predicted", "confidence"}
 
 
+def test_one_confusion_cell_from_the_core_and_the_command(clustered, capsys):
+    project, flipped = clustered
+    preds = project_predictions(project)
+    cell = preds.confused("ant", "bee")
+    assert set(flipped) <= set(cell)  # labeled ant, bee-like vectors
+    for path in cell:
+        row = preds.paths.index(path)
+        assert preds.classes[preds.labels[row]] == "ant"
+        assert preds.classes[preds.predicted[row]] == "bee"
+    assert preds.confused("ant", "nope") == []
+    assert (
+        main(["predict", str(project.path), "--label", "ant", "--predicted", "bee", "--json"]) == 0
+    )
+    assert [r["path"] for r in json.loads(capsys.readouterr().out)] == cell
+    assert main(["predict", str(project.path), "--label", "ant", "--json"]) == 0
+    assert {r["label"] for r in json.loads(capsys.readouterr().out)} == {"ant"}
+    assert main(["predict", str(project.path), "--predicted", "horse"]) != 0
+    assert "no class 'horse'" in capsys.readouterr().err
+
+
 def test_a_fresh_head_predicts_what_the_probe_never_trained_on(clustered):
     from labeldesk.ml.train import HeadParams, train_head
 
