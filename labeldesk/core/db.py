@@ -180,6 +180,12 @@ class Database:
             finally:
                 self._depth = 0
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads, held by this thread alone for the block."""
+        with self._lock:
+            yield self.conn
+
     def query(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
     ) -> list[sqlite3.Row]:

@@ -147,7 +147,9 @@ class Project:
 
     # -- classes and labels ----------------------------------------------------------
     def classes(self) -> list[str]:
-        with self.db.write() as conn:  # a consistent read under the writer lock
+        # One SELECT is consistent on its own; no write lock, so a GUI thread asking never
+        # waits for another process's write transaction (WAL readers do not block).
+        with self.db.reading() as conn:
             return label_store.class_names(conn)
 
     def add_classes(self, names: Iterable[str]) -> list[str]:
@@ -268,7 +270,7 @@ class Project:
         )
         if not include_skipped:
             sql += " AND skip_reason IS NULL"
-        with self.db.write() as conn:
+        with self.db.reading() as conn:  # one SELECT: consistent without the write lock
             frame = pd.read_sql_query(sql + " ORDER BY path", conn)
         return frame.set_index("id")
 

@@ -96,7 +96,10 @@ def embed_project(
             todo.setdefault(row["hash"], row["path"])
     report = EmbedReport(model, backbone.identity.key, device, total=len(rows))
     net = backbone.model.to(device, memory_format=torch.channels_last).eval()
-    items = list(todo.items())
+    # In content-hash order: pseudo-random across folders, so a run that is cancelled
+    # part-way (or still going) leaves vectors for every class and split, not only for
+    # the first folders, and the map, search and queue work on a fair sample meanwhile.
+    items = sorted(todo.items())
     started = time.perf_counter()
     progress(Progress(0, len(items), "embedding"))
     autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()

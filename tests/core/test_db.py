@@ -112,3 +112,20 @@ def test_creating_where_no_folder_can_be_made_is_a_clear_error(tmp_path, imagefo
 def test_sqlite_refuses_bad_split_values(project):
     with pytest.raises(sqlite3.IntegrityError), project.db.write() as conn:
         conn.execute("UPDATE images SET split = 'holdout'")
+
+
+def test_reading_classes_does_not_wait_for_another_writer(project):
+    """Another process (the app's embedding child) may hold the write lock for a while;
+    the GUI thread reading the classes must not queue behind it."""
+    other = db.connect(project.db.path)
+    other.execute("BEGIN IMMEDIATE")  # the write lock, held
+    try:
+        result: list[list[str]] = []
+        reader = threading.Thread(target=lambda: result.append(project.classes()), daemon=True)
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "classes() waited for the other connection's write lock"
+        assert result == [["cat", "dog"]]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labeldesk.core import imageio
-from labeldesk.gui.stats_view import COMPUTING, StatsView
+from labeldesk.gui.stats_view import CANCELLED, StatsView
 from labeldesk.ml import duplicates
 
 
@@ -36,6 +36,6 @@ def test_cancelling_the_duplicate_search_stops_it_between_batches(qtbot, project
         assert outcome == ["cancelled"]
         assert calls == [1]  # stopped at the next batch, not after all 20 images
         assert widget.duplicate_counts is None
-        assert widget.summary_labels["exact"].text() == COMPUTING
+        assert widget.summary_labels["exact"].text() == CANCELLED
     finally:
         widget.shutdown()

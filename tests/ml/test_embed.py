@@ -49,6 +49,22 @@ def test_cancel_keeps_finished_batches_and_resume_finishes(photo_project, backbo
     assert second.embedded == 10
 
 
+def test_a_partial_run_covers_the_folders_evenly_not_the_first_ones(photo_project, backbone):
+    """Images go in content-hash order, so a cancelled run leaves a spread-out sample."""
+    token = CancelToken()
+
+    def progress(p):
+        if p.message == "embedding" and p.done >= 4:
+            token.cancel()
+
+    embed_project(photo_project, backbone=backbone, batch_size=4, progress=progress, cancel=token)
+    rows = photo_project.db.query("SELECT path, hash FROM images ORDER BY hash")
+    embedded = set(project_vectors(photo_project).paths)
+    assert embedded == {r["path"] for r in rows[:4]}
+    first_by_path = set(sorted(r["path"] for r in rows)[:4])
+    assert embedded != first_by_path  # not the first folders' images
+
+
 def test_torn_write_from_a_killed_run_is_trimmed(photo_project, backbone):
     embed_project(photo_project, backbone=backbone, batch_size=4)
     store = current_store(photo_project)
