@@ -188,6 +188,12 @@ def print_details(r: dict) -> None:
             f"labeling: {label['shown']['n']} key presses measured, "
             f"{label['misses']} did not advance"
         )
+    review = r.get("review", {})
+    if review and "error" not in review:
+        print(
+            f"review: {review['items']} likely mislabels listed in {review['load_s']:.1f} s; "
+            f"{review['shown']['n']} key presses measured"
+        )
     for where, main in (("the GUI thread", True), ("worker threads", False)):
         pauses = [ms for _, ms, _, on_main in r["gc_pauses"] if on_main == main]
         if pauses:
