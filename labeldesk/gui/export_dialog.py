@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.project import Project
+from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 
@@ -194,7 +195,7 @@ class ExportDialog(QDialog):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
         if message:
-            self._show_message(message)
+            self._show_message(message + job_eta(self.job, done, total))
 
     @Slot(object)
     def _finished(self, report: ExportReport) -> None:

@@ -20,6 +20,14 @@ def format_eta(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m left"
 
 
+def job_eta(job: Job | None, done: int, total: int) -> str:
+    """ " · 12s left" from the job's pace so far; "" before there is a pace."""
+    if job is None or job.started_at is None or not 0 < done < total:
+        return ""
+    elapsed = time.monotonic() - job.started_at
+    return f" · {format_eta(elapsed * (total - done) / done)}"
+
+
 class JobProgressWidget(QWidget):
     """Shows the newest running job (with Cancel); when it ends, the next newest still
     running comes back into view. Hidden while idle."""
@@ -86,10 +94,7 @@ class JobProgressWidget(QWidget):
         self.bar.setRange(0, total)
         self.bar.setValue(done)
         self.bar.setFormat(f"{done:,} / {total:,}")
-        eta = ""
-        if job is not None and job.started_at is not None and 0 < done < total:
-            elapsed = time.monotonic() - job.started_at
-            eta = f" · {format_eta(elapsed * (total - done) / done)}"
+        eta = job_eta(job, done, total)
         self.label.setText(f"{self._title}: {message}{eta}" if message else f"{self._title}{eta}")
 
     def _cancel(self) -> None:

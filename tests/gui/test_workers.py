@@ -92,3 +92,16 @@ def test_runner_cancels_running_jobs_on_shutdown(qtbot):
         assert started.wait(5)
         assert runner.active == [job]
         assert runner.shutdown(timeout_ms=5000)
+
+
+def test_eta_comes_from_the_pace_so_far():
+    import time
+
+    from labeldesk.gui.job_progress import format_eta, job_eta
+
+    job = Job(lambda **_: None, "eta")
+    assert job_eta(job, 1, 3) == ""  # not started: no pace yet
+    job.started_at = time.monotonic() - 10  # 1 of 3 done in 10 s
+    assert job_eta(job, 1, 3) == " · 20s left"
+    assert job_eta(job, 0, 3) == job_eta(job, 3, 3) == ""
+    assert format_eta(3725) == "1h 02m left"
