@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,14 +149,41 @@ def _split_statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+class _Reader(sqlite3.Connection):
+    """A thread's own read-only connection (a subclass, so that it can be weakly held)."""
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=60, isolation_level=None, check_same_thread=False, factory=_Reader
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
 class Database:
-    """One connection plus a write lock: the project's single writer."""
+    """The project's single writer (one connection behind a lock) plus a read-only
+    connection per thread.
+
+    Reads never wait for the lock: in WAL mode each thread's reader sees the latest
+    committed state while a write is under way elsewhere. So the GUI thread reading a
+    class list is not held up by a background job's long read (100k rows into pandas)
+    or its writes. A read inside a write transaction uses the writer, seeing its own
+    uncommitted changes.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.conn = connect(path)
         self._lock = threading.RLock()
         self._depth = 0
+        self._writer_thread: int | None = None
+        self._local = threading.local()
+        self._readers: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
+        self._readers_lock = threading.Lock()
+        self._closed = False
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -170,6 +198,7 @@ class Database:
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._writer_thread = threading.get_ident()
             try:
                 yield self.conn
             except BaseException:
@@ -179,22 +208,37 @@ class Database:
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                self._writer_thread = None
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """The connection for reads, held by this thread alone for the block."""
-        with self._lock:
+        """A connection for reads: this thread's own (no lock), or the writer when this
+        thread is inside a write transaction."""
+        if self._writer_thread == threading.get_ident():
             yield self.conn
+            return
+        yield self._reader()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            conn = _connect_reader(self.path)
+            self._local.conn = conn  # dropped (and closed) with its thread
+            with self._readers_lock:
+                self._readers.add(conn)
+        return conn
 
     def query(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
     ) -> list[sqlite3.Row]:
-        with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+        with self.reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
-        with self._lock:
-            row = self.conn.execute(sql, params).fetchone()
+        with self.reading() as conn:
+            row = conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def get_meta(self, key: str) -> str | None:
@@ -211,4 +255,9 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self.conn.close()
+        with self._readers_lock:
+            readers = list(self._readers)
+        for reader in readers:
+            reader.close()

@@ -129,3 +129,41 @@ def test_reading_classes_does_not_wait_for_another_writer(project):
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_reads_never_queue_behind_this_process_s_writer(project):
+    """A background job inside a long write transaction holds the writer; other threads
+    still read (the last committed state) at once, and the writer sees its own changes."""
+    path = "train/cat/cat0.jpg"
+    inside, release = threading.Event(), threading.Event()
+    seen_inside: list[object] = []
+
+    def long_write() -> None:
+        with project.db.write() as conn:
+            conn.execute("UPDATE images SET label = 'dog' WHERE path = ?", (path,))
+            seen_inside.append(
+                project.db.scalar("SELECT label FROM images WHERE path = ?", (path,))
+            )
+            inside.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=long_write, daemon=True)
+    writer.start()
+    assert inside.wait(10)
+    try:
+        result: list[object] = []
+        reader = threading.Thread(
+            target=lambda: result.append(
+                project.db.scalar("SELECT label FROM images WHERE path = ?", (path,))
+            ),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "the read waited for the writer"
+        assert result == ["cat"]  # committed state only
+        assert seen_inside == ["dog"]  # the writer reads its own change
+    finally:
+        release.set()
+        writer.join(10)
+    assert project.db.scalar("SELECT label FROM images WHERE path = ?", (path,)) == "dog"
