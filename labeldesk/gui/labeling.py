@@ -8,14 +8,14 @@ back from the database, so what the grid shows is what the database holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from labeldesk.core.errors import LabelDeskError, NothingToUndoError
+from labeldesk.core.errors import LabelDeskError, NothingToUndoError, UnknownPathError
 from labeldesk.core.project import Project
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
@@ -188,6 +188,18 @@ class LabelingController(QObject):
             return False
         self._refresh_ids(ids.tolist())
         return True
+
+    def refresh_paths(self, paths: Iterable[str]) -> None:
+        """Re-read these images' labels and flags (changed elsewhere, e.g. in review)."""
+        paths = list(paths)
+        if not paths:
+            return
+        try:
+            ids = self.project.ids_for(paths)
+        except UnknownPathError as exc:  # removed by a rescan meanwhile: the rest still count
+            gone = set(exc.paths)
+            ids = self.project.ids_for(p for p in paths if p not in gone)
+        self._refresh_ids(list(ids.values()))
 
     def _refresh_ids(self, image_ids: Sequence[int]) -> None:
         catalog = self.model.catalog

@@ -56,8 +56,11 @@ class ReviewSession:
         source: Source,
         items: Sequence[ReviewItem],
         refresh_every: int = QUEUE_REFRESH_EVERY,
+        touched: set[str] | None = None,
     ):
         self.project = project
+        # Paths this session wrote to (undone ones too): the browser re-reads just these.
+        self.touched: set[str] = touched if touched is not None else set()
         self.source: Source = source
         self.items = list(items)
         self.index = 0
@@ -174,6 +177,8 @@ class ReviewSession:
         return item
 
     def _decide(self, item: ReviewItem, action: str, wrote: bool) -> None:
+        if wrote:
+            self.touched.add(item.path)
         self.decisions[item.path] = action
         self._done.append(Decision(item.path, action, wrote))
         self._advance()

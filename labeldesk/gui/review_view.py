@@ -60,6 +60,7 @@ class ReviewView(QWidget):
         super().__init__(parent)
         self.project = project
         self.session: ReviewSession | None = None
+        self.touched: set[str] = set()  # images written to since the browser last looked
         self.source: Source = "issues"
         self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -164,7 +165,11 @@ class ReviewView(QWidget):
 
     def _loaded(self, items: list[ReviewItem]) -> None:
         self.session = ReviewSession(
-            self.project, self.source, items, refresh_every=self.refresh_box.value()
+            self.project,
+            self.source,
+            items,
+            refresh_every=self.refresh_box.value(),
+            touched=self.touched,
         )
         self._show_current()
         self.loaded.emit(len(items))
@@ -322,6 +327,12 @@ class ReviewView(QWidget):
             session = self.session
             current = [session.current.path] if session is not None and session.current else []
             self.loader.request([path, *current], self._display_side())
+
+    def take_touched(self) -> set[str]:
+        """The images written to in review since the last call (for the browser)."""
+        touched = set(self.touched)
+        self.touched.clear()
+        return touched
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""

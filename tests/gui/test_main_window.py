@@ -393,3 +393,29 @@ def test_training_shows_in_the_job_bar_and_one_job_runs_at_a_time(
     qtbot.waitUntil(lambda: not job.running, timeout=60_000)
     assert job.token.cancelled
     assert window.menus.embed_action.isEnabled() and not window.job_widget.isVisible()
+
+
+def test_leaving_review_updates_just_the_reviewed_images_and_keeps_the_place(
+    qtbot, window, tmp_path
+):
+    from ml.fake_embeddings import make_clustered_project
+    from PySide6.QtCore import Qt
+
+    project, flipped = make_clustered_project(tmp_path)
+    project.close()
+    window.open_project(project.path)
+    view = window.view
+    catalog = view.catalog
+    view.grid.select_row(7)
+    window.review_issues()
+    review = window.review.view
+    qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
+    accepted = review.session.current.path
+    assert accepted in flipped
+    qtbot.keyClick(review, Qt.Key.Key_Return)  # take the suggestion: ant -> bee
+    qtbot.keyClick(review, Qt.Key.Key_Escape)  # back to the browser
+    assert window.stack.currentWidget() is view
+    assert view.catalog is catalog  # not re-read as a whole
+    position = int(catalog.positions_of(window.project.ids_for([accepted]).values())[0])
+    assert catalog.info(position).label == "bee"
+    assert list(view.grid.selected_rows()) == [7]  # the place in the grid is kept
