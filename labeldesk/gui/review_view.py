@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 
 PREFETCH = 2  # images decoded ahead of the one on screen
+NEIGHBOUR_DELAY_MS = 300  # the neighbours of an image are looked up after this pause
 MIN_DISPLAY_SIDE = 512  # decode at least this large (the view may still grow)
 
 
@@ -132,6 +133,13 @@ class ReviewView(QWidget):
         self.jobs.refreshFailed.connect(self._refresh_failed)
         self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
         self.neighbours.clicked.connect(self.show_neighbour)
+        # The search reads the whole project (~0.2 s at 100k, holding the GIL), so it
+        # waits until the person pauses: quick key presses never compete with it.
+        self._neighbours_for = ""
+        self._neighbour_timer = QTimer(self, singleShot=True, interval=NEIGHBOUR_DELAY_MS)
+        self._neighbour_timer.timeout.connect(
+            lambda: self.jobs.find_neighbours(self._neighbours_for)
+        )
         self.popup = ImagePopup(self)
         self._make_actions()
         self._show_current()
@@ -272,6 +280,7 @@ class ReviewView(QWidget):
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self.neighbours.clear()
+        self._neighbour_timer.stop()
         if item is None:
             self.image.set_image(QImage())
             for label in (self.path_label, self.given_label, self.suggested_label):
@@ -302,7 +311,8 @@ class ReviewView(QWidget):
         self.image.set_image(cached if cached is not None else QImage())
         upcoming = session.upcoming(PREFETCH) if session is not None else []
         self.loader.request([item.path, *upcoming], self._display_side())
-        self.jobs.find_neighbours(item.path)
+        self._neighbours_for = item.path
+        self._neighbour_timer.start()  # once the person stops on an image
 
     def _display_side(self) -> int:
         size = self.image.contentsRect().size()
@@ -336,6 +346,7 @@ class ReviewView(QWidget):
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""
+        self._neighbour_timer.stop()
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)
