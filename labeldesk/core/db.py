@@ -150,13 +150,19 @@ def _split_statements(script: str) -> list[str]:
 
 
 class _Reader(sqlite3.Connection):
-    """A thread's own read-only connection (a subclass, so that it can be weakly held)."""
+    """A thread's own read-only connection (a subclass, so that it can be weakly held).
+    Its lock is only ever contended by :meth:`Database.close`: closing a connection
+    while its thread reads from it would crash the process."""
+
+    lock: threading.RLock
 
 
-def _connect_reader(path: Path) -> sqlite3.Connection:
+def _connect_reader(path: Path) -> _Reader:
     conn = sqlite3.connect(
         path, timeout=60, isolation_level=None, check_same_thread=False, factory=_Reader
     )
+    assert isinstance(conn, _Reader)
+    conn.lock = threading.RLock()
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=60000")
     conn.execute("PRAGMA query_only=ON")
@@ -181,7 +187,7 @@ class Database:
         self._depth = 0
         self._writer_thread: int | None = None
         self._local = threading.local()
-        self._readers: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
+        self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self._readers_lock = threading.Lock()
         self._closed = False
 
@@ -217,10 +223,14 @@ class Database:
         if self._writer_thread == threading.get_ident():
             yield self.conn
             return
-        yield self._reader()
+        reader = self._reader()
+        with reader.lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            yield reader
 
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def _reader(self) -> _Reader:
+        conn: _Reader | None = getattr(self._local, "conn", None)
         if conn is None:
             if self._closed:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
@@ -260,4 +270,5 @@ class Database:
         with self._readers_lock:
             readers = list(self._readers)
         for reader in readers:
-            reader.close()
+            with reader.lock:  # after a read under way in its thread has finished
+                reader.close()

@@ -3,7 +3,8 @@
 Insights (predictions, label-quality scores, outlier scores, neighbours) come from
 :func:`labeldesk.ml.insights.image_insights`. The feed computes them when a project opens
 and after embeddings or training finish, and again a few seconds after a person stops
-changing labels, never on the GUI thread and never two at a time.
+changing labels, in a child process (never on the GUI thread, nor holding its GIL) and
+never two at a time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ Track = Callable[[Job, str], None]
 class InsightsFeed(QObject):
     updated = Signal(object)  # ImageInsights, or None when nothing is embedded yet
     failed = Signal(str)
+    # Computed in a child process: in a thread of the app, its ~1 s of numpy and pandas
+    # at 100k held the GIL and stalled scrolling by up to 0.2 s (benchmarks/bench_gui.py).
+    # Tests that need the result at once compute in-process.
+    in_process = False
 
     def __init__(
         self,
@@ -55,16 +60,22 @@ class InsightsFeed(QObject):
         if self.job is not None and self.job.running:
             self._again = True
             return None
-        project = self.project
+        project, in_process = self.project, self.in_process
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ImageInsights | None:
-            from labeldesk.ml.errors import NoEmbeddings
-            from labeldesk.ml.insights import image_insights
+            if in_process:
+                from labeldesk.ml.insights import insights_if_embedded
 
-            try:
-                return image_insights(project, progress=progress, cancel=cancel)
-            except NoEmbeddings:
-                return None
+                return insights_if_embedded(project, progress=progress, cancel=cancel)
+            from labeldesk.ml.child_jobs import run_in_child
+
+            result: ImageInsights | None = run_in_child(
+                "labeldesk.ml.insights:insights_if_embedded",
+                project.path,
+                progress=progress,
+                cancel=cancel,
+            )
+            return result
 
         job = Job(compute, "Model insights")
         job.finished.connect(self._finished)

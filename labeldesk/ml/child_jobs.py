@@ -45,13 +45,15 @@ def run_in_child(
     *,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    all_cores: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Call ``target`` ("package.module:function") as ``fn(project, progress=, cancel=,
     **kwargs)`` in a spawned child on the project at ``project_path``; return its result.
 
     Arguments and the result must pickle. A :class:`LabelDeskError` in the child comes
-    back with its message; a child that dies raises one saying so.
+    back with its message; a child that dies raises one saying so. With ``all_cores``
+    torch in the child uses every core (the app keeps one free for itself otherwise).
     """
     cancel = cancel or CancelToken()
     context = multiprocessing.get_context("spawn")  # fork would copy Qt and threads
@@ -59,7 +61,7 @@ def run_in_child(
     stop = context.RawValue("b", 0)  # set to 1 to ask the child to stop
     child = context.Process(
         target=_run_child,
-        args=(target, str(project_path), kwargs, messages, stop),
+        args=(target, str(project_path), kwargs, messages, stop, all_cores),
         name=f"labeldesk-{target.rsplit(':', 1)[-1]}",
         daemon=True,  # never outlives the app
     )
@@ -109,6 +111,7 @@ def embed_in_child(
         project_path,
         progress=progress,
         cancel=cancel,
+        all_cores=True,
         model=model,
         device=device,
     )
@@ -128,12 +131,15 @@ def finetune_in_child(
         project_path,
         progress=progress,
         cancel=cancel,
+        all_cores=True,
         params=params,
     )
     return version
 
 
-def _run_child(target: str, path: str, kwargs: dict[str, Any], messages: Any, stop: Any) -> None:
+def _run_child(
+    target: str, path: str, kwargs: dict[str, Any], messages: Any, stop: Any, all_cores: bool
+) -> None:
     from labeldesk.core.project import open_project
 
     if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
@@ -144,9 +150,10 @@ def _run_child(target: str, path: str, kwargs: dict[str, Any], messages: Any, st
         messages.put(("progress", (update.done, update.total, update.message)))
 
     try:
-        import torch
+        if all_cores:  # the app's thread cap is not for a network run at low priority
+            import torch
 
-        torch.set_num_threads(os.cpu_count() or 1)  # the app's thread cap is not for us
+            torch.set_num_threads(os.cpu_count() or 1)
         module, name = target.split(":")
         fn = getattr(importlib.import_module(module), name)
         with open_project(path) as project:

@@ -12,6 +12,7 @@ import numpy as np
 
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
+from .errors import NoEmbeddings
 from .issues import score_labels
 from .neighbors import neighbor_graph
 from .predictions import project_predictions, training_mask
@@ -45,6 +46,19 @@ class ImageInsights:
     @property
     def has_model(self) -> bool:
         return bool((self.predicted >= 0).any())
+
+
+def insights_if_embedded(
+    project: Project,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ImageInsights | None:
+    """:func:`image_insights`, or None while nothing is embedded (a child job's shape)."""
+    try:
+        return image_insights(project, progress=progress, cancel=cancel)
+    except NoEmbeddings:
+        return None
 
 
 def image_insights(

@@ -167,3 +167,28 @@ def test_reads_never_queue_behind_this_process_s_writer(project):
         release.set()
         writer.join(10)
     assert project.db.scalar("SELECT label FROM images WHERE path = ?", (path,)) == "dog"
+
+
+def test_closing_while_another_thread_reads_is_a_clean_error(tmp_path, imagefolder):
+    """Closing a connection under a running read used to crash the whole process."""
+    from labeldesk.core.project import create_and_index
+
+    root, _ = imagefolder
+    project, _ = create_and_index(tmp_path / "p", root)
+    started, outcome = threading.Event(), []
+
+    def keep_reading() -> None:
+        try:
+            while True:
+                project.images()  # a pandas read: long enough to be caught in the middle
+                started.set()
+        except sqlite3.ProgrammingError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=keep_reading, daemon=True)
+    reader.start()
+    assert started.wait(10)
+    project.close()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert outcome and "closed" in outcome[0]

@@ -26,6 +26,15 @@ def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
+@pytest.fixture(autouse=True)
+def insights_in_process(monkeypatch) -> None:
+    """Model insights computed in this process (a child per test would cost seconds);
+    tests/gui/test_browser_insights.py checks the child-process path once."""
+    from labeldesk.gui.insights_feed import InsightsFeed
+
+    monkeypatch.setattr(InsightsFeed, "in_process", True)
+
+
 @pytest.fixture
 def light_theme(qapp: QApplication) -> Iterator[None]:
     """Restore the light palette after a test that switches themes."""
