@@ -90,8 +90,10 @@ def main() -> None:
     window.show_training()
     panel = window.pages.training
     assert panel is not None
+    wait(60, lambda: panel.device.text() != "checking…")  # found in a child process
     panel.start_button.click()  # a classifier head: a second or two on the CPU
     wait(120, lambda: panel.job is not None and not panel.job.running)
+    wait(60, lambda: not window.runner.active)  # the model insights that follow
     wait(2)
     save(window, "training")
 

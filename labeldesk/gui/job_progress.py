@@ -35,7 +35,7 @@ class JobProgressWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(16, 0, 0, 0)  # apart from the status message beside it
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
