@@ -207,6 +207,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "old_status": e.old_status,
             "new_status": e.new_status,
             "source": e.source,
+            "author": e.author,
             "time": e.created_at,
             "batch": e.batch_id,
         }
@@ -218,5 +219,5 @@ def cmd_history(args: argparse.Namespace) -> Output:
         change = f"{e.old_label or '∅'} → {e.new_label or '∅'}"
         if e.old_status != e.new_status:
             change += f"  [{e.old_status or '-'} → {e.new_status or '-'}]"
-        lines.append(f"{when}  {e.source:<10} {e.path}  {change}")
+        lines.append(f"{when}  {e.author or '?':<12} {e.source:<10} {e.path}  {change}")
     return Output(data, "\n".join(lines) or "no label events")

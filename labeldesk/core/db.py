@@ -102,6 +102,10 @@ MIGRATIONS: Sequence[str] = (
         checkpoint TEXT
     );
     """,
+    # 5: who made each labeling change (the account name; LABELDESK_USER overrides it)
+    """
+    ALTER TABLE label_batches ADD COLUMN author TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

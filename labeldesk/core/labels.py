@@ -7,6 +7,8 @@ the truth: any batch can be undone and any past state rebuilt (:func:`labels_as_
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -46,6 +48,19 @@ class LabelEvent:
     source: str
     description: str
     created_at: float
+    author: str | None = None  # who made the change (None in projects older than this)
+
+
+def current_user() -> str | None:
+    """Who is labeling: ``LABELDESK_USER`` if set (e.g. a shared account), else the
+    operating-system account name; None when neither can be found."""
+    name = os.environ.get("LABELDESK_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no account name in this environment (some containers)
+        return None
 
 
 def class_names(conn: sqlite3.Connection) -> list[str]:
@@ -129,8 +144,9 @@ def _record(
         return None
     now = time.time()
     batch_id = conn.execute(
-        "INSERT INTO label_batches(source, description, undoes, created_at) VALUES (?, ?, ?, ?)",
-        ("undo" if undoes else source, description, undoes, now),
+        "INSERT INTO label_batches(source, description, undoes, created_at, author) "
+        "VALUES (?, ?, ?, ?, ?)",
+        ("undo" if undoes else source, description, undoes, now, current_user()),
     ).lastrowid
     conn.executemany(
         "INSERT INTO label_events(batch_id, image_id, old_label, new_label, old_status, "
@@ -188,7 +204,7 @@ def history(
     """Label events, newest first; for one image when ``image_id`` is given."""
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "
-        "e.new_status, b.source, b.description, e.created_at FROM label_events e "
+        "e.new_status, b.source, b.description, e.created_at, b.author FROM label_events e "
         "JOIN label_batches b ON b.id = e.batch_id JOIN images i ON i.id = e.image_id"
     )
     params: list[object] = []

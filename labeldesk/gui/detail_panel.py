@@ -108,7 +108,8 @@ def describe_event(event: LabelEvent) -> str:
         parts.append(f"{event.old_label or '∅'} → {event.new_label or '∅'}")
     if event.old_status != event.new_status:
         parts.append(f"{event.old_status or 'unreviewed'} → {event.new_status or 'unreviewed'}")
-    return f"{when}  {'; '.join(parts) or 'no change'}  ({event.source})"
+    who = f"{event.author}, {event.source}" if event.author else event.source
+    return f"{when}  {'; '.join(parts) or 'no change'}  ({who})"
 
 
 class DetailPanel(QWidget):

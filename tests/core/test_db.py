@@ -41,6 +41,7 @@ def test_migration_from_the_first_schema_keeps_data(tmp_path, imagefolder):
         assert list(frame.label) == ["cat"] and frame.status.isna().all()
         event = project.history("train/cat/cat0.jpg")[0]
         assert (event.new_label, event.old_status, event.new_status) == ("cat", None, None)
+        assert event.author is None  # written before authors were recorded
         project.set_status(["train/cat/cat0.jpg"], "verified")  # a v2 feature works
         project.undo()
         assert project.images().status.isna().all()

@@ -20,6 +20,30 @@ def test_set_label_records_an_event_and_updates_state(project):
     assert event.created_at > 0
 
 
+def test_each_change_records_who_made_it(project, monkeypatch, capsys):
+    import json
+
+    from labeldesk.cli import main
+    from labeldesk.core import labels
+
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    project.set_label("_unlabeled/u0.png", "cat")
+    monkeypatch.delenv("LABELDESK_USER")
+    monkeypatch.setattr(labels.getpass, "getuser", lambda: "bob")  # the account name
+    project.set_label("_unlabeled/u1.png", "dog")
+    assert project.history("_unlabeled/u0.png")[0].author == "alice"
+    assert project.history("_unlabeled/u1.png")[0].author == "bob"
+
+    def no_account() -> str:
+        raise OSError("no passwd entry")
+
+    monkeypatch.setattr(labels.getpass, "getuser", no_account)
+    project.set_label("_unlabeled/u1.png", "cat")
+    assert project.history("_unlabeled/u1.png")[0].author is None
+    assert main(["history", str(project.path), "_unlabeled/u0.png", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["author"] == "alice"
+
+
 def test_unknown_class_is_refused_unless_allowed(project):
     with pytest.raises(UnknownClassError, match="bird"):
         project.set_label("_unlabeled/u0.png", "bird")
