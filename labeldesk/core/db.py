@@ -239,9 +239,12 @@ class Database:
             if self._closed:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
             conn = _connect_reader(self.path)
-            self._local.conn = conn  # dropped (and closed) with its thread
             with self._readers_lock:
+                if self._closed:  # closed while this one was opening: close() missed it
+                    conn.close()
+                    raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
                 self._readers.add(conn)
+            self._local.conn = conn  # dropped (and closed) with its thread
         return conn
 
     def query(
@@ -269,9 +272,9 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
             self.conn.close()
         with self._readers_lock:
+            self._closed = True
             readers = list(self._readers)
         for reader in readers:
             with reader.lock:  # after a read under way in its thread has finished

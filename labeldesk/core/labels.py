@@ -59,7 +59,7 @@ def current_user() -> str | None:
         return name
     try:
         return getpass.getuser()
-    except (OSError, KeyError):  # no account name in this environment (some containers)
+    except Exception:  # no account name here (some containers; Windows services: ImportError)
         return None
 
 

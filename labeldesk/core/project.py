@@ -59,6 +59,9 @@ class Project:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise ProjectError(f"{db_file} cannot be read as a LabelDesk database: {exc}") from exc
+        except ProjectError:  # e.g. written by a newer LabelDesk
+            self.db.close()
+            raise
         if root is None:
             self.db.close()
             raise ProjectError(f"{self.path}: project has no image root recorded")

@@ -44,35 +44,43 @@ class ImageLoader(QObject):
 
     :meth:`request` names the image wanted now and the ones likely next; a load no
     longer wanted when its turn comes is skipped, so fast key presses never queue up
-    decoding work. ``loaded`` delivers each image on the GUI thread.
+    decoding work. ``loaded`` delivers each image on the GUI thread. A cached image
+    decoded smaller than a later request needs (the window grew) is decoded again.
     """
 
     loaded = Signal(str, QImage)  # path, pixels (null when nothing could be read)
-    _delivered = Signal(str, QImage)  # from the loading thread
+    _delivered = Signal(str, QImage, int, bool)  # path, pixels, side, skipped
 
     def __init__(self, project: Project, cache_size: int = 8, parent: QObject | None = None):
         super().__init__(parent)
         self.project = project
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, QImage] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[QImage, int]] = OrderedDict()  # image, side
         self._wanted: frozenset[str] = frozenset()
+        self._side = 0  # of the latest request
         self._in_flight: set[str] = set()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._closed = False
         self._delivered.connect(self._store)
 
-    def cached(self, path: str) -> QImage | None:
-        image = self._cache.get(path)
-        if image is not None:
-            self._cache.move_to_end(path)
+    def cached(self, path: str, max_side: int = 0) -> QImage | None:
+        """The cached pixels of ``path``, if decoded at ``max_side`` or more (or whole)."""
+        entry = self._cache.get(path)
+        if entry is None:
+            return None
+        image, side = entry
+        whole = max(image.width(), image.height()) < side  # not shrunk: nothing to gain
+        if side < max_side and not whole:
+            return None
+        self._cache.move_to_end(path)
         return image
 
     def request(self, paths: Sequence[str], max_side: int) -> None:
         """Load ``paths`` (the first one first) unless cached; forget older requests."""
-        self._wanted = frozenset(paths)
+        self._wanted, self._side = frozenset(paths), max_side
         for path in paths:
-            if path not in self._cache and path not in self._in_flight:
+            if self.cached(path, max_side) is None and path not in self._in_flight:
                 self._in_flight.add(path)
                 self._pool.start(_LoadTask(self, path, max_side))
 
@@ -81,12 +89,17 @@ class ImageLoader(QObject):
         self._wanted = frozenset()
         self._pool.waitForDone(5000)
 
-    @Slot(str, QImage)
-    def _store(self, path: str, image: QImage) -> None:
+    @Slot(str, QImage, int, bool)
+    def _store(self, path: str, image: QImage, side: int, skipped: bool) -> None:
         self._in_flight.discard(path)
-        if self._closed or (image.isNull() and path not in self._wanted):  # skipped
+        if self._closed:
             return
-        self._cache[path] = image
+        if skipped:  # passed over; wanted again meanwhile (a quick step back): load it now
+            if path in self._wanted and self.cached(path, self._side) is None:
+                self._in_flight.add(path)
+                self._pool.start(_LoadTask(self, path, self._side))
+            return
+        self._cache[path] = (image, side)
         self._cache.move_to_end(path)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -101,12 +114,10 @@ class _LoadTask(QRunnable):
 
     def run(self) -> None:
         loader = self._loader
-        if self._path not in loader._wanted:  # the person moved on before its turn
-            image = QImage()
-        else:
-            image = load_image(loader.project, self._path, self._max_side)
+        skipped = self._path not in loader._wanted  # the person moved on before its turn
+        image = QImage() if skipped else load_image(loader.project, self._path, self._max_side)
         # Queued to the GUI thread (the loader lives there), which owns the cache.
-        loader._delivered.emit(self._path, image)
+        loader._delivered.emit(self._path, image, self._max_side, skipped)
 
 
 def fit_pixmap(image: QImage, size: QSize) -> QPixmap:

@@ -64,6 +64,7 @@ class ProjectView(QWidget):
         self.feed = InsightsFeed(project, self.runner, track, self)
         self.search_job: Job | None = None
         self.fill_job: Job | None = None
+        self._fill_again = False  # asked while a re-read ran: it may have missed rows
         self._totals: dict[str | None, int] = {}
         self._closed = False  # after shutdown(): late signals must not touch the project
 
@@ -121,9 +122,14 @@ class ProjectView(QWidget):
 
     def fill_in(self) -> Job | None:
         """Re-read the images in the background while a scan adds them; the selection and
-        scroll position stay. Calls while one re-read runs are folded into it."""
-        if self._closed or (self.fill_job is not None and self.fill_job.running):
+        scroll position stay. A call while one re-read runs starts another once it ends
+        (the running one may have read before the newest rows were committed)."""
+        if self._closed:
             return None
+        if self.fill_job is not None and self.fill_job.running:
+            self._fill_again = True
+            return None
+        self._fill_again = False
         project = self.project
 
         def load(*, progress: object, cancel: object) -> ImageCatalog:
@@ -132,6 +138,7 @@ class ProjectView(QWidget):
         job = Job(load, "Loading images")
         job.finished.connect(self._filled_in)
         job.failed.connect(self.error)
+        job.ended.connect(lambda: self.fill_in() if self._fill_again else None)
         self.fill_job = self.runner.start(job)
         return job
 

@@ -86,6 +86,7 @@ class ReviewJobs(QObject):
     loadFailed = Signal(str)
     refreshed = Signal(object)  # QueueRefresh: the model refit and the queue computed afresh
     refreshFailed = Signal(str)
+    refreshCancelled = Signal()  # from the status bar's Cancel
     neighboursFound = Signal(object)  # list[NeighbourRow] for the latest request
 
     def __init__(
@@ -146,6 +147,7 @@ class ReviewJobs(QObject):
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)
         job.failed.connect(self._refresh_failed)
+        job.cancelled.connect(self._refresh_cancelled)
         self.refresh_job = job
         self._start(job, "Refreshing the labeling queue")
         return job
@@ -159,6 +161,17 @@ class ReviewJobs(QObject):
         self.refresh_job = None
         if not self._closed:
             self.refreshFailed.emit(text)
+
+    def _refresh_cancelled(self) -> None:
+        self.refresh_job = None
+        if not self._closed:
+            self.refreshCancelled.emit()
+
+    def cancel_neighbours(self) -> None:
+        """Drop the running neighbour search: its image is no longer on screen."""
+        if self.neighbour_job is not None:
+            self.neighbour_job.cancel()
+            self.neighbour_job = None
 
     def find_neighbours(self, path: str) -> Job:
         """Find the images most similar to ``path``; the previous search is cancelled."""

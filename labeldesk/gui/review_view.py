@@ -131,6 +131,7 @@ class ReviewView(QWidget):
         self.jobs.loadFailed.connect(self._load_failed)
         self.jobs.refreshed.connect(self._queue_refreshed)
         self.jobs.refreshFailed.connect(self._refresh_failed)
+        self.jobs.refreshCancelled.connect(self._refresh_cancelled)
         self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
         self.neighbours.clicked.connect(self.show_neighbour)
         # The search reads the whole project (~0.2 s at 100k, holding the GIL), so it
@@ -218,6 +219,9 @@ class ReviewView(QWidget):
 
     def _refresh_failed(self, text: str) -> None:
         self.error.emit(text)
+        self._refresh_cancelled()
+
+    def _refresh_cancelled(self) -> None:
         if self.session is not None and self.session.finished:
             self._show_current()  # no longer "fetching more"
 
@@ -281,6 +285,7 @@ class ReviewView(QWidget):
         self.notice.setVisible(bool(notice))
         self.neighbours.clear()
         self._neighbour_timer.stop()
+        self.jobs.cancel_neighbours()  # a search still running is for the previous image
         if item is None:
             self.image.set_image(QImage())
             for label in (self.path_label, self.given_label, self.suggested_label):
@@ -307,7 +312,7 @@ class ReviewView(QWidget):
             + f"Enter accept · {classes} · {keep} · X exclude · Z undo · ←/→ move · Esc back"
         )
         # Decoded in the background, the next images ahead of time: usually already here.
-        cached = self.loader.cached(item.path)
+        cached = self.loader.cached(item.path)  # any size: a sharper one may follow
         self.image.set_image(cached if cached is not None else QImage())
         upcoming = session.upcoming(PREFETCH) if session is not None else []
         self.loader.request([item.path, *upcoming], self._display_side())
@@ -333,10 +338,9 @@ class ReviewView(QWidget):
         tile = self.neighbours.image(path)
         self.popup.show_image(path, labels.get(path), cached if cached is not None else tile)
         self.popup.move(self.mapToGlobal(self.image.geometry().topLeft()))
-        if cached is None:  # the tile until the full image has loaded
-            session = self.session
-            current = [session.current.path] if session is not None and session.current else []
-            self.loader.request([path, *current], self._display_side())
+        session = self.session  # the tile until the full image has loaded
+        current = [session.current.path] if session is not None and session.current else []
+        self.loader.request([path, *current], self._display_side())
 
     def take_touched(self) -> set[str]:
         """The images written to in review since the last call (for the browser)."""

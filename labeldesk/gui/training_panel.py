@@ -218,7 +218,9 @@ class TrainingPanel(QWidget):
 
         job = Job(detect, "Device check")
         job.finished.connect(self._device_found)
-        job.failed.connect(lambda text: self.device.setText(f"unavailable ({text})"))
+        job.failed.connect(
+            lambda text: None if self._closed else self.device.setText(f"unavailable ({text})")
+        )
         self.device_job = job
         self.runner.start(job)
 
@@ -281,7 +283,7 @@ class TrainingPanel(QWidget):
         job.cancelled.connect(self._cancelled)
         job.failed.connect(self._failed)
         job.ended.connect(lambda: None if self._closed else self._set_running(False))
-        job.ended.connect(lambda: self.runningChanged.emit(False))
+        job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
         self.job = job
         self.plot.set_history([])
         self._set_running(True)

@@ -146,3 +146,33 @@ def test_installed_pyside_keeps_references_to_none_and_true(qtbot, view):
         assert none_before - sys.getrefcount(None) < 100
         assert true_before - sys.getrefcount(True) < 100
     assert view.model.rowCount() == 19
+
+
+def test_a_fill_in_asked_for_during_a_re_read_runs_after_it(qtbot, view, project, monkeypatch):
+    """Regression: a second fill-in during a running one was dropped, so rows committed
+    after the first read never reached the browser until the scan ended."""
+    import threading
+
+    from helpers import write_image
+
+    from labeldesk.gui import catalog as catalog_module
+
+    gate, calls = threading.Event(), []
+    real_load = catalog_module.ImageCatalog.load
+
+    def slow_first_load(project_):
+        result = real_load(project_)  # read now ...
+        if not calls:
+            calls.append(1)
+            gate.wait(10)  # ... and deliver late: rows may be committed meanwhile
+        return result
+
+    monkeypatch.setattr(catalog_module.ImageCatalog, "load", slow_first_load)
+    first = view.fill_in()
+    assert first is not None
+    qtbot.waitUntil(lambda: bool(calls), timeout=5000)  # the first read has happened
+    write_image(project.root / "_unlabeled" / "late.png", fmt="PNG", seed=99)
+    project.scan()  # a row committed after the first read
+    assert view.fill_in() is None  # folded into the running one ...
+    gate.set()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 20, timeout=10000)  # ... then re-run

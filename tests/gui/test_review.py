@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from labeldesk.gui import review_session, settings
 from labeldesk.gui.review_view import ReviewView
@@ -340,3 +341,56 @@ def test_no_embeddings_shows_one_readable_message(qtbot, window, project):
     notice = window.findChild(object, "errorNotice")
     assert notice is not None
     assert "Tools → Compute embeddings" in notice.text()
+
+
+def test_neighbours_of_the_previous_image_never_show_under_the_next(
+    qtbot, issues_view, monkeypatch
+):
+    import threading
+
+    from labeldesk.gui import review_jobs
+
+    view = issues_view
+    gate, started = threading.Event(), threading.Event()
+
+    def slow_find(project, path, cancel=None):
+        started.set()
+        gate.wait(10)
+        return [("train/ant/ant9.png", "ant", QImage())]
+
+    monkeypatch.setattr(review_jobs, "find_neighbours", slow_find)
+    view._neighbour_timer.setInterval(0)
+    view.step_by(1)  # a lookup for this image starts and is slow
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    searching = view.jobs.neighbour_job
+    view._neighbour_timer.setInterval(60_000)  # the next image's lookup waits
+    view.step_by(-1)  # the person moves on before it answers
+    gate.set()
+    qtbot.waitUntil(lambda: not searching.running, timeout=5000)
+    qtbot.wait(50)
+    assert view.neighbours.paths() == []  # not the other image's neighbours
+
+
+def test_a_cancelled_refresh_of_an_empty_queue_says_so(qtbot, clustered, runner, monkeypatch):
+    import threading
+
+    from labeldesk.gui import review_jobs
+
+    monkeypatch.setattr(review_jobs, "QUEUE_SIZE", 1)
+    settings.set_queue_refresh_every(50)
+    gate = threading.Event()
+    real = review_jobs.refresh_queue_items
+    monkeypatch.setattr(review_jobs, "refresh_queue_items", lambda *a: (gate.wait(10), real(*a))[1])
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        qtbot.keyClick(view, Qt.Key.Key_Space)  # the queue runs out: a refresh starts
+        job = view.jobs.refresh_job
+        assert job is not None and "fetching more" in view.notice.text()
+        job.cancel()  # as the status bar's Cancel does
+        gate.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10000)
+        assert view.notice.text().startswith("All reviewed")
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
