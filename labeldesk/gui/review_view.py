@@ -337,7 +337,8 @@ class ReviewView(QWidget):
         cached = self.loader.cached(path)
         tile = self.neighbours.image(path)
         self.popup.show_image(path, labels.get(path), cached if cached is not None else tile)
-        self.popup.move(self.mapToGlobal(self.image.geometry().topLeft()))
+        centre = self.image.mapToGlobal(self.image.rect().center())  # over the image
+        self.popup.move(centre.x() - self.popup.width() // 2, centre.y() - self.popup.height() // 2)
         session = self.session  # the tile until the full image has loaded
         current = [session.current.path] if session is not None and session.current else []
         self.loader.request([path, *current], self._display_side())
