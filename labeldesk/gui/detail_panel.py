@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRunnable, QSize, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.imageio import load_rgb
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.catalog import ImageInfo, Insight
+from labeldesk.gui.image_display import ImageLoader
 from labeldesk.gui.image_preview import ImagePreview
-from labeldesk.gui.thumbnails import ThumbnailLoader, pil_to_qimage
+from labeldesk.gui.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
 
@@ -72,25 +72,6 @@ def describe_insight(insight: Insight | None, label: str | None) -> tuple[str, s
     return prediction, check
 
 
-class _PreviewTask(QRunnable):
-    def __init__(self, panel: DetailPanel, token: int, path: Path):
-        super().__init__()
-        self._panel, self._token, self._path = panel, token, path
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        if self._token != self._panel._token:
-            return  # already stale: the user moved on before this started
-        try:
-            img = load_rgb(self._path)
-            img.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
-            image = pil_to_qimage(img)
-        except Exception as exc:  # unreadable now: say so in the panel, not in a dialog
-            log.debug("preview of %s failed: %s", self._path, exc)
-            image = QImage()
-        self._panel._previewLoaded.emit(self._token, image)
-
-
 def _format_bytes(size: int) -> str:
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
@@ -113,7 +94,6 @@ def describe_event(event: LabelEvent) -> str:
 
 
 class DetailPanel(QWidget):
-    _previewLoaded = Signal(int, QImage)
     neighbourClicked = Signal(int)  # image id
     moreLikeRequested = Signal()  # "more like this" for the current selection
     findDifferentRequested = Signal()  # the most unusual images first
@@ -127,10 +107,9 @@ class DetailPanel(QWidget):
         super().__init__(parent)
         self.project = project
         self.loader = loader
-        self._token = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._previewLoaded.connect(self._show_preview)
+        self._shown = ""  # the path whose preview is wanted ("" for none)
+        self.previews = ImageLoader(project, parent=self)  # decoded off the GUI thread
+        self.previews.loaded.connect(self._show_preview)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 8, 8)
@@ -249,7 +228,7 @@ class DetailPanel(QWidget):
         return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]
 
     def show_none(self) -> None:
-        self._token += 1
+        self._shown = ""
         self.title.setText("No image selected")
         self.preview.set_pixmap(None, "Select an image to see it here")
         for value in self.fields.values():
@@ -259,7 +238,7 @@ class DetailPanel(QWidget):
 
     def show_many(self, labels: list[str | None]) -> None:
         """Summarise a multi-selection: how many of each label it holds."""
-        self._token += 1
+        self._shown = ""
         self.title.setText(f"{len(labels):,} images selected")
         counts = Counter(label or "unlabeled" for label in labels)
         summary = ", ".join(f"{name}: {n:,}" for name, n in counts.most_common(6))
@@ -273,7 +252,7 @@ class DetailPanel(QWidget):
         self.neighbours.clear()
 
     def show_image(self, info: ImageInfo) -> None:
-        self._token += 1
+        self._shown = info.path
         self.title.setText(Path(info.path).name)
         self.fields["Path"].setText(info.path)
         self.fields["Size"].setText(f"{info.width} × {info.height} px · {_format_bytes(info.size)}")
@@ -290,16 +269,20 @@ class DetailPanel(QWidget):
             events = []
             self.history.addItem(str(exc))
         self.history.addItems([describe_event(e) for e in events] or ["No label changes yet"])
-        self.preview.set_pixmap(None, "Loading…")
-        self._pool.start(_PreviewTask(self, self._token, self.project.image_path(info.path)))
+        cached = self.previews.cached(info.path, PREVIEW_MAX_SIDE)
+        if cached is not None:
+            self._show_preview(info.path, cached)
+        else:
+            self.preview.set_pixmap(None, "Loading…")
+            self.previews.request([info.path], PREVIEW_MAX_SIDE)
 
     def shutdown(self) -> None:
-        self._token += 1
-        self._pool.waitForDone(5000)
+        self._shown = ""
+        self.previews.shutdown()
 
-    @Slot(int, QImage)
-    def _show_preview(self, token: int, image: QImage) -> None:
-        if token != self._token:
+    @Slot(str, QImage)
+    def _show_preview(self, path: str, image: QImage) -> None:
+        if path != self._shown:
             return  # the selection moved on
         if image.isNull():
             self.preview.set_pixmap(None, "Cannot show this image (see Status)")
