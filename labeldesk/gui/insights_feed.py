@@ -9,12 +9,11 @@ never two at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
 
 AFTER_LABELS_MS = 3000  # quiet time after the last label change before recomputing
-
-Track = Callable[[Job, str], None]
 
 
 class InsightsFeed(QObject):
@@ -38,7 +35,7 @@ class InsightsFeed(QObject):
         self,
         project: Project,
         runner: JobRunner,
-        track: Track | None = None,
+        track: Tracker | None = None,
         parent: QObject | None = None,
     ):
         super().__init__(parent)

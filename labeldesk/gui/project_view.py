@@ -20,13 +20,13 @@ from labeldesk.gui import settings
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
-from labeldesk.gui.insights_feed import InsightsFeed, Track
+from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.sidebar import FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
@@ -47,7 +47,7 @@ class ProjectView(QWidget):
         parent: QWidget | None = None,
         metrics: TileMetrics | None = None,
         runner: JobRunner | None = None,
-        track: Track | None = None,
+        track: Tracker | None = None,
     ):
         super().__init__(parent)
         self.project = project
