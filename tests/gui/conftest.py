@@ -72,3 +72,20 @@ def window(qtbot):
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+@pytest.fixture
+def child_targets(monkeypatch) -> list[str]:
+    """The job functions handed to a child process (``run_in_child``), in order; the
+    children still run."""
+    from labeldesk.ml import child_jobs
+
+    targets: list[str] = []
+    real = child_jobs.run_in_child
+
+    def recording(target, *args, **kwargs):
+        targets.append(target)
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(child_jobs, "run_in_child", recording)
+    return targets

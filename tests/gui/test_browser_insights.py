@@ -126,27 +126,18 @@ def test_without_embeddings_the_model_choices_are_disabled(qtbot, view):
     assert view.detail.fields["Prediction"].text().startswith("not computed")
 
 
-def test_the_app_computes_insights_in_a_child_process(qtbot, clustered, monkeypatch):
+def test_the_app_computes_insights_in_a_child_process(qtbot, clustered, monkeypatch, child_targets):
     """The real path: the numpy and pandas work runs in a spawned child, not in a thread
     of the app (where it held the GIL and stalled scrolling at 100k)."""
     from labeldesk.gui.insights_feed import InsightsFeed
-    from labeldesk.ml import child_jobs
 
     monkeypatch.setattr(InsightsFeed, "in_process", False)
-    targets: list[str] = []
-    real = child_jobs.run_in_child
-
-    def recording(target, *args, **kwargs):
-        targets.append(target)
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(child_jobs, "run_in_child", recording)
     project, flipped = clustered
     widget = ProjectView(project)
     qtbot.addWidget(widget)
     try:
         qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=60000)
-        assert targets == ["labeldesk.ml.insights:insights_if_embedded"]
+        assert child_targets == ["labeldesk.ml.insights:insights_if_embedded"]
         insights = widget.catalog.insights
         assert len(insights) == len(project.images())  # every clustered image is embedded
         flagged_ids = set(insights.ids[insights.flagged].tolist())

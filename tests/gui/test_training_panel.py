@@ -35,17 +35,7 @@ def test_parse_epoch_accuracy():
     assert parse_epoch_accuracy("epoch 3/100 loss 0.512 (1,234 img/s)") is None
 
 
-def test_the_device_is_found_in_a_child_process(qtbot, tmp_path, monkeypatch):
-    from labeldesk.ml import child_jobs
-
-    targets: list[str] = []
-    real = child_jobs.run_in_child
-
-    def recording(target, *args, **kwargs):
-        targets.append(target)
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(child_jobs, "run_in_child", recording)
+def test_the_device_is_found_in_a_child_process(qtbot, tmp_path, monkeypatch, child_targets):
     monkeypatch.setattr(TrainingPanel, "detected_device", None)
     project, _ = make_clustered_project(tmp_path)
     widget = TrainingPanel(project)
@@ -54,7 +44,7 @@ def test_the_device_is_found_in_a_child_process(qtbot, tmp_path, monkeypatch):
         assert widget.device.text() == "checking…"
         qtbot.waitUntil(lambda: widget.device.text() != "checking…", timeout=60_000)
         assert widget.device.text() == "cpu (no GPU found)"  # tests run without a GPU
-        assert targets == ["labeldesk.ml.device:describe_device"]
+        assert child_targets == ["labeldesk.ml.device:describe_device"]
         assert TrainingPanel.detected_device == widget.device.text()  # asked once per app run
     finally:
         widget.shutdown()
