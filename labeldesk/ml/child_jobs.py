@@ -1,13 +1,15 @@
-"""Long ML jobs in a child process, so that a GUI never waits on torch.
+"""Long ML jobs in a child process, so that a GUI never waits on torch or numpy.
 
 Importing torch and running a network hold Python's GIL for long stretches: run in a
-thread of the app, the start of an embedding job froze the GUI for ~0.4 s
+thread of the app, the start of an embedding job froze the GUI for ~0.4 s, and the
+model insights' numpy/pandas work stalled scrolling by up to 0.2 s at 100k images
 (benchmarks/bench_gui.py). A spawned child has its own interpreter; it opens the project
 itself (SQLite in WAL mode takes the second connection), runs a job function of the
 usual shape ``fn(project, ..., progress=, cancel=)``, sends progress back through a
 queue, and stops at the job's next cancel check when asked, so a cancelled embedding
 keeps its finished batches and a cancelled fine-tuning its finished epochs, exactly as
-in-process. The child runs at a lower priority with every core.
+in-process. The child runs at a lower priority; network jobs (``all_cores``) use every
+core for torch.
 
 The stop request is one byte of shared memory, read without a lock. A
 ``multiprocessing.Event`` will not do: its ``set()`` waits for every process that is
