@@ -48,6 +48,9 @@ class LabelScores:
     flagged: np.ndarray  # bool: a likely mislabel (never a verified image)
     suggested: np.ndarray  # class index the model would give
     verified: np.ndarray  # bool
+    # How many of the scored labels are likely wrong (the flag count tracks it); the UI
+    # says "about N likely wrong".
+    expected_errors: int = 0
 
 
 def score_labels(preds: Predictions) -> LabelScores:
@@ -62,12 +65,14 @@ def score_labels(preds: Predictions) -> LabelScores:
         return LabelScores(empty, np.zeros(0), empty.astype(bool), empty, empty.astype(bool))
     labels, probs = preds.labels[rows], preds.probs[rows]
     verified = np.array([preds.statuses[r] == "verified" for r in rows], dtype=bool)
+    flagged = find_label_issues(labels, probs)
     return LabelScores(
         rows=rows,
         scores=label_quality_scores(labels, probs),
-        flagged=find_label_issues(labels, probs) & ~verified,
+        flagged=flagged & ~verified,
         suggested=suggested_labels(labels, probs),
         verified=verified,
+        expected_errors=int(flagged.sum()),
     )
 
 
