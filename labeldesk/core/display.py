@@ -1,0 +1,114 @@
+"""How scores and probabilities read to a person: one form everywhere (app and CLI text).
+
+Raw floats read as "0.00", "0.000" or "4.7e-05" depending on where they are printed, and a
+reader cannot tell whether 0.003 is bad. Here every value in [0, 1] is a whole percentage,
+rounded so it never claims more certainty than it has: anything above 0 but below 1 % is
+"<1%", anything below 100 % but above 99 % is ">99%"; only exact 0 and 1 read "0%" and
+"100%". Unknown values (NaN, None) read as :data:`UNKNOWN`.
+
+Qt-free and dependency-free (standard library only), so the GUI, the CLI's human-readable
+output and notebooks can share it. JSON output keeps raw numbers; these are for people.
+
+- :func:`format_score` — a label-quality score (low = likely wrong): how much the model,
+  after removing the label noise it estimates, backs the given label against its
+  strongest rival; below 50 % another class is likelier.
+- :func:`format_confidence` — a model probability, e.g. of its predicted class.
+- :func:`format_similarity` — a cosine similarity in [-1, 1].
+- :func:`score_level` — a five-step word for a label-quality score.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "UNKNOWN",
+    "format_confidence",
+    "format_percent",
+    "format_score",
+    "format_similarity",
+    "score_level",
+]
+
+UNKNOWN = "—"
+# Floats a hair outside [0, 1] (sums of float32 probabilities) are clamped, not refused.
+_SLACK = 1e-6
+
+# Upper bounds (exclusive) of the five steps of score_level, lowest first.
+_LEVELS = (
+    (0.05, "very likely wrong"),
+    (0.25, "likely wrong"),
+    (0.5, "doubtful"),
+    (0.8, "probably right"),
+)
+_TOP_LEVEL = "looks right"
+
+
+def _checked(value: float | None, low: float, high: float, what: str) -> float | None:
+    """``value`` as a float clamped into [low, high], None when unknown; ValueError when
+    it is clearly out of range (a caller passing the wrong number, not rounding)."""
+    if value is None:
+        return None
+    number = float(value)
+    if math.isnan(number):
+        return None
+    if number < low - _SLACK or number > high + _SLACK:
+        raise ValueError(f"{what} must lie in [{low:g}, {high:g}], got {number!r}")
+    return min(max(number, low), high)
+
+
+def _percent(fraction: float) -> str:
+    """A fraction in [-1, 1] as a whole percentage with honest ends."""
+    if fraction == 0:
+        return "0%"
+    sign = "-" if fraction < 0 else ""
+    size = abs(fraction)
+    if size == 1:
+        return f"{sign}100%"
+    if size < 0.01:
+        return "<1%"  # either side of zero: "about none"
+    if size > 0.99:
+        return f"{sign}>99%"
+    return f"{sign}{round(size * 100)}%"
+
+
+def format_percent(value: float | None) -> str:
+    """A value in [0, 1] as a percentage: 0 → "0%", 1e-5 → "<1%", 0.5 → "50%",
+    0.999 → ">99%", 1 → "100%", NaN/None → "—". Raises ValueError outside [0, 1]."""
+    number = _checked(value, 0.0, 1.0, "a percentage")
+    return UNKNOWN if number is None else _percent(number)
+
+
+def format_score(score: float | None) -> str:
+    """A label-quality score (low = the given label is likely wrong) as a percentage."""
+    number = _checked(score, 0.0, 1.0, "a label-quality score")
+    return UNKNOWN if number is None else _percent(number)
+
+
+def format_confidence(probability: float | None) -> str:
+    """A model probability (e.g. of its predicted class) as a percentage."""
+    number = _checked(probability, 0.0, 1.0, "a probability")
+    return UNKNOWN if number is None else _percent(number)
+
+
+def format_similarity(similarity: float | None) -> str:
+    """A cosine similarity in [-1, 1] as a percentage (100% = the same direction)."""
+    number = _checked(similarity, -1.0, 1.0, "a cosine similarity")
+    return UNKNOWN if number is None else _percent(number)
+
+
+def score_level(score: float | None) -> str:
+    """A five-step word for a label-quality score: "very likely wrong" (< 5 %),
+    "likely wrong" (< 25 %), "doubtful" (< 50 %), "probably right" (< 80 %),
+    "looks right"; "not scored" when unknown.
+
+    The word describes the score alone; whether an image is *flagged* also depends on how
+    many errors the project is estimated to hold, so show the flag where it matters.
+    """
+    number = _checked(score, 0.0, 1.0, "a label-quality score")
+    if number is None:
+        return "not scored"
+    for bound, word in _LEVELS:
+        if number < bound:
+            return word
+    return _TOP_LEVEL

@@ -1,0 +1,102 @@
+"""The one readable form of scores and probabilities (labeldesk.core.display)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from labeldesk.core.display import (
+    UNKNOWN,
+    format_confidence,
+    format_percent,
+    format_score,
+    format_similarity,
+    score_level,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0%"),
+        (1e-5, "<1%"),
+        (4.7e-05, "<1%"),
+        (0.0099, "<1%"),
+        (0.01, "1%"),
+        (0.284, "28%"),
+        (0.5, "50%"),
+        (0.62, "62%"),
+        (0.99, "99%"),
+        (0.995, ">99%"),
+        (0.999, ">99%"),
+        (1.0, "100%"),
+        (float("nan"), UNKNOWN),
+        (None, UNKNOWN),
+    ],
+)
+def test_score_and_confidence_edge_cases(value, text) -> None:
+    assert format_score(value) == text
+    assert format_confidence(value) == text
+    assert format_percent(value) == text
+
+
+def test_rounding_never_claims_certainty_or_zero() -> None:
+    """Only exact 0 and 1 read as 0% / 100%: a tiny score is still a score."""
+    assert format_score(0.004) != "0%"
+    assert format_score(0.9951) != "100%"
+    assert format_score(1 + 1e-9) == "100%"  # float rounding above 1 is clamped
+    assert format_score(-1e-9) == "0%"
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.2, math.inf, -math.inf])
+def test_out_of_range_is_a_clear_error(bad) -> None:
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        format_score(bad)
+
+
+def test_similarity_allows_negatives() -> None:
+    assert format_similarity(-0.3) == "-30%"
+    assert format_similarity(0.873) == "87%"
+    assert format_similarity(-0.001) == "<1%"
+    assert format_similarity(-1.0) == "-100%"
+    with pytest.raises(ValueError):
+        format_similarity(1.2)
+
+
+@pytest.mark.parametrize(
+    ("score", "word"),
+    [
+        (0.0, "very likely wrong"),
+        (1e-5, "very likely wrong"),
+        (0.1, "likely wrong"),
+        (0.49, "doubtful"),
+        (0.5, "probably right"),
+        (0.999, "looks right"),
+        (1.0, "looks right"),
+        (float("nan"), "not scored"),
+    ],
+)
+def test_score_level_five_steps(score, word) -> None:
+    assert score_level(score) == word
+
+
+def test_display_is_dependency_free() -> None:
+    """The CLI and notebooks import it; it must not pull in numpy or Qt."""
+    import ast
+    from pathlib import Path
+
+    import labeldesk.core.display as display
+
+    tree = ast.parse(Path(display.__file__).read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported <= {"__future__", "math"}
