@@ -15,6 +15,9 @@ output and notebooks can share it. JSON output keeps raw numbers; these are for 
 - :func:`format_confidence` — a model probability, e.g. of its predicted class.
 - :func:`format_similarity` — a cosine similarity in [-1, 1].
 - :func:`score_level` — a five-step word for a label-quality score.
+- :func:`confidence_word` and :func:`model_opinion` — the one "what the model thinks"
+  line (``Model: probably shirt (62%) — label coat looks wrong``) shown wherever an image's
+  prediction appears, so a prediction and a suggestion never contradict each other.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import math
 
 __all__ = [
     "UNKNOWN",
+    "confidence_word",
     "format_confidence",
     "format_percent",
     "format_score",
     "format_similarity",
+    "model_opinion",
     "score_level",
 ]
 
@@ -42,6 +47,9 @@ _LEVELS = (
     (0.8, "probably right"),
 )
 _TOP_LEVEL = "looks right"
+# Lower bounds (inclusive) of the words for how sure the model is, highest first.
+_SURE = ((0.9, "almost surely"), (0.6, "probably"), (0.4, "perhaps"))
+_UNSURE = "unsure, maybe"
 
 
 def _checked(value: float | None, low: float, high: float, what: str) -> float | None:
@@ -112,3 +120,48 @@ def score_level(score: float | None) -> str:
         if number < bound:
             return word
     return _TOP_LEVEL
+
+
+def confidence_word(probability: float | None) -> str:
+    """How sure a probability is, in words: "almost surely" (>= 90 %), "probably"
+    (>= 60 %), "perhaps" (>= 40 %), else "unsure, maybe"; "" when unknown."""
+    number = _checked(probability, 0.0, 1.0, "a probability")
+    if number is None:
+        return ""
+    return next((word for bound, word in _SURE if number >= bound), _UNSURE)
+
+
+def model_opinion(
+    guess: str | None,
+    confidence: float | None,
+    label: str | None = None,
+    *,
+    flagged: bool = False,
+    verified: bool = False,
+) -> str:
+    """One line of what the model thinks an image shows, and what that says of its label.
+
+    ``guess`` is the class the model thinks the image is and ``confidence`` its
+    probability; for a labeled image pass the de-noised suggestion (the class confident
+    learning suggests), so the line and the suggested label are the same class.
+    ``flagged``: the label is one of the likely errors; ``verified``: a person kept it.
+
+    >>> model_opinion("shirt", 0.62, "coat", flagged=True)
+    'Model: probably shirt (62%) — label coat looks wrong'
+    >>> model_opinion("coat", 0.93, "coat")
+    'Model: almost surely coat (93%) — the label agrees'
+    """
+    if guess is None:
+        return "Model: no prediction yet (label a few images of each class)"
+    word = confidence_word(confidence)
+    sure = f"{word} {guess}" if word else guess
+    text = f"Model: {sure}" + (f" ({format_confidence(confidence)})" if word else "")
+    if label is None:
+        return text
+    if guess == label:
+        return f"{text} — the label agrees"
+    if flagged:
+        return f"{text} — label {label} looks wrong"
+    if verified:
+        return f"{text} — you verified {label}"
+    return f"{text} — label {label} is doubtful"

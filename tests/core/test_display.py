@@ -8,10 +8,12 @@ import pytest
 
 from labeldesk.core.display import (
     UNKNOWN,
+    confidence_word,
     format_confidence,
     format_percent,
     format_score,
     format_similarity,
+    model_opinion,
     score_level,
 )
 
@@ -100,3 +102,36 @@ def test_display_is_dependency_free() -> None:
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert imported <= {"__future__", "math"}
+
+
+@pytest.mark.parametrize(
+    ("p", "word"),
+    [
+        (0.95, "almost surely"),
+        (0.9, "almost surely"),
+        (0.62, "probably"),
+        (0.4, "perhaps"),
+        (0.28, "unsure, maybe"),
+        (float("nan"), ""),
+    ],
+)
+def test_confidence_words(p, word) -> None:
+    assert confidence_word(p) == word
+
+
+def test_model_opinion_names_one_class_and_says_what_it_means_for_the_label() -> None:
+    assert model_opinion("shirt", 0.62, "coat", flagged=True) == (
+        "Model: probably shirt (62%) — label coat looks wrong"
+    )
+    assert (
+        model_opinion("coat", 0.999, "coat")
+        == "Model: almost surely coat (>99%) — the label agrees"
+    )
+    assert (
+        model_opinion("shirt", 0.45, "coat")
+        == "Model: perhaps shirt (45%) — label coat is doubtful"
+    )
+    assert model_opinion("shirt", 0.45, "coat", verified=True).endswith("you verified coat")
+    assert model_opinion("bag", 0.28) == "Model: unsure, maybe bag (28%)"
+    assert model_opinion("bag", float("nan")) == "Model: bag"
+    assert model_opinion(None, None, "coat").startswith("Model: no prediction yet")
