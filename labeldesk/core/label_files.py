@@ -2,172 +2,250 @@
 
 CSV: a header with a path column (``path``/``file``/``filename``/``image``) and a label
 column (``label``/``class``/``category``), optionally ``split``; without a header the
-columns are path,label[,split]. JSON: ``{"path": "label", ...}`` or a list of objects with
-``path``, ``label`` and optionally ``split``. An empty label means "unlabeled".
+columns are path,label[,split]. Quoted fields may span lines (a row's line is where it
+starts). JSON: ``{"path": "label", ...}`` or a list of objects with ``path``, ``label`` and
+optionally ``split``; ``.jsonl`` files hold one such object per line. An empty label means
+"unlabeled".
+
+A person fixes a label file in one go only if every problem is listed at once, so
+:func:`read_label_file` keeps the problems of single rows instead of raising them, and
+:func:`apply_label_rows` lists them together with the ones only the project can tell
+(unknown paths and classes, one image given two labels however its path is written)
+before it changes anything.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+import os
+import posixpath
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LabelFileError, UnknownClassError, UnknownPathError
+from .errors import LabelDeskError, LabelFileError, UnknownPathError
+from .label_file_formats import (
+    LABEL_COLUMNS,
+    PATH_COLUMNS,
+    Parsed,
+    Record,
+    decode,
+    parse_csv,
+    parse_json,
+    parse_json_lines,
+)
+from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
 
 if TYPE_CHECKING:
     from .project import Project
 
-PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
-LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
+__all__ = [
+    "LABEL_COLUMNS",
+    "PATH_COLUMNS",
+    "LabelFile",
+    "LabelRow",
+    "apply_label_rows",
+    "normalise_path",
+    "read_label_file",
+]
 
 
 @dataclass(frozen=True)
 class LabelRow:
-    path: str
-    label: str | None
-    split: str | None
-    line: int
+    path: str  # as written in the file; made project-relative when applied
+    label: str | None  # a valid class name (outer spaces stripped), None = unlabeled
+    split: str | None  # train / val / test, None = leave the split as it is
+    line: int  # line where the row starts (JSON lists and objects: entry number)
 
 
-def read_label_file(path: Path) -> list[LabelRow]:
-    """Parse a CSV or JSON label file; raise :class:`LabelFileError` listing every bad row."""
+@dataclass
+class LabelFile:
+    """The usable rows of a label file and what is wrong with the others."""
+
+    source: str
+    rows: list[LabelRow]
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, problem)
+    unit: str = "line"  # how ``line`` is shown: "line" or "entry"
+
+    def __iter__(self) -> Iterator[LabelRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def describe(self, problems: Sequence[tuple[int, str]]) -> list[str]:
+        """``problems`` sorted by line, as "line 3: ..." texts."""
+        return [f"{self.unit} {n}: {text}" for n, text in sorted(problems, key=lambda p: p[0])]
+
+    def check(self) -> None:
+        """Raise :class:`LabelFileError` now if any row is bad (before a long scan, say)."""
+        if self.problems:
+            raise LabelFileError(self.source, self.describe(self.problems))
+
+
+def read_label_file(path: Path | str) -> LabelFile:
+    """Parse a CSV or JSON label file.
+
+    Raises :class:`LabelFileError` when the file as a whole cannot be read (missing,
+    empty, binary, not UTF-8, malformed CSV or JSON); problems of single rows are kept in
+    :attr:`LabelFile.problems` for :func:`apply_label_rows` (or :meth:`LabelFile.check`).
+    """
+    path = Path(path)
+    source = str(path)
     if not path.is_file():
-        raise LabelFileError(str(path), ["file not found"])
+        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelFileError(str(path), [f"cannot read: {exc}"]) from exc
-    if path.suffix.lower() in (".json", ".jsonl") or text.lstrip().startswith(("{", "[")):
-        rows, problems = _parse_json(text)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    text = decode(data, source)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        parsed = parse_json_lines(text, source)
+    elif suffix == ".json" or text.lstrip().startswith(("{", "[")):
+        parsed = parse_json(text, source)
     else:
-        rows, problems = _parse_csv(text)
-    problems += _conflicts(rows)
+        parsed = parse_csv(text, source)
+    return _checked(parsed, source)
+
+
+def _checked(parsed: Parsed, source: str) -> LabelFile:
+    result = LabelFile(source, [], list(parsed.problems), parsed.unit)
+    for record in parsed.records:
+        row, problems = _row(record)
+        if row is not None:
+            result.rows.append(row)
+        spans = f" (the row spans lines {record.line}-{record.last_line})"
+        suffix = spans if record.last_line > record.line else ""
+        result.problems.extend((record.line, p + suffix) for p in problems)
+    return result
+
+
+def _row(record: Record) -> tuple[LabelRow | None, list[str]]:
+    """A valid row, or what is wrong with it (every problem, not just the first)."""
+    problems: list[str] = []
+    path, label, split = record.path, record.label, record.split
+    if not isinstance(path, str):
+        problems.append("the path must be text")
+    elif not path.strip():
+        problems.append("the path is empty")
+    name: str | None = None
+    if label is not None and not isinstance(label, str):
+        problems.append(f"the label {label!r} must be text (or empty for unlabeled)")
+    elif label and label.strip():
+        try:
+            name = validate_class_name(label)
+        except (LabelDeskError, ValueError) as exc:
+            problems.append(str(exc))
+    split_name: str | None = None
+    if split is not None and not isinstance(split, str):
+        problems.append(f"the split {split!r} must be text")
+    elif split and split.strip():
+        split_name = SPLIT_FOLDERS.get(split.strip().lower())
+        if split_name is None:
+            problems.append(f"unknown split {split!r} (use train, val or test)")
     if problems:
-        raise LabelFileError(str(path), problems)
-    return rows
+        return None, problems
+    assert isinstance(path, str)
+    return LabelRow(path, name, split_name, record.line), []
 
 
-def _parse_csv(text: str) -> tuple[list[LabelRow], list[str]]:
-    records = list(csv.reader(text.splitlines()))
-    if not records:
-        return [], ["file is empty"]
-    header = [h.strip().lower() for h in records[0]]
-    path_col = next((header.index(c) for c in PATH_COLUMNS if c in header), None)
-    label_col = next((header.index(c) for c in LABEL_COLUMNS if c in header), None)
-    split_col = header.index("split") if "split" in header else None
-    start = 2
-    if path_col is None or label_col is None:
-        if any(h in header for h in PATH_COLUMNS + LABEL_COLUMNS):
-            return [], ["header needs a path column and a label column (e.g. path,label)"]
-        path_col, label_col, split_col, start = 0, 1, 2 if len(records[0]) > 2 else None, 1
-        records = [[], *records]  # no header: keep line numbers right
-    rows: list[LabelRow] = []
-    problems: list[str] = []
-    needed = max(c for c in (path_col, label_col, split_col) if c is not None) + 1
-    for line, record in enumerate(records[1:], start=start):
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if len(record) < needed:
-            problems.append(f"line {line}: expected {needed} columns, found {len(record)}")
-            continue
-        split = record[split_col].strip() if split_col is not None else ""
-        _add(rows, problems, line, record[path_col], record[label_col], split)
-    return rows, problems
+# -- paths ---------------------------------------------------------------------------
+def _tidy(path: str) -> str:
+    """``./a//b\\c.png`` -> ``a/b/c.png``: one spelling for one relative path."""
+    text = path.replace("\\", "/")
+    tidy = posixpath.normpath(text) if text else text
+    return "" if tidy == "." else tidy
 
 
-def _parse_json(text: str) -> tuple[list[LabelRow], list[str]]:
+def _relative(root: Path, path: str) -> str | None:
+    """An absolute ``path`` relative to ``root`` (None when it is not inside it)."""
+    absolute = Path(os.path.normpath(path))
+    for base in dict.fromkeys((root, root.resolve())):
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    try:  # the root reached through a link: resolve the folder, not the file itself
+        return (absolute.parent.resolve() / absolute.name).relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+
+
+def _candidates(root: Path, path: str) -> list[str]:
+    """Project paths ``path`` may mean, most likely first: tidied (``/`` separators,
+    relative to the image root), as written (a file name may hold a backslash on
+    Linux), and without outer spaces."""
+    out: list[str] = []
+    for text in (path, path.strip()):
+        unified = text.replace("\\", "/")
+        if Path(text).is_absolute() or Path(unified).is_absolute():
+            rel = _relative(root, text if Path(text).is_absolute() else unified)
+            if rel is not None:
+                out.append(rel)
+        else:
+            out.append(_tidy(text))
+        out.append(text)
+    return [p for p in dict.fromkeys(out) if p]
+
+
+def _known(project: Project, paths: Sequence[str]) -> set[str]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [f"not valid JSON: {exc}"]
-    rows: list[LabelRow] = []
-    problems: list[str] = []
-    if isinstance(data, dict):
-        for n, (path, label) in enumerate(data.items(), start=1):
-            if label is not None and not isinstance(label, str):
-                problems.append(f"entry {n} ({path}): label must be a string or null")
-                continue
-            _add(rows, problems, n, path, label or "", "")
-    elif isinstance(data, list):
-        for n, item in enumerate(data, start=1):
-            if not isinstance(item, dict) or "path" not in item:
-                problems.append(f"entry {n}: expected an object with 'path' and 'label'")
-                continue
-            label = item.get("label")
-            if label is not None and not isinstance(label, str):
-                problems.append(f"entry {n}: label must be a string or null")
-                continue
-            _add(rows, problems, n, str(item["path"]), label or "", str(item.get("split") or ""))
-    else:
-        problems.append("expected a JSON object {path: label} or a list of {path, label}")
-    return rows, problems
-
-
-def _add(
-    rows: list[LabelRow], problems: list[str], line: int, path: str, label: str, split: str
-) -> None:
-    path = path.strip().replace("\\", "/")
-    if not path:
-        problems.append(f"line {line}: empty path")
-        return
-    split_name = SPLIT_FOLDERS.get(split.lower()) if split else None
-    if split and split_name is None:
-        problems.append(f"line {line}: unknown split {split!r} (use train, val or test)")
-        return
-    if "/" in label.strip() or "\\" in label.strip():
-        problems.append(f"line {line}: label {label!r} contains a slash")
-        return
-    rows.append(LabelRow(path, label.strip() or None, split_name, line))
-
-
-def _conflicts(rows: list[LabelRow]) -> list[str]:
-    first: dict[str, LabelRow] = {}
-    problems = []
-    for row in rows:
-        seen = first.setdefault(row.path, row)
-        if seen is not row and (seen.label, seen.split) != (row.label, row.split):
-            problems.append(
-                f"line {row.line}: {row.path} already given as {seen.label!r} on line {seen.line}"
-            )
-    return problems
+        return set(project.ids_for(paths))
+    except UnknownPathError as exc:
+        return set(paths) - set(exc.paths)
 
 
 def normalise_path(project: Project, path: str) -> str:
-    """A path as the project stores it: relative to the image root, ``/`` separators."""
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(project.root).as_posix()
-        except ValueError:
-            return path
-    parts = PurePosixPath(path).parts
-    return PurePosixPath(*parts).as_posix() if parts else path
+    """``path`` as the project stores it: relative to the image root, ``/`` separators
+    (``./x.png``, ``x.png``, ``ROOT/x.png`` and ``.\\x.png`` are all ``x.png``)."""
+    candidates = _candidates(project.root, path) or [path]
+    known = _known(project, candidates)
+    return next((c for c in candidates if c in known), candidates[0])
 
 
+# -- applying ------------------------------------------------------------------------
 def apply_label_rows(
     project: Project,
-    rows: list[LabelRow],
+    rows: LabelFile | Sequence[LabelRow],
     *,
     source: str = "human",
     create_classes: bool = False,
     description: str = "",
 ) -> int:
-    """Apply parsed rows as one batch. Every path and class is checked first; on any
-    problem nothing is applied. Returns the number of rows applied."""
-    labels = {normalise_path(project, r.path): r.label for r in rows}
-    splits = {normalise_path(project, r.path): r.split for r in rows if r.split}
-    unknown = [p for p in labels if p not in _known(project, labels)]
-    if unknown:
-        raise UnknownPathError(unknown)
-    if not create_classes:
-        missing = sorted({lab for lab in labels.values() if lab} - set(project.classes()))
-        if missing:
-            raise UnknownClassError(
-                f"unknown class(es): {', '.join(missing)}; add them first or allow new classes"
-            )
+    """Apply the rows as one batch; returns the number of images labeled.
+
+    Every row is checked first: bad rows, paths not in the project, unknown classes
+    (unless ``create_classes``) and an image given two labels or splits (however its
+    path is spelt) are all raised together as one :class:`LabelFileError`, by line,
+    and then nothing is applied. The same image twice with the same label is fine.
+    """
+    found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
+    problems = list(found.problems)
+    per_row = [_candidates(project.root, row.path) for row in found.rows]
+    known = _known(project, [p for candidates in per_row for p in candidates])
+    chosen: dict[str, LabelRow] = {}
+    classes = set(project.classes())
+    for row, candidates in zip(found.rows, per_row, strict=True):
+        if not (create_classes or row.label is None or row.label in classes):
+            problems.append((row.line, _unknown_class(row.label)))
+        path = next((c for c in candidates if c in known), None)
+        if path is None:
+            problems.append((row.line, _unknown(project, row.path)))
+            continue
+        first = chosen.setdefault(path, row)
+        if first is row:
+            continue
+        conflict = _conflict(first, row, found.unit)
+        if conflict:
+            problems.append((row.line, f"{path!r} {conflict}"))
+        elif row.split and not first.split:
+            chosen[path] = replace(first, split=row.split)
+    if problems:
+        raise LabelFileError(found.source, found.describe(problems))
+    labels = {path: row.label for path, row in chosen.items()}
+    splits = {path: row.split for path, row in chosen.items() if row.split}
     with project.db.write():  # one transaction: splits and labels land together or not at all
         if splits:
             project.set_splits(splits)
@@ -180,8 +258,24 @@ def apply_label_rows(
     return len(labels)
 
 
-def _known(project: Project, labels: dict[str, str | None]) -> set[str]:
-    try:
-        return set(project.ids_for(labels))
-    except UnknownPathError as exc:
-        return set(labels) - set(exc.paths)
+def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
+    """Why ``row`` contradicts an earlier row for the same image, or None."""
+    if first.label != row.label:
+        given = repr(row.label) if row.label else "unlabeled"
+        earlier = repr(first.label) if first.label else "unlabeled"
+        return f"is labeled {given} here but {earlier} on {unit} {first.line}"
+    if first.split and row.split and first.split != row.split:
+        return f"is in split {row.split!r} here but {first.split!r} on {unit} {first.line}"
+    return None
+
+
+def _unknown_class(name: str) -> str:
+    return (
+        f"unknown class {name!r}: add it first (classes --add) or allow new classes (--new-class)"
+    )
+
+
+def _unknown(project: Project, path: str) -> str:
+    if Path(path).is_absolute() and _relative(project.root, path) is None:
+        return f"{path!r} is outside the image folder {project.root}"
+    return f"{path!r} is not an image in the project"

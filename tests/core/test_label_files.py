@@ -1,83 +1,261 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 
-from labeldesk.core.errors import LabelFileError, UnknownClassError, UnknownPathError
-from labeldesk.core.label_files import apply_label_rows, read_label_file
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
 from labeldesk.core.project import create_and_index
+
+
+def rejected(project, f, **kwargs) -> list[str]:
+    """The problems listed when applying ``f``; asserts that nothing was applied."""
+    before = project.images().set_index("path")[["label", "split"]]
+    last = project.history(limit=1)[0].id
+    with pytest.raises(LabelFileError) as err:
+        apply_label_rows(project, read_label_file(f), **kwargs)
+    after = project.images().set_index("path")[["label", "split"]]
+    assert before.equals(after) and project.history(limit=1)[0].id == last
+    return err.value.problems
 
 
 def test_csv_with_header_and_split(tmp_path):
     f = tmp_path / "labels.csv"
     f.write_text("filename,class,split\n_unlabeled/u0.png,cat,val\n.\\_unlabeled\\u1.png,dog,\n")
     rows = read_label_file(f)
-    assert [(r.path, r.label, r.split) for r in rows] == [
-        ("_unlabeled/u0.png", "cat", "val"),
-        ("./_unlabeled/u1.png", "dog", None),
+    assert [(r.path, r.label, r.split, r.line) for r in rows] == [
+        ("_unlabeled/u0.png", "cat", "val", 2),
+        (".\\_unlabeled\\u1.png", "dog", None, 3),
     ]
+    assert rows.problems == []
 
 
 def test_csv_without_header(tmp_path):
     f = tmp_path / "labels.csv"
-    f.write_text("a.jpg,cat\nb.jpg,\n")
-    assert [(r.path, r.label) for r in read_label_file(f)] == [("a.jpg", "cat"), ("b.jpg", None)]
+    f.write_text("a.jpg,cat\nb.jpg,\nc.jpg,dog,test\n")
+    rows = read_label_file(f)
+    assert [(r.path, r.label, r.split) for r in rows] == [
+        ("a.jpg", "cat", None),
+        ("b.jpg", None, None),
+        ("c.jpg", "dog", "test"),
+    ]
 
 
-def test_json_dict_and_list(tmp_path):
+def test_json_dict_list_and_lines(tmp_path):
     f = tmp_path / "l.json"
     f.write_text(json.dumps({"a.jpg": "cat", "b.jpg": None}))
     assert [(r.path, r.label) for r in read_label_file(f)] == [("a.jpg", "cat"), ("b.jpg", None)]
     f.write_text(json.dumps([{"path": "a.jpg", "label": "cat", "split": "test"}]))
-    assert read_label_file(f)[0].split == "test"
+    assert read_label_file(f).rows[0].split == "test"
+    f = tmp_path / "l.jsonl"
+    f.write_text('{"path": "a.jpg", "label": "cat"}\n\n{"path": "b.jpg", "label": 3}\n')
+    rows = read_label_file(f)
+    assert [r.path for r in rows] == ["a.jpg"]
+    assert rows.describe(rows.problems) == [
+        "line 3: the label 3 must be text (or empty for unlabeled)"
+    ]
+    f = tmp_path / "l.json"
+    f.write_text("[42]")
+    assert read_label_file(f).problems == [(1, "expected an object with 'path' and 'label'")]
+    f.write_text("42")
+    with pytest.raises(LabelFileError, match="expected a JSON object"):
+        read_label_file(f)
 
 
-def test_every_bad_row_is_reported_with_its_line(tmp_path):
+def test_every_bad_row_is_kept_with_its_line(tmp_path):
     f = tmp_path / "labels.csv"
     f.write_text(
         "path,label,split\nok.jpg,cat,train\nshort.jpg\n,dog,train\nx.jpg,cat,holdout\n"
-        "ok.jpg,dog,train\n"
+        "y.jpg,a/b,val\n"
     )
+    rows = read_label_file(f)
+    assert [r.path for r in rows] == ["ok.jpg"]
+    problems = rows.describe(rows.problems)
+    assert [p.split(":")[0] for p in problems] == ["line 3", "line 4", "line 5", "line 6"]
+    assert "found 1 column" in problems[0] and "path is empty" in problems[1]
+    assert "holdout" in problems[2] and "slash" in problems[3]
     with pytest.raises(LabelFileError) as err:
-        read_label_file(f)
-    text = "\n".join(err.value.problems)
-    assert "line 3" in text and "line 4: empty path" in text and "holdout" in text
-    assert "line 6" in text and "already given" in text
+        rows.check()
+    assert err.value.problems == problems
 
 
-def test_bad_json_is_reported(tmp_path):
-    f = tmp_path / "l.json"
-    f.write_text("{not json")
-    with pytest.raises(LabelFileError, match="not valid JSON"):
-        read_label_file(f)
-
-
-def test_unknown_paths_apply_nothing(project, tmp_path):
+def test_every_problem_is_listed_by_line_in_one_run(project, tmp_path):
     f = tmp_path / "labels.csv"
-    f.write_text("path,label\n_unlabeled/u0.png,cat\nmissing/one.jpg,dog\n")
-    with pytest.raises(UnknownPathError) as err:
-        apply_label_rows(project, read_label_file(f))
-    assert err.value.paths == ["missing/one.jpg"]
-    assert project.images().set_index("path").label.isna()["_unlabeled/u0.png"]
+    f.write_text(
+        "path,label\n"
+        "_unlabeled/u0.png,cat\n"  # 2: fine
+        "missing/one.jpg,dog\n"  # 3: unknown path
+        "_unlabeled/u1.png,fox\n"  # 4: unknown class
+        "_unlabeled/u2.png\n"  # 5: bad row
+        "./_unlabeled/u0.png,dog\n"  # 6: conflicts with line 2
+        "_unlabeled/u2.png,bad\x00name\n"  # 7: invalid class name
+    )
+    problems = rejected(project, f)
+    assert [p.split(":")[0] for p in problems] == [f"line {n}" for n in (3, 4, 5, 6, 7)]
+    assert "'missing/one.jpg' is not an image" in problems[0]
+    assert "unknown class 'fox'" in problems[1]
+    assert "expected at least 2 columns" in problems[2]
+    assert "'_unlabeled/u0.png' is labeled 'dog' here but 'cat' on line 2" in problems[3]
+    assert "control characters" in problems[4]
 
 
 def test_unknown_classes_apply_nothing_unless_allowed(project, tmp_path):
     f = tmp_path / "labels.csv"
     f.write_text("path,label\n_unlabeled/u0.png,cat\n_unlabeled/u1.png,fox\n")
-    with pytest.raises(UnknownClassError, match="fox"):
-        apply_label_rows(project, read_label_file(f))
-    assert project.history(limit=1)[0].source == "import"  # nothing new was recorded
+    assert rejected(project, f) == [
+        "line 3: unknown class 'fox': add it first (classes --add) or allow new classes "
+        "(--new-class)"
+    ]
     assert apply_label_rows(project, read_label_file(f), create_classes=True) == 2
     assert "fox" in project.classes()
 
 
-def test_absolute_paths_inside_the_root_are_accepted(project, imagefolder, tmp_path):
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "./_unlabeled/u0.png",
+        "_unlabeled//u0.png",
+        ".\\_unlabeled\\u0.png",
+        "ABS",
+        " _unlabeled/u0.png",
+    ],
+)
+def test_one_image_spelt_two_ways_with_two_labels_is_a_conflict(
+    project, imagefolder, tmp_path, spelling
+):
+    root, _ = imagefolder
+    spelling = str(root / "_unlabeled/u0.png") if spelling == "ABS" else spelling
+    f = tmp_path / "labels.csv"
+    f.write_text(f'path,label\n_unlabeled/u0.png,cat\n"{spelling}",dog\n')
+    assert rejected(project, f) == [
+        "line 3: '_unlabeled/u0.png' is labeled 'dog' here but 'cat' on line 2"
+    ]
+    f.write_text(f'path,label,split\n_unlabeled/u0.png,cat,\n"{spelling}",cat,test\n')
+    assert apply_label_rows(project, read_label_file(f)) == 1  # same label twice is fine
+    frame = project.images().set_index("path")
+    assert (frame.label["_unlabeled/u0.png"], frame.split["_unlabeled/u0.png"]) == ("cat", "test")
+
+
+def test_two_splits_for_one_image_is_a_conflict(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label,split\n_unlabeled/u0.png,cat,val\n_unlabeled/u0.png,cat,test\n")
+    assert rejected(project, f) == [
+        "line 3: '_unlabeled/u0.png' is in split 'test' here but 'val' on line 2"
+    ]
+
+
+def test_json_conflicts_and_repeated_keys_are_listed_by_entry(project, tmp_path):
+    f = tmp_path / "l.json"
+    f.write_text('{"_unlabeled/u0.png": "cat", "./_unlabeled/u0.png": "dog", "x.png": "cat"}')
+    assert rejected(project, f) == [
+        "entry 2: '_unlabeled/u0.png' is labeled 'dog' here but 'cat' on entry 1",
+        "entry 3: 'x.png' is not an image in the project",
+    ]
+    f.write_text(
+        '{"_unlabeled/u0.png": "cat", "_unlabeled/u0.png": "dog"}'
+    )  # json.loads: last wins
+    assert "entry 2" in rejected(project, f)[0]
+
+
+def test_absolute_paths_inside_the_root_are_accepted_and_outside_ones_explained(
+    project, imagefolder, tmp_path
+):
     root, _ = imagefolder
     f = tmp_path / "labels.csv"
     f.write_text(f"path,label\n{root / '_unlabeled/u0.png'},dog\n")
     apply_label_rows(project, read_label_file(f))
     assert project.images().set_index("path").label["_unlabeled/u0.png"] == "dog"
+    f.write_text(f"path,label\n{tmp_path / 'elsewhere.png'},dog\n")
+    assert "is outside the image folder" in rejected(project, f)[0]
+
+
+def test_normalise_path_unifies_spellings(project, imagefolder):
+    root, _ = imagefolder
+    for spelling in (
+        "./train/cat/cat0.jpg",
+        "train\\cat\\cat0.jpg",
+        str(root / "train/cat/cat0.jpg"),
+    ):
+        assert normalise_path(project, spelling) == "train/cat/cat0.jpg"
+
+
+def test_quoted_fields_may_span_lines_and_line_numbers_stay_right(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(
+        b'path,label\r\n"_unlabeled/u0.png","two\r\nlines"\r\n_unlabeled/u1.png,fox\r\n'
+        b'"_unlabeled/u2.png",cat\r\n'
+    )
+    rows = read_label_file(f)
+    assert [(r.path, r.line) for r in rows] == [("_unlabeled/u1.png", 4), ("_unlabeled/u2.png", 5)]
+    [problem] = rows.describe(rows.problems)
+    assert problem.startswith("line 2: invalid class name 'two\\r\\nlines'")
+    assert "spans lines 2-3" in problem
+    assert [p.split(":")[0] for p in rejected(project, f)] == ["line 2", "line 4"]
+
+
+def test_labels_are_stripped_and_neutralised_cells_restored(tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,split\n"
+        "a.png,  cat ,\n"
+        "'=b.png,'=cmd|' -C calc'!A0,'\ttest\n"
+        "c.png,'+SUM(1;2),\n"
+        "d.png,'-x,\n"
+        "e.png,'@home,\n"
+        "f.png,'plain,\n"  # a quote not followed by a formula character is kept
+    )
+    rows = read_label_file(f)
+    assert rows.problems == []
+    assert [(r.path, r.label, r.split) for r in rows] == [
+        ("a.png", "cat", None),
+        ("=b.png", "=cmd|' -C calc'!A0", "test"),
+        ("c.png", "+SUM(1;2)", None),
+        ("d.png", "-x", None),
+        ("e.png", "@home", None),
+        ("f.png", "'plain", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n", "the file is empty"),
+        (b"path,label\na.png," + b'"' + b"x" * 10_000_000 + b'"\n', "longer than 131,072"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b"path,label\ncaf\xe9.png,cat\n", "line 2: byte 0xE9 is not UTF-8"),
+        ("path,label\n".encode("utf-16"), "UTF-16"),
+        (pickle.dumps(list(range(1000))), "binary"),
+        (bytes(range(256)) * 40, "binary"),
+        (b"\x00" * 4096, "binary"),
+        (b'{"a.png": "cat",', "not valid JSON"),
+        (b"file,comment\na.png,hi\n", "needs a path column and a label column"),
+    ],
+)
+def test_unreadable_files_are_one_clear_error(project, tmp_path, content, reason):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(content)
+    with pytest.raises(LabelFileError) as err:
+        read_label_file(f)
+    assert reason in str(err.value)
+    assert len(err.value.problems) == 1
+
+
+def test_a_folder_or_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(LabelFileError, match="file not found"):
+        read_label_file(tmp_path / "nope.csv")
+    with pytest.raises(LabelFileError, match="not a file"):
+        read_label_file(tmp_path)
+
+
+def test_a_nul_inside_a_label_is_a_problem_of_its_line(tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(b"path,label\na.png,cat\nb.png,c\x00t\n")
+    rows = read_label_file(f)
+    assert [r.path for r in rows] == ["a.png"]
+    assert rows.describe(rows.problems)[0].startswith("line 3: invalid class name")
 
 
 def test_new_with_labels_file_overrides_folders_and_sets_splits(tmp_path, imagefolder):
@@ -95,10 +273,11 @@ def test_new_with_labels_file_overrides_folders_and_sets_splits(tmp_path, imagef
         assert project.history("train/cat/cat0.jpg")[0].source == "import"
 
 
-def test_failed_new_leaves_no_project_behind(tmp_path, imagefolder):
+def test_failed_new_lists_every_problem_and_leaves_no_project_behind(tmp_path, imagefolder):
     root, _ = imagefolder
     f = tmp_path / "labels.csv"
-    f.write_text("path,label\nnot/there.jpg,cat\n")
-    with pytest.raises(UnknownPathError):
+    f.write_text("path,label\nnot/there.jpg,cat\n_unlabeled/u0.png,a/b\n")
+    with pytest.raises(LabelFileError) as err:
         create_and_index(tmp_path / "p", root, labels_file=f, workers=1)
+    assert [p.split(":")[0] for p in err.value.problems] == ["line 2", "line 3"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images", "labels.csv"]

@@ -1,0 +1,200 @@
+"""Turning the bytes of a label file into records (line, path, label, split).
+
+Only the shape of the file is judged here: whether it is text, CSV or JSON, and where each
+record starts. A problem that makes the whole file unreadable raises
+:class:`~labeldesk.core.errors.LabelFileError` at once; a problem with one record is
+returned with that record's line (or JSON entry number), so every one can be listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import LabelFileError
+
+PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
+LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
+SPLIT_COLUMNS = ("split", "subset")
+# Spreadsheet-formula neutralisation (OWASP): an exporter writes "'=x" for a cell "=x".
+NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row as written: cells are raw text (JSON values may be any type)."""
+
+    line: int  # line where the CSV record starts, or the JSON entry number
+    path: object
+    label: object
+    split: object
+    last_line: int = 0  # CSV: the line where the record ends (a quoted newline spans lines)
+
+
+@dataclass
+class Parsed:
+    records: list[Record]
+    problems: list[tuple[int, str]]  # (line or entry, what is wrong)
+    unit: str  # "line" or "entry"
+
+
+def decode(data: bytes, source: str) -> str:
+    """The file's text; refuses empty, binary, UTF-16 and non-UTF-8 files with a reason."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LabelFileError(source, ["the file is UTF-16 text; save it as UTF-8"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if b"\x00" in data[:65536]:
+            raise LabelFileError(source, [_BINARY]) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LabelFileError(
+            source,
+            [f"line {line}: byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8"],
+        ) from None
+    if not text.strip():
+        raise LabelFileError(source, ["the file is empty"])
+    head = text[:65536]
+    if len(_CONTROL.findall(head)) > BINARY_SHARE * len(head):
+        raise LabelFileError(source, [_BINARY])
+    return text
+
+
+_BINARY = "this looks like a binary file, not a CSV or JSON label file"
+
+
+def undo_neutralising(cell: str) -> str:
+    """``'=x`` back to ``=x``: LabelDesk's CSV export (like OWASP advises) prefixes a quote
+    to cells a spreadsheet would run as a formula."""
+    if len(cell) >= 2 and cell[0] == "'" and cell[1] in NEUTRALISED:
+        return cell[1:]
+    return cell
+
+
+def parse_csv(text: str, source: str) -> Parsed:
+    """Records of a CSV file, with or without a header; quoted fields may span lines."""
+    started = _csv_records(text, source)
+    if not started:
+        raise LabelFileError(source, ["the file has no rows"])
+    first = started[0][2]
+    header = [cell.strip().lower() for cell in first]
+    path_col = _find(header, PATH_COLUMNS)
+    label_col = _find(header, LABEL_COLUMNS)
+    split_col = _find(header, SPLIT_COLUMNS)
+    if path_col is None or label_col is None:
+        if path_col is not None or label_col is not None:
+            raise LabelFileError(
+                source, ["line 1: the header needs a path column and a label column (path,label)"]
+            )
+        path_col, label_col, split_col = 0, 1, 2  # no header: path,label[,split]
+        body = started
+    else:
+        body = started[1:]
+    needed = max(path_col, label_col) + 1
+    records: list[Record] = []
+    problems: list[tuple[int, str]] = []
+    for line, last, cells in body:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank line
+        if len(cells) < needed:
+            found = f"{len(cells)} column{'s' if len(cells) != 1 else ''}"
+            problems.append((line, f"expected at least {needed} columns, found {found}"))
+            continue
+        cells = [undo_neutralising(cell) for cell in cells]
+        split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
+        records.append(Record(line, cells[path_col], cells[label_col], split, last))
+    return Parsed(records, problems, "line")
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    return next((header.index(name) for name in names if name in header), None)
+
+
+def _csv_records(text: str, source: str) -> list[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of every record; a CSV error ends the file."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, int, list[str]]] = []
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field limit" in reason:
+                reason = (
+                    f"a field is longer than {csv.field_size_limit():,} characters "
+                    "(an unclosed quote, or not a label file?)"
+                )
+            raise LabelFileError(source, [f"line {start}: {reason}"]) from None
+        out.append((start, reader.line_num, cells))
+        start = reader.line_num + 1
+
+
+def parse_json(text: str, source: str) -> Parsed:
+    """``{"path": "label"}`` or ``[{"path": ..., "label": ..., "split": ...}]``."""
+    try:
+        data = json.loads(text, object_pairs_hook=_Pairs)
+    except RecursionError:
+        raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
+    except json.JSONDecodeError as exc:
+        raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+    if isinstance(data, _Pairs):  # {path: label}; a path given twice is kept twice
+        return Parsed([Record(n, p, lab, None) for n, (p, lab) in enumerate(data, 1)], [], "entry")
+    if not isinstance(data, list):
+        raise LabelFileError(
+            source, ["expected a JSON object {path: label} or a list of {path, label, split}"]
+        )
+    parsed = Parsed([], [], "entry")
+    for n, item in enumerate(data, start=1):
+        _add_object(parsed, n, item)
+    return parsed
+
+
+def parse_json_lines(text: str, source: str) -> Parsed:
+    """One ``{"path": ..., "label": ...}`` object per line."""
+    parsed = Parsed([], [], "line")
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line, object_pairs_hook=_Pairs)
+        except RecursionError:
+            parsed.problems.append((n, "the JSON is nested too deeply"))
+        except json.JSONDecodeError as exc:
+            parsed.problems.append((n, f"not valid JSON: {exc.msg}"))
+        else:
+            _add_object(parsed, n, item)
+    return parsed
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its (key, value) pairs: a key written twice is not silently lost."""
+
+
+def _add_object(parsed: Parsed, n: int, item: object) -> None:
+    if not isinstance(item, _Pairs):
+        parsed.problems.append((n, "expected an object with 'path' and 'label'"))
+        return
+    keys = [key.strip().lower() for key, _ in item]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        parsed.problems.append((n, f"key {repeated[0]!r} is given twice"))
+        return
+    values = dict(zip(keys, (value for _, value in item), strict=True))
+    path_key = next((k for k in PATH_COLUMNS if k in values), None)
+    label_key = next((k for k in LABEL_COLUMNS if k in values), None)
+    if path_key is None:
+        parsed.problems.append((n, "expected an object with 'path' and 'label'"))
+        return
+    label = values[label_key] if label_key else None  # no label: unlabeled
+    split_key = next((k for k in SPLIT_COLUMNS if k in values), None)
+    split = values[split_key] if split_key else None
+    parsed.records.append(Record(n, values[path_key], label, split))
