@@ -1,7 +1,14 @@
 """Everything the browser shows about each image beyond its row in the database: the
 model's prediction and confidence, the label-quality score and flag, the outlier score,
 and the nearest neighbours. One call gathers it from the cached predictions and kNN
-graph, so the grid can sort and filter by any of these with array operations."""
+graph, so the grid can sort and filter by any of these with array operations.
+
+What the model *thinks* an image is (:func:`model_guesses`) is one class per image, shown
+the same way everywhere: for a scored label it is confident learning's suggestion (the
+top class once the estimated label noise is taken out), with that de-noised probability;
+elsewhere the plain prediction. The raw prediction's top class can differ from the
+suggestion (the sample: 24 of 400 labeled images), so showing both read as a
+contradiction ("coat 28%" beside "suggest shirt")."""
 
 from __future__ import annotations
 
@@ -13,9 +20,9 @@ import numpy as np
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .errors import NoEmbeddings
-from .issues import score_labels
+from .issues import LabelScores, score_labels
 from .neighbors import neighbor_graph
-from .predictions import project_predictions, training_mask
+from .predictions import Predictions, project_predictions, training_mask
 from .store import project_vectors
 
 if TYPE_CHECKING:
@@ -39,6 +46,12 @@ class ImageInsights:
     outlier_score: np.ndarray  # mean cosine distance to the nearest neighbours
     neighbour_ids: np.ndarray  # (N, k) image ids, nearest first, -1 where none
     neighbour_sims: np.ndarray  # (N, k) cosine similarity
+    # What the model thinks each image is (see model_guesses): class index, -1 without a
+    # model, and its probability (NaN without a model).
+    guess: np.ndarray | None = None
+    guess_confidence: np.ndarray | None = None
+    # How many of the scored labels are likely wrong ("about N likely wrong").
+    expected_errors: int = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,6 +105,9 @@ def image_insights(
     flagged[scored.rows] = scored.flagged
     suggested = np.full(n, -1, dtype=np.int64)
     suggested[scored.rows] = scored.suggested
+    guess, guess_confidence = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+    if (predicted >= 0).any():
+        guess, guess_confidence = model_guesses(preds, scored)
     k = min(NEIGHBOURS, graph.rows.shape[1])
     rows = graph.rows[:, :k]
     neighbour_ids = np.where(rows >= 0, vectors.ids[np.maximum(rows, 0)], -1)
@@ -108,7 +124,32 @@ def image_insights(
         outlier_score=graph.outlier_scores(),
         neighbour_ids=neighbour_ids.astype(np.int64),
         neighbour_sims=np.where(rows >= 0, graph.sims[:, :k], np.nan).astype(np.float32),
+        guess=guess,
+        guess_confidence=guess_confidence,
+        expected_errors=int(scored.expected_errors),
     )
+
+
+def model_guesses(preds: Predictions, scored: LabelScores) -> tuple[np.ndarray, np.ndarray]:
+    """What the model thinks each row of ``preds`` is, and its probability.
+
+    A scored label's row takes the suggested class with its de-noised probability (the
+    class and the probability the label-quality score was judged by); every other row
+    (unlabeled, excluded) takes the plain prediction and its probability.
+    """
+    from .confident import check_inputs, estimate_noise_unchecked
+    from .quality import denoise
+
+    guess = np.asarray(preds.predicted, dtype=np.int64).copy()
+    confidence = np.asarray(preds.confidence, dtype=np.float64).copy()
+    rows = scored.rows
+    if len(rows) and len(preds.classes) >= 2:
+        labels, probs = check_inputs(preds.labels[rows], preds.probs[rows])
+        clean = denoise(probs, estimate_noise_unchecked(labels, probs).noise_matrix)
+        suggested = np.asarray(scored.suggested, dtype=np.int64)
+        guess[rows] = suggested
+        confidence[rows] = clean[np.arange(len(rows)), suggested]
+    return guess, confidence
 
 
 def more_like(project: Project, image_ids: list[int], k: int = 200) -> list[tuple[int, float]]:
