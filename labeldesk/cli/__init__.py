@@ -11,11 +11,12 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from labeldesk.cli import app, dataset, embeddings, export, review
 from labeldesk.cli._base import Output
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.cli.errors import describe
 
 __all__ = ["Output", "build_parser", "main"]
 
@@ -43,14 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    as_json = getattr(args, "json", False)
     try:
         result = args.handler(args)
-    except LabelDeskError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", "Interrupted", as_json, code=130)
+    except Exception as exc:
+        described = describe(exc)
+        if described is None:  # a bug: say so, with the details a report needs
+            traceback.print_exc(file=sys.stderr)
+            message = f"internal error ({type(exc).__name__}: {exc}); please report it"
+            return _fail(message, "InternalError", as_json)
+        return _fail(*described, as_json)
     if isinstance(result, int):
         return result
     if result is not None:
@@ -64,3 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _fail(message: str, kind: str, as_json: bool, code: int = 1) -> int:
+    """One error: a line on stderr, and with ``--json`` one document on stdout."""
+    print(f"error: {message}", file=sys.stderr)
+    if as_json:
+        try:
+            json.dump({"error": message, "kind": kind}, sys.stdout)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+    return code

@@ -23,13 +23,31 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument("project", type=Path, help="project folder to create")
     p.add_argument("--images", type=Path, required=True, help="image folder (never modified)")
     p.add_argument("--labels", type=Path, help="CSV (path,label[,split]) or JSON labels file")
-    p.add_argument("--classes", help="comma-separated class names, defined up front")
+    p.add_argument(
+        "--classes", help="comma-separated class names, defined up front (keys 1, 2, … in order)"
+    )
+    p.add_argument(
+        "--new-class",
+        action="store_true",
+        help="with --classes: let the labels file add classes not in the list",
+    )
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="also index files that symbolic links lead to outside the image folder",
+    )
     p.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
     p.set_defaults(handler=cmd_new)
 
     p = add("scan", "re-index the image folder: added, removed, changed and moved files")
     p.add_argument("project", type=Path)
     p.add_argument("--images", type=Path, help="the image folder has moved here")
+    p.add_argument(
+        "--follow-links",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="index files that symbolic links lead to outside the image folder (remembered)",
+    )
     p.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
     p.set_defaults(handler=cmd_scan)
 
@@ -45,13 +63,20 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
     p.set_defaults(handler=cmd_label)
 
-    p = add("classes", "list classes with image counts, or add new ones")
+    p = add("classes", "list classes with image counts; add, rename, merge or remove classes")
     p.add_argument("project", type=Path)
-    p.add_argument("--add", metavar="A,B,C", help="comma-separated class names to add")
+    ops = p.add_mutually_exclusive_group()
+    ops.add_argument("--add", metavar="A,B,C", help="comma-separated class names to add")
+    ops.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename a class")
+    ops.add_argument(
+        "--merge", nargs=2, metavar=("FROM", "INTO"), help="move FROM's images into INTO"
+    )
+    ops.add_argument("--remove", metavar="NAME", help="remove a class (its images: unlabeled)")
     p.set_defaults(handler=cmd_classes)
 
-    p = add("undo", "undo the most recent labeling action (one label, or a whole file)")
+    p = add("undo", "undo your most recent labeling action (one label, a file, a class change)")
     p.add_argument("project", type=Path)
+    p.add_argument("--batch", type=int, help="undo this batch (see `history`), whoever made it")
     p.add_argument(
         "--include-imports",
         action="store_true",
@@ -70,9 +95,17 @@ def _split_names(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return (
+        f"{n:,} {word if n == 1 else (many or word + 'es' if word.endswith('s') else word + 's')}"
+    )
+
+
 def _index_output(project: Any, counts: Any) -> Output:
+    from labeldesk.core.layout_check import check_layout
     from labeldesk.core.stats import index_summary
 
+    warnings = [str(w) for w in check_layout(project.root)] + list(counts.warnings)
     data = {
         **index_summary(project),
         "added": counts.added,
@@ -81,10 +114,11 @@ def _index_output(project: Any, counts: Any) -> Output:
         "moved": counts.moved,
         "unchanged": counts.unchanged,
         "seconds": round(counts.seconds, 3),
+        "warnings": warnings,
     }
     lines = [
-        f"{data['images']} images, {data['labeled']} labeled, {len(data['classes'])} classes "
-        f"({counts.seconds:.1f} s)",
+        f"{plural(data['images'], 'image')}, {data['labeled']:,} labeled, "
+        f"{plural(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
         f"added {counts.added}, removed {counts.removed}, changed {counts.changed}, "
         f"moved {counts.moved}, unchanged {counts.unchanged}",
     ]
@@ -93,6 +127,7 @@ def _index_output(project: Any, counts: Any) -> Output:
         lines += [f"  {s['path']}: {s['reason']}" for s in data["skipped"][:20]]
         if len(data["skipped"]) > 20:
             lines.append(f"  … and {len(data['skipped']) - 20} more (see --json)")
+    lines += [f"warning: {w}" for w in warnings]
     return Output(data, "\n".join(lines))
 
 
@@ -105,6 +140,8 @@ def cmd_new(args: argparse.Namespace) -> Output:
             args.images,
             classes=_split_names(args.classes),
             labels_file=args.labels,
+            new_classes=args.new_class,
+            follow_outside_links=args.follow_links,
             progress=progress,
             workers=args.workers,
         )
@@ -116,6 +153,8 @@ def cmd_scan(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         if args.images:
             project.relocate(args.images)
+        if args.follow_links is not None:
+            project.follow_outside_links(args.follow_links)
         with TerminalProgress() as progress:
             counts = project.scan(progress=progress, workers=args.workers)
         return _index_output(project, counts)
@@ -178,22 +217,47 @@ def cmd_label(args: argparse.Namespace) -> Output:
 
 def cmd_classes(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
+        batch, done = None, ""
         if args.add:
-            project.add_classes(_split_names(args.add))
-        counts = project.stats()["classes"]
-    data = {name: c["total"] for name, c in counts.items()}
-    return Output(data, "\n".join(f"{n}\t{c}" for n, c in data.items()) or "no classes yet")
+            added = project.add_classes(_split_names(args.add))
+            done = f"added {', '.join(added)}" if added else "no new class to add"
+        elif args.rename:
+            batch = project.rename_class(*args.rename)
+            done = f"renamed {args.rename[0]} to {args.rename[1]}"
+        elif args.merge:
+            batch = project.merge_classes(*args.merge)
+            done = f"merged {args.merge[0]} into {args.merge[1]}"
+        elif args.remove:
+            batch = project.remove_class(args.remove)
+            done = f"removed {args.remove}; its images are unlabeled"
+        counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
+    data = {"classes": counts, "batch": batch, "done": done}
+    lines = [done + (" (undo with `labeldesk undo`)" if batch else "")] if done else []
+    lines += [f"{n}\t{c}" for n, c in counts.items()] or ["no classes yet"]
+    return Output(data, "\n".join(lines))
 
 
 def cmd_undo(args: argparse.Namespace) -> Output:
-    with open_existing(args.project) as project:
-        if args.include_imports:
-            from labeldesk.core.labels import SOURCES
+    from labeldesk.core.labels import SOURCES, USER_SOURCES
 
-            batch, events = project.undo(sources=SOURCES)
-        else:
-            batch, events = project.undo()
-    return Output({"batch": batch, "events": events}, f"undid {events} change(s)")
+    with open_existing(args.project) as project:
+        sources = SOURCES if args.include_imports else USER_SOURCES
+        undone = project.undo(args.batch, sources=sources)
+        paths = project.paths_of(undone.image_ids[:20])
+    data = {
+        "batch": undone.batch_id,
+        "undo_batch": undone.undo_batch_id,
+        "description": undone.description,
+        "author": undone.author,
+        "events": undone.events,
+        "kept": undone.kept,
+        "classes_restored": undone.classes_restored,
+        "paths": paths,
+    }
+    lines = [undone.summary()] + [f"  {p}" for p in paths]
+    if undone.events > len(paths):
+        lines.append(f"  … and {undone.events - len(paths)} more")
+    return Output(data, "\n".join(lines))
 
 
 def cmd_history(args: argparse.Namespace) -> Output:

@@ -106,6 +106,27 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE label_batches ADD COLUMN author TEXT;
     """,
+    # 6: split changes are label events too; where a class came from, for its key order
+    # (origin 0: found in folders or a labels file, 1: named by a person before any was
+    # found, 2: named later) and class operations (rename, merge, remove) as undoable
+    # parts of a batch, with aliases so a re-scan maps an old folder name to the class
+    # that replaced it. Classes that exist already keep their order (and keys): origin 1.
+    """
+    ALTER TABLE label_events ADD COLUMN old_split TEXT;
+    ALTER TABLE label_events ADD COLUMN new_split TEXT;
+    ALTER TABLE classes ADD COLUMN origin INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE class_aliases (alias TEXT PRIMARY KEY, target TEXT);
+    CREATE TABLE class_events (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES label_batches(id),
+        op TEXT NOT NULL CHECK (op IN ('rename', 'remove')),
+        name TEXT NOT NULL,
+        target TEXT,
+        position INTEGER NOT NULL,
+        origin INTEGER NOT NULL
+    );
+    CREATE INDEX label_batches_author ON label_batches(author);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

@@ -123,6 +123,9 @@ class ProbeResult:
     frames: int | None = None
     phash: int | None = None
     skip_reason: str | None = None
+    # A problem that is not the image's fault (e.g. no space left for its thumbnail): the
+    # image stays usable and the thumbnail is made again when it is needed.
+    warning: str | None = None
 
 
 def is_candidate(path: Path) -> bool:
@@ -204,12 +207,15 @@ def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
             if target != rgb.size:
                 rgb = rgb.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
             info = _replace(info, phash=perceptual_hash(rgb))
-            if thumb is not None:
-                _write_thumbnail(rgb, thumb, info.phash)
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             return _replace(info, skip_reason=_decode_failure(exc))
+    if thumb is not None:
+        try:
+            _write_thumbnail(rgb, thumb, info.phash)
+        except OSError as exc:  # a full disk, a read-only cache: not a verdict on the image
+            return _replace(info, warning=f"thumbnail not written: {exc.strerror or exc}")
     return info
 
 
@@ -365,5 +371,8 @@ def _write_thumbnail(img: Image.Image, target: Path, phash: int | None = None) -
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     comment = PHASH_COMMENT + str(phash).encode() if phash is not None else b""
-    img.save(tmp, "JPEG", quality=90, comment=comment)
-    os.replace(tmp, target)
+    try:
+        img.save(tmp, "JPEG", quality=90, comment=comment)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

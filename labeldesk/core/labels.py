@@ -1,8 +1,10 @@
-"""Label history: every change to a label or review status is an event in a batch.
+"""Label history: every change to a label, review status or split is an event in a batch.
 
-The ``images.label`` and ``images.status`` columns are the current state, kept in step
-with the events inside the same transaction, so reads stay fast and the history stays
-the truth: any batch can be undone and any past state rebuilt (:func:`labels_as_of`).
+The ``images.label``, ``images.status`` and ``images.split`` columns are the current state,
+kept in step with the events inside the same transaction, so reads stay fast and the
+history stays the truth: any batch can be undone and any past state rebuilt
+(:func:`state_as_of`). A batch may also rename or remove classes (``class_events``), which
+its undo puts back.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import getpass
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .classes import add_classes, class_names, natural_key, validate_class_name
 from .db import Database
-from .errors import NothingToUndoError, UnknownClassError
+from .errors import ProjectError, UnknownClassError
+from .layout import SPLITS
 
 SOURCES = ("import", "human", "suggestion")
 # What a plain undo takes back: changes a person made. Imports (folder labels from a scan,
@@ -23,16 +27,31 @@ SOURCES = ("import", "human", "suggestion")
 # erase a whole dataset's labels.
 USER_SOURCES = ("human", "suggestion")
 STATUSES = ("verified", "excluded")
-_KEEP = object()  # "leave this field as it is"
+KEEP = object()  # "leave this field as it is"
+
+__all__ = [
+    "STATUSES",
+    "Change",
+    "LabelEvent",
+    "add_classes",
+    "apply_changes",
+    "class_names",
+    "current_user",
+    "history",
+    "labels_as_of",
+    "state_as_of",
+    "validate_class_name",
+]
 
 
 @dataclass(frozen=True)
 class Change:
-    """A requested change to one image: a new label and/or a new review status."""
+    """A requested change to one image: a new label, review status and/or split."""
 
     image_id: int
-    label: object = _KEEP  # str | None
-    status: object = _KEEP  # "verified" | "excluded" | None
+    label: object = KEEP  # str | None
+    status: object = KEEP  # "verified" | "excluded" | None
+    split: object = KEEP  # "train" | "val" | "test" | None
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,8 @@ class LabelEvent:
     description: str
     created_at: float
     author: str | None = None  # who made the change (None in projects older than this)
+    old_split: str | None = None
+    new_split: str | None = None
 
 
 def current_user() -> str | None:
@@ -63,38 +84,6 @@ def current_user() -> str | None:
         return None
 
 
-def class_names(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY position, id")]
-
-
-def add_classes(conn: sqlite3.Connection, names: Iterable[str]) -> list[str]:
-    """Append classes that do not exist yet, in the given order; return the new ones."""
-    existing = set(class_names(conn))
-    position = conn.execute("SELECT COALESCE(MAX(position), -1) FROM classes").fetchone()[0]
-    added = []
-    for name in names:
-        name = validate_class_name(name)
-        if name in existing:
-            continue
-        position += 1
-        conn.execute(
-            "INSERT INTO classes(name, position, created_at) VALUES (?, ?, ?)",
-            (name, position, time.time()),
-        )
-        existing.add(name)
-        added.append(name)
-    return added
-
-
-def validate_class_name(name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned or "/" in cleaned or "\\" in cleaned or cleaned in (".", ".."):
-        raise UnknownClassError(
-            f"invalid class name {name!r}: use a non-empty name without slashes"
-        )
-    return cleaned
-
-
 def apply_changes(
     db: Database,
     changes: Sequence[Change],
@@ -105,97 +94,104 @@ def apply_changes(
 ) -> int | None:
     """Record ``changes`` as one batch and update current state; return the batch id.
 
-    Changes that would change nothing are dropped; if none is left, no batch is written.
-    A label change clears ``verified`` (a verified label that changes must be re-checked).
+    Labels are normalised (outer spaces stripped) and checked; splits must be train, val,
+    test or None. Changes that would change nothing are dropped; if none is left, no
+    batch is written. A label change clears ``verified`` (it must be re-checked).
+    Classes created here count as named by a person unless they come from an import.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown label source {source!r}")
+    changes = [_normalised(c) for c in changes]
     with db.write() as conn:
-        wanted = {c.label for c in changes if c.label is not _KEEP and c.label is not None}
-        missing = sorted(str(x) for x in wanted - set(class_names(conn)))
+        wanted = {c.label for c in changes if c.label is not KEEP and c.label is not None}
+        known = class_names(conn)
+        missing = sorted((str(x) for x in wanted - set(known)), key=natural_key)
         if missing and not create_classes:
             raise UnknownClassError(
-                f"unknown class(es): {', '.join(missing)}; known: {', '.join(class_names(conn))}"
+                f"unknown class(es): {', '.join(missing)}; known: {', '.join(known) or 'none'}"
             )
-        add_classes(conn, missing)
-        return _record(conn, changes, source, description)
+        add_classes(conn, missing, explicit=source in USER_SOURCES)
+        return record(conn, changes, source, description)
 
 
-def _record(
+def _normalised(change: Change) -> Change:
+    label, split = change.label, change.split
+    if label is not KEEP and label is not None:
+        label = validate_class_name(label)
+    if split is not KEEP and split is not None and split not in SPLITS:
+        raise ProjectError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    if change.status is not KEEP and change.status is not None and change.status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES} or None")
+    if (label, split) == (change.label, change.split):
+        return change
+    return Change(change.image_id, label=label, status=change.status, split=split)
+
+
+def new_batch(
+    conn: sqlite3.Connection, source: str, description: str, undoes: int | None = None
+) -> int:
+    row_id = conn.execute(
+        "INSERT INTO label_batches(source, description, undoes, created_at, author) "
+        "VALUES (?, ?, ?, ?, ?)",
+        ("undo" if undoes else source, description, undoes, time.time(), current_user()),
+    ).lastrowid
+    assert row_id is not None
+    return row_id
+
+
+def record(
     conn: sqlite3.Connection,
     changes: Sequence[Change],
     source: str,
     description: str,
     undoes: int | None = None,
+    batch_id: int | None = None,
 ) -> int | None:
-    current = _current_state(conn, [c.image_id for c in changes])
+    """Write the changes that change something, in a new batch (or ``batch_id``)."""
+    current = current_state(conn, [c.image_id for c in changes])
     rows = []
     for change in changes:
-        old_label, old_status = current[change.image_id]
-        new_label = old_label if change.label is _KEEP else change.label
-        new_status = old_status if change.status is _KEEP else change.status
-        if new_label != old_label and new_status == "verified" and change.status is _KEEP:
-            new_status = None
-        if (new_label, new_status) == (old_label, old_status):
+        old = current[change.image_id]
+        label = old[0] if change.label is KEEP else change.label
+        status = old[1] if change.status is KEEP else change.status
+        split = old[2] if change.split is KEEP else change.split
+        if label != old[0] and status == "verified" and change.status is KEEP:
+            status = None
+        if (label, status, split) == old:
             continue
-        rows.append((change.image_id, old_label, new_label, old_status, new_status))
-        current[change.image_id] = (new_label, new_status)
+        rows.append((change.image_id, old[0], label, old[1], status, old[2], split))
+        current[change.image_id] = (label, status, split)
     if not rows:
-        return None
+        return batch_id
+    if batch_id is None:
+        batch_id = new_batch(conn, source, description, undoes)
     now = time.time()
-    batch_id = conn.execute(
-        "INSERT INTO label_batches(source, description, undoes, created_at, author) "
-        "VALUES (?, ?, ?, ?, ?)",
-        ("undo" if undoes else source, description, undoes, now, current_user()),
-    ).lastrowid
     conn.executemany(
         "INSERT INTO label_events(batch_id, image_id, old_label, new_label, old_status, "
-        "new_status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "new_status, old_split, new_split, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(batch_id, *row, now) for row in rows],
     )
     conn.executemany(
-        "UPDATE images SET label = ?, status = ? WHERE id = ?",
-        [(new_label, new_status, image_id) for image_id, _, new_label, _, new_status in rows],
+        "UPDATE images SET label = ?, status = ?, split = ? WHERE id = ?",
+        [(r[2], r[4], r[6], r[0]) for r in rows],
     )
     return batch_id
 
 
-def _current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
+def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
     state: dict[int, tuple] = {}
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), 900):
         chunk = unique[start : start + 900]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-            f"SELECT id, label, status FROM images WHERE id IN ({marks})", chunk
+            f"SELECT id, label, status, split FROM images WHERE id IN ({marks})", chunk
         ):
-            state[row[0]] = (row[1], row[2])
+            state[row[0]] = (row[1], row[2], row[3])
     missing = set(unique) - state.keys()
     if missing:
         raise KeyError(f"image ids not in the project: {sorted(missing)[:5]}")
     return state
-
-
-def undo_last(db: Database, sources: Sequence[str] = SOURCES) -> tuple[int, int]:
-    """Undo the newest batch (from ``sources``) not undone yet; return (batch id, events)."""
-    marks = ",".join("?" * len(sources))
-    with db.write() as conn:
-        row = conn.execute(
-            f"SELECT b.id, b.description FROM label_batches b WHERE b.source IN ({marks}) "
-            "AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = b.id) "
-            "ORDER BY b.id DESC LIMIT 1",
-            list(sources),
-        ).fetchone()
-        if row is None:
-            raise NothingToUndoError("nothing to undo")
-        events = conn.execute(
-            "SELECT image_id, old_label, old_status FROM label_events WHERE batch_id = ? "
-            "ORDER BY id DESC",
-            (row[0],),
-        ).fetchall()
-        changes = [Change(e[0], label=e[1], status=e[2]) for e in events]
-        _record(conn, changes, "undo", f"undo: {row[1]}".rstrip(": "), undoes=row[0])
-    return int(row[0]), len(events)
 
 
 def history(
@@ -204,7 +200,8 @@ def history(
     """Label events, newest first; for one image when ``image_id`` is given."""
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "
-        "e.new_status, b.source, b.description, e.created_at, b.author FROM label_events e "
+        "e.new_status, b.source, b.description, e.created_at, b.author, e.old_split, "
+        "e.new_split FROM label_events e "
         "JOIN label_batches b ON b.id = e.batch_id JOIN images i ON i.id = e.image_id"
     )
     params: list[object] = []
@@ -220,11 +217,33 @@ def history(
 
 def labels_as_of(db: Database, event_id: int) -> dict[int, str | None]:
     """Every image's label right after event ``event_id`` (0: before any event)."""
+    return {image_id: state[0] for image_id, state in state_as_of(db, event_id).items()}
+
+
+ImageLabelState = tuple[str | None, str | None, str | None]  # label, status, split
+
+
+def state_as_of(db: Database, event_id: int) -> dict[int, ImageLabelState]:
+    """Every image's (label, status, split) right after event ``event_id``.
+
+    Labels and statuses start empty; a split starts as the folder gave it (the earliest
+    recorded old split, else today's split if no event ever changed it).
+    """
+    state = {r[0]: [None, None, r[1]] for r in db.query("SELECT id, split FROM images")}
+    first_split = db.query(
+        "SELECT image_id, old_split FROM label_events WHERE id IN ("
+        " SELECT MIN(id) FROM label_events WHERE old_split IS NOT new_split GROUP BY image_id)"
+    )
+    for image_id, split in first_split:
+        state[image_id][2] = split
     rows = db.query(
-        "SELECT image_id, new_label FROM label_events WHERE id IN ("
-        " SELECT MAX(id) FROM label_events WHERE id <= ? GROUP BY image_id)",
+        "SELECT image_id, new_label, new_status, old_split, new_split FROM label_events "
+        "WHERE id <= ? ORDER BY id",
         (event_id,),
     )
-    state: dict[int, str | None] = {r[0]: None for r in db.query("SELECT id FROM images")}
-    state.update({r[0]: r[1] for r in rows})
-    return state
+    for image_id, label, status, old_split, new_split in rows:
+        entry = state.setdefault(image_id, [None, None, None])
+        entry[0], entry[1] = label, status
+        if old_split != new_split:
+            entry[2] = new_split
+    return {k: (v[0], v[1], v[2]) for k, v in state.items()}

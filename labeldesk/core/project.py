@@ -15,16 +15,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from . import classes as class_table
 from . import labels as label_store
+from . import undo as undo_store
 from .db import DB_FILENAME, Database, migrate
-from .errors import ImageRootError, ProjectError, UnknownPathError
+from .errors import ImageRootError, LabelFileError, ProjectError, UnknownPathError
 from .imageio import probe_file, thumbnail_path
 from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
+from .staging import MARKER as STAGING_MARKER
+from .staging import finish_staging, make_staging
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .label_files import LabelRow
     from .scanner import ScanCounts
 
 
@@ -72,10 +77,8 @@ class Project:
     def create(cls, path: Path | str, images: Path | str, classes: Iterable[str] = ()) -> Project:
         """Make an empty project for the image folder ``images`` (not scanned yet)."""
         path = Path(path)
-        root = Path(images).resolve()
-        if not root.is_dir():
-            raise ImageRootError(f"image folder not found: {images}")
-        if path.exists() and any(path.iterdir()):
+        root = check_images_folder(images)
+        if path.exists() and any(p.name != STAGING_MARKER for p in path.iterdir()):
             raise ProjectError(f"{path} already exists and is not empty; pick a new folder")
         path.mkdir(parents=True, exist_ok=True)
         db = Database(path / DB_FILENAME)
@@ -83,7 +86,7 @@ class Project:
         with db.write() as conn:
             for key, value in (("image_root", str(root)), ("created_at", str(time.time()))):
                 conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, value))
-            label_store.add_classes(conn, classes)
+            class_table.add_classes(conn, classes)
         db.close()
         return cls(path)
 
@@ -98,11 +101,18 @@ class Project:
 
     def relocate(self, images: Path | str) -> None:
         """Point the project at a moved image folder (paths inside it stay the same)."""
-        root = Path(images).resolve()
-        if not root.is_dir():
-            raise ImageRootError(f"image folder not found: {images}")
+        root = check_images_folder(images)
         self.db.set_meta("image_root", str(root))
         self.root = root
+
+    @property
+    def follows_outside_links(self) -> bool:
+        """Index files that symbolic links lead to outside the image folder (off unless
+        asked for at ``new``/``scan``: a link to ``/usr`` must not index the system)."""
+        return self.db.get_meta("follow_outside_links") == "1"
+
+    def follow_outside_links(self, follow: bool) -> None:
+        self.db.set_meta("follow_outside_links", "1" if follow else "0")
 
     # -- folders ---------------------------------------------------------------------
     @property
@@ -146,6 +156,8 @@ class Project:
             result = probe_file(str(self.image_path(rel)), str(self.thumbs_dir))
             if result.skip_reason or result.hash != row["hash"]:
                 raise ProjectError(f"{rel} changed or broke since the last scan; rescan the folder")
+            if result.warning:
+                raise ProjectError(f"{rel}: {result.warning}")
         return target
 
     # -- classes and labels ----------------------------------------------------------
@@ -153,11 +165,30 @@ class Project:
         # One SELECT is consistent on its own; no write lock, so a GUI thread asking never
         # waits for another process's write transaction (WAL readers do not block).
         with self.db.reading() as conn:
-            return label_store.class_names(conn)
+            return class_table.class_names(conn)
 
     def add_classes(self, names: Iterable[str]) -> list[str]:
+        """Define classes (named by a person: they keep the order given)."""
         with self.db.write() as conn:
-            return label_store.add_classes(conn, names)
+            return class_table.add_classes(conn, names)
+
+    def rename_class(self, old: str, new: str) -> int:
+        """Rename a class and relabel its images, as one undoable batch."""
+        from .class_ops import rename_class
+
+        return rename_class(self.db, old, new)
+
+    def merge_classes(self, source: str, into: str) -> int:
+        """Move every image of ``source`` into ``into`` and drop ``source`` (undoable)."""
+        from .class_ops import merge_classes
+
+        return merge_classes(self.db, source, into)
+
+    def remove_class(self, name: str) -> int:
+        """Drop a class; its images become unlabeled (undoable)."""
+        from .class_ops import remove_class
+
+        return remove_class(self.db, name)
 
     def set_label(
         self, path: str, label: str | None, *, source: str = "human", create_class: bool = False
@@ -174,10 +205,16 @@ class Project:
         source: str = "human",
         description: str = "",
         create_classes: bool = False,
+        verify: bool = False,
     ) -> int | None:
-        """Apply many labels as one undoable batch: all of them or, on any error, none."""
+        """Apply many labels as one undoable batch: all of them or, on any error, none.
+
+        ``verify``: a person checked these labels (a review decision): mark them verified."""
         ids = self.ids_for(labels.keys())
-        changes = [label_store.Change(ids[p], label=lab) for p, lab in labels.items()]
+        status = "verified" if verify else label_store.KEEP
+        changes = [
+            label_store.Change(ids[p], label=lab, status=status) for p, lab in labels.items()
+        ]
         return label_store.apply_changes(
             self.db,
             changes,
@@ -201,20 +238,34 @@ class Project:
             description=f"mark {len(changes)} {status or 'unreviewed'}",
         )
 
-    def set_splits(self, splits: Mapping[str, str | None]) -> None:
+    def set_splits(
+        self,
+        splits: Mapping[str, str | None],
+        *,
+        source: str = "human",
+        description: str = "",
+    ) -> int | None:
+        """Move images to other splits, as one undoable batch; return its id."""
         bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
         if bad:
             raise ProjectError(f"unknown split(s) {bad}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
-        with self.db.write() as conn:
-            conn.executemany(
-                "UPDATE images SET split = ? WHERE id = ?", [(s, ids[p]) for p, s in splits.items()]
-            )
+        changes = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
+        return label_store.apply_changes(
+            self.db, changes, source=source, description=description or f"{len(changes)} splits"
+        )
 
-    def undo(self, sources: Sequence[str] = label_store.USER_SOURCES) -> tuple[int, int]:
-        """Undo the newest batch a person made (or from ``sources``); returns
-        (batch id, number of events reverted)."""
-        return label_store.undo_last(self.db, sources)
+    def undo(
+        self,
+        batch_id: int | None = None,
+        *,
+        sources: Sequence[str] = label_store.USER_SOURCES,
+    ) -> undo_store.Undone:
+        """Undo ``batch_id``, or the current user's newest batch (from ``sources``).
+
+        Never takes back another person's change unless its batch is named; images a
+        later batch changed again are left as they are (see :class:`Undone`)."""
+        return undo_store.undo(self.db, batch_id, sources=sources)
 
     def history(
         self, path: str | None = None, limit: int | None = None
@@ -238,6 +289,17 @@ class Project:
         if missing:
             raise UnknownPathError(missing)
         return found
+
+    def paths_of(self, image_ids: Iterable[int]) -> list[str]:
+        """Relative paths of some images, in the order given (unknown ids left out)."""
+        ids = [int(i) for i in image_ids]
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(f"SELECT id, path FROM images WHERE id IN ({marks})", chunk):
+                found[row[0]] = row[1]
+        return [found[i] for i in ids if i in found]
 
     def _row(self, rel: str) -> sqlite3.Row:
         rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (rel,))
@@ -300,9 +362,21 @@ def create_empty(path: Path | str, images: Path | str, classes: Iterable[str] = 
 
 def _free_target(path: Path | str) -> Path:
     target = Path(path)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ProjectError(f"{target} already exists; pick a new project folder")
+    if target.exists() and not target.is_dir():
+        raise ProjectError(f"{target} is a file; pick a new folder for the project")
+    if target.exists() and any(target.iterdir()):
+        raise ProjectError(f"{target} already exists and is not empty; pick a new project folder")
     return target
+
+
+def check_images_folder(images: Path | str) -> Path:
+    """The image folder, resolved; a clear error when it is missing or not a folder."""
+    path = Path(images)
+    if path.exists() and not path.is_dir():
+        raise ImageRootError(f"{images} is a file; --images takes the folder that holds the images")
+    if not path.is_dir():
+        raise ImageRootError(f"image folder not found: {images}")
+    return path.resolve()
 
 
 @contextmanager
@@ -310,12 +384,15 @@ def _staged(target: Path) -> Iterator[Path]:
     """A hidden folder beside ``target`` (never walked by a scan) to build a project in:
     renamed into place when the block ends, deleted if it raises (a cancel included).
     A folder that cannot be written (permissions, a full disk) raises ProjectError."""
-    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging = make_staging(target)
+    except OSError as exc:
+        raise ProjectError(f"cannot create a project at {target}: {exc.strerror or exc}") from exc
     try:
         yield staging
+        finish_staging(staging)
         if target.exists():
-            target.rmdir()
+            target.rmdir()  # an empty folder the person made for it
         os.replace(staging, target)
     except (OSError, sqlite3.DatabaseError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -332,20 +409,29 @@ def create_and_index(
     *,
     classes: Iterable[str] = (),
     labels_file: Path | str | None = None,
+    new_classes: bool = False,
+    follow_outside_links: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     workers: int | None = None,
 ) -> tuple[Project, ScanCounts]:
     """``labeldesk new``: build the project beside ``path`` and rename it into place.
 
+    With ``classes`` given, a labels file may use only those (unless ``new_classes``).
     A failure (a bad labels file, a cancel) leaves nothing behind.
     """
     from .label_files import apply_label_rows, read_label_file
 
     target = _free_target(path)
+    check_images_folder(images)
+    classes = [class_table.validate_class_name(c) for c in classes]
     rows = read_label_file(Path(labels_file)) if labels_file else None
+    if rows is not None and classes and not new_classes:
+        _check_file_classes(rows, classes, Path(str(labels_file)))
     with _staged(target) as staging:
         project = Project.create(staging, images, classes)
+        if follow_outside_links:
+            project.db.set_meta("follow_outside_links", "1")
         counts = project.scan(progress=progress, cancel=cancel, workers=workers)
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
@@ -357,5 +443,25 @@ def create_and_index(
                 create_classes=True,
                 description=f"labels from {Path(str(labels_file)).name}",
             )
+        extra = [c for c in project.classes() if c not in classes]
+        if classes and extra:
+            counts.warnings.append(
+                f"class folder(s) not in --classes were added as classes: {', '.join(extra)}"
+            )
         project.close()
     return Project(target), counts
+
+
+def _check_file_classes(rows: Iterable[LabelRow], classes: Sequence[str], source: Path) -> None:
+    allowed = set(classes)
+    problems = [
+        f"line {row.line}: class {row.label!r} is not one of --classes"
+        for row in rows
+        if row.label is not None and row.label.strip() not in allowed
+    ]
+    if problems:
+        problems.append(
+            f"allowed: {', '.join(classes)} (add the missing ones to --classes, or pass "
+            "--new-class to accept them)"
+        )
+        raise LabelFileError(str(source), problems)

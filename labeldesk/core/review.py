@@ -1,7 +1,7 @@
 """Review actions on a likely mislabel. Each is one undoable batch in the label history.
 
-- accept: take the suggested label (source "suggestion")
-- relabel: a person picks another label (source "human")
+- accept: take the suggested label (source "suggestion"); a person checked it: verified
+- relabel: a person picks another label (source "human"); verified too
 - keep: the label is right; mark it verified so it is not flagged again until it changes
 - exclude: junk or ambiguous; kept out of training and export (``include`` undoes it)
 """
@@ -21,11 +21,12 @@ def accept(project: Project, path: str, suggested: str) -> int | None:
         {path: suggested},
         source="suggestion",
         description=f"accept suggestion {suggested} for {path}",
+        verify=True,
     )
 
 
 def relabel(project: Project, path: str, label: str) -> int | None:
-    return project.set_label(path, label)
+    return project.set_labels({path: label}, description=f"relabel {path} as {label}", verify=True)
 
 
 def keep(project: Project, path: str) -> int | None:

@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from .classes import add_classes, aliases, class_name_problem
 from .imageio import ProbeResult, hash_file, probe_file
-from .labels import Change, add_classes, apply_changes
-from .layout import placement
+from .labels import Change, apply_changes
+from .layout import Placement, placement
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .walk import walk_images
 
@@ -35,6 +36,17 @@ WRITE_BATCH = 256
 CHUNK = 32  # files per worker task
 IN_PROCESS_BELOW = 48  # small scans are not worth starting worker processes
 TRANSIENT_REASONS = ("permission denied", "vanished during scan", "could not be read", "folder not")
+# OS errors that say nothing about the file itself (older versions recorded a full disk
+# while writing a thumbnail as "corrupt image data"): such rows are tried again.
+TRANSIENT_ERRORS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Input/output error",
+    "Read-only file system",
+    "Permission denied",
+    "Too many open files",
+    "Cannot allocate memory",
+)
 
 
 @dataclass
@@ -46,6 +58,7 @@ class ScanCounts:
     unchanged: int = 0
     cancelled: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +72,7 @@ class _Row:
     folder_label: str | None
     label: str | None
     skip_reason: str | None
+    split: str | None
 
 
 def scan(
@@ -71,7 +85,9 @@ def scan(
     started = time.time()
     cancel = cancel or CancelToken()
     progress(Progress(0, 0, "listing files"))
-    walked = walk_images(project.root, exclude=project.scan_excludes())
+    walked = walk_images(
+        project.root, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
+    )
     rows = {r.path: r for r in _load_rows(project)}
     counts = ScanCounts()
 
@@ -99,6 +115,7 @@ def scan(
             pending = []
             progress(Progress(done, total, "decoding images"))
     writer.write(pending)
+    counts.warnings += writer.warnings()
     if cancel.cancelled:
         counts.cancelled = True
     else:
@@ -111,15 +128,18 @@ def scan(
 
 def _transient(row: _Row) -> bool:
     """Failures that may go away without the file changing (e.g. permissions fixed)."""
-    return row.skip_reason is not None and row.skip_reason.startswith(TRANSIENT_REASONS)
+    reason = row.skip_reason
+    return reason is not None and (
+        reason.startswith(TRANSIENT_REASONS) or any(e in reason for e in TRANSIENT_ERRORS)
+    )
 
 
 def _load_rows(project: Project) -> Iterator[_Row]:
     for r in project.db.query(
         "SELECT id, path, size, mtime_ns, hash, removed_at IS NOT NULL, folder_label, label, "
-        "skip_reason FROM images"
+        "skip_reason, split FROM images"
     ):
-        yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8])
+        yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
 
 
 def _probe_all(
@@ -186,7 +206,24 @@ class _Writer:
             if row.hash:
                 self.gone_by_hash.setdefault(row.hash, []).append(row)
         self.counts = counts
-        self.relabel: list[tuple[int, str | None]] = []  # (image id, new folder label)
+        self.pending: list[Change] = []  # folder labels and splits, recorded as events
+        with project.db.reading() as conn:
+            self.aliases = aliases(conn)
+        self.thumbnail_failures: dict[str, int] = {}
+
+    def folder_placement(self, rel: str) -> tuple[Placement, str | None]:
+        """Split and class a path's folders give, with renamed classes followed, and the
+        reason the folder name cannot be a class (the file is then skipped)."""
+        split, label = placement(rel)
+        if label is None:
+            return Placement(split, None), None
+        problem = class_name_problem(label)
+        if problem is not None:
+            return Placement(split, None), f"class folder {label!r} is not usable: {problem}"
+        label = label.strip()
+        if label in self.aliases:  # renamed, merged (-> the new class) or removed (-> None)
+            label = self.aliases[label]
+        return Placement(split, label), None
 
     def match_renames(self, candidates: list[str], stats: dict[str, tuple[int, int]]) -> list[str]:
         """Match renamed files (same size and mtime as a vanished one) by hash, without decoding."""
@@ -196,7 +233,7 @@ class _Writer:
         rest = []
         for rel in candidates:
             olds = by_stat.get(stats[rel])
-            if rel not in self.rows and olds:
+            if rel not in self.rows and olds and self.folder_placement(rel)[1] is None:
                 try:
                     digest = hash_file(self.project.root / rel)
                 except OSError:
@@ -204,9 +241,9 @@ class _Writer:
                 old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
                 if old is not None:
                     with self.project.db.write() as conn:
-                        self._move(conn, old, rel)
                         conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
-                        self.apply_folder_labels()
+                        self._move(conn, old, rel)
+                        self.apply_pending()
                     continue
             rest.append(rel)
         return rest
@@ -217,12 +254,19 @@ class _Writer:
         now = time.time()
         with self.project.db.write() as conn:
             for res in results:
+                place, problem = self.folder_placement(res.path)
+                if problem is not None and res.skip_reason is None:
+                    res = replace(res, skip_reason=problem)
+                if res.warning:
+                    self.thumbnail_failures[res.warning] = (
+                        self.thumbnail_failures.get(res.warning, 0) + 1
+                    )
                 fields = (*(getattr(res, c) for c in _PROBED), now)
                 row = self.rows.get(res.path)
                 old = self._take_gone(res.hash) if row is None and res.hash else None
-                if old is not None:
-                    self._move(conn, old, res.path)
+                if old is not None and problem is None:
                     conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
+                    self._move(conn, old, res.path)
                 elif row is not None:
                     if row.removed:
                         self.counts.added += 1
@@ -233,17 +277,26 @@ class _Writer:
                     conn.execute(_UPDATE + " WHERE id = ?", (*fields, row.id))
                 else:
                     self.counts.added += 1
-                    split, label = placement(res.path)
-                    image_id = conn.execute(_INSERT, (*fields, res.path, split, label)).lastrowid
-                    if label:
-                        self.relabel.append((image_id or 0, label))
+                    image_id = conn.execute(
+                        _INSERT, (*fields, res.path, place.split, place.label)
+                    ).lastrowid
+                    if place.label:
+                        self.pending.append(Change(image_id or 0, label=place.label))
             # In the same transaction: a row never lands without its folder label, even
             # if the process dies right after this batch.
-            self.apply_folder_labels()
+            self.apply_pending()
 
     def write_problems(self, problems: dict[str, str]) -> None:
         if problems:
             self.write([ProbeResult(path, skip_reason=reason) for path, reason in problems.items()])
+
+    def warnings(self) -> list[str]:
+        return [
+            f"{n} thumbnail(s) could not be written "
+            f"({why.removeprefix('thumbnail not written: ')}); the images are indexed and "
+            "their thumbnails are made again when needed"
+            for why, n in self.thumbnail_failures.items()
+        ]
 
     def _take_gone(self, digest: str) -> _Row | None:
         for row in self.gone_by_hash.get(digest, []):
@@ -252,17 +305,25 @@ class _Writer:
         return None
 
     def _move(self, conn: sqlite3.Connection, old: _Row, new_path: str) -> None:
+        """A file that reappeared under ``new_path``: the row keeps its id and history.
+
+        Moving it into another class or split folder changes its label or split (as
+        events), unless a person had changed that since the folder last set it."""
         del self.gone[old.path]
         self.counts.moved += 1
-        split, folder_label = placement(new_path)
+        place, _ = self.folder_placement(new_path)
+        before, _ = self.folder_placement(old.path)
         conn.execute(
-            "UPDATE images SET split = ?, folder_label = ?, removed_at = NULL WHERE id = ?",
-            (split, folder_label, old.id),
+            "UPDATE images SET folder_label = ?, removed_at = NULL WHERE id = ?",
+            (place.label, old.id),
         )
-        # Moving a file into another class folder relabels it, unless a person has
-        # given it a label that differs from where it used to be.
-        if folder_label != old.folder_label and old.label == old.folder_label:
-            self.relabel.append((old.id, folder_label))
+        change: dict[str, object] = {}
+        if place.label != old.folder_label and old.label == old.folder_label:
+            change["label"] = place.label
+        if place.split != before.split and old.split == before.split:
+            change["split"] = place.split
+        if change:
+            self.pending.append(Change(old.id, **change))
 
     def mark_removed(self) -> None:
         if not self.gone:
@@ -275,18 +336,16 @@ class _Writer:
             )
         self.counts.removed += len(self.gone)
 
-    def apply_folder_labels(self) -> None:
-        """Record pending folder labels (joins the caller's transaction when inside one)."""
-        if not self.relabel:
+    def apply_pending(self) -> None:
+        """Record pending folder labels and splits (joins the caller's transaction)."""
+        if not self.pending:
             return
-        pending, self.relabel = self.relabel, []
+        pending, self.pending = self.pending, []
         with self.project.db.write() as conn:
-            add_classes(conn, sorted({label for _, label in pending if label}))
+            found = {c.label for c in pending if isinstance(c.label, str)}
+            add_classes(conn, sorted(found), explicit=False)
             apply_changes(
-                self.project.db,
-                [Change(image_id, label=label) for image_id, label in pending],
-                source="import",
-                description="folder labels from scan",
+                self.project.db, pending, source="import", description="folder labels from scan"
             )
 
 

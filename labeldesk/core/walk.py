@@ -1,7 +1,10 @@
 """Walking a messy image folder without hanging or crashing.
 
 Hidden files and folders are skipped, symlinked folders are followed once (loops are
-cut), dangling links and unreadable folders are reported rather than raised.
+cut), dangling links and unreadable folders are reported rather than raised. Symbolic
+links that lead out of the image folder are not followed (a link to ``/usr`` must not
+index or export the system), unless asked; names that are not valid UTF-8 are reported
+with a readable stand-in name, and the rest of the folder is indexed.
 """
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ class WalkResult:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def walk_images(root: Path, exclude: tuple[Path, ...] = ()) -> WalkResult:
+OUTSIDE_LINK = "symbolic link to outside the image folder (not followed)"
+BAD_NAME = "name is not valid UTF-8 (rename it to index it)"
+
+
+def walk_images(
+    root: Path, exclude: tuple[Path, ...] = (), *, follow_outside: bool = False
+) -> WalkResult:
     """List candidate image files under ``root`` with their size and mtime."""
     result = WalkResult()
+    real_root = os.path.realpath(root)
     excluded = {_identity(p) for p in exclude if p.exists()}
     seen_dirs: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(root, "")]
@@ -45,6 +55,14 @@ def walk_images(root: Path, exclude: tuple[Path, ...] = ()) -> WalkResult:
             if entry.name.startswith("."):
                 continue
             rel = prefix + entry.name
+            if not _valid_utf8(entry.name):
+                if entry.is_dir(follow_symlinks=False) or is_candidate_name(entry.name):
+                    result.problems[_printable(rel)] = BAD_NAME
+                continue
+            if not follow_outside and entry.is_symlink() and _outside(entry.path, real_root):
+                if _looks_relevant(entry):
+                    result.problems[rel] = OUTSIDE_LINK
+                continue
             try:
                 if entry.is_dir():  # follows symlinks; loops are cut by seen_dirs
                     stack.append((Path(entry.path), rel + "/"))
@@ -67,6 +85,35 @@ def walk_images(root: Path, exclude: tuple[Path, ...] = ()) -> WalkResult:
                 continue
             result.files[rel] = (st.st_size, st.st_mtime_ns)
     return result
+
+
+def _valid_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by os.scandir
+        return False
+    return True
+
+
+def _printable(rel: str) -> str:
+    """A stand-in for a path with undecodable bytes (U+FFFD where they were)."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _outside(path: str, real_root: str) -> bool:
+    target = os.path.realpath(path)
+    try:
+        return os.path.commonpath([target, real_root]) != real_root
+    except ValueError:  # another drive (Windows)
+        return True
+
+
+def _looks_relevant(entry: os.DirEntry) -> bool:
+    """A link worth mentioning in the scan report: to a folder, or to an image name."""
+    try:
+        return entry.is_dir() or is_candidate_name(entry.name)
+    except OSError:
+        return is_candidate_name(entry.name)
 
 
 def is_candidate_name(name: str) -> bool:

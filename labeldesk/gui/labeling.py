@@ -135,18 +135,19 @@ class LabelingController(QObject):
 
     def undo(self) -> None:
         try:
-            _, count = self.project.undo()
-        except NothingToUndoError:
-            self.message.emit("Nothing to undo (labels from the folder or a file stay)")
+            undone = self.project.undo()
+        except NothingToUndoError as exc:
+            text = str(exc)
+            self.message.emit(
+                f"{text[:1].upper()}{text[1:]} (labels from the folder or a file stay)"
+            )
             return
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return
-        events = self.project.history(limit=count) if count else []
-        self._refresh_ids([e.image_id for e in events])
-        self.message.emit(
-            f"Undid {events[0].description if events else 'last change'}".replace("undo: ", "")
-        )
+        self._refresh_ids(undone.image_ids)
+        text = undone.summary()
+        self.message.emit(text[:1].upper() + text[1:])
 
     def add_classes(self, names: Sequence[str]) -> list[str]:
         try:

@@ -10,7 +10,7 @@ moves to the next undecided image. Qt-free, so it is easy to test and to reuse.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,7 +19,6 @@ from labeldesk.core.errors import NothingToUndoError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.issues import LabelIssue
 
 Source = Literal["issues", "queue"]
 QUEUE_SIZE = 25
@@ -32,21 +31,45 @@ class ReviewItem:
     label: str | None  # the given label (None in the queue: unlabeled)
     suggested: str | None  # the suggestion (issues) or the prediction (queue)
     score: float
+    # The model's probability of ``suggested`` (de-noised for issues, see
+    # labeldesk.ml.insights.model_guesses); NaN when unknown.
+    confidence: float = float("nan")
 
 
 @dataclass(frozen=True)
 class Decision:
     path: str
     action: str  # accept, relabel, keep, skip, exclude
-    wrote: bool  # a batch was recorded, so undo must revert it in the database
+    batch: int | None  # the batch it recorded (None: nothing changed), which undo reverts
+
+    @property
+    def wrote(self) -> bool:
+        return self.batch is not None
 
 
-def items_from_issues(issues: Iterable[LabelIssue]) -> list[ReviewItem]:
-    return [ReviewItem(i.path, i.label, i.suggested, i.score) for i in issues]
+@dataclass(frozen=True)
+class ReviewList:
+    """What a review pass starts from: its items, and for issues how many labels the
+    model expects to be wrong ("about N likely wrong")."""
+
+    items: list[ReviewItem]
+    expected_errors: int | None = None
 
 
-def items_from_queue(rows: Iterable[dict[str, Any]]) -> list[ReviewItem]:
-    return [ReviewItem(r["path"], None, r.get("predicted"), float(r["score"])) for r in rows]
+def items_from_queue(
+    rows: Iterable[dict[str, Any]], confidence: Mapping[str, float] | None = None
+) -> list[ReviewItem]:
+    known = confidence or {}
+    return [
+        ReviewItem(
+            r["path"],
+            None,
+            r.get("predicted"),
+            float(r["score"]),
+            known.get(r["path"], float("nan")),
+        )
+        for r in rows
+    ]
 
 
 class ReviewSession:
@@ -102,6 +125,10 @@ class ReviewSession:
     def counter_text(self) -> str:
         return f"reviewed {self.reviewed} / remaining {self.remaining}"
 
+    def place_text(self) -> str:
+        """Where the current image stands in the list ("3 of 25")."""
+        return f"{self.index + 1:,} of {len(self.items):,}" if self.current else ""
+
     # -- actions (each one core call, committed before the session moves on) --------
     def accept(self) -> str:
         """Issues: take the suggestion. Queue: label with the prediction."""
@@ -111,7 +138,7 @@ class ReviewSession:
         batch = review.accept(self.project, item.path, item.suggested)  # source "suggestion"
         if self.source == "queue":
             self.labels_since_refresh += 1
-        self._decide(item, "accept", batch is not None)
+        self._decide(item, "accept", batch)
         return f"{item.path} → {item.suggested}"
 
     def assign(self, label: str) -> str:
@@ -122,7 +149,7 @@ class ReviewSession:
         else:
             batch = self.project.set_label(item.path, label)
             self.labels_since_refresh += 1
-        self._decide(item, "relabel", batch is not None)
+        self._decide(item, "relabel", batch)
         return f"{item.path} → {label}"
 
     def keep(self) -> str:
@@ -130,15 +157,15 @@ class ReviewSession:
         item = self._require()
         if self.source == "issues":
             batch = review.keep(self.project, item.path)
-            self._decide(item, "keep", batch is not None)
+            self._decide(item, "keep", batch)
             return f"Kept {item.label} for {item.path}"
-        self._decide(item, "skip", False)
+        self._decide(item, "skip", None)
         return f"Skipped {item.path}"
 
     def exclude(self) -> str:
         item = self._require()
         batch = review.exclude(self.project, item.path)
-        self._decide(item, "exclude", batch is not None)
+        self._decide(item, "exclude", batch)
         return f"Excluded {item.path}"
 
     def undo(self) -> str:
@@ -146,9 +173,9 @@ class ReviewSession:
         if not self._done:
             return "Nothing to undo in this review"
         last = self._done[-1]
-        if last.wrote:
+        if last.batch is not None:
             with contextlib.suppress(NothingToUndoError):  # undone elsewhere: still step back
-                self.project.undo()
+                self.project.undo(last.batch)
         self._done.pop()
         self.decisions.pop(last.path, None)
         if self.source == "queue" and last.action in ("accept", "relabel"):
@@ -176,11 +203,11 @@ class ReviewSession:
             raise IndexError("the review is finished")
         return item
 
-    def _decide(self, item: ReviewItem, action: str, wrote: bool) -> None:
-        if wrote:
+    def _decide(self, item: ReviewItem, action: str, batch: int | None) -> None:
+        if batch is not None:
             self.touched.add(item.path)
         self.decisions[item.path] = action
-        self._done.append(Decision(item.path, action, wrote))
+        self._done.append(Decision(item.path, action, batch))
         self._advance()
 
     def _advance(self) -> None:

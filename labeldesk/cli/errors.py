@@ -1,0 +1,80 @@
+"""Turning a failure into one message a person understands (and a kind for scripts).
+
+LabelDesk's own errors already say what went wrong. The operating system and SQLite
+raise their own when a disk fills up, a file vanishes or the database is damaged; those
+are expected failures too and get a plain message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+from labeldesk.core.errors import LabelDeskError
+
+_OS_MESSAGES = {
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the disk is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "not found",
+    errno.ENAMETOOLONG: "a file name is too long for the file system",
+    errno.EIO: "a read or write error on the disk (input/output error)",
+    errno.EMFILE: "too many open files",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.EEXIST: "already exists",
+}
+
+
+def describe(exc: BaseException) -> tuple[str, str] | None:
+    """(message, kind) for an expected failure; None for a bug."""
+    if isinstance(exc, LabelDeskError):
+        return str(exc), type(exc).__name__
+    if isinstance(exc, OSError):
+        return _os_message(exc), "DiskFull" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (
+            "OSError"
+        )
+    if isinstance(exc, sqlite3.DatabaseError):
+        return _database_message(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this; close other programs or use a smaller batch", (
+            "MemoryError"
+        )
+    return None
+
+
+def _os_message(exc: OSError) -> str:
+    what = _OS_MESSAGES.get(exc.errno or -1) or exc.strerror or str(exc)
+    where = exc.filename
+    text = f"{what}: {where}" if where else what
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        text += "; free some space and run the command again (nothing half-written was kept)"
+    return text
+
+
+def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
+    text = str(exc)
+    if "disk is full" in text or "database or disk is full" in text:
+        return (
+            "no space left on the disk for the project database; free some space and run the "
+            "command again (every change saved before this one is safe)",
+            "DiskFull",
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return (
+            f"the project database is damaged ({text}); copy the project folder somewhere "
+            "safe, then restore labeldesk.db from a backup or rescue it with "
+            "`sqlite3 labeldesk.db .recover | sqlite3 recovered.db`",
+            "DatabaseDamaged",
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"the project database is busy ({text}); another program holds it too long, "
+            "try again in a moment",
+            "DatabaseBusy",
+        )
+    if "readonly" in text or "read-only" in text:
+        return "the project database is read-only; check the folder's permissions", "OSError"
+    return f"the project database failed: {text}", "DatabaseError"

@@ -1,0 +1,74 @@
+"""Renaming, merging and removing classes: each one undoable batch in the label history.
+
+The images' label changes are ordinary label events; the change to the class list is a
+``class_events`` row in the same batch, so undoing the batch puts both back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import classes as class_table
+from .db import Database
+from .errors import UnknownClassError
+from .labels import Change, new_batch, record
+
+
+def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> int:
+    """Rename class ``old`` to ``new`` (which must not exist: that is a merge)."""
+    with db.write() as conn:
+        old = class_table.require_class(conn, old)
+        new = class_table.validate_class_name(new)
+        if new == old:
+            raise UnknownClassError(f"class {old!r} already has that name")
+        if class_table.class_exists(conn, new):
+            raise UnknownClassError(
+                f"there is a class {new!r} already; to put {old!r}'s images into it, "
+                f"merge the classes instead"
+            )
+        batch = new_batch(conn, source, f"rename class {old} to {new}")
+        _class_event(conn, batch, "rename", old, new)
+        class_table.rename_in_table(conn, old, new)
+        _relabel(conn, batch, source, old, new)
+    return batch
+
+
+def merge_classes(db: Database, source_class: str, into: str, *, source: str = "human") -> int:
+    """Give every image of ``source_class`` the label ``into`` and remove ``source_class``."""
+    with db.write() as conn:
+        source_class = class_table.require_class(conn, source_class)
+        into = class_table.require_class(conn, into)
+        if source_class == into:
+            raise UnknownClassError("merge needs two different classes")
+        batch = new_batch(conn, source, f"merge class {source_class} into {into}")
+        _class_event(conn, batch, "remove", source_class, into)
+        _relabel(conn, batch, source, source_class, into)
+        class_table.delete_from_table(conn, source_class, alias_to=into)
+    return batch
+
+
+def remove_class(db: Database, name: str, *, source: str = "human") -> int:
+    """Remove class ``name``; its images become unlabeled."""
+    with db.write() as conn:
+        name = class_table.require_class(conn, name)
+        batch = new_batch(conn, source, f"remove class {name}")
+        _class_event(conn, batch, "remove", name, None)
+        _relabel(conn, batch, source, name, None)
+        class_table.delete_from_table(conn, name, alias_to=None)
+    return batch
+
+
+def _class_event(
+    conn: sqlite3.Connection, batch: int, op: str, name: str, target: str | None
+) -> None:
+    position, origin = class_table.class_position(conn, name)
+    conn.execute(
+        "INSERT INTO class_events(batch_id, op, name, target, position, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (batch, op, name, target, position, origin),
+    )
+
+
+def _relabel(conn: sqlite3.Connection, batch: int, source: str, old: str, new: str | None) -> None:
+    ids = [r[0] for r in conn.execute("SELECT id FROM images WHERE label = ?", (old,))]
+    record(conn, [Change(i, label=new) for i in ids], source, "", batch_id=batch)

@@ -1,0 +1,169 @@
+"""The project's classes: valid names, a stable key order, and aliases left by renames.
+
+Order (it decides the number keys 1-9, A…): the classes a person named before any class
+was found (``new --classes``) in the order given, then the classes found in folder names
+or label files in natural order ("class2" before "class10"), then the classes a person
+added later, in the order added. So a scan, a re-scan, a resumed scan and a labels file
+give the same keys for the same classes. A new class is inserted at its place; existing
+classes never change their order (a renamed class keeps its key).
+
+Renaming, merging or removing a class leaves an alias, so a later scan that finds the old
+folder name again files those images under the new name (or leaves them unlabeled) instead
+of bringing the old class back.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Iterable
+
+from .errors import UnknownClassError
+
+MAX_NAME_BYTES = 255  # a class name becomes a folder name on export
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def class_name_problem(name: object) -> str | None:
+    """Why ``name`` (after stripping outer spaces) cannot be a class name, or None."""
+    if not isinstance(name, str):
+        return "a class name must be text"
+    cleaned = name.strip()
+    if not cleaned:
+        return "a class name cannot be empty"
+    if _CONTROL.search(cleaned):
+        return "a class name cannot contain control characters (newline, tab, NUL)"
+    if "/" in cleaned or "\\" in cleaned:
+        return "a class name cannot contain a slash or a backslash"
+    if cleaned in (".", ".."):
+        return "'.' and '..' cannot be class names"
+    if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"a class name can be at most {MAX_NAME_BYTES} bytes long"
+    return None
+
+
+def validate_class_name(name: object) -> str:
+    """The normalised name (outer spaces stripped); raises UnknownClassError if invalid."""
+    problem = class_name_problem(name)
+    if problem is not None:
+        raise UnknownClassError(f"invalid class name {name!r}: {problem}")
+    assert isinstance(name, str)
+    return name.strip()
+
+
+def natural_key(name: str) -> tuple:
+    """Case-insensitive order with numbers compared as numbers."""
+    parts = re.split(r"(\d+)", name.casefold())
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p), name
+
+
+def class_names(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY position, id")]
+
+
+FOUND, NAMED_FIRST, NAMED_LATER = 0, 1, 2  # classes.origin
+
+
+def add_classes(
+    conn: sqlite3.Connection, names: Iterable[str], *, explicit: bool = True
+) -> list[str]:
+    """Add the classes that do not exist yet; return the new ones.
+
+    ``explicit``: a person named them (they keep the order given); otherwise they were
+    found in folders or a labels file and take their place in natural order.
+    """
+    existing = set(class_names(conn))
+    added: list[str] = []
+    for raw in names:
+        name = validate_class_name(raw)
+        if name not in existing:
+            existing.add(name)
+            added.append(name)
+    if not added:
+        return []
+    if not explicit:
+        origin = FOUND
+    elif conn.execute("SELECT 1 FROM classes WHERE origin = ?", (FOUND,)).fetchone():
+        origin = NAMED_LATER
+    else:
+        origin = NAMED_FIRST
+    order = conn.execute("SELECT id, name, origin FROM classes ORDER BY position, id").fetchall()
+    rows: list[tuple[int | None, str, int]] = [(r[0], r[1], r[2]) for r in order]
+    for name in added:
+        rows.insert(_place(rows, name, origin), (None, name, origin))
+    now = time.time()
+    for position, (class_id, name, row_origin) in enumerate(rows):
+        if class_id is None:
+            conn.execute(
+                "INSERT INTO classes(name, position, created_at, origin) VALUES (?, ?, ?, ?)",
+                (name, position, now, row_origin),
+            )
+        else:
+            conn.execute("UPDATE classes SET position = ? WHERE id = ?", (position, class_id))
+    return added
+
+
+def _place(rows: list[tuple[int | None, str, int]], name: str, origin: int) -> int:
+    """Where a new class goes: found ones in natural order among the found (before any
+    named later), named ones at the end. Existing classes never change their order."""
+    if origin != FOUND:
+        return len(rows)
+    key = natural_key(name)
+    for i, (_, other, other_origin) in enumerate(rows):
+        if other_origin == NAMED_LATER or (other_origin == FOUND and natural_key(other) > key):
+            return i
+    return len(rows)
+
+
+def class_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM classes WHERE name = ?", (name,)).fetchone() is not None
+
+
+def require_class(conn: sqlite3.Connection, name: str) -> str:
+    name = validate_class_name(name)
+    if not class_exists(conn, name):
+        known = ", ".join(class_names(conn)) or "none yet"
+        raise UnknownClassError(f"no class {name!r}; classes: {known}")
+    return name
+
+
+def class_position(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
+    row = conn.execute("SELECT position, origin FROM classes WHERE name = ?", (name,)).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:
+    conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
+    conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (new, old))
+    set_alias(conn, old, new)
+
+
+def delete_from_table(conn: sqlite3.Connection, name: str, alias_to: str | None) -> None:
+    conn.execute("DELETE FROM classes WHERE name = ?", (name,))
+    conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (alias_to, name))
+    set_alias(conn, name, alias_to)
+
+
+def restore_in_table(conn: sqlite3.Connection, name: str, position: int, origin: int) -> None:
+    """Put a removed class back where it was (undo)."""
+    if not class_exists(conn, name):
+        conn.execute("UPDATE classes SET position = position + 1 WHERE position >= ?", (position,))
+        conn.execute(
+            "INSERT INTO classes(name, position, created_at, origin) VALUES (?, ?, ?, ?)",
+            (name, position, time.time(), origin),
+        )
+    conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
+
+
+def set_alias(conn: sqlite3.Connection, alias: str, target: str | None) -> None:
+    conn.execute(
+        "INSERT INTO class_aliases(alias, target) VALUES (?, ?) "
+        "ON CONFLICT(alias) DO UPDATE SET target = excluded.target",
+        (alias, target),
+    )
+
+
+def aliases(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """Old class name -> the class its images now go to (None: unlabeled)."""
+    return {r[0]: r[1] for r in conn.execute("SELECT alias, target FROM class_aliases")}

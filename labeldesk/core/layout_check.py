@@ -1,0 +1,108 @@
+"""Noticing an image folder that looks one level off, before anything is indexed.
+
+``labeldesk new p --images sample_data`` would make one class, "fashion", out of a whole
+dataset (its ``train/``, ``test/`` and ``_unlabeled/`` folders included). Only the top two
+or three levels of folders are listed, so this is instant even for a huge tree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER
+
+# Folder names that hold a dataset rather than name a class.
+CONTAINER_NAMES = frozenset(
+    ["images", "image", "imgs", "img", "data", "dataset", "datasets", "pictures", "photos",
+     "samples", "all", "raw"]
+)  # fmt: skip
+_SPECIAL = set(SPLIT_FOLDERS) | {UNLABELED_FOLDER}
+
+
+@dataclass(frozen=True)
+class LayoutWarning:
+    message: str
+    suggested_root: Path | None = None  # the folder that would probably be right
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _subfolders(folder: Path) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith(".") and _is_dir(e))
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _special(names: list[str]) -> list[str]:
+    return [n for n in names if n.lower() in _SPECIAL]
+
+
+def check_layout(root: Path | str) -> list[LayoutWarning]:
+    """Warnings about a layout that probably is not what the person meant."""
+    root = Path(root)
+    top = _subfolders(root)
+    warnings: list[LayoutWarning] = []
+    classes = [n for n in top if n.lower() not in _SPECIAL]
+    if len(classes) == 1 and not _special(top):
+        only = classes[0]
+        inner = _subfolders(root / only)
+        if _special(inner) or (only.lower() in CONTAINER_NAMES and inner):
+            what = ", ".join(f"{n}/" for n in _special(inner)) or "class folders"
+            warnings.append(
+                LayoutWarning(
+                    f"every image would get the one class {only!r}, but {only}/ holds {what}: "
+                    f"the image folder looks one level too high; use {root / only} instead",
+                    root / only,
+                )
+            )
+            return warnings
+    for split in [n for n in top if n.lower() in SPLIT_FOLDERS]:
+        inner = _subfolders(root / split)
+        nested = _special(inner)
+        if nested:
+            warnings.append(
+                LayoutWarning(
+                    f"{split}/ holds {', '.join(f'{n}/' for n in nested)}: split folders inside "
+                    f"a split folder would become classes; is {root / split} the image folder?",
+                    root / split,
+                )
+            )
+        warnings += _container_classes(root / split, inner, f"{split}/")
+    warnings += _container_classes(root, classes, "")
+    for name in classes:
+        nested = _special(_subfolders(root / name))
+        if nested and name.lower() not in CONTAINER_NAMES:
+            warnings.append(
+                LayoutWarning(
+                    f"class folder {name}/ holds {', '.join(f'{n}/' for n in nested)}: splits "
+                    "and the unlabeled pool are only read at the top (ROOT/train/<class>/…), "
+                    f"so these images all get the class {name!r}"
+                )
+            )
+    return warnings
+
+
+def _container_classes(folder: Path, names: list[str], prefix: str) -> list[LayoutWarning]:
+    out = []
+    for name in names:
+        if name.lower() in CONTAINER_NAMES:
+            out.append(
+                LayoutWarning(
+                    f"{prefix}{name}/ would become a class named {name!r}, which looks like a "
+                    f"folder of images rather than a class; is {folder / name} the image folder?",
+                    folder / name,
+                )
+            )
+    return out

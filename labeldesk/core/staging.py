@@ -1,0 +1,106 @@
+"""Hidden staging folders: build something beside its target, then rename it into place.
+
+An export or a new project is built in ``.NAME.partial-PID-XXXXXX`` beside ``NAME`` so a
+crash or a cancel never leaves a half-written result. A process killed mid-way leaves its
+staging folder behind; the next run beside the same target removes it, but only when the
+process that made it is gone and the folder is one LabelDesk made (it holds the marker
+file, or has the exact name older versions gave theirs). LabelDesk deletes only what it
+created.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MARKER = ".labeldesk-staging"
+
+
+def make_staging(target: Path) -> Path:
+    """A new, empty, marked staging folder beside ``target`` (stale ones removed first)."""
+    remove_stale(target)
+    staging = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
+    staging.mkdir(parents=True)
+    info = {"pid": os.getpid(), "target": str(target), "created_at": time.time()}
+    (staging / MARKER).write_text(json.dumps(info))
+    return staging
+
+
+def finish_staging(staging: Path) -> None:
+    """Drop the marker just before the folder is renamed into place."""
+    (staging / MARKER).unlink(missing_ok=True)
+
+
+def aside_name(target: Path) -> Path:
+    """Where a replaced folder waits (renamed away) until it is deleted."""
+    return target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}")
+
+
+def remove_stale(target: Path) -> list[Path]:
+    """Delete staging and set-aside folders for ``target`` left by processes that died."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(partial|old)-(\d+)(-[0-9a-f]{{6}})?$")
+    removed: list[Path] = []
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        match = pattern.match(path.name)
+        if match is None or not path.is_dir() or path.is_symlink():
+            continue
+        pid = int(match.group(2))
+        if pid == os.getpid() or process_alive(pid):
+            continue
+        if not _made_by_labeldesk(path, match.group(1), legacy=match.group(3) is None):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        log.info("removed %s, left by an interrupted run", path)
+        removed.append(path)
+    return removed
+
+
+def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:
+    if (path / MARKER).is_file():
+        return True
+    if kind == "old":  # a replaced export waiting to be deleted
+        return (path / "labeldesk-export.json").is_file()
+    return legacy  # ".NAME.partial-PID": the exact name older versions used
+
+
+def process_alive(pid: int) -> bool:
+    """Is process ``pid`` running? (When it cannot be told, assume it is.)"""
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, as another user
+        return True
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:  # pragma: no cover - Windows only
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)

@@ -1,0 +1,181 @@
+"""Undo: take back one batch of label events, and any class it renamed or removed.
+
+A person's undo takes back their own newest batch, never someone else's: batches are
+matched by author, and an image that a later batch changed again is left as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import classes as class_table
+from .classes import add_classes, class_names
+from .db import Database
+from .errors import NothingToUndoError
+from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+
+_ME = object()  # "the current user" (see current_user)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back."""
+
+    batch_id: int  # the batch undone
+    undo_batch_id: int | None  # the batch that records the undo (None: nothing changed)
+    description: str
+    author: str | None
+    image_ids: list[int] = field(default_factory=list)  # images it changed back
+    kept: int = 0  # images changed since by a later batch, left as they are
+    classes_restored: list[str] = field(default_factory=list)
+
+    @property
+    def events(self) -> int:
+        return len(self.image_ids)
+
+    def summary(self) -> str:
+        text = f"undid “{self.description or f'batch {self.batch_id}'}”"
+        if self.author:
+            text += f" by {self.author}"
+        text += f": {self.events} image(s) changed back"
+        if self.classes_restored:
+            text += f", class(es) {', '.join(self.classes_restored)} back"
+        if self.kept:
+            text += f"; {self.kept} image(s) changed again since were left as they are"
+        return text
+
+
+def undo(
+    db: Database,
+    batch_id: int | None = None,
+    *,
+    sources: Sequence[str] = USER_SOURCES,
+    author: object = _ME,
+) -> Undone:
+    """Undo one batch: ``batch_id``, or the newest batch by ``author`` (default: the
+    current user) from ``sources`` that is not undone yet.
+
+    A person's undo never takes back someone else's change: the default picks only
+    their own batches, and an image changed again by a later batch is left as it is.
+    """
+    who = current_user() if author is _ME else author
+    with db.write() as conn:
+        row = _batch_to_undo(conn, batch_id, sources, who)
+        events = conn.execute(
+            "SELECT image_id, old_label, new_label, old_status, new_status, old_split, "
+            "new_split, id FROM label_events WHERE batch_id = ? ORDER BY id DESC",
+            (row[0],),
+        ).fetchall()
+        current = current_state(conn, [e[0] for e in events])
+        later = _changed_later(conn, row[0], [e[0] for e in events])
+        changes, kept = [], 0
+        for e in events:
+            if e[0] in later or not _still_as_left(current[e[0]], e):
+                kept += 1  # someone changed it again since: theirs stands
+                continue
+            split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
+            changes.append(Change(e[0], label=e[1], status=e[3], split=split))
+        description = f"undo: {row[1]}".rstrip(": ")
+        undo_id = new_batch(conn, "undo", description, undoes=row[0])
+        restored = _undo_class_events(conn, row[0], undo_id)
+        wanted = {c.label for c in changes if isinstance(c.label, str)}
+        add_classes(conn, sorted(wanted - set(class_names(conn))), explicit=False)
+        record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
+    return Undone(
+        batch_id=int(row[0]),
+        undo_batch_id=undo_id,
+        description=row[1],
+        author=row[2],
+        image_ids=[c.image_id for c in changes],
+        kept=kept,
+        classes_restored=restored,
+    )
+
+
+def _still_as_left(state: tuple, event: sqlite3.Row) -> bool:
+    """Is the image as the event left it? (Older events did not record splits.)"""
+    label, status, split = state
+    return (label, status) == (event[2], event[4]) and (event[5] == event[6] or split == event[6])
+
+
+def _batch_to_undo(
+    conn: sqlite3.Connection, batch_id: int | None, sources: Sequence[str], who: object
+) -> sqlite3.Row:
+    not_undone = "NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = b.id)"
+    if batch_id is not None:
+        row = conn.execute(
+            f"SELECT b.id, b.description, b.author, {not_undone}, b.source "
+            "FROM label_batches b WHERE b.id = ?",
+            (batch_id,),
+        ).fetchone()
+        if row is None:
+            raise NothingToUndoError(f"there is no batch {batch_id}")
+        if row[4] == "undo":
+            raise NothingToUndoError(f"batch {batch_id} is itself an undo")
+        if not row[3]:
+            raise NothingToUndoError(f"batch {batch_id} has been undone already")
+        return row
+    marks = ",".join("?" * len(sources))
+    row = conn.execute(
+        f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source IN ({marks}) "
+        f"AND b.author IS ? AND {not_undone} ORDER BY b.id DESC LIMIT 1",
+        [*sources, who],
+    ).fetchone()
+    if row is None:
+        others = conn.execute(
+            f"SELECT COUNT(*) FROM label_batches b WHERE b.source IN ({marks}) AND {not_undone}",
+            list(sources),
+        ).fetchone()[0]
+        mine = f" for {who}" if who else ""
+        hint = (
+            f" ({others} change(s) by others or of unknown author remain; "
+            "undo one of them with --batch ID, see `labeldesk history`)"
+            if others
+            else ""
+        )
+        raise NothingToUndoError(f"nothing to undo{mine}{hint}")
+    return row
+
+
+def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) -> set[int]:
+    """Images a later batch changed (even if it changed them back); a batch that was
+    undone, and an undo, do not count: they took themselves back."""
+    later: set[int] = set()
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 900):
+        chunk = unique[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        later.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT e.image_id FROM label_events e "
+                "JOIN label_batches b ON b.id = e.batch_id WHERE e.batch_id > ? "
+                "AND b.undoes IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM label_batches u WHERE u.undoes = b.id) "
+                f"AND e.image_id IN ({marks})",
+                [batch_id, *chunk],
+            )
+        )
+    return later
+
+
+def _undo_class_events(conn: sqlite3.Connection, batch_id: int, undo_id: int) -> list[str]:
+    """Put back the classes a batch renamed or removed; return their names."""
+    restored = []
+    for op, name, target, position, origin in conn.execute(
+        "SELECT op, name, target, position, origin FROM class_events WHERE batch_id = ? "
+        "ORDER BY id DESC",
+        (batch_id,),
+    ).fetchall():
+        if op == "rename" and class_table.class_exists(conn, target):
+            if class_table.class_exists(conn, name):
+                continue  # the old name was taken again since: keep both
+            class_table.rename_in_table(conn, target, name)
+            conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
+            conn.execute("DELETE FROM class_aliases WHERE alias = ? AND target = ?", (target, name))
+        elif op == "remove":
+            class_table.restore_in_table(conn, name, position, origin)
+        restored.append(name)
+    return restored
