@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.errors import Cancelled
 from labeldesk.core.imageio import thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -28,6 +29,7 @@ from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .device import default_batch_size, resolve_device
 from .preprocess import prepare, to_tensor
 from .store import current_store, embeddings_dir, remember_model
+from .vectors import VectorStore
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -77,14 +79,39 @@ def embed_project(
     backbone: Backbone | None = None,
 ) -> EmbedReport:
     """Embed every usable image of ``project`` that has no vector for ``model`` yet."""
-    import torch
-
     cancel = cancel or CancelToken()
     device = resolve_device(device)
     batch_size = batch_size or default_batch_size(device)
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
-    store = remember_model(project, model, backbone)
+    folder = remember_model(project, model, backbone).folder
+    report = EmbedReport(model, backbone.identity.key, device)
+
+    def waiting() -> None:
+        progress(Progress(0, 0, "waiting for another embedding run of this project to finish"))
+
+    try:
+        # One writer at a time (the app and a CLI command may both embed): the second
+        # waits, then finds what the first already did and computes only the rest.
+        with VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store:
+            _embed_missing(project, backbone, store, report, device, batch_size, progress, cancel)
+    except Cancelled:
+        report.cancelled = True
+    return report
+
+
+def _embed_missing(
+    project: Project,
+    backbone: Backbone,
+    store: VectorStore,
+    report: EmbedReport,
+    device: str,
+    batch_size: int,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    import torch
+
     rows = project.db.query(
         "SELECT path, hash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
         "ORDER BY path"
@@ -94,7 +121,7 @@ def embed_project(
     for row, found in zip(rows, have, strict=True):
         if found < 0:
             todo.setdefault(row["hash"], row["path"])
-    report = EmbedReport(model, backbone.identity.key, device, total=len(rows))
+    report.total = len(rows)
     net = backbone.model.to(device, memory_format=torch.channels_last).eval()
     # In content-hash order: pseudo-random across folders, so a run that is cancelled
     # part-way (or still going) leaves vectors for every class and split, not only for
@@ -122,7 +149,6 @@ def embed_project(
             done = report.embedded + len(report.failed)
             progress(Progress(done, len(items), "embedding"))
     report.seconds = time.perf_counter() - started
-    return report
 
 
 Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]

@@ -13,7 +13,8 @@ import numpy as np
 
 from labeldesk.core.project import EFFECTIVE_SPLIT
 
-from .backbones import Backbone
+from .backbones import Backbone, registered_backbones
+from .cachefiles import describe, stale, write_atomically
 from .errors import NoEmbeddings
 from .vectors import VectorStore
 
@@ -26,13 +27,18 @@ def embeddings_dir(project: Project) -> Path:
 
 
 def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorStore:
-    """Open (or create) the store for this backbone and make it the project's current model."""
+    """Open (or create) the store for this backbone and make it the project's current
+    model. Appending to it needs :meth:`VectorStore.writer` (one writer at a time)."""
     store = VectorStore.for_identity(embeddings_dir(project), backbone.identity, backbone.dim)
     spec_file = store.folder / "spec.json"
     if not spec_file.exists():
-        spec_file.write_text(json.dumps({"spec": spec}))
+        write_atomically(spec_file, lambda tmp: _write_spec(tmp, spec))
     project.db.set_meta("embedding_key", backbone.identity.key)
     return store
+
+
+def _write_spec(path: Path, spec: str) -> None:
+    path.write_text(json.dumps({"spec": spec}))
 
 
 def current_key(project: Project) -> str | None:
@@ -48,8 +54,38 @@ def current_store(project: Project, key: str | None = None) -> VectorStore:
 
 
 def model_spec(store: VectorStore) -> str:
-    """The --model value that produced ``store`` (to embed a query image the same way)."""
-    return str(json.loads((store.folder / "spec.json").read_text())["spec"])
+    """The --model value that produced ``store`` (to embed a query image the same way).
+
+    ``spec.json`` is a small cache: when it is unreadable it is rebuilt from the store's
+    identity if that names a registered backbone; otherwise :class:`NoEmbeddings` says to
+    embed again.
+    """
+    spec_file = store.folder / "spec.json"
+    try:
+        spec = json.loads(spec_file.read_text(encoding="utf-8"))["spec"]
+        if isinstance(spec, str) and spec:
+            return spec
+        problem = "no model named in it"
+    except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
+        problem = describe(exc)
+    name = _identity_name(store)
+    if name is not None and name in registered_backbones():
+        stale(spec_file, problem, f"rewriting it for the model {name!r}")
+        write_atomically(spec_file, lambda tmp: tmp.write_text(json.dumps({"spec": name})))
+        return name
+    stale(spec_file, problem, "the model that made these embeddings is unknown")
+    raise NoEmbeddings(
+        f"{spec_file} is damaged and the model cannot be told from the embeddings; "
+        f"run `labeldesk embed --model NAME` again with the model you used"
+    )
+
+
+def _identity_name(store: VectorStore) -> str | None:
+    try:
+        name = json.loads((store.folder / "identity.json").read_text())["identity"]["name"]
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 @dataclass

@@ -47,7 +47,8 @@ def make_clustered_project(
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     identity = ModelIdentity("fake", "clusters", "f" * 64)
     store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    store.append(list(frame.hash), vectors.astype(np.float32))
+    with VectorStore.writer(store.folder, DIM) as writer:
+        writer.append(list(frame.hash), vectors.astype(np.float32))
     (store.folder / "spec.json").write_text('{"spec": "fake"}')
     project.db.set_meta("embedding_key", identity.key)
     flipped_paths = [f"train/ant/ant{i}.png" for i in range(flipped)]

@@ -53,13 +53,22 @@ def test_review_actions_are_undoable_events(clustered):
         project.undo()
 
 
-def test_relabel_clears_verified_so_it_can_be_flagged_again(clustered):
+def test_a_label_change_clears_verified_so_it_can_be_flagged_again(clustered):
     project, flipped = clustered
     review.keep(project, flipped[0])
-    review.relabel(project, flipped[0], "cow")
+    project.set_label(flipped[0], "cow")
     state = project.image_states(project.ids_for(flipped[:1]).values())[0]
     assert (state.label, state.status) == ("cow", None)
     assert flipped[0] in {i.path for i in label_issues(project)}
+
+
+def test_review_decisions_mark_the_new_label_verified(clustered):
+    project, flipped = clustered
+    review.relabel(project, flipped[0], "cow")  # a person chose it while reviewing
+    review.accept(project, flipped[1], "bee")
+    states = project.image_states(project.ids_for(flipped[:2]).values())
+    assert {(s.label, s.status) for s in states} == {("cow", "verified"), ("bee", "verified")}
+    assert not {i.path for i in label_issues(project)} & set(flipped[:2])
 
 
 def test_issues_and_review_commands(clustered, capsys):

@@ -1,0 +1,112 @@
+"""An exclusive lock between processes (and threads), held on a lock file.
+
+Used where two LabelDesk processes may write the same files: the app and a CLI command
+embedding one project at once must take turns. The operating system drops the lock when
+its holder dies, so a killed process never leaves a project locked.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from .errors import Cancelled
+from .progress import CancelToken
+
+if sys.platform == "win32":  # pragma: no cover - Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class FileLock:
+    """``with FileLock(path).acquire(cancel=..., on_wait=...):`` — waits its turn.
+
+    Each instance opens its own file handle, so two threads of one process exclude each
+    other too. ``on_wait`` is called once if the lock is taken by someone else.
+    """
+
+    def __init__(self, path: Path, poll_seconds: float = 0.2):
+        self.path = path
+        self.poll_seconds = poll_seconds
+        self._fd: int | None = None
+
+    def acquire(
+        self,
+        *,
+        cancel: CancelToken | None = None,
+        on_wait: Callable[[], None] | None = None,
+        timeout: float | None = None,
+    ) -> FileLock:
+        if self._fd is not None:
+            raise RuntimeError("lock already held")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        started = time.monotonic()
+        waited = False
+        try:
+            while not _try_lock(fd):
+                if not waited and on_wait is not None:
+                    on_wait()
+                waited = True
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled("cancelled while waiting for another run to finish")
+                if timeout is not None and time.monotonic() - started > timeout:
+                    raise TimeoutError(f"{self.path} is held by another process")
+                time.sleep(self.poll_seconds)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> FileLock:
+        if self._fd is None:
+            self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -1,0 +1,183 @@
+"""The app and the CLI on one project at once: readers never modify the vector store,
+writers take turns, and a damaged store is rebuilt instead of trusted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import write_image
+
+from labeldesk.core.project import create_and_index, open_project
+from labeldesk.ml.store import current_store
+from labeldesk.ml.vectors import KEY_BYTES, VectorStore
+
+DIM = 4
+
+
+def _hashes(n: int, start: int = 0) -> list[str]:
+    return [f"{i:032x}" for i in range(start, start + n)]
+
+
+def _vectors(n: int, start: int = 0) -> np.ndarray:
+    rows = np.arange(start, start + n, dtype=np.float32)[:, None] + np.arange(DIM)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _store(tmp_path: Path, rows: int = 6) -> Path:
+    folder = tmp_path / "store"
+    with VectorStore.writer(folder, DIM) as store:
+        store.append(_hashes(rows), _vectors(rows))
+    return folder
+
+
+def _sizes(folder: Path) -> tuple[int, int]:
+    return (folder / "vectors.f16").stat().st_size, (folder / "keys.bin").stat().st_size
+
+
+def test_a_reader_never_changes_the_files_even_mid_write(tmp_path):
+    folder = _store(tmp_path)
+    with open(folder / "vectors.f16", "ab") as f:  # a writer between vectors and keys
+        f.write(np.zeros((3, DIM), np.float16).tobytes())
+    before = _sizes(folder)
+    reader = VectorStore(folder, DIM)
+    assert reader.count == 6 and not reader.damaged
+    assert _sizes(folder) == before  # the old code cut the vectors here
+    np.testing.assert_allclose(reader.gather(np.arange(6)), _vectors(6), atol=1e-3)
+
+
+def test_a_reader_cannot_append():
+    store = VectorStore(Path("/nonexistent"), DIM)
+    with pytest.raises(RuntimeError, match="writer"):
+        store.append(_hashes(1), _vectors(1))
+
+
+def test_the_next_writer_cuts_a_torn_tail(tmp_path):
+    folder = _store(tmp_path)
+    with open(folder / "vectors.f16", "ab") as f:  # killed between vectors and keys
+        f.write(b"\x01" * 20)
+    with VectorStore.writer(folder, DIM) as store:
+        assert store.count == 6
+        store.append(_hashes(2, 6), _vectors(2, 6))
+    reader = VectorStore(folder, DIM)
+    assert reader.count == 8
+    np.testing.assert_allclose(reader.gather(np.arange(8)), _vectors(8), atol=1e-3)
+
+
+def test_keys_beyond_the_vectors_mean_a_damaged_store_that_is_rebuilt(tmp_path):
+    folder = _store(tmp_path)
+    with open(folder / "keys.bin", "ab") as f:  # rows shifted by an older version
+        f.write(b"\x02" * KEY_BYTES * 2)
+    reader = VectorStore(folder, DIM)
+    assert reader.damaged and reader.count == 0  # not trusted
+    with VectorStore.writer(folder, DIM) as store:
+        assert store.count == 0 and not store.damaged
+        store.append(_hashes(3), _vectors(3))
+    assert VectorStore(folder, DIM).count == 3
+    assert _sizes(folder) == (3 * DIM * 2, 3 * KEY_BYTES)
+
+
+def test_writers_take_turns(tmp_path):
+    folder = _store(tmp_path, rows=0)
+    order: list[str] = []
+    waited = threading.Event()
+    first_in = threading.Event()
+    release_first = threading.Event()
+
+    def first() -> None:
+        with VectorStore.writer(folder, DIM) as store:
+            first_in.set()
+            release_first.wait(10)
+            store.append(_hashes(2), _vectors(2))
+            order.append("first")
+
+    def second() -> None:
+        first_in.wait(10)
+        with VectorStore.writer(folder, DIM, on_wait=waited.set) as store:
+            assert store.count == 2  # sees the first writer's rows
+            order.append("second")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    assert waited.wait(10)
+    release_first.set()
+    for t in threads:
+        t.join(10)
+    assert order == ["first", "second"]
+
+
+def _embed(project: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "labeldesk", "embed", str(project), "--batch-size", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+READER = """
+import os, sys
+from labeldesk.core.project import open_project
+from labeldesk.ml.errors import NoEmbeddings
+from labeldesk.ml.store import project_vectors
+opened = 0
+while not os.path.exists(sys.argv[2]):  # until the embedding runs are over
+    with open_project(sys.argv[1]) as p:
+        try:
+            project_vectors(p)
+            opened += 1
+        except NoEmbeddings:
+            pass
+print(opened)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path):
+    root = tmp_path / "images"
+    for i in range(24):
+        write_image(root / f"c{i % 3}" / f"{i}.png", size=(40, 40), fmt="PNG", seed=i)
+    clean, _ = create_and_index(tmp_path / "clean", root, workers=1)
+    clean.close()
+    busy = tmp_path / "busy"
+    shutil.copytree(tmp_path / "clean", busy)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    runs = [_embed(busy, env)]
+    stop = tmp_path / "stop-reading"
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(busy), str(stop)], stdout=subprocess.PIPE, env=env
+        )
+        for _ in range(2)
+    ]
+    time.sleep(1.0)
+    runs.append(_embed(busy, env))
+    for run in runs:
+        out, err = run.communicate(timeout=200)
+        assert run.returncode == 0, err.decode()
+    stop.touch()
+    for reader in readers:
+        reader.communicate(timeout=60)
+        assert reader.returncode == 0
+    reference = _embed(tmp_path / "clean", env)
+    assert reference.wait(timeout=200) == 0
+
+    with open_project(busy) as busy_project, open_project(tmp_path / "clean") as clean_project:
+        got, want = current_store(busy_project), current_store(clean_project)
+        keys = got.keys()
+        assert len(keys) == len(set(keys)) == want.count  # each image once, no stray rows
+        hashes = [k.hex() for k in want.keys()]
+        a = got.gather(got.rows_for(hashes)).astype(np.float64)
+        b = want.gather(want.rows_for(hashes)).astype(np.float64)
+        cosine = np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+        assert cosine.min() > 0.999, cosine.min()
