@@ -13,7 +13,8 @@ from labeldesk.core.project import create_and_index
 
 def labels(project) -> dict[str, str | None]:
     frame = project.images()
-    return {p: (None if pd.isna(lab) else lab) for p, lab in zip(frame.path, frame.label)}
+    pairs = zip(frame.path, frame.label, strict=True)
+    return {p: (None if pd.isna(lab) else lab) for p, lab in pairs}
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_undo_takes_back_my_newest_batch_not_another_persons(project, as_user):
     assert undone.author == "alice"
     assert undone.events == 1
     assert "alice" in undone.summary() and "1 image" in undone.summary()
-    with pytest.raises(NothingToUndoError, match="for alice.*1 change"):
+    with pytest.raises(NothingToUndoError, match=r"for alice.*1 change"):
         project.undo()
     as_user("bob")
     project.undo()

@@ -163,7 +163,7 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
     time.sleep(1.0)
     runs.append(_embed(busy, env))
     for run in runs:
-        out, err = run.communicate(timeout=200)
+        _, err = run.communicate(timeout=200)
         assert run.returncode == 0, err.decode()
     stop.touch()
     for reader in readers:
@@ -176,7 +176,7 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
         got, want = current_store(busy_project), current_store(clean_project)
         keys = got.keys()
         assert len(keys) == len(set(keys)) == want.count  # each image once, no stray rows
-        hashes = [k.hex() for k in want.keys()]
+        hashes = [k.hex() for k in want.keys()]  # noqa: SIM118 (a store, not a dict)
         a = got.gather(got.rows_for(hashes)).astype(np.float64)
         b = want.gather(want.rows_for(hashes)).astype(np.float64)
         cosine = np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
