@@ -1,17 +1,30 @@
-"""Writing cache files so that readers never see half of one.
+"""Writing cache files so that readers never see half of one, and reading them without
+ever trusting them.
 
 Two background jobs may compute the same cache at once (the browser's insights and the
 review view both need predictions), so each writer gets its own temporary name; the
 last rename wins and both results are identical. Temporary names start with a dot, so a
 writer's clean-up of old versions (``knn-*.npz``) never deletes another writer's file.
+
+A cache is only ever a copy of something LabelDesk can compute again, so a cache file
+that cannot be read (truncated by a full disk, damaged, replaced by someone else's file,
+even a pickle with a payload) is stale: the reader logs a warning and recomputes, and
+the new file replaces it. Nothing is ever unpickled (``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ArrayCheck = Callable[[dict[str, np.ndarray]], str | None]  # why the arrays are wrong, or None
 
 
 def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
@@ -30,3 +43,75 @@ def replace_versions(target: Path, pattern: str, write: Callable[[Path], None]) 
         if old != target:
             old.unlink(missing_ok=True)
     write_atomically(target, write)
+
+
+_warned: set[tuple[str, int, int]] = set()
+_warned_lock = threading.Lock()
+
+
+def stale(path: Path, reason: str, consequence: str = "computing it again") -> None:
+    """Warn that the file ``path`` is unusable, and what happens instead; once per
+    version of the file (a damaged file that is not replaced is read again and again)."""
+    try:
+        info = path.stat()
+        version = (str(path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        version = (str(path), 0, 0)
+    with _warned_lock:
+        if version in _warned:
+            return
+        _warned.add(version)
+    log.warning("%s cannot be used (%s); %s", path, reason, consequence)
+
+
+def read_arrays(
+    path: Path, names: Sequence[str], check: ArrayCheck
+) -> dict[str, np.ndarray] | None:
+    """The arrays ``names`` from the ``.npz`` cache file ``path`` (an ``.npy`` file holds
+    one array, read as ``names[0]``), or None when there is no file or it is stale.
+
+    ``check`` judges shapes and types against what the caller expects (e.g. one row per
+    embedded image); anything it objects to, or any error while reading, makes the file
+    stale (see :func:`stale`).
+    """
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as f:
+            loaded = np.load(f, allow_pickle=False)
+            if isinstance(loaded, np.ndarray):
+                arrays = {names[0]: loaded} if len(names) == 1 else {}
+            else:
+                with loaded:
+                    arrays = {name: np.asarray(loaded[name]) for name in names}
+    except Exception as exc:  # any way of failing to read a cache means: compute it again
+        stale(path, describe(exc))
+        return None
+    missing = [name for name in names if name not in arrays]
+    problem = f"no {missing[0]!r} in it" if missing else check(arrays)
+    if problem is not None:
+        stale(path, problem)
+        return None
+    return arrays
+
+
+def describe(exc: BaseException) -> str:
+    """A short reason for a failed read (numpy's pickle error suggests loading it anyway)."""
+    text = str(exc).strip()
+    if "pickle" in text.lower():
+        return "it holds pickled data, which LabelDesk never loads"
+    first = text.splitlines()[-1] if text else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
+def rows_of(array: np.ndarray, rows: int, columns: int | None, kind: str) -> str | None:
+    """Why ``array`` is not a finite (rows, columns) array of numpy kind ``kind`` ("f",
+    "i", "b"; columns None: one-dimensional), or None when it is."""
+    shape = (rows,) if columns is None else (rows, columns)
+    if array.shape != shape:
+        return f"shape {array.shape}, expected {shape}"
+    if array.dtype.kind not in (kind if kind != "i" else "iu"):
+        return f"dtype {array.dtype}"
+    if kind == "f" and not np.isfinite(array).all():
+        return "values that are not finite"
+    return None

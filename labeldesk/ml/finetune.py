@@ -22,6 +22,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
+from .cachefiles import describe, stale
 from .device import resolve_device
 from .metrics import classification_report, epoch_summary, evaluation_split
 from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
@@ -188,7 +189,10 @@ def _starting_backbone(project: Project) -> Backbone:
     if previous is not None and previous.checkpoint:
         path = project.path / previous.checkpoint
         if path.exists():
-            return load_backbone(str(path))
+            try:
+                return load_backbone(str(path))
+            except Exception as exc:  # a damaged checkpoint: safetensors/torch/timm errors
+                stale(path, describe(exc), "starting from the embeddings' model instead")
     from .store import current_store, model_spec
 
     try:

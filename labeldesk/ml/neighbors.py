@@ -7,12 +7,12 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cachefiles import replace_versions
-from .search import IndexConfig, VectorIndex, knn_graph
+from .cachefiles import describe, read_arrays, replace_versions, rows_of, stale
+from .search import IndexConfig, VectorIndex, import_faiss, knn_graph
 from .store import ProjectVectors, embeddings_dir, project_vectors
 
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ def neighbor_graph(
     vectors = vectors or project_vectors(project)
     k = max(1, min(k, len(vectors.paths) - 1))
     cache = embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz"
-    if cache.exists():
-        with np.load(cache) as data:
-            return NeighborGraph(vectors, data["sims"], data["rows"])
+    n = len(vectors.paths)
+    cached = read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k))
+    if cached is not None:
+        return NeighborGraph(vectors, cached["sims"], cached["rows"])
     sims, rows = knn_graph(vectors.vectors, k)
 
     def write(tmp: Path) -> None:
@@ -65,6 +66,15 @@ def neighbor_graph(
 
     replace_versions(cache, "knn-*.npz", write)  # one version is enough
     return NeighborGraph(vectors, sims, rows)
+
+
+def _graph_problem(arrays: dict[str, np.ndarray], n: int, k: int) -> str | None:
+    """Why cached graph arrays cannot be this graph (n rows of k neighbours), or None."""
+    rows = arrays["rows"]
+    problem = rows_of(arrays["sims"], n, k, "f") or rows_of(rows, n, k, "i")
+    if problem is None and rows.size and (rows.min() < -1 or rows.max() >= n):
+        problem = "neighbour rows out of range"
+    return problem
 
 
 def search_index(project: Project, vectors: ProjectVectors) -> VectorIndex:
@@ -89,13 +99,30 @@ def _build_index(project: Project, vectors: ProjectVectors, digest: str) -> Vect
     config = IndexConfig.choose(len(vectors.paths))
     if config.exact:
         return VectorIndex(vectors.vectors, config)
-    import faiss
-
+    faiss = import_faiss()
     cache = embeddings_dir(project) / vectors.key / f"ivf-{digest}.faiss"
-    if cache.exists():
-        return VectorIndex.from_faiss(faiss.read_index(str(cache)), config)
+    cached = _read_faiss_index(cache, vectors)
+    if cached is not None:
+        return VectorIndex.from_faiss(cached, config)
     index = VectorIndex(vectors.vectors, config)
     replace_versions(cache, "ivf-*.faiss", lambda tmp: faiss.write_index(index.index, str(tmp)))
+    return index
+
+
+def _read_faiss_index(cache: Path, vectors: ProjectVectors) -> Any:
+    """The cached faiss index over exactly these vectors, or None (missing or stale)."""
+    if not cache.exists():
+        return None
+    faiss = import_faiss()
+    try:
+        index = faiss.read_index(str(cache))
+    except Exception as exc:  # faiss raises RuntimeError on a damaged or foreign file
+        stale(cache, describe(exc))
+        return None
+    n, dim = vectors.vectors.shape
+    if (index.ntotal, index.d, index.metric_type) != (n, dim, faiss.METRIC_INNER_PRODUCT):
+        stale(cache, f"an index of {index.ntotal} x {index.d} vectors, expected {n} x {dim}")
+        return None
     return index
 
 

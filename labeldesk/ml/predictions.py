@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cachefiles import replace_versions
+from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion, last_label_event, latest
 from .neighbors import neighbor_graph
 from .probe import probe_probabilities
 from .store import ProjectVectors, embeddings_dir, project_vectors
-from .train import head_probabilities
+from .train import head_probabilities, read_head_meta
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -119,15 +119,22 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
         ).encode()
     ).hexdigest()[:16]
     cache = embeddings_dir(project) / vectors.key / f"predictions-{key}.npz"
-    if cache.exists():
-        with np.load(cache) as data:
-            probs, oof = data["probs"], data["oof"]
+    n, c = len(vectors.paths), len(classes)
+    cached = read_arrays(
+        cache,
+        ("probs", "oof"),
+        lambda a: rows_of(a["probs"], n, c, "f") or rows_of(a["oof"], n, None, "b"),
+    )
+    if cached is not None:
+        probs, oof = cached["probs"], cached["oof"]
     else:
         trainable = training_mask(labels, vectors.splits, statuses)
         out = probe_probabilities(vectors.vectors, labels, trainable, len(classes))
         probs, oof = out.probs, out.out_of_fold
         if head is not None and (~oof).any():
-            probs[~oof] = head_probabilities(project, head, vectors.vectors[~oof])
+            from_head = head_probabilities(project, head, vectors.vectors[~oof])
+            if from_head is not None:  # None: the checkpoint is damaged (warned)
+                probs[~oof] = from_head
         graph = neighbor_graph(project, vectors=vectors)
         votes, evidence = knn_votes(graph.sims, graph.rows, labels, trainable, len(classes))
         weight = KNN_WEIGHT * evidence[:, None]
@@ -170,5 +177,5 @@ def current_head(
     head = latest(project, "head", embedding_key=embedding_key)
     if head is None or head.status != "complete" or head.label_event_id != label_state:
         return None
-    meta = (project.path / str(head.checkpoint)).with_suffix(".json")
-    return head if meta.exists() and json.loads(meta.read_text())["classes"] == classes else None
+    meta = read_head_meta(project.path / str(head.checkpoint))
+    return head if meta is not None and meta["classes"] == classes else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -24,6 +25,7 @@ import numpy as np
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
+from .cachefiles import read_arrays, replace_versions, rows_of
 from .neighbors import version_digest
 from .store import ProjectVectors, embeddings_dir, project_vectors
 
@@ -73,7 +75,9 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     n = len(vectors)
     if n < 4:  # UMAP needs a few neighbours; a tiny project maps fine with PCA
         return _pca(vectors, seed)
-    import umap
+    with warnings.catch_warnings():  # umap warns at import that an optional extra is missing
+        warnings.filterwarnings("ignore", "Tensorflow not installed", ImportWarning)
+        import umap
 
     reducer = umap.UMAP(
         n_components=2,
@@ -81,6 +85,7 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
         min_dist=0.1,
         metric="cosine",
         random_state=seed,
+        n_jobs=1,  # a seed means one thread anyway; said outright, umap does not warn
     )
     return np.asarray(reducer.fit_transform(vectors))
 
@@ -173,11 +178,10 @@ def project_2d(
     vectors = project_vectors(project)
     paths = vectors.paths
     cache = map_cache_path(project, vectors, method)
-    if cache.exists():
-        xy = np.load(cache)
-        if xy.shape == (len(paths), 2):
-            progress(Progress(1, 1, "computing the map…"))
-            return paths, xy.astype(np.float32, copy=False)
+    cached = read_arrays(cache, ("xy",), lambda a: rows_of(a["xy"], len(paths), 2, "f"))
+    if cached is not None:
+        progress(Progress(1, 1, "computing the map…"))
+        return paths, cached["xy"].astype(np.float32, copy=False)
     cancel.raise_if_cancelled()
     fit = METHODS[method]
     if method in ISOLATED:
@@ -186,11 +190,12 @@ def project_2d(
         xy = fit(vectors.vectors, SEED)  # fast (PCA): not worth a process
     xy = np.asarray(xy, dtype=np.float32).reshape(len(paths), 2)
     cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
-    for old in cache.parent.glob(f"map-{method}-*.npy"):
-        old.unlink(missing_ok=True)  # one version per method is enough
-    tmp = cache.with_name(cache.stem + ".tmp.npy")
-    np.save(tmp, xy)
-    tmp.replace(cache)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.save(f, xy)
+
+    replace_versions(cache, f"map-{method}-*.npy", write)  # one version per method is enough
     progress(Progress(1, 1, "computing the map…"))
     return paths, xy
 

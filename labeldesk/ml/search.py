@@ -9,8 +9,10 @@ closest clusters. ``benchmarks/bench_search.py`` measures its recall against exa
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,19 @@ import numpy as np
 EXACT_MAX = 20_000  # an exact single query scans every vector: ~10 ms at 20k × 1280
 GRAPH_EXACT_MAX = 20_000  # all-pairs kNN graph exact up to here (~4 s on 2 cores)
 TRAIN_PER_LIST = 48  # k-means training points per inverted list
+
+
+def import_faiss() -> ModuleType:
+    """faiss, imported on first use without its loader's start-up chatter.
+
+    The loader logs at INFO each instruction set it tries ("Loading faiss with AVX512
+    support", "Could not load library with AVX512 support due to ..."): noise in any
+    app that shows INFO logs, as the GUI does. A faiss that cannot load still raises.
+    """
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    import faiss
+
+    return faiss
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,7 @@ class VectorIndex:
     """A faiss index over normalised float32 vectors; row numbers are positions in them."""
 
     def __init__(self, vectors: np.ndarray, config: IndexConfig | None = None, seed: int = 0):
-        import faiss
-
+        faiss = import_faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
         self.config = config or IndexConfig.choose(n)

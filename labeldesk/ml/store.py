@@ -71,7 +71,12 @@ def model_spec(store: VectorStore) -> str:
     name = _identity_name(store)
     if name is not None and name in registered_backbones():
         stale(spec_file, problem, f"rewriting it for the model {name!r}")
-        write_atomically(spec_file, lambda tmp: tmp.write_text(json.dumps({"spec": name})))
+        text = json.dumps({"spec": name})
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(text)
+
+        write_atomically(spec_file, write)
         return name
     stale(spec_file, problem, "the model that made these embeddings is unknown")
     raise NoEmbeddings(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
+from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
 from .metrics import classification_report, epoch_summary, evaluation_split
 from .models import ModelVersion, last_label_event, new_version_dir, record_version
@@ -174,15 +176,53 @@ def _final_metrics(
     return out
 
 
-def head_probabilities(project: Project, version: ModelVersion, vectors: np.ndarray) -> np.ndarray:
-    """Class probabilities from a saved head for embedding rows ``vectors``."""
+def read_head_meta(checkpoint: Path) -> dict[str, Any] | None:
+    """The JSON sidecar of a saved head (classes, dim, hidden), or None when it is
+    missing, unreadable or malformed: then the head is not used (a warning says so)."""
+    sidecar = checkpoint.with_suffix(".json")
+    if not sidecar.exists():
+        return None
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        stale(sidecar, describe(exc), UNUSED_HEAD)
+        return None
+    valid = (
+        isinstance(meta, dict)
+        and isinstance(meta.get("classes"), list)
+        and all(isinstance(c, str) for c in meta["classes"])
+        and isinstance(meta.get("dim"), int)
+        and meta["dim"] > 0
+        and isinstance(meta.get("hidden"), int)
+        and meta["hidden"] >= 0
+    )
+    if not valid:
+        stale(sidecar, "not a head description (classes, dim, hidden)", UNUSED_HEAD)
+        return None
+    return dict(meta)
+
+
+UNUSED_HEAD = "predictions go on without this trained head"
+
+
+def head_probabilities(
+    project: Project, version: ModelVersion, vectors: np.ndarray
+) -> np.ndarray | None:
+    """Class probabilities from a saved head for embedding rows ``vectors``; None when
+    the checkpoint or its sidecar cannot be used (damaged, or not this head's)."""
     import torch
     from safetensors.torch import load_file
 
     path = project.path / str(version.checkpoint)
-    meta = json.loads(path.with_suffix(".json").read_text())
+    meta = read_head_meta(path)
+    if meta is None or meta["dim"] != vectors.shape[1]:
+        return None
     head = build_head(meta["dim"], len(meta["classes"]), meta["hidden"])
-    head.load_state_dict(load_file(str(path)))
+    try:
+        head.load_state_dict(load_file(str(path)))
+    except Exception as exc:  # safetensors and torch raise several types for a bad file
+        stale(path, describe(exc), UNUSED_HEAD)
+        return None
     head.eval()
     with torch.inference_mode():
-        return torch.softmax(head(read_only_tensor(vectors)), 1).numpy()
+        return np.asarray(torch.softmax(head(read_only_tensor(vectors)), 1).numpy())

@@ -57,8 +57,9 @@ def kmeans(
     ``weights`` pull centroids towards heavy points (weighted k-means, as in Zhdanov 2019's
     diverse mini-batch active learning). Deterministic for a given seed.
     """
-    import faiss
+    from labeldesk.ml.search import import_faiss
 
+    faiss = import_faiss()  # quietly: its loader logs each CPU feature it tries
     x = np.ascontiguousarray(x, dtype=np.float32)
     k = int(min(k, len(x)))
     if k <= 1:

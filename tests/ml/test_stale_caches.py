@@ -1,0 +1,234 @@
+"""A damaged or planted cache file is stale: it is recomputed and replaced with a warning,
+never unpickled and never fatal (kNN graph, predictions, map, IVF index, head sidecar,
+spec.json)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labeldesk.cli import main
+from labeldesk.ml import neighbors
+from labeldesk.ml.errors import NoEmbeddings
+from labeldesk.ml.neighbors import neighbor_graph, search_index
+from labeldesk.ml.predictions import project_predictions
+from labeldesk.ml.projection import project_2d
+from labeldesk.ml.search import IndexConfig
+from labeldesk.ml.store import current_store, embeddings_dir, model_spec, project_vectors
+
+from .fake_embeddings import make_clustered_project
+
+CORRUPTIONS = ("pickle payload", "pickled array inside", "truncated", "random bytes", "empty")
+
+
+class Payload:
+    """Unpickling this creates ``marker``: proof that a pickle was executed."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def corrupt(path: Path, how: str, marker: Path) -> None:
+    good = path.read_bytes()
+    if how == "pickle payload":
+        data = pickle.dumps(Payload(marker))
+    elif how == "pickled array inside":  # a valid zip/npy whose arrays are pickles
+        with open(path, "wb") as f:
+            if path.suffix == ".npz":
+                bad = np.array([Payload(marker)])
+                np.savez(f, sims=bad, rows=bad, probs=bad, oof=bad)
+            else:
+                np.save(f, np.array([Payload(marker)], dtype=object), allow_pickle=True)
+        return
+    elif how == "truncated":
+        data = good[: len(good) // 2]
+    elif how == "random bytes":
+        data = np.random.default_rng(0).bytes(len(good))
+    else:
+        data = b""
+    path.write_bytes(data)
+
+
+@pytest.fixture
+def clustered(tmp_path):
+    project, _ = make_clustered_project(tmp_path, flipped=0)
+    yield project
+    project.close()
+
+
+def only(folder: Path, pattern: str) -> Path:
+    [path] = folder.glob(pattern)
+    return path
+
+
+def assert_recomputed(caplog, path: Path, marker: Path) -> None:
+    assert not marker.exists(), "a pickle in a cache file was executed"
+    assert any(str(path) in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_knn_graph_cache(clustered, tmp_path, caplog, how):
+    graph = neighbor_graph(clustered)
+    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+    corrupt(cache, how, tmp_path / "pwned")
+    again = neighbor_graph(clustered)
+    assert_recomputed(caplog, cache, tmp_path / "pwned")
+    np.testing.assert_array_equal(again.rows, graph.rows)
+    with np.load(cache) as data:  # replaced by a good file
+        np.testing.assert_array_equal(data["rows"], graph.rows)
+
+
+def test_knn_graph_cache_with_the_wrong_shape_or_rows(clustered, caplog):
+    graph = neighbor_graph(clustered)
+    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+    bad_rows = graph.rows.copy()
+    bad_rows[0, 0] = 10**6  # would index out of bounds later
+    for sims, rows in ((graph.sims[:5], graph.rows[:5]), (graph.sims, bad_rows)):
+        with open(cache, "wb") as f:
+            np.savez(f, sims=sims, rows=rows)
+        np.testing.assert_array_equal(neighbor_graph(clustered).rows, graph.rows)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("shape" in m for m in messages) and any("out of range" in m for m in messages)
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_predictions_cache(clustered, tmp_path, caplog, how):
+    preds = project_predictions(clustered)
+    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "predictions-*.npz")
+    corrupt(cache, how, tmp_path / "pwned")
+    again = project_predictions(clustered)
+    assert_recomputed(caplog, cache, tmp_path / "pwned")
+    np.testing.assert_allclose(again.probs, preds.probs)
+    with np.load(cache) as data:
+        np.testing.assert_allclose(data["probs"], preds.probs)
+
+
+def test_predictions_cache_for_other_classes_is_stale(clustered, caplog):
+    preds = project_predictions(clustered)
+    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "predictions-*.npz")
+    with open(cache, "wb") as f:
+        np.savez(f, probs=preds.probs[:, :2], oof=preds.out_of_fold)
+    np.testing.assert_allclose(project_predictions(clustered).probs, preds.probs)
+    assert "shape" in caplog.text
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_map_cache(clustered, tmp_path, caplog, how):
+    _, xy = project_2d(clustered, "pca")
+    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "map-pca-*.npy")
+    corrupt(cache, how, tmp_path / "pwned")
+    _, again = project_2d(clustered, "pca")
+    assert_recomputed(caplog, cache, tmp_path / "pwned")
+    np.testing.assert_allclose(again, xy)
+    np.testing.assert_allclose(np.load(cache), xy)
+
+
+@pytest.mark.parametrize("how", ("pickle payload", "truncated", "random bytes", "empty"))
+def test_ivf_index_cache(clustered, tmp_path, caplog, monkeypatch, how):
+    monkeypatch.setattr(
+        neighbors.IndexConfig, "choose", classmethod(lambda cls, n: IndexConfig(False, 4, 4))
+    )
+    monkeypatch.setattr(neighbors, "_last_index", None)
+    vectors = project_vectors(clustered)
+    index = search_index(clustered, vectors)
+    expected = index.search(vectors.vectors[:5], 3)[1]
+    cache = only(embeddings_dir(clustered) / vectors.key, "ivf-*.faiss")
+    corrupt(cache, how, tmp_path / "pwned")
+    monkeypatch.setattr(neighbors, "_last_index", None)  # as a new process would
+    again = search_index(clustered, vectors)
+    assert_recomputed(caplog, cache, tmp_path / "pwned")
+    np.testing.assert_array_equal(again.search(vectors.vectors[:5], 3)[1], expected)
+    import faiss
+
+    assert faiss.read_index(str(cache)).ntotal == len(vectors.paths)  # replaced
+
+
+def test_ivf_index_of_other_vectors_is_stale(clustered, caplog, monkeypatch):
+    import faiss
+
+    monkeypatch.setattr(
+        neighbors.IndexConfig, "choose", classmethod(lambda cls, n: IndexConfig(False, 4, 4))
+    )
+    monkeypatch.setattr(neighbors, "_last_index", None)
+    vectors = project_vectors(clustered)
+    search_index(clustered, vectors)
+    cache = only(embeddings_dir(clustered) / vectors.key, "ivf-*.faiss")
+    faiss.write_index(faiss.IndexFlatIP(vectors.vectors.shape[1]), str(cache))  # empty index
+    monkeypatch.setattr(neighbors, "_last_index", None)
+    assert search_index(clustered, vectors).size == len(vectors.paths)
+    assert "expected" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ("sidecar", "weights"))
+def test_damaged_head_checkpoint_is_left_out_of_predictions(clustered, caplog, damage):
+    torch = pytest.importorskip("torch")
+    from labeldesk.ml.predictions import current_head
+    from labeldesk.ml.train import HeadParams, train_head
+
+    without_head = project_predictions(clustered).probs
+    version = train_head(clustered, HeadParams(epochs=5))
+    with_head = project_predictions(clustered).probs
+    assert not np.allclose(with_head, without_head)  # the head is used when it is fine
+    checkpoint = clustered.path / version.checkpoint
+    for cache in (embeddings_dir(clustered) / project_vectors(clustered).key).glob("pred*.npz"):
+        cache.unlink()
+    target = checkpoint.with_suffix(".json") if damage == "sidecar" else checkpoint
+    target.write_bytes(pickle.dumps(torch.zeros(3)))
+    probs = project_predictions(clustered).probs
+    np.testing.assert_allclose(probs, without_head)
+    assert str(target) in caplog.text and "without this trained head" in caplog.text
+    if damage == "sidecar":
+        vectors = project_vectors(clustered)
+        assert (
+            current_head(clustered, vectors.key, clustered.classes(), version.label_event_id)
+            is None
+        )
+
+
+def test_damaged_spec_json_is_rebuilt_for_a_registered_backbone(tmp_path, caplog):
+    from labeldesk.ml.backbones import DEFAULT_BACKBONE, ModelIdentity
+    from labeldesk.ml.vectors import VectorStore
+
+    identity = ModelIdentity(DEFAULT_BACKBONE, "tf_efficientnet_lite0", "0" * 64)
+    store = VectorStore.for_identity(tmp_path, identity, 4)
+    spec = store.folder / "spec.json"
+    spec.write_bytes(pickle.dumps(Payload(tmp_path / "pwned")))
+    assert model_spec(store) == DEFAULT_BACKBONE
+    assert json.loads(spec.read_text()) == {"spec": DEFAULT_BACKBONE}  # replaced
+    assert not (tmp_path / "pwned").exists() and str(spec) in caplog.text
+
+
+@pytest.mark.parametrize("content", (b"", b"[" * 100_000, b'{"spec": 3}', b"\x80\x04junk"))
+def test_damaged_spec_json_of_an_unknown_model_is_a_clear_error(clustered, content):
+    store = current_store(clustered)
+    (store.folder / "spec.json").write_bytes(content)
+    with pytest.raises(NoEmbeddings, match=r"spec\.json is damaged"):
+        model_spec(store)
+
+
+def test_cli_commands_recover_from_a_planted_pickle(clustered, tmp_path, capsys, caplog):
+    """`issues` and `outliers` on a project whose caches were replaced by pickles."""
+    path = str(clustered.path)
+    assert main(["issues", path, "--json", "--all"]) == 0
+    assert main(["outliers", path, "--json"]) == 0
+    first = capsys.readouterr().out
+    folder = embeddings_dir(clustered) / project_vectors(clustered).key
+    for cache in [*folder.glob("knn-*.npz"), *folder.glob("predictions-*.npz")]:
+        cache.write_bytes(pickle.dumps(Payload(tmp_path / "pwned")))
+    assert main(["issues", path, "--json", "--all"]) == 0
+    assert main(["outliers", path, "--json"]) == 0
+    out = capsys.readouterr()
+    assert out.out == first and not (tmp_path / "pwned").exists()
+    assert "Traceback" not in out.err
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 2 and all(
+        "pickled data, which LabelDesk never loads" in m for m in warned
+    )
