@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "SCORE_MEANING",
     "UNKNOWN",
     "confidence_word",
     "format_confidence",
@@ -36,8 +37,14 @@ __all__ = [
 ]
 
 UNKNOWN = "—"
-# Floats a hair outside [0, 1] (sums of float32 probabilities) are clamped, not refused.
-_SLACK = 1e-6
+# What a label-quality score means, for a tooltip or a help line beside it.
+SCORE_MEANING = (
+    "Label fit: how much the model backs this label against its strongest rival class, "
+    "after allowing for the label noise it estimates in the project; below 50% another "
+    "class is likelier. The lowest are flagged as likely mislabeled."
+)
+# Floats a hair outside [0, 1] (float32 sums and dot products) are clamped, not refused.
+_SLACK = 1e-3
 
 # Upper bounds (exclusive) of the five steps of score_level, lowest first.
 _LEVELS = (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from labeldesk.core.display import model_opinion
 from labeldesk.core.project import ImageState
 
 if TYPE_CHECKING:
@@ -38,6 +39,19 @@ class ImageFilter:
     show: str = "all"  # one of SHOW_CHOICES
     sort: str = "path"  # one of SORT_CHOICES
     ranking: tuple[int, ...] | None = None  # only these image ids, in this order
+    # What ``paths`` / ``ranking`` are, for the sidebar ("selected on the map"); "" if none.
+    selection: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether class, split, search or show narrow the images (beyond a selection)."""
+        return bool(
+            self.label is not None
+            or self.unlabeled
+            or self.split is not None
+            or self.search.strip()
+            or self.show != "all"
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,8 @@ class Insight:
     outlier_score: float  # NaN when not embedded
     neighbour_ids: tuple[int, ...]
     neighbour_sims: tuple[float, ...]
+    guess: str | None = None  # what the model thinks the image is (see ml.insights)
+    guess_confidence: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,9 @@ class ImageCatalog:
         self.flagged = np.zeros(n, dtype=bool)
         self.suggested = np.full(n, None, dtype=object)
         self.outlier_scores = np.full(n, np.nan)
+        self.guess = np.full(n, None, dtype=object)
+        self.guess_confidence = np.full(n, np.nan)
+        self.expected_errors: int | None = None  # "about N likely wrong", once scored
 
     def set_insights(self, insights: ImageInsights | None) -> None:
         """Take the model's per-image values (None forgets them)."""
@@ -145,6 +164,13 @@ class ImageCatalog:
         self.flagged[pos] = insights.flagged[rows]
         self.suggested[pos] = names[insights.suggested[rows]]
         self.outlier_scores[pos] = insights.outlier_score[rows]
+        if insights.guess is not None and insights.guess_confidence is not None:
+            self.guess[pos] = names[insights.guess[rows]]
+            self.guess_confidence[pos] = insights.guess_confidence[rows]
+        else:
+            self.guess[pos], self.guess_confidence[pos] = self.predicted[pos], self.confidence[pos]
+        if insights.has_model:
+            self.expected_errors = int(insights.expected_errors)
 
     def insight(self, position: int) -> Insight | None:
         """The model's view of one image, None when it has not been computed."""
@@ -162,6 +188,21 @@ class ImageCatalog:
             outlier_score=float(self.outlier_scores[position]),
             neighbour_ids=tuple(int(i) for i in ids[keep]),
             neighbour_sims=tuple(float(x) for x in self.insights.neighbour_sims[row][keep]),
+            guess=self.guess[position],
+            guess_confidence=float(self.guess_confidence[position]),
+        )
+
+    def opinion(self, position: int) -> str:
+        """The one "Model: …" line for an image (see :func:`model_opinion`); "" before
+        the insights are computed."""
+        if self._insight_row[position] < 0:
+            return ""
+        return model_opinion(
+            self.guess[position],
+            float(self.guess_confidence[position]),
+            self.labels[position],
+            flagged=bool(self.flagged[position]),
+            verified=self.statuses[position] == "verified",
         )
 
     def show_counts(self) -> dict[str, int]:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from labeldesk.core.display import format_percent
 from labeldesk.ml.models import ModelVersion
 
 SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
@@ -126,7 +127,7 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
 class ConfusionTable(QTableWidget):
     """A confusion matrix as a heat-map: rows true class, columns predicted.
 
-    A cell's colour grows with its share of its true class (blue on the diagonal, red for
+    A cell's colour grows with its share of its row's class (blue on the diagonal, red for
     mistakes), so a few errors in a big class still show. Clicking a cell emits the pair.
     """
 
@@ -167,8 +168,10 @@ class ConfusionTable(QTableWidget):
                 share = count / total if total else 0.0
                 item.setData(Qt.ItemDataRole.UserRole, share)
                 item.setToolTip(
-                    f"{count} '{self.classes[i]}' predicted as '{self.classes[j]}'"
-                    + (f" ({share:.0%} of '{self.classes[i]}')" if total else "")
+                    f"{count} labeled {self.classes[i]} that the model thinks are "
+                    f"{self.classes[j]}"
+                    + (f" ({format_percent(share)} of {self.classes[i]})" if total else "")
+                    + ("\nClick to see them in the browser" if count else "")
                 )
                 self.setItem(i, j, item)
         self._paint_cells()

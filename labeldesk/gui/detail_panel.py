@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
@@ -55,21 +56,20 @@ class Neighbour:
     height: int = 0
 
 
-def describe_insight(insight: Insight | None, label: str | None) -> tuple[str, str]:
-    """The "Prediction" and "Label check" lines for one image."""
+def describe_insight(
+    insight: Insight | None, label: str | None, opinion: str = ""
+) -> tuple[str, str]:
+    """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
+    fit" line for one image."""
     if insight is None:
-        return "not computed (embeddings needed)", "–"
-    if insight.predicted is None:
-        prediction = "no model yet: label a few images of each class"
-    else:
-        prediction = f"{insight.predicted} ({insight.confidence:.0%})"
+        return "not computed yet (needs embeddings)", "–"
+    if insight.guess is None and insight.predicted is None:
+        return "no prediction yet: label a few images of each class", "–"
+    model = opinion.removeprefix("Model: ") or "–"
     if label is None or insight.issue_score != insight.issue_score:  # NaN: not scored
-        check = "–"
-    elif insight.flagged:
-        check = f"likely mislabeled: suggest {insight.suggested} (score {insight.issue_score:.2f})"
-    else:
-        check = f"looks right (score {insight.issue_score:.2f})"
-    return prediction, check
+        return model, "–"
+    fit = format_score(insight.issue_score)
+    return model, (f"{fit} · flagged as likely mislabeled" if insight.flagged else fit)
 
 
 def _format_bytes(size: int) -> str:
@@ -126,12 +126,13 @@ class DetailPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, QLabel] = {}
-        for name in ("Path", "Size", "Format", "Label", "Split", "Status", "Prediction", "Check"):
+        for name in ("Path", "Size", "Format", "Label", "Split", "Status", "Model", "Label fit"):
             value = QLabel("–")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
             form.addRow(f"{name}:", value)
+        self.fields["Label fit"].setToolTip(SCORE_MEANING)
         layout.addLayout(form)
 
         layout.addWidget(QLabel("Nearest neighbours:"))
@@ -184,10 +185,10 @@ class DetailPanel(QWidget):
             if not available:
                 button.setToolTip(tip)
 
-    def show_insight(self, insight: Insight | None, label: str | None) -> None:
-        prediction, check = describe_insight(insight, label)
-        self.fields["Prediction"].setText(prediction)
-        self.fields["Check"].setText(check)
+    def show_insight(self, insight: Insight | None, label: str | None, opinion: str = "") -> None:
+        model, fit = describe_insight(insight, label, opinion)
+        self.fields["Model"].setText(model)
+        self.fields["Label fit"].setText(fit)
 
     def show_neighbours(self, neighbours: list[Neighbour]) -> None:
         """Fill the strip; thumbnails arrive from the loader as they are ready."""
@@ -195,7 +196,8 @@ class DetailPanel(QWidget):
         for n in neighbours:
             item = QListWidgetItem(f"{n.label or 'unlabeled'}")
             item.setData(_ID_ROLE, n.image_id)
-            item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {n.similarity:.2f}")
+            similarity = format_similarity(n.similarity)
+            item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {similarity}")
             item.setSizeHint(self.neighbours.gridSize())
             item.setIcon(self._placeholder)  # full size from the start: no relayout later
             self._set_icon(item, n)

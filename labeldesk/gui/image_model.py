@@ -69,10 +69,9 @@ def tooltip(catalog: ImageCatalog, pos: int) -> str:
     label = catalog.labels[pos] or "unlabeled"
     status = f" · {catalog.statuses[pos]}" if catalog.statuses[pos] else ""
     lines = [str(catalog.paths[pos]), f"{label} · {catalog.splits[pos] or 'no split'}{status}"]
-    if catalog.flagged[pos]:
-        lines.append(f"likely mislabeled: the model suggests {catalog.suggested[pos]}")
-    elif catalog.predicted[pos] is not None:
-        lines.append(f"model: {catalog.predicted[pos]} ({catalog.confidence[pos]:.0%})")
+    opinion = catalog.opinion(pos)  # the same line as the detail panel's
+    if opinion:
+        lines.append(opinion)
     return "\n".join(lines)
 
 

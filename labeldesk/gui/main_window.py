@@ -14,7 +14,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QStackedWidget
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
@@ -190,12 +189,18 @@ class MainWindow(QMainWindow):
         self.review.close()
         self.pages.show_map()
 
-    def show_selection(self, paths: list[str]) -> None:
-        """Show ``paths`` (e.g. a map selection) in the browser, ready for bulk actions."""
+    def show_selection(self, paths: list[str], description: str = "selected") -> None:
+        """Show exactly ``paths`` (a map selection, a confusion cell) in the browser, in
+        place of its filters, ready for bulk actions; the sidebar says what they are."""
         if self.view is not None and paths:
             self.show_browser()
-            self.view.show_paths(paths)
-            self.show_message(f"{len(paths)} image(s) selected on the map")
+            self.view.show_paths(paths, description)
+
+    def show_image_among(self, paths: list[str], description: str, image_id: int) -> None:
+        """Show ``paths`` in the browser with ``image_id`` selected (a duplicate group)."""
+        self.show_selection(paths, description)
+        if self.view is not None:
+            self.view.jump_to(image_id)
 
     def show_training(self) -> None:
         """Train a head or fine-tune, with a live loss plot and the model versions."""
@@ -212,30 +217,6 @@ class MainWindow(QMainWindow):
             dialog = ExportDialog(self.project, self, runner=self.runner)
             dialog.exec()
             dialog.shutdown()
-
-    def show_confusion(self, true_class: str, predicted: str) -> Job | None:
-        """Show the images labeled ``true_class`` that the current model calls ``predicted``."""
-        if self.project is None:
-            return None
-        project = self.project
-
-        def find(*, progress: ProgressCallback, cancel: CancelToken) -> list[str]:
-            from labeldesk.ml.predictions import project_predictions
-
-            return project_predictions(project).confused(true_class, predicted)
-
-        def show(paths: list[str]) -> None:
-            if self.view is not None:
-                self.show_browser()
-                self.view.show_paths(paths)
-                self.show_message(
-                    f"{len(paths)} image(s) labeled {true_class} that the model calls {predicted}"
-                )
-
-        job = Job(find, "Confusion")
-        job.finished.connect(show)
-        job.failed.connect(self.notify_error)
-        return self.runner.start(job)
 
     def show_browser(self) -> None:
         if self.view is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s at start-up
     from labeldesk.core.project import Project
+    from labeldesk.gui.duplicates_dialog import DuplicatesDialog
     from labeldesk.gui.main_window import MainWindow
     from labeldesk.gui.map_view import MapView
     from labeldesk.gui.stats_view import StatsView
@@ -25,11 +26,16 @@ class ProjectPages:
         self.stats: StatsView | None = None
         self.training: TrainingPanel | None = None
         self.map: MapView | None = None
+        self.duplicates: DuplicatesDialog | None = None
 
     def open(self, project: Project) -> None:
         self.project = project
+        view = self.window.view
+        if view is not None:  # the model's insights also feed Statistics
+            view.feed.updated.connect(lambda _: self.stats.show_model() if self.stats else None)
 
     def close(self) -> None:
+        self._close_duplicates()
         training_job = self.training_job
         for page in (self.map, self.training, self.stats):
             if page is None:
@@ -53,12 +59,18 @@ class ProjectPages:
         if self.stats is None:
             from labeldesk.gui.stats_view import StatsView
 
+            window = self.window
             self.stats = StatsView(  # refreshes itself
-                self.project, runner=self.window.runner, track=self.window.job_widget.track
+                self.project,
+                runner=window.runner,
+                track=window.job_widget.track,
+                catalog_source=lambda: window.view.catalog if window.view is not None else None,
             )
-            self.stats.error.connect(self.window.notify_error)
-            self.stats.confusionCellClicked.connect(self.window.show_confusion)
-            self.window.stack.addWidget(self.stats)
+            self.stats.error.connect(window.notify_error)
+            self.stats.imagesChosen.connect(window.show_selection)
+            self.stats.duplicatesRequested.connect(self.show_duplicates)
+            self.stats.reviewRequested.connect(window.review_issues)
+            window.stack.addWidget(self.stats)
         else:
             self.stats.refresh()
         self.window.stack.setCurrentWidget(self.stats)
@@ -90,10 +102,45 @@ class ProjectPages:
 
             self.map = MapView(self.project, runner=self.window.runner)
             self.map.error.connect(self.window.notify_error)
-            self.map.selectionChanged.connect(self.window.show_selection)
+            self.map.selectionChanged.connect(
+                lambda paths: self.window.show_selection(paths, "selected on the map")
+            )
             self.window.stack.addWidget(self.map)
         self.map.refresh()  # cached per embedding version: instant after the first time
         self.window.stack.setCurrentWidget(self.map)
+
+    def show_duplicates(self, kind: str = "all") -> DuplicatesDialog | None:
+        """The duplicate groups Statistics found (of ``kind``), with actions to fix them."""
+        stats, view = self.stats, self.window.view
+        if self.project is None or stats is None or view is None:
+            return None
+        if stats.duplicate_groups is None:
+            self.window.show_message("The duplicate search is still running")
+            return None
+        from labeldesk.gui.duplicates_dialog import DuplicatesDialog
+
+        self._close_duplicates()
+        dialog = DuplicatesDialog(
+            self.project,
+            stats.duplicate_groups,
+            write=view.write,
+            undo=view.labeling.undo,
+            loader=view.loader,
+            image_size=view.image_size,
+            kind=kind,
+            parent=self.window,
+        )
+        dialog.changed.connect(stats.duplicates_changed)
+        dialog.openRequested.connect(self.window.show_image_among)
+        dialog.show()
+        self.duplicates = dialog
+        return dialog
+
+    def _close_duplicates(self) -> None:
+        if self.duplicates is not None:
+            self.duplicates.close()
+            self.duplicates.deleteLater()
+            self.duplicates = None
 
     def _training_blocker(self) -> str | None:
         """Why training cannot start now: one job works on the project at a time."""

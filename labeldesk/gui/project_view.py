@@ -7,14 +7,15 @@ others. The model's insights (predictions, scores, neighbours) arrive from an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from labeldesk.core.errors import LabelDeskError, UnknownPathError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
@@ -66,6 +67,8 @@ class ProjectView(QWidget):
         self.fill_job: Job | None = None
         self._fill_again = False  # asked while a re-read ran: it may have missed rows
         self._totals: dict[str | None, int] = {}
+        self._selection_total = 0  # images in the sidebar's selection (map, cell, …)
+        self._detail_stale = False  # changed while hidden: shown again on the next show
         self._closed = False  # after shutdown(): late signals must not touch the project
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -161,13 +164,16 @@ class ProjectView(QWidget):
 
     def apply_filter(self, wanted: ImageFilter) -> None:
         self.model.set_filter(wanted)
+        if wanted.selection:  # how many the selection holds before the filters narrow it
+            whole = ImageFilter(paths=wanted.paths, ranking=wanted.ranking)
+            self._selection_total = len(self.catalog.filter(whole))
         self.refresh_counts()
         self.grid.select_row(0)
 
-    def show_paths(self, paths: Iterable[str]) -> None:
-        """Show only ``paths`` (within the sidebar's filter); any sidebar change resets it."""
-        wanted = replace(self.sidebar.current_filter(), paths=frozenset(paths))
-        self.apply_filter(wanted)
+    def show_paths(self, paths: Iterable[str], description: str = "selected") -> None:
+        """Show exactly ``paths``, in place of the sidebar's filters; the sidebar says so
+        ("Showing 55 images selected on the map ✕") until its ✕ drops the selection."""
+        self.sidebar.set_selection(description, paths=frozenset(paths))
 
     def refresh_counts(self) -> None:
         """Sidebar counts (within the chosen split) and the status line."""
@@ -175,6 +181,8 @@ class ProjectView(QWidget):
         split = self.sidebar.current_filter().split
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
         self.sidebar.set_show_counts(catalog.show_counts())
+        self.sidebar.set_expected_errors(catalog.expected_errors, int(catalog.flagged.sum()))
+        self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
         self._totals = catalog.label_counts(None)
         self._emit_status()
 
@@ -199,12 +207,57 @@ class ProjectView(QWidget):
             parts.append(f"{selected:,} selected")
         self.statusChanged.emit(" · ".join(parts))
 
+    def write(self, change: Callable[[], object], paths: list[str], done: str) -> bool:
+        """Run one project write for ``paths`` made outside the grid (a duplicate-group
+        action) the way a label key does: an expected failure is shown once, the rows are
+        re-read (counts, badges, insights follow) and Undo takes it back."""
+        if self._closed:
+            return False
+        try:
+            change()
+        except LabelDeskError as exc:
+            self.error.emit(str(exc))
+            return False
+        self.labeling.refresh_paths(paths)
+        self.message.emit(done)
+        return True
+
+    def image_size(self, image_id: int) -> tuple[int, int]:
+        """(width, height) of an image as indexed; (0, 0) when unknown."""
+        position = int(self.catalog.positions_of([image_id])[0])
+        if position < 0:
+            return 0, 0
+        return int(self.catalog.widths[position]), int(self.catalog.heights[position])
+
+    def changed_elsewhere(self, paths: Iterable[str]) -> None:
+        """Images written outside this view (a review key, a duplicate-group action): re-read
+        them now so the counts in the status bar stay true. Unlike a label change in the
+        grid this does not restart the insights (the review asks for that when it ends)."""
+        if self._closed or self.model.catalog is None:
+            return
+        paths = list(paths)
+        try:
+            ids = list(self.project.ids_for(paths).values())
+        except UnknownPathError as exc:  # removed by a rescan meanwhile
+            gone = set(exc.paths)
+            ids = list(self.project.ids_for(p for p in paths if p not in gone).values())
+        positions = self.catalog.apply_states(self.project.image_states(ids))
+        self.model.positions_changed(positions)
+        self.refresh_counts()
+        self._detail_stale = True
+
     # -- reactions -----------------------------------------------------------------
     def _labels_changed(self, _positions: np.ndarray) -> None:
         if self._closed:
             return
         self.refresh_counts()
         self._update_detail()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._detail_stale and not self._closed and self.model.catalog is not None:
+            self._detail_stale = False
+            self._update_detail()
 
     def _selection_changed(self) -> None:
         if self._closed or self.model.catalog is None:  # closed, or the first reset
@@ -213,6 +266,7 @@ class ProjectView(QWidget):
         self._emit_status()
 
     def _update_detail(self) -> None:
+        self._detail_stale = False
         rows = self.grid.selected_rows()
         if not len(rows):
             self.detail.show_none()
@@ -221,7 +275,7 @@ class ProjectView(QWidget):
             info = self.catalog.info(position)
             self.detail.show_image(info)
             insight = self.catalog.insight(position)
-            self.detail.show_insight(insight, info.label)
+            self.detail.show_insight(insight, info.label, self.catalog.opinion(position))
             self.detail.show_neighbours(self._neighbours(insight))
         else:
             self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))
@@ -288,11 +342,9 @@ class ProjectView(QWidget):
     def _show_ranking(self, found: list[tuple[int, float]], examples: int) -> None:
         if self._closed:
             return
-        self.apply_filter(ImageFilter(ranking=tuple(image_id for image_id, _ in found)))
-        self.message.emit(
-            f"The {len(found)} images most like the {examples} selected, most similar "
-            "first. Pick any filter in the sidebar to go back."
-        )
+        ranking = tuple(image_id for image_id, _ in found)
+        chosen = "the selected image" if examples == 1 else f"the {examples} selected"
+        self.sidebar.set_selection(f"most like {chosen}, most similar first", ranking=ranking)
 
     def find_different(self) -> None:
         """Sort the current filter's images by outlier score, most unusual first."""

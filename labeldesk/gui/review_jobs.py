@@ -18,14 +18,15 @@ from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours
 from labeldesk.gui.review_session import (
     QUEUE_SIZE,
     ReviewItem,
+    ReviewList,
     Source,
-    items_from_issues,
     items_from_queue,
 )
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.predictions import Predictions
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +38,61 @@ NO_EMBEDDINGS = (
 
 
 def compute_items(
-    project: Project, source: Source, skipped: Collection[str] = ()
-) -> list[ReviewItem]:
+    project: Project,
+    source: Source,
+    skipped: Collection[str] = (),
+    preds: Predictions | None = None,
+) -> ReviewList:
     """The items to review for ``source``; without embeddings, a message that says why.
     The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
-    holds up to QUEUE_SIZE others."""
+    holds up to QUEUE_SIZE others. ``preds``: the project's current predictions, when the
+    caller has them already."""
     from labeldesk.ml.errors import NoEmbeddings
+    from labeldesk.ml.predictions import project_predictions
 
     try:
+        preds = preds or project_predictions(project)
         if source == "issues":
-            from labeldesk.ml.issues import label_issues
-
-            return items_from_issues(label_issues(project))
+            return issue_items(preds)
         from labeldesk.ml.queue import labeling_queue
 
         queue = labeling_queue(project, n=QUEUE_SIZE + len(skipped))
-        return [item for item in items_from_queue(queue) if item.path not in skipped]
+        row_of = {path: row for row, path in enumerate(preds.paths)}
+        confidence = {
+            r["path"]: float(preds.confidence[row_of[r["path"]]])
+            for r in queue
+            if r["path"] in row_of and r.get("predicted") is not None
+        }
+        items = items_from_queue(queue, confidence)
+        return ReviewList([item for item in items if item.path not in skipped])
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
+
+
+def issue_items(preds: Predictions) -> ReviewList:
+    """The flagged labels, lowest score first (as :func:`labeldesk.ml.issues.label_issues`
+    lists them), each with what the model thinks the image is and how sure it is."""
+    import numpy as np
+
+    from labeldesk.ml.insights import model_guesses
+    from labeldesk.ml.issues import score_labels
+
+    scored = score_labels(preds)
+    _, confidence = model_guesses(preds, scored)
+    items = []
+    for k in np.argsort(scored.scores, kind="stable"):
+        if scored.flagged[k]:
+            row = scored.rows[k]
+            items.append(
+                ReviewItem(
+                    path=preds.paths[row],
+                    label=preds.classes[preds.labels[row]],
+                    suggested=preds.classes[scored.suggested[k]],
+                    score=float(scored.scores[k]),
+                    confidence=float(confidence[row]),
+                )
+            )
+    return ReviewList(items, int(scored.expected_errors))
 
 
 @dataclass(frozen=True)
@@ -76,13 +114,13 @@ def refresh_queue_items(project: Project, skipped: Collection[str] = ()) -> Queu
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
-    return QueueRefresh(compute_items(project, "queue", skipped), fitted_on)
+    return QueueRefresh(compute_items(project, "queue", skipped, preds).items, fitted_on)
 
 
 class ReviewJobs(QObject):
     """Runs the review's jobs on ``runner``; long ones are shown through ``track``."""
 
-    loaded = Signal(object)  # list[ReviewItem] of the latest load
+    loaded = Signal(object)  # ReviewList of the latest load
     loadFailed = Signal(str)
     refreshed = Signal(object)  # QueueRefresh: the model refit and the queue computed afresh
     refreshFailed = Signal(str)
@@ -115,7 +153,7 @@ class ReviewJobs(QObject):
             self.load_job.cancel()
         project = self.project
 
-        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> list[ReviewItem]:
+        def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ReviewList:
             return compute_items(project, source)
 
         job = Job(compute, TITLES[source])
@@ -125,9 +163,9 @@ class ReviewJobs(QObject):
         self._start(job, f"Finding {TITLES[source].lower()}")
         return job
 
-    def _loaded(self, job: Job, items: list[ReviewItem]) -> None:
+    def _loaded(self, job: Job, result: ReviewList) -> None:
         if not self._closed and job is self.load_job:
-            self.loaded.emit(items)
+            self.loaded.emit(result)
 
     def _load_failed(self, job: Job, text: str) -> None:
         if not self._closed and job is self.load_job:

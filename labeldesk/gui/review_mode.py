@@ -34,6 +34,7 @@ class ReviewMode(QObject):
             view.backRequested.connect(self.leave)
             view.loadFailed.connect(self._failed)
             view.message.connect(window.show_message)
+            view.changed.connect(self._changed)
             view.error.connect(window.notify_error)
             window.stack.addWidget(view)
             self.view = view
@@ -42,6 +43,12 @@ class ReviewMode(QObject):
         window.stack.setCurrentWidget(self.view)
         self.view.setFocus()
         return self.view
+
+    def _changed(self, paths: list[str]) -> None:
+        """A review key wrote: the browser re-reads those images at once, so the status
+        bar's counts (labeled, unlabeled, likely mislabeled) follow every key."""
+        if self.window.view is not None:
+            self.window.view.changed_elsewhere(paths)
 
     def _failed(self, text: str) -> None:
         self.leave()

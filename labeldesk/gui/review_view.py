@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs
-from labeldesk.gui.review_session import ReviewItem, ReviewSession, Source
+from labeldesk.gui.review_session import ReviewList, ReviewSession, Source
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class ReviewView(QWidget):
     loadFailed = Signal(str)  # a readable reason; the caller shows it once
     loaded = Signal(int)  # number of items
     refreshed = Signal(int)  # the queue was refreshed in the background
+    changed = Signal(list)  # paths just written (or undone): the browser re-reads them
     message = Signal(str)
     error = Signal(str)
 
@@ -61,6 +63,7 @@ class ReviewView(QWidget):
         super().__init__(parent)
         self.project = project
         self.session: ReviewSession | None = None
+        self.expected_errors: int | None = None  # issues: "about N likely wrong"
         self.touched: set[str] = set()  # images written to since the browser last looked
         self.source: Source = "issues"
         self.jobs = ReviewJobs(project, runner, track, parent=self)
@@ -91,7 +94,8 @@ class ReviewView(QWidget):
         self.path_label = QLabel()
         self.path_label.setWordWrap(True)
         self.given_label = QLabel()
-        self.suggested_label = QLabel()
+        self.suggested_label = QLabel()  # the one "what the model thinks" line
+        self.suggested_label.setWordWrap(True)
         self.score_label = QLabel()
         for label in (self.given_label, self.suggested_label):
             label.setStyleSheet("font-size: 14pt;")
@@ -169,10 +173,13 @@ class ReviewView(QWidget):
         """Compute the list for ``source`` in the background, then show its first image."""
         self.source = source
         self.session = None
+        self.expected_errors = None
         self._show_current(notice=f"Finding {TITLES[source].lower()}…")
         return self.jobs.load(source)
 
-    def _loaded(self, items: list[ReviewItem]) -> None:
+    def _loaded(self, result: ReviewList) -> None:
+        items = result.items
+        self.expected_errors = result.expected_errors
         self.session = ReviewSession(
             self.project,
             self.source,
@@ -230,12 +237,15 @@ class ReviewView(QWidget):
         session = self.session
         if session is None or session.finished:
             return
+        item = session.current
         try:
             text = action(session)
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return
         self.message.emit(text)
+        if item is not None and item.path in session.touched:
+            self.changed.emit([item.path])  # the status bar's counts follow each key
         if session.needs_refresh or (session.source == "queue" and session.finished):
             self.refresh_queue()  # also when the queue ran out before N labels
         self._show_current()
@@ -256,6 +266,9 @@ class ReviewView(QWidget):
             self.error.emit(str(exc))
             return
         self.message.emit(text)
+        item = self.session.current
+        if item is not None and item.path in self.session.touched:
+            self.changed.emit([item.path])
         self._show_current()
 
     def step_by(self, step: int) -> None:
@@ -265,7 +278,10 @@ class ReviewView(QWidget):
 
     # -- display -------------------------------------------------------------------
     def _update_counter(self) -> None:
-        self.counter.setText(self.session.counter_text() if self.session else "")
+        text = self.session.counter_text() if self.session else ""
+        if self.source == "issues" and self.expected_errors is not None and text:
+            text = f"{expected_wrong_text(self.expected_errors)} · {text}"
+        self.counter.setText(text)
 
     def _show_current(self, notice: str = "") -> None:
         self.title.setText(TITLES[self.source])
@@ -295,11 +311,19 @@ class ReviewView(QWidget):
             return
         self.path_label.setText(item.path)
         self.given_label.setText(item.label or "(unlabeled)")
-        self.suggested_caption.setText("Suggested:" if self.source == "issues" else "Predicted:")
-        self.suggested_label.setText(f"<b>{item.suggested or '—'}</b>")
-        self.score_caption.setText("Label quality:" if self.source == "issues" else "Usefulness:")
-        score = item.score
-        self.score_label.setText(f"{score:.3f}" if score == 0 or score >= 0.001 else f"{score:.1e}")
+        self.suggested_caption.setText("Model:")
+        opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
+        self.suggested_label.setText(opinion.removeprefix("Model: "))
+        if self.source == "issues":
+            self.score_caption.setText("Label fit:")
+            self.score_label.setText(format_score(item.score))
+            self.score_label.setToolTip(SCORE_MEANING)
+        else:  # a strategy's score has no unit a person could read: say the place
+            self.score_caption.setText("In the queue:")
+            self.score_label.setText(
+                f"{session.place_text() if session else ''}, most useful first"
+            )
+            self.score_label.setToolTip("")
         decided = session.decisions.get(item.path) if session else None
         classes = ", ".join(
             f"{shortcuts.class_key(n)} {c}"
@@ -355,3 +379,8 @@ class ReviewView(QWidget):
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)
+
+
+def expected_wrong_text(expected: int) -> str:
+    """The review header's estimate: "about 12 likely wrong" (of all the labels)."""
+    return "none likely wrong" if expected == 0 else f"about {expected:,} likely wrong"

@@ -1,6 +1,11 @@
 """Left sidebar: pick what the grid shows (class, split, review state, path search), how
 it is sorted, and see counts.
 
+A *selection* (images picked on the map, a confusion cell, "more like this", a duplicate
+group) replaces the filters when it arrives: the controls go back to every image and a
+banner at the top says what is shown ("Showing 55 images selected on the map ✕"). The
+controls then narrow within the selection, and the banner says so; ✕ drops it.
+
 Item data is always a non-empty string and split buttons are told apart by id: reading
 an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileData).
 """
@@ -13,12 +18,14 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -49,6 +56,14 @@ SORT_TEXT = {
     "outlier": "Most unusual first",
 }
 NEEDS_MODEL = ("flagged", "issue", "confidence", "outlier")  # choices that need embeddings
+SORT_TIPS = {
+    "path": "In folder order",
+    "issue": "Lowest label fit first: the share of the model's belief that backs the label "
+    "against its strongest rival (below 50% another class is likelier)",
+    "confidence": "Lowest model confidence first (e.g. 28% before 90%): where a person "
+    "helps the model most",
+    "outlier": "Farthest from their nearest neighbours first: unusual or broken images",
+}
 
 
 def _entry_key(kind: str, name: str | None) -> str:
@@ -69,6 +84,8 @@ class FilterSidebar(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
+        self._selection = ImageFilter()  # only its paths, ranking and selection are used
+        layout.addWidget(self._make_banner())
 
         layout.addWidget(self._heading("Classes"))
         self.class_list = QTreeWidget()
@@ -108,6 +125,14 @@ class FilterSidebar(QWidget):
         form.addRow("Images:", self.show_box)
         form.addRow("Sort:", self.sort_box)
         layout.addLayout(form)
+        for i, key in enumerate(SORT_CHOICES):
+            self.sort_box.setItemData(i, SORT_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+        # "About N likely wrong": what the model expects, beside what it flags.
+        self.expected_note = QLabel()
+        self.expected_note.setObjectName("expectedErrors")
+        self.expected_note.setWordWrap(True)
+        self.expected_note.hide()
+        layout.addWidget(self.expected_note)
         self.set_model_available(False)
 
         layout.addWidget(self._heading("Search"))
@@ -119,6 +144,28 @@ class FilterSidebar(QWidget):
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.returnPressed.connect(self._emit)
         layout.addWidget(self.search)
+
+    def _make_banner(self) -> QFrame:
+        self.banner = QFrame()
+        self.banner.setObjectName("selectionBanner")
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet(
+            "#selectionBanner { background: palette(highlight); border-radius: 4px; }"
+            "#selectionBanner QLabel { color: palette(highlighted-text); }"
+        )
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(8, 4, 4, 4)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        self.clear_selection_button = QToolButton()
+        self.clear_selection_button.setText("✕")
+        self.clear_selection_button.setToolTip("Drop the selection: back to the filters below")
+        self.clear_selection_button.setAutoRaise(True)
+        self.clear_selection_button.clicked.connect(self.clear_selection)
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.clear_selection_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.banner.hide()
+        return self.banner
 
     def _combo(self, name: str, keys: tuple[str, ...], texts: dict[str, str]) -> QComboBox:
         box = QComboBox()
@@ -149,7 +196,58 @@ class FilterSidebar(QWidget):
             search=self.search.text(),
             show=SHOW_CHOICES[max(0, self.show_box.currentIndex())],
             sort=SORT_CHOICES[max(0, self.sort_box.currentIndex())],
+            paths=self._selection.paths,
+            ranking=self._selection.ranking,
+            selection=self._selection.selection,
         )
+
+    # -- selections ------------------------------------------------------------------
+    @property
+    def selection_active(self) -> bool:
+        return bool(self._selection.selection)
+
+    def set_selection(
+        self,
+        text: str,
+        *,
+        paths: frozenset[str] | None = None,
+        ranking: tuple[int, ...] | None = None,
+    ) -> None:
+        """Show only ``paths`` (or ``ranking``, in its order), described by ``text``
+        ("selected on the map"). The filters go back to every image (one filter change)."""
+        self._selection = ImageFilter(paths=paths, ranking=ranking, selection=text)
+        self.banner.show()
+        self.banner_text.setText(f"Showing {text}")
+        self.reset(keep_selection=True)
+
+    def clear_selection(self) -> None:
+        """Drop the selection; the filters stay as they are."""
+        if self.selection_active:
+            self._selection = ImageFilter()
+            self.banner.hide()
+            self._emit()
+
+    def set_selection_counts(self, shown: int, total: int) -> None:
+        """Say how many images the selection holds, and whether the filters narrow it."""
+        if not self.selection_active:
+            return
+        text = self._selection.selection
+        if shown == total:
+            self.banner_text.setText(f"Showing {total:,} images {text}")
+        else:
+            self.banner_text.setText(
+                f"Showing {shown:,} of the {total:,} images {text} (narrowed by the filters below)"
+            )
+
+    def set_expected_errors(self, expected: int | None, flagged: int) -> None:
+        """ "About N likely wrong" under the Images choice (hidden before scoring)."""
+        self.expected_note.setVisible(expected is not None)
+        if expected is None:
+            return
+        text = expected_errors_text(expected, flagged)
+        self.expected_note.setText(text)
+        index = SHOW_CHOICES.index("flagged")
+        self.show_box.setItemData(index, text, Qt.ItemDataRole.ToolTipRole)
 
     def set_show_counts(self, counts: dict[str, int]) -> None:
         """Put each choice's image count in the "Images" list."""
@@ -168,8 +266,12 @@ class FilterSidebar(QWidget):
                     item.setEnabled(available)
                     item.setToolTip(tip)
 
-    def reset(self) -> None:
-        """Back to every image: all classes, all splits, no search (one filter change)."""
+    def reset(self, keep_selection: bool = False) -> None:
+        """Back to every image: all classes, all splits, no search, no selection unless
+        ``keep_selection`` (one filter change)."""
+        if not keep_selection:
+            self._selection = ImageFilter()
+            self.banner.hide()
         widgets = (self.class_list, self.split_buttons, self.show_box, self.search)
         for widget in widgets:
             widget.blockSignals(True)
@@ -251,3 +353,13 @@ class FilterSidebar(QWidget):
 
     def _emit(self) -> None:
         self.filterChanged.emit(self.current_filter())
+
+
+def expected_errors_text(expected: int, flagged: int) -> str:
+    """The model's estimate of wrong labels beside how many it flags, in words."""
+    if expected == 0:
+        return "The model expects no wrong labels."
+    about = f"The model expects about {expected:,} wrong label{'s' if expected != 1 else ''}"
+    if flagged == expected:
+        return f"{about}; the {flagged:,} most suspicious are flagged."
+    return f"{about}; {flagged:,} are flagged (labels you changed or verified are not)."

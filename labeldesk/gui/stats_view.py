@@ -1,14 +1,17 @@
-"""The statistics view: class balance by split, dataset summary, duplicates and leakage,
-training history and the latest model's confusion matrix.
+"""The statistics view: class balance by split, dataset summary, how many labels look
+wrong, duplicates and leakage, training history, and labels against what the model thinks.
 
 Everything shown comes from Qt-free functions (``project.stats()``,
-``ml.duplicates.find_duplicates``, ``ml.models.list_versions``); this widget only lays
-them out. Duplicate search can take seconds, so it runs as a background :class:`Job`.
+``ml.duplicates.find_duplicates``, ``ml.models.list_versions``) or from the browser's
+catalog (``catalog_source``: the model's view of every image, so a confusion cell's count
+is what the browser then shows); this widget only lays them out. The duplicate search can
+take seconds, so it runs as a background :class:`Job`; its counts open the groups.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -22,30 +25,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import format_percent
 from labeldesk.core.layout import SPLITS
 from labeldesk.core.project import Project
-from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart, percent
+from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
+from labeldesk.gui.confusion import SCOPES, available_scopes, cell_description, cell_paths
+from labeldesk.gui.confusion import confusion as count_confusion
+from labeldesk.gui.duplicate_groups import Group, build_groups, summary
+from labeldesk.gui.sidebar import expected_errors_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
+if TYPE_CHECKING:
+    from labeldesk.gui.catalog import ImageCatalog
+
 COMPUTING = "computing…"
 CANCELLED = "cancelled (computed again when Statistics is opened again)"
-CONFUSION_SPLITS = {"eval": "validation", "test": "test"}
+DUPLICATE_KEYS = ("exact", "near", "leaking")
+CatalogSource = Callable[[], "ImageCatalog | None"]
 
 
-def duplicate_summary(groups: list[Any]) -> dict[str, int]:
-    return {
-        "exact": sum(1 for g in groups if g.kind == "exact"),
-        "near": sum(1 for g in groups if g.kind == "near"),
-        "leaking": sum(1 for g in groups if g.leaks),
-        "images": sum(len(g.paths) for g in groups),
-    }
+def link(key: str, text: str) -> str:
+    """Rich text that emits ``key`` through ``linkActivated`` when clicked."""
+    return f"<a href='{key}'>{text}</a>"
 
 
 class StatsView(QWidget):
     """Read-only dashboard for one project; call :meth:`refresh` after the data changes."""
 
-    confusionCellClicked = Signal(str, str)  # true class, predicted class
+    confusionCellClicked = Signal(str, str)  # label, what the model thinks
+    imagesChosen = Signal(list, str)  # paths to show in the browser, what they are
+    duplicatesRequested = Signal(str)  # open the groups of a kind ("exact", "near", "leaking")
+    reviewRequested = Signal()  # review the likely mislabels
     duplicatesReady = Signal(dict)  # the counts shown, once the background search ends
     error = Signal(str)
 
@@ -55,15 +66,17 @@ class StatsView(QWidget):
         parent: QWidget | None = None,
         runner: JobRunner | None = None,
         track: Tracker | None = None,
+        catalog_source: CatalogSource | None = None,
     ):
         super().__init__(parent)
         self.project = project
+        self.catalog_source = catalog_source
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
         self.track = track  # shows the duplicate search, with Cancel, in the status bar
         self.versions: list[ModelVersion] = []
-        self.confusion_version: ModelVersion | None = None
         self.duplicate_counts: dict[str, int] | None = None
+        self.duplicate_groups: list[Group] | None = None
         self._dup_job: Job | None = None
         self._closed = False
 
@@ -78,6 +91,10 @@ class StatsView(QWidget):
             ("imbalance", "Imbalance ratio"),
             ("skipped", "Skipped files"),
             ("size", "Image size"),
+            ("likely_wrong", "Likely wrong labels"),
+        )
+        self.summary_labels["likely_wrong"].linkActivated.connect(
+            lambda _: self.reviewRequested.emit()
         )
         dup_box = self._form_box(
             "Duplicates and leakage",
@@ -85,6 +102,9 @@ class StatsView(QWidget):
             ("near", "Near groups"),
             ("leaking", "Leaking groups"),
         )
+        dup_box.setToolTip("Click a count to see its groups side by side and fix them")
+        for key in DUPLICATE_KEYS:
+            self.summary_labels[key].linkActivated.connect(self.duplicatesRequested.emit)
         side = QWidget()
         side.setMinimumWidth(260)
         side_layout = QVBoxLayout(side)
@@ -98,12 +118,14 @@ class StatsView(QWidget):
         QVBoxLayout(history_box).addWidget(self.history)
 
         self.confusion = ConfusionTable()
-        self.confusion.cellPairClicked.connect(self.confusionCellClicked)
+        self.confusion.cellPairClicked.connect(self._cell_clicked)
         self.confusion_split = QComboBox()
-        self.confusion_split.currentIndexChanged.connect(lambda _: self._show_confusion())
+        self.confusion_split.currentIndexChanged.connect(lambda _: self.show_model())
         self.confusion_caption = QLabel()
         self.confusion_caption.setWordWrap(True)
-        confusion_box = QGroupBox("Confusion matrix (rows: true class, columns: predicted)")
+        confusion_box = QGroupBox(
+            "Labels vs the model (rows: label, columns: what the model thinks)"
+        )
         confusion_layout = QVBoxLayout(confusion_box)
         top = QHBoxLayout()
         top.addWidget(self.confusion_caption, 1)
@@ -140,7 +162,10 @@ class StatsView(QWidget):
         form = QFormLayout(box)
         for key, text in rows:
             value = QLabel(NONE)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByMouse
+            )
             value.setWordWrap(True)
             form.addRow(text, value)
             self.summary_labels[key] = value
@@ -155,7 +180,7 @@ class StatsView(QWidget):
         self._show_stats(stats)
         self.versions = list_versions(self.project)
         self.history.set_versions(self.versions)
-        self._choose_confusion_version()
+        self.show_model()
         self._start_duplicates()
 
     def _show_stats(self, stats: dict[str, Any]) -> None:
@@ -187,50 +212,84 @@ class StatsView(QWidget):
     def _set(self, key: str, text: str) -> None:
         self.summary_labels[key].setText(text)
 
-    def _choose_confusion_version(self) -> None:
-        """The newest version that has a confusion matrix; its splits go in the combo."""
-        self.confusion_version = next(
-            (v for v in self.versions if any(_report(v, n) for n in CONFUSION_SPLITS)), None
+    # -- what the model thinks (from the browser's catalog) ------------------------------
+    def _catalog(self) -> ImageCatalog | None:
+        catalog = self.catalog_source() if self.catalog_source is not None else None
+        return catalog if catalog is not None and catalog.insights is not None else None
+
+    def show_model(self) -> None:
+        """Redraw what depends on the model's insights (call when they are recomputed)."""
+        if self._closed:
+            return
+        catalog = self._catalog()
+        self._show_likely_wrong(catalog)
+        self._fill_scopes(catalog)
+        scope = self.confusion_split.currentData()
+        if catalog is None or not catalog.insights or not catalog.insights.has_model:
+            self.confusion.set_matrix([], [])
+            self.confusion_caption.setText(
+                "No predictions yet: compute embeddings and label a few images of each class."
+            )
+            return
+        counts = count_confusion(catalog, scope)
+        self.confusion.set_matrix(counts.classes, counts.matrix.tolist())
+        agree = format_percent(counts.agreement)
+        self.confusion_caption.setText(
+            f"{SCOPES[scope].capitalize()}: {counts.total:,} labeled images, the model agrees "
+            f"with {agree} of the labels. Click a cell to see exactly its images."
         )
+
+    def _fill_scopes(self, catalog: ImageCatalog | None) -> None:
+        scopes: list[str | None] = available_scopes(catalog) if catalog is not None else [None]
+        current = self.confusion_split.currentData()
+        offered = [self.confusion_split.itemData(i) for i in range(self.confusion_split.count())]
+        if offered == scopes:
+            return
+        chosen = len(offered) > 1 and current in scopes  # a choice was there to make
         self.confusion_split.blockSignals(True)
         self.confusion_split.clear()
-        if self.confusion_version is not None:
-            for name, text in CONFUSION_SPLITS.items():
-                if _report(self.confusion_version, name):
-                    self.confusion_split.addItem(text, name)
-        self.confusion_split.setVisible(self.confusion_split.count() > 1)
+        for scope in scopes:
+            self.confusion_split.addItem(SCOPES[scope], scope)
+        keep: str | None = current if chosen else scopes[0]  # held-out images first
+        self.confusion_split.setCurrentIndex(scopes.index(keep))
         self.confusion_split.blockSignals(False)
-        self._show_confusion()
 
-    def _show_confusion(self) -> None:
-        version = self.confusion_version
-        name = self.confusion_split.currentData()
-        report = _report(version, name) if version is not None and name else None
-        if version is None or report is None:
-            self.confusion.set_matrix([], [])
-            self.confusion_caption.setText("No trained model yet.")
+    def _cell_clicked(self, label: str, guess: str) -> None:
+        self.confusionCellClicked.emit(label, guess)
+        catalog = self._catalog()
+        if catalog is None:
             return
-        classes = list(report.get("per_class") or self.project.classes())
-        self.confusion.set_matrix(classes, report["confusion"])
-        accuracy = percent(report.get("accuracy"))
-        self.confusion_caption.setText(
-            f"Version #{version.id} ({version.kind}) on {CONFUSION_SPLITS[name]}: "
-            f"{report.get('n', 0):,} images, accuracy {accuracy}."
+        scope = self.confusion_split.currentData()
+        paths = cell_paths(catalog, scope, label, guess)
+        if paths:
+            self.imagesChosen.emit(paths, cell_description(scope, label, guess))
+
+    def _show_likely_wrong(self, catalog: ImageCatalog | None) -> None:
+        label = self.summary_labels["likely_wrong"]
+        if catalog is None or catalog.expected_errors is None:
+            label.setText(NONE)
+            label.setToolTip("Computed once the images are embedded and some are labeled")
+            return
+        expected, flagged = catalog.expected_errors, int(catalog.flagged.sum())
+        label.setText(
+            f"about {expected:,}" + (f" · {link('review', 'review them')}" if flagged else "")
         )
+        label.setToolTip(expected_errors_text(expected, flagged))
 
     # -- duplicates (background) -----------------------------------------------------
     def _start_duplicates(self) -> None:
         if self._dup_job is not None:
             self._dup_job.cancel()  # its result is ignored: only the newest job counts
         self.duplicate_counts = None
-        for key in ("exact", "near", "leaking"):
+        self.duplicate_groups = None
+        for key in DUPLICATE_KEYS:
             self._set(key, COMPUTING)
         project = self.project
 
-        def search(*, progress: Any, cancel: Any) -> dict[str, int]:
+        def search(*, progress: Any, cancel: Any) -> list[Group]:
             from labeldesk.ml.duplicates import find_duplicates
 
-            return duplicate_summary(find_duplicates(project, progress=progress, cancel=cancel))
+            return build_groups(project, find_duplicates(project, progress=progress, cancel=cancel))
 
         job = Job(search, "Duplicates")
         # Bound slots of this widget: Qt queues them onto the GUI thread.
@@ -243,23 +302,35 @@ class StatsView(QWidget):
         self.runner.start(job)
 
     @Slot(object)
-    def _duplicates_found(self, counts: dict[str, int]) -> None:
+    def _duplicates_found(self, groups: list[Group]) -> None:
         if self._closed or self.sender() is not self._dup_job:
             return
+        self.duplicate_groups = groups
+        self.duplicates_changed()
+        assert self.duplicate_counts is not None
+        self.duplicatesReady.emit(self.duplicate_counts)
+
+    def duplicates_changed(self) -> None:
+        """Recount the groups from their members' current states (after an action)."""
+        if self.duplicate_groups is None:
+            return
+        counts = summary(self.duplicate_groups)
         self.duplicate_counts = counts
-        self._set("exact", f"{counts['exact']:,}")
-        self._set("near", f"{counts['near']:,}")
+        for key in DUPLICATE_KEYS:
+            n = counts[key]
+            self._set(key, link(key, f"{n:,}") if n else "0")
+            self.summary_labels[key].setToolTip("Click to see these groups" if n else "")
         leaking = counts["leaking"]
-        self._set(
-            "leaking", f"{leaking:,}" + ("  ⚠ same image in several splits" if leaking else "")
-        )
-        self.duplicatesReady.emit(counts)
+        if leaking:
+            self._set(
+                "leaking", f"{link('leaking', f'{leaking:,}')}  ⚠ same image in several splits"
+            )
 
     @Slot(str)
     def _duplicates_failed(self, message: str) -> None:
         if self._closed or self.sender() is not self._dup_job:
             return
-        for key in ("exact", "near", "leaking"):
+        for key in DUPLICATE_KEYS:
             self._set(key, NONE)
         self.error.emit(message)
 
@@ -267,7 +338,7 @@ class StatsView(QWidget):
     def _duplicates_cancelled(self) -> None:
         if self._closed or self.sender() is not self._dup_job:
             return
-        for key in ("exact", "near", "leaking"):
+        for key in DUPLICATE_KEYS:
             self._set(key, CANCELLED)
 
     # -- lifetime ------------------------------------------------------------------
@@ -280,10 +351,3 @@ class StatsView(QWidget):
             self._dup_job.cancel()
         if self._owns_runner:
             self.runner.shutdown()
-
-
-def _report(version: ModelVersion | None, name: str) -> dict[str, Any] | None:
-    if version is None:
-        return None
-    report = version.metrics.get(name)
-    return report if isinstance(report, dict) and report.get("confusion") else None

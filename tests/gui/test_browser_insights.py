@@ -3,6 +3,8 @@ prediction and neighbours, "more like this" and "find different"."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -36,12 +38,49 @@ def test_flagged_filter_shows_the_planted_errors_with_badges(qtbot, insight_view
     assert all(view.model.tile(r).flagged for r in range(view.model.rowCount()))
     assert "Likely mislabeled (" in view.sidebar.show_box.currentText()
     view.grid.select_row(view.model.row_of_id(view.project.ids_for([flipped[0]])[flipped[0]]))
-    assert view.detail.fields["Check"].text().startswith("likely mislabeled: suggest bee")
-    assert view.detail.fields["Prediction"].text().startswith("bee (")
+    # One line of what the model thinks, the same in the detail panel and the tooltip: the
+    # class it names is the suggested label, and it says what that means for the label.
+    model_line = view.detail.fields["Model"].text()
+    assert re.fullmatch(
+        r"(almost surely|probably|perhaps) bee \(\d+%\) — label ant looks wrong", model_line
+    )
+    assert re.fullmatch(
+        r"(<1%|\d+%) · flagged as likely mislabeled", view.detail.fields["Label fit"].text()
+    )
     tooltip = view.model.data(
         view.model.index(view.grid.selected_rows()[0]), Qt.ItemDataRole.ToolTipRole
     )
-    assert "suggests bee" in tooltip
+    assert tooltip.splitlines()[-1] == f"Model: {model_line}"
+
+
+def test_the_model_line_agrees_with_the_suggestion_wherever_they_differed(insight_view):
+    """Where the plain prediction's top class is not the suggestion, the app names only
+    the suggestion (with its de-noised probability), never both."""
+    catalog = insight_view.catalog
+    scored = ~np.isnan(catalog.issue_scores)
+    assert (catalog.guess[scored] == catalog.suggested[scored]).all()
+    for pos in np.flatnonzero(scored)[:40]:
+        line = catalog.opinion(int(pos))
+        assert line.startswith("Model: ") and f" {catalog.suggested[pos]} (" in line
+        if catalog.predicted[pos] != catalog.suggested[pos]:
+            assert f" {catalog.predicted[pos]} (" not in line
+    unlabeled = np.flatnonzero(catalog.label_codes == -1)
+    assert len(unlabeled) and all(
+        catalog.opinion(int(p)).startswith("Model: ") and "label" not in catalog.opinion(int(p))
+        for p in unlabeled
+    )
+
+
+def test_the_flagged_filter_says_how_many_labels_are_likely_wrong(insight_view):
+    view = insight_view
+    expected = view.catalog.expected_errors
+    flagged = int(view.catalog.flagged.sum())
+    assert expected is not None and flagged >= 2
+    assert view.sidebar.expected_note.isVisibleTo(view)
+    note = view.sidebar.expected_note.text()
+    assert f"about {expected} wrong label" in note and str(flagged) in note
+    box = view.sidebar.show_box
+    assert note == box.itemData(SHOW_CHOICES.index("flagged"), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_sorting_by_issue_score_puts_the_planted_errors_first(qtbot, insight_view, clustered):
@@ -123,7 +162,7 @@ def test_without_embeddings_the_model_choices_are_disabled(qtbot, view):
     assert sort_model.item(SORT_CHOICES.index("path")).isEnabled()
     assert not view.detail.more_like_button.isEnabled()
     view.grid.select_row(0)
-    assert view.detail.fields["Prediction"].text().startswith("not computed")
+    assert view.detail.fields["Model"].text().startswith("not computed")
 
 
 def test_the_app_computes_insights_in_a_child_process(qtbot, clustered, monkeypatch, child_targets):

@@ -121,3 +121,36 @@ def test_skipped_files_are_listed_only_when_asked_for(project):
     assert [str(p) for p in catalog.paths[skipped]] == ["train/cat/broken.jpg"]
     assert catalog.info(int(skipped[0])).skip_reason
     assert catalog.label_counts()["cat"] == 8  # a skipped file never counts as its class
+
+
+def test_the_model_line_names_the_guess_not_the_raw_prediction(project):
+    """Prediction "coat 28%" beside suggestion "shirt" read as a contradiction: the one
+    line names what the model thinks (the suggestion, de-noised probability) only."""
+    from dataclasses import replace
+
+    catalog = ImageCatalog.load(project)
+    insights = fake_insights(catalog)
+    n = len(insights.ids)
+    guess = 1 - insights.predicted  # where the suggestion and the raw prediction differ
+    catalog.set_insights(
+        replace(insights, guess=guess, guess_confidence=np.full(n, 0.62), expected_errors=3)
+    )
+    assert catalog.expected_errors == 3
+    flagged = int(catalog.filter(ImageFilter(show="flagged"))[1])
+    assert (catalog.labels[flagged], catalog.predicted[flagged]) == ("dog", "dog")
+    assert catalog.guess[flagged] == "cat"
+    assert catalog.opinion(flagged) == "Model: probably cat (62%) — label dog looks wrong"
+    guessed = "cat"
+    info = catalog.insight(flagged)
+    assert info is not None and info.guess == guessed and info.guess_confidence == 0.62
+    unlabeled = int(catalog.filter(ImageFilter(unlabeled=True))[0])
+    assert catalog.opinion(unlabeled) == ""  # no insights for it: nothing claimed
+
+
+def test_a_selection_knows_whether_filters_narrow_it(project):
+    catalog = ImageCatalog.load(project)
+    chosen = frozenset(["train/cat/cat0.jpg", "val/dog/dog1.jpg", "_unlabeled/u0.png"])
+    whole = ImageFilter(paths=chosen, selection="selected on the map")
+    assert not whole.narrowed and len(catalog.filter(whole)) == 3
+    within = ImageFilter(paths=chosen, selection="selected on the map", split="val")
+    assert within.narrowed and paths(catalog, within) == ["val/dog/dog1.jpg"]

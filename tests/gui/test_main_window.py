@@ -313,33 +313,6 @@ def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, projec
     assert not window.menus.stats_action.isEnabled()
 
 
-def test_a_confusion_cell_shows_its_images_in_the_grid(qtbot, window, tmp_path):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from ml.fake_embeddings import make_clustered_project
-
-    from labeldesk.ml.predictions import project_predictions
-
-    project, flipped = make_clustered_project(tmp_path)
-    preds = project_predictions(project)
-    expected = {
-        p
-        for p, lab, guess in zip(preds.paths, preds.labels, preds.predicted, strict=True)
-        if lab == 0 and guess == 1  # labeled ant, predicted bee
-    }
-    assert set(flipped) <= expected
-    project.close()
-    window.open_project(project.path)
-    job = window.show_confusion("ant", "bee")
-    qtbot.waitUntil(lambda: not job.running, timeout=20000)  # may end before any wait
-    model = window.view.model
-    assert set(model.paths_of_rows(range(model.rowCount()))) == expected
-    window.view.sidebar.select_class("bee")  # any sidebar choice drops the path filter
-    assert model.rowCount() == 35  # 30 train + 5 val images labeled bee
-
-
 def test_the_app_embeds_in_a_child_process_with_progress(qtbot, window, project):
     """The real path: the bundled backbone runs in a spawned child, not in this process."""
     window.open_project(project.path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
@@ -65,8 +67,19 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     assert session.current.suggested == "bee"
     assert issues_view.path_label.text() == session.current.path
     assert issues_view.given_label.text() == "ant"
-    assert "bee" in issues_view.suggested_label.text()
-    assert issues_view.counter.text() == f"reviewed 0 / remaining {len(session.items)}"
+    # The one "what the model thinks" line: the suggestion, how sure, what it means.
+    assert re.fullmatch(
+        r"(almost surely|probably|perhaps) bee \(\d+%\) — label ant looks wrong",
+        issues_view.suggested_label.text(),
+    )
+    assert issues_view.score_caption.text() == "Label fit:"
+    assert re.fullmatch(r"<1%|\d+%", issues_view.score_label.text())  # not 4.7e-05
+    # The header says how many labels the model expects to be wrong.
+    expected = issues_view.expected_errors
+    assert expected is not None and expected >= len(flipped)
+    assert issues_view.counter.text() == (
+        f"about {expected} likely wrong · reviewed 0 / remaining {len(session.items)}"
+    )
     qtbot.waitUntil(lambda: not issues_view.image.pixmap().isNull(), timeout=5000)
 
 
@@ -111,7 +124,7 @@ def test_enter_accepts_the_suggestion_and_advances(qtbot, issues_view, clustered
     assert state(project, path)[0] == "bee"
     assert project.history(path)[0].source == "suggestion"
     assert session.current is None or session.current.path != path
-    assert issues_view.counter.text() == f"reviewed 1 / remaining {total - 1}"
+    assert issues_view.counter.text().endswith(f" · reviewed 1 / remaining {total - 1}")
 
 
 def test_a_digit_relabels_with_that_class(qtbot, issues_view, clustered):
@@ -150,7 +163,7 @@ def test_ctrl_z_undoes_and_returns_to_the_image(qtbot, issues_view, clustered):
     assert state(project, path)[0] == "ant"
     assert session.current.path == path
     assert issues_view.path_label.text() == path
-    assert issues_view.counter.text().startswith("reviewed 0 /")
+    assert " · reviewed 0 /" in issues_view.counter.text()
     qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # plain Z works as well
     qtbot.keyClick(issues_view, Qt.Key.Key_Z)
     assert state(project, path) == ("ant", None)
@@ -197,7 +210,11 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
     session = queue_view.session
     item = session.current
     assert item.label is None and item.suggested in project.classes()
-    assert item.suggested in queue_view.suggested_label.text()
+    assert re.fullmatch(
+        rf"(almost surely|probably|perhaps|unsure, maybe) {item.suggested} \(\d+%\)",
+        queue_view.suggested_label.text(),
+    )
+    assert queue_view.score_label.text() == f"1 of {len(session.items)}, most useful first"
     assert queue_view.given_label.text() == "(unlabeled)"
     qtbot.keyClick(queue_view, Qt.Key.Key_Return)
     assert state(project, item.path)[0] == item.suggested

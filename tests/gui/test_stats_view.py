@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import numpy as np
 import pytest
 from ml.fake_embeddings import CLASSES, make_clustered_project
 from PySide6.QtCore import Qt
@@ -27,6 +29,21 @@ def make_view(qtbot):
     yield make
     for widget in views:
         widget.shutdown()
+
+
+def shown(widget: StatsView, key: str) -> str:
+    """A summary value as read on screen (links are rich text)."""
+    return re.sub(r"<[^>]+>", "", widget.summary_labels[key].text())
+
+
+def model_catalog(project):
+    """The browser's catalog with the model's insights, as the app hands it to Statistics."""
+    from labeldesk.gui.catalog import ImageCatalog
+    from labeldesk.ml.insights import image_insights
+
+    catalog = ImageCatalog.load(project)
+    catalog.set_insights(image_insights(project))
+    return catalog
 
 
 def wait_for_duplicates(qtbot, widget: StatsView) -> dict[str, int]:
@@ -72,9 +89,15 @@ def test_duplicates_job_fills_in_the_counts(qtbot, make_view, project):
     widget = make_view(project)
     counts = wait_for_duplicates(qtbot, widget)
     assert (counts["exact"], counts["near"], counts["leaking"]) == (1, 0, 1)
-    assert widget.summary_labels["exact"].text() == "1"
-    assert widget.summary_labels["near"].text() == "0"
-    assert widget.summary_labels["leaking"].text().startswith("1")
+    assert shown(widget, "exact") == "1"
+    assert shown(widget, "near") == "0"
+    assert shown(widget, "leaking").startswith("1")
+    # The counts that have groups behind them are links that open those groups.
+    with qtbot.waitSignal(widget.duplicatesRequested, timeout=2000) as blocker:
+        widget.summary_labels["leaking"].linkActivated.emit("leaking")
+    assert blocker.args == ["leaking"]
+    assert "href='exact'" in widget.summary_labels["exact"].text()
+    assert "href" not in widget.summary_labels["near"].text()  # 0: nothing to open
 
 
 def test_refresh_restarts_the_duplicate_search(qtbot, make_view, project):
@@ -122,7 +145,7 @@ def trained(tmp_path):
     project.close()
 
 
-def test_history_and_confusion_after_training(qtbot, make_view, trained):
+def test_history_after_training(qtbot, make_view, trained):
     project, version = trained
     widget = make_view(project)
     assert widget.history.rowCount() == 1
@@ -130,36 +153,90 @@ def test_history_and_confusion_after_training(qtbot, make_view, trained):
     assert row[0] == f"#{version.id}"
     assert row[1] == "head"
     assert row[4] == f"{version.metrics['eval']['accuracy']:.1%}"
-    matrix = version.metrics["eval"]["confusion"]
-    n = len(CLASSES)
-    assert (widget.confusion.rowCount(), widget.confusion.columnCount()) == (n, n)
-    shown = [[int(widget.confusion.item(i, j).text()) for j in range(n)] for i in range(n)]
-    assert shown == matrix
-    headers = [widget.confusion.horizontalHeaderItem(j).text() for j in range(n)]
-    assert headers == list(CLASSES) == project.classes()
-    # heat-map: a non-empty cell is coloured differently from an empty one
-    base = widget.confusion.palette().color(widget.confusion.palette().ColorRole.Base)
-    assert widget.confusion.item(0, 0).background().color() != base
+    assert widget.confusion.rowCount() == 0  # no catalog handed over: nothing to count
     wait_for_duplicates(qtbot, widget)
 
 
-def test_clicking_a_confusion_cell_emits_the_class_names(qtbot, make_view, trained):
+def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained):
     project, _ = trained
-    widget = make_view(project)
-    table = widget.confusion
-    item = table.item(1, 2)
-    rect = table.visualItemRect(item)
-    with qtbot.waitSignal(widget.confusionCellClicked, timeout=2000) as blocker:
-        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert blocker.args == [CLASSES[1], CLASSES[2]]
-    wait_for_duplicates(qtbot, widget)
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    try:
+        n = len(CLASSES)
+        scope = widget.confusion_split.currentData()
+        assert scope == "val"  # the default: held-out images, when there are some
+        offered = [
+            widget.confusion_split.itemData(i) for i in range(widget.confusion_split.count())
+        ]
+        assert offered == ["val", "train", None]  # no test images in this project
+        frame = project.images()
+        in_val = frame[frame.split == "val"]
+        guess = dict(zip(catalog.paths, catalog.guess, strict=True))
+        expected = np.zeros((n, n), dtype=int)
+        for path, label in zip(in_val.path, in_val.label, strict=True):
+            expected[CLASSES.index(label), CLASSES.index(guess[path])] += 1
+        cells = [[int(widget.confusion.item(i, j).text()) for j in range(n)] for i in range(n)]
+        assert cells == expected.tolist() and expected.sum() == 15
+        assert "Validation: 15 labeled images" in widget.confusion_caption.text()
+        headers = [widget.confusion.horizontalHeaderItem(j).text() for j in range(n)]
+        assert headers == list(CLASSES) == project.classes()
+        base = widget.confusion.palette().color(widget.confusion.palette().ColorRole.Base)
+        assert widget.confusion.item(0, 0).background().color() != base  # a heat-map
+        # Every split: the planted errors (labeled ant, vectors of bee) sit in ant → bee.
+        widget.confusion_split.setCurrentIndex(widget.confusion_split.findData(None))
+        total = sum(int(widget.confusion.item(i, j).text()) for i in range(n) for j in range(n))
+        assert total == 105  # every labeled image
+        assert int(widget.confusion.item(0, 1).text()) >= 2
+    finally:
+        widget.shutdown()
 
 
-def test_readable_in_the_dark_theme(qtbot, qapp, make_view, trained, light_theme):
+def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained):
+    project, _ = trained
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    try:
+        widget.confusion_split.setCurrentIndex(widget.confusion_split.findData(None))
+        table = widget.confusion
+        count = int(table.item(0, 1).text())
+        rect = table.visualItemRect(table.item(0, 1))
+        with qtbot.waitSignal(widget.imagesChosen, timeout=2000) as chosen:
+            qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        paths, description = chosen.args
+        assert len(paths) == count >= 2
+        assert description == "labeled ant that the model thinks are bee"
+        assert all(catalog.guess[catalog.paths == p][0] == "bee" for p in paths)
+    finally:
+        widget.shutdown()
+
+
+def test_statistics_say_about_how_many_labels_are_wrong(qtbot, trained):
+    project, _ = trained
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    try:
+        expected = catalog.expected_errors
+        assert expected is not None and expected >= 2
+        assert shown(widget, "likely_wrong") == f"about {expected} · review them"
+        assert f"about {expected} wrong label" in widget.summary_labels["likely_wrong"].toolTip()
+        with qtbot.waitSignal(widget.reviewRequested, timeout=2000):
+            widget.summary_labels["likely_wrong"].linkActivated.emit("review")
+    finally:
+        widget.shutdown()
+
+
+def test_readable_in_the_dark_theme(qtbot, qapp, trained, light_theme):
     from labeldesk.gui.theme import apply_theme
 
     project, _ = trained
-    widget = make_view(project)
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
     apply_theme(qapp, "dark")
     qtbot.wait(50)
     table = widget.confusion
@@ -174,3 +251,4 @@ def test_readable_in_the_dark_theme(qtbot, qapp, make_view, trained, light_theme
     assert empty.background().color() == base
     assert empty.foreground().color().lightness() > 150
     wait_for_duplicates(qtbot, widget)
+    widget.shutdown()

@@ -1,0 +1,144 @@
+"""Duplicate and leakage groups as Statistics and the groups dialog show them. Qt-free.
+
+:func:`labeldesk.ml.duplicates.find_duplicates` gives each group's paths with the labels
+and splits of the moment. Here each member also carries its image id and status, re-read
+after every action, so the counts follow what a person did: a group stays *open* while
+two or more of its images are not excluded, and *leaks* while its open images sit in more
+than one split. Keeping one image (excluding the rest) closes a group; moving it to one
+split stops the leak. No new search is needed for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from labeldesk.core.display import format_similarity
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+    from labeldesk.ml.duplicates import DuplicateGroup
+
+SPLITS = ("train", "val", "test")
+KINDS = {
+    "leaking": "Leaking groups (the same image in several splits)",
+    "exact": "Exact duplicates (identical files)",
+    "near": "Near duplicates (look-alike images)",
+    "all": "All groups",
+}
+
+
+@dataclass
+class Member:
+    path: str
+    image_id: int
+    label: str | None
+    split: str | None
+    status: str | None
+
+    @property
+    def excluded(self) -> bool:
+        return self.status == "excluded"
+
+
+@dataclass
+class Group:
+    number: int  # 1-based, in the order find_duplicates gave (leaking first)
+    kind: str  # "exact" or "near"
+    similarity: float
+    members: list[Member] = field(default_factory=list)
+
+    @property
+    def open_members(self) -> list[Member]:
+        return [m for m in self.members if not m.excluded]
+
+    @property
+    def is_open(self) -> bool:
+        return len(self.open_members) >= 2
+
+    @property
+    def leaks(self) -> bool:
+        return self.is_open and len({m.split for m in self.open_members if m.split}) > 1
+
+    @property
+    def paths(self) -> list[str]:
+        return [m.path for m in self.members]
+
+    def matches(self, kind: str) -> bool:
+        """Whether the group is listed under ``kind`` (see :data:`KINDS`)."""
+        if kind == "all":
+            return True
+        if kind == "leaking":
+            return self.leaks
+        return self.kind == kind and self.is_open
+
+    def describe(self) -> str:
+        """One heading line: what kind, how alike, and whether it is still a problem."""
+        what = "Identical files" if self.kind == "exact" else "Look-alike images"
+        alike = "" if self.kind == "exact" else f", similarity {format_similarity(self.similarity)}"
+        splits = sorted({m.split or "no split" for m in self.open_members})
+        if not self.is_open:
+            state = "resolved: at most one image left in use"
+        elif self.leaks:
+            state = f"leaks: in {' and '.join(splits)}"
+        else:
+            state = f"all in {splits[0]}"
+        return f"Group {self.number} · {what}{alike} · {len(self.members)} images · {state}"
+
+
+def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Group]:
+    """Groups with every member's id and current label, split and status."""
+    from labeldesk.core.errors import UnknownPathError
+
+    paths = [p for g in found for p in g.paths]
+    try:
+        ids = project.ids_for(paths) if paths else {}
+    except UnknownPathError as exc:  # removed by a rescan since the search: leave them out
+        gone = set(exc.paths)
+        ids = project.ids_for(p for p in paths if p not in gone)
+    groups = [
+        Group(
+            number=n + 1,
+            kind=g.kind,
+            similarity=float(g.similarity),
+            members=[Member(p, int(ids[p]), None, None, None) for p in g.paths if p in ids],
+        )
+        for n, g in enumerate(found)
+    ]
+    refresh_states(project, groups)
+    return groups
+
+
+def refresh_states(project: Project, groups: Sequence[Group]) -> None:
+    """Re-read the label, split and status of every member (after an action or undo)."""
+    members = [m for g in groups for m in g.members]
+    states = {s.image_id: s for s in project.image_states(m.image_id for m in members)}
+    for m in members:
+        state = states.get(m.image_id)
+        if state is not None:
+            m.label, m.split, m.status = state.label, state.split, state.status
+
+
+def summary(groups: Sequence[Group]) -> dict[str, int]:
+    """The counts Statistics shows: open exact / near groups, leaking groups, and the
+    images in open groups."""
+    open_groups = [g for g in groups if g.is_open]
+    return {
+        "exact": sum(1 for g in open_groups if g.kind == "exact"),
+        "near": sum(1 for g in open_groups if g.kind == "near"),
+        "leaking": sum(1 for g in open_groups if g.leaks),
+        "images": sum(len(g.open_members) for g in open_groups),
+    }
+
+
+def keep_only(group: Group, keep: Member) -> list[str]:
+    """The paths to exclude so that ``keep`` is the group's one image in use."""
+    return [m.path for m in group.open_members if m.path != keep.path]
+
+
+def one_split(group: Group, split: str) -> dict[str, str | None]:
+    """The split changes that put every image of ``group`` in ``split``."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    return {m.path: split for m in group.members if m.split != split}

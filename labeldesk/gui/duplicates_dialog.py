@@ -1,0 +1,284 @@
+"""The duplicate and leakage groups behind the counts in Statistics, side by side.
+
+Each group shows its images (thumbnails from the browser's loader and cache) with path,
+label, split and status, and offers what fixes it: keep one image (exclude the rest),
+exclude the checked ones, or move the whole group to one split. Every action is one
+undoable batch written through the browser (``write``), so the grid, the status bar and
+Undo see it like a label change; the dialog then re-reads its members and says which
+groups are resolved, and ``changed`` lets Statistics recount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.project import Project
+from labeldesk.gui.duplicate_groups import (
+    KINDS,
+    SPLITS,
+    Group,
+    Member,
+    keep_only,
+    one_split,
+    refresh_states,
+)
+from labeldesk.gui.thumbnails import ThumbnailLoader
+
+THUMB = 120
+SHOWN_AT_ONCE = 60  # groups built per page: thousands of widgets would take seconds
+Writer = Callable[[Callable[[], object], list[str], str], bool]  # change, paths, message
+ImageSize = Callable[[int], tuple[int, int]]  # image id -> (width, height), 0 unknown
+
+
+class _MemberTile(QFrame):
+    """One image of a group: thumbnail, facts, and what can be done with it."""
+
+    def __init__(self, member: Member, group: Group, dialog: DuplicatesDialog):
+        super().__init__()
+        self.member = member
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFixedWidth(THUMB + 70)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.thumb = QLabel()
+        self.thumb.setFixedSize(THUMB, THUMB)
+        self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.check = QCheckBox(Path(member.path).name)
+        self.check.setToolTip(member.path)
+        layout.addWidget(self.check)
+        facts = f"{member.label or 'unlabeled'} · {member.split or 'no split'}"
+        self.facts = QLabel(facts + (" · excluded" if member.excluded else ""))
+        self.facts.setToolTip(member.path)
+        self.facts.setWordWrap(True)
+        layout.addWidget(self.facts)
+        path = QLabel(str(Path(member.path).parent))
+        path.setStyleSheet("color: palette(mid);")
+        path.setToolTip(member.path)
+        layout.addWidget(path)
+        self.keep_button = QPushButton("Keep only this")
+        self.keep_button.setToolTip("Exclude the other images of this group (one undoable step)")
+        self.keep_button.setEnabled(group.is_open and not member.excluded)
+        self.keep_button.clicked.connect(lambda: dialog.keep(group, member))
+        self.open_button = QPushButton("Show in browser")
+        self.open_button.clicked.connect(lambda: dialog.open_in_browser(group, member))
+        layout.addWidget(self.keep_button)
+        layout.addWidget(self.open_button)
+        if member.excluded:
+            self.thumb.setEnabled(False)  # drawn dimmed
+
+    def set_pixmap(self, pixmap: QPixmap) -> None:
+        tiny = max(pixmap.width(), pixmap.height()) * 2 <= THUMB  # 28 px images: hard edges
+        mode = (
+            Qt.TransformationMode.FastTransformation
+            if tiny
+            else Qt.TransformationMode.SmoothTransformation
+        )
+        self.thumb.setPixmap(pixmap.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, mode))
+
+
+class _GroupBox(QGroupBox):
+    def __init__(self, group: Group, dialog: DuplicatesDialog):
+        super().__init__(group.describe())
+        self.group = group
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.tiles = [_MemberTile(m, group, dialog) for m in group.members]
+        for tile in self.tiles:
+            row.addWidget(tile)
+        row.addStretch(1)
+        layout.addLayout(row)
+        actions = QHBoxLayout()
+        self.exclude_button = QPushButton("Exclude checked")
+        self.exclude_button.clicked.connect(lambda: dialog.exclude_checked(self))
+        self.split_box = QComboBox()
+        self.split_box.addItems(SPLITS)
+        self.move_button = QPushButton("Move group to split")
+        self.move_button.setToolTip("Put every image of this group in the chosen split")
+        self.move_button.clicked.connect(
+            lambda: dialog.move_to_split(group, self.split_box.currentText())
+        )
+        actions.addWidget(self.exclude_button)
+        actions.addSpacing(16)
+        actions.addWidget(self.move_button)
+        actions.addWidget(self.split_box)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+
+    def checked_paths(self) -> list[str]:
+        return [t.member.path for t in self.tiles if t.check.isChecked()]
+
+
+class DuplicatesDialog(QDialog):
+    changed = Signal()  # members were written to (or an undo ran): recount
+    openRequested = Signal(list, str, int)  # group paths, what they are, image to select
+
+    def __init__(
+        self,
+        project: Project,
+        groups: Sequence[Group],
+        *,
+        write: Writer,
+        undo: Callable[[], None] | None = None,
+        loader: ThumbnailLoader | None = None,
+        image_size: ImageSize | None = None,
+        kind: str = "all",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Duplicates and leakage")
+        self.project = project
+        self.groups = list(groups)
+        self.write = write
+        self.undo_change = undo
+        self.loader = loader
+        self.image_size = image_size
+        self.shown = SHOWN_AT_ONCE
+        self.boxes: list[_GroupBox] = []
+        self.kind_box = QComboBox()
+        for key, text in KINDS.items():
+            self.kind_box.addItem(text, key)
+        self.kind_box.setCurrentIndex(list(KINDS).index(kind if kind in KINDS else "all"))
+        self.kind_box.currentIndexChanged.connect(lambda _: self._rebuild(reset_page=True))
+        self.count_label = QLabel()
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last change (Ctrl+Z)")
+        self.undo_button.setEnabled(undo is not None)
+        self.undo_button.clicked.connect(self.undo)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show:"))
+        top.addWidget(self.kind_box)
+        top.addWidget(self.count_label, 1)
+        top.addWidget(self.undo_button)
+        self.container = QWidget()
+        self.list_layout = QVBoxLayout(self.container)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.container)
+        self.more_button = QPushButton()
+        self.more_button.clicked.connect(self._show_more)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        if loader is not None:
+            loader.ready.connect(self._thumbnail_ready)
+        self.resize(980, 680)
+        self._rebuild()
+
+    @property
+    def kind(self) -> str:
+        return str(self.kind_box.currentData())
+
+    def listed(self) -> list[Group]:
+        return [g for g in self.groups if g.matches(self.kind)]
+
+    # -- actions (each one undoable batch, through the browser's writer) ----------------
+    def keep(self, group: Group, member: Member) -> bool:
+        paths = keep_only(group, member)
+        if not paths:
+            return False
+        text = f"Kept {Path(member.path).name}, excluded {len(paths)} duplicate(s) (Ctrl+Z undoes)"
+        return self._write(lambda: self.project.set_status(paths, "excluded"), paths, text)
+
+    def exclude_checked(self, box: _GroupBox) -> bool:
+        paths = box.checked_paths()
+        if not paths:
+            self.count_label.setText("Check the images to exclude first")
+            return False
+        text = f"Excluded {len(paths)} image(s) (Ctrl+Z undoes)"
+        return self._write(lambda: self.project.set_status(paths, "excluded"), paths, text)
+
+    def move_to_split(self, group: Group, split: str) -> bool:
+        changes = one_split(group, split)
+        if not changes:
+            self.count_label.setText(f"Group {group.number} is in {split} already")
+            return False
+        text = f"Moved {len(changes)} image(s) of group {group.number} to {split} (Ctrl+Z undoes)"
+        return self._write(lambda: self.project.set_splits(changes), list(changes), text)
+
+    def undo(self) -> None:
+        if self.undo_change is not None:
+            self.undo_change()
+            self._reread()
+
+    def open_in_browser(self, group: Group, member: Member) -> None:
+        self.openRequested.emit(group.paths, f"in duplicate group {group.number}", member.image_id)
+
+    def _write(self, change: Callable[[], object], paths: list[str], text: str) -> bool:
+        if not self.write(change, paths, text):
+            return False
+        self._reread()
+        return True
+
+    def _reread(self) -> None:
+        refresh_states(self.project, self.groups)
+        self._rebuild()
+        self.changed.emit()
+
+    # -- display -------------------------------------------------------------------------
+    def _rebuild(self, reset_page: bool = False) -> None:
+        if reset_page:
+            self.shown = SHOWN_AT_ONCE
+        while self.list_layout.count():  # the previous build's boxes and stretch
+            item = self.list_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.boxes = []
+        listed = self.listed()
+        for group in listed[: self.shown]:
+            box = _GroupBox(group, self)
+            self.list_layout.addWidget(box)
+            self.boxes.append(box)
+            for tile in box.tiles:
+                self._set_thumbnail(tile)
+        self.list_layout.addStretch(1)
+        total = len(listed)
+        self.count_label.setText(
+            f"{total:,} group(s)" if total else "No groups of this kind: nothing to fix here."
+        )
+        rest = total - min(total, self.shown)
+        self.more_button.setVisible(rest > 0)
+        self.more_button.setText(f"Show {min(rest, SHOWN_AT_ONCE):,} more of {rest:,}")
+
+    def _show_more(self) -> None:
+        self.shown += SHOWN_AT_ONCE
+        self._rebuild()
+
+    def _set_thumbnail(self, tile: _MemberTile) -> None:
+        if self.loader is None:
+            return
+        m = tile.member
+        width, height = self.image_size(m.image_id) if self.image_size else (0, 0)
+        pixmap = self.loader.pixmap(m.image_id, m.path, width, height)
+        if pixmap is not None and not pixmap.isNull():
+            tile.set_pixmap(pixmap)
+
+    def _thumbnail_ready(self, image_id: int) -> None:
+        for box in self.boxes:
+            for tile in box.tiles:
+                if tile.member.image_id == image_id:
+                    self._set_thumbnail(tile)
+
+    def tiles(self) -> list[_MemberTile]:
+        return [t for box in self.boxes for t in box.tiles]
