@@ -1,0 +1,138 @@
+"""The counts under "Duplicates and leakage" open the groups, side by side, with the
+actions that fix them; each is one undoable step and the counts follow."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+
+from labeldesk.gui.duplicate_groups import Group, Member, keep_only, one_split, summary
+
+LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")  # one image in train and test
+SAME_SPLIT = ("val/dog/again.jpg", "val/dog/dog0.jpg")  # a copy within one split
+
+
+def count(stats, key: str) -> str:
+    return re.sub(r"<[^>]+>", "", stats.summary_labels[key].text()).split()[0]
+
+
+def state(project, path: str) -> tuple[str | None, str | None]:
+    row = project.images().set_index("path").loc[path]
+    return (row.split if isinstance(row.split, str) else None), (
+        row.status if isinstance(row.status, str) else None
+    )
+
+
+@pytest.fixture
+def duplicates(qtbot, window, project):
+    """The window on a project with a leaking copy and a copy within val, Statistics open
+    with its duplicate search done."""
+    root = project.root
+    shutil.copy(root / LEAK[0], root / LEAK[1])
+    shutil.copy(root / SAME_SPLIT[1], root / SAME_SPLIT[0])
+    project.scan()
+    window.open_project(project.path)
+    window.show_statistics()
+    stats = window.pages.stats
+    qtbot.waitUntil(lambda: stats.duplicate_counts is not None, timeout=20000)
+    assert (count(stats, "exact"), count(stats, "leaking")) == ("2", "1")
+    return window, stats
+
+
+def open_groups(qtbot, window, stats, kind: str):
+    stats.summary_labels[kind].linkActivated.emit(kind)  # as a click on the count does
+    dialog = window.pages.duplicates
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def test_clicking_a_count_shows_its_groups_side_by_side(qtbot, duplicates):
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    assert dialog.kind == "leaking"
+    assert len(dialog.boxes) == 1
+    box = dialog.boxes[0]
+    assert [t.member.path for t in box.tiles] == sorted(LEAK)
+    assert "leaks: in test and train" in box.title()
+    facts = sorted(t.facts.text() for t in box.tiles)
+    assert facts == ["cat · test", "cat · train"]
+    # Thumbnails come from the browser's loader (and its cache).
+    qtbot.waitUntil(
+        lambda: all(
+            t.thumb.pixmap() is not None and not t.thumb.pixmap().isNull() for t in box.tiles
+        ),
+        timeout=10000,
+    )
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("exact"))
+    assert len(dialog.boxes) == 2
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("near"))
+    assert not dialog.boxes and "nothing to fix" in dialog.count_label.text()
+
+
+def test_keep_one_excludes_the_rest_and_the_counts_follow_undo_too(qtbot, duplicates):
+    window, stats = duplicates
+    project = window.project
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
+    qtbot.mouseClick(kept.keep_button, Qt.MouseButton.LeftButton)
+    assert state(project, LEAK[1])[1] == "excluded"
+    assert state(project, LEAK[0])[1] is None
+    assert (count(stats, "exact"), count(stats, "leaking")) == ("1", "0")
+    assert "1 excluded" in window.counts_label.text()  # the browser re-read it
+    assert "Ctrl+Z undoes" in window.statusBar().currentMessage()
+    assert not dialog.boxes  # resolved: no longer leaking
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("all"))
+    resolved = next(b for b in dialog.boxes if b.group.paths == sorted(LEAK))
+    assert "resolved" in resolved.title()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # one step back
+    assert state(project, LEAK[1])[1] is None
+    assert (count(stats, "exact"), count(stats, "leaking")) == ("2", "1")
+    assert "excluded" not in window.counts_label.text()
+
+
+def test_move_the_group_to_one_split_and_exclude_checked(qtbot, duplicates):
+    window, stats = duplicates
+    project = window.project
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    box = dialog.boxes[0]
+    box.split_box.setCurrentText("train")
+    qtbot.mouseClick(box.move_button, Qt.MouseButton.LeftButton)
+    assert [state(project, p)[0] for p in LEAK] == ["train", "train"]
+    assert (count(stats, "exact"), count(stats, "leaking")) == ("2", "0")  # still copies
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("exact"))
+    box = next(b for b in dialog.boxes if b.group.paths == sorted(SAME_SPLIT))
+    box.tiles[0].check.setChecked(True)
+    qtbot.mouseClick(box.exclude_button, Qt.MouseButton.LeftButton)
+    assert state(project, SAME_SPLIT[0])[1] == "excluded"
+    assert count(stats, "exact") == "1"
+
+
+def test_show_in_browser_selects_the_image_among_its_group(qtbot, duplicates):
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    tile = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[1])
+    qtbot.mouseClick(tile.open_button, Qt.MouseButton.LeftButton)
+    view = window.view
+    assert window.stack.currentWidget() is view
+    assert view.model.rowCount() == 2
+    assert view.model.paths_of_rows(view.grid.selected_rows()) == [LEAK[1]]
+    assert view.sidebar.banner_text.text() == "Showing 2 images in duplicate group 1"
+
+
+def test_group_counts_follow_member_states():
+    """Qt-free: a group is open while two images are in use, leaks across splits."""
+    a = Member("a.jpg", 1, "cat", "train", None)
+    b = Member("b.jpg", 2, "cat", "test", None)
+    group = Group(1, "exact", 1.0, [a, b])
+    assert summary([group]) == {"exact": 1, "near": 0, "leaking": 1, "images": 2}
+    assert keep_only(group, a) == ["b.jpg"]
+    assert one_split(group, "train") == {"b.jpg": "train"}
+    with pytest.raises(ValueError, match="unknown split"):
+        one_split(group, "holdout")
+    b.status = "excluded"
+    assert summary([group]) == {"exact": 0, "near": 0, "leaking": 0, "images": 0}
+    b.status, b.split = None, "train"
+    assert summary([group])["leaking"] == 0 and group.is_open
