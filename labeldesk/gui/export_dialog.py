@@ -1,8 +1,9 @@
 """File → Export…: write the curated dataset in a training layout.
 
 The work is :func:`labeldesk.interop.export.export`, run as a background :class:`Job`
-with a progress bar and Cancel. Failures the user can fix (the folder exists, it lies
-inside the image folder) come back as one readable line shown in the dialog.
+with a progress bar and Cancel. Failures the user can fix (the folder is not empty, it
+lies inside the image folder) come back as one readable line shown in the dialog. Only an
+earlier export may be replaced, and only after the person says so.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -28,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
+from labeldesk.interop.export_target import check_target
 
 ERROR_STYLE = "color: #d0342c;"
 
@@ -42,7 +46,14 @@ def report_text(report: ExportReport) -> str:
     text = f"Wrote {report.written:,} images" + (f" ({splits})" if splits else "")
     text += f" to {report.out}."
     left_out = ", ".join(f"{n:,} {why}" for why, n in report.left_out.items() if n)
-    return text + (f"\nLeft out: {left_out}." if left_out else "")
+    text += f"\nLeft out: {left_out}." if left_out else ""
+    if report.failed:
+        first = report.failed[0]
+        text += (
+            f"\n{len(report.failed):,} image(s) could not be read and were left out "
+            f"(first: {first['path']}: {first['reason']})."
+        )
+    return text
 
 
 class ExportDialog(QDialog):
@@ -84,7 +95,6 @@ class ExportDialog(QDialog):
         self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
         self.include_excluded = QCheckBox("Include excluded images")
         self.include_unlabeled = QCheckBox("Include unlabeled images")
-        self.overwrite = QCheckBox("Replace the folder if it exists")
 
         form = QFormLayout()
         form.addRow("Output folder", folder_row)
@@ -96,7 +106,6 @@ class ExportDialog(QDialog):
             self.leave_out_flagged,
             self.include_excluded,
             self.include_unlabeled,
-            self.overwrite,
         ):
             options.addWidget(box)
         form.addRow("Include", options)
@@ -127,14 +136,26 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
 
-    def options(self) -> ExportOptions:
+    def options(self, *, overwrite: bool = False) -> ExportOptions:
         return ExportOptions(
             link="hardlink" if self.hardlink.isChecked() else "copy",
             include_excluded=self.include_excluded.isChecked(),
             include_flagged=not self.leave_out_flagged.isChecked(),
             include_unlabeled=self.include_unlabeled.isChecked(),
-            overwrite=self.overwrite.isChecked(),
+            overwrite=overwrite,
         )
+
+    def confirm_replace(self, target: Path) -> bool:
+        """Ask before an earlier export is replaced (tests answer for the person)."""
+        answer = QMessageBox.question(
+            self,
+            "Replace the earlier export?",
+            f"{target} holds an earlier LabelDesk export.\n\nReplace it with this export? "
+            "Its files will be deleted (your images and the project are not touched).",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     @Slot()
     def _browse(self) -> None:
@@ -156,7 +177,17 @@ class ExportDialog(QDialog):
         if not text:
             self._show_message("Choose an output folder first.", error=True)
             return None
-        project, out, options = self.project, Path(text).expanduser(), self.options()
+        out = Path(text).expanduser()
+        try:  # refuse an unsafe folder before anything runs; ask before replacing
+            target = check_target(self.project, out, overwrite=True)
+        except LabelDeskError as exc:
+            self._show_message(str(exc), error=True)
+            return None
+        replace = target.is_dir() and any(target.iterdir())
+        if replace and not self.confirm_replace(target):
+            self._show_message("Nothing was written; the earlier export is as it was.")
+            return None
+        project, options = self.project, self.options(overwrite=replace)
         fmt = str(self.format.currentData())
 
         def run(*, progress: Any, cancel: Any) -> ExportReport:

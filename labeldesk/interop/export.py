@@ -9,6 +9,7 @@ copied or hard-linked.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import os
@@ -19,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
+from labeldesk.core.staging import finish_staging, make_staging
+
+from .export_target import MANIFEST, check_target, put_in_place
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -43,6 +47,10 @@ class ExportReport:
     written: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
     per_split: dict[str, int] = field(default_factory=dict)
+    failed: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+
+    def failed_paths(self) -> set[str]:
+        return {f["path"] for f in self.failed}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +59,7 @@ class ExportReport:
             "written": self.written,
             "left_out": self.left_out,
             "per_split": self.per_split,
+            "failed": self.failed,
         }
 
 
@@ -61,7 +70,10 @@ class Item:
     split: str
 
 
-Writer = Callable[["Project", list[Item], Path, ExportOptions, ProgressCallback, CancelToken], None]
+Writer = Callable[
+    ["Project", list[Item], Path, ExportOptions, ProgressCallback, CancelToken, ExportReport],
+    None,
+]
 EXPORTERS: Registry[Writer] = Registry("export format")
 register_exporter = EXPORTERS.register
 
@@ -75,26 +87,30 @@ def export(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
+    """Write the export into a staging folder beside ``out``, then rename it into place.
+
+    ``out`` must be new, empty, or (with ``overwrite``) an earlier LabelDesk export; see
+    :mod:`labeldesk.interop.export_target`. An image that vanished or cannot be read is
+    left out and listed in ``report.failed``; anything else (a full disk, a cancel)
+    leaves ``out`` as it was.
+    """
     writer = EXPORTERS.get(fmt)
-    target = Path(out).resolve()
-    if target.exists() and not options.overwrite:
-        raise LabelDeskError(f"{target} already exists; pick a new folder or pass --overwrite")
-    if project.root == target or project.root in target.parents or project.path in target.parents:
-        raise LabelDeskError("export into a folder outside the image folder and the project")
+    target = check_target(project, out, overwrite=options.overwrite)
+    project.check_root()
     items, report = select_items(project, options)
     report.out, report.format = str(target), fmt
-    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = make_staging(target)
     try:
-        writer(project, items, staging, options, progress, cancel or CancelToken())
-        _write_manifest(project, staging, fmt, report, items)
-        _replace(staging, target)
+        writer(project, items, staging, options, progress, cancel or CancelToken(), report)
+        written = [item for item in items if item.path not in report.failed_paths()]
+        _write_manifest(project, staging, fmt, report, written)
+        finish_staging(staging)
+        put_in_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    report.written = len(items)
-    for item in items:
+    report.written = len(written)
+    for item in written:
         report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
     return report
 
@@ -123,9 +139,14 @@ def select_items(project: Project, options: ExportOptions) -> tuple[list[Item], 
 
 
 def place(project: Project, source_rel: str, dest: Path, link: str) -> None:
-    """Copy or hard-link one image; never touches the source."""
+    """Copy or hard-link one image; never touches the source (nor, unless the project
+    follows them, a file that a symbolic link leads to outside the image folder)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     source = project.image_path(source_rel)
+    if not project.follows_outside_links:
+        real, root = os.path.realpath(source), os.path.realpath(project.root)
+        if os.path.commonpath([real, root]) != root:
+            raise SkipItem("a symbolic link to outside the image folder (not followed)")
     if link == "hardlink":
         try:
             os.link(source, dest)
@@ -135,16 +156,37 @@ def place(project: Project, source_rel: str, dest: Path, link: str) -> None:
     shutil.copy2(source, dest)
 
 
+MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
+
+
 def unique_name(used: set[str], folder: str, rel: str) -> str:
-    """``folder/basename``, made unique when two images share a file name."""
+    """``folder/basename``, made unique when two images share a file name, and short
+    enough for the file system (a long name is cut and given a digest of its path)."""
     name = Path(rel).name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+    if len(name.encode()) > MAX_NAME_BYTES:
+        name = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
     candidate = f"{folder}/{name}"
     if candidate in used:
-        stem, suffix = Path(name).stem, Path(name).suffix
-        digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
-        candidate = f"{folder}/{stem}--{digest}{suffix}"
+        candidate = (
+            f"{folder}/{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
+        )
     used.add(candidate)
     return candidate
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
+class SkipItem(Exception):
+    """This one image cannot be exported; the rest can (the reason says why)."""
+
+
+# Errors that say something is wrong with one source image, not with the export.
+_ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP)
 
 
 def copy_images(
@@ -154,15 +196,28 @@ def copy_images(
     options: ExportOptions,
     progress: ProgressCallback,
     cancel: CancelToken,
+    report: ExportReport,
     folder_of: Callable[[Item], str],
 ) -> Iterator[tuple[Item, str]]:
-    """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out)."""
+    """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
+
+    An image that vanished or cannot be read is recorded in ``report.failed`` and left
+    out; any other error (a full disk) ends the export."""
     used: set[str] = set()
     for done, item in enumerate(items, start=1):
         if cancel.cancelled:
             raise Cancelled("export cancelled: nothing was written")
         rel = unique_name(used, folder_of(item), item.path)
-        place(project, item.path, out / rel, options.link)
+        try:
+            place(project, item.path, out / rel, options.link)
+        except SkipItem as exc:
+            report.failed.append({"path": item.path, "reason": str(exc)})
+            continue
+        except OSError as exc:
+            if exc.errno not in _ITEM_ERRNOS or not _source_problem(project, item, exc):
+                raise
+            report.failed.append({"path": item.path, "reason": exc.strerror or str(exc)})
+            continue
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))
@@ -176,6 +231,7 @@ def _imagefolder(
     options: ExportOptions,
     progress: ProgressCallback,
     cancel: CancelToken,
+    report: ExportReport,
 ) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
     for _ in copy_images(
@@ -185,6 +241,7 @@ def _imagefolder(
         options,
         progress,
         cancel,
+        report,
         lambda item: f"{item.split}/{item.label or '_unlabeled'}",
     ):
         pass
@@ -198,22 +255,40 @@ def _csv(
     options: ExportOptions,
     progress: ProgressCallback,
     cancel: CancelToken,
+    report: ExportReport,
 ) -> None:
-    """OUT/labels.csv (path,label,split) with the images under OUT/images/."""
-    with open(out / "labels.csv", "w", newline="") as f:
+    """OUT/labels.csv (path,label,split) with the images under OUT/images/.
+
+    Cells that a spreadsheet would run as a formula are neutralised (OWASP)."""
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["path", "label", "split"])
         for item, rel in copy_images(
-            project, items, out, options, progress, cancel, lambda item: "images"
+            project, items, out, options, progress, cancel, report, lambda item: "images"
         ):
-            writer.writerow([rel, item.label or "", item.split])
+            writer.writerow([spreadsheet_safe(c) for c in (rel, item.label or "", item.split)])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell that starts like a formula gets a leading apostrophe, so Excel, LibreOffice
+    and Google Sheets show it as text instead of running it (OWASP, "CSV injection").
+    LabelDesk's own CSV reader takes the apostrophe off again."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _source_problem(project: Project, item: Item, exc: OSError) -> bool:
+    """Did ``exc`` come from reading the source image (not from writing the export)?"""
+    return exc.filename is None or Path(exc.filename) == project.image_path(item.path)
 
 
 def _write_manifest(
     project: Project, folder: Path, fmt: str, report: ExportReport, items: list[Item]
 ) -> None:
     last = project.db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
-    (folder / "labeldesk-export.json").write_text(
+    (folder / MANIFEST).write_text(
         json.dumps(
             {
                 "format": fmt,
@@ -228,13 +303,3 @@ def _write_manifest(
             indent=2,
         )
     )
-
-
-def _replace(staging: Path, target: Path) -> None:
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)

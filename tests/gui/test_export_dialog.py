@@ -1,5 +1,6 @@
-"""The export dialog writes OUT/<split>/<class>/ with the chosen options, and refuses an
-existing folder without overwrite with a visible one-line message."""
+"""The export dialog writes OUT/<split>/<class>/ with the chosen options; it refuses a
+folder that is not an earlier export, with a visible one-line message, and asks before it
+replaces an earlier export."""
 
 from __future__ import annotations
 
@@ -53,22 +54,46 @@ def test_export_writes_split_class_folders(qtbot, dialog, tmp_path):
     assert not dialog.progress.isVisible()
 
 
-def test_existing_folder_needs_overwrite(qtbot, dialog, tmp_path):
+def test_a_folder_that_is_not_an_export_is_never_replaced(qtbot, dialog, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     dialog.folder.setText(str(out))
-    run_export(qtbot, dialog)
+    dialog.confirm_replace = lambda target: pytest.fail("must not even ask")
+    assert dialog.start() is None
     assert dialog.report is None
     assert dialog.message.isVisible()
-    assert "already exists" in dialog.message.text()
+    assert "not a LabelDesk export" in dialog.message.text()
     assert "Traceback" not in dialog.message.text()
-    assert (out / "keep.txt").exists()
+    assert (out / "keep.txt").read_text() == "mine"
 
-    dialog.overwrite.setChecked(True)
+
+@pytest.mark.parametrize("which", ["root", "project", "parent"])
+def test_the_image_folder_the_project_and_their_parent_are_refused(dialog, which):
+    project = dialog.project
+    out = {"root": project.root, "project": project.path, "parent": project.path.parent}[which]
+    dialog.folder.setText(str(out))
+    assert dialog.start() is None
+    assert "LabelDesk" in dialog.message.text() or "inside" in dialog.message.text()
+    assert (project.path / "labeldesk.db").exists()
+    assert any(project.root.rglob("*.png"))
+
+
+def test_an_earlier_export_is_replaced_only_when_the_person_agrees(qtbot, dialog, tmp_path):
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    run_export(qtbot, dialog)
+    (out / "note.txt").write_text("from the first export")
+    asked = []
+    dialog.confirm_replace = lambda target: asked.append(target) or False
+    assert dialog.start() is None
+    assert asked == [out.resolve()] and (out / "note.txt").exists()
+    assert "Nothing was written" in dialog.message.text()
+
+    dialog.confirm_replace = lambda target: True
     run_export(qtbot, dialog)
     assert dialog.report is not None
-    assert not (out / "keep.txt").exists()
+    assert not (out / "note.txt").exists()
     assert len(list((out / "train" / "ant").glob("*.png"))) == 30
     assert "left out" in dialog.message.text().lower()  # the unlabeled images
 

@@ -92,15 +92,124 @@ def test_failure_or_cancel_leaves_nothing_behind(project, tmp_path, monkeypatch)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 
-def test_existing_target_needs_overwrite(project, tmp_path):
+def test_a_folder_that_is_not_an_export_is_never_replaced(project, tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
-    with pytest.raises(LabelDeskError, match="already exists"):
+    for overwrite in (False, True):
+        with pytest.raises(LabelDeskError, match="not a LabelDesk export") as err:
+            export(project, tmp_path / "out", options=ExportOptions(overwrite=overwrite))
+        assert "--overwrite" not in str(err.value)
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+
+
+def test_an_earlier_export_is_replaced_only_with_overwrite(project, tmp_path):
+    export(project, tmp_path / "out")
+    (tmp_path / "out" / "note.txt").write_text("old")
+    with pytest.raises(LabelDeskError, match=r"earlier export.*--overwrite"):
         export(project, tmp_path / "out")
-    assert (tmp_path / "out" / "keep.txt").exists()
+    assert (tmp_path / "out" / "note.txt").exists()
     export(project, tmp_path / "out", options=ExportOptions(overwrite=True))
-    assert not (tmp_path / "out" / "keep.txt").exists()
+    assert not (tmp_path / "out" / "note.txt").exists()
     assert (tmp_path / "out" / "train").is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_an_empty_folder_made_for_the_export_is_used(project, tmp_path):
+    (tmp_path / "out").mkdir()
+    assert export(project, tmp_path / "out").written == 16
+
+
+@pytest.mark.parametrize("which", ["parent", "project", "root", "inside-project"])
+def test_the_cli_never_replaces_the_images_or_the_project(project, imagefolder, which, capsys):
+    root, expected = imagefolder
+    # The project and the image folder both live in tmp_path: its parent holds both.
+    out = {
+        "parent": project.path.parent,
+        "project": project.path,
+        "root": root,
+        "inside-project": project.path / "thumbs",
+    }[which]
+    before = {p: (root / p).read_bytes() for p in expected}
+    code = main(["export", str(project.path), str(out), "--overwrite", "--json"])
+    assert code == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ExportTargetError"
+    assert {p: (root / p).read_bytes() for p in expected} == before
+    assert (project.path / "labeldesk.db").is_file()
+    project.set_label("_unlabeled/u0.png", "dog")  # the project still works
+    assert project.history(limit=1)[0].new_label == "dog"
+
+
+def test_a_crashed_exports_staging_folder_is_cleaned_up_next_time(project, tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that no longer runs
+    stale = tmp_path / f".out.partial-{dead.pid}"  # as older versions named it
+    (stale / "train").mkdir(parents=True)
+    (stale / "train" / "x.jpg").write_bytes(b"x" * 1000)
+    mine = tmp_path / f".out.partial-{os.getpid()}"  # a live process: left alone
+    mine.mkdir()
+    other = tmp_path / f".out.partial-{dead.pid}-notours"  # not our naming: left alone
+    other.mkdir()
+    export(project, tmp_path / "out")
+    assert not stale.exists()
+    assert mine.exists() and other.exists()
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(project, tmp_path):
+    project.set_label("_unlabeled/u0.png", "=cmd|' -C calc'!A0", create_class=True)
+    project.set_label("_unlabeled/u1.png", "+SUM(1;2)", create_class=True)
+    project.set_label("_unlabeled/u2.png", "@home", create_class=True)
+    export(project, tmp_path / "c", "csv")
+    rows = list(csv.DictReader((tmp_path / "c" / "labels.csv").read_text().splitlines()))
+    labels = {r["label"] for r in rows}
+    assert {"'=cmd|' -C calc'!A0", "'+SUM(1;2)", "'@home"} <= labels
+    assert not any(lab[:1] in "=+-@" for lab in labels)
+
+
+def test_long_names_are_shortened_and_kept_apart(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    stem = "n" * 240
+    write_image(root / "train/cat/a" / f"{stem}.jpg", seed=301)
+    write_image(root / "train/cat/b" / f"{stem}.jpg", seed=302)
+    project.scan(workers=1)
+    report = export(project, tmp_path / "out")
+    assert report.failed == []
+    names = [p.name for p in (tmp_path / "out/train/cat").iterdir() if p.name.startswith("nnn")]
+    assert len(names) == 2 and all(len(n.encode()) <= 240 for n in names)
+
+
+def test_a_vanished_image_is_listed_and_the_rest_exported(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    (root / "train/cat/cat0.jpg").unlink()
+    report = export(project, tmp_path / "out")
+    assert [f["path"] for f in report.failed] == ["train/cat/cat0.jpg"]
+    assert report.written == 15
+    manifest = json.loads((tmp_path / "out/labeldesk-export.json").read_text())
+    assert manifest["images"] == 15
+
+
+def test_an_export_after_the_image_folder_moved_says_so(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    root.rename(tmp_path / "moved")
+    with pytest.raises(LabelDeskError, match=r"scan .* --images"):
+        export(project, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_link_to_outside_the_image_folder_is_not_exported(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    secret = tmp_path / "secret.jpg"
+    write_image(secret, seed=999)
+    target = root / "train/cat/cat0.jpg"
+    target.unlink()
+    target.symlink_to(secret)  # swapped for a link after the scan
+    report = export(project, tmp_path / "out")
+    assert [f["path"] for f in report.failed] == ["train/cat/cat0.jpg"]
+    assert "outside the image folder" in report.failed[0]["reason"]
+    assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
 
 
 def test_export_inside_the_image_folder_is_refused(project, imagefolder):
@@ -136,7 +245,7 @@ def test_a_registered_format_is_offered_by_the_command(project, tmp_path):
     written: list[str] = []
 
     @export_module.register_exporter("paths-only")
-    def _paths(project, items, out, options, progress, cancel):
+    def _paths(project, items, out, options, progress, cancel, report):
         (out / "paths.txt").write_text("\n".join(item.path for item in items))
         written.extend(item.path for item in items)
 
