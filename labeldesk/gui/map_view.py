@@ -1,19 +1,23 @@
 """The embedding map: every embedded image as a 2-D point (UMAP, cached per embedding
-version), coloured by label, prediction or issue score, all computed in background jobs.
-Hover shows the image; a box or a free-form lasso selection emits its paths. One
-pixel-mode ScatterPlotItem with a small brush palette keeps 100k points interactive."""
+version), coloured by label, what the model thinks, or label fit, computed in background
+jobs. Hover shows the image, its label and the same "Model: …" line as the browser; a box
+or a free-form lasso selection emits its paths. One pixel-mode ScatterPlotItem with a
+small brush palette keeps 100k points interactive.
+
+With ``catalog_source`` (the browser's catalog) "what the model thinks" is read from the
+catalog, so the map's colours name the class the detail panel and tooltips name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
-    QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -23,16 +27,19 @@ from PySide6.QtWidgets import (
 )
 from scipy.spatial import cKDTree
 
+from labeldesk.core.display import format_score
 from labeldesk.core.project import Project
+from labeldesk.gui.catalog import ImageCatalog
+from labeldesk.gui.map_insights import CatalogLookup, guesses, hover_lines
+from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.ml.projection import MapPoints, map_points, point_values
 
 COMPUTING = "computing the map…"
-COLOR_BY = {"label": "Label", "prediction": "Prediction", "issue": "Issue score"}
+COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
 SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
 HOVER_RADIUS_PX = 8
-LASSO_STEP_PX = 3  # a lasso vertex every few pixels keeps the polygon small
 SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
 SELECT_TIPS = {
     "box": "Drag a box to select images (otherwise drag pans)",
@@ -41,103 +48,10 @@ SELECT_TIPS = {
 POINT_SIZE = 5
 SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
 ISSUE_LEGEND = (
-    "Issue score: <span style='color:#d62728'>■</span> likely wrong … "
-    "<span style='color:#2ca02c'>■</span> likely right, grey: not scored"
+    "Label fit: <span style='color:#d62728'>■</span> 0% (likely wrong) … "
+    "<span style='color:#f0c828'>■</span> 50% … "
+    "<span style='color:#2ca02c'>■</span> 100% (fits), grey: not scored"
 )
-
-
-def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Rows of ``xy`` (N, 2) inside ``polygon`` (K, 2 vertices; even-odd rule), ascending.
-
-    Vectorised per edge, not per point: the points are sorted by y once, so each edge only
-    looks at the slice of points level with it. 100k points and a 1,000-vertex lasso take
-    milliseconds.
-    """
-    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
-    if len(poly) < 3 or not len(xy):
-        return np.empty(0, dtype=np.int64)
-    points = np.asarray(xy, dtype=np.float64)
-    in_bounds = ((points >= poly.min(axis=0)) & (points <= poly.max(axis=0))).all(axis=1)
-    candidates = np.flatnonzero(in_bounds)
-    order = candidates[np.argsort(points[candidates, 1], kind="stable")]
-    px, py = points[order, 0], points[order, 1]
-    inside = np.zeros(len(order), dtype=bool)
-    for x1, y1, x2, y2 in np.hstack([poly, np.roll(poly, -1, axis=0)]).tolist():
-        if y1 == y2:
-            continue  # a horizontal edge crosses no horizontal ray
-        start, stop = np.searchsorted(py, (min(y1, y2), max(y1, y2)))  # y in [low, high)
-        if start < stop:
-            cross_x = x1 + (py[start:stop] - y1) * ((x2 - x1) / (y2 - y1))
-            inside[start:stop] ^= px[start:stop] < cross_x
-    return np.sort(order[inside])
-
-
-class _MapViewBox(pg.ViewBox):
-    """Pans and zooms as usual; in select mode a left drag draws a selection box, or with
-    ``tool`` "lasso" a free-form outline that follows the mouse."""
-
-    boxSelected = Signal(QRectF)  # in data coordinates
-    lassoSelected = Signal(object)  # np.ndarray (K, 2): the outline in data coordinates
-    selecting = False
-    tool = "box"  # or "lasso" (not "shape": that would hide QGraphicsItem.shape)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lasso_item = QGraphicsPathItem()
-        self.lasso_item.setZValue(1e9)  # above the points
-        self.lasso_item.hide()
-        self.addItem(self.lasso_item, ignoreBounds=True)  # drawn in data coordinates
-        self._lasso_px: QPointF | None = None  # the last vertex, in pixels
-        self._lasso_path = QPainterPath()
-        self._lasso_xy: list[tuple[float, float]] = []
-
-    def set_lasso_color(self, color: QColor) -> None:
-        pen = QPen(color, 1.5, Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)  # the same width at every zoom
-        fill = QColor(color)
-        fill.setAlpha(40)
-        self.lasso_item.setPen(pen)
-        self.lasso_item.setBrush(QBrush(fill))
-
-    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
-        if not self.selecting or ev.button() != Qt.MouseButton.LeftButton:
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        if self.tool == "lasso":
-            self._drag_lasso(ev)
-            return
-        self.updateScaleBox(ev.buttonDownPos(), ev.pos())  # reuse the rubber band
-        if ev.isFinish():
-            self.rbScaleBox.hide()
-            corners = self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())
-            self.boxSelected.emit(QRectF(*corners).normalized())
-
-    def _drag_lasso(self, ev: Any) -> None:
-        """Extend the outline while dragging (shown filled); emit it when released."""
-        if ev.isStart() or self._lasso_px is None:
-            self._lasso_xy.clear()
-            self._lasso_path = QPainterPath()
-            self._add_vertex(ev.buttonDownPos())
-            self.lasso_item.show()
-        pos = ev.pos()
-        step = pos - self._lasso_px
-        if ev.isFinish() or abs(step.x()) + abs(step.y()) >= LASSO_STEP_PX:
-            self._add_vertex(pos)
-            self.lasso_item.setPath(self._lasso_path)  # the fill closes it as drawn
-        if ev.isFinish():
-            self.lasso_item.hide()
-            self._lasso_px = None
-            self.lassoSelected.emit(np.array(self._lasso_xy, dtype=np.float64))
-
-    def _add_vertex(self, pos: QPointF) -> None:
-        self._lasso_px = QPointF(pos)
-        point = self.mapToView(pos)
-        self._lasso_xy.append((point.x(), point.y()))
-        if self._lasso_path.elementCount():
-            self._lasso_path.lineTo(point)
-        else:
-            self._lasso_path.moveTo(point)
 
 
 class MapView(QWidget):
@@ -148,9 +62,17 @@ class MapView(QWidget):
     recolored = Signal()
     error = Signal(str)
 
-    def __init__(self, project: Project, runner: JobRunner | None = None, method: str = "umap"):
+    def __init__(
+        self,
+        project: Project,
+        runner: JobRunner | None = None,
+        method: str = "umap",
+        catalog_source: Callable[[], ImageCatalog | None] | None = None,
+    ):
         super().__init__()
         self.project = project
+        self.catalog_source = catalog_source
+        self._lookup = CatalogLookup()
         self.method = method
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
@@ -161,7 +83,7 @@ class MapView(QWidget):
         self._tree: cKDTree | None = None
         self._extra: dict[str, np.ndarray] = {}  # colour key -> per-point values
         self._closed = False
-        self.viewbox = _MapViewBox()
+        self.viewbox = MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
         self.viewbox.lassoSelected.connect(self.select_polygon)
 
@@ -293,9 +215,23 @@ class MapView(QWidget):
             self._set_busy(False, "Map cancelled.")
 
     # -- colouring -------------------------------------------------------------------
+    def insights_changed(self) -> None:
+        """The browser's model insights were recomputed: recolour from them."""
+        self._extra.pop("prediction", None)
+        if self.color_by.currentData() == "prediction":
+            self.recolor()
+
+    def _catalog(self) -> ImageCatalog | None:
+        catalog = self.catalog_source() if self.catalog_source is not None else None
+        return catalog if catalog is not None and catalog.insights is not None else None
+
     def recolor(self) -> None:
         """Redraw with the chosen colouring; predictions and scores are computed first."""
         key = self.color_by.currentData()
+        catalog = self._catalog()
+        if key == "prediction" and key not in self._extra and catalog and self.data is not None:
+            positions = self._lookup.positions(catalog, self.data.paths)
+            self._extra[key] = guesses(catalog, positions, self.data.classes)  # no job needed
         if self.data is None or (key != "label" and key not in self._extra):
             if self.data is not None and (self.job is None or self._job_key is not None):
                 self._start(key)
@@ -383,6 +319,7 @@ class MapView(QWidget):
             self.hovered = path
             label = int(self.data.labels[row])
             text = f"{path}<br>{self.data.classes[label] if label >= 0 else 'unlabeled'}"
+            text += self._hover_model_text(row)
             try:
                 text = f"<img src='{self.project.thumbnail(path)}' height='128'><br>{text}"
             except Exception as exc:  # a broken or moved file: show the path and why
@@ -395,6 +332,18 @@ class MapView(QWidget):
         y = at.y() + (16 if at.y() + 16 + h <= self.plot.height() else -16 - h)
         card.move(max(0, x), max(0, y))
         card.show()  # created after the viewport, so it is drawn on top
+
+    def _hover_model_text(self, row: int) -> str:
+        """The browser's "Model: …" line and the label fit of a point, for its card."""
+        assert self.data is not None
+        catalog = self._catalog()
+        if catalog is not None:
+            position = int(self._lookup.positions(catalog, self.data.paths)[row])
+            return "".join(f"<br>{line}" for line in hover_lines(catalog, position))
+        scores = self._extra.get("issue")
+        if scores is not None and not np.isnan(scores[row]):
+            return f"<br>label fit {format_score(float(scores[row]))}"
+        return ""
 
     def _apply_palette(self) -> None:
         """Colours that follow the theme: background, selection ring, lasso."""

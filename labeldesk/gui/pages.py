@@ -31,8 +31,8 @@ class ProjectPages:
     def open(self, project: Project) -> None:
         self.project = project
         view = self.window.view
-        if view is not None:  # the model's insights also feed Statistics
-            view.feed.updated.connect(lambda _: self.stats.show_model() if self.stats else None)
+        if view is not None:  # the model's insights also feed Statistics and the map
+            view.feed.updated.connect(lambda _: self._insights_updated())
 
     def close(self) -> None:
         self._close_duplicates()
@@ -100,7 +100,12 @@ class ProjectPages:
         if self.map is None:
             from labeldesk.gui.map_view import MapView
 
-            self.map = MapView(self.project, runner=self.window.runner)
+            window = self.window
+            self.map = MapView(
+                self.project,
+                runner=window.runner,
+                catalog_source=lambda: window.view.catalog if window.view is not None else None,
+            )
             self.map.error.connect(self.window.notify_error)
             self.map.selectionChanged.connect(
                 lambda paths: self.window.show_selection(paths, "selected on the map")
@@ -141,6 +146,12 @@ class ProjectPages:
             self.duplicates.close()
             self.duplicates.deleteLater()
             self.duplicates = None
+
+    def _insights_updated(self) -> None:
+        if self.stats is not None:
+            self.stats.show_model()
+        if self.map is not None:
+            self.map.insights_changed()
 
     def _training_blocker(self) -> str | None:
         """Why training cannot start now: one job works on the project at a time."""

@@ -1,0 +1,51 @@
+"""What the map shows of the browser's model insights: which catalog image each point is,
+what the model thinks it is, and the hover card's "Model: …" line. Qt-free.
+
+The map and the browser then name the same class for an image (the map used to colour by
+the raw prediction while the browser named the de-noised suggestion)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from labeldesk.core.display import format_score
+from labeldesk.gui.catalog import ImageCatalog
+
+
+class CatalogLookup:
+    """Catalog positions of the map's points, computed once per catalog and point list."""
+
+    def __init__(self) -> None:
+        self._key: tuple[int, int] | None = None
+        self._positions = np.empty(0, dtype=np.int64)
+
+    def positions(self, catalog: ImageCatalog, paths: Sequence[str]) -> np.ndarray:
+        """Catalog position of each point (-1 where the catalog lacks it)."""
+        key = (id(catalog), id(paths))
+        if key != self._key:
+            index = {str(p): i for i, p in enumerate(catalog.paths)}
+            self._positions = np.array([index.get(p, -1) for p in paths], dtype=np.int64)
+            self._key = key
+        return self._positions
+
+
+def guesses(catalog: ImageCatalog, positions: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """What the model thinks each point is, as an index into ``classes`` (-1: nothing)."""
+    codes = {name: i for i, name in enumerate(classes)}
+    names = catalog.guess[np.maximum(positions, 0)]
+    out = np.array([codes.get(n, -1) for n in names], dtype=np.int64)
+    out[positions < 0] = -1
+    return out
+
+
+def hover_lines(catalog: ImageCatalog, position: int) -> list[str]:
+    """The browser's "Model: …" line and the label fit of one image (none if unknown)."""
+    if position < 0:
+        return []
+    lines = [catalog.opinion(position)]
+    fit = float(catalog.issue_scores[position])
+    if not np.isnan(fit):
+        lines.append(f"label fit {format_score(fit)}")
+    return [line for line in lines if line]
