@@ -18,14 +18,12 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.gui import shortcuts
 from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
+from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
 
 SEARCH_DELAY_MS = 200
@@ -85,7 +84,11 @@ class FilterSidebar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         self._selection = ImageFilter()  # only its paths, ranking and selection are used
-        layout.addWidget(self._make_banner())
+        self.banner = SelectionBanner()
+        self.banner.cleared.connect(self.clear_selection)
+        self.banner_text = self.banner.text
+        self.clear_selection_button = self.banner.clear_button
+        layout.addWidget(self.banner)
 
         layout.addWidget(self._heading("Classes"))
         self.class_list = QTreeWidget()
@@ -145,28 +148,6 @@ class FilterSidebar(QWidget):
         self.search.returnPressed.connect(self._emit)
         layout.addWidget(self.search)
 
-    def _make_banner(self) -> QFrame:
-        self.banner = QFrame()
-        self.banner.setObjectName("selectionBanner")
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        self.banner.setStyleSheet(
-            "#selectionBanner { background: palette(highlight); border-radius: 4px; }"
-            "#selectionBanner QLabel { color: palette(highlighted-text); }"
-        )
-        row = QHBoxLayout(self.banner)
-        row.setContentsMargins(8, 4, 4, 4)
-        self.banner_text = QLabel()
-        self.banner_text.setWordWrap(True)
-        self.clear_selection_button = QToolButton()
-        self.clear_selection_button.setText("✕")
-        self.clear_selection_button.setToolTip("Drop the selection: back to the filters below")
-        self.clear_selection_button.setAutoRaise(True)
-        self.clear_selection_button.clicked.connect(self.clear_selection)
-        row.addWidget(self.banner_text, 1)
-        row.addWidget(self.clear_selection_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.banner.hide()
-        return self.banner
-
     def _combo(self, name: str, keys: tuple[str, ...], texts: dict[str, str]) -> QComboBox:
         box = QComboBox()
         box.setObjectName(name)
@@ -217,7 +198,7 @@ class FilterSidebar(QWidget):
         ("selected on the map"). The filters go back to every image (one filter change)."""
         self._selection = ImageFilter(paths=paths, ranking=ranking, selection=text)
         self.banner.show()
-        self.banner_text.setText(f"Showing {text}")
+        self.banner.say(text)
         self.reset(keep_selection=True)
 
     def clear_selection(self) -> None:
@@ -231,13 +212,7 @@ class FilterSidebar(QWidget):
         """Say how many images the selection holds, and whether the filters narrow it."""
         if not self.selection_active:
             return
-        text = self._selection.selection
-        if shown == total:
-            self.banner_text.setText(f"Showing {total:,} images {text}")
-        else:
-            self.banner_text.setText(
-                f"Showing {shown:,} of the {total:,} images {text} (narrowed by the filters below)"
-            )
+        self.banner.say(self._selection.selection, shown, total)
 
     def set_expected_errors(self, expected: int | None, flagged: int) -> None:
         """ "About N likely wrong" under the Images choice (hidden before scoring)."""

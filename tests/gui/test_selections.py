@@ -33,8 +33,8 @@ def shown_paths(window) -> set[str]:
 class PcaMap(map_view.MapView):
     """The map as the app builds it, with a projection fast enough for a test."""
 
-    def __init__(self, project, runner=None):
-        super().__init__(project, runner, method="pca")
+    def __init__(self, project, runner=None, catalog_source=None):
+        super().__init__(project, runner, method="pca", catalog_source=catalog_source)
 
 
 def test_a_map_selection_replaces_the_filters_and_says_so(qtbot, opened, monkeypatch):
