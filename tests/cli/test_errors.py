@@ -1,0 +1,130 @@
+"""Every expected failure is one message a person understands; with --json, one document
+{"error", "kind"} on stdout and a non-zero exit. Nothing is lost on the way."""
+
+from __future__ import annotations
+
+import errno
+import json
+import sqlite3
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import Project
+
+
+@pytest.fixture
+def proj(tmp_path) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    assert main(["new", str(tmp_path / "p"), "--images", str(root), "--workers", "1"]) == 0
+    return str(tmp_path / "p")
+
+
+def error_of(capsys, *args: str) -> dict:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert code != 0
+    assert "Traceback" not in out.err
+    document = json.loads(out.out)
+    assert set(document) == {"error", "kind"}
+    return document
+
+
+def test_a_labeldesk_error_is_a_json_document(proj, capsys):
+    doc = error_of(capsys, "label", proj, "no/such.jpg", "cat")
+    assert doc["kind"] == "UnknownPathError" and "no/such.jpg" in doc["error"]
+
+
+def test_a_full_disk_while_labeling_keeps_every_saved_label(proj, capsys, monkeypatch):
+    assert main(["label", proj, "_unlabeled/u0.png", "cat"]) == 0
+    capsys.readouterr()
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Project, "set_labels", full)
+    doc = error_of(capsys, "label", proj, "_unlabeled/u1.png", "dog")
+    assert doc["kind"] == "DiskFull" and "no space left" in doc["error"]
+    monkeypatch.undo()
+    with Project(proj) as project:
+        assert project.history(limit=1)[0].path == "_unlabeled/u0.png"
+
+
+def test_a_full_disk_while_exporting_leaves_nothing_half_written(
+    proj, capsys, monkeypatch, tmp_path
+):
+    from labeldesk.interop import export
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "x"))
+
+    monkeypatch.setattr(export, "place", full)
+    doc = error_of(capsys, "export", proj, str(tmp_path / "out"))
+    assert doc["kind"] == "DiskFull" and "free some space" in doc["error"]
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_a_full_disk_while_scanning(proj, capsys, monkeypatch):
+    from labeldesk.core import scanner
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(scanner, "_log_scan", full)
+    doc = error_of(capsys, "scan", proj)
+    assert doc["kind"] == "DiskFull"
+
+
+def test_a_damaged_database_is_named_with_what_to_do(proj, capsys):
+    from pathlib import Path
+
+    db = Path(proj) / "labeldesk.db"
+    data = bytearray(db.read_bytes())
+    for offset in range(4096, len(data), 4096):  # every page after the first
+        data[offset : offset + 64] = b"\xde\xad" * 32
+    db.write_bytes(bytes(data))
+    for wal in ("labeldesk.db-wal", "labeldesk.db-shm"):
+        (Path(proj) / wal).unlink(missing_ok=True)
+    doc = error_of(capsys, "stats", proj)
+    assert "damaged" in doc["error"] or "cannot be" in doc["error"]
+
+
+def test_a_bug_is_reported_as_an_internal_error(proj, capsys, monkeypatch):
+    monkeypatch.setattr(Project, "stats", lambda self: 1 / 0)
+    code = main(["stats", proj, "--json"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert json.loads(out.out)["kind"] == "InternalError"
+    assert "ZeroDivisionError" in out.err  # the details a bug report needs
+
+
+def test_undo_says_what_it_undid(proj, capsys):
+    assert main(["label", proj, "_unlabeled/u0.png", "cat"]) == 0
+    capsys.readouterr()
+    assert main(["undo", proj]) == 0
+    text = capsys.readouterr().out
+    assert "undid" in text and "label _unlabeled/u0.png" in text and "_unlabeled/u0.png" in text
+    doc = error_of(capsys, "undo", proj)
+    assert doc["kind"] == "NothingToUndoError"
+
+
+def test_review_accept_marks_the_image_verified(tmp_path, capsys):
+    from ml.fake_embeddings import make_clustered_project
+
+    project, flipped = make_clustered_project(tmp_path)
+    project.close()
+    assert main(["review", str(project.path), "accept", flipped[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "verified"
+
+
+def test_counts_are_pluralised(tmp_path, capsys):
+    from helpers import write_image
+
+    root = tmp_path / "one"
+    write_image(root / "cat" / "a.jpg", seed=1)
+    assert main(["new", str(tmp_path / "p"), "--images", str(root)]) == 0
+    text = capsys.readouterr().out
+    assert "1 image, 1 labeled, 1 class " in text
