@@ -68,7 +68,7 @@ def model_only(backbone, pixels: np.ndarray, batch_size: int, device: str) -> fl
 
 
 def run(name: str, folder: Path, backbone, args, work: Path) -> None:
-    from labeldesk.core.project import create_and_index
+    from labeldesk.core.create import create_and_index
     from labeldesk.ml.device import default_batch_size, resolve_device
     from labeldesk.ml.embed import embed_project
     from labeldesk.ml.preprocess import prepare

@@ -98,7 +98,8 @@ def naive_index(files: list[Path], workdir: Path) -> float:
 
 def child(mode: str, project: str, images: str) -> None:
     """Run in a fresh process so its peak memory can be read on its own."""
-    from labeldesk.core.project import create_and_index, open_project
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.project import open_project
 
     start = time.perf_counter()
     if mode == "new":

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sample_data"))
 
 from make_sample import CLASS_NAMES, load_fashion_mnist
 
-from labeldesk.core.project import create_and_index, open_project
+from labeldesk.core.create import create_and_index
+from labeldesk.core.project import open_project
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.finetune import FinetuneParams, finetune
 from labeldesk.ml.train import HeadParams, train_head

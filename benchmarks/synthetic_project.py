@@ -84,8 +84,8 @@ def make_images(folder: Path, n: int, side: int) -> float | None:
 
 def make_project(data: Path, n: int, side: int) -> tuple[Path, float | None, float | None]:
     """The indexed project for n images: (path, image seconds, index seconds)."""
+    from labeldesk.core.create import create_and_index
     from labeldesk.core.progress import Progress
-    from labeldesk.core.project import create_and_index
 
     base = data / f"gui-{n}-{side}px-v2"  # v2: every class in both splits, planted errors
     images, project = base / "images", base / "project"

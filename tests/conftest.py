@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import make_imagefolder
 
-from labeldesk.core.project import Project, create_and_index
+from labeldesk.core.create import create_and_index
+from labeldesk.core.project import Project
 
 
 @pytest.fixture

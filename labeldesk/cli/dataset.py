@@ -132,7 +132,7 @@ def _index_output(project: Any, counts: Any) -> Output:
 
 
 def cmd_new(args: argparse.Namespace) -> Output:
-    from labeldesk.core.project import create_and_index
+    from labeldesk.core.create import create_and_index
 
     with TerminalProgress() as progress:
         project, counts = create_and_index(

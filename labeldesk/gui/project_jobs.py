@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
+from labeldesk.core.create import create_empty
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
-from labeldesk.core.project import create_empty
 from labeldesk.gui import settings
 from labeldesk.gui.workers import Job
 

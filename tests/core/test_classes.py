@@ -7,8 +7,8 @@ import pytest
 from helpers import write_image
 
 from labeldesk.core.classes import class_name_problem, validate_class_name
+from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import UnknownClassError
-from labeldesk.core.project import create_and_index
 
 
 def labels(project) -> dict[str, str | None]:

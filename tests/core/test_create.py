@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from labeldesk.core.create import create_empty
 from labeldesk.core.errors import ImageRootError, ProjectError
-from labeldesk.core.project import create_empty, open_project
+from labeldesk.core.project import open_project
 
 
 def test_empty_project_is_renamed_into_place_and_a_scan_fills_it(tmp_path, imagefolder):

@@ -98,7 +98,7 @@ def test_a_damaged_database_is_a_clear_error(tmp_path):
 
 
 def test_creating_where_no_folder_can_be_made_is_a_clear_error(tmp_path, imagefolder):
-    from labeldesk.core.project import create_and_index, create_empty
+    from labeldesk.core.create import create_and_index, create_empty
 
     root, _ = imagefolder
     blocker = tmp_path / "a-file"
@@ -172,7 +172,7 @@ def test_reads_never_queue_behind_this_process_s_writer(project):
 
 def test_closing_while_another_thread_reads_is_a_clean_error(tmp_path, imagefolder):
     """Closing a connection under a running read used to crash the whole process."""
-    from labeldesk.core.project import create_and_index
+    from labeldesk.core.create import create_and_index
 
     root, _ = imagefolder
     project, _ = create_and_index(tmp_path / "p", root)

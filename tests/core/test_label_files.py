@@ -5,9 +5,9 @@ import pickle
 
 import pytest
 
+from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
-from labeldesk.core.project import create_and_index
 
 
 def rejected(project, f, **kwargs) -> list[str]:

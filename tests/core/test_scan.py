@@ -8,8 +8,9 @@ import pytest
 from helpers import GOOD_MESSY_FILES, make_messy_folder, write_image
 
 from labeldesk.core import scanner
+from labeldesk.core.create import create_and_index
 from labeldesk.core.progress import CancelToken
-from labeldesk.core.project import Project, create_and_index
+from labeldesk.core.project import Project
 
 
 def _state(project: Project) -> dict[str, tuple]:

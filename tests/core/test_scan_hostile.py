@@ -11,8 +11,8 @@ import pytest
 from helpers import make_imagefolder, write_image
 
 from labeldesk.core import imageio
+from labeldesk.core.create import create_and_index
 from labeldesk.core.layout_check import check_layout
-from labeldesk.core.project import create_and_index
 
 
 def skipped(project) -> dict[str, str]:

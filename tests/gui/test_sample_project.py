@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from labeldesk.core.project import create_and_index
+from labeldesk.core.create import create_and_index
 from labeldesk.gui.main_window import MainWindow
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "fashion"

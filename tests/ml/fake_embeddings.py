@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from helpers import write_image
 
-from labeldesk.core.project import Project, create_and_index
+from labeldesk.core.create import create_and_index
+from labeldesk.core.project import Project
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.store import embeddings_dir
 from labeldesk.ml.vectors import VectorStore

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from helpers import write_image
 
-from labeldesk.core.project import create_and_index, open_project
+from labeldesk.core.create import create_and_index
+from labeldesk.core.project import open_project
 from labeldesk.ml.store import current_store
 from labeldesk.ml.vectors import KEY_BYTES, VectorStore
 

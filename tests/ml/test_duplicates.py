@@ -4,7 +4,7 @@ import shutil
 
 from PIL import Image
 
-from labeldesk.core.project import create_and_index
+from labeldesk.core.create import create_and_index
 from labeldesk.ml.duplicates import find_duplicates, outliers
 from labeldesk.ml.embed import embed_project
 

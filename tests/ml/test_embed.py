@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from labeldesk.core.create import create_and_index
 from labeldesk.core.progress import CancelToken
-from labeldesk.core.project import create_and_index
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.store import current_store, project_vectors
 from labeldesk.ml.vectors import VectorStore

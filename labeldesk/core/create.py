@@ -1,0 +1,132 @@
+"""Making a project: an empty one for the app, or ``labeldesk new`` (create and index).
+
+A project is built in a hidden staging folder beside its target and renamed into place,
+so a crash, a cancel or a bad labels file leaves nothing half-made behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import classes as class_table
+from .errors import LabelFileError, ProjectError
+from .progress import CancelToken, ProgressCallback, no_progress
+from .project import Project, check_images_folder
+from .staging import finish_staging, make_staging
+
+if TYPE_CHECKING:
+    from .label_files import LabelRow
+    from .scanner import ScanCounts
+
+
+def create_empty(path: Path | str, images: Path | str, classes: Iterable[str] = ()) -> Path:
+    """An empty project for ``images``, built beside ``path`` and renamed into place (a
+    crash leaves nothing half-made). The GUI opens it at once and indexes it in the
+    background, so the browser fills in as images arrive; a later scan resumes."""
+    target = _free_target(path)
+    with _staged(target) as staging:
+        Project.create(staging, images, classes).close()
+    return target.resolve()
+
+
+def _free_target(path: Path | str) -> Path:
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise ProjectError(f"{target} is a file; pick a new folder for the project")
+    if target.exists() and any(target.iterdir()):
+        raise ProjectError(f"{target} already exists and is not empty; pick a new project folder")
+    return target
+
+
+@contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """A hidden folder beside ``target`` (never walked by a scan) to build a project in:
+    renamed into place when the block ends, deleted if it raises (a cancel included).
+    A folder that cannot be written (permissions, a full disk) raises ProjectError."""
+    try:
+        staging = make_staging(target)
+    except OSError as exc:
+        raise ProjectError(f"cannot create a project at {target}: {exc.strerror or exc}") from exc
+    try:
+        yield staging
+        finish_staging(staging)
+        if target.exists():
+            target.rmdir()  # an empty folder the person made for it
+        os.replace(staging, target)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ProjectError(f"cannot create a project at {target}: {reason}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def create_and_index(
+    path: Path | str,
+    images: Path | str,
+    *,
+    classes: Iterable[str] = (),
+    labels_file: Path | str | None = None,
+    new_classes: bool = False,
+    follow_outside_links: bool = False,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> tuple[Project, ScanCounts]:
+    """``labeldesk new``: build the project beside ``path`` and rename it into place.
+
+    With ``classes`` given, a labels file may use only those (unless ``new_classes``).
+    A failure (a bad labels file, a cancel) leaves nothing behind.
+    """
+    from .label_files import apply_label_rows, read_label_file
+
+    target = _free_target(path)
+    check_images_folder(images)
+    classes = [class_table.validate_class_name(c) for c in classes]
+    rows = read_label_file(Path(labels_file)) if labels_file else None
+    if rows is not None and classes and not new_classes:
+        _check_file_classes(rows, classes, Path(str(labels_file)))
+    with _staged(target) as staging:
+        project = Project.create(staging, images, classes)
+        if follow_outside_links:
+            project.db.set_meta("follow_outside_links", "1")
+        counts = project.scan(progress=progress, cancel=cancel, workers=workers)
+        if counts.cancelled:
+            raise ProjectError("cancelled: no project was created")
+        if rows is not None:
+            apply_label_rows(
+                project,
+                rows,
+                source="import",
+                create_classes=True,
+                description=f"labels from {Path(str(labels_file)).name}",
+            )
+        extra = [c for c in project.classes() if c not in classes]
+        if classes and extra:
+            counts.warnings.append(
+                f"class folder(s) not in --classes were added as classes: {', '.join(extra)}"
+            )
+        project.close()
+    return Project(target), counts
+
+
+def _check_file_classes(rows: Iterable[LabelRow], classes: Sequence[str], source: Path) -> None:
+    allowed = set(classes)
+    problems = [
+        f"line {row.line}: class {row.label!r} is not one of --classes"
+        for row in rows
+        if row.label is not None and row.label.strip() not in allowed
+    ]
+    if problems:
+        problems.append(
+            f"allowed: {', '.join(classes)} (add the missing ones to --classes, or pass "
+            "--new-class to accept them)"
+        )
+        raise LabelFileError(str(source), problems)
