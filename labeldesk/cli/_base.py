@@ -21,7 +21,8 @@ class Output:
 
 
 class TerminalProgress:
-    """Renders core ``Progress`` reports as tqdm bars (rate and ETA) on stderr."""
+    """Renders core ``Progress`` reports as tqdm bars (rate and ETA) on stderr: one bar
+    per phase (``message``), with the report's ``data`` (epoch, loss, …) as its postfix."""
 
     def __init__(self) -> None:
         self._bar: Any = None
@@ -30,13 +31,14 @@ class TerminalProgress:
     def __call__(self, progress: Progress) -> None:
         from tqdm import tqdm
 
+        data = progress.data or {}
         if progress.message != self._message or self._bar is None:
             self.close()
             self._message = progress.message
             self._bar = tqdm(
                 total=progress.total or None,
                 desc=progress.message,
-                unit="img",
+                unit=str(data.get("unit", "img")),
                 file=sys.stderr,
                 disable=None,
                 leave=False,
@@ -44,6 +46,8 @@ class TerminalProgress:
             )
         if progress.total and self._bar.total != progress.total:
             self._bar.total = progress.total
+        if data:
+            self._bar.set_postfix_str(postfix(data), refresh=False)
         self._bar.update(progress.done - self._bar.n)
 
     def close(self) -> None:
@@ -56,6 +60,27 @@ class TerminalProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+POSTFIX_NAMES = {"eval_accuracy": "val acc", "eval_loss": "val loss", "images_per_s": "img/s"}
+
+
+def postfix(data: dict[str, Any]) -> str:
+    """``{"epoch": 3, "epochs": 100, "loss": 0.5123}`` as "epoch 3/100, loss 0.512"."""
+    parts = []
+    if "epoch" in data:
+        parts.append(f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else ""))
+    for key, value in data.items():
+        if key in ("epoch", "epochs", "unit") or value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, float):
+            text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+        elif isinstance(value, int | str):
+            text = str(value)
+        else:
+            continue  # lists, dicts: results for views, not for one line
+        parts.append(f"{POSTFIX_NAMES.get(key, key.replace('_', ' '))} {text}")
+    return ", ".join(parts)
 
 
 def open_existing(path: Path) -> Project:

@@ -2,23 +2,35 @@
 
 Every long job is a plain function taking ``progress`` (a callback receiving
 :class:`Progress`) and ``cancel`` (a :class:`CancelToken`). The CLI renders progress with
-tqdm, the GUI with a progress bar in a worker; tests pass plain lists and tokens.
+tqdm (``data`` as the bar's postfix), the GUI with a progress bar in a worker; tests
+pass plain lists and tokens.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import Cancelled
 
 
 @dataclass(frozen=True)
 class Progress:
+    """``done`` of ``total`` (0: unknown) in the phase ``message`` names.
+
+    Keep ``message`` the same for a whole phase ("training head"): a view starts a new
+    bar when it changes. Figures that change with every report (epoch, loss, accuracy)
+    go in ``data``, where views read them; nothing parses them back from the text.
+    ``data["unit"]``, if given, names what ``done`` counts ("epoch", "step"). ``data``
+    must pickle: a job in a child process sends its reports through a queue.
+    """
+
     done: int
     total: int
     message: str = ""
+    data: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def fraction(self) -> float:

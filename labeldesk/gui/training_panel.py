@@ -2,18 +2,17 @@
 
 Training is Qt-free (``ml.train.train_head``, ``ml.finetune.finetune``); this widget runs
 it as a :class:`Job` (shown in the window's job bar too), plots the loss and validation
-accuracy parsed from its progress messages ("epoch 3/100 loss 0.512 val acc 0.913"), then
-re-plots from the saved version's history.
+accuracy that its progress reports carry in ``Progress.data`` (never parsed from the
+message), then re-plots from the saved version's history.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,34 +26,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.progress import CancelToken
+from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import HistoryTable, accuracy, percent
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
-EPOCH_LOSS = re.compile(r"epoch\s+(\d+)/(\d+)\s+loss\s+([0-9.eE+-]+|nan|inf)")
-EPOCH_ACCURACY = re.compile(r"epoch\s+(\d+)/\d+\s.*\bval acc\s+([0-9.]+)")
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
 MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
 DEFAULT_EPOCHS = {"head": 100, "finetune": 3}
 
 
-def parse_epoch_loss(message: str) -> tuple[int, int, float] | None:
-    """(epoch, epochs, loss) from a training progress message, or None."""
-    match = EPOCH_LOSS.search(message)
-    if match is None:
-        return None
-    return int(match.group(1)), int(match.group(2)), float(match.group(3))
+def describe(report: Progress) -> str:
+    """The status line for a progress report: "Training head: epoch 3/100, loss 0.512,
+    val acc 91.3%" while training, the report's message otherwise."""
+    data = report.data or {}
+    message = report.message[:1].upper() + report.message[1:]
+    if "epoch" not in data:
+        return message or "Working…"
+    parts = [f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else "")]
+    if isinstance(data.get("loss"), int | float):
+        parts.append(f"loss {data['loss']:.3f}")
+    if isinstance(data.get("eval_accuracy"), int | float):
+        parts.append(f"val acc {percent(data['eval_accuracy'])}")
+    return f"{message}: {', '.join(parts)}"
 
 
-def parse_epoch_accuracy(message: str) -> tuple[int, float] | None:
-    """(epoch, validation accuracy) from an epoch's closing progress message, or None."""
-    match = EPOCH_ACCURACY.search(message)
-    if match is None:
-        return None
-    return int(match.group(1)), float(match.group(2))
+class _ReportRelay(QObject):
+    """Carries a run's progress reports, ``data`` included, from the worker thread to the
+    panel: the job's own signal carries text only and skips reports that come faster
+    than a screen redraws, and the plot needs every epoch."""
+
+    report = Signal(int, object)  # run number, Progress
 
 
 class LossPlot(pg.PlotWidget):
@@ -161,6 +165,8 @@ class TrainingPanel(QWidget):
         self.device_job: Job | None = None
         self.versions: list[ModelVersion] = []
         self._closed = False
+        self._run = 0  # which run's reports the plot shows
+        self._relay: _ReportRelay | None = None
 
         self.mode = QComboBox()
         for key, text in MODES.items():
@@ -277,8 +283,20 @@ class TrainingPanel(QWidget):
 
             return train_head(project, HeadParams(epochs=epochs), progress=progress, cancel=cancel)
 
-        job = Job(run, "Training")
-        job.progress.connect(self._progress)
+        self._run += 1
+        relay = _ReportRelay()
+        relay.report.connect(self._report)
+        run_number = self._run
+
+        def run_and_report(*, progress: Any, cancel: Any) -> ModelVersion:
+            def report(update: Progress) -> None:
+                relay.report.emit(run_number, update)
+                progress(update)
+
+            return run(progress=report, cancel=cancel)
+
+        job = Job(run_and_report, "Training")
+        self._relay = relay  # alive as long as the run can report
         job.finished.connect(self._finished)
         job.cancelled.connect(self._cancelled)
         job.failed.connect(self._failed)
@@ -306,18 +324,19 @@ class TrainingPanel(QWidget):
         for widget in (self.start_button, self.mode, self.epochs, self.train_blocks):
             widget.setEnabled(not running)
 
-    @Slot(int, int, str)
-    def _progress(self, done: int, total: int, message: str) -> None:
-        if self._closed or self.sender() is not self.job:
-            return
-        parsed = parse_epoch_loss(message)
-        if parsed is not None:
-            self.plot.add_loss(parsed[0], parsed[2])
-        closing = parse_epoch_accuracy(message)
-        if closing is not None:
-            self.plot.add_accuracy(*closing)
+    @Slot(int, object)
+    def _report(self, run_number: int, report: Progress) -> None:
+        if self._closed or run_number != self._run:
+            return  # a report of an earlier run, delivered late
+        data = report.data or {}
+        epoch = data.get("epoch")
+        if isinstance(epoch, int):
+            if isinstance(data.get("loss"), int | float):
+                self.plot.add_loss(epoch, float(data["loss"]))
+            if isinstance(data.get("eval_accuracy"), int | float):
+                self.plot.add_accuracy(epoch, float(data["eval_accuracy"]))
         if not (self.job is not None and self.job.token.cancelled):
-            self.status.setText(message or "Working…")
+            self.status.setText(describe(report))
 
     @Slot(object)
     def _finished(self, version: ModelVersion) -> None:

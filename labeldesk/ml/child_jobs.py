@@ -149,7 +149,7 @@ def _run_child(
     token = _StopFlagToken(stop)
 
     def report(update: Progress) -> None:
-        messages.put(("progress", (update.done, update.total, update.message)))
+        messages.put(("progress", (update.done, update.total, update.message, update.data)))
 
     try:
         if all_cores:  # the app's thread cap is not for a network run at low priority

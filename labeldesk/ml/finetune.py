@@ -24,13 +24,14 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
-from .metrics import classification_report, epoch_summary, evaluation_split
+from .metrics import classification_report, evaluation_split
 from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 CHECKPOINT = "model.safetensors"
+FINE_TUNING = "fine-tuning"  # the progress message; epoch, loss, accuracy go in data
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,13 @@ def finetune(
             count += len(rows)
             seen += len(rows)
             rate = seen / (time.perf_counter() - started)
+            running = {"epoch": epoch, "loss": total / count, "images_per_s": rate}
             progress(
                 Progress(
                     (epoch - 1) * steps_per_epoch + step + 1,
                     params.epochs * steps_per_epoch,
-                    f"epoch {epoch}/{params.epochs} loss {total / count:.3f} ({rate:.1f} img/s)",
+                    FINE_TUNING,
+                    {"unit": "step", "epochs": params.epochs, **running},
                 )
             )
         if cancel.cancelled:
@@ -155,8 +158,9 @@ def finetune(
         entry = {"epoch": epoch, "loss": total / max(count, 1)}
         entry.update(_accuracy(model, paths, labels, split.evaluate, pre, device, "eval"))
         history.append(entry)
-        summary = epoch_summary(epoch, params.epochs, entry)  # with val accuracy, for plots
-        progress(Progress(epoch * steps_per_epoch, params.epochs * steps_per_epoch, summary))
+        done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
+        closing = {"unit": "step", "epochs": params.epochs, **entry}  # with val accuracy
+        progress(Progress(done, steps, FINE_TUNING, closing))
         _save(model, base, classes, pre, folder, epoch)
     if not history:
         raise LabelDeskError("cancelled before the first epoch finished: no model was saved")

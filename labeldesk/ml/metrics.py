@@ -68,11 +68,3 @@ def evaluation_split(
         "holdout",
         test,
     )
-
-
-def epoch_summary(epoch: int, epochs: int, entry: dict[str, float]) -> str:
-    """The progress line for a finished epoch: "epoch 3/100 loss 0.512 val acc 0.913"
-    (no accuracy without validation images). The GUI plots both as they come."""
-    text = f"epoch {epoch}/{epochs} loss {entry['loss']:.3f}"
-    accuracy = entry.get("eval_accuracy")
-    return text if accuracy is None else f"{text} val acc {accuracy:.3f}"

@@ -20,12 +20,15 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
-from .metrics import classification_report, epoch_summary, evaluation_split
+from .metrics import classification_report, evaluation_split
 from .models import ModelVersion, last_label_event, new_version_dir, record_version
 from .store import project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+
+TRAINING_HEAD = "training head"  # the progress message; epoch, loss, accuracy go in data
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,8 @@ def train_head(
         history.append(entry)
         best_state = {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}
         rate = epoch * len(order) / (time.perf_counter() - started)
-        progress(
-            Progress(
-                epoch,
-                params.epochs,
-                f"{epoch_summary(epoch, params.epochs, entry)} ({rate:,.0f} img/s)",
-            )
-        )
+        details = {"unit": "epoch", "epochs": params.epochs, **entry, "images_per_s": rate}
+        progress(Progress(epoch, params.epochs, TRAINING_HEAD, details))
     if best_state is None:
         raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
     head.load_state_dict(best_state)

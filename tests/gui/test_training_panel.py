@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from ml.fake_embeddings import make_clustered_project
 
-from labeldesk.gui.training_panel import TrainingPanel, parse_epoch_accuracy, parse_epoch_loss
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import Progress
+from labeldesk.gui.training_panel import TrainingPanel, describe
 
 pytest.importorskip("torch")
 
@@ -25,14 +27,40 @@ def panel(qtbot, tmp_path):
     project.close()
 
 
-def test_parse_epoch_loss():
-    assert parse_epoch_loss("epoch 3/100 loss 0.512 (1,234 img/s)") == (3, 100, 0.512)
-    assert parse_epoch_loss("loading backbone") is None
+def test_status_line_comes_from_the_report_data():
+    data = {"epoch": 3, "epochs": 100, "loss": 0.5123, "eval_accuracy": 0.913}
+    assert describe(Progress(3, 100, "training head", data)) == (
+        "Training head: epoch 3/100, loss 0.512, val acc 91.3%"
+    )
+    assert describe(Progress(0, 0, "loading backbone")) == "Loading backbone"
 
 
-def test_parse_epoch_accuracy():
-    assert parse_epoch_accuracy("epoch 3/100 loss 0.512 val acc 0.913 (5 img/s)") == (3, 0.913)
-    assert parse_epoch_accuracy("epoch 3/100 loss 0.512 (1,234 img/s)") is None
+def test_the_plot_is_drawn_from_progress_data_not_text(qtbot, panel, monkeypatch):
+    """A run whose message never changes ("training head") still plots every epoch:
+    the figures come from ``Progress.data``."""
+    reports = [
+        {"epoch": 1, "epochs": 3, "loss": 0.9, "eval_accuracy": 0.5},
+        {"epoch": 2, "epochs": 3, "loss": 0.6},
+        {"epoch": 3, "epochs": 3, "loss": 0.4, "eval_accuracy": 0.8},
+    ]
+
+    def fake_train_head(project, params, *, progress, cancel):
+        for data in reports:
+            progress(Progress(data["epoch"], 3, "training head", data))
+        raise LabelDeskError("stopped here, so the plot keeps what was reported")
+
+    monkeypatch.setattr("labeldesk.ml.train.train_head", fake_train_head)
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: len(panel.plot.losses) == 3, timeout=5_000)
+    assert panel.plot.losses == {1: 0.9, 2: 0.6, 3: 0.4}
+    assert panel.plot.accuracies == {1: 0.5, 3: 0.8}
+    xs, ys = panel.plot.loss_curve.getData()
+    assert list(xs) == [1, 2, 3] and list(ys) == [0.9, 0.6, 0.4]
+    assert (
+        panel.status.text() == "Training failed: stopped here, so the plot keeps what was reported"
+    )
 
 
 def test_the_device_is_found_in_a_child_process(qtbot, tmp_path, monkeypatch, child_targets):
@@ -110,14 +138,13 @@ def test_cancel_mid_run_keeps_a_cancelled_version(qtbot, panel):
 def test_fine_tuning_runs_in_a_child_process_with_the_chosen_settings(qtbot, panel, monkeypatch):
     """The panel hands fine-tuning to the child-process runner (stood in for here by a
     short head run, so the test stays fast) and shows what it returns."""
-    from labeldesk.core.progress import Progress
     from labeldesk.ml.train import HeadParams, train_head
 
     calls = []
 
     def fake_child(project_path, params, *, progress, cancel):
         calls.append((project_path, params))
-        progress(Progress(1, 1, "epoch 1/1 loss 0.250"))
+        progress(Progress(1, 1, "fine-tuning", {"epoch": 1, "epochs": 1, "loss": 0.25}))
         return train_head(panel.project, HeadParams(epochs=2), cancel=cancel)
 
     monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)

@@ -14,3 +14,11 @@ def report_pid_and_return(
     """Tell the parent this process's id, then return ``value`` at once."""
     progress(Progress(0, 1, str(os.getpid())))
     return value
+
+
+def report_data(
+    project: Any, *, progress: ProgressCallback, cancel: CancelToken, data: dict[str, Any]
+) -> str:
+    """Report ``data`` in one progress update (it must cross the process boundary)."""
+    progress(Progress(1, 2, "working", data))
+    return "done"

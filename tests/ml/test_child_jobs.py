@@ -38,16 +38,30 @@ def test_fine_tuning_in_a_child_records_a_version_and_reembeds(project):
 
     embed_in_child(project.path)
     before = project_vectors(project).key
-    messages: list[str] = []
+    seen: list[Progress] = []
     version = finetune_in_child(
-        project.path,
-        FinetuneParams(epochs=1, train_blocks=1, batch_size=8),
-        progress=lambda update: messages.append(update.message),
+        project.path, FinetuneParams(epochs=1, train_blocks=1, batch_size=8), progress=seen.append
     )
     assert version.kind == "finetune" and version.status == "complete"
     assert latest(project, "finetune").id == version.id  # recorded, seen from here
     assert project_vectors(project).key != before  # re-embedded with the tuned weights
-    assert any(m.startswith("epoch 1/1") for m in messages)
+    closing = [
+        u.data for u in seen if u.message == "fine-tuning" and "eval_accuracy" in (u.data or {})
+    ]
+    assert [d["epoch"] for d in closing] == [1]  # the epoch's figures came through the queue
+
+
+def test_progress_data_comes_through_the_queue(project):
+    from labeldesk.ml.child_jobs import run_in_child
+
+    seen: list[Progress] = []
+    data = {"epoch": 2, "loss": 0.25, "per_class": [0.5, 1.0]}
+    value = run_in_child(
+        "ml.child_targets:report_data", project.path, progress=seen.append, data=data
+    )
+    assert value == "done" and [(u.done, u.total, u.message, u.data) for u in seen] == [
+        (1, 2, "working", data)
+    ]
 
 
 def test_an_error_in_the_child_comes_back_as_one_readable_line(project, tmp_path):

@@ -1,0 +1,74 @@
+"""`labeldesk train` shows one progress bar per phase that fills up, with the epoch's
+figures beside it (they used to be in the bar's label, which made a new, empty bar at
+every epoch)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+
+from labeldesk.cli import main
+from labeldesk.cli._base import TerminalProgress, postfix
+from labeldesk.core.progress import Progress
+
+
+class FakeBar:
+    """Stands in for tqdm.tqdm and remembers every bar made."""
+
+    made: ClassVar[list[FakeBar]] = []
+
+    def __init__(self, total: Any = None, desc: str = "", unit: str = "it", **_: Any):
+        self.total, self.desc, self.unit = total, desc, unit
+        self.n, self.postfix, self.n_at_close = 0, "", None
+        FakeBar.made.append(self)
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfix = text
+
+    def close(self) -> None:
+        self.n_at_close = self.n
+
+
+@pytest.fixture
+def bars(monkeypatch) -> list[FakeBar]:
+    FakeBar.made = []
+    monkeypatch.setattr("tqdm.tqdm", FakeBar)
+    return FakeBar.made
+
+
+def test_train_head_bar_fills_up(tmp_path, bars, capsys):
+    pytest.importorskip("torch")
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    assert main(["train", str(project.path), "--mode", "head", "--epochs", "7"]) == 0
+    [bar] = [b for b in bars if b.desc == "training head"]
+    assert (bar.n_at_close, bar.total, bar.unit) == (7, 7, "epoch")
+    assert bar.postfix.startswith("epoch 7/7, loss ") and "val acc " in bar.postfix
+
+
+def test_one_bar_per_phase_with_the_data_as_postfix(bars):
+    with TerminalProgress() as progress:
+        progress(Progress(0, 0, "loading backbone"))
+        for step in range(1, 7):
+            data = {"unit": "step", "epoch": (step + 2) // 3, "epochs": 2, "loss": 1 / step}
+            progress(Progress(step, 6, "fine-tuning", data))
+        progress(
+            Progress(
+                6, 6, "fine-tuning", {"epoch": 2, "epochs": 2, "loss": 0.1, "eval_accuracy": 0.9}
+            )
+        )
+    assert [(b.desc, b.unit, b.n_at_close, b.total) for b in bars] == [
+        ("loading backbone", "img", 0, None),
+        ("fine-tuning", "step", 6, 6),
+    ]
+    assert bars[1].postfix == "epoch 2/2, loss 0.100, val acc 0.900"
+
+
+def test_postfix_formats_numbers_and_skips_what_does_not_fit_a_line():
+    data = {"epoch": 3, "loss": 0.51234, "images_per_s": 1234.5, "per_class": [1, 2], "note": "x"}
+    assert postfix(data) == "epoch 3, loss 0.512, img/s 1,234, note x"
