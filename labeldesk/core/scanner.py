@@ -10,20 +10,17 @@ so a cancelled scan keeps what it finished and the next scan continues from ther
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .classes import add_classes, aliases, class_name_problem
-from .imageio import ProbeResult, hash_file, probe_file
+from .imageio import ProbeResult, hash_file
 from .labels import Change, apply_changes
 from .layout import Placement, placement
+from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .walk import walk_images
 
@@ -33,8 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
-CHUNK = 32  # files per worker task
-IN_PROCESS_BELOW = 48  # small scans are not worth starting worker processes
 TRANSIENT_REASONS = ("permission denied", "vanished during scan", "could not be read", "folder not")
 # OS errors that say nothing about the file itself (older versions recorded a full disk
 # while writing a thumbnail as "corrupt image data"): such rows are tried again.
@@ -108,7 +103,9 @@ def scan(
     total = len(to_probe)
     progress(Progress(0, total, "decoding images"))
     pending: list[ProbeResult] = []
-    for done, result in enumerate(_probe_all(project, to_probe, workers, cancel), start=1):
+    for done, result in enumerate(
+        probe_all(str(project.root), str(project.thumbs_dir), to_probe, workers, cancel), start=1
+    ):
         pending.append(result)
         if len(pending) >= WRITE_BATCH:
             writer.write(pending)
@@ -140,56 +137,6 @@ def _load_rows(project: Project) -> Iterator[_Row]:
         "skip_reason, split FROM images"
     ):
         yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
-
-
-def _probe_all(
-    project: Project, paths: Sequence[str], workers: int | None, cancel: CancelToken
-) -> Iterator[ProbeResult]:
-    root, thumbs = str(project.root), str(project.thumbs_dir)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(paths) < IN_PROCESS_BELOW:
-        for rel in paths:
-            if cancel.cancelled:
-                return
-            yield _relative(probe_file(os.path.join(root, rel), thumbs), rel)
-        return
-    chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    context = multiprocessing.get_context("spawn")
-    in_flight: dict[Future, list[str]] = {}
-    next_chunk = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            while next_chunk < len(chunks) or in_flight:
-                while (
-                    next_chunk < len(chunks)
-                    and len(in_flight) < workers * 3
-                    and not cancel.cancelled
-                ):
-                    future = pool.submit(_probe_chunk, root, thumbs, chunks[next_chunk])
-                    in_flight[future] = chunks[next_chunk]
-                    next_chunk += 1
-                if cancel.cancelled:
-                    next_chunk = len(chunks)
-                if not in_flight:
-                    break
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    results = future.result()
-                    del in_flight[future]
-                    yield from results
-    except BrokenProcessPool:
-        # Workers could not start (e.g. __main__ cannot be re-imported) or died: finish here.
-        log.warning("decoding workers failed; continuing in this process")
-        rest = [rel for chunk in [*in_flight.values(), *chunks[next_chunk:]] for rel in chunk]
-        yield from _probe_all(project, rest, 1, cancel)
-
-
-def _probe_chunk(root: str, thumbs: str, rels: list[str]) -> list[ProbeResult]:
-    return [_relative(probe_file(os.path.join(root, rel), thumbs), rel) for rel in rels]
-
-
-def _relative(result: ProbeResult, rel: str) -> ProbeResult:
-    return replace(result, path=rel)
 
 
 class _Writer:

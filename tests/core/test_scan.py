@@ -7,7 +7,7 @@ import time
 import pytest
 from helpers import GOOD_MESSY_FILES, make_messy_folder, write_image
 
-from labeldesk.core import scanner
+from labeldesk.core import probe_pool, scanner
 from labeldesk.core.create import create_and_index
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -67,7 +67,7 @@ def test_parallel_and_in_process_scans_agree(tmp_path, imagefolder):
 
 
 def test_unchanged_rescan_decodes_nothing(project, monkeypatch):
-    monkeypatch.setattr(scanner, "probe_file", lambda *a, **k: pytest.fail("decoded a file"))
+    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("decoded a file"))
     counts = project.scan(workers=1)
     assert (counts.added, counts.removed, counts.changed, counts.moved) == (0, 0, 0, 0)
     assert counts.unchanged == len(project.images())
