@@ -33,3 +33,23 @@ def test_empty_project_refuses_a_used_folder_or_a_missing_image_folder(tmp_path,
         create_empty(tmp_path / "new", tmp_path / "no-such-folder")
     assert not (tmp_path / "new").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".new")]  # no staging left
+
+
+def test_a_crashed_creations_staging_folder_is_removed_but_nothing_else(tmp_path, imagefolder):
+    import subprocess
+    import sys
+
+    root, _ = imagefolder
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".proj.partial-{dead.pid}-abcdef"
+    stale.mkdir()
+    (stale / ".labeldesk-staging").write_text("{}")
+    (stale / "labeldesk.db").write_bytes(b"half")
+    unmarked = tmp_path / f".proj.partial-{dead.pid}-123456"  # our name, no marker: kept
+    unmarked.mkdir()
+    (unmarked / "precious.txt").write_text("not ours")
+    path = create_empty(tmp_path / "proj", root)
+    assert path.is_dir() and not stale.exists()
+    assert (unmarked / "precious.txt").read_text() == "not ours"
+    assert not (path / ".labeldesk-staging").exists()  # the marker never lands
