@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.core.display import format_percent, format_similarity
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -82,7 +83,12 @@ def cmd_similar(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project:
         results = similar(project, normalise_path(project, args.path), k=args.k)
-    text = "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['label'] or '-'}]" for r in results)
+    lines = []
+    for r in results:
+        score = r["score"]
+        assert isinstance(score, float)
+        lines.append(f"{format_similarity(score):>5}  {r['path']}  [{r['label'] or '-'}]")
+    text = "\n".join(lines)
     return Output(results, text)
 
 
@@ -108,7 +114,7 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
     ]
     for g in groups[:50]:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
-        lines.append(f"{g.kind} ({g.similarity:.3f}){flags}")
+        lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
         lines += [
             f"  {p}  [{s or '-'} / {lab or '-'}]"
             for p, s, lab in zip(g.paths, g.splits, g.labels, strict=True)
@@ -123,5 +129,10 @@ def cmd_outliers(args: argparse.Namespace) -> Output:
         rows = outliers(project)
     rows = rows[: args.n] if args.n else rows
     return Output(
-        rows, "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['label'] or '-'}]" for r in rows)
+        rows,
+        "\n".join(
+            f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  {r['path']}  "
+            f"[{r['label'] or '-'}]"
+            for r in rows
+        ),
     )

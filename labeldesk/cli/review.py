@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, open_existing
+from labeldesk.core.display import format_confidence, format_percent, format_score, score_level
 from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
@@ -97,20 +98,26 @@ def cmd_predict(args: argparse.Namespace) -> Output:
             for r in preds.to_json()
             if args.label in (None, r["label"]) and args.predicted in (None, r["predicted"])
         ]
-    text = "\n".join(f"{r['confidence']:.3f}  {r['predicted']:<16} {r['path']}" for r in rows)
+    text = "\n".join(
+        f"{format_confidence(r['confidence']):>5}  {r['predicted']:<16} {r['path']}" for r in rows
+    )
     return Output(rows, text)
 
 
 def cmd_issues(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.issues import label_issues
+    from labeldesk.ml.issues import label_issues, score_labels
+    from labeldesk.ml.predictions import project_predictions
 
     with open_existing(args.project) as project:
         _warn_missing(project)
         issues = label_issues(project, include_all=args.all)
+        expected = score_labels(project_predictions(project)).expected_errors
     rows = [i.to_json() for i in issues]
-    lines = [f"{len([i for i in issues if i.flagged])} likely mislabel(s)"]
+    flagged = sum(i.flagged for i in issues)
+    lines = [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
     lines += [
-        f"{i.score:.3f}  {i.path}  {i.label} -> {i.suggested}{'  (flagged)' if i.flagged else ''}"
+        f"{format_score(i.score):>5}  {score_level(i.score):<17}  {i.path}  "
+        f"{i.label} -> {i.suggested}{'  (flagged)' if i.flagged else ''}"
         for i in issues
     ]
     return Output(rows, "\n".join(lines))
@@ -122,7 +129,9 @@ def cmd_queue(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         _warn_missing(project)
         rows = labeling_queue(project, args.n, args.strategy, args.seed)
-    text = "\n".join(f"{r['score']:.3f}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows)
+    text = "\n".join(
+        f"{format_percent(r['score']):>5}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows
+    )
     return Output(rows, text or "nothing left to label")
 
 
@@ -196,5 +205,5 @@ def _describe(version: ModelVersion) -> str:
         report = version.metrics.get(name)
         if report and report.get("accuracy") is not None:
             label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
-            parts.append(f"{label} accuracy {report['accuracy']:.3f} (n={report['n']})")
+            parts.append(f"{label} accuracy {format_percent(report['accuracy'])} (n={report['n']})")
     return ", ".join(parts)
