@@ -285,6 +285,13 @@ class Project:
             raise UnknownPathError(missing)
         return found
 
+    def batch_image_ids(self, batch_id: int) -> list[int]:
+        """The images a batch of label events changed."""
+        rows = self.db.query(
+            "SELECT DISTINCT image_id FROM label_events WHERE batch_id = ?", (batch_id,)
+        )
+        return [int(r[0]) for r in rows]
+
     def paths_of(self, image_ids: Iterable[int]) -> list[str]:
         """Relative paths of some images, in the order given (unknown ids left out)."""
         ids = [int(i) for i in image_ids]

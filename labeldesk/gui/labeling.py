@@ -146,8 +146,25 @@ class LabelingController(QObject):
             self.error.emit(str(exc))
             return
         self._refresh_ids(undone.image_ids)
+        self.sync_classes()
         text = undone.summary()
         self.message.emit(text[:1].upper() + text[1:])
+
+    def after_batch(self, batch_id: int | None) -> None:
+        """Show what a batch made elsewhere (e.g. a class renamed) changed."""
+        if batch_id is not None:
+            self._refresh_ids(self.project.batch_image_ids(batch_id))
+        self.sync_classes()
+
+    def sync_classes(self) -> None:
+        """Take the project's class list (and keys) when it changed."""
+        classes = self.project.classes()
+        if classes == self.classes:
+            return
+        if self.model.catalog is not None:
+            self.model.catalog.set_classes(classes)
+        self._update_label_actions()
+        self.classesChanged.emit(classes)
 
     def add_classes(self, names: Sequence[str]) -> list[str]:
         try:

@@ -129,6 +129,7 @@ class MainMenus:
         # The view owns these actions and their shortcuts; the menus only show them.
         self.edit_menu.insertAction(self.search_action, labeling.undo_action)
         self.classes_menu.addAction(labeling.add_class_action)
+        self.classes_menu.addActions(view.class_actions.actions)
         self.classes_menu.addSeparator()
         self.classes_menu.addActions(labeling.label_actions)
         self.classes_menu.addSeparator()

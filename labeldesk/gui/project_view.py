@@ -19,6 +19,7 @@ from labeldesk.core.errors import LabelDeskError, UnknownPathError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
+from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
@@ -62,6 +63,7 @@ class ProjectView(QWidget):
         self.grid = ThumbnailGrid(self.model, self.loader, self.metrics)
         self.detail = DetailPanel(project, loader=self.loader)
         self.labeling = LabelingController(project, self.model, self.grid, self)
+        self.class_actions = ClassActions(self.labeling, self)
         self.feed = InsightsFeed(project, self.runner, track, self)
         self.search_job: Job | None = None
         self.fill_job: Job | None = None

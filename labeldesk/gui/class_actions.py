@@ -1,0 +1,131 @@
+"""Classes menu: rename, merge and remove classes (each one undoable batch, Ctrl+Z).
+
+The work is one core call (:meth:`Project.rename_class` and friends); afterwards the
+images whose labels changed are re-read and the class list and keys are refreshed, the
+same way a key press is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.gui.labeling import LabelingController
+
+
+class ClassActions(QObject):
+    """The rename / merge / remove actions of one project view's Classes menu."""
+
+    def __init__(self, labeling: LabelingController, parent: QObject | None = None):
+        super().__init__(parent)
+        self.labeling = labeling
+        self.rename_action = QAction("&Rename class…", self)
+        self.rename_action.triggered.connect(self.prompt_rename)
+        self.merge_action = QAction("&Merge class into another…", self)
+        self.merge_action.triggered.connect(self.prompt_merge)
+        self.remove_action = QAction("Re&move class…", self)
+        self.remove_action.triggered.connect(self.prompt_remove)
+        self.actions = [self.rename_action, self.merge_action, self.remove_action]
+
+    @property
+    def _parent_widget(self) -> QWidget:
+        return self.labeling.grid
+
+    # -- questions (tests answer them) ----------------------------------------------
+    def ask_class(self, title: str, prompt: str, choices: list[str]) -> str | None:
+        name, ok = QInputDialog.getItem(self._parent_widget, title, prompt, choices, 0, False)
+        return name if ok and name else None
+
+    def ask_text(self, title: str, prompt: str, start: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            self._parent_widget, title, prompt, QLineEdit.EchoMode.Normal, start
+        )
+        return text.strip() if ok and text.strip() else None
+
+    def confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            self._parent_widget,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- commands ------------------------------------------------------------------
+    def prompt_rename(self) -> None:
+        classes = self._classes_or_say("to rename")
+        old = classes and self.ask_class("Rename class", "Class to rename:", classes)
+        new = old and self.ask_text("Rename class", f"New name for {old}:", old)
+        if old and new and new != old:
+            self.rename(old, new)
+
+    def prompt_merge(self) -> None:
+        classes = self._classes_or_say("to merge", at_least=2)
+        source = classes and self.ask_class(
+            "Merge classes", "Move every image of this class…", classes
+        )
+        if not source:
+            return
+        others = [c for c in classes if c != source]
+        into = self.ask_class("Merge classes", f"…into this class ({source} goes away):", others)
+        if into and self.confirm(
+            "Merge classes",
+            f"Give the {self._count(source):,} image(s) of {source} the label {into} and remove "
+            f"the class {source}?\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
+        ):
+            self.merge(source, into)
+
+    def prompt_remove(self) -> None:
+        classes = self._classes_or_say("to remove")
+        name = classes and self.ask_class("Remove class", "Class to remove:", classes)
+        if name and self.confirm(
+            "Remove class",
+            f"Remove the class {name}? Its {self._count(name):,} image(s) become unlabeled."
+            "\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
+        ):
+            self.remove(name)
+
+    def rename(self, old: str, new: str) -> bool:
+        project = self.labeling.project
+        return self._run(lambda: project.rename_class(old, new), f"Renamed {old} to {new}")
+
+    def merge(self, source: str, into: str) -> bool:
+        project = self.labeling.project
+        return self._run(
+            lambda: project.merge_classes(source, into), f"Merged {source} into {into}"
+        )
+
+    def remove(self, name: str) -> bool:
+        project = self.labeling.project
+        return self._run(
+            lambda: project.remove_class(name), f"Removed {name}; unlabeled its images"
+        )
+
+    # -- plumbing ------------------------------------------------------------------
+    def _classes_or_say(self, purpose: str, at_least: int = 1) -> list[str]:
+        classes = self.labeling.project.classes()
+        if len(classes) < at_least:
+            self.labeling.message.emit(f"Not enough classes {purpose}")
+            return []
+        return classes
+
+    def _count(self, name: str) -> int:
+        count = self.labeling.project.db.scalar(
+            "SELECT COUNT(*) FROM images WHERE label = ? AND removed_at IS NULL", (name,)
+        )
+        return count if isinstance(count, int) else 0
+
+    def _run(self, change: Callable[[], int], done: str) -> bool:
+        try:
+            batch = change()
+        except LabelDeskError as exc:
+            self.labeling.error.emit(str(exc))
+            return False
+        self.labeling.after_batch(batch)
+        self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)")
+        return True
