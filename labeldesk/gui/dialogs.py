@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk import __version__
+from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.gui.hotkeys import HotkeysEditor
 from labeldesk.gui.shortcuts import shortcut_table
 
@@ -84,7 +87,9 @@ class NewProjectDialog(QDialog):
     """Asks for the image folder and a new (empty) project folder.
 
     ``images`` pre-fills the image folder (and a project folder beside it), e.g. for a
-    folder dropped on the start page.
+    folder dropped on the start page. A folder whose layout looks one level off (one class
+    holding ``train/``, ``test/``, …) gets a warning before anything is indexed, with a
+    button that switches to the folder that was probably meant.
     """
 
     def __init__(self, parent: QWidget | None = None, images: Path | None = None):
@@ -103,11 +108,22 @@ class NewProjectDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("newProjectNote")
+        self.use_suggested = QPushButton()
+        self.use_suggested.setVisible(False)
+        self.use_suggested.clicked.connect(self._use_suggested)
+        self._suggested: Path | None = None
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.use_suggested, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
+        self.images_edit.textChanged.connect(self._check_layout)
         self.images_edit.textChanged.connect(self._validate)
         self.project_edit.textChanged.connect(self._validate)
+        self.layout_warnings: list[LayoutWarning] = []
         if images is not None:
             self.set_images(images)
         self._validate()
@@ -176,6 +192,36 @@ class NewProjectDialog(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(problem is None)
         ok.setToolTip(problem or "")
+        warnings = "\n".join(f"⚠ {w.message}" for w in self.layout_warnings)
+        if warnings:
+            self._show_note(warnings, warning=True)
+        elif problem is not None and self.images_edit.text().strip():
+            self._show_note(problem, warning=False)
+        else:
+            self._show_note("", warning=False)
+
+    def _check_layout(self) -> None:
+        """Warn (before indexing) about a folder that looks one level off."""
+        folder = Path(self.images_edit.text().strip())
+        self.layout_warnings = check_layout(folder) if folder.is_dir() else []
+        self._suggested = next(
+            (w.suggested_root for w in self.layout_warnings if w.suggested_root), None
+        )
+        self.use_suggested.setVisible(self._suggested is not None)
+        if self._suggested is not None:
+            self.use_suggested.setText(f"Use {self._suggested} instead")
+
+    def _use_suggested(self) -> None:
+        if self._suggested is not None:
+            old = Path(self.images_edit.text().strip())
+            if self.project_edit.text() == str(old.parent / f"{old.name}-labeldesk"):
+                self.project_edit.clear()  # the suggested name follows the new folder
+            self.set_images(self._suggested)
+
+    def _show_note(self, text: str, *, warning: bool) -> None:
+        self.note.setText(text)
+        self.note.setStyleSheet("color: #b35c00;" if warning else "")
+        self.note.setVisible(bool(text))
 
     def paths(self) -> tuple[Path, Path]:
         return Path(self.images_edit.text().strip()), Path(self.project_edit.text().strip())

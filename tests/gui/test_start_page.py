@@ -199,3 +199,19 @@ def test_dropping_a_project_folder_opens_it(qtbot, window, project):
     qtbot.waitUntil(lambda: window.project is not None)
     assert window.project is not None and window.project.path == path
     assert window.view is not None and window.stack.currentWidget() is window.view
+
+
+def test_new_project_form_warns_about_a_folder_one_level_too_high(qtbot, tmp_path):
+    from helpers import make_imagefolder
+
+    outer = tmp_path / "data"
+    make_imagefolder(outer / "fashion")
+    dialog = NewProjectDialog(images=outer)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.note.isVisible() and "one level too high" in dialog.note.text()
+    assert dialog.use_suggested.isVisible()
+    assert dialog.problem() is None  # a warning, not a refusal: the person decides
+    dialog.use_suggested.click()
+    assert dialog.paths() == (outer / "fashion", outer / "fashion-labeldesk")
+    assert not dialog.note.isVisible() and not dialog.use_suggested.isVisible()
