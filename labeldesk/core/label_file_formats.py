@@ -13,7 +13,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import LabelFileError
 
@@ -26,8 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):  # a tuple: a million of them are made quickly
     """One row as written: cells are raw text (JSON values may be any type)."""
 
     line: int  # line where the CSV record starts, or the JSON entry number
@@ -78,8 +77,12 @@ def undo_neutralising(cell: str) -> str:
 
 
 def parse_csv(text: str, source: str) -> Parsed:
-    """Records of a CSV file, with or without a header; quoted fields may span lines."""
-    started = _csv_records(text, source)
+    """Records of a CSV file, with or without a header; quoted fields may span lines.
+    Commas separate cells, or semicolons or tabs when the first line has no comma (as
+    spreadsheets in many languages and TSV files write)."""
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
+    started = _csv_records(text, source, delimiter)
     if not started:
         raise LabelFileError(source, ["the file has no rows"])
     first = started[0][2]
@@ -100,13 +103,13 @@ def parse_csv(text: str, source: str) -> Parsed:
     records: list[Record] = []
     problems: list[tuple[int, str]] = []
     for line, last, cells in body:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # blank line
         if len(cells) < needed:
             found = f"{len(cells)} column{'s' if len(cells) != 1 else ''}"
             problems.append((line, f"expected at least {needed} columns, found {found}"))
             continue
-        cells = [undo_neutralising(cell) for cell in cells]
+        cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
         records.append(Record(line, cells[path_col], cells[label_col], split, last))
     return Parsed(records, problems, "line")
@@ -116,9 +119,9 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
     return next((header.index(name) for name in names if name in header), None)
 
 
-def _csv_records(text: str, source: str) -> list[tuple[int, int, list[str]]]:
+def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
     """(first line, last line, cells) of every record; a CSV error ends the file."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[tuple[int, int, list[str]]] = []
     start = 1
     while True:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .label_file_formats import (
@@ -51,8 +51,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LabelRow:
+class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     path: str  # as written in the file; made project-relative when applied
     label: str | None  # a valid class name (outer spaces stripped), None = unlabeled
     split: str | None  # train / val / test, None = leave the split as it is
@@ -112,8 +111,9 @@ def read_label_file(path: Path | str) -> LabelFile:
 
 def _checked(parsed: Parsed, source: str) -> LabelFile:
     result = LabelFile(source, [], list(parsed.problems), parsed.unit)
+    names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
     for record in parsed.records:
-        row, problems = _row(record)
+        row, problems = _row(record, names)
         if row is not None:
             result.rows.append(row)
         spans = f" (the row spans lines {record.line}-{record.last_line})"
@@ -122,8 +122,11 @@ def _checked(parsed: Parsed, source: str) -> LabelFile:
     return result
 
 
-def _row(record: Record) -> tuple[LabelRow | None, list[str]]:
-    """A valid row, or what is wrong with it (every problem, not just the first)."""
+def _row(
+    record: Record, names: dict[str, tuple[str | None, str | None]]
+) -> tuple[LabelRow | None, list[str]]:
+    """A valid row, or what is wrong with it (every problem, not just the first).
+    ``names`` remembers each label text's (class name, problem)."""
     problems: list[str] = []
     path, label, split = record.path, record.label, record.split
     if not isinstance(path, str):
@@ -134,10 +137,14 @@ def _row(record: Record) -> tuple[LabelRow | None, list[str]]:
     if label is not None and not isinstance(label, str):
         problems.append(f"the label {label!r} must be text (or empty for unlabeled)")
     elif label and label.strip():
-        try:
-            name = validate_class_name(label)
-        except (LabelDeskError, ValueError) as exc:
-            problems.append(str(exc))
+        if label not in names:
+            try:
+                names[label] = (validate_class_name(label), None)
+            except (LabelDeskError, ValueError) as exc:
+                names[label] = (None, str(exc))
+        name, problem = names[label]
+        if problem is not None:
+            problems.append(problem)
     split_name: str | None = None
     if split is not None and not isinstance(split, str):
         problems.append(f"the split {split!r} must be text")
@@ -178,10 +185,10 @@ def _candidates(root: Path, path: str) -> list[str]:
     relative to the image root), as written (a file name may hold a backslash on
     Linux), and without outer spaces."""
     out: list[str] = []
-    for text in (path, path.strip()):
+    for text in (path, path.strip()) if path != path.strip() else (path,):
         unified = text.replace("\\", "/")
-        if Path(text).is_absolute() or Path(unified).is_absolute():
-            rel = _relative(root, text if Path(text).is_absolute() else unified)
+        if os.path.isabs(text) or os.path.isabs(unified):  # (Path() is slow for 1M rows)
+            rel = _relative(root, text if os.path.isabs(text) else unified)
             if rel is not None:
                 out.append(rel)
         else:
@@ -241,7 +248,7 @@ def apply_label_rows(
         if conflict:
             problems.append((row.line, f"{path!r} {conflict}"))
         elif row.split and not first.split:
-            chosen[path] = replace(first, split=row.split)
+            chosen[path] = first._replace(split=row.split)
     if problems:
         raise LabelFileError(found.source, found.describe(problems))
     labels = {path: row.label for path, row in chosen.items()}

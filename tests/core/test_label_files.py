@@ -43,6 +43,13 @@ def test_csv_without_header(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolons_or_tabs_separate_cells_when_the_first_line_has_no_comma(tmp_path, sep):
+    f = tmp_path / "labels.csv"
+    f.write_text(f'path{sep}label\n"a,b.png"{sep}cat\nc.png{sep}\n')
+    assert [(r.path, r.label) for r in read_label_file(f)] == [("a,b.png", "cat"), ("c.png", None)]
+
+
 def test_json_dict_list_and_lines(tmp_path):
     f = tmp_path / "l.json"
     f.write_text(json.dumps({"a.jpg": "cat", "b.jpg": None}))
