@@ -83,7 +83,7 @@ def cell_paths(catalog: ImageCatalog, split: str | None, label: str, guess: str)
 
 def cell_description(split: str | None, label: str, guess: str) -> str:
     """What a cell's images are, for the browser's selection banner."""
-    where = f" in {split}" if split else ""
+    where = f" (in {split})" if split else ""
     if label == guess:
         return f"labeled {label} that the model also thinks are {guess}{where}"
     return f"labeled {label} that the model thinks are {guess}{where}"

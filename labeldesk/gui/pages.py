@@ -135,7 +135,7 @@ class ProjectPages:
             kind=kind,
             parent=self.window,
         )
-        dialog.changed.connect(stats.duplicates_changed)
+        dialog.changed.connect(stats.images_changed)
         dialog.openRequested.connect(self.window.show_image_among)
         dialog.show()
         self.duplicates = dialog

@@ -107,7 +107,8 @@ class ReviewView(QWidget):
         info.addWidget(QLabel("Given label:"), 1, 0)
         info.addWidget(self.given_label, 1, 1)
         self.suggested_caption = QLabel()
-        info.addWidget(self.suggested_caption, 2, 0)
+        self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
+        info.addWidget(self.suggested_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.suggested_label, 2, 1)
         self.score_caption = QLabel()
         info.addWidget(self.score_caption, 3, 0)

@@ -310,6 +310,15 @@ class StatsView(QWidget):
         assert self.duplicate_counts is not None
         self.duplicatesReady.emit(self.duplicate_counts)
 
+    def images_changed(self) -> None:
+        """Images were excluded or moved (a duplicate-group action, an undo): re-read the
+        summary and recount the groups and the matrix, without a new duplicate search."""
+        if self._closed:
+            return
+        self._show_stats(self.project.stats())
+        self.show_model()
+        self.duplicates_changed()
+
     def duplicates_changed(self) -> None:
         """Recount the groups from their members' current states (after an action)."""
         if self.duplicate_groups is None:
