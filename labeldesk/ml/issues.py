@@ -4,6 +4,12 @@ learning (:mod:`labeldesk.quality`), most suspicious first, with a suggested lab
 Every labeled, non-excluded image is scored: train images out-of-fold, val/test images by
 a model fit on train only. Verified images keep their score but are not flagged again
 until their label changes (changing a label clears "verified").
+
+How many are flagged: the images with clear evidence against their label (confident
+learning's ``clear`` count). The project's model is a linear probe and a kNN vote on
+frozen embeddings, often fit on a few hundred labels; on look-alike classes it disagrees
+with many correct labels, and the calibrated counts took those close calls for errors
+(86 flags for the sample's 12 planted errors). benchmarks/bench_flag_count.py measures it.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ class LabelScores:
     expected_errors: int = 0
 
 
+# How the project counts likely errors (see the module doc and confident.clear_errors).
+COUNT_METHOD = "clear"
+
+
 def score_labels(preds: Predictions) -> LabelScores:
     """Score every labeled, non-excluded row of ``preds`` with confident learning."""
     from labeldesk.quality import find_label_issues, label_quality_scores, suggested_labels
@@ -65,7 +75,7 @@ def score_labels(preds: Predictions) -> LabelScores:
         return LabelScores(empty, np.zeros(0), empty.astype(bool), empty, empty.astype(bool))
     labels, probs = preds.labels[rows], preds.probs[rows]
     verified = np.array([preds.statuses[r] == "verified" for r in rows], dtype=bool)
-    flagged = find_label_issues(labels, probs)
+    flagged = find_label_issues(labels, probs, count_method=COUNT_METHOD)
     return LabelScores(
         rows=rows,
         scores=label_quality_scores(labels, probs),
