@@ -25,7 +25,7 @@ class CatalogLookup:
         """Catalog position of each point (-1 where the catalog lacks it)."""
         key = (id(catalog), id(paths))
         if key != self._key:
-            index = {str(p): i for i, p in enumerate(catalog.paths)}
+            index = catalog.path_positions()
             self._positions = np.array([index.get(p, -1) for p in paths], dtype=np.int64)
             self._key = key
         return self._positions

@@ -70,7 +70,7 @@ class ProjectView(QWidget):
         self._fill_again = False  # asked while a re-read ran: it may have missed rows
         self._totals: dict[str | None, int] = {}
         self._selection_total = 0  # images in the sidebar's selection (map, cell, …)
-        self._detail_stale = False  # changed while hidden: shown again on the next show
+        self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._closed = False  # after shutdown(): late signals must not touch the project
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -245,7 +245,14 @@ class ProjectView(QWidget):
             ids = list(self.project.ids_for(p for p in paths if p not in gone).values())
         positions = self.catalog.apply_states(self.project.image_states(ids))
         self.model.positions_changed(positions)
-        self.refresh_counts()
+        if self.isVisible():
+            self.refresh_counts()
+            self._update_detail()
+            return
+        # Hidden behind the review: only the status line now (~2 ms at 100k); the
+        # sidebar's counts and the detail panel when the browser is shown again.
+        self._totals = self.catalog.label_counts(None)
+        self._emit_status()
         self._detail_stale = True
 
     # -- reactions -----------------------------------------------------------------
@@ -258,8 +265,8 @@ class ProjectView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._detail_stale and not self._closed and self.model.catalog is not None:
-            self._detail_stale = False
-            self._update_detail()
+            self.refresh_counts()
+            self._update_detail()  # clears _detail_stale
 
     def _selection_changed(self) -> None:
         if self._closed or self.model.catalog is None:  # closed, or the first reset

@@ -154,3 +154,31 @@ def test_a_selection_knows_whether_filters_narrow_it(project):
     assert not whole.narrowed and len(catalog.filter(whole)) == 3
     within = ImageFilter(paths=chosen, selection="selected on the map", split="val")
     assert within.narrowed and paths(catalog, within) == ["val/dog/dog1.jpg"]
+
+
+def test_a_big_selection_filters_100k_images_quickly():
+    """A map box over half of 100k images: one dict lookup per path (np.isin on object
+    arrays took minutes for 50k paths, and 0.2 s for 55)."""
+    import time
+
+    n = 100_000
+    frame = pd.DataFrame(
+        {
+            "path": [f"d/{i:06d}.jpg" for i in range(n)],
+            "hash": "h",
+            "label": "a",
+            "split": "train",
+            "status": None,
+            "width": 64,
+            "height": 64,
+            "size": 1000,
+            "format": "JPEG",
+        },
+        index=pd.RangeIndex(1, n + 1),
+    )
+    catalog = ImageCatalog(frame, ["a"])
+    chosen = frozenset(f"d/{i:06d}.jpg" for i in range(0, n, 2)) | {"not/there.jpg"}
+    started = time.perf_counter()
+    shown = catalog.filter(ImageFilter(paths=chosen))
+    assert time.perf_counter() - started < 2.0
+    assert len(shown) == n // 2 and list(shown[:3]) == [0, 2, 4]
