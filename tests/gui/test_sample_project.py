@@ -47,3 +47,24 @@ def test_the_sample_opens_with_every_image_and_filters_by_class_and_split(qtbot,
         assert view.model.rowCount() == len(files("_unlabeled")) == 200
     finally:
         window.close()
+
+
+def test_a_map_selection_on_the_sample_is_not_cut_down_by_an_earlier_filter(qtbot, sample_project):
+    """The issue's case: 55 images boxed on the map after a class filter showed 18."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    try:
+        assert window.open_project(sample_project)
+        view = window.view
+        view.sidebar.select_class("coat")
+        assert view.model.rowCount() == 40
+        boxed = [str(p.relative_to(SAMPLE).as_posix()) for p in files()[::11]][:55]
+        assert sum("/coat/" in p for p in boxed) < 55
+        window.show_selection(boxed, "selected on the map")
+        assert view.model.rowCount() == 55
+        assert view.sidebar.banner_text.text() == "Showing 55 images selected on the map"
+        assert "showing 55" in window.counts_label.text()
+        view.sidebar.clear_selection()
+        assert view.model.rowCount() == 600  # the filters were reset when it arrived
+    finally:
+        window.close()
