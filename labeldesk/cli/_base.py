@@ -62,16 +62,18 @@ class TerminalProgress:
         self.close()
 
 
-POSTFIX_NAMES = {"eval_accuracy": "val acc", "eval_loss": "val loss", "images_per_s": "img/s"}
+POSTFIX_NAMES = {"eval_accuracy": "val acc", "images_per_s": "img/s"}
+POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss")  # keep the bar itself wide
 
 
 def postfix(data: dict[str, Any]) -> str:
-    """``{"epoch": 3, "epochs": 100, "loss": 0.5123}`` as "epoch 3/100, loss 0.512"."""
+    """``{"epoch": 3, "epochs": 100, "loss": 0.5123}`` as "epoch 3/100, loss 0.512" (the
+    epoch only when the bar counts something else, e.g. steps)."""
     parts = []
-    if "epoch" in data:
+    if "epoch" in data and data.get("unit") != "epoch":
         parts.append(f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else ""))
     for key, value in data.items():
-        if key in ("epoch", "epochs", "unit") or value is None or isinstance(value, bool):
+        if key in POSTFIX_LEFT_OUT or value is None or isinstance(value, bool):
             continue
         if isinstance(value, float):
             text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"

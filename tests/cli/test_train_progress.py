@@ -48,7 +48,7 @@ def test_train_head_bar_fills_up(tmp_path, bars, capsys):
     assert main(["train", str(project.path), "--mode", "head", "--epochs", "7"]) == 0
     [bar] = [b for b in bars if b.desc == "training head"]
     assert (bar.n_at_close, bar.total, bar.unit) == (7, 7, "epoch")
-    assert bar.postfix.startswith("epoch 7/7, loss ") and "val acc " in bar.postfix
+    assert bar.postfix.startswith("loss ") and "val acc " in bar.postfix
 
 
 def test_one_bar_per_phase_with_the_data_as_postfix(bars):
@@ -72,3 +72,5 @@ def test_one_bar_per_phase_with_the_data_as_postfix(bars):
 def test_postfix_formats_numbers_and_skips_what_does_not_fit_a_line():
     data = {"epoch": 3, "loss": 0.51234, "images_per_s": 1234.5, "per_class": [1, 2], "note": "x"}
     assert postfix(data) == "epoch 3, loss 0.512, img/s 1,234, note x"
+    per_epoch = {"unit": "epoch", "epoch": 3, "epochs": 9, "loss": 0.5, "eval_loss": 0.6}
+    assert postfix(per_epoch) == "loss 0.500"  # the bar already counts epochs
