@@ -181,6 +181,9 @@ def parse_json_lines(text: str, source: str) -> Parsed:
 class _Pairs(list[tuple[str, Any]]):
     """A JSON object as its (key, value) pairs: a key written twice is not silently lost."""
 
+    def __repr__(self) -> str:  # shown in problems as the object it was written as
+        return repr(dict(self))
+
 
 def _add_object(parsed: Parsed, n: int, item: object) -> None:
     if not isinstance(item, _Pairs):

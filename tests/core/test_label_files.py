@@ -66,6 +66,10 @@ def test_json_dict_list_and_lines(tmp_path):
     f = tmp_path / "l.json"
     f.write_text("[42]")
     assert read_label_file(f).problems == [(1, "expected an object with 'path' and 'label'")]
+    f.write_text('{"a.jpg": {"label": "cat"}}')
+    assert read_label_file(f).problems == [
+        (1, "the label {'label': 'cat'} must be text (or empty for unlabeled)")
+    ]
     f.write_text("42")
     with pytest.raises(LabelFileError, match="expected a JSON object"):
         read_label_file(f)
