@@ -144,6 +144,9 @@ def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken
                 raise ProjectionFailed(
                     f"the map computation stopped unexpectedly (exit code {child.exitcode})"
                 ) from None
+            # The child has answered: let it exit by itself. Terminated while shutting
+            # down, it leaks its semaphores and the resource tracker complains on stderr.
+            child.join(STOP_GRACE_S)
             if error is not None:
                 raise ProjectionFailed(f"the map could not be computed: {error}")
             return np.load(dst)
