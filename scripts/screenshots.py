@@ -5,22 +5,29 @@ Run it under a real X server so fonts and styles are what users see::
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py .demo-project
 
 (`make run` creates and embeds .demo-project; the script trains one classifier head in
-it for the training view). Images go to docs/images/. Settings are
+it for the training view, and shows the duplicate groups on a scratch copy of the sample
+with two planted copies). Images go to docs/images/. Settings are
 kept in a temporary folder, so your own window layout and recent projects are untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+if TYPE_CHECKING:
+    from labeldesk.gui.main_window import MainWindow
+
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "fashion"
 
 
 def wait(seconds: float, until: Callable[[], bool] | None = None) -> None:
@@ -83,9 +90,22 @@ def main() -> None:
     save(window, "statistics")
 
     window.show_map()
+    map_page = window.pages.map
+    assert map_page is not None
     wait(180, lambda: not window.runner.active)
     wait(2)
     save(window, "map")
+
+    # A box on the map: the browser shows exactly those images and says so.
+    if map_page.data is not None and len(map_page.data.paths):
+        from PySide6.QtCore import QRectF
+
+        (x0, y0), (x1, y1) = map_page.data.xy.min(axis=0), map_page.data.xy.max(axis=0)
+        w, h = x1 - x0, y1 - y0
+        map_page.select_rect(QRectF(x0 + 0.1 * w, y0 + 0.55 * h, 0.3 * w, 0.3 * h))
+        view.grid.select_row(0)
+        wait(3)
+        save(window, "selection")
 
     window.show_training()
     panel = window.pages.training
@@ -104,8 +124,39 @@ def main() -> None:
     save(dialog, "export")
     dialog.close()
     dialog.shutdown()
+    duplicates_shot(window)
     window.close()
     app.processEvents()
+
+
+def duplicates_shot(window: MainWindow) -> None:
+    """The groups dialog behind Statistics' duplicate counts. The sample has no duplicates,
+    so a scratch copy of it gets two: a train image copied into test (a leak) and one
+    copied within train. The sample itself is not touched."""
+    from labeldesk.core.create import create_and_index
+
+    scratch = Path(tempfile.mkdtemp(prefix="labeldesk-dups-"))
+    images = scratch / "images"
+    shutil.copytree(SAMPLE, images)
+    coat = sorted((images / "train" / "coat").glob("*.png"))[0]
+    shutil.copy(coat, images / "test" / "coat" / f"copy-of-{coat.name}")
+    bag = sorted((images / "train" / "bag").glob("*.png"))[0]
+    shutil.copy(bag, images / "train" / "bag" / f"again-{bag.name}")
+    project, _ = create_and_index(scratch / "project", images)
+    project.close()
+    assert window.open_project(scratch / "project")
+    window.show_statistics()
+    stats = window.pages.stats
+    assert stats is not None
+    wait(60, lambda: stats.duplicate_counts is not None)
+    groups = window.pages.show_duplicates("all")
+    assert groups is not None and groups.boxes, "no duplicate groups found"
+    groups.resize(900, 560)
+    wait(10, lambda: all(not t.thumb.pixmap().isNull() for t in groups.tiles()))
+    save(groups, "duplicates")
+    groups.close()
+    window.close_project()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
