@@ -9,19 +9,18 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import classes as class_table
-from .errors import LabelFileError, ProjectError
+from .errors import ProjectError
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project, check_images_folder
 from .staging import finish_staging, make_staging
 
 if TYPE_CHECKING:
-    from .label_files import LabelRow
     from .scanner import ScanCounts
 
 
@@ -90,9 +89,10 @@ def create_and_index(
     target = _free_target(path)
     check_images_folder(images)
     classes = [class_table.validate_class_name(c) for c in classes]
+    # An unreadable file fails here; its rows are checked against the project after the
+    # scan, so that every problem is listed in one run (in the staging folder: a failure
+    # leaves nothing behind).
     rows = read_label_file(Path(labels_file)) if labels_file else None
-    if rows is not None and classes and not new_classes:
-        _check_file_classes(rows, classes, Path(str(labels_file)))
     with _staged(target) as staging:
         project = Project.create(staging, images, classes)
         if follow_outside_links:
@@ -101,32 +101,17 @@ def create_and_index(
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
         if rows is not None:
+            # With --classes the file may only use those classes (and the ones the
+            # folders hold), unless --new-class: every problem is listed in one run.
             apply_label_rows(
                 project,
                 rows,
                 source="import",
-                create_classes=True,
+                create_classes=new_classes or not classes,
                 description=f"labels from {Path(str(labels_file)).name}",
             )
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
-            counts.warnings.append(
-                f"class folder(s) not in --classes were added as classes: {', '.join(extra)}"
-            )
+            counts.warnings.append(f"classes not in --classes were added: {', '.join(extra)}")
         project.close()
     return Project(target), counts
-
-
-def _check_file_classes(rows: Iterable[LabelRow], classes: Sequence[str], source: Path) -> None:
-    allowed = set(classes)
-    problems = [
-        f"line {row.line}: class {row.label!r} is not one of --classes"
-        for row in rows
-        if row.label is not None and row.label.strip() not in allowed
-    ]
-    if problems:
-        problems.append(
-            f"allowed: {', '.join(classes)} (add the missing ones to --classes, or pass "
-            "--new-class to accept them)"
-        )
-        raise LabelFileError(str(source), problems)

@@ -80,7 +80,7 @@ def test_labels_file_may_not_add_classes_outside_the_given_list(tmp_path):
     write_image(root / "b.jpg", seed=2)
     labels_file = tmp_path / "l.csv"
     labels_file.write_text("path,label\na.jpg,cat\nb.jpg,fox\n")
-    with pytest.raises(LabelFileError, match="line 3: class 'fox'"):
+    with pytest.raises(LabelFileError, match="line 3: unknown class 'fox'"):
         create_and_index(tmp_path / "p", root, classes=["cat", "dog"], labels_file=labels_file)
     assert not (tmp_path / "p").exists()
     project, _ = create_and_index(

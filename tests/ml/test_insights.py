@@ -9,6 +9,7 @@ from labeldesk.ml import neighbors, store
 from labeldesk.ml.cachefiles import replace_versions, write_atomically
 from labeldesk.ml.insights import image_insights, more_like
 from labeldesk.ml.store import project_vectors
+from labeldesk.ml.vectors import VectorStore
 
 from .fake_embeddings import DIM, make_clustered_project
 
@@ -71,7 +72,9 @@ def test_vectors_and_index_are_shared_until_the_store_grows(clustered):
     assert not first.vectors.flags.writeable
     assert neighbors.search_index(project, first) is neighbors.search_index(project, second)
     # Appending to the store (more images embedded) makes a fresh matrix.
-    store.current_store(project).append(["ab" * 16], np.ones((1, DIM), dtype=np.float32))
+    folder = store.current_store(project).folder
+    with VectorStore.writer(folder, DIM) as writer:
+        writer.append(["ab" * 16], np.ones((1, DIM), dtype=np.float32))
     grown = project_vectors(project)
     assert grown.vectors is not first.vectors
     np.testing.assert_array_equal(grown.vectors, first.vectors)  # same images, same rows
