@@ -1,10 +1,14 @@
 """Exact and near-duplicate groups, and split leakage.
 
 Exact duplicates share a content hash (no embeddings needed). Near duplicates are pairs
-from the cached kNN graph whose embeddings have cosine similarity at or above a threshold
-and whose 64-bit perceptual hashes differ in at most a few bits: the embedding finds
-candidates fast, the hash keeps look-alike but distinct images (two plain white shirts)
-apart. Pairs are joined into groups with union-find. A group is *leaking* when its
+from the cached kNN graph whose embeddings have cosine similarity at or above a threshold,
+whose 64-bit perceptual hashes differ in at most a few bits, and whose thumbnails nowhere
+differ much (pixel_difference): the embedding finds candidates fast, the hash drops most
+look-alikes, and the pixel check drops the rest. Small plain images (28 px garments,
+digits) have low-entropy hashes, so two different pullovers can share a hash; compared
+pixel by pixel they still differ somewhere (a collar), where a re-encoded, resized or
+brightened copy does not (benchmarks/bench_near_duplicates.py). Pairs are joined into
+groups with union-find. A group is *leaking* when its
 images sit in more than one of train/val/test: a model would be tested on what it trained on.
 
 The search reports its phases through ``progress`` and checks ``cancel`` between phases
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PIL import Image, ImageFilter
 
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -28,6 +33,12 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.85
 # Re-encoded or resized copies differ in 0-3 of 64 bits, unrelated photos in about 32.
 DEFAULT_HASH_DISTANCE = 4
+# Most two thumbnails may differ for a near duplicate (see pixel_difference); chosen by the
+# worst case over several sets (benchmarks/bench_near_duplicates.py).
+DEFAULT_PIXEL_DIFFERENCE = 0.12
+PIXEL_SIDE = 32
+# A resized copy was resampled by another filter than ours: blur more to forgive that.
+BLUR_RESIZED = 1.5
 EVAL_SPLITS = ("train", "val", "test")
 BATCH = 2048  # images or candidate pairs between two cancel checks
 PHASES = ("perceptual hashes", "exact duplicates", "neighbours", "near duplicates", "groups")
@@ -87,12 +98,14 @@ def find_duplicates(
     threshold: float = DEFAULT_THRESHOLD,
     max_hash_distance: int | None = DEFAULT_HASH_DISTANCE,
     *,
+    max_pixel_difference: float | None = DEFAULT_PIXEL_DIFFERENCE,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> list[DuplicateGroup]:
     """All duplicate groups, leaking ones first, then larger groups first.
 
-    ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates.
+    ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates;
+    ``max_pixel_difference=None`` skips the thumbnail check (the rule before issue 10).
     Progress counts the phases (:data:`PHASES`); a cancel raises ``Cancelled`` at the next
     check, keeping only the perceptual hashes computed so far.
     """
@@ -131,6 +144,7 @@ def find_duplicates(
         graph = None
     phase(3)
     if graph is not None:
+        pixels = _Thumbnails(project)
         vpaths = graph.vectors.paths
         src, col = np.nonzero((graph.sims >= threshold) & (graph.rows >= 0))
         for start in range(0, len(src), BATCH):
@@ -141,6 +155,10 @@ def find_duplicates(
                 ha, hb = rows[a][4], rows[b][4]
                 if max_hash_distance is not None and (
                     ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
+                ):
+                    continue
+                if max_pixel_difference is not None and not pixels.match(
+                    paths[a], paths[b], max_pixel_difference
                 ):
                     continue
                 uf.union(a, b, float(graph.sims[i, j]))
@@ -166,6 +184,68 @@ def find_duplicates(
     cancel.raise_if_cancelled()
     progress(Progress(len(PHASES), len(PHASES), "done"))
     return groups
+
+
+def pixel_difference(a: Image.Image, b: Image.Image) -> float:
+    """How much two images differ where they differ most: gray levels at the smaller one's
+    size (at most 32 px), blurred by a pixel (1.5 when their sizes differ), one fitted to
+    the other by gain and offset; the 99th percentile of the leftover, as a share of the
+    gray range. Both ways round, the larger.
+
+    A re-encoded, resized or brightened copy differs a little everywhere (compression,
+    resampling, a gain): a few percent. A different item of the same kind differs a lot
+    somewhere (a collar, a stroke of a digit), however alike the rest: at least ~14 % on
+    Fashion-MNIST and digits, where two plain pullovers correlate at 0.98.
+    """
+    side = max(4, min(PIXEL_SIDE, *a.size, *b.size))
+    blur = 1.0 if a.size == b.size else BLUR_RESIZED
+    x, y = _smoothed(a, side, blur), _smoothed(b, side, blur)
+    return max(_leftover(x, y), _leftover(y, x))
+
+
+def _smoothed(img: Image.Image, side: int, blur: float) -> np.ndarray:
+    gray = img.convert("L").resize((side, side), Image.Resampling.BOX)
+    return np.asarray(gray.filter(ImageFilter.GaussianBlur(blur)), dtype=np.float64).ravel()
+
+
+def _leftover(x: np.ndarray, y: np.ndarray) -> float:
+    """99th percentile of |y - (gain * x + offset)| (least squares), over y's range."""
+    spread = float(y.max() - y.min())
+    if spread == 0:
+        return 0.0
+    dx = x - x.mean()
+    var = float(dx @ dx)
+    gain = float(dx @ (y - y.mean())) / var if var > 0 else 0.0
+    leftover = y - y.mean() - gain * dx
+    return float(np.quantile(np.abs(leftover), 0.99)) / spread
+
+
+class _Thumbnails:
+    """Thumbnails of candidate pairs (only candidates are ever read), the most recent few
+    thousand kept decoded: a pair's images are usually each other's neighbours' too."""
+
+    KEEP = 2048
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.cache: dict[str, Image.Image | None] = {}
+
+    def get(self, path: str) -> Image.Image | None:
+        if path not in self.cache:
+            from labeldesk.core.errors import LabelDeskError
+
+            if len(self.cache) >= self.KEEP:
+                del self.cache[next(iter(self.cache))]  # the oldest
+            try:
+                with Image.open(self.project.thumbnail(path)) as img:
+                    self.cache[path] = img.convert("L")  # full size: one resampling only
+            except (LabelDeskError, OSError, ValueError):
+                self.cache[path] = None  # unreadable now: no pixel evidence, no pair
+        return self.cache[path]
+
+    def match(self, a: str, b: str, most: float) -> bool:
+        ia, ib = self.get(a), self.get(b)
+        return ia is not None and ib is not None and pixel_difference(ia, ib) <= most
 
 
 def fill_perceptual_hashes(project: Project, *, cancel: CancelToken | None = None) -> int:

@@ -1,0 +1,144 @@
+"""Near duplicates: planted copies found, different images kept apart, old rule vs new.
+
+Each set of benchmarks/dup_sets.py (distinct images, many alike, plus one copy for a fifth
+of them: JPEG quality 95-30, resized, cropped, brightened, contrast, WebP, BMP) is indexed
+and embedded once with the real CLI (cached under --cache), then `find_duplicates` runs
+with the old rule (cosine >= 0.85 and perceptual hashes <= 4 bits apart) and the new one
+(the same plus thumbnails that nowhere differ by more than 12 % of the gray range,
+see pixel_difference), and a few other pixel-match bars.
+
+Per set: recall of planted copies (the copy lands in its original's group), pairs of
+different images joined into one group (false pairs) and groups holding any (false
+groups); then recall per kind of copy over all sets. The bar was chosen by the worst case
+over fmnist, digits, sample and photos; ``synthetic`` was kept out and is reported last.
+
+    python benchmarks/bench_near_duplicates.py            # ~15 min on 2 cores, first run
+    python benchmarks/bench_near_duplicates.py --cache DIR --sets fmnist,sample
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dup_sets
+from embedded_sets import cli
+
+from labeldesk.core.project import open_project
+from labeldesk.ml.duplicates import DEFAULT_PIXEL_DIFFERENCE, DuplicateGroup, find_duplicates
+
+CHOICE_SETS = ("fmnist", "digits", "sample", "photos")
+HELD_OUT = "synthetic"
+RULES: dict[str, float | None] = {
+    "old: cosine + hash": None,
+    f"new: + pixel diff <= {DEFAULT_PIXEL_DIFFERENCE:g}": DEFAULT_PIXEL_DIFFERENCE,
+    **{f"  pixel diff <= {bar:g}": bar for bar in (0.08, 0.1, 0.11, 0.13, 0.15, 0.2)},
+}
+
+
+def project_for(name: str, cache: Path) -> tuple[Path, dict[str, str]]:
+    images = cache / f"{name}-images"
+    copies = dup_sets.build(name, images)
+    project = cache / f"{name}.labeldesk"
+    if not project.exists():
+        cli("new", str(project), "--images", str(images))
+    cli("embed", str(project))
+    return project, copies
+
+
+def score(groups: list[DuplicateGroup], copies: dict[str, str]) -> dict[str, object]:
+    source = {p: copies.get(p, p) for g in groups for p in g.paths}
+    group_of = {p: i for i, g in enumerate(groups) for p in g.paths}
+    found = {c: group_of.get(c) is not None and group_of.get(c) == group_of.get(o)
+             for c, o in copies.items()}  # fmt: skip
+    false_pairs, false_groups, examples = 0, 0, []
+    for g in groups:
+        bad = [(a, b) for a, b in itertools.combinations(g.paths, 2) if source[a] != source[b]]
+        false_pairs += len(bad)
+        false_groups += bool(bad)
+        examples.extend(bad[:1])
+    return {"found": found, "false_pairs": false_pairs, "false_groups": false_groups,
+            "examples": examples, "groups": len(groups)}  # fmt: skip
+
+
+def run_set(name: str, cache: Path) -> dict[str, dict[str, object]]:
+    project_path, copies = project_for(name, cache)
+    out = {}
+    with open_project(project_path) as project:
+        for rule, bar in RULES.items():
+            started = time.perf_counter()
+            groups = find_duplicates(project, max_pixel_difference=bar)
+            result = score(groups, copies)
+            result["seconds"] = time.perf_counter() - started
+            out[rule] = result
+    return out
+
+
+def print_set(name: str, results: dict[str, dict[str, object]]) -> None:
+    n_copies = len(next(iter(results.values()))["found"])  # type: ignore[arg-type]
+    print(f"\n{name}: {n_copies} planted copies")
+    print(f"  {'rule':<30}{'recall':>8}{'false pairs':>13}{'false groups':>14}{'seconds':>9}")
+    for rule, r in results.items():
+        found = r["found"]
+        recall = sum(found.values()) / max(len(found), 1)  # type: ignore[union-attr]
+        print(
+            f"  {rule:<30}{recall:>8.3f}{r['false_pairs']:>13}{r['false_groups']:>14}"
+            f"{r['seconds']:>9.2f}"
+        )
+    for rule in list(RULES)[:2]:
+        for a, b in results[rule]["examples"][:4]:  # type: ignore[index]
+            print(f"    {rule.split(':')[0]} false pair: {a}  ~  {b}")
+
+
+def print_kinds(all_results: dict[str, dict[str, dict[str, object]]]) -> None:
+    print("\nRecall by kind of copy (choice sets together):")
+    kinds: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for results in all_results.values():
+        for rule in list(RULES)[:2]:
+            for copy, hit in results[rule]["found"].items():  # type: ignore[union-attr]
+                kinds[copy.rsplit("__", 1)[1].split(".")[0]][rule].append(hit)
+    rules = list(RULES)[:2]
+    print(f"  {'kind':<14}" + "".join(f"{r.split(':')[0]:>8}" for r in rules) + f"{'n':>6}")
+    for kind, by_rule in sorted(kinds.items()):
+        cells = "".join(f"{sum(v) / len(v):>8.2f}" for v in by_rule.values())
+        print(f"  {kind:<14}{cells}{len(by_rule[rules[0]]):>6}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    default = Path(tempfile.gettempdir()) / "labeldesk-bench" / "near-duplicates"
+    parser.add_argument("--cache", type=Path, default=default, help="image and project cache")
+    parser.add_argument("--sets", default=",".join(CHOICE_SETS), help="choice sets")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name in [s for s in args.sets.split(",") if s]:
+        results[name] = run_set(name, args.cache)
+        print_set(name, results[name])
+    print_kinds(results)
+    print("\nWorst case over the choice sets:")
+    for rule in RULES:
+        recalls = [
+            sum(r[rule]["found"].values()) / max(len(r[rule]["found"]), 1)  # type: ignore
+            for r in results.values()
+        ]
+        false = sum(int(r[rule]["false_pairs"]) for r in results.values())  # type: ignore
+        print(f"  {rule:<30} lowest recall {min(recalls):.3f}, false pairs in all {false}")
+    held = run_set(HELD_OUT, args.cache)
+    print("\nHeld-out set (kept out of every choice):")
+    print_set(HELD_OUT, held)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
