@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sample_data"))
 from make_sample import CLASS_NAMES, load_fashion_mnist
 
 from labeldesk.core.project import open_project
+from labeldesk.ml.issues import COUNT_METHOD
 from labeldesk.ml.predictions import KNN_K, KNN_WEIGHT, knn_votes, training_mask
 from labeldesk.ml.probe import probe_probabilities
 from labeldesk.ml.search import knn_graph
@@ -152,9 +153,8 @@ def run_images(n: int, noise: float, seeds: int) -> None:
             ("labeldesk (probe + kNN vote), CL score/count", mixed),
             ("  ablation: probe alone", ours),
         ):
-            rows.setdefault(name, []).append(
-                metrics(label_quality_scores(y, probs), find_label_issues(y, probs), err)
-            )
+            flags = find_label_issues(y, probs, count_method=COUNT_METHOD)  # as the project
+            rows.setdefault(name, []).append(metrics(label_quality_scores(y, probs), flags, err))
         self_conf = base[np.arange(len(y)), y]
         rows.setdefault("baseline: 5-fold LR, self-confidence", []).append(
             metrics(self_conf, base.argmax(axis=1) != y, err)

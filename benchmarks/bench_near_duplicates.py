@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,7 +54,20 @@ def project_for(name: str, cache: Path) -> tuple[Path, dict[str, str]]:
     return project, copies
 
 
-def score(groups: list[DuplicateGroup], copies: dict[str, str]) -> dict[str, object]:
+@dataclass
+class Result:
+    found: dict[str, bool]  # planted copy -> landed in its original's group
+    false_pairs: int
+    false_groups: int
+    examples: list[tuple[str, str]]
+    seconds: float = 0.0
+
+    @property
+    def recall(self) -> float:
+        return sum(self.found.values()) / max(len(self.found), 1)
+
+
+def score(groups: list[DuplicateGroup], copies: dict[str, str]) -> Result:
     source = {p: copies.get(p, p) for g in groups for p in g.paths}
     group_of = {p: i for i, g in enumerate(groups) for p in g.paths}
     found = {c: group_of.get(c) is not None and group_of.get(c) == group_of.get(o)
@@ -64,45 +78,39 @@ def score(groups: list[DuplicateGroup], copies: dict[str, str]) -> dict[str, obj
         false_pairs += len(bad)
         false_groups += bool(bad)
         examples.extend(bad[:1])
-    return {"found": found, "false_pairs": false_pairs, "false_groups": false_groups,
-            "examples": examples, "groups": len(groups)}  # fmt: skip
+    return Result(found, false_pairs, false_groups, examples)
 
 
-def run_set(name: str, cache: Path) -> dict[str, dict[str, object]]:
+def run_set(name: str, cache: Path) -> dict[str, Result]:
     project_path, copies = project_for(name, cache)
     out = {}
     with open_project(project_path) as project:
         for rule, bar in RULES.items():
             started = time.perf_counter()
-            groups = find_duplicates(project, max_pixel_difference=bar)
-            result = score(groups, copies)
-            result["seconds"] = time.perf_counter() - started
+            result = score(find_duplicates(project, max_pixel_difference=bar), copies)
+            result.seconds = time.perf_counter() - started
             out[rule] = result
     return out
 
 
-def print_set(name: str, results: dict[str, dict[str, object]]) -> None:
-    n_copies = len(next(iter(results.values()))["found"])  # type: ignore[arg-type]
-    print(f"\n{name}: {n_copies} planted copies")
+def print_set(name: str, results: dict[str, Result]) -> None:
+    print(f"\n{name}: {len(next(iter(results.values())).found)} planted copies")
     print(f"  {'rule':<30}{'recall':>8}{'false pairs':>13}{'false groups':>14}{'seconds':>9}")
     for rule, r in results.items():
-        found = r["found"]
-        recall = sum(found.values()) / max(len(found), 1)  # type: ignore[union-attr]
         print(
-            f"  {rule:<30}{recall:>8.3f}{r['false_pairs']:>13}{r['false_groups']:>14}"
-            f"{r['seconds']:>9.2f}"
+            f"  {rule:<30}{r.recall:>8.3f}{r.false_pairs:>13}{r.false_groups:>14}{r.seconds:>9.2f}"
         )
     for rule in list(RULES)[:2]:
-        for a, b in results[rule]["examples"][:4]:  # type: ignore[index]
+        for a, b in results[rule].examples[:4]:
             print(f"    {rule.split(':')[0]} false pair: {a}  ~  {b}")
 
 
-def print_kinds(all_results: dict[str, dict[str, dict[str, object]]]) -> None:
+def print_kinds(all_results: dict[str, dict[str, Result]]) -> None:
     print("\nRecall by kind of copy (choice sets together):")
     kinds: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for results in all_results.values():
         for rule in list(RULES)[:2]:
-            for copy, hit in results[rule]["found"].items():  # type: ignore[union-attr]
+            for copy, hit in results[rule].found.items():
                 kinds[copy.rsplit("__", 1)[1].split(".")[0]][rule].append(hit)
     rules = list(RULES)[:2]
     print(f"  {'kind':<14}" + "".join(f"{r.split(':')[0]:>8}" for r in rules) + f"{'n':>6}")
@@ -128,11 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     print_kinds(results)
     print("\nWorst case over the choice sets:")
     for rule in RULES:
-        recalls = [
-            sum(r[rule]["found"].values()) / max(len(r[rule]["found"]), 1)  # type: ignore
-            for r in results.values()
-        ]
-        false = sum(int(r[rule]["false_pairs"]) for r in results.values())  # type: ignore
+        recalls = [r[rule].recall for r in results.values()]
+        false = sum(r[rule].false_pairs for r in results.values())
         print(f"  {rule:<30} lowest recall {min(recalls):.3f}, false pairs in all {false}")
     held = run_set(HELD_OUT, args.cache)
     print("\nHeld-out set (kept out of every choice):")

@@ -134,11 +134,10 @@ def _photos() -> list[tuple[str, Image.Image]]:
 def _synthetic() -> list[tuple[str, Image.Image]]:
     from synthetic_project import CLASSES, image_bytes
 
-    out = []
+    out: list[tuple[str, Image.Image]] = []
     for i in range(400):
-        img = Image.open(io.BytesIO(image_bytes(i, 96)))
-        img.load()
-        out.append((f"{CLASSES[i % len(CLASSES)]}/s{i:04d}.png", img))
+        with Image.open(io.BytesIO(image_bytes(i, 96))) as img:
+            out.append((f"{CLASSES[i % len(CLASSES)]}/s{i:04d}.png", img.convert("RGB")))
     return out
 
 
