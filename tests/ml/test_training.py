@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from labeldesk.core.create import create_and_index
 from labeldesk.core.progress import CancelToken
-from labeldesk.core.project import create_and_index
 from labeldesk.ml.backbones import load_backbone
 from labeldesk.ml.finetune import FinetuneParams, finetune
 from labeldesk.ml.models import list_versions
