@@ -22,6 +22,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MARKER = ".labeldesk-staging"
+EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
 
 
 def make_staging(target: Path) -> Path:
@@ -45,7 +46,9 @@ def aside_name(target: Path) -> Path:
 
 
 def remove_stale(target: Path) -> list[Path]:
-    """Delete staging and set-aside folders for ``target`` left by processes that died."""
+    """Delete staging folders for ``target`` left by processes that died. A replaced
+    export set aside by a run that died before the new one took its place is put back
+    (when ``target`` is missing), else deleted."""
     pattern = re.compile(rf"^\.{re.escape(target.name)}\.(partial|old)-(\d+)(-[0-9a-f]{{6}})?$")
     removed: list[Path] = []
     try:
@@ -61,6 +64,13 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         if not _made_by_labeldesk(path, match.group(1), legacy=match.group(3) is None):
             continue
+        if match.group(1) == "old" and not target.exists() and not target.is_symlink():
+            try:
+                os.replace(path, target)
+                log.info("put back %s, set aside by an interrupted export", target)
+                continue
+            except OSError:
+                pass
         shutil.rmtree(path, ignore_errors=True)
         log.info("removed %s, left by an interrupted run", path)
         removed.append(path)
@@ -71,7 +81,7 @@ def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:
     if (path / MARKER).is_file():
         return True
     if kind == "old":  # a replaced export waiting to be deleted
-        return (path / "labeldesk-export.json").is_file()
+        return (path / EXPORT_MANIFEST).is_file()
     return legacy  # ".NAME.partial-PID": the exact name older versions used
 
 

@@ -150,8 +150,8 @@ class ExportDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Replace the earlier export?",
-            f"{target} holds an earlier LabelDesk export.\n\nReplace it with this export? "
-            "Its files will be deleted (your images and the project are not touched).",
+            f"{target} holds an earlier LabelDesk export, exactly as it was written.\n\n"
+            "Replace it with this export? Its files will be deleted.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

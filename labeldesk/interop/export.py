@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
-from labeldesk.core.staging import finish_staging, make_staging
+from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
-from .export_target import MANIFEST, check_target, put_in_place
+from .export_target import MANIFEST, check_target, contents, put_in_place
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -95,6 +95,7 @@ def export(
     leaves ``out`` as it was.
     """
     writer = EXPORTERS.get(fmt)
+    remove_stale(Path(out).expanduser().resolve())  # an interrupted run's leftovers first
     target = check_target(project, out, overwrite=options.overwrite)
     project.check_root()
     items, report = select_items(project, options)
@@ -103,9 +104,9 @@ def export(
     try:
         writer(project, items, staging, options, progress, cancel or CancelToken(), report)
         written = [item for item in items if item.path not in report.failed_paths()]
-        _write_manifest(project, staging, fmt, report, written)
         finish_staging(staging)
-        put_in_place(staging, target)
+        _write_manifest(project, staging, fmt, report, written)  # last: it lists the files
+        put_in_place(staging, target, overwrite=options.overwrite)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -164,6 +165,8 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     enough for the file system (a long name is cut and given a digest of its path)."""
     name = Path(rel).name
     stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
+        stem, suffix = name, ""
     digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
     if len(name.encode()) > MAX_NAME_BYTES:
         name = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
@@ -242,9 +245,17 @@ def _imagefolder(
         progress,
         cancel,
         report,
-        lambda item: f"{item.split}/{item.label or '_unlabeled'}",
+        _imagefolder_place,
     ):
         pass
+
+
+def _imagefolder_place(item: Item) -> str:
+    """OUT/<split>/<class>, OUT/<split>/_unlabeled; unlabeled without a split: OUT/_unlabeled
+    (as the scanner reads it back: no class, no split)."""
+    if item.label is None and item.split == "unassigned":
+        return "_unlabeled"
+    return f"{item.split}/{item.label or '_unlabeled'}"
 
 
 @register_exporter("csv")
@@ -266,7 +277,8 @@ def _csv(
         for item, rel in copy_images(
             project, items, out, options, progress, cancel, report, lambda item: "images"
         ):
-            writer.writerow([spreadsheet_safe(c) for c in (rel, item.label or "", item.split)])
+            split = "" if item.split == "unassigned" else item.split
+            writer.writerow([spreadsheet_safe(c) for c in (rel, item.label or "", split)])
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -299,6 +311,7 @@ def _write_manifest(
                 "images": len(items),
                 "classes": project.classes(),
                 "left_out": report.left_out,
+                "contents": contents(folder),
             },
             indent=2,
         )

@@ -1,44 +1,88 @@
 """Where an export may be written, and which folder it may replace.
 
 LabelDesk deletes only what it created. An export may replace a folder only when that
-folder is itself an earlier LabelDesk export (it holds the export manifest) and holds
-neither the image folder nor the project; it is never the image folder, the project, a
-folder inside either, or a folder that contains either. Anything else is refused with a
-message that says why, before a single file is written.
+folder is an earlier LabelDesk export exactly as LabelDesk wrote it: its manifest lists
+how many files it wrote and a digest of their names, and the folder must hold those and
+nothing else (a notes file or a project someone made inside it stops the replacement).
+It is never the image folder, the project, a folder inside either, or a folder that
+contains either. Anything else is refused with a message that says why, before a single
+file is written, and checked again just before the old export is set aside.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.staging import aside_name
+from labeldesk.core.staging import EXPORT_MANIFEST, aside_name
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
-MANIFEST = "labeldesk-export.json"
+MANIFEST = EXPORT_MANIFEST
 
 
 class ExportTargetError(LabelDeskError):
     """The folder given for an export cannot be used (or replaced) safely."""
 
 
-def is_export(folder: Path) -> bool:
-    """Was ``folder`` written by a LabelDesk export (a readable manifest of one)?"""
+def contents(folder: Path) -> dict[str, Any]:
+    """What an export folder holds: file count, a digest of the sorted relative paths
+    and the top-level names (the manifest itself left out). Links are not followed."""
+    paths: list[str] = []
+    for parent, dirs, files in os.walk(folder):
+        rel = os.path.relpath(parent, folder)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(parent, d))]:
+            paths.append(prefix + name)
+    paths = sorted(p for p in paths if p != MANIFEST)
+    digest = hashlib.sha256("\n".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
+    top = sorted({p.split("/", 1)[0] for p in paths})
+    return {"files": len(paths), "sha256": digest, "top_level": top}
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
     manifest = folder / MANIFEST
     if not manifest.is_file() or manifest.is_symlink():
-        return False
+        return None
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and "format" in data and "exported_at" in data
+        return None
+    if isinstance(data, dict) and "format" in data and "exported_at" in data:
+        return data
+    return None
+
+
+def is_export(folder: Path) -> bool:
+    """Was ``folder`` written by a LabelDesk export (a readable manifest of one)?"""
+    return _manifest(folder) is not None
+
+
+def changed_since_export(folder: Path) -> str | None:
+    """Why ``folder`` is not exactly the export LabelDesk wrote, or None if it is."""
+    data = _manifest(folder)
+    if data is None:
+        return "it is not a LabelDesk export"
+    written = data.get("contents")
+    if not isinstance(written, dict):
+        return "it was exported by an older LabelDesk that did not record its files"
+    now = contents(folder)
+    if (now["files"], now["sha256"]) == (written.get("files"), written.get("sha256")):
+        return None
+    extra = [n for n in now["top_level"] if n not in set(written.get("top_level", []))]
+    if extra:
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        return f"it now also holds {shown}, which the export did not write"
+    return (
+        f"files were added, removed or renamed inside it since it was exported "
+        f"({now['files']:,} files now, {written.get('files', 0):,} written)"
+    )
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -68,7 +112,7 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
         raise ExportTargetError(f"{target} is a file; pick a new folder for the export")
     if not any(target.iterdir()):
         return target  # an empty folder made for it
-    if not is_export(target) or (target / DB_FILENAME).exists():
+    if not is_export(target):
         raise ExportTargetError(
             f"{target} already exists and is not a LabelDesk export; LabelDesk replaces only "
             f"a folder it exported before (one holding {MANIFEST}). Pick a new folder."
@@ -77,19 +121,38 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
         raise ExportTargetError(
             f"{target} holds an earlier export; replace it (--overwrite) or pick a new folder"
         )
+    _check_unchanged(target)
     return target
 
 
-def put_in_place(staging: Path, target: Path) -> None:
-    """Rename the finished export into place; an earlier export there is set aside and
-    then deleted (check_target made sure it is one)."""
-    if target.is_dir() and not any(target.iterdir()):
+def _check_unchanged(target: Path) -> None:
+    problem = changed_since_export(target)
+    if problem is not None:
+        raise ExportTargetError(
+            f"{target} holds an earlier export, but {problem}; LabelDesk replaces only an "
+            "export exactly as it wrote it. Move your files out of it or pick a new folder."
+        )
+
+
+def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
+    """Rename the finished export into place. An earlier export there (checked again
+    now: still exactly as written) is set aside and then deleted."""
+    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
         target.rmdir()
-    if not target.exists():
-        os.replace(staging, target)
+    if not target.exists() and not target.is_symlink():
+        try:
+            os.replace(staging, target)
+        except OSError as exc:  # made meanwhile by someone else
+            raise ExportTargetError(
+                f"{target} was created by someone else during the export; nothing replaced"
+            ) from exc
         return
-    if not is_export(target):  # changed since it was checked
-        raise ExportTargetError(f"{target} is no longer an earlier export; nothing replaced")
+    if not overwrite:
+        raise ExportTargetError(
+            f"{target} was created by another export meanwhile; nothing replaced (pass "
+            "--overwrite to replace it)"
+        )
+    _check_unchanged(target)
     old = aside_name(target)
     os.replace(target, old)
     try:

@@ -47,7 +47,7 @@ def test_export_writes_split_class_folders(qtbot, dialog, tmp_path):
     for split, per_class in (("train", 30), ("val", 5)):
         for name in CLASSES:
             assert len(list((out / split / name).glob("*.png"))) == per_class
-    unlabeled = list(out.glob("*/_unlabeled/*.png"))
+    unlabeled = list(out.glob("*/_unlabeled/*.png")) + list(out.glob("_unlabeled/*.png"))
     assert len(unlabeled) == 10
     assert dialog.report.written == 3 * 35 + 10
     assert "Wrote 115 images" in dialog.message.text()
@@ -80,22 +80,37 @@ def test_the_image_folder_the_project_and_their_parent_are_refused(dialog, which
 
 
 def test_an_earlier_export_is_replaced_only_when_the_person_agrees(qtbot, dialog, tmp_path):
+    import json
+
     out = tmp_path / "out"
     dialog.folder.setText(str(out))
     run_export(qtbot, dialog)
-    (out / "note.txt").write_text("from the first export")
+    manifest = out / "labeldesk-export.json"
+    first = json.loads(manifest.read_text())["exported_at"]
     asked = []
     dialog.confirm_replace = lambda target: asked.append(target) or False
     assert dialog.start() is None
-    assert asked == [out.resolve()] and (out / "note.txt").exists()
+    assert asked == [out.resolve()]
+    assert json.loads(manifest.read_text())["exported_at"] == first
     assert "Nothing was written" in dialog.message.text()
 
     dialog.confirm_replace = lambda target: True
     run_export(qtbot, dialog)
     assert dialog.report is not None
-    assert not (out / "note.txt").exists()
+    assert json.loads(manifest.read_text())["exported_at"] > first
     assert len(list((out / "train" / "ant").glob("*.png"))) == 30
     assert "left out" in dialog.message.text().lower()  # the unlabeled images
+
+
+def test_an_earlier_export_with_files_added_is_refused_without_asking(qtbot, dialog, tmp_path):
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    run_export(qtbot, dialog)
+    (out / "note.txt").write_text("from the first export")
+    dialog.confirm_replace = lambda target: pytest.fail("must not even ask")
+    assert dialog.start() is None
+    assert "note.txt" in dialog.message.text()
+    assert (out / "note.txt").exists()
 
 
 def test_leave_out_flagged(qtbot, dialog, tmp_path):

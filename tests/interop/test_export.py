@@ -46,7 +46,7 @@ def test_excluded_left_out_unless_asked(project, tmp_path):
         options=ExportOptions(include_excluded=True, include_unlabeled=True),
     )
     files = files_under(tmp_path / "b")
-    assert "train/cat/cat1.jpg" in files and "unassigned/_unlabeled/u1.png" in files
+    assert "train/cat/cat1.jpg" in files and "_unlabeled/u1.png" in files
 
 
 def test_same_file_names_do_not_collide(project, imagefolder, tmp_path):
@@ -104,14 +104,73 @@ def test_a_folder_that_is_not_an_export_is_never_replaced(project, tmp_path):
 
 def test_an_earlier_export_is_replaced_only_with_overwrite(project, tmp_path):
     export(project, tmp_path / "out")
-    (tmp_path / "out" / "note.txt").write_text("old")
+    first = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["exported_at"]
     with pytest.raises(LabelDeskError, match=r"earlier export.*--overwrite"):
         export(project, tmp_path / "out")
-    assert (tmp_path / "out" / "note.txt").exists()
+    project.set_status(["train/cat/cat0.jpg"], "excluded")
     export(project, tmp_path / "out", options=ExportOptions(overwrite=True))
-    assert not (tmp_path / "out" / "note.txt").exists()
+    second = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["exported_at"]
+    assert second > first
+    assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
     assert (tmp_path / "out" / "train").is_dir()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.mark.parametrize("change", ["notes", "nested-project", "renamed", "old-manifest"])
+def test_an_earlier_export_that_was_changed_is_never_replaced(project, tmp_path, change):
+    out = tmp_path / "out"
+    export(project, out)
+    if change == "notes":
+        (out / "NOTES.txt").write_text("mine")
+    elif change == "nested-project":
+        from labeldesk.core.create import create_and_index
+
+        nested, _ = create_and_index(out / "train" / "proj2", out / "val", workers=1)
+        nested.set_label("dog/dog0.jpg", "cat")
+        nested.close()
+    elif change == "renamed":
+        (out / "train/cat/cat0.jpg").rename(out / "train/cat/mine.jpg")
+    else:
+        manifest = json.loads((out / "labeldesk-export.json").read_text())
+        del manifest["contents"]
+        (out / "labeldesk-export.json").write_text(json.dumps(manifest))
+    before = files_under(out)
+    with pytest.raises(LabelDeskError, match="exactly as it wrote it"):
+        export(project, out, options=ExportOptions(overwrite=True))
+    assert files_under(out) == before
+
+
+def test_an_export_set_aside_by_a_crashed_run_is_put_back(project, tmp_path):
+    import subprocess
+    import sys
+
+    export(project, tmp_path / "out")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    aside = tmp_path / f".out.old-{dead.pid}-abcdef"
+    (tmp_path / "out").rename(aside)  # killed between setting it aside and the new rename
+    with pytest.raises(LabelDeskError, match="earlier export"):
+        export(project, tmp_path / "out")  # it is back in place, so this needs --overwrite
+    assert (tmp_path / "out/labeldesk-export.json").is_file() and not aside.exists()
+
+
+def test_an_export_made_meanwhile_is_not_replaced_without_overwrite(project, tmp_path, monkeypatch):
+    from labeldesk.interop import export_target
+
+    out = tmp_path / "out"
+    real = export_target.put_in_place
+    nested = []
+
+    def first_someone_else(staging, target, *, overwrite):
+        if not nested:
+            nested.append(True)
+            export(project, out)  # another export finished first
+        real(staging, target, overwrite=overwrite)
+
+    monkeypatch.setattr(export_module, "put_in_place", first_someone_else)
+    with pytest.raises(LabelDeskError, match="another export meanwhile"):
+        export(project, out)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
 def test_an_empty_folder_made_for_the_export_is_used(project, tmp_path):
@@ -179,6 +238,27 @@ def test_long_names_are_shortened_and_kept_apart(project, imagefolder, tmp_path)
     assert report.failed == []
     names = [p.name for p in (tmp_path / "out/train/cat").iterdir() if p.name.startswith("nnn")]
     assert len(names) == 2 and all(len(n.encode()) <= 240 for n in names)
+
+
+def test_a_file_with_a_long_made_up_extension_is_exported(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    write_image(root / "train/cat" / ("a." + "b" * 250), seed=303, fmt="JPEG")
+    project.scan(workers=1)
+    report = export(project, tmp_path / "out")
+    assert report.failed == [] and report.written == 17
+    names = [p.name for p in (tmp_path / "out/train/cat").iterdir()]
+    assert all(len(n.encode()) <= 240 for n in names)
+
+
+def test_unlabeled_images_without_a_split_go_where_a_scan_reads_them_back(project, tmp_path):
+    from labeldesk.core.create import create_and_index
+
+    export(project, tmp_path / "out", options=ExportOptions(include_unlabeled=True))
+    again, _ = create_and_index(tmp_path / "again", tmp_path / "out", workers=1)
+    with again:
+        stats = again.stats()
+        assert again.classes() == ["cat", "dog"]
+        assert (stats["labeled"], stats["unlabeled"]) == (16, 3)
 
 
 def test_a_vanished_image_is_listed_and_the_rest_exported(project, imagefolder, tmp_path):
