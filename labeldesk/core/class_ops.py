@@ -6,6 +6,7 @@ The images' label changes are ordinary label events; the change to the class lis
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from . import classes as class_table
@@ -62,10 +63,11 @@ def _class_event(
     conn: sqlite3.Connection, batch: int, op: str, name: str, target: str | None
 ) -> None:
     position, origin = class_table.class_position(conn, name)
+    aliases = json.dumps(class_table.aliases_of(conn, name))
     conn.execute(
-        "INSERT INTO class_events(batch_id, op, name, target, position, origin) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (batch, op, name, target, position, origin),
+        "INSERT INTO class_events(batch_id, op, name, target, position, origin, aliases) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (batch, op, name, target, position, origin, aliases),
     )
 
 

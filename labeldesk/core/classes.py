@@ -20,9 +20,14 @@ import time
 from collections.abc import Iterable
 
 from .errors import UnknownClassError
+from .layout import UNLABELED_FOLDER
 
 MAX_NAME_BYTES = 255  # a class name becomes a folder name on export
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+     *(f"LPT{i}" for i in range(1, 10))]
+)  # fmt: skip
 
 
 def class_name_problem(name: object) -> str | None:
@@ -36,8 +41,12 @@ def class_name_problem(name: object) -> str | None:
         return "a class name cannot contain control characters (newline, tab, NUL)"
     if "/" in cleaned or "\\" in cleaned:
         return "a class name cannot contain a slash or a backslash"
-    if cleaned in (".", ".."):
-        return "'.' and '..' cannot be class names"
+    if cleaned.startswith("."):
+        return "a class name cannot start with '.' (such folders are hidden and not read)"
+    if cleaned.lower() == UNLABELED_FOLDER:
+        return f"{UNLABELED_FOLDER!r} is the folder of unlabeled images, not a class"
+    if cleaned.split(".")[0].upper() in _RESERVED:
+        return f"{cleaned!r} cannot be a folder name on Windows"
     if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
         return f"a class name can be at most {MAX_NAME_BYTES} bytes long"
     return None
@@ -92,6 +101,8 @@ def add_classes(
     rows: list[tuple[int | None, str, int]] = [(r[0], r[1], r[2]) for r in order]
     for name in added:
         rows.insert(_place(rows, name, origin), (None, name, origin))
+    # A class named again after it was removed or renamed is no longer an alias.
+    conn.executemany("DELETE FROM class_aliases WHERE alias = ?", [(n,) for n in added])
     now = time.time()
     for position, (class_id, name, row_origin) in enumerate(rows):
         if class_id is None:
@@ -131,6 +142,23 @@ def require_class(conn: sqlite3.Connection, name: str) -> str:
 def class_position(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
     row = conn.execute("SELECT position, origin FROM classes WHERE name = ?", (name,)).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def undo_rename(conn: sqlite3.Connection, old: str, new: str) -> None:
+    """Take a rename back: ``new`` is called ``old`` again, in the same place."""
+    conn.execute("UPDATE classes SET name = ? WHERE name = ?", (old, new))
+    conn.execute("DELETE FROM class_aliases WHERE alias IN (?, ?)", (old, new))
+
+
+def point_aliases(conn: sqlite3.Connection, names: list[str], target: str) -> None:
+    """Make old names lead to ``target`` again (undo of a rename or a removal)."""
+    conn.executemany(
+        "UPDATE class_aliases SET target = ? WHERE alias = ?", [(target, n) for n in names]
+    )
+
+
+def aliases_of(conn: sqlite3.Connection, name: str) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT alias FROM class_aliases WHERE target = ?", (name,))]
 
 
 def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:

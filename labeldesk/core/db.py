@@ -110,7 +110,8 @@ MIGRATIONS: Sequence[str] = (
     # (origin 0: found in folders or a labels file, 1: named by a person before any was
     # found, 2: named later) and class operations (rename, merge, remove) as undoable
     # parts of a batch, with aliases so a re-scan maps an old folder name to the class
-    # that replaced it. Classes that exist already keep their order (and keys): origin 1.
+    # that replaced it (class_events.aliases: the old names that led to a removed class,
+    # for its undo). Classes that exist already keep their order (and keys): origin 1.
     """
     ALTER TABLE label_events ADD COLUMN old_split TEXT;
     ALTER TABLE label_events ADD COLUMN new_split TEXT;
@@ -123,9 +124,11 @@ MIGRATIONS: Sequence[str] = (
         name TEXT NOT NULL,
         target TEXT,
         position INTEGER NOT NULL,
-        origin INTEGER NOT NULL
+        origin INTEGER NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]'
     );
     CREATE INDEX label_batches_author ON label_batches(author);
+    CREATE INDEX label_batches_undoes ON label_batches(undoes);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

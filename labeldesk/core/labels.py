@@ -16,7 +16,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .classes import add_classes, class_names, natural_key, validate_class_name
+from .classes import (
+    add_classes,
+    class_name_problem,
+    class_names,
+    natural_key,
+    validate_class_name,
+)
 from .db import Database
 from .errors import ProjectError, UnknownClassError
 from .layout import SPLITS
@@ -192,6 +198,33 @@ def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
     if missing:
         raise KeyError(f"image ids not in the project: {sorted(missing)[:5]}")
     return state
+
+
+def repair_labels(db: Database) -> int:
+    """Labels that are not classes (older versions stored `" coat"` as given, without a
+    class): strip them to a valid class name (made a class if needed) or, if no valid
+    name is left, remove the label. Recorded as one batch; returns the images changed."""
+    with db.write() as conn:
+        orphans = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT label FROM images WHERE label IS NOT NULL "
+                "AND label NOT IN (SELECT name FROM classes)"
+            )
+        ]
+        if not orphans:
+            return 0
+        fixed = {o: (o.strip() if class_name_problem(o) is None else None) for o in orphans}
+        add_classes(conn, sorted({f for f in fixed.values() if f}, key=natural_key), explicit=False)
+        changes = [
+            Change(r[0], label=fixed[r[1]])
+            for r in conn.execute(
+                f"SELECT id, label FROM images WHERE label IN ({','.join('?' * len(orphans))})",
+                orphans,
+            )
+        ]
+        record(conn, changes, "import", "labels that were not classes, repaired on upgrade")
+    return len(changes)
 
 
 def history(

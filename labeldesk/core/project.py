@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import classes as class_table
 from . import labels as label_store
 from . import undo as undo_store
-from .db import DB_FILENAME, Database, migrate
+from .db import DB_FILENAME, Database, migrate, schema_version
 from .errors import ImageRootError, ProjectError, UnknownPathError
 from .imageio import probe_file, thumbnail_path
 from .layout import SPLITS
@@ -54,7 +54,10 @@ class Project:
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
             raise ProjectError(f"{db_file} cannot be opened: {exc}") from exc
         try:
+            upgraded_from = schema_version(self.db.conn)
             migrate(self.db.conn)
+            if upgraded_from < 6:  # older versions could store labels that are not classes
+                label_store.repair_labels(self.db)
             root = self.db.get_meta("image_root")
         except sqlite3.DatabaseError as exc:
             self.db.close()

@@ -6,6 +6,7 @@ matched by author, and an image that a later batch changed again is left as it i
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Undone:
     image_ids: list[int] = field(default_factory=list)  # images it changed back
     kept: int = 0  # images changed since by a later batch, left as they are
     classes_restored: list[str] = field(default_factory=list)
+    classes_kept: list[str] = field(default_factory=list)  # still in use: not renamed back
 
     @property
     def events(self) -> int:
@@ -42,6 +44,8 @@ class Undone:
         text += f": {self.events} image(s) changed back"
         if self.classes_restored:
             text += f", class(es) {', '.join(self.classes_restored)} back"
+        if self.classes_kept:
+            text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
         if self.kept:
             text += f"; {self.kept} image(s) changed again since were left as they are"
         return text
@@ -79,10 +83,12 @@ def undo(
             changes.append(Change(e[0], label=e[1], status=e[3], split=split))
         description = f"undo: {row[1]}".rstrip(": ")
         undo_id = new_batch(conn, "undo", description, undoes=row[0])
-        restored = _undo_class_events(conn, row[0], undo_id)
-        wanted = {c.label for c in changes if isinstance(c.label, str)}
-        add_classes(conn, sorted(wanted - set(class_names(conn))), explicit=False)
         record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
+        # Classes last, when the labels are back: a class still in use is kept.
+        restored, kept_classes = _undo_class_events(conn, row[0])
+        in_use = {r[0] for r in conn.execute("SELECT DISTINCT label FROM images")}
+        in_use.discard(None)
+        add_classes(conn, sorted(in_use - set(class_names(conn))), explicit=False)
     return Undone(
         batch_id=int(row[0]),
         undo_batch_id=undo_id,
@@ -91,6 +97,7 @@ def undo(
         image_ids=[c.image_id for c in changes],
         kept=kept,
         classes_restored=restored,
+        classes_kept=kept_classes,
     )
 
 
@@ -161,21 +168,34 @@ def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) 
     return later
 
 
-def _undo_class_events(conn: sqlite3.Connection, batch_id: int, undo_id: int) -> list[str]:
-    """Put back the classes a batch renamed or removed; return their names."""
-    restored = []
-    for op, name, target, position, origin in conn.execute(
-        "SELECT op, name, target, position, origin FROM class_events WHERE batch_id = ? "
-        "ORDER BY id DESC",
+def _undo_class_events(conn: sqlite3.Connection, batch_id: int) -> tuple[list[str], list[str]]:
+    """Put back the classes a batch renamed or removed (after its labels are back).
+
+    Returns (classes restored, new names kept because images still carry them: someone
+    labeled with a renamed class's new name since)."""
+    restored: list[str] = []
+    kept: list[str] = []
+    for op, name, target, position, origin, aliases in conn.execute(
+        "SELECT op, name, target, position, origin, aliases FROM class_events "
+        "WHERE batch_id = ? ORDER BY id DESC",
         (batch_id,),
     ).fetchall():
+        old_aliases = [a for a in json.loads(aliases or "[]") if isinstance(a, str)]
         if op == "rename" and class_table.class_exists(conn, target):
             if class_table.class_exists(conn, name):
-                continue  # the old name was taken again since: keep both
-            class_table.rename_in_table(conn, target, name)
-            conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
-            conn.execute("DELETE FROM class_aliases WHERE alias = ? AND target = ?", (target, name))
-        elif op == "remove":
+                continue  # the old name was taken again since: keep both as they are
+            if _used(conn, target):
+                class_table.restore_in_table(conn, name, position, origin)
+                kept.append(target)
+            else:
+                class_table.undo_rename(conn, name, target)
+        elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)
+        class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored
+    return restored, kept
+
+
+def _used(conn: sqlite3.Connection, label: str) -> bool:
+    row = conn.execute("SELECT 1 FROM images WHERE label = ? LIMIT 1", (label,)).fetchone()
+    return row is not None

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.errors import UnknownClassError
+
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion, last_label_event, latest
 from .neighbors import neighbor_graph
@@ -99,6 +101,13 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     vectors = vectors or project_vectors(project)
     classes = project.classes()
     index = {name: i for i, name in enumerate(classes)}
+    unknown = sorted({lab for lab in vectors.labels if lab is not None and lab not in index})
+    if unknown:
+        paths = [p for p, lab in zip(vectors.paths, vectors.labels, strict=True) if lab in unknown]
+        raise UnknownClassError(
+            f"{len(paths)} image(s) carry a label that is not a class ({', '.join(unknown[:5])}; "
+            f"e.g. {paths[0]}); add the class (`labeldesk classes --add`) or relabel them"
+        )
     labels = np.array([index[lab] if lab is not None else -1 for lab in vectors.labels])
     ids = vectors.ids
     statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}

@@ -19,7 +19,23 @@ def labels(project) -> dict[str, str | None]:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "  ", "a/b", "a\\b", "x\x00y", "two\nlines", "tab\there", ".", "..", "é" * 200],
+    [
+        "",
+        "  ",
+        "a/b",
+        "a\\b",
+        "x\x00y",
+        "two\nlines",
+        "tab\there",
+        ".",
+        "..",
+        ".hidden",
+        "_unlabeled",
+        "_Unlabeled",
+        "CON",
+        "com1.txt",
+        "é" * 200,
+    ],
 )
 def test_bad_class_names_are_refused_with_a_reason(name):
     assert class_name_problem(name) is not None

@@ -120,3 +120,75 @@ def test_an_undo_that_brings_back_a_removed_class_recreates_it(project, as_user)
     project.undo()  # back to "bird" for u0, whose class bob removed meanwhile
     assert label_of(project, "_unlabeled/u0.png") == "bird"
     assert "bird" in project.classes()
+
+
+def test_undoing_a_rename_keeps_the_new_name_while_someone_uses_it(project, as_user):
+    as_user("alice")
+    project.rename_class("cat", "kitten")
+    as_user("bob")
+    project.set_label("_unlabeled/u0.png", "kitten")
+    as_user("alice")
+    undone = project.undo()
+    assert project.classes() == ["cat", "kitten", "dog"]  # cat back in its place, with its key
+    assert label_of(project, "_unlabeled/u0.png") == "kitten"  # bob's label stands
+    assert label_of(project, "train/cat/cat0.jpg") == "cat"
+    assert undone.classes_kept == ["kitten"] and "still in use" in undone.summary()
+    labels = set(project.images().label.dropna())
+    assert labels <= set(project.classes())  # no label without its class
+
+
+def test_undoing_a_merge_puts_the_old_names_back_on_their_class(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    project.rename_class("cat", "kitten")  # a folder "cat" now leads to "kitten"
+    project.merge_classes("kitten", "dog")  # ... and then to "dog"
+    project.undo()  # the merge
+    write_image(root / "train" / "cat" / "new.jpg", seed=404)
+    project.scan(workers=1)
+    assert label_of(project, "train/cat/new.jpg") == "kitten"
+
+
+def test_a_class_named_again_after_removal_takes_its_folder_images(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    project.remove_class("dog")
+    project.add_classes(["dog"])
+    write_image(root / "train" / "dog" / "new.jpg", seed=405)
+    project.scan(workers=1)
+    assert label_of(project, "train/dog/new.jpg") == "dog"
+
+
+def test_finding_the_batch_to_undo_uses_an_index(project):
+    plan = " ".join(
+        str(row[-1])
+        for row in project.db.query(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM label_batches u WHERE u.undoes = 5"
+        )
+    )
+    assert "label_batches_undoes" in plan
+
+
+def test_labels_that_are_not_classes_are_repaired_on_upgrade(tmp_path):
+    from labeldesk.core import db
+    from labeldesk.core.project import Project
+
+    project_dir = tmp_path / "old"
+    project_dir.mkdir()
+    conn = db.connect(project_dir / db.DB_FILENAME)
+    db.migrate(conn, target=5)  # as an older LabelDesk left it
+    conn.execute("INSERT INTO meta(key, value) VALUES ('image_root', ?)", (str(tmp_path),))
+    conn.execute("INSERT INTO classes(name, position, created_at) VALUES ('coat', 0, 0)")
+    for i, label in enumerate([" coat", "coat", "two\nlines", " shirt "]):
+        conn.execute(
+            "INSERT INTO images(path, size, mtime_ns, hash, label, indexed_at) "
+            "VALUES (?, 1, 1, ?, ?, 0)",
+            (f"{i}.jpg", f"{i:032x}", label),
+        )
+    conn.close()
+    with Project(project_dir) as project:
+        labels = dict(project.db.query("SELECT path, label FROM images"))
+        assert labels == {"0.jpg": "coat", "1.jpg": "coat", "2.jpg": None, "3.jpg": "shirt"}
+        assert project.classes() == ["coat", "shirt"]
+        assert project.history("2.jpg")[0].description.startswith("labels that were not")
