@@ -253,15 +253,14 @@ def apply_label_rows(
         raise LabelFileError(found.source, found.describe(problems))
     labels = {path: row.label for path, row in chosen.items()}
     splits = {path: row.split for path, row in chosen.items() if row.split}
-    with project.db.write():  # one transaction: splits and labels land together or not at all
-        if splits:
-            project.set_splits(splits)
-        project.set_labels(
-            labels,
-            source=source,
-            create_classes=create_classes,
-            description=description or f"{len(labels)} labels from file",
-        )
+    # One batch: labels and splits land together, and one undo takes them back.
+    project.set_labels(
+        labels,
+        splits=splits,
+        source=source,
+        create_classes=create_classes,
+        description=description or f"{len(labels)} labels from file",
+    )
     return len(labels)
 
 

@@ -204,14 +204,24 @@ class Project:
         description: str = "",
         create_classes: bool = False,
         verify: bool = False,
+        splits: Mapping[str, str | None] | None = None,
     ) -> int | None:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
-        ``verify``: a person checked these labels (a review decision): mark them verified."""
-        ids = self.ids_for(labels.keys())
-        status = "verified" if verify else label_store.KEEP
+        ``verify``: a person checked these labels (a review decision): mark them verified.
+        ``splits``: new splits for some of these images, in the same batch."""
+        splits = splits or {}
+        ids = self.ids_for([*labels, *splits])
+        keep = label_store.KEEP
+        status = "verified" if verify else keep
         changes = [
-            label_store.Change(ids[p], label=lab, status=status) for p, lab in labels.items()
+            label_store.Change(
+                ids[p],
+                label=labels.get(p, keep),
+                status=status if p in labels else keep,
+                split=splits.get(p, keep),
+            )
+            for p in dict.fromkeys([*labels, *splits])
         ]
         return label_store.apply_changes(
             self.db,

@@ -128,3 +128,44 @@ def test_counts_are_pluralised(tmp_path, capsys):
     assert main(["new", str(tmp_path / "p"), "--images", str(root)]) == 0
     text = capsys.readouterr().out
     assert "1 image, 1 labeled, 1 class " in text
+
+
+def test_a_labels_file_with_splits_is_one_batch_one_undo_takes_back(proj, tmp_path, capsys):
+    labels = tmp_path / "fix.csv"
+    labels.write_text("path,label,split\n_unlabeled/u0.png,cat,val\ntrain/cat/cat0.jpg,dog,test\n")
+    assert main(["label", proj, "--csv", str(labels)]) == 0
+    with Project(proj) as project:
+        state = {
+            s.image_id: s
+            for s in project.image_states(
+                project.ids_for(["_unlabeled/u0.png", "train/cat/cat0.jpg"]).values()
+            )
+        }
+        assert {(s.label, s.split) for s in state.values()} == {("cat", "val"), ("dog", "test")}
+    assert main(["undo", proj]) == 0
+    with Project(proj) as project:
+        rows = dict(
+            project.db.query(
+                "SELECT path, split FROM images WHERE path IN ('_unlabeled/u0.png', "
+                "'train/cat/cat0.jpg')"
+            )
+        )
+        assert rows == {"_unlabeled/u0.png": None, "train/cat/cat0.jpg": "train"}
+        assert project.history(limit=1)[0].source == "undo"
+    capsys.readouterr()
+    error = error_of(capsys, "undo", proj)  # the folder labels stay: nothing else to undo
+    assert error["kind"] == "NothingToUndoError"
+
+
+def test_new_with_a_labels_file_is_an_import_a_plain_undo_leaves(tmp_path, capsys):
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    labels = tmp_path / "l.csv"
+    labels.write_text("path,label,split\n_unlabeled/u0.png,cat,val\n")
+    proj = str(tmp_path / "p")
+    assert main(["new", proj, "--images", str(root), "--labels", str(labels)]) == 0
+    capsys.readouterr()
+    assert error_of(capsys, "undo", proj)["kind"] == "NothingToUndoError"
+    with Project(proj) as project:
+        row = project.db.query("SELECT label, split FROM images WHERE path = '_unlabeled/u0.png'")
+        assert tuple(row[0]) == ("cat", "val")
