@@ -22,7 +22,10 @@ output and notebooks can share it. JSON output keeps raw numbers; these are for 
 
 from __future__ import annotations
 
+import logging
 import math
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SCORE_MEANING",
@@ -60,15 +63,16 @@ _UNSURE = "unsure, maybe"
 
 
 def _checked(value: float | None, low: float, high: float, what: str) -> float | None:
-    """``value`` as a float clamped into [low, high], None when unknown; ValueError when
-    it is clearly out of range (a caller passing the wrong number, not rounding)."""
+    """``value`` as a float clamped into [low, high], None when unknown. A value clearly
+    out of range is a caller's bug: it is logged and clamped, never raised, because these
+    functions run while a view paints or a command prints its result."""
     if value is None:
         return None
     number = float(value)
     if math.isnan(number):
         return None
     if number < low - _SLACK or number > high + _SLACK:
-        raise ValueError(f"{what} must lie in [{low:g}, {high:g}], got {number!r}")
+        log.warning("%s must lie in [%g, %g], got %r; shown clamped", what, low, high, number)
     return min(max(number, low), high)
 
 
@@ -89,7 +93,7 @@ def _percent(fraction: float) -> str:
 
 def format_percent(value: float | None) -> str:
     """A value in [0, 1] as a percentage: 0 → "0%", 1e-5 → "<1%", 0.5 → "50%",
-    0.999 → ">99%", 1 → "100%", NaN/None → "—". Raises ValueError outside [0, 1]."""
+    0.999 → ">99%", 1 → "100%", NaN/None → "—". Values outside [0, 1] are clamped."""
     number = _checked(value, 0.0, 1.0, "a percentage")
     return UNKNOWN if number is None else _percent(number)
 
