@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from labeldesk.cli import app, dataset, embeddings, export, review
 from labeldesk.cli._base import Output
@@ -21,10 +22,24 @@ from labeldesk.cli.errors import describe
 __all__ = ["Output", "build_parser", "main"]
 
 
+class UsageError(Exception):
+    """A command line argparse cannot read (raised instead of exiting, so that with
+    ``--json`` the error is a JSON document like every other)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        self.parser = parser
+        super().__init__(message)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from labeldesk import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="labeldesk",
         description="Curate image-classification datasets: index, label, find mistakes, export.",
     )
@@ -43,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        if "--json" in argv:
+            return _fail(str(exc), "UsageError", True, code=2)
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     as_json = getattr(args, "json", False)
     try:
         result = args.handler(args)

@@ -238,11 +238,19 @@ def cmd_classes(args: argparse.Namespace) -> Output:
 
 
 def cmd_undo(args: argparse.Namespace) -> Output:
+    from labeldesk.core.errors import NothingToUndoError
     from labeldesk.core.labels import SOURCES, USER_SOURCES
 
     with open_existing(args.project) as project:
         sources = SOURCES if args.include_imports else USER_SOURCES
-        undone = project.undo(args.batch, sources=sources)
+        try:
+            undone = project.undo(args.batch, sources=sources)
+        except NothingToUndoError as exc:
+            if not exc.others:
+                raise
+            raise NothingToUndoError(
+                f"{exc}; undo one of them with --batch ID (see `labeldesk history`)", exc.others
+            ) from exc
         paths = project.paths_of(undone.image_ids[:20])
     data = {
         "batch": undone.batch_id,
@@ -270,6 +278,8 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "new": e.new_label,
             "old_status": e.old_status,
             "new_status": e.new_status,
+            "old_split": e.old_split,
+            "new_split": e.new_split,
             "source": e.source,
             "author": e.author,
             "time": e.created_at,
@@ -280,8 +290,15 @@ def cmd_history(args: argparse.Namespace) -> Output:
     lines = []
     for e in events:
         when = dt.datetime.fromtimestamp(e.created_at).strftime("%Y-%m-%d %H:%M:%S")
-        change = f"{e.old_label or '∅'} → {e.new_label or '∅'}"
+        parts = []
+        if e.old_label != e.new_label:
+            parts.append(f"{e.old_label or '∅'} → {e.new_label or '∅'}")
         if e.old_status != e.new_status:
-            change += f"  [{e.old_status or '-'} → {e.new_status or '-'}]"
-        lines.append(f"{when}  {e.author or '?':<12} {e.source:<10} {e.path}  {change}")
+            parts.append(f"[{e.old_status or 'unreviewed'} → {e.new_status or 'unreviewed'}]")
+        if e.old_split != e.new_split:
+            parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
+        change = "  ".join(parts)
+        lines.append(
+            f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {e.path}  {change}"
+        )
     return Output(data, "\n".join(lines) or "no label events")

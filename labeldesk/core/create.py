@@ -36,6 +36,8 @@ def create_empty(path: Path | str, images: Path | str, classes: Iterable[str] = 
 
 def _free_target(path: Path | str) -> Path:
     target = Path(path)
+    if target.is_symlink():
+        raise ProjectError(f"{target} is a symbolic link; pick a new folder for the project")
     if target.exists() and not target.is_dir():
         raise ProjectError(f"{target} is a file; pick a new folder for the project")
     if target.exists() and any(target.iterdir()):

@@ -43,7 +43,12 @@ class LabelFileError(LabelDeskError):
 
 
 class NothingToUndoError(LabelDeskError):
-    """Undo was asked for but there is no label event left to undo."""
+    """Undo was asked for but there is no label event left to undo (``others``: batches
+    by other people, or of unknown author, that an undo by batch number could take)."""
+
+    def __init__(self, message: str, others: int = 0):
+        self.others = others
+        super().__init__(message)
 
 
 class Cancelled(LabelDeskError):

@@ -70,7 +70,7 @@ def check_layout(root: Path | str) -> list[LayoutWarning]:
             return warnings
     for split in [n for n in top if n.lower() in SPLIT_FOLDERS]:
         inner = _subfolders(root / split)
-        nested = _special(inner)
+        nested = [n for n in _special(inner) if n.lower() != UNLABELED_FOLDER]  # documented
         if nested:
             warnings.append(
                 LayoutWarning(

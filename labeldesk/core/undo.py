@@ -136,13 +136,8 @@ def _batch_to_undo(
             list(sources),
         ).fetchone()[0]
         mine = f" for {who}" if who else ""
-        hint = (
-            f" ({others} change(s) by others or of unknown author remain; "
-            "undo one of them with --batch ID, see `labeldesk history`)"
-            if others
-            else ""
-        )
-        raise NothingToUndoError(f"nothing to undo{mine}{hint}")
+        hint = f" ({others} change(s) by others or of unknown author remain)" if others else ""
+        raise NothingToUndoError(f"nothing to undo{mine}{hint}", others=others)
     return row
 
 

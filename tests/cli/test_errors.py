@@ -169,3 +169,35 @@ def test_new_with_a_labels_file_is_an_import_a_plain_undo_leaves(tmp_path, capsy
     with Project(proj) as project:
         row = project.db.query("SELECT label, split FROM images WHERE path = '_unlabeled/u0.png'")
         assert tuple(row[0]) == ("cat", "val")
+
+
+def test_a_command_line_argparse_cannot_read_is_json_too(proj, capsys, tmp_path):
+    code = main(["export", proj, str(tmp_path / "out"), "--format", "nope", "--json"])
+    out = capsys.readouterr()
+    assert code == 2
+    doc = json.loads(out.out)
+    assert doc["kind"] == "UsageError" and "nope" in doc["error"]
+    assert main(["export", proj, str(tmp_path / "out"), "--format", "nope"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_history_shows_split_changes(proj, capsys):
+    with Project(proj) as project:
+        project.set_splits({"train/cat/cat0.jpg": "val"})
+    assert main(["history", proj, "train/cat/cat0.jpg"]) == 0
+    assert "split train → val" in capsys.readouterr().out
+    assert main(["history", proj, "train/cat/cat0.jpg", "--json"]) == 0
+    newest = json.loads(capsys.readouterr().out)[0]
+    assert (newest["old_split"], newest["new_split"]) == ("train", "val")
+
+
+def test_undo_with_only_others_changes_left_says_how_to_take_one(proj, capsys, monkeypatch):
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    assert main(["label", proj, "_unlabeled/u0.png", "cat"]) == 0
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    capsys.readouterr()
+    doc = error_of(capsys, "undo", proj)
+    assert "for alice" in doc["error"] and "--batch ID" in doc["error"]
+    history = json.loads((main(["history", proj, "-n", "1", "--json"]), capsys.readouterr().out)[1])
+    assert main(["undo", proj, "--batch", str(history[0]["batch"])]) == 0
+    assert "by bob" in capsys.readouterr().out

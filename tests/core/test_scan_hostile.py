@@ -174,3 +174,22 @@ def test_new_images_given_a_file_says_so(tmp_path, capsys):
     assert main(["new", str(tmp_path / "p"), "--images", str(file)]) == 1
     assert "is a file" in capsys.readouterr().err
     assert not (tmp_path / "p").exists()
+
+
+def test_unlabeled_folders_inside_splits_are_the_documented_layout(tmp_path):
+    root = tmp_path / "data"
+    make_imagefolder(root)  # train/, val/, test/ and _unlabeled/
+    write_image(root / "train" / "_unlabeled" / "x.jpg", seed=9)
+    assert check_layout(root) == []
+
+
+def test_a_project_folder_that_is_a_symlink_is_refused_before_scanning(tmp_path):
+    from labeldesk.core.errors import ProjectError
+
+    root = tmp_path / "img"
+    write_image(root / "cat" / "a.jpg", seed=1)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    with pytest.raises(ProjectError, match="symbolic link"):
+        create_and_index(tmp_path / "link", root, workers=1)
+    assert list((tmp_path / "empty").iterdir()) == []
