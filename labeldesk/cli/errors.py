@@ -50,7 +50,7 @@ def _os_message(exc: OSError) -> str:
     where = exc.filename
     text = f"{what}: {where}" if where else what
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        text += "; free some space and run the command again (nothing half-written was kept)"
+        text += "; free some space and run the command again (what was saved before is safe)"
     return text
 
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .errors import LabelFileError
+from .spreadsheet import restore
 
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
 LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
-# Spreadsheet-formula neutralisation (OWASP): an exporter writes "'=x" for a cell "=x".
-NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 
@@ -70,10 +69,8 @@ _BINARY = "this looks like a binary file, not a CSV or JSON label file"
 
 def undo_neutralising(cell: str) -> str:
     """``'=x`` back to ``=x``: LabelDesk's CSV export (like OWASP advises) prefixes a quote
-    to cells a spreadsheet would run as a formula."""
-    if len(cell) >= 2 and cell[0] == "'" and cell[1] in NEUTRALISED:
-        return cell[1:]
-    return cell
+    to cells a spreadsheet would run as a formula (see :mod:`labeldesk.core.spreadsheet`)."""
+    return restore(cell)
 
 
 def parse_csv(text: str, source: str) -> Parsed:

@@ -298,6 +298,13 @@ class Project:
             raise UnknownPathError(missing)
         return found
 
+    def count_labeled(self, label: str) -> int:
+        """How many images in the folder now carry ``label``."""
+        count = self.db.scalar(
+            "SELECT COUNT(*) FROM images WHERE label = ? AND removed_at IS NULL", (label,)
+        )
+        return count if isinstance(count, int) else 0
+
     def batch_image_ids(self, batch_id: int) -> list[int]:
         """The images a batch of label events changed."""
         rows = self.db.query(

@@ -115,10 +115,7 @@ class ClassActions(QObject):
         return classes
 
     def _count(self, name: str) -> int:
-        count = self.labeling.project.db.scalar(
-            "SELECT COUNT(*) FROM images WHERE label = ? AND removed_at IS NULL", (name,)
-        )
-        return count if isinstance(count, int) else 0
+        return self.labeling.project.count_labeled(name)
 
     def _run(self, change: Callable[[], int], done: str) -> bool:
         try:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
+from labeldesk.core.spreadsheet import neutralise
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
 from .export_target import MANIFEST, check_target, contents, put_in_place
@@ -278,17 +279,7 @@ def _csv(
             project, items, out, options, progress, cancel, report, lambda item: "images"
         ):
             split = "" if item.split == "unassigned" else item.split
-            writer.writerow([spreadsheet_safe(c) for c in (rel, item.label or "", split)])
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell that starts like a formula gets a leading apostrophe, so Excel, LibreOffice
-    and Google Sheets show it as text instead of running it (OWASP, "CSV injection").
-    LabelDesk's own CSV reader takes the apostrophe off again."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+            writer.writerow([neutralise(c) for c in (rel, item.label or "", split)])
 
 
 def _source_problem(project: Project, item: Item, exc: OSError) -> bool:

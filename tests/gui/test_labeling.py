@@ -171,3 +171,25 @@ def test_detail_panel_follows_the_selection(qtbot, view, project, rows):
         qtbot.waitUntil(view.detail.preview.has_image, timeout=5000)
     else:
         assert view.detail.title.text() == "3 images selected"
+
+
+def test_ctrl_z_takes_back_my_label_not_the_one_someone_else_made_since(
+    qtbot, view, project, monkeypatch
+):
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    mine, theirs = view.model.path(0), view.model.path(1)
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)
+    monkeypatch.setenv("LABELDESK_USER", "bob")  # bob labels on the shared project
+    project.set_label(theirs, "dog")
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    with qtbot.waitSignal(view.labeling.message) as message:
+        qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert label_in_db(project, mine) is None
+    assert label_in_db(project, theirs) == "dog"
+    assert "by alice" in message.args[0]
+    with qtbot.waitSignal(view.labeling.message) as message:
+        qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert message.args[0].startswith("Nothing to undo for alice")
+    assert "--batch" not in message.args[0]  # no command-line hints in the app
+    assert label_in_db(project, theirs) == "dog"
