@@ -10,31 +10,82 @@ A cache is only ever a copy of something LabelDesk can compute again, so a cache
 that cannot be read (truncated by a full disk, damaged, replaced by someone else's file,
 even a pickle with a payload) is stale: the reader logs a warning and recomputes, and
 the new file replaces it. Nothing is ever unpickled (``allow_pickle=False``).
+
+The vector store replaces its small files the same way (:func:`write_bytes_atomically`). A
+process killed mid-write leaves its temporary file behind; the next write in that folder
+deletes the temporaries of processes that are gone (only names LabelDesk gives them).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from labeldesk.core.staging import process_alive
+
 log = logging.getLogger(__name__)
 
 ArrayCheck = Callable[[dict[str, np.ndarray]], str | None]  # why the arrays are wrong, or None
 
 
+# ".tmp-PID-THREAD-NAME" (write_atomically), and ".NAME.PID.tmp", the name older
+# versions of the vector store gave the temporaries of its own files.
+_TEMPORARY = re.compile(r"^\.tmp-(\d+)-\d+-.+$")
+_OLD_STORE_TEMPORARY = re.compile(r"^\.(?:vectors\.f16|keys\.bin|identity\.json)\.(\d+)\.tmp$")
+
+
 def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` for a fresh temporary path beside ``target``, then rename it."""
+    """Call ``write(tmp)`` for a fresh temporary path beside ``target``, then rename it.
+
+    A reader never sees half a file, and one that already has the old file open (or
+    memory-mapped) goes on reading the old one.
+    """
+    remove_stale_temporaries(target.parent)
     tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
     try:
         write(tmp)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomically(target: Path, data: bytes) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    write_atomically(target, write)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files in ``folder`` whose writer is no longer running (killed
+    mid-write). Only plain files named as LabelDesk names its temporaries are touched."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name) or _OLD_STORE_TEMPORARY.match(entry.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        if pid == os.getpid() or process_alive(pid):
+            continue  # still being written (another thread of ours, or another process)
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        log.info("removed %s, left by an interrupted write", entry.path)
+        removed.append(Path(entry.path))
+    return removed
 
 
 def replace_versions(target: Path, pattern: str, write: Callable[[Path], None]) -> None:

@@ -14,12 +14,14 @@ import numpy as np
 from labeldesk.core.project import EFFECTIVE_SPLIT
 
 from .backbones import Backbone, registered_backbones
-from .cachefiles import describe, stale, write_atomically
+from .cachefiles import describe, stale, write_bytes_atomically
 from .errors import NoEmbeddings
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+SPEC_NAME = "spec.json"
 
 
 def embeddings_dir(project: Project) -> Path:
@@ -30,15 +32,15 @@ def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorSto
     """Open (or create) the store for this backbone and make it the project's current
     model. Appending to it needs :meth:`VectorStore.writer` (one writer at a time)."""
     store = VectorStore.for_identity(embeddings_dir(project), backbone.identity, backbone.dim)
-    spec_file = store.folder / "spec.json"
-    if not spec_file.exists():
-        write_atomically(spec_file, lambda tmp: _write_spec(tmp, spec))
+    if not (store.folder / SPEC_NAME).exists():
+        _write_spec(store, spec)
     project.db.set_meta("embedding_key", backbone.identity.key)
     return store
 
 
-def _write_spec(path: Path, spec: str) -> None:
-    path.write_text(json.dumps({"spec": spec}))
+def _write_spec(store: VectorStore, spec: str) -> None:
+    """Record the --model value that made ``store`` (the one writer of ``spec.json``)."""
+    write_bytes_atomically(store.folder / SPEC_NAME, json.dumps({"spec": spec}).encode())
 
 
 def current_key(project: Project) -> str | None:
@@ -60,7 +62,7 @@ def model_spec(store: VectorStore) -> str:
     identity if that names a registered backbone; otherwise :class:`NoEmbeddings` says to
     embed again.
     """
-    spec_file = store.folder / "spec.json"
+    spec_file = store.folder / SPEC_NAME
     try:
         spec = json.loads(spec_file.read_text(encoding="utf-8"))["spec"]
         if isinstance(spec, str) and spec:
@@ -71,12 +73,7 @@ def model_spec(store: VectorStore) -> str:
     name = _identity_name(store)
     if name is not None and name in registered_backbones():
         stale(spec_file, problem, f"rewriting it for the model {name!r}")
-        text = json.dumps({"spec": name})
-
-        def write(tmp: Path) -> None:
-            tmp.write_text(text)
-
-        write_atomically(spec_file, write)
+        _write_spec(store, name)
         return name
     stale(spec_file, problem, "the model that made these embeddings is unknown")
     raise NoEmbeddings(
@@ -119,6 +116,11 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
         f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} FROM images "
         "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
     )
+    if store.damaged:
+        raise NoEmbeddings(
+            f"the embeddings of this project are damaged ({store.damage}); run "
+            f"`labeldesk embed {project.path}` to rebuild them"
+        )
     found = store.rows_for([r[2] for r in rows])
     keep = np.flatnonzero(found >= 0)
     if len(keep) == 0:
@@ -140,17 +142,19 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
 # predictions, issues, queue, similar-image search and the map each need the same
 # (N, dim) float32 matrix, and re-reading it costs ~0.5 s and N·dim·4 bytes at 100k.
 _shared_lock = threading.Lock()
-_shared: tuple[tuple[str, int, bytes], np.ndarray] | None = None
+_shared: tuple[tuple[str, int, int, bytes], np.ndarray] | None = None
 
 
 def _gather_shared(store: VectorStore, rows: np.ndarray) -> np.ndarray:
     """``store.gather(rows)``, reused while the store and the rows are unchanged.
 
-    The store is append-only, so (folder, row count, rows) identify the result. The
-    array is read-only because every caller shares it.
+    The store is append-only until it is rebuilt (a new vectors file), so (folder, file,
+    row count, rows) identify the result. The array is read-only because every caller
+    shares it.
     """
     global _shared
-    key = (str(store.folder), store.count, hashlib.sha1(rows.tobytes()).digest())
+    digest = hashlib.sha1(rows.tobytes()).digest()
+    key = (str(store.folder), store.generation, store.count, digest)
     with _shared_lock:
         if _shared is not None and _shared[0] == key:
             return _shared[1]

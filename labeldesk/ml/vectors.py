@@ -7,15 +7,22 @@ and stored as float16 (half the disk and memory; cosine error ~1e-3). Files:
     vectors.f16   N × dim float16, row-major, memory-mapped for reading
     keys.bin      N × 16 bytes, written after the vectors of a batch
     identity.json the model identity and dim
+    format.json   {"format": 2}: rows written by a version that serialises writers
     write.lock    held by the one process (or thread) appending
 
 Several processes may use one project at once (the app and a CLI command). Readers never
-modify the files: a row counts once both its vector and its key are on disk, and the
-vectors of a batch are always written before its keys. Writers take turns through
+modify the files: a row counts once both its vector and its key are on disk, the vectors
+of a batch are always written before its keys, and a reader looks at the keys first, so
+what it counts is always a prefix of complete rows. Writers take turns through
 ``write.lock`` (:meth:`VectorStore.writer`). A run killed mid-batch leaves vectors without
-keys (a torn tail): the next writer cuts it off. Keys beyond the vectors can only come
-from a damaged store (older versions let a reader cut vectors during a write and two runs
-interleave): such a store is not trusted; it reads as empty and the next writer rebuilds it.
+keys (a torn tail): the next writer cuts it off.
+
+Older versions let a reader cut vectors during a write and two runs interleave, which
+shifted images onto other images' vectors. Keys beyond the vectors, or one key on two rows
+(two runs wrote at once), mark such a store as damaged: it reads as empty and the next
+writer rebuilds it. A store without ``format.json`` was written by an older version and may
+be shifted without showing it: the next ``embed`` run re-embeds a sample of it before
+trusting it (:mod:`labeldesk.ml.storecheck`).
 """
 
 from __future__ import annotations
@@ -34,10 +41,14 @@ from labeldesk.core.filelock import FileLock
 from labeldesk.core.progress import CancelToken
 
 from .backbones import ModelIdentity
+from .cachefiles import remove_stale_temporaries, stale, write_bytes_atomically
+from .errors import NoEmbeddings
 
 log = logging.getLogger(__name__)
 KEY_BYTES = 16
 LOCK_NAME = "write.lock"
+FORMAT_NAME = "format.json"
+FORMAT = 2
 
 
 class VectorStore:
@@ -49,13 +60,38 @@ class VectorStore:
         self.dim = dim
         self._vectors = folder / "vectors.f16"
         self._keys = folder / "keys.bin"
-        self._index: dict[bytes, int] | None = None
         self._writable = False
-        vector_rows, key_rows = self._sizes()
-        self.damaged = key_rows > vector_rows
-        if self.damaged:
-            log.warning("%s has keys without vectors: not trusted until re-embedded", folder)
-        self.count = 0 if self.damaged else key_rows
+        self.rebuilt: str | None = None  # why this writer emptied the store, if it did
+        # Keys first: they are written after their vectors, so every key read here has
+        # its vector on disk by the time the vectors file is looked at.
+        key_data = _read_rows(self._keys)
+        try:
+            info = self._vectors.stat()
+            vector_rows, self.generation = info.st_size // (dim * 2), info.st_ino
+        except FileNotFoundError:
+            vector_rows, self.generation = 0, 0
+        keys = [key_data[i : i + KEY_BYTES] for i in range(0, len(key_data), KEY_BYTES)]
+        index = dict(zip(keys, range(len(keys)), strict=True))
+        key_rows = len(keys)
+        self.damage: str | None = None
+        if key_rows > vector_rows:
+            self.damage = "it has keys without vectors"
+        elif len(index) < key_rows:
+            self.damage = "an image has two rows (two embedding runs wrote at once)"
+        if self.damage is not None:
+            stale(self._keys, self.damage, "its embeddings are not used until re-embedded")
+            index, key_rows = {}, 0
+        self._index = index  # key -> row, in row order
+        self.count = key_rows
+
+    @property
+    def damaged(self) -> bool:
+        return self.damage is not None
+
+    @property
+    def legacy(self) -> bool:
+        """Rows written by a version before :data:`FORMAT` (possibly shifted)."""
+        return self.count > 0 and not _has_format(self.folder)
 
     @classmethod
     def for_identity(cls, root: Path, identity: ModelIdentity, dim: int) -> VectorStore:
@@ -65,7 +101,7 @@ class VectorStore:
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "identity.json").exists():
             record = json.dumps(identity_record(identity, dim), indent=2).encode()
-            _write_new(folder / "identity.json", record)
+            write_bytes_atomically(folder / "identity.json", record)
         return cls(folder, dim)
 
     @classmethod
@@ -84,89 +120,98 @@ class VectorStore:
         on_wait: Callable[[], None] | None = None,
     ) -> Iterator[VectorStore]:
         """The store, for appending, while this caller holds the write lock (waiting its
-        turn behind another writer; ``cancel`` stops the wait). A torn tail is cut off
-        and a damaged store emptied before anything is appended."""
+        turn behind another writer; ``cancel`` stops the wait). A torn tail is cut off,
+        a damaged store emptied and the temporary files of killed writers deleted before
+        anything is appended."""
         folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(folder / LOCK_NAME).acquire(cancel=cancel, on_wait=on_wait)
         try:
+            remove_stale_temporaries(folder)
             store = cls(folder, dim)
-            store._repair()
             store._writable = True
+            store._repair()
             yield store
         finally:
             lock.release()
 
-    def _sizes(self) -> tuple[int, int]:
-        def size(path: Path) -> int:
-            try:
-                return path.stat().st_size
-            except FileNotFoundError:
-                return 0
-
-        return size(self._vectors) // (self.dim * 2), size(self._keys) // KEY_BYTES
-
     def _repair(self) -> None:
         """Under the write lock: make the files agree, row for row."""
-        vector_rows, key_rows = self._sizes()
-        if key_rows > vector_rows:  # damaged: which key belongs to which vector is lost
-            log.warning("rebuilding %s: its keys and vectors do not line up", self.folder)
-            for path in (self._keys, self._vectors):  # readers keep the old files' inodes
-                _write_new(path, b"")
-            key_rows = 0
+        if self.damage is not None:
+            self.rebuild(f"{self.damage}, so which vector belongs to which image is lost")
+            return
         for path, size in (
-            (self._vectors, key_rows * self.dim * 2),
-            (self._keys, key_rows * KEY_BYTES),
+            (self._vectors, self.count * self.dim * 2),
+            (self._keys, self.count * KEY_BYTES),
         ):
             if not path.exists():
-                _write_new(path, b"")
+                write_bytes_atomically(path, b"")
             elif path.stat().st_size != size:  # a torn tail past every reader's rows
                 os.truncate(path, size)
-        self.count, self.damaged, self._index = key_rows, False, None
+        if self.count == 0 and not _has_format(self.folder):
+            self.mark_current()
+
+    def rebuild(self, reason: str) -> None:
+        """Under the write lock: empty the store (the caller embeds everything again).
+        The files are replaced, not truncated, so a reader keeps the rows it has open."""
+        self._check_writable()
+        log.warning("rebuilding the embeddings in %s: %s", self.folder, reason)
+        for path in (self._keys, self._vectors):  # keys first: readers count from them
+            write_bytes_atomically(path, b"")
+        self.generation = self._vectors.stat().st_ino
+        self._index, self.count, self.damage = {}, 0, None
+        self.rebuilt = reason
+        self.mark_current()
+
+    def mark_current(self) -> None:
+        """Record that every row was written (or checked) by this version."""
+        self._check_writable()
+        write_bytes_atomically(self.folder / FORMAT_NAME, json.dumps({"format": FORMAT}).encode())
 
     def keys(self) -> list[bytes]:
-        if self.count == 0:
-            return []
-        with open(self._keys, "rb") as f:
-            data = f.read(self.count * KEY_BYTES)
-        return [data[i : i + KEY_BYTES] for i in range(0, len(data), KEY_BYTES)]
+        """The key of each row, in row order."""
+        return list(self._index)
 
     def index(self) -> dict[bytes, int]:
-        """Key -> row. The first row wins if a key was ever written twice."""
-        if self._index is None:
-            self._index = {}
-            for row, key in enumerate(self.keys()):
-                self._index.setdefault(key, row)
+        """Key -> row (each key is on one row; a store where one is not reads as damaged)."""
         return self._index
 
     def rows_for(self, hashes: list[str]) -> np.ndarray:
         """Row of each hex hash, -1 where it has no vector."""
-        index = self.index()
+        index = self._index
         return np.array([index.get(bytes.fromhex(h), -1) for h in hashes], dtype=np.int64)
 
     def append(self, hashes: list[str], vectors: np.ndarray) -> None:
-        if not self._writable:
-            raise RuntimeError("append needs VectorStore.writer (the write lock)")
+        """Add rows for images that have none (vectors first, then keys). If writing
+        fails (a full disk), this writer stops: the torn tail is cut by the next one."""
+        self._check_writable()
         if len(hashes) != len(vectors) or vectors.shape[1] != self.dim:
             raise ValueError("hashes and vectors do not match")
+        keys = [bytes.fromhex(h) for h in hashes]
+        if len(set(keys)) < len(keys) or any(k in self._index for k in keys):
+            raise ValueError("an image already has a vector in this store")
         data = np.ascontiguousarray(vectors, dtype=np.float16)
-        with open(self._vectors, "ab") as f:
-            f.write(data.tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        with open(self._keys, "ab") as f:  # only now do readers count the new rows
-            f.write(b"".join(bytes.fromhex(h) for h in hashes))
-            f.flush()
-            os.fsync(f.fileno())
-        if self._index is not None:
-            for offset, h in enumerate(hashes):
-                self._index.setdefault(bytes.fromhex(h), self.count + offset)
-        self.count += len(hashes)
+        try:
+            _append_to(self._vectors, data.tobytes())
+            _append_to(self._keys, b"".join(keys))  # only now do readers count the new rows
+        except BaseException:
+            self._writable = False
+            raise
+        for offset, key in enumerate(keys):
+            self._index[key] = self.count + offset
+        self.count += len(keys)
 
     def matrix(self) -> np.ndarray:
         """All vectors as a read-only memory map (float16, count × dim)."""
         if self.count == 0:
             return np.zeros((0, self.dim), dtype=np.float16)
-        return np.memmap(self._vectors, dtype=np.float16, mode="r", shape=(self.count, self.dim))
+        with open(self._vectors, "rb") as f:
+            info = os.fstat(f.fileno())
+            if info.st_ino != self.generation or info.st_size < self.count * self.dim * 2:
+                raise NoEmbeddings(
+                    f"the embeddings in {self.folder} were rebuilt while being read; "
+                    "run the command again"
+                )
+            return np.memmap(f, dtype=np.float16, mode="r", shape=(self.count, self.dim))
 
     def gather(self, rows: np.ndarray, chunk: int = 65536) -> np.ndarray:
         """float32 vectors for ``rows`` (all >= 0), read in chunks to bound memory spikes."""
@@ -177,16 +222,41 @@ class VectorStore:
             out[start : start + len(sel)] = mat[sel]
         return out
 
+    def _check_writable(self) -> None:
+        if not self._writable:
+            raise RuntimeError(
+                "writing needs VectorStore.writer (the write lock), and a writer whose "
+                "append failed stops"
+            )
+
 
 def identity_record(identity: ModelIdentity, dim: int) -> dict:
     return {"identity": asdict(identity), "dim": dim}
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Replace ``path`` by a new file (a reader holding the old one keeps reading it)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _read_rows(path: Path) -> bytes:
+    """The complete keys in ``path`` (a partly written last key is left out)."""
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with open(path, "rb") as f:
+            rows = os.fstat(f.fileno()).st_size // KEY_BYTES
+            data = f.read(rows * KEY_BYTES)
+    except FileNotFoundError:
+        return b""
+    return data[: len(data) // KEY_BYTES * KEY_BYTES]
+
+
+def _append_to(path: Path, data: bytes) -> None:
+    with open(path, "ab") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _has_format(folder: Path) -> bool:
+    """Whether ``format.json`` says this version wrote the store (unreadable: it did not)."""
+    try:
+        record = json.loads((folder / FORMAT_NAME).read_text(encoding="utf-8"))
+        value = record["format"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return False
+    return isinstance(value, int) and value >= FORMAT

@@ -1,8 +1,10 @@
 """The app and the CLI on one project at once: readers never modify the vector store,
-writers take turns, and a damaged store is rebuilt instead of trusted."""
+never see half a batch, writers take turns, and a damaged store is rebuilt instead of
+trusted."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +19,8 @@ from helpers import write_image
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import open_project
+from labeldesk.ml import vectors as vectors_module
+from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import current_store
 from labeldesk.ml.vectors import KEY_BYTES, VectorStore
 
@@ -85,6 +89,118 @@ def test_keys_beyond_the_vectors_mean_a_damaged_store_that_is_rebuilt(tmp_path):
     assert _sizes(folder) == (3 * DIM * 2, 3 * KEY_BYTES)
 
 
+def _raw_append(folder: Path, start: int, n: int) -> None:
+    """What a writer does for one batch: the vectors, then the keys."""
+    with open(folder / "vectors.f16", "ab") as f:
+        f.write(_vectors(n, start).astype(np.float16).tobytes())
+    with open(folder / "keys.bin", "ab") as f:
+        f.write(b"".join(bytes.fromhex(h) for h in _hashes(n, start)))
+
+
+def test_a_batch_landing_between_a_readers_two_looks_is_not_damage(tmp_path, monkeypatch):
+    """The reader looks at the keys, then at the vectors; a whole batch appended in
+    between leaves it counting the rows it saw keys for (the race the old order lost)."""
+    folder = _store(tmp_path)
+    real_read = vectors_module._read_rows
+
+    def read_then_a_batch_lands(path: Path) -> bytes:
+        data = real_read(path)
+        _raw_append(folder, 6, 3)
+        return data
+
+    monkeypatch.setattr(vectors_module, "_read_rows", read_then_a_batch_lands)
+    reader = VectorStore(folder, DIM)
+    monkeypatch.undo()
+    assert not reader.damaged and reader.count == 6
+    np.testing.assert_allclose(reader.gather(np.arange(6)), _vectors(6), atol=1e-3)
+    assert VectorStore(folder, DIM).count == 9  # the batch counts from the next open
+
+
+WRITER = """
+import sys
+from pathlib import Path
+import numpy as np
+from labeldesk.ml.vectors import VectorStore
+folder, stop = Path(sys.argv[1]), Path(sys.argv[2])
+with VectorStore.writer(folder, 4) as store:
+    start = 0
+    while not stop.exists():
+        rows = np.arange(start, start + 2, dtype=np.float32)[:, None] + np.arange(4)
+        store.append([f"{i:032x}" for i in range(start, start + 2)], rows)
+        start += 2
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_readers_opening_while_another_process_appends_never_see_damage(tmp_path):
+    """The reviewer's loop: the old order of looks marked ~1 open in 3,000 as damaged."""
+    folder = _store(tmp_path, rows=0)
+    stop = tmp_path / "stop"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(stop)], env=env)
+    try:
+        opens, counts, damaged = 0, [], 0
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline or opens < 2000:
+            reader = VectorStore(folder, DIM)
+            opens += 1
+            damaged += reader.damaged
+            counts.append(reader.count)
+            if opens % 500 == 0 and reader.count:  # what it counts is readable, row for row
+                rows = reader.gather(np.arange(reader.count))
+                want = np.arange(reader.count, dtype=np.float32)[:, None] + np.arange(DIM)
+                np.testing.assert_allclose(rows, want, rtol=1e-3)
+    finally:
+        stop.touch()
+        writer.wait(30)
+    assert writer.returncode == 0
+    assert damaged == 0, f"{damaged} of {opens} opens saw a damaged store"
+    assert counts[-1] > 0 and counts == sorted(counts)  # never fewer rows than before
+
+
+def test_one_key_on_two_rows_means_damaged_and_the_writer_rebuilds(tmp_path):
+    """Two runs of an older version wrote at once: which vector is whose is lost."""
+    folder = _store(tmp_path)
+    with open(folder / "vectors.f16", "ab") as f:  # the second run's copy of image 2
+        f.write(_vectors(1, 2).astype(np.float16).tobytes())
+    with open(folder / "keys.bin", "ab") as f:
+        f.write(bytes.fromhex(_hashes(1, 2)[0]))
+    reader = VectorStore(folder, DIM)
+    assert reader.damaged and reader.count == 0 and "two rows" in (reader.damage or "")
+    assert reader.rows_for(_hashes(6)).tolist() == [-1] * 6
+    old_vectors = (folder / "vectors.f16").stat().st_ino
+    with VectorStore.writer(folder, DIM) as store:
+        assert store.count == 0 and store.rebuilt and not store.damaged
+        store.append(_hashes(3), _vectors(3))
+    assert (folder / "vectors.f16").stat().st_ino != old_vectors  # replaced, not cut
+    assert (folder / "format.json").is_file()
+    assert VectorStore(folder, DIM).count == 3
+    assert _sizes(folder) == (3 * DIM * 2, 3 * KEY_BYTES)
+
+
+def test_a_writer_refuses_an_image_it_already_has(tmp_path):
+    folder = _store(tmp_path)
+    with VectorStore.writer(folder, DIM) as store, pytest.raises(ValueError, match="already"):
+        store.append(_hashes(2, 5), _vectors(2, 5))
+    with VectorStore.writer(folder, DIM) as store, pytest.raises(ValueError, match="already"):
+        store.append(_hashes(1, 9) * 2, _vectors(2, 9))
+    assert _sizes(folder) == (6 * DIM * 2, 6 * KEY_BYTES)
+
+
+def test_a_store_rebuilt_under_a_reader_is_an_error_not_other_vectors(tmp_path):
+    folder = _store(tmp_path)
+    reader = VectorStore(folder, DIM)
+    with VectorStore.writer(folder, DIM) as store:
+        store.rebuild("a test")
+        store.append(_hashes(6, 100), _vectors(6, 100))  # same size, other images
+    with pytest.raises(NoEmbeddings, match="rebuilt while being read"):
+        reader.gather(np.arange(6))
+    np.testing.assert_allclose(
+        VectorStore(folder, DIM).gather(np.arange(6)), _vectors(6, 100), atol=1e-3
+    )
+
+
 def test_writers_take_turns(tmp_path):
     folder = _store(tmp_path, rows=0)
     order: list[str] = []
@@ -125,19 +241,24 @@ def _embed(project: Path, env: dict) -> subprocess.Popen:
 
 
 READER = """
-import os, sys
+import json, os, sys
 from labeldesk.core.project import open_project
 from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import project_vectors
-opened = 0
+opened, problems, seen = 0, [], {}
 while not os.path.exists(sys.argv[2]):  # until the embedding runs are over
     with open_project(sys.argv[1]) as p:
         try:
-            project_vectors(p)
-            opened += 1
-        except NoEmbeddings:
-            pass
-print(opened)
+            got = project_vectors(p)
+        except NoEmbeddings as exc:  # fine before the first batch lands, never after
+            if opened or "damaged" in str(exc):
+                problems.append(f"after {opened} good opens: {exc}")
+            continue
+    opened += 1
+    for digest, vector in zip(got.hashes, got.vectors.tolist()):
+        if seen.setdefault(digest, vector) != vector:
+            problems.append(f"the vector of {digest} changed")
+print(json.dumps({"opened": opened, "problems": problems[:20], "seen": seen}))
 """
 
 
@@ -167,9 +288,13 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
         _, err = run.communicate(timeout=200)
         assert run.returncode == 0, err.decode()
     stop.touch()
+    seen: list[dict] = []
     for reader in readers:
-        reader.communicate(timeout=60)
+        out, _ = reader.communicate(timeout=60)
         assert reader.returncode == 0
+        seen.append(json.loads(out))
+    for report in seen:  # each reader got vectors mid-run, and never a wrong or no answer
+        assert report["opened"] > 0 and report["problems"] == []
     reference = _embed(tmp_path / "clean", env)
     assert reference.wait(timeout=200) == 0
 
@@ -180,5 +305,13 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
         hashes = [k.hex() for k in want.keys()]  # noqa: SIM118 (a store, not a dict)
         a = got.gather(got.rows_for(hashes)).astype(np.float64)
         b = want.gather(want.rows_for(hashes)).astype(np.float64)
-        cosine = np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
-        assert cosine.min() > 0.999, cosine.min()
+        assert _cosines(a, b).min() > 0.999
+        for report in seen:  # every vector a reader saw while the runs went on was right
+            digests = list(report["seen"])
+            a = np.array([report["seen"][d] for d in digests])
+            b = want.gather(want.rows_for(digests)).astype(np.float64)
+            assert _cosines(a, b).min() > 0.999
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)

@@ -1,0 +1,106 @@
+"""Temporary files left by a killed writer are deleted by the next write in their folder,
+and only those: files of running processes and anything not named as LabelDesk names
+its temporaries stay."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from labeldesk.ml.cachefiles import replace_versions, write_atomically
+from labeldesk.ml.vectors import VectorStore
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    return int(child.stdout)
+
+
+@pytest.fixture
+def running_pid():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield child.pid
+    child.kill()
+    child.wait()
+
+
+def test_a_cache_write_removes_only_the_leftovers_of_dead_writers(tmp_path, running_pid):
+    dead = dead_pid()
+    leftovers = [f".tmp-{dead}-140-knn-old.npz", f".keys.bin.{dead}.tmp"]
+    kept = [
+        f".tmp-{running_pid}-140-knn-b.npz",  # another process is writing it now
+        f".tmp-{os.getpid()}-99-predictions-x.npz",  # another thread of this one
+        f".tmp-{dead}-x-knn.npz",  # not LabelDesk's pattern
+        f"tmp-{dead}-1-knn.npz",
+        f".notes.txt.{dead}.tmp",  # not one of the store's files
+        "notes.txt",
+    ]
+    for name in leftovers + kept:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / f".tmp-{dead}-1-folder").mkdir()  # a folder, not a file
+    (tmp_path / "target.txt").write_text("keep me")
+    (tmp_path / f".tmp-{dead}-2-link").symlink_to(tmp_path / "target.txt")
+
+    replace_versions(tmp_path / "knn-new.npz", "knn-*.npz", lambda tmp: tmp.write_bytes(b"n"))
+
+    names = {p.name for p in tmp_path.iterdir()}
+    assert not names & set(leftovers)
+    assert set(kept) | {"knn-new.npz", f".tmp-{dead}-1-folder", f".tmp-{dead}-2-link"} <= names
+    assert (tmp_path / "target.txt").read_text() == "keep me"
+
+
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from labeldesk.ml.cachefiles import write_atomically
+
+def write(tmp):
+    tmp.write_bytes(b"half a cache")
+    print("writing", flush=True)
+    time.sleep(60)
+
+write_atomically(Path(sys.argv[1]), write)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_the_file_a_killed_writer_left_is_gone_after_the_next_write(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(tmp_path / "map-umap-1.npy")],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stdout.readline() == b"writing\n"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(f".tmp-{child.pid}-")
+
+    write_atomically(tmp_path / "spec.json", lambda tmp: tmp.write_text("{}"))
+    assert [p.name for p in tmp_path.iterdir()] == ["spec.json"]
+
+
+def test_the_vector_store_writer_removes_its_folders_leftovers(tmp_path, running_pid):
+    folder = tmp_path / "store"
+    with VectorStore.writer(folder, 4) as store:
+        store.append(["00" * 16], np.ones((1, 4), np.float32))
+    dead = dead_pid()
+    leftovers = [f".vectors.f16.{dead}.tmp", f".identity.json.{dead}.tmp", f".tmp-{dead}-7-a"]
+    kept = f".keys.bin.{running_pid}.tmp"
+    for name in [*leftovers, kept]:
+        (folder / name).write_bytes(b"x")
+
+    with VectorStore.writer(folder, 4) as store:  # nothing to repair, nothing written
+        assert store.count == 1
+    names = {p.name for p in folder.iterdir()}
+    assert not names & set(leftovers) and kept in names
+    assert VectorStore(folder, 4).count == 1
