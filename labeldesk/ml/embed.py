@@ -5,7 +5,8 @@ Pixels come from the scan's cached thumbnail when it is at least the model's inp
 
 Only images whose content hash has no vector for the chosen model are computed. Each
 finished batch is appended to the model's vector store, so a cancelled or killed run
-keeps its work and the next run continues where it stopped.
+keeps its work and the next run continues where it stopped. A store written by an older
+version is checked on a sample first (:mod:`labeldesk.ml.storecheck`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.imageio import thumbnail_path
+from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .device import default_batch_size, resolve_device
 from .preprocess import prepare, to_tensor
 from .store import current_store, embeddings_dir, remember_model
+from .storecheck import verify_legacy_store
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ class EmbedReport:
     seconds: float = 0.0
     cancelled: bool = False
     failed: list[dict[str, str]] = field(default_factory=list)
+    checked: int = 0  # rows of an older version's store re-embedded to check it
+    rebuilt: str | None = None  # why the stored vectors were discarded, if they were
 
     @property
     def images_per_s(self) -> float:
@@ -65,6 +69,8 @@ class EmbedReport:
             "images_per_s": round(self.images_per_s, 2),
             "cancelled": self.cancelled,
             "failed": self.failed,
+            "checked": self.checked,
+            "rebuilt": self.rebuilt,
         }
 
 
@@ -94,15 +100,75 @@ def embed_project(
         # One writer at a time (the app and a CLI command may both embed): the second
         # waits, then finds what the first already did and computes only the rest.
         with VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store:
-            _embed_missing(project, backbone, store, report, device, batch_size, progress, cancel)
+            net = _prepare_net(backbone, device)
+            if store.legacy:
+                progress(Progress(0, 0, "checking embeddings made by an older version"))
+
+                def embed_sample(
+                    items: Sequence[tuple[str, str]], originals: bool
+                ) -> tuple[list[str], np.ndarray]:
+                    return _embed_items(
+                        project, net, backbone, device, batch_size, items, originals, cancel
+                    )
+
+                report.checked = verify_legacy_store(project, store, embed_sample).checked
+            report.rebuilt = store.rebuilt
+            _embed_missing(
+                project, backbone, net, store, report, device, batch_size, progress, cancel
+            )
     except Cancelled:
         report.cancelled = True
     return report
 
 
+def _prepare_net(backbone: Backbone, device: str) -> Any:
+    import torch
+
+    return backbone.model.to(device, memory_format=torch.channels_last).eval()
+
+
+def _features(net: Any, pixels: np.ndarray, pre: Preprocess, device: str) -> np.ndarray:
+    """Unit-length float32 features of a uint8 batch."""
+    import torch
+
+    autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
+    with torch.inference_mode(), autocast:
+        feats = net(to_tensor(pixels, pre, device))
+        return torch.nn.functional.normalize(feats.float(), dim=1).cpu().numpy()
+
+
+def _embed_items(
+    project: Project,
+    net: Any,
+    backbone: Backbone,
+    device: str,
+    batch_size: int,
+    items: Sequence[tuple[str, str]],
+    originals: bool,
+    cancel: CancelToken,
+) -> tuple[list[str], np.ndarray]:
+    """Vectors of ``items`` (hash, path) whose image still has that content; the rest are
+    left out (checking a store must not judge it by an edited or missing file). With
+    ``originals`` the original files are read even where a thumbnail would do."""
+    done: list[str] = []
+    parts = [np.zeros((0, backbone.dim), np.float32)]
+    pre = backbone.identity.preprocess
+    for start in range(0, len(items), batch_size):
+        cancel.raise_if_cancelled()
+        chunk = items[start : start + batch_size]
+        hashes, pixels, _ = _load_batch(
+            project, chunk, pre, check_content=True, originals=originals
+        )
+        if hashes:
+            done += hashes
+            parts.append(_features(net, pixels, pre, device))
+    return done, np.concatenate(parts)
+
+
 def _embed_missing(
     project: Project,
     backbone: Backbone,
+    net: Any,
     store: VectorStore,
     report: EmbedReport,
     device: str,
@@ -110,8 +176,6 @@ def _embed_missing(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    import torch
-
     rows = project.db.query(
         "SELECT path, hash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
         "ORDER BY path"
@@ -122,18 +186,14 @@ def _embed_missing(
         if found < 0:
             todo.setdefault(row["hash"], row["path"])
     report.total = len(rows)
-    net = backbone.model.to(device, memory_format=torch.channels_last).eval()
     # In content-hash order: pseudo-random across folders, so a run that is cancelled
     # part-way (or still going) leaves vectors for every class and split, not only for
     # the first folders, and the map, search and queue work on a fair sample meanwhile.
     items = sorted(todo.items())
     started = time.perf_counter()
     progress(Progress(0, len(items), "embedding"))
-    autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
-    with (
-        ThreadPoolExecutor(max_workers=max(1, DECODE_THREADS), thread_name_prefix="decode") as pool,
-        torch.inference_mode(),
-    ):
+    workers = max(1, DECODE_THREADS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
         batches = _prefetch(pool, project, items, batch_size, backbone.identity.preprocess)
         for hashes, pixels, failed in batches:
             if cancel.cancelled:
@@ -141,10 +201,7 @@ def _embed_missing(
                 break
             report.failed += failed
             if hashes:
-                with autocast:
-                    feats = net(to_tensor(pixels, backbone.identity.preprocess, device))
-                feats = torch.nn.functional.normalize(feats.float(), dim=1)
-                store.append(hashes, feats.cpu().numpy())
+                store.append(hashes, _features(net, pixels, backbone.identity.preprocess, device))
             report.embedded += len(hashes)
             done = report.embedded + len(report.failed)
             progress(Progress(done, len(items), "embedding"))
@@ -175,13 +232,31 @@ def _prefetch(
         yield batch
 
 
-def _load_batch(project: Project, chunk: Sequence[tuple[str, str]], pre: Preprocess) -> Batch:
+def _load_batch(
+    project: Project,
+    chunk: Sequence[tuple[str, str]],
+    pre: Preprocess,
+    *,
+    check_content: bool = False,
+    originals: bool = False,
+) -> Batch:
+    """Pixels of each (hash, path), from :func:`source_image` or with ``originals`` from
+    the original; with ``check_content`` an original whose content is no longer
+    ``hash`` is left out (a thumbnail is named by the content it shows)."""
     hashes: list[str] = []
     arrays: list[np.ndarray] = []
     failed: list[dict[str, str]] = []
     for digest, path in chunk:
         try:
-            arrays.append(prepare(source_image(project, digest, path, pre.size), pre))
+            source = (
+                project.image_path(path)
+                if originals
+                else source_image(project, digest, path, pre.size)
+            )
+            is_original = source.parent.parent != project.thumbs_dir
+            if check_content and is_original and hash_file(source) != digest:
+                raise ValueError("the file changed since the last scan")
+            arrays.append(prepare(source, pre))
             hashes.append(digest)
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
