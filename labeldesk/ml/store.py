@@ -102,6 +102,7 @@ class ProjectVectors:
     vectors: np.ndarray  # float32, L2-normalised, (N, dim)
     key: str
     missing: int  # usable images without a vector (not embedded yet)
+    generation: int = 0  # changes when the store is rebuilt (same images, new vectors)
 
     def row_of(self, path: str) -> int:
         try:
@@ -135,6 +136,7 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
         vectors=_gather_shared(store, found[keep]),
         key=store.folder.name,
         missing=len(rows) - len(keep),
+        generation=store.generation,
     )
 
 

@@ -49,6 +49,10 @@ KEY_BYTES = 16
 LOCK_NAME = "write.lock"
 FORMAT_NAME = "format.json"
 FORMAT = 2
+# What other modules compute from the vectors and cache beside them (kNN graph,
+# predictions, 2-D maps, search index). Their names follow the images they cover, not
+# the vectors, so a rebuild deletes them: they must not outlive the vectors they came from.
+DERIVED = ("knn-*.npz", "predictions-*.npz", "map-*.npy", "ivf-*.faiss")
 
 
 class VectorStore:
@@ -151,12 +155,17 @@ class VectorStore:
             self.mark_current()
 
     def rebuild(self, reason: str) -> None:
-        """Under the write lock: empty the store (the caller embeds everything again).
-        The files are replaced, not truncated, so a reader keeps the rows it has open."""
+        """Under the write lock: empty the store (the caller embeds everything again) and
+        delete what was computed from it. The files are replaced, not truncated, so a
+        reader keeps the rows it has open."""
         self._check_writable()
         log.warning("rebuilding the embeddings in %s: %s", self.folder, reason)
         for path in (self._keys, self._vectors):  # keys first: readers count from them
             write_bytes_atomically(path, b"")
+        for pattern in DERIVED:
+            for path in self.folder.glob(pattern):
+                if path.is_file() and not path.is_symlink():
+                    path.unlink(missing_ok=True)
         self.generation = self._vectors.stat().st_ino
         self._index, self.count, self.damage = {}, 0, None
         self.rebuilt = reason

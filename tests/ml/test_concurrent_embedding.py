@@ -179,6 +179,23 @@ def test_one_key_on_two_rows_means_damaged_and_the_writer_rebuilds(tmp_path):
     assert _sizes(folder) == (3 * DIM * 2, 3 * KEY_BYTES)
 
 
+def test_a_rebuild_deletes_what_was_computed_from_the_old_vectors_and_nothing_else(tmp_path):
+    folder = _store(tmp_path)
+    derived = ["knn-1.npz", "predictions-2.npz", "map-umap-3.npy", "ivf-4.faiss"]
+    kept = ["spec.json", "identity.json", "notes.txt", "knn-notes.txt"]
+    for name in derived + kept:
+        (folder / name).write_bytes(b"x")
+    (folder / "knn-folder.npz").mkdir()
+    (tmp_path / "mine.npy").write_bytes(b"mine")
+    (folder / "map-link.npy").symlink_to(tmp_path / "mine.npy")
+    with VectorStore.writer(folder, DIM) as store:
+        store.rebuild("a test")
+    names = {p.name for p in folder.iterdir()}
+    assert not names & set(derived)
+    assert set(kept) | {"knn-folder.npz", "map-link.npy"} <= names
+    assert (tmp_path / "mine.npy").read_bytes() == b"mine"
+
+
 def test_a_writer_refuses_an_image_it_already_has(tmp_path):
     folder = _store(tmp_path)
     with VectorStore.writer(folder, DIM) as store, pytest.raises(ValueError, match="already"):

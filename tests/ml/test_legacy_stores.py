@@ -14,6 +14,7 @@ from helpers import write_image
 
 from labeldesk.core.create import create_and_index
 from labeldesk.ml.embed import embed_project
+from labeldesk.ml.neighbors import neighbor_graph
 from labeldesk.ml.store import current_store, project_vectors
 from labeldesk.ml.storecheck import SAMPLE_ROWS, TAIL_ROWS, sample_rows
 from labeldesk.ml.vectors import FORMAT_NAME, KEY_BYTES, VectorStore
@@ -64,10 +65,15 @@ def test_the_sample_spreads_over_the_store_and_always_takes_the_last_rows():
 def test_a_shifted_legacy_store_is_found_out_and_rebuilt(photo_project, backbone, caplog):
     embed_project(photo_project, backbone=backbone, batch_size=4)
     clean = vectors_by_hash(photo_project)
+    clean_graph = neighbor_graph(photo_project, k=3)
     folder = current_store(photo_project).folder
+    for cache in folder.glob("knn-*.npz"):
+        cache.unlink()
     make_legacy(folder)
     rotate_last_keys(folder, 3)
     assert lowest_cosine(vectors_by_hash(photo_project), clean) < 0.9  # the plant is real
+    shifted_graph = neighbor_graph(photo_project, k=3)  # cached under the same image set
+    assert not np.array_equal(shifted_graph.rows, clean_graph.rows)
 
     with caplog.at_level(logging.WARNING):
         report = embed_project(photo_project, backbone=backbone, batch_size=4)
@@ -76,6 +82,8 @@ def test_a_shifted_legacy_store_is_found_out_and_rebuilt(photo_project, backbone
     assert "rebuilding the embeddings" in caplog.text
     assert (folder / FORMAT_NAME).is_file() and not current_store(photo_project).legacy
     assert lowest_cosine(vectors_by_hash(photo_project), clean) >= 0.999
+    again = neighbor_graph(photo_project, k=3)  # the shifted one's cache went with it
+    np.testing.assert_array_equal(again.rows, clean_graph.rows)
 
 
 def test_a_sound_legacy_store_is_checked_once_kept_and_marked(photo_project, backbone):
