@@ -70,6 +70,8 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
     )
+    if report.rebuilt:
+        text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
     if report.failed:
         text += f"\n{len(report.failed)} could not be read:" + "".join(
             f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]

@@ -37,8 +37,9 @@ class NeighborGraph:
 
 
 def version_digest(vectors: ProjectVectors, k: int) -> str:
-    """Changes whenever the set of embedded images (by content) or the model changes."""
-    digest = hashlib.sha1(f"{vectors.key}:{k}".encode())
+    """Changes whenever the set of embedded images (by content), the model or the store
+    (rebuilt: same images, other vectors) changes."""
+    digest = hashlib.sha1(f"{vectors.key}:{vectors.generation}:{k}".encode())
     for h in vectors.hashes:
         digest.update(bytes.fromhex(h))
     return digest.hexdigest()[:16]

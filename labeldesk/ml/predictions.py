@@ -119,6 +119,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
             [
                 ALGORITHM,
                 vectors.key,
+                vectors.generation,  # a rebuilt store: same images, other vectors
                 classes,
                 last_event,
                 vectors.hashes,
