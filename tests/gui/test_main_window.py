@@ -365,7 +365,12 @@ def test_training_shows_in_the_job_bar_and_one_job_runs_at_a_time(
     window.job_widget.cancel_button.click()  # the status bar's Cancel stops the run
     qtbot.waitUntil(lambda: not job.running, timeout=60_000)
     assert job.token.cancelled
-    assert window.menus.embed_action.isEnabled() and not window.job_widget.isVisible()
+    # The bar goes once the job's end has reached the window (and any refresh that the
+    # finished epochs started is over).
+    qtbot.waitUntil(
+        lambda: window.menus.embed_action.isEnabled() and not window.job_widget.isVisible(),
+        timeout=30_000,
+    )
 
 
 def test_leaving_review_updates_just_the_reviewed_images_and_keeps_the_place(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from labeldesk.core import imageio
 from labeldesk.gui.stats_view import CANCELLED, StatsView
 from labeldesk.ml import duplicates
@@ -15,8 +17,11 @@ def test_cancelling_the_duplicate_search_stops_it_between_batches(qtbot, project
     calls: list[int] = []
     views: list[StatsView] = []
 
+    shown = threading.Event()  # the search starts in the constructor, in another thread
+
     def phash(thumb):
         calls.append(1)
+        assert shown.wait(10)
         job = views[0]._dup_job
         assert job is not None
         job.cancel()  # as if the view were refreshed or closed now
@@ -26,6 +31,7 @@ def test_cancelling_the_duplicate_search_stops_it_between_batches(qtbot, project
     widget = StatsView(project)
     qtbot.addWidget(widget)
     views.append(widget)
+    shown.set()
     job = widget._dup_job
     assert job is not None
     outcome: list[str] = []  # queued to this thread, so connecting now misses nothing
