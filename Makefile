@@ -23,11 +23,13 @@ run: install
 	$(BIN)/labeldesk gui $(DEMO)
 
 test: install
+	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check labeldesk tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python benchmarks/bench_index.py

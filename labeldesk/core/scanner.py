@@ -25,7 +25,7 @@ from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .walk import walk_images
 
 if TYPE_CHECKING:
-    from .project import Project
+    from .interfaces import IndexedFolder
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class _Row:
 
 
 def scan(
-    project: Project,
+    project: IndexedFolder,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     workers: int | None = None,
@@ -131,7 +131,7 @@ def _transient(row: _Row) -> bool:
     )
 
 
-def _load_rows(project: Project) -> Iterator[_Row]:
+def _load_rows(project: IndexedFolder) -> Iterator[_Row]:
     for r in project.db.query(
         "SELECT id, path, size, mtime_ns, hash, removed_at IS NOT NULL, folder_label, label, "
         "skip_reason, split FROM images"
@@ -143,7 +143,11 @@ class _Writer:
     """Applies probe results to the database in batched transactions."""
 
     def __init__(
-        self, project: Project, rows: dict[str, _Row], gone: dict[str, _Row], counts: ScanCounts
+        self,
+        project: IndexedFolder,
+        rows: dict[str, _Row],
+        gone: dict[str, _Row],
+        counts: ScanCounts,
     ):
         self.project = project
         self.rows = rows
@@ -320,7 +324,7 @@ _INSERT = (
 )
 
 
-def _log_scan(project: Project, started: float, counts: ScanCounts, problems: int) -> None:
+def _log_scan(project: IndexedFolder, started: float, counts: ScanCounts, problems: int) -> None:
     with project.db.write() as conn:
         conn.execute(
             "INSERT INTO scans(started_at, finished_at, added, removed, changed, moved, skipped) "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .layout import SPLITS
 
 if TYPE_CHECKING:
-    from .project import Project
+    from .interfaces import ImageTable
 
 
 def skip_category(reason: str) -> str:
@@ -16,7 +16,7 @@ def skip_category(reason: str) -> str:
     return re.split(r" \(|: ", reason, maxsplit=1)[0]
 
 
-def project_stats(project: Project) -> dict[str, Any]:
+def project_stats(project: ImageTable) -> dict[str, Any]:
     frame = project.images()
     usable = frame[frame.skip_reason.isna()]
     skipped = frame[frame.skip_reason.notna()]
@@ -71,7 +71,7 @@ def _size_summary(usable: Any) -> dict[str, Any]:
     }
 
 
-def index_summary(project: Project) -> dict[str, Any]:
+def index_summary(project: ImageTable) -> dict[str, Any]:
     """The state after a scan, in the shape of the ``new``/``scan`` JSON contract."""
     rows = project.db.query(
         "SELECT path, label, skip_reason FROM images WHERE removed_at IS NULL ORDER BY path"

@@ -65,7 +65,7 @@ COUNT_METHOD = "clear"
 
 def score_labels(preds: Predictions) -> LabelScores:
     """Score every labeled, non-excluded row of ``preds`` with confident learning."""
-    from labeldesk.quality import find_label_issues, label_quality_scores, suggested_labels
+    from .quality import find_label_issues, label_quality_scores, suggested_labels
 
     rows = np.flatnonzero(
         (preds.labels >= 0) & np.array([s != "excluded" for s in preds.statuses], dtype=bool)
