@@ -1,15 +1,34 @@
 """LabelDesk: curate image-classification datasets locally.
 
-Notebook entry point::
+Notebook entry point (the same functions the command line and the app use)::
 
-    import labeldesk
-    project = labeldesk.open_project("my-project")
-    df = project.images()
-    project.set_label("train/cat/001.jpg", "dog")
+    import labeldesk as ld
+    p = ld.open_project("my-project")
+    p.images()                        # DataFrame indexed by image id
+    ld.embed(p)
+    ld.issues(p); ld.predictions(p); ld.queue(p, n=50); ld.outliers(p, n=20)
+    ld.similar(p, "train/cat/001.jpg", k=10); ld.duplicates(p)
+    ld.export(p, "out", format="imagefolder")
+
+The functions live in :mod:`labeldesk.api` and load their libraries only when called.
 """
+
+from typing import Any
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
-__all__ = ["LabelDeskError", "Project", "__version__", "open_project"]
+API = (
+    "duplicates", "embed", "expected_errors", "export", "issues", "outliers", "predictions",
+    "queue", "similar",
+)  # fmt: skip
+__all__ = ["LabelDeskError", "Project", "__version__", "open_project", *API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in API:
+        from labeldesk import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'labeldesk' has no attribute {name!r}")

@@ -80,18 +80,14 @@ def cmd_embed(args: argparse.Namespace) -> Output:
 
 
 def cmd_similar(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import normalise_path
-    from labeldesk.ml.neighbors import similar
+    from labeldesk import api
 
     with open_existing(args.project) as project:
-        results = similar(project, normalise_path(project, args.path), k=args.k)
-    lines = []
-    for r in results:
-        score = r["score"]
-        assert isinstance(score, float)
-        lines.append(f"{format_similarity(score):>5}  {r['path']}  [{r['label'] or '-'}]")
-    text = "\n".join(lines)
-    return Output(results, text)
+        rows = api.records(api.similar(project, args.path, k=args.k))
+    text = "\n".join(
+        f"{format_similarity(r['score']):>5}  {r['path']}  [{r['label'] or '-'}]" for r in rows
+    )
+    return Output(rows, text)
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Output:
@@ -125,11 +121,10 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
 
 
 def cmd_outliers(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.duplicates import outliers
+    from labeldesk import api
 
     with open_existing(args.project) as project:
-        rows = outliers(project)
-    rows = rows[: args.n] if args.n else rows
+        rows = api.records(api.outliers(project, args.n))
     return Output(
         rows,
         "\n".join(

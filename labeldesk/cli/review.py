@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, open_existing
 from labeldesk.core.display import format_confidence, format_percent, format_score, score_level
-from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -85,19 +84,11 @@ def _warn_missing(project: Project) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.predictions import project_predictions
+    from labeldesk import api
 
     with open_existing(args.project) as project:
         _warn_missing(project)
-        preds = project_predictions(project)
-        for name in (args.label, args.predicted):
-            if name is not None and name not in preds.classes:
-                raise LabelDeskError(f"no class {name!r}; classes: {', '.join(preds.classes)}")
-        rows = [
-            r
-            for r in preds.to_json()
-            if args.label in (None, r["label"]) and args.predicted in (None, r["predicted"])
-        ]
+        rows = api.records(api.predictions(project, label=args.label, predicted=args.predicted))
     text = "\n".join(
         f"{format_confidence(r['confidence']):>5}  {r['predicted']:<16} {r['path']}" for r in rows
     )
@@ -105,30 +96,28 @@ def cmd_predict(args: argparse.Namespace) -> Output:
 
 
 def cmd_issues(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.issues import label_issues, score_labels
-    from labeldesk.ml.predictions import project_predictions
+    from labeldesk import api
 
     with open_existing(args.project) as project:
         _warn_missing(project)
-        issues = label_issues(project, include_all=args.all)
-        expected = score_labels(project_predictions(project)).expected_errors
-    rows = [i.to_json() for i in issues]
-    flagged = sum(i.flagged for i in issues)
+        rows = api.records(api.issues(project, include_all=args.all))
+        expected = api.expected_errors(project)
+    flagged = sum(r["flagged"] for r in rows)
     lines = [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
     lines += [
-        f"{format_score(i.score):>5}  {score_level(i.score):<17}  {i.path}  "
-        f"{i.label} -> {i.suggested}{'  (flagged)' if i.flagged else ''}"
-        for i in issues
+        f"{format_score(r['score']):>5}  {score_level(r['score']):<17}  {r['path']}  "
+        f"{r['label']} -> {r['suggested']}{'  (flagged)' if r['flagged'] else ''}"
+        for r in rows
     ]
     return Output(rows, "\n".join(lines))
 
 
 def cmd_queue(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.queue import labeling_queue
+    from labeldesk import api
 
     with open_existing(args.project) as project:
         _warn_missing(project)
-        rows = labeling_queue(project, args.n, args.strategy, args.seed)
+        rows = api.records(api.queue(project, args.n, strategy=args.strategy, seed=args.seed))
     text = "\n".join(
         f"{format_percent(r['score']):>5}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows
     )

@@ -1,0 +1,227 @@
+"""The notebook API: the functions the command line and the app use, DataFrames out.
+
+In the style of cleanlab: plain functions, the project first, options keyword-only::
+
+    import labeldesk as ld
+    p = ld.open_project("proj")
+    ld.embed(p)                                   # a progress bar in a terminal or notebook
+    ld.issues(p).head()                           # path, label, suggested, score, flagged, …
+    ld.queue(p, n=50); ld.similar(p, "train/cat/001.jpg", k=10); ld.outliers(p, n=20)
+    ld.export(p, "out", format="imagefolder")
+
+Each listing is a DataFrame with a ``path`` column (relative to the image folder, ``/``
+separators): the rows ``labeldesk … --json`` prints, as columns. A missing value is always
+``None`` (never NaN). Heavy libraries load only when a function is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from labeldesk.core.project import Project
+
+PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
+ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified")
+QUEUE_COLUMNS = ("path", "predicted", "score")
+SIMILAR_COLUMNS = ("path", "label", "score")
+DUPLICATE_COLUMNS = (
+    "group", "kind", "path", "label", "split", "similarity", "leak", "conflicting_labels",
+)  # fmt: skip
+
+
+def frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as a DataFrame with exactly ``columns`` (also when there are no rows)."""
+    import pandas as pd
+
+    data = pd.DataFrame.from_records(rows, columns=list(columns))
+    return data.astype(object).where(data.notna(), None) if len(data) else data
+
+
+def records(data: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready rows: Python numbers and bools, ``None`` for missing."""
+    clean = data.astype(object).where(data.notna(), None)
+    return [
+        {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+        for row in clean.to_dict("records")
+    ]
+
+
+def embed(
+    project: Project,
+    *,
+    model: str | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Embed every image without a vector yet (incremental, resumable); the report."""
+    from labeldesk.ml.backbones import DEFAULT_BACKBONE
+    from labeldesk.ml.embed import embed_project
+
+    with _progress_bar(progress) as report_progress:
+        report = embed_project(
+            project,
+            model or DEFAULT_BACKBONE,
+            device=device,
+            batch_size=batch_size,
+            progress=report_progress,
+            cancel=cancel,
+        )
+    return report.to_json()
+
+
+def predictions(
+    project: Project, *, label: str | None = None, predicted: str | None = None
+) -> pd.DataFrame:
+    """Predicted class and confidence of every embedded image (``label`` and ``predicted``
+    narrow it to one cell of the confusion matrix)."""
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.ml.predictions import project_predictions
+
+    preds = project_predictions(project)
+    for name in (label, predicted):
+        if name is not None and name not in preds.classes:
+            raise LabelDeskError(f"no class {name!r}; classes: {', '.join(preds.classes)}")
+    rows = [
+        r
+        for r in preds.to_json()
+        if label in (None, r["label"]) and predicted in (None, r["predicted"])
+    ]
+    return frame(rows, PREDICTION_COLUMNS)
+
+
+def issues(project: Project, *, include_all: bool = False) -> pd.DataFrame:
+    """Likely mislabels (or every labeled image), most suspicious first."""
+    from labeldesk.ml.issues import label_issues
+
+    rows = [i.to_json() for i in label_issues(project, include_all=include_all)]
+    return frame(rows, ISSUE_COLUMNS)
+
+
+def expected_errors(project: Project) -> int:
+    """How many labels are likely wrong (the "about N" the app shows)."""
+    from labeldesk.ml.issues import score_labels
+    from labeldesk.ml.predictions import project_predictions
+
+    return int(score_labels(project_predictions(project)).expected_errors)
+
+
+def queue(project: Project, n: int = 25, *, strategy: str = "auto", seed: int = 0) -> pd.DataFrame:
+    """The unlabeled images worth labeling next, most useful first."""
+    from labeldesk.ml.queue import labeling_queue
+
+    return frame(labeling_queue(project, n, strategy, seed), QUEUE_COLUMNS)
+
+
+def similar(project: Project, path: str, *, k: int = 10) -> pd.DataFrame:
+    """The ``k`` images most like ``path``, nearest first (the image itself left out)."""
+    from labeldesk.core.label_files import normalise_path
+    from labeldesk.ml.neighbors import similar as nearest
+
+    return frame(nearest(project, normalise_path(project, path), k=k), SIMILAR_COLUMNS)
+
+
+def outliers(project: Project, n: int = 20) -> pd.DataFrame:
+    """Images least like any other, most unusual first (``n=0``: all of them)."""
+    from labeldesk.ml.duplicates import outliers as unusual
+
+    rows = unusual(project)
+    return frame(rows[:n] if n else rows, SIMILAR_COLUMNS)
+
+
+DEFAULT: Any = object()  # "the method's own default" (kept in one place: ml.duplicates)
+
+
+def duplicates(
+    project: Project,
+    *,
+    threshold: float = DEFAULT,
+    hash_distance: int | None = DEFAULT,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> pd.DataFrame:
+    """Exact and near-duplicate groups, one row per image (``group`` numbers them;
+    leaking groups first). ``hash_distance=None`` lets similarity alone decide."""
+    from labeldesk.ml.duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD, find_duplicates
+
+    groups = find_duplicates(
+        project,
+        threshold=DEFAULT_THRESHOLD if threshold is DEFAULT else threshold,
+        max_hash_distance=DEFAULT_HASH_DISTANCE if hash_distance is DEFAULT else hash_distance,
+        progress=progress or (lambda _: None),
+        cancel=cancel,
+    )
+    rows = [
+        {
+            "group": number,
+            "kind": g.kind,
+            "path": path,
+            "label": label,
+            "split": split,
+            "similarity": round(g.similarity, 4),
+            "leak": g.leaks,
+            "conflicting_labels": g.conflicting_labels,
+        }
+        for number, g in enumerate(groups)
+        for path, label, split in zip(g.paths, g.labels, g.splits, strict=True)
+    ]
+    return frame(rows, DUPLICATE_COLUMNS)
+
+
+def export(
+    project: Project,
+    out: Path | str,
+    *,
+    format: str = "imagefolder",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Write a curated copy (``options``: see :class:`~labeldesk.interop.export.ExportOptions`);
+    the report."""
+    from labeldesk.interop.export import ExportOptions
+    from labeldesk.interop.export import export as write_export
+
+    with _progress_bar(progress) as report_progress:
+        report = write_export(
+            project, out, format, ExportOptions(**options), progress=report_progress,
+            cancel=cancel,
+        )  # fmt: skip
+    return report.to_json()
+
+
+@contextmanager
+def _progress_bar(progress: ProgressCallback | None) -> Iterator[ProgressCallback]:
+    """The caller's callback, or a tqdm bar (terminal or notebook) when there is none."""
+    if progress is not None:
+        yield progress
+        return
+    from tqdm.auto import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def report(p: Progress) -> None:
+        bar = bars.get(p.message)
+        if bar is None:
+            for old in bars.values():
+                old.close()
+            bars.clear()
+            bar = bars[p.message] = tqdm(total=p.total or None, desc=p.message, leave=False)
+        if p.total and bar.total != p.total:
+            bar.total = p.total
+        bar.update(p.done - bar.n)
+
+    try:
+        yield report
+    finally:
+        for bar in bars.values():
+            bar.close()

@@ -1,0 +1,79 @@
+"""The notebook API and the command line give the same rows (the CLI calls the API)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import labeldesk as ld
+from labeldesk.cli import main
+
+
+def cli_rows(capsys, *args: str) -> list[dict]:
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("command", "call"),
+    [
+        (["predict"], lambda p: ld.predictions(p)),
+        (["predict", "--label", "ant", "--predicted", "bee"],
+         lambda p: ld.predictions(p, label="ant", predicted="bee")),
+        (["issues"], lambda p: ld.issues(p)),
+        (["issues", "--all"], lambda p: ld.issues(p, include_all=True)),
+        (["queue", "-n", "7"], lambda p: ld.queue(p, n=7)),
+        (["similar", "train/ant/ant0.png", "-k", "5"],
+         lambda p: ld.similar(p, "train/ant/ant0.png", k=5)),
+        (["outliers", "-n", "4"], lambda p: ld.outliers(p, n=4)),
+    ],
+)  # fmt: skip
+def test_cli_json_equals_the_notebook_rows(clustered, capsys, command, call):
+    project, _ = clustered
+    data = call(project)
+    assert isinstance(data, pd.DataFrame) and "path" in data.columns
+    expected = cli_rows(capsys, command[0], str(project.path), *command[1:])
+    assert ld.api.records(data) == expected
+    assert len(expected) > 0 or command[0] == "predict"
+
+
+def test_missing_values_are_none_and_columns_stay_when_empty(clustered):
+    project, _ = clustered
+    unlabeled = ld.predictions(project)
+    assert unlabeled.label.isna().any()
+    assert all(v is None for v in unlabeled.label if not isinstance(v, str))
+    empty = ld.predictions(project, label="ant", predicted="ant").iloc[0:0]
+    assert list(empty.columns) == ["path", "predicted", "confidence", "label"]
+    none = ld.issues(project).iloc[0:0]
+    assert list(none.columns) == ["path", "label", "suggested", "score", "flagged", "verified"]
+
+
+def test_duplicates_and_expected_errors(clustered):
+    project, flipped = clustered
+    groups = ld.duplicates(project)
+    assert list(groups.columns)[:3] == ["group", "kind", "path"]
+    assert ld.expected_errors(project) >= 1
+    assert set(flipped) <= set(ld.issues(project).path)
+
+
+def test_export_returns_its_report(clustered, tmp_path):
+    project, _ = clustered
+    seen = []
+    report = ld.export(project, tmp_path / "out", format="csv", progress=seen.append)
+    assert report["written"] == 105 and report["format"] == "csv"
+    assert seen and seen[-1].done == seen[-1].total
+
+
+def test_importing_labeldesk_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, labeldesk; labeldesk.issues; "
+        "print(sorted({'torch', 'pandas', 'faiss', 'PySide6'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "torch" not in out.stdout and "PySide6" not in out.stdout
