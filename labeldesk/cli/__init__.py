@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from labeldesk.cli import app, dataset, embeddings, export, review
 from labeldesk.cli._base import Output
-from labeldesk.cli.errors import describe
+from labeldesk.core.failures import describe
 
 __all__ = ["Output", "build_parser", "main"]
 

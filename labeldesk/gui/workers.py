@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -109,14 +110,15 @@ class Job(QObject):
             self.result = self.fn(progress=self._report, cancel=self.token)
         except Cancelled:
             self.cancelled.emit()
-        except LabelDeskError as exc:
-            if self.token.cancelled:  # e.g. "cancelled: no project was created"
-                self.cancelled.emit()
-            else:
-                self.failed.emit(str(exc))
         except Exception as exc:
-            log.exception("job %s failed unexpectedly", self.name)
-            self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
+            expected = describe(exc)  # LabelDesk's errors, a full disk, a damaged database…
+            if expected is not None and self.token.cancelled:  # "cancelled: no project…"
+                self.cancelled.emit()
+            elif expected is not None:
+                self.failed.emit(expected[0])
+            else:
+                log.exception("job %s failed unexpectedly", self.name)
+                self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
         else:
             if self.token.cancelled:
                 self.cancelled.emit()

@@ -41,6 +41,25 @@ def test_an_expected_error_becomes_one_readable_message(qtbot):
     assert failed.args == ["image folder /nowhere is missing"]
 
 
+def test_a_full_disk_or_a_damaged_database_is_an_expected_failure_too(qtbot, caplog):
+    import errno
+    import sqlite3
+
+    for error, words in (
+        (OSError(errno.ENOSPC, "No space left on device", "/p/x"), "no space left on the disk"),
+        (sqlite3.DatabaseError("database disk image is malformed"), "database is damaged"),
+    ):
+
+        def broken(*, progress, cancel, error=error):
+            raise error
+
+        job = Job(broken, "Export")
+        with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+            job.start()
+        assert words in failed.args[0] and "unexpectedly" not in failed.args[0]
+    assert "Traceback" not in caplog.text
+
+
 def test_an_unexpected_error_is_logged_and_still_one_message(qtbot, caplog):
     def buggy(*, progress, cancel):
         raise ZeroDivisionError("division by zero")

@@ -2,7 +2,8 @@
 
 LabelDesk's own errors already say what went wrong. The operating system and SQLite
 raise their own when a disk fills up, a file vanishes or the database is damaged; those
-are expected failures too and get a plain message, never a traceback.
+are expected failures too and get a plain message, never a traceback. The command line
+prints it; the app shows it as one notice.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from labeldesk.core.errors import LabelDeskError
+from .errors import LabelDeskError
 
 _OS_MESSAGES = {
     errno.ENOSPC: "no space left on the disk",
