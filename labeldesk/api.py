@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.core.progress_bar import TerminalProgress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,27 +202,9 @@ def export(
 
 @contextmanager
 def _progress_bar(progress: ProgressCallback | None) -> Iterator[ProgressCallback]:
-    """The caller's callback, or a tqdm bar (terminal or notebook) when there is none."""
+    """The caller's callback, or a bar (a widget in a notebook, text in a terminal)."""
     if progress is not None:
         yield progress
         return
-    from tqdm.auto import tqdm
-
-    bars: dict[str, Any] = {}
-
-    def report(p: Progress) -> None:
-        bar = bars.get(p.message)
-        if bar is None:
-            for old in bars.values():
-                old.close()
-            bars.clear()
-            bar = bars[p.message] = tqdm(total=p.total or None, desc=p.message, leave=False)
-        if p.total and bar.total != p.total:
-            bar.total = p.total
-        bar.update(p.done - bar.n)
-
-    try:
-        yield report
-    finally:
-        for bar in bars.values():
-            bar.close()
+    with TerminalProgress(notebook=True) as bar:
+        yield bar

@@ -1,12 +1,14 @@
-"""Shared pieces of the command line: command output and terminal progress."""
+"""Shared pieces of the command line: command output (and, re-exported, the progress bar
+the notebook API uses too)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.progress import Progress
+from labeldesk.core.progress_bar import TerminalProgress, postfix
+
+__all__ = ["Output", "TerminalProgress", "open_existing", "postfix"]
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -18,71 +20,6 @@ class Output:
     def __init__(self, data: Any, text: str):
         self.data = data
         self.text = text
-
-
-class TerminalProgress:
-    """Renders core ``Progress`` reports as tqdm bars (rate and ETA) on stderr: one bar
-    per phase (``message``), with the report's ``data`` (epoch, loss, …) as its postfix."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._message: str | None = None
-
-    def __call__(self, progress: Progress) -> None:
-        from tqdm import tqdm
-
-        data = progress.data or {}
-        if progress.message != self._message or self._bar is None:
-            self.close()
-            self._message = progress.message
-            self._bar = tqdm(
-                total=progress.total or None,
-                desc=progress.message,
-                unit=str(data.get("unit", "img")),
-                file=sys.stderr,
-                disable=None,
-                leave=False,
-                dynamic_ncols=True,
-            )
-        if progress.total and self._bar.total != progress.total:
-            self._bar.total = progress.total
-        if data:
-            self._bar.set_postfix_str(postfix(data), refresh=False)
-        self._bar.update(progress.done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self) -> TerminalProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-POSTFIX_NAMES = {"eval_accuracy": "val acc", "images_per_s": "img/s"}
-POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss")  # keep the bar itself wide
-
-
-def postfix(data: dict[str, Any]) -> str:
-    """``{"epoch": 3, "epochs": 100, "loss": 0.5123}`` as "epoch 3/100, loss 0.512" (the
-    epoch only when the bar counts something else, e.g. steps)."""
-    parts = []
-    if "epoch" in data and data.get("unit") != "epoch":
-        parts.append(f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else ""))
-    for key, value in data.items():
-        if key in POSTFIX_LEFT_OUT or value is None or isinstance(value, bool):
-            continue
-        if isinstance(value, float):
-            text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
-        elif isinstance(value, int | str):
-            text = str(value)
-        else:
-            continue  # lists, dicts: results for views, not for one line
-        parts.append(f"{POSTFIX_NAMES.get(key, key.replace('_', ' '))} {text}")
-    return ", ".join(parts)
 
 
 def open_existing(path: Path) -> Project:

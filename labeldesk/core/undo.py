@@ -84,11 +84,11 @@ def undo(
         description = f"undo: {row[1]}".rstrip(": ")
         undo_id = new_batch(conn, "undo", description, undoes=row[0])
         record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
-        # Classes last, when the labels are back: a class still in use is kept.
+        # Classes last, when the labels are back: a class still in use is kept, and a
+        # label given back whose class someone removed since brings the class back.
         restored, kept_classes = _undo_class_events(conn, row[0])
-        in_use = {r[0] for r in conn.execute("SELECT DISTINCT label FROM images")}
-        in_use.discard(None)
-        add_classes(conn, sorted(in_use - set(class_names(conn))), explicit=False)
+        given_back = {c.label for c in changes if isinstance(c.label, str)}
+        add_classes(conn, sorted(given_back - set(class_names(conn))), explicit=False)
     return Undone(
         batch_id=int(row[0]),
         undo_batch_id=undo_id,

@@ -72,26 +72,21 @@ def compute_items(
 def issue_items(preds: Predictions) -> ReviewList:
     """The flagged labels, lowest score first (as :func:`labeldesk.ml.issues.label_issues`
     lists them), each with what the model thinks the image is and how sure it is."""
-    import numpy as np
-
     from labeldesk.ml.insights import model_guesses
-    from labeldesk.ml.issues import score_labels
+    from labeldesk.ml.issues import ranked_issues, score_labels
 
     scored = score_labels(preds)
     _, confidence = model_guesses(preds, scored)
-    items = []
-    for k in np.argsort(scored.scores, kind="stable"):
-        if scored.flagged[k]:
-            row = scored.rows[k]
-            items.append(
-                ReviewItem(
-                    path=preds.paths[row],
-                    label=preds.classes[preds.labels[row]],
-                    suggested=preds.classes[scored.suggested[k]],
-                    score=float(scored.scores[k]),
-                    confidence=float(confidence[row]),
-                )
-            )
+    items = [
+        ReviewItem(
+            path=issue.path,
+            label=issue.label,
+            suggested=issue.suggested,
+            score=issue.score,
+            confidence=float(confidence[row]),
+        )
+        for row, issue in ranked_issues(preds, scored)
+    ]
     return ReviewList(items, int(scored.expected_errors))
 
 

@@ -89,20 +89,26 @@ def score_labels(preds: Predictions) -> LabelScores:
 def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIssue]:
     """Flagged images (or with ``include_all`` every labeled one), lowest score first."""
     preds = project_predictions(project)
-    scored = score_labels(preds)
+    return [issue for _, issue in ranked_issues(preds, score_labels(preds), include_all)]
+
+
+def ranked_issues(
+    preds: Predictions, scored: LabelScores, include_all: bool = False
+) -> list[tuple[int, LabelIssue]]:
+    """(row in ``preds``, issue) for the flagged labels (or every scored one), lowest
+    score first: the one ranking the CLI, the notebook API and the review all show."""
     out = []
     for k in np.argsort(scored.scores, kind="stable"):
         if not include_all and not scored.flagged[k]:
             continue
-        row = scored.rows[k]
-        out.append(
-            LabelIssue(
-                path=preds.paths[row],
-                label=preds.classes[preds.labels[row]],
-                suggested=preds.classes[scored.suggested[k]],
-                score=float(scored.scores[k]),
-                flagged=bool(scored.flagged[k]),
-                verified=bool(scored.verified[k]),
-            )
+        row = int(scored.rows[k])
+        issue = LabelIssue(
+            path=preds.paths[row],
+            label=preds.classes[preds.labels[row]],
+            suggested=preds.classes[scored.suggested[k]],
+            score=float(scored.scores[k]),
+            flagged=bool(scored.flagged[k]),
+            verified=bool(scored.verified[k]),
         )
+        out.append((row, issue))
     return out
