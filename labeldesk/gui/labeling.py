@@ -207,22 +207,26 @@ class LabelingController(QObject):
         self._refresh_ids(ids.tolist())
         return True
 
-    def refresh_paths(self, paths: Iterable[str]) -> None:
-        """Re-read these images' labels and flags (changed elsewhere, e.g. in review)."""
+    def refresh_paths(self, paths: Iterable[str], *, announce: bool = True) -> np.ndarray:
+        """Re-read these images' labels and flags (changed elsewhere, e.g. in review);
+        the catalog positions that changed. ``announce=False``: no ``changed`` signal
+        (which restarts the model insights), for writes made while the browser is hidden."""
         paths = list(paths)
         if not paths:
-            return
+            return np.zeros(0, dtype=np.int64)
         try:
             ids = self.project.ids_for(paths)
         except UnknownPathError as exc:  # removed by a rescan meanwhile: the rest still count
             gone = set(exc.paths)
             ids = self.project.ids_for(p for p in paths if p not in gone)
-        self._refresh_ids(list(ids.values()))
+        return self._refresh_ids(list(ids.values()), announce=announce)
 
-    def _refresh_ids(self, image_ids: Sequence[int]) -> None:
+    def _refresh_ids(self, image_ids: Sequence[int], *, announce: bool = True) -> np.ndarray:
         catalog = self.model.catalog
         if catalog is None or not len(image_ids):
-            return
+            return np.zeros(0, dtype=np.int64)
         positions = catalog.apply_states(self.project.image_states(image_ids))
         self.model.positions_changed(positions)
-        self.changed.emit(positions)
+        if announce:
+            self.changed.emit(positions)
+        return positions

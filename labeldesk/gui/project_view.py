@@ -15,7 +15,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from labeldesk.core.errors import LabelDeskError, UnknownPathError
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
@@ -237,14 +237,7 @@ class ProjectView(QWidget):
         grid this does not restart the insights (the review asks for that when it ends)."""
         if self._closed or self.model.catalog is None:
             return
-        paths = list(paths)
-        try:
-            ids = list(self.project.ids_for(paths).values())
-        except UnknownPathError as exc:  # removed by a rescan meanwhile
-            gone = set(exc.paths)
-            ids = list(self.project.ids_for(p for p in paths if p not in gone).values())
-        positions = self.catalog.apply_states(self.project.image_states(ids))
-        self.model.positions_changed(positions)
+        self.labeling.refresh_paths(paths, announce=False)
         if self.isVisible():
             self.refresh_counts()
             self._update_detail()
