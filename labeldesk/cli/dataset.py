@@ -59,7 +59,12 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("path", nargs="?", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="class name; '-' removes the label")
-    p.add_argument("--csv", type=Path, metavar="FILE", help="labels file: path,label per row")
+    p.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="labels file: CSV (path,label[,split]) or JSON; every problem is listed by line",
+    )
     p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
     p.set_defaults(handler=cmd_label)
 

@@ -14,7 +14,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("export", "write a curated copy of the dataset (never touches the originals)")
     p.add_argument("project", type=Path)
-    p.add_argument("out", type=Path, help="folder to create")
+    p.add_argument("out", type=Path, help="folder to create (new or empty)")
     p.add_argument(
         "--format",
         default="imagefolder",
@@ -29,7 +29,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--include-excluded", action="store_true", help="keep excluded images")
     p.add_argument("--include-unlabeled", action="store_true", help="also export unlabeled")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT if it holds an earlier LabelDesk export, exactly as it was written "
+        "(any other folder is refused)",
+    )
     p.set_defaults(handler=cmd_export)
 
 
