@@ -26,13 +26,13 @@ from .classes import (
 from .db import Database
 from .errors import ProjectError, UnknownClassError
 from .layout import SPLITS
+from .vocab import STATUSES
 
 SOURCES = ("import", "human", "suggestion")
 # What a plain undo takes back: changes a person made. Imports (folder labels from a scan,
 # a labels file given to `new`) are undone only on request: one stray Ctrl+Z must not
 # erase a whole dataset's labels.
 USER_SOURCES = ("human", "suggestion")
-STATUSES = ("verified", "excluded")
 KEEP = object()  # "leave this field as it is"
 
 __all__ = [

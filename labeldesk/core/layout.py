@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .vocab import SPLITS as SPLITS  # the splits the folder names map onto
+
 SPLIT_FOLDERS = {
     "train": "train",
     "training": "train",
@@ -18,7 +20,6 @@ SPLIT_FOLDERS = {
     "test": "test",
     "testing": "test",
 }
-SPLITS = ("train", "val", "test")
 UNLABELED_FOLDER = "_unlabeled"
 
 

@@ -21,15 +21,13 @@ from .imageio import probe_file, thumbnail_path
 from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
 from .staging import MARKER as STAGING_MARKER
+from .vocab import EFFECTIVE_SPLIT
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .scanner import ScanCounts
 
-
-# A labeled image without a split counts as train.
-EFFECTIVE_SPLIT = "CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' ELSE split END"
 
 
 class ImageState(NamedTuple):
@@ -344,22 +342,11 @@ class Project:
         return states
 
     def images(self, *, include_skipped: bool = True) -> pd.DataFrame:
-        """Every image in the folder now, one row each, as a pandas DataFrame.
+        """Every image in the folder now, one row each, indexed by image id; label, split
+        and status are Categoricals (see :func:`labeldesk.core.image_frame.image_frame`)."""
+        from .image_frame import image_frame
 
-        ``split`` is the effective split: a labeled image without one counts as train.
-        """
-        import pandas as pd
-
-        sql = (
-            f"SELECT id, path, label, {EFFECTIVE_SPLIT} AS split, status, hash, size, width, "
-            "height, format, mode, frames, skip_reason, folder_label, mtime_ns FROM images "
-            "WHERE removed_at IS NULL"
-        )
-        if not include_skipped:
-            sql += " AND skip_reason IS NULL"
-        with self.db.reading() as conn:  # one SELECT: consistent without the write lock
-            frame = pd.read_sql_query(sql + " ORDER BY path", conn)
-        return frame.set_index("id")
+        return image_frame(self, include_skipped=include_skipped)
 
     def stats(self) -> dict:
         from .stats import project_stats

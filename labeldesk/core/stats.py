@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .layout import SPLITS
+from .vocab import EXCLUDED, SPLITS, VERIFIED
 
 if TYPE_CHECKING:
     from .interfaces import ImageTable
@@ -21,7 +21,7 @@ def project_stats(project: ImageTable) -> dict[str, Any]:
     usable = frame[frame.skip_reason.isna()]
     skipped = frame[frame.skip_reason.notna()]
     labeled = usable[usable.label.notna()]
-    in_use = labeled[labeled.status.ne("excluded")]
+    in_use = labeled[labeled.status.ne(EXCLUDED)]
     classes = project.classes()
     per_class: dict[str, dict[str, int]] = {}
     for name in classes:
@@ -35,8 +35,8 @@ def project_stats(project: ImageTable) -> dict[str, Any]:
         "images": len(usable),
         "labeled": len(labeled),
         "unlabeled": len(usable) - len(labeled),
-        "excluded": int(usable.status.eq("excluded").sum()),
-        "verified": int(usable.status.eq("verified").sum()),
+        EXCLUDED: int(usable.status.eq(EXCLUDED).sum()),
+        VERIFIED: int(usable.status.eq(VERIFIED).sum()),
         "classes": per_class,
         "empty_classes": [name for name, c in per_class.items() if not c["total"]],
         "splits": {

@@ -110,7 +110,7 @@ def find_duplicates(
     check, keeping only the perceptual hashes computed so far.
     """
     from labeldesk.core.imageio import hash_distance
-    from labeldesk.core.project import EFFECTIVE_SPLIT
+    from labeldesk.core.vocab import EFFECTIVE_SPLIT
 
     from .neighbors import neighbor_graph
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labeldesk.core.project import EFFECTIVE_SPLIT
+from labeldesk.core.vocab import EFFECTIVE_SPLIT
 
 from .backbones import Backbone, registered_backbones
 from .cachefiles import describe, stale, write_bytes_atomically

@@ -1,0 +1,73 @@
+"""The one per-image table: every image of a project as a DataFrame indexed by image id.
+
+``label``, ``split`` and ``status`` are pandas Categoricals over the shared vocabulary
+(:mod:`labeldesk.core.vocab`): the label's categories are the project's classes in their
+order, so ``frame.label.cat.codes`` *are* the class codes that training, the confusion
+matrix and the browser's counts use, without building a name-to-code mapping again.
+The model's values for the same images join onto this index
+(:func:`labeldesk.ml.image_values.model_values`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from .classes import class_names
+from .db import Database
+from .vocab import EFFECTIVE_SPLIT, SPLITS, STATUSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The columns Project.images() has always returned, in its order (the index is ``id``).
+COLUMNS = (
+    "path", "label", "split", "status", "hash", "size", "width", "height", "format", "mode",
+    "frames", "skip_reason", "folder_label", "mtime_ns",
+)  # fmt: skip
+
+
+class HasDatabase(Protocol):
+    """A project, or anything else that holds the project database."""
+
+    @property
+    def db(self) -> Database: ...
+
+
+def image_frame(source: Database | HasDatabase, *, include_skipped: bool = True) -> pd.DataFrame:
+    """Every image in the folder now (removed files left out), in path order.
+
+    ``split`` is the effective split (a labeled image without one counts as train). The
+    classes and the images are read in one read transaction, so the label categories
+    always cover the labels. A value outside the vocabulary (a label that is not a class:
+    older projects could store one, and opening repairs them) is kept as an extra
+    category after the known ones rather than dropped: its code is then
+    ``>= len(classes)``, where :func:`~.vocab.class_codes` says -1.
+    """
+    import pandas as pd
+
+    db = source if isinstance(source, Database) else source.db
+    columns = ", ".join(f"{EFFECTIVE_SPLIT} AS split" if c == "split" else c for c in COLUMNS)
+    sql = f"SELECT id, {columns} FROM images WHERE removed_at IS NULL"
+    if not include_skipped:
+        sql += " AND skip_reason IS NULL"
+    with db.reading() as conn:  # one read: classes and labels agree
+        classes = class_names(conn)
+        frame = pd.read_sql_query(sql + " ORDER BY path", conn)
+    return categorised(frame.set_index("id"), classes)
+
+
+def categorised(frame: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with label, split and status as Categoricals over the vocabulary."""
+    for column, known in (("label", classes), ("split", SPLITS), ("status", STATUSES)):
+        frame[column] = categorical(frame[column], known)
+    return frame
+
+
+def categorical(values: pd.Series, known: Sequence[str]) -> pd.Categorical:
+    """``values`` over the categories ``known`` (in that order), any other value kept as
+    a further category so that nothing read from the database turns into a gap."""
+    import pandas as pd
+
+    extra = sorted(set(values.dropna()) - set(known))
+    return pd.Categorical(values, categories=[*known, *extra])

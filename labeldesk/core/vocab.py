@@ -1,0 +1,46 @@
+"""The words every layer shares about an image: review statuses, splits, class codes.
+
+Defined once so that a filter in the browser, a mask in training and a count in the
+statistics cannot drift apart (``"excluded"`` used to be spelled out in 14 files, and the
+class-name-to-code mapping was built five times). Light on purpose: the command line's
+``--help`` imports core, so numpy and pandas load only when :func:`class_codes` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+VERIFIED = "verified"  # a person checked the label: not flagged again until it changes
+EXCLUDED = "excluded"  # left out of training, scoring and export (the file stays)
+STATUSES = (VERIFIED, EXCLUDED)  # a status is one of these or None (not reviewed)
+
+SPLITS = ("train", "val", "test")
+
+# SQL for an image's effective split: a labeled image without one counts as train.
+EFFECTIVE_SPLIT = "CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' ELSE split END"
+
+
+def class_codes(
+    labels: Iterable[object], classes: Sequence[str], *, unknown: int = -1
+) -> np.ndarray:
+    """Each label's index in ``classes`` as int64: -1 for no label (None or NaN), and
+    ``unknown`` (-1 unless asked) for a label that is not one of ``classes``.
+
+    One vectorised hash lookup (a pandas Index), so 100k labels cost a few milliseconds.
+    A categorical Series whose categories are ``classes`` (see
+    :func:`labeldesk.core.image_frame.image_frame`) already holds these codes."""
+    import numpy as np
+    import pandas as pd
+
+    values = labels if isinstance(labels, pd.Series | np.ndarray) else list(labels)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)  # its own categories may differ from ``classes``
+    codes = np.asarray(pd.Index(list(classes), dtype=object).get_indexer(values), dtype=np.int64)
+    if unknown != -1:
+        outside = (codes == -1) & ~np.asarray(pd.isna(values), dtype=bool)
+        codes[outside] = unknown
+    return codes
