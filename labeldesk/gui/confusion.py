@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from labeldesk.gui.catalog import SPLITS, ImageCatalog
+from labeldesk.browse.catalog import SPLITS, ImageCatalog
 
 # Split choices, in the order offered; None counts every split.
 SCOPES: dict[str | None, str] = {

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.browse.catalog import ImageInfo, Insight
 from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
-from labeldesk.gui.catalog import ImageInfo, Insight
 from labeldesk.gui.image_display import ImageLoader
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import ThumbnailLoader

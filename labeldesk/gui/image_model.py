@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog, ImageFilter
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.core.display import format_score
-from labeldesk.gui.catalog import ImageCatalog
 
 
 class CatalogLookup:

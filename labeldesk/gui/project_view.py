@@ -15,10 +15,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from labeldesk.browse.catalog import ImageCatalog, ImageFilter, Insight
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
-from labeldesk.gui.catalog import ImageCatalog, ImageFilter, Insight
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.browse.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
 from labeldesk.gui import shortcuts
-from labeldesk.gui.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
 

@@ -37,7 +37,7 @@ from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
 if TYPE_CHECKING:
-    from labeldesk.gui.catalog import ImageCatalog
+    from labeldesk.browse.catalog import ImageCatalog
 
 COMPUTING = "computing…"
 CANCELLED = "cancelled (computed again when Statistics is opened again)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 
-from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog, ImageFilter
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.thumbnails import (
     ThumbnailLoader,
@@ -155,7 +155,7 @@ def test_a_fill_in_asked_for_during_a_re_read_runs_after_it(qtbot, view, project
 
     from helpers import write_image
 
-    from labeldesk.gui import catalog as catalog_module
+    from labeldesk.browse import catalog as catalog_module
 
     gate, calls = threading.Event(), []
     real_load = catalog_module.ImageCatalog.load

@@ -11,7 +11,7 @@ from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush
 
-from labeldesk.gui.catalog import ImageCatalog
+from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.gui.map_view import ISSUE_LEGEND, MapView
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.ml.insights import image_insights

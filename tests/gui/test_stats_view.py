@@ -38,7 +38,7 @@ def shown(widget: StatsView, key: str) -> str:
 
 def model_catalog(project):
     """The browser's catalog with the model's insights, as the app hands it to Statistics."""
-    from labeldesk.gui.catalog import ImageCatalog
+    from labeldesk.browse.catalog import ImageCatalog
     from labeldesk.ml.insights import image_insights
 
     catalog = ImageCatalog.load(project)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeldesk.gui.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog, ImageFilter
 from labeldesk.ml.insights import ImageInsights
 
 
