@@ -34,10 +34,10 @@ def _import_with(blocked: str, packages: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_core_ml_interop_import_without_qt_or_torch():
+def test_core_ml_interop_browse_import_without_qt_or_torch():
     result = _import_with(
         "PySide6,shiboken6,pyqtgraph,superqt,torch,timm,faiss,umap",
-        "labeldesk.core,labeldesk.ml,labeldesk.interop",
+        "labeldesk.core,labeldesk.ml,labeldesk.interop,labeldesk.browse",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
