@@ -227,13 +227,13 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             added = project.add_classes(_split_names(args.add))
             done = f"added {', '.join(added)}" if added else "no new class to add"
         elif args.rename:
-            batch = project.rename_class(*args.rename)
+            batch = project.rename_class(*args.rename).batch_id
             done = f"renamed {args.rename[0]} to {args.rename[1]}"
         elif args.merge:
-            batch = project.merge_classes(*args.merge)
+            batch = project.merge_classes(*args.merge).batch_id
             done = f"merged {args.merge[0]} into {args.merge[1]}"
         elif args.remove:
-            batch = project.remove_class(args.remove)
+            batch = project.remove_class(args.remove).batch_id
             done = f"removed {args.remove}; its images are unlabeled"
         counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
     data = {"classes": counts, "batch": batch, "done": done}
@@ -249,7 +249,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         sources = SOURCES if args.include_imports else USER_SOURCES
         try:
-            undone = project.undo(args.batch, sources=sources)
+            undone = project.undo(args.batch, sources=sources)  # the current user's own
         except NothingToUndoError as exc:
             if not exc.others:
                 raise
@@ -258,13 +258,13 @@ def cmd_undo(args: argparse.Namespace) -> Output:
             ) from exc
         paths = project.paths_of(undone.image_ids[:20])
     data = {
-        "batch": undone.batch_id,
-        "undo_batch": undone.undo_batch_id,
+        "batch": undone.undone_batch_id,
+        "undo_batch": undone.batch_id,
         "description": undone.description,
         "author": undone.author,
         "events": undone.events,
         "kept": undone.kept,
-        "classes_restored": undone.classes_restored,
+        "classes_restored": list(undone.classes_restored),
         "paths": paths,
     }
     lines = [undone.summary()] + [f"  {p}" for p in paths]

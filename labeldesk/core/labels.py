@@ -97,8 +97,10 @@ def apply_changes(
     source: str,
     description: str = "",
     create_classes: bool = False,
-) -> int | None:
-    """Record ``changes`` as one batch and update current state; return the batch id.
+) -> tuple[int | None, list[int]]:
+    """Record ``changes`` as one batch and update current state.
+
+    Returns the batch id (None when nothing changed) and the images it changed.
 
     Labels are normalised (outer spaces stripped) and checked; splits must be train, val,
     test or None. Changes that would change nothing are dropped; if none is left, no
@@ -152,8 +154,11 @@ def record(
     description: str,
     undoes: int | None = None,
     batch_id: int | None = None,
-) -> int | None:
-    """Write the changes that change something, in a new batch (or ``batch_id``)."""
+) -> tuple[int | None, list[int]]:
+    """Write the changes that change something, in a new batch (or ``batch_id``).
+
+    Returns the batch id (None if nothing changed and none was given) and the ids of
+    the images it changed."""
     current = current_state(conn, [c.image_id for c in changes])
     rows = []
     for change in changes:
@@ -168,7 +173,7 @@ def record(
         rows.append((change.image_id, old[0], label, old[1], status, old[2], split))
         current[change.image_id] = (label, status, split)
     if not rows:
-        return batch_id
+        return batch_id, []
     if batch_id is None:
         batch_id = new_batch(conn, source, description, undoes)
     now = time.time()
@@ -181,7 +186,7 @@ def record(
         "UPDATE images SET label = ?, status = ?, split = ? WHERE id = ?",
         [(r[2], r[4], r[6], r[0]) for r in rows],
     )
-    return batch_id
+    return batch_id, [r[0] for r in rows]
 
 
 def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:

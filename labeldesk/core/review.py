@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .changes import Changes
     from .project import Project
 
 ACTIONS = ("accept", "relabel", "keep", "exclude", "include")
 
 
-def accept(project: Project, path: str, suggested: str) -> int | None:
+def accept(project: Project, path: str, suggested: str) -> Changes:
     return project.set_labels(
         {path: suggested},
         source="suggestion",
@@ -25,17 +26,17 @@ def accept(project: Project, path: str, suggested: str) -> int | None:
     )
 
 
-def relabel(project: Project, path: str, label: str) -> int | None:
+def relabel(project: Project, path: str, label: str) -> Changes:
     return project.set_labels({path: label}, description=f"relabel {path} as {label}", verify=True)
 
 
-def keep(project: Project, path: str) -> int | None:
+def keep(project: Project, path: str) -> Changes:
     return project.set_status([path], "verified")
 
 
-def exclude(project: Project, path: str) -> int | None:
+def exclude(project: Project, path: str) -> Changes:
     return project.set_status([path], "excluded")
 
 
-def include(project: Project, path: str) -> int | None:
+def include(project: Project, path: str) -> Changes:
     return project.set_status([path], None)

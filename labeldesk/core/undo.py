@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import classes as class_table
+from .changes import UNDO, Changes
 from .classes import add_classes, class_names
 from .db import Database
 from .errors import NothingToUndoError
@@ -20,25 +21,25 @@ from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new
 _ME = object()  # "the current user" (see current_user)
 
 
-@dataclass(frozen=True)
-class Undone:
-    """What an undo took back."""
+@dataclass(frozen=True, kw_only=True)
+class Undone(Changes):
+    """What an undo took back: a :class:`Changes` of kind ``undo`` whose ``batch_id`` is
+    the batch recording the undo and ``image_ids`` the images changed back."""
 
-    batch_id: int  # the batch undone
-    undo_batch_id: int | None  # the batch that records the undo (None: nothing changed)
+    kind: str = UNDO
+    undone_batch_id: int  # the batch taken back
     description: str
     author: str | None
-    image_ids: list[int] = field(default_factory=list)  # images it changed back
     kept: int = 0  # images changed since by a later batch, left as they are
-    classes_restored: list[str] = field(default_factory=list)
-    classes_kept: list[str] = field(default_factory=list)  # still in use: not renamed back
+    classes_restored: tuple[str, ...] = ()
+    classes_kept: tuple[str, ...] = ()  # still in use: not renamed back
 
     @property
     def events(self) -> int:
         return len(self.image_ids)
 
     def summary(self) -> str:
-        text = f"undid “{self.description or f'batch {self.batch_id}'}”"
+        text = f"undid “{self.description or f'batch {self.undone_batch_id}'}”"
         if self.author:
             text += f" by {self.author}"
         text += f": {self.events} image(s) changed back"
@@ -83,21 +84,22 @@ def undo(
             changes.append(Change(e[0], label=e[1], status=e[3], split=split))
         description = f"undo: {row[1]}".rstrip(": ")
         undo_id = new_batch(conn, "undo", description, undoes=row[0])
-        record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
+        _, changed = record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
         restored, kept_classes = _undo_class_events(conn, row[0])
         given_back = {c.label for c in changes if isinstance(c.label, str)}
-        add_classes(conn, sorted(given_back - set(class_names(conn))), explicit=False)
+        revived = add_classes(conn, sorted(given_back - set(class_names(conn))), explicit=False)
     return Undone(
-        batch_id=int(row[0]),
-        undo_batch_id=undo_id,
+        batch_id=undo_id,
+        undone_batch_id=int(row[0]),
         description=row[1],
         author=row[2],
-        image_ids=[c.image_id for c in changes],
+        image_ids=tuple(changed),
+        classes_changed=bool(restored or revived),
         kept=kept,
-        classes_restored=restored,
-        classes_kept=kept_classes,
+        classes_restored=tuple(restored),
+        classes_kept=tuple(kept_classes),
     )
 
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from labeldesk.core.changes import Changes
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui.labeling import LabelingController
 
@@ -117,12 +118,12 @@ class ClassActions(QObject):
     def _count(self, name: str) -> int:
         return self.labeling.project.count_labeled(name)
 
-    def _run(self, change: Callable[[], int], done: str) -> bool:
+    def _run(self, change: Callable[[], Changes], done: str) -> bool:
         try:
-            batch = change()
+            written = change()
         except LabelDeskError as exc:
             self.labeling.error.emit(str(exc))
             return False
-        self.labeling.after_batch(batch)
+        self.labeling.after_batch(written)
         self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)")
         return True

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
+from labeldesk.core.changes import Changes
 from labeldesk.core.errors import LabelDeskError, NothingToUndoError, UnknownPathError
 from labeldesk.core.project import Project
 from labeldesk.gui import shortcuts
@@ -150,10 +151,9 @@ class LabelingController(QObject):
         text = undone.summary()
         self.message.emit(text[:1].upper() + text[1:])
 
-    def after_batch(self, batch_id: int | None) -> None:
+    def after_batch(self, written: Changes) -> None:
         """Show what a batch made elsewhere (e.g. a class renamed) changed."""
-        if batch_id is not None:
-            self._refresh_ids(self.project.batch_image_ids(batch_id))
+        self._refresh_ids(written.image_ids)
         self.sync_classes()
 
     def sync_classes(self) -> None:

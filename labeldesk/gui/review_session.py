@@ -18,6 +18,7 @@ from labeldesk.core import review
 from labeldesk.core.errors import NothingToUndoError
 
 if TYPE_CHECKING:
+    from labeldesk.core.changes import Changes
     from labeldesk.core.project import Project
 
 Source = Literal["issues", "queue"]
@@ -203,7 +204,8 @@ class ReviewSession:
             raise IndexError("the review is finished")
         return item
 
-    def _decide(self, item: ReviewItem, action: str, batch: int | None) -> None:
+    def _decide(self, item: ReviewItem, action: str, written: Changes | None) -> None:
+        batch = written.batch_id if written is not None else None
         if batch is not None:
             self.touched.add(item.path)
         self.decisions[item.path] = action

@@ -101,7 +101,8 @@ def test_verified_is_cleared_when_the_label_changes_and_excluded_is_kept(project
 
 
 def test_no_op_changes_write_no_batch(project):
-    assert project.set_label("train/cat/cat0.jpg", "cat") is None
+    written = project.set_label("train/cat/cat0.jpg", "cat")
+    assert written.batch_id is None and written.image_ids == () and not written
 
 
 def test_labeled_image_without_split_counts_as_train(project):

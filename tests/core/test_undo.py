@@ -71,22 +71,23 @@ def test_successive_undos_walk_back_my_own_changes(project, as_user):
 
 def test_undo_of_a_named_batch_and_its_errors(project, as_user):
     as_user("alice")
-    batch = project.set_label("_unlabeled/u0.png", "cat")
+    batch = project.set_label("_unlabeled/u0.png", "cat").batch_id
     as_user("bob")
     undone = project.undo(batch)  # named explicitly: anyone may
-    assert undone.batch_id == batch and label_of(project, "_unlabeled/u0.png") is None
+    assert undone.undone_batch_id == batch and label_of(project, "_unlabeled/u0.png") is None
     with pytest.raises(NothingToUndoError, match="undone already"):
         project.undo(batch)
     with pytest.raises(NothingToUndoError, match="itself an undo"):
-        project.undo(undone.undo_batch_id)
+        project.undo(undone.batch_id)
     with pytest.raises(NothingToUndoError, match="no batch"):
         project.undo(10_000)
 
 
 def test_split_changes_are_events_and_undo_restores_them(project):
     assert split_of(project, "train/cat/cat0.jpg") == "train"
-    batch = project.set_splits({"train/cat/cat0.jpg": "test", "val/dog/dog0.jpg": None})
-    assert batch is not None
+    written = project.set_splits({"train/cat/cat0.jpg": "test", "val/dog/dog0.jpg": None})
+    batch = written.batch_id
+    assert batch is not None and len(written.image_ids) == 2
     assert split_of(project, "train/cat/cat0.jpg") == "test"
     event = next(e for e in project.history("train/cat/cat0.jpg") if e.batch_id == batch)
     assert (event.old_split, event.new_split) == ("train", "test")
@@ -132,7 +133,7 @@ def test_undoing_a_rename_keeps_the_new_name_while_someone_uses_it(project, as_u
     assert project.classes() == ["cat", "kitten", "dog"]  # cat back in its place, with its key
     assert label_of(project, "_unlabeled/u0.png") == "kitten"  # bob's label stands
     assert label_of(project, "train/cat/cat0.jpg") == "cat"
-    assert undone.classes_kept == ["kitten"] and "still in use" in undone.summary()
+    assert undone.classes_kept == ("kitten",) and "still in use" in undone.summary()
     labels = set(project.images().label.dropna())
     assert labels <= set(project.classes())  # no label without its class
 
