@@ -26,6 +26,7 @@ from .classes import (
 from .db import Database
 from .errors import ProjectError, UnknownClassError
 from .layout import SPLITS
+from .sql_lists import IN_LIST, json_list
 from .vocab import STATUSES
 
 SOURCES = ("import", "human", "suggestion")
@@ -190,15 +191,11 @@ def record(
 
 
 def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
-    state: dict[int, tuple] = {}
     unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start : start + 900]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(
-            f"SELECT id, label, status, split FROM images WHERE id IN ({marks})", chunk
-        ):
-            state[row[0]] = (row[1], row[2], row[3])
+    rows = conn.execute(
+        f"SELECT id, label, status, split FROM images WHERE id {IN_LIST}", (json_list(unique),)
+    )
+    state: dict[int, tuple] = {row[0]: (row[1], row[2], row[3]) for row in rows}
     missing = set(unique) - state.keys()
     if missing:
         raise KeyError(f"image ids not in the project: {sorted(missing)[:5]}")
@@ -224,8 +221,7 @@ def repair_labels(db: Database) -> int:
         changes = [
             Change(r[0], label=fixed[r[1]])
             for r in conn.execute(
-                f"SELECT id, label FROM images WHERE label IN ({','.join('?' * len(orphans))})",
-                orphans,
+                f"SELECT id, label FROM images WHERE label {IN_LIST}", (json_list(orphans),)
             )
         ]
         record(conn, changes, "import", "labels that were not classes, repaired on upgrade")

@@ -22,6 +22,7 @@ from .errors import ImageRootError, ProjectError, UnknownPathError
 from .imageio import probe_file, thumbnail_path
 from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
+from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
 from .vocab import EFFECTIVE_SPLIT
 
@@ -317,14 +318,11 @@ class Project:
     def ids_for(self, paths: Iterable[str]) -> dict[str, int]:
         """Image ids for relative paths; raises :class:`UnknownPathError` listing all misses."""
         wanted = list(dict.fromkeys(paths))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.query(
-                f"SELECT path, id FROM images WHERE removed_at IS NULL AND path IN ({marks})", chunk
-            ):
-                found[row[0]] = row[1]
+        rows = self.db.query(
+            f"SELECT path, id FROM images WHERE removed_at IS NULL AND path {IN_LIST}",
+            (json_list(wanted),),
+        )
+        found: dict[str, int] = {row[0]: row[1] for row in rows}
         missing = [p for p in wanted if p not in found]
         if missing:
             raise UnknownPathError(missing)
@@ -347,12 +345,8 @@ class Project:
     def paths_of(self, image_ids: Iterable[int]) -> list[str]:
         """Relative paths of some images, in the order given (unknown ids left out)."""
         ids = [int(i) for i in image_ids]
-        found: dict[int, str] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.query(f"SELECT id, path FROM images WHERE id IN ({marks})", chunk):
-                found[row[0]] = row[1]
+        rows = self.db.query(f"SELECT id, path FROM images WHERE id {IN_LIST}", (json_list(ids),))
+        found: dict[int, str] = {row[0]: row[1] for row in rows}
         return [found[i] for i in ids if i in found]
 
     def _row(self, rel: str) -> sqlite3.Row:
@@ -362,18 +356,15 @@ class Project:
         return rows[0]
 
     def image_states(self, image_ids: Iterable[int]) -> list[ImageState]:
-        """Label, effective split and status of some images: a cheap re-read after an edit."""
+        """Label, effective split and status of some images (unknown ids left out), in
+        id order: a cheap re-read after an edit."""
         ids = [int(i) for i in dict.fromkeys(image_ids)]
-        states: list[ImageState] = []
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(
-                f"SELECT id, label, {EFFECTIVE_SPLIT}, status FROM images WHERE id IN ({marks})",
-                chunk,
-            )
-            states.extend(ImageState(int(r[0]), r[1], r[2], r[3]) for r in rows)
-        return states
+        rows = self.db.query(
+            f"SELECT id, label, {EFFECTIVE_SPLIT}, status FROM images WHERE id {IN_LIST} "
+            "ORDER BY id",
+            (json_list(ids),),
+        )
+        return [ImageState(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
     def images(self, *, include_skipped: bool = True) -> pd.DataFrame:
         """Every image in the folder now, one row each, indexed by image id; label, split

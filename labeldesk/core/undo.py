@@ -17,6 +17,7 @@ from .classes import add_classes, class_names
 from .db import Database
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+from .sql_lists import IN_LIST, json_list
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -126,16 +127,15 @@ def _batch_to_undo(
         if not row[3]:
             raise NothingToUndoError(f"batch {batch_id} has been undone already")
         return row
-    marks = ",".join("?" * len(sources))
     row = conn.execute(
-        f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source IN ({marks}) "
+        f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source {IN_LIST} "
         f"AND b.author IS ? AND {not_undone} ORDER BY b.id DESC LIMIT 1",
-        [*sources, who],
+        (json_list(sources), who),
     ).fetchone()
     if row is None:
         others = conn.execute(
-            f"SELECT COUNT(*) FROM label_batches b WHERE b.source IN ({marks}) AND {not_undone}",
-            list(sources),
+            f"SELECT COUNT(*) FROM label_batches b WHERE b.source {IN_LIST} AND {not_undone}",
+            (json_list(sources),),
         ).fetchone()[0]
         mine = f" for {who}" if who else ""
         hint = f" ({others} change(s) by others or of unknown author remain)" if others else ""
@@ -146,23 +146,15 @@ def _batch_to_undo(
 def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) -> set[int]:
     """Images a later batch changed (even if it changed them back); a batch that was
     undone, and an undo, do not count: they took themselves back."""
-    later: set[int] = set()
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start : start + 900]
-        marks = ",".join("?" * len(chunk))
-        later.update(
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT e.image_id FROM label_events e "
-                "JOIN label_batches b ON b.id = e.batch_id WHERE e.batch_id > ? "
-                "AND b.undoes IS NULL AND NOT EXISTS "
-                "(SELECT 1 FROM label_batches u WHERE u.undoes = b.id) "
-                f"AND e.image_id IN ({marks})",
-                [batch_id, *chunk],
-            )
-        )
-    return later
+    rows = conn.execute(
+        "SELECT DISTINCT e.image_id FROM label_events e "
+        "JOIN label_batches b ON b.id = e.batch_id WHERE e.batch_id > ? "
+        "AND b.undoes IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM label_batches u WHERE u.undoes = b.id) "
+        f"AND e.image_id {IN_LIST}",
+        (batch_id, json_list(ids)),
+    )
+    return {r[0] for r in rows}
 
 
 def _undo_class_events(conn: sqlite3.Connection, batch_id: int) -> tuple[list[str], list[str]]:
