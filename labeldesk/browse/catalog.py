@@ -2,88 +2,34 @@
 
 Qt-free on purpose: the grid model holds only the positions this returns, so filtering
 and counting 100k images never loops in Python, and the logic is testable without Qt.
+Built from the per-image frame (:func:`labeldesk.core.image_frame.image_frame`) and the
+model's values joined onto it by id (:func:`labeldesk.ml.image_values.insight_values`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from labeldesk.browse.image_records import (
+    SHOW_CHOICES,
+    SORT_CHOICES,
+    ImageFilter,
+    ImageInfo,
+    Insight,
+)
 from labeldesk.core.display import model_opinion
+from labeldesk.core.image_frame import image_frame
 from labeldesk.core.project import ImageState
+from labeldesk.core.vocab import EXCLUDED, VERIFIED, class_codes
+from labeldesk.ml.image_values import insight_values
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.insights import ImageInsights
-
-SPLITS = ("train", "val", "test")
-# What the "Show" control offers; "skipped" lists the files the scan could not use.
-SHOW_CHOICES = ("all", "labeled", "unlabeled", "flagged", "verified", "excluded", "skipped")
-# Grid orders: by path, or by a model's view of the image (most interesting first).
-SORT_CHOICES = ("path", "issue", "confidence", "outlier")
-
-
-@dataclass(frozen=True)
-class ImageFilter:
-    """What the sidebar selects. ``label=None`` means every class."""
-
-    label: str | None = None
-    unlabeled: bool = False  # only images without a label (``label`` is then ignored)
-    split: str | None = None  # None: every split
-    search: str = ""  # case-insensitive substring of the relative path
-    paths: frozenset[str] | None = None  # only these images (a map selection, a confusion)
-    show: str = "all"  # one of SHOW_CHOICES
-    sort: str = "path"  # one of SORT_CHOICES
-    ranking: tuple[int, ...] | None = None  # only these image ids, in this order
-    # What ``paths`` / ``ranking`` are, for the sidebar ("selected on the map"); "" if none.
-    selection: str = ""
-
-    @property
-    def narrowed(self) -> bool:
-        """Whether class, split, search or show narrow the images (beyond a selection)."""
-        return bool(
-            self.label is not None
-            or self.unlabeled
-            or self.split is not None
-            or self.search.strip()
-            or self.show != "all"
-        )
-
-
-@dataclass(frozen=True)
-class Insight:
-    """What the model says about one image (see :class:`labeldesk.ml.insights.ImageInsights`)."""
-
-    predicted: str | None
-    confidence: float  # NaN without a model
-    issue_score: float  # NaN when not scored
-    flagged: bool
-    suggested: str | None
-    outlier_score: float  # NaN when not embedded
-    neighbour_ids: tuple[int, ...]
-    neighbour_sims: tuple[float, ...]
-    guess: str | None = None  # what the model thinks the image is (see ml.insights)
-    guess_confidence: float = float("nan")
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """Everything the detail panel shows about one image."""
-
-    image_id: int
-    path: str
-    label: str | None
-    split: str | None
-    status: str | None
-    width: int
-    height: int
-    size: int
-    format: str
-    skip_reason: str | None = None
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -98,14 +44,13 @@ class ImageCatalog:
     them only when asked to), with the model's insights once they are computed."""
 
     def __init__(self, frame: pd.DataFrame, classes: Sequence[str]):
-        self.classes: list[str] = []
-        self._class_positions: dict[object, int] = {}
-        self.set_classes(classes)
+        self.classes: list[str] = list(classes)
         self.ids = frame.index.to_numpy(dtype=np.int64)
         self.paths = frame["path"].to_numpy(dtype=object)
         self.hashes = _objects(frame["hash"])
         self.labels = _objects(frame["label"])
-        self._recode()
+        # The frame's categorical already holds the codes (-2: a label outside the classes).
+        self.label_codes = class_codes(frame["label"], self.classes, unknown=-2)
         self.splits = _objects(frame["split"])
         self.statuses = _objects(frame["status"])
         self.widths = frame["width"].fillna(0).to_numpy(dtype=np.int64)
@@ -125,7 +70,8 @@ class ImageCatalog:
 
     @classmethod
     def load(cls, project: Project) -> ImageCatalog:
-        return cls(project.images(include_skipped=True), project.classes())
+        frame = image_frame(project, include_skipped=True)
+        return cls(frame, frame.attrs["classes"])
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -154,22 +100,16 @@ class ImageCatalog:
         if insights is None:
             return
         self.insights = insights
-        positions = self.positions_of(insights.ids)
-        known = positions >= 0
-        pos, rows = positions[known], np.flatnonzero(known)
-        self._insight_row[pos] = rows
-        names = np.array([*insights.classes, None], dtype=object)  # index -1 -> None
-        self.predicted[pos] = names[insights.predicted[rows]]
-        self.confidence[pos] = insights.confidence[rows]
-        self.issue_scores[pos] = insights.issue_score[rows]
-        self.flagged[pos] = insights.flagged[rows]
-        self.suggested[pos] = names[insights.suggested[rows]]
-        self.outlier_scores[pos] = insights.outlier_score[rows]
-        if insights.guess is not None and insights.guess_confidence is not None:
-            self.guess[pos] = names[insights.guess[rows]]
-            self.guess_confidence[pos] = insights.guess_confidence[rows]
-        else:
-            self.guess[pos], self.guess_confidence[pos] = self.predicted[pos], self.confidence[pos]
+        values = insight_values(self._index, insights, self.classes)  # joined by image id
+        self._insight_row = values["insights_row"].to_numpy(dtype=np.int64, copy=True)
+        self.predicted = _objects(values["predicted"])
+        self.confidence = values["confidence"].to_numpy(dtype=np.float64, copy=True)
+        self.issue_scores = values["issue_score"].to_numpy(dtype=np.float64, copy=True)
+        self.flagged = values["flagged"].to_numpy(dtype=bool, copy=True)
+        self.suggested = _objects(values["suggested"])
+        self.outlier_scores = values["outlier_score"].to_numpy(dtype=np.float64, copy=True)
+        self.guess = _objects(values["guess"])
+        self.guess_confidence = values["guess_confidence"].to_numpy(dtype=np.float64, copy=True)
         if insights.has_model:
             self.expected_errors = int(insights.expected_errors)
 
@@ -203,7 +143,7 @@ class ImageCatalog:
             float(self.guess_confidence[position]),
             self.labels[position],
             flagged=bool(self.flagged[position]),
-            verified=self.statuses[position] == "verified",
+            verified=self.statuses[position] == VERIFIED,
         )
 
     def show_counts(self) -> dict[str, int]:
@@ -215,8 +155,8 @@ class ImageCatalog:
             "labeled": int(labeled.sum()),
             "unlabeled": int((usable & ~labeled).sum()),
             "flagged": int((usable & self.flagged).sum()),
-            "verified": int((usable & (self.statuses == "verified")).sum()),
-            "excluded": int((usable & (self.statuses == "excluded")).sum()),
+            VERIFIED: int((usable & (self.statuses == VERIFIED)).sum()),
+            EXCLUDED: int((usable & (self.statuses == EXCLUDED)).sum()),
             "skipped": int((~usable).sum()),
         }
 
@@ -252,7 +192,7 @@ class ImageCatalog:
             return labeled if show == "labeled" else ~labeled
         if show == "flagged":
             return self.flagged.copy()
-        if show in ("verified", "excluded"):
+        if show in (VERIFIED, EXCLUDED):  # these show choices are the statuses
             return np.asarray(self.statuses == show, dtype=bool)
         raise ValueError(f"unknown show choice {show!r}; use one of {SHOW_CHOICES}")
 
@@ -321,7 +261,7 @@ class ImageCatalog:
         )
 
     def excluded_count(self) -> int:
-        return int((self.usable & (self.statuses == "excluded")).sum())
+        return int((self.usable & (self.statuses == EXCLUDED)).sum())
 
     # -- updates -----------------------------------------------------------------
     def apply_states(self, states: Iterable[ImageState]) -> np.ndarray:
@@ -344,21 +284,17 @@ class ImageCatalog:
 
     def set_classes(self, classes: Sequence[str]) -> None:
         self.classes = list(classes)
-        self._class_positions = {name: i for i, name in enumerate(self.classes)}
-        if hasattr(self, "labels"):
-            self._recode()
+        self._recode()
 
     def _recode(self, positions: np.ndarray | None = None) -> None:
         """Class codes of ``labels`` (all, or at ``positions``): the class's index, -1
         unlabeled, -2 a label outside the class list."""
-        labels = self.labels if positions is None else self.labels[positions]
-        mapped = pd.Series(labels, dtype=object).map(self._class_positions)
-        codes = np.array(mapped.fillna(-2).to_numpy(), dtype=np.int64)  # writable
-        codes[pd.isna(labels).astype(bool)] = -1
         if positions is None:
-            self.label_codes = codes
+            self.label_codes = class_codes(self.labels, self.classes, unknown=-2)
         else:
-            self.label_codes[positions] = codes
+            self.label_codes[positions] = class_codes(
+                self.labels[positions], self.classes, unknown=-2
+            )
 
     def _split_mask(self, split: str | None) -> np.ndarray:
         if split is None:

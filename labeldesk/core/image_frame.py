@@ -42,7 +42,8 @@ def image_frame(source: Database | HasDatabase, *, include_skipped: bool = True)
     always cover the labels. A value outside the vocabulary (a label that is not a class:
     older projects could store one, and opening repairs them) is kept as an extra
     category after the known ones rather than dropped: its code is then
-    ``>= len(classes)``, where :func:`~.vocab.class_codes` says -1.
+    ``>= len(classes)``, where :func:`~.vocab.class_codes` says -1. The class list read
+    with the labels is ``frame.attrs["classes"]``.
     """
     import pandas as pd
 
@@ -54,7 +55,9 @@ def image_frame(source: Database | HasDatabase, *, include_skipped: bool = True)
     with db.reading() as conn:  # one read: classes and labels agree
         classes = class_names(conn)
         frame = pd.read_sql_query(sql + " ORDER BY path", conn)
-    return categorised(frame.set_index("id"), classes)
+    frame = categorised(frame.set_index("id"), classes)
+    frame.attrs["classes"] = classes  # read with the labels (the categories may add more)
+    return frame
 
 
 def categorised(frame: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 VERIFIED = "verified"  # a person checked the label: not flagged again until it changes
 EXCLUDED = "excluded"  # left out of training, scoring and export (the file stays)
@@ -38,9 +39,36 @@ def class_codes(
 
     values = labels if isinstance(labels, pd.Series | np.ndarray) else list(labels)
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)  # its own categories may differ from ``classes``
+        k = len(classes)
+        if list(values.cat.categories[:k]) == list(classes):  # the frame's own codes
+            codes = values.cat.codes.to_numpy(dtype=np.int64, copy=True)
+            codes[codes >= k] = unknown
+            return codes
+        values = values.astype(object)  # other categories: look the names up
     codes = np.asarray(pd.Index(list(classes), dtype=object).get_indexer(values), dtype=np.int64)
     if unknown != -1:
         outside = (codes == -1) & ~np.asarray(pd.isna(values), dtype=bool)
         codes[outside] = unknown
+    return codes
+
+
+def known_class_codes(
+    labels: Sequence[str | None] | pd.Series, classes: Sequence[str], paths: Sequence[str]
+) -> np.ndarray:
+    """:func:`class_codes` for a model's training labels (``paths`` in the same order),
+    refusing a label that is not a class: training on it as "unlabeled" would hide it.
+    The error names the labels and one image, and says how to fix it."""
+    import numpy as np
+
+    from .errors import UnknownClassError
+
+    codes = class_codes(labels, classes, unknown=-2)
+    rows = np.flatnonzero(codes == -2)
+    if len(rows):
+        unknown = sorted({str(x) for x in np.asarray(labels, dtype=object)[rows]})
+        example = np.asarray(paths, dtype=object)[rows[0]]
+        raise UnknownClassError(
+            f"{len(rows)} image(s) carry a label that is not a class ({', '.join(unknown[:5])}; "
+            f"e.g. {example}); add the class (`labeldesk classes --add`) or relabel them"
+        )
     return codes

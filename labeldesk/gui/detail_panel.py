@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.browse.catalog import ImageInfo, Insight
+from labeldesk.browse.image_records import ImageInfo, Insight
 from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.labels import LabelEvent

@@ -29,16 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.project import Project
-from labeldesk.gui.duplicate_groups import (
+from labeldesk.browse.duplicate_groups import (
     KINDS,
-    SPLITS,
     Group,
     Member,
     keep_only,
     one_split,
     refresh_states,
 )
+from labeldesk.core.project import Project
+from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 THUMB = 120
@@ -198,7 +198,7 @@ class DuplicatesDialog(QDialog):
         if not paths:
             return False
         text = f"Kept {Path(member.path).name}, excluded {len(paths)} duplicate(s) (Ctrl+Z undoes)"
-        return self._write(lambda: self.project.set_status(paths, "excluded"), paths, text)
+        return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
 
     def exclude_checked(self, box: _GroupBox) -> bool:
         paths = box.checked_paths()
@@ -206,7 +206,7 @@ class DuplicatesDialog(QDialog):
             self.count_label.setText("Check the images to exclude first")
             return False
         text = f"Excluded {len(paths)} image(s) (Ctrl+Z undoes)"
-        return self._write(lambda: self.project.set_status(paths, "excluded"), paths, text)
+        return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
 
     def move_to_split(self, group: Group, split: str) -> bool:
         changes = one_split(group, split)

@@ -23,7 +23,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from labeldesk.browse.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
 from labeldesk.core.display import format_score
 from labeldesk.core.project import Project
-from labeldesk.gui.map_insights import CatalogLookup, guesses, hover_lines
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.gui.workers import Job, JobRunner

@@ -15,7 +15,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from labeldesk.browse.catalog import ImageCatalog, ImageFilter, Insight
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter, Insight
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings

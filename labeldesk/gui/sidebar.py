@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.browse.catalog import SHOW_CHOICES, SORT_CHOICES, SPLITS, ImageFilter
+from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
+from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
@@ -44,8 +45,8 @@ SHOW_TEXT = {
     "labeled": "Labeled",
     "unlabeled": "Unlabeled",
     "flagged": "Likely mislabeled",
-    "verified": "Verified",
-    "excluded": "Excluded",
+    VERIFIED: "Verified",
+    EXCLUDED: "Excluded",
     "skipped": "Skipped (unreadable)",
 }
 SORT_TEXT = {

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.browse.confusion import SCOPES, available_scopes, cell_description, cell_paths
+from labeldesk.browse.confusion import confusion as count_confusion
+from labeldesk.browse.duplicate_groups import Group, build_groups, summary
 from labeldesk.core.display import format_percent
-from labeldesk.core.layout import SPLITS
 from labeldesk.core.project import Project
+from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
-from labeldesk.gui.confusion import SCOPES, available_scopes, cell_description, cell_paths
-from labeldesk.gui.confusion import confusion as count_confusion
-from labeldesk.gui.duplicate_groups import Group, build_groups, summary
 from labeldesk.gui.sidebar import expected_errors_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
@@ -87,7 +87,7 @@ class StatsView(QWidget):
             ("images", "Images"),
             ("labeled", "Labeled"),
             ("unlabeled", "Unlabeled"),
-            ("excluded", "Excluded"),
+            (EXCLUDED, "Excluded"),
             ("imbalance", "Imbalance ratio"),
             ("skipped", "Skipped files"),
             ("size", "Image size"),
@@ -189,7 +189,7 @@ class StatsView(QWidget):
         shown = {s: v for s, v in by_split.items() if any(v)} or {"train": by_split["train"]}
         self.chart.set_counts(classes, shown)
         set_text = self._set
-        for key in ("images", "labeled", "unlabeled", "excluded"):
+        for key in ("images", "labeled", "unlabeled", EXCLUDED):
             set_text(key, f"{stats[key]:,}")
         ratio = stats.get("imbalance_ratio")
         set_text("imbalance", f"{ratio:.2f}" if ratio else NONE)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from labeldesk.core.vocab import EXCLUDED, VERIFIED
 from labeldesk.gui.image_model import ImageListModel, TileData
 
 # Distinct, colorblind-friendly-ish hues (Tableau 10 + 10 more), cycled for more classes.
@@ -98,7 +99,7 @@ class TileDelegate(QStyledItemDelegate):
             tile.x() + m.padding - 2, tile.y() + m.padding - 2, m.image_side, m.image_side
         )
         data = self._tile(index)
-        excluded = data.status == "excluded"
+        excluded = data.status == EXCLUDED
         if data.pixmap is not None and not data.pixmap.isNull():
             self._paint_image(painter, data.pixmap, image_rect, dimmed=excluded)
         else:
@@ -110,7 +111,7 @@ class TileDelegate(QStyledItemDelegate):
         self._paint_text(painter, palette, text_rect, data)
         if excluded:
             self._paint_badge(painter, image_rect, "✕", QColor("#d9534f"))
-        elif data.status == "verified":
+        elif data.status == VERIFIED:
             self._paint_badge(painter, image_rect, "✓", QColor("#3c9a4a"))
         elif data.flagged:
             self._paint_badge(painter, image_rect, "!", QColor(FLAG_COLOR))
@@ -178,7 +179,7 @@ class TileDelegate(QStyledItemDelegate):
         dim = palette.color(QPalette.ColorRole.PlaceholderText)
         if label:
             font.setBold(True)
-            font.setStrikeOut(data.status == "excluded")
+            font.setStrikeOut(data.status == EXCLUDED)
             painter.setFont(font)
             painter.setPen(text_color)
             text = painter.fontMetrics().elidedText(

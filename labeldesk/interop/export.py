@@ -25,6 +25,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from labeldesk.core.registry import Registry
 from labeldesk.core.spreadsheet import neutralise
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
+from labeldesk.core.vocab import EXCLUDED
 
 from .export_target import MANIFEST, check_target, contents, put_in_place
 
@@ -122,9 +123,9 @@ def select_items(project: Project, options: ExportOptions) -> tuple[list[Item], 
     report = ExportReport(out="", format="")
     keep = frame.label.notna() | options.include_unlabeled
     report.left_out["unlabeled"] = int((~keep).sum())
-    excluded = frame.status.eq("excluded")
+    excluded = frame.status.eq(EXCLUDED)
     if not options.include_excluded:
-        report.left_out["excluded"] = int((keep & excluded).sum())
+        report.left_out[EXCLUDED] = int((keep & excluded).sum())
         keep &= ~excluded
     if not options.include_flagged:
         from labeldesk.ml.issues import label_issues

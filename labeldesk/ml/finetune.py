@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.image_frame import image_frame
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
@@ -81,11 +83,10 @@ def finetune(
     cancel = cancel or CancelToken()
     device = resolve_device(device)
     torch.manual_seed(params.seed)
-    classes = project.classes()
-    frame = project.images(include_skipped=False)
-    frame = frame[frame.status.ne("excluded")]
-    index = {c: i for i, c in enumerate(classes)}
-    labels = np.array([index[x] if isinstance(x, str) else -1 for x in frame.label])
+    frame = image_frame(project, include_skipped=False)
+    classes = frame.attrs["classes"]  # read with the labels
+    frame = frame[frame.status.ne(EXCLUDED)]
+    labels = known_class_codes(frame.label, classes, frame.path.tolist())
     split = evaluation_split(
         labels,
         [s if isinstance(s, str) else None for s in frame.split],

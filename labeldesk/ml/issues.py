@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.vocab import EXCLUDED, VERIFIED
+
 from .predictions import Predictions, project_predictions
 
 if TYPE_CHECKING:
@@ -68,13 +70,13 @@ def score_labels(preds: Predictions) -> LabelScores:
     from .quality import find_label_issues, label_quality_scores, suggested_labels
 
     rows = np.flatnonzero(
-        (preds.labels >= 0) & np.array([s != "excluded" for s in preds.statuses], dtype=bool)
+        (preds.labels >= 0) & np.array([s != EXCLUDED for s in preds.statuses], dtype=bool)
     )
     if len(rows) == 0 or len(preds.classes) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return LabelScores(empty, np.zeros(0), empty.astype(bool), empty, empty.astype(bool))
     labels, probs = preds.labels[rows], preds.probs[rows]
-    verified = np.array([preds.statuses[r] == "verified" for r in rows], dtype=bool)
+    verified = np.array([preds.statuses[r] == VERIFIED for r in rows], dtype=bool)
     flagged = find_label_issues(labels, probs, count_method=COUNT_METHOD)
     return LabelScores(
         rows=rows,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.errors import UnknownClassError
+from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion, last_label_event, latest
@@ -91,7 +91,7 @@ def training_mask(
     return (
         (labels >= 0)
         & np.array([s == "train" for s in splits], dtype=bool)
-        & np.array([st != "excluded" for st in statuses], dtype=bool)
+        & np.array([st != EXCLUDED for st in statuses], dtype=bool)
     )
 
 
@@ -100,15 +100,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     by row aligned with ``vectors`` (read now when not given)."""
     vectors = vectors or project_vectors(project)
     classes = project.classes()
-    index = {name: i for i, name in enumerate(classes)}
-    unknown = sorted({lab for lab in vectors.labels if lab is not None and lab not in index})
-    if unknown:
-        paths = [p for p, lab in zip(vectors.paths, vectors.labels, strict=True) if lab in unknown]
-        raise UnknownClassError(
-            f"{len(paths)} image(s) carry a label that is not a class ({', '.join(unknown[:5])}; "
-            f"e.g. {paths[0]}); add the class (`labeldesk classes --add`) or relabel them"
-        )
-    labels = np.array([index[lab] if lab is not None else -1 for lab in vectors.labels])
+    labels = known_class_codes(vectors.labels, classes, vectors.paths)
     ids = vectors.ids
     statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
     statuses = [statuses_by_id.get(int(i)) for i in ids]

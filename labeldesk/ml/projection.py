@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.image_frame import image_frame
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.vocab import class_codes
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .neighbors import version_digest
@@ -220,11 +222,10 @@ def map_points(
 ) -> MapPoints:
     """The 2-D map with each point's class index (-1: unlabeled), for the map view."""
     paths, xy = project_2d(project, method, progress=progress, cancel=cancel)
-    classes = project.classes()
-    index = {name: i for i, name in enumerate(classes)}
-    found = project.images().set_index("path").reindex(paths)["label"]
-    labels = [index.get(lab, -1) if isinstance(lab, str) else -1 for lab in found]
-    return MapPoints(paths, xy, np.array(labels, dtype=np.int64), classes)
+    frame = image_frame(project)
+    classes = frame.attrs["classes"]  # read with the labels
+    labels = class_codes(frame.set_index("path")["label"].reindex(paths), classes)
+    return MapPoints(paths, xy, labels, classes)
 
 
 def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:

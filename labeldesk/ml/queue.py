@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.vocab import EXCLUDED
+
 from .active import DEFAULT_STRATEGY, make_context, query
 from .predictions import project_predictions, training_mask
 from .store import project_vectors
@@ -25,7 +27,7 @@ def labeling_queue(
     """Up to ``n`` images, most useful first: {path, predicted, score}."""
     vectors = project_vectors(project)
     preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
-    excluded = np.array([s == "excluded" for s in preds.statuses], dtype=bool)
+    excluded = np.array([s == EXCLUDED for s in preds.statuses], dtype=bool)
     trainable = training_mask(preds.labels, preds.splits, preds.statuses)
     labels = np.where(excluded, -1, preds.labels)
     enough = len(np.unique(preds.labels[trainable])) >= 2  # else predictions mean nothing

@@ -17,6 +17,7 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
@@ -69,10 +70,9 @@ def train_head(
     device = resolve_device(device)
     vectors = project_vectors(project)
     classes = project.classes()
-    index = {c: i for i, c in enumerate(classes)}
-    labels = np.array([index[x] if x is not None else -1 for x in vectors.labels])
+    labels = known_class_codes(vectors.labels, classes, vectors.paths)
     statuses = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
-    usable = np.array([statuses.get(int(i)) != "excluded" for i in vectors.ids])
+    usable = np.array([statuses.get(int(i)) != EXCLUDED for i in vectors.ids])
     split = evaluation_split(labels, vectors.splits, usable, params.seed)
     if len(np.unique(labels[split.train])) < 2:
         raise LabelDeskError("training needs labeled train images of at least two classes")

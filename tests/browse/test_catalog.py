@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeldesk.browse.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
 from labeldesk.ml.insights import ImageInsights
 
 

@@ -6,8 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labeldesk.core.errors import UnknownClassError
 from labeldesk.core.image_frame import COLUMNS, image_frame
-from labeldesk.core.vocab import EXCLUDED, SPLITS, STATUSES, VERIFIED, class_codes
+from labeldesk.core.vocab import (
+    EXCLUDED,
+    SPLITS,
+    STATUSES,
+    VERIFIED,
+    class_codes,
+    known_class_codes,
+)
 
 
 def test_class_codes_are_the_index_in_the_class_order():
@@ -70,3 +78,12 @@ def test_skipped_files_are_left_out_on_request(project, imagefolder, include_ski
     frame = image_frame(project, include_skipped=include_skipped)
     assert ("train/cat/broken.jpg" in set(frame.path)) == include_skipped
     assert frame.skip_reason.notna().any() == include_skipped
+
+
+def test_training_codes_refuse_a_label_that_is_not_a_class():
+    """Training must not quietly treat such an image as unlabeled."""
+    labels = ["cat", None, "zebra", "zebra"]
+    paths = ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+    assert known_class_codes(["cat", None], ["dog", "cat"], paths[:2]).tolist() == [1, -1]
+    with pytest.raises(UnknownClassError, match=r"2 image\(s\).*zebra.*e\.g\. c\.jpg"):
+        known_class_codes(labels, ["cat"], paths)

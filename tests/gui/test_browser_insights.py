@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from labeldesk.browse.catalog import SHOW_CHOICES, SORT_CHOICES
+from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES
 from labeldesk.gui.project_view import ProjectView
 
 

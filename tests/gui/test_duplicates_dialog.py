@@ -9,7 +9,7 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 
-from labeldesk.gui.duplicate_groups import Group, Member, keep_only, one_split, summary
+from labeldesk.browse.duplicate_groups import Group, Member, keep_only, one_split, summary
 
 LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")  # one image in train and test
 SAME_SPLIT = ("val/dog/again.jpg", "val/dog/dog0.jpg")  # a copy within one split

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 
-from labeldesk.browse.catalog import ImageCatalog, ImageFilter
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.thumbnails import (
     ThumbnailLoader,

@@ -12,6 +12,7 @@ import numpy as np
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.core.display import format_score
+from labeldesk.core.vocab import class_codes
 
 
 class CatalogLookup:
@@ -33,9 +34,7 @@ class CatalogLookup:
 
 def guesses(catalog: ImageCatalog, positions: np.ndarray, classes: Sequence[str]) -> np.ndarray:
     """What the model thinks each point is, as an index into ``classes`` (-1: nothing)."""
-    codes = {name: i for i, name in enumerate(classes)}
-    names = catalog.guess[np.maximum(positions, 0)]
-    out = np.array([codes.get(n, -1) for n in names], dtype=np.int64)
+    out = class_codes(catalog.guess[np.maximum(positions, 0)], classes)
     out[positions < 0] = -1
     return out
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from labeldesk.core.display import format_similarity
+from labeldesk.core.vocab import EXCLUDED, SPLITS
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.duplicates import DuplicateGroup
 
-SPLITS = ("train", "val", "test")
 KINDS = {
     "leaking": "Leaking groups (the same image in several splits)",
     "exact": "Exact duplicates (identical files)",
@@ -39,7 +39,7 @@ class Member:
 
     @property
     def excluded(self) -> bool:
-        return self.status == "excluded"
+        return self.status == EXCLUDED
 
 
 @dataclass

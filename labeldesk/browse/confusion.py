@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from labeldesk.browse.catalog import SPLITS, ImageCatalog
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.core.vocab import EXCLUDED, SPLITS, class_codes
 
 # Split choices, in the order offered; None counts every split.
 SCOPES: dict[str | None, str] = {
@@ -45,15 +45,13 @@ class Confusion:
 
 
 def _guess_codes(catalog: ImageCatalog) -> np.ndarray:
-    index = {name: i for i, name in enumerate(catalog.classes)}
-    mapped = pd.Series(catalog.guess, dtype=object).map(index)
-    return np.asarray(mapped.fillna(-1).to_numpy(), dtype=np.int64)
+    return class_codes(catalog.guess, catalog.classes)
 
 
 def _counted(catalog: ImageCatalog, split: str | None) -> np.ndarray:
     """Images a matrix counts: usable, labeled with a listed class, not excluded, with a
     model opinion, in ``split``."""
-    mask = catalog.usable & (catalog.label_codes >= 0) & (catalog.statuses != "excluded")
+    mask = catalog.usable & (catalog.label_codes >= 0) & (catalog.statuses != EXCLUDED)
     mask &= _guess_codes(catalog) >= 0
     if split is not None:
         mask &= np.asarray(catalog.splits == split, dtype=bool)
