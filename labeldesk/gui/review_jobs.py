@@ -1,4 +1,5 @@
-"""The review view's background work: compute the items, refresh the queue, find neighbours.
+"""The review view's background work: compute the items, refresh the queue, find neighbours
+(the lists themselves are computed by :mod:`labeldesk.browse.review_lists`).
 
 Each kind of work keeps only its latest job: a newer request cancels the older one, and
 results of a superseded job, or of any job after :meth:`ReviewJobs.shutdown`, are dropped.
@@ -8,108 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from labeldesk.browse.review_lists import QueueRefresh, compute_items, refresh_queue_items
+from labeldesk.browse.review_session import ReviewList, Source
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours
-from labeldesk.gui.review_session import (
-    QUEUE_SIZE,
-    ReviewItem,
-    ReviewList,
-    Source,
-    items_from_queue,
-)
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.predictions import Predictions
 
 log = logging.getLogger(__name__)
 
 TITLES = {"issues": "Likely mislabels", "queue": "Labeling queue"}
-NO_EMBEDDINGS = (
-    "This project has no embeddings yet, so there is nothing to review. "
-    "Run Tools → Compute embeddings first, then try again."
-)
-
-
-def compute_items(
-    project: Project,
-    source: Source,
-    skipped: Collection[str] = (),
-    preds: Predictions | None = None,
-) -> ReviewList:
-    """The items to review for ``source``; without embeddings, a message that says why.
-    The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
-    holds up to QUEUE_SIZE others. ``preds``: the project's current predictions, when the
-    caller has them already."""
-    from labeldesk.ml.errors import NoEmbeddings
-    from labeldesk.ml.predictions import project_predictions
-
-    try:
-        preds = preds or project_predictions(project)
-        if source == "issues":
-            return issue_items(preds)
-        from labeldesk.ml.queue import labeling_queue
-
-        queue = labeling_queue(project, n=QUEUE_SIZE + len(skipped))
-        row_of = {path: row for row, path in enumerate(preds.paths)}
-        confidence = {
-            r["path"]: float(preds.confidence[row_of[r["path"]]])
-            for r in queue
-            if r["path"] in row_of and r.get("predicted") is not None
-        }
-        items = items_from_queue(queue, confidence)
-        return ReviewList([item for item in items if item.path not in skipped])
-    except NoEmbeddings as exc:
-        raise NoEmbeddings(NO_EMBEDDINGS) from exc
-
-
-def issue_items(preds: Predictions) -> ReviewList:
-    """The flagged labels, lowest score first (as :func:`labeldesk.ml.issues.label_issues`
-    lists them), each with what the model thinks the image is and how sure it is."""
-    from labeldesk.ml.insights import model_guesses
-    from labeldesk.ml.issues import ranked_issues, score_labels
-
-    scored = score_labels(preds)
-    _, confidence = model_guesses(preds, scored)
-    items = [
-        ReviewItem(
-            path=issue.path,
-            label=issue.label,
-            suggested=issue.suggested,
-            score=issue.score,
-            confidence=float(confidence[row]),
-        )
-        for row, issue in ranked_issues(preds, scored)
-    ]
-    return ReviewList(items, int(scored.expected_errors))
-
-
-@dataclass(frozen=True)
-class QueueRefresh:
-    items: list[ReviewItem]
-    fitted_on: int  # labels the model was refit on before the queue was recomputed
-
-
-def refresh_queue_items(project: Project, skipped: Collection[str] = ()) -> QueueRefresh:
-    """Refit the model on the current labels, then compute the queue from its predictions.
-
-    The predictions are cached by label state, so the queue computation reuses this fit.
-    """
-    from labeldesk.ml.errors import NoEmbeddings
-    from labeldesk.ml.predictions import project_predictions, training_mask
-
-    try:
-        preds = project_predictions(project)
-    except NoEmbeddings as exc:
-        raise NoEmbeddings(NO_EMBEDDINGS) from exc
-    fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
-    return QueueRefresh(compute_items(project, "queue", skipped, preds).items, fitted_on)
 
 
 class ReviewJobs(QObject):

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject
 from labeldesk.gui.review_view import ReviewView
 
 if TYPE_CHECKING:
+    from labeldesk.browse.review_session import Source
     from labeldesk.gui.main_window import MainWindow
-    from labeldesk.gui.review_session import Source
 
 
 class ReviewMode(QObject):

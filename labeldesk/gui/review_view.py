@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.browse.review_lists import QueueRefresh
+from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
-from labeldesk.gui.review_jobs import TITLES, QueueRefresh, ReviewJobs
-from labeldesk.gui.review_session import ReviewList, ReviewSession, Source
+from labeldesk.gui.review_jobs import TITLES, ReviewJobs
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:

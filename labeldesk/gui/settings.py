@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from labeldesk.gui.review_session import QUEUE_REFRESH_EVERY
+from labeldesk.browse.review_session import QUEUE_REFRESH_EVERY
 
 ORGANIZATION = "LabelDesk"
 APPLICATION = "LabelDesk"

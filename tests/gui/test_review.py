@@ -9,7 +9,8 @@ from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from labeldesk.gui import review_session, settings
+from labeldesk.browse import review_session
+from labeldesk.gui import settings
 from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.workers import JobRunner
 
@@ -247,9 +248,9 @@ def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
 def test_a_queue_that_runs_out_fetches_more_and_shows_the_next_image(
     qtbot, clustered, runner, monkeypatch
 ):
-    from labeldesk.gui import review_jobs
+    from labeldesk.browse import review_lists
 
-    monkeypatch.setattr(review_jobs, "QUEUE_SIZE", 3)
+    monkeypatch.setattr(review_lists, "QUEUE_SIZE", 3)
     settings.set_queue_refresh_every(50)  # far more labels than the queue holds
     project, _ = clustered
     view = open_review(qtbot, project, runner, "queue")
@@ -391,9 +392,10 @@ def test_neighbours_of_the_previous_image_never_show_under_the_next(
 def test_a_cancelled_refresh_of_an_empty_queue_says_so(qtbot, clustered, runner, monkeypatch):
     import threading
 
+    from labeldesk.browse import review_lists
     from labeldesk.gui import review_jobs
 
-    monkeypatch.setattr(review_jobs, "QUEUE_SIZE", 1)
+    monkeypatch.setattr(review_lists, "QUEUE_SIZE", 1)
     settings.set_queue_refresh_every(50)
     gate = threading.Event()
     real = review_jobs.refresh_queue_items

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from labeldesk.browse.review_session import QUEUE_REFRESH_EVERY
 from labeldesk.gui import settings
-from labeldesk.gui.review_session import QUEUE_REFRESH_EVERY
 
 
 def test_queue_refresh_every_defaults_then_remembers_the_choice(isolated_settings):
