@@ -119,11 +119,11 @@ class ClassActions(QObject):
         return self.labeling.project.count_labeled(name)
 
     def _run(self, change: Callable[[], Changes], done: str) -> bool:
+        """One class edit; the browser re-reads its images when the project publishes it."""
         try:
-            written = change()
+            change()
         except LabelDeskError as exc:
             self.labeling.error.emit(str(exc))
             return False
-        self.labeling.after_batch(written)
         self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)")
         return True

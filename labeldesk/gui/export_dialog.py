@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui.job_progress import job_eta
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
 
@@ -62,14 +62,21 @@ class ExportDialog(QDialog):
     exported = Signal(object)  # the ExportReport
 
     def __init__(
-        self, project: Project, parent: QWidget | None = None, runner: JobRunner | None = None
+        self,
+        project: Project,
+        parent: QWidget | None = None,
+        runner: JobRunner | None = None,
+        exclusive: ExclusiveJobs | None = None,
     ):
+        """``exclusive``: the project session; an export takes its slot for exclusive
+        jobs (no scan or training changes the project under it)."""
         super().__init__(parent)
         self.setWindowTitle("Export dataset")
         self.setMinimumWidth(520)
         self.project = project
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
+        self.exclusive = exclusive
         self.job: Job | None = None
         self.report: ExportReport | None = None
 
@@ -196,15 +203,23 @@ class ExportDialog(QDialog):
         job = Job(run, "Export")
         job.progress.connect(self._progress)
         job.finished.connect(self._finished)
-        job.failed.connect(self._failed)
+        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.cancelled.connect(self._cancelled)
         job.ended.connect(self._ended)
+        if self.exclusive is not None:
+            reason = self.exclusive.blocker()
+            if reason:
+                self._show_message(reason, error=True)
+                return None
         self.job = job
         self.report = None
         self._set_running(True)
         self.progress.setRange(0, 0)
         self._show_message("Exporting…")
-        self.runner.start(job)
+        if self.exclusive is not None:
+            self.exclusive.start_exclusive(job, "Exporting")
+        else:
+            self.runner.start(job)
         return job
 
     @Slot()

@@ -76,7 +76,7 @@ class InsightsFeed(QObject):
 
         job = Job(compute, "Model insights")
         job.finished.connect(self._finished)
-        job.failed.connect(self.failed)
+        job.failed.connect(lambda exc: self.failed.emit(job.describe(exc)))
         job.ended.connect(self._ended)
         if self.track is not None and not quiet:
             self.track(job, "Scoring images")

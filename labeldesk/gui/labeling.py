@@ -1,22 +1,23 @@
-"""Keyboard labeling: keys → one core call → re-read the touched rows → repaint them.
+"""Keyboard labeling: keys → one core call → re-read the changed rows → repaint them.
 
 Every change goes through :class:`~labeldesk.core.project.Project` (one undoable batch
-per key press, committed before the UI moves on), then only the affected rows are read
-back from the database, so what the grid shows is what the database holds.
+per key press, committed before the UI moves on). The project publishes what the write
+changed; the view re-reads only those rows (:meth:`LabelingController.refresh_ids`) and
+the class list if it changed, so what the grid shows is what the database holds, however
+the write was made (a key here, a review key, a duplicate-group action, an undo).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from labeldesk.core.changes import Changes
-from labeldesk.core.errors import LabelDeskError, NothingToUndoError, UnknownPathError
+from labeldesk.core.errors import LabelDeskError, NothingToUndoError
 from labeldesk.core.project import Project
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 class LabelingController(QObject):
     """Owns the labeling actions of one project view (attached to its grid)."""
 
-    changed = Signal(object)  # np.ndarray of catalog positions whose state changed
     classesChanged = Signal(list)
     message = Signal(str)  # transient status-bar text
     error = Signal(str)  # an expected failure, shown once
@@ -110,7 +110,7 @@ class LabelingController(QObject):
         paths = self.model.paths_of_rows(rows)
         verb = f"label {len(paths)} as {label}" if label else f"unlabel {len(paths)}"
         if not self._apply(
-            lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb), rows
+            lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb)
         ):
             return
         shown = paths[0] if len(paths) == 1 else f"{len(paths)} images"
@@ -130,7 +130,7 @@ class LabelingController(QObject):
         all_excluded = bool(np.all(catalog.statuses[self.model.positions(rows)] == "excluded"))
         status = None if all_excluded else "excluded"
         paths = self.model.paths_of_rows(rows)
-        if self._apply(lambda: self.project.set_status(paths, status), rows):
+        if self._apply(lambda: self.project.set_status(paths, status)):
             verb = "Included" if all_excluded else "Excluded"
             self.message.emit(f"{verb} {len(paths)} image(s)")
 
@@ -146,15 +146,8 @@ class LabelingController(QObject):
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return
-        self._refresh_ids(undone.image_ids)
-        self.sync_classes()
-        text = undone.summary()
+        text = undone.summary()  # the view re-reads what it changed back (project events)
         self.message.emit(text[:1].upper() + text[1:])
-
-    def after_batch(self, written: Changes) -> None:
-        """Show what a batch made elsewhere (e.g. a class renamed) changed."""
-        self._refresh_ids(written.image_ids)
-        self.sync_classes()
 
     def sync_classes(self) -> None:
         """Take the project's class list (and keys) when it changed."""
@@ -168,16 +161,10 @@ class LabelingController(QObject):
 
     def add_classes(self, names: Sequence[str]) -> list[str]:
         try:
-            added = self.project.add_classes(names)
+            return self.project.add_classes(names)  # the view syncs the classes (events)
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return []
-        classes = self.project.classes()
-        if self.model.catalog is not None:
-            self.model.catalog.set_classes(classes)
-        self._update_label_actions()
-        self.classesChanged.emit(classes)
-        return added
 
     def prompt_add_class(self) -> None:
         text, ok = QInputDialog.getText(
@@ -197,36 +184,21 @@ class LabelingController(QObject):
         self._update_label_actions()
 
     # -- plumbing ------------------------------------------------------------------
-    def _apply(self, change: Callable[[], object], rows: np.ndarray) -> bool:
-        ids = self.model.rows_to_ids(rows)
+    def _apply(self, change: Callable[[], object]) -> bool:
+        """Run one write; the rows it changed are re-read when the project publishes it
+        (:meth:`labeldesk.gui.project_view.ProjectView.apply_changes`)."""
         try:
             change()
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return False
-        self._refresh_ids(ids.tolist())
         return True
 
-    def refresh_paths(self, paths: Iterable[str], *, announce: bool = True) -> np.ndarray:
-        """Re-read these images' labels and flags (changed elsewhere, e.g. in review);
-        the catalog positions that changed. ``announce=False``: no ``changed`` signal
-        (which restarts the model insights), for writes made while the browser is hidden."""
-        paths = list(paths)
-        if not paths:
-            return np.zeros(0, dtype=np.int64)
-        try:
-            ids = self.project.ids_for(paths)
-        except UnknownPathError as exc:  # removed by a rescan meanwhile: the rest still count
-            gone = set(exc.paths)
-            ids = self.project.ids_for(p for p in paths if p not in gone)
-        return self._refresh_ids(list(ids.values()), announce=announce)
-
-    def _refresh_ids(self, image_ids: Sequence[int], *, announce: bool = True) -> np.ndarray:
+    def refresh_ids(self, image_ids: Sequence[int]) -> np.ndarray:
+        """Re-read these images' labels and flags; the catalog positions that changed."""
         catalog = self.model.catalog
         if catalog is None or not len(image_ids):
             return np.zeros(0, dtype=np.int64)
         positions = catalog.apply_states(self.project.image_states(image_ids))
         self.model.positions_changed(positions)
-        if announce:
-            self.changed.emit(positions)
         return positions

@@ -1,8 +1,10 @@
 """The main window: menus, status bar, and switching between start page and project.
 
-It owns the open :class:`Project` and the job runner, and little else: browsing and
+An open project is a :class:`ProjectSession` (the project, its jobs, the one exclusive
+job slot, its writes as signals); the window shows it and little else: browsing and
 labeling live in :class:`ProjectView`, menus in :mod:`labeldesk.gui.menus`, indexing and
-embedding jobs in :class:`ProjectJobs`, the other pages in :class:`ProjectPages`.
+embedding jobs in :class:`ProjectJobs`, the other pages in :class:`ProjectPages`. Those
+get the session and the window as a :class:`~labeldesk.gui.shell.Shell`, not the window.
 """
 
 from __future__ import annotations
@@ -11,8 +13,16 @@ import logging
 from pathlib import Path
 
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
 
+from labeldesk.core.create import create_empty
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
@@ -25,6 +35,7 @@ from labeldesk.gui.pages import ProjectPages
 from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_mode import ReviewMode
+from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
@@ -41,11 +52,11 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("LabelDesk")
         self.setWindowIcon(app_icon())
-        self.project: Project | None = None
-        self.view: ProjectView | None = None
+        self.session: ProjectSession | None = None
+        self._view: ProjectView | None = None
         self.pages = ProjectPages(self)
-        self.runner = JobRunner(self)
-        self.jobs = ProjectJobs(self)
+        self.runner = JobRunner(self)  # the open project's jobs run here (see the session)
+        self.jobs = ProjectJobs(self, parent=self)
 
         self.stack = QStackedWidget()
         self.start_page = StartPage()
@@ -63,8 +74,8 @@ class MainWindow(QMainWindow):
         self.job_widget = JobProgressWidget()
         self.statusBar().addPermanentWidget(self.job_widget)
         self.statusBar().addPermanentWidget(self.counts_label)
-        self.review = ReviewMode(self)
-        self.menus = MainMenus(self)
+        self.review = ReviewMode(self, parent=self)
+        self.menus = MainMenus(self, self)
         self.resize(1400, 900)
         geometry = settings.load_bytes(GEOMETRY_KEY)
         if geometry is not None:
@@ -95,41 +106,46 @@ class MainWindow(QMainWindow):
             self.start_page.refresh()
             return False
         self.close_project()
-        self.project = project
-        self.view = ProjectView(project, runner=self.runner, track=self.job_widget.track)
-        self.view.statusChanged.connect(self.counts_label.setText)
-        self.view.message.connect(self.show_message)
-        self.view.error.connect(self.notify_error)
-        self.view.restore_state()
-        self.view.refresh_counts()
-        self.stack.addWidget(self.view)
-        self.pages.open(project)
-        self.stack.setCurrentWidget(self.view)
-        self.view.grid.setFocus()
+        session = ProjectSession(project, runner=self.runner, track=self.job_widget.track)
+        session.busyChanged.connect(lambda _: self.update_actions())
+        session.refused.connect(self.show_message)
+        self.session = session
+        view = ProjectView(project, runner=session.runner, track=session.track, session=session)
+        view.statusChanged.connect(self.counts_label.setText)
+        view.message.connect(self.show_message)
+        view.error.connect(self.notify_error)
+        view.restore_state()
+        view.refresh_counts()
+        self._view = view
+        self.stack.addWidget(view)
+        self.pages.open(session)
+        self.jobs.open(session)
+        self.review.open(session)
+        self.stack.setCurrentWidget(view)
+        view.grid.setFocus()
         settings.add_recent_project(project.path)
         self.setWindowTitle(f"{project.path.name} — LabelDesk")
-        self.menus.project_opened(self.view)
+        self.menus.project_opened(view)
         self.update_actions()
         self.show_message(f"Opened {project.path} ({project.root})")
         return True
 
     def close_project(self) -> None:
-        running = self.jobs.running()
-        for job in running:
-            job.cancel()
-        if running:
-            self.runner.pool.waitForDone(15000)
+        """Stop the pages and views, then the session: it cancels and waits for every
+        job of the project, and closes it."""
         self.review.close()
         self.pages.close()
-        if self.view is not None:
+        self.jobs.close()
+        view = self._view
+        if view is not None:
             self.menus.project_closed()
-            self.view.shutdown()
-            self.stack.removeWidget(self.view)
-            self.view.deleteLater()
-            self.view = None
-        if self.project is not None:
-            self.project.close()
-            self.project = None
+            view.shutdown()
+            self.stack.removeWidget(view)
+            view.deleteLater()
+            self._view = None
+        if self.session is not None:
+            self.session.close()
+            self.session = None
         self.counts_label.clear()
         self.statusBar().clearMessage()
         self.setWindowTitle("LabelDesk")
@@ -147,10 +163,26 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.create_project(*dialog.paths())
 
+    @property
+    def project(self) -> Project | None:
+        return self.session.project if self.session is not None else None
+
+    @property
+    def view(self) -> ProjectView | None:
+        return self._view
+
     # -- project jobs (see ProjectJobs) -----------------------------------------------
     def create_project(self, images: Path, target: Path) -> Job | None:
-        """Create a project for ``images`` at ``target``, open it, index and embed it."""
-        return self.jobs.create_project(images, target)
+        """Make an empty project at ``target`` for ``images``, open it, and index it in
+        the background (then embed it). None when the project cannot be made."""
+        try:
+            path = create_empty(target, images)
+        except LabelDeskError as exc:
+            self.notify_error(f"Cannot create a project at {target}: {exc}")
+            return None
+        if not self.open_project(path):
+            return None
+        return self.jobs.index_new(images)
 
     def rescan(self) -> Job | None:
         return self.jobs.rescan()
@@ -174,19 +206,14 @@ class MainWindow(QMainWindow):
     def create_job(self) -> Job | None:
         return self.jobs.create_job
 
-    def refresh_insights(self) -> None:
-        """Recompute the browser's model insights (after embeddings or training)."""
-        if self.view is not None:
-            self.view.feed.refresh()
-
     def show_statistics(self) -> None:
         """Class counts, duplicates and leakage, training history (refreshed on show)."""
-        self.review.close()
+        self.review.close_view()
         self.pages.show_statistics()
 
     def show_map(self) -> None:
         """Every image on a 2-D map of its embedding; box-select to see them in the grid."""
-        self.review.close()
+        self.review.close_view()
         self.pages.show_map()
 
     def show_selection(self, paths: list[str], description: str = "selected") -> None:
@@ -204,24 +231,26 @@ class MainWindow(QMainWindow):
 
     def show_training(self) -> None:
         """Train a head or fine-tune, with a live loss plot and the model versions."""
-        self.review.close()
+        self.review.close_view()
         self.pages.show_training()
 
-    def refresh_after_training(self) -> None:
-        self.refresh_insights()
-        self.update_actions()
-        self.show_message("Training finished: predictions, issues and the queue use it now")
-
     def export_dataset(self) -> None:
-        if self.project is not None:
-            dialog = ExportDialog(self.project, self, runner=self.runner)
-            dialog.exec()
-            dialog.shutdown()
+        session = self.session
+        if session is None:
+            return
+        reason = session.blocker()
+        if reason:
+            self.show_message(reason)
+            return
+        dialog = ExportDialog(session.project, self, runner=session.runner, exclusive=session)
+        dialog.exec()
+        dialog.shutdown()
 
     def show_browser(self) -> None:
+        """Back to the grid, in its place: it followed every write while hidden (through
+        the session's ``changed`` signal), so nothing is re-read here."""
         if self.view is not None:
-            self.review.close()
-            self.view.reload()
+            self.review.close_view()
             self.stack.setCurrentWidget(self.view)
             self.view.grid.setFocus()
 
@@ -243,6 +272,18 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         show_about(self)
+
+    # -- the shell (see labeldesk.gui.shell) ----------------------------------------
+    def show_page(self, page: QWidget) -> None:
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+
+    def drop_page(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
+
+    def is_showing(self, page: QWidget) -> bool:
+        return self.stack.currentWidget() is page
 
     # -- feedback ------------------------------------------------------------------
     def show_message(self, text: str) -> None:

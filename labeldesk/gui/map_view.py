@@ -159,7 +159,7 @@ class MapView(QWidget):
 
         job = Job(compute, "Map")
         job.finished.connect(self._computed)
-        job.failed.connect(self._failed)
+        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.cancelled.connect(self._cancelled)
         self.job, self._job_key = job, key
         self._set_busy(True, COMPUTING if key is None else f"computing {COLOR_BY[key].lower()}…")

@@ -5,52 +5,79 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from labeldesk.gui import hotkeys, settings, shortcuts
 
 if TYPE_CHECKING:
-    from labeldesk.gui.main_window import MainWindow
     from labeldesk.gui.project_view import ProjectView
 
 
+class Commands(Protocol):
+    """What the menus trigger (the main window implements them)."""
+
+    def close(self) -> bool: ...
+    def prompt_new_project(self) -> None: ...
+    def prompt_open_project(self) -> None: ...
+    def open_project(self, path: Path, quiet: bool = False) -> bool: ...
+    def close_project(self) -> None: ...
+    def rescan(self) -> object: ...
+    def export_dataset(self) -> None: ...
+    def focus_search(self) -> None: ...
+    def compute_embeddings(self) -> object: ...
+    def review_issues(self) -> None: ...
+    def review_queue(self) -> None: ...
+    def show_browser(self) -> None: ...
+    def show_statistics(self) -> None: ...
+    def show_map(self) -> None: ...
+    def show_training(self) -> None: ...
+    def set_theme(self, name: str) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+
+
 class MainMenus:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: QMainWindow, commands: Commands):
         self.window = window
+        self.commands = commands
         bar = window.menuBar()
 
         self.file_menu = bar.addMenu("&File")
         self.new_action = self._add(
-            self.file_menu, "&New project…", shortcuts.NEW_KEYS, window.prompt_new_project
+            self.file_menu, "&New project…", shortcuts.NEW_KEYS, commands.prompt_new_project
         )
         self.open_action = self._add(
-            self.file_menu, "&Open project…", shortcuts.OPEN_KEYS, window.prompt_open_project
+            self.file_menu, "&Open project…", shortcuts.OPEN_KEYS, commands.prompt_open_project
         )
         self.recent_menu = self.file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.file_menu.addSeparator()
         self.rescan_action = self._add(
-            self.file_menu, "Re&scan folder", shortcuts.RESCAN_KEYS, window.rescan
+            self.file_menu, "Re&scan folder", shortcuts.RESCAN_KEYS, commands.rescan
         )
         self.export_action = self._add(
-            self.file_menu, "&Export dataset…", shortcuts.EXPORT_KEYS, window.export_dataset
+            self.file_menu, "&Export dataset…", shortcuts.EXPORT_KEYS, commands.export_dataset
         )
-        self.close_action = self._add(self.file_menu, "&Close project", (), window.close_project)
+        self.close_action = self._add(self.file_menu, "&Close project", (), commands.close_project)
         self.file_menu.addSeparator()
-        self.quit_action = self._add(self.file_menu, "&Quit", shortcuts.QUIT_KEYS, window.close)
+        self.quit_action = self._add(self.file_menu, "&Quit", shortcuts.QUIT_KEYS, commands.close)
 
         self.edit_menu = bar.addMenu("&Edit")
         self.search_action = self._add(
-            self.edit_menu, "&Search paths", shortcuts.SEARCH_KEYS, window.focus_search
+            self.edit_menu, "&Search paths", shortcuts.SEARCH_KEYS, commands.focus_search
         )
         self.classes_menu = bar.addMenu("&Classes")
 
         self.tools_menu = bar.addMenu("&Tools")
         self.embed_action = self._add(
-            self.tools_menu, "Compute &embeddings", shortcuts.EMBED_KEYS, window.compute_embeddings
+            self.tools_menu,
+            "Compute &embeddings",
+            shortcuts.EMBED_KEYS,
+            commands.compute_embeddings,
         )
         self.embed_new_action = QAction("Embed &new projects after indexing", window)
         self.embed_new_action.setCheckable(True)
@@ -67,24 +94,24 @@ class MainMenus:
             self.review_menu,
             "Review likely &mislabels",
             shortcuts.REVIEW_ISSUES_KEYS,
-            window.review_issues,
+            commands.review_issues,
         )
         self.review_queue_action = self._add(
-            self.review_menu, "&Label the queue", shortcuts.REVIEW_QUEUE_KEYS, window.review_queue
+            self.review_menu, "&Label the queue", shortcuts.REVIEW_QUEUE_KEYS, commands.review_queue
         )
 
         self.view_menu = bar.addMenu("&View")
         self.browser_action = self._add(
-            self.view_menu, "&Browser", shortcuts.BROWSER_KEYS, window.show_browser
+            self.view_menu, "&Browser", shortcuts.BROWSER_KEYS, commands.show_browser
         )
         self.stats_action = self._add(
-            self.view_menu, "&Statistics", shortcuts.STATS_KEYS, window.show_statistics
+            self.view_menu, "&Statistics", shortcuts.STATS_KEYS, commands.show_statistics
         )
         self.map_action = self._add(
-            self.view_menu, "Embedding &map", shortcuts.MAP_KEYS, window.show_map
+            self.view_menu, "Embedding &map", shortcuts.MAP_KEYS, commands.show_map
         )
         self.training_action = self._add(
-            self.view_menu, "&Training", shortcuts.TRAINING_KEYS, window.show_training
+            self.view_menu, "&Training", shortcuts.TRAINING_KEYS, commands.show_training
         )
         self.view_menu.addSeparator()
         self.dark_action = self._add(
@@ -94,8 +121,10 @@ class MainMenus:
         self.dark_action.setChecked(settings.theme() == "dark")
 
         self.help_menu = bar.addMenu("&Help")
-        self._add(self.help_menu, "&Keyboard shortcuts", shortcuts.HELP_KEYS, window.show_shortcuts)
-        self._add(self.help_menu, "&About LabelDesk", (), window.show_about)
+        self._add(
+            self.help_menu, "&Keyboard shortcuts", shortcuts.HELP_KEYS, commands.show_shortcuts
+        )
+        self._add(self.help_menu, "&About LabelDesk", (), commands.show_about)
         self._project_actions: list[QAction] = []
 
     def command_actions(self) -> list[QAction]:
@@ -113,14 +142,14 @@ class MainMenus:
         return action
 
     def _toggle_theme(self) -> None:
-        self.window.set_theme("dark" if self.dark_action.isChecked() else "light")
+        self.commands.set_theme("dark" if self.dark_action.isChecked() else "light")
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         recent = settings.recent_projects()
         for path in recent:
             action = self.recent_menu.addAction(f"{path.name}  —  {path.parent}")
-            action.triggered.connect(partial(self.window.open_project, path))
+            action.triggered.connect(partial(self.commands.open_project, path))
         if not recent:
             self.recent_menu.addAction("No recent projects").setEnabled(False)
 

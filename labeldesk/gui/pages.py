@@ -1,8 +1,8 @@
 """The per-project pages beside the browser: statistics, training and the embedding map.
 
 Each page is built the first time it is shown (so opening a project starts no background
-work), shut down with its jobs when the project closes, and shown in the main window's
-stack on request. Keeps that bookkeeping out of the main window.
+work), shut down with its jobs when the project closes, and shown through the
+:class:`~labeldesk.gui.shell.Shell` on request. Keeps that bookkeeping out of the window.
 """
 
 from __future__ import annotations
@@ -10,117 +10,128 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s at start-up
+    from PySide6.QtWidgets import QWidget
+
+    from labeldesk.browse.catalog import ImageCatalog
+    from labeldesk.core.changes import Changes
     from labeldesk.core.project import Project
     from labeldesk.gui.duplicates_dialog import DuplicatesDialog
-    from labeldesk.gui.main_window import MainWindow
     from labeldesk.gui.map_view import MapView
+    from labeldesk.gui.session import ProjectSession
+    from labeldesk.gui.shell import Shell
     from labeldesk.gui.stats_view import StatsView
     from labeldesk.gui.training_panel import TrainingPanel
     from labeldesk.gui.workers import Job
 
 
 class ProjectPages:
-    def __init__(self, window: MainWindow):
-        self.window = window
-        self.project: Project | None = None
+    def __init__(self, shell: Shell):
+        self.shell = shell
+        self.session: ProjectSession | None = None
         self.stats: StatsView | None = None
         self.training: TrainingPanel | None = None
         self.map: MapView | None = None
         self.duplicates: DuplicatesDialog | None = None
+        # What changed while Statistics was hidden: "labels" (re-count) or "all" (a scan,
+        # new embeddings, a new model: re-read and search duplicates again); None: nothing.
+        self._stats_stale: str | None = None
 
-    def open(self, project: Project) -> None:
-        self.project = project
-        view = self.window.view
+    @property
+    def project(self) -> Project | None:
+        return self.session.project if self.session is not None else None
+
+    def open(self, session: ProjectSession) -> None:
+        self.session = session
+        session.changed.connect(self._changed)
+        session.busyChanged.connect(lambda busy: None if busy else self._mark_stale("all"))
+        view = self.shell.view
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
 
     def close(self) -> None:
+        """Shut the pages down (the session then waits for their jobs)."""
         self._close_duplicates()
-        training_job = self.training_job
-        for page in (self.map, self.training, self.stats):
+        pages: tuple[QWidget | None, ...] = (self.map, self.training, self.stats)
+        for page in pages:
             if page is None:
                 continue
-            page.shutdown()
-            self.window.stack.removeWidget(page)
+            page.shutdown()  # type: ignore[attr-defined]
+            self.shell.drop_page(page)
             page.deleteLater()
-        if training_job is not None:
-            self.window.runner.pool.waitForDone(15000)  # it records a version at the end
         self.stats = self.training = self.map = None
-        self.project = None
+        self.session = None
 
     @property
     def training_job(self) -> Job | None:
         job = self.training.job if self.training is not None else None
         return job if job is not None and job.running else None
 
+    def _catalog(self) -> ImageCatalog | None:
+        view = self.shell.view
+        return view.catalog if view is not None else None
+
     def show_statistics(self) -> None:
-        if self.project is None:
+        session = self.session
+        if session is None:
             return
         if self.stats is None:
             from labeldesk.gui.stats_view import StatsView
 
-            window = self.window
+            shell = self.shell
             self.stats = StatsView(  # refreshes itself
-                self.project,
-                runner=window.runner,
-                track=window.job_widget.track,
-                catalog_source=lambda: window.view.catalog if window.view is not None else None,
+                session.project,
+                runner=session.runner,
+                track=session.track,
+                catalog_source=self._catalog,
             )
-            self.stats.error.connect(window.notify_error)
-            self.stats.imagesChosen.connect(window.show_selection)
+            self.stats.error.connect(shell.notify_error)
+            self.stats.imagesChosen.connect(shell.show_selection)
             self.stats.duplicatesRequested.connect(self.show_duplicates)
-            self.stats.reviewRequested.connect(window.review_issues)
-            window.stack.addWidget(self.stats)
-        else:
+            self.stats.reviewRequested.connect(shell.review_issues)
+        elif self._stats_stale == "all":
             self.stats.refresh()
-        self.window.stack.setCurrentWidget(self.stats)
+        elif self._stats_stale == "labels":
+            self.stats.images_changed()  # no new duplicate search for a label change
+        self._stats_stale = None
+        self.shell.show_page(self.stats)
 
     def show_training(self) -> None:
-        if self.project is None:
+        session = self.session
+        if session is None:
             return
         if self.training is None:
             from labeldesk.gui.training_panel import TrainingPanel
 
-            window = self.window
-            self.training = TrainingPanel(
-                self.project, runner=window.runner, track=window.job_widget.track,
-                blocker=self._training_blocker,
-            )  # fmt: skip
-            self.training.error.connect(window.notify_error)
+            self.training = TrainingPanel(session.project, runner=session.runner, exclusive=session)
+            self.training.error.connect(self.shell.notify_error)
             self.training.trained.connect(self._trained)
-            self.training.runningChanged.connect(lambda _: window.update_actions())
-            self.window.stack.addWidget(self.training)
         else:
             self.training.refresh()
-        self.window.stack.setCurrentWidget(self.training)
+        self.shell.show_page(self.training)
 
     def show_map(self) -> None:
-        if self.project is None:
+        session = self.session
+        if session is None:
             return
         if self.map is None:
             from labeldesk.gui.map_view import MapView
 
-            window = self.window
-            self.map = MapView(
-                self.project,
-                runner=window.runner,
-                catalog_source=lambda: window.view.catalog if window.view is not None else None,
-            )
-            self.map.error.connect(self.window.notify_error)
+            shell = self.shell
+            self.map = MapView(session.project, runner=session.runner, catalog_source=self._catalog)
+            self.map.error.connect(shell.notify_error)
             self.map.selectionChanged.connect(
-                lambda paths: self.window.show_selection(paths, "selected on the map")
+                lambda paths: shell.show_selection(paths, "selected on the map")
             )
-            self.window.stack.addWidget(self.map)
         self.map.refresh()  # cached per embedding version: instant after the first time
-        self.window.stack.setCurrentWidget(self.map)
+        self.shell.show_page(self.map)
 
     def show_duplicates(self, kind: str = "all") -> DuplicatesDialog | None:
         """The duplicate groups Statistics found (of ``kind``), with actions to fix them."""
-        stats, view = self.stats, self.window.view
+        stats, view = self.stats, self.shell.view
         if self.project is None or stats is None or view is None:
             return None
         if stats.duplicate_groups is None:
-            self.window.show_message("The duplicate search is still running")
+            self.shell.show_message("The duplicate search is still running")
             return None
         from labeldesk.gui.duplicates_dialog import DuplicatesDialog
 
@@ -133,10 +144,11 @@ class ProjectPages:
             loader=view.loader,
             image_size=view.image_size,
             kind=kind,
-            parent=self.window,
+            parent=view.window(),
         )
-        dialog.changed.connect(stats.images_changed)
-        dialog.openRequested.connect(self.window.show_image_among)
+        # The groups re-read their members after each action: recount them then.
+        dialog.changed.connect(stats.duplicates_changed)
+        dialog.openRequested.connect(self.shell.show_image_among)
         dialog.show()
         self.duplicates = dialog
         return dialog
@@ -153,14 +165,28 @@ class ProjectPages:
         if self.map is not None:
             self.map.insights_changed()
 
-    def _training_blocker(self) -> str | None:
-        """Why training cannot start now: one job works on the project at a time."""
-        running = self.window.jobs.running()
-        if running:
-            return f"Wait for “{running[0].name}” to finish (or cancel it), then start training."
-        return None
+    def _changed(self, changes: Changes) -> None:
+        """A write anywhere: Statistics follows at once when shown, else on its next show."""
+        if self.stats is None:
+            return
+        if changes.all_images:
+            self._mark_stale("all")
+        elif self.shell.is_showing(self.stats) or (
+            self.duplicates is not None and self.duplicates.isVisible()
+        ):
+            self.stats.images_changed()
+        else:
+            self._mark_stale("labels")
+
+    def _mark_stale(self, what: str) -> None:
+        if self.stats is not None and self._stats_stale != "all":
+            self._stats_stale = what
 
     def _trained(self, _version_id: int) -> None:
         if self.stats is not None:
             self.stats.refresh()
-        self.window.refresh_after_training()
+        view = self.shell.view
+        if view is not None:
+            view.feed.refresh()
+        self.shell.update_actions()
+        self.shell.show_message("Training finished: predictions, issues and the queue use it now")

@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
-from labeldesk.core.create import create_empty
-from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui import settings
 from labeldesk.gui.workers import Job
 
 if TYPE_CHECKING:
     from labeldesk.core.scanner import ScanCounts
-    from labeldesk.gui.main_window import MainWindow
+    from labeldesk.gui.session import ProjectSession
+    from labeldesk.gui.shell import Shell
     from labeldesk.ml.embed import EmbedReport
 
 FILL_IN_MS = 1000  # how often the browser re-reads the images while a new project indexes
@@ -33,66 +32,66 @@ class ProjectJobs(QObject):
     # tests that swap in a stand-in network embed in-process instead.
     embed_in_process = False
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, shell: Shell, parent: QObject | None = None):
+        super().__init__(parent)
+        self.shell = shell
+        self.session: ProjectSession | None = None
         self.scan_job: Job | None = None
         self.embed_job: Job | None = None
         self.create_job: Job | None = None
         self._fill_timer = QTimer(self, singleShot=True, interval=FILL_IN_MS)
         self._fill_timer.timeout.connect(self._fill_in)
 
+    def open(self, session: ProjectSession) -> None:
+        self.session = session
+
+    def close(self) -> None:
+        self._fill_timer.stop()
+        self.session = None
+
     @property
     def busy(self) -> bool:
-        """A job that works on the open project is running (one at a time)."""
-        jobs = (self.scan_job, self.embed_job, self.window.pages.training_job)
-        return any(j is not None and j.running for j in jobs)
-
-    def running(self) -> list[Job]:
-        return [j for j in (self.scan_job, self.embed_job) if j is not None and j.running]
+        """An exclusive job works on the open project (one at a time: see the session)."""
+        return self.session is not None and self.session.busy
 
     # -- indexing --------------------------------------------------------------------
-    def create_project(self, images: Path, target: Path) -> Job | None:
-        """Make an empty project at ``target`` for ``images``, open it, and index it in
-        the background (then embed it). None when the project cannot be made."""
-        window = self.window
-        try:
-            path = create_empty(target, images)
-        except LabelDeskError as exc:
-            window.notify_error(f"Cannot create a project at {target}: {exc}")
-            return None
-        if not window.open_project(path):
-            return None
+    def index_new(self, images: Path) -> Job | None:
+        """Index the just-created, just-opened project in the background (then embed it);
+        the browser fills in as images arrive."""
         job = self._scan(f"Indexing {Path(images).name}", new=True)
         self.create_job = job
         return job
 
     def rescan(self) -> Job | None:
-        """Re-index the image folder in the background; the grid reloads afterwards."""
-        if self.window.project is None or self.busy:
-            return None
+        """Re-index the image folder in the background; the grid follows the scan's
+        changes (re-read in the background, keeping its place)."""
         return self._scan("Rescanning", new=False)
 
-    def _scan(self, title: str, *, new: bool) -> Job:
-        project = self.window.project
-        assert project is not None
+    def _scan(self, title: str, *, new: bool) -> Job | None:
+        session = self.session
+        if session is None:
+            return None
+        project = session.project
+
+        unusable: list[int] = []  # counted in the worker: a SELECT the GUI need not wait for
 
         def scan(*, progress: ProgressCallback, cancel: CancelToken) -> ScanCounts:
-            return project.scan(progress=progress, cancel=cancel)
+            counts = project.scan(progress=progress, cancel=cancel)
+            unusable.append(project.unusable_count())
+            return counts
 
-        window = self.window
+        shell = self.shell
         job = Job(scan, "Index" if new else "Rescan")
         if new:  # the browser fills in as images arrive
             job.progress.connect(lambda *_: self._fill_soon())
-        job.finished.connect(lambda counts: self._scan_finished(counts, new))
+        job.finished.connect(lambda counts: self._scan_finished(counts, unusable[0], new=new))
         job.cancelled.connect(self._scan_cancelled)
-        job.failed.connect(window.notify_error)
-        job.ended.connect(window.update_actions)
+        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
         if new and settings.embed_new_projects():
             job.ended.connect(lambda: self._embed_after(job))
-        window.job_widget.track(job, title)
-        self.scan_job = window.runner.start(job)
-        window.update_actions()
+        if session.start_exclusive(job, title) is None:
+            return None
+        self.scan_job = job
         return job
 
     def _fill_soon(self) -> None:
@@ -100,45 +99,38 @@ class ProjectJobs(QObject):
             self._fill_timer.start()
 
     def _fill_in(self) -> None:
-        if self.window.view is not None and self.scan_job is not None and self.scan_job.running:
-            self.window.view.fill_in()
+        view = self.shell.view
+        if view is not None and self.scan_job is not None and self.scan_job.running:
+            view.fill_in()
 
-    def _scan_finished(self, counts: ScanCounts, new: bool) -> None:
+    def _scan_finished(self, counts: ScanCounts, unusable: int, *, new: bool) -> None:
         self._fill_timer.stop()
-        view = self.window.view
-        unusable = 0
-        if view is not None:
-            view.reload()
-            unusable = len(view.catalog) - view.catalog.usable_count()
         skipped = f", {unusable} unreadable (see Statistics)" if unusable else ""
         if new:
-            self.window.show_message(f"Indexed {counts.added} images{skipped}")
+            self.shell.show_message(f"Indexed {counts.added} images{skipped}")
         else:
-            self.window.show_message(
+            self.shell.show_message(
                 f"Rescan done: {counts.added} added, {counts.removed} removed, "
                 f"{counts.changed} changed, {counts.moved} moved{skipped}"
             )
 
     def _scan_cancelled(self) -> None:
         self._fill_timer.stop()
-        if self.window.view is not None:
-            self.window.view.reload()  # what was scanned before the cancel is kept
-        self.window.show_message(
+        self.shell.show_message(
             "Indexing cancelled; the images indexed so far are kept (File → Rescan continues)"
         )
 
     def _embed_after(self, job: Job) -> None:
-        if job.result is not None and not job.token.cancelled and self.window.view is not None:
+        if job.result is not None and not job.token.cancelled and self.session is not None:
             self.compute_embeddings()
 
     # -- embeddings ------------------------------------------------------------------
     def compute_embeddings(self) -> Job | None:
         """Embed every image that has no vector yet, in the background (resumable)."""
-        window = self.window
-        if window.project is None or self.busy:
+        session = self.session
+        if session is None:
             return None
-        project = window.project
-
+        project = session.project
         in_process = self.embed_in_process
 
         def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
@@ -150,20 +142,25 @@ class ProjectJobs(QObject):
 
             return embed_in_child(project.path, progress=progress, cancel=cancel)
 
+        shell = self.shell
         job = Job(embed, "Embeddings")
-        job.ended.connect(window.refresh_insights)  # cancelled batches are kept: use them
+        job.ended.connect(self._refresh_insights)  # cancelled batches are kept: use them
         job.finished.connect(
-            lambda r: window.show_message(
+            lambda r: shell.show_message(
                 f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
                 f"on {r.device}" + (f", {len(r.failed)} unreadable" if r.failed else "")
             )
         )
         job.cancelled.connect(
-            lambda: window.show_message("Embedding cancelled; finished batches are kept")
+            lambda: shell.show_message("Embedding cancelled; finished batches are kept")
         )
-        job.failed.connect(window.notify_error)
-        job.ended.connect(window.update_actions)
-        window.job_widget.track(job, "Computing embeddings")
-        self.embed_job = window.runner.start(job)
-        window.update_actions()
+        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
+        if session.start_exclusive(job, "Computing embeddings") is None:
+            return None
+        self.embed_job = job
         return job
+
+    def _refresh_insights(self) -> None:
+        view = self.shell.view
+        if view is not None:
+            view.feed.refresh()

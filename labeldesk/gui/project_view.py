@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
+from labeldesk.core.changes import Changes
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
@@ -25,6 +25,7 @@ from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
+from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.sidebar import FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
@@ -51,11 +52,16 @@ class ProjectView(QWidget):
         metrics: TileMetrics | None = None,
         runner: JobRunner | None = None,
         track: Tracker | None = None,
+        session: ProjectSession | None = None,
     ):
+        """``session``: the open project's session, whose ``changed`` signal this view
+        follows (without one, the view makes its own over ``project``)."""
         super().__init__(parent)
         self.project = project
         self.runner = runner or JobRunner(self)
         self.track = track
+        self._own_session = session is None
+        self.session = session or ProjectSession(project, runner=self.runner, parent=self)
         self.metrics = metrics or TileMetrics()
         side = round(self.metrics.image_side * max(1.0, self.devicePixelRatioF()))
         self.loader = ThumbnailLoader(project_image_loader(project, side), parent=self)
@@ -72,6 +78,7 @@ class ProjectView(QWidget):
         self._totals: dict[str | None, int] = {}
         self._selection_total = 0  # images in the sidebar's selection (map, cell, …)
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
+        self._insights_stale = False  # labels changed while hidden: rescore on next show
         self._closed = False  # after shutdown(): late signals must not touch the project
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -96,11 +103,10 @@ class ProjectView(QWidget):
         self.sidebar.filterChanged.connect(self.apply_filter)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.grid.selectionChangedRows.connect(self._selection_changed)
-        self.labeling.changed.connect(self._labels_changed)
+        self.session.changed.connect(self.apply_changes)
         self.labeling.classesChanged.connect(lambda _: self.refresh_counts())
         self.labeling.message.connect(self.message)
         self.labeling.error.connect(self.error)
-        self.labeling.changed.connect(lambda _: self.feed.labels_changed())
         self.feed.updated.connect(self._insights_updated)
         self.feed.failed.connect(self.error)
         self.detail.neighbourClicked.connect(self.jump_to)
@@ -143,7 +149,7 @@ class ProjectView(QWidget):
 
         job = Job(load, "Loading images")
         job.finished.connect(self._filled_in)
-        job.failed.connect(self.error)
+        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         job.ended.connect(lambda: self.fill_in() if self._fill_again else None)
         self.fill_job = self.runner.start(job)
         return job
@@ -212,8 +218,8 @@ class ProjectView(QWidget):
 
     def write(self, change: Callable[[], object], paths: list[str], done: str) -> bool:
         """Run one project write for ``paths`` made outside the grid (a duplicate-group
-        action) the way a label key does: an expected failure is shown once, the rows are
-        re-read (counts, badges, insights follow) and Undo takes it back."""
+        action) the way a label key does: an expected failure is shown once, the rows
+        follow (through :meth:`apply_changes`) and Undo takes it back."""
         if self._closed:
             return False
         try:
@@ -221,7 +227,6 @@ class ProjectView(QWidget):
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return False
-        self.labeling.refresh_paths(paths)
         self.message.emit(done)
         return True
 
@@ -232,35 +237,39 @@ class ProjectView(QWidget):
             return 0, 0
         return int(self.catalog.widths[position]), int(self.catalog.heights[position])
 
-    def changed_elsewhere(self, paths: Iterable[str]) -> None:
-        """Images written outside this view (a review key, a duplicate-group action): re-read
-        them now so the counts in the status bar stay true. Unlike a label change in the
-        grid this does not restart the insights (the review asks for that when it ends)."""
+    # -- reactions -----------------------------------------------------------------
+    def apply_changes(self, changes: Changes) -> None:
+        """A write to the project, from anywhere (a key here, a review key, a class edit,
+        an undo, a scan): re-read the rows it changed; the rest stays where it is.
+
+        Shown: counts, detail panel and (after a pause) the model's scores follow at
+        once. Hidden behind another page: only the status line now (~2 ms at 100k); the
+        sidebar, the detail panel and the scores when the browser is shown again."""
         if self._closed or self.model.catalog is None:
             return
-        self.labeling.refresh_paths(paths, announce=False)
+        if changes.all_images:  # a scan: re-read in the background, keeping the place
+            self.fill_in()
+            return
+        if changes.classes_changed:
+            self.labeling.sync_classes()
+        self.labeling.refresh_ids(changes.image_ids)
         if self.isVisible():
             self.refresh_counts()
             self._update_detail()
+            self.feed.labels_changed()
             return
-        # Hidden behind the review: only the status line now (~2 ms at 100k); the
-        # sidebar's counts and the detail panel when the browser is shown again.
         self._totals = self.catalog.label_counts(None)
         self._emit_status()
-        self._detail_stale = True
-
-    # -- reactions -----------------------------------------------------------------
-    def _labels_changed(self, _positions: np.ndarray) -> None:
-        if self._closed:
-            return
-        self.refresh_counts()
-        self._update_detail()
+        self._detail_stale = self._insights_stale = True
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._detail_stale and not self._closed and self.model.catalog is not None:
             self.refresh_counts()
             self._update_detail()  # clears _detail_stale
+        if self._insights_stale and not self._closed:
+            self._insights_stale = False
+            self.feed.labels_changed()
 
     def _selection_changed(self) -> None:
         if self._closed or self.model.catalog is None:  # closed, or the first reset
@@ -338,7 +347,7 @@ class ProjectView(QWidget):
 
         job = Job(search, "More like this")
         job.finished.connect(lambda found: self._show_ranking(found, len(ids)))
-        job.failed.connect(self.error)
+        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         self.search_job = self.runner.start(job)
         return job
 
@@ -371,6 +380,8 @@ class ProjectView(QWidget):
         self.setEnabled(False)  # no more key presses reach the labeling actions
         self.save_state()
         self.feed.shutdown()
+        if self._own_session:
+            self.session.detach()
         if self.search_job is not None:
             self.search_job.cancel()
         self.loader.shutdown()

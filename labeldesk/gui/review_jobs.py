@@ -68,7 +68,7 @@ class ReviewJobs(QObject):
 
         job = Job(compute, TITLES[source])
         job.finished.connect(lambda items: self._loaded(job, items))
-        job.failed.connect(lambda text: self._load_failed(job, text))
+        job.failed.connect(lambda exc: self._load_failed(job, job.describe(exc)))
         self.load_job = job
         self._start(job, f"Finding {TITLES[source].lower()}")
         return job
@@ -94,7 +94,7 @@ class ReviewJobs(QObject):
 
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)
-        job.failed.connect(self._refresh_failed)
+        job.failed.connect(lambda exc: self._refresh_failed(job.describe(exc)))
         job.cancelled.connect(self._refresh_cancelled)
         self.refresh_job = job
         self._start(job, "Refreshing the labeling queue")
@@ -132,7 +132,7 @@ class ReviewJobs(QObject):
             self.neighbour_job.cancel()
         job = Job(find, "Neighbours")
         job.finished.connect(lambda rows: self._neighbours_ended(job, rows))
-        job.failed.connect(lambda text: log.info("no neighbours for %s: %s", path, text))
+        job.failed.connect(lambda exc: log.info("no neighbours for %s: %s", path, exc))
         self.neighbour_job = job
         self.runner.start(job)
         return job

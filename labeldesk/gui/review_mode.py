@@ -10,67 +10,66 @@ from labeldesk.gui.review_view import ReviewView
 
 if TYPE_CHECKING:
     from labeldesk.browse.review_session import Source
-    from labeldesk.gui.main_window import MainWindow
+    from labeldesk.gui.session import ProjectSession
+    from labeldesk.gui.shell import Shell
 
 
 class ReviewMode(QObject):
-    """Switches the main window's project area between the grid and the review view."""
+    """Switches the project area between the grid and the review view.
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    The browser needs no hand-off: every review key's write reaches it through the
+    session's ``changed`` signal, so it is up to date (and in its place) on return."""
+
+    def __init__(self, shell: Shell, parent: QObject | None = None):
+        super().__init__(parent)
+        self.shell = shell
+        self.session: ProjectSession | None = None
         self.view: ReviewView | None = None
+
+    def open(self, session: ProjectSession) -> None:
+        self.session = session
 
     @property
     def active(self) -> bool:
-        return self.view is not None and self.window.stack.currentWidget() is self.view
+        return self.view is not None and self.shell.is_showing(self.view)
 
     def start(self, source: Source) -> ReviewView | None:
-        window = self.window
-        if window.project is None or window.view is None:
+        session, shell = self.session, self.shell
+        if session is None or shell.view is None:
             return None
         if self.view is None:
-            view = ReviewView(window.project, window.runner, track=window.job_widget.track)
+            view = ReviewView(session.project, session.runner, track=session.track)
             view.backRequested.connect(self.leave)
             view.loadFailed.connect(self._failed)
-            view.message.connect(window.show_message)
-            view.changed.connect(self._changed)
-            view.error.connect(window.notify_error)
-            window.stack.addWidget(view)
+            view.message.connect(shell.show_message)
+            view.error.connect(shell.notify_error)
             self.view = view
         self.view.setEnabled(True)
         self.view.load(source)
-        window.stack.setCurrentWidget(self.view)
+        shell.show_page(self.view)
         self.view.setFocus()
         return self.view
 
-    def _changed(self, paths: list[str]) -> None:
-        """A review key wrote: the browser re-reads those images at once, so the status
-        bar's counts (labeled, unlabeled, likely mislabeled) follow every key."""
-        if self.window.view is not None:
-            self.window.view.changed_elsewhere(paths)
-
     def _failed(self, text: str) -> None:
         self.leave()
-        self.window.notify_error(text)
+        self.shell.notify_error(text)
 
     def leave(self) -> None:
-        """Back to the grid, which re-reads the images changed during the review (only
-        those: re-reading all of a 100k project took seconds); its place is kept."""
-        window = self.window
-        if window.view is None or not self.active:
-            return
-        window.stack.setCurrentWidget(window.view)
-        if self.view is not None:
-            window.view.labeling.refresh_paths(self.view.take_touched())
-        window.view.grid.setFocus()
+        """Back to the grid, in its place; the review stays ready for the next start."""
+        browser = self.shell.view
+        if self.active and browser is not None:
+            self.shell.show_page(browser)
+            browser.grid.setFocus()
 
     def close(self) -> None:
-        """Before the project closes: stop jobs that read it, and drop the view."""
-        if self.view is None:
-            return
-        self.view.shutdown()
-        self.window.runner.pool.waitForDone(15000)
-        self.window.stack.removeWidget(self.view)
-        self.view.deleteLater()
-        self.view = None
+        """Before the project closes: stop the review's jobs and drop the view."""
+        self.close_view()
+        self.session = None
+
+    def close_view(self) -> None:
+        """Another page was chosen: stop the review's jobs and drop its view."""
+        if self.view is not None:
+            self.view.shutdown()
+            self.shell.drop_page(self.view)
+            self.view.deleteLater()
+            self.view = None

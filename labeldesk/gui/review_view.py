@@ -50,7 +50,6 @@ class ReviewView(QWidget):
     loadFailed = Signal(str)  # a readable reason; the caller shows it once
     loaded = Signal(int)  # number of items
     refreshed = Signal(int)  # the queue was refreshed in the background
-    changed = Signal(list)  # paths just written (or undone): the browser re-reads them
     message = Signal(str)
     error = Signal(str)
 
@@ -65,7 +64,6 @@ class ReviewView(QWidget):
         self.project = project
         self.session: ReviewSession | None = None
         self.expected_errors: int | None = None  # issues: "about N likely wrong"
-        self.touched: set[str] = set()  # images written to since the browser last looked
         self.source: Source = "issues"
         self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -187,7 +185,6 @@ class ReviewView(QWidget):
             self.source,
             items,
             refresh_every=self.refresh_box.value(),
-            touched=self.touched,
         )
         self._show_current()
         self.loaded.emit(len(items))
@@ -239,15 +236,12 @@ class ReviewView(QWidget):
         session = self.session
         if session is None or session.finished:
             return
-        item = session.current
         try:
             text = action(session)
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return
-        self.message.emit(text)
-        if item is not None and item.path in session.touched:
-            self.changed.emit([item.path])  # the status bar's counts follow each key
+        self.message.emit(text)  # the browser hears of the write from the project itself
         if session.needs_refresh or (session.source == "queue" and session.finished):
             self.refresh_queue()  # also when the queue ran out before N labels
         self._show_current()
@@ -268,9 +262,6 @@ class ReviewView(QWidget):
             self.error.emit(str(exc))
             return
         self.message.emit(text)
-        item = self.session.current
-        if item is not None and item.path in self.session.touched:
-            self.changed.emit([item.path])
         self._show_current()
 
     def step_by(self, step: int) -> None:
@@ -368,12 +359,6 @@ class ReviewView(QWidget):
         session = self.session  # the tile until the full image has loaded
         current = [session.current.path] if session is not None and session.current else []
         self.loader.request([path, *current], self._display_side())
-
-    def take_touched(self) -> set[str]:
-        """The images written to in review since the last call (for the browser)."""
-        touched = set(self.touched)
-        self.touched.clear()
-        return touched
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""

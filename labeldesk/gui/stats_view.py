@@ -336,12 +336,13 @@ class StatsView(QWidget):
             )
 
     @Slot(str)
-    def _duplicates_failed(self, message: str) -> None:
-        if self._closed or self.sender() is not self._dup_job:
+    def _duplicates_failed(self, exc: BaseException) -> None:
+        job = self._dup_job
+        if self._closed or job is None or self.sender() is not job:
             return
         for key in DUPLICATE_KEYS:
             self._set(key, NONE)
-        self.error.emit(message)
+        self.error.emit(job.describe(exc))
 
     @Slot()
     def _duplicates_cancelled(self) -> None:

@@ -8,7 +8,6 @@ message), then re-plots from the saved version's history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import HistoryTable, accuracy, percent
-from labeldesk.gui.workers import Job, JobRunner, Tracker
+from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
 LOSS_COLOUR = "#4e79a7"
@@ -151,16 +150,17 @@ class TrainingPanel(QWidget):
         runner: JobRunner | None = None,
         *,
         track: Tracker | None = None,
-        blocker: Callable[[], str | None] | None = None,
+        exclusive: ExclusiveJobs | None = None,
     ):
-        """``track(job, title)`` shows a run in the window's job bar; ``blocker()`` says
-        why a run cannot start now (another job on the project), or None."""
+        """``exclusive``: the project session, whose single slot for exclusive jobs a run
+        takes (it shows the run in the job bar, or says why it cannot start now); without
+        one, runs start on ``runner`` and show through ``track(job, title)``."""
         super().__init__()
         self.project = project
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
         self.track = track
-        self.blocker = blocker
+        self.exclusive = exclusive
         self.job: Job | None = None
         self.device_job: Job | None = None
         self.versions: list[ModelVersion] = []
@@ -225,7 +225,9 @@ class TrainingPanel(QWidget):
         job = Job(detect, "Device check")
         job.finished.connect(self._device_found)
         job.failed.connect(
-            lambda text: None if self._closed else self.device.setText(f"unavailable ({text})")
+            lambda exc: (
+                None if self._closed else self.device.setText(f"unavailable ({job.describe(exc)})")
+            )
         )
         self.device_job = job
         self.runner.start(job)
@@ -261,7 +263,7 @@ class TrainingPanel(QWidget):
     def start(self) -> Job | None:
         if self._closed or (self.job is not None and self.job.running):
             return None
-        reason = self.blocker() if self.blocker is not None else None
+        reason = self.exclusive.blocker() if self.exclusive is not None else None
         if reason:
             self.status.setText(reason)
             return None
@@ -299,16 +301,20 @@ class TrainingPanel(QWidget):
         self._relay = relay  # alive as long as the run can report
         job.finished.connect(self._finished)
         job.cancelled.connect(self._cancelled)
-        job.failed.connect(self._failed)
+        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.ended.connect(lambda: None if self._closed else self._set_running(False))
         job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
         self.job = job
         self.plot.set_history([])
         self._set_running(True)
         self.status.setText("Starting…")
-        if self.track is not None:
-            self.track(job, "Fine-tuning" if mode == "finetune" else "Training the classifier")
-        self.runner.start(job)
+        title = "Fine-tuning" if mode == "finetune" else "Training the classifier"
+        if self.exclusive is not None:
+            self.exclusive.start_exclusive(job, title)
+        else:
+            if self.track is not None:
+                self.track(job, title)
+            self.runner.start(job)
         self.runningChanged.emit(True)
         return job
 

@@ -2,9 +2,10 @@
 
 A core job is a plain function ``fn(progress=callback, cancel=token)`` (see
 :mod:`labeldesk.core.progress`). :class:`Job` runs one in a :class:`QThreadPool` and turns
-its callbacks into Qt signals, which Qt delivers on the GUI thread. Expected failures
-(:class:`~labeldesk.core.errors.LabelDeskError`) become a one-line message; anything else
-is logged with its traceback and also reported as one line, never as a crash.
+its callbacks into Qt signals, which Qt delivers on the GUI thread. ``failed`` carries the
+exception itself, so a view can react to its type (no embeddings yet, a full disk);
+:meth:`Job.describe` turns it into the one line to show. Unexpected errors are logged
+with their traceback and still shown as one line, never as a crash.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Job(QObject):
 
     progress = Signal(int, int, str)  # done, total, message
     finished = Signal(object)  # the job function's return value
-    failed = Signal(str)  # one readable line
+    failed = Signal(object)  # the exception; describe(exc) is the line to show
     cancelled = Signal()
     ended = Signal()
 
@@ -76,6 +77,12 @@ class Job(QObject):
     @property
     def running(self) -> bool:
         return self._running
+
+    def describe(self, exc: BaseException) -> str:
+        """The one line to show for a failure: LabelDesk's own errors, a full disk or a
+        damaged database in plain words (see :mod:`labeldesk.core.failures`)."""
+        expected = describe(exc)
+        return expected[0] if expected is not None else f"{self.name} failed unexpectedly: {exc}"
 
     def start(self, pool: QThreadPool | None = None) -> Job:
         """Queue the job on ``pool`` (the global pool by default)."""
@@ -114,11 +121,10 @@ class Job(QObject):
             expected = describe(exc)  # LabelDesk's errors, a full disk, a damaged database…
             if expected is not None and self.token.cancelled:  # "cancelled: no project…"
                 self.cancelled.emit()
-            elif expected is not None:
-                self.failed.emit(expected[0])
             else:
-                log.exception("job %s failed unexpectedly", self.name)
-                self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
+                if expected is None:
+                    log.exception("job %s failed unexpectedly", self.name)
+                self.failed.emit(exc)
         else:
             if self.token.cancelled:
                 self.cancelled.emit()
@@ -129,6 +135,17 @@ class Job(QObject):
 
 
 Tracker = Callable[[Job, str], None]  # shows a job (with a title) in a progress bar
+
+
+class ExclusiveJobs(Protocol):
+    """The one slot for jobs that change what others read (scan, embed, train, export):
+    :class:`~labeldesk.gui.session.ProjectSession` in the app."""
+
+    def blocker(self) -> str | None:
+        """Why an exclusive job cannot start now, or None."""
+        ...
+
+    def start_exclusive(self, job: Job, title: str) -> Job | None: ...
 
 
 class _JobRunnable(QRunnable):

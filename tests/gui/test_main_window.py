@@ -20,6 +20,7 @@ from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.gui.shortcuts import shortcut_table
+from labeldesk.gui.workers import Job
 
 
 def test_opening_a_project_shows_it_and_remembers_it(window, project):
@@ -76,7 +77,8 @@ def test_rescan_picks_up_new_images(qtbot, window, project):
     assert job is not None and window.job_widget.isVisible()
     assert not window.menus.rescan_action.isEnabled()  # one scan at a time
     qtbot.waitUntil(lambda: not job.running, timeout=10000)  # may end before any wait
-    assert window.view.model.rowCount() == 20
+    # The browser re-reads in the background after a scan (its place is kept).
+    qtbot.waitUntil(lambda: window.view.model.rowCount() == 20, timeout=10000)
     assert window.menus.rescan_action.isEnabled() and not window.job_widget.isVisible()
 
 
@@ -335,8 +337,6 @@ def test_the_app_embeds_in_a_child_process_with_progress(qtbot, window, project)
 def test_training_shows_in_the_job_bar_and_one_job_runs_at_a_time(
     qtbot, window, tmp_path, monkeypatch
 ):
-    from types import SimpleNamespace
-
     from ml.fake_embeddings import make_clustered_project
 
     from labeldesk.gui.training_panel import TrainingPanel
@@ -349,11 +349,13 @@ def test_training_shows_in_the_job_bar_and_one_job_runs_at_a_time(
     panel = window.pages.training
     assert panel is not None and panel.device.text() == "cpu (no GPU found)"
 
-    busy = [SimpleNamespace(name="Embeddings")]
-    monkeypatch.setattr(window.jobs, "running", lambda: busy)
+    gate = threading.Event()
+    other = Job(lambda *, progress, cancel: gate.wait(10), "Embeddings")
+    assert window.session.start_exclusive(other, "Computing embeddings") is other
     assert panel.start() is None  # an embedding job is writing vectors
-    assert "Embeddings" in panel.status.text()
-    busy.clear()
+    assert "Computing embeddings" in panel.status.text()
+    gate.set()
+    qtbot.waitUntil(lambda: not other.running, timeout=10000)
 
     panel.epochs.setValue(panel.epochs.maximum())
     job = panel.start()

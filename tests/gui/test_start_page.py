@@ -178,7 +178,7 @@ def test_dropping_an_image_folder_creates_a_project_from_it(
     qtbot.waitUntil(lambda: not window.create_job.running, timeout=20000)  # may end before any wait
     assert window.project is not None and window.project.path == target.resolve()
     assert window.project.root == root.resolve()
-    assert window.view.model.rowCount() == len(expected)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() == len(expected), timeout=10000)
 
 
 def test_cancelling_the_form_creates_nothing(qtbot, window, imagefolder, monkeypatch):

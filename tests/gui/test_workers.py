@@ -38,7 +38,9 @@ def test_an_expected_error_becomes_one_readable_message(qtbot):
     job = Job(broken)
     with qtbot.waitSignal(job.failed, timeout=5000) as failed:
         job.start()
-    assert failed.args == ["image folder /nowhere is missing"]
+    (exc,) = failed.args  # the exception itself: a view may react to its type
+    assert isinstance(exc, ImageRootError)
+    assert job.describe(exc) == "image folder /nowhere is missing"
 
 
 def test_a_full_disk_or_a_damaged_database_is_an_expected_failure_too(qtbot, caplog):
@@ -56,7 +58,8 @@ def test_a_full_disk_or_a_damaged_database_is_an_expected_failure_too(qtbot, cap
         job = Job(broken, "Export")
         with qtbot.waitSignal(job.failed, timeout=5000) as failed:
             job.start()
-        assert words in failed.args[0] and "unexpectedly" not in failed.args[0]
+        text = job.describe(failed.args[0])
+        assert failed.args[0] is error and words in text and "unexpectedly" not in text
     assert "Traceback" not in caplog.text
 
 
@@ -67,7 +70,8 @@ def test_an_unexpected_error_is_logged_and_still_one_message(qtbot, caplog):
     job = Job(buggy, "buggy job")
     with qtbot.waitSignal(job.failed, timeout=5000) as failed:
         job.start()
-    assert failed.args == ["buggy job failed unexpectedly: division by zero"]
+    assert isinstance(failed.args[0], ZeroDivisionError)
+    assert job.describe(failed.args[0]) == "buggy job failed unexpectedly: division by zero"
     assert "Traceback" in caplog.text  # the details go to the log, not to the user
 
 

@@ -1,0 +1,58 @@
+"""What the pages, menus and jobs of an open project may ask of the window around them.
+
+They get a :class:`~labeldesk.gui.session.ProjectSession` for the project and this small
+interface for the window, never the window itself: the window implements it, tests can
+use a stand-in, and no module below the window imports it back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QWidget
+
+    from labeldesk.gui.project_view import ProjectView
+
+
+class Shell(Protocol):
+    """The window, as its parts see it."""
+
+    @property
+    def view(self) -> ProjectView | None:
+        """The open project's browser (None when no project is open)."""
+        ...
+
+    def show_message(self, text: str) -> None:
+        """A transient line in the status bar."""
+        ...
+
+    def notify_error(self, message: str, dialog: bool = True) -> None:
+        """An expected failure: one status line and, usually, one notice."""
+        ...
+
+    def show_page(self, page: QWidget) -> None:
+        """Show ``page`` in the project area (added the first time)."""
+        ...
+
+    def drop_page(self, page: QWidget) -> None:
+        """Take ``page`` out of the project area (it is being closed)."""
+        ...
+
+    def is_showing(self, page: QWidget) -> bool: ...
+
+    def show_browser(self) -> None: ...
+
+    def show_selection(self, paths: list[str], description: str = "selected") -> None: ...
+
+    def show_image_among(self, paths: list[str], description: str, image_id: int) -> None: ...
+
+    def review_issues(self) -> None: ...
+
+    def open_project(self, path: Path, quiet: bool = False) -> bool: ...
+
+    def update_actions(self) -> None:
+        """Enable or disable the commands for the current state."""
+        ...
