@@ -19,9 +19,7 @@ def _waiting_job(gate: threading.Event, name: str = "Embeddings") -> Job:
 def test_a_write_in_a_worker_thread_arrives_on_the_gui_thread(qtbot, project):
     session = ProjectSession(open_project(project.path))
     got: list[tuple[object, bool]] = []
-    session.changed.connect(
-        lambda c: got.append((c, QThread.currentThread() == session.thread()))
-    )
+    session.changed.connect(lambda c: got.append((c, QThread.currentThread() == session.thread())))
 
     def write(*, progress, cancel):
         return session.project.set_label("_unlabeled/u0.png", "cat")
