@@ -74,6 +74,25 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
     assert stats["labeled"] == 17 and stats["unlabeled"] == 2
 
 
+def test_two_authors_undo_takes_back_only_the_callers_newest_batch(
+    tmp_path, root, capsys, monkeypatch
+):
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root))
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    run_json(capsys, "label", proj, "_unlabeled/u0.png", "dog")
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    run_json(capsys, "label", proj, "_unlabeled/u1.png", "cat")
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    undone = run_json(capsys, "undo", proj)
+    assert undone["author"] == "alice" and undone["paths"] == ["_unlabeled/u0.png"]
+    history = run_json(capsys, "history", proj, "-n", "5")
+    latest = {}
+    for event in reversed(history):  # oldest first: the newest value wins
+        latest[event["path"]] = event["new"]
+    assert latest["_unlabeled/u0.png"] is None and latest["_unlabeled/u1.png"] == "cat"
+
+
 def test_errors_are_one_clear_line_and_exit_non_zero(tmp_path, root, capsys):
     proj = str(tmp_path / "p")
     run_json(capsys, "new", proj, "--images", str(root))
