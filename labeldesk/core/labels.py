@@ -46,6 +46,7 @@ __all__ = [
     "current_user",
     "history",
     "labels_as_of",
+    "last_event_id",
     "state_as_of",
     "validate_class_name",
 ]
@@ -200,6 +201,13 @@ def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
     if missing:
         raise KeyError(f"image ids not in the project: {sorted(missing)[:5]}")
     return state
+
+
+def last_event_id(db: Database) -> int:
+    """The newest label event's id, 0 before any: it names a label state (what a model
+    trained on, what an export was written from), since events are only ever added."""
+    value = db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
+    return int(value) if isinstance(value, int) else 0
 
 
 def repair_labels(db: Database) -> int:

@@ -291,7 +291,9 @@ def _source_problem(project: Project, item: Item, exc: OSError) -> bool:
 def _write_manifest(
     project: Project, folder: Path, fmt: str, report: ExportReport, items: list[Item]
 ) -> None:
-    last = project.db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
+    from labeldesk.core.labels import last_event_id
+
+    last = last_event_id(project.db)
     (folder / MANIFEST).write_text(
         json.dumps(
             {

@@ -3,45 +3,36 @@
 Weights are safetensors files with a JSON sidecar (never pickles), under
 ``PROJECT/models/<id>-<kind>/``; the ``model_versions`` table records when the run
 happened, the label state it trained on (the last label event id), its hyperparameters,
-metrics and checkpoint path.
+metrics and checkpoint path. The table's queries are in :mod:`labeldesk.core.model_versions`.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.labels import last_event_id
+from labeldesk.core.model_versions import (
+    ModelVersion,
+    add_model_version,
+    model_version,
+    model_versions,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
-
-@dataclass
-class ModelVersion:
-    id: int
-    kind: str
-    status: str
-    created_at: float
-    label_event_id: int
-    embedding_key: str | None
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    checkpoint: str | None  # relative to the project folder
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "created_at": self.created_at,
-            "label_event_id": self.label_event_id,
-            "embedding_key": self.embedding_key,
-            "params": self.params,
-            "metrics": self.metrics,
-            "checkpoint": self.checkpoint,
-        }
+__all__ = [
+    "ModelVersion",
+    "get_version",
+    "last_label_event",
+    "latest",
+    "list_versions",
+    "models_dir",
+    "new_version_dir",
+    "record_version",
+]
 
 
 def models_dir(project: Project) -> Path:
@@ -49,8 +40,8 @@ def models_dir(project: Project) -> Path:
 
 
 def last_label_event(project: Project) -> int:
-    value = project.db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
-    return int(value) if isinstance(value, int) else 0
+    """The label state a run trains on now: the newest label event's id (0 before any)."""
+    return last_event_id(project.db)
 
 
 def new_version_dir(project: Project, kind: str) -> Path:
@@ -77,40 +68,31 @@ def record_version(
     checkpoint: Path | None,
 ) -> ModelVersion:
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
-    with project.db.write() as conn:
-        vid = conn.execute(
-            "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
-            "params, metrics, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                kind,
-                status,
-                time.time(),
-                label_event_id,
-                embedding_key,
-                json.dumps(params),
-                json.dumps(metrics),
-                rel,
-            ),
-        ).lastrowid
-    return get_version(project, int(vid or 0))
+    version_id = add_model_version(
+        project.db,
+        kind=kind,
+        status=status,
+        label_event_id=label_event_id,
+        embedding_key=embedding_key,
+        params=params,
+        metrics=metrics,
+        checkpoint=rel,
+    )
+    return get_version(project, version_id)
 
 
 def list_versions(project: Project, kind: str | None = None) -> list[ModelVersion]:
-    sql = "SELECT * FROM model_versions"
-    params: list[object] = []
-    if kind:
-        sql += " WHERE kind = ?"
-        params.append(kind)
-    return [_from_row(r) for r in project.db.query(sql + " ORDER BY id DESC", params)]
+    """Every run (of ``kind`` when given), newest first."""
+    return model_versions(project.db, kind)
 
 
 def get_version(project: Project, version_id: int) -> ModelVersion:
-    rows = project.db.query("SELECT * FROM model_versions WHERE id = ?", (version_id,))
-    if not rows:
+    version = model_version(project.db, version_id)
+    if version is None:
         from labeldesk.core.errors import LabelDeskError
 
         raise LabelDeskError(f"no model version {version_id}")
-    return _from_row(rows[0])
+    return version
 
 
 def latest(project: Project, kind: str, embedding_key: str | None = None) -> ModelVersion | None:
@@ -118,17 +100,3 @@ def latest(project: Project, kind: str, embedding_key: str | None = None) -> Mod
         if embedding_key is None or version.embedding_key == embedding_key:
             return version
     return None
-
-
-def _from_row(r: Any) -> ModelVersion:
-    return ModelVersion(
-        id=r["id"],
-        kind=r["kind"],
-        status=r["status"],
-        created_at=r["created_at"],
-        label_event_id=r["label_event_id"],
-        embedding_key=r["embedding_key"],
-        params=json.loads(r["params"]),
-        metrics=json.loads(r["metrics"]),
-        checkpoint=r["checkpoint"],
-    )

@@ -1,0 +1,105 @@
+"""The ``model_versions`` table: one row per training run (its schema is in :mod:`.db`).
+
+The queries live here, beside the schema, rather than in :mod:`labeldesk.ml.models`
+(which names the folders and decides what a run records), so that a change to the table
+is one change in core. Parameters and metrics are stored as JSON text and come back as
+dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .db import Database
+
+
+@dataclass
+class ModelVersion:
+    """A training run: a classifier head or a fine-tuned backbone."""
+
+    id: int
+    kind: str  # "head" | "finetune"
+    status: str  # "complete" | "cancelled"
+    created_at: float
+    label_event_id: int  # the label state it trained on (the newest event then)
+    embedding_key: str | None
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    checkpoint: str | None  # relative to the project folder
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "created_at": self.created_at,
+            "label_event_id": self.label_event_id,
+            "embedding_key": self.embedding_key,
+            "params": self.params,
+            "metrics": self.metrics,
+            "checkpoint": self.checkpoint,
+        }
+
+
+def add_model_version(
+    db: Database,
+    *,
+    kind: str,
+    status: str,
+    label_event_id: int,
+    embedding_key: str | None,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    checkpoint: str | None,
+) -> int:
+    """Record a run (created now) in one transaction; return its id."""
+    with db.write() as conn:
+        version_id = conn.execute(
+            "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
+            "params, metrics, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kind,
+                status,
+                time.time(),
+                label_event_id,
+                embedding_key,
+                json.dumps(params),
+                json.dumps(metrics),
+                checkpoint,
+            ),
+        ).lastrowid
+    return int(version_id or 0)
+
+
+def model_versions(db: Database, kind: str | None = None) -> list[ModelVersion]:
+    """Every recorded run (of ``kind`` when given), newest first."""
+    sql = "SELECT * FROM model_versions"
+    params: list[object] = []
+    if kind:
+        sql += " WHERE kind = ?"
+        params.append(kind)
+    return [_from_row(r) for r in db.query(sql + " ORDER BY id DESC", params)]
+
+
+def model_version(db: Database, version_id: int) -> ModelVersion | None:
+    """The run with this id, or None when there is none."""
+    rows = db.query("SELECT * FROM model_versions WHERE id = ?", (version_id,))
+    return _from_row(rows[0]) if rows else None
+
+
+def _from_row(r: sqlite3.Row) -> ModelVersion:
+    return ModelVersion(
+        id=r["id"],
+        kind=r["kind"],
+        status=r["status"],
+        created_at=r["created_at"],
+        label_event_id=r["label_event_id"],
+        embedding_key=r["embedding_key"],
+        params=json.loads(r["params"]),
+        metrics=json.loads(r["metrics"]),
+        checkpoint=r["checkpoint"],
+    )
