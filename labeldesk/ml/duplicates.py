@@ -109,8 +109,8 @@ def find_duplicates(
     Progress counts the phases (:data:`PHASES`); a cancel raises ``Cancelled`` at the next
     check, keeping only the perceptual hashes computed so far.
     """
+    from labeldesk.core.image_rows import usable_images
     from labeldesk.core.imageio import hash_distance
-    from labeldesk.core.vocab import EFFECTIVE_SPLIT
 
     from .neighbors import neighbor_graph
 
@@ -123,12 +123,9 @@ def find_duplicates(
     phase(0)
     fill_perceptual_hashes(project, cancel=cancel)
     phase(1)
-    rows = project.db.query(
-        f"SELECT path, hash, label, {EFFECTIVE_SPLIT}, phash FROM images "
-        "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
-    )
-    paths = [r[0] for r in rows]
-    hashes = [r[1] for r in rows]
+    rows = usable_images(project.db)
+    paths = [r["path"] for r in rows]
+    hashes = [r["hash"] for r in rows]
     position = {p: i for i, p in enumerate(paths)}
     uf = _UnionFind(len(rows))
     first_of_hash: dict[str, int] = {}
@@ -152,7 +149,7 @@ def find_duplicates(
             batch = slice(start, start + BATCH)
             for i, j in zip(src[batch].tolist(), col[batch].tolist(), strict=True):
                 a, b = position[vpaths[i]], position[vpaths[graph.rows[i, j]]]
-                ha, hb = rows[a][4], rows[b][4]
+                ha, hb = rows[a]["phash"], rows[b]["phash"]
                 if max_hash_distance is not None and (
                     ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
                 ):
@@ -175,8 +172,8 @@ def find_duplicates(
             DuplicateGroup(
                 kind="exact" if exact else "near",
                 paths=[paths[i] for i in idx],
-                labels=[rows[i][2] for i in idx],
-                splits=[rows[i][3] for i in idx],
+                labels=[rows[i]["label"] for i in idx],
+                splits=[rows[i]["split"] for i in idx],
                 similarity=1.0 if exact else float(uf.weakest[root]),
             )
         )
@@ -255,13 +252,11 @@ def fill_perceptual_hashes(project: Project, *, cancel: CancelToken | None = Non
     is raised.
     """
     from labeldesk.core.errors import LabelDeskError
+    from labeldesk.core.image_rows import images_without_phash, set_phashes
     from labeldesk.core.imageio import cached_phash
 
     cancel = cancel or CancelToken()
-    missing = project.db.query(
-        "SELECT id, path FROM images WHERE phash IS NULL AND hash IS NOT NULL "
-        "AND skip_reason IS NULL AND removed_at IS NULL"
-    )
+    missing = images_without_phash(project.db)
     found = []
     for start in range(0, len(missing), BATCH):
         if cancel.cancelled:
@@ -271,8 +266,7 @@ def fill_perceptual_hashes(project: Project, *, cancel: CancelToken | None = Non
                 found.append((cached_phash(project.thumbnail(path)), image_id))
             except (LabelDeskError, OSError, ValueError):
                 continue  # broken since the scan; the next scan will say so
-    with project.db.write() as conn:
-        conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
+    set_phashes(project.db, found)
     cancel.raise_if_cancelled()
     return len(found)
 

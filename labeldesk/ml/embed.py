@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.image_rows import usable_files
 from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -176,10 +177,7 @@ def _embed_missing(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    rows = project.db.query(
-        "SELECT path, hash FROM images WHERE removed_at IS NULL AND skip_reason IS NULL "
-        "ORDER BY path"
-    )
+    rows = usable_files(project.db)
     todo: dict[str, str] = {}  # hash -> one path with that content
     have = store.rows_for([r["hash"] for r in rows])
     for row, found in zip(rows, have, strict=True):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labeldesk.core.vocab import EFFECTIVE_SPLIT
+from labeldesk.core.image_rows import usable_images
 
 from .backbones import Backbone, registered_backbones
 from .cachefiles import describe, stale, write_bytes_atomically
@@ -113,10 +113,7 @@ class ProjectVectors:
 
 def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     store = current_store(project, key)
-    rows = project.db.query(
-        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} FROM images "
-        "WHERE removed_at IS NULL AND skip_reason IS NULL ORDER BY path"
-    )
+    rows = usable_images(project.db)
     if store.damaged:
         raise NoEmbeddings(
             f"the embeddings of this project are damaged ({store.damage}); run "

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeldesk.core.image_rows import usable_files
+
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -60,9 +62,7 @@ def check_store(project: Project, store: VectorStore, embed: Embedder) -> Verdic
     two look-alike images). A row that does not match its image as read now is read
     again from the original before it is judged (its thumbnail may be newer than its
     vector)."""
-    rows = project.db.query(
-        "SELECT hash, path FROM images WHERE removed_at IS NULL AND skip_reason IS NULL"
-    )
+    rows = usable_files(project.db, order="id")
     path_of: dict[str, str] = {}
     for row in rows:
         path_of.setdefault(row["hash"], row["path"])

@@ -1,0 +1,51 @@
+"""Reads (and one write) of the ``images`` table for the model side: embedding, the vector
+store check, duplicates (the schema is in :mod:`.db`).
+
+Here rather than in :mod:`labeldesk.ml`, so that the SQL of a table sits beside its
+schema and a column change is one change in core. "Usable" is the one rule every model
+step shares: the file is in the folder now (not removed) and the scan could read it (no
+skip reason). Rows are :class:`sqlite3.Row`: read a column by its name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Literal
+
+from .db import Database
+from .vocab import EFFECTIVE_SPLIT
+
+USABLE = "removed_at IS NULL AND skip_reason IS NULL"
+
+
+def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:
+    """``path`` and content ``hash`` of every usable image, by path or in the order they
+    were indexed (id): what embedding needs to find the vectors still missing."""
+    by = "path" if order == "path" else "id"
+    return db.query(f"SELECT path, hash FROM images WHERE {USABLE} ORDER BY {by}")
+
+
+def usable_images(db: Database) -> list[sqlite3.Row]:
+    """``id``, ``path``, ``hash``, ``label``, effective ``split`` and perceptual ``phash``
+    (None until computed) of every usable image, by path: the rows the vectors and the
+    duplicate search are aligned with."""
+    return db.query(
+        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} AS split, phash FROM images "
+        f"WHERE {USABLE} ORDER BY path"
+    )
+
+
+def images_without_phash(db: Database) -> list[sqlite3.Row]:
+    """``id`` and ``path`` of the usable images whose perceptual hash is not computed yet
+    (projects older than the column), in id order."""
+    return db.query(
+        f"SELECT id, path FROM images WHERE phash IS NULL AND hash IS NOT NULL AND {USABLE} "
+        "ORDER BY id"
+    )
+
+
+def set_phashes(db: Database, found: Sequence[tuple[int, int]]) -> None:
+    """Store perceptual hashes, given as ``(phash, image id)`` pairs, in one transaction."""
+    with db.write() as conn:
+        conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
