@@ -5,6 +5,7 @@ Notebook entry point (the same functions the command line and the app use)::
     import labeldesk as ld
     p = ld.open_project("my-project")
     p.images()                        # DataFrame indexed by image id
+    ld.model_values(p)                # the model's view of each image, by the same id
     ld.embed(p)
     ld.issues(p); ld.predictions(p); ld.queue(p, n=50); ld.outliers(p, n=20)
     ld.similar(p, "train/cat/001.jpg", k=10); ld.duplicates(p)
@@ -20,8 +21,8 @@ from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
-    "duplicates", "embed", "expected_errors", "export", "issues", "outliers", "predictions",
-    "queue", "similar",
+    "duplicates", "embed", "expected_errors", "export", "issues", "model_values", "outliers",
+    "predictions", "queue", "similar",
 )  # fmt: skip
 __all__ = ["LabelDeskError", "Project", "__version__", "open_project", *API]
 

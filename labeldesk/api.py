@@ -7,11 +7,14 @@ In the style of cleanlab: plain functions, the project first, options keyword-on
     ld.embed(p)                                   # a progress bar in a terminal or notebook
     ld.issues(p).head()                           # path, label, suggested, score, flagged, …
     ld.queue(p, n=50); ld.similar(p, "train/cat/001.jpg", k=10); ld.outliers(p, n=20)
+    ld.model_values(p)                            # per image id: prediction, scores, …
     ld.export(p, "out", format="imagefolder")
 
 Each listing is a DataFrame with a ``path`` column (relative to the image folder, ``/``
 separators): the rows ``labeldesk … --json`` prints, as columns. A missing value is always
-``None`` (never NaN). Heavy libraries load only when a function is called.
+``None`` (never NaN). :func:`model_values` is not a listing but a per-image table indexed
+by image id like ``p.images()`` (categoricals, NaN for missing), to join with it. Heavy
+libraries load only when a function is called.
 """
 
 from __future__ import annotations
@@ -106,6 +109,22 @@ def issues(project: Project, *, include_all: bool = False) -> pd.DataFrame:
 
     rows = [i.to_json() for i in label_issues(project, include_all=include_all)]
     return frame(rows, ISSUE_COLUMNS)
+
+
+def model_values(project: Project) -> pd.DataFrame:
+    """What the model says about every image, indexed by image id like ``p.images()``
+    (``p.images().join(ld.model_values(p), rsuffix="_model")`` puts them side by side).
+
+    Columns: ``path``, then ``predicted``, ``confidence``, ``issue_score``, ``flagged``,
+    ``suggested``, ``outlier_score``, ``guess`` (what the app says the image is) and
+    ``guess_confidence``. A per-image table, not a listing: names are categoricals over
+    the classes (``.cat.codes`` are class codes) and a missing value is NaN, as in
+    ``p.images()``; images not embedded yet have no values."""
+    from labeldesk.core.image_frame import image_frame
+    from labeldesk.ml.image_values import model_values as joined
+
+    images = image_frame(project)
+    return images[["path"]].join(joined(project, images).drop(columns="insights_row"))
 
 
 def expected_errors(project: Project) -> int:

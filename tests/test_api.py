@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,3 +78,23 @@ def test_importing_labeldesk_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "torch" not in out.stdout and "PySide6" not in out.stdout
+
+
+def test_model_values_agree_with_the_listings_by_image_id(clustered):
+    """One join by id: the per-image table says what predict, issues and outliers say."""
+    project, _ = clustered
+    values = ld.model_values(project)
+    images = project.images()
+    assert values.index.equals(images.index) and (values.path == images.path).all()
+    assert list(values.predicted.cat.categories) == project.classes()
+    by_path = values.set_index("path")
+    preds = ld.predictions(project).set_index("path")
+    assert (by_path.predicted[preds.index].astype(object) == preds.predicted).all()
+    assert (by_path.confidence[preds.index].round(4) == preds.confidence.astype(float)).all()
+    scored = ld.issues(project, include_all=True).set_index("path")
+    assert (by_path.issue_score[scored.index].round(6) == scored.score.astype(float)).all()
+    assert (by_path.suggested[scored.index].astype(object) == scored.suggested).all()
+    assert set(by_path.index[by_path.flagged]) == set(ld.issues(project).path)
+    unusual = ld.outliers(project, n=0).set_index("path")
+    assert np.allclose(by_path.outlier_score[unusual.index], unusual.score.astype(float))
+    assert by_path.issue_score.isna().sum() == len(values) - len(scored)
