@@ -335,6 +335,13 @@ class Project:
         )
         return count if isinstance(count, int) else 0
 
+    def unusable_count(self) -> int:
+        """How many files in the folder the scan could not use (unreadable, not images)."""
+        count = self.db.scalar(
+            "SELECT COUNT(*) FROM images WHERE skip_reason IS NOT NULL AND removed_at IS NULL"
+        )
+        return count if isinstance(count, int) else 0
+
     def batch_image_ids(self, batch_id: int) -> list[int]:
         """The images a batch of label events changed."""
         rows = self.db.query(
