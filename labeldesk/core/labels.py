@@ -27,7 +27,7 @@ from .db import Database
 from .errors import ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
-from .vocab import STATUSES
+from .vocab import STATUSES, VERIFIED
 
 SOURCES = ("import", "human", "suggestion")
 # What a plain undo takes back: changes a person made. Imports (folder labels from a scan,
@@ -168,7 +168,7 @@ def record(
         label = old[0] if change.label is KEEP else change.label
         status = old[1] if change.status is KEEP else change.status
         split = old[2] if change.split is KEEP else change.split
-        if label != old[0] and status == "verified" and change.status is KEEP:
+        if label != old[0] and status == VERIFIED and change.status is KEEP:
             status = None
         if (label, status, split) == old:
             continue

@@ -24,7 +24,7 @@ from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
-from .vocab import EFFECTIVE_SPLIT
+from .vocab import EFFECTIVE_SPLIT, VERIFIED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -226,7 +226,7 @@ class Project:
         splits = splits or {}
         ids = self.ids_for([*labels, *splits])
         keep = label_store.KEEP
-        status = "verified" if verify else keep
+        status = VERIFIED if verify else keep
         wanted = [
             label_store.Change(
                 ids[p],

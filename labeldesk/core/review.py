@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .vocab import EXCLUDED, VERIFIED
+
 if TYPE_CHECKING:
     from .changes import Changes
     from .project import Project
@@ -31,11 +33,11 @@ def relabel(project: Project, path: str, label: str) -> Changes:
 
 
 def keep(project: Project, path: str) -> Changes:
-    return project.set_status([path], "verified")
+    return project.set_status([path], VERIFIED)
 
 
 def exclude(project: Project, path: str) -> Changes:
-    return project.set_status([path], "excluded")
+    return project.set_status([path], EXCLUDED)
 
 
 def include(project: Project, path: str) -> Changes:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from labeldesk.core.errors import LabelDeskError, NothingToUndoError
 from labeldesk.core.project import Project
+from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
@@ -127,8 +128,8 @@ class LabelingController(QObject):
         if not len(rows) or catalog is None:
             self.message.emit("Select one or more images first")
             return
-        all_excluded = bool(np.all(catalog.statuses[self.model.positions(rows)] == "excluded"))
-        status = None if all_excluded else "excluded"
+        all_excluded = bool(np.all(catalog.statuses[self.model.positions(rows)] == EXCLUDED))
+        status = None if all_excluded else EXCLUDED
         paths = self.model.paths_of_rows(rows)
         if self._apply(lambda: self.project.set_status(paths, status)):
             verb = "Included" if all_excluded else "Excluded"
