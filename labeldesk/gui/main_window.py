@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
 
     @property
     def busy(self) -> bool:
-        return self.jobs.busy
+        """An exclusive job (scan, embed, train, export) runs on the open project."""
+        return self.session is not None and self.session.busy
 
     @property
     def scan_job(self) -> Job | None:
@@ -297,8 +298,7 @@ class MainWindow(QMainWindow):
             show_error(self, message)
 
     def update_actions(self) -> None:
-        creating = self.create_job is not None and self.create_job.running
-        self.menus.update_enabled(project_open=self.project is not None, busy=self.busy or creating)
+        self.menus.update_enabled(project_open=self.project is not None, busy=self.busy)
 
     # -- lifetime ------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s 
     from labeldesk.gui.shell import Shell
     from labeldesk.gui.stats_view import StatsView
     from labeldesk.gui.training_panel import TrainingPanel
-    from labeldesk.gui.workers import Job
 
 
 class ProjectPages:
@@ -60,11 +59,6 @@ class ProjectPages:
             page.deleteLater()
         self.stats = self.training = self.map = None
         self.session = None
-
-    @property
-    def training_job(self) -> Job | None:
-        job = self.training.job if self.training is not None else None
-        return job if job is not None and job.running else None
 
     def _catalog(self) -> ImageCatalog | None:
         view = self.shell.view

@@ -1,6 +1,7 @@
-"""The main window's long jobs on the open project: indexing a new project, rescanning,
-and computing embeddings. One of them runs at a time (training counts too); each shows
-progress, ETA and Cancel in the status bar and ends with one readable message.
+"""The long jobs on the open project: indexing a new project, rescanning, and computing
+embeddings. Each takes the session's slot for exclusive jobs (one at a time, training
+and export included), shows progress, ETA and Cancel in the status bar and ends with one
+readable message; the browser follows the scan's changes through the session.
 
 A project created in the app opens at once, empty; its images are indexed in the
 background while the browser fills in, and then (unless switched off in the settings)
@@ -48,11 +49,6 @@ class ProjectJobs(QObject):
     def close(self) -> None:
         self._fill_timer.stop()
         self.session = None
-
-    @property
-    def busy(self) -> bool:
-        """An exclusive job works on the open project (one at a time: see the session)."""
-        return self.session is not None and self.session.busy
 
     # -- indexing --------------------------------------------------------------------
     def index_new(self, images: Path) -> Job | None:
