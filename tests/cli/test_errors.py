@@ -55,12 +55,12 @@ def test_a_full_disk_while_labeling_keeps_every_saved_label(proj, capsys, monkey
 def test_a_full_disk_while_exporting_leaves_nothing_half_written(
     proj, capsys, monkeypatch, tmp_path
 ):
-    from labeldesk.interop import export
+    from labeldesk.interop import writing
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "x"))
 
-    monkeypatch.setattr(export, "place", full)
+    monkeypatch.setattr(writing, "place", full)
     doc = error_of(capsys, "export", proj, str(tmp_path / "out"))
     assert doc["kind"] == "DiskFull" and "free some space" in doc["error"]
     assert not (tmp_path / "out").exists()

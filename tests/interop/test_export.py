@@ -11,6 +11,7 @@ from labeldesk.cli import main
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.interop import export as export_module
+from labeldesk.interop import writing
 from labeldesk.interop.export import ExportOptions, export
 
 
@@ -67,7 +68,7 @@ def test_hardlinks_share_the_file(project, imagefolder, tmp_path):
 
 
 def test_failure_or_cancel_leaves_nothing_behind(project, tmp_path, monkeypatch):
-    real_place = export_module.place
+    real_place = writing.place
     calls = []
 
     def failing(*args):
@@ -76,14 +77,14 @@ def test_failure_or_cancel_leaves_nothing_behind(project, tmp_path, monkeypatch)
             raise OSError(28, "No space left on device")
         real_place(*args)
 
-    monkeypatch.setattr(export_module, "place", failing)
+    monkeypatch.setattr(writing, "place", failing)
     with pytest.raises(OSError):
         export(project, tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in tmp_path.iterdir() if not p.name.startswith(".out")
     )
     assert not (tmp_path / "out").exists()
-    monkeypatch.setattr(export_module, "place", real_place)
+    monkeypatch.setattr(writing, "place", real_place)
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):

@@ -1,0 +1,19 @@
+"""Every import and export format, one module each; importing this package registers
+them all (exporters in :data:`labeldesk.interop.writing.EXPORTERS`, importers in
+:data:`labeldesk.interop.formats.base.IMPORTERS`).
+
+The order below is the order people see (the export dialog, ``--format``) and the order
+detection tries: ImageFolder first (the default), then the formats whose files have a
+recognisable shape, and the plain CSV/JSON manifest last.
+"""
+
+from __future__ import annotations
+
+# isort: off
+from . import imagefolder  # noqa: F401  (registers itself)
+from . import csv_manifest  # noqa: F401
+# isort: on
+
+from .base import IMPORTERS, ImportOptions, detect_format, read_labels, register_importer
+
+__all__ = ["IMPORTERS", "ImportOptions", "detect_format", "read_labels", "register_importer"]

@@ -1,0 +1,46 @@
+"""ImageFolder: OUT/<split>/<class>/<file>, the layout torchvision's ``ImageFolder`` reads
+(and LabelDesk's own scanner: an export opens as a project with the same labels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.core.progress import CancelToken, ProgressCallback
+
+from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+@register_exporter("imagefolder")
+def _imagefolder(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+) -> None:
+    """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
+    for _ in copy_images(
+        project,
+        items,
+        out,
+        options,
+        progress,
+        cancel,
+        report,
+        _imagefolder_place,
+    ):
+        pass
+
+
+def _imagefolder_place(item: Item) -> str:
+    """OUT/<split>/<class>, OUT/<split>/_unlabeled; unlabeled without a split: OUT/_unlabeled
+    (as the scanner reads it back: no class, no split)."""
+    if item.label is None and item.split == "unassigned":
+        return "_unlabeled"
+    return f"{item.split}/{item.label or '_unlabeled'}"

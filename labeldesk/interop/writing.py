@@ -1,0 +1,164 @@
+"""The building blocks every export format uses: what is exported (:class:`Item`), the
+options and report, the registry of formats, and placing image files safely.
+
+A format is one function registered with :func:`register_exporter`; it writes into the
+staging folder :func:`labeldesk.interop.export.export` gives it and never has to think
+about atomicity, target checks or the manifest.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+from labeldesk.core.registry import Registry
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    link: str = "copy"  # "copy" or "hardlink" (falls back to copy across file systems)
+    include_excluded: bool = False
+    include_flagged: bool = True  # False: leave out images `labeldesk issues` flags
+    include_unlabeled: bool = False
+    overwrite: bool = False
+
+
+@dataclass
+class ExportReport:
+    out: str
+    format: str
+    written: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    per_split: dict[str, int] = field(default_factory=dict)
+    failed: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+
+    def failed_paths(self) -> set[str]:
+        return {f["path"] for f in self.failed}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": self.out,
+            "format": self.format,
+            "written": self.written,
+            "left_out": self.left_out,
+            "per_split": self.per_split,
+            "failed": self.failed,
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str  # relative to the image root
+    label: str | None
+    split: str
+
+
+Writer = Callable[
+    ["Project", list[Item], Path, ExportOptions, ProgressCallback, CancelToken, ExportReport],
+    None,
+]
+EXPORTERS: Registry[Writer] = Registry("export format")
+register_exporter = EXPORTERS.register
+
+
+def place(project: Project, source_rel: str, dest: Path, link: str) -> None:
+    """Copy or hard-link one image; never touches the source (nor, unless the project
+    follows them, a file that a symbolic link leads to outside the image folder)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    source = project.image_path(source_rel)
+    if not project.follows_outside_links:
+        real, root = os.path.realpath(source), os.path.realpath(project.root)
+        if os.path.commonpath([real, root]) != root:
+            raise SkipItem("a symbolic link to outside the image folder (not followed)")
+    if link == "hardlink":
+        try:
+            os.link(source, dest)
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
+    shutil.copy2(source, dest)
+
+
+MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
+
+
+def unique_name(used: set[str], folder: str, rel: str) -> str:
+    """``folder/basename``, made unique when two images share a file name, and short
+    enough for the file system (a long name is cut and given a digest of its path)."""
+    name = Path(rel).name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
+        stem, suffix = name, ""
+    digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+    if len(name.encode()) > MAX_NAME_BYTES:
+        name = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
+    candidate = f"{folder}/{name}"
+    if candidate in used:
+        candidate = (
+            f"{folder}/{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
+        )
+    used.add(candidate)
+    return candidate
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
+class SkipItem(Exception):
+    """This one image cannot be exported; the rest can (the reason says why)."""
+
+
+# Errors that say something is wrong with one source image, not with the export.
+_ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP)
+
+
+def copy_images(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+    folder_of: Callable[[Item], str],
+) -> Iterator[tuple[Item, str]]:
+    """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
+
+    An image that vanished or cannot be read is recorded in ``report.failed`` and left
+    out; any other error (a full disk) ends the export."""
+    used: set[str] = set()
+    for done, item in enumerate(items, start=1):
+        if cancel.cancelled:
+            raise Cancelled("export cancelled: nothing was written")
+        rel = unique_name(used, folder_of(item), item.path)
+        try:
+            place(project, item.path, out / rel, options.link)
+        except SkipItem as exc:
+            report.failed.append({"path": item.path, "reason": str(exc)})
+            continue
+        except OSError as exc:
+            if exc.errno not in _ITEM_ERRNOS or not _source_problem(project, item, exc):
+                raise
+            report.failed.append({"path": item.path, "reason": exc.strerror or str(exc)})
+            continue
+        yield item, rel
+        if done % 200 == 0 or done == len(items):
+            progress(Progress(done, len(items), "exporting"))
+
+
+def _source_problem(project: Project, item: Item, exc: OSError) -> bool:
+    """Did ``exc`` come from reading the source image (not from writing the export)?"""
+    return exc.filename is None or Path(exc.filename) == project.image_path(item.path)
