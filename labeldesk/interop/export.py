@@ -107,9 +107,18 @@ def select_items(project: Project, options: ExportOptions) -> tuple[list[Item], 
         is_flagged = frame.path.isin(flagged)
         report.left_out["flagged"] = int((keep & is_flagged).sum())
         keep &= ~is_flagged
+    chosen = frame[keep]
     items = [
-        Item(p, lab if isinstance(lab, str) else None, s if isinstance(s, str) else "unassigned")
-        for p, lab, s in zip(frame.path[keep], frame.label[keep], frame.split[keep], strict=True)
+        Item(
+            p,
+            lab if isinstance(lab, str) else None,
+            s if isinstance(s, str) else "unassigned",
+            int(image_id),
+            h if isinstance(h, str) else None,
+        )
+        for image_id, p, lab, s, h in zip(
+            chosen.index, chosen.path, chosen.label, chosen.split, chosen.hash, strict=True
+        )
     ]
     return items, report
 

@@ -61,7 +61,9 @@ class ExportReport:
 class Item:
     path: str  # relative to the image root
     label: str | None
-    split: str
+    split: str  # train / val / test, or "unassigned"
+    image_id: int = -1  # the project's id (joins the model's values, ml.image_values)
+    hash: str | None = None  # content hash (SHA-256 of the file) as indexed
 
 
 Writer = Callable[
