@@ -130,6 +130,40 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX label_batches_author ON label_batches(author);
     CREATE INDEX label_batches_undoes ON label_batches(undoes);
     """,
+    # 7: named dataset versions (issue 12). A version is a label state (the newest label
+    # event then: labels, statuses and splits are rebuilt from the events) plus its
+    # membership: which images, with which content, were in the folder. Versions with the
+    # same membership share its rows (a training run records one each time, and the
+    # folder seldom changes between runs). Each model version names the dataset version
+    # it trained on.
+    """
+    CREATE TABLE dataset_memberships (
+        id INTEGER PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        images INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE dataset_membership_images (
+        membership_id INTEGER NOT NULL REFERENCES dataset_memberships(id),
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        path TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (membership_id, image_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE dataset_versions (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        note TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        author TEXT,
+        label_event_id INTEGER NOT NULL,
+        membership_id INTEGER NOT NULL REFERENCES dataset_memberships(id),
+        automatic INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX dataset_versions_state ON dataset_versions(label_event_id, membership_id);
+    ALTER TABLE model_versions ADD COLUMN dataset_version_id INTEGER
+        REFERENCES dataset_versions(id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

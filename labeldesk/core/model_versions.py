@@ -3,7 +3,8 @@
 The queries live here, beside the schema, rather than in :mod:`labeldesk.ml.models`
 (which names the folders and decides what a run records), so that a change to the table
 is one change in core. Parameters and metrics are stored as JSON text and come back as
-dicts.
+dicts. Recording a run also records the dataset version it trained on, in the same
+transaction (:func:`labeldesk.core.versions.version_for_model`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .db import Database
+from .versions import version_for_model
 
 
 @dataclass
@@ -30,6 +32,8 @@ class ModelVersion:
     params: dict[str, Any]
     metrics: dict[str, Any]
     checkpoint: str | None  # relative to the project folder
+    dataset_version_id: int | None = None  # what it trained on (None: older runs)
+    dataset_version: str | None = None  # that version's name
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +46,8 @@ class ModelVersion:
             "params": self.params,
             "metrics": self.metrics,
             "checkpoint": self.checkpoint,
+            "dataset_version_id": self.dataset_version_id,
+            "dataset_version": self.dataset_version,
         }
 
 
@@ -56,7 +62,9 @@ def add_model_version(
     metrics: dict[str, Any],
     checkpoint: str | None,
 ) -> int:
-    """Record a run (created now) in one transaction; return its id."""
+    """Record a run (created now) and the dataset version it trained on (the label state
+    ``label_event_id`` over the images in the folder now), in one transaction; return
+    the run's id."""
     with db.write() as conn:
         version_id = conn.execute(
             "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
@@ -72,23 +80,30 @@ def add_model_version(
                 checkpoint,
             ),
         ).lastrowid
+        version_for_model(conn, int(version_id or 0), label_event_id)
     return int(version_id or 0)
 
 
 def model_versions(db: Database, kind: str | None = None) -> list[ModelVersion]:
     """Every recorded run (of ``kind`` when given), newest first."""
-    sql = "SELECT * FROM model_versions"
+    sql = _SELECT
     params: list[object] = []
     if kind:
-        sql += " WHERE kind = ?"
+        sql += " WHERE m.kind = ?"
         params.append(kind)
-    return [_from_row(r) for r in db.query(sql + " ORDER BY id DESC", params)]
+    return [_from_row(r) for r in db.query(sql + " ORDER BY m.id DESC", params)]
 
 
 def model_version(db: Database, version_id: int) -> ModelVersion | None:
     """The run with this id, or None when there is none."""
-    rows = db.query("SELECT * FROM model_versions WHERE id = ?", (version_id,))
+    rows = db.query(_SELECT + " WHERE m.id = ?", (version_id,))
     return _from_row(rows[0]) if rows else None
+
+
+_SELECT = (
+    "SELECT m.*, d.name AS dataset_version FROM model_versions m "
+    "LEFT JOIN dataset_versions d ON d.id = m.dataset_version_id"
+)
 
 
 def _from_row(r: sqlite3.Row) -> ModelVersion:
@@ -102,4 +117,6 @@ def _from_row(r: sqlite3.Row) -> ModelVersion:
         params=json.loads(r["params"]),
         metrics=json.loads(r["metrics"]),
         checkpoint=r["checkpoint"],
+        dataset_version_id=r["dataset_version_id"],
+        dataset_version=r["dataset_version"],
     )

@@ -205,7 +205,10 @@ def test_model_versions_round_trip_newest_first(project):
         "params": {"epochs": 5, "lr": 0.01},
         "metrics": {"val": {"accuracy": 0.9}},
         "checkpoint": "models/x-head/head.safetensors",
+        "dataset_version_id": 1,  # each run records the dataset version it trained on
+        "dataset_version": f"auto-model-{first}",
     }
+    assert model_versions.model_version(db, second).dataset_version == f"auto-model-{second}"
     assert [v.id for v in model_versions.model_versions(db)] == [second, first]
     assert [v.id for v in model_versions.model_versions(db, "head")] == [first]
     # ml.models keeps its API on top of these

@@ -1,0 +1,191 @@
+"""A dataset version's images rebuilt, and what changed between two states.
+
+:func:`recorded_state` gives every image of a version as it was (path, content hash,
+label, status, split), from its membership and the label events up to its label state;
+``None`` gives the state now in the same shape, so "since v1", "v1 against v2" and "v1
+against now" are one comparison (:func:`diff`, :func:`changed_ids`).
+:func:`items_at` adds where each image can be read today: an image moved since is read
+from its new path, one whose bytes are gone (removed, rewritten, unreadable) is reported
+as missing with the reason, unless a file with the very same content is still indexed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .db import Database
+from .image_rows import USABLE
+from .labels import state_as_of
+from .sql_lists import IN_LIST, json_list
+from .versions import CURRENT, DatasetVersion, members
+from .vocab import EFFECTIVE_SPLIT, EXCLUDED
+
+
+class Recorded(NamedTuple):
+    """One image of a state: where it was, its content, and its label state."""
+
+    path: str
+    hash: str
+    label: str | None
+    status: str | None
+    split: str | None  # effective: a labeled image without a split counts as train
+
+
+@dataclass(frozen=True)
+class ImageAt:
+    """An image of a version, with where to read it now (``missing``: why it cannot be)."""
+
+    image_id: int
+    path: str  # where the file is now (as recorded when it is missing)
+    hash: str
+    label: str | None
+    status: str | None
+    split: str | None
+    missing: str | None = None
+
+
+def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Recorded]:
+    """Every image of ``version`` (None: usable in the folder now), by image id."""
+    if version is None:
+        rows = db.query(
+            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
+            f"WHERE {USABLE} AND hash IS NOT NULL"
+        )
+        return {int(r[0]): Recorded(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+    state = state_as_of(db, version.label_event_id)
+    out: dict[int, Recorded] = {}
+    for image_id, path, content in members(db, version):
+        label, status, split = state.get(image_id, (None, None, None))
+        if split is None and label is not None:
+            split = "train"
+        out[image_id] = Recorded(path, content, label, status, split)
+    return out
+
+
+def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
+    """The images of ``version`` with its labels, statuses and splits, in path order."""
+    state = recorded_state(db, version)
+    now = {
+        int(r[0]): (r[1], r[2], r[3])
+        for r in db.query(
+            f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
+            f"folder since' ELSE skip_reason END FROM images WHERE id {IN_LIST}",
+            (json_list(list(state)),),
+        )
+    }
+    lost = {r.hash for i, r in state.items() if _why_missing(now.get(i), r.hash) is not None}
+    same_bytes: dict[str, str] = {}
+    if lost:
+        for path, content in db.query(
+            f"SELECT path, hash FROM images WHERE {USABLE} AND hash {IN_LIST} ORDER BY path",
+            (json_list(sorted(lost)),),
+        ):
+            same_bytes.setdefault(content, path)
+    items = []
+    for image_id, r in state.items():
+        why = _why_missing(now.get(image_id), r.hash)
+        path = now[image_id][0] if why is None else same_bytes.get(r.hash, r.path)
+        if why is not None and r.hash in same_bytes:
+            why = None  # the same bytes are still indexed under another name
+        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why))
+    items.sort(key=lambda item: item.path)
+    return items
+
+
+def _why_missing(now: tuple[str, str | None, str | None] | None, content: str) -> str | None:
+    if now is None:
+        return "no longer indexed"
+    _, current_hash, problem = now
+    if problem:
+        return problem if problem.startswith("removed") else f"unreadable now: {problem}"
+    if current_hash != content:
+        return "its content changed since the version"
+    return None
+
+
+def changed_ids(before: dict[int, Recorded], after: dict[int, Recorded]) -> set[int]:
+    """Images of ``after`` that are new or whose label, split, status or content differ
+    from ``before`` (a move alone is not a change)."""
+    return {
+        i
+        for i, r in after.items()
+        if (old := before.get(i)) is None or old[1:] != r[1:]  # all but the path
+    }
+
+
+@dataclass
+class VersionDiff:
+    """What changed from state ``a`` to state ``b``; each list of ``{"path", ...}`` rows
+    is in path order, paths as ``b`` has them (as ``a`` had them for removed images)."""
+
+    a: str
+    b: str
+    labels_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
+    splits_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
+    added: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    removed: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    excluded: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    included: list[dict[str, Any]] = field(default_factory=list)  # path, label (re-included)
+    content_changed: list[dict[str, Any]] = field(default_factory=list)  # path
+
+    KINDS = (
+        "labels_changed", "splits_changed", "added", "removed", "excluded", "included",
+        "content_changed",
+    )  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(getattr(self, kind)) for kind in self.KINDS}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "counts": self.counts()} | {
+            kind: getattr(self, kind) for kind in self.KINDS
+        }
+
+    def to_text(self, limit: int = 20) -> str:
+        counts = self.counts()
+        if not any(counts.values()):
+            return f"{self.a} -> {self.b}: no differences"
+        lines = [f"{self.a} -> {self.b}: " + ", ".join(
+            f"{n:,} {kind.replace('_', ' ')}" for kind, n in counts.items() if n
+        )]  # fmt: skip
+        for kind in self.KINDS:
+            rows = getattr(self, kind)
+            if rows:
+                lines.append(f"{kind.replace('_', ' ')}:")
+                lines += [f"  {_describe(row)}" for row in rows[:limit]]
+                if len(rows) > limit:
+                    lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
+        return "\n".join(lines)
+
+
+def _describe(row: dict[str, Any]) -> str:
+    if "new" in row:
+        return f"{row['path']}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
+    if "label" in row:
+        return f"{row['path']} ({row['label'] or 'unlabeled'})"
+    return str(row["path"])
+
+
+def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
+    """Labels and splits changed, images added, removed, excluded (and re-included) and
+    files whose content changed, from ``a`` to ``b`` (None: the state now)."""
+    before, after = recorded_state(db, a), recorded_state(db, b)
+    out = VersionDiff(a.name if a else CURRENT, b.name if b else CURRENT)
+    for i in sorted(after.keys() | before.keys(), key=lambda i: (after.get(i) or before[i]).path):
+        new, old = after.get(i), before.get(i)
+        if old is None and new is not None:
+            out.added.append({"path": new.path, "label": new.label})
+        elif new is None and old is not None:
+            out.removed.append({"path": old.path, "label": old.label})
+        elif old is not None and new is not None:
+            if old.label != new.label:
+                out.labels_changed.append({"path": new.path, "old": old.label, "new": new.label})
+            if old.split != new.split:
+                out.splits_changed.append({"path": new.path, "old": old.split, "new": new.split})
+            if (old.status == EXCLUDED) != (new.status == EXCLUDED):
+                rows = out.excluded if new.status == EXCLUDED else out.included
+                rows.append({"path": new.path, "label": new.label})
+            if old.hash != new.hash:
+                out.content_changed.append({"path": new.path})
+    return out

@@ -1,0 +1,251 @@
+"""Named dataset versions: "the data model 3 was trained on", kept so it can be exported
+again after any number of relabels and re-scans.
+
+A version is two things, both cheap to keep: the label state (the newest label event's
+id then; labels, statuses and splits are rebuilt from the append-only label events, see
+:func:`~labeldesk.core.labels.state_as_of`) and the membership (which images, by id, with
+which content hash and path, were usable in the folder). Versions with the same membership
+share its rows, so the version a training run records each time costs a row, not a copy
+of the image table. Rebuilding a version's images is :mod:`labeldesk.core.version_state`.
+
+Names are the person's (``labeldesk version P create v1``); a training run records an
+automatic one (``auto-model-N``) unless a version with the same state exists. Two names
+are read, not stored: ``current`` (the state now, for ``diff``) and ``model:N`` (the
+version model version N trained on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .db import Database
+from .errors import LabelDeskError
+from .image_rows import USABLE
+from .labels import current_user
+
+CURRENT = "current"  # the state now: `diff v1 current`
+MODEL_PREFIX = "model:"  # `model:3`: the version model version 3 trained on
+AUTO_PREFIX = "auto-model-"
+MAX_NAME = 100
+MAX_NOTE = 10_000
+
+
+class VersionError(LabelDeskError):
+    """A dataset version that cannot be made or found (the message says why)."""
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    id: int
+    name: str
+    note: str
+    created_at: float
+    author: str | None
+    label_event_id: int  # the label state: labels, statuses, splits right after this event
+    membership_id: int
+    images: int  # how many images it holds
+    automatic: bool  # recorded by a training run, not named by a person
+    models: tuple[int, ...] = ()  # model versions trained on it, oldest first
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "note": self.note,
+            "created_at": self.created_at,
+            "author": self.author,
+            "label_event_id": self.label_event_id,
+            "images": self.images,
+            "automatic": self.automatic,
+            "models": list(self.models),
+        }
+
+
+def check_name(name: str) -> str:
+    """``name`` without outer spaces, or VersionError saying why it cannot be one."""
+    clean = name.strip() if isinstance(name, str) else ""
+    if not clean:
+        raise VersionError("a version needs a name")
+    if len(clean) > MAX_NAME:
+        raise VersionError(f"a version name has at most {MAX_NAME} characters")
+    if re.search(r"[\x00-\x1f\x7f]", clean):
+        raise VersionError("a version name cannot hold control characters (tabs, new lines)")
+    if clean.lower() == CURRENT or clean.lower().startswith(MODEL_PREFIX):
+        raise VersionError(
+            f"{clean!r} is reserved ({CURRENT!r} means the state now, "
+            f"{MODEL_PREFIX}N the version model N trained on); pick another name"
+        )
+    return clean
+
+
+def create_version(
+    db: Database, name: str, note: str = "", *, author: str | None = None
+) -> DatasetVersion:
+    """Record the state now under ``name`` (which must be new)."""
+    name = check_name(name)
+    if len(note) > MAX_NOTE:
+        raise VersionError(f"a version note has at most {MAX_NOTE:,} characters")
+    with db.write() as conn:  # one transaction: the label state and membership agree
+        if conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
+            raise VersionError(f"there is a version named {name!r} already; pick another name")
+        _insert(conn, name, note, author or current_user(), _membership(conn), automatic=False)
+    return get_version(db, name)
+
+
+def version_for_model(conn: sqlite3.Connection, model_id: int, label_event_id: int) -> int:
+    """Inside the transaction that records model version ``model_id``: the dataset version
+    it trained on, an existing one with the same label state and membership, else a new
+    automatic ``auto-model-<model_id>``; the model row is linked to it. Returns its id."""
+    membership = _membership(conn)
+    found = conn.execute(
+        "SELECT id FROM dataset_versions WHERE label_event_id = ? AND membership_id = ? "
+        "ORDER BY automatic, id LIMIT 1",
+        (label_event_id, membership),
+    ).fetchone()
+    if found:
+        version_id = int(found[0])
+    else:
+        name, n = f"{AUTO_PREFIX}{model_id}", 1
+        while conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
+            n += 1
+            name = f"{AUTO_PREFIX}{model_id}-{n}"
+        note = f"recorded when model version {model_id} was trained"
+        version_id = _insert(
+            conn, name, note, current_user(), membership, automatic=True, event=label_event_id
+        )
+    conn.execute(
+        "UPDATE model_versions SET dataset_version_id = ? WHERE id = ?", (version_id, model_id)
+    )
+    return version_id
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    name: str,
+    note: str,
+    author: str | None,
+    membership: int,
+    *,
+    automatic: bool,
+    event: int | None = None,
+) -> int:
+    """A new version row; at the newest label event unless ``event`` names one."""
+    if event is None:
+        event = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0])
+    row_id = conn.execute(
+        "INSERT INTO dataset_versions(name, note, created_at, author, label_event_id, "
+        "membership_id, automatic) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (name, note, time.time(), author, event, membership, int(automatic)),
+    ).lastrowid
+    return int(row_id or 0)
+
+
+def _membership(conn: sqlite3.Connection) -> int:
+    """The id of the membership now (the usable images, their paths and content hashes),
+    stored once: a digest of the rows finds an identical earlier one."""
+    rows = conn.execute(
+        f"SELECT id, path, hash FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
+    ).fetchall()
+    digest = hashlib.sha256()
+    for image_id, path, content in rows:
+        digest.update(f"{image_id}\t{path}\t{content}\n".encode("utf-8", "surrogateescape"))
+    key = digest.hexdigest()
+    found = conn.execute("SELECT id FROM dataset_memberships WHERE digest = ?", (key,)).fetchone()
+    if found:
+        return int(found[0])
+    membership = conn.execute(
+        "INSERT INTO dataset_memberships(digest, images, created_at) VALUES (?, ?, ?)",
+        (key, len(rows), time.time()),
+    ).lastrowid
+    conn.executemany(
+        "INSERT INTO dataset_membership_images(membership_id, image_id, path, hash) "
+        "VALUES (?, ?, ?, ?)",
+        [(membership, r[0], r[1], r[2]) for r in rows],
+    )
+    return int(membership or 0)
+
+
+_SELECT = (
+    "SELECT v.id, v.name, v.note, v.created_at, v.author, v.label_event_id, v.membership_id, "
+    "m.images, v.automatic FROM dataset_versions v "
+    "JOIN dataset_memberships m ON m.id = v.membership_id"
+)
+
+
+def list_versions(db: Database) -> list[DatasetVersion]:
+    """Every version, newest first, each with the model versions trained on it."""
+    with db.reading() as conn:
+        rows = conn.execute(_SELECT + " ORDER BY v.id DESC").fetchall()
+        trained = conn.execute(
+            "SELECT dataset_version_id, id FROM model_versions "
+            "WHERE dataset_version_id IS NOT NULL ORDER BY id"
+        ).fetchall()
+    models: dict[int, list[int]] = {}
+    for version_id, model_id in trained:
+        models.setdefault(int(version_id), []).append(int(model_id))
+    return [_version(r, models.get(int(r[0]), [])) for r in rows]
+
+
+def get_version(db: Database, name: str) -> DatasetVersion:
+    """The version called ``name`` (or ``model:N``: the one model version N trained on)."""
+    text = name.strip() if isinstance(name, str) else ""
+    if text.lower().startswith(MODEL_PREFIX):
+        return _model_version(db, text)
+    with db.reading() as conn:
+        rows = conn.execute(_SELECT + " WHERE v.name = ?", (text,)).fetchall()
+        if not rows:
+            known = [r[0] for r in conn.execute("SELECT name FROM dataset_versions ORDER BY id")]
+            shown = ", ".join(known[-5:]) or "none yet"
+            raise VersionError(
+                f"no dataset version named {text!r} (versions: {shown}); "
+                "`labeldesk version PROJECT list` lists them"
+            )
+        models = conn.execute(
+            "SELECT id FROM model_versions WHERE dataset_version_id = ? ORDER BY id", (rows[0][0],)
+        ).fetchall()
+    return _version(rows[0], [int(m[0]) for m in models])
+
+
+def _model_version(db: Database, text: str) -> DatasetVersion:
+    number = text[len(MODEL_PREFIX) :].strip().lstrip("#")
+    if not number.isdigit():
+        raise VersionError(f"{text!r}: write model:N with N a model version's number")
+    row = db.query("SELECT dataset_version_id FROM model_versions WHERE id = ?", (int(number),))
+    if not row:
+        raise VersionError(f"no model version {number} (`labeldesk models PROJECT` lists them)")
+    if row[0][0] is None:
+        raise VersionError(
+            f"model version {number} was trained before LabelDesk recorded dataset versions; "
+            "its label state is known, not which images it saw"
+        )
+    name = db.scalar("SELECT name FROM dataset_versions WHERE id = ?", (row[0][0],))
+    return get_version(db, str(name))
+
+
+def _version(row: sqlite3.Row, models: list[int]) -> DatasetVersion:
+    return DatasetVersion(
+        id=int(row[0]),
+        name=row[1],
+        note=row[2],
+        created_at=float(row[3]),
+        author=row[4],
+        label_event_id=int(row[5]),
+        membership_id=int(row[6]),
+        images=int(row[7]),
+        automatic=bool(row[8]),
+        models=tuple(models),
+    )
+
+
+def members(db: Database, version: DatasetVersion) -> list[tuple[int, str, str]]:
+    """``(image id, path, content hash)`` of the images in ``version``, as they were."""
+    rows = db.query(
+        "SELECT image_id, path, hash FROM dataset_membership_images WHERE membership_id = ? "
+        "ORDER BY image_id",
+        (version.membership_id,),
+    )
+    return [(int(r[0]), r[1], r[2]) for r in rows]
