@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.errors import LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
@@ -22,7 +23,13 @@ def add_parsers(add: AddParser) -> None:
     p = add("new", "create a project for an image folder and index it")
     p.add_argument("project", type=Path, help="project folder to create")
     p.add_argument("--images", type=Path, required=True, help="image folder (never modified)")
-    p.add_argument("--labels", type=Path, help="CSV (path,label[,split]) or JSON labels file")
+    p.add_argument(
+        "--labels",
+        type=Path,
+        help="a labels file or folder from another tool (CSV, Parquet, Hugging Face, "
+        "FiftyOne, Label Studio; the format is detected and named in the output)",
+    )
+    add_label_source_arguments(p, flag="--labels-format")
     p.add_argument(
         "--classes", help="comma-separated class names, defined up front (keys 1, 2, … in order)"
     )
@@ -139,19 +146,29 @@ def _index_output(project: Any, counts: Any) -> Output:
 def cmd_new(args: argparse.Namespace) -> Output:
     from labeldesk.core.create import create_and_index
 
+    fmt, rows = (
+        read_label_source(args.labels, args.labels_format, args) if args.labels else ("", None)
+    )
+    skipped: list[str] | None = [] if args.skip_bad_rows else None
     with TerminalProgress() as progress:
         project, counts = create_and_index(
             args.project,
             args.images,
             classes=_split_names(args.classes),
-            labels_file=args.labels,
+            labels_file=rows,
             new_classes=args.new_class,
             follow_outside_links=args.follow_links,
             progress=progress,
             workers=args.workers,
+            skipped=skipped,
         )
     with project:
-        return _index_output(project, counts)
+        output = _index_output(project, counts)
+    if rows is not None:
+        output.data["labels"] = {"format": fmt, "rows": len(rows), "skipped": skipped or []}
+        found = [f"labels read from {args.labels} as {fmt}"]
+        output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])
+    return output
 
 
 def cmd_scan(args: argparse.Namespace) -> Output:

@@ -21,6 +21,7 @@ from .project import Project, check_images_folder
 from .staging import finish_staging, make_staging
 
 if TYPE_CHECKING:
+    from .label_files import LabelFile
     from .scanner import ScanCounts
 
 
@@ -74,8 +75,9 @@ def create_and_index(
     images: Path | str,
     *,
     classes: Iterable[str] = (),
-    labels_file: Path | str | None = None,
+    labels_file: Path | str | LabelFile | None = None,
     new_classes: bool = False,
+    skipped: list[str] | None = None,
     follow_outside_links: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
@@ -84,9 +86,11 @@ def create_and_index(
     """``labeldesk new``: build the project beside ``path`` and rename it into place.
 
     With ``classes`` given, a labels file may use only those (unless ``new_classes``).
-    A failure (a bad labels file, a cancel) leaves nothing behind.
+    ``labels_file``: a CSV/JSON file, or rows another format's importer read
+    (:mod:`labeldesk.interop.formats`). A failure (a bad labels file, a cancel) leaves
+    nothing behind; with ``skipped`` (a list), bad rows are left out and listed there.
     """
-    from .label_files import apply_label_rows, read_label_file
+    from .label_files import LabelFile, apply_label_rows, read_label_file
 
     target = _free_target(path)
     check_images_folder(images)
@@ -94,7 +98,10 @@ def create_and_index(
     # An unreadable file fails here; its rows are checked against the project after the
     # scan, so that every problem is listed in one run (in the staging folder: a failure
     # leaves nothing behind).
-    rows = read_label_file(Path(labels_file)) if labels_file else None
+    if isinstance(labels_file, LabelFile) or labels_file is None:
+        rows = labels_file
+    else:
+        rows = read_label_file(Path(labels_file))
     with _staged(target) as staging:
         project = Project.create(staging, images, classes)
         if follow_outside_links:
@@ -110,7 +117,8 @@ def create_and_index(
                 rows,
                 source="import",
                 create_classes=new_classes or not classes,
-                description=f"labels from {Path(str(labels_file)).name}",
+                description=f"labels from {Path(rows.source).name}",
+                skipped=skipped,
             )
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:

@@ -220,6 +220,7 @@ def apply_label_rows(
     source: str = "human",
     create_classes: bool = False,
     description: str = "",
+    skipped: list[str] | None = None,
 ) -> int:
     """Apply the rows as one batch; returns the number of images labeled.
 
@@ -227,12 +228,16 @@ def apply_label_rows(
     (unless ``create_classes``) and an image given two labels or splits (however its
     path is spelt) are all raised together as one :class:`LabelFileError`, by line,
     and then nothing is applied. The same image twice with the same label is fine.
+
+    ``skipped``: a list to receive those problems instead; the good rows are applied
+    and every image with a bad row is left out (the person asked to skip bad rows).
     """
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     known = _known(project, [p for candidates in per_row for p in candidates])
     chosen: dict[str, LabelRow] = {}
+    lines_of: dict[str, list[int]] = {}
     classes = set(project.classes())
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or row.label in classes):
@@ -241,6 +246,7 @@ def apply_label_rows(
         if path is None:
             problems.append((row.line, _unknown(project, row.path)))
             continue
+        lines_of.setdefault(path, []).append(row.line)
         first = chosen.setdefault(path, row)
         if first is row:
             continue
@@ -249,8 +255,14 @@ def apply_label_rows(
             problems.append((row.line, f"{path!r} {conflict}"))
         elif row.split and not first.split:
             chosen[path] = first._replace(split=row.split)
-    if problems:
+    if problems and skipped is None:
         raise LabelFileError(found.source, found.describe(problems))
+    if problems and skipped is not None:
+        skipped.extend(found.describe(problems))
+        bad = {line for line, _ in problems}
+        chosen = {p: r for p, r in chosen.items() if not bad.intersection(lines_of[p])}
+        if not chosen:
+            return 0
     labels = {path: row.label for path, row in chosen.items()}
     splits = {path: row.split for path, row in chosen.items() if row.split}
     # One batch: labels and splits land together, and one undo takes them back.

@@ -29,7 +29,7 @@ def test_a_csv_manifest_is_detected_and_read_with_its_lines(tmp_path):
 def test_an_unknown_file_names_the_formats_and_the_flag(tmp_path):
     f = tmp_path / "labels.bin"
     f.write_bytes(b"\x00\x01")
-    with pytest.raises(LabelDeskError, match="--labels-format") as exc:
+    with pytest.raises(LabelDeskError, match="name its format") as exc:
         detect_format(f)
     assert "csv" in str(exc.value)
     with pytest.raises(LabelDeskError, match="not found"):

@@ -63,8 +63,8 @@ def detect_format(path: Path | str) -> str:
         if IMPORTERS[name].sniff(path):
             return name
     raise LabelDeskError(
-        f"{path}: not a label file LabelDesk recognises; name its format with "
-        f"--labels-format ({', '.join(IMPORTERS.names())})"
+        f"{path}: not a label file LabelDesk recognises; name its format "
+        f"({', '.join(IMPORTERS.names())})"
     )
 
 

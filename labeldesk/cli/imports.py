@@ -1,0 +1,103 @@
+"""Labels from other tools: ``labeldesk import`` and the label-file options of ``new``.
+
+Both read the file through the format registry (:mod:`labeldesk.interop.formats`),
+detecting the format when none is named and saying which one they used. Nothing is
+applied unless every row is good, or ``--skip-bad-rows`` asks to leave the bad ones out
+(they are then listed, by line).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.cli._base import Output, open_existing
+
+if TYPE_CHECKING:
+    from labeldesk.core.label_files import LabelFile
+
+SKIPPED_SHOWN = 20
+
+
+def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None:
+    """The options that say how to read a label file (``flag``: the format option)."""
+    p.set_defaults(format_flag=flag)
+    p.add_argument(
+        flag,
+        metavar="NAME",
+        help="the labels file's format (default: detected): "
+        "csv, parquet, hf, fiftyone, labelstudio",
+    )
+    p.add_argument("--path-column", metavar="COL", help="CSV/Parquet: the column with paths")
+    p.add_argument("--label-column", metavar="COL", help="CSV/Parquet: the column with labels")
+    p.add_argument("--split-column", metavar="COL", help="CSV/Parquet: the column with splits")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="apply the good rows and list the bad ones (default: nothing unless all are good)",
+    )
+
+
+def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add("import", "apply labels from another tool's file to a project (one undoable batch)")
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path, help="a label file or folder (see --format)")
+    add_label_source_arguments(p, flag="--format")
+    p.add_argument(
+        "--predictions",
+        action="store_true",
+        help="Label Studio: take the model's predictions instead of the annotations",
+    )
+    p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
+    p.set_defaults(handler=cmd_import)
+
+
+def read_label_source(
+    path: Path, fmt: str | None, args: argparse.Namespace
+) -> tuple[str, LabelFile]:
+    """Read ``path`` as ``fmt`` (detected when None) with the column options in ``args``."""
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.interop.formats import ImportOptions, detect_format, read_labels
+
+    if fmt is None:
+        try:
+            fmt = detect_format(path)
+        except LabelDeskError as exc:
+            raise LabelDeskError(f"{exc} with {args.format_flag} NAME") from None
+    options = ImportOptions(
+        path_column=args.path_column,
+        label_column=args.label_column,
+        split_column=args.split_column,
+        predictions=bool(getattr(args, "predictions", False)),
+    )
+    return read_labels(path, fmt, options)
+
+
+def describe_skipped(skipped: list[str]) -> list[str]:
+    lines = [f"left out {len(skipped)} bad row(s):"] if skipped else []
+    lines += [f"  {problem}" for problem in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN} more (see --json)")
+    return lines
+
+
+def cmd_import(args: argparse.Namespace) -> Output:
+    from labeldesk.core.label_files import apply_label_rows
+
+    fmt, rows = read_label_source(args.file, args.format, args)
+    skipped: list[str] | None = [] if args.skip_bad_rows else None
+    with open_existing(args.project) as project:
+        applied = apply_label_rows(
+            project,
+            rows,
+            create_classes=args.new_class,
+            description=f"labels from {args.file.name} ({fmt})",
+            skipped=skipped,
+        )
+    data = {"format": fmt, "applied": applied, "skipped": skipped or []}
+    lines = [f"read {args.file} as {fmt}: {applied} label(s) applied"]
+    if applied:
+        lines[0] += " (undo with `labeldesk undo`)"
+    return Output(data, "\n".join(lines + describe_skipped(skipped or [])))

@@ -1,0 +1,86 @@
+"""`labeldesk import` and `new --labels`: the format is detected and named; bad rows stop
+everything unless --skip-bad-rows, which applies the good ones and lists the bad."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import open_project
+
+
+def run(capsys, *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)  # an error is one JSON document on stdout too
+
+
+@pytest.fixture
+def proj(tmp_path: Path, capsys) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
+    return path
+
+
+def labels_of(proj: str) -> dict[str, object]:
+    with open_project(proj) as project:
+        frame = project.images().set_index("path")
+        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+
+
+def test_import_detects_the_format_and_applies_one_undoable_batch(proj, tmp_path, capsys):
+    f = tmp_path / "train.csv"
+    f.write_text("id,category\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
+    code, doc = run(
+        capsys, "import", proj, str(f), "--path-column", "id", "--label-column", "category"
+    )
+    assert code == 0 and doc["format"] == "csv" and doc["applied"] == 2
+    labels = labels_of(proj)
+    assert labels["_unlabeled/u0.png"] == "dog" and labels["_unlabeled/u1.png"] == "cat"
+    assert run(capsys, "undo", proj)[1]["events"] == 2
+    assert labels_of(proj)["_unlabeled/u0.png"] is None
+
+
+def test_a_bad_row_stops_the_import_and_every_problem_is_listed(proj, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n../../etc/passwd,cat\nnope.png,cat\n")
+    before = labels_of(proj)
+    code, doc = run(capsys, "import", proj, str(f))
+    assert code == 1 and "line 3" in doc["error"] and "line 4" in doc["error"]
+    assert labels_of(proj) == before  # nothing applied
+
+
+def test_skip_bad_rows_applies_the_good_ones_and_lists_the_rest(proj, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n_unlabeled/u1.png,\n")
+    code, doc = run(capsys, "import", proj, str(f), "--skip-bad-rows")
+    assert code == 0 and doc["applied"] == 2
+    assert len(doc["skipped"]) == 1 and doc["skipped"][0].startswith("line 3")
+    assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
+
+
+def test_new_says_which_format_it_read(tmp_path, capsys):
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    f = tmp_path / "labels.json"
+    f.write_text(json.dumps({"_unlabeled/u0.png": "bird"}))
+    code, doc = run(
+        capsys, "new", str(tmp_path / "p"), "--images", str(root), "--labels", str(f),
+        "--workers", "1",
+    )  # fmt: skip
+    assert code == 0 and doc["labels"]["format"] == "csv" and doc["labels"]["rows"] == 1
+    assert labels_of(str(tmp_path / "p"))["_unlabeled/u0.png"] == "bird"
+
+
+def test_an_unrecognised_file_names_the_option_to_use(proj, tmp_path, capsys):
+    f = tmp_path / "labels.xyz"
+    f.write_bytes(b"\x00\x01\x02")
+    code, doc = run(capsys, "import", proj, str(f))
+    assert code == 1 and "with --format NAME" in doc["error"]
