@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,8 +27,13 @@ from PySide6.QtWidgets import (
 
 from labeldesk import __version__
 from labeldesk.core.layout_check import LayoutWarning, check_layout
+from labeldesk.core.layout_preview import LayoutPreview, preview_layout
+from labeldesk.core.progress import CancelToken
 from labeldesk.gui.hotkeys import HotkeysEditor
 from labeldesk.gui.shortcuts import shortcut_table
+from labeldesk.gui.workers import Job
+
+PREVIEW_DELAY_MS = 300  # wait for typing to pause before listing a folder
 
 
 def show_error(parent: QWidget | None, message: str, title: str = "LabelDesk") -> QMessageBox:
@@ -115,12 +120,24 @@ class NewProjectDialog(QDialog):
         self.use_suggested.setVisible(False)
         self.use_suggested.clicked.connect(self._use_suggested)
         self._suggested: Path | None = None
+        # What the folder holds (classes, splits, unlabeled), counted off the GUI thread.
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.found.setObjectName("newProjectFound")
+        self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview: LayoutPreview | None = None
+        self.preview_job: Job | None = None
+        self._preview_folder: Path | None = None
+        self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self._start_preview)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.found)
         layout.addWidget(self.note)
         layout.addWidget(self.use_suggested, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
         self.images_edit.textChanged.connect(self._check_layout)
+        self.images_edit.textChanged.connect(lambda _: self._preview_timer.start())
         self.images_edit.textChanged.connect(self._validate)
         self.project_edit.textChanged.connect(self._validate)
         self.layout_warnings: list[LayoutWarning] = []
@@ -210,6 +227,51 @@ class NewProjectDialog(QDialog):
         self.use_suggested.setVisible(self._suggested is not None)
         if self._suggested is not None:
             self.use_suggested.setText(f"Use {self._suggested} instead")
+
+    def _start_preview(self) -> None:
+        """Count the folder's images by class and split in the background."""
+        if self.preview_job is not None:
+            self.preview_job.cancel()
+        folder = Path(self.images_edit.text().strip())
+        self.preview = None
+        if not folder.is_dir():
+            self.found.setText("")
+            return
+        self.found.setText("Looking at the folder…")
+
+        def count(*, progress: object, cancel: CancelToken) -> LayoutPreview:
+            return preview_layout(folder, cancel=cancel)
+
+        job = Job(count, "Folder preview")
+        # Bound slots, not lambdas: Qt drops them if the form is deleted before the
+        # count ends (a form closed while a large folder is still being listed).
+        job.finished.connect(self._preview_finished)
+        job.failed.connect(self._preview_failed)
+        self._preview_folder = folder
+        self.preview_job = job.start()
+
+    def _preview_finished(self, result: LayoutPreview) -> None:
+        if self._preview_current():
+            self.preview = result
+            self.found.setText("\n".join(result.summary()))
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        if self._preview_current() and self.preview_job is not None:
+            self.found.setText(f"Cannot list it: {self.preview_job.describe(exc)}")
+
+    def _preview_current(self) -> bool:
+        """Whether the job that just ended is ours and its folder is still the chosen one."""
+        return (
+            self.sender() is self.preview_job
+            and Path(self.images_edit.text().strip()) == self._preview_folder
+        )
+
+    def done(self, result: int) -> None:
+        self._preview_timer.stop()
+        if self.preview_job is not None:
+            self.preview_job.cancel()
+            self.preview_job = None  # a late result finds no job of ours: it is ignored
+        super().done(result)
 
     def _use_suggested(self) -> None:
         if self._suggested is not None:

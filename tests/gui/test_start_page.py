@@ -215,3 +215,24 @@ def test_new_project_form_warns_about_a_folder_one_level_too_high(qtbot, tmp_pat
     dialog.use_suggested.click()
     assert dialog.paths() == (outer / "fashion", outer / "fashion-labeldesk")
     assert not dialog.note.isVisible() and not dialog.use_suggested.isVisible()
+
+
+def test_new_project_form_shows_what_the_folder_holds_before_indexing(qtbot, tmp_path):
+    from helpers import make_imagefolder
+
+    outer = tmp_path / "data"
+    make_imagefolder(outer / "fashion")
+    dialog = NewProjectDialog(images=outer)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    # One level too high: everything would be one class, and the preview shows it.
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    assert list(dialog.preview.classes) == ["fashion"]
+    assert "1 class" in dialog.found.text()
+    dialog.use_suggested.click()
+    qtbot.waitUntil(
+        lambda: dialog.preview is not None and len(dialog.preview.classes) > 1, timeout=5000
+    )
+    text = dialog.found.text()
+    assert "Splits: train" in text and "unlabeled" in text and "Classes: " in text
+    assert dialog.preview.images == sum(dialog.preview.splits.values())
