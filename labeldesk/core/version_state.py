@@ -63,6 +63,25 @@ def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Re
     return out
 
 
+def current_items(db: Database) -> tuple[int, list[ImageAt]]:
+    """The newest label event's id and every usable image now, in path order, read in
+    one transaction (so the id names exactly the labels read)."""
+    with db.reading() as conn:
+        outer = conn.in_transaction  # inside this thread's write: already one transaction
+        if not outer:
+            conn.execute("BEGIN")
+        try:
+            event = conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0]
+            rows = conn.execute(
+                f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
+                f"WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
+            ).fetchall()
+        finally:
+            if not outer:
+                conn.execute("COMMIT")
+    return int(event), [ImageAt(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
     state = recorded_state(db, version)

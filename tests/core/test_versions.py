@@ -1,0 +1,178 @@
+"""Dataset versions: a named state that can be rebuilt exactly after relabels and re-scans,
+diffs between states, and the dataset version each model version records."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import write_image
+
+from labeldesk.core import model_versions
+from labeldesk.core.version_state import changed_ids, diff, items_at, recorded_state
+from labeldesk.core.versions import (
+    VersionError,
+    create_version,
+    get_version,
+    list_versions,
+    members,
+)
+
+
+def _state(items):
+    return {i.path: (i.label, i.status, i.split) for i in items}
+
+
+def test_a_version_is_rebuilt_as_it_was_after_relabels_and_a_rescan(project, imagefolder):
+    root, expected = imagefolder
+    project.set_status(["train/dog/dog3.jpg"], "verified")
+    v1 = create_version(project.db, "v1", "before the review")
+    at_creation = _state(items_at(project.db, v1))
+    assert at_creation["train/cat/cat0.jpg"] == ("cat", None, "train")
+    assert at_creation["train/dog/dog3.jpg"] == ("dog", "verified", "train")
+    assert at_creation["_unlabeled/u0.png"] == (None, None, None)
+    assert len(at_creation) == len(expected) == v1.images
+
+    project.set_label("train/cat/cat0.jpg", "dog")
+    project.set_status(["train/cat/cat1.jpg"], "excluded")
+    project.set_splits({"train/cat/cat2.jpg": "test"})
+    project.rename_class("dog", "hound")
+    project.set_label("_unlabeled/u0.png", "cat")
+    (root / "val/cat/cat0.jpg").rename(root / "val/cat/moved.jpg")  # same bytes, new name
+    (root / "train/dog/dog0.jpg").unlink()
+    write_image(root / "train/cat/new.jpg", seed=900)
+    project.scan(workers=1)
+
+    again = items_at(project.db, get_version(project.db, "v1"))
+    by_path = {i.path: i for i in again}
+    assert by_path["train/dog/dog0.jpg"].missing == "removed from the folder since"
+    assert "val/cat/moved.jpg" in by_path and "val/cat/cat0.jpg" not in by_path
+    assert by_path["val/cat/moved.jpg"].missing is None
+    assert "train/cat/new.jpg" not in by_path  # added after the version
+    rebuilt = _state(again)
+    rebuilt["val/cat/cat0.jpg"] = rebuilt.pop("val/cat/moved.jpg")
+    assert rebuilt == at_creation  # labels, statuses and splits exactly as they were
+
+
+def test_an_image_rewritten_since_is_missing_unless_its_bytes_are_still_indexed(
+    project, imagefolder
+):
+    root, _ = imagefolder
+    keep = (root / "train/cat/cat3.jpg").read_bytes()
+    v1 = create_version(project.db, "v1")
+    (root / "train/cat/cat3.jpg").write_bytes((root / "train/dog/dog1.jpg").read_bytes())
+    project.scan(workers=1)
+    gone = {i.path: i.missing for i in items_at(project.db, v1) if i.missing}
+    assert gone == {"train/cat/cat3.jpg": "its content changed since the version"}
+    (root / "saved").mkdir()
+    (root / "saved/cat3.jpg").write_bytes(keep)  # the original bytes, under another name
+    project.scan(workers=1)
+    items = {i.image_id: i for i in items_at(project.db, v1)}
+    assert not [i for i in items.values() if i.missing]
+    original = next(m for m in members(project.db, v1) if m[1] == "train/cat/cat3.jpg")
+    assert items[original[0]].path == "saved/cat3.jpg" and items[original[0]].label == "cat"
+
+
+def test_diff_lists_labels_splits_added_removed_and_excluded(project, imagefolder):
+    root, _ = imagefolder
+    v1 = create_version(project.db, "v1")
+    project.set_label("train/cat/cat0.jpg", "dog")
+    project.set_splits({"val/dog/dog0.jpg": "test"})
+    project.set_status(["test/cat/cat1.jpg"], "excluded")
+    (root / "train/dog/dog2.jpg").unlink()
+    write_image(root / "train/dog/extra.jpg", seed=901)
+    project.scan(workers=1)
+    v2 = create_version(project.db, "v2")
+    result = diff(project.db, v1, v2)
+    assert result.labels_changed == [{"path": "train/cat/cat0.jpg", "old": "cat", "new": "dog"}]
+    assert result.splits_changed == [{"path": "val/dog/dog0.jpg", "old": "val", "new": "test"}]
+    assert result.added == [{"path": "train/dog/extra.jpg", "label": "dog"}]
+    assert result.removed == [{"path": "train/dog/dog2.jpg", "label": "dog"}]
+    assert result.excluded == [{"path": "test/cat/cat1.jpg", "label": "cat"}]
+    assert result.included == [] and result.content_changed == []
+    assert result.to_json()["counts"]["labels_changed"] == 1
+    text = result.to_text()
+    assert "v1 -> v2" in text and "train/cat/cat0.jpg: cat -> dog" in text
+    back = diff(project.db, v2, v1)  # the other way round
+    assert back.added == [{"path": "train/dog/dog2.jpg", "label": "dog"}]
+    assert back.included == [{"path": "test/cat/cat1.jpg", "label": "cat"}]
+    project.set_label("train/cat/cat0.jpg", "cat")
+    now = diff(project.db, v2, None)
+    assert now.b == "current" and now.labels_changed[0]["new"] == "cat"
+    assert diff(project.db, v2, v2).to_text() == "v2 -> v2: no differences"
+
+
+def test_changed_ids_ignores_a_move_but_not_a_change(project, imagefolder):
+    root, _ = imagefolder
+    v1 = create_version(project.db, "v1")
+    (root / "test/dog/dog1.jpg").rename(root / "test/dog/renamed.jpg")
+    project.scan(workers=1)
+    project.set_label("train/cat/cat1.jpg", "dog")
+    now = recorded_state(project.db, None)
+    changed = changed_ids(recorded_state(project.db, v1), now)
+    assert {now[i].path for i in changed} == {"train/cat/cat1.jpg"}
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("", "needs a name"),
+        ("   ", "needs a name"),
+        ("a\tb", "control characters"),
+        ("current", "reserved"),
+        ("model:3", "reserved"),
+        ("x" * 101, "at most 100"),
+    ],
+)
+def test_bad_version_names_are_refused(project, name, why):
+    with pytest.raises(VersionError, match=why):
+        create_version(project.db, name)
+    assert list_versions(project.db) == []
+
+
+def test_names_are_unique_and_unknown_names_are_clear(project):
+    create_version(project.db, " v1 ", "first")
+    with pytest.raises(VersionError, match="already"):
+        create_version(project.db, "v1")
+    with pytest.raises(VersionError, match=r"no dataset version named 'v9' \(versions: v1\)"):
+        get_version(project.db, "v9")
+    assert get_version(project.db, "v1").note == "first"
+
+
+def test_versions_with_the_same_images_share_one_membership(project):
+    a = create_version(project.db, "a")
+    project.set_label("train/cat/cat0.jpg", "dog")  # labels change, the images do not
+    b = create_version(project.db, "b")
+    assert a.membership_id == b.membership_id and b.label_event_id > a.label_event_id
+    assert [v.name for v in list_versions(project.db)] == ["b", "a"]
+
+
+def _record_model(project, event):
+    return model_versions.add_model_version(
+        project.db,
+        kind="head",
+        status="complete",
+        label_event_id=event,
+        embedding_key="k",
+        params={},
+        metrics={},
+        checkpoint=None,
+    )
+
+
+def test_each_model_version_records_its_dataset_version(project):
+    from labeldesk.core.labels import last_event_id
+
+    named = create_version(project.db, "named")
+    first = _record_model(project, last_event_id(project.db))
+    assert model_versions.model_version(project.db, first).dataset_version == "named"  # reused
+    project.set_label("train/cat/cat0.jpg", "dog")
+    second = _record_model(project, last_event_id(project.db))
+    third = _record_model(project, last_event_id(project.db))
+    auto = get_version(project.db, f"auto-model-{second}")
+    assert auto.automatic and auto.models == (second, third)
+    assert get_version(project.db, f"model:{third}") == auto
+    assert get_version(project.db, "named").models == (first,)
+    listed = {v.name: v.to_json()["models"] for v in list_versions(project.db)}
+    assert listed == {"named": [first], f"auto-model-{second}": [second, third]}
+    with pytest.raises(VersionError, match="no model version 99"):
+        get_version(project.db, "model:99")
+    assert named.label_event_id < auto.label_event_id
