@@ -247,6 +247,18 @@ class MainWindow(QMainWindow):
         dialog.exec()
         dialog.shutdown()
 
+    def import_labels(self) -> None:
+        """File → Import labels…: another tool's labels, checked, then one undoable batch."""
+        session = self.session
+        if session is None:
+            return
+        from labeldesk.gui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(session.project, self, runner=session.runner, exclusive=session)
+        dialog.exec()
+        dialog.shutdown()
+        dialog.deleteLater()
+
     def show_browser(self) -> None:
         """Back to the grid, in its place: it followed every write while hidden (through
         the session's ``changed`` signal), so nothing is re-read here."""

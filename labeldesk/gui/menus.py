@@ -27,6 +27,7 @@ class Commands(Protocol):
     def close_project(self) -> None: ...
     def rescan(self) -> object: ...
     def export_dataset(self) -> None: ...
+    def import_labels(self) -> None: ...
     def focus_search(self) -> None: ...
     def compute_embeddings(self) -> object: ...
     def review_issues(self) -> None: ...
@@ -58,6 +59,9 @@ class MainMenus:
         self.file_menu.addSeparator()
         self.rescan_action = self._add(
             self.file_menu, "Re&scan folder", shortcuts.RESCAN_KEYS, commands.rescan
+        )
+        self.import_action = self._add(
+            self.file_menu, "&Import labels…", shortcuts.IMPORT_KEYS, commands.import_labels
         )
         self.export_action = self._add(
             self.file_menu, "&Export dataset…", shortcuts.EXPORT_KEYS, commands.export_dataset
@@ -181,6 +185,7 @@ class MainMenus:
         self.training_action.setEnabled(project_open)
         self.map_action.setEnabled(project_open)
         self.export_action.setEnabled(project_open and not busy)
+        self.import_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)

@@ -34,6 +34,7 @@ STATS_KEYS: tuple[KeySpec, ...] = ("Ctrl+T",)
 TRAINING_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+T",)
 MAP_KEYS: tuple[KeySpec, ...] = ("Ctrl+M",)
 EXPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+E",)
+IMPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+I",)
 REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
 REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
 REVIEW_ACCEPT_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")
@@ -108,6 +109,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
         (_text(MAP_KEYS), "Embedding map: similar images close; box or lasso to the grid"),
         (_text(EXPORT_KEYS), "Export the curated dataset"),
+        (_text(IMPORT_KEYS), "Import labels from another tool's file"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
         (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),

@@ -1,0 +1,246 @@
+"""File → Import labels…: labels from another tool's file, checked before anything changes.
+
+The form reads the file as soon as it is chosen (in the background) and says what it
+found: the format (detected, or the one picked), how many rows, and every bad row by
+line. Import applies the rows as one undoable batch through the project, so the browser
+and the other views follow by themselves; nothing is applied while a row is bad unless
+"Skip bad rows" is ticked. Built on the same registry as ``labeldesk import``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.label_files import LabelFile, apply_label_rows
+from labeldesk.core.progress import CancelToken
+from labeldesk.core.project import Project
+from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
+from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels
+
+DETECT = ""  # the format combo's "detect it" entry
+PROBLEMS_SHOWN = 12
+READ_DELAY_MS = 400  # wait for typing to pause before reading a file
+
+
+class ImportDialog(QDialog):
+    imported = Signal(int)  # labels applied
+
+    def __init__(
+        self,
+        project: Project,
+        parent: QWidget | None = None,
+        runner: JobRunner | None = None,
+        exclusive: ExclusiveJobs | None = None,
+    ):
+        """``exclusive``: the project session, whose slot the import takes (no scan or
+        export runs while labels are written)."""
+        super().__init__(parent)
+        self.setWindowTitle("Import labels")
+        self.setMinimumWidth(560)
+        self.project = project
+        self.runner = runner or JobRunner(self, max_threads=1)
+        self.exclusive = exclusive
+        self.rows: LabelFile | None = None
+        self.format_used = ""
+        self.read_job: Job | None = None
+        self.apply_job: Job | None = None
+
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("a CSV, Parquet or JSON file, or an exported folder")
+        pick_file, pick_folder = QPushButton("File…"), QPushButton("Folder…")
+        pick_file.clicked.connect(self._browse_file)
+        pick_folder.clicked.connect(self._browse_folder)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(pick_file)
+        file_row.addWidget(pick_folder)
+
+        self.format = QComboBox()
+        self.format.addItem("Detect from the file", DETECT)
+        for name in IMPORTERS.names():
+            self.format.addItem(name, name)
+            self.format.setItemData(
+                self.format.count() - 1, IMPORTERS[name].description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.path_column, self.label_column, self.split_column = (
+            QLineEdit(),
+            QLineEdit(),
+            QLineEdit(),
+        )
+        for edit, usual in (
+            (self.path_column, "path, file, image, id…"),
+            (self.label_column, "label, class, category…"),
+            (self.split_column, "split, subset"),
+        ):
+            edit.setPlaceholderText(f"found by name ({usual})")
+        self.predictions = QCheckBox("Use the model's predictions, not the annotations")
+        self.new_classes = QCheckBox("Allow labels that add classes")
+        self.skip_bad = QCheckBox("Skip bad rows (apply the good ones, list the rest)")
+
+        form = QFormLayout()
+        form.addRow("Labels", file_row)
+        form.addRow("Format", self.format)
+        form.addRow("Path column", self.path_column)
+        form.addRow("Label column", self.label_column)
+        form.addRow("Split column", self.split_column)
+        form.addRow("Label Studio", self.predictions)
+        form.addRow("", self.new_classes)
+        form.addRow("", self.skip_bad)
+
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.import_button = QPushButton("Import")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.found)
+        layout.addLayout(buttons)
+
+        self._read_timer = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
+        self._read_timer.timeout.connect(self.read)
+        for edit in (self.file, self.path_column, self.label_column, self.split_column):
+            edit.textChanged.connect(lambda _: self._read_timer.start())
+        self.format.currentIndexChanged.connect(lambda _: self.read())
+        self.predictions.toggled.connect(lambda _: self.read())
+        self._update()
+
+    # -- reading -----------------------------------------------------------------------
+    def options(self) -> ImportOptions:
+        return ImportOptions(
+            path_column=self.path_column.text().strip() or None,
+            label_column=self.label_column.text().strip() or None,
+            split_column=self.split_column.text().strip() or None,
+            predictions=self.predictions.isChecked(),
+        )
+
+    def read(self) -> Job | None:
+        """Read the chosen file in the background and show what it holds."""
+        self._read_timer.stop()
+        self.rows = None
+        text = self.file.text().strip()
+        if not text:
+            self.found.setText("")
+            self._update()
+            return None
+        path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
+
+        def run(*, progress: object, cancel: CancelToken) -> tuple[str, LabelFile]:
+            return read_labels(path, fmt or None, options)
+
+        job = Job(run, "Reading labels")
+        job.finished.connect(self._read_finished)
+        job.failed.connect(self._read_failed)
+        self.read_job = job
+        self.found.setText("Reading…")
+        self._update()
+        self.runner.start(job)
+        return job
+
+    def _read_finished(self, result: tuple[str, LabelFile]) -> None:
+        if self.sender() is not self.read_job:
+            return  # an older read, overtaken by a newer choice
+        self.format_used, self.rows = result
+        rows = self.rows
+        lines = [f"Read as {self.format_used}: {len(rows):,} usable row(s)"]
+        if rows.problems:
+            lines.append(f"{len(rows.problems):,} bad row(s):")
+            lines += [f"  {p}" for p in rows.describe(rows.problems)[:PROBLEMS_SHOWN]]
+            if len(rows.problems) > PROBLEMS_SHOWN:
+                lines.append(f"  … and {len(rows.problems) - PROBLEMS_SHOWN} more")
+        self.found.setText("\n".join(lines))
+        self._update()
+
+    def _read_failed(self, exc: BaseException) -> None:
+        job = self.read_job
+        if self.sender() is job and job is not None:
+            self.found.setText(job.describe(exc))
+            self._update()
+
+    # -- applying ----------------------------------------------------------------------
+    def start(self) -> Job | None:
+        """Apply the rows read, as one undoable batch."""
+        rows, fmt = self.rows, self.format_used
+        if rows is None or (self.apply_job is not None and self.apply_job.running):
+            return None
+        if self.exclusive is not None and (reason := self.exclusive.blocker()):
+            self.found.setText(reason)
+            return None
+        project, create = self.project, self.new_classes.isChecked()
+        skipped: list[str] | None = [] if self.skip_bad.isChecked() else None
+        name = Path(self.file.text().strip()).name
+
+        def run(*, progress: object, cancel: CancelToken) -> int:
+            return apply_label_rows(
+                project,
+                rows,
+                create_classes=create,
+                description=f"labels from {name} ({fmt})",
+                skipped=skipped,
+            )
+
+        job = Job(run, "Importing labels")
+        job.finished.connect(lambda n: self._applied(n, skipped or []))
+        job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
+        job.ended.connect(self._update)
+        self.apply_job = job
+        if self.exclusive is not None:
+            self.exclusive.start_exclusive(job, "Importing labels")
+        else:
+            self.runner.start(job)
+        self._update()
+        return job
+
+    def _applied(self, applied: int, skipped: list[str]) -> None:
+        lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
+        if skipped:
+            lines.append(f"{len(skipped):,} bad row(s) left out:")
+            lines += [f"  {p}" for p in skipped[:PROBLEMS_SHOWN]]
+        self.found.setText("\n".join(lines))
+        self.imported.emit(applied)
+
+    def _update(self) -> None:
+        busy = self.apply_job is not None and self.apply_job.running
+        # With bad rows and no skipping, Import still lists every one and applies nothing.
+        ready = self.rows is not None and len(self.rows) > 0
+        self.import_button.setEnabled(ready and not busy)
+
+    # -- choosing ----------------------------------------------------------------------
+    def _browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labels file", self.file.text())
+        if path:
+            self.file.setText(path)
+
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Exported dataset folder", self.file.text())
+        if path:
+            self.file.setText(path)
+
+    def shutdown(self) -> None:
+        """Wait for a running import (it is one transaction: all of it or nothing)."""
+        self._read_timer.stop()
+        if self.read_job is not None:
+            self.read_job.cancel()
+        self.runner.pool.waitForDone(15000)

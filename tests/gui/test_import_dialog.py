@@ -1,0 +1,86 @@
+"""File → Import labels: read and checked first, then one undoable batch; the browser
+follows through the session's events."""
+
+from __future__ import annotations
+
+import threading
+
+from labeldesk.gui.import_dialog import ImportDialog
+from labeldesk.gui.session import ProjectSession
+from labeldesk.gui.workers import Job
+
+
+def label_of(project, path):
+    label = project.images().set_index("path").label[path]
+    return label if isinstance(label, str) else None
+
+
+def read(qtbot, dialog):
+    job = dialog.read()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    qtbot.waitUntil(lambda: "Reading" not in dialog.found.text(), timeout=5000)
+
+
+def apply(qtbot, dialog):
+    job = dialog.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    return job
+
+
+def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    assert "Read as csv: 2 usable row(s)" in dialog.found.text()
+    assert dialog.import_button.isEnabled()
+    apply(qtbot, dialog)
+    assert "line 3" in dialog.found.text() and label_of(project, "_unlabeled/u0.png") is None
+    dialog.skip_bad.setChecked(True)
+    apply(qtbot, dialog)
+    assert "1 label(s) applied" in dialog.found.text() and "line 3" in dialog.found.text()
+    assert label_of(project, "_unlabeled/u0.png") == "dog"
+    project.undo()
+    assert label_of(project, "_unlabeled/u0.png") is None
+    dialog.shutdown()
+
+
+def test_an_unrecognised_file_says_so_and_import_stays_off(qtbot, project, tmp_path):
+    f = tmp_path / "labels.bin"
+    f.write_bytes(b"\x00\x01\x02")
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    assert "name its format" in dialog.found.text()
+    assert not dialog.import_button.isEnabled()
+    dialog.shutdown()
+
+
+def test_the_import_takes_the_sessions_exclusive_slot_and_the_view_hears_it(
+    qtbot, project, tmp_path
+):
+    session = ProjectSession(project)
+    heard = []
+    session.changed.connect(heard.append)
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u1.png,cat\n")
+    dialog = ImportDialog(project, runner=session.runner, exclusive=session)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    gate = threading.Event()
+    other = Job(lambda *, progress, cancel: gate.wait(10), "Rescan")
+    session.start_exclusive(other, "Rescanning")
+    assert dialog.start() is None and "Rescanning" in dialog.found.text()
+    gate.set()
+    qtbot.waitUntil(lambda: not session.busy, timeout=5000)
+    apply(qtbot, dialog)
+    qtbot.waitUntil(lambda: bool(heard), timeout=5000)  # from the worker, on the GUI thread
+    assert heard[-1].image_ids == tuple(project.ids_for(["_unlabeled/u1.png"]).values())
+    dialog.shutdown()
+    session.detach()
