@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -23,6 +24,19 @@ LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
+MAX_CELL_CHARS = 4096  # a path, label or split longer than this is not one (a hostile file)
+
+
+class Columns(NamedTuple):
+    """A manifest's own names for its path, label and split columns (a Kaggle
+    ``train.csv`` with ``id,category``); None: find that column by its usual names."""
+
+    path: str | None = None
+    label: str | None = None
+    split: str | None = None
+
+
+USUAL_COLUMNS = Columns()  # every column found by its usual names
 
 
 class Record(NamedTuple):  # a tuple: a million of them are made quickly
@@ -73,10 +87,11 @@ def undo_neutralising(cell: str) -> str:
     return restore(cell)
 
 
-def parse_csv(text: str, source: str) -> Parsed:
+def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
     """Records of a CSV file, with or without a header; quoted fields may span lines.
     Commas separate cells, or semicolons or tabs when the first line has no comma (as
-    spreadsheets in many languages and TSV files write)."""
+    spreadsheets in many languages and TSV files write). With ``columns`` naming any
+    column, the first line must be a header that has it."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
     started = _csv_records(text, source, delimiter)
@@ -87,11 +102,16 @@ def parse_csv(text: str, source: str) -> Parsed:
     path_col = _find(header, PATH_COLUMNS)
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
-    if path_col is None or label_col is None:
+    if any(columns):
+        path_col, label_col, split_col = find_columns(first, columns, source, "line 1: ")
+        body = started[1:]
+    elif path_col is None or label_col is None:
         if path_col is not None or label_col is not None:
             raise LabelFileError(
-                source, ["line 1: the header needs a path column and a label column (path,label)"]
-            )
+                source,
+                ["line 1: the header needs a path column and a label column (path,label); "
+                 f"{_named(first)}"],
+            )  # fmt: skip
         path_col, label_col, split_col = 0, 1, 2  # no header: path,label[,split]
         body = started
     else:
@@ -108,12 +128,78 @@ def parse_csv(text: str, source: str) -> Parsed:
             continue
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
-        records.append(Record(line, cells[path_col], cells[label_col], split, last))
+        record = Record(line, cells[path_col], cells[label_col], split, last)
+        refused = cell_problems(record)
+        if refused:
+            problems.extend((line, problem) for problem in refused)
+        else:
+            records.append(record)
     return Parsed(records, problems, "line")
 
 
 def _find(header: list[str], names: tuple[str, ...]) -> int | None:
     return next((header.index(name) for name in names if name in header), None)
+
+
+def find_columns(
+    names: list[str], columns: Columns, source: str, where: str = ""
+) -> tuple[int, int, int | None]:
+    """Positions of the path, label and split columns among a header's ``names``: those
+    ``columns`` names (exactly, else ignoring case and outer spaces), the others by their
+    usual names. A named column that is missing, or no path or label column, is an error
+    of the whole file that lists the columns there are (``where``: "line 1: ")."""
+    plain = [name.strip() for name in names]
+    lowered = [name.lower() for name in plain]
+
+    def named(name: str) -> int | None:
+        if name in names:
+            return names.index(name)
+        wanted = name.strip().lower()
+        return lowered.index(wanted) if wanted in lowered else None
+
+    missing = [name for name in columns if name is not None and named(name) is None]
+    if missing:
+        raise LabelFileError(
+            source,
+            [f"{where}no column {' or '.join(repr(m) for m in missing)}; {_named(names)}"],
+        )
+    path = named(columns.path) if columns.path else _find(lowered, PATH_COLUMNS)
+    label = named(columns.label) if columns.label else _find(lowered, LABEL_COLUMNS)
+    split = named(columns.split) if columns.split else _find(lowered, SPLIT_COLUMNS)
+    for found, role in ((path, "path"), (label, "label")):
+        if found is None:
+            raise LabelFileError(
+                source,
+                [f"{where}no {role} column: name it with --{role}-column; {_named(names)}"],
+            )
+    assert path is not None and label is not None
+    return path, label, split
+
+
+def _named(names: list[str]) -> str:
+    """``the columns are 'id', 'category'`` (the first 20), for an error message."""
+    shown = ", ".join(repr(name[:60]) for name in names[:20])
+    more = f" and {len(names) - 20} more" if len(names) > 20 else ""
+    return f"the columns are {shown}{more}" if names else "there are no columns"
+
+
+def cell_problems(record: Record) -> list[str]:
+    """What makes a record hostile rather than merely wrong: a cell longer than
+    :data:`MAX_CELL_CHARS`, or a path that climbs out of the folder with ``..``."""
+    problems = [
+        f"the {role} is {len(value):,} characters long (at most {MAX_CELL_CHARS:,})"
+        for role, value in (("path", record.path), ("label", record.label), ("split", record.split))
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS
+    ]
+    if not problems and isinstance(record.path, str) and leaves_folder(record.path):
+        problems.append(f"the path {record.path!r} leads out of the folder ('..')")
+    return problems
+
+
+def leaves_folder(path: str) -> bool:
+    """Whether a relative ``path`` climbs above where it starts (``../x``, ``a/../../x``)."""
+    tidy = posixpath.normpath(path.replace("\\", "/"))
+    return tidy == ".." or tidy.startswith("../")
 
 
 def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
@@ -138,8 +224,9 @@ def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int,
         start = reader.line_num + 1
 
 
-def parse_json(text: str, source: str) -> Parsed:
-    """``{"path": "label"}`` or ``[{"path": ..., "label": ..., "split": ...}]``."""
+def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
+    """``{"path": "label"}`` or ``[{"path": ..., "label": ..., "split": ...}]`` (objects'
+    keys named by ``columns`` when given)."""
     try:
         data = json.loads(text, object_pairs_hook=_Pairs)
     except RecursionError:
@@ -147,19 +234,22 @@ def parse_json(text: str, source: str) -> Parsed:
     except json.JSONDecodeError as exc:
         raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
     if isinstance(data, _Pairs):  # {path: label}; a path given twice is kept twice
-        return Parsed([Record(n, p, lab, None) for n, (p, lab) in enumerate(data, 1)], [], "entry")
+        pairs = Parsed([], [], "entry")
+        for n, (p, lab) in enumerate(data, 1):
+            _add_record(pairs, Record(n, p, lab, None))
+        return pairs
     if not isinstance(data, list):
         raise LabelFileError(
             source, ["expected a JSON object {path: label} or a list of {path, label, split}"]
         )
     parsed = Parsed([], [], "entry")
     for n, item in enumerate(data, start=1):
-        _add_object(parsed, n, item)
+        _add_object(parsed, n, item, columns)
     return parsed
 
 
-def parse_json_lines(text: str, source: str) -> Parsed:
-    """One ``{"path": ..., "label": ...}`` object per line."""
+def parse_json_lines(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
+    """One ``{"path": ..., "label": ...}`` object per line (keys named by ``columns``)."""
     parsed = Parsed([], [], "line")
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -171,7 +261,7 @@ def parse_json_lines(text: str, source: str) -> Parsed:
         except json.JSONDecodeError as exc:
             parsed.problems.append((n, f"not valid JSON: {exc.msg}"))
         else:
-            _add_object(parsed, n, item)
+            _add_object(parsed, n, item, columns)
     return parsed
 
 
@@ -182,7 +272,7 @@ class _Pairs(list[tuple[str, Any]]):
         return repr(dict(self))
 
 
-def _add_object(parsed: Parsed, n: int, item: object) -> None:
+def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_COLUMNS) -> None:
     if not isinstance(item, _Pairs):
         parsed.problems.append((n, "expected an object with 'path' and 'label'"))
         return
@@ -192,12 +282,31 @@ def _add_object(parsed: Parsed, n: int, item: object) -> None:
         parsed.problems.append((n, f"key {repeated[0]!r} is given twice"))
         return
     values = dict(zip(keys, (value for _, value in item), strict=True))
-    path_key = next((k for k in PATH_COLUMNS if k in values), None)
-    label_key = next((k for k in LABEL_COLUMNS if k in values), None)
+    missing = [name for name in columns if name is not None and name.strip().lower() not in values]
+    if missing:
+        names = ", ".join(repr(key) for key in keys[:20])
+        parsed.problems.append((n, f"no key {' or '.join(map(repr, missing))} (keys: {names})"))
+        return
+    path_key = _key(values, columns.path, PATH_COLUMNS)
+    label_key = _key(values, columns.label, LABEL_COLUMNS)
     if path_key is None:
         parsed.problems.append((n, "expected an object with 'path' and 'label'"))
         return
     label = values[label_key] if label_key else None  # no label: unlabeled
-    split_key = next((k for k in SPLIT_COLUMNS if k in values), None)
+    split_key = _key(values, columns.split, SPLIT_COLUMNS)
     split = values[split_key] if split_key else None
-    parsed.records.append(Record(n, values[path_key], label, split))
+    _add_record(parsed, Record(n, values[path_key], label, split))
+
+
+def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> str | None:
+    if named is not None:
+        return named.strip().lower()
+    return next((k for k in usual if k in values), None)
+
+
+def _add_record(parsed: Parsed, record: Record) -> None:
+    refused = cell_problems(record)
+    if refused:
+        parsed.problems.extend((record.line, problem) for problem in refused)
+    else:
+        parsed.records.append(record)

@@ -27,6 +27,8 @@ from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .label_file_formats import (
     LABEL_COLUMNS,
     PATH_COLUMNS,
+    USUAL_COLUMNS,
+    Columns,
     Parsed,
     Record,
     decode,
@@ -34,6 +36,7 @@ from .label_file_formats import (
     parse_json,
     parse_json_lines,
 )
+from .label_stems import StemMatches
 from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
 
@@ -46,6 +49,7 @@ __all__ = [
     "LabelFile",
     "LabelRow",
     "apply_label_rows",
+    "checked_rows",
     "normalise_path",
     "read_label_file",
 ]
@@ -83,8 +87,9 @@ class LabelFile:
             raise LabelFileError(self.source, self.describe(self.problems))
 
 
-def read_label_file(path: Path | str) -> LabelFile:
-    """Parse a CSV or JSON label file.
+def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> LabelFile:
+    """Parse a CSV or JSON label file (``columns``: its own names for the path, label and
+    split columns, when they are not the usual ones).
 
     Raises :class:`LabelFileError` when the file as a whole cannot be read (missing,
     empty, binary, not UTF-8, malformed CSV or JSON); problems of single rows are kept in
@@ -101,11 +106,17 @@ def read_label_file(path: Path | str) -> LabelFile:
     text = decode(data, source)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        parsed = parse_json_lines(text, source)
+        parsed = parse_json_lines(text, source, columns)
     elif suffix == ".json" or text.lstrip().startswith(("{", "[")):
-        parsed = parse_json(text, source)
+        parsed = parse_json(text, source, columns)
     else:
-        parsed = parse_csv(text, source)
+        parsed = parse_csv(text, source, columns)
+    return _checked(parsed, source)
+
+
+def checked_rows(parsed: Parsed, source: str) -> LabelFile:
+    """The rows of records another format's reader parsed (Parquet, Hugging Face
+    metadata), each checked like a CSV row: label a valid class name, a known split."""
     return _checked(parsed, source)
 
 
@@ -228,6 +239,7 @@ def apply_label_rows(
     (unless ``create_classes``) and an image given two labels or splits (however its
     path is spelt) are all raised together as one :class:`LabelFileError`, by line,
     and then nothing is applied. The same image twice with the same label is fine.
+    A path that names no image may name one by its stem (:mod:`.label_stems`).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
     and every image with a bad row is left out (the person asked to skip bad rows).
@@ -236,15 +248,16 @@ def apply_label_rows(
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     known = _known(project, [p for candidates in per_row for p in candidates])
+    stems = StemMatches.find(project, [c for c in per_row if not known.intersection(c)])
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = set(project.classes())
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or row.label in classes):
             problems.append((row.line, _unknown_class(row.label)))
-        path = next((c for c in candidates if c in known), None)
+        path = next((c for c in candidates if c in known), None) or stems.unique(candidates)
         if path is None:
-            problems.append((row.line, _unknown(project, row.path)))
+            problems.append((row.line, stems.ambiguity(candidates) or _unknown(project, row.path)))
             continue
         lines_of.setdefault(path, []).append(row.line)
         first = chosen.setdefault(path, row)
