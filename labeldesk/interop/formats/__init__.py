@@ -11,6 +11,7 @@ from __future__ import annotations
 
 # isort: off
 from . import imagefolder  # noqa: F401  (registers itself)
+from . import parquet  # noqa: F401
 from . import csv_manifest  # noqa: F401
 # isort: on
 

@@ -1,4 +1,20 @@
-"""CSV manifest: OUT/labels.csv (path,label,split) with the images under OUT/images/."""
+"""CSV manifest: OUT/labels.csv with the images under OUT/images/.
+
+Columns (:data:`.manifest_table.COLUMNS`): ``path`` (in the export), ``label``,
+``split``, ``content_hash`` (BLAKE2b-128 of the file, hex), then the model's view of
+each image — ``predicted``, ``confidence``, ``label_quality`` (the issue score in [0, 1],
+low = likely mislabeled), ``suggested``, ``flagged`` (``true``/``false``). Without
+embeddings the model's columns are present and empty, so a script reading them works
+before and after a model exists. Cells that a spreadsheet would run as a formula are
+neutralised (OWASP; :mod:`labeldesk.core.spreadsheet`), and LabelDesk's reader takes
+that back off.
+
+Import reads any CSV, TSV or JSON label file, with the usual column names found by
+themselves (``path``/``file``/``image``…, ``label``/``class``/``category``…, ``split``)
+or named in :class:`~.base.ImportOptions` (a Kaggle ``train.csv`` with ``id,category``:
+``--path-column id --label-column category``). An id without an extension matches the
+one image whose file stem equals it (:mod:`labeldesk.core.label_stems`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +28,7 @@ from labeldesk.core.spreadsheet import neutralise
 
 from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
 from .base import Importer, ImportOptions, register_importer
+from .manifest_table import COLUMNS, check_size, columns_of, format_cell, manifest_table
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -27,17 +44,16 @@ def _csv(
     cancel: CancelToken,
     report: ExportReport,
 ) -> None:
-    """OUT/labels.csv (path,label,split) with the images under OUT/images/.
-
-    Cells that a spreadsheet would run as a formula are neutralised (OWASP)."""
+    """OUT/labels.csv with the images under OUT/images/ (see the module's docstring)."""
+    written = list(
+        copy_images(project, items, out, options, progress, cancel, report, lambda item: "images")
+    )
+    table = manifest_table(project, written, cancel)
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["path", "label", "split"])
-        for item, rel in copy_images(
-            project, items, out, options, progress, cancel, report, lambda item: "images"
-        ):
-            split = "" if item.split == "unassigned" else item.split
-            writer.writerow([neutralise(c) for c in (rel, item.label or "", split)])
+        writer.writerow(COLUMNS)
+        for row in table.rows():
+            writer.writerow([neutralise(format_cell(cell)) for cell in row])
 
 
 def _sniff(path: Path) -> bool:
@@ -47,7 +63,8 @@ def _sniff(path: Path) -> bool:
 
 
 def _read(path: Path, options: ImportOptions) -> LabelFile:
-    return read_label_file(path)
+    check_size(path)
+    return read_label_file(path, columns_of(options))
 
 
 register_importer(

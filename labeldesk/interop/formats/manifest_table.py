@@ -1,0 +1,132 @@
+"""What the CSV and Parquet manifests hold, built once for both, and the checks every
+tabular importer makes before it reads a byte.
+
+One row per exported image: where it is in the export, its label and split, its content
+hash, and what the model says about it — joined by image id through
+:func:`labeldesk.ml.image_values.model_values`, the one join of the model's values onto
+the images. Before anything is embedded the model's columns are there and empty, so a
+reader's schema does not change once a model exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import Columns
+
+from .base import MAX_LABEL_FILE_BYTES, ImportOptions
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from labeldesk.core.progress import CancelToken
+    from labeldesk.core.project import Project
+
+    from ..writing import Item
+
+# path: in the export (images/<file>); split: train/val/test, empty when none;
+# content_hash: the indexed file's BLAKE2b-128 (hex); predicted/confidence: the model's
+# class and its probability; label_quality: the issue score in [0, 1], low = likely
+# mislabeled; suggested: the class the model proposes instead; flagged: listed by
+# `labeldesk issues`. The model's columns are empty for an image it has not scored.
+COLUMNS = (
+    "path", "label", "split", "content_hash", "predicted", "confidence", "label_quality",
+    "suggested", "flagged",
+)  # fmt: skip
+
+Cell = str | float | bool | None
+
+
+@dataclass
+class ManifestTable:
+    """The manifest as columns (``None`` where a value is missing), in :data:`COLUMNS`."""
+
+    columns: dict[str, list[Cell]]
+
+    def rows(self) -> list[list[Cell]]:
+        return [list(row) for row in zip(*(self.columns[c] for c in COLUMNS), strict=True)]
+
+
+def manifest_table(
+    project: Project, written: list[tuple[Item, str]], cancel: CancelToken | None = None
+) -> ManifestTable:
+    """The manifest of the images ``written`` (item, its path in the export), in order."""
+    columns: dict[str, list[Cell]] = {
+        "path": [rel for _, rel in written],
+        "label": [item.label for item, _ in written],
+        "split": [None if item.split == "unassigned" else item.split for item, _ in written],
+        "content_hash": [item.hash for item, _ in written],
+    }
+    values = _model_values(project, [item.image_id for item, _ in written], cancel)
+    if values is None:
+        for name in COLUMNS[4:]:
+            columns[name] = [None] * len(written)
+        return ManifestTable(columns)
+    scored = values.insights_row.fillna(-1).to_numpy() >= 0
+    columns["predicted"] = _names(values.predicted, scored)
+    columns["confidence"] = _numbers(values.confidence.to_numpy(), scored)
+    columns["label_quality"] = _numbers(values.issue_score.to_numpy(), scored)
+    columns["suggested"] = _names(values.suggested, scored)
+    flagged = values.flagged.to_numpy()
+    columns["flagged"] = [bool(f) if s else None for f, s in zip(flagged, scored, strict=True)]
+    return ManifestTable(columns)
+
+
+def _model_values(
+    project: Project, ids: list[int], cancel: CancelToken | None
+) -> pd.DataFrame | None:
+    """The model's values of ``ids`` (in that order), or None while nothing is embedded."""
+    from labeldesk.ml.image_values import model_values
+    from labeldesk.ml.insights import insights_if_embedded
+
+    insights = insights_if_embedded(project, cancel=cancel)
+    if insights is None or not len(insights):
+        return None
+    return model_values(project, insights=insights).reindex(ids)
+
+
+def _names(values: pd.Series, scored: np.ndarray) -> list[Cell]:
+    return [v if isinstance(v, str) and s else None for v, s in zip(values, scored, strict=True)]
+
+
+def _numbers(values: np.ndarray, scored: np.ndarray) -> list[Cell]:
+    return [
+        float(v) if s and not math.isnan(v) else None for v, s in zip(values, scored, strict=True)
+    ]
+
+
+def format_cell(value: Cell) -> str:
+    """A cell as the CSV writes it: empty for missing, numbers to 6 significant digits
+    (the same state writes the same bytes), booleans as ``true``/``false``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
+
+
+# -- importing -----------------------------------------------------------------------
+def check_size(path: Path) -> None:
+    """Refuse a file larger than :data:`~.base.MAX_LABEL_FILE_BYTES` before reading it
+    (and a missing one, or a folder, with the reason)."""
+    source = str(path)
+    if not path.is_file():
+        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
+    size = path.stat().st_size
+    if size > MAX_LABEL_FILE_BYTES:
+        raise LabelFileError(
+            source,
+            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
+        )
+
+
+def columns_of(options: ImportOptions, path: str | None = None) -> Columns:
+    """The column names ``options`` give (``path``: the path column's default instead)."""
+    return Columns(options.path_column or path, options.label_column, options.split_column)

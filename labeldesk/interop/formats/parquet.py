@@ -1,0 +1,182 @@
+"""Parquet manifest: OUT/labels.parquet with the images under OUT/images/.
+
+The same columns as the CSV manifest (:mod:`.csv_manifest`), typed: text columns are
+strings (null where the CSV leaves a cell empty), ``confidence`` and ``label_quality``
+doubles, ``flagged`` a boolean — all null for an image the model has not scored, and
+every model column null before anything is embedded. Values are written as they are: a
+Parquet file is not opened by a spreadsheet, so nothing is neutralised.
+
+Import reads a Parquet manifest with the same column rules as a CSV (usual names, or
+named in :class:`~.base.ImportOptions`). The path, label and split columns must hold
+text; problems are reported by "row N" (1-based). The columns' uncompressed size is
+checked before they are read, so a small file cannot unpack into gigabytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import (
+    Columns,
+    Parsed,
+    Record,
+    cell_problems,
+    find_columns,
+)
+from labeldesk.core.label_files import LabelFile, checked_rows
+from labeldesk.core.progress import CancelToken, ProgressCallback
+
+from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+from .base import MAX_LABEL_FILE_BYTES, Importer, ImportOptions, register_importer
+from .manifest_table import COLUMNS, check_size, columns_of, manifest_table
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labeldesk.core.project import Project
+
+MAGIC = b"PAR1"
+
+
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    kinds = {"confidence": pa.float64(), "label_quality": pa.float64(), "flagged": pa.bool_()}
+    return pa.schema([pa.field(name, kinds.get(name, pa.string())) for name in COLUMNS])
+
+
+@register_exporter("parquet")
+def _parquet(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+) -> None:
+    """OUT/labels.parquet with the images under OUT/images/ (see the module's docstring)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    written = list(
+        copy_images(project, items, out, options, progress, cancel, report, lambda item: "images")
+    )
+    table = manifest_table(project, written, cancel)
+    pq.write_table(pa.Table.from_pydict(table.columns, schema=_schema()), out / "labels.parquet")
+
+
+def _sniff(path: Path) -> bool:
+    """A file that starts with Parquet's magic bytes."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == MAGIC
+    except OSError:
+        return False
+
+
+def _read(path: Path, options: ImportOptions) -> LabelFile:
+    return read_parquet_rows(path, columns_of(options))
+
+
+def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
+    """The rows of a Parquet manifest, its columns found by ``columns`` or their usual
+    names; problems of single rows by "row N"."""
+    source = str(path)
+    names, table = _read_columns(path, columns)
+    path_col, label_col, split_col = names
+    n = table.num_rows
+
+    def values(name: str | None) -> list[object]:
+        return table.column(name).to_pylist() if name is not None else [None] * n
+
+    parsed = Parsed([], [], "row")
+    cells = zip(values(path_col), values(label_col), values(split_col), strict=True)
+    for row, (p, label, split) in enumerate(cells, start=1):
+        record = Record(row, "" if p is None else p, label, split)
+        refused = cell_problems(record)
+        if refused:
+            parsed.problems.extend((row, problem) for problem in refused)
+        else:
+            parsed.records.append(record)
+    return checked_rows(parsed, source)
+
+
+def _read_columns(path: Path, columns: Columns) -> tuple[tuple[str, str, str | None], pa.Table]:
+    """(path, label, split column names) and those columns of ``path``; a whole-file
+    error for an unreadable file, missing or non-text columns, or too much data."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = str(path)
+    check_size(path)
+    try:
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise LabelFileError(source, [f"not a readable Parquet file: {exc}"]) from None
+    names = list(schema.names)
+    p, lab, s = find_columns(names, columns, source)
+    chosen = (names[p], names[lab], names[s] if s is not None else None)
+    wanted = list(dict.fromkeys(name for name in chosen if name is not None))
+    for name in wanted:
+        kind = schema.field(name).type
+        if not _is_text(kind):
+            raise LabelFileError(
+                source,
+                [f"column {name!r} holds {kind}, not text: paths, labels and splits are read as "
+                 "text (convert the column to strings)"],
+            )  # fmt: skip
+    _check_unpacked_size(parquet, wanted, source)
+    try:
+        table = parquet.read(columns=wanted)
+    except (pa.ArrowException, OSError) as exc:
+        raise LabelFileError(source, [f"cannot read its columns: {exc}"]) from None
+    return chosen, table
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return (
+        bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind))
+        or str(kind) == "string_view"
+    )
+
+
+def _check_unpacked_size(parquet: pq.ParquetFile, wanted: list[str], source: str) -> None:
+    """Refuse columns that unpack to more than a label file may hold (a Parquet bomb)."""
+    meta = parquet.metadata
+    total = 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for i in range(group.num_columns):
+            column = group.column(i)
+            where = column.path_in_schema
+            if any(where == name or where.startswith(f"{name}.") for name in wanted):
+                total += column.total_uncompressed_size
+    if total > MAX_LABEL_FILE_BYTES:
+        raise LabelFileError(
+            source,
+            [
+                f"its columns unpack to {total:,} bytes; label files over "
+                f"{MAX_LABEL_FILE_BYTES:,} are refused"
+            ],
+        )
+
+
+register_importer(
+    Importer(
+        "parquet",
+        "Parquet manifest: path, label[, split] columns (LabelDesk's own, pandas, Spark, …)",
+        _sniff,
+        _read,
+    )
+)
