@@ -1,0 +1,135 @@
+"""Hugging Face ``imagefolder``: what ``datasets.load_dataset("imagefolder", data_dir=OUT)``
+loads, every image with its label.
+
+Export: OUT/<split>/<class>/<file> (``train``, ``val``, ``test``; datasets names ``val``
+"validation"; an unlabeled image without a split goes to ``train``, which is what
+datasets calls files outside named splits, in ``train/_unlabeled``). datasets reads the
+label one of two ways, and which one decides its type:
+
+- **ClassLabel** — with no metadata file, datasets takes the label from the folder name
+  and makes ``label`` a ``ClassLabel`` (names sorted alphabetically), which training
+  scripts want (``features["label"].names``, integer labels). LabelDesk writes this
+  layout whenever datasets reads it exactly: every image labeled, at least two classes,
+  image file extensions datasets knows, and no class name datasets takes for a split or
+  hides (a word like train/val/test/dev/eval, a leading ``__``).
+- **string** — otherwise (unlabeled images included, a single class, such names) each
+  split folder gets ``metadata.jsonl`` (``{"file_name": "<class>/<file>", "label": …}``,
+  ``label`` null when unlabeled). A metadata file makes datasets ignore the folder names,
+  so ``label`` is a string column (``ds.class_encode_column("label")`` turns it into a
+  ClassLabel). Images of a class whose name datasets would take for a split sit directly
+  in the split folder, so it cannot invent a split. datasets needs every metadata file to
+  have the same column types, and a JSON file whose labels are all null has none; so when
+  a split would hold only unlabeled images, every split gets ``metadata.parquet`` with a
+  typed string ``label`` column instead.
+
+Import (:mod:`.hf_metadata`): a folder with ``metadata.jsonl``, ``metadata.csv`` or
+``metadata.parquet`` (at its root or in its split folders) holding ``file_name`` and a
+label column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from labeldesk.core.layout import UNLABELED_FOLDER
+from labeldesk.core.progress import CancelToken, ProgressCallback
+
+from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+from .base import Importer, register_importer
+from .hf_metadata import read_metadata, sniff_metadata
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+# datasets finds splits by these words in folder names (datasets/data_files.py,
+# SPLIT_KEYWORDS), alone or set off by one of "-._ 0-9" on either side.
+SPLIT_WORDS = (
+    "train", "training", "validation", "valid", "dev", "val", "test", "testing", "eval",
+    "evaluation",
+)  # fmt: skip
+_SPLIT_WORD = re.compile(rf"(^|[-._ 0-9])({'|'.join(SPLIT_WORDS)})($|[-._ 0-9])", re.IGNORECASE)
+IMAGE_SUFFIXES = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
+
+
+def reads_as_split(name: str) -> bool:
+    """Whether datasets would take a folder called ``name`` for a split."""
+    return _SPLIT_WORD.search(name) is not None
+
+
+def split_folder(item: Item) -> str:
+    return "train" if item.split == "unassigned" else item.split
+
+
+def _place(item: Item) -> str:
+    if item.label is None:
+        return f"{split_folder(item)}/{UNLABELED_FOLDER}"
+    if reads_as_split(item.label):
+        return split_folder(item)  # the metadata names its class
+    return f"{split_folder(item)}/{item.label}"
+
+
+@register_exporter("hf")
+def _hf(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+) -> None:
+    """OUT/<split>/<class>/<file>, plus per-split metadata when the folders alone would
+    not give every label (see the module's docstring)."""
+    written = list(copy_images(project, items, out, options, progress, cancel, report, _place))
+    if folders_are_labels(written):
+        return
+    per_split: dict[str, list[dict[str, str | None]]] = {}
+    for item, rel in written:
+        split, file_name = rel.split("/", 1)
+        per_split.setdefault(split, []).append({"file_name": file_name, "label": item.label})
+    if any(all(row["label"] is None for row in rows) for rows in per_split.values()) and any(
+        item.label is not None for item, _ in written
+    ):
+        _write_parquet(out, per_split)
+        return
+    for split, rows in per_split.items():
+        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        (out / split / "metadata.jsonl").write_text(lines, encoding="utf-8")
+
+
+def folders_are_labels(written: Iterable[tuple[Item, str]]) -> bool:
+    """Whether datasets, reading the folders alone, gives every written image its label
+    as a ClassLabel (see the module's docstring)."""
+    labels: set[str] = set()
+    for item, rel in written:
+        name = PurePosixPath(rel).name
+        if item.label is None or reads_as_split(item.label) or item.label.startswith("__"):
+            return False
+        if name.startswith(".") or PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
+            return False
+        labels.add(item.label)
+    return len(labels) >= 2
+
+
+def _write_parquet(out: Path, per_split: dict[str, list[dict[str, str | None]]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field("file_name", pa.string()), pa.field("label", pa.string())])
+    for split, rows in per_split.items():
+        table = pa.Table.from_pylist(rows, schema=schema)
+        pq.write_table(table, out / split / "metadata.parquet")
+
+
+register_importer(
+    Importer(
+        "hf",
+        "Hugging Face imagefolder: metadata.jsonl/.csv/.parquet with file_name and a label",
+        sniff_metadata,
+        read_metadata,
+    )
+)

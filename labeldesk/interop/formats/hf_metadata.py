@@ -1,0 +1,150 @@
+"""Reading a Hugging Face ``imagefolder``'s metadata: ``metadata.jsonl``, ``metadata.csv``
+or ``metadata.parquet`` with ``file_name`` and a label column.
+
+A metadata file's ``file_name`` is relative to the folder the file is in, as datasets
+reads it. Given the dataset's folder, LabelDesk reads the metadata at its root and in
+each folder one level down (``train/``, ``validation/``, …), and the rows' paths become
+relative to that folder (``train/cat/a.jpg``), the image root of a project made from it.
+Given one metadata file, the dataset's folder is the one holding it, or the one above
+when that is a split folder. A split folder gives its rows their split unless a
+``split`` column says otherwise.
+
+Like datasets, a ``file_name`` that is absolute, climbs out with ``..`` or is a URL is
+refused (row by row, with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import (
+    LABEL_COLUMNS,
+    decode,
+    parse_csv,
+    parse_json_lines,
+)
+from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
+from labeldesk.core.layout import SPLIT_FOLDERS
+
+from .base import ImportOptions
+from .manifest_table import check_size, columns_of
+
+METADATA_NAMES = ("metadata.jsonl", "metadata.csv", "metadata.parquet")
+FILE_NAME = "file_name"
+
+
+def sniff_metadata(path: Path) -> bool:
+    """A metadata file by its name, or a folder that holds one (at its root or one level
+    down)."""
+    if path.is_file():
+        return path.name in METADATA_NAMES
+    return path.is_dir() and bool(_find(path))
+
+
+def _find(folder: Path) -> list[Path]:
+    """The metadata files of a dataset folder: its own, then its subfolders' (by name)."""
+    try:
+        subfolders = sorted(
+            p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
+        )
+    except OSError:
+        return []
+    folders = (folder, *subfolders)
+    return [d / name for d in folders for name in METADATA_NAMES if (d / name).is_file()]
+
+
+def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
+    """Rows of every metadata file of ``path`` (a dataset folder or one metadata file),
+    with paths relative to the dataset's folder (see the module's docstring)."""
+    if path.is_file():
+        if path.name not in METADATA_NAMES:
+            raise LabelFileError(str(path), [f"not a metadata file ({', '.join(METADATA_NAMES)})"])
+        folder = path.parent
+        root = folder.parent if folder.name.lower() in SPLIT_FOLDERS else folder
+        files = [path]
+    else:
+        root, files = path, _find(path) if path.is_dir() else []
+        if not files:
+            raise LabelFileError(
+                str(path), [f"no {', '.join(METADATA_NAMES)} here or in its folders"]
+            )
+    _one_per_folder(files)
+    combined = LabelFile(str(path) if len(files) == 1 else str(root), [], [])
+    for file in files:
+        place = file.parent.relative_to(root).as_posix()
+        found = _read_one(file, options)
+        rows, problems = _placed(found, "" if place == "." else place)
+        combined.unit = found.unit
+        combined.rows.extend(rows)
+        shown = "" if len(files) == 1 else f"{place}/{file.name}: ".removeprefix("./")
+        combined.problems.extend((line, shown + text) for line, text in problems)
+    return combined
+
+
+def _one_per_folder(files: list[Path]) -> None:
+    folders = [f.parent for f in files]
+    for folder in dict.fromkeys(folders):
+        here = [f.name for f in files if f.parent == folder]
+        if len(here) > 1:
+            raise LabelFileError(
+                str(folder), [f"holds {' and '.join(here)}: datasets reads one; keep one of them"]
+            )
+
+
+def _read_one(file: Path, options: ImportOptions) -> LabelFile:
+    columns = columns_of(options, path=FILE_NAME)
+    if file.suffix == ".parquet":
+        from .parquet import read_parquet_rows  # here: hf registers before parquet
+
+        return read_parquet_rows(file, columns)
+    check_size(file)
+    source = str(file)
+    try:
+        text = decode(file.read_bytes(), source)
+    except OSError as exc:
+        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    if file.suffix == ".csv":
+        return checked_rows(parse_csv(text, source, columns), source)
+    if columns.label is None:
+        columns = columns._replace(label=_label_key(text, source))
+    return checked_rows(parse_json_lines(text, source, columns), source)
+
+
+def _label_key(text: str, source: str) -> str:
+    """The label key of a JSON lines file, by its usual names in the first object (a
+    file without one is an error: every image would silently be unlabeled)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        keys = list(json.loads(first)) if first.lstrip().startswith("{") else []
+    except (json.JSONDecodeError, RecursionError):
+        keys = []  # its own line's problem is reported by the parser
+    lowered = [str(key).strip().lower() for key in keys]
+    found = next((name for name in LABEL_COLUMNS if name in lowered), None)
+    if found is None and keys:
+        shown = ", ".join(repr(key) for key in keys[:20])
+        raise LabelFileError(
+            source, [f"line 1: no label key; name it with --label-column (keys: {shown})"]
+        )
+    return found or LABEL_COLUMNS[0]
+
+
+def _placed(found: LabelFile, place: str) -> tuple[list[LabelRow], list[tuple[int, str]]]:
+    """Rows with paths relative to the dataset folder and the split of their folder;
+    a hostile ``file_name`` becomes a problem of its row."""
+    split = SPLIT_FOLDERS.get(posixpath.basename(place).lower()) if place else None
+    rows: list[LabelRow] = []
+    problems = list(found.problems)
+    for row in found.rows:
+        name = row.path.replace("\\", "/")
+        if "://" in name or posixpath.isabs(name) or name[1:3] == ":/":
+            problems.append(
+                (row.line, f"file_name {row.path!r} must be a path relative to its folder")
+            )
+            continue
+        tidy = posixpath.normpath(name)
+        path = f"{place}/{tidy}" if place else tidy
+        rows.append(row._replace(path=path, split=row.split or split))
+    return rows, problems
