@@ -37,6 +37,7 @@ from .label_file_formats import (
     parse_json_lines,
 )
 from .label_stems import StemMatches
+from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
 
@@ -70,6 +71,11 @@ class LabelFile:
     rows: list[LabelRow]
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, problem)
     unit: str = "line"  # how ``line`` is shown: "line" or "entry"
+    # A file that describes more images than the project holds (a Label Studio project):
+    # rows naming no image are listed in ``unmatched`` by apply_label_rows, not refused
+    # (unless no row names one).
+    unmatched_ok: bool = False
+    unmatched: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -239,7 +245,9 @@ def apply_label_rows(
     (unless ``create_classes``) and an image given two labels or splits (however its
     path is spelt) are all raised together as one :class:`LabelFileError`, by line,
     and then nothing is applied. The same image twice with the same label is fine.
-    A path that names no image may name one by its stem (:mod:`.label_stems`).
+    A path that names no image may name one by its stem (:mod:`.label_stems`) or its
+    path suffix (:mod:`.label_suffixes`). With ``unmatched_ok`` a row that names no
+    image is listed in ``rows.unmatched`` instead (an error only if no row names one).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
     and every image with a bad row is left out (the person asked to skip bad rows).
@@ -248,16 +256,24 @@ def apply_label_rows(
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     known = _known(project, [p for candidates in per_row for p in candidates])
-    stems = StemMatches.find(project, [c for c in per_row if not known.intersection(c)])
+    unknown = [c for c in per_row if not known.intersection(c)]
+    stems, suffixes = StemMatches.find(project, unknown), SuffixMatches.find(project, unknown)
+    unmatched: list[tuple[int, str]] = []
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = set(project.classes())
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or row.label in classes):
             problems.append((row.line, _unknown_class(row.label)))
-        path = next((c for c in candidates if c in known), None) or stems.unique(candidates)
+        path = (
+            next((c for c in candidates if c in known), None)
+            or stems.unique(candidates)
+            or suffixes.unique(candidates)
+        )
         if path is None:
-            problems.append((row.line, stems.ambiguity(candidates) or _unknown(project, row.path)))
+            ambiguity = stems.ambiguity(candidates) or suffixes.ambiguity(candidates)
+            missing = unmatched if found.unmatched_ok and not ambiguity else problems
+            missing.append((row.line, ambiguity or _unknown(project, row.path)))
             continue
         lines_of.setdefault(path, []).append(row.line)
         first = chosen.setdefault(path, row)
@@ -268,6 +284,10 @@ def apply_label_rows(
             problems.append((row.line, f"{path!r} {conflict}"))
         elif row.split and not first.split:
             chosen[path] = first._replace(split=row.split)
+    if unmatched and not chosen:
+        problems.extend(unmatched)  # nothing matches: not a file for this project
+    elif unmatched:
+        found.unmatched = found.describe(unmatched)
     if problems and skipped is None:
         raise LabelFileError(found.source, found.describe(problems))
     if problems and skipped is not None:
