@@ -109,8 +109,8 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
         if path_col is not None or label_col is not None:
             raise LabelFileError(
                 source,
-                ["line 1: the header needs a path column and a label column (path,label); "
-                 f"{_named(first)}"],
+                ["line 1: the header needs a path column and a label column (path,label), "
+                 f"or name them with --path-column and --label-column; {_named(first)}"],
             )  # fmt: skip
         path_col, label_col, split_col = 0, 1, 2  # no header: path,label[,split]
         body = started

@@ -194,3 +194,30 @@ def test_a_file_that_is_not_parquet_inside_says_so(tmp_path):
     f.write_bytes(b"PAR1 but nothing else")
     with pytest.raises(LabelFileError, match="not a readable Parquet file"):
         read_labels(f)
+
+
+def test_a_kaggle_train_csv_labels_images_named_by_id_through_the_command(tmp_path, capsys):
+    import json
+
+    from helpers import write_image
+
+    from labeldesk.cli import main
+    from labeldesk.core.project import open_project
+
+    for n, image_id in enumerate(["0a1b", "0a1c", "0a1d"]):
+        write_image(tmp_path / "images/train" / f"{image_id}.jpg", seed=n)
+    (tmp_path / "train.csv").write_text("id,category\n0a1b,cat\n0a1c,dog\n")
+    assert main(["new", str(tmp_path / "p"), "--images", str(tmp_path / "images")]) == 0
+    capsys.readouterr()
+    args = ["import", str(tmp_path / "p"), str(tmp_path / "train.csv"), "--new-class", "--json"]
+    assert main([*args, "--path-column", "id", "--label-column", "category"]) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == 2
+    with open_project(tmp_path / "p") as project:
+        frame = project.images()
+        labels = dict(zip(frame.path, frame.label.astype(object), strict=True))
+    assert labels["train/0a1b.jpg"] == "cat" and labels["train/0a1c.jpg"] == "dog"
+    assert not isinstance(labels["train/0a1d.jpg"], str)
+    # without the mapping the error names the columns and the options
+    assert main(args) != 0
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "'id', 'category'" in error and "--path-column" in error
