@@ -104,6 +104,16 @@ def test_class_names_datasets_would_take_for_splits_cannot_invent_a_split(projec
     assert found == expected(project)
 
 
+def test_a_single_class_brings_metadata_so_the_label_is_not_dropped(project, tmp_path):
+    project.merge_classes("dog", "cat")
+    out = tmp_path / "out"
+    export(project, out, "hf")
+    assert (out / "train/metadata.jsonl").is_file()  # folders alone: datasets drops the label
+    found, features = load(out, tmp_path)
+    assert found == expected(project) and {v[1] for v in found.values()} == {"cat"}
+    assert {f.dtype for f in features.values()} == {"string"}
+
+
 def test_reads_as_split():
     for name in ("test", "TEST", "test_tube", "my-val", "dev 2", "eval"):
         assert reads_as_split(name), name
