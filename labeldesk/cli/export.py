@@ -30,6 +30,37 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--include-excluded", action="store_true", help="keep excluded images")
     p.add_argument("--include-unlabeled", action="store_true", help="also export unlabeled")
     p.add_argument(
+        "--exclude-unverified",
+        action="store_true",
+        help="write only images a person verified (review: verified)",
+    )
+    p.add_argument(
+        "--class-map",
+        metavar="MAP",
+        help="rename, merge or drop classes in the export only: old=new,x=new,junk=- "
+        "(- leaves that class's images out; the project is not changed)",
+    )
+    p.add_argument(
+        "--version",
+        metavar="NAME",
+        dest="dataset_version",
+        help="export dataset version NAME as it was (labels, splits, statuses, images); "
+        "model:N is the version model N trained on",
+    )
+    p.add_argument(
+        "--since",
+        metavar="VERSION",
+        help="only images whose label, split, status or content changed since VERSION "
+        "(and images added since)",
+    )
+    p.add_argument(
+        "--make-splits",
+        metavar="TRAIN/VAL/TEST",
+        help="write new stratified splits, e.g. 80/10/10, that keep exact and near "
+        "duplicates in one split (the project's own splits are not changed)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for --make-splits (default 0)")
+    p.add_argument(
         "--overwrite",
         action="store_true",
         help="replace OUT if it holds an earlier LabelDesk export, exactly as it was written "
@@ -39,20 +70,45 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> Output:
-    from labeldesk.interop.export import ExportOptions, export
+    from labeldesk.interop.export import ExportOptions, export, parse_class_map
+    from labeldesk.ml.splits import parse_ratios
 
     options = ExportOptions(
         link="hardlink" if args.hardlink else "copy",
         include_excluded=args.include_excluded,
         include_flagged=not args.exclude_flagged,
         include_unlabeled=args.include_unlabeled,
+        include_unverified=not args.exclude_unverified,
+        class_map=parse_class_map(args.class_map) if args.class_map is not None else (),
+        version=args.dataset_version,
+        since=args.since,
+        make_splits=parse_ratios(args.make_splits) if args.make_splits else None,
+        seed=args.seed,
         overwrite=args.overwrite,
     )
     with open_existing(args.project) as project, TerminalProgress() as progress:
         report = export(project, args.out, args.format, options, progress=progress)
     left = ", ".join(f"{n} {why}" for why, n in report.left_out.items() if n) or "nothing"
     splits = ", ".join(f"{s} {n}" for s, n in sorted(report.per_split.items()))
-    return Output(
-        report.to_json(),
-        f"exported {report.written} images to {report.out} ({splits}); left out: {left}",
+    state = f"version {report.version}" if report.version else "the current labels"
+    lines = [
+        f"exported {report.written} images of {state} to {report.out} ({splits}); left out: {left}"
+    ]
+    if report.missing:
+        lines.append(
+            f"{len(report.missing)} image(s) of the version are gone and were not written, "
+            f"e.g. {report.missing[0]['path']} ({report.missing[0]['reason']})"
+        )
+    if report.made_splits:
+        lines.append(_made_splits_text(report.made_splits))
+    return Output(report.to_json(), "\n".join(lines))
+
+
+def _made_splits_text(made: dict) -> str:
+    """The splits made, the groups kept together and the worst class's balance."""
+    sizes = ", ".join(f"{s} {n}" for s, n in made["sizes"].items())
+    return (
+        f"splits made (seed {made['seed']}): {sizes}; {made['groups_kept_together']} "
+        f"duplicate group(s) ({made['images_in_groups']} images) each kept in one split; "
+        f"largest class deviation from the ratios {made['max_class_deviation']:.1%}"
     )

@@ -54,7 +54,10 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
-    if isinstance(data, dict) and "format" in data and "exported_at" in data:
+    # manifest version 2 on (deterministic: no time); "exported_at" marks the first
+    if isinstance(data, dict) and "format" in data and (
+        "manifest_version" in data or "exported_at" in data
+    ):
         return data
     return None
 

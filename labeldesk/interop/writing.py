@@ -32,6 +32,16 @@ class ExportOptions:
     include_flagged: bool = True  # False: leave out images `labeldesk issues` flags
     include_unlabeled: bool = False
     overwrite: bool = False
+    include_unverified: bool = True  # False: only images a person verified
+    # Class map: (old, new) renames, several olds to one new merge, (old, None) drops.
+    class_map: tuple[tuple[str, str | None], ...] = ()
+    version: str | None = None  # a dataset version's state instead of the state now
+    since: str | None = None  # only images whose label/split/status/content changed since
+    make_splits: tuple[float, float, float] | None = None  # train/val/test fractions
+    seed: int = 0  # for make_splits
+    # Filled by export(): this export's classes in order (the class map and the version
+    # applied). A format that lists classes uses export_classes(), not project.classes().
+    classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,6 +52,12 @@ class ExportReport:
     left_out: dict[str, int] = field(default_factory=dict)
     per_split: dict[str, int] = field(default_factory=dict)
     failed: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    label_event_id: int = 0  # the label state written (the newest event, or the version's)
+    version: str | None = None
+    since: str | None = None
+    # Images of the version that cannot be read any more: {"path", "reason"}; not written.
+    missing: list[dict[str, str]] = field(default_factory=list)
+    made_splits: dict[str, Any] | None = None  # sizes, per-class balance, groups kept whole
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -54,6 +70,11 @@ class ExportReport:
             "left_out": self.left_out,
             "per_split": self.per_split,
             "failed": self.failed,
+            "label_event_id": self.label_event_id,
+            "version": self.version,
+            "since": self.since,
+            "missing": self.missing,
+            "made_splits": self.made_splits,
         }
 
 
@@ -64,6 +85,12 @@ class Item:
     split: str  # train / val / test, or "unassigned"
     image_id: int = -1  # the project's id (joins the model's values, ml.image_values)
     hash: str | None = None  # content hash (SHA-256 of the file) as indexed
+
+
+def export_classes(project: Project, options: ExportOptions) -> list[str]:
+    """The classes an export lists (a class map and a version applied), in order: what a
+    format that names its classes (a ClassLabel, a labeling config) writes."""
+    return list(options.classes) if options.classes else project.classes()
 
 
 Writer = Callable[

@@ -105,13 +105,13 @@ def test_a_folder_that_is_not_an_export_is_never_replaced(project, tmp_path):
 
 def test_an_earlier_export_is_replaced_only_with_overwrite(project, tmp_path):
     export(project, tmp_path / "out")
-    first = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["exported_at"]
+    first = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["label_event_id"]
     with pytest.raises(LabelDeskError, match=r"earlier export.*--overwrite"):
         export(project, tmp_path / "out")
     project.set_status(["train/cat/cat0.jpg"], "excluded")
     export(project, tmp_path / "out", options=ExportOptions(overwrite=True))
-    second = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["exported_at"]
-    assert second > first
+    second = json.loads((tmp_path / "out/labeldesk-export.json").read_text())["label_event_id"]
+    assert second > first  # the state after the change was written
     assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
     assert (tmp_path / "out" / "train").is_dir()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]

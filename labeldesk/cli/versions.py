@@ -1,0 +1,96 @@
+"""The ``version`` command: name the dataset as it is now, list the names, compare two.
+
+    labeldesk version PROJECT create NAME [--note TEXT]
+    labeldesk version PROJECT list
+    labeldesk version PROJECT diff A B
+
+A version can be exported again at any later time with ``labeldesk export PROJECT OUT
+--version NAME``. In ``diff`` and ``export --version``, ``current`` names the state now
+and ``model:N`` the version model version N was trained on (every training run records
+one: ``auto-model-N``, or an existing version with the same state).
+
+``--json`` output:
+
+- ``create``: ``{"name", "note", "created_at", "author", "label_event_id", "images",
+  "automatic", "models"}`` (``models``: ids of the model versions trained on it).
+- ``list``: a list of those, newest first.
+- ``diff``: ``{"a", "b", "counts": {kind: n}, "labels_changed": [{"path", "old", "new"}],
+  "splits_changed": [{"path", "old", "new"}], "added": [{"path", "label"}], "removed":
+  [{"path", "label"}], "excluded": [{"path", "label"}], "included": [{"path", "label"}],
+  "content_changed": [{"path"}]}``; the kinds are the keys of ``counts``, every list is
+  in path order; ``excluded`` are images excluded in B but not in A, ``included`` the
+  reverse; paths are B's (A's for removed images).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.cli._base import Output, open_existing
+
+if TYPE_CHECKING:
+    from labeldesk.core.db import Database
+    from labeldesk.core.versions import DatasetVersion
+
+
+def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add("version", "name the dataset as it is now, list versions, compare two")
+    p.add_argument("project", type=Path)
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        # SUPPRESS: `version P --json list` keeps the --json given before the action
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        return sub
+
+    create = action("create", "record the labels, splits, statuses and images now as NAME")
+    create.add_argument("name")
+    create.add_argument("--note", default="", help="what this version is for")
+    action("list", "every version, newest first, with the models trained on it")
+    diff = action("diff", "what changed from version A to version B (current: now)")
+    diff.add_argument("a")
+    diff.add_argument("b")
+    p.set_defaults(handler=cmd_version)
+
+
+def cmd_version(args: argparse.Namespace) -> Output:
+    from labeldesk.core import versions
+
+    with open_existing(args.project) as project:
+        if args.action == "create":
+            made = versions.create_version(project.db, args.name, args.note)
+            return Output(made.to_json(), f"created version {_describe(made)}")
+        if args.action == "list":
+            found = versions.list_versions(project.db)
+            text = "\n".join(_describe(v) for v in found) or "no versions yet"
+            return Output([v.to_json() for v in found], text)
+        from labeldesk.core.version_state import diff
+
+        a, b = _state(project.db, args.a), _state(project.db, args.b)
+        result = diff(project.db, a, b)
+        return Output(result.to_json(), result.to_text())
+
+
+def _state(db: Database, name: str) -> DatasetVersion | None:
+    """The version called ``name``, or None for ``current`` (the state now)."""
+    from labeldesk.core.versions import CURRENT, get_version
+
+    return None if name.strip().lower() == CURRENT else get_version(db, name)
+
+
+def _describe(version: DatasetVersion) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
+    parts = [f"{version.name}: {when}", f"{version.images:,} images"]
+    parts.append(f"label state {version.label_event_id}")
+    if version.author:
+        parts.append(f"by {version.author}")
+    if version.models:
+        parts.append("models " + ", ".join(f"#{m}" for m in version.models))
+    text = ", ".join(parts)
+    return f"{text}: {version.note}" if version.note else text

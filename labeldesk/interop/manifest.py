@@ -1,0 +1,116 @@
+"""The export manifest: what an export holds, from which label state, and every file's
+SHA-256, written last into the export folder.
+
+Deterministic on purpose: the same state and options write the same bytes, manifest
+included, so two exports can be compared with ``diff -r`` or a checksum, and a dataset
+can be named by the digest of its manifest. That is why the manifest holds no time (the
+folder's own modification time says when it was written; before manifest version 2 it
+held ``exported_at``), keys are sorted and files are listed in path order. What it
+records: the label state (the newest label event's id, or the version's), the version and
+the ``--since`` version when used, the options that choose the images, the classes, what
+was left out and why, the splits made, and per file its path, size and SHA-256. A
+symbolic link is listed with its target instead of a hash (its target is the source
+image, which the export did not write). :mod:`labeldesk.interop.export_target` reads it
+back to decide whether a folder may be replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+
+from .export_target import MANIFEST, contents
+from .writing import ExportOptions, ExportReport
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+MANIFEST_VERSION = 2
+# The options that decide which images, labels and splits are written (not how: copy or
+# link, overwrite), recorded so that the manifest says how to write the export again.
+CHOOSING = (
+    "include_excluded", "include_flagged", "include_unlabeled", "include_unverified",
+    "class_map", "version", "since", "make_splits", "seed",
+)  # fmt: skip
+HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
+
+
+def write_manifest(
+    project: Project,
+    folder: Path,
+    fmt: str,
+    options: ExportOptions,
+    report: ExportReport,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Hash every file in ``folder`` and write the manifest beside them."""
+    chosen = {k: v for k, v in asdict(options).items() if k in CHOOSING}
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "format": fmt,
+        "project": str(project.path),
+        "image_root": str(project.root),
+        "label_event_id": report.label_event_id,
+        "version": report.version,
+        "since": report.since,
+        "options": chosen,
+        "images": report.written,
+        "per_split": dict(sorted(report.per_split.items())),
+        "classes": list(options.classes),
+        "left_out": report.left_out,
+        "missing": report.missing,
+        "failed": report.failed,
+        "made_splits": report.made_splits,
+        "contents": contents(folder),
+        "files": file_hashes(folder, progress, cancel),
+    }
+    text = json.dumps(manifest, indent=2, sort_keys=True, default=list)
+    (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+
+def file_hashes(
+    folder: Path, progress: ProgressCallback, cancel: CancelToken
+) -> list[dict[str, Any]]:
+    """``{"path", "size", "sha256"}`` of every file under ``folder`` (links: ``{"path",
+    "link"}``), sorted by path; the manifest itself left out."""
+    paths = sorted(_files(folder))
+    found: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        for done, entry in enumerate(pool.map(lambda rel: _describe(folder, rel), paths), 1):
+            if cancel.cancelled:
+                pool.shutdown(cancel_futures=True)
+                raise Cancelled("export cancelled: nothing was written")
+            found.append(entry)
+            if done % 500 == 0 or done == len(paths):
+                progress(Progress(done, len(paths), "hashing the exported files"))
+    return found
+
+
+def _files(folder: Path) -> list[str]:
+    out = []
+    for parent, dirs, files in os.walk(folder):
+        rel = os.path.relpath(parent, folder)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        links = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
+        out += [prefix + name for name in files + links]
+    return [p for p in out if p != MANIFEST]
+
+
+def _describe(folder: Path, rel: str) -> dict[str, Any]:
+    path = folder / rel
+    if path.is_symlink():
+        return {"path": rel, "link": os.readlink(path)}
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return {"path": rel, "size": path.stat().st_size, "sha256": digest.hexdigest()}

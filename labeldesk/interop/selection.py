@@ -1,0 +1,170 @@
+"""Which images an export writes, with which label and split: the same for every format.
+
+The state comes from now or from a dataset version (rebuilt from the label events,
+:mod:`labeldesk.core.version_state`). Then, in this order, each step counting what it
+leaves out in ``report.left_out``: unlabeled, excluded, unverified and flagged images;
+the class map (rename, merge, drop); only what changed since a version; and, when asked,
+new train/val/test splits that keep duplicate groups whole (:mod:`labeldesk.ml.splits`).
+Images of a version whose file is gone are listed in ``report.missing``, never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labeldesk.core.classes import natural_key, validate_class_name
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken
+from labeldesk.core.version_state import (
+    ImageAt,
+    changed_ids,
+    current_items,
+    items_at,
+    recorded_state,
+)
+from labeldesk.core.versions import get_version
+from labeldesk.core.vocab import EXCLUDED, VERIFIED
+
+from .writing import ExportOptions, ExportReport, Item
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+DROP = "-"  # in a class map: leave this class's images out
+
+
+@dataclass
+class Selection:
+    items: list[Item]
+    report: ExportReport
+    classes: list[str]  # the export's classes, in order (class map and version applied)
+
+
+def parse_class_map(text: str) -> tuple[tuple[str, str | None], ...]:
+    """``"old=new,x=y,junk=-"`` as pairs (``None``: drop). Names are checked later,
+    against the project's classes (:func:`select_items`)."""
+    pairs: dict[str, str | None] = {}
+    for part in (p for p in text.split(",") if p.strip()):
+        old, sep, new = part.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise LabelDeskError(
+                f"--class-map: {part.strip()!r} is not OLD=NEW (or OLD=- to leave a class out)"
+            )
+        target = None if new == DROP else new
+        if old in pairs and pairs[old] != target:
+            raise LabelDeskError(f"--class-map: {old!r} is mapped twice")
+        pairs[old] = target
+    if not pairs:
+        raise LabelDeskError("--class-map is empty; write OLD=NEW pairs separated by commas")
+    return tuple(pairs.items())
+
+
+def select_items(
+    project: Project, options: ExportOptions, *, cancel: CancelToken | None = None
+) -> Selection:
+    """The images ``options`` ask for, and a report of what was left out and why."""
+    db = project.db
+    report = ExportReport(out="", format="")
+    classes = project.classes()
+    if options.version:
+        version = get_version(db, options.version)
+        report.version, report.label_event_id = version.name, version.label_event_id
+        images = items_at(db, version)
+        classes += sorted({i.label for i in images if i.label} - set(classes), key=natural_key)
+    else:
+        report.label_event_id, images = current_items(db)
+
+    def keep(rows: list[ImageAt], ok: Callable[[ImageAt], object], why: str) -> list[ImageAt]:
+        kept = [r for r in rows if ok(r)]
+        report.left_out[why] = report.left_out.get(why, 0) + len(rows) - len(kept)
+        return kept
+
+    images = keep(images, lambda r: r.label is not None or options.include_unlabeled, "unlabeled")
+    if not options.include_excluded:
+        images = keep(images, lambda r: r.status != EXCLUDED, EXCLUDED)
+    if not options.include_unverified:
+        images = keep(images, lambda r: r.status == VERIFIED, "unverified")
+    if not options.include_flagged:
+        from labeldesk.ml.issues import label_issues
+
+        flagged = {i.path for i in label_issues(project) if i.flagged}
+        images = keep(images, lambda r: r.path not in flagged, "flagged")
+    mapping = _checked_map(options.class_map, classes)
+    if mapping:
+        images = keep(
+            images, lambda r: r.label is None or mapping.get(r.label, r.label), "class map"
+        )
+        classes = _mapped_classes(classes, mapping)
+    if options.since:
+        since = get_version(db, options.since)
+        report.since = since.name
+        before = recorded_state(db, since)
+        now = recorded_state(db, get_version(db, options.version) if options.version else None)
+        changed = changed_ids(before, now)
+        images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
+    report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
+    images = [r for r in images if not r.missing]
+    splits = {r.image_id: r.split for r in images}
+    if options.make_splits is not None:
+        splits = _made_splits(project, images, mapping, options, report, cancel)
+    items = [
+        Item(
+            r.path,
+            mapping.get(r.label, r.label) if r.label is not None else None,
+            splits[r.image_id] or "unassigned",
+            r.image_id,
+            r.hash,
+        )
+        for r in images
+    ]
+    return Selection(items, report, classes)
+
+
+def _checked_map(
+    class_map: tuple[tuple[str, str | None], ...] | Mapping[str, str | None], classes: list[str]
+) -> dict[str, str | None]:
+    """The class map as a dict, every old name a class and every new name valid."""
+    mapping = dict(class_map.items() if isinstance(class_map, Mapping) else class_map)
+    unknown = sorted(set(mapping) - set(classes), key=natural_key)
+    if unknown:
+        raise LabelDeskError(
+            f"class map: no class named {', '.join(map(repr, unknown))} "
+            f"(classes: {', '.join(classes) or 'none'})"
+        )
+    return {old: validate_class_name(new) if new else None for old, new in mapping.items()}
+
+
+def _mapped_classes(classes: list[str], mapping: dict[str, str | None]) -> list[str]:
+    """The class list after the map: renamed in place, merged into the first, dropped."""
+    out: list[str] = []
+    for name in classes:
+        target = mapping.get(name, name)
+        if target is not None and target not in out:
+            out.append(target)
+    return out
+
+
+def _made_splits(
+    project: Project,
+    images: list[ImageAt],
+    mapping: dict[str, str | None],
+    options: ExportOptions,
+    report: ExportReport,
+    cancel: CancelToken | None,
+) -> dict[int, str | None]:
+    from labeldesk.ml.splits import make_splits, parse_ratios
+
+    given = options.make_splits
+    # The notebook API may pass the command line's text ("80/10/10").
+    ratios = parse_ratios(given) if isinstance(given, str) else given
+    assert ratios is not None
+    labels = {r.image_id: mapping.get(r.label, r.label) if r.label else None for r in images}
+    made = make_splits(
+        project, labels, (ratios[0], ratios[1], ratios[2]), options.seed, cancel=cancel
+    )
+    report.made_splits = made.to_json()
+    return dict(made.splits)

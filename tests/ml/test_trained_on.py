@@ -1,0 +1,59 @@
+"""A trained head records the dataset version it trained on, and that version exports the
+data as the model saw it, after later relabels."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from labeldesk.cli import main
+from labeldesk.core.versions import get_version, list_versions
+from labeldesk.interop.export import ExportOptions, export
+from labeldesk.ml.models import get_version as get_model
+from labeldesk.ml.train import HeadParams, train_head
+
+
+def _rows(folder):
+    return sorted(
+        (r["label"], r["split"])
+        for r in csv.DictReader((folder / "labels.csv").read_text().splitlines())
+    )
+
+
+def test_train_head_records_the_dataset_version_and_export_gets_it_back(clustered, tmp_path):
+    project, _ = clustered
+    before = export(project, tmp_path / "then", "csv")  # the data as the model will see it
+    model = train_head(project, HeadParams(epochs=3))
+    assert model.dataset_version == f"auto-model-{model.id}"
+    version = get_version(project.db, model.dataset_version)
+    assert version.automatic and version.models == (model.id,)
+    assert version.label_event_id == model.label_event_id
+    again = train_head(project, HeadParams(epochs=2))  # same state: the same version
+    assert again.dataset_version == model.dataset_version
+    assert get_version(project.db, f"model:{again.id}").models == (model.id, again.id)
+
+    project.set_label("train/ant/ant5.png", "cow")
+    project.set_splits({"train/bee/bee1.png": "test"})
+    third = train_head(project, HeadParams(epochs=2))
+    assert third.dataset_version == f"auto-model-{third.id}"
+    assert get_model(project, third.id).dataset_version_id != model.dataset_version_id
+
+    report = export(project, tmp_path / "model1", "csv", ExportOptions(version=f"model:{model.id}"))
+    assert report.version == model.dataset_version and report.written == before.written
+    assert _rows(tmp_path / "model1") == _rows(tmp_path / "then")
+    export(project, tmp_path / "now", "csv")
+    assert _rows(tmp_path / "model1") != _rows(tmp_path / "now")  # the relabels are not in it
+
+
+def test_version_list_shows_the_models_trained_on_each(clustered, capsys):
+    project, _ = clustered
+    model = train_head(project, HeadParams(epochs=2))
+    assert main(["version", str(project.path), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(v["name"], v["models"], v["automatic"]) for v in listed] == [
+        (f"auto-model-{model.id}", [model.id], True)
+    ]
+    assert main(["models", str(project.path), "--json"]) == 0
+    models = json.loads(capsys.readouterr().out)
+    assert models[0]["dataset_version"] == f"auto-model-{model.id}"
+    assert [v.name for v in list_versions(project.db)] == [f"auto-model-{model.id}"]
