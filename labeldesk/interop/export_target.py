@@ -55,8 +55,10 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError, RecursionError):
         return None
     # manifest version 2 on (deterministic: no time); "exported_at" marks the first
-    if isinstance(data, dict) and "format" in data and (
-        "manifest_version" in data or "exported_at" in data
+    if (
+        isinstance(data, dict)
+        and "format" in data
+        and ("manifest_version" in data or "exported_at" in data)
     ):
         return data
     return None
