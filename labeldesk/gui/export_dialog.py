@@ -8,13 +8,12 @@ earlier export may be replaced, and only after the person says so.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -25,13 +24,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
+from labeldesk.core.versions import list_versions
+from labeldesk.gui.export_options import ExportOptionsForm
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
@@ -93,29 +93,20 @@ class ExportDialog(QDialog):
         self.format = QComboBox()
         for name in EXPORTERS.names():
             self.format.addItem(name, name)
-        self.copy = QRadioButton("Copy files")
-        self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
-        self.copy.setChecked(True)
-        self._link_group = QButtonGroup(self)
-        self._link_group.addButton(self.copy)
-        self._link_group.addButton(self.hardlink)
-        self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
-        self.include_excluded = QCheckBox("Include excluded images")
-        self.include_unlabeled = QCheckBox("Include unlabeled images")
+        self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
+        self.extra.show_for_format(str(self.format.currentData()))
+        self.format.currentIndexChanged.connect(
+            lambda _: self.extra.show_for_format(str(self.format.currentData()))
+        )
+        # The option widgets, by the names the dialog always had (tests, callers).
+        self.copy, self.hardlink = self.extra.copy, self.extra.hardlink
+        self.leave_out_flagged = self.extra.leave_out_flagged
+        self.include_excluded = self.extra.include_excluded
+        self.include_unlabeled = self.extra.include_unlabeled
 
         form = QFormLayout()
         form.addRow("Output folder", folder_row)
         form.addRow("Format", self.format)
-        form.addRow("Files", self.copy)
-        form.addRow("", self.hardlink)
-        options = QVBoxLayout()
-        for box in (
-            self.leave_out_flagged,
-            self.include_excluded,
-            self.include_unlabeled,
-        ):
-            options.addWidget(box)
-        form.addRow("Include", options)
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -138,19 +129,14 @@ class ExportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.extra)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
     def options(self, *, overwrite: bool = False) -> ExportOptions:
-        return ExportOptions(
-            link="hardlink" if self.hardlink.isChecked() else "copy",
-            include_excluded=self.include_excluded.isChecked(),
-            include_flagged=not self.leave_out_flagged.isChecked(),
-            include_unlabeled=self.include_unlabeled.isChecked(),
-            overwrite=overwrite,
-        )
+        return self.extra.options(overwrite=overwrite)
 
     def confirm_replace(self, target: Path) -> bool:
         """Ask before an earlier export is replaced (tests answer for the person)."""
@@ -185,6 +171,11 @@ class ExportDialog(QDialog):
             self._show_message("Choose an output folder first.", error=True)
             return None
         out = Path(text).expanduser()
+        try:  # a class map or split shares that cannot be read: say so, write nothing
+            chosen = self.options()
+        except LabelDeskError as exc:
+            self._show_message(str(exc), error=True)
+            return None
         try:  # refuse an unsafe folder before anything runs; ask before replacing
             target = check_target(self.project, out, overwrite=True)
         except LabelDeskError as exc:
@@ -194,7 +185,7 @@ class ExportDialog(QDialog):
         if replace and not self.confirm_replace(target):
             self._show_message("Nothing was written; the earlier export is as it was.")
             return None
-        project, options = self.project, self.options(overwrite=replace)
+        project, options = self.project, dataclasses.replace(chosen, overwrite=replace)
         fmt = str(self.format.currentData())
 
         def run(*, progress: Any, cancel: Any) -> ExportReport:

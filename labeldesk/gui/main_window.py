@@ -235,7 +235,12 @@ class MainWindow(QMainWindow):
         self.review.close_view()
         self.pages.show_training()
 
-    def export_dataset(self) -> None:
+    def show_versions(self) -> None:
+        """Dataset versions: name the state now, compare two, export any of them."""
+        self.review.close_view()
+        self.pages.show_versions()
+
+    def export_dataset(self, version: str | None = None) -> None:
         session = self.session
         if session is None:
             return
@@ -244,6 +249,8 @@ class MainWindow(QMainWindow):
             self.show_message(reason)
             return
         dialog = ExportDialog(session.project, self, runner=session.runner, exclusive=session)
+        if version is not None:
+            dialog.extra.choose_version(version)
         dialog.exec()
         dialog.shutdown()
 

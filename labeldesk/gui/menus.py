@@ -36,6 +36,7 @@ class Commands(Protocol):
     def show_statistics(self) -> None: ...
     def show_map(self) -> None: ...
     def show_training(self) -> None: ...
+    def show_versions(self) -> None: ...
     def set_theme(self, name: str) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
@@ -114,6 +115,9 @@ class MainMenus:
         self.map_action = self._add(
             self.view_menu, "Embedding &map", shortcuts.MAP_KEYS, commands.show_map
         )
+        self.versions_action = self._add(
+            self.view_menu, "Dataset &versions", shortcuts.VERSIONS_KEYS, commands.show_versions
+        )
         self.training_action = self._add(
             self.view_menu, "&Training", shortcuts.TRAINING_KEYS, commands.show_training
         )
@@ -184,6 +188,7 @@ class MainMenus:
         self.stats_action.setEnabled(project_open)
         self.training_action.setEnabled(project_open)
         self.map_action.setEnabled(project_open)
+        self.versions_action.setEnabled(project_open)
         self.export_action.setEnabled(project_open and not busy)
         self.import_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)

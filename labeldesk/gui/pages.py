@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s 
     from labeldesk.gui.shell import Shell
     from labeldesk.gui.stats_view import StatsView
     from labeldesk.gui.training_panel import TrainingPanel
+    from labeldesk.gui.versions_view import VersionsView
 
 
 class ProjectPages:
@@ -30,6 +31,7 @@ class ProjectPages:
         self.stats: StatsView | None = None
         self.training: TrainingPanel | None = None
         self.map: MapView | None = None
+        self.versions: VersionsView | None = None
         self.duplicates: DuplicatesDialog | None = None
         # What changed while Statistics was hidden: "labels" (re-count) or "all" (a scan,
         # new embeddings, a new model: re-read and search duplicates again); None: nothing.
@@ -50,14 +52,14 @@ class ProjectPages:
     def close(self) -> None:
         """Shut the pages down (the session then waits for their jobs)."""
         self._close_duplicates()
-        pages: tuple[QWidget | None, ...] = (self.map, self.training, self.stats)
+        pages: tuple[QWidget | None, ...] = (self.map, self.training, self.stats, self.versions)
         for page in pages:
             if page is None:
                 continue
             page.shutdown()  # type: ignore[attr-defined]
             self.shell.drop_page(page)
             page.deleteLater()
-        self.stats = self.training = self.map = None
+        self.stats = self.training = self.map = self.versions = None
         self.session = None
 
     def _catalog(self) -> ImageCatalog | None:
@@ -118,6 +120,22 @@ class ProjectPages:
             )
         self.map.refresh()  # cached per embedding version: instant after the first time
         self.shell.show_page(self.map)
+
+    def show_versions(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if self.versions is None:
+            from labeldesk.gui.versions_view import VersionsView
+
+            shell = self.shell
+            self.versions = VersionsView(session.project, runner=session.runner)
+            self.versions.error.connect(shell.notify_error)
+            self.versions.message.connect(shell.show_message)
+            self.versions.exportRequested.connect(shell.export_dataset)
+        else:
+            self.versions.refresh()  # training records versions too
+        self.shell.show_page(self.versions)
 
     def show_duplicates(self, kind: str = "all") -> DuplicatesDialog | None:
         """The duplicate groups Statistics found (of ``kind``), with actions to fix them."""

@@ -51,6 +51,10 @@ class Shell(Protocol):
 
     def review_issues(self) -> None: ...
 
+    def export_dataset(self, version: str | None = None) -> None:
+        """The export dialog (with a dataset version's state chosen, if given)."""
+        ...
+
     def open_project(self, path: Path, quiet: bool = False) -> bool: ...
 
     def update_actions(self) -> None:

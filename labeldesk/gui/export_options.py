@@ -1,0 +1,124 @@
+"""The export dialog's options: what goes in, which state, and how the files are placed.
+
+The same choices as ``labeldesk export``'s flags: copy or hard-link; leave out excluded,
+flagged or unverified images, or add unlabeled ones; a dataset version's state instead of
+now, or only what changed since one; a class map; leak-free train/val/test splits made
+for the export; the WebDataset shard size.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.interop.export import ExportOptions, parse_class_map
+from labeldesk.ml.splits import parse_ratios
+
+NOW = ""  # the version combo's "the labels now"
+
+
+class ExportOptionsForm(QWidget):
+    def __init__(self, version_names: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.copy = QRadioButton("Copy files")
+        self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
+        self.copy.setChecked(True)
+        self._link_group = QButtonGroup(self)
+        self._link_group.addButton(self.copy)
+        self._link_group.addButton(self.hardlink)
+        self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
+        self.leave_out_unverified = QCheckBox("Leave out images nobody verified")
+        self.include_excluded = QCheckBox("Include excluded images")
+        self.include_unlabeled = QCheckBox("Include unlabeled images")
+
+        self.version = QComboBox()
+        self.version.addItem("the labels now", NOW)
+        self.since = QComboBox()
+        self.since.addItem("everything", NOW)
+        for name in version_names:
+            self.version.addItem(f"version {name}", name)
+            self.since.addItem(f"only what changed since {name}", name)
+        self.class_map = QLineEdit()
+        self.class_map.setPlaceholderText("e.g. kitten=cat, puppy=dog, junk=-  (- drops a class)")
+        self.make_splits = QCheckBox("Make new train/val/test splits")
+        self.make_splits.setToolTip(
+            "Stratified by class; exact and near copies stay in one split, so nothing "
+            "leaks from train into test. The project's own splits are not changed."
+        )
+        self.split_shares = QLineEdit("80/10/10")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.seed.setPrefix("seed ")
+        self.shard_size = QSpinBox(minimum=1, maximum=10_000_000, value=10_000)
+        self.shard_size.setSuffix(" images per shard")
+        self.make_splits.toggled.connect(self._update)
+
+        splits_row = QHBoxLayout()
+        for widget in (self.make_splits, self.split_shares, self.seed):
+            splits_row.addWidget(widget)
+        include = QVBoxLayout()
+        for box in (
+            self.leave_out_flagged,
+            self.leave_out_unverified,
+            self.include_excluded,
+            self.include_unlabeled,
+        ):
+            include.addWidget(box)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Files", self.copy)
+        form.addRow("", self.hardlink)
+        form.addRow("Include", include)
+        form.addRow("State", self.version)
+        form.addRow("Images", self.since)
+        form.addRow("Class map", self.class_map)
+        form.addRow("Splits", splits_row)
+        form.addRow("Shards", self.shard_size)
+        self._shard_label = form.labelForField(self.shard_size)
+        self._update()
+
+    def show_for_format(self, fmt: str) -> None:
+        """Only WebDataset has shards."""
+        self.shard_size.setVisible(fmt == "webdataset")
+        if self._shard_label is not None:
+            self._shard_label.setVisible(fmt == "webdataset")
+
+    def choose_version(self, name: str) -> None:
+        index = self.version.findData(name)
+        if index >= 0:
+            self.version.setCurrentIndex(index)
+
+    def _update(self) -> None:
+        on = self.make_splits.isChecked()
+        self.split_shares.setEnabled(on)
+        self.seed.setEnabled(on)
+
+    def options(self, *, overwrite: bool = False) -> ExportOptions:
+        """The options chosen; LabelDeskError for a class map or shares that cannot be read."""
+        return ExportOptions(
+            link="hardlink" if self.hardlink.isChecked() else "copy",
+            include_excluded=self.include_excluded.isChecked(),
+            include_flagged=not self.leave_out_flagged.isChecked(),
+            include_unverified=not self.leave_out_unverified.isChecked(),
+            include_unlabeled=self.include_unlabeled.isChecked(),
+            overwrite=overwrite,
+            shard_size=self.shard_size.value(),
+            class_map=parse_class_map(self.class_map.text())
+            if self.class_map.text().strip()
+            else (),
+            version=str(self.version.currentData()) or None,
+            since=str(self.since.currentData()) or None,
+            make_splits=(
+                parse_ratios(self.split_shares.text()) if self.make_splits.isChecked() else None
+            ),
+            seed=self.seed.value(),
+        )

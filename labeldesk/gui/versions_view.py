@@ -1,0 +1,190 @@
+"""View → Dataset versions: named states of the labels, what changed between two of
+them, and exporting any of them exactly as it was.
+
+A version records the label state (labels, statuses, splits) and which images existed;
+training records one automatically, so "the data model 3 was trained on" is a row here.
+Comparing runs in the background (it rebuilds both states from the label events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core import versions
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken
+from labeldesk.core.project import Project
+from labeldesk.core.version_state import VersionDiff, diff
+from labeldesk.gui.workers import Job, JobRunner
+
+NOW = ""  # the "compare with" entry for the state now
+COLUMNS = ("Name", "Created", "By", "Images", "Models trained on it", "Note")
+DIFF_ROWS_SHOWN = 50
+
+
+class VersionsView(QWidget):
+    exportRequested = Signal(str)  # a version's name
+    message = Signal(str)
+    error = Signal(str)
+
+    def __init__(self, project: Project, runner: JobRunner | None = None):
+        super().__init__()
+        self.project = project
+        self.runner = runner or JobRunner(self, max_threads=1)
+        self.versions: list[versions.DatasetVersion] = []
+        self.diff_job: Job | None = None
+        self.last_diff: VersionDiff | None = None
+
+        title = QLabel("<b>Dataset versions</b>")
+        hint = QLabel(
+            "A version keeps the labels, statuses and splits of a moment, and which images "
+            "there were; training records one by itself. Export reproduces it exactly."
+        )
+        hint.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+
+        self.create_button = QPushButton("New version…")
+        self.create_button.setToolTip("Name the state the labels are in now")
+        self.create_button.clicked.connect(self.prompt_create)
+        self.compare_with = QComboBox()
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.clicked.connect(self.compare)
+        self.export_button = QPushButton("Export this version…")
+        self.export_button.clicked.connect(self._export)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.create_button)
+        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Compare the selected version with"))
+        buttons.addWidget(self.compare_with)
+        buttons.addWidget(self.compare_button)
+        buttons.addWidget(self.export_button)
+
+        self.diff_text = QPlainTextEdit()
+        self.diff_text.setReadOnly(True)
+        self.diff_text.setPlaceholderText("Select a version and press Compare to see what changed")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addWidget(self.table, 2)
+        layout.addLayout(buttons)
+        layout.addWidget(self.diff_text, 3)
+        self.refresh()
+
+    # -- listing -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        chosen = self.selected()
+        self.versions = versions.list_versions(self.project.db)
+        self.table.setRowCount(len(self.versions))
+        for row, v in enumerate(self.versions):
+            when = dt.datetime.fromtimestamp(v.created_at).strftime("%Y-%m-%d %H:%M")
+            models = ", ".join(f"model {m}" for m in v.models)
+            cells = (v.name, when, v.author or "", f"{v.images:,}", models, v.note)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 3:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(row, column, item)
+        self.compare_with.clear()
+        self.compare_with.addItem("the labels now", NOW)
+        for v in self.versions:
+            self.compare_with.addItem(v.name, v.name)
+        if chosen is not None:
+            self.select(chosen.name)
+        self._selection_changed()
+
+    def selected(self) -> versions.DatasetVersion | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.versions[rows[0].row()] if rows else None
+
+    def select(self, name: str) -> None:
+        for row, v in enumerate(self.versions):
+            if v.name == name:
+                self.table.selectRow(row)
+
+    def _selection_changed(self) -> None:
+        chosen = self.selected() is not None
+        for widget in (self.compare_button, self.export_button):
+            widget.setEnabled(chosen)
+
+    # -- actions -----------------------------------------------------------------------
+    def prompt_create(self) -> None:
+        name, ok = QInputDialog.getText(self, "New version", "Name for the labels as they are now:")
+        if not ok or not name.strip():
+            return
+        note, ok = QInputDialog.getText(
+            self, "New version", "A note (optional):", QLineEdit.EchoMode.Normal, ""
+        )
+        self.create_version(name, note if ok else "")
+
+    def create_version(self, name: str, note: str = "") -> versions.DatasetVersion | None:
+        try:
+            made = versions.create_version(self.project.db, name, note)
+        except LabelDeskError as exc:
+            self.error.emit(str(exc))
+            return None
+        self.refresh()
+        self.select(made.name)
+        self.message.emit(f"Version {made.name!r} records {made.images:,} images as they are now")
+        return made
+
+    def compare(self) -> Job | None:
+        """What changed from the selected version to the one chosen (or now)."""
+        a = self.selected()
+        if a is None:
+            return None
+        other = str(self.compare_with.currentData() or NOW)
+        db = self.project.db
+        b = next((v for v in self.versions if v.name == other), None)
+
+        def run(*, progress: object, cancel: CancelToken) -> VersionDiff:
+            return diff(db, a, b)
+
+        job = Job(run, "Comparing versions")
+        job.finished.connect(self._compared)
+        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        self.diff_job = job
+        self.diff_text.setPlainText("Comparing…")
+        self.runner.start(job)
+        return job
+
+    def _compared(self, result: VersionDiff) -> None:
+        if self.sender() is self.diff_job:
+            self.last_diff = result
+            self.diff_text.setPlainText(result.to_text(limit=DIFF_ROWS_SHOWN))
+
+    def _export(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.exportRequested.emit(chosen.name)
+
+    def shutdown(self) -> None:
+        if self.diff_job is not None:
+            self.diff_job.cancel()

@@ -1,0 +1,77 @@
+"""View → Dataset versions: name the state, compare it with now, export it as it was."""
+
+from __future__ import annotations
+
+import json
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.gui.export_dialog import ExportDialog
+from labeldesk.gui.versions_view import VersionsView
+
+
+def test_create_compare_and_export_a_version(qtbot, project, tmp_path):
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    made = view.create_version("before-fix", "as delivered")
+    assert made is not None and view.table.rowCount() == 1
+    assert view.table.item(0, 0).text() == "before-fix"
+    assert view.table.item(0, 5).text() == "as delivered"
+    errors = []
+    view.error.connect(errors.append)
+    assert view.create_version("before-fix") is None and "already" in errors[0]
+
+    project.set_label("_unlabeled/u0.png", "dog")  # a change after the version
+    view.select("before-fix")
+    job = view.compare()
+    qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
+    assert job is not None
+    assert [r["path"] for r in view.last_diff.labels_changed] == ["_unlabeled/u0.png"]
+    assert "labels changed" in view.diff_text.toPlainText()
+
+    asked = []
+    view.exportRequested.connect(asked.append)
+    view.export_button.click()
+    assert asked == ["before-fix"]
+
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.extra.choose_version("before-fix")
+    dialog.include_unlabeled.setChecked(True)
+    dialog.folder.setText(str(tmp_path / "out"))
+    job = dialog.start()
+    qtbot.waitUntil(lambda: not job.running, timeout=30000)
+    manifest = json.loads((tmp_path / "out" / "labeldesk-export.json").read_text())
+    assert manifest["version"] == "before-fix" and dialog.report.version == "before-fix"
+    written = {
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("u0.png")
+    }
+    assert written == {"_unlabeled/u0.png"}  # unlabeled in the version; labeled dog only later
+    dialog.shutdown()
+
+
+def test_the_export_dialog_refuses_a_bad_class_map_before_writing(qtbot, project, tmp_path):
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(tmp_path / "out"))
+    dialog.extra.class_map.setText("cat")
+    assert dialog.start() is None and "OLD=NEW" in dialog.message.text()
+    assert not (tmp_path / "out").exists()
+    dialog.extra.class_map.setText("cat=feline")
+    dialog.extra.make_splits.setChecked(True)
+    dialog.extra.split_shares.setText("70/20/10")
+    options = dialog.options()
+    assert options.class_map == (("cat", "feline"),)
+    assert options.make_splits is not None and abs(options.make_splits[0] - 0.7) < 1e-9
+    dialog.extra.split_shares.setText("70/20")  # no test split: fine
+    dialog.extra.split_shares.setText("1/2/x")
+    try:
+        dialog.options()
+    except LabelDeskError as exc:
+        assert "80/10/10" in str(exc)
+    else:
+        raise AssertionError("bad shares were accepted")
+    dialog.format.setCurrentIndex(dialog.format.findData("webdataset"))
+    assert not dialog.extra.shard_size.isHidden()
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    assert dialog.extra.shard_size.isHidden()
+    dialog.shutdown()
