@@ -32,6 +32,7 @@ class ExportOptions:
     include_flagged: bool = True  # False: leave out images `labeldesk issues` flags
     include_unlabeled: bool = False
     overwrite: bool = False
+    shard_size: int = 10_000  # webdataset: images per tar shard
     include_unverified: bool = True  # False: only images a person verified
     # Class map: (old, new) renames, several olds to one new merge, (old, None) drops.
     class_map: tuple[tuple[str, str | None], ...] = ()

@@ -1,0 +1,132 @@
+"""WebDataset: tar shards ``OUT/<split>-000000.tar`` … and ``OUT/classes.txt``.
+
+Each image is three members under one key: ``KEY.<ext>`` (the original bytes, never
+re-encoded; ``.jpg``, ``.png``, …), ``KEY.cls`` (the class's index in ``classes.txt``, as
+text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``). An unlabeled image
+(exported only when asked for) has no ``.cls``. Keys are ``<split>-<number>`` (the
+``webdataset`` library cuts a member's name at its first dot, so a key holds none).
+
+The same state writes the same bytes: images in (split, path) order, fixed member
+times, owners and modes, and ``--shard-size`` images per shard (the last one fewer).
+Export only: a shard holds the images themselves, not labels for a project's files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+
+from ..writing import (
+    ExportOptions,
+    ExportReport,
+    Item,
+    SkipItem,
+    export_classes,
+    register_exporter,
+)
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+SPLIT_ORDER = {"train": 0, "val": 1, "test": 2}
+SUFFIXES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff"}  # the names webdataset decodes
+
+
+@register_exporter("webdataset")
+def _webdataset(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+) -> None:
+    """Shards of ``options.shard_size`` images per split, and classes.txt."""
+    size = options.shard_size
+    if not isinstance(size, int) or size < 1:
+        raise LabelDeskError(f"the shard size must be a whole number above 0 (got {size!r})")
+    classes = export_classes(project, options)
+    index = {name: n for n, name in enumerate(classes)}
+    (out / "classes.txt").write_text("".join(f"{c}\n" for c in classes), encoding="utf-8")
+    ordered = sorted(items, key=lambda i: (SPLIT_ORDER.get(i.split, 3), i.split, i.path))
+    writer = _Shards(out, size)
+    counts: dict[str, int] = {}
+    try:
+        for done, item in enumerate(ordered, start=1):
+            if cancel.cancelled:
+                raise Cancelled("export cancelled: nothing was written")
+            try:
+                data = read_image(project, item.path)
+            except (SkipItem, OSError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                report.failed.append({"path": item.path, "reason": reason})
+                continue
+            number = counts.get(item.split, 0)
+            counts[item.split] = number + 1
+            writer.add(item.split, number, _members(item, data, index))
+            if done % 200 == 0 or done == len(ordered):
+                progress(Progress(done, len(ordered), "writing shards"))
+    finally:
+        writer.close()
+
+
+def _members(item: Item, data: bytes, index: dict[str, int]) -> list[tuple[str, bytes]]:
+    """(member suffix, bytes) of one sample: the image, its class index and its record."""
+    suffix = Path(item.path).suffix.lower().lstrip(".") or "img"
+    suffix = SUFFIXES.get(suffix, suffix)
+    record = {"path": item.path, "label": item.label, "split": item.split, "hash": item.hash}
+    members = [(suffix, data)]
+    if item.label is not None:
+        members.append(("cls", str(index[item.label]).encode()))
+    members.append(("json", json.dumps(record, ensure_ascii=False, sort_keys=True).encode()))
+    return members
+
+
+def read_image(project: Project, rel: str) -> bytes:
+    """An image's bytes; a symbolic link to outside the image folder is not followed
+    (unless the project follows them), as :func:`labeldesk.interop.writing.place`."""
+    source = project.image_path(rel)
+    if not project.follows_outside_links:
+        real, root = os.path.realpath(source), os.path.realpath(project.root)
+        if os.path.commonpath([real, root]) != root:
+            raise SkipItem("a symbolic link to outside the image folder (not followed)")
+    return source.read_bytes()
+
+
+class _Shards:
+    """An open shard per split; a new one after ``size`` samples. Members get fixed
+    metadata (time 0, owner 0, mode 0644) so the bytes depend on the contents only."""
+
+    def __init__(self, out: Path, size: int):
+        self.out, self.size = out, size
+        self.open: dict[str, tarfile.TarFile] = {}
+
+    def add(self, split: str, number: int, members: list[tuple[str, bytes]]) -> None:
+        shard, position = divmod(number, self.size)
+        if position == 0:
+            self._close(split)
+            path = self.out / f"{split}-{shard:06d}.tar"
+            self.open[split] = tarfile.open(path, "w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115
+        key = f"{split}-{number:07d}"
+        for suffix, data in members:
+            info = tarfile.TarInfo(f"{key}.{suffix}")
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            self.open[split].addfile(info, io.BytesIO(data))
+
+    def _close(self, split: str) -> None:
+        if split in self.open:
+            self.open.pop(split).close()
+
+    def close(self) -> None:
+        for split in list(self.open):
+            self._close(split)

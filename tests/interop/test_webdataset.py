@@ -1,0 +1,89 @@
+"""WebDataset shards: the ``webdataset`` library reads every image back with its class,
+the bytes are the originals, and the same state writes the same bytes."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.interop.export import ExportOptions, export
+
+
+def shards(out):
+    return sorted(p.name for p in out.glob("*.tar"))
+
+
+def test_the_webdataset_library_reads_every_image_with_its_class(project, imagefolder, tmp_path):
+    import webdataset as wds
+
+    root, _ = imagefolder
+    project.set_label("_unlabeled/u0.png", "dog")
+    out = tmp_path / "out"
+    report = export(project, out, "webdataset", ExportOptions(shard_size=3))
+    assert shards(out) == [
+        "test-000000.tar",
+        "test-000001.tar",
+        "train-000000.tar",
+        "train-000001.tar",
+        "train-000002.tar",
+        "val-000000.tar",
+        "val-000001.tar",
+    ]  # fmt: skip  (train: 9 images, val and test 4, in shards of 3)
+    classes = (out / "classes.txt").read_text().splitlines()
+    assert classes == project.classes()
+    frame = project.images().set_index("path")
+    urls = [str(out / name) for name in shards(out)]
+    seen = {}
+    for sample in wds.WebDataset(urls, shardshuffle=False, empty_check=False):
+        record = json.loads(sample["json"])
+        image = sample.get("jpg", sample.get("png"))
+        assert image == (root / record["path"]).read_bytes()  # never re-encoded
+        assert classes[int(sample["cls"])] == record["label"] == frame.label[record["path"]]
+        assert record["split"] == frame.split[record["path"]]
+        assert record["hash"] == frame.hash[record["path"]]
+        assert sample["__key__"].startswith(record["split"] + "-")
+        seen[record["path"]] = sample["__key__"]
+    assert len(seen) == report.written == 17
+    assert seen["_unlabeled/u0.png"].startswith("train-")
+
+
+def test_the_same_state_writes_the_same_bytes(project, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    export(project, first, "webdataset")
+    export(project, second, "webdataset")
+    assert shards(first) == ["test-000000.tar", "train-000000.tar", "val-000000.tar"]
+    for name in shards(first):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    with tarfile.open(first / "train-000000.tar") as tar:
+        members = tar.getmembers()
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.mode) for m in members} == {(0, 0, 0, "", 0o644)}
+    names = [m.name for m in members]
+    assert names[:3] == ["train-0000000.jpg", "train-0000000.cls", "train-0000000.json"]
+
+
+def test_unlabeled_images_have_no_class_and_a_vanished_one_is_reported(
+    project, imagefolder, tmp_path
+):
+    root, _ = imagefolder
+    (root / "val/cat/cat0.jpg").unlink()
+    out = tmp_path / "out"
+    report = export(project, out, "webdataset", ExportOptions(include_unlabeled=True))
+    assert [f["path"] for f in report.failed] == ["val/cat/cat0.jpg"]
+    with tarfile.open(out / "unassigned-000000.tar") as tar:
+        names = tar.getnames()
+        record = json.loads(tar.extractfile("unassigned-0000000.json").read())
+    assert names == [f"unassigned-000000{n}.{ext}" for n in range(3) for ext in ("png", "json")]
+    assert record == {"path": "_unlabeled/u0.png", "label": None, "split": "unassigned",
+                      "hash": record["hash"]}  # fmt: skip
+    with tarfile.open(out / "val-000000.tar") as tar:
+        assert len(tar.getnames()) == 3 * 3  # the other three val images
+
+
+@pytest.mark.parametrize("size", [0, -1])
+def test_a_bad_shard_size_writes_nothing(project, tmp_path, size):
+    with pytest.raises(LabelDeskError, match="shard size"):
+        export(project, tmp_path / "out", "webdataset", ExportOptions(shard_size=size))
+    assert not (tmp_path / "out").exists()
