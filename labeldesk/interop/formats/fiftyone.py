@@ -1,0 +1,211 @@
+"""FiftyOne image classification (``fo.types.FiftyOneImageClassificationDataset``):
+``data/<uuid>.<ext>`` and ``labels.json`` = ``{"classes": [...], "labels": {uuid: target}}``,
+where a target is an index into ``classes`` (or the label itself when there are no
+``classes``) and ``null`` means unlabeled.
+
+The layout has no splits, so an export with val or test images writes one dataset per
+split, ``OUT/<split>/data`` + ``OUT/<split>/labels.json`` (as FiftyOne's zoo datasets are
+laid out), all with the same ``classes``, and unlabeled images without a split in
+``OUT/unassigned/``; an export with no split but train (a project without split folders:
+its labeled images are train) writes one ``OUT/data`` + ``OUT/labels.json``. The importer
+reads both: a folder with ``labels.json``, a folder of per-split folders (the folder
+names give the splits), or a ``labels.json`` itself (no split: the images keep theirs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import LabelFile
+from labeldesk.core.layout import SPLIT_FOLDERS
+from labeldesk.core.progress import CancelToken, ProgressCallback
+
+from ..writing import (
+    ExportOptions,
+    ExportReport,
+    Item,
+    copy_images,
+    export_classes,
+    register_exporter,
+)
+from .base import Importer, ImportOptions, register_importer
+from .json_input import RowMaker, load_json
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+LABELS = "labels.json"
+DATA = "data"
+_SNIFF_BYTES = 4096
+
+
+@register_exporter("fiftyone")
+def _fiftyone(
+    project: Project,
+    items: list[Item],
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    report: ExportReport,
+) -> None:
+    """OUT/data + OUT/labels.json, or one such dataset per split (OUT/<split>/…)."""
+    classes = export_classes(project, options)
+    index = {name: n for n, name in enumerate(classes)}
+    per_split = any(item.split not in ("train", "unassigned") for item in items)
+    datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
+    used: dict[str, set[str]] = {}
+    ordered = sorted(items, key=lambda i: (i.split, i.path))
+    folder = (lambda item: f"{item.split}/{DATA}") if per_split else (lambda item: DATA)
+    for item, rel in copy_images(project, ordered, out, options, progress, cancel, report, folder):
+        base = posixpath.dirname(posixpath.dirname(rel))
+        stem = _unique_stem(out, rel, used.setdefault(base, set()))
+        datasets.setdefault(base, {})[stem] = None if item.label is None else index[item.label]
+    for base, labels in datasets.items():
+        (out / base / DATA).mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"classes": classes, "labels": labels}, ensure_ascii=False, indent=1)
+        (out / base / LABELS).write_text(text + "\n", encoding="utf-8")
+
+
+def _unique_stem(out: Path, rel: str, used: set[str]) -> str:
+    """The file's name without its extension (FiftyOne's key), renamed when another file
+    of the dataset has the same stem (``a.jpg`` and ``a.png``)."""
+    name = posixpath.basename(rel)
+    stem, suffix = os.path.splitext(name)
+    if stem in used:
+        digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+        n, new = 0, f"{stem}--{digest}"
+        while new in used:
+            n += 1
+            new = f"{stem}--{digest}-{n}"
+        os.rename(out / rel, out / posixpath.dirname(rel) / f"{new}{suffix}")
+        stem = new
+    used.add(stem)
+    return stem
+
+
+# -- import --------------------------------------------------------------------------
+def _datasets(path: Path) -> list[tuple[Path, str | None]]:
+    """(labels.json, split) of every dataset at ``path`` (see the module's docstring)."""
+    if path.is_file():
+        return [(path, None)]
+    if (path / LABELS).is_file():
+        return [(path / LABELS, None)]
+    found = sorted(p for p in path.iterdir() if p.is_dir() and (p / LABELS).is_file())
+    return [(p / LABELS, SPLIT_FOLDERS.get(p.name.lower())) for p in found]
+
+
+def _sniff(path: Path) -> bool:
+    """A dataset folder (or one of per-split datasets), or a labels.json that starts
+    like FiftyOne's."""
+    try:
+        if path.is_dir():
+            return any((labels.parent / DATA).is_dir() for labels, _ in _datasets(path))
+        if path.name == LABELS and (path.parent / DATA).is_dir():
+            return True
+        if path.suffix.lower() != ".json" or not path.is_file():
+            return False
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    except OSError:
+        return False
+    return head.startswith("{") and head[1:].lstrip().startswith(('"classes"', '"labels"'))
+
+
+def _read(path: Path, options: ImportOptions) -> LabelFile:
+    if not path.exists():
+        raise LabelFileError(str(path), ["file not found"])
+    datasets = _datasets(path)
+    if not datasets:
+        raise LabelFileError(str(path), [f"no {LABELS} here nor in a folder below it"])
+    maker = RowMaker(str(path))
+    entry = 0
+    for labels_path, split in datasets:
+        entry = _read_one(labels_path, split, maker, entry, several=len(datasets) > 1)
+    return maker.result()
+
+
+def _read_one(
+    labels_path: Path, split: str | None, maker: RowMaker, entry: int, several: bool
+) -> int:
+    """Add one labels.json's rows; returns the last entry number used (numbers run on
+    across the datasets, and a problem names its file when there are several)."""
+    data = load_json(labels_path)
+    where = f"{labels_path.parent.name}/{LABELS}: " if several else ""
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), dict):
+        raise LabelFileError(str(labels_path), ['expected {"classes": [...], "labels": {...}}'])
+    classes = data.get("classes")
+    if classes is not None and not (
+        isinstance(classes, list) and all(isinstance(c, str) for c in classes)
+    ):
+        raise LabelFileError(str(labels_path), ['"classes" must be a list of class names'])
+    files = _files_by_key(labels_path.parent / DATA)
+    for key, target in data["labels"].items():
+        entry += 1
+        label, problem = _target(target, classes)
+        matches = files.get(key, [])
+        if problem is None and len(matches) != 1:
+            problem = _missing(key, matches)
+        if problem is not None:
+            maker.problem(entry, f"{where}{key[:120]!r}: {problem}")
+        else:
+            maker.add(entry, str(matches[0]), label, split)
+    return entry
+
+
+def _files_by_key(data: Path) -> dict[str, list[Path]]:
+    """Every file under data/ by its path there without the extension (``uuid``, or
+    ``sub/uuid`` for nested folders): the keys FiftyOne writes."""
+    out: dict[str, list[Path]] = {}
+    if not data.is_dir():
+        return out
+    base = data.absolute()
+    for folder, _, names in os.walk(base):
+        for name in names:
+            full = Path(folder) / name
+            key = posixpath.splitext(full.relative_to(base).as_posix())[0]
+            out.setdefault(key, []).append(full)
+    return out
+
+
+def _missing(key: str, matches: list[Path]) -> str:
+    if matches:
+        names = ", ".join(sorted(p.name for p in matches))
+        return f"{len(matches)} files in data/ have this name ({names}); keep one"
+    if ".." in key.replace("\\", "/").split("/") or key.startswith(("/", "\\")):
+        return "refused: the key leads out of data/"
+    return "no image with this name in data/"
+
+
+def _target(target: Any, classes: list[str] | None) -> tuple[object, str | None]:
+    """(label, problem) of one target: an index into classes, a label, null, or
+    ``{"label": …}`` (FiftyOne's form with a confidence)."""
+    if isinstance(target, dict) and "label" in target:
+        target = target["label"]
+    if target is None or isinstance(target, str):
+        return target, None
+    if isinstance(target, list):
+        return None, "several labels (multi-label) are not supported"
+    if isinstance(target, int) and not isinstance(target, bool):
+        if classes is None:
+            return None, f'class index {target} but the file has no "classes"'
+        if not 0 <= target < len(classes):
+            return None, f'class index {target} is not in "classes" (0-{len(classes) - 1})'
+        return classes[target], None
+    return None, f"the target {str(target)[:60]!r} is not a class index, a label or null"
+
+
+register_importer(
+    Importer(
+        "fiftyone",
+        "FiftyOne image classification: data/ + labels.json (or one per split folder)",
+        _sniff,
+        _read,
+    )
+)

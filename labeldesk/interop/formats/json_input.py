@@ -1,0 +1,100 @@
+"""Reading the JSON label files other tools write (FiftyOne, Label Studio), defensively.
+
+A label file is untrusted: its size is checked before it is read, its nesting depth
+before it is parsed (a few bytes of ``[[[[…`` cost the parser far more than they look),
+and every row's path, label and split are judged one by one, so that all the problems
+can be listed by entry number and nothing is applied from a bad file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import Parsed, Record, cell_problems, decode
+from labeldesk.core.label_files import LabelFile, checked_rows
+
+from .base import MAX_LABEL_FILE_BYTES
+
+MAX_JSON_DEPTH = 64  # Label Studio's deepest is ~6 (task/annotations/result/value/choices)
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def load_json(path: Path) -> Any:
+    """The parsed JSON of ``path``; :class:`LabelFileError` (with the reason) for a file
+    that is missing, too large, not UTF-8, nested too deeply or not valid JSON."""
+    source = str(path)
+    if not path.is_file():
+        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
+    size = path.stat().st_size
+    if size > MAX_LABEL_FILE_BYTES:
+        raise LabelFileError(
+            source,
+            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    text = decode(data, source)
+    depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise LabelFileError(
+            source,
+            [f"the JSON nests {depth} levels deep (at most {MAX_JSON_DEPTH}): not a label file"],
+        )
+    try:
+        return json.loads(text)
+    except RecursionError:  # the depth check makes this unreachable; kept as a backstop
+        raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
+    except json.JSONDecodeError as exc:
+        raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+
+
+def json_depth(data: bytes) -> int:
+    """How deeply the arrays and objects of the JSON text ``data`` nest, without parsing
+    it (escapes, then strings, are cut out; the brackets left are counted in C)."""
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", data)).translate(None, _NOT_BRACKET)
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+class RowMaker:
+    """Collects one record per usable entry and the problems of the others; ``result``
+    judges the records as every format's rows are judged (:func:`checked_rows`: a valid
+    class name, a known split), after refusing hostile cells (:func:`cell_problems`: a
+    huge cell, a path that climbs out with ``..``)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.parsed = Parsed([], [], "entry")
+
+    def problem(self, entry: int, text: str) -> None:
+        self.parsed.problems.append((entry, text))
+
+    def add(self, entry: int, path: str, label: object, split: object = None) -> None:
+        """A row for ``path``; ``label`` None means unlabeled, ``split`` None: unchanged."""
+        record = Record(entry, path, label, split)
+        refused = cell_problems(record)
+        if "\x00" in path:
+            refused.append("the path holds a NUL character")
+        if refused:
+            self.parsed.problems.extend((entry, problem) for problem in refused)
+        else:
+            self.parsed.records.append(record)
+
+    def result(self, **flags: bool) -> LabelFile:
+        rows = checked_rows(self.parsed, self.source)
+        for name, value in flags.items():
+            setattr(rows, name, value)
+        return rows

@@ -1,0 +1,140 @@
+"""FiftyOne image classification: data/ + labels.json, one dataset per split when the
+export has splits; read back in every form FiftyOne documents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import apply_label_rows
+from labeldesk.interop.export import ExportOptions, export
+from labeldesk.interop.formats import detect_format, read_labels
+
+
+def by_content(project) -> dict[str, tuple[str | None, str | None]]:
+    frame = project.images(include_skipped=False)
+    return {
+        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
+        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
+    }
+
+
+def round_trip(project, tmp_path, options=None):
+    out = tmp_path / "out"
+    export(project, out, "fiftyone", options or ExportOptions())
+    copy, _ = create_and_index(tmp_path / "copy", out, workers=1)
+    name, rows = read_labels(out)
+    assert name == "fiftyone" and rows.problems == []
+    apply_label_rows(copy, rows, create_classes=True)
+    return out, copy
+
+
+def test_one_dataset_per_split_and_the_same_labels_and_splits_back(project, tmp_path):
+    project.set_splits({"train/cat/cat1.jpg": "test"})
+    project.set_label("val/dog/dog0.jpg", "cat")
+    original = by_content(project)
+    out, copy = round_trip(project, tmp_path, ExportOptions(include_unlabeled=True))
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "test", "train", "unassigned", "val",
+    ]  # fmt: skip
+    train = json.loads((out / "train/labels.json").read_text())
+    assert train["classes"] == ["cat", "dog"]
+    assert train["labels"]["cat0"] == 0 and train["labels"]["dog3"] == 1
+    assert "cat1" not in train["labels"]  # moved to test
+    assert set(json.loads((out / "unassigned/labels.json").read_text())["labels"].values()) == {
+        None
+    }
+    assert by_content(copy) == original  # unlabeled (null) included
+    copy.close()
+
+
+def test_without_splits_one_flat_dataset(tmp_path):
+    root = tmp_path / "flat"
+    for n, rel in enumerate(("cat/a.jpg", "cat/b.jpg", "dog/a.png", "dog/c.jpg")):
+        write_image(root / rel, fmt="PNG" if rel.endswith("png") else "JPEG", seed=n)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    write_image(root / "new.png", fmt="PNG", seed=9)  # unlabeled, no split
+    project.scan(workers=1)
+    original = by_content(project)
+    assert set(original.values()) == {("cat", "train"), ("dog", "train"), (None, None)}
+    out, copy = round_trip(project, tmp_path, ExportOptions(include_unlabeled=True))
+    assert sorted(p.name for p in out.iterdir()) == ["data", "labeldesk-export.json", "labels.json"]
+    labels = json.loads((out / "labels.json").read_text())["labels"]
+    assert len(labels) == 5 and labels["new"] is None
+    assert "a" in labels and len([k for k in labels if k.startswith("a")]) == 2  # a.jpg, a.png
+    assert by_content(copy) == original
+    copy.close()
+    project.close()
+
+
+def test_labels_json_alone_and_the_documented_target_forms(tmp_path):
+    data = tmp_path / "ds" / "data"
+    for n, name in enumerate(("a.jpg", "b.jpg", "c.jpg", "d.jpg", "sub/e.jpg")):
+        write_image(data / name, seed=n)
+    labels = tmp_path / "ds" / "labels.json"
+    labels.write_text(
+        json.dumps({"labels": {"a": "cat", "b": None, "c": {"label": "dog", "confidence": 0.9},
+                               "sub/e": "dog"}})
+    )  # fmt: skip
+    assert detect_format(labels) == "fiftyone" and detect_format(tmp_path / "ds") == "fiftyone"
+    _, rows = read_labels(labels)
+    assert [(r.path.split("/ds/")[1], r.label, r.split) for r in rows] == [
+        ("data/a.jpg", "cat", None),
+        ("data/b.jpg", None, None),
+        ("data/c.jpg", "dog", None),
+        ("data/sub/e.jpg", "dog", None),
+    ]
+    project, _ = create_and_index(tmp_path / "proj", tmp_path / "ds", workers=1)
+    apply_label_rows(project, rows, create_classes=True)
+    frame = project.images().set_index("path")
+    assert frame.label["data/c.jpg"] == "dog" and frame.label["data/sub/e.jpg"] == "dog"
+    project.close()
+
+
+def test_bad_entries_are_listed_by_number_and_file(tmp_path):
+    for split in ("train", "val"):
+        for name in ("a.jpg", "b.jpg", "b.png"):
+            write_image(tmp_path / "ds" / split / "data" / name, seed=len(name))
+    good = {"classes": ["cat", "dog"], "labels": {"a": 1}}
+    bad = {
+        "classes": ["cat", "dog"],
+        "labels": {"a": 5, "b": 0, "gone": 0, "../../etc/passwd": 0, "x": [0, 1], "y": 0.5},
+    }
+    (tmp_path / "ds/train/labels.json").write_text(json.dumps(good))
+    (tmp_path / "ds/val/labels.json").write_text(json.dumps(bad))
+    _, rows = read_labels(tmp_path / "ds", "fiftyone")
+    assert [(r.label, r.split, r.line) for r in rows] == [("dog", "train", 1)]
+    problems = dict(rows.problems)
+    assert sorted(problems) == [2, 3, 4, 5, 6, 7]  # entries run on across the two files
+    assert all(p.startswith("val/labels.json: ") for p in problems.values())
+    assert "class index 5 is not in" in problems[2]
+    assert "2 files in data/ have this name (b.jpg, b.png)" in problems[3]
+    assert "no image with this name" in problems[4]
+    assert "leads out of data/" in problems[5]
+    assert "multi-label" in problems[6]
+    assert "not a class index" in problems[7]
+
+
+def test_files_that_are_not_fiftyone_datasets_are_refused(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    f = tmp_path / "labels.json"
+    f.write_text('{"classes": "cat", "labels": {}}')
+    with pytest.raises(LabelFileError, match="list of class names"):
+        read_labels(f)
+    f.write_text('{"labels": ' * 100 + "{}" + "}" * 100)
+    with pytest.raises(LabelFileError, match="nests 101 levels"):
+        read_labels(f)
+    f.write_text('{"labels": []}')
+    with pytest.raises(LabelFileError, match="expected"):
+        read_labels(f)
+    from labeldesk.interop.formats import json_input
+
+    monkeypatch.setattr(json_input, "MAX_LABEL_FILE_BYTES", 10)
+    with pytest.raises(LabelFileError, match="over 10 are refused"):
+        read_labels(f)
+    with pytest.raises(LabelFileError, match="no labels"):
+        read_labels(tmp_path / "data", "fiftyone")
