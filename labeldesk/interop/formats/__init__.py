@@ -14,6 +14,7 @@ from . import imagefolder  # noqa: F401  (registers itself)
 from . import hf  # noqa: F401  (before parquet: metadata.parquet is hf's)
 from . import parquet  # noqa: F401
 from . import fiftyone  # noqa: F401
+from . import labelstudio  # noqa: F401
 from . import webdataset  # noqa: F401
 from . import csv_manifest  # noqa: F401
 # isort: on

@@ -1,0 +1,202 @@
+"""Reading a Label Studio JSON export (image classification) into label rows.
+
+A task is ``{"data": {"image": REF, ...}, "annotations": [...], "predictions": [...]}``.
+Its label is the single choice of a ``choices`` result (from the ``<Choices>`` named
+``choice`` when a task has several). Of several annotations on one task the newest
+(``updated_at``, else ``created_at``, else the highest id) that was not cancelled wins,
+as Label Studio's own "last annotation" view shows it; with ``--predictions`` the newest
+prediction is read instead. A task without one is not a row (the image keeps its label).
+
+``REF`` is read the way Label Studio writes it, and becomes a path that the project's
+images are matched with by suffix (:mod:`labeldesk.core.label_files`):
+
+- ``/data/local-files/?d=dir/a.jpg`` (local-files storage): ``dir/a.jpg``;
+- ``/data/upload/3/1a2b3c4d-a.jpg`` (an uploaded file): ``a.jpg``, Label Studio's
+  ``hex-`` prefix taken off;
+- ``http(s)://host/dir/a.jpg``, ``s3://bucket/dir/a.jpg``, …: ``dir/a.jpg``;
+- anything else (a plain path) as it is.
+
+A reference with a ``..`` step, a NUL byte or a path no file could have is refused on
+its task; inline ``data:`` images are not files and are refused too. A task whose image
+is not in the project is listed, not refused (``LabelFile.unmatched_ok``): a Label
+Studio project often holds more than one LabelDesk project's images. If no task matches,
+nothing is applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import LabelFile
+
+from .base import ImportOptions
+from .json_input import RowMaker, load_json
+
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-fA-F]+-(?=.)")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+_SNIFF_BYTES = 65536
+
+
+def sniff_tasks(path: Path) -> bool:
+    """A JSON list whose first item has ``data`` and ``annotations`` or ``predictions``
+    (judged from the first 64 KB: Label Studio writes ``id``/``annotations`` before
+    ``data``, but the keys' order is not promised)."""
+    if not path.is_file() or path.suffix.lower() != ".json":
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    except OSError:
+        return False
+    if not head.startswith("["):
+        return False
+    return '"data"' in head and ('"annotations"' in head or '"predictions"' in head)
+
+
+def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
+    """Rows of the tasks' annotations (or, with ``options.predictions``, predictions);
+    a task's problems are kept by its entry number (its place in the list, from 1)."""
+    tasks = load_json(path)
+    if not isinstance(tasks, list):
+        raise LabelFileError(
+            str(path), ['expected a Label Studio export: a list of tasks {"data": ...}']
+        )
+    kind = "predictions" if options.predictions else "annotations"
+    if options.predictions and _ids_only(tasks):
+        raise LabelFileError(str(path), [PREDICTION_IDS])
+    maker = RowMaker(str(path))
+    for entry, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+            maker.problem(entry, 'not a task: expected {"data": {"image": ...}, ...}')
+            continue
+        label, problem, found = task_label(task.get(kind), kind)
+        if problem is None and not found:
+            continue  # nothing to apply: the image keeps its label
+        if problem is None:
+            ref, problem = image_reference(task["data"])
+        if problem is None:
+            image, problem = reference_path(ref)
+        if problem is None:
+            maker.add(entry, image, label, task["data"].get("split"))
+        else:
+            maker.problem(entry, problem)
+    return maker.result(unmatched_ok=True)
+
+
+PREDICTION_IDS = (
+    "this export lists the predictions by id only (Label Studio's quick export does); "
+    "export a snapshot with the predictions in full (POST /api/projects/ID/exports, "
+    "then its download) to import them"
+)
+
+
+def _ids_only(tasks: list[Any]) -> bool:
+    """Whether the tasks' predictions are all ids, none in full (so none can be read)."""
+    lists = [t["predictions"] for t in tasks if isinstance(t, dict) and t.get("predictions")]
+    entries = [e for p in lists if isinstance(p, list) for e in p]
+    return bool(entries) and all(isinstance(e, int) for e in entries)
+
+
+def image_reference(data: dict[str, Any]) -> tuple[str, str | None]:
+    """The task's image: ``data["image"]`` (the template's name), else its one value
+    that looks like an image reference."""
+    value = data.get("image")
+    if value is None:
+        found = [v for v in data.values() if isinstance(v, str) and _looks_like_image(v)]
+        if len(found) != 1:
+            keys = ", ".join(sorted(map(str, data))[:10]) or "none"
+            return "", f"cannot tell which data field is the image (keys: {keys}; expected 'image')"
+        value = found[0]
+    if not isinstance(value, str) or not value.strip():
+        return "", "data.image must be the image's URL or path"
+    return value.strip(), None
+
+
+def _looks_like_image(value: str) -> bool:
+    path = urlsplit(value).path if "://" in value or value.startswith("/data/") else value
+    return value.startswith("/data/") or path.lower().endswith(_IMAGE_SUFFIXES)
+
+
+def reference_path(ref: str) -> tuple[str, str | None]:
+    """The path in a Label Studio image reference (see the module's docstring), or the
+    reason it is refused."""
+    if ref.startswith("data:"):
+        return "", "an inline data: image is not a file LabelDesk can match"
+    if _DRIVE.match(ref):  # C:\images\a.jpg is a path, not a URL with scheme "c"
+        return ref, None
+    parts = urlsplit(ref)
+    if parts.path.rstrip("/").endswith("/data/local-files"):
+        values = parse_qs(parts.query).get("d")
+        if not values:
+            return "", "a local-files URL without ?d=<path>"
+        return values[0], None
+    path = unquote(parts.path)
+    if "/data/upload/" in f"/{path.lstrip('/')}" and not parts.scheme.startswith(("s3", "gs")):
+        name = posixpath.basename(path)
+        return _UPLOAD_PREFIX.sub("", name), None
+    if parts.scheme:
+        return path.lstrip("/"), None
+    return ref, None
+
+
+def task_label(entries: object, kind: str) -> tuple[str | None, str | None, bool]:
+    """(label, problem, found) of a task's annotations or predictions: found is False
+    when there is none to read (none made, or all cancelled)."""
+    if entries is None:
+        return None, None, False
+    if not isinstance(entries, list):
+        return None, f"{kind} must be a list", False
+    objects = [e for e in entries if isinstance(e, dict)]
+    if len(objects) < len(entries):
+        return None, f"{kind} must be objects with a 'result' (export them in full)", False
+    usable = [(n, e) for n, e in enumerate(objects) if not e.get("was_cancelled")]
+    if not usable:
+        return None, None, False
+    _, newest = max(usable, key=_newest_key)
+    label, problem = result_label(newest.get("result"))
+    return label, problem, problem is not None or label is not None
+
+
+def _newest_key(numbered: tuple[int, dict[str, Any]]) -> tuple[float, float, int]:
+    n, entry = numbered
+    when = entry.get("updated_at") or entry.get("created_at")
+    stamp = float("-inf")
+    if isinstance(when, str):
+        with contextlib.suppress(ValueError):
+            stamp = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+    ident = entry.get("id")
+    return stamp, float(ident) if isinstance(ident, int | float) else float("-inf"), n
+
+
+def result_label(result: object) -> tuple[str | None, str | None]:
+    """The one class chosen in an annotation's (or prediction's) ``result``."""
+    if not isinstance(result, list):
+        return None, "the annotation has no result list"
+    choices = [
+        r
+        for r in result
+        if isinstance(r, dict) and isinstance(r.get("value"), dict) and "choices" in r["value"]
+    ]
+    if not choices:
+        kinds = sorted({str(r.get("type")) for r in result if isinstance(r, dict)})
+        if kinds:
+            return None, f"no choices result ({', '.join(kinds)}): not an image classification"
+        return None, None  # submitted without a choice: nothing to apply
+    if len(choices) > 1:
+        named = [r for r in choices if r.get("from_name") == "choice"]
+        if len(named) != 1:
+            names = ", ".join(sorted({str(r.get("from_name")) for r in choices}))
+            return None, f"several Choices results ({names}); LabelDesk reads one named 'choice'"
+        choices = named
+    picked = choices[0]["value"]["choices"]
+    if not isinstance(picked, list) or len(picked) > 1:
+        return None, f"several choices {picked!r}: multi-label is not supported"
+    return (picked[0] if picked else None), None

@@ -1,0 +1,242 @@
+"""Label Studio JSON: LabelDesk's export (tasks, labeling config, images a local-files
+storage serves) and its import of Label Studio's own export (fixtures/labelstudio_export.json
+is a real Label Studio 1.23.2 snapshot export, its image references and class names
+rewritten to the test images: see /work/notes/labelstudio.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import apply_label_rows
+from labeldesk.interop.export import ExportOptions, export
+from labeldesk.interop.formats import ImportOptions, read_labels
+from labeldesk.interop.formats.labelstudio_read import reference_path, result_label, task_label
+
+FIXTURE = Path(__file__).parent / "fixtures" / "labelstudio_export.json"
+
+
+def by_content(project) -> dict[str, tuple[str | None, str | None]]:
+    frame = project.images(include_skipped=False)
+    return {
+        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
+        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
+    }
+
+
+def summary(rows):
+    return [(r.path, r.label, r.split, r.line) for r in rows]
+
+
+def test_label_studios_export_is_detected_and_read_by_task(tmp_path):
+    name, rows = read_labels(FIXTURE)
+    assert name == "labelstudio" and rows.unit == "entry" and rows.problems == []
+    # 1: the newer of two annotations; 2: none; 3: cancelled; 5: an image of no project
+    # here; 6: a URL; 7: an uploaded file (Label Studio's "7d2b3aee-" prefix taken off).
+    assert summary(rows) == [
+        ("images/_unlabeled/u0.png", "cat", None, 1),
+        ("images/train/cat/cat0.jpg", "dog", "train", 4),
+        ("images/train/cow/cow0.png", "dog", "train", 5),
+        ("bucket/images/val/dog/dog1.jpg", "dog", None, 6),
+        ("u1.png", "dog", None, 7),
+    ]
+
+
+def test_the_export_applies_by_path_suffix_and_lists_the_unmatched(project):
+    _, rows = read_labels(FIXTURE)
+    assert apply_label_rows(project, rows, source="import") == 4
+    frame = project.images().set_index("path")
+    assert frame.label["_unlabeled/u0.png"] == "cat"
+    assert frame.label["_unlabeled/u1.png"] == "dog"  # the upload
+    assert pd.isna(frame.label["_unlabeled/u2.png"])  # its only annotation was cancelled
+    assert (frame.label["train/cat/cat0.jpg"], frame.split["train/cat/cat0.jpg"]) == (
+        "dog",
+        "train",
+    )
+    assert frame.label["val/dog/dog1.jpg"] == "dog"
+    assert rows.unmatched == ["entry 5: 'images/train/cow/cow0.png' is not an image in the project"]
+
+
+def test_predictions_on_request(tmp_path):
+    _, rows = read_labels(FIXTURE, "labelstudio", ImportOptions(predictions=True))
+    assert [(r.path, r.label, r.line) for r in rows] == [
+        ("images/_unlabeled/u0.png", "cat", 1),
+        ("images/_unlabeled/u1.png", "dog", 2),
+        ("images/_unlabeled/u2.png", "dog", 3),
+        ("images/train/cat/cat0.jpg", "dog", 4),
+        ("images/train/cow/cow0.png", "dog", 5),
+    ]
+    quick = json.loads(FIXTURE.read_text())
+    for n, task in enumerate(quick, 1):  # Label Studio's quick export: predictions as ids
+        task["predictions"] = [n] if task["predictions"] else []
+    f = tmp_path / "quick.json"
+    f.write_text(json.dumps(quick))
+    with pytest.raises(LabelFileError, match="by id only"):
+        read_labels(f, "labelstudio", ImportOptions(predictions=True))
+    assert len(read_labels(f)[1]) == 5  # the annotations still read
+
+
+@pytest.mark.parametrize(
+    ("ref", "path"),
+    [
+        ("/data/local-files/?d=my%20dir/a%2Bb.jpg", "my dir/a+b.jpg"),
+        ("http://localhost:8080/data/local-files/?d=ds/train/x.png", "ds/train/x.png"),
+        ("/data/upload/12/1a2b3c4d-cafe-photo.jpg", "cafe-photo.jpg"),
+        ("https://cdn.example.com/bucket/train/cat/x%201.jpg", "bucket/train/cat/x 1.jpg"),
+        ("s3://bucket/train/x.jpg", "train/x.jpg"),
+        ("C:\\data\\x.jpg", "C:\\data\\x.jpg"),
+        ("train/x.jpg", "train/x.jpg"),
+    ],
+)
+def test_image_references_as_label_studio_writes_them(ref, path):
+    assert reference_path(ref) == (path, None)
+
+
+def task(image: str, *choices: str, kind: str = "choices") -> dict:
+    result = [{"type": kind, "from_name": "choice", "value": {kind: list(choices)}}]
+    return {"data": {"image": image}, "annotations": [{"result": result}]}
+
+
+def test_bad_tasks_are_listed_by_entry_and_nothing_applied(project, tmp_path):
+    tasks = [
+        task("/data/local-files/?d=_unlabeled/u0.png", "cat"),
+        task("/data/local-files/?d=../../etc/passwd", "cat"),
+        task("data:image/png;base64,AAAA", "cat"),
+        task("/data/upload/1/ab-u1.png", "cat", "dog"),
+        task("u2.png", "cat", kind="rectanglelabels"),
+        {"data": {"text": "hello"}, "annotations": task("u2.png", "cat")["annotations"]},
+        "not a task",
+        task("u2.png", "=cmd|' -C calc'!A0"),
+    ]
+    f = tmp_path / "tasks.json"
+    f.write_text(json.dumps(tasks))
+    name, rows = read_labels(f)
+    assert name == "labelstudio"
+    problems = dict(rows.problems)
+    assert sorted(problems) == [2, 3, 4, 5, 6, 7]
+    assert "leads out of the folder" in problems[2]
+    assert "data: image" in problems[3]
+    assert "multi-label" in problems[4]
+    assert "not an image classification" in problems[5]
+    assert "which data field is the image" in problems[6]
+    assert "not a task" in problems[7]
+    assert [r.line for r in rows] == [1, 8]  # a formula-like class name is just a name
+    with pytest.raises(LabelFileError) as err:
+        apply_label_rows(project, rows, create_classes=True)
+    assert err.value.problems[0].startswith("entry 2:")
+    assert project.images().label.isna().sum() == 3  # nothing applied
+
+
+def test_which_annotation_and_which_choices_count():
+    def choice(name, label):
+        return {"type": "choices", "from_name": name, "value": {"choices": [label]}}
+
+    assert result_label([choice("choice", "cat"), choice("quality", "good")]) == ("cat", None)
+    assert "several Choices" in str(result_label([choice("a", "cat"), choice("b", "dog")])[1])
+    assert result_label([]) == (None, None)  # submitted without a choice: nothing to apply
+
+    def annotation(ident, when, label, cancelled=False):
+        return {"id": ident, "updated_at": when, "was_cancelled": cancelled,
+                "result": [choice("choice", label)]}  # fmt: skip
+
+    newest_by_time = [
+        annotation(9, "2024-05-01T10:00:00Z", "cat"),
+        annotation(3, "2024-05-02T09:00:00.5+00:00", "dog"),
+        annotation(12, "2024-06-01T00:00:00Z", "bird", cancelled=True),
+    ]
+    assert task_label(newest_by_time, "annotations") == ("dog", None, True)
+    assert task_label([newest_by_time[2]], "annotations") == (None, None, False)
+
+
+def test_hostile_json_is_refused_before_parsing(tmp_path, monkeypatch):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(LabelFileError, match="nests 5000 levels"):
+        read_labels(deep, "labelstudio")
+    from labeldesk.interop.formats import json_input
+
+    monkeypatch.setattr(json_input, "MAX_LABEL_FILE_BYTES", 1000)
+    with pytest.raises(LabelFileError, match="bytes; label files over 1,000"):
+        read_labels(FIXTURE, "labelstudio")
+
+
+def test_export_writes_tasks_a_local_files_storage_serves(project, imagefolder, tmp_path):
+    project.add_classes(['say "hi" & <go>'])
+    project.set_label("_unlabeled/u0.png", 'say "hi" & <go>')
+    out = tmp_path / "out"
+    export(project, out, "labelstudio")
+    tasks = json.loads((out / "tasks.json").read_text())
+    assert len(tasks) == 17 and not any("predictions" in t for t in tasks)  # nothing embedded
+    root, _ = imagefolder
+    for task in tasks:
+        rel = task["data"]["image"].removeprefix("/data/local-files/?d=")
+        assert (out / rel).read_bytes() == (root / task["data"]["path"]).read_bytes()
+        [annotation] = task["annotations"]
+        [result] = annotation["result"]
+        assert (result["from_name"], result["to_name"], result["type"]) == (
+            "choice",
+            "image",
+            "choices",
+        )
+    config = ET.fromstring((out / "labeling_config.xml").read_text())
+    image, choices = list(config)
+    assert (image.tag, image.get("name"), image.get("value")) == ("Image", "image", "$image")
+    assert (choices.get("name"), choices.get("toName")) == ("choice", "image")
+    assert [c.get("value") for c in choices] == project.classes()
+
+
+def test_export_carries_the_models_guesses_as_predictions(clustered, tmp_path):
+    project, _ = clustered
+    out = tmp_path / "out"
+    export(project, out, "labelstudio", ExportOptions(include_unlabeled=True))
+    tasks = json.loads((out / "tasks.json").read_text())
+    with_predictions = [t for t in tasks if "predictions" in t]
+    assert len(with_predictions) == len(tasks) == len(project.images())
+    unlabeled = [t for t in tasks if "annotations" not in t]
+    assert len(unlabeled) == 10
+    from labeldesk.ml.image_values import model_values
+
+    values = model_values(project)
+    frame = project.images()
+    ids = dict(zip(frame.path, frame.index, strict=True))
+    for task in with_predictions:
+        [prediction] = task["predictions"]
+        assert prediction["model_version"].startswith("labeldesk:")
+        guess = values.loc[ids[task["data"]["path"]]]
+        assert prediction["result"][0]["value"]["choices"] == [guess.guess]
+        assert prediction["score"] == pytest.approx(guess.guess_confidence, abs=1e-6)
+    _, rows = read_labels(out / "tasks.json", "labelstudio", ImportOptions(predictions=True))
+    assert len(rows) == len(tasks)
+
+
+def test_round_trip_through_a_new_project_and_back_into_the_source(project, tmp_path):
+    project.set_splits({"train/cat/cat1.jpg": "test"})
+    project.set_label("_unlabeled/u0.png", "dog")
+    labeled = {h: v for h, v in by_content(project).items() if v[0] is not None}
+    out = tmp_path / "out"
+    export(project, out, "labelstudio")
+    copy, _ = create_and_index(tmp_path / "copy", out, workers=1)
+    _, rows = read_labels(out / "tasks.json")
+    assert apply_label_rows(copy, rows, create_classes=True) == len(labeled)
+    assert by_content(copy) == labeled
+    copy.close()
+    # A Label Studio team relabels one task; the file comes back to the source project,
+    # whose paths lack the export's images/ folder: they match by suffix.
+    tasks = json.loads((out / "tasks.json").read_text())
+    task = next(t for t in tasks if t["data"]["path"] == "val/cat/cat0.jpg")
+    task["annotations"].append(
+        {"result": [{"type": "choices", "from_name": "choice", "value": {"choices": ["dog"]}}],
+         "updated_at": "2030-01-01T00:00:00Z"}
+    )  # fmt: skip
+    back = tmp_path / "back.json"
+    back.write_text(json.dumps(tasks))
+    apply_label_rows(project, read_labels(back)[1])
+    assert project.images().set_index("path").label["val/cat/cat0.jpg"] == "dog"
+    shutil.rmtree(out)
