@@ -21,7 +21,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         choices=EXPORTERS.names(),  # the registry the GUI dialog lists too
         help="imagefolder: OUT/<split>/<class>/<file>; csv: OUT/labels.csv + images/",
     )
-    p.add_argument("--hardlink", action="store_true", help="hard-link instead of copying")
+    links = p.add_mutually_exclusive_group()
+    links.add_argument("--hardlink", action="store_true", help="hard-link instead of copying")
+    links.add_argument(
+        "--symlink",
+        action="store_true",
+        help="symbolic links to the originals instead of copies (the export then needs the "
+        "image folder where it is)",
+    )
     p.add_argument(
         "--exclude-flagged",
         action="store_true",
@@ -74,7 +81,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.ml.splits import parse_ratios
 
     options = ExportOptions(
-        link="hardlink" if args.hardlink else "copy",
+        link="hardlink" if args.hardlink else "symlink" if args.symlink else "copy",
         include_excluded=args.include_excluded,
         include_flagged=not args.exclude_flagged,
         include_unlabeled=args.include_unlabeled,

@@ -32,10 +32,11 @@ class ExportOptionsForm(QWidget):
         super().__init__(parent)
         self.copy = QRadioButton("Copy files")
         self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
+        self.symlink = QRadioButton("Symbolic links (needs the image folder where it is)")
         self.copy.setChecked(True)
         self._link_group = QButtonGroup(self)
-        self._link_group.addButton(self.copy)
-        self._link_group.addButton(self.hardlink)
+        for button in (self.copy, self.hardlink, self.symlink):
+            self._link_group.addButton(button)
         self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
         self.leave_out_unverified = QCheckBox("Leave out images nobody verified")
         self.include_excluded = QCheckBox("Include excluded images")
@@ -77,6 +78,7 @@ class ExportOptionsForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Files", self.copy)
         form.addRow("", self.hardlink)
+        form.addRow("", self.symlink)
         form.addRow("Include", include)
         form.addRow("State", self.version)
         form.addRow("Images", self.since)
@@ -105,7 +107,13 @@ class ExportOptionsForm(QWidget):
     def options(self, *, overwrite: bool = False) -> ExportOptions:
         """The options chosen; LabelDeskError for a class map or shares that cannot be read."""
         return ExportOptions(
-            link="hardlink" if self.hardlink.isChecked() else "copy",
+            link=(
+                "hardlink"
+                if self.hardlink.isChecked()
+                else "symlink"
+                if self.symlink.isChecked()
+                else "copy"
+            ),
             include_excluded=self.include_excluded.isChecked(),
             include_flagged=not self.leave_out_flagged.isChecked(),
             include_unverified=not self.leave_out_unverified.isChecked(),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExportOptions:
-    link: str = "copy"  # "copy" or "hardlink" (falls back to copy across file systems)
+    link: str = "copy"  # "copy", "hardlink" (copies across file systems) or "symlink"
     include_excluded: bool = False
     include_flagged: bool = True  # False: leave out images `labeldesk issues` flags
     include_unlabeled: bool = False
@@ -85,7 +85,7 @@ class Item:
     label: str | None
     split: str  # train / val / test, or "unassigned"
     image_id: int = -1  # the project's id (joins the model's values, ml.image_values)
-    hash: str | None = None  # content hash (SHA-256 of the file) as indexed
+    hash: str | None = None  # content hash (BLAKE2b-128 of the file, core.imageio) as indexed
 
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:
@@ -103,14 +103,21 @@ register_exporter = EXPORTERS.register
 
 
 def place(project: Project, source_rel: str, dest: Path, link: str) -> None:
-    """Copy or hard-link one image; never touches the source (nor, unless the project
-    follows them, a file that a symbolic link leads to outside the image folder)."""
+    """Copy, hard-link or symbolically link one image; never touches the source (nor,
+    unless the project follows them, a file that a symbolic link leads to outside the
+    image folder). A symbolic link points at the source's real, absolute path: the
+    export stays small but needs the image folder where it is."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     source = project.image_path(source_rel)
     if not project.follows_outside_links:
         real, root = os.path.realpath(source), os.path.realpath(project.root)
         if os.path.commonpath([real, root]) != root:
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
+    if link == "symlink":
+        if not source.is_file():
+            raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
+        os.symlink(os.path.realpath(source), dest)
+        return
     if link == "hardlink":
         try:
             os.link(source, dest)

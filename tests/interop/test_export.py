@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from pathlib import Path
 
 import pytest
 from helpers import write_image
@@ -337,3 +338,18 @@ def test_a_registered_format_is_offered_by_the_command(project, tmp_path):
         assert len(written) == 16 and (tmp_path / "p" / "paths.txt").is_file()
     finally:
         del export_module.EXPORTERS["paths-only"]
+
+
+def test_a_symlink_export_points_at_the_originals_and_can_be_replaced(project, tmp_path):
+    out = tmp_path / "linked"
+    report = export(project, out, "imagefolder", ExportOptions(link="symlink"))
+    files = [p for p in out.rglob("*") if p.is_symlink()]
+    assert len(files) == report.written > 0
+    for link in files:
+        target = Path(os.readlink(link))
+        assert target.is_absolute() and target.is_relative_to(project.root.resolve())
+        assert link.read_bytes() == target.read_bytes()
+    before = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()}
+    again = export(project, out, "imagefolder", ExportOptions(link="symlink", overwrite=True))
+    assert again.written == report.written
+    assert {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()} == before
