@@ -96,8 +96,19 @@ def cmd_import(args: argparse.Namespace) -> Output:
             description=f"labels from {args.file.name} ({fmt})",
             skipped=skipped,
         )
-    data = {"format": fmt, "applied": applied, "skipped": skipped or []}
+    data = {
+        "format": fmt,
+        "applied": applied,
+        "skipped": skipped or [],
+        "unmatched": rows.unmatched,
+    }
     lines = [f"read {args.file} as {fmt}: {applied} label(s) applied"]
     if applied:
         lines[0] += " (undo with `labeldesk undo`)"
-    return Output(data, "\n".join(lines + describe_skipped(skipped or [])))
+    lines += describe_skipped(skipped or [])
+    if rows.unmatched:  # a Label Studio export names images of other projects too
+        lines += [f"{len(rows.unmatched)} row(s) name no image in this project:"]
+        lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]
+        if len(rows.unmatched) > SKIPPED_SHOWN:
+            lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN} more (see --json)")
+    return Output(data, "\n".join(lines))

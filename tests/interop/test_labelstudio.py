@@ -240,3 +240,23 @@ def test_round_trip_through_a_new_project_and_back_into_the_source(project, tmp_
     apply_label_rows(project, read_labels(back)[1])
     assert project.images().set_index("path").label["val/cat/cat0.jpg"] == "dog"
     shutil.rmtree(out)
+
+
+def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tmp_path, capsys):
+    from labeldesk.cli import main
+
+    project.close()
+    assert main(["import", str(project.path), str(FIXTURE)]) == 0
+    out = capsys.readouterr().out
+    assert "as labelstudio: 4 label(s) applied" in out
+    assert "1 row(s) name no image in this project:" in out
+    assert "entry 5: 'images/train/cow/cow0.png'" in out
+    assert main(["undo", str(project.path)]) == 0
+    capsys.readouterr()
+    args = ["import", str(project.path), str(FIXTURE), "--predictions", "--json"]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["format"], doc["applied"]) == ("labelstudio", 4)  # u0, u1, u2, cat0
+    assert doc["unmatched"] == [
+        "entry 5: 'images/train/cow/cow0.png' is not an image in the project"
+    ]
