@@ -68,6 +68,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed for --make-splits (default 0)")
     p.add_argument(
+        "--shard-size",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="webdataset: images per tar shard (default 10000)",
+    )
+    p.add_argument(
         "--overwrite",
         action="store_true",
         help="replace OUT if it holds an earlier LabelDesk export, exactly as it was written "
@@ -91,6 +98,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
         since=args.since,
         make_splits=parse_ratios(args.make_splits) if args.make_splits else None,
         seed=args.seed,
+        shard_size=args.shard_size,
         overwrite=args.overwrite,
     )
     with open_existing(args.project) as project, TerminalProgress() as progress:

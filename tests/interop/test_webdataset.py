@@ -87,3 +87,18 @@ def test_a_bad_shard_size_writes_nothing(project, tmp_path, size):
     with pytest.raises(LabelDeskError, match="shard size"):
         export(project, tmp_path / "out", "webdataset", ExportOptions(shard_size=size))
     assert not (tmp_path / "out").exists()
+
+
+def test_labeldesk_export_takes_a_shard_size(project, tmp_path):
+    from labeldesk.cli import main
+
+    project.close()
+    out = tmp_path / "out"
+    args = ["export", str(project.path), str(out), "--format", "webdataset", "--shard-size", "5"]
+    assert main(args) == 0
+    assert shards(out) == [
+        "test-000000.tar",
+        "train-000000.tar",
+        "train-000001.tar",
+        "val-000000.tar",
+    ]
