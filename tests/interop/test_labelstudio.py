@@ -113,7 +113,7 @@ def test_bad_tasks_are_listed_by_entry_and_nothing_applied(project, tmp_path):
         task("u2.png", "cat", kind="rectanglelabels"),
         {"data": {"text": "hello"}, "annotations": task("u2.png", "cat")["annotations"]},
         "not a task",
-        task("u2.png", "=cmd|' -C calc'!A0"),
+        task("u2.png", "dog"),
     ]
     f = tmp_path / "tasks.json"
     f.write_text(json.dumps(tasks))
@@ -127,7 +127,7 @@ def test_bad_tasks_are_listed_by_entry_and_nothing_applied(project, tmp_path):
     assert "not an image classification" in problems[5]
     assert "which data field is the image" in problems[6]
     assert "not a task" in problems[7]
-    assert [r.line for r in rows] == [1, 8]  # a formula-like class name is just a name
+    assert [r.line for r in rows] == [1, 8]  # the good tasks around the bad ones
     with pytest.raises(LabelFileError) as err:
         apply_label_rows(project, rows, create_classes=True)
     assert err.value.problems[0].startswith("entry 2:")
