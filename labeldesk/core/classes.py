@@ -30,6 +30,10 @@ _RESERVED = frozenset(
 )  # fmt: skip
 
 
+# What a spreadsheet runs as a formula (OWASP's CSV-injection triggers), except numbers.
+_FORMULA = re.compile(r"^[=+@]|^-(?!\d+(\.\d+)?$)")
+
+
 def class_name_problem(name: object) -> str | None:
     """Why ``name`` (after stripping outer spaces) cannot be a class name, or None."""
     if not isinstance(name, str):
@@ -43,6 +47,11 @@ def class_name_problem(name: object) -> str | None:
         return "a class name cannot contain a slash or a backslash"
     if cleaned.startswith("."):
         return "a class name cannot start with '.' (such folders are hidden and not read)"
+    if _FORMULA.match(cleaned):
+        return (
+            "a class name cannot start with =, +, - or @ (a spreadsheet would run it as a "
+            "formula); a number such as -1 is fine"
+        )
     if cleaned.lower() == UNLABELED_FOLDER:
         return f"{UNLABELED_FOLDER!r} is the folder of unlabeled images, not a class"
     if cleaned.split(".")[0].upper() in _RESERVED:

@@ -211,22 +211,34 @@ def test_labels_are_stripped_and_neutralised_cells_restored(tmp_path):
     f.write_text(
         "path,label,split\n"
         "a.png,  cat ,\n"
-        "'=b.png,'=cmd|' -C calc'!A0,'\ttest\n"
-        "c.png,'+SUM(1;2),\n"
-        "d.png,'-x,\n"
-        "e.png,'@home,\n"
+        "'=b.png,cat,'\ttest\n"
+        "'-c.png,'-1,\n"  # a number may start with a minus
         "f.png,'plain,\n"  # a quote not followed by a formula character is kept
     )
     rows = read_label_file(f)
     assert rows.problems == []
     assert [(r.path, r.label, r.split) for r in rows] == [
         ("a.png", "cat", None),
-        ("=b.png", "=cmd|' -C calc'!A0", "test"),
-        ("c.png", "+SUM(1;2)", None),
-        ("d.png", "-x", None),
-        ("e.png", "@home", None),
+        ("=b.png", "cat", "test"),
+        ("-c.png", "-1", None),
         ("f.png", "'plain", None),
     ]
+
+
+def test_formula_text_as_a_class_is_refused_row_by_row(tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label\n"
+        "a.png,=cmd|' -C calc'!A0\n"
+        "b.png,'+SUM(1;2)\n"  # neutralised by a spreadsheet-safe writer: still a formula
+        "c.png,-x\n"
+        "d.png,@home\n"
+        "e.png,cat\n"
+    )
+    rows = read_label_file(f)
+    assert [line for line, _ in rows.problems] == [2, 3, 4, 5]
+    assert all("formula" in problem for _, problem in rows.problems)
+    assert [r.label for r in rows] == ["cat"]
 
 
 @pytest.mark.parametrize(

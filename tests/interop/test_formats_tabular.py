@@ -112,16 +112,6 @@ def test_the_model_columns_are_joined_by_image_id(clustered, tmp_path):
     assert {r["suggested"] for r in rows if r["content_hash"] in flagged_hashes} == {"bee"}
 
 
-def test_formula_text_stays_neutralised_in_the_csv_and_raw_in_the_parquet(project, tmp_path):
-    project.set_label("_unlabeled/u0.png", "=cmd|' -C calc'!A0", create_class=True)
-    export(project, tmp_path / "c", "csv")
-    export(project, tmp_path / "p", "parquet")
-    assert "'=cmd|' -C calc'!A0" in {r["label"] for r in read_csv_rows(tmp_path / "c/labels.csv")}
-    assert "=cmd|' -C calc'!A0" in set(pd.read_parquet(tmp_path / "p/labels.parquet").label)
-    _, rows = read_labels(tmp_path / "c/labels.csv")
-    assert "=cmd|' -C calc'!A0" in {r.label for r in rows}
-
-
 # -- column mapping ------------------------------------------------------------------
 def test_a_kaggle_parquet_is_read_with_its_own_column_names(tmp_path):
     f = tmp_path / "train.parquet"
