@@ -260,3 +260,27 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     assert doc["unmatched"] == [
         "entry 5: 'images/train/cow/cow0.png' is not an image in the project"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"a": "[[[[", "b": [1, {"c": "\\"[[{"}]}',
+        '["a\\\\", [["x\\\\\\"]"]]]',
+        '"[\\u005b{"',
+        '[{"k": "\\\\\\\\"}, [[[]]]]',
+        "{}",
+    ],
+)
+def test_json_depth_counts_brackets_outside_strings_only(text):
+    from labeldesk.interop.formats.json_input import json_depth
+
+    def depth(value):
+        if isinstance(value, dict):
+            return 1 + max(map(depth, value.values()), default=0)
+        if isinstance(value, list):
+            return 1 + max(map(depth, value), default=0)
+        return 0
+
+    assert json_depth(text.encode()) == depth(json.loads(text))

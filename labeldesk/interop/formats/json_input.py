@@ -9,7 +9,6 @@ can be listed by entry number and nothing is applied from a bad file.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,8 @@ from labeldesk.core.label_files import LabelFile, checked_rows
 
 from .base import MAX_LABEL_FILE_BYTES
 
-MAX_JSON_DEPTH = 64  # Label Studio's deepest is ~6 (task/annotations/result/value/choices)
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_STRING = re.compile(rb'"[^"]*"')
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+MAX_JSON_DEPTH = 64  # a Label Studio snapshot export nests 9 deep (prediction result values)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 
 
 def load_json(path: Path) -> Any:
@@ -60,11 +57,15 @@ def load_json(path: Path) -> Any:
 
 def json_depth(data: bytes) -> int:
     """How deeply the arrays and objects of the JSON text ``data`` nest, without parsing
-    it (escapes, then strings, are cut out; the brackets left are counted in C)."""
-    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", data)).translate(None, _NOT_BRACKET)
-    if not brackets:
+    it: escaped backslashes and quotes are dropped, then everything but quotes and
+    brackets; a bracket after an odd number of quotes is inside a string."""
+    plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    kept = np.frombuffer(plain.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
+    quote = kept == ord('"')
+    outside = ~quote & ((np.cumsum(quote) & 1) == 0)
+    codes = kept[outside]
+    if not len(codes):
         return 0
-    codes = np.frombuffer(brackets, dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
     return int(np.cumsum(steps).max())
 
