@@ -19,7 +19,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--format",
         default="imagefolder",
         choices=EXPORTERS.names(),  # the registry the GUI dialog lists too
-        help="imagefolder: OUT/<split>/<class>/<file>; csv: OUT/labels.csv + images/",
+        help="imagefolder: OUT/<split>/<class>/<file>; csv/parquet: a manifest with the "
+        "model's columns + images/; hf: Hugging Face imagefolder; fiftyone; labelstudio: "
+        "tasks + labeling config; webdataset: tar shards (see the README's table)",
     )
     links = p.add_mutually_exclusive_group()
     links.add_argument("--hardlink", action="store_true", help="hard-link instead of copying")
