@@ -165,8 +165,15 @@ def cmd_new(args: argparse.Namespace) -> Output:
     with project:
         output = _index_output(project, counts)
     if rows is not None:
-        output.data["labels"] = {"format": fmt, "rows": len(rows), "skipped": skipped or []}
+        output.data["labels"] = {
+            "format": fmt,
+            "rows": len(rows),
+            "skipped": skipped or [],
+            "unmatched": rows.unmatched,
+        }
         found = [f"labels read from {args.labels} as {fmt}"]
+        if rows.unmatched:
+            found.append(f"{len(rows.unmatched)} row(s) name no image in the folder (--json)")
         output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])
     return output
 

@@ -202,7 +202,7 @@ class ImportDialog(QDialog):
             )
 
         job = Job(run, "Importing labels")
-        job.finished.connect(lambda n: self._applied(n, skipped or []))
+        job.finished.connect(lambda n: self._applied(n, skipped or [], list(rows.unmatched)))
         job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
         job.ended.connect(self._update)
         self.apply_job = job
@@ -213,11 +213,14 @@ class ImportDialog(QDialog):
         self._update()
         return job
 
-    def _applied(self, applied: int, skipped: list[str]) -> None:
+    def _applied(self, applied: int, skipped: list[str], unmatched: list[str]) -> None:
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")
             lines += [f"  {p}" for p in skipped[:PROBLEMS_SHOWN]]
+        if unmatched:  # a Label Studio export may name images of other projects too
+            lines.append(f"{len(unmatched):,} row(s) name no image in this project:")
+            lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
         self.found.setText("\n".join(lines))
         self.imported.emit(applied)
 

@@ -84,3 +84,32 @@ def test_the_import_takes_the_sessions_exclusive_slot_and_the_view_hears_it(
     assert heard[-1].image_ids == tuple(project.ids_for(["_unlabeled/u1.png"]).values())
     dialog.shutdown()
     session.detach()
+
+
+def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project, tmp_path):
+    import json
+
+    def task(ref: str, label: str) -> dict:
+        result = {"from_name": "choice", "to_name": "image", "type": "choices",
+                  "value": {"choices": [label]}}  # fmt: skip
+        return {"id": 1, "data": {"image": ref}, "annotations": [{"id": 1, "result": [result]}]}
+
+    f = tmp_path / "export.json"
+    f.write_text(
+        json.dumps(
+            [
+                task("/data/local-files/?d=images/_unlabeled/u0.png", "cat"),
+                task("/data/local-files/?d=images/elsewhere/zebra.png", "dog"),
+            ]
+        )
+    )
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    assert dialog.format_used == "labelstudio"
+    apply(qtbot, dialog)
+    text = dialog.found.text()
+    assert "1 label(s) applied" in text and "1 row(s) name no image" in text and "zebra" in text
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    dialog.shutdown()
