@@ -21,8 +21,8 @@ from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
-    "duplicates", "embed", "expected_errors", "export", "issues", "model_values", "outliers",
-    "predictions", "queue", "similar",
+    "create_version", "duplicates", "embed", "expected_errors", "export", "issues",
+    "model_values", "outliers", "predictions", "queue", "similar", "version_diff", "versions",
 )  # fmt: skip
 __all__ = ["LabelDeskError", "Project", "__version__", "open_project", *API]
 

@@ -36,6 +36,9 @@ PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
 ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified")
 QUEUE_COLUMNS = ("path", "predicted", "score")
 SIMILAR_COLUMNS = ("path", "label", "score")
+VERSION_COLUMNS = (
+    "name", "note", "created_at", "author", "label_event_id", "images", "automatic", "models",
+)  # fmt: skip
 DUPLICATE_COLUMNS = (
     "group", "kind", "path", "label", "split", "similarity", "leak", "conflicting_labels",
 )  # fmt: skip
@@ -206,10 +209,21 @@ def export(
     cancel: CancelToken | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Write a curated copy (``options``: see :class:`~labeldesk.interop.export.ExportOptions`);
-    the report."""
-    from labeldesk.interop.export import ExportOptions
+    """Write a curated copy; the report. ``options``: see
+    :class:`~labeldesk.interop.export.ExportOptions`, with two conveniences: ``class_map``
+    may be a dict (``{"kitten": "cat", "junk": None}``) or the CLI's ``"kitten=cat,junk=-"``,
+    and ``make_splits`` the CLI's ``"80/10/10"``."""
+    from labeldesk.interop.export import ExportOptions, parse_class_map
     from labeldesk.interop.export import export as write_export
+    from labeldesk.ml.splits import parse_ratios
+
+    class_map = options.get("class_map")
+    if isinstance(class_map, str):
+        options["class_map"] = parse_class_map(class_map)
+    elif isinstance(class_map, dict):
+        options["class_map"] = tuple(class_map.items())
+    if isinstance(options.get("make_splits"), str):
+        options["make_splits"] = parse_ratios(options["make_splits"])
 
     with _progress_bar(progress) as report_progress:
         report = write_export(
@@ -217,6 +231,30 @@ def export(
             cancel=cancel,
         )  # fmt: skip
     return report.to_json()
+
+
+def versions(project: Project) -> pd.DataFrame:
+    """Every dataset version, oldest first: name, note, created_at, author,
+    label_event_id, images, automatic, models (the model versions trained on it)."""
+    from labeldesk.core.versions import list_versions
+
+    return frame([v.to_json() for v in list_versions(project.db)], VERSION_COLUMNS)
+
+
+def create_version(project: Project, name: str, *, note: str = "") -> dict[str, Any]:
+    """Name the state now (labels, statuses, splits, which images); the new version."""
+    from labeldesk.core.versions import create_version as create
+
+    return create(project.db, name, note).to_json()
+
+
+def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]:
+    """What changed from version ``a`` to ``b`` (``current``: now; ``model:N``: the
+    version model N trained on), as ``labeldesk version diff --json`` prints it."""
+    from labeldesk.core.version_state import diff
+    from labeldesk.core.versions import find_state
+
+    return diff(project.db, find_state(project.db, a), find_state(project.db, b)).to_json()
 
 
 @contextmanager

@@ -98,3 +98,28 @@ def test_model_values_agree_with_the_listings_by_image_id(clustered):
     unusual = ld.outliers(project, n=0).set_index("path")
     assert np.allclose(by_path.outlier_score[unusual.index], unusual.score.astype(float))
     assert by_path.issue_score.isna().sum() == len(values) - len(scored)
+
+
+def test_versions_in_a_notebook_match_the_cli(clustered, tmp_path, capsys):
+    project, _ = clustered
+    made = ld.create_version(project, "v1", note="first")
+    assert made["name"] == "v1" and made["images"] > 0
+    table = ld.versions(project)
+    assert list(table.name) == ["v1"] and table.note[0] == "first"
+    images = project.images()
+    path = images.path[images.label.notna()].iloc[0]
+    project.set_label(path, None)
+    diff = ld.version_diff(project, "v1")
+    assert [row["path"] for row in diff["labels_changed"]] == [path]
+    assert main(["version", str(project.path), "diff", "v1", "current", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == diff
+
+
+def test_export_takes_the_clis_spellings_of_a_class_map_and_splits(clustered, tmp_path):
+    project, _ = clustered
+    first, *_ = project.classes()
+    as_dict = ld.export(project, tmp_path / "a", class_map={first: None}, make_splits="80/10/10")
+    as_text = ld.export(project, tmp_path / "b", class_map=f"{first}=-", make_splits="80/10/10")
+    assert as_dict["written"] == as_text["written"] < 105
+    assert as_dict["made_splits"] == as_text["made_splits"] and as_dict["made_splits"]
+    assert not (tmp_path / "a" / "train" / first).exists()

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 from labeldesk.cli._base import Output, open_existing
 
 if TYPE_CHECKING:
-    from labeldesk.core.db import Database
     from labeldesk.core.versions import DatasetVersion
 
 
@@ -70,16 +69,9 @@ def cmd_version(args: argparse.Namespace) -> Output:
             return Output([v.to_json() for v in found], text)
         from labeldesk.core.version_state import diff
 
-        a, b = _state(project.db, args.a), _state(project.db, args.b)
+        a, b = versions.find_state(project.db, args.a), versions.find_state(project.db, args.b)
         result = diff(project.db, a, b)
         return Output(result.to_json(), result.to_text())
-
-
-def _state(db: Database, name: str) -> DatasetVersion | None:
-    """The version called ``name``, or None for ``current`` (the state now)."""
-    from labeldesk.core.versions import CURRENT, get_version
-
-    return None if name.strip().lower() == CURRENT else get_version(db, name)
 
 
 def _describe(version: DatasetVersion) -> str:

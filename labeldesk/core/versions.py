@@ -249,3 +249,9 @@ def members(db: Database, version: DatasetVersion) -> list[tuple[int, str, str]]
         (version.membership_id,),
     )
     return [(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def find_state(db: Database, name: str) -> DatasetVersion | None:
+    """The version called ``name`` (or ``model:N``), or None for ``current``: the state now.
+    The command line and the notebook API read a state's name the same way."""
+    return None if name.strip().lower() == CURRENT else get_version(db, name)
