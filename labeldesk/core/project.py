@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import changes
 from . import classes as class_table
 from . import labels as label_store
-from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .db import DB_FILENAME, Database, migrate, schema_version
 from .errors import ImageRootError, ProjectError, UnknownPathError
 from .imageio import probe_file, thumbnail_path
-from .layout import SPLITS
 from .progress import CancelToken, ProgressCallback, no_progress
+from .project_writes import ProjectWrites
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
-from .vocab import EFFECTIVE_SPLIT, VERIFIED
+from .vocab import EFFECTIVE_SPLIT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +40,7 @@ class ImageState(NamedTuple):
     status: str | None
 
 
-class Project:
+class Project(ProjectWrites):
     """An open project. Use :func:`open_project` or :meth:`create`; close when done."""
 
     def __init__(self, path: Path | str):
@@ -161,158 +160,6 @@ class Project:
             if result.warning:
                 raise ProjectError(f"{rel}: {result.warning}")
         return target
-
-    # -- classes and labels ----------------------------------------------------------
-    def classes(self) -> list[str]:
-        # One SELECT is consistent on its own; no write lock, so a GUI thread asking never
-        # waits for another process's write transaction (WAL readers do not block).
-        with self.db.reading() as conn:
-            return class_table.class_names(conn)
-
-    def add_classes(self, names: Iterable[str]) -> list[str]:
-        """Define classes (named by a person: they keep the order given); return the new
-        ones. Not a labeling batch (nothing to undo), but listeners hear of it."""
-        with self.db.write() as conn:
-            added = class_table.add_classes(conn, names)
-        self.events.publish(Changes(kind=changes.CLASS, classes_changed=bool(added)))
-        return added
-
-    def rename_class(self, old: str, new: str) -> Changes:
-        """Rename a class and relabel its images, as one undoable batch."""
-        from .class_ops import rename_class
-
-        return self._class_batch(rename_class(self.db, old, new))
-
-    def merge_classes(self, source: str, into: str) -> Changes:
-        """Move every image of ``source`` into ``into`` and drop ``source`` (undoable)."""
-        from .class_ops import merge_classes
-
-        return self._class_batch(merge_classes(self.db, source, into))
-
-    def remove_class(self, name: str) -> Changes:
-        """Drop a class; its images become unlabeled (undoable)."""
-        from .class_ops import remove_class
-
-        return self._class_batch(remove_class(self.db, name))
-
-    def _class_batch(self, batch_id: int) -> Changes:
-        ids = tuple(self.batch_image_ids(batch_id))
-        return self.events.publish(
-            Changes(kind=changes.CLASS, batch_id=batch_id, image_ids=ids, classes_changed=True)
-        )
-
-    def set_label(
-        self, path: str, label: str | None, *, source: str = "human", create_class: bool = False
-    ) -> Changes:
-        """Label one image (``None`` removes the label); durable when this returns."""
-        return self.set_labels(
-            {path: label}, source=source, create_classes=create_class, description=f"label {path}"
-        )
-
-    def set_labels(
-        self,
-        labels: Mapping[str, str | None],
-        *,
-        source: str = "human",
-        description: str = "",
-        create_classes: bool = False,
-        verify: bool = False,
-        splits: Mapping[str, str | None] | None = None,
-    ) -> Changes:
-        """Apply many labels as one undoable batch: all of them or, on any error, none.
-
-        ``verify``: a person checked these labels (a review decision): mark them verified.
-        ``splits``: new splits for some of these images, in the same batch."""
-        splits = splits or {}
-        ids = self.ids_for([*labels, *splits])
-        keep = label_store.KEEP
-        status = VERIFIED if verify else keep
-        wanted = [
-            label_store.Change(
-                ids[p],
-                label=labels.get(p, keep),
-                status=status if p in labels else keep,
-                split=splits.get(p, keep),
-            )
-            for p in dict.fromkeys([*labels, *splits])
-        ]
-        before = len(self.classes()) if create_classes else None
-        batch, changed = label_store.apply_changes(
-            self.db,
-            wanted,
-            source=source,
-            description=description or f"{len(wanted)} labels",
-            create_classes=create_classes,
-        )
-        grew = before is not None and len(self.classes()) != before
-        return self._publish(changes.LABEL, batch, changed, classes_changed=grew)
-
-    def set_status(
-        self, paths: Iterable[str], status: str | None, *, source: str = "human"
-    ) -> Changes:
-        """Mark images verified / excluded (or clear it), as an undoable event."""
-        if status is not None and status not in label_store.STATUSES:
-            raise ValueError(f"status must be one of {label_store.STATUSES} or None")
-        ids = self.ids_for(paths)
-        wanted = [label_store.Change(i, status=status) for i in ids.values()]
-        batch, changed = label_store.apply_changes(
-            self.db,
-            wanted,
-            source=source,
-            description=f"mark {len(wanted)} {status or 'unreviewed'}",
-        )
-        return self._publish(changes.STATUS, batch, changed)
-
-    def set_splits(
-        self,
-        splits: Mapping[str, str | None],
-        *,
-        source: str = "human",
-        description: str = "",
-    ) -> Changes:
-        """Move images to other splits, as one undoable batch."""
-        bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
-        if bad:
-            raise ProjectError(f"unknown split(s) {bad}; use one of {', '.join(SPLITS)}")
-        ids = self.ids_for(splits.keys())
-        wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
-        batch, changed = label_store.apply_changes(
-            self.db, wanted, source=source, description=description or f"{len(wanted)} splits"
-        )
-        return self._publish(changes.SPLIT, batch, changed)
-
-    def _publish(
-        self, kind: str, batch: int | None, image_ids: Sequence[int], classes_changed: bool = False
-    ) -> Changes:
-        written = Changes(
-            kind=kind, batch_id=batch, image_ids=tuple(image_ids), classes_changed=classes_changed
-        )
-        return self.events.publish(written)
-
-    def undo(
-        self,
-        batch_id: int | None = None,
-        *,
-        author: str | None = None,
-        sources: Sequence[str] = label_store.USER_SOURCES,
-    ) -> undo_store.Undone:
-        """Undo ``batch_id``, or the newest batch of ``author`` (default: the current user,
-        see :func:`~labeldesk.core.labels.current_user`) from ``sources``.
-
-        A named batch is undone whoever made it; otherwise only the author's own. Images
-        a later batch changed again are left as they are (their newer value stands; the
-        result counts them in ``kept``), so an undo never overwrites someone's later work.
-        """
-        who = author if author is not None else label_store.current_user()
-        undone = undo_store.undo(self.db, batch_id, sources=sources, author=who)
-        self.events.publish(undone)
-        return undone
-
-    def history(
-        self, path: str | None = None, limit: int | None = None
-    ) -> list[label_store.LabelEvent]:
-        image_id = self._row(path)["id"] if path is not None else None
-        return label_store.history(self.db, image_id, limit)
 
     # -- reading ---------------------------------------------------------------------
     def ids_for(self, paths: Iterable[str]) -> dict[str, int]:

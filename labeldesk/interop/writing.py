@@ -14,7 +14,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
@@ -102,16 +102,49 @@ EXPORTERS: Registry[Writer] = Registry("export format")
 register_exporter = EXPORTERS.register
 
 
-def place(project: Project, source_rel: str, dest: Path, link: str) -> None:
+@dataclass
+class PlaceCache:
+    """What every image of one export shares: the image folder's real path, whether the
+    project follows links out of it, and the real path of each source folder seen (so
+    the outside-link check costs one ``lstat`` per image, not a walk of its path)."""
+
+    real_root: str
+    follow: bool
+    real_dirs: dict[str, str] = field(default_factory=dict)
+    made: set[str] = field(default_factory=set)  # destination folders already created
+
+    @classmethod
+    def of(cls, project: Project) -> PlaceCache:
+        return cls(os.path.realpath(project.root), project.follows_outside_links)
+
+    def real_path(self, path: str) -> str:
+        """``os.path.realpath(path)``, with the parent folder's real path cached."""
+        parent, name = os.path.split(path)
+        real_parent = self.real_dirs.get(parent)
+        if real_parent is None:
+            real_parent = self.real_dirs[parent] = os.path.realpath(parent)
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        return os.path.join(real_parent, name)
+
+
+def place(
+    project: Project, source_rel: str, dest: Path, link: str, cache: PlaceCache | None = None
+) -> None:
     """Copy, hard-link or symbolically link one image; never touches the source (nor,
     unless the project follows them, a file that a symbolic link leads to outside the
     image folder). A symbolic link points at the source's real, absolute path: the
-    export stays small but needs the image folder where it is."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    export stays small but needs the image folder where it is. ``cache``: one per export
+    (:meth:`PlaceCache.of`), for speed."""
+    cache = cache or PlaceCache.of(project)
+    parent = str(dest.parent)
+    if parent not in cache.made:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        cache.made.add(parent)
     source = project.image_path(source_rel)
-    if not project.follows_outside_links:
-        real, root = os.path.realpath(source), os.path.realpath(project.root)
-        if os.path.commonpath([real, root]) != root:
+    if not cache.follow:
+        real, root = cache.real_path(str(source)), cache.real_root
+        if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
     if link == "symlink":
         if not source.is_file():
@@ -133,18 +166,22 @@ MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--diges
 def unique_name(used: set[str], folder: str, rel: str) -> str:
     """``folder/basename``, made unique when two images share a file name, and short
     enough for the file system (a long name is cut and given a digest of its path)."""
-    name = Path(rel).name
-    stem, suffix = Path(name).stem, Path(name).suffix
+    name = rel.rsplit("/", 1)[-1]
+    candidate = f"{folder}/{name}"
+    if candidate not in used and len(name.encode()) <= MAX_NAME_BYTES:  # the usual case
+        used.add(candidate)
+        return candidate
+    parsed = PurePosixPath(name)
+    stem, suffix = parsed.stem, parsed.suffix
     if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
         stem, suffix = name, ""
     digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+    short = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
     if len(name.encode()) > MAX_NAME_BYTES:
-        name = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
+        name = short
     candidate = f"{folder}/{name}"
     if candidate in used:
-        candidate = (
-            f"{folder}/{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
-        )
+        candidate = f"{folder}/{short}"
     used.add(candidate)
     return candidate
 
@@ -177,12 +214,13 @@ def copy_images(
     An image that vanished or cannot be read is recorded in ``report.failed`` and left
     out; any other error (a full disk) ends the export."""
     used: set[str] = set()
+    cache = PlaceCache.of(project)
     for done, item in enumerate(items, start=1):
         if cancel.cancelled:
             raise Cancelled("export cancelled: nothing was written")
         rel = unique_name(used, folder_of(item), item.path)
         try:
-            place(project, item.path, out / rel, options.link)
+            place(project, item.path, out / rel, options.link, cache)
         except SkipItem as exc:
             report.failed.append({"path": item.path, "reason": str(exc)})
             continue
