@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Exported runtime graphs (labeldesk.ml.onnx_export) go to a folder of this run, not ~/.cache.
+os.environ.setdefault("LABELDESK_RUNTIME_CACHE", tempfile.mkdtemp(prefix="labeldesk-runtime-"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import make_imagefolder

@@ -29,7 +29,8 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .device import default_batch_size, resolve_device
-from .preprocess import prepare, to_tensor
+from .preprocess import prepare
+from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
 from .store import current_store, embeddings_dir, remember_model
 from .storecheck import verify_legacy_store
 from .vectors import VectorStore
@@ -54,6 +55,7 @@ class EmbedReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     checked: int = 0  # rows of an older version's store re-embedded to check it
     rebuilt: str | None = None  # why the stored vectors were discarded, if they were
+    runtime: str = "torch"  # the engine that ran the model (labeldesk.ml.runtime)
 
     @property
     def images_per_s(self) -> float:
@@ -72,6 +74,7 @@ class EmbedReport:
             "failed": self.failed,
             "checked": self.checked,
             "rebuilt": self.rebuilt,
+            "runtime": self.runtime,
         }
 
 
@@ -84,11 +87,15 @@ def embed_project(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     backbone: Backbone | None = None,
+    runtime: str = "auto",
 ) -> EmbedReport:
-    """Embed every usable image of ``project`` that has no vector for ``model`` yet."""
+    """Embed every usable image of ``project`` that has no vector for ``model`` yet.
+
+    ``runtime`` picks the engine (:mod:`labeldesk.ml.runtime`): ``auto`` is OpenVINO on
+    the CPU and PyTorch on a GPU; every engine gives the same vectors."""
     cancel = cancel or CancelToken()
     device = resolve_device(device)
-    batch_size = batch_size or default_batch_size(device)
+    resolve_runtime(runtime, device)  # a bad choice fails now, before any work
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     folder = remember_model(project, model, backbone).folder
@@ -101,48 +108,33 @@ def embed_project(
         # One writer at a time (the app and a CLI command may both embed): the second
         # waits, then finds what the first already did and computes only the rest.
         with VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store:
-            net = _prepare_net(backbone, device)
+            progress(Progress(0, 0, "preparing the model"))
+            runner = load_runner(backbone, device, runtime)
+            report.runtime = runner.name
+            net = runner.features
+            batch = batch_size or (
+                default_batch_size(device) if runner.name == "torch" else RUNTIME_BATCH
+            )
             if store.legacy:
                 progress(Progress(0, 0, "checking embeddings made by an older version"))
 
                 def embed_sample(
                     items: Sequence[tuple[str, str]], originals: bool
                 ) -> tuple[list[str], np.ndarray]:
-                    return _embed_items(
-                        project, net, backbone, device, batch_size, items, originals, cancel
-                    )
+                    return _embed_items(project, net, backbone, batch, items, originals, cancel)
 
                 report.checked = verify_legacy_store(project, store, embed_sample).checked
             report.rebuilt = store.rebuilt
-            _embed_missing(
-                project, backbone, net, store, report, device, batch_size, progress, cancel
-            )
+            _embed_missing(project, backbone, net, store, report, batch, progress, cancel)
     except Cancelled:
         report.cancelled = True
     return report
 
 
-def _prepare_net(backbone: Backbone, device: str) -> Any:
-    import torch
-
-    return backbone.model.to(device, memory_format=torch.channels_last).eval()
-
-
-def _features(net: Any, pixels: np.ndarray, pre: Preprocess, device: str) -> np.ndarray:
-    """Unit-length float32 features of a uint8 batch."""
-    import torch
-
-    autocast = torch.autocast("cuda", dtype=torch.float16) if device == "cuda" else _Null()
-    with torch.inference_mode(), autocast:
-        feats = net(to_tensor(pixels, pre, device))
-        return torch.nn.functional.normalize(feats.float(), dim=1).cpu().numpy()
-
-
 def _embed_items(
     project: Project,
-    net: Any,
+    net: Features,
     backbone: Backbone,
-    device: str,
     batch_size: int,
     items: Sequence[tuple[str, str]],
     originals: bool,
@@ -162,17 +154,16 @@ def _embed_items(
         )
         if hashes:
             done += hashes
-            parts.append(_features(net, pixels, pre, device))
+            parts.append(net(pixels))
     return done, np.concatenate(parts)
 
 
 def _embed_missing(
     project: Project,
     backbone: Backbone,
-    net: Any,
+    net: Features,
     store: VectorStore,
     report: EmbedReport,
-    device: str,
     batch_size: int,
     progress: ProgressCallback,
     cancel: CancelToken,
@@ -199,7 +190,7 @@ def _embed_missing(
                 break
             report.failed += failed
             if hashes:
-                store.append(hashes, _features(net, pixels, backbone.identity.preprocess, device))
+                store.append(hashes, net(pixels))
             report.embedded += len(hashes)
             done = report.embedded + len(report.failed)
             progress(Progress(done, len(items), "embedding"))
@@ -275,14 +266,6 @@ def source_image(project: Project, digest: str, rel: str, size: int) -> Path:
     except OSError:
         pass  # no thumbnail (or a broken one): the original will do
     return project.image_path(rel)
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 __all__ = ["EmbedReport", "current_store", "embed_project", "embeddings_dir"]

@@ -268,6 +268,7 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
         "labeldesk.ml.embed.load_backbone", lambda spec: _tiny_backbone(gate, calls)
     )
     monkeypatch.setattr("labeldesk.ml.embed.default_batch_size", lambda device: 4)
+    monkeypatch.setattr("labeldesk.ml.runtime.CPU_RUNTIME", "torch")  # the gate is in torch
     window.open_project(project.path)
     # Listen before the job starts: its first report can beat any later connect.
     progress: list[tuple[int, int, str]] = []

@@ -117,7 +117,9 @@ def test_the_check_re_embeds_only_its_sample(tmp_path):
         folder = current_store(project).folder
         make_legacy(folder)
         seen: list[int] = []
-        report = embed_project(project, backbone=tiny_backbone(seen), batch_size=16)
+        report = embed_project(
+            project, backbone=tiny_backbone(seen), batch_size=16, runtime="torch"
+        )
         assert report.checked == SAMPLE_ROWS and sum(seen) == SAMPLE_ROWS
         assert report.rebuilt is None and report.embedded == 0
         assert (folder / FORMAT_NAME).is_file()
@@ -185,7 +187,7 @@ def test_thumbnails_made_after_the_vectors_are_not_a_reason_to_rebuild(tmp_path)
         folder = current_store(project).folder
         make_legacy(folder)
         seen: list[int] = []
-        report = embed_project(project, backbone=tiny_backbone(seen), batch_size=4)
+        report = embed_project(project, backbone=tiny_backbone(seen), batch_size=4, runtime="torch")
         assert report.checked == 12 and report.rebuilt is None
         assert 12 < sum(seen) <= 24  # from the thumbnails; those that differ, again
         assert (folder / FORMAT_NAME).is_file()

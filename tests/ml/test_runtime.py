@@ -1,0 +1,137 @@
+"""The CPU inference runtimes give PyTorch's vectors, and any failure falls back to it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numpy as np
+import pytest
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.ml import onnx_export, runtime
+from labeldesk.ml.preprocess import prepare
+from labeldesk.ml.runtime import load_runner, resolve_runtime, torch_features
+
+from .conftest import PHOTOS, skimage_photo
+from .tiny_backbone import tiny_backbone
+
+
+@pytest.fixture(autouse=True)
+def runtime_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(tmp_path / "runtime-cache"))
+    return tmp_path / "runtime-cache"
+
+
+@pytest.fixture(scope="module")
+def photo_pixels(tmp_path_factory, backbone):
+    folder = tmp_path_factory.mktemp("photos")
+    arrays = []
+    for name in PHOTOS:
+        path = folder / f"{name}.jpg"
+        skimage_photo(name).save(path, quality=92)
+        arrays.append(prepare(path, backbone.identity.preprocess))
+    return np.stack(arrays)
+
+
+@pytest.mark.parametrize("name", ["openvino", "onnx"])
+def test_runtime_vectors_match_pytorch_on_real_photos(
+    name, backbone, photo_pixels, monkeypatch, tmp_path_factory
+):
+    shared = tmp_path_factory.getbasetemp() / "runtime-cache-real"  # export once for both
+    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(shared))
+    runner = load_runner(backbone, "cpu", name)
+    assert runner.name == name
+    ours = runner.features(photo_pixels)
+    theirs = torch_features(backbone, "cpu")(photo_pixels)
+    assert ours.shape == theirs.shape == (len(PHOTOS), backbone.dim)
+    cosine = np.sum(ours * theirs, axis=1)
+    assert cosine.mean() >= 0.999 and cosine.min() >= 0.998
+    # different photos stay different: the match is not a constant output
+    assert np.sum(ours[0] * ours[1]) < 0.9
+
+
+def test_auto_is_openvino_on_cpu_and_torch_elsewhere():
+    assert resolve_runtime("auto", "cpu") == "openvino"
+    assert resolve_runtime("auto", "cuda") == "torch"
+    assert resolve_runtime("auto", "mps") == "torch"
+    assert resolve_runtime("torch", "cpu") == "torch"
+    with pytest.raises(LabelDeskError, match="CPU only"):
+        resolve_runtime("openvino", "cuda")
+    with pytest.raises(LabelDeskError, match="unknown runtime"):
+        resolve_runtime("tensorrt", "cpu")
+
+
+@pytest.mark.parametrize(("name", "module"), [("openvino", "openvino"), ("onnx", "onnxruntime")])
+def test_a_missing_runtime_falls_back_to_torch_with_one_log_line(name, module, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
+    backbone = tiny_backbone()
+    with caplog.at_level(logging.WARNING, logger="labeldesk.ml.runtime"):
+        runner = load_runner(backbone, "cpu", name)
+    assert runner.name == "torch"
+    assert [r.getMessage() for r in caplog.records if name in r.getMessage()] == [
+        f"{name} unavailable (ModuleNotFoundError: import of {module} halted; "
+        "None in sys.modules); "
+        "embedding with PyTorch"
+    ]
+    pixels = runtime.check_pixels(backbone.identity.preprocess, 3)
+    assert np.allclose(runner.features(pixels), torch_features(backbone, "cpu")(pixels))
+
+
+def test_a_runtime_whose_vectors_differ_is_not_used(monkeypatch, caplog):
+    def wrong(backbone, name):
+        return lambda pixels: np.eye(len(pixels), backbone.dim, dtype=np.float32)
+
+    monkeypatch.setattr(runtime, "_runtime_features", wrong)
+    with caplog.at_level(logging.WARNING, logger="labeldesk.ml.runtime"):
+        runner = load_runner(tiny_backbone(), "cpu", "openvino")
+    assert runner.name == "torch"
+    assert "differ from PyTorch" in caplog.text
+
+
+def test_an_export_failure_falls_back_and_leaves_no_file(monkeypatch, runtime_cache):
+    def broken(backbone, target):
+        target.write_bytes(b"half a graph")
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(onnx_export, "_export", broken)
+    assert load_runner(tiny_backbone(), "cpu", "onnx").name == "torch"
+    assert not list(runtime_cache.glob("*.onnx")) and not list(runtime_cache.glob(".tmp-*"))
+
+
+def test_export_is_cached_by_model_identity(monkeypatch, runtime_cache):
+    backbone = tiny_backbone()
+    assert load_runner(backbone, "cpu", "openvino").name == "openvino"
+    files = list(runtime_cache.glob("*.onnx"))
+    assert [f.name for f in files] == [onnx_export.onnx_path(backbone).name]
+    assert backbone.identity.key in files[0].name
+
+    def no_second_export(backbone, target):
+        raise AssertionError("exported twice")
+
+    monkeypatch.setattr(onnx_export, "_export", no_second_export)
+    assert load_runner(backbone, "cpu", "onnx").name == "onnx"  # same file, other runtime
+
+
+def test_embed_cli_runtime_choice_gives_the_same_vectors(tmp_path, photo_root, capsys):
+    import json
+
+    from labeldesk.cli import main
+    from labeldesk.core.project import open_project
+    from labeldesk.ml.store import project_vectors
+
+    vectors = {}
+    for name in ("torch", "onnx", "openvino"):
+        proj = tmp_path / f"p-{name}"
+        assert main(["new", str(proj), "--images", str(photo_root), "--json"]) == 0
+        capsys.readouterr()
+        assert main(["embed", str(proj), "--runtime", name, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["runtime"] == name and report["embedded"] == len(PHOTOS)
+        with open_project(proj) as project:
+            found = project_vectors(project)
+            vectors[name] = dict(zip(found.paths, found.vectors, strict=True))
+    for name in ("onnx", "openvino"):
+        cosine = [float(np.dot(vectors[name][p], v)) for p, v in vectors["torch"].items()]
+        assert np.mean(cosine) >= 0.999
+    assert main(["embed", str(tmp_path / "p-torch"), "--runtime", "tensorrt"]) == 2
