@@ -166,7 +166,7 @@ class VersionDiff:
         if not any(counts.values()):
             return f"{self.a} -> {self.b}: no differences"
         lines = [f"{self.a} -> {self.b}: " + ", ".join(
-            f"{n:,} {kind.replace('_', ' ')}" for kind, n in counts.items() if n
+            f"{n:,} {_kind_text(kind, n)}" for kind, n in counts.items() if n
         )]  # fmt: skip
         for kind in self.KINDS:
             rows = getattr(self, kind)
@@ -176,6 +176,12 @@ class VersionDiff:
                 if len(rows) > limit:
                     lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
         return "\n".join(lines)
+
+
+def _kind_text(kind: str, n: int) -> str:
+    """"labels changed", or "label changed" for one."""
+    text = kind.replace("_", " ")
+    return text.replace("labels ", "label ").replace("splits ", "split ") if n == 1 else text
 
 
 def _describe(row: dict[str, Any]) -> str:

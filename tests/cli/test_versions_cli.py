@@ -43,7 +43,7 @@ def test_version_text_output(project, capsys):
     project.set_label("train/cat/cat0.jpg", "dog")
     assert main(["version", str(project.path), "diff", "v1", "current"]) == 0
     out = capsys.readouterr().out
-    assert "v1 -> current: 1 labels changed" in out and "train/cat/cat0.jpg: cat -> dog" in out
+    assert "v1 -> current: 1 label changed" in out and "train/cat/cat0.jpg: cat -> dog" in out
 
 
 def test_version_errors_are_one_json_document(project, capsys):
