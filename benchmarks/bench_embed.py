@@ -79,7 +79,7 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     from labeldesk.ml.device import default_batch_size, resolve_device
     from labeldesk.ml.embed import embed_project
     from labeldesk.ml.preprocess import prepare
-    from labeldesk.ml.runtime import load_runner
+    from labeldesk.ml.runtime import RUNTIME_BATCH, load_runner
 
     device = resolve_device(args.device)
     torch_batch = default_batch_size(device)  # PyTorch's best batch on this device
@@ -89,18 +89,26 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     # Warm the model up once on this device so neither measurement pays for it; the
     # runtime's graph is exported (and cached) beforehand.
     model_only(backbone, pixels[:torch_batch], torch_batch, device)
-    load_runner(backbone, device, args.runtime)
+    load_runner(backbone, device, args.runtime)  # exports the graph, if not cached
     started = time.perf_counter()
     report = embed_project(
         project, device=device, batch_size=args.batch_size, backbone=backbone, runtime=args.runtime
     )
     wall = len(paths) / (time.perf_counter() - started)
     model_rate = model_only(backbone, pixels, torch_batch, device)
+    runner = load_runner(backbone, device, args.runtime)
+    batch = args.batch_size or (torch_batch if runner.name == "torch" else RUNTIME_BATCH)
+    runner.features(pixels[:batch])
+    started = time.perf_counter()
+    for i in range(0, len(pixels), batch):
+        runner.features(pixels[i : i + batch])
+    runtime_rate = len(pixels) / (time.perf_counter() - started)
     project.close()
     print(
         f"{name:<24} {len(paths):>6} images  labeldesk embed [{report.runtime}] "
         f"{report.images_per_s:7.1f} img/s ({wall:.1f} with model loading)   "
         f"pytorch eager model-only {model_rate:7.1f} img/s   "
+        f"{runner.name} model-only {runtime_rate:7.1f} img/s   "
         f"ratio {report.images_per_s / model_rate:.2f}x   [{device}, torch batch {torch_batch}]"
     )
 
