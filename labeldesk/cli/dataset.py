@@ -161,6 +161,8 @@ def cmd_new(args: argparse.Namespace) -> Output:
             progress=progress,
             workers=args.workers,
             skipped=skipped,
+            # Another tool's export: its folders are its layout; its file says it all.
+            labels_only=rows is not None and fmt != "csv",
         )
     with project:
         output = _index_output(project, counts)

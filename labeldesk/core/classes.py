@@ -204,3 +204,20 @@ def set_alias(conn: sqlite3.Connection, alias: str, target: str | None) -> None:
 def aliases(conn: sqlite3.Connection) -> dict[str, str | None]:
     """Old class name -> the class its images now go to (None: unlabeled)."""
     return {r[0]: r[1] for r in conn.execute("SELECT alias, target FROM class_aliases")}
+
+
+def drop_unused_found(conn: sqlite3.Connection) -> list[str]:
+    """Remove the classes taken from folder names that no image carries (a new project
+    whose labels file renamed everything, or whose folders only hold a layout); returns
+    their names. Classes a person named are kept, used or not."""
+    unused = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM classes c WHERE origin = ? AND NOT EXISTS "
+            "(SELECT 1 FROM images i WHERE i.label = c.name AND i.removed_at IS NULL)",
+            (FOUND,),
+        )
+    ]
+    for name in unused:
+        delete_from_table(conn, name, alias_to=None)
+    return unused

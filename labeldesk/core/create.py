@@ -78,6 +78,7 @@ def create_and_index(
     labels_file: Path | str | LabelFile | None = None,
     new_classes: bool = False,
     skipped: list[str] | None = None,
+    labels_only: bool = False,
     follow_outside_links: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
@@ -89,6 +90,9 @@ def create_and_index(
     ``labels_file``: a CSV/JSON file, or rows another format's importer read
     (:mod:`labeldesk.interop.formats`). A failure (a bad labels file, a cancel) leaves
     nothing behind; with ``skipped`` (a list), bad rows are left out and listed there.
+    ``labels_only``: the labels file is the whole truth (another tool's export, whose
+    folders are a layout, not classes): images it does not label are unlabeled. Either
+    way, classes taken from folder names that end up with no image are not kept.
     """
     from .label_files import LabelFile, apply_label_rows, read_label_file
 
@@ -110,6 +114,13 @@ def create_and_index(
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
         if rows is not None:
+            if labels_only:  # folder names say nothing here: start from no labels
+                found = project.images(include_skipped=False)
+                project.set_labels(
+                    dict.fromkeys(found.path[found.label.notna()], None),
+                    source="import",
+                    description="folder names are a layout here, not classes",
+                )
             # With --classes the file may only use those classes (and the ones the
             # folders hold), unless --new-class: every problem is listed in one run.
             apply_label_rows(
@@ -120,6 +131,8 @@ def create_and_index(
                 description=f"labels from {Path(rows.source).name}",
                 skipped=skipped,
             )
+            with project.db.write() as conn:
+                class_table.drop_unused_found(conn)
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
             counts.warnings.append(f"classes not in --classes were added: {', '.join(extra)}")

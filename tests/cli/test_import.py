@@ -84,3 +84,30 @@ def test_an_unrecognised_file_names_the_option_to_use(proj, tmp_path, capsys):
     f.write_bytes(b"\x00\x01\x02")
     code, doc = run(capsys, "import", proj, str(f))
     assert code == 1 and "with --format NAME" in doc["error"]
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "fiftyone", "parquet", "hf"])
+def test_new_from_another_tools_export_takes_its_labels_not_its_folder_names(
+    proj, tmp_path, capsys, fmt
+):
+    from labeldesk.interop.export import ExportOptions, export
+
+    with open_project(proj) as project:
+        export(project, tmp_path / "out", fmt, ExportOptions(include_unlabeled=True))
+        before = project.images(include_skipped=False)
+        classes = project.classes()
+    labels = {"labelstudio": "tasks.json", "parquet": "labels.parquet"}.get(fmt, "")
+    code, doc = run(
+        capsys, "new", str(tmp_path / "q"), "--images", str(tmp_path / "out"),
+        "--labels", str(tmp_path / "out" / labels), "--workers", "1",
+    )  # fmt: skip
+    assert code == 0 and doc["labels"]["format"] == fmt
+    with open_project(tmp_path / "q") as copy:
+        after = copy.images(include_skipped=False)
+        assert sorted(copy.classes()) == sorted(classes)  # no "images", "data" or split class
+
+    def by_hash(frame):
+        pairs = zip(frame.hash, frame.label, strict=True)
+        return {h: (lab if isinstance(lab, str) else None) for h, lab in pairs}
+
+    assert by_hash(after) == by_hash(before)
