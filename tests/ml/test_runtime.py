@@ -135,3 +135,33 @@ def test_embed_cli_runtime_choice_gives_the_same_vectors(tmp_path, photo_root, c
         cosine = [float(np.dot(vectors[name][p], v)) for p, v in vectors["torch"].items()]
         assert np.mean(cosine) >= 0.999
     assert main(["embed", str(tmp_path / "p-torch"), "--runtime", "tensorrt"]) == 2
+
+
+def test_a_checkpoint_like_finetune_writes_gets_its_own_export(tmp_path, runtime_cache):
+    """A fine-tuned backbone is a checkpoint with new weights: new identity, new graph,
+    still PyTorch's vectors (exported on first use, as finetune's re-embed does)."""
+    import timm
+    import torch
+    from safetensors.torch import save_file
+
+    from labeldesk.ml.backbones import load_backbone
+
+    torch.manual_seed(0)
+    paths = []
+    for i in range(2):
+        model = timm.create_model("test_efficientnet", pretrained=False, num_classes=3)
+        path = tmp_path / f"tuned{i}.safetensors"
+        state = {k: v.contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(path), metadata={"architecture": "test_efficientnet"})
+        paths.append(path)
+    tuned = [load_backbone(str(p)) for p in paths]
+    assert tuned[0].identity.key != tuned[1].identity.key
+    pixels = runtime.check_pixels(tuned[0].identity.preprocess, 4)
+    for backbone in tuned:
+        runner = load_runner(backbone, "cpu", "auto")
+        assert runner.name == "openvino"
+        cosine = np.sum(runner.features(pixels) * torch_features(backbone, "cpu")(pixels), axis=1)
+        assert cosine.min() >= 0.999
+    assert sorted(f.name for f in runtime_cache.glob("*.onnx")) == sorted(
+        onnx_export.onnx_path(b).name for b in tuned
+    )
