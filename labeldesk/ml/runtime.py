@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -94,16 +95,16 @@ def torch_features(backbone: Backbone, device: str) -> Features:
 
 
 def _runtime_features(backbone: Backbone, name: str) -> Features:
-    from .onnx_export import exported_onnx
-
     if name == "openvino":
         import openvino
 
-        path = exported_onnx(backbone)
-        compiled = openvino.Core().compile_model(
-            str(path),
-            "CPU",
-            {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
+        compiled = _from_graph(
+            backbone,
+            lambda path: openvino.Core().compile_model(
+                str(path),
+                "CPU",
+                {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
+            ),
         )
         # The throughput hint makes one stream per core or two; one request at a time
         # would leave all but one idle, so each batch is split across parallel requests.
@@ -127,14 +128,34 @@ def _runtime_features(backbone: Backbone, name: str) -> Features:
         return ov_features
     import onnxruntime
 
-    path = exported_onnx(backbone)
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = _from_graph(
+        backbone,
+        lambda path: onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]),
+    )
 
     def ort_features(pixels: np.ndarray) -> np.ndarray:
         out = session.run(None, {"pixels": np.ascontiguousarray(pixels)})[0]
         return np.asarray(out, dtype=np.float32)
 
     return ort_features
+
+
+def _from_graph(backbone: Backbone, load: Callable[[Path], Any]) -> Any:
+    """``load`` of the backbone's exported graph; a cached graph that will not load
+    (truncated, damaged) is exported again once rather than slowing every later run."""
+    from .onnx_export import exported_onnx, onnx_path
+
+    cached = onnx_path(backbone).is_file()
+    try:
+        return load(exported_onnx(backbone))
+    except Exception as exc:
+        if not cached:
+            raise
+        log.info(
+            "exporting %s again: the cached graph did not load (%s)", backbone.identity.name, exc
+        )
+        onnx_path(backbone).unlink(missing_ok=True)
+        return load(exported_onnx(backbone))
 
 
 def check_pixels(pre: Preprocess, n: int = 2) -> np.ndarray:

@@ -165,3 +165,16 @@ def test_a_checkpoint_like_finetune_writes_gets_its_own_export(tmp_path, runtime
     assert sorted(f.name for f in runtime_cache.glob("*.onnx")) == sorted(
         onnx_export.onnx_path(b).name for b in tuned
     )
+
+
+@pytest.mark.parametrize("name", ["openvino", "onnx"])
+def test_a_damaged_cached_graph_is_exported_again(name, runtime_cache):
+    backbone = tiny_backbone()
+    path = onnx_export.onnx_path(backbone)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x08\x07 not a graph")  # a truncated or foreign file
+    runner = load_runner(backbone, "cpu", name)
+    assert runner.name == name
+    assert path.stat().st_size > 1000
+    pixels = runtime.check_pixels(backbone.identity.preprocess, 3)
+    assert np.allclose(runner.features(pixels), torch_features(backbone, "cpu")(pixels), atol=1e-5)
