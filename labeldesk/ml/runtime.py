@@ -2,13 +2,15 @@
 
 PyTorch eager is a poor CPU inference engine for EfficientNet (depthwise convolutions);
 an inference runtime on the same exported graph gives the same vectors several times
-faster. Measured on this project's 2-core machine (default backbone, 224 px, batch 32,
-same run, load from other jobs present): PyTorch eager channels_last 11.6 img/s,
-ONNX Runtime 1.32 32-35 img/s, OpenVINO 2026.4 at f32 59-66 img/s with one request at a
-time and 115-122 img/s with the batch split over its two streams (mean cosine to PyTorch
-1.0000 for both runtimes). OpenVINO's default on CPUs with bf16 support ran at
-107 img/s but its vectors drifted (mean cosine 0.9974): the precision hint pins f32 so the
-model identity, and so every stored vector, stays valid whichever engine made it.
+faster. Measured on this project's 2-core machine, default backbone at 224 px, each set
+in one run: with other jobs running, batch 32, one request at a time, PyTorch eager
+(channels_last) 11.6 img/s, ONNX Runtime 1.32 32-35, OpenVINO 2026.4 at f32 59-66 (mean
+cosine to PyTorch 1.0000 for both runtimes); OpenVINO with the batch split over its two
+streams 115-125 img/s. On a quieter machine (benchmarks/bench_embed.py): PyTorch eager
+50-60 img/s at its best batch (16), OpenVINO 120-187 img/s. OpenVINO's default precision
+on CPUs with bf16 ran 1.6x faster again but its vectors drifted (mean cosine 0.9974):
+the hint pins f32, so the model identity, and every stored vector, stays valid whichever
+engine made it.
 
 ``auto`` means OpenVINO on the CPU, PyTorch on CUDA and MPS (and always for training).
 Whatever fails on the way (a missing package, an op the exporter or runtime lacks,
