@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -9,7 +11,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Exported runtime graphs (labeldesk.ml.onnx_export) go to a folder of this run, not ~/.cache.
-os.environ.setdefault("LABELDESK_RUNTIME_CACHE", tempfile.mkdtemp(prefix="labeldesk-runtime-"))
+if "LABELDESK_RUNTIME_CACHE" not in os.environ:
+    _runtime_cache = tempfile.mkdtemp(prefix="labeldesk-runtime-")
+    os.environ["LABELDESK_RUNTIME_CACHE"] = _runtime_cache
+    atexit.register(shutil.rmtree, _runtime_cache, ignore_errors=True)
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import make_imagefolder
