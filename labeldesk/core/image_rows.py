@@ -19,6 +19,11 @@ from .vocab import EFFECTIVE_SPLIT
 USABLE = "removed_at IS NULL AND skip_reason IS NULL"
 
 
+def live_paths(db: Database) -> list[str]:
+    """Every image path in the folder now (usable or not)."""
+    return [row[0] for row in db.query("SELECT path FROM images WHERE removed_at IS NULL")]
+
+
 def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:
     """``path`` and content ``hash`` of every usable image, by path or in the order they
     were indexed (id): what embedding needs to find the vectors still missing."""

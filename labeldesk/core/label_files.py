@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
+from .image_rows import live_paths
 from .label_file_formats import (
     LABEL_COLUMNS,
     PATH_COLUMNS,
@@ -257,7 +258,8 @@ def apply_label_rows(
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     known = _known(project, [p for candidates in per_row for p in candidates])
     unknown = [c for c in per_row if not known.intersection(c)]
-    stems, suffixes = StemMatches.find(project, unknown), SuffixMatches.find(project, unknown)
+    paths = live_paths(project.db) if unknown else []  # read once, only when needed
+    stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
     unmatched: list[tuple[int, str]] = []
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}

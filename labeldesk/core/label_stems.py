@@ -13,47 +13,17 @@ every image exactly cost nothing extra.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-if TYPE_CHECKING:
-    from .project import Project
-
-SHOWN = 3  # candidates named in the problem of an ambiguous id
+from .path_matches import PathMatches
 
 
-class StemMatches:
-    """For each written path that matched nothing exactly: the images it may mean."""
-
-    def __init__(self, found: dict[str, list[str]]):
-        self.found = found
+class StemMatches(PathMatches):
+    HINT = "write the path with its extension"
 
     @classmethod
-    def find(cls, project: Project, unmatched: Iterable[Sequence[str]]) -> StemMatches:
-        """``unmatched``: the candidate spellings of each row that named no image (as
-        :func:`labeldesk.core.label_files.apply_label_rows` tidies them)."""
-        wanted = {c for candidates in unmatched for c in candidates[:1] if c}
-        if not wanted:
-            return cls({})
-        rows = project.db.query("SELECT path FROM images WHERE removed_at IS NULL")
-        return cls(stem_candidates(wanted, (row[0] for row in rows)))
-
-    def unique(self, candidates: Sequence[str]) -> str | None:
-        """The one image the row's first spelling stands for, or None."""
-        matches = self.found.get(candidates[0], []) if candidates else []
-        return matches[0] if len(matches) == 1 else None
-
-    def ambiguity(self, candidates: Sequence[str]) -> str | None:
-        """The problem of a row whose id fits several images, or None."""
-        matches = self.found.get(candidates[0], []) if candidates else []
-        if len(matches) < 2:
-            return None
-        shown = ", ".join(repr(m) for m in matches[:SHOWN])
-        more = f" and {len(matches) - SHOWN} more" if len(matches) > SHOWN else ""
-        return (
-            f"{candidates[0]!r} fits {len(matches)} images ({shown}{more}); "
-            "write the path with its extension"
-        )
+    def match(cls, wanted: set[str], paths: Iterable[str]) -> dict[str, list[str]]:
+        return stem_candidates(wanted, paths)
 
 
 def stem_candidates(wanted: Iterable[str], paths: Iterable[str]) -> dict[str, list[str]]:

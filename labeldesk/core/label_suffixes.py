@@ -17,54 +17,25 @@ The project's paths are read only when some row matched nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .project import Project
-
-SHOWN = 3  # candidates named in the problem of an ambiguous path
+from .path_matches import PathMatches
 
 
-class SuffixMatches:
-    """For each relative written path that matched nothing: the images it may mean."""
-
-    def __init__(self, found: dict[str, list[str]]):
-        self.found = found
+class SuffixMatches(PathMatches):
+    HINT = "write more of its path"
 
     @classmethod
-    def find(cls, project: Project, unmatched: Iterable[Sequence[str]]) -> SuffixMatches:
-        """``unmatched``: the candidate spellings of each row that named no image (as
-        :func:`labeldesk.core.label_files.apply_label_rows` tidies them; the first is
-        the tidied relative path)."""
-        wanted = {
-            c[0]
-            for c in unmatched
-            if c
-            and c[0]
-            and not c[0].startswith("/")
-            and ":" not in c[0][:3]
-            and ".." not in c[0].split("/")
+    def match(cls, wanted: set[str], paths: Iterable[str]) -> dict[str, list[str]]:
+        return suffix_candidates(wanted, paths)
+
+    @classmethod
+    def wanted(cls, unmatched: Iterable[Sequence[str]]) -> set[str]:
+        """Relative paths only: an absolute one outside the image folder stays refused."""
+        return {
+            path
+            for path in super().wanted(unmatched)
+            if not path.startswith("/") and ":" not in path[:3] and ".." not in path.split("/")
         }
-        if not wanted:
-            return cls({})
-        rows = project.db.query("SELECT path FROM images WHERE removed_at IS NULL")
-        return cls(suffix_candidates(wanted, (row[0] for row in rows)))
-
-    def unique(self, candidates: Sequence[str]) -> str | None:
-        """The one image the row's first spelling stands for, or None."""
-        matches = self.found.get(candidates[0], []) if candidates else []
-        return matches[0] if len(matches) == 1 else None
-
-    def ambiguity(self, candidates: Sequence[str]) -> str | None:
-        """The problem of a row whose path fits several images equally well, or None."""
-        matches = self.found.get(candidates[0], []) if candidates else []
-        if len(matches) < 2:
-            return None
-        shown = ", ".join(repr(m) for m in matches[:SHOWN])
-        more = f" and {len(matches) - SHOWN} more" if len(matches) > SHOWN else ""
-        return (
-            f"{candidates[0]!r} fits {len(matches)} images ({shown}{more}); write more of its path"
-        )
 
 
 def suffix_candidates(wanted: Iterable[str], paths: Iterable[str]) -> dict[str, list[str]]:
