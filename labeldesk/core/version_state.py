@@ -179,7 +179,7 @@ class VersionDiff:
 
 
 def _kind_text(kind: str, n: int) -> str:
-    """"labels changed", or "label changed" for one."""
+    """The kind in words: 'labels changed', or 'label changed' for one."""
     text = kind.replace("_", " ")
     return text.replace("labels ", "label ").replace("splits ", "split ") if n == 1 else text
 
