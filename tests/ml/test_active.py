@@ -23,7 +23,15 @@ from labeldesk.ml.active import (
 from labeldesk.ml.strategies import STRATEGIES, auto
 from labeldesk.ml.strategies.uncertainty import rare_class_picks
 
-REQUIRED = {"random", "least_confidence", "margin", "entropy", "margin_clusters", "typiclust"}
+REQUIRED = {
+    "random",
+    "least_confidence",
+    "margin",
+    "entropy",
+    "margin_clusters",
+    "typiclust",
+    "coverage_margin",
+}
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -288,7 +296,7 @@ def test_auto_switches_from_typicality_to_uncertainty() -> None:
     assert query(make_context(x, labels, 4), 8, "auto").strategy == "typiclust"
     for c in range(4):
         labels[np.flatnonzero(ids == c)[:switch]] = c
-    assert query(make_context(x, labels, 4), 8, "auto").strategy == "margin"
+    assert query(make_context(x, labels, 4), 8, "auto").strategy == "coverage_margin"
 
 
 # --- class balance ------------------------------------------------------------------

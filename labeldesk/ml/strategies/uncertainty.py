@@ -103,7 +103,7 @@ def _uncertainty_query(
         main = rest[_diverse_top(ctx.embeddings[cand[rest]], u[rest], k, ctx.seed)]
     else:
         main = rest[top_n(u[rest], k)]
-    order = _interleave(main, rare)
+    order = interleave(main, rare)
     return QueryResult(cand[order].astype(np.int64), u[order], name)
 
 
@@ -169,7 +169,7 @@ def _round_robin(groups: list[np.ndarray]) -> np.ndarray:
     return np.asarray(out, np.int64)
 
 
-def _interleave(main: np.ndarray, extra: np.ndarray) -> np.ndarray:
+def interleave(main: np.ndarray, extra: np.ndarray) -> np.ndarray:
     """Spread ``extra`` evenly through ``main`` so a person who labels only the top of the
     batch still sees some of them."""
     total = len(main) + len(extra)
