@@ -1,0 +1,83 @@
+"""The ``drift`` command: is a new folder of images like the project's labeled images?"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.cli._base import Output, TerminalProgress, open_existing
+
+if TYPE_CHECKING:
+    from labeldesk.ml.drift import DriftReport
+
+SHOWN = 15  # most novel images listed in the text output
+
+
+def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add(
+        "drift",
+        "compare a new image folder with the project's labeled images: shift or not, the "
+        "most novel new images, the model's view, copies of project images",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument("--images", type=Path, required=True, help="the new image folder (not added)")
+    p.add_argument("--html", type=Path, help="also write a self-contained HTML report here")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument(
+        "--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"],
+        help="engine that embeds the new images (as for embed)",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="seed of the tests' folds and permutations")
+    p.set_defaults(handler=cmd_drift)
+
+
+def cmd_drift(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.drift import drift_report
+    from labeldesk.ml.drift_history import save_report
+
+    with open_existing(args.project) as project, TerminalProgress() as progress:
+        report = drift_report(
+            project,
+            args.images,
+            device=args.device,
+            runtime=args.runtime,
+            seed=args.seed,
+            progress=progress,
+        )
+        saved = save_report(project, report)
+        if args.html:
+            from labeldesk.ml.drift_html import write_html
+
+            write_html(report, args.html, project)
+    data = report.to_json()
+    data["saved"] = str(saved)
+    if args.html:
+        data["html"] = str(args.html)
+    return Output(data, _text(report, data))
+
+
+def _text(report: DriftReport, data: dict[str, Any]) -> str:
+    lines = [f"{report.verdict.upper()}: {report.summary}"]
+    out = report.outputs
+    if out is not None and out.low_confidence_share is not None:
+        lines.append(
+            f"model: {out.low_confidence_share:.0%} of new images below confidence "
+            f"{out.threshold:.2f} (project: {out.reference_low_share:.0%}); predicted-class "
+            f"histogram chi-square p = {out.p_value:.3g}"
+        )
+    lines.append(f"most novel of {report.images} new images:")
+    lines += [f"  {n['score']:.2f}  {n['path']}" for n in report.novel[:SHOWN]]
+    if report.duplicates:
+        lines.append(f"{len(report.duplicates)} copies of project images:")
+        lines += [
+            f"  {d['kind']:5}  {d['path']}  =  {d['project_path']} [{d['split'] or '-'}]"
+            for d in report.duplicates[:SHOWN]
+        ]
+    if report.unreadable:
+        lines.append(f"{len(report.unreadable)} files could not be read:")
+        lines += [f"  {u['path']}: {u['reason']}" for u in report.unreadable[:SHOWN]]
+    html = f"; HTML: {data['html']}" if "html" in data else ""
+    lines.append(f"saved to {data['saved']}{html}")
+    return "\n".join(lines)

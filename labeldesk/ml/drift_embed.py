@@ -1,0 +1,169 @@
+"""Embedding a folder that is not part of the project (the new data a drift report checks).
+
+The folder is read, never indexed: no row is added to the project's database. Its images
+are probed like a scan probes them (allow-listed formats, decompression-bomb limit, EXIF
+orientation; a file that fails is listed with its reason) and embedded with the project's
+backbone the way :mod:`labeldesk.ml.embed` embeds project images (from the same
+content-addressed thumbnail when it is big enough, else the original). The vectors go to
+the project's vector store, keyed by content hash like every other vector: a second report
+on the same folder embeds nothing, and an image later added to the project already has
+its vector. Rows of images the project does not have are ignored by every project reader
+(they select rows by the project's hashes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from labeldesk.core.errors import ImageRootError, LabelDeskError
+from labeldesk.core.imageio import ProbeResult
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .backbones import Backbone
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+BATCH = 32
+PROBE_WORKERS = 1  # decoding shares the cores with the model run that follows
+
+
+class EmptyFolder(LabelDeskError):
+    """The new folder holds no image that can be read."""
+
+
+@dataclass
+class NewImages:
+    """The readable images of the new folder, row by row aligned with ``vectors``."""
+
+    root: Path
+    paths: list[str]  # relative to root, "/" separators, sorted
+    hashes: list[str]
+    phashes: list[int | None]
+    vectors: np.ndarray  # float32 (N, dim), L2-normalised
+    unreadable: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    embedded: int = 0  # vectors computed now (the rest came from the store)
+    thumbs_dir: Path | None = None
+
+
+def list_folder(
+    project: Project, root: Path | str, cancel: CancelToken | None = None
+) -> tuple[list[ProbeResult], list[dict[str, str]]]:
+    """Probe every candidate image under ``root`` (thumbnails into the project's
+    content-addressed thumbnail cache): (usable results by path, unreadable files)."""
+    from labeldesk.core.probe_pool import probe_all
+    from labeldesk.core.project import check_images_folder
+    from labeldesk.core.walk import walk_images
+
+    cancel = cancel or CancelToken()
+    try:
+        folder = check_images_folder(root)
+    except ImageRootError as exc:
+        raise ImageRootError(str(exc).replace("image folder", "new image folder")) from None
+    walked = walk_images(folder, exclude=(project.path,))
+    unreadable = [{"path": p, "reason": r} for p, r in sorted(walked.problems.items())]
+    usable: list[ProbeResult] = []
+    probed = probe_all(
+        str(folder), str(project.thumbs_dir), sorted(walked.files), PROBE_WORKERS, cancel
+    )
+    for result in probed:
+        if result.skip_reason or result.hash is None:
+            unreadable.append({"path": result.path, "reason": result.skip_reason or "unreadable"})
+        else:
+            usable.append(result)
+    cancel.raise_if_cancelled()
+    if not usable:
+        if unreadable:
+            shown = "; ".join(f"{u['path']}: {u['reason']}" for u in unreadable[:5])
+            raise EmptyFolder(
+                f"no readable image in {folder} ({len(unreadable)} unreadable: {shown})"
+            )
+        raise EmptyFolder(f"no images in {folder}: nothing to compare with the project")
+    usable.sort(key=lambda r: r.path)
+    unreadable.sort(key=lambda u: u["path"])
+    return usable, unreadable
+
+
+def embed_folder(
+    project: Project,
+    root: Path | str,
+    *,
+    backbone: Backbone | None = None,
+    device: str = "auto",
+    runtime: str = "auto",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> NewImages:
+    """Vectors of every readable image under ``root`` from the project's current backbone,
+    computing only those whose content has none in the store yet."""
+    from .backbones import load_backbone
+    from .device import resolve_device
+    from .embed import ImageFiles, source_image
+    from .preprocess import prepare
+    from .runtime import load_runner
+    from .store import current_store, model_spec
+    from .vectors import VectorStore
+
+    cancel = cancel or CancelToken()
+    store = current_store(project)  # NoEmbeddings: the project must be embedded first
+    progress(Progress(0, 0, "reading the new images"))
+    results, unreadable = list_folder(project, root, cancel)
+    folder = Path(root).resolve()
+    hashes = [r.hash or "" for r in results]
+    todo: dict[str, str] = {}
+    for rel, digest, row in zip(
+        (r.path for r in results), hashes, store.rows_for(hashes), strict=True
+    ):
+        if row < 0:
+            todo.setdefault(digest, rel)
+    embedded = 0
+    if todo:
+        device = resolve_device(device)
+        progress(Progress(0, 0, "loading the project's model"))
+        backbone = backbone or load_backbone(model_spec(store))
+        if backbone.identity.key != store.folder.name:
+            raise LabelDeskError(
+                f"the model {backbone.identity.name!r} is not the one that embedded this "
+                f"project ({store.folder.name}); re-embed the project or pass its model"
+            )
+        files = ImageFiles(folder, project.thumbs_dir)
+        pre = backbone.identity.preprocess
+        with VectorStore.writer(store.folder, store.dim, cancel=cancel) as writer:
+            # Another run may have embedded some meanwhile: ask the writer again.
+            items = [(h, p) for h, p in sorted(todo.items()) if writer.rows_for([h])[0] < 0]
+            net = load_runner(backbone, device, runtime).features if items else None
+            progress(Progress(0, len(items), "embedding the new images"))
+            for start in range(0, len(items), BATCH):
+                cancel.raise_if_cancelled()
+                done, arrays = [], []
+                for digest, rel in items[start : start + BATCH]:
+                    try:
+                        arrays.append(prepare(source_image(files, digest, rel, pre.size), pre))
+                        done.append(digest)
+                    except Exception as exc:  # a file that broke since it was probed
+                        unreadable.append({"path": rel, "reason": f"{type(exc).__name__}: {exc}"})
+                if done and net is not None:
+                    writer.append(done, net(np.stack(arrays)))
+                    embedded += len(done)
+                progress(Progress(min(start + BATCH, len(items)), len(items), "embedding"))
+    store = VectorStore.open_existing(store.folder)
+    rows = store.rows_for(hashes)
+    keep = np.flatnonzero(rows >= 0)
+    if len(keep) == 0:
+        raise EmptyFolder(f"none of the {len(hashes)} images in {folder} could be embedded")
+    vectors = store.gather(rows[keep])  # as the project's own rows are read
+    picked = [results[i] for i in keep]
+    return NewImages(
+        root=folder,
+        paths=[r.path for r in picked],
+        hashes=[r.hash or "" for r in picked],
+        phashes=[r.phash for r in picked],
+        vectors=vectors,
+        unreadable=sorted(unreadable, key=lambda u: u["path"]),
+        embedded=embedded,
+        thumbs_dir=project.thumbs_dir,
+    )

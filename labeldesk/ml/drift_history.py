@@ -1,0 +1,54 @@
+"""The project's drift history: every drift report, as one JSON file under ``drift/``.
+
+Files, like the model versions' folders under ``models/``, sit in the project folder and
+are written atomically (a reader never sees half a report). A file that cannot be read
+is skipped with a warning; it is never deleted (it is a record, not a cache).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .cachefiles import write_bytes_atomically
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+    from .drift import DriftReport
+
+log = logging.getLogger(__name__)
+
+
+def drift_dir(project: Project) -> Path:
+    return project.path / "drift"
+
+
+def save_report(project: Project, report: DriftReport) -> Path:
+    """Write ``report`` to the history; returns the file (named by time and a counter, so
+    names sort in the order reports were saved, and never reused)."""
+    folder = drift_dir(project)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while (target := folder / f"{stamp}-{n:03d}.json").exists():
+        n += 1
+    write_bytes_atomically(target, json.dumps(report.to_json(), indent=1).encode())
+    return target
+
+
+def drift_history(project: Project) -> list[dict[str, Any]]:
+    """Every saved report, oldest first, each with its ``file`` name added."""
+    out = []
+    for path in sorted(drift_dir(project).glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            log.warning("skipping drift report %s: %s", path, exc)
+            continue
+        if isinstance(record, dict):
+            out.append({**record, "file": path.name})
+    return out

@@ -1,0 +1,193 @@
+"""Does the project's model see the new images differently? Tests on its outputs.
+
+Rabanser, Günnemann & Lipton ("Failing Loudly: An Empirical Study of Methods for
+Detecting Dataset Shift", NeurIPS 2019) found that tests on a trained classifier's
+outputs detect shift about as well as tests on representations, and say more about what
+changed. Three are reported:
+
+- the predicted-class histogram of the new images against that of the labeled project
+  images (chi-square test of homogeneity);
+- per predicted class, the model's confidence on new against reference images
+  (Mann-Whitney U, Bonferroni over classes);
+- the share of new images below the confidence at which the model was 90 % right on its
+  test split (val, or out-of-fold train predictions, when the project has no test split).
+
+The model is the one the project uses for images it never trained on: the newest trained
+head when it matches the embeddings and labels, else the linear probe, mixed with the
+vote of the nearest labeled project images (:mod:`labeldesk.ml.predictions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+    from .store import ProjectVectors
+
+TARGET_ACCURACY = 0.9
+MIN_EVAL = 10  # fewer evaluation images than this: try the next source
+MIN_PER_CLASS = 5  # images on each side for a per-class confidence test
+
+
+@dataclass
+class OutputShift:
+    classes: list[str]
+    reference_counts: list[int]
+    new_counts: list[int]
+    chi2: float
+    p_value: float
+    per_class: list[dict[str, Any]]
+    threshold: float | None  # confidence at which the model was TARGET_ACCURACY right
+    threshold_source: str  # "test", "val", "out-of-fold train" or "none"
+    low_confidence_share: float | None
+    reference_low_share: float | None
+    new_predicted: np.ndarray = field(repr=False)
+    new_confidence: np.ndarray = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new": dict(zip(self.classes, self.new_counts, strict=True)),
+            "reference": dict(zip(self.classes, self.reference_counts, strict=True)),
+            "chi2": round(self.chi2, 4),
+            "p_value": self.p_value,
+            "per_class_confidence": self.per_class,
+            "threshold": None if self.threshold is None else round(self.threshold, 4),
+            "threshold_source": self.threshold_source,
+            "reference_low_confidence_share": self.reference_low_share,
+        }
+
+
+def confidence_for_accuracy(
+    confidence: np.ndarray, correct: np.ndarray, target: float = TARGET_ACCURACY
+) -> float | None:
+    """The lowest confidence t such that the images at or above t were at least ``target``
+    right (None when even the most confident were not)."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    good = np.flatnonzero(hits >= target)
+    return float(confidence[order][good[-1]]) if len(good) else None
+
+
+def compare_outputs(
+    classes: list[str],
+    reference_probs: np.ndarray,
+    new_probs: np.ndarray,
+    eval_confidence: np.ndarray,
+    eval_correct: np.ndarray,
+    eval_source: str,
+) -> OutputShift:
+    """The three output tests on probability arrays (rows: images, columns: classes)."""
+    from scipy.stats import chi2_contingency, mannwhitneyu
+
+    c = len(classes)
+    ref_pred, new_pred = reference_probs.argmax(1), new_probs.argmax(1)
+    ref_conf, new_conf = reference_probs.max(1), new_probs.max(1)
+    ref_counts = np.bincount(ref_pred, minlength=c)
+    new_counts = np.bincount(new_pred, minlength=c)
+    table = np.stack([ref_counts, new_counts])[:, (ref_counts + new_counts) > 0]
+    chi2, p_value = 0.0, 1.0
+    if table.shape[1] > 1 and ref_counts.sum() and new_counts.sum():
+        result = chi2_contingency(table)
+        chi2, p_value = float(result[0]), float(result[1])
+    per_class = []
+    tested = [k for k in range(c) if min(ref_counts[k], new_counts[k]) >= MIN_PER_CLASS]
+    for k in range(c):
+        a, b = ref_conf[ref_pred == k], new_conf[new_pred == k]
+        row: dict[str, Any] = {
+            "class": classes[k],
+            "reference_mean": round(float(a.mean()), 4) if len(a) else None,
+            "new_mean": round(float(b.mean()), 4) if len(b) else None,
+            "p_value": None,
+        }
+        if k in tested:
+            p = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+            row["p_value"] = min(1.0, p * len(tested))
+        per_class.append(row)
+    threshold = None
+    if len(eval_confidence):
+        threshold = confidence_for_accuracy(eval_confidence, eval_correct)
+    low = ref_low = None
+    if threshold is not None:
+        low = float(np.mean(new_conf < threshold))
+        ref_low = float(np.mean(ref_conf < threshold))
+    return OutputShift(
+        classes=classes,
+        reference_counts=ref_counts.tolist(),
+        new_counts=new_counts.tolist(),
+        chi2=chi2,
+        p_value=p_value,
+        per_class=per_class,
+        threshold=threshold,
+        threshold_source=eval_source if threshold is not None else "none",
+        low_confidence_share=low,
+        reference_low_share=ref_low,
+        new_predicted=new_pred,
+        new_confidence=new_conf,
+    )
+
+
+def model_outputs(
+    project: Project,
+    vectors: ProjectVectors,
+    new_vectors: np.ndarray,
+    neighbour_sims: np.ndarray,
+    neighbour_rows: np.ndarray,
+) -> OutputShift | None:
+    """The output tests for the project's model, or None when it has no model (fewer
+    than two labeled classes). ``neighbour_*``: each new image's nearest project images
+    (rows into ``vectors``), for the kNN part of the predictions."""
+    from labeldesk.core.vocab import known_class_codes
+
+    from .models import last_label_event
+    from .predictions import current_head, knn_votes, project_predictions, training_mask
+    from .probe import probe_probabilities
+    from .train import head_probabilities
+
+    classes = project.classes()
+    labels = known_class_codes(vectors.labels, classes, vectors.paths)
+    statuses_by_id = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
+    statuses = [statuses_by_id.get(int(i)) for i in vectors.ids]
+    trainable = training_mask(labels, vectors.splits, statuses)
+    if len(np.unique(labels[trainable])) < 2:
+        return None
+    preds = project_predictions(project, vectors)
+    head = current_head(project, vectors.key, classes, last_label_event(project))
+    probs = head_probabilities(project, head, new_vectors) if head is not None else None
+    if probs is None:
+        train_rows = np.flatnonzero(trainable)
+        features = np.concatenate([vectors.vectors[train_rows], new_vectors])
+        codes = np.r_[labels[train_rows], np.full(len(new_vectors), -1)]
+        mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
+        probs = probe_probabilities(features, codes, mask, len(classes)).probs[len(train_rows) :]
+    votes, evidence = knn_votes(neighbour_sims, neighbour_rows, labels, trainable, len(classes))
+    from .predictions import KNN_WEIGHT
+
+    weight = KNN_WEIGHT * evidence[:, None]
+    probs = (1 - weight) * probs + weight * votes
+    reference = labels >= 0
+    source, rows = _evaluation_rows(preds.labels, preds.splits, preds.out_of_fold)
+    correct = preds.predicted[rows] == preds.labels[rows]
+    return compare_outputs(
+        classes, preds.probs[reference], probs, preds.confidence[rows], correct, source
+    )
+
+
+def _evaluation_rows(
+    labels: np.ndarray, splits: list[str | None], out_of_fold: np.ndarray
+) -> tuple[str, np.ndarray]:
+    """Labeled rows whose predictions came from a model that never saw their label: the
+    test split, else val, else the out-of-fold train predictions."""
+    split = np.array([s or "" for s in splits])
+    for name, rows in (
+        ("test", np.flatnonzero((labels >= 0) & (split == "test") & ~out_of_fold)),
+        ("val", np.flatnonzero((labels >= 0) & (split == "val") & ~out_of_fold)),
+        ("out-of-fold train", np.flatnonzero((labels >= 0) & out_of_fold)),
+    ):
+        if len(rows) >= MIN_EVAL:
+            return name, rows
+    return "none", np.zeros(0, dtype=np.int64)

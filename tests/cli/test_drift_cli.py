@@ -1,0 +1,71 @@
+"""`labeldesk drift`: the JSON contract, the HTML file, the history, and errors as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ml.drift_fixtures import make_project, new_folder
+
+from labeldesk.cli import main
+
+FAST = ["--device", "cpu", "--runtime", "torch"]
+
+
+@pytest.fixture(scope="module")
+def project_path(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("drift-cli"))
+    path = project.path
+    project.close()
+    return path
+
+
+def test_drift_json_follows_the_contract(project_path, tmp_path, capsys):
+    folder, shifted = new_folder(tmp_path / "new", per_class=15, new_class=15, seed=9)
+    html = tmp_path / "out" / "drift.html"
+    html.parent.mkdir()
+    code = main(
+        ["drift", str(project_path), "--images", str(folder), "--json", "--html", str(html), *FAST]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)  # exactly one document on stdout
+    assert {
+        "images", "shift", "auc", "auc_ci", "p_value", "mmd_p_value", "novel",
+        "predicted_classes", "low_confidence_share", "duplicates", "unreadable", "power",
+    } <= set(data)  # fmt: skip
+    assert data["images"] == 60 and data["shift"] is True
+    assert len(data["auc_ci"]) == 2 and data["auc_ci"][0] <= data["auc"] <= data["auc_ci"][1]
+    assert 0 < data["p_value"] <= 1 and 0 < data["mmd_p_value"] <= 1
+    novel = data["novel"]
+    assert len(novel) == 60 and {"path", "score"} <= set(novel[0])
+    assert all(not n["path"].startswith("/") and "\\" not in n["path"] for n in novel)
+    assert [n["score"] for n in novel] == sorted((n["score"] for n in novel), reverse=True)
+    assert sum(n["path"] in shifted for n in novel[:15]) >= 13
+    assert set(data["predicted_classes"]["new"]) == {"c0", "c1", "c2"}
+    assert 0 <= data["low_confidence_share"] <= 1 and data["duplicates"] == []
+    assert html.read_text().startswith("<!doctype html>")
+    saved = json.loads(Path(data["saved"]).read_text())
+    assert saved["novel"] == novel and saved["shift"] is True
+
+
+def test_drift_text_output_names_the_verdict(project_path, tmp_path, capsys):
+    folder, _ = new_folder(tmp_path / "few", per_class=1, seed=10)
+    assert main(["drift", str(project_path), "--images", str(folder), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("NO POWER:") and "most novel of 3 new images" in text
+
+
+@pytest.mark.parametrize("make", ["empty", "missing"])
+def test_drift_errors_are_one_json_document(project_path, tmp_path, capsys, make):
+    folder = tmp_path / "nothing"
+    if make == "empty":
+        folder.mkdir()
+    code = main(["drift", str(project_path), "--images", str(folder), "--json", *FAST])
+    out = capsys.readouterr()
+    assert code == 1
+    error = json.loads(out.out)
+    assert set(error) == {"error", "kind"}
+    assert error["kind"] == ("EmptyFolder" if make == "empty" else "ImageRootError")
+    assert str(folder) in error["error"]

@@ -1,0 +1,127 @@
+"""The drift report on a real project: a folder embedded with the project's backbone
+(a tiny stand-in, tests/ml/drift_fixtures.py), compared with the labeled images."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from helpers import write_image
+from PIL import Image
+
+from labeldesk.core.errors import ImageRootError
+from labeldesk.ml.drift import drift_report
+from labeldesk.ml.drift_embed import EmptyFolder
+from labeldesk.ml.drift_history import drift_history, save_report
+from labeldesk.ml.drift_html import write_html
+from ml.drift_fixtures import make_project, new_folder
+
+RUN = {"device": "cpu", "runtime": "torch", "permutations": 200}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("drift"))
+    yield project
+    project.close()
+
+
+def precision_at(report, shifted: list[str]) -> float:
+    top = [n["path"] for n in report.novel[: len(shifted)]]
+    return len(set(top) & set(shifted)) / len(shifted)
+
+
+def test_same_distribution_folder_is_no_shift_and_is_not_added(project, tmp_path):
+    images_before = len(project.images())
+    folder, _ = new_folder(tmp_path / "same", per_class=30, seed=2)
+    report = drift_report(project, folder, **RUN)
+    assert report.verdict == "no detectable shift" and not report.shift
+    assert report.images == 90 and report.reference == 210 and report.embedded == 90
+    data = report.to_json()
+    assert 0.3 < data["auc"] < 0.7 and data["auc_ci"][0] < data["auc"] < data["auc_ci"][1]
+    assert data["p_value"] >= 0.025 and data["mmd_p_value"] >= 0.025
+    assert sorted(n["path"] for n in data["novel"]) == sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*.png")
+    )
+    scores = [n["score"] for n in data["novel"]]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    assert data["duplicates"] == [] and data["unreadable"] == []
+    outputs = data["predicted_classes"]
+    assert outputs["new"] == {"c0": 30, "c1": 30, "c2": 30} and outputs["p_value"] > 0.05
+    assert outputs["threshold_source"] == "test"
+    assert data["low_confidence_share"] is not None and data["low_confidence_share"] < 0.3
+    json.dumps(data)  # plain JSON types only
+    assert len(project.images()) == images_before  # the new folder was not indexed
+    again = drift_report(project, folder, **RUN)
+    assert again.embedded == 0 and again.auc == report.auc  # cached vectors, same seed
+
+
+@pytest.mark.parametrize("kind", ["new_class", "inverted"])
+def test_new_class_or_inverted_images_are_a_shift_and_rank_first(project, tmp_path, kind):
+    folder, shifted = new_folder(tmp_path / kind, per_class=20, seed=3, **{kind: 20})
+    report = drift_report(project, folder, **RUN)
+    assert report.shift and report.verdict == "shift"
+    assert min(report.p_value, report.mmd_p_value) < 0.025
+    assert precision_at(report, shifted) >= 0.9
+    assert report.novel_share > 0.2 and "Shift" in report.summary
+
+
+def test_too_few_new_images_report_no_power(project, tmp_path):
+    folder, _ = new_folder(tmp_path / "few", per_class=2, seed=4)
+    report = drift_report(project, folder, **RUN)
+    assert report.images == 6 and not report.shift and report.verdict == "no power"
+    assert report.auc is None and report.power["enough"] is False
+    assert "not a 'no shift' verdict" in report.summary and len(report.novel) == 6
+
+
+def test_copies_of_project_images_are_reported_with_their_split(project, tmp_path):
+    folder, _ = new_folder(tmp_path / "copies", per_class=5, seed=5)
+    source = project.image_path("test/c1/te003.png")
+    shutil.copy(source, folder / "exact.png")
+    with Image.open(source) as img:  # the same picture, re-encoded as JPEG at 90 %
+        img.convert("RGB").save(folder / "near.jpg", quality=90)
+    report = drift_report(project, folder, **RUN)
+    found = {d["path"]: d for d in report.duplicates}
+    assert found["exact.png"]["kind"] == "exact" and found["exact.png"]["split"] == "test"
+    assert found["exact.png"]["project_path"] == "test/c1/te003.png"
+    assert found["near.jpg"]["kind"] == "near"
+    assert found["near.jpg"]["project_path"] == "test/c1/te003.png"
+    assert set(found) == {"exact.png", "near.jpg"}  # look-alikes of a class are not copies
+
+
+def test_unreadable_files_are_listed_and_the_rest_compared(project, tmp_path):
+    folder, _ = new_folder(tmp_path / "bad", per_class=5, seed=6)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (folder / "notes.jpg").write_text("hello")
+    report = drift_report(project, folder, **RUN)
+    assert report.images == 15
+    reasons = {u["path"]: u["reason"] for u in report.unreadable}
+    assert set(reasons) == {"broken.png", "notes.jpg"} and all(reasons.values())
+
+
+def test_an_empty_or_unreadable_folder_is_a_clear_error(project, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyFolder, match="no images in"):
+        drift_report(project, tmp_path / "empty", **RUN)
+    write_image(tmp_path / "junk" / "a.png", fmt="PNG")
+    (tmp_path / "junk" / "a.png").write_bytes(b"garbage")
+    with pytest.raises(EmptyFolder, match=r"no readable image .*a\.png"):
+        drift_report(project, tmp_path / "junk", **RUN)
+    with pytest.raises(ImageRootError, match="new image folder not found"):
+        drift_report(project, tmp_path / "missing", **RUN)
+
+
+def test_report_is_saved_in_history_and_as_self_contained_html(project, tmp_path):
+    folder, _ = new_folder(tmp_path / "h", per_class=10, new_class=10, seed=7)
+    report = drift_report(project, folder, **RUN)
+    first = save_report(project, report)
+    second = save_report(project, report)
+    assert first != second and first.parent == project.path / "drift"
+    history = drift_history(project)
+    assert [h["file"] for h in history][-2:] == [first.name, second.name]
+    assert history[-1]["images"] == 40 and history[-1]["novel"] == report.to_json()["novel"]
+    page = write_html(report, tmp_path / "report.html", project).read_text()
+    assert page.count("data:image/jpeg;base64,") >= 40 and page.count("<svg") == 3
+    assert "http" not in page and "<script" not in page
+    assert "other/x" in page  # the new class's images are in the gallery

@@ -1,0 +1,154 @@
+"""The drift report's statistics on synthetic embeddings: false alarms, power, novelty
+ranking, the power check and the model-output tests (arrays only, no project)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from labeldesk.ml import drift_tests as T
+from labeldesk.ml.drift import compare_vectors, summary_text
+from labeldesk.ml.drift_outputs import compare_outputs, confidence_for_accuracy
+
+DIM = 64
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def clustered(rng: np.random.Generator, centres: np.ndarray, n: int) -> np.ndarray:
+    """Embedding-like vectors: a mixture of classes, normalised to the unit sphere."""
+    return unit(centres[rng.integers(len(centres), size=n)] + rng.normal(size=(n, DIM)))
+
+
+def test_same_distribution_raises_at_most_five_percent_false_alarms():
+    """Each test runs at 2.5 % (Bonferroni); with 100 permutations a p-value below 0.025
+    needs at most one permuted statistic as large as the observed one (an exact level of
+    2/101), so the verdict's false-alarm rate is at most about 4 %. 100 seeds: 40 would
+    leave too much luck in a rate of a few percent (3 of 40 is within chance of 4 %)."""
+    alarms = 0
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        centres = rng.normal(size=(5, DIM)) * 1.5
+        found = compare_vectors(
+            clustered(rng, centres, 300), clustered(rng, centres, 80), permutations=100, seed=seed
+        )
+        assert found.verdict in ("shift", "no detectable shift")
+        alarms += found.shift
+    assert alarms <= 5  # 5 % of 100
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_new_class_is_a_shift_and_its_images_rank_first(seed):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(6, DIM)) * 1.5
+    reference = clustered(rng, centres[:5], 500)
+    new = np.concatenate([clustered(rng, centres[:5], 80), clustered(rng, centres[5:], 20)])
+    found = compare_vectors(reference, new, permutations=200, seed=seed)
+    assert found.shift and found.verdict == "shift"
+    top = np.argsort(-found.new_novelty)[:20]
+    assert np.mean(top >= 80) >= 0.9  # precision of the novelty ranking in the top 20
+
+
+def test_a_small_mean_shift_is_found_by_the_classifier_test():
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(5, DIM)) * 1.5
+    reference = clustered(rng, centres, 600)
+    new = clustered(rng, centres, 200)
+    new = unit(new + 0.25 * unit(rng.normal(size=(1, DIM))))
+    found = compare_vectors(reference, new, permutations=200)
+    assert found.shift and found.auc is not None and found.auc > 0.6
+    assert found.auc_ci is not None and found.auc_ci[0] < found.auc < found.auc_ci[1]
+
+
+def test_mmd_sees_a_change_of_spread_that_leaves_the_mean_alone():
+    rng = np.random.default_rng(0)
+    reference, new = rng.normal(size=(400, 8)), rng.normal(size=(150, 8)) * 1.6
+    mmd = T.mmd_test(reference, new, permutations=200)
+    assert mmd.p_value < 0.01
+    same = T.mmd_test(reference, rng.normal(size=(150, 8)), permutations=200)
+    assert same.p_value > 0.05
+
+
+def test_too_few_images_is_no_power_not_no_shift():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(5, DIM)) * 1.5
+    reference = clustered(rng, centres, 400)
+    few = compare_vectors(reference, clustered(rng, centres, 5))
+    assert few.verdict == "no power" and not few.shift and few.auc is None
+    assert few.power["enough"] is False and len(few.new_novelty) == 5
+    assert "not a 'no shift' verdict" in summary_text(few, 0.0, 0.05)
+    some = compare_vectors(reference, clustered(rng, centres, 12), permutations=200)
+    assert some.auc is not None and some.power["min_detectable_auc"] > 0.7
+    assert some.verdict in ("no power", "shift")  # never "no detectable shift"
+    if not some.shift:
+        assert "too few to rule one out" in summary_text(some, 0.0, 0.05)
+    many = compare_vectors(reference, clustered(rng, centres, 200), permutations=200)
+    assert many.power["enough"] and many.power["min_detectable_auc"] < 0.62
+
+
+def test_auc_matches_sklearn_and_delong_interval_covers_it():
+    rng = np.random.default_rng(1)
+    scores = np.r_[rng.normal(0, 1, 300), rng.normal(0.8, 1, 100)]
+    is_new = np.r_[np.zeros(300, bool), np.ones(100, bool)]
+    auc = float(T.auc_of(scores, is_new)[0])
+    assert auc == pytest.approx(roc_auc_score(is_new, scores))
+    lo, hi = T.delong_ci(scores, is_new)
+    assert lo < auc < hi and 0.05 < hi - lo < 0.2
+
+
+def test_c2st_p_value_is_uniform_enough_under_the_null():
+    p_values = []
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        p_values.append(
+            T.c2st(
+                rng.normal(size=(150, 8)), rng.normal(size=(50, 8)), permutations=99, seed=seed
+            ).p_value
+        )
+    p = np.array(p_values)
+    assert p.min() >= 0.01 and 0.3 < np.median(p) < 0.75
+
+
+def test_knn_percentiles_place_far_images_high():
+    ref_dist = np.linspace(0.1, 0.5, 101)
+    new_pct, ref_pct = T.knn_percentiles(np.array([0.05, 0.3, 0.9]), ref_dist)
+    assert new_pct.tolist() == pytest.approx([0.0, 0.5, 1.0], abs=0.01)
+    assert ref_pct.min() == 0.0 and ref_pct.max() == 1.0
+
+
+def test_confidence_at_which_the_model_was_ninety_percent_right():
+    conf = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
+    correct = np.array([1, 1, 1, 1, 0, 0], bool)
+    assert confidence_for_accuracy(conf, correct) == pytest.approx(0.7)
+    assert confidence_for_accuracy(conf, ~correct) is None
+
+
+def test_model_outputs_flag_a_different_class_mix_and_lower_confidence():
+    rng = np.random.default_rng(0)
+    classes = ["a", "b", "c"]
+
+    def probs(predicted: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+        out = np.tile(((1 - confidence) / 2)[:, None], (1, 3))
+        out[np.arange(len(out)), predicted] = confidence
+        return out
+
+    reference = probs(rng.integers(3, size=600), rng.uniform(0.8, 1.0, 600))
+    new = probs(np.r_[np.zeros(80, int), rng.integers(3, size=20)], rng.uniform(0.4, 0.9, 100))
+    eval_conf = rng.uniform(0.8, 1.0, 100)
+    shift = compare_outputs(classes, reference, new, eval_conf, np.ones(100, bool), "test")
+    assert shift.p_value < 1e-6 and shift.new_counts[0] >= 80
+    assert shift.threshold == pytest.approx(eval_conf.min())
+    assert shift.low_confidence_share is not None and shift.low_confidence_share > 0.7
+    assert shift.reference_low_share is not None and shift.reference_low_share < 0.1
+    by_class = {row["class"]: row for row in shift.per_class}
+    assert (
+        by_class["a"]["p_value"] < 0.01
+        and by_class["a"]["new_mean"] < by_class["a"]["reference_mean"]
+    )
+    same = compare_outputs(
+        classes, reference, reference[:100], eval_conf, np.ones(100, bool), "test"
+    )
+    assert same.p_value > 0.01
