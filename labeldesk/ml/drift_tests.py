@@ -41,6 +41,7 @@ C2ST_DIMS = 32
 SHRINKAGE = 0.1  # share of the mean variance added to the scatter's diagonal
 C2ST_NEIGHBOURS = 10  # the nearest-neighbour half of the classifier
 PERMUTATIONS = 500
+PCA_FIT_ROWS = 4000  # pooled rows the principal axes are fitted on
 MMD_MAX_PER_SIDE = 1000
 Z_95 = 1.959963984540054
 
@@ -61,19 +62,26 @@ class MMDResult:
     bandwidth: float
 
 
-def reduce_pair(ref: np.ndarray, new: np.ndarray, dims: int = C2ST_DIMS, seed: int = 0):
-    """Both sets projected on the leading principal axes of the pooled vectors (no labels
-    involved, so every test below stays valid), centred on the pooled mean."""
-    from sklearn.decomposition import PCA
-
-    pooled = np.concatenate([ref, new]).astype(np.float64)
-    pooled -= pooled.mean(axis=0)
-    k = min(dims, pooled.shape[1], len(pooled) - 1)
-    if k < pooled.shape[1]:
-        pooled = PCA(n_components=k, random_state=seed, svd_solver="randomized").fit_transform(
-            pooled
-        )
-    return pooled[: len(ref)], pooled[len(ref) :]
+def reduce_pair(
+    ref: np.ndarray, new: np.ndarray, dims: int = C2ST_DIMS, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets projected on the leading principal axes of the pooled vectors, centred on
+    the pooled mean. The axes come from at most PCA_FIT_ROWS pooled rows drawn at random,
+    never from the labels (which set a row is in), so every test below stays valid."""
+    pooled = np.concatenate([ref, new]).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    fit = (
+        pooled[rng.choice(len(pooled), PCA_FIT_ROWS, replace=False)]
+        if (len(pooled) > PCA_FIT_ROWS)
+        else pooled
+    )
+    centre = fit.mean(axis=0, dtype=np.float64)
+    k = min(dims, pooled.shape[1], len(fit) - 1)
+    centred = (fit - centre).astype(np.float64)
+    values, axes = np.linalg.eigh(centred.T @ centred)
+    top = axes[:, np.argsort(values)[::-1][:k]]
+    out = (pooled - centre) @ top
+    return out[: len(ref)], out[len(ref) :]
 
 
 def stratified_folds(labels: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:
@@ -187,14 +195,13 @@ def _standardise(values: np.ndarray) -> np.ndarray:
 
 
 def _nearest_rows(queries: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """Positions in ``rows`` of each query's ``k`` nearest rows (Euclidean), in blocks."""
-    norms = (rows * rows).sum(axis=1)
-    out = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), 1024):
-        q = queries[start : start + 1024]
-        d = norms[None, :] - 2 * (q @ rows.T)  # + |q|², the same along each row
-        out[start : start + len(q)] = np.argpartition(d, k - 1, axis=1)[:, :k]
-    return out
+    """Positions in ``rows`` of each query's ``k`` nearest rows (Euclidean; faiss, exact)."""
+    from .search import import_faiss
+
+    faiss = import_faiss()
+    index = faiss.IndexFlatL2(rows.shape[1])
+    index.add(np.ascontiguousarray(rows, dtype=np.float32))
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)[1].astype(np.int64)
 
 
 def _sq_distances(x: np.ndarray) -> np.ndarray:
@@ -267,16 +274,19 @@ def knn_distances(
 ) -> np.ndarray:
     """Mean cosine distance of each query to its ``k`` nearest reference rows (rows are
     L2-normalised); ``own_rows[i]``, when given, is query i's own row in ``reference``,
-    which is skipped. Exact, in blocks: for arrays without a project (the project's
-    report searches with faiss, :mod:`labeldesk.ml.drift_neighbours`)."""
-    ref = np.asarray(reference, dtype=np.float32)
-    k = max(1, min(k, len(ref) - (own_rows is not None)))
-    out = np.empty(len(queries))
-    for start in range(0, len(queries), 1024):
-        block = np.asarray(queries[start : start + 1024], dtype=np.float32)
-        sims = block @ ref.T
-        if own_rows is not None:
-            sims[np.arange(len(block)), own_rows[start : start + 1024]] = -np.inf
-        top = -np.partition(-sims, k - 1, axis=1)[:, :k]
-        out[start : start + len(block)] = 1.0 - top.mean(axis=1)
-    return out
+    which is skipped. Exact: for arrays without a project (the project's report uses its
+    cached search index, :mod:`labeldesk.ml.drift_neighbours`)."""
+    from .search import import_faiss
+
+    faiss = import_faiss()
+    ref = np.ascontiguousarray(reference, dtype=np.float32)
+    skip = own_rows is not None
+    k = max(1, min(k, len(ref) - skip))
+    index = faiss.IndexFlatIP(ref.shape[1])
+    index.add(ref)
+    sims, rows = index.search(np.ascontiguousarray(queries, dtype=np.float32), k + skip)
+    if own_rows is not None:  # drop each query's own row (or, if not found, its k+1-th)
+        own = rows == np.asarray(own_rows)[:, None]
+        own[~own.any(axis=1), -1] = True
+        sims = sims[~own].reshape(len(sims), k)
+    return 1.0 - sims.mean(axis=1)

@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from labeldesk.ml import drift_tests as T
-from labeldesk.ml.drift import compare_vectors, summary_text
 from labeldesk.ml.drift_outputs import compare_outputs, confidence_for_accuracy
+from labeldesk.ml.drift_verdict import compare_vectors, summary_text
 
 DIM = 64
 
