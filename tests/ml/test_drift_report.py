@@ -125,3 +125,14 @@ def test_report_is_saved_in_history_and_as_self_contained_html(project, tmp_path
     assert page.count("data:image/jpeg;base64,") >= 40 and page.count("<svg") == 3
     assert "http" not in page and "<script" not in page
     assert "other/x" in page  # the new class's images are in the gallery
+
+
+def test_a_project_without_embeddings_says_to_embed_first(tmp_path):
+    from labeldesk.core.create import create_and_index
+    from labeldesk.ml.errors import NoEmbeddings
+
+    root, _ = new_folder(tmp_path / "images", per_class=3, seed=8)
+    bare, _ = create_and_index(tmp_path / "bare", root, workers=1)
+    with bare, pytest.raises(NoEmbeddings, match="labeldesk embed"):
+        drift_report(bare, root, **RUN)
+    assert not (tmp_path / "bare" / "drift").exists()
