@@ -114,7 +114,7 @@ def render_html(
     out.append(f"<style>{STYLE}</style></head><body>")
     out.append(f"<h1>Drift report: {e(report.folder)}</h1>")
     css = "verdict shift" if report.shift else "verdict"
-    out.append(f"<p class='{css}'><b>{e(report.verdict.capitalize())}.</b> {e(report.summary)}</p>")
+    out.append(f"<p class='{css}'>{e(report.summary)}</p>")
     out.append(
         f"<p>{report.images} new images against {report.reference} labeled project images "
         f"(model {e(report.model)}), {report.created}.</p>"
