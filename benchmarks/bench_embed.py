@@ -5,13 +5,16 @@ project as `labeldesk embed` does it (decode, resize, batch, forward on the chos
 runtime, store) and (2) pushed through the PyTorch eager model as pre-decoded tensors at
 224 px (the baseline: PyTorch's own batch size for the device), in the same run and
 process. The ratio is the speed-up `labeldesk embed` gives over running the model in
-PyTorch. Targets (issue 13): >= 4x on the small images, >= 2.5x on the photos, 2 CPU cores.
+PyTorch. `labeldesk embed` runs at the model's own 224 px, or at --input-size (as
+`labeldesk embed --input-size` does), printed on each line.
+Targets (issue 13): >= 4x on the small images, >= 2.5x on the photos, 2 CPU cores.
 
 Datasets: Fashion-MNIST test images as 28x28 PNGs (Debian's dataset-fashion-mnist at
 /usr/share/datasets/fashion-mnist, else make_sample's source), and synthetic 1280x960
 JPEG photos (as in bench_index.py).
 
     python benchmarks/bench_embed.py [-n 512] [--device auto|cpu|cuda] [--runtime auto]
+    python benchmarks/bench_embed.py --input-size 160
 """
 
 from __future__ import annotations
@@ -76,8 +79,10 @@ def model_only(backbone, pixels: np.ndarray, batch_size: int, device: str) -> fl
 
 def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     from labeldesk.core.create import create_and_index
+    from labeldesk.ml.backbones import load_backbone, with_input_size
     from labeldesk.ml.device import default_batch_size, resolve_device
     from labeldesk.ml.embed import embed_project
+    from labeldesk.ml.input_size import choose_model_spec
     from labeldesk.ml.preprocess import prepare
     from labeldesk.ml.runtime import RUNTIME_BATCH, load_runner
 
@@ -85,18 +90,30 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     torch_batch = default_batch_size(device)  # PyTorch's best batch on this device
     project, _ = create_and_index(work / name, folder)
     paths = [project.image_path(p) for p in project.images().path]
-    pixels = np.stack([prepare(p, backbone.identity.preprocess) for p in paths])
+    # The baseline is the bundled model at its own 224 px; `labeldesk embed` runs at the
+    # input size it chooses for these images (labeldesk/ml/input_size.py).
+    spec = choose_model_spec(project)
+    if args.input_size:
+        spec = with_input_size(spec, args.input_size)
+    chosen = load_backbone(spec) if spec != backbone.identity.name else backbone
+    base_pixels = np.stack([prepare(p, backbone.identity.preprocess) for p in paths])
+    pixels = np.stack([prepare(p, chosen.identity.preprocess) for p in paths])
     # Warm the model up once on this device so neither measurement pays for it; the
     # runtime's graph is exported (and cached) beforehand.
-    model_only(backbone, pixels[:torch_batch], torch_batch, device)
-    load_runner(backbone, device, args.runtime)  # exports the graph, if not cached
+    model_only(backbone, base_pixels[:torch_batch], torch_batch, device)
+    load_runner(chosen, device, args.runtime)  # exports the graph, if not cached
     started = time.perf_counter()
     report = embed_project(
-        project, device=device, batch_size=args.batch_size, backbone=backbone, runtime=args.runtime
+        project,
+        spec,
+        device=device,
+        batch_size=args.batch_size,
+        backbone=chosen,
+        runtime=args.runtime,
     )
     wall = len(paths) / (time.perf_counter() - started)
-    model_rate = model_only(backbone, pixels, torch_batch, device)
-    runner = load_runner(backbone, device, args.runtime)
+    model_rate = model_only(backbone, base_pixels, torch_batch, device)
+    runner = load_runner(chosen, device, args.runtime)
     batch = args.batch_size or (torch_batch if runner.name == "torch" else RUNTIME_BATCH)
     runner.features(pixels[:batch])
     started = time.perf_counter()
@@ -104,11 +121,12 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
         runner.features(pixels[i : i + batch])
     runtime_rate = len(pixels) / (time.perf_counter() - started)
     project.close()
+    size = chosen.identity.preprocess.size
     print(
-        f"{name:<24} {len(paths):>6} images  labeldesk embed [{report.runtime}] "
+        f"{name:<24} {len(paths):>6} images  labeldesk embed [{report.runtime}, {size} px] "
         f"{report.images_per_s:7.1f} img/s ({wall:.1f} with model loading)   "
-        f"pytorch eager model-only {model_rate:7.1f} img/s   "
-        f"{runner.name} model-only {runtime_rate:7.1f} img/s   "
+        f"pytorch eager 224 px model-only {model_rate:7.1f} img/s   "
+        f"{runner.name} {size} px model-only {runtime_rate:7.1f} img/s   "
         f"ratio {report.images_per_s / model_rate:.2f}x   [{device}, torch batch {torch_batch}]"
     )
 
@@ -123,6 +141,9 @@ def main() -> None:
         "--batch-size", type=int, help="default: LabelDesk's choice for the runtime"
     )
     parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"])
+    parser.add_argument(
+        "--input-size", type=int, help="embed end to end at this size (`embed --input-size`)"
+    )
     parser.add_argument(
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
     )

@@ -71,13 +71,12 @@ def embed(
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Embed every image without a vector yet (incremental, resumable); the report."""
-    from labeldesk.ml.backbones import DEFAULT_BACKBONE
     from labeldesk.ml.embed import embed_project
 
     with _progress_bar(progress) as report_progress:
         report = embed_project(
             project,
-            model or DEFAULT_BACKBONE,
+            model,
             device=device,
             batch_size=batch_size,
             progress=report_progress,

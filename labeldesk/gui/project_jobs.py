@@ -144,7 +144,8 @@ class ProjectJobs(QObject):
         job.finished.connect(
             lambda r: shell.show_message(
                 f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
-                f"on {r.device}" + (f", {len(r.failed)} unreadable" if r.failed else "")
+                f"at {r.input_size} px on {r.device}"
+                + (f", {len(r.failed)} unreadable" if r.failed else "")
             )
         )
         job.cancelled.connect(

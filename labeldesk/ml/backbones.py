@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from labeldesk.core.registry import Registry
 from .errors import BackboneUnavailable
 
 DEFAULT_BACKBONE = "efficientnet_lite0"
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 32, 1024
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,43 @@ def registered_backbones() -> list[str]:
     return sorted(BACKBONES.names())
 
 
+def split_input_size(spec: str) -> tuple[str, int | None]:
+    """``NAME:SIZE`` -> (NAME, SIZE); a spec without a numeric suffix -> (spec, None).
+
+    Only an all-digit suffix counts, so ``hf-hub:org/model`` and ``C:\\path`` stay whole."""
+    base, sep, tail = spec.rpartition(":")
+    if sep and base and tail.isdigit():
+        size = int(tail)
+        if not MIN_INPUT_SIZE <= size <= MAX_INPUT_SIZE:
+            raise BackboneUnavailable(
+                f"input size {size} px is out of range ({MIN_INPUT_SIZE}-{MAX_INPUT_SIZE})"
+            )
+        return base, size
+    return spec, None
+
+
+def with_input_size(spec: str, size: int) -> str:
+    """The spec that loads ``spec``'s model at ``size`` px input."""
+    return f"{split_input_size(spec)[0]}:{size}"
+
+
 def load_backbone(spec: str = DEFAULT_BACKBONE) -> Backbone:
     """Load by registered name, timm model name (cached weights only) or checkpoint path.
 
     A checkpoint path may be prefixed with its timm architecture: ``ARCH@path``; otherwise
     the architecture is read from the checkpoint's metadata (safetensors header or a JSON
-    file next to it).
+    file next to it). A ``:SIZE`` suffix runs the model at that input size instead of its
+    own (a new identity: vectors at different sizes never mix).
     """
+    spec, size = split_input_size(spec)
+    backbone = _load_spec(spec)
+    if size is not None and size != backbone.identity.preprocess.size:
+        pre = replace(backbone.identity.preprocess, size=size)
+        backbone.identity = replace(backbone.identity, preprocess=pre)
+    return backbone
+
+
+def _load_spec(spec: str) -> Backbone:
     if spec in BACKBONES:
         return BACKBONES.get(spec)()
     arch, _, path = spec.rpartition("@")

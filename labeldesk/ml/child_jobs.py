@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
-from .backbones import DEFAULT_BACKBONE
-
 if TYPE_CHECKING:
     from .embed import EmbedReport
     from .finetune import FinetuneParams
@@ -101,7 +99,7 @@ def run_in_child(
 
 def embed_in_child(
     project_path: Path | str,
-    model: str = DEFAULT_BACKBONE,
+    model: str | None = None,
     *,
     device: str = "auto",
     progress: ProgressCallback = no_progress,

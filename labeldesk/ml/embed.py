@@ -35,8 +35,9 @@ from labeldesk.core.image_rows import usable_files
 from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
-from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
+from .backbones import Backbone, Preprocess, load_backbone
 from .device import default_batch_size, resolve_device
+from .input_size import choose_model_spec
 from .preprocess import prepare
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
 from .store import current_store, embeddings_dir, remember_model
@@ -77,6 +78,7 @@ class EmbedReport:
     checked: int = 0  # rows of an older version's store re-embedded to check it
     rebuilt: str | None = None  # why the stored vectors were discarded, if they were
     runtime: str = "torch"  # the engine that ran the model (labeldesk.ml.runtime)
+    input_size: int = 0  # the side, in pixels, of the model's input
 
     @property
     def images_per_s(self) -> float:
@@ -96,12 +98,13 @@ class EmbedReport:
             "checked": self.checked,
             "rebuilt": self.rebuilt,
             "runtime": self.runtime,
+            "input_size": self.input_size,
         }
 
 
 def embed_project(
     project: Project,
-    model: str = DEFAULT_BACKBONE,
+    model: str | None = None,
     *,
     device: str = "auto",
     batch_size: int | None = None,
@@ -113,14 +116,21 @@ def embed_project(
     """Embed every usable image of ``project`` that has no vector for ``model`` yet.
 
     ``runtime`` picks the engine (:mod:`labeldesk.ml.runtime`): ``auto`` is OpenVINO on
-    the CPU and PyTorch on a GPU; every engine gives the same vectors."""
+    the CPU and PyTorch on a GPU; every engine gives the same vectors. ``model`` None is
+    the project's current model, else the bundled one (:mod:`labeldesk.ml.input_size`);
+    ``MODEL:SIZE`` sets the input size."""
     cancel = cancel or CancelToken()
     device = resolve_device(device)
     resolve_runtime(runtime, device)  # a bad choice fails now, before any work
+    if backbone is None:
+        model = choose_model_spec(project, model)
+    elif model is None:
+        model = backbone.identity.name
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     folder = remember_model(project, model, backbone).folder
     report = EmbedReport(model, backbone.identity.key, device)
+    report.input_size = backbone.identity.preprocess.size
 
     def waiting() -> None:
         progress(Progress(0, 0, "waiting for another embedding run of this project to finish"))

@@ -13,7 +13,7 @@ import numpy as np
 
 from labeldesk.core.image_rows import usable_images
 
-from .backbones import Backbone, registered_backbones
+from .backbones import Backbone, Preprocess, registered_backbones
 from .cachefiles import describe, stale, write_bytes_atomically
 from .errors import NoEmbeddings
 from .vectors import VectorStore
@@ -70,11 +70,12 @@ def model_spec(store: VectorStore) -> str:
         problem = "no model named in it"
     except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
         problem = describe(exc)
-    name = _identity_name(store)
+    name, size = _identity_name(store)
     if name is not None and name in registered_backbones():
-        stale(spec_file, problem, f"rewriting it for the model {name!r}")
-        _write_spec(store, name)
-        return name
+        spec = name if size in (None, Preprocess().size) else f"{name}:{size}"
+        stale(spec_file, problem, f"rewriting it for the model {spec!r}")
+        _write_spec(store, spec)
+        return spec
     stale(spec_file, problem, "the model that made these embeddings is unknown")
     raise NoEmbeddings(
         f"{spec_file} is damaged and the model cannot be told from the embeddings; "
@@ -82,12 +83,21 @@ def model_spec(store: VectorStore) -> str:
     )
 
 
-def _identity_name(store: VectorStore) -> str | None:
+def _identity_name(store: VectorStore) -> tuple[str | None, int | None]:
+    """The model name and input size recorded in ``store``'s identity."""
     try:
-        name = json.loads((store.folder / "identity.json").read_text())["identity"]["name"]
+        identity = json.loads((store.folder / "identity.json").read_text())["identity"]
+        name = identity["name"]
     except (OSError, ValueError, RecursionError, KeyError, TypeError):
-        return None
-    return name if isinstance(name, str) else None
+        return None, None
+    try:
+        size = identity["preprocess"]["size"]
+    except (KeyError, TypeError):
+        size = None
+    return (
+        name if isinstance(name, str) else None,
+        size if isinstance(size, int) and not isinstance(size, bool) else None,
+    )
 
 
 @dataclass
