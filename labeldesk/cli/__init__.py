@@ -15,7 +15,17 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from labeldesk.cli import app, dataset, drift, embeddings, export, imports, review, versions
+from labeldesk.cli import (
+    app,
+    dataset,
+    drift,
+    embeddings,
+    export,
+    imports,
+    models,
+    review,
+    versions,
+)
 from labeldesk.cli._base import Output
 from labeldesk.core.failures import describe
 
@@ -52,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
 
-    for module in (dataset, imports, embeddings, review, export, versions, drift, app):
+    for module in (dataset, imports, embeddings, review, models, export, versions, drift, app):
         module.add_parsers(add)
     return parser
 

@@ -66,10 +66,6 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.set_defaults(handler=cmd_train)
 
-    p = add("models", "trained model versions with their metrics, newest first")
-    p.add_argument("project", type=Path)
-    p.set_defaults(handler=cmd_models)
-
 
 def _warn_missing(project: Project) -> None:
     from labeldesk.ml.store import project_vectors
@@ -154,10 +150,17 @@ def cmd_train(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project, TerminalProgress() as progress:
         if args.mode == "head":
-            from labeldesk.ml.train import HeadParams, train_head
+            from labeldesk.ml.model_choice import train_and_choose
+            from labeldesk.ml.train import HeadParams
 
             head = HeadParams(epochs=args.epochs or HeadParams.epochs)
-            version = train_head(project, head, device=args.device, progress=progress)
+            version, chosen = train_and_choose(project, head, device=args.device, progress=progress)
+            used = chosen.version is not None and chosen.version.id == version.id
+            data = version.to_json() | {"in_use": used, "in_use_reason": chosen.reason}
+            text = _describe(version) + (
+                f"\nin use: #{chosen.version.id} ({chosen.reason})" if chosen.version else ""
+            )
+            return Output(data, text)
         else:
             from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
 
@@ -172,17 +175,6 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 progress=progress,
             )
     return Output(version.to_json(), _describe(version))
-
-
-def cmd_models(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.models import list_versions
-
-    with open_existing(args.project) as project:
-        versions = list_versions(project)
-    return Output(
-        [v.to_json() for v in versions],
-        "\n".join(_describe(v) for v in versions) or "no trained models yet",
-    )
 
 
 def _describe(version: ModelVersion) -> str:

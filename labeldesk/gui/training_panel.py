@@ -281,9 +281,13 @@ class TrainingPanel(QWidget):
                 if in_process:
                     return finetune_and_reembed(project, params, progress=progress, cancel=cancel)
                 return finetune_in_child(project.path, params, progress=progress, cancel=cancel)
-            from labeldesk.ml.train import HeadParams, train_head
+            from labeldesk.ml.model_choice import train_and_choose
+            from labeldesk.ml.train import HeadParams
 
-            return train_head(project, HeadParams(epochs=epochs), progress=progress, cancel=cancel)
+            version, _ = train_and_choose(
+                project, HeadParams(epochs=epochs), progress=progress, cancel=cancel
+            )
+            return version
 
         self._run += 1
         relay = _ReportRelay()

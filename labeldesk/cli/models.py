@@ -1,0 +1,139 @@
+"""`labeldesk models`: trained versions scored on one frozen test set, compared, pinned."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.cli._base import Output, open_existing
+from labeldesk.core.display import format_percent
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+    from labeldesk.ml.models import ModelVersion
+
+
+def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add(
+        "models",
+        "trained model versions, newest first, scored on the frozen test set; which one "
+        "the app uses and why",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        type=int,
+        metavar=("A", "B"),
+        help="two versions side by side on the same test images (McNemar's test) with the "
+        "images one gets right and the other wrong",
+    )
+    p.add_argument("--pin", type=int, metavar="ID", help="use this head, whatever is trained")
+    p.add_argument("--unpin", action="store_true", help="lift the pin")
+    p.add_argument(
+        "--test-set",
+        metavar="VERSION",
+        help="freeze the test split of this dataset version as the test set every version "
+        "is scored on (default: kept from the first evaluation)",
+    )
+    p.set_defaults(handler=cmd_models)
+
+
+def cmd_models(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.model_choice import in_use, pin
+    from labeldesk.ml.model_eval import frozen_test_set
+
+    with open_existing(args.project) as project:
+        if args.pin is not None or args.unpin:
+            pin(project, None if args.unpin else args.pin)
+        if args.test_set is not None:
+            frozen_test_set(project, args.test_set)
+        if args.compare:
+            return _compare(project, *args.compare)
+        return _listing(project, in_use(project))
+
+
+def _listing(project: Project, chosen: Any) -> Output:
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.ml.model_eval import evaluation, frozen_test_set, score_version
+    from labeldesk.ml.models import list_versions
+
+    versions = list_versions(project)
+    try:
+        test = frozen_test_set(project)
+    except LabelDeskError:
+        test = None
+    rows, lines = [], []
+    for v in versions:
+        row = v.to_json()
+        row["in_use"] = chosen.version is not None and chosen.version.id == v.id
+        row["evaluation"] = (
+            evaluation(score_version(project, v, test), test)
+            if test is not None and v.kind == "head"
+            else None
+        )
+        rows.append(row)
+        lines.append(describe(v, row["evaluation"], row["in_use"]))
+    if chosen.version is not None:
+        lines.append(f"in use: #{chosen.version.id} ({chosen.reason})")
+    return Output(rows, "\n".join(lines) or "no trained models yet")
+
+
+def _compare(project: Project, a: int, b: int) -> Output:
+    from labeldesk.ml.model_eval import compare, evaluation, frozen_test_set, score_version
+    from labeldesk.ml.models import get_version
+
+    test = frozen_test_set(project)
+    va, vb = get_version(project, a), get_version(project, b)
+    sa, sb = score_version(project, va, test), score_version(project, vb, test)
+    result = compare(sa, sb, test)
+    data = result.to_json() | {
+        "test_set": test.version,
+        "evaluation_a": evaluation(sa, test),
+        "evaluation_b": evaluation(sb, test),
+    }
+    lines = [
+        f"on {result.n} images of the frozen test set ({test.version}):",
+        f"  #{a}: accuracy {_pct(result.accuracy_a)}, macro-F1 "
+        f"{_pct(data['evaluation_a']['macro_f1'])}",
+        f"  #{b}: accuracy {_pct(result.accuracy_b)}, macro-F1 "
+        f"{_pct(data['evaluation_b']['macro_f1'])}",
+        f"  only #{a} right: {len(result.only_a_right)}, only #{b} right: "
+        f"{len(result.only_b_right)}, McNemar p = {result.p_value:.3g}"
+        + (f" (#{b} is worse)" if result.b_worse else ""),
+    ]
+    for name, paths in ((a, result.only_a_right), (b, result.only_b_right)):
+        lines += [f"  only #{name} right: {p}" for p in paths[:10]]
+        if len(paths) > 10:
+            lines.append(f"  ... {len(paths) - 10} more (--json lists them all)")
+    return Output(data, "\n".join(lines))
+
+
+def describe(version: ModelVersion, scored: dict[str, Any] | None, used: bool) -> str:
+    """One line: id, kind, when, status, then the frozen-test figures (or the run's own)."""
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
+    parts = [f"{'*' if used else ' '} #{version.id} {version.kind} {when} ({version.status})"]
+    if version.dataset_version:
+        parts.append(f"trained on {version.dataset_version}")
+    if scored and scored.get("accuracy") is not None:
+        parts.append(
+            f"frozen test ({scored['test_set']}, n={scored['n']}): accuracy "
+            f"{format_percent(scored['accuracy'])}, macro-F1 {format_percent(scored['macro_f1'])}"
+            f", ECE {scored['ece']:.3f}"
+        )
+    else:
+        for name in ("eval", "test"):
+            report = version.metrics.get(name)
+            if report and report.get("accuracy") is not None:
+                label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
+                accuracy = format_percent(report["accuracy"])
+                parts.append(f"{label} accuracy {accuracy} (n={report['n']})")
+    return ", ".join(parts)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else format_percent(value)

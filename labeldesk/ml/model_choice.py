@@ -1,0 +1,128 @@
+"""Which trained head the app uses, and why.
+
+A newly trained head replaces the one in use only when it is not worse on the frozen test
+set (:mod:`labeldesk.ml.model_eval`): McNemar's test on the images both can be scored on
+decides, so a run on fewer or worse labels does not silently take over the predictions,
+the label-error scores and the queue. A person can pin any version instead; a pin holds
+until it is lifted. The choice and its reason are kept in the project, so the CLI and
+the app say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.errors import LabelDeskError
+
+from .model_eval import compare, frozen_test_set, score_version
+from .models import ModelVersion, get_version, list_versions
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+IN_USE_KEY, REASON_KEY, PINNED_KEY = "head_in_use", "head_in_use_reason", "head_pinned"
+
+
+@dataclass
+class InUse:
+    version: ModelVersion | None
+    reason: str
+    pinned: bool = False
+
+
+def in_use(project: Project, embedding_key: str | None = None) -> InUse:
+    """The head the app uses (of ``embedding_key``'s embeddings, when given).
+
+    The pinned version, else the one chosen when it was trained; a chosen head made on
+    other embeddings gives way to the newest head made on these."""
+    db = project.db
+    for key, pinned in ((PINNED_KEY, True), (IN_USE_KEY, False)):
+        version = _version(project, db.get_meta(key))
+        usable = version is not None and embedding_key in (None, version.embedding_key)
+        if version is not None and usable:
+            reason = "pinned by hand" if pinned else (db.get_meta(REASON_KEY) or "")
+            return InUse(version, reason, pinned)
+    newest = _newest_head(project, embedding_key)
+    if newest is None:
+        return InUse(None, "no trained head yet")
+    return InUse(newest, "the newest head trained on the current embeddings")
+
+
+def _version(project: Project, text: str | None) -> ModelVersion | None:
+    if not text or not text.isdigit():
+        return None
+    try:
+        version = get_version(project, int(text))
+    except LabelDeskError:
+        return None  # deleted since
+    return version if version.kind == "head" and version.status == "complete" else None
+
+
+def _newest_head(project: Project, embedding_key: str | None) -> ModelVersion | None:
+    for version in list_versions(project, "head"):
+        if version.status == "complete" and (
+            embedding_key is None or version.embedding_key == embedding_key
+        ):
+            return version
+    return None
+
+
+def consider(project: Project, new: ModelVersion) -> InUse:
+    """After training ``new``: make it the head in use unless it is worse than the one in
+    use now on the frozen test set. Returns the choice (a pin is left alone)."""
+    db = project.db
+    if new.kind != "head" or new.status != "complete":
+        return in_use(project)
+    current = in_use(project, new.embedding_key)
+    if current.pinned:
+        return current
+    old = current.version
+    if old is None or old.id == new.id:
+        return _choose(project, new, "the first head trained on these embeddings")
+    try:
+        test = frozen_test_set(project)
+    except LabelDeskError:
+        return _choose(project, new, "newest (no frozen test set to compare on)")
+    result = compare(score_version(project, old, test), score_version(project, new, test), test)
+    if result.n == 0:
+        return _choose(project, new, f"newest (no test image of {test.version} to compare on)")
+    words = (
+        f"#{new.id} {_pct(result.accuracy_b)} vs #{old.id} {_pct(result.accuracy_a)} on "
+        f"{result.n} images of the frozen test set ({test.version}), McNemar p = "
+        f"{result.p_value:.3g}"
+    )
+    if result.b_worse:
+        db.set_meta(REASON_KEY, f"kept: the newer {words} is worse")
+        return InUse(old, db.get_meta(REASON_KEY) or "")
+    return _choose(project, new, f"not worse: {words}")
+
+
+def _choose(project: Project, version: ModelVersion, reason: str) -> InUse:
+    project.db.set_meta(IN_USE_KEY, str(version.id))
+    project.db.set_meta(REASON_KEY, reason)
+    return InUse(version, reason)
+
+
+def train_and_choose(project: Project, *args: Any, **kwargs: Any) -> tuple[ModelVersion, InUse]:
+    """:func:`~labeldesk.ml.train.train_head`, then :func:`consider` the new head."""
+    from .train import train_head
+
+    version = train_head(project, *args, **kwargs)
+    return version, consider(project, version)
+
+
+def pin(project: Project, version_id: int | None) -> InUse:
+    """Pin head ``version_id`` (None lifts the pin); the choice after it."""
+    if version_id is None:
+        project.db.set_meta(PINNED_KEY, "")
+        return in_use(project)
+    version = get_version(project, version_id)
+    if version.kind != "head" or version.status != "complete":
+        raise LabelDeskError(f"model version {version_id} is not a complete classifier head")
+    project.db.set_meta(PINNED_KEY, str(version_id))
+    return in_use(project)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"

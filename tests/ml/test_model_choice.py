@@ -1,0 +1,160 @@
+"""Model versions scored on one frozen test set, compared (McNemar), and the head in use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.vocab import EXCLUDED
+from labeldesk.ml.backbones import ModelIdentity
+from labeldesk.ml.model_choice import in_use, pin, train_and_choose
+from labeldesk.ml.model_eval import (
+    compare,
+    evaluation,
+    expected_calibration_error,
+    frozen_test_set,
+    mcnemar_exact,
+    score_version,
+)
+from labeldesk.ml.store import embeddings_dir
+from labeldesk.ml.train import HeadParams
+from labeldesk.ml.vectors import VectorStore
+
+CLASSES = ("ant", "bee", "cow", "dog")
+DIM = 16
+PARAMS = HeadParams(epochs=40)
+
+
+@pytest.fixture
+def overlapping(tmp_path):
+    """train/ (80 per class) and test/ (50 per class) images whose vectors come from
+    overlapping clusters, so a head trained on a handful of labels is clearly worse than
+    one trained on all of them."""
+    rng = np.random.default_rng(3)
+    root = tmp_path / "images"
+    truth, n = {}, 0
+    for split, count in (("train", 80), ("test", 50)):
+        for c, name in enumerate(CLASSES):
+            for i in range(count):
+                rel = f"{split}/{name}/{i}.png"
+                write_image(root / rel, size=(8, 8), fmt="PNG", seed=n)
+                truth[rel], n = c, n + 1
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    centres = rng.normal(size=(len(CLASSES), DIM)) * 0.9
+    frame = project.images()
+    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    identity = ModelIdentity("fake", "clusters", "e" * 64)
+    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
+    with VectorStore.writer(store.folder, DIM) as writer:
+        writer.append(list(frame.hash), vectors.astype(np.float32))
+    (store.folder / "spec.json").write_text('{"spec": "fake"}')
+    project.db.set_meta("embedding_key", identity.key)
+    yield project
+    project.close()
+
+
+def _all_but(project, keep_per_class):
+    """Train images beyond the first ``keep_per_class`` of each class."""
+    return [f"train/{name}/{i}.png" for name in CLASSES for i in range(keep_per_class, 80)]
+
+
+def test_a_worse_head_is_not_promoted_and_a_better_one_is(overlapping):
+    project = overlapping
+    first, chosen = train_and_choose(project, PARAMS)
+    assert chosen.version.id == first.id and "first" in chosen.reason
+
+    project.set_status(_all_but(project, 2), EXCLUDED)  # 2 labels per class left
+    worse, chosen = train_and_choose(project, PARAMS)
+    assert chosen.version.id == first.id and chosen.reason.startswith("kept")
+    assert f"#{worse.id}" in chosen.reason and "McNemar" in chosen.reason
+    assert in_use(project).version.id == first.id  # and it stays so
+
+    project.set_status(_all_but(project, 2), None)  # every label back
+    better, chosen = train_and_choose(project, PARAMS)
+    assert chosen.version.id == better.id and chosen.reason.startswith("not worse")
+
+
+def test_every_version_is_scored_on_the_same_frozen_images(overlapping):
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    test = frozen_test_set(project)
+    assert len(test.labels) == 200 and all(p.startswith("test/") for p in test.paths)
+
+    # later, half the test images move to train: the frozen set keeps all 200, and the
+    # version trained on the moved ones is scored without them
+    moved = [f"test/{name}/{i}.png" for name in CLASSES for i in range(25)]
+    project.set_splits(dict.fromkeys(moved, "train"))
+    second, _ = train_and_choose(project, PARAMS)
+    again = frozen_test_set(project)
+    assert again.version == test.version and again.paths == test.paths
+    a, b = score_version(project, first, again), score_version(project, second, again)
+    assert len(a.rows) == 200 and len(b.rows) == 100 and b.left_out == {"trained on": 100}
+    result = compare(a, b, again)
+    assert result.n == 100  # only images neither trained on
+
+    report = evaluation(a, again)
+    assert 0.4 < report["accuracy"] < 1.0
+    assert set(report["per_class_recall"]) == set(CLASSES)
+    assert sum(map(sum, report["confusion"]["matrix"])) == 200
+    assert 0.0 <= report["ece"] <= 1.0 and 0.0 < report["macro_f1"] <= 1.0
+
+
+def test_mcnemar_and_ece_on_known_cases():
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(5, 5) == 1.0
+    assert mcnemar_exact(0, 10) == pytest.approx(2 * 0.5**10)
+    assert mcnemar_exact(20, 3) < 0.01 < mcnemar_exact(8, 4)
+    # perfectly calibrated: 80 % sure and right 80 % of the time
+    right = np.array([True] * 8 + [False] * 2)
+    assert expected_calibration_error(np.full(10, 0.8), right) == pytest.approx(0.0)
+    assert expected_calibration_error(np.full(10, 0.99), right) == pytest.approx(0.19)
+
+
+def test_a_pin_holds_over_later_training_until_lifted(overlapping):
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    second, chosen = train_and_choose(project, HeadParams(epochs=40, seed=1))
+    assert chosen.version.id == second.id
+    assert pin(project, first.id).version.id == first.id
+    _, chosen = train_and_choose(project, HeadParams(epochs=40, seed=2))
+    assert chosen.version.id == first.id and chosen.pinned
+    lifted = pin(project, None)  # back to the choice made by the paired test
+    assert lifted.version.id == second.id and not lifted.pinned
+    with pytest.raises(LabelDeskError, match="no model version"):
+        pin(project, 999)
+
+
+def test_models_cli_marks_the_version_in_use_and_compares_two(overlapping, capsys):
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    project.set_status(_all_but(project, 2), EXCLUDED)
+    worse, _ = train_and_choose(project, PARAMS)
+    path = str(project.path)
+
+    assert main(["models", path, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows if r["in_use"]] == [first.id]
+    scored = {r["id"]: r["evaluation"] for r in rows}
+    assert scored[first.id]["accuracy"] > scored[worse.id]["accuracy"]
+    assert scored[first.id]["n"] == scored[worse.id]["n"] == 200
+
+    assert main(["models", path, "--compare", str(first.id), str(worse.id), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["b_significantly_worse"] and result["p_value"] < 0.05
+    assert len(result["only_a_right"]) > len(result["only_b_right"])
+    assert all(p.startswith("test/") for p in result["only_a_right"])
+
+    assert main(["models", path]) == 0
+    text = capsys.readouterr().out
+    assert f"in use: #{first.id} (kept" in text and "frozen test" in text
+
+    assert main(["models", path, "--pin", str(worse.id), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows if r["in_use"]] == [worse.id]
