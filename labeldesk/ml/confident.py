@@ -249,11 +249,21 @@ def _prune_by_class(labels: np.ndarray, probs: np.ndarray, counts: np.ndarray) -
     return flagged
 
 
-COUNT_METHODS = ("ambiguity", "calibrated", "clear", "confident_joint", "predicted_neq_given")
+COUNT_METHODS = (
+    "ambiguity",
+    "calibrated",
+    "clear",
+    "clear_ambiguity",
+    "confident_joint",
+    "predicted_neq_given",
+)
 DEFAULT_COUNT_METHOD = "ambiguity"
 # ``clear``: the confident class must be at least this many times likelier than the given
 # label. Chosen by the worst case over datasets and noise patterns (bench_flag_count.py).
 CLEAR_RATIO = 6.0
+# ``clear_ambiguity``: the ambiguity count, with only clear disagreements (this ratio) as
+# evidence of errors. Chosen by the worst case over benchmarks/bench_label_suite.py.
+CLEAR_AMBIGUITY_RATIO = 2.0
 
 
 def estimate_num_label_issues(
@@ -282,6 +292,10 @@ def count_label_issues(
         return float(estimate.num_label_issues)
     if method == "clear":
         return float(clear_errors(labels, probs, estimate).sum())
+    if method == "clear_ambiguity":
+        return ambiguity_calibrated_count(
+            labels, probs, estimate, clear_ratio=CLEAR_AMBIGUITY_RATIO
+        )
     if method == "confident_joint":
         return float(estimate.confident_joint.sum() - np.trace(estimate.confident_joint))
     if method == "predicted_neq_given":
@@ -290,7 +304,11 @@ def count_label_issues(
 
 
 def ambiguity_calibrated_count(
-    labels: np.ndarray, probs: np.ndarray, estimate: NoiseEstimate
+    labels: np.ndarray,
+    probs: np.ndarray,
+    estimate: NoiseEstimate,
+    *,
+    clear_ratio: float | None = None,
 ) -> float:
     """Confident off-diagonal images, plus an expected count for the images with no confident
     class, from a noise rate that depends on the given class and on predictive entropy.
@@ -299,11 +317,18 @@ def ambiguity_calibrated_count(
     the confident ones of their given class. Human labelling errors concentrate on ambiguous
     images (high entropy) while random flips do not, so we fit rate = a[class] + b * entropy
     by least squares on the confident images (off-diagonal or not) and extrapolate; with
-    b = 0 this is exactly the paper's calibrated count.
+    b = 0 this is exactly the paper's calibrated count. With ``clear_ratio`` only the
+    confident images whose rival is that many times likelier count as wrong
+    (:func:`clear_errors`), the close calls as right.
     """
     k = probs.shape[1]
     has = estimate.confident_labels >= 0
-    off = (has & (estimate.confident_labels != labels)).astype(np.float64)
+    wrong = (
+        clear_errors(labels, probs, estimate, clear_ratio)
+        if clear_ratio is not None
+        else estimate.confident_labels != labels
+    )
+    off = (has & wrong).astype(np.float64)
     entropy = -(probs * np.log(np.clip(probs, 1e-12, None))).sum(axis=1) / np.log(k)
     conf_n = np.bincount(labels[has], minlength=k)
     safe_n = np.maximum(conf_n, 1)

@@ -87,9 +87,15 @@ def probe_probabilities(
     *,
     n_folds: int = N_FOLDS,
     seed: int = 0,
+    fit_mask: np.ndarray | None = None,
 ) -> ProbeOutput:
     """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
-    rows with ``train_mask`` and a label are predicted out-of-fold."""
+    rows with ``train_mask`` and a label are predicted out-of-fold.
+
+    ``fit_mask`` (default: every such row) narrows which of them the models learn from,
+    e.g. to leave out labels that look wrong; the rows left out are still predicted out of
+    fold, on the same folds, so the folds do not depend on which rows were left out.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     x = reduce(features, seed=seed)
@@ -101,6 +107,7 @@ def probe_probabilities(
         probs[:] = 1.0 / max(n_classes, 1)
         return ProbeOutput(probs, oof)
     y = labels[fit_rows]
+    learn = np.ones(len(fit_rows), dtype=bool) if fit_mask is None else fit_mask[fit_rows]
     only = int(y[0]) if len(np.unique(y)) == 1 else None
     smallest = np.bincount(y)[np.bincount(y) > 0].min()
     folds = int(min(n_folds, max(2, smallest)))
@@ -110,11 +117,12 @@ def probe_probabilities(
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
             splits = list(splitter.split(np.zeros(len(y)), y))
         for fit_idx, held_idx in splits:
+            fit_idx = fit_idx[learn[fit_idx]]
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes)
             probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes, only)
         oof[fit_rows] = True
     rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
     if len(rest):
-        coef = _fit(x[fit_rows], y, n_classes)
+        coef = _fit(x[fit_rows[learn]], y[learn], n_classes)
         probs[rest] = _predict(coef, x[rest], n_classes, only)
     return ProbeOutput(probs, oof)

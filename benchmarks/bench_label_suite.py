@@ -1,0 +1,434 @@
+"""Label-error detection across a suite of datasets and noise patterns, chosen by the worst case.
+
+Sets (benchmarks/embedded_sets.py, embedded once with the project's backbone and cached):
+``fmnist`` (3,000 Fashion-MNIST train images), ``fmnist-500`` (random 500 of them: a weak
+model), ``digits`` (scikit-learn's 1,797), ``sample`` (the bundled sample's 400 labeled
+images). ``patches`` (scikit-image photo crops) is kept out of every choice and reported
+last as the final check. Noise planted in memory (bench_flag_count.plant_noise): uniform
+flips, flips to each class's look-alike ("pairs": the class with the nearest mean
+embedding, where an annotator slips) on balanced classes, and look-alike flips on classes
+whose sizes fall 10:1 ("imbalanced"), at 5, 10 and 20 % of the labels; plus the set clean.
+Several seeds (noise, subset and the shuffled stratified folds).
+
+Methods, all in the same run: ``baseline`` is the project's previous predictions (probe out
+of fold + kNN vote, no cleaning); ``clean1`` / ``clean2`` refit without the first pass's
+likely mislabels once / twice (labeldesk.ml.predictions.out_of_sample_probs); with
+``--features`` also test-time augmentation (the mean of an image's and its mirror image's
+vectors) and multi-scale features (the final vector and the pooled outputs of blocks 2-6),
+computed here in process with the project's backbone and cached (they need a change to
+labeldesk/ml/embed.py to ship). Scores: the project's default; flags: find_label_issues
+with each count method. The published CIFAR-10/10N fixtures (fixed probabilities from a
+ResNet-18) check the scoring and the counts against their reference figures.
+
+Per set, pattern and rate (mean over seeds): E errors, F flagged, F/E, flag P/R/F1, the
+better F1 of confident learning (prune by noise rate) and argmax != given, AUROC and P@E
+(precision among the E lowest scores). Then the worst cases over the choice sets.
+
+    python benchmarks/bench_label_suite.py                          # ~6 min on 2 cores
+    python benchmarks/bench_label_suite.py --seeds 3 --features     # + TTA, multi-scale
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # BLAS threads fight over 2 shared cores
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import embedded_sets  # noqa: E402
+from bench_flag_count import imbalanced_rows, plant_noise, subset  # noqa: E402
+from embedded_sets import EmbeddedSet  # noqa: E402
+
+from labeldesk.ml import confident, predictions  # noqa: E402
+from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
+from labeldesk.ml.predictions import (  # noqa: E402
+    ALGORITHM,
+    CLEAN_CLEAR_RATIO,
+    KNN_K,
+    out_of_sample_probs,
+)
+from labeldesk.ml.search import knn_graph  # noqa: E402
+from labeldesk.quality import find_label_issues, label_quality_scores  # noqa: E402
+
+CHOICE_SETS = ("fmnist", "fmnist-500", "digits", "sample")
+HELD_OUT = "patches"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "label-errors"
+# The fixtures' reference figures (shared/benchmarks/label-errors/README.md): self-confidence
+# AUROC and P@E, cleanlab's default filter F1, argmax != given F1.
+REFERENCE = {
+    "cifar10-noise20-sp0.4": (0.9969, 0.952, 0.942, 0.864),
+    "cifar10n-aggre": (0.9773, 0.792, 0.674, 0.747),
+    "cifar10n-worst": (0.9634, 0.874, 0.849, 0.884),
+}
+RATES = (0.05, 0.10, 0.20)
+SUBSET = 500
+COUNTS = (
+    "clear",
+    "clear_ambiguity@2",
+    "clear_ambiguity@3",
+    "clear_ambiguity@4",
+    "clear_ambiguity@6",
+    "ambiguity",
+)
+BASELINE, DEFAULT = "baseline", "clean1"
+
+ProbMethod = Callable[[EmbeddedSet, np.ndarray, int], np.ndarray]
+
+
+@dataclass
+class Run:
+    set: str
+    pattern: str
+    rate: float
+    seed: int
+    labels: np.ndarray
+    truth: np.ndarray
+    source: EmbeddedSet
+
+
+def runs_for(name: str, base: EmbeddedSet, seed: int) -> list[Run]:
+    rng = np.random.default_rng(2000 + seed)
+    if name.endswith(f"-{SUBSET}"):
+        base = subset(base, np.sort(rng.choice(len(base.truth), SUBSET, replace=False)), "sub")
+    imbalanced = subset(base, imbalanced_rows(base, rng), "imb")
+    plan = [(base, "clean", 0.0, "uniform")]
+    plan += [(base, p, r, p) for p in ("uniform", "pairs") for r in RATES]
+    plan += [(imbalanced, "imbalanced", r, "pairs") for r in RATES]
+    return [
+        Run(name, pattern, rate, seed, plant_noise(s, flips, rate, rng), s.truth, s)
+        for s, pattern, rate, flips in plan
+    ]
+
+
+def probs_with(clean_rounds: int, view: str = "", ratio: float = CLEAN_CLEAR_RATIO) -> ProbMethod:
+    """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
+    clear disagreements at ``ratio``; 1 = every confident one, the paper's calibration
+    with entropy), on the set's vectors (or a feature view from :func:`feature_views`)."""
+
+    def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
+        predictions.CLEAN_CLEAR_RATIO = ratio
+        vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][_rows(s)]
+        trainable = (given >= 0) & (np.array(s.splits) == "train")
+        sims, rows = knn_graph(vectors, KNN_K)
+        out, _ = out_of_sample_probs(
+            vectors, given, trainable, len(s.classes), sims, rows, seed=seed,
+            clean_rounds=clean_rounds,
+        )  # fmt: skip
+        predictions.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
+        return out
+
+    probs.signature = f"{clean_rounds}|{view}|{ratio}"  # type: ignore[attr-defined]
+    return probs
+
+
+# ---- feature views (TTA, multi-scale), computed in process and cached -----------------
+
+VIEWS: dict[tuple[str, str], np.ndarray] = {}
+ROW_IDS: dict[int, np.ndarray] = {}
+
+
+def _rows(s: EmbeddedSet) -> np.ndarray:
+    return ROW_IDS[id(s.vectors)]
+
+
+BLOCK_DIMS = (40, 80, 112, 192, 320)  # channels of efficientnet-lite0's blocks 2-6
+
+
+def feature_views(name: str, base: EmbeddedSet, cache: Path, out: Path) -> None:
+    """``flip``: the mean of an image's vector and its mirror image's; ``multi``: the final
+    vector beside the mean-pooled outputs of blocks 2-6 (each block at unit norm, all five
+    together as much weight as the final vector); ``multi-flip``: both."""
+    target = out / f"{name}-features.npz"
+    if not target.exists():
+        a = _embed_views(name, base, cache)
+        out.mkdir(parents=True, exist_ok=True)
+        np.savez(target, final=a["final"], final_flip=a["final_flip"], mid=a["mid"],
+                 mid_flip=a["mid_flip"])  # fmt: skip
+    with np.load(target) as a:
+        final, final_flip, mid, mid_flip = (
+            a[k] for k in ("final", "final_flip", "mid", "mid_flip")
+        )
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+    def multi(f: np.ndarray, m: np.ndarray) -> np.ndarray:
+        blocks = np.split(m, np.cumsum(BLOCK_DIMS)[:-1], axis=1)
+        return np.hstack([unit(f), unit(np.hstack([unit(b) for b in blocks]))])
+
+    VIEWS[(name, "flip")] = unit(unit(final) + unit(final_flip)).astype(np.float32)
+    VIEWS[(name, "multi")] = unit(multi(final, mid)).astype(np.float32)
+    both = multi(final, mid) + multi(final_flip, mid_flip)
+    VIEWS[(name, "multi-flip")] = unit(both).astype(np.float32)
+
+
+def _embed_views(name: str, base: EmbeddedSet, cache: Path) -> dict[str, np.ndarray]:
+    import torch
+
+    from labeldesk.ml.backbones import load_backbone
+    from labeldesk.ml.preprocess import prepare, to_tensor
+
+    torch.set_num_threads(1)  # the machine is shared
+    backbone = load_backbone()
+    net, pre = backbone.model.eval(), backbone.identity.preprocess
+    pooled: dict[int, object] = {}
+    for i in range(2, 7):
+        net.blocks[i].register_forward_hook(
+            lambda _m, _a, o, i=i: pooled.__setitem__(i, o.mean(dim=(2, 3)))
+        )
+    root = embedded_sets.SAMPLE / "fashion" if name == "sample" else cache / f"{name}-images"
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    with torch.inference_mode():
+        for start in range(0, len(base.paths), 32):
+            px = np.stack([prepare(root / p, pre) for p in base.paths[start : start + 32]])
+            for suffix, batch in (("", px), ("_flip", px[:, :, ::-1].copy())):
+                parts["final" + suffix].append(net(to_tensor(batch, pre, "cpu")).float().numpy())
+                parts["mid" + suffix].append(
+                    torch.cat([pooled[i] for i in range(2, 7)], 1).numpy()  # type: ignore[misc]
+                )
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+# ---- metrics --------------------------------------------------------------------------
+
+
+def flag_f1(flagged: np.ndarray, errors: np.ndarray) -> tuple[float, float, float]:
+    hits = int((flagged & errors).sum())
+    f, e = int(flagged.sum()), int(errors.sum())
+    precision = hits / f if f else float(e == 0)
+    recall = hits / e if e else 1.0
+    return precision, recall, (2 * hits / (f + e) if f + e else 1.0)
+
+
+def measure(labels: np.ndarray, probs: np.ndarray, errors: np.ndarray) -> dict[str, float]:
+    scores = label_quality_scores(labels, probs)
+    e = int(errors.sum())
+    lowest = np.argsort(scores, kind="stable")[:e]
+    m: dict[str, float] = {
+        "E": e,
+        "AUROC": float(roc_auc_score(errors, -scores)) if 0 < e < len(errors) else np.nan,
+        "P@E": float(errors[lowest].mean()) if e else np.nan,
+        "refF1": max(
+            flag_f1(find_label_issues(labels, probs, filter_by=f), errors)[2]
+            for f in ("prune_by_noise_rate", "predicted_neq_given")
+        ),
+    }
+    for count in COUNTS:
+        method, _, ratio = count.partition("@")
+        confident.CLEAR_AMBIGUITY_RATIO = float(ratio or CLEAR_AMBIGUITY_RATIO)
+        flagged = find_label_issues(labels, probs, count_method=method)
+        confident.CLEAR_AMBIGUITY_RATIO = CLEAR_AMBIGUITY_RATIO
+        p, r, f1 = flag_f1(flagged, errors)
+        m |= {f"F:{count}": int(flagged.sum()), f"P:{count}": p, f"R:{count}": r}
+        m[f"F1:{count}"] = f1
+    return m
+
+
+PROBS_CACHE: Path | None = None  # where computed probabilities are kept between runs
+
+
+def cached_probs(name: str, method: ProbMethod, run: Run) -> np.ndarray:
+    """The method's probabilities for the run, from PROBS_CACHE when this exact run (set,
+    pattern, rate, seed, given labels, method, predictions algorithm) was computed before."""
+    import hashlib
+
+    what = getattr(method, "signature", name)
+    key = hashlib.sha1(
+        f"{what}|{ALGORITHM}|{run.set}|{run.pattern}|{run.rate}|{run.seed}".encode()
+        + run.labels.tobytes()
+    ).hexdigest()[:20]
+    path = PROBS_CACHE / f"{key}.npy" if PROBS_CACHE else None
+    if path is not None and path.exists():
+        return np.load(path)
+    probs = method(run.source, run.labels, run.seed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, probs)
+    return probs
+
+
+def evaluate(runs: list[Run], methods: dict[str, ProbMethod]) -> dict[str, list[tuple[Run, dict]]]:
+    out: dict[str, list[tuple[Run, dict]]] = defaultdict(list)
+    for run in runs:
+        rows = np.flatnonzero(run.source.labeled)
+        errors = (run.labels != run.truth)[rows]
+        for name, method in methods.items():
+            probs = cached_probs(name, method, run)
+            out[name].append((run, measure(run.labels[rows], probs[rows], errors)))
+    return out
+
+
+# ---- report ---------------------------------------------------------------------------
+
+
+def grouped(rows: list[tuple[Run, dict]]) -> dict[tuple[str, str, float], dict[str, float]]:
+    groups: dict[tuple[str, str, float], list[dict]] = defaultdict(list)
+    for run, m in rows:
+        groups[(run.set, run.pattern, run.rate)].append(m)
+    return {
+        k: {c: float(np.nanmean([m[c] for m in ms])) for c in ms[0]} for k, ms in groups.items()
+    }
+
+
+def print_table(results: dict[str, list[tuple[Run, dict]]], count: str) -> None:
+    print(
+        f"  {'set, pattern, rate':<28}{'method':<16}{'E':>6}{'F':>7}{'F/E':>6}"
+        f"{'P':>7}{'R':>7}{'F1':>7}{'refF1':>7}{'AUROC':>8}{'P@E':>7}"
+    )
+    tables = {name: grouped(rows) for name, rows in results.items()}
+    first = next(iter(tables.values()))
+    for key in sorted(first, key=lambda k: (k[0], k[1] != "clean", k[1], k[2])):
+        for i, (name, table) in enumerate(tables.items()):
+            m = table[key]
+            ratio = f"{m[f'F:{count}'] / m['E']:>6.2f}" if m["E"] else f"{'-':>6}"
+            label = f"{key[0]}, {key[1]}, {key[2]:.0%}" if i == 0 else ""
+            print(
+                f"  {label:<28}{name:<16}{m['E']:>6.0f}{m[f'F:{count}']:>7.1f}{ratio}"
+                f"{m[f'P:{count}']:>7.3f}{m[f'R:{count}']:>7.3f}{m[f'F1:{count}']:>7.3f}"
+                f"{m['refF1']:>7.3f}{m['AUROC']:>8.4f}{m['P@E']:>7.3f}"
+            )
+
+
+def worst_cases(results: dict[str, list[tuple[Run, dict]]], title: str) -> None:
+    """Per set and method, over its noisy groups: worst AUROC and P@E, and per count the
+    range of F/E and the worst flag F1 minus the better of CL and argmax (>= 0: target met);
+    then the most any count flagged on a clean set."""
+    print(f"\n{title}")
+    print(
+        f"  {'set':<12}{'method':<16}{'AUROC':>7}{'P@E':>7}"
+        + "".join(f"{c:>22}" for c in COUNTS)
+        + "   (per count: F/E min-max, worst F1 - ref)"
+    )
+    tables = {name: grouped(rows) for name, rows in results.items()}
+    sets = [*sorted({k[0] for t in tables.values() for k in t}), "(all)"]
+    for set_name in sets:
+        for i, (name, table) in enumerate(tables.items()):
+            noisy = [m for k, m in table.items() if m["E"] > 0 and set_name in (k[0], "(all)")]
+            cells = ""
+            for c in COUNTS:
+                ratios = [m[f"F:{c}"] / m["E"] for m in noisy]
+                gap = min(m[f"F1:{c}"] - m["refF1"] for m in noisy)
+                cells += f"{min(ratios):>9.2f}-{max(ratios):<5.2f}{gap:>+7.3f}"
+            label = set_name if i == 0 else ""
+            print(
+                f"  {label:<12}{name:<16}{min(m['AUROC'] for m in noisy):>7.4f}"
+                f"{min(m['P@E'] for m in noisy):>7.3f}{cells}"
+            )
+    for name, table in tables.items():
+        clean = [m for m in table.values() if m["E"] == 0]
+        flags = ", ".join(f"{c} {max(m[f'F:{c}'] for m in clean):.0f}" for c in COUNTS)
+        print(f"  {name}: most flagged on a clean set: {flags}")
+
+
+def fixtures(folder: Path) -> None:
+    print(f"\nPublished fixtures ({folder}): default score and flags vs reference figures")
+    print(
+        f"  {'set':<24}{'AUROC':>8}{'ref':>8}{'P@E':>7}{'ref':>7}   count        F/E     F1  ref F1"
+    )
+    for name, (auroc, pe, cl_f1, argmax_f1) in REFERENCE.items():
+        probs, given, true = (
+            np.load(folder / f"{name}_{part}.npy")
+            for part in ("pred_probs", "noisy_labels", "true_labels")
+        )
+        m = measure(given, probs, given != true)
+        for i, c in enumerate(COUNTS):
+            head = (
+                f"{name:<24}{m['AUROC']:>8.4f}{auroc:>8.4f}{m['P@E']:>7.3f}{pe:>7.3f}"
+                if i == 0
+                else " " * 54
+            )
+            print(
+                f"  {head}   {c:<20}{m[f'F:{c}'] / m['E']:>5.2f}{m[f'F1:{c}']:>7.3f}"
+                f"{max(cl_f1, argmax_f1):>8.3f}"
+            )
+
+
+def load(name: str, cache: Path) -> EmbeddedSet:
+    s = embedded_sets.load(name.removesuffix(f"-{SUBSET}"), cache)
+    s = replace(s, name=name.removesuffix(f"-{SUBSET}"))
+    ROW_IDS[id(s.vectors)] = np.arange(len(s.paths))
+    return s
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/fc/cache"), help="embedded sets")
+    parser.add_argument("--views", type=Path, default=Path("/tmp/labeldesk-bench-suite"),
+                        help="cache of the TTA and multi-scale features")  # fmt: skip
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--sets", default=",".join(CHOICE_SETS))
+    parser.add_argument("--features", action="store_true", help="also TTA and multi-scale")
+    parser.add_argument("--count", default="clear", choices=COUNTS, help="count in the tables")
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES)
+    parser.add_argument("--no-cache", action="store_true", help="recompute every probability")
+    args = parser.parse_args(argv)
+    global PROBS_CACHE
+    PROBS_CACHE = None if args.no_cache else args.views / "probs"
+    started = time.perf_counter()
+    methods: dict[str, ProbMethod] = {
+        BASELINE: probs_with(0), DEFAULT: probs_with(1),
+        "clean1-ratio1": probs_with(1, ratio=1.0),
+    }  # fmt: skip
+    names = [s for s in args.sets.split(",") if s]
+    bases = {name: load(name, args.cache) for name in [*names, HELD_OUT]}
+    if args.features:
+        for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:
+            feature_views(name, load(name, args.cache), args.cache, args.views)
+        methods |= {f"{v}+clean1": probs_with(1, v) for v in ("flip", "multi", "multi-flip")}
+    _track_subsets()
+    runs = [
+        r for name in names for seed in range(args.seeds) for r in runs_for(name, bases[name], seed)
+    ]
+    results = evaluate(runs, methods)
+    print(f"{len(runs)} runs x {len(methods)} methods ({time.perf_counter() - started:.0f} s)")
+    print(f"Flags with the '{args.count}' count:")
+    print_table(results, args.count)
+    worst_cases(
+        results, "Worst cases over the choice sets (groups = set, pattern, rate; mean of seeds):"
+    )
+    held = [r for seed in range(args.seeds) for r in runs_for(HELD_OUT, bases[HELD_OUT], seed)]
+    held_results = evaluate(held, methods)
+    print(f"\nHeld-out set '{HELD_OUT}' (kept out of every choice):")
+    print_table(held_results, args.count)
+    worst_cases(held_results, "Held-out worst cases:")
+    if args.fixtures.is_dir():
+        fixtures(args.fixtures)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+def fixtures_only() -> None:
+    fixtures(FIXTURES)
+
+
+def _track_subsets() -> None:
+    """Subsets carry their rows into the feature views (bench_flag_count.subset copies
+    vectors by fancy indexing, so the row numbers ride along by the same indexing)."""
+    import bench_flag_count
+
+    original = bench_flag_count.subset
+
+    def tracked(s: EmbeddedSet, rows: np.ndarray, tag: str) -> EmbeddedSet:
+        out = original(s, rows, tag)
+        ROW_IDS[id(out.vectors)] = ROW_IDS[id(s.vectors)][rows]
+        return out
+
+    globals()["subset"] = tracked
+
+
+if __name__ == "__main__":
+    main()
