@@ -49,10 +49,12 @@ def nearest(
         to_reference = np.full(len(vectors.paths), -1, dtype=np.int64)
         to_reference[np.sort(reference)] = np.arange(len(reference))
     k = max(1, min(k, len(reference) - 1)) if len(reference) > 1 else 1
-    new_sims, _ = index.search(new_vectors, k)
+    whole = len(reference) == len(vectors.paths)
+    # Every project image is a reference one: the search above already found them.
+    new_sims = sims[:, :k] if whole and k <= PROJECT_K else index.search(new_vectors, k)[0]
     queries = reference[:max_reference_queries]
     ref_sims, ref_rows = index.search(vectors.vectors[queries], k + 1)
-    own = ref_rows == _index_row(to_reference, queries, len(reference) == len(vectors.paths))
+    own = ref_rows == _index_row(to_reference, queries, whole)
     keep = np.where(own, -np.inf, ref_sims)
     keep = -np.sort(-keep, axis=1)[:, :k]  # the k best others
     return Nearest(
