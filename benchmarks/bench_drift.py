@@ -16,8 +16,8 @@ from the new classes and the rest from the pool:
 Each cell runs :func:`labeldesk.ml.drift.compare_vectors` (both tests, the verdict, the
 novelty ranking) ``--repeats`` times; reported: the share of "shift" verdicts, the mean
 AUC, and the precision of the novelty ranking in its top ``share * N`` (share > 0). Sizes
-the set cannot fill without repeating an image are skipped; the 2,000 and 5,000 columns
-come from ``--synthetic`` (class clusters fitted to fmnist: each class's mean plus noise
+the set cannot fill without repeating an image are skipped; the 2,000 and 5,000 rows
+come from the set ``synthetic`` (class clusters fitted to fmnist: each class's mean plus noise
 with its per-dimension spread, as many images as needed).
 
 Then the seconds the statistics take for 10,000 new against 10,000 reference vectors
