@@ -22,7 +22,11 @@ SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
 CORRECT_COLOUR = QColor("#2f7ed8")  # confusion diagonal
 ERROR_COLOUR = QColor("#e0443c")  # confusion off-diagonal
 NONE = "—"
-HISTORY_COLUMNS = ("Version", "Kind", "Trained", "Status", "Val acc", "Test acc", "Train imgs")
+HISTORY_COLUMNS = (
+    "Version", "Kind", "Trained", "Status", "Val acc", "Test acc", "Train imgs",
+    "Frozen test acc", "Macro-F1", "ECE", "In use",
+)  # fmt: skip
+SCORE_COLUMN = 7  # the first column filled from the frozen test set
 GROUP_WIDTH = 0.8  # of the unit spacing between classes
 
 
@@ -246,3 +250,31 @@ class HistoryTable(QTableWidget):
                 if column == 4 and version.metrics.get("evaluated_on"):
                     item.setToolTip(f"evaluated on {version.metrics['evaluated_on']}")
                 self.setItem(row, column, item)
+
+    def set_scores(
+        self,
+        versions: Sequence[ModelVersion],
+        scores: Mapping[int, Mapping[str, Any]],
+        in_use: int | None,
+    ) -> None:
+        """Fill the frozen-test columns (blank until scored) and mark the head in use."""
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for row, version in enumerate(versions):
+            scored = scores.get(version.id) or {}
+            ece = scored.get("ece")
+            cells = (
+                percent(scored.get("accuracy")),
+                percent(scored.get("macro_f1")),
+                f"{ece:.3f}" if isinstance(ece, float) else NONE,
+                "✓" if version.id == in_use else "",
+            )
+            for k, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(right if k < 3 else Qt.AlignmentFlag.AlignCenter)
+                if k == 0 and scored:
+                    left = ", ".join(f"{n} {why}" for why, n in scored["left_out"].items())
+                    item.setToolTip(
+                        f"{scored['n']} images of {scored['test_set']}"
+                        + (f"; left out: {left}" if left else "")
+                    )
+                self.setItem(row, SCORE_COLUMN + k, item)

@@ -101,6 +101,7 @@ class ProjectPages:
             self.training = TrainingPanel(session.project, runner=session.runner, exclusive=session)
             self.training.error.connect(self.shell.notify_error)
             self.training.trained.connect(self._trained)
+            self.training.inUseChanged.connect(lambda: self._trained(0, "Model in use"))
         else:
             self.training.refresh()
         self.shell.show_page(self.training)
@@ -194,11 +195,21 @@ class ProjectPages:
         if self.stats is not None and self._stats_stale != "all":
             self._stats_stale = what
 
-    def _trained(self, _version_id: int) -> None:
+    def _trained(self, _version_id: int, what: str = "Training finished") -> None:
+        from labeldesk.ml.model_choice import in_use
+
         if self.stats is not None:
             self.stats.refresh()
         view = self.shell.view
         if view is not None:
             view.feed.refresh()
         self.shell.update_actions()
-        self.shell.show_message("Training finished: predictions, issues and the queue use it now")
+        project = self.project
+        chosen = in_use(project) if project is not None else None
+        if chosen is None or chosen.version is None:
+            self.shell.show_message(what)
+            return
+        self.shell.show_message(
+            f"{what}: predictions, issues and the queue use head #{chosen.version.id} "
+            f"({chosen.reason})"
+        )

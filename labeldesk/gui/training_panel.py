@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
-from labeldesk.gui.charts import HistoryTable, accuracy, percent
+from labeldesk.gui.charts import accuracy, percent
+from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
@@ -135,6 +136,7 @@ class TrainingPanel(QWidget):
     """Start/cancel training runs and list model versions; emits ``trained(version_id)``."""
 
     trained = Signal(int)
+    inUseChanged = Signal()  # a person pinned or unpinned a version
     error = Signal(str)
     runningChanged = Signal(bool)
     # Fine-tuning runs in a child process (torch never stalls the GUI thread); a head
@@ -198,9 +200,10 @@ class TrainingPanel(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_changed)
 
         self.plot = LossPlot()
-        self.table = HistoryTable()
-        versions_box = QGroupBox("Model versions")
-        QVBoxLayout(versions_box).addWidget(self.table)
+        versions_box = VersionsBox(project, self.runner)
+        self.versions_box = versions_box
+        self.table = versions_box.table
+        versions_box.pinned.connect(self.inUseChanged)
         top = QHBoxLayout()
         top.addWidget(settings)
         top.addWidget(self.plot, 1)
@@ -254,7 +257,7 @@ class TrainingPanel(QWidget):
         if self._closed:
             return
         self.versions = list_versions(self.project)
-        self.table.set_versions(self.versions)
+        self.versions_box.set_versions(self.versions)
         if self.versions and (self.job is None or not self.job.running):
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
 
@@ -390,6 +393,7 @@ class TrainingPanel(QWidget):
         if self._closed:
             return
         self._closed = True
+        self.versions_box.shutdown()
         for job in (self.job, self.device_job):
             if job is not None:
                 job.cancel()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.display import format_percent
 from labeldesk.core.errors import LabelDeskError
 
 from .model_eval import compare, frozen_test_set, score_version
@@ -125,4 +126,4 @@ def pin(project: Project, version_id: int | None) -> InUse:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f} %"
+    return "-" if value is None else format_percent(value)

@@ -54,3 +54,35 @@ def make_clustered_project(
     project.db.set_meta("embedding_key", identity.key)
     flipped_paths = [f"train/ant/ant{i}.png" for i in range(flipped)]
     return project, flipped_paths
+
+
+OVERLAPPING = ("ant", "bee", "cow", "dog")
+
+
+def make_overlapping_project(tmp_path: Path, train: int = 80, test: int = 50) -> Project:
+    """train/ and test/ images (``train`` and ``test`` per class) whose vectors come from
+    overlapping clusters, so a head trained on a handful of labels is clearly worse than
+    one trained on all of them."""
+    rng = np.random.default_rng(3)
+    root = tmp_path / "images"
+    truth: dict[str, int] = {}
+    n = 0
+    for split, count in (("train", train), ("test", test)):
+        for c, name in enumerate(OVERLAPPING):
+            for i in range(count):
+                rel = f"{split}/{name}/{i}.png"
+                write_image(root / rel, size=(8, 8), fmt="PNG", seed=n)
+                truth[rel] = c
+                n += 1
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    centres = rng.normal(size=(len(OVERLAPPING), DIM)) * 0.9
+    frame = project.images()
+    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    identity = ModelIdentity("fake", "clusters", "e" * 64)
+    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
+    with VectorStore.writer(store.folder, DIM) as writer:
+        writer.append(list(frame.hash), vectors.astype(np.float32))
+    (store.folder / "spec.json").write_text('{"spec": "fake"}')
+    project.db.set_meta("embedding_key", identity.key)
+    return project

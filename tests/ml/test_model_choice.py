@@ -6,13 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from helpers import write_image
 
 from labeldesk.cli import main
-from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.vocab import EXCLUDED
-from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.model_choice import in_use, pin, train_and_choose
 from labeldesk.ml.model_eval import (
     compare,
@@ -22,40 +19,17 @@ from labeldesk.ml.model_eval import (
     mcnemar_exact,
     score_version,
 )
-from labeldesk.ml.store import embeddings_dir
 from labeldesk.ml.train import HeadParams
-from labeldesk.ml.vectors import VectorStore
 
-CLASSES = ("ant", "bee", "cow", "dog")
-DIM = 16
+from .fake_embeddings import OVERLAPPING, make_overlapping_project
+
+CLASSES = OVERLAPPING
 PARAMS = HeadParams(epochs=40)
 
 
 @pytest.fixture
 def overlapping(tmp_path):
-    """train/ (80 per class) and test/ (50 per class) images whose vectors come from
-    overlapping clusters, so a head trained on a handful of labels is clearly worse than
-    one trained on all of them."""
-    rng = np.random.default_rng(3)
-    root = tmp_path / "images"
-    truth, n = {}, 0
-    for split, count in (("train", 80), ("test", 50)):
-        for c, name in enumerate(CLASSES):
-            for i in range(count):
-                rel = f"{split}/{name}/{i}.png"
-                write_image(root / rel, size=(8, 8), fmt="PNG", seed=n)
-                truth[rel], n = c, n + 1
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    centres = rng.normal(size=(len(CLASSES), DIM)) * 0.9
-    frame = project.images()
-    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", "e" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    project = make_overlapping_project(tmp_path)
     yield project
     project.close()
 
