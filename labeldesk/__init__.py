@@ -10,6 +10,7 @@ Notebook entry point (the same functions the command line and the app use)::
     ld.issues(p); ld.predictions(p); ld.queue(p, n=50); ld.outliers(p, n=20)
     ld.similar(p, "train/cat/001.jpg", k=10); ld.duplicates(p)
     ld.export(p, "out", format="imagefolder")
+    ld.drift(p, "new-batch"); ld.model_versions(p)
 
 The functions live in :mod:`labeldesk.api` and load their libraries only when called.
 """
@@ -21,8 +22,9 @@ from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
-    "create_version", "duplicates", "embed", "expected_errors", "export", "issues",
-    "model_values", "outliers", "predictions", "queue", "similar", "version_diff", "versions",
+    "create_version", "drift", "duplicates", "embed", "expected_errors", "export", "issues",
+    "model_values", "model_versions", "outliers", "predictions", "queue", "similar",
+    "version_diff", "versions",
 )  # fmt: skip
 __all__ = ["LabelDeskError", "Project", "__version__", "open_project", *API]
 

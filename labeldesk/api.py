@@ -256,6 +256,74 @@ def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]
     return diff(project.db, find_state(project.db, a), find_state(project.db, b)).to_json()
 
 
+def drift(
+    project: Project,
+    folder: str | Path,
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    runtime: str = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Is the new ``folder`` like the project's labeled images? The report
+    ``labeldesk drift --json`` prints (``novel``: every new image, most novel first);
+    it is also saved in the project's drift history."""
+    from labeldesk.ml.drift import drift_report
+    from labeldesk.ml.drift_history import save_report
+
+    with _progress_bar(progress) as report_progress:
+        report = drift_report(
+            project,
+            folder,
+            seed=seed,
+            device=device,
+            runtime=runtime,
+            progress=report_progress,
+            cancel=cancel,
+        )
+    save_report(project, report)
+    return report.to_json()
+
+
+def model_versions(project: Project) -> pd.DataFrame:
+    """Every trained version, newest first, scored on the frozen test set, as
+    ``labeldesk models --json`` lists them: id, kind, dataset_version, in_use,
+    accuracy, macro_f1, ece (None where it cannot be scored)."""
+    import pandas as pd
+
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.ml.model_choice import in_use
+    from labeldesk.ml.model_eval import evaluation, frozen_test_set, score_version
+    from labeldesk.ml.models import list_versions
+
+    chosen = in_use(project)
+    try:
+        test = frozen_test_set(project)
+    except LabelDeskError:
+        test = None
+    rows = []
+    for v in list_versions(project):
+        scored = (
+            evaluation(score_version(project, v, test), test)
+            if test is not None and v.kind == "head"
+            else {}
+        )
+        rows.append(
+            {
+                "id": v.id,
+                "kind": v.kind,
+                "dataset_version": v.dataset_version,
+                "in_use": chosen.version is not None and chosen.version.id == v.id,
+                "accuracy": scored.get("accuracy"),
+                "macro_f1": scored.get("macro_f1"),
+                "ece": scored.get("ece"),
+            }
+        )
+    columns = ("id", "kind", "dataset_version", "in_use", "accuracy", "macro_f1", "ece")
+    return pd.DataFrame(rows, columns=list(columns)).astype(object).where(lambda d: d.notna(), None)
+
+
 @contextmanager
 def _progress_bar(progress: ProgressCallback | None) -> Iterator[ProgressCallback]:
     """The caller's callback, or a bar (a widget in a notebook, text in a terminal)."""
