@@ -239,6 +239,11 @@ class MainWindow(QMainWindow):
         self.review.close_view()
         self.pages.show_versions()
 
+    def show_drift(self) -> None:
+        """Drift: compare a folder of new images with the project, most novel first."""
+        self.review.close_view()
+        self.pages.show_drift()
+
     def export_dataset(self, version: str | None = None) -> None:
         session = self.session
         if session is None:

@@ -37,6 +37,7 @@ class Commands(Protocol):
     def show_map(self) -> None: ...
     def show_training(self) -> None: ...
     def show_versions(self) -> None: ...
+    def show_drift(self) -> None: ...
     def set_theme(self, name: str) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
@@ -121,6 +122,9 @@ class MainMenus:
         self.training_action = self._add(
             self.view_menu, "&Training", shortcuts.TRAINING_KEYS, commands.show_training
         )
+        self.drift_action = self._add(
+            self.view_menu, "D&rift…", shortcuts.DRIFT_KEYS, commands.show_drift
+        )
         self.view_menu.addSeparator()
         self.dark_action = self._add(
             self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
@@ -189,6 +193,7 @@ class MainMenus:
         self.training_action.setEnabled(project_open)
         self.map_action.setEnabled(project_open)
         self.versions_action.setEnabled(project_open)
+        self.drift_action.setEnabled(project_open)
         self.export_action.setEnabled(project_open and not busy)
         self.import_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)

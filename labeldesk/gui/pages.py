@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # imported when first shown: pyqtgraph and scipy cost ~0.6 s 
     from labeldesk.browse.catalog import ImageCatalog
     from labeldesk.core.changes import Changes
     from labeldesk.core.project import Project
+    from labeldesk.gui.drift_page import DriftPage
     from labeldesk.gui.duplicates_dialog import DuplicatesDialog
     from labeldesk.gui.map_view import MapView
     from labeldesk.gui.session import ProjectSession
@@ -32,6 +33,7 @@ class ProjectPages:
         self.training: TrainingPanel | None = None
         self.map: MapView | None = None
         self.versions: VersionsView | None = None
+        self.drift: DriftPage | None = None
         self.duplicates: DuplicatesDialog | None = None
         # What changed while Statistics was hidden: "labels" (re-count) or "all" (a scan,
         # new embeddings, a new model: re-read and search duplicates again); None: nothing.
@@ -52,14 +54,16 @@ class ProjectPages:
     def close(self) -> None:
         """Shut the pages down (the session then waits for their jobs)."""
         self._close_duplicates()
-        pages: tuple[QWidget | None, ...] = (self.map, self.training, self.stats, self.versions)
+        pages: tuple[QWidget | None, ...] = (
+            self.map, self.training, self.stats, self.versions, self.drift,
+        )  # fmt: skip
         for page in pages:
             if page is None:
                 continue
             page.shutdown()  # type: ignore[attr-defined]
             self.shell.drop_page(page)
             page.deleteLater()
-        self.stats = self.training = self.map = self.versions = None
+        self.stats = self.training = self.map = self.versions = self.drift = None
         self.session = None
 
     def _catalog(self) -> ImageCatalog | None:
@@ -121,6 +125,20 @@ class ProjectPages:
             )
         self.map.refresh()  # cached per embedding version: instant after the first time
         self.shell.show_page(self.map)
+
+    def show_drift(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        shell = self.shell
+        if self.drift is None:
+            from labeldesk.gui.drift_page import DriftPage
+
+            self.drift = DriftPage(session)
+            self.drift.error.connect(shell.notify_error)
+            self.drift.message.connect(shell.show_message)
+            self.drift.showPaths.connect(shell.show_selection)
+        shell.show_page(self.drift)
 
     def show_versions(self) -> None:
         session = self.session

@@ -34,6 +34,7 @@ STATS_KEYS: tuple[KeySpec, ...] = ("Ctrl+T",)
 TRAINING_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+T",)
 MAP_KEYS: tuple[KeySpec, ...] = ("Ctrl+M",)
 VERSIONS_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+V",)
+DRIFT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+R",)
 EXPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+E",)
 IMPORT_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+I",)
 REVIEW_ISSUES_KEYS: tuple[KeySpec, ...] = ("Ctrl+I",)
@@ -110,6 +111,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
         (_text(MAP_KEYS), "Embedding map: similar images close; box or lasso to the grid"),
         (_text(VERSIONS_KEYS), "Dataset versions: name a state, compare, export any"),
+        (_text(DRIFT_KEYS), "Drift: is a folder of new images like this project's?"),
         (_text(EXPORT_KEYS), "Export the curated dataset"),
         (_text(IMPORT_KEYS), "Import labels from another tool's file"),
         (_text(THEME_KEYS), "Switch between light and dark theme"),

@@ -1,0 +1,217 @@
+"""View → Drift: is a folder of new images like this project's, and which ones are new?
+
+Runs :func:`labeldesk.ml.drift.drift_report` as an exclusive job (it embeds the new
+images into the project's vector store), then shows the verdict in words and the new
+images most novel first. The ones to label first can be copied into the project as
+unlabeled images (``_unlabeled/<folder>/``; the source folder is not touched), indexed,
+and shown in the browser, where the labeling keys work; the HTML report opens in the
+system browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.gui.session import ProjectSession
+from labeldesk.gui.workers import Job
+
+SHOWN = 200  # most novel images in the gallery
+ICON = 96
+
+
+class DriftPage(QWidget):
+    """Choose a folder, check it, look at the most novel images, add them to the project."""
+
+    message = Signal(str)
+    error = Signal(str)
+    showPaths = Signal(list, str)  # project paths to show in the browser, and a description
+
+    def __init__(self, session: ProjectSession):
+        super().__init__()
+        self.session = session
+        self.project = session.project
+        self.folder: Path | None = None
+        self.report: Any = None
+        self.html: Path | None = None
+        self.job: Job | None = None
+
+        title = QLabel("<b>Drift</b>: is a folder of new images like this project's?")
+        hint = QLabel(
+            "New images are compared with the project's labeled ones (two tests, and what "
+            "the model predicts). They are embedded but not added to the project unless you "
+            "ask: add the most novel ones to label them first."
+        )
+        hint.setWordWrap(True)
+        self.choose_button = QPushButton("Choose folder…")
+        self.choose_button.clicked.connect(self.choose_folder)
+        self.folder_label = QLabel("No folder chosen.")
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gallery = QListWidget()
+        self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
+        self.gallery.setIconSize(QSize(ICON, ICON))
+        self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.gallery.setMovement(QListWidget.Movement.Static)
+        self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.gallery.itemSelectionChanged.connect(self._update_buttons)
+        self.add_selected_button = QPushButton("Add selected to project")
+        self.add_selected_button.clicked.connect(lambda: self.add_to_project(self.selected()))
+        self.add_all_button = QPushButton("Add all shown")
+        self.add_all_button.clicked.connect(lambda: self.add_to_project(self.shown()))
+        self.html_button = QPushButton("Open HTML report")
+        self.html_button.clicked.connect(self.open_html)
+
+        top = QHBoxLayout()
+        top.addWidget(self.choose_button)
+        top.addWidget(self.folder_label, 1)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        for button in (self.add_selected_button, self.add_all_button, self.html_button):
+            actions.addWidget(button)
+        layout = QVBoxLayout(self)
+        for widget in (title, hint):
+            layout.addWidget(widget)
+        layout.addLayout(top)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.gallery, 1)
+        layout.addLayout(actions)
+        self._update_buttons()
+
+    # -- checking ------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Folder of new images")
+        if chosen:
+            self.check(Path(chosen))
+
+    def check(self, folder: Path) -> Job | None:
+        """Run the drift report on ``folder`` in the background."""
+        from labeldesk.ml.drift import drift_report
+        from labeldesk.ml.drift_history import save_report
+        from labeldesk.ml.drift_html import write_html
+
+        project = self.project
+        self.folder = folder
+        self.folder_label.setText(str(folder))
+        self.verdict.setText("Checking…")
+        self.gallery.clear()
+
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
+            report = drift_report(project, folder, progress=progress, cancel=cancel)
+            saved = save_report(project, report)
+            html = write_html(report, saved.with_suffix(".html"), project)
+            return report, html
+
+        job = Job(run, "Drift")
+        job.finished.connect(self._done)
+        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
+        job.cancelled.connect(lambda: self.verdict.setText("Cancelled."))
+        self.job = self.session.start_exclusive(job, "Checking for drift")
+        if self.job is None:
+            self.verdict.setText("Another job is running; try again when it has finished.")
+        return self.job
+
+    def _failed(self, text: str) -> None:
+        self.verdict.setText(f"Could not check the folder: {text}")
+        self.error.emit(text)
+
+    def _done(self, result: tuple[Any, Path]) -> None:
+        self.report, self.html = result
+        data = self.report.to_json()
+        lines = [f"<b>{data['summary']}</b>"]
+        lines.append(
+            f"{data['images']} new vs {data['reference']} labeled images; below, the new "
+            "images most novel first, with their novelty score (0 to 1)."
+        )
+        if data["low_confidence_share"] is not None:
+            lines.append(
+                f"{data['low_confidence_share']:.0%} of the new images are below the "
+                "confidence at which the model is 90 % right."
+            )
+        if data["duplicates"]:
+            lines.append(f"{len(data['duplicates'])} are copies of project images.")
+        if data["unreadable"]:
+            lines.append(f"{len(data['unreadable'])} files could not be read.")
+        self.verdict.setText("<br>".join(lines))
+        self._fill_gallery(data["novel"][:SHOWN])
+        self._update_buttons()
+
+    def _fill_gallery(self, novel: list[dict[str, Any]]) -> None:
+        self.gallery.clear()
+        assert self.folder is not None
+        for entry in novel:
+            item = QListWidgetItem(f"{entry['score']:.2f}")
+            pixmap = QPixmap(str(self.folder / entry["path"]))
+            if not pixmap.isNull():
+                item.setIcon(QIcon(pixmap.scaled(ICON, ICON, Qt.AspectRatioMode.KeepAspectRatio)))
+            item.setToolTip(
+                f"{entry['path']}\nnovelty {entry['score']:.3f}"
+                + (f"\npredicted {entry['predicted']}" if entry.get("predicted") else "")
+            )
+            item.setData(Qt.ItemDataRole.UserRole, entry["path"])
+            self.gallery.addItem(item)
+
+    # -- acting ----------------------------------------------------------------------
+    def selected(self) -> list[str]:
+        return [str(i.data(Qt.ItemDataRole.UserRole)) for i in self.gallery.selectedItems()]
+
+    def shown(self) -> list[str]:
+        items = (self.gallery.item(r) for r in range(self.gallery.count()))
+        return [str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i is not None]
+
+    def _update_buttons(self) -> None:
+        self.add_selected_button.setEnabled(bool(self.gallery.selectedItems()))
+        self.add_all_button.setEnabled(self.gallery.count() > 0)
+        self.html_button.setEnabled(self.html is not None)
+
+    def add_to_project(self, rels: list[str]) -> Job | None:
+        """Copy ``rels`` into the project as unlabeled images, index them, show them."""
+        from labeldesk.core.add_images import batch_folder_name, copy_unlabeled
+
+        if not rels or self.folder is None:
+            return None
+        project, folder = self.project, self.folder
+        batch = batch_folder_name(folder)
+
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> Any:
+            added = copy_unlabeled(project.root, folder, rels, batch)
+            project.scan(progress=progress, cancel=cancel)
+            return added
+
+        job = Job(run, "Adding images")
+        job.finished.connect(self._added)
+        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        return self.session.start_exclusive(job, "Adding new images to the project")
+
+    def _added(self, added: Any) -> None:
+        text = f"Added {len(added.paths)} images as unlabeled"
+        if added.skipped:
+            text += f"; {len(added.skipped)} skipped ({added.skipped[0][1]})"
+        self.message.emit(text)
+        if added.paths:
+            self.showPaths.emit(added.paths, "added from the drift check")
+
+    def open_html(self) -> None:
+        if self.html is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.html)))
+
+    def shutdown(self) -> None:
+        """Cancel a running check; the page is about to close with its project."""
+        if self.job is not None and self.job.running:
+            self.job.cancel()

@@ -1,0 +1,53 @@
+"""View → Drift: check a folder, see the most novel first, add some to the project."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from ml.drift_fixtures import make_project, new_folder
+
+from labeldesk.gui.drift_page import DriftPage
+from labeldesk.gui.session import ProjectSession
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    project = make_project(tmp_path)
+    session = ProjectSession(project)
+    widget = DriftPage(session)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    session.detach()
+    project.close()
+
+
+def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page, tmp_path):
+    folder, shifted = new_folder(tmp_path / "new", per_class=15, new_class=15, seed=9)
+    assert page.check(folder) is not None
+    qtbot.waitUntil(lambda: page.gallery.count() > 0, timeout=120_000)
+    assert "shift" in page.verdict.text().lower() and "AUC" in page.verdict.text()
+    assert "60 new vs 210 labeled images" in page.verdict.text()
+    first = page.shown()[:15]
+    assert sum(p in shifted for p in first) >= 13
+    assert page.html is not None and page.html.read_text().startswith("<!doctype html>")
+    assert page.html_button.isEnabled() and not page.add_selected_button.isEnabled()
+
+    shown_paths, messages = [], []
+    page.showPaths.connect(lambda paths, _: shown_paths.extend(paths))
+    page.message.connect(messages.append)
+    for row in range(3):
+        page.gallery.item(row).setSelected(True)
+    assert page.add_selected_button.isEnabled()
+    chosen = page.selected()
+    page.add_selected_button.click()
+    qtbot.waitUntil(lambda: bool(shown_paths), timeout=60_000)
+    assert shown_paths == [f"_unlabeled/new/{p}" for p in chosen]
+    frame = page.project.images().set_index("path")
+    assert all(pd.isna(frame.loc[p, "label"]) for p in shown_paths)
+    assert messages[-1].startswith("Added 3 images as unlabeled")
+    assert all((folder / p).is_file() for p in chosen)  # copied, not moved
