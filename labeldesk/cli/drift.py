@@ -22,7 +22,10 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "most novel new images, the model's view, copies of project images",
     )
     p.add_argument("project", type=Path)
-    p.add_argument("--images", type=Path, required=True, help="the new image folder (not added)")
+    p.add_argument("--images", type=Path, help="the new image folder (not added)")
+    p.add_argument(
+        "--history", action="store_true", help="list the saved reports instead, oldest first"
+    )
     p.add_argument("--html", type=Path, help="also write a self-contained HTML report here")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument(
@@ -34,9 +37,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_drift(args: argparse.Namespace) -> Output:
+    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.drift import drift_report
     from labeldesk.ml.drift_history import save_report
 
+    if args.history:
+        return _history(args.project)
+    if args.images is None:
+        raise LabelDeskError("name the new images with --images NEW_FOLDER (or use --history)")
     with open_existing(args.project) as project, TerminalProgress() as progress:
         report = drift_report(
             project,
@@ -81,3 +89,16 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
     html = f"; HTML: {data['html']}" if "html" in data else ""
     lines.append(f"saved to {data['saved']}{html}")
     return "\n".join(lines)
+
+
+def _history(project_path: Path) -> Output:
+    """The saved reports, oldest first: when, which folder, how many, the verdict."""
+    from labeldesk.ml.drift_history import drift_history
+
+    with open_existing(project_path) as project:
+        keys = ("file", "created", "folder", "images", "verdict", "summary", "auc", "p_value")
+        rows = [{k: r.get(k) for k in keys} for r in drift_history(project)]
+    lines = [
+        f"{r['created'] or '?'}  {r['folder']}  {r['images']} images: {r['verdict']}" for r in rows
+    ]
+    return Output(rows, "\n".join(lines) or "no drift reports yet")

@@ -69,3 +69,21 @@ def test_drift_errors_are_one_json_document(project_path, tmp_path, capsys, make
     assert set(error) == {"error", "kind"}
     assert error["kind"] == ("EmptyFolder" if make == "empty" else "ImageRootError")
     assert str(folder) in error["error"]
+
+
+def test_drift_history_lists_saved_reports_oldest_first(tmp_path, capsys):
+    project = make_project(tmp_path / "p")
+    path = str(project.path)
+    project.close()
+    assert main(["drift", path, "--history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["drift", path, "--json"]) == 1
+    assert "--images" in json.loads(capsys.readouterr().out)["error"]
+    for seed in (2, 3):
+        folder, _ = new_folder(tmp_path / f"new{seed}", per_class=10, seed=seed)
+        assert main(["drift", path, "--images", str(folder), "--json", *FAST]) == 0
+        capsys.readouterr()
+    assert main(["drift", path, "--history", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [Path(r["folder"]).name for r in rows] == ["new2", "new3"]
+    assert all(r["images"] == 30 and r["verdict"] for r in rows)
