@@ -220,9 +220,11 @@ def accuracy(version: ModelVersion, name: str) -> Any:
 class HistoryTable(QTableWidget):
     """One row per model version, newest first: kind, date, status, accuracies."""
 
-    def __init__(self, parent=None):
-        super().__init__(0, len(HISTORY_COLUMNS), parent)
-        self.setHorizontalHeaderLabels(HISTORY_COLUMNS)
+    def __init__(self, parent=None, *, scored: bool = False):
+        """``scored``: with the frozen-test columns (filled by :meth:`set_scores`)."""
+        columns = HISTORY_COLUMNS if scored else HISTORY_COLUMNS[:SCORE_COLUMN]
+        super().__init__(0, len(columns), parent)
+        self.setHorizontalHeaderLabels(columns)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().setVisible(False)
@@ -258,6 +260,8 @@ class HistoryTable(QTableWidget):
         in_use: int | None,
     ) -> None:
         """Fill the frozen-test columns (blank until scored) and mark the head in use."""
+        if self.columnCount() <= SCORE_COLUMN:
+            return
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, version in enumerate(versions):
             scored = scores.get(version.id) or {}

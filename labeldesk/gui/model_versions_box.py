@@ -67,7 +67,7 @@ class VersionsBox(QGroupBox):
         self.score_job: Job | None = None
         self._closed = False
 
-        self.table = HistoryTable()
+        self.table = HistoryTable(scored=True)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.in_use = QLabel("No trained head yet.")
