@@ -55,9 +55,10 @@ from embedded_sets import EmbeddedSet  # noqa: E402
 from labeldesk.ml import confident, predictions  # noqa: E402
 from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
 from labeldesk.ml.predictions import (  # noqa: E402
-    ALGORITHM,
     CLEAN_CLEAR_RATIO,
+    CLEAN_MIN_PER_CLASS,
     KNN_K,
+    enough_to_clean,
     out_of_sample_probs,
 )
 from labeldesk.ml.search import knn_graph  # noqa: E402
@@ -75,8 +76,10 @@ REFERENCE = {
 }
 RATES = (0.05, 0.10, 0.20)
 SUBSET = 500
+OLD_COUNT, COUNT = "clear", "clear_ambiguity"  # the flag count before and now (ml/issues.py)
 COUNTS = (
     "clear",
+    "clear_ambiguity",
     "clear_ambiguity@2",
     "clear_ambiguity@3",
     "clear_ambiguity@4",
@@ -113,13 +116,25 @@ def runs_for(name: str, base: EmbeddedSet, seed: int) -> list[Run]:
     ]
 
 
-def probs_with(clean_rounds: int, view: str = "", ratio: float = CLEAN_CLEAR_RATIO) -> ProbMethod:
+# Cache tags of the computed probabilities: bump one when that computation changes.
+BASE_VERSION, CLEAN_VERSION = "pca256-logreg-5fold+knn10-v1", "pca256-logreg-5fold+knn10-clean1-v3"
+
+
+def probs_with(
+    clean_rounds: int, view: str = "", ratio: float = CLEAN_CLEAR_RATIO, gated: bool = False
+) -> ProbMethod:
     """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
-    clear disagreements at ``ratio``; 1 = every confident one, the paper's calibration
-    with entropy), on the set's vectors (or a feature view from :func:`feature_views`)."""
+    clear disagreements at ``ratio``), on the set's vectors (or a feature view from
+    :func:`feature_views`); ``gated``: only where the project cleans (enough labels per
+    class, predictions.enough_to_clean), as the project does; otherwise always."""
+
+    def rounds(run: Run) -> int:
+        trainable = (run.labels >= 0) & (np.array(run.source.splits) == "train")
+        return clean_rounds if not gated or enough_to_clean(run.labels, trainable) else 0
 
     def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
         predictions.CLEAN_CLEAR_RATIO = ratio
+        predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
         vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
@@ -128,9 +143,14 @@ def probs_with(clean_rounds: int, view: str = "", ratio: float = CLEAN_CLEAR_RAT
             clean_rounds=clean_rounds,
         )  # fmt: skip
         predictions.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
+        predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
         return out
 
-    probs.signature = f"{clean_rounds}|{view}|{ratio}"  # type: ignore[attr-defined]
+    def key(run: Run) -> str:
+        n = rounds(run)
+        return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}"
+
+    probs.key = key  # type: ignore[attr-defined]
     return probs
 
 
@@ -242,12 +262,12 @@ PROBS_CACHE: Path | None = None  # where computed probabilities are kept between
 
 def cached_probs(name: str, method: ProbMethod, run: Run) -> np.ndarray:
     """The method's probabilities for the run, from PROBS_CACHE when this exact run (set,
-    pattern, rate, seed, given labels, method, predictions algorithm) was computed before."""
+    pattern, rate, seed, given labels, method and its version) was computed before."""
     import hashlib
 
-    what = getattr(method, "signature", name)
+    what, _, version = method.key(run).rpartition("|")  # type: ignore[attr-defined]
     key = hashlib.sha1(
-        f"{what}|{ALGORITHM}|{run.set}|{run.pattern}|{run.rate}|{run.seed}".encode()
+        f"{what}|{version}|{run.set}|{run.pattern}|{run.rate}|{run.seed}".encode()
         + run.labels.tobytes()
     ).hexdigest()[:20]
     path = PROBS_CACHE / f"{key}.npy" if PROBS_CACHE else None
@@ -283,7 +303,8 @@ def grouped(rows: list[tuple[Run, dict]]) -> dict[tuple[str, str, float], dict[s
     }
 
 
-def print_table(results: dict[str, list[tuple[Run, dict]]], count: str) -> None:
+def print_table(results: dict[str, list[tuple[Run, dict]]], new_count: str) -> None:
+    """Per group, each method's flags with its count: the baseline with the old count."""
     print(
         f"  {'set, pattern, rate':<28}{'method':<16}{'E':>6}{'F':>7}{'F/E':>6}"
         f"{'P':>7}{'R':>7}{'F1':>7}{'refF1':>7}{'AUROC':>8}{'P@E':>7}"
@@ -292,7 +313,7 @@ def print_table(results: dict[str, list[tuple[Run, dict]]], count: str) -> None:
     first = next(iter(tables.values()))
     for key in sorted(first, key=lambda k: (k[0], k[1] != "clean", k[1], k[2])):
         for i, (name, table) in enumerate(tables.items()):
-            m = table[key]
+            m, count = table[key], OLD_COUNT if name == BASELINE else new_count
             ratio = f"{m[f'F:{count}'] / m['E']:>6.2f}" if m["E"] else f"{'-':>6}"
             label = f"{key[0]}, {key[1]}, {key[2]:.0%}" if i == 0 else ""
             print(
@@ -373,7 +394,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sets", default=",".join(CHOICE_SETS))
     parser.add_argument("--features", action="store_true", help="also TTA and multi-scale")
-    parser.add_argument("--count", default="clear", choices=COUNTS, help="count in the tables")
+    parser.add_argument("--candidates", action="store_true", help="also other cleaning counts")
+    parser.add_argument("--count", default=COUNT, choices=COUNTS, help="count in the tables")
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--no-cache", action="store_true", help="recompute every probability")
     args = parser.parse_args(argv)
@@ -381,22 +403,26 @@ def main(argv: list[str] | None = None) -> None:
     PROBS_CACHE = None if args.no_cache else args.views / "probs"
     started = time.perf_counter()
     methods: dict[str, ProbMethod] = {
-        BASELINE: probs_with(0), DEFAULT: probs_with(1),
-        "clean1-ratio1": probs_with(1, ratio=1.0),
+        BASELINE: probs_with(0), DEFAULT: probs_with(1, gated=True),
+        "clean1-always": probs_with(1),
     }  # fmt: skip
+    if args.candidates:
+        methods["clean1-ratio1"] = probs_with(1, ratio=1.0)  # every confident disagreement
     names = [s for s in args.sets.split(",") if s]
     bases = {name: load(name, args.cache) for name in [*names, HELD_OUT]}
     if args.features:
         for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:
             feature_views(name, load(name, args.cache), args.cache, args.views)
-        methods |= {f"{v}+clean1": probs_with(1, v) for v in ("flip", "multi", "multi-flip")}
+        methods |= {
+            f"{v}+clean1": probs_with(1, v, gated=True) for v in ("flip", "multi", "multi-flip")
+        }
     _track_subsets()
     runs = [
         r for name in names for seed in range(args.seeds) for r in runs_for(name, bases[name], seed)
     ]
     results = evaluate(runs, methods)
     print(f"{len(runs)} runs x {len(methods)} methods ({time.perf_counter() - started:.0f} s)")
-    print(f"Flags with the '{args.count}' count:")
+    print(f"Flags: baseline with the old count '{OLD_COUNT}', the rest with '{args.count}'")
     print_table(results, args.count)
     worst_cases(
         results, "Worst cases over the choice sets (groups = set, pattern, rate; mean of seeds):"

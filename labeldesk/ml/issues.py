@@ -5,11 +5,13 @@ Every labeled, non-excluded image is scored: train images out-of-fold, val/test 
 a model fit on train only. Verified images keep their score but are not flagged again
 until their label changes (changing a label clears "verified").
 
-How many are flagged: the images with clear evidence against their label (confident
-learning's ``clear`` count). The project's model is a linear probe and a kNN vote on
-frozen embeddings, often fit on a few hundred labels; on look-alike classes it disagrees
-with many correct labels, and the calibrated counts took those close calls for errors
-(86 flags for the sample's 12 planted errors). benchmarks/bench_flag_count.py measures it.
+How many are flagged: confident learning's count extrapolated by ambiguity, with only
+clear disagreements as evidence (``clear_ambiguity``). The project's model is a linear
+probe and a kNN vote on frozen embeddings, often fit on a few hundred labels; on
+look-alike classes it disagrees with many correct labels, and the calibrated counts took
+those close calls for errors (86 flags for the sample's 12 planted errors); counting only
+the clear ones (``clear``) missed half the human errors of CIFAR-10N.
+benchmarks/bench_label_suite.py measures it.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ class LabelScores:
     expected_errors: int = 0
 
 
-# How the project counts likely errors (see the module doc and confident.clear_errors).
-COUNT_METHOD = "clear"
+# How the project counts likely errors (see the module doc and
+# confident.ambiguity_calibrated_count).
+COUNT_METHOD = "clear_ambiguity"
 
 
 def score_labels(preds: Predictions) -> LabelScores:

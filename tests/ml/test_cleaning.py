@@ -97,3 +97,19 @@ def test_the_head_predicts_only_rows_that_are_not_out_of_fold():
     assert seen == [30] and not oof[:30].any() and oof[30:].all()
     # the head's answer (class 3) is mixed with the neighbours' vote, not replaced by it
     assert (probs[:30, 3] >= 1 - predictions.KNN_WEIGHT - 1e-9).all()
+
+
+def test_too_few_labels_per_class_are_not_cleaned():
+    x, given, _ = two_lookalikes(n_per=60)  # 60 per class: below CLEAN_MIN_PER_CLASS
+    assert predictions.CLEAN_MIN_PER_CLASS > 60
+    sims, rows = knn_graph(x, predictions.KNN_K)
+    every = np.ones(len(given), bool)
+    once, _ = out_of_sample_probs(x, given, every, 4, sims, rows, clean_rounds=1)
+    never, _ = out_of_sample_probs(x, given, every, 4, sims, rows, clean_rounds=0)
+    assert np.array_equal(once, never)
+    x, given, _ = two_lookalikes(n_per=120)
+    sims, rows = knn_graph(x, predictions.KNN_K)
+    every = np.ones(len(given), bool)
+    once, _ = out_of_sample_probs(x, given, every, 4, sims, rows, clean_rounds=1)
+    never, _ = out_of_sample_probs(x, given, every, 4, sims, rows, clean_rounds=0)
+    assert not np.array_equal(once, never)

