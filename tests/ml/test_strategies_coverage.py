@@ -68,6 +68,23 @@ def test_coverage_reaches_a_class_that_uncertainty_cannot_see() -> None:
         assert (ids[result.indices] != 3).sum() >= 10 - round(auto.COVERAGE_SHARE_MISSING * 10)
 
 
+def test_coverage_on_a_sample_of_a_large_collection_still_finds_the_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above COVERAGE_MAX_POINTS the coverage part clusters the labeled images and a sample
+    of the rest: it still proposes only candidates, repeatably, and reaches class 3."""
+    monkeypatch.setattr(auto, "COVERAGE_MAX_POINTS", 300)
+    x, ids, labels, probs = class_without_a_label()
+    excluded = np.zeros(len(x), bool)
+    excluded[np.flatnonzero(ids == 0)[::3]] = True  # a third of class 0 may not be proposed
+    ctx = context(x, labels, 4, probs, candidate_mask=~excluded)
+    cover = auto.coverage_picks(ctx, 4)
+    assert len(cover) == 4 == len(set(cover.tolist()))
+    assert ctx.candidate_mask[cover].all() and not ctx.labeled_mask[cover].any()
+    assert (ids[cover] == 3).any()
+    assert cover.tolist() == auto.coverage_picks(ctx, 4).tolist()
+
+
 def test_coverage_share_is_smaller_once_every_class_has_a_label() -> None:
     x, ids, labels, probs = class_without_a_label()
     labels[np.flatnonzero(ids == 3)[:2]] = 3
