@@ -100,8 +100,8 @@ def test_the_head_predicts_only_rows_that_are_not_out_of_fold():
 
 
 def test_too_few_labels_per_class_are_not_cleaned():
-    x, given, _ = two_lookalikes(n_per=60)  # 60 per class: below CLEAN_MIN_PER_CLASS
-    assert predictions.CLEAN_MIN_PER_CLASS > 60
+    x, given, _ = two_lookalikes(n_per=30)  # 30 per class: below CLEAN_MIN_PER_CLASS
+    assert predictions.CLEAN_MIN_PER_CLASS > 30
     sims, rows = knn_graph(x, predictions.KNN_K)
     every = np.ones(len(given), bool)
     once, _ = out_of_sample_probs(x, given, every, 4, sims, rows, clean_rounds=1)
