@@ -11,21 +11,23 @@ whose sizes fall 10:1 ("imbalanced"), at 5, 10 and 20 % of the labels; plus the 
 Several seeds (noise, subset and the shuffled stratified folds).
 
 Methods, all in the same run: ``baseline`` is the project's previous predictions (probe out
-of fold + kNN vote, no cleaning); ``clean1`` / ``clean2`` refit without the first pass's
-likely mislabels once / twice (labeldesk.ml.predictions.out_of_sample_probs); with
-``--features`` also test-time augmentation (the mean of an image's and its mirror image's
-vectors) and multi-scale features (the final vector and the pooled outputs of blocks 2-6),
-computed here in process with the project's backbone and cached (they need a change to
-labeldesk/ml/embed.py to ship). Scores: the project's default; flags: find_label_issues
-with each count method. The published CIFAR-10/10N fixtures (fixed probabilities from a
-ResNet-18) check the scoring and the counts against their reference figures.
+of fold + kNN vote, no cleaning) flagged with the previous count (``clear``); ``clean1`` is
+the project's default now (labeldesk.ml.predictions.out_of_sample_probs: refit once without
+the first pass's likely mislabels, where there are 40 labels per class on average) flagged
+with its count (``clear_ambiguity``); ``clean1-always`` cleans whatever the size. With
+``--features`` also test-time augmentation (``flip``: the mean of an image's and its mirror
+image's vectors) and multi-scale features (``multi``: the final vector beside the pooled
+outputs of blocks 2-6), computed here in process with the project's backbone and cached
+(they need a change to labeldesk/ml/embed.py to ship). Flags: find_label_issues with each
+count method. The published CIFAR-10/10N fixtures (fixed probabilities from a ResNet-18)
+check the scoring and the counts against their reference figures.
 
 Per set, pattern and rate (mean over seeds): E errors, F flagged, F/E, flag P/R/F1, the
 better F1 of confident learning (prune by noise rate) and argmax != given, AUROC and P@E
 (precision among the E lowest scores). Then the worst cases over the choice sets.
 
-    python benchmarks/bench_label_suite.py                          # ~6 min on 2 cores
-    python benchmarks/bench_label_suite.py --seeds 3 --features     # + TTA, multi-scale
+    python benchmarks/bench_label_suite.py --seeds 3      # ~15 min on 2 cores, then cached
+    python benchmarks/bench_label_suite.py --seeds 3 --sets fmnist --features  # + TTA, multi
 """
 
 from __future__ import annotations
