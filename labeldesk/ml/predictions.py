@@ -27,7 +27,7 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 from .cachefiles import read_arrays, replace_versions, rows_of
-from .models import ModelVersion, last_label_event, latest
+from .models import ModelVersion, last_label_event
 from .neighbors import neighbor_graph
 from .probe import probe_probabilities
 from .store import ProjectVectors, embeddings_dir, project_vectors
@@ -273,9 +273,16 @@ def knn_votes(
 def current_head(
     project: Project, embedding_key: str, classes: list[str], label_state: int
 ) -> ModelVersion | None:
-    """The newest complete head trained on these embeddings, classes and labels, if any."""
-    head = latest(project, "head", embedding_key=embedding_key)
-    if head is None or head.status != "complete" or head.label_event_id != label_state:
+    """The head in use (:mod:`labeldesk.ml.model_choice`) for these embeddings and
+    classes, when it was trained on the current labels; a head pinned by hand is used
+    even after labels change (a person chose it), others give way to the probe then."""
+    from .model_choice import in_use
+
+    chosen = in_use(project, embedding_key)
+    head = chosen.version
+    if head is None or head.status != "complete":
+        return None
+    if not chosen.pinned and head.label_event_id != label_state:
         return None
     meta = read_head_meta(project.path / str(head.checkpoint))
     return head if meta is not None and meta["classes"] == classes else None

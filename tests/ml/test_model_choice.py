@@ -132,3 +132,23 @@ def test_models_cli_marks_the_version_in_use_and_compares_two(overlapping, capsy
     assert main(["models", path, "--pin", str(worse.id), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows if r["in_use"]] == [worse.id]
+
+
+def test_predictions_take_the_head_in_use_not_the_newest(overlapping):
+    from labeldesk.ml.models import last_label_event
+    from labeldesk.ml.predictions import current_head
+    from labeldesk.ml.store import current_key
+
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    project.set_status(_all_but(project, 2), EXCLUDED)
+    worse, chosen = train_and_choose(project, PARAMS)
+    assert chosen.version.id == first.id
+    key, classes, now = current_key(project), project.classes(), last_label_event(project)
+    # the worse head is the newest and matches the labels now, but is not used; the head
+    # in use was trained on other labels, so the probe answers until a better head comes
+    assert current_head(project, key, classes, now) is None
+    pin(project, first.id)  # a person's choice holds even though labels changed since
+    assert current_head(project, key, classes, now).id == first.id
+    pin(project, worse.id)
+    assert current_head(project, key, classes, now).id == worse.id
