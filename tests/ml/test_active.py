@@ -30,7 +30,6 @@ REQUIRED = {
     "entropy",
     "margin_clusters",
     "typiclust",
-    "coverage_margin",
 }
 
 

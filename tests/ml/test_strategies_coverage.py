@@ -61,7 +61,7 @@ def test_coverage_reaches_a_class_that_uncertainty_cannot_see() -> None:
     assert not (ids[query(ctx, 10, "margin").indices] == 3).any()
     assert not (ids[query(ctx, 10, "margin_clusters").indices] == 3).any()
     for strategy in ("coverage_margin", "auto"):
-        result = query(ctx, 10, strategy)
+        result = auto.coverage_margin(ctx, 10) if strategy != "auto" else query(ctx, 10, "auto")
         assert result.strategy == "coverage_margin"
         found = int((ids[result.indices] == 3).sum())
         assert 1 <= found <= round(auto.COVERAGE_SHARE_MISSING * 10), strategy
@@ -85,22 +85,24 @@ def test_coverage_on_a_sample_of_a_large_collection_still_finds_the_class(
     assert cover.tolist() == auto.coverage_picks(ctx, 4).tolist()
 
 
-def test_coverage_share_is_smaller_once_every_class_has_a_label() -> None:
+def test_coverage_share_shrinks_once_every_class_has_a_label() -> None:
     x, ids, labels, probs = class_without_a_label()
     labels[np.flatnonzero(ids == 3)[:2]] = 3
     probs[ids == 3] = [0.05, 0.0, 0.0, 0.95]
     ctx = context(x, labels, 4, probs)
     border = set(np.flatnonzero(probs[:, 0] == 0.5).tolist())
-    result = query(ctx, 20, "coverage_margin")
+    result = auto.coverage_margin(ctx, 20)
     on_border = len(border & set(result.indices.tolist()))
-    # the rare-class share (class 3 has 2 labels, half the median is 2.5) takes one pick
+    # the rare-class share (class 3 has 2 labels, half the median is 2.5) takes one pick,
+    # the coverage share its (smaller) part, and margin the rest: the 0/1 border
+    assert auto.COVERAGE_SHARE < auto.COVERAGE_SHARE_MISSING
     assert on_border >= 20 - round(auto.COVERAGE_SHARE * 20) - 1
-    assert np.all(np.diff(result.scores) <= 1) and result.scores.max() <= 1.0
+    assert (ids[result.indices] == 3).sum() <= 1 + round(auto.COVERAGE_SHARE * 20)
 
 
 def test_coverage_margin_scores_are_margin_uncertainty() -> None:
     x, _, labels, probs = class_without_a_label()
-    result = query(context(x, labels, 4, probs), 10, "coverage_margin")
+    result = auto.coverage_margin(context(x, labels, 4, probs), 10)
     top2 = np.sort(probs[result.indices], axis=1)[:, -2:]
     np.testing.assert_allclose(result.scores, 1.0 - (top2[:, 1] - top2[:, 0]))
 
