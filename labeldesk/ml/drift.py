@@ -75,6 +75,8 @@ class DriftReport:
     alpha: float = ALPHA
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S"))
     seconds: float = 0.0
+    outlier_share: float = 0.0  # new images more novel than 95 % of the reference
+    outlier_p_value: float | None = None
     # For the plots (not in the JSON): novelty of reference rows, and 2-D map points.
     reference_novelty: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     map_reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
@@ -90,6 +92,8 @@ class DriftReport:
             "auc_ci": None if self.auc_ci is None else [_round(v) for v in self.auc_ci],
             "p_value": self.p_value,
             "mmd_p_value": self.mmd_p_value,
+            "outlier_share": _round(self.outlier_share),
+            "outlier_p_value": self.outlier_p_value,
             "novel": self.novel,
             "predicted_classes": out.to_json() if out is not None else None,
             "low_confidence_share": None if out is None else _round(out.low_confidence_share),
@@ -186,6 +190,8 @@ def drift_report(
         auc_ci=found.auc_ci,
         p_value=found.p_value,
         mmd_p_value=found.mmd_p_value,
+        outlier_share=found.outlier_share,
+        outlier_p_value=found.outlier_p_value,
         power=found.power,
         novel=novel,
         novel_share=novel_share,

@@ -266,6 +266,30 @@ def knn_percentiles(new_dist: np.ndarray, ref_dist: np.ndarray) -> tuple[np.ndar
     return new_pct, np.minimum(ref_pct, 1.0)
 
 
+def outlier_share_test(
+    new_dist: np.ndarray, ref_dist: np.ndarray, quantile: float = 0.95
+) -> tuple[float, float]:
+    """(share of new images more novel than ``quantile`` of the reference images, one-sided
+    p-value that new images exceed that more often than reference images do). Scores must
+    be out of sample for both (exchangeable when nothing changed).
+
+    The two-sample tests average over every new image, so a fifth of the folder from a
+    new camera can hide among four fifths like the project. Counting the images beyond the
+    reference's own tail catches that: Fisher's exact test on (new beyond, new within;
+    reference beyond, reference within), which also carries the uncertainty of the
+    reference's tail (the threshold is its own quantile)."""
+    from scipy.stats import fisher_exact
+
+    if not len(new_dist) or not len(ref_dist):
+        return 0.0, 1.0
+    threshold = float(np.quantile(ref_dist, quantile))
+    new_beyond = int((new_dist > threshold).sum())
+    ref_beyond = int((ref_dist > threshold).sum())
+    table = [[new_beyond, len(new_dist) - new_beyond], [ref_beyond, len(ref_dist) - ref_beyond]]
+    p_value = float(fisher_exact(table, alternative="greater").pvalue)
+    return new_beyond / len(new_dist), p_value
+
+
 def min_detectable_auc(n_ref: int, n_new: int, alpha: float, power: float = 0.8) -> float:
     """The smallest AUC the C2ST finds with ``power`` at level ``alpha`` (one-sided), from
     the null variance of the Mann-Whitney AUC, (n0 + n1 + 1) / (12 n0 n1): a normal

@@ -1,6 +1,8 @@
-"""The verdict of a drift report from two sets of vectors: the two-sample tests at
-half the significance level each (Bonferroni, so the verdict's false-alarm rate stays at
-``alpha``), the power check, the combined novelty score, and the words for people.
+"""The verdict of a drift report from two sets of vectors: three tests at a third of the
+significance level each (Bonferroni, so the verdict's false-alarm rate stays at
+``alpha``): the classifier two-sample test and MMD, which see a shift of the whole folder,
+and the outlier share, which sees a part of it (a fifth of the images from a new camera);
+the power check, the combined novelty score, and the words for people.
 
 Arrays only (no project): :mod:`labeldesk.ml.drift` feeds it the project's vectors, and
 :func:`compare_vectors` takes any two arrays (notebooks, benchmarks/bench_drift.py).
@@ -15,7 +17,8 @@ import numpy as np
 
 from . import drift_tests as tests
 
-ALPHA = 0.05  # family-wise: each of the two tests runs at ALPHA / 2
+ALPHA = 0.05  # family-wise: each of the TESTS tests runs at ALPHA / TESTS
+TESTS = 3
 MIN_IMAGES = 10  # fewer new (or reference) images: the tests are not run
 ENOUGH_POWER_AUC = 0.7  # a folder that cannot reveal AUC 0.7 has too little power
 MAX_REFERENCE = 10_000  # reference rows the two-sample tests use (a random subset)
@@ -49,6 +52,8 @@ class ShiftTests:
     reference_novelty: np.ndarray
     map_reference: np.ndarray
     map_new: np.ndarray
+    outlier_share: float = 0.0  # new images beyond the reference's 95th percentile
+    outlier_p_value: float | None = None
 
 
 def shift_tests(
@@ -77,7 +82,7 @@ def shift_tests(
         )
         used = np.r_[np.arange(len(knn_reference)), np.sort(rest)]
     n_ref = len(used)
-    mda = tests.min_detectable_auc(n_ref, n_new, alpha / 2)
+    mda = tests.min_detectable_auc(n_ref, n_new, alpha / TESTS)
     power = {
         "enough": bool(n_new >= MIN_IMAGES and mda <= ENOUGH_POWER_AUC),
         "min_detectable_auc": round(mda, 4),
@@ -91,15 +96,20 @@ def shift_tests(
             False, "no power", None, None, None, None, power, knn_new_pct, knn_ref_pct,
             np.zeros((0, 2)), np.zeros((0, 2)),
         )  # fmt: skip
-    # Big sets: fewer relabelings (at least 200: p-values down to 0.005, a fifth of the
-    # 0.025 each test needs), so the work stays near 5M scores.
+    # Big sets: fewer relabelings (at least 200: p-values down to 0.005, under a third of
+    # the 0.0167 each test needs), so the work stays near 5M scores.
     permutations = min(permutations, max(200, 5_000_000 // (n_ref + n_new)))
     ref_x, new_x = tests.reduce_pair(reference[used], new, seed=seed)
     c2 = tests.c2st(ref_x, new_x, permutations=permutations, seed=seed)
     mmd = tests.mmd_test(ref_x, new_x, permutations=permutations, seed=seed)
-    shift = c2.p_value < alpha / 2 or mmd.p_value < alpha / 2
-    verdict = "shift" if shift else ("no detectable shift" if power["enough"] else "no power")
     k = len(knn_reference)
+    new_novelty = (c2.new_scores + knn_new_pct) / 2
+    reference_novelty = (c2.ref_scores[:k] + knn_ref_pct) / 2
+    # both halves are out of sample for every row (out-of-fold scores, leave-one-out
+    # distances), so under no shift new and reference novelty are exchangeable
+    outliers, outlier_p = tests.outlier_share_test(new_novelty, reference_novelty)
+    shift = min(c2.p_value, mmd.p_value, outlier_p) < alpha / TESTS
+    verdict = "shift" if shift else ("no detectable shift" if power["enough"] else "no power")
     return ShiftTests(
         shift=shift,
         verdict=verdict,
@@ -108,10 +118,12 @@ def shift_tests(
         p_value=c2.p_value,
         mmd_p_value=mmd.p_value,
         power=power,
-        new_novelty=(c2.new_scores + knn_new_pct) / 2,
-        reference_novelty=(c2.ref_scores[:k] + knn_ref_pct) / 2,
+        new_novelty=new_novelty,
+        reference_novelty=reference_novelty,
         map_reference=ref_x[: min(MAP_POINTS, n_ref), :2],
         map_new=new_x[:, :2],
+        outlier_share=outliers,
+        outlier_p_value=outlier_p,
     )
 
 
@@ -151,10 +163,18 @@ def summary_text(found: ShiftTests, novel_share: float, alpha: float) -> str:
     lo, hi = found.auc_ci or (found.auc, found.auc)
     tail = (
         f"classifier AUC {found.auc:.2f} (95% CI {lo:.2f}-{hi:.2f}, p = {found.p_value:.3g}); "
-        f"MMD p = {found.mmd_p_value:.3g}; {novel_share:.0%} of the new images are more unusual "
-        "than 95% of the labeled ones (5% expected)"
+        f"MMD p = {found.mmd_p_value:.3g}; {found.outlier_share:.0%} of the new images are "
+        "more unusual than 95% of the labeled ones (5% expected, p = "
+        f"{found.outlier_p_value:.3g})"
     )
     if found.shift:
+        whole = min(found.p_value or 1.0, found.mmd_p_value or 1.0) < alpha / TESTS
+        if not whole:
+            return (
+                f"Shift in part of the folder: {found.outlier_share:.0%} of the new images are "
+                f"unlike the labeled ones (5% expected), while the folder as a whole is close: "
+                f"{tail}."
+            )
         return f"Shift ({effect_words(found.auc)} difference): {tail}."
     if found.verdict == "no power":
         return (

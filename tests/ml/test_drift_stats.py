@@ -152,3 +152,46 @@ def test_model_outputs_flag_a_different_class_mix_and_lower_confidence():
         classes, reference, reference[:100], eval_conf, np.ones(100, bool), "test"
     )
     assert same.p_value > 0.01
+
+
+def test_a_fifth_of_the_folder_from_elsewhere_is_a_shift_the_averaging_tests_miss():
+    """40 of 200 new images far from anything in the project (a new camera): the share
+    beyond the reference's own 95th percentile is the signal, not the mean."""
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(5, DIM)) * 1.5
+    reference = clustered(rng, centres, 400)
+    odd = unit(rng.normal(size=(40, DIM)))  # no class centre: far from every cluster
+    new = np.concatenate([clustered(rng, centres, 160), odd])
+    found = compare_vectors(reference, new, permutations=100, seed=0)
+    assert found.outlier_share >= 0.2 and found.outlier_p_value < 1e-6
+    assert found.shift
+    same = compare_vectors(reference, clustered(rng, centres, 200), permutations=100, seed=0)
+    assert same.outlier_share < 0.12 and same.outlier_p_value > 0.0167
+
+
+def test_outlier_share_test_on_known_counts():
+    ref = np.arange(100, dtype=float)  # 95th percentile 94.05: 5 beyond
+    share, p = T.outlier_share_test(np.arange(20, dtype=float) + 90, ref)
+    assert share == 0.75 and p < 0.001  # 15 of 20 beyond (95 … 109) vs 5 of 100
+    share, p = T.outlier_share_test(np.arange(20, dtype=float), ref)
+    assert share == 0.0 and p == 1.0
+
+
+def test_the_summary_says_when_only_part_of_the_folder_moved():
+    from labeldesk.ml.drift_verdict import ShiftTests
+
+    power = {"enough": True, "min_detectable_auc": 0.57, "new_images": 200,
+             "reference_images": 600}  # fmt: skip
+    empty = np.zeros(0)
+    part = ShiftTests(
+        True, "shift", 0.52, (0.47, 0.58), 0.22, 0.24, power, empty, empty,
+        np.zeros((0, 2)), np.zeros((0, 2)), outlier_share=0.15, outlier_p_value=5e-5,
+    )  # fmt: skip
+    text = summary_text(part, 0.15, 0.05)
+    assert text.startswith("Shift in part of the folder: 15% of the new images")
+    assert "p = 5e-05" in text
+    whole = ShiftTests(
+        True, "shift", 0.8, (0.75, 0.85), 0.001, 0.002, power, empty, empty,
+        np.zeros((0, 2)), np.zeros((0, 2)), outlier_share=0.3, outlier_p_value=1e-9,
+    )  # fmt: skip
+    assert summary_text(whole, 0.3, 0.05).startswith("Shift (large difference)")
