@@ -292,23 +292,16 @@ def model_versions(project: Project) -> pd.DataFrame:
     accuracy, macro_f1, ece (None where it cannot be scored)."""
     import pandas as pd
 
-    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.model_choice import in_use
-    from labeldesk.ml.model_eval import evaluation, frozen_test_set, score_version
+    from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
     chosen = in_use(project)
-    try:
-        test = frozen_test_set(project)
-    except LabelDeskError:
-        test = None
+    versions = list_versions(project)
+    _, scores = score_heads(project, versions)
     rows = []
-    for v in list_versions(project):
-        scored = (
-            evaluation(score_version(project, v, test), test)
-            if test is not None and v.kind == "head"
-            else {}
-        )
+    for v in versions:
+        scored = scores.get(v.id, {})
         rows.append(
             {
                 "id": v.id,

@@ -56,24 +56,16 @@ def cmd_models(args: argparse.Namespace) -> Output:
 
 
 def _listing(project: Project, chosen: Any) -> Output:
-    from labeldesk.core.errors import LabelDeskError
-    from labeldesk.ml.model_eval import evaluation, frozen_test_set, score_version
+    from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
     versions = list_versions(project)
-    try:
-        test = frozen_test_set(project)
-    except LabelDeskError:
-        test = None
+    _, scores = score_heads(project, versions)
     rows, lines = [], []
     for v in versions:
         row = v.to_json()
         row["in_use"] = chosen.version is not None and chosen.version.id == v.id
-        row["evaluation"] = (
-            evaluation(score_version(project, v, test), test)
-            if test is not None and v.kind == "head"
-            else None
-        )
+        row["evaluation"] = scores.get(v.id)
         rows.append(row)
         lines.append(describe(v, row["evaluation"], row["in_use"]))
     if chosen.version is not None:

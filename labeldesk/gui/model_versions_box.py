@@ -33,21 +33,13 @@ SHOWN_PATHS = 20  # images listed per side of a comparison
 
 def _scores(project: Project) -> tuple[dict[int, dict[str, Any]], Any, str | None]:
     """Every head's frozen-test evaluation, the head in use, the test set's name."""
-    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.model_choice import in_use
-    from labeldesk.ml.model_eval import evaluation, frozen_test_set, score_version
+    from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
     chosen = in_use(project)
-    try:
-        test = frozen_test_set(project)
-    except LabelDeskError:
-        return {}, chosen, None
-    scores = {
-        v.id: evaluation(score_version(project, v, test), test)
-        for v in list_versions(project, "head")
-    }
-    return scores, chosen, test.version
+    test, scores = score_heads(project, list_versions(project, "head"))
+    return scores, chosen, None if test is None else test.version
 
 
 class VersionsBox(QGroupBox):

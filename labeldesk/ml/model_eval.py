@@ -107,14 +107,20 @@ def _stored_or_newest(project: Project, stored: str | None) -> DatasetVersion:
     return version
 
 
-def score_version(project: Project, version: ModelVersion, test: TestSet) -> Scored:
+def score_version(
+    project: Project,
+    version: ModelVersion,
+    test: TestSet,
+    trained_cache: dict[str, set[int]] | None = None,
+) -> Scored:
     """``version``'s predictions on ``test``, leaving out the images it trained on and
-    those without a vector in its embeddings."""
+    those without a vector in its embeddings. ``trained_cache``: what each dataset version
+    trained on, shared across calls (rebuilding a state replays the label events)."""
     scored = Scored(version.id, np.zeros(0, np.int64), [], np.zeros(0), np.zeros(0, bool))
     if version.kind != "head" or not version.checkpoint:
         scored.left_out["not a classifier head"] = len(test.labels)
         return scored
-    trained = _trained_on(project, version)
+    trained = _trained_on(project, version, {} if trained_cache is None else trained_cache)
     keep = np.array([int(i) not in trained for i in test.image_ids], dtype=bool)
     if (~keep).any():
         scored.left_out["trained on"] = int((~keep).sum())
@@ -147,12 +153,36 @@ def score_version(project: Project, version: ModelVersion, test: TestSet) -> Sco
     return scored
 
 
-def _trained_on(project: Project, version: ModelVersion) -> set[int]:
+def score_heads(
+    project: Project, versions: list[ModelVersion]
+) -> tuple[TestSet | None, dict[int, dict[str, Any]]]:
+    """The frozen test set (None before any model was trained) and the :func:`evaluation`
+    of each head among ``versions``, by version id: what ``labeldesk models``, the
+    notebook API and the training page show."""
+    try:
+        test = frozen_test_set(project)
+    except LabelDeskError:
+        return None, {}
+    cache: dict[str, set[int]] = {}
+    scores = {
+        v.id: evaluation(score_version(project, v, test, cache), test)
+        for v in versions
+        if v.kind == "head"
+    }
+    return test, scores
+
+
+def _trained_on(project: Project, version: ModelVersion, cache: dict[str, set[int]]) -> set[int]:
     """Ids of the images in the train or val split of the dataset version it trained on."""
-    if version.dataset_version is None:
+    name = version.dataset_version
+    if name is None:
         return set()
-    state = get_version(project.db, version.dataset_version)
-    return {i.image_id for i in items_at(project.db, state) if i.split in ("train", "val")}
+    if name not in cache:
+        state = get_version(project.db, name)
+        cache[name] = {
+            i.image_id for i in items_at(project.db, state) if i.split in ("train", "val")
+        }
+    return cache[name]
 
 
 def evaluation(scored: Scored, test: TestSet) -> dict[str, Any]:
