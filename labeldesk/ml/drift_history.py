@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,13 @@ def save_report(project: Project, report: DriftReport) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     n = 1
-    while (target := folder / f"{stamp}-{n:03d}.json").exists():
-        n += 1
+    while True:  # claim the name first: two reports saved in the same second keep both
+        target = folder / f"{stamp}-{n:03d}.json"
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            n += 1
     write_bytes_atomically(target, json.dumps(report.to_json(), indent=1).encode())
     return target
 
@@ -45,7 +51,10 @@ def drift_history(project: Project) -> list[dict[str, Any]]:
     out = []
     for path in sorted(drift_dir(project).glob("*.json")):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            if not text:
+                continue  # a name claimed by a report being written now
+            record = json.loads(text)
         except (OSError, ValueError, RecursionError) as exc:
             log.warning("skipping drift report %s: %s", path, exc)
             continue

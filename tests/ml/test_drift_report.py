@@ -136,3 +136,28 @@ def test_a_project_without_embeddings_says_to_embed_first(tmp_path):
     with bare, pytest.raises(NoEmbeddings, match="labeldesk embed"):
         drift_report(bare, root, **RUN)
     assert not (tmp_path / "bare" / "drift").exists()
+
+
+def test_reports_saved_in_the_same_second_keep_both_and_a_claimed_name_is_not_listed(
+    tmp_path, monkeypatch
+):
+    import json as _json
+    import time as _time
+
+    from labeldesk.ml import drift_history
+
+    class Fake:
+        def __init__(self, n):
+            self.n = n
+
+        def to_json(self):
+            return {"images": self.n}
+
+    project = type("P", (), {"path": tmp_path})()
+    monkeypatch.setattr(_time, "strftime", lambda fmt, *a: "20261201-120000")
+    first = drift_history.save_report(project, Fake(1))
+    second = drift_history.save_report(project, Fake(2))
+    assert first != second
+    assert [_json.loads(p.read_text())["images"] for p in (first, second)] == [1, 2]
+    (tmp_path / "drift" / "20261201-120000-003.json").touch()  # claimed, not written yet
+    assert [r["images"] for r in drift_history.drift_history(project)] == [1, 2]
