@@ -43,15 +43,7 @@ def make_clustered_project(
         n += 1
     project, _ = create_and_index(tmp_path / "proj", root, workers=1)
     centres = rng.normal(size=(len(CLASSES), DIM)) * 2.5
-    frame = project.images()
-    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", "f" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    _store_cluster_vectors(project, truth, centres, rng, "f")
     flipped_paths = [f"train/ant/ant{i}.png" for i in range(flipped)]
     return project, flipped_paths
 
@@ -76,13 +68,25 @@ def make_overlapping_project(tmp_path: Path, train: int = 80, test: int = 50) ->
                 n += 1
     project, _ = create_and_index(tmp_path / "proj", root, workers=1)
     centres = rng.normal(size=(len(OVERLAPPING), DIM)) * 0.9
+    _store_cluster_vectors(project, truth, centres, rng, "e")
+    return project
+
+
+def _store_cluster_vectors(
+    project: Project,
+    truth: dict[str, int],
+    centres: np.ndarray,
+    rng: np.random.Generator,
+    weights: str,
+) -> None:
+    """Each image's vector: its class centre plus unit noise, normalised, stored as the
+    project's current embeddings of a fake model (``weights``: its hash digit)."""
     frame = project.images()
     vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", "e" * 64)
+    identity = ModelIdentity("fake", "clusters", weights * 64)
     store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
     with VectorStore.writer(store.folder, DIM) as writer:
         writer.append(list(frame.hash), vectors.astype(np.float32))
     (store.folder / "spec.json").write_text('{"spec": "fake"}')
     project.db.set_meta("embedding_key", identity.key)
-    return project
