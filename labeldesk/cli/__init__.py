@@ -29,7 +29,7 @@ from labeldesk.cli import (
 from labeldesk.cli._base import Output
 from labeldesk.core.failures import describe
 
-__all__ = ["Output", "build_parser", "main"]
+__all__ = ["Output", "build_parser", "main", "version_report"]
 
 
 class UsageError(Exception):
@@ -46,14 +46,52 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self, message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``: the report of :func:`version_report`, which loads torch only here."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(version_report())
+        parser.exit()
+
+
+def version_report() -> str:
+    """LabelDesk's version, Python's, the PyTorch build (CPU or the CUDA it was built for)
+    and the device training and embedding would use: what a bug report needs."""
     from labeldesk import __version__
 
+    lines = [
+        f"labeldesk {__version__}",
+        f"python {sys.version.split()[0]} ({sys.executable})",
+    ]
+    try:
+        import torch
+
+        from labeldesk.ml.device import describe_device
+    except Exception as exc:  # a broken or missing torch is what this report is for
+        lines.append(f"torch: unavailable ({type(exc).__name__}: {exc})")
+        return "\n".join(lines)
+    cuda = torch.version.cuda
+    build = f"CUDA {cuda} build" if cuda else "CPU build"
+    lines.append(f"torch {torch.__version__} ({build})")
+    try:
+        device = describe_device()
+    except Exception as exc:
+        device = f"unknown ({type(exc).__name__}: {exc})"
+    lines.append(f"device: {device}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="labeldesk",
         description="Curate image-classification datasets: index, label, find mistakes, export.",
     )
-    parser.add_argument("--version", action="version", version=f"labeldesk {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="print the version, the PyTorch build and the device it would use, and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str, json_output: bool = True) -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,13 +11,52 @@ from pathlib import Path
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("gui", "open the desktop app", json_output=False)
     p.add_argument("project", type=Path, nargs="?", help="project folder to open")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="open the main window, print one line about it and quit (checks an installation)",
+    )
     p.set_defaults(handler=cmd_gui)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from labeldesk.cli.first_run import problems
+
+    found = problems()  # before PySide6 loads: Qt's own failure is an abort, not a message
+    if found:
+        print("\n\n".join(found), file=sys.stderr)
+        return 1
     from labeldesk.gui.threads import reserve_a_core
 
     reserve_a_core()  # before NumPy and friends load, so they read the thread caps
+    if args.smoke:
+        return _smoke(args.project)
     from labeldesk.gui.app import run
 
     return run(args.project)
+
+
+def _smoke(project: Path | None) -> int:
+    """Start the app as ``run`` does, let the window paint for a moment, report and quit."""
+    from PySide6.QtCore import QTimer
+
+    from labeldesk.gui.app import create_application, create_main_window
+
+    app = create_application()
+    window = create_main_window(Path(project).expanduser() if project is not None else None)
+    window.show()
+    seen: list[bool] = []
+
+    def check() -> None:
+        seen.append(window.isVisible())
+        app.quit()
+
+    QTimer.singleShot(1500, check)
+    app.exec()
+    shown = bool(seen) and seen[0]
+    print(
+        f"gui ok: platform {app.platformName()}, window {window.windowTitle()!r}, "
+        f"{window.width()}x{window.height()}, visible {shown}"
+    )
+    window.close()
+    return 0 if shown else 1

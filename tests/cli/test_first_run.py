@@ -1,0 +1,139 @@
+"""First-run checks of ``labeldesk gui``: a missing display or a missing xcb library gets a
+message naming what to install, before Qt (which would abort) is imported."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labeldesk.cli import first_run
+from labeldesk.cli.first_run import install_commands, missing_libraries, problems
+
+X11 = {"DISPLAY": ":0"}
+
+
+@pytest.fixture(scope="module")
+def broken_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real shared library linked against ``libldfoo.so.1``, which is then deleted: what
+    a Qt plugin looks like on a system that lacks one of its libraries."""
+    if shutil.which("gcc") is None:
+        pytest.skip("needs gcc to build a shared library")
+    d = tmp_path_factory.mktemp("plugin")
+    (d / "foo.c").write_text("int foo(void) { return 1; }\n")
+    (d / "bar.c").write_text("extern int foo(void);\nint bar(void) { return foo(); }\n")
+    gcc = ["gcc", "-shared", "-fPIC"]
+    subprocess.run(
+        [*gcc, "-o", "libldfoo.so.1", "-Wl,-soname,libldfoo.so.1", "foo.c"], cwd=d, check=True
+    )
+    os.symlink("libldfoo.so.1", d / "libldfoo.so")
+    subprocess.run([*gcc, "-o", "libqxcb.so", "bar.c", "-L.", "-lldfoo"], cwd=d, check=True)
+    (d / "libldfoo.so").unlink()
+    (d / "libldfoo.so.1").unlink()
+    return d / "libqxcb.so"
+
+
+def test_known_libraries_map_to_debian_and_fedora_packages() -> None:
+    lines = install_commands(["libxcb-cursor.so.0", "libxkbcommon-x11.so.0", "libxcb-xkb.so.1"])
+    assert lines[0] == (
+        "  Debian/Ubuntu: sudo apt install libxcb-cursor0 libxcb-xkb1 libxkbcommon-x11-0"
+    )
+    assert lines[1] == "  Fedora:        sudo dnf install libxcb libxkbcommon-x11 xcb-util-cursor"
+
+
+def test_an_unknown_library_gets_a_way_to_find_its_package() -> None:
+    lines = install_commands(["libweird.so.3"])
+    assert len(lines) == 1
+    assert "apt-file search libweird.so.3" in lines[0]
+    assert "dnf provides '*/libweird.so.3'" in lines[0]
+
+
+def test_ldd_names_every_missing_library(tmp_path: Path) -> None:
+    fake = tmp_path / "ldd"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "printf '\\tlinux-vdso.so.1 (0x0)\\n'\n"
+        "printf '\\tlibxcb-cursor.so.0 => not found\\n'\n"
+        "printf '\\tlibQt6Gui.so.6 => /x/libQt6Gui.so.6 (0x1)\\n'\n"
+        "printf '\\tlibxcb-icccm.so.4 => not found\\n'\n"
+        "printf '\\tlibxcb-cursor.so.0 => not found\\n'\n"
+    )
+    fake.chmod(0o755)
+    assert missing_libraries(tmp_path / "libqxcb.so", ldd=str(fake)) == [
+        "libxcb-cursor.so.0",
+        "libxcb-icccm.so.4",
+    ]
+
+
+def test_a_real_library_with_a_missing_dependency(broken_plugin: Path) -> None:
+    if shutil.which("ldd") is None:
+        pytest.skip("no ldd here")
+    assert missing_libraries(broken_plugin) == ["libldfoo.so.1"]
+    # Without ldd the library is loaded, and the loader's error names the first one.
+    assert missing_libraries(broken_plugin, ldd="") == ["libldfoo.so.1"]
+
+
+def test_the_installed_xcb_plugin_is_found_without_importing_qt() -> None:
+    code = (
+        "import sys; from labeldesk.cli.first_run import xcb_plugin; p = xcb_plugin(); "
+        "print(p is not None and p.name, 'PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["libqxcb.so", "False"]
+
+
+def test_no_display_is_reported_and_nothing_else_is_probed() -> None:
+    def finder() -> Path:
+        raise AssertionError("the plugin is not probed without a display")
+
+    found = problems(env={}, platform="linux", plugin_finder=finder)
+    assert len(found) == 1
+    assert "neither DISPLAY nor WAYLAND_DISPLAY" in found[0]
+
+
+def test_missing_xcb_libraries_are_reported_with_the_command(broken_plugin: Path) -> None:
+    found = problems(env=X11, platform="linux", plugin_finder=lambda: broken_plugin)
+    assert len(found) == 1
+    assert "missing: libldfoo.so.1" in found[0]
+    assert "apt-file search libldfoo.so.1" in found[0]
+
+
+@pytest.mark.parametrize(
+    "env, platform",
+    [
+        ({}, "darwin"),
+        ({}, "win32"),
+        ({"QT_QPA_PLATFORM": "offscreen"}, "linux"),
+        ({**X11, "LABELDESK_SKIP_CHECKS": "1"}, "linux"),
+        ({**X11, "QT_QPA_PLATFORM": "wayland"}, "linux"),
+        ({**X11, "WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"}, "linux"),
+    ],
+)
+def test_where_xcb_is_not_used_nothing_is_reported(
+    broken_plugin: Path, env: dict[str, str], platform: str
+) -> None:
+    assert problems(env=env, platform=platform, plugin_finder=lambda: broken_plugin) == []
+
+
+def test_xcb_asked_for_in_a_wayland_session_is_checked(broken_plugin: Path) -> None:
+    env = {**X11, "WAYLAND_DISPLAY": "w", "XDG_SESSION_TYPE": "wayland", "QT_QPA_PLATFORM": "xcb"}
+    assert first_run.uses_xcb(env)
+    assert problems(env=env, platform="linux", plugin_finder=lambda: broken_plugin) != []
+
+
+def test_gui_stops_before_importing_qt_and_says_why() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    code = (
+        "import sys; from labeldesk.cli import main; rc = main(['gui']); "
+        "print(rc, 'PySide6' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.split() == ["1", "False"]
+    assert "no display is set" in out.stderr
