@@ -1,0 +1,162 @@
+"""Connecting to a Ray cluster for :mod:`labeldesk.ml.ray_embed`, and checking it first.
+
+Everything that can make a cluster job fail for a reason the user must fix is checked
+before any vector is written: Ray installed here, the address answering, Ray and Python
+matching (Ray's own check), LabelDesk with the same vector code on every node, the
+images readable on every node, and room for at least one worker. Each failure is one
+:class:`ClusterError` with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from labeldesk.core.errors import LabelDeskError
+
+from .ray_worker import code_version, probe_node
+
+CONNECT_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
+
+
+class ClusterError(LabelDeskError):
+    """A Ray cluster cannot run this job (nothing was written for it)."""
+
+
+class ClusterUnavailable(ClusterError):
+    """Nothing answers at the address, or Ray is not installed here."""
+
+
+class ClusterMismatch(ClusterError):
+    """The cluster runs another version of Ray, Python, LabelDesk or the model."""
+
+
+class ImageMissingOnWorker(ClusterError):
+    """An image cannot be found where a worker reads it (shared path or --remote-root)."""
+
+
+@dataclass(frozen=True)
+class ClusterShape:
+    """What the connected cluster offers: nodes alive, CPUs, GPUs."""
+
+    nodes: int
+    cpus: float
+    gpus: float
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise ClusterUnavailable(
+            f"embedding on a Ray cluster needs Ray Data here ({exc}): "
+            "pip install 'labeldesk[cluster]'"
+        ) from exc
+    return ray
+
+
+def check_reachable(address: str) -> None:
+    """Fail at once (not after Ray's minute of retries) when nothing listens there."""
+    if address == "auto":
+        return
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterUnavailable(
+            f"{address!r} is not a Ray address: use HOST:PORT (the head's GCS port, "
+            "6379 by default), ray://HOST:PORT (Ray Client, 10001 by default) or auto"
+        )
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise ClusterUnavailable(
+            f"no Ray cluster answers at {address} ({exc}); start one with "
+            "`ray start --head` or check the address and the firewall"
+        ) from exc
+
+
+def connect(ray: Any, address: str) -> bool:
+    """Connect this process to the cluster at ``address``; False if it already was (a
+    notebook's own connection is left open afterwards)."""
+    if ray.is_initialized():
+        return False
+    check_reachable(address)
+    try:
+        ray.init(
+            address=address,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if "version" in text.lower() and "mismatch" in text.lower():
+            raise ClusterMismatch(
+                f"the cluster at {address} runs another Ray or Python version: {exc}"
+            ) from exc
+        raise ClusterUnavailable(f"cannot connect to the Ray cluster at {address}: {text}") from exc
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # progress goes through LabelDesk's callback
+    context.enable_operator_progress_bars = False
+    return True
+
+
+def cluster_shape(ray: Any) -> ClusterShape:
+    alive = [n for n in ray.nodes() if n.get("Alive")]
+    resources = ray.cluster_resources()
+    return ClusterShape(len(alive), resources.get("CPU", 0.0), resources.get("GPU", 0.0))
+
+
+def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
+    """Run :func:`probe_node` on every live node; raise the first problem found."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    probe = ray.remote(probe_node)
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    refs = [
+        probe.options(
+            num_cpus=0,
+            max_retries=1,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
+        ).remote(root, sample)
+        for n in nodes
+    ]
+    try:
+        results: list[dict[str, Any]] = ray.get(refs, timeout=PROBE_TIMEOUT_S)
+    except Exception as exc:
+        if "labeldesk" in str(exc) and "No module named" in str(exc):
+            raise ClusterMismatch(
+                "LabelDesk is not installed on the cluster's nodes: install the same "
+                f"version there (pip install labeldesk=={code_version().split('+')[0]})"
+            ) from exc
+        raise ClusterUnavailable(f"the cluster's nodes did not answer: {summary(exc)}") from exc
+    ours = code_version()
+    for node, found in zip(nodes, results, strict=True):
+        where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
+        if found["labeldesk"] != ours:
+            raise ClusterMismatch(
+                f"{where} runs LabelDesk {found['labeldesk']}, this machine {ours}: their "
+                "vectors would not mix; install the same version on both"
+            )
+        if found["missing"]:
+            raise ImageMissingOnWorker(
+                f"{where} cannot read the images: {found['missing'][0]} not found; point "
+                "--remote-root at where the workers see the image folder"
+            )
+    return results
+
+
+def summary(exc: BaseException) -> str:
+    """The last line of a Ray error that names the cause (Ray wraps remote tracebacks)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]:
+            return line
+    return lines[-1] if lines else type(exc).__name__

@@ -1,0 +1,299 @@
+"""Embedding a project on a Ray cluster: a Ray Data job, streamed into the vector store.
+
+The project machine keeps the database and the vector store; the cluster gets only the
+(content hash, path) of each image still without a vector for the model. Workers read
+and decode the images themselves and run the model in a pool of actors that each load
+it once (:class:`labeldesk.ml.ray_worker.Embedder`, on a GPU when the cluster has them).
+Results stream back batch by batch and each is appended to the store as it arrives,
+under the store's write lock, exactly as a local run appends: a cancelled or failed job
+keeps every finished batch and the next run sends only the rest.
+
+Ray itself retries a worker that dies (the actor is restarted, its batch run again). A
+problem the user must fix (see :mod:`labeldesk.ml.ray_cluster`) stops the job before
+anything is written, or, found mid-job (an image missing on one node, a node with other
+code), stops it with the batches before it kept whole.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.image_rows import usable_files
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
+from .backbones import load_backbone
+from .device import default_batch_size
+from .embed import EmbedReport
+from .input_size import choose_model_spec
+from .ray_cluster import (
+    ClusterError,
+    ClusterMismatch,
+    ClusterShape,
+    ImageMissingOnWorker,
+    cluster_shape,
+    connect,
+    import_ray,
+    probe_nodes,
+    summary,
+)
+from .ray_worker import FAILED, MISSING, OK, Embedder, code_version
+from .runtime import RUNTIME_BATCH
+from .store import remember_model
+from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+PROBE_SAMPLE = 3  # images each node must be able to read before the job starts
+POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
+
+
+@dataclass
+class ClusterEmbedReport(EmbedReport):
+    """An :class:`EmbedReport` that also says where the job ran."""
+
+    address: str = ""
+    workers: int = 0
+    nodes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        data.update(engine="ray", address=self.address, workers=self.workers, nodes=self.nodes)
+        return data
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    workers: int
+    gpus_per_worker: float
+    batch_size: int
+    device: str
+
+
+def embed_on_ray(
+    project: Project,
+    model: str | None = None,
+    *,
+    address: str,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
+    remote_root: str | None = None,
+    batch_size: int | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ClusterEmbedReport:
+    """Embed every usable image of ``project`` without a vector for ``model`` on the Ray
+    cluster at ``address``; the same vectors as :func:`labeldesk.ml.embed.embed_project`.
+
+    ``remote_root`` is where the workers find the image folder (a mount point or a URI
+    such as ``s3://bucket/prefix``); by default the project's own image path. ``workers``
+    is the most actors (default: one per node, or one per ``gpus_per_worker`` GPUs);
+    ``gpus_per_worker`` defaults to 1 when the cluster has GPUs, else 0."""
+    cancel = cancel or CancelToken()
+    if workers is not None and workers < 1:
+        raise ClusterError("--workers must be at least 1")
+    if gpus_per_worker is not None and gpus_per_worker < 0:
+        raise ClusterError("--gpus-per-worker cannot be negative")
+    ray = import_ray()
+    spec = choose_model_spec(project, model)
+    progress(Progress(0, 0, f"loading model {spec}"))
+    backbone = load_backbone(spec)
+    root = remote_root or str(project.root)
+    progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
+    owned = connect(ray, address)
+    try:
+        shape = cluster_shape(ray)
+        plan = _plan(shape, workers, gpus_per_worker, batch_size)
+        report = ClusterEmbedReport(
+            spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes
+        )
+        report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
+        folder = remember_model(project, spec, backbone).folder
+        try:
+            with VectorStore.writer(folder, backbone.dim, cancel=cancel) as store:
+                if store.legacy:
+                    raise ClusterError(
+                        "these embeddings were written by an older LabelDesk: run "
+                        f"`labeldesk embed {project.path}` here once to check them first"
+                    )
+                report.rebuilt = store.rebuilt
+                items = _missing(project, store, report)
+                if items:
+                    progress(Progress(0, len(items), "checking the cluster's nodes"))
+                    probe_nodes(ray, root, [path for _, path in items[:PROBE_SAMPLE]])
+                    started = time.perf_counter()
+                    outputs = _run_job(ray, items, spec, root, plan)
+                    try:
+                        key = backbone.identity.key
+                        _store_results(outputs, store, report, key, len(items), progress, cancel)
+                    finally:
+                        outputs.close()
+                        report.seconds = time.perf_counter() - started
+        except Cancelled:
+            report.cancelled = True
+        return report
+    finally:
+        if owned:
+            ray.shutdown()  # ends this job's actors
+
+
+def _plan(
+    shape: ClusterShape, workers: int | None, gpus: float | None, batch_size: int | None
+) -> JobPlan:
+    """Workers, GPUs each and batch size for this cluster; an impossible ask fails now
+    (Ray would wait forever for resources that never come)."""
+    if gpus is None:
+        gpus = 1.0 if shape.gpus >= 1 else 0.0
+    if gpus > 0:
+        if shape.gpus < gpus:
+            raise ClusterError(
+                f"the cluster has {shape.gpus:g} GPUs; a worker asks for {gpus:g} "
+                "(use --gpus-per-worker 0 to embed on CPUs)"
+            )
+        fits = int(shape.gpus // gpus)
+    else:
+        if shape.cpus < 1:
+            raise ClusterError("the cluster has no CPU for a worker")
+        fits = int(shape.cpus)
+    default = fits if gpus > 0 else max(1, min(shape.nodes, fits))
+    device = "cuda" if gpus > 0 else "cpu"
+    batch = batch_size or (default_batch_size(device) if gpus > 0 else RUNTIME_BATCH)
+    return JobPlan(workers or default, gpus, batch, device)
+
+
+def _missing(project: Project, store: VectorStore, report: EmbedReport) -> list[tuple[str, str]]:
+    """(hash, path) of each content without a vector, in hash order (pseudo-random
+    across folders, as a local run: a partial job leaves a fair sample)."""
+    rows = usable_files(project.db)
+    report.total = len(rows)
+    todo: dict[str, str] = {}
+    for row, found in zip(rows, store.rows_for([r["hash"] for r in rows]), strict=True):
+        if found < 0:
+            todo.setdefault(row["hash"], row["path"])
+    return sorted(todo.items())
+
+
+class _Outputs:
+    """The job's output batches, fetched on a thread so that waiting for the next one
+    (a worker starting, a slow batch) still notices a cancel."""
+
+    def __init__(self, batches: Iterator[dict[str, np.ndarray]]):
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._pump, args=(batches,), name="ray-results", daemon=True
+        )
+        self._thread.start()
+
+    def _pump(self, batches: Iterator[dict[str, np.ndarray]]) -> None:
+        try:
+            for batch in batches:
+                while not self._closed.is_set():
+                    try:
+                        self._queue.put(("batch", batch), timeout=POLL_S)
+                        break
+                    except queue.Full:
+                        continue
+                if self._closed.is_set():
+                    return
+            self._queue.put(("end", None))
+        except BaseException as exc:
+            self._queue.put(("error", exc))
+
+    def next(self, cancel: CancelToken) -> dict[str, np.ndarray] | None:
+        """The next batch; None at the end; raises Cancelled or the job's error."""
+        while True:
+            cancel.raise_if_cancelled()
+            try:
+                kind, value = self._queue.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if kind == "batch":
+                return dict(value)
+            if kind == "end":
+                return None
+            raise ClusterError(f"the Ray job failed: {summary(value)}") from value
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+def _run_job(
+    ray: Any, items: list[tuple[str, str]], spec: str, root: str, plan: JobPlan
+) -> _Outputs:
+    import pyarrow as pa
+
+    step = plan.batch_size * (1 if len(items) < 100_000 else 8)
+    tables = [
+        pa.table(
+            {
+                "hash": [h for h, _ in items[i : i + step]],
+                "path": [p for _, p in items[i : i + step]],
+            }
+        )
+        for i in range(0, len(items), step)
+    ]
+    dataset = ray.data.from_arrow(tables).map_batches(
+        Embedder,
+        fn_constructor_kwargs={"spec": spec, "root": root, "device": plan.device},
+        batch_size=plan.batch_size,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=plan.workers),
+        num_cpus=1,
+        num_gpus=plan.gpus_per_worker,
+    )
+    return _Outputs(iter(dataset.iter_batches(batch_size=None, batch_format="numpy")))
+
+
+def _store_results(
+    outputs: _Outputs,
+    store: VectorStore,
+    report: EmbedReport,
+    key: str,
+    total: int,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Append each arriving batch; a batch from a worker with another model or code is
+    refused whole, and a row Ray delivered twice (a retried batch) is written once."""
+    version = code_version()
+    done = 0
+    progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
+    while (batch := outputs.next(cancel)) is not None:
+        theirs = set(batch["key"]) | set(batch["version"])
+        if theirs != {key, version}:
+            raise ClusterMismatch(
+                f"a worker made vectors with {sorted(theirs - {key, version})}, this machine "
+                f"with {key} {version}: install the same LabelDesk and model on every node"
+            )
+        report.runtime = str(batch["runtime"][0])
+        status = batch["status"]
+        unique: dict[str, int] = {}
+        for i in np.flatnonzero(status == OK):
+            digest = str(batch["hash"][i])
+            if digest not in unique and store.rows_for([digest])[0] < 0:
+                unique[digest] = int(i)
+        if unique:
+            rows = list(unique.values())
+            store.append(list(unique), np.asarray(batch["vector"][rows], dtype=np.float16))
+        report.embedded += len(unique)
+        report.failed += [
+            {"path": str(batch["path"][i]), "reason": str(batch["reason"][i])}
+            for i in np.flatnonzero(status == FAILED)
+        ]
+        missing = np.flatnonzero(status == MISSING)
+        if len(missing):
+            raise ImageMissingOnWorker(
+                f"{batch['reason'][missing[0]]} ({len(missing)} of this batch): check that "
+                "the workers see the image folder (--remote-root); finished batches are kept"
+            )
+        done += len(status)
+        progress(Progress(min(done, total), total, "embedding on the Ray cluster"))

@@ -1,0 +1,158 @@
+"""What runs on a Ray cluster's workers for :mod:`labeldesk.ml.ray_embed`.
+
+Workers read the images themselves, from the same path on shared storage or under a
+remote root (a mount point, or a URI pyarrow can open: ``s3://``, ``gs://``, ``hdfs://``,
+``file://``), so the project's machine sends only (content hash, path) pairs and gets
+back (content hash, vector). Each actor loads the model once, with the same functions as
+a local run (:func:`load_backbone`, :func:`load_runner`, :func:`prepare`), so vectors are
+interchangeable. An image whose bytes no longer have the scanned content hash is not
+embedded: its vector would be stored under another image's key.
+
+Nothing here imports ray: the actor class is a plain callable that Ray Data runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import platform
+import socket
+from importlib import metadata
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+OK, MISSING, FAILED = "ok", "missing", "failed"
+# The modules whose code decides what vector an image gets: a worker whose copy differs
+# from the project machine's would make vectors that do not mix, under the same key.
+VECTOR_CODE = ("backbones.py", "preprocess.py", "runtime.py", "onnx_export.py", "ray_worker.py")
+
+
+def code_version() -> str:
+    """LabelDesk's version and a digest of the code that makes vectors."""
+    import labeldesk
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in VECTOR_CODE:
+        digest.update((here / name).read_bytes())
+    return f"{labeldesk.__version__}+{digest.hexdigest()[:12]}"
+
+
+class ImageSource:
+    """Reads project-relative image paths on a worker: ``root/rel`` on a local or mounted
+    file system, or through pyarrow's file systems for a URI."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self._fs: Any = None
+        if "://" in root:
+            from pyarrow import fs
+
+            self._fs, base = fs.FileSystem.from_uri(root)
+            self._base = base.rstrip("/")
+
+    def where(self, rel: str) -> str:
+        """The location ``rel`` is read from (for messages)."""
+        if self._fs is not None:
+            return f"{self.root.rstrip('/')}/{rel}"
+        return str(Path(self.root) / rel)
+
+    def read(self, rel: str) -> bytes:
+        """The file's bytes; FileNotFoundError when it is not there."""
+        if self._fs is None:
+            return (Path(self.root) / rel).read_bytes()
+        from pyarrow import fs
+
+        path = f"{self._base}/{rel}"
+        if self._fs.get_file_info(path).type == fs.FileType.NotFound:
+            raise FileNotFoundError(path)
+        with self._fs.open_input_file(path) as f:
+            return cast(bytes, f.read())
+
+
+def probe_node(root: str, sample: list[str]) -> dict[str, Any]:
+    """What the project machine checks on every node before a job: versions, and whether
+    the first images to embed can be read there (a wrong root fails here, not later)."""
+    source = ImageSource(root)
+    missing = []
+    for rel in sample:
+        try:
+            source.read(rel)
+        except FileNotFoundError:
+            missing.append(source.where(rel))
+        except OSError as exc:
+            missing.append(f"{source.where(rel)} ({exc})")
+    return {
+        "host": socket.gethostname(),
+        "labeldesk": code_version(),
+        "python": platform.python_version(),
+        "ray": _version_of("ray"),
+        "missing": missing,
+    }
+
+
+def _version_of(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+class Embedder:
+    """A Ray Data actor: loads the model once, then embeds batches of (hash, path) rows.
+
+    Returns, per row: the hash, the path, a status (ok, missing, failed), the reason, and
+    the vector as float16 (the store's precision: half the traffic), plus this actor's
+    model key and code version so the project machine can refuse vectors it must not mix.
+    """
+
+    def __init__(self, spec: str, root: str, device: str) -> None:
+        from .backbones import load_backbone
+        from .runtime import load_runner
+
+        self.backbone = load_backbone(spec)
+        self.runner = load_runner(self.backbone, device, "auto")
+        self.source = ImageSource(root)
+        self.key = self.backbone.identity.key
+        self.version = code_version()
+        self.host = socket.gethostname()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from labeldesk.core.imageio import content_hash
+
+        from .preprocess import prepare
+
+        pre = self.backbone.identity.preprocess
+        hashes, paths = list(batch["hash"]), list(batch["path"])
+        status, reasons = [OK] * len(hashes), [""] * len(hashes)
+        pixels = np.zeros((len(hashes), pre.size, pre.size, 3), np.uint8)
+        for i, (digest, rel) in enumerate(zip(hashes, paths, strict=True)):
+            try:
+                data = self.source.read(rel)
+                if content_hash(data) != digest:
+                    raise ValueError("the file changed since the last scan")
+                pixels[i] = prepare(cast(Path, io.BytesIO(data)), pre)
+            except FileNotFoundError:
+                status[i], reasons[i] = (
+                    MISSING,
+                    f"{self.source.where(rel)} not found on {self.host}",
+                )
+            except Exception as exc:
+                status[i], reasons[i] = FAILED, f"{type(exc).__name__}: {exc}"
+        vectors = np.zeros((len(hashes), self.backbone.dim), np.float16)
+        good = [i for i, s in enumerate(status) if s == OK]
+        if good:
+            vectors[good] = self.runner.features(pixels[good]).astype(np.float16)
+        n = len(hashes)
+        return {
+            "hash": np.array(hashes, dtype=object),
+            "path": np.array(paths, dtype=object),
+            "status": np.array(status, dtype=object),
+            "reason": np.array(reasons, dtype=object),
+            "vector": vectors,
+            "key": np.array([self.key] * n, dtype=object),
+            "version": np.array([self.version] * n, dtype=object),
+            "runtime": np.array([self.runner.name] * n, dtype=object),
+        }

@@ -1,0 +1,183 @@
+"""A real local Ray cluster for the tests: a head and a second node on 127.0.0.1.
+
+Each node is a ``ray start --block`` process in a session (process group) of its own,
+with Ray's files in a fresh temporary folder, so stopping it touches only what it
+started: the group gets SIGTERM, then SIGKILL, and any process still naming the folder
+(a worker that left the group) is killed by its id. ``ray stop`` is not used: it kills
+every Ray process of the user on the machine, other people's clusters included.
+
+Ray's servers listen on every interface; token authentication (a random token known to
+this process only) keeps anyone else from using the cluster while it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOST = "127.0.0.1"
+# Ray's workers take ports 10002-19999 by default: the head's port stays below them.
+PORT_RANGE = range(6400, 9900)
+START_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    """A port in PORT_RANGE that nothing listens on now (random start: parallel runs)."""
+    first = secrets.randbelow(len(PORT_RANGE))
+    for i in range(len(PORT_RANGE)):
+        port = PORT_RANGE[(first + i) % len(PORT_RANGE)]
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port for the Ray head")
+
+
+@dataclass
+class LocalRay:
+    """A running local cluster: ``address`` for ``ray.init``; :meth:`stop` ends it."""
+
+    temp_dir: Path
+    port: int
+    env: dict[str, str]
+    nodes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    def stop(self) -> None:
+        for proc in reversed(self.nodes):
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.nodes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _signal_group(proc, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        for pid in processes_naming(str(self.temp_dir)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)  # the node's own session: its group id is its pid
+
+
+def processes_naming(text: str) -> list[int]:
+    """Ids of this user's processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if text.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def ray_env() -> dict[str, str]:
+    """The environment for the nodes and the driver: token auth, no usage stats."""
+    env = dict(os.environ)
+    env.update(
+        RAY_AUTH_MODE="token",
+        RAY_AUTH_TOKEN=secrets.token_hex(32),
+        RAY_USAGE_STATS_ENABLED="0",
+        RAY_DISABLE_IMPORT_WARNING="1",
+    )
+    return env
+
+
+def start_local_ray(cpus_per_node: int = 1, nodes: int = 2) -> LocalRay:
+    """Start a head and ``nodes - 1`` more nodes on 127.0.0.1; wait until all are up."""
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    temp_dir = Path(tempfile.mkdtemp(prefix="ldray", dir="/tmp"))  # short: socket paths
+    cluster = LocalRay(temp_dir, free_port(), ray_env())
+    common = [
+        "--block",
+        "--node-ip-address",
+        HOST,
+        "--num-cpus",
+        str(cpus_per_node),
+        "--num-gpus",
+        "0",
+        "--object-store-memory",
+        str(120 * 1024 * 1024),
+        "--disable-usage-stats",
+    ]
+    head = [ray_bin, "start", "--head", "--port", str(cluster.port), "--include-dashboard"]
+    head += ["false", "--temp-dir", str(temp_dir), *common]
+    worker = [ray_bin, "start", "--address", cluster.address, *common]
+    try:
+        cluster.nodes.append(_spawn(head, cluster.env, temp_dir / "head.log"))
+        _wait_for_nodes(cluster, 1)
+        for i in range(1, nodes):
+            cluster.nodes.append(_spawn(worker, cluster.env, temp_dir / f"node{i}.log"))
+        _wait_for_nodes(cluster, nodes)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _wait_for_nodes(cluster: LocalRay, count: int) -> None:
+    """Until ``ray status`` lists ``count`` live nodes (or a node process has exited)."""
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for proc in cluster.nodes:
+            if proc.poll() is not None:
+                logs = "\n".join(p.read_text()[-2000:] for p in cluster.temp_dir.glob("*.log"))
+                raise RuntimeError(f"a Ray node exited ({proc.returncode}):\n{logs}")
+        status = subprocess.run(
+            [ray_bin, "status", "--address", cluster.address],
+            env=cluster.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if status.returncode == 0 and _active_nodes(status.stdout) >= count:
+            return
+        time.sleep(1.0)
+    raise RuntimeError(f"the local Ray cluster did not reach {count} nodes")
+
+
+def _active_nodes(status: str) -> int:
+    """Live nodes in ``ray status`` text: lines ``N node_<id>`` under ``Active:``."""
+    count, active = 0, False
+    for line in status.splitlines():
+        text = line.strip()
+        if text.startswith("Active:"):
+            active = True
+        elif text.startswith(("Pending:", "Recent failures:")):
+            active = False
+        elif active and "node_" in text:
+            count += int(text.split()[0]) if text.split()[0].isdigit() else 1
+    return count
