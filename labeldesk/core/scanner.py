@@ -22,6 +22,7 @@ from .labels import Change, apply_changes
 from .layout import Placement, placement
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
+from .sql_lists import IN_LIST, json_list
 from .walk import walk_images
 
 if TYPE_CHECKING:
@@ -83,18 +84,21 @@ def scan(
     walked = walk_images(
         project.root, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
     )
-    rows = {r.path: r for r in _load_rows(project)}
     counts = ScanCounts()
-
+    # What an unchanged file is compared on, as plain tuples: at 1M images the full rows
+    # cost seconds to build, and only new, changed, vanished and unusable files need them.
+    known = _load_stats(project)
     to_probe: list[str] = []
     for rel, stat in walked.files.items():
-        row = rows.get(rel)
-        if row and not row.removed and (row.size, row.mtime_ns) == stat and not _transient(row):
+        state = known.get(rel)
+        if state is not None and state[:2] == stat and not _transient_reason(state[2]):
             counts.unchanged += 1
         else:
             to_probe.append(rel)
-    seen = walked.files.keys() | walked.problems.keys()
-    gone = {p: r for p, r in rows.items() if not r.removed and p not in seen}
+    live = [p for p, state in known.items() if state is not None]
+    gone_paths = [p for p in live if p not in walked.files and p not in walked.problems]
+    rows = {r.path: r for r in _load_rows(project, [*to_probe, *gone_paths, *walked.problems])}
+    gone = {p: rows[p] for p in gone_paths}
 
     writer = _Writer(project, rows, gone, counts)
     writer.write_problems(walked.problems)
@@ -123,18 +127,32 @@ def scan(
     return counts
 
 
-def _transient(row: _Row) -> bool:
+def _transient_reason(reason: str | None) -> bool:
     """Failures that may go away without the file changing (e.g. permissions fixed)."""
-    reason = row.skip_reason
     return reason is not None and (
         reason.startswith(TRANSIENT_REASONS) or any(e in reason for e in TRANSIENT_ERRORS)
     )
 
 
-def _load_rows(project: IndexedFolder) -> Iterator[_Row]:
+def _load_stats(project: IndexedFolder) -> dict[str, tuple[int, int, str | None] | None]:
+    """path -> (size, mtime_ns, skip reason) of every row, None for a removed one."""
+    with project.db.reading() as conn:
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: a million sqlite3.Row objects cost seconds
+        cursor.execute(
+            "SELECT path, size, mtime_ns, skip_reason, removed_at IS NOT NULL FROM images"
+        )
+        return {r[0]: None if r[4] else (r[1], r[2], r[3]) for r in cursor}
+
+
+def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[_Row]:
+    """The full rows of ``paths`` (those the database has)."""
+    if not paths:
+        return
     for r in project.db.query(
         "SELECT id, path, size, mtime_ns, hash, removed_at IS NOT NULL, folder_label, label, "
-        "skip_reason, split FROM images"
+        f"skip_reason, split FROM images WHERE path {IN_LIST}",
+        (json_list(paths),),
     ):
         yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
 
