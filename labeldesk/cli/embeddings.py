@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, TerminalProgress, open_existing
 from labeldesk.core.display import format_percent, format_similarity
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -42,6 +46,33 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         choices=["auto", "torch", "openvino", "onnx"],
         help="engine that runs the model: auto (default) is openvino on the CPU, torch on a "
         "GPU; all give the same vectors, and a runtime that fails falls back to torch",
+    )
+    ray = p.add_argument_group(
+        "on a Ray cluster (pip install 'labeldesk[cluster]'; --device and --runtime are "
+        "then chosen on the workers: a GPU when the cluster has one, else OpenVINO)"
+    )
+    ray.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="embed as a Ray Data job on the cluster at ADDRESS: HOST:PORT of a head "
+        "started with `ray start --head` (this machine a node of it), ray://HOST:10001 "
+        "(Ray Client), or auto",
+    )
+    ray.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="most model actors (default: one per node, or one per GPU share)",
+    )
+    ray.add_argument(
+        "--gpus-per-worker",
+        type=float,
+        help="GPUs each actor takes (default: 1 when the cluster has GPUs, else 0)",
+    )
+    ray.add_argument(
+        "--remote-root",
+        metavar="URI",
+        help="where the workers find the image folder: a mount point on them or a URI "
+        "(s3://bucket/prefix, gs://..., file:///...); default: this project's image path",
     )
     p.set_defaults(handler=cmd_embed)
 
@@ -83,6 +114,8 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         model = args.model
         if args.input_size != "auto":  # the project's model unless one is named
             model = with_input_size(choose_model_spec(project, model), args.input_size)
+        if args.ray:
+            return _embed_on_ray(args, project, model, progress)
         report = embed_project(
             project,
             model,
@@ -105,6 +138,43 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(data, text)
+
+
+def _embed_on_ray(
+    args: argparse.Namespace, project: Project, model: str | None, progress: TerminalProgress
+) -> Output:
+    from labeldesk.ml.ray_embed import embed_on_ray
+
+    report = embed_on_ray(
+        project,
+        model,
+        address=args.ray,
+        workers=args.workers,
+        gpus_per_worker=args.gpus_per_worker,
+        remote_root=args.remote_root,
+        batch_size=args.batch_size,
+        progress=progress,
+    )
+    text = (
+        f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
+        f"on the Ray cluster at {report.address} ({report.nodes} nodes, up to "
+        f"{report.workers} workers, {report.device}, {report.runtime}) in "
+        f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
+        f"{report.total} usable images in the project"
+    )
+    if report.cancelled:
+        text += "\ncancelled: the finished batches are kept; run it again to continue"
+    if report.failed:
+        text += f"\n{len(report.failed)} could not be read:" + "".join(
+            f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
+        )
+    return Output(report.to_json(), text)
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _input_size(value: str) -> str | int:

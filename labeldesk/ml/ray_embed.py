@@ -38,6 +38,7 @@ from .ray_cluster import (
     ClusterMismatch,
     ClusterShape,
     ImageMissingOnWorker,
+    check_reachable,
     cluster_shape,
     connect,
     import_ray,
@@ -46,7 +47,7 @@ from .ray_cluster import (
 )
 from .ray_worker import FAILED, MISSING, OK, Embedder, code_version
 from .runtime import RUNTIME_BATCH
-from .store import remember_model
+from .store import embeddings_dir, remember_model
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ def embed_on_ray(
     if gpus_per_worker is not None and gpus_per_worker < 0:
         raise ClusterError("--gpus-per-worker cannot be negative")
     ray = import_ray()
+    check_reachable(address)  # before the model loads: a wrong address fails in seconds
     spec = choose_model_spec(project, model)
     progress(Progress(0, 0, f"loading model {spec}"))
     backbone = load_backbone(spec)
@@ -116,6 +118,13 @@ def embed_on_ray(
             spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes
         )
         report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
+        # The nodes are checked before the project is touched: a job that cannot run
+        # leaves the project's current model and its store as they were.
+        peek = _existing_store(project, backbone.identity.key, backbone.dim)
+        sample = [path for _, path in _missing(project, peek, report)[:PROBE_SAMPLE]]
+        if sample:
+            progress(Progress(0, 0, "checking the cluster's nodes"))
+            probe_nodes(ray, root, sample)
         folder = remember_model(project, spec, backbone).folder
         try:
             with VectorStore.writer(folder, backbone.dim, cancel=cancel) as store:
@@ -127,8 +136,6 @@ def embed_on_ray(
                 report.rebuilt = store.rebuilt
                 items = _missing(project, store, report)
                 if items:
-                    progress(Progress(0, len(items), "checking the cluster's nodes"))
-                    probe_nodes(ray, root, [path for _, path in items[:PROBE_SAMPLE]])
                     started = time.perf_counter()
                     outputs = _run_job(ray, items, spec, root, plan)
                     try:
@@ -169,13 +176,23 @@ def _plan(
     return JobPlan(workers or default, gpus, batch, device)
 
 
-def _missing(project: Project, store: VectorStore, report: EmbedReport) -> list[tuple[str, str]]:
+def _existing_store(project: Project, key: str, dim: int) -> VectorStore | None:
+    """The model's store if there is one, opened read-only (nothing is created)."""
+    folder = embeddings_dir(project) / key
+    return VectorStore(folder, dim) if (folder / "identity.json").exists() else None
+
+
+def _missing(
+    project: Project, store: VectorStore | None, report: EmbedReport
+) -> list[tuple[str, str]]:
     """(hash, path) of each content without a vector, in hash order (pseudo-random
     across folders, as a local run: a partial job leaves a fair sample)."""
     rows = usable_files(project.db)
     report.total = len(rows)
     todo: dict[str, str] = {}
-    for row, found in zip(rows, store.rows_for([r["hash"] for r in rows]), strict=True):
+    hashes = [r["hash"] for r in rows]
+    have = store.rows_for(hashes) if store is not None else np.full(len(rows), -1)
+    for row, found in zip(rows, have, strict=True):
         if found < 0:
             todo.setdefault(row["hash"], row["path"])
     return sorted(todo.items())

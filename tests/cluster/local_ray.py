@@ -58,25 +58,38 @@ class LocalRay:
     def address(self) -> str:
         return f"{HOST}:{self.port}"
 
+    watchdog: subprocess.Popen | None = None
+
     def stop(self) -> None:
         for proc in reversed(self.nodes):
-            _signal_group(proc, signal.SIGTERM)
-        deadline = time.monotonic() + 15
+            _signal_group(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 3
         for proc in self.nodes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            _signal_group(proc, signal.SIGKILL)
+        kill_cluster_processes([p.pid for p in self.nodes], str(self.temp_dir))
+        for proc in self.nodes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-        for pid in processes_naming(str(self.temp_dir)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        if self.watchdog is not None:
+            self.watchdog.terminate()
+            self.watchdog.wait(timeout=5)
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
-def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+def kill_cluster_processes(groups: list[int], temp_dir: str) -> None:
+    """SIGKILL the nodes' process groups, then every process still naming ``temp_dir``
+    (Ray's workers start sessions of their own)."""
+    for group in groups:
+        _signal_group(group, signal.SIGKILL)
+    for pid in processes_naming(temp_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _signal_group(group: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)  # the node's own session: its group id is its pid
+        os.killpg(group, sig)  # a node runs in a session of its own: group id = its pid
 
 
 def processes_naming(text: str) -> list[int]:
@@ -134,6 +147,9 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2) -> LocalRay:
         for i in range(1, nodes):
             cluster.nodes.append(_spawn(worker, cluster.env, temp_dir / f"node{i}.log"))
         _wait_for_nodes(cluster, nodes)
+        watchdog = [sys.executable, str(Path(__file__).with_name("watchdog.py")), str(os.getpid())]
+        watchdog += [str(temp_dir), *(str(p.pid) for p in cluster.nodes)]
+        cluster.watchdog = subprocess.Popen(watchdog, start_new_session=True)
     except BaseException:
         cluster.stop()
         raise

@@ -1,0 +1,153 @@
+"""The cluster job's parts that need no cluster: addresses, planning, reading images on a
+worker, and writing streamed results into the store (cancel, refusal, retried rows)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from labeldesk.cli import main
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import CancelToken
+from labeldesk.ml.embed import EmbedReport
+from labeldesk.ml.ray_cluster import (
+    ClusterError,
+    ClusterMismatch,
+    ClusterShape,
+    ClusterUnavailable,
+    ImageMissingOnWorker,
+    check_reachable,
+)
+from labeldesk.ml.ray_embed import _Outputs, _plan, _store_results
+from labeldesk.ml.ray_worker import FAILED, MISSING, OK, ImageSource, code_version
+from labeldesk.ml.vectors import VectorStore
+
+DIM = 8
+KEY = "model-abc"
+
+
+def batch(hashes, status=None, key=KEY, version=None):
+    n = len(hashes)
+    status = status or [OK] * n
+    rng = np.random.default_rng(len(hashes[0]) + int(hashes[0], 16) % 97)
+    vectors = rng.normal(size=(n, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return {
+        "hash": np.array(hashes, dtype=object),
+        "path": np.array([f"img/{h[:4]}.png" for h in hashes], dtype=object),
+        "status": np.array(status, dtype=object),
+        "reason": np.array(
+            ["not found on node-2" if s == MISSING else "bad" for s in status], dtype=object
+        ),
+        "vector": vectors.astype(np.float16),
+        "key": np.array([key] * n, dtype=object),
+        "version": np.array([version or code_version()] * n, dtype=object),
+        "runtime": np.array(["openvino"] * n, dtype=object),
+    }
+
+
+def h(i: int) -> str:
+    return f"{i:032x}"
+
+
+def write(tmp_path, batches, cancel=None, cancel_after=None):
+    folder = tmp_path / "store"
+    report = EmbedReport("m", KEY, "cpu")
+    seen = []
+
+    def progress(p):
+        seen.append(p.done)
+        if cancel_after is not None and p.done >= cancel_after:
+            cancel.cancel()
+
+    with VectorStore.writer(folder, DIM) as store:
+        try:
+            _store_results(
+                _Outputs(iter(batches)), store, report, KEY, 100, progress, cancel or CancelToken()
+            )
+        finally:
+            count = store.count
+    return report, VectorStore(folder, DIM), count
+
+
+def test_batches_are_stored_as_they_arrive_and_a_retried_row_once(tmp_path):
+    first = batch([h(1), h(2), h(3)], [OK, FAILED, OK])
+    again = batch([h(3), h(4)])  # Ray ran a batch again after a worker died: h(3) twice
+    report, store, _ = write(tmp_path, [first, again])
+    assert report.embedded == 3 and store.count == 3
+    assert [f["path"] for f in report.failed] == ["img/0000.png"]
+    assert store.rows_for([h(2)])[0] == -1
+    row = store.rows_for([h(1)])[0]
+    assert np.allclose(store.gather(np.array([row]))[0], first["vector"][0].astype(np.float32))
+
+
+def test_cancel_keeps_the_finished_batches(tmp_path):
+    cancel = CancelToken()
+    batches = [batch([h(i), h(i + 100)]) for i in range(1, 6)]
+    with pytest.raises(Cancelled):
+        write(tmp_path, batches, cancel=cancel, cancel_after=4)
+    assert VectorStore(tmp_path / "store", DIM).count == 4
+
+
+def test_a_batch_from_other_code_or_model_is_refused_whole(tmp_path):
+    good, other = batch([h(1)]), batch([h(2), h(3)], key="model-other")
+    with pytest.raises(ClusterMismatch, match="model-other"):
+        write(tmp_path, [good, other])
+    store = VectorStore(tmp_path / "store", DIM)
+    assert store.count == 1 and list(store.rows_for([h(2), h(3)])) == [-1, -1]
+    with pytest.raises(ClusterMismatch, match=r"9\.9\.9"):
+        write(tmp_path / "b", [batch([h(5)], version="9.9.9+x")])
+
+
+def test_an_image_missing_on_a_worker_stops_the_job_after_its_batch(tmp_path):
+    with pytest.raises(ImageMissingOnWorker, match="not found on node-2"):
+        write(tmp_path, [batch([h(1)]), batch([h(2), h(3)], [OK, MISSING]), batch([h(4)])])
+    store = VectorStore(tmp_path / "store", DIM)
+    assert store.count == 2 and store.rows_for([h(4)])[0] == -1
+
+
+def test_a_failing_job_is_one_clear_error(tmp_path):
+    def failing():
+        yield batch([h(1)])
+        raise RuntimeError("ray.exceptions.ActorDiedError: The actor died\nOSError: no space")
+
+    with pytest.raises(ClusterError, match="no space"):
+        write(tmp_path, failing())
+    assert VectorStore(tmp_path / "store", DIM).count == 1
+
+
+def test_plan_fits_the_cluster():
+    cpu = ClusterShape(nodes=3, cpus=24, gpus=0)
+    assert _plan(cpu, None, None, None).workers == 3  # one per node
+    assert _plan(cpu, 10, None, None).device == "cpu"
+    gpu = ClusterShape(nodes=2, cpus=16, gpus=4)
+    plan = _plan(gpu, None, None, None)
+    assert (plan.device, plan.gpus_per_worker, plan.workers) == ("cuda", 1.0, 4)
+    assert _plan(gpu, None, 0.5, None).workers == 8
+    assert _plan(gpu, None, 0, None).device == "cpu"
+    with pytest.raises(ClusterError, match="0 GPUs"):
+        _plan(cpu, None, 1, None)  # Ray would wait forever for a GPU
+
+
+def test_workers_read_a_mount_or_a_uri(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.png").write_bytes(b"pixels")
+    for root in (str(tmp_path), tmp_path.as_uri()):
+        source = ImageSource(root)
+        assert source.read("a/x.png") == b"pixels"
+        with pytest.raises(FileNotFoundError):
+            source.read("a/gone.png")
+        assert source.where("a/gone.png").endswith("a/gone.png")
+
+
+def test_an_unreachable_cluster_is_a_clear_error_and_touches_nothing(project, capsys):
+    pytest.importorskip("ray")
+    code = main(["embed", str(project.path), "--ray", "127.0.0.1:9", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code != 0 and out["kind"] == "ClusterUnavailable"
+    assert "127.0.0.1:9" in out["error"] and "ray start --head" in out["error"]
+    assert not (project.path / "embeddings").exists()
+    with pytest.raises(ClusterUnavailable, match="not a Ray address"):
+        check_reachable("head-node")
