@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End-to-end test of installer/install.sh (Linux): install this checkout into a temporary
+# HOME, run the installed launcher (--version, an offscreen GUI start, the no-display
+# message), upgrade in place, uninstall, and check that exactly what the installer created
+# is gone while unrelated files, settings and projects stay. `make test-install` runs it.
+#
+# PyTorch: the installer's default for a machine without an NVIDIA GPU is the CPU build
+# from https://download.pytorch.org/whl/cpu. Where that index cannot be reached and a
+# local CPU wheel of torch is in pip's find-links folders, the test pins that wheel
+# (LABELDESK_TORCH_SPEC) rather than fetch the multi-GB CUDA build; it says which it used.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+started=$(date +%s)
+tmp="$(mktemp -d /tmp/labeldesk-test-install.XXXXXX)"
+keep="${KEEP_TEST_HOME:-0}"
+cleanup() { if [[ "$keep" != 1 ]]; then rm -rf "$tmp"; else echo "kept $tmp"; fi; }
+trap cleanup EXIT
+
+fail() { echo "test_install.sh: FAILED: $*" >&2; exit 1; }
+step() { echo "--- $* ($(($(date +%s) - started)) s)"; }
+
+export HOME="$tmp/home"
+unset XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME LABELDESK_SKIP_CHECKS
+export PIP_CACHE_DIR="$tmp/pip-cache"  # outside HOME: pip's cache is not the installer's
+data="$HOME/.local/share"
+mkdir -p "$data" "$HOME/.local/bin" "$HOME/projects/mine"
+# Things that are not LabelDesk's and must outlive it.
+echo "someone else's file" >"$data/unrelated.txt"
+echo "#!/bin/sh" >"$HOME/.local/bin/other-tool"
+echo "my project" >"$HOME/projects/mine/notes.txt"
+snapshot() { (cd "$HOME" && find . -path ./.cache -prune -o -path ./.config -prune -o -print | sort); }
+snapshot >"$tmp/before.txt"
+
+# --- which PyTorch -----------------------------------------------------------------------------
+if [[ -z "${LABELDESK_TORCH_SPEC:-}" ]] &&
+    ! python3 -c 'import urllib.request; urllib.request.urlopen("https://download.pytorch.org/whl/cpu/", timeout=15)' 2>/dev/null; then
+    links="${PIP_FIND_LINKS:-$(python3 -m pip config get global.find-links 2>/dev/null || true)}"
+    for dir in $links; do
+        wheel="$(find "${dir#file://}" -maxdepth 1 -name 'torch-*+cpu-*.whl' 2>/dev/null | sort -V | tail -1)"
+        [[ -n "$wheel" ]] && break
+    done
+    if [[ -n "${wheel:-}" ]]; then
+        version="$(basename "$wheel" | cut -d- -f2)"            # e.g. 2.13.0+cpu
+        minor="$(cut -d. -f2 <<<"$version")"
+        # torchvision 0.(N+15) goes with torch 2.N (0.28 with 2.13, 0.29 with 2.14).
+        export LABELDESK_TORCH_SPEC="torch==$version torchvision==0.$((minor + 15)).*"
+        echo "PyTorch CPU index unreachable here; using the local wheel $wheel"
+    else
+        echo "PyTorch CPU index unreachable and no local CPU wheel: pip's default index is used"
+    fi
+fi
+
+# --- install -----------------------------------------------------------------------------------
+step "install"
+"$repo/installer/install.sh" --torch cpu >"$tmp/install.log" 2>&1 || {
+    tail -30 "$tmp/install.log"
+    fail "install.sh exited non-zero"
+}
+cat "$tmp/install.log"
+if ! grep -q "Start it:" "$tmp/install.log" || ! grep -q "Uninstall:" "$tmp/install.log"; then
+    fail "the installer did not say how to start and uninstall"
+fi
+venv="$data/labeldesk/venv"
+manifest="$data/labeldesk/install-manifest.txt"
+launcher="$HOME/.local/bin/labeldesk"
+desktop="$data/applications/org.labeldesk.LabelDesk.desktop"
+[[ -f "$manifest" ]] || fail "no manifest"
+[[ -L "$launcher" && "$(readlink "$launcher")" == "$venv/bin/labeldesk" ]] || fail "launcher link"
+[[ -f "$desktop" ]] || fail "no desktop entry"
+grep -q "^Exec=\"$venv/bin/labeldesk\" gui" "$desktop" || fail "desktop Exec: $(grep Exec "$desktop")"
+[[ -f "$data/icons/hicolor/256x256/apps/labeldesk.png" ]] || fail "no 256 px icon"
+[[ -f "$data/icons/hicolor/scalable/apps/labeldesk.svg" ]] || fail "no scalable icon"
+if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi
+
+step "installed launcher: --version"
+"$launcher" --version | tee "$tmp/version.txt"
+grep -q "^labeldesk " "$tmp/version.txt" || fail "no version line"
+grep -q "^torch .*(CPU build)" "$tmp/version.txt" || fail "not the CPU build of PyTorch"
+grep -q "^python .*($venv/bin/python" "$tmp/version.txt" || fail "not the installed environment"
+
+step "installed launcher: offscreen GUI start"
+QT_QPA_PLATFORM=offscreen "$launcher" gui --smoke 2>"$tmp/gui.err" | tee "$tmp/gui.txt" ||
+    fail "gui --smoke: $(tail -5 "$tmp/gui.err")"
+grep -q "^gui ok: platform offscreen, window 'LabelDesk'.*visible True" "$tmp/gui.txt" ||
+    fail "gui --smoke said: $(cat "$tmp/gui.txt")"
+
+step "installed launcher: no display"
+if env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$launcher" gui >"$tmp/nodisplay.txt" 2>&1; then
+    fail "gui started without a display"
+fi
+grep -q "no display is set" "$tmp/nodisplay.txt" || fail "$(cat "$tmp/nodisplay.txt")"
+
+# --- upgrade in place --------------------------------------------------------------------------
+step "re-run (upgrade in place)"
+settings="$HOME/.config/LabelDesk/LabelDesk.ini"
+[[ -f "$settings" ]] || fail "the GUI wrote no settings at $settings"
+cp "$settings" "$tmp/settings.before"
+lines_before=$(wc -l <"$manifest")
+"$repo/installer/install.sh" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
+    tail -30 "$tmp/upgrade.log"
+    fail "re-running install.sh failed"
+}
+cmp -s "$settings" "$tmp/settings.before" || fail "the upgrade changed the settings"
+[[ "$(wc -l <"$manifest")" == "$lines_before" ]] || fail "the upgrade grew the manifest"
+[[ "$(sort "$manifest" | uniq -d)" == "" ]] || fail "duplicate manifest lines"
+"$launcher" --version >/dev/null || fail "--version after the upgrade"
+
+# --- uninstall ---------------------------------------------------------------------------------
+step "uninstall"
+grep -q "^dir $data/labeldesk$" "$manifest" || fail "the data folder it made is not recorded"
+# A file of the user's in a folder the installer made: the file and its folder stay.
+echo "keep me" >"$data/labeldesk/mine.txt"
+"$data/labeldesk/install.sh" --uninstall | tee "$tmp/uninstall.log"
+[[ "$(ls -A "$data/labeldesk")" == "mine.txt" ]] || fail "left in $data/labeldesk: $(ls -A "$data/labeldesk")"
+rm "$data/labeldesk/mine.txt" && rmdir "$data/labeldesk"
+snapshot >"$tmp/after.txt"
+diff -u "$tmp/before.txt" "$tmp/after.txt" || fail "the uninstall left (+) or took (-) the above"
+[[ "$(cat "$data/unrelated.txt")" == "someone else's file" ]] || fail "unrelated file changed"
+[[ -f "$HOME/projects/mine/notes.txt" && -f "$HOME/.local/bin/other-tool" ]] || fail "lost files"
+cmp -s "$settings" "$tmp/settings.before" || fail "the uninstall changed the settings"
+
+echo "test_install.sh: all checks passed in $(($(date +%s) - started)) s"
