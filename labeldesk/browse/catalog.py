@@ -69,8 +69,9 @@ class ImageCatalog:
         self._path_positions: dict[str, int] | None = None
 
     @classmethod
-    def load(cls, project: Project) -> ImageCatalog:
-        frame = image_frame(project, include_skipped=True)
+    def load(cls, project: Project, first: int | None = None) -> ImageCatalog:
+        """Every image of ``project`` (or its ``first`` ones in path order)."""
+        frame = image_frame(project, include_skipped=True, first=first)
         return cls(frame, frame.attrs["classes"])
 
     def __len__(self) -> int:

@@ -164,6 +164,16 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE model_versions ADD COLUMN dataset_version_id INTEGER
         REFERENCES dataset_versions(id);
     """,
+    # 8: covering indexes for `labeldesk stats` (core/stats.py): the counts and the size
+    # medians read the live, usable images' index entries in order instead of sorting
+    # every row (1M images: seconds -> well under one).
+    """
+    CREATE INDEX images_live_state
+        ON images(removed_at, skip_reason, label, split, status, format);
+    CREATE INDEX images_live_width ON images(removed_at, skip_reason, width);
+    CREATE INDEX images_live_height ON images(removed_at, skip_reason, height);
+    CREATE INDEX images_live_size ON images(removed_at, skip_reason, size);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from .classes import class_names
-from .vocab import EFFECTIVE_SPLIT, EXCLUDED, SPLITS, VERIFIED
+from .vocab import EXCLUDED, SPLITS, VERIFIED
 
 if TYPE_CHECKING:
     from .interfaces import ImageTable
@@ -20,40 +21,36 @@ def skip_category(reason: str) -> str:
 def project_stats(project: ImageTable) -> dict[str, Any]:
     """Counts per class, split, status, skip reason and format, and the image sizes.
 
-    Computed with SQL aggregates in one read transaction rather than from the whole
-    per-image table: `labeldesk stats` on 1M images then reads a few hundred grouped
-    rows instead of a million (~0.6 s instead of ~8 s)."""
+    Computed with SQL aggregates over covering indexes (schema 8) in one read
+    transaction, never from the whole per-image table: at 1M images a few index scans
+    and a few hundred grouped rows instead of a million rows read into Python."""
     with project.db.reading() as conn:
         classes = class_names(conn)
         groups = conn.execute(
-            f"SELECT label, {EFFECTIVE_SPLIT} AS split, status, COUNT(*) FROM images "
-            f"WHERE {_USABLE} GROUP BY 1, 2, 3"
+            "SELECT label, split, status, format, COUNT(*) FROM images "
+            f"INDEXED BY images_live_state WHERE {_USABLE} GROUP BY 1, 2, 3, 4"
         ).fetchall()
         reasons = conn.execute(
             "SELECT skip_reason, COUNT(*) FROM images "
             "WHERE removed_at IS NULL AND skip_reason IS NOT NULL GROUP BY 1"
         ).fetchall()
-        formats = conn.execute(
-            f"SELECT format, COUNT(*) FROM images WHERE {_USABLE} AND format IS NOT NULL "
-            "GROUP BY 1 ORDER BY 2 DESC, 1"
-        ).fetchall()
-        sizes = {
-            column: conn.execute(
-                f"SELECT {column}, COUNT(*) FROM images WHERE {_USABLE} GROUP BY 1"
-            ).fetchall()
-            for column in ("width", "height", "size")
-        }
+        usable = sum(row[-1] for row in groups)
+        sizes = {column: _column_summary(conn, column, usable) for column in _SIZE_COLUMNS}
     per_class: dict[str, dict[str, int]] = {
         name: {"total": 0, **dict.fromkeys(SPLITS, 0)} for name in classes
     }
-    usable = labeled = excluded = verified = 0
+    labeled = excluded = verified = 0
     splits = {**dict.fromkeys(SPLITS, 0), "none": 0}
-    for label, split, status, count in groups:
-        usable += count
+    formats: dict[str, int] = {}
+    for label, stored_split, status, fmt, count in groups:
+        # the effective split: a labeled image without one counts as train (EFFECTIVE_SPLIT)
+        split = "train" if stored_split is None and label is not None else stored_split
         excluded += count if status == EXCLUDED else 0
         verified += count if status == VERIFIED else 0
         if split in SPLITS or split is None:
             splits[split or "none"] += count
+        if fmt is not None:
+            formats[fmt] = formats.get(fmt, 0) + count
         if label is None:
             continue
         labeled += count
@@ -79,43 +76,41 @@ def project_stats(project: ImageTable) -> dict[str, Any]:
         "imbalance_ratio": (max(nonzero) / min(nonzero)) if nonzero else None,
         "skipped": sum(by_reason.values()),
         "skipped_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
-        "formats": {name: int(count) for name, count in formats},
+        "formats": dict(sorted(formats.items(), key=lambda kv: -kv[1])),
         "image_size": _size_summary(usable, sizes),
     }
 
 
 _USABLE = "removed_at IS NULL AND skip_reason IS NULL"
+_SIZE_COLUMNS = {"width": "images_live_width", "height": "images_live_height",
+                 "size": "images_live_size"}  # fmt: skip
 
 
-def _size_summary(usable: int, sizes: dict[str, list[Any]]) -> dict[str, Any]:
-    """min, median and max of each column from its (value, count) groups."""
+def _column_summary(conn: sqlite3.Connection, column: str, usable: int) -> dict[str, float]:
+    """min, median (as pandas computes it) and max of a column over the usable images,
+    and its total: read from the column's index, the median by skipping to the middle."""
+    index = _SIZE_COLUMNS[column]
+    where = f"FROM images INDEXED BY {index} WHERE {_USABLE} AND {column} IS NOT NULL"
+    low, high, total, n = conn.execute(
+        f"SELECT MIN({column}), MAX({column}), SUM({column}), COUNT(*) {where}"
+    ).fetchone()
+    if not n:
+        nan = float("nan")
+        return {"min": nan, "median": nan, "max": nan, "total": 0}
+    middle = conn.execute(
+        f"SELECT {column} {where} ORDER BY {column} LIMIT 2 OFFSET ?", ((n - 1) // 2,)
+    ).fetchall()
+    values = [middle[0][0]] if n % 2 else [middle[0][0], middle[1][0]]
+    return {"min": int(low), "median": sum(values) / len(values), "max": int(high),
+            "total": int(total)}  # fmt: skip
+
+
+def _size_summary(usable: int, sizes: dict[str, dict[str, float]]) -> dict[str, Any]:
     if not usable:
         return {}
-
-    def summary(groups: list[Any]) -> dict[str, float]:
-        known = sorted((v, c) for v, c in groups if v is not None)
-        if not known:
-            nan = float("nan")
-            return {"min": nan, "median": nan, "max": nan}
-        return {"min": int(known[0][0]), "median": _median(known), "max": int(known[-1][0])}
-
-    out = {"width": summary(sizes["width"]), "height": summary(sizes["height"])}
-    total = sum(int(v) * c for v, c in sizes["size"] if v is not None)
-    return {**out, "bytes": {**summary(sizes["size"]), "total": total}}
-
-
-def _median(known: list[tuple[int, int]]) -> float:
-    """The median of sorted (value, count) groups, as pandas computes it."""
-    n = sum(c for _, c in known)
-    wanted = [(n - 1) // 2, n // 2]  # the middle one, or the two middle ones
-    found: list[float] = []
-    seen = 0
-    for value, count in known:
-        while wanted and wanted[0] < seen + count:
-            found.append(float(value))
-            wanted.pop(0)
-        seen += count
-    return sum(found) / len(found)
+    drop = ("total",)
+    out = {c: {k: v for k, v in sizes[c].items() if k not in drop} for c in ("width", "height")}
+    return {**out, "bytes": dict(sizes["size"])}
 
 
 def index_summary(project: ImageTable) -> dict[str, Any]:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 SPLITTER_KEY = "project_view/splitter"
 MORE_LIKE_COUNT = 200
+# Images read before the first paint; a bigger project's others follow in the background.
+FIRST_ROWS = 20_000
 NEIGHBOURS_SHOWN = 8
 
 
@@ -75,6 +77,7 @@ class ProjectView(QWidget):
         self.search_job: Job | None = None
         self.fill_job: Job | None = None
         self._fill_again = False  # asked while a re-read ran: it may have missed rows
+        self._changed_in_fill: set[int] = set()  # edited while a re-read ran: re-read them
         self._totals: dict[str | None, int] = {}
         self._selection_total = 0  # images in the sidebar's selection (map, cell, …)
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
@@ -123,14 +126,20 @@ class ProjectView(QWidget):
         return catalog
 
     def reload(self) -> None:
-        """Re-read every image from the project (after opening or a rescan)."""
+        """Re-read every image from the project (after opening or a rescan).
+
+        A big project shows its first ``FIRST_ROWS`` images at once and reads the rest in
+        the background (:meth:`fill_in`): reading 1M rows takes seconds of CPU, and the
+        window must paint its first screen well before that."""
         self.loader.invalidate()
-        catalog = ImageCatalog.load(self.project)
+        catalog = ImageCatalog.load(self.project, first=FIRST_ROWS)
         catalog.set_insights(self.feed.latest)  # kept until the feed recomputes
         self.model.set_catalog(catalog, self.sidebar.current_filter())
         self.labeling.refresh_classes()
         self.refresh_counts()
         self.grid.select_row(0)
+        if len(catalog) >= FIRST_ROWS:  # there may be more: the whole list follows
+            self.fill_in()
 
     def fill_in(self) -> Job | None:
         """Re-read the images in the background while a scan adds them; the selection and
@@ -161,6 +170,8 @@ class ProjectView(QWidget):
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)
+        changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
+        self.labeling.refresh_ids(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
         self.refresh_counts()
         self.grid.verticalScrollBar().setValue(scroll)
@@ -252,6 +263,8 @@ class ProjectView(QWidget):
             return
         if changes.classes_changed:
             self.labeling.sync_classes()
+        if self.fill_job is not None and self.fill_job.running:  # it may have read before
+            self._changed_in_fill.update(int(i) for i in changes.image_ids)
         self.labeling.refresh_ids(changes.image_ids)
         if self.isVisible():
             self.refresh_counts()
