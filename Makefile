@@ -1,13 +1,14 @@
 # Two commands for a fresh machine (see README):
 #   make run    install into .venv and open the app on the bundled sample dataset
 #   make test   install into .venv and run the whole test suite
+#   make test-install   install with installer/install.sh into a temporary HOME, run, uninstall
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO ?= .demo-project
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-install lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,9 @@ run: install
 test: install
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+test-install:
+	bash installer/test_install.sh
 
 lint: install
 	$(BIN)/ruff check labeldesk tests benchmarks

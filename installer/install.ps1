@@ -190,8 +190,10 @@ if ((Test-Path -LiteralPath $TorchState) -and ((Get-Content -LiteralPath $TorchS
 }
 Write-Host 'Installing packages (PyTorch included: a few minutes the first time)...'
 Invoke-Checked $VenvPython ($pipArgs + @($From) + $TorchSpec) 'pip install'
-# The same version from a changed checkout: pip keeps the installed copy, so put it in anew.
-Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', $From) 'reinstalling LabelDesk'
+if (-not $fresh) {
+    # The same version from a changed checkout or wheel may count as installed: put it in anew.
+    Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', $From) 'reinstalling LabelDesk'
+}
 if (-not (Test-Path -LiteralPath $TorchState)) { Add-Record 'file' $TorchState }
 Set-Content -LiteralPath $TorchState -Value $Torch -Encoding ASCII
 

@@ -163,6 +163,15 @@ say "  from:    $source_path"
 say "  python:  $("$python" --version 2>&1) ($python)"
 say "  PyTorch: $torch_choice build${torch_index:+ from $torch_index}${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
 
+# An environment without a manifest was made by install-linux.sh (before this installer):
+# adopt what it made, so that --uninstall removes it too.
+if [[ -x "$venv/bin/python" && ! -f "$manifest" ]]; then
+    say "  adopting the installation made by install-linux.sh"
+    record dir "$home_dir"
+    record tree "$venv"
+    legacy_icon="$data/icons/hicolor/scalable/apps/labeldesk.svg"
+    if [[ -f "$legacy_icon" ]]; then record file "$legacy_icon"; fi
+fi
 make_dir "$home_dir"
 fresh=0
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -199,8 +208,10 @@ say "Installing packages (PyTorch included: a few minutes the first time)…"
 # shellcheck disable=SC2086  # LABELDESK_TORCH_SPEC is a list of requirements
 "$vpython" -m pip "${pip_args[@]}" --quiet "$source_path" ${LABELDESK_TORCH_SPEC:-} ||
     die "pip could not install LabelDesk (see above); nothing outside $home_dir was changed"
-# The same version from a changed checkout: pip keeps the installed copy, so put it in anew.
-"$vpython" -m pip install --quiet --force-reinstall --no-deps "$source_path" >/dev/null
+if ((!fresh)); then
+    # The same version from a changed checkout or wheel may count as installed: put it in anew.
+    "$vpython" -m pip install --quiet --force-reinstall --no-deps "$source_path" >/dev/null
+fi
 [[ -f "$state" ]] || record file "$state"
 echo "$torch_choice" >"$state"
 
@@ -218,7 +229,7 @@ place() {
 # --- the command ----------------------------------------------------------------------------
 make_dir "$bin_dir"
 if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
-    : # ours already
+    record link "$command_link"  # ours (already listed, or made by install-linux.sh)
 elif [[ -e "$command_link" || -L "$command_link" ]]; then
     say "  note: $command_link exists and is not LabelDesk's; left as it is"
 else

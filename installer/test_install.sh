@@ -31,6 +31,10 @@ echo "#!/bin/sh" >"$HOME/.local/bin/other-tool"
 echo "my project" >"$HOME/projects/mine/notes.txt"
 snapshot() { (cd "$HOME" && find . -path ./.cache -prune -o -path ./.config -prune -o -print | sort); }
 snapshot >"$tmp/before.txt"
+# A copy of the installer runs (--from the checkout): editing install.sh during a run
+# cannot change the run, and --from is tested too.
+cp "$repo/installer/install.sh" "$tmp/install.sh"
+install=("$tmp/install.sh" --from "$repo" --torch cpu)
 
 # --- which PyTorch -----------------------------------------------------------------------------
 if [[ -z "${LABELDESK_TORCH_SPEC:-}" ]] &&
@@ -53,7 +57,7 @@ fi
 
 # --- install -----------------------------------------------------------------------------------
 step "install"
-"$repo/installer/install.sh" --torch cpu >"$tmp/install.log" 2>&1 || {
+"${install[@]}" >"$tmp/install.log" 2>&1 || {
     tail -30 "$tmp/install.log"
     fail "install.sh exited non-zero"
 }
@@ -97,10 +101,18 @@ settings="$HOME/.config/LabelDesk/LabelDesk.ini"
 [[ -f "$settings" ]] || fail "the GUI wrote no settings at $settings"
 cp "$settings" "$tmp/settings.before"
 lines_before=$(wc -l <"$manifest")
-"$repo/installer/install.sh" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
+# The upgrade comes from a copy of the checkout with one change, which must be installed.
+mkdir "$tmp/src"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do if [[ -f "$f" ]]; then printf '%s\0' "$f"; fi; done |
+    xargs -0 cp --parents -t "$tmp/src")
+echo "UPGRADE_MARK = 1  # test_install.sh" >>"$tmp/src/labeldesk/__init__.py"
+"$tmp/install.sh" --from "$tmp/src" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
     tail -30 "$tmp/upgrade.log"
     fail "re-running install.sh failed"
 }
+"$venv/bin/python" -c 'import labeldesk; assert labeldesk.UPGRADE_MARK == 1' ||
+    fail "the upgrade did not install the changed code"
 cmp -s "$settings" "$tmp/settings.before" || fail "the upgrade changed the settings"
 [[ "$(wc -l <"$manifest")" == "$lines_before" ]] || fail "the upgrade grew the manifest"
 [[ "$(sort "$manifest" | uniq -d)" == "" ]] || fail "duplicate manifest lines"
