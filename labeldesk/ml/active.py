@@ -113,7 +113,10 @@ def make_context(
     if pred_probs is None and fit:
         pred_probs = fit_probe(embeddings, labels, n_classes=n_classes)
     return QueryContext(
-        embeddings=np.asarray(embeddings, np.float32),
+        # float16 stays as it is (a big project's vectors): strategies take subsets
+        embeddings=embeddings
+        if embeddings.dtype == np.float16
+        else np.asarray(embeddings, np.float32),
         labeled_mask=labeled,
         candidate_mask=cand,
         labels=labels,

@@ -41,6 +41,10 @@ DEFAULT_METHOD = "umap"
 SEED = 42
 POLL_S = 0.05  # how often the parent checks the cancel token while a child fits
 STOP_GRACE_S = 2.0  # after terminate(), wait this long before kill()
+# Above this many images the map is fitted on a random sample of this many and every
+# other image is placed from it (projection_sample.py): UMAP on 1M points would take
+# hours and all 1M vectors as float32 would take 5 GB.
+MAP_FIT_MAX = 50_000
 
 
 class ProjectionFailed(LabelDeskError):
@@ -158,6 +162,15 @@ def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken
             receive.close()
 
 
+def fit_vectors(method: str, vectors: np.ndarray, seed: int, cancel: CancelToken) -> np.ndarray:
+    """``method``'s 2-D positions of ``vectors`` (float32), in a child process if the
+    method is registered as isolated."""
+    fit = METHODS[method]
+    if method in ISOLATED:
+        return fit_isolated(fit, np.asarray(vectors, dtype=np.float32), seed, cancel)
+    return fit(np.asarray(vectors, dtype=np.float32), seed)  # fast (PCA): not worth a process
+
+
 def map_cache_path(project: Project, vectors: ProjectVectors, method: str) -> Path:
     """Where the ``method`` map of this embedding version is cached."""
     digest = version_digest(vectors, 0)
@@ -188,11 +201,12 @@ def project_2d(
         progress(Progress(1, 1, "computing the map…"))
         return paths, cached["xy"].astype(np.float32, copy=False)
     cancel.raise_if_cancelled()
-    fit = METHODS[method]
-    if method in ISOLATED:
-        xy = fit_isolated(fit, vectors.vectors, SEED, cancel)
+    if len(paths) > MAP_FIT_MAX:
+        from .projection_sample import fit_on_sample
+
+        xy = fit_on_sample(method, vectors.vectors, SEED, cancel, fit_vectors, MAP_FIT_MAX)
     else:
-        xy = fit(vectors.vectors, SEED)  # fast (PCA): not worth a process
+        xy = fit_vectors(method, vectors.vectors, SEED, cancel)
     xy = np.asarray(xy, dtype=np.float32).reshape(len(paths), 2)
     cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
 

@@ -222,10 +222,11 @@ class VectorStore:
                 )
             return np.memmap(f, dtype=np.float16, mode="r", shape=(self.count, self.dim))
 
-    def gather(self, rows: np.ndarray, chunk: int = 65536) -> np.ndarray:
-        """float32 vectors for ``rows`` (all >= 0), read in chunks to bound memory spikes."""
+    def gather(self, rows: np.ndarray, chunk: int = 65536, dtype: type = np.float32) -> np.ndarray:
+        """Vectors for ``rows`` (all >= 0) as ``dtype`` (float32, or float16 as stored),
+        read in chunks to bound memory spikes."""
         mat = self.matrix()
-        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        out = np.empty((len(rows), self.dim), dtype=dtype)
         for start in range(0, len(rows), chunk):
             sel = rows[start : start + chunk]
             out[start : start + len(sel)] = mat[sel]
