@@ -226,7 +226,7 @@ class VectorStore:
         """Vectors for ``rows`` (all >= 0) as ``dtype`` (float32, or float16 as stored),
         read in chunks to bound memory spikes."""
         mat = self.matrix()
-        out = np.empty((len(rows), self.dim), dtype=dtype)
+        out: np.ndarray = np.empty((len(rows), self.dim), dtype=dtype)
         for start in range(0, len(rows), chunk):
             sel = rows[start : start + chunk]
             out[start : start + len(sel)] = mat[sel]
