@@ -97,7 +97,7 @@ def child_open(project: Path) -> dict:
             "rows": len(frame), "stats_in_process_s": stats_s}  # fmt: skip
 
 
-def exact_neighbours(store_matrix, queries, k: int, chunk: int = 100_000):  # type: ignore[no-untyped-def]
+def exact_neighbours(store_matrix, queries, k: int, chunk: int = 100_000):
     """Top-k rows by inner product over the float16 store, in chunks (ground truth)."""
     import numpy as np
 

@@ -238,7 +238,7 @@ def index_fast(project: Path, images: Path) -> float:
 
     start = time.perf_counter()
     original = scanner.probe_all
-    scanner.probe_all = probe_known  # type: ignore[assignment]
+    scanner.probe_all = probe_known
     try:
         with open_project(create_empty(project, images)) as proj:
             counts = proj.scan()
