@@ -85,6 +85,10 @@ class MainMenus:
             shortcuts.EMBED_KEYS,
             commands.compute_embeddings,
         )
+        self.cluster_action = self._add(
+            self.tools_menu, "Embed on a Ray &cluster…", (), self._configure_cluster
+        )
+        self._show_embed_target()
         self.embed_new_action = QAction("Embed &new projects after indexing", window)
         self.embed_new_action.setCheckable(True)
         self.embed_new_action.setChecked(settings.embed_new_projects())
@@ -152,6 +156,26 @@ class MainMenus:
         menu.addAction(action)
         self.window.addAction(action)  # shortcuts work even while the menu bar is hidden
         return action
+
+    def _configure_cluster(self) -> None:
+        from labeldesk.gui.cluster_dialog import ClusterDialog
+
+        dialog = ClusterDialog(self.window, project_open=self.close_action.isEnabled())
+        if dialog.exec() and dialog.embed_now:
+            self.commands.compute_embeddings()
+        self._show_embed_target()
+
+    def _show_embed_target(self) -> None:
+        """Compute embeddings says where it runs when that is a cluster."""
+        from labeldesk.gui.cluster_dialog import cluster_choice
+
+        choice = cluster_choice()
+        self.embed_action.setText(
+            "Compute &embeddings" if choice is None else "Compute &embeddings on the Ray cluster"
+        )
+        self.embed_action.setToolTip(
+            "" if choice is None else f"On {choice.address} (Tools → Embed on a Ray cluster…)"
+        )
 
     def _toggle_theme(self) -> None:
         self.commands.set_theme("dark" if self.dark_action.isChecked() else "light")

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui import settings
+from labeldesk.gui.cluster_dialog import cluster_choice
 from labeldesk.gui.workers import Job
 
 if TYPE_CHECKING:
@@ -128,8 +129,17 @@ class ProjectJobs(QObject):
             return None
         project = session.project
         in_process = self.embed_in_process
+        cluster = cluster_choice()  # Tools → Embed on a Ray cluster…, if switched on
 
         def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
+            if cluster is not None:  # a Ray driver in a child: the GUI never waits on it
+                from labeldesk.ml.child_jobs import run_in_child
+
+                target = "labeldesk.ml.ray_embed:embed_on_ray"
+                kwargs = cluster.kwargs()
+                return run_in_child(
+                    target, project.path, progress=progress, cancel=cancel, **kwargs
+                )
             if in_process:
                 from labeldesk.ml.embed import embed_project
 
@@ -141,10 +151,11 @@ class ProjectJobs(QObject):
         shell = self.shell
         job = Job(embed, "Embeddings")
         job.ended.connect(self._refresh_insights)  # cancelled batches are kept: use them
+        where = f"the Ray cluster at {cluster.address}" if cluster is not None else None
         job.finished.connect(
             lambda r: shell.show_message(
                 f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
-                f"at {r.input_size} px on {r.device}"
+                f"at {r.input_size} px on {where or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
             )
         )
@@ -152,7 +163,8 @@ class ProjectJobs(QObject):
             lambda: shell.show_message("Embedding cancelled; finished batches are kept")
         )
         job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
-        if session.start_exclusive(job, "Computing embeddings") is None:
+        title = "Computing embeddings" + (f" on {where}" if where else "")
+        if session.start_exclusive(job, title) is None:
             return None
         self.embed_job = job
         return job

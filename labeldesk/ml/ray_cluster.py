@@ -59,19 +59,26 @@ def import_ray() -> Any:
     return ray
 
 
-def check_reachable(address: str) -> None:
-    """Fail at once (not after Ray's minute of retries) when nothing listens there."""
+def parse_address(address: str) -> tuple[str, int] | None:
+    """(host, port) of a Ray address; None for ``auto`` (Ray finds the local cluster)."""
     if address == "auto":
-        return
-    target = address.removeprefix("ray://")
-    host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
+        return None
+    host, _, port = address.strip().removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ClusterUnavailable(
             f"{address!r} is not a Ray address: use HOST:PORT (the head's GCS port, "
             "6379 by default), ray://HOST:PORT (Ray Client, 10001 by default) or auto"
         )
+    return host, int(port)
+
+
+def check_reachable(address: str) -> None:
+    """Fail at once (not after Ray's minute of retries) when nothing listens there."""
+    target = parse_address(address)
+    if target is None:
+        return
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
+        with socket.create_connection(target, timeout=CONNECT_TIMEOUT_S):
             pass
     except OSError as exc:
         raise ClusterUnavailable(
@@ -102,6 +109,7 @@ def connect(ray: Any, address: str) -> bool:
         raise ClusterUnavailable(f"cannot connect to the Ray cluster at {address}: {text}") from exc
     import ray.data
 
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its INFO lines, on stderr
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # progress goes through LabelDesk's callback
     context.enable_operator_progress_bars = False
