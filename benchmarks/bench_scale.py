@@ -24,8 +24,9 @@ Each measure runs in a fresh process (its memory is its own; its peak RSS is rep
 under --timeout. Vectors are synthetic (scale_project.write_vectors): embedding 1M images
 with the CNN on 2 CPU cores takes hours, so they are written through the real vector store
 as a model named "synthetic-scale". A run reuses the built projects; caches the app makes
-(kNN graph, predictions, map) are deleted before each measure so every figure is a cold
-computation unless it says "cached".
+(search index, kNN graph, predictions, map) are deleted before the measure that makes
+them, so every figure is a cold computation unless it says "cached"; predictions use
+the kNN graph the near-duplicate pass left, as they would in the app.
 
     python benchmarks/bench_scale.py                                  # 100k, 300k, 1M
     python benchmarks/bench_scale.py --sizes 100000 --measures scan,stats,open
@@ -70,10 +71,20 @@ def rss_now() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def drop_caches(project: Path) -> None:
-    """Delete what the app computed from the vectors, so a measure starts cold."""
+# What each measure computes, deleted before it runs so that its figure is a cold
+# computation; what it builds on stays (predictions use the kNN graph the near-duplicate
+# pass left, as in the app).
+COLD = {
+    "knn": ("ivf-*", "*.index", "*.faiss"),
+    "dups": ("knn-*.npz",),
+    "preds": ("predictions-*.npz",),
+    "map": ("map-*.npy",),
+}
+
+
+def drop_caches(project: Path, measure: str) -> None:
     for folder in (project / "embeddings").glob("*"):
-        for pattern in ("knn-*.npz", "predictions-*.npz", "map-*.npy", "ivf-*", "*.index"):
+        for pattern in COLD.get(measure, ()):
             for f in folder.glob(pattern):
                 f.unlink()
 
@@ -404,7 +415,7 @@ def measure(n: int, info: dict, args: argparse.Namespace) -> dict:
             except SystemExit as exc:
                 results[name] = {"error": str(exc)}
             continue
-        drop_caches(project)
+        drop_caches(project, name)
         results[name] = run_child(name, project, n, args)
     return results
 

@@ -183,3 +183,23 @@ def test_a_big_selection_filters_100k_images_quickly():
     shown = catalog.filter(ImageFilter(paths=chosen))
     assert time.perf_counter() - started < 2.0
     assert len(shown) == n // 2 and list(shown[:3]) == [0, 2, 4]
+
+
+def test_split_and_status_counts_follow_edits_through_their_codes(project):
+    """Counts and filters by split and status read small integer codes (fast at 1M
+    images); after edits they must still agree with the values themselves."""
+    catalog = ImageCatalog.load(project)
+    project.set_status(["train/cat/cat0.jpg", "train/dog/dog1.jpg"], "excluded")
+    project.set_status(["val/cat/cat0.jpg"], "verified")
+    project.set_splits({"train/cat/cat1.jpg": "test"})
+    edited = ["train/cat/cat0.jpg", "train/dog/dog1.jpg", "val/cat/cat0.jpg", "train/cat/cat1.jpg"]
+    catalog.apply_states(project.image_states(project.ids_for(edited).values()))
+    assert catalog.excluded_count() == 2
+    shown = catalog.show_counts()
+    assert (shown["excluded"], shown["verified"]) == (2, 1)
+    assert paths(catalog, ImageFilter(show="verified")) == ["val/cat/cat0.jpg"]
+    assert "train/cat/cat1.jpg" in paths(catalog, ImageFilter(split="test"))
+    assert "train/cat/cat1.jpg" not in paths(catalog, ImageFilter(split="train"))
+    for split in ("train", "val", "test"):
+        assert len(catalog.filter(ImageFilter(split=split))) == int((catalog.splits == split).sum())
+    assert catalog.label_counts("test") == {"cat": 3, "dog": 2, None: 0}
