@@ -3,8 +3,10 @@ tests, and the bundled sample project made with ``labeldesk new``."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -12,15 +14,20 @@ import pytest
 
 SAMPLE = Path(__file__).parents[2] / "sample_data" / "fashion"
 
+# Ray reads its authentication settings once, when it is first imported: the token this
+# session's cluster will require is set before anything can import Ray.
+os.environ.update(
+    RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_USAGE_STATS_ENABLED="0"
+)
+
 
 @pytest.fixture(scope="session")
 def ray_cluster():
-    pytest.importorskip("ray.data")
+    if importlib.util.find_spec("ray") is None:  # not imported here: see above
+        pytest.skip("Ray is not installed (pip install 'labeldesk[cluster]')")
     from cluster.local_ray import start_local_ray
 
     cluster = start_local_ray(cpus_per_node=1, nodes=2)
-    saved = {k: os.environ.get(k) for k in cluster.env}
-    os.environ.update(cluster.env)  # the token: this process is the cluster's driver
     try:
         yield cluster
     finally:
@@ -30,11 +37,6 @@ def ray_cluster():
             ray.shutdown()
         finally:
             cluster.stop()
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 @pytest.fixture

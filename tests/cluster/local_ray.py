@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,13 +62,14 @@ class LocalRay:
     watchdog: subprocess.Popen | None = None
 
     def stop(self) -> None:
+        below = descendants([p.pid for p in self.nodes])  # before they are orphaned
         for proc in reversed(self.nodes):
             _signal_group(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + 3
         for proc in self.nodes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        kill_cluster_processes([p.pid for p in self.nodes], str(self.temp_dir))
+        kill_cluster_processes([p.pid for p in self.nodes], str(self.temp_dir), below)
         for proc in self.nodes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
@@ -77,14 +79,46 @@ class LocalRay:
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
-def kill_cluster_processes(groups: list[int], temp_dir: str) -> None:
-    """SIGKILL the nodes' process groups, then every process still naming ``temp_dir``
-    (Ray's workers start sessions of their own)."""
+def kill_cluster_processes(groups: list[int], temp_dir: str, known: Iterable[int] = ()) -> None:
+    """SIGKILL the nodes' processes: their descendants (Ray's workers start sessions of
+    their own and rename themselves ``ray::...``), their process groups, and any process
+    still naming ``temp_dir``."""
+    # Known ids are checked again: one freed since then may be someone else's now.
+    doomed = descendants(groups) | {pid for pid in known if _is_ray(pid)}
     for group in groups:
         _signal_group(group, signal.SIGKILL)
-    for pid in processes_naming(temp_dir):
+    for pid in doomed | set(processes_naming(temp_dir)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def _is_ray(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return cmdline.startswith(b"ray::") or b"/ray/" in cmdline
+
+
+def descendants(pids: list[int]) -> set[int]:
+    """Every process below ``pids`` (children, their children...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = list(pids)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _signal_group(group: int, sig: int) -> None:
@@ -110,14 +144,11 @@ def processes_naming(text: str) -> list[int]:
 
 
 def ray_env() -> dict[str, str]:
-    """The environment for the nodes and the driver: token auth, no usage stats."""
+    """The environment for the nodes: this process's, with token authentication on (the
+    caller sets RAY_AUTH_TOKEN before Ray is first imported: Ray reads it once)."""
     env = dict(os.environ)
-    env.update(
-        RAY_AUTH_MODE="token",
-        RAY_AUTH_TOKEN=secrets.token_hex(32),
-        RAY_USAGE_STATS_ENABLED="0",
-        RAY_DISABLE_IMPORT_WARNING="1",
-    )
+    env.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    env.update(RAY_AUTH_MODE="token", RAY_USAGE_STATS_ENABLED="0")
     return env
 
 
