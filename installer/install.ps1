@@ -190,8 +190,8 @@ if ((Test-Path -LiteralPath $TorchState) -and ((Get-Content -LiteralPath $TorchS
 }
 Write-Host 'Installing packages (PyTorch included: a few minutes the first time)...'
 Invoke-Checked $VenvPython ($pipArgs + @($From) + $TorchSpec) 'pip install'
-if (-not $fresh) {
-    # The same version from a changed checkout or wheel may count as installed: put it in anew.
+if ((-not $fresh) -and (Test-Path -LiteralPath $From -PathType Leaf)) {
+    # pip reinstalls a checkout every time, but skips a wheel of the installed version.
     Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', $From) 'reinstalling LabelDesk'
 }
 if (-not (Test-Path -LiteralPath $TorchState)) { Add-Record 'file' $TorchState }

@@ -208,8 +208,8 @@ say "Installing packages (PyTorch included: a few minutes the first time)…"
 # shellcheck disable=SC2086  # LABELDESK_TORCH_SPEC is a list of requirements
 "$vpython" -m pip "${pip_args[@]}" --quiet "$source_path" ${LABELDESK_TORCH_SPEC:-} ||
     die "pip could not install LabelDesk (see above); nothing outside $home_dir was changed"
-if ((!fresh)); then
-    # The same version from a changed checkout or wheel may count as installed: put it in anew.
+if ((!fresh)) && [[ -f "$source_path" ]]; then
+    # pip reinstalls a checkout every time, but skips a wheel of the installed version.
     "$vpython" -m pip install --quiet --force-reinstall --no-deps "$source_path" >/dev/null
 fi
 [[ -f "$state" ]] || record file "$state"

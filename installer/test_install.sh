@@ -22,7 +22,9 @@ step() { echo "--- $* ($(($(date +%s) - started)) s)"; }
 
 export HOME="$tmp/home"
 unset XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME LABELDESK_SKIP_CHECKS
-export PIP_CACHE_DIR="$tmp/pip-cache"  # outside HOME: pip's cache is not the installer's
+# Outside HOME: pip's cache, and the state that rustup's proxies write when a package's
+# build probes for Rust, are not the installer's.
+export PIP_CACHE_DIR="$tmp/pip-cache" RUSTUP_HOME="$tmp/rustup" CARGO_HOME="$tmp/cargo"
 data="$HOME/.local/share"
 mkdir -p "$data" "$HOME/.local/bin" "$HOME/projects/mine"
 # Things that are not LabelDesk's and must outlive it.
@@ -101,13 +103,17 @@ settings="$HOME/.config/LabelDesk/LabelDesk.ini"
 [[ -f "$settings" ]] || fail "the GUI wrote no settings at $settings"
 cp "$settings" "$tmp/settings.before"
 lines_before=$(wc -l <"$manifest")
-# The upgrade comes from a copy of the checkout with one change, which must be installed.
+# The upgrade comes from a copy of the checkout with one change, which must be installed,
 mkdir "$tmp/src"
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard |
     while IFS= read -r -d '' f; do if [[ -f "$f" ]]; then printf '%s\0' "$f"; fi; done |
     xargs -0 cp --parents -t "$tmp/src")
 echo "UPGRADE_MARK = 1  # test_install.sh" >>"$tmp/src/labeldesk/__init__.py"
-"$tmp/install.sh" --from "$tmp/src" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
+# ... as a wheel of the same version: the installer's other source, and one that pip
+# would skip as installed.
+"$venv/bin/python" -m pip wheel --quiet --no-deps "$tmp/src" -w "$tmp/wheel" >/dev/null
+wheel_file="$(find "$tmp/wheel" -name 'labeldesk-*.whl')"
+"$tmp/install.sh" --from "$wheel_file" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
     tail -30 "$tmp/upgrade.log"
     fail "re-running install.sh failed"
 }
