@@ -106,6 +106,19 @@ def missing_libraries(plugin: Path, ldd: str | None = None) -> list[str]:
     return []
 
 
+def shipped_with_qt(library: str, plugin: Path) -> bool:
+    """Whether ``library`` comes with PySide6 or the bundle itself (Qt's own libraries):
+    ``ldd`` may not find one where a bundler moved it, but the app loads it before the
+    plugin, so it is not the system's to provide."""
+    # PySide6/Qt from PySide6/Qt/plugins/platforms/libqxcb.so
+    qt = plugin.parents[min(2, len(plugin.parents) - 1)]
+    places = [qt / "lib", qt.parent, qt]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        places.append(Path(bundle))
+    return any((place / library).exists() for place in places)
+
+
 def install_commands(libraries: list[str]) -> list[str]:
     """Commands that install the packages providing ``libraries``, Debian/Ubuntu first,
     then Fedora; a line naming any library no known package provides."""
@@ -167,7 +180,7 @@ def problems(
     plugin = plugin_finder()
     if plugin is None:
         return []  # PySide6 itself is missing: its import error says so plainly
-    missing = missing_libraries(plugin, ldd)
+    missing = [lib for lib in missing_libraries(plugin, ldd) if not shipped_with_qt(lib, plugin)]
     if not missing:
         return []
     return [

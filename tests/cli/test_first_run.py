@@ -137,3 +137,24 @@ def test_gui_stops_before_importing_qt_and_says_why() -> None:
     )
     assert out.stdout.split() == ["1", "False"]
     assert "no display is set" in out.stderr
+
+
+def test_qt_libraries_that_ship_with_pyside_are_not_reported(tmp_path: Path) -> None:
+    """In a bundle ldd may miss Qt's own libraries (moved next to the executable); only the
+    system's are the user's to install."""
+    plugin = tmp_path / "PySide6/Qt/plugins/platforms/libqxcb.so"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_bytes(b"")
+    (tmp_path / "PySide6/Qt/lib").mkdir()
+    (tmp_path / "PySide6/Qt/lib/libQt6XcbQpa.so.6").write_bytes(b"")
+    fake = tmp_path / "ldd"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "printf '\\tlibQt6XcbQpa.so.6 => not found\\n'\n"
+        "printf '\\tlibxcb-cursor.so.0 => not found\\n'\n"
+    )
+    fake.chmod(0o755)
+    found = problems(env=X11, platform="linux", plugin_finder=lambda: plugin, ldd=str(fake))
+    assert len(found) == 1
+    assert "missing: libxcb-cursor.so.0." in found[0]
+    assert "libQt6XcbQpa" not in found[0]
