@@ -31,13 +31,11 @@ VECTOR_CODE = ("backbones.py", "preprocess.py", "runtime.py", "onnx_export.py", 
 
 def code_version() -> str:
     """LabelDesk's version and a digest of the code that makes vectors."""
-    import labeldesk
-
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in VECTOR_CODE:
         digest.update((here / name).read_bytes())
-    return f"{labeldesk.__version__}+{digest.hexdigest()[:12]}"
+    return f"{_version_of('labeldesk')}+{digest.hexdigest()[:12]}"
 
 
 class ImageSource:
