@@ -221,13 +221,17 @@ def child_map(project: Path) -> dict:
 
 
 def child_gui(project: Path, n: int, presses: int) -> dict:
-    """bench_gui.py's app process on this project (scroll, label and review phases; the
-    embedding phase would embed with the real CNN, which these vectors stand in for)."""
+    """bench_gui.py's app process on this project: launch, scroll and label phases (the
+    embedding phase would embed with the real CNN, which these vectors stand in for; the
+    review phase waits for the app's predictions, measured by "preds"). The scroll goes
+    top to bottom in about as many steps at every size (one page per step at 100k, ten
+    at 1M: each step paints a screen of tiles it has not shown before either way)."""
     import bench_gui
 
     args = argparse.Namespace(
-        images=n, platform="offscreen", window="1400x900", scroll_page=1.0, presses=presses,
-        press_interval=0.15, embed_seconds=0.0, phases="scroll,label,review", profile=None,
+        images=n, platform="offscreen", window="1400x900", scroll_page=max(1.0, n / 100_000),
+        presses=presses, press_interval=0.15, embed_seconds=0.0, phases="scroll,label",
+        profile=None,
     )  # fmt: skip
     figures = bench_gui.run_app(project, args)
     figures["peak_rss_app"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
@@ -433,10 +437,18 @@ def main() -> None:
     parser.add_argument("--max-rss", type=float, default=8.0, help="GB per measure")
     parser.add_argument("--presses", type=int, default=30, help="label/review key presses")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--tables", help="print the table of earlier --json files (a,b,...)")
     parser.add_argument("--child", choices=CHILD, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.tables:  # print the table of earlier runs' --json files, side by side
+        merged: dict[int, dict] = {}
+        for name in args.tables.split(","):
+            for n, figures in json.loads(Path(name).read_text()).items():
+                merged.setdefault(int(n), {}).update(figures)
+        print_table(merged)
+        return
     if args.child:
         fn = {"open": child_open, "knn": child_knn, "dups": child_dups, "preds": child_preds,
               "map": child_map}.get(args.child)  # fmt: skip
