@@ -351,15 +351,23 @@ def rows_for(r: dict) -> list[tuple[str, str, str | None]]:
     if gui is not None and not err("gui", gui):
         launch = gui["launch"]
         out.append(("GUI: first paint", fmt_s(launch["first_paint_s"]), "first_paint_s"))
+        out.append(("GUI: python imports (of first paint)", fmt_s(launch["imports_s"]), None))
         out.append(("GUI: on-screen thumbnails", fmt_s(launch["thumbnails_s"]), None))
         out.append(("GUI: every row read (background)", fmt_s(launch["all_rows_s"]), None))
         if "scroll" in gui:
             g = gui["scroll"]["gaps"]
             out.append(("GUI: scroll stall p99", fmt_ms(g["p99"]), "scroll_p99_ms"))
             out.append(("GUI: scroll stall max", fmt_ms(g["max"]), None))
+            step_cpu = gui["scroll"]["step_cpu_ms"]["p99"]
+            out.append(("GUI: scroll step GUI-thread CPU p99", fmt_ms(step_cpu), None))
         if "label" in gui:
+            label = gui["label"]
             out.append(("GUI: label key -> next image p99",
-                        fmt_ms(gui["label"]["shown"]["p99"]), "label_p99_ms"))  # fmt: skip
+                        fmt_ms(label["shown"]["p99"]), "label_p99_ms"))  # fmt: skip
+            out.append(("GUI: label key -> next image p50", fmt_ms(label["shown"]["p50"]), None))
+            if "shown_cpu" in label:
+                out.append(("GUI: label key, GUI-thread CPU p99",
+                            fmt_ms(label["shown_cpu"]["p99"]), None))  # fmt: skip
         review = gui.get("review", {})
         if "error" in review:
             out.append(("GUI: review", review["error"], None))
