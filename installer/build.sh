@@ -8,7 +8,8 @@
 # Environment: LABELDESK_BUILD_DIR, PYTHON (3.10+), LABELDESK_TORCH_INDEX (the index of the
 # CPU build, default https://download.pytorch.org/whl/cpu; "default" for pip's own) and
 # LABELDESK_TORCH_SPEC (requirements resolved with LabelDesk, e.g. a pinned local
-# "torch==2.13.0+cpu torchvision==0.28.0"). Re-running reuses the environment.
+# "torch==2.13.0+cpu torchvision==0.28.0"). Re-running reuses the environment. A CUDA build
+# of PyTorch is refused unless LABELDESK_ALLOW_CUDA=1 (the bundle then holds its libraries).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +37,9 @@ fi
 # shellcheck disable=SC2086  # LABELDESK_TORCH_SPEC is a list of requirements
 "$venv/bin/python" -m pip "${pip_args[@]}" "$repo" pyinstaller ${LABELDESK_TORCH_SPEC:-}
 "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "$repo"  # this tree's code
-"$venv/bin/python" -c 'import torch; assert torch.version.cuda is None, f"torch {torch.__version__} is a CUDA build: set LABELDESK_TORCH_INDEX or LABELDESK_TORCH_SPEC"'
+if [[ "${LABELDESK_ALLOW_CUDA:-0}" != 1 ]]; then
+    "$venv/bin/python" -c 'import torch; assert torch.version.cuda is None, f"torch {torch.__version__} is a CUDA build: set LABELDESK_TORCH_INDEX or LABELDESK_TORCH_SPEC (or LABELDESK_ALLOW_CUDA=1)"'
+fi
 installed=$(date +%s)
 
 "$venv/bin/pyinstaller" --noconfirm --log-level WARN --distpath "$build/dist" \

@@ -5,6 +5,7 @@
 # ONNX export, OpenVINO), finds near-duplicates (faiss), and starts the GUI offscreen.
 #
 #   installer/check_bundle.sh /tmp/labeldesk-build/dist/labeldesk
+# EXPECT_TORCH_BUILD (default "CPU build") is the PyTorch build --version must report.
 set -euo pipefail
 
 bundle="$(cd "${1:?usage: check_bundle.sh BUNDLE_FOLDER}" && pwd)"
@@ -16,42 +17,44 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home" "$tmp/bin"
 for tool in sh uname; do ln -s "$(command -v "$tool")" "$tmp/bin/$tool"; done
 bare() { env -i HOME="$tmp/home" PATH="$tmp/bin" LANG=C.UTF-8 "$@"; }
-fail() { echo "check_bundle.sh: FAILED: $*" >&2; exit 1; }
+failed=0
+# A failed step is reported and the next one still runs; the exit status says if any failed.
+fail() { echo "FAILED: $*"; failed=1; }
 step() { printf '%-44s' "$1"; t0=$(date +%s); }
 took() { echo "ok ($(($(date +%s) - t0)) s)${1:+: $1}"; }
 
-bare sh -c 'command -v python3 python' >/dev/null && fail "a Python is on the check's PATH"
+if bare sh -c 'command -v python3 python' >/dev/null; then echo "a Python is on the check's PATH" >&2; exit 1; fi
 
 step "--version"
-out="$(bare "$exe" --version)" || fail "--version: $out"
-if ! grep -q "^labeldesk " <<<"$out" || ! grep -q "^torch .*(CPU build)" <<<"$out"; then
+if ! out="$(bare "$exe" --version 2>&1)"; then fail "--version: $out"
+elif ! grep -q "^labeldesk " <<<"$out" || ! grep -q "^torch .*(${EXPECT_TORCH_BUILD:-CPU build})" <<<"$out"; then
     fail "$out"
-fi
-took "$(sed -n 3p <<<"$out")"
+else took "$(sed -n 3p <<<"$out")"; fi
 
 step "new (sample_data/fashion)"
-bare "$exe" new "$tmp/project" --images "$repo/sample_data/fashion" >"$tmp/new.txt" 2>&1 ||
-    fail "new: $(cat "$tmp/new.txt")"
-took
+if bare "$exe" new "$tmp/project" --images "$repo/sample_data/fashion" >"$tmp/new.txt" 2>&1; then
+    took
+else fail "new: $(tail -5 "$tmp/new.txt")"; fi
 
 step "embed (bundled EfficientNet-Lite0 weights)"
-bare "$exe" embed "$tmp/project" --json >"$tmp/embed.json" 2>"$tmp/embed.err" ||
-    fail "embed: $(tail -5 "$tmp/embed.err")"
-took "$(tr -d '\n ' <"$tmp/embed.json" | cut -c1-160)"
+if bare "$exe" embed "$tmp/project" --json >"$tmp/embed.json" 2>"$tmp/embed.err"; then
+    took "$(tr -d '\n ' <"$tmp/embed.json" | cut -c1-160)"
+else fail "embed: $(tail -3 "$tmp/embed.err")"; fi
 
 step "duplicates (faiss)"
-bare "$exe" duplicates "$tmp/project" --json >"$tmp/dup.json" 2>"$tmp/dup.err" ||
-    fail "duplicates: $(tail -5 "$tmp/dup.err")"
-took
+if bare "$exe" duplicates "$tmp/project" --json >"$tmp/dup.json" 2>"$tmp/dup.err"; then
+    took
+else fail "duplicates: $(tail -3 "$tmp/dup.err")"; fi
 
 step "gui --smoke (offscreen)"
-out="$(bare QT_QPA_PLATFORM=offscreen "$exe" gui --smoke "$tmp/project" 2>"$tmp/gui.err")" ||
-    fail "gui: $out $(tail -5 "$tmp/gui.err")"
-grep -q "^gui ok: .*visible True" <<<"$out" || fail "gui: $out"
-took "$out"
+if ! out="$(bare QT_QPA_PLATFORM=offscreen "$exe" gui --smoke "$tmp/project" 2>"$tmp/gui.err")"; then
+    fail "gui: $out $(tail -3 "$tmp/gui.err")"
+elif ! grep -q "^gui ok: .*visible True" <<<"$out"; then fail "gui: $out"
+else took "$out"; fi
 
 step "gui without a display says so"
-if bare "$exe" gui >"$tmp/nodisplay.out" 2>&1; then fail "gui started without a display"; fi
-grep -q "no display is set" "$tmp/nodisplay.out" || fail "$(cat "$tmp/nodisplay.out")"
-took
+if bare "$exe" gui >"$tmp/nodisplay.out" 2>&1; then fail "gui started without a display"
+elif ! grep -q "no display is set" "$tmp/nodisplay.out"; then fail "$(cat "$tmp/nodisplay.out")"
+else took; fi
+if ((failed)); then echo "bundle checks: some FAILED"; exit 1; fi
 echo "bundle checks passed"

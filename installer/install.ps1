@@ -196,6 +196,12 @@ if ((-not $fresh) -and (Test-Path -LiteralPath $From -PathType Leaf)) {
 }
 if (-not (Test-Path -LiteralPath $TorchState)) { Add-Record 'file' $TorchState }
 Set-Content -LiteralPath $TorchState -Value $Torch -Encoding ASCII
+# A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
+& $VenvPython -c 'import torch, torchvision, timm'
+if ($LASTEXITCODE -ne 0) {
+    Save-Manifest
+    Fail 'the installed PyTorch and torchvision do not load together (above); re-run with -Torch cpu or cuda, another -TorchIndex, or a matching pair in LABELDESK_TORCH_SPEC'
+}
 
 $Share = Join-Path $Venv 'share\labeldesk'
 $Icon = Join-Path $Share 'labeldesk.ico'

@@ -214,6 +214,12 @@ if ((!fresh)) && [[ -f "$source_path" ]]; then
 fi
 [[ -f "$state" ]] || record file "$state"
 echo "$torch_choice" >"$state"
+# A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
+if ! check="$("$vpython" -c 'import torch, torchvision, timm' 2>&1)"; then
+    write_manifest
+    echo "$check" | tail -3 >&2
+    die "the installed PyTorch and torchvision do not load together (above); re-run with --torch cpu|cuda, another --torch-index, or a matching pair in LABELDESK_TORCH_SPEC"
+fi
 
 share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
