@@ -273,6 +273,17 @@ def measure_new(base: Path, images: Path, n: int) -> dict:
     return figures
 
 
+def _claim(marker: Path) -> None:
+    """Mark a project as being built by this process; stop if a live process is on it."""
+    try:
+        pid = int(marker.read_text())
+    except (OSError, ValueError):
+        pid = 0
+    if pid and pid != os.getpid() and Path(f"/proc/{pid}").exists():
+        raise SystemExit(f"{marker.parent} is being built by process {pid}; wait for it")
+    marker.write_text(str(os.getpid()))
+
+
 def build(data: Path, sizes: list[int], largest: int = 1_000_000) -> dict[int, dict]:
     """Every size's project (made once): {n: {"project", "images", "index_s", ...}}.
     The image tree always holds ``largest`` images; smaller sizes link to its first n."""
@@ -294,12 +305,14 @@ def build(data: Path, sizes: list[int], largest: int = 1_000_000) -> dict[int, d
         if not figures_file.exists():
             import shutil
 
-            shutil.rmtree(project, ignore_errors=True)
             base.mkdir(parents=True, exist_ok=True)
+            _claim(base / ".building")  # never two builders on one project
+            shutil.rmtree(project, ignore_errors=True)
             print(f"indexing {n:,} images …", file=sys.stderr)
             index_s = index_fast(project, images)
             vectors_s = write_vectors(project, n)
             figures_file.write_text(json.dumps({"index_s": index_s, "vectors_s": vectors_s}))
+            (base / ".building").unlink()
         out[n] = {
             "project": project,
             "images": images,
