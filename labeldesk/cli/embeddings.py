@@ -127,7 +127,8 @@ def cmd_embed(args: argparse.Namespace) -> Output:
     data = report.to_json()
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
-        f"on {report.device} ({report.runtime}) in "
+        f"on {report.device} ({report.runtime}"
+        f"{'' if report.precision == 'f32' else ', ' + report.precision}) in "
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
     )

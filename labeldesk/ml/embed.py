@@ -78,6 +78,7 @@ class EmbedReport:
     checked: int = 0  # rows of an older version's store re-embedded to check it
     rebuilt: str | None = None  # why the stored vectors were discarded, if they were
     runtime: str = "torch"  # the engine that ran the model (labeldesk.ml.runtime)
+    precision: str = "f32"  # its arithmetic: "f32+bf16" for OpenVINO's mixed engine
     input_size: int = 0  # the side, in pixels, of the model's input
 
     @property
@@ -98,6 +99,7 @@ class EmbedReport:
             "checked": self.checked,
             "rebuilt": self.rebuilt,
             "runtime": self.runtime,
+            "precision": self.precision,
             "input_size": self.input_size,
         }
 
@@ -141,7 +143,7 @@ def embed_project(
         with VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store:
             progress(Progress(0, 0, "preparing the model"))
             runner = load_runner(backbone, device, runtime)
-            report.runtime = runner.name
+            report.runtime, report.precision = runner.name, runner.precision
             net = runner.features
             batch = batch_size or (
                 default_batch_size(device) if runner.name == "torch" else RUNTIME_BATCH

@@ -8,9 +8,10 @@ in one run: with other jobs running, batch 32, one request at a time, PyTorch ea
 cosine to PyTorch 1.0000 for both runtimes); OpenVINO with the batch split over its two
 streams 115-125 img/s. On a quieter machine (benchmarks/bench_embed.py): PyTorch eager
 50-60 img/s at its best batch (16), OpenVINO 120-187 img/s. OpenVINO's default precision
-on CPUs with bf16 ran 1.6x faster again but its vectors drifted (mean cosine 0.9974):
-the hint pins f32, so the model identity, and every stored vector, stays valid whichever
-engine made it.
+on CPUs with bf16 ran 1.6x faster again but its vectors drifted (mean cosine 0.9974), so
+the whole model never runs at bf16: on such CPUs the first blocks run at f32 and the rest
+at bf16 (:mod:`.ov_mixed`, checked against PyTorch like any engine), elsewhere all at
+f32, so the model identity, and every stored vector, stays valid whichever engine made it.
 
 ``auto`` means OpenVINO on the CPU, PyTorch on CUDA and MPS (and always for training).
 Whatever fails on the way (a missing package, an op the exporter or runtime lacks,
@@ -30,6 +31,7 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 
+from . import ov_mixed
 from .backbones import Backbone, Preprocess
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Runner:
 
     name: str
     features: Features
+    precision: str = "f32"  # OpenVINO on CPUs with native bf16: "f32+bf16" (ov_mixed)
 
 
 def resolve_runtime(requested: str, device: str) -> str:
@@ -64,8 +67,12 @@ def resolve_runtime(requested: str, device: str) -> str:
 def load_runner(backbone: Backbone, device: str, requested: str = "auto") -> Runner:
     """The engine for ``requested`` (see :func:`resolve_runtime`), PyTorch if it fails."""
     name = resolve_runtime(requested, device)
+    ov_mixed.wanted_precision()  # a bad LABELDESK_CPU_PRECISION fails here, clearly
     if name != "torch":
         try:
+            mixed = _mixed_runner(backbone) if name == "openvino" else None
+            if mixed is not None:
+                return mixed
             features = _runtime_features(backbone, name)
             _check_against_torch(backbone, features)
             return Runner(name, features)
@@ -74,6 +81,30 @@ def load_runner(backbone: Backbone, device: str, requested: str = "auto") -> Run
                 "%s unavailable (%s: %s); embedding with PyTorch", name, type(exc).__name__, exc
             )
     return Runner("torch", torch_features(backbone, device))
+
+
+def _mixed_runner(backbone: Backbone) -> Runner | None:
+    """OpenVINO with the first blocks at f32 and the rest at bf16 (:mod:`.ov_mixed`), where
+    the CPU has native bf16; None (so f32) where it is not wanted, the graph cannot be
+    cut, or its vectors do not match PyTorch's on the check batch."""
+    import openvino
+
+    core = openvino.Core()
+    if not ov_mixed.use_mixed(core):
+        return None
+    try:
+        features = _from_graph(
+            backbone, lambda path: ov_mixed.mixed_features(core, path, backbone.dim)
+        )
+        if features is None:
+            return None
+        _check_against_torch(backbone, features)
+    except Exception as exc:
+        log.info(
+            "OpenVINO %s not used (%s: %s); f32", ov_mixed.MIXED_LABEL, type(exc).__name__, exc
+        )
+        return None
+    return Runner("openvino", features, ov_mixed.MIXED_LABEL)
 
 
 def torch_features(backbone: Backbone, device: str) -> Features:
