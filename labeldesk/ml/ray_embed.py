@@ -8,6 +8,11 @@ Results stream back batch by batch and each is appended to the store as it arriv
 under the store's write lock, exactly as a local run appends: a cancelled or failed job
 keeps every finished batch and the next run sends only the rest.
 
+The dataset executes inside a relay actor on the cluster
+(:class:`labeldesk.ml.ray_worker.JobRelay`) that hands finished batches to this machine
+one by one, so this machine may be a node of the cluster (``HOST:6379``) or a Ray Client
+(``ray://HOST:10001``, where Ray Data itself cannot run).
+
 Ray itself retries a worker that dies (the actor is restarted, its batch run again). A
 problem the user must fix (see :mod:`labeldesk.ml.ray_cluster`) stops the job before
 anything is written, or, found mid-job (an image missing on one node, a node with other
@@ -16,10 +21,11 @@ code), stops it with the batches before it kept whole.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +51,7 @@ from .ray_cluster import (
     probe_nodes,
     summary,
 )
-from .ray_worker import FAILED, MISSING, OK, Embedder, code_version
+from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
 from .runtime import RUNTIME_BATCH
 from .store import embeddings_dir, remember_model
 from .vectors import VectorStore
@@ -53,6 +59,7 @@ from .vectors import VectorStore
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
+log = logging.getLogger(__name__)
 PROBE_SAMPLE = 3  # images each node must be able to read before the job starts
 POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
 
@@ -73,10 +80,11 @@ class ClusterEmbedReport(EmbedReport):
 
 @dataclass(frozen=True)
 class JobPlan:
-    workers: int
+    workers: int  # the most model actors
     gpus_per_worker: float
     batch_size: int
     device: str
+    start: int = 1  # actors started at once (as many as fit now, up to ``workers``)
 
 
 def embed_on_ray(
@@ -173,7 +181,8 @@ def _plan(
     default = fits if gpus > 0 else max(1, min(shape.nodes, fits))
     device = "cuda" if gpus > 0 else "cpu"
     batch = batch_size or (default_batch_size(device) if gpus > 0 else RUNTIME_BATCH)
-    return JobPlan(workers or default, gpus, batch, device)
+    most = workers or default
+    return JobPlan(most, gpus, batch, device, start=max(1, min(most, fits)))
 
 
 def _existing_store(project: Project, key: str, dim: int) -> VectorStore | None:
@@ -202,7 +211,10 @@ class _Outputs:
     """The job's output batches, fetched on a thread so that waiting for the next one
     (a worker starting, a slow batch) still notices a cancel."""
 
-    def __init__(self, batches: Iterator[dict[str, np.ndarray]]):
+    def __init__(
+        self, batches: Iterator[dict[str, np.ndarray]], stop: Callable[[], None] | None = None
+    ):
+        self._stop = stop
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
         self._closed = threading.Event()
         self._thread = threading.Thread(
@@ -240,34 +252,39 @@ class _Outputs:
             raise ClusterError(f"the Ray job failed: {summary(value)}") from value
 
     def close(self) -> None:
+        """Stop fetching; end the job on the cluster (its model actors go with it)."""
         self._closed.set()
+        if self._stop is not None:
+            try:
+                self._stop()
+            except Exception:  # already gone (the cluster or the connection): nothing to end
+                log.debug("the Ray job had already ended", exc_info=True)
 
 
 def _run_job(
     ray: Any, items: list[tuple[str, str]], spec: str, root: str, plan: JobPlan
 ) -> _Outputs:
-    import pyarrow as pa
-
-    step = plan.batch_size * (1 if len(items) < 100_000 else 8)
-    tables = [
-        pa.table(
-            {
-                "hash": [h for h, _ in items[i : i + step]],
-                "path": [p for _, p in items[i : i + step]],
-            }
+    """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
+    relay = (
+        ray.remote(JobRelay)
+        .options(num_cpus=0, max_restarts=0)
+        .remote(
+            items,
+            spec,
+            root,
+            plan.device,
+            workers=plan.workers,
+            start=plan.start,
+            gpus_per_worker=plan.gpus_per_worker,
+            batch_size=plan.batch_size,
         )
-        for i in range(0, len(items), step)
-    ]
-    dataset = ray.data.from_arrow(tables).map_batches(
-        Embedder,
-        fn_constructor_kwargs={"spec": spec, "root": root, "device": plan.device},
-        batch_size=plan.batch_size,
-        batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=plan.workers),
-        num_cpus=1,
-        num_gpus=plan.gpus_per_worker,
     )
-    return _Outputs(iter(dataset.iter_batches(batch_size=None, batch_format="numpy")))
+
+    def batches() -> Iterator[dict[str, np.ndarray]]:
+        while (batch := ray.get(relay.next.remote())) is not None:
+            yield batch
+
+    return _Outputs(batches(), stop=lambda: ray.kill(relay))
 
 
 def _store_results(

@@ -8,7 +8,8 @@ a local run (:func:`load_backbone`, :func:`load_runner`, :func:`prepare`), so ve
 interchangeable. An image whose bytes no longer have the scanned content hash is not
 embedded: its vector would be stored under another image's key.
 
-Nothing here imports ray: the actor class is a plain callable that Ray Data runs.
+Nothing here imports ray at module level: the actor classes are plain classes that Ray
+(Data) runs.
 """
 
 from __future__ import annotations
@@ -154,3 +155,56 @@ class Embedder:
             "version": np.array([self.version] * n, dtype=object),
             "runtime": np.array([self.runner.name] * n, dtype=object),
         }
+
+
+class JobRelay:
+    """The Ray Data job, driven from inside the cluster (an actor with no CPU of its own).
+
+    The project machine may be a Ray Client (``ray://``), where Ray Data cannot execute,
+    or a node far from the others: either way it only asks this actor for the next
+    output batch, and the dataset's execution stays next to the workers. Killing the
+    actor (the project machine disconnecting) ends the job and its model actors.
+    """
+
+    def __init__(
+        self,
+        items: list[tuple[str, str]],
+        spec: str,
+        root: str,
+        device: str,
+        *,
+        workers: int,
+        start: int,
+        gpus_per_worker: float,
+        batch_size: int,
+    ) -> None:
+        import logging
+
+        import pyarrow as pa
+        import ray.data
+
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.enable_operator_progress_bars = False
+        step = batch_size * (1 if len(items) < 100_000 else 8)  # blocks: ~1 batch each
+        tables = [
+            pa.table({"hash": [h for h, _ in chunk], "path": [p for _, p in chunk]})
+            for chunk in (items[i : i + step] for i in range(0, len(items), step))
+        ]
+        dataset = ray.data.from_arrow(tables).map_batches(
+            Embedder,
+            fn_constructor_kwargs={"spec": spec, "root": root, "device": device},
+            batch_size=batch_size,
+            batch_format="numpy",
+            # All that fit start at once: a pool growing from one waits for a backlog,
+            # and each actor takes a while to load its model.
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers, initial_size=start),
+            num_cpus=1,
+            num_gpus=gpus_per_worker,
+        )
+        self._batches = iter(dataset.iter_batches(batch_size=None, batch_format="numpy"))
+
+    def next(self) -> dict[str, np.ndarray] | None:
+        """The next finished batch, in the order they finish; None when all are done."""
+        return next(self._batches, None)

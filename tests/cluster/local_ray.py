@@ -13,6 +13,7 @@ this process only) keeps anyone else from using the cluster while it runs.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import secrets
 import shutil
@@ -55,9 +56,15 @@ class LocalRay:
     env: dict[str, str]
     nodes: list[subprocess.Popen] = field(default_factory=list)
 
+    client_port: int | None = None  # Ray Client's port on the head (when grpcio is here)
+
     @property
     def address(self) -> str:
         return f"{HOST}:{self.port}"
+
+    @property
+    def client_address(self) -> str | None:
+        return None if self.client_port is None else f"ray://{HOST}:{self.client_port}"
 
     watchdog: subprocess.Popen | None = None
 
@@ -171,6 +178,9 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2) -> LocalRay:
     ]
     head = [ray_bin, "start", "--head", "--port", str(cluster.port), "--include-dashboard"]
     head += ["false", "--temp-dir", str(temp_dir), *common]
+    if importlib.util.find_spec("grpc") is not None:  # ray[client]: a Ray Client server too
+        cluster.client_port = free_port()
+        head += ["--ray-client-server-port", str(cluster.client_port)]
     worker = [ray_bin, "start", "--address", cluster.address, *common]
     try:
         cluster.nodes.append(_spawn(head, cluster.env, temp_dir / "head.log"))

@@ -123,6 +123,8 @@ def test_plan_fits_the_cluster():
     cpu = ClusterShape(nodes=3, cpus=24, gpus=0)
     assert _plan(cpu, None, None, None).workers == 3  # one per node
     assert _plan(cpu, 10, None, None).device == "cpu"
+    small = _plan(ClusterShape(nodes=2, cpus=2, gpus=0), 5, None, None)
+    assert (small.workers, small.start) == (5, 2)  # the rest start if room appears
     gpu = ClusterShape(nodes=2, cpus=16, gpus=4)
     plan = _plan(gpu, None, None, None)
     assert (plan.device, plan.gpus_per_worker, plan.workers) == ("cuda", 1.0, 4)
