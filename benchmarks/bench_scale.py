@@ -41,6 +41,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -233,7 +234,27 @@ def child_gui(project: Path, n: int, presses: int) -> dict:
         presses=presses, press_interval=0.15, embed_seconds=0.0, phases="scroll,label",
         profile=None,
     )  # fmt: skip
-    figures = bench_gui.run_app(project, args)
+    # As bench_gui.run_app, but waiting for the app process only: the app's background
+    # job processes inherit its stdout and may outlive it (it ends with os._exit).
+    cmd = [sys.executable, bench_gui.__file__, "--driver", str(project), "--images", str(n)]
+    for name in ("window", "scroll_page", "presses", "press_interval", "embed_seconds", "phases"):
+        cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    cmd += ["--platform", args.platform, "--t0", repr(time.time())]
+    env = dict(os.environ, QT_QPA_PLATFORM=args.platform)
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out)
+        left: list[int] = []
+        while proc.poll() is None:
+            left = children(proc.pid) or left
+            time.sleep(0.5)
+        for pid in left:  # its job processes, orphaned by os._exit: stop them
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"the app process failed (exit {proc.returncode})")
+    figures = json.loads(text.strip().splitlines()[-1])
     figures["peak_rss_app"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return figures
 
