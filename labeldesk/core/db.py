@@ -164,15 +164,30 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE model_versions ADD COLUMN dataset_version_id INTEGER
         REFERENCES dataset_versions(id);
     """,
-    # 8: covering indexes for `labeldesk stats` (core/stats.py): the counts and the size
-    # medians read the live, usable images' index entries in order instead of sorting
-    # every row (1M images: seconds -> well under one).
+    # 8: covering indexes for `labeldesk stats` (core/stats.py), replaced by 9.
     """
     CREATE INDEX images_live_state
         ON images(removed_at, skip_reason, label, split, status, format);
     CREATE INDEX images_live_width ON images(removed_at, skip_reason, width);
     CREATE INDEX images_live_height ON images(removed_at, skip_reason, height);
     CREATE INDEX images_live_size ON images(removed_at, skip_reason, size);
+    """,
+    # 9: the same as partial indexes over the usable images only. Led by removed_at, the
+    # indexes of 8 drew lookups by path (``removed_at IS NULL AND path IN ...``) away from
+    # the path index into a scan of every row (1.3 s per label key at 100k).
+    """
+    DROP INDEX IF EXISTS images_live_state;
+    DROP INDEX IF EXISTS images_live_width;
+    DROP INDEX IF EXISTS images_live_height;
+    DROP INDEX IF EXISTS images_live_size;
+    CREATE INDEX images_live_state ON images(label, split, status, format)
+        WHERE removed_at IS NULL AND skip_reason IS NULL;
+    CREATE INDEX images_live_width ON images(width)
+        WHERE removed_at IS NULL AND skip_reason IS NULL;
+    CREATE INDEX images_live_height ON images(height)
+        WHERE removed_at IS NULL AND skip_reason IS NULL;
+    CREATE INDEX images_live_size ON images(size)
+        WHERE removed_at IS NULL AND skip_reason IS NULL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
