@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cachefiles import describe, read_arrays, replace_versions, rows_of, stale
-from .search import IndexConfig, VectorIndex, import_faiss, knn_graph
-from .store import ProjectVectors, embeddings_dir, project_vectors
+from .cachefiles import read_arrays, replace_versions, rows_of
+from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, graph_from, knn_graph
+from .store import ProjectVectors, current_store, embeddings_dir, project_vectors
+from .store_index import ProjectIndex, store_index
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -59,7 +60,10 @@ def neighbor_graph(
     cached = read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k))
     if cached is not None:
         return NeighborGraph(vectors, cached["sims"], cached["rows"])
-    sims, rows = knn_graph(vectors.vectors, k)
+    if n > GRAPH_EXACT_MAX:  # the persistent index: trained once, reused by searches
+        sims, rows = graph_from(search_index(project, vectors), vectors.vectors, k)
+    else:
+        sims, rows = knn_graph(vectors.vectors, k)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
@@ -78,9 +82,10 @@ def _graph_problem(arrays: dict[str, np.ndarray], n: int, k: int) -> str | None:
     return problem
 
 
-def search_index(project: Project, vectors: ProjectVectors) -> VectorIndex:
-    """A search index over ``vectors``, kept in memory for the last embedding version
-    (a GUI asks for neighbours on every click); approximate ones are also cached on disk."""
+def search_index(project: Project, vectors: ProjectVectors) -> VectorIndex | ProjectIndex:
+    """A search index over ``vectors`` (``search(queries, k)`` gives project rows), kept
+    in memory for the last embedding version (a GUI asks for neighbours on every click);
+    approximate ones are also kept on disk and extended as images are embedded."""
     global _last_index
     version = (str(embeddings_dir(project) / vectors.key), version_digest(vectors, 0))
     with _index_lock:
@@ -93,38 +98,20 @@ def search_index(project: Project, vectors: ProjectVectors) -> VectorIndex:
 
 
 _index_lock = threading.Lock()
-_last_index: tuple[tuple[str, str], VectorIndex] | None = None
+_last_index: tuple[tuple[str, str], VectorIndex | ProjectIndex] | None = None
 
 
-def _build_index(project: Project, vectors: ProjectVectors, digest: str) -> VectorIndex:
+def _build_index(project: Project, vectors: ProjectVectors, digest: str) -> Any:
+    """Exact over the project's rows while small; above that the store's persistent
+    compressed index (:mod:`labeldesk.ml.store_index`) answering in project rows."""
     config = IndexConfig.choose(len(vectors.paths))
     if config.exact:
         return VectorIndex(vectors.vectors, config)
-    faiss = import_faiss()
-    cache = embeddings_dir(project) / vectors.key / f"ivf-{digest}.faiss"
-    cached = _read_faiss_index(cache, vectors)
-    if cached is not None:
-        return VectorIndex.from_faiss(cached, config)
-    index = VectorIndex(vectors.vectors, config)
-    replace_versions(cache, "ivf-*.faiss", lambda tmp: faiss.write_index(index.index, str(tmp)))
-    return index
-
-
-def _read_faiss_index(cache: Path, vectors: ProjectVectors) -> Any:
-    """The cached faiss index over exactly these vectors, or None (missing or stale)."""
-    if not cache.exists():
-        return None
-    faiss = import_faiss()
-    try:
-        index = faiss.read_index(str(cache))
-    except Exception as exc:  # faiss raises RuntimeError on a damaged or foreign file
-        stale(cache, describe(exc))
-        return None
-    n, dim = vectors.vectors.shape
-    if (index.ntotal, index.d, index.metric_type) != (n, dim, faiss.METRIC_INNER_PRODUCT):
-        stale(cache, f"an index of {index.ntotal} x {index.d} vectors, expected {n} x {dim}")
-        return None
-    return index
+    store = current_store(project, vectors.key)
+    rows = store.rows_for(vectors.hashes)
+    if store.generation != vectors.generation or (rows < 0).any():  # rebuilt meanwhile
+        return VectorIndex(vectors.vectors, config)
+    return ProjectIndex(store_index(store, IndexConfig.choose(store.count)), rows)
 
 
 def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]:

@@ -1,17 +1,29 @@
 """Nearest-neighbour search over embeddings with faiss: exact while it is fast enough,
-an inverted-file index above a size threshold.
+a compressed inverted-file index re-ranked exactly above a size threshold.
 
-Vectors are L2-normalised, so inner product is cosine similarity. The exact index is a
-brute-force BLAS scan (faiss ``IndexFlatIP``); above ``EXACT_MAX`` vectors an IVF index
-(k-means coarse quantiser, fp16 storage) answers a query by scanning only the ``nprobe``
-closest clusters. ``benchmarks/bench_search.py`` measures its recall against exact.
+Vectors are L2-normalised, so inner product is cosine similarity and ranks like L2
+distance. Up to ``EXACT_MAX`` vectors the index is a brute-force BLAS scan (faiss
+``IndexFlatIP``). Above it, each vector is kept as a 64-byte code: a PCA to
+``REDUCED_DIM`` dimensions with a random rotation, k-means coarse lists and product
+quantisation of the residuals (IVF-PQ, L2): about 72 bytes a vector with its id, ~70 MB
+at 1M x 1280 where the fp16 IVF index it replaces took ~3 GB. A query scans the
+``nprobe`` nearest lists for ``rerank`` candidates and computes their exact similarities
+from the stored vectors (a float16 memory map is fine: only the candidates' rows are
+read), so the similarities returned are exact and only the candidate list is approximate.
+
+Building never holds all vectors as float32: the index is trained on a sample and the
+vectors are added in chunks. :meth:`VectorIndex.add` indexes rows appended since.
+``benchmarks/bench_search.py`` measures recall against exact search and chose the
+parameters.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from types import ModuleType
 from typing import Any
 
@@ -19,7 +31,13 @@ import numpy as np
 
 EXACT_MAX = 20_000  # an exact single query scans every vector: ~10 ms at 20k × 1280
 GRAPH_EXACT_MAX = 20_000  # all-pairs kNN graph exact up to here (~4 s on 2 cores)
-TRAIN_PER_LIST = 48  # k-means training points per inverted list
+REDUCED_DIM = 256  # PCA dimensions the codes quantise
+CODE_BYTES = 64  # product-quantiser bytes per vector
+RERANK = 128  # candidates whose exact similarity is computed (at least k)
+TRAIN_PER_LIST = 24  # k-means training points per inverted list
+CHUNK = 65_536  # rows converted to float32 at once while adding
+RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)
+FEW_QUERIES = 32  # below this many queries faiss runs on the calling thread only
 
 
 def import_faiss() -> ModuleType:
@@ -40,76 +58,139 @@ class IndexConfig:
     exact: bool
     nlist: int = 0
     nprobe: int = 0
+    reduced: int = REDUCED_DIM
+    code_bytes: int = CODE_BYTES
+    rerank: int = RERANK
 
     @classmethod
     def choose(cls, n: int, exact_max: int = EXACT_MAX, nprobe: int | None = None) -> IndexConfig:
-        if n <= exact_max:
+        if n <= exact_max or n < 64:
             return cls(exact=True)
-        nlist = int(min(8192, max(64, 4 * math.sqrt(n))))
-        return cls(exact=False, nlist=nlist, nprobe=nprobe or max(8, nlist // 64))
+        nlist = int(min(8192, max(16, 4 * math.sqrt(n)), max(16, n // 16)))
+        return cls(exact=False, nlist=nlist, nprobe=nprobe or max(16, nlist // 128))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> IndexConfig:
+        """The config in ``record`` (raises KeyError, TypeError or ValueError if it is not one)."""
+        exact = record["exact"]
+        numbers = {f: record[f] for f in ("nlist", "nprobe", "reduced", "code_bytes", "rerank")}
+        if not isinstance(exact, bool) or not all(
+            type(v) is int and v >= 0 for v in numbers.values()
+        ):
+            raise ValueError("not an index configuration")
+        return cls(exact=exact, **numbers)
 
 
 class VectorIndex:
-    """A faiss index over normalised float32 vectors; row numbers are positions in them."""
+    """A faiss index over normalised vectors; row numbers are positions in them.
+
+    ``vectors`` may be float16 or float32, in memory or memory-mapped; an approximate
+    index keeps a reference to it to re-rank candidates, so it must stay readable (and
+    its rows unchanged) while the index is used.
+    """
 
     def __init__(self, vectors: np.ndarray, config: IndexConfig | None = None, seed: int = 0):
-        faiss = import_faiss()
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
         self.config = config or IndexConfig.choose(n)
-        self.size = n
-        self.index: Any
-        if self.config.exact:
-            self.index = faiss.IndexFlatIP(dim)
-        else:
-            quantizer = faiss.IndexFlatIP(dim)
-            self.index = faiss.IndexIVFScalarQuantizer(
-                quantizer,
-                dim,
-                self.config.nlist,
-                faiss.ScalarQuantizer.QT_fp16,
-                faiss.METRIC_INNER_PRODUCT,
-            )
-            self._quantizer = quantizer  # keep alive: the IVF index does not own it
+        self.size = 0
+        self.source = vectors
+        self.index: Any = _empty_index(dim, self.config, n)
+        if not self.config.exact:
             rng = np.random.default_rng(seed)
-            n_train = min(n, self.config.nlist * TRAIN_PER_LIST)
-            sample = vectors[np.sort(rng.choice(n, n_train, replace=False))]
-            self.index.cp.min_points_per_centroid = 1
-            self.index.cp.max_points_per_centroid = TRAIN_PER_LIST
+            n_train = min(n, max(self.config.nlist * TRAIN_PER_LIST, 8192))
+            sample = _rows_f32(vectors, np.sort(rng.choice(n, n_train, replace=False)))
             self.index.train(sample)
-            self.index.nprobe = self.config.nprobe
-        self.index.add(vectors)
+            del sample
+            _ivf(self.index).nprobe = self.config.nprobe
+        self.add(vectors)
 
     @classmethod
-    def from_faiss(cls, index: Any, config: IndexConfig) -> VectorIndex:
-        """Wrap an index read from disk."""
+    def from_faiss(
+        cls, index: Any, config: IndexConfig, source: np.ndarray | None = None
+    ) -> VectorIndex:
+        """Wrap an index read from disk; ``source`` (its vectors) re-ranks candidates."""
         self = cls.__new__(cls)
         self.index, self.config, self.size = index, config, int(index.ntotal)
+        self.source = source if source is not None else np.zeros((0, index.d), np.float32)
         if not config.exact:
-            self.index.nprobe = config.nprobe
+            _ivf(index).nprobe = config.nprobe
         return self
 
+    def add(self, vectors: np.ndarray) -> None:
+        """Index the rows of ``vectors`` past :attr:`size` (the rows before are the ones
+        already indexed: an append-only store grew), in chunks."""
+        if len(vectors) < self.size:
+            raise ValueError("the vectors shrank: the index must be built again")
+        for start in range(self.size, len(vectors), CHUNK):
+            self.index.add(np.ascontiguousarray(vectors[start : start + CHUNK], np.float32))
+        self.source, self.size = vectors, int(self.index.ntotal)
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(similarities, rows), both (len(queries), k); rows are -1 where fewer exist."""
+        """(similarities, rows), both (len(queries), k), nearest first; rows are -1 (and
+        similarities -1) where fewer exist."""
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = min(k, self.size)
         if k <= 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        sims, rows = self.index.search(q, k)
-        return sims, rows
+        approximate_only = len(self.source) < self.size  # read without its vectors
+        wanted = k if self.config.exact or approximate_only else max(k, self.config.rerank)
+        with _threads_for(len(q)):
+            scores, rows = self.index.search(q, min(self.size, wanted))
+        if self.config.exact or approximate_only:
+            sims = scores if self.config.exact else 1.0 - scores / 2.0  # L2² -> cosine
+            sims = sims.astype(np.float32)
+            sims[rows < 0] = -1.0
+            return sims, rows
+        return rerank(self.source, q, rows, k)
+
+
+def rerank(
+    source: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` candidates (rows of ``source``, -1: none) most similar to each query by
+    their exact inner product, nearest first; a few hundred queries' rows at a time."""
+    n_q, width = candidates.shape
+    sims = np.full((n_q, k), -1.0, dtype=np.float32)
+    rows = np.full((n_q, k), -1, dtype=np.int64)
+    for start in range(0, n_q, RERANK_QUERIES):
+        cand = candidates[start : start + RERANK_QUERIES]
+        q = queries[start : start + RERANK_QUERIES]
+        valid = cand >= 0
+        unique, inverse = np.unique(np.where(valid, cand, 0), return_inverse=True)
+        gathered = _rows_f32(source, unique)[inverse.reshape(cand.shape)]  # (b, width, dim)
+        s = np.matmul(gathered, q[:, :, None])[:, :, 0]
+        s[~valid] = -np.inf
+        order = np.argsort(-s, axis=1, kind="stable")[:, : min(k, width)]
+        top_s, top_r = np.take_along_axis(s, order, 1), np.take_along_axis(cand, order, 1)
+        missing = ~np.isfinite(top_s)
+        top_s[missing], top_r[missing] = -1.0, -1
+        sims[start : start + len(cand), : order.shape[1]] = top_s
+        rows[start : start + len(cand), : order.shape[1]] = top_r
+    return sims, rows
 
 
 def knn_graph(
     vectors: np.ndarray, k: int, exact_max: int = GRAPH_EXACT_MAX, batch: int = 4096
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's k nearest other rows: (similarities, rows), self excluded, nearest first."""
+    index = VectorIndex(vectors, IndexConfig.choose(len(vectors), exact_max=exact_max))
+    return graph_from(index, vectors, k, batch)
+
+
+def graph_from(
+    index: Any, vectors: np.ndarray, k: int, batch: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`knn_graph` with an index already built over ``vectors`` (anything with
+    ``search(queries, k)`` whose rows are positions in ``vectors``)."""
     n = len(vectors)
-    index = VectorIndex(vectors, IndexConfig.choose(n, exact_max=exact_max))
     sims = np.full((n, k), -1.0, dtype=np.float32)
     rows = np.full((n, k), -1, dtype=np.int64)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
-        s, r = index.search(vectors[start:stop], k + 1)
+        s, r = index.search(np.asarray(vectors[start:stop], dtype=np.float32), k + 1)
         if r.shape[1] < k + 1:  # fewer vectors than k + 1
             pad = k + 1 - r.shape[1]
             r = np.pad(r, ((0, 0), (0, pad)), constant_values=-1)
@@ -120,3 +201,51 @@ def knn_graph(
         sims[start:stop] = np.take_along_axis(s, order, axis=1)
     sims[rows < 0] = -1.0
     return sims, rows
+
+
+def _empty_index(dim: int, config: IndexConfig, n: int) -> Any:
+    """An untrained faiss index for ``config`` (compressed: PCA + IVF + PQ, L2)."""
+    faiss = import_faiss()
+    if config.exact:
+        return faiss.IndexFlatIP(dim)
+    reduced = min(config.reduced, dim)
+    m = max(d for d in range(1, min(config.code_bytes, reduced) + 1) if reduced % d == 0)
+    n_train = min(n, max(config.nlist * TRAIN_PER_LIST, 8192))
+    bits = 8 if n_train >= 256 * 16 else max(2, min(8, int(math.log2(max(4, n_train // 16)))))
+    pca = f"PCAR{reduced}," if reduced < dim else ""
+    index = faiss.index_factory(dim, f"{pca}IVF{config.nlist},PQ{m}x{bits}np", faiss.METRIC_L2)
+    ivf = _ivf(index)
+    ivf.cp.niter = 10
+    ivf.cp.min_points_per_centroid = 1  # no warning for small lists
+    ivf.cp.max_points_per_centroid = TRAIN_PER_LIST
+    pq = faiss.downcast_index(ivf).pq.cp
+    pq.min_points_per_centroid, pq.max_points_per_centroid, pq.niter = 1, 64, 10
+    return index
+
+
+def _ivf(index: Any) -> Any:
+    return import_faiss().extract_index_ivf(index)
+
+
+def _rows_f32(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float32 copies of ``rows`` (sorted) of ``vectors``, read in chunks."""
+    out = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    for start in range(0, len(rows), CHUNK):
+        out[start : start + CHUNK] = vectors[rows[start : start + CHUNK]]
+    return out
+
+
+@contextmanager
+def _threads_for(n_queries: int) -> Iterator[None]:
+    """One OpenMP thread for a handful of queries (the setting is per calling thread):
+    starting a team costs more than it saves, and on busy cores a waiting team spins."""
+    if n_queries >= FEW_QUERIES:
+        yield
+        return
+    faiss = import_faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)

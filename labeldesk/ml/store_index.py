@@ -1,0 +1,194 @@
+"""The project's persistent search index: built once over the vector store's rows, kept
+beside them, extended when images are embedded, rebuilt when stale or damaged.
+
+The index is keyed by *store* rows (append-only, one per distinct image content), not by
+the project's rows (usable images by path, which shift when an image is added or
+removed), so embedding more images only adds their rows (:meth:`VectorIndex.add`): the
+trained PCA, lists and codebooks are kept until the store has grown
+:data:`RETRAIN_GROWTH` times past the rows they were trained on, then retrained.
+:class:`ProjectIndex` maps found store rows back to project rows (an image whose bytes
+two paths share answers for both; a store row no usable image has is skipped).
+
+The file (``ivf-index.faiss``, one of the store's derived files) is a header, faiss's
+serialised index and a SHA-256 of both. It is only a cache: a file whose checksum,
+header, store generation (the vectors file was rebuilt) or keys (a digest of the rows it
+covers) do not match, or that faiss cannot read, is stale: logged, rebuilt, replaced;
+never trusted, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cachefiles import describe, stale, write_atomically
+from .search import IndexConfig, VectorIndex, import_faiss
+from .vectors import VectorStore
+
+log = logging.getLogger(__name__)
+FILE_NAME = "ivf-index.faiss"
+MAGIC = b"LabelDesk search index\n"
+FORMAT = 1
+RETRAIN_GROWTH = 2.0
+
+
+def store_index(store: VectorStore, config: IndexConfig | None = None) -> VectorIndex:
+    """An index over all of ``store``'s rows (a row number is a store row), re-ranking
+    from its memory-mapped vectors: read from the store's folder and extended with rows
+    appended since, or built (and saved) when missing, stale, damaged or outgrown.
+    Exact configurations are built in memory and not saved."""
+    matrix = store.matrix()
+    config = config or IndexConfig.choose(store.count)
+    if config.exact:
+        return VectorIndex(matrix, config)
+    path = store.folder / FILE_NAME
+    keys = b"".join(store.keys())
+    loaded = _read(path, store, keys)
+    if loaded is not None:
+        index, trained = loaded
+        if index.size == store.count:
+            return index
+        if store.count <= RETRAIN_GROWTH * trained:
+            index.add(matrix)
+            _write(path, index, store, keys, trained)
+            return index
+        log.info("retraining the search index: %d rows, trained on %d", store.count, trained)
+    index = VectorIndex(matrix, config)
+    _write(path, index, store, keys, store.count)
+    return index
+
+
+def _write(path: Path, index: VectorIndex, store: VectorStore, keys: bytes, trained: int) -> None:
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "config": index.config.to_json(),
+            "dim": store.dim,
+            "rows": index.size,
+            "trained_rows": trained,
+            "generation": store.generation,
+            "keys": hashlib.sha256(keys[: index.size * 16]).hexdigest(),
+        }
+    ).encode()
+    blob = import_faiss().serialize_index(index.index).tobytes()
+    body = MAGIC + struct.pack("<Q", len(header)) + header + blob
+    checksum = hashlib.sha256(body).digest()
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(body)
+            f.write(checksum)
+
+    try:
+        write_atomically(path, write)
+    except OSError as exc:  # a full disk: the index still answers, it is built next time
+        log.warning("could not save the search index %s (%s)", path, describe(exc))
+
+
+def _read(path: Path, store: VectorStore, keys: bytes) -> tuple[VectorIndex, int] | None:
+    """The saved index and the rows it was trained on, or None (missing or stale)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        stale(path, describe(exc))
+        return None
+    try:
+        header, blob = _parse(data)
+        problem = _mismatch(header, store, keys)
+        if problem is not None:
+            stale(path, problem)
+            return None
+        faiss = import_faiss()
+        raw = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+        config = IndexConfig.from_json(header["config"])
+        if config.exact or (raw.ntotal, raw.d) != (header["rows"], store.dim):
+            stale(path, f"an index of {raw.ntotal} x {raw.d} vectors, not the one described")
+            return None
+    except Exception as exc:  # any way of failing to read a cache means: build it again
+        stale(path, describe(exc))
+        return None
+    return VectorIndex.from_faiss(raw, config, store.matrix()), int(header["trained_rows"])
+
+
+def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Header and faiss bytes of a file whose magic, lengths and checksum are right."""
+    start = len(MAGIC) + 8
+    if len(data) < start + 32 or not data.startswith(MAGIC):
+        raise ValueError("not a LabelDesk search index")
+    (length,) = struct.unpack("<Q", data[len(MAGIC) : start])
+    body, checksum = data[:-32], data[-32:]
+    if start + length > len(body) or hashlib.sha256(body).digest() != checksum:
+        raise ValueError("its checksum does not match (truncated or damaged)")
+    header = json.loads(body[start : start + length])
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError("an index format this version does not read")
+    return header, body[start + length :]
+
+
+def _mismatch(header: dict[str, Any], store: VectorStore, keys: bytes) -> str | None:
+    """Why the index described by ``header`` is not an index of ``store``'s rows."""
+    rows, trained = header["rows"], header["trained_rows"]
+    if not all(type(v) is int for v in (rows, trained, header["dim"])):
+        raise ValueError("a header without row counts")
+    if header["dim"] != store.dim:
+        return f"vectors {header['dim']} wide, expected {store.dim}"
+    if header["generation"] != store.generation:
+        return "the embeddings were rebuilt since"
+    if rows > store.count:
+        return f"{rows} rows indexed, the store has {store.count}"
+    if hashlib.sha256(keys[: rows * 16]).hexdigest() != header["keys"]:
+        return "it indexes other images than the store's rows"
+    return None
+
+
+class ProjectIndex:
+    """A store index answering in project rows (positions in ``ProjectVectors``).
+
+    ``store_rows[i]`` is project row i's store row. Found store rows are expanded to
+    every project row that has them (nearest first, ties in project order) and rows no
+    usable image has are dropped; when that leaves fewer than k, more are fetched.
+    """
+
+    def __init__(self, index: VectorIndex, store_rows: np.ndarray):
+        self.index, self.config, self.size = index, index.config, len(store_rows)
+        self._order = np.argsort(store_rows, kind="stable")
+        self._starts = np.searchsorted(store_rows[self._order], np.arange(index.size + 1))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(similarities, project rows), both (len(queries), k), -1 where fewer exist."""
+        q = np.atleast_2d(queries)
+        k = max(0, min(k, self.size))
+        wanted = k
+        while True:
+            sims, found = self.index.search(q, wanted)
+            out_sims, out_rows = self._expand(sims, found, k)
+            if (out_rows[:, k - 1 :] >= 0).all() or wanted >= self.index.size:
+                return out_sims, out_rows
+            wanted = min(self.index.size, 2 * wanted + 16)
+
+    def _expand(self, sims: np.ndarray, found: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        n_q, width = found.shape
+        flat = found.ravel()
+        valid = flat >= 0
+        safe = np.where(valid, flat, 0)
+        counts = np.where(valid, self._starts[safe + 1] - self._starts[safe], 0)
+        source = np.repeat(np.arange(flat.size), counts)  # one entry per project row
+        first = np.cumsum(counts) - counts
+        offset = np.arange(len(source)) - np.repeat(first, counts)
+        project_rows = self._order[self._starts[safe[source]] + offset]
+        query = source // max(width, 1)
+        rank = np.arange(len(source)) - np.searchsorted(query, query, side="left")
+        keep = rank < k
+        out_sims = np.full((n_q, k), -1.0, dtype=np.float32)
+        out_rows = np.full((n_q, k), -1, dtype=np.int64)
+        out_sims[query[keep], rank[keep]] = sims.ravel()[source[keep]]
+        out_rows[query[keep], rank[keep]] = project_rows[keep]
+        return out_sims, out_rows
