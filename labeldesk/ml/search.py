@@ -37,6 +37,8 @@ RERANK = 128  # candidates whose exact similarity is computed (at least k)
 TRAIN_PER_LIST = 24  # k-means training points per inverted list
 CHUNK = 65_536  # rows converted to float32 at once while adding
 RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)
+GRAPH_NPROBE = 4  # the all-pairs graph probes fewer lists and re-ranks fewer candidates:
+GRAPH_RERANK = 32  # near copies are each other's first candidates (1M: ~5.5 min CPU)
 FEW_QUERIES = 32  # below this many queries faiss runs on the calling thread only
 
 
@@ -128,26 +130,41 @@ class VectorIndex:
             self.index.add(np.ascontiguousarray(vectors[start : start + CHUNK], np.float32))
         self.source, self.size = vectors, int(self.index.ntotal)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, nprobe: int | None = None, rerank: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(similarities, rows), both (len(queries), k), nearest first; rows are -1 (and
-        similarities -1) where fewer exist."""
+        similarities -1) where fewer exist. ``nprobe`` and ``rerank`` override the
+        config's effort for this call (an exact index ignores them)."""
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = min(k, self.size)
         if k <= 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
         approximate_only = len(self.source) < self.size  # read without its vectors
-        wanted = k if self.config.exact or approximate_only else max(k, self.config.rerank)
+        wanted = (
+            k if self.config.exact or approximate_only else max(k, rerank or self.config.rerank)
+        )
         with _threads_for(len(q)):
-            scores, rows = self.index.search(q, min(self.size, wanted))
+            if nprobe is None or self.config.exact:
+                scores, rows = self.index.search(q, min(self.size, wanted))
+            else:
+                faiss = import_faiss()
+                ivf = faiss.SearchParametersIVF(nprobe=nprobe)
+                params = (
+                    faiss.SearchParametersPreTransform(index_params=ivf)
+                    if isinstance(self.index, faiss.IndexPreTransform)
+                    else ivf
+                )
+                scores, rows = self.index.search(q, min(self.size, wanted), params=params)
         if self.config.exact or approximate_only:
             sims = scores if self.config.exact else 1.0 - scores / 2.0  # L2² -> cosine
             sims = sims.astype(np.float32)
             sims[rows < 0] = -1.0
             return sims, rows
-        return rerank(self.source, q, rows, k)
+        return rerank_exactly(self.source, q, rows, k)
 
 
-def rerank(
+def rerank_exactly(
     source: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` candidates (rows of ``source``, -1: none) most similar to each query by
@@ -183,14 +200,16 @@ def knn_graph(
 def graph_from(
     index: Any, vectors: np.ndarray, k: int, batch: int = 4096
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`knn_graph` with an index already built over ``vectors`` (anything with
-    ``search(queries, k)`` whose rows are positions in ``vectors``)."""
+    """:func:`knn_graph` with an index already built over ``vectors`` (a
+    :class:`VectorIndex` or anything whose ``search(queries, k, nprobe, rerank)`` gives
+    positions in ``vectors``), searched with the graph's lower effort."""
     n = len(vectors)
     sims = np.full((n, k), -1.0, dtype=np.float32)
     rows = np.full((n, k), -1, dtype=np.int64)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
-        s, r = index.search(np.asarray(vectors[start:stop], dtype=np.float32), k + 1)
+        queries = np.asarray(vectors[start:stop], dtype=np.float32)
+        s, r = index.search(queries, k + 1, nprobe=GRAPH_NPROBE, rerank=max(GRAPH_RERANK, k + 1))
         if r.shape[1] < k + 1:  # fewer vectors than k + 1
             pad = k + 1 - r.shape[1]
             r = np.pad(r, ((0, 0), (0, pad)), constant_values=-1)

@@ -162,13 +162,15 @@ class ProjectIndex:
         self._order = np.argsort(store_rows, kind="stable")
         self._starts = np.searchsorted(store_rows[self._order], np.arange(index.size + 1))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, nprobe: int | None = None, rerank: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(similarities, project rows), both (len(queries), k), -1 where fewer exist."""
         q = np.atleast_2d(queries)
         k = max(0, min(k, self.size))
         wanted = k
         while True:
-            sims, found = self.index.search(q, wanted)
+            sims, found = self.index.search(q, wanted, nprobe, rerank)
             out_sims, out_rows = self._expand(sims, found, k)
             if (out_rows[:, k - 1 :] >= 0).all() or wanted >= self.index.size:
                 return out_sims, out_rows
