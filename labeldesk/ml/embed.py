@@ -215,18 +215,30 @@ def _embed_missing(
     started = time.perf_counter()
     progress(Progress(0, len(items), "embedding"))
     files = ImageFiles(project.root, project.thumbs_dir)
-    with _decode_pool(len(items) // max(1, batch_size)) as pool:
+    # The store's append ends in two fsyncs; a writer thread does it while the model runs
+    # on the next batch. One write in flight at most, in order: a failed write (a full
+    # disk) is raised at the next batch or at the end, with every batch before it kept.
+    with (
+        _decode_pool(len(items) // max(1, batch_size)) as pool,
+        ThreadPoolExecutor(1, thread_name_prefix="store-writer") as writer,
+    ):
         batches = _prefetch(pool, files, items, batch_size, backbone.identity.preprocess)
+        writing: Future[None] | None = None
         for hashes, pixels, failed in batches:
             if cancel.cancelled:
                 report.cancelled = True
                 break
             report.failed += failed
             if hashes:
-                store.append(hashes, net(pixels))
+                vectors = net(pixels)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(store.append, hashes, vectors)
             report.embedded += len(hashes)
             done = report.embedded + len(report.failed)
             progress(Progress(done, len(items), "embedding"))
+        if writing is not None:
+            writing.result()
     report.seconds = time.perf_counter() - started
 
 
