@@ -145,6 +145,7 @@ def precision_check(backbone, folder: Path, n: int = 256) -> None:
     from labeldesk.ml import ov_mixed
     from labeldesk.ml.onnx_export import exported_onnx
     from labeldesk.ml.preprocess import prepare
+    from labeldesk.ml.runtime import queued_features
 
     files = sorted(folder.rglob("*.png"))[:n]
     pixels = np.stack([prepare(f, backbone.identity.preprocess) for f in files])
@@ -154,25 +155,7 @@ def precision_check(backbone, folder: Path, n: int = 256) -> None:
 
     def whole(precision: str):
         config = {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": precision}
-        compiled = core.compile_model(str(graph), "CPU", config)
-        queue = openvino.AsyncInferQueue(
-            compiled, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
-        )
-
-        def features(batch: np.ndarray) -> np.ndarray:
-            out = np.empty((len(batch), backbone.dim), np.float32)
-            step = 32
-
-            def done(request, start: int) -> None:
-                out[start : start + step] = request.get_output_tensor(0).data
-
-            queue.set_callback(done)
-            for start in range(0, len(batch), step):
-                queue.start_async([np.ascontiguousarray(batch[start : start + step])], start)
-            queue.wait_all()
-            return out
-
-        return features
+        return queued_features(core.compile_model(str(graph), "CPU", config), backbone.dim)
 
     engines = {
         "f32": whole("f32"),

@@ -139,26 +139,7 @@ def _runtime_features(backbone: Backbone, name: str) -> Features:
                 {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
             ),
         )
-        # The throughput hint makes one stream per core or two; one request at a time
-        # would leave all but one idle, so each batch is split across parallel requests.
-        streams = max(1, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
-        queue = openvino.AsyncInferQueue(compiled, streams)
-        dim = backbone.dim
-
-        def ov_features(pixels: np.ndarray) -> np.ndarray:
-            out = np.empty((len(pixels), dim), np.float32)
-            step = max(1, -(-len(pixels) // streams))
-
-            def done(request: Any, start: int) -> None:
-                out[start : start + step] = request.get_output_tensor(0).data
-
-            queue.set_callback(done)
-            for start in range(0, len(pixels), step):
-                queue.start_async([np.ascontiguousarray(pixels[start : start + step])], start)
-            queue.wait_all()
-            return out
-
-        return ov_features
+        return queued_features(compiled, backbone.dim)
     import onnxruntime
 
     session = _from_graph(
@@ -171,6 +152,32 @@ def _runtime_features(backbone: Backbone, name: str) -> Features:
         return np.asarray(out, dtype=np.float32)
 
     return ort_features
+
+
+def queued_features(compiled: Any, dim: int) -> Features:
+    """Features from an OpenVINO compiled model, each batch split across its requests.
+
+    The throughput hint makes one stream per core or two; one request at a time would
+    leave all but one idle, so each batch is split across parallel requests."""
+    import openvino
+
+    streams = max(1, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
+    queue = openvino.AsyncInferQueue(compiled, streams)
+
+    def ov_features(pixels: np.ndarray) -> np.ndarray:
+        out = np.empty((len(pixels), dim), np.float32)
+        step = max(1, -(-len(pixels) // streams))
+
+        def done(request: Any, start: int) -> None:
+            out[start : start + step] = request.get_output_tensor(0).data
+
+        queue.set_callback(done)
+        for start in range(0, len(pixels), step):
+            queue.start_async([np.ascontiguousarray(pixels[start : start + step])], start)
+        queue.wait_all()
+        return out
+
+    return ov_features
 
 
 def _from_graph(backbone: Backbone, load: Callable[[Path], Any]) -> Any:
