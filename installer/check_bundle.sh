@@ -2,7 +2,8 @@
 # Check a PyInstaller bundle of LabelDesk (installer/build.sh --check runs this) with no
 # Python in sight: an empty environment whose PATH holds no interpreter. It prints the
 # version report, creates a project on sample_data/fashion, embeds it (the bundled weights,
-# ONNX export, OpenVINO), finds near-duplicates (faiss), and starts the GUI offscreen.
+# ONNX export, OpenVINO; no OpenVINO telemetry state in HOME), finds near-duplicates
+# (faiss), and starts the GUI offscreen.
 #
 #   installer/check_bundle.sh /tmp/labeldesk-build/dist/labeldesk
 # EXPECT_TORCH_BUILD (default "CPU build") is the PyTorch build --version must report.
@@ -40,6 +41,10 @@ step "embed (bundled EfficientNet-Lite0 weights)"
 if bare "$exe" embed "$tmp/project" --json >"$tmp/embed.json" 2>"$tmp/embed.err"; then
     took "$(tr -d '\n ' <"$tmp/embed.json" | cut -c1-160)"
 else fail "embed: $(tail -3 "$tmp/embed.err")"; fi
+
+step "embed wrote nothing of OpenVINO's in HOME"
+if [[ -e "$tmp/home/intel" ]]; then fail "$(find "$tmp/home/intel" | head -5 | tr '\n' ' ')"
+else took; fi
 
 step "duplicates (faiss)"
 if bare "$exe" duplicates "$tmp/project" --json >"$tmp/dup.json" 2>"$tmp/dup.err"; then

@@ -22,6 +22,7 @@ PyTorch: a slower embed, never a failed one.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ from . import ov_mixed
 from .backbones import Backbone, Preprocess
 
 log = logging.getLogger(__name__)
+
+# ``import openvino`` starts Intel's usage telemetry (a client id in ~/intel, events sent
+# online); an offline tool does neither. Blocked, openvino falls back to its no-op stub.
+sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 
 RUNTIMES = ("auto", "torch", "openvino", "onnx")
 MIN_COSINE = 0.999  # a runtime whose vectors differ more than this is not used
