@@ -12,6 +12,7 @@ from labeldesk.core.display import format_percent, format_similarity
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.ray_graph import ClusterGraphReport
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -101,6 +102,20 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         default=DEFAULT_HASH_DISTANCE,
         help="most perceptual-hash bits (of 64) a near duplicate may differ in "
         f"(default {DEFAULT_HASH_DISTANCE}; -1: similarity alone decides)",
+    )
+    ray = p.add_argument_group("the neighbour search on a Ray cluster (very large projects)")
+    ray.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="compute the near-duplicate pass's kNN graph on the cluster at ADDRESS "
+        "(HOST:PORT, ray://HOST:10001 or auto, as for embed) into this project's cache; "
+        "the groups are then found here from it. Nodes read the embeddings from the same "
+        "path when they see this project's folder (shared storage), else they are sent",
+    )
+    ray.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="search workers (default: one per node, with all its CPUs)",
     )
     p.set_defaults(handler=cmd_duplicates)
 
@@ -210,8 +225,11 @@ def cmd_similar(args: argparse.Namespace) -> Output:
 def cmd_duplicates(args: argparse.Namespace) -> Output:
     from labeldesk.ml.duplicates import find_duplicates
 
+    cluster = None
     with open_existing(args.project) as project:
         distance = None if args.hash_distance < 0 else args.hash_distance
+        if args.ray:
+            cluster = _graph_on_ray(args, project)
         groups = find_duplicates(project, threshold=args.threshold, max_hash_distance=distance)
     leaking = [g for g in groups if g.leaks]
     data = {
@@ -227,6 +245,9 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         f"{data['near_groups']} near, threshold {args.threshold}); "
         f"{len(leaking)} span more than one split"
     ]
+    if cluster is not None:
+        data["cluster"] = cluster.to_json()
+        lines.insert(0, _cluster_line(cluster))
     for g in groups[:50]:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
         lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
@@ -235,6 +256,33 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
             for p, s, lab in zip(g.paths, g.splits, g.labels, strict=True)
         ]
     return Output(data, "\n".join(lines))
+
+
+def _graph_on_ray(args: argparse.Namespace, project: Project) -> ClusterGraphReport:
+    from labeldesk.ml.errors import NoEmbeddings
+    from labeldesk.ml.ray_graph import graph_on_ray
+
+    with TerminalProgress() as progress:
+        try:
+            return graph_on_ray(project, address=args.ray, workers=args.workers, progress=progress)
+        except NoEmbeddings as exc:  # exact groups need no embeddings; near ones cannot be
+            from labeldesk.ml.ray_graph import ClusterGraphReport
+
+            report = ClusterGraphReport(args.ray, mode="none")
+            report.note = str(exc)
+            return report
+
+
+def _cluster_line(report: ClusterGraphReport) -> str:
+    if report.mode == "none":
+        return f"nothing for the cluster to search: {report.note}"
+    if report.mode == "cached":
+        return f"the neighbours of the {report.images} embedded images were already computed"
+    return (
+        f"neighbours of {report.images} images found on the Ray cluster at {report.address} "
+        f"({report.nodes} nodes, {report.workers} workers x {report.threads} CPUs, "
+        f"{report.mode} index) in {report.seconds:.1f} s"
+    )
 
 
 def cmd_outliers(args: argparse.Namespace) -> Output:

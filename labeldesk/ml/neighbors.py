@@ -54,8 +54,7 @@ def neighbor_graph(
     Pass ``vectors`` when combining the graph with other per-image results: an embedding
     job may add vectors between two reads, and rows must line up."""
     vectors = vectors or project_vectors(project)
-    k = max(1, min(k, len(vectors.paths) - 1))
-    cache = embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz"
+    cache, k = graph_cache(project, vectors, k)
     n = len(vectors.paths)
     cached = read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k))
     if cached is not None:
@@ -64,13 +63,32 @@ def neighbor_graph(
         sims, rows = graph_from(search_index(project, vectors), vectors.vectors, k)
     else:
         sims, rows = knn_graph(vectors.vectors, k)
+    save_graph(cache, sims, rows)
+    return NeighborGraph(vectors, sims, rows)
+
+
+def graph_cache(project: Project, vectors: ProjectVectors, k: int = GRAPH_K) -> tuple[Path, int]:
+    """The graph's cache file for ``vectors`` and the k it holds (fewer when the project
+    has fewer images); :mod:`labeldesk.ml.ray_graph` writes the same file."""
+    k = max(1, min(k, len(vectors.paths) - 1))
+    return embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz", k
+
+
+def has_cached_graph(project: Project, vectors: ProjectVectors, k: int = GRAPH_K) -> bool:
+    """Whether a usable graph for ``vectors`` is cached (nothing to compute)."""
+    cache, k = graph_cache(project, vectors, k)
+    n = len(vectors.paths)
+    return read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k)) is not None
+
+
+def save_graph(cache: Path, sims: np.ndarray, rows: np.ndarray) -> None:
+    """Write the graph atomically (a reader never sees half of it), replacing older ones."""
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             np.savez(f, sims=sims, rows=rows)
 
     replace_versions(cache, "knn-*.npz", write)  # one version is enough
-    return NeighborGraph(vectors, sims, rows)
 
 
 def _graph_problem(arrays: dict[str, np.ndarray], n: int, k: int) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ def import_ray() -> Any:
         import ray.data
     except ImportError as exc:
         raise ClusterUnavailable(
-            f"embedding on a Ray cluster needs Ray Data here ({exc}): "
+            f"running on a Ray cluster needs Ray Data here ({exc}): "
             "pip install 'labeldesk[cluster]'"
         ) from exc
     return ray
@@ -122,18 +123,21 @@ def cluster_shape(ray: Any) -> ClusterShape:
     return ClusterShape(len(alive), resources.get("CPU", 0.0), resources.get("GPU", 0.0))
 
 
-def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
-    """Run :func:`probe_node` on every live node; raise the first problem found."""
+def on_every_node(
+    ray: Any, function: Callable[..., dict[str, Any]], *args: Any
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``function(*args)`` run once on every live node: (node, its result) pairs. A node
+    without LabelDesk or not answering is a :class:`ClusterError`."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    probe = ray.remote(probe_node)
+    remote = ray.remote(function)
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     refs = [
-        probe.options(
+        remote.options(
             num_cpus=0,
             max_retries=1,
             scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
-        ).remote(root, sample)
+        ).remote(*args)
         for n in nodes
     ]
     try:
@@ -145,8 +149,14 @@ def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
                 f"version there (pip install labeldesk=={code_version().split('+')[0]})"
             ) from exc
         raise ClusterUnavailable(f"the cluster's nodes did not answer: {summary(exc)}") from exc
+    return list(zip(nodes, results, strict=True))
+
+
+def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
+    """Run :func:`probe_node` on every live node; raise the first problem found."""
+    answers = on_every_node(ray, probe_node, root, sample)
     ours = code_version()
-    for node, found in zip(nodes, results, strict=True):
+    for node, found in answers:
         where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
         if found["labeldesk"] != ours:
             raise ClusterMismatch(
@@ -158,7 +168,7 @@ def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
                 f"{where} cannot read the images: {found['missing'][0]} not found; point "
                 "--remote-root at where the workers see the image folder"
             )
-    return results
+    return [found for _, found in answers]
 
 
 def summary(exc: BaseException) -> str:

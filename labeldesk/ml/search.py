@@ -208,16 +208,26 @@ def graph_from(
     rows = np.full((n, k), -1, dtype=np.int64)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
-        queries = np.asarray(vectors[start:stop], dtype=np.float32)
-        s, r = index.search(queries, k + 1, nprobe=GRAPH_NPROBE, rerank=max(GRAPH_RERANK, k + 1))
-        if r.shape[1] < k + 1:  # fewer vectors than k + 1
-            pad = k + 1 - r.shape[1]
-            r = np.pad(r, ((0, 0), (0, pad)), constant_values=-1)
-            s = np.pad(s, ((0, 0), (0, pad)), constant_values=-1.0)
-        is_self = r == np.arange(start, stop)[:, None]
-        order = np.argsort(is_self, axis=1, kind="stable")[:, :k]  # self moves to the end
-        rows[start:stop] = np.take_along_axis(r, order, axis=1)
-        sims[start:stop] = np.take_along_axis(s, order, axis=1)
+        sims[start:stop], rows[start:stop] = graph_rows(index, vectors[start:stop], k, start)
+    return sims, rows
+
+
+def graph_rows(
+    index: Any, queries: np.ndarray, k: int, first: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's rows ``first`` .. ``first + len(queries)`` (``queries`` are those rows'
+    vectors): one batch of :func:`graph_from`, also run on a cluster's workers
+    (:mod:`labeldesk.ml.ray_graph`), which split the rows into blocks."""
+    q = np.asarray(queries, dtype=np.float32)
+    s, r = index.search(q, k + 1, nprobe=GRAPH_NPROBE, rerank=max(GRAPH_RERANK, k + 1))
+    if r.shape[1] < k + 1:  # fewer vectors than k + 1
+        pad = k + 1 - r.shape[1]
+        r = np.pad(r, ((0, 0), (0, pad)), constant_values=-1)
+        s = np.pad(s, ((0, 0), (0, pad)), constant_values=-1.0)
+    is_self = r == np.arange(first, first + len(q))[:, None]
+    order = np.argsort(is_self, axis=1, kind="stable")[:, :k]  # self moves to the end
+    rows = np.take_along_axis(r, order, axis=1)
+    sims = np.take_along_axis(s, order, axis=1).astype(np.float32)
     sims[rows < 0] = -1.0
     return sims, rows
 
