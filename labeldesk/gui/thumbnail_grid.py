@@ -1,22 +1,54 @@
-"""The central grid: a QListView in icon mode, tuned for very large models.
+"""The central grid: a list view whose layout is arithmetic, for very large models.
 
-Uniform tile sizes and a static layout let Qt place 100k tiles without asking for each
-one's size. While the view flies past tiles (more than a page within a tenth of a second,
-as in a fling or a dragged scroll bar) the thumbnail loader pauses; after scrolling
-settles, queued requests for tiles that left the screen are dropped and loading resumes,
-so the loader works on what the user is looking at.
+Tiles have one size and sit in reading order, so an item's place is ``row // columns``
+and ``row % columns`` (:class:`GridGeometry`): nothing is laid out per item, painting asks
+the model for the rows on screen only, and a million images open, scroll and take a
+label key as quickly as a hundred. It stays a ``QListView`` (accessibility, keys, the
+selection model) with every geometry hook replaced; QListView's own item layout never runs.
+
+While the view flies past tiles (more than a page within a tenth of a second, as in a
+fling or a dragged scroll bar) the thumbnail loader pauses; after scrolling settles,
+queued requests for tiles that left the screen are dropped and loading resumes, so the
+loader works on what the user is looking at.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QRegion,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyleOptionRubberBand,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
+from labeldesk.gui.grid_layout import GridGeometry
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnails import ThumbnailLoader
 from labeldesk.gui.tile_delegate import TileDelegate, TileMetrics
@@ -24,6 +56,21 @@ from labeldesk.gui.tile_delegate import TileDelegate, TileMetrics
 PRUNE_DELAY_MS = 60  # after the last scroll step: drop off-screen requests, resume loading
 SCROLL_WINDOW_S = 0.1  # how far back scroll speed is judged
 FAST_SCROLL_PAGES = 1.0  # moved more than this within the window (in 2+ steps): flying past
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+Base = QAbstractItemView  # QListView's item-layout overrides are skipped for these
+_MOVES = {
+    QAbstractItemView.CursorAction.MoveLeft: "left",
+    QAbstractItemView.CursorAction.MoveRight: "right",
+    QAbstractItemView.CursorAction.MoveUp: "up",
+    QAbstractItemView.CursorAction.MoveDown: "down",
+    QAbstractItemView.CursorAction.MovePrevious: "left",
+    QAbstractItemView.CursorAction.MoveNext: "right",
+    QAbstractItemView.CursorAction.MovePageUp: "page_up",
+    QAbstractItemView.CursorAction.MovePageDown: "page_down",
+    QAbstractItemView.CursorAction.MoveHome: "home",
+    QAbstractItemView.CursorAction.MoveEnd: "end",
+}
 
 
 class ThumbnailGrid(QListView):
@@ -39,22 +86,21 @@ class ThumbnailGrid(QListView):
         super().__init__(parent)
         self._loader = loader
         self.metrics = metrics or TileMetrics()
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
-        self.setUniformItemSizes(True)
-        self.setGridSize(self.metrics.size)
-        self.setSpacing(0)
+        self._geometry = GridGeometry(0, 1, self.metrics.size.width(), self.metrics.size.height())
+        self._anchor = QPersistentModelIndex()  # where a Shift range starts
+        self._band = QRect()  # rubber band, content coordinates
+        self._press = QPoint()  # where the mouse went down, content coordinates
+        self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
+        self.setUniformItemSizes(True)
+        self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionRectVisible(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Always shown: a scrollbar appearing would change the width and the column count.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        self.verticalScrollBar().setSingleStep(self.metrics.size.height() // 3)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setDragEnabled(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setItemDelegate(TileDelegate(self.metrics, self))
@@ -65,27 +111,168 @@ class ThumbnailGrid(QListView):
         self._scroll_value = 0
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.selectionModel().selectionChanged.connect(self._emit_selection)
-        model.modelReset.connect(self._emit_selection)
+        model.modelReset.connect(self._model_reset)
+        self._relayout()
 
     def image_model(self) -> ImageListModel:
         model = self.model()
         assert isinstance(model, ImageListModel)
         return model
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Widen the cells so the columns fill the width (no ragged right margin)."""
+    # -- geometry --------------------------------------------------------------------
+    def _relayout(self) -> None:
+        """Columns from the viewport width, the scroll range from the row count."""
+        model = self.model()
         base = self.metrics.size
-        columns = max(1, self.viewport().width() // base.width())
-        cell = QSize(max(base.width(), self.viewport().width() // columns), base.height())
-        if cell != self.gridSize():
-            self.setGridSize(cell)
-        super().resizeEvent(event)
+        geo = GridGeometry.fit(
+            model.rowCount() if model is not None else 0,
+            self.viewport().width(),
+            base.width(),
+            base.height(),
+        )
+        changed = geo != self._geometry
+        self._geometry = geo
+        if self.gridSize() != QSize(geo.cell_width, geo.cell_height):
+            self.setGridSize(QSize(geo.cell_width, geo.cell_height))  # read by callers
+        bar = self.verticalScrollBar()
+        page = self.viewport().height()
+        bar.setRange(0, max(0, geo.height - page))
+        bar.setPageStep(max(1, page))
+        bar.setSingleStep(max(1, geo.cell_height // 3))
+        self.horizontalScrollBar().setRange(0, 0)
+        if changed:
+            self.viewport().update()
+
+    def grid_geometry(self) -> GridGeometry:
+        return self._geometry
+
+    def doItemsLayout(self) -> None:
+        Base.doItemsLayout(self)  # geometry and a repaint; no per-item layout
+
+    def updateGeometries(self) -> None:
+        self._relayout()
+        Base.updateGeometries(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        Base.resizeEvent(self, event)
+        self._relayout()
+
+    def horizontalOffset(self) -> int:
+        return 0
+
+    def verticalOffset(self) -> int:
+        return self.verticalScrollBar().value()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        self.viewport().scroll(0, dy)
+
+    def isIndexHidden(self, index: AnyIndex) -> bool:
+        return False
+
+    def _content_rect(self, row: int) -> QRect:
+        return QRect(*self._geometry.cell(row))
+
+    def visualRect(self, index: AnyIndex) -> QRect:
+        if not index.isValid() or not 0 <= index.row() < self._geometry.count:
+            return QRect()
+        return self._content_rect(index.row()).translated(0, -self.verticalOffset())
+
+    def indexAt(self, point: QPoint) -> QModelIndex:
+        row = self._geometry.row_at(point.x(), point.y() + self.verticalOffset())
+        return self.model().index(row, 0) if row >= 0 else QModelIndex()
+
+    def scrollTo(
+        self,
+        index: AnyIndex,
+        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+    ) -> None:
+        if not index.isValid() or not 0 <= index.row() < self._geometry.count:
+            return
+        rect = self._content_rect(index.row())
+        bar, page = self.verticalScrollBar(), self.viewport().height()
+        value = bar.value()
+        Hint = QAbstractItemView.ScrollHint
+        if hint == Hint.PositionAtTop:
+            value = rect.top()
+        elif hint == Hint.PositionAtBottom:
+            value = rect.bottom() + 1 - page
+        elif hint == Hint.PositionAtCenter:
+            value = rect.center().y() - page // 2
+        elif rect.top() < value:
+            value = rect.top()
+        elif rect.bottom() + 1 > value + page:
+            value = rect.bottom() + 1 - page
+        bar.setValue(value)
+
+    def visible_rows(self) -> range:
+        """Rows on screen, and a line either side (reading order: one range)."""
+        top = self.verticalOffset()
+        rows = self._geometry.rows_in_band(top, top + self.viewport().height() - 1)
+        per_line = self._geometry.columns
+        return range(max(0, rows.start - per_line), min(self._geometry.count, rows.stop + per_line))
+
+    # -- keys and selection ---------------------------------------------------------------
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        current = self.currentIndex()
+        lines = max(1, self.viewport().height() // self._geometry.cell_height)
+        row = self._geometry.move(current.row() if current.isValid() else -1, _MOVES[action], lines)
+        return self.model().index(row, 0) if row >= 0 else QModelIndex()
+
+    def selectionCommand(
+        self, index: AnyIndex, event: QEvent | None = None
+    ) -> QItemSelectionModel.SelectionFlag:
+        """As QListView's; a command that starts a new selection also moves the anchor."""
+        command = super().selectionCommand(index, event)
+        if index.isValid() and not command & QItemSelectionModel.SelectionFlag.Current:
+            self._anchor = QPersistentModelIndex(index)
+        return command
+
+    def setSelection(self, rect: QRect, command: QItemSelectionModel.SelectionFlag) -> None:
+        """A rubber band selects the tiles it touches; a Shift click or key selects the
+        images between the anchor and the current one in reading order."""
+        model, geo, top = self.model(), self._geometry, self.verticalOffset()
+        ranges: list[tuple[int, int]]
+        if self.state() == QAbstractItemView.State.DragSelectingState:
+            r = rect.normalized()
+            ranges = geo.block(r.left(), r.top() + top, r.right(), r.bottom() + top)
+        else:
+            current = self.currentIndex()
+            end = current.row() if current.isValid() else -1
+            if end < 0:
+                end = geo.row_at(rect.center().x(), rect.center().y() + top)
+            start = self._anchor.row() if self._anchor.isValid() else end
+            ranges = [] if end < 0 else [(min(start, end), max(start, end))]
+        selection = QItemSelection()
+        for first, last in ranges:
+            selection.select(model.index(first, 0), model.index(last, 0))
+        self.selectionModel().select(selection, command)
+
+    def visualRegionForSelection(self, selection: QItemSelection) -> QRegion:
+        """The on-screen part of ``selection`` (only its visible lines are looked at)."""
+        region = QRegion()
+        shown = self.visible_rows()
+        for i in range(selection.size()):
+            first = max(selection.at(i).top(), shown.start)
+            last = min(selection.at(i).bottom(), shown.stop - 1)
+            if first > last:
+                continue
+            a, b = (
+                self.visualRect(self.model().index(first, 0)),
+                self.visualRect(self.model().index(last, 0)),
+            )
+            if a.top() == b.top():
+                region += a.united(b)
+            else:
+                region += QRect(0, a.top(), self.viewport().width(), b.bottom() - a.top() + 1)
+        return region
 
     def keyboardSearch(self, search: str) -> None:
         """Typed letters are shortcuts here, not a jump-to-item search."""
 
     def selected_rows(self) -> np.ndarray:
-        """Selected rows, sorted; built from selection ranges so Ctrl+A on 100k is cheap."""
+        """Selected rows, sorted; built from selection ranges so Ctrl+A on 1M is cheap."""
         selection = self.selectionModel().selection()
         ranges = [
             np.arange(selection.at(i).top(), selection.at(i).bottom() + 1)
@@ -100,24 +287,92 @@ class ThumbnailGrid(QListView):
         index = self.model().index(row, 0)
         if not index.isValid():
             return
+        self._anchor = QPersistentModelIndex(index)
         self.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
         self.scrollTo(index)
 
-    def visible_rows(self) -> range:
-        """Rows on screen (tiles are laid out in reading order, so it is one range)."""
-        count = self.model().rowCount()
-        if not count:
-            return range(0)
-        size = self.gridSize()
-        viewport = self.viewport().rect()
-        first = self.indexAt(QPoint(size.width() // 2, size.height() // 2))
-        last = self.indexAt(viewport.bottomLeft() + QPoint(size.width() // 2, -size.height() // 2))
-        per_row = max(1, viewport.width() // size.width())
-        start = first.row() if first.isValid() else 0
-        stop = last.row() + per_row if last.isValid() else count
-        return range(max(0, start - per_row), min(count, stop + per_row))
+    # -- mouse (the rubber band) --------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint() + QPoint(0, self.verticalOffset())
+        Base.mousePressEvent(self, event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        Base.mouseMoveEvent(self, event)
+        if self.state() == QAbstractItemView.State.DragSelectingState:
+            here = event.position().toPoint() + QPoint(0, self.verticalOffset())
+            self._band = QRect(self._press, here).normalized()
+            self.viewport().update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        Base.mouseReleaseEvent(self, event)
+        if not self._band.isNull():
+            self._band = QRect()
+            self.viewport().update()
+
+    # -- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The tiles that meet the dirty rectangle, nothing else."""
+        area = event.rect()
+        top = self.verticalOffset()
+        painter = QPainter(self.viewport())
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        model, delegate = self.model(), self.itemDelegate()
+        selection = self.selectionModel()
+        current = self.currentIndex()
+        focused = self.hasFocus()
+        base_state = option.state
+        State = QStyle.StateFlag
+        for row in self._geometry.rows_in_band(area.top() + top, area.bottom() + top):
+            rect = self._content_rect(row).translated(0, -top)
+            if not rect.intersects(area):
+                continue
+            index = model.index(row, 0)
+            option.rect = rect
+            state = base_state
+            if selection.isSelected(index):
+                state |= State.State_Selected
+            if focused and index == current:
+                state |= State.State_HasFocus
+            option.state = state
+            delegate.paint(painter, option, index)
+        if not self._band.isNull() and self.isSelectionRectVisible():
+            band = QStyleOptionRubberBand()
+            band.initFrom(self)
+            band.shape = band.shape.Rectangle
+            band.opaque = False
+            band.rect = self._band.translated(0, -top)
+            self.style().drawControl(QStyle.ControlElement.CE_RubberBand, band, painter)
+        painter.end()
+
+    # -- model and scrolling ------------------------------------------------------------------
+    def rowsInserted(self, parent: AnyIndex, start: int, end: int) -> None:
+        Base.rowsInserted(self, parent, start, end)
+        self._relayout()
+
+    def rowsAboutToBeRemoved(self, parent: AnyIndex, start: int, end: int) -> None:
+        Base.rowsAboutToBeRemoved(self, parent, start, end)
+        QTimer.singleShot(0, self._relayout)
+
+    def dataChanged(
+        self, top_left: AnyIndex, bottom_right: AnyIndex, roles: Sequence[int] = ()
+    ) -> None:
+        """Repaint the changed tiles that are on screen (or nothing)."""
+        shown = self.visible_rows()
+        first, last = max(top_left.row(), shown.start), min(bottom_right.row(), shown.stop - 1)
+        if first > last:
+            return
+        if first == last:
+            self.viewport().update(self.visualRect(self.model().index(first, 0)))
+        else:
+            self.viewport().update()
+
+    def _model_reset(self) -> None:
+        self._anchor = QPersistentModelIndex()
+        self._relayout()
+        self._emit_selection()
 
     def _scrolled(self, value: int) -> None:
         """Pause thumbnail loading while scrolling fast; settle (and resume) afterwards."""
