@@ -5,13 +5,18 @@ G] [--remote-root URI]``; once saved, Tools → Compute embeddings (and the embe
 new project) runs on that cluster until it is switched off here. The dialog only stores
 the choice: connecting and every check happen when the job runs, with one message if
 the cluster cannot be used.
+
+The same cluster can also compute the near-duplicate pass's neighbour search (the CLI's
+``duplicates --ray``), when "Find near-duplicate neighbours on the cluster too" is on:
+the Statistics page's duplicate search then asks :func:`graph_on_cluster` first, which
+runs the search on the cluster when the project's neighbours are not computed yet.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,13 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.gui import settings
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 ENABLED_KEY = "embeddings/ray_enabled"
 ADDRESS_KEY = "embeddings/ray_address"
 WORKERS_KEY = "embeddings/ray_workers"
 GPUS_KEY = "embeddings/ray_gpus_per_worker"
 REMOTE_ROOT_KEY = "embeddings/ray_remote_root"
+DUPLICATES_KEY = "embeddings/ray_duplicates"
 AUTO_GPUS = -1.0  # the spin box's "auto" (1 GPU a worker when the cluster has GPUs)
 
 HELP = (
@@ -92,8 +102,53 @@ def cluster_choice() -> ClusterChoice | None:
     return choice if enabled and choice.address else None
 
 
-def save_cluster_choice(enabled: bool, choice: ClusterChoice) -> None:
+def duplicates_cluster() -> ClusterChoice | None:
+    """The saved cluster if the near-duplicate neighbour search is to run on it too."""
+    choice = cluster_choice()
+    return choice if _duplicates_flag() else None
+
+
+def _duplicates_flag() -> bool:
+    return str(settings.settings().value(DUPLICATES_KEY, "false")).lower() == "true"
+
+
+def graph_on_cluster(
+    project: Project, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+) -> bool:
+    """Compute the project's kNN graph on the saved cluster (in a child process: a Ray
+    driver, the GUI never waits on it) when that is switched on and the graph is not
+    cached yet; the duplicate search then reads it like its own. True when it ran."""
+    choice = duplicates_cluster()
+    if choice is None:
+        return False
+    from labeldesk.ml.errors import NoEmbeddings
+    from labeldesk.ml.neighbors import has_cached_graph
+    from labeldesk.ml.store import project_vectors
+
+    try:
+        if has_cached_graph(project, project_vectors(project)):
+            return False
+    except NoEmbeddings:  # exact duplicates only: nothing to search
+        return False
+    from labeldesk.ml.child_jobs import run_in_child
+
+    run_in_child(
+        "labeldesk.ml.ray_graph:graph_on_ray",
+        project.path,
+        progress=progress,
+        cancel=cancel,
+        address=choice.address,
+        workers=choice.workers,
+    )
+    return True
+
+
+def save_cluster_choice(
+    enabled: bool, choice: ClusterChoice, duplicates: bool | None = None
+) -> None:
     store = settings.settings()
+    if duplicates is not None:
+        store.setValue(DUPLICATES_KEY, "true" if duplicates else "false")
     store.setValue(ENABLED_KEY, "true" if enabled else "false")
     store.setValue(ADDRESS_KEY, choice.address)
     store.setValue(WORKERS_KEY, choice.workers or 0)
@@ -138,12 +193,21 @@ class ClusterDialog(QDialog):
         self.gpus.setValue(AUTO_GPUS if choice.gpus_per_worker is None else choice.gpus_per_worker)
         self.remote_root = QLineEdit(choice.remote_root or "")
         self.remote_root.setPlaceholderText("same path as here, or s3://bucket/prefix, /mnt/photos")
+        self.duplicates = QCheckBox("Find near-duplicate neighbours on the cluster too")
+        self.duplicates.setToolTip(
+            "For very large projects: the duplicate search's neighbour graph (hours of CPU "
+            "at 10M images) is computed by the cluster's CPUs, then used here as if computed "
+            "here. Nodes read the embeddings where this machine does when they see that "
+            "folder (shared storage), else they are sent."
+        )
+        self.duplicates.setChecked(_duplicates_flag())
 
         form = QFormLayout()
         form.addRow("Cluster address:", self.address)
         form.addRow("Workers (most):", self.workers)
         form.addRow("GPUs per worker:", self.gpus)
         form.addRow("Images on the workers:", self.remote_root)
+        form.addRow("", self.duplicates)
         self.fields = QWidget()
         self.fields.setLayout(form)
 
@@ -205,5 +269,5 @@ class ClusterDialog(QDialog):
         self.embed_now = True
 
     def accept(self) -> None:
-        save_cluster_choice(self.enabled.isChecked(), self.choice())
+        save_cluster_choice(self.enabled.isChecked(), self.choice(), self.duplicates.isChecked())
         super().accept()

@@ -287,8 +287,10 @@ class StatsView(QWidget):
         project = self.project
 
         def search(*, progress: Any, cancel: Any) -> list[Group]:
+            from labeldesk.gui.cluster_dialog import graph_on_cluster
             from labeldesk.ml.duplicates import find_duplicates
 
+            graph_on_cluster(project, progress=progress, cancel=cancel)  # if chosen and needed
             return build_groups(project, find_duplicates(project, progress=progress, cancel=cancel))
 
         job = Job(search, "Duplicates")

@@ -106,14 +106,14 @@ def graph_on_ray(
     cancel = cancel or CancelToken()
     if workers is not None and workers < 1:
         raise ClusterError("--workers must be at least 1")
-    ray = import_ray()
-    check_reachable(address)
     vectors = project_vectors(project)
     cache, k = neighbors.graph_cache(project, vectors)
     report = ClusterGraphReport(address, images=len(vectors.paths), k=k)
     if neighbors.has_cached_graph(project, vectors):
-        report.mode = "cached"
+        report.mode = "cached"  # the cluster is not even asked
         return report
+    ray = import_ray()
+    check_reachable(address)
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
     owned = connect(ray, address)
     try:
