@@ -22,6 +22,9 @@ class AppUnderTest:
         from labeldesk.gui.threads import reserve_a_core
 
         reserve_a_core()  # as `labeldesk gui` does, before the GUI's imports
+        from labeldesk.gui import preload
+
+        preload.start()  # as `labeldesk gui` does: pandas on a second thread
         from labeldesk.gui.app import create_application
         from labeldesk.gui.main_window import MainWindow
 

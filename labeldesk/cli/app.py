@@ -29,6 +29,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from labeldesk.gui.threads import reserve_a_core
 
     reserve_a_core()  # before NumPy and friends load, so they read the thread caps
+    from labeldesk.gui import preload
+
+    preload.start()  # pandas on a second thread while Qt loads
     if args.smoke:
         return _smoke(args.project)
     from labeldesk.gui.app import run

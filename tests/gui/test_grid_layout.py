@@ -3,6 +3,8 @@ what is on screen, on a 200,000-row model."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 
@@ -45,7 +47,9 @@ def big(qtbot):
     qtbot.waitExposed(grid)
     grid.setFocus()
     grid.viewport().repaint()
-    return grid, model
+    yield grid, model
+    grid.close()
+    gc.collect()  # not later, inside another test's reference counts
 
 
 def on_screen(grid: ThumbnailGrid) -> set[int]:
