@@ -204,3 +204,16 @@ def test_counts_wait_for_a_pause_in_the_keys_on_big_projects_only(qtbot):
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=2000)
     qtbot.wait(120)
     assert calls == [1, 1]
+
+
+def test_screen_readers_still_see_a_list_of_items_where_the_tiles_are(big):
+    from PySide6.QtGui import QAccessible
+
+    grid, model = big
+    grid.scrollTo(model.index(5_000))
+    iface = QAccessible.queryAccessibleInterface(grid)
+    assert iface.role() == QAccessible.Role.List and iface.childCount() == ROWS
+    item = iface.child(5_000)
+    assert item.role() == QAccessible.Role.ListItem
+    rect = grid.visualRect(model.index(5_000))
+    assert item.rect().topLeft() == grid.viewport().mapToGlobal(rect.topLeft())
