@@ -273,10 +273,10 @@ def run_graph(
     actor = ray.remote(GraphWorker).options(
         num_cpus=threads, max_restarts=RESTARTS, max_task_retries=RESTARTS
     )
-    actors = [actor.remote(source, *shipped) for _ in range(count)]
+    actors = [actor.remote(source) for _ in range(count)]
     sims = np.full((n, k), -1.0, dtype=np.float32)
     rows = np.full((n, k), -1, dtype=np.int64)
-    starting = {a.ready.remote(): a for a in actors}
+    starting = {a.ready.remote(shipped): a for a in actors}
     pending: dict[Any, Any] = {}
     done = 0
     progress(Progress(0, n, f"{MESSAGE}: starting {count} workers"))
@@ -298,7 +298,7 @@ def run_graph(
                 busy = sum(w is worker for w in pending.values())
                 for _ in range(IN_FLIGHT - busy):
                     if todo:
-                        pending[worker.block.remote(*todo.pop())] = worker
+                        pending[worker.block.remote(*todo.pop(), shipped)] = worker
         cancel.raise_if_cancelled()
     finally:
         for a in actors:

@@ -92,37 +92,43 @@ def probe_graph_node(folder: str, dim: int) -> dict[str, Any]:
 class GraphWorker:
     """A Ray actor answering blocks of graph rows from one index it loads once."""
 
-    def __init__(
-        self,
-        source: GraphSource,
-        vectors: np.ndarray | None,
-        blob: np.ndarray | None,
-        store_rows: np.ndarray | None,
-    ) -> None:
-        from .search import IndexConfig, VectorIndex, import_faiss
-        from .store_index import ProjectIndex
-
-        faiss = import_faiss()
-        faiss.omp_set_num_threads(max(1, source.threads))
+    def __init__(self, source: GraphSource) -> None:
+        self.source = source
         self.k = source.k
         self.host = socket.gethostname()
         self.version = graph_code_version()
-        config = IndexConfig.from_json(source.config)
+        self.index: Any = None
         self.rows: np.ndarray | None = None
+
+    def _load(self, shipped: list[Any]) -> None:
+        """Load the index once (again after a restart). ``shipped``: references to the
+        vectors, the serialised index and the project rows' store rows (None where not
+        sent). They come with each call, not to the constructor, where Ray warns on every
+        run that a restarted actor needs them (the project machine holds them until the
+        job ends)."""
+        import ray
+
+        from .search import IndexConfig, VectorIndex, import_faiss
+        from .store_index import ProjectIndex
+
+        source = self.source
+        vectors, blob, store_rows = (None if r is None else ray.get(r) for r in shipped)
+        faiss = import_faiss()
+        faiss.omp_set_num_threads(max(1, source.threads))
+        config = IndexConfig.from_json(source.config)
         if source.kind == EXACT:
             assert vectors is not None
             self.matrix = np.asarray(vectors, dtype=np.float32)
-            self.index: Any = VectorIndex(self.matrix, config)
+            self.index = VectorIndex(self.matrix, config)
             return
         assert store_rows is not None
-        self.rows = store_rows
         if source.kind == SHARED:
             inner = self._shared_index(source, config)
         else:
             assert vectors is not None and blob is not None
             self.matrix = vectors
-            raw = faiss.deserialize_index(blob)
-            inner = VectorIndex.from_faiss(raw, config, vectors)
+            inner = VectorIndex.from_faiss(faiss.deserialize_index(blob), config, vectors)
+        self.rows = store_rows
         self.index = ProjectIndex(inner, store_rows)
 
     def _shared_index(self, source: GraphSource, config: Any) -> Any:
@@ -143,14 +149,20 @@ class GraphWorker:
         self.matrix = store.matrix()
         return store_index(store, config)  # the saved file, read (it covers every row)
 
-    def ready(self) -> dict[str, str]:
-        """Called once the actor is up: where it runs and its code."""
+    def ready(self, shipped: list[Any]) -> dict[str, str]:
+        """Load the index; where this actor runs and its code."""
+        if self.index is None:
+            self._load(shipped)
         return {"host": self.host, "version": self.version}
 
-    def block(self, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray]:
+    def block(
+        self, start: int, stop: int, shipped: list[Any]
+    ) -> tuple[int, np.ndarray, np.ndarray]:
         """Graph rows ``start`` .. ``stop``: (start, similarities, neighbour rows)."""
         from .search import graph_rows
 
+        if self.index is None:  # restarted since ready()
+            self._load(shipped)
         sims = np.empty((stop - start, self.k), dtype=np.float32)
         rows = np.empty((stop - start, self.k), dtype=np.int64)
         first = start

@@ -159,8 +159,9 @@ def ray_env() -> dict[str, str]:
     return env
 
 
-def start_local_ray(cpus_per_node: int = 1, nodes: int = 2) -> LocalRay:
-    """Start a head and ``nodes - 1`` more nodes on 127.0.0.1; wait until all are up."""
+def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int = 120) -> LocalRay:
+    """Start a head and ``nodes - 1`` more nodes on 127.0.0.1; wait until all are up
+    (each with an object store of ``object_store_mb``)."""
     ray_bin = str(Path(sys.executable).parent / "ray")
     temp_dir = Path(tempfile.mkdtemp(prefix="ldray", dir="/tmp"))  # short: socket paths
     cluster = LocalRay(temp_dir, free_port(), ray_env())
@@ -173,7 +174,7 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2) -> LocalRay:
         "--num-gpus",
         "0",
         "--object-store-memory",
-        str(120 * 1024 * 1024),
+        str(object_store_mb * 1024 * 1024),
         "--disable-usage-stats",
     ]
     head = [ray_bin, "start", "--head", "--port", str(cluster.port), "--include-dashboard"]

@@ -127,9 +127,11 @@ def test_cluster_graph_and_groups_equal_the_local_pass(ray_cluster, copies_proje
     assert len(near) >= 4 and all(g["leak"] for g in near)  # planted copies, found
     assert cluster_out["groups"] == local_groups
 
-    # Blocks smaller than a batch, split over both workers: still the same graph.
+    # Blocks smaller than a batch, split over both workers, as a Ray Client (ray://, as to
+    # a KubeRay head) when ray[client] is installed: still the same graph.
     cache.unlink()
-    report = ray_graph.graph_on_ray(project, address=ray_cluster.address, block_rows=50)
+    address = ray_cluster.client_address or ray_cluster.address
+    report = ray_graph.graph_on_ray(project, address=address, block_rows=50)
     assert report.blocks == -(-report.images // 50) and report.workers == 2
     with np.load(cache) as f:
         np.testing.assert_array_equal(f["rows"], local.rows)
