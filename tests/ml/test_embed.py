@@ -134,3 +134,64 @@ def test_big_photos_are_embedded_from_their_thumbnail(photo_project, photo_root)
     photo_project.scan(workers=1)
     digest = photo_project.images().set_index("path").hash["_unlabeled/tiny.png"]
     assert source_image(photo_project, digest, "_unlabeled/tiny.png", 224) == small
+
+
+def test_known_small_images_skip_the_thumbnail_probe(photo_project, photo_root, monkeypatch):
+    """An image the index knows is smaller than the input cannot have a thumbnail big
+    enough (thumbnails never enlarge): its original is used without opening any file."""
+    from PIL import Image as PILImage
+
+    from labeldesk.ml import embed
+
+    frame = photo_project.images().set_index("path")
+    big = "train/astronaut/astronaut.jpg"
+    opened: list[str] = []
+    real_open = PILImage.open
+    monkeypatch.setattr(
+        PILImage, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k)
+    )
+    assert (
+        embed.source_image(photo_project, frame.hash[big], big, 224, short_side=100)
+        == photo_root / big
+    )
+    assert opened == []
+    # unknown (0) or big enough: the thumbnail is probed as before
+    assert (
+        embed.source_image(photo_project, frame.hash[big], big, 224, short_side=0).parent.parent
+        == photo_project.thumbs_dir
+    )
+    assert (
+        embed.source_image(photo_project, frame.hash[big], big, 224, short_side=320).parent.parent
+        == photo_project.thumbs_dir
+    )
+    assert len(opened) == 2
+
+
+def test_gray_and_rgb_images_decode_into_the_batch_as_rgb(tmp_path, backbone):
+    """prepare_into writes a gray image as three equal planes, pixel for pixel what an RGB
+    conversion gives, and an RGB image unchanged; failures leave no gap in the batch."""
+    from labeldesk.ml.embed import ImageFiles, _load_batch
+
+    pre = backbone.identity.preprocess
+    rng = np.random.default_rng(0)
+    gray = Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8), "L")
+    rgb = Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), "RGB")
+    gray.save(tmp_path / "g.png")
+    rgb.save(tmp_path / "c.png")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    files = ImageFiles(tmp_path, tmp_path / "thumbs")
+    chunk = [("h1", "g.png", 28), ("h2", "bad.png", 28), ("h3", "c.png", 30)]
+    hashes, pixels, failed = _load_batch(files, chunk, pre)
+    assert hashes == ["h1", "h3"] and [f["path"] for f in failed] == ["bad.png"]
+    size = pre.size
+    expected_gray = np.asarray(
+        gray.resize(
+            (size, size), Image.Resampling.BILINEAR, box=(0, 0, 28, 28), reducing_gap=None
+        ).convert("RGB")
+    )
+    expected_rgb = np.asarray(
+        rgb.resize((size, size), Image.Resampling.BILINEAR, box=(0, 5, 30, 35), reducing_gap=None)
+    )
+    assert pixels.shape == (2, size, size, 3) and pixels.dtype == np.uint8
+    assert np.array_equal(pixels[0], expected_gray)
+    assert np.array_equal(pixels[1], expected_rgb)
