@@ -149,8 +149,10 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     )
 
 
-# Above this size the vectors are kept in memory as stored (float16): every caller works
-# on them in chunks or on subsets (search, the kNN graph, the probe's PCA, the map).
+# Above this size the vectors are kept as stored (float16), and when the project's rows
+# are the store's rows in order, not copied at all but read through the store's memory
+# map: every caller works on them in chunks or on subsets (search, the kNN graph, the
+# probe's PCA, the map, the queue), so all vectors are never float32 at once.
 HALF_ABOVE_BYTES = 1 << 30
 
 
@@ -180,11 +182,26 @@ def _gather_shared(store: VectorStore, rows: np.ndarray, dtype: type = np.float3
             return _shared[1]
     with _shared_lock:
         _shared = None  # the old matrix goes before the new one is read, not after
-    matrix = store.gather(rows, dtype=dtype)
+    matrix = _as_stored(store, rows) if dtype == np.float16 else None
+    if matrix is None:
+        matrix = store.gather(rows, dtype=dtype)
     matrix.setflags(write=False)
     with _shared_lock:
         _shared = (key, matrix)
     return matrix
+
+
+def _as_stored(store: VectorStore, rows: np.ndarray) -> np.ndarray | None:
+    """The store's own memory map when ``rows`` are its first rows in order (a project
+    embedded as it was scanned, the usual case): no copy at all, the operating system
+    pages the vectors in and out as they are read, so a 1M-image project does not hold
+    2.4 GB of float16 in the process. None when the rows are picked or reordered."""
+    n = len(rows)
+    if n == 0 or n > store.count or rows[0] != 0 or rows[-1] != n - 1:
+        return None
+    if not np.array_equal(rows, np.arange(n)):
+        return None
+    return store.matrix()[:n]
 
 
 def forget_shared_vectors() -> None:

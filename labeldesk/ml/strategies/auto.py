@@ -45,6 +45,9 @@ INNER = "margin_clusters"  # the strategy for the rest of the batch
 # coverage clusters every labeled image plus a sample of the rest, up to this many: k-means
 # into |labeled| + n clusters over 100k x 1280 took ~35 s a batch on one busy core, ~5 s so
 COVERAGE_MAX_POINTS = 5_000
+# ... and at most this many of the labeled ones (a seeded sample): a 1M-image project has
+# ~950k labels, and clustering them all took minutes and 5 GB of float32
+COVERAGE_MAX_LABELED = 20_000
 
 
 @register_strategy("auto")
@@ -83,7 +86,8 @@ def coverage_margin(ctx: QueryContext, n: int) -> QueryResult:
 
 def coverage_picks(ctx: QueryContext, n: int) -> np.ndarray:
     """typiclust's ``n`` picks, on a seeded sample of at most COVERAGE_MAX_POINTS rows
-    (every labeled one kept, so covered regions still count as covered)."""
+    (every labeled one kept, so covered regions still count as covered, up to
+    COVERAGE_MAX_LABELED of them)."""
     if n <= 0:
         return np.zeros(0, np.int64)
     total = len(ctx.labels)
@@ -91,6 +95,8 @@ def coverage_picks(ctx: QueryContext, n: int) -> np.ndarray:
         return np.asarray(typiclust(ctx, n).indices, np.int64)
     rng = np.random.default_rng(ctx.seed)
     labeled = np.flatnonzero(ctx.labeled_mask)
+    if len(labeled) > COVERAGE_MAX_LABELED:  # a sample still covers every well-labeled region
+        labeled = rng.choice(labeled, COVERAGE_MAX_LABELED, replace=False)
     others = np.flatnonzero(~ctx.labeled_mask & ctx.candidate_mask)
     take = min(len(others), max(COVERAGE_MAX_POINTS - len(labeled), n))
     rows = np.sort(np.concatenate([labeled, rng.choice(others, take, replace=False)]))
