@@ -35,7 +35,10 @@ def project_stats(project: ImageTable) -> dict[str, Any]:
             "WHERE removed_at IS NULL AND skip_reason IS NOT NULL GROUP BY 1"
         ).fetchall()
         usable = sum(row[-1] for row in groups)
-        sizes = {column: _column_summary(conn, column, usable) for column in _SIZE_COLUMNS}
+        sizes = {
+            column: _column_summary(conn, column, usable, with_total=column == "size")
+            for column in _SIZE_COLUMNS
+        }
     per_class: dict[str, dict[str, int]] = {
         name: {"total": 0, **dict.fromkeys(SPLITS, 0)} for name in classes
     }
@@ -86,23 +89,30 @@ _SIZE_COLUMNS = {"width": "images_live_width", "height": "images_live_height",
                  "size": "images_live_size"}  # fmt: skip
 
 
-def _column_summary(conn: sqlite3.Connection, column: str, usable: int) -> dict[str, float]:
+def _column_summary(
+    conn: sqlite3.Connection, column: str, usable: int, with_total: bool = False
+) -> dict[str, float]:
     """min, median (as pandas computes it) and max of a column over the usable images,
-    and its total: read from the column's index, the median by skipping to the middle."""
+    and its total when asked for: read from the column's partial index by seeking (its
+    ends, its NULLs, its middle), so only the total (bytes on disk) scans the index; three
+    full scans took 0.7 s of the 2 s `labeldesk stats` spent at 1M images."""
     index = _SIZE_COLUMNS[column]
-    where = f"FROM images INDEXED BY {index} WHERE {_USABLE} AND {column} IS NOT NULL"
-    low, high, total, n = conn.execute(
-        f"SELECT MIN({column}), MAX({column}), SUM({column}), COUNT(*) {where}"
-    ).fetchone()
-    if not n:
+    base = f"FROM images INDEXED BY {index} WHERE {_USABLE}"
+    nulls = conn.execute(f"SELECT COUNT(*) {base} AND {column} IS NULL").fetchone()[0]
+    n = usable - int(nulls)
+    if n <= 0:
         nan = float("nan")
         return {"min": nan, "median": nan, "max": nan, "total": 0}
+    where = f"{base} AND {column} IS NOT NULL"
+    low = conn.execute(f"SELECT {column} {where} ORDER BY {column} LIMIT 1").fetchone()[0]
+    high = conn.execute(f"SELECT {column} {where} ORDER BY {column} DESC LIMIT 1").fetchone()[0]
     middle = conn.execute(
         f"SELECT {column} {where} ORDER BY {column} LIMIT 2 OFFSET ?", ((n - 1) // 2,)
     ).fetchall()
-    values = [middle[0][0]] if n % 2 else [middle[0][0], middle[1][0]]
+    values = [middle[0][0]] if n % 2 or len(middle) < 2 else [middle[0][0], middle[1][0]]
+    total = conn.execute(f"SELECT SUM({column}) {where}").fetchone()[0] if with_total else 0
     return {"min": int(low), "median": sum(values) / len(values), "max": int(high),
-            "total": int(total)}  # fmt: skip
+            "total": int(total or 0)}  # fmt: skip
 
 
 def _size_summary(usable: int, sizes: dict[str, dict[str, float]]) -> dict[str, Any]:
