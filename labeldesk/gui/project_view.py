@@ -21,7 +21,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.class_actions import ClassActions
-from labeldesk.gui.deferred import DeferredOnBig
+from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
@@ -84,9 +84,8 @@ class ProjectView(QWidget):
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._insights_stale = False  # labels changed while hidden: rescore on next show
         self._closed = False  # after shutdown(): late signals must not touch the project
-        self._counts_soon = DeferredOnBig(  # 1M images: after the next image is shown
-            self, self.refresh_counts, lambda: len(self.catalog) > 200_000, lambda: not self._closed
-        )
+        self._counts_soon = Deferred(self)  # over 200k images: after the next image shows
+        self._counts_soon.due.connect(self.refresh_counts)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("projectSplitter")
@@ -271,7 +270,7 @@ class ProjectView(QWidget):
             self._changed_in_fill.update(int(i) for i in changes.image_ids)
         self.labeling.refresh_ids(changes.image_ids)
         if self.isVisible():
-            self._counts_soon()
+            self._counts_soon(now=len(self.catalog) <= 200_000)
             self._update_detail()
             self.feed.labels_changed()
             return
@@ -394,6 +393,7 @@ class ProjectView(QWidget):
         if self._closed:
             return
         self._closed = True
+        self._counts_soon.cancel()
         self.setEnabled(False)  # no more key presses reach the labeling actions
         self.save_state()
         self.feed.shutdown()

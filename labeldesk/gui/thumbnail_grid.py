@@ -6,16 +6,11 @@ the model for the rows on screen only, and a million images open, scroll and tak
 label key as quickly as a hundred. It stays a ``QListView`` (accessibility, keys, the
 selection model) with every geometry hook replaced; QListView's own item layout never runs.
 
-While the view flies past tiles (more than a page within a tenth of a second, as in a
-fling or a dragged scroll bar) the thumbnail loader pauses; after scrolling settles,
-queued requests for tiles that left the screen are dropped and loading resumes, so the
-loader works on what the user is looking at.
+Thumbnail loading follows the scrolling through :class:`LoadPacer`.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,12 +45,9 @@ from PySide6.QtWidgets import (
 
 from labeldesk.gui.grid_layout import GridGeometry
 from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.load_pacer import LoadPacer
 from labeldesk.gui.thumbnails import ThumbnailLoader
 from labeldesk.gui.tile_delegate import TileDelegate, TileMetrics
-
-PRUNE_DELAY_MS = 60  # after the last scroll step: drop off-screen requests, resume loading
-SCROLL_WINDOW_S = 0.1  # how far back scroll speed is judged
-FAST_SCROLL_PAGES = 1.0  # moved more than this within the window (in 2+ steps): flying past
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Base = QAbstractItemView  # QListView's item-layout overrides are skipped for these
@@ -105,11 +97,8 @@ class ThumbnailGrid(QListView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setItemDelegate(TileDelegate(self.metrics, self))
         self.setModel(model)
-        self._prune_timer = QTimer(self, singleShot=True, interval=PRUNE_DELAY_MS)
-        self._prune_timer.timeout.connect(self._prune_offscreen_requests)
-        self._scroll_steps: deque[tuple[float, int]] = deque(maxlen=64)  # (time, pixels)
-        self._scroll_value = 0
-        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        if loader is not None:
+            self._pacer = LoadPacer(self, loader)
         self.selectionModel().selectionChanged.connect(self._emit_selection)
         model.modelReset.connect(self._model_reset)
         self._relayout()
@@ -373,32 +362,6 @@ class ThumbnailGrid(QListView):
         self._anchor = QPersistentModelIndex()
         self._relayout()
         self._emit_selection()
-
-    def _scrolled(self, value: int) -> None:
-        """Pause thumbnail loading while scrolling fast; settle (and resume) afterwards."""
-        now = time.monotonic()
-        steps = self._scroll_steps
-        steps.append((now, abs(value - self._scroll_value)))
-        self._scroll_value = value
-        while now - steps[0][0] > SCROLL_WINDOW_S:
-            steps.popleft()
-        moved = sum(pixels for _, pixels in steps)
-        # Two steps at least: a single jump (Page Down, a click in the scroll bar's
-        # trough, scrollTo) never pauses loading.
-        if self._loader is not None:
-            if len(steps) > 1 and moved > FAST_SCROLL_PAGES * self.viewport().height():
-                self._loader.set_paused(True)
-            elif self._loader.paused:  # slowed down: load what is on screen now
-                self._prune_offscreen_requests()
-        self._prune_timer.start()
-
-    def _prune_offscreen_requests(self) -> None:
-        if self._loader is None:
-            return
-        rows = self.visible_rows()
-        ids = self.image_model().rows_to_ids(np.arange(rows.start, rows.stop))
-        self._loader.retain_pending(int(i) for i in ids)
-        self._loader.set_paused(False)
 
     def _emit_selection(self, *_: object) -> None:
         self.selectionChangedRows.emit()

@@ -189,19 +189,22 @@ def test_label_key_moves_the_selection_to_the_next_image_on_the_next_line(qtbot,
 def test_counts_wait_for_a_pause_in_the_keys_on_big_projects_only(qtbot):
     from PySide6.QtCore import QObject
 
-    from labeldesk.gui.deferred import DeferredOnBig
+    from labeldesk.gui.deferred import Deferred
 
     calls: list[int] = []
-    big = [False]
     parent = QObject()
-    soon = DeferredOnBig(parent, lambda: calls.append(1), lambda: big[0], delay_ms=50)
-    soon()
+    soon = Deferred(parent, delay_ms=50)
+    soon.due.connect(lambda: calls.append(1))
+    soon(now=True)
     assert calls == [1] and not soon.pending  # small: at once
-    big[0] = True
-    for _ in range(3):  # three keys in a row: one refresh, after they pause
-        soon()
+    for _ in range(3):  # three keys in a row on a big project: one refresh, after a pause
+        soon(now=False)
     assert calls == [1] and soon.pending
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=2000)
+    qtbot.wait(120)
+    assert calls == [1, 1]
+    soon(now=False)
+    soon.cancel()  # the view shut down: a waiting refresh is dropped
     qtbot.wait(120)
     assert calls == [1, 1]
 
