@@ -5,7 +5,7 @@ selects a few tiles (one single, a Shift range) so the highlight shows, waits fo
 thumbnails and saves the window to a PNG. Used to compare the grid before and after a
 change by eye:
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/grid_snapshot.py /tmp/h1-grid.png
+    QT_QPA_PLATFORM=offscreen python benchmarks/grid_snapshot.py /tmp/h1-grid.png [TOP_ROW]
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "fashion"
 
 
-def main(out: Path) -> None:
+def main(out: Path, top: int = 0) -> None:
+    """``top``: the row shown first (0: the unlabeled pool; ~250: labeled images)."""
     from PySide6.QtCore import QEventLoop, QItemSelection, QItemSelectionModel, QSettings
 
     from labeldesk.core.create import create_and_index
@@ -38,12 +39,13 @@ def main(out: Path) -> None:
     view = window.view
     assert view is not None
     model, grid = view.model, view.grid
-    selection = QItemSelection(model.index(9), model.index(12))
-    selection.select(model.index(2), model.index(2))
+    selection = QItemSelection(model.index(top + 9), model.index(top + 12))
+    selection.select(model.index(top + 2), model.index(top + 2))
     grid.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
     grid.selectionModel().setCurrentIndex(
-        model.index(12), QItemSelectionModel.SelectionFlag.NoUpdate
+        model.index(top + 12), QItemSelectionModel.SelectionFlag.NoUpdate
     )
+    grid.scrollTo(model.index(top), grid.ScrollHint.PositionAtTop)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
@@ -58,4 +60,7 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/h1-grid.png"))
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/h1-grid.png"),
+        int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+    )
