@@ -103,10 +103,17 @@ def mixed_features(core: Any, path: Path, dim: int) -> Features | None:
         middle = pair[0].infer([chunk])[0]
         return np.array(pair[1].infer([middle], share_inputs=True)[0], np.float32)
 
+    warmed: list[bool] = []
+
     def features(pixels: np.ndarray) -> np.ndarray:
         out = np.empty((len(pixels), dim), np.float32)
         step = max(1, -(-len(pixels) // streams))
         starts = list(range(0, len(pixels), step))
+        if not warmed:  # two threads making OpenVINO's first numpy conversion at once can
+            # deadlock in pybind11 (the PyInstaller bundle's embed hung): slice 0 runs here
+            out[:step] = run(pairs[0], np.ascontiguousarray(pixels[:step]))
+            warmed.append(True)
+            starts = starts[1:]
         jobs = [
             pool.submit(run, pairs[i], np.ascontiguousarray(pixels[s : s + step]))
             for i, s in enumerate(starts)
