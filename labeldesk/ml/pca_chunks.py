@@ -40,7 +40,11 @@ def pca_reduce(
         for start in range(0, n, CHUNK):
             block = np.asarray(features[start : start + CHUNK], dtype=np.float32)
             np.subtract(block @ axes, shift, out=x[start : start + len(block)])
-    scale = float(np.sqrt((x.astype(np.float64) ** 2).sum(axis=1).mean())) or 1.0
+    squares = sum(  # in chunks: a float64 square of all rows would take 4 GB at 1M
+        float(np.einsum("ij,ij->", block, block, dtype=np.float64))
+        for block in (x[start : start + CHUNK] for start in range(0, len(x), CHUNK))
+    )
+    scale = float(np.sqrt(squares / max(len(x), 1))) or 1.0
     x /= scale
     return x
 
