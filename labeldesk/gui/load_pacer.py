@@ -10,24 +10,32 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QScrollBar, QWidget
 
 from labeldesk.gui.thumbnails import ThumbnailLoader
-
-if TYPE_CHECKING:
-    from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 
 PRUNE_DELAY_MS = 60  # after the last scroll step: drop off-screen requests, resume loading
 SCROLL_WINDOW_S = 0.1  # how far back scroll speed is judged
 FAST_SCROLL_PAGES = 1.0  # moved more than this within the window (in 2+ steps): flying past
 
 
+class PacedGrid(Protocol):
+    """What the pacer needs of the grid (thumbnail_grid.ThumbnailGrid), without importing
+    it: the grid imports this module."""
+
+    def verticalScrollBar(self) -> QScrollBar: ...
+    def viewport(self) -> QWidget: ...
+    def visible_rows(self) -> range: ...
+    def image_model(self) -> Any: ...
+
+
 class LoadPacer(QObject):
-    def __init__(self, grid: ThumbnailGrid, loader: ThumbnailLoader):
-        super().__init__(grid)
+    def __init__(self, grid: PacedGrid, loader: ThumbnailLoader):
+        super().__init__(grid)  # type: ignore[arg-type]  # a QObject: the grid
         self._grid, self._loader = grid, loader
         self._prune_timer = QTimer(self, singleShot=True, interval=PRUNE_DELAY_MS)
         self._prune_timer.timeout.connect(self.prune_offscreen_requests)
