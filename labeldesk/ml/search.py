@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from types import ModuleType
@@ -40,6 +42,7 @@ RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)
 GRAPH_NPROBE = 4  # the all-pairs graph probes fewer lists and re-ranks fewer candidates:
 GRAPH_RERANK = 32  # near copies are each other's first candidates (1M: ~5.5 min CPU)
 FEW_QUERIES = 32  # below this many queries faiss runs on the calling thread only
+GRAPH_THREADS = 8  # the graph's batches run on up to this many threads (one per core)
 
 
 def import_faiss() -> ModuleType:
@@ -206,10 +209,26 @@ def graph_from(
     n = len(vectors)
     sims = np.full((n, k), -1.0, dtype=np.float32)
     rows = np.full((n, k), -1, dtype=np.int64)
-    for start in range(0, n, batch):
+
+    def one(start: int) -> None:
         stop = min(n, start + batch)
         sims[start:stop], rows[start:stop] = graph_rows(index, vectors[start:stop], k, start)
+
+    # Batches on every core: faiss's search is parallel, the exact re-rank (numpy, which
+    # lets go of the GIL in its products) is not. 65k of 300k rows here: 22.5 s on one
+    # thread, 13.3 s on two, the same CPU. Each batch writes only its own rows.
+    starts = range(0, n, batch)
+    with ThreadPoolExecutor(max(1, min(GRAPH_THREADS, len(starts), _cores()))) as pool:
+        for _ in pool.map(one, starts):
+            pass  # re-raises a batch's error here
     return sims, rows
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def graph_rows(

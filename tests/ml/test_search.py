@@ -50,3 +50,22 @@ def test_knn_graph_excludes_self_and_is_sorted():
 def test_knn_graph_with_fewer_points_than_k():
     _sims, rows = knn_graph(clustered(3), 5)
     assert (rows[:, :2] >= 0).all() and (rows[:, 2:] == -1).all()
+
+
+def test_knn_graph_on_several_threads_equals_one_thread(monkeypatch):
+    """The graph's batches run on a thread per core, each writing only its own rows:
+    the result is the one-thread graph, row for row, in both index kinds."""
+    from labeldesk.ml import search
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    monkeypatch.setattr(search, "_cores", lambda: 4)
+    for exact_max in (10_000, 500):  # exact, then the compressed index
+        graphs = []
+        for threads in (1, 4):
+            monkeypatch.setattr(search, "GRAPH_THREADS", threads)
+            graphs.append(knn_graph(x, 5, exact_max=exact_max, batch=128))
+        (s1, r1), (s4, r4) = graphs
+        assert np.array_equal(r1, r4) and np.array_equal(s1, s4)
+        assert (r1 >= 0).all() and (r1 != np.arange(len(x))[:, None]).all()
