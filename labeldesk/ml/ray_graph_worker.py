@@ -21,7 +21,6 @@ Nothing here imports ray at module level.
 
 from __future__ import annotations
 
-import hashlib
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .ray_worker import _version_of
+from .ray_worker import versioned_digest
 
 EXACT, SHIPPED, SHARED = "exact", "shipped", "shared"
 BATCH = 4096  # the local pass's batch (labeldesk.ml.search.graph_from): rows line up
@@ -40,11 +39,7 @@ GRAPH_CODE = ("search.py", "store_index.py", "vectors.py", "ray_graph_worker.py"
 
 def graph_code_version() -> str:
     """LabelDesk's version and a digest of the code that computes the graph."""
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in GRAPH_CODE:
-        digest.update((here / name).read_bytes())
-    return f"{_version_of('labeldesk')}+{digest.hexdigest()[:12]}"
+    return versioned_digest(GRAPH_CODE)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,15 @@ VECTOR_CODE = ("backbones.py", "preprocess.py", "runtime.py", "onnx_export.py", 
 
 def code_version() -> str:
     """LabelDesk's version and a digest of the code that makes vectors."""
+    return versioned_digest(VECTOR_CODE)
+
+
+def versioned_digest(names: tuple[str, ...]) -> str:
+    """LabelDesk's version and a digest of these modules (beside this one): what must
+    match between this machine and every node for their results to be interchangeable."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for name in VECTOR_CODE:
+    for name in names:
         digest.update((here / name).read_bytes())
     return f"{_version_of('labeldesk')}+{digest.hexdigest()[:12]}"
 
