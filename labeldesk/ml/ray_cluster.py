@@ -9,6 +9,7 @@ images readable on every node, and room for at least one worker. Each failure is
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from labeldesk.core.errors import LabelDeskError
 from .ray_worker import code_version, probe_node
 
 CONNECT_TIMEOUT_S = 5.0
+CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
+log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
 
 
@@ -94,20 +97,21 @@ def connect(ray: Any, address: str) -> bool:
     if ray.is_initialized():
         return False
     check_reachable(address)
-    try:
-        ray.init(
-            address=address,
-            logging_level=logging.WARNING,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    except Exception as exc:
-        text = f"{type(exc).__name__}: {exc}"
-        if "version" in text.lower() and "mismatch" in text.lower():
-            raise ClusterMismatch(
-                f"the cluster at {address} runs another Ray or Python version: {exc}"
-            ) from exc
-        raise ClusterUnavailable(f"cannot connect to the Ray cluster at {address}: {text}") from exc
+    for attempt in range(CONNECT_ATTEMPTS):
+        try:
+            ray.init(
+                address=address,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+            break
+        except Exception as exc:
+            _forget_connection(ray)  # a half-made connection fails every later ray.init
+            if attempt + 1 < CONNECT_ATTEMPTS and _server_start_race(exc):
+                log.info("Ray Client's server for this job died starting; trying again")
+                continue
+            _raise_connect_error(address, exc)
     import ray.data
 
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # its INFO lines, on stderr
@@ -115,6 +119,26 @@ def connect(ray: Any, address: str) -> bool:
     context.enable_progress_bars = False  # progress goes through LabelDesk's callback
     context.enable_operator_progress_bars = False
     return True
+
+
+def _server_start_race(exc: Exception) -> bool:
+    """Ray Client's proxy starts a server per job, which sometimes dies as it starts (a
+    gRPC race in the fork, ray-project/ray#63202): the next attempt gets a new one."""
+    return isinstance(exc, ConnectionAbortedError) and "Initialization failure" in str(exc)
+
+
+def _forget_connection(ray: Any) -> None:
+    with contextlib.suppress(Exception):  # nothing was connected
+        ray.shutdown()
+
+
+def _raise_connect_error(address: str, exc: Exception) -> None:
+    text = f"{type(exc).__name__}: {exc}"
+    if "version" in text.lower() and "mismatch" in text.lower():
+        raise ClusterMismatch(
+            f"the cluster at {address} runs another Ray or Python version: {exc}"
+        ) from exc
+    raise ClusterUnavailable(f"cannot connect to the Ray cluster at {address}: {text}") from exc
 
 
 def cluster_shape(ray: Any) -> ClusterShape:
