@@ -4,16 +4,17 @@ For each dataset the same number of images is (1) embedded end to end through th
 project as `labeldesk embed` does it (decode, resize, batch, forward on the chosen
 runtime, store) and (2) pushed through the PyTorch eager model as pre-decoded tensors at
 224 px (the baseline: PyTorch's own batch size for the device), in the same run and
-process. The ratio is the speed-up `labeldesk embed` gives over running the model in
-PyTorch. `labeldesk embed` runs at the model's own 224 px, or at --input-size (as
-`labeldesk embed --input-size` does), printed on each line.
+process, alternating over --repeat trials (a new project each); the ratio of the medians
+is the speed-up `labeldesk embed` gives over running the model in PyTorch. `labeldesk
+embed` runs at the model's own 224 px, or at --input-size (as `labeldesk embed
+--input-size` does), printed on each line.
 Targets (issue 13): >= 4x on the small images, >= 2.5x on the photos, 2 CPU cores.
 
 Datasets: Fashion-MNIST test images as 28x28 PNGs (Debian's dataset-fashion-mnist at
 /usr/share/datasets/fashion-mnist, else make_sample's source), and synthetic 1280x960
 JPEG photos (as in bench_index.py).
 
-    python benchmarks/bench_embed.py [-n 512] [--device auto|cpu|cuda] [--runtime auto]
+    python benchmarks/bench_embed.py [-n 512] [--repeat 3] [--device auto|cpu|cuda] [--runtime auto]
     python benchmarks/bench_embed.py --input-size 160
     python benchmarks/bench_embed.py --precision-check   # OpenVINO f32 vs bf16 vs mixed
 """
@@ -79,6 +80,9 @@ def model_only(backbone, pixels: np.ndarray, batch_size: int, device: str) -> fl
 
 
 def run(name: str, folder: Path, backbone, args, work: Path) -> None:
+    """``args.repeat`` trials, each end to end then both model-only figures, back to back,
+    so that the machine's slow spells (this VM's PyTorch figure alone moved 30-51 img/s
+    between runs) fall on both sides; the medians are printed, and each trial's ratio."""
     from labeldesk.core.create import create_and_index
     from labeldesk.ml.backbones import load_backbone, with_input_size
     from labeldesk.ml.device import default_batch_size, resolve_device
@@ -94,6 +98,7 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     # The baseline is the bundled model at its own 224 px; `labeldesk embed` runs at the
     # input size it chooses for these images (labeldesk/ml/input_size.py).
     spec = choose_model_spec(project)
+    project.close()
     if args.input_size:
         spec = with_input_size(spec, args.input_size)
     chosen = load_backbone(spec) if spec != backbone.identity.name else backbone
@@ -102,34 +107,46 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     # Warm the model up once on this device so neither measurement pays for it; the
     # runtime's graph is exported (and cached) beforehand.
     model_only(backbone, base_pixels[:torch_batch], torch_batch, device)
-    load_runner(chosen, device, args.runtime)  # exports the graph, if not cached
-    started = time.perf_counter()
-    report = embed_project(
-        project,
-        spec,
-        device=device,
-        batch_size=args.batch_size,
-        backbone=chosen,
-        runtime=args.runtime,
-    )
-    wall = len(paths) / (time.perf_counter() - started)
-    model_rate = model_only(backbone, base_pixels, torch_batch, device)
-    runner = load_runner(chosen, device, args.runtime)
+    runner = load_runner(chosen, device, args.runtime)  # exports the graph, if not cached
     batch = args.batch_size or (torch_batch if runner.name == "torch" else RUNTIME_BATCH)
     runner.features(pixels[:batch])
-    started = time.perf_counter()
-    for i in range(0, len(pixels), batch):
-        runner.features(pixels[i : i + batch])
-    runtime_rate = len(pixels) / (time.perf_counter() - started)
-    project.close()
+    e2e, walls, torch_rates, runtime_rates = [], [], [], []
+    for trial in range(args.repeat):
+        project, _ = create_and_index(work / f"{name}-{trial}", folder)  # nothing embedded
+        started = time.perf_counter()
+        report = embed_project(
+            project,
+            spec,
+            device=device,
+            batch_size=args.batch_size,
+            backbone=chosen,
+            runtime=args.runtime,
+        )
+        walls.append(len(paths) / (time.perf_counter() - started))
+        project.close()
+        if report.embedded != len(paths):
+            raise SystemExit(f"{name}: embedded {report.embedded} of {len(paths)} images")
+        e2e.append(report.images_per_s)
+        torch_rates.append(model_only(backbone, base_pixels, torch_batch, device))
+        started = time.perf_counter()
+        for i in range(0, len(pixels), batch):
+            runner.features(pixels[i : i + batch])
+        runtime_rates.append(len(pixels) / (time.perf_counter() - started))
+    ratios = [a / b for a, b in zip(e2e, torch_rates, strict=True)]
     size = chosen.identity.preprocess.size
+    median = float(np.median(e2e)) / float(np.median(torch_rates))
     print(
         f"{name:<24} {len(paths):>6} images  labeldesk embed [{report.runtime} "
         f"{report.precision}, {size} px] "
-        f"{report.images_per_s:7.1f} img/s ({wall:.1f} with model loading)   "
-        f"pytorch eager 224 px model-only {model_rate:7.1f} img/s   "
-        f"{runner.name} {size} px model-only {runtime_rate:7.1f} img/s   "
-        f"ratio {report.images_per_s / model_rate:.2f}x   [{device}, torch batch {torch_batch}]"
+        f"{np.median(e2e):7.1f} img/s ({np.median(walls):.1f} with model loading)   "
+        f"pytorch eager 224 px model-only {np.median(torch_rates):7.1f} img/s   "
+        f"{runner.name} {size} px model-only {np.median(runtime_rates):7.1f} img/s   "
+        f"ratio {median:.2f}x   [medians of {args.repeat}; {device}, torch batch {torch_batch}]"
+    )
+    print(
+        f"{'':<24} each trial: embed {' '.join(f'{r:.1f}' for r in e2e)} img/s; "
+        f"pytorch {' '.join(f'{r:.1f}' for r in torch_rates)} img/s; "
+        f"ratios {' '.join(f'{r:.2f}x' for r in ratios)}"
     )
 
 
@@ -187,6 +204,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", type=int, default=512)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="trials per dataset, medians printed (default 3)"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument(
         "--batch-size", type=int, help="default: LabelDesk's choice for the runtime"
