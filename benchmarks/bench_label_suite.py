@@ -20,7 +20,9 @@ image's vectors) and multi-scale features (``multi``: the final vector beside th
 outputs of blocks 2-6), computed here in process with the project's backbone and cached
 (they need a change to labeldesk/ml/embed.py to ship). Flags: find_label_issues with each
 count method. The published CIFAR-10/10N fixtures (fixed probabilities from a ResNet-18)
-check the scoring and the counts against their reference figures.
+check the scoring and the counts against their reference figures. With ``--ceiling`` also
+``true-labels``: the baseline's predictions fit on the true labels and scored against the
+given ones, the most these features allow (``multi+true-labels`` with ``--features``).
 
 Per set, pattern and rate (mean over seeds): E errors, F flagged, F/E, flag P/R/F1, the
 better F1 of confident learning (prune by noise rate) and argmax != given, AUROC and P@E
@@ -28,6 +30,7 @@ better F1 of confident learning (prune by noise rate) and argmax != given, AUROC
 
     python benchmarks/bench_label_suite.py --seeds 3      # ~15 min on 2 cores, then cached
     python benchmarks/bench_label_suite.py --seeds 3 --sets fmnist --features  # + TTA, multi
+    python benchmarks/bench_label_suite.py --seeds 3 --ceiling  # + fit on the true labels
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ COUNTS = (
     "ambiguity",
 )
 BASELINE, DEFAULT = "baseline", "clean1"
+TRUTH = "true-labels"  # --ceiling: fit on the true labels (trained_on_truth)
 
 ProbMethod = Callable[[EmbeddedSet, np.ndarray, int], np.ndarray]
 
@@ -153,6 +157,20 @@ def probs_with(
         return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}"
 
     probs.key = key  # type: ignore[attr-defined]
+    return probs
+
+
+def trained_on_truth(view: str = "") -> ProbMethod:
+    """The baseline's predictions fit on the TRUE labels (where a label is given), scored
+    against the given ones: what these features let the probe and the kNN vote do with no
+    noise to learn from at all. Not a method (nobody has the true labels): the ceiling
+    that any cleaning of the labels can approach, against which the targets are read."""
+    inner = probs_with(0, view)
+
+    def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
+        return inner(s, np.where(given >= 0, s.truth, given), seed)
+
+    probs.key = lambda run: "truth-" + inner.key(run)  # type: ignore[attr-defined]
     return probs
 
 
@@ -397,6 +415,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(CHOICE_SETS))
     parser.add_argument("--features", action="store_true", help="also TTA and multi-scale")
     parser.add_argument("--candidates", action="store_true", help="also other cleaning counts")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="also the predictions fit on the true labels"
+    )
     parser.add_argument("--count", default=COUNT, choices=COUNTS, help="count in the tables")
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--no-cache", action="store_true", help="recompute every probability")
@@ -418,6 +439,10 @@ def main(argv: list[str] | None = None) -> None:
         methods |= {
             f"{v}+clean1": probs_with(1, v, gated=True) for v in ("flip", "multi", "multi-flip")
         }
+    if args.ceiling:
+        methods[TRUTH] = trained_on_truth()
+        if args.features:
+            methods[f"multi+{TRUTH}"] = trained_on_truth("multi")
     _track_subsets()
     runs = [
         r for name in names for seed in range(args.seeds) for r in runs_for(name, bases[name], seed)
