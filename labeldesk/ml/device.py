@@ -44,9 +44,9 @@ def describe_device(project: object = None, **_job: object) -> str:
 
 def default_batch_size(device: str) -> int:
     """Inference batch size per device. On CPU small batches stay in cache: measured on 2
-    cores, EfficientNet-Lite0 in PyTorch eager ran at a median 54-57 img/s at 8 per batch,
-    42-44 at 16 and 35 at 32 (5-6 alternating trials; benchmarks/bench_embed.py measures
-    PyTorch at 8 and 16 in every run)."""
+    cores, EfficientNet-Lite0 in PyTorch eager ran at a median 54-57 img/s at 8 per batch
+    (58 at 4), 42-44 at 16 and 35 at 32 (5-6 alternating trials; benchmarks/bench_embed.py
+    measures PyTorch at 4, 8 and 16 in every run)."""
     return {"cuda": 128, "mps": 32}.get(device, 8)
 
 
