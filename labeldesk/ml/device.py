@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +41,14 @@ def describe_device(project: object = None, **_job: object) -> str:
     if device == "cuda":
         return f"cuda ({torch.cuda.get_device_name(0)})"
     return device if device != "cpu" else "cpu (no GPU found)"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def default_batch_size(device: str) -> int:

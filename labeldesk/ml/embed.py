@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -36,7 +35,7 @@ from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import Backbone, Preprocess, load_backbone
-from .device import default_batch_size, resolve_device
+from .device import default_batch_size, resolve_device, usable_cores
 from .input_size import choose_model_spec
 from .preprocess import prepare_into
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
@@ -254,11 +253,7 @@ def _short_side(row: Any) -> int:
 
 def decode_workers() -> int:
     """One fewer than the cores this process may use (the model needs one), at least 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, usable_cores() - 1)
 
 
 def _decode_pool(batches: int) -> Executor:

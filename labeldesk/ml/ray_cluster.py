@@ -14,7 +14,7 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from labeldesk.core.errors import LabelDeskError
 
@@ -132,7 +132,7 @@ def _forget_connection(ray: Any) -> None:
         ray.shutdown()
 
 
-def _raise_connect_error(address: str, exc: Exception) -> None:
+def _raise_connect_error(address: str, exc: Exception) -> NoReturn:
     text = f"{type(exc).__name__}: {exc}"
     if "version" in text.lower() and "mismatch" in text.lower():
         raise ClusterMismatch(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,6 +29,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from .device import usable_cores
 
 EXACT_MAX = 20_000  # an exact single query scans every vector: ~10 ms at 20k × 1280
 GRAPH_EXACT_MAX = 20_000  # all-pairs kNN graph exact up to here (~4 s on 2 cores)
@@ -218,17 +219,10 @@ def graph_from(
     # lets go of the GIL in its products) is not. 65k of 300k rows here: 22.5 s on one
     # thread, 13.3 s on two, the same CPU. Each batch writes only its own rows.
     starts = range(0, n, batch)
-    with ThreadPoolExecutor(max(1, min(GRAPH_THREADS, len(starts), _cores()))) as pool:
+    with ThreadPoolExecutor(max(1, min(GRAPH_THREADS, len(starts), usable_cores()))) as pool:
         for _ in pool.map(one, starts):
             pass  # re-raises a batch's error here
     return sims, rows
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def graph_rows(

@@ -60,7 +60,7 @@ def test_knn_graph_on_several_threads_equals_one_thread(monkeypatch):
     rng = np.random.default_rng(3)
     x = rng.normal(size=(3000, 32)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    monkeypatch.setattr(search, "_cores", lambda: 4)
+    monkeypatch.setattr(search, "usable_cores", lambda: 4)
     for exact_max in (10_000, 500):  # exact, then the compressed index
         graphs = []
         for threads in (1, 4):
