@@ -100,7 +100,9 @@ def activations(base: EmbeddedSet, images: Path, block: int, cache: Path) -> np.
                 x = b(x)
             parts.append(x.contiguous().to(torch.float16).numpy())
     cache.mkdir(parents=True, exist_ok=True)
-    np.save(target, np.concatenate(parts))
+    partial = target.with_suffix(".partial.npy")  # a killed run leaves no truncated cache
+    np.save(partial, np.concatenate(parts))
+    os.replace(partial, target)
     return np.load(target, mmap_mode="r")
 
 
@@ -271,7 +273,9 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sets", type=Path, default=Path("/tmp/fc/cache"), help="embedded sets")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/exp9/helper"), help="activations")
+    parser.add_argument(
+        "--cache", type=Path, default=Path("/tmp/labeldesk-bench-adapted"), help="activations"
+    )
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--only", default="", help="pattern:rate[,pattern:rate]: just these runs")
     parser.add_argument("--from-block", type=int, default=6, help="train blocks[N:] and the head")
