@@ -115,6 +115,7 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     batch = args.batch_size or (torch_batch if runner.name == "torch" else RUNTIME_BATCH)
     runner.features(pixels[:batch])
     e2e, walls, torch_rates, runtime_rates, best_batches = [], [], [], [], []
+    by_batch: dict[int, list[float]] = {b: [] for b in torch_batches}
     for trial in range(args.repeat):
         project, _ = create_and_index(work / f"{name}-{trial}", folder)  # nothing embedded
         started = time.perf_counter()
@@ -132,6 +133,8 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
             raise SystemExit(f"{name}: embedded {report.embedded} of {len(paths)} images")
         e2e.append(report.images_per_s)
         rates = {b: model_only(backbone, base_pixels, b, device) for b in torch_batches}
+        for b, rate in rates.items():
+            by_batch[b].append(rate)
         best = max(rates, key=rates.__getitem__)
         torch_rates.append(rates[best])
         best_batches.append(best)
@@ -155,6 +158,11 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
         f"pytorch {' '.join(f'{r:.1f}' for r in torch_rates)} img/s (at batch "
         f"{' '.join(map(str, best_batches))}, the fastest of {'/'.join(map(str, torch_batches))}); "
         f"ratios {' '.join(f'{r:.2f}x' for r in ratios)}"
+    )
+    print(
+        f"{'':<24} pytorch by batch (medians): "
+        + ", ".join(f"{b}: {np.median(r):.1f}" for b, r in by_batch.items())
+        + " img/s"
     )
 
 
