@@ -52,10 +52,10 @@ def usable_cores() -> int:
 
 
 def default_batch_size(device: str) -> int:
-    """Inference batch size per device. On CPU small batches stay in cache: measured on 2
-    cores, EfficientNet-Lite0 in PyTorch eager ran at a median 54-57 img/s at 8 per batch
-    (58 at 4), 42-44 at 16 and 35 at 32 (5-6 alternating trials; benchmarks/bench_embed.py
-    measures PyTorch at 4, 8 and 16 in every run)."""
+    """Inference batch size per device. On CPU small batches stay in cache: in
+    benchmarks/bench_embed.py, which times PyTorch eager at 4, 8 and 16 per batch in each
+    trial, a batch of 4 or 8 was the fastest in 26 of 30 trials on 2 cores (the model's
+    speed itself drifted between runs, 37-60 img/s)."""
     return {"cuda": 128, "mps": 32}.get(device, 8)
 
 
