@@ -55,7 +55,7 @@ def default_batch_size(device: str) -> int:
     """Inference batch size per device. On CPU small batches stay in cache: in
     benchmarks/bench_embed.py, which times PyTorch eager at 4, 8 and 16 per batch in each
     trial, a batch of 4 or 8 was the fastest in 26 of 30 trials on 2 cores (the model's
-    speed itself drifted between runs, 37-60 img/s)."""
+    speed itself drifted between trials, 34-61 img/s)."""
     return {"cuda": 128, "mps": 32}.get(device, 8)
 
 
