@@ -41,7 +41,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         type=int,
         help=(
             "images per batch (default: 64 with a CPU runtime, split across its streams, "
-            "16 with torch on CPU, 128 on CUDA)"
+            "8 with torch on CPU, 128 on CUDA)"
         ),
     )
     p.add_argument(
