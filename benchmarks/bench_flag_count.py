@@ -102,6 +102,8 @@ def lookalikes(s: EmbeddedSet) -> np.ndarray:
 
 def plant_noise(s: EmbeddedSet, pattern: str, rate: float, rng: np.random.Generator) -> np.ndarray:
     """Given labels: ``rate`` of the labeled images (train rows only) flipped."""
+    if pattern == "neighbours":
+        return _neighbour_noise(s, rate, rng)
     given = s.truth.copy()
     candidates = np.flatnonzero(s.labeled & (np.array(s.splits) == "train"))
     near = lookalikes(s)
@@ -112,6 +114,32 @@ def plant_noise(s: EmbeddedSet, pattern: str, rate: float, rng: np.random.Genera
             given[i] = rng.choice([c for c in range(k) if c != true])
         else:
             given[i] = near[true]
+    return given
+
+
+def _neighbour_noise(s: EmbeddedSet, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Instance-dependent flips: an image is picked with probability 0.05 + the share of
+    its 10 nearest labeled images (by embedding) whose true class differs, and takes the
+    class most of those neighbours have, so confusing images get the confusing label (as
+    human noise does, e.g. CIFAR-10N) rather than every image of a class the same one."""
+    given = s.truth.copy()
+    candidates = np.flatnonzero(s.labeled & (np.array(s.splits) == "train"))
+    labeled = np.flatnonzero(s.labeled)
+    x = s.vectors[labeled].astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    at = np.searchsorted(labeled, candidates)
+    sims = x[at] @ x.T
+    sims[np.arange(len(at)), at] = -np.inf  # not its own neighbour
+    near = labeled[np.argpartition(-sims, 10, axis=1)[:, :10]]
+    true = s.truth[candidates]
+    other = s.truth[near] != true[:, None]
+    weight = 0.05 + other.mean(axis=1)
+    n = round(rate * s.labeled.sum())
+    chosen = rng.choice(len(candidates), n, replace=False, p=weight / weight.sum())
+    fallback = lookalikes(s)
+    for j in chosen:
+        votes = np.bincount(s.truth[near[j]][other[j]], minlength=len(s.classes))
+        given[candidates[j]] = votes.argmax() if votes.any() else fallback[true[j]]
     return given
 
 
