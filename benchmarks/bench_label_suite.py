@@ -32,7 +32,7 @@ seeds, worst group per set, AUROC / P@E, default vs baseline vs fit on the true 
 Fashion-MNIST 0.8623 / 0.264 vs 0.8722 / 0.276 vs 0.8844 / 0.284; digits 0.9346 / 0.474
 vs 0.9451 / 0.515 vs 0.9516 / 0.544; Fashion-MNIST-500 0.7609 / 0.133 vs 0.7950 / 0.160.
 Flags: the default count undercounts at 10-20 % (F/E 0.56-1.63 on Fashion-MNIST, 0.51-1.16
-on digits; flag F1 0.11-0.18 below the better of CL and argmax, while 0.1-0.2 above the
+on digits; flag F1 0.11-0.18 below the better of CL and argmax, while 0.06-0.21 above the
 baseline's); ``ambiguity`` comes within 0.02-0.07 of it.
 
 Per set, pattern and rate (mean over seeds): E errors, F flagged, F/E, flag P/R/F1, the
