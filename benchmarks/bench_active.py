@@ -200,6 +200,7 @@ def simulate(
     budget: int,
     rare_share: float | None = None,
     knnmix: float = 0.0,
+    probe_c: float = 0.1,
 ) -> list[float]:
     """One run from zero labels: test accuracy after each batch. One probe fit per batch
     both scores the test set and ranks the next query (same labels)."""
@@ -227,38 +228,38 @@ def simulate(
         picked = query(ctx, batch, strategy).indices
         labels[picked] = py[picked]  # the oracle
         probs = fit_probe(
-            both, np.concatenate([labels, hidden]), n_classes=data.n_classes, C=PROBE_C[0]
+            both, np.concatenate([labels, hidden]), n_classes=data.n_classes, C=probe_c
         )
         accuracy.append(0.0 if probs is None else float((probs[len(px) :].argmax(1) == ty).mean()))
     return accuracy
 
 
 def mix_knn(x: np.ndarray, labels: np.ndarray, probs: np.ndarray, weight: float) -> np.ndarray:
-    """``probs`` mixed with a similarity-weighted vote of each row's 10 nearest labeled rows
-    (an image never votes for itself), as the project's predictions mix probe and kNN."""
+    """``probs`` mixed with the project's kNN vote (predictions.knn_votes) of each row's 10
+    nearest labeled rows (an image never votes for itself), as the project's predictions
+    mix probe and kNN where every neighbour has a label."""
     if weight <= 0:
         return probs
+    from labeldesk.ml.predictions import knn_votes
+
     labeled = np.flatnonzero(labels >= 0)
     sims = x @ x[labeled].T
     sims[labeled, np.arange(len(labeled))] = -np.inf
     k = min(10, len(labeled) - 1)
     top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    s = np.take_along_axis(sims, top, axis=1)
-    w = np.exp((s - 1) / 0.05)
-    votes = np.zeros_like(probs)
-    np.add.at(votes, (np.repeat(np.arange(len(x)), k), labels[labeled][top].ravel()), w.ravel())
-    votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-12)
+    votes, _ = knn_votes(
+        np.take_along_axis(sims, top, axis=1), labeled[top], labels, labels >= 0, probs.shape[1], k
+    )
     return (1 - weight) * probs + weight * votes
 
 
 _DATA: dict[str, Data] = {}
-PROBE_C = [0.1]  # --probe-c
 
 
 def _run(
-    task: tuple[str, str, int, str, int, int],
+    task: tuple[str, str, int, str, int, int, float],
 ) -> tuple[tuple[str, str, int, str], list[float]]:
-    set_name, pattern, seed, variant, batch, budget = task
+    set_name, pattern, seed, variant, batch, budget, probe_c = task
     import importlib
 
     strategy, consts = VARIANTS[variant]
@@ -279,7 +280,7 @@ def _run(
         data = _DATA[set_name]
         pool, test = make_split(data, pattern, TEST_PER_CLASS.get(set_name, 30), seed)
         share = None if rare_share is None else float(rare_share)
-        acc = simulate(data, pool, test, strategy, seed, batch, budget, share, knnmix)
+        acc = simulate(data, pool, test, strategy, seed, batch, budget, share, knnmix, probe_c)
     finally:
         for k, v in defaults.items():
             setattr(where[k][0], where[k][1], v)
@@ -351,7 +352,6 @@ def main(argv: list[str] | None = None) -> None:
     for v in variants:
         if v not in VARIANTS:
             parser.error(f"unknown variant {v!r}; use some of {', '.join(VARIANTS)}")
-    PROBE_C[0] = args.probe_c
     for s in sets:
         _DATA[s] = load_set(s, args.cache)
     tasks = []
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
         for p in patterns:
             budget = budget_for(_DATA[s], s, p, args.batch, args.budget)
             for seed in range(args.seeds):
-                tasks += [(s, p, seed, v, args.batch, budget) for v in variants]
+                tasks += [(s, p, seed, v, args.batch, budget, args.probe_c) for v in variants]
     print(
         f"{len(tasks)} runs: sets {sets}, patterns {patterns}, {args.seeds} seeds, "
         f"batches of {args.batch}; test accuracy of the probe on a balanced held-out set"
