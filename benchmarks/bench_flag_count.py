@@ -125,12 +125,8 @@ def _neighbour_noise(s: EmbeddedSet, rate: float, rng: np.random.Generator) -> n
     given = s.truth.copy()
     candidates = np.flatnonzero(s.labeled & (np.array(s.splits) == "train"))
     labeled = np.flatnonzero(s.labeled)
-    x = s.vectors[labeled].astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    at = np.searchsorted(labeled, candidates)
-    sims = x[at] @ x.T
-    sims[np.arange(len(at)), at] = -np.inf  # not its own neighbour
-    near = labeled[np.argpartition(-sims, 10, axis=1)[:, :10]]
+    _, rows = knn_graph(s.vectors[labeled], 10)  # self excluded
+    near = labeled[rows[np.searchsorted(labeled, candidates)]]
     true = s.truth[candidates]
     other = s.truth[near] != true[:, None]
     weight = 0.05 + other.mean(axis=1)
