@@ -83,10 +83,10 @@ def log(message: str) -> None:
 
 
 def activations(
-    base: EmbeddedSet, images: Path, block: int, cache: Path, size: int = 224
+    base: EmbeddedSet, images: Path, block: int, cache: Path, size: int = 224, device: str = "cpu"
 ) -> np.ndarray:
     """float16 (N, C, H, W): the input of ``model.blocks[block]`` for every image, decoded
-    at ``size`` px."""
+    at ``size`` px (computed on ``device``)."""
     target = cache / f"fmnist-blocks{block}-input-{size}.npy"
     if target.exists():
         return np.load(target, mmap_mode="r")
@@ -96,7 +96,7 @@ def activations(
     from labeldesk.ml.preprocess import prepare, to_tensor
 
     backbone = load_backbone(f"efficientnet_lite0:{size}")
-    net, pre = backbone.model.eval(), backbone.identity.preprocess
+    net, pre = backbone.model.to(device).eval(), backbone.identity.preprocess
     parts = []
     below = cache / f"fmnist-blocks{block - 1}-input-{size}.npy"
     with torch.inference_mode():
@@ -104,13 +104,13 @@ def activations(
             prev = np.load(below, mmap_mode="r")
             for start in range(0, len(prev), 100):
                 x = torch.from_numpy(np.asarray(prev[start : start + 100], dtype=np.float32))
-                parts.append(net.blocks[block - 1](x).to(torch.float16).numpy())
+                parts.append(net.blocks[block - 1](x.to(device)).half().cpu().numpy())
         for start in range(0, len(base.paths) if not parts else 0, 50):
             px = np.stack([prepare(images / p, pre) for p in base.paths[start : start + 50]])
-            x = net.bn1(net.conv_stem(to_tensor(px, pre, "cpu")))
+            x = net.bn1(net.conv_stem(to_tensor(px, pre, device)))
             for b in net.blocks[:block]:
                 x = b(x)
-            parts.append(x.contiguous().to(torch.float16).numpy())
+            parts.append(x.contiguous().half().cpu().numpy())
     cache.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial.npy")  # a killed run leaves no truncated cache
     np.save(partial, np.concatenate(parts))
@@ -158,7 +158,8 @@ def train_and_embed(
     from torch import nn
 
     n_classes = int(labels.max()) + 1
-    tail, head = make_tail(opts.from_block, n_classes)
+    device = torch.device(opts.device)
+    tail, head = (part.to(device) for part in make_tail(opts.from_block, n_classes))
     params = [
         {"params": tail.parameters(), "lr": opts.lr},
         {"params": head.parameters(), "lr": opts.lr * opts.head_lr_mult},
@@ -170,16 +171,16 @@ def train_and_embed(
     sched = torch.optim.lr_scheduler.OneCycleLR(
         optim, max_lr=[opts.lr, opts.lr * opts.head_lr_mult], total_steps=steps, pct_start=0.15
     )
-    y_all = torch.from_numpy(labels.astype(np.int64))
+    y_all = torch.from_numpy(labels.astype(np.int64)).to(device)
     for _ in range(opts.epochs):
         tail.train()
         set_bn_eval(tail)
         order = rng.permutation(train)
         for start in range(0, len(order), opts.batch):
             idx = np.sort(order[start : start + opts.batch])
-            x = torch.from_numpy(np.asarray(maps[idx], dtype=np.float32))
+            x = torch.from_numpy(np.asarray(maps[idx], dtype=np.float32)).to(device)
             if opts.flip:
-                mirror = torch.from_numpy(rng.random(len(idx)) < 0.5)
+                mirror = torch.from_numpy(rng.random(len(idx)) < 0.5).to(device)
                 x[mirror] = x[mirror].flip(-1)
             loss = loss_fn(head(tail(x)), y_all[idx])
             optim.zero_grad(set_to_none=True)
@@ -191,15 +192,15 @@ def train_and_embed(
     with torch.inference_mode():
         for start in range(0, len(held), 100):
             idx = held[start : start + 100]
-            x = torch.from_numpy(np.asarray(maps[idx], dtype=np.float32))
+            x = torch.from_numpy(np.asarray(maps[idx], dtype=np.float32)).to(device)
             v = tail(x)
             p = torch.softmax(head(v), 1)
             if opts.flip:  # the mirror image too, as in training
                 vf = tail(x.flip(-1))
                 p = (p + torch.softmax(head(vf), 1)) / 2
                 v = nn.functional.normalize(v, dim=1) + nn.functional.normalize(vf, dim=1)
-            vecs.append(nn.functional.normalize(v, dim=1).numpy())
-            soft.append(p.numpy())
+            vecs.append(nn.functional.normalize(v, dim=1).cpu().numpy())
+            soft.append(p.cpu().numpy())
     return np.concatenate(vecs), np.concatenate(soft)
 
 
@@ -305,13 +306,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ceiling", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--train-seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="where the tails train: cpu or cuda")
     opts = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(opts.threads)
     log(f"options: {vars(opts)}")
     base = embedded_sets.load("fmnist", opts.sets)
-    maps = activations(base, opts.sets / "fmnist-images", opts.from_block, opts.cache, opts.size)
+    images = opts.sets / "fmnist-images"
+    maps = activations(base, images, opts.from_block, opts.cache, opts.size, opts.device)
     maps = np.ascontiguousarray(maps)
     log(f"frozen activations at the input of blocks[{opts.from_block}]: {maps.shape}")
     row_of = {p: i for i, p in enumerate(base.paths)}
