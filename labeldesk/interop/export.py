@@ -90,9 +90,10 @@ def export(
             if item.path not in failed:
                 report.written += 1
                 report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
-        finish_staging(staging)
-        # last: it lists (and hashes) every file the format wrote
+        # last: it lists (and hashes) every file the format wrote; the staging marker
+        # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)
+        finish_staging(staging)
         put_in_place(staging, target, overwrite=options.overwrite)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

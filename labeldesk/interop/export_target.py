@@ -31,16 +31,16 @@ class ExportTargetError(LabelDeskError):
     """The folder given for an export cannot be used (or replaced) safely."""
 
 
-def contents(folder: Path) -> dict[str, Any]:
+def contents(folder: Path, leave_out: tuple[str, ...] = (MANIFEST,)) -> dict[str, Any]:
     """What an export folder holds: file count, a digest of the sorted relative paths
-    and the top-level names (the manifest itself left out). Links are not followed."""
+    and the top-level names (``leave_out``: the manifest itself). Links are not followed."""
     paths: list[str] = []
     for parent, dirs, files in os.walk(folder):
         rel = os.path.relpath(parent, folder)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         for name in files + [d for d in dirs if os.path.islink(os.path.join(parent, d))]:
             paths.append(prefix + name)
-    paths = sorted(p for p in paths if p != MANIFEST)
+    paths = sorted(p for p in paths if p not in leave_out)
     digest = hashlib.sha256("\n".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
     top = sorted({p.split("/", 1)[0] for p in paths})
     return {"files": len(paths), "sha256": digest, "top_level": top}
@@ -79,7 +79,7 @@ def changed_since_export(folder: Path) -> str | None:
         return "it was exported by an older LabelDesk that did not record its files"
     now = contents(folder)
     if (now["files"], now["sha256"]) == (written.get("files"), written.get("sha256")):
-        return None
+        return _edited(folder, data.get("files"))
     extra = [n for n in now["top_level"] if n not in set(written.get("top_level", []))]
     if extra:
         shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
@@ -88,6 +88,30 @@ def changed_since_export(folder: Path) -> str | None:
         f"files were added, removed or renamed inside it since it was exported "
         f"({now['files']:,} files now, {written.get('files', 0):,} written)"
     )
+
+
+def _edited(folder: Path, files: Any) -> str | None:
+    """Why a file of an export with the names it was written with has been edited since
+    (its size is not the manifest's, or it is newer than the manifest, written last)."""
+    written = os.lstat(folder / MANIFEST).st_mtime
+    listed = files if isinstance(files, list) else []  # an older manifest may lack them
+    sizes = {f.get("path"): f.get("size") for f in listed if isinstance(f, dict)}
+    edited: list[str] = []
+    for parent, dirs, names in os.walk(folder):
+        links = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
+        for name in names + links:
+            path = os.path.join(parent, name)
+            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            if rel == MANIFEST:
+                continue
+            info = os.lstat(path)
+            size = sizes.get(rel) if not os.path.islink(path) else None
+            if info.st_mtime > written or (size is not None and size != info.st_size):
+                edited.append(rel)
+    if not edited:
+        return None
+    more = f" and {len(edited) - 3:,} more" if len(edited) > 3 else ""
+    return f"files in it were edited since it was exported ({', '.join(sorted(edited)[:3])}{more})"
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+from labeldesk.core.staging import MARKER as STAGING_MARKER
 
 from .export_target import MANIFEST, contents
 from .writing import ExportOptions, ExportReport
@@ -40,6 +41,9 @@ CHOOSING = (
     "include_excluded", "include_flagged", "include_unlabeled", "include_unverified",
     "class_map", "version", "since", "make_splits", "seed",
 )  # fmt: skip
+# Not part of the export: the manifest itself, and the staging marker (still there while
+# the files are hashed, so that a run killed meanwhile is cleaned up by the next one).
+LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
 
@@ -71,7 +75,7 @@ def write_manifest(
         "missing": report.missing,
         "failed": report.failed,
         "made_splits": report.made_splits,
-        "contents": contents(folder),
+        "contents": contents(folder, LEFT_OUT),
         "files": file_hashes(folder, progress, cancel),
     }
     text = json.dumps(manifest, indent=2, sort_keys=True, default=list)
@@ -82,7 +86,7 @@ def file_hashes(
     folder: Path, progress: ProgressCallback, cancel: CancelToken
 ) -> list[dict[str, Any]]:
     """``{"path", "size", "sha256"}`` of every file under ``folder`` (links: ``{"path",
-    "link"}``), sorted by path; the manifest itself left out."""
+    "link"}``), sorted by path; the manifest and the staging marker left out."""
     paths = sorted(_files(folder))
     found: list[dict[str, Any]] = []
     # Batches, not one task per file: for 100k small images the executor's own
@@ -106,7 +110,7 @@ def _files(folder: Path) -> list[str]:
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         links = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
         out += [prefix + name for name in files + links]
-    return [p for p in out if p != MANIFEST]
+    return [p for p in out if p not in LEFT_OUT]
 
 
 def _describe(folder: str, rel: str) -> dict[str, Any]:

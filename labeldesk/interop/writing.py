@@ -129,18 +129,26 @@ class PlaceCache:
 
 
 def place(
-    project: Project, source_rel: str, dest: Path, link: str, cache: PlaceCache | None = None
+    project: Project,
+    source_rel: str,
+    dest: Path,
+    link: str,
+    cache: PlaceCache | None = None,
+    inside: Path | None = None,
 ) -> None:
     """Copy, hard-link or symbolically link one image; never touches the source (nor,
     unless the project follows them, a file that a symbolic link leads to outside the
     image folder). A symbolic link points at the source's real, absolute path: the
     export stays small but needs the image folder where it is. ``cache``: one per export
-    (:meth:`PlaceCache.of`), for speed."""
+    (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
+    FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not)."""
     cache = cache or PlaceCache.of(project)
     parent = str(dest.parent)
     if parent not in cache.made:
         dest.parent.mkdir(parents=True, exist_ok=True)
         cache.made.add(parent)
+    if inside is not None and not _within(dest, inside):
+        raise SkipItem(f"its destination {dest} would be outside the export folder")
     source = project.image_path(source_rel)
     if not cache.follow:
         real, root = cache.real_path(str(source)), cache.real_root
@@ -157,7 +165,24 @@ def place(
             return
         except OSError:
             pass  # another file system, or links not allowed: copy instead
-    shutil.copy2(source, dest)
+    _copy_new(source, dest)
+
+
+def _copy_new(source: Path, dest: Path) -> None:
+    """``shutil.copy2`` that never overwrites: the name is claimed by an exclusive create
+    first (FileExistsError if taken), so two images can never end up in one file."""
+    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    try:
+        shutil.copy2(source, dest)
+    except BaseException:
+        dest.unlink(missing_ok=True)  # the empty claim, not a file of anyone else
+        raise
+
+
+def _within(dest: Path, folder: Path) -> bool:
+    """Does ``dest`` (once ``..`` is resolved) lie inside ``folder``?"""
+    base = os.path.normpath(folder)
+    return os.path.normpath(dest).startswith(base.rstrip(os.sep) + os.sep)
 
 
 MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
@@ -176,12 +201,12 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
         stem, suffix = name, ""
     digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
-    short = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}{suffix}"
-    if len(name.encode()) > MAX_NAME_BYTES:
-        name = short
-    candidate = f"{folder}/{name}"
-    if candidate in used:
-        candidate = f"{folder}/{short}"
+    base = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}"
+    # That name can equal one handed out before (an image called "a--<digest>.png"):
+    # count on until a name is free, so two images never share one file.
+    candidate, n = f"{folder}/{base}{suffix}", 1
+    while candidate in used:
+        candidate, n = f"{folder}/{base}-{n}{suffix}", n + 1
     used.add(candidate)
     return candidate
 
@@ -220,7 +245,15 @@ def copy_images(
             raise Cancelled("export cancelled: nothing was written")
         rel = unique_name(used, folder_of(item), item.path)
         try:
-            place(project, item.path, out / rel, options.link, cache)
+            while True:
+                try:
+                    place(project, item.path, out / rel, options.link, cache, out)
+                    break
+                except FileExistsError:
+                    if not os.path.lexists(out / rel):
+                        raise  # not the file's name (a file where a folder goes)
+                    # a format renamed a file to this name: take another
+                    rel = unique_name(used, folder_of(item), item.path)
         except SkipItem as exc:
             report.failed.append({"path": item.path, "reason": str(exc)})
             continue

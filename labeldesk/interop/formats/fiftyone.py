@@ -79,12 +79,14 @@ def _unique_stem(out: Path, rel: str, used: set[str]) -> str:
     name = posixpath.basename(rel)
     stem, suffix = os.path.splitext(name)
     if stem in used:
+        folder = out / posixpath.dirname(rel)
         digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
         n, new = 0, f"{stem}--{digest}"
-        while new in used:
+        # a file already there under the new name (another stem's) is never replaced
+        while new in used or os.path.lexists(folder / f"{new}{suffix}"):
             n += 1
             new = f"{stem}--{digest}-{n}"
-        os.rename(out / rel, out / posixpath.dirname(rel) / f"{new}{suffix}")
+        os.rename(out / rel, folder / f"{new}{suffix}")
         stem = new
     used.add(stem)
     return stem

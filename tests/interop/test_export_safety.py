@@ -1,0 +1,134 @@
+"""Exports never lose or mix up an image, never leave hidden copies behind, never replace
+hand edits and never write outside their folder (defects a review reproduced)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.staging import MARKER
+from labeldesk.interop import writing
+from labeldesk.interop.export import ExportOptions, export
+
+
+def digest(rel: str) -> str:
+    return hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+
+
+def make_project(tmp_path: Path, names: list[str]):
+    root = tmp_path / "images"
+    for seed, name in enumerate(names):
+        write_image(root / name, fmt="PNG" if name.endswith(".png") else "JPEG", seed=seed)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    return project, root
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- 1. a renamed duplicate's name never lands on another image ----------------------------
+def test_unique_name_never_hands_out_a_name_twice():
+    used: set[str] = set()
+    taken = f"a--{digest('dog/a.png')}.png"
+    names = [writing.unique_name(used, "images", rel) for rel in (f"bird/{taken}", "cat/a.png")]
+    names.append(writing.unique_name(used, "images", "dog/a.png"))
+    assert len(set(names)) == 3 and names[2] != f"images/{taken}"
+
+
+def test_a_fallback_name_equal_to_an_image_name_keeps_both_images(tmp_path):
+    taken = f"a--{digest('dog/a.png')}.png"  # sorts before dog/a.png
+    project, root = make_project(tmp_path, [f"bird/{taken}", "cat/a.png", "dog/a.png"])
+    export(project, tmp_path / "out", "csv")
+    with open(tmp_path / "out/labels.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    exported = {r["label"]: sha(tmp_path / "out" / r["path"]) for r in rows}
+    assert len({r["path"] for r in rows}) == 3
+    assert exported == {"bird": sha(root / "bird" / taken), "cat": sha(root / "cat/a.png"),
+                        "dog": sha(root / "dog/a.png")}  # fmt: skip
+
+
+def test_place_never_overwrites(project, tmp_path):
+    dest = tmp_path / "out/x.jpg"
+    dest.parent.mkdir()
+    dest.write_bytes(b"someone's")
+    for link in ("copy", "hardlink", "symlink"):
+        with pytest.raises(FileExistsError):
+            writing.place(project, "train/cat/cat0.jpg", dest, link)
+        assert dest.read_bytes() == b"someone's"
+
+
+def test_fiftyone_renamed_stem_is_not_overwritten_by_a_later_image(tmp_path):
+    later = f"a--{digest('data/a.png')}.png"  # the name a.png is renamed to (stem clash)
+    names = ["cat/a.jpg", "cat/a.png", f"dog/{later}"]
+    project, root = make_project(tmp_path, names)
+    out = tmp_path / "out"
+    export(project, out, "fiftyone")
+    labels = json.loads((out / "labels.json").read_text())
+    files = {p.stem: sha(p) for p in (out / "data").iterdir()}
+    assert sorted(files) == sorted(labels["labels"]) and len(files) == 3
+    assert sorted(files.values()) == sorted(sha(root / n) for n in names)
+
+
+# -- 2. an export killed while it hashes is cleaned up by the next one ---------------------
+KILLED_WHILE_HASHING = """
+import os, signal, sys
+import labeldesk.interop.export as ex
+ex.write_manifest = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+from labeldesk.cli import main
+main(["export", sys.argv[1], sys.argv[2]])
+"""
+
+
+def test_an_export_killed_while_hashing_is_removed_by_the_next(tmp_path):
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    project.close()
+    out = tmp_path / "out"
+    args = [sys.executable, "-c", KILLED_WHILE_HASHING, str(project.path), str(out)]
+    assert subprocess.run(args, check=False).returncode == -signal.SIGKILL
+    left = list(tmp_path.glob(".out.partial-*"))
+    assert len(left) == 1 and (left[0] / MARKER).is_file()  # marked: known to be ours
+    main(["export", str(project.path), str(out)])
+    assert list(tmp_path.glob(".out.*")) == []
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    assert MARKER not in {f["path"] for f in manifest["files"]} and not (out / MARKER).exists()
+
+
+# -- 3. --overwrite never replaces an export a person edited -------------------------------
+def test_overwrite_refuses_an_export_whose_files_were_edited(project, tmp_path):
+    out = tmp_path / "out"
+    export(project, out, "csv")
+    table = out / "labels.csv"
+    kept = table.stat()
+    table.write_text(table.read_text().replace(",cat,", ",dog,", 1))  # same size, newer
+    with pytest.raises(LabelDeskError, match=r"edited since it was exported \(labels.csv\)"):
+        export(project, out, "csv", ExportOptions(overwrite=True))
+    assert ",dog," in table.read_text()
+    image = next((out / "images").iterdir())
+    os.utime(table, ns=(kept.st_atime_ns, kept.st_mtime_ns))  # as old as it was
+    image.write_bytes(image.read_bytes() + b"retouched")
+    os.utime(image, ns=(kept.st_atime_ns, kept.st_mtime_ns))  # only the size tells
+    with pytest.raises(LabelDeskError, match=f"edited since it was exported .*{image.name}"):
+        export(project, out, "csv", ExportOptions(overwrite=True))
+    assert image.read_bytes().endswith(b"retouched")
+
+
+def test_overwrite_replaces_an_untouched_export(project, tmp_path):
+    out = tmp_path / "out"
+    export(project, out, "csv")
+    dogs = (out / "labels.csv").read_text().count(",dog,")
+    project.set_label("train/cat/cat0.jpg", "dog")
+    export(project, out, "csv", ExportOptions(overwrite=True))
+    assert (out / "labels.csv").read_text().count(",dog,") == dogs + 1
