@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +28,8 @@ from labeldesk.core.vocab import EXCLUDED, known_class_codes
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
-from .metrics import classification_report, evaluation_split
+from .finetune_images import TrainingImages
+from .metrics import EvalSplit, classification_report, evaluation_split
 from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
 
 if TYPE_CHECKING:
@@ -114,17 +117,71 @@ def finetune(
         ],
         weight_decay=params.weight_decay,
     )
+    images = TrainingImages(paths, frame.path.tolist())
+    folder = new_version_dir(project, "finetune")
+
+    def save(epoch: int) -> None:
+        _save(model, base, classes, pre, folder, epoch)
+
+    try:
+        history, status = _train_epochs(
+            model, optim, images, labels, split, params, pre, device, save, progress, cancel
+        )
+        if not history:
+            raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
+        _load_saved(model, folder)
+        metrics: dict[str, Any] = {
+            "history": history,
+            "train_images": len(images.usable(split.train)),  # those that could be read
+            "evaluated_on": split.evaluate_name,
+        }
+        for name, rows in (("eval", split.evaluate), ("test", split.test)):
+            predicted, kept = _predict(model, images, rows, pre, device)
+            if len(kept):
+                metrics[name] = classification_report(labels[kept], predicted, classes)
+        metrics["failed"] = images.report()  # skipped, as embedding reports its failures
+        tuned = load_backbone(str(folder / CHECKPOINT))
+        return record_version(
+            project,
+            kind="finetune",
+            status=status,
+            label_event_id=label_state,
+            embedding_key=tuned.identity.key,
+            params={**asdict(params), "device": device, "base": base.identity.name},
+            metrics=metrics,
+            checkpoint=folder / CHECKPOINT,
+        )
+    except BaseException:
+        # No version was recorded: its folder would be left behind with nothing to use it.
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _train_epochs(
+    model: Any,
+    optim: Any,
+    images: TrainingImages,
+    labels: np.ndarray,
+    split: EvalSplit,
+    params: FinetuneParams,
+    pre: Preprocess,
+    device: str,
+    save: Callable[[int], None],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[list[dict[str, float]], str]:
+    """Train, saving a checkpoint after each epoch: (per-epoch figures, status)."""
+    import torch
+
     use_amp = device == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    folder = new_version_dir(project, "finetune")
     history: list[dict[str, float]] = []
-    status = "complete"
     started = time.perf_counter()
     seen = 0
     steps_per_epoch = -(-len(split.train) // params.batch_size)
     for epoch in range(1, params.epochs + 1):
         model.train()
-        _keep_frozen_batchnorm_still(features)
+        _keep_frozen_batchnorm_still(model.features)
         rng = np.random.default_rng(params.seed + epoch)
         order = rng.permutation(split.train)
         total, count = 0.0, 0
@@ -132,19 +189,20 @@ def finetune(
             if cancel.cancelled:
                 break
             rows = order[step * params.batch_size : (step + 1) * params.batch_size]
-            x = _batch([paths[r] for r in rows], pre, device, augment=True, rng=rng)
-            y = torch.from_numpy(labels[rows]).to(device)
-            with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
-                loss = torch.nn.functional.cross_entropy(model(x), y)
-            optim.zero_grad()
-            scaler.scale(loss).backward()
-            scaler.step(optim)
-            scaler.update()
-            total += float(loss.detach()) * len(rows)
-            count += len(rows)
-            seen += len(rows)
+            x, rows = images.batch(rows, pre, device, rng=rng)
+            if len(rows):  # else every image of this batch was unreadable
+                y = torch.from_numpy(labels[rows]).to(device)
+                with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
+                    loss = torch.nn.functional.cross_entropy(model(x), y)
+                optim.zero_grad()
+                scaler.scale(loss).backward()
+                scaler.step(optim)
+                scaler.update()
+                total += float(loss.detach()) * len(rows)
+                count += len(rows)
+                seen += len(rows)
             rate = seen / (time.perf_counter() - started)
-            running = {"epoch": epoch, "loss": total / count, "images_per_s": rate}
+            running = {"epoch": epoch, "loss": total / max(count, 1), "images_per_s": rate}
             progress(
                 Progress(
                     (epoch - 1) * steps_per_epoch + step + 1,
@@ -154,38 +212,23 @@ def finetune(
                 )
             )
         if cancel.cancelled:
-            status = "cancelled"
-            break  # the checkpoint on disk is the last completed epoch
-        entry = {"epoch": epoch, "loss": total / max(count, 1)}
-        entry.update(_accuracy(model, paths, labels, split.evaluate, pre, device, "eval"))
+            return history, "cancelled"  # the checkpoint on disk is the last completed epoch
+        if not count:
+            first = images.report()[0]
+            raise LabelDeskError(
+                f"none of the {len(split.train)} labeled train images could be read "
+                f"(first: {first['path']}: {first['reason']}); run `labeldesk scan`"
+            )
+        entry = {"epoch": epoch, "loss": total / count}
+        predicted, kept = _predict(model, images, split.evaluate, pre, device)
+        if len(kept):
+            entry["eval_accuracy"] = float((predicted == labels[kept]).mean())
         history.append(entry)
         done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
         closing = {"unit": "step", "epochs": params.epochs, **entry}  # with val accuracy
         progress(Progress(done, steps, FINE_TUNING, closing))
-        _save(model, base, classes, pre, folder, epoch)
-    if not history:
-        raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
-    _load_saved(model, folder)
-    metrics: dict[str, Any] = {
-        "history": history,
-        "train_images": len(split.train),
-        "evaluated_on": split.evaluate_name,
-    }
-    for name, rows in (("eval", split.evaluate), ("test", split.test)):
-        if len(rows):
-            predicted = _predict(model, [paths[r] for r in rows], pre, device)
-            metrics[name] = classification_report(labels[rows], predicted, classes)
-    tuned = load_backbone(str(folder / CHECKPOINT))
-    return record_version(
-        project,
-        kind="finetune",
-        status=status,
-        label_event_id=label_state,
-        embedding_key=tuned.identity.key,
-        params={**asdict(params), "device": device, "base": base.identity.name},
-        metrics=metrics,
-        checkpoint=folder / CHECKPOINT,
-    )
+        save(epoch)
+    return history, "complete"
 
 
 def _starting_backbone(project: Project) -> Backbone:
@@ -261,69 +304,26 @@ def _keep_frozen_batchnorm_still(net: Any) -> None:
             module.eval()
 
 
-def _batch(
-    paths: list[Path],
-    pre: Preprocess,
-    device: str,
-    *,
-    augment: bool,
-    rng: np.random.Generator | None = None,
-) -> Any:
-    from .preprocess import prepare, to_tensor
-
-    arrays = [
-        _augment(p, pre, rng) if augment and rng is not None else prepare(p, pre) for p in paths
-    ]
-    return to_tensor(np.stack(arrays), pre, device)
-
-
-def _augment(path: Path, pre: Preprocess, rng: np.random.Generator) -> np.ndarray:
-    """Random resized crop (50-100 % of the area, aspect 3/4-4/3) and horizontal flip."""
-    from PIL import Image
-
-    from labeldesk.core.imageio import load_rgb
-
-    img = load_rgb(path, draft=(pre.size * 2, pre.size * 2))
-    w, h = img.size
-    area = w * h * rng.uniform(0.5, 1.0)
-    aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
-    cw, ch = min(w, round(np.sqrt(area * aspect))), min(h, round(np.sqrt(area / aspect)))
-    left, top = rng.integers(0, w - cw + 1), rng.integers(0, h - ch + 1)
-    img = img.resize(
-        (pre.size, pre.size), Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch)
-    )
-    if rng.random() < 0.5:
-        img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    return np.array(img, dtype=np.uint8)
-
-
 def _predict(
-    model: Any, paths: list[Path], pre: Preprocess, device: str, batch: int = 32
-) -> np.ndarray:
-    import torch
-
-    model.eval()
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(paths), batch):
-            x = _batch(paths[start : start + batch], pre, device, augment=False)
-            out.append(model(x).argmax(1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-
-
-def _accuracy(
     model: Any,
-    paths: list[Path],
-    labels: np.ndarray,
+    images: TrainingImages,
     rows: np.ndarray,
     pre: Preprocess,
     device: str,
-    name: str,
-) -> dict[str, float]:
-    if not len(rows):
-        return {}
-    predicted = _predict(model, [paths[r] for r in rows], pre, device)
-    return {f"{name}_accuracy": float((predicted == labels[rows]).mean())}
+    batch: int = 32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted class, row) for each of ``rows`` that could be read."""
+    import torch
+
+    model.eval()
+    out, kept = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    with torch.inference_mode():
+        for start in range(0, len(rows), batch):
+            x, read = images.batch(rows[start : start + batch], pre, device)
+            if len(read):
+                out.append(model(x).argmax(1).cpu().numpy())
+                kept.append(read)
+    return np.concatenate(out), np.concatenate(kept)
 
 
 def _save(

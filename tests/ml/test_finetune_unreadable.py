@@ -1,0 +1,95 @@
+"""Fine-tuning with a labeled file gone or damaged since the scan: the run skips it and
+reports it, as embedding does; a run that fails leaves no empty version folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken
+from labeldesk.ml import finetune_images
+from labeldesk.ml.backbones import Backbone, load_backbone
+from labeldesk.ml.finetune import FinetuneParams, finetune
+from labeldesk.ml.models import list_versions, models_dir
+
+PARAMS = FinetuneParams(epochs=2, batch_size=4, image_size=32, train_blocks=1)
+
+
+def tiny_timm_backbone(tmp_path: Path) -> Backbone:
+    """timm's randomly initialised test_efficientnet as a checkpoint: a real backbone with
+    blocks to freeze, saved and reloaded the way fine-tuning's own output is."""
+    import timm
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    model = timm.create_model("test_efficientnet", pretrained=False, num_classes=2)
+    path = tmp_path / "tiny.safetensors"
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(path), metadata={"architecture": "test_efficientnet"})
+    return load_backbone(str(path))
+
+
+@pytest.fixture
+def two_classes(tmp_path):
+    """train/{red,blue}: 6 images each; val/{red,blue}: 2 each (16x16 textures)."""
+    root = tmp_path / "images"
+    n = 0
+    for split, count in (("train", 6), ("val", 2)):
+        for name in ("red", "blue"):
+            for i in range(count):
+                write_image(root / split / name / f"{i}.png", size=(16, 16), fmt="PNG", seed=n)
+                n += 1
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    yield project, root
+    project.close()
+
+
+def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
+    two_classes, tmp_path, monkeypatch
+):
+    project, root = two_classes
+    (root / "train/red/0.png").unlink()  # deleted, no rescan
+    (root / "train/blue/1.png").write_bytes(b"not a picture any more")
+    (root / "val/red/0.png").unlink()
+    augmented: list[Path] = []
+    original = finetune_images._augment
+
+    def counting(path, pre, rng):
+        augmented.append(path)
+        return original(path, pre, rng)
+
+    monkeypatch.setattr(finetune_images, "_augment", counting)
+    version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
+    assert version.status == "complete" and len(version.metrics["history"]) == 2
+    failed = version.metrics["failed"]
+    assert [f["path"] for f in failed] == ["train/blue/1.png", "train/red/0.png", "val/red/0.png"]
+    assert "FileNotFoundError" in failed[1]["reason"]
+    assert version.metrics["train_images"] == 10
+    assert version.metrics["eval"]["n"] == 3  # the val image that is gone is left out
+    # a bad file is tried once: later epochs no longer read it
+    assert augmented.count(root / "train/red/0.png") == 1
+    assert augmented.count(root / "train/red/1.png") == 2
+    assert (project.path / version.checkpoint).exists()
+
+
+def test_a_run_that_fails_leaves_no_version_folder(two_classes, tmp_path):
+    project, root = two_classes
+    for path in (root / "train").rglob("*.png"):
+        path.unlink()
+    with pytest.raises(LabelDeskError, match="none of the 12 labeled train images could be read"):
+        finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
+    assert list(models_dir(project).iterdir()) == [] and list_versions(project) == []
+
+
+def test_a_cancel_before_the_first_epoch_leaves_no_version_folder(two_classes, tmp_path):
+    project, _ = two_classes
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(LabelDeskError, match="no model was saved"):
+        finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path), cancel=token)
+    assert list(models_dir(project).iterdir()) == []
