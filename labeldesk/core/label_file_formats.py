@@ -224,6 +224,11 @@ def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int,
         start = reader.line_num + 1
 
 
+# json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more
+# digits than Python converts (4,300 by default): a hostile file, not a label file.
+TOO_LONG_NUMBER = "it holds a number with too many digits to read: not a label file"
+
+
 def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
     """``{"path": "label"}`` or ``[{"path": ..., "label": ..., "split": ...}]`` (objects'
     keys named by ``columns`` when given)."""
@@ -233,6 +238,8 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
         raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
     except json.JSONDecodeError as exc:
         raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+    except ValueError:  # Python's limit on an integer's digits
+        raise LabelFileError(source, [TOO_LONG_NUMBER]) from None
     if isinstance(data, _Pairs):  # {path: label}; a path given twice is kept twice
         pairs = Parsed([], [], "entry")
         for n, (p, lab) in enumerate(data, 1):
@@ -260,6 +267,8 @@ def parse_json_lines(text: str, source: str, columns: Columns = USUAL_COLUMNS) -
             parsed.problems.append((n, "the JSON is nested too deeply"))
         except json.JSONDecodeError as exc:
             parsed.problems.append((n, f"not valid JSON: {exc.msg}"))
+        except ValueError:  # Python's limit on an integer's digits
+            parsed.problems.append((n, TOO_LONG_NUMBER))
         else:
             _add_object(parsed, n, item, columns)
     return parsed

@@ -119,7 +119,7 @@ def _label_key(text: str, source: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
         keys = list(json.loads(first)) if first.lstrip().startswith("{") else []
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: bad JSON, or a too long number
         keys = []  # its own line's problem is reported by the parser
     lowered = [str(key).strip().lower() for key in keys]
     found = next((name for name in LABEL_COLUMNS if name in lowered), None)

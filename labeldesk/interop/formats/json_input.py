@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import Parsed, Record, cell_problems, decode
+from labeldesk.core.label_file_formats import (
+    TOO_LONG_NUMBER,
+    Parsed,
+    Record,
+    cell_problems,
+    decode,
+)
 from labeldesk.core.label_files import LabelFile, checked_rows
 
 from .base import MAX_LABEL_FILE_BYTES
@@ -53,6 +59,8 @@ def load_json(path: Path) -> Any:
         raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
     except json.JSONDecodeError as exc:
         raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+    except ValueError:  # Python's limit on an integer's digits
+        raise LabelFileError(source, [TOO_LONG_NUMBER]) from None
 
 
 def json_depth(data: bytes) -> int:

@@ -166,6 +166,8 @@ def task_label(entries: object, kind: str) -> tuple[str | None, str | None, bool
 
 
 def _newest_key(numbered: tuple[int, dict[str, Any]]) -> tuple[float, float, int]:
+    """Newest first by time, then id (compared as they are: a huge int id has no float),
+    then place in the file."""
     n, entry = numbered
     when = entry.get("updated_at") or entry.get("created_at")
     stamp = float("-inf")
@@ -173,7 +175,7 @@ def _newest_key(numbered: tuple[int, dict[str, Any]]) -> tuple[float, float, int
         with contextlib.suppress(ValueError):
             stamp = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
     ident = entry.get("id")
-    return stamp, float(ident) if isinstance(ident, int | float) else float("-inf"), n
+    return stamp, ident if isinstance(ident, int | float) else float("-inf"), n
 
 
 def result_label(result: object) -> tuple[str | None, str | None]:

@@ -124,6 +124,13 @@ def _read_columns(path: Path, columns: Columns) -> tuple[tuple[str, str, str | N
     p, lab, s = find_columns(names, columns, source)
     chosen = (names[p], names[lab], names[s] if s is not None else None)
     wanted = list(dict.fromkeys(name for name in chosen if name is not None))
+    repeated = [name for name in wanted if names.count(name) > 1]
+    if repeated:  # Arrow cannot pick one of two columns by name
+        raise LabelFileError(
+            source,
+            [f"column {repeated[0]!r} appears {names.count(repeated[0])} times: which one holds "
+             "the data is not clear (rename the columns)"],
+        )  # fmt: skip
     for name in wanted:
         kind = schema.field(name).type
         if not _is_text(kind):

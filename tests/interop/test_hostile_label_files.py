@@ -1,0 +1,62 @@
+"""Hostile label files (a huge integer, a huge annotation id, a repeated column) get a
+clear LabelFileError naming the file, never an internal error."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import read_label_file
+from labeldesk.interop.formats import read_labels
+
+BIG = "9" * 5000  # more digits than Python's json turns into an int
+
+
+@pytest.mark.parametrize("fmt", [None, "labelstudio"])
+def test_a_json_file_with_a_huge_integer_is_refused_clearly(tmp_path, fmt):
+    f = tmp_path / "labels.json"
+    f.write_text(f'[{{"path": "a.png", "label": "cat"}}, {{"path": "b.png", "label": {BIG}}}]')
+    with pytest.raises(LabelFileError, match="too many digits") as err:
+        read_label_file(f) if fmt is None else read_labels(f, fmt)
+    assert str(f) in str(err.value)
+
+
+def test_a_json_lines_file_names_the_line_with_a_huge_integer(tmp_path):
+    f = tmp_path / "labels.jsonl"
+    f.write_text(f'{{"path": "a.png", "label": "cat"}}\n{{"path": "b.png", "label": {BIG}}}\n')
+    rows = read_label_file(f)
+    assert [r.path for r in rows] == ["a.png"]
+    assert len(rows.problems) == 1 and rows.problems[0][0] == 2
+    assert "too many digits" in rows.problems[0][1]
+
+
+def test_a_fiftyone_dataset_with_a_huge_integer_is_refused_clearly(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "labels.json").write_text(f'{{"classes": ["cat"], "labels": {{"a": {BIG}}}}}')
+    with pytest.raises(LabelFileError, match="too many digits"):
+        read_labels(tmp_path, "fiftyone")
+
+
+def test_a_huge_label_studio_annotation_id_still_picks_the_newest(tmp_path):
+    def annotation(ident: int, label: str) -> dict:
+        value = {"choices": [label]}
+        return {"id": ident, "result": [{"type": "choices", "from_name": "c", "value": value}]}
+
+    tasks = [{"data": {"image": "/data/local-files/?d=cat/a.png"},
+              "annotations": [annotation(10**400, "dog"), annotation(1, "cat")]}]  # fmt: skip
+    f = tmp_path / "tasks.json"
+    f.write_text(json.dumps(tasks))
+    _, rows = read_labels(f, "labelstudio")
+    assert rows.problems == [] and [r.label for r in rows] == ["dog"]
+
+
+def test_a_parquet_file_with_a_repeated_column_is_refused_clearly(tmp_path):
+    f = tmp_path / "labels.parquet"
+    arrays = [pa.array(["cat/a.png"]), pa.array(["x"]), pa.array(["dog"])]
+    pq.write_table(pa.Table.from_arrays(arrays, names=["path", "path", "label"]), f)
+    with pytest.raises(LabelFileError, match="'path' appears 2 times"):
+        read_labels(f, "parquet")
