@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from labeldesk.core.classes import natural_key, validate_class_name
+from labeldesk.core.classes import class_name_problem, natural_key, validate_class_name
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
@@ -121,7 +121,24 @@ def select_items(
         )
         for r in images
     ]
+    items = _safe_labels(items, report)
+    classes = [name for name in classes if class_name_problem(name) is None]
     return Selection(items, report, classes)
+
+
+def _safe_labels(items: list[Item], report: ExportReport) -> list[Item]:
+    """The items whose label can be a folder name; the others (a label such as ``../x``
+    that only a tampered project holds: it would write outside the export) are listed in
+    ``report.failed`` and not written."""
+    kept = []
+    for item in items:
+        problem = None if item.label is None else class_name_problem(item.label)
+        if problem is None:
+            kept.append(item)
+        else:
+            reason = f"its label {item.label!r} cannot be exported: {problem}"
+            report.failed.append({"path": item.path, "reason": reason})
+    return kept
 
 
 def _checked_map(

@@ -132,3 +132,27 @@ def test_overwrite_replaces_an_untouched_export(project, tmp_path):
     project.set_label("train/cat/cat0.jpg", "dog")
     export(project, out, "csv", ExportOptions(overwrite=True))
     assert (out / "labels.csv").read_text().count(",dog,") == dogs + 1
+
+
+# -- 5. a tampered label never makes an export write outside its folder --------------------
+@pytest.mark.parametrize("fmt", ["imagefolder", "hf"])
+def test_a_tampered_path_label_is_failed_not_written_outside(project, tmp_path, fmt):
+    bad = "../../escaped"
+    with project.db.write() as conn:
+        conn.execute("UPDATE classes SET name = ? WHERE name = 'dog'", (bad,))
+        conn.execute("UPDATE images SET label = ? WHERE label = 'dog'", (bad,))
+    dogs = project.db.scalar("SELECT COUNT(*) FROM images WHERE label = ?", (bad,))
+    out = tmp_path / "work" / "out"
+    report = export(project, out, fmt)
+    assert not (tmp_path / "escaped").exists() and not (out.parent / "escaped").exists()
+    assert len(report.failed) == dogs > 0
+    assert all("cannot be exported" in f["reason"] for f in report.failed)
+    written = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".jpg", ".png")]
+    assert len(written) == report.written > 0
+
+
+def test_place_refuses_a_destination_outside_the_folder(project, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(writing.SkipItem, match="outside the export folder"):
+        writing.place(project, "train/cat/cat0.jpg", out / "a/../../x.jpg", "copy", None, out)
+    assert not (tmp_path / "x.jpg").exists()
