@@ -71,7 +71,7 @@ class LabelFile:
     source: str
     rows: list[LabelRow]
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, problem)
-    unit: str = "line"  # how ``line`` is shown: "line" or "entry"
+    unit: str = "line"  # how ``line`` is shown: "line", "entry" or "row" (several files)
     # A file that describes more images than the project holds (a Label Studio project):
     # rows naming no image are listed in ``unmatched`` by apply_label_rows, not refused
     # (unless no row names one).

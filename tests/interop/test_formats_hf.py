@@ -206,10 +206,11 @@ def test_hostile_metadata_rows_are_refused_with_their_lines(tmp_path):
         },
     )
     _, rows = read_labels(root)
-    assert [(r.path, r.line) for r in rows] == [("train/ok.png", 1)]
-    # several metadata files: each problem names its file
+    # several metadata files: rows numbered on (metadata.jsonl's one row first), and each
+    # problem names its file and its line there
+    assert [(r.path, r.line) for r in rows] == [("train/ok.png", 2)]
     (root_problem,) = [text for line, text in rows.problems if not text.startswith("train/")]
-    assert root_problem.startswith("metadata.jsonl: ") and "leads out" in root_problem
+    assert root_problem.startswith("metadata.jsonl line 1: ") and "leads out" in root_problem
     _, rows = read_labels(root / "train/metadata.jsonl")
     problems = dict(rows.problems)
     assert sorted(problems) == [2, 3, 4, 5, 6, 7]

@@ -8,9 +8,11 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from helpers import write_image
 
+from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_files import read_label_file
+from labeldesk.core.label_files import apply_label_rows, read_label_file
 from labeldesk.interop.formats import read_labels
 
 BIG = "9" * 5000  # more digits than Python's json turns into an int
@@ -60,3 +62,23 @@ def test_a_parquet_file_with_a_repeated_column_is_refused_clearly(tmp_path):
     pq.write_table(pa.Table.from_arrays(arrays, names=["path", "path", "label"]), f)
     with pytest.raises(LabelFileError, match="'path' appears 2 times"):
         read_labels(f, "parquet")
+
+
+def test_skipping_a_bad_row_of_one_metadata_file_keeps_other_files_rows(tmp_path):
+    root = tmp_path / "images"
+    for seed, name in enumerate(["train/a.png", "train/b.png", "test/c.png", "test/d.png"]):
+        write_image(root / name, fmt="PNG", seed=seed)
+    rows = {
+        "train": [("a.png", "cat"), ("b.png", "dog")],
+        "test": [("c.png", "dog"), ("d.png", "=bad")],  # line 2, as b.png's in train
+    }
+    for split, pairs in rows.items():
+        lines = [json.dumps({"file_name": f, "label": lab}) + "\n" for f, lab in pairs]
+        (root / split / "metadata.jsonl").write_text("".join(lines))
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1, classes=["cat", "dog"])
+    _, found = read_labels(root, "hf")
+    skipped: list[str] = []
+    applied = apply_label_rows(project, found, skipped=skipped)
+    labels = dict(zip(project.images().path, project.images().label, strict=True))
+    assert applied == 3 and labels["train/b.png"] == "dog" and labels["test/c.png"] == "dog"
+    assert len(skipped) == 1 and "test/metadata.jsonl line 2" in skipped[0]

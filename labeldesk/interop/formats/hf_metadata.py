@@ -72,15 +72,30 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
                 str(path), [f"no {', '.join(METADATA_NAMES)} here or in its folders"]
             )
     _one_per_folder(files)
-    combined = LabelFile(str(path) if len(files) == 1 else str(root), [], [])
+    if len(files) == 1:
+        found = _read_one(files[0], options)
+        place = files[0].parent.relative_to(root).as_posix()
+        rows, problems = _placed(found, "" if place == "." else place)
+        return LabelFile(str(path), rows, problems, found.unit)
+    return _several(root, files, options)
+
+
+def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile:
+    """The rows of several metadata files, numbered on from file to file ("row N"), so
+    that a row's number names one row (a bad row skipped never takes another file's row
+    of the same line with it); a problem names its file and line there too."""
+    combined = LabelFile(str(root), [], [], "row")
+    offset = 0
     for file in files:
         place = file.parent.relative_to(root).as_posix()
         found = _read_one(file, options)
         rows, problems = _placed(found, "" if place == "." else place)
-        combined.unit = found.unit
-        combined.rows.extend(rows)
-        shown = "" if len(files) == 1 else f"{place}/{file.name}: ".removeprefix("./")
-        combined.problems.extend((line, shown + text) for line, text in problems)
+        combined.rows.extend(row._replace(line=row.line + offset) for row in rows)
+        shown = f"{place}/{file.name}".removeprefix("./")
+        combined.problems.extend(
+            (line + offset, f"{shown} {found.unit} {line}: {text}") for line, text in problems
+        )
+        offset += max([row.line for row in rows] + [line for line, _ in problems] + [0])
     return combined
 
 
