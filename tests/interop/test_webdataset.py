@@ -7,7 +7,9 @@ import json
 import tarfile
 
 import pytest
+from helpers import write_image
 
+from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.interop.export import ExportOptions, export
 
@@ -102,3 +104,20 @@ def test_labeldesk_export_takes_a_shard_size(project, tmp_path):
         "train-000001.tar",
         "val-000000.tar",
     ]
+
+
+def test_an_image_named_without_its_extension_gets_its_formats_suffix(tmp_path):
+    root = tmp_path / "images"
+    long_name = "photo 1.5 megapixels of the red car parked near the old station " + "x" * 40
+    write_image(root / "cat" / long_name, fmt="PNG", seed=1)  # a dot, no image extension
+    write_image(root / "cat" / "b.jpeg", seed=2)
+    write_image(root / "cat" / "c.jpg.bak", fmt="WEBP", seed=3)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    report = export(project, tmp_path / "out", "webdataset")
+    assert report.failed == [] and report.written == 3
+    with tarfile.open(tmp_path / "out/train-000000.tar") as tar:
+        images = [m.name for m in tar.getmembers() if not m.name.endswith((".cls", ".json"))]
+        data = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    assert sorted(name.split(".", 1)[1] for name in images) == ["jpg", "png", "webp"]
+    paths = {json.loads(data[n.split(".")[0] + ".json"])["path"]: n for n in images}
+    assert data[paths[f"cat/{long_name}"]] == (root / "cat" / long_name).read_bytes()

@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 
 SPLIT_ORDER = {"train": 0, "val": 1, "test": 2}
 SUFFIXES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff"}  # the names webdataset decodes
+KNOWN = frozenset(("jpg", "png", "webp", "bmp", "gif", "tiff"))
+# The formats LabelDesk indexes (core.imageio), told by their first bytes.
+SIGNATURES = (
+    (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"), (b"BM", "bmp"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"),
+)  # fmt: skip
 
 
 @register_exporter("webdataset")
@@ -80,14 +86,27 @@ def _webdataset(
 
 def _members(item: Item, data: bytes, index: dict[str, int]) -> list[tuple[str, bytes]]:
     """(member suffix, bytes) of one sample: the image, its class index and its record."""
-    suffix = Path(item.path).suffix.lower().lstrip(".") or "img"
-    suffix = SUFFIXES.get(suffix, suffix)
+    suffix = image_suffix(data, item.path)
     record = {"path": item.path, "label": item.label, "split": item.split, "hash": item.hash}
     members = [(suffix, data)]
     if item.label is not None:
         members.append(("cls", str(index[item.label]).encode()))
     members.append(("json", json.dumps(record, ensure_ascii=False, sort_keys=True).encode()))
     return members
+
+
+def image_suffix(data: bytes, path: str) -> str:
+    """The member suffix of an image: its format, told by its bytes (images are indexed
+    by content, so a name may have no extension, or a dot that is not one); else the
+    file's extension when it is an image's; else "img"."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    for signature, suffix in SIGNATURES:
+        if data.startswith(signature):
+            return suffix
+    suffix = Path(path).suffix.lower().lstrip(".")
+    suffix = SUFFIXES.get(suffix, suffix)
+    return suffix if suffix in KNOWN else "img"
 
 
 def read_image(project: Project, rel: str) -> bytes:
