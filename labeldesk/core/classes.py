@@ -172,6 +172,9 @@ def aliases_of(conn: sqlite3.Connection, name: str) -> list[str]:
 
 def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:
     conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
+    # ``new`` is a class again: an alias left by its earlier removal or rename would send
+    # its folder's new files elsewhere (as add_classes drops it for a name added again).
+    conn.execute("DELETE FROM class_aliases WHERE alias = ?", (new,))
     conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (new, old))
     set_alias(conn, old, new)
 

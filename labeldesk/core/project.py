@@ -18,8 +18,9 @@ from . import labels as label_store
 from .changes import Changes, ProjectEvents
 from .db import DB_FILENAME, Database, migrate, schema_version
 from .errors import ImageRootError, ProjectError, UnknownPathError
+from .filelock import FileLock
 from .imageio import probe_file, thumbnail_path
-from .progress import CancelToken, ProgressCallback, no_progress
+from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .scanner import ScanCounts
+
+SCAN_LOCK = "scan.lock"  # held while the project is scanned (labeldesk/core/filelock.py)
 
 
 class ImageState(NamedTuple):
@@ -142,9 +145,15 @@ class Project(ProjectWrites):
         from .scanner import scan
 
         self.check_root()
+        # One scan of a project at a time, across processes (the app and a CLI scan): the
+        # second waits its turn, then finds the first's work done.
+        lock = FileLock(self.path / SCAN_LOCK).acquire(
+            cancel=cancel, on_wait=lambda: progress(Progress(0, 0, "waiting for another scan"))
+        )
         try:
             return scan(self, progress=progress, cancel=cancel, workers=workers)
         finally:  # a cancelled or failed scan keeps what it indexed: views re-read too
+            lock.release()
             self.events.publish(Changes(kind=changes.SCAN, all_images=True, classes_changed=True))
 
     def thumbnail(self, rel: str) -> Path:

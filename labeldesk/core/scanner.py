@@ -202,14 +202,16 @@ class _Writer:
         rest = []
         for rel in candidates:
             olds = by_stat.get(stats[rel])
-            if rel not in self.rows and olds and self.folder_placement(rel)[1] is None:
+            here = self.rows.get(rel)
+            if (here is None or here.removed) and olds and self.folder_placement(rel)[1] is None:
                 try:
                     digest = hash_file(self.project.root / rel)
                 except OSError:
                     digest = None
                 old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
-                if old is not None:
+                if old is not None and (here is None or here.hash != digest):
                     with self.project.db.write() as conn:
+                        self._vacate(conn, rel)
                         conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
                         self._move(conn, old, rel)
                         self.apply_pending()
@@ -232,8 +234,13 @@ class _Writer:
                     )
                 fields = (*(getattr(res, c) for c in _PROBED), now)
                 row = self.rows.get(res.path)
-                old = self._take_gone(res.hash) if row is None and res.hash else None
+                # A file moved here: onto a new path, or onto the path of an image removed
+                # earlier (unless that image's own bytes came back).
+                movable = row is None or (row.removed and row.hash != res.hash)
+                old = self._take_gone(res.hash) if movable and res.hash else None
                 if old is not None and problem is None:
+                    self._vacate(conn, res.path)
+                    row = None
                     conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
                     self._move(conn, old, res.path)
                 elif row is not None:
@@ -273,23 +280,40 @@ class _Writer:
                 return row
         return None
 
+    def _vacate(self, conn: sqlite3.Connection, rel: str) -> None:
+        """Free ``rel`` for a file moved onto it: the removed image that had that path
+        keeps its row and history under a path no file can have (relative paths never
+        start with "/"); versions keep the paths they recorded."""
+        row = self.rows.pop(rel, None)
+        if row is not None:
+            conn.execute(
+                "UPDATE images SET path = ? WHERE id = ?", (f"/removed/{row.id}/{rel}", row.id)
+            )
+
     def _move(self, conn: sqlite3.Connection, old: _Row, new_path: str) -> None:
         """A file that reappeared under ``new_path``: the row keeps its id and history.
 
         Moving it into another class or split folder changes its label or split (as
-        events), unless a person had changed that since the folder last set it."""
+        events), unless a person had changed that since the folder last set it. The
+        label and split are read again here, in the write: one set while this scan was
+        decoding is a person's change too."""
         del self.gone[old.path]
         self.counts.moved += 1
         place, _ = self.folder_placement(new_path)
         before, _ = self.folder_placement(old.path)
+        label, split, folder_label = conn.execute(
+            "SELECT label, split, folder_label FROM images WHERE id = ?", (old.id,)
+        ).fetchone()
         conn.execute(
             "UPDATE images SET folder_label = ?, removed_at = NULL WHERE id = ?",
             (place.label, old.id),
         )
+        # The folder's class as it is called now (renamed or merged since, or removed).
+        folder_class = self.aliases.get(folder_label, folder_label)
         change: dict[str, object] = {}
-        if place.label != old.folder_label and old.label == old.folder_label:
+        if place.label != folder_class and label == folder_class:
             change["label"] = place.label
-        if place.split != before.split and old.split == before.split:
+        if place.split != before.split and split == before.split:
             change["split"] = place.split
         if change:
             self.pending.append(Change(old.id, **change))

@@ -1,0 +1,132 @@
+"""Moves and class folders across scans: a file's label follows its bytes, a person's
+change is never overwritten by a folder, and renamed classes are followed."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+from helpers import write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.filelock import FileLock
+from labeldesk.core.project import SCAN_LOCK, Project
+
+
+def _labels(project: Project) -> dict[str, str | None]:
+    frame = project.images()
+    labels = frame.label.astype(object).where(frame.label.notna(), None)
+    return dict(zip(frame.path, labels, strict=True))
+
+
+def _flat(tmp_path, names):
+    root = tmp_path / "images"
+    for seed, name in enumerate(names):
+        write_image(root / name, seed=seed, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    return root, project
+
+
+def test_a_file_moved_onto_the_path_of_a_removed_image_keeps_its_own_label(tmp_path):
+    root, project = _flat(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat", "dog"])
+    project.set_labels({"a.png": "cat", "b.png": "dog"})
+    b_id = project.ids_for(["b.png"])["b.png"]
+    (root / "a.png").unlink()
+    assert project.scan(workers=1).removed == 1
+    shutil.move(root / "b.png", root / "a.png")  # the name is used again, by b's bytes
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.added, counts.removed) == (1, 0, 0)
+    assert _labels(project) == {"a.png": "dog"}  # b's label, not the deleted a's
+    assert project.ids_for(["a.png"])["a.png"] == b_id
+    project.close()
+
+
+def test_a_removed_images_own_bytes_coming_back_revive_its_row(tmp_path):
+    root, project = _flat(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    a_id = project.ids_for(["a.png"])["a.png"]
+    data = (root / "a.png").read_bytes()
+    (root / "a.png").unlink()
+    project.scan(workers=1)
+    (root / "a.png").write_bytes(data)
+
+    assert project.scan(workers=1).added == 1
+    assert project.ids_for(["a.png"])["a.png"] == a_id
+    assert _labels(project)["a.png"] == "cat"
+    project.close()
+
+
+def test_a_label_set_while_the_scan_decodes_is_a_persons_change_and_kept(tmp_path):
+    root = tmp_path / "images"
+    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
+    write_image(root / "dog" / "2.png", seed=2, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.add_classes(["bird"])
+    # Copied (a new mtime: found by its hash while decoding), then the original deleted.
+    shutil.copyfile(root / "cat" / "1.png", root / "dog" / "1.png")
+    (root / "cat" / "1.png").unlink()
+
+    def progress(p):
+        if p.message == "decoding images" and p.done == 0:
+            project.set_label("cat/1.png", "bird")  # someone labels it meanwhile
+
+    project.scan(progress=progress, workers=1)
+
+    assert _labels(project)["dog/1.png"] == "bird"
+    project.close()
+
+
+def test_moving_a_file_after_its_class_was_renamed_follows_the_new_folder(tmp_path):
+    root = tmp_path / "images"
+    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
+    write_image(root / "dog" / "2.png", seed=2, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.rename_class("cat", "feline")
+    shutil.move(root / "cat" / "1.png", root / "dog" / "1.png")
+
+    project.scan(workers=1)
+
+    assert _labels(project)["dog/1.png"] == "dog"
+    project.close()
+
+
+def test_a_class_renamed_to_a_removed_classes_name_takes_that_folder_again(tmp_path):
+    root = tmp_path / "images"
+    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
+    write_image(root / "kitty" / "2.png", seed=2, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.remove_class("cat")  # cat/ files now come in unlabeled...
+    project.rename_class("kitty", "cat")  # ...until a class is called cat again
+    write_image(root / "cat" / "3.png", seed=3, fmt="PNG")
+
+    project.scan(workers=1)
+
+    assert _labels(project)["cat/3.png"] == "cat"
+    project.close()
+
+
+def test_a_second_scan_of_a_project_waits_for_the_first(project, imagefolder):
+    root, _ = imagefolder
+    write_image(root / "train" / "dog" / "late.jpg", seed=700)
+    held = FileLock(project.path / SCAN_LOCK).acquire()  # another process scanning
+    waiting = threading.Event()
+    result = {}
+
+    def run():
+        def progress(p):
+            if p.message == "waiting for another scan":
+                waiting.set()
+
+        result["counts"] = project.scan(progress=progress, workers=1)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert waiting.wait(10)
+    assert "counts" not in result  # still waiting: nothing indexed behind the other's back
+    held.release()
+    thread.join(30)
+    assert result["counts"].added == 1
