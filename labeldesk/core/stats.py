@@ -131,20 +131,25 @@ def index_summary(project: ImageTable) -> dict[str, Any]:
     with project.db.reading() as conn:
         classes = dict.fromkeys(class_names(conn), 0)
         counts = conn.execute(
-            f"SELECT label, COUNT(*) FROM images WHERE {_USABLE} GROUP BY label ORDER BY label"
+            f"SELECT label, status IS ? AS excluded, COUNT(*) FROM images WHERE {_USABLE} "
+            "GROUP BY 1, 2 ORDER BY 1",
+            (EXCLUDED,),
         ).fetchall()
         skipped = conn.execute(
             "SELECT path, skip_reason FROM images "
             "WHERE removed_at IS NULL AND skip_reason IS NOT NULL ORDER BY path"
         ).fetchall()
-    images = 0
-    for label, count in counts:
+    images = labeled = 0
+    for label, excluded, count in counts:
         images += count
-        if label is not None:
+        if label is None:
+            continue
+        labeled += count
+        if not excluded:  # as `stats` and `classes` count a class: excluded images aside
             classes[label] = classes.get(label, 0) + count
     return {
         "images": images,
-        "labeled": sum(classes.values()),
+        "labeled": labeled,
         "classes": classes,
         "skipped": [{"path": path, "reason": reason} for path, reason in skipped],
     }

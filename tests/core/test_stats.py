@@ -9,7 +9,7 @@ import pandas as pd
 from helpers import make_imagefolder, make_messy_folder, write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.stats import project_stats
+from labeldesk.core.stats import index_summary, project_stats
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 
 
@@ -88,3 +88,18 @@ def test_stats_of_an_empty_project(tmp_path):
     assert stats["images"] == 0 and stats["image_size"] == {} and stats["imbalance_ratio"] is None
     assert stats["classes"] == {"a": {"total": 0, "train": 0, "val": 0, "test": 0}}
     assert stats["empty_classes"] == ["a"]
+
+
+def test_scan_summary_counts_classes_as_stats_does(tmp_path):
+    """`new`/`scan --json` and `stats` agree: an excluded image is labeled, but no class
+    counts it (it is left out of training and export)."""
+    root = tmp_path / "images"
+    for i, rel in enumerate(["cat/1.png", "cat/2.png", "dog/3.png"]):
+        write_image(root / rel, fmt="PNG", seed=i)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    with project:
+        project.set_status(["cat/1.png"], EXCLUDED)
+        summary, stats = index_summary(project), project_stats(project)
+    assert summary["classes"] == {"cat": 1, "dog": 1}
+    assert summary["classes"] == {name: c["total"] for name, c in stats["classes"].items()}
+    assert summary["labeled"] == stats["labeled"] == 3
