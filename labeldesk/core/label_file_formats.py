@@ -95,21 +95,24 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
     started = _csv_records(text, source, delimiter)
+    # blank lines before the header (as some tools write) are not its first row
+    while started and not "".join(started[0][2]).strip():
+        started = started[1:]
     if not started:
         raise LabelFileError(source, ["the file has no rows"])
-    first = started[0][2]
+    first, at = started[0][2], f"line {started[0][0]}: "
     header = [cell.strip().lower() for cell in first]
     path_col = _find(header, PATH_COLUMNS)
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
     if any(columns):
-        path_col, label_col, split_col = find_columns(first, columns, source, "line 1: ")
+        path_col, label_col, split_col = find_columns(first, columns, source, at)
         body = started[1:]
     elif path_col is None or label_col is None:
         if path_col is not None or label_col is not None:
             raise LabelFileError(
                 source,
-                ["line 1: the header needs a path column and a label column (path,label), "
+                [f"{at}the header needs a path column and a label column (path,label), "
                  f"or name them with --path-column and --label-column; {_named(first)}"],
             )  # fmt: skip
         path_col, label_col, split_col = 0, 1, 2  # no header: path,label[,split]

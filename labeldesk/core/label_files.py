@@ -240,7 +240,8 @@ def apply_label_rows(
     description: str = "",
     skipped: list[str] | None = None,
 ) -> int:
-    """Apply the rows as one batch; returns the number of images labeled.
+    """Apply the rows as one batch; returns the number of images whose label or split
+    changed (rows that repeat what the project holds change nothing).
 
     Every row is checked first: bad rows, paths not in the project, unknown classes
     (unless ``create_classes``) and an image given two labels or splits (however its
@@ -301,14 +302,14 @@ def apply_label_rows(
     labels = {path: row.label for path, row in chosen.items()}
     splits = {path: row.split for path, row in chosen.items() if row.split}
     # One batch: labels and splits land together, and one undo takes them back.
-    project.set_labels(
+    changes = project.set_labels(
         labels,
         splits=splits,
         source=source,
         create_classes=create_classes,
         description=description or f"{len(labels)} labels from file",
     )
-    return len(labels)
+    return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 
 def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:

@@ -61,7 +61,7 @@ def test_skip_bad_rows_applies_the_good_ones_and_lists_the_rest(proj, tmp_path, 
     f = tmp_path / "labels.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n_unlabeled/u1.png,\n")
     code, doc = run(capsys, "import", proj, str(f), "--skip-bad-rows")
-    assert code == 0 and doc["applied"] == 2
+    assert code == 0 and doc["applied"] == 1  # u1 was unlabeled already: no change
     assert len(doc["skipped"]) == 1 and doc["skipped"][0].startswith("line 3")
     assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
 

@@ -7,6 +7,7 @@ import pytest
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import Columns
 from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
 
 
@@ -304,3 +305,25 @@ def test_failed_new_lists_every_problem_and_leaves_no_project_behind(tmp_path, i
         create_and_index(tmp_path / "p", root, labels_file=f, workers=1)
     assert [p.split(":")[0] for p in err.value.problems] == ["line 2", "line 3"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images", "labels.csv"]
+
+
+def test_blank_lines_before_a_csv_header_do_not_make_it_a_data_row(tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(b"\xef\xbb\xbf\r\n\r\npath,label,split\r\n_unlabeled/u0.png,cat,val\r\n")
+    rows = read_label_file(f)
+    assert rows.problems == []
+    assert [(r.path, r.label, r.split, r.line) for r in rows] == [
+        ("_unlabeled/u0.png", "cat", "val", 4)
+    ]
+    f.write_text("\nfile,label,nope\nx.png,cat,1\n")
+    with pytest.raises(LabelFileError, match="line 2: "):  # the header's own line
+        read_label_file(f, columns=Columns(path="path"))
+
+
+def test_applying_what_the_project_holds_counts_no_change(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,cat\ntrain/cat/cat0.jpg,cat\n_unlabeled/u1.png,\n")
+    assert apply_label_rows(project, read_label_file(f)) == 1  # only u0 changes
+    last = project.history(limit=1)[0].id
+    assert apply_label_rows(project, read_label_file(f)) == 0
+    assert project.history(limit=1)[0].id == last  # and no batch recorded
