@@ -11,8 +11,9 @@ of inference; processes and threads measured alike on 2 cores (2,048 Fashion-MNI
 
 Only images whose content hash has no vector for the chosen model are computed. Each
 finished batch is appended to the model's vector store, so a cancelled or killed run
-keeps its work and the next run continues where it stopped. A store written by an older
-version is checked on a sample first (:mod:`labeldesk.ml.storecheck`).
+keeps its work and the next run continues where it stopped. An original edited since
+the scan is skipped (its vector would be stored under the old content's hash). A store
+written by an older version is checked on a sample first (:mod:`labeldesk.ml.storecheck`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.image_rows import usable_files
+from labeldesk.core.image_rows import USABLE
 from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -200,12 +201,18 @@ def _embed_missing(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    rows = usable_files(project.db)
+    rows = _usable_files(project)
     todo: dict[str, Item] = {}  # hash -> one image with that content
     have = store.rows_for([r["hash"] for r in rows])
     for row, found in zip(rows, have, strict=True):
         if found < 0 and row["hash"] not in todo:
-            todo[row["hash"]] = (row["hash"], row["path"], _short_side(row))
+            todo[row["hash"]] = (
+                row["hash"],
+                row["path"],
+                _short_side(row),
+                row["size"],
+                row["mtime_ns"],
+            )
     report.total = len(rows)
     # In content-hash order: pseudo-random across folders, so a run that is cancelled
     # part-way (or still going) leaves vectors for every class and split, not only for
@@ -242,8 +249,22 @@ def _embed_missing(
 
 
 Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
-# (content hash, path[, the image's short side in pixels, 0 when unknown])
-Item = tuple[str, str] | tuple[str, str, int]
+# (content hash, path[, the image's short side in pixels (0 when unknown), and the file's
+# size and mtime_ns when it was scanned])
+Item = tuple[str, str] | tuple[str, str, int, int, int]
+CHANGED = "changed since the last scan; run `labeldesk scan`"
+
+
+class ChangedSinceScan(Exception):
+    """The original file is not what the index's content hash describes."""
+
+
+def _usable_files(project: Project) -> Sequence[Any]:
+    """The rows of :func:`labeldesk.core.image_rows.usable_files`, with each file's
+    ``size`` and ``mtime_ns`` as scanned (to notice an original edited since)."""
+    return project.db.query(
+        f"SELECT path, hash, width, height, size, mtime_ns FROM images WHERE {USABLE} ORDER BY path"
+    )
 
 
 def _short_side(row: Any) -> int:
@@ -296,9 +317,10 @@ def _load_batch(
     check_content: bool = False,
     originals: bool = False,
 ) -> Batch:
-    """Pixels of each (hash, path[, short side]), from :func:`source_image` or with
-    ``originals`` from the original; with ``check_content`` an original whose content is
-    no longer ``hash`` is left out (a thumbnail is named by the content it shows)."""
+    """Pixels of each item, from :func:`source_image` or with ``originals`` from the
+    original. An original whose size or mtime is not the scan's is left out, and with
+    ``check_content`` one whose content is no longer ``hash`` (a thumbnail is named by
+    the content it shows, so it needs no check)."""
     hashes: list[str] = []
     failed: list[dict[str, str]] = []
     pixels = np.empty((len(chunk), pre.size, pre.size, 3), np.uint8)
@@ -310,11 +332,14 @@ def _load_batch(
                 if originals
                 else source_image(project, digest, path, pre.size, short_side=_known(item))
             )
-            is_original = source.parent.parent != project.thumbs_dir
-            if check_content and is_original and hash_file(source) != digest:
-                raise ValueError("the file changed since the last scan")
+            if source.parent.parent != project.thumbs_dir and (
+                _stat_changed(source, item) or (check_content and hash_file(source) != digest)
+            ):
+                raise ChangedSinceScan(CHANGED)
             prepare_into(source, pre, pixels[len(hashes)])
             hashes.append(digest)
+        except ChangedSinceScan as exc:
+            failed.append({"path": path, "reason": str(exc)})
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
     return hashes, pixels[: len(hashes)], failed
@@ -322,6 +347,16 @@ def _load_batch(
 
 def _known(item: Item) -> int:
     return item[2] if len(item) > 2 else 0
+
+
+def _stat_changed(source: Path, item: Item) -> bool:
+    """The original's size or mtime differs from the scan's: its pixels may not be the
+    content ``item``'s hash names, and a vector stored under that hash would be wrong for
+    every duplicate of it. One stat, no read (a thumbnail is named by its content)."""
+    if len(item) < 5:
+        return False
+    st = source.stat()
+    return (st.st_size, st.st_mtime_ns) != (item[3], item[4])
 
 
 def source_image(
