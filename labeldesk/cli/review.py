@@ -85,8 +85,14 @@ def cmd_predict(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         _warn_missing(project)
         rows = api.records(api.predictions(project, label=args.label, predicted=args.predicted))
+    if rows and all(r["predicted"] is None for r in rows):
+        print(
+            "note: no predictions until images of at least two classes are labeled (train split)",
+            file=sys.stderr,
+        )
     text = "\n".join(
-        f"{format_confidence(r['confidence']):>5}  {r['predicted']:<16} {r['path']}" for r in rows
+        f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} {r['path']}"
+        for r in rows
     )
     return Output(rows, text)
 
@@ -102,7 +108,8 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     lines = [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
     lines += [
         f"{format_score(r['score']):>5}  {score_level(r['score']):<17}  {r['path']}  "
-        f"{r['label']} -> {r['suggested']}{'  (flagged)' if r['flagged'] else ''}"
+        f"{r['label']} -> {r['suggested'] or '? (too few labels to judge)'}"
+        f"{'  (flagged)' if r['flagged'] else ''}"
         for r in rows
     ]
     return Output(rows, "\n".join(lines))
@@ -135,8 +142,11 @@ def cmd_review(args: argparse.Namespace) -> Output:
             from labeldesk.ml.issues import label_issues
 
             match = [i for i in label_issues(project, include_all=True) if i.path == path]
-            if not match:
-                raise LabelDeskError(f"{path} has no suggestion (is it labeled and embedded?)")
+            if not match or match[0].suggested is None:
+                raise LabelDeskError(
+                    f"{path} has no suggestion (is it labeled and embedded, "
+                    "with enough labels of its class to judge it?)"
+                )
             review.accept(project, path, match[0].suggested)
         else:
             getattr(review, args.action)(project, path)

@@ -22,7 +22,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from .errors import NoEmbeddings
 from .issues import LabelScores, score_labels
 from .neighbors import neighbor_graph
-from .predictions import Predictions, project_predictions, training_mask
+from .predictions import Predictions, project_predictions
 from .store import project_vectors
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class ImageInsights:
     key: str  # embedding version the values were computed from
     ids: np.ndarray  # image ids
     classes: list[str]
-    predicted: np.ndarray  # class index, -1 when the model has nothing to learn from yet
+    predicted: np.ndarray  # class index, -1 until labels of two classes can be learned from
     confidence: np.ndarray  # probability of the predicted class, NaN without a model
     issue_score: np.ndarray  # label quality (low = likely wrong), NaN when not scored
     flagged: np.ndarray  # bool: a likely mislabel
@@ -96,7 +96,7 @@ def image_insights(
     progress(Progress(2, 3, "label quality"))
     predicted = np.full(n, -1, dtype=np.int64)
     confidence = np.full(n, np.nan)
-    if training_mask(preds.labels, preds.splits, preds.statuses).any():
+    if preds.meaningful:  # trainable labels of two classes: one alone predicts itself
         predicted, confidence = preds.predicted, preds.confidence
     scored = score_labels(preds)
     issue_score = np.full(n, np.nan)

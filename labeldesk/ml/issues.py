@@ -5,6 +5,13 @@ Every labeled, non-excluded image is scored: train images out-of-fold, val/test 
 a model fit on train only. Verified images keep their score but are not flagged again
 until their label changes (changing a label clears "verified").
 
+Some labels cannot be judged yet, and are listed (``--all``, last) without a score (NaN;
+null in JSON), suggestion or flag: while fewer than two classes have trainable labels;
+when the label's class has fewer than ``MIN_LABELS_TO_JUDGE`` trainable labels (the first
+label of a new class: no fold's model has seen its class, so it would always look wrong);
+and for a train image no fold could predict (see :mod:`labeldesk.ml.probe`), whose
+prediction saw its own label.
+
 How many are flagged: confident learning's count extrapolated by ambiguity, with only
 clear disagreements as evidence (``clear_ambiguity``). The project's model is a linear
 probe and a kNN vote on frozen embeddings, often fit on a few hundred labels; on
@@ -16,25 +23,29 @@ benchmarks/bench_label_suite.py measures it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
-from .predictions import Predictions, project_predictions
+from .predictions import Predictions, project_predictions, training_mask
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+
+# Trainable labels a class needs before its labels are judged: one held out, one learned.
+MIN_LABELS_TO_JUDGE = 2
 
 
 @dataclass
 class LabelIssue:
     path: str
     label: str
-    suggested: str
-    score: float
+    suggested: str | None  # None (and score NaN): too few labels to judge yet
+    score: float  # label quality in [0, 1], low = likely wrong; NaN when not judged
     flagged: bool
     verified: bool
 
@@ -43,7 +54,7 @@ class LabelIssue:
             "path": self.path,
             "label": self.label,
             "suggested": self.suggested,
-            "score": round(self.score, 6),
+            "score": None if np.isnan(self.score) else round(self.score, 6),
             "flagged": self.flagged,
             "verified": self.verified,
         }
@@ -61,6 +72,8 @@ class LabelScores:
     # How many of the scored labels are likely wrong (the flag count tracks it); the UI
     # says "about N likely wrong".
     expected_errors: int = 0
+    # Labeled, non-excluded rows left unscored: too few labels to judge them (module doc).
+    unjudged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 # How the project counts likely errors (see the module doc and
@@ -72,12 +85,13 @@ def score_labels(preds: Predictions) -> LabelScores:
     """Score every labeled, non-excluded row of ``preds`` with confident learning."""
     from .quality import find_label_issues, label_quality_scores, suggested_labels
 
-    rows = np.flatnonzero(
-        (preds.labels >= 0) & np.array([s != EXCLUDED for s in preds.statuses], dtype=bool)
-    )
-    if len(rows) == 0 or len(preds.classes) < 2:
+    listed = (preds.labels >= 0) & np.array([s != EXCLUDED for s in preds.statuses], dtype=bool)
+    judged = listed & judgeable(preds)
+    rows, unjudged = np.flatnonzero(judged), np.flatnonzero(listed & ~judged)
+    if len(rows) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return LabelScores(empty, np.zeros(0), empty.astype(bool), empty, empty.astype(bool))
+        none = empty.astype(bool)
+        return LabelScores(empty, np.zeros(0), none, empty, none, unjudged=unjudged)
     labels, probs = preds.labels[rows], preds.probs[rows]
     verified = np.array([preds.statuses[r] == VERIFIED for r in rows], dtype=bool)
     flagged = find_label_issues(labels, probs, count_method=COUNT_METHOD)
@@ -88,7 +102,19 @@ def score_labels(preds: Predictions) -> LabelScores:
         suggested=suggested_labels(labels, probs),
         verified=verified,
         expected_errors=int(flagged.sum()),
+        unjudged=unjudged,
     )
+
+
+def judgeable(preds: Predictions) -> np.ndarray:
+    """Boolean mask: labeled rows whose label the predictions can judge (module doc)."""
+    if not preds.meaningful:
+        return np.zeros(len(preds.labels), dtype=bool)
+    trainable = training_mask(preds.labels, preds.splits, preds.statuses)
+    counts = np.bincount(preds.labels[trainable], minlength=len(preds.classes))
+    enough = counts[preds.labels.clip(0)] >= MIN_LABELS_TO_JUDGE
+    in_sample = trainable & ~preds.out_of_fold  # its prediction saw its own label
+    return (preds.labels >= 0) & enough & ~in_sample
 
 
 def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIssue]:
@@ -100,8 +126,9 @@ def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIs
 def ranked_issues(
     preds: Predictions, scored: LabelScores, include_all: bool = False
 ) -> list[tuple[int, LabelIssue]]:
-    """(row in ``preds``, issue) for the flagged labels (or every scored one), lowest
-    score first: the one ranking the CLI, the notebook API and the review all show."""
+    """(row in ``preds``, issue) for the flagged labels (or every listed one, the
+    unjudged last), lowest score first: the one ranking the CLI, the notebook API and the
+    review all show."""
     out = []
     for k in np.argsort(scored.scores, kind="stable"):
         if not include_all and not scored.flagged[k]:
@@ -116,4 +143,9 @@ def ranked_issues(
             verified=bool(scored.verified[k]),
         )
         out.append((row, issue))
+    if include_all:
+        for row in scored.unjudged.tolist():
+            label = preds.classes[preds.labels[row]]
+            verified = preds.statuses[row] == VERIFIED
+            out.append((row, LabelIssue(preds.paths[row], label, None, np.nan, False, verified)))
     return out

@@ -55,7 +55,7 @@ CLEAN_CLEAR_RATIO = 2.0
 CLEAN_MIN_PER_CLASS = 40
 CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's labels
 # Part of the cache key: bump it when the way predictions are computed changes.
-ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v4"  # v4: PCA once; exact above 100k
+ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v5"  # v5: a one-class fold is not OOF
 
 
 @dataclass
@@ -70,11 +70,23 @@ class Predictions:
 
     @property
     def predicted(self) -> np.ndarray:
-        return self.probs.argmax(axis=1) if self.probs.size else np.zeros(0, dtype=np.int64)
+        """Top class per row; -1 everywhere when the project has no classes."""
+        if self.probs.shape[1] == 0:
+            return np.full(len(self.probs), -1, dtype=np.int64)
+        return self.probs.argmax(axis=1)
 
     @property
     def confidence(self) -> np.ndarray:
-        return self.probs.max(axis=1) if self.probs.size else np.zeros(0)
+        if self.probs.shape[1] == 0:
+            return np.full(len(self.probs), np.nan)
+        return self.probs.max(axis=1)
+
+    @property
+    def meaningful(self) -> bool:
+        """Whether the predictions say anything: a model needs trainable labels of at least
+        two classes (with one, every image is that class at 100 %; with none, uniform)."""
+        trainable = training_mask(self.labels, self.splits, self.statuses)
+        return len(np.unique(self.labels[trainable])) >= 2
 
     def confused(self, label: str, predicted: str) -> list[str]:
         """Paths labeled ``label`` that the model calls ``predicted`` (one cell of a
@@ -87,12 +99,14 @@ class Predictions:
         return [self.paths[r] for r in rows]
 
     def to_json(self) -> list[dict[str, Any]]:
+        """One row per image; predicted and confidence None while not :attr:`meaningful`."""
         names = self.classes
+        shown = self.meaningful
         return [
             {
                 "path": p,
-                "predicted": names[k],
-                "confidence": round(float(c), 4),
+                "predicted": names[k] if shown else None,
+                "confidence": round(float(c), 4) if shown else None,
                 "label": names[lab] if lab >= 0 else None,
             }
             for p, k, c, lab in zip(
@@ -121,6 +135,17 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     ids = vectors.ids
     statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
     statuses = [statuses_by_id.get(int(i)) for i in ids]
+    if not classes:  # nothing to predict: no probe, no kNN vote (no classes to vote for)
+        empty = np.zeros((len(ids), 0))
+        return Predictions(
+            vectors.paths,
+            classes,
+            labels,
+            vectors.splits,
+            statuses,
+            empty,
+            np.zeros(len(ids), dtype=bool),
+        )
     last_event = last_label_event(project)
     head = current_head(project, vectors.key, classes, last_event)
     key = hashlib.sha1(
@@ -291,6 +316,8 @@ def knn_votes(
     trainable label, and the share of those k that had one (0 = no evidence)."""
     sims, rows = sims[:, :k], rows[:, :k]
     voter = (rows >= 0) & trainable[np.maximum(rows, 0)]
+    if n_classes == 0:  # bincount's minlength=0 still gives one cell
+        return np.zeros((len(rows), 0)), np.zeros(len(rows))
     weights = np.where(voter, np.exp((sims - 1) / temperature), 0.0)
     owners = np.repeat(np.arange(len(rows)), rows.shape[1])
     cells = owners * n_classes + labels[np.maximum(rows, 0)].ravel().clip(0)

@@ -4,7 +4,9 @@ Label-quality scores are only honest when the prediction for an image comes from
 model that never saw that image's label. Labeled train images get out-of-fold
 probabilities (shuffled, stratified k-fold: each fold's model never sees the images it
 predicts); every other image (val, test, unlabeled) gets the prediction of a model fit on
-all labeled train images, which never saw them either.
+all labeled train images, which never saw them either. A fold whose training rows hold
+one class only (a class with a single label) cannot judge its held-out rows: they are not
+out of fold, and take the model fit on all labels like the other rows.
 
 The probe is multinomial logistic regression on PCA-reduced embeddings: PCA is fit without
 labels (so it leaks nothing), makes each fit several times faster, and barely changes
@@ -103,12 +105,11 @@ def _fit(x: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray | None:
     return coef
 
 
-def _predict(
-    coef: np.ndarray | None, x: np.ndarray, n_classes: int, only: int | None
-) -> np.ndarray:
+def _predict(coef: np.ndarray | None, x: np.ndarray, n_classes: int, only: int = 0) -> np.ndarray:
+    """Probabilities from ``coef``; certainty of ``only``, the one class seen, without."""
     if coef is None:
         probs = np.zeros((len(x), n_classes))
-        probs[:, only if only is not None else 0] = 1.0
+        probs[:, only] = 1.0
         return probs
     logits = x @ coef[:, :-1].T + coef[:, -1]
     logits -= logits.max(axis=1, keepdims=True)
@@ -145,7 +146,6 @@ def probe_probabilities(
         return ProbeOutput(probs, oof)
     y = labels[fit_rows]
     learn = np.ones(len(fit_rows), dtype=bool) if fit_mask is None else fit_mask[fit_rows]
-    only = int(y[0]) if len(np.unique(y)) == 1 else None
     smallest = np.bincount(y)[np.bincount(y) > 0].min()
     folds = int(min(n_folds, max(2, smallest)))
     if len(fit_rows) >= 2 * folds:
@@ -156,11 +156,13 @@ def probe_probabilities(
         for fit_idx, held_idx in splits:
             fit_idx = capped(fit_idx[learn[fit_idx]], y, seed)
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes)
-            probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes, only)
-        oof[fit_rows] = True
+            if coef is None:  # a fold that saw one class says nothing about its held-out rows
+                continue
+            probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes)
+            oof[fit_rows[held_idx]] = True
     rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
     if len(rest):
         every = capped(np.flatnonzero(learn), y, seed)
         coef = _fit(x[fit_rows[every]], y[every], n_classes)
-        probs[rest] = _predict(coef, x[rest], n_classes, only)
+        probs[rest] = _predict(coef, x[rest], n_classes, int(y[every[0]]) if len(every) else 0)
     return ProbeOutput(probs, oof)

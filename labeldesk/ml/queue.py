@@ -14,7 +14,7 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED
 
 from .active import DEFAULT_STRATEGY, make_context, query
-from .predictions import project_predictions, training_mask
+from .predictions import project_predictions
 from .store import project_vectors
 
 if TYPE_CHECKING:
@@ -28,9 +28,8 @@ def labeling_queue(
     vectors = project_vectors(project)
     preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
     excluded = np.array([s == EXCLUDED for s in preds.statuses], dtype=bool)
-    trainable = training_mask(preds.labels, preds.splits, preds.statuses)
     labels = np.where(excluded, -1, preds.labels)
-    enough = len(np.unique(preds.labels[trainable])) >= 2  # else predictions mean nothing
+    enough = preds.meaningful  # else the cold-start strategy, without predictions
     ctx = make_context(
         vectors.vectors,
         labels,
