@@ -87,9 +87,10 @@ class QueryResult:
     """Images to label next, most useful first.
 
     ``scores`` say how useful each pick is by the strategy's own measure (higher = more
-    useful; uncertainty in [0, 1] for uncertainty strategies, typicality for typiclust):
-    comparable within one result, not across strategies. ``strategy`` is the strategy that
-    actually chose (``auto`` and fallbacks name the one they delegated to).
+    useful, in [0, 1]; uncertainty for uncertainty strategies, typicality relative to the
+    batch's most typical pick for typiclust): comparable within one result, not across
+    strategies. ``strategy`` is the strategy that actually chose (``auto`` and fallbacks
+    name the one they delegated to).
     """
 
     indices: np.ndarray

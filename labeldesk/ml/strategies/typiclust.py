@@ -7,6 +7,9 @@ Cluster everything into |labeled| + n clusters, visit the largest clusters that 
 label first, and from each take its most typical point: the highest inverse mean distance
 to its K nearest neighbours within the cluster. Constants follow the authors' code
 (K = 20, clusters smaller than 5 skipped, at most 500 clusters).
+
+Scores are each pick's typicality divided by the batch's highest, in [0, 1] (1 = the most
+typical pick), like every other strategy's: typicality itself has no upper bound.
 """
 
 from __future__ import annotations
@@ -75,7 +78,13 @@ def typiclust(ctx: QueryContext, n: int) -> QueryResult:
         scores.append(float(typ[best]))
         covered[c] += 1
         open_[c] = bool((~used[members]).any())
-    return QueryResult(np.asarray(picks, np.int64), np.asarray(scores), "typiclust")
+    return QueryResult(np.asarray(picks, np.int64), _relative(np.asarray(scores)), "typiclust")
+
+
+def _relative(typ: np.ndarray) -> np.ndarray:
+    """Typicality as a share of the batch's highest: the same order, in [0, 1]."""
+    top = typ.max() if len(typ) else 0.0
+    return typ / top if top > 0 else np.zeros(len(typ))
 
 
 def _rank_cluster(
