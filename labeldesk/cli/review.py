@@ -197,4 +197,7 @@ def _describe(version: ModelVersion) -> str:
         if report and report.get("accuracy") is not None:
             label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
             parts.append(f"{label} accuracy {format_percent(report['accuracy'])} (n={report['n']})")
+    failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
+    if failed:
+        parts.append(f"{len(failed)} unreadable image(s) skipped, first {failed[0]['path']}")
     return ", ".join(parts)

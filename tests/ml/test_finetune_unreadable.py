@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import write_image
 
+from labeldesk.cli.review import _describe
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
@@ -75,6 +76,8 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
     assert augmented.count(root / "train/red/0.png") == 1
     assert augmented.count(root / "train/red/1.png") == 2
     assert (project.path / version.checkpoint).exists()
+    # `labeldesk train --mode finetune` says so in its one-line summary too
+    assert "3 unreadable image(s) skipped, first train/blue/1.png" in _describe(version)
 
 
 def test_a_run_that_fails_leaves_no_version_folder(two_classes, tmp_path):
