@@ -25,11 +25,14 @@ def live_paths(db: Database) -> list[str]:
 
 
 def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:
-    """``path``, content ``hash``, ``width`` and ``height`` of every usable image, by
-    path or in the order they were indexed (id): what embedding needs to find the vectors
-    still missing, and whether a thumbnail could stand in for the original."""
+    """``path``, content ``hash``, ``width``, ``height``, ``size`` and ``mtime_ns`` of
+    every usable image, by path or in the order they were indexed (id): what embedding
+    needs to find the vectors still missing, whether a thumbnail could stand in for the
+    original, and whether the original was edited since the scan."""
     by = "path" if order == "path" else "id"
-    return db.query(f"SELECT path, hash, width, height FROM images WHERE {USABLE} ORDER BY {by}")
+    return db.query(
+        f"SELECT path, hash, width, height, size, mtime_ns FROM images WHERE {USABLE} ORDER BY {by}"
+    )
 
 
 def usable_images(db: Database) -> list[sqlite3.Row]:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.image_rows import USABLE
+from labeldesk.core.image_rows import usable_files
 from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -201,7 +201,7 @@ def _embed_missing(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    rows = _usable_files(project)
+    rows = usable_files(project.db)
     todo: dict[str, Item] = {}  # hash -> one image with that content
     have = store.rows_for([r["hash"] for r in rows])
     for row, found in zip(rows, have, strict=True):
@@ -257,14 +257,6 @@ CHANGED = "changed since the last scan; run `labeldesk scan`"
 
 class ChangedSinceScan(Exception):
     """The original file is not what the index's content hash describes."""
-
-
-def _usable_files(project: Project) -> Sequence[Any]:
-    """The rows of :func:`labeldesk.core.image_rows.usable_files`, with each file's
-    ``size`` and ``mtime_ns`` as scanned (to notice an original edited since)."""
-    return project.db.query(
-        f"SELECT path, hash, width, height, size, mtime_ns FROM images WHERE {USABLE} ORDER BY path"
-    )
 
 
 def _short_side(row: Any) -> int:
