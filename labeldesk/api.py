@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
-ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified")
+ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged")
 QUEUE_COLUMNS = ("path", "predicted", "score")
 SIMILAR_COLUMNS = ("path", "label", "score")
 VERSION_COLUMNS = (

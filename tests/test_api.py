@@ -48,7 +48,9 @@ def test_missing_values_are_none_and_columns_stay_when_empty(clustered):
     empty = ld.predictions(project, label="ant", predicted="ant").iloc[0:0]
     assert list(empty.columns) == ["path", "predicted", "confidence", "label"]
     none = ld.issues(project).iloc[0:0]
-    assert list(none.columns) == ["path", "label", "suggested", "score", "flagged", "verified"]
+    assert list(none.columns) == [
+        "path", "label", "suggested", "score", "flagged", "verified", "judged"
+    ]  # fmt: skip
 
 
 def test_duplicates_and_expected_errors(clustered):

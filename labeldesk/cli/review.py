@@ -107,7 +107,8 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     flagged = sum(r["flagged"] for r in rows)
     lines = [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
     lines += [
-        f"{format_score(r['score']):>5}  {score_level(r['score']):<17}  {r['path']}  "
+        f"{format_score(r['score'] if r['judged'] else None):>5}  "
+        f"{score_level(r['score'] if r['judged'] else None):<17}  {r['path']}  "
         f"{r['label']} -> {r['suggested'] or '? (too few labels to judge)'}"
         f"{'  (flagged)' if r['flagged'] else ''}"
         for r in rows

@@ -5,12 +5,13 @@ Every labeled, non-excluded image is scored: train images out-of-fold, val/test 
 a model fit on train only. Verified images keep their score but are not flagged again
 until their label changes (changing a label clears "verified").
 
-Some labels cannot be judged yet, and are listed (``--all``, last) without a score (NaN;
-null in JSON), suggestion or flag: while fewer than two classes have trainable labels;
-when the label's class has fewer than ``MIN_LABELS_TO_JUDGE`` trainable labels (the first
-label of a new class: no fold's model has seen its class, so it would always look wrong);
-and for a train image no fold could predict (see :mod:`labeldesk.ml.probe`), whose
-prediction saw its own label.
+Some labels cannot be judged yet, and are listed (``--all``, last) without a score (NaN
+here; 1 in JSON and the notebook API, the contract's [0, 1], with ``"judged": false``),
+suggestion or flag: while fewer than two classes have trainable labels; when the label's
+class has fewer than ``MIN_LABELS_TO_JUDGE`` trainable labels (the first label of a new
+class: no fold's model has seen its class, so it would always look wrong); and for a
+train image no fold could predict (see :mod:`labeldesk.ml.probe`), whose prediction saw
+its own label.
 
 How many are flagged: confident learning's count extrapolated by ambiguity, with only
 clear disagreements as evidence (``clear_ambiguity``). The project's model is a linear
@@ -50,13 +51,18 @@ class LabelIssue:
     verified: bool
 
     def to_json(self) -> dict[str, Any]:
+        # The CLI contract (../shared/DESIGN.md) keeps every score in [0, 1], ascending:
+        # a label not judged yet scores 1 (nothing speaks against it), listed last, and
+        # says so in "judged".
+        judged = not np.isnan(self.score)
         return {
             "path": self.path,
             "label": self.label,
             "suggested": self.suggested,
-            "score": None if np.isnan(self.score) else round(self.score, 6),
+            "score": round(self.score, 6) if judged else 1.0,
             "flagged": self.flagged,
             "verified": self.verified,
+            "judged": judged,
         }
 
 

@@ -85,10 +85,13 @@ def test_the_first_label_of_a_class_is_not_judged(tmp_path, capsys):
         "path": first,
         "label": "cow",
         "suggested": None,
-        "score": None,
+        "score": 1.0,  # the contract's [0, 1], listed last
         "flagged": False,
         "verified": False,
+        "judged": False,
     }
+    judged = [r for r in rows.values() if r["judged"]]
+    assert judged and all(0 <= r["score"] <= 1 for r in judged)
     assert main(["review", str(project.path), "accept", first]) == 1  # nothing to accept
     assert "has no suggestion" in capsys.readouterr().err
 
