@@ -248,6 +248,8 @@ def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:
         from .predictions import project_predictions
 
         preds = project_predictions(project)
+        if not preds.meaningful:  # below two trainable classes the model says nothing
+            return np.full(len(paths), -1, dtype=np.int64)
         by_path = dict(zip(preds.paths, preds.predicted.tolist(), strict=True))
         return np.array([by_path.get(p, -1) for p in paths], dtype=np.int64)
     from .issues import label_issues

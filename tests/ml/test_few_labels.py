@@ -16,6 +16,7 @@ from labeldesk.ml.insights import image_insights
 from labeldesk.ml.issues import label_issues
 from labeldesk.ml.predictions import project_predictions
 from labeldesk.ml.probe import probe_probabilities
+from labeldesk.ml.projection import point_values
 from labeldesk.ml.queue import labeling_queue
 
 from .fake_embeddings import DIM, _store_cluster_vectors, make_clustered_project
@@ -110,6 +111,8 @@ def test_one_labeled_class_predicts_nothing(tmp_path, capsys):
         assert (frame.label == "ant").sum() == 30
         assert not image_insights(project).has_model
         assert label_issues(project) == []
+        # the map coloured by prediction: no point gets the one class seen
+        assert (point_values(project, paths, "prediction") == -1).all()
     assert main(["predict", str(project.path), "--json"]) == 0
     captured = capsys.readouterr()
     assert all(r["predicted"] is None and r["confidence"] is None for r in json.loads(captured.out))
