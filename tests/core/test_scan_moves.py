@@ -19,7 +19,8 @@ def _labels(project: Project) -> dict[str, str | None]:
     return dict(zip(frame.path, labels, strict=True))
 
 
-def _flat(tmp_path, names):
+def _indexed(tmp_path, names):
+    """A project over one small PNG per name (each different), scanned."""
     root = tmp_path / "images"
     for seed, name in enumerate(names):
         write_image(root / name, seed=seed, fmt="PNG")
@@ -28,7 +29,7 @@ def _flat(tmp_path, names):
 
 
 def test_a_file_moved_onto_the_path_of_a_removed_image_keeps_its_own_label(tmp_path):
-    root, project = _flat(tmp_path, ["a.png", "b.png"])
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
     project.add_classes(["cat", "dog"])
     project.set_labels({"a.png": "cat", "b.png": "dog"})
     b_id = project.ids_for(["b.png"])["b.png"]
@@ -45,7 +46,7 @@ def test_a_file_moved_onto_the_path_of_a_removed_image_keeps_its_own_label(tmp_p
 
 
 def test_a_removed_images_own_bytes_coming_back_revive_its_row(tmp_path):
-    root, project = _flat(tmp_path, ["a.png", "b.png"])
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
     project.add_classes(["cat"])
     project.set_labels({"a.png": "cat"})
     a_id = project.ids_for(["a.png"])["a.png"]
@@ -61,10 +62,7 @@ def test_a_removed_images_own_bytes_coming_back_revive_its_row(tmp_path):
 
 
 def test_a_label_set_while_the_scan_decodes_is_a_persons_change_and_kept(tmp_path):
-    root = tmp_path / "images"
-    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
-    write_image(root / "dog" / "2.png", seed=2, fmt="PNG")
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    root, project = _indexed(tmp_path, ["cat/1.png", "dog/2.png"])
     project.add_classes(["bird"])
     # Copied (a new mtime: found by its hash while decoding), then the original deleted.
     shutil.copyfile(root / "cat" / "1.png", root / "dog" / "1.png")
@@ -81,10 +79,7 @@ def test_a_label_set_while_the_scan_decodes_is_a_persons_change_and_kept(tmp_pat
 
 
 def test_moving_a_file_after_its_class_was_renamed_follows_the_new_folder(tmp_path):
-    root = tmp_path / "images"
-    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
-    write_image(root / "dog" / "2.png", seed=2, fmt="PNG")
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    root, project = _indexed(tmp_path, ["cat/1.png", "dog/2.png"])
     project.rename_class("cat", "feline")
     shutil.move(root / "cat" / "1.png", root / "dog" / "1.png")
 
@@ -95,10 +90,7 @@ def test_moving_a_file_after_its_class_was_renamed_follows_the_new_folder(tmp_pa
 
 
 def test_a_class_renamed_to_a_removed_classes_name_takes_that_folder_again(tmp_path):
-    root = tmp_path / "images"
-    write_image(root / "cat" / "1.png", seed=1, fmt="PNG")
-    write_image(root / "kitty" / "2.png", seed=2, fmt="PNG")
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    root, project = _indexed(tmp_path, ["cat/1.png", "kitty/2.png"])
     project.remove_class("cat")  # cat/ files now come in unlabeled...
     project.rename_class("kitty", "cat")  # ...until a class is called cat again
     write_image(root / "cat" / "3.png", seed=3, fmt="PNG")
