@@ -19,7 +19,7 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
     """Rename class ``old`` to ``new`` (which must not exist: that is a merge)."""
     with db.write() as conn:
         old = class_table.require_class(conn, old)
-        new = class_table.validate_class_name(new)
+        new = class_table.canonical_name(conn, new)  # a class's spelling, or a new NFC name
         if new == old:
             raise UnknownClassError(f"class {old!r} already has that name")
         if class_table.class_exists(conn, new):

@@ -10,6 +10,13 @@ classes never change their order (a renamed class keeps its key).
 Renaming, merging or removing a class leaves an alias, so a later scan that finds the old
 folder name again files those images under the new name (or leaves them unlabeled) instead
 of bringing the old class back.
+
+One name is one class whatever its Unicode form: ``café`` typed on a keyboard (NFC) and
+``café`` from a macOS folder or a zip (NFD) find the same class. New classes are stored
+in NFC; a class an older version stored in NFD keeps its spelling (nothing is renamed
+behind a person's back) and is found by either form. Should a project hold two classes
+that differ only in form, a name finds the one spelt exactly like it, otherwise the
+first of them in key order.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable
 
 from .errors import UnknownClassError
@@ -70,6 +78,36 @@ def validate_class_name(name: object) -> str:
     return name.strip()
 
 
+def nfc(name: str) -> str:
+    """The composed form: what a keyboard types, and how new classes are stored."""
+    return unicodedata.normalize("NFC", name)
+
+
+class NameIndex:
+    """Finds the stored spelling of a name given in any Unicode form (see the module doc)."""
+
+    def __init__(self, stored: Iterable[str]):
+        self.exact = set()
+        self.by_form: dict[str, str] = {}
+        for name in stored:  # in key order: the first of two look-alikes wins
+            self.exact.add(name)
+            self.by_form.setdefault(nfc(name), name)
+
+    def find(self, name: str) -> str | None:
+        return name if name in self.exact else self.by_form.get(nfc(name))
+
+
+def class_index(conn: sqlite3.Connection) -> NameIndex:
+    return NameIndex(class_names(conn))
+
+
+def canonical_name(conn: sqlite3.Connection, name: object) -> str:
+    """A valid name as the project spells it: the stored class it matches in any Unicode
+    form, else its NFC form (how a new class is stored)."""
+    cleaned = validate_class_name(name)
+    return class_index(conn).find(cleaned) or nfc(cleaned)
+
+
 def natural_key(name: str) -> tuple:
     """Case-insensitive order with numbers compared as numbers."""
     parts = re.split(r"(\d+)", name.casefold())
@@ -84,20 +122,24 @@ FOUND, NAMED_FIRST, NAMED_LATER = 0, 1, 2  # classes.origin
 
 
 def add_classes(
-    conn: sqlite3.Connection, names: Iterable[str], *, explicit: bool = True
+    conn: sqlite3.Connection, names: Iterable[str], *, explicit: bool = True, as_given: bool = False
 ) -> list[str]:
-    """Add the classes that do not exist yet; return the new ones.
+    """Add the classes that no class matches yet (in any Unicode form); return the new
+    ones, in NFC.
 
     ``explicit``: a person named them (they keep the order given); otherwise they were
     found in folders or a labels file and take their place in natural order.
+    ``as_given``: keep each exact spelling (an undo bringing back the class its images'
+    labels still spell that way), matching classes by that spelling only.
     """
-    existing = set(class_names(conn))
+    index = class_index(conn)
     added: list[str] = []
     for raw in names:
         name = validate_class_name(raw)
-        if name not in existing:
-            existing.add(name)
-            added.append(name)
+        new = name if as_given else nfc(name)
+        known = name in index.exact if as_given else index.find(name) is not None
+        if not known and new not in added:
+            added.append(new)
     if not added:
         return []
     if not explicit:
@@ -111,7 +153,7 @@ def add_classes(
     for name in added:
         rows.insert(_place(rows, name, origin), (None, name, origin))
     # A class named again after it was removed or renamed is no longer an alias.
-    conn.executemany("DELETE FROM class_aliases WHERE alias = ?", [(n,) for n in added])
+    _drop_aliases(conn, added)
     now = time.time()
     for position, (class_id, name, row_origin) in enumerate(rows):
         if class_id is None:
@@ -141,11 +183,13 @@ def class_exists(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def require_class(conn: sqlite3.Connection, name: str) -> str:
-    name = validate_class_name(name)
-    if not class_exists(conn, name):
+    """The stored name of the class ``name`` finds (in any Unicode form)."""
+    cleaned = validate_class_name(name)
+    stored = class_index(conn).find(cleaned)
+    if stored is None:
         known = ", ".join(class_names(conn)) or "none yet"
-        raise UnknownClassError(f"no class {name!r}; classes: {known}")
-    return name
+        raise UnknownClassError(f"no class {cleaned!r}; classes: {known}")
+    return stored
 
 
 def class_position(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
@@ -174,7 +218,7 @@ def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:
     conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
     # ``new`` is a class again: an alias left by its earlier removal or rename would send
     # its folder's new files elsewhere (as add_classes drops it for a name added again).
-    conn.execute("DELETE FROM class_aliases WHERE alias = ?", (new,))
+    _drop_aliases(conn, [new])
     conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (new, old))
     set_alias(conn, old, new)
 
@@ -194,6 +238,13 @@ def restore_in_table(conn: sqlite3.Connection, name: str, position: int, origin:
             (name, position, time.time(), origin),
         )
     conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
+
+
+def _drop_aliases(conn: sqlite3.Connection, names: list[str]) -> None:
+    """Forget the aliases that ``names`` find in any Unicode form (they are classes now)."""
+    forms = {nfc(n) for n in names}
+    stale = [a for a in aliases(conn) if nfc(a) in forms]
+    conn.executemany("DELETE FROM class_aliases WHERE alias = ?", [(a,) for a in stale])
 
 
 def set_alias(conn: sqlite3.Connection, alias: str, target: str | None) -> None:

@@ -98,7 +98,8 @@ def create_and_index(
 
     target = _free_target(path)
     check_images_folder(images)
-    classes = [class_table.validate_class_name(c) for c in classes]
+    # In NFC, as add_classes stores them: the check for classes added below compares.
+    classes = [class_table.nfc(class_table.validate_class_name(c)) for c in classes]
     # An unreadable file fails here; its rows are checked against the project after the
     # scan, so that every problem is listed in one run (in the staging folder: a failure
     # leaves nothing behind).

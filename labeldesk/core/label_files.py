@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
 from .label_file_formats import (
@@ -264,9 +265,9 @@ def apply_label_rows(
     unmatched: list[tuple[int, str]] = []
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
-    classes = set(project.classes())
+    classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     for row, candidates in zip(found.rows, per_row, strict=True):
-        if not (create_classes or row.label is None or row.label in classes):
+        if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
         path = (
             next((c for c in candidates if c in known), None)
@@ -314,7 +315,7 @@ def apply_label_rows(
 
 def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
     """Why ``row`` contradicts an earlier row for the same image, or None."""
-    if first.label != row.label:
+    if nfc(first.label or "") != nfc(row.label or ""):  # one class in either Unicode form
         given = repr(row.label) if row.label else "unlabeled"
         earlier = repr(first.label) if first.label else "unlabeled"
         return f"is labeled {given} here but {earlier} on {unit} {first.line}"

@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .classes import (
+    NameIndex,
     add_classes,
+    class_index,
     class_name_problem,
     class_names,
     natural_key,
+    nfc,
     validate_class_name,
 )
 from .db import Database
@@ -113,15 +116,26 @@ def apply_changes(
         raise ValueError(f"unknown label source {source!r}")
     changes = [_normalised(c) for c in changes]
     with db.write() as conn:
-        wanted = {c.label for c in changes if c.label is not KEEP and c.label is not None}
+        wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
         known = class_names(conn)
-        missing = sorted((str(x) for x in wanted - set(known)), key=natural_key)
+        index = NameIndex(known)
+        missing = sorted({nfc(x) for x in wanted if index.find(x) is None}, key=natural_key)
         if missing and not create_classes:
             raise UnknownClassError(
                 f"unknown class(es): {', '.join(missing)}; known: {', '.join(known) or 'none'}"
             )
         add_classes(conn, missing, explicit=source in USER_SOURCES)
+        # Each label as its class is stored (café typed in NFC finds a class stored NFD).
+        index = class_index(conn)
+        stored = {x: index.find(x) or x for x in wanted}
+        changes = [_stored(c, stored) for c in changes]
         return record(conn, changes, source, description)
+
+
+def _stored(change: Change, stored: dict[str, str]) -> Change:
+    if not isinstance(change.label, str) or stored[change.label] == change.label:
+        return change
+    return Change(change.image_id, stored[change.label], change.status, change.split)
 
 
 def _normalised(change: Change) -> Change:
@@ -226,6 +240,8 @@ def repair_labels(db: Database) -> int:
             return 0
         fixed = {o: (o.strip() if class_name_problem(o) is None else None) for o in orphans}
         add_classes(conn, sorted({f for f in fixed.values() if f}, key=natural_key), explicit=False)
+        index = class_index(conn)  # " café" finds the class café in either Unicode form
+        fixed = {o: f and index.find(f) for o, f in fixed.items()}
         changes = [
             Change(r[0], label=fixed[r[1]])
             for r in conn.execute(

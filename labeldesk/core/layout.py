@@ -3,10 +3,13 @@
 ImageFolder layout: ``ROOT/<class>/.../<image>``. Top-level ``train/``, ``val/``
 (``valid/``, ``validation/``) and ``test/`` set the split, then ``ROOT/<split>/<class>/...``.
 Images in ``_unlabeled/`` or directly in ROOT (or directly in a split folder) are unlabeled.
+Class folder names come back in NFC (macOS and many zip tools write NFD), so one name
+counts as one class whatever its Unicode form.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import NamedTuple
 
 from .vocab import SPLITS as SPLITS  # the splits the folder names map onto
@@ -35,4 +38,4 @@ def placement(relpath: str) -> Placement:
     rest = parts[1:] if split else parts
     if len(rest) < 2 or rest[0].lower() == UNLABELED_FOLDER:
         return Placement(split, None)
-    return Placement(split, rest[0])
+    return Placement(split, unicodedata.normalize("NFC", rest[0]))

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .classes import add_classes, aliases, class_name_problem
+from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
 from .imageio import ProbeResult, hash_file
 from .labels import Change, apply_changes
 from .layout import Placement, placement
@@ -178,6 +178,8 @@ class _Writer:
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
         with project.db.reading() as conn:
             self.aliases = aliases(conn)
+            # Folder names find classes and aliases in any Unicode form (folder_placement).
+            self.class_index, self.alias_index = class_index(conn), NameIndex(self.aliases)
         self.thumbnail_failures: dict[str, int] = {}
 
     def folder_placement(self, rel: str) -> tuple[Placement, str | None]:
@@ -190,9 +192,13 @@ class _Writer:
         if problem is not None:
             return Placement(split, None), f"class folder {label!r} is not usable: {problem}"
         label = label.strip()
-        if label in self.aliases:  # renamed, merged (-> the new class) or removed (-> None)
-            label = self.aliases[label]
-        return Placement(split, label), None
+        # The class as stored (an older version may have stored it NFD; placement gives
+        # NFC), else the class a rename or merge moved it to (None: removed), else new.
+        stored = self.class_index.find(label)
+        if stored is None:
+            alias = self.alias_index.find(label)
+            stored = label if alias is None else self.aliases[alias]
+        return Placement(split, stored), None
 
     def match_renames(self, candidates: list[str], stats: dict[str, tuple[int, int]]) -> list[str]:
         """Match renamed files (same size and mtime as a vanished one) by hash, without decoding."""

@@ -90,7 +90,9 @@ def undo(
         # label given back whose class someone removed since brings the class back.
         restored, kept_classes = _undo_class_events(conn, row[0])
         given_back = {c.label for c in changes if isinstance(c.label, str)}
-        revived = add_classes(conn, sorted(given_back - set(class_names(conn))), explicit=False)
+        revived = add_classes(
+            conn, sorted(given_back - set(class_names(conn))), explicit=False, as_given=True
+        )
     return Undone(
         batch_id=undo_id,
         undone_batch_id=int(row[0]),
