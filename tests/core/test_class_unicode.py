@@ -156,3 +156,14 @@ def test_classes_named_nfd_for_a_new_project_are_the_folders_classes(tmp_path):
         assert project.classes() == [NFC]
         assert labels(project)[f"{NFC}/1.png"] == NFC
     assert not [w for w in counts.warnings if "not in --classes" in w]
+
+
+def test_undo_brings_back_an_nfd_class_in_the_spelling_its_labels_use(tmp_path, nfd_folder):
+    project, _ = create_and_index(tmp_path / "p", nfd_folder, workers=1)
+    with project:
+        make_old_nfd_project(project)
+        relabel = project.set_labels({f"{NFD}/1.png": "dog"}).batch_id
+        project.remove_class(NFC)  # no image carries it any more
+        project.undo(relabel)  # 1.png is café (NFD) again: so is its class
+        assert project.classes() == [NFD, "dog"]
+        assert labels(project)[f"{NFD}/1.png"] == NFD
