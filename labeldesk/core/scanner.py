@@ -3,7 +3,8 @@
 A scan walks the tree (stat only), compares size and mtime with what the database holds,
 and decodes only new or changed files, in parallel worker processes that also write the
 thumbnails. A file whose content reappears under another path is a move: the row keeps
-its id, so its label history follows it. Results are written in batches as they arrive,
+its id, so its label history follows it. A removed image comes back only with its own
+bytes; other bytes at its path are a new image. Results are written in batches as they arrive,
 so a cancelled scan keeps what it finished and the next scan continues from there.
 """
 
@@ -246,10 +247,16 @@ class _Writer:
                 old = self._take_gone(res.hash) if movable and res.hash else None
                 if old is not None and problem is None:
                     self._vacate(conn, res.path)
-                    row = None
                     conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
                     self._move(conn, old, res.path)
-                elif row is not None:
+                    continue
+                if row is not None and row.removed and row.hash != res.hash:
+                    # Other bytes at the path of an image removed earlier: a new image, with
+                    # its folder's label. The removed one keeps its label, status and
+                    # history, under a retired path.
+                    self._vacate(conn, res.path)
+                    row = None
+                if row is not None:
                     if row.removed:
                         self.counts.added += 1
                     elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):

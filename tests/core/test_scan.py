@@ -133,17 +133,19 @@ def test_cancelled_scan_keeps_finished_batches_and_resumes(tmp_path, imagefolder
     project.close()
 
 
-def test_removed_file_coming_back_keeps_its_id(project, imagefolder):
+def test_a_different_picture_at_a_removed_images_path_is_a_new_image(project, imagefolder):
     root, _ = imagefolder
-    path = root / "train/dog/dog1.jpg"
-    original = project.ids_for(["train/dog/dog1.jpg"])["train/dog/dog1.jpg"]
-    data = path.read_bytes()
-    path.unlink()
+    rel = "train/dog/dog1.jpg"
+    original = project.ids_for([rel])[rel]
+    project.set_label(rel, "cat")  # a person's label and status on the old picture
+    project.set_status([rel], "excluded")
+    (root / rel).unlink()
     assert project.scan(workers=1).removed == 1
-    write_image(path, seed=999)  # a different picture at the same path
+    write_image(root / rel, seed=999)  # a different picture at the same path
     assert project.scan(workers=1).added == 1
-    assert project.ids_for(["train/dog/dog1.jpg"])["train/dog/dog1.jpg"] == original
-    assert data != path.read_bytes()
+    assert project.ids_for([rel])[rel] != original  # the old one keeps its own history
+    row = project.images().set_index("path").loc[rel]
+    assert row.label == "dog" and row.status != "excluded"  # its folder's, nothing else
 
 
 def test_project_folder_inside_image_root_is_not_indexed(tmp_path, imagefolder):
