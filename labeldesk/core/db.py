@@ -189,6 +189,12 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX images_live_size ON images(size)
         WHERE removed_at IS NULL AND skip_reason IS NULL;
     """,
+    # 10: each dataset version's ordered class list (a JSON array), so exporting it again
+    # gives its classes and their indices after classes are renamed, added or removed.
+    # Versions recorded before this hold NULL: they export with the classes of the day.
+    """
+    ALTER TABLE dataset_versions ADD COLUMN classes TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

@@ -1,7 +1,8 @@
 """Named dataset versions: "the data model 3 was trained on", kept so it can be exported
 again after any number of relabels and re-scans.
 
-A version is two things, both cheap to keep: the label state (the newest label event's
+A version is three things, all cheap to keep: the ordered class list then (so an export
+of it names the classes, and numbers them, as they were), the label state (the newest label event's
 id then; labels, statuses and splits are rebuilt from the append-only label events, see
 :func:`~labeldesk.core.labels.state_as_of`) and the membership (which images, by id, with
 which content hash and path, were usable in the folder). Versions with the same membership
@@ -17,12 +18,14 @@ version model version N trained on).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from .classes import class_names
 from .db import Database
 from .errors import LabelDeskError
 from .image_rows import USABLE
@@ -51,6 +54,9 @@ class DatasetVersion:
     images: int  # how many images it holds
     automatic: bool  # recorded by a training run, not named by a person
     models: tuple[int, ...] = ()  # model versions trained on it, oldest first
+    # The class list then, in order; None for a version recorded before LabelDesk kept it
+    # (schema 10): those export with the classes of the day.
+    classes: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +68,7 @@ class DatasetVersion:
             "images": self.images,
             "automatic": self.automatic,
             "models": list(self.models),
+            "classes": None if self.classes is None else list(self.classes),
         }
 
 
@@ -98,13 +105,14 @@ def create_version(
 
 def version_for_model(conn: sqlite3.Connection, model_id: int, label_event_id: int) -> int:
     """Inside the transaction that records model version ``model_id``: the dataset version
-    it trained on, an existing one with the same label state and membership, else a new
+    it trained on, an existing one with the same label state, membership and class list,
+    else a new
     automatic ``auto-model-<model_id>``; the model row is linked to it. Returns its id."""
     membership = _membership(conn)
     found = conn.execute(
         "SELECT id FROM dataset_versions WHERE label_event_id = ? AND membership_id = ? "
-        "ORDER BY automatic, id LIMIT 1",
-        (label_event_id, membership),
+        "AND classes = ? ORDER BY automatic, id LIMIT 1",
+        (label_event_id, membership, _classes_json(conn)),
     ).fetchone()
     if found:
         version_id = int(found[0])
@@ -133,15 +141,21 @@ def _insert(
     automatic: bool,
     event: int | None = None,
 ) -> int:
-    """A new version row; at the newest label event unless ``event`` names one."""
+    """A new version row, with the class list now; at the newest label event unless
+    ``event`` names one."""
     if event is None:
         event = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0])
     row_id = conn.execute(
         "INSERT INTO dataset_versions(name, note, created_at, author, label_event_id, "
-        "membership_id, automatic) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (name, note, time.time(), author, event, membership, int(automatic)),
+        "membership_id, automatic, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, note, time.time(), author, event, membership, int(automatic), _classes_json(conn)),
     ).lastrowid
     return int(row_id or 0)
+
+
+def _classes_json(conn: sqlite3.Connection) -> str:
+    """The ordered class list now, as stored with a version (one spelling: compared too)."""
+    return json.dumps(class_names(conn), ensure_ascii=False)
 
 
 def _membership(conn: sqlite3.Connection) -> int:
@@ -171,7 +185,7 @@ def _membership(conn: sqlite3.Connection) -> int:
 
 _SELECT = (
     "SELECT v.id, v.name, v.note, v.created_at, v.author, v.label_event_id, v.membership_id, "
-    "m.images, v.automatic FROM dataset_versions v "
+    "m.images, v.automatic, v.classes FROM dataset_versions v "
     "JOIN dataset_memberships m ON m.id = v.membership_id"
 )
 
@@ -238,6 +252,7 @@ def _version(row: sqlite3.Row, models: list[int]) -> DatasetVersion:
         images=int(row[7]),
         automatic=bool(row[8]),
         models=tuple(models),
+        classes=None if row[9] is None else tuple(json.loads(row[9])),
     )
 
 

@@ -69,13 +69,18 @@ def select_items(
     """The images ``options`` ask for, and a report of what was left out and why."""
     db = project.db
     report = ExportReport(out="", format="")
-    classes = project.classes()
     if options.version:
         version = get_version(db, options.version)
         report.version, report.label_event_id = version.name, version.label_event_id
         images = items_at(db, version)
+        # The version's own class list, in its order (so its indices match a model trained
+        # on it). A version recorded before LabelDesk kept that list (schema 10) has none:
+        # it exports with today's classes, the way it always did. Either way a label of
+        # the version that is not in the list still gets a class, after the others.
+        classes = list(version.classes) if version.classes is not None else project.classes()
         classes += sorted({i.label for i in images if i.label} - set(classes), key=natural_key)
     else:
+        classes = project.classes()
         report.label_event_id, images = current_items(db)
 
     def keep(rows: list[ImageAt], ok: Callable[[ImageAt], object], why: str) -> list[ImageAt]:
