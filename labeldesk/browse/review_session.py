@@ -5,17 +5,23 @@ Two sources share it: "issues" (likely mislabels, from :func:`labeldesk.ml.issue
 and "queue" (unlabeled images worth labeling, from :func:`labeldesk.ml.queue.labeling_queue`).
 Every action calls core and returns only after the change is committed; the session then
 moves to the next undecided image. Qt-free, so it is easy to test and to reuse.
+
+A rescan may move or remove an image while the pass is open: :meth:`ReviewSession.follow_scan`
+(called by the view after each scan, and by an action that finds its image missing)
+follows moved images to their new path by image id and drops removed ones, counted as
+gone, so the pass still finishes.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from labeldesk.browse.review_images import ids_of, present
 from labeldesk.core import review
-from labeldesk.core.errors import NothingToUndoError
+from labeldesk.core.errors import NothingToUndoError, UnknownPathError
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes
@@ -42,6 +48,7 @@ class Decision:
     path: str
     action: str  # accept, relabel, keep, skip, exclude
     batch: int | None  # the batch it recorded (None: nothing changed), which undo reverts
+    image_id: int = -1  # the image, wherever a rescan moves it
 
     @property
     def wrote(self) -> bool:
@@ -88,10 +95,15 @@ class ReviewSession:
         self.source: Source = source
         self.items = list(items)
         self.index = 0
-        self.decisions: dict[str, str] = {}
         self._done: list[Decision] = []
         self.labels_since_refresh = 0
         self.refresh_every = refresh_every  # queue: labels between two refreshes
+        # Images are known by id, which a rescan keeps when a file moves; paths may change.
+        self._ids: dict[str, int] = {}  # path -> id, for the items of the pass
+        self._paths: dict[int, str] = {}  # id -> its latest path (a gone one: its last)
+        self._decided: dict[int, str] = {}  # id -> action
+        self.gone: list[str] = []  # undecided images a rescan removed: out of the pass
+        self.follow_scan()
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -99,12 +111,21 @@ class ReviewSession:
         return self.items[self.index] if 0 <= self.index < len(self.items) else None
 
     @property
+    def decisions(self) -> dict[str, str]:
+        """What was decided, by path (a gone image under its last path)."""
+        return {self._paths[i]: action for i, action in self._decided.items()}
+
+    def decided(self, item: ReviewItem) -> str | None:
+        image_id = self._ids.get(item.path)
+        return self._decided.get(image_id) if image_id is not None else None
+
+    @property
     def reviewed(self) -> int:
-        return len(self.decisions)
+        return len(self._decided)
 
     @property
     def remaining(self) -> int:
-        return sum(1 for item in self.items if item.path not in self.decisions)
+        return sum(1 for item in self.items if self.decided(item) is None)
 
     @property
     def finished(self) -> bool:
@@ -117,14 +138,15 @@ class ReviewSession:
     def upcoming(self, k: int) -> list[str]:
         """The paths of the next ``k`` undecided images after the current one."""
         after = self.items[self.index + 1 :]
-        return [item.path for item in after if item.path not in self.decisions][:k]
+        return [item.path for item in after if self.decided(item) is None][:k]
 
     def skipped(self) -> set[str]:
         """Images passed over in this session (queue: Space), to leave out of a refresh."""
         return {path for path, action in self.decisions.items() if action == "skip"}
 
     def counter_text(self) -> str:
-        return f"reviewed {self.reviewed} / remaining {self.remaining}"
+        gone = f" · {len(self.gone):,} gone from the folder" if self.gone else ""
+        return f"reviewed {self.reviewed} / remaining {self.remaining}{gone}"
 
     def place_text(self) -> str:
         """Where the current image stands in the list ("3 of 25")."""
@@ -133,7 +155,9 @@ class ReviewSession:
     # -- actions (each one core call, committed before the session moves on) --------
     def accept(self) -> str:
         """Issues: take the suggestion. Queue: label with the prediction."""
-        item = self._require()
+        return self._on_current(self._accept)
+
+    def _accept(self, item: ReviewItem) -> str:
         if item.suggested is None:
             return "No prediction for this image yet: press a number to label it"
         batch = review.accept(self.project, item.path, item.suggested)  # source "suggestion"
@@ -144,7 +168,9 @@ class ReviewSession:
 
     def assign(self, label: str) -> str:
         """Label the current image with ``label`` (a person's choice)."""
-        item = self._require()
+        return self._on_current(lambda item: self._assign(item, label))
+
+    def _assign(self, item: ReviewItem, label: str) -> str:
         if self.source == "issues":
             batch = review.relabel(self.project, item.path, label)
         else:
@@ -155,7 +181,9 @@ class ReviewSession:
 
     def keep(self) -> str:
         """Issues: the label is right (verified). Queue: skip this image for now."""
-        item = self._require()
+        return self._on_current(self._keep)
+
+    def _keep(self, item: ReviewItem) -> str:
         if self.source == "issues":
             batch = review.keep(self.project, item.path)
             self._decide(item, "keep", batch)
@@ -164,7 +192,9 @@ class ReviewSession:
         return f"Skipped {item.path}"
 
     def exclude(self) -> str:
-        item = self._require()
+        return self._on_current(self._exclude)
+
+    def _exclude(self, item: ReviewItem) -> str:
         batch = review.exclude(self.project, item.path)
         self._decide(item, "exclude", batch)
         return f"Excluded {item.path}"
@@ -178,11 +208,11 @@ class ReviewSession:
             with contextlib.suppress(NothingToUndoError):  # undone elsewhere: still step back
                 self.project.undo(last.batch)
         self._done.pop()
-        self.decisions.pop(last.path, None)
+        self._decided.pop(last.image_id, None)
         if self.source == "queue" and last.action in ("accept", "relabel"):
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
-        self.index = self._position(last.path)
-        return f"Undid {last.action} of {last.path}"
+        self.index = self._position(last.image_id)
+        return f"Undid {last.action} of {self._paths.get(last.image_id, last.path)}"
 
     def move(self, step: int) -> None:
         if self.items:
@@ -190,40 +220,90 @@ class ReviewSession:
 
     def replace_upcoming(self, items: Sequence[ReviewItem]) -> None:
         """Swap in a fresh list after what was shown or decided; the current image stays."""
-        decided = [n for n, it in enumerate(self.items) if it.path in self.decisions]
+        decided = [n for n, it in enumerate(self.items) if self.decided(it) is not None]
         keep_until = max([self.index, *decided]) + 1 if self.items else 0
         kept = self.items[:keep_until]
         seen = {item.path for item in kept}
         self.items = kept + [item for item in items if item.path not in seen]
         self.labels_since_refresh = 0
+        self.follow_scan()  # the fresh list may predate a scan
+
+    def follow_scan(self) -> None:
+        """Bring the pass up to date with the folder (after a scan): a moved image keeps
+        its place under its new path; a removed one leaves the pass (undecided: counted
+        as gone, not reviewed; decided: it stays reviewed). The image on screen stays if
+        it is still there, else the next undecided one is shown."""
+        unknown = [item.path for item in self.items if item.path not in self._ids]
+        self._ids.update(ids_of(self.project, unknown) if unknown else {})
+        now = present(self.project, [self._ids[i.path] for i in self.items if i.path in self._ids])
+        kept: list[ReviewItem] = []
+        ids: dict[str, int] = {}
+        start, shown_stays = len(self.items), False
+        for n, item in enumerate(self.items):
+            if n == self.index:
+                start = len(kept)
+            image_id = self._ids.get(item.path, -1)
+            row = now.get(image_id)
+            if row is None:
+                if image_id not in self._decided and item.path not in self.gone:
+                    self.gone.append(item.path)
+                continue
+            shown_stays = shown_stays or n == self.index
+            label = row.label if self.source == "issues" else item.label
+            if (row.path, label) != (item.path, item.label):
+                if row.path != item.path and image_id in self._decided:
+                    self.touched.add(row.path)  # the browser re-reads it where it is now
+                item = replace(item, path=row.path, label=label)
+            self._paths[image_id] = row.path
+            ids[row.path] = image_id
+            kept.append(item)
+        self.items, self._ids = kept, ids
+        self.index = start
+        if not shown_stays:
+            self._settle(start)
 
     # -- plumbing ------------------------------------------------------------------
-    def _require(self) -> ReviewItem:
+    def _on_current(self, act: Callable[[ReviewItem], str]) -> str:
+        """Run ``act`` on the image on screen. Its file gone (a rescan since): follow a
+        move and act at the new path, or drop it from the pass and say so."""
         item = self.current
         if item is None:
             raise IndexError("the review is finished")
-        return item
+        try:
+            return act(item)
+        except UnknownPathError:
+            image_id = self._ids.get(item.path)
+            self.follow_scan()
+            now = self.current
+            if now is not None and image_id is not None and self._ids.get(now.path) == image_id:
+                return act(now)  # moved: the key was meant for this image
+            return f"{item.path} is no longer in the image folder: left out of this review"
 
     def _decide(self, item: ReviewItem, action: str, written: Changes | None) -> None:
         batch = written.batch_id if written is not None else None
         if batch is not None:
             self.touched.add(item.path)
-        self.decisions[item.path] = action
-        self._done.append(Decision(item.path, action, batch))
+        image_id = self._ids[item.path]
+        self._decided[image_id] = action
+        self._done.append(Decision(item.path, action, batch, image_id))
         self._advance()
 
     def _advance(self) -> None:
         """To the next undecided image after this one, then from the start; else done."""
+        self._settle(self.index + 1)
+
+    def _settle(self, start: int) -> None:
+        """To the first undecided image from ``start`` on, then from the start; else done."""
         n = len(self.items)
-        for offset in range(1, n + 1):
-            candidate = (self.index + offset) % n
-            if self.items[candidate].path not in self.decisions:
+        for offset in range(n):
+            candidate = (start + offset) % n
+            if self.decided(self.items[candidate]) is None:
                 self.index = candidate
                 return
         self.index = n
 
-    def _position(self, path: str) -> int:
+    def _position(self, image_id: int) -> int:
         for n, item in enumerate(self.items):
-            if item.path == path:
+            if self._ids.get(item.path) == image_id:
                 return n
         return min(self.index, len(self.items) - 1)

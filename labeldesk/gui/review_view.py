@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.browse.review_lists import QueueRefresh
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
+from labeldesk.core import changes as change_kinds
 from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import shortcuts
@@ -35,6 +36,7 @@ from labeldesk.gui.review_jobs import TITLES, ReviewJobs
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
+    from labeldesk.core.changes import Changes
     from labeldesk.core.project import Project
 
 
@@ -52,6 +54,9 @@ class ReviewView(QWidget):
     refreshed = Signal(int)  # the queue was refreshed in the background
     message = Signal(str)
     error = Signal(str)
+    # The project's writes, from whichever thread wrote (a scan runs in a worker), queued
+    # to this view's thread.
+    _project_changed = Signal(object)
 
     def __init__(
         self,
@@ -147,6 +152,11 @@ class ReviewView(QWidget):
         )
         self.popup = ImagePopup(self)
         self._make_actions()
+        self._project_changed.connect(self._follow_project)
+        self._shut = False
+        unsubscribe = project.events.subscribe(self._project_changed.emit)
+        self._unsubscribe = unsubscribe
+        self.destroyed.connect(lambda *_: unsubscribe())  # dropped without a shutdown
         self._show_current()
 
     def _make_actions(self) -> None:
@@ -230,6 +240,18 @@ class ReviewView(QWidget):
     def _refresh_cancelled(self) -> None:
         if self.session is not None and self.session.finished:
             self._show_current()  # no longer "fetching more"
+
+    def _follow_project(self, changes: Changes) -> None:
+        """After a scan, follow moved images and drop removed ones, so the pass can end."""
+        session = self.session
+        if changes.kind != change_kinds.SCAN or session is None or self._shut:
+            return
+        shown = session.current
+        session.follow_scan()
+        if session.current is not shown:
+            self._show_current()
+        else:
+            self._update_counter()
 
     # -- actions -------------------------------------------------------------------
     def _act(self, action: Callable[[ReviewSession], str]) -> None:
@@ -317,7 +339,7 @@ class ReviewView(QWidget):
                 f"{session.place_text() if session else ''}, most useful first"
             )
             self.score_label.setToolTip("")
-        decided = session.decisions.get(item.path) if session else None
+        decided = session.decided(item) if session else None
         classes = ", ".join(
             f"{shortcuts.class_key(n)} {c}"
             for n, c in enumerate(self.project.classes())
@@ -362,7 +384,9 @@ class ReviewView(QWidget):
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""
+        self._shut = True
         self._neighbour_timer.stop()
+        self._unsubscribe()
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)

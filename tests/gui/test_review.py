@@ -413,3 +413,22 @@ def test_a_cancelled_refresh_of_an_empty_queue_says_so(qtbot, clustered, runner,
     finally:
         view.shutdown()
         runner.pool.waitForDone(10000)
+
+
+def test_a_rescan_drops_a_removed_image_and_follows_a_moved_one(qtbot, issues_view, clustered):
+    project, _ = clustered
+    view = issues_view
+    session = view.session
+    removed, moved = session.items[0].path, session.items[1].path
+    total = len(session.items)
+    (project.root / removed).unlink()
+    new_path = moved.rsplit("/", 1)[0] + "/renamed.png"
+    (project.root / moved).rename(project.root / new_path)
+    project.scan(workers=1)  # as the app's rescan: the view hears of it from the project
+    qtbot.waitUntil(lambda: view.path_label.text() == new_path, timeout=5000)
+    assert view.counter.text().endswith(
+        f" · reviewed 0 / remaining {total - 1} · 1 gone from the folder"
+    )
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # decides the moved image, at its new path
+    assert state(project, new_path)[0] == "bee"
+    assert session.decisions == {new_path: "accept"}

@@ -1,0 +1,39 @@
+"""Where the images of a review pass are now: a rescan may have moved or removed them.
+
+A pass knows its images by path, but a scan keeps an image's id when its file moves
+(``labeldesk.core.scanner``), so the id found once at the start follows the image to its
+new path, and an id with no current row means the file is gone. Qt-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from labeldesk.core.sql_lists import IN_LIST, json_list
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+class Present(NamedTuple):
+    path: str
+    label: str | None
+
+
+def ids_of(project: Project, paths: Iterable[str]) -> dict[str, int]:
+    """Ids of the paths that are images of the project now (the others left out)."""
+    rows = project.db.query(
+        f"SELECT path, id FROM images WHERE removed_at IS NULL AND path {IN_LIST}",
+        (json_list(dict.fromkeys(paths)),),
+    )
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+def present(project: Project, image_ids: Iterable[int]) -> dict[int, Present]:
+    """Path and label now of each image still in the folder (removed ones left out)."""
+    rows = project.db.query(
+        f"SELECT id, path, label FROM images WHERE removed_at IS NULL AND id {IN_LIST}",
+        (json_list(dict.fromkeys(image_ids)),),
+    )
+    return {int(row[0]): Present(str(row[1]), row[2]) for row in rows}
