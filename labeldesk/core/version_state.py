@@ -5,8 +5,9 @@ label, status, split), from its membership and the label events up to its label 
 ``None`` gives the state now in the same shape, so "since v1", "v1 against v2" and "v1
 against now" are one comparison (:func:`diff`, :func:`changed_ids`).
 :func:`items_at` adds where each image can be read today: an image moved since is read
-from its new path, one whose bytes are gone (removed, rewritten, unreadable) is reported
-as missing with the reason, unless a file with the very same content is still indexed.
+from its new path (and keeps its path in the version, to be named by), one whose bytes
+are gone (removed, rewritten, unreadable) is reported as missing with the reason, unless
+a file with the very same content is still indexed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ class ImageAt:
     status: str | None
     split: str | None
     missing: str | None = None
+    # The path the version names it by, when that is not ``path`` (it moved since): an
+    # export of the version names the file as it was named then.
+    recorded_path: str | None = None
+
+    @property
+    def name_then(self) -> str:
+        """The image's path as its state (the version, or now) names it."""
+        return self.recorded_path if self.recorded_path is not None else self.path
 
 
 def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Recorded]:
@@ -107,7 +116,8 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
         path = now[image_id][0] if why is None else same_bytes.get(r.hash, r.path)
         if why is not None and r.hash in same_bytes:
             why = None  # the same bytes are still indexed under another name
-        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why))
+        named = r.path if r.path != path else None
+        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why, named))
     items.sort(key=lambda item: item.path)
     return items
 

@@ -116,16 +116,20 @@ def select_items(
     splits = {r.image_id: r.split for r in images}
     if options.make_splits is not None:
         splits = _made_splits(project, images, mapping, options, report, cancel)
+    # Named as the state names them (a version's image moved since keeps its name then,
+    # read from where it is now), in that order: the same export as at the time.
     items = [
         Item(
-            r.path,
+            r.name_then,
             mapping.get(r.label, r.label) if r.label is not None else None,
             splits[r.image_id] or "unassigned",
             r.image_id,
             r.hash,
+            None if r.name_then == r.path else r.path,
         )
         for r in images
     ]
+    items.sort(key=lambda item: item.path)
     items = _safe_labels(items, report)
     classes = [name for name in classes if class_name_problem(name) is None]
     return Selection(items, report, classes)

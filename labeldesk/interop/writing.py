@@ -81,11 +81,19 @@ class ExportReport:
 
 @dataclass(frozen=True)
 class Item:
-    path: str  # relative to the image root
+    path: str  # relative to the image root, as the exported state names it
     label: str | None
     split: str  # train / val / test, or "unassigned"
     image_id: int = -1  # the project's id (joins the model's values, ml.image_values)
     hash: str | None = None  # content hash (BLAKE2b-128 of the file, core.imageio) as indexed
+    # Where the file is read from, when not at ``path``: an image of a version that moved
+    # since is read from where it is now but named as the version names it.
+    source: str | None = None
+
+    @property
+    def read_from(self) -> str:
+        """The file's path (relative to the image root) to read its bytes from."""
+        return self.source if self.source is not None else self.path
 
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:
@@ -247,7 +255,7 @@ def copy_images(
         try:
             while True:
                 try:
-                    place(project, item.path, out / rel, options.link, cache, out)
+                    place(project, item.read_from, out / rel, options.link, cache, out)
                     break
                 except FileExistsError:
                     if not os.path.lexists(out / rel):
@@ -269,4 +277,4 @@ def copy_images(
 
 def _source_problem(project: Project, item: Item, exc: OSError) -> bool:
     """Did ``exc`` come from reading the source image (not from writing the export)?"""
-    return exc.filename is None or Path(exc.filename) == project.image_path(item.path)
+    return exc.filename is None or Path(exc.filename) == project.image_path(item.read_from)

@@ -70,7 +70,7 @@ def _webdataset(
             if cancel.cancelled:
                 raise Cancelled("export cancelled: nothing was written")
             try:
-                data = read_image(project, item.path)
+                data = read_image(project, item.read_from)
             except (SkipItem, OSError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 report.failed.append({"path": item.path, "reason": reason})

@@ -1,0 +1,46 @@
+"""An image moved or renamed since a version is read from where it is now but named as
+the version names it: exporting the version later writes the very same files as
+exporting it at the time, in every format."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from labeldesk.core.version_state import items_at
+from labeldesk.core.versions import create_version
+from labeldesk.interop.export import EXPORTERS, ExportOptions, export
+
+
+def tree(folder):
+    """{relative path: SHA-256} of every file under ``folder`` (the manifest included)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("fmt", EXPORTERS.names())
+def test_a_version_exported_after_moves_writes_the_same_files_as_then(
+    project, imagefolder, tmp_path, fmt
+):
+    root, _ = imagefolder
+    v1 = create_version(project.db, "v1")
+    options = ExportOptions(version="v1", include_unlabeled=True)
+    export(project, tmp_path / "then", fmt, options)
+
+    (root / "elsewhere").mkdir()
+    (root / "train/dog/dog0.jpg").rename(root / "elsewhere/renamed.jpg")
+    (root / "val/cat/cat0.jpg").rename(root / "val/cat/zz-last.jpg")  # sorts differently
+    project.scan(workers=1)
+    moved = {i.recorded_path: i.path for i in items_at(project.db, v1) if i.recorded_path}
+    assert moved == {
+        "train/dog/dog0.jpg": "elsewhere/renamed.jpg",
+        "val/cat/cat0.jpg": "val/cat/zz-last.jpg",
+    }  # read from where they are now
+
+    report = export(project, tmp_path / "again", fmt, options)
+    assert report.failed == [] and report.missing == []
+    assert tree(tmp_path / "again") == tree(tmp_path / "then")
