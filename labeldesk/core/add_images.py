@@ -5,6 +5,11 @@ the ones to label first, so they are copied (never moved: the source folder is l
 it was) to ``_unlabeled/<batch>/`` under the image folder, keeping their relative paths,
 and the next scan indexes them. Nothing is overwritten: a name already taken gets a
 numbered suffix, so a second copy of the same batch never replaces a file.
+
+An exact copy (same bytes) of an image the project already holds is not copied again:
+an unlabeled twin of a labeled image would only leak across splits. Each file is hashed
+first (cheap next to the copy) and looked up in the index. A folder inside the image
+folder (or the project's own folder) is refused outright: its images are the project's.
 """
 
 from __future__ import annotations
@@ -13,16 +18,43 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .errors import LabelDeskError
+from .imageio import hash_file
+
+if TYPE_CHECKING:
+    from .project import Project
 
 UNLABELED = "_unlabeled"
+ALREADY = "already in the project as "  # the reason an exact copy is skipped, then its path
 
 
 @dataclass
 class Added:
     paths: list[str] = field(default_factory=list)  # new paths, relative to the image folder
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
+
+    @property
+    def already(self) -> list[tuple[str, str]]:
+        """(source path, project path) of the exact copies left out."""
+        return [(rel, why.removeprefix(ALREADY)) for rel, why in self.skipped if _is_copy(why)]
+
+    def summary(self) -> str:
+        """One line for a person: what was added, what was left out and why."""
+        text = f"Added {len(self.paths)} image{'s' if len(self.paths) != 1 else ''} as unlabeled"
+        copies = self.already
+        if copies:
+            rel, there = copies[0]
+            text += f"; {len(copies)} already in the project (e.g. {rel} is {there})"
+        others = [(rel, why) for rel, why in self.skipped if not _is_copy(why)]
+        if others:
+            text += f"; {len(others)} skipped ({others[0][0]}: {others[0][1]})"
+        return text
+
+
+def _is_copy(why: str) -> bool:
+    return why.startswith(ALREADY)
 
 
 def batch_folder_name(source: Path) -> str:
@@ -31,16 +63,35 @@ def batch_folder_name(source: Path) -> str:
     return cleaned or "new-images"
 
 
-def copy_unlabeled(image_root: Path, source: Path, rels: Iterable[str], batch: str) -> Added:
-    """Copy ``source/rel`` for each ``rel`` to ``image_root/_unlabeled/batch/rel``.
+def check_source(project: Project, source: Path) -> None:
+    """Refuse a folder whose images the project holds already: one inside its image
+    folder (a link to one counts) or inside the project's own folder."""
+    if not hasattr(project, "db"):  # the old signature took the image folder
+        raise TypeError("copy_unlabeled takes the open project, to skip images it holds")
+    where = source.resolve()
+    for inside, what in ((project.root, "image folder"), (project.path, "project folder")):
+        if where.is_relative_to(inside.resolve()):
+            raise LabelDeskError(
+                f"{source} is inside the project's {what} ({inside}): its images are "
+                "already in the project, so there is nothing to add"
+            )
 
-    A ``rel`` that leaves ``source`` (absolute, ``..``) or is not a file is skipped with
-    the reason; the others are copied with their timestamps."""
+
+def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: str) -> Added:
+    """Copy ``source/rel`` for each ``rel`` to ``_unlabeled/batch/rel`` in the project's
+    image folder (the next scan indexes them).
+
+    A ``rel`` that leaves ``source`` (absolute, ``..``), is not a file, or holds the same
+    bytes as a usable image of the project (or as a file copied just before) is skipped
+    with the reason; the others are copied with their timestamps."""
+    check_source(project, source)
     if not batch or batch != batch_folder_name(Path(batch)):
         raise LabelDeskError(f"not a usable folder name for new images: {batch!r}")
     source = source.resolve()
+    image_root = project.root
     target_root = image_root / UNLABELED / batch
     added = Added()
+    copied: dict[str, str] = {}  # hash -> the new path of a file copied in this call
     for rel in rels:
         parts = PurePosixPath(rel.replace("\\", "/")).parts
         if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
@@ -49,6 +100,15 @@ def copy_unlabeled(image_root: Path, source: Path, rels: Iterable[str], batch: s
         origin = source.joinpath(*parts)
         if origin.is_symlink() or not origin.is_file():
             added.skipped.append((rel, "not a regular file (gone, or a link)"))
+            continue
+        try:
+            digest = hash_file(origin)
+        except OSError as exc:
+            added.skipped.append((rel, f"could not be read: {exc.strerror or exc}"))
+            continue
+        there = copied.get(digest) or _indexed_as(project, digest)
+        if there is not None:
+            added.skipped.append((rel, ALREADY + there))
             continue
         target = _free_name(target_root.joinpath(*parts))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +119,18 @@ def copy_unlabeled(image_root: Path, source: Path, rels: Iterable[str], batch: s
             added.skipped.append((rel, f"could not be copied: {exc.strerror or exc}"))
             continue
         added.paths.append(target.relative_to(image_root).as_posix())
+        copied[digest] = added.paths[-1]
     return added
+
+
+def _indexed_as(project: Project, digest: str) -> str | None:
+    """The path of a usable image of the project with these bytes (a labeled one first)."""
+    rows = project.db.query(
+        "SELECT path FROM images WHERE hash = ? AND removed_at IS NULL "
+        "AND skip_reason IS NULL ORDER BY label IS NULL, path LIMIT 1",
+        (digest,),
+    )
+    return str(rows[0][0]) if rows else None
 
 
 def _free_name(path: Path) -> Path:

@@ -4,8 +4,9 @@ Runs :func:`labeldesk.ml.drift.drift_report` as an exclusive job (it embeds the 
 images into the project's vector store), then shows the verdict in words and the new
 images most novel first. The ones to label first can be copied into the project as
 unlabeled images (``_unlabeled/<folder>/``; the source folder is not touched), indexed,
-and shown in the browser, where the labeling keys work; the HTML report opens in the
-system browser.
+and shown in the browser, where the labeling keys work; exact copies of the project's
+images are left out, and a folder inside the image folder cannot be added at all. The
+HTML report opens in the system browser.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.workers import Job
@@ -181,16 +183,22 @@ class DriftPage(QWidget):
         self.html_button.setEnabled(self.html is not None)
 
     def add_to_project(self, rels: list[str]) -> Job | None:
-        """Copy ``rels`` into the project as unlabeled images, index them, show them."""
-        from labeldesk.core.add_images import batch_folder_name, copy_unlabeled
+        """Copy ``rels`` into the project as unlabeled images (exact copies of its images
+        left out), index them, show them."""
+        from labeldesk.core.add_images import batch_folder_name, check_source, copy_unlabeled
 
         if not rels or self.folder is None:
             return None
         project, folder = self.project, self.folder
+        try:
+            check_source(project, folder)
+        except LabelDeskError as exc:
+            self.error.emit(f"Nothing added: {exc}")
+            return None
         batch = batch_folder_name(folder)
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Any:
-            added = copy_unlabeled(project.root, folder, rels, batch)
+            added = copy_unlabeled(project, folder, rels, batch)
             project.scan(progress=progress, cancel=cancel)
             return added
 
@@ -200,10 +208,7 @@ class DriftPage(QWidget):
         return self.session.start_exclusive(job, "Adding new images to the project")
 
     def _added(self, added: Any) -> None:
-        text = f"Added {len(added.paths)} images as unlabeled"
-        if added.skipped:
-            text += f"; {len(added.skipped)} skipped ({added.skipped[0][1]})"
-        self.message.emit(text)
+        self.message.emit(added.summary())
         if added.paths:
             self.showPaths.emit(added.paths, "added from the drift check")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pandas as pd
 import pytest
@@ -16,14 +17,14 @@ from labeldesk.core.errors import LabelDeskError
 def test_copies_become_unlabeled_images_and_the_source_is_untouched(tmp_path):
     root, new = tmp_path / "images", tmp_path / "new batch!"
     write_image(root / "cat" / "a.png", fmt="PNG")
-    for rel in ("x.png", "sub/y.png"):
-        write_image(new / rel, fmt="PNG", seed=3)
+    for seed, rel in enumerate(("x.png", "sub/y.png"), start=3):
+        write_image(new / rel, fmt="PNG", seed=seed)
     before = sorted(p.relative_to(new).as_posix() for p in new.rglob("*"))
     project, _ = create_and_index(tmp_path / "p", root, workers=1)
     try:
         batch = batch_folder_name(new)
         assert batch == "new_batch"
-        added = copy_unlabeled(project.root, new, ["x.png", "sub/y.png"], batch)
+        added = copy_unlabeled(project, new, ["x.png", "sub/y.png"], batch)
         assert added.paths == ["_unlabeled/new_batch/x.png", "_unlabeled/new_batch/sub/y.png"]
         assert added.skipped == []
         project.scan()
@@ -31,21 +32,75 @@ def test_copies_become_unlabeled_images_and_the_source_is_untouched(tmp_path):
         assert pd.isna(frame.loc["_unlabeled/new_batch/sub/y.png", "label"])
         assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == before
 
-        again = copy_unlabeled(project.root, new, ["x.png"], batch)  # never overwrites
+        other = tmp_path / "other" / "new batch!"  # same names, other pictures
+        write_image(other / "x.png", fmt="PNG", seed=9)
+        again = copy_unlabeled(project, other, ["x.png"], batch)  # never overwrites
         assert again.paths == ["_unlabeled/new_batch/x-2.png"]
     finally:
         project.close()
 
 
-def test_paths_leaving_the_folder_links_and_missing_files_are_skipped(tmp_path):
-    root, new = tmp_path / "images", tmp_path / "new"
-    write_image(new / "ok.png", fmt="PNG")
-    write_image(tmp_path / "secret.png", fmt="PNG")
+def test_paths_leaving_the_folder_links_and_missing_files_are_skipped(project, tmp_path):
+    root, new = project.root, tmp_path / "new"
+    write_image(new / "ok.png", fmt="PNG", seed=50)
+    write_image(tmp_path / "secret.png", fmt="PNG", seed=51)
     os.symlink(tmp_path / "secret.png", new / "link.png")
     rels = ["../secret.png", "/etc/passwd", "link.png", "gone.png", "ok.png"]
-    added = copy_unlabeled(root, new, rels, "new")
+    added = copy_unlabeled(project, new, rels, "new")
     assert added.paths == ["_unlabeled/new/ok.png"]
     assert [r for r, _ in added.skipped] == rels[:4]
     assert not (root / "secret.png").exists() and not (root / "_unlabeled/new/link.png").exists()
     with pytest.raises(LabelDeskError, match="folder name"):
-        copy_unlabeled(root, new, ["ok.png"], "../escape")
+        copy_unlabeled(project, new, ["ok.png"], "../escape")
+
+
+def test_exact_copies_of_project_images_are_skipped_and_named(project, tmp_path):
+    root, new = project.root, tmp_path / "new"
+    shutil.copy(root / "train/cat/cat0.jpg", new_dir(new) / "a.jpg")  # same bytes
+    shutil.copy(root / "val/dog/dog1.jpg", new / "b.jpg")
+    write_image(new / "fresh.png", fmt="PNG", seed=60)
+    shutil.copy(new / "fresh.png", new / "fresh-again.png")  # a twin within the batch
+    added = copy_unlabeled(project, new, ["a.jpg", "fresh.png", "b.jpg", "fresh-again.png"], "n")
+    assert added.paths == ["_unlabeled/n/fresh.png"]
+    assert added.skipped == [
+        ("a.jpg", "already in the project as train/cat/cat0.jpg"),
+        ("b.jpg", "already in the project as val/dog/dog1.jpg"),
+        ("fresh-again.png", "already in the project as _unlabeled/n/fresh.png"),
+    ]
+    assert added.summary() == (
+        "Added 1 image as unlabeled; 3 already in the project (e.g. a.jpg is train/cat/cat0.jpg)"
+    )
+    assert sorted(p.name for p in (root / "_unlabeled/n").iterdir()) == ["fresh.png"]
+    before = len(project.images())
+    project.scan(workers=1)
+    assert len(project.images()) == before + 1
+
+
+def test_the_bytes_of_a_removed_image_can_come_back(project, tmp_path):
+    root, new = project.root, tmp_path / "new"
+    shutil.copy(root / "train/cat/cat0.jpg", new_dir(new) / "a.jpg")
+    (root / "train/cat/cat0.jpg").unlink()
+    project.scan(workers=1)  # no usable image holds those bytes now
+    added = copy_unlabeled(project, new, ["a.jpg"], "n")
+    assert added.paths == ["_unlabeled/n/a.jpg"] and added.skipped == []
+
+
+@pytest.mark.parametrize("where", ["train", "train/cat", "link", "project"])
+def test_a_folder_inside_the_project_is_refused_and_nothing_is_copied(project, tmp_path, where):
+    folders = {
+        "train": project.root / "train",
+        "train/cat": project.root / "train/cat",
+        "link": tmp_path / "link",
+        "project": project.path / "thumbs",
+    }
+    os.symlink(project.root / "train", tmp_path / "link")
+    folder = folders[where]
+    rels = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()][:3]
+    with pytest.raises(LabelDeskError, match=r"inside the project's .* nothing to add"):
+        copy_unlabeled(project, folder, rels, "n")
+    assert not (project.root / "_unlabeled/n").exists()
+
+
+def new_dir(path):
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -51,3 +51,17 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     assert all(pd.isna(frame.loc[p, "label"]) for p in shown_paths)
     assert messages[-1].startswith("Added 3 images as unlabeled")
     assert all((folder / p).is_file() for p in chosen)  # copied, not moved
+
+
+def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
+    inside = page.project.root / "train"
+    rels = [p.relative_to(inside).as_posix() for p in inside.rglob("*.png")][:5]
+    page.folder = inside  # as after checking that folder
+    errors: list[str] = []
+    page.error.connect(errors.append)
+    assert rels and page.add_to_project(rels) is None  # no job started
+    assert errors == [
+        f"Nothing added: {inside} is inside the project's image folder ({page.project.root}): "
+        "its images are already in the project, so there is nothing to add"
+    ]
+    assert not (page.project.root / "_unlabeled").exists()
