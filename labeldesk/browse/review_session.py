@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from labeldesk.browse.review_images import ids_of, present
 from labeldesk.core import review
 from labeldesk.core.errors import NothingToUndoError, UnknownPathError
+from labeldesk.core.image_lookup import ids_of, present
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes

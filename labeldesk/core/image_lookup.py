@@ -1,8 +1,9 @@
-"""Where the images of a review pass are now: a rescan may have moved or removed them.
+"""Where images are now, by id: a rescan may have moved or removed them.
 
-A pass knows its images by path, but a scan keeps an image's id when its file moves
-(``labeldesk.core.scanner``), so the id found once at the start follows the image to its
-new path, and an id with no current row means the file is gone. Qt-free.
+A scan keeps an image's id when its file moves (:mod:`labeldesk.core.scanner`), so an id
+found once follows the image to its new path, and an id with no current row means the
+file is gone. Unlike :meth:`Project.ids_for`, nothing here raises for a missing image:
+the review pass (:mod:`labeldesk.browse.review_session`) uses this to drop them.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from labeldesk.core.sql_lists import IN_LIST, json_list
+from .sql_lists import IN_LIST, json_list
 
 if TYPE_CHECKING:
-    from labeldesk.core.project import Project
+    from .project import Project
 
 
 class Present(NamedTuple):
