@@ -15,7 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from labeldesk.core.classes import class_name_problem, natural_key, validate_class_name
+from labeldesk.core.classes import (
+    NameIndex,
+    class_name_problem,
+    natural_key,
+    validate_class_name,
+)
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
@@ -153,15 +158,20 @@ def _safe_labels(items: list[Item], report: ExportReport) -> list[Item]:
 def _checked_map(
     class_map: tuple[tuple[str, str | None], ...] | Mapping[str, str | None], classes: list[str]
 ) -> dict[str, str | None]:
-    """The class map as a dict, every old name a class and every new name valid."""
+    """The class map as a dict, every old name a class (as the project spells it: a name
+    typed in another Unicode form finds it) and every new name valid."""
     mapping = dict(class_map.items() if isinstance(class_map, Mapping) else class_map)
-    unknown = sorted(set(mapping) - set(classes), key=natural_key)
+    index = NameIndex(classes)
+    stored = {old: index.find(old) for old in mapping}
+    unknown = sorted((old for old, name in stored.items() if name is None), key=natural_key)
     if unknown:
         raise LabelDeskError(
             f"class map: no class named {', '.join(map(repr, unknown))} "
             f"(classes: {', '.join(classes) or 'none'})"
         )
-    return {old: validate_class_name(new) if new else None for old, new in mapping.items()}
+    return {
+        str(stored[old]): validate_class_name(new) if new else None for old, new in mapping.items()
+    }
 
 
 def _mapped_classes(classes: list[str], mapping: dict[str, str | None]) -> list[str]:

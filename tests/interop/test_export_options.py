@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import unicodedata
 
 import pytest
 from helpers import write_image
@@ -193,3 +194,12 @@ def test_made_splits_are_written_and_the_projects_own_are_kept(project, imagefol
     assert project.images().split.astype(object).to_dict() == before
     again = export(project, tmp_path / "again", "csv", options)
     assert tree(tmp_path / "again") == tree(tmp_path / "out") and again.made_splits == made
+
+
+def test_a_class_map_finds_a_class_typed_in_another_unicode_form(project, tmp_path):
+    project.add_classes(["café"])  # stored composed (NFC)
+    project.set_label("_unlabeled/u0.png", "café")
+    decomposed = unicodedata.normalize("NFD", "café")  # as a macOS folder name is
+    options = ExportOptions(class_map=parse_class_map(f"{decomposed}=coffee"))
+    export(project, tmp_path / "out", "csv", options)
+    assert ("images/u0.png", "coffee") in _labels_by_name(tmp_path / "out")
