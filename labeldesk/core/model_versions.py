@@ -61,10 +61,11 @@ def add_model_version(
     params: dict[str, Any],
     metrics: dict[str, Any],
     checkpoint: str | None,
+    classes: list[str] | None = None,
 ) -> int:
     """Record a run (created now) and the dataset version it trained on (the label state
-    ``label_event_id`` over the images in the folder now), in one transaction; return
-    the run's id."""
+    ``label_event_id`` and the run's ``classes`` over the images in the folder now), in
+    one transaction; return the run's id."""
     with db.write() as conn:
         version_id = conn.execute(
             "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
@@ -80,7 +81,7 @@ def add_model_version(
                 checkpoint,
             ),
         ).lastrowid
-        version_for_model(conn, int(version_id or 0), label_event_id)
+        version_for_model(conn, int(version_id or 0), label_event_id, classes)
     return int(version_id or 0)
 
 

@@ -250,10 +250,12 @@ class _Writer:
                     conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
                     self._move(conn, old, res.path)
                     continue
-                if row is not None and row.removed and row.hash != res.hash:
+                if row is not None and row.removed and row.hash != res.hash and not res.skip_reason:
                     # Other bytes at the path of an image removed earlier: a new image, with
                     # its folder's label. The removed one keeps its label, status and
-                    # history, under a retired path.
+                    # history, under a retired path. Not for a file that cannot be read
+                    # (a restore caught mid-copy): the row comes back, and the next scan
+                    # sees the whole file as a change to it.
                     self._vacate(conn, res.path)
                     row = None
                 if row is not None:

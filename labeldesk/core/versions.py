@@ -103,16 +103,20 @@ def create_version(
     return get_version(db, name)
 
 
-def version_for_model(conn: sqlite3.Connection, model_id: int, label_event_id: int) -> int:
+def version_for_model(
+    conn: sqlite3.Connection, model_id: int, label_event_id: int, classes: list[str] | None = None
+) -> int:
     """Inside the transaction that records model version ``model_id``: the dataset version
     it trained on, an existing one with the same label state, membership and class list,
-    else a new
-    automatic ``auto-model-<model_id>``; the model row is linked to it. Returns its id."""
+    else a new automatic ``auto-model-<model_id>``; the model row is linked to it. Returns
+    its id. ``classes``: the run's class list, as it was when the run began (a class
+    renamed while it trained is not what it learned); the list now when not given."""
     membership = _membership(conn)
+    listed = _classes_json(conn, classes)
     found = conn.execute(
         "SELECT id FROM dataset_versions WHERE label_event_id = ? AND membership_id = ? "
         "AND classes = ? ORDER BY automatic, id LIMIT 1",
-        (label_event_id, membership, _classes_json(conn)),
+        (label_event_id, membership, listed),
     ).fetchone()
     if found:
         version_id = int(found[0])
@@ -123,7 +127,14 @@ def version_for_model(conn: sqlite3.Connection, model_id: int, label_event_id: i
             name = f"{AUTO_PREFIX}{model_id}-{n}"
         note = f"recorded when model version {model_id} was trained"
         version_id = _insert(
-            conn, name, note, current_user(), membership, automatic=True, event=label_event_id
+            conn,
+            name,
+            note,
+            current_user(),
+            membership,
+            automatic=True,
+            event=label_event_id,
+            classes=classes,
         )
     conn.execute(
         "UPDATE model_versions SET dataset_version_id = ? WHERE id = ?", (version_id, model_id)
@@ -140,22 +151,25 @@ def _insert(
     *,
     automatic: bool,
     event: int | None = None,
+    classes: list[str] | None = None,
 ) -> int:
-    """A new version row, with the class list now; at the newest label event unless
-    ``event`` names one."""
+    """A new version row, with ``classes`` (else the class list now); at the newest label
+    event unless ``event`` names one."""
     if event is None:
         event = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0])
+    listed = _classes_json(conn, classes)
     row_id = conn.execute(
         "INSERT INTO dataset_versions(name, note, created_at, author, label_event_id, "
         "membership_id, automatic, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (name, note, time.time(), author, event, membership, int(automatic), _classes_json(conn)),
+        (name, note, time.time(), author, event, membership, int(automatic), listed),
     ).lastrowid
     return int(row_id or 0)
 
 
-def _classes_json(conn: sqlite3.Connection) -> str:
-    """The ordered class list now, as stored with a version (one spelling: compared too)."""
-    return json.dumps(class_names(conn), ensure_ascii=False)
+def _classes_json(conn: sqlite3.Connection, classes: list[str] | None = None) -> str:
+    """The ordered class list (``classes``, else the list now) as stored with a version
+    (one spelling: compared too)."""
+    return json.dumps(class_names(conn) if classes is None else classes, ensure_ascii=False)
 
 
 def _membership(conn: sqlite3.Connection) -> int:

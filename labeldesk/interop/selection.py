@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.classes import (
     NameIndex,
-    class_name_problem,
     natural_key,
     validate_class_name,
 )
@@ -135,24 +134,34 @@ def select_items(
         for r in images
     ]
     items.sort(key=lambda item: item.path)
-    items = _safe_labels(items, report)
-    classes = [name for name in classes if class_name_problem(name) is None]
-    return Selection(items, report, classes)
+    return Selection(_safe_labels(items, report), report, classes)
 
 
 def _safe_labels(items: list[Item], report: ExportReport) -> list[Item]:
-    """The items whose label can be a folder name; the others (a label such as ``../x``
-    that only a tampered project holds: it would write outside the export) are listed in
-    ``report.failed`` and not written."""
+    """The items whose label is safe as a folder name; the others (a label such as
+    ``../x`` that only a tampered project holds: it would write outside the export) are
+    listed in ``report.failed`` and not written. Only the path rules count here: a class
+    an older LabelDesk allowed (``+bee``, ``aux``) exports as it always did."""
     kept = []
     for item in items:
-        problem = None if item.label is None else class_name_problem(item.label)
-        if problem is None:
+        if item.label is None or not _unsafe_as_folder(item.label):
             kept.append(item)
         else:
-            reason = f"its label {item.label!r} cannot be exported: {problem}"
+            reason = f"its label {item.label!r} cannot be a folder name in an export"
             report.failed.append({"path": item.path, "reason": reason})
     return kept
+
+
+def _unsafe_as_folder(label: str) -> bool:
+    """Empty, ``.``/``..``, a path separator or a control character: a folder named so
+    would land elsewhere (or nowhere)."""
+    name = label.strip()
+    return (
+        name in ("", ".", "..")
+        or "/" in label
+        or "\\" in label
+        or any(ord(c) < 32 or ord(c) == 127 for c in label)
+    )
 
 
 def _checked_map(

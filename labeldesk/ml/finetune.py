@@ -150,6 +150,7 @@ def finetune(
             params={**asdict(params), "device": device, "base": base.identity.name},
             metrics=metrics,
             checkpoint=folder / CHECKPOINT,
+            classes=classes,  # as the run began: what it learned
         )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.

@@ -66,7 +66,10 @@ def record_version(
     params: dict[str, Any],
     metrics: dict[str, Any],
     checkpoint: Path | None,
+    classes: list[str] | None = None,
 ) -> ModelVersion:
+    """Record a finished (or cancelled) run; ``classes``: the class list it learned, as
+    it was when the run began (its dataset version keeps that list)."""
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
     version_id = add_model_version(
         project.db,
@@ -77,6 +80,7 @@ def record_version(
         params=params,
         metrics=metrics,
         checkpoint=rel,
+        classes=classes,
     )
     return get_version(project, version_id)
 

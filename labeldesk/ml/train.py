@@ -133,6 +133,7 @@ def train_head(
         params={**params.__dict__, "device": device},
         metrics=metrics,
         checkpoint=folder / "head.safetensors",
+        classes=classes,  # as the run began: what it learned
     )
 
 

@@ -3,8 +3,10 @@ change is never overwritten by a folder, and renamed classes are followed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 
 from helpers import write_image
 
@@ -122,3 +124,23 @@ def test_a_second_scan_of_a_project_waits_for_the_first(project, imagefolder):
     held.release()
     thread.join(30)
     assert result["counts"].added == 1
+
+
+def test_a_removed_image_restored_while_a_scan_runs_keeps_its_label(tmp_path):
+    """A restore caught mid-copy (a truncated file) is not a new image: the removed
+    image's row and label come back, and the whole file is a change to it later."""
+    root, project = _indexed(tmp_path, ["cat/a.png", "dog/b.png"])
+    project.set_label("cat/a.png", "dog")
+    image_id = project.ids_for(["cat/a.png"])["cat/a.png"]
+    data = (root / "cat" / "a.png").read_bytes()
+    (root / "cat" / "a.png").unlink()
+    project.scan(workers=1)
+    (root / "cat" / "a.png").write_bytes(data[: len(data) // 3])  # half copied
+    project.scan(workers=1)
+    (root / "cat" / "a.png").write_bytes(data)
+    os.utime(root / "cat" / "a.png", ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
+    project.scan(workers=1)
+
+    assert project.ids_for(["cat/a.png"])["cat/a.png"] == image_id
+    assert _labels(project)["cat/a.png"] == "dog"
+    project.close()

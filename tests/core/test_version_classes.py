@@ -44,3 +44,21 @@ def test_a_training_run_reuses_a_version_only_with_the_same_classes(project):
         project.db, f"auto-model-{model}"
     )
     assert get_version(project.db, "named").classes == ("cat", "dog")
+
+
+def test_a_run_records_the_classes_it_began_with_not_a_rename_during_it(project):
+    began = project.classes()  # ["cat", "dog"]: what the run's head learns
+    state = last_event_id(project.db)
+    project.rename_class("cat", "feline")  # while it trains
+    model = model_versions.add_model_version(
+        project.db,
+        kind="head",
+        status="complete",
+        label_event_id=state,
+        embedding_key="k",
+        params={},
+        metrics={},
+        checkpoint=None,
+        classes=began,
+    )
+    assert get_version(project.db, f"model:{model}").classes == tuple(began)

@@ -21,6 +21,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.staging import MARKER
 from labeldesk.interop import writing
 from labeldesk.interop.export import ExportOptions, export
+from labeldesk.interop.export_target import MANIFEST
 
 
 def digest(rel: str) -> str:
@@ -146,9 +147,23 @@ def test_a_tampered_path_label_is_failed_not_written_outside(project, tmp_path, 
     report = export(project, out, fmt)
     assert not (tmp_path / "escaped").exists() and not (out.parent / "escaped").exists()
     assert len(report.failed) == dogs > 0
-    assert all("cannot be exported" in f["reason"] for f in report.failed)
+    assert all("cannot be a folder name" in f["reason"] for f in report.failed)
     written = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".jpg", ".png")]
     assert len(written) == report.written > 0
+
+
+def test_a_class_an_older_version_allowed_still_exports_in_its_place(project, tmp_path):
+    """``+dog`` is refused for new classes today (a spreadsheet formula), but a project
+    made before holds it: its images export as before and no class index moves."""
+    with project.db.write() as conn:
+        conn.execute("UPDATE classes SET name = '+dog' WHERE name = 'dog'")
+        conn.execute("UPDATE images SET label = '+dog' WHERE label = 'dog'")
+    classes = project.classes()
+    out = tmp_path / "out"
+    report = export(project, out, "imagefolder")
+    assert report.failed == []
+    assert json.loads((out / MANIFEST).read_text())["classes"] == classes
+    assert any((out / "train" / "+dog").iterdir())
 
 
 def test_place_refuses_a_destination_outside_the_folder(project, tmp_path):
