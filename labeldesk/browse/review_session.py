@@ -103,6 +103,7 @@ class ReviewSession:
         self._paths: dict[int, str] = {}  # id -> its latest path (a gone one: its last)
         self._decided: dict[int, str] = {}  # id -> action
         self.gone: list[str] = []  # undecided images a rescan removed: out of the pass
+        self._gone: set[str] = set()  # the same, to look up
         self.follow_scan()
 
     # -- reading -------------------------------------------------------------------
@@ -245,8 +246,9 @@ class ReviewSession:
             image_id = self._ids.get(item.path, -1)
             row = now.get(image_id)
             if row is None:
-                if image_id not in self._decided and item.path not in self.gone:
+                if image_id not in self._decided and item.path not in self._gone:
                     self.gone.append(item.path)
+                    self._gone.add(item.path)
                 continue
             shown_stays = shown_stays or n == self.index
             label = row.label if self.source == "issues" else item.label

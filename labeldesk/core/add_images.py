@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .errors import LabelDeskError
+from .image_rows import USABLE
 from .imageio import hash_file
 
 if TYPE_CHECKING:
@@ -34,11 +35,8 @@ ALREADY = "already in the project as "  # the reason an exact copy is skipped, t
 class Added:
     paths: list[str] = field(default_factory=list)  # new paths, relative to the image folder
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
-
-    @property
-    def already(self) -> list[tuple[str, str]]:
-        """(source path, project path) of the exact copies left out."""
-        return [(rel, why.removeprefix(ALREADY)) for rel, why in self.skipped if _is_copy(why)]
+    # (source path, project path) of the exact copies left out (also in ``skipped``)
+    already: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for a person: what was added, what was left out and why."""
@@ -47,14 +45,11 @@ class Added:
         if copies:
             rel, there = copies[0]
             text += f"; {len(copies)} already in the project (e.g. {rel} is {there})"
-        others = [(rel, why) for rel, why in self.skipped if not _is_copy(why)]
+        copied = {rel for rel, _ in copies}
+        others = [(rel, why) for rel, why in self.skipped if rel not in copied]
         if others:
             text += f"; {len(others)} skipped ({others[0][0]}: {others[0][1]})"
         return text
-
-
-def _is_copy(why: str) -> bool:
-    return why.startswith(ALREADY)
 
 
 def batch_folder_name(source: Path) -> str:
@@ -66,8 +61,6 @@ def batch_folder_name(source: Path) -> str:
 def check_source(project: Project, source: Path) -> None:
     """Refuse a folder whose images the project holds already: one inside its image
     folder (a link to one counts) or inside the project's own folder."""
-    if not hasattr(project, "db"):  # the old signature took the image folder
-        raise TypeError("copy_unlabeled takes the open project, to skip images it holds")
     where = source.resolve()
     for inside, what in ((project.root, "image folder"), (project.path, "project folder")):
         if where.is_relative_to(inside.resolve()):
@@ -109,6 +102,7 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
         there = copied.get(digest) or _indexed_as(project, digest)
         if there is not None:
             added.skipped.append((rel, ALREADY + there))
+            added.already.append((rel, there))
             continue
         target = _free_name(target_root.joinpath(*parts))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,8 +120,7 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
 def _indexed_as(project: Project, digest: str) -> str | None:
     """The path of a usable image of the project with these bytes (a labeled one first)."""
     rows = project.db.query(
-        "SELECT path FROM images WHERE hash = ? AND removed_at IS NULL "
-        "AND skip_reason IS NULL ORDER BY label IS NULL, path LIMIT 1",
+        f"SELECT path FROM images WHERE hash = ? AND {USABLE} ORDER BY label IS NULL, path LIMIT 1",
         (digest,),
     )
     return str(rows[0][0]) if rows else None
