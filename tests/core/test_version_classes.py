@@ -9,16 +9,17 @@ from labeldesk.core.labels import last_event_id
 from labeldesk.core.versions import create_version, get_version, list_versions
 
 
-def _record_model(project):
+def _record_model(project, label_event_id=None, classes=None):
     return model_versions.add_model_version(
         project.db,
         kind="head",
         status="complete",
-        label_event_id=last_event_id(project.db),
+        label_event_id=last_event_id(project.db) if label_event_id is None else label_event_id,
         embedding_key="k",
         params={},
         metrics={},
         checkpoint=None,
+        classes=classes,
     )
 
 
@@ -50,15 +51,5 @@ def test_a_run_records_the_classes_it_began_with_not_a_rename_during_it(project)
     began = project.classes()  # ["cat", "dog"]: what the run's head learns
     state = last_event_id(project.db)
     project.rename_class("cat", "feline")  # while it trains
-    model = model_versions.add_model_version(
-        project.db,
-        kind="head",
-        status="complete",
-        label_event_id=state,
-        embedding_key="k",
-        params={},
-        metrics={},
-        checkpoint=None,
-        classes=began,
-    )
+    model = _record_model(project, label_event_id=state, classes=began)
     assert get_version(project.db, f"model:{model}").classes == tuple(began)
