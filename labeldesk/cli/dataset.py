@@ -291,6 +291,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         "events": undone.events,
         "kept": undone.kept,
         "classes_restored": list(undone.classes_restored),
+        "classes_removed": list(undone.classes_removed),
         "paths": paths,
     }
     lines = [undone.summary()] + [f"  {p}" for p in paths]

@@ -6,10 +6,10 @@ The images' label changes are ordinary label events; the change to the class lis
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from . import classes as class_table
+from .class_events import record_event
 from .db import Database
 from .errors import UnknownClassError
 from .labels import Change, new_batch, record
@@ -28,7 +28,7 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
                 f"merge the classes instead"
             )
         batch = new_batch(conn, source, f"rename class {old} to {new}")
-        _class_event(conn, batch, "rename", old, new)
+        record_event(conn, batch, "rename", old, new)
         class_table.rename_in_table(conn, old, new)
         _relabel(conn, batch, source, old, new)
     return batch
@@ -42,7 +42,7 @@ def merge_classes(db: Database, source_class: str, into: str, *, source: str = "
         if source_class == into:
             raise UnknownClassError("merge needs two different classes")
         batch = new_batch(conn, source, f"merge class {source_class} into {into}")
-        _class_event(conn, batch, "remove", source_class, into)
+        record_event(conn, batch, "remove", source_class, into)
         _relabel(conn, batch, source, source_class, into)
         class_table.delete_from_table(conn, source_class, alias_to=into)
     return batch
@@ -53,22 +53,10 @@ def remove_class(db: Database, name: str, *, source: str = "human") -> int:
     with db.write() as conn:
         name = class_table.require_class(conn, name)
         batch = new_batch(conn, source, f"remove class {name}")
-        _class_event(conn, batch, "remove", name, None)
+        record_event(conn, batch, "remove", name, None)
         _relabel(conn, batch, source, name, None)
         class_table.delete_from_table(conn, name, alias_to=None)
     return batch
-
-
-def _class_event(
-    conn: sqlite3.Connection, batch: int, op: str, name: str, target: str | None
-) -> None:
-    position, origin = class_table.class_position(conn, name)
-    aliases = json.dumps(class_table.aliases_of(conn, name))
-    conn.execute(
-        "INSERT INTO class_events(batch_id, op, name, target, position, origin, aliases) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (batch, op, name, target, position, origin, aliases),
-    )
 
 
 def _relabel(conn: sqlite3.Connection, batch: int, source: str, old: str, new: str | None) -> None:

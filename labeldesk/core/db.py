@@ -195,6 +195,25 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE dataset_versions ADD COLUMN classes TEXT;
     """,
+    # 11: a batch that adds classes (labels with --new-class, an import) records each one
+    # as an 'add' class event, so undoing the batch removes the classes it added (those
+    # still unused). SQLite cannot alter a CHECK constraint: the table is rebuilt.
+    """
+    CREATE TABLE class_events_v11 (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES label_batches(id),
+        op TEXT NOT NULL CHECK (op IN ('rename', 'remove', 'add')),
+        name TEXT NOT NULL,
+        target TEXT,
+        position INTEGER NOT NULL,
+        origin INTEGER NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]'
+    );
+    INSERT INTO class_events_v11 SELECT id, batch_id, op, name, target, position, origin,
+        aliases FROM class_events;
+    DROP TABLE class_events;
+    ALTER TABLE class_events_v11 RENAME TO class_events;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

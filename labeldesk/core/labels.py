@@ -16,9 +16,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .class_events import record_added
 from .classes import (
     NameIndex,
     add_classes,
+    aliases,
     class_index,
     class_name_problem,
     class_names,
@@ -124,12 +126,16 @@ def apply_changes(
             raise UnknownClassError(
                 f"unknown class(es): {', '.join(missing)}; known: {', '.join(known) or 'none'}"
             )
-        add_classes(conn, missing, explicit=source in USER_SOURCES)
+        aliases_before = aliases(conn) if missing else {}
+        added = add_classes(conn, missing, explicit=source in USER_SOURCES)
         # Each label as its class is stored (café typed in NFC finds a class stored NFD).
         index = class_index(conn)
         stored = {x: index.find(x) or x for x in wanted}
         changes = [_stored(c, stored) for c in changes]
-        return record(conn, changes, source, description)
+        batch, changed = record(conn, changes, source, description)
+        if batch is not None:  # so that undoing the batch takes its new classes away too
+            record_added(conn, batch, added, aliases_before)
+        return batch, changed
 
 
 def _stored(change: Change, stored: dict[str, str]) -> Change:

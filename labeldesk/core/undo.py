@@ -1,4 +1,4 @@
-"""Undo: take back one batch of label events, and any class it renamed or removed.
+"""Undo: take back one batch of label events, and any class it renamed, removed or added.
 
 A person's undo takes back their own newest batch, never someone else's: batches are
 matched by author, and an image that a later batch changed again is left as it is.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import UNDO, Changes
+from .class_events import undo_add
 from .classes import add_classes, class_names
 from .db import Database
 from .errors import NothingToUndoError
@@ -33,7 +34,8 @@ class Undone(Changes):
     author: str | None
     kept: int = 0  # images changed since by a later batch, left as they are
     classes_restored: tuple[str, ...] = ()
-    classes_kept: tuple[str, ...] = ()  # still in use: not renamed back
+    classes_removed: tuple[str, ...] = ()  # the classes the batch added
+    classes_kept: tuple[str, ...] = ()  # still in use: not renamed back, nor removed
 
     @property
     def events(self) -> int:
@@ -46,6 +48,8 @@ class Undone(Changes):
         text += f": {self.events} image(s) changed back"
         if self.classes_restored:
             text += f", class(es) {', '.join(self.classes_restored)} back"
+        if self.classes_removed:
+            text += f", class(es) {', '.join(self.classes_removed)} it added removed"
         if self.classes_kept:
             text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
         if self.kept:
@@ -88,7 +92,7 @@ def undo(
         _, changed = record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
-        restored, kept_classes = _undo_class_events(conn, row[0])
+        restored, removed, kept_classes = _undo_class_events(conn, row[0])
         given_back = {c.label for c in changes if isinstance(c.label, str)}
         revived = add_classes(
             conn, sorted(given_back - set(class_names(conn))), explicit=False, as_given=True
@@ -99,9 +103,10 @@ def undo(
         description=row[1],
         author=row[2],
         image_ids=tuple(changed),
-        classes_changed=bool(restored or revived),
+        classes_changed=bool(restored or revived or removed),
         kept=kept,
         classes_restored=tuple(restored),
+        classes_removed=tuple(removed),
         classes_kept=tuple(kept_classes),
     )
 
@@ -159,18 +164,29 @@ def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) 
     return {r[0] for r in rows}
 
 
-def _undo_class_events(conn: sqlite3.Connection, batch_id: int) -> tuple[list[str], list[str]]:
-    """Put back the classes a batch renamed or removed (after its labels are back).
+def _undo_class_events(
+    conn: sqlite3.Connection, batch_id: int
+) -> tuple[list[str], list[str], list[str]]:
+    """Put back the classes a batch renamed or removed, and take away those it added
+    (after its labels are back).
 
-    Returns (classes restored, new names kept because images still carry them: someone
-    labeled with a renamed class's new name since)."""
+    Returns (classes restored, classes removed, names kept because something still uses
+    them: someone labeled with a renamed class's new name, or with a class the batch
+    added, since)."""
     restored: list[str] = []
+    removed: list[str] = []
     kept: list[str] = []
     for op, name, target, position, origin, aliases in conn.execute(
         "SELECT op, name, target, position, origin, aliases FROM class_events "
         "WHERE batch_id = ? ORDER BY id DESC",
         (batch_id,),
     ).fetchall():
+        if op == "add":
+            if undo_add(conn, name, json.loads(aliases or "[]")):
+                removed.append(name)
+            elif class_table.class_exists(conn, name):
+                kept.append(name)
+            continue
         old_aliases = [a for a in json.loads(aliases or "[]") if isinstance(a, str)]
         if op == "rename" and class_table.class_exists(conn, target):
             if class_table.class_exists(conn, name):
@@ -184,7 +200,7 @@ def _undo_class_events(conn: sqlite3.Connection, batch_id: int) -> tuple[list[st
             class_table.restore_in_table(conn, name, position, origin)
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored, kept
+    return restored, removed, kept
 
 
 def _used(conn: sqlite3.Connection, label: str) -> bool:
