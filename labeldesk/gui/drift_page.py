@@ -146,12 +146,18 @@ class DriftPage(QWidget):
                 f"{data['low_confidence_share']:.0%} of the new images are below the "
                 "confidence at which the model is 90 % right."
             )
+        # An exact copy cannot be added (the project has its bytes already): not shown.
+        exact = {d["path"] for d in data["duplicates"] if d["kind"] == "exact"}
         if data["duplicates"]:
-            lines.append(f"{len(data['duplicates'])} are copies of project images.")
+            text = f"{len(data['duplicates'])} are copies of project images"
+            if exact:
+                copies = "exact copy" if len(exact) == 1 else "exact copies"
+                text += f" ({len(exact)} {copies}, not shown: the project has them)"
+            lines.append(text + ".")
         if data["unreadable"]:
             lines.append(f"{len(data['unreadable'])} files could not be read.")
         self.verdict.setText("<br>".join(lines))
-        self._fill_gallery(data["novel"][:SHOWN])
+        self._fill_gallery([n for n in data["novel"] if n["path"] not in exact][:SHOWN])
         self._update_buttons()
 
     def _fill_gallery(self, novel: list[dict[str, Any]]) -> None:

@@ -65,3 +65,28 @@ def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
         "its images are already in the project, so there is nothing to add"
     ]
     assert not (page.project.root / "_unlabeled").exists()
+
+
+class _Report:
+    def __init__(self, data):
+        self.data = data
+
+    def to_json(self):
+        return self.data
+
+
+def test_exact_copies_of_project_images_are_left_out_of_the_gallery(page, tmp_path):
+    page.folder = tmp_path
+    novel = [{"path": f"n{i}.png", "score": 1 - i / 10} for i in range(4)]
+    copies = [
+        {"path": "n1.png", "kind": "exact", "project_path": "train/a/x.png"},
+        {"path": "n2.png", "kind": "near", "project_path": "train/a/y.png"},
+    ]
+    data = {
+        "summary": "no shift", "images": 4, "reference": 10, "low_confidence_share": None,
+        "duplicates": copies, "unreadable": [], "novel": novel,
+    }  # fmt: skip
+    page._done((_Report(data), None))
+    assert page.shown() == ["n0.png", "n2.png", "n3.png"]  # a near copy stays: it can be added
+    assert "2 are copies of project images (1 exact copy, not shown" in page.verdict.text()
+    assert page.add_all_button.isEnabled()
