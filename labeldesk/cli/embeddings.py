@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.cli._base import Output, TerminalProgress, open_existing, positive_int
 from labeldesk.core.display import format_percent, format_similarity
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     ray.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         help="most model actors (default: one per node, or one per GPU share)",
     )
     ray.add_argument(
@@ -114,7 +114,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     ray.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         help="search workers (default: one per node, with all its CPUs)",
     )
     p.set_defaults(handler=cmd_duplicates)
@@ -190,12 +190,6 @@ def _embed_on_ray(
             f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(report.to_json(), text)
-
-
-def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
-    return int(value)
 
 
 def _input_size(value: str) -> str | int:
