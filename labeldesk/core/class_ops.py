@@ -2,6 +2,11 @@
 
 The images' label changes are ordinary label events; the change to the class list is a
 ``class_events`` row in the same batch, so undoing the batch puts both back.
+
+A rename or a merge keeps each image's review status: a person chose to call the class
+something else (or to fold it into another), the images did not change, so the work of
+verifying them is not thrown away. Removing a class leaves its images unlabeled, and a
+"verified" mark on no label means nothing, so a removal clears it (as any label change does).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from . import classes as class_table
 from .class_events import record_event
 from .db import Database
 from .errors import UnknownClassError
-from .labels import Change, new_batch, record
+from .labels import KEEP, Change, new_batch, record
 
 
 def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> int:
@@ -30,7 +35,7 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
         batch = new_batch(conn, source, f"rename class {old} to {new}")
         record_event(conn, batch, "rename", old, new)
         class_table.rename_in_table(conn, old, new)
-        _relabel(conn, batch, source, old, new)
+        _relabel(conn, batch, source, old, new, keep_status=True)
     return batch
 
 
@@ -43,7 +48,7 @@ def merge_classes(db: Database, source_class: str, into: str, *, source: str = "
             raise UnknownClassError("merge needs two different classes")
         batch = new_batch(conn, source, f"merge class {source_class} into {into}")
         record_event(conn, batch, "remove", source_class, into)
-        _relabel(conn, batch, source, source_class, into)
+        _relabel(conn, batch, source, source_class, into, keep_status=True)
         class_table.delete_from_table(conn, source_class, alias_to=into)
     return batch
 
@@ -54,11 +59,22 @@ def remove_class(db: Database, name: str, *, source: str = "human") -> int:
         name = class_table.require_class(conn, name)
         batch = new_batch(conn, source, f"remove class {name}")
         record_event(conn, batch, "remove", name, None)
-        _relabel(conn, batch, source, name, None)
+        _relabel(conn, batch, source, name, None, keep_status=False)
         class_table.delete_from_table(conn, name, alias_to=None)
     return batch
 
 
-def _relabel(conn: sqlite3.Connection, batch: int, source: str, old: str, new: str | None) -> None:
-    ids = [r[0] for r in conn.execute("SELECT id FROM images WHERE label = ?", (old,))]
-    record(conn, [Change(i, label=new) for i in ids], source, "", batch_id=batch)
+def _relabel(
+    conn: sqlite3.Connection,
+    batch: int,
+    source: str,
+    old: str,
+    new: str | None,
+    *,
+    keep_status: bool,
+) -> None:
+    """Label ``old``'s images ``new``; ``keep_status`` passes each image's status through
+    (a plain label change would clear "verified")."""
+    rows = conn.execute("SELECT id, status FROM images WHERE label = ?", (old,)).fetchall()
+    changes = [Change(i, label=new, status=s if keep_status else KEEP) for i, s in rows]
+    record(conn, changes, source, "", batch_id=batch)
