@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.cli._base import Output, TerminalProgress, non_negative_int, open_existing
 
 if TYPE_CHECKING:
     from labeldesk.ml.drift import DriftReport
@@ -32,7 +32,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"],
         help="engine that embeds the new images (as for embed)",
     )  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="seed of the tests' folds and permutations")
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the tests' folds and permutations",
+    )
     p.set_defaults(handler=cmd_drift)
 
 

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing, positive_int
+from labeldesk.cli._base import (
+    Output,
+    TerminalProgress,
+    non_negative_int,
+    open_existing,
+    positive_int,
+)
 from labeldesk.core.display import format_percent, format_similarity
 
 if TYPE_CHECKING:
@@ -38,7 +44,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         help=(
             "images per batch (default: 64 with a CPU runtime, split across its streams, "
             "8 with torch on CPU, 128 on CUDA)"
@@ -85,7 +91,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("similar", "images most like one image, nearest first")
     p.add_argument("project", type=Path)
     p.add_argument("path", help="image path relative to the image folder")
-    p.add_argument("-k", type=int, default=10, help="how many (default 10)")
+    p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
     p.set_defaults(handler=cmd_similar)
 
     p = add("duplicates", "exact and near-duplicate groups, and train/val/test leakage")
@@ -121,7 +127,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("outliers", "images least like any other (junk, rare classes), most unusual first")
     p.add_argument("project", type=Path)
-    p.add_argument("-n", type=int, default=20, help="how many (default 20; 0 for all)")
+    p.add_argument("-n", type=non_negative_int, default=20, help="how many (default 20; 0 for all)")
     p.set_defaults(handler=cmd_outliers)
 
 

@@ -6,7 +6,13 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.cli._base import (
+    Output,
+    TerminalProgress,
+    non_negative_int,
+    open_existing,
+    positive_int,
+)
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -68,10 +74,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="write new stratified splits, e.g. 80/10/10, that keep exact and near "
         "duplicates in one split (the project's own splits are not changed)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for --make-splits (default 0)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed for --make-splits (default 0)"
+    )
     p.add_argument(
         "--shard-size",
-        type=int,
+        type=positive_int,
         default=10_000,
         metavar="N",
         help="webdataset: images per tar shard (default 10000)",

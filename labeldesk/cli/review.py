@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, open_existing
+from labeldesk.cli._base import Output, non_negative_int, open_existing, positive_int
 from labeldesk.core.display import format_confidence, format_percent, format_score, score_level
 
 if TYPE_CHECKING:
@@ -38,20 +38,20 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("queue", "unlabeled images to label next, most useful first")
     p.add_argument("project", type=Path)
-    p.add_argument("-n", type=int, default=25, help="how many (default 25)")
+    p.add_argument("-n", type=positive_int, default=25, help="how many (default 25)")
     p.add_argument(
         "--strategy",
         default="auto",
         help="auto (default), random, least_confidence, margin, entropy, "
         "margin_clusters, typiclust",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)
     p.set_defaults(handler=cmd_queue)
 
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
     p.add_argument("project", type=Path)
     p.add_argument("--mode", choices=["head", "finetune"], default="head")
-    p.add_argument("--epochs", type=int, help="default: 100 (head), 3 (finetune)")
+    p.add_argument("--epochs", type=positive_int, help="default: 100 (head), 3 (finetune)")
     p.add_argument(
         "--train-blocks",
         type=int,

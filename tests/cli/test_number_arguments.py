@@ -1,0 +1,54 @@
+"""A count or seed argparse would take as any int is checked where it is read: a negative
+seed, batch size or count is a usage error (exit 2) naming the argument, not a traceback, an
+empty result with exit 0, or "everything"."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from labeldesk.cli import build_parser, main
+from labeldesk.cli._base import non_negative_int, positive_int
+
+BAD = [
+    (["queue", "P", "--seed", "-1"], "--seed"),
+    (["drift", "P", "--images", "I", "--seed", "-1"], "--seed"),
+    (["export", "P", "OUT", "--make-splits", "80/10/10", "--seed", "-1"], "--seed"),
+    (["export", "P", "OUT", "--format", "webdataset", "--shard-size", "0"], "--shard-size"),
+    (["embed", "P", "--batch-size", "-4"], "--batch-size"),
+    (["embed", "P", "--batch-size", "0"], "--batch-size"),
+    (["similar", "P", "a.png", "-k", "-3"], "-k"),
+    (["queue", "P", "-n", "-1"], "-n"),
+    (["queue", "P", "-n", "0"], "-n"),
+    (["outliers", "P", "-n", "-2"], "-n"),
+    (["train", "P", "--epochs", "-1"], "--epochs"),
+]
+
+
+@pytest.mark.parametrize(("argv", "option"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_a_negative_number_is_a_usage_error(argv, option, capsys, tmp_path):
+    argv = [str(tmp_path / "p") if a == "P" else a for a in argv]
+    assert main([*argv, "--json"]) == 2
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    document = json.loads(out.out)
+    assert document["kind"] == "UsageError"
+    assert f"argument {option}" in document["error"]
+
+
+def test_zero_stays_allowed_where_it_means_something():
+    parser = build_parser()
+    assert parser.parse_args(["queue", "p", "--seed", "0"]).seed == 0
+    assert parser.parse_args(["outliers", "p", "-n", "0"]).n == 0  # 0: all of them
+    assert parser.parse_args(["embed", "p", "--batch-size", "16"]).batch_size == 16
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5", "x", "", "²", "1e3"])
+def test_the_types_take_only_plain_whole_numbers(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        non_negative_int(text)
+    with pytest.raises(argparse.ArgumentTypeError):
+        positive_int("0")
+    assert non_negative_int("0") == 0 and positive_int("7") == 7
