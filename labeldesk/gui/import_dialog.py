@@ -53,9 +53,12 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import labels")
         self.setMinimumWidth(560)
         self.project = project
+        self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
         self.exclusive = exclusive
         self.rows: LabelFile | None = None
+        self._rows_key: tuple[object, ...] | None = None  # the inputs self.rows was read from
+        self._read_key: tuple[object, ...] | None = None  # the inputs read_job reads
         self.format_used = ""
         self.read_job: Job | None = None
         self.apply_job: Job | None = None
@@ -108,12 +111,12 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton("Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.import_button)
-        buttons.addWidget(close)
+        buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.found)
@@ -122,7 +125,7 @@ class ImportDialog(QDialog):
         self._read_timer = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
         self._read_timer.timeout.connect(self.read)
         for edit in (self.file, self.path_column, self.label_column, self.split_column):
-            edit.textChanged.connect(lambda _: self._read_timer.start())
+            edit.textChanged.connect(self._input_edited)
         self.format.currentIndexChanged.connect(lambda _: self.read())
         self.predictions.toggled.connect(lambda _: self.read())
         self._update()
@@ -136,15 +139,35 @@ class ImportDialog(QDialog):
             predictions=self.predictions.isChecked(),
         )
 
+    def _key(self) -> tuple[object, ...]:
+        """What a read depends on: rows read under another key belong to another file."""
+        return (self.file.text().strip(), self.format.currentData(), self.options())
+
+    def _forget_rows(self) -> None:
+        """Drop the rows shown and any read under way: they no longer match the inputs.
+
+        Without this, Import (the default button) applied the previous file's rows for
+        the READ_DELAY_MS after a new path was pasted, recorded under the new name."""
+        self.rows, self._rows_key = None, None
+        if self.read_job is not None:
+            self.read_job.cancel()
+            self.read_job = None  # its late result is ignored by _read_finished
+        self._update()
+
+    def _input_edited(self, _text: str) -> None:
+        self._forget_rows()
+        self.found.setText("Reading…" if self.file.text().strip() else "")
+        self._read_timer.start()
+
     def read(self) -> Job | None:
         """Read the chosen file in the background and show what it holds."""
         self._read_timer.stop()
-        self.rows = None
+        self._forget_rows()
         text = self.file.text().strip()
         if not text:
             self.found.setText("")
-            self._update()
             return None
+        key = self._key()
         path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
 
         def run(*, progress: object, cancel: CancelToken) -> tuple[str, LabelFile]:
@@ -153,16 +176,18 @@ class ImportDialog(QDialog):
         job = Job(run, "Reading labels")
         job.finished.connect(self._read_finished)
         job.failed.connect(self._read_failed)
-        self.read_job = job
+        self.read_job, self._read_key = job, key
         self.found.setText("Reading…")
         self._update()
         self.runner.start(job)
         return job
 
     def _read_finished(self, result: tuple[str, LabelFile]) -> None:
-        if self.sender() is not self.read_job:
+        job = self.read_job
+        if self.sender() is not job or job is None:
             return  # an older read, overtaken by a newer choice
         self.format_used, self.rows = result
+        self._rows_key = self._read_key
         rows = self.rows
         lines = [f"Read as {self.format_used}: {len(rows):,} usable row(s)"]
         if rows.problems:
@@ -184,6 +209,9 @@ class ImportDialog(QDialog):
         """Apply the rows read, as one undoable batch."""
         rows, fmt = self.rows, self.format_used
         if rows is None or (self.apply_job is not None and self.apply_job.running):
+            return None
+        if self._rows_key != self._key():  # the inputs changed since the rows were read
+            self.read()
             return None
         if self.exclusive is not None and (reason := self.exclusive.blocker()):
             self.found.setText(reason)
@@ -229,6 +257,14 @@ class ImportDialog(QDialog):
         # With bad rows and no skipping, Import still lists every one and applies nothing.
         ready = self.rows is not None and len(self.rows) > 0
         self.import_button.setEnabled(ready and not busy)
+        self.close_button.setEnabled(not busy)
+
+    def done(self, result: int) -> None:
+        """Stay open while the labels are written (one short transaction), so closing
+        never has to wait for it, and its result is still shown here."""
+        if self.apply_job is not None and self.apply_job.running:
+            return
+        super().done(result)
 
     # -- choosing ----------------------------------------------------------------------
     def _browse_file(self) -> None:
@@ -242,8 +278,12 @@ class ImportDialog(QDialog):
             self.file.setText(path)
 
     def shutdown(self) -> None:
-        """Wait for a running import (it is one transaction: all of it or nothing)."""
+        """Stop reading. The import itself has ended (:meth:`done` waits for it); a read
+        still running is left to end on its own (it writes nothing, and its result goes
+        nowhere), never waited for: a shared runner also holds the window's other jobs."""
         self._read_timer.stop()
         if self.read_job is not None:
             self.read_job.cancel()
-        self.runner.pool.waitForDone(15000)
+            self.read_job = None
+        if self._owns_runner:
+            self.runner.shutdown()
