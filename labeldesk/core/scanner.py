@@ -178,10 +178,17 @@ class _Writer:
         self.counts = counts
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
         with project.db.reading() as conn:
-            self.aliases = aliases(conn)
-            # Folder names find classes and aliases in any Unicode form (folder_placement).
-            self.class_index, self.alias_index = class_index(conn), NameIndex(self.aliases)
+            self._read_classes(conn)
         self.thumbnail_failures: dict[str, int] = {}
+
+    def _read_classes(self, conn: sqlite3.Connection) -> None:
+        """Read the classes and aliases again, inside each write: a class renamed, merged
+        or removed while this scan runs (by the app or another process) is followed, not
+        brought back under its old name. The table is small; class edits never wait for
+        a scan."""
+        self.aliases = aliases(conn)
+        # Folder names find classes and aliases in any Unicode form (folder_placement).
+        self.class_index, self.alias_index = class_index(conn), NameIndex(self.aliases)
 
     def folder_placement(self, rel: str) -> tuple[Placement, str | None]:
         """Split and class a path's folders give, with renamed classes followed, and the
@@ -218,6 +225,7 @@ class _Writer:
                 old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
                 if old is not None and (here is None or here.hash != digest):
                     with self.project.db.write() as conn:
+                        self._read_classes(conn)
                         self._vacate(conn, rel)
                         conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
                         self._move(conn, old, rel)
@@ -231,6 +239,7 @@ class _Writer:
             return
         now = time.time()
         with self.project.db.write() as conn:
+            self._read_classes(conn)
             for res in results:
                 place, problem = self.folder_placement(res.path)
                 if problem is not None and res.skip_reason is None:
