@@ -26,7 +26,17 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--history", action="store_true", help="list the saved reports instead, oldest first"
     )
-    p.add_argument("--html", type=Path, help="also write a self-contained HTML report here")
+    p.add_argument(
+        "--html",
+        type=Path,
+        help="also write a self-contained HTML report to this file (outside the image folder "
+        "and the project; an existing file only when it is an earlier drift report)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let --html replace an existing file that is not a drift report",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument(
         "--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"],
@@ -51,6 +61,10 @@ def cmd_drift(args: argparse.Namespace) -> Output:
     if args.images is None:
         raise LabelDeskError("name the new images with --images NEW_FOLDER (or use --history)")
     with open_existing(args.project) as project, TerminalProgress() as progress:
+        if args.html:  # refused before the report is computed, not after
+            from labeldesk.ml.drift_html import check_html_target
+
+            check_html_target(args.html, project, overwrite=args.overwrite)
         report = drift_report(
             project,
             args.images,
@@ -61,13 +75,14 @@ def cmd_drift(args: argparse.Namespace) -> Output:
         )
         saved = save_report(project, report)
         if args.html:
-            from labeldesk.ml.drift_html import write_html
+            from labeldesk.ml.drift_html import check_html_target, write_html
 
-            write_html(report, args.html, project)
+            html = check_html_target(args.html, project, overwrite=args.overwrite)  # again
+            write_html(report, html, project)
     data = report.to_json()
     data["saved"] = str(saved)
     if args.html:
-        data["html"] = str(args.html)
+        data["html"] = str(html)
     return Output(data, _text(report, data))
 
 

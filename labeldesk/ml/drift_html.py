@@ -7,17 +7,23 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeldesk.core.errors import LabelDeskError
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
     from .drift import DriftReport
 
+# How every report LabelDesk writes begins (earlier versions' too): what lets a later run
+# replace one without --overwrite, and nothing else.
+HEAD = "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"
 GALLERY = 48
 THUMB = 112
 REF_COLOUR, NEW_COLOUR = "#7a8ca3", "#e8590c"
@@ -110,7 +116,7 @@ def render_html(
     from labeldesk.core.imageio import thumbnail_path
 
     e = html.escape
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"]
+    out = [HEAD]
     out.append(f"<style>{STYLE}</style></head><body>")
     out.append(f"<h1>Drift report: {e(report.folder)}</h1>")
     css = "verdict shift" if report.shift else "verdict"
@@ -199,6 +205,50 @@ def _project_thumb(project_thumb: Callable[[str], Path] | None, path: str) -> st
         return _thumb(project_thumb(path))
     except Exception:  # gone since the report: the row stays, without its picture
         return ""
+
+
+class ReportTargetError(LabelDeskError):
+    """The file given for an HTML report cannot be written safely."""
+
+
+def is_drift_report(path: Path) -> bool:
+    """Is ``path`` a file LabelDesk wrote as an HTML drift report (it begins with HEAD)?"""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(HEAD)) == HEAD.encode("utf-8")
+    except OSError:
+        return False
+
+
+def check_html_target(target: Path | str, project: Project, *, overwrite: bool) -> Path:
+    """The resolved file to write a report to, or ReportTargetError saying why not: never
+    inside the image folder or the project (a source image, the database), never over a
+    file that is not an earlier drift report unless ``overwrite``, and its folder must
+    exist and be writable (named here, not as a temporary file later)."""
+    given = Path(target).expanduser()
+    path = given.resolve()  # a link is judged by where it leads
+    for name, protected in (("image folder", project.root), ("project", project.path)):
+        protected = Path(protected).resolve()
+        if path == protected or protected in path.parents:
+            raise ReportTargetError(
+                f"{path} is inside the {name} ({protected}); write the HTML report to a file "
+                "outside the image folder and the project"
+            )
+    if path.is_dir():
+        raise ReportTargetError(f"{path} is a folder; name a file for the HTML report")
+    if not path.parent.is_dir():
+        raise ReportTargetError(
+            f"the folder {path.parent} does not exist; create it or pick another place"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ReportTargetError(f"the folder {path.parent} is not writable")
+    exists = path.exists() or given.is_symlink()
+    if exists and not overwrite and not is_drift_report(path):
+        raise ReportTargetError(
+            f"{path} already exists and is not a LabelDesk drift report; pick a new file "
+            "name (or pass --overwrite to replace it)"
+        )
+    return path
 
 
 def write_html(report: DriftReport, target: Path, project: Project) -> Path:
