@@ -4,7 +4,10 @@ The folder is read, never indexed: no row is added to the project's database. It
 are probed like a scan probes them (allow-listed formats, decompression-bomb limit, EXIF
 orientation; a file that fails is listed with its reason) and embedded with the project's
 backbone the way :mod:`labeldesk.ml.embed` embeds project images (from the same
-content-addressed thumbnail when it is big enough, else the original). The vectors go to
+content-addressed thumbnail when it is big enough, else the original). An original whose
+size or modification time is no longer what the probe saw (a folder still being copied
+or synced) is listed as changed, not embedded: its pixels may not be the content its hash
+names, and a vector stored under that hash would stay wrong for good. The vectors go to
 the project's vector store, keyed by content hash like every other vector: a second report
 on the same folder embeds nothing, and an image later added to the project already has
 its vector. Rows of images the project does not have are ignored by every project reader
@@ -30,6 +33,9 @@ if TYPE_CHECKING:
 
 BATCH = 32
 PROBE_WORKERS = 1  # decoding shares the cores with the model run that follows
+
+
+CHANGED_SINCE_READ = "changed since it was read; run the report again"
 
 
 class EmptyFolder(LabelDeskError):
@@ -102,8 +108,7 @@ def embed_folder(
     computing only those whose content has none in the store yet."""
     from .backbones import load_backbone
     from .device import resolve_device
-    from .embed import ImageFiles, source_image
-    from .preprocess import prepare
+    from .embed import ImageFiles, _load_batch
     from .runtime import load_runner
     from .store import current_store, model_spec
     from .vectors import VectorStore
@@ -114,12 +119,10 @@ def embed_folder(
     results, unreadable = list_folder(project, root, cancel)
     folder = Path(root).resolve()
     hashes = [r.hash or "" for r in results]
-    todo: dict[str, str] = {}
-    for rel, digest, row in zip(
-        (r.path for r in results), hashes, store.rows_for(hashes), strict=True
-    ):
+    todo: dict[str, ProbeResult] = {}
+    for result, row in zip(results, store.rows_for(hashes), strict=True):
         if row < 0:
-            todo.setdefault(digest, rel)
+            todo.setdefault(result.hash or "", result)
     embedded = 0
     if todo:
         device = resolve_device(device)
@@ -134,20 +137,19 @@ def embed_folder(
         pre = backbone.identity.preprocess
         with VectorStore.writer(store.folder, store.dim, cancel=cancel) as writer:
             # Another run may have embedded some meanwhile: ask the writer again.
-            items = [(h, p) for h, p in sorted(todo.items()) if writer.rows_for([h])[0] < 0]
+            items = [_item(r) for h, r in sorted(todo.items()) if writer.rows_for([h])[0] < 0]
             net = load_runner(backbone, device, runtime).features if items else None
             progress(Progress(0, len(items), "embedding the new images"))
             for start in range(0, len(items), BATCH):
                 cancel.raise_if_cancelled()
-                done, arrays = [], []
-                for digest, rel in items[start : start + BATCH]:
-                    try:
-                        arrays.append(prepare(source_image(files, digest, rel, pre.size), pre))
-                        done.append(digest)
-                    except Exception as exc:  # a file that broke since it was probed
-                        unreadable.append({"path": rel, "reason": f"{type(exc).__name__}: {exc}"})
+                # The original is checked against the probe's size and mtime, as `embed`
+                # checks it against the scan's; a file that broke is listed too.
+                done, pixels, failed = _load_batch(
+                    files, items[start : start + BATCH], pre, changed=CHANGED_SINCE_READ
+                )
+                unreadable += failed
                 if done and net is not None:
-                    writer.append(done, net(np.stack(arrays)))
+                    writer.append(done, net(pixels))
                     embedded += len(done)
                 progress(Progress(min(start + BATCH, len(items)), len(items), "embedding"))
     store = VectorStore.open_existing(store.folder)
@@ -167,3 +169,9 @@ def embed_folder(
         embedded=embedded,
         thumbs_dir=project.thumbs_dir,
     )
+
+
+def _item(result: ProbeResult) -> tuple[str, str, int, int, int]:
+    """What decoding needs of a probed image: (hash, path, short side, size, mtime_ns)."""
+    width, height = result.width or 0, result.height or 0
+    return (result.hash or "", result.path, min(width, height), result.size, result.mtime_ns)

@@ -308,11 +308,12 @@ def _load_batch(
     *,
     check_content: bool = False,
     originals: bool = False,
+    changed: str = CHANGED,
 ) -> Batch:
     """Pixels of each item, from :func:`source_image` or with ``originals`` from the
-    original. An original whose size or mtime is not the scan's is left out, and with
-    ``check_content`` one whose content is no longer ``hash`` (a thumbnail is named by
-    the content it shows, so it needs no check)."""
+    original. An original whose size or mtime is not the scan's is left out (listed with
+    the reason ``changed``), and with ``check_content`` one whose content is no longer
+    ``hash`` (a thumbnail is named by the content it shows, so it needs no check)."""
     hashes: list[str] = []
     failed: list[dict[str, str]] = []
     pixels = np.empty((len(chunk), pre.size, pre.size, 3), np.uint8)
@@ -327,7 +328,7 @@ def _load_batch(
             if source.parent.parent != project.thumbs_dir and (
                 _stat_changed(source, item) or (check_content and hash_file(source) != digest)
             ):
-                raise ChangedSinceScan(CHANGED)
+                raise ChangedSinceScan(changed)
             prepare_into(source, pre, pixels[len(hashes)])
             hashes.append(digest)
         except ChangedSinceScan as exc:
