@@ -16,7 +16,7 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
-from .db import DB_FILENAME, Database, migrate, schema_version
+from .db import DB_FILENAME, Database, migrate
 from .errors import ImageRootError, ProjectError, UnknownPathError
 from .filelock import FileLock
 from .imageio import probe_file, thumbnail_path
@@ -57,10 +57,10 @@ class Project(ProjectWrites):
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
             raise ProjectError(f"{db_file} cannot be opened: {exc}") from exc
         try:
-            upgraded_from = schema_version(self.db.conn)
             migrate(self.db.conn)
-            if upgraded_from < 6:  # older versions could store labels that are not classes
-                label_store.repair_labels(self.db)
+            # Older versions could store labels that are not classes. Checked at every
+            # open (cheap): an upgrade interrupted before its repair is repaired later.
+            label_store.repair_labels(self.db)
             root = self.db.get_meta("image_root")
         except sqlite3.DatabaseError as exc:
             self.db.close()
