@@ -194,18 +194,11 @@ def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
         thumb = thumbnail_path(Path(thumb_root), digest) if thumb_root else None
         if thumb is not None and thumb.exists():  # identical bytes were decoded before
             try:
-                return _replace(info, phash=cached_phash(thumb))
-            except (OSError, ValueError):
+                return _replace(info, phash=_whole_thumbnail_phash(thumb))
+            except (OSError, ValueError, SyntaxError, EOFError):
                 thumb.unlink(missing_ok=True)  # a damaged cache file: make it again
         try:
-            if img.format == "JPEG":
-                img.draft("RGB", thumbnail_size(img.size))
-            img.load()
-            ImageOps.exif_transpose(img, in_place=True)
-            rgb = to_rgb(img)
-            target = thumbnail_size(rgb.size)
-            if target != rgb.size:
-                rgb = rgb.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+            rgb = thumbnail_image(img)
             info = _replace(info, phash=perceptual_hash(rgb))
         except Image.DecompressionBombError as exc:
             return _replace(info, skip_reason=f"too large (decompression bomb limit): {exc}")
@@ -367,12 +360,55 @@ def cached_phash(thumb: Path) -> int:
         return perceptual_hash(small)
 
 
+def _whole_thumbnail_phash(thumb: Path) -> int:
+    """:func:`cached_phash` of a thumbnail that decodes to the end: one cut short (a
+    crash, or a disk that filled as it was written) raises, so it is made again."""
+    with Image.open(thumb, formats=("JPEG",)) as small:
+        small.load()
+    return cached_phash(thumb)
+
+
+def thumbnail_image(img: Image.Image) -> Image.Image:
+    """Decode an opened image into its thumbnail's pixels (upright RGB, see
+    :func:`thumbnail_size`); JPEGs decode at a reduced DCT scale that still covers it."""
+    if img.format == "JPEG":
+        img.draft("RGB", thumbnail_size(img.size))
+    img.load()
+    ImageOps.exif_transpose(img, in_place=True)
+    rgb = to_rgb(img)
+    target = thumbnail_size(rgb.size)
+    if target != rgb.size:
+        rgb = rgb.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return rgb
+
+
+def encode_thumbnail(rgb: Image.Image, phash: int | None = None) -> bytes:
+    """The thumbnail file's bytes: JPEG at quality 90, the perceptual hash in its comment.
+    The one encoder for the scan's files and a Ray worker's in-memory copies, whose
+    pixels embeddings are made from: they must not drift apart."""
+    comment = PHASH_COMMENT + str(phash).encode() if phash is not None else b""
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=90, comment=comment)
+    return out.getvalue()
+
+
+def thumbnail_jpeg(data: bytes) -> bytes:
+    """The thumbnail the scan writes for an image with these bytes, made in memory, byte
+    for byte (a Ray worker embeds from it where a local run reads the scan's file)."""
+    with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
+        rgb = thumbnail_image(img)
+        return encode_thumbnail(rgb, perceptual_hash(rgb))
+
+
 def _write_thumbnail(img: Image.Image, target: Path, phash: int | None = None) -> None:
+    """Encode in memory, then write with a plain write (which raises on a short write,
+    where Pillow's own file output may not) and rename: a thumbnail is whole or absent."""
+    data = encode_thumbnail(img, phash)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    comment = PHASH_COMMENT + str(phash).encode() if phash is not None else b""
     try:
-        img.save(tmp, "JPEG", quality=90, comment=comment)
+        with open(tmp, "wb") as f:
+            f.write(data)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

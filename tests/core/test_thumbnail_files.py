@@ -1,0 +1,105 @@
+"""Thumbnails are whole or absent, and the in-memory copy a Ray worker makes is the
+scan's file byte for byte (embeddings are made from a thumbnail's pixels)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+from PIL import Image
+
+from labeldesk.core.imageio import probe_file, thumbnail_jpeg, thumbnail_path
+
+# A real short write: the file-size limit makes write() stop part-way (EFBIG), as a disk
+# filling up does; in a child process so the limit touches nothing else.
+SHORT_WRITE = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from labeldesk.core.imageio import probe_file
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, resource.RLIM_INFINITY))
+    print(probe_file(sys.argv[1], sys.argv[2]).warning)
+    """
+)
+
+
+def whole(thumb: Path) -> bool:
+    try:
+        with Image.open(thumb) as img:
+            img.load()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file-size limit as a short write")
+def test_a_thumbnail_cut_short_by_a_failed_write_is_not_left_behind(tmp_path):
+    image = write_image(tmp_path / "a.jpg", size=(400, 300), seed=5)
+    thumbs = tmp_path / "thumbs"
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", SHORT_WRITE, str(image), str(thumbs)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=True,
+    )
+    assert done.stdout.startswith("thumbnail not written"), done.stdout + done.stderr
+    assert [p for p in thumbs.rglob("*") if p.is_file()] == []  # no partial file, no .tmp
+    # With room again, the image gets its whole thumbnail.
+    result = probe_file(str(image), str(thumbs))
+    assert result.warning is None and whole(thumbnail_path(thumbs, result.hash))
+
+
+def test_a_truncated_thumbnail_is_made_again_not_trusted(tmp_path):
+    a = write_image(tmp_path / "a.jpg", size=(400, 300), seed=6)
+    thumbs = tmp_path / "thumbs"
+    first = probe_file(str(a), str(thumbs))
+    thumb = thumbnail_path(thumbs, first.hash)
+    good = thumb.read_bytes()
+    thumb.write_bytes(good[: len(good) // 2])  # the header (size, phash comment) survives
+    assert not whole(thumb)
+    b = tmp_path / "b.jpg"  # the same content found again (a copy, or the next scan)
+    b.write_bytes(a.read_bytes())
+    again = probe_file(str(b), str(thumbs))
+    assert again.phash == first.phash and again.skip_reason is None
+    assert thumb.read_bytes() == good
+
+
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("photo.jpg", (640, 427)),
+        ("tall.png", (260, 500)),
+        ("wide.jpg", (1000, 300)),
+        ("small.png", (60, 40)),
+    ],
+)
+def test_the_in_memory_thumbnail_is_the_scans_file(tmp_path, name, size):
+    fmt = "PNG" if name.endswith(".png") else "JPEG"
+    image = write_image(tmp_path / name, size=size, seed=7, fmt=fmt)
+    thumbs = tmp_path / "thumbs"
+    result = probe_file(str(image), str(thumbs))
+    made = thumbnail_jpeg(image.read_bytes())
+    assert made == thumbnail_path(thumbs, result.hash).read_bytes()
+
+
+def test_the_in_memory_thumbnail_follows_exif_orientation(tmp_path):
+    image = tmp_path / "rotated.jpg"
+    Image.new("RGB", (480, 300), (200, 30, 30)).save(image, exif=_rotated_exif())
+    result = probe_file(str(image), str(tmp_path / "thumbs"))
+    made = thumbnail_jpeg(image.read_bytes())
+    assert made == thumbnail_path(tmp_path / "thumbs", result.hash).read_bytes()
+    with Image.open(io.BytesIO(made)) as img:
+        assert img.size == (224, 358)  # displayed 300 x 480: upright
+
+
+def _rotated_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° when displayed
+    return exif
