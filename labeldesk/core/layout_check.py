@@ -2,7 +2,9 @@
 
 ``labeldesk new p --images sample_data`` would make one class, "fashion", out of a whole
 dataset (its ``train/``, ``test/`` and ``_unlabeled/`` folders included). Only the top two
-or three levels of folders are listed, so this is instant even for a huge tree.
+or three levels of folders are listed, no image is opened; still, a class folder is listed
+whole to find its subfolders, so a flat tree of a million images takes a second or two
+(the new-project form runs this off the GUI thread; ``cancel`` stops it between folders).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER
+from .progress import CancelToken
 
 # Folder names that hold a dataset rather than name a class.
 CONTAINER_NAMES = frozenset(
@@ -49,8 +52,10 @@ def _special(names: list[str]) -> list[str]:
     return [n for n in names if n.lower() in _SPECIAL]
 
 
-def check_layout(root: Path | str) -> list[LayoutWarning]:
-    """Warnings about a layout that probably is not what the person meant."""
+def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list[LayoutWarning]:
+    """Warnings about a layout that probably is not what the person meant.
+
+    Raises :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` is set."""
     root = Path(root)
     top = _subfolders(root)
     warnings: list[LayoutWarning] = []
@@ -69,6 +74,7 @@ def check_layout(root: Path | str) -> list[LayoutWarning]:
             )
             return warnings
     for split in [n for n in top if n.lower() in SPLIT_FOLDERS]:
+        _check(cancel)
         inner = _subfolders(root / split)
         nested = [n for n in _special(inner) if n.lower() != UNLABELED_FOLDER]  # documented
         if nested:
@@ -82,6 +88,7 @@ def check_layout(root: Path | str) -> list[LayoutWarning]:
         warnings += _container_classes(root / split, inner, f"{split}/")
     warnings += _container_classes(root, classes, "")
     for name in classes:
+        _check(cancel)
         nested = _special(_subfolders(root / name))
         if nested and name.lower() not in CONTAINER_NAMES:
             warnings.append(
@@ -92,6 +99,11 @@ def check_layout(root: Path | str) -> list[LayoutWarning]:
                 )
             )
     return warnings
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        cancel.raise_if_cancelled()
 
 
 def _container_classes(folder: Path, names: list[str], prefix: str) -> list[LayoutWarning]:

@@ -127,6 +127,7 @@ class NewProjectDialog(QDialog):
         self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.preview: LayoutPreview | None = None
         self.preview_job: Job | None = None
+        self.check_job: Job | None = None
         self._preview_folder: Path | None = None
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self._start_preview)
@@ -136,8 +137,7 @@ class NewProjectDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.use_suggested, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
-        self.images_edit.textChanged.connect(self._check_layout)
-        self.images_edit.textChanged.connect(lambda _: self._preview_timer.start())
+        self.images_edit.textChanged.connect(self._images_edited)
         self.images_edit.textChanged.connect(self._validate)
         self.project_edit.textChanged.connect(self._validate)
         self.layout_warnings: list[LayoutWarning] = []
@@ -180,10 +180,12 @@ class NewProjectDialog(QDialog):
             self.set_images(Path(folder))
 
     def set_images(self, folder: Path) -> None:
-        """Use ``folder`` for the images; suggest a project folder beside it if none yet."""
+        """Use ``folder`` for the images; suggest a project folder beside it if none yet.
+        A folder chosen whole (Browse, a drop, the suggestion) is looked at at once."""
         self.images_edit.setText(str(folder))
         if not self.project_edit.text():
             self.project_edit.setText(str(folder.parent / f"{folder.name}-labeldesk"))
+        self._start_preview()
 
     def _browse_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -217,26 +219,53 @@ class NewProjectDialog(QDialog):
         else:
             self._show_note("", warning=False)
 
-    def _check_layout(self) -> None:
-        """Warn (before indexing) about a folder that looks one level off."""
-        folder = Path(self.images_edit.text().strip())
-        self.layout_warnings = check_layout(folder) if folder.is_dir() else []
-        self._suggested = next(
-            (w.suggested_root for w in self.layout_warnings if w.suggested_root), None
-        )
+    def _images_edited(self) -> None:
+        """Forget what was found for the old folder; look at the new one once typing pauses."""
+        self._show_layout_warnings([])
+        self._preview_timer.start()
+
+    def _show_layout_warnings(self, warnings: list[LayoutWarning]) -> None:
+        self.layout_warnings = warnings
+        self._suggested = next((w.suggested_root for w in warnings if w.suggested_root), None)
         self.use_suggested.setVisible(self._suggested is not None)
         if self._suggested is not None:
             self.use_suggested.setText(f"Use {self._suggested} instead")
+        self._validate()
+
+    def _start_layout_check(self, folder: Path) -> None:
+        """Warn (before indexing) about a folder that looks one level off. Off the GUI
+        thread: it lists the top folders and every class folder, which takes seconds for
+        a flat folder of a million images."""
+        if self.check_job is not None:
+            self.check_job.cancel()
+
+        def check(*, progress: object, cancel: CancelToken) -> list[LayoutWarning]:
+            return check_layout(folder, cancel=cancel)
+
+        job = Job(check, "Layout check")
+        job.finished.connect(self._layout_checked)  # a bound slot: see _start_preview
+        self.check_job = job.start()
+
+    def _layout_checked(self, warnings: list[LayoutWarning]) -> None:
+        current = Path(self.images_edit.text().strip()) == self._preview_folder
+        if self.sender() is self.check_job and self.check_job is not None and current:
+            self._show_layout_warnings(warnings)
 
     def _start_preview(self) -> None:
-        """Count the folder's images by class and split in the background."""
-        if self.preview_job is not None:
-            self.preview_job.cancel()
+        """Check the layout, and count the folder's images by class and split, in the
+        background."""
+        self._preview_timer.stop()
+        for job in (self.preview_job, self.check_job):
+            if job is not None:
+                job.cancel()
+        self.preview_job = self.check_job = None
         folder = Path(self.images_edit.text().strip())
         self.preview = None
+        self._preview_folder = folder
         if not folder.is_dir():
             self.found.setText("")
             return
+        self._start_layout_check(folder)
         self.found.setText("Looking at the folder…")
 
         def count(*, progress: object, cancel: CancelToken) -> LayoutPreview:
@@ -247,7 +276,6 @@ class NewProjectDialog(QDialog):
         # count ends (a form closed while a large folder is still being listed).
         job.finished.connect(self._preview_finished)
         job.failed.connect(self._preview_failed)
-        self._preview_folder = folder
         self.preview_job = job.start()
 
     def _preview_finished(self, result: LayoutPreview) -> None:
@@ -268,9 +296,10 @@ class NewProjectDialog(QDialog):
 
     def done(self, result: int) -> None:
         self._preview_timer.stop()
-        if self.preview_job is not None:
-            self.preview_job.cancel()
-            self.preview_job = None  # a late result finds no job of ours: it is ignored
+        for job in (self.preview_job, self.check_job):
+            if job is not None:
+                job.cancel()
+        self.preview_job = self.check_job = None  # a late result finds no job: it is ignored
         super().done(result)
 
     def _use_suggested(self) -> None:

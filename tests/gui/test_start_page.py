@@ -209,8 +209,8 @@ def test_new_project_form_warns_about_a_folder_one_level_too_high(qtbot, tmp_pat
     dialog = NewProjectDialog(images=outer)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: dialog.use_suggested.isVisible(), timeout=5000)  # checked off-thread
     assert dialog.note.isVisible() and "one level too high" in dialog.note.text()
-    assert dialog.use_suggested.isVisible()
     assert dialog.problem() is None  # a warning, not a refusal: the person decides
     dialog.use_suggested.click()
     assert dialog.paths() == (outer / "fashion", outer / "fashion-labeldesk")

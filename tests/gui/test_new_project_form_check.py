@@ -1,0 +1,76 @@
+"""The new-project form checks a folder's layout off the GUI thread: a flat folder of a
+million images takes seconds to list, and the form must answer keys meanwhile."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from labeldesk.core import layout_check
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import CancelToken
+from labeldesk.gui import dialogs
+from labeldesk.gui.dialogs import NewProjectDialog
+
+
+def test_typing_a_folder_does_not_list_it_on_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    from helpers import make_imagefolder
+
+    outer = tmp_path / "data"
+    make_imagefolder(outer / "fashion")
+    gui_thread = threading.get_ident()
+    listed_on: set[int] = set()
+    real = layout_check._subfolders
+
+    def recording(folder):
+        listed_on.add(threading.get_ident())
+        return real(folder)
+
+    monkeypatch.setattr(layout_check, "_subfolders", recording)
+    dialog = NewProjectDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.images_edit.setText(str(outer))  # typed or pasted
+    qtbot.waitUntil(lambda: dialog.use_suggested.isVisible(), timeout=5000)
+    assert "one level too high" in dialog.note.text()
+    assert listed_on and gui_thread not in listed_on
+    # A warning for the old folder goes as soon as the text changes.
+    dialog.images_edit.setText(str(outer / "fashion"))
+    assert not dialog.use_suggested.isVisible() and dialog.layout_warnings == []
+
+
+def test_a_late_check_of_an_old_folder_is_not_shown(qtbot, tmp_path, monkeypatch):
+    from helpers import make_imagefolder
+
+    outer = tmp_path / "data"
+    make_imagefolder(outer / "fashion")
+    gate = threading.Event()
+    real = dialogs.check_layout
+
+    def slow_for_outer(folder, *, cancel=None):
+        if folder == outer:
+            gate.wait(30)
+            return real(folder)  # not cancelled: its result must still be dropped
+        return real(folder, cancel=cancel)
+
+    monkeypatch.setattr(dialogs, "check_layout", slow_for_outer)
+    dialog = NewProjectDialog(images=outer)
+    qtbot.addWidget(dialog)
+    old = dialog.check_job
+    assert old is not None
+    dialog.set_images(outer / "fashion")
+    gate.set()
+    qtbot.waitUntil(lambda: not old.running, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.check_job is None or not dialog.check_job.running)
+    assert dialog.layout_warnings == [] and not dialog.use_suggested.isVisible()
+
+
+def test_check_layout_stops_when_cancelled(tmp_path):
+    from helpers import make_imagefolder
+
+    make_imagefolder(tmp_path / "root")
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        layout_check.check_layout(tmp_path / "root", cancel=token)
