@@ -2,12 +2,14 @@
 
 Each menu action is registered under a stable name with its default keys; a saved
 choice replaces the default at start-up and at once when edited in Help ▸ Keyboard
-shortcuts. Labeling and review keys (1-9 and letters, Enter, Space, X, Z) stay fixed:
-they follow the class order and are listed in the same dialog.
+shortcuts. Labeling and review keys (1-9 and letters, Enter, Space, X, Z), Undo, Add
+class and Select all stay fixed: a command may not take one of them (Qt would find the key
+ambiguous and do nothing), and a saved choice that does is ignored with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.gui import settings, shortcuts
+
+log = logging.getLogger(__name__)
 
 PREFIX = "hotkeys/"
 _DEFAULTS = "labeldeskDefaultKeys"  # dynamic property holding the default key strings
@@ -59,6 +63,17 @@ def register(action: QAction, defaults: Sequence[QKeySequence]) -> None:
         action.setObjectName(action_name(action.text()))
     action.setProperty(_DEFAULTS, [k.toString() for k in defaults])
     custom = saved_keys(action.objectName())
+    taken = [(k, use) for k in custom or [] if (use := shortcuts.fixed_key_use(k))]
+    if taken:  # saved by an older version, which let a command take Ctrl+Z
+        key, use = taken[0]
+        log.warning(
+            "ignoring the saved key %s for %r: it is kept for %s; using %s",
+            key.toString(),
+            action.objectName(),
+            use,
+            ", ".join(k.toString() for k in defaults) or "no key",
+        )
+        custom = None
     action.setShortcuts(list(defaults) if custom is None else custom)
 
 
@@ -110,7 +125,7 @@ class HotkeysEditor(QWidget):
                 self.note.setText(f"{key.toString()} is kept for {use}; pick another key.")
                 self._show(row)
                 return False
-            for other in self.actions_:
+            for other in self._window_actions():
                 if other is not action and key in other.shortcuts():
                     self.note.setText(
                         f"{key.toString()} is already used by "
@@ -122,6 +137,15 @@ class HotkeysEditor(QWidget):
         save_keys(action.objectName(), action.shortcuts())
         self.note.setText(f"Saved: {action.text().replace('&', '')} = {key.toString() or 'none'}")
         return True
+
+    def _window_actions(self) -> list[QAction]:
+        """The commands, then every other action with keys in their window (the browser's
+        and the review's, when shown): a key may belong to one of them only."""
+        found = list(self.actions_)
+        window = self.actions_[0].parent() if self.actions_ else None
+        if isinstance(window, QWidget):
+            found += [a for a in window.findChildren(QAction) if a not in found and a.shortcuts()]
+        return found
 
     def reset(self, row: int) -> None:
         action = self.actions_[row]

@@ -45,24 +45,31 @@ REVIEW_UNDO_KEYS: tuple[KeySpec, ...] = ("Z", _Std.Undo)
 REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
 REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
+SELECT_ALL_KEYS: tuple[KeySpec, ...] = (_Std.SelectAll,)
+MOVE_KEYS: tuple[KeySpec, ...] = ("Left", "Right", "Up", "Down", "Home", "End", "PgUp", "PgDown")
 
 
 def fixed_key_use(key: QKeySequence) -> str:
-    """What a fixed labeling or review key does ("" if ``key`` is not one of them); menu
-    commands may not take these, or labeling would stop working."""
+    """What a fixed key of the browser or the review does ("" if ``key`` is none of
+    them); menu commands may not take these: the command would win (or Qt would find the
+    key ambiguous and do neither), so labeling, Undo or Add class would stop working."""
     fixed: list[tuple[Sequence[KeySpec], str]] = [
         (LABEL_KEYS, "labeling with a class"),
         (CLEAR_KEYS, "removing a label"),
         (EXCLUDE_KEYS, "excluding"),
+        (UNDO_KEYS, "undoing the last change"),
+        (ADD_CLASS_KEYS, "adding a class"),
+        (SELECT_ALL_KEYS, "selecting every image"),
         (REVIEW_ACCEPT_KEYS, "accepting in review"),
         (REVIEW_KEEP_KEYS, "keeping in review"),
-        (("Z",), "undoing in review"),
-        (("Left", "Right", "Up", "Down"), "moving between images"),
+        (REVIEW_UNDO_KEYS, "undoing in review"),
+        (MOVE_KEYS, "moving between images"),
+        (tuple(f"Shift+{k}" for k in MOVE_KEYS), "extending the selection"),
         (REVIEW_BACK_KEYS, "leaving review"),
     ]
     text = key.toString()
     for keys, use in fixed:
-        if any(isinstance(spec, str) and QKeySequence(spec).toString() == text for spec in keys):
+        if any(s.toString() == text for s in sequences(keys)):
             return use
     return ""
 
@@ -99,7 +106,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         ("Arrow keys, Home, End, PgUp, PgDn", "Move between images"),
         ("Shift+arrows, Shift+click", "Extend the selection"),
         ("Ctrl+click", "Add or remove one image from the selection"),
-        ("Ctrl+A", "Select every image shown"),
+        (_text(SELECT_ALL_KEYS), "Select every image shown"),
         (_text(SEARCH_KEYS), "Search image paths"),
         (_text(ADD_CLASS_KEYS), "Add a class"),
         (_text(NEW_KEYS), "New project from an image folder"),
