@@ -18,6 +18,7 @@ written by an older version is checked on a sample first (:mod:`labeldesk.ml.sto
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import time
@@ -325,17 +326,32 @@ def _load_batch(
                 if originals
                 else source_image(project, digest, path, pre.size, short_side=_known(item))
             )
-            if source.parent.parent != project.thumbs_dir and (
-                _stat_changed(source, item) or (check_content and hash_file(source) != digest)
-            ):
-                raise ChangedSinceScan(changed)
-            prepare_into(source, pre, pixels[len(hashes)])
+            row = pixels[len(hashes)]
+            if source.parent.parent != project.thumbs_dir or not _from_thumbnail(source, pre, row):
+                source = project.image_path(path)
+                if _stat_changed(source, item) or (check_content and hash_file(source) != digest):
+                    raise ChangedSinceScan(changed)
+                prepare_into(source, pre, row)
             hashes.append(digest)
         except ChangedSinceScan as exc:
             failed.append({"path": path, "reason": str(exc)})
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
     return hashes, pixels[: len(hashes)], failed
+
+
+def _from_thumbnail(thumb: Path, pre: Preprocess, out: np.ndarray) -> bool:
+    """Decode the cached thumbnail into ``out``; False when it does not decode fully (cut
+    short by a full disk, damaged): the original is read instead, and the broken file is
+    deleted so the next request for it (:meth:`Project.thumbnail`) makes it again."""
+    try:
+        prepare_into(thumb, pre, out)
+        return True
+    except Exception as exc:  # any failure of a cache file means: use the original
+        log.warning("thumbnail %s cannot be decoded (%s); reading the original", thumb, exc)
+    with contextlib.suppress(OSError):  # a read-only cache: the original is read each time
+        thumb.unlink(missing_ok=True)
+    return False
 
 
 def _known(item: Item) -> int:
@@ -358,7 +374,9 @@ def source_image(
     """The cached thumbnail when it is big enough for the model (short side >= ``size``),
     else the original: a 12 MP photo then costs a 300×224 decode, not a full one. An
     image whose ``short_side`` (from the index; 0 = unknown) is below ``size`` has no such
-    thumbnail (thumbnails never enlarge), so the original is used without opening one."""
+    thumbnail (thumbnails never enlarge), so the original is used without opening one.
+    Only the thumbnail's header is read here: one that then fails to decode is replaced
+    by the original in :func:`_load_batch`."""
     from PIL import Image
 
     if 0 < short_side < size:
