@@ -56,7 +56,7 @@ class DriftReport:
     folder: str
     images: int
     reference: int
-    shift: bool
+    shift: bool | None  # None with "no power" (too few images to tell), never False
     verdict: str  # "shift", "no detectable shift" or "no power"
     summary: str  # the verdict and its effect size in plain words
     effect: str  # "negligible" ... "very large"

@@ -41,7 +41,7 @@ def effect_words(auc: float | None) -> str:
 class ShiftTests:
     """What the arrays-only part of the report found (no project involved)."""
 
-    shift: bool
+    shift: bool | None  # None with "no power": too few images to say either way
     verdict: str
     auc: float | None
     auc_ci: tuple[float, float] | None
@@ -93,7 +93,7 @@ def shift_tests(
     knn_new_pct, knn_ref_pct = tests.knn_percentiles(knn_new, knn_reference)
     if n_new < MIN_IMAGES or n_ref < MIN_IMAGES:
         return ShiftTests(
-            False, "no power", None, None, None, None, power, knn_new_pct, knn_ref_pct,
+            None, "no power", None, None, None, None, power, knn_new_pct, knn_ref_pct,
             np.zeros((0, 2)), np.zeros((0, 2)),
         )  # fmt: skip
     # Big sets: fewer relabelings (at least 200: p-values down to 0.005, under a third of
@@ -108,8 +108,10 @@ def shift_tests(
     # both halves are out of sample for every row (out-of-fold scores, leave-one-out
     # distances), so under no shift new and reference novelty are exchangeable
     outliers, outlier_p = tests.outlier_share_test(new_novelty, reference_novelty)
-    shift = min(c2.p_value, mmd.p_value, outlier_p) < alpha / TESTS
-    verdict = "shift" if shift else ("no detectable shift" if power["enough"] else "no power")
+    found = min(c2.p_value, mmd.p_value, outlier_p) < alpha / TESTS
+    verdict = "shift" if found else ("no detectable shift" if power["enough"] else "no power")
+    # "no power" is never "no shift": JSON readers get null, not false
+    shift = None if verdict == "no power" else found
     return ShiftTests(
         shift=shift,
         verdict=verdict,

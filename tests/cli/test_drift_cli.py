@@ -55,6 +55,9 @@ def test_drift_text_output_names_the_verdict(project_path, tmp_path, capsys):
     assert main(["drift", str(project_path), "--images", str(folder), *FAST]) == 0
     text = capsys.readouterr().out
     assert text.startswith("NO POWER:") and "most novel of 3 new images" in text
+    assert main(["drift", str(project_path), "--images", str(folder), "--json", *FAST]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "no power" and data["shift"] is None  # not false: not "no shift"
 
 
 @pytest.mark.parametrize("make", ["empty", "missing"])

@@ -70,7 +70,8 @@ def test_new_class_or_inverted_images_are_a_shift_and_rank_first(project, tmp_pa
 def test_too_few_new_images_report_no_power(project, tmp_path):
     folder, _ = new_folder(tmp_path / "few", per_class=2, seed=4)
     report = drift_report(project, folder, **RUN)
-    assert report.images == 6 and not report.shift and report.verdict == "no power"
+    assert report.images == 6 and report.shift is None and report.verdict == "no power"
+    assert report.to_json()["shift"] is None  # JSON null: "no power" is not "no shift"
     assert report.auc is None and report.power["enough"] is False
     assert "not a 'no shift' verdict" in report.summary and len(report.novel) == 6
 

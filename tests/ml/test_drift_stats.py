@@ -77,12 +77,13 @@ def test_too_few_images_is_no_power_not_no_shift():
     centres = rng.normal(size=(5, DIM)) * 1.5
     reference = clustered(rng, centres, 400)
     few = compare_vectors(reference, clustered(rng, centres, 5))
-    assert few.verdict == "no power" and not few.shift and few.auc is None
+    assert few.verdict == "no power" and few.shift is None and few.auc is None
     assert few.power["enough"] is False and len(few.new_novelty) == 5
     assert "not a 'no shift' verdict" in summary_text(few, 0.0, 0.05)
     some = compare_vectors(reference, clustered(rng, centres, 12), permutations=200)
     assert some.auc is not None and some.power["min_detectable_auc"] > 0.7
     assert some.verdict in ("no power", "shift")  # never "no detectable shift"
+    assert (some.shift is None) == (some.verdict == "no power")  # never False: not "no shift"
     if not some.shift:
         assert "too few to rule one out" in summary_text(some, 0.0, 0.05)
     many = compare_vectors(reference, clustered(rng, centres, 200), permutations=200)
