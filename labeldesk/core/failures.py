@@ -9,9 +9,16 @@ prints it; the app shows it as one notice.
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 import sqlite3
+from pathlib import Path
 
 from .errors import LabelDeskError
+
+# Below this, SQLite cannot make its write-ahead log and index files: the disk is full
+# for the project's purposes, although it may show a few free kilobytes.
+LOW_SPACE = 1 << 20
 
 _OS_MESSAGES = {
     errno.ENOSPC: "no space left on the disk",
@@ -79,3 +86,34 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
     if "readonly" in text or "read-only" in text:
         return "the project database is read-only; check the folder's permissions", "OSError"
     return f"the project database failed: {text}", "DatabaseError"
+
+
+def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:
+    """Why nothing can be written in the project ``folder`` (a read-only disk, folder or
+    database file, or a full disk), or None if it looks writable.
+
+    SQLite reports these as "unable to open database file" or "disk I/O error", which
+    name neither the cause nor the fix; this is asked only once opening has failed."""
+    read_only = (
+        "is read-only; LabelDesk writes to its database even to read from it, so copy the "
+        "project folder somewhere writable and open the copy"
+    )
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"the disk holding the project folder {folder} {read_only}"
+    except (OSError, AttributeError):  # no statvfs on Windows
+        pass
+    if not os.access(folder, os.W_OK):
+        return f"the project folder {folder} {read_only}"
+    if db_file is not None and db_file.exists() and not os.access(db_file, os.W_OK):
+        return f"the project database {db_file} {read_only}"
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free < LOW_SPACE:
+        return (
+            f"no space left on the disk holding the project {folder} ({free // 1024} KiB "
+            "free); free some space and run the command again (what was saved before is safe)"
+        )
+    return None

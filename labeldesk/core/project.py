@@ -18,6 +18,7 @@ from . import labels as label_store
 from .changes import Changes, ProjectEvents
 from .db import DB_FILENAME, Database, migrate
 from .errors import ImageRootError, ProjectError, UnknownPathError
+from .failures import storage_problem
 from .filelock import FileLock
 from .imageio import probe_file, thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -55,7 +56,7 @@ class Project(ProjectWrites):
         try:
             self.db = Database(db_file)
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
-            raise ProjectError(f"{db_file} cannot be opened: {exc}") from exc
+            raise _open_error(self.path, db_file, exc, "cannot be opened") from exc
         try:
             migrate(self.db.conn)
             # Older versions could store labels that are not classes. Checked at every
@@ -64,7 +65,9 @@ class Project(ProjectWrites):
             root = self.db.get_meta("image_root")
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise ProjectError(f"{db_file} cannot be read as a LabelDesk database: {exc}") from exc
+            raise _open_error(
+                self.path, db_file, exc, "cannot be read as a LabelDesk database"
+            ) from exc
         except ProjectError:  # e.g. written by a newer LabelDesk
             self.db.close()
             raise
@@ -240,6 +243,13 @@ class Project(ProjectWrites):
         from .stats import project_stats
 
         return project_stats(self)
+
+
+def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: str) -> ProjectError:
+    """The reason a project could not be opened: a full or read-only disk named as such
+    (SQLite calls both an I/O error), else SQLite's own words."""
+    problem = storage_problem(folder, db_file)
+    return ProjectError(problem or f"{db_file} {what}: {exc}")
 
 
 def open_project(path: Path | str) -> Project:
