@@ -173,6 +173,7 @@ class ProjectView(QWidget):
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)
+        self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
         self.labeling.refresh_ids(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
