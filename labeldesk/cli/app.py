@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -40,26 +44,43 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _smoke(project: Path | None) -> int:
-    """Start the app as ``run`` does, let the window paint for a moment, report and quit."""
+    """Start the app as ``run`` does, let the window paint for a moment, report and quit.
+    With ``project``, it also reports whether that project opened (path, image count): an
+    installation check on a project must fail when the project did not open."""
     from PySide6.QtCore import QTimer
 
     from labeldesk.gui.app import create_application, create_main_window
 
     app = create_application()
-    window = create_main_window(Path(project).expanduser() if project is not None else None)
+    wanted = Path(project).expanduser() if project is not None else None
+    window = create_main_window(wanted)
+    why_not = window.statusBar().currentMessage()  # the reason, when it did not open
     window.show()
     seen: list[bool] = []
+    opened: list[str | None] = [_opened(window.project, wanted)]
 
     def check() -> None:
         seen.append(window.isVisible())
+        opened.append(_opened(window.project, wanted))  # before quit() closes the window
         app.quit()
 
     QTimer.singleShot(1500, check)
     app.exec()
     shown = bool(seen) and seen[0]
+    if wanted is not None and opened[-1] is None:
+        print(f"gui: project {wanted} did not open: {why_not or 'no reason given'}")
+        window.close()
+        return 1
     print(
         f"gui ok: platform {app.platformName()}, window {window.windowTitle()!r}, "
-        f"{window.width()}x{window.height()}, visible {shown}"
+        f"{window.width()}x{window.height()}, visible {shown}{opened[-1] or ''}"
     )
     window.close()
     return 0 if shown else 1
+
+
+def _opened(project: Project | None, wanted: Path | None) -> str | None:
+    """The words ", project PATH (N images)" when ``wanted`` is the open project, else None."""
+    if project is None or wanted is None or project.path.resolve() != wanted.resolve():
+        return None
+    return f", project {project.path} ({project.stats()['images']:,} images)"

@@ -29,3 +29,34 @@ def test_smoke_start_shows_the_window_and_exits(tmp_path: Path) -> None:
     assert line.endswith("visible True")
     # It ran as the app does: its settings went to this HOME's config folder.
     assert (tmp_path / "config" / "LabelDesk").is_dir()
+
+
+def _smoke(tmp_path: Path, project: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "labeldesk", "gui", "--smoke", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+
+
+def test_smoke_on_a_project_says_it_opened_and_fails_when_it_did_not(tmp_path: Path) -> None:
+    from helpers import make_imagefolder
+
+    from labeldesk.cli import main
+
+    images = tmp_path / "images"
+    make_imagefolder(images)
+    assert main(["new", str(tmp_path / "p"), "--images", str(images), "--workers", "1"]) == 0
+    with_project = _smoke(tmp_path, tmp_path / "p")
+    assert with_project.returncode == 0, with_project.stderr[-2000:]
+    line = with_project.stdout.strip().splitlines()[-1]
+    assert line.startswith("gui ok: ") and f", project {tmp_path / 'p'} (" in line
+    not_a_project = _smoke(tmp_path, images)  # a folder, but no project in it
+    assert not_a_project.returncode == 1
+    line = not_a_project.stdout.strip().splitlines()[-1]
+    assert line.startswith(f"gui: project {images} did not open: ")
+    assert "gui ok" not in not_a_project.stdout
