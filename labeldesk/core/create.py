@@ -134,8 +134,21 @@ def create_and_index(
             )
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
+        if _inside(target, project.root):
+            counts.warnings.append(
+                f"the project folder {target} is inside the image folder: scans leave it out, "
+                "but other tools reading the image folder (an ImageFolder loader) would take "
+                "its thumbnails for a class; a folder beside the images is safer"
+            )
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
             counts.warnings.append(f"classes not in --classes were added: {', '.join(extra)}")
         project.close()
     return Project(target), counts
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False

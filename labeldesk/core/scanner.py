@@ -86,6 +86,12 @@ def scan(
         project.root, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
     )
     counts = ScanCounts()
+    if walked.labeldesk_folders:
+        shown = ", ".join(walked.labeldesk_folders[:5])
+        counts.warnings.append(
+            f"left out {len(walked.labeldesk_folders)} folder(s) LabelDesk made inside the "
+            f"image folder (another project or an export): {shown}"
+        )
     # What an unchanged file is compared on, as plain tuples: at 1M images the full rows
     # cost seconds to build, and only new, changed, vanished and unusable files need them.
     known = _load_stats(project)

@@ -5,6 +5,11 @@ cut), dangling links and unreadable folders are reported rather than raised. Sym
 links that lead out of the image folder are not followed (a link to ``/usr`` must not
 index or export the system), unless asked; names that are not valid UTF-8 are reported
 with a readable stand-in name, and the rest of the folder is indexed.
+
+A folder LabelDesk made inside the image folder (another project, which holds
+``labeldesk.db``, or an export, which holds its manifest) is left out: its thumbnails
+and copies are not new images, and two projects in one image folder would otherwise
+index each other's thumbnails, more of them at every scan.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .db import DB_FILENAME
 from .imageio import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS, is_candidate
+from .staging import EXPORT_MANIFEST
 
 
 @dataclass
@@ -22,6 +29,8 @@ class WalkResult:
     files: dict[str, tuple[int, int]] = field(default_factory=dict)
     # relative path -> reason, for entries that are images-to-be but unusable before decoding
     problems: dict[str, str] = field(default_factory=dict)
+    # folders left out because LabelDesk made them (another project, an export)
+    labeldesk_folders: list[str] = field(default_factory=list)
 
 
 OUTSIDE_LINK = "symbolic link to outside the image folder (not followed)"
@@ -43,6 +52,9 @@ def walk_images(
         if ident in seen_dirs or ident in excluded:
             continue
         seen_dirs.add(ident)
+        if prefix and _made_by_labeldesk(directory):
+            result.labeldesk_folders.append(prefix.rstrip("/"))
+            continue
         try:
             entries = list(os.scandir(directory))
         except PermissionError:
@@ -85,6 +97,14 @@ def walk_images(
                 continue
             result.files[rel] = (st.st_size, st.st_mtime_ns)
     return result
+
+
+def _made_by_labeldesk(directory: Path) -> bool:
+    """A project or an export folder (one or two stats per folder, not per file)."""
+    return any(os.path.isfile(os.path.join(directory, n)) for n in _LABELDESK_FILES)
+
+
+_LABELDESK_FILES = (DB_FILENAME, EXPORT_MANIFEST)
 
 
 def _valid_utf8(name: str) -> bool:

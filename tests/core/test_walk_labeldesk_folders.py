@@ -1,0 +1,48 @@
+"""Folders LabelDesk made inside the image folder (a project, an export) are not indexed:
+two projects in one image folder must not index each other's thumbnails."""
+
+from __future__ import annotations
+
+from helpers import make_imagefolder, write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.staging import EXPORT_MANIFEST
+from labeldesk.core.walk import walk_images
+
+
+def _paths(project) -> set[str]:
+    return set(project.images().path)
+
+
+def test_two_projects_in_one_image_folder_leave_each_other_out(tmp_path):
+    root = tmp_path / "img"
+    expected = set(make_imagefolder(root))
+    one, counts = create_and_index(root / "projA", root, workers=1)
+    assert any("inside the image folder" in w for w in counts.warnings)
+    two, counts = create_and_index(root / "projB", root, workers=1)
+    assert any("projA" in w and "left out" in w for w in counts.warnings)
+    with one, two:
+        assert _paths(two) == expected
+        for _ in range(2):  # each scan would have added the other's new thumbnails
+            assert one.scan(workers=1).added == 0
+            assert two.scan(workers=1).added == 0
+        assert _paths(one) == expected and _paths(two) == expected
+        assert set(one.classes()) == {"cat", "dog"}
+
+
+def test_an_export_folder_inside_the_image_folder_is_left_out(tmp_path):
+    root = tmp_path / "img"
+    write_image(root / "cat" / "a.jpg", seed=1)
+    write_image(root / "exported" / "cat" / "a.jpg", seed=1)
+    (root / "exported" / EXPORT_MANIFEST).write_text("{}")
+    walked = walk_images(root)
+    assert set(walked.files) == {"cat/a.jpg"}
+    assert walked.labeldesk_folders == ["exported"]
+
+
+def test_a_project_beside_the_image_folder_gets_no_warning(tmp_path):
+    root = tmp_path / "img"
+    make_imagefolder(root)
+    project, counts = create_and_index(tmp_path / "proj", root, workers=1)
+    project.close()
+    assert not any("image folder" in w for w in counts.warnings)
