@@ -44,15 +44,42 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` for a fresh temporary path beside ``target``, then rename it.
 
     A reader never sees half a file, and one that already has the old file open (or
-    memory-mapped) goes on reading the old one.
+    memory-mapped) goes on reading the old one. The new file's bytes reach the disk
+    before the rename: otherwise a power cut can leave the new name on an empty file.
     """
     remove_stale_temporaries(target.parent)
     tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
     try:
         write(tmp)
+        _fsync(tmp)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+    _fsync_folder(target.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows cannot open a folder to sync it)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse to sync a folder: the file itself is on disk
+    finally:
+        os.close(fd)
 
 
 def write_bytes_atomically(target: Path, data: bytes) -> None:

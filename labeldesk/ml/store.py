@@ -16,7 +16,7 @@ from labeldesk.core.image_rows import usable_images
 from .backbones import Backbone, Preprocess, registered_backbones
 from .cachefiles import describe, stale, write_bytes_atomically
 from .errors import NoEmbeddings
-from .vectors import VectorStore
+from .vectors import UnreadableIdentity, VectorStore
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -52,7 +52,21 @@ def current_store(project: Project, key: str | None = None) -> VectorStore:
     folder = embeddings_dir(project) / key if key else None
     if folder is None or not (folder / "identity.json").exists():
         raise NoEmbeddings(f"no embeddings yet: run `labeldesk embed {project.path}` first")
-    return VectorStore.open_existing(folder)
+    try:
+        return VectorStore.open_existing(folder)
+    except UnreadableIdentity as exc:  # embedding with the same model rewrites it
+        spec = _recorded_spec(folder) or "NAME"
+        fix = f"`labeldesk embed {project.path} --model {spec}`"
+        raise UnreadableIdentity(folder, exc.problem, fix) from None
+
+
+def _recorded_spec(folder: Path) -> str | None:
+    """The --model value in ``folder``'s ``spec.json``, if it can be read."""
+    try:
+        spec = json.loads((folder / SPEC_NAME).read_text(encoding="utf-8"))["spec"]
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        return None
+    return spec if isinstance(spec, str) and spec else None
 
 
 def model_spec(store: VectorStore) -> str:

@@ -41,18 +41,31 @@ from labeldesk.core.filelock import FileLock
 from labeldesk.core.progress import CancelToken
 
 from .backbones import ModelIdentity
-from .cachefiles import remove_stale_temporaries, stale, write_bytes_atomically
+from .cachefiles import describe, remove_stale_temporaries, stale, write_bytes_atomically
 from .errors import NoEmbeddings
 
 log = logging.getLogger(__name__)
 KEY_BYTES = 16
 LOCK_NAME = "write.lock"
+IDENTITY_NAME = "identity.json"
 FORMAT_NAME = "format.json"
 FORMAT = 2
 # What other modules compute from the vectors and cache beside them (kNN graph,
 # predictions, 2-D maps, search index). Their names follow the images they cover, not
 # the vectors, so a rebuild deletes them: they must not outlive the vectors they came from.
 DERIVED = ("knn-*.npz", "predictions-*.npz", "map-*.npy", "ivf-*.faiss")
+
+
+class UnreadableIdentity(NoEmbeddings):
+    """A store's ``identity.json`` cannot be read (emptied by a power cut, damaged)."""
+
+    def __init__(self, folder: Path, problem: str, fix: str = ""):
+        self.folder, self.problem = folder, problem
+        fix = fix or "`labeldesk embed` with the model that made them"
+        super().__init__(
+            f"the embeddings in {folder} cannot be used: {IDENTITY_NAME} cannot be read "
+            f"({problem}); run {fix} to repair it"
+        )
 
 
 class VectorStore:
@@ -103,15 +116,23 @@ class VectorStore:
         (the vectors are only written through :meth:`writer`)."""
         folder = root / identity.key
         folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / "identity.json").exists():
+        path = folder / IDENTITY_NAME
+        problem = _identity_problem(path, dim) if path.exists() else "missing"
+        if problem is not None:  # unreadable (a power cut, an older un-synced write): stale
+            if problem != "missing":
+                stale(path, problem, f"rewriting it for the model {identity.name!r}")
             record = json.dumps(identity_record(identity, dim), indent=2).encode()
-            write_bytes_atomically(folder / "identity.json", record)
+            write_bytes_atomically(path, record)
         return cls(folder, dim)
 
     @classmethod
     def open_existing(cls, folder: Path) -> VectorStore:
-        meta = json.loads((folder / "identity.json").read_text())
-        return cls(folder, int(meta["dim"]))
+        """The store in ``folder``; :class:`NoEmbeddings` when its ``identity.json`` cannot
+        be read (``embed`` with the store's model rewrites it)."""
+        try:
+            return cls(folder, _read_dim(folder / IDENTITY_NAME))
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise UnreadableIdentity(folder, describe(exc)) from None
 
     @classmethod
     @contextmanager
@@ -242,6 +263,23 @@ class VectorStore:
 
 def identity_record(identity: ModelIdentity, dim: int) -> dict:
     return {"identity": asdict(identity), "dim": dim}
+
+
+def _read_dim(path: Path) -> int:
+    """The vector width recorded in ``identity.json`` (raises if it records none)."""
+    dim = json.loads(path.read_text(encoding="utf-8"))["dim"]
+    if type(dim) is not int or dim <= 0:
+        raise ValueError(f"no vector width in it ({dim!r})")
+    return dim
+
+
+def _identity_problem(path: Path, dim: int) -> str | None:
+    """Why ``identity.json`` is not a record of vectors ``dim`` wide, or None."""
+    try:
+        found = _read_dim(path)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        return describe(exc)
+    return None if found == dim else f"it records vectors {found} wide, not {dim}"
 
 
 def _read_rows(path: Path) -> bytes:
