@@ -319,6 +319,14 @@ class ImageCatalog:
         self._recode(positions)
         return positions
 
+    def edited_since(self, older: ImageCatalog) -> np.ndarray:
+        """Ids of images in both catalogs whose content (hash) differs: files a rescan
+        found edited in place keep their id, so caches keyed by id must drop them."""
+        before = older._index.get_indexer(self.ids)
+        kept = np.flatnonzero(before >= 0)
+        edited = older.hashes[before[kept]] != self.hashes[kept]
+        return self.ids[kept[np.asarray(edited, dtype=bool)]]
+
     def set_classes(self, classes: Sequence[str]) -> None:
         self.classes = list(classes)
         self._recode()

@@ -49,7 +49,7 @@ class ImageLoader(QObject):
     """
 
     loaded = Signal(str, QImage)  # path, pixels (null when nothing could be read)
-    _delivered = Signal(str, QImage, int, bool)  # path, pixels, side, skipped
+    _delivered = Signal(str, QImage, int, bool, int)  # path, pixels, side, skipped, generation
 
     def __init__(self, project: Project, cache_size: int = 8, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,6 +59,7 @@ class ImageLoader(QObject):
         self._wanted: frozenset[str] = frozenset()
         self._side = 0  # of the latest request
         self._in_flight: set[str] = set()
+        self._generation = 0  # bumped by clear(): loads started before may be stale
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._closed = False
@@ -82,22 +83,29 @@ class ImageLoader(QObject):
         for path in paths:
             if self.cached(path, max_side) is None and path not in self._in_flight:
                 self._in_flight.add(path)
-                self._pool.start(_LoadTask(self, path, max_side))
+                self._pool.start(_LoadTask(self, path, max_side, self._generation))
+
+    def clear(self) -> None:
+        """Forget every cached image (a rescan may have found the files edited: the
+        cache is keyed by path); loads under way count as passed over."""
+        self._generation += 1
+        self._cache.clear()
 
     def shutdown(self) -> None:
         self._closed = True
         self._wanted = frozenset()
         self._pool.waitForDone(5000)
 
-    @Slot(str, QImage, int, bool)
-    def _store(self, path: str, image: QImage, side: int, skipped: bool) -> None:
+    @Slot(str, QImage, int, bool, int)
+    def _store(self, path: str, image: QImage, side: int, skipped: bool, generation: int) -> None:
         self._in_flight.discard(path)
         if self._closed:
             return
-        if skipped:  # passed over; wanted again meanwhile (a quick step back): load it now
+        if skipped or generation != self._generation:  # passed over or read before a
+            # clear(); wanted again meanwhile (a quick step back, a rescan): load it now
             if path in self._wanted and self.cached(path, self._side) is None:
                 self._in_flight.add(path)
-                self._pool.start(_LoadTask(self, path, self._side))
+                self._pool.start(_LoadTask(self, path, self._side, self._generation))
             return
         self._cache[path] = (image, side)
         self._cache.move_to_end(path)
@@ -107,9 +115,10 @@ class ImageLoader(QObject):
 
 
 class _LoadTask(QRunnable):
-    def __init__(self, loader: ImageLoader, path: str, max_side: int):
+    def __init__(self, loader: ImageLoader, path: str, max_side: int, generation: int):
         super().__init__()
         self._loader, self._path, self._max_side = loader, path, max_side
+        self._generation = generation
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -117,7 +126,7 @@ class _LoadTask(QRunnable):
         skipped = self._path not in loader._wanted  # the person moved on before its turn
         image = QImage() if skipped else load_image(loader.project, self._path, self._max_side)
         # Queued to the GUI thread (the loader lives there), which owns the cache.
-        loader._delivered.emit(self._path, image, self._max_side, skipped)
+        loader._delivered.emit(self._path, image, self._max_side, skipped, self._generation)
 
 
 def fit_pixmap(image: QImage, size: QSize) -> QPixmap:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
@@ -154,10 +155,12 @@ class ProjectView(QWidget):
             self._fill_again = True
             return None
         self._fill_again = False
-        project = self.project
+        project, older = self.project, self.model.catalog
 
-        def load(*, progress: object, cancel: object) -> ImageCatalog:
-            return ImageCatalog.load(project)
+        def load(*, progress: object, cancel: object) -> tuple[ImageCatalog, np.ndarray]:
+            catalog = ImageCatalog.load(project)
+            edited = catalog.edited_since(older) if older is not None else np.zeros(0, int)
+            return catalog, edited
 
         job = Job(load, "Loading images")
         job.finished.connect(self._filled_in)
@@ -166,9 +169,12 @@ class ProjectView(QWidget):
         self.fill_job = self.runner.start(job)
         return job
 
-    def _filled_in(self, catalog: ImageCatalog) -> None:
+    def _filled_in(self, result: tuple[ImageCatalog, np.ndarray]) -> None:
         if self._closed:
             return
+        catalog, edited = result
+        self.loader.forget(edited)  # files a rescan found edited keep their ids
+        self.detail.previews.clear()  # keyed by path: any may show another picture now
         selected = self.model.rows_to_ids(self.grid.selected_rows()[:1])
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)

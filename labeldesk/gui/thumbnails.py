@@ -160,7 +160,9 @@ class ThumbnailLoader(QObject):
         self._stack = _RequestStack(max_pending)
         self._results: list[tuple[int, int, QImage]] = []  # generation, id, image
         self._results_lock = threading.Lock()
-        self._generation = 0
+        self._generation = 0  # of requests made now; results of older ones may be stale
+        self._valid_from = 0  # results of requests older than this are dropped (invalidate)
+        self._fresh_from: dict[int, int] = {}  # the same per image (forget)
         self._paused = False
         self._closed = False
         self.pool = QThreadPool(self)
@@ -212,9 +214,23 @@ class ThumbnailLoader(QObject):
     def invalidate(self) -> None:
         """Drop cached and queued images (files may have changed after a rescan)."""
         self._generation += 1
+        self._valid_from = self._generation
+        self._fresh_from.clear()
         self._stack.clear()
         self._cache.clear()
         self._failed.clear()
+
+    def forget(self, image_ids: Iterable[int]) -> None:
+        """Drop these images' pixmaps and failures (a rescan found their files edited);
+        loads under way may have read the old file, so their results are dropped too."""
+        image_ids = [int(i) for i in image_ids]
+        if not image_ids:
+            return
+        self._generation += 1
+        for image_id in image_ids:
+            self._cache.pop(image_id, None)
+            self._failed.discard(image_id)
+            self._fresh_from[image_id] = self._generation
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop loading and wait for the workers, before the project closes."""
@@ -232,7 +248,10 @@ class ThumbnailLoader(QObject):
         with self._results_lock:
             results, self._results = self._results, []
         for generation, image_id, image in results:
-            if generation != self._generation or self._closed:
+            if generation < self._valid_from or self._closed:
+                continue
+            if generation < self._fresh_from.get(image_id, 0):  # read before an edit:
+                self.ready.emit(image_id)  # whoever shows it asks again
                 continue
             if image.isNull():
                 self._failed.add(image_id)
