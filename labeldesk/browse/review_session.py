@@ -204,16 +204,37 @@ class ReviewSession:
         """Revert the last decision of this session and show its image again."""
         if not self._done:
             return "Nothing to undo in this review"
-        last = self._done[-1]
-        if last.batch is not None:
-            with contextlib.suppress(NothingToUndoError):  # undone elsewhere: still step back
-                self.project.undo(last.batch)
-        self._done.pop()
+        last = self._done.pop()  # first: a listener told of the undo finds it gone
+        try:
+            if last.batch is not None:
+                with contextlib.suppress(NothingToUndoError):  # undone elsewhere: step back
+                    self.project.undo(last.batch)
+        except BaseException:
+            self._done.append(last)
+            raise
         self._decided.pop(last.image_id, None)
         if self.source == "queue" and last.action in ("accept", "relabel"):
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
         self.index = self._position(last.image_id)
         return f"Undid {last.action} of {self._paths.get(last.image_id, last.path)}"
+
+    def forget_undone(self, batch_id: int) -> bool:
+        """A batch of this pass was undone outside it (Edit ▸ Undo, the history): its
+        decision no longer holds, so its image is undecided again and shown. False when
+        no decision of this pass recorded ``batch_id`` (this pass's own undo pops first)."""
+        found = next((d for d in reversed(self._done) if d.batch == batch_id), None)
+        if found is None:
+            return False
+        self._done.remove(found)
+        earlier = [d.action for d in self._done if d.image_id == found.image_id]
+        if earlier:
+            self._decided[found.image_id] = earlier[-1]
+        else:
+            self._decided.pop(found.image_id, None)
+            self.index = self._position(found.image_id)
+        if self.source == "queue" and found.action in ("accept", "relabel"):
+            self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
+        return True
 
     def move(self, step: int) -> None:
         if self.items:

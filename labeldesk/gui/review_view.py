@@ -28,6 +28,7 @@ from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
 from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
@@ -152,7 +153,9 @@ class ReviewView(QWidget):
         )
         self.popup = ImagePopup(self)
         self._make_actions()
-        self._project_changed.connect(self._follow_project)
+        # Queued even from this thread: a review key's own write is heard after the key's
+        # handler has finished (the session's undo has popped its decision by then).
+        self._project_changed.connect(self._follow_project, Qt.ConnectionType.QueuedConnection)
         self._shut = False
         unsubscribe = project.events.subscribe(self._project_changed.emit)
         self._unsubscribe = unsubscribe
@@ -242,9 +245,17 @@ class ReviewView(QWidget):
             self._show_current()  # no longer "fetching more"
 
     def _follow_project(self, changes: Changes) -> None:
-        """After a scan, follow moved images and drop removed ones, so the pass can end."""
+        """After a scan, follow moved images and drop removed ones, so the pass can end.
+        After an undo made outside the review (Edit ▸ Undo), a decision it took back is
+        forgotten: the image is shown again and the counter no longer counts it."""
         session = self.session
-        if changes.kind != change_kinds.SCAN or session is None or self._shut:
+        if session is None or self._shut:
+            return
+        if isinstance(changes, Undone):
+            if session.forget_undone(changes.undone_batch_id):
+                self._show_current()
+            return
+        if changes.kind != change_kinds.SCAN:
             return
         shown = session.current
         session.follow_scan()
