@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -62,6 +63,12 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "libglib-2.0.so.0": ("libglib2.0-0", "glib2"),
     "libgthread-2.0.so.0": ("libglib2.0-0", "glib2"),
 }
+
+X11_SOCKETS = Path("/tmp/.X11-unix")  # where a local X server's socket X<n> lives
+_DISPLAY = re.compile(r"(?:[a-z]+/)?(.*):(\d+)(?:\.\d+)?")  # [protocol/][host]:n[.screen]
+_OFFSCREEN_HINT = (
+    "  To check the installation without a display: QT_QPA_PLATFORM=offscreen labeldesk gui --smoke"
+)
 
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s*=>\s*not found", re.MULTILINE)
 _DLOPEN_ERROR = re.compile(r"(\S+\.so[.\d]*): cannot open shared object file")
@@ -144,18 +151,58 @@ def display_problem(env: Mapping[str, str]) -> str | None:
     return (
         "LabelDesk cannot open a window: no display is set (neither DISPLAY nor "
         "WAYLAND_DISPLAY).\n"
-        "  Start it from a desktop session; over ssh, connect with `ssh -X`.\n"
-        "  To check the installation without a display: "
-        "QT_QPA_PLATFORM=offscreen labeldesk gui --smoke"
+        "  Start it from a desktop session; over ssh, connect with `ssh -X`.\n" + _OFFSCREEN_HINT
     )
+
+
+def x_display_problem(
+    display: str, x11_dir: Path = X11_SOCKETS, timeout: float = 3.0
+) -> str | None:
+    """A sentence when no X server answers at ``display`` (a stale DISPLAY, a session
+    that ended), else None. Qt's xcb plugin aborts the process there, so it is asked
+    here first: the local socket (file, then Linux's abstract name), or TCP 6000+n.
+    A DISPLAY this cannot read is left to Qt."""
+    match = _DISPLAY.fullmatch(display)
+    if match is None:
+        return None
+    host, number = match.group(1), int(match.group(2))
+    if host in ("", "unix"):
+        path = x11_dir / f"X{number}"
+        for address in (str(path), "\0" + str(path)):
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(timeout)
+                    sock.connect(address)
+                return None
+            except OSError:
+                continue
+        reason = f"no X server listens on {path}"
+    else:
+        port = 6000 + number
+        try:
+            with socket.create_connection((host.strip("[]"), port), timeout=timeout):
+                return None
+        except OSError as exc:
+            reason = f"{host} port {port}: {exc.strerror or exc}"
+    return (
+        f"LabelDesk cannot open a window: cannot connect to display {display} ({reason}).\n"
+        "  Is the desktop session still running? DISPLAY may be left over from one that "
+        "ended; over ssh, reconnect with `ssh -X`.\n" + _OFFSCREEN_HINT
+    )
+
+
+def qt_platforms(env: Mapping[str, str]) -> list[str]:
+    """The platform names in QT_QPA_PLATFORM, a ';'-separated list Qt tries in order
+    (each may carry ':options')."""
+    return [p.split(":")[0].strip() for p in env.get("QT_QPA_PLATFORM", "").split(";") if p]
 
 
 def uses_xcb(env: Mapping[str, str]) -> bool:
     """Whether Qt will load its xcb plugin: asked for, or an X display in a session that is
     not Wayland (Qt 6 prefers its Wayland plugin there)."""
-    requested = env.get("QT_QPA_PLATFORM", "")
+    requested = qt_platforms(env)
     if requested:
-        return requested.split(";")[0].split(":")[0] == "xcb"
+        return requested[0] == "xcb"
     wayland = bool(env.get("WAYLAND_DISPLAY")) and env.get("XDG_SESSION_TYPE") == "wayland"
     return bool(env.get("DISPLAY")) and not wayland
 
@@ -165,24 +212,35 @@ def problems(
     platform: str = sys.platform,
     plugin_finder: Callable[[], Path | None] = xcb_plugin,
     ldd: str | None = None,
+    x_display: Callable[[str], str | None] = x_display_problem,
 ) -> list[str]:
     """What stops the app from starting here, each as a message for people; empty when
-    nothing does (and off Linux, with a headless Qt platform, or with LABELDESK_SKIP_CHECKS=1)."""
+    nothing does (and off Linux, with a headless Qt platform anywhere in QT_QPA_PLATFORM's
+    list, which Qt falls back to, or with LABELDESK_SKIP_CHECKS=1)."""
     env = os.environ if env is None else env
-    requested = env.get("QT_QPA_PLATFORM", "").split(":")[0]
-    if platform != "linux" or env.get(SKIP_VARIABLE) == "1" or requested in HEADLESS_PLATFORMS:
+    headless = any(p in HEADLESS_PLATFORMS for p in qt_platforms(env))
+    if platform != "linux" or env.get(SKIP_VARIABLE) == "1" or headless:
         return []
     display = display_problem(env)
     if display is not None:
         return [display]
     if not uses_xcb(env):
         return []
+    if not env.get("DISPLAY"):
+        return [
+            "LabelDesk cannot open a window: Qt is set to use X11 (QT_QPA_PLATFORM="
+            f"{env.get('QT_QPA_PLATFORM')}) but DISPLAY is not set.\n"
+            "  Unset QT_QPA_PLATFORM in a Wayland session, or set DISPLAY.\n" + _OFFSCREEN_HINT
+        ]
     plugin = plugin_finder()
-    if plugin is None:
-        return []  # PySide6 itself is missing: its import error says so plainly
-    missing = [lib for lib in missing_libraries(plugin, ldd) if not shipped_with_qt(lib, plugin)]
+    missing = []  # without PySide6 at all, its import error says so plainly
+    if plugin is not None:
+        missing = [
+            lib for lib in missing_libraries(plugin, ldd) if not shipped_with_qt(lib, plugin)
+        ]
     if not missing:
-        return []
+        unreachable = x_display(env["DISPLAY"])
+        return [unreachable] if unreachable else []
     return [
         "LabelDesk cannot start: Qt's X11 (xcb) plugin needs system libraries that are "
         f"missing: {', '.join(missing)}.\nInstall them with:\n"

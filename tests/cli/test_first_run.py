@@ -158,3 +158,75 @@ def test_qt_libraries_that_ship_with_pyside_are_not_reported(tmp_path: Path) -> 
     assert len(found) == 1
     assert "missing: libxcb-cursor.so.0." in found[0]
     assert "libQt6XcbQpa" not in found[0]
+
+
+def test_a_display_no_x_server_answers_is_reported(tmp_path: Path) -> None:
+    """A stale DISPLAY passed the old check (only "is it set?") and Qt then aborted."""
+    found = first_run.x_display_problem(":7", x11_dir=tmp_path)
+    assert found is not None
+    assert f"cannot connect to display :7 (no X server listens on {tmp_path / 'X7'})" in found
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(tmp_path / "X7"))
+        server.listen(1)
+        assert first_run.x_display_problem(":7.0", x11_dir=tmp_path) is None
+        assert first_run.x_display_problem("unix:7", x11_dir=tmp_path) is None
+    (tmp_path / "X7").unlink()  # a socket file left by an X server that died
+    (tmp_path / "X7").write_bytes(b"")
+    assert first_run.x_display_problem(":7", x11_dir=tmp_path) is not None
+
+
+def test_a_tcp_display_is_reached_by_its_port() -> None:
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        display = f"127.0.0.1:{port - 6000}.0"
+        assert first_run.x_display_problem(display) is None
+    found = first_run.x_display_problem(display, timeout=2)
+    assert found is not None and f"127.0.0.1 port {port}" in found
+
+
+def test_an_unreachable_display_stops_the_gui_when_xcb_is_used() -> None:
+    seen: list[str] = []
+
+    def unreachable(display: str) -> str:
+        seen.append(display)
+        return f"cannot connect to display {display}"
+
+    env = {"DISPLAY": ":99"}
+    found = problems(env=env, platform="linux", plugin_finder=lambda: None, x_display=unreachable)
+    assert found == ["cannot connect to display :99"] and seen == [":99"]
+    wayland = {"DISPLAY": ":99", "WAYLAND_DISPLAY": "w", "XDG_SESSION_TYPE": "wayland"}
+    assert problems(env=wayland, platform="linux", x_display=unreachable) == []  # not xcb
+
+
+@pytest.mark.parametrize("requested", ["offscreen;xcb", "xcb;offscreen", "minimal:opt;xcb"])
+def test_a_headless_platform_anywhere_in_the_list_needs_no_display(requested: str) -> None:
+    env = {"QT_QPA_PLATFORM": requested}
+    assert problems(env=env, platform="linux", x_display=lambda d: "unreachable") == []
+
+
+def test_xcb_asked_for_without_display_is_reported() -> None:
+    env = {"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "wayland-0"}
+    found = problems(env=env, platform="linux", plugin_finder=lambda: None)
+    assert len(found) == 1 and "QT_QPA_PLATFORM=xcb) but DISPLAY is not set" in found[0]
+
+
+def test_gui_with_a_stale_display_stops_before_qt_and_says_why() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":987"  # no X server there
+    if problems(env=env, platform=sys.platform, x_display=lambda d: None):
+        pytest.skip("Qt's xcb plugin lacks system libraries here (reported first)")
+    code = (
+        "import sys; from labeldesk.cli import main; rc = main(['gui']); "
+        "print(rc, 'PySide6' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.stdout.split() == ["1", "False"], out.stderr[-2000:]
+    assert "cannot connect to display :987" in out.stderr
