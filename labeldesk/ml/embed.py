@@ -23,8 +23,9 @@ import logging
 import multiprocessing
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ from .device import default_batch_size, resolve_device, usable_cores
 from .input_size import choose_model_spec
 from .preprocess import prepare_into
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
-from .store import current_store, embeddings_dir, remember_model
+from .store import current_store, embeddings_dir, open_model_store, use_store
 from .storecheck import verify_legacy_store
 from .vectors import VectorStore
 
@@ -131,8 +132,11 @@ def embed_project(
         model = backbone.identity.name
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
-    folder = remember_model(project, model, backbone).folder
-    report = EmbedReport(model, backbone.identity.key, device)
+    opened = open_model_store(project, model, backbone)
+    folder, key = opened.folder, backbone.identity.key
+    if opened.count:  # a run of this model stopped part-way: its store is the current one
+        use_store(project, key)
+    report = EmbedReport(model, key, device)
     report.input_size = backbone.identity.preprocess.size
 
     def waiting() -> None:
@@ -141,7 +145,10 @@ def embed_project(
     try:
         # One writer at a time (the app and a CLI command may both embed): the second
         # waits, then finds what the first already did and computes only the rest.
-        with VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store:
+        with (
+            VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store,
+            _current_once_stored(project, store, key),
+        ):
             progress(Progress(0, 0, "preparing the model"))
             runner = load_runner(backbone, device, runtime)
             report.runtime, report.precision = runner.name, runner.precision
@@ -159,10 +166,25 @@ def embed_project(
 
                 report.checked = verify_legacy_store(project, store, embed_sample).checked
             report.rebuilt = store.rebuilt
-            _embed_missing(project, backbone, net, store, report, batch, progress, cancel)
+
+            def stored() -> None:  # a batch is on disk: the project may use the store now
+                use_store(project, key)
+
+            _embed_missing(project, backbone, net, store, report, batch, progress, cancel, stored)
     except Cancelled:
         report.cancelled = True
     return report
+
+
+@contextmanager
+def _current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
+    """Make ``store`` the project's embeddings when the run ends (finished, cancelled or
+    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
+    try:
+        yield
+    finally:
+        if store.count:
+            use_store(project, key)
 
 
 def _embed_items(
@@ -201,7 +223,10 @@ def _embed_missing(
     batch_size: int,
     progress: ProgressCallback,
     cancel: CancelToken,
+    stored: Callable[[], None] = lambda: None,
 ) -> None:
+    """Embed what ``store`` lacks; ``stored`` is called once a batch is on disk (the
+    first one makes the store the project's current embeddings)."""
     rows = usable_files(project.db)
     todo: dict[str, Item] = {}  # hash -> one image with that content
     have = store.rows_for([r["hash"] for r in rows])
@@ -240,6 +265,7 @@ def _embed_missing(
                 vectors = net(pixels)
                 if writing is not None:
                     writing.result()
+                    stored()
                 writing = writer.submit(store.append, hashes, vectors)
             report.embedded += len(hashes)
             done = report.embedded + len(report.failed)

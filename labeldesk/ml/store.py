@@ -28,13 +28,29 @@ def embeddings_dir(project: Project) -> Path:
     return project.path / "embeddings"
 
 
-def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorStore:
-    """Open (or create) the store for this backbone and make it the project's current
-    model. Appending to it needs :meth:`VectorStore.writer` (one writer at a time)."""
+def open_model_store(project: Project, spec: str, backbone: Backbone) -> VectorStore:
+    """Open (or create) the store for this backbone, recording ``spec`` (so a later run
+    with the same options finds and continues it), without making it the project's
+    current model: until it holds a vector the project keeps using the embeddings it has
+    (an embedding run interrupted while its model loads must not leave it with none).
+    Appending needs :meth:`VectorStore.writer`; then :func:`use_store`."""
     store = VectorStore.for_identity(embeddings_dir(project), backbone.identity, backbone.dim)
     if not (store.folder / SPEC_NAME).exists():
         _write_spec(store, spec)
-    project.db.set_meta("embedding_key", backbone.identity.key)
+    return store
+
+
+def use_store(project: Project, key: str) -> None:
+    """Make the store ``key`` (which holds vectors) the project's current embeddings."""
+    if current_key(project) != key:
+        project.db.set_meta("embedding_key", key)
+
+
+def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorStore:
+    """:func:`open_model_store` and make it current at once, even while it is empty
+    (callers that append first should use the two steps)."""
+    store = open_model_store(project, spec, backbone)
+    use_store(project, backbone.identity.key)
     return store
 
 
