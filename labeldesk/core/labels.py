@@ -116,7 +116,10 @@ def apply_changes(
     """
     if source not in SOURCES:
         raise ValueError(f"unknown label source {source!r}")
-    changes = [_normalised(c) for c in changes]
+    # Each distinct label is checked once: select-all + a key gives 100k changes, one label.
+    names = {c.label for c in changes if isinstance(c.label, str)}
+    valid = {name: validate_class_name(name) for name in names}
+    changes = [_normalised(c, valid) for c in changes]
     with db.write() as conn:
         wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
         known = class_names(conn)
@@ -144,10 +147,11 @@ def _stored(change: Change, stored: dict[str, str]) -> Change:
     return Change(change.image_id, stored[change.label], change.status, change.split)
 
 
-def _normalised(change: Change) -> Change:
+def _normalised(change: Change, valid: dict[str, str]) -> Change:
+    """The change with its label as checked in ``valid`` (name -> normalised name)."""
     label, split = change.label, change.split
     if label is not KEEP and label is not None:
-        label = validate_class_name(label)
+        label = valid[label] if isinstance(label, str) else validate_class_name(label)
     if split is not KEEP and split is not None and split not in SPLITS:
         raise ProjectError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if change.status is not KEEP and change.status is not None and change.status not in STATUSES:
