@@ -5,7 +5,8 @@ crash or a cancel never leaves a half-written result. A process killed mid-way l
 staging folder behind; the next run beside the same target removes it, but only when the
 process that made it is gone and the folder is one LabelDesk made (it holds the marker
 file, or has the exact name older versions gave theirs). LabelDesk deletes only what it
-created.
+created. A folder it deletes gets the marker first and loses it last, so a run killed
+mid-delete leaves a folder the next run still recognises.
 """
 
 from __future__ import annotations
@@ -45,6 +46,39 @@ def aside_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}")
 
 
+def mark_for_deletion(folder: Path) -> None:
+    """Write the marker into a folder LabelDesk set aside (a replaced export) before it is
+    deleted: its manifest may go early in the delete, the marker goes last."""
+    info = {"pid": os.getpid(), "set_aside": True, "created_at": time.time()}
+    try:
+        (folder / MARKER).write_text(json.dumps(info))
+    except OSError:  # a full disk: the manifest, while it lasts, still identifies it
+        log.warning("could not mark %s for deletion", folder)
+
+
+def delete_marked(folder: Path) -> None:
+    """Delete a folder LabelDesk made, its marker last (see :func:`mark_for_deletion`)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            log.warning("could not delete %s", entry.path)
+    try:
+        (folder / MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:
+        log.warning("could not delete %s", folder)
+
+
 def remove_stale(target: Path) -> list[Path]:
     """Delete staging folders for ``target`` left by processes that died. A replaced
     export set aside by a run that died before the new one took its place is put back
@@ -64,14 +98,18 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         if not _made_by_labeldesk(path, match.group(1), legacy=match.group(3) is None):
             continue
-        if match.group(1) == "old" and not target.exists() and not target.is_symlink():
+        marked = (path / MARKER).is_file()  # an old one marked: being deleted, never put back
+        gone = not target.exists() and not target.is_symlink()
+        if match.group(1) == "old" and not marked and gone:
             try:
                 os.replace(path, target)
                 log.info("put back %s, set aside by an interrupted export", target)
                 continue
             except OSError:
                 pass
-        shutil.rmtree(path, ignore_errors=True)
+        if not marked:
+            mark_for_deletion(path)
+        delete_marked(path)
         log.info("removed %s, left by an interrupted run", path)
         removed.append(path)
     return removed

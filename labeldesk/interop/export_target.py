@@ -14,12 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.staging import EXPORT_MANIFEST, aside_name
+from labeldesk.core.staging import EXPORT_MANIFEST, aside_name, delete_marked, mark_for_deletion
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -189,4 +188,5 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
     except OSError:
         os.replace(old, target)  # put the earlier export back
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    mark_for_deletion(old)  # a run killed mid-delete leaves it recognisable (remove_stale)
+    delete_marked(old)

@@ -1,0 +1,71 @@
+"""An `export --overwrite` killed while it deletes the export it replaced leaves a hidden
+`.out.old-PID-XXXXXX` folder; the next export beside it must recognise and remove it even
+when the delete had already taken its manifest (the marker goes in first, comes out last),
+and must still leave alone anything LabelDesk did not make."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labeldesk.core.staging import MARKER, remove_stale
+from labeldesk.interop.export import ExportOptions, export
+from labeldesk.interop.export_target import MANIFEST
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no except clause catches it."""
+
+
+def dead_pid() -> int:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def asides(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.startswith(".out.old-"))
+
+
+def test_a_replaced_export_half_deleted_is_removed_next_time(project, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    export(project, out)
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        real_unlink(path, *args, **kwargs)
+        if os.path.basename(path) == MANIFEST and asides(tmp_path):
+            raise Killed  # the manifest is gone, the rest of the old export is not
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(Killed):
+        export(project, out, options=ExportOptions(overwrite=True))
+    monkeypatch.undo()
+    [left] = asides(tmp_path)
+    assert not (left / MANIFEST).exists() and (left / MARKER).is_file()
+    assert any(p.is_file() for p in left.rglob("*") if p.name != MARKER)  # half deleted
+    left.rename(left.with_name(f".out.old-{dead_pid()}-abcdef"))  # its process has died
+    export(project, out, options=ExportOptions(overwrite=True))
+    assert asides(tmp_path) == [] and (out / MANIFEST).is_file()
+
+
+def test_a_folder_named_like_a_set_aside_export_but_not_made_by_labeldesk_is_kept(tmp_path):
+    theirs = tmp_path / f".out.old-{dead_pid()}-abcdef"
+    (theirs / "sub").mkdir(parents=True)
+    (theirs / "sub" / "notes.txt").write_text("mine")
+    assert remove_stale(tmp_path / "out") == []
+    assert (theirs / "sub" / "notes.txt").read_text() == "mine"
+
+
+def test_a_marked_old_export_is_deleted_not_put_back(tmp_path):
+    """Marked means its delete had begun: putting it back would restore a partial export."""
+    old = tmp_path / f".out.old-{dead_pid()}-abcdef"
+    (old / "train").mkdir(parents=True)
+    (old / "train" / "a.jpg").write_bytes(b"x")
+    (old / MARKER).write_text("{}")
+    assert remove_stale(tmp_path / "out") == [old]
+    assert not old.exists() and not (tmp_path / "out").exists()
