@@ -239,10 +239,10 @@ def cmd_label(args: argparse.Namespace) -> Output:
             if not (args.path and args.label):
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")
             label = None if args.label == "-" else args.label
-            project.set_label(
+            changed = project.set_label(
                 normalise_path(project, args.path), label, create_class=args.new_class
             )
-            applied = 1
+            applied = len(changed.image_ids)  # 0 when the image had that label already
     return Output({"applied": applied}, f"{applied} label(s) applied")
 
 
