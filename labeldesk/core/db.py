@@ -355,6 +355,18 @@ class Database:
             self._local.conn = conn  # dropped (and closed) with its thread
         return conn
 
+    def data_version(self) -> int | None:
+        """The writer's ``PRAGMA data_version``: it changes when another connection (another
+        process) commits, never for this one's writes; None while this process writes."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.ProgrammingError:  # closed
+            return None
+        finally:
+            self._lock.release()
+
     def query(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
     ) -> list[sqlite3.Row]:

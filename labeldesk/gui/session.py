@@ -9,22 +9,32 @@ A :class:`ProjectSession` lives exactly as long as the project is open. It owns
   :meth:`start_exclusive`);
 - the re-emission of the project's write events (:mod:`labeldesk.core.changes`) as the
   :attr:`changed` signal on the GUI thread, from whichever thread wrote, so every view
-  updates the rows it shows from one source.
+  updates the rows it shows from one source;
+- noticing writes of other processes (``labeldesk label`` in a terminal): polled every
+  ``OUTSIDE_POLL_MS`` and when the app comes to the front, published as a change of
+  everything (:mod:`labeldesk.core.outside_writes`).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 
-from labeldesk.core.changes import Changes
+from labeldesk.core.changes import SCAN, Changes
+from labeldesk.core.outside_writes import OutsideWrites
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_WAIT_MS = 15000  # a training job records its version at the end: let it
+OUTSIDE_POLL_MS = 1500  # a few index lookups, and a version read when nothing changed
+# Another process's write may have changed any image or class: re-read everything (as
+# after a scan, whose kind also tells a review to follow moved images).
+OUTSIDE_CHANGES = Changes(kind=SCAN, all_images=True, classes_changed=True)
 
 
 class ProjectSession(QObject):
@@ -55,11 +65,37 @@ class ProjectSession(QObject):
         self._closed = False
         self._relay.connect(self._deliver)
         self._unsubscribe = project.events.subscribe(self._relay.emit)
+        self._outside = OutsideWrites(project.db)
+        self._poll = QTimer(self)
+        self._poll.setInterval(OUTSIDE_POLL_MS)
+        self._poll.timeout.connect(self.check_outside_writes)
+        self._poll.start()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._app_state_changed)
 
     # -- writes ------------------------------------------------------------------------
     def _deliver(self, changes: Changes) -> None:
         if not self._closed:
             self.changed.emit(changes)
+
+    def check_outside_writes(self) -> bool:
+        """Tell the views (as :attr:`changed`) when another process changed the labels,
+        the classes or the images since the last look; True then."""
+        if self._closed:
+            return False
+        try:
+            changed = self._outside.poll()
+        except sqlite3.Error as exc:  # closing, or the disk went away: not worth a dialog
+            log.warning("could not look for other processes' writes: %s", exc)
+            return False
+        if changed:
+            self._deliver(OUTSIDE_CHANGES)
+        return changed
+
+    def _app_state_changed(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:  # back from the terminal
+            self.check_outside_writes()
 
     # -- the one exclusive job ---------------------------------------------------------
     @property
@@ -108,6 +144,7 @@ class ProjectSession(QObject):
     def detach(self) -> None:
         """Stop relaying the project's events (the project stays open: its owner closes it)."""
         self._closed = True
+        self._poll.stop()
         self._unsubscribe()
 
     def close(self) -> None:

@@ -1,0 +1,54 @@
+"""Writes another process makes while the project is open (`labeldesk label`, `classes
+--rename`, `scan` in a terminal) reach the open window: grid, class keys and counts."""
+
+from __future__ import annotations
+
+from helpers import write_image
+from PySide6.QtCore import Qt
+
+from labeldesk.core.project import open_project
+from labeldesk.gui.image_model import ImageRole
+
+
+def shown_label(view, path: str) -> object:
+    row = view.model.row_of_id(view.project.ids_for([path])[path])
+    return view.model.data(view.model.index(row), ImageRole.Label)
+
+
+def test_another_process_writes_reach_the_open_browser(qtbot, view, project):
+    other = open_project(project.path)  # as the command line would, on its own connection
+    try:
+        other.set_label("_unlabeled/u0.png", "dog")
+        other.rename_class("cat", "kitten")
+        write_image(project.root / "train" / "dog" / "new.jpg", seed=999)
+        other.scan()
+    finally:
+        other.close()
+    # The session's timer looks every OUTSIDE_POLL_MS.
+    qtbot.waitUntil(lambda: shown_label(view, "_unlabeled/u0.png") == "dog", timeout=10000)
+    qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+    assert view.catalog.classes == ["kitten", "dog"]
+    assert view.labeling.label_actions[0].text() == "&1  kitten"
+    assert view.model.rowCount() == 20
+    assert view.catalog.label_counts(None) == {"kitten": 8, "dog": 10, None: 2}
+
+    errors: list[str] = []
+    view.labeling.error.connect(errors.append)
+    u1 = project.ids_for(["_unlabeled/u1.png"])["_unlabeled/u1.png"]
+    view.grid.select_row(view.model.row_of_id(u1))
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)  # the key names today's class
+    assert errors == []
+    assert project.image_states([u1])[0].label == "kitten"
+
+
+def test_the_apps_own_writes_are_not_read_twice(qtbot, view, project):
+    heard: list[object] = []
+    view.session.changed.connect(heard.append)
+    u0 = project.ids_for(["_unlabeled/u0.png"])["_unlabeled/u0.png"]
+    view.grid.select_row(view.model.row_of_id(u0))
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    view.labeling.add_classes(["bird"])
+    assert not view.session.check_outside_writes()
+    assert [c.all_images for c in heard] == [False, False]  # the key and the class only
+    assert view.fill_job is None  # no re-read of every image
