@@ -10,7 +10,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing
+from labeldesk.cli._base import (
+    Output,
+    TerminalProgress,
+    non_negative_int,
+    open_existing,
+    positive_int,
+)
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.errors import LabelDeskError
 
@@ -43,7 +49,7 @@ def add_parsers(add: AddParser) -> None:
         action="store_true",
         help="also index files that symbolic links lead to outside the image folder",
     )
-    p.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, help="decoding processes (default: all cores)")
     p.set_defaults(handler=cmd_new)
 
     p = add("scan", "re-index the image folder: added, removed, changed and moved files")
@@ -55,7 +61,7 @@ def add_parsers(add: AddParser) -> None:
         default=None,
         help="index files that symbolic links lead to outside the image folder (remembered)",
     )
-    p.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, help="decoding processes (default: all cores)")
     p.set_defaults(handler=cmd_scan)
 
     p = add("stats", "image, label, class, split and skipped-file counts")
@@ -99,7 +105,7 @@ def add_parsers(add: AddParser) -> None:
     p = add("history", "label history, newest first")
     p.add_argument("project", type=Path)
     p.add_argument("path", nargs="?", help="only this image")
-    p.add_argument("-n", type=int, default=50, help="how many events (default 50)")
+    p.add_argument("-n", type=non_negative_int, default=50, help="how many events (default 50)")
     p.set_defaults(handler=cmd_history)
 
 
