@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -29,12 +29,29 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.session import ProjectSession
+from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
 from labeldesk.gui.workers import Job
 
 SHOWN = 200  # most novel images in the gallery
 ICON = 96
+
+
+def load_icon(request: ThumbRequest) -> QImage:
+    """A gallery icon, decoded off the GUI thread (``request.path`` is absolute): a JPEG
+    at a reduced DCT scale, the safe decoder's formats and orientation, then ICON px.
+    (QPainter on a QImage is safe outside the GUI thread.)"""
+    image = load_rgb(Path(request.path), draft=(ICON, ICON))
+    image.thumbnail((ICON, ICON))
+    # Centred on a square: every tile keeps the placeholder's size, scores stay in line.
+    tile = QImage(ICON, ICON, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(tile)
+    painter.drawImage((ICON - image.width) // 2, (ICON - image.height) // 2, pil_to_qimage(image))
+    painter.end()
+    return tile
 
 
 class DriftPage(QWidget):
@@ -73,6 +90,12 @@ class DriftPage(QWidget):
         self.gallery.setMovement(QListWidget.Movement.Static)
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.gallery.itemSelectionChanged.connect(self._update_buttons)
+        # The new images are full-size files (camera photos): decoding 200 of them on the
+        # GUI thread froze the window for a minute. Items show a placeholder at once.
+        self.icons = ThumbnailLoader(load_icon, capacity=SHOWN, parent=self)
+        self.icons.ready.connect(self._icon_ready)
+        self._placeholder = QIcon(self._placeholder_pixmap())
+        self._unreadable = QIcon(self._placeholder_pixmap("no preview"))
         self.add_selected_button = QPushButton("Add selected to project")
         self.add_selected_button.clicked.connect(lambda: self.add_to_project(self.selected()))
         self.add_all_button = QPushButton("Add all shown")
@@ -112,6 +135,7 @@ class DriftPage(QWidget):
         self.folder = folder
         self.folder_label.setText(str(folder))
         self.verdict.setText("Checking…")
+        self.icons.invalidate()
         self.gallery.clear()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
@@ -161,19 +185,53 @@ class DriftPage(QWidget):
         self._update_buttons()
 
     def _fill_gallery(self, novel: list[dict[str, Any]]) -> None:
+        """List ``novel`` at once with placeholders; icons follow from the loader, the
+        most novel first (it serves the newest request first)."""
+        self.icons.invalidate()
         self.gallery.clear()
         assert self.folder is not None
         for entry in novel:
-            item = QListWidgetItem(f"{entry['score']:.2f}")
-            pixmap = QPixmap(str(self.folder / entry["path"]))
-            if not pixmap.isNull():
-                item.setIcon(QIcon(pixmap.scaled(ICON, ICON, Qt.AspectRatioMode.KeepAspectRatio)))
+            item = QListWidgetItem(self._placeholder, f"{entry['score']:.2f}")
             item.setToolTip(
                 f"{entry['path']}\nnovelty {entry['score']:.3f}"
                 + (f"\npredicted {entry['predicted']}" if entry.get("predicted") else "")
             )
             item.setData(Qt.ItemDataRole.UserRole, entry["path"])
             self.gallery.addItem(item)
+        for row in reversed(range(self.gallery.count())):
+            self.icons.pixmap(row, self._icon_path(row))
+
+    def _icon_path(self, row: int) -> str:
+        item = self.gallery.item(row)
+        assert self.folder is not None and item is not None
+        return str(self.folder / str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _icon_ready(self, row: int) -> None:
+        item = self.gallery.item(row)
+        if item is None:
+            return
+        if self.icons.failed(row):  # it may still be added: the scan then says why it skips
+            item.setIcon(self._unreadable)
+            return
+        pixmap = self.icons.pixmap(row, self._icon_path(row))
+        if pixmap is not None:
+            item.setIcon(QIcon(pixmap))
+
+    def _placeholder_pixmap(self, text: str = "") -> QPixmap:
+        """An empty tile, like the browser's while a thumbnail loads."""
+        pixmap = QPixmap(ICON, ICON)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        color = self.palette().color(QPalette.ColorRole.Mid)
+        color.setAlpha(60)
+        painter = QPainter(pixmap)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(QRectF(0, 0, ICON, ICON), 4, 4)
+        if text:
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        return pixmap
 
     # -- acting ----------------------------------------------------------------------
     def selected(self) -> list[str]:
@@ -223,6 +281,7 @@ class DriftPage(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.html)))
 
     def shutdown(self) -> None:
-        """Cancel a running check; the page is about to close with its project."""
+        """Cancel a running check and the icons; the page closes with its project."""
         if self.job is not None and self.job.running:
             self.job.cancel()
+        self.icons.shutdown()
