@@ -42,6 +42,10 @@ class ImageMissingOnWorker(ClusterError):
     """An image cannot be found where a worker reads it (shared path or --remote-root)."""
 
 
+class ImagesDifferOnWorker(ClusterError):
+    """Where a worker reads the images, files of the same names hold other content."""
+
+
 @dataclass(frozen=True)
 class ClusterShape:
     """What the connected cluster offers: nodes alive, CPUs, GPUs."""
@@ -93,8 +97,16 @@ def check_reachable(address: str) -> None:
 
 def connect(ray: Any, address: str) -> bool:
     """Connect this process to the cluster at ``address``; False if it already was (a
-    notebook's own connection is left open afterwards)."""
+    notebook's own connection is left open afterwards). Already connected elsewhere is
+    a :class:`ClusterError`: the job would run there while its report named ``address``."""
     if ray.is_initialized():
+        current = connected_to(ray)
+        if address != "auto" and not any(same_address(address, c) for c in current):
+            raise ClusterError(
+                f"this process is already connected to the Ray cluster at "
+                f"{' / '.join(current) or 'another address'}, not {address}: ask for that "
+                "address, or disconnect first (ray.shutdown())"
+            )
         return False
     check_reachable(address)
     for attempt in range(CONNECT_ATTEMPTS):
@@ -119,6 +131,37 @@ def connect(ray: Any, address: str) -> bool:
     context.enable_progress_bars = False  # progress goes through LabelDesk's callback
     context.enable_operator_progress_bars = False
     return True
+
+
+def connected_to(ray: Any) -> list[str]:
+    """The addresses this process's Ray connection answers to: the cluster's GCS
+    (``HOST:PORT``) and, for a Ray Client, the ``ray://`` address it dialled."""
+    found = []
+    with contextlib.suppress(Exception):
+        found.append(str(ray.get_runtime_context().gcs_address))
+    with contextlib.suppress(Exception):
+        context = ray.util.client.ray.get_context()
+        if context.is_connected():
+            found.append(f"ray://{context.client_worker._conn_str}")
+    return found
+
+
+def same_address(asked: str, current: str) -> bool:
+    """Do two Ray addresses name the same server (same kind, port and host, the host
+    compared by what it resolves to: ``localhost`` is ``127.0.0.1``)?"""
+    if asked.startswith("ray://") != current.startswith("ray://"):
+        return False
+    a, b = parse_address(asked), parse_address(current)
+    if a is None or b is None or a[1] != b[1]:
+        return False
+    return a[0] == b[0] or bool(_resolved(a[0]) & _resolved(b[0]))
+
+
+def _resolved(host: str) -> set[str]:
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return set()
 
 
 def _server_start_race(exc: Exception) -> bool:
@@ -176,9 +219,10 @@ def on_every_node(
     return list(zip(nodes, results, strict=True))
 
 
-def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
-    """Run :func:`probe_node` on every live node; raise the first problem found."""
-    answers = on_every_node(ray, probe_node, root, sample)
+def probe_nodes(ray: Any, root: str, sample: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Run :func:`probe_node` on every live node for the ``sample`` (content hash, path)
+    pairs; raise the first problem found."""
+    answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample])
     ours = code_version()
     for node, found in answers:
         where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
@@ -191,6 +235,12 @@ def probe_nodes(ray: Any, root: str, sample: list[str]) -> list[dict[str, Any]]:
             raise ImageMissingOnWorker(
                 f"{where} cannot read the images: {found['missing'][0]} not found; point "
                 "--remote-root at where the workers see the image folder"
+            )
+        if sample and not any(found["hashes"].get(rel) == digest for digest, rel in sample):
+            raise ImagesDifferOnWorker(
+                f"{where} reads other files than the ones scanned here under "
+                f"{found['where']} ({sample[0][1]} and {len(sample) - 1} more have other "
+                "content): point --remote-root at a copy of the project's image folder"
             )
     return [found for _, found in answers]
 

@@ -1,9 +1,10 @@
 """Embedding a project on a Ray cluster: a Ray Data job, streamed into the vector store.
 
 The project machine keeps the database and the vector store; the cluster gets only the
-(content hash, path) of each image still without a vector for the model. Workers read
-and decode the images themselves and run the model in a pool of actors that each load
-it once (:class:`labeldesk.ml.ray_worker.Embedder`, on a GPU when the cluster has them).
+(content hash, path, short side) of each image still without a vector for the model.
+Workers read and decode the images themselves and run the model in a pool of actors
+that each load it once (:class:`labeldesk.ml.ray_worker.Embedder`, on a GPU when the
+cluster has them), from the same pixels a local run uses.
 Results stream back batch by batch and each is appended to the store as it arrives,
 under the store's write lock, exactly as a local run appends: a cancelled or failed job
 keeps every finished batch and the next run sends only the rest.
@@ -15,8 +16,10 @@ one by one, so this machine may be a node of the cluster (``HOST:6379``) or a Ra
 
 Ray itself retries a worker that dies (the actor is restarted, its batch run again). A
 problem the user must fix (see :mod:`labeldesk.ml.ray_cluster`) stops the job before
-anything is written, or, found mid-job (an image missing on one node, a node with other
-code), stops it with the batches before it kept whole.
+anything is written, or, found mid-job (a node with other code, a whole batch missing
+on a node), stops it with the batches before it kept whole. Once the probe has shown
+that the workers read the scanned files, one image missing there (deleted since the
+scan) is listed as failed and the rest are embedded, as a local run does.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PROBE_SAMPLE = 3  # images each node must be able to read before the job starts
+PROBE_LOOK = 200  # images looked at here to find that many still as scanned
+LOST_BATCH = 8  # a batch at least this big missing whole on a worker: its mount is gone
 POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
 
 
@@ -129,7 +134,7 @@ def embed_on_ray(
         # The nodes are checked before the project is touched: a job that cannot run
         # leaves the project's current model and its store as they were.
         peek = _existing_store(project, backbone.identity.key, backbone.dim)
-        sample = [path for _, path in _missing(project, peek, report)[:PROBE_SAMPLE]]
+        sample = _probe_sample(project, _missing(project, peek, report))
         if sample:
             progress(Progress(0, 0, "checking the cluster's nodes"))
             probe_nodes(ray, root, sample)
@@ -142,7 +147,7 @@ def embed_on_ray(
                         f"`labeldesk embed {project.path}` here once to check them first"
                     )
                 report.rebuilt = store.rebuilt
-                items = _missing(project, store, report)
+                items = job_items(_missing(project, store, report))
                 if items:
                     started = time.perf_counter()
                     outputs = _run_job(ray, items, spec, root, plan)
@@ -191,20 +196,44 @@ def _existing_store(project: Project, key: str, dim: int) -> VectorStore | None:
     return VectorStore(folder, dim) if (folder / "identity.json").exists() else None
 
 
-def _missing(
-    project: Project, store: VectorStore | None, report: EmbedReport
-) -> list[tuple[str, str]]:
-    """(hash, path) of each content without a vector, in hash order (pseudo-random
+def _missing(project: Project, store: VectorStore | None, report: EmbedReport) -> list[Any]:
+    """One image row for each content without a vector, in hash order (pseudo-random
     across folders, as a local run: a partial job leaves a fair sample)."""
     rows = usable_files(project.db)
     report.total = len(rows)
-    todo: dict[str, str] = {}
+    todo: dict[str, Any] = {}
     hashes = [r["hash"] for r in rows]
     have = store.rows_for(hashes) if store is not None else np.full(len(rows), -1)
     for row, found in zip(rows, have, strict=True):
         if found < 0:
-            todo.setdefault(row["hash"], row["path"])
-    return sorted(todo.items())
+            todo.setdefault(row["hash"], row)
+    return [todo[digest] for digest in sorted(todo)]
+
+
+def job_items(rows: list[Any]) -> list[tuple[str, str, int]]:
+    """What a worker gets of each image: (hash, path, short side as scanned, 0 when
+    unknown); the side picks the pixels it embeds, as a local run's do."""
+    return [
+        (r["hash"], r["path"], min(r["width"], r["height"]) if r["width"] and r["height"] else 0)
+        for r in rows
+    ]
+
+
+def _probe_sample(project: Project, rows: list[Any]) -> list[tuple[str, str]]:
+    """(hash, path) of the first images to embed whose file here is still as scanned
+    (same size and mtime): one deleted or edited since the scan says nothing about the
+    workers' root. The first ones when none is found here."""
+    sample: list[tuple[str, str]] = []
+    for row in rows[:PROBE_LOOK]:
+        try:
+            st = project.image_path(row["path"]).stat()
+        except OSError:
+            continue
+        if (st.st_size, st.st_mtime_ns) == (row["size"], row["mtime_ns"]):
+            sample.append((row["hash"], row["path"]))
+            if len(sample) == PROBE_SAMPLE:
+                break
+    return sample or [(r["hash"], r["path"]) for r in rows[:PROBE_SAMPLE]]
 
 
 class _Outputs:
@@ -262,7 +291,7 @@ class _Outputs:
 
 
 def _run_job(
-    ray: Any, items: list[tuple[str, str]], spec: str, root: str, plan: JobPlan
+    ray: Any, items: list[tuple[str, str, int]], spec: str, root: str, plan: JobPlan
 ) -> _Outputs:
     """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
     relay = (
@@ -297,7 +326,8 @@ def _store_results(
     cancel: CancelToken,
 ) -> None:
     """Append each arriving batch; a batch from a worker with another model or code is
-    refused whole, and a row Ray delivered twice (a retried batch) is written once."""
+    refused whole, and a row Ray delivered twice (a retried batch) is written once. An
+    image missing on a worker is listed as failed; a whole batch missing stops the job."""
     version = code_version()
     done = 0
     progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
@@ -309,6 +339,7 @@ def _store_results(
                 f"with {key} {version}: install the same LabelDesk and model on every node"
             )
         report.runtime = str(batch["runtime"][0])
+        report.precision = _precision(report.precision if done else "", batch["precision"])
         status = batch["status"]
         unique: dict[str, int] = {}
         for i in np.flatnonzero(status == OK):
@@ -319,15 +350,23 @@ def _store_results(
             rows = list(unique.values())
             store.append(list(unique), np.asarray(batch["vector"][rows], dtype=np.float16))
         report.embedded += len(unique)
+        missing = np.flatnonzero(status == MISSING)
+        if len(missing) == len(status) >= LOST_BATCH:
+            raise ImageMissingOnWorker(
+                f"{batch['reason'][missing[0]]} (all {len(missing)} of this batch): check "
+                "that the workers see the image folder (--remote-root); finished batches "
+                "are kept"
+            )
         report.failed += [
             {"path": str(batch["path"][i]), "reason": str(batch["reason"][i])}
-            for i in np.flatnonzero(status == FAILED)
+            for i in np.flatnonzero((status == FAILED) | (status == MISSING))
         ]
-        missing = np.flatnonzero(status == MISSING)
-        if len(missing):
-            raise ImageMissingOnWorker(
-                f"{batch['reason'][missing[0]]} ({len(missing)} of this batch): check that "
-                "the workers see the image folder (--remote-root); finished batches are kept"
-            )
         done += len(status)
         progress(Progress(min(done, total), total, "embedding on the Ray cluster"))
+
+
+def _precision(before: str, seen: np.ndarray) -> str:
+    """The job's arithmetic as one label: each worker's, joined when they differ."""
+    labels = set(before.split(" / ")) if before else set()
+    labels.update(str(p) for p in seen)
+    return " / ".join(sorted(labels))

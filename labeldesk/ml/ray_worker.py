@@ -2,9 +2,12 @@
 
 Workers read the images themselves, from the same path on shared storage or under a
 remote root (a mount point, or a URI pyarrow can open: ``s3://``, ``gs://``, ``hdfs://``,
-``file://``), so the project's machine sends only (content hash, path) pairs and gets
-back (content hash, vector). Each actor loads the model once, with the same functions as
-a local run (:func:`load_backbone`, :func:`load_runner`, :func:`prepare`), so vectors are
+``file://``), so the project's machine sends only (content hash, path, short side)
+triples and gets back (content hash, vector). Each actor loads the model once, with the
+same functions as a local run (:func:`load_backbone`, :func:`load_runner`,
+:func:`prepare`), and embeds the same pixels: where a local run reads the scan's
+thumbnail (big enough for the model), the worker makes that thumbnail in memory with
+the scan's own code (:func:`labeldesk.core.imageio.thumbnail_jpeg`), so vectors are
 interchangeable. An image whose bytes no longer have the scanned content hash is not
 embedded: its vector would be stored under another image's key.
 
@@ -27,7 +30,15 @@ import numpy as np
 OK, MISSING, FAILED = "ok", "missing", "failed"
 # The modules whose code decides what vector an image gets: a worker whose copy differs
 # from the project machine's would make vectors that do not mix, under the same key.
-VECTOR_CODE = ("backbones.py", "preprocess.py", "runtime.py", "onnx_export.py", "ray_worker.py")
+VECTOR_CODE = (
+    "backbones.py",
+    "preprocess.py",
+    "runtime.py",
+    "onnx_export.py",
+    "ov_mixed.py",
+    "ray_worker.py",
+    "../core/imageio.py",  # decoding, and the thumbnails embedded in place of big images
+)
 
 
 def code_version() -> str:
@@ -79,12 +90,15 @@ class ImageSource:
 
 def probe_node(root: str, sample: list[str]) -> dict[str, Any]:
     """What the project machine checks on every node before a job: versions, and whether
-    the first images to embed can be read there (a wrong root fails here, not later)."""
+    the first images to embed can be read there, with their content hashes (a wrong root
+    fails here, not later; so does one holding other files under the same names)."""
+    from labeldesk.core.imageio import content_hash
+
     source = ImageSource(root)
-    missing = []
+    missing, hashes = [], {}
     for rel in sample:
         try:
-            source.read(rel)
+            hashes[rel] = content_hash(source.read(rel))
         except FileNotFoundError:
             missing.append(source.where(rel))
         except OSError as exc:
@@ -95,7 +109,25 @@ def probe_node(root: str, sample: list[str]) -> dict[str, Any]:
         "python": platform.python_version(),
         "ray": _version_of("ray"),
         "missing": missing,
+        "hashes": hashes,
+        "where": source.where(""),
     }
+
+
+def model_input(data: bytes, short_side: int, size: int) -> io.BytesIO:
+    """What a local run embeds for an image with these bytes: the scan's thumbnail when
+    it is big enough for a ``size`` model, else the original; the rule of
+    :func:`labeldesk.ml.embed.source_image` (``short_side`` 0: unknown)."""
+    from PIL import Image
+
+    from labeldesk.core.imageio import thumbnail_jpeg
+
+    if 0 < short_side < size:  # thumbnails never enlarge: none is big enough
+        return io.BytesIO(data)
+    thumb = thumbnail_jpeg(data)
+    with Image.open(io.BytesIO(thumb)) as img:
+        big_enough = min(img.size) >= size
+    return io.BytesIO(thumb if big_enough else data)
 
 
 def _version_of(package: str) -> str:
@@ -106,7 +138,8 @@ def _version_of(package: str) -> str:
 
 
 class Embedder:
-    """A Ray Data actor: loads the model once, then embeds batches of (hash, path) rows.
+    """A Ray Data actor: loads the model once, then embeds batches of (hash, path, side)
+    rows (side: the image's short side from the scan, 0 when unknown).
 
     Returns, per row: the hash, the path, a status (ok, missing, failed), the reason, and
     the vector as float16 (the store's precision: half the traffic), plus this actor's
@@ -131,6 +164,7 @@ class Embedder:
 
         pre = self.backbone.identity.preprocess
         hashes, paths = list(batch["hash"]), list(batch["path"])
+        sides = [int(side) for side in batch["side"]]
         status, reasons = [OK] * len(hashes), [""] * len(hashes)
         pixels = np.zeros((len(hashes), pre.size, pre.size, 3), np.uint8)
         for i, (digest, rel) in enumerate(zip(hashes, paths, strict=True)):
@@ -138,7 +172,8 @@ class Embedder:
                 data = self.source.read(rel)
                 if content_hash(data) != digest:
                     raise ValueError("the file changed since the last scan")
-                pixels[i] = prepare(cast(Path, io.BytesIO(data)), pre)
+                source = model_input(data, sides[i], pre.size)
+                pixels[i] = prepare(cast(Path, source), pre)
             except FileNotFoundError:
                 status[i], reasons[i] = (
                     MISSING,
@@ -160,6 +195,7 @@ class Embedder:
             "key": np.array([self.key] * n, dtype=object),
             "version": np.array([self.version] * n, dtype=object),
             "runtime": np.array([self.runner.name] * n, dtype=object),
+            "precision": np.array([self.runner.precision] * n, dtype=object),
         }
 
 
@@ -174,7 +210,7 @@ class JobRelay:
 
     def __init__(
         self,
-        items: list[tuple[str, str]],
+        items: list[tuple[str, str, int]],
         spec: str,
         root: str,
         device: str,
@@ -195,7 +231,13 @@ class JobRelay:
         context.enable_operator_progress_bars = False
         step = batch_size * (1 if len(items) < 100_000 else 8)  # blocks: ~1 batch each
         tables = [
-            pa.table({"hash": [h for h, _ in chunk], "path": [p for _, p in chunk]})
+            pa.table(
+                {
+                    "hash": [h for h, _, _ in chunk],
+                    "path": [p for _, p, _ in chunk],
+                    "side": pa.array([s for _, _, s in chunk], pa.int32()),
+                }
+            )
             for chunk in (items[i : i + step] for i in range(0, len(items), step))
         ]
         dataset = ray.data.from_arrow(tables).map_batches(

@@ -15,12 +15,14 @@ import numpy as np
 import pytest
 
 from labeldesk.core.image_rows import usable_files
+from labeldesk.core.progress import CancelToken
 from labeldesk.ml import ray_cluster as cluster_checks
 from labeldesk.ml.ray_cluster import ClusterMismatch, ImageMissingOnWorker
 from labeldesk.ml.ray_embed import embed_on_ray
 from labeldesk.ml.store import current_store, embeddings_dir
 
 pytestmark = pytest.mark.slow
+SAMPLE = Path(__file__).parents[2] / "sample_data" / "fashion"
 
 
 def vectors_by_hash(project) -> dict[str, np.ndarray]:
@@ -50,38 +52,73 @@ def kill_a_working_actor(cluster, run: subprocess.Popen) -> int | None:
     return None
 
 
-# Two jobs and a local run: ~1.5 min on an idle 2-core machine, 15 on one with a load of
-# 20 (each model actor then takes minutes to start).
-@pytest.mark.timeout(1800)
-def test_failed_job_keeps_batches_next_run_continues_same_vectors_as_local(
-    ray_cluster, sample_project, mounted_copy, tmp_path, capsys
+PHOTOS = [((640, 427), "JPEG"), ((300, 240), "PNG"), ((512, 512), "JPEG"), ((1000, 250), "JPEG")]
+
+
+@pytest.fixture
+def photo_project(tmp_path: Path):
+    """The sample images (28 px) and a few photos of 224 px and up (a local run embeds
+    those from the scan's thumbnails), and the workers' own copy of them (a mount)."""
+    from helpers import write_image
+
+    from labeldesk.core.create import create_and_index
+
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLE, images)
+    for i, (size, fmt) in enumerate(PHOTOS):
+        name = f"photo{i}.{fmt.lower()}"
+        write_image(images / "train" / "bag" / name, size=size, seed=60 + i, fmt=fmt)
+    mounted = tmp_path / "mnt" / "images"
+    shutil.copytree(images, mounted)
+    project, _ = create_and_index(tmp_path / "proj", images, workers=1)
+    yield project, mounted
+    project.close()
+
+
+# Three jobs and a local run: ~2 min on an idle 2-core machine, 15+ on one with a load
+# of 20 (each model actor then takes minutes to start).
+@pytest.mark.timeout(2400)
+def test_cancelled_job_keeps_batches_a_deleted_image_is_listed_same_vectors_as_local(
+    ray_cluster, photo_project, tmp_path
 ):
-    """Workers read a mount of their own (--remote-root as a file:// URI). An image
-    missing there stops the job with its path named; the batches before it are kept,
-    the next run (the CLI) sends only the rest, survives a worker killed mid-job, and
-    its vectors match a local run's."""
-    rows = usable_files(sample_project.db)
+    """Workers read a mount of their own (--remote-root as a file:// URI). A cancelled
+    job keeps its batches; the next (the CLI) sends only the rest, lists an image deleted
+    since the scan as failed and embeds the others, survives a worker killed mid-job;
+    the image back, a third run sends it alone. Every vector, photos embedded from
+    thumbnails included, matches a local run's."""
+    project, mounted = photo_project
+    rows = usable_files(project.db)
     contents = sorted({r["hash"]: r["path"] for r in rows}.items())
-    last_hash, last_path = contents[-1]  # jobs run in hash order: the last batch
+    gone_hash, gone_path = contents[len(contents) // 2]
     moved = tmp_path / "moved.png"
-    shutil.move(mounted_copy / last_path, moved)
-    remote = mounted_copy.as_uri()
+    shutil.move(mounted / gone_path, moved)
+    remote = mounted.as_uri()
+
+    cancel = CancelToken()
+
+    def first_batch_then_cancel(update) -> None:
+        if update.message.startswith("embedding on") and update.done > 0:
+            cancel.cancel()
 
     # From here as a Ray Client (ray://, as to a KubeRay head) when ray[client] is installed.
     address = ray_cluster.client_address or ray_cluster.address
-    with pytest.raises(ImageMissingOnWorker, match=last_path.replace(".", r"\.")):
-        embed_on_ray(sample_project, address=address, remote_root=remote, batch_size=32)
-    kept = current_store(sample_project)
-    assert 0 < kept.count < len(contents)
-    assert kept.rows_for([last_hash])[0] == -1
+    first = embed_on_ray(
+        project,
+        address=address,
+        remote_root=remote,
+        batch_size=32,
+        progress=first_batch_then_cancel,
+        cancel=cancel,
+    )
+    kept = current_store(project).count
+    assert first.cancelled and 0 < kept < len(contents)
 
-    shutil.move(moved, mounted_copy / last_path)
     cli = [
         sys.executable,
         "-m",
         "labeldesk",
         "embed",
-        str(sample_project.path),
+        str(project.path),
         "--ray",
         ray_cluster.address,
         "--remote-root",
@@ -99,25 +136,38 @@ def test_failed_job_keeps_batches_next_run_continues_same_vectors_as_local(
             run.kill()  # only if it is still running (a timeout): never left behind
     assert killed is not None, "no model actor was seen working"
     assert run.returncode == 0, (tmp_path / "err").read_text()[-3000:]
-    report = json.loads((tmp_path / "out").read_text())
+    # Ray's driver prints "(raylet) A worker died ..." on stdout when it hears of the
+    # killed worker in time (a known defect of the CLI's --json output): read the report.
+    out = (tmp_path / "out").read_text()
+    report = json.loads(out[out.index("{\n") :])
     assert report["engine"] == "ray" and report["nodes"] == 2 and report["workers"] == 2
-    assert report["embedded"] == len(contents) - kept.count and not report["failed"]
-    cluster_vectors = vectors_by_hash(sample_project)
+    assert [f["path"] for f in report["failed"]] == [gone_path]
+    assert "not found" in report["failed"][0]["reason"]
+    assert report["embedded"] == len(contents) - kept - 1
+    assert current_store(project).rows_for([gone_hash])[0] == -1
+
+    shutil.move(moved, mounted / gone_path)
+    last = embed_on_ray(project, address=address, remote_root=remote)
+    assert last.embedded == 1 and not last.failed
+    cluster_vectors = vectors_by_hash(project)
     assert len(cluster_vectors) == len(contents)
 
     from labeldesk.core.create import create_and_index
     from labeldesk.ml.embed import embed_project
 
-    local, _ = create_and_index(tmp_path / "local", mounted_copy, workers=1)
+    local, _ = create_and_index(tmp_path / "local", mounted, workers=1)
     try:
         assert embed_project(local).embedded == len(contents)
         local_vectors = vectors_by_hash(local)
         # the same model identity: the same store folder (key) as the cluster's vectors
-        assert current_store(local).folder.name == current_store(sample_project).folder.name
+        assert current_store(local).folder.name == current_store(project).folder.name
     finally:
         local.close()
-    cosine = [float(cluster_vectors[h] @ local_vectors[h]) for h in local_vectors]
-    assert np.mean(cosine) >= 0.999 and min(cosine) >= 0.99
+    cosine = {h: float(cluster_vectors[h] @ local_vectors[h]) for h in local_vectors}
+    photos = [r["hash"] for r in rows if Path(r["path"]).name.startswith("photo")]
+    assert len(photos) == len(PHOTOS)
+    assert min(cosine[h] for h in photos) >= 0.999  # from the originals: 0.95-0.98
+    assert np.mean(list(cosine.values())) >= 0.999 and min(cosine.values()) >= 0.99
 
 
 def test_images_missing_on_the_workers_fail_before_anything_is_written(

@@ -29,7 +29,7 @@ DIM = 8
 KEY = "model-abc"
 
 
-def batch(hashes, status=None, key=KEY, version=None):
+def batch(hashes, status=None, key=KEY, version=None, precision="f32"):
     n = len(hashes)
     status = status or [OK] * n
     rng = np.random.default_rng(len(hashes[0]) + int(hashes[0], 16) % 97)
@@ -46,6 +46,7 @@ def batch(hashes, status=None, key=KEY, version=None):
         "key": np.array([key] * n, dtype=object),
         "version": np.array([version or code_version()] * n, dtype=object),
         "runtime": np.array(["openvino"] * n, dtype=object),
+        "precision": np.array([precision] * n, dtype=object),
     }
 
 
@@ -102,11 +103,31 @@ def test_a_batch_from_other_code_or_model_is_refused_whole(tmp_path):
         write(tmp_path / "b", [batch([h(5)], version="9.9.9+x")])
 
 
-def test_an_image_missing_on_a_worker_stops_the_job_after_its_batch(tmp_path):
-    with pytest.raises(ImageMissingOnWorker, match="not found on node-2"):
-        write(tmp_path, [batch([h(1)]), batch([h(2), h(3)], [OK, MISSING]), batch([h(4)])])
+def test_an_image_missing_on_a_worker_is_listed_and_the_rest_embedded(tmp_path):
+    """Deleted since the scan (the probe showed the workers' root is right): listed as
+    failed, as a local run lists it; the next run sends it again."""
+    report, store, _ = write(
+        tmp_path, [batch([h(1)]), batch([h(2), h(3)], [OK, MISSING]), batch([h(4)])]
+    )
+    assert store.count == 3 and store.rows_for([h(3)])[0] == -1
+    assert report.failed == [{"path": f"img/{h(3)[:4]}.png", "reason": "not found on node-2"}]
+    assert report.embedded == 3 and not report.cancelled
+
+
+def test_a_whole_batch_missing_on_a_worker_stops_the_job_after_the_batches_before(tmp_path):
+    """A node that lost the image folder mid-job: stopped, not a list of every image."""
+    lost = [h(i) for i in range(10, 18)]
+    with pytest.raises(ImageMissingOnWorker, match=r"not found on node-2.*all 8"):
+        write(tmp_path, [batch([h(1)]), batch(lost, [MISSING] * 8), batch([h(4)])])
     store = VectorStore(tmp_path / "store", DIM)
-    assert store.count == 2 and store.rows_for([h(4)])[0] == -1
+    assert store.count == 1 and store.rows_for([h(4)])[0] == -1
+
+
+def test_the_report_names_every_precision_the_workers_ran(tmp_path):
+    report, _, _ = write(tmp_path, [batch([h(1)]), batch([h(2)], precision="f32+bf16")])
+    assert report.precision == "f32 / f32+bf16"
+    report, _, _ = write(tmp_path / "b", [batch([h(3)], precision="f32+bf16")])
+    assert report.precision == "f32+bf16"
 
 
 def test_a_failing_job_is_one_clear_error(tmp_path):

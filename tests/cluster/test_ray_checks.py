@@ -1,0 +1,110 @@
+"""The checks made before a cluster job, without a cluster: which images the nodes are
+probed with, that the files they read are the scanned ones, and which cluster this
+process is connected to."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from helpers import write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.ml import ray_cluster
+from labeldesk.ml.embed import EmbedReport
+from labeldesk.ml.ray_cluster import (
+    ClusterError,
+    ImageMissingOnWorker,
+    ImagesDifferOnWorker,
+    connect,
+    probe_nodes,
+)
+from labeldesk.ml.ray_embed import PROBE_SAMPLE, _missing, _probe_sample
+
+
+@pytest.fixture
+def pngs(tmp_path: Path):
+    for i in range(8):
+        write_image(tmp_path / "images" / "a" / f"{i}.png", size=(24, 24), seed=40 + i, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", tmp_path / "images", workers=1)
+    yield project
+    project.close()
+
+
+def todo(project):
+    return _missing(project, None, EmbedReport("m", "k", "cpu"))
+
+
+def test_the_probe_skips_images_deleted_or_edited_here_since_the_scan(pngs):
+    rows = todo(pngs)  # the job's order
+    pngs.image_path(rows[0]["path"]).unlink()  # deleted since the scan
+    write_image(pngs.image_path(rows[1]["path"]), size=(24, 24), seed=99, fmt="PNG")  # edited
+    sample = _probe_sample(pngs, rows)
+    assert sample == [(r["hash"], r["path"]) for r in rows[2 : 2 + PROBE_SAMPLE]]
+
+
+def on_this_machine(monkeypatch):
+    """probe_nodes' remote calls run here, as one node would run them."""
+
+    def here(ray, function, *args):
+        return [({"NodeManagerAddress": "10.0.0.2"}, function(*args))]
+
+    monkeypatch.setattr(ray_cluster, "on_every_node", here)
+
+
+def test_a_root_with_the_same_names_but_other_files_fails_before_the_job(
+    pngs, tmp_path, monkeypatch
+):
+    on_this_machine(monkeypatch)
+    sample = _probe_sample(pngs, todo(pngs))
+    assert probe_nodes(None, str(pngs.root), sample)[0]["missing"] == []
+    other = tmp_path / "other"  # e.g. an older or re-encoded copy on the workers
+    shutil.copytree(pngs.root, other)
+    for i, png in enumerate(sorted((other / "a").glob("*.png"))):
+        write_image(png, size=(24, 24), seed=70 + i, fmt="PNG")
+    with pytest.raises(ImagesDifferOnWorker, match=r"other content.*--remote-root"):
+        probe_nodes(None, str(other), sample)
+    with pytest.raises(ImageMissingOnWorker, match="--remote-root"):
+        probe_nodes(None, str(tmp_path / "empty"), sample)
+
+
+def test_one_file_differing_on_the_workers_does_not_stop_the_job(pngs, tmp_path, monkeypatch):
+    """A copy with one file edited is the right root: that image is listed as changed
+    during the job, the rest are embedded."""
+    on_this_machine(monkeypatch)
+    sample = _probe_sample(pngs, todo(pngs))
+    other = tmp_path / "other"
+    shutil.copytree(pngs.root, other)
+    write_image(other / sample[0][1], size=(24, 24), seed=98, fmt="PNG")
+    assert probe_nodes(None, str(other), sample)[0]["hashes"][sample[1][1]] == sample[1][0]
+
+
+class ConnectedRay:
+    """What ray reports in a process already connected to the cluster at ``gcs``."""
+
+    def __init__(self, gcs: str):
+        self.gcs = gcs
+        self.inits: list[str] = []
+
+    def is_initialized(self) -> bool:
+        return True
+
+    def get_runtime_context(self):
+        return SimpleNamespace(gcs_address=self.gcs)
+
+    def init(self, address, **kwargs):
+        self.inits.append(address)
+
+
+def test_already_connected_elsewhere_is_refused_not_run_there():
+    ray = ConnectedRay("127.0.0.1:6400")
+    with pytest.raises(ClusterError, match=r"already connected to .*127\.0\.0\.1:6400.*7000"):
+        connect(ray, "127.0.0.1:7000")
+    with pytest.raises(ClusterError, match="already connected"):
+        connect(ray, "ray://127.0.0.1:6400")  # a Ray Client port is another server
+    assert connect(ray, "127.0.0.1:6400") is False  # the same cluster: used, left open
+    assert connect(ray, "localhost:6400") is False
+    assert connect(ray, "auto") is False
+    assert ray.inits == []
