@@ -11,18 +11,14 @@ so a cancelled scan keeps what it finished and the next scan continues from ther
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
-from .imageio import ProbeResult, hash_file
-from .labels import Change, apply_changes
-from .layout import Placement, placement
+from .imageio import ProbeResult
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
+from .scan_writer import KnownRow, ScanCounts, ScanWriter
 from .sql_lists import IN_LIST, json_list
 from .walk import walk_images
 
@@ -44,32 +40,6 @@ TRANSIENT_ERRORS = (
     "Too many open files",
     "Cannot allocate memory",
 )
-
-
-@dataclass
-class ScanCounts:
-    added: int = 0
-    removed: int = 0
-    changed: int = 0
-    moved: int = 0
-    unchanged: int = 0
-    cancelled: bool = False
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Row:
-    id: int
-    path: str
-    size: int
-    mtime_ns: int
-    hash: str | None
-    removed: bool
-    folder_label: str | None
-    label: str | None
-    skip_reason: str | None
-    split: str | None
 
 
 def scan(
@@ -107,7 +77,7 @@ def scan(
     rows = {r.path: r for r in _load_rows(project, [*to_probe, *gone_paths, *walked.problems])}
     gone = {p: rows[p] for p in gone_paths}
 
-    writer = _Writer(project, rows, gone, counts)
+    writer = ScanWriter(project, rows, gone, counts)
     writer.write_problems(walked.problems)
     to_probe = writer.match_renames(to_probe, walked.files)
 
@@ -152,7 +122,7 @@ def _load_stats(project: IndexedFolder) -> dict[str, tuple[int, int, str | None]
         return {r[0]: None if r[4] else (r[1], r[2], r[3]) for r in cursor}
 
 
-def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[_Row]:
+def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[KnownRow]:
     """The full rows of ``paths`` (those the database has)."""
     if not paths:
         return
@@ -161,239 +131,7 @@ def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[_Row]:
         f"skip_reason, split FROM images WHERE path {IN_LIST}",
         (json_list(paths),),
     ):
-        yield _Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
-
-
-class _Writer:
-    """Applies probe results to the database in batched transactions."""
-
-    def __init__(
-        self,
-        project: IndexedFolder,
-        rows: dict[str, _Row],
-        gone: dict[str, _Row],
-        counts: ScanCounts,
-    ):
-        self.project = project
-        self.rows = rows
-        self.gone = gone
-        self.gone_by_hash: dict[str, list[_Row]] = {}
-        for row in gone.values():
-            if row.hash:
-                self.gone_by_hash.setdefault(row.hash, []).append(row)
-        self.counts = counts
-        self.pending: list[Change] = []  # folder labels and splits, recorded as events
-        with project.db.reading() as conn:
-            self._read_classes(conn)
-        self.thumbnail_failures: dict[str, int] = {}
-
-    def _read_classes(self, conn: sqlite3.Connection) -> None:
-        """Read the classes and aliases again, inside each write: a class renamed, merged
-        or removed while this scan runs (by the app or another process) is followed, not
-        brought back under its old name. The table is small; class edits never wait for
-        a scan."""
-        self.aliases = aliases(conn)
-        # Folder names find classes and aliases in any Unicode form (folder_placement).
-        self.class_index, self.alias_index = class_index(conn), NameIndex(self.aliases)
-
-    def folder_placement(self, rel: str) -> tuple[Placement, str | None]:
-        """Split and class a path's folders give, with renamed classes followed, and the
-        reason the folder name cannot be a class (the file is then skipped)."""
-        split, label = placement(rel)
-        if label is None:
-            return Placement(split, None), None
-        problem = class_name_problem(label)
-        if problem is not None:
-            return Placement(split, None), f"class folder {label!r} is not usable: {problem}"
-        label = label.strip()
-        # The class as stored (an older version may have stored it NFD; placement gives
-        # NFC), else the class a rename or merge moved it to (None: removed), else new.
-        stored = self.class_index.find(label)
-        if stored is None:
-            alias = self.alias_index.find(label)
-            stored = label if alias is None else self.aliases[alias]
-        return Placement(split, stored), None
-
-    def match_renames(self, candidates: list[str], stats: dict[str, tuple[int, int]]) -> list[str]:
-        """Match renamed files (same size and mtime as a vanished one) by hash, without decoding."""
-        by_stat: dict[tuple[int, int], list[_Row]] = {}
-        for row in self.gone.values():
-            by_stat.setdefault((row.size, row.mtime_ns), []).append(row)
-        rest = []
-        for rel in candidates:
-            olds = by_stat.get(stats[rel])
-            here = self.rows.get(rel)
-            if (here is None or here.removed) and olds and self.folder_placement(rel)[1] is None:
-                try:
-                    digest = hash_file(self.project.root / rel)
-                except OSError:
-                    digest = None
-                old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
-                if old is not None and (here is None or here.hash != digest):
-                    with self.project.db.write() as conn:
-                        self._read_classes(conn)
-                        self._vacate(conn, rel)
-                        conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
-                        self._move(conn, old, rel)
-                        self.apply_pending()
-                    continue
-            rest.append(rel)
-        return rest
-
-    def write(self, results: list[ProbeResult]) -> None:
-        if not results:
-            return
-        now = time.time()
-        with self.project.db.write() as conn:
-            self._read_classes(conn)
-            for res in results:
-                place, problem = self.folder_placement(res.path)
-                if problem is not None and res.skip_reason is None:
-                    res = replace(res, skip_reason=problem)
-                if res.warning:
-                    self.thumbnail_failures[res.warning] = (
-                        self.thumbnail_failures.get(res.warning, 0) + 1
-                    )
-                fields = (*(getattr(res, c) for c in _PROBED), now)
-                row = self.rows.get(res.path)
-                # A file moved here: onto a new path, or onto the path of an image removed
-                # earlier (unless that image's own bytes came back).
-                movable = row is None or (row.removed and row.hash != res.hash)
-                old = self._take_gone(res.hash) if movable and res.hash else None
-                if old is not None and problem is None:
-                    self._vacate(conn, res.path)
-                    conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
-                    self._move(conn, old, res.path)
-                    continue
-                if row is not None and row.removed and row.hash != res.hash and not res.skip_reason:
-                    # Other bytes at the path of an image removed earlier: a new image, with
-                    # its folder's label. The removed one keeps its label, status and
-                    # history, under a retired path. Not for a file that cannot be read
-                    # (a restore caught mid-copy): the row comes back, and the next scan
-                    # sees the whole file as a change to it.
-                    self._vacate(conn, res.path)
-                    row = None
-                if row is not None:
-                    if row.removed:
-                        self.counts.added += 1
-                    elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):
-                        self.counts.changed += 1
-                    else:
-                        self.counts.unchanged += 1
-                    conn.execute(_UPDATE + " WHERE id = ?", (*fields, row.id))
-                else:
-                    self.counts.added += 1
-                    image_id = conn.execute(
-                        _INSERT, (*fields, res.path, place.split, place.label)
-                    ).lastrowid
-                    if place.label:
-                        self.pending.append(Change(image_id or 0, label=place.label))
-            # In the same transaction: a row never lands without its folder label, even
-            # if the process dies right after this batch.
-            self.apply_pending()
-
-    def write_problems(self, problems: dict[str, str]) -> None:
-        if problems:
-            self.write([ProbeResult(path, skip_reason=reason) for path, reason in problems.items()])
-
-    def warnings(self) -> list[str]:
-        return [
-            f"{n} thumbnail(s) could not be written "
-            f"({why.removeprefix('thumbnail not written: ')}); the images are indexed and "
-            "their thumbnails are made again when needed"
-            for why, n in self.thumbnail_failures.items()
-        ]
-
-    def _take_gone(self, digest: str) -> _Row | None:
-        for row in self.gone_by_hash.get(digest, []):
-            if row.path in self.gone:
-                return row
-        return None
-
-    def _vacate(self, conn: sqlite3.Connection, rel: str) -> None:
-        """Free ``rel`` for a file moved onto it: the removed image that had that path
-        keeps its row and history under a path no file can have (relative paths never
-        start with "/"); versions keep the paths they recorded."""
-        row = self.rows.pop(rel, None)
-        if row is not None:
-            conn.execute(
-                "UPDATE images SET path = ? WHERE id = ?", (f"/removed/{row.id}/{rel}", row.id)
-            )
-
-    def _move(self, conn: sqlite3.Connection, old: _Row, new_path: str) -> None:
-        """A file that reappeared under ``new_path``: the row keeps its id and history.
-
-        Moving it into another class or split folder changes its label or split (as
-        events), unless a person had changed that since the folder last set it. The
-        label and split are read again here, in the write: one set while this scan was
-        decoding is a person's change too."""
-        del self.gone[old.path]
-        self.counts.moved += 1
-        place, _ = self.folder_placement(new_path)
-        before, _ = self.folder_placement(old.path)
-        label, split, folder_label = conn.execute(
-            "SELECT label, split, folder_label FROM images WHERE id = ?", (old.id,)
-        ).fetchone()
-        conn.execute(
-            "UPDATE images SET folder_label = ?, removed_at = NULL WHERE id = ?",
-            (place.label, old.id),
-        )
-        # The folder's class as it is called now (renamed or merged since, or removed).
-        folder_class = self.aliases.get(folder_label, folder_label)
-        change: dict[str, object] = {}
-        if place.label != folder_class and label == folder_class:
-            change["label"] = place.label
-        if place.split != before.split and split == before.split:
-            change["split"] = place.split
-        if change:
-            self.pending.append(Change(old.id, **change))
-
-    def mark_removed(self) -> None:
-        if not self.gone:
-            return
-        now = time.time()
-        with self.project.db.write() as conn:
-            conn.executemany(
-                "UPDATE images SET removed_at = ? WHERE id = ?",
-                [(now, row.id) for row in self.gone.values()],
-            )
-        self.counts.removed += len(self.gone)
-
-    def apply_pending(self) -> None:
-        """Record pending folder labels and splits (joins the caller's transaction)."""
-        if not self.pending:
-            return
-        pending, self.pending = self.pending, []
-        with self.project.db.write() as conn:
-            found = {c.label for c in pending if isinstance(c.label, str)}
-            add_classes(conn, sorted(found), explicit=False)
-            apply_changes(
-                self.project.db, pending, source="import", description="folder labels from scan"
-            )
-
-
-# Columns filled from a ProbeResult, in the order the statements below expect them.
-_PROBED = (
-    "size",
-    "mtime_ns",
-    "hash",
-    "width",
-    "height",
-    "format",
-    "mode",
-    "frames",
-    "phash",
-    "skip_reason",
-)
-_UPDATE = (
-    "UPDATE images SET "
-    + ", ".join(f"{c} = ?" for c in _PROBED)
-    + ", indexed_at = ?, removed_at = NULL"
-)
-_INSERT = (
-    f"INSERT INTO images({', '.join(_PROBED)}, indexed_at, path, split, folder_label) "
-    f"VALUES ({', '.join('?' * (len(_PROBED) + 4))})"
-)
+        yield KnownRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
 
 
 def _log_scan(project: IndexedFolder, started: float, counts: ScanCounts, problems: int) -> None:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from helpers import write_image
 
-from labeldesk.core import scanner
+from labeldesk.core import scan_writer, scanner
 from labeldesk.core.project import open_project
 
 
@@ -52,7 +52,7 @@ def test_a_class_edit_while_moves_are_matched_is_followed(
 ):
     root, _ = imagefolder
     shutil.move(root / "train" / "dog" / "dog0.jpg", root / "train" / "cat" / "moved.jpg")
-    real = scanner.hash_file
+    real = scan_writer.hash_file
     calls = []
 
     def hash_file(path):
@@ -61,7 +61,7 @@ def test_a_class_edit_while_moves_are_matched_is_followed(
         calls.append(path)
         return real(path)
 
-    monkeypatch.setattr(scanner, "hash_file", hash_file)
+    monkeypatch.setattr(scan_writer, "hash_file", hash_file)
     assert project.scan(workers=1).moved == 1
     assert calls, "the move was matched by hash"
     assert "cat" not in project.classes()
