@@ -15,7 +15,8 @@ https://download.pytorch.org/whl/cu130 unless -TorchIndex URL (or LABELDESK_TORC
 names another index ("default": pip's own). LABELDESK_TORCH_SPEC adds requirements that pip
 resolves with LabelDesk (e.g. a pinned torch). Settings and projects are never touched: what
 an installation created is listed in install-manifest.txt, and -Uninstall removes exactly
-that (a folder it created only when empty).
+that (a folder it created only when empty). A Start-menu shortcut LabelDesk.lnk that is not
+the installer's (yours, or one you pointed elsewhere) is never replaced or removed.
 #>
 [CmdletBinding()]
 param(
@@ -37,6 +38,7 @@ $Manifest = Join-Path $AppDir 'install-manifest.txt'
 $TorchState = Join-Path $AppDir 'torch-build'
 $Uninstaller = Join-Path $AppDir 'install.ps1'
 $Shortcut = Join-Path ([Environment]::GetFolderPath('Programs')) 'LabelDesk.lnk'
+$ShortcutArguments = '-m labeldesk gui'
 $Created = New-Object System.Collections.Generic.List[string]
 
 function Fail([string]$Message) {
@@ -44,9 +46,32 @@ function Fail([string]$Message) {
     exit 1
 }
 
-# One "KIND PATH" line per thing this installer created: file, dir (removed when empty) or
-# tree (a folder wholly ours: the environment).
+# One "KIND PATH" line per thing this installer created: file (in its own folder), shortcut
+# (removed only while it still starts this installation's LabelDesk), dir (removed when
+# empty) or tree (a folder wholly ours: the environment).
 function Add-Record([string]$Kind, [string]$Path) { $Created.Add("$Kind $Path") }
+
+function Get-RecordedKind([string]$Path) {
+    # The manifest's KIND for $Path ('' when not listed; this run's entries last).
+    $lines = @()
+    if (Test-Path -LiteralPath $Manifest) { $lines += Get-Content -LiteralPath $Manifest }
+    $lines += $Created
+    $found = ''
+    foreach ($line in $lines) {
+        $kind, $path = $line -split ' ', 2
+        if ($path -eq $Path) { $found = $kind }
+    }
+    return $found
+}
+
+function Test-OurShortcut([string]$Path) {
+    # Does the shortcut at $Path still start this installation (target and arguments)? Its
+    # bytes are no test: Windows rewrites a shortcut's tracking data on its own.
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $false }
+    try { $existing = (New-Object -ComObject WScript.Shell).CreateShortcut($Path) }
+    catch { return $false }
+    return ($existing.TargetPath -eq $VenvPythonW) -and ($existing.Arguments -eq $ShortcutArguments)
+}
 
 function New-Folder([string]$Path) {
     # Like mkdir -p, recording each folder it had to create, outermost first.
@@ -83,7 +108,13 @@ function Remove-Installation {
     $entries = @(Get-Content -LiteralPath $Manifest | Where-Object { $_ -match '^\w+ ' })
     foreach ($entry in $entries) {
         $kind, $path = $entry -split ' ', 2
-        if ($kind -eq 'file' -and (Test-Path -LiteralPath $path -PathType Leaf)) {
+        # an older installer listed the shortcut as a plain file
+        $isShortcut = ($kind -eq 'shortcut') -or ($kind -eq 'file' -and $path -like '*.lnk')
+        if ($isShortcut -and (Test-Path -LiteralPath $path -PathType Leaf)) {
+            if (Test-OurShortcut $path) { Remove-Item -LiteralPath $path -Force }
+            else { Write-Host "  kept ${path}: it no longer starts this LabelDesk" }
+        }
+        elseif ($kind -eq 'file' -and (Test-Path -LiteralPath $path -PathType Leaf)) {
             Remove-Item -LiteralPath $path -Force
         }
         elseif ($kind -eq 'tree' -and (Test-Path -LiteralPath $path -PathType Container)) {
@@ -102,6 +133,12 @@ function Remove-Installation {
 }
 
 if ($Uninstall) {
+    # The copy beside its manifest uninstalls that installation, wherever it is.
+    if ($PSScriptRoot -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'install-manifest.txt'))) {
+        $AppDir = $PSScriptRoot
+        $Manifest = Join-Path $AppDir 'install-manifest.txt'
+        $VenvPythonW = Join-Path $AppDir 'venv\Scripts\pythonw.exe'
+    }
     Remove-Installation
     exit 0
 }
@@ -212,15 +249,29 @@ if (-not (Test-Path -LiteralPath $Uninstaller)) { Add-Record 'file' $Uninstaller
 if ($PSCommandPath -ne $Uninstaller) { Copy-Item -LiteralPath $PSCommandPath -Destination $Uninstaller -Force }
 
 New-Folder (Split-Path -Parent $Shortcut)
-if (-not (Test-Path -LiteralPath $Shortcut)) { Add-Record 'file' $Shortcut }
-$shell = New-Object -ComObject WScript.Shell
-$link = $shell.CreateShortcut($Shortcut)
-$link.TargetPath = $VenvPythonW  # no console window behind the app
-$link.Arguments = '-m labeldesk gui'
-$link.WorkingDirectory = $env:USERPROFILE
-$link.IconLocation = "$Icon,0"
-$link.Description = 'Label images, find mislabels and export clean datasets, offline'
-$link.Save()
+$writeShortcut = $true
+if (Test-Path -LiteralPath $Shortcut) {
+    $kind = Get-RecordedKind $Shortcut
+    if (-not $kind) {
+        Write-Host "  note: $Shortcut exists and is not LabelDesk's; left as it is"
+        $writeShortcut = $false
+    }
+    elseif (-not (Test-OurShortcut $Shortcut)) {
+        Write-Host "  note: $Shortcut was changed since LabelDesk installed it; left as it is"
+        $writeShortcut = $false
+    }
+}
+if ($writeShortcut) {
+    $shell = New-Object -ComObject WScript.Shell
+    $link = $shell.CreateShortcut($Shortcut)
+    $link.TargetPath = $VenvPythonW  # no console window behind the app
+    $link.Arguments = $ShortcutArguments
+    $link.WorkingDirectory = $env:USERPROFILE
+    $link.IconLocation = "$Icon,0"
+    $link.Description = 'Label images, find mislabels and export clean datasets, offline'
+    $link.Save()
+    Add-Record 'shortcut' $Shortcut
+}
 Save-Manifest
 
 $version = & $VenvPython -c 'import labeldesk; print(labeldesk.__version__)'

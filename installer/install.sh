@@ -21,6 +21,9 @@
 # Settings (~/.config/LabelDesk or ~/Library/Preferences) and projects are never touched.
 # What an installation created is listed in <data>/labeldesk/install-manifest.txt, and
 # --uninstall removes exactly that; a folder it created is removed only when empty.
+# A file outside that folder (menu entry, icons) is written only where there was none or
+# where it is still exactly what the installer wrote (its SHA-256 is in the manifest): a
+# file of your own, or one you edited, is left as it is, by upgrades and --uninstall alike.
 set -euo pipefail
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -62,12 +65,41 @@ bin_dir="$HOME/.local/bin"
 command_link="$bin_dir/labeldesk"
 desktop_id="org.labeldesk.LabelDesk"
 uninstaller="$home_dir/install.sh"
+case "$home_dir" in *$'\n'*) die "the data folder's path holds a line break: $home_dir" ;; esac
 
 # --- the manifest: one "KIND PATH" line per thing this installer created -----------------
-# KIND is file, link, dir (removed when empty) or tree (a folder wholly ours: the venv).
+# KIND is file:SHA256 (a file it wrote, with the checksum of what it wrote), file (a file
+# in its own data folder, or listed by an older installer), link:SHA256 (the command link,
+# with the checksum of its target; plain "link" from older installers), dir (removed when
+# empty) or tree (a folder wholly ours: the venv).
 # Written for bash 3.2 too (macOS): no mapfile, and empty arrays expanded with ${a[@]+…}.
 created=()
 record() { created+=("$1 $2"); }
+
+sha256() {  # of stdin
+    if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
+}
+
+recorded() {  # the manifest's KIND for a path ("" when not listed; this run's entries last)
+    local entry found=""
+    if [[ -f "$manifest" ]]; then
+        while IFS= read -r entry; do
+            if [[ "${entry#* }" == "$1" ]]; then found="${entry%% *}"; fi
+        done <"$manifest"
+    fi
+    for entry in ${created[@]+"${created[@]}"}; do
+        if [[ "${entry#* }" == "$1" ]]; then found="${entry%% *}"; fi
+    done
+    printf '%s' "$found"
+}
+
+still_ours() {  # is the file at $2 still what manifest KIND $1 says the installer wrote?
+    case "$1" in
+        file) [[ -f "$2" && ! -L "$2" ]] ;;  # its own folder, or an older installer's list
+        file:*) [[ -f "$2" && ! -L "$2" && "file:$(sha256 <"$2")" == "$1" ]] ;;
+        *) return 1 ;;
+    esac
+}
 
 # mkdir -p that records each folder it had to create, outermost first.
 make_dir() {
@@ -80,27 +112,43 @@ make_dir() {
 }
 
 write_manifest() {
-    # Old entries stay (an upgrade keeps what the first install created); new ones append.
+    # Old entries stay (an upgrade keeps what the first install created); new ones append,
+    # and a path listed again keeps its place with its newest line (a new checksum).
     local entry
     {
         if [[ -f "$manifest" ]]; then cat "$manifest"; fi
         for entry in ${created[@]+"${created[@]}"}; do printf '%s\n' "$entry"; done
-    } | awk '!seen[$0]++' >"$manifest.tmp"
+    } | awk '{ k = substr($0, index($0, " ") + 1); if (!(k in last)) order[n++] = k; last[k] = $0 }
+        END { for (i = 0; i < n; i++) print last[order[i]] }' >"$manifest.tmp"
     mv "$manifest.tmp" "$manifest"
 }
 
 uninstall() {
     [[ -f "$manifest" ]] || die "no LabelDesk installation found (no $manifest)"
     say "Removing LabelDesk (what $manifest lists)…"
-    local entries kind path
+    local entries kind path target
     entries="$(cat "$manifest")"
     # Files, links and the environment first; each only if it is still what was made.
     while IFS= read -r entry; do
         kind="${entry%% *}"
         path="${entry#* }"
         case "$kind" in
-            file) if [[ -f "$path" && ! -L "$path" ]]; then rm -f -- "$path"; fi ;;
-            link) if [[ -L "$path" ]]; then rm -f -- "$path"; fi ;;
+            file | file:*)
+                if still_ours "$kind" "$path"; then
+                    rm -f -- "$path"
+                elif [[ -e "$path" ]]; then
+                    say "  kept $path: changed since LabelDesk installed it"
+                fi ;;
+            link | link:*)
+                if [[ -L "$path" ]]; then
+                    target="$(readlink "$path")"
+                    if [[ "$kind" == "link:$(printf '%s' "$target" | sha256)" ||
+                        ("$kind" == link && "$target" == "$venv/bin/labeldesk") ]]; then
+                        rm -f -- "$path"
+                    else
+                        say "  kept $path: it now points at $target, not at LabelDesk's"
+                    fi
+                fi ;;
             tree) if [[ -d "$path" ]]; then rm -rf -- "$path"; fi ;;
         esac
     done <<<"$entries"
@@ -114,6 +162,12 @@ uninstall() {
 }
 
 if [[ "$action" == uninstall ]]; then
+    # The copy the installer leaves beside its manifest uninstalls that installation,
+    # whatever XDG_DATA_HOME the shell running it has.
+    here="$(dirname "$script")"
+    if [[ -f "$here/install-manifest.txt" ]]; then
+        home_dir="$here" manifest="$here/install-manifest.txt" venv="$here/venv"
+    fi
     uninstall
     exit 0
 fi
@@ -212,7 +266,7 @@ if ((!fresh)) && [[ -f "$source_path" ]]; then
     # pip reinstalls a checkout every time, but skips a wheel of the installed version.
     "$vpython" -m pip install --quiet --force-reinstall --no-deps "$source_path" >/dev/null
 fi
-[[ -f "$state" ]] || record file "$state"
+[[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
 echo "$torch_choice" >"$state"
 # A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
 if ! check="$("$vpython" -c 'import torch, torchvision, timm' 2>&1)"; then
@@ -224,34 +278,84 @@ fi
 share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
-# Copies a file into place, recording it when it was not there before.
+work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"
+trap 'rm -rf -- "$work"' EXIT
+
+# Copies a file into place where there is none, or where the one there is still what the
+# installer wrote (its checksum in the manifest), and records the new checksum. Anything
+# else there is someone's own (or was edited since): left as it is, with a note.
 place() {
-    local src="$1" dest="$2"
+    local src="$1" dest="$2" kind
     make_dir "$(dirname "$dest")"
-    [[ -e "$dest" ]] || record file "$dest"
-    cp -- "$src" "$dest"
+    if [[ -e "$dest" || -L "$dest" ]]; then
+        kind="$(recorded "$dest")"
+        if [[ -z "$kind" ]]; then
+            say "  note: $dest exists and is not LabelDesk's; left as it is"
+            return 0
+        elif ! still_ours "$kind" "$dest"; then
+            say "  note: $dest was changed since LabelDesk installed it; left as it is"
+            return 0
+        fi
+    fi
+    cp -- "$src" "$work/next"
+    mv -f -- "$work/next" "$dest"
+    record "file:$(sha256 <"$dest")" "$dest"
+}
+
+# Inside the installer's own data folder everything is its own: copied, recorded once.
+place_own() {
+    [[ -e "$2" ]] || record file "$2"
+    cp -- "$1" "$2"
+}
+
+# One argument of a desktop entry's Exec key, quoted as the Desktop Entry Specification
+# asks: \ " ` $ escaped inside the quotes, then every backslash doubled (the string
+# escapes are undone first), and % written %%.
+exec_argument() {
+    local s="$1" out="" c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c="${s:i:1}"
+        # shellcheck disable=SC1003  # the single-quoted backslashes are meant
+        case "$c" in
+            '\') out+='\\\\' ;;
+            '"') out+='\\"' ;;
+            '`') out+='\\`' ;;
+            '$') out+='\\$' ;;
+            '%') out+='%%' ;;
+            *) out+="$c" ;;
+        esac
+    done
+    printf '"%s"' "$out"
 }
 
 # --- the command ----------------------------------------------------------------------------
 make_dir "$bin_dir"
+link_kind="link:$(printf '%s' "$venv/bin/labeldesk" | sha256)"  # --uninstall checks the target
 if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
-    record link "$command_link"  # ours (already listed, or made by install-linux.sh)
+    record "$link_kind" "$command_link"  # ours (already listed, or made by install-linux.sh)
 elif [[ -e "$command_link" || -L "$command_link" ]]; then
     say "  note: $command_link exists and is not LabelDesk's; left as it is"
 else
     ln -s "$venv/bin/labeldesk" "$command_link"
-    record link "$command_link"
+    record "$link_kind" "$command_link"
 fi
-place "$script" "$uninstaller"
+place_own "$script" "$uninstaller"
 chmod +x "$uninstaller"
 
 # --- the menu entry ---------------------------------------------------------------------------
 if [[ "$os" == Linux ]]; then
     desktop="$data/applications/$desktop_id.desktop"
-    make_dir "$(dirname "$desktop")"
-    [[ -e "$desktop" ]] || record file "$desktop"
-    sed -e "s|^Exec=labeldesk |Exec=\"$venv/bin/labeldesk\" |" \
-        -e "/^Exec=/a TryExec=$venv/bin/labeldesk" "$share/$desktop_id.desktop" >"$desktop"
+    exec_path="$(exec_argument "$venv/bin/labeldesk")"
+    try_exec="$(printf '%s' "$venv/bin/labeldesk" | sed 's/\\/\\\\/g')"  # a string: \ doubled
+    while IFS= read -r line || [[ -n "$line" ]]; do
+        case "$line" in
+            "Exec=labeldesk "*)
+                printf 'Exec=%s %s\n' "$exec_path" "${line#Exec=labeldesk }"
+                printf 'TryExec=%s\n' "$try_exec" ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done <"$share/$desktop_id.desktop" >"$work/$desktop_id.desktop"
+    place "$work/$desktop_id.desktop" "$desktop"
     for png in "$share"/icons/labeldesk-*.png; do
         size="${png##*-}"
         size="${size%.png}"
@@ -267,9 +371,8 @@ else
     app="$HOME/Applications/LabelDesk.app"
     make_dir "$app/Contents/MacOS"
     make_dir "$app/Contents/Resources"
-    [[ -e "$app/Contents/Info.plist" ]] || record file "$app/Contents/Info.plist"
     version="$("$vpython" -c 'import labeldesk; print(labeldesk.__version__)')"
-    cat >"$app/Contents/Info.plist" <<PLIST
+    cat >"$work/Info.plist" <<PLIST
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -287,14 +390,14 @@ else
 </dict>
 </plist>
 PLIST
-    launcher="$app/Contents/MacOS/LabelDesk"
-    [[ -e "$launcher" ]] || record file "$launcher"
-    cat >"$launcher" <<LAUNCHER
+    place "$work/Info.plist" "$app/Contents/Info.plist"
+    cat >"$work/LabelDesk" <<LAUNCHER
 #!/bin/sh
 # LabelDesk's app launcher, written by installer/install.sh: runs the app in its environment.
 exec "$venv/bin/labeldesk" gui "\$@"
 LAUNCHER
-    chmod +x "$launcher"
+    chmod +x "$work/LabelDesk"  # cp keeps the mode
+    place "$work/LabelDesk" "$app/Contents/MacOS/LabelDesk"
     place "$share/labeldesk.icns" "$app/Contents/Resources/labeldesk.icns"
     start_hint="LabelDesk in ~/Applications (Launchpad, Spotlight)"
 fi

@@ -1,0 +1,210 @@
+"""installer/install.sh run for real in a temporary HOME, with a stand-in Python (no pip,
+no PyTorch): it never replaces or deletes a file that is not what it wrote (the user's own
+menu entry or icon, an entry edited since, a command link pointed elsewhere), writes an
+Exec line that survives any character in the install path, and its uninstaller finds its
+own manifest whatever XDG_DATA_HOME says."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+INSTALL = REPO / "installer" / "install.sh"
+DESKTOP = "org.labeldesk.LabelDesk.desktop"
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or shutil.which("bash") is None or shutil.which("sha256sum") is None,
+    reason="the Linux installer needs bash and sha256sum",
+)
+
+FAKE_PYTHON = f"""#!/bin/bash
+# `-m venv DIR`: a venv-shaped folder with the package's resources; everything else succeeds.
+if [[ "$1" == -m && "$2" == venv ]]; then
+    mkdir -p "$3/bin" "$3/share/labeldesk/icons"
+    cp "$0" "$3/bin/python"
+    printf '#!/bin/sh\\necho labeldesk "$@"\\n' >"$3/bin/labeldesk"; chmod +x "$3/bin/labeldesk"
+    res="{REPO}/resources"
+    cp "$res"/labeldesk.svg "$res"/org.labeldesk.LabelDesk.* "$3/share/labeldesk/"
+    cp "$res"/icons/*.png "$3/share/labeldesk/icons/"
+    exit 0
+fi
+if [[ "$1" == --version ]]; then echo "Python 3.12.0 (stand-in)"; fi
+if [[ "$1" == -c && "$2" == *__version__* ]]; then echo 0.0.test; fi
+exit 0
+"""
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path) -> Path:
+    path = tmp_path / "fakepy"
+    path.write_text(FAKE_PYTHON)
+    path.chmod(0o755)
+    return path
+
+
+def run(home: Path, *args: str, script: Path = INSTALL, **env: str) -> str:
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    out = subprocess.run(
+        ["bash", str(script), *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def install(home: Path, fake_python: Path, **env: str) -> str:
+    args = ["--python", str(fake_python), "--torch", "cpu", "--torch-index", "default"]
+    return run(home, *args, "--from", str(REPO), **env)
+
+
+def uninstall(home: Path, data: Path | None = None, **env: str) -> str:
+    data = data or home / ".local/share"
+    return run(home, "--uninstall", script=data / "labeldesk/install.sh", **env)
+
+
+def test_the_users_own_menu_entry_and_icon_are_never_replaced(tmp_path, fake_python):
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    entry = data / "applications" / DESKTOP
+    icon = data / "icons/hicolor/scalable/apps/labeldesk.svg"
+    entry.parent.mkdir(parents=True)
+    icon.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\nName=LabelDesk (my checkout)\nExec=/src/ld gui\n")
+    icon.write_text("<svg><!-- mine --></svg>")
+    said = install(home, fake_python)
+    assert f"note: {entry} exists and is not LabelDesk's; left as it is" in said
+    assert "my checkout" in entry.read_text() and "mine" in icon.read_text()
+    manifest = (data / "labeldesk/install-manifest.txt").read_text()
+    assert str(entry) not in manifest and f" {icon}\n" not in manifest
+    assert (data / "icons/hicolor/256x256/apps/labeldesk.png").is_file()  # the rest is placed
+    uninstall(home)
+    assert "my checkout" in entry.read_text() and "mine" in icon.read_text()
+    assert not (data / "icons/hicolor/256x256/apps/labeldesk.png").exists()
+
+
+def test_an_entry_edited_after_installing_outlives_upgrade_and_uninstall(tmp_path, fake_python):
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    entry = data / "applications" / DESKTOP
+    install(home, fake_python)
+    manifest = data / "labeldesk/install-manifest.txt"
+    lines = manifest.read_text().splitlines()
+    assert any(line.startswith("file:") and line.endswith(str(entry)) for line in lines)
+    edited = entry.read_text().replace("Exec=", "Exec=env LABELDESK_USER=alice ")
+    entry.write_text(edited)
+    said = install(home, fake_python)  # an upgrade
+    assert f"note: {entry} was changed since LabelDesk installed it" in said
+    assert entry.read_text() == edited
+    assert len(manifest.read_text().splitlines()) == len(lines)  # same entries, no duplicates
+    said = uninstall(home)
+    assert f"kept {entry}: changed since LabelDesk installed it" in said
+    assert entry.read_text() == edited
+    assert not (data / "labeldesk").exists() and not (home / ".local/bin/labeldesk").exists()
+
+
+def test_an_unedited_entry_is_replaced_by_an_upgrade(tmp_path, fake_python):
+    home = tmp_path / "home"
+    entry = home / ".local/share/applications" / DESKTOP
+    install(home, fake_python)
+    entry.write_text(entry.read_text())  # touched, not changed
+    said = install(home, fake_python)
+    assert "note:" not in said
+    uninstall(home)
+    assert not entry.exists()
+
+
+def test_a_command_link_pointed_elsewhere_is_kept(tmp_path, fake_python):
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    install(home, fake_python)
+    link.unlink()
+    link.symlink_to("/opt/my-labeldesk/bin/labeldesk")
+    said = uninstall(home)
+    assert "it now points at /opt/my-labeldesk/bin/labeldesk" in said
+    assert os.readlink(link) == "/opt/my-labeldesk/bin/labeldesk"
+
+
+def test_an_older_installers_manifest_still_uninstalls_only_its_own(tmp_path, fake_python):
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    install(home, fake_python)
+    manifest = data / "labeldesk/install-manifest.txt"
+    # as install.sh wrote it before checksums: "file PATH" and "link PATH"
+    old = [line.split(" ", 1) for line in manifest.read_text().splitlines()]
+    manifest.write_text("".join(f"{k.split(':')[0]} {p}\n" for k, p in old))
+    link = home / ".local/bin/labeldesk"
+    link.unlink()
+    link.symlink_to("/opt/other/labeldesk")
+    uninstall(home)
+    assert os.readlink(link) == "/opt/other/labeldesk"
+    assert not (data / "applications" / DESKTOP).exists() and not (data / "labeldesk").exists()
+
+
+def desktop_exec_argument(value: str) -> list[str]:
+    """An Exec value read as the Desktop Entry Specification says: string escapes first,
+    then double-quoted arguments with \\\\ \\" \\` \\$ escaped inside, %% a percent sign."""
+    text, i = "", 0
+    while i < len(value):  # the general string escapes
+        if value[i] == "\\" and i + 1 < len(value):
+            text += {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(
+                value[i + 1], "\\" + value[i + 1]
+            )
+            i += 2
+        else:
+            text += value[i]
+            i += 1
+    args, current, quoted, i = [], "", False, 0
+    while i < len(text):
+        c = text[i]
+        if quoted and c == "\\" and text[i + 1] in '"`$\\':
+            current, i = current + text[i + 1], i + 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == " " and not quoted:
+            args, current = [*args, current], ""
+        elif c == "%":
+            assert text[i + 1] == "%", "a field code in the path"
+            current, i = current + "%", i + 1
+        else:
+            current += c
+        i += 1
+    return [*args, current]
+
+
+@pytest.mark.parametrize("name", ["R&D", 'a $HOME "q" `b` back\\slash 100%'])
+def test_any_character_in_the_install_path_gives_a_working_exec_line(tmp_path, fake_python, name):
+    home = tmp_path / name
+    install(home, fake_python)
+    entry = home / ".local/share/applications" / DESKTOP
+    lines = entry.read_text().splitlines()
+    [exec_line] = [line for line in lines if line.startswith("Exec=")]
+    program = str(home / ".local/share/labeldesk/venv/bin/labeldesk")
+    assert desktop_exec_argument(exec_line[len("Exec=") :]) == [program, "gui"]
+    [try_exec] = [line for line in lines if line.startswith("TryExec=")]
+    assert try_exec == "TryExec=" + program.replace("\\", "\\\\")
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True)
+        assert b"error" not in check.stdout + check.stderr
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+def test_the_printed_uninstaller_works_without_the_installs_xdg_data_home(tmp_path, fake_python):
+    home = tmp_path / "home"
+    xdg = tmp_path / "xdg"
+    said = install(home, fake_python, XDG_DATA_HOME=str(xdg))
+    assert f'Uninstall:   "{xdg}/labeldesk/install.sh" --uninstall' in said
+    said = uninstall(home, data=xdg)  # a shell without XDG_DATA_HOME
+    assert "LabelDesk is uninstalled" in said
+    assert not (xdg / "labeldesk").exists() and not (xdg / "applications" / DESKTOP).exists()
+    assert not (home / ".local/bin/labeldesk").exists()
