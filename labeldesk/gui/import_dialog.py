@@ -234,6 +234,7 @@ class ImportDialog(QDialog):
         job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
         job.ended.connect(self._update)
         self.apply_job = job
+        self.found.setText("Importing labels…")
         if self.exclusive is not None:
             self.exclusive.start_exclusive(job, "Importing labels")
         else:
