@@ -111,6 +111,21 @@ def undo(
     )
 
 
+def pending_size(
+    db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
+) -> int:
+    """How many label events the next :func:`undo` by ``author`` would take back (0 when
+    there is nothing to undo): the app runs a big undo in the background. Reads only."""
+    who = current_user() if author is _ME else author
+    with db.reading() as conn:
+        try:
+            row = _batch_to_undo(conn, None, sources, who)
+        except NothingToUndoError:
+            return 0
+        count = conn.execute("SELECT COUNT(*) FROM label_events WHERE batch_id = ?", (row[0],))
+        return int(count.fetchone()[0])
+
+
 def _still_as_left(state: tuple, event: sqlite3.Row) -> bool:
     """Is the image as the event left it? (Older events did not record splits.)"""
     label, status, split = state

@@ -123,7 +123,8 @@ class ImageListModel(QAbstractListModel):
     def positions_changed(self, positions: Iterable[int]) -> None:
         """Repaint rows whose catalog entries changed (after a label edit); rows stay put
         even if they no longer match the filter, so the user's place is not lost."""
-        rows = np.sort(self._row_of[np.asarray(list(positions), dtype=np.int64)])
+        wanted = positions if isinstance(positions, np.ndarray) else list(positions)
+        rows = np.sort(self._row_of[np.asarray(wanted, dtype=np.int64)])
         rows = rows[rows >= 0]
         if not len(rows):
             return

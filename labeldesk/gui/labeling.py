@@ -2,29 +2,40 @@
 
 Every change goes through :class:`~labeldesk.core.project.Project` (one undoable batch
 per key press, committed before the UI moves on). The project publishes what the write
-changed; the view re-reads only those rows (:meth:`LabelingController.refresh_ids`) and
-the class list if it changed, so what the grid shows is what the database holds, however
+changed; the view re-reads only those rows (:mod:`labeldesk.gui.row_refresh`) and the
+class list if it changed, so what the grid shows is what the database holds, however
 the write was made (a key here, a review key, a duplicate-group action, an undo).
+
+A write of more than :data:`BACKGROUND_WRITE` images (a select-all label key, its undo)
+takes seconds of SQLite work: it runs as a job, one transaction (all of it or none), and
+the labeling keys wait for it with a message instead of freezing the window.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from labeldesk.core.errors import LabelDeskError, NothingToUndoError
+from labeldesk.core import undo as undo_store
+from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
+from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
+from labeldesk.gui.workers import Job
 
 log = logging.getLogger(__name__)
+
+BACKGROUND_WRITE = 5_000  # images; 100k took ~10 s of SQLite work on the GUI thread
+Starter = Callable[[Job, str], Job]  # runs a job, shown with a title in the job bar
 
 
 class LabelingController(QObject):
@@ -40,11 +51,17 @@ class LabelingController(QObject):
         model: ImageListModel,
         grid: ThumbnailGrid,
         parent: QObject | None = None,
+        start: Starter | None = None,
     ):
+        """``start``: runs a big write in the background (without it, every write runs
+        on the calling thread)."""
         super().__init__(parent)
         self.project = project
         self.model = model
         self.grid = grid
+        self.start = start
+        self.writing: Job | None = None  # a big write under way
+        self._writing_title = ""
         self.auto_advance = True
         self.label_actions = [
             self._grid_action("", shortcuts.sequences((key,)), self._label_nth(n))
@@ -110,16 +127,21 @@ class LabelingController(QObject):
             return
         paths = self.model.paths_of_rows(rows)
         verb = f"label {len(paths)} as {label}" if label else f"unlabel {len(paths)}"
-        if not self._apply(
-            lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb)
-        ):
-            return
-        shown = paths[0] if len(paths) == 1 else f"{len(paths)} images"
-        self.message.emit(f"{shown} → {label}" if label else f"Removed label of {shown}")
-        if self.auto_advance and len(rows) == 1 and label is not None:
-            next_row = int(rows[0]) + 1
-            if next_row < self.model.rowCount():
-                self.grid.select_row(next_row)
+        shown = paths[0] if len(paths) == 1 else f"{len(paths):,} images"
+
+        def done(_: object) -> None:
+            self.message.emit(f"{shown} → {label}" if label else f"Removed label of {shown}")
+            if self.auto_advance and len(rows) == 1 and label is not None:
+                next_row = int(rows[0]) + 1
+                if next_row < self.model.rowCount():
+                    self.grid.select_row(next_row)
+
+        self._write(
+            lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb),
+            size=len(paths),
+            title=f"Labeling {shown}" if label else f"Removing the labels of {shown}",
+            done=done,
+        )
 
     def toggle_excluded(self) -> None:
         """Exclude the selection, or include it again when all of it is excluded."""
@@ -131,24 +153,33 @@ class LabelingController(QObject):
         all_excluded = bool(np.all(catalog.statuses[self.model.positions(rows)] == EXCLUDED))
         status = None if all_excluded else EXCLUDED
         paths = self.model.paths_of_rows(rows)
-        if self._apply(lambda: self.project.set_status(paths, status)):
-            verb = "Included" if all_excluded else "Excluded"
-            self.message.emit(f"{verb} {len(paths)} image(s)")
+        verb = "Included" if all_excluded else "Excluded"
+        self._write(
+            lambda: self.project.set_status(paths, status),
+            size=len(paths),
+            title=f"{verb[:-1]}ing {len(paths):,} images",
+            done=lambda _: self.message.emit(f"{verb} {len(paths)} image(s)"),
+        )
 
     def undo(self) -> None:
-        try:
-            undone = self.project.undo()
-        except NothingToUndoError as exc:
-            text = str(exc)
-            self.message.emit(
-                f"{text[:1].upper()}{text[1:]} (labels from the folder or a file stay)"
-            )
+        """Take back this person's newest batch (in the background when it is big)."""
+        if self._refused():
             return
-        except LabelDeskError as exc:
+        size = undo_store.pending_size(self.project.db)
+        self._write(
+            self.project.undo,
+            size=size,
+            title=f"Undoing a change of {size:,} images",
+            done=lambda undone: self.message.emit(_capitalised(undone.summary())),
+            failed=self._undo_failed,
+        )
+
+    def _undo_failed(self, exc: LabelDeskError) -> None:
+        if isinstance(exc, NothingToUndoError):
+            text = _capitalised(str(exc))
+            self.message.emit(f"{text} (labels from the folder or a file stay)")
+        else:
             self.error.emit(str(exc))
-            return
-        text = undone.summary()  # the view re-reads what it changed back (project events)
-        self.message.emit(text[:1].upper() + text[1:])
 
     def sync_classes(self) -> None:
         """Take the project's class list (and keys) when it changed."""
@@ -161,6 +192,8 @@ class LabelingController(QObject):
         self.classesChanged.emit(classes)
 
     def add_classes(self, names: Sequence[str]) -> list[str]:
+        if self._refused():  # its write would wait for the big one, freezing the window
+            return []
         try:
             return self.project.add_classes(names)  # the view syncs the classes (events)
         except LabelDeskError as exc:
@@ -185,21 +218,65 @@ class LabelingController(QObject):
         self._update_label_actions()
 
     # -- plumbing ------------------------------------------------------------------
-    def _apply(self, change: Callable[[], object]) -> bool:
-        """Run one write; the rows it changed are re-read when the project publishes it
-        (:meth:`labeldesk.gui.project_view.ProjectView.apply_changes`)."""
-        try:
-            change()
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
+    def _refused(self) -> bool:
+        """True (saying why) while a big write runs: the next one would wait for it."""
+        if self.writing is None or not self.writing.running:
             return False
+        self.message.emit(f"Wait for “{self._writing_title}” to finish, then try again")
         return True
 
-    def refresh_ids(self, image_ids: Sequence[int]) -> np.ndarray:
-        """Re-read these images' labels and flags; the catalog positions that changed."""
-        catalog = self.model.catalog
-        if catalog is None or not len(image_ids):
-            return np.zeros(0, dtype=np.int64)
-        positions = catalog.apply_states(self.project.image_states(image_ids))
-        self.model.positions_changed(positions)
-        return positions
+    def _write(
+        self,
+        change: Callable[[], Any],
+        *,
+        size: int,
+        title: str,
+        done: Callable[[Any], None],
+        failed: Callable[[LabelDeskError], None] | None = None,
+    ) -> None:
+        """Run one write, then ``done(its result)``; an expected failure goes to
+        ``failed`` (default: shown once). The rows it changed are re-read when the
+        project publishes it (:meth:`labeldesk.gui.project_view.ProjectView.apply_changes`).
+        Over :data:`BACKGROUND_WRITE` images it runs as a job (see the module's doc)."""
+        failed = failed or (lambda exc: self.error.emit(str(exc)))
+        if self._refused():
+            return
+        if size <= BACKGROUND_WRITE or self.start is None:
+            try:
+                result = change()
+            except LabelDeskError as exc:
+                failed(exc)
+                return
+            done(result)
+            return
+
+        def run(*, progress: object, cancel: CancelToken) -> Any:
+            if cancel.cancelled:  # cancelled before it began: nothing written
+                raise Cancelled("nothing was changed")
+            return change()  # one transaction: once begun, it commits or rolls back
+
+        job = Job(run, title)
+        job.failed.connect(
+            lambda exc: (
+                failed(exc)
+                if isinstance(exc, LabelDeskError)
+                else self.error.emit(job.describe(exc))
+            )
+        )
+        # Ended, not finished: a Cancel pressed once the write began does not undo it.
+        job.ended.connect(lambda: self._written(job, done))
+        self.writing, self._writing_title = job, title
+        self.start(job, title)
+        self.message.emit(f"{title}… (labeling keys wait for it)")
+
+    def _written(self, job: Job, done: Callable[[Any], None]) -> None:
+        if self.writing is job:
+            self.writing = None
+        if job.result is not None:
+            done(job.result)
+        elif job.token.cancelled:
+            self.message.emit(f"“{job.name}” cancelled: nothing was changed")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

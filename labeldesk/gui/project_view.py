@@ -27,6 +27,7 @@ from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
+from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.sidebar import FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
@@ -73,7 +74,10 @@ class ProjectView(QWidget):
         self.sidebar = FilterSidebar()
         self.grid = ThumbnailGrid(self.model, self.loader, self.metrics)
         self.detail = DetailPanel(project, loader=self.loader)
-        self.labeling = LabelingController(project, self.model, self.grid, self)
+        self.labeling = LabelingController(
+            project, self.model, self.grid, self, start=self.session.start
+        )
+        self.rows = RowRefresh(project, self.model, self.session.start, self)
         self.class_actions = ClassActions(self.labeling, self)
         self.feed = InsightsFeed(project, self.runner, track, self)
         self.search_job: Job | None = None
@@ -111,6 +115,8 @@ class ProjectView(QWidget):
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.grid.selectionChangedRows.connect(self._selection_changed)
         self.session.changed.connect(self.apply_changes)
+        self.rows.refreshed.connect(self._rows_refreshed)
+        self.rows.failed.connect(self.error)
         self.labeling.classesChanged.connect(lambda _: self.refresh_counts())
         self.labeling.message.connect(self.message)
         self.labeling.error.connect(self.error)
@@ -181,7 +187,7 @@ class ProjectView(QWidget):
         self.model.set_catalog(catalog)
         self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
-        self.labeling.refresh_ids(changed)  # edits made while it read stay
+        self.rows.refresh(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
         self.refresh_counts()
         self.grid.verticalScrollBar().setValue(scroll)
@@ -263,9 +269,8 @@ class ProjectView(QWidget):
         """A write to the project, from anywhere (a key here, a review key, a class edit,
         an undo, a scan): re-read the rows it changed; the rest stays where it is.
 
-        Shown: counts, detail panel and (after a pause) the model's scores follow at
-        once. Hidden behind another page: only the status line now (~2 ms at 100k); the
-        sidebar, the detail panel and the scores when the browser is shown again."""
+        Many rows (a select-all key) are re-read in the background (:class:`RowRefresh`);
+        :meth:`_rows_refreshed` follows once they are stored."""
         if self._closed or self.model.catalog is None:
             return
         if changes.all_images:  # a scan: re-read in the background, keeping the place
@@ -275,7 +280,17 @@ class ProjectView(QWidget):
             self.labeling.sync_classes()
         if self.fill_job is not None and self.fill_job.running:  # it may have read before
             self._changed_in_fill.update(int(i) for i in changes.image_ids)
-        self.labeling.refresh_ids(changes.image_ids)
+        if changes.image_ids:
+            self.rows.refresh(changes.image_ids)
+        else:
+            self._rows_refreshed()
+
+    def _rows_refreshed(self) -> None:
+        """Shown: counts, detail panel and (after a pause) the model's scores follow at
+        once. Hidden behind another page: only the status line now (~2 ms at 100k); the
+        sidebar, the detail panel and the scores when the browser is shown again."""
+        if self._closed or self.model.catalog is None:
+            return
         if self.isVisible():
             self._counts_soon(now=len(self.catalog) <= 200_000)
             self._update_detail()
@@ -401,6 +416,7 @@ class ProjectView(QWidget):
             return
         self._closed = True
         self._counts_soon.cancel()
+        self.rows.close()
         self.setEnabled(False)  # no more key presses reach the labeling actions
         self.save_state()
         self.feed.shutdown()
