@@ -172,13 +172,15 @@ def rerank_exactly(
     source: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` candidates (rows of ``source``, -1: none) most similar to each query by
-    their exact inner product, nearest first; a few hundred queries' rows at a time."""
+    their exact inner product, nearest first; a few hundred queries' rows at a time (fewer
+    when each has more candidates than :data:`RERANK`: the gathered rows stay bounded)."""
     n_q, width = candidates.shape
     sims = np.full((n_q, k), -1.0, dtype=np.float32)
     rows = np.full((n_q, k), -1, dtype=np.int64)
-    for start in range(0, n_q, RERANK_QUERIES):
-        cand = candidates[start : start + RERANK_QUERIES]
-        q = queries[start : start + RERANK_QUERIES]
+    step = max(1, min(RERANK_QUERIES, RERANK_QUERIES * RERANK // max(width, 1)))
+    for start in range(0, n_q, step):
+        cand = candidates[start : start + step]
+        q = queries[start : start + step]
         valid = cand >= 0
         unique, inverse = np.unique(np.where(valid, cand, 0), return_inverse=True)
         gathered = _rows_f32(source, unique)[inverse.reshape(cand.shape)]  # (b, width, dim)

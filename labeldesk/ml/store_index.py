@@ -36,6 +36,8 @@ FILE_NAME = "ivf-index.faiss"
 MAGIC = b"LabelDesk search index\n"
 FORMAT = 1
 RETRAIN_GROWTH = 2.0
+MAX_CANDIDATES = 1024  # store rows one query may ask faiss for before an exact search
+CHUNK = 65_536  # project rows read at once by the exact search
 
 
 def store_index(store: VectorStore, config: IndexConfig | None = None) -> VectorIndex:
@@ -154,11 +156,17 @@ class ProjectIndex:
 
     ``store_rows[i]`` is project row i's store row. Found store rows are expanded to
     every project row that has them (nearest first, ties in project order) and rows no
-    usable image has are dropped; when that leaves fewer than k, more are fetched.
+    usable image has are dropped (the store keeps the vectors of removed images). A query
+    left with fewer than k asks for more candidates, alone, while faiss still fills the
+    ask and up to :data:`MAX_CANDIDATES`; one still short then (its probed lists hold
+    mostly removed images: most of a class deleted) is answered exactly over the
+    project's rows. Asking faiss for more than its probed lists hold returns nothing
+    more, and asking for the whole index costs GiBs at scale.
     """
 
     def __init__(self, index: VectorIndex, store_rows: np.ndarray):
         self.index, self.config, self.size = index, index.config, len(store_rows)
+        self._store_rows = np.asarray(store_rows, dtype=np.int64)
         self._order = np.argsort(store_rows, kind="stable")
         self._starts = np.searchsorted(store_rows[self._order], np.arange(index.size + 1))
 
@@ -168,13 +176,45 @@ class ProjectIndex:
         """(similarities, project rows), both (len(queries), k), -1 where fewer exist."""
         q = np.atleast_2d(queries)
         k = max(0, min(k, self.size))
+        sims, found = self.index.search(q, k, nprobe, rerank)
+        out_sims, out_rows = self._expand(sims, found, k)
+        if k == 0:
+            return out_sims, out_rows
         wanted = k
-        while True:
-            sims, found = self.index.search(q, wanted, nprobe, rerank)
-            out_sims, out_rows = self._expand(sims, found, k)
-            if (out_rows[:, k - 1 :] >= 0).all() or wanted >= self.index.size:
-                return out_sims, out_rows
-            wanted = min(self.index.size, 2 * wanted + 16)
+        short = np.flatnonzero(out_rows[:, k - 1] < 0)
+        filled: np.ndarray = np.all(found >= 0, axis=1)  # all asked for: faiss may hold more
+        while len(short) and wanted < min(MAX_CANDIDATES, self.index.size):
+            more = short[filled[short]]
+            if len(more) == 0:
+                break
+            wanted = min(self.index.size, MAX_CANDIDATES, 2 * wanted + 16)
+            sims, found = self.index.search(q[more], wanted, nprobe, rerank)
+            out_sims[more], out_rows[more] = self._expand(sims, found, k)
+            filled[more] = (found >= 0).all(axis=1)
+            short = np.flatnonzero(out_rows[:, k - 1] < 0)
+        if len(short) and len(self.index.source) >= self.index.size:
+            out_sims[short], out_rows[short] = self._exact(q[short], k)
+        return out_sims, out_rows
+
+    def _exact(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k project rows nearest each query by exact similarity (ties in project
+        order): one pass over the project's vectors, in chunks, for a few queries."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        best_s = np.zeros((len(q), 0), np.float32)
+        best_r = np.zeros((len(q), 0), np.int64)
+        for start in range(0, self.size, CHUNK):
+            project_rows = self._order[start : start + CHUNK]  # store rows ascending
+            vectors = np.asarray(
+                self.index.source[self._store_rows[project_rows]], dtype=np.float32
+            )
+            cat_s = np.concatenate([best_s, q @ vectors.T], axis=1)
+            cat_r = np.concatenate(
+                [best_r, np.broadcast_to(project_rows, (len(q), len(project_rows)))], axis=1
+            )
+            order = np.lexsort((cat_r, -cat_s), axis=1)[:, :k]
+            best_s = np.take_along_axis(cat_s, order, 1)
+            best_r = np.take_along_axis(cat_r, order, 1)
+        return best_s, best_r
 
     def _expand(self, sims: np.ndarray, found: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n_q, width = found.shape

@@ -201,3 +201,41 @@ def test_project_index_maps_store_rows_to_project_rows(tmp_path):
     assert (rows >= 0).all() and not np.isin(store_rows[rows], [0, 1, 2, 3, 4, 5, 6, 8, 9]).any()
     exact = VectorIndex(x[store_rows], IndexConfig(exact=True)).search(x[:5], 20)
     assert recall(exact[1], rows) >= 0.95
+
+
+def test_queries_among_removed_images_are_answered_without_asking_for_the_whole_index(
+    tmp_path,
+):
+    """Most of a cluster removed from the folder: the store (append-only) and its index
+    keep their vectors, so a kept image's probed lists hold almost only removed rows.
+    Only the short queries ask faiss again, never for more than MAX_CANDIDATES rows; what
+    faiss cannot give is found exactly, so the answer is the exact one."""
+    x = clustered(3000)
+    rng = np.random.default_rng(5)
+    centre = rng.normal(size=DIM)
+    gone = centre + 0.05 * rng.normal(size=(1500, DIM))
+    gone /= np.linalg.norm(gone, axis=1, keepdims=True)
+    store = make_store(tmp_path, np.concatenate([x, gone.astype(np.float32)]))
+    config = IndexConfig(False, nlist=32, nprobe=2, reduced=32, code_bytes=16, rerank=64)
+    index = store_index(store, config)
+    store_rows = np.r_[np.arange(3000), np.arange(3000, 3005)]  # 5 of the cluster kept
+    asked: list[tuple[int, int]] = []
+    real_search = index.search
+
+    def search(q, k, nprobe=None, rerank=None):
+        asked.append((len(np.atleast_2d(q)), k))
+        return real_search(q, k, nprobe, rerank)
+
+    index.search = search  # type: ignore[method-assign]
+    project = ProjectIndex(index, store_rows)
+    queries = np.asarray(store.matrix()[np.r_[3000:3005, 0:40]], dtype=np.float32)
+    sims, rows = project.search(queries, 10)
+
+    assert max(k for _, k in asked) <= si.MAX_CANDIDATES < store.count
+    assert all(n <= 5 for n, _ in asked[1:])  # only the short queries are searched again
+    vectors = np.asarray(store.matrix()[store_rows], dtype=np.float32)
+    exact_sims, exact_rows = VectorIndex(vectors, IndexConfig(exact=True)).search(queries, 10)
+    for got, want in zip(rows[:5], exact_rows[:5], strict=True):
+        assert set(got.tolist()) == set(want.tolist())
+    np.testing.assert_allclose(sims[:5], exact_sims[:5], atol=2e-3)
+    assert (rows >= 0).all()  # every query has its 10 (approximate for the others)
