@@ -21,7 +21,7 @@ as for embedding (:mod:`labeldesk.ml.ray_cluster`).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,7 +70,8 @@ class ClusterGraphReport:
     mode: str = ""  # exact, shipped, shared; "cached": nothing to compute
     nodes: int = 0
     workers: int = 0
-    threads: int = 0  # CPUs (faiss threads) per worker
+    threads: int = 0  # CPUs (faiss threads) of the smallest worker
+    cpus: list[int] = field(default_factory=list)  # each worker's CPUs (its node's share)
     blocks: int = 0
     seconds: float = 0.0
     note: str = ""  # why nothing ran (mode "none")
@@ -218,24 +219,44 @@ def _half(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors, dtype=np.float16)
 
 
-def plan_workers(ray: Any, workers: int | None) -> tuple[int, int, int]:
-    """(workers, CPUs each, nodes): one worker per node with that node's CPUs by default
-    (one index in memory per node); ``workers`` splits the cluster's CPUs between that
-    many. An ask the cluster cannot place fails now (Ray would wait forever)."""
-    cpus = [int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
-    cpus = [c for c in cpus if c >= 1]
-    if not cpus:
+@dataclass(frozen=True)
+class Placement:
+    """One worker: the node it is pinned to and the CPUs (faiss threads) it gets there."""
+
+    node: str
+    cpus: int
+
+
+def plan_workers(ray: Any, workers: int | None) -> tuple[list[Placement], int]:
+    """(a placement per worker, nodes): one worker per node with all of that node's
+    CPUs by default (one index in memory per node); ``workers`` N splits each node's
+    CPUs between its share of N (every node gets one before any gets two; the next goes
+    where a worker would have the most CPUs). An ask the cluster cannot place fails now
+    (Ray would wait forever)."""
+    nodes = [
+        (n["NodeID"], int(n["Resources"].get("CPU", 0))) for n in ray.nodes() if n.get("Alive")
+    ]
+    nodes = sorted(((node, c) for node, c in nodes if c >= 1), key=lambda n: -n[1])
+    if not nodes:
         raise ClusterError("the cluster has no CPU for a worker")
-    if workers is None:
-        return len(cpus), min(cpus), len(cpus)
-    each = max(1, min(max(cpus), sum(cpus) // workers))
-    fits = sum(c // each for c in cpus)
-    if workers > fits:
+    total = sum(c for _, c in nodes)
+    if workers is not None and workers > total:
         raise ClusterError(
-            f"the cluster's {len(cpus)} nodes have {sum(cpus)} CPUs: at most {fits} "
+            f"the cluster's {len(nodes)} nodes have {total} CPUs: at most {total} "
             f"workers (asked for {workers})"
         )
-    return workers, each, len(cpus)
+    wanted = len(nodes) if workers is None else workers
+    count = [1 if i < wanted else 0 for i in range(len(nodes))]
+    for _ in range(wanted - sum(count)):
+        i = max(
+            (i for i, (_, c) in enumerate(nodes) if count[i] < c),
+            key=lambda i: nodes[i][1] / (count[i] + 1),
+        )
+        count[i] += 1
+    placements = []
+    for (node, cpus), k in zip(nodes, count, strict=True):
+        placements += [Placement(node, cpus // k + (j < cpus % k)) for j in range(k)]
+    return placements, len(nodes)
 
 
 def default_block(n: int, workers: int) -> int:
@@ -259,21 +280,20 @@ def run_graph(
     connected cluster; raises ClusterError (a worker failed past its restarts) or
     Cancelled, with every actor ended either way."""
     cancel = cancel or CancelToken()
-    count, threads, nodes = plan_workers(ray, workers)
-    report.workers, report.threads, report.nodes = count, threads, nodes
+    placements, nodes = plan_workers(ray, workers)
+    count = len(placements)
+    report.workers, report.nodes = count, nodes
+    report.cpus = [p.cpus for p in placements]
+    report.threads = min(report.cpus)
     report.mode = job.source.kind
     k = job.source.k
-    source = GraphSource(**{**asdict(job.source), "threads": threads})
     block = block_rows or default_block(n, count)
     todo = [(a, min(n, a + block)) for a in range(0, n, block)]
     report.blocks = len(todo)
     todo.reverse()  # popped from the end: first rows first
     arrays = (job.vectors, job.blob, job.store_rows)
     shipped = [ray.put(a) if a is not None else None for a in arrays]  # once, not per actor
-    actor = ray.remote(GraphWorker).options(
-        num_cpus=threads, max_restarts=RESTARTS, max_task_retries=RESTARTS
-    )
-    actors = [actor.remote(source) for _ in range(count)]
+    actors = [_start_worker(ray, job.source, p) for p in placements]
     sims = np.full((n, k), -1.0, dtype=np.float32)
     rows = np.full((n, k), -1, dtype=np.int64)
     starting = {a.ready.remote(shipped): a for a in actors}
@@ -304,6 +324,22 @@ def run_graph(
         for a in actors:
             ray.kill(a)
     return sims, rows
+
+
+def _start_worker(ray: Any, source: GraphSource, place: Placement) -> Any:
+    """A worker pinned to its node with that node's share of CPUs (restarted there)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return (
+        ray.remote(GraphWorker)
+        .options(
+            num_cpus=place.cpus,
+            max_restarts=RESTARTS,
+            max_task_retries=RESTARTS,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(place.node, soft=False),
+        )
+        .remote(GraphSource(**{**asdict(source), "threads": place.cpus}))
+    )
 
 
 def _get(ray: Any, ref: Any) -> Any:
