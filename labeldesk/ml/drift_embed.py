@@ -108,7 +108,7 @@ def embed_folder(
     computing only those whose content has none in the store yet."""
     from .backbones import load_backbone
     from .device import resolve_device
-    from .embed import ImageFiles, _load_batch
+    from .embed_decode import ImageFiles, _load_batch
     from .runtime import load_runner
     from .store import current_store, model_spec
     from .vectors import VectorStore

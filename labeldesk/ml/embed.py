@@ -2,7 +2,7 @@
 
 Pixels come from the scan's cached thumbnail when it is at least the model's input size
 (224 px short side), else from the original image, decoded at the size the model needs
-(JPEG DCT scaling, :func:`labeldesk.ml.preprocess.prepare`). Long runs decode in worker
+(JPEG DCT scaling, :mod:`labeldesk.ml.embed_decode`). Long runs decode in worker
 processes (one fewer than the cores), short ones and daemonic processes in threads;
 either way the next batches decode while the model (:mod:`labeldesk.ml.runtime`) runs.
 Decoding is not what limits speed: about 1 ms an image on one core here, against 8-10 ms
@@ -18,29 +18,35 @@ written by an older version is checked on a sample first (:mod:`labeldesk.ml.sto
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.image_rows import usable_files
-from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
-from .backbones import Backbone, Preprocess, load_backbone
-from .device import default_batch_size, resolve_device, usable_cores
+from .backbones import Backbone, load_backbone
+from .device import default_batch_size, resolve_device
+from .embed_decode import (  # the decode side; names kept here for existing callers
+    CHANGED,
+    PROCESS_POOL_MIN_BATCHES,
+    ImageFiles,
+    Item,
+    _decode_pool,
+    _load_batch,
+    _prefetch,
+    _short_side,
+    decode_workers,
+    source_image,
+)
 from .input_size import choose_model_spec
-from .preprocess import prepare_into
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
 from .store import current_store, embeddings_dir, open_model_store, use_store
 from .storecheck import verify_legacy_store
@@ -50,21 +56,6 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
-PREFETCH_BATCHES = 2
-DECODE_THREADS = 2  # where worker processes cannot be had (a daemonic child process)
-PROCESS_POOL_MIN_BATCHES = 16  # fewer: starting processes (~0.5 s) costs more than it saves
-
-
-@dataclass(frozen=True)
-class ImageFiles:
-    """Where a project's images and thumbnails are: all that decoding needs of it, and
-    picklable, so worker processes can decode (the project's database stays here)."""
-
-    root: Path
-    thumbs_dir: Path
-
-    def image_path(self, rel: str) -> Path:
-        return self.root / rel
 
 
 @dataclass
@@ -275,146 +266,14 @@ def _embed_missing(
     report.seconds = time.perf_counter() - started
 
 
-Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
-# (content hash, path[, the image's short side in pixels (0 when unknown), and the file's
-# size and mtime_ns when it was scanned])
-Item = tuple[str, str] | tuple[str, str, int, int, int]
-CHANGED = "changed since the last scan; run `labeldesk scan`"
-
-
-class ChangedSinceScan(Exception):
-    """The original file is not what the index's content hash describes."""
-
-
-def _short_side(row: Any) -> int:
-    width, height = row["width"], row["height"]
-    return min(width, height) if width and height else 0
-
-
-def decode_workers() -> int:
-    """One fewer than the cores this process may use (the model needs one), at least 1."""
-    return max(1, usable_cores() - 1)
-
-
-def _decode_pool(batches: int) -> Executor:
-    """Worker processes for decoding, so it never holds the GIL the runtime's callbacks
-    need; threads in a daemonic process (the app's embedding child may have no children)
-    and for runs too short to repay starting processes."""
-    if batches >= PROCESS_POOL_MIN_BATCHES and not multiprocessing.current_process().daemon:
-        # spawn: fork would copy the runtime's threads (and the app's Qt) into the workers
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=decode_workers(), mp_context=context)
-    return ThreadPoolExecutor(max_workers=DECODE_THREADS, thread_name_prefix="decode")
-
-
-def _prefetch(
-    pool: Executor,
-    files: ImageFiles,
-    items: Sequence[Item],
-    batch_size: int,
-    pre: Preprocess,
-) -> Iterator[Batch]:
-    """Decode upcoming batches in workers while the caller runs the model on this one."""
-    chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    queue: deque[Future[Batch]] = deque()
-    for chunk in chunks[:PREFETCH_BATCHES]:
-        queue.append(pool.submit(_load_batch, files, chunk, pre))
-    next_chunk = PREFETCH_BATCHES
-    while queue:
-        batch = queue.popleft().result()
-        if next_chunk < len(chunks):
-            queue.append(pool.submit(_load_batch, files, chunks[next_chunk], pre))
-            next_chunk += 1
-        yield batch
-
-
-def _load_batch(
-    project: Project | ImageFiles,
-    chunk: Sequence[Item],
-    pre: Preprocess,
-    *,
-    check_content: bool = False,
-    originals: bool = False,
-    changed: str = CHANGED,
-) -> Batch:
-    """Pixels of each item, from :func:`source_image` or with ``originals`` from the
-    original. An original whose size or mtime is not the scan's is left out (listed with
-    the reason ``changed``), and with ``check_content`` one whose content is no longer
-    ``hash`` (a thumbnail is named by the content it shows, so it needs no check)."""
-    hashes: list[str] = []
-    failed: list[dict[str, str]] = []
-    pixels = np.empty((len(chunk), pre.size, pre.size, 3), np.uint8)
-    for item in chunk:
-        digest, path = item[0], item[1]
-        try:
-            source = (
-                project.image_path(path)
-                if originals
-                else source_image(project, digest, path, pre.size, short_side=_known(item))
-            )
-            row = pixels[len(hashes)]
-            if source.parent.parent != project.thumbs_dir or not _from_thumbnail(source, pre, row):
-                source = project.image_path(path)
-                if _stat_changed(source, item) or (check_content and hash_file(source) != digest):
-                    raise ChangedSinceScan(changed)
-                prepare_into(source, pre, row)
-            hashes.append(digest)
-        except ChangedSinceScan as exc:
-            failed.append({"path": path, "reason": str(exc)})
-        except Exception as exc:
-            failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
-    return hashes, pixels[: len(hashes)], failed
-
-
-def _from_thumbnail(thumb: Path, pre: Preprocess, out: np.ndarray) -> bool:
-    """Decode the cached thumbnail into ``out``; False when it does not decode fully (cut
-    short by a full disk, damaged): the original is read instead, and the broken file is
-    deleted so the next request for it (:meth:`Project.thumbnail`) makes it again."""
-    try:
-        prepare_into(thumb, pre, out)
-        return True
-    except Exception as exc:  # any failure of a cache file means: use the original
-        log.warning("thumbnail %s cannot be decoded (%s); reading the original", thumb, exc)
-    with contextlib.suppress(OSError):  # a read-only cache: the original is read each time
-        thumb.unlink(missing_ok=True)
-    return False
-
-
-def _known(item: Item) -> int:
-    return item[2] if len(item) > 2 else 0
-
-
-def _stat_changed(source: Path, item: Item) -> bool:
-    """The original's size or mtime differs from the scan's: its pixels may not be the
-    content ``item``'s hash names, and a vector stored under that hash would be wrong for
-    every duplicate of it. One stat, no read (a thumbnail is named by its content)."""
-    if len(item) < 5:
-        return False
-    st = source.stat()
-    return (st.st_size, st.st_mtime_ns) != (item[3], item[4])
-
-
-def source_image(
-    project: Project | ImageFiles, digest: str, rel: str, size: int, *, short_side: int = 0
-) -> Path:
-    """The cached thumbnail when it is big enough for the model (short side >= ``size``),
-    else the original: a 12 MP photo then costs a 300×224 decode, not a full one. An
-    image whose ``short_side`` (from the index; 0 = unknown) is below ``size`` has no such
-    thumbnail (thumbnails never enlarge), so the original is used without opening one.
-    Only the thumbnail's header is read here: one that then fails to decode is replaced
-    by the original in :func:`_load_batch`."""
-    from PIL import Image
-
-    if 0 < short_side < size:
-        return project.image_path(rel)
-    thumb = thumbnail_path(project.thumbs_dir, digest)
-    try:
-        with Image.open(thumb) as img:
-            if min(img.size) >= size:
-                return thumb
-    except OSError:
-        pass  # no thumbnail (or a broken one): the original will do
-    return project.image_path(rel)
-
-
-__all__ = ["EmbedReport", "current_store", "embed_project", "embeddings_dir"]
+__all__ = [
+    "CHANGED",
+    "PROCESS_POOL_MIN_BATCHES",
+    "EmbedReport",
+    "ImageFiles",
+    "current_store",
+    "decode_workers",
+    "embed_project",
+    "embeddings_dir",
+    "source_image",
+]
