@@ -29,6 +29,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ from .ray_cluster import (
 )
 from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
 from .runtime import RUNTIME_BATCH
-from .store import embeddings_dir, remember_model
+from .store import embeddings_dir, open_model_store, use_store
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -138,9 +139,18 @@ def embed_on_ray(
         if sample:
             progress(Progress(0, 0, "checking the cluster's nodes"))
             probe_nodes(ray, root, sample)
-        folder = remember_model(project, spec, backbone).folder
+        # The project switches to this model's store only once it holds vectors (as a
+        # local run): a job that fails or is stopped before its first batch leaves the
+        # project's embeddings in use, not an empty store.
+        opened = open_model_store(project, spec, backbone)
+        key = backbone.identity.key
+        if opened.count:  # a run of this model stopped part-way: its store is current
+            use_store(project, key)
         try:
-            with VectorStore.writer(folder, backbone.dim, cancel=cancel) as store:
+            with (
+                VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store,
+                _current_once_stored(project, store, key),
+            ):
                 if store.legacy:
                     raise ClusterError(
                         "these embeddings were written by an older LabelDesk: run "
@@ -152,8 +162,16 @@ def embed_on_ray(
                     started = time.perf_counter()
                     outputs = _run_job(ray, items, spec, root, plan)
                     try:
-                        key = backbone.identity.key
-                        _store_results(outputs, store, report, key, len(items), progress, cancel)
+                        _store_results(
+                            outputs,
+                            store,
+                            report,
+                            key,
+                            len(items),
+                            progress,
+                            cancel,
+                            stored=lambda: use_store(project, key),
+                        )
                     finally:
                         outputs.close()
                         report.seconds = time.perf_counter() - started
@@ -163,6 +181,17 @@ def embed_on_ray(
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
+
+
+@contextmanager
+def _current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
+    """Make ``store`` the project's embeddings when the job ends (finished, cancelled or
+    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
+    try:
+        yield
+    finally:
+        if store.count:
+            use_store(project, key)
 
 
 def _plan(
@@ -324,10 +353,12 @@ def _store_results(
     total: int,
     progress: ProgressCallback,
     cancel: CancelToken,
+    stored: Callable[[], None] = lambda: None,
 ) -> None:
     """Append each arriving batch; a batch from a worker with another model or code is
     refused whole, and a row Ray delivered twice (a retried batch) is written once. An
-    image missing on a worker is listed as failed; a whole batch missing stops the job."""
+    image missing on a worker is listed as failed; a whole batch missing stops the job.
+    ``stored`` is called after each append (the first makes the store the project's)."""
     version = code_version()
     done = 0
     progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
@@ -349,6 +380,7 @@ def _store_results(
         if unique:
             rows = list(unique.values())
             store.append(list(unique), np.asarray(batch["vector"][rows], dtype=np.float16))
+            stored()
         report.embedded += len(unique)
         missing = np.flatnonzero(status == MISSING)
         if len(missing) == len(status) >= LOST_BATCH:

@@ -46,14 +46,6 @@ def use_store(project: Project, key: str) -> None:
         project.db.set_meta("embedding_key", key)
 
 
-def remember_model(project: Project, spec: str, backbone: Backbone) -> VectorStore:
-    """:func:`open_model_store` and make it current at once, even while it is empty
-    (callers that append first should use the two steps)."""
-    store = open_model_store(project, spec, backbone)
-    use_store(project, backbone.identity.key)
-    return store
-
-
 def _write_spec(store: VectorStore, spec: str) -> None:
     """Record the --model value that made ``store`` (the one writer of ``spec.json``)."""
     write_bytes_atomically(store.folder / SPEC_NAME, json.dumps({"spec": spec}).encode())

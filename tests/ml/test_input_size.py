@@ -21,7 +21,7 @@ from labeldesk.ml.backbones import (
 )
 from labeldesk.ml.errors import BackboneUnavailable
 from labeldesk.ml.input_size import choose_model_spec
-from labeldesk.ml.store import SPEC_NAME, current_store, model_spec, remember_model
+from labeldesk.ml.store import SPEC_NAME, current_store, model_spec, open_model_store, use_store
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,8 @@ def test_a_project_keeps_the_model_and_size_of_the_embeddings_it_has(tmp_path):
     project = _project_of(tmp_path, (28, 28))
     try:
         assert choose_model_spec(project) == DEFAULT_BACKBONE  # nothing yet: the bundled one
-        store = remember_model(project, f"{DEFAULT_BACKBONE}:160", _fake_default(160))
+        store = open_model_store(project, f"{DEFAULT_BACKBONE}:160", _fake_default(160))
+        use_store(project, store.folder.name)
         # an empty store decides nothing
         assert choose_model_spec(project) == DEFAULT_BACKBONE
         with store.writer(store.folder, 4) as w:
@@ -81,7 +82,8 @@ def test_a_project_keeps_the_model_and_size_of_the_embeddings_it_has(tmp_path):
 def test_a_damaged_spec_file_is_rebuilt_with_the_input_size(tmp_path):
     project = _project_of(tmp_path, (28, 28))
     try:
-        remember_model(project, f"{DEFAULT_BACKBONE}:160", _fake_default(160))
+        store = open_model_store(project, f"{DEFAULT_BACKBONE}:160", _fake_default(160))
+        use_store(project, store.folder.name)
         store = current_store(project)
         (store.folder / SPEC_NAME).write_text("{not json")
         assert model_spec(store) == f"{DEFAULT_BACKBONE}:160"
