@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from .backbones import DEFAULT_BACKBONE, split_input_size
 from .errors import NoEmbeddings
-from .store import current_store, model_spec
+from .store import _recorded_spec, current_store, model_spec
+from .vectors import UnreadableIdentity
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -44,11 +45,17 @@ def choose_model_spec(project: Project, spec: str | None = None) -> str:
 
 
 def _current_spec(project: Project) -> str | None:
-    """The spec of the project's current embeddings, if they hold any vector."""
+    """The spec of the project's current embeddings, if they hold any vector.
+
+    When their ``identity.json`` cannot be read, the model named in their ``spec.json``:
+    embedding with it rewrites the identity and keeps the vectors, where the bundled
+    default would start over with another model."""
     try:
         store = current_store(project)
         if not store.count:
             return None
         return model_spec(store)
+    except UnreadableIdentity as exc:
+        return _recorded_spec(exc.folder)
     except NoEmbeddings:
         return None
