@@ -1,8 +1,11 @@
 """Classes menu: rename, merge and remove classes (each one undoable batch, Ctrl+Z).
 
-The work is one core call (:meth:`Project.rename_class` and friends); afterwards the
-images whose labels changed are re-read and the class list and keys are refreshed, the
-same way a key press is.
+The work is one core call (:meth:`Project.rename_class` and friends), written through
+:meth:`LabelingController.write` like a key press: a class of more than
+:data:`~labeldesk.gui.labeling.BACKGROUND_WRITE` images is relabeled in the background
+(12k images took ~1.7 s on the GUI thread), and no edit starts while a big write runs.
+Afterwards the images whose labels changed are re-read and the class list and keys are
+refreshed when the project publishes the write.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from labeldesk.core.changes import Changes
-from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui.labeling import LabelingController
 
 
@@ -59,6 +61,8 @@ class ClassActions(QObject):
 
     # -- commands ------------------------------------------------------------------
     def prompt_rename(self) -> None:
+        if self.labeling.refused():  # asked first, it would be refused after
+            return
         classes = self._classes_or_say("to rename")
         old = classes and self.ask_class("Rename class", "Class to rename:", classes)
         new = old and self.ask_text("Rename class", f"New name for {old}:", old)
@@ -66,6 +70,8 @@ class ClassActions(QObject):
             self.rename(old, new)
 
     def prompt_merge(self) -> None:
+        if self.labeling.refused():  # asked first, it would be refused after
+            return
         classes = self._classes_or_say("to merge", at_least=2)
         source = classes and self.ask_class(
             "Merge classes", "Move every image of this class…", classes
@@ -82,6 +88,8 @@ class ClassActions(QObject):
             self.merge(source, into)
 
     def prompt_remove(self) -> None:
+        if self.labeling.refused():  # asked first, it would be refused after
+            return
         classes = self._classes_or_say("to remove")
         name = classes and self.ask_class("Remove class", "Class to remove:", classes)
         if name and self.confirm(
@@ -93,18 +101,29 @@ class ClassActions(QObject):
 
     def rename(self, old: str, new: str) -> bool:
         project = self.labeling.project
-        return self._run(lambda: project.rename_class(old, new), f"Renamed {old} to {new}")
+        return self._run(
+            lambda: project.rename_class(old, new),
+            old,
+            f"Renaming class {old} to {new}",
+            f"Renamed {old} to {new}",
+        )
 
     def merge(self, source: str, into: str) -> bool:
         project = self.labeling.project
         return self._run(
-            lambda: project.merge_classes(source, into), f"Merged {source} into {into}"
+            lambda: project.merge_classes(source, into),
+            source,
+            f"Merging class {source} into {into}",
+            f"Merged {source} into {into}",
         )
 
     def remove(self, name: str) -> bool:
         project = self.labeling.project
         return self._run(
-            lambda: project.remove_class(name), f"Removed {name}; unlabeled its images"
+            lambda: project.remove_class(name),
+            name,
+            f"Removing class {name}",
+            f"Removed {name}; unlabeled its images",
         )
 
     # -- plumbing ------------------------------------------------------------------
@@ -118,12 +137,13 @@ class ClassActions(QObject):
     def _count(self, name: str) -> int:
         return self.labeling.project.count_labeled(name)
 
-    def _run(self, change: Callable[[], Changes], done: str) -> bool:
-        """One class edit; the browser re-reads its images when the project publishes it."""
-        try:
-            change()
-        except LabelDeskError as exc:
-            self.labeling.error.emit(str(exc))
-            return False
-        self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)")
-        return True
+    def _run(self, change: Callable[[], Changes], name: str, title: str, done: str) -> bool:
+        """One class edit of the images labeled ``name``, in the background when they
+        are many. False when refused or it failed; True when done or started."""
+        size = self._count(name)
+        return self.labeling.write(
+            change,
+            size=size,
+            title=f"{title} ({size:,} images)",
+            done=lambda _: self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)"),
+        )

@@ -136,7 +136,7 @@ class LabelingController(QObject):
                 if next_row < self.model.rowCount():
                     self.grid.select_row(next_row)
 
-        self._write(
+        self.write(
             lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb),
             size=len(paths),
             title=f"Labeling {shown}" if label else f"Removing the labels of {shown}",
@@ -154,7 +154,7 @@ class LabelingController(QObject):
         status = None if all_excluded else EXCLUDED
         paths = self.model.paths_of_rows(rows)
         verb = "Included" if all_excluded else "Excluded"
-        self._write(
+        self.write(
             lambda: self.project.set_status(paths, status),
             size=len(paths),
             title=f"{verb[:-1]}ing {len(paths):,} images",
@@ -163,10 +163,10 @@ class LabelingController(QObject):
 
     def undo(self) -> None:
         """Take back this person's newest batch (in the background when it is big)."""
-        if self._refused():
+        if self.refused():
             return
         size = undo_store.pending_size(self.project.db)
-        self._write(
+        self.write(
             self.project.undo,
             size=size,
             title=f"Undoing a change of {size:,} images",
@@ -192,7 +192,7 @@ class LabelingController(QObject):
         self.classesChanged.emit(classes)
 
     def add_classes(self, names: Sequence[str]) -> list[str]:
-        if self._refused():  # its write would wait for the big one, freezing the window
+        if self.refused():  # its write would wait for the big one, freezing the window
             return []
         try:
             return self.project.add_classes(names)  # the view syncs the classes (events)
@@ -218,14 +218,21 @@ class LabelingController(QObject):
         self._update_label_actions()
 
     # -- plumbing ------------------------------------------------------------------
-    def _refused(self) -> bool:
-        """True (saying why) while a big write runs: the next one would wait for it."""
+    def busy_text(self) -> str | None:
+        """While a big write runs, why another write must wait (it would wait for it on
+        the GUI thread: review keys, duplicate-group actions, class edits ask this)."""
         if self.writing is None or not self.writing.running:
-            return False
-        self.message.emit(f"Wait for “{self._writing_title}” to finish, then try again")
-        return True
+            return None
+        return f"Wait for “{self._writing_title}” to finish, then try again"
 
-    def _write(
+    def refused(self) -> bool:
+        """True (saying why) while a big write runs: the next one would wait for it."""
+        text = self.busy_text()
+        if text is not None:
+            self.message.emit(text)
+        return text is not None
+
+    def write(
         self,
         change: Callable[[], Any],
         *,
@@ -233,22 +240,23 @@ class LabelingController(QObject):
         title: str,
         done: Callable[[Any], None],
         failed: Callable[[LabelDeskError], None] | None = None,
-    ) -> None:
+    ) -> bool:
         """Run one write, then ``done(its result)``; an expected failure goes to
         ``failed`` (default: shown once). The rows it changed are re-read when the
         project publishes it (:meth:`labeldesk.gui.project_view.ProjectView.apply_changes`).
-        Over :data:`BACKGROUND_WRITE` images it runs as a job (see the module's doc)."""
+        Over :data:`BACKGROUND_WRITE` images it runs as a job (see the module's doc).
+        False when refused or when it failed at once; True when done or started."""
         failed = failed or (lambda exc: self.error.emit(str(exc)))
-        if self._refused():
-            return
+        if self.refused():
+            return False
         if size <= BACKGROUND_WRITE or self.start is None:
             try:
                 result = change()
             except LabelDeskError as exc:
                 failed(exc)
-                return
+                return False
             done(result)
-            return
+            return True
 
         def run(*, progress: object, cancel: CancelToken) -> Any:
             if cancel.cancelled:  # cancelled before it began: nothing written
@@ -268,6 +276,7 @@ class LabelingController(QObject):
         self.writing, self._writing_title = job, title
         self.start(job, title)
         self.message.emit(f"{title}… (labeling keys wait for it)")
+        return True
 
     def _written(self, job: Job, done: Callable[[Any], None]) -> None:
         if self.writing is job:
