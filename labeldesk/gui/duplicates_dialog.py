@@ -141,8 +141,12 @@ class DuplicatesDialog(QDialog):
         image_size: ImageSize | None = None,
         kind: str = "all",
         parent: QWidget | None = None,
+        busy: Callable[[], str | None] | None = None,
     ):
+        """``busy``: while the browser's big write runs, why an action must wait (its
+        write would wait for that one on the GUI thread); None when it need not."""
         super().__init__(parent)
+        self.busy = busy or (lambda: None)
         self.setWindowTitle("Duplicates and leakage")
         self.project = project
         self.groups = list(groups)
@@ -217,15 +221,22 @@ class DuplicatesDialog(QDialog):
         return self._write(lambda: self.project.set_splits(changes), list(changes), text)
 
     def undo(self) -> None:
-        if self.undo_change is not None:
+        if self.undo_change is not None and not self._refused():
             self.undo_change()
             self._reread()
 
     def open_in_browser(self, group: Group, member: Member) -> None:
         self.openRequested.emit(group.paths, f"in duplicate group {group.number}", member.image_id)
 
+    def _refused(self) -> bool:
+        """True (said where the person looks: in this dialog) while a big write runs."""
+        text = self.busy()
+        if text is not None:
+            self.count_label.setText(text)
+        return text is not None
+
     def _write(self, change: Callable[[], object], paths: list[str], text: str) -> bool:
-        if not self.write(change, paths, text):
+        if self._refused() or not self.write(change, paths, text):
             return False
         self._reread()
         return True

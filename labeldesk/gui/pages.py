@@ -172,6 +172,7 @@ class ProjectPages:
             stats.duplicate_groups,
             write=view.write,
             undo=view.labeling.undo,
+            busy=view.labeling.busy_text,
             loader=view.loader,
             image_size=view.image_size,
             kind=kind,

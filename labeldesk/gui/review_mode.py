@@ -38,7 +38,7 @@ class ReviewMode(QObject):
         if session is None or shell.view is None:
             return None
         if self.view is None:
-            view = ReviewView(session.project, session.runner, track=session.track)
+            view = ReviewView(session.project, session.runner, track=session.track, busy=self._busy)
             view.backRequested.connect(self.leave)
             view.loadFailed.connect(self._failed)
             view.message.connect(shell.show_message)
@@ -49,6 +49,12 @@ class ReviewMode(QObject):
         shell.show_page(self.view)
         self.view.setFocus()
         return self.view
+
+    def _busy(self) -> str | None:
+        """Why a review key must wait: the browser's big write (a select-all key, a
+        class edit) still runs, and the key's write would wait for it."""
+        browser = self.shell.view
+        return browser.labeling.busy_text() if browser is not None else None
 
     def _failed(self, text: str) -> None:
         self.leave()

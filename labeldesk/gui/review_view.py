@@ -65,9 +65,13 @@ class ReviewView(QWidget):
         runner: JobRunner,
         track: Tracker | None = None,
         parent: QWidget | None = None,
+        busy: Callable[[], str | None] | None = None,
     ):
+        """``busy``: while the browser's big write runs, why a review key must wait (its
+        write would wait for that one on the GUI thread); None when it need not."""
         super().__init__(parent)
         self.project = project
+        self.busy = busy or (lambda: None)
         self.session: ReviewSession | None = None
         self.expected_errors: int | None = None  # issues: "about N likely wrong"
         self.source: Source = "issues"
@@ -265,9 +269,16 @@ class ReviewView(QWidget):
             self._update_counter()
 
     # -- actions -------------------------------------------------------------------
+    def _refused(self) -> bool:
+        """True (saying why) while a big write runs elsewhere in the window."""
+        text = self.busy()
+        if text is not None:
+            self.message.emit(text)
+        return text is not None
+
     def _act(self, action: Callable[[ReviewSession], str]) -> None:
         session = self.session
-        if session is None or session.finished:
+        if session is None or session.finished or self._refused():
             return
         try:
             text = action(session)
@@ -287,7 +298,7 @@ class ReviewView(QWidget):
         self._act(lambda s: s.assign(classes[n]))
 
     def undo(self) -> None:
-        if self.session is None:
+        if self.session is None or self._refused():
             return
         try:
             text = self.session.undo()
