@@ -1,8 +1,9 @@
 """Command line: parse arguments, call core functions, print text or one JSON document.
 
 Kept thin on purpose: every command is a call into ``labeldesk.core`` (or ``ml``/``interop``)
-that the GUI makes too. Progress goes to stderr; ``--json`` output goes to stdout. Each
-module in this package adds its subcommands with ``add_parsers``.
+that the GUI makes too. Progress goes to stderr; ``--json`` output goes to stdout, and
+with ``--json`` nothing else does (see :func:`_stdout_to_stderr`). Each module in this
+package adds its subcommands with ``add_parsers``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
+from typing import NoReturn, TextIO
 
 from labeldesk.cli import (
     app,
@@ -116,40 +118,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     as_json = getattr(args, "json", False)
-    try:
-        result = args.handler(args)
-    except KeyboardInterrupt:
-        return _fail("interrupted", "Interrupted", as_json, code=130)
-    except Exception as exc:
-        described = describe(exc)
-        if described is None:  # a bug: say so, with the details a report needs
-            traceback.print_exc(file=sys.stderr)
-            message = f"internal error ({type(exc).__name__}: {exc}); please report it"
-            return _fail(message, "InternalError", as_json)
-        return _fail(*described, as_json)
-    if isinstance(result, int):
-        return result
-    if result is not None:
+    out = sys.stdout  # the document's stream; with --json nothing else may write to it
+    with _stdout_to_stderr(as_json):
         try:
-            if getattr(args, "json", False):
-                json.dump(result.data, sys.stdout, indent=2, default=str)
-                sys.stdout.write("\n")
-            else:
-                print(result.text)
-            sys.stdout.flush()
-        except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+            result = args.handler(args)
+        except KeyboardInterrupt:
+            return _fail("interrupted", "Interrupted", as_json, code=130, out=out)
+        except Exception as exc:
+            described = describe(exc)
+            if described is None:  # a bug: say so, with the details a report needs
+                traceback.print_exc(file=sys.stderr)
+                message = f"internal error ({type(exc).__name__}: {exc}); please report it"
+                return _fail(message, "InternalError", as_json, out=out)
+            return _fail(*described, as_json, out=out)
+        if isinstance(result, int):
+            return result
+        if result is not None:
+            try:
+                if as_json:
+                    json.dump(result.data, out, indent=2, default=str)
+                    out.write("\n")
+                else:
+                    print(result.text, file=out)
+                out.flush()
+            except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 0
 
 
-def _fail(message: str, kind: str, as_json: bool, code: int = 1) -> int:
-    """One error: a line on stderr, and with ``--json`` one document on stdout."""
+@contextmanager
+def _stdout_to_stderr(active: bool) -> Iterator[None]:
+    """With ``--json``, what anything in this process prints to ``sys.stdout`` while the
+    command runs goes to stderr (a library's message, such as Ray's driver printing
+    "(raylet) A worker died…" from a thread of its own): stdout carries one JSON document,
+    written by :func:`main` to the stream it saved."""
+    if not active:
+        yield
+        return
+    with redirect_stdout(sys.stderr):
+        yield
+
+
+def _fail(message: str, kind: str, as_json: bool, code: int = 1, out: TextIO | None = None) -> int:
+    """One error: a line on stderr, and with ``--json`` one document on stdout (``out``)."""
     print(f"error: {message}", file=sys.stderr)
     if as_json:
+        out = out or sys.stdout
         try:
-            json.dump({"error": message, "kind": kind}, sys.stdout)
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+            json.dump({"error": message, "kind": kind}, out)
+            out.write("\n")
+            out.flush()
         except BrokenPipeError:
             pass
     return code
