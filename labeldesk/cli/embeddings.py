@@ -280,9 +280,23 @@ def _cluster_line(report: ClusterGraphReport) -> str:
         return f"the neighbours of the {report.images} embedded images were already computed"
     return (
         f"neighbours of {report.images} images found on the Ray cluster at {report.address} "
-        f"({report.nodes} nodes, {report.workers} workers x {report.threads} CPUs, "
+        f"({report.nodes} nodes, {_workers_cpus(report)}, "
         f"{report.mode} index) in {report.seconds:.1f} s"
     )
+
+
+def _workers_cpus(report: ClusterGraphReport) -> str:
+    """The workers' CPUs: "3 workers x 8 CPUs" when all have the same, else each one's
+    (workers are sized per node): "3 workers (64+8+8 CPUs)", grouped as
+    "12 workers (2x32+10x8 CPUs)" when there are many."""
+    cpus = sorted(report.cpus, reverse=True)
+    if len(set(cpus)) <= 1:
+        return f"{report.workers} workers x {cpus[0] if cpus else report.threads} CPUs"
+    if len(cpus) <= 8:
+        each = "+".join(str(c) for c in cpus)
+    else:
+        each = "+".join(f"{cpus.count(c)}x{c}" for c in sorted(set(cpus), reverse=True))
+    return f"{report.workers} workers ({each} CPUs)"
 
 
 def cmd_outliers(args: argparse.Namespace) -> Output:
