@@ -249,11 +249,16 @@ class ReviewView(QWidget):
             self._show_current()  # no longer "fetching more"
 
     def _follow_project(self, changes: Changes) -> None:
-        """After a scan, follow moved images and drop removed ones, so the pass can end.
+        """After a scan, follow moved images and drop removed ones, so the pass can end, and
+        decode the images again (a file edited in place keeps its path, the cache's key).
         After an undo made outside the review (Edit ▸ Undo), a decision it took back is
         forgotten: the image is shown again and the counter no longer counts it."""
+        if self._shut:
+            return
+        if changes.kind == change_kinds.SCAN:
+            self.loader.clear()  # keyed by path: a file edited in place has a new picture
         session = self.session
-        if session is None or self._shut:
+        if session is None:
             return
         if isinstance(changes, Undone):
             if session.forget_undone(changes.undone_batch_id):
@@ -267,6 +272,7 @@ class ReviewView(QWidget):
             self._show_current()
         else:
             self._update_counter()
+            self._request_images()  # read again: what is shown stays until it arrives
 
     # -- actions -------------------------------------------------------------------
     def _refused(self) -> bool:
@@ -375,10 +381,17 @@ class ReviewView(QWidget):
         # Decoded in the background, the next images ahead of time: usually already here.
         cached = self.loader.cached(item.path)  # any size: a sharper one may follow
         self.image.set_image(cached if cached is not None else QImage())
-        upcoming = session.upcoming(PREFETCH) if session is not None else []
-        self.loader.request([item.path, *upcoming], self._display_side())
+        self._request_images()
         self._neighbours_for = item.path
         self._neighbour_timer.start()  # once the person stops on an image
+
+    def _request_images(self) -> None:
+        """Decode the image under review and the next ones (those not cached)."""
+        session = self.session
+        item = session.current if session is not None else None
+        if session is None or item is None:
+            return
+        self.loader.request([item.path, *session.upcoming(PREFETCH)], self._display_side())
 
     def _display_side(self) -> int:
         size = self.image.contentsRect().size()
