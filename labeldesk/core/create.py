@@ -134,17 +134,26 @@ def create_and_index(
             )
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
-        if _inside(target, project.root):
-            counts.warnings.append(
-                f"the project folder {target} is inside the image folder: scans leave it out, "
-                "but other tools reading the image folder (an ImageFolder loader) would take "
-                "its thumbnails for a class; a folder beside the images is safer"
-            )
+        inside = project_inside_images(target, project.root)
+        if inside is not None:
+            counts.warnings.append(inside)
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
             counts.warnings.append(f"classes not in --classes were added: {', '.join(extra)}")
         project.close()
     return Project(target), counts
+
+
+def project_inside_images(project: Path | str, images: Path | str) -> str | None:
+    """The warning for a project folder inside its image folder (None when it is not):
+    ``labeldesk new`` prints it and the app's new-project form shows it."""
+    if not _inside(Path(project), Path(images)):
+        return None
+    return (
+        f"the project folder {project} is inside the image folder: scans leave it out, "
+        "but other tools reading the image folder (an ImageFolder loader) would take "
+        "its thumbnails for a class; a folder beside the images is safer"
+    )
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk import __version__
+from labeldesk.core.create import project_inside_images
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
@@ -206,12 +207,22 @@ class NewProjectDialog(QDialog):
             return "The project folder must be new or empty"
         return None
 
+    def inside_warning(self) -> str | None:
+        """The warning ``labeldesk new`` gives for a project folder inside the image
+        folder (Create stays allowed: scans leave the project out)."""
+        images, project = self.images_edit.text().strip(), self.project_edit.text().strip()
+        return project_inside_images(project, images) if images and project else None
+
     def _validate(self) -> None:
         problem = self.problem()
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(problem is None)
         ok.setToolTip(problem or "")
-        warnings = "\n".join(f"⚠ {w.message}" for w in self.layout_warnings)
+        messages = [w.message for w in self.layout_warnings]
+        inside = self.inside_warning()
+        if inside is not None:
+            messages.append(inside[:1].upper() + inside[1:])
+        warnings = "\n".join(f"⚠ {text}" for text in messages)
         if warnings:
             self._show_note(warnings, warning=True)
         elif problem is not None and self.images_edit.text().strip():
@@ -282,6 +293,7 @@ class NewProjectDialog(QDialog):
         if self._preview_current():
             self.preview = result
             self.found.setText("\n".join(result.summary()))
+            self._fit_height()
 
     def _preview_failed(self, exc: BaseException) -> None:
         if self._preview_current() and self.preview_job is not None:
@@ -313,6 +325,17 @@ class NewProjectDialog(QDialog):
         self.note.setText(text)
         self.note.setStyleSheet("color: #b35c00;" if warning else "")
         self.note.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped line: the layout's minimum height leaves out what
+        word wrap needs, so a long warning was cut off at the form's first height."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def paths(self) -> tuple[Path, Path]:
         return Path(self.images_edit.text().strip()), Path(self.project_edit.text().strip())

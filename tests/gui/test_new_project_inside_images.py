@@ -1,0 +1,40 @@
+"""The new-project form warns, as ``labeldesk new`` does, when the project folder is inside
+the image folder (other tools reading the folder would take its thumbnails for a class);
+Create stays allowed, and the warning goes once the folder is moved out."""
+
+from __future__ import annotations
+
+from helpers import make_imagefolder
+from PySide6.QtWidgets import QDialogButtonBox
+
+from labeldesk.core.create import create_and_index
+from labeldesk.gui.dialogs import NewProjectDialog
+
+
+def test_a_project_folder_inside_the_image_folder_is_warned_about(qtbot, tmp_path):
+    images = tmp_path / "pets"
+    make_imagefolder(images)
+    dialog = NewProjectDialog(images=images)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    create = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.project_edit.text() == str(tmp_path / "pets-labeldesk")  # beside: fine
+    assert "inside" not in dialog.note.text()
+
+    inside = images / "labeldesk"
+    dialog.project_edit.setText(str(inside))
+    note = dialog.note.text()
+    assert note.startswith(f"⚠ The project folder {inside} is inside the image folder: ")
+    assert "a folder beside the images is safer" in note
+    assert dialog.note.isVisible() and create.isEnabled()  # a warning, not a refusal
+    note_label = dialog.note  # its three wrapped lines all shown, none cut off
+    qtbot.waitUntil(lambda: note_label.height() >= note_label.heightForWidth(note_label.width()))
+
+    dialog.project_edit.setText(str(tmp_path / "elsewhere"))
+    assert not dialog.note.isVisible()
+    dialog.reject()  # its folder look-ups are cancelled
+
+    # labeldesk new gives the same words (one check behind both).
+    project, counts = create_and_index(inside, images, workers=1)
+    project.close()
+    assert any(note.endswith(w[1:]) for w in counts.warnings)
