@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ from .embed_decode import (  # the decode side; names kept here for existing cal
 )
 from .input_size import choose_model_spec
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
-from .store import current_store, embeddings_dir, open_model_store, use_store
+from .store import current_once_stored, current_store, embeddings_dir, open_model_store, use_store
 from .storecheck import verify_legacy_store
 from .vectors import VectorStore
 
@@ -138,7 +137,7 @@ def embed_project(
         # waits, then finds what the first already did and computes only the rest.
         with (
             VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store,
-            _current_once_stored(project, store, key),
+            current_once_stored(project, store, key),
         ):
             progress(Progress(0, 0, "preparing the model"))
             runner = load_runner(backbone, device, runtime)
@@ -165,17 +164,6 @@ def embed_project(
     except Cancelled:
         report.cancelled = True
     return report
-
-
-@contextmanager
-def _current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
-    """Make ``store`` the project's embeddings when the run ends (finished, cancelled or
-    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
-    try:
-        yield
-    finally:
-        if store.count:
-            use_store(project, key)
 
 
 def _embed_items(

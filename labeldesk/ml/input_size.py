@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .backbones import DEFAULT_BACKBONE, split_input_size
 from .errors import NoEmbeddings
-from .store import _recorded_spec, current_store, model_spec
+from .store import current_store, model_spec, recorded_spec
 from .vectors import UnreadableIdentity
 
 if TYPE_CHECKING:
@@ -56,6 +56,6 @@ def _current_spec(project: Project) -> str | None:
             return None
         return model_spec(store)
     except UnreadableIdentity as exc:
-        return _recorded_spec(exc.folder)
+        return recorded_spec(exc.folder)
     except NoEmbeddings:
         return None

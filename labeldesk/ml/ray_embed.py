@@ -29,7 +29,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +56,7 @@ from .ray_cluster import (
 )
 from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
 from .runtime import RUNTIME_BATCH
-from .store import embeddings_dir, open_model_store, use_store
+from .store import current_once_stored, embeddings_dir, open_model_store, use_store
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -149,7 +148,7 @@ def embed_on_ray(
         try:
             with (
                 VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store,
-                _current_once_stored(project, store, key),
+                current_once_stored(project, store, key),
             ):
                 if store.legacy:
                     raise ClusterError(
@@ -181,17 +180,6 @@ def embed_on_ray(
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
-
-
-@contextmanager
-def _current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
-    """Make ``store`` the project's embeddings when the job ends (finished, cancelled or
-    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
-    try:
-        yield
-    finally:
-        if store.count:
-            use_store(project, key)
 
 
 def _plan(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +48,17 @@ def use_store(project: Project, key: str) -> None:
         project.db.set_meta("embedding_key", key)
 
 
+@contextmanager
+def current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
+    """Make ``store`` the project's embeddings when the run ends (finished, cancelled or
+    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
+    try:
+        yield
+    finally:
+        if store.count:
+            use_store(project, key)
+
+
 def _write_spec(store: VectorStore, spec: str) -> None:
     """Record the --model value that made ``store`` (the one writer of ``spec.json``)."""
     write_bytes_atomically(store.folder / SPEC_NAME, json.dumps({"spec": spec}).encode())
@@ -63,12 +76,12 @@ def current_store(project: Project, key: str | None = None) -> VectorStore:
     try:
         return VectorStore.open_existing(folder)
     except UnreadableIdentity as exc:  # embedding with the same model rewrites it
-        spec = _recorded_spec(folder) or "NAME"
+        spec = recorded_spec(folder) or "NAME"
         fix = f"`labeldesk embed {project.path} --model {spec}`"
         raise UnreadableIdentity(folder, exc.problem, fix) from None
 
 
-def _recorded_spec(folder: Path) -> str | None:
+def recorded_spec(folder: Path) -> str | None:
     """The --model value in ``folder``'s ``spec.json``, if it can be read."""
     try:
         spec = json.loads((folder / SPEC_NAME).read_text(encoding="utf-8"))["spec"]
