@@ -11,17 +11,21 @@ def label_of(project, path):
     return value if isinstance(value, str) else None
 
 
-def test_menu_undo_gives_the_image_back_to_the_review(qtbot, window, clustered):
+def open_review(qtbot, window, clustered):
+    """The clustered project opened in the window, its issues review started and
+    focused: (project, review view, review session, the first item)."""
     project, _ = clustered
     path = project.path
     project.close()
     assert window.open_project(path)
-    proj = window.project
     review = window.review.start("issues")
     qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
-    session = review.session
-    first = session.current
     review.setFocus()
+    return window.project, review, review.session, review.session.current
+
+
+def test_menu_undo_gives_the_image_back_to_the_review(qtbot, window, clustered):
+    proj, review, session, first = open_review(qtbot, window, clustered)
     qtbot.keyClick(review, Qt.Key.Key_Return)  # accept the suggestion
     assert label_of(proj, first.path) == first.suggested
     assert session.decided(first) == "accept" and "reviewed 1" in review.counter.text()
@@ -33,16 +37,7 @@ def test_menu_undo_gives_the_image_back_to_the_review(qtbot, window, clustered):
 
 
 def test_ctrl_z_in_the_windows_review_takes_the_decision_back(qtbot, window, clustered):
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
-    proj = window.project
-    review = window.review.start("issues")
-    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
-    session = review.session
-    first = session.current
-    review.setFocus()
+    proj, review, session, first = open_review(qtbot, window, clustered)
     qtbot.keyClick(review, Qt.Key.Key_Return)
     qtbot.keyClick(review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert label_of(proj, first.path) == first.label
