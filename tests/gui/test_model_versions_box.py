@@ -30,7 +30,7 @@ def trained(qtbot, tmp_path):
     panel.resize(1100, 750)
     panel.show()
     box = panel.versions_box
-    qtbot.waitUntil(lambda: box.in_use.text().startswith("In use"), timeout=10_000)
+    qtbot.waitUntil(lambda: box.in_use.text().startswith("In use"), timeout=60_000)
     yield panel, good, worse
     panel.shutdown()
     project.close()
@@ -69,7 +69,7 @@ def test_comparing_two_lists_the_images_only_one_gets_right(qtbot, trained):
         )
     assert box.compare_button.isEnabled() and not box.pin_button.isEnabled()
     box.compare_button.click()
-    qtbot.waitUntil(box.comparison.isVisible, timeout=10_000)
+    qtbot.waitUntil(box.comparison.isVisible, timeout=60_000)
     text = box.comparison.toPlainText()
     assert f"#{worse.id} makes significantly more mistakes than #{good.id}" in text
     assert f"Only #{good.id} right" in text and "test/" in text
@@ -84,8 +84,8 @@ def test_pinning_a_version_makes_the_app_use_it(qtbot, trained):
     assert not box.unpin_button.isEnabled()  # nothing pinned yet
     box.pin_button.click()
     assert changed and in_use(panel.project).version.id == worse.id
-    qtbot.waitUntil(lambda: "pinned by hand" in box.in_use.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "pinned by hand" in box.in_use.text(), timeout=60_000)
     assert box.unpin_button.isEnabled()
     assert panel.table.item(_row(panel, worse.id), IN_USE_COLUMN).text() == "✓"
     box.unpin_button.click()
-    qtbot.waitUntil(lambda: "kept" in box.in_use.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "kept" in box.in_use.text(), timeout=60_000)
