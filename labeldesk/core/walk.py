@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .db import DB_FILENAME
-from .imageio import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS, is_candidate
+from .file_kinds import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS, is_candidate
 from .staging import EXPORT_MANIFEST
 
 

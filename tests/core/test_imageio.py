@@ -8,7 +8,7 @@ import pytest
 from helpers import BAD_MESSY_FILES, GOOD_MESSY_FILES, make_messy_folder, write_image
 from PIL import Image
 
-from labeldesk.core import imageio
+from labeldesk.core import file_kinds, imageio
 from labeldesk.core.imageio import load_rgb, probe_file, thumbnail_path, to_rgb
 
 
@@ -118,6 +118,6 @@ def test_perceptual_hash_survives_reencoding_and_resizing(tmp_path):
 
 def test_candidates_by_extension_or_content(messy):
     root, _ = messy
-    assert imageio.is_candidate(root / "good/no_extension")
-    assert imageio.is_candidate(root / "good/UPPER.JPG")
-    assert not imageio.is_candidate(root / "README.txt")
+    assert file_kinds.is_candidate(root / "good/no_extension")
+    assert file_kinds.is_candidate(root / "good/UPPER.JPG")
+    assert not file_kinds.is_candidate(root / "README.txt")
