@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,13 +25,13 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.review_lists import QueueRefresh
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
-from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
+from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import TITLES, ReviewJobs
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
@@ -100,36 +99,10 @@ class ReviewView(QWidget):
         self.image = ImageLabel()
         self.loader = ImageLoader(project, parent=self)
         self.loader.loaded.connect(self._image_loaded)
-        self.path_label = QLabel()
-        self.path_label.setWordWrap(True)
-        self.given_label = QLabel()
-        self.suggested_label = QLabel()  # the one "what the model thinks" line
-        self.suggested_label.setWordWrap(True)
-        self.score_label = QLabel()
-        for label in (self.given_label, self.suggested_label):
-            label.setStyleSheet("font-size: 14pt;")
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
-        info = QGridLayout()
-        info.addWidget(self.path_label, 0, 0, 1, 2)
-        info.addWidget(QLabel("Given label:"), 1, 0)
-        info.addWidget(self.given_label, 1, 1)
-        self.suggested_caption = QLabel()
-        self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
-        info.addWidget(self.suggested_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
-        info.addWidget(self.suggested_label, 2, 1)
-        self.score_caption = QLabel()
-        info.addWidget(self.score_caption, 3, 0)
-        info.addWidget(self.score_label, 3, 1)
-        info.addWidget(self.hint, 4, 0, 1, 2)
-        info.setRowStretch(5, 1)
-        side = QWidget()
-        side.setLayout(info)
-        side.setFixedWidth(320)
+        self.info = ReviewInfo()
         middle = QHBoxLayout()
         middle.addWidget(self.image, 1)
-        middle.addWidget(side)
+        middle.addWidget(self.info)
 
         self.notice = QLabel()
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -347,26 +320,8 @@ class ReviewView(QWidget):
         self.jobs.cancel_neighbours()  # a search still running is for the previous image
         if item is None:
             self.image.set_image(QImage())
-            for label in (self.path_label, self.given_label, self.suggested_label):
-                label.clear()
-            self.score_label.clear()
-            self.hint.clear()
+            self.info.clear()
             return
-        self.path_label.setText(item.path)
-        self.given_label.setText(item.label or "(unlabeled)")
-        self.suggested_caption.setText("Model:")
-        opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
-        self.suggested_label.setText(opinion.removeprefix("Model: "))
-        if self.source == "issues":
-            self.score_caption.setText("Label fit:")
-            self.score_label.setText(format_score(item.score))
-            self.score_label.setToolTip(SCORE_MEANING)
-        else:  # a strategy's score has no unit a person could read: say the place
-            self.score_caption.setText("In the queue:")
-            self.score_label.setText(
-                f"{session.place_text() if session else ''}, most useful first"
-            )
-            self.score_label.setToolTip("")
         decided = session.decided(item) if session else None
         classes = ", ".join(
             f"{shortcuts.class_key(n)} {c}"
@@ -374,10 +329,11 @@ class ReviewView(QWidget):
             if shortcuts.class_key(n)
         )
         keep = "Space keep" if self.source == "issues" else "Space skip"
-        self.hint.setText(
-            (f"Decided: {decided}. " if decided else "")
-            + f"Enter accept · {classes} · {keep} · X exclude · Z undo · ←/→ move · Esc back"
+        hint = (f"Decided: {decided}. " if decided else "") + (
+            f"Enter accept · {classes} · {keep} · X exclude · Z undo · ←/→ move · Esc back"
         )
+        place = None if self.source == "issues" else (session.place_text() if session else "")
+        self.info.show_item(item, place=place, hint=hint)
         # Decoded in the background, the next images ahead of time: usually already here.
         cached = self.loader.cached(item.path)  # any size: a sharper one may follow
         self.image.set_image(cached if cached is not None else QImage())

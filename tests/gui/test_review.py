@@ -66,15 +66,15 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     first = {item.path for item in session.items[:2]}
     assert first == set(flipped)
     assert session.current.suggested == "bee"
-    assert issues_view.path_label.text() == session.current.path
-    assert issues_view.given_label.text() == "ant"
+    assert issues_view.info.path_label.text() == session.current.path
+    assert issues_view.info.given_label.text() == "ant"
     # The one "what the model thinks" line: the suggestion, how sure, what it means.
     assert re.fullmatch(
         r"(almost surely|probably|perhaps) bee \(\d+%\) — label ant looks wrong",
-        issues_view.suggested_label.text(),
+        issues_view.info.suggested_label.text(),
     )
-    assert issues_view.score_caption.text() == "Label fit:"
-    assert re.fullmatch(r"<1%|\d+%", issues_view.score_label.text())  # not 4.7e-05
+    assert issues_view.info.score_caption.text() == "Label fit:"
+    assert re.fullmatch(r"<1%|\d+%", issues_view.info.score_label.text())  # not 4.7e-05
     # The header says how many labels the model expects to be wrong.
     expected = issues_view.expected_errors
     assert expected is not None and expected >= len(flipped)
@@ -163,7 +163,7 @@ def test_ctrl_z_undoes_and_returns_to_the_image(qtbot, issues_view, clustered):
     qtbot.keyClick(issues_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert state(project, path)[0] == "ant"
     assert session.current.path == path
-    assert issues_view.path_label.text() == path
+    assert issues_view.info.path_label.text() == path
     assert " · reviewed 0 /" in issues_view.counter.text()
     qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # plain Z works as well
     qtbot.keyClick(issues_view, Qt.Key.Key_Z)
@@ -213,10 +213,10 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
     assert item.label is None and item.suggested in project.classes()
     assert re.fullmatch(
         rf"(almost surely|probably|perhaps|unsure, maybe) {item.suggested} \(\d+%\)",
-        queue_view.suggested_label.text(),
+        queue_view.info.suggested_label.text(),
     )
-    assert queue_view.score_label.text() == f"1 of {len(session.items)}, most useful first"
-    assert queue_view.given_label.text() == "(unlabeled)"
+    assert queue_view.info.score_label.text() == f"1 of {len(session.items)}, most useful first"
+    assert queue_view.info.given_label.text() == "(unlabeled)"
     qtbot.keyClick(queue_view, Qt.Key.Key_Return)
     assert state(project, item.path)[0] == item.suggested
     assert project.history(item.path)[0].source == "suggestion"  # the model's, accepted
@@ -265,7 +265,7 @@ def test_a_queue_that_runs_out_fetches_more_and_shows_the_next_image(
             assert "fetching more" in view.notice.text()
         item = session.current
         assert item is not None and item.path not in first
-        assert view.path_label.text() == item.path  # the image labeled next is on screen
+        assert view.info.path_label.text() == item.path  # the image labeled next is on screen
         assert view.notice.isHidden()
         qtbot.keyClick(view, Qt.Key.Key_Return)
         assert state(project, item.path)[0] == item.suggested
@@ -425,7 +425,7 @@ def test_a_rescan_drops_a_removed_image_and_follows_a_moved_one(qtbot, issues_vi
     new_path = moved.rsplit("/", 1)[0] + "/renamed.png"
     (project.root / moved).rename(project.root / new_path)
     project.scan(workers=1)  # as the app's rescan: the view hears of it from the project
-    qtbot.waitUntil(lambda: view.path_label.text() == new_path, timeout=5000)
+    qtbot.waitUntil(lambda: view.info.path_label.text() == new_path, timeout=5000)
     assert view.counter.text().endswith(
         f" · reviewed 0 / remaining {total - 1} · 1 gone from the folder"
     )

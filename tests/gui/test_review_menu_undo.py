@@ -33,7 +33,7 @@ def test_menu_undo_gives_the_image_back_to_the_review(qtbot, window, clustered):
     assert label_of(proj, first.path) == first.label
     qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
     assert "reviewed 0" in review.counter.text()
-    assert review.path_label.text() == first.path  # shown again, to decide anew
+    assert review.info.path_label.text() == first.path  # shown again, to decide anew
 
 
 def test_ctrl_z_in_the_windows_review_takes_the_decision_back(qtbot, window, clustered):
@@ -42,4 +42,4 @@ def test_ctrl_z_in_the_windows_review_takes_the_decision_back(qtbot, window, clu
     qtbot.keyClick(review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert label_of(proj, first.path) == first.label
     qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
-    assert session.reviewed == 0 and review.path_label.text() == first.path
+    assert session.reviewed == 0 and review.info.path_label.text() == first.path

@@ -1,0 +1,72 @@
+"""The review's side panel: the path, the given label, what the model thinks, the label
+fit (or the place in the queue) and the keys, for the image under review."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
+
+if TYPE_CHECKING:
+    from labeldesk.browse.review_session import ReviewItem
+
+WIDTH = 320
+
+
+class ReviewInfo(QWidget):
+    """What is known of the image under review, beside it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path_label = QLabel()
+        self.path_label.setWordWrap(True)
+        self.given_label = QLabel()
+        self.suggested_label = QLabel()  # the one "what the model thinks" line
+        self.suggested_label.setWordWrap(True)
+        self.score_label = QLabel()
+        for label in (self.given_label, self.suggested_label):
+            label.setStyleSheet("font-size: 14pt;")
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(mid);")
+        info = QGridLayout(self)
+        info.addWidget(self.path_label, 0, 0, 1, 2)
+        info.addWidget(QLabel("Given label:"), 1, 0)
+        info.addWidget(self.given_label, 1, 1)
+        self.suggested_caption = QLabel()
+        self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
+        info.addWidget(self.suggested_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
+        info.addWidget(self.suggested_label, 2, 1)
+        self.score_caption = QLabel()
+        info.addWidget(self.score_caption, 3, 0)
+        info.addWidget(self.score_label, 3, 1)
+        info.addWidget(self.hint, 4, 0, 1, 2)
+        info.setRowStretch(5, 1)
+        self.setFixedWidth(WIDTH)
+
+    def clear(self) -> None:
+        for label in (self.path_label, self.given_label, self.suggested_label):
+            label.clear()
+        self.score_label.clear()
+        self.hint.clear()
+
+    def show_item(self, item: ReviewItem, *, place: str | None, hint: str) -> None:
+        """Show ``item``; ``place``: its place in the queue (None: a mislabel review,
+        which shows the label fit instead); ``hint``: the keys line."""
+        self.path_label.setText(item.path)
+        self.given_label.setText(item.label or "(unlabeled)")
+        self.suggested_caption.setText("Model:")
+        opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
+        self.suggested_label.setText(opinion.removeprefix("Model: "))
+        if place is None:
+            self.score_caption.setText("Label fit:")
+            self.score_label.setText(format_score(item.score))
+            self.score_label.setToolTip(SCORE_MEANING)
+        else:  # a strategy's score has no unit a person could read: say the place
+            self.score_caption.setText("In the queue:")
+            self.score_label.setText(f"{place}, most useful first")
+            self.score_label.setToolTip("")
+        self.hint.setText(hint)
