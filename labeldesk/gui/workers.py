@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -91,6 +92,7 @@ class Job(QObject):
         self._running = True
         self.started_at = time.monotonic()
         relax_gc()
+        _keeper().keep(self)
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
         return self
 
@@ -148,16 +150,66 @@ class ExclusiveJobs(Protocol):
     def start_exclusive(self, job: Job, title: str) -> Job | None: ...
 
 
+class _Keeper(QObject):
+    """Holds every started job until its signals have reached the GUI thread.
+
+    A caller may drop a job while it runs (a form that starts a new check forgets the old
+    one). If the worker thread then held the last reference, the job would be deleted
+    there, while its queued ``finished`` and ``ended`` still waited in the GUI thread's
+    queue; a slot calling ``sender()`` then read freed memory and the app crashed. The
+    worker lets go of its job first and then posts :attr:`release`, which the GUI thread
+    handles after the job's own signals (one queue, in order): a job is freed on the GUI
+    thread, after its last signal, once no caller holds it.
+    """
+
+    release = Signal(object)  # id() of a job whose worker is done with it
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._jobs: dict[int, Job] = {}
+        self._lock = threading.Lock()
+        self.release.connect(self._release)
+
+    def keep(self, job: Job) -> None:
+        with self._lock:
+            self._jobs[id(job)] = job
+
+    @Slot(object)
+    def _release(self, key: int) -> None:
+        with self._lock:
+            job = self._jobs.pop(key, None)
+        del job  # the last reference, unless a caller still holds the job
+
+
+_KEEPER: _Keeper | None = None
+
+
+def _keeper() -> _Keeper:
+    """The one keeper, made on the first :meth:`Job.start` (on the GUI thread)."""
+    global _KEEPER
+    if _KEEPER is None:
+        _KEEPER = _Keeper()
+    return _KEEPER
+
+
 class _JobRunnable(QRunnable):
-    """The pool's handle on a job; holds a reference so the job outlives its caller's."""
+    """The pool's handle on a job. It lets go of the job before the keeper does, so the
+    worker thread never drops the last reference (see :class:`_Keeper`)."""
 
     def __init__(self, job: Job):
         super().__init__()
-        self._job = job
+        self._job: Job | None = job
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        self._job._execute()
+        job, self._job = self._job, None
+        assert job is not None, "a job runnable runs once"
+        key = id(job)
+        try:
+            job._execute()
+        finally:
+            del job
+            _keeper().release.emit(key)
 
 
 class JobRunner(QObject):

@@ -128,3 +128,31 @@ def test_eta_comes_from_the_pace_so_far():
     assert job_eta(job, 1, 3) == " · 20s left"
     assert job_eta(job, 0, 3) == job_eta(job, 3, 3) == ""
     assert format_eta(3725) == "1h 02m left"
+
+
+def test_a_job_nobody_holds_is_freed_on_the_gui_thread_after_its_signals(qtbot):
+    """A form that starts a new check drops the old job while it still runs. If the worker
+    thread dropped the last reference, the job was deleted there, and its queued
+    ``finished`` reached a slot whose ``sender()`` pointed at freed memory (a crash)."""
+    from PySide6.QtCore import Qt
+
+    gui_thread = threading.get_ident()
+    gate = threading.Event()
+    freed_on: list[int] = []
+    delivered: list[str] = []
+
+    def wait_then_answer(*, progress, cancel):
+        gate.wait(5)
+        return "late"
+
+    job = Job(wait_then_answer, "late")
+    job.destroyed.connect(
+        lambda: freed_on.append(threading.get_ident()), Qt.ConnectionType.DirectConnection
+    )
+    job.finished.connect(delivered.append)
+    job.start()
+    del job  # the caller moved on; only the pool's handle is left
+    gate.set()
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)
+    assert freed_on == [gui_thread]
+    assert delivered == ["late"]  # the result still arrived before the job went
