@@ -32,6 +32,7 @@ from .models import ModelVersion, last_label_event
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
+from .search import knn_graph
 from .store import ProjectVectors, embeddings_dir, project_vectors
 from .train import head_probabilities, read_head_meta
 
@@ -130,11 +131,8 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
     by row aligned with ``vectors`` (read now when not given)."""
     vectors = vectors or project_vectors(project)
-    classes = project.classes()
-    labels = known_class_codes(vectors.labels, classes, vectors.paths)
+    classes, labels, statuses = label_rows(project, vectors)
     ids = vectors.ids
-    statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
-    statuses = [statuses_by_id.get(int(i)) for i in ids]
     if not classes:  # nothing to predict: no probe, no kNN vote (no classes to vote for)
         empty = np.zeros((len(ids), 0))
         return Predictions(
@@ -189,6 +187,28 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
 
         replace_versions(cache, "predictions-*.npz", write)
     return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
+
+
+def label_rows(
+    project: Project, vectors: ProjectVectors
+) -> tuple[list[str], np.ndarray, list[str | None]]:
+    """(classes, class code per row or -1, review status per row) for ``vectors``' rows."""
+    classes = project.classes()
+    labels = known_class_codes(vectors.labels, classes, vectors.paths)
+    ids = vectors.ids
+    statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
+    return classes, labels, [statuses_by_id.get(int(i)) for i in ids]
+
+
+def scored_predictions(
+    features: np.ndarray, labels: np.ndarray, trainable: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`out_of_sample_probs` on vectors that are not the project's stored ones (no
+    cached graph, no trained head): the kNN graph computed here."""
+    if n_classes == 0 or len(features) < 2:
+        return np.zeros((len(features), n_classes)), np.zeros(len(features), dtype=bool)
+    sims, rows = knn_graph(features, min(KNN_K, len(features) - 1))
+    return out_of_sample_probs(features, labels, trainable, n_classes, sims, rows)
 
 
 def out_of_sample_probs(

@@ -1,0 +1,122 @@
+"""Cross-fitted features: every image's vector comes from a copy of the backbone that was
+fine-tuned without it, exact copies share a part, and the fit is cached by content."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import write_image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.progress import CancelToken
+from labeldesk.core.scanner import scan
+from labeldesk.ml import crossfit
+from labeldesk.ml.crossfit import CrossFitParams, assign_folds, crossfit_predictions
+from labeldesk.ml.embed import embed_project
+from labeldesk.ml.store import embeddings_dir, project_vectors
+
+from .test_finetune_unreadable import tiny_timm_backbone
+
+PARAMS = CrossFitParams(epochs=1, batch_size=4)
+CLASSES = ("red", "green", "blue")
+
+
+def test_folds_are_stratified_shuffled_and_keep_copies_together():
+    labels = np.array([0] * 10 + [1] * 7 + [2] * 3 + [-1] * 5)
+    trainable = labels >= 0
+    hashes = [f"h{i}" for i in range(len(labels))]
+    hashes[1] = hashes[12]  # an exact copy across classes (a mislabel's twin)
+    hashes[20] = hashes[3]  # an unlabeled copy of a labeled image
+    parts = assign_folds(hashes, labels, trainable, 2, seed=0)
+    assert parts[1] == parts[12] and parts[20] == parts[3]
+    for label in (0, 1, 2):
+        counts = np.bincount(parts[(labels == label)], minlength=2)
+        assert abs(counts[0] - counts[1]) <= 2, (label, counts)  # the copy may tip one
+    assert set(parts[labels < 0]) == {0, 1}
+    again = assign_folds(hashes, labels, trainable, 2, seed=0)
+    other = assign_folds(hashes, labels, trainable, 2, seed=1)
+    assert (again == parts).all() and (other != parts).any()
+
+
+@pytest.fixture
+def colours(tmp_path):
+    """train/{red,green,blue}: 6 each, plus 3 unlabeled; embedded with a tiny timm net."""
+    root = tmp_path / "images"
+    n = 0
+    for name in CLASSES:
+        for i in range(6):
+            write_image(root / "train" / name / f"{i}.png", size=(24, 24), fmt="PNG", seed=n)
+            n += 1
+    for i in range(3):
+        write_image(root / "_unlabeled" / f"u{i}.png", size=(24, 24), fmt="PNG", seed=100 + i)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    backbone = tiny_timm_backbone(tmp_path)
+    spec = f"{tmp_path / 'tiny.safetensors'}:32"
+    embed_project(project, spec, device="cpu")
+    yield project, root, backbone
+    project.close()
+
+
+def test_no_image_is_embedded_by_a_model_that_trained_on_it(colours, monkeypatch):
+    project, _, _ = colours
+    trained: dict[int, set[int]] = {}
+    real = crossfit._train
+
+    def spy(model, images, rows, labels, params, pre, device, fold, *rest):
+        trained[fold] = set(rows.tolist())
+        return real(model, images, rows, labels, params, pre, device, fold, *rest)
+
+    monkeypatch.setattr(crossfit, "_train", spy)
+    preds, fit = crossfit_predictions(project, PARAMS, device="cpu")
+    labeled = preds.labels >= 0
+    assert set(trained) == {0, 1}
+    for fold, rows in trained.items():
+        assert rows == set(np.flatnonzero(labeled & (fit.folds != fold)).tolist())
+        assert not rows & set(np.flatnonzero(fit.folds == fold).tolist())
+    frozen = project_vectors(project).vectors
+    assert fit.vectors.shape == frozen.shape
+    assert np.allclose(np.linalg.norm(fit.vectors, axis=1), 1, atol=1e-4)
+    assert not np.allclose(fit.vectors, frozen, atol=1e-3)  # fine-tuned, not the frozen net
+    assert preds.probs.shape == (len(preds.paths), 3) and np.allclose(preds.probs.sum(1), 1)
+
+
+def test_the_fit_is_reused_after_label_fixes_and_redone_for_new_images(colours):
+    project, root, _ = colours
+    first, fit = crossfit_predictions(project, PARAMS, device="cpu")
+    assert fit.fitted_now
+    project.set_labels({"train/red/0.png": "blue"})  # labels change; the images do not
+    after, again = crossfit_predictions(project, PARAMS, device="cpu")
+    assert not again.fitted_now and np.array_equal(again.vectors, fit.vectors)
+    row = after.paths.index("train/red/0.png")
+    assert first.classes[first.labels[row]] == "red"
+    assert after.classes[after.labels[row]] == "blue"  # scored with today's labels
+    forced = crossfit_predictions(project, PARAMS, device="cpu", refit=True)[1]
+    assert forced.fitted_now
+    write_image(root / "train" / "red" / "new.png", size=(24, 24), fmt="PNG", seed=999)
+    scan(project, workers=1)
+    embed_project(project, device="cpu")
+    grown = crossfit_predictions(project, PARAMS, device="cpu")[1]
+    assert grown.fitted_now and len(grown.vectors) == len(fit.vectors) + 1
+    assert len(list((embeddings_dir(project)).rglob("crossfit-*.npz"))) == 1
+
+
+def test_cancelling_saves_nothing(colours):
+    project, _, _ = colours
+    token = CancelToken()
+
+    def progress(p):
+        if p.done >= 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        crossfit_predictions(project, PARAMS, device="cpu", progress=progress, cancel=token)
+    assert not list(embeddings_dir(project).rglob("crossfit-*.npz"))
+
+
+def test_too_few_labels_for_every_part_is_a_clear_error(colours):
+    project, _, _ = colours
+    keep = {"train/red/0.png", "train/green/0.png"}
+    project.set_labels({p: None for p in project.images().path if p not in keep})
+    with pytest.raises(LabelDeskError, match="at least two classes in each of its 2 parts"):
+        crossfit_predictions(project, PARAMS, device="cpu")
