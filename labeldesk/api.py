@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from labeldesk.core.project import Project
+    from labeldesk.ml.predictions import Predictions
 
 PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
 ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged")
@@ -105,12 +106,16 @@ def predictions(
     return frame(rows, PREDICTION_COLUMNS)
 
 
-def issues(project: Project, *, include_all: bool = False) -> pd.DataFrame:
-    """Likely mislabels (or every labeled image), most suspicious first."""
+def issues(
+    project: Project, *, include_all: bool = False, predictions: Predictions | None = None
+) -> pd.DataFrame:
+    """Likely mislabels (or every labeled image), most suspicious first; ``predictions``
+    scores other predictions than the project's own (e.g. the first value of
+    ``labeldesk.ml.crossfit.crossfit_predictions(p)``)."""
     from labeldesk.ml.issues import label_issues
 
-    rows = [i.to_json() for i in label_issues(project, include_all=include_all)]
-    return frame(rows, ISSUE_COLUMNS)
+    found = label_issues(project, include_all=include_all, preds=predictions)
+    return frame([i.to_json() for i in found], ISSUE_COLUMNS)
 
 
 def model_values(project: Project) -> pd.DataFrame:
@@ -129,12 +134,12 @@ def model_values(project: Project) -> pd.DataFrame:
     return images[["path"]].join(joined(project, images).drop(columns="insights_row"))
 
 
-def expected_errors(project: Project) -> int:
+def expected_errors(project: Project, *, predictions: Predictions | None = None) -> int:
     """How many labels are likely wrong (the "about N" the app shows)."""
     from labeldesk.ml.issues import score_labels
     from labeldesk.ml.predictions import project_predictions
 
-    return int(score_labels(project_predictions(project)).expected_errors)
+    return int(score_labels(predictions or project_predictions(project)).expected_errors)
 
 
 def queue(project: Project, n: int = 25, *, strategy: str = "auto", seed: int = 0) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from labeldesk.core.display import format_confidence, format_percent, format_sco
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.models import ModelVersion
+    from labeldesk.ml.predictions import Predictions
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -27,6 +28,15 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
     p.add_argument("project", type=Path)
     p.add_argument("--all", action="store_true", help="list every labeled image, not only flagged")
+    p.add_argument(
+        "--crossfit",
+        action="store_true",
+        help="score on cross-fitted features: the backbone fine-tuned out of fold (finds more "
+        "errors between look-alike classes; minutes on a GPU, hours on a CPU; cached)",
+    )
+    p.add_argument("--refit", action="store_true", help="--crossfit: fit again, ignore the cache")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                   help="--crossfit: where to fine-tune")  # fmt: skip
     p.set_defaults(handler=cmd_issues)
 
     p = add("review", "act on a likely mislabel: accept, relabel, keep, exclude or include")
@@ -99,13 +109,18 @@ def cmd_predict(args: argparse.Namespace) -> Output:
 
 def cmd_issues(args: argparse.Namespace) -> Output:
     from labeldesk import api
+    from labeldesk.core.errors import LabelDeskError
 
+    if (args.refit or args.device != "auto") and not args.crossfit:
+        raise LabelDeskError("--refit and --device go with --crossfit")
     with open_existing(args.project) as project:
         _warn_missing(project)
-        rows = api.records(api.issues(project, include_all=args.all))
-        expected = api.expected_errors(project)
+        preds, fitted = _crossfit(project, args) if args.crossfit else (None, "")
+        rows = api.records(api.issues(project, include_all=args.all, predictions=preds))
+        expected = api.expected_errors(project, predictions=preds)
     flagged = sum(r["flagged"] for r in rows)
-    lines = [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
+    lines = [fitted] if fitted else []
+    lines += [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{score_level(r['score'] if r['judged'] else None):<17}  {r['path']}  "
@@ -114,6 +129,23 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         for r in rows
     ]
     return Output(rows, "\n".join(lines))
+
+
+def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, str]:
+    """(predictions on cross-fitted features, the line saying how they came)."""
+    from labeldesk.core.progress_bar import TerminalProgress
+    from labeldesk.ml.crossfit import crossfit_predictions
+
+    with TerminalProgress() as progress:
+        preds, fit = crossfit_predictions(
+            project, device=args.device, refit=args.refit, progress=progress
+        )
+    how = "fitted now" if fit.fitted_now else "from the cache"
+    line = f"scored on cross-fitted features ({how}, {len(fit.vectors):,} images)"
+    if fit.failed:
+        first = fit.failed[0]
+        line += f"; {len(fit.failed)} unreadable, first {first['path']}: {first['reason']}"
+    return preds, line
 
 
 def cmd_queue(args: argparse.Namespace) -> Output:

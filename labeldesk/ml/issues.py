@@ -123,9 +123,12 @@ def judgeable(preds: Predictions) -> np.ndarray:
     return (preds.labels >= 0) & enough & ~in_sample
 
 
-def label_issues(project: Project, *, include_all: bool = False) -> list[LabelIssue]:
-    """Flagged images (or with ``include_all`` every labeled one), lowest score first."""
-    preds = project_predictions(project)
+def label_issues(
+    project: Project, *, include_all: bool = False, preds: Predictions | None = None
+) -> list[LabelIssue]:
+    """Flagged images (or with ``include_all`` every labeled one), lowest score first;
+    from ``preds`` when given, else from the project's predictions."""
+    preds = preds or project_predictions(project)
     return [issue for _, issue in ranked_issues(preds, score_labels(preds), include_all)]
 
 

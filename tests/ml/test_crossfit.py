@@ -120,3 +120,23 @@ def test_too_few_labels_for_every_part_is_a_clear_error(colours):
     project.set_labels({p: None for p in project.images().path if p not in keep})
     with pytest.raises(LabelDeskError, match="at least two classes in each of its 2 parts"):
         crossfit_predictions(project, PARAMS, device="cpu")
+
+
+def test_issues_crossfit_on_the_command_line(colours, capsys):
+    import json
+
+    from labeldesk.cli import main
+
+    project, _, _ = colours
+    where = str(project.path)
+    assert main(["issues", where, "--all", "--json", "--crossfit", "--device", "cpu"]) == 0
+    fitted = json.loads(capsys.readouterr().out)
+    assert main(["issues", where, "--all", "--json"]) == 0
+    frozen = json.loads(capsys.readouterr().out)
+    assert [sorted(r) for r in fitted] == [sorted(r) for r in frozen]  # the same contract
+    assert sorted(r["path"] for r in fitted) == sorted(r["path"] for r in frozen)
+    assert [r["score"] for r in fitted] != [r["score"] for r in frozen]
+    assert main(["issues", where, "--crossfit", "--device", "cpu"]) == 0
+    assert "cross-fitted features (from the cache, 21 images)" in capsys.readouterr().out
+    assert main(["issues", where, "--refit"]) == 1  # only with --crossfit
+    assert "--refit and --device go with --crossfit" in capsys.readouterr().err

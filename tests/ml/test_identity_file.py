@@ -35,7 +35,7 @@ def test_an_empty_identity_file_is_a_clear_error_and_embed_repairs_it(project):
     identity.write_bytes(b"")
 
     for read in (current_store, project_vectors):
-        with pytest.raises(NoEmbeddings, match="identity.json cannot be read") as caught:
+        with pytest.raises(NoEmbeddings, match=r"identity\.json cannot be read") as caught:
             read(project)
         assert "--model" in str(caught.value)
 
