@@ -17,15 +17,18 @@
 #         embed    bench_embed.py --device cuda: `labeldesk embed` on the GPU against the
 #                  PyTorch model alone (the GPU figures the issue asks for);
 #         train    bench_train.py --device cuda: head vs fine-tuning;
+#         crossfit bench_adapted_features.py --product --device cuda: LabelDesk's own
+#                  cross-fit (`issues --crossfit`, labeldesk.ml.crossfit) on the
+#                  Fashion-MNIST suite, at its shipped settings;
 #         adapted  bench_adapted_features.py --device cuda --from-block 0: out-of-fold
 #                  fine-tuning of nearly the whole backbone at 224 px on the Fashion-MNIST
 #                  suite, with the true-label ceiling: the label-error route that 2 CPU
 #                  cores cannot afford.
 #
-# Settings (environment): STEPS (default "embed train adapted"), EMBED_N (2048),
-# ADAPTED_SEEDS (2), ADAPTED_EPOCHS (6), ADAPTED_BLOCK (0), ADAPTED_ARGS and TRAIN_ARGS
-# (more options for those scripts), STEP_LIMIT (seconds for embed and for train, default
-# 170), ADAPTED_LIMIT (default: what is left of 560 s), PYTHON (python3), DEVICE (cuda;
+# Settings (environment): STEPS (default "embed train crossfit adapted"), EMBED_N (2048),
+# ADAPTED_SEEDS (2, crossfit too), ADAPTED_EPOCHS (6), ADAPTED_BLOCK (0), ADAPTED_ARGS,
+# CROSSFIT_ARGS and TRAIN_ARGS (more options for those scripts), STEP_LIMIT (seconds for
+# embed and for train, default 170), CROSSFIT_LIMIT (200), ADAPTED_LIMIT (default: what is left of 560 s), PYTHON (python3), DEVICE (cuda;
 # `cpu` with tiny settings checks the plumbing on the development machine).
 set -euo pipefail
 
@@ -85,12 +88,15 @@ run() {
     local device=${DEVICE:-cuda} limit=${STEP_LIMIT:-170}
     { nvidia-smi -L || true; "$python" -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"; } 2>&1 | tee "$out/machine.log"
     cd "$here"
-    for name in ${STEPS:-embed train adapted}; do
+    for name in ${STEPS:-embed train crossfit adapted}; do
         case $name in
             embed) step embed "$limit" "$python" benchmarks/bench_embed.py --device "$device" \
                 -n "${EMBED_N:-2048}" --repeat 3 --data "$bench" ;;
             train) step train "$limit" "$python" benchmarks/bench_train.py --device "$device" \
                 ${TRAIN_ARGS:-} ;;
+            crossfit) step crossfit "${CROSSFIT_LIMIT:-200}" "$python" \
+                benchmarks/bench_adapted_features.py --product --device "$device" \
+                --sets "$sets" --seeds "${ADAPTED_SEEDS:-2}" ${CROSSFIT_ARGS:-} ;;
             adapted) step adapted "${ADAPTED_LIMIT:-$((SECONDS < 500 ? 560 - SECONDS : 60))}" "$python" \
                 benchmarks/bench_adapted_features.py --device "$device" --sets "$sets" \
                 --from-block "${ADAPTED_BLOCK:-0}" --epochs "${ADAPTED_EPOCHS:-6}" \
