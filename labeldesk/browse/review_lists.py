@@ -27,6 +27,11 @@ NO_EMBEDDINGS = (
     "This project has no embeddings yet, so there is nothing to review. "
     "Run Tools → Compute embeddings first, then try again."
 )
+NO_CROSSFIT = (
+    "The cross-fitted features do not cover every embedded image (images were added or "
+    "re-embedded since the fit). Choose Review → Cross-fit and review mislabels…, then "
+    "Fit now."
+)
 
 
 def compute_items(
@@ -34,15 +39,25 @@ def compute_items(
     source: Source,
     skipped: Collection[str] = (),
     preds: Predictions | None = None,
+    *,
+    crossfit: bool = False,
 ) -> ReviewList:
     """The items to review for ``source``; without embeddings, a message that says why.
     The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
     holds up to QUEUE_SIZE others. ``preds``: the project's current predictions, when the
-    caller has them already."""
+    caller has them already; ``crossfit``: scored on the cached cross-fit
+    (:mod:`labeldesk.ml.crossfit`), which must cover every embedded image."""
+    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.errors import NoEmbeddings
     from labeldesk.ml.predictions import project_predictions
 
     try:
+        if crossfit:
+            from labeldesk.ml.crossfit import cached_predictions
+
+            preds = cached_predictions(project)
+            if preds is None:
+                raise LabelDeskError(NO_CROSSFIT)
         preds = preds or project_predictions(project)
         if source == "issues":
             return issue_items(preds)

@@ -26,6 +26,7 @@ from labeldesk.core.create import create_empty
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
+from labeldesk.gui.crossfit_job import CrossFitJobs
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.job_widget)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.review = ReviewMode(self, parent=self)
+        self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
         self.resize(1400, 900)
         geometry = settings.load_bytes(GEOMETRY_KEY)
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self.pages.open(session)
         self.jobs.open(session)
         self.review.open(session)
+        self.crossfit.open(session)
         self.stack.setCurrentWidget(view)
         view.grid.setFocus()
         settings.add_recent_project(project.path)
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         """Stop the pages and views, then the session: it cancels and waits for every
         job of the project, and closes it."""
         self.review.close()
+        self.crossfit.close()
         self.pages.close()
         self.jobs.close()
         view = self._view
@@ -286,6 +290,9 @@ class MainWindow(QMainWindow):
 
     def review_queue(self) -> None:
         self.review.start("queue")
+
+    def review_crossfit(self) -> None:
+        self.crossfit.ask(self)
 
     # -- view / help ---------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -32,6 +32,7 @@ class Commands(Protocol):
     def compute_embeddings(self) -> object: ...
     def review_issues(self) -> None: ...
     def review_queue(self) -> None: ...
+    def review_crossfit(self) -> None: ...
     def show_browser(self) -> None: ...
     def show_statistics(self) -> None: ...
     def show_map(self) -> None: ...
@@ -108,6 +109,14 @@ class MainMenus:
         )
         self.review_queue_action = self._add(
             self.review_menu, "&Label the queue", shortcuts.REVIEW_QUEUE_KEYS, commands.review_queue
+        )
+        self.review_menu.addSeparator()
+        self.crossfit_action = self._add(
+            self.review_menu, "&Cross-fit and review mislabels…", (), commands.review_crossfit
+        )
+        self.crossfit_action.setToolTip(
+            "Fine-tune the backbone out of fold to find errors between look-alike classes "
+            "(slow without a GPU)"
         )
 
         self.view_menu = bar.addMenu("&View")
@@ -221,6 +230,7 @@ class MainMenus:
         self.export_action.setEnabled(project_open and not busy)
         self.import_action.setEnabled(project_open and not busy)
         self.review_queue_action.setEnabled(project_open and not busy)
+        self.crossfit_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)
         self.new_action.setEnabled(not busy)
         self.classes_menu.setEnabled(project_open)

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TITLES = {"issues": "Likely mislabels", "queue": "Labeling queue"}
+CROSSFIT_TITLE = "Likely mislabels (cross-fitted)"
+
+
+def title(source: Source, crossfit: bool = False) -> str:
+    return CROSSFIT_TITLE if crossfit and source == "issues" else TITLES[source]
 
 
 class ReviewJobs(QObject):
@@ -57,20 +62,22 @@ class ReviewJobs(QObject):
     def refreshing(self) -> bool:
         return self.refresh_job is not None and self.refresh_job.running
 
-    def load(self, source: Source) -> Job:
-        """Compute the items for ``source``; a load still running is cancelled."""
+    def load(self, source: Source, crossfit: bool = False) -> Job:
+        """Compute the items for ``source`` (``crossfit``: on the cached cross-fit); a
+        load still running is cancelled."""
         if self.load_job is not None and self.load_job.running:
             self.load_job.cancel()
         project = self.project
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ReviewList:
-            return compute_items(project, source)
+            return compute_items(project, source, crossfit=crossfit)
 
-        job = Job(compute, TITLES[source])
+        name = title(source, crossfit)
+        job = Job(compute, name)
         job.finished.connect(lambda items: self._loaded(job, items))
         job.failed.connect(lambda exc: self._load_failed(job, job.describe(exc)))
         self.load_job = job
-        self._start(job, f"Finding {TITLES[source].lower()}")
+        self._start(job, f"Finding {name[0].lower()}{name[1:]}")
         return job
 
     def _loaded(self, job: Job, result: ReviewList) -> None:

@@ -33,7 +33,7 @@ class ReviewMode(QObject):
     def active(self) -> bool:
         return self.view is not None and self.shell.is_showing(self.view)
 
-    def start(self, source: Source) -> ReviewView | None:
+    def start(self, source: Source, crossfit: bool = False) -> ReviewView | None:
         session, shell = self.session, self.shell
         if session is None or shell.view is None:
             return None
@@ -45,7 +45,7 @@ class ReviewMode(QObject):
             view.error.connect(shell.notify_error)
             self.view = view
         self.view.setEnabled(True)
-        self.view.load(source)
+        self.view.load(source, crossfit)
         shell.show_page(self.view)
         self.view.setFocus()
         return self.view

@@ -32,7 +32,7 @@ from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_info import ReviewInfo
-from labeldesk.gui.review_jobs import TITLES, ReviewJobs
+from labeldesk.gui.review_jobs import ReviewJobs, title
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class ReviewView(QWidget):
         self.session: ReviewSession | None = None
         self.expected_errors: int | None = None  # issues: "about N likely wrong"
         self.source: Source = "issues"
+        self.crossfit = False  # issues scored on the cached cross-fit
         self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -159,13 +160,15 @@ class ReviewView(QWidget):
             add((key,), partial(self.assign_nth, n))
 
     # -- loading -------------------------------------------------------------------
-    def load(self, source: Source) -> Job:
-        """Compute the list for ``source`` in the background, then show its first image."""
-        self.source = source
+    def load(self, source: Source, crossfit: bool = False) -> Job:
+        """Compute the list for ``source`` in the background, then show its first image
+        (``crossfit``: likely mislabels scored on the cached cross-fit)."""
+        self.source, self.crossfit = source, crossfit and source == "issues"
         self.session = None
         self.expected_errors = None
-        self._show_current(notice=f"Finding {TITLES[source].lower()}…")
-        return self.jobs.load(source)
+        name = title(source, self.crossfit)
+        self._show_current(notice=f"Finding {name[0].lower()}{name[1:]}…")
+        return self.jobs.load(source, self.crossfit)
 
     def _loaded(self, result: ReviewList) -> None:
         items = result.items
@@ -300,7 +303,7 @@ class ReviewView(QWidget):
         self.counter.setText(text)
 
     def _show_current(self, notice: str = "") -> None:
-        self.title.setText(TITLES[self.source])
+        self.title.setText(title(self.source, self.crossfit))
         self.refresh_box.setVisible(self.source == "queue")
         self._update_counter()
         session = self.session

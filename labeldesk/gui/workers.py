@@ -10,6 +10,7 @@ with their traceback and still shown as one line, never as a crash.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -209,7 +210,8 @@ class _JobRunnable(QRunnable):
             job._execute()
         finally:
             del job
-            _keeper().release.emit(key)
+            with contextlib.suppress(RuntimeError):  # the keeper is gone: the app quits
+                _keeper().release.emit(key)
 
 
 class JobRunner(QObject):

@@ -84,17 +84,59 @@ def crossfit_predictions(
     for every embedded image, or ``refit``); row by row like
     :func:`~labeldesk.ml.predictions.project_predictions`."""
     vectors = project_vectors(project)
-    classes, labels, statuses = label_rows(project, vectors)
-    trainable = training_mask(labels, vectors.splits, statuses)
+    rows = _LabelRows.read(project, vectors)
     fit = None if refit else cached_fit(project, vectors, params)
     if fit is None:
         fit = fit_vectors(
-            project, vectors, labels, trainable, params,
+            project, vectors, rows.labels, rows.trainable, params,
             device=device, progress=progress, cancel=cancel, base=base,
         )  # fmt: skip
-    probs, oof = scored_predictions(fit.vectors, labels, trainable, len(classes))
-    preds = Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
-    return preds, fit
+    return rows.scored(vectors, fit), fit
+
+
+def cached_predictions(
+    project: Project, params: CrossFitParams = CrossFitParams()
+) -> Predictions | None:
+    """Predictions on the cached cross-fit, with today's labels; None when no fit covers
+    every embedded image (none yet, or images added since)."""
+    vectors = project_vectors(project)
+    fit = cached_fit(project, vectors, params)
+    return None if fit is None else _LabelRows.read(project, vectors).scored(vectors, fit)
+
+
+@dataclass
+class _LabelRows:
+    classes: list[str]
+    labels: np.ndarray
+    statuses: list[str | None]
+    trainable: np.ndarray
+
+    @classmethod
+    def read(cls, project: Project, vectors: ProjectVectors) -> _LabelRows:
+        classes, labels, statuses = label_rows(project, vectors)
+        return cls(classes, labels, statuses, training_mask(labels, vectors.splits, statuses))
+
+    def scored(self, vectors: ProjectVectors, fit: CrossFit) -> Predictions:
+        probs, oof = scored_predictions(fit.vectors, self.labels, self.trainable, len(self.classes))
+        return Predictions(
+            vectors.paths, self.classes, self.labels, vectors.splits, self.statuses, probs, oof
+        )
+
+
+def fit_project(
+    project: Project,
+    *,
+    device: str = "auto",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> CrossFit:
+    """Fit afresh and cache it (the app runs this in a child process)."""
+    vectors = project_vectors(project)
+    rows = _LabelRows.read(project, vectors)
+    return fit_vectors(
+        project, vectors, rows.labels, rows.trainable,
+        device=device, progress=progress, cancel=cancel,
+    )  # fmt: skip
 
 
 def assign_folds(

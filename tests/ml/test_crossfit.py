@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from helpers import write_image
 
-from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.scanner import scan
@@ -16,10 +15,9 @@ from labeldesk.ml.crossfit import CrossFitParams, assign_folds, crossfit_predict
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.store import embeddings_dir, project_vectors
 
-from .test_finetune_unreadable import tiny_timm_backbone
+from .crossfit_fixtures import embedded_colours
 
 PARAMS = CrossFitParams(epochs=1, batch_size=4)
-CLASSES = ("red", "green", "blue")
 
 
 def test_folds_are_stratified_shuffled_and_keep_copies_together():
@@ -41,25 +39,13 @@ def test_folds_are_stratified_shuffled_and_keep_copies_together():
 
 @pytest.fixture
 def colours(tmp_path):
-    """train/{red,green,blue}: 6 each, plus 3 unlabeled; embedded with a tiny timm net."""
-    root = tmp_path / "images"
-    n = 0
-    for name in CLASSES:
-        for i in range(6):
-            write_image(root / "train" / name / f"{i}.png", size=(24, 24), fmt="PNG", seed=n)
-            n += 1
-    for i in range(3):
-        write_image(root / "_unlabeled" / f"u{i}.png", size=(24, 24), fmt="PNG", seed=100 + i)
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    backbone = tiny_timm_backbone(tmp_path)
-    spec = f"{tmp_path / 'tiny.safetensors'}:32"
-    embed_project(project, spec, device="cpu")
-    yield project, root, backbone
+    project, root = embedded_colours(tmp_path)
+    yield project, root
     project.close()
 
 
 def test_no_image_is_embedded_by_a_model_that_trained_on_it(colours, monkeypatch):
-    project, _, _ = colours
+    project, _ = colours
     trained: dict[int, set[int]] = {}
     real = crossfit._train
 
@@ -82,7 +68,7 @@ def test_no_image_is_embedded_by_a_model_that_trained_on_it(colours, monkeypatch
 
 
 def test_the_fit_is_reused_after_label_fixes_and_redone_for_new_images(colours):
-    project, root, _ = colours
+    project, root = colours
     first, fit = crossfit_predictions(project, PARAMS, device="cpu")
     assert fit.fitted_now
     project.set_labels({"train/red/0.png": "blue"})  # labels change; the images do not
@@ -102,7 +88,7 @@ def test_the_fit_is_reused_after_label_fixes_and_redone_for_new_images(colours):
 
 
 def test_cancelling_saves_nothing(colours):
-    project, _, _ = colours
+    project, _ = colours
     token = CancelToken()
 
     def progress(p):
@@ -115,7 +101,7 @@ def test_cancelling_saves_nothing(colours):
 
 
 def test_too_few_labels_for_every_part_is_a_clear_error(colours):
-    project, _, _ = colours
+    project, _ = colours
     keep = {"train/red/0.png", "train/green/0.png"}
     project.set_labels({p: None for p in project.images().path if p not in keep})
     with pytest.raises(LabelDeskError, match="at least two classes in each of its 2 parts"):
@@ -127,7 +113,7 @@ def test_issues_crossfit_on_the_command_line(colours, capsys):
 
     from labeldesk.cli import main
 
-    project, _, _ = colours
+    project, _ = colours
     where = str(project.path)
     assert main(["issues", where, "--all", "--json", "--crossfit", "--device", "cpu"]) == 0
     fitted = json.loads(capsys.readouterr().out)

@@ -1,0 +1,123 @@
+"""Review → Cross-fit and review mislabels…: fine-tune the backbone out of fold (see
+:mod:`labeldesk.ml.crossfit`), then review the likely mislabels it finds.
+
+The fit trains the whole network twice, so the person chooses first: fit now, or review
+the last fit again (it stays valid after label fixes; only new images need a new fit).
+The fit runs in a child process (torch never stalls the GUI thread) in the session's
+slot for exclusive jobs, with progress and Cancel in the status bar.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.gui.workers import Job
+
+if TYPE_CHECKING:
+    from labeldesk.gui.review_mode import ReviewMode
+    from labeldesk.gui.session import ProjectSession
+    from labeldesk.gui.shell import Shell
+    from labeldesk.ml.crossfit import CrossFit
+
+EXPLAIN = (
+    "Cross-fitting fine-tunes two copies of the backbone, each on half of the labeled "
+    "images, and lets each embed the half it never saw. Errors between look-alike classes "
+    "stand out more than with the frozen backbone.\n\n"
+    "It trains the whole network twice: minutes on a GPU, and on a laptop CPU roughly half "
+    "an hour per thousand images. You can keep working meanwhile; Cancel in the status bar "
+    "stops it."
+)
+
+
+class CrossFitJobs(QObject):
+    """Asks, runs the fit, then opens the review on it."""
+
+    # Tests swap the child process for an in-process run with a tiny network.
+    in_process = False
+
+    def __init__(self, shell: Shell, review: ReviewMode, parent: QObject | None = None):
+        super().__init__(parent)
+        self.shell = shell
+        self.review = review
+        self.session: ProjectSession | None = None
+        self.job: Job | None = None
+
+    def open(self, session: ProjectSession) -> None:
+        self.session = session
+
+    def close(self) -> None:
+        self.session = None
+
+    def has_fit(self) -> bool:
+        """Whether a fit of the current embeddings was saved (it may not cover images
+        added since; the review then says so)."""
+        from labeldesk.ml.store import current_key, embeddings_dir
+
+        if self.session is None:
+            return False
+        key = current_key(self.session.project)
+        folder = embeddings_dir(self.session.project) / key if key else None
+        return folder is not None and any(folder.glob("crossfit-*.npz"))
+
+    def ask(self, parent: QWidget | None) -> None:
+        """The menu command: explain, then fit now or review the last fit."""
+        if self.session is None:
+            return
+        box = QMessageBox(parent)
+        box.setWindowTitle("Cross-fit and review mislabels")
+        box.setText(EXPLAIN)
+        fit = box.addButton("Fit now", QMessageBox.ButtonRole.AcceptRole)
+        last = box.addButton("Review the last fit", QMessageBox.ButtonRole.ActionRole)
+        last.setEnabled(self.has_fit())
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(last if last.isEnabled() else fit)
+        box.exec()
+        if box.clickedButton() is fit:
+            self.fit()
+        elif box.clickedButton() is last:
+            self.review.start("issues", crossfit=True)
+
+    def fit(self) -> Job | None:
+        """Fit in the background; when it ends, review the mislabels it finds."""
+        session = self.session
+        if session is None:
+            return None
+        path, project, in_process = session.project.path, session.project, self.in_process
+
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> CrossFit:
+            if in_process:
+                from labeldesk.ml.crossfit import fit_project
+
+                return fit_project(project, progress=progress, cancel=cancel)
+            from labeldesk.ml.child_jobs import run_in_child
+
+            fitted: CrossFit = run_in_child(
+                "labeldesk.ml.crossfit:fit_project",
+                path,
+                progress=progress,
+                cancel=cancel,
+                all_cores=True,
+            )
+            return fitted
+
+        shell = self.shell
+        job = Job(run, "Cross-fit")
+        job.finished.connect(self._fitted)
+        job.cancelled.connect(lambda: shell.show_message("Cross-fit cancelled; nothing was saved"))
+        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
+        if session.start_exclusive(job, "Cross-fitting the backbone") is None:
+            return None
+        self.job = job
+        return job
+
+    def _fitted(self, fit: CrossFit) -> None:
+        unreadable = f"; {len(fit.failed)} unreadable image(s) kept their frozen vector"
+        self.shell.show_message(
+            f"Cross-fit done on {len(fit.vectors):,} images" + (unreadable if fit.failed else "")
+        )
+        if self.session is not None:
+            self.review.start("issues", crossfit=True)

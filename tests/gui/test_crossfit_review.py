@@ -1,0 +1,83 @@
+"""Review → Cross-fit and review mislabels…: the fit runs in a child process as the
+session's exclusive job, then the review opens on its likely mislabels; the last fit can
+be reviewed again without fitting, until images are added."""
+
+from __future__ import annotations
+
+from ml.crossfit_fixtures import embedded_colours
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from labeldesk.browse.review_lists import NO_CROSSFIT, compute_items
+from labeldesk.ml.crossfit import cached_predictions
+from labeldesk.ml.issues import label_issues
+
+
+def _answer(button_text: str, seen: dict) -> None:
+    """Click ``button_text`` in the message box once it is open (it runs modally)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        buttons = {b.text(): b for b in box.findChildren(QPushButton)}
+        seen.update({text: b.isEnabled() for text, b in buttons.items()})
+        buttons[button_text].click()
+
+    QTimer.singleShot(0, click)
+
+
+def test_fit_then_review_then_review_the_last_fit(window, qtbot, tmp_path, child_targets):
+    project, _ = embedded_colours(tmp_path)
+    project.close()
+    assert window.open_project(tmp_path / "proj")
+    assert window.menus.crossfit_action.isEnabled()
+    seen: dict = {}
+    _answer("Fit now", seen)
+    window.review_crossfit()
+    assert seen["Review the last fit"] is False  # nothing fitted yet
+    assert window.crossfit.job is not None and window.busy  # the exclusive slot
+    qtbot.waitUntil(lambda: window.review.view is not None, timeout=120_000)
+    view = window.review.view
+    qtbot.waitUntil(lambda: view.session is not None, timeout=30_000)
+    assert child_targets == ["labeldesk.ml.crossfit:fit_project"]
+    assert view.title.text() == "Likely mislabels (cross-fitted)"
+    fitted = cached_predictions(window.project)
+    assert fitted is not None
+    expected = [i.path for i in label_issues(window.project, preds=fitted)]
+    assert [item.path for item in view.session.items] == expected
+    assert "Cross-fit done on 21 images" in window.statusBar().currentMessage()
+
+    window.show_browser()
+    seen.clear()
+    _answer("Review the last fit", seen)
+    window.review_crossfit()
+    assert seen["Review the last fit"] is True
+    assert child_targets == ["labeldesk.ml.crossfit:fit_project"]  # no second fit
+    view = window.review.view
+    qtbot.waitUntil(lambda: view.session is not None, timeout=30_000)
+    assert view.crossfit and [item.path for item in view.session.items] == expected
+
+
+def test_a_fit_that_misses_new_images_is_refused_with_what_to_do(tmp_path):
+    from helpers import write_image
+
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.core.scanner import scan
+    from labeldesk.ml.crossfit import crossfit_predictions
+    from labeldesk.ml.embed import embed_project
+
+    project, root = embedded_colours(tmp_path)
+    with project:
+        crossfit_predictions(project, device="cpu")  # the app's settings: its cache
+        assert compute_items(project, "issues", crossfit=True).items is not None
+        write_image(root / "train" / "red" / "late.png", size=(24, 24), fmt="PNG", seed=77)
+        scan(project, workers=1)
+        embed_project(project, device="cpu")
+        try:
+            compute_items(project, "issues", crossfit=True)
+        except LabelDeskError as exc:
+            assert str(exc) == NO_CROSSFIT
+        else:
+            raise AssertionError("a stale fit was used")
