@@ -246,14 +246,15 @@ class _Steps:
         self.done = 0
 
     def step(self, fold: int, epoch: int, loss: float, progress: ProgressCallback) -> None:
-        self._report(progress, fold, epoch=epoch, loss=loss)
+        self._report(progress, fold, epoch=epoch, epochs=self.params.epochs, loss=loss)
 
     def embedded(self, n: int, fold: int, progress: ProgressCallback) -> None:
         self._report(progress, fold, embedding=n)
 
     def _report(self, progress: ProgressCallback, fold: int, **data: Any) -> None:
+        """Shown as e.g. "part 1/2, epoch 2/3, loss 0.412" after the bar."""
         self.done = min(self.done + 1, self.total)
-        extra = {"unit": "step", "fold": fold + 1, "folds": self.params.folds, **data}
+        extra = {"unit": "step", "part": f"{fold + 1}/{self.params.folds}", **data}
         progress(Progress(self.done, self.total, CROSS_FITTING, extra))
 
 

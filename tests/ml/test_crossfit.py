@@ -54,7 +54,12 @@ def test_no_image_is_embedded_by_a_model_that_trained_on_it(colours, monkeypatch
         return real(model, images, rows, labels, params, pre, device, fold, *rest)
 
     monkeypatch.setattr(crossfit, "_train", spy)
-    preds, fit = crossfit_predictions(project, PARAMS, device="cpu")
+    reports = []
+    preds, fit = crossfit_predictions(project, PARAMS, device="cpu", progress=reports.append)
+    steps = [r for r in reports if r.message == crossfit.CROSS_FITTING]
+    assert steps[-1].done == steps[-1].total > 0  # every step counted, none beyond
+    assert [r.done for r in steps] == list(range(1, len(steps) + 1))
+    assert {r.data["part"] for r in steps} == {"1/2", "2/2"}
     labeled = preds.labels >= 0
     assert set(trained) == {0, 1}
     for fold, rows in trained.items():
