@@ -216,7 +216,11 @@ def fit_parts(
             )
     pre = base.identity.preprocess
     out = np.asarray(frozen, dtype=np.float32).copy()  # an unreadable image keeps its own
-    steps = _Steps(params, [int((trainable & (parts != f)).sum()) for f in range(params.folds)])
+    steps = _Steps(
+        params,
+        [int((trainable & (parts != f)).sum()) for f in range(params.folds)],
+        [int((parts == f).sum()) for f in range(params.folds)],
+    )
     for f in range(params.folds):
         torch.manual_seed(params.seed + f)
         model = _classifier(_copy(base.model), base.dim, n_classes).to(device)
@@ -236,13 +240,13 @@ def fit_parts(
 
 
 class _Steps:
-    """Progress over the whole fit: every training step of every part, then the images
-    each part embeds (counted as steps of one batch)."""
+    """Progress over the whole fit: each part's training steps, then its batches of
+    images to embed (one step each)."""
 
-    def __init__(self, params: CrossFitParams, train_sizes: list[int]) -> None:
+    def __init__(self, params: CrossFitParams, train_sizes: list[int], held: list[int]) -> None:
         self.params = params
-        per_part = [params.epochs * -(-n // params.batch_size) for n in train_sizes]
-        self.total = sum(per_part) + sum(-(-n // params.batch_size) for n in train_sizes)
+        batches = [-(-n // params.batch_size) for n in (*train_sizes, *held)]
+        self.total = params.epochs * sum(batches[: len(train_sizes)]) + sum(batches[len(held) :])
         self.done = 0
 
     def step(self, fold: int, epoch: int, loss: float, progress: ProgressCallback) -> None:
