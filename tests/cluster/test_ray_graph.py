@@ -121,7 +121,9 @@ def test_cluster_graph_and_groups_equal_the_local_pass(ray_cluster, copies_proje
     local = neighbors.neighbor_graph(project)  # computed here, written to the same name
     assert graph_files(project) == [cache]
     np.testing.assert_array_equal(cluster_rows, local.rows)
-    np.testing.assert_allclose(cluster_sims, local.sims, atol=1e-6)
+    # The same float32 dot products, summed in another order (faiss takes its BLAS path
+    # or its SIMD loop by batch size, and CPUs differ): equal to a few float32 ulps.
+    np.testing.assert_allclose(cluster_sims, local.sims, atol=1e-5)
     local_groups = [g.to_json() for g in find_duplicates(project)]
     near = [g for g in local_groups if g["kind"] == "near"]
     assert len(near) >= 4 and all(g["leak"] for g in near)  # planted copies, found

@@ -90,7 +90,8 @@ def test_knn_graph_compressed_matches_exact_on_near_duplicates():
     }
     found = {(i, int(rows[i, j])) for i, j in zip(*np.nonzero(sims >= 0.95), strict=True)}
     assert len(pairs) >= 120 and found == pairs  # every pair of the exact pass, nothing more
-    np.testing.assert_allclose(sims[sims >= 0.95], exact_sims[exact_sims >= 0.95], atol=1e-6)
+    # IVF and flat search sum the same products in another order: a few float32 ulps apart
+    np.testing.assert_allclose(sims[sims >= 0.95], exact_sims[exact_sims >= 0.95], atol=1e-5)
 
 
 def test_saved_index_is_reloaded_not_rebuilt(tmp_path, monkeypatch):
