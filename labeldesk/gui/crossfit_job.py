@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from labeldesk.gui.review_mode import ReviewMode
     from labeldesk.gui.session import ProjectSession
     from labeldesk.gui.shell import Shell
-    from labeldesk.ml.crossfit import CrossFit
+    from labeldesk.ml.crossfit import FitSummary
 
 EXPLAIN = (
     "Cross-fitting fine-tunes two copies of the backbone, each on half of the labeled "
@@ -55,13 +55,13 @@ class CrossFitJobs(QObject):
     def has_fit(self) -> bool:
         """Whether a fit of the current embeddings was saved (it may not cover images
         added since; the review then says so)."""
-        from labeldesk.ml.store import current_key, embeddings_dir
+        from labeldesk.ml.crossfit import cache_file
+        from labeldesk.ml.store import current_key
 
         if self.session is None:
             return False
         key = current_key(self.session.project)
-        folder = embeddings_dir(self.session.project) / key if key else None
-        return folder is not None and any(folder.glob("crossfit-*.npz"))
+        return key is not None and cache_file(self.session.project, key).is_file()
 
     def ask(self, parent: QWidget | None) -> None:
         """The menu command: explain, then fit now or review the last fit."""
@@ -88,14 +88,14 @@ class CrossFitJobs(QObject):
             return None
         path, project, in_process = session.project.path, session.project, self.in_process
 
-        def run(*, progress: ProgressCallback, cancel: CancelToken) -> CrossFit:
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> FitSummary:
             if in_process:
                 from labeldesk.ml.crossfit import fit_project
 
                 return fit_project(project, progress=progress, cancel=cancel)
             from labeldesk.ml.child_jobs import run_in_child
 
-            fitted: CrossFit = run_in_child(
+            fitted: FitSummary = run_in_child(
                 "labeldesk.ml.crossfit:fit_project",
                 path,
                 progress=progress,
@@ -104,20 +104,28 @@ class CrossFitJobs(QObject):
             )
             return fitted
 
-        shell = self.shell
+        shell, name = self.shell, session.project.path.name
         job = Job(run, "Cross-fit")
-        job.finished.connect(self._fitted)
+        job.finished.connect(lambda fit: self._fitted(session, name, fit))
         job.cancelled.connect(lambda: shell.show_message("Cross-fit cancelled; nothing was saved"))
-        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
+        job.failed.connect(lambda exc: shell.notify_error(f"{name}: {job.describe(exc)}"))
         if session.start_exclusive(job, "Cross-fitting the backbone") is None:
             return None
         self.job = job
         return job
 
-    def _fitted(self, fit: CrossFit) -> None:
-        unreadable = f"; {len(fit.failed)} unreadable image(s) kept their frozen vector"
-        self.shell.show_message(
-            f"Cross-fit done on {len(fit.vectors):,} images" + (unreadable if fit.failed else "")
-        )
-        if self.session is not None:
+    def _fitted(self, session: ProjectSession, name: str, fit: FitSummary) -> None:
+        """Open the review on the fit, unless the person moved on: another project is
+        open now, or a review is in progress (its place is kept; the message says how to
+        see the fit)."""
+        done = f"Cross-fit of {name} done on {fit.images:,} images"
+        if fit.failed:
+            done += f"; {len(fit.failed)} unreadable image(s) are not judged"
+        later = "Review → Cross-fit and review mislabels… → Review the last fit"
+        if self.session is not session:
+            self.shell.show_message(f"{done}. Open {name} again and choose {later}.")
+        elif self.review.active:
+            self.shell.show_message(f"{done}. To see it: {later}.")
+        else:
+            self.shell.show_message(done)
             self.review.start("issues", crossfit=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 CROSS_FITTING = "cross-fitting"  # the progress message; fold, epoch and loss go in data
-VERSION = "crossfit-v1"  # part of the cache key: bump when the fit changes
+VERSION = "crossfit-v2"  # part of the cache key: bump when the fit or its file changes
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,17 @@ class CrossFit:
     vectors: np.ndarray  # (N, dim) float32, L2-normalised
     folds: np.ndarray  # the part each row was embedded by (a model that never saw it)
     fitted_now: bool  # False: read from the cache
-    failed: list[dict[str, str]]  # images that could not be read (frozen vector kept)
+    failed: list[dict[str, str]]  # images that could not be read when the fit ran
+    fitted: np.ndarray  # bool (N,): embedded by its part's model; False: unreadable then,
+    # its frozen vector kept in ``vectors`` but neither scored nor judged
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What the app's child process sends back (the vectors stay in the cache)."""
+
+    images: int
+    failed: list[dict[str, str]]
 
 
 def crossfit_predictions(
@@ -117,10 +128,18 @@ class _LabelRows:
         return cls(classes, labels, statuses, training_mask(labels, vectors.splits, statuses))
 
     def scored(self, vectors: ProjectVectors, fit: CrossFit) -> Predictions:
-        probs, oof = scored_predictions(fit.vectors, self.labels, self.trainable, len(self.classes))
-        return Predictions(
-            vectors.paths, self.classes, self.labels, vectors.splits, self.statuses, probs, oof
+        """Scored on the fitted rows only: a frozen vector (an image unreadable when the
+        fit ran) lives in another space, so it neither votes nor is judged."""
+        ok, n_classes = fit.fitted, len(self.classes)
+        probs = np.full((len(ok), n_classes), 1 / max(n_classes, 1))
+        oof = np.zeros(len(ok), dtype=bool)
+        probs[ok], oof[ok] = scored_predictions(
+            fit.vectors[ok], self.labels[ok], self.trainable[ok], n_classes
         )
+        return Predictions(
+            vectors.paths, self.classes, self.labels, vectors.splits, self.statuses, probs, oof,
+            unjudgeable=None if ok.all() else ~ok,
+        )  # fmt: skip
 
 
 def fit_project(
@@ -129,14 +148,15 @@ def fit_project(
     device: str = "auto",
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
-) -> CrossFit:
+) -> FitSummary:
     """Fit afresh and cache it (the app runs this in a child process)."""
     vectors = project_vectors(project)
     rows = _LabelRows.read(project, vectors)
-    return fit_vectors(
+    fit = fit_vectors(
         project, vectors, rows.labels, rows.trainable,
         device=device, progress=progress, cancel=cancel,
     )  # fmt: skip
+    return FitSummary(len(fit.vectors), fit.failed)
 
 
 def assign_folds(
@@ -182,6 +202,8 @@ def fit_vectors(
         images, vectors.hashes, labels, trainable, vectors.vectors, base, params,
         device=device, progress=progress, cancel=cancel,
     )  # fmt: skip
+    if cancel.cancelled:  # after the last batch: still nothing saved, as the message says
+        raise Cancelled("cross-fitting cancelled; nothing was saved")
     _save(project, vectors, params, fit)
     return fit
 
@@ -215,7 +237,8 @@ def fit_parts(
                 f"each of its {params.folds} parts; label more images first"
             )
     pre = base.identity.preprocess
-    out = np.asarray(frozen, dtype=np.float32).copy()  # an unreadable image keeps its own
+    out = np.array(frozen, dtype=np.float32)  # one copy; an unreadable image keeps its own
+    fitted = np.zeros(len(out), dtype=bool)
     steps = _Steps(
         params,
         [int((trainable & (parts != f)).sum()) for f in range(params.folds)],
@@ -233,10 +256,10 @@ def fit_parts(
                 raise Cancelled("cross-fitting cancelled; nothing was saved")
             x, read = images.batch(held[start : start + params.batch_size], pre, device)
             if len(read):
-                out[read] = _embed(model, x, device)
+                out[read], fitted[read] = _embed(model, x, device), True
             steps.embedded(len(held[start : start + params.batch_size]), f, progress)
         del model
-    return CrossFit(out, parts, fitted_now=True, failed=images.report())
+    return CrossFit(out, parts, fitted_now=True, failed=images.report(), fitted=fitted)
 
 
 class _Steps:
@@ -344,24 +367,33 @@ def _embed(model: Any, x: Any, device: str) -> np.ndarray:
 # ---- the cache ------------------------------------------------------------------------
 
 
-def _cache_path(project: Project, vectors: ProjectVectors, params: CrossFitParams) -> Any:
-    key = json.dumps([VERSION, asdict(params), vectors.key, vectors.generation])
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return embeddings_dir(project) / vectors.key / f"crossfit-{digest}.npz"
+UNREAD = "could not be read when the fit ran; Refit after fixing it"
+
+
+def cache_file(project: Project, key: str, params: CrossFitParams = CrossFitParams()) -> Path:
+    """Where the fit for the store ``key`` is cached. Keyed by what the vectors depend on
+    (the model, the settings, the images' content), not by the store's file: a copied or
+    restored project, or a rebuilt store, keeps its fit."""
+    digest = hashlib.sha1(json.dumps([VERSION, asdict(params), key]).encode()).hexdigest()
+    return embeddings_dir(project) / key / f"crossfit-{digest[:16]}.npz"
 
 
 def cached_fit(
     project: Project, vectors: ProjectVectors, params: CrossFitParams = CrossFitParams()
 ) -> CrossFit | None:
     """The cached fit when it holds a vector for every embedded image, else None."""
-    path = _cache_path(project, vectors, params)
+    path = cache_file(project, vectors.key, params)
     dim = vectors.vectors.shape[1] if vectors.vectors.ndim == 2 else None
 
     def check(a: dict[str, np.ndarray]) -> str | None:
         n = len(a["hashes"])
-        return rows_of(a["vectors"], n, dim, "f") or rows_of(a["folds"], n, None, "i")
+        return (
+            rows_of(a["vectors"], n, dim, "f")
+            or rows_of(a["folds"], n, None, "i")
+            or rows_of(a["fitted"], n, None, "b")
+        )
 
-    arrays = read_arrays(path, ("hashes", "vectors", "folds"), check)
+    arrays = read_arrays(path, ("hashes", "vectors", "folds", "fitted"), check)
     if arrays is None:
         return None
     row_of = {str(h): i for i, h in enumerate(arrays["hashes"])}
@@ -369,7 +401,11 @@ def cached_fit(
     if any(r is None for r in rows):
         return None  # images added since the fit
     taken = np.array(rows, dtype=np.int64)
-    return CrossFit(arrays["vectors"][taken].astype(np.float32), arrays["folds"][taken], False, [])
+    fitted = arrays["fitted"][taken].astype(bool)
+    out = arrays["vectors"][taken].astype(np.float32)
+    out[~fitted] = vectors.vectors[~fitted]  # today's frozen vectors, unused by the scoring
+    failed = [{"path": vectors.paths[r], "reason": UNREAD} for r in np.flatnonzero(~fitted)]
+    return CrossFit(out, arrays["folds"][taken], False, failed, fitted)
 
 
 def _save(project: Project, vectors: ProjectVectors, params: CrossFitParams, fit: CrossFit) -> None:
@@ -384,6 +420,7 @@ def _save(project: Project, vectors: ProjectVectors, params: CrossFitParams, fit
                 hashes=np.array(list(unique), dtype=str),
                 vectors=fit.vectors[rows],
                 folds=fit.folds[rows],
+                fitted=fit.fitted[rows],
             )
 
-    replace_versions(_cache_path(project, vectors, params), "crossfit-*.npz", write)
+    replace_versions(cache_file(project, vectors.key, params), "crossfit-*.npz", write)

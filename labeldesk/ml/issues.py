@@ -11,7 +11,8 @@ suggestion or flag: while fewer than two classes have trainable labels; when the
 class has fewer than ``MIN_LABELS_TO_JUDGE`` trainable labels (the first label of a new
 class: no fold's model has seen its class, so it would always look wrong); and for a
 train image no fold could predict (see :mod:`labeldesk.ml.probe`), whose prediction saw
-its own label.
+its own label; and rows the predictions mark ``unjudgeable`` (an image a cross-fit could
+not read, :mod:`labeldesk.ml.crossfit`).
 
 How many are flagged: confident learning's count extrapolated by ambiguity, with only
 clear disagreements as evidence (``clear_ambiguity``). The project's model is a linear
@@ -120,7 +121,8 @@ def judgeable(preds: Predictions) -> np.ndarray:
     counts = np.bincount(preds.labels[trainable], minlength=len(preds.classes))
     enough = counts[preds.labels.clip(0)] >= MIN_LABELS_TO_JUDGE
     in_sample = trainable & ~preds.out_of_fold  # its prediction saw its own label
-    return (preds.labels >= 0) & enough & ~in_sample
+    judged = (preds.labels >= 0) & enough & ~in_sample
+    return judged if preds.unjudgeable is None else judged & ~preds.unjudgeable
 
 
 def label_issues(

@@ -68,6 +68,7 @@ class Predictions:
     statuses: list[str | None]
     probs: np.ndarray  # (N, C)
     out_of_fold: np.ndarray  # bool (N,)
+    unjudgeable: np.ndarray | None = None  # bool (N,): rows these predictions cannot judge
 
     @property
     def predicted(self) -> np.ndarray:

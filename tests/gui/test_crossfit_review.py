@@ -4,6 +4,9 @@ be reviewed again without fitting, until images are added."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from ml.crossfit_fixtures import embedded_colours
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
@@ -47,7 +50,7 @@ def test_fit_then_review_then_review_the_last_fit(window, qtbot, tmp_path, child
     assert fitted is not None
     expected = [i.path for i in label_issues(window.project, preds=fitted)]
     assert [item.path for item in view.session.items] == expected
-    assert "Cross-fit done on 21 images" in window.statusBar().currentMessage()
+    assert "Cross-fit of proj done on 21 images" in window.statusBar().currentMessage()
 
     window.show_browser()
     seen.clear()
@@ -58,6 +61,65 @@ def test_fit_then_review_then_review_the_last_fit(window, qtbot, tmp_path, child
     view = window.review.view
     qtbot.waitUntil(lambda: view.session is not None, timeout=30_000)
     assert view.crossfit and [item.path for item in view.session.items] == expected
+
+
+def _fit_in_process(monkeypatch, gate: threading.Event, done: threading.Event) -> None:
+    """The app's fit in a worker thread of this process: it starts when ``gate`` is set
+    and sets ``done`` when it returned."""
+    from labeldesk.gui.crossfit_job import CrossFitJobs
+    from labeldesk.ml import crossfit
+
+    real = crossfit.fit_project
+
+    def fit(*args, **kwargs):
+        gate.wait(60)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(crossfit, "fit_project", fit)
+    monkeypatch.setattr(CrossFitJobs, "in_process", True)
+
+
+def test_a_fit_that_ends_after_another_project_opened_opens_no_review(
+    window, qtbot, tmp_path, monkeypatch
+):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        embedded_colours(tmp_path / name)[0].close()
+    gate, done = threading.Event(), threading.Event()
+    _fit_in_process(monkeypatch, gate, done)
+    assert window.open_project(tmp_path / "a" / "proj")
+    assert window.crossfit.fit() is not None
+    gate.set()
+    assert done.wait(120)
+    time.sleep(0.3)  # its result is posted to the GUI thread, which has not run since
+    assert window.open_project(tmp_path / "b" / "proj")
+    qtbot.wait(1500)  # the fit's result is delivered
+    assert window.review.view is None  # project b shows its grid, not a review of a's fit
+    assert cached_predictions(window.project) is None  # and b has no fit of its own
+    message = window.statusBar().currentMessage()
+    assert "Cross-fit of proj done on 21 images" in message and "Open proj again" in message
+
+
+def test_a_fit_that_ends_during_a_review_leaves_the_review_in_place(
+    window, qtbot, tmp_path, monkeypatch
+):
+    embedded_colours(tmp_path)[0].close()
+    gate, done = threading.Event(), threading.Event()
+    _fit_in_process(monkeypatch, gate, done)
+    assert window.open_project(tmp_path / "proj")
+    assert window.crossfit.fit() is not None
+    window.review_issues()  # meanwhile the person reviews the frozen scores
+    view = window.review.view
+    qtbot.waitUntil(lambda: view.session is not None, timeout=30_000)
+    gate.set()
+    qtbot.waitUntil(lambda: not window.busy, timeout=120_000)  # the fit ended
+    qtbot.wait(500)
+    assert window.review.active and window.review.view is view
+    assert not view.crossfit and view.title.text() == "Likely mislabels"
+    assert "To see it: Review" in window.statusBar().currentMessage()
 
 
 def test_a_fit_that_misses_new_images_is_refused_with_what_to_do(tmp_path):

@@ -132,3 +132,51 @@ def test_issues_crossfit_on_the_command_line(colours, capsys):
     assert "cross-fitted features (from the cache, 21 images)" in capsys.readouterr().out
     assert main(["issues", where, "--refit"]) == 1  # only with --crossfit
     assert "--refit and --device go with --crossfit" in capsys.readouterr().err
+
+
+def test_a_copied_project_keeps_its_fit(colours, tmp_path):
+    """The cache is keyed by the model, the settings and the images' content: a project
+    copied elsewhere (its vectors file a new file) reviews its last fit without refitting."""
+    import shutil
+
+    from labeldesk.core.project import open_project
+
+    project, _ = colours
+    fit = crossfit_predictions(project, PARAMS, device="cpu")[1]
+    project.close()
+    shutil.copytree(project.path, tmp_path / "copy")
+    with open_project(tmp_path / "copy") as copy:
+        again = crossfit_predictions(copy, PARAMS, device="cpu")[1]
+    assert not again.fitted_now and np.array_equal(again.vectors, fit.vectors)
+
+
+def test_an_unreadable_image_is_not_judged_and_stays_so_from_the_cache(colours):
+    from labeldesk.ml.issues import label_issues
+
+    project, root = colours
+    broken = "train/green/2.png"
+    (root / broken).write_bytes(b"not a png")  # after embedding: the fit cannot read it
+    for refit in (True, False):
+        preds, fit = crossfit_predictions(project, PARAMS, device="cpu", refit=refit)
+        row = preds.paths.index(broken)
+        assert fit.fitted_now is refit
+        assert [f["path"] for f in fit.failed] == [broken]
+        assert not fit.fitted[row] and fit.fitted.sum() == len(preds.paths) - 1
+        listed = {i.path: i for i in label_issues(project, include_all=True, preds=preds)}
+        assert listed[broken].suggested is None and np.isnan(listed[broken].score)
+        assert not listed[broken].flagged  # a frozen vector among fitted ones says nothing
+        judged = [i for i in listed.values() if not np.isnan(i.score)]
+        assert len(judged) == 17  # every other labeled image
+
+
+def test_a_cancel_after_the_last_batch_saves_nothing(colours):
+    project, _ = colours
+    token = CancelToken()
+
+    def progress(p):
+        if p.message == crossfit.CROSS_FITTING and p.done == p.total:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        crossfit_predictions(project, PARAMS, device="cpu", progress=progress, cancel=token)
+    assert not list(embeddings_dir(project).rglob("crossfit-*.npz"))
