@@ -10,7 +10,7 @@ from helpers import write_image
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.scanner import scan
-from labeldesk.ml import crossfit
+from labeldesk.ml import crossfit, crossfit_fit
 from labeldesk.ml.crossfit import CrossFitParams, assign_folds, crossfit_predictions
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.store import embeddings_dir, project_vectors
@@ -47,13 +47,13 @@ def colours(tmp_path):
 def test_no_image_is_embedded_by_a_model_that_trained_on_it(colours, monkeypatch):
     project, _ = colours
     trained: dict[int, set[int]] = {}
-    real = crossfit._train
+    real = crossfit_fit._train
 
     def spy(model, images, rows, labels, params, pre, device, fold, *rest):
         trained[fold] = set(rows.tolist())
         return real(model, images, rows, labels, params, pre, device, fold, *rest)
 
-    monkeypatch.setattr(crossfit, "_train", spy)
+    monkeypatch.setattr(crossfit_fit, "_train", spy)
     reports = []
     odd = CrossFitParams(epochs=1, batch_size=2)  # parts to embed and to train differ in batches
     preds, fit = crossfit_predictions(project, odd, device="cpu", progress=reports.append)
