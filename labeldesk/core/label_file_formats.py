@@ -304,7 +304,12 @@ def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_C
     if path_key is None:
         parsed.problems.append((n, "expected an object with 'path' and 'label'"))
         return
-    label = values[label_key] if label_key else None  # no label: unlabeled
+    if label_key is None:  # a misspelt key must not unlabel the image: null does that
+        names = ", ".join(repr(key) for key in keys[:20])
+        usual = " or ".join(repr(name) for name in LABEL_COLUMNS)
+        parsed.problems.append((n, f"no label key ({usual}; null unlabels) (keys: {names})"))
+        return
+    label = values[label_key]
     split_key = _key(values, columns.split, SPLIT_COLUMNS)
     split = values[split_key] if split_key else None
     _add_record(parsed, Record(n, values[path_key], label, split))

@@ -327,3 +327,23 @@ def test_applying_what_the_project_holds_counts_no_change(project, tmp_path):
     last = project.history(limit=1)[0].id
     assert apply_label_rows(project, read_label_file(f)) == 0
     assert project.history(limit=1)[0].id == last  # and no batch recorded
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_an_object_without_a_label_key_is_refused_not_unlabeled(project, tmp_path, suffix):
+    """A misspelt key ("lable") must not clear the label: only an explicit null does."""
+    labeled = project.images().dropna(subset=["label"]).path.tolist()[:2]
+    objects = [{"path": labeled[0], "lable": "dog"}, {"path": labeled[1], "label": None}]
+    f = tmp_path / f"l{suffix}"
+    lines = [json.dumps(o) for o in objects]
+    f.write_text("\n".join(lines) if suffix == ".jsonl" else f"[{', '.join(lines)}]")
+    problems = rejected(project, f)
+    where = "line 1" if suffix == ".jsonl" else "entry 1"
+    assert len(problems) == 1 and problems[0].startswith(f"{where}: no label key ('label'")
+    assert "'lable'" in problems[0]  # the keys it has, to see the typo
+    objects[0]["label"] = "dog"
+    lines = [json.dumps(o) for o in objects]
+    f.write_text("\n".join(lines) if suffix == ".jsonl" else f"[{', '.join(lines)}]")
+    apply_label_rows(project, read_label_file(f), create_classes=True)
+    now = project.images().set_index("path").label
+    assert now[labeled[0]] == "dog" and now.isna()[labeled[1]]  # null still unlabels
