@@ -62,6 +62,8 @@ def read_label_source(
     from labeldesk.interop.formats import ImportOptions, detect_format, read_labels
 
     if fmt is None:
+        if not path.exists():  # naming a format would not help
+            raise LabelDeskError(f"{path}: file not found")
         try:
             fmt = detect_format(path)
         except LabelDeskError as exc:

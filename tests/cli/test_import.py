@@ -84,6 +84,9 @@ def test_an_unrecognised_file_names_the_option_to_use(proj, tmp_path, capsys):
     f.write_bytes(b"\x00\x01\x02")
     code, doc = run(capsys, "import", proj, str(f))
     assert code == 1 and "with --format NAME" in doc["error"]
+    missing = tmp_path / "nowhere.csv"
+    code, doc = run(capsys, "import", proj, str(missing))
+    assert code == 1 and doc["error"] == f"{missing}: file not found"  # no format hint
 
 
 @pytest.mark.parametrize("fmt", ["labelstudio", "fiftyone", "parquet", "hf"])
