@@ -70,6 +70,11 @@ class ScanWriter:
         for row in gone.values():
             if row.hash:
                 self.gone_by_hash.setdefault(row.hash, []).append(row)
+        # What images on paths to probe held: bytes arriving with one of these hashes may
+        # be that image moved (a folder renumbered, two files swapped), decided at the end.
+        self.held = {r.hash for p, r in rows.items() if r.hash and not r.removed and p not in gone}
+        self.deferred: list[ProbeResult] = []
+        self.resolving = False
         self.counts = counts
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
         with project.db.reading() as conn:
@@ -145,6 +150,9 @@ class ScanWriter:
                     )
                 fields = (*(getattr(res, c) for c in _PROBED), now)
                 row = self.rows.get(res.path)
+                if self._defer(res, row):
+                    self.deferred.append(res)
+                    continue
                 # A file moved here: onto a new path, or onto the path of an image removed
                 # earlier (unless that image's own bytes came back).
                 movable = row is None or (row.removed and row.hash != res.hash)
@@ -192,6 +200,54 @@ class ScanWriter:
             "their thumbnails are made again when needed"
             for why, n in self.thumbnail_failures.items()
         ]
+
+    def _defer(self, res: ProbeResult, row: KnownRow | None) -> bool:
+        """Whether to wait with ``res`` until every path is probed: other bytes at a known
+        image's path, or bytes that an image on a path being probed held. Which image they
+        are depends on what the other paths now hold (:meth:`resolve_moves`)."""
+        if res.hash is None or res.skip_reason or self.resolving:
+            return False
+        if row is not None and not row.removed and row.hash is not None:
+            return row.hash != res.hash
+        return res.hash in self.held
+
+    def resolve_moves(self) -> None:
+        """After every path was probed: apply the results held back by :meth:`_defer`.
+
+        An image whose path now holds other bytes, and whose own bytes went to another
+        path or whose path took another image's bytes, becomes a vanished row first: its
+        bytes elsewhere take it over as a move (its id, label and history follow the
+        picture, as when a folder is renumbered), and if they are nowhere it is removed.
+        Other bytes at a path with no such link are an edit in place: the row stays."""
+        deferred, self.deferred = self.deferred, []
+        if not deferred:
+            return
+        found_at: dict[str, set[str]] = {}
+        for res in deferred:
+            found_at.setdefault(res.hash or "", set()).add(res.path)
+        changed = []
+        for res in deferred:
+            row = self.rows.get(res.path)
+            if row is not None and not row.removed and row.hash not in (None, res.hash):
+                changed.append((row, res.hash or ""))
+        held_by: dict[str, list[int]] = {}
+        for row, _ in changed:
+            held_by.setdefault(row.hash or "", []).append(row.id)
+        for digest, rows in self.gone_by_hash.items():
+            held_by.setdefault(digest, []).extend(r.id for r in rows if r.path in self.gone)
+        with self.project.db.write() as conn:
+            for row, now_here in changed:
+                left = bool(found_at.get(row.hash or "", set()) - {row.path})
+                came = any(other != row.id for other in held_by.get(now_here, ()))
+                if left or came:
+                    self._vacate(conn, row.path)
+                    self.gone[row.path] = row
+                    self.gone_by_hash.setdefault(row.hash or "", []).insert(0, row)
+            self.resolving = True
+            try:
+                self.write(deferred)
+            finally:
+                self.resolving = False
 
     def _take_gone(self, digest: str) -> KnownRow | None:
         for row in self.gone_by_hash.get(digest, []):

@@ -3,7 +3,9 @@
 A scan walks the tree (stat only), compares size and mtime with what the database holds,
 and decodes only new or changed files, in parallel worker processes that also write the
 thumbnails. A file whose content reappears under another path is a move: the row keeps
-its id, so its label history follows it. A removed image comes back only with its own
+its id, so its label history follows it; also when that path still exists with other
+bytes (a renumbered folder, two swapped files: ScanWriter.resolve_moves, once every path
+is probed). A removed image comes back only with its own
 bytes; other bytes at its path are a new image. Results are written in batches as they arrive,
 so a cancelled scan keeps what it finished and the next scan continues from there.
 """
@@ -95,8 +97,9 @@ def scan(
     writer.write(pending)
     counts.warnings += writer.warnings()
     if cancel.cancelled:
-        counts.cancelled = True
+        counts.cancelled = True  # held-back results are dropped: the next scan probes them
     else:
+        writer.resolve_moves()
         writer.mark_removed()
     counts.seconds = time.time() - started
     _log_scan(project, started, counts, len(walked.problems))

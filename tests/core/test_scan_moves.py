@@ -144,3 +144,87 @@ def test_a_removed_image_restored_while_a_scan_runs_keeps_its_label(tmp_path):
     assert project.ids_for(["cat/a.png"])["cat/a.png"] == image_id
     assert _labels(project)["cat/a.png"] == "dog"
     project.close()
+
+
+def _pictures(root, names) -> dict[bytes, str]:
+    return {(root / name).read_bytes(): name for name in names}
+
+
+def test_a_renumbered_folder_keeps_each_label_on_its_picture(tmp_path):
+    """Delete one file, shift the rest down a number (as after removing a duplicate):
+    the paths that still exist now hold other images, and each label follows its image."""
+    names = [f"{i:03d}.png" for i in range(5)]
+    root, project = _indexed(tmp_path, names)
+    project.add_classes(list("abcde"))
+    project.set_labels(dict(zip(names, "abcde", strict=True)))
+    ids = project.ids_for(names)
+    label_of = {(root / n).read_bytes(): label for n, label in zip(names, "abcde", strict=True)}
+    (root / "001.png").unlink()
+    for i in range(2, 5):
+        os.rename(root / f"{i:03d}.png", root / f"{i - 1:03d}.png")
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.removed, counts.changed, counts.added) == (3, 1, 0, 0)
+    labels = _labels(project)
+    assert labels == {n: label_of[(root / n).read_bytes()] for n in names[:4]}
+    assert labels == {"000.png": "a", "001.png": "c", "002.png": "d", "003.png": "e"}
+    now = project.ids_for(names[:4])
+    assert [now[n] for n in names[:4]] == [
+        ids["000.png"],
+        ids["002.png"],
+        ids["003.png"],
+        ids["004.png"],
+    ]
+    assert project.scan(workers=1).unchanged == 4  # settled
+    project.close()
+
+
+def test_two_swapped_files_swap_their_labels(tmp_path):
+    root, project = _indexed(tmp_path, ["a.png", "b.png", "c.png"])
+    project.add_classes(["cat", "dog"])
+    project.set_labels({"a.png": "cat", "b.png": "dog"})
+    ids = project.ids_for(["a.png", "b.png"])
+    os.rename(root / "a.png", root / "tmp.png")
+    os.rename(root / "b.png", root / "a.png")
+    os.rename(root / "tmp.png", root / "b.png")
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.removed, counts.changed, counts.added) == (2, 0, 0, 0)
+    assert _labels(project) == {"a.png": "dog", "b.png": "cat", "c.png": None}
+    assert project.ids_for(["a.png", "b.png"]) == {"a.png": ids["b.png"], "b.png": ids["a.png"]}
+    project.close()
+
+
+def test_an_image_edited_in_place_keeps_its_row_and_label(tmp_path):
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    a_id = project.ids_for(["a.png"])["a.png"]
+    write_image(root / "a.png", seed=99, fmt="PNG")  # new bytes, nobody else's
+
+    counts = project.scan(workers=1)
+
+    assert (counts.changed, counts.moved, counts.removed, counts.added) == (1, 0, 0, 0)
+    assert _labels(project) == {"a.png": "cat", "b.png": None}
+    assert project.ids_for(["a.png"])["a.png"] == a_id
+    project.close()
+
+
+def test_a_copy_of_an_image_whose_file_was_touched_is_a_new_image(tmp_path):
+    """The original is still there (only its time changed): the copy is another image."""
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    a_id = project.ids_for(["a.png"])["a.png"]
+    shutil.copyfile(root / "a.png", root / "copy.png")
+    later = time.time() + 5
+    os.utime(root / "a.png", (later, later))
+
+    counts = project.scan(workers=1)
+
+    assert (counts.added, counts.moved, counts.removed) == (1, 0, 0)
+    assert _labels(project) == {"a.png": "cat", "b.png": None, "copy.png": None}
+    assert project.ids_for(["a.png"])["a.png"] == a_id
+    project.close()
