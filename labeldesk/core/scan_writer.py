@@ -23,6 +23,27 @@ if TYPE_CHECKING:
     from .interfaces import IndexedFolder
 
 
+TRANSIENT_REASONS = ("permission denied", "vanished during scan", "could not be read", "folder not")
+# OS errors that say nothing about the file itself (older versions recorded a full disk
+# while writing a thumbnail as "corrupt image data"): such rows are tried again.
+TRANSIENT_ERRORS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Input/output error",
+    "Read-only file system",
+    "Permission denied",
+    "Too many open files",
+    "Cannot allocate memory",
+)
+
+
+def transient_reason(reason: str | None) -> bool:
+    """Failures that may go away without the file changing (e.g. permissions fixed)."""
+    return reason is not None and (
+        reason.startswith(TRANSIENT_REASONS) or any(e in reason for e in TRANSIENT_ERRORS)
+    )
+
+
 @dataclass
 class ScanCounts:
     """What a scan did, as ``new``/``scan`` report it."""
@@ -150,6 +171,18 @@ class ScanWriter:
                     )
                 fields = (*(getattr(res, c) for c in _PROBED), now)
                 row = self.rows.get(res.path)
+                if self._passing_failure(res, row):
+                    # Moved away mid-scan, permissions: its bytes stay known, so the next
+                    # scan still finds it if it moved, label and all.
+                    assert row is not None
+                    changed = row.skip_reason != res.skip_reason
+                    self.counts.changed += changed
+                    self.counts.unchanged += not changed
+                    conn.execute(
+                        "UPDATE images SET skip_reason = ?, indexed_at = ? WHERE id = ?",
+                        (res.skip_reason, now, row.id),
+                    )
+                    continue
                 if self._defer(res, row):
                     self.deferred.append(res)
                     continue
@@ -200,6 +233,12 @@ class ScanWriter:
             "their thumbnails are made again when needed"
             for why, n in self.thumbnail_failures.items()
         ]
+
+    @staticmethod
+    def _passing_failure(res: ProbeResult, row: KnownRow | None) -> bool:
+        """A known image that could not be read this time for a reason that may pass."""
+        known = row is not None and not row.removed and bool(row.hash)
+        return known and res.hash is None and transient_reason(res.skip_reason)
 
     def _defer(self, res: ProbeResult, row: KnownRow | None) -> bool:
         """Whether to wait with ``res`` until every path is probed: other bytes at a known

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .imageio import ProbeResult
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
-from .scan_writer import KnownRow, ScanCounts, ScanWriter
+from .scan_writer import KnownRow, ScanCounts, ScanWriter, transient_reason
 from .sql_lists import IN_LIST, json_list
 from .walk import walk_images
 
@@ -30,18 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
-TRANSIENT_REASONS = ("permission denied", "vanished during scan", "could not be read", "folder not")
-# OS errors that say nothing about the file itself (older versions recorded a full disk
-# while writing a thumbnail as "corrupt image data"): such rows are tried again.
-TRANSIENT_ERRORS = (
-    "No space left on device",
-    "Disk quota exceeded",
-    "Input/output error",
-    "Read-only file system",
-    "Permission denied",
-    "Too many open files",
-    "Cannot allocate memory",
-)
 
 
 def scan(
@@ -70,7 +58,7 @@ def scan(
     to_probe: list[str] = []
     for rel, stat in walked.files.items():
         state = known.get(rel)
-        if state is not None and state[:2] == stat and not _transient_reason(state[2]):
+        if state is not None and state[:2] == stat and not transient_reason(state[2]):
             counts.unchanged += 1
         else:
             to_probe.append(rel)
@@ -105,13 +93,6 @@ def scan(
     _log_scan(project, started, counts, len(walked.problems))
     progress(Progress(total, total, "done"))
     return counts
-
-
-def _transient_reason(reason: str | None) -> bool:
-    """Failures that may go away without the file changing (e.g. permissions fixed)."""
-    return reason is not None and (
-        reason.startswith(TRANSIENT_REASONS) or any(e in reason for e in TRANSIENT_ERRORS)
-    )
 
 
 def _load_stats(project: IndexedFolder) -> dict[str, tuple[int, int, str | None] | None]:

@@ -228,3 +228,37 @@ def test_a_copy_of_an_image_whose_file_was_touched_is_a_new_image(tmp_path):
     assert _labels(project) == {"a.png": "cat", "b.png": None, "copy.png": None}
     assert project.ids_for(["a.png"])["a.png"] == a_id
     project.close()
+
+
+def test_a_file_moved_while_the_scan_probes_it_keeps_its_label_on_the_next_scan(
+    tmp_path, monkeypatch
+):
+    """Walked, then moved before its probe ("vanished during scan"): the row keeps its
+    bytes' hash, so the next scan finds the move instead of a new, unlabeled image."""
+    from labeldesk.core import scanner
+
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    a_id = project.ids_for(["a.png"])["a.png"]
+    os.utime(root / "a.png", ns=(1, 1))  # touched: this scan probes it again
+    (root / "sub").mkdir()
+    walk = scanner.walk_images
+
+    def walk_then_move(*args, **kwargs):
+        walked = walk(*args, **kwargs)
+        os.rename(root / "a.png", root / "sub" / "a.png")
+        return walked
+
+    monkeypatch.setattr(scanner, "walk_images", walk_then_move)
+    project.scan(workers=1)
+    [reason] = project.images().set_index("path").skip_reason[["a.png"]]
+    assert reason == "vanished during scan"
+    monkeypatch.setattr(scanner, "walk_images", walk)
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.added, counts.removed) == (1, 0, 0)
+    assert _labels(project) == {"sub/a.png": "cat", "b.png": None}
+    assert project.ids_for(["sub/a.png"])["sub/a.png"] == a_id
+    project.close()
