@@ -100,6 +100,8 @@ class ScanWriter:
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
         with project.db.reading() as conn:
             self._read_classes(conn)
+            removed = "SELECT EXISTS(SELECT 1 FROM images WHERE removed_at IS NOT NULL)"
+            self.any_removed = bool(conn.execute(removed).fetchone()[0])
         self.thumbnail_failures: dict[str, int] = {}
 
     def _read_classes(self, conn: sqlite3.Connection) -> None:
@@ -190,6 +192,8 @@ class ScanWriter:
                 # earlier (unless that image's own bytes came back).
                 movable = row is None or (row.removed and row.hash != res.hash)
                 old = self._take_gone(res.hash) if movable and res.hash else None
+                if old is None and movable and res.hash and problem is None:
+                    old = self._take_removed(conn, res.hash, res.path)
                 if old is not None and problem is None:
                     self._vacate(conn, res.path)
                     conn.execute(_UPDATE + ", path = ? WHERE id = ?", (*fields, res.path, old.id))
@@ -294,6 +298,28 @@ class ScanWriter:
                 return row
         return None
 
+    def _take_removed(self, conn: sqlite3.Connection, digest: str, rel: str) -> KnownRow | None:
+        """An image an earlier scan found removed whose bytes are back, at ``rel`` (a folder
+        moved out for a while and back under another name): the latest removed."""
+        if not self.any_removed:
+            return None
+        found = conn.execute(
+            "SELECT id, path, size, mtime_ns, hash, folder_label, label, skip_reason, split "
+            "FROM images WHERE hash = ? AND removed_at IS NOT NULL AND path != ? "
+            "ORDER BY removed_at DESC, id DESC LIMIT 1",
+            (digest, rel),
+        ).fetchone()
+        if found is None:
+            return None
+        at = found[1]
+        if (here := self.rows.get(at)) is not None and here.id == found[0]:
+            del self.rows[at]  # its path is free once it moves: a file there is new
+        original = at.split("/", 3)[3] if at.startswith("/removed/") else at
+        image_id, _, size, mtime_ns, digest, folder_label, label, skipped, split = found
+        return KnownRow(
+            image_id, original, size, mtime_ns, digest, True, folder_label, label, skipped, split
+        )
+
     def _vacate(self, conn: sqlite3.Connection, rel: str) -> None:
         """Free ``rel`` for a file moved onto it: the removed image that had that path
         keeps its row and history under a path no file can have (relative paths never
@@ -311,7 +337,8 @@ class ScanWriter:
         events), unless a person had changed that since the folder last set it. The
         label and split are read again here, in the write: one set while this scan was
         decoding is a person's change too."""
-        del self.gone[old.path]
+        if (gone := self.gone.get(old.path)) is not None and gone.id == old.id:
+            del self.gone[old.path]  # (not for an image removed by an earlier scan)
         self.counts.moved += 1
         place, _ = self.folder_placement(new_path)
         before, _ = self.folder_placement(old.path)

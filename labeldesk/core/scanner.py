@@ -5,9 +5,10 @@ and decodes only new or changed files, in parallel worker processes that also wr
 thumbnails. A file whose content reappears under another path is a move: the row keeps
 its id, so its label history follows it; also when that path still exists with other
 bytes (a renumbered folder, two swapped files: ScanWriter.resolve_moves, once every path
-is probed). A removed image comes back only with its own
-bytes; other bytes at its path are a new image. Results are written in batches as they arrive,
-so a cancelled scan keeps what it finished and the next scan continues from there.
+is probed). A removed image comes back only with its own bytes, at its old path or
+any other (a folder moved out for a while and back renamed); other bytes at its path
+are a new image. Results are written in batches as they arrive, so a cancelled scan
+keeps what it finished and the next scan continues from there.
 """
 
 from __future__ import annotations

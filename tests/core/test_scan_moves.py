@@ -262,3 +262,26 @@ def test_a_file_moved_while_the_scan_probes_it_keeps_its_label_on_the_next_scan(
     assert _labels(project) == {"sub/a.png": "cat", "b.png": None}
     assert project.ids_for(["sub/a.png"])["sub/a.png"] == a_id
     project.close()
+
+
+def test_images_removed_for_a_while_come_back_under_new_names_with_their_labels(tmp_path):
+    """A folder moved out (a scan finds its images removed) and back under another name:
+    the images are the same pictures, so their rows, labels and history come back."""
+    root, project = _indexed(tmp_path, ["set/a.png", "set/b.png", "c.png"])
+    project.add_classes(["cat", "dog"])
+    project.set_labels({"set/a.png": "cat", "set/b.png": "dog"})
+    ids = project.ids_for(["set/a.png", "set/b.png"])
+    shutil.move(root / "set", tmp_path / "aside")
+    assert project.scan(workers=1).removed == 2
+    shutil.move(tmp_path / "aside", root / "batch1")
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.added, counts.removed) == (2, 0, 0)
+    assert _labels(project) == {"batch1/a.png": "cat", "batch1/b.png": "dog", "c.png": None}
+    assert project.ids_for(["batch1/a.png", "batch1/b.png"]) == {
+        "batch1/a.png": ids["set/a.png"],
+        "batch1/b.png": ids["set/b.png"],
+    }
+    assert [e.new_label for e in project.history("batch1/a.png")] == ["cat", "set"]
+    project.close()
