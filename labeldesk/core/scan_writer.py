@@ -100,8 +100,8 @@ class ScanWriter:
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
         with project.db.reading() as conn:
             self._read_classes(conn)
-            removed = "SELECT EXISTS(SELECT 1 FROM images WHERE removed_at IS NOT NULL)"
-            self.any_removed = bool(conn.execute(removed).fetchone()[0])
+            removed = "SELECT DISTINCT hash FROM images WHERE removed_at IS NOT NULL"
+            self.removed_hashes = {r[0] for r in conn.execute(removed) if r[0]}
         self.thumbnail_failures: dict[str, int] = {}
 
     def _read_classes(self, conn: sqlite3.Connection) -> None:
@@ -301,7 +301,7 @@ class ScanWriter:
     def _take_removed(self, conn: sqlite3.Connection, digest: str, rel: str) -> KnownRow | None:
         """An image an earlier scan found removed whose bytes are back, at ``rel`` (a folder
         moved out for a while and back under another name): the latest removed."""
-        if not self.any_removed:
+        if digest not in self.removed_hashes:  # most files: no query
             return None
         found = conn.execute(
             "SELECT id, path, size, mtime_ns, hash, folder_label, label, skip_reason, split "
