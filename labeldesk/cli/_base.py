@@ -36,12 +36,17 @@ def open_existing(path: Path) -> Project:
     return open_project(path)
 
 
+MAX_WHOLE = 2**63 - 1
+
+
 def _whole_number(value: str, least: int) -> int:
     """A plain decimal whole number of at least ``least``, else argparse's usage error (exit 2)
     rather than a traceback or a silently empty result further down."""
     text = value.strip()
     if not (text.isascii() and text.isdigit()) or int(text) < least:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least {least}")
+    if int(text) > MAX_WHOLE:  # ids and counts go to SQLite, whose integers end here
+        raise argparse.ArgumentTypeError(f"{value!r} is too large (at most {MAX_WHOLE})")
     return int(text)
 
 

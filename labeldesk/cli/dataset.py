@@ -94,7 +94,9 @@ def add_parsers(add: AddParser) -> None:
 
     p = add("undo", "undo your most recent labeling action (one label, a file, a class change)")
     p.add_argument("project", type=Path)
-    p.add_argument("--batch", type=int, help="undo this batch (see `history`), whoever made it")
+    p.add_argument(
+        "--batch", type=positive_int, help="undo this batch (see `history`), whoever made it"
+    )
     p.add_argument(
         "--include-imports",
         action="store_true",

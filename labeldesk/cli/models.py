@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, open_existing
+from labeldesk.cli._base import Output, open_existing, positive_int
 from labeldesk.core.display import format_percent
 
 if TYPE_CHECKING:
@@ -25,12 +25,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--compare",
         nargs=2,
-        type=int,
+        type=positive_int,
         metavar=("A", "B"),
         help="two versions side by side on the same test images (McNemar's test) with the "
         "images one gets right and the other wrong",
     )
-    p.add_argument("--pin", type=int, metavar="ID", help="use this head, whatever is trained")
+    p.add_argument(
+        "--pin", type=positive_int, metavar="ID", help="use this head, whatever is trained"
+    )
     p.add_argument("--unpin", action="store_true", help="lift the pin")
     p.add_argument(
         "--test-set",

@@ -24,6 +24,10 @@ BAD = [
     (["queue", "P", "-n", "0"], "-n"),
     (["outliers", "P", "-n", "-2"], "-n"),
     (["train", "P", "--epochs", "-1"], "--epochs"),
+    (["undo", "P", "--batch", "999999999999999999999"], "--batch"),  # past SQLite's integers
+    (["undo", "P", "--batch", "-1"], "--batch"),
+    (["models", "P", "--pin", "99999999999999999999"], "--pin"),
+    (["models", "P", "--compare", "1", "-2"], "--compare"),
 ]
 
 
