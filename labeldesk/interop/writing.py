@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import posixpath
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -230,6 +231,16 @@ class SkipItem(Exception):
 
 # Errors that say something is wrong with one source image, not with the export.
 _ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP)
+
+
+IMAGES = "images"
+
+
+def image_folder(item: Item) -> str:
+    """images/<the image's folder in the project>, where a format keeps its images
+    beside a manifest: names stay unique, and the path in the manifest ends with the
+    project's path, so importing the manifest back finds each image by path suffix."""
+    return posixpath.join(IMAGES, posixpath.dirname(item.path)).rstrip("/")
 
 
 def copy_images(

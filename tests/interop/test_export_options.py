@@ -202,4 +202,4 @@ def test_a_class_map_finds_a_class_typed_in_another_unicode_form(project, tmp_pa
     decomposed = unicodedata.normalize("NFD", "café")  # as a macOS folder name is
     options = ExportOptions(class_map=parse_class_map(f"{decomposed}=coffee"))
     export(project, tmp_path / "out", "csv", options)
-    assert ("images/u0.png", "coffee") in _labels_by_name(tmp_path / "out")
+    assert ("images/_unlabeled/u0.png", "coffee") in _labels_by_name(tmp_path / "out")

@@ -72,13 +72,14 @@ def test_place_never_overwrites(project, tmp_path):
 
 
 def test_fiftyone_renamed_stem_is_not_overwritten_by_a_later_image(tmp_path):
-    later = f"a--{digest('data/a.png')}.png"  # the name a.png is renamed to (stem clash)
-    names = ["cat/a.jpg", "cat/a.png", f"dog/{later}"]
+    later = f"a--{digest('data/cat/a.png')}.png"  # the name a.png is renamed to (key clash)
+    names = ["cat/a.jpg", "cat/a.png", f"cat/{later}"]
     project, root = make_project(tmp_path, names)
     out = tmp_path / "out"
     export(project, out, "fiftyone")
     labels = json.loads((out / "labels.json").read_text())
-    files = {p.stem: sha(p) for p in (out / "data").iterdir()}
+    data = out / "data"
+    files = {p.relative_to(data).with_suffix("").as_posix(): sha(p) for p in data.rglob("*.*")}
     assert sorted(files) == sorted(labels["labels"]) and len(files) == 3
     assert sorted(files.values()) == sorted(sha(root / n) for n in names)
 
@@ -117,7 +118,7 @@ def test_overwrite_refuses_an_export_whose_files_were_edited(project, tmp_path):
     with pytest.raises(LabelDeskError, match=r"edited since it was exported \(labels.csv\)"):
         export(project, out, "csv", ExportOptions(overwrite=True))
     assert ",dog," in table.read_text()
-    image = next((out / "images").iterdir())
+    image = next(p for p in (out / "images").rglob("*") if p.is_file())
     os.utime(table, ns=(kept.st_atime_ns, kept.st_mtime_ns))  # as old as it was
     image.write_bytes(image.read_bytes() + b"retouched")
     os.utime(image, ns=(kept.st_atime_ns, kept.st_mtime_ns))  # only the size tells

@@ -43,8 +43,10 @@ def test_one_dataset_per_split_and_the_same_labels_and_splits_back(project, tmp_
     ]  # fmt: skip
     train = json.loads((out / "train/labels.json").read_text())
     assert train["classes"] == ["cat", "dog"]
-    assert train["labels"]["cat0"] == 0 and train["labels"]["dog3"] == 1
-    assert "cat1" not in train["labels"]  # moved to test
+    # keys: the images' paths in data/, which keeps the project's folders
+    assert train["labels"]["train/cat/cat0"] == 0 and train["labels"]["train/dog/dog3"] == 1
+    assert "train/cat/cat1" not in train["labels"]  # moved to test
+    assert (out / "train/data/train/cat/cat0.jpg").is_file()
     assert set(json.loads((out / "unassigned/labels.json").read_text())["labels"].values()) == {
         None
     }
@@ -65,7 +67,7 @@ def test_without_splits_one_flat_dataset(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["data", "labeldesk-export.json", "labels.json"]
     labels = json.loads((out / "labels.json").read_text())["labels"]
     assert len(labels) == 5 and labels["new"] is None
-    assert "a" in labels and len([k for k in labels if k.startswith("a")]) == 2  # a.jpg, a.png
+    assert {"cat/a", "dog/a", "cat/b", "dog/c"} <= set(labels)  # the project's folders kept
     assert by_content(copy) == original
     copy.close()
     project.close()
@@ -82,7 +84,7 @@ def test_labels_json_alone_and_the_documented_target_forms(tmp_path):
     )  # fmt: skip
     assert detect_format(labels) == "fiftyone" and detect_format(tmp_path / "ds") == "fiftyone"
     _, rows = read_labels(labels)
-    assert [(r.path.split("/ds/")[1], r.label, r.split) for r in rows] == [
+    assert [(r.path, r.label, r.split) for r in rows] == [  # from the folder: by suffix
         ("data/a.jpg", "cat", None),
         ("data/b.jpg", None, None),
         ("data/c.jpg", "dog", None),

@@ -26,7 +26,14 @@ from labeldesk.core.label_files import LabelFile, read_label_file
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.spreadsheet import neutralise
 
-from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+from ..writing import (
+    ExportOptions,
+    ExportReport,
+    Item,
+    copy_images,
+    image_folder,
+    register_exporter,
+)
 from .base import Importer, ImportOptions, register_importer
 from .manifest_table import COLUMNS, check_size, columns_of, format_cell, manifest_table
 
@@ -46,7 +53,7 @@ def _csv(
 ) -> None:
     """OUT/labels.csv with the images under OUT/images/ (see the module's docstring)."""
     written = list(
-        copy_images(project, items, out, options, progress, cancel, report, lambda item: "images")
+        copy_images(project, items, out, options, progress, cancel, report, image_folder)
     )
     table = manifest_table(project, written, cancel)
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:

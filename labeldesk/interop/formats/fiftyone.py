@@ -62,34 +62,46 @@ def _fiftyone(
     datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
     used: dict[str, set[str]] = {}
     ordered = sorted(items, key=lambda i: (i.split, i.path))
-    folder = (lambda item: f"{item.split}/{DATA}") if per_split else (lambda item: DATA)
+
+    def dataset_of(item: Item) -> str:
+        return item.split if per_split else ""
+
+    def folder(item: Item) -> str:
+        """data/<the image's folder in the project>: the key (its path in data/) leads
+        back to the project's image when the export is imported there."""
+        data = posixpath.join(dataset_of(item), DATA)
+        return posixpath.join(data, posixpath.dirname(item.path)).rstrip("/")
+
     for item, rel in copy_images(project, ordered, out, options, progress, cancel, report, folder):
-        base = posixpath.dirname(posixpath.dirname(rel))
-        stem = _unique_stem(out, rel, used.setdefault(base, set()))
-        datasets.setdefault(base, {})[stem] = None if item.label is None else index[item.label]
+        data = posixpath.join(dataset_of(item), DATA)
+        key = _unique_key(out, data, rel, used.setdefault(dataset_of(item), set()))
+        labels = datasets.setdefault(dataset_of(item), {})
+        labels[key] = None if item.label is None else index[item.label]
     for base, labels in datasets.items():
         (out / base / DATA).mkdir(parents=True, exist_ok=True)
         text = json.dumps({"classes": classes, "labels": labels}, ensure_ascii=False, indent=1)
         (out / base / LABELS).write_text(text + "\n", encoding="utf-8")
 
 
-def _unique_stem(out: Path, rel: str, used: set[str]) -> str:
-    """The file's name without its extension (FiftyOne's key), renamed when another file
-    of the dataset has the same stem (``a.jpg`` and ``a.png``)."""
-    name = posixpath.basename(rel)
-    stem, suffix = os.path.splitext(name)
-    if stem in used:
+def _unique_key(out: Path, data: str, rel: str, used: set[str]) -> str:
+    """The file's path in ``data`` without its extension (FiftyOne's key), the file
+    renamed when another of the dataset has the same key (``a.jpg`` and ``a.png``)."""
+    inside = posixpath.relpath(rel, data)
+    stem, suffix = os.path.splitext(posixpath.basename(inside))
+    prefix = posixpath.dirname(inside)
+    if posixpath.join(prefix, stem) in used:
         folder = out / posixpath.dirname(rel)
         digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
         n, new = 0, f"{stem}--{digest}"
         # a file already there under the new name (another stem's) is never replaced
-        while new in used or os.path.lexists(folder / f"{new}{suffix}"):
+        while posixpath.join(prefix, new) in used or os.path.lexists(folder / f"{new}{suffix}"):
             n += 1
             new = f"{stem}--{digest}-{n}"
         os.rename(out / rel, folder / f"{new}{suffix}")
         stem = new
-    used.add(stem)
-    return stem
+    key = posixpath.join(prefix, stem)
+    used.add(key)
+    return key
 
 
 # -- import --------------------------------------------------------------------------
@@ -127,14 +139,15 @@ def _read(path: Path, options: ImportOptions) -> LabelFile:
     if not datasets:
         raise LabelFileError(str(path), [f"no {LABELS} here nor in a folder below it"])
     maker = RowMaker(str(path))
+    root = (path if path.is_dir() else path.parent).absolute()
     entry = 0
     for labels_path, split in datasets:
-        entry = _read_one(labels_path, split, maker, entry, several=len(datasets) > 1)
+        entry = _read_one(labels_path, split, maker, entry, root, several=len(datasets) > 1)
     return maker.result()
 
 
 def _read_one(
-    labels_path: Path, split: str | None, maker: RowMaker, entry: int, several: bool
+    labels_path: Path, split: str | None, maker: RowMaker, entry: int, root: Path, several: bool
 ) -> int:
     """Add one labels.json's rows; returns the last entry number used (numbers run on
     across the datasets, and a problem names its file when there are several)."""
@@ -156,8 +169,9 @@ def _read_one(
             problem = _missing(key, matches)
         if problem is not None:
             maker.problem(entry, f"{where}{key[:120]!r}: {problem}")
-        else:
-            maker.add(entry, str(matches[0]), label, split)
+        else:  # its path from the folder read, matched by suffix: in a project of that
+            # folder, or in the one LabelDesk exported it from (data/ keeps its folders)
+            maker.add(entry, matches[0].relative_to(root).as_posix(), label, split)
     return entry
 
 

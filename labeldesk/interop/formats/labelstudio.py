@@ -18,7 +18,6 @@ request) predictions, matched to the project's images by path suffix.
 from __future__ import annotations
 
 import json
-import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -32,6 +31,7 @@ from ..writing import (
     Item,
     copy_images,
     export_classes,
+    image_folder,
     register_exporter,
 )
 from .base import Importer, register_importer
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 TASKS = "tasks.json"
 CONFIG = "labeling_config.xml"
-IMAGES = "images"
 IMAGE_NAME, CHOICE_NAME = "image", "choice"  # Label Studio's template defaults
 LOCAL_FILES = "/data/local-files/?d="
 
@@ -63,7 +62,7 @@ def _labelstudio(
     tasks: list[dict[str, Any]] = []
     ordered = sorted(items, key=lambda i: i.path)
     for item, rel in copy_images(
-        project, ordered, out, options, progress, cancel, report, _image_folder
+        project, ordered, out, options, progress, cancel, report, image_folder
     ):
         data: dict[str, Any] = {"image": LOCAL_FILES + quote(rel, safe="/"), "path": item.path}
         if item.split != "unassigned":
@@ -81,12 +80,6 @@ def _labelstudio(
     text = json.dumps(tasks, ensure_ascii=False, indent=1)
     (out / TASKS).write_text(text + "\n", encoding="utf-8")
     (out / CONFIG).write_text(labeling_config(classes), encoding="utf-8")
-
-
-def _image_folder(item: Item) -> str:
-    """images/<the image's folder in the project>: names stay unique and a path suffix
-    leads back to the project's image."""
-    return posixpath.join(IMAGES, posixpath.dirname(item.path)).rstrip("/")
 
 
 def _choice(label: str, score: float | None = None) -> dict[str, Any]:

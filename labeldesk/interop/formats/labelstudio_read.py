@@ -16,6 +16,10 @@ images are matched with by suffix (:mod:`labeldesk.core.label_files`):
 - ``http(s)://host/dir/a.jpg``, ``s3://bucket/dir/a.jpg``, …: ``dir/a.jpg``;
 - anything else (a plain path) as it is.
 
+A task with ``data.path`` (LabelDesk's own export writes the image's path in the
+project there) whose file name differs from the reference's (LabelDesk shortened a name
+too long to copy) is matched by ``data.path``.
+
 A reference with a ``..`` step, a NUL byte or a path no file could have is refused on
 its task; inline ``data:`` images are not files and are refused too. A task whose image
 is not in the project is listed, not refused (``LabelFile.unmatched_ok``): a Label
@@ -85,6 +89,8 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if problem is None:
             image, problem = reference_path(ref)
         if problem is None:
+            image = _own_path(task["data"], image)
+        if problem is None:
             maker.add(entry, image, label, task["data"].get("split"))
         else:
             maker.problem(entry, problem)
@@ -103,6 +109,16 @@ def _ids_only(tasks: list[Any]) -> bool:
     lists = [t["predictions"] for t in tasks if isinstance(t, dict) and t.get("predictions")]
     entries = [e for p in lists if isinstance(p, list) for e in p]
     return bool(entries) and all(isinstance(e, int) for e in entries)
+
+
+def _own_path(data: dict[str, Any], image: str) -> str:
+    """LabelDesk's export writes the image's project path as ``data.path``; where the
+    exported file was renamed (a name too long to copy as it was), that path finds the
+    image in the project the export came from; otherwise the reference is kept."""
+    own = data.get("path")
+    own = own.strip() if isinstance(own, str) else ""
+    renamed = own and posixpath.basename(own) != posixpath.basename(image)
+    return own if renamed else image
 
 
 def image_reference(data: dict[str, Any]) -> tuple[str, str | None]:

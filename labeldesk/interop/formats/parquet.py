@@ -28,7 +28,14 @@ from labeldesk.core.label_file_formats import (
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 
-from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+from ..writing import (
+    ExportOptions,
+    ExportReport,
+    Item,
+    copy_images,
+    image_folder,
+    register_exporter,
+)
 from .base import MAX_LABEL_FILE_BYTES, Importer, ImportOptions, register_importer
 from .manifest_table import COLUMNS, check_size, columns_of, manifest_table
 
@@ -63,7 +70,7 @@ def _parquet(
     import pyarrow.parquet as pq
 
     written = list(
-        copy_images(project, items, out, options, progress, cancel, report, lambda item: "images")
+        copy_images(project, items, out, options, progress, cancel, report, image_folder)
     )
     table = manifest_table(project, written, cancel)
     pq.write_table(pa.Table.from_pydict(table.columns, schema=_schema()), out / "labels.parquet")
