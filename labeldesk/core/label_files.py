@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,7 @@ def _relative(root: Path, path: str) -> str | None:
 def _candidates(root: Path, path: str) -> list[str]:
     """Project paths ``path`` may mean, most likely first: tidied (``/`` separators,
     relative to the image root), as written (a file name may hold a backslash on
-    Linux), and without outer spaces."""
+    Linux), and without outer spaces; then each in the other Unicode forms."""
     out: list[str] = []
     for text in (path, path.strip()) if path != path.strip() else (path,):
         unified = text.replace("\\", "/")
@@ -213,6 +214,9 @@ def _candidates(root: Path, path: str) -> list[str]:
         else:
             out.append(_tidy(text))
         out.append(text)
+    # A file written on macOS spells é decomposed (NFD), Linux keeps what it was given:
+    # the other Unicode form of a path that names no image may name one.
+    out += [unicodedata.normalize(form, p) for form in ("NFC", "NFD") for p in list(out)]
     return [p for p in dict.fromkeys(out) if p]
 
 

@@ -347,3 +347,22 @@ def test_an_object_without_a_label_key_is_refused_not_unlabeled(project, tmp_pat
     apply_label_rows(project, read_label_file(f), create_classes=True)
     now = project.images().set_index("path").label
     assert now[labeled[0]] == "dog" and now.isna()[labeled[1]]  # null still unlabels
+
+
+@pytest.mark.parametrize("on_disk", ["NFC", "NFD"])
+def test_a_path_in_the_other_unicode_form_names_the_image(tmp_path, on_disk):
+    """A CSV written on macOS spells é decomposed; the file's name may be either."""
+    import unicodedata
+
+    from helpers import write_image
+
+    name = unicodedata.normalize(on_disk, "cat/café.jpg")
+    write_image(tmp_path / "images" / name, seed=1)
+    write_image(tmp_path / "images" / "dog" / "d.jpg", seed=2)
+    project, _ = create_and_index(tmp_path / "proj", tmp_path / "images", workers=1)
+    other = "NFD" if on_disk == "NFC" else "NFC"
+    f = tmp_path / "l.csv"
+    f.write_text(f"path,label\n{unicodedata.normalize(other, name)},dog\n", encoding="utf-8")
+    assert apply_label_rows(project, read_label_file(f)) == 1
+    assert project.images().set_index("path").label[name] == "dog"
+    project.close()
