@@ -278,7 +278,7 @@ def cmd_classes(args: argparse.Namespace) -> Output:
 
 def cmd_undo(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import NothingToUndoError
-    from labeldesk.core.labels import SOURCES, USER_SOURCES
+    from labeldesk.core.labels import SOURCES, USER_SOURCES, where_it_was
 
     with open_existing(args.project) as project:
         sources = SOURCES if args.include_imports else USER_SOURCES
@@ -290,7 +290,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
             raise NothingToUndoError(
                 f"{exc}; undo one of them with --batch ID (see `labeldesk history`)", exc.others
             ) from exc
-        paths = project.paths_of(undone.image_ids[:20])
+        paths = [where_it_was(p) for p in project.paths_of(undone.image_ids[:20])]
     data = {
         "batch": undone.undone_batch_id,
         "undo_batch": undone.batch_id,
@@ -324,6 +324,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "author": e.author,
             "time": e.created_at,
             "batch": e.batch_id,
+            "removed": e.removed,
         }
         for e in events
     ]
@@ -338,7 +339,8 @@ def cmd_history(args: argparse.Namespace) -> Output:
         if e.old_split != e.new_split:
             parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
         change = "  ".join(parts)
+        path = f"{e.path} (removed from the folder)" if e.removed else e.path
         lines.append(
-            f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {e.path}  {change}"
+            f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {path}  {change}"
         )
     return Output(data, "\n".join(lines) or "no label events")

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .class_events import record_added
 from .classes import (
@@ -83,6 +83,16 @@ class LabelEvent:
     author: str | None = None  # who made the change (None in projects older than this)
     old_split: str | None = None
     new_split: str | None = None
+    removed: bool = False  # the image is no longer in the folder (``path``: where it was)
+
+
+RETIRED = "/removed/"  # the path of a removed image whose name another file took
+
+
+def where_it_was(path: str) -> str:
+    """A removed image's path as it was in the folder: the scan retires the path of an
+    image whose name another file took to ``/removed/<id>/<path>``."""
+    return path.split("/", 3)[3] if path.startswith(RETIRED) else path
 
 
 def current_user() -> str | None:
@@ -280,7 +290,7 @@ def history(
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "
         "e.new_status, b.source, b.description, e.created_at, b.author, e.old_split, "
-        "e.new_split FROM label_events e "
+        "e.new_split, i.removed_at IS NOT NULL FROM label_events e "
         "JOIN label_batches b ON b.id = e.batch_id JOIN images i ON i.id = e.image_id"
     )
     params: list[object] = []
@@ -291,7 +301,14 @@ def history(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    return [LabelEvent(*row) for row in db.query(sql, params)]
+    events = []
+    for row in db.query(sql, params):
+        *fields, removed = row
+        event = LabelEvent(*fields)
+        events.append(
+            replace(event, path=where_it_was(event.path), removed=True) if removed else event
+        )
+    return events
 
 
 def labels_as_of(db: Database, event_id: int) -> dict[int, str | None]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
 from .imageio import ProbeResult, hash_file
-from .labels import Change, apply_changes
+from .labels import RETIRED, Change, apply_changes, where_it_was
 from .layout import Placement, placement
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ class ScanWriter:
         at = found[1]
         if (here := self.rows.get(at)) is not None and here.id == found[0]:
             del self.rows[at]  # its path is free once it moves: a file there is new
-        original = at.split("/", 3)[3] if at.startswith("/removed/") else at
+        original = where_it_was(at)
         image_id, _, size, mtime_ns, digest, folder_label, label, skipped, split = found
         return KnownRow(
             image_id, original, size, mtime_ns, digest, True, folder_label, label, skipped, split
@@ -327,7 +327,7 @@ class ScanWriter:
         row = self.rows.pop(rel, None)
         if row is not None:
             conn.execute(
-                "UPDATE images SET path = ? WHERE id = ?", (f"/removed/{row.id}/{rel}", row.id)
+                "UPDATE images SET path = ? WHERE id = ?", (f"{RETIRED}{row.id}/{rel}", row.id)
             )
 
     def _move(self, conn: sqlite3.Connection, old: KnownRow, new_path: str) -> None:

@@ -285,3 +285,29 @@ def test_images_removed_for_a_while_come_back_under_new_names_with_their_labels(
     }
     assert [e.new_label for e in project.history("batch1/a.png")] == ["cat", "set"]
     project.close()
+
+
+def test_history_of_an_image_whose_name_another_file_took_shows_where_it_was(tmp_path, capsys):
+    """Its row keeps a retired path inside; history and undo show the folder path."""
+    import json
+
+    from labeldesk.cli import main
+
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat", "dog"])
+    project.set_labels({"a.png": "cat"})
+    (root / "a.png").unlink()
+    project.scan(workers=1)
+    write_image(root / "a.png", seed=42, fmt="PNG")  # other bytes take the name
+    project.scan(workers=1)
+    project.set_labels({"a.png": "dog"})
+    project.close()
+
+    assert main(["history", str(tmp_path / "proj"), "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert {(e["path"], e["new"], e["removed"]) for e in events} == {
+        ("a.png", "dog", False),
+        ("a.png", "cat", True),  # the first a.png, gone from the folder
+    }
+    assert main(["history", str(tmp_path / "proj")]) == 0
+    assert "a.png (removed from the folder)" in capsys.readouterr().out
