@@ -54,6 +54,7 @@ class ScanCounts:
     moved: int = 0
     unchanged: int = 0
     cancelled: bool = False
+    emptied: int = 0  # images indexed before in a folder found without any now
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 

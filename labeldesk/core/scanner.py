@@ -67,6 +67,9 @@ def scan(
     gone_paths = [p for p in live if p not in walked.files and p not in walked.problems]
     rows = {r.path: r for r in _load_rows(project, [*to_probe, *gone_paths, *walked.problems])}
     gone = {p: rows[p] for p in gone_paths}
+    if live and not walked.files and not walked.problems:
+        counts.emptied = len(live)
+        counts.warnings.append(nothing_found(project, len(live)))
 
     writer = ScanWriter(project, rows, gone, counts)
     writer.write_problems(walked.problems)
@@ -94,6 +97,16 @@ def scan(
     _log_scan(project, started, counts, len(walked.problems))
     progress(Progress(total, total, "done"))
     return counts
+
+
+def nothing_found(project: IndexedFolder, indexed: int) -> str:
+    """The warning for an image folder that holds no image now, where there were some:
+    a drive not mounted, a folder emptied by mistake."""
+    return (
+        f"no images found in {project.root}, where {indexed:,} were indexed: they are "
+        "marked removed (their labels are kept, and they come back with their files). "
+        "Is the drive or share mounted?"
+    )
 
 
 def _load_stats(project: IndexedFolder) -> dict[str, tuple[int, int, str | None] | None]:

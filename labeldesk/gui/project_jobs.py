@@ -110,6 +110,10 @@ class ProjectJobs(QObject):
                 f"Rescan done: {counts.added} added, {counts.removed} removed, "
                 f"{counts.changed} changed, {counts.moved} moved{skipped}"
             )
+        if counts.emptied and self.session is not None:  # a drive not mounted?
+            from labeldesk.core.scanner import nothing_found
+
+            self.shell.notify_error(nothing_found(self.session.project, counts.emptied))
 
     def _scan_cancelled(self) -> None:
         self._fill_timer.stop()

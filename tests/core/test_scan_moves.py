@@ -311,3 +311,23 @@ def test_history_of_an_image_whose_name_another_file_took_shows_where_it_was(tmp
     }
     assert main(["history", str(tmp_path / "proj")]) == 0
     assert "a.png (removed from the folder)" in capsys.readouterr().out
+
+
+def test_a_folder_found_empty_says_so_and_its_images_come_back_with_their_labels(tmp_path):
+    """An unmounted drive looks like an empty folder: the scan says so; nothing is lost."""
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    shutil.move(root, tmp_path / "elsewhere")
+    root.mkdir()  # the mount point, empty
+
+    counts = project.scan(workers=1)
+
+    assert (counts.removed, counts.emptied) == (2, 2)
+    assert any("no images found" in w and "mounted" in w for w in counts.warnings)
+    root.rmdir()
+    shutil.move(tmp_path / "elsewhere", root)
+    back = project.scan(workers=1)
+    assert back.emptied == 0 and not back.warnings
+    assert _labels(project) == {"a.png": "cat", "b.png": None}
+    project.close()

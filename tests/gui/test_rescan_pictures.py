@@ -94,3 +94,24 @@ def test_loads_under_way_when_a_file_is_found_edited_are_read_again(qtbot, proje
         gate.set()
         thumbs.shutdown()
         previews.shutdown()
+
+
+def test_a_rescan_of_a_folder_found_empty_gives_a_notice(qtbot, window, tmp_path, monkeypatch):
+    import shutil
+
+    from labeldesk.core.create import create_and_index
+    from labeldesk.gui import main_window
+
+    shown: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    root = tmp_path / "imgs"
+    for i in range(2):
+        write_image(root / "cat" / f"c{i}.jpg", size=(40, 40))
+    create_and_index(tmp_path / "proj", root, workers=1)[0].close()
+    assert window.open_project(tmp_path / "proj")
+    shutil.rmtree(root / "cat")  # as if the drive were not mounted
+    job = window.rescan()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: bool(shown))
+    assert "no images found" in shown[0] and "where 2 were indexed" in shown[0]
