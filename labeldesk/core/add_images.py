@@ -104,12 +104,11 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
             added.skipped.append((rel, ALREADY + there))
             added.already.append((rel, there))
             continue
-        target = _free_name(target_root.joinpath(*parts))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        wanted = target_root.joinpath(*parts)
         try:
-            shutil.copy2(origin, target)
+            wanted.parent.mkdir(parents=True, exist_ok=True)
+            target = _copy_to_free_name(origin, wanted)
         except OSError as exc:
-            target.unlink(missing_ok=True)
             added.skipped.append((rel, f"could not be copied: {exc.strerror or exc}"))
             continue
         added.paths.append(target.relative_to(image_root).as_posix())
@@ -126,10 +125,24 @@ def _indexed_as(project: Project, digest: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def _free_name(path: Path) -> Path:
-    """``path``, or ``stem-2.ext``, ``stem-3.ext``, … when it is taken."""
+def _copy_to_free_name(origin: Path, path: Path) -> Path:
+    """Copy ``origin`` (bytes and times) to ``path``, or ``stem-2.ext``, ``stem-3.ext``, …
+    when that name is taken; returns where it went. Each name is created exclusively, so
+    nothing there is written through or replaced (a file, a link, even a dangling one),
+    and only a file this call created is removed when the copy fails."""
     candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
+    while True:
+        try:
+            out = open(candidate, "xb")  # noqa: SIM115 (O_EXCL: never follows a link)
+        except FileExistsError:
+            n += 1
+            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            continue
+        try:
+            with out, open(origin, "rb") as src:
+                shutil.copyfileobj(src, out)
+            shutil.copystat(origin, candidate)
+        except BaseException:
+            candidate.unlink(missing_ok=True)  # ours: created above
+            raise
+        return candidate

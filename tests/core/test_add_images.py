@@ -104,3 +104,43 @@ def test_a_folder_inside_the_project_is_refused_and_nothing_is_copied(project, t
 def new_dir(path):
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def test_a_dangling_link_at_the_target_name_is_neither_followed_nor_replaced(project, tmp_path):
+    """A link planted where a copy would go (pointing outside the image folder, to a
+    file that does not exist yet): the copy takes the next free name; nothing is written
+    through the link, and the link stays."""
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=60)
+    folder = project.root / "_unlabeled" / "new"
+    folder.mkdir(parents=True)
+    outside = tmp_path / "outside.png"
+    os.symlink(outside, folder / "x.png")
+
+    added = copy_unlabeled(project, new, ["x.png"], "new")
+
+    assert added.paths == ["_unlabeled/new/x-2.png"]
+    assert not outside.exists() and os.path.islink(folder / "x.png")
+    assert (folder / "x-2.png").read_bytes() == (new / "x.png").read_bytes()
+    assert (folder / "x-2.png").stat().st_mtime_ns == (new / "x.png").stat().st_mtime_ns
+
+
+def test_a_copy_that_fails_leaves_nothing_half_written_and_keeps_other_files(
+    project, tmp_path, monkeypatch
+):
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=61)
+    folder = project.root / "_unlabeled" / "new"
+    folder.mkdir(parents=True)
+    (folder / "x.png").write_bytes(b"someone else's file")
+
+    def full_disk(src, dst, *args):
+        dst.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full_disk)
+    added = copy_unlabeled(project, new, ["x.png"], "new")
+
+    assert added.paths == [] and "No space left on device" in added.skipped[0][1]
+    assert (folder / "x.png").read_bytes() == b"someone else's file"
+    assert sorted(p.name for p in folder.iterdir()) == ["x.png"]  # no x-2.png left behind
