@@ -24,6 +24,8 @@ LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
+KEEP_LABEL = object()  # a record's label when it sets only the split (Label Studio: a task
+# without an annotation): the image keeps its label
 MAX_CELL_CHARS = 4096  # a path, label or split longer than this is not one (a hostile file)
 
 

@@ -28,6 +28,7 @@ from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
 from .label_file_formats import (
+    KEEP_LABEL,
     LABEL_COLUMNS,
     PATH_COLUMNS,
     USUAL_COLUMNS,
@@ -64,6 +65,7 @@ class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     label: str | None  # a valid class name (outer spaces stripped), None = unlabeled
     split: str | None  # train / val / test, None = leave the split as it is
     line: int  # line where the row starts (JSON lists and objects: entry number)
+    keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
 
 
 @dataclass
@@ -154,7 +156,10 @@ def _row(
     elif not path.strip():
         problems.append("the path is empty")
     name: str | None = None
-    if label is not None and not isinstance(label, str):
+    keep = label is KEEP_LABEL
+    if keep:
+        pass
+    elif label is not None and not isinstance(label, str):
         problems.append(f"the label {label!r} must be text (or empty for unlabeled)")
     elif label and label.strip():
         if label not in names:
@@ -175,7 +180,7 @@ def _row(
     if problems:
         return None, problems
     assert isinstance(path, str)
-    return LabelRow(path, name, split_name, record.line), []
+    return LabelRow(path, name, split_name, record.line, keep), []
 
 
 # -- paths ---------------------------------------------------------------------------
@@ -290,6 +295,8 @@ def apply_label_rows(
         conflict = _conflict(first, row, found.unit)
         if conflict:
             problems.append((row.line, f"{path!r} {conflict}"))
+        elif first.keep_label and not row.keep_label:
+            chosen[path] = row._replace(split=row.split or first.split)
         elif row.split and not first.split:
             chosen[path] = first._replace(split=row.split)
     if unmatched and not chosen:
@@ -304,7 +311,7 @@ def apply_label_rows(
         chosen = {p: r for p, r in chosen.items() if not bad.intersection(lines_of[p])}
         if not chosen:
             return 0
-    labels = {path: row.label for path, row in chosen.items()}
+    labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
     # One batch: labels and splits land together, and one undo takes them back.
     changes = project.set_labels(
@@ -319,7 +326,9 @@ def apply_label_rows(
 
 def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
     """Why ``row`` contradicts an earlier row for the same image, or None."""
-    if nfc(first.label or "") != nfc(row.label or ""):  # one class in either Unicode form
+    keep = first.keep_label or row.keep_label  # a split-only row says nothing of labels
+    # (one class in either Unicode form)
+    if not keep and nfc(first.label or "") != nfc(row.label or ""):
         given = repr(row.label) if row.label else "unlabeled"
         earlier = repr(first.label) if first.label else "unlabeled"
         return f"is labeled {given} here but {earlier} on {unit} {first.line}"

@@ -51,3 +51,26 @@ def test_an_exports_own_images_as_a_new_project_take_its_labels(tmp_path, projec
     labels = _labels(copy)
     assert {p.removeprefix("images/"): lab for p, lab in labels.items()} == exported
     copy.close()
+
+
+def test_label_studio_tasks_without_an_annotation_bring_back_their_split_only(project, tmp_path):
+    """An unlabeled image in val comes back in val; a task whose annotation was deleted
+    in Label Studio keeps the image's label (it does not unlabel it)."""
+    import json
+
+    from labeldesk.interop.writing import ExportOptions
+
+    project.set_splits({"_unlabeled/u0.png": "val"})
+    out = tmp_path / "out"
+    export(project, out, "labelstudio", ExportOptions(include_unlabeled=True))
+    tasks = json.loads((out / "tasks.json").read_text())
+    [cat] = [t for t in tasks if t["data"]["path"] == "val/cat/cat0.jpg"]
+    del cat["annotations"]  # removed in Label Studio
+    (out / "tasks.json").write_text(json.dumps(tasks))
+    project.set_splits({"_unlabeled/u0.png": None, "val/cat/cat0.jpg": "test"})
+
+    apply_label_rows(project, read_labels(out / "tasks.json")[1])
+
+    frame = project.images().set_index("path")
+    assert frame.split["_unlabeled/u0.png"] == "val" and frame.label.isna()["_unlabeled/u0.png"]
+    assert (frame.split["val/cat/cat0.jpg"], frame.label["val/cat/cat0.jpg"]) == ("val", "cat")

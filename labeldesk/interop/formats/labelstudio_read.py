@@ -5,7 +5,9 @@ Its label is the single choice of a ``choices`` result (from the ``<Choices>`` n
 ``choice`` when a task has several). Of several annotations on one task the newest
 (``updated_at``, else ``created_at``, else the highest id) that was not cancelled wins,
 as Label Studio's own "last annotation" view shows it; with ``--predictions`` the newest
-prediction is read instead. A task without one is not a row (the image keeps its label).
+prediction is read instead. A task without one sets only its ``data.split`` (the image
+keeps its label; LabelDesk's export writes the split of unlabeled images too), or is not
+a row when it has none.
 
 ``REF`` is read the way Label Studio writes it, and becomes a path that the project's
 images are matched with by suffix (:mod:`labeldesk.core.label_files`):
@@ -38,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import KEEP_LABEL
 from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
@@ -81,9 +84,13 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             maker.problem(entry, 'not a task: expected {"data": {"image": ...}, ...}')
             continue
-        label, problem, found = task_label(task.get(kind), kind)
+        text, problem, found = task_label(task.get(kind), kind)
+        split = task["data"].get("split")
+        label: object = text
         if problem is None and not found:
-            continue  # nothing to apply: the image keeps its label
+            if not split:
+                continue  # nothing to apply: the image keeps its label
+            label = KEEP_LABEL  # its split still comes back; its label stays
         if problem is None:
             ref, problem = image_reference(task["data"])
         if problem is None:
@@ -91,7 +98,7 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if problem is None:
             image = _own_path(task["data"], image)
         if problem is None:
-            maker.add(entry, image, label, task["data"].get("split"))
+            maker.add(entry, image, label, split)
         else:
             maker.problem(entry, problem)
     return maker.result(unmatched_ok=True)
