@@ -30,6 +30,9 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     folder, shifted = new_folder(tmp_path / "new", per_class=15, new_class=15, seed=9)
     assert page.check(folder) is not None
     qtbot.waitUntil(lambda: page.gallery.count() > 0, timeout=120_000)
+    # The gallery fills on the check's result; its slot frees a moment later (its own
+    # queued signal): adding before that would be refused as "wait for the check".
+    qtbot.waitUntil(lambda: not page.session.busy, timeout=10_000)
     assert "shift" in page.verdict.text().lower() and "AUC" in page.verdict.text()
     assert "60 new vs 210 labeled images" in page.verdict.text()
     first = page.shown()[:15]
