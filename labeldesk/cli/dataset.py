@@ -107,7 +107,9 @@ def add_parsers(add: AddParser) -> None:
     p = add("history", "label history, newest first")
     p.add_argument("project", type=Path)
     p.add_argument("path", nargs="?", help="only this image")
-    p.add_argument("-n", type=non_negative_int, default=50, help="how many events (default 50)")
+    p.add_argument(
+        "-n", type=non_negative_int, default=50, help="how many events (default 50; 0: all)"
+    )
     p.set_defaults(handler=cmd_history)
 
 
@@ -121,11 +123,14 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     )
 
 
-def _index_output(project: Any, counts: Any) -> Output:
+def _index_output(project: Any, counts: Any, layout: bool = True) -> Output:
+    """``layout``: check the folder layout (not when another tool's export gave the
+    labels: its folders, ``images/`` or ``data/``, are not classes)."""
     from labeldesk.core.layout_check import check_layout
     from labeldesk.core.stats import index_summary
 
-    warnings = [str(w) for w in check_layout(project.root)] + list(counts.warnings)
+    found = check_layout(project.root) if layout else []
+    warnings = [str(w) for w in found] + list(counts.warnings)
     data = {
         **index_summary(project),
         "added": counts.added,
@@ -173,7 +178,7 @@ def cmd_new(args: argparse.Namespace) -> Output:
             labels_only=rows is not None and fmt != "csv",
         )
     with project:
-        output = _index_output(project, counts)
+        output = _index_output(project, counts, layout=rows is None or fmt == "csv")
     if rows is not None:
         output.data["labels"] = {
             "format": fmt,
@@ -310,7 +315,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
 
 def cmd_history(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
-        events = project.history(args.path, limit=args.n)
+        events = project.history(args.path, limit=args.n or None)  # 0: all, as outliers -n
     data = [
         {
             "path": e.path,

@@ -283,10 +283,20 @@ def repair_labels(db: Database) -> int:
     return len(changes)
 
 
+def removed_ids(db: Database, path: str) -> list[int]:
+    """The removed images that had ``path`` (whether another file took it or not)."""
+    rows = db.query(
+        "SELECT id, path FROM images WHERE removed_at IS NOT NULL "
+        "AND (path = ? OR substr(path, 1, ?) = ?)",
+        (path, len(RETIRED), RETIRED),
+    )
+    return [int(i) for i, at in rows if where_it_was(at) == path]
+
+
 def history(
-    db: Database, image_id: int | None = None, limit: int | None = None
+    db: Database, image_id: int | list[int] | None = None, limit: int | None = None
 ) -> list[LabelEvent]:
-    """Label events, newest first; for one image when ``image_id`` is given."""
+    """Label events, newest first; for some images when ``image_id`` is given."""
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "
         "e.new_status, b.source, b.description, e.created_at, b.author, e.old_split, "
@@ -295,8 +305,9 @@ def history(
     )
     params: list[object] = []
     if image_id is not None:
-        sql += " WHERE e.image_id = ?"
-        params.append(image_id)
+        ids = image_id if isinstance(image_id, list) else [image_id]
+        sql += f" WHERE e.image_id IN ({', '.join('?' * len(ids))})"
+        params.extend(ids)
     sql += " ORDER BY e.id DESC"
     if limit is not None:
         sql += " LIMIT ?"

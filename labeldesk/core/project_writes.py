@@ -18,7 +18,7 @@ from . import labels as label_store
 from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .db import Database
-from .errors import ProjectError
+from .errors import ProjectError, UnknownPathError
 from .layout import SPLITS
 from .vocab import VERIFIED
 
@@ -184,5 +184,14 @@ class ProjectWrites:
     def history(
         self, path: str | None = None, limit: int | None = None
     ) -> list[label_store.LabelEvent]:
-        image_id = self._row(path)["id"] if path is not None else None
-        return label_store.history(self.db, image_id, limit)
+        """Label events, newest first: every image's, or the image at ``path``'s (when
+        none is there now, those of the removed images that had that path)."""
+        if path is None:
+            return label_store.history(self.db, None, limit)
+        try:
+            ids = [self._row(path)["id"]]
+        except UnknownPathError:
+            ids = label_store.removed_ids(self.db, path)
+            if not ids:
+                raise
+        return label_store.history(self.db, ids, limit)

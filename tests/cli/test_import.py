@@ -105,6 +105,8 @@ def test_new_from_another_tools_export_takes_its_labels_not_its_folder_names(
         "--labels", str(tmp_path / "out" / labels), "--workers", "1",
     )  # fmt: skip
     assert code == 0 and doc["labels"]["format"] == fmt
+    # its folders (images/, data/) are its layout: no advice to make them classes
+    assert not [w for w in doc["warnings"] if "class" in w], doc["warnings"]
     with open_project(tmp_path / "q") as copy:
         after = copy.images(include_skipped=False)
         assert sorted(copy.classes()) == sorted(classes)  # no "images", "data" or split class

@@ -311,6 +311,16 @@ def test_history_of_an_image_whose_name_another_file_took_shows_where_it_was(tmp
     }
     assert main(["history", str(tmp_path / "proj")]) == 0
     assert "a.png (removed from the folder)" in capsys.readouterr().out
+    assert main(["history", str(tmp_path / "proj"), "b.png", "-n", "0"]) == 0
+    assert "no label events" in capsys.readouterr().out  # b.png has none; 0 means all
+
+    (root / "a.png").unlink()  # now no file has the name: the removed images' events
+    with Project(tmp_path / "proj") as again:
+        assert again.scan(workers=1).removed == 1
+    assert main(["history", str(tmp_path / "proj"), "a.png", "--json", "-n", "0"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [(e["new"], e["removed"]) for e in events] == [("dog", True), ("cat", True)]
+    assert main(["history", str(tmp_path / "proj"), "c.png"]) == 1  # never an image
 
 
 def test_a_folder_found_empty_says_so_and_its_images_come_back_with_their_labels(tmp_path):
