@@ -17,6 +17,7 @@ statistical tests for comparing supervised classification learning algorithms").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,7 @@ class Scored:
     confidence: np.ndarray
     correct: np.ndarray  # bool, aligned with rows
     left_out: dict[str, int] = field(default_factory=dict)  # why other rows were not scored
+    truth: list[str] = field(default_factory=list)  # the rows' labels, by today's names
 
 
 def frozen_test_set(project: Project, name: str | None = None) -> TestSet:
@@ -145,12 +147,42 @@ def score_version(
     classes: list[str] = meta["classes"]
     best = probs.argmax(axis=1)
     scored.rows = rows
-    scored.predicted = [classes[b] for b in best]
+    today = class_names_today(project)  # a class renamed or merged since: one name
+
+    def named(name: str) -> str:
+        return today(name) or name  # (a class removed since keeps its old name)
+
+    scored.predicted = [named(classes[b]) for b in best]
+    scored.truth = [named(test.labels[r]) for r in rows]
     scored.confidence = probs.max(axis=1)
     scored.correct = np.array(
-        [p == test.labels[r] for p, r in zip(scored.predicted, rows, strict=True)], dtype=bool
+        [p == t for p, t in zip(scored.predicted, scored.truth, strict=True)], dtype=bool
     )
     return scored
+
+
+def class_names_today(project: Project) -> Callable[[str], str | None]:
+    """A class name as the project calls that class now: the test set keeps the names of
+    its version, and a head the names it was trained with, so after ``cat`` was renamed
+    ``kitty`` both mean the same class (None: a class removed since). A name that is a
+    class today stays itself."""
+    from labeldesk.core.classes import aliases
+
+    with project.db.reading() as conn:
+        renamed = aliases(conn)
+    current = set(project.classes())
+
+    def today(name: str) -> str | None:
+        found: str | None = name
+        seen: set[str] = set()
+        while found is not None and found not in current and found in renamed:
+            if found in seen:
+                break  # (a cycle would be a damaged table: stop where it loops)
+            seen.add(found)
+            found = renamed[found]
+        return found
+
+    return today
 
 
 def score_heads(
@@ -192,7 +224,7 @@ def evaluation(scored: Scored, test: TestSet) -> dict[str, Any]:
     if not n:
         out.update(accuracy=None, macro_f1=None, ece=None, per_class_recall={}, confusion={})
         return out
-    truth = [test.labels[r] for r in scored.rows]
+    truth = scored.truth or [test.labels[r] for r in scored.rows]
     classes = sorted(set(truth) | set(scored.predicted))
     index = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)

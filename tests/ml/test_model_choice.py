@@ -152,3 +152,24 @@ def test_predictions_take_the_head_in_use_not_the_newest(overlapping):
     assert current_head(project, key, classes, now).id == first.id
     pin(project, worse.id)
     assert current_head(project, key, classes, now).id == worse.id
+
+
+def test_a_class_renamed_after_the_test_set_was_frozen_is_one_class_to_the_scores(overlapping):
+    """The frozen test set keeps its version's names, a new head predicts today's: both
+    are mapped to today's names, so the new head is not 'worse' for the rename."""
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    test = frozen_test_set(project)
+    before = evaluation(score_version(project, first, test), test)
+    old = CLASSES[0]
+    project.rename_class(old, "renamed")
+
+    second, chosen = train_and_choose(project, PARAMS)
+
+    assert chosen.version.id == second.id and chosen.reason.startswith("not worse")
+    again = evaluation(score_version(project, first, test), test)
+    new = evaluation(score_version(project, second, test), test)
+    assert again["accuracy"] == before["accuracy"]  # the old head, named anew
+    assert abs(new["accuracy"] - before["accuracy"]) < 0.1
+    assert "renamed" in new["per_class_recall"] and old not in new["per_class_recall"]
+    assert new["macro_f1"] > 0.5
