@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from .backbones import Backbone
     from .drift_outputs import OutputShift
+    from .store import ProjectVectors
 
 __all__ = ["DriftReport", "ShiftTests", "compare_vectors", "drift_report", "effect_words"]
 
@@ -118,6 +119,21 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _reference_rows(project: Project, vectors: ProjectVectors) -> np.ndarray:
+    """Bool per row of ``vectors``: the labeled images a folder is compared with, not
+    the excluded ones (junk kept out of training and export stays out here too)."""
+    from labeldesk.core.vocab import EXCLUDED
+
+    states = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
+    return np.array(
+        [
+            label is not None and states.get(int(i)) != EXCLUDED
+            for label, i in zip(vectors.labels, vectors.ids, strict=True)
+        ],
+        dtype=bool,
+    )
+
+
 def drift_report(
     project: Project,
     folder: Path | str,
@@ -144,7 +160,7 @@ def drift_report(
         project, folder, backbone=backbone, device=device, runtime=runtime,
         progress=progress, cancel=cancel,
     )  # fmt: skip
-    labeled = np.flatnonzero(np.array([lab is not None for lab in vectors.labels], dtype=bool))
+    labeled = np.flatnonzero(_reference_rows(project, vectors))
     if len(labeled) == 0:
         raise LabelDeskError("the project has no labeled embedded images to compare with")
     progress(Progress(1, 4, "comparing with the project's images"))

@@ -141,12 +141,10 @@ def model_outputs(
     """The output tests for the project's model, or None when it has no model (fewer
     than two labeled classes). ``neighbour_*``: each new image's nearest project images
     (rows into ``vectors``), for the kNN part of the predictions."""
-    from labeldesk.core.vocab import known_class_codes
+    from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
-    from .models import last_label_event
-    from .predictions import current_head, knn_votes, project_predictions, training_mask
+    from .predictions import knn_votes, project_predictions, training_mask
     from .probe import probe_probabilities
-    from .train import head_probabilities
 
     classes = project.classes()
     labels = known_class_codes(vectors.labels, classes, vectors.paths)
@@ -156,20 +154,20 @@ def model_outputs(
     if len(np.unique(labels[trainable])) < 2:
         return None
     preds = project_predictions(project, vectors)
-    head = current_head(project, vectors.key, classes, last_label_event(project))
-    probs = head_probabilities(project, head, new_vectors) if head is not None else None
-    if probs is None:
-        train_rows = np.flatnonzero(trainable)
-        features = np.concatenate([vectors.vectors[train_rows], new_vectors])
-        codes = np.r_[labels[train_rows], np.full(len(new_vectors), -1)]
-        mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
-        probs = probe_probabilities(features, codes, mask, len(classes)).probs[len(train_rows) :]
+    # The new images as the project's held-out images are predicted (the probe fit on the
+    # train labels, mixed with the kNN vote), not by a trained head: the two sides of
+    # each test, and the confidence threshold, come from the same model.
+    train_rows = np.flatnonzero(trainable)
+    features = np.concatenate([vectors.vectors[train_rows], new_vectors])
+    codes = np.r_[labels[train_rows], np.full(len(new_vectors), -1)]
+    mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
+    probs = probe_probabilities(features, codes, mask, len(classes)).probs[len(train_rows) :]
     votes, evidence = knn_votes(neighbour_sims, neighbour_rows, labels, trainable, len(classes))
     from .predictions import KNN_WEIGHT
 
     weight = KNN_WEIGHT * evidence[:, None]
     probs = (1 - weight) * probs + weight * votes
-    reference = labels >= 0
+    reference = (labels >= 0) & np.array([s != EXCLUDED for s in statuses], dtype=bool)
     source, rows = _evaluation_rows(preds.labels, preds.splits, preds.out_of_fold)
     correct = preds.predicted[rows] == preds.labels[rows]
     return compare_outputs(

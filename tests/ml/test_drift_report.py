@@ -162,3 +162,36 @@ def test_reports_saved_in_the_same_second_keep_both_and_a_claimed_name_is_not_li
     assert [_json.loads(p.read_text())["images"] for p in (first, second)] == [1, 2]
     (tmp_path / "drift" / "20261201-120000-003.json").touch()  # claimed, not written yet
     assert [r["images"] for r in drift_history.drift_history(project)] == [1, 2]
+
+
+def test_excluded_images_are_not_part_of_the_reference(tmp_path):
+    own = make_project(tmp_path / "p")
+    labeled = own.images().dropna(subset=["label"])
+    junk = labeled.path.tolist()[:6]
+    own.set_status(junk, "excluded")
+    folder, _ = new_folder(tmp_path / "same", per_class=10, seed=4)
+    report = drift_report(own, folder, **RUN)
+    assert report.reference == len(labeled) - 6
+    classes = report.to_json()["predicted_classes"]
+    assert sum(classes["reference"].values()) == len(labeled) - 6
+    own.close()
+
+
+def test_a_trained_head_does_not_change_how_new_images_are_scored(tmp_path):
+    """Both sides of the output tests come from the same model (the probe, as for the
+    project's held-out images): a head in use, more confident, must not make the same
+    kind of images look different."""
+    from labeldesk.ml.model_choice import in_use, train_and_choose
+    from labeldesk.ml.train import HeadParams
+
+    own = make_project(tmp_path / "p")
+    folder, _ = new_folder(tmp_path / "same", per_class=10, seed=5)
+    before = drift_report(own, folder, **RUN).to_json()["predicted_classes"]
+    train_and_choose(own, HeadParams(epochs=200))
+    assert in_use(own).version is not None
+    after = drift_report(own, folder, **RUN).to_json()["predicted_classes"]
+    assert after["new"] == before["new"]
+    assert [c["new_mean"] for c in after["per_class_confidence"]] == [
+        c["new_mean"] for c in before["per_class_confidence"]
+    ]
+    own.close()
