@@ -293,15 +293,16 @@ def drift(
 
 def model_versions(project: Project) -> pd.DataFrame:
     """Every trained version, newest first, scored on the frozen test set, as
-    ``labeldesk models --json`` lists them: id, kind, dataset_version, in_use,
-    accuracy, macro_f1, ece (None where it cannot be scored)."""
+    ``labeldesk models --json`` lists them: id, kind, dataset_version, in_use (the
+    predictions use it now), chosen (the choice rule keeps it; it predicts unless labels
+    changed since it was trained), accuracy, macro_f1, ece (None where not scored)."""
     import pandas as pd
 
-    from labeldesk.ml.model_choice import in_use
+    from labeldesk.ml.model_choice import chosen_head, predicting
     from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
-    chosen = in_use(project)
+    chosen, rule = predicting(project), chosen_head(project)
     versions = list_versions(project)
     _, scores = score_heads(project, versions)
     rows = []
@@ -313,12 +314,13 @@ def model_versions(project: Project) -> pd.DataFrame:
                 "kind": v.kind,
                 "dataset_version": v.dataset_version,
                 "in_use": chosen.version is not None and chosen.version.id == v.id,
+                "chosen": rule.version is not None and rule.version.id == v.id,
                 "accuracy": scored.get("accuracy"),
                 "macro_f1": scored.get("macro_f1"),
                 "ece": scored.get("ece"),
             }
         )
-    columns = ("id", "kind", "dataset_version", "in_use", "accuracy", "macro_f1", "ece")
+    columns = ("id", "kind", "dataset_version", "in_use", "chosen", "accuracy", "macro_f1", "ece")
     return pd.DataFrame(rows, columns=list(columns)).astype(object).where(lambda d: d.notna(), None)
 
 

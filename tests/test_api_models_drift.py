@@ -28,11 +28,13 @@ def test_model_versions_match_the_cli_listing(tmp_path, capsys):
         assert list(table.index) == [worse.id, good.id]
         for version_id, row in rows.items():
             assert table.loc[version_id, "in_use"] == row["in_use"]
+            assert table.loc[version_id, "chosen"] == row["chosen"]
             assert table.loc[version_id, "accuracy"] == row["evaluation"]["accuracy"]
         assert (
-            table.loc[good.id, "in_use"]
+            table.loc[good.id, "chosen"]
             and table.loc[good.id, "accuracy"] > table.loc[worse.id, "accuracy"]
         )
+        assert not table["in_use"].any()  # labels changed since #good: the probe predicts
     finally:
         project.close()
 

@@ -44,7 +44,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_models(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.model_choice import in_use, pin
+    from labeldesk.ml.model_choice import chosen_head, pin, predicting
     from labeldesk.ml.model_eval import frozen_test_set
 
     with open_existing(args.project) as project:
@@ -54,10 +54,12 @@ def cmd_models(args: argparse.Namespace) -> Output:
             frozen_test_set(project, args.test_set)
         if args.compare:
             return _compare(project, *args.compare)
-        return _listing(project, in_use(project))
+        return _listing(project, predicting(project), chosen_head(project))
 
 
-def _listing(project: Project, chosen: Any) -> Output:
+def _listing(project: Project, chosen: Any, rule: Any) -> Output:
+    """``chosen``: the head the predictions use now (``InUse``); ``rule``: the head the
+    choice rule keeps (the same, unless labels changed since it was trained)."""
     from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
@@ -67,11 +69,16 @@ def _listing(project: Project, chosen: Any) -> Output:
     for v in versions:
         row = v.to_json()
         row["in_use"] = chosen.version is not None and chosen.version.id == v.id
+        row["chosen"] = rule.version is not None and rule.version.id == v.id
         row["evaluation"] = scores.get(v.id)
         rows.append(row)
         lines.append(describe(v, row["evaluation"], row["in_use"]))
     if chosen.version is not None:
         lines.append(f"in use: #{chosen.version.id} ({chosen.reason})")
+    elif versions:
+        lines.append(f"in use: no head, the linear probe predicts ({chosen.reason})")
+        if rule.version is not None:
+            lines.append(f"chosen: #{rule.version.id} ({rule.reason})")
     return Output(rows, "\n".join(lines) or "no trained models yet")
 
 

@@ -32,12 +32,13 @@ SHOWN_PATHS = 20  # images listed per side of a comparison
 
 
 def _scores(project: Project) -> tuple[dict[int, dict[str, Any]], Any, str | None]:
-    """Every head's frozen-test evaluation, the head in use, the test set's name."""
-    from labeldesk.ml.model_choice import in_use
+    """Every head's frozen-test evaluation, the chosen head and whether it predicts now
+    (``(chosen, predicting)``), the test set's name."""
+    from labeldesk.ml.model_choice import chosen_head, predicting
     from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
 
-    chosen = in_use(project)
+    chosen = (chosen_head(project), predicting(project))
     test, scores = score_heads(project, list_versions(project, "head"))
     return scores, chosen, None if test is None else test.version
 
@@ -113,7 +114,7 @@ class VersionsBox(QGroupBox):
     def _scored(self, result: tuple[dict[int, dict[str, Any]], Any, str | None]) -> None:
         if self._closed:
             return
-        self.scores, chosen, test_set = result
+        self.scores, (chosen, now), test_set = result
         version = chosen.version
         self.in_use_id = None if version is None else version.id
         self.is_pinned = bool(chosen.pinned)
@@ -122,7 +123,12 @@ class VersionsBox(QGroupBox):
             self._say("No trained head yet.")
         else:
             where = f" Scored on the frozen test set ({test_set})." if test_set else ""
-            self._say(f"In use: #{version.id} ({chosen.reason}).{where}")
+            probe = (
+                ""
+                if now.version is not None
+                else (f" For now the linear probe predicts ({now.reason}).")
+            )
+            self._say(f"In use: #{version.id} ({chosen.reason}).{where}{probe}")
         self._update_buttons()
 
     def _say(self, text: str) -> None:

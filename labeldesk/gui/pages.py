@@ -215,7 +215,7 @@ class ProjectPages:
             self._stats_stale = what
 
     def _trained(self, _version_id: int, what: str = "Training finished") -> None:
-        from labeldesk.ml.model_choice import in_use
+        from labeldesk.ml.model_choice import predicting
 
         if self.stats is not None:
             self.stats.refresh()
@@ -224,9 +224,12 @@ class ProjectPages:
             view.feed.refresh()
         self.shell.update_actions()
         project = self.project
-        chosen = in_use(project) if project is not None else None
-        if chosen is None or chosen.version is None:
+        chosen = predicting(project) if project is not None else None
+        if chosen is None:
             self.shell.show_message(what)
+            return
+        if chosen.version is None:
+            self.shell.show_message(f"{what}: the linear probe predicts ({chosen.reason})")
             return
         self.shell.show_message(
             f"{what}: predictions, issues and the queue use head #{chosen.version.id} "

@@ -17,7 +17,8 @@ from labeldesk.core.display import format_percent
 from labeldesk.core.errors import LabelDeskError
 
 from .model_eval import compare, frozen_test_set, score_version
-from .models import ModelVersion, get_version, list_versions
+from .models import ModelVersion, get_version, last_label_event, list_versions
+from .train import read_head_meta
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -48,6 +49,43 @@ def in_use(project: Project, embedding_key: str | None = None) -> InUse:
     if newest is None:
         return InUse(None, "no trained head yet")
     return InUse(newest, "the newest head trained on the current embeddings")
+
+
+def why_unused(project: Project, chosen: InUse, classes: list[str], label_state: int) -> str | None:
+    """Why the chosen head does not predict now (the probe does), or None when it does:
+    a head pinned by hand is used whatever labels changed since; another gives way to the
+    probe once labels change, until a head is trained on them; none is used when its
+    classes are no longer the project's (one added, renamed or removed since)."""
+    head = chosen.version
+    if head is None or head.status != "complete":
+        return chosen.reason or "no trained head"
+    if not chosen.pinned and head.label_event_id != label_state:
+        return f"#{head.id}'s labels changed since; the probe predicts until the next training"
+    meta = read_head_meta(project.path / str(head.checkpoint))
+    if meta is None:
+        return f"#{head.id}'s files cannot be read"
+    if meta["classes"] != classes:
+        return f"#{head.id} was trained on other classes than the project's now"
+    return None
+
+
+def chosen_head(project: Project) -> InUse:
+    """The head the choice rule keeps for the current embeddings (it predicts only when
+    :func:`why_unused` finds nothing against it)."""
+    from .store import current_key
+
+    key = current_key(project)
+    return in_use(project, key) if key is not None else InUse(None, "no embeddings yet")
+
+
+def predicting(project: Project) -> InUse:
+    """The head the predictions use now (on the current embeddings, classes and labels),
+    or ``InUse(None, why not)``: what ``labeldesk models`` and the notebook API show."""
+    chosen = chosen_head(project)
+    if chosen.version is None:
+        return chosen
+    why = why_unused(project, chosen, project.classes(), last_label_event(project))
+    return chosen if why is None else InUse(None, why)
 
 
 def _version(project: Project, text: str | None) -> ModelVersion | None:

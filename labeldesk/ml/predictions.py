@@ -34,7 +34,7 @@ from .pca_chunks import pca_reduce
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
 from .search import knn_graph
 from .store import ProjectVectors, embeddings_dir, project_vectors
-from .train import head_probabilities, read_head_meta
+from .train import head_probabilities
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -355,13 +355,7 @@ def current_head(
     """The head in use (:mod:`labeldesk.ml.model_choice`) for these embeddings and
     classes, when it was trained on the current labels; a head pinned by hand is used
     even after labels change (a person chose it), others give way to the probe then."""
-    from .model_choice import in_use
+    from .model_choice import in_use, why_unused
 
     chosen = in_use(project, embedding_key)
-    head = chosen.version
-    if head is None or head.status != "complete":
-        return None
-    if not chosen.pinned and head.label_event_id != label_state:
-        return None
-    meta = read_head_meta(project.path / str(head.checkpoint))
-    return head if meta is not None and meta["classes"] == classes else None
+    return chosen.version if why_unused(project, chosen, classes, label_state) is None else None

@@ -114,7 +114,9 @@ def test_models_cli_marks_the_version_in_use_and_compares_two(overlapping, capsy
 
     assert main(["models", path, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["id"] for r in rows if r["in_use"]] == [first.id]
+    assert [r["id"] for r in rows if r["chosen"]] == [first.id]  # kept: the newer is worse
+    # but the labels changed since #first was trained: the probe predicts, as the app does
+    assert [r["id"] for r in rows if r["in_use"]] == []
     scored = {r["id"]: r["evaluation"] for r in rows}
     assert scored[first.id]["accuracy"] > scored[worse.id]["accuracy"]
     assert scored[first.id]["n"] == scored[worse.id]["n"] == 200
@@ -127,7 +129,8 @@ def test_models_cli_marks_the_version_in_use_and_compares_two(overlapping, capsy
 
     assert main(["models", path]) == 0
     text = capsys.readouterr().out
-    assert f"in use: #{first.id} (kept" in text and "frozen test" in text
+    assert f"chosen: #{first.id} (kept" in text and "frozen test" in text
+    assert "in use: no head, the linear probe predicts" in text
 
     assert main(["models", path, "--pin", str(worse.id), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
