@@ -64,7 +64,7 @@ def cmd_drift(args: argparse.Namespace) -> Output:
         if args.html:  # refused before the report is computed, not after
             from labeldesk.ml.drift_html import check_html_target
 
-            check_html_target(args.html, project, overwrite=args.overwrite)
+            check_html_target(args.html, project, overwrite=args.overwrite, checked=args.images)
         report = drift_report(
             project,
             args.images,
@@ -77,7 +77,9 @@ def cmd_drift(args: argparse.Namespace) -> Output:
         if args.html:
             from labeldesk.ml.drift_html import check_html_target, write_html
 
-            html = check_html_target(args.html, project, overwrite=args.overwrite)  # again
+            html = check_html_target(
+                args.html, project, overwrite=args.overwrite, checked=args.images
+            )  # again
             write_html(report, html, project)
     data = report.to_json()
     data["saved"] = str(saved)

@@ -220,19 +220,25 @@ def is_drift_report(path: Path) -> bool:
         return False
 
 
-def check_html_target(target: Path | str, project: Project, *, overwrite: bool) -> Path:
+def check_html_target(
+    target: Path | str, project: Project, *, overwrite: bool, checked: Path | str | None = None
+) -> Path:
     """The resolved file to write a report to, or ReportTargetError saying why not: never
-    inside the image folder or the project (a source image, the database), never over a
+    inside the image folder, the project or the folder ``checked`` (a source image, the
+    database, a new image the check only reads), never over a
     file that is not an earlier drift report unless ``overwrite``, and its folder must
     exist and be writable (named here, not as a temporary file later)."""
     given = Path(target).expanduser()
     path = given.resolve()  # a link is judged by where it leads
-    for name, protected in (("image folder", project.root), ("project", project.path)):
+    places = [("image folder", project.root), ("project", project.path)]
+    if checked is not None:
+        places.append(("folder checked", Path(checked).expanduser()))
+    for name, protected in places:
         protected = Path(protected).resolve()
         if path == protected or protected in path.parents:
             raise ReportTargetError(
                 f"{path} is inside the {name} ({protected}); write the HTML report to a file "
-                "outside the image folder and the project"
+                "outside the image folder, the project and the folder checked"
             )
     if path.is_dir():
         raise ReportTargetError(f"{path} is a folder; name a file for the HTML report")

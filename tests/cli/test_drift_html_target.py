@@ -78,3 +78,15 @@ def test_a_missing_folder_is_named(setup, capsys, tmp_path):
     assert code == 1 and doc["kind"] == "ReportTargetError"
     assert f"the folder {tmp_path / 'nodir'} does not exist" in doc["error"]
     assert not (tmp_path / "nodir").exists()
+
+
+def test_the_folder_checked_is_never_written_to(setup, capsys):
+    """The new images are only read: a report aimed into their folder is refused, even
+    over one of them with --overwrite."""
+    _, _, folder = setup
+    image = next(folder.rglob("*.png"))
+    before = image.read_bytes()
+    for target in (image, folder / "report.html"):
+        code, doc = run(capsys, setup, target, "--overwrite")
+        assert code == 1 and "inside the folder checked" in doc["error"]
+    assert image.read_bytes() == before and not (folder / "report.html").exists()
