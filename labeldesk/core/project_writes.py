@@ -42,6 +42,12 @@ class ProjectWrites:
         with self.db.reading() as conn:
             return class_table.class_names(conn)
 
+    def class_aliases(self) -> dict[str, str | None]:
+        """Old class name -> the class its images went to (renamed or merged; None:
+        removed, its images unlabeled)."""
+        with self.db.reading() as conn:
+            return class_table.aliases(conn)
+
     def add_classes(self, names: Iterable[str]) -> list[str]:
         """Define classes (named by a person: they keep the order given); return the new
         ones. Not a labeling batch (nothing to undo), but listeners hear of it."""

@@ -166,10 +166,7 @@ def class_names_today(project: Project) -> Callable[[str], str | None]:
     its version, and a head the names it was trained with, so after ``cat`` was renamed
     ``kitty`` both mean the same class (None: a class removed since). A name that is a
     class today stays itself."""
-    from labeldesk.core.classes import aliases
-
-    with project.db.reading() as conn:
-        renamed = aliases(conn)
+    renamed = project.class_aliases()
     current = set(project.classes())
 
     def today(name: str) -> str | None:
