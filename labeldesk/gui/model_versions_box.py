@@ -126,7 +126,7 @@ class VersionsBox(QGroupBox):
             probe = (
                 ""
                 if now.version is not None
-                else (f" For now the linear probe predicts ({now.reason}).")
+                else (f" For now the linear probe predicts: {now.reason}.")
             )
             self._say(f"In use: #{version.id} ({chosen.reason}).{where}{probe}")
         self._update_buttons()

@@ -60,7 +60,7 @@ def why_unused(project: Project, chosen: InUse, classes: list[str], label_state:
     if head is None or head.status != "complete":
         return chosen.reason or "no trained head"
     if not chosen.pinned and head.label_event_id != label_state:
-        return f"#{head.id}'s labels changed since; the probe predicts until the next training"
+        return f"the labels changed since #{head.id} was trained"
     meta = read_head_meta(project.path / str(head.checkpoint))
     if meta is None:
         return f"#{head.id}'s files cannot be read"
