@@ -119,16 +119,15 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _reference_rows(project: Project, vectors: ProjectVectors) -> np.ndarray:
+def _reference_rows(vectors: ProjectVectors, statuses: list[str | None]) -> np.ndarray:
     """Bool per row of ``vectors``: the labeled images a folder is compared with, not
     the excluded ones (junk kept out of training and export stays out here too)."""
     from labeldesk.core.vocab import EXCLUDED
 
-    states = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
     return np.array(
         [
-            label is not None and states.get(int(i)) != EXCLUDED
-            for label, i in zip(vectors.labels, vectors.ids, strict=True)
+            label is not None and status != EXCLUDED
+            for label, status in zip(vectors.labels, statuses, strict=True)
         ],
         dtype=bool,
     )
@@ -151,6 +150,7 @@ def drift_report(
     from .drift_embed import embed_folder
     from .drift_neighbours import duplicates_of, nearest
     from .drift_outputs import model_outputs
+    from .predictions import label_rows
     from .store import project_vectors
 
     cancel = cancel or CancelToken()
@@ -160,7 +160,8 @@ def drift_report(
         project, folder, backbone=backbone, device=device, runtime=runtime,
         progress=progress, cancel=cancel,
     )  # fmt: skip
-    labeled = np.flatnonzero(_reference_rows(project, vectors))
+    statuses = label_rows(project, vectors)[2]  # read once: the outputs need them too
+    labeled = np.flatnonzero(_reference_rows(vectors, statuses))
     if len(labeled) == 0:
         raise LabelDeskError("the project has no labeled embedded images to compare with")
     progress(Progress(1, 4, "comparing with the project's images"))
@@ -175,7 +176,9 @@ def drift_report(
     )  # fmt: skip
     cancel.raise_if_cancelled()
     progress(Progress(2, 4, "checking the model's outputs"))
-    outputs = model_outputs(project, vectors, new.vectors, near.project_sims, near.project_rows)
+    outputs = model_outputs(
+        project, vectors, statuses, new.vectors, near.project_sims, near.project_rows
+    )
     progress(Progress(3, 4, "looking for copies of project images"))
     duplicates = duplicates_of(project, vectors, new, near)
     ref_cut = np.quantile(found.reference_novelty, 0.95) if len(found.reference_novelty) else 1.0

@@ -134,13 +134,15 @@ def compare_outputs(
 def model_outputs(
     project: Project,
     vectors: ProjectVectors,
+    statuses: list[str | None],
     new_vectors: np.ndarray,
     neighbour_sims: np.ndarray,
     neighbour_rows: np.ndarray,
 ) -> OutputShift | None:
     """The output tests for the project's model, or None when it has no model (fewer
-    than two labeled classes). ``neighbour_*``: each new image's nearest project images
-    (rows into ``vectors``), for the kNN part of the predictions."""
+    than two labeled classes). ``statuses``: each row's review status; ``neighbour_*``:
+    each new image's nearest project images (rows into ``vectors``), for the kNN part of
+    the predictions."""
     from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
     from .predictions import knn_votes, project_predictions, training_mask
@@ -148,8 +150,6 @@ def model_outputs(
 
     classes = project.classes()
     labels = known_class_codes(vectors.labels, classes, vectors.paths)
-    statuses_by_id = {s.image_id: s.status for s in project.image_states(vectors.ids.tolist())}
-    statuses = [statuses_by_id.get(int(i)) for i in vectors.ids]
     trainable = training_mask(labels, vectors.splits, statuses)
     if len(np.unique(labels[trainable])) < 2:
         return None

@@ -221,7 +221,7 @@ def evaluation(scored: Scored, test: TestSet) -> dict[str, Any]:
     if not n:
         out.update(accuracy=None, macro_f1=None, ece=None, per_class_recall={}, confusion={})
         return out
-    truth = scored.truth or [test.labels[r] for r in scored.rows]
+    truth = scored.truth
     classes = sorted(set(truth) | set(scored.predicted))
     index = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
