@@ -156,7 +156,7 @@ def _row(
     elif not path.strip():
         problems.append("the path is empty")
     name: str | None = None
-    keep = label is KEEP_LABEL
+    keep = label is KEEP_LABEL  # a split-only row: no label to check
     if keep:
         pass
     elif label is not None and not isinstance(label, str):
@@ -221,7 +221,12 @@ def _candidates(root: Path, path: str) -> list[str]:
         out.append(text)
     # A file written on macOS spells é decomposed (NFD), Linux keeps what it was given:
     # the other Unicode form of a path that names no image may name one.
-    out += [unicodedata.normalize(form, p) for form in ("NFC", "NFD") for p in list(out)]
+    out += [
+        unicodedata.normalize(form, p)
+        for p in list(out)
+        if not p.isascii()  # (the same in every form: a million rows skip it)
+        for form in ("NFC", "NFD")
+    ]
     return [p for p in dict.fromkeys(out) if p]
 
 
