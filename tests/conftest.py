@@ -17,10 +17,16 @@ if "LABELDESK_RUNTIME_CACHE" not in os.environ:
     atexit.register(shutil.rmtree, _runtime_cache, ignore_errors=True)
 sys.path.insert(0, str(Path(__file__).parent))
 
+import exit_guard
 from helpers import make_imagefolder
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import Project
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    exit_guard.arm(session)  # a process that will not exit says why instead of hanging
 
 
 @pytest.fixture

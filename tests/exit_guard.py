@@ -1,0 +1,101 @@
+"""A test process that does not exit after its session is reported, not waited on.
+
+CI once passed every test and then hung until its 90-minute limit: something still
+running (a thread, a job in a Qt thread pool, a child process) kept the interpreter
+from exiting, and nothing said what. :func:`arm` starts a daemon thread when the session
+ends; if the process is still alive ``EXIT_GRACE_S`` later it prints every thread's
+stack, the child processes and the Qt jobs still running, then ends the process with the
+session's own exit status (the tests have all been reported by then). A C-level
+``faulthandler`` timer is the backstop should the interpreter never let that thread run.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_GRACE_S = 90.0
+BACKSTOP_S = 300.0
+
+
+def arm(session: Any, grace_s: float = EXIT_GRACE_S, backstop_s: float = BACKSTOP_S) -> None:
+    """Watch the rest of this process's exit (see the module docstring)."""
+    faulthandler.dump_traceback_later(backstop_s, exit=True)
+    thread = threading.Thread(
+        target=_expire, args=(session, grace_s), name="exit-guard", daemon=True
+    )
+    thread.start()
+
+
+def _expire(session: Any, grace_s: float) -> None:
+    time.sleep(grace_s)
+    err = sys.__stderr__ or sys.stderr
+    status = int(getattr(session, "exitstatus", 0) or 0)
+    print(
+        f"\n=== the test process did not exit {grace_s:.0f} s after the session ended "
+        f"(status {status}); what is still running: ===",
+        file=err,
+        flush=True,
+    )
+    for line in leftovers():
+        print(line, file=err, flush=True)
+    faulthandler.dump_traceback(file=err, all_threads=True)
+    err.flush()
+    os._exit(status)
+
+
+def leftovers() -> list[str]:
+    """One line per non-daemon thread, child process and running Qt pool job."""
+    lines = [
+        f"thread {t.name!r} (daemon={t.daemon})"
+        for t in threading.enumerate()
+        if t is not threading.current_thread()
+    ]
+    lines += [f"child process {pid}: {cmd}" for pid, cmd in child_processes()]
+    lines += [f"Qt thread pool with {n} running" for n in _qt_pools_running()]
+    return lines
+
+
+def child_processes() -> list[tuple[int, str]]:
+    """(id, command line) of this process's children, from /proc (empty elsewhere)."""
+    found = []
+    me = os.getpid()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == me:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append((int(entry.name), cmd[:300]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _qt_pools_running() -> list[int]:
+    if "PySide6.QtCore" not in sys.modules:
+        return []
+    import gc
+
+    from PySide6.QtCore import QThreadPool
+
+    pools = [o for o in gc.get_objects() if isinstance(o, QThreadPool)]
+    pools.append(QThreadPool.globalInstance())
+    running = []
+    for pool in pools:
+        try:
+            count = pool.activeThreadCount()
+        except RuntimeError:  # its C++ object is gone already
+            continue
+        if count:
+            running.append(count)
+    return running

@@ -1,0 +1,75 @@
+"""The exit guard: a test process kept alive after its session says what holds it and
+ends with the session's status instead of hanging CI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+TESTS = Path(__file__).parent
+
+
+def _run(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess, float]:
+    (tmp_path / "conftest.py").write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(TESTS)!r})
+            import exit_guard
+
+            def pytest_sessionfinish(session):
+                exit_guard.arm(session, grace_s=1.0, backstop_s=60.0)
+            """
+        )
+    )
+    (tmp_path / "test_it.py").write_text(textwrap.dedent(body))
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    return result, time.monotonic() - started
+
+
+def test_a_thread_that_never_ends_is_named_and_the_status_kept(tmp_path):
+    result, _ = _run(
+        tmp_path,
+        """
+        import threading
+
+        def test_leaves_a_thread_behind():
+            threading.Thread(target=threading.Event().wait, name="stuck-forever").start()
+        """,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "did not exit 1 s after the session ended (status 0)" in result.stderr
+    assert "thread 'stuck-forever' (daemon=False)" in result.stderr
+    assert "File " in result.stderr  # the stacks follow
+
+
+def test_a_failed_session_stays_failed(tmp_path):
+    result, _ = _run(
+        tmp_path,
+        """
+        import threading
+
+        def test_fails_and_leaves_a_thread():
+            threading.Thread(target=threading.Event().wait, name="stuck").start()
+            assert False
+        """,
+    )
+    assert result.returncode == 1
+    assert "status 1" in result.stderr
+
+
+def test_a_process_that_exits_on_its_own_says_nothing(tmp_path):
+    result, took = _run(tmp_path, "def test_ok():\n    pass\n")
+    assert result.returncode == 0
+    assert "did not exit" not in result.stderr
+    assert took < 60  # not held until the backstop
