@@ -10,6 +10,7 @@ with their traceback and still shown as one line, never as a crash.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import logging
@@ -175,6 +176,16 @@ class _Keeper(QObject):
         with self._lock:
             self._jobs[id(job)] = job
 
+    def cancel_all(self) -> int:
+        """Ask every job still held to stop; how many were asked. Run when Python exits:
+        Qt's teardown then waits for every running job, and a job waiting for something
+        (another process's lock, say) would otherwise keep the process alive for good."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel()
+        return len(jobs)
+
     @Slot(object)
     def _release(self, key: int) -> None:
         with self._lock:
@@ -190,6 +201,8 @@ def _keeper() -> _Keeper:
     global _KEEPER
     if _KEEPER is None:
         _KEEPER = _Keeper()
+        # Runs before PySide's own exit handler (registered earlier; atexit is LIFO).
+        atexit.register(_KEEPER.cancel_all)
     return _KEEPER
 
 
