@@ -271,17 +271,22 @@ class _Outputs:
     def _pump(self, batches: Iterator[dict[str, np.ndarray]]) -> None:
         try:
             for batch in batches:
-                while not self._closed.is_set():
-                    try:
-                        self._queue.put(("batch", batch), timeout=POLL_S)
-                        break
-                    except queue.Full:
-                        continue
-                if self._closed.is_set():
+                if not self._offer(("batch", batch)):
                     return
-            self._queue.put(("end", None))
+            self._offer(("end", None))
         except BaseException as exc:
-            self._queue.put(("error", exc))
+            self._offer(("error", exc))
+
+    def _offer(self, item: tuple[str, Any]) -> bool:
+        """Queue ``item`` unless the reader has closed (then False): a full queue nobody
+        reads any more must not hold this thread for good."""
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def next(self, cancel: CancelToken) -> dict[str, np.ndarray] | None:
         """The next batch; None at the end; raises Cancelled or the job's error."""

@@ -176,3 +176,24 @@ def test_an_unreachable_cluster_is_a_clear_error_and_touches_nothing(project, ca
     assert not (project.path / "embeddings").exists()
     with pytest.raises(ClusterUnavailable, match="not a Ray address"):
         check_reachable("head-node")
+
+
+@pytest.mark.parametrize("ends_with", ["end", "error"])
+def test_closing_the_results_frees_their_thread_even_with_a_full_queue(ends_with):
+    """The reader stops (a cancel) while the queue is full and the job is at its end
+    or its error: the fetching thread ends rather than waiting on the queue for good."""
+    sent = []
+
+    def batches():
+        for i in range(4):  # exactly fills the queue
+            sent.append(i)
+            yield {"n": np.array([i])}
+        if ends_with == "error":
+            raise RuntimeError("a worker died")
+
+    outputs = _Outputs(batches())
+    outputs._thread.join(1.0)
+    assert len(sent) == 4 and outputs._thread.is_alive()  # waiting to queue its last word
+    outputs.close()
+    outputs._thread.join(5.0)
+    assert not outputs._thread.is_alive()
