@@ -23,6 +23,7 @@ from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .scan_writer import KnownRow, ScanCounts, ScanWriter, transient_reason
 from .sql_lists import IN_LIST, json_list
+from .thumbnail_temps import sweep
 from .walk import walk_images
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ def scan(
         project.root, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
     )
     counts = ScanCounts()
+    swept = sweep(project.thumbs_dir)  # what a killed scan left half-written
+    if swept:
+        log.info("removed %d thumbnail temporaries left by stopped processes", swept)
     if walked.labeldesk_folders:
         shown = ", ".join(walked.labeldesk_folders[:5])
         counts.warnings.append(
