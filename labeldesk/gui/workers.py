@@ -201,7 +201,7 @@ def _keeper() -> _Keeper:
     global _KEEPER
     if _KEEPER is None:
         _KEEPER = _Keeper()
-        # Runs before PySide's own exit handler (registered earlier; atexit is LIFO).
+        # Python runs its exit handlers before Qt's teardown waits for running jobs.
         atexit.register(_KEEPER.cancel_all)
     return _KEEPER
 
