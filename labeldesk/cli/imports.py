@@ -86,7 +86,7 @@ def describe_skipped(skipped: list[str]) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import apply_label_rows
+    from labeldesk.core.label_files import apply_label_rows, by_name_notice
 
     fmt, rows = read_label_source(args.file, args.format, args)
     skipped: list[str] | None = [] if args.skip_bad_rows else None
@@ -103,6 +103,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "applied": applied,
         "skipped": skipped or [],
         "unmatched": rows.unmatched,
+        "matched_by_file_name": rows.by_name,
     }
     lines = [f"read {args.file} as {fmt}: {applied} label(s) applied"]
     if applied:
@@ -113,4 +114,6 @@ def cmd_import(args: argparse.Namespace) -> Output:
         lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]
         if len(rows.unmatched) > SKIPPED_SHOWN:
             lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN} more (see --json)")
+    if rows.by_name:
+        lines.append(by_name_notice(rows.by_name) + " (`labeldesk history` lists the changes)")
     return Output(data, "\n".join(lines))

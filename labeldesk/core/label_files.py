@@ -81,6 +81,9 @@ class LabelFile:
     # (unless no row names one).
     unmatched_ok: bool = False
     unmatched: list[str] = field(default_factory=list)
+    # Rows that gave a bare file name and were matched to an image in a folder by that
+    # name alone (Label Studio uploads carry no folder): counted by apply_label_rows.
+    by_name: int = 0
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -277,17 +280,16 @@ def apply_label_rows(
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
     unmatched: list[tuple[int, str]] = []
+    by_name = 0
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        path = (
-            next((c for c in candidates if c in known), None)
-            or stems.unique(candidates)
-            or suffixes.unique(candidates)
-        )
+        path = next((c for c in candidates if c in known), None) or stems.unique(candidates)
+        if path is None and (path := suffixes.unique(candidates)) is not None:
+            by_name += "/" not in row.path.replace("\\", "/") and "/" in path
         if path is None:
             ambiguity = stems.ambiguity(candidates) or suffixes.ambiguity(candidates)
             missing = unmatched if found.unmatched_ok and not ambiguity else problems
@@ -304,6 +306,7 @@ def apply_label_rows(
             chosen[path] = row._replace(split=row.split or first.split)
         elif row.split and not first.split:
             chosen[path] = first._replace(split=row.split)
+    found.by_name = by_name
     if unmatched and not chosen:
         problems.extend(unmatched)  # nothing matches: not a file for this project
     elif unmatched:
@@ -327,6 +330,15 @@ def apply_label_rows(
         description=description or f"{len(labels)} labels from file",
     )
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
+
+
+def by_name_notice(count: int) -> str:
+    """What to tell a person whose rows matched images by file name alone."""
+    return (
+        f"{count:,} row(s) gave only a file name (as Label Studio uploads do) and were "
+        "matched to the project's one image of that name; if the file mixes datasets, "
+        "check those images"
+    )
 
 
 def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:

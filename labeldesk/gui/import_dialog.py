@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.label_files import LabelFile, apply_label_rows
+from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_notice
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
@@ -230,7 +230,9 @@ class ImportDialog(QDialog):
             )
 
         job = Job(run, "Importing labels")
-        job.finished.connect(lambda n: self._applied(n, skipped or [], list(rows.unmatched)))
+        job.finished.connect(
+            lambda n: self._applied(n, skipped or [], list(rows.unmatched), rows.by_name)
+        )
         job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
         job.ended.connect(self._update)
         self.apply_job = job
@@ -242,7 +244,9 @@ class ImportDialog(QDialog):
         self._update()
         return job
 
-    def _applied(self, applied: int, skipped: list[str], unmatched: list[str]) -> None:
+    def _applied(
+        self, applied: int, skipped: list[str], unmatched: list[str], by_name: int = 0
+    ) -> None:
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")
@@ -250,6 +254,8 @@ class ImportDialog(QDialog):
         if unmatched:  # a Label Studio export may name images of other projects too
             lines.append(f"{len(unmatched):,} row(s) name no image in this project:")
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
+        if by_name:
+            lines.append(by_name_notice(by_name))
         self.found.setText("\n".join(lines))
         self.imported.emit(applied)
 

@@ -100,6 +100,7 @@ def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project,
             [
                 task("/data/local-files/?d=images/_unlabeled/u0.png", "cat"),
                 task("/data/local-files/?d=images/elsewhere/zebra.png", "dog"),
+                task("/data/upload/3/1a2b3c4d-u1.png", "dog"),  # a file name, no folder
             ]
         )
     )
@@ -110,6 +111,8 @@ def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project,
     assert dialog.format_used == "labelstudio"
     apply(qtbot, dialog)
     text = dialog.found.text()
-    assert "1 label(s) applied" in text and "1 row(s) name no image" in text and "zebra" in text
+    assert "2 label(s) applied" in text and "1 row(s) name no image" in text and "zebra" in text
+    assert "1 row(s) gave only a file name" in text  # u1.png, found in _unlabeled/
     assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert label_of(project, "_unlabeled/u1.png") == "dog"
     dialog.shutdown()

@@ -63,6 +63,7 @@ def test_the_export_applies_by_path_suffix_and_lists_the_unmatched(project):
     )
     assert frame.label["val/dog/dog1.jpg"] == "dog"
     assert rows.unmatched == ["entry 5: 'images/train/cow/cow0.png' is not an image in the project"]
+    assert rows.by_name == 1  # only the upload was found by its file name alone
 
 
 def test_predictions_on_request(tmp_path):
@@ -252,6 +253,7 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     assert "as labelstudio: 3 label(s) applied" in out  # what changed
     assert "1 row(s) name no image in this project:" in out
     assert "entry 5: 'images/train/cow/cow0.png'" in out
+    assert "1 row(s) gave only a file name (as Label Studio uploads do)" in out
     assert main(["undo", str(project.path)]) == 0
     capsys.readouterr()
     args = ["import", str(project.path), str(FIXTURE), "--predictions", "--json"]
@@ -261,6 +263,7 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     assert doc["unmatched"] == [
         "entry 5: 'images/train/cow/cow0.png' is not an image in the project"
     ]
+    assert doc["matched_by_file_name"] == 0  # the upload task has no prediction
 
 
 @pytest.mark.parametrize(
