@@ -22,6 +22,7 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,14 +105,20 @@ def create_version(
 
 
 def version_for_model(
-    conn: sqlite3.Connection, model_id: int, label_event_id: int, classes: list[str] | None = None
+    conn: sqlite3.Connection,
+    model_id: int,
+    label_event_id: int,
+    classes: list[str] | None = None,
+    image_ids: Collection[int] | None = None,
 ) -> int:
     """Inside the transaction that records model version ``model_id``: the dataset version
     it trained on, an existing one with the same label state, membership and class list,
     else a new automatic ``auto-model-<model_id>``; the model row is linked to it. Returns
     its id. ``classes``: the run's class list, as it was when the run began (a class
-    renamed while it trained is not what it learned); the list now when not given."""
-    membership = _membership(conn)
+    renamed while it trained is not what it learned); the list now when not given.
+    ``image_ids``: the only images the run could use (a head sees only images that had
+    a vector), else every usable image."""
+    membership = _membership(conn, image_ids)
     listed = _classes_json(conn, classes)
     found = conn.execute(
         "SELECT id FROM dataset_versions WHERE label_event_id = ? AND membership_id = ? "
@@ -172,12 +179,16 @@ def _classes_json(conn: sqlite3.Connection, classes: list[str] | None = None) ->
     return json.dumps(class_names(conn) if classes is None else classes, ensure_ascii=False)
 
 
-def _membership(conn: sqlite3.Connection) -> int:
-    """The id of the membership now (the usable images, their paths and content hashes),
-    stored once: a digest of the rows finds an identical earlier one."""
+def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -> int:
+    """The id of the membership now (the usable images, their paths and content hashes;
+    of those in ``only`` when given), stored once: a digest of the rows finds an identical
+    earlier one."""
     rows = conn.execute(
         f"SELECT id, path, hash FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
     ).fetchall()
+    if only is not None:
+        wanted = only if isinstance(only, (set, frozenset)) else {int(i) for i in only}
+        rows = [r for r in rows if r[0] in wanted]
     digest = hashlib.sha256()
     for image_id, path, content in rows:
         digest.update(f"{image_id}\t{path}\t{content}\n".encode("utf-8", "surrogateescape"))

@@ -9,6 +9,7 @@ metrics and checkpoint path. The table's queries are in :mod:`labeldesk.core.mod
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +68,11 @@ def record_version(
     metrics: dict[str, Any],
     checkpoint: Path | None,
     classes: list[str] | None = None,
+    image_ids: Collection[int] | None = None,
 ) -> ModelVersion:
     """Record a finished (or cancelled) run; ``classes``: the class list it learned, as
-    it was when the run began (its dataset version keeps that list)."""
+    it was when the run began (its dataset version keeps that list); ``image_ids``: the
+    only images it could use (its dataset version lists those), else every usable one."""
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
     version_id = add_model_version(
         project.db,
@@ -81,6 +84,7 @@ def record_version(
         metrics=metrics,
         checkpoint=rel,
         classes=classes,
+        image_ids=image_ids,
     )
     return get_version(project, version_id)
 

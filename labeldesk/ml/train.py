@@ -134,6 +134,7 @@ def train_head(
         metrics=metrics,
         checkpoint=folder / "head.safetensors",
         classes=classes,  # as the run began: what it learned
+        image_ids=set(vectors.ids.tolist()),  # a head sees only images with a vector
     )
 
 

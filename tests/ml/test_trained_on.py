@@ -57,3 +57,22 @@ def test_version_list_shows_the_models_trained_on_each(clustered, capsys):
     models = json.loads(capsys.readouterr().out)
     assert models[0]["dataset_version"] == f"auto-model-{model.id}"
     assert [v.name for v in list_versions(project.db)] == [f"auto-model-{model.id}"]
+
+
+def test_a_heads_version_lists_only_the_images_it_could_train_on(clustered):
+    """An image labeled but not embedded yet was not trained on: `export --version
+    model:N` must not hand it out as part of what the head saw."""
+    from helpers import write_image
+
+    from labeldesk.core.versions import members
+
+    project, _ = clustered
+    write_image(project.root / "train" / "cow" / "late.png", size=(8, 8), fmt="PNG", seed=999)
+    project.scan(workers=1)  # labeled cow by its folder, no vector yet
+    model = train_head(project, HeadParams(epochs=2))
+
+    listed = {
+        path for _, path, _ in members(project.db, get_version(project.db, f"model:{model.id}"))
+    }
+    assert "train/cow/late.png" not in listed
+    assert "train/cow/cow0.png" in listed and "_unlabeled/u0.png" in listed
