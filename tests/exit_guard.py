@@ -7,6 +7,10 @@ ends; if the process is still alive ``EXIT_GRACE_S`` later it prints every threa
 stack, the child processes and the Qt jobs still running, then ends the process with the
 session's own exit status (the tests have all been reported by then). A C-level
 ``faulthandler`` timer is the backstop should the interpreter never let that thread run.
+
+The session's status, not a failure: what keeps the process alive has so far been the
+harness (a test's leftover), and a CI run whose tests all passed should land with the
+stacks in its log for the next session to read, not be lost to a timeout again.
 """
 
 from __future__ import annotations
@@ -23,8 +27,21 @@ EXIT_GRACE_S = 90.0
 BACKSTOP_S = 300.0
 
 
+def pytest_is_the_program() -> bool:
+    """Whether this process is pytest itself (``pytest`` or ``python -m pytest``), which
+    exits after its session; a script calling ``pytest.main()`` goes on with its work."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name in ("pytest", "pytest.__main__"):
+        return True
+    return Path(sys.argv[0]).name in ("pytest", "py.test", "pytest.exe")
+
+
 def arm(session: Any, grace_s: float = EXIT_GRACE_S, backstop_s: float = BACKSTOP_S) -> None:
-    """Watch the rest of this process's exit (see the module docstring)."""
+    """Watch the rest of this process's exit (see the module docstring); only in pytest
+    run as the program."""
+    if not pytest_is_the_program():
+        return
     faulthandler.dump_traceback_later(backstop_s, exit=True)
     thread = threading.Thread(
         target=_expire, args=(session, grace_s), name="exit-guard", daemon=True
@@ -50,7 +67,7 @@ def _expire(session: Any, grace_s: float) -> None:
 
 
 def leftovers() -> list[str]:
-    """One line per non-daemon thread, child process and running Qt pool job."""
+    """One line per other thread, child process and Qt thread pool still running."""
     lines = [
         f"thread {t.name!r} (daemon={t.daemon})"
         for t in threading.enumerate()

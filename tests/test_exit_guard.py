@@ -73,3 +73,24 @@ def test_a_process_that_exits_on_its_own_says_nothing(tmp_path):
     assert result.returncode == 0
     assert "did not exit" not in result.stderr
     assert took < 60  # not held until the backstop
+
+
+def test_a_script_running_pytest_in_process_is_not_cut_short(tmp_path):
+    _run(tmp_path, "def test_ok():\n    pass\n")  # writes the conftest and the test
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        textwrap.dedent(
+            f"""
+            import time
+            import pytest
+            pytest.main(["-q", "-p", "no:cacheprovider", {str(tmp_path)!r}])
+            time.sleep(3)  # past the guard's 1 s: it must not have been armed
+            print("driver finished")
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, str(driver)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert "driver finished" in result.stdout
+    assert "did not exit" not in result.stderr

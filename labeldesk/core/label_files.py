@@ -81,8 +81,8 @@ class LabelFile:
     # (unless no row names one).
     unmatched_ok: bool = False
     unmatched: list[str] = field(default_factory=list)
-    # Rows that gave a bare file name and were matched to an image in a folder by that
-    # name alone (Label Studio uploads carry no folder): counted by apply_label_rows.
+    # Images in a folder that rows found by a bare file name alone (Label Studio uploads
+    # carry no folder), among those applied: counted by apply_label_rows.
     by_name: int = 0
 
     def __iter__(self) -> Iterator[LabelRow]:
@@ -280,16 +280,18 @@ def apply_label_rows(
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
     unmatched: list[tuple[int, str]] = []
-    by_name = 0
+    by_name: set[str] = set()
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        path = next((c for c in candidates if c in known), None) or stems.unique(candidates)
-        if path is None and (path := suffixes.unique(candidates)) is not None:
-            by_name += "/" not in row.path.replace("\\", "/") and "/" in path
+        path = next((c for c in candidates if c in known), None)
+        if path is None:
+            path = stems.unique(candidates) or suffixes.unique(candidates)
+            if path is not None and "/" in path and "/" not in _tidy(row.path):
+                by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
             ambiguity = stems.ambiguity(candidates) or suffixes.ambiguity(candidates)
             missing = unmatched if found.unmatched_ok and not ambiguity else problems
@@ -306,7 +308,6 @@ def apply_label_rows(
             chosen[path] = row._replace(split=row.split or first.split)
         elif row.split and not first.split:
             chosen[path] = first._replace(split=row.split)
-    found.by_name = by_name
     if unmatched and not chosen:
         problems.extend(unmatched)  # nothing matches: not a file for this project
     elif unmatched:
@@ -317,8 +318,9 @@ def apply_label_rows(
         skipped.extend(found.describe(problems))
         bad = {line for line, _ in problems}
         chosen = {p: r for p, r in chosen.items() if not bad.intersection(lines_of[p])}
-        if not chosen:
-            return 0
+    found.by_name = len(by_name.intersection(chosen))
+    if not chosen:
+        return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
     # One batch: labels and splits land together, and one undo takes them back.
@@ -335,9 +337,9 @@ def apply_label_rows(
 def by_name_notice(count: int) -> str:
     """What to tell a person whose rows matched images by file name alone."""
     return (
-        f"{count:,} row(s) gave only a file name (as Label Studio uploads do) and were "
-        "matched to the project's one image of that name; if the file mixes datasets, "
-        "check those images"
+        f"{count:,} image(s) were found by file name alone (rows that give no folder, as "
+        "Label Studio uploads do): each is the project's one image of that name; if the "
+        "file mixes datasets, check those images"
     )
 
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the GUI
 GC_THRESHOLDS = (2_000, 10, 10_000)  # see relax_gc()
+EXIT_WAIT_S = 2.0  # at exit, how long cancelled jobs get to end
 
 
 def relax_gc() -> None:
@@ -74,6 +75,7 @@ class Job(QObject):
         self._running = False
         self._last_report = 0.0
         self._last_message: str | None = None
+        self.executed = threading.Event()  # set on the worker thread once the job has run
         # Connected first, so every later slot on ``ended`` already sees running == False.
         self.ended.connect(self._mark_ended)
 
@@ -117,6 +119,12 @@ class Job(QObject):
             self.progress.emit(update.done, update.total, update.message)
 
     def _execute(self) -> None:
+        try:
+            self._run_and_signal()
+        finally:
+            self.executed.set()
+
+    def _run_and_signal(self) -> None:
         try:
             self.result = self.fn(progress=self._report, cancel=self.token)
         except Cancelled:
@@ -176,14 +184,19 @@ class _Keeper(QObject):
         with self._lock:
             self._jobs[id(job)] = job
 
-    def cancel_all(self) -> int:
-        """Ask every job still held to stop; how many were asked. Run when Python exits:
-        Qt's teardown then waits for every running job, and a job waiting for something
-        (another process's lock, say) would otherwise keep the process alive for good."""
+    def cancel_all(self, wait_s: float = EXIT_WAIT_S) -> int:
+        """Ask every job still held to stop, and give them ``wait_s`` to get there; how
+        many were asked. Run when Python exits: Qt's teardown waits for every running job,
+        so one waiting for something (another process's lock, say) would keep the process
+        alive for good; and a job still running when PySide deletes its objects would
+        signal through a deleted one."""
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
             job.cancel()
+        deadline = time.monotonic() + wait_s
+        for job in jobs:
+            job.executed.wait(max(0.0, deadline - time.monotonic()))
         return len(jobs)
 
     @Slot(object)

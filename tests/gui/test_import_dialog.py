@@ -112,7 +112,7 @@ def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project,
     apply(qtbot, dialog)
     text = dialog.found.text()
     assert "2 label(s) applied" in text and "1 row(s) name no image" in text and "zebra" in text
-    assert "1 row(s) gave only a file name" in text  # u1.png, found in _unlabeled/
+    assert "1 image(s) were found by file name alone" in text  # u1.png, found in _unlabeled/
     assert label_of(project, "_unlabeled/u0.png") == "cat"
     assert label_of(project, "_unlabeled/u1.png") == "dog"
     dialog.shutdown()

@@ -41,3 +41,4 @@ def test_a_job_waiting_for_a_lock_does_not_keep_python_from_exiting(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "leaving"
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr  # a clean end

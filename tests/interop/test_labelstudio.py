@@ -253,7 +253,7 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     assert "as labelstudio: 3 label(s) applied" in out  # what changed
     assert "1 row(s) name no image in this project:" in out
     assert "entry 5: 'images/train/cow/cow0.png'" in out
-    assert "1 row(s) gave only a file name (as Label Studio uploads do)" in out
+    assert "1 image(s) were found by file name alone" in out
     assert main(["undo", str(project.path)]) == 0
     capsys.readouterr()
     args = ["import", str(project.path), str(FIXTURE), "--predictions", "--json"]
@@ -288,3 +288,20 @@ def test_json_depth_counts_brackets_outside_strings_only(text):
         return 0
 
     assert json_depth(text.encode()) == depth(json.loads(text))
+
+
+def test_images_found_by_file_name_are_counted_once_and_only_when_applied(project, tmp_path):
+    from labeldesk.core.label_files import read_label_file
+
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label\n"
+        "u1.png,dog\nu1.png,dog\nu1.png,dog\n"  # the same image three times
+        "u2.png,zebra\n"  # found by name too, but its class is unknown: skipped
+        "_unlabeled/u0.png,cat\n"  # a full path: not by name
+    )
+    rows = read_label_file(f)
+    skipped: list[str] = []
+    assert apply_label_rows(project, rows, skipped=skipped) == 2
+    assert len(skipped) == 1 and "zebra" in skipped[0]
+    assert rows.by_name == 1  # u1 only: u2 was not applied, u0 named its folder
