@@ -88,6 +88,7 @@ def finetune(
     torch.manual_seed(params.seed)
     frame = image_frame(project, include_skipped=False)
     classes = frame.attrs["classes"]  # read with the labels
+    indexed = set(frame.index.tolist())  # its dataset version: these, less any unreadable
     frame = frame[frame.status.ne(EXCLUDED)]
     labels = known_class_codes(frame.label, classes, frame.path.tolist())
     split = evaluation_split(
@@ -151,6 +152,7 @@ def finetune(
             metrics=metrics,
             checkpoint=folder / CHECKPOINT,
             classes=classes,  # as the run began: what it learned
+            image_ids=indexed - {int(frame.index[row]) for row in images.failed},
         )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.

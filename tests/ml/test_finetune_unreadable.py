@@ -78,6 +78,12 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
     assert (project.path / version.checkpoint).exists()
     # `labeldesk train --mode finetune` says so in its one-line summary too
     assert "3 unreadable image(s) skipped, first train/blue/1.png" in _describe(version)
+    # its dataset version is what it could train on: not the three it could not read
+    from labeldesk.core.versions import get_version, members
+
+    listed = {p for _, p, _ in members(project.db, get_version(project.db, f"model:{version.id}"))}
+    assert len(listed) == 16 - 3 and "train/red/0.png" not in listed
+    assert "train/blue/0.png" in listed and "val/blue/0.png" in listed
 
 
 def test_a_run_that_fails_leaves_no_version_folder(two_classes, tmp_path):
