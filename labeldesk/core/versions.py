@@ -187,7 +187,7 @@ def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -
         f"SELECT id, path, hash FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
     ).fetchall()
     if only is not None:
-        wanted = only if isinstance(only, (set, frozenset)) else {int(i) for i in only}
+        wanted = set(only)
         rows = [r for r in rows if r[0] in wanted]
     digest = hashlib.sha256()
     for image_id, path, content in rows:

@@ -245,7 +245,7 @@ class ImportDialog(QDialog):
         return job
 
     def _applied(
-        self, applied: int, skipped: list[str], unmatched: list[str], by_name: int = 0
+        self, applied: int, skipped: list[str], unmatched: list[str], by_name: int
     ) -> None:
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
