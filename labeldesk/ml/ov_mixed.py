@@ -8,9 +8,18 @@ activations lose bits: cutting the graph after block 1 and running the stem and 
 at f32, the rest at bf16, gave mean cosine 0.9997 (min 0.9994) on 256 Fashion-MNIST
 images; cut after the stem alone 0.9982, after block 0 0.9995 (min 0.9987).
 
-The graph is cut into two compiled models at the end of block ``F32_BLOCKS - 1`` (timm's
-EfficientNet names its ops ``/net/blocks/blocks.N/...``); each request pair runs head then
-tail on its slice of a batch, one pair per stream. A graph without such names, a CPU
+An earlier cut runs faster but leaves less margin (``bench_embed.py --precision-check``,
+one run, mean cosine to f32 on Fashion-MNIST / 1280x960 JPEGs, model alone against the
+cut after block 1): after block 0, 0.9995 / 0.9990 (photos fail), +15 % img/s; after the
+first layer of block 1, 0.9996 / 0.9994 (scikit-image photo crops 0.9993), +19 %; after
+block 1, 0.9997 / 0.9996. Images unlike all of these could take the faster cuts below
+0.999, and vectors that stop matching would be worse than a slower embed, so the cut
+stays after block 1.
+
+The graph is cut into two compiled models at the end of block ``F32_UNTIL`` (timm's
+EfficientNet names its ops ``/net/blocks/blocks.N/blocks.N.M/...``; ``"1"`` is the end of
+block 1, ``"1.0"`` of its first layer); each request pair runs head then tail on its
+slice of a batch, one pair per stream. A graph without such names, a CPU
 without native bf16, or ``LABELDESK_CPU_PRECISION=f32`` keeps the whole model at f32.
 """
 
@@ -27,7 +36,7 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 
-F32_BLOCKS = 2  # the stem and blocks 0 .. F32_BLOCKS - 1 stay at f32
+F32_UNTIL = "1"  # the stem and every block up to the end of this one stay at f32
 PRECISION_ENV = "LABELDESK_CPU_PRECISION"
 PRECISIONS = ("auto", "f32", "mixed")
 MIXED_LABEL = "f32+bf16"
@@ -52,12 +61,13 @@ def use_mixed(core: Any) -> bool:
     return precision == "mixed"
 
 
-def split_graph(core: Any, path: Path, blocks: int = F32_BLOCKS) -> tuple[Any, Any] | None:
-    """(head, tail) models: pixels -> output of block ``blocks - 1`` -> features; None
-    when the graph has no such block or the cut does not separate it in two."""
+def split_graph(core: Any, path: Path, until: str = F32_UNTIL) -> tuple[Any, Any] | None:
+    """(head, tail) models: pixels -> output of block ``until`` ("1", or a layer: "1.0")
+    -> features; None when the graph has no such block or the cut does not separate it in
+    two."""
     import openvino
 
-    pattern = re.compile(rf"/blocks\.{blocks - 1}/")
+    pattern = re.compile(re.escape(f"/blocks.{until}/"))
     head_graph, tail_graph = core.read_model(str(path)), core.read_model(str(path))
     head_cut, tail_cut = _block_end(head_graph, pattern), _block_end(tail_graph, pattern)
     if head_cut is None or tail_cut is None:
@@ -85,9 +95,10 @@ def _block_end(model: Any, pattern: re.Pattern[str]) -> Any | None:
     return ops[-1].output(0) if ops else None
 
 
-def mixed_features(core: Any, path: Path, dim: int) -> Features | None:
-    """The features function of the mixed engine, or None where the graph cannot be cut."""
-    parts = split_graph(core, path)
+def mixed_features(core: Any, path: Path, dim: int, until: str = F32_UNTIL) -> Features | None:
+    """The features function of the mixed engine, f32 up to the end of block ``until``;
+    None where the graph cannot be cut there."""
+    parts = split_graph(core, path, until)
     if parts is None:
         return None
     config = {"PERFORMANCE_HINT": "THROUGHPUT"}

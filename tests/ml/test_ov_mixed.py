@@ -37,12 +37,13 @@ def small_efficientnet(tmp_path_factory):
     return load_backbone(str(path))
 
 
-def test_head_then_tail_at_f32_is_the_whole_graph(small_efficientnet):
+@pytest.mark.parametrize("until", [ov_mixed.F32_UNTIL, "1.0", "0"])
+def test_head_then_tail_at_f32_is_the_whole_graph(small_efficientnet, until):
     import openvino
 
     core = openvino.Core()
     path = onnx_export.exported_onnx(small_efficientnet)
-    head, tail = ov_mixed.split_graph(core, path)
+    head, tail = ov_mixed.split_graph(core, path, until)
     pixels = runtime.check_pixels(small_efficientnet.identity.preprocess, 3)
     f32 = {"INFERENCE_PRECISION_HINT": "f32"}
     middle = core.compile_model(head, "CPU", f32)(pixels)[0]
@@ -52,6 +53,14 @@ def test_head_then_tail_at_f32_is_the_whole_graph(small_efficientnet):
     whole = core.compile_model(str(path), "CPU", f32)(pixels)[0]
     assert parts.shape == whole.shape == (3, small_efficientnet.dim)
     assert np.allclose(parts, whole, atol=1e-5)
+
+
+def test_a_cut_at_a_block_the_graph_lacks_is_refused(small_efficientnet):
+    import openvino
+
+    path = onnx_export.exported_onnx(small_efficientnet)
+    assert ov_mixed.split_graph(openvino.Core(), path, "99") is None
+    assert ov_mixed.split_graph(openvino.Core(), path, "1.9") is None
 
 
 def test_mixed_vectors_match_pytorch(small_efficientnet, monkeypatch):

@@ -60,7 +60,7 @@ def _pixels(n: int) -> np.ndarray:
 
 
 def test_first_slice_runs_on_the_calling_thread_then_slices_run_in_the_pool(monkeypatch):
-    monkeypatch.setattr(ov_mixed, "split_graph", lambda core, path: ("head", "tail"))
+    monkeypatch.setattr(ov_mixed, "split_graph", lambda core, path, until: ("head", "tail"))
     core = FakeCore()
     features = ov_mixed.mixed_features(core, Path("model.onnx"), DIM)
     assert features is not None
@@ -84,7 +84,7 @@ def test_first_slice_runs_on_the_calling_thread_then_slices_run_in_the_pool(monk
 
 
 def test_a_first_batch_of_one_slice_runs_wholly_on_the_calling_thread(monkeypatch):
-    monkeypatch.setattr(ov_mixed, "split_graph", lambda core, path: ("head", "tail"))
+    monkeypatch.setattr(ov_mixed, "split_graph", lambda core, path, until: ("head", "tail"))
     core = FakeCore()
     features = ov_mixed.mixed_features(core, Path("model.onnx"), DIM)
     assert features is not None
