@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +36,11 @@ CURRENT = "current"  # the state now: `diff v1 current`
 MODEL_PREFIX = "model:"  # `model:3`: the version model version 3 trained on
 AUTO_PREFIX = "auto-model-"
 MAX_NAME = 100
+MAX_SQLITE_INT = 2**63 - 1
+# Unicode's control, format (zero-width, bidirectional overrides) and line/paragraph
+# separator characters: invisible or line-breaking in a listing, so a name could pass for
+# another one
+_HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
 MAX_NOTE = 10_000
 
 
@@ -80,8 +85,11 @@ def check_name(name: str) -> str:
         raise VersionError("a version needs a name")
     if len(clean) > MAX_NAME:
         raise VersionError(f"a version name has at most {MAX_NAME} characters")
-    if re.search(r"[\x00-\x1f\x7f]", clean):
-        raise VersionError("a version name cannot hold control characters (tabs, new lines)")
+    if any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in clean):
+        raise VersionError(
+            "a version name cannot hold control, invisible or line-separating characters "
+            "(tabs, new lines, zero-width or direction marks)"
+        )
     if clean.lower() == CURRENT or clean.lower().startswith(MODEL_PREFIX):
         raise VersionError(
             f"{clean!r} is reserved ({CURRENT!r} means the state now, "
@@ -190,10 +198,12 @@ def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -
         wanted = set(only)
         rows = [r for r in rows if r[0] in wanted]
     digest = hashlib.sha256()
-    for image_id, path, content in rows:
-        digest.update(f"{image_id}\t{path}\t{content}\n".encode("utf-8", "surrogateescape"))
+    for row in rows:  # JSON, so a path holding a tab or a new line cannot fake a row break
+        digest.update(json.dumps(list(row)).encode("ascii") + b"\n")
     key = digest.hexdigest()
-    found = conn.execute("SELECT id FROM dataset_memberships WHERE digest = ?", (key,)).fetchone()
+    found = conn.execute(
+        "SELECT id FROM dataset_memberships WHERE digest = ? AND images = ?", (key, len(rows))
+    ).fetchone()
     if found:
         return int(found[0])
     membership = conn.execute(
@@ -251,8 +261,10 @@ def get_version(db: Database, name: str) -> DatasetVersion:
 
 def _model_version(db: Database, text: str) -> DatasetVersion:
     number = text[len(MODEL_PREFIX) :].strip().lstrip("#")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise VersionError(f"{text!r}: write model:N with N a model version's number")
+    if int(number) > MAX_SQLITE_INT:
+        raise VersionError(f"no model version {number} (`labeldesk models PROJECT` lists them)")
     row = db.query("SELECT dataset_version_id FROM model_versions WHERE id = ?", (int(number),))
     if not row:
         raise VersionError(f"no model version {number} (`labeldesk models PROJECT` lists them)")

@@ -29,7 +29,7 @@ from labeldesk.core.version_state import (
     items_at,
     recorded_state,
 )
-from labeldesk.core.versions import get_version
+from labeldesk.core.versions import find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
 from .writing import ExportOptions, ExportReport, Item
@@ -73,8 +73,10 @@ def select_items(
     """The images ``options`` ask for, and a report of what was left out and why."""
     db = project.db
     report = ExportReport(out="", format="")
-    if options.version:
-        version = get_version(db, options.version)
+    # An empty name (an unset variable in a script) is refused, not read as "the state
+    # now"; ``current`` is the state now, as in `version diff`.
+    version = None if options.version is None else find_state(db, options.version)
+    if version is not None:
         report.version, report.label_event_id = version.name, version.label_event_id
         images = items_at(db, version)
         # The version's own class list, in its order (so its indices match a model trained
@@ -108,11 +110,11 @@ def select_items(
             images, lambda r: r.label is None or mapping.get(r.label, r.label), "class map"
         )
         classes = _mapped_classes(classes, mapping)
-    if options.since:
+    if options.since is not None:
         since = get_version(db, options.since)
         report.since = since.name
         before = recorded_state(db, since)
-        now = recorded_state(db, get_version(db, options.version) if options.version else None)
+        now = recorded_state(db, version)
         changed = changed_ids(before, now)
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
     report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]

@@ -116,7 +116,10 @@ def test_changed_ids_ignores_a_move_but_not_a_change(project, imagefolder):
     [
         ("", "needs a name"),
         ("   ", "needs a name"),
-        ("a\tb", "control characters"),
+        ("a\tb", "control"),
+        ("a\u2028b", "line-separating"),  # a line separator: lists as two lines
+        ("v1\u200b", "invisible"),  # zero-width space: looks like "v1"
+        ("\u202ev1", "direction"),  # right-to-left override
         ("current", "reserved"),
         ("model:3", "reserved"),
         ("x" * 101, "at most 100"),
@@ -135,6 +138,45 @@ def test_names_are_unique_and_unknown_names_are_clear(project):
     with pytest.raises(VersionError, match=r"no dataset version named 'v9' \(versions: v1\)"):
         get_version(project.db, "v9")
     assert get_version(project.db, "v1").note == "first"
+
+
+@pytest.mark.parametrize("name", ["model:99999999999999999999", "model:\u0663"])
+def test_a_model_number_out_of_range_or_not_ascii_is_a_clear_error(project, name):
+    with pytest.raises(VersionError, match="model version"):
+        get_version(project.db, name)
+
+
+def test_a_path_holding_a_tab_and_a_new_line_cannot_pass_for_two_images(tmp_path):
+    """The membership's fingerprint once joined fields with tabs and rows with new lines,
+    so one image named like two rows and two images had the same fingerprint, and the
+    second version silently reused the first one's image list."""
+    import shutil
+
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.imageio import hash_file
+
+    root, spare = tmp_path / "images", tmp_path / "spare"
+    root.mkdir()
+    spare.mkdir()
+    write_image(spare / "x.png", fmt="PNG", seed=1)
+    write_image(spare / "y.png", fmt="PNG", seed=2)
+    odd = f"a.png\t{hash_file(spare / 'x.png')}\n2\tb.png"  # a legal file name
+    shutil.copy(spare / "y.png", root / odd)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    v1 = create_version(project.db, "v1")
+    (root / odd).rename(root / "a.png")  # the same image (id 1), moved
+    project.scan(workers=1)
+    shutil.copy(spare / "x.png", root / "a.png")  # then edited in place
+    project.scan(workers=1)
+    shutil.copy(spare / "y.png", root / "b.png")  # and a second image (id 2)
+    project.scan(workers=1)
+
+    v2 = create_version(project.db, "v2")
+
+    assert v2.membership_id != v1.membership_id
+    assert sorted(path for _, path, _ in members(project.db, v2)) == ["a.png", "b.png"]
+    assert [path for _, path, _ in members(project.db, v1)] == [odd]
+    project.close()
 
 
 def test_versions_with_the_same_images_share_one_membership(project):

@@ -92,6 +92,28 @@ def test_a_version_export_after_relabels_and_a_rescan_equals_the_state_at_creati
     assert manifest["label_event_id"] == report.label_event_id < _newest(project)
 
 
+@pytest.mark.parametrize("field", ["version", "since"])
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_version_name_is_refused_not_read_as_now(project, tmp_path, field, name):
+    """An unset shell variable (`--version "$V"`) once exported today's labels, rc 0."""
+    create_version(project.db, "v1")
+    project.set_label("train/cat/cat0.jpg", "dog")
+    with pytest.raises(VersionError, match="no dataset version named ''"):
+        export(project, tmp_path / "out", "csv", ExportOptions(**{field: name}))
+    assert not (tmp_path / "out").exists()
+
+
+def test_current_exports_the_state_now_as_in_version_diff(project, tmp_path):
+    create_version(project.db, "v1")
+    project.set_label("train/cat/cat0.jpg", "dog")
+    export(project, tmp_path / "now", "csv", ExportOptions())
+    report = export(project, tmp_path / "current", "csv", ExportOptions(version=" Current "))
+    assert report.version is None
+    assert rows(tmp_path / "current") == rows(tmp_path / "now")
+    export(project, tmp_path / "v1", "csv", ExportOptions(version="v1"))
+    assert rows(tmp_path / "v1") != rows(tmp_path / "now")  # the relabel shows
+
+
 def _newest(project):
     from labeldesk.core.labels import last_event_id
 
