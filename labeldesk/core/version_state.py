@@ -47,6 +47,9 @@ class ImageAt:
     # The path the version names it by, when that is not ``path`` (it moved since): an
     # export of the version names the file as it was named then.
     recorded_path: str | None = None
+    # (size, mtime_ns) of the file at ``path`` when it was indexed with ``hash``: a file
+    # that no longer matches them was changed since, and its bytes are not these
+    indexed_stat: tuple[int, int] | None = None
 
     @property
     def name_then(self) -> str:
@@ -82,13 +85,16 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
         try:
             event = conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0]
             rows = conn.execute(
-                f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
-                f"WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
+                f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns "
+                f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
             ).fetchall()
         finally:
             if not outer:
                 conn.execute("COMMIT")
-    return int(event), [ImageAt(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return int(event), [
+        ImageAt(int(r[0]), r[1], r[2], r[3], r[4], r[5], indexed_stat=(int(r[6]), int(r[7])))
+        for r in rows
+    ]
 
 
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
@@ -100,6 +106,13 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
             f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
             f"folder since' ELSE skip_reason END FROM images WHERE id {IN_LIST}",
             (json_list(list(state)),),
+        )
+    }
+    stats = {  # (size, mtime_ns) by path, of the files indexed with a hash of the version
+        r[0]: (int(r[1]), int(r[2]))
+        for r in db.query(
+            f"SELECT path, size, mtime_ns FROM images WHERE {USABLE} AND hash {IN_LIST}",
+            (json_list(sorted({r.hash for r in state.values()})),),
         )
     }
     lost = {r.hash for i, r in state.items() if _why_missing(now.get(i), r.hash) is not None}
@@ -117,7 +130,8 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
         if why is not None and r.hash in same_bytes:
             why = None  # the same bytes are still indexed under another name
         named = r.path if r.path != path else None
-        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why, named))
+        stat = None if why is not None else stats.get(path)
+        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why, named, stat))
     items.sort(key=lambda item: item.path)
     return items
 

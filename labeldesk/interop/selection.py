@@ -132,6 +132,7 @@ def select_items(
             r.image_id,
             r.hash,
             None if r.name_then == r.path else r.path,
+            r.indexed_stat,
         )
         for r in images
     ]

@@ -90,6 +90,9 @@ class Item:
     # Where the file is read from, when not at ``path``: an image of a version that moved
     # since is read from where it is now but named as the version names it.
     source: str | None = None
+    # (size, mtime_ns) of the file as indexed with ``hash``; a file that no longer
+    # matches was changed since, and is not exported under this label (None: unchecked)
+    indexed_stat: tuple[int, int] | None = None
 
     @property
     def read_from(self) -> str:
@@ -144,13 +147,16 @@ def place(
     link: str,
     cache: PlaceCache | None = None,
     inside: Path | None = None,
+    *,
+    indexed_stat: tuple[int, int] | None = None,
 ) -> None:
     """Copy, hard-link or symbolically link one image; never touches the source (nor,
     unless the project follows them, a file that a symbolic link leads to outside the
     image folder). A symbolic link points at the source's real, absolute path: the
     export stays small but needs the image folder where it is. ``cache``: one per export
     (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
-    FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not)."""
+    FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not).
+    ``indexed_stat``: the source's indexed (size, mtime_ns); SkipItem if it changed since."""
     cache = cache or PlaceCache.of(project)
     parent = str(dest.parent)
     if parent not in cache.made:
@@ -163,6 +169,7 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
+    check_unchanged(source, indexed_stat)
     if link == "symlink":
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
@@ -229,6 +236,20 @@ class SkipItem(Exception):
     """This one image cannot be exported; the rest can (the reason says why)."""
 
 
+CHANGED_SINCE_INDEXED = "its file changed since it was indexed (rescan the project)"
+
+
+def check_unchanged(source: Path, indexed_stat: tuple[int, int] | None) -> None:
+    """SkipItem when the file's size or modification time is not the indexed one: its
+    bytes are no longer the ones the label (or the version) is about. A missing file
+    raises FileNotFoundError, as reading it would. ``None``: not checked."""
+    if indexed_stat is None:
+        return
+    st = os.stat(source)
+    if (st.st_size, st.st_mtime_ns) != indexed_stat:
+        raise SkipItem(CHANGED_SINCE_INDEXED)
+
+
 # Errors that say something is wrong with one source image, not with the export.
 _ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP)
 
@@ -266,7 +287,15 @@ def copy_images(
         try:
             while True:
                 try:
-                    place(project, item.read_from, out / rel, options.link, cache, out)
+                    place(
+                        project,
+                        item.read_from,
+                        out / rel,
+                        options.link,
+                        cache,
+                        out,
+                        indexed_stat=item.indexed_stat,
+                    )
                     break
                 except FileExistsError:
                     if not os.path.lexists(out / rel):

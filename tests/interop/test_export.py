@@ -72,11 +72,11 @@ def test_failure_or_cancel_leaves_nothing_behind(project, tmp_path, monkeypatch)
     real_place = writing.place
     calls = []
 
-    def failing(*args):
+    def failing(*args, **kwargs):
         calls.append(args)
         if len(calls) == 5:
             raise OSError(28, "No space left on device")
-        real_place(*args)
+        real_place(*args, **kwargs)
 
     monkeypatch.setattr(writing, "place", failing)
     with pytest.raises(OSError):

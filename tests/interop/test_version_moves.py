@@ -11,6 +11,7 @@ import pytest
 from labeldesk.core.version_state import items_at
 from labeldesk.core.versions import create_version
 from labeldesk.interop.export import EXPORTERS, ExportOptions, export
+from labeldesk.interop.writing import CHANGED_SINCE_INDEXED
 
 
 def tree(folder):
@@ -44,3 +45,23 @@ def test_a_version_exported_after_moves_writes_the_same_files_as_then(
     report = export(project, tmp_path / "again", fmt, options)
     assert report.failed == [] and report.missing == []
     assert tree(tmp_path / "again") == tree(tmp_path / "then")
+
+
+@pytest.mark.parametrize("fmt", EXPORTERS.names())
+@pytest.mark.parametrize("version", ["v1", None])
+def test_a_file_rewritten_since_it_was_indexed_is_not_exported_under_its_label(
+    project, imagefolder, tmp_path, fmt, version
+):
+    """A dog photo copied over cat0.jpg without a rescan was once written as a cat,
+    silently: the label, and the version, are about the bytes that were indexed."""
+    root, _ = imagefolder
+    create_version(project.db, "v1")
+    before = export(project, tmp_path / "before", fmt, ExportOptions(version=version))
+    assert before.failed == []
+    changed = root / "train/cat/cat0.jpg"
+    changed.write_bytes((root / "train/dog/dog0.jpg").read_bytes())  # no rescan
+
+    report = export(project, tmp_path / "after", fmt, ExportOptions(version=version))
+
+    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert report.written == before.written - 1
