@@ -85,9 +85,14 @@ def select_items(
         # the version that is not in the list still gets a class, after the others.
         classes = list(version.classes) if version.classes is not None else project.classes()
         classes += sorted({i.label for i in images if i.label} - set(classes), key=natural_key)
+        # The model judges today's labels: where the version's label is another one, its
+        # flag and label quality are not about the version's label and are not used.
+        today = {r.image_id: r.label for r in current_items(db)[1]}
+        relabeled = {r.image_id for r in images if today.get(r.image_id, r.label) != r.label}
     else:
         classes = project.classes()
         report.label_event_id, images = current_items(db)
+        relabeled = set()
 
     def keep(rows: list[ImageAt], ok: Callable[[ImageAt], object], why: str) -> list[ImageAt]:
         kept = [r for r in rows if ok(r)]
@@ -103,7 +108,7 @@ def select_items(
         from labeldesk.ml.issues import label_issues
 
         flagged = {i.path for i in label_issues(project) if i.flagged}
-        images = keep(images, lambda r: r.path not in flagged, "flagged")
+        images = keep(images, lambda r: r.path not in flagged or r.image_id in relabeled, "flagged")
     mapping = _checked_map(options.class_map, classes)
     if mapping:
         images = keep(
@@ -133,6 +138,7 @@ def select_items(
             r.hash,
             None if r.name_then == r.path else r.path,
             r.indexed_stat,
+            r.image_id not in relabeled,
         )
         for r in images
     ]

@@ -93,6 +93,9 @@ class Item:
     # (size, mtime_ns) of the file as indexed with ``hash``; a file that no longer
     # matches was changed since, and is not exported under this label (None: unchecked)
     indexed_stat: tuple[int, int] | None = None
+    # Does the model's judgement of the label (flagged, label quality) apply? Not where a
+    # version's label is not today's: the model judged today's.
+    label_judged: bool = True
 
     @property
     def read_from(self) -> str:

@@ -324,6 +324,47 @@ def test_flagged_images_can_be_left_out(tmp_path):
         assert report.left_out["flagged"] >= 2
 
 
+def test_a_version_export_judges_flags_by_the_version_s_labels_not_today_s(tmp_path):
+    """Two correct cow labels of v1 relabeled wrongly since are flagged today; exporting
+    v1 once left them out as flagged and wrote today's verdict beside v1's label."""
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.core.versions import create_version
+    from labeldesk.ml.issues import label_issues
+
+    project, flipped = make_clustered_project(tmp_path)
+    with project:
+        for path in flipped:
+            project.set_label(path, "bee")  # the planted errors, fixed
+        create_version(project.db, "v1")
+        options = ExportOptions(version="v1", include_flagged=False)
+        then = export(project, tmp_path / "then", "csv", options)
+        wrong = ["train/cow/cow0.png", "train/cow/cow1.png"]
+        for path in wrong:
+            project.set_label(path, "ant")
+        assert set(wrong) <= {i.path for i in label_issues(project) if i.flagged}
+
+        again = export(project, tmp_path / "again", "csv", options)
+        assert again.written == then.written and again.left_out == then.left_out
+        assert _path_label_split(tmp_path / "again") == _path_label_split(tmp_path / "then")
+        now = export(project, tmp_path / "now", "csv", ExportOptions(include_flagged=False))
+        assert now.left_out["flagged"] >= 2  # today's export does leave them out
+        kept = export(project, tmp_path / "kept", "csv", ExportOptions(version="v1"))
+        rows = {
+            r["path"]: r
+            for r in csv.DictReader((tmp_path / "kept" / "labels.csv").read_text().splitlines())
+        }
+        cow = rows["images/train/cow/cow0.png"]
+        assert cow["label"] == "cow" and cow["flagged"] == "" and cow["label_quality"] == ""
+        assert cow["predicted"] == "cow"  # about the image: still given
+        assert kept.written == then.written + then.left_out.get("flagged", 0)
+
+
+def _path_label_split(folder):
+    table = csv.DictReader((folder / "labels.csv").read_text().splitlines())
+    return [(r["path"], r["label"], r["split"]) for r in table]
+
+
 def test_a_registered_format_is_offered_by_the_command(project, tmp_path):
     written: list[str] = []
 

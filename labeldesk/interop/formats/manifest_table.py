@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import Columns
 
@@ -70,10 +72,12 @@ def manifest_table(
     scored = values.insights_row.fillna(-1).to_numpy() >= 0
     columns["predicted"] = _names(values.predicted, scored)
     columns["confidence"] = _numbers(values.confidence.to_numpy(), scored)
-    columns["label_quality"] = _numbers(values.issue_score.to_numpy(), scored)
+    # flagged and label quality judge today's label: blank for a version's other label
+    judged = scored & np.array([item.label_judged for item, _ in written], bool)
+    columns["label_quality"] = _numbers(values.issue_score.to_numpy(), judged)
     columns["suggested"] = _names(values.suggested, scored)
     flagged = values.flagged.to_numpy()
-    columns["flagged"] = [bool(f) if s else None for f, s in zip(flagged, scored, strict=True)]
+    columns["flagged"] = [bool(f) if j else None for f, j in zip(flagged, judged, strict=True)]
     return ManifestTable(columns)
 
 
