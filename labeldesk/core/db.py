@@ -341,6 +341,20 @@ class Database:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
             yield reader
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """:meth:`reading` in one read transaction: every query in it sees the same state,
+        even while another connection (a second window, another process) writes."""
+        with self.reading() as conn:
+            outer = conn.in_transaction  # inside this thread's write: one already
+            if not outer:
+                conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if not outer:
+                    conn.execute("COMMIT")
+
     def _reader(self) -> _Reader:
         conn: _Reader | None = getattr(self._local, "conn", None)
         if conn is None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
+from .classes import class_names
 from .db import Database
+from .labels import NEWEST_EVENT
 from .vocab import EFFECTIVE_SPLIT
 
 USABLE = "removed_at IS NULL AND skip_reason IS NULL"
@@ -58,3 +61,28 @@ def set_phashes(db: Database, found: Sequence[tuple[int, int]]) -> None:
     """Store perceptual hashes, given as ``(phash, image id)`` pairs, in one transaction."""
     with db.write() as conn:
         conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
+
+
+@dataclass(frozen=True)
+class LabelRows:
+    """A label state read in one transaction: the newest label event (its id names the
+    state), the class list and every usable image's (label, status, effective split)."""
+
+    event_id: int
+    classes: list[str]
+    rows: dict[int, tuple[str | None, str | None, str | None]]
+
+
+def label_rows(db: Database) -> LabelRows:
+    """The labels a training run learns and the event id it records, read together: read
+    apart, a label set in between (another window, another process) was recorded as part
+    of a state the run never saw."""
+    with db.snapshot() as conn:
+        event = int(conn.execute(NEWEST_EVENT).fetchone()[0])
+        classes = class_names(conn)
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            f"SELECT id, label, status, {EFFECTIVE_SPLIT} FROM images WHERE {USABLE}"
+        ).fetchall()
+    return LabelRows(event, classes, {int(r[0]): (r[1], r[2], r[3]) for r in rows})

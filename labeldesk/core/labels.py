@@ -237,10 +237,13 @@ def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
     return state
 
 
+NEWEST_EVENT = "SELECT COALESCE(MAX(id), 0) FROM label_events"
+
+
 def last_event_id(db: Database) -> int:
     """The newest label event's id, 0 before any: it names a label state (what a model
     trained on, what an export was written from), since events are only ever added."""
-    value = db.scalar("SELECT COALESCE(MAX(id), 0) FROM label_events")
+    value = db.scalar(NEWEST_EVENT)
     return int(value) if isinstance(value, int) else 0
 
 

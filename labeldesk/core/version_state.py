@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from .db import Database
 from .image_rows import USABLE
-from .labels import state_as_of
+from .labels import NEWEST_EVENT, state_as_of
 from .sql_lists import IN_LIST, json_list
 from .versions import CURRENT, DatasetVersion, members
 from .vocab import EFFECTIVE_SPLIT, EXCLUDED
@@ -78,19 +78,12 @@ def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Re
 def current_items(db: Database) -> tuple[int, list[ImageAt]]:
     """The newest label event's id and every usable image now, in path order, read in
     one transaction (so the id names exactly the labels read)."""
-    with db.reading() as conn:
-        outer = conn.in_transaction  # inside this thread's write: already one transaction
-        if not outer:
-            conn.execute("BEGIN")
-        try:
-            event = conn.execute("SELECT COALESCE(MAX(id), 0) FROM label_events").fetchone()[0]
-            rows = conn.execute(
-                f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns "
-                f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
-            ).fetchall()
-        finally:
-            if not outer:
-                conn.execute("COMMIT")
+    with db.snapshot() as conn:
+        event = conn.execute(NEWEST_EVENT).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns "
+            f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
+        ).fetchall()
     return int(event), [
         ImageAt(int(r[0]), r[1], r[2], r[3], r[4], r[5], indexed_stat=(int(r[6]), int(r[7])))
         for r in rows

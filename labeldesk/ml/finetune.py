@@ -30,7 +30,7 @@ from .cachefiles import describe, stale
 from .device import resolve_device
 from .finetune_images import TrainingImages
 from .metrics import EvalSplit, classification_report, evaluation_split
-from .models import ModelVersion, last_label_event, latest, new_version_dir, record_version
+from .models import ModelVersion, latest, new_version_dir, record_version
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -100,7 +100,7 @@ def finetune(
     if len(np.unique(labels[split.train])) < 2:
         raise LabelDeskError("fine-tuning needs labeled train images of at least two classes")
     paths = [project.image_path(p) for p in frame.path]
-    label_state = last_label_event(project)
+    label_state = frame.attrs["label_event_id"]  # read with the labels
 
     progress(Progress(0, 0, "loading backbone"))
     base = base or _starting_backbone(project)

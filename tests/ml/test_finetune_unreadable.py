@@ -102,3 +102,29 @@ def test_a_cancel_before_the_first_epoch_leaves_no_version_folder(two_classes, t
     with pytest.raises(LabelDeskError, match="no model was saved"):
         finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path), cancel=token)
     assert list(models_dir(project).iterdir()) == []
+
+
+def test_a_label_set_while_a_fine_tune_starts_is_not_recorded_as_trained_on(
+    two_classes, tmp_path, monkeypatch
+):
+    """As for heads: the run's label state is the one its labels were read in."""
+    from labeldesk.core.project import Project
+    from labeldesk.core.version_state import items_at
+    from labeldesk.core.versions import get_version
+    from labeldesk.ml import finetune as finetune_module
+
+    project, _ = two_classes
+    real_split = finetune_module.evaluation_split
+
+    def split_while_someone_labels(*args, **kwargs):
+        other = Project(project.path)
+        other.set_label("train/red/0.png", "blue")
+        other.close()
+        return real_split(*args, **kwargs)
+
+    monkeypatch.setattr(finetune_module, "evaluation_split", split_while_someone_labels)
+    version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
+
+    dataset = get_version(project.db, version.dataset_version)
+    assert {i.path: i.label for i in items_at(project.db, dataset)}["train/red/0.png"] == "red"
+    assert project.images().set_index("path").label["train/red/0.png"] == "blue"

@@ -76,3 +76,52 @@ def test_a_heads_version_lists_only_the_images_it_could_train_on(clustered):
     }
     assert "train/cow/late.png" not in listed
     assert "train/cow/cow0.png" in listed and "_unlabeled/u0.png" in listed
+
+
+def test_a_label_set_while_a_head_starts_is_not_recorded_as_trained_on(clustered, monkeypatch):
+    """Another window (another connection) labels an image after the run has read its
+    labels: the run's label state must name the labels it read, not the newer one."""
+    from labeldesk.core.project import Project
+    from labeldesk.core.version_state import items_at
+    from labeldesk.ml import train
+
+    project, _ = clustered
+    path = "train/cow/cow5.png"
+    real_split, real_codes = train.evaluation_split, train.known_class_codes
+    seen: dict[str, str | None] = {}
+
+    def split_while_someone_labels(*args, **kwargs):
+        other = Project(project.path)
+        other.set_label(path, "bee")
+        other.close()
+        return real_split(*args, **kwargs)
+
+    def spy(labels, classes, paths):
+        seen.update(zip(paths, labels, strict=True))
+        return real_codes(labels, classes, paths)
+
+    monkeypatch.setattr(train, "evaluation_split", split_while_someone_labels)
+    monkeypatch.setattr(train, "known_class_codes", spy)
+    model = train_head(project, HeadParams(epochs=2), device="cpu")
+
+    assert seen[path] == "cow"  # what the head learned
+    state = {
+        i.path: i.label
+        for i in items_at(project.db, get_version(project.db, model.dataset_version))
+    }
+    assert state[path] == "cow"  # what its dataset version says it learned
+    assert project.images().set_index("path").label[path] == "bee"  # and now
+
+
+def test_a_snapshot_does_not_see_a_write_made_during_it(project):
+    from labeldesk.core.project import Project
+
+    with project.db.snapshot() as conn:
+        before = conn.execute("SELECT label FROM images WHERE path = ?", ("train/cat/cat0.jpg",))
+        assert before.fetchone()[0] == "cat"
+        other = Project(project.path)
+        other.set_label("train/cat/cat0.jpg", "dog")
+        other.close()
+        during = conn.execute("SELECT label FROM images WHERE path = ?", ("train/cat/cat0.jpg",))
+        assert during.fetchone()[0] == "cat"
+    assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "dog"
