@@ -13,7 +13,8 @@ import io
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .errors import LabelFileError
@@ -56,6 +57,9 @@ class Parsed:
     records: list[Record]
     problems: list[tuple[int, str]]  # (line or entry, what is wrong)
     unit: str  # "line" or "entry"
+    # (line, path as written) of refused records that name a path: with bad rows skipped,
+    # the image such a row names is left out too, whatever the file's other rows say
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 def decode(data: bytes, source: str) -> str:
@@ -122,24 +126,18 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     else:
         body = started[1:]
     needed = max(path_col, label_col) + 1
-    records: list[Record] = []
-    problems: list[tuple[int, str]] = []
+    parsed = Parsed([], [], "line")
     for line, last, cells in body:
         if not "".join(cells).strip():
             continue  # blank line
         if len(cells) < needed:
             found = f"{len(cells)} column{'s' if len(cells) != 1 else ''}"
-            problems.append((line, f"expected at least {needed} columns, found {found}"))
+            parsed.problems.append((line, f"expected at least {needed} columns, found {found}"))
             continue
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
-        record = Record(line, cells[path_col], cells[label_col], split, last)
-        refused = cell_problems(record)
-        if refused:
-            problems.extend((line, problem) for problem in refused)
-        else:
-            records.append(record)
-    return Parsed(records, problems, "line")
+        admit(parsed, Record(line, cells[path_col], cells[label_col], split, last))
+    return parsed
 
 
 def _find(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -201,9 +199,29 @@ def cell_problems(record: Record) -> list[str]:
     return problems
 
 
+def admit(parsed: Parsed, record: Record, problems: Sequence[str] = ()) -> None:
+    """``record`` into ``parsed.records``, or, when it is hostile (:func:`cell_problems`)
+    or ``problems`` says what else is wrong, its problems into ``parsed.problems`` and its
+    path into ``parsed.refused``."""
+    refused = [*cell_problems(record), *problems]
+    if refused:
+        parsed.problems.extend((record.line, problem) for problem in refused)
+        parsed.refused.extend(refused_path(record))
+    else:
+        parsed.records.append(record)
+
+
+def refused_path(record: Record) -> list[tuple[int, str]]:
+    """[(line, path)] of a refused record whose path could name an image, else []."""
+    path = record.path
+    usable = isinstance(path, str) and path.strip() and "\x00" not in path
+    return [(record.line, path)] if usable and len(path) <= MAX_CELL_CHARS else []
+
+
 def leaves_folder(path: str) -> bool:
-    """Whether a relative ``path`` climbs above where it starts (``../x``, ``a/../../x``)."""
-    tidy = posixpath.normpath(path.replace("\\", "/"))
+    """Whether a relative ``path`` climbs above where it starts (``../x``, ``a/../../x``),
+    outer spaces aside (``" ../x"`` is ``../x`` to every matcher)."""
+    tidy = posixpath.normpath(path.strip().replace("\\", "/"))
     return tidy == ".." or tidy.startswith("../")
 
 
@@ -324,8 +342,4 @@ def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> s
 
 
 def _add_record(parsed: Parsed, record: Record) -> None:
-    refused = cell_problems(record)
-    if refused:
-        parsed.problems.extend((record.line, problem) for problem in refused)
-    else:
-        parsed.records.append(record)
+    admit(parsed, record)

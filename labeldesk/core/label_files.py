@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
@@ -39,6 +40,7 @@ from .label_file_formats import (
     parse_csv,
     parse_json,
     parse_json_lines,
+    refused_path,
 )
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
@@ -84,6 +86,9 @@ class LabelFile:
     # Images in a folder that rows found by a bare file name alone (Label Studio uploads
     # carry no folder), among those applied: counted by apply_label_rows.
     by_name: int = 0
+    # (line, path as written) of bad rows that name a path: with bad rows skipped, the
+    # image such a row names is left out, whatever the file's good rows say of it
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -136,11 +141,14 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
 
 def _checked(parsed: Parsed, source: str) -> LabelFile:
     result = LabelFile(source, [], list(parsed.problems), parsed.unit)
+    result.refused = list(parsed.refused)
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
     for record in parsed.records:
         row, problems = _row(record, names)
         if row is not None:
             result.rows.append(row)
+        else:
+            result.refused.extend(refused_path(record))
         spans = f" (the row spans lines {record.line}-{record.last_line})"
         suffix = spans if record.last_line > record.line else ""
         result.problems.extend((record.line, p + suffix) for p in problems)
@@ -209,11 +217,15 @@ def _relative(root: Path, path: str) -> str | None:
 
 
 def _candidates(root: Path, path: str) -> list[str]:
-    """Project paths ``path`` may mean, most likely first: tidied (``/`` separators,
-    relative to the image root), as written (a file name may hold a backslash on
-    Linux), and without outer spaces; then each in the other Unicode forms."""
+    """Project paths ``path`` may mean, most likely first: without outer spaces, tidied
+    (``/`` separators, relative to the image root), then as written (a file name may
+    hold a backslash on Linux, or outer spaces); then each in the other Unicode forms."""
     out: list[str] = []
-    for text in (path, path.strip()) if path != path.strip() else (path,):
+    if path[:5].lower() == "file:":  # a local file URI is the absolute path it names
+        path = _file_uri_path(path)
+    # stripped first: the first spelling is the one matched by suffix or stem, and
+    # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so)
+    for text in (path.strip(), path) if path != path.strip() else (path,):
         unified = text.replace("\\", "/")
         if os.path.isabs(text) or os.path.isabs(unified):  # (Path() is slow for 1M rows)
             rel = _relative(root, text if os.path.isabs(text) else unified)
@@ -231,6 +243,18 @@ def _candidates(root: Path, path: str) -> list[str]:
         for form in ("NFC", "NFD")
     ]
     return [p for p in dict.fromkeys(out) if p]
+
+
+def _file_uri_path(uri: str) -> str:
+    """``file:///a/b%20c.jpg`` -> ``/a/b c.jpg`` (``file:///C:/x`` -> ``C:/x``); a URI
+    that will not parse stays as written (and names no image)."""
+    try:
+        local = unquote(urlsplit(uri).path)
+    except ValueError:
+        return uri
+    if len(local) > 2 and local[0] == "/" and local[2] == ":" and local[1].isalpha():
+        local = local[1:]  # a Windows drive
+    return local or uri
 
 
 def _known(project: Project, paths: Sequence[str]) -> set[str]:
@@ -275,10 +299,23 @@ def apply_label_rows(
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
-    known = _known(project, [p for candidates in per_row for p in candidates])
-    unknown = [c for c in per_row if not known.intersection(c)]
+    refused = [_candidates(project.root, path) for _, path in found.refused]
+    everything = per_row + refused
+    known = _known(project, [p for candidates in everything for p in candidates])
+    unknown = [c for c in everything if not known.intersection(c)]
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
+
+    def image_of(candidates: list[str]) -> tuple[str | None, bool]:
+        """(the image a row names, whether exactly): exactly; else the one whose path
+        ends with it (an image of exactly that file name beats another whose name without
+        its extension is that: ``x.jpg`` is ``val/x.jpg``, not ``train/x.jpg.png``); else
+        by stem."""
+        exact = next((c for c in candidates if c in known), None)
+        if exact is not None or suffixes.ambiguity(candidates):
+            return exact, True
+        return suffixes.unique(candidates) or stems.unique(candidates), False
+
     unmatched: list[tuple[int, str]] = []
     by_name: set[str] = set()
     chosen: dict[str, LabelRow] = {}
@@ -287,13 +324,11 @@ def apply_label_rows(
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        path = next((c for c in candidates if c in known), None)
+        path, exact = image_of(candidates)
+        if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
+            by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
-            path = stems.unique(candidates) or suffixes.unique(candidates)
-            if path is not None and "/" in path and "/" not in _tidy(row.path):
-                by_name.add(path)  # a bare file name found an image in a folder
-        if path is None:
-            ambiguity = stems.ambiguity(candidates) or suffixes.ambiguity(candidates)
+            ambiguity = suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
             missing = unmatched if found.unmatched_ok and not ambiguity else problems
             missing.append((row.line, ambiguity or _unknown(project, row.path)))
             continue
@@ -317,7 +352,12 @@ def apply_label_rows(
     if problems and skipped is not None:
         skipped.extend(found.describe(problems))
         bad = {line for line, _ in problems}
-        chosen = {p: r for p, r in chosen.items() if not bad.intersection(lines_of[p])}
+        named_by_bad = {image_of(candidates)[0] for candidates in refused}
+        chosen = {
+            p: r
+            for p, r in chosen.items()
+            if not bad.intersection(lines_of[p]) and p not in named_by_bad
+        }
     found.by_name = len(by_name.intersection(chosen))
     if not chosen:
         return 0
@@ -363,6 +403,7 @@ def _unknown_class(name: str) -> str:
 
 
 def _unknown(project: Project, path: str) -> str:
-    if Path(path).is_absolute() and _relative(project.root, path) is None:
+    local = (_file_uri_path(path) if path[:5].lower() == "file:" else path).strip()
+    if Path(local).is_absolute() and _relative(project.root, local) is None:
         return f"{path!r} is outside the image folder {project.root}"
     return f"{path!r} is not an image in the project"

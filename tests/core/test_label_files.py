@@ -366,3 +366,69 @@ def test_a_path_in_the_other_unicode_form_names_the_image(tmp_path, on_disk):
     assert apply_label_rows(project, read_label_file(f)) == 1
     assert project.images().set_index("path").label[name] == "dog"
     project.close()
+
+
+def test_an_exact_file_name_beats_another_image_s_name_without_its_extension(tmp_path):
+    """`x.jpg` once went to train/cat/x.jpg.png (whose stem is x.jpg), not to val/dog/x.jpg."""
+    from helpers import write_image
+
+    root = tmp_path / "images"
+    write_image(root / "train/cat/x.jpg.png", fmt="PNG", seed=1)
+    write_image(root / "val/dog/x.jpg", seed=2)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\nx.jpg,dog\n")
+    project.add_classes(["dog"])
+    apply_label_rows(project, read_label_file(f))
+    labels = project.images().set_index("path").label
+    assert labels["val/dog/x.jpg"] == "dog" and labels["train/cat/x.jpg.png"] == "cat"
+    project.close()
+
+
+def test_skipping_bad_rows_leaves_out_every_image_a_bad_row_names(project, tmp_path):
+    """A row refused for its label, split or a hostile cell once let the same image's
+    good row through: the file disagrees about that image, so neither is applied."""
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,split\n"
+        "train/dog/dog0.jpg,cat,\n"
+        "train/dog/dog0.jpg,=dog,\n"  # an invalid class name
+        "train/dog/dog1.jpg,cat,\n"
+        "./train/dog/dog1.jpg,cat,nowhere\n"  # an unknown split, the path spelt otherwise
+        "train/dog/dog2.jpg,cat,\n"
+        f"train/dog/dog2.jpg,{'x' * 5000},\n"  # an over-long cell
+        "val/cat/cat0.jpg,dog,\n"
+    )
+    skipped: list[str] = []
+    changed = apply_label_rows(project, read_label_file(f), skipped=skipped)
+    labels = project.images().set_index("path").label
+    assert [labels[f"train/dog/dog{i}.jpg"] for i in range(3)] == ["dog"] * 3
+    assert labels["val/cat/cat0.jpg"] == "dog" and changed == 1
+    assert len(skipped) == 3
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        " /other/dataset/train/cat/cat0.jpg",
+        " ../../other/train/cat/cat0.jpg",
+        "\t/other/dataset/train/cat/cat0.jpg",
+        "file:///other/dataset/train/cat/cat0.jpg",
+    ],
+)
+def test_outer_spaces_or_a_file_uri_do_not_smuggle_a_path_from_elsewhere(
+    project, tmp_path, written
+):
+    """A path outside the image folder is refused, never matched by its ending."""
+    f = tmp_path / "labels.csv"
+    f.write_text(f"label,path\ndog,{written}\n")
+    problems = rejected(project, f)
+    assert any("outside the image folder" in p or "leads out" in p for p in problems)
+
+
+def test_a_file_uri_inside_the_image_folder_names_its_image(project, imagefolder, tmp_path):
+    root, _ = imagefolder
+    f = tmp_path / "labels.csv"
+    f.write_text(f"path,label\n{(root / '_unlabeled/u0.png').as_uri()},dog\n")
+    apply_label_rows(project, read_label_file(f))
+    assert project.images().set_index("path").label["_unlabeled/u0.png"] == "dog"

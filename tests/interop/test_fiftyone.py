@@ -140,3 +140,12 @@ def test_files_that_are_not_fiftyone_datasets_are_refused(tmp_path, monkeypatch)
         read_labels(f)
     with pytest.raises(LabelFileError, match="no labels"):
         read_labels(tmp_path / "data", "fiftyone")
+
+
+def test_an_image_given_twice_in_labels_json_is_refused_not_last_wins(tmp_path):
+    data = tmp_path / "ds" / "data"
+    write_image(data / "a.jpg", seed=1)
+    labels = tmp_path / "ds" / "labels.json"
+    labels.write_text('{"classes": ["cat", "dog"], "labels": {"a": 1, "a": 0}}')
+    with pytest.raises(LabelFileError, match="'a' is written twice"):
+        read_labels(labels)

@@ -305,3 +305,35 @@ def test_images_found_by_file_name_are_counted_once_and_only_when_applied(projec
     assert apply_label_rows(project, rows, skipped=skipped) == 2
     assert len(skipped) == 1 and "zebra" in skipped[0]
     assert rows.by_name == 1  # u1 only: u2 was not applied, u0 named its folder
+
+
+def test_a_malformed_url_is_that_task_s_problem_not_a_crash(project, tmp_path):
+    tasks = [
+        task("http://[bucket/train/cat/cat0.jpg", "dog"),
+        {"data": {"img": "http://[bucket/x.jpg"}, "annotations": task("x", "dog")["annotations"]},
+        task("/data/local-files/?d=_unlabeled/u0.png", "dog"),
+    ]
+    f = tmp_path / "tasks.json"
+    f.write_text(json.dumps(tasks))
+    _, rows = read_labels(f)
+    problems = dict(rows.problems)
+    assert "not a valid URL" in problems[1] and "which data field" in problems[2]
+    skipped: list[str] = []
+    apply_label_rows(project, rows, skipped=skipped)
+    assert project.images().set_index("path").label["_unlabeled/u0.png"] == "dog"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # two image fields in one task: the last one silently won
+        '[{"data": {"image": "/data/local-files/?d=train/cat/cat0.jpg", '
+        '"image": "/data/local-files/?d=train/dog/dog0.jpg"}, '
+        '"annotations": [{"result": [{"type": "choices", "value": {"choices": ["cat"]}}]}]}]',
+    ],
+)
+def test_a_key_written_twice_is_refused_not_half_read(project, tmp_path, text):
+    f = tmp_path / "tasks.json"
+    f.write_text(text)
+    with pytest.raises(LabelFileError, match="'image' is written twice"):
+        read_labels(f)

@@ -19,7 +19,7 @@ from labeldesk.core.label_file_formats import (
     TOO_LONG_NUMBER,
     Parsed,
     Record,
-    cell_problems,
+    admit,
     decode,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
@@ -54,13 +54,35 @@ def load_json(path: Path) -> Any:
             [f"the JSON nests {depth} levels deep (at most {MAX_JSON_DEPTH}): not a label file"],
         )
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_repeated_keys)
+    except _RepeatedKey as exc:
+        raise LabelFileError(
+            source,
+            [f"the key {exc.key[:200]!r} is written twice in one object: which is meant?"],
+        ) from None
     except RecursionError:  # the depth check makes this unreachable; kept as a backstop
         raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
     except json.JSONDecodeError as exc:
         raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
     except ValueError:  # Python's limit on an integer's digits
         raise LabelFileError(source, [TOO_LONG_NUMBER]) from None
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; a key written twice (two labels for one image, two image
+    fields in one task) is an error, not the last value silently kept."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
 
 
 def json_depth(data: bytes) -> int:
@@ -93,14 +115,8 @@ class RowMaker:
 
     def add(self, entry: int, path: str, label: object, split: object = None) -> None:
         """A row for ``path``; ``label`` None means unlabeled, ``split`` None: unchanged."""
-        record = Record(entry, path, label, split)
-        refused = cell_problems(record)
-        if "\x00" in path:
-            refused.append("the path holds a NUL character")
-        if refused:
-            self.parsed.problems.extend((entry, problem) for problem in refused)
-        else:
-            self.parsed.records.append(record)
+        nul = ["the path holds a NUL character"] if "\x00" in path else []
+        admit(self.parsed, Record(entry, path, label, split), nul)
 
     def result(self, **flags: bool) -> LabelFile:
         rows = checked_rows(self.parsed, self.source)

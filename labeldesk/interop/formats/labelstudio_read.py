@@ -144,7 +144,10 @@ def image_reference(data: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _looks_like_image(value: str) -> bool:
-    path = urlsplit(value).path if "://" in value or value.startswith("/data/") else value
+    try:
+        path = urlsplit(value).path if "://" in value or value.startswith("/data/") else value
+    except ValueError:  # not a URL at all ("http://[bucket/a.jpg")
+        return False
     return value.startswith("/data/") or path.lower().endswith(_IMAGE_SUFFIXES)
 
 
@@ -155,7 +158,10 @@ def reference_path(ref: str) -> tuple[str, str | None]:
         return "", "an inline data: image is not a file LabelDesk can match"
     if _DRIVE.match(ref):  # C:\images\a.jpg is a path, not a URL with scheme "c"
         return ref, None
-    parts = urlsplit(ref)
+    try:
+        parts = urlsplit(ref)
+    except ValueError as exc:  # "http://[bucket/a.jpg": that task's problem, not the file's
+        return "", f"not a valid URL ({exc}): {ref[:200]!r}"
     if parts.path.rstrip("/").endswith("/data/local-files"):
         values = parse_qs(parts.query).get("d")
         if not values:

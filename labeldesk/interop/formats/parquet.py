@@ -22,7 +22,7 @@ from labeldesk.core.label_file_formats import (
     Columns,
     Parsed,
     Record,
-    cell_problems,
+    admit,
     find_columns,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
@@ -105,12 +105,7 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     parsed = Parsed([], [], "row")
     cells = zip(values(path_col), values(label_col), values(split_col), strict=True)
     for row, (p, label, split) in enumerate(cells, start=1):
-        record = Record(row, "" if p is None else p, label, split)
-        refused = cell_problems(record)
-        if refused:
-            parsed.problems.extend((row, problem) for problem in refused)
-        else:
-            parsed.records.append(record)
+        admit(parsed, Record(row, "" if p is None else p, label, split))
     return checked_rows(parsed, source)
 
 
