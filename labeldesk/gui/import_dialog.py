@@ -30,7 +30,7 @@ from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_noti
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
-from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels
+from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
 
 DETECT = ""  # the format combo's "detect it" entry
 PROBLEMS_SHOWN = 12
@@ -140,8 +140,12 @@ class ImportDialog(QDialog):
         )
 
     def _key(self) -> tuple[object, ...]:
-        """What a read depends on: rows read under another key belong to another file."""
-        return (self.file.text().strip(), self.format.currentData(), self.options())
+        """What a read depends on: rows read under another key belong to another file, or
+        to the same file before it was edited (the form lists a file's bad rows; a person
+        fixes them in an editor and clicks Import: the fixed file must be read again)."""
+        text = self.file.text().strip()
+        state = source_state(Path(text).expanduser()) if text else ()
+        return (text, self.format.currentData(), self.options(), state)
 
     def _forget_rows(self) -> None:
         """Drop the rows shown and any read under way: they no longer match the inputs.
@@ -210,8 +214,9 @@ class ImportDialog(QDialog):
         rows, fmt = self.rows, self.format_used
         if rows is None or (self.apply_job is not None and self.apply_job.running):
             return None
-        if self._rows_key != self._key():  # the inputs changed since the rows were read
+        if self._rows_key != self._key():  # the inputs or the file changed since the read
             self.read()
+            self.found.setText("The file or the options changed since the read: reading again…")
             return None
         if self.exclusive is not None and (reason := self.exclusive.blocker()):
             self.found.setText(reason)

@@ -49,6 +49,31 @@ def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, t
     dialog.shutdown()
 
 
+def test_a_file_fixed_after_it_was_read_is_read_again_before_import(qtbot, project, tmp_path):
+    """The form lists the bad rows, the person fixes them in an editor and clicks
+    Import: the rows read before the fix were once applied (or refused again)."""
+    import os
+
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,kat\n")
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    assert "2 usable row(s)" in dialog.found.text()  # 'kat' is refused when applied
+    f.write_text("path,label\n_unlabeled/u0.png,cat\n_unlabeled/u1.png,cat\n")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a later save
+    dialog.skip_bad.setChecked(True)
+
+    assert dialog.start() is None  # not the old rows: the file is read again
+    qtbot.waitUntil(lambda: "usable row(s)" in dialog.found.text(), timeout=10000)
+    apply(qtbot, dialog)
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert label_of(project, "_unlabeled/u1.png") == "cat"
+    dialog.shutdown()
+
+
 def test_an_unrecognised_file_says_so_and_import_stays_off(qtbot, project, tmp_path):
     f = tmp_path / "labels.bin"
     f.write_bytes(b"\x00\x01\x02")

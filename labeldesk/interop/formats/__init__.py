@@ -19,6 +19,20 @@ from . import webdataset  # noqa: F401
 from . import csv_manifest  # noqa: F401
 # isort: on
 
-from .base import IMPORTERS, ImportOptions, detect_format, read_labels, register_importer
+from .base import (
+    IMPORTERS,
+    ImportOptions,
+    detect_format,
+    read_labels,
+    register_importer,
+    source_state,
+)
 
-__all__ = ["IMPORTERS", "ImportOptions", "detect_format", "read_labels", "register_importer"]
+__all__ = [
+    "IMPORTERS",
+    "ImportOptions",
+    "detect_format",
+    "read_labels",
+    "register_importer",
+    "source_state",
+]

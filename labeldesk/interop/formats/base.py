@@ -10,6 +10,7 @@ a ``sniff`` (is this file mine?) and a ``read``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,47 @@ from labeldesk.core.label_files import LabelFile
 from labeldesk.core.registry import Registry
 
 MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
+
+
+# What a folder import may read its labels from (a Hugging Face or FiftyOne dataset's
+# metadata files, at the top or one level down): what source_state looks at
+_LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet")
+_STATE_ENTRIES = 2000  # a folder's entries looked at per level, at most
+
+
+def source_state(path: Path) -> tuple[object, ...]:
+    """A cheap fingerprint of a label source: a file's (size, mtime_ns); for a folder,
+    those of the label files in it and one level down (at most a few thousand entries
+    each, so a folder of a million images costs little). Rows read under another
+    fingerprint were read from another version of the file."""
+
+    def stat(entry: os.DirEntry[str] | Path) -> tuple[int, int]:
+        st = entry.stat()
+        return (st.st_size, st.st_mtime_ns)
+
+    try:
+        if not path.is_dir():
+            return (path.name, *stat(path))
+        out: list[tuple[object, ...]] = []
+        for folder in (path, *_subfolders(path)):
+            with os.scandir(folder) as entries:
+                for n, entry in enumerate(entries):
+                    if n >= _STATE_ENTRIES:
+                        break
+                    if entry.name.lower().endswith(_LABEL_SUFFIXES) and entry.is_file():
+                        out.append((entry.path, *stat(entry)))
+        return tuple(sorted(out))
+    except OSError as exc:
+        return ("unreadable", exc.errno)
+
+
+def _subfolders(path: Path) -> list[str]:
+    with os.scandir(path) as entries:
+        return [
+            e.path
+            for n, e in enumerate(entries)
+            if n < _STATE_ENTRIES and e.is_dir(follow_symlinks=False)
+        ]
 
 
 @dataclass(frozen=True)
