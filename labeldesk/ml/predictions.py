@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.image_rows import label_rows as snapshot_label_rows
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 from .cachefiles import read_arrays, replace_versions, rows_of
-from .models import ModelVersion, last_label_event
+from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
@@ -132,7 +133,10 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
     by row aligned with ``vectors`` (read now when not given)."""
     vectors = vectors or project_vectors(project)
-    classes, labels, statuses = label_rows(project, vectors)
+    # labels, classes and the event id the cache is keyed by, in one read: read apart, a
+    # label set in between cached the old labels' probabilities under the new state
+    state = row_labels(project, vectors)
+    classes, labels, statuses, splits = state.classes, state.labels, state.statuses, state.splits
     ids = vectors.ids
     if not classes:  # nothing to predict: no probe, no kNN vote (no classes to vote for)
         empty = np.zeros((len(ids), 0))
@@ -140,12 +144,12 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
             vectors.paths,
             classes,
             labels,
-            vectors.splits,
+            splits,
             statuses,
             empty,
             np.zeros(len(ids), dtype=bool),
         )
-    last_event = last_label_event(project)
+    last_event = state.event_id
     head = current_head(project, vectors.key, classes, last_event)
     key = hashlib.sha1(
         json.dumps(
@@ -156,7 +160,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
                 classes,
                 last_event,
                 vectors.hashes,
-                vectors.splits,
+                splits,
                 head.id if head else None,
             ]
         ).encode()
@@ -171,7 +175,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
     if cached is not None:
         probs, oof = cached["probs"], cached["oof"]
     else:
-        trainable = training_mask(labels, vectors.splits, statuses)
+        trainable = training_mask(labels, splits, statuses)
         graph = neighbor_graph(project, vectors=vectors)
 
         def from_head(features: np.ndarray) -> np.ndarray | None:
@@ -187,18 +191,39 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
                 np.savez(f, probs=probs, oof=oof)
 
         replace_versions(cache, "predictions-*.npz", write)
-    return Predictions(vectors.paths, classes, labels, vectors.splits, statuses, probs, oof)
+    return Predictions(vectors.paths, classes, labels, splits, statuses, probs, oof)
+
+
+@dataclass(frozen=True)
+class RowLabels:
+    """The label state of ``vectors``' rows, read in one transaction with the id of the
+    newest label event (what a cache of predictions is keyed by)."""
+
+    classes: list[str]
+    labels: np.ndarray  # class code per row, -1 unlabeled
+    statuses: list[str | None]
+    splits: list[str | None]  # effective split per row
+    event_id: int
+
+
+def row_labels(project: Project, vectors: ProjectVectors) -> RowLabels:
+    """:class:`RowLabels` for ``vectors``' rows; an image removed since the vectors were
+    read counts as excluded."""
+    state = snapshot_label_rows(project.db)
+    gone = (None, EXCLUDED, None)
+    rows = [state.rows.get(int(i), gone) for i in vectors.ids]
+    labels = known_class_codes([r[0] for r in rows], state.classes, vectors.paths)
+    return RowLabels(
+        state.classes, labels, [r[1] for r in rows], [r[2] for r in rows], state.event_id
+    )
 
 
 def label_rows(
     project: Project, vectors: ProjectVectors
 ) -> tuple[list[str], np.ndarray, list[str | None]]:
     """(classes, class code per row or -1, review status per row) for ``vectors``' rows."""
-    classes = project.classes()
-    labels = known_class_codes(vectors.labels, classes, vectors.paths)
-    ids = vectors.ids
-    statuses_by_id = {s.image_id: s.status for s in project.image_states(ids.tolist())}
-    return classes, labels, [statuses_by_id.get(int(i)) for i in ids]
+    state = row_labels(project, vectors)
+    return state.classes, state.labels, state.statuses
 
 
 def scored_predictions(

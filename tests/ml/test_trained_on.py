@@ -125,3 +125,41 @@ def test_a_snapshot_does_not_see_a_write_made_during_it(project):
         during = conn.execute("SELECT label FROM images WHERE path = ?", ("train/cat/cat0.jpg",))
         assert during.fetchone()[0] == "cat"
     assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "dog"
+
+
+def test_predictions_are_never_cached_under_labels_they_were_not_computed_from(
+    clustered, monkeypatch
+):
+    """A label set from another window between reading the labels and reading the newest
+    event once cached the old labels' probabilities under the new state's key: every
+    later view served them until the next label."""
+    import glob
+    from pathlib import Path
+
+    import numpy as np
+
+    from labeldesk.core.project import Project
+    from labeldesk.ml import predictions
+    from labeldesk.ml.store import embeddings_dir
+
+    project, _ = clustered
+    real_codes = predictions.known_class_codes
+    raced: list[bool] = []
+
+    def codes_while_someone_labels(*args, **kwargs):  # just after the labels were read
+        if not raced:
+            raced.append(True)
+            other = Project(project.path)
+            for i in range(8):
+                other.set_label(f"train/ant/ant{i}.png", "cow")
+            other.close()
+        return real_codes(*args, **kwargs)
+
+    monkeypatch.setattr(predictions, "known_class_codes", codes_while_someone_labels)
+    predictions.project_predictions(project)  # read before the labels changed
+    again = predictions.project_predictions(project)
+    for f in glob.glob(str(embeddings_dir(project) / "*" / "predictions-*.npz")):
+        Path(f).unlink()
+    fresh = predictions.project_predictions(project)
+    assert np.allclose(again.probs, fresh.probs)
+    assert np.array_equal(again.labels, fresh.labels)
