@@ -12,6 +12,7 @@ a file with the very same content is still indexed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -138,6 +139,27 @@ def _why_missing(now: tuple[str, str | None, str | None] | None, content: str) -
     if current_hash != content:
         return "its content changed since the version"
     return None
+
+
+def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None], str | None]:
+    """A label of ``version`` under the name its class has now: the renames made since
+    (and not undone), in order. A merge is not a rename: its images changed class."""
+    renames = db.query(
+        "SELECT e.name, e.target FROM class_events e WHERE e.op = 'rename' AND e.batch_id > "
+        "(SELECT COALESCE(MAX(batch_id), 0) FROM label_events WHERE id <= ?) "
+        "AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = e.batch_id) "
+        "ORDER BY e.id",
+        (version.label_event_id,),
+    )
+    steps = [(str(old), str(new)) for old, new in renames]
+
+    def renamed(label: str | None) -> str | None:
+        for old, new in steps:
+            if label == old:
+                label = new
+        return label
+
+    return renamed
 
 
 def changed_ids(before: dict[int, Recorded], after: dict[int, Recorded]) -> set[int]:

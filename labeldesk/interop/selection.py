@@ -28,6 +28,7 @@ from labeldesk.core.version_state import (
     current_items,
     items_at,
     recorded_state,
+    renamed_label,
 )
 from labeldesk.core.versions import find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
@@ -85,14 +86,22 @@ def select_items(
         # the version that is not in the list still gets a class, after the others.
         classes = list(version.classes) if version.classes is not None else project.classes()
         classes += sorted({i.label for i in images if i.label} - set(classes), key=natural_key)
-        # The model judges today's labels: where the version's label is another one, its
-        # flag and label quality are not about the version's label and are not used.
-        today = {r.image_id: r.label for r in current_items(db)[1]}
-        relabeled = {r.image_id for r in images if today.get(r.image_id, r.label) != r.label}
+        # The model judges today's labels: where the version's label is another one (a
+        # class renamed since is the same one), or the image is no longer indexed (read
+        # from a copy of its bytes under another image), its flag and label quality are
+        # not about the version's label and are not used.
+        now = current_items(db)[1]
+        today = {r.image_id: r.label for r in now}
+        renamed = renamed_label(db, version)
+        unjudged = {
+            r.image_id
+            for r in images
+            if r.image_id not in today or today[r.image_id] != renamed(r.label)
+        }
     else:
         classes = project.classes()
         report.label_event_id, images = current_items(db)
-        relabeled = set()
+        now, unjudged = images, set()
 
     def keep(rows: list[ImageAt], ok: Callable[[ImageAt], object], why: str) -> list[ImageAt]:
         kept = [r for r in rows if ok(r)]
@@ -107,8 +116,12 @@ def select_items(
     if not options.include_flagged:
         from labeldesk.ml.issues import label_issues
 
-        flagged = {i.path for i in label_issues(project) if i.flagged}
-        images = keep(images, lambda r: r.path not in flagged or r.image_id in relabeled, "flagged")
+        # by image id: a version's image read from another image's file is not that one
+        id_of = {r.path: r.image_id for r in now}
+        flagged = {id_of.get(i.path) for i in label_issues(project) if i.flagged}
+        images = keep(
+            images, lambda r: r.image_id not in flagged or r.image_id in unjudged, "flagged"
+        )
     mapping = _checked_map(options.class_map, classes)
     if mapping:
         images = keep(
@@ -138,7 +151,7 @@ def select_items(
             r.hash,
             None if r.name_then == r.path else r.path,
             r.indexed_stat,
-            r.image_id not in relabeled,
+            r.image_id not in unjudged,
         )
         for r in images
     ]

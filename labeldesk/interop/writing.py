@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.imageio import hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
 
@@ -152,6 +153,7 @@ def place(
     inside: Path | None = None,
     *,
     indexed_stat: tuple[int, int] | None = None,
+    content: str | None = None,
 ) -> None:
     """Copy, hard-link or symbolically link one image; never touches the source (nor,
     unless the project follows them, a file that a symbolic link leads to outside the
@@ -159,7 +161,8 @@ def place(
     export stays small but needs the image folder where it is. ``cache``: one per export
     (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
     FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not).
-    ``indexed_stat``: the source's indexed (size, mtime_ns); SkipItem if it changed since."""
+    ``indexed_stat``, ``content``: the source's indexed (size, mtime_ns) and hash;
+    SkipItem if its bytes changed since (:func:`check_unchanged`)."""
     cache = cache or PlaceCache.of(project)
     parent = str(dest.parent)
     if parent not in cache.made:
@@ -172,7 +175,7 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    check_unchanged(source, indexed_stat)
+    check_unchanged(source, indexed_stat, content)
     if link == "symlink":
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
@@ -242,14 +245,20 @@ class SkipItem(Exception):
 CHANGED_SINCE_INDEXED = "its file changed since it was indexed (rescan the project)"
 
 
-def check_unchanged(source: Path, indexed_stat: tuple[int, int] | None) -> None:
-    """SkipItem when the file's size or modification time is not the indexed one: its
-    bytes are no longer the ones the label (or the version) is about. A missing file
-    raises FileNotFoundError, as reading it would. ``None``: not checked."""
+def check_unchanged(
+    source: Path, indexed_stat: tuple[int, int] | None, content: str | None = None
+) -> None:
+    """SkipItem when the file's bytes are no longer the ones the label (or the version)
+    is about: its size or modification time is not the indexed one and, when ``content``
+    (the indexed hash) is given, its bytes hash otherwise (a touched or copied file,
+    whose time alone moved, is still the same image). A missing file raises
+    FileNotFoundError, as reading it would. ``indexed_stat`` None: not checked."""
     if indexed_stat is None:
         return
     st = os.stat(source)
-    if (st.st_size, st.st_mtime_ns) != indexed_stat:
+    if (st.st_size, st.st_mtime_ns) == indexed_stat:
+        return
+    if content is None or st.st_size != indexed_stat[0] or hash_file(source) != content:
         raise SkipItem(CHANGED_SINCE_INDEXED)
 
 
@@ -298,6 +307,7 @@ def copy_images(
                         cache,
                         out,
                         indexed_stat=item.indexed_stat,
+                        content=item.hash,
                     )
                     break
                 except FileExistsError:

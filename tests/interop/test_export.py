@@ -395,3 +395,56 @@ def test_a_symlink_export_points_at_the_originals_and_can_be_replaced(project, t
     again = export(project, out, "imagefolder", ExportOptions(link="symlink", overwrite=True))
     assert again.written == report.written
     assert {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()} == before
+
+
+def test_a_class_renamed_since_a_version_is_still_judged_by_the_model(tmp_path):
+    """Renaming ant to formica once made every ant image of v1 count as relabeled, so
+    --exclude-flagged stopped leaving out its likely mislabels."""
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.core.versions import create_version
+    from labeldesk.ml.issues import label_issues
+
+    project, flipped = make_clustered_project(tmp_path)
+    with project:
+        create_version(project.db, "v1")
+        options = ExportOptions(version="v1", include_flagged=False)
+        then = export(project, tmp_path / "then", "csv", options)
+        assert then.left_out["flagged"] >= 2
+        project.rename_class("ant", "formica")
+        assert {i.path for i in label_issues(project) if i.flagged} >= set(flipped)
+        again = export(project, tmp_path / "again", "csv", options)
+        assert again.left_out["flagged"] == then.left_out["flagged"]
+        assert _path_label_split(tmp_path / "again") == _path_label_split(tmp_path / "then")
+        project.undo()  # the rename taken back: the same still
+        undone = export(project, tmp_path / "undone", "csv", options)
+        assert undone.left_out["flagged"] == then.left_out["flagged"]
+
+
+def test_a_version_image_read_from_a_copy_is_not_judged_by_the_copy_s_flag(tmp_path):
+    """An identical copy of bee0, indexed as another image in the ant folder (so flagged
+    as a likely mislabel), stands in for v1's bee0 once bee0 is deleted: bee0 was once
+    left out for the copy's flag."""
+    import shutil
+
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.core.versions import create_version
+    from labeldesk.ml.issues import label_issues
+
+    project, _ = make_clustered_project(tmp_path, flipped=0)
+    with project:
+        root = project.root
+        shutil.copy2(root / "train/bee/bee0.png", root / "train/ant/copy-of-bee0.png")
+        project.scan(workers=1)
+        create_version(project.db, "v1")
+        (root / "train/bee/bee0.png").unlink()
+        project.scan(workers=1)
+        flagged = {i.path for i in label_issues(project) if i.flagged}
+        assert "train/ant/copy-of-bee0.png" in flagged
+        report = export(
+            project, tmp_path / "out", "csv", ExportOptions(version="v1", include_flagged=False)
+        )
+        rows = {r[0]: r[1] for r in _path_label_split(tmp_path / "out")}
+        assert rows.get("images/train/bee/bee0.png") == "bee"
+        assert report.missing == []

@@ -65,3 +65,20 @@ def test_a_file_rewritten_since_it_was_indexed_is_not_exported_under_its_label(
 
     assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
     assert report.written == before.written - 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "webdataset"])
+def test_a_file_whose_time_alone_moved_is_still_exported(project, imagefolder, tmp_path, fmt):
+    """`touch`, a restore or a copied folder moves the time, not the bytes: the image is
+    the one the label is about, and was once left out as changed."""
+    import os
+
+    root, _ = imagefolder
+    create_version(project.db, "v1")
+    for path in root.rglob("*.jpg"):  # every file's time, as a copy of the folder would
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    before = export(project, tmp_path / "now", fmt, ExportOptions())
+    assert before.failed == [] and before.written == 16
+    again = export(project, tmp_path / "v1", fmt, ExportOptions(version="v1"))
+    assert again.failed == [] and again.written == 16

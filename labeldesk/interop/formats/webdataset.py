@@ -71,7 +71,7 @@ def _webdataset(
             if cancel.cancelled:
                 raise Cancelled("export cancelled: nothing was written")
             try:
-                data = read_image(project, item.read_from, item.indexed_stat)
+                data = read_image(project, item.read_from, item.indexed_stat, item.hash)
             except (SkipItem, OSError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 report.failed.append({"path": item.path, "reason": reason})
@@ -110,16 +110,21 @@ def image_suffix(data: bytes, path: str) -> str:
     return suffix if suffix in KNOWN else "img"
 
 
-def read_image(project: Project, rel: str, indexed_stat: tuple[int, int] | None = None) -> bytes:
+def read_image(
+    project: Project,
+    rel: str,
+    indexed_stat: tuple[int, int] | None = None,
+    content: str | None = None,
+) -> bytes:
     """An image's bytes; a symbolic link to outside the image folder is not followed
     (unless the project follows them), nor a file changed since it was indexed (as
-    ``indexed_stat`` says), as :func:`labeldesk.interop.writing.place`."""
+    ``indexed_stat`` and ``content`` say), as :func:`labeldesk.interop.writing.place`."""
     source = project.image_path(rel)
     if not project.follows_outside_links:
         real, root = os.path.realpath(source), os.path.realpath(project.root)
         if os.path.commonpath([real, root]) != root:
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    check_unchanged(source, indexed_stat)
+    check_unchanged(source, indexed_stat, content)
     return source.read_bytes()
 
 
