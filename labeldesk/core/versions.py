@@ -41,6 +41,7 @@ MAX_SQLITE_INT = 2**63 - 1
 # separator characters: invisible or line-breaking in a listing, so a name could pass for
 # another one
 _HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+_JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
 MAX_NOTE = 10_000
 
 
@@ -80,12 +81,13 @@ class DatasetVersion:
 
 def check_name(name: str) -> str:
     """``name`` without outer spaces, or VersionError saying why it cannot be one."""
-    clean = name.strip() if isinstance(name, str) else ""
+    # NFC: "café" typed composed or decomposed (as macOS writes it) is one name
+    clean = unicodedata.normalize("NFC", name.strip()) if isinstance(name, str) else ""
     if not clean:
         raise VersionError("a version needs a name")
     if len(clean) > MAX_NAME:
         raise VersionError(f"a version name has at most {MAX_NAME} characters")
-    if any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in clean):
+    if any(_hidden(clean, i) for i in range(len(clean))):
         raise VersionError(
             "a version name cannot hold control, invisible or line-separating characters "
             "(tabs, new lines, zero-width or direction marks)"
@@ -96,6 +98,16 @@ def check_name(name: str) -> str:
             f"{MODEL_PREFIX}N the version model N trained on); pick another name"
         )
     return clean
+
+
+def _hidden(text: str, i: int) -> bool:
+    """Is ``text[i]`` invisible or line-breaking? The zero-width (non-)joiner between two
+    letters or symbols is spelling (Persian words, emoji sequences), not hiding."""
+    if unicodedata.category(text[i]) not in _HIDDEN_CATEGORIES:
+        return False
+    if text[i] in _JOINERS and 0 < i < len(text) - 1:
+        return not all(unicodedata.category(text[j])[0] in "LMS" for j in (i - 1, i + 1))
+    return True
 
 
 def create_version(
@@ -206,6 +218,10 @@ def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -
     ).fetchone()
     if found:
         return int(found[0])
+    earlier = _with_legacy_digest(conn, rows)
+    if earlier is not None:  # stored before the JSON digest: the same rows, given it now
+        conn.execute("UPDATE dataset_memberships SET digest = ? WHERE id = ?", (key, earlier))
+        return earlier
     membership = conn.execute(
         "INSERT INTO dataset_memberships(digest, images, created_at) VALUES (?, ?, ?)",
         (key, len(rows), time.time()),
@@ -216,6 +232,27 @@ def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -
         [(membership, r[0], r[1], r[2]) for r in rows],
     )
     return int(membership or 0)
+
+
+def _with_legacy_digest(conn: sqlite3.Connection, rows: list[Any]) -> int | None:
+    """The membership stored with the digest LabelDesk used before (fields joined by tabs,
+    rows by new lines) whose rows are exactly ``rows``, or None. That digest could not
+    tell some paths apart, so the rows themselves are compared."""
+    digest = hashlib.sha256()
+    for image_id, path, content in rows:
+        digest.update(f"{image_id}\t{path}\t{content}\n".encode("utf-8", "surrogateescape"))
+    found = conn.execute(
+        "SELECT id FROM dataset_memberships WHERE digest = ? AND images = ?",
+        (digest.hexdigest(), len(rows)),
+    ).fetchone()
+    if found is None:
+        return None
+    stored = conn.execute(
+        "SELECT image_id, path, hash FROM dataset_membership_images WHERE membership_id = ? "
+        "ORDER BY image_id",
+        (found[0],),
+    ).fetchall()
+    return int(found[0]) if [tuple(r) for r in stored] == [tuple(r) for r in rows] else None
 
 
 _SELECT = (
@@ -246,6 +283,9 @@ def get_version(db: Database, name: str) -> DatasetVersion:
         return _model_version(db, text)
     with db.reading() as conn:
         rows = conn.execute(_SELECT + " WHERE v.name = ?", (text,)).fetchall()
+        if not rows:  # typed in the other Unicode form than it was stored in
+            nfc = unicodedata.normalize("NFC", text)
+            rows = conn.execute(_SELECT + " WHERE v.name = ?", (nfc,)).fetchall()
         if not rows:
             known = [r[0] for r in conn.execute("SELECT name FROM dataset_versions ORDER BY id")]
             shown = ", ".join(known[-5:]) or "none yet"
@@ -262,9 +302,11 @@ def get_version(db: Database, name: str) -> DatasetVersion:
 def _model_version(db: Database, text: str) -> DatasetVersion:
     number = text[len(MODEL_PREFIX) :].strip().lstrip("#")
     if not (number.isascii() and number.isdigit()):
-        raise VersionError(f"{text!r}: write model:N with N a model version's number")
-    if int(number) > MAX_SQLITE_INT:
-        raise VersionError(f"no model version {number} (`labeldesk models PROJECT` lists them)")
+        raise VersionError(f"{text[:60]!r}: write model:N with N a model version's number")
+    if len(number.lstrip("0")) > 19 or int(number) > MAX_SQLITE_INT:
+        raise VersionError(
+            f"no model version {number[:30]} (`labeldesk models PROJECT` lists them)"
+        )
     row = db.query("SELECT dataset_version_id FROM model_versions WHERE id = ?", (int(number),))
     if not row:
         raise VersionError(f"no model version {number} (`labeldesk models PROJECT` lists them)")

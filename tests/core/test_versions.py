@@ -140,7 +140,9 @@ def test_names_are_unique_and_unknown_names_are_clear(project):
     assert get_version(project.db, "v1").note == "first"
 
 
-@pytest.mark.parametrize("name", ["model:99999999999999999999", "model:\u0663"])
+@pytest.mark.parametrize(
+    "name", ["model:99999999999999999999", "model:\u0663", "model:" + "9" * 5000]
+)
 def test_a_model_number_out_of_range_or_not_ascii_is_a_clear_error(project, name):
     with pytest.raises(VersionError, match="model version"):
         get_version(project.db, name)
@@ -177,6 +179,44 @@ def test_a_path_holding_a_tab_and_a_new_line_cannot_pass_for_two_images(tmp_path
     assert sorted(path for _, path, _ in members(project.db, v2)) == ["a.png", "b.png"]
     assert [path for _, path, _ in members(project.db, v1)] == [odd]
     project.close()
+
+
+def test_a_name_in_either_unicode_form_is_one_name(project):
+    import unicodedata
+
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    create_version(project.db, decomposed)
+    with pytest.raises(VersionError, match="already"):
+        create_version(project.db, composed)
+    assert get_version(project.db, decomposed).name == composed  # stored composed
+    assert unicodedata.is_normalized("NFC", list_versions(project.db)[0].name)
+
+
+@pytest.mark.parametrize(
+    "name", ["\u0646\u0633\u062e\u0647\u200c\u0627\u0648\u0644", "v1 \U0001f469\u200d\U0001f52c"]
+)
+def test_joiners_inside_words_and_emoji_are_spelling_not_hiding(project, name):
+    assert create_version(project.db, name).name == name
+
+
+def test_a_membership_stored_with_the_old_digest_is_still_reused(project):
+    """Versions made before the JSON digest: a training run on exactly their state once
+    stored a second copy of the images instead of linking to them."""
+    import hashlib
+
+    a = create_version(project.db, "release-1")
+    rows = members(project.db, a)
+    old = hashlib.sha256()
+    for image_id, path, content in rows:
+        old.update(f"{image_id}\t{path}\t{content}\n".encode("utf-8", "surrogateescape"))
+    with project.db.write() as conn:  # as an older LabelDesk stored it
+        conn.execute(
+            "UPDATE dataset_memberships SET digest = ? WHERE id = ?",
+            (old.hexdigest(), a.membership_id),
+        )
+    b = create_version(project.db, "release-2")
+    assert b.membership_id == a.membership_id
+    assert project.db.scalar("SELECT COUNT(*) FROM dataset_memberships") == 1
 
 
 def test_versions_with_the_same_images_share_one_membership(project):
