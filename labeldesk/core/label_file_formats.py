@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import LabelFileError
@@ -60,6 +61,23 @@ class Parsed:
     # (line, path as written) of refused records that name a path: with bad rows skipped,
     # the image such a row names is left out too, whatever the file's other rows say
     refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file larger than :data:`MAX_LABEL_FILE_BYTES` before reading it (and a
+    missing one, or a folder, with the reason)."""
+    source = str(path)
+    if not path.is_file():
+        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
+    size = path.stat().st_size
+    if size > MAX_LABEL_FILE_BYTES:
+        raise LabelFileError(
+            source,
+            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
+        )
 
 
 def decode(data: bytes, source: str) -> str:

@@ -36,6 +36,7 @@ from .label_file_formats import (
     Columns,
     Parsed,
     Record,
+    check_size,
     decode,
     parse_csv,
     parse_json,
@@ -116,8 +117,7 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     """
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
+    check_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -432,3 +432,15 @@ def test_a_file_uri_inside_the_image_folder_names_its_image(project, imagefolder
     f.write_text(f"path,label\n{(root / '_unlabeled/u0.png').as_uri()},dog\n")
     apply_label_rows(project, read_label_file(f))
     assert project.images().set_index("path").label["_unlabeled/u0.png"] == "dog"
+
+
+def test_a_huge_labels_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """`labeldesk label --csv` and `new --labels` read through here: they once read a
+    file of any size whole."""
+    from labeldesk.core import label_file_formats
+
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\na.png,cat\n")
+    monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 10)
+    with pytest.raises(LabelFileError, match="label files over 10 are refused"):
+        read_label_file(f)

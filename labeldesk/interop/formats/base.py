@@ -19,9 +19,6 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.registry import Registry
 
-MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
-
-
 # What a folder import may read its labels from (a Hugging Face or FiftyOne dataset's
 # metadata files, at the top or one level down): what source_state looks at
 _LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet")

@@ -22,6 +22,7 @@ from pathlib import Path
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
     LABEL_COLUMNS,
+    check_size,
     decode,
     parse_csv,
     parse_json_lines,
@@ -30,7 +31,7 @@ from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 
 from .base import ImportOptions
-from .manifest_table import check_size, columns_of
+from .manifest_table import columns_of
 
 METADATA_NAMES = ("metadata.jsonl", "metadata.csv", "metadata.parquet")
 FILE_NAME = "file_name"

@@ -20,11 +20,10 @@ from labeldesk.core.label_file_formats import (
     Parsed,
     Record,
     admit,
+    check_size,
     decode,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
-
-from .base import MAX_LABEL_FILE_BYTES
 
 MAX_JSON_DEPTH = 64  # a Label Studio snapshot export nests 9 deep (prediction result values)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
@@ -34,14 +33,7 @@ def load_json(path: Path) -> Any:
     """The parsed JSON of ``path``; :class:`LabelFileError` (with the reason) for a file
     that is missing, too large, not UTF-8, nested too deeply or not valid JSON."""
     source = str(path)
-    if not path.is_file():
-        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
-    size = path.stat().st_size
-    if size > MAX_LABEL_FILE_BYTES:
-        raise LabelFileError(
-            source,
-            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
-        )
+    check_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:

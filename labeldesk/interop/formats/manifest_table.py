@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import Columns
 
-from .base import MAX_LABEL_FILE_BYTES, ImportOptions
+from .base import ImportOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -117,20 +115,6 @@ def format_cell(value: Cell) -> str:
 
 
 # -- importing -----------------------------------------------------------------------
-def check_size(path: Path) -> None:
-    """Refuse a file larger than :data:`~.base.MAX_LABEL_FILE_BYTES` before reading it
-    (and a missing one, or a folder, with the reason)."""
-    source = str(path)
-    if not path.is_file():
-        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
-    size = path.stat().st_size
-    if size > MAX_LABEL_FILE_BYTES:
-        raise LabelFileError(
-            source,
-            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
-        )
-
-
 def columns_of(options: ImportOptions, path: str | None = None) -> Columns:
     """The column names ``options`` give (``path``: the path column's default instead)."""
     return Columns(options.path_column or path, options.label_column, options.split_column)

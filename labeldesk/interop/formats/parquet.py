@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
+    MAX_LABEL_FILE_BYTES,
     Columns,
     Parsed,
     Record,
     admit,
+    check_size,
     find_columns,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
@@ -36,8 +38,8 @@ from ..writing import (
     image_folder,
     register_exporter,
 )
-from .base import MAX_LABEL_FILE_BYTES, Importer, ImportOptions, register_importer
-from .manifest_table import COLUMNS, check_size, columns_of, manifest_table
+from .base import Importer, ImportOptions, register_importer
+from .manifest_table import COLUMNS, columns_of, manifest_table
 
 if TYPE_CHECKING:
     import pyarrow as pa
