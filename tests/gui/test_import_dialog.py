@@ -29,13 +29,19 @@ def apply(qtbot, dialog):
     return job
 
 
-def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
-    f = tmp_path / "labels.csv"
-    f.write_text("path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
+def opened_on(qtbot, project, f, text):
+    """A dialog that has read ``f``, written with ``text``."""
+    f.write_text(text)
     dialog = ImportDialog(project)
     qtbot.addWidget(dialog)
     dialog.file.setText(str(f))
     read(qtbot, dialog)
+    return dialog
+
+
+def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
+    f = tmp_path / "labels.csv"
+    dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
     assert "Read as csv: 2 usable row(s)" in dialog.found.text()
     assert dialog.import_button.isEnabled()
     apply(qtbot, dialog)
@@ -55,11 +61,9 @@ def test_a_file_fixed_after_it_was_read_is_read_again_before_import(qtbot, proje
     import os
 
     f = tmp_path / "labels.csv"
-    f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,kat\n")
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.file.setText(str(f))
-    read(qtbot, dialog)
+    dialog = opened_on(
+        qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,kat\n"
+    )
     assert "2 usable row(s)" in dialog.found.text()  # 'kat' is refused when applied
     f.write_text("path,label\n_unlabeled/u0.png,cat\n_unlabeled/u1.png,cat\n")
     st = f.stat()
