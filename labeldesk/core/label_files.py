@@ -221,10 +221,12 @@ def _candidates(root: Path, path: str) -> list[str]:
     (``/`` separators, relative to the image root), then as written (a file name may
     hold a backslash on Linux, or outer spaces); then each in the other Unicode forms."""
     out: list[str] = []
-    if path[:5].lower() == "file:":  # a local file URI is the absolute path it names
+    written = path
+    if _is_file_uri(path):  # a local file URI is the absolute path it names
         path = _file_uri_path(path)
     # stripped first: the first spelling is the one matched by suffix or stem, and
-    # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so)
+    # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so); an
+    # exact match tries the path as written first (:func:`_exact`)
     for text in (path.strip(), path) if path != path.strip() else (path,):
         unified = text.replace("\\", "/")
         if os.path.isabs(text) or os.path.isabs(unified):  # (Path() is slow for 1M rows)
@@ -242,7 +244,18 @@ def _candidates(root: Path, path: str) -> list[str]:
         if not p.isascii()  # (the same in every form: a million rows skip it)
         for form in ("NFC", "NFD")
     ]
+    out.append(written)  # "file:0001.jpg" may be a file's own name
     return [p for p in dict.fromkeys(out) if p]
+
+
+def _is_file_uri(path: str) -> bool:
+    return path[:6].lower() == "file:/"
+
+
+def _exact(written: str, candidates: Sequence[str], known: set[str]) -> str | None:
+    """The image a row names exactly: by its path as written first (a file may be named
+    with an outer space), then by the other spellings, most likely first."""
+    return written if written in known else next((c for c in candidates if c in known), None)
 
 
 def _file_uri_path(uri: str) -> str:
@@ -268,8 +281,7 @@ def normalise_path(project: Project, path: str) -> str:
     """``path`` as the project stores it: relative to the image root, ``/`` separators
     (``./x.png``, ``x.png``, ``ROOT/x.png`` and ``.\\x.png`` are all ``x.png``)."""
     candidates = _candidates(project.root, path) or [path]
-    known = _known(project, candidates)
-    return next((c for c in candidates if c in known), candidates[0])
+    return _exact(path, candidates, _known(project, candidates)) or candidates[0]
 
 
 # -- applying ------------------------------------------------------------------------
@@ -306,12 +318,12 @@ def apply_label_rows(
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
 
-    def image_of(candidates: list[str]) -> tuple[str | None, bool]:
+    def image_of(written: str, candidates: list[str]) -> tuple[str | None, bool]:
         """(the image a row names, whether exactly): exactly; else the one whose path
         ends with it (an image of exactly that file name beats another whose name without
         its extension is that: ``x.jpg`` is ``val/x.jpg``, not ``train/x.jpg.png``); else
         by stem."""
-        exact = next((c for c in candidates if c in known), None)
+        exact = _exact(written, candidates, known)
         if exact is not None or suffixes.ambiguity(candidates):
             return exact, True
         return suffixes.unique(candidates) or stems.unique(candidates), False
@@ -324,7 +336,7 @@ def apply_label_rows(
     for row, candidates in zip(found.rows, per_row, strict=True):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        path, exact = image_of(candidates)
+        path, exact = image_of(row.path, candidates)
         if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
             by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
@@ -352,7 +364,10 @@ def apply_label_rows(
     if problems and skipped is not None:
         skipped.extend(found.describe(problems))
         bad = {line for line, _ in problems}
-        named_by_bad = {image_of(candidates)[0] for candidates in refused}
+        named_by_bad = {
+            image_of(path, candidates)[0]
+            for (_, path), candidates in zip(found.refused, refused, strict=True)
+        }
         chosen = {
             p: r
             for p, r in chosen.items()
@@ -403,7 +418,7 @@ def _unknown_class(name: str) -> str:
 
 
 def _unknown(project: Project, path: str) -> str:
-    local = (_file_uri_path(path) if path[:5].lower() == "file:" else path).strip()
+    local = (_file_uri_path(path) if _is_file_uri(path) else path).strip()
     if Path(local).is_absolute() and _relative(project.root, local) is None:
         return f"{path!r} is outside the image folder {project.root}"
     return f"{path!r} is not an image in the project"

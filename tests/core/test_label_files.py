@@ -444,3 +444,21 @@ def test_a_huge_labels_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 10)
     with pytest.raises(LabelFileError, match="label files over 10 are refused"):
         read_label_file(f)
+
+
+def test_a_file_named_with_an_outer_space_or_file_colon_is_matched_as_written(tmp_path):
+    from helpers import write_image
+
+    root = tmp_path / "images"
+    write_image(root / "cat/a.jpg", seed=1)
+    write_image(root / "cat/a.jpg ", seed=2)  # a legal name: a trailing space
+    write_image(root / "cat/file:0001.jpg", seed=3)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.add_classes(["dog"])
+    f = tmp_path / "labels.csv"
+    f.write_text('path,label\ncat/a.jpg,cat\n"cat/a.jpg ",dog\ncat/file:0001.jpg,dog\n')
+    apply_label_rows(project, read_label_file(f))
+    labels = project.images().set_index("path").label
+    assert (labels["cat/a.jpg"], labels["cat/a.jpg "]) == ("cat", "dog")
+    assert labels["cat/file:0001.jpg"] == "dog"
+    project.close()

@@ -82,3 +82,23 @@ def test_skipping_a_bad_row_of_one_metadata_file_keeps_other_files_rows(tmp_path
     labels = dict(zip(project.images().path, project.images().label, strict=True))
     assert applied == 3 and labels["train/b.png"] == "dog" and labels["test/c.png"] == "dog"
     assert len(skipped) == 1 and "test/metadata.jsonl line 2" in skipped[0]
+
+
+def test_skipping_a_bad_metadata_row_leaves_its_image_out(tmp_path):
+    """c.png is labeled in one row and refused in another: with bad rows skipped, c.png
+    is left out, as in a CSV (whether the dataset folder or the one file is read)."""
+    root = tmp_path / "images"
+    for seed, name in enumerate(["train/a.png", "test/c.png"]):
+        write_image(root / name, fmt="PNG", seed=seed)
+    rows = {"train": [("a.png", "cat")], "test": [("c.png", "dog"), ("c.png", "=bad")]}
+    for split, pairs in rows.items():
+        lines = [json.dumps({"file_name": f, "label": lab}) + "\n" for f, lab in pairs]
+        (root / split / "metadata.jsonl").write_text("".join(lines))
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1, classes=["cat", "dog"])
+    for source in (root, root / "test" / "metadata.jsonl"):
+        _, found = read_labels(source, "hf")
+        apply_label_rows(project, found, skipped=[])
+        labels = dict(zip(project.images().path, project.images().label, strict=True))
+        assert not isinstance(labels["test/c.png"], str)  # unlabeled, as before
+    assert labels["train/a.png"] == "cat"
+    project.close()

@@ -337,3 +337,19 @@ def test_a_key_written_twice_is_refused_not_half_read(project, tmp_path, text):
     f.write_text(text)
     with pytest.raises(LabelFileError, match="'image' is written twice"):
         read_labels(f)
+
+
+def test_skipping_a_bad_task_leaves_its_image_out_whatever_another_task_says(project, tmp_path):
+    tasks = [
+        task("/data/local-files/?d=train/cat/cat0.jpg", "dog"),
+        task("/data/local-files/?d=train/cat/cat0.jpg", "dog", "cat"),  # multi-label: bad
+        task("/data/local-files/?d=_unlabeled/u0.png", "dog"),
+    ]
+    f = tmp_path / "tasks.json"
+    f.write_text(json.dumps(tasks))
+    _, rows = read_labels(f)
+    skipped: list[str] = []
+    apply_label_rows(project, rows, skipped=skipped)
+    labels = project.images().set_index("path").label
+    assert labels["train/cat/cat0.jpg"] == "cat" and labels["_unlabeled/u0.png"] == "dog"
+    assert len(skipped) == 1

@@ -76,8 +76,10 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
     if len(files) == 1:
         found = _read_one(files[0], options)
         place = files[0].parent.relative_to(root).as_posix()
-        rows, problems = _placed(found, "" if place == "." else place)
-        return LabelFile(str(path), rows, problems, found.unit)
+        rows, problems, refused = _placed(found, "" if place == "." else place)
+        single = LabelFile(str(path), rows, problems, found.unit)
+        single.refused = refused
+        return single
     return _several(root, files, options)
 
 
@@ -90,13 +92,15 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
     for file in files:
         place = file.parent.relative_to(root).as_posix()
         found = _read_one(file, options)
-        rows, problems = _placed(found, "" if place == "." else place)
+        rows, problems, refused = _placed(found, "" if place == "." else place)
         combined.rows.extend(row._replace(line=row.line + offset) for row in rows)
+        combined.refused.extend((line + offset, named) for line, named in refused)
         shown = f"{place}/{file.name}".removeprefix("./")
         combined.problems.extend(
             (line + offset, f"{shown} {found.unit} {line}: {text}") for line, text in problems
         )
-        offset += max([row.line for row in rows] + [line for line, _ in problems] + [0])
+        lines = [row.line for row in rows] + [line for line, _ in problems + refused]
+        offset += max([*lines, 0])
     return combined
 
 
@@ -147,20 +151,33 @@ def _label_key(text: str, source: str) -> str:
     return found or LABEL_COLUMNS[0]
 
 
-def _placed(found: LabelFile, place: str) -> tuple[list[LabelRow], list[tuple[int, str]]]:
-    """Rows with paths relative to the dataset folder and the split of their folder;
-    a hostile ``file_name`` becomes a problem of its row."""
+Lines = list[tuple[int, str]]
+
+
+def _placed(found: LabelFile, place: str) -> tuple[list[LabelRow], Lines, Lines]:
+    """Rows with paths relative to the dataset folder and the split of their folder, the
+    problems (a hostile ``file_name`` becomes a problem of its row), and the bad rows'
+    paths relative to the dataset folder too."""
     split = SPLIT_FOLDERS.get(posixpath.basename(place).lower()) if place else None
     rows: list[LabelRow] = []
     problems = list(found.problems)
     for row in found.rows:
-        name = row.path.replace("\\", "/")
-        if "://" in name or posixpath.isabs(name) or name[1:3] == ":/":
+        path = _within(place, row.path)
+        if path is None:
             problems.append(
                 (row.line, f"file_name {row.path!r} must be a path relative to its folder")
             )
             continue
-        tidy = posixpath.normpath(name)
-        path = f"{place}/{tidy}" if place else tidy
         rows.append(row._replace(path=path, split=row.split or split))
-    return rows, problems
+    refused = [(line, p) for line, named in found.refused if (p := _within(place, named))]
+    return rows, problems, refused
+
+
+def _within(place: str, written: str) -> str | None:
+    """``written`` (a ``file_name``) relative to the dataset folder; None when it is a
+    URL or an absolute path."""
+    name = written.replace("\\", "/")
+    if "://" in name or posixpath.isabs(name) or name[1:3] == ":/":
+        return None
+    tidy = posixpath.normpath(name)
+    return f"{place}/{tidy}" if place else tidy

@@ -22,6 +22,7 @@ from labeldesk.core.label_file_formats import (
     admit,
     check_size,
     decode,
+    refused_path,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
 
@@ -102,8 +103,11 @@ class RowMaker:
         self.source = source
         self.parsed = Parsed([], [], "entry")
 
-    def problem(self, entry: int, text: str) -> None:
+    def problem(self, entry: int, text: str, *, path: str | None = None) -> None:
+        """Entry ``entry`` is bad; ``path``: the image it names, when it names one."""
         self.parsed.problems.append((entry, text))
+        if path is not None:
+            self.parsed.refused.extend(refused_path(Record(entry, path, None, None)))
 
     def add(self, entry: int, path: str, label: object, split: object = None) -> None:
         """A row for ``path``; ``label`` None means unlabeled, ``split`` None: unchanged."""

@@ -84,23 +84,28 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             maker.problem(entry, 'not a task: expected {"data": {"image": ...}, ...}')
             continue
-        text, problem, found = task_label(task.get(kind), kind)
-        split = task["data"].get("split")
-        label: object = text
-        if problem is None and not found:
-            if not split:
-                continue  # nothing to apply: the image keeps its label
-            label = KEEP_LABEL  # its split still comes back; its label stays
-        if problem is None:
-            ref, problem = image_reference(task["data"])
+        # the image first: a task whose label is bad still names it, and with bad rows
+        # skipped that image is left out whatever another task says of it
+        image: str | None = None
+        ref, problem = image_reference(task["data"])
         if problem is None:
             image, problem = reference_path(ref)
         if problem is None:
             image = _own_path(task["data"], image)
-        if problem is None:
-            maker.add(entry, image, label, split)
-        else:
+        text, label_problem, found = task_label(task.get(kind), kind)
+        split = task["data"].get("split")
+        label: object = text
+        if label_problem is None and not found:
+            if not split:
+                continue  # nothing to apply: the image keeps its label
+            label = KEEP_LABEL  # its split still comes back; its label stays
+        if label_problem is not None:
+            maker.problem(entry, label_problem, path=image)
+        elif problem is not None:
             maker.problem(entry, problem)
+        else:
+            assert image is not None
+            maker.add(entry, image, label, split)
     return maker.result(unmatched_ok=True)
 
 
