@@ -33,3 +33,15 @@ def test_a_folder_s_state_follows_its_label_files_one_level_down_not_its_images(
     _later(ds / "train" / "labels.json")
     assert source_state(ds) != before
     assert source_state(tmp_path / "missing") != before  # and never raises
+
+
+def test_an_unreadable_entry_does_not_hide_an_edit_of_the_labels(tmp_path):
+    ds = tmp_path / "ds"
+    (ds / "data").mkdir(parents=True)
+    (ds / "data" / "self.json").symlink_to("self.json")  # a link to itself: stat fails
+    (ds / "labels.json").write_text('{"labels": {}}')
+    for i in range(50):  # images listed before the labels, whatever the order
+        (ds / "data" / f"{i}.jpg").write_bytes(b"x")
+    before = source_state(ds)
+    _later(ds / "labels.json")
+    assert source_state(ds) != before

@@ -19,45 +19,54 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.registry import Registry
 
-# What a folder import may read its labels from (a Hugging Face or FiftyOne dataset's
-# metadata files, at the top or one level down): what source_state looks at
-_LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet")
-_STATE_ENTRIES = 2000  # a folder's entries looked at per level, at most
+# The files a folder import reads its labels from (a Hugging Face dataset's metadata,
+# a FiftyOne dataset's labels.json), at the top or one folder down: what source_state
+# looks at
+_LABEL_NAMES = ("metadata.jsonl", "metadata.csv", "metadata.parquet", "labels.json")
+_STATE_FOLDERS = 10_000  # entries of a folder looked through for subfolders, at most
 
 
 def source_state(path: Path) -> tuple[object, ...]:
     """A cheap fingerprint of a label source: a file's (size, mtime_ns); for a folder,
-    those of the label files in it and one level down (at most a few thousand entries
-    each, so a folder of a million images costs little). Rows read under another
-    fingerprint were read from another version of the file."""
-
-    def stat(entry: os.DirEntry[str] | Path) -> tuple[int, int]:
-        st = entry.stat()
-        return (st.st_size, st.st_mtime_ns)
-
+    those of the label files an import of it reads, by name, in it and one folder down
+    (so a folder of a million images costs little). A file that cannot be read gives its
+    error, not the whole fingerprint's. Rows read under another fingerprint were read
+    from another version of the file."""
+    if not path.is_dir():
+        return (_stat(path),)
     try:
-        if not path.is_dir():
-            return (path.name, *stat(path))
-        out: list[tuple[object, ...]] = []
-        for folder in (path, *_subfolders(path)):
-            with os.scandir(folder) as entries:
-                for n, entry in enumerate(entries):
-                    if n >= _STATE_ENTRIES:
-                        break
-                    if entry.name.lower().endswith(_LABEL_SUFFIXES) and entry.is_file():
-                        out.append((entry.path, *stat(entry)))
-        return tuple(sorted(out))
+        with os.scandir(path) as entries:
+            folders = [
+                Path(e.path)
+                for n, e in zip(range(_STATE_FOLDERS), entries, strict=False)
+                if _is_folder(e)
+            ]
     except OSError as exc:
-        return ("unreadable", exc.errno)
+        folders = []
+        listing: tuple[object, ...] = ("cannot list", exc.errno)
+    else:
+        listing = ()
+    return (
+        listing,
+        *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
+    )
 
 
-def _subfolders(path: Path) -> list[str]:
-    with os.scandir(path) as entries:
-        return [
-            e.path
-            for n, e in enumerate(entries)
-            if n < _STATE_ENTRIES and e.is_dir(follow_symlinks=False)
-        ]
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _stat(path: Path) -> tuple[object, ...]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        return (str(path), "error", exc.errno)
+    return (str(path), st.st_size, st.st_mtime_ns)
 
 
 @dataclass(frozen=True)
