@@ -143,18 +143,26 @@ def _why_missing(now: tuple[str, str | None, str | None] | None, content: str) -
 
 def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None], str | None]:
     """A label of ``version`` under the name its class has now: the renames made since
-    (and not undone), in order. A merge is not a rename: its images changed class."""
-    renames = db.query(
-        "SELECT e.name, e.target FROM class_events e WHERE e.op = 'rename' AND e.batch_id > "
-        "(SELECT COALESCE(MAX(batch_id), 0) FROM label_events WHERE id <= ?) "
+    (and not undone), and the undoing since of renames made before it (a rename back),
+    in order. A merge is not a rename: its images changed class."""
+    cutoff = "(SELECT COALESCE(MAX(batch_id), 0) FROM label_events WHERE id <= ?)"
+    steps = db.query(
+        # renames after the version that stand
+        "SELECT e.batch_id, e.id, e.name, e.target FROM class_events e "
+        f"WHERE e.op = 'rename' AND e.batch_id > {cutoff} "
         "AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = e.batch_id) "
-        "ORDER BY e.id",
-        (version.label_event_id,),
+        "UNION ALL "
+        # renames before it, undone after it: target back to name
+        "SELECT u.id, e.id, e.target, e.name FROM class_events e "
+        "JOIN label_batches u ON u.undoes = e.batch_id "
+        f"WHERE e.op = 'rename' AND e.batch_id <= {cutoff} AND u.id > {cutoff} "
+        "ORDER BY 1, 2",
+        (version.label_event_id,) * 3,
     )
-    steps = [(str(old), str(new)) for old, new in renames]
+    renames = [(str(old), str(new)) for _, _, old, new in steps]
 
     def renamed(label: str | None) -> str | None:
-        for old, new in steps:
+        for old, new in renames:
             if label == old:
                 label = new
         return label

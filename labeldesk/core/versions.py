@@ -42,6 +42,7 @@ MAX_SQLITE_INT = 2**63 - 1
 # another one
 _HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
+_LATIN_END = 0x024F  # Latin letters end here: no script written with them needs a joiner
 MAX_NOTE = 10_000
 
 
@@ -105,9 +106,24 @@ def _hidden(text: str, i: int) -> bool:
     letters or symbols is spelling (Persian words, emoji sequences), not hiding."""
     if unicodedata.category(text[i]) not in _HIDDEN_CATEGORIES:
         return False
-    if text[i] in _JOINERS and 0 < i < len(text) - 1:
-        return not all(unicodedata.category(text[j])[0] in "LMS" for j in (i - 1, i + 1))
+    if text[i] in _JOINERS and 0 < i < len(text) - 1:  # not between Latin letters
+        return not all(
+            unicodedata.category(c)[0] in "LMS" and ord(c) > _LATIN_END
+            for c in (text[i - 1], text[i + 1])
+        )
     return True
+
+
+def _named(conn: sqlite3.Connection, name: str) -> str | None:
+    """The stored name of the version called ``name`` in any Unicode form (names stored
+    before LabelDesk kept them composed may be decomposed), or None."""
+    if conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
+        return name
+    wanted = unicodedata.normalize("NFC", name)
+    for (stored,) in conn.execute("SELECT name FROM dataset_versions"):
+        if unicodedata.normalize("NFC", stored) == wanted:
+            return str(stored)
+    return None
 
 
 def create_version(
@@ -118,7 +134,7 @@ def create_version(
     if len(note) > MAX_NOTE:
         raise VersionError(f"a version note has at most {MAX_NOTE:,} characters")
     with db.write() as conn:  # one transaction: the label state and membership agree
-        if conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
+        if _named(conn, name) is not None:
             raise VersionError(f"there is a version named {name!r} already; pick another name")
         _insert(conn, name, note, author or current_user(), _membership(conn), automatic=False)
     return get_version(db, name)
@@ -282,10 +298,9 @@ def get_version(db: Database, name: str) -> DatasetVersion:
     if text.lower().startswith(MODEL_PREFIX):
         return _model_version(db, text)
     with db.reading() as conn:
-        rows = conn.execute(_SELECT + " WHERE v.name = ?", (text,)).fetchall()
-        if not rows:  # typed in the other Unicode form than it was stored in
-            nfc = unicodedata.normalize("NFC", text)
-            rows = conn.execute(_SELECT + " WHERE v.name = ?", (nfc,)).fetchall()
+        stored = _named(conn, text)
+        rows = [] if stored is None else conn.execute(_SELECT + " WHERE v.name = ?", (stored,))
+        rows = list(rows)
         if not rows:
             known = [r[0] for r in conn.execute("SELECT name FROM dataset_versions ORDER BY id")]
             shown = ", ".join(known[-5:]) or "none yet"
@@ -300,10 +315,11 @@ def get_version(db: Database, name: str) -> DatasetVersion:
 
 
 def _model_version(db: Database, text: str) -> DatasetVersion:
-    number = text[len(MODEL_PREFIX) :].strip().lstrip("#")
+    written = text[len(MODEL_PREFIX) :].strip().lstrip("#")
+    number = (written.lstrip("0") or "0") if written else written
     if not (number.isascii() and number.isdigit()):
         raise VersionError(f"{text[:60]!r}: write model:N with N a model version's number")
-    if len(number.lstrip("0")) > 19 or int(number) > MAX_SQLITE_INT:
+    if len(number) > 19 or int(number) > MAX_SQLITE_INT:
         raise VersionError(
             f"no model version {number[:30]} (`labeldesk models PROJECT` lists them)"
         )

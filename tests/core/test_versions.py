@@ -141,7 +141,8 @@ def test_names_are_unique_and_unknown_names_are_clear(project):
 
 
 @pytest.mark.parametrize(
-    "name", ["model:99999999999999999999", "model:\u0663", "model:" + "9" * 5000]
+    "name",
+    ["model:99999999999999999999", "model:\u0663", "model:" + "9" * 5000, "model:" + "0" * 5000 + "1"],
 )
 def test_a_model_number_out_of_range_or_not_ascii_is_a_clear_error(project, name):
     with pytest.raises(VersionError, match="model version"):
@@ -179,6 +180,20 @@ def test_a_path_holding_a_tab_and_a_new_line_cannot_pass_for_two_images(tmp_path
     assert sorted(path for _, path, _ in members(project.db, v2)) == ["a.png", "b.png"]
     assert [path for _, path, _ in members(project.db, v1)] == [odd]
     project.close()
+
+
+def test_a_name_stored_decomposed_by_an_older_labeldesk_is_found_typed_composed(project):
+    create_version(project.db, "old")
+    with project.db.write() as conn:
+        conn.execute("UPDATE dataset_versions SET name = ? WHERE name = 'old'", ("cafe\u0301",))
+    assert get_version(project.db, "caf\u00e9").name == "cafe\u0301"
+    with pytest.raises(VersionError, match="already"):
+        create_version(project.db, "caf\u00e9")
+
+
+def test_a_joiner_between_latin_letters_is_refused(project):
+    with pytest.raises(VersionError, match="invisible"):
+        create_version(project.db, "be\u200dst")
 
 
 def test_a_name_in_either_unicode_form_is_one_name(project):

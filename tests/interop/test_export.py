@@ -419,6 +419,14 @@ def test_a_class_renamed_since_a_version_is_still_judged_by_the_model(tmp_path):
         project.undo()  # the rename taken back: the same still
         undone = export(project, tmp_path / "undone", "csv", options)
         assert undone.left_out["flagged"] == then.left_out["flagged"]
+        # a rename made before a version and undone after it is a rename back
+        project.rename_class("ant", "formica")
+        create_version(project.db, "v2")
+        project.undo()
+        renamed_back = export(
+            project, tmp_path / "v2", "csv", ExportOptions(version="v2", include_flagged=False)
+        )
+        assert renamed_back.left_out["flagged"] == then.left_out["flagged"]
 
 
 def test_a_version_image_read_from_a_copy_is_not_judged_by_the_copy_s_flag(tmp_path):
