@@ -36,7 +36,7 @@ from .backbones import Backbone, load_backbone
 from .crossfit_cache import cache_file, cached_fit, save
 from .crossfit_fit import CROSS_FITTING, CrossFit, CrossFitParams, assign_folds, fit_parts
 from .finetune_images import TrainingImages
-from .predictions import Predictions, label_rows, scored_predictions, training_mask
+from .predictions import Predictions, row_labels, scored_predictions, training_mask
 from .store import ProjectVectors, current_store, model_spec, project_vectors
 
 if TYPE_CHECKING:
@@ -105,12 +105,15 @@ class _LabelRows:
     classes: list[str]
     labels: np.ndarray
     statuses: list[str | None]
+    splits: list[str | None]
     trainable: np.ndarray
 
     @classmethod
     def read(cls, project: Project, vectors: ProjectVectors) -> _LabelRows:
-        classes, labels, statuses = label_rows(project, vectors)
-        return cls(classes, labels, statuses, training_mask(labels, vectors.splits, statuses))
+        """Labels, statuses and splits read together (one snapshot)."""
+        s = row_labels(project, vectors)
+        trainable = training_mask(s.labels, s.splits, s.statuses)
+        return cls(s.classes, s.labels, s.statuses, s.splits, trainable)
 
     def scored(self, vectors: ProjectVectors, fit: CrossFit) -> Predictions:
         """Scored on the fitted rows only: a frozen vector (an image unreadable when the
@@ -122,7 +125,7 @@ class _LabelRows:
             fit.vectors[ok], self.labels[ok], self.trainable[ok], n_classes
         )
         return Predictions(
-            vectors.paths, self.classes, self.labels, vectors.splits, self.statuses, probs, oof,
+            vectors.paths, self.classes, self.labels, self.splits, self.statuses, probs, oof,
             unjudgeable=None if ok.all() else ~ok,
         )  # fmt: skip
 
