@@ -249,7 +249,10 @@ def _candidates(root: Path, path: str) -> list[str]:
 
 
 def _is_file_uri(path: str) -> bool:
-    return path[:6].lower() == "file:/"
+    """Read as a URI first (``file:../x`` and ``file:C:/x`` too: they must not slip past
+    the checks on absolute and climbing paths); the path as written is tried exactly
+    first and kept as a candidate, so a file named ``file:0001.jpg`` is still found."""
+    return path[:5].lower() == "file:"
 
 
 def _exact(written: str, candidates: Sequence[str], known: set[str]) -> str | None:

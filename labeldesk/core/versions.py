@@ -42,7 +42,15 @@ MAX_SQLITE_INT = 2**63 - 1
 # another one
 _HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
-_LATIN_END = 0x024F  # Latin letters end here: no script written with them needs a joiner
+_JOINING_SCRIPTS = (
+    (0x0600, 0x08FF),  # Arabic, Syriac, Thaana, N'Ko and their supplements
+    (0x0900, 0x0DFF),  # Devanagari to Sinhala
+    (0x0F00, 0x109F),  # Tibetan, Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0xA8E0, 0xA8FF),  # Devanagari extended
+    (0xFB50, 0xFDFF),  # Arabic presentation forms A
+    (0xFE70, 0xFEFF),  # Arabic presentation forms B
+)
 MAX_NOTE = 10_000
 
 
@@ -106,12 +114,21 @@ def _hidden(text: str, i: int) -> bool:
     letters or symbols is spelling (Persian words, emoji sequences), not hiding."""
     if unicodedata.category(text[i]) not in _HIDDEN_CATEGORIES:
         return False
-    if text[i] in _JOINERS and 0 < i < len(text) - 1:  # not between Latin letters
-        return not all(
-            unicodedata.category(c)[0] in "LMS" and ord(c) > _LATIN_END
-            for c in (text[i - 1], text[i + 1])
-        )
+    if text[i] in _JOINERS and 0 < i < len(text) - 1:
+        return not (_joins(text[i - 1]) and _joins(text[i + 1]))
     return True
+
+
+def _joins(ch: str) -> bool:
+    """Is ``ch`` of a script whose spelling uses the zero-width (non-)joiner (Arabic,
+    Syriac, the Indic scripts, Tibetan, Myanmar, Khmer), or an emoji or symbol (a ZWJ
+    sequence, its variation selector)?"""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("So", "Sk")
+        or ch == "\ufe0f"
+        or any(low <= code <= high for low, high in _JOINING_SCRIPTS)
+    )
 
 
 def _named(conn: sqlite3.Connection, name: str) -> str | None:
@@ -120,7 +137,7 @@ def _named(conn: sqlite3.Connection, name: str) -> str | None:
     if conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
         return name
     wanted = unicodedata.normalize("NFC", name)
-    for (stored,) in conn.execute("SELECT name FROM dataset_versions"):
+    for (stored,) in conn.execute("SELECT name FROM dataset_versions ORDER BY id"):
         if unicodedata.normalize("NFC", stored) == wanted:
             return str(stored)
     return None

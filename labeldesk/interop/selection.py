@@ -28,7 +28,7 @@ from labeldesk.core.version_state import (
     current_items,
     items_at,
     recorded_state,
-    renamed_label,
+    relabeled_since,
 )
 from labeldesk.core.versions import find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
@@ -92,11 +92,11 @@ def select_items(
         # not about the version's label and are not used.
         now = current_items(db)[1]
         today = {r.image_id: r.label for r in now}
-        renamed = renamed_label(db, version)
+        relabeled = relabeled_since(db, version)
         unjudged = {
             r.image_id
             for r in images
-            if r.image_id not in today or today[r.image_id] != renamed(r.label)
+            if r.image_id not in today or (today[r.image_id] != r.label and r.image_id in relabeled)
         }
     else:
         classes = project.classes()

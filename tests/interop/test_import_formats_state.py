@@ -45,3 +45,15 @@ def test_an_unreadable_entry_does_not_hide_an_edit_of_the_labels(tmp_path):
     before = source_state(ds)
     _later(ds / "labels.json")
     assert source_state(ds) != before
+
+
+def test_a_split_folder_reached_through_a_link_is_followed_as_the_importer_does(tmp_path):
+    real = tmp_path / "elsewhere" / "train"
+    real.mkdir(parents=True)
+    (real / "metadata.csv").write_text("file_name,label\na.png,cat\n")
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    (ds / "train").symlink_to(real, target_is_directory=True)
+    before = source_state(ds)
+    _later(real / "metadata.csv")
+    assert source_state(ds) != before

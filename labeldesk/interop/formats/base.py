@@ -53,9 +53,10 @@ def source_state(path: Path) -> tuple[object, ...]:
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one: the importers follow links to split folders too."""
     try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
+        return entry.is_dir()
+    except OSError:  # a link loop, a folder it may not read
         return False
 
 
