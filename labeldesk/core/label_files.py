@@ -38,6 +38,7 @@ from .label_file_formats import (
     Record,
     check_size,
     decode,
+    leaves_folder,
     parse_csv,
     parse_json,
     parse_json_lines,
@@ -224,6 +225,8 @@ def _candidates(root: Path, path: str) -> list[str]:
     written = path
     if _is_file_uri(path):  # a local file URI is the absolute path it names
         path = _file_uri_path(path)
+    elif path[:5].lower() == "file:" and _climbs_or_drive(unquote(path[5:])):
+        path = unquote(path[5:])  # "file:../x", "file:C:/x": judged as what they name
     # stripped first: the first spelling is the one matched by suffix or stem, and
     # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so); an
     # exact match tries the path as written first (:func:`_exact`)
@@ -249,10 +252,15 @@ def _candidates(root: Path, path: str) -> list[str]:
 
 
 def _is_file_uri(path: str) -> bool:
-    """Read as a URI first (``file:../x`` and ``file:C:/x`` too: they must not slip past
-    the checks on absolute and climbing paths); the path as written is tried exactly
-    first and kept as a candidate, so a file named ``file:0001.jpg`` is still found."""
-    return path[:5].lower() == "file:"
+    """``file:/...``: a URI naming an absolute path. Other ``file:`` names may be a
+    file's own name (``file:0001.jpg``) and stay as written, unless they climb out or
+    name a drive (:func:`_climbs_or_drive`)."""
+    return path[:6].lower() == "file:/"
+
+
+def _climbs_or_drive(path: str) -> bool:
+    text = path.strip().replace("\\", "/")
+    return leaves_folder(text) or (len(text) > 1 and text[1] == ":" and text[0].isalpha())
 
 
 def _exact(written: str, candidates: Sequence[str], known: set[str]) -> str | None:

@@ -12,6 +12,7 @@ a file with the very same content is still indexed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -140,21 +141,57 @@ def _why_missing(now: tuple[str, str | None, str | None] | None, content: str) -
     return None
 
 
+# the batches that renamed a class, or undid such a rename: their label events move
+# label texts, not classes
+_RENAME_BATCHES = (
+    "SELECT batch_id FROM class_events WHERE op = 'rename' UNION "
+    "SELECT u.id FROM label_batches u JOIN class_events c ON c.batch_id = u.undoes "
+    "WHERE c.op = 'rename'"
+)
+
+
 def relabeled_since(db: Database, version: DatasetVersion) -> set[int]:
     """Images given another label after ``version`` by anything but a class rename (or
-    the undoing of one): a person, an import, a merge. An image whose label text moved
-    only by renames is still the class it was; one relabeled and set back is caught by
-    comparing labels too, so the callers compare both."""
+    the undoing of one): a person, an import, a merge. A review status or a split
+    changed is not a relabel."""
     return {
         int(r[0])
         for r in db.query(
-            "SELECT DISTINCT e.image_id FROM label_events e "
-            "JOIN label_batches b ON b.id = e.batch_id WHERE e.id > ? AND NOT EXISTS "
-            "(SELECT 1 FROM class_events c WHERE c.op = 'rename' "
-            "AND c.batch_id IN (b.id, b.undoes))",
+            "SELECT DISTINCT image_id FROM label_events WHERE id > ? "
+            "AND old_label IS NOT new_label "
+            f"AND batch_id NOT IN ({_RENAME_BATCHES})",
             (version.label_event_id,),
         )
     }
+
+
+def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None], str | None]:
+    """A label of ``version`` under the name its class has now: the renames made since
+    (and not undone), and the undoing since of renames made before it (a rename back),
+    in order. A merge is not a rename: its images changed class."""
+    cutoff = "(SELECT COALESCE(MAX(batch_id), 0) FROM label_events WHERE id <= ?)"
+    steps = db.query(
+        # renames after the version that stand
+        "SELECT e.batch_id, e.id, e.name, e.target FROM class_events e "
+        f"WHERE e.op = 'rename' AND e.batch_id > {cutoff} "
+        "AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = e.batch_id) "
+        "UNION ALL "
+        # renames before it, undone after it: target back to name
+        "SELECT u.id, e.id, e.target, e.name FROM class_events e "
+        "JOIN label_batches u ON u.undoes = e.batch_id "
+        f"WHERE e.op = 'rename' AND e.batch_id <= {cutoff} AND u.id > {cutoff} "
+        "ORDER BY 1, 2",
+        (version.label_event_id,) * 3,
+    )
+    renames = [(str(old), str(new)) for _, _, old, new in steps]
+
+    def renamed(label: str | None) -> str | None:
+        for old, new in renames:
+            if label == old:
+                label = new
+        return label
+
+    return renamed
 
 
 def changed_ids(before: dict[int, Recorded], after: dict[int, Recorded]) -> set[int]:

@@ -50,7 +50,10 @@ _JOINING_SCRIPTS = (
     (0xA8E0, 0xA8FF),  # Devanagari extended
     (0xFB50, 0xFDFF),  # Arabic presentation forms A
     (0xFE70, 0xFEFF),  # Arabic presentation forms B
+    (0x1800, 0x18AF),  # Mongolian
+    (0x1E900, 0x1E95F),  # Adlam
 )
+_EMOJI_FROM = 0x2600  # symbols from here on (©, °, arrows before it join nothing)
 MAX_NOTE = 10_000
 
 
@@ -121,12 +124,13 @@ def _hidden(text: str, i: int) -> bool:
 
 def _joins(ch: str) -> bool:
     """Is ``ch`` of a script whose spelling uses the zero-width (non-)joiner (Arabic,
-    Syriac, the Indic scripts, Tibetan, Myanmar, Khmer), or an emoji or symbol (a ZWJ
-    sequence, its variation selector)?"""
+    Syriac, the Indic scripts, Tibetan, Myanmar, Khmer, Mongolian, Adlam), or part of an
+    emoji ZWJ sequence (a pictograph, a skin tone, the emoji variation selector)?"""
     code = ord(ch)
     return (
-        unicodedata.category(ch) in ("So", "Sk")
-        or ch == "\ufe0f"
+        (unicodedata.category(ch) == "So" and code >= _EMOJI_FROM)
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or ch == "\ufe0f"  # emoji presentation
         or any(low <= code <= high for low, high in _JOINING_SCRIPTS)
     )
 

@@ -29,6 +29,7 @@ from labeldesk.core.version_state import (
     items_at,
     recorded_state,
     relabeled_since,
+    renamed_label,
 )
 from labeldesk.core.versions import find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
@@ -92,11 +93,15 @@ def select_items(
         # not about the version's label and are not used.
         now = current_items(db)[1]
         today = {r.image_id: r.label for r in now}
-        relabeled = relabeled_since(db, version)
+        # An image no one relabeled since is the class it was, whatever renames did to
+        # its label text; one relabeled is judged only if it is back in the version's
+        # class, under the name that class has now.
+        relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
         unjudged = {
             r.image_id
             for r in images
-            if r.image_id not in today or (today[r.image_id] != r.label and r.image_id in relabeled)
+            if r.image_id not in today
+            or (r.image_id in relabeled and today[r.image_id] != renamed(r.label))
         }
     else:
         classes = project.classes()

@@ -465,3 +465,20 @@ def test_a_file_named_with_an_outer_space_or_file_colon_is_matched_as_written(tm
     assert (labels["cat/a.jpg"], labels["cat/a.jpg "]) == ("cat", "dog")
     assert labels["cat/file:0001.jpg"] == "dog"
     project.close()
+
+
+def test_a_bare_file_colon_name_finds_its_own_image_by_its_ending(tmp_path):
+    """`file:0001.jpg` once went to val/0001.jpg, read as a URI for 0001.jpg."""
+    from helpers import write_image
+
+    root = tmp_path / "images"
+    write_image(root / "train/cat/file:0001.jpg", seed=1)
+    write_image(root / "val/cat/0001.jpg", seed=2)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.add_classes(["dog"])
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\nfile:0001.jpg,dog\n")
+    apply_label_rows(project, read_label_file(f))
+    labels = project.images().set_index("path").label
+    assert labels["train/cat/file:0001.jpg"] == "dog" and labels["val/cat/0001.jpg"] == "cat"
+    project.close()

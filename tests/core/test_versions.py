@@ -313,3 +313,40 @@ def test_an_image_renamed_by_a_class_rename_or_its_undo_is_not_relabeled(tmp_pat
     ids = dict(zip(project.images().path, project.images().index, strict=True))
     assert relabeled_since(project.db, v) == {ids["c.png"]}
     project.close()
+
+
+def test_a_status_or_split_change_after_a_rename_is_not_a_relabel(tmp_path):
+    from helpers import write_image
+
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.version_state import relabeled_since, renamed_label
+
+    root = tmp_path / "images"
+    for i, name in enumerate(["a.png", "b.png"]):
+        write_image(root / name, fmt="PNG", seed=i)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1, classes=["cat", "dog"])
+    project.set_labels({"a.png": "cat", "b.png": "dog"})
+    v = create_version(project.db, "v")
+    project.rename_class("cat", "feline")
+    project.set_status(["a.png"], "verified")
+    project.set_splits({"a.png": "val"})
+    assert relabeled_since(project.db, v) == set()
+    # b relabeled, then the names shuffled: "cat" now names what was dog
+    project.set_labels({"b.png": "feline"})
+    project.rename_class("dog", "cat")
+    ids = dict(zip(project.images().path, project.images().index, strict=True))
+    assert relabeled_since(project.db, v) == {ids["b.png"]}
+    assert renamed_label(project.db, v)("dog") == "cat" != "feline"  # b is not judged
+    assert renamed_label(project.db, v)("cat") == "feline"
+    project.close()
+
+
+@pytest.mark.parametrize("name", ["v^\u200d^", "v\u00b0\u200d\u00b0", "v\u00a9\u200d\u00a9"])
+def test_a_joiner_between_plain_symbols_is_refused(project, name):
+    with pytest.raises(VersionError, match="invisible"):
+        create_version(project.db, name)
+
+
+def test_a_joiner_in_mongolian_is_spelling(project):
+    name = "\u182e\u200d\u1823"
+    assert create_version(project.db, name).name == name
