@@ -449,36 +449,39 @@ def test_a_huge_labels_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
         read_label_file(f)
 
 
-def test_a_file_named_with_an_outer_space_or_file_colon_is_matched_as_written(tmp_path):
+def labels_after_import(tmp_path, images: list[str], csv_text: str):
+    """Labels by path after importing ``csv_text`` into a project of ``images`` (each in
+    its folder's class; a class ``dog`` added)."""
     from helpers import write_image
 
     root = tmp_path / "images"
-    write_image(root / "cat/a.jpg", seed=1)
-    write_image(root / "cat/a.jpg ", seed=2)  # a legal name: a trailing space
-    write_image(root / "cat/file:0001.jpg", seed=3)
+    for seed, name in enumerate(images):
+        write_image(root / name, seed=seed)
     project, _ = create_and_index(tmp_path / "proj", root, workers=1)
     project.add_classes(["dog"])
     f = tmp_path / "labels.csv"
-    f.write_text('path,label\ncat/a.jpg,cat\n"cat/a.jpg ",dog\ncat/file:0001.jpg,dog\n')
+    f.write_text(csv_text)
     apply_label_rows(project, read_label_file(f))
     labels = project.images().set_index("path").label
+    project.close()
+    return labels
+
+
+def test_a_file_named_with_an_outer_space_or_file_colon_is_matched_as_written(tmp_path):
+    labels = labels_after_import(
+        tmp_path,
+        ["cat/a.jpg", "cat/a.jpg ", "cat/file:0001.jpg"],  # legal names: a trailing space
+        'path,label\ncat/a.jpg,cat\n"cat/a.jpg ",dog\ncat/file:0001.jpg,dog\n',
+    )
     assert (labels["cat/a.jpg"], labels["cat/a.jpg "]) == ("cat", "dog")
     assert labels["cat/file:0001.jpg"] == "dog"
-    project.close()
 
 
 def test_a_bare_file_colon_name_finds_its_own_image_by_its_ending(tmp_path):
     """`file:0001.jpg` once went to val/0001.jpg, read as a URI for 0001.jpg."""
-    from helpers import write_image
-
-    root = tmp_path / "images"
-    write_image(root / "train/cat/file:0001.jpg", seed=1)
-    write_image(root / "val/cat/0001.jpg", seed=2)
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    project.add_classes(["dog"])
-    f = tmp_path / "labels.csv"
-    f.write_text("path,label\nfile:0001.jpg,dog\n")
-    apply_label_rows(project, read_label_file(f))
-    labels = project.images().set_index("path").label
+    labels = labels_after_import(
+        tmp_path,
+        ["train/cat/file:0001.jpg", "val/cat/0001.jpg"],
+        "path,label\nfile:0001.jpg,dog\n",
+    )
     assert labels["train/cat/file:0001.jpg"] == "dog" and labels["val/cat/0001.jpg"] == "cat"
-    project.close()
