@@ -36,7 +36,8 @@ from .backbones import Backbone, load_backbone
 from .crossfit_cache import cache_file, cached_fit, save
 from .crossfit_fit import CROSS_FITTING, CrossFit, CrossFitParams, assign_folds, fit_parts
 from .finetune_images import TrainingImages
-from .predictions import Predictions, row_labels, scored_predictions, training_mask
+from .predictions import Predictions, scored_predictions, training_mask
+from .row_labels import row_labels
 from .store import ProjectVectors, current_store, model_spec, project_vectors
 
 if TYPE_CHECKING:

@@ -150,7 +150,7 @@ def drift_report(
     from .drift_embed import embed_folder
     from .drift_neighbours import duplicates_of, nearest
     from .drift_outputs import model_outputs
-    from .predictions import label_rows
+    from .row_labels import row_labels
     from .store import project_vectors
 
     cancel = cancel or CancelToken()
@@ -160,7 +160,7 @@ def drift_report(
         project, folder, backbone=backbone, device=device, runtime=runtime,
         progress=progress, cancel=cancel,
     )  # fmt: skip
-    statuses = label_rows(project, vectors)[2]  # read once: the outputs need them too
+    statuses = row_labels(project, vectors).statuses  # read once: the outputs need them too
     labeled = np.flatnonzero(_reference_rows(vectors, statuses))
     if len(labeled) == 0:
         raise LabelDeskError("the project has no labeled embedded images to compare with")

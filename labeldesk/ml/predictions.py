@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.image_rows import label_rows as snapshot_label_rows
-from labeldesk.core.vocab import EXCLUDED, known_class_codes
+from labeldesk.core.vocab import EXCLUDED
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
+from .row_labels import row_labels
 from .search import knn_graph
 from .store import ProjectVectors, embeddings_dir, project_vectors
 from .train import head_probabilities
@@ -192,38 +192,6 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
 
         replace_versions(cache, "predictions-*.npz", write)
     return Predictions(vectors.paths, classes, labels, splits, statuses, probs, oof)
-
-
-@dataclass(frozen=True)
-class RowLabels:
-    """The label state of ``vectors``' rows, read in one transaction with the id of the
-    newest label event (what a cache of predictions is keyed by)."""
-
-    classes: list[str]
-    labels: np.ndarray  # class code per row, -1 unlabeled
-    statuses: list[str | None]
-    splits: list[str | None]  # effective split per row
-    event_id: int
-
-
-def row_labels(project: Project, vectors: ProjectVectors) -> RowLabels:
-    """:class:`RowLabels` for ``vectors``' rows; an image removed since the vectors were
-    read counts as excluded."""
-    state = snapshot_label_rows(project.db)
-    gone = (None, EXCLUDED, None)
-    rows = [state.rows.get(int(i), gone) for i in vectors.ids]
-    labels = known_class_codes([r[0] for r in rows], state.classes, vectors.paths)
-    return RowLabels(
-        state.classes, labels, [r[1] for r in rows], [r[2] for r in rows], state.event_id
-    )
-
-
-def label_rows(
-    project: Project, vectors: ProjectVectors
-) -> tuple[list[str], np.ndarray, list[str | None]]:
-    """(classes, class code per row or -1, review status per row) for ``vectors``' rows."""
-    state = row_labels(project, vectors)
-    return state.classes, state.labels, state.statuses
 
 
 def scored_predictions(

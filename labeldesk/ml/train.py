@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.image_rows import label_rows
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
-from labeldesk.core.vocab import EXCLUDED, known_class_codes
+from labeldesk.core.vocab import EXCLUDED
 
 from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
 from .metrics import classification_report, evaluation_split
 from .models import ModelVersion, new_version_dir, record_version
+from .row_labels import row_labels
 from .store import project_vectors
 
 if TYPE_CHECKING:
@@ -70,13 +70,10 @@ def train_head(
     cancel = cancel or CancelToken()
     device = resolve_device(device)
     vectors = project_vectors(project)
-    state = label_rows(project.db)  # labels, classes and their event id in one read
-    classes = state.classes
-    gone = (None, EXCLUDED, None)  # removed since the vectors were read: not trained on
-    rows = [state.rows.get(int(i), gone) for i in vectors.ids]
-    labels = known_class_codes([r[0] for r in rows], classes, vectors.paths)
-    usable = np.array([r[1] != EXCLUDED for r in rows])
-    split = evaluation_split(labels, [r[2] for r in rows], usable, params.seed)
+    state = row_labels(project, vectors)  # labels, classes and their event id in one read
+    classes, labels = state.classes, state.labels
+    usable = np.array([status != EXCLUDED for status in state.statuses])
+    split = evaluation_split(labels, state.splits, usable, params.seed)
     if len(np.unique(labels[split.train])) < 2:
         raise LabelDeskError("training needs labeled train images of at least two classes")
     label_state = state.event_id

@@ -83,11 +83,11 @@ def test_a_label_set_while_a_head_starts_is_not_recorded_as_trained_on(clustered
     labels: the run's label state must name the labels it read, not the newer one."""
     from labeldesk.core.project import Project
     from labeldesk.core.version_state import items_at
-    from labeldesk.ml import train
+    from labeldesk.ml import row_labels, train
 
     project, _ = clustered
     path = "train/cow/cow5.png"
-    real_split, real_codes = train.evaluation_split, train.known_class_codes
+    real_split, real_codes = train.evaluation_split, row_labels.known_class_codes
     seen: dict[str, str | None] = {}
 
     def split_while_someone_labels(*args, **kwargs):
@@ -101,7 +101,7 @@ def test_a_label_set_while_a_head_starts_is_not_recorded_as_trained_on(clustered
         return real_codes(labels, classes, paths)
 
     monkeypatch.setattr(train, "evaluation_split", split_while_someone_labels)
-    monkeypatch.setattr(train, "known_class_codes", spy)
+    monkeypatch.setattr(row_labels, "known_class_codes", spy)
     model = train_head(project, HeadParams(epochs=2), device="cpu")
 
     assert seen[path] == "cow"  # what the head learned
@@ -139,11 +139,11 @@ def test_predictions_are_never_cached_under_labels_they_were_not_computed_from(
     import numpy as np
 
     from labeldesk.core.project import Project
-    from labeldesk.ml import predictions
+    from labeldesk.ml import predictions, row_labels
     from labeldesk.ml.store import embeddings_dir
 
     project, _ = clustered
-    real_codes = predictions.known_class_codes
+    real_codes = row_labels.known_class_codes
     raced: list[bool] = []
 
     def codes_while_someone_labels(*args, **kwargs):  # just after the labels were read
@@ -155,7 +155,7 @@ def test_predictions_are_never_cached_under_labels_they_were_not_computed_from(
             other.close()
         return real_codes(*args, **kwargs)
 
-    monkeypatch.setattr(predictions, "known_class_codes", codes_while_someone_labels)
+    monkeypatch.setattr(row_labels, "known_class_codes", codes_while_someone_labels)
     predictions.project_predictions(project)  # read before the labels changed
     again = predictions.project_predictions(project)
     for f in glob.glob(str(embeddings_dir(project) / "*" / "predictions-*.npz")):
