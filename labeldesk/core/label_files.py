@@ -141,8 +141,7 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
 
 
 def _checked(parsed: Parsed, source: str) -> LabelFile:
-    result = LabelFile(source, [], list(parsed.problems), parsed.unit)
-    result.refused = list(parsed.refused)
+    result = LabelFile(source, [], list(parsed.problems), parsed.unit, refused=list(parsed.refused))
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
     for record in parsed.records:
         row, problems = _row(record, names)

@@ -94,29 +94,26 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
     state = recorded_state(db, version)
-    now = {
-        int(r[0]): (r[1], r[2], r[3])
-        for r in db.query(
-            f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
-            f"folder since' ELSE skip_reason END FROM images WHERE id {IN_LIST}",
-            (json_list(list(state)),),
-        )
-    }
-    stats = {  # (size, mtime_ns) by path, of the files indexed with a hash of the version
-        r[0]: (int(r[1]), int(r[2]))
-        for r in db.query(
-            f"SELECT path, size, mtime_ns FROM images WHERE {USABLE} AND hash {IN_LIST}",
-            (json_list(sorted({r.hash for r in state.values()})),),
-        )
-    }
+    now: dict[int, tuple[str, str | None, str | None]] = {}
+    stat_of: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of an indexed path
+    for image_id, path, content, problem, size, mtime in db.query(
+        f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
+        f"folder since' ELSE skip_reason END, size, mtime_ns FROM images WHERE id {IN_LIST}",
+        (json_list(list(state)),),
+    ):
+        now[int(image_id)] = (path, content, problem)
+        stat_of[path] = (int(size), int(mtime))
     lost = {r.hash for i, r in state.items() if _why_missing(now.get(i), r.hash) is not None}
     same_bytes: dict[str, str] = {}
     if lost:
-        for path, content in db.query(
-            f"SELECT path, hash FROM images WHERE {USABLE} AND hash {IN_LIST} ORDER BY path",
+        for path, content, size, mtime in db.query(
+            f"SELECT path, hash, size, mtime_ns FROM images WHERE {USABLE} "
+            f"AND hash {IN_LIST} ORDER BY path",
             (json_list(sorted(lost)),),
         ):
-            same_bytes.setdefault(content, path)
+            if content not in same_bytes:
+                same_bytes[content] = path
+                stat_of[path] = (int(size), int(mtime))
     items = []
     for image_id, r in state.items():
         why = _why_missing(now.get(image_id), r.hash)
@@ -124,7 +121,7 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
         if why is not None and r.hash in same_bytes:
             why = None  # the same bytes are still indexed under another name
         named = r.path if r.path != path else None
-        stat = None if why is not None else stats.get(path)
+        stat = None if why is not None else stat_of.get(path)
         items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why, named, stat))
     items.sort(key=lambda item: item.path)
     return items

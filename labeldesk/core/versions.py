@@ -320,8 +320,8 @@ def get_version(db: Database, name: str) -> DatasetVersion:
         return _model_version(db, text)
     with db.reading() as conn:
         stored = _named(conn, text)
-        rows = [] if stored is None else conn.execute(_SELECT + " WHERE v.name = ?", (stored,))
-        rows = list(rows)
+        where = _SELECT + " WHERE v.name = ?"
+        rows = [] if stored is None else conn.execute(where, (stored,)).fetchall()
         if not rows:
             known = [r[0] for r in conn.execute("SELECT name FROM dataset_versions ORDER BY id")]
             shown = ", ".join(known[-5:]) or "none yet"

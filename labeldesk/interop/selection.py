@@ -87,15 +87,12 @@ def select_items(
         # the version that is not in the list still gets a class, after the others.
         classes = list(version.classes) if version.classes is not None else project.classes()
         classes += sorted({i.label for i in images if i.label} - set(classes), key=natural_key)
-        # The model judges today's labels: where the version's label is another one (a
-        # class renamed since is the same one), or the image is no longer indexed (read
-        # from a copy of its bytes under another image), its flag and label quality are
-        # not about the version's label and are not used.
+        # The model judges today's labels. Its flag and label quality apply to an image
+        # of the version that nobody relabeled since (renames change a label's text, not
+        # its class), or that is back in the version's class under that class's name now;
+        # not to one no longer indexed (read from a copy of its bytes under another id).
         now = current_items(db)[1]
         today = {r.image_id: r.label for r in now}
-        # An image no one relabeled since is the class it was, whatever renames did to
-        # its label text; one relabeled is judged only if it is back in the version's
-        # class, under the name that class has now.
         relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
         unjudged = {
             r.image_id

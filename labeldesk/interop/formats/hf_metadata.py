@@ -77,9 +77,7 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         found = _read_one(files[0], options)
         place = files[0].parent.relative_to(root).as_posix()
         rows, problems, refused = _placed(found, "" if place == "." else place)
-        single = LabelFile(str(path), rows, problems, found.unit)
-        single.refused = refused
-        return single
+        return LabelFile(str(path), rows, problems, found.unit, refused=refused)
     return _several(root, files, options)
 
 

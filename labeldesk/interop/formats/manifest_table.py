@@ -11,10 +11,9 @@ reader's schema does not change once a model exists.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from labeldesk.core.label_file_formats import Columns
 
@@ -71,7 +70,7 @@ def manifest_table(
     columns["predicted"] = _names(values.predicted, scored)
     columns["confidence"] = _numbers(values.confidence.to_numpy(), scored)
     # flagged and label quality judge today's label: blank for a version's other label
-    judged = scored & np.array([item.label_judged for item, _ in written], bool)
+    judged = [bool(s) and item.label_judged for s, (item, _) in zip(scored, written, strict=True)]
     columns["label_quality"] = _numbers(values.issue_score.to_numpy(), judged)
     columns["suggested"] = _names(values.suggested, scored)
     flagged = values.flagged.to_numpy()
@@ -92,11 +91,11 @@ def _model_values(
     return model_values(project, insights=insights).reindex(ids)
 
 
-def _names(values: pd.Series, scored: np.ndarray) -> list[Cell]:
+def _names(values: pd.Series, scored: Sequence[bool] | np.ndarray) -> list[Cell]:
     return [v if isinstance(v, str) and s else None for v, s in zip(values, scored, strict=True)]
 
 
-def _numbers(values: np.ndarray, scored: np.ndarray) -> list[Cell]:
+def _numbers(values: np.ndarray, scored: Sequence[bool] | np.ndarray) -> list[Cell]:
     return [
         float(v) if s and not math.isnan(v) else None for v, s in zip(values, scored, strict=True)
     ]
