@@ -60,7 +60,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         metavar="NAME",
         dest="dataset_version",
         help="export dataset version NAME as it was (labels, splits, statuses, images); "
-        "model:N is the version model N trained on",
+        "model:N is the version model N trained on, current the state now",
     )
     p.add_argument(
         "--since",

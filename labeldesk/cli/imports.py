@@ -36,7 +36,8 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",
-        help="apply the good rows and list the bad ones (default: nothing unless all are good)",
+        help="apply the good rows and list the bad ones; an image a bad row names is left "
+        "out (default: nothing unless all are good)",
     )
 
 

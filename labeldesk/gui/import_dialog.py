@@ -94,6 +94,9 @@ class ImportDialog(QDialog):
         self.predictions = QCheckBox("Use the model's predictions, not the annotations")
         self.new_classes = QCheckBox("Allow labels that add classes")
         self.skip_bad = QCheckBox("Skip bad rows (apply the good ones, list the rest)")
+        self.skip_bad.setToolTip(
+            "An image that a bad row names is left out too, whatever the good rows say of it"
+        )
 
         form = QFormLayout()
         form.addRow("Labels", file_row)
