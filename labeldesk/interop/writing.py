@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.imageio import content_hash, hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
 
@@ -175,7 +175,10 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    check_unchanged(source, indexed_stat, content)
+    moved = stat_moved(source, indexed_stat)
+    judge_copy = moved and link == "copy" and content is not None
+    if moved and not judge_copy:
+        check_unchanged(source, indexed_stat, content)
     if link == "symlink":
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
@@ -188,6 +191,23 @@ def place(
         except OSError:
             pass  # another file system, or links not allowed: copy instead
     _copy_new(source, dest)
+    # The time moved: judge the copy, not the source, so that the bytes judged are the
+    # bytes written (the source could be rewritten between a check and a copy).
+    if judge_copy and indexed_stat is not None and not _same_bytes(dest, indexed_stat, content):
+        dest.unlink()  # the copy just made, nothing else
+        raise SkipItem(CHANGED_SINCE_INDEXED)
+
+
+def _same_bytes(path: Path, indexed_stat: tuple[int, int], content: str | None) -> bool:
+    return path.stat().st_size == indexed_stat[0] and hash_file(path) == content
+
+
+def stat_moved(source: Path, indexed_stat: tuple[int, int] | None) -> bool:
+    """Are the file's size or time not the indexed ones (False when not checked)?"""
+    if indexed_stat is None:
+        return False
+    st = os.stat(source)
+    return (st.st_size, st.st_mtime_ns) != indexed_stat
 
 
 def _copy_new(source: Path, dest: Path) -> None:
@@ -260,6 +280,22 @@ def check_unchanged(
         return
     if content is None or st.st_size != indexed_stat[0] or hash_file(source) != content:
         raise SkipItem(CHANGED_SINCE_INDEXED)
+
+
+def read_unchanged(
+    source: Path, indexed_stat: tuple[int, int] | None, content: str | None = None
+) -> bytes:
+    """The file's bytes, read once, when they are the indexed ones (as
+    :func:`check_unchanged` judges them; the hash, when needed, is of the bytes returned,
+    so a rewrite between the check and the read cannot slip through); else SkipItem."""
+    with open(source, "rb") as f:
+        data = f.read()
+        st = os.fstat(f.fileno())
+    if indexed_stat is None or (st.st_size, st.st_mtime_ns) == indexed_stat:
+        return data
+    if content is None or len(data) != indexed_stat[0] or content_hash(data) != content:
+        raise SkipItem(CHANGED_SINCE_INDEXED)
+    return data
 
 
 # Errors that say something is wrong with one source image, not with the export.

@@ -11,9 +11,9 @@ images; cut after the stem alone 0.9982, after block 0 0.9995 (min 0.9987).
 An earlier cut runs faster but leaves less margin (``bench_embed.py --precision-check``,
 one run, mean cosine to f32 on Fashion-MNIST / 1280x960 JPEGs, model alone against the
 cut after block 1): after block 0, 0.9995 / 0.9990 (photos fail), +15 % img/s; after the
-first layer of block 1, 0.9996 / 0.9994, +19 %; after block 1, 0.9997 / 0.9996. Images unlike all of these could take the faster cuts below
-0.999, and vectors that stop matching would be worse than a slower embed, so the cut
-stays after block 1.
+first layer of block 1, 0.9996 / 0.9994, +19 %; after block 1, 0.9997 / 0.9996. Images
+unlike all of these could take the faster cuts below 0.999, and vectors that stop
+matching would be worse than a slower embed, so the cut stays after block 1.
 
 The graph is cut into two compiled models at the end of block ``F32_UNTIL`` (timm's
 EfficientNet names its ops ``/net/blocks/blocks.N/blocks.N.M/...``; ``"1"`` is the end of

@@ -82,3 +82,73 @@ def test_a_file_whose_time_alone_moved_is_still_exported(project, imagefolder, t
     assert before.failed == [] and before.written == 16
     again = export(project, tmp_path / "v1", fmt, ExportOptions(version="v1"))
     assert again.failed == [] and again.written == 16
+
+
+def test_webdataset_writes_the_bytes_it_checked(project, imagefolder, tmp_path, monkeypatch):
+    """A file whose time moved is hashed to see whether its bytes are still the indexed
+    ones; they were then read a second time, and a rewrite in between went into the shard
+    under the old label. The bytes written are now the bytes hashed."""
+    import json
+    import os
+    import tarfile
+
+    from labeldesk.interop import writing
+
+    root, _ = imagefolder
+    cat = root / "train/cat/cat0.jpg"
+    cat_bytes, dog_bytes = cat.read_bytes(), (root / "train/dog/dog0.jpg").read_bytes()
+    st = cat.stat()
+    os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # the time alone
+    real_hash = writing.hash_file
+
+    def hash_then_rewrite(path):
+        digest = real_hash(path)
+        if path == cat:
+            path.write_bytes(dog_bytes)  # another program writes just after the check
+        return digest
+
+    monkeypatch.setattr(writing, "hash_file", hash_then_rewrite)
+    report = export(project, tmp_path / "out", "webdataset", ExportOptions())
+    assert report.failed == []
+    samples: dict[str, dict[str, bytes]] = {}
+    for shard in (tmp_path / "out").glob("*.tar"):
+        with tarfile.open(shard) as tar:
+            for m in tar.getmembers():
+                key, _, suffix = m.name.partition(".")
+                samples.setdefault(key, {})[suffix] = tar.extractfile(m).read()
+    by_path = {json.loads(s["json"])["path"]: s for s in samples.values()}
+    assert by_path["train/cat/cat0.jpg"]["jpg"] == cat_bytes  # the bytes it checked
+
+
+def test_a_copy_is_judged_by_the_bytes_copied(project, imagefolder, tmp_path, monkeypatch):
+    """The same for copies: a source rewritten between its hash and its copy was copied
+    under the old label. The copy itself is judged now."""
+    import os
+
+    from labeldesk.interop import writing
+
+    root, _ = imagefolder
+    cat = root / "train/cat/cat0.jpg"
+    cat_bytes, dog_bytes = cat.read_bytes(), (root / "train/dog/dog0.jpg").read_bytes()
+    st = cat.stat()
+    os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    real_hash = writing.hash_file
+
+    def hash_then_rewrite(path):
+        digest = real_hash(path)
+        if path == cat:
+            path.write_bytes(dog_bytes)
+        return digest
+
+    monkeypatch.setattr(writing, "hash_file", hash_then_rewrite)
+    report = export(project, tmp_path / "out", "csv", ExportOptions())
+    copy = tmp_path / "out/images/train/cat/cat0.jpg"
+    assert report.failed == [] and copy.read_bytes() == cat_bytes
+
+    (tmp_path / "out2").mkdir()
+    cat.write_bytes(dog_bytes)  # now really rewritten, same time as the touch
+    os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    again = export(project, tmp_path / "out2" / "x", "csv", ExportOptions())
+    assert again.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert not (tmp_path / "out2/x/images/train/cat/cat0.jpg").exists()  # copy removed
+    assert (tmp_path / "out2/x/images/val/cat/cat0.jpg").exists()

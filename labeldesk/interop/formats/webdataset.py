@@ -28,8 +28,8 @@ from ..writing import (
     ExportReport,
     Item,
     SkipItem,
-    check_unchanged,
     export_classes,
+    read_unchanged,
     register_exporter,
 )
 
@@ -124,8 +124,7 @@ def read_image(
         real, root = os.path.realpath(source), os.path.realpath(project.root)
         if os.path.commonpath([real, root]) != root:
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    check_unchanged(source, indexed_stat, content)
-    return source.read_bytes()
+    return read_unchanged(source, indexed_stat, content)
 
 
 class _Shards:
