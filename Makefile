@@ -24,6 +24,9 @@ run: install
 	$(BIN)/labeldesk gui $(DEMO)
 
 test: install
+	$(BIN)/ruff check labeldesk tests benchmarks
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
@@ -32,6 +35,7 @@ test-install:
 
 lint: install
 	$(BIN)/ruff check labeldesk tests benchmarks
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -232,8 +232,9 @@ def admit(parsed: Parsed, record: Record, problems: Sequence[str] = ()) -> None:
 def refused_path(record: Record) -> list[tuple[int, str]]:
     """[(line, path)] of a refused record whose path could name an image, else []."""
     path = record.path
-    usable = isinstance(path, str) and path.strip() and "\x00" not in path
-    return [(record.line, path)] if usable and len(path) <= MAX_CELL_CHARS else []
+    if not isinstance(path, str) or not path.strip() or "\x00" in path:
+        return []
+    return [(record.line, path)] if len(path) <= MAX_CELL_CHARS else []
 
 
 def leaves_folder(path: str) -> bool:

@@ -133,9 +133,7 @@ def select_items(
     if options.since is not None:
         since = get_version(db, options.since)
         report.since = since.name
-        before = recorded_state(db, since)
-        now = recorded_state(db, version)
-        changed = changed_ids(before, now)
+        changed = changed_ids(recorded_state(db, since), recorded_state(db, version))
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
     report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
     images = [r for r in images if not r.missing]

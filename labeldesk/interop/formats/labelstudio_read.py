@@ -90,7 +90,7 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         ref, problem = image_reference(task["data"])
         if problem is None:
             image, problem = reference_path(ref)
-        if problem is None:
+        if problem is None and image is not None:
             image = _own_path(task["data"], image)
         text, label_problem, found = task_label(task.get(kind), kind)
         split = task["data"].get("split")
