@@ -17,16 +17,16 @@ The functions live in :mod:`labeldesk.api` and load their libraries only when ca
 
 from typing import Any
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import BadArgument, LabelDeskError
 from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
     "create_version", "drift", "duplicates", "embed", "expected_errors", "export", "issues",
     "model_values", "model_versions", "outliers", "predictions", "queue", "similar",
-    "version_diff", "versions",
+    "unembedded", "version_diff", "versions",
 )  # fmt: skip
-__all__ = ["LabelDeskError", "Project", "__version__", "open_project", *API]
+__all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", "open_project", *API]
 
 
 def __getattr__(name: str) -> Any:

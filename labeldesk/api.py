@@ -19,6 +19,7 @@ libraries load only when a function is called.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,8 @@ VERSION_COLUMNS = (
     "name", "note", "created_at", "author", "label_event_id", "images", "automatic", "models",
 )  # fmt: skip
 DUPLICATE_COLUMNS = (
-    "group", "kind", "path", "label", "split", "similarity", "leak", "conflicting_labels",
+    "group", "kind", "path", "label", "split", "status", "similarity", "leak",
+    "conflicting_labels",
 )  # fmt: skip
 
 
@@ -146,6 +148,7 @@ def queue(project: Project, n: int = 25, *, strategy: str = "auto", seed: int = 
     """The unlabeled images worth labeling next, most useful first."""
     from labeldesk.ml.queue import labeling_queue
 
+    _check_count("n", n, 1)
     return frame(labeling_queue(project, n, strategy, seed), QUEUE_COLUMNS)
 
 
@@ -154,6 +157,7 @@ def similar(project: Project, path: str, *, k: int = 10) -> pd.DataFrame:
     from labeldesk.core.label_files import normalise_path
     from labeldesk.ml.neighbors import similar as nearest
 
+    _check_count("k", k, 1)
     return frame(nearest(project, normalise_path(project, path), k=k), SIMILAR_COLUMNS)
 
 
@@ -161,8 +165,24 @@ def outliers(project: Project, n: int = 20) -> pd.DataFrame:
     """Images least like any other, most unusual first (``n=0``: all of them)."""
     from labeldesk.ml.duplicates import outliers as unusual
 
+    _check_count("n", n, 0)
     rows = unusual(project)
     return frame(rows[:n] if n else rows, SIMILAR_COLUMNS)
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    """BadArgument unless ``value`` is a whole number of at least ``least``."""
+    from labeldesk.core.errors import BadArgument
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise BadArgument(f"{name} must be a whole number of at least {least}, not {value!r}")
+
+
+def unembedded(project: Project) -> int:
+    """How many images have no embedding yet (all of them before ``ld.embed``)."""
+    from labeldesk.ml.store import unembedded as count
+
+    return count(project)
 
 
 DEFAULT: Any = object()  # "the method's own default" (kept in one place: ml.duplicates)
@@ -177,7 +197,10 @@ def duplicates(
     cancel: CancelToken | None = None,
 ) -> pd.DataFrame:
     """Exact and near-duplicate groups, one row per image (``group`` numbers them;
-    leaking groups first). ``hash_distance=None`` lets similarity alone decide."""
+    leaking groups first). ``hash_distance=None`` lets similarity alone decide. An
+    excluded image (``status``) takes no part in a leak or a label conflict: excluding
+    all but one image of a group resolves it. Near duplicates are looked for among the
+    embedded images only (``ld.unembedded(p)`` says how many are not)."""
     from labeldesk.ml.duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD, find_duplicates
 
     groups = find_duplicates(
@@ -194,12 +217,15 @@ def duplicates(
             "path": path,
             "label": label,
             "split": split,
+            "status": status,
             "similarity": round(g.similarity, 4),
             "leak": g.leaks,
             "conflicting_labels": g.conflicting_labels,
         }
         for number, g in enumerate(groups)
-        for path, label, split in zip(g.paths, g.labels, g.splits, strict=True)
+        for path, label, split, status in zip(
+            g.paths, g.labels, g.splits, g.to_json()["statuses"], strict=True
+        )
     ]
     return frame(rows, DUPLICATE_COLUMNS)
 
@@ -238,7 +264,7 @@ def export(
 
 
 def versions(project: Project) -> pd.DataFrame:
-    """Every dataset version, oldest first: name, note, created_at, author,
+    """Every dataset version, newest first: name, note, created_at, author,
     label_event_id, images, automatic, models (the model versions trained on it)."""
     from labeldesk.core.versions import list_versions
 

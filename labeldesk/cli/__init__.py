@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from labeldesk.cli import (
     app,
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if result is not None:
             try:
                 if as_json:
-                    json.dump(result.data, out, indent=2, default=str)
+                    json.dump(json_safe(result.data), out, indent=2, default=str)
                     out.write("\n")
                 else:
                     print(result.text, file=out)
@@ -144,6 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         return 0
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every float that is not finite (NaN, ±inf) as null: JSON has no
+    such numbers, and Python's NaN would make the document unreadable to jq or a browser."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 @contextmanager

@@ -4,6 +4,7 @@ the notebook API uses too)."""
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,11 @@ __all__ = [
     "TerminalProgress",
     "non_negative_int",
     "open_existing",
+    "path_arg",
     "positive_int",
     "postfix",
+    "share",
+    "similarity",
 ]
 
 if TYPE_CHECKING:
@@ -48,6 +52,41 @@ def _whole_number(value: str, least: int) -> int:
     if int(text) > MAX_WHOLE:  # ids and counts go to SQLite, whose integers end here
         raise argparse.ArgumentTypeError(f"{value!r} is too large (at most {MAX_WHOLE})")
     return int(text)
+
+
+def path_arg(value: str) -> Path:
+    """argparse type for paths: an empty one (an unset shell variable) is refused, not
+    read as the current folder."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path (is a shell variable unset?)")
+    return Path(value)
+
+
+def similarity(value: str) -> float:
+    """argparse type for a cosine similarity threshold: a number from -1 to 1."""
+    return _number_in(value, -1.0, 1.0)
+
+
+def share(value: str) -> float:
+    """argparse type for a share that may be 0 or more (--gpus-per-worker)."""
+    number = _number(value)
+    if not (math.isfinite(number) and number >= 0):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of at least 0")
+    return number
+
+
+def _number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.nan
+
+
+def _number_in(value: str, low: float, high: float) -> float:
+    number = _number(value)
+    if not (math.isfinite(number) and low <= number <= high):  # NaN fails every comparison
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number from {low:g} to {high:g}")
+    return number
 
 
 def positive_int(value: str) -> int:

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labeldesk.cli._base import path_arg
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("gui", "open the desktop app", json_output=False)
-    p.add_argument("project", type=Path, nargs="?", help="project folder to open")
+    p.add_argument("project", type=path_arg, nargs="?", help="project folder to open")
     p.add_argument(
         "--smoke",
         action="store_true",

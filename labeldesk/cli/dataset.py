@@ -15,6 +15,7 @@ from labeldesk.cli._base import (
     TerminalProgress,
     non_negative_int,
     open_existing,
+    path_arg,
     positive_int,
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
@@ -24,14 +25,13 @@ AddParser = Callable[..., argparse.ArgumentParser]
 
 
 def add_parsers(add: AddParser) -> None:
-    from pathlib import Path
 
     p = add("new", "create a project for an image folder and index it")
-    p.add_argument("project", type=Path, help="project folder to create")
-    p.add_argument("--images", type=Path, required=True, help="image folder (never modified)")
+    p.add_argument("project", type=path_arg, help="project folder to create")
+    p.add_argument("--images", type=path_arg, required=True, help="image folder (never modified)")
     p.add_argument(
         "--labels",
-        type=Path,
+        type=path_arg,
         help="a labels file or folder from another tool (CSV, Parquet, Hugging Face, "
         "FiftyOne, Label Studio; the format is detected and named in the output)",
     )
@@ -53,8 +53,8 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_new)
 
     p = add("scan", "re-index the image folder: added, removed, changed and moved files")
-    p.add_argument("project", type=Path)
-    p.add_argument("--images", type=Path, help="the image folder has moved here")
+    p.add_argument("project", type=path_arg)
+    p.add_argument("--images", type=path_arg, help="the image folder has moved here")
     p.add_argument(
         "--follow-links",
         action=argparse.BooleanOptionalAction,
@@ -65,16 +65,16 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_scan)
 
     p = add("stats", "image, label, class, split and skipped-file counts")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.set_defaults(handler=cmd_stats)
 
     p = add("label", "set labels: one image, or many from a CSV/JSON file (all or nothing)")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("path", nargs="?", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="class name; '-' removes the label")
     p.add_argument(
         "--csv",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="labels file: CSV (path,label[,split]) or JSON; every problem is listed by line",
     )
@@ -82,7 +82,7 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_label)
 
     p = add("classes", "list classes with image counts; add, rename, merge or remove classes")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     ops = p.add_mutually_exclusive_group()
     ops.add_argument("--add", metavar="A,B,C", help="comma-separated class names to add")
     ops.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename a class")
@@ -93,7 +93,7 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_classes)
 
     p = add("undo", "undo your most recent labeling action (one label, a file, a class change)")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument(
         "--batch", type=positive_int, help="undo this batch (see `history`), whoever made it"
     )
@@ -105,7 +105,7 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_undo)
 
     p = add("history", "label history, newest first")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("path", nargs="?", help="only this image")
     p.add_argument(
         "-n", type=non_negative_int, default=50, help="how many events (default 50; 0: all)"

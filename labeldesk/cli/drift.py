@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, TerminalProgress, non_negative_int, open_existing
+from labeldesk.cli._base import Output, TerminalProgress, non_negative_int, open_existing, path_arg
 
 if TYPE_CHECKING:
     from labeldesk.ml.drift import DriftReport
@@ -21,14 +21,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "compare a new image folder with the project's labeled images: shift or not, the "
         "most novel new images, the model's view, copies of project images",
     )
-    p.add_argument("project", type=Path)
-    p.add_argument("--images", type=Path, help="the new image folder (not added)")
+    p.add_argument("project", type=path_arg)
+    p.add_argument("--images", type=path_arg, help="the new image folder (not added)")
     p.add_argument(
         "--history", action="store_true", help="list the saved reports instead, oldest first"
     )
     p.add_argument(
         "--html",
-        type=Path,
+        type=path_arg,
         help="also write a self-contained HTML report to this file (outside the image folder "
         "and the project; an existing file only when it is an earlier drift report)",
     )

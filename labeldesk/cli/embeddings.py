@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
@@ -12,9 +12,13 @@ from labeldesk.cli._base import (
     TerminalProgress,
     non_negative_int,
     open_existing,
+    path_arg,
     positive_int,
+    share,
+    similarity,
 )
 from labeldesk.core.display import format_percent, format_similarity
+from labeldesk.core.vocab import EXCLUDED
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -26,7 +30,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     p = add("embed", "compute embeddings for images that have none yet (resumable)")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument(
         "--model",
         help=f"backbone: {DEFAULT_BACKBONE} (bundled), a timm model name with cached "
@@ -77,7 +81,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     ray.add_argument(
         "--gpus-per-worker",
-        type=float,
+        type=share,
         help="GPUs each actor takes (default: 1 when the cluster has GPUs, else 0)",
     )
     ray.add_argument(
@@ -89,22 +93,22 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_embed)
 
     p = add("similar", "images most like one image, nearest first")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("path", help="image path relative to the image folder")
     p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
     p.set_defaults(handler=cmd_similar)
 
     p = add("duplicates", "exact and near-duplicate groups, and train/val/test leakage")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument(
         "--threshold",
-        type=float,
+        type=similarity,
         default=DEFAULT_THRESHOLD,
         help=f"cosine similarity for near duplicates (default {DEFAULT_THRESHOLD})",
     )
     p.add_argument(
         "--hash-distance",
-        type=int,
+        type=hash_bits,
         default=DEFAULT_HASH_DISTANCE,
         help="most perceptual-hash bits (of 64) a near duplicate may differ in "
         f"(default {DEFAULT_HASH_DISTANCE}; -1: similarity alone decides)",
@@ -126,7 +130,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_duplicates)
 
     p = add("outliers", "images least like any other (junk, rare classes), most unusual first")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("-n", type=non_negative_int, default=20, help="how many (default 20; 0 for all)")
     p.set_defaults(handler=cmd_outliers)
 
@@ -222,8 +226,19 @@ def cmd_similar(args: argparse.Namespace) -> Output:
     return Output(rows, text)
 
 
+def hash_bits(value: str) -> int:
+    """--hash-distance: bits of 64, or -1 (similarity alone decides)."""
+    if value.strip() == "-1":
+        return -1
+    bits = non_negative_int(value)
+    if bits > 64:
+        raise argparse.ArgumentTypeError(f"{value!r} is more than the 64 bits of a hash")
+    return bits
+
+
 def cmd_duplicates(args: argparse.Namespace) -> Output:
     from labeldesk.ml.duplicates import find_duplicates
+    from labeldesk.ml.store import unembedded
 
     cluster = None
     with open_existing(args.project) as project:
@@ -231,6 +246,13 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         if args.ray:
             cluster = _graph_on_ray(args, project)
         groups = find_duplicates(project, threshold=args.threshold, max_hash_distance=distance)
+        missing = unembedded(project)
+        if missing:
+            print(
+                f"note: {missing} image(s) have no embedding yet: checked for identical "
+                f"files only, not for near duplicates; run `labeldesk embed {project.path}`",
+                file=sys.stderr,
+            )
     leaking = [g for g in groups if g.leaks]
     data = {
         "threshold": args.threshold,
@@ -239,6 +261,7 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         "exact_groups": sum(g.kind == "exact" for g in groups),
         "near_groups": sum(g.kind == "near" for g in groups),
         "leakage": [g.to_json() for g in leaking],
+        "not_embedded": missing,
     }
     lines = [
         f"{len(groups)} duplicate groups ({data['exact_groups']} exact, "
@@ -250,10 +273,12 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         lines.insert(0, _cluster_line(cluster))
     for g in groups[:50]:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
+        flags += "  resolved (the rest excluded)" if g.resolved else ""
         lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
+        statuses = g.to_json()["statuses"]
         lines += [
-            f"  {p}  [{s or '-'} / {lab or '-'}]"
-            for p, s, lab in zip(g.paths, g.splits, g.labels, strict=True)
+            f"  {p}  [{s or '-'} / {lab or '-'}]" + ("  excluded" if st == EXCLUDED else "")
+            for p, s, lab, st in zip(g.paths, g.splits, g.labels, statuses, strict=True)
         ]
     return Output(data, "\n".join(lines))
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 from labeldesk.cli._base import (
     Output,
     TerminalProgress,
     non_negative_int,
     open_existing,
+    path_arg,
     positive_int,
 )
 
@@ -19,8 +19,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.interop.export import EXPORTERS  # light: no numpy, no torch
 
     p = add("export", "write a curated copy of the dataset (never touches the originals)")
-    p.add_argument("project", type=Path)
-    p.add_argument("out", type=Path, help="folder to create (new or empty)")
+    p.add_argument("project", type=path_arg)
+    p.add_argument("out", type=path_arg, help="folder to create (new or empty)")
     p.add_argument(
         "--format",
         default="imagefolder",

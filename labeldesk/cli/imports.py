@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, open_existing
+from labeldesk.cli._base import Output, open_existing, path_arg
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -43,8 +43,8 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("import", "apply labels from another tool's file to a project (one undoable batch)")
-    p.add_argument("project", type=Path)
-    p.add_argument("file", type=Path, help="a label file or folder (see --format)")
+    p.add_argument("project", type=path_arg)
+    p.add_argument("file", type=path_arg, help="a label file or folder (see --format)")
     add_label_source_arguments(p, flag="--format")
     p.add_argument(
         "--predictions",

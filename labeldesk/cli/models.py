@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, open_existing, positive_int
+from labeldesk.cli._base import Output, open_existing, path_arg, positive_int
 from labeldesk.core.display import format_percent
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "trained model versions, newest first, scored on the frozen test set; which one "
         "the app uses and why",
     )
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument(
         "--compare",
         nargs=2,

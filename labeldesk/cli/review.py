@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, non_negative_int, open_existing, positive_int
+from labeldesk.cli._base import Output, non_negative_int, open_existing, path_arg, positive_int
 from labeldesk.core.display import format_confidence, format_percent, format_score, score_level
 
 if TYPE_CHECKING:
@@ -19,14 +18,14 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("predict", "predicted class and confidence for every embedded image")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("--label", help="only images with this label (with --predicted: one "
                    "confusion-matrix cell, as clicked in the app's Statistics)")  # fmt: skip
     p.add_argument("--predicted", help="only images the model puts in this class")
     p.set_defaults(handler=cmd_predict)
 
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("--all", action="store_true", help="list every labeled image, not only flagged")
     p.add_argument(
         "--crossfit",
@@ -40,14 +39,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_issues)
 
     p = add("review", "act on a likely mislabel: accept, relabel, keep, exclude or include")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("action", choices=["accept", "relabel", "keep", "exclude", "include"])
     p.add_argument("path", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="the new label (relabel only)")
     p.set_defaults(handler=cmd_review)
 
     p = add("queue", "unlabeled images to label next, most useful first")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("-n", type=positive_int, default=25, help="how many (default 25)")
     p.add_argument(
         "--strategy",
@@ -59,7 +58,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_queue)
 
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     p.add_argument("--mode", choices=["head", "finetune"], default="head")
     p.add_argument("--epochs", type=positive_int, help="default: 100 (head), 3 (finetune)")
     p.add_argument(

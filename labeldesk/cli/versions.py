@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, open_existing
+from labeldesk.cli._base import Output, open_existing, path_arg
 
 if TYPE_CHECKING:
     from labeldesk.core.versions import DatasetVersion
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("version", "name the dataset as it is now, list versions, compare two")
-    p.add_argument("project", type=Path)
+    p.add_argument("project", type=path_arg)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def action(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -11,6 +11,11 @@ class LabelDeskError(Exception):
     """Base class for every expected failure."""
 
 
+class BadArgument(LabelDeskError, ValueError):
+    """A value passed to a function is out of its range (a negative count, a similarity
+    that is not a number): refused up front, rather than a quietly wrong answer."""
+
+
 class ProjectError(LabelDeskError):
     """The project folder is missing, not a project, or from a newer LabelDesk."""
 

@@ -39,11 +39,11 @@ def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list
 
 
 def usable_images(db: Database) -> list[sqlite3.Row]:
-    """``id``, ``path``, ``hash``, ``label``, effective ``split`` and perceptual ``phash``
-    (None until computed) of every usable image, by path: the rows the vectors and the
-    duplicate search are aligned with."""
+    """``id``, ``path``, ``hash``, ``label``, effective ``split``, ``status`` and
+    perceptual ``phash`` (None until computed) of every usable image, by path: the rows
+    the vectors and the duplicate search are aligned with."""
     return db.query(
-        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} AS split, phash FROM images "
+        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} AS split, status, phash FROM images "
         f"WHERE {USABLE} ORDER BY path"
     )
 

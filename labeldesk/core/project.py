@@ -215,6 +215,12 @@ class Project(ProjectWrites):
         found: dict[int, str] = {row[0]: row[1] for row in rows}
         return [found[i] for i in ids if i in found]
 
+    def skip_reason(self, rel: str) -> str | None:
+        """Why image ``rel`` is not used (not an image, unreadable), or None when it is;
+        UnknownPathError when the project has no such image."""
+        reason = self._row(rel)["skip_reason"]
+        return str(reason) if reason else None
+
     def _row(self, rel: str) -> sqlite3.Row:
         rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (rel,))
         if not rows:

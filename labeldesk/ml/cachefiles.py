@@ -163,7 +163,7 @@ def read_arrays(
                 with loaded:
                     arrays = {name: np.asarray(loaded[name]) for name in names}
     except Exception as exc:  # any way of failing to read a cache means: compute it again
-        stale(path, describe(exc))
+        stale(path, describe(exc, path))
         return None
     missing = [name for name in names if name not in arrays]
     problem = f"no {missing[0]!r} in it" if missing else check(arrays)
@@ -173,13 +173,27 @@ def read_arrays(
     return arrays
 
 
-def describe(exc: BaseException) -> str:
-    """A short reason for a failed read (numpy's pickle error suggests loading it anyway)."""
+def describe(exc: BaseException, path: Path | None = None) -> str:
+    """A short reason for a failed read of ``path``. NumPy takes any file that is not an
+    .npy or .npz for a pickle: a file that does not start as a pickle is called damaged."""
     text = str(exc).strip()
     if "pickle" in text.lower():
+        if path is not None and not _starts_as_pickle(path):
+            return "it is not a NumPy file (damaged or overwritten)"
         return "it holds pickled data, which LabelDesk never loads"
     first = text.splitlines()[-1] if text else ""
     return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
+def _starts_as_pickle(path: Path) -> bool:
+    """Whether the file starts as a pickle of protocol 2 or later does (b"\\x80", then a
+    protocol number); unreadable: True, the cautious answer."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return True
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
 def rows_of(array: np.ndarray, rows: int, columns: int | None, kind: str) -> str | None:

@@ -91,9 +91,9 @@ def duplicates_of(
 
     rows = usable_images(project.db)
     by_hash: dict[str, Any] = {}
-    by_path = {r["path"]: r for r in rows}
-    for r in rows:
+    for r in sorted(rows, key=telling):  # of a project's copies, the most telling one
         by_hash.setdefault(r["hash"], r)
+    by_path = {r["path"]: by_hash.get(r["hash"], r) for r in rows}
     found: list[dict[str, Any]] = []
     for i, (path, digest) in enumerate(zip(new.paths, new.hashes, strict=True)):
         if digest in by_hash:
@@ -126,6 +126,16 @@ def duplicates_of(
             continue
         found.append(_copy(path, hit, "near", sim))
     return found
+
+
+SPLIT_RANK = {"test": 0, "val": 1, "train": 2}
+
+
+def telling(row: Any) -> tuple[int, bool, str]:
+    """Which of a project's identical images a copy is reported against: a test image
+    first, then val, then train (a copy of one is leakage), then a labeled one, then by
+    path."""
+    return (SPLIT_RANK.get(row["split"], 3), row["label"] is None, row["path"])
 
 
 def _copy(path: str, hit: Any, kind: str, similarity: float) -> dict[str, Any]:

@@ -8,8 +8,10 @@ look-alikes, and the pixel check drops the rest. Small plain images (28 px garme
 digits) have low-entropy hashes, so two different pullovers can share a hash; compared
 pixel by pixel they still differ somewhere (a collar), where a re-encoded, resized or
 brightened copy does not (benchmarks/bench_near_duplicates.py). Pairs are joined into
-groups with union-find. A group is *leaking* when its
-images sit in more than one of train/val/test: a model would be tested on what it trained on.
+groups with union-find. A group is *leaking* when its images in use (not excluded) sit in
+more than one of train/val/test: a model would be tested on what it trained on. Excluding
+all but one image of a group, or moving them to one split, ends the leak (as Statistics
+and the groups dialog show it, :mod:`labeldesk.browse.duplicate_groups`).
 
 The search reports its phases through ``progress`` and checks ``cancel`` between phases
 and between batches, raising :class:`~labeldesk.core.errors.Cancelled` when asked to stop.
@@ -17,13 +19,14 @@ and between batches, raising :class:`~labeldesk.core.errors.Cancelled` when aske
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageFilter
 
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.vocab import EXCLUDED
 
 from .errors import NoEmbeddings
 
@@ -51,14 +54,31 @@ class DuplicateGroup:
     labels: list[str | None]
     splits: list[str | None]
     similarity: float  # lowest similarity of a joining pair (1.0 for exact)
+    statuses: list[str | None] = field(default_factory=list)  # review status; [] = none
+
+    def _in_use(self) -> list[int]:
+        """Positions of the members not excluded (every member when statuses are unknown)."""
+        return [i for i in range(len(self.paths)) if self._status(i) != EXCLUDED]
+
+    def _status(self, i: int) -> str | None:
+        return self.statuses[i] if i < len(self.statuses) else None
+
+    @property
+    def resolved(self) -> bool:
+        """At most one member still in use: the others were excluded."""
+        return len(self._in_use()) < 2
 
     @property
     def leaks(self) -> bool:
-        return len({s for s in self.splits if s in EVAL_SPLITS}) > 1
+        """Members in use sit in more than one of train/val/test."""
+        used = self._in_use()
+        return len(used) > 1 and len({self.splits[i] for i in used} & set(EVAL_SPLITS)) > 1
 
     @property
     def conflicting_labels(self) -> bool:
-        return len({lab for lab in self.labels if lab is not None}) > 1
+        """Members in use carry different labels."""
+        used = self._in_use()
+        return len(used) > 1 and len({self.labels[i] for i in used} - {None}) > 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,9 +86,11 @@ class DuplicateGroup:
             "paths": self.paths,
             "labels": self.labels,
             "splits": self.splits,
+            "statuses": [self._status(i) for i in range(len(self.paths))],
             "similarity": round(self.similarity, 4),
             "leak": self.leaks,
             "conflicting_labels": self.conflicting_labels,
+            "resolved": self.resolved,
         }
 
 
@@ -114,6 +136,7 @@ def find_duplicates(
 
     from .neighbors import neighbor_graph
 
+    check_thresholds(threshold, max_hash_distance, max_pixel_difference)
     cancel = cancel or CancelToken()
 
     def phase(n: int) -> None:
@@ -175,12 +198,40 @@ def find_duplicates(
                 labels=[rows[i]["label"] for i in idx],
                 splits=[rows[i]["split"] for i in idx],
                 similarity=1.0 if exact else float(uf.weakest[root]),
+                statuses=[rows[i]["status"] for i in idx],
             )
         )
-    groups.sort(key=lambda g: (not g.leaks, -len(g.paths), g.paths[0]))
+    groups.sort(key=lambda g: (not g.leaks, g.resolved, -len(g.paths), g.paths[0]))
     cancel.raise_if_cancelled()
     progress(Progress(len(PHASES), len(PHASES), "done"))
     return groups
+
+
+def check_thresholds(
+    threshold: float, max_hash_distance: int | None, max_pixel_difference: float | None
+) -> None:
+    """BadArgument unless the similarity is a cosine from -1 to 1, the hash distance a
+    whole number of bits from 0 to 64 (or None), the pixel difference from 0 to 1 (or
+    None): NaN would quietly turn near duplicates off."""
+    from labeldesk.core.errors import BadArgument
+
+    if not (isinstance(threshold, int | float) and -1 <= threshold <= 1):
+        raise BadArgument(
+            f"the similarity threshold must be a cosine from -1 to 1, not {threshold!r}"
+        )
+    if max_hash_distance is not None and not (
+        isinstance(max_hash_distance, int) and 0 <= max_hash_distance <= 64
+    ):
+        raise BadArgument(
+            "the hash distance must be a whole number of bits from 0 to 64, "
+            f"not {max_hash_distance!r}"
+        )
+    if max_pixel_difference is not None and not (
+        isinstance(max_pixel_difference, int | float) and 0 <= max_pixel_difference <= 1
+    ):
+        raise BadArgument(
+            f"the pixel difference must be a number from 0 to 1, not {max_pixel_difference!r}"
+        )
 
 
 def pixel_difference(a: Image.Image, b: Image.Image) -> float:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .cachefiles import read_arrays, replace_versions, rows_of
+from .errors import NoEmbeddings
 from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, graph_from, knn_graph
 from .store import ProjectVectors, current_store, embeddings_dir, project_vectors
 from .store_index import ProjectIndex, store_index
@@ -138,10 +139,12 @@ def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]
     try:
         row = vectors.row_of(path)
     except KeyError:
-        from labeldesk.core.errors import UnknownPathError
-
-        project.ids_for([path])  # raises if the path is not in the project at all
-        raise UnknownPathError([f"{path} (not embedded yet: run `labeldesk embed`)"]) from None
+        reason = project.skip_reason(path)  # UnknownPathError when not in the project at all
+        if reason:
+            raise NoEmbeddings(f"{path} is skipped ({reason}): it has no embedding") from None
+        raise NoEmbeddings(
+            f"{path} is not embedded yet: run `labeldesk embed {project.path}`"
+        ) from None
     sims, rows = search_index(project, vectors).search(vectors.vectors[row], k + 1)
     out = []
     for sim, r in zip(sims[0], rows[0], strict=True):

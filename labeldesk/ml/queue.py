@@ -2,7 +2,8 @@
 
 Uses the project's current predictions (the same the issues list uses, so a training
 run or a labeling batch changes the queue too) and a registered query strategy
-(:mod:`labeldesk.ml.active`). Never proposes labeled, excluded or skipped images.
+(:mod:`labeldesk.ml.active`). Never proposes labeled, excluded or skipped images, nor
+two copies of one image (identical bytes), nor a copy of a labeled one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def labeling_queue(
         vectors.vectors,
         labels,
         len(preds.classes),
-        candidate_mask=(preds.labels < 0) & ~excluded,
+        candidate_mask=one_per_content(vectors.hashes, (preds.labels < 0) & ~excluded, labels >= 0),
         pred_probs=preds.probs if enough else None,
         fit=False,
         seed=seed,
@@ -45,3 +46,16 @@ def labeling_queue(
         predicted = preds.classes[int(preds.predicted[row])] if enough else None
         out.append({"path": preds.paths[row], "predicted": predicted, "score": float(score)})
     return out
+
+
+def one_per_content(hashes: list[str], candidates: np.ndarray, labeled: np.ndarray) -> np.ndarray:
+    """``candidates`` with one image of identical bytes left: labeling a copy teaches
+    nothing its twin does not, and a copy of a labeled image (``labeled``, in use) nothing
+    at all. A copy of an excluded image stays (the one kept of a duplicate group)."""
+    keep = candidates.copy()
+    seen = {h for h, known in zip(hashes, labeled, strict=True) if known}
+    for i in np.flatnonzero(candidates):
+        if hashes[i] in seen:
+            keep[i] = False
+        seen.add(hashes[i])
+    return keep

@@ -114,8 +114,8 @@ def embed_on_ray(
     cancel = cancel or CancelToken()
     if workers is not None and workers < 1:
         raise ClusterError("--workers must be at least 1")
-    if gpus_per_worker is not None and gpus_per_worker < 0:
-        raise ClusterError("--gpus-per-worker cannot be negative")
+    if gpus_per_worker is not None and not gpus_per_worker >= 0:  # NaN too
+        raise ClusterError("--gpus-per-worker must be a number of at least 0")
     ray = import_ray()
     check_reachable(address)  # before the model loads: a wrong address fails in seconds
     spec = choose_model_spec(project, model)

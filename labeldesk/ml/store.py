@@ -184,6 +184,19 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     )
 
 
+def unembedded(project: Project) -> int:
+    """How many usable images have no vector (all of them when there are no embeddings,
+    or they are damaged), without reading any vector."""
+    rows = usable_images(project.db)
+    try:
+        store = current_store(project)
+    except NoEmbeddings:
+        return len(rows)
+    if store.damaged:
+        return len(rows)
+    return int((store.rows_for([r[2] for r in rows]) < 0).sum())
+
+
 # Above this size the vectors are kept as stored (float16), and when the project's rows
 # are the store's rows in order, not copied at all but read through the store's memory
 # map: every caller works on them in chunks or on subsets (search, the kNN graph, the

@@ -28,6 +28,14 @@ BAD = [
     (["undo", "P", "--batch", "-1"], "--batch"),
     (["models", "P", "--pin", "99999999999999999999"], "--pin"),
     (["models", "P", "--compare", "1", "-2"], "--compare"),
+    (["duplicates", "P", "--threshold", "nan"], "--threshold"),  # was invalid JSON, exit 0
+    (["duplicates", "P", "--threshold", "5"], "--threshold"),
+    (["duplicates", "P", "--hash-distance", "65"], "--hash-distance"),
+    (["embed", "P", "--ray", "auto", "--gpus-per-worker", "nan"], "--gpus-per-worker"),
+    # an empty path (an unset shell variable) was read as the current folder
+    (["drift", "P", "--images", ""], "--images"),
+    (["export", "P", "", "--format", "csv"], "out"),
+    (["stats", ""], "project"),
 ]
 
 
@@ -47,6 +55,9 @@ def test_zero_stays_allowed_where_it_means_something():
     assert parser.parse_args(["queue", "p", "--seed", "0"]).seed == 0
     assert parser.parse_args(["outliers", "p", "-n", "0"]).n == 0  # 0: all of them
     assert parser.parse_args(["embed", "p", "--batch-size", "16"]).batch_size == 16
+    assert parser.parse_args(["duplicates", "p", "--hash-distance", "-1"]).hash_distance == -1
+    assert parser.parse_args(["duplicates", "p", "--threshold", "1"]).threshold == 1.0
+    assert parser.parse_args(["embed", "p", "--gpus-per-worker", "0"]).gpus_per_worker == 0
 
 
 @pytest.mark.parametrize("text", ["-1", "1.5", "x", "", "²", "1e3"])

@@ -157,6 +157,7 @@ def test_usable_rows_leave_out_removed_and_unreadable_files(tmp_path):
             "hash": "ha",
             "label": None,
             "split": "val",
+            "status": None,
             "phash": 7,
         }
         assert (rows[1]["split"], rows[2]["split"]) == ("train", None)

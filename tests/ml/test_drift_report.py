@@ -91,6 +91,31 @@ def test_copies_of_project_images_are_reported_with_their_split(project, tmp_pat
     assert set(found) == {"exact.png", "near.jpg"}  # look-alikes of a class are not copies
 
 
+def test_a_copy_is_reported_against_the_test_image_not_an_unlabeled_copy(tmp_path):
+    """An unlabeled copy of a test image sorts first (``_pool/`` before ``test/``) and was
+    reported instead: the leak into the test split went unseen."""
+    from labeldesk.ml.embed import embed_project
+    from ml.drift_fixtures import TINY
+
+    project = make_project(tmp_path / "p", per_class=20)
+    try:
+        source = project.image_path("test/c1/te003.png")
+        (project.root / "_pool").mkdir()
+        shutil.copy(source, project.root / "_pool/aaa.png")
+        project.scan(workers=1)
+        embed_project(project, TINY, device="cpu", runtime="torch")
+        folder, _ = new_folder(tmp_path / "new", per_class=5, seed=5)
+        shutil.copy(source, folder / "exact.png")
+        with Image.open(source) as img:
+            img.convert("RGB").save(folder / "near.jpg", quality=90)
+        found = {d["path"]: d for d in drift_report(project, folder, **RUN).duplicates}
+        for name in ("exact.png", "near.jpg"):
+            assert found[name]["project_path"] == "test/c1/te003.png"
+            assert found[name]["split"] == "test" and found[name]["label"] == "c1"
+    finally:
+        project.close()
+
+
 def test_unreadable_files_are_listed_and_the_rest_compared(project, tmp_path):
     folder, _ = new_folder(tmp_path / "bad", per_class=5, seed=6)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")

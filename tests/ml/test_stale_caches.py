@@ -232,3 +232,15 @@ def test_cli_commands_recover_from_a_planted_pickle(clustered, tmp_path, capsys,
     assert len(warned) == 2 and all(
         "pickled data, which LabelDesk never loads" in m for m in warned
     )
+
+
+def test_a_damaged_cache_is_not_called_a_pickle(clustered, tmp_path, caplog):
+    """NumPy takes any file that is not an .npy/.npz for a pickle: random bytes were
+    reported as "pickled data"; a real pickle still is."""
+    graph = neighbor_graph(clustered)
+    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+    for how, said in (("random bytes", "not a NumPy file"), ("pickle payload", "pickled data")):
+        caplog.clear()
+        corrupt(cache, how, tmp_path / "pwned")
+        neighbor_graph(clustered)
+        assert any(str(cache) in m and said in m for m in caplog.messages), how

@@ -23,21 +23,25 @@ K_NN = 20
 MIN_CLUSTER_SIZE = 5
 MAX_CLUSTERS = 500
 MAX_DENSITY_POINTS = 2000  # typicality of a huge cluster is estimated on a random sample
+SAME_VECTOR = 1 - 1e-5  # cosine of two copies of one image (float32 rounding allowed)
 
 
 def typicality(points: np.ndarray, reference: np.ndarray, same: bool, k: int) -> np.ndarray:
     """1 / (mean Euclidean distance to the k nearest rows of ``reference``).
 
     ``same``: ``points`` are the first rows of ``reference``, so each point's zero distance
-    to itself is left out.
+    to itself is left out. Copies (identical vectors) are left out too: a region is not
+    denser for holding one image twice, and a zero distance would make a copied image
+    thousands of times more "typical" than any other.
     """
     sims = points @ reference.T
     dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, None))  # rows are unit vectors
+    dist[sims >= SAME_VECTOR] = np.inf
     if same:
         dist[np.arange(len(points)), np.arange(len(points))] = np.inf
     k = max(1, min(k, reference.shape[0] - int(same)))
     nearest = np.partition(dist, k - 1, axis=1)[:, :k]
-    return 1.0 / (nearest.mean(axis=1) + 1e-5)
+    return 1.0 / (nearest.mean(axis=1) + 1e-5)  # 0 where fewer than k others are left
 
 
 @register_strategy("typiclust")
