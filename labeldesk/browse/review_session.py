@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from labeldesk.core import review
-from labeldesk.core.errors import NothingToUndoError, UnknownPathError
+from labeldesk.core.errors import LabelChangedError, NothingToUndoError, UnknownPathError
 from labeldesk.core.image_lookup import ids_of, present
 
 if TYPE_CHECKING:
@@ -161,10 +161,11 @@ class ReviewSession:
     def _accept(self, item: ReviewItem) -> str:
         if item.suggested is None:
             return "No prediction for this image yet: press a number to label it"
-        batch = review.accept(self.project, item.path, item.suggested)  # source "suggestion"
+        # source "suggestion"; refused if the label is no longer the one on screen
+        batch = review.accept(self.project, item.path, item.suggested, shown=item.label)
         if self.source == "queue":
             self.labels_since_refresh += 1
-        self._decide(item, "accept", batch)
+        self._decide(item, "accept", batch, item.suggested)
         return f"{item.path} → {item.suggested}"
 
     def assign(self, label: str) -> str:
@@ -173,11 +174,13 @@ class ReviewSession:
 
     def _assign(self, item: ReviewItem, label: str) -> str:
         if self.source == "issues":
-            batch = review.relabel(self.project, item.path, label)
+            batch = review.relabel(self.project, item.path, label, shown=item.label)
         else:
-            batch = self.project.set_label(item.path, label)
+            batch = self.project.set_labels(
+                {item.path: label}, description=f"label {item.path}", expect={item.path: item.label}
+            )
             self.labels_since_refresh += 1
-        self._decide(item, "relabel", batch)
+        self._decide(item, "relabel", batch, label)
         return f"{item.path} → {label}"
 
     def keep(self) -> str:
@@ -186,8 +189,8 @@ class ReviewSession:
 
     def _keep(self, item: ReviewItem) -> str:
         if self.source == "issues":
-            batch = review.keep(self.project, item.path)
-            self._decide(item, "keep", batch)
+            batch = review.keep(self.project, item.path, shown=item.label)
+            self._decide(item, "keep", batch, item.label)
             return f"Kept {item.label} for {item.path}"
         self._decide(item, "skip", None)
         return f"Skipped {item.path}"
@@ -197,7 +200,7 @@ class ReviewSession:
 
     def _exclude(self, item: ReviewItem) -> str:
         batch = review.exclude(self.project, item.path)
-        self._decide(item, "exclude", batch)
+        self._decide(item, "exclude", batch, item.label)
         return f"Excluded {item.path}"
 
     def undo(self) -> str:
@@ -212,11 +215,20 @@ class ReviewSession:
         except BaseException:
             self._done.append(last)
             raise
-        self._decided.pop(last.image_id, None)
+        self._fall_back(last.image_id)
         if self.source == "queue" and last.action in ("accept", "relabel"):
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
+        self.follow_scan()  # the label the undo brought back is the one shown
         self.index = self._position(last.image_id)
         return f"Undid {last.action} of {self._paths.get(last.image_id, last.path)}"
+
+    def _fall_back(self, image_id: int) -> None:
+        """The image's decision is its earlier one in this pass, if any, else none."""
+        earlier = [d.action for d in self._done if d.image_id == image_id]
+        if earlier:
+            self._decided[image_id] = earlier[-1]
+        else:
+            self._decided.pop(image_id, None)
 
     def forget_undone(self, batch_id: int) -> bool:
         """A batch of this pass was undone outside it (Edit ▸ Undo, the history): its
@@ -226,11 +238,9 @@ class ReviewSession:
         if found is None:
             return False
         self._done.remove(found)
-        earlier = [d.action for d in self._done if d.image_id == found.image_id]
-        if earlier:
-            self._decided[found.image_id] = earlier[-1]
-        else:
-            self._decided.pop(found.image_id, None)
+        self._fall_back(found.image_id)
+        self.follow_scan()  # the label the undo brought back is the one shown
+        if found.image_id not in self._decided:
             self.index = self._position(found.image_id)
         if self.source == "queue" and found.action in ("accept", "relabel"):
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
@@ -272,7 +282,7 @@ class ReviewSession:
                     self._gone.add(item.path)
                 continue
             shown_stays = shown_stays or n == self.index
-            label = row.label if self.source == "issues" else item.label
+            label = row.label  # as it is now: changed in another window, or undone
             if (row.path, label) != (item.path, item.label):
                 if row.path != item.path and image_id in self._decided:
                     self.touched.add(row.path)  # the browser re-reads it where it is now
@@ -294,6 +304,13 @@ class ReviewSession:
             raise IndexError("the review is finished")
         try:
             return act(item)
+        except LabelChangedError as exc:
+            self.follow_scan()  # the label as it is now, on screen
+            label = exc.now.get(item.path)
+            return (
+                f"{item.path} was labeled {label or 'unlabeled'} elsewhere since it was shown: "
+                "nothing written; look again"
+            )
         except UnknownPathError:
             image_id = self._ids.get(item.path)
             self.follow_scan()
@@ -302,10 +319,16 @@ class ReviewSession:
                 return act(now)  # moved: the key was meant for this image
             return f"{item.path} is no longer in the image folder: left out of this review"
 
-    def _decide(self, item: ReviewItem, action: str, written: Changes | None) -> None:
+    def _decide(
+        self, item: ReviewItem, action: str, written: Changes | None, label: str | None = None
+    ) -> None:
+        """Record the decision; ``label``: the image's label after it (shown when the
+        person comes back to the image)."""
         batch = written.batch_id if written is not None else None
         if batch is not None:
             self.touched.add(item.path)
+            if self.current is item:
+                self.items[self.index] = replace(item, label=label)
         image_id = self._ids[item.path]
         self._decided[image_id] = action
         self._done.append(Decision(item.path, action, batch, image_id))

@@ -37,6 +37,16 @@ class UnknownClassError(LabelDeskError):
     """A label names a class the project does not have (and may not create)."""
 
 
+class LabelChangedError(LabelDeskError):
+    """A write meant for the label a person saw found another one (another window or
+    process changed it since): nothing was written. ``now``: path -> the label now."""
+
+    def __init__(self, now: dict[str, str | None]):
+        self.now = now
+        shown = ", ".join(f"{p} is now {lab or 'unlabeled'}" for p, lab in list(now.items())[:5])
+        super().__init__(f"changed elsewhere since it was shown ({shown}): nothing written")
+
+
 class LabelFileError(LabelDeskError):
     """A labels file (CSV/JSON) is malformed; ``problems`` lists each bad row."""
 

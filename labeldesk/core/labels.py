@@ -13,7 +13,7 @@ import getpass
 import os
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .class_events import record_added
@@ -29,7 +29,7 @@ from .classes import (
     validate_class_name,
 )
 from .db import Database
-from .errors import ProjectError, UnknownClassError
+from .errors import LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
 from .vocab import STATUSES, VERIFIED
@@ -114,8 +114,14 @@ def apply_changes(
     source: str,
     description: str = "",
     create_classes: bool = False,
+    expected: Mapping[int, tuple[str, str | None]] | None = None,
 ) -> tuple[int | None, list[int]]:
     """Record ``changes`` as one batch and update current state.
+
+    ``expected``: image id -> (path, the label the change is meant for); when any image's
+    label is another by the time of the write (another window or process changed it),
+    LabelChangedError and nothing is written: a decision is never applied to a label
+    nobody saw.
 
     Returns the batch id (None when nothing changed) and the images it changed.
 
@@ -131,6 +137,8 @@ def apply_changes(
     valid = {name: validate_class_name(name) for name in names}
     changes = [_normalised(c, valid) for c in changes]
     with db.write() as conn:
+        if expected:
+            _check_expected(conn, expected)
         wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
         known = class_names(conn)
         index = NameIndex(known)
@@ -149,6 +157,17 @@ def apply_changes(
         if batch is not None:  # so that undoing the batch takes its new classes away too
             record_added(conn, batch, added, aliases_before)
         return batch, changed
+
+
+def _check_expected(
+    conn: sqlite3.Connection, expected: Mapping[int, tuple[str, str | None]]
+) -> None:
+    """LabelChangedError when an image's label is not the expected one (in the write's
+    transaction, so nothing can change it between the check and the write)."""
+    state = current_state(conn, list(expected))
+    now = {path: state[i][0] for i, (path, label) in expected.items() if state[i][0] != label}
+    if now:
+        raise LabelChangedError(now)
 
 
 def _stored(change: Change, stored: dict[str, str]) -> Change:

@@ -97,13 +97,16 @@ class ProjectWrites:
         create_classes: bool = False,
         verify: bool = False,
         splits: Mapping[str, str | None] | None = None,
+        expect: Mapping[str, str | None] | None = None,
     ) -> Changes:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
         ``verify``: a person checked these labels (a review decision): mark them verified.
-        ``splits``: new splits for some of these images, in the same batch."""
+        ``splits``: new splits for some of these images, in the same batch.
+        ``expect``: path -> the label the person saw; LabelChangedError, nothing written,
+        if any is another by now (changed in another window or process)."""
         splits = splits or {}
-        ids = self.ids_for([*labels, *splits])
+        ids = self.ids_for([*labels, *splits, *(expect or {})])
         keep = label_store.KEEP
         status = VERIFIED if verify else keep
         wanted = [
@@ -122,23 +125,32 @@ class ProjectWrites:
             source=source,
             description=description or f"{len(wanted)} labels",
             create_classes=create_classes,
+            expected=_expected(ids, expect),
         )
         grew = before is not None and len(self.classes()) != before
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)
 
     def set_status(
-        self, paths: Iterable[str], status: str | None, *, source: str = "human"
+        self,
+        paths: Iterable[str],
+        status: str | None,
+        *,
+        source: str = "human",
+        expect: Mapping[str, str | None] | None = None,
     ) -> Changes:
-        """Mark images verified / excluded (or clear it), as an undoable event."""
+        """Mark images verified / excluded (or clear it), as an undoable event.
+        ``expect``: as for :meth:`set_labels` (verifying a label nobody saw is refused)."""
         if status is not None and status not in label_store.STATUSES:
             raise ValueError(f"status must be one of {label_store.STATUSES} or None")
-        ids = self.ids_for(paths)
-        wanted = [label_store.Change(i, status=status) for i in ids.values()]
+        paths = list(paths)
+        ids = self.ids_for([*paths, *(expect or {})])
+        wanted = [label_store.Change(ids[p], status=status) for p in dict.fromkeys(paths)]
         batch, changed = label_store.apply_changes(
             self.db,
             wanted,
             source=source,
             description=f"mark {len(wanted)} {status or 'unreviewed'}",
+            expected=_expected(ids, expect),
         )
         return self._publish(changes.STATUS, batch, changed)
 
@@ -201,3 +213,10 @@ class ProjectWrites:
             if not ids:
                 raise
         return label_store.history(self.db, ids, limit)
+
+
+def _expected(
+    ids: Mapping[str, int], expect: Mapping[str, str | None] | None
+) -> dict[int, tuple[str, str | None]] | None:
+    """``expect`` (path -> label) keyed by image id, as apply_changes checks it."""
+    return {ids[p]: (p, label) for p, label in expect.items()} if expect else None

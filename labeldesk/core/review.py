@@ -19,21 +19,40 @@ if TYPE_CHECKING:
 ACTIONS = ("accept", "relabel", "keep", "exclude", "include")
 
 
-def accept(project: Project, path: str, suggested: str) -> Changes:
+UNSEEN = object()  # no label was shown: nothing to check the image's label against
+
+
+def accept(project: Project, path: str, suggested: str, shown: object = UNSEEN) -> Changes:
+    """``shown``: the label the person saw (None: unlabeled); when the image's label is
+    another by now, LabelChangedError and nothing is written (as for every action here)."""
     return project.set_labels(
         {path: suggested},
         source="suggestion",
         description=f"accept suggestion {suggested} for {path}",
         verify=True,
+        expect=_expect(path, shown),
     )
 
 
-def relabel(project: Project, path: str, label: str) -> Changes:
-    return project.set_labels({path: label}, description=f"relabel {path} as {label}", verify=True)
+def relabel(project: Project, path: str, label: str, shown: object = UNSEEN) -> Changes:
+    return project.set_labels(
+        {path: label},
+        description=f"relabel {path} as {label}",
+        verify=True,
+        expect=_expect(path, shown),
+    )
 
 
-def keep(project: Project, path: str) -> Changes:
-    return project.set_status([path], VERIFIED)
+def keep(project: Project, path: str, shown: object = UNSEEN) -> Changes:
+    return project.set_status([path], VERIFIED, expect=_expect(path, shown))
+
+
+def _expect(path: str, shown: object) -> dict[str, str | None] | None:
+    if shown is UNSEEN:
+        return None
+    if shown is not None and not isinstance(shown, str):
+        raise TypeError(f"shown must be a label or None, not {shown!r}")
+    return {path: shown}
 
 
 def exclude(project: Project, path: str) -> Changes:

@@ -43,6 +43,7 @@ class ReviewMode(QObject):
             view.loadFailed.connect(self._failed)
             view.message.connect(shell.show_message)
             view.error.connect(shell.notify_error)
+            session.changed.connect(view.follow_outside)  # other processes' writes
             self.view = view
         self.view.setEnabled(True)
         self.view.load(source, crossfit)

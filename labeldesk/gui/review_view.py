@@ -33,6 +33,7 @@ from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
+from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
@@ -223,6 +224,13 @@ class ReviewView(QWidget):
     def _refresh_cancelled(self) -> None:
         if self.session is not None and self.session.finished:
             self._show_current()  # no longer "fetching more"
+
+    def follow_outside(self, changes: Changes) -> None:
+        """Another process wrote to the project (the session's poll): follow it as after
+        a scan, so the labels on screen are the labels now (a key acting on a label
+        nobody saw is refused by core anyway)."""
+        if changes is OUTSIDE_CHANGES:
+            self._follow_project(changes)
 
     def _follow_project(self, changes: Changes) -> None:
         """After a scan, follow moved images and drop removed ones, so the pass can end, and

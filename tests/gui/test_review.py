@@ -432,3 +432,29 @@ def test_a_rescan_drops_a_removed_image_and_follows_a_moved_one(qtbot, issues_vi
     qtbot.keyClick(view, Qt.Key.Key_Return)  # decides the moved image, at its new path
     assert state(project, new_path)[0] == "bee"
     assert session.decisions == {new_path: "accept"}
+
+
+def test_a_label_changed_by_another_process_is_shown_and_not_verified_unseen(
+    qtbot, issues_view, clustered
+):
+    """The review heard only its own process's writes: Space then verified a label
+    another process had set, shown as the old one."""
+    from labeldesk.core.project import open_project
+    from labeldesk.gui.session import OUTSIDE_CHANGES
+
+    project, _ = clustered
+    session = issues_view.session
+    path = session.current.path
+    with open_project(project.path) as other:  # `labeldesk label` in a terminal
+        other.set_label(path, "cow")
+    said: list[str] = []
+    issues_view.message.connect(said.append)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # before the poll: refused by core
+    assert state(project, path) == ("cow", None) and "nothing written" in said[-1]
+    assert "cow" in issues_view.info.given_label.text()  # the label now, on screen
+    with open_project(project.path) as other:
+        other.set_label(path, "bee")
+    issues_view.follow_outside(OUTSIDE_CHANGES)  # what the session's poll delivers
+    assert "bee" in issues_view.info.given_label.text()
+    qtbot.keyClick(issues_view, Qt.Key.Key_Space)
+    assert state(project, path) == ("bee", "verified")
