@@ -161,6 +161,14 @@ class ImageListModel(QAbstractListModel):
             return np.empty(0, dtype=np.int64)
         return self._catalog.ids[self._rows[np.asarray(rows, dtype=np.int64)]]
 
+    def rows_of_ids(self, image_ids: np.ndarray) -> np.ndarray:
+        """The rows of ``image_ids`` that are shown now, ascending (the rest left out)."""
+        if self._catalog is None or not len(image_ids):
+            return np.empty(0, dtype=np.int64)
+        positions = self._catalog.positions_of(np.asarray(image_ids, dtype=np.int64))
+        rows = self._row_of[positions[positions >= 0]]
+        return np.unique(rows[rows >= 0]).astype(np.int64)
+
     def row_of_id(self, image_id: int) -> int:
         if self._catalog is None:
             return -1

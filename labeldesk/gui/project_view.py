@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -181,7 +181,9 @@ class ProjectView(QWidget):
         catalog, edited = result
         self.loader.forget(edited)  # files a rescan found edited keep their ids
         self.detail.previews.clear()  # keyed by path: any may show another picture now
-        selected = self.model.rows_to_ids(self.grid.selected_rows()[:1])
+        selected = self.model.rows_to_ids(self.grid.selected_rows())
+        current = self.grid.currentIndex()
+        current_id = self.model.rows_to_ids([current.row()] if current.isValid() else [])
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)
@@ -190,13 +192,16 @@ class ProjectView(QWidget):
         self.rows.refresh(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
         self.refresh_counts()
+        # The selection stays as it was, all of it: a key pressed next labels what the
+        # person chose. An image that left the view (labeled elsewhere, under a filter)
+        # is not replaced by one they did not choose; with nothing chosen before (a new
+        # project filling in), the first image is.
+        rows = self.model.rows_of_ids(selected)
+        row = self.model.row_of_id(int(current_id[0])) if len(current_id) else -1
+        if not len(selected) and self.model.rowCount():
+            rows, row = np.array([0]), 0
+        self.grid.restore_selection(rows, row if row >= 0 else (int(rows[0]) if len(rows) else -1))
         self.grid.verticalScrollBar().setValue(scroll)
-        row = self.model.row_of_id(int(selected[0])) if len(selected) else -1
-        if row >= 0 or self.model.rowCount():
-            index = self.model.index(max(row, 0))
-            self.grid.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            )
 
     def apply_filter(self, wanted: ImageFilter) -> None:
         self.model.set_filter(wanted)

@@ -233,8 +233,9 @@ class ReviewView(QWidget):
             self._follow_project(changes)
 
     def _follow_project(self, changes: Changes) -> None:
-        """After a scan, follow moved images and drop removed ones, so the pass can end, and
-        decode the images again (a file edited in place keeps its path, the cache's key).
+        """After a write, show the labels as they are now; after a scan also follow moved
+        images and drop removed ones, so the pass can end, and decode the images again (a
+        file edited in place keeps its path, the cache's key).
         After an undo made outside the review (Edit ▸ Undo), a decision it took back is
         forgotten: the image is shown again and the counter no longer counts it."""
         if self._shut:
@@ -244,19 +245,17 @@ class ReviewView(QWidget):
         session = self.session
         if session is None:
             return
-        if isinstance(changes, Undone):
-            if session.forget_undone(changes.undone_batch_id):
-                self._show_current()
+        if isinstance(changes, Undone) and session.forget_undone(changes.undone_batch_id):
+            self._show_current()
             return
-        if changes.kind != change_kinds.SCAN:
-            return
-        shown = session.current
+        shown = session.current  # any write (the browser's too) may change a label shown
         session.follow_scan()
         if session.current is not shown:
             self._show_current()
         else:
             self._update_counter()
-            self._request_images()  # read again: what is shown stays until it arrives
+            if changes.kind == change_kinds.SCAN:
+                self._request_images()  # read again: what is shown stays until it arrives
 
     # -- actions -------------------------------------------------------------------
     def _refused(self) -> bool:

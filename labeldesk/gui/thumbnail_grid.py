@@ -271,6 +271,24 @@ class ThumbnailGrid(QListView):
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(ranges)).astype(np.int64)
 
+    def restore_selection(self, rows: np.ndarray, current: int) -> None:
+        """Select exactly ``rows`` (ascending) and make ``current`` the current tile (-1:
+        none), without scrolling: after the rows were read again, the person's selection
+        stays as it was, and nothing they did not choose is selected."""
+        model, selection = self.model(), QItemSelection()
+        if len(rows):
+            breaks = np.flatnonzero(np.diff(rows) != 1)
+            starts = np.concatenate([[rows[0]], rows[breaks + 1]])
+            ends = np.concatenate([rows[breaks], [rows[-1]]])
+            for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
+                selection.select(model.index(first, 0), model.index(last, 0))
+        chosen = self.selectionModel()
+        chosen.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        index = model.index(current, 0) if current >= 0 else QModelIndex()
+        chosen.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        if index.isValid():
+            self._anchor = QPersistentModelIndex(index)
+
     def select_row(self, row: int) -> None:
         """Make ``row`` the only selected, current and visible tile."""
         index = self.model().index(row, 0)

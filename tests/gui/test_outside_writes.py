@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from helpers import write_image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
 from labeldesk.core.project import open_project
 from labeldesk.gui.image_model import ImageRole
@@ -52,3 +52,38 @@ def test_the_apps_own_writes_are_not_read_twice(qtbot, view, project):
     assert not view.session.check_outside_writes()
     assert [c.all_images for c in heard] == [False, False]  # the key and the class only
     assert view.fill_job is None  # no re-read of every image
+
+
+def test_the_selection_survives_another_process_write(qtbot, view, project):
+    """Every outside write re-reads all rows; the selection used to collapse to its first
+    image (or jump to row 0), so the next key labeled images the person never chose."""
+    rows = list(range(2, 7))
+    chosen = set(view.model.paths_of_rows(rows))
+    model, chooser = view.model, view.grid.selectionModel()
+    chooser.select(
+        QItemSelection(model.index(rows[0]), model.index(rows[-1])),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect,
+    )
+    chooser.setCurrentIndex(model.index(rows[-1]), QItemSelectionModel.SelectionFlag.NoUpdate)
+    other = open_project(project.path)
+    try:
+        other.set_label("_unlabeled/u1.png", "dog")  # not one of the chosen
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: shown_label(view, "_unlabeled/u1.png") == "dog", timeout=10000)
+    qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+    assert set(view.model.paths_of_rows(view.grid.selected_rows())) == chosen
+    assert view.model.path(view.grid.currentIndex().row()) in chosen
+
+    view.sidebar.select_class(None, unlabeled=True)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0)
+    view.grid.select_row(0)
+    target = view.model.path(0)
+    other = open_project(project.path)
+    try:
+        other.set_label(target, "cat")  # it leaves the filter
+    finally:
+        other.close()
+    rows = view.model.rowCount()
+    qtbot.waitUntil(lambda: view.model.rowCount() == rows - 1, timeout=10000)
+    assert len(view.grid.selected_rows()) == 0  # nothing chosen for the person
