@@ -81,6 +81,7 @@ class LabelingController(QObject):
         self.add_class_action = QAction("&Add class…", self)
         self.add_class_action.setShortcuts(shortcuts.sequences(shortcuts.ADD_CLASS_KEYS))
         self.add_class_action.triggered.connect(self.prompt_add_class)
+        self._keys: list[str] = []  # the classes in key order, as the keys last gave them
         self._update_label_actions()
 
     def _grid_action(
@@ -113,6 +114,10 @@ class LabelingController(QObject):
 
     def _update_label_actions(self) -> None:
         classes = self.classes
+        previous, self._keys = self._keys, list(classes)
+        notice = keys_moved(previous, classes)
+        if notice:
+            self.error.emit(notice)  # a notice: a key pressed from habit would mislabel
         for n, action in enumerate(self.label_actions):
             # Kept enabled without a class: the key then says why nothing happened.
             name = classes[n] if n < len(classes) else "(no class yet)"
@@ -289,3 +294,28 @@ class LabelingController(QObject):
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def keys_moved(before: Sequence[str], after: Sequence[str]) -> str | None:
+    """What to tell a person when new classes (a scan found a class folder, an import
+    added classes) took keys that other classes had: the classes are kept in natural
+    order, so ``accessory`` comes before ``bag``, and ``bag``'s key is now another. None
+    when no class that had a key moved (a class added at the end, a rename)."""
+    if not before:
+        return None
+    added = [c for c in after if c not in before]
+    moved = [
+        (c, before.index(c), n) for n, c in enumerate(after) if c in before and before.index(c) != n
+    ]
+    if not added or not moved:
+        return None
+    changes = ", ".join(
+        f"{c} is now {shortcuts.class_key(new) or 'without a key'} "
+        f"(was {shortcuts.class_key(old) or 'none'})"
+        for c, old, new in moved[:6]
+    )
+    more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
+    return (
+        f"New class {', '.join(added[:3])}{'…' if len(added) > 3 else ''}: class keys changed. "
+        f"{changes}{more}."
+    )

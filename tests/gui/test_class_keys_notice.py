@@ -1,0 +1,30 @@
+"""A class found by a scan takes its place in natural order, which can move the keys of
+the classes after it. That happened with no word: key 3 then gave another class than a
+moment before. Now the app says which keys changed."""
+
+from __future__ import annotations
+
+from helpers import write_image
+
+from labeldesk.gui.labeling import keys_moved
+
+
+def test_keys_moved_names_the_classes_whose_key_changed():
+    text = keys_moved(["bag", "coat"], ["accessory", "bag", "coat"])
+    assert text is not None and "New class accessory" in text
+    assert "bag is now 2 (was 1)" in text and "coat is now 3 (was 2)" in text
+    assert keys_moved(["bag", "coat"], ["bag", "coat", "zebra"]) is None  # at the end
+    assert keys_moved(["bag", "coat"], ["bag", "jacket"]) is None  # a rename keeps its key
+    assert keys_moved(["bag", "coat"], ["coat"]) is None  # a person removed a class
+    assert keys_moved([], ["bag"]) is None  # the first classes
+
+
+def test_a_scan_that_finds_a_class_before_others_says_so(qtbot, view, project):
+    notices: list[str] = []
+    view.labeling.error.connect(notices.append)
+    assert view.catalog.classes == ["cat", "dog"]
+    write_image(project.root / "train" / "ant" / "a0.jpg", seed=5)
+    project.scan(workers=1)
+    qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
+    assert len(notices) == 1
+    assert "New class ant" in notices[0] and "cat is now 2 (was 1)" in notices[0]
