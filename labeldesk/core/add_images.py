@@ -14,8 +14,13 @@ folder (or the project's own folder) is refused outright: its images are the pro
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import shutil
-from collections.abc import Iterable
+import stat
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -83,6 +88,8 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
     source = source.resolve()
     image_root = project.root
     target_root = image_root / UNLABELED / batch
+    if target_root.is_dir():
+        sweep_copies(target_root)  # a copy into this batch killed half-way
     added = Added()
     copied: dict[str, str] = {}  # hash -> the new path of a file copied in this call
     for rel in rels:
@@ -127,22 +134,91 @@ def _indexed_as(project: Project, digest: str) -> str | None:
 
 def _copy_to_free_name(origin: Path, path: Path) -> Path:
     """Copy ``origin`` (bytes and times) to ``path``, or ``stem-2.ext``, ``stem-3.ext``, …
-    when that name is taken; returns where it went. Each name is created exclusively, so
-    nothing there is written through or replaced (a file, a link, even a dangling one),
-    and only a file this call created is removed when the copy fails."""
-    candidate, n = path, 1
+    when that name is taken; returns where it went. Nothing there is written through or
+    replaced (a file, a link, even a dangling one).
+
+    The bytes go to a hidden temporary first (:data:`TEMP_NAME`, which the scan skips)
+    and are linked to their name only when complete, so a process killed mid-copy never
+    leaves a truncated image in the folder; :func:`sweep_copies` removes such a
+    temporary later. Where the file system has no hard links, the name is created
+    exclusively and written directly, as before."""
+    temp = path.with_name(f".{path.name[:200]}.labeldesk-{os.getpid()}.tmp")
+    try:
+        _copy_into(origin, temp)
+        try:
+            return _link_to_free_name(temp, path)
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+    finally:
+        temp.unlink(missing_ok=True)  # ours: created by _copy_into
+    return _write_to_free_name(origin, path)
+
+
+_NO_LINKS = (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK)
+TEMP_NAME = re.compile(r"^\..+\.labeldesk-(\d{1,7})\.tmp$")
+MIN_AGE_S = 60.0  # a process this machine cannot see may still be writing it
+
+
+def _free_names(path: Path) -> Iterator[Path]:
+    yield path
+    n = 1
     while True:
+        n += 1
+        yield path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def _link_to_free_name(temp: Path, path: Path) -> Path:
+    for candidate in _free_names(path):
         try:
-            out = open(candidate, "xb")  # noqa: SIM115 (O_EXCL: never follows a link)
+            os.link(temp, candidate)  # never replaces: FileExistsError when taken
         except FileExistsError:
-            n += 1
-            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
             continue
-        try:
-            with out, open(origin, "rb") as src:
-                shutil.copyfileobj(src, out)
-            shutil.copystat(origin, candidate)
-        except BaseException:
-            candidate.unlink(missing_ok=True)  # ours: created above
-            raise
         return candidate
+    raise AssertionError("unreachable")
+
+
+def _write_to_free_name(origin: Path, path: Path) -> Path:
+    for candidate in _free_names(path):
+        try:
+            _copy_into(origin, candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
+
+
+def _copy_into(origin: Path, target: Path) -> None:
+    """Copy bytes and times into ``target``, created exclusively (FileExistsError when
+    it exists; never follows a link); removed again when the copy fails."""
+    out = open(target, "xb")  # noqa: SIM115 (O_EXCL: never follows a link)
+    try:
+        with out, open(origin, "rb") as src:
+            shutil.copyfileobj(src, out)
+        shutil.copystat(origin, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # ours: created above
+        raise
+
+
+def sweep_copies(folder: Path) -> int:
+    """Remove the copy temporaries (:data:`TEMP_NAME`) that killed processes left under
+    ``folder``: only that name, a regular file, older than :data:`MIN_AGE_S`, of a process
+    that is gone. Never an error (tidying); returns how many."""
+    from .staging import process_alive
+
+    removed, now = 0, time.time()
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            match = TEMP_NAME.match(name)
+            if match is None or process_alive(int(match.group(1))):
+                continue
+            path = os.path.join(root, name)
+            try:
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= MIN_AGE_S:
+                    os.unlink(path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed

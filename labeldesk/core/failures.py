@@ -53,9 +53,14 @@ def describe(exc: BaseException) -> tuple[str, str] | None:
     return None
 
 
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
+
+
 def _os_message(exc: OSError) -> str:
     what = _OS_MESSAGES.get(exc.errno or -1) or exc.strerror or str(exc)
     where = exc.filename
+    if exc.errno in _WRITE_ERRNOS and exc.filename2:
+        where = exc.filename2  # a copy's target: the source is on a disk that is not full
     text = f"{what}: {where}" if where else what
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         text += "; free some space and run the command again (what was saved before is safe)"

@@ -12,6 +12,7 @@ from helpers import write_image
 from labeldesk.core.add_images import batch_folder_name, copy_unlabeled
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.project import open_project
 
 
 def test_copies_become_unlabeled_images_and_the_source_is_untouched(tmp_path):
@@ -144,3 +145,48 @@ def test_a_copy_that_fails_leaves_nothing_half_written_and_keeps_other_files(
     assert added.paths == [] and "No space left on device" in added.skipped[0][1]
     assert (folder / "x.png").read_bytes() == b"someone else's file"
     assert sorted(p.name for p in folder.iterdir()) == ["x.png"]  # no x-2.png left behind
+
+
+KILLED_MID_COPY = """
+import os, shutil, signal, sys
+from pathlib import Path
+from labeldesk.core import add_images
+from labeldesk.core.project import open_project
+
+def half(src, dst, length=0):
+    dst.write(src.read(100))
+    dst.flush()
+    os.kill(os.getpid(), signal.SIGKILL)  # a kill, a power cut: no cleanup runs
+
+add_images.shutil.copyfileobj = half
+with open_project(Path(sys.argv[1])) as project:
+    add_images.copy_unlabeled(project, Path(sys.argv[2]), ["big.png"], "drop")
+"""
+
+
+def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path):
+    """The copy was written straight to its name: a kill left a truncated image in the
+    user's folder for good (every scan then skipped it as broken)."""
+    import subprocess
+    import sys
+    import time
+
+    root, new = tmp_path / "images", tmp_path / "new"
+    write_image(root / "cat" / "a.png", fmt="PNG")
+    write_image(new / "big.png", fmt="PNG", size=(300, 300), seed=4)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.close()
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_COPY, str(project.path), str(new)], check=False
+    )
+    assert run.returncode == -9
+    drop = root / "_unlabeled" / "drop"
+    [temp] = list(drop.iterdir())  # only the hidden temporary: no big.png
+    assert temp.name.startswith(".big.png.labeldesk-") and temp.stat().st_size == 100
+    old = time.time() - 3600
+    os.utime(temp, (old, old))  # its process is gone, and a while ago
+    with open_project(project.path) as project:
+        added = copy_unlabeled(project, new, ["big.png"], "drop")
+    assert added.paths == ["_unlabeled/drop/big.png"]
+    assert sorted(p.name for p in drop.iterdir()) == ["big.png"]  # the temporary swept
+    assert (drop / "big.png").read_bytes() == (new / "big.png").read_bytes()
