@@ -12,7 +12,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
@@ -120,9 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
-    with _stdout_to_stderr(as_json):
+    with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
             result = args.handler(args)
+        except Terminated:
+            return _fail("terminated", "Interrupted", as_json, code=143, out=out)
         except KeyboardInterrupt:
             return _fail("interrupted", "Interrupted", as_json, code=130, out=out)
         except Exception as exc:
@@ -157,6 +161,35 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager, a closed terminal's shell): the command
+    stops the way Ctrl-C stops it, so its cleanup runs (worker processes stopped,
+    temporary files removed), and exits with 143."""
+
+
+@contextmanager
+def _terminate_as_interrupt(active: bool) -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the main thread while a command runs
+    (not for the app, which has its own way of closing; not where someone else set a
+    handler first)."""
+    if (
+        not active
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from .imageio import ProbeResult, probe_file
+from .parent_watch import exit_with_parent
 from .progress import CancelToken
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ def probe_all(
     in_flight: dict[Future, list[str]] = {}
     next_chunk = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=exit_with_parent
+        ) as pool:
             while next_chunk < len(chunks) or in_flight:
                 while (
                     next_chunk < len(chunks)

@@ -140,8 +140,10 @@ def finetune_in_child(
 def _run_child(
     target: str, path: str, kwargs: dict[str, Any], messages: Any, stop: Any, all_cores: bool
 ) -> None:
+    from labeldesk.core.parent_watch import exit_with_parent
     from labeldesk.core.project import open_project
 
+    exit_with_parent()  # the app killed outright: this child ends too
     if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
         os.nice(CHILD_NICENESS)
     token = _StopFlagToken(stop)

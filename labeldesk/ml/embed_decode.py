@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.imageio import hash_file, thumbnail_path
+from labeldesk.core.parent_watch import exit_with_parent
 
 from .backbones import Preprocess
 from .device import usable_cores
@@ -76,7 +77,9 @@ def _decode_pool(batches: int) -> Executor:
     if batches >= PROCESS_POOL_MIN_BATCHES and not multiprocessing.current_process().daemon:
         # spawn: fork would copy the runtime's threads (and the app's Qt) into the workers
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=decode_workers(), mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=decode_workers(), mp_context=context, initializer=exit_with_parent
+        )
     return ThreadPoolExecutor(max_workers=DECODE_THREADS, thread_name_prefix="decode")
 
 

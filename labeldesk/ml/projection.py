@@ -98,6 +98,9 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
 
 def _fit_in_child(fn: Method, src: str, dst: str, seed: int, done: Connection) -> None:
     """Child process: fit ``fn`` on the vectors in ``src``, save to ``dst``, report."""
+    from labeldesk.core.parent_watch import exit_with_parent
+
+    exit_with_parent()  # the app killed outright: this child ends too
     try:
         xy = np.asarray(fn(np.load(src), seed), dtype=np.float32)
         np.save(dst, xy)

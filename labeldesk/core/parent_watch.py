@@ -1,0 +1,47 @@
+"""Worker processes that end with the process that started them.
+
+A decode or probe worker, or a job's child, is stopped by its parent when the parent ends
+normally, is cancelled or fails. A parent killed outright (``kill -9``, the OOM killer, a
+terminal closed on it) runs no cleanup: its workers lived on for good, idle, holding the
+dead command's stdout open (so ``labeldesk embed … | jq`` never finished). Each worker
+now watches its parent from a daemon thread and exits once the parent is gone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+INTERVAL_S = 1.0
+
+
+def exit_with_parent(interval: float = INTERVAL_S) -> None:
+    """In a worker process (a pool's ``initializer``, or first thing in a child's
+    target): exit at once, with no cleanup, when the parent process is gone."""
+    parent = multiprocessing.parent_process()
+    parent_pid = parent.pid if parent is not None and parent.pid else os.getppid()
+    thread = threading.Thread(
+        target=_watch, args=(parent_pid, interval), name="labeldesk-parent-watch", daemon=True
+    )
+    thread.start()
+
+
+def _watch(parent_pid: int, interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        if parent_gone(parent_pid):
+            os._exit(1)  # the parent holds everything worth saving; nothing here is
+
+
+def parent_gone(parent_pid: int) -> bool:
+    """Whether the process that started this one has ended: on POSIX an orphan is
+    re-parented (its parent id changes); elsewhere, ask whether the process lives."""
+    if os.getppid() != parent_pid:
+        return True
+    if os.name == "nt":
+        from .staging import process_alive
+
+        return not process_alive(parent_pid)
+    return False
