@@ -57,10 +57,10 @@ def _staged(target: Path) -> Iterator[Path]:
         raise ProjectError(f"cannot create a project at {target}: {exc.strerror or exc}") from exc
     try:
         yield staging
-        finish_staging(staging)
         if target.exists():
             target.rmdir()  # an empty folder the person made for it
         os.replace(staging, target)
+        finish_staging(target)
     except (OSError, sqlite3.DatabaseError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -11,6 +11,7 @@ mid-delete leaves a folder the next run still recognises.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,9 +37,14 @@ def make_staging(target: Path) -> Path:
     return staging
 
 
-def finish_staging(staging: Path) -> None:
-    """Drop the marker just before the folder is renamed into place."""
-    (staging / MARKER).unlink(missing_ok=True)
+def finish_staging(placed: Path) -> None:
+    """Drop the marker from a staged folder once it has been renamed into place. Before,
+    it went just before the rename, and a run killed between the two left a whole
+    unmarked copy that no later run would remove; now such a run leaves a marked staging
+    folder (removed by the next run), and one killed after the rename only a hidden
+    marker file in the finished folder (which exports and projects ignore)."""
+    with contextlib.suppress(OSError):
+        (placed / MARKER).unlink(missing_ok=True)
 
 
 def aside_name(target: Path) -> Path:

@@ -93,8 +93,8 @@ def export(
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)
-        finish_staging(staging)
         put_in_place(staging, target, overwrite=options.overwrite)
+        finish_staging(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -18,12 +18,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.staging import EXPORT_MANIFEST, aside_name, delete_marked, mark_for_deletion
+from labeldesk.core.staging import (
+    EXPORT_MANIFEST,
+    MARKER,
+    aside_name,
+    delete_marked,
+    mark_for_deletion,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 MANIFEST = EXPORT_MANIFEST
+# Not the export's: the manifest, and a staging marker a run killed just after putting
+# the export in place may leave (the manifest leaves both out too)
+NOT_EXPORTED = (MANIFEST, MARKER)
 
 
 class ExportTargetError(LabelDeskError):
@@ -76,7 +85,7 @@ def changed_since_export(folder: Path) -> str | None:
     written = data.get("contents")
     if not isinstance(written, dict):
         return "it was exported by an older LabelDesk that did not record its files"
-    now = contents(folder)
+    now = contents(folder, NOT_EXPORTED)
     if (now["files"], now["sha256"]) == (written.get("files"), written.get("sha256")):
         return _edited(folder, data.get("files"))
     extra = [n for n in now["top_level"] if n not in set(written.get("top_level", []))]
@@ -101,7 +110,7 @@ def _edited(folder: Path, files: Any) -> str | None:
         for name in names + links:
             path = os.path.join(parent, name)
             rel = os.path.relpath(path, folder).replace(os.sep, "/")
-            if rel == MANIFEST:
+            if rel in NOT_EXPORTED:
                 continue
             info = os.lstat(path)
             size = sizes.get(rel) if not os.path.islink(path) else None

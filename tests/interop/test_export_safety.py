@@ -108,6 +108,29 @@ def test_an_export_killed_while_hashing_is_removed_by_the_next(tmp_path):
     assert MARKER not in {f["path"] for f in manifest["files"]} and not (out / MARKER).exists()
 
 
+KILLED_AT_THE_RENAME = """
+import os, signal, sys
+import labeldesk.interop.export as ex
+ex.put_in_place = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+from labeldesk.cli import main
+main(["export", sys.argv[1], sys.argv[2]])
+"""
+
+
+def test_an_export_killed_at_its_rename_is_removed_by_the_next(tmp_path):
+    """The marker went just before the rename: a kill between the two left a whole
+    unmarked copy of the dataset that no later run removed."""
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    project.close()
+    out = tmp_path / "out"
+    args = [sys.executable, "-c", KILLED_AT_THE_RENAME, str(project.path), str(out)]
+    assert subprocess.run(args, check=False).returncode == -signal.SIGKILL
+    [left] = list(tmp_path.glob(".out.partial-*"))
+    assert (left / MARKER).is_file() and (left / "labeldesk-export.json").is_file()
+    main(["export", str(project.path), str(out)])
+    assert list(tmp_path.glob(".out.*")) == [] and not (out / MARKER).exists()
+
+
 # -- 3. --overwrite never replaces an export a person edited -------------------------------
 def test_overwrite_refuses_an_export_whose_files_were_edited(project, tmp_path):
     out = tmp_path / "out"
