@@ -9,6 +9,7 @@ and the other views follow by themselves; nothing is applied while a row is bad 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -37,6 +38,16 @@ PROBLEMS_SHOWN = 12
 READ_DELAY_MS = 400  # wait for typing to pause before reading a file
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A file read and checked against the project, nothing applied."""
+
+    format: str
+    rows: LabelFile
+    images: int  # images the good rows name
+    problems: list[str]  # every bad row, by line
+
+
 class ImportDialog(QDialog):
     imported = Signal(int)  # labels applied
 
@@ -60,6 +71,7 @@ class ImportDialog(QDialog):
         self._rows_key: tuple[object, ...] | None = None  # the inputs self.rows was read from
         self._read_key: tuple[object, ...] | None = None  # the inputs read_job reads
         self.format_used = ""
+        self.checked: Checked | None = None  # the rows read, checked against the project
         self.read_job: Job | None = None
         self.apply_job: Job | None = None
 
@@ -131,6 +143,8 @@ class ImportDialog(QDialog):
             edit.textChanged.connect(self._input_edited)
         self.format.currentIndexChanged.connect(lambda _: self.read())
         self.predictions.toggled.connect(lambda _: self.read())
+        self.new_classes.toggled.connect(lambda _: self.read())  # unknown classes allowed
+        self.skip_bad.toggled.connect(lambda _: self._show_checked())
         self._update()
 
     # -- reading -----------------------------------------------------------------------
@@ -148,14 +162,15 @@ class ImportDialog(QDialog):
         fixes them in an editor and clicks Import: the fixed file must be read again)."""
         text = self.file.text().strip()
         state = source_state(Path(text).expanduser()) if text else ()
-        return (text, self.format.currentData(), self.options(), state)
+        create = self.new_classes.isChecked()  # the rows are checked against the classes
+        return (text, self.format.currentData(), self.options(), state, create)
 
     def _forget_rows(self) -> None:
         """Drop the rows shown and any read under way: they no longer match the inputs.
 
         Without this, Import (the default button) applied the previous file's rows for
         the READ_DELAY_MS after a new path was pasted, recorded under the new name."""
-        self.rows, self._rows_key = None, None
+        self.rows, self._rows_key, self.checked = None, None, None
         if self.read_job is not None:
             self.read_job.cancel()
             self.read_job = None  # its late result is ignored by _read_finished
@@ -176,9 +191,15 @@ class ImportDialog(QDialog):
             return None
         key = self._key()
         path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
+        project, create = self.project, self.new_classes.isChecked()
 
-        def run(*, progress: object, cancel: CancelToken) -> tuple[str, LabelFile]:
-            return read_labels(path, fmt or None, options)
+        def run(*, progress: object, cancel: CancelToken) -> Checked:
+            used, rows = read_labels(path, fmt or None, options)
+            problems: list[str] = []  # every bad row: of the file, and against the project
+            images = apply_label_rows(
+                project, rows, create_classes=create, skipped=problems, dry_run=True
+            )
+            return Checked(used, rows, images, problems)
 
         job = Job(run, "Reading labels")
         job.finished.connect(self._read_finished)
@@ -189,21 +210,36 @@ class ImportDialog(QDialog):
         self.runner.start(job)
         return job
 
-    def _read_finished(self, result: tuple[str, LabelFile]) -> None:
+    def _read_finished(self, result: Checked) -> None:
         job = self.read_job
         if self.sender() is not job or job is None:
             return  # an older read, overtaken by a newer choice
-        self.format_used, self.rows = result
+        self.format_used, self.rows, self.checked = result.format, result.rows, result
         self._rows_key = self._read_key
-        rows = self.rows
-        lines = [f"Read as {self.format_used}: {len(rows):,} usable row(s)"]
-        if rows.problems:
-            lines.append(f"{len(rows.problems):,} bad row(s):")
-            lines += [f"  {p}" for p in rows.describe(rows.problems)[:PROBLEMS_SHOWN]]
-            if len(rows.problems) > PROBLEMS_SHOWN:
-                lines.append(f"  … and {len(rows.problems) - PROBLEMS_SHOWN} more")
-        self.found.setText("\n".join(lines))
+        self._show_checked()
         self._update()
+
+    def _show_checked(self) -> None:
+        """What the rows would do, checked against the project as the import checks them
+        (before, only the file's own bad rows were listed: a row naming a missing image or
+        an unknown class read as usable until Import was pressed)."""
+        checked = self.checked
+        if checked is None or self.rows is None or self._rows_key is None:
+            return
+        problems, skip = checked.problems, self.skip_bad.isChecked()
+        if not problems:
+            what = f"{checked.images:,} image(s) to label"
+        elif skip:
+            what = f"{checked.images:,} image(s) to label; the bad rows' images are left out"
+        else:
+            what = "nothing is applied while there are bad rows (or tick Skip bad rows)"
+        lines = [f"Read as {checked.format}: {len(self.rows):,} row(s), {what}"]
+        if problems:
+            lines.append(f"{len(problems):,} bad row(s):")
+            lines += [f"  {p}" for p in problems[:PROBLEMS_SHOWN]]
+            if len(problems) > PROBLEMS_SHOWN:
+                lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
+        self.found.setText("\n".join(lines))
 
     def _read_failed(self, exc: BaseException) -> None:
         job = self.read_job

@@ -42,7 +42,12 @@ def opened_on(qtbot, project, f, text):
 def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
-    assert "Read as csv: 2 usable row(s)" in dialog.found.text()
+    # checked against the project before Import: the missing image is a bad row now
+    assert "Read as csv: 2 row(s), nothing is applied" in dialog.found.text()
+    assert "line 3: 'nope.png' is not an image in the project" in dialog.found.text()
+    dialog.skip_bad.setChecked(True)
+    assert "1 image(s) to label; the bad rows' images are left out" in dialog.found.text()
+    dialog.skip_bad.setChecked(False)
     assert dialog.import_button.isEnabled()
     apply(qtbot, dialog)
     assert "line 3" in dialog.found.text() and label_of(project, "_unlabeled/u0.png") is None
@@ -64,14 +69,14 @@ def test_a_file_fixed_after_it_was_read_is_read_again_before_import(qtbot, proje
     dialog = opened_on(
         qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,kat\n"
     )
-    assert "2 usable row(s)" in dialog.found.text()  # 'kat' is refused when applied
+    assert "unknown class 'kat'" in dialog.found.text()  # found before Import
     f.write_text("path,label\n_unlabeled/u0.png,cat\n_unlabeled/u1.png,cat\n")
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a later save
     dialog.skip_bad.setChecked(True)
 
     assert dialog.start() is None  # not the old rows: the file is read again
-    qtbot.waitUntil(lambda: "usable row(s)" in dialog.found.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "2 image(s) to label" in dialog.found.text(), timeout=10000)
     apply(qtbot, dialog)
     assert label_of(project, "_unlabeled/u0.png") == "cat"
     assert label_of(project, "_unlabeled/u1.png") == "cat"
@@ -144,4 +149,16 @@ def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project,
     assert "1 image(s) were found by file name alone" in text  # u1.png, found in _unlabeled/
     assert label_of(project, "_unlabeled/u0.png") == "cat"
     assert label_of(project, "_unlabeled/u1.png") == "dog"
+    dialog.shutdown()
+
+
+def test_allowing_new_classes_checks_the_rows_again(qtbot, project, tmp_path):
+    f = tmp_path / "labels.csv"
+    dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,bird\n")
+    assert "unknown class 'bird'" in dialog.found.text()
+    dialog.new_classes.setChecked(True)
+    qtbot.waitUntil(lambda: "1 image(s) to label" in dialog.found.text(), timeout=10000)
+    assert "bad row" not in dialog.found.text()
+    apply(qtbot, dialog)
+    assert label_of(project, "_unlabeled/u0.png") == "bird"
     dialog.shutdown()
