@@ -117,6 +117,10 @@ class ImageCatalog:
         self.confidence = np.full(n, np.nan)
         self.issue_scores = np.full(n, np.nan)
         self.flagged = np.zeros(n, dtype=bool)
+        # The model's flags and the labels and statuses they were given for: an image
+        # a person looked at loses its flag, and gets it back when an undo returns it
+        # to that state (the status bar's count follows both ways).
+        self._judged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.suggested = np.full(n, None, dtype=object)
         self.outlier_scores = np.full(n, np.nan)
         self.guess = np.full(n, None, dtype=object)
@@ -135,6 +139,7 @@ class ImageCatalog:
         self.confidence = values["confidence"].to_numpy(dtype=np.float64, copy=True)
         self.issue_scores = values["issue_score"].to_numpy(dtype=np.float64, copy=True)
         self.flagged = values["flagged"].to_numpy(dtype=bool, copy=True)
+        self._judged = (self.flagged.copy(), self.labels.copy(), self.statuses.copy())
         self.suggested = _objects(values["suggested"])
         self.outlier_scores = values["outlier_score"].to_numpy(dtype=np.float64, copy=True)
         self.guess = _objects(values["guess"])
@@ -309,8 +314,15 @@ class ImageCatalog:
             states.splits[found],
             states.statuses[found],
         )
-        looked_at = (labels != self.labels[positions]) | (statuses != self.statuses[positions])
-        self.flagged[positions[looked_at]] = False  # a person has looked at it: not stale
+        if self._judged is None:
+            looked_at = (labels != self.labels[positions]) | (statuses != self.statuses[positions])
+            self.flagged[positions[looked_at]] = False  # a person has looked at it
+        else:
+            flags, judged_labels, judged_statuses = self._judged
+            as_judged = (labels == judged_labels[positions]) & (
+                statuses == judged_statuses[positions]
+            )
+            self.flagged[positions] = flags[positions] & as_judged
         self.labels[positions] = labels
         self.splits[positions] = splits
         self.statuses[positions] = statuses

@@ -108,6 +108,14 @@ def test_show_choices_and_their_counts(project):
     project.set_label(path, "cat" if catalog.labels[flagged[0]] == "dog" else "dog")
     catalog.apply_states(project.image_states(project.ids_for([path]).values()))
     assert catalog.show_counts()["flagged"] == 1
+    # An undo puts the label the model judged back: so does the flag (the status bar
+    # counted one likely mislabel fewer until the next scoring).
+    project.undo()
+    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    assert catalog.show_counts()["flagged"] == 2 and catalog.flagged[flagged[0]]
+    project.set_status([path], "verified")  # looked at: a status change clears it too
+    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    assert catalog.show_counts()["flagged"] == 1
     catalog.set_insights(None)
     assert catalog.insight(int(flagged[0])) is None and catalog.show_counts()["flagged"] == 0
 
