@@ -62,7 +62,7 @@ def describe_insight(
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
     fit" line for one image."""
     if insight is None:
-        return "not computed yet (needs embeddings)", "–"
+        return "not computed yet: comes once the image is embedded and scored", "–"
     if insight.guess is None and insight.predicted is None:
         return "no prediction yet: label a few images of each class", "–"
     model = opinion.removeprefix("Model: ") or "–"
