@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.image_frame import image_frame
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
@@ -68,7 +68,16 @@ def finetune_and_reembed(
     version = finetune(project, params, device=device, progress=progress, cancel=cancel)
     if reembed and version.checkpoint and not cancel.cancelled:
         spec = str(project.path / version.checkpoint)
-        embed_project(project, spec, device=device, progress=progress, cancel=cancel)
+        try:
+            embed_project(project, spec, device=device, progress=progress, cancel=cancel)
+        except (Cancelled, KeyboardInterrupt) as exc:
+            # The version is recorded and kept; only its embeddings are unfinished, and a
+            # plain `embed` goes on with the current model: say how to finish them.
+            raise Cancelled(
+                f"fine-tuned model version {version.id} is saved, but embedding with it was "
+                f"interrupted; finish with `labeldesk embed {project.path} --model "
+                f"{spec}` (it then becomes the project's embeddings)"
+            ) from exc
     return version
 
 

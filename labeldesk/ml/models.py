@@ -8,6 +8,10 @@ metrics and checkpoint path. The table's queries are in :mod:`labeldesk.core.mod
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import shutil
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -45,8 +49,16 @@ def last_label_event(project: Project) -> int:
     return last_event_id(project.db)
 
 
+RUN_MARKER = ".labeldesk-run"  # in a run's folder until its version is recorded
+
+
 def new_version_dir(project: Project, kind: str) -> Path:
-    """A fresh folder for a run's files (named before the row exists; renamed never)."""
+    """A fresh folder for a run's files (named before the row exists; renamed never).
+
+    It holds :data:`RUN_MARKER` (this process's id) until :func:`record_version` records
+    the run: a run killed outright (its own cleanup never ran) leaves a marked folder
+    that no version uses, which the next run removes (:func:`sweep_unrecorded`)."""
+    sweep_unrecorded(project)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = models_dir(project) / f"{stamp}-{kind}"
     n = 1
@@ -54,7 +66,40 @@ def new_version_dir(project: Project, kind: str) -> Path:
         n += 1
         folder = models_dir(project) / f"{stamp}-{kind}-{n}"
     folder.mkdir(parents=True)
+    (folder / RUN_MARKER).write_text(json.dumps({"pid": os.getpid(), "created_at": time.time()}))
     return folder
+
+
+def sweep_unrecorded(project: Project) -> list[Path]:
+    """Remove run folders that a killed run left: marked (:data:`RUN_MARKER`), of a
+    process that is gone, and used by no recorded version. Anything else stays; a
+    recorded run's stale marker is dropped. Never an error (tidying)."""
+    from labeldesk.core.staging import process_alive
+
+    removed: list[Path] = []
+    try:
+        folders = [f for f in models_dir(project).iterdir() if f.is_dir() and not f.is_symlink()]
+    except OSError:
+        return removed
+    marked = [f for f in folders if (f / RUN_MARKER).is_file()]
+    if not marked:
+        return removed
+    used = {
+        Path(v.checkpoint).parts[1]
+        for v in list_versions(project)
+        if v.checkpoint and len(Path(v.checkpoint).parts) > 2
+    }
+    for folder in marked:
+        try:
+            pid = int(json.loads((folder / RUN_MARKER).read_text())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if folder.name in used:
+            (folder / RUN_MARKER).unlink(missing_ok=True)
+        elif not process_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def record_version(
@@ -86,6 +131,9 @@ def record_version(
         classes=classes,
         image_ids=image_ids,
     )
+    if checkpoint is not None:  # recorded: no longer a leftover to sweep
+        with contextlib.suppress(OSError):
+            (checkpoint.parent / RUN_MARKER).unlink(missing_ok=True)
     return get_version(project, version_id)
 
 

@@ -1,0 +1,78 @@
+"""A training run killed outright left its folder of weights with no version to use it,
+for good; a fine-tune interrupted while embedding left no word of how to finish."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.ml import finetune as finetune_module
+from labeldesk.ml.models import RUN_MARKER, models_dir, new_version_dir, record_version
+
+
+def dead_pid() -> int:
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    return done.pid
+
+
+def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(project):
+    killed = new_version_dir(project, "finetune")
+    (killed / "model.safetensors").write_bytes(b"x" * 100)
+    (killed / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))
+    running = new_version_dir(project, "head")  # this process: alive, kept
+    recorded = new_version_dir(project, "head")
+    (recorded / "head.safetensors").write_bytes(b"y")
+    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))  # killed after
+    record_version(  # ... its row was written: it is in use
+        project,
+        kind="head",
+        status="complete",
+        label_event_id=0,
+        embedding_key=None,
+        params={},
+        metrics={},
+        checkpoint=recorded / "head.safetensors",
+    )
+    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))
+    theirs = models_dir(project) / "my-notes"
+    theirs.mkdir()
+    (theirs / "x.txt").write_text("mine")
+
+    new_version_dir(project, "head")
+
+    assert not killed.exists()
+    assert running.exists() and (running / RUN_MARKER).is_file()
+    assert (recorded / "head.safetensors").is_file() and not (recorded / RUN_MARKER).exists()
+    assert (theirs / "x.txt").read_text() == "mine"
+
+
+def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
+    from labeldesk.ml import embed
+    from labeldesk.ml.models import get_version
+
+    folder = new_version_dir(project, "finetune")
+    version = record_version(
+        project,
+        kind="finetune",
+        status="complete",
+        label_event_id=0,
+        embedding_key=None,
+        params={},
+        metrics={},
+        checkpoint=folder / "model.safetensors",
+    )
+    monkeypatch.setattr(
+        finetune_module, "finetune", lambda *a, **k: get_version(project, version.id)
+    )
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(embed, "embed_project", interrupted)
+    with pytest.raises(Cancelled, match=r"--model .*model\.safetensors"):
+        finetune_module.finetune_and_reembed(project)
