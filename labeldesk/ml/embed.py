@@ -90,6 +90,7 @@ class EmbedReport:
             "failed": self.failed,
             "checked": self.checked,
             "rebuilt": self.rebuilt,
+            "engine": "local",  # "ray" for embed --ray (ray_embed): one key for scripts
             "runtime": self.runtime,
             "precision": self.precision,
             "input_size": self.input_size,

@@ -30,6 +30,7 @@ def test_embed_similar_duplicates_outliers(tmp_path, photo_root, capsys):
     embed = run_json(capsys, "embed", proj, "--batch-size", "8")
     assert embed["model"] == "efficientnet_lite0" and embed["embedded"] == 14
     assert embed["images_per_s"] > 0 and embed["seconds"] > 0
+    assert embed["engine"] == "local" and embed["runtime"] in ("openvino", "onnx", "torch")
     assert run_json(capsys, "embed", proj)["embedded"] == 0
 
     similar = run_json(capsys, "similar", proj, "train/astronaut/astronaut.jpg", "-k", "3")
