@@ -128,7 +128,12 @@ def _within(path: Path, folder: Path) -> bool:
 
 def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
     """The resolved export folder, or ExportTargetError saying why it cannot be used."""
-    target = Path(out).expanduser().resolve()
+    given = Path(out).expanduser()
+    if given.is_symlink() and not given.exists():  # before resolving, which follows it
+        raise ExportTargetError(
+            f"{given} is a broken symbolic link (to {os.readlink(given)}); pick a new folder"
+        )
+    target = given.resolve()
     for name, protected in (("image folder", project.root), ("project", project.path)):
         protected = protected.resolve()
         if _within(target, protected):
@@ -142,8 +147,6 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
                 "pick a new folder for the export"
             )
     if not target.exists():
-        if target.is_symlink():
-            raise ExportTargetError(f"{target} is a broken symbolic link; pick a new folder")
         return target
     if not target.is_dir():
         raise ExportTargetError(f"{target} is a file; pick a new folder for the export")

@@ -21,7 +21,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.staging import MARKER
 from labeldesk.interop import writing
 from labeldesk.interop.export import ExportOptions, export
-from labeldesk.interop.export_target import MANIFEST
+from labeldesk.interop.export_target import MANIFEST, ExportTargetError
 
 
 def digest(rel: str) -> str:
@@ -195,3 +195,15 @@ def test_place_refuses_a_destination_outside_the_folder(project, tmp_path):
     with pytest.raises(writing.SkipItem, match="outside the export folder"):
         writing.place(project, "train/cat/cat0.jpg", out / "a/../../x.jpg", "copy", None, out)
     assert not (tmp_path / "x.jpg").exists()
+
+
+def test_a_broken_link_as_the_target_is_refused(tmp_path):
+    """It was followed (the path resolved first), so the export went wherever the link
+    pointed: an unmounted drive's folder made on the system disk."""
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "unmounted" / "exports")
+    with pytest.raises(ExportTargetError, match="broken symbolic link"):
+        export(project, link)
+    assert not (tmp_path / "unmounted").exists() and link.is_symlink()
+    project.close()
