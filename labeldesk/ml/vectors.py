@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labeldesk.core.errors import ProjectError
 from labeldesk.core.filelock import FileLock
 from labeldesk.core.progress import CancelToken
 
@@ -129,6 +130,7 @@ class VectorStore:
     def open_existing(cls, folder: Path) -> VectorStore:
         """The store in ``folder``; :class:`NoEmbeddings` when its ``identity.json`` cannot
         be read (``embed`` with the store's model rewrites it)."""
+        check_not_newer(folder)
         try:
             return cls(folder, _read_dim(folder / IDENTITY_NAME))
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -149,6 +151,7 @@ class VectorStore:
         a damaged store emptied and the temporary files of killed writers deleted before
         anything is appended."""
         folder.mkdir(parents=True, exist_ok=True)
+        check_not_newer(folder)
         lock = FileLock(folder / LOCK_NAME).acquire(cancel=cancel, on_wait=on_wait)
         try:
             remove_stale_temporaries(folder)
@@ -302,9 +305,24 @@ def _append_to(path: Path, data: bytes) -> None:
 
 def _has_format(folder: Path) -> bool:
     """Whether ``format.json`` says this version wrote the store (unreadable: it did not)."""
+    value = _format_of(folder)
+    return value is not None and value >= FORMAT
+
+
+def _format_of(folder: Path) -> int | None:
     try:
-        record = json.loads((folder / FORMAT_NAME).read_text(encoding="utf-8"))
-        value = record["format"]
+        value = json.loads((folder / FORMAT_NAME).read_text(encoding="utf-8"))["format"]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return False
-    return isinstance(value, int) and value >= FORMAT
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def check_not_newer(folder: Path) -> None:
+    """ProjectError when a newer LabelDesk wrote the store in a format this one does not
+    know: reading or appending to it could misread or damage its vectors."""
+    value = _format_of(folder)
+    if value is not None and value > FORMAT:
+        raise ProjectError(
+            f"the embeddings in {folder} were written by a newer LabelDesk (store format "
+            f"{value}; this one knows up to {FORMAT}): update LabelDesk to use them"
+        )

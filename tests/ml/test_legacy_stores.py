@@ -223,3 +223,19 @@ def test_new_stores_are_marked_and_a_damaged_marker_means_legacy(tmp_path):
     for text in ("", "{", '{"format": "2"}', '{"format": 1}', "[2]"):
         (folder / FORMAT_NAME).write_text(text)
         assert VectorStore(folder, 4).legacy, text
+
+
+def test_a_store_from_a_newer_labeldesk_is_refused_not_used(photo_project, backbone):
+    """A store marked with a newer format was read and appended to as if this version
+    had written it."""
+    from labeldesk.core.errors import ProjectError
+
+    embed_project(photo_project, backbone=backbone, batch_size=4)
+    folder = current_store(photo_project).folder
+    (folder / FORMAT_NAME).write_text('{"format": 99}')
+    before = {name: (folder / name).read_bytes() for name in ("vectors.f16", "keys.bin")}
+    with pytest.raises(ProjectError, match="newer LabelDesk"):
+        project_vectors(photo_project)
+    with pytest.raises(ProjectError, match="newer LabelDesk"):
+        embed_project(photo_project, backbone=backbone, batch_size=4)
+    assert {name: (folder / name).read_bytes() for name in before} == before
