@@ -20,6 +20,19 @@ def dead_pid() -> int:
     return done.pid
 
 
+def record(project, checkpoint, kind="head"):
+    return record_version(
+        project,
+        kind=kind,
+        status="complete",
+        label_event_id=0,
+        embedding_key=None,
+        params={},
+        metrics={},
+        checkpoint=checkpoint,
+    )
+
+
 def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(project):
     killed = new_version_dir(project, "finetune")
     (killed / "model.safetensors").write_bytes(b"x" * 100)
@@ -28,16 +41,7 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(projec
     recorded = new_version_dir(project, "head")
     (recorded / "head.safetensors").write_bytes(b"y")
     (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))  # killed after
-    record_version(  # ... its row was written: it is in use
-        project,
-        kind="head",
-        status="complete",
-        label_event_id=0,
-        embedding_key=None,
-        params={},
-        metrics={},
-        checkpoint=recorded / "head.safetensors",
-    )
+    record(project, recorded / "head.safetensors")  # ... its row was written: in use
     (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))
     theirs = models_dir(project) / "my-notes"
     theirs.mkdir()
@@ -56,16 +60,7 @@ def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
     from labeldesk.ml.models import get_version
 
     folder = new_version_dir(project, "finetune")
-    version = record_version(
-        project,
-        kind="finetune",
-        status="complete",
-        label_event_id=0,
-        embedding_key=None,
-        params={},
-        metrics={},
-        checkpoint=folder / "model.safetensors",
-    )
+    version = record(project, folder / "model.safetensors", kind="finetune")
     monkeypatch.setattr(
         finetune_module, "finetune", lambda *a, **k: get_version(project, version.id)
     )
