@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import errno
 import os
-import re
+import secrets
 import shutil
-import stat
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from .copy_temps import sweep_copies
 from .errors import LabelDeskError
 from .image_rows import USABLE
 from .imageio import hash_file
+from .staging import COPY_PREFIX  # short: any image's name fits beside it
 
 if TYPE_CHECKING:
     from .project import Project
@@ -139,10 +139,10 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
 
     The bytes go to a hidden temporary first (:data:`TEMP_NAME`, which the scan skips)
     and are linked to their name only when complete, so a process killed mid-copy never
-    leaves a truncated image in the folder; :func:`sweep_copies` removes such a
-    temporary later. Where the file system has no hard links, the name is created
-    exclusively and written directly, as before."""
-    temp = path.with_name(f".{path.name[:200]}.labeldesk-{os.getpid()}.tmp")
+    leaves a truncated image in the folder; the next copy into that folder, or the next
+    scan, removes such a temporary (:func:`sweep_copy`). Where the file system has no
+    hard links, the name is created exclusively and written directly, as before."""
+    temp = path.with_name(f"{COPY_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         _copy_into(origin, temp)
         try:
@@ -156,8 +156,6 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
 
 
 _NO_LINKS = (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK)
-TEMP_NAME = re.compile(r"^\..+\.labeldesk-(\d{1,7})\.tmp$")
-MIN_AGE_S = 60.0  # a process this machine cannot see may still be writing it
 
 
 def _free_names(path: Path) -> Iterator[Path]:
@@ -199,26 +197,3 @@ def _copy_into(origin: Path, target: Path) -> None:
     except BaseException:
         target.unlink(missing_ok=True)  # ours: created above
         raise
-
-
-def sweep_copies(folder: Path) -> int:
-    """Remove the copy temporaries (:data:`TEMP_NAME`) that killed processes left under
-    ``folder``: only that name, a regular file, older than :data:`MIN_AGE_S`, of a process
-    that is gone. Never an error (tidying); returns how many."""
-    from .staging import process_alive
-
-    removed, now = 0, time.time()
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            match = TEMP_NAME.match(name)
-            if match is None or process_alive(int(match.group(1))):
-                continue
-            path = os.path.join(root, name)
-            try:
-                st = os.lstat(path)
-                if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= MIN_AGE_S:
-                    os.unlink(path)
-                    removed += 1
-            except OSError:
-                continue
-    return removed

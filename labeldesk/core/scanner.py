@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .copy_temps import sweep_copy
 from .imageio import ProbeResult
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -51,6 +52,9 @@ def scan(
     swept = sweep(project.thumbs_dir)  # what a killed scan left half-written
     if swept:
         log.info("removed %d thumbnail temporaries left by stopped processes", swept)
+    copies = sum(sweep_copy(path) for path in walked.copy_temporaries)  # and a killed copy
+    if copies:
+        log.info("removed %d copy temporaries left by stopped processes", copies)
     if walked.labeldesk_folders:
         shown = ", ".join(walked.labeldesk_folders[:5])
         counts.warnings.append(

@@ -24,7 +24,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MARKER = ".labeldesk-staging"
-EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
+EXPORT_MANIFEST = "labeldesk-export.json"
+# A file copied into the image folder is written under this hidden name first (see
+# labeldesk.core.add_images): the scan skips it and sweeps those killed runs left.
+COPY_PREFIX = ".labeldesk-copy-"  # what makes a folder an export LabelDesk wrote
 
 
 def make_staging(target: Path) -> Path:
@@ -104,9 +107,10 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         if not _made_by_labeldesk(path, match.group(1), legacy=match.group(3) is None):
             continue
-        marked = (path / MARKER).is_file()  # an old one marked: being deleted, never put back
+        marked = (path / MARKER).is_file()
+        deleting = marked and _set_aside_for_deletion(path)  # never put back
         gone = not target.exists() and not target.is_symlink()
-        if match.group(1) == "old" and not marked and gone:
+        if match.group(1) == "old" and not deleting and gone:
             try:
                 os.replace(path, target)
                 log.info("put back %s, set aside by an interrupted export", target)
@@ -119,6 +123,19 @@ def remove_stale(target: Path) -> list[Path]:
         log.info("removed %s, left by an interrupted run", path)
         removed.append(path)
     return removed
+
+
+def _set_aside_for_deletion(folder: Path) -> bool:
+    """Whether the folder's marker is :func:`mark_for_deletion`'s, not the staging marker
+    (:func:`make_staging`'s, naming its ``target``) that a run killed just after putting
+    an export in place left in it. Anything else, unreadable included, counts as a delete
+    begun: putting that back could restore a partial export."""
+    try:
+        info = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError, RecursionError):
+        return True
+    staged = isinstance(info, dict) and "target" in info and info.get("set_aside") is not True
+    return not staged
 
 
 def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:

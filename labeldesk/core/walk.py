@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .db import DB_FILENAME
 from .file_kinds import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS, is_candidate
-from .staging import EXPORT_MANIFEST
+from .staging import COPY_PREFIX, EXPORT_MANIFEST
 
 
 @dataclass
@@ -31,6 +31,8 @@ class WalkResult:
     problems: dict[str, str] = field(default_factory=dict)
     # folders left out because LabelDesk made them (another project, an export)
     labeldesk_folders: list[str] = field(default_factory=list)
+    # hidden copy temporaries (add_images.COPY_PREFIX) a killed copy may have left
+    copy_temporaries: list[str] = field(default_factory=list)
 
 
 OUTSIDE_LINK = "symbolic link to outside the image folder (not followed)"
@@ -65,6 +67,8 @@ def walk_images(
             continue
         for entry in entries:
             if entry.name.startswith("."):
+                if entry.name.startswith(COPY_PREFIX):
+                    result.copy_temporaries.append(entry.path)
                 continue
             rel = prefix + entry.name
             if not _valid_utf8(entry.name):

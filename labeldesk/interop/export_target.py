@@ -23,6 +23,7 @@ from labeldesk.core.staging import (
     MARKER,
     aside_name,
     delete_marked,
+    finish_staging,
     mark_for_deletion,
 )
 
@@ -193,6 +194,7 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
             "--overwrite to replace it)"
         )
     _check_unchanged(target)
+    finish_staging(target)  # a marker a killed run left in it: not one of a folder to delete
     old = aside_name(target)
     os.replace(target, old)
     try:

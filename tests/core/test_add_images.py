@@ -182,11 +182,27 @@ def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path):
     assert run.returncode == -9
     drop = root / "_unlabeled" / "drop"
     [temp] = list(drop.iterdir())  # only the hidden temporary: no big.png
-    assert temp.name.startswith(".big.png.labeldesk-") and temp.stat().st_size == 100
+    assert temp.name.startswith(".labeldesk-copy-") and temp.stat().st_size == 100
     old = time.time() - 3600
     os.utime(temp, (old, old))  # its process is gone, and a while ago
     with open_project(project.path) as project:
+        added = copy_unlabeled(project, new, ["big.png"], "other")  # another batch
+        assert temp.exists()
+        project.scan(workers=1)  # the scan lists it, and sweeps it
+        assert not temp.exists() and list(drop.iterdir()) == []
         added = copy_unlabeled(project, new, ["big.png"], "drop")
-    assert added.paths == ["_unlabeled/drop/big.png"]
-    assert sorted(p.name for p in drop.iterdir()) == ["big.png"]  # the temporary swept
-    assert (drop / "big.png").read_bytes() == (new / "big.png").read_bytes()
+    assert added.paths == []  # the same bytes were just added under "other"
+    assert (root / "_unlabeled/other/big.png").read_bytes() == (new / "big.png").read_bytes()
+
+
+def test_a_name_long_in_utf8_is_copied(tmp_path):
+    """The temporary's name was the image's name plus a suffix: a 244-byte name went over
+    the file system's 255 and could not be copied at all."""
+    root, new = tmp_path / "images", tmp_path / "new"
+    write_image(root / "cat" / "a.png", fmt="PNG")
+    name = "写" * 80 + ".png"  # 244 bytes
+    write_image(new / name, fmt="PNG", seed=3)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    with project:
+        added = copy_unlabeled(project, new, [name], "drop")
+    assert added.skipped == [] and added.paths == [f"_unlabeled/drop/{name}"]

@@ -69,3 +69,42 @@ def test_a_marked_old_export_is_deleted_not_put_back(tmp_path):
     (old / MARKER).write_text("{}")
     assert remove_stale(tmp_path / "out") == [old]
     assert not old.exists() and not (tmp_path / "out").exists()
+
+
+def test_an_earlier_export_holding_a_stale_staging_marker_is_put_back(tmp_path):
+    """A run killed just after putting an export in place leaves its staging marker in
+    it; an `--overwrite` killed after setting that export aside then had it deleted as a
+    delete under way, and the earlier export was lost."""
+    old = tmp_path / f".out.old-{dead_pid()}-abcdef"
+    (old / "train").mkdir(parents=True)
+    (old / "train" / "a.jpg").write_bytes(b"x")
+    (old / MANIFEST).write_text("{}")
+    (old / MARKER).write_text('{"pid": 1, "target": "/x/out", "created_at": 0}')
+    assert remove_stale(tmp_path / "out") == []
+    assert (tmp_path / "out" / "train" / "a.jpg").read_bytes() == b"x"
+
+
+def test_overwrite_drops_a_stale_staging_marker_before_setting_the_export_aside(
+    project, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    export(project, out)
+    (out / MARKER).write_text('{"pid": 1, "target": "x", "created_at": 0}')  # a killed run's
+    real_replace = os.replace
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        if os.path.basename(str(dst)).startswith(".out.old-"):
+            assert not (Path(dst) / MARKER).exists()
+            raise Killed  # set aside, the new one not yet in place
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(Killed):
+        export(project, out, options=ExportOptions(overwrite=True))
+    monkeypatch.undo()
+    [left] = asides(tmp_path)
+    left.rename(left.with_name(f".out.old-{dead_pid()}-abcdef"))
+    for staged in tmp_path.glob(".out.partial-*"):
+        staged.rename(staged.with_name(f".out.partial-{dead_pid()}-abcdef"))
+    remove_stale(out)
+    assert (out / MANIFEST).is_file() and asides(tmp_path) == []
