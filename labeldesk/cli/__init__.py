@@ -125,10 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
             result = args.handler(args)
-        except Terminated:
-            return _fail("terminated", "Interrupted", as_json, code=143, out=out)
-        except KeyboardInterrupt:
-            return _fail("interrupted", "Interrupted", as_json, code=130, out=out)
+        except Terminated as exc:
+            return _fail(_stopped("terminated", exc), "Interrupted", as_json, code=143, out=out)
+        except KeyboardInterrupt as exc:
+            return _fail(_stopped("interrupted", exc), "Interrupted", as_json, code=130, out=out)
         except Exception as exc:
             described = describe(exc)
             if described is None:  # a bug: say so, with the details a report needs
@@ -161,6 +161,13 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+def _stopped(word: str, exc: BaseException) -> str:
+    """ "interrupted", with what the command left to do when it said (a note on the
+    exception, such as how to finish a fine-tune's embeddings)."""
+    notes = getattr(exc, "__notes__", None) or []
+    return "; ".join([word, *notes])
 
 
 class Terminated(KeyboardInterrupt):

@@ -130,10 +130,12 @@ def _within(path: Path, folder: Path) -> bool:
 def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
     """The resolved export folder, or ExportTargetError saying why it cannot be used."""
     given = Path(out).expanduser()
-    if given.is_symlink() and not given.exists():  # before resolving, which follows it
-        raise ExportTargetError(
-            f"{given} is a broken symbolic link (to {os.readlink(given)}); pick a new folder"
-        )
+    for part in (given, *given.parents):  # before resolving, which follows links
+        if part.is_symlink() and not part.exists():
+            raise ExportTargetError(
+                f"{part} is a broken symbolic link (to {os.readlink(part)}): an unmounted "
+                "drive? Mount it or pick another folder"
+            )
     target = given.resolve()
     for name, protected in (("image folder", project.root), ("project", project.path)):
         protected = protected.resolve()

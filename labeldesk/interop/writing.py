@@ -175,31 +175,36 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    moved = stat_moved(source, indexed_stat)
-    judge_copy = moved and link == "copy" and content is not None
-    if moved and not judge_copy:
-        check_unchanged(source, indexed_stat, content)
+    if stat_moved(source, indexed_stat) and (content is None or link == "symlink"):
+        check_unchanged(source, indexed_stat, content)  # no bytes of ours to judge
     if link == "symlink":
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
         os.symlink(os.path.realpath(source), dest)
         return
+    linked = False
     if link == "hardlink":
         try:
             os.link(source, dest)
-            return
+            linked = True
         except OSError:
             pass  # another file system, or links not allowed: copy instead
-    _copy_new(source, dest)
-    # The time moved: judge the copy, not the source, so that the bytes judged are the
-    # bytes written (the source could be rewritten between a check and a copy).
-    if judge_copy and indexed_stat is not None and not _same_bytes(dest, indexed_stat, content):
-        dest.unlink()  # the copy just made, nothing else
+    if not linked:
+        _copy_new(source, dest)
+    # Judge what was written, not the source before: a rewrite between a check and the
+    # copy would otherwise go out under the old label. copy2 keeps the time (a link
+    # shares it), so the usual case costs one stat; otherwise the written bytes are
+    # hashed.
+    if indexed_stat is not None and not _as_indexed(dest, indexed_stat, content):
+        dest.unlink()  # the copy or link just made, nothing else
         raise SkipItem(CHANGED_SINCE_INDEXED)
 
 
-def _same_bytes(path: Path, indexed_stat: tuple[int, int], content: str | None) -> bool:
-    return path.stat().st_size == indexed_stat[0] and hash_file(path) == content
+def _as_indexed(path: Path, indexed_stat: tuple[int, int], content: str | None) -> bool:
+    st = os.stat(path)
+    if (st.st_size, st.st_mtime_ns) == indexed_stat:
+        return True
+    return content is not None and st.st_size == indexed_stat[0] and hash_file(path) == content
 
 
 def stat_moved(source: Path, indexed_stat: tuple[int, int] | None) -> bool:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.vocab import EXCLUDED
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -131,11 +133,12 @@ def duplicates_of(
 SPLIT_RANK = {"test": 0, "val": 1, "train": 2}
 
 
-def telling(row: Any) -> tuple[int, bool, str]:
-    """Which of a project's identical images a copy is reported against: a test image
-    first, then val, then train (a copy of one is leakage), then a labeled one, then by
-    path."""
-    return (SPLIT_RANK.get(row["split"], 3), row["label"] is None, row["path"])
+def telling(row: Any) -> tuple[bool, int, bool, str]:
+    """Which of a project's identical images a copy is reported against: one in use
+    (not excluded) first, a test image first, then val, then train (a copy of one is
+    leakage), then a labeled one, then by path."""
+    excluded = row["status"] == EXCLUDED
+    return (excluded, SPLIT_RANK.get(row["split"], 3), row["label"] is None, row["path"])
 
 
 def _copy(path: str, hit: Any, kind: str, similarity: float) -> dict[str, Any]:

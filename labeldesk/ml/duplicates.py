@@ -19,6 +19,8 @@ and between batches, raising :class:`~labeldesk.core.errors.Cancelled` when aske
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -215,23 +217,34 @@ def check_thresholds(
     None): NaN would quietly turn near duplicates off."""
     from labeldesk.core.errors import BadArgument
 
-    if not (isinstance(threshold, int | float) and -1 <= threshold <= 1):
+    if not (_number(threshold) and -1 <= threshold <= 1):
         raise BadArgument(
             f"the similarity threshold must be a cosine from -1 to 1, not {threshold!r}"
         )
     if max_hash_distance is not None and not (
-        isinstance(max_hash_distance, int) and 0 <= max_hash_distance <= 64
+        isinstance(max_hash_distance, numbers.Integral)
+        and not isinstance(max_hash_distance, bool)
+        and 0 <= max_hash_distance <= 64
     ):
         raise BadArgument(
             "the hash distance must be a whole number of bits from 0 to 64, "
             f"not {max_hash_distance!r}"
         )
     if max_pixel_difference is not None and not (
-        isinstance(max_pixel_difference, int | float) and 0 <= max_pixel_difference <= 1
+        _number(max_pixel_difference) and 0 <= max_pixel_difference <= 1
     ):
         raise BadArgument(
             f"the pixel difference must be a number from 0 to 1, not {max_pixel_difference!r}"
         )
+
+
+def _number(value: object) -> bool:
+    """A real, finite number (NumPy's included), not a bool."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
 
 
 def pixel_difference(a: Image.Image, b: Image.Image) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -70,15 +71,22 @@ def finetune_and_reembed(
         spec = str(project.path / version.checkpoint)
         try:
             embed_project(project, spec, device=device, progress=progress, cancel=cancel)
-        except (Cancelled, KeyboardInterrupt) as exc:
-            # The version is recorded and kept; only its embeddings are unfinished, and a
-            # plain `embed` goes on with the current model: say how to finish them.
-            raise Cancelled(
-                f"fine-tuned model version {version.id} is saved, but embedding with it was "
-                f"interrupted; finish with `labeldesk embed {project.path} --model "
-                f"{spec}` (it then becomes the project's embeddings)"
-            ) from exc
+        except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: still one (exit 130 / 143)
+            exc.add_note(_unfinished(project, version.id, spec))
+            raise
+        except Cancelled as exc:
+            raise Cancelled(_unfinished(project, version.id, spec)) from exc
     return version
+
+
+def _unfinished(project: Project, version_id: int, spec: str) -> str:
+    """The version is recorded and kept; only its embeddings are unfinished, and a plain
+    `embed` goes on with the current model: how to finish them."""
+    command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
+    return (
+        f"fine-tuned model version {version_id} is saved, but embedding with it was "
+        f"interrupted; finish with `{command}` (it then becomes the project's embeddings)"
+    )
 
 
 def finetune(

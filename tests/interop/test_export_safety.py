@@ -203,7 +203,8 @@ def test_a_broken_link_as_the_target_is_refused(tmp_path):
     project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
     link = tmp_path / "out"
     link.symlink_to(tmp_path / "unmounted" / "exports")
-    with pytest.raises(ExportTargetError, match="broken symbolic link"):
-        export(project, link)
+    for target in (link, link / "today"):  # the link itself, or a folder inside it
+        with pytest.raises(ExportTargetError, match="broken symbolic link"):
+            export(project, target)
     assert not (tmp_path / "unmounted").exists() and link.is_symlink()
     project.close()

@@ -5,6 +5,7 @@ exporting it at the time, in every format."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,24 @@ def test_a_copy_is_judged_by_the_bytes_copied(project, imagefolder, tmp_path, mo
     assert again.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
     assert not (tmp_path / "out2/x/images/train/cat/cat0.jpg").exists()  # copy removed
     assert (tmp_path / "out2/x/images/val/cat/cat0.jpg").exists()
+
+
+def test_a_rewrite_just_before_the_copy_is_caught(project, imagefolder, tmp_path, monkeypatch):
+    """With the time not yet moved at the check, a rewrite between the check and the copy
+    went out under the old label: the copy is what gets judged."""
+    from labeldesk.interop import writing
+
+    root, _ = imagefolder
+    cat = root / "train/cat/cat0.jpg"
+    dog_bytes = (root / "train/dog/dog0.jpg").read_bytes()
+    real_copy2 = writing.shutil.copy2
+
+    def rewrite_then_copy(src, dst, **kwargs):
+        if Path(src) == cat:
+            cat.write_bytes(dog_bytes)  # another program saves over it right now
+        return real_copy2(src, dst, **kwargs)
+
+    monkeypatch.setattr(writing.shutil, "copy2", rewrite_then_copy)
+    report = export(project, tmp_path / "out", "csv", ExportOptions())
+    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert not (tmp_path / "out/images/train/cat/cat0.jpg").exists()

@@ -98,6 +98,11 @@ def test_the_api_checks_counts_and_thresholds(tmp_path):
             with pytest.raises(BadArgument):
                 call()
         assert len(ld.outliers(project, n=0)) == len(ld.outliers(project, n=10**6))
+        # NumPy numbers are numbers: a threshold from an array still works
+        same = ld.duplicates(project, threshold=np.float32(0.85), hash_distance=np.int64(4))
+        assert same.equals(ld.duplicates(project))
+        with pytest.raises(BadArgument):
+            ld.duplicates(project, threshold=True)
 
 
 def test_similar_on_a_skipped_file_says_why_it_has_no_embedding(tmp_path):
@@ -116,6 +121,24 @@ def test_copies_do_not_dominate_typicality():
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     typ = typicality(x, x, same=True, k=1)
     assert np.isfinite(typ).all() and typ.max() < 10 * np.median(typ)
+    # as the store gives vectors back: float16, not normalised again (cosine of a copy
+    # to its twin a little off 1), seven copies of one image among 1280-d vectors
+    y = rng.normal(size=(300, 1280))
+    y = np.vstack([y, np.repeat(y[:1], 7, axis=0)])
+    y /= np.linalg.norm(y, axis=1, keepdims=True)
+    y = y.astype(np.float16).astype(np.float32)
+    typ = typicality(y, y, same=True, k=20)
+    assert typ[0] <= np.quantile(typ[1:300], 0.99)  # the copied image is not the most typical
+
+
+def test_drift_names_a_copy_in_use_before_an_excluded_one():
+    from labeldesk.ml.drift_neighbours import telling
+
+    rows = [
+        {"path": "test/cat/a.jpg", "split": "test", "label": "cat", "status": "excluded"},
+        {"path": "train/cat/a_copy.jpg", "split": "train", "label": "cat", "status": None},
+    ]
+    assert min(rows, key=telling)["path"] == "train/cat/a_copy.jpg"
 
 
 def test_the_queue_proposes_one_copy_of_an_image(tmp_path):

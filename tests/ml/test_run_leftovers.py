@@ -69,5 +69,32 @@ def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(embed, "embed_project", interrupted)
-    with pytest.raises(Cancelled, match=r"--model .*model\.safetensors"):
+    with pytest.raises(KeyboardInterrupt) as stopped:  # still Ctrl+C, with a note
         finetune_module.finetune_and_reembed(project)
+    assert any(
+        "--model" in note and "model.safetensors" in note for note in stopped.value.__notes__
+    )
+
+
+@pytest.mark.parametrize(("stop", "code"), [("interrupt", 130), ("cancel", 1)])
+def test_the_command_line_says_how_to_finish_and_keeps_its_exit_status(
+    project, monkeypatch, capsys, stop, code
+):
+    """Ctrl+C during the re-embed still exits 130 (it was turned into an error: 1)."""
+    from labeldesk.cli import main
+    from labeldesk.ml import embed
+    from labeldesk.ml.models import get_version
+
+    version = record(project, new_version_dir(project, "finetune") / "model.safetensors")
+    monkeypatch.setattr(
+        finetune_module, "finetune", lambda *a, **k: get_version(project, version.id)
+    )
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt if stop == "interrupt" else Cancelled("cancelled")
+
+    monkeypatch.setattr(embed, "embed_project", stopped)
+    path = str(project.path)
+    assert main(["train", path, "--mode", "finetune", "--json"]) == code
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "finish with `labeldesk embed" in error and "--model" in error
