@@ -307,7 +307,7 @@ def apply_label_rows(
 ) -> int:
     """Apply the rows as one batch; returns the number of images whose label or split
     changed (rows that repeat what the project holds change nothing). ``dry_run``: check
-    everything as for real, write nothing, and return how many images the rows name
+    everything as for real, write nothing, and return how many images would change
     (what a form shows before the person imports).
 
     Every row is checked first: bad rows, paths not in the project, unknown classes
@@ -387,10 +387,12 @@ def apply_label_rows(
             if not bad.intersection(lines_of[p]) and p not in named_by_bad
         }
     found.by_name = len(by_name.intersection(chosen))
-    if not chosen or dry_run:
-        return len(chosen)
+    if not chosen:
+        return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
+    if dry_run:
+        return len(project.would_change(labels, splits=splits))
     # One batch: labels and splits land together, and one undo takes them back.
     changes = project.set_labels(
         labels,

@@ -214,19 +214,7 @@ def record(
 
     Returns the batch id (None if nothing changed and none was given) and the ids of
     the images it changed."""
-    current = current_state(conn, [c.image_id for c in changes])
-    rows = []
-    for change in changes:
-        old = current[change.image_id]
-        label = old[0] if change.label is KEEP else change.label
-        status = old[1] if change.status is KEEP else change.status
-        split = old[2] if change.split is KEEP else change.split
-        if label != old[0] and status == VERIFIED and change.status is KEEP:
-            status = None
-        if (label, status, split) == old:
-            continue
-        rows.append((change.image_id, old[0], label, old[1], status, old[2], split))
-        current[change.image_id] = (label, status, split)
+    rows = _effects(current_state(conn, [c.image_id for c in changes]), changes)
     if not rows:
         return batch_id, []
     if batch_id is None:
@@ -242,6 +230,40 @@ def record(
         [(r[2], r[4], r[6], r[0]) for r in rows],
     )
     return batch_id, [r[0] for r in rows]
+
+
+def _effects(current: dict[int, tuple], changes: Sequence[Change]) -> list[tuple]:
+    """(id, old label, label, old status, status, old split, split) of each change that
+    changes something, given the images' ``current`` (label, status, split)."""
+    rows = []
+    for change in changes:
+        old = current[change.image_id]
+        label = old[0] if change.label is KEEP else change.label
+        status = old[1] if change.status is KEEP else change.status
+        split = old[2] if change.split is KEEP else change.split
+        if label != old[0] and status == VERIFIED and change.status is KEEP:
+            status = None
+        if (label, status, split) == old:
+            continue
+        rows.append((change.image_id, old[0], label, old[1], status, old[2], split))
+        current[change.image_id] = (label, status, split)
+    return rows
+
+
+def would_change(db: Database, changes: Sequence[Change]) -> list[int]:
+    """The images that :func:`apply_changes` would change now, read without writing
+    (labels as their classes store them; a class that does not exist yet counts as a
+    new label): what a form shows before the person applies anything."""
+    names = {c.label for c in changes if isinstance(c.label, str)}
+    valid = {name: validate_class_name(name) for name in names}
+    changes = [_normalised(c, valid) for c in changes]
+    with db.reading() as conn:
+        index = class_index(conn)
+        wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
+        stored = {x: index.find(x) or x for x in wanted}
+        changes = [_stored(c, stored) for c in changes]
+        current = current_state(conn, [c.image_id for c in changes])
+    return [row[0] for row in _effects(current, changes)]
 
 
 def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:

@@ -130,6 +130,22 @@ class ProjectWrites:
         grew = before is not None and len(self.classes()) != before
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)
 
+    def would_change(
+        self, labels: Mapping[str, str | None], *, splits: Mapping[str, str | None] | None = None
+    ) -> list[int]:
+        """The ids of the images :meth:`set_labels` with these arguments would change now
+        (nothing is written)."""
+        splits = splits or {}
+        ids = self.ids_for([*labels, *splits])
+        keep = label_store.KEEP
+        wanted = [
+            label_store.Change(
+                ids[p], label=labels.get(p, keep), status=keep, split=splits.get(p, keep)
+            )
+            for p in dict.fromkeys([*labels, *splits])
+        ]
+        return label_store.would_change(self.db, wanted)
+
     def set_status(
         self,
         paths: Iterable[str],

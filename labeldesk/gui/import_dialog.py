@@ -72,6 +72,7 @@ class ImportDialog(QDialog):
         self._read_key: tuple[object, ...] | None = None  # the inputs read_job reads
         self.format_used = ""
         self.checked: Checked | None = None  # the rows read, checked against the project
+        self._applied_key: tuple[object, ...] | None = None  # the rows last applied
         self.read_job: Job | None = None
         self.apply_job: Job | None = None
 
@@ -171,6 +172,7 @@ class ImportDialog(QDialog):
         Without this, Import (the default button) applied the previous file's rows for
         the READ_DELAY_MS after a new path was pasted, recorded under the new name."""
         self.rows, self._rows_key, self.checked = None, None, None
+        self._applied_key = None
         if self.read_job is not None:
             self.read_job.cancel()
             self.read_job = None  # its late result is ignored by _read_finished
@@ -224,15 +226,23 @@ class ImportDialog(QDialog):
         (before, only the file's own bad rows were listed: a row naming a missing image or
         an unknown class read as usable until Import was pressed)."""
         checked = self.checked
+        self._update()
         if checked is None or self.rows is None or self._rows_key is None:
             return
+        if self._applied_key == self._rows_key:
+            return  # applied: the result stays on show
         problems, skip = checked.problems, self.skip_bad.isChecked()
+        changes = (
+            f"{checked.images:,} image(s) would change"
+            if checked.images
+            else "nothing would change (the project already holds these labels)"
+        )
         if not problems:
-            what = f"{checked.images:,} image(s) to label"
+            what = changes
         elif skip:
-            what = f"{checked.images:,} image(s) to label; the bad rows' images are left out"
+            what = f"{changes}; the bad rows' images are left out"
         else:
-            what = "nothing is applied while there are bad rows (or tick Skip bad rows)"
+            what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
         lines = [f"Read as {checked.format}: {len(self.rows):,} row(s), {what}"]
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
@@ -291,6 +301,7 @@ class ImportDialog(QDialog):
     def _applied(
         self, applied: int, skipped: list[str], unmatched: list[str], by_name: int
     ) -> None:
+        self._applied_key = self._rows_key
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")
@@ -305,8 +316,15 @@ class ImportDialog(QDialog):
 
     def _update(self) -> None:
         busy = self.apply_job is not None and self.apply_job.running
-        # With bad rows and no skipping, Import still lists every one and applies nothing.
-        ready = self.rows is not None and len(self.rows) > 0
+        # Import when something would change: with bad rows, only once they are skipped
+        # (the form lists them already; Import would apply nothing).
+        checked = self.checked
+        ready = (
+            self.rows is not None
+            and checked is not None
+            and checked.images > 0
+            and (not checked.problems or self.skip_bad.isChecked())
+        )
         self.import_button.setEnabled(ready and not busy)
         self.close_button.setEnabled(not busy)
 

@@ -46,9 +46,10 @@ def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, t
     assert "Read as csv: 2 row(s), nothing is applied" in dialog.found.text()
     assert "line 3: 'nope.png' is not an image in the project" in dialog.found.text()
     dialog.skip_bad.setChecked(True)
-    assert "1 image(s) to label; the bad rows' images are left out" in dialog.found.text()
-    dialog.skip_bad.setChecked(False)
+    assert "1 image(s) would change; the bad rows' images are left out" in dialog.found.text()
     assert dialog.import_button.isEnabled()
+    dialog.skip_bad.setChecked(False)
+    assert not dialog.import_button.isEnabled()  # it would apply nothing
     apply(qtbot, dialog)
     assert "line 3" in dialog.found.text() and label_of(project, "_unlabeled/u0.png") is None
     dialog.skip_bad.setChecked(True)
@@ -76,7 +77,7 @@ def test_a_file_fixed_after_it_was_read_is_read_again_before_import(qtbot, proje
     dialog.skip_bad.setChecked(True)
 
     assert dialog.start() is None  # not the old rows: the file is read again
-    qtbot.waitUntil(lambda: "2 image(s) to label" in dialog.found.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "2 image(s) would change" in dialog.found.text(), timeout=10000)
     apply(qtbot, dialog)
     assert label_of(project, "_unlabeled/u0.png") == "cat"
     assert label_of(project, "_unlabeled/u1.png") == "cat"
@@ -157,8 +158,26 @@ def test_allowing_new_classes_checks_the_rows_again(qtbot, project, tmp_path):
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,bird\n")
     assert "unknown class 'bird'" in dialog.found.text()
     dialog.new_classes.setChecked(True)
-    qtbot.waitUntil(lambda: "1 image(s) to label" in dialog.found.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "1 image(s) would change" in dialog.found.text(), timeout=10000)
     assert "bad row" not in dialog.found.text()
     apply(qtbot, dialog)
     assert label_of(project, "_unlabeled/u0.png") == "bird"
     dialog.shutdown()
+
+
+def test_the_count_is_of_images_that_would_change_and_a_result_stays(qtbot, project, tmp_path):
+    """Rows that repeat the project's labels were counted as images to label, and
+    ticking Skip bad rows after an import put the old count back over the result."""
+    f = tmp_path / "labels.csv"
+    text = "path,label\ntrain/cat/cat0.jpg,cat\ntrain/dog/dog0.jpg,cat\n"
+    dialog = opened_on(qtbot, project, f, text)
+    assert "1 image(s) would change" in dialog.found.text()
+    apply(qtbot, dialog)
+    assert "1 label(s) applied" in dialog.found.text()
+    dialog.skip_bad.setChecked(True)
+    assert "1 label(s) applied" in dialog.found.text()
+    dialog.shutdown()
+    again = opened_on(qtbot, project, tmp_path / "same.csv", text)
+    assert "nothing would change" in again.found.text()
+    assert not again.import_button.isEnabled()
+    again.shutdown()
