@@ -268,6 +268,7 @@ class ReviewSession:
         unknown = [item.path for item in self.items if item.path not in self._ids]
         self._ids.update(ids_of(self.project, unknown) if unknown else {})
         now = present(self.project, [self._ids[i.path] for i in self.items if i.path in self._ids])
+        renamed = self._class_renames()
         kept: list[ReviewItem] = []
         ids: dict[str, int] = {}
         start, shown_stays = len(self.items), False
@@ -283,10 +284,11 @@ class ReviewSession:
                 continue
             shown_stays = shown_stays or n == self.index
             label = row.label  # as it is now: changed in another window, or undone
-            if (row.path, label) != (item.path, item.label):
+            suggested = renamed(item.suggested)  # a class renamed or merged since
+            if (row.path, label, suggested) != (item.path, item.label, item.suggested):
                 if row.path != item.path and image_id in self._decided:
                     self.touched.add(row.path)  # the browser re-reads it where it is now
-                item = replace(item, path=row.path, label=label)
+                item = replace(item, path=row.path, label=label, suggested=suggested)
             self._paths[image_id] = row.path
             ids[row.path] = image_id
             kept.append(item)
@@ -294,6 +296,23 @@ class ReviewSession:
         self.index = start
         if not shown_stays:
             self._settle(start)
+
+    def _class_renames(self) -> Callable[[str | None], str | None]:
+        """A suggestion's class as it is called now: a class renamed or merged since the
+        list was made goes to its new name (removed: no suggestion), so Enter takes it."""
+        classes = set(self.project.classes())
+        if all(item.suggested is None or item.suggested in classes for item in self.items):
+            return lambda name: name
+        aliases = self.project.class_aliases()
+
+        def now(name: str | None) -> str | None:
+            seen: set[str] = set()
+            while name is not None and name not in classes and name not in seen:
+                seen.add(name)
+                name = aliases.get(name)
+            return name if name in classes else None
+
+        return now
 
     # -- plumbing ------------------------------------------------------------------
     def _on_current(self, act: Callable[[ReviewItem], str]) -> str:

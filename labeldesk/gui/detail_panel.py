@@ -57,10 +57,12 @@ class Neighbour:
 
 
 def describe_insight(
-    insight: Insight | None, label: str | None, opinion: str = ""
+    insight: Insight | None, label: str | None, opinion: str = "", skipped: bool = False
 ) -> tuple[str, str]:
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
-    fit" line for one image."""
+    fit" line for one image (``skipped``: a file that is not a usable image)."""
+    if skipped:
+        return "none: the file is not a usable image", "–"
     if insight is None:
         return "not computed yet: comes once the image is embedded and scored", "–"
     if insight.guess is None and insight.predicted is None:
@@ -185,8 +187,10 @@ class DetailPanel(QWidget):
             if not available:
                 button.setToolTip(tip)
 
-    def show_insight(self, insight: Insight | None, label: str | None, opinion: str = "") -> None:
-        model, fit = describe_insight(insight, label, opinion)
+    def show_insight(
+        self, insight: Insight | None, label: str | None, opinion: str = "", skipped: bool = False
+    ) -> None:
+        model, fit = describe_insight(insight, label, opinion, skipped)
         self.fields["Model"].setText(model)
         self.fields["Label fit"].setText(fit)
 

@@ -167,7 +167,7 @@ class ImageListModel(QAbstractListModel):
             return np.empty(0, dtype=np.int64)
         positions = self._catalog.positions_of(np.asarray(image_ids, dtype=np.int64))
         rows = self._row_of[positions[positions >= 0]]
-        return np.unique(rows[rows >= 0]).astype(np.int64)
+        return np.sort(rows[rows >= 0]).astype(np.int64)  # ids are unique: so are rows
 
     def row_of_id(self, image_id: int) -> int:
         if self._catalog is None:

@@ -14,7 +14,7 @@ the labeling keys wait for it with a message instead of freezing the window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,8 @@ class LabelingController(QObject):
         self.add_class_action.setShortcuts(shortcuts.sequences(shortcuts.ADD_CLASS_KEYS))
         self.add_class_action.triggered.connect(self.prompt_add_class)
         self._keys: list[str] = []  # the classes in key order, as the keys last gave them
+        self._known: set[str] = set()  # every class the keys have given in this view
+        self._keys_used = False  # a person labeled with them: their habit can mislead
         self._update_label_actions()
 
     def _grid_action(
@@ -95,8 +97,14 @@ class LabelingController(QObject):
         self.grid.addAction(action)
         return action
 
+    def note_key_used(self) -> None:
+        """A class key was pressed (here or in the review): from now on, keys that move
+        are worth a notice."""
+        self._keys_used = True
+
     def _label_nth(self, n: int) -> Callable[[], None]:
         def apply() -> None:
+            self.note_key_used()
             classes = self.classes
             if n < len(classes):
                 self.label_selection(classes[n])
@@ -115,7 +123,8 @@ class LabelingController(QObject):
     def _update_label_actions(self) -> None:
         classes = self.classes
         previous, self._keys = self._keys, list(classes)
-        notice = keys_moved(previous, classes)
+        notice = keys_moved(previous, classes, known=self._known) if self._keys_used else None
+        self._known.update(classes)
         if notice:
             self.error.emit(notice)  # a notice: a key pressed from habit would mislabel
         for n, action in enumerate(self.label_actions):
@@ -296,14 +305,17 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def keys_moved(before: Sequence[str], after: Sequence[str]) -> str | None:
+def keys_moved(
+    before: Sequence[str], after: Sequence[str], known: Collection[str] = ()
+) -> str | None:
     """What to tell a person when new classes (a scan found a class folder, an import
     added classes) took keys that other classes had: the classes are kept in natural
     order, so ``accessory`` comes before ``bag``, and ``bag``'s key is now another. None
-    when no class that had a key moved (a class added at the end, a rename)."""
+    when no class that had a key moved (a class added at the end, a rename), or when the
+    classes that came are ``known`` ones coming back (the undo of a removal or merge)."""
     if not before:
         return None
-    added = [c for c in after if c not in before]
+    added = [c for c in after if c not in before and c not in known]
     moved = [
         (c, before.index(c), n) for n, c in enumerate(after) if c in before and before.index(c) != n
     ]

@@ -184,6 +184,9 @@ class ProjectView(QWidget):
         selected = self.model.rows_to_ids(self.grid.selected_rows())
         current = self.grid.currentIndex()
         current_id = self.model.rows_to_ids([current.row()] if current.isValid() else [])
+        anchor = self.grid.anchor_row()
+        anchor_id = self.model.rows_to_ids([anchor] if anchor >= 0 else [])
+        first_fill = self.model.rowCount() == 0  # a new project showing its first images
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)
@@ -192,15 +195,18 @@ class ProjectView(QWidget):
         self.rows.refresh(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
         self.refresh_counts()
-        # The selection stays as it was, all of it: a key pressed next labels what the
-        # person chose. An image that left the view (labeled elsewhere, under a filter)
-        # is not replaced by one they did not choose; with nothing chosen before (a new
-        # project filling in), the first image is.
+        # The selection stays as it was, all of it (and where a Shift-click extends
+        # from): a key pressed next labels what the person chose. An image that left the
+        # view (labeled elsewhere, under a filter) is not replaced by one they did not
+        # choose, nor is an empty selection; only a view that had no images yet (a new
+        # project filling in) selects its first.
         rows = self.model.rows_of_ids(selected)
         row = self.model.row_of_id(int(current_id[0])) if len(current_id) else -1
-        if not len(selected) and self.model.rowCount():
+        start = self.model.row_of_id(int(anchor_id[0])) if len(anchor_id) else -1
+        if first_fill and not len(selected) and self.model.rowCount():
             rows, row = np.array([0]), 0
-        self.grid.restore_selection(rows, row if row >= 0 else (int(rows[0]) if len(rows) else -1))
+        current_row = row if row >= 0 else (int(rows[0]) if len(rows) else -1)
+        self.grid.restore_selection(rows, current_row, start)
         self.grid.verticalScrollBar().setValue(scroll)
 
     def apply_filter(self, wanted: ImageFilter) -> None:
@@ -330,7 +336,9 @@ class ProjectView(QWidget):
             info = self.catalog.info(position)
             self.detail.show_image(info)
             insight = self.catalog.insight(position)
-            self.detail.show_insight(insight, info.label, self.catalog.opinion(position))
+            self.detail.show_insight(
+                insight, info.label, self.catalog.opinion(position), bool(info.skip_reason)
+            )
             self.detail.show_neighbours(self._neighbours(insight))
         else:
             self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))

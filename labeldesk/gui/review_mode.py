@@ -44,12 +44,18 @@ class ReviewMode(QObject):
             view.message.connect(shell.show_message)
             view.error.connect(shell.notify_error)
             session.changed.connect(view.follow_outside)  # other processes' writes
+            view.classKeyUsed.connect(self._class_key_used)
             self.view = view
         self.view.setEnabled(True)
         self.view.load(source, crossfit)
         shell.show_page(self.view)
         self.view.setFocus()
         return self.view
+
+    def _class_key_used(self) -> None:
+        browser = self.shell.view
+        if browser is not None:
+            browser.labeling.note_key_used()
 
     def _busy(self) -> str | None:
         """Why a review key must wait: the browser's big write (a select-all key, a

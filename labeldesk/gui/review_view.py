@@ -58,6 +58,7 @@ class ReviewView(QWidget):
     # The project's writes, from whichever thread wrote (a scan runs in a worker), queued
     # to this view's thread.
     _project_changed = Signal(object)
+    classKeyUsed = Signal()  # a class key was pressed (the window notes key changes then)
 
     def __init__(
         self,
@@ -280,6 +281,7 @@ class ReviewView(QWidget):
         self._show_current()
 
     def assign_nth(self, n: int) -> None:
+        self.classKeyUsed.emit()
         classes = self.project.classes()
         if n >= len(classes):
             self.message.emit(f"No class for key {shortcuts.class_key(n)}")

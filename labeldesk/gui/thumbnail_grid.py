@@ -269,12 +269,17 @@ class ThumbnailGrid(QListView):
         ]
         if not ranges:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(ranges)).astype(np.int64)
+        return sorted_unique(np.concatenate(ranges).astype(np.int64))
 
-    def restore_selection(self, rows: np.ndarray, current: int) -> None:
-        """Select exactly ``rows`` (ascending) and make ``current`` the current tile (-1:
-        none), without scrolling: after the rows were read again, the person's selection
-        stays as it was, and nothing they did not choose is selected."""
+    def anchor_row(self) -> int:
+        """The row a Shift-click or Shift+arrow extends from (-1: none)."""
+        return self._anchor.row() if self._anchor.isValid() else -1
+
+    def restore_selection(self, rows: np.ndarray, current: int, anchor: int = -1) -> None:
+        """Select exactly ``rows`` (ascending), make ``current`` the current tile (-1:
+        none) and ``anchor`` the row a Shift-click extends from (-1: the current one),
+        without scrolling: after the rows were read again, the person's selection stays
+        as it was, and nothing they did not choose is selected."""
         model, selection = self.model(), QItemSelection()
         if len(rows):
             breaks = np.flatnonzero(np.diff(rows) != 1)
@@ -286,8 +291,9 @@ class ThumbnailGrid(QListView):
         chosen.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         index = model.index(current, 0) if current >= 0 else QModelIndex()
         chosen.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
-        if index.isValid():
-            self._anchor = QPersistentModelIndex(index)
+        start = model.index(anchor, 0) if anchor >= 0 else index
+        if start.isValid():
+            self._anchor = QPersistentModelIndex(start)
 
     def select_row(self, row: int) -> None:
         """Make ``row`` the only selected, current and visible tile."""
@@ -383,3 +389,15 @@ class ThumbnailGrid(QListView):
 
     def _emit_selection(self, *_: object) -> None:
         self.selectionChangedRows.emit()
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for whole numbers, faster on large, mostly sorted input (a select-all
+    of a million rows: a sort and a comparison, not np.unique's extra passes)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]

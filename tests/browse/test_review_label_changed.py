@@ -62,3 +62,17 @@ def test_coming_back_shows_the_label_after_the_decision(project):
     assert label_of(project, CAT0) == "cat"
     assert session.current.path == CAT0 and session.current.label == "cat"
     assert session.reviewed == 0
+
+
+def test_a_suggested_class_renamed_meanwhile_is_taken_under_its_new_name(project):
+    """Enter failed with "unknown class dog" after dog was renamed, and the old name
+    stayed on screen."""
+    session = issues(project, CAT0, CAT1)
+    project.rename_class("dog", "hound")
+    session.follow_scan()  # what the view does on every write
+    assert session.current.suggested == "hound"
+    session.accept()
+    assert label_of(project, CAT0) == "hound"
+    project.remove_class("hound")
+    session.follow_scan()
+    assert session.current.path == CAT1 and session.current.suggested is None

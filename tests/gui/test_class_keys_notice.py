@@ -5,6 +5,7 @@ moment before. Now the app says which keys changed."""
 from __future__ import annotations
 
 from helpers import write_image
+from PySide6.QtCore import Qt
 
 from labeldesk.gui.labeling import keys_moved
 
@@ -23,8 +24,29 @@ def test_a_scan_that_finds_a_class_before_others_says_so(qtbot, view, project):
     notices: list[str] = []
     view.labeling.error.connect(notices.append)
     assert view.catalog.classes == ["cat", "dog"]
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)  # the person labels with the keys
     write_image(project.root / "train" / "ant" / "a0.jpg", seed=5)
     project.scan(workers=1)
     qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
     assert len(notices) == 1
     assert "New class ant" in notices[0] and "cat is now 2 (was 1)" in notices[0]
+
+
+def test_no_notice_before_keys_are_used_nor_when_a_removed_class_comes_back(qtbot, view, project):
+    """A new project fills in batch by batch in walk order, and every batch moved keys:
+    a notice each time, before anyone pressed a key. The undo of a class's removal
+    brought it back as a "new class"."""
+    notices: list[str] = []
+    view.labeling.error.connect(notices.append)
+    write_image(project.root / "train" / "ant" / "a0.jpg", seed=5)
+    project.scan(workers=1)
+    qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
+    assert notices == []  # no key pressed yet
+    view.labeling.note_key_used()
+    project.remove_class("ant")
+    qtbot.waitUntil(lambda: view.catalog.classes == ["cat", "dog"], timeout=10000)
+    project.undo()
+    qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
+    assert notices == []
+    assert keys_moved(["b", "c"], ["a", "b", "c"], known={"a"}) is None

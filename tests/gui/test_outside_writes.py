@@ -87,3 +87,36 @@ def test_the_selection_survives_another_process_write(qtbot, view, project):
     rows = view.model.rowCount()
     qtbot.waitUntil(lambda: view.model.rowCount() == rows - 1, timeout=10000)
     assert len(view.grid.selected_rows()) == 0  # nothing chosen for the person
+
+
+def click(qtbot, grid, row, modifier=Qt.KeyboardModifier.NoModifier):
+    rect = grid.visualRect(grid.model().index(row, 0))
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def reread(qtbot, view):
+    job = view.fill_in()
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    qtbot.wait(50)
+
+
+def test_shift_click_extends_from_the_same_tile_after_a_re_read(qtbot, view):
+    grid = view.grid
+    click(qtbot, grid, 3)
+    click(qtbot, grid, 7, Qt.KeyboardModifier.ShiftModifier)
+    reread(qtbot, view)
+    assert grid.selected_rows().tolist() == [3, 4, 5, 6, 7]
+    click(qtbot, grid, 10, Qt.KeyboardModifier.ShiftModifier)
+    assert grid.selected_rows().tolist() == list(range(3, 11))  # not 7-10
+
+
+def test_an_empty_selection_stays_empty_after_a_re_read(qtbot, view, project):
+    """It became the first image, and the next digit labeled it."""
+    grid = view.grid
+    click(qtbot, grid, 5)
+    grid.selectionModel().clearSelection()
+    reread(qtbot, view)
+    assert grid.selected_rows().tolist() == []
+    before = project.images().label.tolist()
+    qtbot.keyClick(grid, Qt.Key.Key_2)
+    assert project.images().label.tolist() == before
