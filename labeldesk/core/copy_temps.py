@@ -41,7 +41,9 @@ def sweep_copy(path: str) -> bool:
     pid = int(match.group(1))
     try:
         st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode) or time.time() - st.st_mtime < MIN_AGE_S:
+        # ctime too: the copy's time is set to the original's (old) before it is linked
+        touched = max(st.st_mtime, st.st_ctime)
+        if not stat.S_ISREG(st.st_mode) or time.time() - touched < MIN_AGE_S:
             return False
         if pid != os.getpid() and process_alive(pid):
             return False

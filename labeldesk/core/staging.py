@@ -24,10 +24,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MARKER = ".labeldesk-staging"
-EXPORT_MANIFEST = "labeldesk-export.json"
+EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
 # A file copied into the image folder is written under this hidden name first (see
 # labeldesk.core.add_images): the scan skips it and sweeps those killed runs left.
-COPY_PREFIX = ".labeldesk-copy-"  # what makes a folder an export LabelDesk wrote
+COPY_PREFIX = ".labeldesk-copy-"
 
 
 def make_staging(target: Path) -> Path:

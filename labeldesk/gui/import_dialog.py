@@ -232,11 +232,12 @@ class ImportDialog(QDialog):
         if self._applied_key == self._rows_key:
             return  # applied: the result stays on show
         problems, skip = checked.problems, self.skip_bad.isChecked()
-        changes = (
-            f"{checked.images:,} image(s) would change"
-            if checked.images
-            else "nothing would change (the project already holds these labels)"
-        )
+        if checked.images:
+            changes = f"{checked.images:,} image(s) would change"
+        elif problems:
+            changes = "nothing would change"
+        else:
+            changes = "nothing would change (the project already holds these labels)"
         if not problems:
             what = changes
         elif skip:
@@ -302,6 +303,7 @@ class ImportDialog(QDialog):
         self, applied: int, skipped: list[str], unmatched: list[str], by_name: int
     ) -> None:
         self._applied_key = self._rows_key
+        self.checked = None  # applied: nothing left to apply until the file is read again
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")

@@ -186,7 +186,8 @@ class ProjectView(QWidget):
         current_id = self.model.rows_to_ids([current.row()] if current.isValid() else [])
         anchor = self.grid.anchor_row()
         anchor_id = self.model.rows_to_ids([anchor] if anchor >= 0 else [])
-        first_fill = self.model.rowCount() == 0  # a new project showing its first images
+        older = self.model.catalog
+        first_fill = older is None or len(older) == 0  # a new project's first images
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)

@@ -20,7 +20,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
 from . import formats  # noqa: F401  (registers every format)
-from .export_target import check_target, put_in_place
+from .export_target import check_target, put_in_place, resolved_target
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
@@ -75,7 +75,7 @@ def export(
     """
     writer = EXPORTERS.get(fmt)
     cancel = cancel or CancelToken()
-    remove_stale(Path(out).expanduser().resolve())  # an interrupted run's leftovers first
+    remove_stale(resolved_target(out))  # an interrupted run's leftovers first
     target = check_target(project, out, overwrite=options.overwrite)
     project.check_root()
     chosen = select_items(project, options, cancel=cancel)

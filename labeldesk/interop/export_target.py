@@ -11,6 +11,7 @@ file is written, and checked again just before the old export is set aside.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -127,16 +128,40 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
-    """The resolved export folder, or ExportTargetError saying why it cannot be used."""
+def resolved_target(out: Path | str) -> Path:
+    """``out`` with its links followed, or ExportTargetError when a link on the way is
+    broken (an unmounted drive: the export would go to the folder it names, made on
+    the system disk) or loops."""
     given = Path(out).expanduser()
     for part in (given, *given.parents):  # before resolving, which follows links
         if part.is_symlink() and not part.exists():
-            raise ExportTargetError(
-                f"{part} is a broken symbolic link (to {os.readlink(part)}): an unmounted "
-                "drive? Mount it or pick another folder"
-            )
-    target = given.resolve()
+            raise ExportTargetError(_unfollowable(part))
+    try:
+        return given.resolve()
+    except (RuntimeError, OSError) as exc:  # a loop of links
+        raise ExportTargetError(f"{given} cannot be followed to a folder: {exc}") from None
+
+
+def _unfollowable(link: Path) -> str:
+    """Why a symbolic link leads to no folder: a loop, or a target that is not there."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{link} cannot be followed to a folder (a loop of symbolic links)"
+    try:
+        points_to = os.readlink(link)
+    except OSError:
+        points_to = "?"
+    return (
+        f"{link} is a broken symbolic link (to {points_to}): an unmounted drive? Mount it "
+        "or pick another folder"
+    )
+
+
+def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
+    """The resolved export folder, or ExportTargetError saying why it cannot be used."""
+    target = resolved_target(out)
     for name, protected in (("image folder", project.root), ("project", project.path)):
         protected = protected.resolve()
         if _within(target, protected):

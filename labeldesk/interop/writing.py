@@ -175,7 +175,8 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
-    if stat_moved(source, indexed_stat) and (content is None or link == "symlink"):
+    moved = stat_moved(source, indexed_stat)
+    if moved and (content is None or link == "symlink"):
         check_unchanged(source, indexed_stat, content)  # no bytes of ours to judge
     if link == "symlink":
         if not source.is_file():
@@ -192,10 +193,12 @@ def place(
     if not linked:
         _copy_new(source, dest)
     # Judge what was written, not the source before: a rewrite between a check and the
-    # copy would otherwise go out under the old label. copy2 keeps the time (a link
-    # shares it), so the usual case costs one stat; otherwise the written bytes are
-    # hashed.
-    if indexed_stat is not None and not _as_indexed(dest, indexed_stat, content):
+    # copy would otherwise go out under the old label. A source whose size and time were
+    # the indexed ones before the copy and still are after it was not written meanwhile
+    # (a write moves the time): two stats. Otherwise the copy is judged: its time (copy2
+    # keeps it, a link shares it), else its bytes are hashed.
+    unchanged = not moved and not stat_moved(source, indexed_stat)
+    if indexed_stat is not None and not unchanged and not _as_indexed(dest, indexed_stat, content):
         dest.unlink()  # the copy or link just made, nothing else
         raise SkipItem(CHANGED_SINCE_INDEXED)
 

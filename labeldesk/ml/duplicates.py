@@ -240,11 +240,12 @@ def check_thresholds(
 
 def _number(value: object) -> bool:
     """A real, finite number (NumPy's included), not a bool."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def pixel_difference(a: Image.Image, b: Image.Image) -> float:

@@ -72,7 +72,8 @@ def finetune_and_reembed(
         try:
             embed_project(project, spec, device=device, progress=progress, cancel=cancel)
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: still one (exit 130 / 143)
-            exc.add_note(_unfinished(project, version.id, spec))
+            note = _unfinished(project, version.id, spec)  # add_note is Python 3.11+
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
         except Cancelled as exc:
             raise Cancelled(_unfinished(project, version.id, spec)) from exc

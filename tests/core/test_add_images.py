@@ -164,7 +164,7 @@ with open_project(Path(sys.argv[1])) as project:
 """
 
 
-def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path):
+def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path, monkeypatch):
     """The copy was written straight to its name: a kill left a truncated image in the
     user's folder for good (every scan then skipped it as broken)."""
     import subprocess
@@ -184,7 +184,10 @@ def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path):
     [temp] = list(drop.iterdir())  # only the hidden temporary: no big.png
     assert temp.name.startswith(".labeldesk-copy-") and temp.stat().st_size == 100
     old = time.time() - 3600
-    os.utime(temp, (old, old))  # its process is gone, and a while ago
+    os.utime(temp, (old, old))
+    from labeldesk.core import copy_temps
+
+    monkeypatch.setattr(copy_temps, "MIN_AGE_S", 0.0)  # its process is gone
     with open_project(project.path) as project:
         added = copy_unlabeled(project, new, ["big.png"], "other")  # another batch
         assert temp.exists()
@@ -206,3 +209,20 @@ def test_a_name_long_in_utf8_is_copied(tmp_path):
     with project:
         added = copy_unlabeled(project, new, [name], "drop")
     assert added.skipped == [] and added.paths == [f"_unlabeled/drop/{name}"]
+
+
+def test_a_copy_under_way_is_not_swept(tmp_path):
+    """The copy's time is set to the original's before it is linked: an old time alone
+    made a copy under way look like a leftover."""
+    import time
+
+    from labeldesk.core.add_images import _copy_into
+    from labeldesk.core.copy_temps import sweep_copy
+
+    origin = write_image(tmp_path / "old.png", fmt="PNG")
+    old = time.time() - 3600
+    os.utime(origin, (old, old))
+    temp = tmp_path / f".labeldesk-copy-{os.getpid()}-deadbeef.tmp"
+    _copy_into(origin, temp)
+    assert temp.stat().st_mtime < time.time() - 3000  # the original's time
+    assert not sweep_copy(str(temp)) and temp.exists()

@@ -120,3 +120,15 @@ def test_an_empty_selection_stays_empty_after_a_re_read(qtbot, view, project):
     before = project.images().label.tolist()
     qtbot.keyClick(grid, Qt.Key.Key_2)
     assert project.images().label.tolist() == before
+
+
+def test_a_view_empty_under_a_filter_selects_nothing_when_an_image_arrives(qtbot, view, project):
+    from labeldesk.browse.image_records import ImageFilter
+
+    view.apply_filter(ImageFilter(search="zzz_new"))
+    assert view.model.rowCount() == 0
+    write_image(project.root / "_unlabeled" / "zzz_new.jpg", seed=77)
+    project.scan(workers=1)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+    assert len(view.grid.selected_rows()) == 0

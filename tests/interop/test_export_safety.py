@@ -208,3 +208,11 @@ def test_a_broken_link_as_the_target_is_refused(tmp_path):
             export(project, target)
     assert not (tmp_path / "unmounted").exists() and link.is_symlink()
     project.close()
+
+
+def test_a_loop_of_links_as_the_target_is_a_clear_error(tmp_path):
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(ExportTargetError, match="cannot be followed"):
+        export(project, tmp_path / "loop" / "out")
+    project.close()

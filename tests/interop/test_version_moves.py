@@ -174,3 +174,25 @@ def test_a_rewrite_just_before_the_copy_is_caught(project, imagefolder, tmp_path
     report = export(project, tmp_path / "out", "csv", ExportOptions())
     assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
     assert not (tmp_path / "out/images/train/cat/cat0.jpg").exists()
+
+
+def test_a_target_with_coarse_times_does_not_make_the_export_hash_everything(
+    project, tmp_path, monkeypatch
+):
+    """On a drive that keeps times to 2 s (FAT), the copies' times never match the
+    index: every image was read back and hashed."""
+    import os
+
+    from labeldesk.interop import writing
+
+    real_utime, hashed = os.utime, []
+
+    def coarse_utime(path, times=None, *, ns=None, **kwargs):
+        if ns is not None:
+            ns = tuple(t // 2_000_000_000 * 2_000_000_000 for t in ns)
+        return real_utime(path, times, ns=ns, **kwargs) if ns else real_utime(path, times)
+
+    monkeypatch.setattr(os, "utime", coarse_utime)
+    monkeypatch.setattr(writing, "hash_file", lambda p: hashed.append(p) or "")
+    report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
+    assert report.failed == [] and report.written > 0 and hashed == []
