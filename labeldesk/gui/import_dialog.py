@@ -268,6 +268,9 @@ class ImportDialog(QDialog):
             self.read()
             self.found.setText("The file or the options changed since the read: reading again…")
             return None
+        if self._applied_key == self._rows_key:  # applied already: count again first
+            self.read()
+            return None
         if self.exclusive is not None and (reason := self.exclusive.blocker()):
             self.found.setText(reason)
             return None
@@ -285,8 +288,9 @@ class ImportDialog(QDialog):
             )
 
         job = Job(run, "Importing labels")
+        key = self._rows_key  # what is applied: a read finishing meanwhile is another
         job.finished.connect(
-            lambda n: self._applied(n, skipped or [], list(rows.unmatched), rows.by_name)
+            lambda n: self._applied(n, skipped or [], list(rows.unmatched), rows.by_name, key)
         )
         job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
         job.ended.connect(self._update)
@@ -300,10 +304,14 @@ class ImportDialog(QDialog):
         return job
 
     def _applied(
-        self, applied: int, skipped: list[str], unmatched: list[str], by_name: int
+        self,
+        applied: int,
+        skipped: list[str],
+        unmatched: list[str],
+        by_name: int,
+        key: tuple[object, ...] | None = None,
     ) -> None:
-        self._applied_key = self._rows_key
-        self.checked = None  # applied: nothing left to apply until the file is read again
+        self._applied_key = key  # Import now reads again first (the counts changed)
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")

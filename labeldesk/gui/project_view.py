@@ -187,7 +187,7 @@ class ProjectView(QWidget):
         anchor = self.grid.anchor_row()
         anchor_id = self.model.rows_to_ids([anchor] if anchor >= 0 else [])
         older = self.model.catalog
-        first_fill = older is None or len(older) == 0  # a new project's first images
+        first_fill = older is None or older.usable_count() == 0  # a new project's first
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)

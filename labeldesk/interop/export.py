@@ -11,6 +11,7 @@ written last (:mod:`labeldesk.interop.manifest`) makes the same state write the 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
 from . import formats  # noqa: F401  (registers every format)
-from .export_target import check_target, put_in_place, resolved_target
+from .export_target import check_target, put_in_place
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
@@ -75,7 +76,10 @@ def export(
     """
     writer = EXPORTERS.get(fmt)
     cancel = cancel or CancelToken()
-    remove_stale(resolved_target(out))  # an interrupted run's leftovers first
+    # An interrupted run's leftovers first (it may have left a link dangling); a loop of
+    # links cannot be resolved: check_target says so.
+    with contextlib.suppress(RuntimeError, OSError):
+        remove_stale(Path(out).expanduser().resolve())
     target = check_target(project, out, overwrite=options.overwrite)
     project.check_root()
     chosen = select_items(project, options, cancel=cancel)

@@ -197,7 +197,10 @@ def place(
     # the indexed ones before the copy and still are after it was not written meanwhile
     # (a write moves the time): two stats. Otherwise the copy is judged: its time (copy2
     # keeps it, a link shares it), else its bytes are hashed.
-    unchanged = not moved and not stat_moved(source, indexed_stat)
+    try:
+        unchanged = not moved and not stat_moved(source, indexed_stat)
+    except OSError:  # gone or moved away just after: judge the copy itself
+        unchanged = False
     if indexed_stat is not None and not unchanged and not _as_indexed(dest, indexed_stat, content):
         dest.unlink()  # the copy or link just made, nothing else
         raise SkipItem(CHANGED_SINCE_INDEXED)

@@ -176,7 +176,9 @@ def test_the_count_is_of_images_that_would_change_and_a_result_stays(qtbot, proj
     assert "1 label(s) applied" in dialog.found.text()
     dialog.skip_bad.setChecked(True)
     assert "1 label(s) applied" in dialog.found.text()
-    assert not dialog.import_button.isEnabled()  # applied: nothing left until read again
+    assert dialog.start() is None  # applied: Import counts again first, applies nothing
+    qtbot.waitUntil(lambda: "nothing would change" in dialog.found.text(), timeout=10000)
+    assert not dialog.import_button.isEnabled()
     dialog.shutdown()
     again = opened_on(qtbot, project, tmp_path / "same.csv", text)
     assert "nothing would change" in again.found.text()

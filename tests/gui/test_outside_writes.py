@@ -132,3 +132,28 @@ def test_a_view_empty_under_a_filter_selects_nothing_when_an_image_arrives(qtbot
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10000)
     qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
     assert len(view.grid.selected_rows()) == 0
+
+
+def test_a_project_of_only_unreadable_files_selects_its_first_image_when_one_arrives(
+    qtbot, tmp_path
+):
+    from labeldesk.core.create import create_and_index
+    from labeldesk.gui.project_view import ProjectView
+
+    root = tmp_path / "images"
+    (root / "cat").mkdir(parents=True)
+    (root / "cat" / "partial.jpg").write_bytes(b"\xff\xd8\xff")  # still being copied
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    view = ProjectView(project)
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        assert view.model.rowCount() == 0 and len(view.catalog) == 1
+        write_image(root / "cat" / "a.jpg", seed=1)
+        project.scan(workers=1)
+        qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10000)
+        qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+        assert view.grid.selected_rows().tolist() == [0]
+    finally:
+        view.shutdown()
+        project.close()

@@ -216,3 +216,21 @@ def test_a_loop_of_links_as_the_target_is_a_clear_error(tmp_path):
     with pytest.raises(ExportTargetError, match="cannot be followed"):
         export(project, tmp_path / "loop" / "out")
     project.close()
+
+
+def test_a_killed_overwrite_through_a_link_is_recovered(tmp_path):
+    """`latest -> exports/v3`: a run killed with v3 set aside left the link dangling, and
+    every later export refused it as broken instead of putting v3 back."""
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    (tmp_path / "exports").mkdir()
+    latest = tmp_path / "latest"
+    latest.symlink_to(tmp_path / "exports" / "v3")
+    export(project, latest, "csv")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    v3 = tmp_path / "exports" / "v3"
+    v3.rename(v3.with_name(f".v3.old-{dead.pid}-abcdef"))  # set aside, then killed
+    report = export(project, latest, "csv", ExportOptions(overwrite=True))
+    assert report.written == 2 and (v3 / MANIFEST).is_file()
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == ["v3"]
+    project.close()

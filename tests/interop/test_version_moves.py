@@ -196,3 +196,29 @@ def test_a_target_with_coarse_times_does_not_make_the_export_hash_everything(
     monkeypatch.setattr(writing, "hash_file", lambda p: hashed.append(p) or "")
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
     assert report.failed == [] and report.written > 0 and hashed == []
+
+
+def test_a_source_gone_just_after_its_copy_leaves_no_copy(
+    project, imagefolder, tmp_path, monkeypatch
+):
+    """The check after the copy stat'ed the source: gone, it raised before the copy it
+    could not vouch for was removed, and a dog went out labeled cat."""
+    from labeldesk.interop import writing
+
+    root, _ = imagefolder
+    cat = root / "train/cat/cat0.jpg"
+    dog_bytes = (root / "train/dog/dog0.jpg").read_bytes()
+    real_copy2 = writing.shutil.copy2
+
+    def rewrite_copy_delete(src, dst, **kwargs):
+        if Path(src) == cat:
+            cat.write_bytes(dog_bytes)
+            done = real_copy2(src, dst, **kwargs)
+            cat.unlink()
+            return done
+        return real_copy2(src, dst, **kwargs)
+
+    monkeypatch.setattr(writing.shutil, "copy2", rewrite_copy_delete)
+    report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
+    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
