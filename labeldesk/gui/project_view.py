@@ -187,7 +187,8 @@ class ProjectView(QWidget):
         anchor = self.grid.anchor_row()
         anchor_id = self.model.rows_to_ids([anchor] if anchor >= 0 else [])
         older = self.model.catalog
-        first_fill = older is None or older.usable_count() == 0  # a new project's first
+        # a new project's first images: nothing shown before, and nothing usable yet
+        first_fill = older is None or (self.model.rowCount() == 0 and older.usable_count() == 0)
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
         self.model.set_catalog(catalog)

@@ -134,25 +134,12 @@ def resolved_target(out: Path | str) -> Path:
     the system disk) or loops."""
     given = Path(out).expanduser()
     for part in (given, *given.parents):  # before resolving, which follows links
-        if part.is_symlink() and not part.exists() and not _names_a_new_folder(part, given):
+        if part.is_symlink() and not part.exists():
             raise ExportTargetError(_unfollowable(part))
     try:
         return given.resolve()
     except (RuntimeError, OSError) as exc:  # a loop of links
         raise ExportTargetError(f"{given} cannot be followed to a folder: {exc}") from None
-
-
-def _names_a_new_folder(link: Path, given: Path) -> bool:
-    """The export folder itself as a link to a folder not made yet, in a folder that is
-    there (``latest -> exports/v4``): fine. A link on the way, or one whose folder is
-    missing too (an unmounted drive), is not."""
-    if link != given:
-        return False
-    try:
-        target = Path(os.path.join(os.path.dirname(link), os.readlink(link)))
-        return os.path.isdir(target.parent) and not os.path.lexists(target)
-    except OSError:
-        return False
 
 
 def _unfollowable(link: Path) -> str:

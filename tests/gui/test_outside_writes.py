@@ -157,3 +157,30 @@ def test_a_project_of_only_unreadable_files_selects_its_first_image_when_one_arr
     finally:
         view.shutdown()
         project.close()
+
+
+def test_an_empty_selection_in_a_view_of_unreadable_files_stays_empty(qtbot, tmp_path):
+    from labeldesk.browse.image_records import ImageFilter
+    from labeldesk.core.create import create_and_index
+    from labeldesk.gui.project_view import ProjectView
+
+    root = tmp_path / "images"
+    (root / "cat").mkdir(parents=True)
+    for name in ("a.jpg", "b.jpg"):
+        (root / "cat" / name).write_bytes(b"\xff\xd8\xff")
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    view = ProjectView(project)
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        view.apply_filter(ImageFilter(show="skipped"))
+        assert view.model.rowCount() == 2
+        view.grid.selectionModel().clearSelection()
+        (root / "cat" / "c.jpg").write_bytes(b"\xff\xd8\xff")
+        project.scan(workers=1)
+        qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10000)
+        qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+        assert len(view.grid.selected_rows()) == 0
+    finally:
+        view.shutdown()
+        project.close()

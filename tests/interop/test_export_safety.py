@@ -223,9 +223,9 @@ def test_a_killed_overwrite_through_a_link_is_recovered(tmp_path):
     every later export refused it as broken instead of putting v3 back."""
     project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
     (tmp_path / "exports").mkdir()
+    export(project, tmp_path / "exports" / "v3", "csv")
     latest = tmp_path / "latest"
     latest.symlink_to(tmp_path / "exports" / "v3")
-    export(project, latest, "csv")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     v3 = tmp_path / "exports" / "v3"
@@ -233,4 +233,17 @@ def test_a_killed_overwrite_through_a_link_is_recovered(tmp_path):
     report = export(project, latest, "csv", ExportOptions(overwrite=True))
     assert report.written == 2 and (v3 / MANIFEST).is_file()
     assert [p.name for p in (tmp_path / "exports").iterdir()] == ["v3"]
+    project.close()
+
+
+def test_a_link_to_an_unmounted_drives_mount_folder_is_refused(tmp_path):
+    """The mount folder stays, empty, while the drive is away: an export through a link
+    to a folder in it went onto the system disk."""
+    project, _ = make_project(tmp_path, ["cat/a.png", "dog/b.png"])
+    (tmp_path / "mnt" / "usb").mkdir(parents=True)
+    latest = tmp_path / "latest"
+    latest.symlink_to(tmp_path / "mnt" / "usb" / "v3")
+    with pytest.raises(ExportTargetError, match="broken symbolic link"):
+        export(project, latest, "csv")
+    assert list((tmp_path / "mnt" / "usb").iterdir()) == []
     project.close()
