@@ -162,7 +162,7 @@ def place(
     (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
     FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not).
     ``indexed_stat``, ``content``: the source's indexed (size, mtime_ns) and hash;
-    SkipItem if its bytes changed since (:func:`check_unchanged`)."""
+    SkipItem if its bytes changed since: the copy or link is judged once written."""
     cache = cache or PlaceCache.of(project)
     parent = str(dest.parent)
     if parent not in cache.made:
@@ -207,6 +207,8 @@ def place(
 
 
 def _as_indexed(path: Path, indexed_stat: tuple[int, int], content: str | None) -> bool:
+    """Whether ``path`` holds the indexed bytes: its size and time are the indexed ones,
+    or (its time alone moved: a touch, a copy) its bytes hash to ``content``."""
     st = os.stat(path)
     if (st.st_size, st.st_mtime_ns) == indexed_stat:
         return True
@@ -284,12 +286,7 @@ def check_unchanged(
     (the indexed hash) is given, its bytes hash otherwise (a touched or copied file,
     whose time alone moved, is still the same image). A missing file raises
     FileNotFoundError, as reading it would. ``indexed_stat`` None: not checked."""
-    if indexed_stat is None:
-        return
-    st = os.stat(source)
-    if (st.st_size, st.st_mtime_ns) == indexed_stat:
-        return
-    if content is None or st.st_size != indexed_stat[0] or hash_file(source) != content:
+    if indexed_stat is not None and not _as_indexed(source, indexed_stat, content):
         raise SkipItem(CHANGED_SINCE_INDEXED)
 
 

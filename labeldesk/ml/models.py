@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -66,13 +67,14 @@ def new_version_dir(project: Project, kind: str) -> Path:
         n += 1
         folder = models_dir(project) / f"{stamp}-{kind}-{n}"
     folder.mkdir(parents=True)
-    (folder / RUN_MARKER).write_text(json.dumps({"pid": os.getpid(), "created_at": time.time()}))
+    run = {"pid": os.getpid(), "host": socket.gethostname(), "created_at": time.time()}
+    (folder / RUN_MARKER).write_text(json.dumps(run))
     return folder
 
 
 def sweep_unrecorded(project: Project) -> list[Path]:
     """Remove run folders that a killed run left: marked (:data:`RUN_MARKER`), of a
-    process that is gone, and used by no recorded version. Anything else stays; a
+    process on this machine that is gone, and used by no recorded version. Anything else stays; a
     recorded run's stale marker is dropped. Never an error (tidying)."""
     from labeldesk.core.staging import process_alive
 
@@ -91,12 +93,14 @@ def sweep_unrecorded(project: Project) -> list[Path]:
     }
     for folder in marked:
         try:
-            pid = int(json.loads((folder / RUN_MARKER).read_text())["pid"])
-        except (OSError, ValueError, KeyError, TypeError):
+            run = json.loads((folder / RUN_MARKER).read_text())
+            pid, host = int(run["pid"]), run.get("host")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if folder.name in used:
             (folder / RUN_MARKER).unlink(missing_ok=True)
-        elif not process_alive(pid):
+        elif host == socket.gethostname() and not process_alive(pid):
+            # (a run on another machine sharing the project: its id means nothing here)
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

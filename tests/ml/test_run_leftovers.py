@@ -4,6 +4,7 @@ for good; a fine-tune interrupted while embedding left no word of how to finish.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -36,13 +37,16 @@ def record(project, checkpoint, kind="head"):
 def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(project):
     killed = new_version_dir(project, "finetune")
     (killed / "model.safetensors").write_bytes(b"x" * 100)
-    (killed / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))
+    here = socket.gethostname()
+    (killed / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
     running = new_version_dir(project, "head")  # this process: alive, kept
     recorded = new_version_dir(project, "head")
     (recorded / "head.safetensors").write_bytes(b"y")
-    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))  # killed after
+    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
     record(project, recorded / "head.safetensors")  # ... its row was written: in use
-    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid()}))
+    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
+    elsewhere = new_version_dir(project, "head")  # a run on another machine: kept
+    (elsewhere / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": "other-box"}))
     theirs = models_dir(project) / "my-notes"
     theirs.mkdir()
     (theirs / "x.txt").write_text("mine")
@@ -53,6 +57,7 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(projec
     assert running.exists() and (running / RUN_MARKER).is_file()
     assert (recorded / "head.safetensors").is_file() and not (recorded / RUN_MARKER).exists()
     assert (theirs / "x.txt").read_text() == "mine"
+    assert (elsewhere / RUN_MARKER).is_file()
 
 
 def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
