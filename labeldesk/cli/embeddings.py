@@ -104,13 +104,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--threshold",
         type=similarity,
         default=DEFAULT_THRESHOLD,
-        help=f"cosine similarity for near duplicates (default {DEFAULT_THRESHOLD})",
+        help=f"cosine similarity for near duplicates, -1 to 1 (default {DEFAULT_THRESHOLD})",
     )
     p.add_argument(
         "--hash-distance",
         type=hash_bits,
         default=DEFAULT_HASH_DISTANCE,
-        help="most perceptual-hash bits (of 64) a near duplicate may differ in "
+        help="most perceptual-hash bits (0-64) a near duplicate may differ in "
         f"(default {DEFAULT_HASH_DISTANCE}; -1: similarity alone decides)",
     )
     ray = p.add_argument_group("the neighbour search on a Ray cluster (very large projects)")
