@@ -13,7 +13,7 @@ scikit-learn digits (precision at #errors +0.011/+0.027), equal on photo crops, 
 on Fashion-MNIST (-0.031/-0.021), while the probe's out-of-fold accuracy there was the
 same or better at 160 px, so no check on the project's own labels could tell the two
 cases apart. Test-time flip (each image and its mirror image, vectors averaged) does not
-buy the loss back: at 112 px with the flip, still 2x cheaper than 224 px without, Fashion-MNIST
+buy the loss back: at 112 px with the flip (3.4x the throughput of 224 px), Fashion-MNIST
 lost as much as at 112 px alone (precision at #errors -0.049 on look-alike noise). The
 bundled model's own 224 px stays the default; ``--input-size`` is the user's choice.
 """
