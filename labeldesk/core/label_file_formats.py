@@ -143,7 +143,10 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
         body = started
     else:
         body = started[1:]
+    if body is not started:
+        _check_unique(first, (path_col, label_col, split_col), source, at)
     needed = max(path_col, label_col) + 1
+    width = len(first) if body is not started else 3  # no header: path,label[,split]
     parsed = Parsed([], [], "line")
     for line, last, cells in body:
         if not "".join(cells).strip():
@@ -154,8 +157,36 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
             continue
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
-        admit(parsed, Record(line, cells[path_col], cells[label_col], split, last))
+        record = Record(line, cells[path_col], cells[label_col], split, last)
+        admit(parsed, record, _extra_cells(cells, width, delimiter))
     return parsed
+
+
+def _extra_cells(cells: list[str], width: int, delimiter: str) -> list[str]:
+    """A problem when a row has more filled cells than the header has columns: a cell
+    that holds the separator unquoted (``a.png,1,0`` for the label ``1,0``) would else
+    lose its end without a word. Empty cells past the end (a spreadsheet's trailing
+    commas) are fine."""
+    if not any(cell.strip() for cell in cells[width:]):
+        return []
+    sep = {",": "comma", "\t": "tab", ";": "semicolon"}[delimiter]
+    return [
+        f"expected {width} columns, found {len(cells)}: a cell that holds a {sep} needs "
+        f"quotes around it"
+    ]
+
+
+def _check_unique(
+    header: list[str], used: tuple[int | None, ...], source: str, where: str
+) -> None:
+    """Refuse a header that names a column it reads twice (``path,label,label``): which
+    of the two was meant cannot be told."""
+    names = [cell.strip().lower() for cell in header]
+    twice = [header[i].strip() for i in used if i is not None and names.count(names[i]) > 1]
+    if twice:
+        raise LabelFileError(
+            source, [f"{where}the header names the column {twice[0]!r} more than once"]
+        )
 
 
 def _find(header: list[str], names: tuple[str, ...]) -> int | None:

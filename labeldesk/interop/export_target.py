@@ -74,6 +74,13 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return None
 
 
+def export_format(folder: Path) -> str | None:
+    """The format of the LabelDesk export in ``folder`` (from its manifest), or None."""
+    data = _manifest(folder)
+    fmt = None if data is None else data.get("format")
+    return fmt if isinstance(fmt, str) else None
+
+
 def is_export(folder: Path) -> bool:
     """Was ``folder`` written by a LabelDesk export (a readable manifest of one)?"""
     return _manifest(folder) is not None

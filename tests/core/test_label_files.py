@@ -485,3 +485,38 @@ def test_a_bare_file_colon_name_finds_its_own_image_by_its_ending(tmp_path):
         "path,label\nfile:0001.jpg,dog\n",
     )
     assert labels["train/cat/file:0001.jpg"] == "dog" and labels["val/cat/0001.jpg"] == "cat"
+
+
+def test_a_row_with_more_filled_cells_than_the_header_is_refused_by_line(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label\n"
+        "_unlabeled/u0.png,cat,test\n"  # 2: a third cell the header has no column for
+        "_unlabeled/u1.png,1,0\n"  # 3: the label "1,0" unquoted
+        "_unlabeled/u2.png,dog,,\n"  # 4: a spreadsheet's trailing commas: fine
+    )
+    rows = read_label_file(f)
+    assert [(r.path, r.label) for r in rows] == [("_unlabeled/u2.png", "dog")]
+    problems = rows.describe(rows.problems)
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3"]
+    assert "expected 2 columns, found 3" in problems[0] and "quotes" in problems[0]
+    # with bad rows skipped, the images the refused rows name are left out
+    assert [p for _, p in rows.refused] == ["_unlabeled/u0.png", "_unlabeled/u1.png"]
+    assert len(rejected(project, f)) == 2
+    # without a header: path,label,split, and nothing more
+    g = tmp_path / "bare.csv"
+    g.write_text("_unlabeled/u0.png,cat,val\n_unlabeled/u1.png,cat,val,x\n")
+    bare = read_label_file(g)
+    assert [(r.path, r.split) for r in bare] == [("_unlabeled/u0.png", "val")]
+    assert bare.describe(bare.problems)[0].startswith("line 2: expected 3 columns, found 4")
+
+
+def test_a_header_naming_a_used_column_twice_is_refused(tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label,label\n_unlabeled/u0.png,cat,dog\n")
+    with pytest.raises(LabelFileError) as err:
+        read_label_file(f)
+    assert "line 1: the header names the column 'label' more than once" in err.value.problems[0]
+    ok = tmp_path / "ok.csv"  # a repeated column the import does not read is no matter
+    ok.write_text("path,label,note,note\n_unlabeled/u0.png,cat,a,b\n")
+    assert [r.label for r in read_label_file(ok)] == ["cat"]
