@@ -74,11 +74,9 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return None
 
 
-def export_format(folder: Path) -> str | None:
-    """The format of the LabelDesk export in ``folder`` (from its manifest), or None."""
-    data = _manifest(folder)
-    fmt = None if data is None else data.get("format")
-    return fmt if isinstance(fmt, str) else None
+def export_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of the LabelDesk export in ``folder``, or None when it is not one."""
+    return _manifest(folder)
 
 
 def is_export(folder: Path) -> bool:

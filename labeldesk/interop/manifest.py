@@ -75,6 +75,7 @@ def write_manifest(
         "missing": report.missing,
         "failed": report.failed,
         "made_splits": report.made_splits,
+        "renamed": dict(sorted(report.renamed.items())),
         "contents": contents(folder, LEFT_OUT),
         "files": file_hashes(folder, progress, cancel),
     }

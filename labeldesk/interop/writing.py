@@ -61,6 +61,9 @@ class ExportReport:
     # Images of the version that cannot be read any more: {"path", "reason"}; not written.
     missing: list[dict[str, str]] = field(default_factory=list)
     made_splits: dict[str, Any] | None = None  # sizes, per-class balance, groups kept whole
+    # Files written under another name than their project file's (path in the export ->
+    # project path), so that importing the export back leads each one to its image.
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -367,6 +370,8 @@ def copy_images(
                 raise
             report.failed.append({"path": item.path, "reason": exc.strerror or str(exc)})
             continue
+        if rel != posixpath.join(folder_of(item), posixpath.basename(item.path)):
+            report.renamed[rel] = item.path  # a name shortened or made unique
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))

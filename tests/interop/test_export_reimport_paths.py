@@ -4,6 +4,8 @@ CSV, Parquet and Label Studio exports keep their copies in)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import write_image
 
@@ -42,3 +44,50 @@ def test_reimport_names_the_exported_image_not_one_under_a_real_images_folder(
     assert main(["import", str(path), str(out / file)]) == 0
     with open_project(path) as p:
         assert labels_of(p, ["a.png", "images/a.png"]) == {"a.png": "dog", "images/a.png": None}
+
+
+@pytest.mark.parametrize("split", [None, "val"])
+def test_a_fiftyone_export_with_files_renamed_for_unique_keys_reads_back(tmp_path, split):
+    """FiftyOne keys a file by its name without extension: ``cat/a.png`` and ``cat/a.jpg``
+    share one, so the export renames one; the manifest leads it back to its image."""
+    root = tmp_path / "im"
+    write_image(root / "cat" / "a.png", fmt="PNG", seed=1)
+    write_image(root / "cat" / "a.jpg", fmt="JPEG", seed=2)
+    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
+    write_image(root / "data" / "cat" / "a.png", fmt="PNG", seed=4)  # a real data/ folder
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    paths = ["cat/a.png", "cat/a.jpg", "dog/b.png", "data/cat/a.png"]
+    with open_project(path) as p:
+        p.set_labels({"data/cat/a.png": "dog"}, create_classes=True)
+        if split:
+            p.set_splits({q: split for q in paths})
+        before = labels_of(p, paths)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "fiftyone"]) == 0
+    renamed = json.loads((out / "labeldesk-export.json").read_text())["renamed"]
+    assert sorted(renamed.values()) == ["cat/a.jpg"] or sorted(renamed.values()) == ["cat/a.png"]
+    with open_project(path) as p:
+        p.set_labels({q: "dog" for q in paths[:3]} | {"data/cat/a.png": "cat"})
+    source = out / split / "labels.json" if split else out
+    assert main(["import", str(path), str(source)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, paths) == before
+
+
+def test_a_file_name_shortened_by_the_export_reads_back_into_its_image(tmp_path):
+    root = tmp_path / "im"
+    long_name = "x" * 245 + ".png"  # over the 240 bytes an export keeps
+    write_image(root / "cat" / long_name, fmt="PNG", seed=1)
+    write_image(root / "dog" / "b.png", fmt="PNG", seed=2)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    renamed = json.loads((out / "labeldesk-export.json").read_text())["renamed"]
+    assert list(renamed.values()) == [f"cat/{long_name}"]
+    with open_project(path) as p:
+        p.set_labels({f"cat/{long_name}": "dog"})
+    assert main(["import", str(path), str(out / "labels.csv")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, [f"cat/{long_name}"]) == {f"cat/{long_name}": "cat"}

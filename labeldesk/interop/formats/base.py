@@ -19,8 +19,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.registry import Registry
 
-from ..export_target import export_format
-from ..writing import IMAGES
+from .export_paths import as_project_paths
 
 # The files a folder import reads its labels from (a Hugging Face dataset's metadata,
 # a FiftyOne dataset's labels.json), at the top or one folder down: what source_state
@@ -98,8 +97,6 @@ class Importer:
 
 
 IMPORTERS: Registry[Importer] = Registry("label format")
-# export formats that keep the images under images/<project path> (writing.image_folder)
-IMAGES_BESIDE_MANIFEST = ("csv", "parquet", "labelstudio")
 
 
 def register_importer(importer: Importer) -> Importer:
@@ -128,22 +125,4 @@ def read_labels(
     """Read ``path`` as ``fmt`` (detected when None); returns (format used, rows)."""
     path = Path(path)
     name = fmt or detect_format(path)
-    return name, _as_project_paths(path, IMPORTERS.get(name).read(path, options))
-
-
-def _as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
-    """Rows of a LabelDesk export that keeps each image at ``images/<its project path>``
-    (CSV, Parquet, Label Studio) name that project path. Matched as written, a project
-    with a real top-level ``images/`` folder would give the row's label to its own
-    ``images/a.png`` rather than to ``a.png``, the image the row was exported from."""
-    folder = path if path.is_dir() else path.parent
-    if export_format(folder) not in IMAGES_BESIDE_MANIFEST:
-        return rows
-    prefix = IMAGES + "/"
-
-    def project_path(written: str) -> str:
-        return written[len(prefix) :] if written.startswith(prefix) else written
-
-    rows.rows = [row._replace(path=project_path(row.path)) for row in rows.rows]
-    rows.refused = [(line, project_path(written)) for line, written in rows.refused]
-    return rows
+    return name, as_project_paths(path, IMPORTERS.get(name).read(path, options))

@@ -75,6 +75,10 @@ def _fiftyone(
     for item, rel in copy_images(project, ordered, out, options, progress, cancel, report, folder):
         data = posixpath.join(dataset_of(item), DATA)
         key = _unique_key(out, data, rel, used.setdefault(dataset_of(item), set()))
+        final = posixpath.join(data, key) + posixpath.splitext(rel)[1]
+        if final != rel:  # renamed for a unique key
+            report.renamed.pop(rel, None)
+            report.renamed[final] = item.path
         labels = datasets.setdefault(dataset_of(item), {})
         labels[key] = None if item.label is None else index[item.label]
     for base, labels in datasets.items():
