@@ -176,9 +176,7 @@ def _extra_cells(cells: list[str], width: int, delimiter: str) -> list[str]:
     ]
 
 
-def _check_unique(
-    header: list[str], used: tuple[int | None, ...], source: str, where: str
-) -> None:
+def _check_unique(header: list[str], used: tuple[int | None, ...], source: str, where: str) -> None:
     """Refuse a header that names a column it reads twice (``path,label,label``): which
     of the two was meant cannot be told."""
     names = [cell.strip().lower() for cell in header]

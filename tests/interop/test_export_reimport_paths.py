@@ -23,9 +23,7 @@ def labels_of(project, paths: list[str]) -> dict[str, str | None]:
     ("fmt", "file"),
     [("csv", "labels.csv"), ("parquet", "labels.parquet"), ("labelstudio", "tasks.json")],
 )
-def test_reimport_names_the_exported_image_not_one_under_a_real_images_folder(
-    tmp_path, fmt, file
-):
+def test_reimport_names_the_exported_image_not_one_under_a_real_images_folder(tmp_path, fmt, file):
     root = tmp_path / "im"
     write_image(root / "a.png", fmt="PNG", seed=1)
     write_image(root / "images" / "a.png", fmt="PNG", seed=2)
