@@ -241,7 +241,9 @@ def cmd_label(args: argparse.Namespace) -> Output:
         if args.csv:
             if args.path or args.label:
                 raise LabelDeskError("give either PATH LABEL or --csv FILE, not both")
-            rows = read_label_file(args.csv)
+            from labeldesk.interop.formats.export_paths import as_project_paths
+
+            rows = as_project_paths(args.csv, read_label_file(args.csv))
             applied = apply_label_rows(
                 project,
                 rows,

@@ -143,10 +143,10 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
         body = started
     else:
         body = started[1:]
-    if body is not started:
+    if body is not started and not any(columns):  # (named columns are found exactly)
         _check_unique(first, (path_col, label_col, split_col), source, at)
     needed = max(path_col, label_col) + 1
-    width = len(first) if body is not started else 3  # no header: path,label[,split]
+    width = len(first) if body is not started else None  # no header: cells past split unread
     parsed = Parsed([], [], "line")
     for line, last, cells in body:
         if not "".join(cells).strip():
@@ -162,12 +162,12 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     return parsed
 
 
-def _extra_cells(cells: list[str], width: int, delimiter: str) -> list[str]:
+def _extra_cells(cells: list[str], width: int | None, delimiter: str) -> list[str]:
     """A problem when a row has more filled cells than the header has columns: a cell
     that holds the separator unquoted (``a.png,1,0`` for the label ``1,0``) would else
     lose its end without a word. Empty cells past the end (a spreadsheet's trailing
-    commas) are fine."""
-    if not any(cell.strip() for cell in cells[width:]):
+    commas) are fine, and so is anything past ``path,label,split`` without a header."""
+    if width is None or not any(cell.strip() for cell in cells[width:]):
         return []
     sep = {",": "comma", "\t": "tab", ";": "semicolon"}[delimiter]
     return [

@@ -91,6 +91,12 @@ class LabelFile:
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
     # image such a row names is left out, whatever the file's good rows say of it
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # A LabelDesk export read back: the image folder of the project it was exported from,
+    # and each row's (then each refused row's) path in that project. Used only when the
+    # rows are applied to that project; any other takes the paths as written.
+    exported_from: str | None = None
+    source_paths: list[str] = field(default_factory=list)
+    source_refused: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -322,6 +328,7 @@ def apply_label_rows(
     and every image with a bad row is left out (the person asked to skip bad rows).
     """
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
+    _in_source_project(found, project)
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     refused = [_candidates(project.root, path) for _, path in found.refused]
@@ -402,6 +409,23 @@ def apply_label_rows(
         description=description or f"{len(labels)} labels from file",
     )
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
+
+
+def _in_source_project(found: LabelFile, project: Project) -> None:
+    """Make each row of ``found`` name the image it was exported from, when it is a
+    LabelDesk export read back into the project it came from (once: the rows stay so)."""
+    if found.exported_from is None or not _same_folder(found.exported_from, project.root):
+        return
+    found.rows = [r._replace(path=p) for r, p in zip(found.rows, found.source_paths, strict=True)]
+    found.refused = [(n, p) for (n, _), p in zip(found.refused, found.source_refused, strict=True)]
+    found.exported_from = None
+
+
+def _same_folder(recorded: str, root: Path) -> bool:
+    try:
+        return Path(recorded) == root or Path(recorded).resolve() == root.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def by_name_notice(count: int) -> str:

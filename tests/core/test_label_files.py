@@ -503,12 +503,14 @@ def test_a_row_with_more_filled_cells_than_the_header_is_refused_by_line(project
     # with bad rows skipped, the images the refused rows name are left out
     assert [p for _, p in rows.refused] == ["_unlabeled/u0.png", "_unlabeled/u1.png"]
     assert len(rejected(project, f)) == 2
-    # without a header: path,label,split, and nothing more
+    # without a header: path,label,split are read, cells after them (a score) are not
     g = tmp_path / "bare.csv"
-    g.write_text("_unlabeled/u0.png,cat,val\n_unlabeled/u1.png,cat,val,x\n")
+    g.write_text("_unlabeled/u0.png,cat,val\n_unlabeled/u1.png,cat,val,0.93\n")
     bare = read_label_file(g)
-    assert [(r.path, r.split) for r in bare] == [("_unlabeled/u0.png", "val")]
-    assert bare.describe(bare.problems)[0].startswith("line 2: expected 3 columns, found 4")
+    assert [(r.path, r.split) for r in bare] == [("_unlabeled/u0.png", "val")] * 1 + [
+        ("_unlabeled/u1.png", "val")
+    ]
+    assert not bare.problems
 
 
 def test_a_header_naming_a_used_column_twice_is_refused(tmp_path):
@@ -520,3 +522,7 @@ def test_a_header_naming_a_used_column_twice_is_refused(tmp_path):
     ok = tmp_path / "ok.csv"  # a repeated column the import does not read is no matter
     ok.write_text("path,label,note,note\n_unlabeled/u0.png,cat,a,b\n")
     assert [r.label for r in read_label_file(ok)] == ["cat"]
+    named = tmp_path / "named.csv"  # a column named exactly is the one meant
+    named.write_text("id,ID,category\nx,_unlabeled/u0.png,cat\n")
+    rows = read_label_file(named, Columns(path="ID", label="category"))
+    assert [(r.path, r.label) for r in rows] == [("_unlabeled/u0.png", "cat")]

@@ -89,3 +89,67 @@ def test_a_file_name_shortened_by_the_export_reads_back_into_its_image(tmp_path)
     assert main(["import", str(path), str(out / "labels.csv")]) == 0
     with open_project(path) as p:
         assert labels_of(p, [f"cat/{long_name}"]) == {f"cat/{long_name}": "cat"}
+
+
+def test_a_project_made_from_the_export_folder_matches_the_rows_as_written(tmp_path):
+    """The export's paths lead back to the source project only: a project of the export's
+    own folder (where images/a.png is the copy of a.png) reads them as they are."""
+    root = tmp_path / "im"
+    write_image(root / "a.png", fmt="PNG", seed=1)
+    write_image(root / "cat" / "a.png", fmt="PNG", seed=2)
+    write_image(root / "images" / "a.png", fmt="PNG", seed=3)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"a.png": "dog", "images/a.png": "cat"}, create_classes=True)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    copy = tmp_path / "copy"
+    args = ["new", str(copy), "--images", str(out), "--labels", str(out / "labels.csv")]
+    assert main(args) == 0
+    with open_project(copy) as q:
+        assert labels_of(q, ["images/a.png", "images/images/a.png", "images/cat/a.png"]) == {
+            "images/a.png": "dog",
+            "images/images/a.png": "cat",
+            "images/cat/a.png": "cat",
+        }
+
+
+def test_label_studio_data_path_of_a_shortened_name_is_a_project_path(tmp_path):
+    root = tmp_path / "im"
+    long_name = "x" * 245 + ".png"
+    write_image(root / "images" / "cat" / long_name, fmt="PNG", seed=1)
+    write_image(root / "cat" / long_name, fmt="PNG", seed=2)
+    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    paths = [f"images/cat/{long_name}", f"cat/{long_name}"]
+    with open_project(path) as p:
+        p.set_labels({paths[0]: "dog"}, create_classes=True)
+        before = labels_of(p, paths)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
+    with open_project(path) as p:
+        p.set_labels({paths[0]: "cat", paths[1]: "dog"})
+    assert main(["import", str(path), str(out / "tasks.json")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, paths) == before
+
+
+def test_label_csv_leads_an_export_back_too(tmp_path):
+    root = tmp_path / "im"
+    write_image(root / "a.png", fmt="PNG", seed=1)
+    write_image(root / "images" / "a.png", fmt="PNG", seed=2)
+    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"a.png": "dog", "images/a.png": None}, create_classes=True)
+    out = tmp_path / "out"
+    args = ["export", str(path), str(out), "--format", "csv", "--include-unlabeled"]
+    assert main(args) == 0
+    with open_project(path) as p:
+        p.set_labels({"a.png": "images"})
+    assert main(["label", str(path), "--csv", str(out / "labels.csv")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["a.png", "images/a.png"]) == {"a.png": "dog", "images/a.png": None}

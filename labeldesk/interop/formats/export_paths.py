@@ -5,12 +5,15 @@ and FiftyOne's at ``[<split>/]data/<its project path>``; a file whose name was s
 or made unique is recorded in the manifest's ``renamed``. Matched as written, such a row
 could name the wrong image: in a project with a real top-level ``images/`` folder,
 ``images/a.png`` is that folder's image, not the ``a.png`` the row was exported from, and
-a renamed file names none. Beside LabelDesk's manifest, each row is led back to the
-project path it was exported from.
+a renamed file names none. Beside LabelDesk's manifest, a row that names a file the
+export wrote is led back to the project path it was exported from, when the rows go back
+into that project (the manifest's ``image_root``); any other project (one made from the
+export folder itself, say) matches the paths as written.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,49 +28,72 @@ FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
 
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
-    """``rows`` read from ``path``, their paths made project paths when ``path`` is (in)
-    a LabelDesk export; other files' rows as they are."""
-    mapping = _mapping(path)
-    if mapping is None:
+    """``rows`` read from ``path``, with the project path each one was exported from when
+    ``path`` is (in) a LabelDesk export (applied only to that project)."""
+    found = _mapping(path)
+    if found is None:
         return rows
-    rows.rows = [row._replace(path=mapping(row.path)) for row in rows.rows]
-    rows.refused = [(line, mapping(written)) for line, written in rows.refused]
+    image_root, mapping = found
+    rows.exported_from = image_root
+    rows.source_paths = [mapping(row.path) for row in rows.rows]
+    rows.source_refused = [mapping(written) for _, written in rows.refused]
     return rows
 
 
-def _mapping(path: Path) -> Callable[[str], str] | None:
+def _mapping(path: Path) -> tuple[str, Callable[[str], str]] | None:
     folder = path if path.is_dir() else path.parent
     manifest = export_manifest(folder)
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
-        return _led_back("", _renamed(manifest), (IMAGES,))
+        return _led_back(manifest, "", (IMAGES,))
     # FiftyOne: the export's folder, one split's dataset in it, or a labels.json there
     for within, export in (("", folder), (folder.name + "/", folder.parent)):
         manifest = export_manifest(export)
         if manifest is not None and manifest.get("format") == FIFTYONE:
-            return _led_back(within, _renamed(manifest), (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
+            return _led_back(manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
     return None
 
 
 def _led_back(
-    within: str, renamed: dict[str, str], folders: tuple[str, ...]
-) -> Callable[[str], str]:
-    """Rows' paths (relative to ``within`` in the export) -> project paths: a renamed
-    file's recorded path, else its path below the first of ``folders`` that holds it
-    (``*`` is any one folder: a split's)."""
+    manifest: dict[str, Any], within: str, folders: tuple[str, ...]
+) -> tuple[str, Callable[[str], str]] | None:
+    """(the source project's image folder, rows' paths -> its paths). ``within``: the
+    folder of the export the rows' paths start in. A path the export wrote goes to its
+    recorded name when renamed, else to its path below the first of ``folders`` that
+    holds it (``*`` is any one folder: a split's); any other path (a project path
+    Label Studio's ``data.path`` gave, a row edited by hand) stays as written."""
+    root = manifest.get("image_root")
+    if not isinstance(root, str):
+        return None
+    renamed = _renamed(manifest)
+    written_files = _files(manifest)
     heads = [folder.split("/") for folder in folders]
 
     def project_path(written: str) -> str:
-        full = within + written
-        if full in renamed:
-            return renamed[full]
-        parts = full.split("/")
-        for head in heads:
-            at = parts[: len(head)]
-            if len(parts) > len(head) and all(h in ("*", p) for h, p in zip(head, at, strict=True)):
-                return "/".join(parts[len(head) :])
+        tidy = posixpath.normpath(written.replace("\\", "/")) if written else written
+        for full in dict.fromkeys((within + written, within + tidy)):  # as written first
+            if full in renamed:
+                return renamed[full]
+            if full in written_files:
+                return _below(full, heads) or written
         return written
 
-    return project_path
+    return root, project_path
+
+
+def _below(full: str, heads: list[list[str]]) -> str | None:
+    parts = full.split("/")
+    for head in heads:
+        at = parts[: len(head)]
+        if len(parts) > len(head) and all(h in ("*", p) for h, p in zip(head, at, strict=True)):
+            return "/".join(parts[len(head) :])
+    return None
+
+
+def _files(manifest: dict[str, Any]) -> set[str]:
+    found = manifest.get("files")
+    if not isinstance(found, list):
+        return set()
+    return {f["path"] for f in found if isinstance(f, dict) and isinstance(f.get("path"), str)}
 
 
 def _renamed(manifest: dict[str, Any]) -> dict[str, str]:
