@@ -19,20 +19,28 @@ def labels_of(project, paths: list[str]) -> dict[str, str | None]:
     return {p: found[p] if isinstance(found[p], str) else None for p in paths}
 
 
+def made(tmp_path, files: list[str], labels: dict[str, str | None] | None = None):
+    """A project of ``files`` (each a different image) under tmp_path/im, with ``labels``
+    set (new classes made); returns its path."""
+    root = tmp_path / "im"
+    for seed, rel in enumerate(files, start=1):
+        write_image(root / rel, fmt="JPEG" if rel.endswith(".jpg") else "PNG", seed=seed)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    if labels:
+        with open_project(path) as p:
+            p.set_labels(labels, create_classes=True)
+    return path
+
+
 @pytest.mark.parametrize(
     ("fmt", "file"),
     [("csv", "labels.csv"), ("parquet", "labels.parquet"), ("labelstudio", "tasks.json")],
 )
 def test_reimport_names_the_exported_image_not_one_under_a_real_images_folder(tmp_path, fmt, file):
-    root = tmp_path / "im"
-    write_image(root / "a.png", fmt="PNG", seed=1)
-    write_image(root / "images" / "a.png", fmt="PNG", seed=2)
-    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
-    write_image(root / "cat" / "c.png", fmt="PNG", seed=4)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
+    files = ["a.png", "images/a.png", "dog/b.png", "cat/c.png"]
+    path = made(tmp_path, files, {"a.png": "dog", "images/a.png": None})
     with open_project(path) as p:
-        p.set_labels({"a.png": "dog", "images/a.png": None}, create_classes=True)
         assert labels_of(p, ["a.png", "images/a.png"]) == {"a.png": "dog", "images/a.png": None}
     out = tmp_path / "out"
     args = ["export", str(path), str(out), "--format", fmt, "--include-unlabeled"]
@@ -48,16 +56,9 @@ def test_reimport_names_the_exported_image_not_one_under_a_real_images_folder(tm
 def test_a_fiftyone_export_with_files_renamed_for_unique_keys_reads_back(tmp_path, split):
     """FiftyOne keys a file by its name without extension: ``cat/a.png`` and ``cat/a.jpg``
     share one, so the export renames one; the manifest leads it back to its image."""
-    root = tmp_path / "im"
-    write_image(root / "cat" / "a.png", fmt="PNG", seed=1)
-    write_image(root / "cat" / "a.jpg", fmt="JPEG", seed=2)
-    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
-    write_image(root / "data" / "cat" / "a.png", fmt="PNG", seed=4)  # a real data/ folder
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
-    paths = ["cat/a.png", "cat/a.jpg", "dog/b.png", "data/cat/a.png"]
+    paths = ["cat/a.png", "cat/a.jpg", "dog/b.png", "data/cat/a.png"]  # a real data/ folder
+    path = made(tmp_path, paths, {"data/cat/a.png": "dog"})
     with open_project(path) as p:
-        p.set_labels({"data/cat/a.png": "dog"}, create_classes=True)
         if split:
             p.set_splits({q: split for q in paths})
         before = labels_of(p, paths)
@@ -74,12 +75,8 @@ def test_a_fiftyone_export_with_files_renamed_for_unique_keys_reads_back(tmp_pat
 
 
 def test_a_file_name_shortened_by_the_export_reads_back_into_its_image(tmp_path):
-    root = tmp_path / "im"
     long_name = "x" * 245 + ".png"  # over the 240 bytes an export keeps
-    write_image(root / "cat" / long_name, fmt="PNG", seed=1)
-    write_image(root / "dog" / "b.png", fmt="PNG", seed=2)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
+    path = made(tmp_path, [f"cat/{long_name}", "dog/b.png"])
     out = tmp_path / "out"
     assert main(["export", str(path), str(out), "--format", "csv"]) == 0
     renamed = json.loads((out / "labeldesk-export.json").read_text())["renamed"]
@@ -94,14 +91,8 @@ def test_a_file_name_shortened_by_the_export_reads_back_into_its_image(tmp_path)
 def test_a_project_made_from_the_export_folder_matches_the_rows_as_written(tmp_path):
     """The export's paths lead back to the source project only: a project of the export's
     own folder (where images/a.png is the copy of a.png) reads them as they are."""
-    root = tmp_path / "im"
-    write_image(root / "a.png", fmt="PNG", seed=1)
-    write_image(root / "cat" / "a.png", fmt="PNG", seed=2)
-    write_image(root / "images" / "a.png", fmt="PNG", seed=3)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
-    with open_project(path) as p:
-        p.set_labels({"a.png": "dog", "images/a.png": "cat"}, create_classes=True)
+    files = ["a.png", "cat/a.png", "images/a.png"]
+    path = made(tmp_path, files, {"a.png": "dog", "images/a.png": "cat"})
     out = tmp_path / "out"
     assert main(["export", str(path), str(out), "--format", "csv"]) == 0
     copy = tmp_path / "copy"
@@ -116,16 +107,10 @@ def test_a_project_made_from_the_export_folder_matches_the_rows_as_written(tmp_p
 
 
 def test_label_studio_data_path_of_a_shortened_name_is_a_project_path(tmp_path):
-    root = tmp_path / "im"
     long_name = "x" * 245 + ".png"
-    write_image(root / "images" / "cat" / long_name, fmt="PNG", seed=1)
-    write_image(root / "cat" / long_name, fmt="PNG", seed=2)
-    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
     paths = [f"images/cat/{long_name}", f"cat/{long_name}"]
+    path = made(tmp_path, [*paths, "dog/b.png"], {paths[0]: "dog"})
     with open_project(path) as p:
-        p.set_labels({paths[0]: "dog"}, create_classes=True)
         before = labels_of(p, paths)
     out = tmp_path / "out"
     assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
@@ -137,14 +122,9 @@ def test_label_studio_data_path_of_a_shortened_name_is_a_project_path(tmp_path):
 
 
 def test_label_csv_leads_an_export_back_too(tmp_path):
-    root = tmp_path / "im"
-    write_image(root / "a.png", fmt="PNG", seed=1)
-    write_image(root / "images" / "a.png", fmt="PNG", seed=2)
-    write_image(root / "dog" / "b.png", fmt="PNG", seed=3)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
+    path = made(tmp_path, ["a.png", "images/a.png", "dog/b.png"], {"a.png": "dog"})
     with open_project(path) as p:
-        p.set_labels({"a.png": "dog", "images/a.png": None}, create_classes=True)
+        p.set_labels({"images/a.png": None})
     out = tmp_path / "out"
     args = ["export", str(path), str(out), "--format", "csv", "--include-unlabeled"]
     assert main(args) == 0
