@@ -91,10 +91,12 @@ class LabelFile:
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
     # image such a row names is left out, whatever the file's good rows say of it
     refused: list[tuple[int, str]] = field(default_factory=list)
-    # A LabelDesk export read back: the image folder of the project it was exported from,
-    # and each row's (then each refused row's) path in that project. Used only when the
-    # rows are applied to that project; any other takes the paths as written.
+    # A LabelDesk export read back: the image folder and the project folder of the project
+    # it was exported from (either identifies it: a relocated image folder is still that
+    # project), and each row's (then each refused row's) path in that project. Used only
+    # when the rows are applied to that project; any other takes the paths as written.
     exported_from: str | None = None
+    exported_project: str | None = None
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
 
@@ -414,14 +416,19 @@ def apply_label_rows(
 def _in_source_project(found: LabelFile, project: Project) -> None:
     """Make each row of ``found`` name the image it was exported from, when it is a
     LabelDesk export read back into the project it came from (once: the rows stay so)."""
-    if found.exported_from is None or not _same_folder(found.exported_from, project.root):
+    if found.exported_from is None or not (
+        _same_folder(found.exported_from, project.root)
+        or _same_folder(found.exported_project, project.path)
+    ):
         return
     found.rows = [r._replace(path=p) for r, p in zip(found.rows, found.source_paths, strict=True)]
     found.refused = [(n, p) for (n, _), p in zip(found.refused, found.source_refused, strict=True)]
     found.exported_from = None
 
 
-def _same_folder(recorded: str, root: Path) -> bool:
+def _same_folder(recorded: str | None, root: Path) -> bool:
+    if recorded is None:
+        return False
     try:
         return Path(recorded) == root or Path(recorded).resolve() == root.resolve()
     except (OSError, RuntimeError, ValueError):

@@ -133,3 +133,16 @@ def test_label_csv_leads_an_export_back_too(tmp_path):
     assert main(["label", str(path), "--csv", str(out / "labels.csv")]) == 0
     with open_project(path) as p:
         assert labels_of(p, ["a.png", "images/a.png"]) == {"a.png": "dog", "images/a.png": None}
+
+
+def test_a_relocated_image_folder_is_still_the_project_the_export_came_from(tmp_path):
+    path = made(tmp_path, ["a.png", "images/a.png", "cat/c.png"], {"a.png": "cat"})
+    with open_project(path) as p:
+        p.set_labels({"images/a.png": None})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    (tmp_path / "im").rename(tmp_path / "im2")
+    assert main(["scan", str(path), "--images", str(tmp_path / "im2")]) == 0
+    assert main(["import", str(path), str(out / "labels.csv")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["a.png", "images/a.png"]) == {"a.png": "cat", "images/a.png": None}

@@ -7,8 +7,8 @@ could name the wrong image: in a project with a real top-level ``images/`` folde
 ``images/a.png`` is that folder's image, not the ``a.png`` the row was exported from, and
 a renamed file names none. Beside LabelDesk's manifest, a row that names a file the
 export wrote is led back to the project path it was exported from, when the rows go back
-into that project (the manifest's ``image_root``); any other project (one made from the
-export folder itself, say) matches the paths as written.
+into that project (the manifest's ``image_root`` or ``project``); any other project (one
+made from the export folder itself, say) matches the paths as written.
 """
 
 from __future__ import annotations
@@ -33,14 +33,17 @@ def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
     found = _mapping(path)
     if found is None:
         return rows
-    image_root, mapping = found
-    rows.exported_from = image_root
+    (image_root, project), mapping = found
+    rows.exported_from, rows.exported_project = image_root, project
     rows.source_paths = [mapping(row.path) for row in rows.rows]
     rows.source_refused = [mapping(written) for _, written in rows.refused]
     return rows
 
 
-def _mapping(path: Path) -> tuple[str, Callable[[str], str]] | None:
+Source = tuple[str, str | None]  # the exported project's image folder and project folder
+
+
+def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
     folder = path if path.is_dir() else path.parent
     manifest = export_manifest(folder)
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
@@ -55,13 +58,13 @@ def _mapping(path: Path) -> tuple[str, Callable[[str], str]] | None:
 
 def _led_back(
     manifest: dict[str, Any], within: str, folders: tuple[str, ...]
-) -> tuple[str, Callable[[str], str]] | None:
-    """(the source project's image folder, rows' paths -> its paths). ``within``: the
+) -> tuple[Source, Callable[[str], str]] | None:
+    """(the source project's folders, rows' paths -> its paths). ``within``: the
     folder of the export the rows' paths start in. A path the export wrote goes to its
     recorded name when renamed, else to its path below the first of ``folders`` that
     holds it (``*`` is any one folder: a split's); any other path (a project path
     Label Studio's ``data.path`` gave, a row edited by hand) stays as written."""
-    root = manifest.get("image_root")
+    root, project = manifest.get("image_root"), manifest.get("project")
     if not isinstance(root, str):
         return None
     renamed = _renamed(manifest)
@@ -77,7 +80,7 @@ def _led_back(
                 return _below(full, heads) or written
         return written
 
-    return root, project_path
+    return (root, project if isinstance(project, str) else None), project_path
 
 
 def _below(full: str, heads: list[list[str]]) -> str | None:
