@@ -2,7 +2,8 @@
 
 The CSV, Parquet and Label Studio exports keep each image at ``images/<its project path>``
 and FiftyOne's at ``[<split>/]data/<its project path>``; a file whose name was shortened
-or made unique is recorded in the manifest's ``renamed``. Matched as written, such a row
+or made unique, and every file of a Hugging Face export (``<split>/<class>/<file>``), is
+recorded in the manifest's ``renamed``. Matched as written, such a row
 could name the wrong image: in a project with a real top-level ``images/`` folder,
 ``images/a.png`` is that folder's image, not the ``a.png`` the row was exported from, and
 a renamed file names none. Beside LabelDesk's manifest, a row that names a file the
@@ -25,6 +26,7 @@ from ..writing import IMAGES
 
 IMAGES_BESIDE = ("csv", "parquet", "labelstudio")  # images/<project path> (image_folder)
 FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
+HUGGING_FACE = "hf"  # <split>/<class>/<file>: every file's project path is in ``renamed``
 
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
@@ -48,11 +50,15 @@ def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
     manifest = export_manifest(folder)
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
         return _led_back(manifest, "", (IMAGES,))
-    # FiftyOne: the export's folder, one split's dataset in it, or a labels.json there
+    # FiftyOne and Hugging Face: the export's folder, one split's folder in it, or a file
+    # there (FiftyOne's rows start in the folder given, Hugging Face's in the dataset's)
     for within, export in (("", folder), (folder.name + "/", folder.parent)):
         manifest = export_manifest(export)
-        if manifest is not None and manifest.get("format") == FIFTYONE:
+        fmt = None if manifest is None else manifest.get("format")
+        if manifest is not None and fmt == FIFTYONE:
             return _led_back(manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
+        if manifest is not None and fmt == HUGGING_FACE:
+            return _led_back(manifest, "", ())
     return None
 
 
