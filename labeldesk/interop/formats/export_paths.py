@@ -51,14 +51,15 @@ def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
         return _led_back(manifest, "", (IMAGES,))
     # FiftyOne and Hugging Face: the export's folder, one split's folder in it, or a file
-    # there (FiftyOne's rows start in the folder given, Hugging Face's in the dataset's)
+    # there (rows start in the folder given; a Hugging Face metadata file's in the dataset's)
     for within, export in (("", folder), (folder.name + "/", folder.parent)):
         manifest = export_manifest(export)
         fmt = None if manifest is None else manifest.get("format")
         if manifest is not None and fmt == FIFTYONE:
             return _led_back(manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
-        if manifest is not None and fmt == HUGGING_FACE:
-            return _led_back(manifest, "", ())
+        if manifest is not None and fmt == HUGGING_FACE:  # a split's folder reads as a
+            # dataset of its own (rows start there); its metadata file reads as the whole's
+            return _led_back(manifest, within if path.is_dir() else "", ())
     return None
 
 
