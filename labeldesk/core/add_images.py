@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from .copy_temps import sweep_copies
+from .copy_temps import sweep_copies, temp_name
 from .errors import LabelDeskError
 from .image_rows import USABLE
 from .imageio import hash_file
-from .staging import COPY_PREFIX  # short: any image's name fits beside it
 
 if TYPE_CHECKING:
     from .project import Project
@@ -137,12 +135,12 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
     when that name is taken; returns where it went. Nothing there is written through or
     replaced (a file, a link, even a dangling one).
 
-    The bytes go to a hidden temporary first (:data:`TEMP_NAME`, which the scan skips)
+    The bytes go to a hidden temporary first (:func:`.copy_temps.temp_name`, which the scan skips)
     and are linked to their name only when complete, so a process killed mid-copy never
     leaves a truncated image in the folder; the next copy into that folder, or the next
     scan, removes such a temporary (:func:`sweep_copy`). Where the file system has no
     hard links, the name is created exclusively and written directly, as before."""
-    temp = path.with_name(f"{COPY_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    temp = path.with_name(temp_name())
     try:
         _copy_into(origin, temp)
         try:

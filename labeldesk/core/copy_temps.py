@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import stat
 import time
 from pathlib import Path
 
-from .staging import process_alive
+from .staging import COPY_PREFIX, process_alive
 
-TEMP_NAME = re.compile(r"^\.labeldesk-copy-(\d{1,7})-[0-9a-f]{8}\.tmp$")
+TEMP_NAME = re.compile(rf"^{re.escape(COPY_PREFIX)}(\d{{1,7}})-[0-9a-f]{{8}}\.tmp$")
 MIN_AGE_S = 60.0  # a process this machine cannot see may still be writing it
+
+
+def temp_name() -> str:
+    """A new copy temporary's name (:data:`TEMP_NAME`): short, so that any image's name
+    fits beside it, and naming this process."""
+    return f"{COPY_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
 
 def sweep_copies(folder: Path) -> int:

@@ -31,7 +31,7 @@ class WalkResult:
     problems: dict[str, str] = field(default_factory=dict)
     # folders left out because LabelDesk made them (another project, an export)
     labeldesk_folders: list[str] = field(default_factory=list)
-    # hidden copy temporaries (add_images.COPY_PREFIX) a killed copy may have left
+    # hidden copy temporaries (staging.COPY_PREFIX) a killed copy may have left
     copy_temporaries: list[str] = field(default_factory=list)
 
 

@@ -56,7 +56,8 @@ def contents(folder: Path, leave_out: tuple[str, ...] = (MANIFEST,)) -> dict[str
     return {"files": len(paths), "sha256": digest, "top_level": top}
 
 
-def _manifest(folder: Path) -> dict[str, Any] | None:
+def export_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of the LabelDesk export in ``folder``, or None when it is not one."""
     manifest = folder / MANIFEST
     if not manifest.is_file() or manifest.is_symlink():
         return None
@@ -74,19 +75,14 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return None
 
 
-def export_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest of the LabelDesk export in ``folder``, or None when it is not one."""
-    return _manifest(folder)
-
-
 def is_export(folder: Path) -> bool:
     """Was ``folder`` written by a LabelDesk export (a readable manifest of one)?"""
-    return _manifest(folder) is not None
+    return export_manifest(folder) is not None
 
 
 def changed_since_export(folder: Path) -> str | None:
     """Why ``folder`` is not exactly the export LabelDesk wrote, or None if it is."""
-    data = _manifest(folder)
+    data = export_manifest(folder)
     if data is None:
         return "it is not a LabelDesk export"
     written = data.get("contents")
