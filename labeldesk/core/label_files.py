@@ -99,6 +99,9 @@ class LabelFile:
     exported_project: str | None = None
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
+    # Per row, another path to match when the row's own names no image (a folder of
+    # class folders: the path below the class folder); empty: none
+    fallback_paths: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -323,7 +326,8 @@ def apply_label_rows(
     path is spelt) are all raised together as one :class:`LabelFileError`, by line,
     and then nothing is applied. The same image twice with the same label is fine.
     A path that names no image may name one by its stem (:mod:`.label_stems`) or its
-    path suffix (:mod:`.label_suffixes`). With ``unmatched_ok`` a row that names no
+    path suffix (:mod:`.label_suffixes`), and else by its ``fallback_paths`` entry the
+    same ways. With ``unmatched_ok`` a row that names no
     image is listed in ``rows.unmatched`` instead (an error only if no row names one).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
@@ -334,9 +338,18 @@ def apply_label_rows(
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     refused = [_candidates(project.root, path) for _, path in found.refused]
+    fallback = [_candidates(project.root, p) for p in found.fallback_paths] or [
+        [] for _ in found.rows
+    ]
     everything = per_row + refused
     known = _known(project, [p for candidates in everything for p in candidates])
     unknown = [c for c in everything if not known.intersection(c)]
+    if found.fallback_paths:  # a row naming no image by its own path may by its fallback's
+        fallback = [
+            f if not known.intersection(c) else [] for c, f in zip(per_row, fallback, strict=True)
+        ]
+        known |= _known(project, [p for candidates in fallback for p in candidates])
+        unknown += [f for f in fallback if f and not known.intersection(f)]
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
 
@@ -355,14 +368,23 @@ def apply_label_rows(
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
-    for row, candidates in zip(found.rows, per_row, strict=True):
+    other_paths = found.fallback_paths or [""] * len(found.rows)
+    for row, candidates, other, other_path in zip(
+        found.rows, per_row, fallback, other_paths, strict=True
+    ):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
+        written = row.path
         path, exact = image_of(row.path, candidates)
-        if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
+        if path is None and other and not _ambiguity(candidates, suffixes, stems):
+            written, candidates = other_path, other
+            path, exact = image_of(written, candidates)
+        if path is not None and not exact and "/" in path and "/" not in _tidy(written):
             by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
-            ambiguity = suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
+            ambiguity = _ambiguity(candidates, suffixes, stems)
+            if ambiguity and written != row.path:  # say which row's fallback it was
+                ambiguity = f"{row.path!r}: {ambiguity}"
             missing = unmatched if found.unmatched_ok and not ambiguity else problems
             missing.append((row.line, ambiguity or _unknown(project, row.path)))
             continue
@@ -413,6 +435,10 @@ def apply_label_rows(
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 
+def _ambiguity(candidates: list[str], suffixes: SuffixMatches, stems: StemMatches) -> str | None:
+    return suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
+
+
 def _in_source_project(found: LabelFile, project: Project) -> None:
     """Make each row of ``found`` name the image it was exported from, when it is a
     LabelDesk export read back into the project it came from (once: the rows stay so)."""
@@ -438,9 +464,10 @@ def _same_folder(recorded: str | None, root: Path) -> bool:
 def by_name_notice(count: int) -> str:
     """What to tell a person whose rows matched images by file name alone."""
     return (
-        f"{count:,} image(s) were found by file name alone (rows that give no folder, as "
-        "Label Studio uploads do): each is the project's one image of that name; if the "
-        "file mixes datasets, check those images"
+        f"{count:,} image(s) were found by file name alone (rows that name none of the "
+        "project's folders, as Label Studio uploads and images sorted into class folders "
+        "elsewhere do): each is the project's one image of that name; if the labels mix "
+        "datasets, check those images"
     )
 
 

@@ -77,7 +77,9 @@ class ImportDialog(QDialog):
         self.apply_job: Job | None = None
 
         self.file = QLineEdit()
-        self.file.setPlaceholderText("a CSV, Parquet or JSON file, or an exported folder")
+        self.file.setPlaceholderText(
+            "a CSV, Parquet or JSON file, or a folder (an export, class folders)"
+        )
         pick_file, pick_folder = QPushButton("File…"), QPushButton("Folder…")
         pick_file.clicked.connect(self._browse_file)
         pick_folder.clicked.connect(self._browse_folder)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
+from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.registry import Registry
 
 from .export_paths import as_project_paths
@@ -30,28 +31,42 @@ _STATE_FOLDERS = 10_000  # entries of a folder looked through for subfolders, at
 
 def source_state(path: Path) -> tuple[object, ...]:
     """A cheap fingerprint of a label source: a file's (size, mtime_ns); for a folder,
-    those of the label files an import of it reads, by name, in it and one folder down
-    (so a folder of a million images costs little). A file that cannot be read gives its
-    error, not the whole fingerprint's. Rows read under another fingerprint were read
-    from another version of the file."""
+    those of the label files an import of it reads, by name, in it and one folder down,
+    and the folders' own (so a folder of a million images costs little). A file that
+    cannot be read gives its error, not the whole fingerprint's. Rows read under another
+    fingerprint were read from another version of the file."""
     if not path.is_dir():
         return (_stat(path),)
     try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        listing: tuple[object, ...] = ("cannot list", exc.errno)
+    else:
+        listing = ()
+    folders = _subfolders(path)
+    # a folder's own mtime moves when an entry is added, removed or renamed in it: the
+    # class folders (``<class>/``, ``<split>/<class>/``) whose files give the labels
+    # when there is no label file (:mod:`.folder_labels`)
+    classes = [sub for folder in folders if folder.name.lower() in SPLIT_FOLDERS
+               for sub in _subfolders(folder)]  # fmt: skip
+    return (
+        listing,
+        *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
+        *(_stat(folder) for folder in (path, *sorted(folders), *sorted(classes))),
+    )
+
+
+def _subfolders(path: Path) -> list[Path]:
+    try:
         with os.scandir(path) as entries:
-            folders = [
+            return [
                 Path(e.path)
                 for n, e in zip(range(_STATE_FOLDERS), entries, strict=False)
                 if _is_folder(e)
             ]
-    except OSError as exc:
-        folders = []
-        listing: tuple[object, ...] = ("cannot list", exc.errno)
-    else:
-        listing = ()
-    return (
-        listing,
-        *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
-    )
+    except OSError:
+        return []
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

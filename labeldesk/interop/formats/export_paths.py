@@ -2,7 +2,8 @@
 
 The CSV, Parquet and Label Studio exports keep each image at ``images/<its project path>``
 and FiftyOne's at ``[<split>/]data/<its project path>``; a file whose name was shortened
-or made unique, and every file of a Hugging Face export (``<split>/<class>/<file>``), is
+or made unique, and every file of a Hugging Face or ImageFolder export
+(``<split>/<class>/<file>``), is
 recorded in the manifest's ``renamed``. Matched as written, such a row
 could name the wrong image: in a project with a real top-level ``images/`` folder,
 ``images/a.png`` is that folder's image, not the ``a.png`` the row was exported from, and
@@ -26,7 +27,8 @@ from ..writing import IMAGES
 
 IMAGES_BESIDE = ("csv", "parquet", "labelstudio")  # images/<project path> (image_folder)
 FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
-HUGGING_FACE = "hf"  # <split>/<class>/<file>: every file's project path is in ``renamed``
+# <split>/<class>/<file>: every file's project path is in ``renamed``
+CLASS_FOLDERS = ("hf", "imagefolder")
 
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
@@ -57,7 +59,7 @@ def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
         fmt = None if manifest is None else manifest.get("format")
         if manifest is not None and fmt == FIFTYONE:
             return _led_back(manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
-        if manifest is not None and fmt == HUGGING_FACE:  # a split's folder reads as a
+        if manifest is not None and fmt in CLASS_FOLDERS:  # a split's folder reads as a
             # dataset of its own (rows start there); its metadata file reads as the whole's
             return _led_back(manifest, within if path.is_dir() else "", ())
     return None

@@ -1,5 +1,6 @@
 """ImageFolder: OUT/<split>/<class>/<file>, the layout torchvision's ``ImageFolder`` reads
-(and LabelDesk's own scanner: an export opens as a project with the same labels)."""
+(and LabelDesk's own scanner: an export opens as a project with the same labels).
+:mod:`.folder_labels` reads it back as labels."""
 
 from __future__ import annotations
 
@@ -25,17 +26,12 @@ def _imagefolder(
     report: ExportReport,
 ) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
-    for _ in copy_images(
-        project,
-        items,
-        out,
-        options,
-        progress,
-        cancel,
-        report,
-        _imagefolder_place,
-    ):
-        pass
+    written = copy_images(
+        project, items, out, options, progress, cancel, report, _imagefolder_place
+    )
+    # <split>/<class>/ does not keep the project's folders: the manifest records every
+    # file's project path, so that the export read back leads each row to its image
+    report.renamed.update({rel: item.path for item, rel in written if rel != item.path})
 
 
 def _imagefolder_place(item: Item) -> str:

@@ -1,0 +1,198 @@
+"""Labels from a folder of class folders (``[<split>/]<class>/<image>``): LabelDesk's own
+ImageFolder export and a Hugging Face export without metadata read back into their
+project, and folders sorted by other tools matched by path or, else, by file name."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.core.errors import LabelDeskError, LabelFileError
+from labeldesk.core.label_files import apply_label_rows
+from labeldesk.core.project import open_project
+from labeldesk.interop.formats import detect_format, read_labels, source_state
+
+
+def labels_of(project, paths: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    frame = project.images()
+    found = {
+        p: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
+        for p, lab, s in zip(frame.path, frame.label, frame.split, strict=True)
+    }
+    return {p: found[p] for p in paths}
+
+
+def made(tmp_path, files: list[str], labels: dict[str, str | None] | None = None):
+    root = tmp_path / "im"
+    for seed, rel in enumerate(files, start=1):
+        write_image(root / rel, fmt="JPEG" if rel.endswith(".jpg") else "PNG", seed=seed)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    if labels:
+        with open_project(path) as p:
+            p.set_labels(labels, create_classes=True)
+    return path
+
+
+# Project paths an export cannot keep: a label unlike the image's folder, two images of
+# one name that land in one class folder, a nested folder.
+FILES = ["cat/a.png", "dog/a.png", "dog/b.png", "2024/05/c.png", "cat/d.png"]
+LABELS = {"dog/a.png": "cat", "2024/05/c.png": "dog"}
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "hf"])
+def test_an_export_reads_back_into_its_project_with_labels_and_splits(tmp_path, fmt):
+    path = made(tmp_path, FILES, LABELS)
+    with open_project(path) as p:
+        p.set_splits({"cat/a.png": "train", "dog/a.png": "val", "2024/05/c.png": "test"})
+        p.set_labels({"2024/05/c.png": "cat"}, create_classes=True)
+        p.set_labels({"2024/05/c.png": "dog"})
+        before = labels_of(p, FILES)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    if fmt == "hf":  # every image labeled, two classes: the folders alone give the labels
+        assert not list(out.rglob("metadata.*"))
+    with open_project(path) as p:  # later mistakes, that the export undoes
+        p.set_labels({"cat/a.png": "dog", "dog/a.png": "dog", "2024/05/c.png": "cat"})
+        p.set_splits({"cat/a.png": "test", "dog/a.png": "train"})
+    assert detect_format(out) == "imagefolder"
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, FILES) == before
+
+
+def test_one_split_folder_of_an_export_reads_back_too(tmp_path):
+    path = made(tmp_path, FILES, LABELS)
+    with open_project(path) as p:
+        p.set_splits({q: "train" for q in FILES})
+        before = labels_of(p, FILES)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"dog/a.png": "dog", "cat/a.png": "dog"})
+    assert main(["import", str(path), str(out / "train")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, FILES) == before
+
+
+def test_a_file_moved_to_another_class_folder_takes_that_label(tmp_path):
+    path = made(tmp_path, ["train/cat/a.png", "train/cat/b.png", "train/dog/c.png"])
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    shutil.move(out / "train/cat/a.png", out / "train/dog/a.png")
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        got = labels_of(p, ["train/cat/a.png", "train/cat/b.png", "train/dog/c.png"])
+    assert got == {
+        "train/cat/a.png": ("dog", "train"),
+        "train/cat/b.png": ("cat", "train"),
+        "train/dog/c.png": ("dog", "train"),
+    }
+
+
+def test_a_folder_sorted_elsewhere_matches_images_by_file_name(tmp_path, capsys):
+    path = made(tmp_path, ["2024/05/a.png", "2024/06/b.png", "2024/06/c.png", "x/d.png"])
+    sorted_ = tmp_path / "sorted"
+    for rel, to in (("2024/05/a.png", "cat"), ("2024/06/b.png", "dog"), ("x/d.png", "dog")):
+        (sorted_ / to).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "im" / rel, sorted_ / to / rel.rsplit("/", 1)[1])
+    assert main(["import", str(path), str(sorted_)]) == 1  # new classes need --new-class
+    assert "unknown class 'cat'" in capsys.readouterr().err
+    assert main(["import", str(path), str(sorted_), "--new-class"]) == 0
+    assert "3 image(s) were found by file name alone" in capsys.readouterr().out
+    with open_project(path) as p:
+        got = labels_of(p, ["2024/05/a.png", "2024/06/b.png", "2024/06/c.png", "x/d.png"])
+    assert {k: v[0] for k, v in got.items()} == {
+        "2024/05/a.png": "cat",
+        "2024/06/b.png": "dog",
+        "2024/06/c.png": "2024",  # not in the folder: as it was
+        "x/d.png": "dog",
+    }
+
+
+def test_a_file_name_several_images_share_is_listed_not_guessed(tmp_path, capsys):
+    path = made(tmp_path, ["x/a.png", "y/a.png", "y/b.png"])
+    sorted_ = tmp_path / "sorted"
+    write_image(sorted_ / "dog" / "a.png", fmt="PNG", seed=1)
+    write_image(sorted_ / "dog" / "b.png", fmt="PNG", seed=3)
+    assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
+    err = capsys.readouterr().err
+    assert "'dog/a.png': 'a.png' fits 2 images ('x/a.png', 'y/a.png')" in err
+    with open_project(path) as p:  # all or nothing
+        assert labels_of(p, ["y/b.png"])["y/b.png"][0] == "y"
+
+
+def test_unlabeled_folders_clear_and_loose_images_set_only_the_split(tmp_path):
+    files = ["train/cat/a.png", "train/cat/b.png", "train/dog/c.png", "d.png"]
+    path = made(tmp_path, files)
+    with open_project(path) as p:
+        p.set_labels({"d.png": "cat"})
+    folder = tmp_path / "folder"
+    write_image(folder / "test" / "_unlabeled" / "a.png", fmt="PNG", seed=1)
+    write_image(folder / "val" / "b.png", fmt="PNG", seed=2)  # no class folder
+    write_image(folder / "train" / "dog" / "d.png", fmt="PNG", seed=4)
+    write_image(folder / "c.png", fmt="PNG", seed=3)  # loose at the top: says nothing
+    name, rows = read_labels(folder)
+    assert name == "imagefolder"
+    assert [(r.path, r.label, r.split, r.keep_label) for r in rows] == [
+        ("test/_unlabeled/a.png", None, "test", False),
+        ("train/dog/d.png", "dog", "train", False),
+        ("val/b.png", None, "val", True),
+    ]
+    with open_project(path) as p:
+        assert apply_label_rows(p, rows) == 3
+        assert labels_of(p, files) == {
+            "train/cat/a.png": (None, "test"),
+            "train/cat/b.png": ("cat", "val"),
+            "train/dog/c.png": ("dog", "train"),
+            "d.png": ("dog", "train"),
+        }
+
+
+def test_a_folder_without_class_folders_is_refused(tmp_path):
+    flat = tmp_path / "flat"
+    write_image(flat / "a.png", fmt="PNG", seed=1)
+    write_image(flat / "train" / "b.png", fmt="PNG", seed=2)
+    write_image(flat / "_unlabeled" / "c.png", fmt="PNG", seed=3)
+    with pytest.raises(LabelDeskError, match="not a label file LabelDesk recognises"):
+        detect_format(flat)
+    with pytest.raises(LabelFileError, match="no image in a class folder"):
+        read_labels(flat, "imagefolder")
+
+
+def test_a_bad_class_folder_name_is_a_bad_row(tmp_path):
+    path = made(tmp_path, ["cat/a.png", "dog/b.png"])
+    folder = tmp_path / "folder"
+    write_image(folder / "cat" / "a.png", fmt="PNG", seed=1)
+    write_image(folder / "=cmd" / "b.png", fmt="PNG", seed=2)  # a spreadsheet formula
+    _, rows = read_labels(folder)
+    assert [r.path for r in rows] == ["cat/a.png"]
+    assert len(rows.problems) == 1 and rows.problems[0][0] == 1  # "=cmd" sorts first
+    with open_project(path) as p:
+        with pytest.raises(LabelFileError, match="image 1: invalid class name '=cmd'"):
+            apply_label_rows(p, rows)
+        skipped: list[str] = []
+        assert apply_label_rows(p, rows, skipped=skipped) == 0  # cat/a.png is a cat already
+        assert len(skipped) == 1
+
+
+def test_metadata_still_makes_a_hugging_face_folder(tmp_path):
+    folder = tmp_path / "ds"
+    write_image(folder / "train" / "cat" / "a.png", fmt="PNG", seed=1)
+    (folder / "train" / "metadata.jsonl").write_text(
+        json.dumps({"file_name": "cat/a.png", "label": "dog"}) + "\n"
+    )
+    assert detect_format(folder) == "hf"
+
+
+def test_moving_a_file_between_class_folders_changes_the_source_state(tmp_path):
+    folder = tmp_path / "folder"
+    write_image(folder / "train" / "cat" / "a.png", fmt="PNG", seed=1)
+    write_image(folder / "train" / "dog" / "b.png", fmt="PNG", seed=2)
+    before = source_state(folder)
+    shutil.move(folder / "train" / "cat" / "a.png", folder / "train" / "dog" / "a.png")
+    assert source_state(folder) != before
