@@ -10,13 +10,14 @@ skip reason). Rows are :class:`sqlite3.Row`: read a column by its name.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from .classes import class_names
 from .db import Database
 from .labels import NEWEST_EVENT
+from .sql_lists import IN_LIST, json_list
 from .vocab import EFFECTIVE_SPLIT
 
 USABLE = "removed_at IS NULL AND skip_reason IS NULL"
@@ -25,6 +26,25 @@ USABLE = "removed_at IS NULL AND skip_reason IS NULL"
 def live_paths(db: Database) -> list[str]:
     """Every image path in the folder now (usable or not)."""
     return [row[0] for row in db.query("SELECT path FROM images WHERE removed_at IS NULL")]
+
+
+def live_sizes(db: Database) -> set[int]:
+    """The file sizes of the images in the folder now: a file of any other size holds
+    none of their contents (no need to hash it to know)."""
+    return {row[0] for row in db.query("SELECT DISTINCT size FROM images WHERE removed_at IS NULL")}
+
+
+def live_paths_by_hash(db: Database, hashes: Iterable[str]) -> dict[str, list[str]]:
+    """content hash -> the paths (sorted) of the images in the folder now with that
+    content, for the hashes some image has."""
+    found: dict[str, list[str]] = {}
+    rows = db.query(
+        f"SELECT hash, path FROM images WHERE removed_at IS NULL AND hash {IN_LIST} ORDER BY path",
+        (json_list(dict.fromkeys(hashes)),),
+    )
+    for digest, path in rows:
+        found.setdefault(digest, []).append(path)
+    return found
 
 
 def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:

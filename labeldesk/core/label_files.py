@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
+from .label_content import same_content
 from .label_file_formats import (
     KEEP_LABEL,
     LABEL_COLUMNS,
@@ -93,8 +94,9 @@ class LabelFile:
     refused: list[tuple[int, str]] = field(default_factory=list)
     # A LabelDesk export read back: the image folder and the project folder of the project
     # it was exported from (either identifies it: a relocated image folder is still that
-    # project), and each row's (then each refused row's) path in that project. Used only
-    # when the rows are applied to that project; any other takes the paths as written.
+    # project), and each row's (then each refused row's) path in that project ("": not a
+    # file the export wrote, the row keeps its path). Used only when the rows are applied
+    # to that project; any other takes the paths as written.
     exported_from: str | None = None
     exported_project: str | None = None
     source_paths: list[str] = field(default_factory=list)
@@ -102,6 +104,12 @@ class LabelFile:
     # Per row, another path to match when the row's own names no image (a folder of
     # class folders: the path below the class folder); empty: none
     fallback_paths: list[str] = field(default_factory=list)
+    # Per row (then per refused row), the file whose bytes name its image ("": none; a
+    # folder of class folders, :mod:`.label_content`): a row with a file is matched by
+    # content, else by its fallback path alone, never by its own path
+    content_files: list[str] = field(default_factory=list)
+    refused_content: list[str] = field(default_factory=list)
+    content_hashes: dict[str, str] = field(default_factory=dict)  # file -> hash, once
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -369,16 +377,27 @@ def apply_label_rows(
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     other_paths = found.fallback_paths or [""] * len(found.rows)
-    for row, candidates, other, other_path in zip(
-        found.rows, per_row, fallback, other_paths, strict=True
+    files = found.content_files or [""] * len(found.rows)
+    contents = same_content(project.db, files, found.content_hashes)
+    for row, candidates, other, other_path, file, same in zip(
+        found.rows, per_row, fallback, other_paths, files, contents, strict=True
     ):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
         written = row.path
-        path, exact = image_of(row.path, candidates)
-        if path is None and other and not _ambiguity(candidates, suffixes, stems):
+        if same:  # the file's bytes name the image
+            path, exact = _one_of(same, row.path, other_path), True
+            if path is None:
+                problems.append((row.line, _duplicates(row.path, same)))
+                continue
+        elif file:  # no image has its bytes (a re-encoded copy): by its name alone
             written, candidates = other_path, other
             path, exact = image_of(written, candidates)
+        else:
+            path, exact = image_of(row.path, candidates)
+            if path is None and other and not _ambiguity(candidates, suffixes, stems):
+                written, candidates = other_path, other
+                path, exact = image_of(written, candidates)
         if path is not None and not exact and "/" in path and "/" not in _tidy(written):
             by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
@@ -412,6 +431,9 @@ def apply_label_rows(
             image_of(path, candidates)[0]
             for (_, path), candidates in zip(found.refused, refused, strict=True)
         }
+        if found.refused_content:  # every image with a bad row's bytes
+            named = same_content(project.db, found.refused_content, found.content_hashes)
+            named_by_bad.update(p for same in named for p in same)
         chosen = {
             p: r
             for p, r in chosen.items()
@@ -435,6 +457,26 @@ def apply_label_rows(
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 
+def _one_of(same: list[str], path: str, below: str) -> str | None:
+    """Of images with one content (duplicates), the one the row's path or the path below
+    its class folder names; None when that leaves several."""
+    if len(same) == 1:
+        return same[0]
+    if _tidy(path) in same:
+        return _tidy(path)
+    named = [p for p in same if below and (p == below or p.endswith("/" + below))]
+    return named[0] if len(named) == 1 else None
+
+
+def _duplicates(path: str, same: list[str]) -> str:
+    shown = ", ".join(repr(p) for p in same[:5])
+    more = f" and {len(same) - 5} more" if len(same) > 5 else ""
+    return (
+        f"{path!r} has the content of {len(same)} images ({shown}{more}), duplicates that "
+        "its path does not tell apart; label them in the app"
+    )
+
+
 def _ambiguity(candidates: list[str], suffixes: SuffixMatches, stems: StemMatches) -> str | None:
     return suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
 
@@ -447,8 +489,23 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
         or _same_folder(found.exported_project, project.path)
     ):
         return
-    found.rows = [r._replace(path=p) for r, p in zip(found.rows, found.source_paths, strict=True)]
-    found.refused = [(n, p) for (n, _), p in zip(found.refused, found.source_refused, strict=True)]
+    led_back = [bool(p) for p in found.source_paths]
+    found.rows = [
+        r._replace(path=p or r.path) for r, p in zip(found.rows, found.source_paths, strict=True)
+    ]
+    found.refused = [
+        (n, p or written)
+        for (n, written), p in zip(found.refused, found.source_refused, strict=True)
+    ]
+    # a row led back names its image: no other way of matching it applies
+    if found.fallback_paths:
+        found.fallback_paths = [
+            "" if back else p for p, back in zip(found.fallback_paths, led_back, strict=True)
+        ]
+    if found.content_files:
+        found.content_files = [
+            "" if back else f for f, back in zip(found.content_files, led_back, strict=True)
+        ]
     found.exported_from = None
 
 

@@ -94,36 +94,125 @@ def test_a_file_moved_to_another_class_folder_takes_that_label(tmp_path):
     }
 
 
-def test_a_folder_sorted_elsewhere_matches_images_by_file_name(tmp_path, capsys):
-    path = made(tmp_path, ["2024/05/a.png", "2024/06/b.png", "2024/06/c.png", "x/d.png"])
+def test_a_folder_sorted_elsewhere_matches_each_file_by_its_bytes(tmp_path, capsys):
+    """The class folder is the new label, not where the image lives: ``cat/1.png`` sorted
+    there is the project's ``dog/1.png`` (its bytes), not the project's own ``cat/1.png``;
+    ``cat/1.png`` is not the top-level ``1.png`` either."""
+    files = ["cat/1.png", "dog/1.png", "dog/2.png", "1.png", "photos/3.png"]
+    path = made(tmp_path, files)
     sorted_ = tmp_path / "sorted"
-    for rel, to in (("2024/05/a.png", "cat"), ("2024/06/b.png", "dog"), ("x/d.png", "dog")):
+    for rel, to in (("dog/1.png", "cat"), ("dog/2.png", "cat"), ("photos/3.png", "cat")):
         (sorted_ / to).mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "im" / rel, sorted_ / to / rel.rsplit("/", 1)[1])
+    assert main(["import", str(path), str(sorted_)]) == 0
+    assert "file name alone" not in capsys.readouterr().out
+    with open_project(path) as p:
+        got = {k: v[0] for k, v in labels_of(p, files).items()}
+    assert got == {
+        "cat/1.png": "cat",
+        "dog/1.png": "cat",
+        "dog/2.png": "cat",
+        "1.png": None,
+        "photos/3.png": "cat",
+    }
+
+
+def test_a_re_encoded_copy_is_matched_by_its_name_below_the_class_folder(tmp_path, capsys):
+    path = made(tmp_path, ["2024/05/a.png", "2024/06/b.png", "x/d.png"])
+    sorted_ = tmp_path / "sorted"
+    write_image(sorted_ / "cat" / "a.png", fmt="PNG", seed=101)  # other bytes than any
+    write_image(sorted_ / "dog" / "06" / "b.png", fmt="PNG", seed=102)
     assert main(["import", str(path), str(sorted_)]) == 1  # new classes need --new-class
     assert "unknown class 'cat'" in capsys.readouterr().err
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 0
-    assert "3 image(s) were found by file name alone" in capsys.readouterr().out
+    assert "1 image(s) were found by file name alone" in capsys.readouterr().out  # a.png
     with open_project(path) as p:
-        got = labels_of(p, ["2024/05/a.png", "2024/06/b.png", "2024/06/c.png", "x/d.png"])
+        got = labels_of(p, ["2024/05/a.png", "2024/06/b.png", "x/d.png"])
     assert {k: v[0] for k, v in got.items()} == {
         "2024/05/a.png": "cat",
         "2024/06/b.png": "dog",
-        "2024/06/c.png": "2024",  # not in the folder: as it was
-        "x/d.png": "dog",
+        "x/d.png": "x",  # not in the folder: as it was
     }
 
 
 def test_a_file_name_several_images_share_is_listed_not_guessed(tmp_path, capsys):
     path = made(tmp_path, ["x/a.png", "y/a.png", "y/b.png"])
     sorted_ = tmp_path / "sorted"
-    write_image(sorted_ / "dog" / "a.png", fmt="PNG", seed=1)
-    write_image(sorted_ / "dog" / "b.png", fmt="PNG", seed=3)
+    write_image(sorted_ / "dog" / "a.png", fmt="PNG", seed=101)  # a re-encoded copy
+    shutil.copy(tmp_path / "im" / "y" / "b.png", sorted_ / "dog" / "b.png")
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
     err = capsys.readouterr().err
     assert "'dog/a.png': 'a.png' fits 2 images ('x/a.png', 'y/a.png')" in err
     with open_project(path) as p:  # all or nothing
         assert labels_of(p, ["y/b.png"])["y/b.png"][0] == "y"
+
+
+def test_duplicates_in_the_project_are_told_apart_by_path_or_listed(tmp_path, capsys):
+    root = tmp_path / "im"
+    for rel in ("x/a.png", "y/a.png", "x/b.png", "y/c.png"):
+        write_image(root / rel, fmt="PNG", seed=7)  # four images with one content
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    sorted_ = tmp_path / "sorted"
+    (sorted_ / "x").mkdir(parents=True)
+    shutil.copy(root / "x/b.png", sorted_ / "x" / "b.png")  # path below: b.png, one image
+    assert main(["import", str(path), str(sorted_)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["y/c.png"])["y/c.png"][0] == "y"
+    (sorted_ / "z").mkdir()
+    shutil.copy(root / "x/a.png", sorted_ / "z" / "a.png")  # a.png: x/a.png and y/a.png
+    assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
+    assert "'z/a.png' has the content of 4 images" in capsys.readouterr().err
+
+
+def test_a_row_led_back_to_a_removed_image_is_not_given_to_another(tmp_path, capsys):
+    path = made(tmp_path, ["old/a.png", "other/a.png", "keep/b.png"])
+    with open_project(path) as p:
+        p.set_labels({"old/a.png": "keep", "other/a.png": None})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0  # train/keep/a.png: old/a.png
+    (tmp_path / "im" / "old" / "a.png").unlink()
+    assert main(["scan", str(path)]) == 0
+    assert main(["import", str(path), str(out)]) == 1
+    assert "'old/a.png' is not an image in the project" in capsys.readouterr().err
+    with open_project(path) as p:
+        assert labels_of(p, ["other/a.png"])["other/a.png"][0] is None
+
+
+def test_a_symlinked_export_reads_back(tmp_path):
+    path = made(tmp_path, FILES, LABELS)
+    with open_project(path) as p:
+        before = labels_of(p, FILES)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--symlink"]) == 0
+    with open_project(path) as p:
+        p.set_labels({"dog/a.png": "dog", "cat/d.png": "dog"})
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, FILES) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "labelstudio"])
+def test_other_exports_are_not_read_as_class_folders(tmp_path, fmt):
+    path = made(tmp_path, ["cat/a.png", "dog/b.png"])
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    with pytest.raises(LabelDeskError, match="not a label file LabelDesk recognises"):
+        detect_format(out)
+
+
+def test_skipping_a_bad_row_leaves_out_the_image_its_file_holds(tmp_path):
+    path = made(tmp_path, ["photos/a.png", "photos/b.png"])
+    sorted_ = tmp_path / "sorted"
+    for folder in ("cat", "=x"):  # "=x" is no class name: a bad row
+        (sorted_ / folder).mkdir(parents=True)
+        shutil.copy(tmp_path / "im" / "photos" / "a.png", sorted_ / folder / "a.png")
+    shutil.copy(tmp_path / "im" / "photos" / "b.png", sorted_ / "cat" / "b.png")
+    args = ["import", str(path), str(sorted_), "--new-class", "--skip-bad-rows"]
+    assert main(args) == 0
+    with open_project(path) as p:
+        got = labels_of(p, ["photos/a.png", "photos/b.png"])
+    assert {k: v[0] for k, v in got.items()} == {"photos/a.png": "photos", "photos/b.png": "cat"}
 
 
 def test_unlabeled_folders_clear_and_loose_images_set_only_the_split(tmp_path):

@@ -72,7 +72,8 @@ def _led_back(
     folder of the export the rows' paths start in. A path the export wrote goes to its
     recorded name when renamed, else to its path below the first of ``folders`` that
     holds it (``*`` is any one folder: a split's); any other path (a project path
-    Label Studio's ``data.path`` gave, a row edited by hand) stays as written."""
+    Label Studio's ``data.path`` gave, a row edited by hand, a file moved in the export)
+    gives "": the row keeps its path."""
     root, project = manifest.get("image_root"), manifest.get("project")
     if not isinstance(root, str):
         return None
@@ -87,7 +88,7 @@ def _led_back(
                 return renamed[full]
             if full in written_files:
                 return _below(full, heads) or written
-        return written
+        return ""  # not a file the export wrote
 
     return (root, project if isinstance(project, str) else None), project_path
 

@@ -3,23 +3,28 @@
 The layout torchvision's and Keras' ImageFolder read, a Hugging Face ``imagefolder``
 without a metadata file, and LabelDesk's own ImageFolder export. Each image's label is
 its class folder's name and its split the top folder's (``train``, ``val``/``valid``/
-``validation``, ``test``), as LabelDesk's scanner reads them (:mod:`labeldesk.core.layout`),
-so importing such a folder gives a project the labels a new project made from it would
-have. An image in ``_unlabeled/`` becomes unlabeled; one loose in the folder's top or in a
-split folder has no class folder, so it keeps its label (and takes the split folder's
-split). Files are found as the scanner finds them (:func:`labeldesk.core.walk.walk_images`:
-hidden ones and folders LabelDesk made are skipped).
+``validation``, ``test``), as LabelDesk's scanner reads them (:mod:`labeldesk.core.layout`).
+An image in ``_unlabeled/`` becomes unlabeled. One loose in a split folder has no class
+folder: it takes that split and keeps its label (a new project made from the folder
+would leave it unlabeled; an import changes only what the folder says). One loose at
+the top says nothing and is left out. Files are found as the scanner finds them
+(:func:`labeldesk.core.walk.walk_images`: hidden ones and folders LabelDesk made are
+skipped), and a symbolic link to a file elsewhere (a ``--symlink`` export) counts as
+that file.
 
-Matching to the project's images: a row's path is the file's path in the folder
-(``train/cat/a.jpg``), matched exactly or by path suffix like any label file's; when that
-names no image (the folder sorts copies of images kept elsewhere), the path below the
-class folder (``a.jpg``) is matched instead, and images sharing that name are listed, not
-guessed between. A LabelDesk export read back into its project leads every file to the
-image it was exported from (:mod:`.export_paths`).
+Which image a file labels: the folders around a file are its label, not where the image
+lives in the project (``cat/1.png`` sorted there may be the project's ``dog/1.png``), so
+a file is matched by its bytes (:mod:`labeldesk.core.label_content`); duplicates in the
+project are told apart by the file's path, else listed. A file no image has the bytes of
+(a re-encoded copy) is matched by its path below the class folder alone (``cat/2024/a.jpg``
+finds ``photos/2024/a.jpg``; ``cat/a.jpg`` the project's one ``a.jpg``), and images
+sharing that name are listed, not guessed between. A LabelDesk export read back into its
+project leads every file it wrote to the image it was exported from (:mod:`.export_paths`).
 
-Detected last, after every format with a file of its own: a folder whose class folders
-hold images. A folder with no class folder is refused (reading it would only clear
-labels).
+Detected last, after every format with a file of its own, and never for a folder that
+holds a label file at its top or another format's LabelDesk export: a folder whose class
+folders hold images. A folder with no class folder is refused (reading it would only
+clear labels).
 """
 
 from __future__ import annotations
@@ -31,18 +36,26 @@ from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import KEEP_LABEL, Parsed, Record
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS, UNLABELED_FOLDER
-from labeldesk.core.walk import is_candidate_name, walk_images
+from labeldesk.core.staging import EXPORT_MANIFEST
+from labeldesk.core.walk import OUTSIDE_LINK, is_candidate_name, walk_images
 
+from ..export_target import export_manifest
 from .base import Importer, ImportOptions, register_importer
 
 UNIT = "image"  # rows are numbered by image, in path order
-_SNIFF_ENTRIES = 200  # entries of a folder looked at to recognise the layout, at most
+CLASS_FOLDER_EXPORTS = ("imagefolder", "hf")  # LabelDesk exports this importer reads
+LABEL_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet")
+_SNIFF_ENTRIES = 10_000  # entries of a folder looked through to recognise the layout
 
 
 def sniff_class_folders(path: Path) -> bool:
     """A folder with an image in a class folder (``<class>/``, ``<split>/<class>/``),
-    looked for in a bounded number of entries."""
-    if not path.is_dir():
+    looked for in a bounded number of entries, and no label file at its top (a CSV
+    export's folder holds ``labels.csv`` and ``images/``: not class folders)."""
+    if not path.is_dir() or _holds_label_file(path):
+        return False
+    manifest = export_manifest(path)
+    if manifest is not None and manifest.get("format") not in CLASS_FOLDER_EXPORTS:
         return False
     for top in _folders(path):
         split = top.name.lower() in SPLIT_FOLDERS
@@ -59,9 +72,14 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     if not path.is_dir():
         raise LabelFileError(str(path), ["not a folder of class folders"])
     found = walk_images(path)
+    files = set(found.files)
+    for rel, why in list(found.problems.items()):
+        if why == OUTSIDE_LINK and os.path.isfile(path / rel):  # a linked file: its bytes
+            files.add(rel)
+            del found.problems[rel]
     records: list[Record] = []
-    fallbacks: list[str] = []
-    for rel in sorted(found.files):
+    below: dict[int, str] = {}
+    for rel in sorted(files):
         parts = rel.split("/")
         split = parts[0] if len(parts) > 1 and parts[0].lower() in SPLIT_FOLDERS else None
         rest = parts[1:] if split else parts
@@ -74,7 +92,7 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
         else:
             label = rest[0]
         records.append(Record(len(records) + 1, rel, label, split))
-        fallbacks.append("/".join(rest[1:]) if len(rest) > 1 else rest[0])
+        below[len(records)] = "/".join(rest[1:]) if len(rest) > 1 else rest[0]
     if not any(r.label is not KEEP_LABEL and r.label is not None for r in records):
         raise LabelFileError(
             str(path),
@@ -88,13 +106,26 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
         for n, (where, why) in enumerate(sorted(found.problems.items()), 1)
     ]
     rows = checked_rows(Parsed(records, problems, UNIT), str(path))
-    by_line = dict(zip((r.line for r in records), fallbacks, strict=True))
-    rows.fallback_paths = [by_line[row.line] for row in rows.rows]
+    rows.fallback_paths = [below[row.line] for row in rows.rows]
+    rows.content_files = [str(path / row.path) for row in rows.rows]
+    rows.refused_content = [str(path / rel) for _, rel in rows.refused]
     return rows
 
 
+def _holds_label_file(path: Path) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return any(
+                e.name.lower().endswith(LABEL_FILE_SUFFIXES) and e.name != EXPORT_MANIFEST
+                for _, e in zip(range(_SNIFF_ENTRIES), entries, strict=False)
+            )
+    except OSError:
+        return False
+
+
 def _folders(path: Path) -> list[Path]:
-    """Up to _SNIFF_ENTRIES subfolders (links followed), not hidden."""
+    """The subfolders (links followed) among a folder's first _SNIFF_ENTRIES entries,
+    not hidden."""
     try:
         with os.scandir(path) as entries:
             return [
@@ -116,7 +147,7 @@ def _has_image(folder: Path) -> bool:
     visible = [e for e in seen if not e.name.startswith(".")]
     if any(is_candidate_name(e.name) and not _is_dir(e) for e in visible):
         return True
-    return any(_has_image_here(Path(e.path)) for e in visible if _is_dir(e))
+    return any(_has_image_here(Path(e.path)) for e in visible[:100] if _is_dir(e))
 
 
 def _has_image_here(folder: Path) -> bool:
@@ -141,7 +172,7 @@ register_importer(
     Importer(
         "imagefolder",
         "ImageFolder: [<split>/]<class>/<image> folders (torchvision, Keras, Hugging Face "
-        "without metadata)",
+        "without metadata), each file matched to its image by content",
         sniff_class_folders,
         read_class_folders,
     )
