@@ -33,7 +33,8 @@ def add_parsers(add: AddParser) -> None:
         "--labels",
         type=path_arg,
         help="a labels file or folder from another tool (CSV, Parquet, Hugging Face, "
-        "FiftyOne, Label Studio, class folders; the format is detected and named in the "
+        "FiftyOne, Label Studio, WebDataset, class folders; the format is detected and "
+        "named in the "
         "output)",
     )
     add_label_source_arguments(p, flag="--labels-format")

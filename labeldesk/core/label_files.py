@@ -353,8 +353,10 @@ def apply_label_rows(
     known = _known(project, [p for candidates in everything for p in candidates])
     unknown = [c for c in everything if not known.intersection(c)]
     if found.fallback_paths:  # a row naming no image by its own path may by its fallback's
-        fallback = [
-            f if not known.intersection(c) else [] for c, f in zip(per_row, fallback, strict=True)
+        files = found.content_files or [""] * len(found.rows)
+        fallback = [  # (a row matched by content never by its own path: it keeps its fallback)
+            f if file or not known.intersection(c) else []
+            for c, f, file in zip(per_row, fallback, files, strict=True)
         ]
         known |= _known(project, [p for candidates in fallback for p in candidates])
         unknown += [f for f in fallback if f and not known.intersection(f)]

@@ -78,7 +78,7 @@ class ImportDialog(QDialog):
 
         self.file = QLineEdit()
         self.file.setPlaceholderText(
-            "a CSV, Parquet or JSON file, or a folder (an export, class folders)"
+            "a CSV, Parquet, JSON or .tar file, or a folder (an export, class folders)"
         )
         pick_file, pick_folder = QPushButton("File…"), QPushButton("Folder…")
         pick_file.clicked.connect(self._browse_file)

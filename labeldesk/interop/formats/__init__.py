@@ -17,6 +17,7 @@ from . import fiftyone  # noqa: F401
 from . import labelstudio  # noqa: F401
 from . import webdataset  # noqa: F401
 from . import csv_manifest  # noqa: F401
+from . import webdataset_read  # noqa: F401  (.tar shards: before class folders)
 from . import folder_labels  # noqa: F401  (last: any folder with class folders)
 # isort: on
 

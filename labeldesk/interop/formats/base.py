@@ -23,9 +23,9 @@ from labeldesk.core.registry import Registry
 from .export_paths import as_project_paths
 
 # The files a folder import reads its labels from (a Hugging Face dataset's metadata,
-# a FiftyOne dataset's labels.json), at the top or one folder down: what source_state
-# looks at
-_LABEL_NAMES = ("metadata.jsonl", "metadata.csv", "metadata.parquet", "labels.json")
+# a FiftyOne dataset's labels.json, WebDataset's classes.txt), at the top or one folder
+# down: what source_state looks at
+_LABEL_NAMES = ("metadata.jsonl", "metadata.csv", "metadata.parquet", "labels.json", "classes.txt")
 _STATE_FOLDERS = 10_000  # entries of a folder looked through for subfolders, at most
 
 
@@ -54,7 +54,22 @@ def source_state(path: Path) -> tuple[object, ...]:
         listing,
         *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
         *(_stat(folder) for folder in (path, *sorted(folders), *sorted(classes))),
+        *(_stat(shard) for shard in _shards(path)),
     )
+
+
+def _shards(path: Path) -> list[Path]:
+    """The WebDataset shards at a folder's top (rewritten in place, they change no
+    folder's time)."""
+    try:
+        with os.scandir(path) as entries:
+            return sorted(
+                Path(e.path)
+                for n, e in zip(range(_STATE_FOLDERS), entries, strict=False)
+                if e.name.lower().endswith(".tar")
+            )
+    except OSError:
+        return []
 
 
 def _subfolders(path: Path) -> list[Path]:

@@ -8,7 +8,8 @@ text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``). An unlabeled 
 
 The same state writes the same bytes: images in (split, path) order, fixed member
 times, owners and modes, and ``--shard-size`` images per shard (the last one fewer).
-Export only: a shard holds the images themselves, not labels for a project's files.
+:mod:`.webdataset_read` reads shards back as labels, each sample matched to its image by
+the bytes it holds.
 """
 
 from __future__ import annotations
