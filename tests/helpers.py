@@ -153,3 +153,20 @@ GOOD_MESSY_FILES = {
     "good/web.webp",
     "good/exif_rotated.jpg",
 }
+
+
+def made_project(tmp_path: Path, files: list[str], labels: dict[str, str | None] | None = None):
+    """A project of ``files`` (each a different image) under tmp_path/im, made with
+    ``labeldesk new`` at tmp_path/p, with ``labels`` set (new classes made); its path."""
+    from labeldesk.cli import main
+    from labeldesk.core.project import open_project
+
+    root = tmp_path / "im"
+    for seed, rel in enumerate(files, start=1):
+        write_image(root / rel, fmt="JPEG" if rel.endswith(".jpg") else "PNG", seed=seed)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    if labels:
+        with open_project(path) as p:
+            p.set_labels(labels, create_classes=True)
+    return path

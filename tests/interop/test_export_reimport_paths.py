@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import write_image
+from helpers import made_project
 
 from labeldesk.cli import main
 from labeldesk.core.project import open_project
@@ -19,18 +19,7 @@ def labels_of(project, paths: list[str]) -> dict[str, str | None]:
     return {p: found[p] if isinstance(found[p], str) else None for p in paths}
 
 
-def made(tmp_path, files: list[str], labels: dict[str, str | None] | None = None):
-    """A project of ``files`` (each a different image) under tmp_path/im, with ``labels``
-    set (new classes made); returns its path."""
-    root = tmp_path / "im"
-    for seed, rel in enumerate(files, start=1):
-        write_image(root / rel, fmt="JPEG" if rel.endswith(".jpg") else "PNG", seed=seed)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
-    if labels:
-        with open_project(path) as p:
-            p.set_labels(labels, create_classes=True)
-    return path
+made = made_project
 
 
 @pytest.mark.parametrize(

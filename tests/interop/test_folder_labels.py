@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from helpers import write_image
+from helpers import made_project, write_image
 
 from labeldesk.cli import main
 from labeldesk.core.errors import LabelDeskError, LabelFileError
@@ -26,16 +26,7 @@ def labels_of(project, paths: list[str]) -> dict[str, tuple[str | None, str | No
     return {p: found[p] for p in paths}
 
 
-def made(tmp_path, files: list[str], labels: dict[str, str | None] | None = None):
-    root = tmp_path / "im"
-    for seed, rel in enumerate(files, start=1):
-        write_image(root / rel, fmt="JPEG" if rel.endswith(".jpg") else "PNG", seed=seed)
-    path = tmp_path / "p"
-    assert main(["new", str(path), "--images", str(root)]) == 0
-    if labels:
-        with open_project(path) as p:
-            p.set_labels(labels, create_classes=True)
-    return path
+made = made_project
 
 
 # Project paths an export cannot keep: a label unlike the image's folder, two images of
