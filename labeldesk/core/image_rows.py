@@ -29,9 +29,10 @@ def live_paths(db: Database) -> list[str]:
 
 
 def live_sizes(db: Database) -> set[int]:
-    """The file sizes of the images in the folder now: a file of any other size holds
-    none of their contents (no need to hash it to know)."""
-    return {row[0] for row in db.query("SELECT DISTINCT size FROM images WHERE removed_at IS NULL")}
+    """The file sizes of the images in the folder now whose content is known: a file of
+    any other size holds none of their contents (no need to hash it to know)."""
+    query = "SELECT DISTINCT size FROM images WHERE removed_at IS NULL AND hash IS NOT NULL"
+    return {row[0] for row in db.query(query)}
 
 
 def live_paths_by_hash(db: Database, hashes: Iterable[str]) -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
-from .label_content import same_content
+from .label_content import Hashes, same_content
 from .label_file_formats import (
     KEEP_LABEL,
     LABEL_COLUMNS,
@@ -109,7 +109,7 @@ class LabelFile:
     # content, else by its fallback path alone, never by its own path
     content_files: list[str] = field(default_factory=list)
     refused_content: list[str] = field(default_factory=list)
-    content_hashes: dict[str, str] = field(default_factory=dict)  # file -> hash, once
+    content_hashes: Hashes = field(default_factory=dict)  # read once (:mod:`.label_content`)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -346,17 +346,15 @@ def apply_label_rows(
     problems = list(found.problems)
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     refused = [_candidates(project.root, path) for _, path in found.refused]
-    fallback = [_candidates(project.root, p) for p in found.fallback_paths] or [
-        [] for _ in found.rows
-    ]
     everything = per_row + refused
     known = _known(project, [p for candidates in everything for p in candidates])
     unknown = [c for c in everything if not known.intersection(c)]
+    fallback: list[list[str]] = []
     if found.fallback_paths:  # a row naming no image by its own path may by its fallback's
         files = found.content_files or [""] * len(found.rows)
         fallback = [  # (a row matched by content never by its own path: it keeps its fallback)
-            f if file or not known.intersection(c) else []
-            for c, f, file in zip(per_row, fallback, files, strict=True)
+            _candidates(project.root, f) if file or not known.intersection(c) else []
+            for c, f, file in zip(per_row, found.fallback_paths, files, strict=True)
         ]
         known |= _known(project, [p for candidates in fallback for p in candidates])
         unknown += [f for f in fallback if f and not known.intersection(f)]
@@ -378,34 +376,48 @@ def apply_label_rows(
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
-    other_paths = found.fallback_paths or [""] * len(found.rows)
-    files = found.content_files or [""] * len(found.rows)
-    contents = same_content(project.db, files, found.content_hashes)
-    for row, candidates, other, other_path, file, same in zip(
-        found.rows, per_row, fallback, other_paths, files, contents, strict=True
-    ):
+    n = len(found.rows)
+    other_paths, files = found.fallback_paths or [""] * n, found.content_files or [""] * n
+    contents, unreadable = (
+        same_content(project.db, files, found.content_hashes)
+        if found.content_files
+        else ([[]] * n, [None] * n)
+    )
+    held_by_bad: set[str] = set()  # images a bad row's bytes name (left out when skipping)
+    for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        written = row.path
+        written, other, same = row.path, fallback[i] if fallback else [], contents[i]
+        if unreadable[i]:
+            problems.append((row.line, f"{row.path!r}: {unreadable[i]}"))
+            continue
         if same:  # the file's bytes name the image
-            path, exact = _one_of(same, row.path, other_path), True
+            path, exact = _one_of(same, row.path, other_paths[i]), True
             if path is None:
                 problems.append((row.line, _duplicates(row.path, same)))
+                held_by_bad.update(same)
                 continue
-        elif file:  # no image has its bytes (a re-encoded copy): by its name alone
-            written, candidates = other_path, other
+        elif files[i] and not other_paths[i]:  # led back by its export (its bytes changed)
+            path, exact = image_of(row.path, candidates)
+        elif files[i]:  # no image has its bytes (a re-encoded copy): by its name alone
+            written, candidates = other_paths[i], other
             path, exact = image_of(written, candidates)
+            if path is not None:
+                by_name.add(path)
         else:
             path, exact = image_of(row.path, candidates)
             if path is None and other and not _ambiguity(candidates, suffixes, stems):
-                written, candidates = other_path, other
+                written, candidates = other_paths[i], other
                 path, exact = image_of(written, candidates)
         if path is not None and not exact and "/" in path and "/" not in _tidy(written):
             by_name.add(path)  # a bare file name found an image in a folder
         if path is None:
             ambiguity = _ambiguity(candidates, suffixes, stems)
             if ambiguity and written != row.path:  # say which row's fallback it was
-                ambiguity = f"{row.path!r}: {ambiguity}"
+                hint = "; " + SuffixMatches.HINT
+                ambiguity = f"{row.path!r}: {ambiguity.removesuffix(hint)}"
+                if files[i]:
+                    ambiguity += ", and no image has its bytes"
             missing = unmatched if found.unmatched_ok and not ambiguity else problems
             missing.append((row.line, ambiguity or _unknown(project, row.path)))
             continue
@@ -434,8 +446,9 @@ def apply_label_rows(
             for (_, path), candidates in zip(found.refused, refused, strict=True)
         }
         if found.refused_content:  # every image with a bad row's bytes
-            named = same_content(project.db, found.refused_content, found.content_hashes)
+            named, _ = same_content(project.db, found.refused_content, found.content_hashes)
             named_by_bad.update(p for same in named for p in same)
+        named_by_bad |= held_by_bad
         chosen = {
             p: r
             for p, r in chosen.items()
@@ -499,14 +512,11 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
         (n, p or written)
         for (n, written), p in zip(found.refused, found.source_refused, strict=True)
     ]
-    # a row led back names its image: no other way of matching it applies
+    # a row led back names its image: by its bytes (a file moved over another in the
+    # export) or else by that path, never by a fallback
     if found.fallback_paths:
         found.fallback_paths = [
             "" if back else p for p, back in zip(found.fallback_paths, led_back, strict=True)
-        ]
-    if found.content_files:
-        found.content_files = [
-            "" if back else f for f, back in zip(found.content_files, led_back, strict=True)
         ]
     found.exported_from = None
 
@@ -523,9 +533,9 @@ def _same_folder(recorded: str | None, root: Path) -> bool:
 def by_name_notice(count: int) -> str:
     """What to tell a person whose rows matched images by file name alone."""
     return (
-        f"{count:,} image(s) were found by file name alone (rows that name none of the "
-        "project's folders, as Label Studio uploads and images sorted into class folders "
-        "elsewhere do): each is the project's one image of that name; if the labels mix "
+        f"{count:,} image(s) were found by file name alone, not by their folder in the "
+        "project or their bytes (a Label Studio upload names no folder, a re-encoded copy "
+        "has other bytes): each is the project's one image of that name; if the labels mix "
         "datasets, check those images"
     )
 

@@ -5,6 +5,8 @@ project, and folders sorted by other tools matched by path or, else, by file nam
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 
 import pytest
@@ -116,7 +118,7 @@ def test_a_re_encoded_copy_is_matched_by_its_name_below_the_class_folder(tmp_pat
     assert main(["import", str(path), str(sorted_)]) == 1  # new classes need --new-class
     assert "unknown class 'cat'" in capsys.readouterr().err
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 0
-    assert "1 image(s) were found by file name alone" in capsys.readouterr().out  # a.png
+    assert "2 image(s) were found by file name alone" in capsys.readouterr().out
     with open_project(path) as p:
         got = labels_of(p, ["2024/05/a.png", "2024/06/b.png", "x/d.png"])
     assert {k: v[0] for k, v in got.items()} == {
@@ -133,7 +135,9 @@ def test_a_file_name_several_images_share_is_listed_not_guessed(tmp_path, capsys
     shutil.copy(tmp_path / "im" / "y" / "b.png", sorted_ / "dog" / "b.png")
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
     err = capsys.readouterr().err
-    assert "'dog/a.png': 'a.png' fits 2 images ('x/a.png', 'y/a.png')" in err
+    assert (
+        "'dog/a.png': 'a.png' fits 2 images ('x/a.png', 'y/a.png'), and no image has its bytes"
+    ) in err
     with open_project(path) as p:  # all or nothing
         assert labels_of(p, ["y/b.png"])["y/b.png"][0] == "y"
 
@@ -276,3 +280,131 @@ def test_moving_a_file_between_class_folders_changes_the_source_state(tmp_path):
     before = source_state(folder)
     shutil.move(folder / "train" / "cat" / "a.png", folder / "train" / "dog" / "a.png")
     assert source_state(folder) != before
+
+
+def test_a_changed_file_whose_path_is_a_project_path_is_found_by_name(tmp_path, capsys):
+    """Relabel by moving, in the project's own folder, before a scan: the moved file has its
+    bytes; one re-saved since the scan has other bytes and a path the project knows, and
+    is found by its name (the fallback), not refused as "not an image"."""
+    path = made(tmp_path, ["dog/0.png", "cat/1.png"])
+    root = tmp_path / "im"
+    shutil.move(root / "dog/0.png", root / "cat/0.png")
+    write_image(root / "cat/1.png", fmt="PNG", seed=50)  # re-saved: other bytes
+    assert main(["import", str(path), str(root)]) == 0
+    assert "1 image(s) were found by file name alone" in capsys.readouterr().out
+    with open_project(path) as p:
+        got = labels_of(p, ["dog/0.png", "cat/1.png"])
+    assert {k: v[0] for k, v in got.items()} == {"dog/0.png": "cat", "cat/1.png": "cat"}
+
+
+def test_an_unrelated_file_found_by_a_project_path_is_reported(tmp_path, capsys):
+    path = made(tmp_path, ["1.png", "sub/2.png"])
+    other = tmp_path / "other"
+    write_image(other / "dog" / "1.png", fmt="PNG", seed=101)
+    write_image(other / "dog" / "sub" / "2.png", fmt="PNG", seed=102)
+    capsys.readouterr()
+    assert main(["import", str(path), str(other), "--new-class", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["matched_by_file_name"] == 2
+
+
+def test_a_file_that_cannot_be_read_is_a_bad_row(tmp_path, monkeypatch):
+    import labeldesk.core.label_content as label_content
+
+    path = made(tmp_path, ["cat/a.png", "dog/b.png"])
+    folder = tmp_path / "folder"
+    shutil.copy(tmp_path / "im/cat/a.png", tmp_path / "a.png")
+    (folder / "dog").mkdir(parents=True)
+    shutil.copy(tmp_path / "im/cat/a.png", folder / "dog" / "a.png")
+
+    def denied(file):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(label_content, "hash_file", denied)
+    _, rows = read_labels(folder)
+    problem = re.escape("'dog/a.png': cannot read it: Permission denied")
+    with open_project(path) as p, pytest.raises(LabelFileError, match=problem):
+        apply_label_rows(p, rows)
+
+
+def test_files_swapped_in_an_export_follow_their_bytes(tmp_path):
+    path = made(tmp_path, ["a/1.png", "b/1.png"], {"a/1.png": "cat", "b/1.png": "dog"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    cat, dog = out / "train/cat/1.png", out / "train/dog/1.png"
+    cat.rename(tmp_path / "swap.png")
+    dog.rename(cat)
+    (tmp_path / "swap.png").rename(dog)
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        got = labels_of(p, ["a/1.png", "b/1.png"])
+    assert {k: v[0] for k, v in got.items()} == {"a/1.png": "dog", "b/1.png": "cat"}
+
+
+def test_an_image_moved_in_the_project_since_the_export_is_found_by_its_bytes(tmp_path):
+    path = made(tmp_path, ["f/0.png", "g/1.png"], {"f/0.png": "cat", "g/1.png": "dog"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    (tmp_path / "im/f/0.png").rename(tmp_path / "im/g/zero.png")
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"g/zero.png": "dog"})
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["g/zero.png"])["g/zero.png"][0] == "cat"
+
+
+def test_a_file_changed_after_the_check_is_hashed_again(tmp_path):
+    path = made(tmp_path, ["x/a.png", "x/b.png"])
+    folder = tmp_path / "folder"
+    (folder / "cat").mkdir(parents=True)
+    target = folder / "cat" / "a.png"
+    shutil.copy(tmp_path / "im/x/a.png", target)
+    _, rows = read_labels(folder)
+    with open_project(path) as p:
+        assert apply_label_rows(p, rows, dry_run=True, create_classes=True) == 1
+        target.write_bytes((tmp_path / "im/x/b.png").read_bytes())  # now b.png's bytes
+        os.utime(target, ns=(1, 1))
+        assert apply_label_rows(p, rows, create_classes=True) == 1
+        got = labels_of(p, ["x/a.png", "x/b.png"])
+    assert {k: v[0] for k, v in got.items()} == {"x/a.png": "x", "x/b.png": "cat"}
+
+
+def test_files_the_size_of_an_image_without_a_known_content_are_not_hashed(tmp_path, monkeypatch):
+    """An image the scan could not read (too large, say) has no hash: a file of its size
+    cannot be shown to hold it, and is not read to find out."""
+    import labeldesk.core.label_content as label_content
+
+    write_image(tmp_path / "im/x/a.png", fmt="PNG", seed=1)
+    write_image(tmp_path / "im/x/b.png", size=(80, 60), fmt="PNG", seed=2)  # its own size
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(tmp_path / "im")]) == 0
+    with open_project(path) as p, p.db.write() as conn:
+        conn.execute("UPDATE images SET hash = NULL WHERE path = 'x/b.png'")  # as if unread
+    folder = tmp_path / "folder"
+    (folder / "cat").mkdir(parents=True)
+    shutil.copy(tmp_path / "im/x/b.png", folder / "cat" / "b.png")
+    calls: list[object] = []
+    real = label_content.hash_file
+    monkeypatch.setattr(label_content, "hash_file", lambda f: calls.append(f) or real(f))
+    _, rows = read_labels(folder)
+    with open_project(path) as p:
+        assert apply_label_rows(p, rows, create_classes=True) == 1  # by its name
+        assert labels_of(p, ["x/b.png"])["x/b.png"][0] == "cat"
+    assert calls == []
+
+
+def test_skipping_a_duplicates_row_leaves_out_the_images_it_holds(tmp_path):
+    root = tmp_path / "im"
+    for rel in ("a/1.png", "b/1.png", "c/z.png"):
+        write_image(root / rel, fmt="PNG", seed=7)  # one content, three paths
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    folder = tmp_path / "folder"
+    for rel in ("dog/1.png", "cat/z.png"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "a/1.png", folder / rel)
+    args = ["import", str(path), str(folder), "--new-class", "--skip-bad-rows"]
+    assert main(args) == 0
+    with open_project(path) as p:
+        got = labels_of(p, ["a/1.png", "b/1.png", "c/z.png"])
+    assert {k: v[0] for k, v in got.items()} == {"a/1.png": "a", "b/1.png": "b", "c/z.png": "c"}
