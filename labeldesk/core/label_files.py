@@ -414,8 +414,9 @@ def apply_label_rows(
         if path is None:
             ambiguity = _ambiguity(candidates, suffixes, stems)
             if ambiguity and written != row.path:  # say which row's fallback it was
-                hint = "; " + SuffixMatches.HINT
-                ambiguity = f"{row.path!r}: {ambiguity.removesuffix(hint)}"
+                for hint in (SuffixMatches.HINT, StemMatches.HINT):  # not for a folder
+                    ambiguity = ambiguity.removesuffix("; " + hint)
+                ambiguity = f"{row.path!r}: {ambiguity}"
                 if files[i]:
                     ambiguity += ", and no image has its bytes"
             missing = unmatched if found.unmatched_ok and not ambiguity else problems

@@ -12,10 +12,10 @@ import pytest
 from helpers import write_image
 
 from labeldesk.cli import main
-from labeldesk.core.errors import LabelFileError
+from labeldesk.core.errors import LabelDeskError, LabelFileError
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.core.project import open_project
-from labeldesk.interop.formats import detect_format, read_labels
+from labeldesk.interop.formats import detect_format, read_labels, source_state
 
 
 def state(project, paths):
@@ -124,8 +124,10 @@ def test_bad_samples_are_listed_by_number_with_shard_and_key(tmp_path):
     _, rows = read_labels(folder)
     assert [r.label for r in rows] == ["cat"]
     problems = dict(rows.problems)
-    assert "part.tar:k1: .cls gives class 7 but there is no classes.txt" in problems[1]
-    assert "part.tar:k2: .cls holds 'abc', not a class index" in problems[2]
+    assert (
+        problems[1] == "part.tar:k1: class index 7, but no classes.txt beside the shards names it"
+    )
+    assert problems[2] == "part.tar:k2: the class index 'abc' is not a whole number"
     assert "part.tar:k3: k3.json is not JSON" in problems[3]
     with open_project(path) as p:
         with pytest.raises(LabelFileError, match="sample 1"):
@@ -150,8 +152,137 @@ def test_an_image_member_with_a_label_class_index_out_of_range(tmp_path):
     write_image(tmp_path / "x.png", fmt="PNG", seed=1)
     shard(folder / "a.tar", {"k": {"png": (tmp_path / "x.png").read_bytes(), "cls": b"3"}})
     _, rows = read_labels(folder)
-    assert rows.problems == [(1, "a.tar:k: .cls gives class 3, but classes.txt names 1")]
+    assert rows.problems == [(1, "a.tar:k: class index 3, but classes.txt has no class on line 4")]
     meta = json.dumps({"label": "dog", "split": "bogus"}).encode()
     shard(folder / "a.tar", {"k": {"png": (tmp_path / "x.png").read_bytes(), "json": meta}})
     _, rows = read_labels(folder)
     assert len(rows.problems) == 1 and "unknown split 'bogus'" in rows.problems[0][1]
+
+
+def test_an_image_without_a_split_reads_back_leaving_the_split_alone(tmp_path):
+    path = made(tmp_path)
+    with open_project(path) as p:
+        p.set_splits({q: None for q in FILES})
+        p.set_labels({"2024/c.png": "dog"})
+        before = state(p, FILES)
+    out = tmp_path / "out"
+    args = ["export", str(path), str(out), "--format", "webdataset", "--include-unlabeled"]
+    assert main(args) == 0
+    assert (out / "unassigned-000000.tar").is_file()
+    with open_project(path) as p:
+        p.set_labels({"2024/c.png": "cat"})
+    assert main(["import", str(path), str(out)]) == 0
+    with open_project(path) as p:
+        assert state(p, FILES) == before
+
+
+def test_a_sequence_number_key_names_no_image(tmp_path, capsys):
+    root = tmp_path / "im"
+    for seed, rel in enumerate(["000000.png", "000001.png"], start=1):
+        write_image(root / rel, fmt="PNG", seed=seed)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_text("cat\ndog\n")
+    write_image(tmp_path / "other.png", fmt="PNG", seed=50)  # none of the project's images
+    shard(folder / "test-000000.tar", {"000001": {"png": (tmp_path / "other.png").read_bytes(),
+                                                 "cls": b"1"}})  # fmt: skip
+    assert main(["import", str(path), str(folder), "--new-class"]) == 1
+    assert "'test-000000.tar:000001' is not an image in the project" in capsys.readouterr().err
+
+
+def test_skipping_bad_samples_leaves_out_the_images_they_hold(tmp_path):
+    path = made(tmp_path)
+    im = tmp_path / "im"
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_text("cat\ndog\n")
+    a_png, b_png = (im / "cat/a.png").read_bytes(), (im / "dog/b.png").read_bytes()
+    shard(folder / "a.tar", {"k1": {"png": a_png, "cls": b"abc"}})  # bad: holds cat/a.png
+    shard(folder / "b.tar", {"k2": {"png": a_png, "cls": b"1"}})
+    bogus = json.dumps({"label": "cat", "split": "bogus"}).encode()
+    shard(folder / "c.tar", {"b": {"png": a_png, "json": bogus}})  # bad: key b, a.png's bytes
+    shard(folder / "d.tar", {"z": {"png": b_png, "cls": b"0"}})
+    with open_project(path) as p:
+        before = state(p, ["cat/a.png"])
+    assert main(["import", str(path), str(folder), "--skip-bad-rows"]) == 0
+    with open_project(path) as p:
+        assert state(p, ["cat/a.png"]) == before
+        assert state(p, ["dog/b.png"])["dog/b.png"][0] == "cat"
+
+
+def test_fields_are_whole_suffixes_as_the_webdataset_library_reads_them(tmp_path):
+    write_image(tmp_path / "x.png", fmt="PNG", seed=1)
+    write_image(tmp_path / "y.png", fmt="PNG", seed=2)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_text("cat\ndog\n")
+    png = (tmp_path / "x.png").read_bytes()
+    shard(
+        folder / "a.tar",
+        {
+            "k6": {"png": png, "cls": b"0", "meta.json": b'{"label": "dog"}'},
+            "k3": {"png": png, "seg.png": (tmp_path / "y.png").read_bytes(), "cls": b"1"},
+            "k4": {"png": png, "json": b"[[0, 0, 5, 5]]", "cls": b"1"},  # boxes: no label
+            "k5": {"png": png, "json": b'{"label": 1}'},  # an index, named by classes.txt
+        },
+    )
+    _, rows = read_labels(folder)
+    assert not rows.problems
+    assert [r.label for r in rows] == ["cat", "dog", "dog", "dog"]
+
+
+@pytest.mark.parametrize("cls", ["\u00b2", "9" * 5000, "-1", ""])
+def test_a_class_index_that_is_no_whole_number_is_a_bad_sample(tmp_path, cls):
+    write_image(tmp_path / "x.png", fmt="PNG", seed=1)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_text("cat\n")
+    shard(folder / "a.tar", {"k": {"png": (tmp_path / "x.png").read_bytes(), "cls": cls.encode()}})
+    _, rows = read_labels(folder)
+    assert len(rows.problems) == 1 and "is not a whole number" in rows.problems[0][1]
+
+
+def test_classes_txt_keeps_its_line_numbers_and_loses_its_byte_order_mark(tmp_path):
+    write_image(tmp_path / "x.png", fmt="PNG", seed=1)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_bytes("\ufeffbird\n\ncat\n".encode())
+    png = (tmp_path / "x.png").read_bytes()
+    shard(folder / "a.tar", {"k": {"png": png, "cls": b"2"}, "j": {"png": png, "cls": b"0"}})
+    _, rows = read_labels(folder)
+    assert sorted(r.label for r in rows) == ["bird", "cat"]
+
+
+@pytest.mark.parametrize(
+    ("name", "split"),
+    [("imagenet-val-0001.tar", "val"), ("train.tar", "train"), ("part-7.tar", None)],
+)
+def test_the_split_comes_from_a_split_word_in_the_shard_name(tmp_path, name, split):
+    write_image(tmp_path / "x.png", fmt="PNG", seed=1)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    shard(
+        folder / name, {"k": {"png": (tmp_path / "x.png").read_bytes(), "json": b'{"label": "c"}'}}
+    )
+    _, rows = read_labels(folder)
+    assert [r.split for r in rows] == [split]
+
+
+def test_a_class_folder_dataset_with_a_tar_beside_it_stays_class_folders(tmp_path):
+    folder = tmp_path / "ds"
+    write_image(folder / "cat" / "a.png", fmt="PNG", seed=1)
+    shard(folder / "backup.tar", {"k": {"txt": b"x"}})
+    assert detect_format(folder) == "imagefolder"
+    (folder / "labels.csv").write_text("path,label\n")
+    with pytest.raises(LabelDeskError, match="not a label file"):
+        detect_format(folder)  # a labels file at the top: name it, not the folder
+
+
+def test_a_shard_read_alone_notices_its_classes_txt_changing(tmp_path):
+    (tmp_path / "a.tar").write_bytes(b"")
+    (tmp_path / "classes.txt").write_text("cat\ndog\n")
+    before = source_state(tmp_path / "a.tar")
+    (tmp_path / "classes.txt").write_text("dog\ncat\nbird\n")
+    assert source_state(tmp_path / "a.tar") != before

@@ -17,8 +17,8 @@ from . import fiftyone  # noqa: F401
 from . import labelstudio  # noqa: F401
 from . import webdataset  # noqa: F401
 from . import csv_manifest  # noqa: F401
-from . import webdataset_read  # noqa: F401  (.tar shards: before class folders)
-from . import folder_labels  # noqa: F401  (last: any folder with class folders)
+from . import folder_labels  # noqa: F401  (any folder with class folders)
+from . import webdataset_read  # noqa: F401  (.tar shards: after class folders)
 # isort: on
 
 from .base import (

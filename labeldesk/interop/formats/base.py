@@ -35,8 +35,11 @@ def source_state(path: Path) -> tuple[object, ...]:
     and the folders' own (so a folder of a million images costs little). A file that
     cannot be read gives its error, not the whole fingerprint's. Rows read under another
     fingerprint were read from another version of the file."""
-    if not path.is_dir():
-        return (_stat(path),)
+    if not path.is_dir():  # (a shard's class indices are named by classes.txt beside it)
+        return (
+            _stat(path),
+            *((_stat(path.parent / "classes.txt"),) if path.suffix == ".tar" else ()),
+        )
     try:
         with os.scandir(path):
             pass

@@ -52,7 +52,7 @@ def sniff_class_folders(path: Path) -> bool:
     """A folder with an image in a class folder (``<class>/``, ``<split>/<class>/``),
     looked for in a bounded number of entries, and no label file at its top (a CSV
     export's folder holds ``labels.csv`` and ``images/``: not class folders)."""
-    if not path.is_dir() or _holds_label_file(path):
+    if not path.is_dir() or holds_label_file(path):
         return False
     manifest = export_manifest(path)
     if manifest is not None and manifest.get("format") not in CLASS_FOLDER_EXPORTS:
@@ -112,7 +112,8 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     return rows
 
 
-def _holds_label_file(path: Path) -> bool:
+def holds_label_file(path: Path) -> bool:
+    """A file at the folder's top that another format reads (``labels.csv``, …)."""
     try:
         with os.scandir(path) as entries:
             return any(

@@ -1,31 +1,34 @@
 """Labels from WebDataset shards: a ``.tar`` file, or a folder of them (LabelDesk's own
 export: ``<split>-000000.tar`` … and ``classes.txt``).
 
-A shard holds samples, the members that share a key (the member's path up to the first
-dot of its file name, as the ``webdataset`` library groups them): an image
-(``KEY.jpg``, ``.png``, …), and its label as ``KEY.json``'s ``label`` (a class name, or
-null for unlabeled; LabelDesk writes it) or ``KEY.cls`` (a class index, named by
-``classes.txt`` beside the shards). The split is ``KEY.json``'s ``split``, else the
-shard's name when it starts with one (``train-000000.tar``). A sample without an image
-or without a label is left out (it says nothing of any image).
+A shard holds samples, the members that share a key: as the ``webdataset`` library reads
+them, a member's key is its path up to the first dot of its file name and the rest is
+its field (``KEY.jpg``, ``KEY.cls``, ``KEY.meta.json`` is the field ``meta.json``). A
+sample's image is its ``jpg``, ``png``, … field; its label ``KEY.json``'s ``label`` (a
+class name, null for unlabeled, or a class index) or ``KEY.cls`` (a class index): an
+index is named by ``classes.txt`` beside the shards (line N, from 0). The split is
+``KEY.json``'s ``split``, else a split word in the shard's name (``train-000000.tar``,
+``imagenet-val-0001.tar``); LabelDesk's ``unassigned`` leaves the split as it is. A
+sample without an image or a label is left out: it says nothing of any image.
 
 The image bytes are in the shard, so each sample finds its image by content
-(:mod:`labeldesk.core.label_content`): the hash of its bytes is the project image's. A
-sample no image has the bytes of (re-encoded) is matched by ``KEY.json``'s ``path``, else
-by its key's last part as a file stem (``train/n01440764_10026`` is the one image of that
-name).
+(:mod:`labeldesk.core.label_content`). A sample no image has the bytes of (re-encoded)
+is matched by ``KEY.json``'s ``path``, else by its key's last part as a file stem
+(``train/n01440764_10026`` is the one image of that name; a key of digits alone, a
+sequence number, is no name and matches nothing), and counted as found by file name.
 
-Shards are read as a stream, never unpacked: members other than images, ``.cls`` and
-``.json`` are skipped unread, and a ``.cls`` or ``.json`` over 1 MB, or an image over
-MAX_IMAGE_BYTES, is a bad sample with the reason.
+Shards are read as a stream, never unpacked; only what a row needs is kept per sample.
+A ``.cls`` or ``.json`` over 1 MB, or an image over MAX_IMAGE_BYTES, makes a bad sample;
+with bad rows skipped, every image whose bytes a bad sample holds is left out.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+import re
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from labeldesk.core.errors import LabelFileError
@@ -35,20 +38,24 @@ from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 
 from .base import Importer, ImportOptions, register_importer
+from .folder_labels import holds_label_file
 
 UNIT = "sample"
 CLASSES_FILE = "classes.txt"
-IMAGE_MEMBERS = frozenset(("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "img"))
+IMAGE_FIELDS = frozenset(("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "img"))
 MAX_SMALL_BYTES = 1 << 20  # a .cls or .json member larger than this is not one
 MAX_IMAGE_BYTES = 512 << 20
-_CONTENT = "webdataset:"  # the prefix of a sample's content key (a shard, a member)
+NO_SPLIT = "unassigned"  # LabelDesk's export: the image had no split
+_CONTENT = "webdataset:"  # the prefix of a sample's content key
+_WORDS = re.compile(r"[-_.]")
 
 
 def sniff_shards(path: Path) -> bool:
-    """A ``.tar`` file, or a folder holding one at its top."""
+    """A ``.tar`` file, or a folder holding one at its top and no label file (tried after
+    class folders, whose ``backup.tar`` is not a dataset's shard)."""
     if path.is_file():
         return path.suffix.lower() == ".tar"
-    return path.is_dir() and bool(_shards(path))
+    return path.is_dir() and bool(_shards(path)) and not holds_label_file(path)
 
 
 def read_shards(path: Path, options: ImportOptions) -> LabelFile:
@@ -58,53 +65,60 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
     if not shards:
         raise LabelFileError(str(path), ["no .tar shards here"])
     classes = _classes(path.parent if path.is_file() else path)
-    samples: list[_Sample] = []
-    for shard in shards:
-        samples.extend(_read_shard(shard, len(samples)))
     records: list[Record] = []
     problems: list[tuple[int, str]] = []
-    hashes: dict[str, str] = {}
-    keys: list[str] = []
+    content: dict[int, str] = {}  # line -> content key
     fallbacks: dict[int, str] = {}
-    for number, sample in enumerate(samples, start=1):
-        label, problem = _label(sample, classes)
-        if problem:
-            problems.append((number, f"{sample.where}: {problem}"))
-            continue
-        if sample.digest is None or label is _NO_LABEL:
-            continue  # no image, or nothing said of its label
-        key = f"{_CONTENT}{sample.where}"
-        hashes[key] = sample.digest
-        path_said = sample.record.get("path") if sample.record else None
-        written = path_said if isinstance(path_said, str) and path_said else sample.key
-        split = sample.record.get("split") if sample.record else None
-        if not isinstance(split, str) or not split:
-            split = sample.shard_split
-        records.append(Record(number, written, label, split))
-        keys.append(key)
-        fallbacks[number] = written if written != sample.key else posixpath.basename(written)
+    bad_content: list[str] = []
+    hashes: dict[str, str] = {}
+    for shard in shards:
+        for sample in _read_shard(shard, classes):
+            line = len(records) + len(problems) + 1
+            key = f"{_CONTENT}{sample.where}"
+            if sample.digest is not None:
+                hashes[key] = sample.digest
+            if sample.problem:
+                problems.append((line, f"{sample.where}: {sample.problem}"))
+                if sample.digest is not None:
+                    bad_content.append(key)
+                continue
+            if sample.digest is None or sample.label is _NO_LABEL:
+                continue  # no image, or nothing said of its label
+            records.append(Record(line, sample.path or sample.where, sample.label, sample.split))
+            content[line] = key
+            fallbacks[line] = sample.path or _name(sample.key)
     if not records and not problems:
         raise LabelFileError(str(path), ["no sample with an image and a label (.cls or .json)"])
     rows = checked_rows(Parsed(records, problems, UNIT), str(path))
-    by_line = dict(zip((r.line for r in records), keys, strict=True))
-    rows.content_files = [by_line[row.line] for row in rows.rows]
+    rows.content_files = [content[row.line] for row in rows.rows]
     rows.fallback_paths = [fallbacks[row.line] for row in rows.rows]
+    refused = {line for line, _ in rows.refused}
+    rows.refused_content = bad_content + [content[line] for line in sorted(refused)]
     rows.content_hashes.update(hashes)
     return rows
 
 
+_NO_LABEL = object()  # a sample that says nothing of its label
+
+
 @dataclass
 class _Sample:
+    """What a row needs of a sample (a shard's JSON records are not kept)."""
+
     key: str
-    where: str  # "<shard name>:<key>", for messages
-    shard_split: str | None
+    where: str  # "<shard name>:<key>": the row's path when KEY.json gives none
+    split: str | None
     digest: str | None = None  # the image's content hash
+    label: object = _NO_LABEL
+    path: str | None = None  # KEY.json's path
+    problem: str | None = None
     cls: bytes | None = None
-    record: dict[str, object] | None = None
-    problems: list[str] = field(default_factory=list)
 
 
-_NO_LABEL = object()  # a sample that says nothing of its label
+def _name(key: str) -> str:
+    """A key's last part, to match as a file stem; "" for a sequence number."""
+    name = posixpath.basename(key)
+    return "" if name.isdigit() else name
 
 
 def _shards(folder: Path) -> list[Path]:
@@ -115,85 +129,103 @@ def _shards(folder: Path) -> list[Path]:
 
 
 def _classes(folder: Path) -> list[str] | None:
+    """classes.txt's names by line (line N is class N; a blank line names no class)."""
     file = folder / CLASSES_FILE
     if not file.is_file():
         return None
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelFileError(str(file), [f"cannot read it: {exc}"]) from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line.strip() for line in text.splitlines()]
 
 
-def _read_shard(shard: Path, numbered: int) -> list[_Sample]:
-    name = shard.name
-    head = name.split("-", 1)[0].split("_", 1)[0].lower()
-    split = SPLIT_FOLDERS.get(head)
+def _shard_split(name: str) -> str | None:
+    stem = name[: -len(".tar")] if name.lower().endswith(".tar") else name
+    return next((SPLIT_FOLDERS[w] for w in _WORDS.split(stem.lower()) if w in SPLIT_FOLDERS), None)
+
+
+def _read_shard(shard: Path, classes: list[str] | None) -> list[_Sample]:
     samples: dict[str, _Sample] = {}
+    split = _shard_split(shard.name)
     try:
         with tarfile.open(shard, mode="r|*") as tar:
-            for member in tar:
+            while (member := tar.next()) is not None:
+                tar.members = []  # type: ignore[attr-defined]  # a stream needs no index
                 if not member.isfile():
                     continue
                 folder, base = posixpath.split(member.name)
-                stem, dot, suffix = base.partition(".")
-                if not dot or base.startswith("."):
+                stem, dot, field = base.partition(".")
+                field = field.lower()
+                if (
+                    not dot
+                    or not stem
+                    or (field not in IMAGE_FIELDS and field not in ("cls", "json"))
+                ):
                     continue
                 key = posixpath.join(folder, stem)
-                kind = suffix.lower().rsplit(".", 1)[-1]
-                if kind not in IMAGE_MEMBERS and kind not in ("cls", "json"):
-                    continue
                 sample = samples.get(key)
                 if sample is None:
-                    sample = samples[key] = _Sample(key, f"{name}:{key}", split)
-                limit = MAX_IMAGE_BYTES if kind in IMAGE_MEMBERS else MAX_SMALL_BYTES
-                if member.size > limit:
-                    sample.problems.append(f"{base} is {member.size:,} bytes (over {limit:,})")
-                    continue
-                data = tar.extractfile(member)
+                    sample = samples[key] = _Sample(key, f"{shard.name}:{key}", split)
+                limit = MAX_IMAGE_BYTES if field in IMAGE_FIELDS else MAX_SMALL_BYTES
+                data = tar.extractfile(member) if member.size <= limit else None
                 if data is None:
+                    sample.problem = f"{base} is {member.size:,} bytes (over {limit:,})"
                     continue
-                _take(sample, kind, base, data.read())
+                _take(sample, field, base, data.read())
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise LabelFileError(str(shard), [f"not a readable tar file: {exc}"]) from None
+    for sample in samples.values():
+        if sample.problem is None and sample.label is _NO_LABEL and sample.cls is not None:
+            sample.label, sample.problem = _class(sample.cls.decode("utf-8", "replace"), classes)
+        sample.cls = None
     return list(samples.values())
 
 
-def _take(sample: _Sample, kind: str, base: str, data: bytes) -> None:
-    if kind in IMAGE_MEMBERS:
+def _take(sample: _Sample, field: str, base: str, data: bytes) -> None:
+    if field in IMAGE_FIELDS:
         if sample.digest is not None:
-            sample.problems.append(f"{base}: a second image in one sample")
+            sample.problem = f"{base}: a second image in one sample"
         sample.digest = content_hash(data)
-    elif kind == "cls":
+    elif field == "cls":
         sample.cls = data
     else:
         try:
-            record = json.loads(data.decode("utf-8"))
+            record = json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            sample.problems.append(f"{base} is not JSON: {exc}")
+            sample.problem = f"{base} is not JSON: {exc}"
             return
-        if not isinstance(record, dict):
-            sample.problems.append(f"{base} is not a JSON object")
-            return
-        sample.record = record
+        if isinstance(record, dict):  # (another tool's list of boxes says nothing here)
+            _from_record(sample, record)
 
 
-def _label(sample: _Sample, classes: list[str] | None) -> tuple[object, str | None]:
-    """(the label: a name, None for unlabeled, or _NO_LABEL; a problem or None)."""
-    if sample.problems:
-        return _NO_LABEL, "; ".join(sample.problems)
-    if sample.record is not None and "label" in sample.record:
-        return sample.record["label"], None
-    if sample.cls is None:
-        return _NO_LABEL, None
-    text = sample.cls.decode("utf-8", "replace").strip()
-    if not text.isdigit():
-        return _NO_LABEL, f".cls holds {text[:40]!r}, not a class index"
+def _from_record(sample: _Sample, record: dict[str, object]) -> None:
+    path, split = record.get("path"), record.get("split")
+    if isinstance(path, str) and path:
+        sample.path = path
+    if isinstance(split, str) and split and split.lower() != NO_SPLIT:
+        sample.split = split
+    if "label" in record:
+        label = record["label"]
+        sample.label = label
+        if isinstance(label, int) and not isinstance(label, bool):
+            sample.cls = str(label).encode()
+            sample.label = _NO_LABEL  # named by classes.txt, as a .cls would be
+
+
+def _class(text: str, classes: list[str] | None) -> tuple[object, str | None]:
+    """(the class a class index names, or _NO_LABEL with the problem)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        return _NO_LABEL, f"the class index {text[:40]!r} is not a whole number"
     if classes is None:
-        return _NO_LABEL, f".cls gives class {text} but there is no {CLASSES_FILE} beside it"
+        return _NO_LABEL, f"class index {text}, but no {CLASSES_FILE} beside the shards names it"
     index = int(text)
-    if index >= len(classes):
-        return _NO_LABEL, f".cls gives class {index}, but {CLASSES_FILE} names {len(classes)}"
+    if index >= len(classes) or not classes[index]:
+        return (
+            _NO_LABEL,
+            f"class index {index}, but {CLASSES_FILE} has no class on line {index + 1}",
+        )
     return classes[index], None
 
 
