@@ -34,8 +34,7 @@ def add_parsers(add: AddParser) -> None:
         type=path_arg,
         help="a labels file or folder from another tool (CSV, Parquet, Hugging Face, "
         "FiftyOne, Label Studio, WebDataset, class folders; the format is detected and "
-        "named in the "
-        "output)",
+        "named in the output)",
     )
     add_label_source_arguments(p, flag="--labels-format")
     p.add_argument(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -101,15 +101,16 @@ class LabelFile:
     exported_project: str | None = None
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
-    # Per row, another path to match when the row's own names no image (a folder of
-    # class folders: the path below the class folder); empty: none
-    fallback_paths: list[str] = field(default_factory=list)
-    # Per row (then per refused row), the file whose bytes name its image ("": none; a
-    # folder of class folders, :mod:`.label_content`): a row with a file is matched by
-    # content, else by its fallback path alone, never by its own path
+    # Rows that name their image by their bytes (a folder of class folders, a WebDataset
+    # shard; :class:`_ByContent`): per row, the file (or a key of ``content_hashes``)
+    # holding its bytes, and the path to match when no image has them ("": none); the
+    # files of bad rows, whose images are left out when bad rows are skipped; hashes read
+    # once (:mod:`.label_content`); and per row, whether its export led it back
     content_files: list[str] = field(default_factory=list)
+    fallback_paths: list[str] = field(default_factory=list)
     refused_content: list[str] = field(default_factory=list)
-    content_hashes: Hashes = field(default_factory=dict)  # read once (:mod:`.label_content`)
+    content_hashes: Hashes = field(default_factory=dict)
+    led_back: list[bool] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -334,8 +335,8 @@ def apply_label_rows(
     path is spelt) are all raised together as one :class:`LabelFileError`, by line,
     and then nothing is applied. The same image twice with the same label is fine.
     A path that names no image may name one by its stem (:mod:`.label_stems`) or its
-    path suffix (:mod:`.label_suffixes`), and else by its ``fallback_paths`` entry the
-    same ways. With ``unmatched_ok`` a row that names no
+    path suffix (:mod:`.label_suffixes`). A row with a content file names its image by
+    the file's bytes (:class:`_ByContent`). With ``unmatched_ok`` a row that names no
     image is listed in ``rows.unmatched`` instead (an error only if no row names one).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
@@ -344,20 +345,15 @@ def apply_label_rows(
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
     problems = list(found.problems)
+    by_content = _ByContent(project, found) if found.content_files else None
     per_row = [_candidates(project.root, row.path) for row in found.rows]
-    refused = [_candidates(project.root, path) for _, path in found.refused]
-    everything = per_row + refused
+    # rows found by their bytes need no path, and bad rows of such a file are left out
+    # by their bytes: only the paths below are looked up
+    looked_up = by_content.paths_needed(per_row) if by_content else per_row
+    refused = [] if by_content else [_candidates(project.root, p) for _, p in found.refused]
+    everything = looked_up + refused
     known = _known(project, [p for candidates in everything for p in candidates])
-    unknown = [c for c in everything if not known.intersection(c)]
-    fallback: list[list[str]] = []
-    if found.fallback_paths:  # a row naming no image by its own path may by its fallback's
-        files = found.content_files or [""] * len(found.rows)
-        fallback = [  # (a row matched by content never by its own path: it keeps its fallback)
-            _candidates(project.root, f) if file or not known.intersection(c) else []
-            for c, f, file in zip(per_row, found.fallback_paths, files, strict=True)
-        ]
-        known |= _known(project, [p for candidates in fallback for p in candidates])
-        unknown += [f for f in fallback if f and not known.intersection(f)]
+    unknown = [c for c in everything if c and not known.intersection(c)]
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
 
@@ -376,52 +372,26 @@ def apply_label_rows(
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
-    n = len(found.rows)
-    other_paths, files = found.fallback_paths or [""] * n, found.content_files or [""] * n
-    contents, unreadable = (
-        same_content(project.db, files, found.content_hashes)
-        if found.content_files
-        else ([[]] * n, [None] * n)
-    )
-    held_by_bad: set[str] = set()  # images a bad row's bytes name (left out when skipping)
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
-        written, other, same = row.path, fallback[i] if fallback else [], contents[i]
-        if unreadable[i]:
-            problems.append((row.line, f"{row.path!r}: {unreadable[i]}"))
-            continue
-        if same:  # the file's bytes name the image
-            path, exact = _one_of(same, row.path, other_paths[i]), True
-            if path is None:
-                problems.append((row.line, _duplicates(row.path, same)))
-                held_by_bad.update(same)
+        if by_content is not None:
+            path, problem = by_content.image(i, image_of, suffixes, stems)
+            if problem:
+                problems.append((row.line, problem))
                 continue
-        elif files[i] and not other_paths[i]:  # led back by its export (its bytes changed)
-            path, exact = image_of(row.path, candidates)
-        elif files[i]:  # no image has its bytes (a re-encoded copy): by its name alone
-            written, candidates = other_paths[i], other
-            path, exact = image_of(written, candidates)
-            if path is not None:
+            assert path is not None
+            if by_content.by_name[i]:
                 by_name.add(path)
         else:
             path, exact = image_of(row.path, candidates)
-            if path is None and other and not _ambiguity(candidates, suffixes, stems):
-                written, candidates = other_paths[i], other
-                path, exact = image_of(written, candidates)
-        if path is not None and not exact and "/" in path and "/" not in _tidy(written):
-            by_name.add(path)  # a bare file name found an image in a folder
-        if path is None:
-            ambiguity = _ambiguity(candidates, suffixes, stems)
-            if ambiguity and written != row.path:  # say which row's fallback it was
-                for hint in (SuffixMatches.HINT, StemMatches.HINT):  # not for a folder
-                    ambiguity = ambiguity.removesuffix("; " + hint)
-                ambiguity = f"{row.path!r}: {ambiguity}"
-                if files[i]:
-                    ambiguity += ", and no image has its bytes"
-            missing = unmatched if found.unmatched_ok and not ambiguity else problems
-            missing.append((row.line, ambiguity or _unknown(project, row.path)))
-            continue
+            if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
+                by_name.add(path)  # a bare file name found an image in a folder
+            if path is None:
+                ambiguity = _ambiguity(candidates, suffixes, stems)
+                missing = unmatched if found.unmatched_ok and not ambiguity else problems
+                missing.append((row.line, ambiguity or _unknown(project, row.path)))
+                continue
         lines_of.setdefault(path, []).append(row.line)
         first = chosen.setdefault(path, row)
         if first is row:
@@ -442,14 +412,14 @@ def apply_label_rows(
     if problems and skipped is not None:
         skipped.extend(found.describe(problems))
         bad = {line for line, _ in problems}
-        named_by_bad = {
-            image_of(path, candidates)[0]
-            for (_, path), candidates in zip(found.refused, refused, strict=True)
-        }
-        if found.refused_content:  # every image with a bad row's bytes
-            named, _ = same_content(project.db, found.refused_content, found.content_hashes)
-            named_by_bad.update(p for same in named for p in same)
-        named_by_bad |= held_by_bad
+        named_by_bad: set[str | None]
+        if by_content is not None:
+            named_by_bad = set(by_content.held_by_bad())
+        else:
+            named_by_bad = {
+                image_of(path, candidates)[0]
+                for (_, path), candidates in zip(found.refused, refused, strict=True)
+            }
         chosen = {
             p: r
             for p, r in chosen.items()
@@ -473,9 +443,84 @@ def apply_label_rows(
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 
+ImageOf = Callable[[str, list[str]], tuple[str | None, bool]]
+
+
+class _ByContent:
+    """Rows with a content file (a folder of class folders, a WebDataset shard): each
+    names the image with its file's bytes (:mod:`.label_content`); duplicates are told
+    apart by the row's path or its fallback path, else listed. A row its export leads
+    back whose bytes changed since names the image it was exported from; any other that
+    no image has the bytes of (a re-encoded copy) names the image its fallback path
+    names, counted as found by name. Bad rows leave out every image with their bytes."""
+
+    def __init__(self, project: Project, found: LabelFile):
+        n = len(found.rows)
+        self.project, self.found = project, found
+        self.same, self.unreadable = same_content(
+            project.db, found.content_files, found.content_hashes
+        )
+        self.fallback = found.fallback_paths or [""] * n
+        self.led_back = found.led_back or [False] * n
+        self.fallback_candidates = [
+            _candidates(project.root, f) if f and not same and not back else []
+            for f, same, back in zip(self.fallback, self.same, self.led_back, strict=True)
+        ]
+        self.by_name = [False] * n
+        self.held: set[str] = set()  # images a bad row's bytes name
+
+    def paths_needed(self, per_row: list[list[str]]) -> list[list[str]]:
+        """The spellings to look up: the led-back rows' own paths whose bytes match no
+        image, and the fallback paths of the rest that match none."""
+        own = [
+            c if back and not same else []
+            for c, back, same in zip(per_row, self.led_back, self.same, strict=True)
+        ]
+        return own + self.fallback_candidates
+
+    def image(
+        self, i: int, image_of: ImageOf, suffixes: SuffixMatches, stems: StemMatches
+    ) -> tuple[str | None, str | None]:
+        """(the image row ``i`` names, or the problem)."""
+        row = self.found.rows[i]
+        if self.unreadable[i]:
+            return None, f"{row.path!r}: {self.unreadable[i]}"
+        same = self.same[i]
+        if same:
+            path = _one_of(same, row.path, self.fallback[i])
+            if path is None:
+                self.held.update(same)
+                return None, _duplicates(row.path, same)
+            return path, None
+        if self.led_back[i]:  # the export's own file, changed since it was written
+            path, _ = image_of(row.path, _candidates(self.project.root, row.path))
+            return path, None if path else _unknown(self.project, row.path)
+        candidates = self.fallback_candidates[i]
+        path = image_of(self.fallback[i], candidates)[0] if candidates else None
+        if path is not None:
+            self.by_name[i] = True
+            return path, None
+        problem = f"{row.path!r}: no image in the project has its bytes"
+        ambiguity = _ambiguity(candidates, suffixes, stems)
+        for hint in (SuffixMatches.HINT, StemMatches.HINT):  # advice for a typed path
+            ambiguity = ambiguity and ambiguity.removesuffix("; " + hint)
+        if ambiguity:
+            return None, f"{problem}, and {ambiguity}"
+        if self.fallback[i]:
+            return None, f"{problem} or the name {self.fallback[i]!r}"
+        return None, problem
+
+    def held_by_bad(self) -> set[str]:
+        """Every image whose bytes a bad row (or a file refused while read) holds."""
+        refused = self.found.refused_content
+        named, _ = same_content(self.project.db, refused, self.found.content_hashes)
+        return self.held.union(p for same in named for p in same)
+
+
 def _one_of(same: list[str], path: str, below: str) -> str | None:
-    """Of images with one content (duplicates), the one the row's path or the path below
-    its class folder names; None when that leaves several."""
+    """Of images with one content (duplicates), the one the row's path names, or the one
+    its fallback path ends (the path below a class folder; a WebDataset key's stem, having
+    no extension, ends none); None when that leaves several."""
     if len(same) == 1:
         return same[0]
     if _tidy(path) in same:
@@ -513,12 +558,7 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
         (n, p or written)
         for (n, written), p in zip(found.refused, found.source_refused, strict=True)
     ]
-    # a row led back names its image: by its bytes (a file moved over another in the
-    # export) or else by that path, never by a fallback
-    if found.fallback_paths:
-        found.fallback_paths = [
-            "" if back else p for p, back in zip(found.fallback_paths, led_back, strict=True)
-        ]
+    found.led_back = led_back  # by its bytes (a file moved over another) or that path
     found.exported_from = None
 
 

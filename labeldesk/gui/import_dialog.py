@@ -354,7 +354,9 @@ class ImportDialog(QDialog):
             self.file.setText(path)
 
     def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Exported dataset folder", self.file.text())
+        path = QFileDialog.getExistingDirectory(
+            self, "Labels folder (an export, class folders, shards)", self.file.text()
+        )
         if path:
             self.file.setText(path)
 

@@ -136,7 +136,8 @@ def test_a_file_name_several_images_share_is_listed_not_guessed(tmp_path, capsys
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
     err = capsys.readouterr().err
     assert (
-        "'dog/a.png': 'a.png' fits 2 images ('x/a.png', 'y/a.png'), and no image has its bytes"
+        "'dog/a.png': no image in the project has its bytes, and 'a.png' fits 2 images "
+        "('x/a.png', 'y/a.png')\n"
     ) in err
     with open_project(path) as p:  # all or nothing
         assert labels_of(p, ["y/b.png"])["y/b.png"][0] == "y"
@@ -408,3 +409,38 @@ def test_skipping_a_duplicates_row_leaves_out_the_images_it_holds(tmp_path):
     with open_project(path) as p:
         got = labels_of(p, ["a/1.png", "b/1.png", "c/z.png"])
     assert {k: v[0] for k, v in got.items()} == {"a/1.png": "a", "b/1.png": "b", "c/z.png": "c"}
+
+
+def test_one_split_folder_leads_back_to_the_split_s_images(tmp_path):
+    """``OUT/train/cat/a.png`` read from ``OUT/train`` is the project's ``train/cat/a.png``
+    (its path in the export), not a real top-level ``cat/a.png``."""
+    files = ["train/cat/a.png", "cat/a.png", "train/dog/b.png"]
+    path = made(tmp_path, files)
+    with open_project(path) as p:
+        p.set_splits({"cat/a.png": "val"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    write_image(out / "train/cat/a.png", fmt="PNG", seed=70)  # re-saved: its bytes changed
+    with open_project(path) as p:
+        p.set_labels({"train/cat/a.png": "dog", "cat/a.png": "dog"})
+    assert main(["import", str(path), str(out / "train")]) == 0
+    with open_project(path) as p:
+        got = labels_of(p, files)
+    assert {k: v[0] for k, v in got.items()} == {
+        "train/cat/a.png": "cat",
+        "cat/a.png": "dog",
+        "train/dog/b.png": "dog",
+    }
+
+
+def test_a_skipped_bad_row_leaves_out_only_the_image_with_its_bytes(tmp_path):
+    path = made(tmp_path, ["1.png", "a/2.png", "b/3.png"])
+    folder = tmp_path / "folder"
+    for rel, source in (("dog/x.png", "1.png"), ("=bad/1.png", "b/3.png")):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "im" / source, folder / rel)
+    args = ["import", str(path), str(folder), "--new-class", "--skip-bad-rows"]
+    assert main(args) == 0
+    with open_project(path) as p:
+        got = labels_of(p, ["1.png", "b/3.png"])
+    assert {k: v[0] for k, v in got.items()} == {"1.png": "dog", "b/3.png": "b"}

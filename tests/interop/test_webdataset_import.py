@@ -189,7 +189,8 @@ def test_a_sequence_number_key_names_no_image(tmp_path, capsys):
     shard(folder / "test-000000.tar", {"000001": {"png": (tmp_path / "other.png").read_bytes(),
                                                  "cls": b"1"}})  # fmt: skip
     assert main(["import", str(path), str(folder), "--new-class"]) == 1
-    assert "'test-000000.tar:000001' is not an image in the project" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "'test-000000.tar:000001': no image in the project has its bytes\n" in err
 
 
 def test_skipping_bad_samples_leaves_out_the_images_they_hold(tmp_path):

@@ -36,43 +36,28 @@ def source_state(path: Path) -> tuple[object, ...]:
     cannot be read gives its error, not the whole fingerprint's. Rows read under another
     fingerprint were read from another version of the file."""
     if not path.is_dir():  # (a shard's class indices are named by classes.txt beside it)
-        return (
-            _stat(path),
-            *((_stat(path.parent / "classes.txt"),) if path.suffix == ".tar" else ()),
-        )
+        beside = (path.parent / "classes.txt",) if path.suffix.lower() == ".tar" else ()
+        return (_stat(path), *(_stat(p) for p in beside))
+    listing: tuple[object, ...] = ()
     try:
-        with os.scandir(path):
-            pass
+        with os.scandir(path) as found:
+            top = [e for _, e in zip(range(_STATE_FOLDERS), found, strict=False)]
     except OSError as exc:
-        listing: tuple[object, ...] = ("cannot list", exc.errno)
-    else:
-        listing = ()
-    folders = _subfolders(path)
+        top, listing = [], ("cannot list", exc.errno)
+    folders = [Path(e.path) for e in top if _is_folder(e)]
+    shards = [Path(e.path) for e in top if e.name.lower().endswith(".tar")]
     # a folder's own mtime moves when an entry is added, removed or renamed in it: the
     # class folders (``<class>/``, ``<split>/<class>/``) whose files give the labels
-    # when there is no label file (:mod:`.folder_labels`)
+    # when there is no label file (:mod:`.folder_labels`); not the folders inside them
+    # (``cat/2024/``): listing every folder would cost a walk of the whole tree
     classes = [sub for folder in folders if folder.name.lower() in SPLIT_FOLDERS
                for sub in _subfolders(folder)]  # fmt: skip
     return (
         listing,
         *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
         *(_stat(folder) for folder in (path, *sorted(folders), *sorted(classes))),
-        *(_stat(shard) for shard in _shards(path)),
+        *(_stat(shard) for shard in sorted(shards)),  # (rewritten in place: no folder moves)
     )
-
-
-def _shards(path: Path) -> list[Path]:
-    """The WebDataset shards at a folder's top (rewritten in place, they change no
-    folder's time)."""
-    try:
-        with os.scandir(path) as entries:
-            return sorted(
-                Path(e.path)
-                for n, e in zip(range(_STATE_FOLDERS), entries, strict=False)
-                if e.name.lower().endswith(".tar")
-            )
-    except OSError:
-        return []
 
 
 def _subfolders(path: Path) -> list[Path]:

@@ -1,16 +1,16 @@
 """Rows read back from a LabelDesk export name the images they were exported from.
 
 The CSV, Parquet and Label Studio exports keep each image at ``images/<its project path>``
-and FiftyOne's at ``[<split>/]data/<its project path>``; a file whose name was shortened
+and FiftyOne's at ``[<split>/]data/<its project path>``. A file whose name was shortened
 or made unique, and every file of a Hugging Face or ImageFolder export
-(``<split>/<class>/<file>``), is
-recorded in the manifest's ``renamed``. Matched as written, such a row
-could name the wrong image: in a project with a real top-level ``images/`` folder,
-``images/a.png`` is that folder's image, not the ``a.png`` the row was exported from, and
-a renamed file names none. Beside LabelDesk's manifest, a row that names a file the
-export wrote is led back to the project path it was exported from, when the rows go back
-into that project (the manifest's ``image_root`` or ``project``); any other project (one
-made from the export folder itself, say) matches the paths as written.
+(``<split>/<class>/<file>``) not at its project path, is recorded in the manifest's
+``renamed``. Matched as written, such a row could name the wrong image: in a project with
+a real top-level ``images/`` folder, ``images/a.png`` is that folder's image, not the
+``a.png`` the row was exported from, and a renamed file names none. Beside LabelDesk's
+manifest, a row that names a file the export wrote is led back to the project path it
+was exported from, when the rows go back into that project (the manifest's
+``image_root`` or ``project``); any other project (one made from the export folder
+itself, say) matches the paths as written.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def _led_back(
         for full in dict.fromkeys((within + written, within + tidy)):  # as written first
             if full in renamed:
                 return renamed[full]
-            if full in written_files:
-                return _below(full, heads) or written
+            if full in written_files:  # (as the export wrote it: the project path, unless
+                return _below(full, heads) or full  # below a folder of its own or renamed)
         return ""  # not a file the export wrote
 
     return (root, project if isinstance(project, str) else None), project_path

@@ -21,8 +21,9 @@ finds ``photos/2024/a.jpg``; ``cat/a.jpg`` the project's one ``a.jpg``), and ima
 sharing that name are listed, not guessed between. A LabelDesk export read back into its
 project leads every file it wrote to the image it was exported from (:mod:`.export_paths`).
 
-Detected last, after every format with a file of its own, and never for a folder that
-holds a label file at its top or another format's LabelDesk export: a folder whose class
+Detected after every format with a file of its own (and before WebDataset, whose
+``.tar`` beside class folders is a backup, not the labels), never for a folder that holds
+a label file at its top or another format's LabelDesk export: a folder whose class
 folders hold images. A folder with no class folder is refused (reading it would only
 clear labels).
 """

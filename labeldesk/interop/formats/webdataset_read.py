@@ -8,7 +8,8 @@ sample's image is its ``jpg``, ``png``, … field; its label ``KEY.json``'s ``la
 class name, null for unlabeled, or a class index) or ``KEY.cls`` (a class index): an
 index is named by ``classes.txt`` beside the shards (line N, from 0). The split is
 ``KEY.json``'s ``split``, else a split word in the shard's name (``train-000000.tar``,
-``imagenet-val-0001.tar``); LabelDesk's ``unassigned`` leaves the split as it is. A
+``imagenet-val-0001.tar``; LabelDesk's ``unassigned-000000.tar`` holds images without a
+split, left as they are). A
 sample without an image or a label is left out: it says nothing of any image.
 
 The image bytes are in the shard, so each sample finds its image by content
@@ -75,15 +76,15 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
         for sample in _read_shard(shard, classes):
             line = len(records) + len(problems) + 1
             key = f"{_CONTENT}{sample.where}"
-            if sample.digest is not None:
-                hashes[key] = sample.digest
             if sample.problem:
                 problems.append((line, f"{sample.where}: {sample.problem}"))
                 if sample.digest is not None:
                     bad_content.append(key)
+                    hashes[key] = sample.digest
                 continue
             if sample.digest is None or sample.label is _NO_LABEL:
                 continue  # no image, or nothing said of its label
+            hashes[key] = sample.digest
             records.append(Record(line, sample.path or sample.where, sample.label, sample.split))
             content[line] = key
             fallbacks[line] = sample.path or _name(sample.key)
