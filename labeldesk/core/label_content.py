@@ -8,18 +8,23 @@ A file is hashed only when its size is that of some image with a known content
 a ``stat`` each. Hashes are kept on the :class:`~.label_files.LabelFile` with the file's
 size and time, so a check before an import (the app's form) and the import itself read
 each file once, and a file changed in between is read again. A reader that hashed the
-bytes itself (a shard's member) gives the hash alone.
+bytes itself (a shard's member) gives the hash alone. :class:`ByContent` is how
+:func:`.label_files.apply_label_rows` matches such rows.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .image_rows import live_paths_by_hash, live_sizes
 from .imageio import hash_file
+from .label_stems import StemMatches
+from .label_suffixes import SuffixMatches
 
 if TYPE_CHECKING:
     from .db import Database
@@ -59,3 +64,128 @@ def _digest(file: str, sizes: set[int], hashes: Hashes) -> tuple[str | None, str
         return None, f"cannot read it: {exc.strerror or exc}"
     hashes[file] = (st.st_size, st.st_mtime_ns, digest)
     return digest, None
+
+
+ImageOf = Callable[[str, list[str]], tuple[str | None, bool]]  # (path, spellings) -> image
+Ambiguity = Callable[[list[str]], str | None]  # spellings -> why several images fit
+
+
+class PathRow(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+class ContentRows(Protocol):
+    """What :class:`ByContent` reads of a :class:`~.label_files.LabelFile`."""
+
+    @property
+    def rows(self) -> Sequence[PathRow]: ...
+    @property
+    def content_files(self) -> list[str]: ...
+    @property
+    def fallback_paths(self) -> list[str]: ...
+    @property
+    def refused_content(self) -> list[str]: ...
+    @property
+    def content_hashes(self) -> Hashes: ...
+    @property
+    def led_back(self) -> list[bool]: ...
+
+
+class ByContent:
+    """Rows with a content file (a folder of class folders, a WebDataset shard): each
+    names the image with its file's bytes; duplicates are told apart by the row's path
+    or its fallback path, else listed. A row its export leads back whose bytes changed
+    since names the image it was exported from; any other that no image has the bytes of
+    (a re-encoded copy) names the image its fallback path names, counted as found by
+    name. Bad rows leave out every image with their bytes.
+
+    ``spellings(path)``: the project paths a written path may mean, most likely first;
+    ``unknown(path)``: the problem of a row whose path names no image."""
+
+    def __init__(
+        self,
+        db: Database,
+        found: ContentRows,
+        spellings: Callable[[str], list[str]],
+        unknown: Callable[[str], str],
+    ):
+        n = len(found.rows)
+        self.db, self.found, self.spellings, self.unknown = db, found, spellings, unknown
+        self.same, self.unreadable = same_content(db, found.content_files, found.content_hashes)
+        self.fallback = found.fallback_paths or [""] * n
+        self.led_back = found.led_back or [False] * n
+        self.fallback_candidates = [
+            spellings(f) if f and not same and not back else []
+            for f, same, back in zip(self.fallback, self.same, self.led_back, strict=True)
+        ]
+        self.by_name = [False] * n
+        self.held: set[str] = set()  # images a bad row's bytes name
+
+    def paths_needed(self, per_row: list[list[str]]) -> list[list[str]]:
+        """The spellings to look up: the led-back rows' own paths whose bytes match no
+        image, and the fallback paths of the rest that match none."""
+        own = [
+            c if back and not same else []
+            for c, back, same in zip(per_row, self.led_back, self.same, strict=True)
+        ]
+        return own + self.fallback_candidates
+
+    def image(
+        self, i: int, image_of: ImageOf, ambiguity_of: Ambiguity
+    ) -> tuple[str | None, str | None]:
+        """(the image row ``i`` names, or the problem)."""
+        row = self.found.rows[i]
+        if self.unreadable[i]:
+            return None, f"{row.path!r}: {self.unreadable[i]}"
+        same = self.same[i]
+        if same:
+            path = one_of(same, row.path, self.fallback[i])
+            if path is None:
+                self.held.update(same)
+                return None, duplicates(row.path, same)
+            return path, None
+        if self.led_back[i]:  # the export's own file, changed since it was written
+            path, _ = image_of(row.path, self.spellings(row.path))
+            return path, None if path else self.unknown(row.path)
+        candidates = self.fallback_candidates[i]
+        path = image_of(self.fallback[i], candidates)[0] if candidates else None
+        if path is not None:
+            self.by_name[i] = True
+            return path, None
+        problem = f"{row.path!r}: no image in the project has its bytes"
+        ambiguity = ambiguity_of(candidates)
+        for hint in (SuffixMatches.HINT, StemMatches.HINT):  # advice for a typed path
+            ambiguity = ambiguity and ambiguity.removesuffix("; " + hint)
+        if ambiguity:
+            return None, f"{problem}, and {ambiguity}"
+        if self.fallback[i]:
+            return None, f"{problem} or the name {self.fallback[i]!r}"
+        return None, problem
+
+    def held_by_bad(self) -> set[str]:
+        """Every image whose bytes a bad row (or a file refused while read) holds."""
+        named, _ = same_content(self.db, self.found.refused_content, self.found.content_hashes)
+        return self.held.union(p for same in named for p in same)
+
+
+def one_of(same: list[str], path: str, below: str) -> str | None:
+    """Of images with one content (duplicates), the one the row's path names, or the one
+    its fallback path ends (the path below a class folder; a WebDataset key's stem, having
+    no extension, ends none); None when that leaves several."""
+    if len(same) == 1:
+        return same[0]
+    tidy = posixpath.normpath(path.replace("\\", "/")) if path else path
+    if tidy in same:
+        return tidy
+    named = [p for p in same if below and (p == below or p.endswith("/" + below))]
+    return named[0] if len(named) == 1 else None
+
+
+def duplicates(path: str, same: list[str]) -> str:
+    shown = ", ".join(repr(p) for p in same[:5])
+    more = f" and {len(same) - 5} more" if len(same) > 5 else ""
+    return (
+        f"{path!r} has the content of {len(same)} images ({shown}{more}), duplicates that "
+        "its path does not tell apart; label them in the app"
+    )

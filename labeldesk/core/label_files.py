@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
-from .label_content import Hashes, same_content
+from .label_content import Ambiguity, ByContent, Hashes
 from .label_file_formats import (
     KEEP_LABEL,
     LABEL_COLUMNS,
@@ -102,7 +102,7 @@ class LabelFile:
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
     # Rows that name their image by their bytes (a folder of class folders, a WebDataset
-    # shard; :class:`_ByContent`): per row, the file (or a key of ``content_hashes``)
+    # shard; :class:`.label_content.ByContent`): per row, the file (or a key of ``content_hashes``)
     # holding its bytes, and the path to match when no image has them ("": none); the
     # files of bad rows, whose images are left out when bad rows are skipped; hashes read
     # once (:mod:`.label_content`); and per row, whether its export led it back
@@ -336,7 +336,7 @@ def apply_label_rows(
     and then nothing is applied. The same image twice with the same label is fine.
     A path that names no image may name one by its stem (:mod:`.label_stems`) or its
     path suffix (:mod:`.label_suffixes`). A row with a content file names its image by
-    the file's bytes (:class:`_ByContent`). With ``unmatched_ok`` a row that names no
+    the file's bytes (:class:`.label_content.ByContent`). With ``unmatched_ok`` a row that names no
     image is listed in ``rows.unmatched`` instead (an error only if no row names one).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
@@ -345,7 +345,16 @@ def apply_label_rows(
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
     problems = list(found.problems)
-    by_content = _ByContent(project, found) if found.content_files else None
+    by_content = (
+        ByContent(
+            project.db,
+            found,
+            lambda p: _candidates(project.root, p),
+            lambda p: _unknown(project, p),
+        )
+        if found.content_files
+        else None
+    )
     per_row = [_candidates(project.root, row.path) for row in found.rows]
     # rows found by their bytes need no path, and bad rows of such a file are left out
     # by their bytes: only the paths below are looked up
@@ -376,7 +385,7 @@ def apply_label_rows(
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
         if by_content is not None:
-            path, problem = by_content.image(i, image_of, suffixes, stems)
+            path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
             if problem:
                 problems.append((row.line, problem))
                 continue
@@ -388,7 +397,7 @@ def apply_label_rows(
             if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
                 by_name.add(path)  # a bare file name found an image in a folder
             if path is None:
-                ambiguity = _ambiguity(candidates, suffixes, stems)
+                ambiguity = _ambiguity(suffixes, stems)(candidates)
                 missing = unmatched if found.unmatched_ok and not ambiguity else problems
                 missing.append((row.line, ambiguity or _unknown(project, row.path)))
                 continue
@@ -443,103 +452,9 @@ def apply_label_rows(
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 
-ImageOf = Callable[[str, list[str]], tuple[str | None, bool]]
-
-
-class _ByContent:
-    """Rows with a content file (a folder of class folders, a WebDataset shard): each
-    names the image with its file's bytes (:mod:`.label_content`); duplicates are told
-    apart by the row's path or its fallback path, else listed. A row its export leads
-    back whose bytes changed since names the image it was exported from; any other that
-    no image has the bytes of (a re-encoded copy) names the image its fallback path
-    names, counted as found by name. Bad rows leave out every image with their bytes."""
-
-    def __init__(self, project: Project, found: LabelFile):
-        n = len(found.rows)
-        self.project, self.found = project, found
-        self.same, self.unreadable = same_content(
-            project.db, found.content_files, found.content_hashes
-        )
-        self.fallback = found.fallback_paths or [""] * n
-        self.led_back = found.led_back or [False] * n
-        self.fallback_candidates = [
-            _candidates(project.root, f) if f and not same and not back else []
-            for f, same, back in zip(self.fallback, self.same, self.led_back, strict=True)
-        ]
-        self.by_name = [False] * n
-        self.held: set[str] = set()  # images a bad row's bytes name
-
-    def paths_needed(self, per_row: list[list[str]]) -> list[list[str]]:
-        """The spellings to look up: the led-back rows' own paths whose bytes match no
-        image, and the fallback paths of the rest that match none."""
-        own = [
-            c if back and not same else []
-            for c, back, same in zip(per_row, self.led_back, self.same, strict=True)
-        ]
-        return own + self.fallback_candidates
-
-    def image(
-        self, i: int, image_of: ImageOf, suffixes: SuffixMatches, stems: StemMatches
-    ) -> tuple[str | None, str | None]:
-        """(the image row ``i`` names, or the problem)."""
-        row = self.found.rows[i]
-        if self.unreadable[i]:
-            return None, f"{row.path!r}: {self.unreadable[i]}"
-        same = self.same[i]
-        if same:
-            path = _one_of(same, row.path, self.fallback[i])
-            if path is None:
-                self.held.update(same)
-                return None, _duplicates(row.path, same)
-            return path, None
-        if self.led_back[i]:  # the export's own file, changed since it was written
-            path, _ = image_of(row.path, _candidates(self.project.root, row.path))
-            return path, None if path else _unknown(self.project, row.path)
-        candidates = self.fallback_candidates[i]
-        path = image_of(self.fallback[i], candidates)[0] if candidates else None
-        if path is not None:
-            self.by_name[i] = True
-            return path, None
-        problem = f"{row.path!r}: no image in the project has its bytes"
-        ambiguity = _ambiguity(candidates, suffixes, stems)
-        for hint in (SuffixMatches.HINT, StemMatches.HINT):  # advice for a typed path
-            ambiguity = ambiguity and ambiguity.removesuffix("; " + hint)
-        if ambiguity:
-            return None, f"{problem}, and {ambiguity}"
-        if self.fallback[i]:
-            return None, f"{problem} or the name {self.fallback[i]!r}"
-        return None, problem
-
-    def held_by_bad(self) -> set[str]:
-        """Every image whose bytes a bad row (or a file refused while read) holds."""
-        refused = self.found.refused_content
-        named, _ = same_content(self.project.db, refused, self.found.content_hashes)
-        return self.held.union(p for same in named for p in same)
-
-
-def _one_of(same: list[str], path: str, below: str) -> str | None:
-    """Of images with one content (duplicates), the one the row's path names, or the one
-    its fallback path ends (the path below a class folder; a WebDataset key's stem, having
-    no extension, ends none); None when that leaves several."""
-    if len(same) == 1:
-        return same[0]
-    if _tidy(path) in same:
-        return _tidy(path)
-    named = [p for p in same if below and (p == below or p.endswith("/" + below))]
-    return named[0] if len(named) == 1 else None
-
-
-def _duplicates(path: str, same: list[str]) -> str:
-    shown = ", ".join(repr(p) for p in same[:5])
-    more = f" and {len(same) - 5} more" if len(same) > 5 else ""
-    return (
-        f"{path!r} has the content of {len(same)} images ({shown}{more}), duplicates that "
-        "its path does not tell apart; label them in the app"
-    )
-
-
-def _ambiguity(candidates: list[str], suffixes: SuffixMatches, stems: StemMatches) -> str | None:
-    return suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
+def _ambiguity(suffixes: SuffixMatches, stems: StemMatches) -> Ambiguity:
+    """Why a row's spellings fit several images (by suffix, else by stem), or None."""
+    return lambda candidates: suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
 
 
 def _in_source_project(found: LabelFile, project: Project) -> None:
