@@ -76,7 +76,8 @@ class PathRow(Protocol):
 
 
 class ContentRows(Protocol):
-    """What :class:`ByContent` reads of a :class:`~.label_files.LabelFile`."""
+    """What :class:`ByContent` reads of a :class:`~.label_files.LabelFile`: every row
+    has a content file (or a key of ``content_hashes``)."""
 
     @property
     def rows(self) -> Sequence[PathRow]: ...
@@ -139,15 +140,19 @@ class ByContent:
         if self.unreadable[i]:
             return None, f"{row.path!r}: {self.unreadable[i]}"
         same = self.same[i]
-        if same:
-            path = one_of(same, row.path, self.fallback[i])
+        if same:  # (a led-back row's file name below its class folder is not its image's)
+            path = one_of(same, row.path, "" if self.led_back[i] else self.fallback[i])
             if path is None:
                 self.held.update(same)
                 return None, duplicates(row.path, same)
             return path, None
         if self.led_back[i]:  # the export's own file, changed since it was written
-            path, _ = image_of(row.path, self.spellings(row.path))
-            return path, None if path else self.unknown(row.path)
+            spellings = self.spellings(row.path)
+            path, exact = image_of(row.path, spellings)
+            if path is None:
+                return None, ambiguity_of(spellings) or self.unknown(row.path)
+            self.by_name[i] = not exact and "/" in path and "/" not in spellings[0]
+            return path, None
         candidates = self.fallback_candidates[i]
         path = image_of(self.fallback[i], candidates)[0] if candidates else None
         if path is not None:
@@ -164,7 +169,8 @@ class ByContent:
         return None, problem
 
     def held_by_bad(self) -> set[str]:
-        """Every image whose bytes a bad row (or a file refused while read) holds."""
+        """Every image whose bytes a bad row (or a file refused while read) holds: such
+        rows leave out images by their bytes only, not by their paths."""
         named, _ = same_content(self.db, self.found.refused_content, self.found.content_hashes)
         return self.held.union(p for same in named for p in same)
 

@@ -444,3 +444,23 @@ def test_a_skipped_bad_row_leaves_out_only_the_image_with_its_bytes(tmp_path):
     with open_project(path) as p:
         got = labels_of(p, ["1.png", "b/3.png"])
     assert {k: v[0] for k, v in got.items()} == {"1.png": "dog", "b/3.png": "b"}
+
+
+def test_an_export_file_with_a_duplicate_s_bytes_is_not_settled_by_its_name(tmp_path, capsys):
+    """The export's ``train/cat/a.png`` (from ``cat/a.png``) now holds the bytes of two
+    duplicates, ``x/a.png`` and ``y/b.png``: its file name is its source image's, so it
+    does not pick ``x/a.png``; the row is listed."""
+    root = tmp_path / "im"
+    write_image(root / "cat/a.png", fmt="PNG", seed=1)
+    write_image(root / "x/a.png", fmt="PNG", seed=2)
+    (root / "y").mkdir()
+    shutil.copy(root / "x/a.png", root / "y/b.png")
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    written = next(p for p in out.rglob("a.png") if p.parent.name == "cat")
+    shutil.copy(root / "x/a.png", written)
+    capsys.readouterr()
+    assert main(["import", str(path), str(out)]) == 1
+    assert "has the content of 2 images ('x/a.png', 'y/b.png')" in capsys.readouterr().err
