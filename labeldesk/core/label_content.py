@@ -15,7 +15,6 @@ bytes itself (a shard's member) gives the hash alone. :class:`ByContent` is how
 from __future__ import annotations
 
 import os
-import posixpath
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -141,7 +140,8 @@ class ByContent:
             return None, f"{row.path!r}: {self.unreadable[i]}"
         same = self.same[i]
         if same:  # (a led-back row's file name below its class folder is not its image's)
-            path = one_of(same, row.path, "" if self.led_back[i] else self.fallback[i])
+            below = "" if self.led_back[i] else self.fallback[i]
+            path = one_of(same, self.spellings(row.path), below)
             if path is None:
                 self.held.update(same)
                 return None, duplicates(row.path, same)
@@ -175,15 +175,16 @@ class ByContent:
         return self.held.union(p for same in named for p in same)
 
 
-def one_of(same: list[str], path: str, below: str) -> str | None:
-    """Of images with one content (duplicates), the one the row's path names, or the one
-    its fallback path ends (the path below a class folder; a WebDataset key's stem, having
-    no extension, ends none); None when that leaves several."""
+def one_of(same: list[str], spellings: list[str], below: str) -> str | None:
+    """Of images with one content (duplicates), the one the row's path names (one of its
+    ``spellings``), or the one its fallback path ends (the path below a class folder; a
+    WebDataset key's stem, having no extension, ends none); None when that leaves
+    several."""
     if len(same) == 1:
         return same[0]
-    tidy = posixpath.normpath(path.replace("\\", "/")) if path else path
-    if tidy in same:
-        return tidy
+    named_by_path = next((p for p in spellings if p in same), None)
+    if named_by_path is not None:
+        return named_by_path
     named = [p for p in same if below and (p == below or p.endswith("/" + below))]
     return named[0] if len(named) == 1 else None
 

@@ -102,10 +102,10 @@ class LabelFile:
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
     # Rows that name their image by their bytes (a folder of class folders, a WebDataset
-    # shard; :class:`.label_content.ByContent`): per row, the file (or a key of ``content_hashes``)
-    # holding its bytes, and the path to match when no image has them ("": none); the
-    # files of bad rows, whose images are left out when bad rows are skipped; hashes read
-    # once (:mod:`.label_content`); and per row, whether its export led it back
+    # shard; :class:`.label_content.ByContent`): per row, the file (or a key of
+    # ``content_hashes``) holding its bytes, and the path to match when no image has them
+    # ("": none); the files of bad rows, whose images are left out when bad rows are
+    # skipped; hashes read once; and per row, whether its export led it back
     content_files: list[str] = field(default_factory=list)
     fallback_paths: list[str] = field(default_factory=list)
     refused_content: list[str] = field(default_factory=list)
@@ -336,8 +336,9 @@ def apply_label_rows(
     and then nothing is applied. The same image twice with the same label is fine.
     A path that names no image may name one by its stem (:mod:`.label_stems`) or its
     path suffix (:mod:`.label_suffixes`). A row with a content file names its image by
-    the file's bytes (:class:`.label_content.ByContent`). With ``unmatched_ok`` a row that names no
-    image is listed in ``rows.unmatched`` instead (an error only if no row names one).
+    the file's bytes (:class:`.label_content.ByContent`). With ``unmatched_ok`` a row
+    that names no image is listed in ``rows.unmatched`` instead (an error only if no row
+    names one).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
     and every image with a bad row is left out (the person asked to skip bad rows).

@@ -332,11 +332,16 @@ def copy_images(
     cancel: CancelToken,
     report: ExportReport,
     folder_of: Callable[[Item], str],
+    *,
+    all_paths: bool = False,
 ) -> Iterator[tuple[Item, str]]:
     """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
 
-    An image that vanished or cannot be read is recorded in ``report.failed`` and left
-    out; any other error (a full disk) ends the export."""
+    A file renamed (shortened or made unique) is recorded in ``report.renamed``; with
+    ``all_paths`` (a layout such as ``<split>/<class>/`` that drops the project's
+    folders) so is every file not at its project path, so that the export read back
+    leads each file to its image. An image that vanished or cannot be read is recorded
+    in ``report.failed`` and left out; any other error (a full disk) ends the export."""
     used: set[str] = set()
     cache = PlaceCache.of(project)
     for done, item in enumerate(items, start=1):
@@ -370,8 +375,10 @@ def copy_images(
                 raise
             report.failed.append({"path": item.path, "reason": exc.strerror or str(exc)})
             continue
-        if rel != posixpath.join(folder_of(item), posixpath.basename(item.path)):
-            report.renamed[rel] = item.path  # a name shortened or made unique
+        if rel != posixpath.join(folder_of(item), posixpath.basename(item.path)) or (
+            all_paths and rel != item.path
+        ):
+            report.renamed[rel] = item.path
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))

@@ -44,14 +44,14 @@ def source_state(path: Path) -> tuple[object, ...]:
             top = [e for _, e in zip(range(_STATE_FOLDERS), found, strict=False)]
     except OSError as exc:
         top, listing = [], ("cannot list", exc.errno)
-    folders = [Path(e.path) for e in top if _is_folder(e)]
+    folders = [Path(e.path) for e in top if is_folder(e)]
     shards = [Path(e.path) for e in top if e.name.lower().endswith(".tar")]
     # a folder's own mtime moves when an entry is added, removed or renamed in it: the
     # class folders (``<class>/``, ``<split>/<class>/``) whose files give the labels
     # when there is no label file (:mod:`.folder_labels`); not the folders inside them
     # (``cat/2024/``): listing every folder would cost a walk of the whole tree
     classes = [sub for folder in folders if folder.name.lower() in SPLIT_FOLDERS
-               for sub in _subfolders(folder)]  # fmt: skip
+               for sub in subfolders(folder)]  # fmt: skip
     return (
         listing,
         *(_stat(folder / name) for folder in (path, *sorted(folders)) for name in _LABEL_NAMES),
@@ -60,19 +60,21 @@ def source_state(path: Path) -> tuple[object, ...]:
     )
 
 
-def _subfolders(path: Path) -> list[Path]:
+def subfolders(path: Path) -> list[Path]:
+    """The folders (links followed) among a folder's first _STATE_FOLDERS entries; none
+    when it cannot be read."""
     try:
         with os.scandir(path) as entries:
             return [
                 Path(e.path)
-                for n, e in zip(range(_STATE_FOLDERS), entries, strict=False)
-                if _is_folder(e)
+                for _, e in zip(range(_STATE_FOLDERS), entries, strict=False)
+                if is_folder(e)
             ]
     except OSError:
         return []
 
 
-def _is_folder(entry: os.DirEntry[str]) -> bool:
+def is_folder(entry: os.DirEntry[str]) -> bool:
     """A folder, or a link to one: the importers follow links to split folders too."""
     try:
         return entry.is_dir()

@@ -36,12 +36,12 @@ from pathlib import Path
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import KEEP_LABEL, Parsed, Record
 from labeldesk.core.label_files import LabelFile, checked_rows
-from labeldesk.core.layout import SPLIT_FOLDERS, UNLABELED_FOLDER
+from labeldesk.core.layout import SPLIT_FOLDERS, UNLABELED_FOLDER, placement
 from labeldesk.core.staging import EXPORT_MANIFEST
 from labeldesk.core.walk import OUTSIDE_LINK, is_candidate_name, walk_images
 
 from ..export_target import export_manifest
-from .base import Importer, ImportOptions, register_importer
+from .base import Importer, ImportOptions, is_folder, register_importer, subfolders
 
 UNIT = "image"  # rows are numbered by image, in path order
 CLASS_FOLDER_EXPORTS = ("imagefolder", "hf")  # LabelDesk exports this importer reads
@@ -58,9 +58,9 @@ def sniff_class_folders(path: Path) -> bool:
     manifest = export_manifest(path)
     if manifest is not None and manifest.get("format") not in CLASS_FOLDER_EXPORTS:
         return False
-    for top in _folders(path):
+    for top in _visible_folders(path):
         split = top.name.lower() in SPLIT_FOLDERS
-        for inner in _folders(top) if split else [top]:
+        for inner in _visible_folders(top) if split else [top]:
             if inner.name.lower() != UNLABELED_FOLDER and _has_image(inner):
                 return True
     return False
@@ -81,17 +81,13 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     records: list[Record] = []
     below: dict[int, str] = {}
     for rel in sorted(files):
-        parts = rel.split("/")
-        split = parts[0] if len(parts) > 1 and parts[0].lower() in SPLIT_FOLDERS else None
-        rest = parts[1:] if split else parts
+        split, name = placement(rel)  # as the scanner reads the folders
+        rest = rel.split("/")[1:] if split else rel.split("/")
+        label: object = name  # None in _unlabeled/
         if len(rest) < 2:  # loose in the top or a split folder: no class folder
             if split is None:
                 continue  # says nothing of the image
-            label: object = KEEP_LABEL
-        elif rest[0].lower() == UNLABELED_FOLDER:
-            label = None
-        else:
-            label = rest[0]
+            label = KEEP_LABEL
         records.append(Record(len(records) + 1, rel, label, split))
         below[len(records)] = "/".join(rest[1:]) if len(rest) > 1 else rest[0]
     if not any(r.label is not KEEP_LABEL and r.label is not None for r in records):
@@ -125,18 +121,8 @@ def holds_label_file(path: Path) -> bool:
         return False
 
 
-def _folders(path: Path) -> list[Path]:
-    """The subfolders (links followed) among a folder's first _SNIFF_ENTRIES entries,
-    not hidden."""
-    try:
-        with os.scandir(path) as entries:
-            return [
-                Path(e.path)
-                for _, e in zip(range(_SNIFF_ENTRIES), entries, strict=False)
-                if not e.name.startswith(".") and _is_dir(e)
-            ]
-    except OSError:
-        return []
+def _visible_folders(path: Path) -> list[Path]:
+    return [folder for folder in subfolders(path) if not folder.name.startswith(".")]
 
 
 def _has_image(folder: Path) -> bool:
@@ -147,9 +133,9 @@ def _has_image(folder: Path) -> bool:
     except OSError:
         return False
     visible = [e for e in seen if not e.name.startswith(".")]
-    if any(is_candidate_name(e.name) and not _is_dir(e) for e in visible):
+    if any(is_candidate_name(e.name) and not is_folder(e) for e in visible):
         return True
-    return any(_has_image_here(Path(e.path)) for e in visible[:100] if _is_dir(e))
+    return any(_has_image_here(Path(e.path)) for e in visible[:100] if is_folder(e))
 
 
 def _has_image_here(folder: Path) -> bool:
@@ -159,13 +145,6 @@ def _has_image_here(folder: Path) -> bool:
                 is_candidate_name(e.name) and not e.name.startswith(".")
                 for _, e in zip(range(_SNIFF_ENTRIES), entries, strict=False)
             )
-    except OSError:
-        return False
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
     except OSError:
         return False
 

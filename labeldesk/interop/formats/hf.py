@@ -84,10 +84,9 @@ def _hf(
 ) -> None:
     """OUT/<split>/<class>/<file>, plus per-split metadata when the folders alone would
     not give every label (see the module's docstring)."""
-    written = list(copy_images(project, items, out, options, progress, cancel, report, _place))
-    # <split>/<class>/ does not keep the project's folders: the manifest records every
-    # file's project path, so that the export read back leads each row to its image
-    report.renamed.update({rel: item.path for item, rel in written if rel != item.path})
+    written = list(
+        copy_images(project, items, out, options, progress, cancel, report, _place, all_paths=True)
+    )
     if folders_are_labels(written):
         return
     per_split: dict[str, list[dict[str, str | None]]] = {}

@@ -26,12 +26,10 @@ def _imagefolder(
     report: ExportReport,
 ) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
-    written = copy_images(
-        project, items, out, options, progress, cancel, report, _imagefolder_place
-    )
-    # <split>/<class>/ does not keep the project's folders: the manifest records every
-    # file's project path, so that the export read back leads each row to its image
-    report.renamed.update({rel: item.path for item, rel in written if rel != item.path})
+    for _ in copy_images(
+        project, items, out, options, progress, cancel, report, _imagefolder_place, all_paths=True
+    ):
+        pass
 
 
 def _imagefolder_place(item: Item) -> str:
