@@ -187,7 +187,7 @@ def cmd_new(args: argparse.Namespace) -> Output:
             "skipped": skipped or [],
             "unmatched": rows.unmatched,
         }
-        found = [f"labels read from {args.labels} as {fmt}"]
+        found = [f"labels read from {args.labels} as {rows.read_as or fmt}"]
         if rows.unmatched:
             found.append(f"{len(rows.unmatched)} row(s) name no image in the folder (--json)")
         output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])

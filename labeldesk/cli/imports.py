@@ -96,7 +96,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
             project,
             rows,
             create_classes=args.new_class,
-            description=f"labels from {args.file.name} ({fmt})",
+            description=f"labels from {args.file.name} ({rows.read_as or fmt})",
             skipped=skipped,
         )
     data = {
@@ -106,7 +106,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "unmatched": rows.unmatched,
         "matched_by_file_name": rows.by_name,
     }
-    lines = [f"read {args.file} as {fmt}: {applied} label(s) applied"]
+    lines = [f"read {args.file} as {rows.read_as or fmt}: {applied} label(s) applied"]
     if applied:
         lines[0] += " (undo with `labeldesk undo`)"
     lines += describe_skipped(skipped or [])

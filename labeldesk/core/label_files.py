@@ -111,6 +111,9 @@ class LabelFile:
     refused_content: list[str] = field(default_factory=list)
     content_hashes: Hashes = field(default_factory=dict)
     led_back: list[bool] = field(default_factory=list)
+    # What the file turned out to be, when its format name does not say it (the csv
+    # format also reads JSON): shown as "read FILE as {read_as}"
+    read_as: str = ""
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -146,12 +149,14 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     text = decode(data, source)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        parsed = parse_json_lines(text, source, columns)
+        parsed, read_as = parse_json_lines(text, source, columns), "JSON lines"
     elif suffix == ".json" or text.lstrip().startswith(("{", "[")):
-        parsed = parse_json(text, source, columns)
+        parsed, read_as = parse_json(text, source, columns), "JSON"
     else:
-        parsed = parse_csv(text, source, columns)
-    return _checked(parsed, source)
+        parsed, read_as = parse_csv(text, source, columns), ""
+    rows = _checked(parsed, source)
+    rows.read_as = read_as
+    return rows
 
 
 def checked_rows(parsed: Parsed, source: str) -> LabelFile:

@@ -246,7 +246,8 @@ class ImportDialog(QDialog):
             what = f"{changes}; the bad rows' images are left out"
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
-        lines = [f"Read as {checked.format}: {len(self.rows):,} row(s), {what}"]
+        shown = self.rows.read_as or checked.format
+        lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
             lines += [f"  {p}" for p in problems[:PROBLEMS_SHOWN]]
@@ -285,7 +286,7 @@ class ImportDialog(QDialog):
                 project,
                 rows,
                 create_classes=create,
-                description=f"labels from {name} ({fmt})",
+                description=f"labels from {name} ({rows.read_as or fmt})",
                 skipped=skipped,
             )
 

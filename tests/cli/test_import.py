@@ -116,3 +116,24 @@ def test_new_from_another_tools_export_takes_its_labels_not_its_folder_names(
         return {h: (lab if isinstance(lab, str) else None) for h, lab in pairs}
 
     assert by_hash(after) == by_hash(before)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "shown"),
+    [
+        ("labels.json", '[{"path": "_unlabeled/u0.png", "label": "dog"}]', "JSON"),
+        ("labels.jsonl", '{"path": "_unlabeled/u0.png", "label": "dog"}\n', "JSON lines"),
+        ("labels.txt", '[{"path": "_unlabeled/u0.png", "label": "dog"}]', "JSON"),
+        ("labels.csv", "path,label\n_unlabeled/u0.png,dog\n", "csv"),
+    ],
+)
+def test_the_message_names_what_the_file_was_read_as(proj, tmp_path, capsys, name, text, shown):
+    """The csv format reads JSON too: the message and the undo entry say which it was
+    (a JSON file was reported as read "as csv")."""
+    f = tmp_path / name
+    f.write_text(text)
+    assert main(["import", proj, str(f)]) == 0
+    assert f"read {f} as {shown}: 1 label(s) applied" in capsys.readouterr().out
+    assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
+    assert main(["undo", proj]) == 0
+    assert f"labels from {name} ({shown})" in capsys.readouterr().out

@@ -39,6 +39,12 @@ def opened_on(qtbot, project, f, text):
     return dialog
 
 
+def test_a_json_file_is_said_to_be_read_as_json(qtbot, project, tmp_path):
+    f = tmp_path / "labels.json"
+    dialog = opened_on(qtbot, project, f, '[{"path": "_unlabeled/u0.png", "label": "dog"}]')
+    assert "Read as JSON: 1 row(s), 1 image(s) would change" in dialog.found.text()
+
+
 def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
