@@ -19,6 +19,7 @@ from labeldesk.cli._base import (
     positive_int,
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
+from labeldesk.core.classes import split_names
 from labeldesk.core.errors import LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
@@ -38,7 +39,9 @@ def add_parsers(add: AddParser) -> None:
     )
     add_label_source_arguments(p, flag="--labels-format")
     p.add_argument(
-        "--classes", help="comma-separated class names, defined up front (keys 1, 2, … in order)"
+        "--classes",
+        help="comma-separated class names, defined up front (keys 1, 2, … in order; "
+        "\\, for a comma in a name)",
     )
     p.add_argument(
         "--new-class",
@@ -85,7 +88,9 @@ def add_parsers(add: AddParser) -> None:
     p = add("classes", "list classes with image counts; add, rename, merge or remove classes")
     p.add_argument("project", type=path_arg)
     ops = p.add_mutually_exclusive_group()
-    ops.add_argument("--add", metavar="A,B,C", help="comma-separated class names to add")
+    ops.add_argument(
+        "--add", metavar="A,B,C", help="comma-separated class names to add (\\, for a comma in one)"
+    )
     ops.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename a class")
     ops.add_argument(
         "--merge", nargs=2, metavar=("FROM", "INTO"), help="move FROM's images into INTO"
@@ -112,10 +117,6 @@ def add_parsers(add: AddParser) -> None:
         "-n", type=non_negative_int, default=50, help="how many events (default 50; 0: all)"
     )
     p.set_defaults(handler=cmd_history)
-
-
-def _split_names(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -168,7 +169,7 @@ def cmd_new(args: argparse.Namespace) -> Output:
         project, counts = create_and_index(
             args.project,
             args.images,
-            classes=_split_names(args.classes),
+            classes=split_names(args.classes),
             labels_file=rows,
             new_classes=args.new_class,
             follow_outside_links=args.follow_links,
@@ -266,7 +267,7 @@ def cmd_classes(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         batch, done = None, ""
         if args.add:
-            added = project.add_classes(_split_names(args.add))
+            added = project.add_classes(split_names(args.add))
             done = f"added {', '.join(added)}" if added else "no new class to add"
         elif args.rename:
             batch = project.rename_class(*args.rename).batch_id

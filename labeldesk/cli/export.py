@@ -53,7 +53,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--class-map",
         metavar="MAP",
         help="rename, merge or drop classes in the export only: old=new,x=new,junk=- "
-        "(- leaves that class's images out; the project is not changed)",
+        "(- leaves that class's images out; \\, or \\= inside a name; the project is "
+        "not changed)",
     )
     p.add_argument(
         "--version",

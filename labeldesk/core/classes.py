@@ -108,6 +108,32 @@ def canonical_name(conn: sqlite3.Connection, name: object) -> str:
     return class_index(conn).find(cleaned) or nfc(cleaned)
 
 
+def split_escaped(text: str, sep: str, *, keep_escapes: bool = False) -> list[str]:
+    """``text`` cut at each ``sep`` that no backslash precedes: ``bag\\, leather,coat`` is
+    ``["bag, leather", "coat"]``. A class name holds no backslash, so a list of names
+    written on one line (``classes --add``, ``--class-map``) is never ambiguous. With
+    ``keep_escapes`` the backslashes stay, for a second cut (``old=new`` pairs)."""
+    parts: list[str] = []
+    current: list[str] = []
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            escaped = next(chars, "")
+            current.append(ch + escaped if keep_escapes else escaped or ch)
+        elif ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def split_names(text: str | None) -> list[str]:
+    """Comma-separated class names (``\\,`` a comma in a name), trimmed, blanks dropped."""
+    return [n.strip() for n in split_escaped(text or "", ",") if n.strip()]
+
+
 def natural_key(name: str) -> tuple:
     """Case-insensitive order with numbers compared as numbers."""
     parts = re.split(r"(\d+)", name.casefold())

@@ -51,6 +51,10 @@ class ExportOptionsForm(QWidget):
             self.since.addItem(f"only what changed since {name}", name)
         self.class_map = QLineEdit()
         self.class_map.setPlaceholderText("e.g. kitten=cat, puppy=dog, junk=-  (- drops a class)")
+        self.class_map.setToolTip(
+            "OLD=NEW pairs separated by commas; - as NEW leaves that class out. "
+            "Write \\, or \\= for a comma or = inside a class name."
+        )
         self.make_splits = QCheckBox("Make new train/val/test splits")
         self.make_splits.setToolTip(
             "Stratified by class; exact and near copies stay in one split, so nothing "

@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from labeldesk.core import undo as undo_store
+from labeldesk.core.classes import split_names
 from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -218,11 +219,11 @@ class LabelingController(QObject):
         text, ok = QInputDialog.getText(
             self.grid,
             "Add class",
-            "New class name(s), separated by commas:",
+            "New class name(s), separated by commas (\\, for a comma in a name):",
             QLineEdit.EchoMode.Normal,
             "",
         )
-        names = [n.strip() for n in text.split(",") if n.strip()] if ok else []
+        names = split_names(text) if ok else []
         if names:
             added = self.add_classes(names)
             if added:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from labeldesk.core.classes import (
     NameIndex,
     natural_key,
+    split_escaped,
     validate_class_name,
 )
 from labeldesk.core.errors import LabelDeskError
@@ -50,13 +51,14 @@ class Selection:
 
 
 def parse_class_map(text: str) -> tuple[tuple[str, str | None], ...]:
-    """``"old=new,x=y,junk=-"`` as pairs (``None``: drop). Names are checked later,
+    """``"old=new,x=y,junk=-"`` as pairs (``None``: drop); a backslash makes the next
+    comma or ``=`` part of a name (``bag\\, leather=bag``). Names are checked later,
     against the project's classes (:func:`select_items`)."""
     pairs: dict[str, str | None] = {}
-    for part in (p for p in text.split(",") if p.strip()):
-        old, sep, new = part.partition("=")
-        old, new = old.strip(), new.strip()
-        if not sep or not old or not new:
+    for part in (p for p in split_escaped(text, ",", keep_escapes=True) if p.strip()):
+        old, *rest = split_escaped(part, "=")
+        old, new = old.strip(), "=".join(rest).strip()
+        if not rest or not old or not new:
             raise LabelDeskError(
                 f"--class-map: {part.strip()!r} is not OLD=NEW (or OLD=- to leave a class out)"
             )

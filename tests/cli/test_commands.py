@@ -47,6 +47,15 @@ def test_new_and_scan_follow_the_json_contract(tmp_path, root, capsys):
     assert (data["added"], data["removed"], data["images"]) == (0, 1, 18)
 
 
+def test_a_backslash_puts_a_comma_inside_a_class_name(tmp_path, root, capsys):
+    proj = str(tmp_path / "p")
+    data = run_json(capsys, "new", proj, "--images", str(root), "--classes", r"dog,bird\, small")
+    assert list(data["classes"])[:2] == ["dog", "bird, small"]
+    run_json(capsys, "classes", proj, "--add", r"fox\, red,owl")
+    names = list(run_json(capsys, "classes", proj)["classes"])
+    assert {"bird, small", "fox, red", "owl"} <= set(names) and "fox" not in names
+
+
 def test_skipped_files_are_listed_with_reasons(tmp_path, capsys):
     messy = tmp_path / "messy"
     bad = make_messy_folder(messy)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from helpers import write_image
 
-from labeldesk.core.classes import class_name_problem, validate_class_name
+from labeldesk.core.classes import class_name_problem, split_names, validate_class_name
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import UnknownClassError
 
@@ -174,3 +174,18 @@ def test_class_commands_on_the_cli(project, capsys):
     assert main(["classes", path, "--remove", "nope", "--json"]) == 1
     error = json.loads(capsys.readouterr().out)
     assert "no class 'nope'" in error["error"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("a, b,,c ", ["a", "b", "c"]),
+        (r"bag\, leather,coat", ["bag, leather", "coat"]),
+        (r"x\\y", ["x\\y"]),  # an escaped backslash: refused later, as a class name
+        ("trailing\\", ["trailing\\"]),  # a lone backslash stays, and is refused later
+        ("", []),
+        (None, []),
+    ],
+)
+def test_names_on_one_line_are_cut_at_commas_no_backslash_precedes(text, names):
+    assert split_names(text) == names

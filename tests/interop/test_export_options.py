@@ -147,6 +147,30 @@ def test_a_class_map_renames_merges_and_drops_in_the_export_only(project, tmp_pa
 
 
 @pytest.mark.parametrize(
+    "text, pairs",
+    [
+        (r"bag\, leather=bag", [("bag, leather", "bag")]),
+        (r"a\=b=c, x=y\,z", [("a=b", "c"), ("x", "y,z")]),
+        (r"bag\, leather=-,coat=top", [("bag, leather", None), ("coat", "top")]),
+        ("a=b=c", [("a", "b=c")]),  # as before: the first = cuts
+    ],
+)
+def test_a_backslash_puts_a_comma_or_equals_sign_inside_a_class_name(text, pairs):
+    assert list(parse_class_map(text)) == pairs
+
+
+def test_a_class_with_a_comma_in_its_name_can_be_mapped(project, tmp_path):
+    project.rename_class("cat", "cat, tabby")
+    export(
+        project,
+        tmp_path / "out",
+        "csv",
+        ExportOptions(class_map=parse_class_map(r"cat\, tabby=cat")),
+    )
+    assert sorted({label for _, label in _labels_by_name(tmp_path / "out")}) == ["cat", "dog"]
+
+
+@pytest.mark.parametrize(
     "text, why",
     [
         ("cat", "not OLD=NEW"),
