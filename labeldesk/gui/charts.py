@@ -133,7 +133,11 @@ class ConfusionTable(QTableWidget):
 
     A cell's colour grows with its share of its row's class (blue on the diagonal, red for
     mistakes), so a few errors in a big class still show. Clicking a cell emits the pair.
+    When the class names do not fit above the columns, the columns are numbered and each
+    row's name carries its number (an elided "ankle…" or "t-shirt…" named no class).
     """
+
+    HEADER_PADDING = 14  # a header's margins and sort-indicator room, in pixels
 
     cellPairClicked = Signal(str, str)  # true class, predicted class
 
@@ -141,6 +145,7 @@ class ConfusionTable(QTableWidget):
         super().__init__(parent)
         self.classes: list[str] = []
         self.matrix: list[list[int]] = []
+        self.numbered: bool | None = None  # None: not fitted to the width yet
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -179,6 +184,30 @@ class ConfusionTable(QTableWidget):
                 )
                 self.setItem(i, j, item)
         self._paint_cells()
+        self.numbered = None
+        self._fit_headers()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_headers()
+
+    def _fit_headers(self) -> None:
+        """Names above the columns when the widest fits its column, else numbers."""
+        n = len(self.classes)
+        if not n:
+            return
+        metrics = self.horizontalHeader().fontMetrics()
+        widest = max(metrics.horizontalAdvance(name) for name in self.classes)
+        numbered = self.viewport().width() / n < widest + self.HEADER_PADDING
+        if numbered == self.numbered:
+            return
+        self.numbered = numbered
+        for k, name in enumerate(self.classes):
+            column, row = self.horizontalHeaderItem(k), self.verticalHeaderItem(k)
+            if column is not None:
+                column.setText(str(k + 1) if numbered else name)
+            if row is not None:
+                row.setText(f"{k + 1}  {name}" if numbered else name)
 
     def changeEvent(self, event):
         if event.type() == QEvent.Type.PaletteChange:

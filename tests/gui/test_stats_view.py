@@ -252,3 +252,31 @@ def test_readable_in_the_dark_theme(qtbot, qapp, trained, light_theme):
     assert empty.foreground().color().lightness() > 150
     wait_for_duplicates(qtbot, widget)
     widget.shutdown()
+
+
+def test_confusion_columns_are_numbered_when_the_names_do_not_fit(qtbot):
+    from labeldesk.gui.charts import ConfusionTable
+
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    names = ["ankle_boot", "t-shirt_top", "pullover", "bag"]
+    table.set_matrix(names, np.eye(4, dtype=int) * 3)
+    table.resize(260, 200)
+    table.show()
+    qtbot.waitExposed(table)
+
+    def heads():
+        columns = [table.horizontalHeaderItem(k).text() for k in range(4)]
+        return columns, [table.verticalHeaderItem(k).text() for k in range(4)]
+
+    # an elided "t-shirt…" named no class: numbers above, and each row names its number
+    assert heads() == (
+        ["1", "2", "3", "4"],
+        ["1  ankle_boot", "2  t-shirt_top", "3  pullover", "4  bag"],
+    )
+    assert table.horizontalHeaderItem(1).toolTip() == "t-shirt_top"
+    table.resize(1400, 200)
+    qtbot.waitUntil(lambda: heads()[0] == names)
+    assert heads()[1] == names
+    table.set_matrix(["a", "b"], [[1, 0], [0, 1]])  # short names fit: written out
+    assert table.horizontalHeaderItem(0).text() == "a"
