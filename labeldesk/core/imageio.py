@@ -52,8 +52,13 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=HASH_BYTES).hexdigest()
 
 
+def content_hasher() -> hashlib.blake2b:
+    """The hash :func:`content_hash` gives, to feed piece by piece."""
+    return hashlib.blake2b(digest_size=HASH_BYTES)
+
+
 def hash_file(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=HASH_BYTES)
+    h = content_hasher()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.imageio import content_hash, hash_file
+from labeldesk.core.imageio import content_hash, content_hasher, hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
 
@@ -194,12 +194,19 @@ def place(
         except OSError:
             pass  # another file system, or links not allowed: copy instead
     if not linked:
-        _copy_new(source, dest)
-    # Judge what was written, not the source before: a rewrite between a check and the
-    # copy would otherwise go out under the old label. A source whose size and time were
-    # the indexed ones before the copy and still are after it was not written meanwhile
-    # (a write moves the time): two stats. Otherwise the copy is judged: its time (copy2
-    # keeps it, a link shares it), else its bytes are hashed.
+        written = _copy_new(source, dest)
+        if content is not None:  # the bytes went through us: judged by them alone
+            if written != content:
+                dest.unlink()  # the copy just made, nothing else
+                raise SkipItem(CHANGED_SINCE_INDEXED)
+            return
+    # A link: judge what was written, not the source before: a rewrite between a check
+    # and the link would otherwise go out under the old label. A source whose size and
+    # time were the indexed ones before and still are after was not written meanwhile
+    # (a write moves the time): two stats. Otherwise the link is judged: its time (it
+    # shares the source's), else its bytes are hashed. (A file rewritten with the same
+    # size and time is not seen here, as a re-scan does not see it: hashing every linked
+    # file would read every byte of an export that is meant to copy none.)
     try:
         unchanged = not moved and not stat_moved(source, indexed_stat)
     except OSError:  # gone or moved away just after: judge the copy itself
@@ -226,15 +233,28 @@ def stat_moved(source: Path, indexed_stat: tuple[int, int] | None) -> bool:
     return (st.st_size, st.st_mtime_ns) != indexed_stat
 
 
-def _copy_new(source: Path, dest: Path) -> None:
-    """``shutil.copy2`` that never overwrites: the name is claimed by an exclusive create
-    first (FileExistsError if taken), so two images can never end up in one file."""
-    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-    try:
-        shutil.copy2(source, dest)
-    except BaseException:
-        dest.unlink(missing_ok=True)  # the empty claim, not a file of anyone else
-        raise
+def _copy_new(source: Path, dest: Path) -> str:
+    """``shutil.copy2`` that never overwrites (the name is claimed by an exclusive create:
+    FileExistsError if taken, so two images can never end up in one file) and hashes the
+    bytes it writes, as :func:`content_hash` does: the copy is judged by what it holds
+    (a file replaced by one of the same size and time, which a re-scan takes for the
+    same, would otherwise go out under the old label)."""
+    hasher = content_hasher()
+    with open(source, "rb") as src:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            with open(fd, "wb", closefd=True) as out:
+                while chunk := src.read(COPY_CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            shutil.copystat(source, dest)
+        except BaseException:
+            dest.unlink(missing_ok=True)  # our claim or part-copy, not a file of anyone else
+            raise
+    return hasher.hexdigest()
+
+
+COPY_CHUNK = 1 << 20
 
 
 def _within(dest: Path, folder: Path) -> bool:
@@ -296,15 +316,20 @@ def check_unchanged(
 def read_unchanged(
     source: Path, indexed_stat: tuple[int, int] | None, content: str | None = None
 ) -> bytes:
-    """The file's bytes, read once, when they are the indexed ones (as
-    :func:`check_unchanged` judges them; the hash, when needed, is of the bytes returned,
-    so a rewrite between the check and the read cannot slip through); else SkipItem."""
+    """The file's bytes, read once, when they are the indexed ones: with ``content`` (the
+    indexed hash), when they hash to it (the hash is of the bytes returned, so a rewrite
+    between a check and the read cannot slip through); without, when the file's size and
+    time are the indexed ones. Else SkipItem. ``indexed_stat`` None: not checked."""
     with open(source, "rb") as f:
         data = f.read()
         st = os.fstat(f.fileno())
-    if indexed_stat is None or (st.st_size, st.st_mtime_ns) == indexed_stat:
+    if indexed_stat is None:
         return data
-    if content is None or len(data) != indexed_stat[0] or content_hash(data) != content:
+    if content is not None:  # the bytes are here: judged by them alone (a file replaced
+        if content_hash(data) != content:  # by one of the same size and time too)
+            raise SkipItem(CHANGED_SINCE_INDEXED)
+        return data
+    if (st.st_size, st.st_mtime_ns) != indexed_stat:
         raise SkipItem(CHANGED_SINCE_INDEXED)
     return data
 

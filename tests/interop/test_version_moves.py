@@ -168,18 +168,18 @@ def test_a_rewrite_just_before_the_copy_is_caught(
     root, _ = imagefolder
     cat = root / "train/cat/cat0.jpg"
     dog_bytes = (root / "train/dog/dog0.jpg").read_bytes()
-    real_copy2 = writing.shutil.copy2
+    real_copy = writing._copy_new
 
-    def rewrite_then_copy(src, dst, **kwargs):
+    def rewrite_then_copy(src, dst):
         if Path(src) != cat:
-            return real_copy2(src, dst, **kwargs)
+            return real_copy(src, dst)
         cat.write_bytes(dog_bytes)  # another program saves over it right now
-        done = real_copy2(src, dst, **kwargs)
+        done = real_copy(src, dst)
         if then_deleted:
             cat.unlink()
         return done
 
-    monkeypatch.setattr(writing.shutil, "copy2", rewrite_then_copy)
+    monkeypatch.setattr(writing, "_copy_new", rewrite_then_copy)
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
     assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
     assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
@@ -205,3 +205,30 @@ def test_a_target_with_coarse_times_does_not_make_the_export_hash_everything(
     monkeypatch.setattr(writing, "hash_file", lambda p: hashed.append(p) or "")
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
     assert report.failed == [] and report.written > 0 and hashed == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "imagefolder", "hf", "webdataset"])
+def test_a_file_replaced_with_the_same_size_and_time_is_not_exported_under_its_label(
+    project, imagefolder, tmp_path, fmt
+):
+    """Another image of the same size copied over one, its time put back (``cp -p`` or a
+    restore from an archive whose files share a time): a re-scan takes it for the same
+    file, and the export shipped it under the old label. A copy is judged by its bytes."""
+    import os
+
+    from PIL import Image
+
+    root, _ = imagefolder
+    cat = root / "train/cat/cat0.jpg"
+    st = cat.stat()
+    other = tmp_path / "other.jpg"
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(other)
+    data = other.read_bytes()
+    data = data[: st.st_size].ljust(st.st_size, b"\0")  # the same size: bytes a JPEG
+    cat.write_bytes(data)  # reader stops short of are padding, and no scan reads them
+    os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert project.scan(workers=1).changed == 0  # the scan takes it for the same file
+
+    report = export(project, tmp_path / "out", fmt, ExportOptions())
+    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert all(data not in p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
