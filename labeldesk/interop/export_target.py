@@ -42,18 +42,23 @@ class ExportTargetError(LabelDeskError):
 
 
 def contents(folder: Path, leave_out: tuple[str, ...] = (MANIFEST,)) -> dict[str, Any]:
-    """What an export folder holds: file count, a digest of the sorted relative paths
-    and the top-level names (``leave_out``: the manifest itself). Links are not followed."""
+    """What an export folder holds: file count, a digest of the sorted relative paths,
+    the top-level names (``leave_out``: the manifest itself) and the empty folders (an
+    export leaves one where every image of a folder failed; a person may add one, which
+    a replacing export must not delete). Links are not followed."""
     paths: list[str] = []
+    empty: list[str] = []
     for parent, dirs, files in os.walk(folder):
         rel = os.path.relpath(parent, folder)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         for name in files + [d for d in dirs if os.path.islink(os.path.join(parent, d))]:
             paths.append(prefix + name)
+        if not dirs and not files and prefix:
+            empty.append(prefix.rstrip("/"))
     paths = sorted(p for p in paths if p not in leave_out)
     digest = hashlib.sha256("\n".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
     top = sorted({p.split("/", 1)[0] for p in paths})
-    return {"files": len(paths), "sha256": digest, "top_level": top}
+    return {"files": len(paths), "sha256": digest, "top_level": top, "empty_folders": sorted(empty)}
 
 
 def export_manifest(folder: Path) -> dict[str, Any] | None:
@@ -90,7 +95,7 @@ def changed_since_export(folder: Path) -> str | None:
         return "it was exported by an older LabelDesk that did not record its files"
     now = contents(folder, NOT_EXPORTED)
     if (now["files"], now["sha256"]) == (written.get("files"), written.get("sha256")):
-        return _edited(folder, data.get("files"))
+        return _added_folders(now, written) or _edited(folder, data.get("files"))
     extra = [n for n in now["top_level"] if n not in set(written.get("top_level", []))]
     if extra:
         shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
@@ -99,6 +104,20 @@ def changed_since_export(folder: Path) -> str | None:
         f"files were added, removed or renamed inside it since it was exported "
         f"({now['files']:,} files now, {written.get('files', 0):,} written)"
     )
+
+
+def _added_folders(now: dict[str, Any], written: dict[str, Any]) -> str | None:
+    """Why: empty folders made in the export since (a manifest written before LabelDesk
+    listed them has no list, and nothing to compare)."""
+    listed = written.get("empty_folders")
+    if not isinstance(listed, list):
+        return None
+    added = sorted(set(now["empty_folders"]) - set(listed))
+    if not added:
+        return None
+    more = f" and {len(added) - 3:,} more" if len(added) > 3 else ""
+    shown = ", ".join(added[:3]) + more
+    return f"it now also holds the empty folder(s) {shown}, which the export did not write"
 
 
 def _edited(folder: Path, files: Any) -> str | None:

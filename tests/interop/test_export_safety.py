@@ -159,6 +159,37 @@ def test_overwrite_replaces_an_untouched_export(project, tmp_path):
     assert (out / "labels.csv").read_text().count(",dog,") == dogs + 1
 
 
+def test_overwrite_refuses_an_export_a_person_made_empty_folders_in(project, tmp_path):
+    """An empty folder holds no file the check counted: a replacing export deleted it."""
+    out = tmp_path / "out"
+    export(project, out, "imagefolder")
+    (out / "my_new_class").mkdir()
+    (out / "train" / "incoming" / "later").mkdir(parents=True)
+    with pytest.raises(
+        LabelDeskError, match=r"empty folder\(s\) my_new_class, train/incoming/later"
+    ):
+        export(project, out, "imagefolder", ExportOptions(overwrite=True))
+    assert (out / "my_new_class").is_dir() and (out / "train/incoming/later").is_dir()
+    (out / "my_new_class").rmdir()
+    (out / "train/incoming/later").rmdir()
+    (out / "train/incoming").rmdir()
+    export(project, out, "imagefolder", ExportOptions(overwrite=True))  # as written: replaced
+
+
+def test_an_empty_folder_the_export_left_does_not_stop_its_replacement(
+    project, imagefolder, tmp_path
+):
+    """Every image of a folder failed (rewritten since the scan): the export leaves the
+    folder it made, empty, and listed as its own."""
+    root, _ = imagefolder
+    for cat in (root / "val/cat").iterdir():
+        cat.write_bytes(b"rewritten")
+    out = tmp_path / "out"
+    report = export(project, out, "imagefolder")
+    assert report.failed and (out / "val/cat").is_dir() and not any((out / "val/cat").iterdir())
+    export(project, out, "imagefolder", ExportOptions(overwrite=True))
+
+
 # -- 5. a tampered label never makes an export write outside its folder --------------------
 @pytest.mark.parametrize("fmt", ["imagefolder", "hf"])
 def test_a_tampered_path_label_is_failed_not_written_outside(project, tmp_path, fmt):
