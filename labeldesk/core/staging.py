@@ -4,7 +4,9 @@ An export or a new project is built in ``.NAME.partial-PID-XXXXXX`` beside ``NAM
 crash or a cancel never leaves a half-written result. A process killed mid-way leaves its
 staging folder behind; the next run beside the same target removes it, but only when the
 process that made it is gone and the folder is one LabelDesk made (it holds the marker
-file, or has the exact name older versions gave theirs). LabelDesk deletes only what it
+file, or has the exact name older versions gave theirs). Those of other names beside it
+go too when their marker names this computer (a shared folder may hold another
+computer's export in progress, whose process this one cannot see). LabelDesk deletes only what it
 created. A folder it deletes gets the marker first and loses it last, so a run killed
 mid-delete leaves a folder the next run still recognises.
 """
@@ -18,10 +20,12 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+_HOST = socket.gethostname()  # whose process IDs a marker's pid is
 
 MARKER = ".labeldesk-staging"
 EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
@@ -35,7 +39,7 @@ def make_staging(target: Path) -> Path:
     remove_stale(target)
     staging = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
     staging.mkdir(parents=True)
-    info = {"pid": os.getpid(), "target": str(target), "created_at": time.time()}
+    info = {"pid": os.getpid(), "target": str(target), "created_at": time.time(), "host": _HOST}
     (staging / MARKER).write_text(json.dumps(info))
     return staging
 
@@ -58,7 +62,7 @@ def aside_name(target: Path) -> Path:
 def mark_for_deletion(folder: Path) -> None:
     """Write the marker into a folder LabelDesk set aside (a replaced export) before it is
     deleted: its manifest may go early in the delete, the marker goes last."""
-    info = {"pid": os.getpid(), "set_aside": True, "created_at": time.time()}
+    info = {"pid": os.getpid(), "set_aside": True, "created_at": time.time(), "host": _HOST}
     try:
         (folder / MARKER).write_text(json.dumps(info))
     except OSError:  # a full disk: the manifest, while it lasts, still identifies it
@@ -88,32 +92,39 @@ def delete_marked(folder: Path) -> None:
         log.warning("could not delete %s", folder)
 
 
+_STAGED = re.compile(r"^\.(.+)\.(partial|old)-(\d+)(-[0-9a-f]{6})?$")
+
+
 def remove_stale(target: Path) -> list[Path]:
-    """Delete staging folders for ``target`` left by processes that died. A replaced
-    export set aside by a run that died before the new one took its place is put back
-    (when ``target`` is missing), else deleted."""
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(partial|old)-(\d+)(-[0-9a-f]{{6}})?$")
+    """Delete staging folders left by processes that died: those for ``target``, and
+    those for other names beside it that this computer made (its processes are the only
+    ones whose death it can tell: a shared folder may hold another computer's live
+    export). A replaced export set aside by a run that died before the new one took its
+    place is put back (when its target is missing), else deleted."""
     removed: list[Path] = []
     try:
         siblings = list(target.parent.iterdir())
     except OSError:
         return removed
     for path in siblings:
-        match = pattern.match(path.name)
+        match = _STAGED.match(path.name)
         if match is None or not path.is_dir() or path.is_symlink():
             continue
-        pid = int(match.group(2))
+        name, kind, pid = match.group(1), match.group(2), int(match.group(3))
         if pid == os.getpid() or process_alive(pid):
             continue
-        if not _made_by_labeldesk(path, match.group(1), legacy=match.group(3) is None):
+        if name != target.name and not _made_here(path):
             continue
+        if not _made_by_labeldesk(path, kind, legacy=match.group(4) is None):
+            continue
+        own = target.with_name(name)
         marked = (path / MARKER).is_file()
         deleting = marked and _set_aside_for_deletion(path)  # never put back
-        gone = not target.exists() and not target.is_symlink()
-        if match.group(1) == "old" and not deleting and gone:
+        gone = not own.exists() and not own.is_symlink()
+        if kind == "old" and not deleting and gone:
             try:
-                os.replace(path, target)
-                log.info("put back %s, set aside by an interrupted export", target)
+                os.replace(path, own)
+                log.info("put back %s, set aside by an interrupted export", own)
                 continue
             except OSError:
                 pass
@@ -136,6 +147,16 @@ def _set_aside_for_deletion(folder: Path) -> bool:
         return True
     staged = isinstance(info, dict) and "target" in info and info.get("set_aside") is not True
     return not staged
+
+
+def _made_here(folder: Path) -> bool:
+    """Does the folder's marker say this computer made it? (No marker, an unreadable one,
+    or one written before markers named the computer: not known, so no.)"""
+    try:
+        info = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(info, dict) and info.get("host") == _HOST
 
 
 def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:

@@ -108,3 +108,49 @@ def test_overwrite_drops_a_stale_staging_marker_before_setting_the_export_aside(
         staged.rename(staged.with_name(f".out.partial-{dead_pid()}-abcdef"))
     remove_stale(out)
     assert (out / MANIFEST).is_file() and asides(tmp_path) == []
+
+
+def test_a_killed_exports_staging_is_removed_by_an_export_to_another_name(project, tmp_path):
+    """A run killed mid-export, retried under another name, left a hidden full copy for
+    good: only an export to the same name removed it. One this computer made goes now;
+    one another computer made (a shared folder: its process may be running there) or
+    one without a readable marker stays."""
+    import json
+
+    from labeldesk.core.staging import make_staging
+
+    pid = dead_pid()
+    ours = make_staging(tmp_path / "first")
+    (ours / "images").mkdir()
+    (ours / "images" / "a.png").write_bytes(b"x")
+    ours = ours.rename(tmp_path / f".first.partial-{pid}-abcdef")
+    theirs = make_staging(tmp_path / "shared")
+    info = json.loads((theirs / MARKER).read_text())
+    (theirs / MARKER).write_text(json.dumps({**info, "host": "another-computer"}))
+    theirs = theirs.rename(tmp_path / f".shared.partial-{pid}-abcdef")
+    older = tmp_path / f".older.partial-{pid}-abcdef"  # a marker without a computer
+    older.mkdir()
+    (older / MARKER).write_text(json.dumps({"pid": pid}))
+
+    export(project, tmp_path / "second")
+    assert not ours.exists()
+    assert theirs.is_dir() and older.is_dir() and (tmp_path / "second" / MANIFEST).is_file()
+
+
+def test_a_half_deleted_export_of_another_name_is_removed(project, tmp_path):
+    """A replaced export marked for deletion (by this computer) whose delete was killed:
+    an export beside it under another name finishes the delete; an unmarked one, which
+    only its own name's next export may put back, stays."""
+    from labeldesk.core.staging import mark_for_deletion
+
+    export(project, tmp_path / "first")
+    marked = (tmp_path / "first").rename(tmp_path / f".first.old-{dead_pid()}-abcdef")
+    mark_for_deletion(marked)
+    export(project, tmp_path / "third")
+    unmarked = (tmp_path / "third").rename(tmp_path / f".third.old-{dead_pid()}-abcdef")
+    export(project, tmp_path / "second")
+    assert not marked.exists() and unmarked.is_dir()
+    export(project, tmp_path / "fourth")  # (it stays until an export to its own name)
+    assert unmarked.is_dir()
+    export(project, tmp_path / "third", options=ExportOptions(overwrite=True))
+    assert not unmarked.exists() and (tmp_path / "third" / MANIFEST).is_file()
