@@ -24,6 +24,7 @@ from .spreadsheet import restore
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
 LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
+STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests write it
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 KEEP_LABEL = object()  # a record's label when it sets only the split (Label Studio: a task
@@ -51,6 +52,7 @@ class Record(NamedTuple):  # a tuple: a million of them are made quickly
     label: object
     split: object
     last_line: int = 0  # CSV: the line where the record ends (a quoted newline spans lines)
+    status: object = None  # a person's review (verified / excluded); None: not given
 
 
 @dataclass
@@ -129,6 +131,7 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     path_col = _find(header, PATH_COLUMNS)
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
+    status_col = _find(header, STATUS_COLUMNS)  # (only in a header: not path,label,split)
     if any(columns):
         path_col, label_col, split_col = find_columns(first, columns, source, at)
         body = started[1:]
@@ -139,12 +142,12 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
                 [f"{at}the header needs a path column and a label column (path,label), "
                  f"or name them with --path-column and --label-column; {_named(first)}"],
             )  # fmt: skip
-        path_col, label_col, split_col = 0, 1, 2  # no header: path,label[,split]
+        path_col, label_col, split_col, status_col = 0, 1, 2, None  # no header: path,label[,split]
         body = started
     else:
         body = started[1:]
     if body is not started and not any(columns):  # (named columns are found exactly)
-        _check_unique(first, (path_col, label_col, split_col), source, at)
+        _check_unique(first, (path_col, label_col, split_col, status_col), source, at)
     needed = max(path_col, label_col) + 1
     width = len(first) if body is not started else None  # no header: cells past split unread
     parsed = Parsed([], [], "line")
@@ -157,7 +160,8 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
             continue
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
-        record = Record(line, cells[path_col], cells[label_col], split, last)
+        status = cells[status_col] if status_col is not None and status_col < len(cells) else ""
+        record = Record(line, cells[path_col], cells[label_col], split, last, status)
         admit(parsed, record, _extra_cells(cells, width, delimiter))
     return parsed
 
@@ -238,7 +242,12 @@ def cell_problems(record: Record) -> list[str]:
     :data:`MAX_CELL_CHARS`, or a path that climbs out of the folder with ``..``."""
     problems = [
         f"the {role} is {len(value):,} characters long (at most {MAX_CELL_CHARS:,})"
-        for role, value in (("path", record.path), ("label", record.label), ("split", record.split))
+        for role, value in (
+            ("path", record.path),
+            ("label", record.label),
+            ("split", record.split),
+            ("status", record.status),
+        )
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS
     ]
     if not problems and isinstance(record.path, str) and leaves_folder(record.path):
@@ -380,7 +389,9 @@ def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_C
     label = values[label_key]
     split_key = _key(values, columns.split, SPLIT_COLUMNS)
     split = values[split_key] if split_key else None
-    _add_record(parsed, Record(n, values[path_key], label, split))
+    status_key = _key(values, None, STATUS_COLUMNS)
+    status = values[status_key] if status_key else None
+    _add_record(parsed, Record(n, values[path_key], label, split, status=status))
 
 
 def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> str | None:

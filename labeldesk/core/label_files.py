@@ -45,6 +45,7 @@ from .label_file_formats import (
     parse_json_lines,
     refused_path,
 )
+from .label_status import KEEP_STATUS, file_statuses, stored_status
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
@@ -71,6 +72,7 @@ class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     split: str | None  # train / val / test, None = leave the split as it is
     line: int  # line where the row starts (JSON lists and objects: entry number)
     keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
+    status: str = KEEP_STATUS  # verified / excluded / none (clear); "": keep (label_status)
 
 
 @dataclass
@@ -168,8 +170,11 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
 def _checked(parsed: Parsed, source: str) -> LabelFile:
     result = LabelFile(source, [], list(parsed.problems), parsed.unit, refused=list(parsed.refused))
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
-    for record in parsed.records:
+    statuses = file_statuses(parsed.records)
+    for i, record in enumerate(parsed.records):
         row, problems = _row(record, names)
+        if row is not None and statuses is not None and statuses[i]:
+            row = row._replace(status=statuses[i])
         if row is not None:
             result.rows.append(row)
         else:
@@ -415,9 +420,13 @@ def apply_label_rows(
         if conflict:
             problems.append((row.line, f"{path!r} {conflict}"))
         elif first.keep_label and not row.keep_label:
-            chosen[path] = row._replace(split=row.split or first.split)
-        elif row.split and not first.split:
-            chosen[path] = first._replace(split=row.split)
+            chosen[path] = row._replace(
+                split=row.split or first.split, status=row.status or first.status
+            )
+        elif (row.split and not first.split) or (row.status and not first.status):
+            chosen[path] = first._replace(
+                split=first.split or row.split, status=first.status or row.status
+            )
     if unmatched and not chosen:
         problems.extend(unmatched)  # nothing matches: not a file for this project
     elif unmatched:
@@ -445,12 +454,14 @@ def apply_label_rows(
         return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
+    statuses = {path: stored_status(row.status) for path, row in chosen.items() if row.status}
     if dry_run:
-        return len(project.would_change(labels, splits=splits))
-    # One batch: labels and splits land together, and one undo takes them back.
+        return len(project.would_change(labels, splits=splits, statuses=statuses))
+    # One batch: labels, splits and statuses land together, and one undo takes them back.
     changes = project.set_labels(
         labels,
         splits=splits,
+        statuses=statuses,
         source=source,
         create_classes=create_classes,
         description=description or f"{len(labels)} labels from file",
@@ -512,6 +523,8 @@ def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
         return f"is labeled {given} here but {earlier} on {unit} {first.line}"
     if first.split and row.split and first.split != row.split:
         return f"is in split {row.split!r} here but {first.split!r} on {unit} {first.line}"
+    if first.status and row.status and first.status != row.status:
+        return f"is marked {row.status} here but {first.status} on {unit} {first.line}"
     return None
 
 

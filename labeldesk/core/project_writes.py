@@ -98,25 +98,28 @@ class ProjectWrites:
         verify: bool = False,
         splits: Mapping[str, str | None] | None = None,
         expect: Mapping[str, str | None] | None = None,
+        statuses: Mapping[str, str | None] | None = None,
     ) -> Changes:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
         ``verify``: a person checked these labels (a review decision): mark them verified.
         ``splits``: new splits for some of these images, in the same batch.
+        ``statuses``: new review statuses for some of these images (None: cleared), in
+        the same batch (a label file that carries them).
         ``expect``: path -> the label the person saw; LabelChangedError, nothing written,
         if any is another by now (changed in another window or process)."""
-        splits = splits or {}
-        ids = self.ids_for([*labels, *splits, *(expect or {})])
+        splits, statuses = splits or {}, statuses or {}
+        ids = self.ids_for([*labels, *splits, *statuses, *(expect or {})])
         keep = label_store.KEEP
         status = VERIFIED if verify else keep
         wanted = [
             label_store.Change(
                 ids[p],
                 label=labels.get(p, keep),
-                status=status if p in labels else keep,
+                status=statuses.get(p, status if p in labels else keep),
                 split=splits.get(p, keep),
             )
-            for p in dict.fromkeys([*labels, *splits])
+            for p in dict.fromkeys([*labels, *splits, *statuses])
         ]
         before = len(self.classes()) if create_classes else None
         batch, changed = label_store.apply_changes(
@@ -131,18 +134,25 @@ class ProjectWrites:
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)
 
     def would_change(
-        self, labels: Mapping[str, str | None], *, splits: Mapping[str, str | None] | None = None
+        self,
+        labels: Mapping[str, str | None],
+        *,
+        splits: Mapping[str, str | None] | None = None,
+        statuses: Mapping[str, str | None] | None = None,
     ) -> list[int]:
         """The ids of the images :meth:`set_labels` with these arguments would change now
         (nothing is written)."""
-        splits = splits or {}
-        ids = self.ids_for([*labels, *splits])
+        splits, statuses = splits or {}, statuses or {}
+        ids = self.ids_for([*labels, *splits, *statuses])
         keep = label_store.KEEP
         wanted = [
             label_store.Change(
-                ids[p], label=labels.get(p, keep), status=keep, split=splits.get(p, keep)
+                ids[p],
+                label=labels.get(p, keep),
+                status=statuses.get(p, keep),
+                split=splits.get(p, keep),
             )
-            for p in dict.fromkeys([*labels, *splits])
+            for p in dict.fromkeys([*labels, *splits, *statuses])
         ]
         return label_store.would_change(self.db, wanted)
 

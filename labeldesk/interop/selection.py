@@ -154,6 +154,7 @@ def select_items(
             None if r.name_then == r.path else r.path,
             r.indexed_stat,
             r.image_id not in unjudged,
+            r.status,
         )
         for r in images
     ]

@@ -100,6 +100,7 @@ class Item:
     # Does the model's judgement of the label (flagged, label quality) apply? Not where a
     # version's label is not today's: the model judged today's.
     label_judged: bool = True
+    status: str | None = None  # verified / excluded, as the state holds it; None: neither
 
     @property
     def read_from(self) -> str:

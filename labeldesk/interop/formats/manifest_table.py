@@ -33,10 +33,13 @@ if TYPE_CHECKING:
 # class and its probability; label_quality: the issue score in [0, 1], low = likely
 # mislabeled; suggested: the class the model proposes instead; flagged: listed by
 # `labeldesk issues`. The model's columns are empty for an image it has not scored.
+# status: verified or excluded (a person's review), empty when neither: an import reads
+# it back (added last, so readers that take the columns by position are not moved).
 COLUMNS = (
     "path", "label", "split", "content_hash", "predicted", "confidence", "label_quality",
-    "suggested", "flagged",
+    "suggested", "flagged", "status",
 )  # fmt: skip
+MODEL_COLUMNS = COLUMNS[4:9]
 
 Cell = str | float | bool | None
 
@@ -60,10 +63,11 @@ def manifest_table(
         "label": [item.label for item, _ in written],
         "split": [None if item.split == "unassigned" else item.split for item, _ in written],
         "content_hash": [item.hash for item, _ in written],
+        "status": [item.status for item, _ in written],
     }
     values = _model_values(project, [item.image_id for item, _ in written], cancel)
     if values is None:
-        for name in COLUMNS[4:]:
+        for name in MODEL_COLUMNS:
             columns[name] = [None] * len(written)
         return ManifestTable(columns)
     scored = values.insights_row.fillna(-1).to_numpy() >= 0

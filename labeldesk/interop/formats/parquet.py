@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
     MAX_LABEL_FILE_BYTES,
+    STATUS_COLUMNS,
     Columns,
     Parsed,
     Record,
@@ -98,22 +99,27 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     names; problems of single rows by "row N"."""
     source = str(path)
     names, table = _read_columns(path, columns)
-    path_col, label_col, split_col = names
+    path_col, label_col, split_col, status_col = names
     n = table.num_rows
 
     def values(name: str | None) -> list[object]:
         return table.column(name).to_pylist() if name is not None else [None] * n
 
     parsed = Parsed([], [], "row")
-    cells = zip(values(path_col), values(label_col), values(split_col), strict=True)
-    for row, (p, label, split) in enumerate(cells, start=1):
-        admit(parsed, Record(row, "" if p is None else p, label, split))
+    cells = zip(
+        values(path_col), values(label_col), values(split_col), values(status_col), strict=True
+    )
+    for row, (p, label, split, status) in enumerate(cells, start=1):
+        admit(parsed, Record(row, "" if p is None else p, label, split, status=status))
     return checked_rows(parsed, source)
 
 
-def _read_columns(path: Path, columns: Columns) -> tuple[tuple[str, str, str | None], pa.Table]:
-    """(path, label, split column names) and those columns of ``path``; a whole-file
-    error for an unreadable file, missing or non-text columns, or too much data."""
+def _read_columns(
+    path: Path, columns: Columns
+) -> tuple[tuple[str, str, str | None, str | None], pa.Table]:
+    """(path, label, split, status column names) and those columns of ``path``; a
+    whole-file error for an unreadable file, missing or non-text columns, or too much
+    data. A status column that is not text is another tool's, and not read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -126,7 +132,15 @@ def _read_columns(path: Path, columns: Columns) -> tuple[tuple[str, str, str | N
         raise LabelFileError(source, [f"not a readable Parquet file: {exc}"]) from None
     names = list(schema.names)
     p, lab, s = find_columns(names, columns, source)
-    chosen = (names[p], names[lab], names[s] if s is not None else None)
+    st = next((i for i, name in enumerate(names) if name.strip().lower() in STATUS_COLUMNS), None)
+    if st is not None and (names.count(names[st]) > 1 or not _is_text(schema.field(st).type)):
+        st = None
+    chosen = (
+        names[p],
+        names[lab],
+        names[s] if s is not None else None,
+        names[st] if st is not None else None,
+    )
     wanted = list(dict.fromkeys(name for name in chosen if name is not None))
     repeated = [name for name in wanted if names.count(name) > 1]
     if repeated:  # Arrow cannot pick one of two columns by name

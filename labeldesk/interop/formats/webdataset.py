@@ -90,6 +90,8 @@ def _members(item: Item, data: bytes, index: dict[str, int]) -> list[tuple[str, 
     """(member suffix, bytes) of one sample: the image, its class index and its record."""
     suffix = image_suffix(data, item.path)
     record = {"path": item.path, "label": item.label, "split": item.split, "hash": item.hash}
+    if item.status is not None:  # (only then: an export without statuses stays as it was)
+        record["status"] = item.status
     members = [(suffix, data)]
     if item.label is not None:
         members.append(("cls", str(index[item.label]).encode()))

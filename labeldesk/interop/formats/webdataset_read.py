@@ -85,7 +85,8 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
             if sample.digest is None or sample.label is _NO_LABEL:
                 continue  # no image, or nothing said of its label
             hashes[key] = sample.digest
-            records.append(Record(line, sample.path or sample.where, sample.label, sample.split))
+            where = sample.path or sample.where
+            records.append(Record(line, where, sample.label, sample.split, status=sample.status))
             content[line] = key
             fallbacks[line] = sample.path or _name(sample.key)
     if not records and not problems:
@@ -114,6 +115,7 @@ class _Sample:
     path: str | None = None  # KEY.json's path
     problem: str | None = None
     cls: bytes | None = None
+    status: object = None  # KEY.json's review status (LabelDesk's own export writes it)
 
 
 def _name(key: str) -> str:
@@ -202,6 +204,7 @@ def _take(sample: _Sample, field: str, base: str, data: bytes) -> None:
 
 def _from_record(sample: _Sample, record: dict[str, object]) -> None:
     path, split = record.get("path"), record.get("split")
+    sample.status = record.get("status")
     if isinstance(path, str) and path:
         sample.path = path
     if isinstance(split, str) and split and split.lower() != NO_SPLIT:

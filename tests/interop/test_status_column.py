@@ -1,0 +1,115 @@
+"""Review statuses travel with the labels: LabelDesk's CSV and Parquet manifests write a
+``status`` column and its WebDataset records a ``status`` key, and a label file's status
+(CSV, JSON, Parquet, WebDataset) is read back, so an export imported into this project or
+another keeps what people verified or excluded."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import apply_label_rows, read_label_file
+from labeldesk.interop.export import ExportOptions, export
+from labeldesk.interop.formats import read_labels
+
+SOURCE = {"csv": "labels.csv", "parquet": "labels.parquet", "webdataset": ""}
+VERIFIED, EXCLUDED = "train/cat/cat0.jpg", "train/dog/dog0.jpg"
+
+
+def statuses(project) -> dict[str, str | None]:
+    frame = project.images()
+    return {
+        p: (s if isinstance(s, str) else None)
+        for p, s in zip(frame.path, frame.status, strict=True)
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "webdataset"])
+def test_an_export_carries_statuses_into_another_project(project, imagefolder, tmp_path, fmt):
+    root, _ = imagefolder
+    project.set_status([VERIFIED], "verified")
+    project.set_status([EXCLUDED], "excluded")
+    out = tmp_path / "out"
+    export(project, out, fmt, ExportOptions(include_excluded=True))
+    other, _ = create_and_index(tmp_path / "other", root, workers=1)
+    assert set(statuses(other).values()) == {None}
+
+    _, rows = read_labels(out / SOURCE[fmt])
+    changed = apply_label_rows(other, rows, dry_run=True)
+    assert changed == 2  # the labels are the same: only the statuses change
+    assert apply_label_rows(other, rows) == 2
+    assert statuses(other) == statuses(project)
+    assert statuses(other)[VERIFIED] == "verified" and statuses(other)[EXCLUDED] == "excluded"
+    other.undo()
+    assert set(statuses(other).values()) == {None}
+    other.close()
+
+
+def test_the_csv_manifest_writes_the_status_last(project, tmp_path):
+    project.set_status([VERIFIED], "verified")
+    export(project, tmp_path / "out", "csv")
+    with open(tmp_path / "out" / "labels.csv", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    assert list(table[0])[-1] == "status"  # readers that take columns by position keep theirs
+    by_status = {r["path"].split("images/", 1)[1]: r["status"] for r in table}
+    assert by_status[VERIFIED] == "verified"
+    assert {s for p, s in by_status.items() if p != VERIFIED} == {""}
+
+
+def test_a_file_sets_keeps_and_clears_statuses(project, tmp_path):
+    project.set_status(["train/cat/cat1.jpg", "train/dog/dog1.jpg"], "verified")
+    f = tmp_path / "labels.json"
+    f.write_text(
+        json.dumps(
+            [
+                {"path": "train/cat/cat0.jpg", "label": "cat", "status": "Excluded"},
+                {"path": "train/cat/cat1.jpg", "label": "cat", "status": "none"},
+                {"path": "train/dog/dog1.jpg", "label": "dog", "status": ""},  # kept
+                {"path": "train/dog/dog0.jpg", "label": "cat", "status": "verified"},
+            ]
+        )
+    )
+    assert apply_label_rows(project, read_label_file(f)) == 3
+    now = statuses(project)
+    assert now["train/cat/cat0.jpg"] == "excluded" and now["train/cat/cat1.jpg"] is None
+    assert now["train/dog/dog1.jpg"] == "verified"
+    # a relabel clears verified, unless the file verifies the new label itself
+    assert now["train/dog/dog0.jpg"] == "verified"
+    assert project.images().set_index("path").label["train/dog/dog0.jpg"] == "cat"
+
+
+def test_another_tools_status_column_is_not_read(project, tmp_path):
+    """A Kaggle-style file whose ``status`` means something else (ok, pending) is not a
+    review status: the labels are read, the statuses left alone."""
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label,status\ntrain/cat/cat0.jpg,dog,ok\ntrain/cat/cat1.jpg,dog,verified\n")
+    rows = read_label_file(f)
+    assert rows.problems == [] and all(r.status == "" for r in rows)
+    assert apply_label_rows(project, rows) == 2
+    assert set(statuses(project).values()) == {None}
+
+
+def test_one_image_given_two_statuses_is_a_bad_row(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,status\ntrain/cat/cat0.jpg,cat,verified\n./train/cat/cat0.jpg,cat,excluded\n"
+    )
+    with pytest.raises(
+        LabelFileError, match=r"line 3: .*marked excluded here but verified on line 2"
+    ):
+        apply_label_rows(project, read_label_file(f))
+    assert set(statuses(project).values()) == {None}
+
+
+def test_a_status_given_once_for_an_image_named_twice_is_taken(project, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,split,status\ntrain/cat/cat0.jpg,cat,,\ntrain/cat/cat0.jpg,cat,val,excluded\n"
+    )
+    assert apply_label_rows(project, read_label_file(f)) == 1
+    row = project.images().set_index("path").loc["train/cat/cat0.jpg"]
+    assert (row.status, row.split) == ("excluded", "val")
