@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_notice
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
-from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
+from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, in_app_words
 from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
 
 DETECT = ""  # the format combo's "detect it" entry
@@ -250,7 +250,7 @@ class ImportDialog(QDialog):
         lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
-            lines += [f"  {p}" for p in problems[:PROBLEMS_SHOWN]]
+            lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
         self.found.setText("\n".join(lines))
@@ -318,7 +318,7 @@ class ImportDialog(QDialog):
         lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")
-            lines += [f"  {p}" for p in skipped[:PROBLEMS_SHOWN]]
+            lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
         if unmatched:  # a Label Studio export may name images of other projects too
             lines.append(f"{len(unmatched):,} row(s) name no image in this project:")
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]

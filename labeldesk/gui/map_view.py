@@ -159,7 +159,8 @@ class MapView(QWidget):
 
         job = Job(compute, "Map")
         job.finished.connect(self._computed)
-        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
+        job.failed.connect(self._job_failed)  # (a lambda hid the sender: the failure was
+        # dropped as an old job's, and the spinner stayed for good)
         job.cancelled.connect(self._cancelled)
         self.job, self._job_key = job, key
         self._set_busy(True, COMPUTING if key is None else f"computing {COLOR_BY[key].lower()}…")
@@ -199,9 +200,13 @@ class MapView(QWidget):
             self.mapReady.emit()
 
     @Slot(str)
+    @Slot(object)
+    def _job_failed(self, exc: BaseException) -> None:
+        job = self.sender()
+        if self._current():
+            self._failed(job.describe(exc) if isinstance(job, Job) else str(exc))
+
     def _failed(self, message: str) -> None:
-        if not self._current():
-            return
         self._set_busy(False, message)
         if self._job_key is not None and self.data is not None:  # colour grey, say why
             fill = -1 if self._job_key == "prediction" else np.nan

@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import gc
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -87,7 +88,9 @@ class Job(QObject):
         """The one line to show for a failure: LabelDesk's own errors, a full disk or a
         damaged database in plain words (see :mod:`labeldesk.core.failures`)."""
         expected = describe(exc)
-        return expected[0] if expected is not None else f"{self.name} failed unexpectedly: {exc}"
+        if expected is None:
+            return f"{self.name} failed unexpectedly: {exc}"
+        return in_app_words(expected[0])
 
     def start(self, pool: QThreadPool | None = None) -> Job:
         """Queue the job on ``pool`` (the global pool by default)."""
@@ -280,3 +283,19 @@ class JobRunner(QObject):
                 "jobs still running after %d ms: %s", timeout_ms, [job.name for job in self.active]
             )
         return bool(done)
+
+
+# What a command-line message tells a person to run, as the app's own way to do it
+_IN_APP = (
+    (re.compile(r"run `labeldesk embed [^`]*`"), "use Tools → Compute embeddings (Ctrl+E)"),
+    (re.compile(r"\(classes --add\)"), "(Classes → Add class…)"),
+    (re.compile(r"allow new classes \(--new-class\)"), "tick “Allow labels that add classes”"),
+)
+
+
+def in_app_words(message: str) -> str:
+    """``message`` with the commands it names put as the app's menus (a GUI user was
+    told to run `labeldesk embed /path` first)."""
+    for pattern, words in _IN_APP:
+        message = pattern.sub(words, message)
+    return message

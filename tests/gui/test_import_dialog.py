@@ -45,6 +45,14 @@ def test_a_json_file_is_said_to_be_read_as_json(qtbot, project, tmp_path):
     assert "Read as JSON: 1 row(s), 1 image(s) would change" in dialog.found.text()
 
 
+def test_a_bad_row_names_the_forms_own_options_not_the_command_lines(qtbot, project, tmp_path):
+    f = tmp_path / "labels.csv"
+    dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,fox\n")
+    text = dialog.found.text()
+    assert "unknown class 'fox': add it first (Classes → Add class…)" in text
+    assert "tick “Allow labels that add classes”" in text and "--new-class" not in text
+
+
 def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")

@@ -291,3 +291,15 @@ def test_the_map_follows_a_theme_switch(qapp, make_view, clustered, qtbot, light
     )
     assert light != dark.base().color()
     assert widget.highlight.opts["pen"].color() == dark.text().color()
+
+
+def test_a_map_that_cannot_be_computed_says_why_and_stops_spinning(make_view, project, qtbot):
+    """The failure of a map job was dropped (taken for an older job's): "computing the
+    map…" and the busy bar stayed for good on a project with no embeddings."""
+    widget = make_view(project, wait=False)
+    with qtbot.waitSignal(widget.error, timeout=15000) as failed:
+        widget.refresh()
+    assert "Tools → Compute embeddings (Ctrl+E)" in failed.args[0]
+    assert "labeldesk embed" not in failed.args[0]
+    assert widget.progress.isHidden() and widget.cancel_button.isHidden()
+    assert "Compute embeddings" in widget.status.text()
