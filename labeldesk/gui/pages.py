@@ -201,11 +201,12 @@ class ProjectPages:
         """A write anywhere: Statistics follows at once when shown, else on its next show."""
         if self.stats is None:
             return
-        if changes.all_images:
+        shown = self.shell.is_showing(self.stats)
+        if changes.all_images and shown:  # a rescan, a change from outside: on screen,
+            self.stats.refresh()  # it stayed as it was until the page was shown again
+        elif changes.all_images:
             self._mark_stale("all")
-        elif self.shell.is_showing(self.stats) or (
-            self.duplicates is not None and self.duplicates.isVisible()
-        ):
+        elif shown or (self.duplicates is not None and self.duplicates.isVisible()):
             self.stats.images_changed()
         else:
             self._mark_stale("labels")

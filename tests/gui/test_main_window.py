@@ -297,6 +297,20 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     assert window.menus.embed_action.isEnabled()
 
 
+def test_statistics_on_screen_follow_a_rescan(qtbot, window, project):
+    """A rescan while Statistics showed left its counts as they were until the page
+    was shown again."""
+    window.open_project(project.path)
+    window.menus.stats_action.trigger()
+    images = window.pages.stats.summary_labels["images"]
+    assert images.text() == "19"
+    write_image(project.root / "_unlabeled" / "new.png", fmt="PNG", seed=7)
+    job = window.rescan()
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    qtbot.waitUntil(lambda: images.text() == "20", timeout=10000)
+    assert window.stack.currentWidget() is window.pages.stats
+
+
 def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, project):
     window.open_project(project.path)
     assert window.pages.stats is None  # built on first show: opening starts no work
