@@ -309,18 +309,21 @@ def _capitalised(text: str) -> str:
 def keys_moved(
     before: Sequence[str], after: Sequence[str], known: Collection[str] = ()
 ) -> str | None:
-    """What to tell a person when new classes (a scan found a class folder, an import
-    added classes) took keys that other classes had: the classes are kept in natural
-    order, so ``accessory`` comes before ``bag``, and ``bag``'s key is now another. None
-    when no class that had a key moved (a class added at the end, a rename), or when the
-    classes that came are ``known`` ones coming back (the undo of a removal or merge)."""
+    """What to tell a person when classes that had keys got others: new classes (a scan
+    found a class folder, an import added classes) took their keys (the classes are kept
+    in natural order, so ``accessory`` comes before ``bag``), or a class merged or removed
+    gave its key to the next (pullover merged into coat: sandal's 6 is now 5, and 6 is
+    shirt). None when no class that had a key moved (a class added at the end, a
+    rename), or when the classes that came are ``known`` ones coming back (the undo of a
+    removal or merge)."""
     if not before:
         return None
     added = [c for c in after if c not in before and c not in known]
+    gone = [c for c in before if c not in after] if len(after) < len(before) else []
     moved = [
         (c, before.index(c), n) for n, c in enumerate(after) if c in before and before.index(c) != n
     ]
-    if not added or not moved:
+    if not (added or gone) or not moved:
         return None
     changes = ", ".join(
         f"{c} is now {shortcuts.class_key(new) or 'without a key'} "
@@ -328,7 +331,8 @@ def keys_moved(
         for c, old, new in moved[:6]
     )
     more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
-    return (
-        f"New class {', '.join(added[:3])}{'…' if len(added) > 3 else ''}: class keys changed. "
-        f"{changes}{more}."
-    )
+    if added:
+        what = f"New class {', '.join(added[:3])}{'…' if len(added) > 3 else ''}"
+    else:
+        what = f"Class {', '.join(gone[:3])}{'…' if len(gone) > 3 else ''} gone"
+    return f"{what}: class keys changed. {changes}{more}."

@@ -16,7 +16,10 @@ def test_keys_moved_names_the_classes_whose_key_changed():
     assert "bag is now 2 (was 1)" in text and "coat is now 3 (was 2)" in text
     assert keys_moved(["bag", "coat"], ["bag", "coat", "zebra"]) is None  # at the end
     assert keys_moved(["bag", "coat"], ["bag", "jacket"]) is None  # a rename keeps its key
-    assert keys_moved(["bag", "coat"], ["coat"]) is None  # a person removed a class
+    assert keys_moved(["bag", "coat"], ["bag"]) is None  # the last class removed
+    # a merge or removal gives the next classes' keys away: 2 is now another class
+    gone = keys_moved(["bag", "coat", "dress"], ["bag", "dress"])
+    assert gone == "Class coat gone: class keys changed. dress is now 2 (was 3)."
     assert keys_moved([], ["bag"]) is None  # the first classes
 
 
@@ -46,7 +49,10 @@ def test_no_notice_before_keys_are_used_nor_when_a_removed_class_comes_back(qtbo
     view.labeling.note_key_used()
     project.remove_class("ant")
     qtbot.waitUntil(lambda: view.catalog.classes == ["cat", "dog"], timeout=10000)
+    assert notices == [
+        "Class ant gone: class keys changed. cat is now 1 (was 2), dog is now 2 (was 3)."
+    ]
     project.undo()
     qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
-    assert notices == []
+    assert len(notices) == 1
     assert keys_moved(["b", "c"], ["a", "b", "c"], known={"a"}) is None
