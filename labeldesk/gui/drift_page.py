@@ -137,6 +137,8 @@ class DriftPage(QWidget):
         self.verdict.setText("Checking…")
         self.icons.invalidate()
         self.gallery.clear()
+        self.report = self.html = None  # the last folder's: its report is not this one's
+        self._update_buttons()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
             report = drift_report(project, folder, progress=progress, cancel=cancel)

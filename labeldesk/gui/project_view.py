@@ -86,6 +86,8 @@ class ProjectView(QWidget):
         self._changed_in_fill: set[int] = set()  # edited while a re-read ran: re-read them
         self._totals: dict[str | None, int] = {}
         self._selection_total = 0  # images in the sidebar's selection (map, cell, …)
+        self._selection: ImageFilter | None = None  # that selection, to count it again
+        self._select_first = False  # a selection shown before its images were read
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._insights_stale = False  # labels changed while hidden: rescore on next show
         self._closed = False  # after shutdown(): late signals must not touch the project
@@ -196,6 +198,7 @@ class ProjectView(QWidget):
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
         self.rows.refresh(changed)  # edits made while it read stay
         self.labeling.refresh_classes()
+        self._count_selection()  # images added just now (drift) were counted before read
         self.refresh_counts()
         # The selection stays as it was, all of it (and where a Shift-click extends
         # from): a key pressed next labels what the person chose. An image that left the
@@ -205,19 +208,28 @@ class ProjectView(QWidget):
         rows = self.model.rows_of_ids(selected)
         row = self.model.row_of_id(int(current_id[0])) if len(current_id) else -1
         start = self.model.row_of_id(int(anchor_id[0])) if len(anchor_id) else -1
-        if first_fill and not len(selected) and self.model.rowCount():
+        if (first_fill or self._select_first) and not len(selected) and self.model.rowCount():
             rows, row = np.array([0]), 0
+        self._select_first = False
         current_row = row if row >= 0 else (int(rows[0]) if len(rows) else -1)
         self.grid.restore_selection(rows, current_row, start)
         self.grid.verticalScrollBar().setValue(scroll)
 
     def apply_filter(self, wanted: ImageFilter) -> None:
         self.model.set_filter(wanted)
-        if wanted.selection:  # how many the selection holds before the filters narrow it
-            whole = ImageFilter(paths=wanted.paths, ranking=wanted.ranking)
-            self._selection_total = len(self.catalog.filter(whole))
+        self._selection = wanted if wanted.selection else None
+        self._count_selection()
         self.refresh_counts()
         self.grid.select_row(0)
+        # shown before its images were read (just added): the first is chosen once they are
+        self._select_first = bool(wanted.selection) and self.model.rowCount() == 0
+
+    def _count_selection(self) -> None:
+        """How many images the selection holds before the filters narrow it."""
+        wanted = self._selection
+        if wanted is not None:
+            whole = ImageFilter(paths=wanted.paths, ranking=wanted.ranking)
+            self._selection_total = len(self.catalog.filter(whole))
 
     def show_paths(self, paths: Iterable[str], description: str = "selected") -> None:
         """Show exactly ``paths``, in place of the sidebar's filters; the sidebar says so

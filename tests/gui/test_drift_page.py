@@ -55,6 +55,14 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     assert messages[-1].startswith("Added 3 images as unlabeled")
     assert all((folder / p).is_file() for p in chosen)  # copied, not moved
 
+    # a new check drops the last folder's report: its button opened that one after a
+    # failed check of another folder
+    qtbot.waitUntil(lambda: not page.session.busy, timeout=10_000)
+    assert page.check(tmp_path / "missing") is not None
+    assert page.html is None and not page.html_button.isEnabled()
+    qtbot.waitUntil(lambda: "Could not check" in page.verdict.text(), timeout=30_000)
+    assert not page.html_button.isEnabled()
+
 
 def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
     inside = page.project.root / "train"

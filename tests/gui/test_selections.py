@@ -123,3 +123,22 @@ def test_the_status_bar_counts_follow_each_label_in_the_queue(qtbot, opened):
     qtbot.keyClick(review, Qt.Key.Key_Escape)
     assert window.stack.currentWidget() is window.view
     assert "107 labeled · 8 unlabeled · 1 excluded" in counts.text()
+
+
+def test_a_selection_of_images_not_read_yet_is_counted_and_chosen_once_they_are(
+    qtbot, view, project
+):
+    """Images added from the drift page were shown before the browser had read them:
+    "Showing 2 of the 0 images … (narrowed by the filters below)", nothing selected."""
+    from helpers import write_image
+
+    added = ["_unlabeled/new/a.png", "_unlabeled/new/b.png"]
+    for n, rel in enumerate(added):
+        write_image(project.root / rel, fmt="PNG", seed=40 + n)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
+    view.show_paths(added, "added from the drift check")
+    project.scan(workers=1)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: "Showing 2 images added" in view.sidebar.banner_text.text())
+    assert "narrowed" not in view.sidebar.banner_text.text()
+    assert len(view.grid.selected_rows()) == 1
