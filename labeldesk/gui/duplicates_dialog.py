@@ -70,7 +70,7 @@ class _MemberTile(QFrame):
         self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
         path = QLabel(str(Path(member.path).parent))
-        path.setStyleSheet("color: palette(mid);")
+        path.setStyleSheet("color: palette(placeholder-text);")
         path.setToolTip(member.path)
         layout.addWidget(path)
         self.keep_button = QPushButton("Keep only this")

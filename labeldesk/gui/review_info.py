@@ -31,7 +31,7 @@ class ReviewInfo(QWidget):
             label.setStyleSheet("font-size: 14pt;")
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet("color: palette(placeholder-text);")  # mid: unreadable when dark
         info = QGridLayout(self)
         info.addWidget(self.path_label, 0, 0, 1, 2)
         info.addWidget(QLabel("Given label:"), 1, 0)
