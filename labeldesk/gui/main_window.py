@@ -37,6 +37,7 @@ from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_mode import ReviewMode
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.start_page import StartPage
+from labeldesk.gui.status_bar import ElidingStatusBar
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
 
+        self.setStatusBar(ElidingStatusBar(self))
         self.counts_label = QLabel()
         self.job_widget = JobProgressWidget()
         self.statusBar().addPermanentWidget(self.job_widget)
