@@ -147,7 +147,9 @@ class DetailPanel(QWidget):
         self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 22))
         self.neighbours.setSpacing(0)
         self.neighbours.setWordWrap(False)
-        self.neighbours.setMinimumHeight(2 * (NEIGHBOUR_ICON + 22) + 8)  # two rows of 4
+        # one row at least, two or more where there is room: two rows at least kept the
+        # window from being shorter than 724 px (a 1280x720 laptop screen)
+        self.neighbours.setMinimumHeight(NEIGHBOUR_ICON + 22 + 8)
         blank = QPixmap(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
         blank.fill(Qt.GlobalColor.transparent)
         self._placeholder = QIcon(blank)
@@ -175,6 +177,7 @@ class DetailPanel(QWidget):
         layout.addWidget(QLabel("Label history:"))
         self.history = QListWidget()
         self.history.setObjectName("labelHistory")
+        self.history.setMinimumHeight(44)  # two lines (its own hint asked 70 px)
         layout.addWidget(self.history, 1)
         if loader is not None:
             loader.ready.connect(self._thumbnail_ready)

@@ -71,11 +71,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
 
-        self.setStatusBar(ElidingStatusBar(self))
+        status = ElidingStatusBar(self)
+        self.setStatusBar(status)
         self.counts_label = QLabel()
         self.job_widget = JobProgressWidget()
-        self.statusBar().addPermanentWidget(self.job_widget)
-        self.statusBar().addPermanentWidget(self.counts_label)
+        status.addPermanentWidget(self.job_widget)
+        status.add_yielding_widget(self.counts_label)  # a moment, for a long message
         self.review = ReviewMode(self, parent=self)
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
