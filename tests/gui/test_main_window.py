@@ -414,3 +414,15 @@ def test_leaving_review_updates_just_the_reviewed_images_and_keeps_the_place(
     position = int(catalog.positions_of(window.project.ids_for([accepted]).values())[0])
     assert catalog.info(position).label == "bee"
     assert list(view.grid.selected_rows()) == [7]  # the place in the grid is kept
+
+
+def test_the_window_fits_a_1280_by_720_screen(qtbot, window, project):
+    """The detail panel asked two rows of neighbours and 70 px of history at least: the
+    window could not be shorter than 724 px, and its status bar (with Cancel) fell off
+    a 720-px screen."""
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    window.view.grid.select_row(0)
+    assert window.minimumSizeHint().height() <= 640
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.height() == 640)
