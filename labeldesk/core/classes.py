@@ -119,7 +119,10 @@ def split_escaped(text: str, sep: str, *, keep_escapes: bool = False) -> list[st
     for ch in chars:
         if ch == "\\":
             escaped = next(chars, "")
-            current.append(ch + escaped if keep_escapes else escaped or ch)
+            if keep_escapes or escaped not in (sep, "\\", ",", "="):
+                current.append(ch + escaped)  # (any other stays: a name refuses it)
+            else:
+                current.append(escaped)
         elif ch == sep:
             parts.append("".join(current))
             current = []

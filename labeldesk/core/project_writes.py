@@ -194,7 +194,7 @@ class ProjectWrites:
         ids = self.ids_for(splits.keys())
         wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
         batch, changed = label_store.apply_changes(
-            self.db, wanted, source=source, description=description or f"{len(wanted)} splits"
+            self.db, wanted, source=source, description=description or _moved_to_splits(splits)
         )
         return self._publish(changes.SPLIT, batch, changed)
 
@@ -246,3 +246,11 @@ def _expected(
 ) -> dict[int, tuple[str, str | None]] | None:
     """``expect`` (path -> label) keyed by image id, as apply_changes checks it."""
     return {ids[p]: (p, label) for p, label in expect.items()} if expect else None
+
+
+def _moved_to_splits(splits: Mapping[str, str | None]) -> str:
+    """``move 1 image to test``, ``move 3 images to train and val``: what an undo names
+    (it said "1 splits")."""
+    n = len(splits)
+    targets = sorted({s or "no split" for s in splits.values()})
+    return f"move {n} image{'s' if n != 1 else ''} to {' and '.join(targets)}"

@@ -137,8 +137,6 @@ class DriftPage(QWidget):
         self.verdict.setText("Checking…")
         self.icons.invalidate()
         self.gallery.clear()
-        self.report = self.html = None  # the last folder's: its report is not this one's
-        self._update_buttons()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
             report = drift_report(project, folder, progress=progress, cancel=cancel)
@@ -153,6 +151,9 @@ class DriftPage(QWidget):
         self.job = self.session.start_exclusive(job, "Checking for drift")
         if self.job is None:
             self.verdict.setText("Another job is running; try again when it has finished.")
+        else:  # the last folder's report is not this one's
+            self.report = self.html = None
+            self._update_buttons()
         return self.job
 
     def _failed(self, text: str) -> None:

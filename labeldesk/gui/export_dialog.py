@@ -56,6 +56,18 @@ def report_text(report: ExportReport) -> str:
     return text
 
 
+# What the format list shows (the command line's names in each item's tooltip)
+FORMAT_NAMES = {
+    "imagefolder": "ImageFolder: a folder per class",
+    "csv": "CSV: labels.csv and the images",
+    "parquet": "Parquet: labels.parquet and the images",
+    "hf": "Hugging Face imagefolder",
+    "fiftyone": "FiftyOne image classification",
+    "labelstudio": "Label Studio tasks",
+    "webdataset": "WebDataset .tar shards",
+}
+
+
 class ExportDialog(QDialog):
     """Choose a folder, a format and what to include; export in the background."""
 
@@ -92,7 +104,12 @@ class ExportDialog(QDialog):
 
         self.format = QComboBox()
         for name in EXPORTERS.names():
-            self.format.addItem(name, name)
+            self.format.addItem(FORMAT_NAMES.get(name, name), name)
+            self.format.setItemData(
+                self.format.count() - 1,
+                f"labeldesk export --format {name}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
         self.extra.show_for_format(str(self.format.currentData()))
         self.format.currentIndexChanged.connect(

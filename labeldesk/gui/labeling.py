@@ -313,17 +313,19 @@ def keys_moved(
     found a class folder, an import added classes) took their keys (the classes are kept
     in natural order, so ``accessory`` comes before ``bag``), or a class merged or removed
     gave its key to the next (pullover merged into coat: sandal's 6 is now 5, and 6 is
-    shirt). None when no class that had a key moved (a class added at the end, a
-    rename), or when the classes that came are ``known`` ones coming back (the undo of a
-    removal or merge)."""
+    shirt), or one came back (the undo of a removal or merge: ``known`` classes, not
+    called new). None when no class that had a key moved (a class added at the end, a
+    rename)."""
     if not before:
         return None
-    added = [c for c in after if c not in before and c not in known]
+    came = [c for c in after if c not in before]
+    added = [c for c in came if c not in known]
+    back = [c for c in came if c in known]
     gone = [c for c in before if c not in after] if len(after) < len(before) else []
     moved = [
         (c, before.index(c), n) for n, c in enumerate(after) if c in before and before.index(c) != n
     ]
-    if not (added or gone) or not moved:
+    if not (came or gone) or not moved:
         return None
     changes = ", ".join(
         f"{c} is now {shortcuts.class_key(new) or 'without a key'} "
@@ -333,6 +335,8 @@ def keys_moved(
     more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
     if added:
         what = f"New class {', '.join(added[:3])}{'…' if len(added) > 3 else ''}"
+    elif back:  # (an undo of a removal or merge: the keys it moved move back)
+        what = f"Class {', '.join(back[:3])}{'…' if len(back) > 3 else ''} back"
     else:
         what = f"Class {', '.join(gone[:3])}{'…' if len(gone) > 3 else ''} gone"
     return f"{what}: class keys changed. {changes}{more}."

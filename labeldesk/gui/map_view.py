@@ -199,7 +199,6 @@ class MapView(QWidget):
             self.viewbox.autoRange(padding=0.03)
             self.mapReady.emit()
 
-    @Slot(str)
     @Slot(object)
     def _job_failed(self, exc: BaseException) -> None:
         job = self.sender()

@@ -202,10 +202,11 @@ class ProjectPages:
         if self.stats is None:
             return
         shown = self.shell.is_showing(self.stats)
-        if changes.all_images and shown:  # a rescan, a change from outside: on screen,
-            self.stats.refresh()  # it stayed as it was until the page was shown again
-        elif changes.all_images:
-            self._mark_stale("all")
+        if changes.all_images:  # a rescan, a change from outside
+            self._mark_stale("all")  # a new duplicate search on the next show, and on
+            if shown:  # screen the counts now (they stayed until the page was shown
+                self.stats.images_changed()  # again); not a new search each time: a
+            # colleague's labels, seen every 1.5 s, would restart it for as long as they work
         elif shown or (self.duplicates is not None and self.duplicates.isVisible()):
             self.stats.images_changed()
         else:

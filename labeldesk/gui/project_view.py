@@ -221,8 +221,9 @@ class ProjectView(QWidget):
         self._count_selection()
         self.refresh_counts()
         self.grid.select_row(0)
-        # shown before its images were read (just added): the first is chosen once they are
-        self._select_first = bool(wanted.selection) and self.model.rowCount() == 0
+        # shown before its images were read (just added): the first is chosen once they
+        # are (not a selection whose images the filters hide: nothing is chosen for them)
+        self._select_first = bool(wanted.selection) and self._selection_total == 0
 
     def _count_selection(self) -> None:
         """How many images the selection holds before the filters narrow it."""

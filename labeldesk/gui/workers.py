@@ -287,8 +287,13 @@ class JobRunner(QObject):
 
 # What a command-line message tells a person to run, as the app's own way to do it
 _IN_APP = (
-    (re.compile(r"run `labeldesk embed [^`]*`"), "use Tools → Compute embeddings (Ctrl+E)"),
-    (re.compile(r"\(classes --add\)"), "(Classes → Add class…)"),
+    # (only the plain command: one with a model to name, or "here" rather than on a
+    # cluster, asks what the menu cannot do)
+    (
+        re.compile(r"run `labeldesk embed [^`\s]+`(?! here)"),
+        "use Tools → Compute embeddings (Ctrl+E)",
+    ),
+    (re.compile(r"\(`?(labeldesk )?classes --add`?\)"), "(Classes → Add class…)"),
     (re.compile(r"allow new classes \(--new-class\)"), "tick “Allow labels that add classes”"),
 )
 

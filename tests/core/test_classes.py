@@ -183,9 +183,22 @@ def test_class_commands_on_the_cli(project, capsys):
         (r"bag\, leather,coat", ["bag, leather", "coat"]),
         (r"x\\y", ["x\\y"]),  # an escaped backslash: refused later, as a class name
         ("trailing\\", ["trailing\\"]),  # a lone backslash stays, and is refused later
+        (r"a\b", [r"a\b"]),  # before any other character too: not silently dropped
         ("", []),
         (None, []),
     ],
 )
 def test_names_on_one_line_are_cut_at_commas_no_backslash_precedes(text, names):
     assert split_names(text) == names
+
+
+def test_a_split_move_is_named_by_what_it_did_in_undo(tmp_path):
+    root = tmp_path / "images"
+    for n in range(3):
+        write_image(root / "train" / "cat" / f"c{n}.png", fmt="PNG", seed=n)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.set_splits({"train/cat/c0.png": "test"})
+    assert "move 1 image to test" in project.undo().summary()
+    project.set_splits({"train/cat/c1.png": "val", "train/cat/c2.png": "test"})
+    assert "move 2 images to test and val" in project.undo().summary()
+    project.close()

@@ -33,6 +33,12 @@ def run_export(qtbot, dialog):
 def test_formats_come_from_the_registry(dialog):
     names = [dialog.format.itemData(i) for i in range(dialog.format.count())]
     assert names == list(EXPORTERS.names())
+    # shown by what they are, not the command line's "hf" or "labelstudio"
+    shown = dict(zip(names, (dialog.format.itemText(i) for i in range(len(names))), strict=True))
+    assert (
+        shown["hf"] == "Hugging Face imagefolder" and shown["labelstudio"] == "Label Studio tasks"
+    )
+    assert all(shown[name] != name for name in names)
 
 
 def test_export_writes_split_class_folders(qtbot, dialog, tmp_path):

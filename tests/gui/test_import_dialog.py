@@ -198,3 +198,19 @@ def test_the_count_is_of_images_that_would_change_and_a_result_stays(qtbot, proj
     assert "nothing would change" in again.found.text()
     assert not again.import_button.isEnabled()
     again.shutdown()
+
+
+def test_in_app_words_change_only_what_the_menus_can_do():
+    from labeldesk.gui.workers import in_app_words
+
+    assert in_app_words("no embeddings yet: run `labeldesk embed /p` first") == (
+        "no embeddings yet: use Tools → Compute embeddings (Ctrl+E) first"
+    )
+    kept = [  # the command line's advice is the right one here
+        "run `labeldesk embed /p` here once to check them first",  # not on the cluster
+        "run `labeldesk embed --model NAME` again with the model you used",
+    ]
+    assert [in_app_words(m) for m in kept] == kept
+    assert in_app_words("add the class (`labeldesk classes --add`) or relabel them") == (
+        "add the class (Classes → Add class…) or relabel them"
+    )

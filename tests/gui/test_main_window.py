@@ -311,6 +311,36 @@ def test_statistics_on_screen_follow_a_rescan(qtbot, window, project):
     assert window.stack.currentWidget() is window.pages.stats
 
 
+def test_changes_from_outside_do_not_restart_the_duplicate_search_on_screen(
+    qtbot, window, project, monkeypatch
+):
+    """A colleague labeling (seen every 1.5 s) restarted the search each time it was
+    seen: on a big project its counts stayed "computing…" while they worked. The counts
+    follow; the search runs again when the page is next shown."""
+    from labeldesk.gui.session import OUTSIDE_CHANGES
+    from labeldesk.gui.stats_view import StatsView
+
+    window.open_project(project.path)
+    window.menus.stats_action.trigger()
+    searches: list[int] = []
+    real = StatsView._start_duplicates
+    monkeypatch.setattr(
+        StatsView, "_start_duplicates", lambda self: searches.append(1) or real(self)
+    )
+    from labeldesk.core.project import open_project
+
+    with open_project(project.path) as other:  # another process, as far as the app knows
+        other.set_label("_unlabeled/u0.png", "cat")
+    for _ in range(3):  # as the session's poll delivers what it saw
+        window.session._deliver(OUTSIDE_CHANGES)
+    labeled = window.pages.stats.summary_labels["labeled"]
+    qtbot.waitUntil(lambda: labeled.text() == "17", timeout=10000)
+    assert searches == []
+    window.menus.browser_action.trigger()
+    window.menus.stats_action.trigger()
+    assert searches == [1]  # (once, when shown again)
+
+
 def test_statistics_view_opens_from_the_menu_and_goes_back(qtbot, window, project):
     window.open_project(project.path)
     assert window.pages.stats is None  # built on first show: opening starts no work

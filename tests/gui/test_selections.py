@@ -142,3 +142,17 @@ def test_a_selection_of_images_not_read_yet_is_counted_and_chosen_once_they_are(
     qtbot.waitUntil(lambda: "Showing 2 images added" in view.sidebar.banner_text.text())
     assert "narrowed" not in view.sidebar.banner_text.text()
     assert len(view.grid.selected_rows()) == 1
+
+
+def test_a_selection_the_filters_hide_chooses_nothing_on_a_later_read(qtbot, view, project):
+    """A selection whose images were read but all hidden by the filters chose its first
+    image on the next unrelated re-read: a key pressed next labeled it."""
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
+    view.show_paths(["train/dog/dog0.jpg", "train/dog/dog1.jpg"], "selected on the map")
+    view.sidebar.select_class(None, unlabeled=True)  # the filters hide both
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=10000)
+    project.set_label("train/dog/dog0.jpg", None)  # now unlabeled: the filter shows it
+    view.fill_in()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10000)
+    qtbot.wait(100)
+    assert len(view.grid.selected_rows()) == 0
