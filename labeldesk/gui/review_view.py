@@ -330,6 +330,9 @@ class ReviewView(QWidget):
         self.neighbours.clear()
         self._neighbour_timer.stop()
         self.jobs.cancel_neighbours()  # a search still running is for the previous image
+        # at the end, the notice alone: not empty label fields and neighbour boxes
+        self.info.setVisible(item is not None)
+        self.neighbours.setVisible(item is not None)
         if item is None:
             self.image.set_image(QImage())
             self.info.clear()

@@ -410,6 +410,8 @@ def test_a_cancelled_refresh_of_an_empty_queue_says_so(qtbot, clustered, runner,
         gate.set()
         qtbot.waitUntil(lambda: not job.running, timeout=10000)
         assert view.notice.text().startswith("All reviewed")
+        # the notice alone: no empty label fields, no empty neighbour boxes
+        assert view.info.isHidden() and view.neighbours.isHidden()
     finally:
         view.shutdown()
         runner.pool.waitForDone(10000)
