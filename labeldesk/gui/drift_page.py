@@ -43,8 +43,14 @@ def load_icon(request: ThumbRequest) -> QImage:
     """A gallery icon, decoded off the GUI thread (``request.path`` is absolute): a JPEG
     at a reduced DCT scale, the safe decoder's formats and orientation, then ICON px.
     (QPainter on a QImage is safe outside the GUI thread.)"""
+    from PIL import Image
+
     image = load_rgb(Path(request.path), draft=(ICON, ICON))
     image.thumbnail((ICON, ICON))
+    if max(image.size) < ICON:  # a 28-px image filled a twelfth of its tile: grown, its
+        scale = ICON / max(image.size)  # pixels kept sharp, as the browser shows it
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.NEAREST)
     # Centred on a square: every tile keeps the placeholder's size, scores stay in line.
     tile = QImage(ICON, ICON, QImage.Format.Format_ARGB32_Premultiplied)
     tile.fill(Qt.GlobalColor.transparent)

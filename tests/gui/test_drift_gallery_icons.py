@@ -58,3 +58,23 @@ def test_icons_are_decoded_in_the_background_at_icon_size(qtbot, project, tmp_pa
     assert decoded_on and threading.get_ident() not in decoded_on
     page.shutdown()
     session.close()
+
+
+def test_a_small_image_fills_its_tile(tmp_path):
+    """A 28-px image was drawn at 28 px in a 96-px tile."""
+    from PIL import Image
+
+    from labeldesk.gui import drift_page
+    from labeldesk.gui.thumbnails import ThumbRequest
+
+    path = tmp_path / "small.png"
+    Image.new("L", (28, 14), 255).save(path)
+    icon = drift_page.load_icon(ThumbRequest(0, str(path), 0, 0))
+    opaque = [
+        (x, y)
+        for x in range(icon.width())
+        for y in range(icon.height())
+        if icon.pixelColor(x, y).alpha() == 255
+    ]
+    xs, ys = [x for x, _ in opaque], [y for _, y in opaque]
+    assert (max(xs) - min(xs) + 1, max(ys) - min(ys) + 1) == (96, 48)
