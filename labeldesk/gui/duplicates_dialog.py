@@ -47,6 +47,9 @@ Writer = Callable[[Callable[[], object], list[str], str], bool]  # change, paths
 ImageSize = Callable[[int], tuple[int, int]]  # image id -> (width, height), 0 unknown
 
 
+CHECK_ROOM = 28  # a check box's indicator and its gap, in pixels
+
+
 class _MemberTile(QFrame):
     """One image of a group: thumbnail, facts, and what can be done with it."""
 
@@ -61,7 +64,11 @@ class _MemberTile(QFrame):
         self.thumb.setFixedSize(THUMB, THUMB)
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.check = QCheckBox(Path(member.path).name)
+        # names too long for the card end in "…" (the tooltip has the whole path)
+        room = THUMB + 70 - 8
+        elided = self.fontMetrics().elidedText
+        middle = Qt.TextElideMode.ElideMiddle
+        self.check = QCheckBox(elided(Path(member.path).name, middle, room - CHECK_ROOM))
         self.check.setToolTip(member.path)
         layout.addWidget(self.check)
         facts = f"{member.label or 'unlabeled'} · {member.split or 'no split'}"
@@ -69,7 +76,7 @@ class _MemberTile(QFrame):
         self.facts.setToolTip(member.path)
         self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
-        path = QLabel(str(Path(member.path).parent))
+        path = QLabel(elided(str(Path(member.path).parent), Qt.TextElideMode.ElideLeft, room))
         path.setStyleSheet("color: palette(placeholder-text);")
         path.setToolTip(member.path)
         layout.addWidget(path)
