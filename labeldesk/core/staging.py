@@ -25,7 +25,20 @@ import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-_HOST = socket.gethostname()  # whose process IDs a marker's pid is
+
+
+def _machine() -> str:
+    """Whose process ids a marker's pid is: on Linux this boot of this computer and this
+    container's process namespace (a host name alone is shared by cloned machines and by
+    containers, which number their processes apart); elsewhere the host name."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return socket.gethostname()
+
+
+_HOST = _machine()
 
 MARKER = ".labeldesk-staging"
 EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
@@ -92,6 +105,8 @@ def delete_marked(folder: Path) -> None:
         log.warning("could not delete %s", folder)
 
 
+MAX_PID = 1 << 22  # above every system's process ids (Linux's limit); a larger number
+# in a folder's name is not one (os.kill raised OverflowError for 2**31 and more)
 _STAGED = re.compile(r"^\.(.+)\.(partial|old)-(\d+)(-[0-9a-f]{6})?$")
 
 
@@ -111,11 +126,15 @@ def remove_stale(target: Path) -> list[Path]:
         if match is None or not path.is_dir() or path.is_symlink():
             continue
         name, kind, pid = match.group(1), match.group(2), int(match.group(3))
-        if pid == os.getpid() or process_alive(pid):
+        if name in (".", "..") or not 0 < pid < MAX_PID:  # not a name LabelDesk gives
             continue
+        # the marker first (a folder named like ours, a timestamp for a pid, is left
+        # alone before its "pid" is probed)
         if name != target.name and not _made_here(path):
             continue
         if not _made_by_labeldesk(path, kind, legacy=match.group(4) is None):
+            continue
+        if pid == os.getpid() or process_alive(pid):
             continue
         own = target.with_name(name)
         marked = (path / MARKER).is_file()
@@ -177,7 +196,7 @@ def process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # e.g. PermissionError: it exists, as another user
+    except (OSError, OverflowError):  # it exists, as another user; or not a pid here
         return True
     return True
 

@@ -242,9 +242,10 @@ def _copy_new(source: Path, dest: Path) -> str:
     same, would otherwise go out under the old label)."""
     hasher = content_hasher()
     with open(source, "rb") as src:
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        # exclusive, and binary: an os.open descriptor is text mode on Windows (\n -> \r\n)
+        out = open(dest, "xb")  # noqa: SIM115 - closed by the with below, once claimed
         try:
-            with open(fd, "wb", closefd=True) as out:
+            with out:
                 while chunk := src.read(COPY_CHUNK):
                     hasher.update(chunk)
                     out.write(chunk)

@@ -154,3 +154,20 @@ def test_a_half_deleted_export_of_another_name_is_removed(project, tmp_path):
     assert unmarked.is_dir()
     export(project, tmp_path / "third", options=ExportOptions(overwrite=True))
     assert not unmarked.exists() and (tmp_path / "third" / MANIFEST).is_file()
+
+
+@pytest.mark.parametrize(
+    "name", [".data.partial-1733250000123", ".data.partial-1733250000123-abcdef", "...partial-7"]
+)
+def test_a_folder_only_named_like_a_staging_folder_stops_nothing(project, tmp_path, name):
+    """A millisecond timestamp where the pid goes made every export beside it fail
+    (os.kill's OverflowError); so did a marked folder whose name leaves no target."""
+    import json
+
+    theirs = tmp_path / name
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    if name.startswith("..."):
+        (theirs / MARKER).write_text(json.dumps({"pid": dead_pid()}))
+    export(project, tmp_path / "out")
+    assert (theirs / "notes.txt").read_text() == "mine" and (tmp_path / "out" / MANIFEST).is_file()
