@@ -105,11 +105,14 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "skipped": skipped or [],
         "unmatched": rows.unmatched,
         "matched_by_file_name": rows.by_name,
+        "status_note": rows.status_note,
     }
     lines = [f"read {args.file} as {rows.read_as or fmt}: {applied} label(s) applied"]
     if applied:
         lines[0] += " (undo with `labeldesk undo`)"
     lines += describe_skipped(skipped or [])
+    if rows.status_note:
+        lines.append(rows.status_note)
     if rows.unmatched:  # a Label Studio export names images of other projects too
         lines += [f"{len(rows.unmatched)} row(s) name no image in this project:"]
         lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]

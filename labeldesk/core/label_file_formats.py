@@ -132,6 +132,8 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
     status_col = _find(header, STATUS_COLUMNS)  # (only in a header: not path,label,split)
+    if status_col is not None and header.count(header[status_col]) > 1:
+        status_col = None  # which of the two is meant cannot be told: not read
     if any(columns):
         path_col, label_col, split_col = find_columns(first, columns, source, at)
         body = started[1:]
@@ -147,7 +149,9 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     else:
         body = started[1:]
     if body is not started and not any(columns):  # (named columns are found exactly)
-        _check_unique(first, (path_col, label_col, split_col, status_col), source, at)
+        _check_unique(first, (path_col, label_col, split_col), source, at)
+    if status_col in (path_col, label_col, split_col):  # named as the label, say
+        status_col = None
     needed = max(path_col, label_col) + 1
     width = len(first) if body is not started else None  # no header: cells past split unread
     parsed = Parsed([], [], "line")
@@ -390,7 +394,8 @@ def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_C
     split_key = _key(values, columns.split, SPLIT_COLUMNS)
     split = values[split_key] if split_key else None
     status_key = _key(values, None, STATUS_COLUMNS)
-    status = values[status_key] if status_key else None
+    used = (path_key, label_key, split_key)
+    status = values[status_key] if status_key and status_key not in used else None
     _add_record(parsed, Record(n, values[path_key], label, split, status=status))
 
 

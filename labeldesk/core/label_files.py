@@ -45,7 +45,7 @@ from .label_file_formats import (
     parse_json_lines,
     refused_path,
 )
-from .label_status import KEEP_STATUS, file_statuses, stored_status
+from .label_status import KEEP_STATUS, file_statuses
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
@@ -72,7 +72,7 @@ class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     split: str | None  # train / val / test, None = leave the split as it is
     line: int  # line where the row starts (JSON lists and objects: entry number)
     keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
-    status: str = KEEP_STATUS  # verified / excluded / none (clear); "": keep (label_status)
+    status: str = KEEP_STATUS  # verified / excluded; "": keep it (label_status)
 
 
 @dataclass
@@ -116,6 +116,8 @@ class LabelFile:
     # What the file turned out to be, when its format name does not say it (the csv
     # format also reads JSON): shown as "read FILE as {read_as}"
     read_as: str = ""
+    # Why the file's status column was not read (another tool's words), or ""
+    status_note: str = ""
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -170,7 +172,7 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
 def _checked(parsed: Parsed, source: str) -> LabelFile:
     result = LabelFile(source, [], list(parsed.problems), parsed.unit, refused=list(parsed.refused))
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
-    statuses = file_statuses(parsed.records)
+    statuses, result.status_note = file_statuses(parsed.records, parsed.unit)
     for i, record in enumerate(parsed.records):
         row, problems = _row(record, names)
         if row is not None and statuses is not None and statuses[i]:
@@ -454,7 +456,7 @@ def apply_label_rows(
         return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
-    statuses = {path: stored_status(row.status) for path, row in chosen.items() if row.status}
+    statuses = {path: row.status for path, row in chosen.items() if row.status}
     if dry_run:
         return len(project.would_change(labels, splits=splits, statuses=statuses))
     # One batch: labels, splits and statuses land together, and one undo takes them back.

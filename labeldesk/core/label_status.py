@@ -2,10 +2,10 @@
 manifests write it in a ``status`` column (``verified``, ``excluded``, or empty), so an
 export read back, into this project or another, keeps what people decided.
 
-Empty (or no column) leaves an image's status as it is, as an empty split does;
-``none`` (or ``unreviewed``) clears it. Another tool may name a column ``status`` for
-something else entirely (``ok``, ``pending``): a column holding any other word is not a
-review status, and is not read.
+Empty (or no column) leaves an image's status as it is, as an empty split does. Another
+tool may name a column ``status`` for something else entirely (``ok``, ``pending``, a
+script's ``None``): a column holding any other word is not a review status. It is not
+read at all (a typo must not apply half of a file's statuses), and the reader says so.
 """
 
 from __future__ import annotations
@@ -16,20 +16,14 @@ from .label_file_formats import Record
 from .vocab import EXCLUDED, VERIFIED
 
 KEEP_STATUS = ""  # not given: the image keeps its status
-CLEAR_STATUS = "none"  # given as none: the image's status is cleared
-_WORDS = {
-    VERIFIED: VERIFIED,
-    EXCLUDED: EXCLUDED,
-    CLEAR_STATUS: CLEAR_STATUS,
-    "unreviewed": CLEAR_STATUS,
-}
+_WORDS = {VERIFIED: VERIFIED, EXCLUDED: EXCLUDED}
 
 
-def file_statuses(records: Sequence[Record]) -> list[str] | None:
+def file_statuses(records: Sequence[Record], unit: str) -> tuple[list[str] | None, str]:
     """Each record's status (:data:`KEEP_STATUS` where none is given), or None when the
-    file gives none at all or its status column holds another word (not read)."""
+    file gives none or its status column holds another word; and, then, why it was not
+    read (``unit``: how a record's ``line`` is named, "line", "entry" or "row")."""
     found: list[str] = []
-    given = False
     for record in records:
         value = record.status
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -37,12 +31,10 @@ def file_statuses(records: Sequence[Record]) -> list[str] | None:
             continue
         word = _WORDS.get(value.strip().lower()) if isinstance(value, str) else None
         if word is None:
-            return None
+            shown = repr(value)[:60]
+            return None, (
+                f"the status column holds {shown} ({unit} {record.line}), not verified or "
+                "excluded: it was not read, and no image's status changed"
+            )
         found.append(word)
-        given = True
-    return found if given else None
-
-
-def stored_status(status: str) -> str | None:
-    """A row's status as the project stores it (None: no status)."""
-    return None if status == CLEAR_STATUS else status
+    return (found if any(found) else None), ""

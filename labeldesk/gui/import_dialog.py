@@ -248,6 +248,8 @@ class ImportDialog(QDialog):
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
         shown = self.rows.read_as or checked.format
         lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
+        if self.rows.status_note:
+            lines.append(_capitalised(self.rows.status_note) + ".")
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
@@ -371,3 +373,7 @@ class ImportDialog(QDialog):
             self.read_job = None
         if self._owns_runner:
             self.runner.shutdown()
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

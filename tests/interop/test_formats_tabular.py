@@ -23,7 +23,7 @@ from labeldesk.interop.formats import (
     parquet,
     read_labels,
 )
-from labeldesk.interop.formats.manifest_table import COLUMNS
+from labeldesk.interop.formats.manifest_table import COLUMNS, MODEL_COLUMNS
 from labeldesk.ml.image_values import model_values
 
 
@@ -72,8 +72,8 @@ def test_the_csv_and_the_parquet_hold_the_same_rows(project, tmp_path):
     assert set(from_csv.content_hash) == set(frame.hash[frame.label.notna()])
     assert all((tmp_path / "p" / p).is_file() for p in from_parquet.path)
     # nothing embedded: the model's columns are there and empty
-    assert (from_csv[list(COLUMNS[4:])] == "").all().all()
-    assert from_parquet[list(COLUMNS[4:])].isna().all().all()
+    assert (from_csv[list(MODEL_COLUMNS)] == "").all().all()
+    assert from_parquet[list(MODEL_COLUMNS)].isna().all().all()
 
 
 def test_parquet_types_are_text_numbers_and_booleans(project, tmp_path):

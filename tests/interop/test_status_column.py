@@ -60,37 +60,62 @@ def test_the_csv_manifest_writes_the_status_last(project, tmp_path):
     assert {s for p, s in by_status.items() if p != VERIFIED} == {""}
 
 
-def test_a_file_sets_keeps_and_clears_statuses(project, tmp_path):
-    project.set_status(["train/cat/cat1.jpg", "train/dog/dog1.jpg"], "verified")
+def test_a_file_sets_and_keeps_statuses(project, tmp_path):
+    project.set_status(["train/dog/dog1.jpg"], "verified")
     f = tmp_path / "labels.json"
     f.write_text(
         json.dumps(
             [
                 {"path": "train/cat/cat0.jpg", "label": "cat", "status": "Excluded"},
-                {"path": "train/cat/cat1.jpg", "label": "cat", "status": "none"},
                 {"path": "train/dog/dog1.jpg", "label": "dog", "status": ""},  # kept
                 {"path": "train/dog/dog0.jpg", "label": "cat", "status": "verified"},
             ]
         )
     )
-    assert apply_label_rows(project, read_label_file(f)) == 3
+    assert apply_label_rows(project, read_label_file(f)) == 2
     now = statuses(project)
-    assert now["train/cat/cat0.jpg"] == "excluded" and now["train/cat/cat1.jpg"] is None
-    assert now["train/dog/dog1.jpg"] == "verified"
+    assert now["train/cat/cat0.jpg"] == "excluded" and now["train/dog/dog1.jpg"] == "verified"
     # a relabel clears verified, unless the file verifies the new label itself
     assert now["train/dog/dog0.jpg"] == "verified"
     assert project.images().set_index("path").label["train/dog/dog0.jpg"] == "cat"
 
 
-def test_another_tools_status_column_is_not_read(project, tmp_path):
-    """A Kaggle-style file whose ``status`` means something else (ok, pending) is not a
-    review status: the labels are read, the statuses left alone."""
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["ok", "verified"],  # another tool's column
+        ["None", ""],  # a script's str(None): it once cleared an exclusion
+        ["verifed", "excluded"],  # a typo: not half of the file's statuses
+    ],
+)
+def test_a_status_column_of_other_words_is_not_read_and_says_so(project, tmp_path, cells):
+    project.set_status(["train/cat/cat0.jpg"], "excluded")
     f = tmp_path / "labels.csv"
-    f.write_text("path,label,status\ntrain/cat/cat0.jpg,dog,ok\ntrain/cat/cat1.jpg,dog,verified\n")
+    f.write_text(
+        f"path,label,status\ntrain/cat/cat0.jpg,cat,{cells[0]}\ntrain/cat/cat1.jpg,dog,{cells[1]}\n"
+    )
     rows = read_label_file(f)
     assert rows.problems == [] and all(r.status == "" for r in rows)
-    assert apply_label_rows(project, rows) == 2
-    assert set(statuses(project).values()) == {None}
+    assert f"holds {cells[0]!r} (line 2), not verified or excluded: it was not read" in (
+        rows.status_note
+    )
+    assert apply_label_rows(project, rows) == 1  # the label only
+    now = statuses(project)
+    assert now["train/cat/cat0.jpg"] == "excluded" and now["train/cat/cat1.jpg"] is None
+
+
+def test_two_status_columns_or_one_named_as_the_label_are_not_read(project, tmp_path):
+    """(A header naming the status twice was refused as a whole.)"""
+    f = tmp_path / "twice.csv"
+    f.write_text("path,label,status,Status\ntrain/cat/cat0.jpg,dog,verified,excluded\n")
+    rows = read_label_file(f)
+    assert rows.problems == [] and [r.status for r in rows] == [""]
+    f = tmp_path / "as_label.csv"
+    f.write_text("path,status\ntrain/cat/cat0.jpg,verified\n")
+    from labeldesk.core.label_file_formats import Columns
+
+    rows = read_label_file(f, Columns(label="status"))
+    assert [(r.label, r.status) for r in rows] == [("verified", "")]
 
 
 def test_one_image_given_two_statuses_is_a_bad_row(project, tmp_path):
@@ -113,3 +138,15 @@ def test_a_status_given_once_for_an_image_named_twice_is_taken(project, tmp_path
     assert apply_label_rows(project, read_label_file(f)) == 1
     row = project.images().set_index("path").loc["train/cat/cat0.jpg"]
     assert (row.status, row.split) == ("excluded", "val")
+
+
+def test_the_command_line_says_when_a_status_column_was_not_read(project, tmp_path, capsys):
+    from labeldesk.cli import main
+
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label,status\ntrain/cat/cat0.jpg,dog,pending\n")
+    assert main(["import", str(project.path), str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "1 label(s) applied" in out and "holds 'pending' (line 2)" in out
+    assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
+    assert "holds 'pending'" in json.loads(capsys.readouterr().out)["status_note"]

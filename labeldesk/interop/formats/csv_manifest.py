@@ -3,7 +3,8 @@
 Columns (:data:`.manifest_table.COLUMNS`): ``path`` (in the export), ``label``,
 ``split``, ``content_hash`` (BLAKE2b-128 of the file, hex), then the model's view of
 each image — ``predicted``, ``confidence``, ``label_quality`` (the issue score in [0, 1],
-low = likely mislabeled), ``suggested``, ``flagged`` (``true``/``false``). Without
+low = likely mislabeled), ``suggested``, ``flagged`` (``true``/``false``), and last
+``status`` (``verified``/``excluded``, empty when neither; read back on import). Without
 embeddings the model's columns are present and empty, so a script reading them works
 before and after a model exists. Cells that a spreadsheet would run as a formula are
 neutralised (OWASP; :mod:`labeldesk.core.spreadsheet`), and LabelDesk's reader takes

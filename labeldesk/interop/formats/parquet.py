@@ -133,8 +133,10 @@ def _read_columns(
     names = list(schema.names)
     p, lab, s = find_columns(names, columns, source)
     st = next((i for i, name in enumerate(names) if name.strip().lower() in STATUS_COLUMNS), None)
-    if st is not None and (names.count(names[st]) > 1 or not _is_text(schema.field(st).type)):
-        st = None
+    if st is not None and (
+        names.count(names[st]) > 1 or st in (p, lab, s) or not _is_text(schema.field(st).type)
+    ):
+        st = None  # two of them, the label column itself, or not text: not read
     chosen = (
         names[p],
         names[lab],
