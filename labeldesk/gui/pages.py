@@ -201,12 +201,17 @@ class ProjectPages:
         """A write anywhere: Statistics follows at once when shown, else on its next show."""
         if self.stats is None:
             return
+        from labeldesk.gui.session import OUTSIDE_CHANGES
+
         shown = self.shell.is_showing(self.stats)
-        if changes.all_images:  # a rescan, a change from outside
-            self._mark_stale("all")  # a new duplicate search on the next show, and on
-            if shown:  # screen the counts now (they stayed until the page was shown
-                self.stats.images_changed()  # again); not a new search each time: a
-            # colleague's labels, seen every 1.5 s, would restart it for as long as they work
+        if changes is OUTSIDE_CHANGES:  # seen every 1.5 s while a colleague labels: on
+            self._mark_stale("all")  # screen the counts now, and a new duplicate search
+            if shown:  # on the next show, not at each (it would never finish)
+                self.stats.images_changed()
+        elif changes.all_images and shown:  # a rescan here: everything now (it stayed
+            self.stats.refresh()  # as it was until the page was shown again)
+        elif changes.all_images:
+            self._mark_stale("all")
         elif shown or (self.duplicates is not None and self.duplicates.isVisible()):
             self.stats.images_changed()
         else:

@@ -2,14 +2,17 @@
 the counts ends in "…", with the whole of it as the bar's tooltip (it was cut off
 mid-word with no sign: "Training finished: pr"). :meth:`currentMessage` still gives the
 whole message. The counts step aside while a message that needs their room shows (at
-1024 px beside a job bar, a message had room for four letters)."""
+1024 px beside a job bar, a message had room for four letters). The message is fitted
+again whenever the room changes: the window shown or resized, a job bar shown or hidden.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 MARGIN = 24  # the bar's own margins and the gap before the first permanent widget
+_ROOM_EVENTS = (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Resize, QEvent.Type.Move)
 
 
 class ElidingStatusBar(QStatusBar):
@@ -18,12 +21,19 @@ class ElidingStatusBar(QStatusBar):
         self._permanent: list[QWidget] = []
         self._yielding: list[QWidget] = []  # may hide while a long message shows
         self._stepped_aside: list[QWidget] = []
-        self._whole = ""  # the message as given, when it is shown shortened
+        self._whole = ""  # the message as given
+        self._shown = ""  # as this bar last drew it (anything else came from Qt itself)
+        self._fitting = False
+        self._fitted_for: tuple[object, ...] = ()  # the room the message was fitted to
+        self._timer = QTimer(self)  # its own: fitting again must not restart the time
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clearMessage)
         self.messageChanged.connect(self._changed)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
         super().addPermanentWidget(widget, stretch or 0)
         self._permanent.append(widget)
+        widget.installEventFilter(self)
 
     def add_yielding_widget(self, widget: QWidget) -> None:
         """A permanent widget that steps aside for a message that needs its room."""
@@ -31,30 +41,80 @@ class ElidingStatusBar(QStatusBar):
         self._yielding.append(widget)
 
     def showMessage(self, message: str, timeout: int | None = 0) -> None:
-        self._come_back()
-        shown = message
-        if self.isVisible():  # (laid out: the room is known)
-            metrics = self.fontMetrics()
-            room = self.room()
-            if metrics.horizontalAdvance(message) > room and self._step_aside():
-                layout = self.layout()
-                if layout is not None:
-                    layout.activate()  # lay the others out now: they may take some of it
-                room = self.room()
-            shown = metrics.elidedText(message, Qt.TextElideMode.ElideRight, room)
-        self._whole = message if shown != message else ""
-        super().showMessage(shown, timeout or 0)
-        self.setToolTip(self._whole)
+        self._timer.stop()
+        self._whole = message
+        self._fit()
+        if timeout:
+            self._timer.start(timeout)
 
     def currentMessage(self) -> str:
         shown = super().currentMessage()
-        return self._whole if shown and self._whole else shown
+        return self._whole if shown and shown == self._shown else shown
+
+    def room(self) -> int:
+        """The width left of the permanent widgets that are showing, in pixels."""
+        lefts = [w.geometry().left() for w in self._permanent if w.isVisible()]
+        right = min(lefts) if lefts else self.width()
+        return max(right - MARGIN, 40)
+
+    # -- fitting -----------------------------------------------------------------------
+    def _fit(self) -> None:
+        """Draw the message shortened to the room there is now (all of it while hidden:
+        fitted when shown)."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            self._come_back()
+            message, shown = self._whole, self._whole
+            if message and self.isVisible():
+                metrics = self.fontMetrics()
+                room = self.room()
+                if metrics.horizontalAdvance(message) > room and self._step_aside():
+                    layout = self.layout()
+                    if layout is not None:
+                        layout.activate()  # lay the others out now: they may take some
+                    room = self.room()
+                shown = metrics.elidedText(message, Qt.TextElideMode.ElideRight, room)
+            self._shown = shown
+            super().showMessage(shown, 0)
+            self.setToolTip(message if shown != message else "")
+            self._fitted_for = self._room_key()
+        finally:
+            self._fitting = False
 
     def _changed(self, text: str) -> None:
-        if not text:  # timed out or cleared
-            self._whole = ""
+        if text != self._shown or not text:  # cleared, timed out, or Qt's own status tip
+            self._timer.stop()
+            self._whole = self._shown = ""
             self.setToolTip("")
             self._come_back()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ROOM_EVENTS and self._whole and not self._fitting:
+            QTimer.singleShot(0, self._refit)  # once the layout has settled
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._whole and not self._fitting:
+            QTimer.singleShot(0, self._refit)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._whole:
+            QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        """Fit again when the room changed (not for the moves its own fitting caused)."""
+        if not self._whole or super().currentMessage() != self._shown:
+            return
+        if self._room_key() != self._fitted_for:
+            self._fit()
+
+    def _room_key(self) -> tuple[object, ...]:
+        others = [w for w in self._permanent if w not in self._yielding]
+        return (self.isVisible(), self.width(), *((w.isVisible(), w.width()) for w in others))
 
     def _step_aside(self) -> bool:
         """Hide the yielding widgets that show; whether any did."""
@@ -68,9 +128,3 @@ class ElidingStatusBar(QStatusBar):
         for widget in self._stepped_aside:
             widget.show()
         self._stepped_aside = []
-
-    def room(self) -> int:
-        """The width left of the permanent widgets that are showing, in pixels."""
-        lefts = [w.geometry().left() for w in self._permanent if w.isVisible()]
-        right = min(lefts) if lefts else self.width()
-        return max(right - MARGIN, 40)

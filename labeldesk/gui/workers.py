@@ -290,7 +290,7 @@ _IN_APP = (
     # (only the plain command: one with a model to name, or "here" rather than on a
     # cluster, asks what the menu cannot do)
     (
-        re.compile(r"run `labeldesk embed [^`\s]+`(?! here)"),
+        re.compile(r"run `labeldesk embed (?![^`]*--model)[^`]*`(?! here)"),
         "use Tools → Compute embeddings (Ctrl+E)",
     ),
     (re.compile(r"\(`?(labeldesk )?classes --add`?\)"), "(Classes → Add class…)"),

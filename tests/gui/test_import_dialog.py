@@ -206,6 +206,10 @@ def test_in_app_words_change_only_what_the_menus_can_do():
     assert in_app_words("no embeddings yet: run `labeldesk embed /p` first") == (
         "no embeddings yet: use Tools → Compute embeddings (Ctrl+E) first"
     )
+    spaced = "no embeddings yet: run `labeldesk embed C:\\Users\\Jane Doe\\pets` first"
+    assert in_app_words(spaced) == (
+        "no embeddings yet: use Tools → Compute embeddings (Ctrl+E) first"
+    )
     kept = [  # the command line's advice is the right one here
         "run `labeldesk embed /p` here once to check them first",  # not on the cluster
         "run `labeldesk embed --model NAME` again with the model you used",

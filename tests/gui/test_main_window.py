@@ -297,18 +297,26 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     assert window.menus.embed_action.isEnabled()
 
 
-def test_statistics_on_screen_follow_a_rescan(qtbot, window, project):
+def test_statistics_on_screen_follow_a_rescan(qtbot, window, project, monkeypatch):
     """A rescan while Statistics showed left its counts as they were until the page
-    was shown again."""
+    was shown again; and its duplicate search looks at the new images at once."""
+    from labeldesk.gui.stats_view import StatsView
+
     window.open_project(project.path)
     window.menus.stats_action.trigger()
     images = window.pages.stats.summary_labels["images"]
     assert images.text() == "19"
+    searches: list[int] = []
+    real = StatsView._start_duplicates
+    monkeypatch.setattr(
+        StatsView, "_start_duplicates", lambda self: searches.append(1) or real(self)
+    )
     write_image(project.root / "_unlabeled" / "new.png", fmt="PNG", seed=7)
     job = window.rescan()
     qtbot.waitUntil(lambda: not job.running, timeout=10000)
     qtbot.waitUntil(lambda: images.text() == "20", timeout=10000)
     assert window.stack.currentWidget() is window.pages.stats
+    assert searches == [1]
 
 
 def test_changes_from_outside_do_not_restart_the_duplicate_search_on_screen(

@@ -31,3 +31,57 @@ def test_a_long_message_is_shortened_with_an_ellipsis_and_kept_whole(qtbot, wind
     window.show_message(long)
     bar.clearMessage()  # (or its time is up)
     assert bar.currentMessage() == "" and window.counts_label.isVisible()
+
+
+def test_the_message_is_fitted_again_when_the_room_changes(qtbot, window, monkeypatch):
+    bar = window.statusBar()
+    window.resize(1600, 800)
+    window.counts_label.setText("600 images · 401 labeled")
+    qtbot.waitUntil(lambda: window.counts_label.geometry().left() > 0)
+    message = "Embeddings ready: " + "every image of the project has its vector now; " * 2
+    window.show_message(message)
+    assert shown(bar) == message  # it fits
+    fits = []
+    real = ElidingStatusBar._fit
+    monkeypatch.setattr(ElidingStatusBar, "_fit", lambda self: fits.append(1) or real(self))
+    window.job_widget.show()  # a job starts: less room
+    window.resize(800, 800)
+    qtbot.waitUntil(lambda: shown(bar).endswith("…"), timeout=3000)
+    assert bar.fontMetrics().horizontalAdvance(shown(bar)) <= bar.room()
+    assert bar.currentMessage() == message and bar.toolTip() == message
+    qtbot.wait(300)
+    settled = len(fits)
+    qtbot.wait(300)
+    assert len(fits) == settled < 10  # fitting settles: no loop of show, hide, fit
+
+
+def test_a_message_given_while_hidden_is_fitted_when_shown(qtbot):
+    from labeldesk.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(700, 500)
+    long = "Cannot open /somewhere/a project: " + "it is not a LabelDesk project " * 6
+    window.show_message(long)  # before show(), as a quiet failure at start-up
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: shown(bar).endswith("…"), timeout=3000)
+    assert bar.currentMessage() == long
+    window.close()
+
+
+def test_a_status_tip_of_qts_own_leaves_no_stale_message(qtbot, window):
+    from PySide6.QtGui import QStatusTipEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1024, 640)
+    window.counts_label.setText("600 images · 401 labeled · 199 unlabeled · showing 600")
+    window.job_widget.show()
+    qtbot.waitUntil(lambda: window.counts_label.geometry().left() > 0)
+    window.show_message("Training finished: " + "the head is now the one in use; " * 6)
+    assert not window.counts_label.isVisible()
+    QApplication.sendEvent(window, QStatusTipEvent("Open a project"))
+    bar = window.statusBar()
+    assert bar.currentMessage() == "Open a project" and bar.toolTip() == ""
+    assert window.counts_label.isVisible()
