@@ -187,11 +187,11 @@ def cmd_new(args: argparse.Namespace) -> Output:
             "rows": len(rows),
             "skipped": skipped or [],
             "unmatched": rows.unmatched,
+            "status_note": rows.status_note,
         }
         found = [f"labels read from {args.labels} as {rows.read_as or fmt}"]
         if rows.status_note:
             found.append(rows.status_note)
-            output.data["labels"]["status_note"] = rows.status_note
         if rows.unmatched:
             found.append(f"{len(rows.unmatched)} row(s) name no image in the folder (--json)")
         output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])
@@ -255,9 +255,9 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 create_classes=args.new_class,
                 description=f"labels from {args.csv.name}",
             )
-            if rows.status_note:
-                text = f"{applied} label(s) applied; {rows.status_note}"
-                return Output({"applied": applied, "status_note": rows.status_note}, text)
+            text = f"{applied} label(s) applied"
+            text += f"; {rows.status_note}" if rows.status_note else ""
+            return Output({"applied": applied, "status_note": rows.status_note}, text)
         else:
             if not (args.path and args.label):
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")

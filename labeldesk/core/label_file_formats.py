@@ -25,6 +25,7 @@ PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", 
 LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
 STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests write it
+TWO_STATUS_COLUMNS = "two columns are named status: neither is read, and no image's status changes"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 KEEP_LABEL = object()  # a record's label when it sets only the split (Label Studio: a task
@@ -63,6 +64,8 @@ class Parsed:
     # (line, path as written) of refused records that name a path: with bad rows skipped,
     # the image such a row names is left out too, whatever the file's other rows say
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # Why a status column there is was not read (two of them, say), or ""
+    status_note: str = ""
 
 
 MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
@@ -132,8 +135,10 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
     status_col = _find(header, STATUS_COLUMNS)  # (only in a header: not path,label,split)
+    status_note = ""
     if status_col is not None and header.count(header[status_col]) > 1:
         status_col = None  # which of the two is meant cannot be told: not read
+        status_note = TWO_STATUS_COLUMNS
     if any(columns):
         path_col, label_col, split_col = find_columns(first, columns, source, at)
         body = started[1:]
@@ -154,7 +159,7 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
         status_col = None
     needed = max(path_col, label_col) + 1
     width = len(first) if body is not started else None  # no header: cells past split unread
-    parsed = Parsed([], [], "line")
+    parsed = Parsed([], [], "line", status_note=status_note)
     for line, last, cells in body:
         if not "".join(cells).strip():
             continue  # blank line

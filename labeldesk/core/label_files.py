@@ -172,7 +172,8 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
 def _checked(parsed: Parsed, source: str) -> LabelFile:
     result = LabelFile(source, [], list(parsed.problems), parsed.unit, refused=list(parsed.refused))
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
-    statuses, result.status_note = file_statuses(parsed.records, parsed.unit)
+    statuses, note = file_statuses(parsed.records, parsed.unit)
+    result.status_note = parsed.status_note or note
     for i, record in enumerate(parsed.records):
         row, problems = _row(record, names)
         if row is not None and statuses is not None and statuses[i]:

@@ -34,7 +34,7 @@ def file_statuses(records: Sequence[Record], unit: str) -> tuple[list[str] | Non
             shown = repr(value)[:60]
             return None, (
                 f"the status column holds {shown} ({unit} {record.line}), not verified or "
-                "excluded: it was not read, and no image's status changed"
+                "excluded: it is not read, and no image's status changes"
             )
         found.append(word)
     return (found if any(found) else None), ""

@@ -249,8 +249,10 @@ def _expected(
 
 
 def _moved_to_splits(splits: Mapping[str, str | None]) -> str:
-    """``move 1 image to test``, ``move 3 images to train and val``: what an undo names
-    (it said "1 splits")."""
-    n = len(splits)
-    targets = sorted({s or "no split" for s in splits.values()})
-    return f"move {n} image{'s' if n != 1 else ''} to {' and '.join(targets)}"
+    """``split set to test``, ``split set to train and val; split cleared``: what an undo
+    names (it said "1 splits"; a count would count images already there)."""
+    targets = sorted({s for s in splits.values() if s})
+    parts = [f"split set to {' and '.join(targets)}"] if targets else []
+    if any(s is None for s in splits.values()):
+        parts.append("split cleared")
+    return "; ".join(parts) or "splits"

@@ -5,10 +5,11 @@ crash or a cancel never leaves a half-written result. A process killed mid-way l
 staging folder behind; the next run beside the same target removes it, but only when the
 process that made it is gone and the folder is one LabelDesk made (it holds the marker
 file, or has the exact name older versions gave theirs). Those of other names beside it
-go too when their marker names this computer (a shared folder may hold another
-computer's export in progress, whose process this one cannot see). LabelDesk deletes only what it
-created. A folder it deletes gets the marker first and loses it last, so a run killed
-mid-delete leaves a folder the next run still recognises.
+go too when their marker names this computer's current boot and process namespace (a
+shared folder may hold another computer's or container's export in progress, whose
+process this one cannot see); one left before a restart waits for its own name.
+LabelDesk deletes only what it created. A folder it deletes gets the marker first and
+loses it last, so a run killed mid-delete leaves a folder the next run still recognises.
 """
 
 from __future__ import annotations

@@ -138,11 +138,6 @@ class DriftPage(QWidget):
         from labeldesk.ml.drift_html import write_html
 
         project = self.project
-        self.folder = folder
-        self.folder_label.setText(str(folder))
-        self.verdict.setText("Checking…")
-        self.icons.invalidate()
-        self.gallery.clear()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
             report = drift_report(project, folder, progress=progress, cancel=cancel)
@@ -155,11 +150,17 @@ class DriftPage(QWidget):
         job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.cancelled.connect(lambda: self.verdict.setText("Cancelled."))
         self.job = self.session.start_exclusive(job, "Checking for drift")
-        if self.job is None:
-            self.verdict.setText("Another job is running; try again when it has finished.")
-        else:  # the last folder's report is not this one's
-            self.report = self.html = None
-            self._update_buttons()
+        if self.job is None:  # the page stays as it was: the last folder, its report
+            self.message.emit("Another job is running; check the folder when it has finished.")
+            return None
+        # (its results arrive through the event loop, after this)
+        self.folder = folder
+        self.folder_label.setText(str(folder))
+        self.verdict.setText("Checking…")
+        self.icons.invalidate()
+        self.gallery.clear()
+        self.report = self.html = None  # the last folder's report is not this one's
+        self._update_buttons()
         return self.job
 
     def _failed(self, text: str) -> None:

@@ -101,3 +101,23 @@ def test_exact_copies_of_project_images_are_left_out_of_the_gallery(page, tmp_pa
     assert page.shown() == ["n0.png", "n2.png", "n3.png"]  # a near copy stays: it can be added
     assert "2 are copies of project images (1 exact copy, not shown" in page.verdict.text()
     assert page.add_all_button.isEnabled()
+
+
+def test_a_check_refused_while_another_job_runs_leaves_the_page_as_it_was(qtbot, page, tmp_path):
+    import threading
+
+    from labeldesk.gui.workers import Job
+
+    gate = threading.Event()
+    busy = page.session.start_exclusive(Job(lambda **_: gate.wait(10), "Busy"), "Busy")
+    assert busy is not None
+    before = (page.folder, page.folder_label.text(), page.verdict.text())
+    messages: list[str] = []
+    page.message.connect(messages.append)
+    try:
+        assert page.check(tmp_path / "elsewhere") is None
+        assert (page.folder, page.folder_label.text(), page.verdict.text()) == before
+        assert messages and "Another job is running" in messages[0]
+    finally:
+        gate.set()
+        qtbot.waitUntil(lambda: not busy.running, timeout=10000)

@@ -171,3 +171,10 @@ def test_a_folder_only_named_like_a_staging_folder_stops_nothing(project, tmp_pa
         (theirs / MARKER).write_text(json.dumps({"pid": dead_pid()}))
     export(project, tmp_path / "out")
     assert (theirs / "notes.txt").read_text() == "mine" and (tmp_path / "out" / MANIFEST).is_file()
+
+
+def test_a_timestamp_where_the_pid_goes_of_the_same_name_is_not_probed(tmp_path):
+    """(os.kill raised OverflowError for it: the export beside it failed.)"""
+    theirs = tmp_path / ".out.partial-1733250000123"
+    theirs.mkdir()
+    assert remove_stale(tmp_path / "out") == [] and theirs.is_dir()

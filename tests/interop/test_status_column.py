@@ -96,7 +96,7 @@ def test_a_status_column_of_other_words_is_not_read_and_says_so(project, tmp_pat
     )
     rows = read_label_file(f)
     assert rows.problems == [] and all(r.status == "" for r in rows)
-    assert f"holds {cells[0]!r} (line 2), not verified or excluded: it was not read" in (
+    assert f"holds {cells[0]!r} (line 2), not verified or excluded: it is not read" in (
         rows.status_note
     )
     assert apply_label_rows(project, rows) == 1  # the label only
@@ -110,6 +110,7 @@ def test_two_status_columns_or_one_named_as_the_label_are_not_read(project, tmp_
     f.write_text("path,label,status,Status\ntrain/cat/cat0.jpg,dog,verified,excluded\n")
     rows = read_label_file(f)
     assert rows.problems == [] and [r.status for r in rows] == [""]
+    assert rows.status_note.startswith("two columns are named status: neither is read")
     f = tmp_path / "as_label.csv"
     f.write_text("path,status\ntrain/cat/cat0.jpg,verified\n")
     from labeldesk.core.label_file_formats import Columns
@@ -150,3 +151,25 @@ def test_the_command_line_says_when_a_status_column_was_not_read(project, tmp_pa
     assert "1 label(s) applied" in out and "holds 'pending' (line 2)" in out
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
     assert "holds 'pending'" in json.loads(capsys.readouterr().out)["status_note"]
+
+
+def test_parquet_and_hugging_face_say_when_a_status_column_is_not_read(project, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labeldesk.interop.formats import read_labels
+
+    table = pa.table({"path": ["train/cat/cat0.jpg"], "label": ["cat"], "status": [1]})
+    pq.write_table(table, tmp_path / "ints.parquet")
+    assert "holds int64, not text" in read_labels(tmp_path / "ints.parquet")[1].status_note
+    table = pa.table(
+        {"path": ["train/cat/cat0.jpg"], "label": ["cat"], "status": ["verified"], "Status": ["x"]}
+    )
+    pq.write_table(table, tmp_path / "twice.parquet")
+    rows = read_labels(tmp_path / "twice.parquet")[1]
+    assert [r.status for r in rows] == [""] and rows.status_note.startswith("two columns")
+    hf = tmp_path / "hf"
+    hf.mkdir()
+    (hf / "metadata.csv").write_text("file_name,label,status\na.png,cat,ok\n")
+    fmt, rows = read_labels(hf)
+    assert fmt == "hf" and "holds 'ok'" in rows.status_note

@@ -77,7 +77,9 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         found = _read_one(files[0], options)
         place = files[0].parent.relative_to(root).as_posix()
         rows, problems, refused = _placed(found, "" if place == "." else place)
-        return LabelFile(str(path), rows, problems, found.unit, refused=refused)
+        result = LabelFile(str(path), rows, problems, found.unit, refused=refused)
+        result.status_note = found.status_note
+        return result
     return _several(root, files, options)
 
 
@@ -94,6 +96,9 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
         combined.rows.extend(row._replace(line=row.line + offset) for row in rows)
         combined.refused.extend((line + offset, named) for line, named in refused)
         shown = f"{place}/{file.name}".removeprefix("./")
+        if found.status_note:
+            note = f"{shown}: {found.status_note}"
+            combined.status_note = "; ".join(filter(None, [combined.status_note, note]))
         combined.problems.extend(
             (line + offset, f"{shown} {found.unit} {line}: {text}") for line, text in problems
         )

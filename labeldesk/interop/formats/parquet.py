@@ -21,6 +21,7 @@ from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
     MAX_LABEL_FILE_BYTES,
     STATUS_COLUMNS,
+    TWO_STATUS_COLUMNS,
     Columns,
     Parsed,
     Record,
@@ -98,14 +99,14 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     """The rows of a Parquet manifest, its columns found by ``columns`` or their usual
     names; problems of single rows by "row N"."""
     source = str(path)
-    names, table = _read_columns(path, columns)
+    names, table, status_note = _read_columns(path, columns)
     path_col, label_col, split_col, status_col = names
     n = table.num_rows
 
     def values(name: str | None) -> list[object]:
         return table.column(name).to_pylist() if name is not None else [None] * n
 
-    parsed = Parsed([], [], "row")
+    parsed = Parsed([], [], "row", status_note=status_note)
     cells = zip(
         values(path_col), values(label_col), values(split_col), values(status_col), strict=True
     )
@@ -116,10 +117,11 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
 
 def _read_columns(
     path: Path, columns: Columns
-) -> tuple[tuple[str, str, str | None, str | None], pa.Table]:
+) -> tuple[tuple[str, str, str | None, str | None], pa.Table, str]:
     """(path, label, split, status column names) and those columns of ``path``; a
     whole-file error for an unreadable file, missing or non-text columns, or too much
-    data. A status column that is not text is another tool's, and not read."""
+    data. A status column that is not text, or named twice, is not read (and the third
+    value says why)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -132,11 +134,17 @@ def _read_columns(
         raise LabelFileError(source, [f"not a readable Parquet file: {exc}"]) from None
     names = list(schema.names)
     p, lab, s = find_columns(names, columns, source)
-    st = next((i for i, name in enumerate(names) if name.strip().lower() in STATUS_COLUMNS), None)
-    if st is not None and (
-        names.count(names[st]) > 1 or st in (p, lab, s) or not _is_text(schema.field(st).type)
-    ):
-        st = None  # two of them, the label column itself, or not text: not read
+    lowered = [name.strip().lower() for name in names]
+    st = next((i for i, name in enumerate(lowered) if name in STATUS_COLUMNS), None)
+    status_note = ""
+    if st is not None and lowered.count(lowered[st]) > 1:
+        st, status_note = None, TWO_STATUS_COLUMNS
+    elif st is not None and not _is_text(schema.field(st).type):
+        kind = schema.field(st).type
+        st = None
+        status_note = f"the status column holds {kind}, not text: it is not read"
+    elif st in (p, lab, s):
+        st = None  # named as the label, say: it is that
     chosen = (
         names[p],
         names[lab],
@@ -164,7 +172,7 @@ def _read_columns(
         table = parquet.read(columns=wanted)
     except (pa.ArrowException, OSError) as exc:
         raise LabelFileError(source, [f"cannot read its columns: {exc}"]) from None
-    return chosen, table
+    return chosen, table, status_note
 
 
 def _is_text(kind: pa.DataType) -> bool:
