@@ -150,9 +150,8 @@ class DriftPage(QWidget):
         job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.cancelled.connect(lambda: self.verdict.setText("Cancelled."))
         self.job = self.session.start_exclusive(job, "Checking for drift")
-        if self.job is None:  # the page stays as it was: the last folder, its report
-            self.message.emit("Another job is running; check the folder when it has finished.")
-            return None
+        if self.job is None:  # the page stays as it was: the last folder, its report (the
+            return None  # session has said which job to wait for)
         # (its results arrive through the event loop, after this)
         self.folder = folder
         self.folder_label.setText(str(folder))

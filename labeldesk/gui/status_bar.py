@@ -28,6 +28,12 @@ class ElidingStatusBar(QStatusBar):
         self._timer = QTimer(self)  # its own: fitting again must not restart the time
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clearMessage)
+        # one owned timer for fitting again: a burst of events is one fit, and nothing
+        # is left queued for a bar deleted meanwhile
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit)
         self.messageChanged.connect(self._changed)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
@@ -92,18 +98,18 @@ class ElidingStatusBar(QStatusBar):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ROOM_EVENTS and self._whole and not self._fitting:
-            QTimer.singleShot(0, self._refit)  # once the layout has settled
+            self._refit_timer.start()  # once the layout has settled
         return False
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._whole and not self._fitting:
-            QTimer.singleShot(0, self._refit)
+            self._refit_timer.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._whole:
-            QTimer.singleShot(0, self._refit)
+            self._refit_timer.start()
 
     def _refit(self) -> None:
         """Fit again when the room changed (not for the moves its own fitting caused)."""
@@ -113,8 +119,9 @@ class ElidingStatusBar(QStatusBar):
             self._fit()
 
     def _room_key(self) -> tuple[object, ...]:
-        others = [w for w in self._permanent if w not in self._yielding]
-        return (self.isVisible(), self.width(), *((w.isVisible(), w.width()) for w in others))
+        """The room itself (the counts growing moves the job bar: its width alone missed
+        that)."""
+        return (self.isVisible(), self.width(), self.room())
 
     def _step_aside(self) -> bool:
         """Hide the yielding widgets that show; whether any did."""

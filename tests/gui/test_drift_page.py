@@ -112,12 +112,12 @@ def test_a_check_refused_while_another_job_runs_leaves_the_page_as_it_was(qtbot,
     busy = page.session.start_exclusive(Job(lambda **_: gate.wait(10), "Busy"), "Busy")
     assert busy is not None
     before = (page.folder, page.folder_label.text(), page.verdict.text())
-    messages: list[str] = []
-    page.message.connect(messages.append)
+    refused: list[str] = []
+    page.session.refused.connect(refused.append)
     try:
         assert page.check(tmp_path / "elsewhere") is None
         assert (page.folder, page.folder_label.text(), page.verdict.text()) == before
-        assert messages and "Another job is running" in messages[0]
+        assert refused and "Busy" in refused[0]  # the session says which job to wait for
     finally:
         gate.set()
         qtbot.waitUntil(lambda: not busy.running, timeout=10000)

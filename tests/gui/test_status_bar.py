@@ -85,3 +85,39 @@ def test_a_status_tip_of_qts_own_leaves_no_stale_message(qtbot, window):
     bar = window.statusBar()
     assert bar.currentMessage() == "Open a project" and bar.toolTip() == ""
     assert window.counts_label.isVisible()
+
+
+def test_the_message_is_fitted_again_when_the_counts_grow(qtbot, window):
+    bar = window.statusBar()
+    window.resize(1000, 640)
+    qtbot.wait(50)
+    message = "y" * 5
+    while bar.fontMetrics().horizontalAdvance(message + "y") <= bar.room():
+        message += "y"
+    window.show_message(message)
+    assert shown(bar) == message
+    window.counts_label.setText("600 images · 401 labeled · 199 unlabeled · showing 600")
+    # fitted again: the counts step aside for it (it was drawn past them, cut off)
+    qtbot.waitUntil(lambda: not window.counts_label.isVisible(), timeout=3000)
+    assert bar.fontMetrics().horizontalAdvance(shown(bar)) <= bar.room()
+
+
+def test_no_fit_is_left_queued_for_a_deleted_bar(qtbot):
+    import shiboken6
+    from PySide6.QtWidgets import QApplication
+
+    from labeldesk.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_message("hello " * 50)
+    window.resize(700, 500)
+    window.job_widget.show()
+    errors: list[BaseException] = []
+    with qtbot.capture_exceptions() as caught:
+        shiboken6.delete(window)
+        QApplication.processEvents()
+        qtbot.wait(50)
+    errors.extend(e for _, e, _ in caught)
+    assert errors == []

@@ -97,7 +97,7 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
         combined.refused.extend((line + offset, named) for line, named in refused)
         shown = f"{place}/{file.name}".removeprefix("./")
         if found.status_note:
-            note = f"{shown}: {found.status_note}"
+            note = f"in {shown}, {found.status_note}"
             combined.status_note = "; ".join(filter(None, [combined.status_note, note]))
         combined.problems.extend(
             (line + offset, f"{shown} {found.unit} {line}: {text}") for line, text in problems
