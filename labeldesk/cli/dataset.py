@@ -80,7 +80,8 @@ def add_parsers(add: AddParser) -> None:
         "--csv",
         type=path_arg,
         metavar="FILE",
-        help="labels file: CSV (path,label[,split]) or JSON; every problem is listed by line",
+        help="labels file: CSV (path,label[,split]; a header may add a status column, "
+        "verified or excluded) or JSON; every problem is listed by line",
     )
     p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
     p.set_defaults(handler=cmd_label)

@@ -32,7 +32,12 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
     )
     p.add_argument("--path-column", metavar="COL", help="CSV/Parquet: the column with paths")
     p.add_argument("--label-column", metavar="COL", help="CSV/Parquet: the column with labels")
-    p.add_argument("--split-column", metavar="COL", help="CSV/Parquet: the column with splits")
+    p.add_argument(
+        "--split-column",
+        metavar="COL",
+        help="CSV/Parquet: the column with splits (a 'status' column, verified or "
+        "excluded, is read too)",
+    )
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",

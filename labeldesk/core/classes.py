@@ -119,7 +119,7 @@ def split_escaped(text: str, sep: str, *, keep_escapes: bool = False) -> list[st
     for ch in chars:
         if ch == "\\":
             escaped = next(chars, "")
-            if keep_escapes or escaped not in (sep, "\\", ",", "="):
+            if keep_escapes or escaped not in ("\\", ",", "="):
                 current.append(ch + escaped)  # (any other stays: a name refuses it)
             else:
                 current.append(escaped)

@@ -91,6 +91,12 @@ def _percent(fraction: float) -> str:
     return f"{sign}{round(size * 100)}%"
 
 
+def capitalised(text: str) -> str:
+    """``text`` with its first letter upper-case, the rest as written (a message that
+    starts a sentence; ``str.capitalize`` would lower-case a path or a class name)."""
+    return text[:1].upper() + text[1:]
+
+
 def format_percent(value: float | None) -> str:
     """A value in [0, 1] as a percentage: 0 → "0%", 1e-5 → "<1%", 0.5 → "50%",
     0.999 → ">99%", 1 → "100%", NaN/None → "—". Values outside [0, 1] are clamped."""

@@ -15,6 +15,7 @@ loses it last, so a run killed mid-delete leaves a folder the next run still rec
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -28,7 +29,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
-def _machine() -> str:
+@functools.cache
+def _process_space() -> str:
     """Whose process ids a marker's pid is: on Linux this boot of this computer and this
     container's process namespace (a host name alone is shared by cloned machines and by
     containers, which number their processes apart); elsewhere the host name."""
@@ -38,8 +40,6 @@ def _machine() -> str:
     except OSError:
         return socket.gethostname()
 
-
-_HOST = _machine()
 
 MARKER = ".labeldesk-staging"
 EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export LabelDesk wrote
@@ -53,7 +53,8 @@ def make_staging(target: Path) -> Path:
     remove_stale(target)
     staging = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
     staging.mkdir(parents=True)
-    info = {"pid": os.getpid(), "target": str(target), "created_at": time.time(), "host": _HOST}
+    info: dict[str, object] = {"pid": os.getpid(), "target": str(target)}
+    info |= {"created_at": time.time(), "made_in": _process_space()}
     (staging / MARKER).write_text(json.dumps(info))
     return staging
 
@@ -76,7 +77,8 @@ def aside_name(target: Path) -> Path:
 def mark_for_deletion(folder: Path) -> None:
     """Write the marker into a folder LabelDesk set aside (a replaced export) before it is
     deleted: its manifest may go early in the delete, the marker goes last."""
-    info = {"pid": os.getpid(), "set_aside": True, "created_at": time.time(), "host": _HOST}
+    info: dict[str, object] = {"pid": os.getpid(), "set_aside": True}
+    info |= {"created_at": time.time(), "made_in": _process_space()}
     try:
         (folder / MARKER).write_text(json.dumps(info))
     except OSError:  # a full disk: the manifest, while it lasts, still identifies it
@@ -176,7 +178,7 @@ def _made_here(folder: Path) -> bool:
         info = json.loads((folder / MARKER).read_text())
     except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(info, dict) and info.get("host") == _HOST
+    return isinstance(info, dict) and info.get("made_in") == _process_space()
 
 
 def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk import __version__
 from labeldesk.core.create import project_inside_images
+from labeldesk.core.display import capitalised
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
@@ -221,7 +222,7 @@ class NewProjectDialog(QDialog):
         messages = [w.message for w in self.layout_warnings]
         inside = self.inside_warning()
         if inside is not None:
-            messages.append(inside[:1].upper() + inside[1:])
+            messages.append(capitalised(inside))
         warnings = "\n".join(f"⚠ {text}" for text in messages)
         if warnings:
             self._show_note(warnings, warning=True)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import capitalised
 from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_notice
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -249,7 +250,7 @@ class ImportDialog(QDialog):
         shown = self.rows.read_as or checked.format
         lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
         if self.rows.status_note:
-            lines.append(_capitalised(self.rows.status_note) + ".")
+            lines.append(capitalised(self.rows.status_note) + ".")
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
@@ -373,7 +374,3 @@ class ImportDialog(QDialog):
             self.read_job = None
         if self._owns_runner:
             self.runner.shutdown()
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]

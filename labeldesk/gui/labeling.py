@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import split_names
+from labeldesk.core.display import capitalised
 from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -185,13 +186,13 @@ class LabelingController(QObject):
             self.project.undo,
             size=size,
             title=f"Undoing a change of {size:,} images",
-            done=lambda undone: self.message.emit(_capitalised(undone.summary())),
+            done=lambda undone: self.message.emit(capitalised(undone.summary())),
             failed=self._undo_failed,
         )
 
     def _undo_failed(self, exc: LabelDeskError) -> None:
         if isinstance(exc, NothingToUndoError):
-            text = _capitalised(str(exc))
+            text = capitalised(str(exc))
             self.message.emit(f"{text} (labels from the folder or a file stay)")
         else:
             self.error.emit(str(exc))
@@ -300,10 +301,6 @@ class LabelingController(QObject):
             done(job.result)
         elif job.token.cancelled:
             self.message.emit(f"“{job.name}” cancelled: nothing was changed")
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def keys_moved(

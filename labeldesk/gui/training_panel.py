@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import capitalised
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import accuracy, percent
@@ -42,7 +43,7 @@ def describe(report: Progress) -> str:
     """The status line for a progress report: "Training head: epoch 3/100, loss 0.512,
     val acc 91.3%" while training, the report's message otherwise."""
     data = report.data or {}
-    message = report.message[:1].upper() + report.message[1:]
+    message = capitalised(report.message)
     if "epoch" not in data:
         return message or "Working…"
     parts = [f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else "")]

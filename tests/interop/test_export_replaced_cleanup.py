@@ -126,7 +126,7 @@ def test_a_killed_exports_staging_is_removed_by_an_export_to_another_name(projec
     ours = ours.rename(tmp_path / f".first.partial-{pid}-abcdef")
     theirs = make_staging(tmp_path / "shared")
     info = json.loads((theirs / MARKER).read_text())
-    (theirs / MARKER).write_text(json.dumps({**info, "host": "another-computer"}))
+    (theirs / MARKER).write_text(json.dumps({**info, "made_in": "another-computer"}))
     theirs = theirs.rename(tmp_path / f".shared.partial-{pid}-abcdef")
     older = tmp_path / f".older.partial-{pid}-abcdef"  # a marker without a computer
     older.mkdir()
