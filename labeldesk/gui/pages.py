@@ -46,7 +46,7 @@ class ProjectPages:
     def open(self, session: ProjectSession) -> None:
         self.session = session
         session.changed.connect(self._changed)
-        session.busyChanged.connect(lambda busy: None if busy else self._mark_stale("all"))
+        session.busyChanged.connect(lambda busy: None if busy else self._job_ended())
         view = self.shell.view
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
@@ -216,6 +216,12 @@ class ProjectPages:
             self.stats.images_changed()
         else:
             self._mark_stale("labels")
+
+    def _job_ended(self) -> None:
+        """An exclusive job (a scan, embedding, training) ended: what it made may be new."""
+        self._mark_stale("all")
+        if self.training is not None:
+            self.training.update_start()  # a head can train once embeddings exist
 
     def _mark_stale(self, what: str) -> None:
         if self.stats is not None and self._stats_stale != "all":

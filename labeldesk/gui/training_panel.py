@@ -32,11 +32,17 @@ from labeldesk.gui.charts import accuracy, percent
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
+from labeldesk.ml.store import current_key
 
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
 MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
 DEFAULT_EPOCHS = {"head": 100, "finetune": 3}
+READY = "Ready."
+NEEDS_EMBEDDINGS = (
+    "A classifier head trains on the embeddings: compute them first (Tools → Compute "
+    "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
+)
 
 
 def describe(report: Progress) -> str:
@@ -183,7 +189,7 @@ class TrainingPanel(QWidget):
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.status = QLabel("Ready.")
+        self.status = QLabel(READY)
         self.status.setWordWrap(True)
 
         settings = QGroupBox("Training")
@@ -252,6 +258,23 @@ class TrainingPanel(QWidget):
         if self._blocks_label is not None:
             self._blocks_label.setVisible(finetune)
         self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running
+        self.update_start()
+
+    def update_start(self) -> None:
+        """Enable Start unless a run is going or the chosen mode cannot run yet (a head
+        with no embeddings); call when embeddings may have appeared."""
+        if self._closed:
+            return
+        running = self.job is not None and self.job.running
+        waiting = self.selected_mode == "head" and current_key(self.project) is None
+        self.start_button.setEnabled(not running and not waiting)
+        self.start_button.setToolTip(NEEDS_EMBEDDINGS if waiting else "")
+        if running:
+            return
+        if waiting and self.status.text() == READY:
+            self.status.setText(NEEDS_EMBEDDINGS)
+        elif not waiting and self.status.text() == NEEDS_EMBEDDINGS:
+            self.status.setText(READY)
 
     def refresh(self) -> None:
         """Re-read the model versions; show the newest one's history in the plot."""
@@ -259,6 +282,7 @@ class TrainingPanel(QWidget):
             return
         self.versions = list_versions(self.project)
         self.versions_box.set_versions(self.versions)
+        self.update_start()
         if self.versions and (self.job is None or not self.job.running):
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
 
@@ -335,8 +359,11 @@ class TrainingPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
-        for widget in (self.start_button, self.mode, self.epochs, self.train_blocks):
+        for widget in (self.mode, self.epochs, self.train_blocks):
             widget.setEnabled(not running)
+        self.start_button.setEnabled(not running)
+        if not running:
+            self.update_start()
 
     @Slot(int, object)
     def _report(self, run_number: int, report: Progress) -> None:

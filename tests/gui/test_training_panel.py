@@ -170,3 +170,32 @@ def test_the_plot_follows_a_theme_switch(qapp, qtbot, light_theme):
     dark = dark_palette().base().color()
     qtbot.waitUntil(lambda: plot.backgroundBrush().color() == dark, timeout=2000)
     assert dark != light
+
+
+def test_a_head_cannot_start_before_embeddings_exist_but_fine_tuning_can(qtbot, tmp_path):
+    """Start is disabled for a head until embeddings exist (it says how to make them);
+    fine-tuning needs none; the panel re-checks when a job ends."""
+    project, _ = make_clustered_project(tmp_path)
+    key = project.db.get_meta("embedding_key")
+    assert key is not None
+    with project.db.write() as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'embedding_key'")
+    widget = TrainingPanel(project)
+    qtbot.addWidget(widget)
+    try:
+        assert not widget.start_button.isEnabled()
+        assert "Compute embeddings" in widget.status.text()
+        assert "Compute embeddings" in widget.start_button.toolTip()
+        widget.mode.setCurrentIndex(widget.mode.findData("finetune"))
+        assert widget.start_button.isEnabled()
+        assert widget.status.text() == "Ready."
+        widget.mode.setCurrentIndex(widget.mode.findData("head"))
+        assert not widget.start_button.isEnabled()
+        project.db.set_meta("embedding_key", key)  # an embedding job finished
+        widget.update_start()
+        assert widget.start_button.isEnabled()
+        assert widget.status.text() == "Ready."
+        assert widget.start_button.toolTip() == ""
+    finally:
+        widget.shutdown()
+        project.close()
