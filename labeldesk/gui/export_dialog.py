@@ -112,9 +112,7 @@ class ExportDialog(QDialog):
             )
         self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
         self.extra.show_for_format(str(self.format.currentData()))
-        self.format.currentIndexChanged.connect(
-            lambda _: self.extra.show_for_format(str(self.format.currentData()))
-        )
+        self.format.currentIndexChanged.connect(self._format_changed)
         # The option widgets, by the names the dialog always had (tests, callers).
         self.copy, self.hardlink = self.extra.copy, self.extra.hardlink
         self.leave_out_flagged = self.extra.leave_out_flagged
@@ -173,6 +171,18 @@ class ExportDialog(QDialog):
         chosen, _ = QFileDialog.getSaveFileName(self, "Export into a new folder", start)
         if chosen:
             self.folder.setText(chosen)
+
+    @Slot()
+    def _format_changed(self) -> None:
+        """Show the chosen format's rows; the dialog grows for the WebDataset shard row and
+        gives the room back when it hides (unless the person made it taller)."""
+        fitted = self.height() <= self.sizeHint().height()
+        self.extra.show_for_format(str(self.format.currentData()))
+        if fitted and self.isVisible():
+            for layout in (self.extra.layout(), self.layout()):  # inner first: it tells
+                if layout is not None:  # the dialog's layout its new size
+                    layout.activate()
+            self.resize(self.width(), self.sizeHint().height())
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else "")

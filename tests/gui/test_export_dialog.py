@@ -125,3 +125,25 @@ def test_leave_out_flagged(qtbot, dialog, tmp_path):
     run_export(qtbot, dialog)
     assert dialog.report is not None, dialog.message.text()
     assert "flagged" in dialog.report.left_out
+
+
+def test_the_shard_row_gives_its_room_back_when_it_hides(qtbot, dialog):
+    """Choosing WebDataset shows a shard row and the dialog grows; another format hides
+    it and the dialog is as tall as before (no blank gap above the buttons). A dialog the
+    person made taller keeps its height."""
+    dialog.format.setCurrentIndex(dialog.format.findData("imagefolder"))
+    dialog.adjustSize()
+    qtbot.wait(10)
+    before = dialog.height()
+    dialog.format.setCurrentIndex(dialog.format.findData("webdataset"))
+    qtbot.waitUntil(lambda: dialog.height() > before)
+    assert dialog.extra.shard_size.isVisible()
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    qtbot.waitUntil(lambda: dialog.height() == before)
+    assert not dialog.extra.shard_size.isVisible()
+    dialog.resize(dialog.width(), before + 200)
+    qtbot.waitUntil(lambda: dialog.height() == before + 200)
+    dialog.format.setCurrentIndex(dialog.format.findData("webdataset"))
+    dialog.format.setCurrentIndex(dialog.format.findData("parquet"))
+    qtbot.wait(50)
+    assert dialog.height() == before + 200
