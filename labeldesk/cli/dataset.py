@@ -256,9 +256,14 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 create_classes=args.new_class,
                 description=f"labels from {args.csv.name}",
             )
-            text = f"{applied} label(s) applied"
+            text = rows.applied.describe()
             text += f"; {rows.status_note}" if rows.status_note else ""
-            return Output({"applied": applied, "status_note": rows.status_note}, text)
+            data = {
+                "applied": applied,
+                "status_note": rows.status_note,
+                "changed": rows.applied.by_kind(),
+            }
+            return Output(data, text)
         else:
             if not (args.path and args.label):
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")

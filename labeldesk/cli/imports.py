@@ -111,8 +111,9 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "unmatched": rows.unmatched,
         "matched_by_file_name": rows.by_name,
         "status_note": rows.status_note,
+        "changed": rows.applied.by_kind(),
     }
-    lines = [f"read {args.file} as {rows.read_as or fmt}: {applied} label(s) applied"]
+    lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
     if applied:
         lines[0] += " (undo with `labeldesk undo`)"
     lines += describe_skipped(skipped or [])

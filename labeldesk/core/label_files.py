@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .image_rows import live_paths
@@ -91,6 +92,8 @@ class LabelFile:
     # Images in a folder that rows found by a bare file name alone (Label Studio uploads
     # carry no folder), among those applied: counted by apply_label_rows.
     by_name: int = 0
+    # What apply_label_rows changed, by kind (labels, splits, review statuses)
+    applied: BatchCounts = field(default_factory=BatchCounts)
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
     # image such a row names is left out, whatever the file's good rows say of it
     refused: list[tuple[int, str]] = field(default_factory=list)
@@ -453,6 +456,7 @@ def apply_label_rows(
             if not bad.intersection(lines_of[p]) and p not in named_by_bad
         }
     found.by_name = len(by_name.intersection(chosen))
+    found.applied = BatchCounts()
     if not chosen:
         return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
@@ -469,6 +473,7 @@ def apply_label_rows(
         create_classes=create_classes,
         description=description or f"{len(labels)} labels from file",
     )
+    found.applied = batch_counts(project.db, changes.batch_id)
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
 
 

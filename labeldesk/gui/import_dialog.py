@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.batch_counts import BatchCounts
 from labeldesk.core.display import capitalised
 from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_notice
 from labeldesk.core.progress import CancelToken
@@ -50,7 +51,7 @@ class Checked:
 
 
 class ImportDialog(QDialog):
-    imported = Signal(int)  # labels applied
+    imported = Signal(int)  # images changed (label, split or status)
 
     def __init__(
         self,
@@ -296,7 +297,9 @@ class ImportDialog(QDialog):
         job = Job(run, "Importing labels")
         key = self._rows_key  # what is applied: a read finishing meanwhile is another
         job.finished.connect(
-            lambda n: self._applied(n, skipped or [], list(rows.unmatched), rows.by_name, key)
+            lambda _: self._applied(
+                rows.applied, skipped or [], list(rows.unmatched), rows.by_name, key
+            )
         )
         job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
         job.ended.connect(self._update)
@@ -311,14 +314,14 @@ class ImportDialog(QDialog):
 
     def _applied(
         self,
-        applied: int,
+        applied: BatchCounts,
         skipped: list[str],
         unmatched: list[str],
         by_name: int,
         key: tuple[object, ...] | None = None,
     ) -> None:
         self._applied_key = key  # Import now reads again first (the counts changed)
-        lines = [f"{applied:,} label(s) applied (Edit → Undo takes them back)"]
+        lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
         if skipped:
             lines.append(f"{len(skipped):,} bad row(s) left out:")
             lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
@@ -328,7 +331,7 @@ class ImportDialog(QDialog):
         if by_name:
             lines.append(by_name_notice(by_name))
         self.found.setText("\n".join(lines))
-        self.imported.emit(applied)
+        self.imported.emit(applied.images)
 
     def _update(self) -> None:
         busy = self.apply_job is not None and self.apply_job.running

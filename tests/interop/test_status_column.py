@@ -173,3 +173,31 @@ def test_parquet_and_hugging_face_say_when_a_status_column_is_not_read(project, 
     (hf / "metadata.csv").write_text("file_name,label,status\na.png,cat,ok\n")
     fmt, rows = read_labels(hf)
     assert fmt == "hf" and "holds 'ok'" in rows.status_note
+
+
+def test_an_import_says_what_it_changed_by_kind(project, tmp_path, capsys):
+    """A file that changes statuses and splits is not reported as "labels applied"; the
+    counts are by kind, from the batch written, and ``--json`` carries them."""
+    from labeldesk.cli import main
+
+    project.set_status(["train/cat/cat1.jpg"], "verified")
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,split,status\n"
+        "train/cat/cat0.jpg,cat,,verified\n"  # a status only
+        "train/dog/dog0.jpg,dog,val,excluded\n"  # a split and a status
+        "train/cat/cat1.jpg,dog,,\n"  # a label (its "verified" is cleared: not counted)
+        "train/dog/dog1.jpg,dog,,\n"  # as it is: nothing
+    )
+    assert main(["import", str(project.path), str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "3 image(s) changed: 1 label, 1 split, 2 review statuses" in out
+    assert "label(s) applied" not in out
+    project.undo()
+    assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["applied"] == 3
+    assert data["changed"] == {"labels": 1, "splits": 1, "statuses": 2}
+    assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)  # again: the project holds it all now
+    assert data["applied"] == 0 and data["changed"] == {"labels": 0, "splits": 0, "statuses": 0}
