@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtGui import QImage, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from labeldesk.gui.image_display import fit_pixmap, load_image
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 NEIGHBOURS = 8
 NEIGHBOUR_SIDE = 96
+FEWEST_SHOWN = 3  # a narrow window shows the nearest this many, at least
 
 NeighbourRow = tuple[str, str | None, QImage]  # path, label, pixels
 
@@ -67,7 +68,9 @@ class TileLabel(QLabel):
 
 
 class NeighbourStrip(QWidget):
-    """A row of small tiles: the nearest images and their labels."""
+    """A row of small tiles: the nearest images and their labels. A narrow window shows
+    the nearest as many as fit (at least :data:`FEWEST_SHOWN`): the strip never makes
+    the window wider."""
 
     clicked = Signal(str)  # the path of the neighbour the user clicked
 
@@ -92,6 +95,35 @@ class NeighbourStrip(QWidget):
             self.tiles.append((picture, caption))
         layout.addStretch(1)
         self.clear()
+
+    def _tile_step(self) -> int:
+        layout = self.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        return NEIGHBOUR_SIDE + max(spacing, 0)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        fewest = min(FEWEST_SHOWN, len(self.tiles))
+        return QSize(fewest * self._tile_step(), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(len(self.tiles) * self._tile_step(), super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_tiles()
+
+    def visible_count(self) -> int:
+        """How many tiles the strip's width has room for."""
+        step = self._tile_step()
+        room = (self.width() + step - NEIGHBOUR_SIDE) // step  # no spacing after the last
+        return max(min(FEWEST_SHOWN, len(self.tiles)), min(len(self.tiles), room))
+
+    def _fit_tiles(self) -> None:
+        shown = self.visible_count()
+        for i, (picture, caption) in enumerate(self.tiles):
+            picture.setVisible(i < shown)
+            caption.setVisible(i < shown)
 
     def paths(self) -> list[str]:
         """The paths on show, in tile order."""

@@ -47,6 +47,13 @@ class ReviewInfo(QWidget):
         info.setRowStretch(5, 1)
         self.setFixedWidth(WIDTH)
 
+    def add_footer(self, widget: QWidget) -> None:
+        """Put ``widget`` at the bottom of the panel (the queue's refresh setting: in the
+        title row it made the page ask 830 px of width)."""
+        layout = self.layout()
+        if isinstance(layout, QGridLayout):
+            layout.addWidget(widget, 6, 0, 1, 2)
+
     def clear(self) -> None:
         for label in (self.path_label, self.given_label, self.suggested_label):
             label.clear()

@@ -93,9 +93,8 @@ class ReviewView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addSpacing(24)
-        top.addWidget(self.counter)
-        top.addStretch(1)
-        top.addWidget(self.refresh_box)
+        self.counter.setWordWrap(True)  # a narrow window wraps it rather than grow
+        top.addWidget(self.counter, 1)  # it takes the room there is: one line when it fits
         top.addSpacing(24)
         top.addWidget(self.back_button)
 
@@ -103,6 +102,7 @@ class ReviewView(QWidget):
         self.loader = ImageLoader(project, parent=self)
         self.loader.loaded.connect(self._image_loaded)
         self.info = ReviewInfo()
+        self.info.add_footer(self.refresh_box)
         middle = QHBoxLayout()
         middle.addWidget(self.image, 1)
         middle.addWidget(self.info)

@@ -464,3 +464,30 @@ def test_the_window_fits_a_1280_by_720_screen(qtbot, window, project):
     assert window.minimumSizeHint().height() <= 640
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: window.height() == 640)
+
+
+def test_review_fits_a_narrow_window(qtbot, window, tmp_path):
+    """The review page asked 830 px of width (eight neighbour tiles in a row and the
+    queue's refresh setting in the title row) and so did the whole window, whichever page
+    showed. The neighbour strip now shows as many tiles as fit, at least three."""
+    from ml.fake_embeddings import make_clustered_project
+    from PySide6.QtCore import Qt
+
+    project, _ = make_clustered_project(tmp_path)
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    for start in (window.review_issues, window.review_queue):
+        start()
+        review = window.review.view
+        qtbot.waitUntil(lambda r=review: r.session is not None, timeout=20000)
+        assert window.minimumSizeHint().width() <= 600
+        strip = review.neighbours
+        window.resize(1200, 800)
+        qtbot.waitUntil(lambda s=strip: s.visible_count() == len(s.tiles))
+        window.resize(600, 700)
+        qtbot.waitUntil(lambda s=strip: 3 <= s.visible_count() < len(s.tiles))
+        shown = [p.isVisibleTo(strip) for p, _ in strip.tiles]
+        assert shown == [i < strip.visible_count() for i in range(len(shown))]
+        assert strip.geometry().right() <= review.width()
+        qtbot.keyClick(review, Qt.Key.Key_Escape)
+    project.close()
