@@ -125,6 +125,12 @@ def cmd_export(args: argparse.Namespace) -> Output:
             f"{len(report.missing)} image(s) of the version are gone and were not written, "
             f"e.g. {report.missing[0]['path']} ({report.missing[0]['reason']})"
         )
+    if report.failed:
+        first = report.failed[0]
+        lines.append(
+            f"{len(report.failed)} image(s) could not be read and were left out (--json "
+            f"lists them), e.g. {first['path']} ({first['reason']})"
+        )
     if report.made_splits:
         lines.append(_made_splits_text(report.made_splits))
     return Output(report.to_json(), "\n".join(lines))

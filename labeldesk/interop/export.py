@@ -94,6 +94,9 @@ def export(
             if item.path not in failed:
                 report.written += 1
                 report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
+        if failed and report.made_splits:  # the splits as written, not as planned
+            sizes = report.made_splits["sizes"]
+            report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)

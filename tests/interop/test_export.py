@@ -274,6 +274,25 @@ def test_a_vanished_image_is_listed_and_the_rest_exported(project, imagefolder, 
     assert manifest["images"] == 15
 
 
+def test_the_command_line_says_which_images_were_not_written(
+    project, imagefolder, tmp_path, capsys
+):
+    """A vanished image was listed only by --json: the plain output said "exported 15"
+    and nothing of the 16th; the made splits counted it as written."""
+    from labeldesk.cli import main
+
+    root, _ = imagefolder
+    (root / "train/cat/cat0.jpg").unlink()
+    out = tmp_path / "out"
+    assert main(["export", str(project.path), str(out), "--make-splits", "50/25/25"]) == 0
+    text = capsys.readouterr().out
+    assert "1 image(s) could not be read and were left out" in text
+    assert "train/cat/cat0.jpg" in text
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    written = sum(manifest["made_splits"]["sizes"].values())
+    assert written == manifest["images"] == 15
+
+
 def test_an_export_after_the_image_folder_moved_says_so(project, imagefolder, tmp_path):
     root, _ = imagefolder
     root.rename(tmp_path / "moved")
