@@ -1,15 +1,20 @@
 """Spreadsheet-safe CSV cells (OWASP, "CSV injection"), written and read back.
 
-A cell that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is
-written with a leading apostrophe, so Excel, LibreOffice and Google Sheets show it as
-text instead of running it. LabelDesk's CSV reader takes exactly that apostrophe off
-again. A cell that already starts with apostrophes before such a character gets one more,
-so every value comes back as it was.
+A cell that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return),
+other than a plain negative number, is written with a leading apostrophe, so Excel,
+LibreOffice and Google Sheets show it as text instead of running it. LabelDesk's CSV
+reader takes exactly that apostrophe off again. A cell that already starts with
+apostrophes before such a character gets one more, so every value comes back as it was.
 """
 
 from __future__ import annotations
 
+import re
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A negative number is what a spreadsheet shows as one, not a formula: a class named -1
+# (class names allow it) is written as it is, so pandas and other readers get -1.
+NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?")
 
 
 def _looks_neutralised(cell: str) -> bool:
@@ -18,7 +23,8 @@ def _looks_neutralised(cell: str) -> bool:
 
 def neutralise(cell: str) -> str:
     """The cell as an exporter writes it."""
-    if cell.startswith(FORMULA_STARTS) or _looks_neutralised(cell):
+    formula = cell.startswith(FORMULA_STARTS) and not NEGATIVE_NUMBER.fullmatch(cell)
+    if formula or _looks_neutralised(cell):
         return f"'{cell}"
     return cell
 

@@ -475,3 +475,19 @@ def test_a_version_image_read_from_a_copy_is_not_judged_by_the_copy_s_flag(tmp_p
         rows = {r[0]: r[1] for r in _path_label_split(tmp_path / "out")}
         assert rows.get("images/train/bee/bee0.png") == "bee"
         assert report.missing == []
+
+
+def test_a_class_named_as_a_negative_number_is_written_plain(project, tmp_path):
+    """A class named -1 was written '-1 (as a formula would be), so pandas and other
+    readers got the label "'-1"; it reads back as -1 into LabelDesk too."""
+    import csv
+
+    from labeldesk.core.label_files import read_label_file
+
+    project.set_label("train/cat/cat0.jpg", "-1", create_class=True)
+    export(project, tmp_path / "out", "csv")
+    with open(tmp_path / "out/labels.csv", encoding="utf-8", newline="") as f:
+        labels = {row["label"] for row in csv.DictReader(f)}
+    assert "-1" in labels and "'-1" not in labels
+    rows = read_label_file(tmp_path / "out/labels.csv")
+    assert "-1" in {r.label for r in rows.rows}
