@@ -233,3 +233,28 @@ def test_a_folder_without_metadata_is_not_hf(tmp_path):
     write_image(tmp_path / "ds/train/cat/a.jpg", seed=1)
     with pytest.raises(LabelFileError, match=r"no metadata\.jsonl"):
         read_labels(tmp_path / "ds", "hf")
+
+
+@pytest.mark.skipif(os.sep != "/", reason="a backslash is a separator on Windows")
+def test_a_backslash_is_a_file_names_character_where_such_a_file_is_there(project, tmp_path):
+    """A file named ``x\\y.png`` (legal on Linux and macOS) made the whole import of an
+    export fail: every backslash was taken for a folder separator. It still is one for a
+    name that names no file so (a dataset written on Windows)."""
+    image = project.root / "train/cat/x\\y.png"
+    write_image(image, fmt="PNG", seed=7)
+    project.scan()
+    out = tmp_path / "out"
+    export(project, out, "hf", ExportOptions(include_unlabeled=True))  # metadata files
+    assert (out / "train/metadata.jsonl").is_file()
+    _, rows = read_labels(out)
+    assert "train/cat/x\\y.png" in {r.path for r in rows}
+    other, _ = create_and_index(tmp_path / "other", project.root, workers=1)
+    with other:
+        other.set_label("train/cat/x\\y.png", "dog")
+        assert apply_label_rows(other, rows) >= 1  # refused whole before
+        assert other.images().set_index("path").label["train/cat/x\\y.png"] == "cat"
+
+    line = '{"file_name": "sub\\\\a.png", "label": "cat"}\n'
+    windows = dataset(tmp_path / "win", {"train/metadata.jsonl": line})
+    _, rows = read_labels(windows)
+    assert [r.path for r in rows] == ["train/sub/a.png"]

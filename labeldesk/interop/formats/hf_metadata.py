@@ -16,6 +16,7 @@ refused (row by row, with the reason).
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
     if len(files) == 1:
         found = _read_one(files[0], options)
         place = files[0].parent.relative_to(root).as_posix()
-        rows, problems, refused = _placed(found, "" if place == "." else place)
+        rows, problems, refused = _placed(found, "" if place == "." else place, files[0].parent)
         result = LabelFile(str(path), rows, problems, found.unit, refused=refused)
         result.status_note = found.status_note
         return result
@@ -92,7 +93,7 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
     for file in files:
         place = file.parent.relative_to(root).as_posix()
         found = _read_one(file, options)
-        rows, problems, refused = _placed(found, "" if place == "." else place)
+        rows, problems, refused = _placed(found, "" if place == "." else place, file.parent)
         combined.rows.extend(row._replace(line=row.line + offset) for row in rows)
         combined.refused.extend((line + offset, named) for line, named in refused)
         shown = f"{place}/{file.name}".removeprefix("./")
@@ -157,7 +158,16 @@ def _label_key(text: str, source: str) -> str:
 Lines = list[tuple[int, str]]
 
 
-def _placed(found: LabelFile, place: str) -> tuple[list[LabelRow], Lines, Lines]:
+def _is_file(folder: Path, name: str) -> bool:
+    try:
+        return (folder / name).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _placed(
+    found: LabelFile, place: str, folder: Path | None = None
+) -> tuple[list[LabelRow], Lines, Lines]:
     """Rows with paths relative to the dataset folder and the split of their folder, the
     problems (a hostile ``file_name`` becomes a problem of its row), and the bad rows'
     paths relative to the dataset folder too."""
@@ -165,21 +175,25 @@ def _placed(found: LabelFile, place: str) -> tuple[list[LabelRow], Lines, Lines]
     rows: list[LabelRow] = []
     problems = list(found.problems)
     for row in found.rows:
-        path = _within(place, row.path)
+        path = _within(place, row.path, folder)
         if path is None:
             problems.append(
                 (row.line, f"file_name {row.path!r} must be a path relative to its folder")
             )
             continue
         rows.append(row._replace(path=path, split=row.split or split))
-    refused = [(line, p) for line, named in found.refused if (p := _within(place, named))]
+    refused = [(line, p) for line, named in found.refused if (p := _within(place, named, folder))]
     return rows, problems, refused
 
 
-def _within(place: str, written: str) -> str | None:
+def _within(place: str, written: str, folder: Path | None = None) -> str | None:
     """``written`` (a ``file_name``) relative to the dataset folder; None when it is a
-    URL or an absolute path."""
-    name = written.replace("\\", "/")
+    URL or an absolute path. A backslash is a folder separator (a dataset written on
+    Windows) unless ``folder``, the metadata file's, holds a file of that very name (a
+    backslash is a file name's character here)."""
+    name = written
+    if "\\" in written and not (os.sep == "/" and folder is not None and _is_file(folder, written)):
+        name = written.replace("\\", "/")
     if "://" in name or posixpath.isabs(name) or name[1:3] == ":/":
         return None
     tidy = posixpath.normpath(name)
