@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
-from .image_rows import live_paths
+from .image_rows import live_paths, live_paths_by_hash
 from .label_content import Ambiguity, ByContent, Hashes
 from .label_file_formats import (
     KEEP_LABEL,
@@ -106,6 +106,10 @@ class LabelFile:
     exported_project: str | None = None
     source_paths: list[str] = field(default_factory=list)
     source_refused: list[str] = field(default_factory=list)
+    # and the content hash each (refused) row's file was exported with ("": not known):
+    # the row goes to the image that has those bytes now, when it is not at that path
+    source_hashes: list[str] = field(default_factory=list)
+    source_refused_hashes: list[str] = field(default_factory=list)
     # Rows that name their image by their bytes (a folder of class folders, a WebDataset
     # shard; :class:`.label_content.ByContent`): per row, the file (or a key of
     # ``content_hashes``) holding its bytes, and the path to match when no image has them
@@ -491,15 +495,31 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     ):
         return
     led_back = [bool(p) for p in found.source_paths]
-    found.rows = [
-        r._replace(path=p or r.path) for r, p in zip(found.rows, found.source_paths, strict=True)
-    ]
+    paths, refused = found.source_paths, found.source_refused
+    if not found.content_files:  # (rows read by their bytes need no hash: they have them)
+        paths = _by_exported_content(project, paths, found.source_hashes)
+        refused = _by_exported_content(project, refused, found.source_refused_hashes)
+    found.rows = [r._replace(path=p or r.path) for r, p in zip(found.rows, paths, strict=True)]
     found.refused = [
-        (n, p or written)
-        for (n, written), p in zip(found.refused, found.source_refused, strict=True)
+        (n, p or written) for (n, written), p in zip(found.refused, refused, strict=True)
     ]
     found.led_back = led_back  # by its bytes (a file moved over another) or that path
     found.exported_from = None
+
+
+def _by_exported_content(project: Project, paths: list[str], hashes: list[str]) -> list[str]:
+    """Each led-back path, or where the picture it was exported as is now: the one image
+    with those bytes, when the path holds other bytes (two files swapped or renumbered
+    since the export; the scan moved their labels with them). A path whose picture no
+    image has now (edited since) or several images have (copies elsewhere) stays."""
+    if not any(hashes):
+        return paths
+    by_hash = live_paths_by_hash(project.db, {h for h in hashes if h})
+    led = []
+    for path, digest in zip(paths, hashes, strict=True):
+        same = by_hash.get(digest, []) if path and digest else []
+        led.append(same[0] if len(same) == 1 and path not in same else path)
+    return led
 
 
 def _same_folder(recorded: str | None, root: Path) -> bool:

@@ -8,10 +8,12 @@ folder's own modification time says when it was written; before manifest version
 held ``exported_at``), keys are sorted and files are listed in path order. What it
 records: the label state (the newest label event's id, or the version's), the version and
 the ``--since`` version when used, the options that choose the images, the classes, what
-was left out and why, the splits made, and per file its path, size and SHA-256. A
-symbolic link is listed with its target instead of a hash (its target is the source
-image, which the export did not write). :mod:`labeldesk.interop.export_target` reads it
-back to decide whether a folder may be replaced.
+was left out and why, the splits made, each image file's content hash as indexed
+(``image_hashes``, BLAKE2b-128: what leads a row read back to its picture), and per
+file its path, size and SHA-256. A symbolic link is listed with its target instead of
+a hash (its target is the source image, which the export did not write).
+:mod:`labeldesk.interop.export_target` reads it back to decide whether a folder may be
+replaced.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def write_manifest(
         "failed": report.failed,
         "made_splits": report.made_splits,
         "renamed": dict(sorted(report.renamed.items())),
+        "image_hashes": dict(sorted(report.exported_hashes.items())),
         "contents": contents(folder, LEFT_OUT),
         "files": file_hashes(folder, progress, cancel),
     }

@@ -64,6 +64,10 @@ class ExportReport:
     # Files written under another name than their project file's (path in the export ->
     # project path), so that importing the export back leads each one to its image.
     renamed: dict[str, str] = field(default_factory=dict)
+    # Each image file's content hash as indexed (path in the export -> hash): importing
+    # the export back finds the picture a row was exported as, wherever it is now (two
+    # files swapped since: each row's label goes with its picture, not its old name).
+    exported_hashes: dict[str, str] = field(default_factory=dict)
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -406,6 +410,8 @@ def copy_images(
             all_paths and rel != item.path
         ):
             report.renamed[rel] = item.path
+        if item.hash:
+            report.exported_hashes[rel] = item.hash
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))

@@ -221,14 +221,15 @@ def test_a_crashed_exports_staging_folder_is_cleaned_up_next_time(project, tmp_p
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(project, tmp_path):
     # Formula text cannot be a class (core.classes); a negative number can, and a
-    # spreadsheet would still read "-1" as a formula cell: it is neutralised.
+    # spreadsheet reads "-1" as the number it is (no formula runs): it is written plain,
+    # so pandas and other readers get the label itself, not "'-1".
     project.set_label("_unlabeled/u0.png", "-1", create_class=True)
     project.set_label("_unlabeled/u1.png", "-0.5", create_class=True)
     export(project, tmp_path / "c", "csv")
     rows = list(csv.DictReader((tmp_path / "c" / "labels.csv").read_text().splitlines()))
     labels = {r["label"] for r in rows}
-    assert {"'-1", "'-0.5"} <= labels
-    assert not any(lab[:1] in "=+-@" for lab in labels)
+    assert {"-1", "-0.5"} <= labels
+    assert not any(lab[:1] in "=+@'" for lab in labels)
 
 
 def test_long_names_are_shortened_and_kept_apart(project, imagefolder, tmp_path):

@@ -162,3 +162,34 @@ def test_a_hugging_face_export_reads_back_into_its_project_after_relabels(tmp_pa
         assert got == before | {"cat/d.png": "dog"}
     else:
         assert got == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "file"),
+    [
+        ("csv", "labels.csv"),
+        ("parquet", "labels.parquet"),
+        ("labelstudio", "tasks.json"),
+        ("fiftyone", ""),
+    ],
+)
+def test_rows_follow_their_pictures_when_files_were_swapped_since(tmp_path, fmt, file):
+    """Two files swapped after the export (the scan moves each label with its picture):
+    reading the export back gave each picture the other's label, by the old names. The
+    manifest's content hashes lead each row to the picture it was exported as."""
+    files = ["cat/a.png", "cat/b.png", "dog/c.png"]
+    path = made(tmp_path, files, {"cat/a.png": "dog"})  # a is a dog in a cat folder
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    root = tmp_path / "im"
+    (root / "cat/a.png").rename(root / "cat/t.png")
+    (root / "cat/b.png").rename(root / "cat/a.png")
+    (root / "cat/t.png").rename(root / "cat/b.png")
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        after_scan = labels_of(p, files)
+        assert after_scan == {"cat/a.png": "cat", "cat/b.png": "dog", "dog/c.png": "dog"}
+        p.set_labels({"cat/b.png": "cat"})  # a later mistake, that the export undoes
+    assert main(["import", str(path), str(out / file)]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, files) == after_scan

@@ -39,15 +39,22 @@ def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
         return rows
     (image_root, project), mapping = found
     rows.exported_from, rows.exported_project = image_root, project
-    rows.source_paths = [mapping(row.path) for row in rows.rows]
-    rows.source_refused = [mapping(written) for _, written in rows.refused]
+    led = [mapping(row.path) for row in rows.rows]
+    rows.source_paths = [path for path, _ in led]
+    rows.source_hashes = [digest for _, digest in led]
+    refused = [mapping(written) for _, written in rows.refused]
+    rows.source_refused = [path for path, _ in refused]
+    rows.source_refused_hashes = [digest for _, digest in refused]
     return rows
 
 
 Source = tuple[str, str | None]  # the exported project's image folder and project folder
 
 
-def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
+Mapping = Callable[[str], tuple[str, str]]  # written path -> (project path, content hash)
+
+
+def _mapping(path: Path) -> tuple[Source, Mapping] | None:
     folder = path if path.is_dir() else path.parent
     manifest = export_manifest(folder)
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
@@ -67,30 +74,40 @@ def _mapping(path: Path) -> tuple[Source, Callable[[str], str]] | None:
 
 def _led_back(
     manifest: dict[str, Any], within: str, folders: tuple[str, ...]
-) -> tuple[Source, Callable[[str], str]] | None:
-    """(the source project's folders, rows' paths -> its paths). ``within``: the
-    folder of the export the rows' paths start in. A path the export wrote goes to its
-    recorded name when renamed, else to its path below the first of ``folders`` that
-    holds it (``*`` is any one folder: a split's); any other path (a project path
-    Label Studio's ``data.path`` gave, a row edited by hand, a file moved in the export)
-    gives "": the row keeps its path."""
+) -> tuple[Source, Mapping] | None:
+    """(the source project's folders, rows' paths -> (its paths, the content hash of
+    the file as exported)). ``within``: the folder of the export the rows' paths start
+    in. A path the export wrote goes to its recorded name when renamed, else to its path
+    below the first of ``folders`` that holds it (``*`` is any one folder: a split's);
+    any other path (a project path Label Studio's ``data.path`` gave, a row edited by
+    hand, a file moved in the export) gives "": the row keeps its path. The hash is ""
+    where the manifest has none (an older export)."""
     root, project = manifest.get("image_root"), manifest.get("project")
     if not isinstance(root, str):
         return None
     renamed = _renamed(manifest)
     written_files = _files(manifest)
+    hashes = _image_hashes(manifest)
     heads = [folder.split("/") for folder in folders]
 
-    def project_path(written: str) -> str:
+    def project_path(written: str) -> tuple[str, str]:
         tidy = posixpath.normpath(written.replace("\\", "/")) if written else written
         for full in dict.fromkeys((within + written, within + tidy)):  # as written first
             if full in renamed:
-                return renamed[full]
+                return renamed[full], hashes.get(full, "")
             if full in written_files:  # (as the export wrote it: the project path, unless
-                return _below(full, heads) or full  # below a folder of its own or renamed)
-        return ""  # not a file the export wrote
+                # below a folder of its own or renamed)
+                return _below(full, heads) or full, hashes.get(full, "")
+        return "", ""  # not a file the export wrote
 
     return (root, project if isinstance(project, str) else None), project_path
+
+
+def _image_hashes(manifest: dict[str, Any]) -> dict[str, str]:
+    found = manifest.get("image_hashes")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _below(full: str, heads: list[list[str]]) -> str | None:

@@ -79,6 +79,8 @@ def _fiftyone(
         if final != rel:  # renamed for a unique key
             report.renamed.pop(rel, None)
             report.renamed[final] = item.path
+            if rel in report.exported_hashes:
+                report.exported_hashes[final] = report.exported_hashes.pop(rel)
         labels = datasets.setdefault(dataset_of(item), {})
         labels[key] = None if item.label is None else index[item.label]
     for base, labels in datasets.items():
