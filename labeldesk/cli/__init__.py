@@ -110,10 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
+    """Take `label P --json PATH LABEL` as `label P PATH LABEL --json`: Python 3.11's
+    argparse fills optional positionals (empty) at the first option it meets and then
+    calls the rest unknown (fixed in later Pythons). True when ``extras`` were those."""
+    plain = all(e == "-" or not e.startswith("-") for e in extras)
+    empty = [name for name in ("path", "label") if getattr(args, name, "") is None]
+    if args.command != "label" or not plain or len(extras) > len(empty):
+        return False
+    for name, value in zip(empty, extras, strict=False):
+        setattr(args, name, value)
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extras = parser.parse_known_args(argv)
+        if extras and not _late_positionals(args, extras):
+            parser.parse_args(argv)  # says which arguments it does not know
     except UsageError as exc:
         if "--json" in argv:
             return _fail(str(exc), "UsageError", True, code=2)

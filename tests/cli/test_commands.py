@@ -71,7 +71,11 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
     assert run_json(capsys, "label", proj, "_unlabeled/u0.png", "dog") == {"applied": 1}
     csv = tmp_path / "l.csv"
     csv.write_text("path,label\n_unlabeled/u1.png,cat\n_unlabeled/u2.png,cat\n")
-    assert run_json(capsys, "label", proj, "--csv", str(csv)) == {"applied": 2, "status_note": ""}
+    assert run_json(capsys, "label", proj, "--csv", str(csv)) == {
+        "applied": 2,
+        "status_note": "",
+        "changed": {"labels": 2, "splits": 0, "statuses": 0},
+    }
     history = run_json(capsys, "history", proj, "-n", "3")
     assert [h["path"] for h in history] == [
         "_unlabeled/u2.png",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from labeldesk.cli import main
 
 
@@ -21,3 +23,22 @@ def test_a_label_the_image_has_already_is_not_counted(project, capsys):
     assert _label(capsys, proj, "train/cat/cat0.jpg", "dog") == {"applied": 1}
     assert _label(capsys, proj, "train/cat/cat0.jpg", "dog") == {"applied": 0}
     assert _label(capsys, proj, "_unlabeled/u0.png", "-") == {"applied": 0}  # unlabeled already
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["--json", "PATH", "LABEL"],
+        ["--new-class", "PATH", "LABEL", "--json"],
+        ["PATH", "--json", "LABEL"],
+        ["PATH", "LABEL", "--json"],
+    ],
+)
+def test_label_takes_its_options_before_or_between_the_path_and_label(project, capsys, order):
+    """`label P --json PATH LABEL` failed with "unrecognized arguments" (Python 3.11's
+    argparse gives optional positionals nothing at the first option)."""
+    words = {"PATH": "train/cat/cat0.jpg", "LABEL": "dog"}
+    argv = ["label", str(project.path), *(words.get(w, w) for w in order)]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == 1
+    assert main(["label", str(project.path), "--json", "a", "b", "c"]) == 2  # still refused
