@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import capitalised
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
@@ -36,6 +37,7 @@ from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
+from labeldesk.interop.writing import statuses_not_written
 
 ERROR_STYLE = "color: #d0342c;"
 
@@ -53,6 +55,9 @@ def report_text(report: ExportReport) -> str:
             f"\n{len(report.failed):,} image(s) could not be read and were left out "
             f"(first: {first['path']}: {first['reason']})."
         )
+    if report.statuses_not_written:
+        shown = FORMAT_NAMES.get(report.format, report.format)
+        text += "\n" + capitalised(statuses_not_written(report.statuses_not_written, shown)) + "."
     return text
 
 

@@ -94,6 +94,8 @@ def export(
             if item.path not in failed:
                 report.written += 1
                 report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
+                if item.status is not None and not report.carries_status:
+                    report.statuses_not_written += 1
         if failed and report.made_splits:  # the splits as written, not as planned
             sizes = report.made_splits["sizes"]
             report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}

@@ -68,6 +68,11 @@ class ExportReport:
     # the export back finds the picture a row was exported as, wherever it is now (two
     # files swapped since: each row's label goes with its picture, not its old name).
     exported_hashes: dict[str, str] = field(default_factory=dict)
+    # Whether the format wrote the images' review statuses (the exporter says so), and,
+    # where it did not, how many written images had one: said, since the import cannot
+    # bring back what the export dropped.
+    carries_status: bool = False
+    statuses_not_written: int = 0
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -80,6 +85,7 @@ class ExportReport:
             "left_out": self.left_out,
             "per_split": self.per_split,
             "failed": self.failed,
+            "statuses_not_written": self.statuses_not_written,
             "label_event_id": self.label_event_id,
             "version": self.version,
             "since": self.since,
@@ -110,6 +116,15 @@ class Item:
     def read_from(self) -> str:
         """The file's path (relative to the image root) to read its bytes from."""
         return self.source if self.source is not None else self.path
+
+
+def statuses_not_written(count: int, fmt: str) -> str:
+    """What to tell a person whose export dropped review statuses."""
+    return (
+        f"{count:,} verified or excluded image(s) were written without their status: this "
+        f"{fmt} export has no place for it (the CSV, Parquet, WebDataset and Label Studio "
+        "exports keep it; Hugging Face's when it writes metadata)"
+    )
 
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:

@@ -201,3 +201,55 @@ def test_an_import_says_what_it_changed_by_kind(project, tmp_path, capsys):
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)  # again: the project holds it all now
     assert data["applied"] == 0 and data["changed"] == {"labels": 0, "splits": 0, "statuses": 0}
+
+
+@pytest.mark.parametrize(("fmt", "source"), [("labelstudio", "tasks.json"), ("hf", "")])
+def test_label_studio_and_hugging_face_metadata_carry_statuses(
+    project, imagefolder, tmp_path, fmt, source
+):
+    """Label Studio tasks keep a status in ``data.status`` and Hugging Face metadata in a
+    ``status`` column; both were dropped, so excluded images came back as ordinary ones."""
+    root, _ = imagefolder
+    project.set_status([VERIFIED], "verified")
+    project.set_status([EXCLUDED], "excluded")
+    out = tmp_path / "out"
+    options = ExportOptions(include_excluded=True, include_unlabeled=True)  # hf: metadata
+    report = export(project, out, fmt, options)
+    assert report.statuses_not_written == 0
+    other, _ = create_and_index(tmp_path / "other", root, workers=1)
+    _, rows = read_labels(out / source)
+    apply_label_rows(other, rows)
+    assert statuses(other)[VERIFIED] == "verified" and statuses(other)[EXCLUDED] == "excluded"
+    assert {p for p, s in statuses(other).items() if s} == {VERIFIED, EXCLUDED}
+    other.close()
+
+
+def test_hugging_face_metadata_with_statuses_still_loads_in_datasets(project, tmp_path):
+    import os
+
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    import datasets
+
+    project.set_status([EXCLUDED], "excluded")
+    out = tmp_path / "out"
+    export(project, out, "hf", ExportOptions(include_excluded=True, include_unlabeled=True))
+    datasets.disable_progress_bars()
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(out), cache_dir=str(tmp_path / "c"))
+    found = [s for split in loaded.values() for s in split["status"]]
+    assert found.count("excluded") == 1 and set(found) == {"excluded", None}
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "fiftyone"])
+def test_an_export_that_cannot_keep_statuses_says_so(project, tmp_path, capsys, fmt):
+    from labeldesk.cli import main
+
+    project.set_status([VERIFIED], "verified")
+    project.set_status([EXCLUDED], "excluded")
+    out = tmp_path / "out"
+    args = ["export", str(project.path), str(out), "--format", fmt, "--include-excluded"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "2 verified or excluded image(s) were written without their status" in text
+    csv_args = ["export", str(project.path), str(tmp_path / "csv"), "--include-excluded"]
+    assert main([*csv_args, "--format", "csv", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["statuses_not_written"] == 0

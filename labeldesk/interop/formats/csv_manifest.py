@@ -57,6 +57,7 @@ def _csv(
         copy_images(project, items, out, options, progress, cancel, report, image_folder)
     )
     table = manifest_table(project, written, cancel)
+    report.carries_status = True  # its status column
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)

@@ -20,7 +20,8 @@ label one of two ways, and which one decides its type:
   in the split folder, so it cannot invent a split. datasets needs every metadata file to
   have the same column types, and a JSON file whose labels are all null has none; so when
   a split would hold only unlabeled images, every split gets ``metadata.parquet`` with a
-  typed string ``label`` column instead.
+  typed string ``label`` column instead. Where any image has a review status, the
+  metadata (Parquet, for the same reason) has a ``status`` column, read back on import.
 
 Import (:mod:`.hf_metadata`): a folder with ``metadata.jsonl``, ``metadata.csv`` or
 ``metadata.parquet`` (at its root or in its split folders) holding ``file_name`` and a
@@ -90,12 +91,18 @@ def _hf(
     if folders_are_labels(written):
         return
     per_split: dict[str, list[dict[str, str | None]]] = {}
+    statuses = any(item.status is not None for item, _ in written)
     for item, rel in written:
         split, file_name = rel.split("/", 1)
-        per_split.setdefault(split, []).append({"file_name": file_name, "label": item.label})
-    if any(all(row["label"] is None for row in rows) for rows in per_split.values()) and any(
-        item.label is not None for item, _ in written
-    ):
+        row = {"file_name": file_name, "label": item.label}
+        if statuses:  # (a column in every split's file, as datasets needs)
+            row["status"] = item.status
+        per_split.setdefault(split, []).append(row)
+    report.carries_status = True  # in the metadata, where any image has one
+    if statuses or (
+        any(all(row["label"] is None for row in rows) for rows in per_split.values())
+        and any(item.label is not None for item, _ in written)
+    ):  # typed columns: JSON lines would make a split's all-empty column "null"
         _write_parquet(out, per_split)
         return
     for split, rows in per_split.items():
@@ -121,7 +128,8 @@ def _write_parquet(out: Path, per_split: dict[str, list[dict[str, str | None]]])
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([pa.field("file_name", pa.string()), pa.field("label", pa.string())])
+    names = list(next(iter(per_split.values()))[0]) if per_split else ["file_name", "label"]
+    schema = pa.schema([pa.field(name, pa.string()) for name in names])
     for split, rows in per_split.items():
         table = pa.Table.from_pylist(rows, schema=schema)
         pq.write_table(table, out / split / "metadata.parquet")

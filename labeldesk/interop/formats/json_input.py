@@ -109,10 +109,13 @@ class RowMaker:
         if path is not None:
             self.parsed.refused.extend(refused_path(Record(entry, path, None, None)))
 
-    def add(self, entry: int, path: str, label: object, split: object = None) -> None:
-        """A row for ``path``; ``label`` None means unlabeled, ``split`` None: unchanged."""
+    def add(
+        self, entry: int, path: str, label: object, split: object = None, status: object = None
+    ) -> None:
+        """A row for ``path``; ``label`` None means unlabeled, ``split`` and ``status``
+        None: unchanged."""
         nul = ["the path holds a NUL character"] if "\x00" in path else []
-        admit(self.parsed, Record(entry, path, label, split), nul)
+        admit(self.parsed, Record(entry, path, label, split, status=status), nul)
 
     def result(self, **flags: bool) -> LabelFile:
         rows = checked_rows(self.parsed, self.source)

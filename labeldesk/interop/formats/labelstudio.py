@@ -67,6 +67,8 @@ def _labelstudio(
         data: dict[str, Any] = {"image": LOCAL_FILES + quote(rel, safe="/"), "path": item.path}
         if item.split != "unassigned":
             data["split"] = item.split
+        if item.status is not None:  # read back by LabelDesk (Label Studio keeps data)
+            data["status"] = item.status
         task: dict[str, Any] = {"data": data}
         if item.label is not None:
             task["annotations"] = [{"result": [_choice(item.label)], "was_cancelled": False}]
@@ -77,6 +79,7 @@ def _labelstudio(
                 {"model_version": version, "score": score, "result": [_choice(label, score)]}
             ]
         tasks.append(task)
+    report.carries_status = True  # data.status
     text = json.dumps(tasks, ensure_ascii=False, indent=1)
     (out / TASKS).write_text(text + "\n", encoding="utf-8")
     (out / CONFIG).write_text(labeling_config(classes), encoding="utf-8")

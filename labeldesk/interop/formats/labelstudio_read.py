@@ -93,19 +93,19 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if problem is None and image is not None:
             image = _own_path(task["data"], image)
         text, label_problem, found = task_label(task.get(kind), kind)
-        split = task["data"].get("split")
+        split, status = task["data"].get("split"), task["data"].get("status")
         label: object = text
         if label_problem is None and not found:
-            if not split:
+            if not split and not status:
                 continue  # nothing to apply: the image keeps its label
-            label = KEEP_LABEL  # its split still comes back; its label stays
+            label = KEEP_LABEL  # its split and status still come back; its label stays
         if label_problem is not None:
             maker.problem(entry, label_problem, path=image)
         elif problem is not None:
             maker.problem(entry, problem)
         else:
             assert image is not None
-            maker.add(entry, image, label, split)
+            maker.add(entry, image, label, split, status)
     return maker.result(unmatched_ok=True)
 
 

@@ -66,6 +66,7 @@ def _webdataset(
     (out / "classes.txt").write_text("".join(f"{c}\n" for c in classes), encoding="utf-8")
     ordered = sorted(items, key=lambda i: (SPLIT_ORDER.get(i.split, 3), i.split, i.path))
     writer = _Shards(out, size)
+    report.carries_status = True  # each record's status key
     counts: dict[str, int] = {}
     try:
         for done, item in enumerate(ordered, start=1):
