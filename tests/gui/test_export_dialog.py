@@ -147,3 +147,13 @@ def test_the_shard_row_gives_its_room_back_when_it_hides(qtbot, dialog):
     dialog.format.setCurrentIndex(dialog.format.findData("parquet"))
     qtbot.wait(50)
     assert dialog.height() == before + 200
+
+
+def test_the_report_says_when_statuses_were_not_written():
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    report = ExportReport("/tmp/out", "fiftyone", written=5, statuses_not_written=2)
+    text = report_text(report)
+    assert "2 verified or excluded image(s) were written without their status" in text
+    assert "this FiftyOne" in text  # the format as the dialog names it
