@@ -96,7 +96,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
-    from labeldesk.interop.writing import statuses_not_written
+    from labeldesk.interop.writing import gone_since_text, statuses_not_written
     from labeldesk.ml.splits import parse_ratios
 
     options = ExportOptions(
@@ -132,6 +132,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
             f"{len(report.failed)} image(s) could not be read and were left out (--json "
             f"lists them), e.g. {first['path']} ({first['reason']})"
         )
+    if report.gone_since:
+        lines.append(gone_since_text(report))
     if report.statuses_not_written:
         lines.append(statuses_not_written(report.statuses_not_written, report.format))
     if report.made_splits:

@@ -37,7 +37,7 @@ from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
-from labeldesk.interop.writing import statuses_not_written
+from labeldesk.interop.writing import gone_since_text, statuses_not_written
 
 ERROR_STYLE = "color: #d0342c;"
 
@@ -55,6 +55,8 @@ def report_text(report: ExportReport) -> str:
             f"\n{len(report.failed):,} image(s) could not be read and were left out "
             f"(first: {first['path']}: {first['reason']})."
         )
+    if report.gone_since:
+        text += "\n" + capitalised(gone_since_text(report)) + "."
     if report.statuses_not_written:
         shown = FORMAT_NAMES.get(report.format, report.format)
         text += "\n" + capitalised(statuses_not_written(report.statuses_not_written, shown)) + "."

@@ -69,6 +69,7 @@ def write_manifest(
         "label_event_id": report.label_event_id,
         "version": report.version,
         "since": report.since,
+        "gone_since": report.gone_since,
         "options": chosen,
         "images": report.written,
         "per_split": dict(sorted(report.per_split.items())),

@@ -25,6 +25,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
     ImageAt,
+    Recorded,
     changed_ids,
     current_items,
     items_at,
@@ -135,8 +136,10 @@ def select_items(
     if options.since is not None:
         since = get_version(db, options.since)
         report.since = since.name
-        changed = changed_ids(recorded_state(db, since), recorded_state(db, version))
+        before, after = recorded_state(db, since), recorded_state(db, version)
+        changed = changed_ids(before, after)
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
+        report.gone_since = gone_since(before, after, changed, {r.image_id for r in images})
     report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
     images = [r for r in images if not r.missing]
     splits = {r.image_id: r.split for r in images}
@@ -160,6 +163,29 @@ def select_items(
     ]
     items.sort(key=lambda item: item.path)
     return Selection(_safe_labels(items, report), report, classes)
+
+
+def gone_since(
+    before: Mapping[int, Recorded],
+    after: Mapping[int, Recorded],
+    changed: set[int],
+    written: set[int],
+) -> list[dict[str, str]]:
+    """What a copy of the earlier version should drop, when it holds them: its images that
+    are no longer in the dataset, and those that changed and are left out of this export
+    (excluded since, unlabeled, dropped by the class map…). By the earlier version's path,
+    with the content hash; in path order."""
+    gone = [
+        {"path": r.path, "hash": r.hash, "why": "no longer in the dataset"}
+        for i, r in before.items()
+        if i not in after
+    ]
+    gone += [
+        {"path": r.path, "hash": r.hash, "why": "left out of this export now"}
+        for i, r in before.items()
+        if i in after and i in changed and i not in written
+    ]
+    return sorted(gone, key=lambda g: g["path"])
 
 
 def _safe_labels(items: list[Item], report: ExportReport) -> list[Item]:

@@ -73,6 +73,9 @@ class ExportReport:
     # bring back what the export dropped.
     carries_status: bool = False
     statuses_not_written: int = 0
+    # With --since: the earlier version's images to drop from a copy of it ({"path",
+    # "hash", "why"}): no longer in the dataset, or left out of this export now
+    gone_since: list[dict[str, str]] = field(default_factory=list)
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -86,6 +89,7 @@ class ExportReport:
             "per_split": self.per_split,
             "failed": self.failed,
             "statuses_not_written": self.statuses_not_written,
+            "gone_since": self.gone_since,
             "label_event_id": self.label_event_id,
             "version": self.version,
             "since": self.since,
@@ -124,6 +128,17 @@ def statuses_not_written(count: int, fmt: str) -> str:
         f"{count:,} verified or excluded image(s) were written without their status: this "
         f"{fmt} export has no place for it (the CSV, Parquet, WebDataset and Label Studio "
         "exports keep it; Hugging Face's when it writes metadata)"
+    )
+
+
+def gone_since_text(report: ExportReport) -> str:
+    """What to tell a person whose --since export has images to drop ("" when none)."""
+    if not report.gone_since:
+        return ""
+    return (
+        f"{len(report.gone_since):,} image(s) of version {report.since} are no longer in "
+        "the dataset or are left out now: the manifest lists them (gone_since) for a copy "
+        "of that version to drop"
     )
 
 

@@ -208,8 +208,35 @@ def test_since_a_version_writes_only_what_changed(project, imagefolder, tmp_path
     expected = {hashlib.sha256((root / p).read_bytes()).hexdigest() for p in changed}
     assert set(rows(tmp_path / "out")) == expected  # by content: nothing else was written
     assert report.since == "v1" and report.left_out["unchanged since v1"] == 12
+    assert report.gone_since == []  # nothing of v1 is gone
     with pytest.raises(VersionError, match="no dataset version named 'v7'"):
         export(project, tmp_path / "other", "csv", ExportOptions(since="v7"))
+
+
+def test_since_a_version_lists_what_a_copy_of_it_should_drop(
+    project, imagefolder, tmp_path, capsys
+):
+    """A --since export wrote what changed but said nothing of images deleted or excluded
+    since: a copy of the earlier export kept them. The manifest lists them."""
+    from labeldesk.cli import main
+
+    root, _ = imagefolder
+    create_version(project.db, "v1")
+    (root / "train/dog/dog1.jpg").unlink()  # gone from the folder
+    project.set_status(["train/cat/cat0.jpg"], "excluded")  # left out of the export now
+    project.set_label("val/dog/dog0.jpg", "cat")  # changed, and written
+    project.scan(workers=1)
+    out = tmp_path / "out"
+    assert main(["export", str(project.path), str(out), "--since", "v1", "--format", "csv"]) == 0
+    assert "2 image(s) of version v1 are no longer in the dataset" in capsys.readouterr().out
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    gone = {g["path"]: g["why"] for g in manifest["gone_since"]}
+    assert gone == {
+        "train/cat/cat0.jpg": "left out of this export now",
+        "train/dog/dog1.jpg": "no longer in the dataset",
+    }
+    table = csv.DictReader((out / "labels.csv").read_text(encoding="utf-8").splitlines())
+    assert [r["path"] for r in table] == ["images/val/dog/dog0.jpg"]
 
 
 def test_unverified_images_can_be_left_out(project, tmp_path):
