@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 
 from .db import Database
 from .image_rows import USABLE
-from .labels import NEWEST_EVENT, state_as_of
+from .labels import NEWEST_EVENT, last_event_id, state_as_of
 from .sql_lists import IN_LIST, json_list
 from .versions import CURRENT, DatasetVersion, members
-from .vocab import EFFECTIVE_SPLIT, EXCLUDED
+from .vocab import EFFECTIVE_SPLIT, EXCLUDED, VERIFIED
 
 
 class Recorded(NamedTuple):
@@ -151,13 +151,19 @@ def relabeled_since(db: Database, version: DatasetVersion) -> set[int]:
     """Images given another label after ``version`` by anything but a class rename (or
     the undoing of one): a person, an import, a merge. A review status or a split
     changed is not a relabel."""
+    return _relabeled_between(db, version.label_event_id, None)
+
+
+def _relabeled_between(db: Database, after: int, until: int | None) -> set[int]:
+    """Images relabeled (not by a class rename) by a label event after ``after`` and up
+    to ``until`` (None: the newest)."""
     return {
         int(r[0])
         for r in db.query(
-            "SELECT DISTINCT image_id FROM label_events WHERE id > ? "
+            "SELECT DISTINCT image_id FROM label_events WHERE id > ? AND id <= ? "
             "AND old_label IS NOT new_label "
             f"AND batch_id NOT IN ({_RENAME_BATCHES})",
-            (version.label_event_id,),
+            (after, until if until is not None else 2**62),
         )
     }
 
@@ -209,16 +215,20 @@ class VersionDiff:
     a: str
     b: str
     labels_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
+    # a class renamed in between: its images' label text changed, not their class
+    classes_renamed: list[dict[str, Any]] = field(default_factory=list)  # old, new, images
     splits_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
     added: list[dict[str, Any]] = field(default_factory=list)  # path, label
     removed: list[dict[str, Any]] = field(default_factory=list)  # path, label
     excluded: list[dict[str, Any]] = field(default_factory=list)  # path, label
     included: list[dict[str, Any]] = field(default_factory=list)  # path, label (re-included)
     content_changed: list[dict[str, Any]] = field(default_factory=list)  # path
+    verified: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    unverified: list[dict[str, Any]] = field(default_factory=list)  # path, label
 
     KINDS = (
-        "labels_changed", "splits_changed", "added", "removed", "excluded", "included",
-        "content_changed",
+        "labels_changed", "classes_renamed", "splits_changed", "added", "removed",
+        "excluded", "included", "verified", "unverified", "content_changed",
     )  # fmt: skip
 
     def counts(self) -> dict[str, int]:
@@ -249,10 +259,15 @@ class VersionDiff:
 def _kind_text(kind: str, n: int) -> str:
     """The kind in words: 'labels changed', or 'label changed' for one."""
     text = kind.replace("_", " ")
-    return text.replace("labels ", "label ").replace("splits ", "split ") if n == 1 else text
+    if n == 1:
+        for many, one in (("labels ", "label "), ("splits ", "split "), ("classes ", "class ")):
+            text = text.replace(many, one)
+    return text
 
 
 def _describe(row: dict[str, Any]) -> str:
+    if "images" in row:
+        return f"{row['old']} -> {row['new']} ({row['images']:,} image(s))"
     if "new" in row:
         return f"{row['path']}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
     if "label" in row:
@@ -261,10 +276,15 @@ def _describe(row: dict[str, Any]) -> str:
 
 
 def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
-    """Labels and splits changed, images added, removed, excluded (and re-included) and
-    files whose content changed, from ``a`` to ``b`` (None: the state now)."""
+    """Labels and splits changed, classes renamed, images added, removed, excluded (and
+    re-included), verified (or no longer) and files whose content changed, from ``a`` to
+    ``b`` (None: the state now). A label that differs only because its class was renamed
+    in between counts under ``classes_renamed`` (once per rename), not as a relabel."""
     before, after = recorded_state(db, a), recorded_state(db, b)
     out = VersionDiff(a.name if a else CURRENT, b.name if b else CURRENT)
+    ends = sorted(v.label_event_id if v else last_event_id(db) for v in (a, b))
+    relabeled = _relabeled_between(db, ends[0], ends[1])
+    renamed: dict[tuple[str | None, str | None], int] = {}
     for i in sorted(after.keys() | before.keys(), key=lambda i: (after.get(i) or before[i]).path):
         new, old = after.get(i), before.get(i)
         if old is None and new is not None:
@@ -272,13 +292,21 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
         elif new is None and old is not None:
             out.removed.append({"path": old.path, "label": old.label})
         elif old is not None and new is not None:
-            if old.label != new.label:
+            if old.label != new.label and i not in relabeled:
+                renamed[(old.label, new.label)] = renamed.get((old.label, new.label), 0) + 1
+            elif old.label != new.label:
                 out.labels_changed.append({"path": new.path, "old": old.label, "new": new.label})
             if old.split != new.split:
                 out.splits_changed.append({"path": new.path, "old": old.split, "new": new.split})
             if (old.status == EXCLUDED) != (new.status == EXCLUDED):
                 rows = out.excluded if new.status == EXCLUDED else out.included
                 rows.append({"path": new.path, "label": new.label})
+            if (old.status == VERIFIED) != (new.status == VERIFIED):
+                rows = out.verified if new.status == VERIFIED else out.unverified
+                rows.append({"path": new.path, "label": new.label})
             if old.hash != new.hash:
                 out.content_changed.append({"path": new.path})
+    out.classes_renamed = [
+        {"old": old, "new": new, "images": n} for (old, new), n in sorted(renamed.items(), key=str)
+    ]
     return out

@@ -100,6 +100,28 @@ def test_diff_lists_labels_splits_added_removed_and_excluded(project, imagefolde
     assert diff(project.db, v2, v2).to_text() == "v2 -> v2: no differences"
 
 
+def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
+    """A class renamed between two versions listed every image of the class as relabeled
+    (hat -> cap eighty times); verifying an image was not shown at all."""
+    v1 = create_version(project.db, "v1")
+    project.rename_class("dog", "hound")
+    project.set_label("train/cat/cat0.jpg", "hound")  # a real relabel, into the new name
+    project.set_status(["train/cat/cat1.jpg"], "verified")
+    v2 = create_version(project.db, "v2")
+    result = diff(project.db, v1, v2)
+    dogs = sum(1 for r in recorded_state(project.db, v1).values() if r.label == "dog")
+    assert result.classes_renamed == [{"old": "dog", "new": "hound", "images": dogs}]
+    assert result.labels_changed == [{"path": "train/cat/cat0.jpg", "old": "cat", "new": "hound"}]
+    assert result.verified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
+    assert f"dog -> hound ({dogs} image(s))" in result.to_text()
+    assert "1 class renamed" in result.to_text()
+    back = diff(project.db, v2, v1)  # the other way round: the rename backwards
+    assert back.classes_renamed == [{"old": "hound", "new": "dog", "images": dogs}]
+    assert back.unverified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
+    project.set_status(["train/cat/cat1.jpg"], None)
+    assert diff(project.db, v2, None).unverified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
+
+
 def test_changed_ids_ignores_a_move_but_not_a_change(project, imagefolder):
     root, _ = imagefolder
     v1 = create_version(project.db, "v1")
