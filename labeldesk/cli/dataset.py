@@ -241,7 +241,12 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
+    from labeldesk.core.label_files import (
+        apply_label_rows,
+        normalise_path,
+        old_names_note,
+        read_label_file,
+    )
 
     with open_existing(args.project) as project:
         if args.csv:
@@ -258,10 +263,12 @@ def cmd_label(args: argparse.Namespace) -> Output:
             )
             text = rows.applied.describe()
             text += f"; {rows.status_note}" if rows.status_note else ""
+            text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
             data = {
                 "applied": applied,
                 "status_note": rows.status_note,
                 "changed": rows.applied.by_kind(),
+                "old_class_names": rows.old_names,
             }
             return Output(data, text)
         else:

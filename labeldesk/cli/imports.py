@@ -92,7 +92,7 @@ def describe_skipped(skipped: list[str]) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import apply_label_rows, by_name_notice
+    from labeldesk.core.label_files import apply_label_rows, by_name_notice, old_names_note
 
     fmt, rows = read_label_source(args.file, args.format, args)
     skipped: list[str] | None = [] if args.skip_bad_rows else None
@@ -112,6 +112,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "matched_by_file_name": rows.by_name,
         "status_note": rows.status_note,
         "changed": rows.applied.by_kind(),
+        "old_class_names": rows.old_names,
     }
     lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
     if applied:
@@ -119,6 +120,8 @@ def cmd_import(args: argparse.Namespace) -> Output:
     lines += describe_skipped(skipped or [])
     if rows.status_note:
         lines.append(rows.status_note)
+    if rows.old_names:
+        lines.append(old_names_note(rows.old_names))
     if rows.unmatched:  # a Label Studio export names images of other projects too
         lines += [f"{len(rows.unmatched)} row(s) name no image in this project:"]
         lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]

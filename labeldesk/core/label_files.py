@@ -94,6 +94,8 @@ class LabelFile:
     by_name: int = 0
     # What apply_label_rows changed, by kind (labels, splits, review statuses)
     applied: BatchCounts = field(default_factory=BatchCounts)
+    # Old class names the rows used (a class renamed or merged since) -> the class now
+    old_names: dict[str, str] = field(default_factory=dict)
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
     # image such a row names is left out, whatever the file's good rows say of it
     refused: list[tuple[int, str]] = field(default_factory=list)
@@ -402,7 +404,14 @@ def apply_label_rows(
     chosen: dict[str, LabelRow] = {}
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
+    renamed = _renamed_classes(project, classes)
+    found.old_names = {}
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
+        if row.label is not None and not row.keep_label and classes.find(row.label) is None:
+            now = renamed.get(nfc(row.label))  # a class renamed (or merged) since
+            if now is not None:
+                found.old_names[row.label] = now
+                row = row._replace(label=now)
         if not (create_classes or row.label is None or classes.find(row.label)):
             problems.append((row.line, _unknown_class(row.label)))
         if by_content is not None:
@@ -479,6 +488,29 @@ def apply_label_rows(
     )
     found.applied = batch_counts(project.db, changes.batch_id)
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news
+
+
+def _renamed_classes(project: Project, classes: NameIndex) -> dict[str, str]:
+    """Old class name (NFC) -> the class it became, for a renamed or merged class: an
+    older file's rows still name their class (a removed class's name is not one)."""
+    found: dict[str, str] = {}
+    for old, target in project.class_aliases().items():
+        now = classes.find(target) if target is not None else None
+        if now is not None:
+            found[nfc(old)] = now
+    return found
+
+
+def old_names_note(old_names: dict[str, str]) -> str:
+    """What to tell a person whose rows named classes by their old names ("" if none)."""
+    if not old_names:
+        return ""
+    shown = ", ".join(f"{old} → {new}" for old, new in sorted(old_names.items())[:10])
+    more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
+    return (
+        f"{len(old_names)} class name(s) in the file are old names of renamed or merged "
+        f"classes, applied to the class each became: {shown}{more}"
+    )
 
 
 def _ambiguity(suffixes: SuffixMatches, stems: StemMatches) -> Ambiguity:

@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.batch_counts import BatchCounts
 from labeldesk.core.display import capitalised
-from labeldesk.core.label_files import LabelFile, apply_label_rows, by_name_notice
+from labeldesk.core.label_files import (
+    LabelFile,
+    apply_label_rows,
+    by_name_notice,
+    old_names_note,
+)
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, in_app_words
@@ -252,6 +257,8 @@ class ImportDialog(QDialog):
         lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
         if self.rows.status_note:
             lines.append(capitalised(self.rows.status_note) + ".")
+        if self.rows.old_names:
+            lines.append(capitalised(old_names_note(self.rows.old_names)) + ".")
         if problems:
             lines.append(f"{len(problems):,} bad row(s):")
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]

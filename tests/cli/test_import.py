@@ -137,3 +137,22 @@ def test_the_message_names_what_the_file_was_read_as(proj, tmp_path, capsys, nam
     assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
     assert main(["undo", proj]) == 0
     assert f"labels from {name} ({shown})" in capsys.readouterr().out
+
+
+def test_an_older_file_names_a_renamed_class_by_its_old_name(project, tmp_path, capsys):
+    """A file written before a class was renamed (or merged) was refused ("unknown class
+    'dog'"), though the project records what the class became; a removed class's name
+    is still unknown."""
+    f = tmp_path / "old.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,dog\n")
+    project.rename_class("dog", "hound")
+    assert main(["import", str(project.path), str(f), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["applied"] == 1 and data["old_class_names"] == {"dog": "hound"}
+    assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "hound"
+    project.undo()
+    assert main(["label", str(project.path), "--csv", str(f)]) == 0
+    assert "old names of renamed or merged classes" in capsys.readouterr().out
+    project.remove_class("hound")
+    assert main(["import", str(project.path), str(f)]) == 1
+    assert "unknown class" in capsys.readouterr().err

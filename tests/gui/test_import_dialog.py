@@ -226,3 +226,15 @@ def test_a_status_column_that_is_not_read_is_said_before_import(qtbot, project, 
     assert "The status column holds 'ok' (line 2), not verified or excluded" in (
         dialog.found.text()
     )
+
+
+def test_the_form_says_when_rows_name_a_class_by_its_old_name(qtbot, project, tmp_path):
+    project.rename_class("dog", "hound")
+    f = tmp_path / "labels.csv"
+    dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\n")
+    assert "1 image(s) would change" in dialog.found.text()
+    assert "old names of renamed or merged classes" in dialog.found.text()
+    assert "dog → hound" in dialog.found.text()
+    apply(qtbot, dialog)
+    assert label_of(project, "_unlabeled/u0.png") == "hound"
+    dialog.shutdown()
