@@ -75,6 +75,7 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
         "applied": 2,
         "status_note": "",
         "changed": {"labels": 2, "splits": 0, "statuses": 0},
+        "old_class_names": {},
     }
     history = run_json(capsys, "history", proj, "-n", "3")
     assert [h["path"] for h in history] == [
