@@ -353,3 +353,53 @@ def test_skipping_a_bad_task_leaves_its_image_out_whatever_another_task_says(pro
     labels = project.images().set_index("path").label
     assert labels["train/cat/cat0.jpg"] == "cat" and labels["_unlabeled/u0.png"] == "dog"
     assert len(skipped) == 1
+
+
+def _min_entry(n: int, image: str, **fields) -> dict:
+    """A JSON-MIN object as Label Studio 1.23 writes one (task data beside the choice)."""
+    return {
+        "image": image, "id": n, "annotator": 1, "annotation_id": 100 + n,
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        "lead_time": 2.5, **fields,
+    }  # fmt: skip
+
+
+def test_a_json_min_export_is_read(project, tmp_path):
+    """Label Studio's JSON-MIN export (flat objects, the choice under the <Choices> tag's
+    name) was refused for its missing label key."""
+    f = tmp_path / "min.json"
+    local = "/data/local-files/?d=images/train/cat/cat0.jpg"
+    entries = [
+        _min_entry(1, local, choice="dog", split="val"),
+        _min_entry(2, "/data/upload/3/1a2b3c4d-cat2.jpg", choice={"choices": ["dog"]}),
+        _min_entry(3, "https://host/x/train/dog/dog0.jpg", status="verified"),  # no choice
+    ]
+    f.write_text(json.dumps(entries))
+    name, rows = read_labels(f)
+    assert name == "labelstudio" and rows.problems == []
+    assert [(r.path, r.label, r.split) for r in rows] == [
+        ("images/train/cat/cat0.jpg", "dog", "val"),
+        ("cat2.jpg", "dog", None),
+        ("x/train/dog/dog0.jpg", None, None),  # its status only: the label stays
+    ]
+    assert apply_label_rows(project, rows) == 3
+    frame = project.images().set_index("path")
+    assert frame.label["train/cat/cat0.jpg"] == "dog" and frame.split["train/cat/cat0.jpg"] == "val"
+    assert frame.label["train/dog/dog0.jpg"] == "dog" and frame.status["train/dog/dog0.jpg"] == (
+        "verified"
+    )
+
+
+def test_a_json_min_export_names_its_label_key_or_asks_for_it(tmp_path):
+    f = tmp_path / "min.json"
+    f.write_text(json.dumps([_min_entry(1, "a.png", sentiment="cat")]))
+    _, rows = read_labels(f)  # the one key that is not Label Studio's own
+    assert [(r.path, r.label) for r in rows] == [("a.png", "cat")]
+    f.write_text(json.dumps([_min_entry(1, "a.png", sentiment="cat", mood="dog")]))
+    with pytest.raises(LabelFileError, match=r"--label-column \('mood', 'sentiment'\)"):
+        read_labels(f)
+    _, rows = read_labels(f, options=ImportOptions(label_column="mood"))
+    assert [(r.path, r.label) for r in rows] == [("a.png", "dog")]
+    f.write_text(json.dumps([_min_entry(1, "a.png", choice=["cat", "dog"])]))
+    _, rows = read_labels(f)
+    assert "multi-label is not supported" in rows.problems[0][1]

@@ -12,7 +12,8 @@ suggestion for a scored label, else the prediction) is a prediction with its
 Studio's template defaults: ``image`` and ``choice``.
 
 Import (:mod:`.labelstudio_read`): a Label Studio JSON export, annotations or (on
-request) predictions, matched to the project's images by path suffix.
+request) predictions, matched to the project's images by path suffix; or its JSON-MIN
+export (:mod:`.labelstudio_min`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from ..writing import (
     register_exporter,
 )
 from .base import Importer, register_importer
-from .labelstudio_read import read_tasks, sniff_tasks
+from .labelstudio_min import read_export
+from .labelstudio_read import sniff_tasks
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -148,6 +150,6 @@ register_importer(
         "labelstudio",
         "Label Studio JSON export (image classification): annotations, or predictions",
         sniff_tasks,
-        read_tasks,
+        read_export,
     )
 )

@@ -65,13 +65,19 @@ def sniff_tasks(path: Path) -> bool:
         return False
     if not head.startswith("["):
         return False
+    if '"annotation_id"' in head and '"lead_time"' in head:  # JSON-MIN (.labelstudio_min)
+        return True
     return '"data"' in head and ('"annotations"' in head or '"predictions"' in head)
 
 
 def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
     """Rows of the tasks' annotations (or, with ``options.predictions``, predictions);
     a task's problems are kept by its entry number (its place in the list, from 1)."""
-    tasks = load_json(path)
+    return tasks_rows(load_json(path), path, options)
+
+
+def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
+    """:func:`read_tasks` of the tasks loaded from ``path``."""
     if not isinstance(tasks, list):
         raise LabelFileError(
             str(path), ['expected a Label Studio export: a list of tasks {"data": ...}']
@@ -91,7 +97,7 @@ def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
         if problem is None:
             image, problem = reference_path(ref)
         if problem is None and image is not None:
-            image = _own_path(task["data"], image)
+            image = own_path(task["data"], image)
         text, label_problem, found = task_label(task.get(kind), kind)
         split, status = task["data"].get("split"), task["data"].get("status")
         label: object = text
@@ -123,7 +129,7 @@ def _ids_only(tasks: list[Any]) -> bool:
     return bool(entries) and all(isinstance(e, int) for e in entries)
 
 
-def _own_path(data: dict[str, Any], image: str) -> str:
+def own_path(data: dict[str, Any], image: str) -> str:
     """LabelDesk's export writes the image's project path as ``data.path``; where the
     exported file was renamed (a name too long to copy as it was), that path finds the
     image in the project the export came from; otherwise the reference is kept."""

@@ -1,0 +1,102 @@
+"""Label Studio's JSON-MIN export: one flat object per annotated task, the task's data
+fields beside the annotation's choice, keyed by the ``<Choices>`` tag's name::
+
+    {"image": "/data/local-files/?d=images/a.png", "id": 1, "choice": "cat",
+     "annotator": 1, "annotation_id": 7, "created_at": "…", "updated_at": "…",
+     "lead_time": 3.2}
+
+The label is the key LabelDesk's labeling config names (``choice``), or the one named
+with ``--label-column``, or else the one key that is neither Label Studio's own nor a
+data field LabelDesk writes. Its value is a class name, ``{"choices": [name]}`` or
+``[name]``; a second choice is a problem (multi-label is not supported). The image
+reference is read as in the full export (:func:`.labelstudio_read.reference_path`), and
+``split`` and ``status`` as there too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_file_formats import KEEP_LABEL
+from labeldesk.core.label_files import LabelFile
+
+from .base import ImportOptions
+from .json_input import RowMaker, load_json
+from .labelstudio_read import image_reference, own_path, reference_path, tasks_rows
+
+# Keys Label Studio puts in every JSON-MIN object, and the data fields LabelDesk writes
+MIN_KEYS = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"}
+DATA_KEYS = {"image", "path", "split", "status"}
+CHOICE = "choice"  # the <Choices> name of LabelDesk's labeling config
+
+
+def read_export(path: Path, options: ImportOptions) -> LabelFile:
+    """A Label Studio JSON export, full (:mod:`.labelstudio_read`) or JSON-MIN."""
+    tasks = load_json(path)
+    if not (isinstance(tasks, list) and is_min(tasks)):
+        return tasks_rows(tasks, path, options)
+    if options.predictions:
+        raise LabelFileError(str(path), ["a JSON-MIN export holds no predictions"])
+    return read_min(tasks, str(path), options)
+
+
+def is_min(tasks: list[Any]) -> bool:
+    """Whether ``tasks`` is a JSON-MIN export (flat objects, no ``data``)."""
+    first = next((t for t in tasks if isinstance(t, dict)), None)
+    return first is not None and "data" not in first and "annotation_id" in first
+
+
+def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile:
+    key = options.label_column or _label_key(tasks, source)
+    maker = RowMaker(source)
+    for entry, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict):
+            maker.problem(entry, "not an object: expected a JSON-MIN task")
+            continue
+        ref, problem = image_reference(task)
+        image: str | None = None
+        if problem is None:
+            image, problem = reference_path(ref)
+        if problem is not None or image is None:
+            maker.problem(entry, problem or "no image")
+            continue
+        image = own_path(task, image)
+        split, status = task.get("split"), task.get("status")
+        label, label_problem = _choice(task.get(key))
+        if label_problem is not None:
+            maker.problem(entry, label_problem, path=image)
+        elif label is not None or split or status:
+            maker.add(entry, image, KEEP_LABEL if label is None else label, split, status)
+    return maker.result(unmatched_ok=True)
+
+
+def _label_key(tasks: list[Any], source: str) -> str:
+    keys: set[str] = set()
+    for task in tasks[:1000]:
+        if isinstance(task, dict):
+            keys.update(k for k in task if isinstance(k, str))
+    if CHOICE in keys:
+        return CHOICE
+    others = sorted(keys - MIN_KEYS - DATA_KEYS)
+    if len(others) == 1:
+        return others[0]
+    shown = ", ".join(repr(k) for k in others[:20]) or "none"
+    raise LabelFileError(
+        source,
+        [f"a JSON-MIN export: which key holds the label? name it with --label-column ({shown})"],
+    )
+
+
+def _choice(value: object) -> tuple[str | None, str | None]:
+    """(the class chosen, or the problem); None, None when there is no choice."""
+    if isinstance(value, dict):
+        value = value.get("choices")
+    if isinstance(value, list):
+        if len(value) > 1:
+            return None, f"several choices {value!r}: multi-label is not supported"
+        value = value[0] if value else None
+    if value is None or isinstance(value, str):
+        return value or None, None
+    return None, f"the label {value!r} is not a class name"
