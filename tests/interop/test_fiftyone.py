@@ -149,3 +149,27 @@ def test_an_image_given_twice_in_labels_json_is_refused_not_last_wins(tmp_path):
     labels.write_text('{"classes": ["cat", "dog"], "labels": {"a": 1, "a": 0}}')
     with pytest.raises(LabelFileError, match="'a' is written twice"):
         read_labels(labels)
+
+
+def test_fiftyones_own_flat_export_finds_the_images_by_their_bytes(project, imagefolder, tmp_path):
+    """FiftyOne's exporter copies every image into one flat data/ folder, renaming those
+    that share a name (cat0.jpg, cat0-2.jpg): every row failed "not an image in the
+    project". The files are the images' bytes, and those name them."""
+    import shutil
+
+    root, _ = imagefolder
+    data = tmp_path / "fo" / "data"
+    data.mkdir(parents=True)
+    shutil.copy(root / "train/cat/cat0.jpg", data / "cat0.jpg")
+    shutil.copy(root / "val/cat/cat0.jpg", data / "cat0-2.jpg")  # same name: renamed
+    shutil.copy(root / "test/dog/dog1.jpg", data / "dog1.jpg")
+    labels = {"cat0": 1, "cat0-2": 1, "dog1": 0}
+    (tmp_path / "fo" / "labels.json").write_text(
+        json.dumps({"classes": ["cat", "dog"], "labels": labels})
+    )
+    _, rows = read_labels(tmp_path / "fo")
+    assert apply_label_rows(project, rows) == 3
+    frame = project.images().set_index("path")
+    assert frame.label["train/cat/cat0.jpg"] == "dog" and frame.label["val/cat/cat0.jpg"] == "dog"
+    assert frame.label["test/dog/dog1.jpg"] == "cat"
+    assert rows.by_name == 0  # each by its bytes, none by a file name

@@ -147,13 +147,33 @@ def _read(path: Path, options: ImportOptions) -> LabelFile:
     maker = RowMaker(str(path))
     root = (path if path.is_dir() else path.parent).absolute()
     entry = 0
+    file_of: dict[int, Path] = {}  # entry -> its image file
     for labels_path, split in datasets:
-        entry = _read_one(labels_path, split, maker, entry, root, several=len(datasets) > 1)
-    return maker.result()
+        several = len(datasets) > 1
+        entry = _read_one(labels_path, split, maker, entry, root, file_of, several=several)
+    rows = maker.result()
+    # The files are copies of the images: a row names its image by their bytes, as a
+    # folder of class folders does (FiftyOne's own exporter renames and flattens them,
+    # so their paths name nothing in the project); else by the file's path in data/.
+    rows.content_files = [str(file_of[row.line]) for row in rows.rows]
+    rows.fallback_paths = [_below_data(file_of[row.line]) for row in rows.rows]
+    rows.refused_content = [str(file_of[line]) for line, _ in rows.refused if line in file_of]
+    return rows
+
+
+def _below_data(file: Path) -> str:
+    parts = file.as_posix().split(f"/{DATA}/")
+    return parts[-1] if len(parts) > 1 else file.name
 
 
 def _read_one(
-    labels_path: Path, split: str | None, maker: RowMaker, entry: int, root: Path, several: bool
+    labels_path: Path,
+    split: str | None,
+    maker: RowMaker,
+    entry: int,
+    root: Path,
+    file_of: dict[int, Path],
+    several: bool,
 ) -> int:
     """Add one labels.json's rows; returns the last entry number used (numbers run on
     across the datasets, and a problem names its file when there are several)."""
@@ -178,6 +198,7 @@ def _read_one(
         else:  # its path from the folder read, matched by suffix: in a project of that
             # folder, or in the one LabelDesk exported it from (data/ keeps its folders)
             maker.add(entry, matches[0].relative_to(root).as_posix(), label, split)
+            file_of[entry] = matches[0]
     return entry
 
 
