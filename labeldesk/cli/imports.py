@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, open_existing, path_arg
+from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_arg
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -96,13 +96,14 @@ def cmd_import(args: argparse.Namespace) -> Output:
 
     fmt, rows = read_label_source(args.file, args.format, args)
     skipped: list[str] | None = [] if args.skip_bad_rows else None
-    with open_existing(args.project) as project:
+    with open_existing(args.project) as project, TerminalProgress() as progress:
         applied = apply_label_rows(
             project,
             rows,
             create_classes=args.new_class,
             description=f"labels from {args.file.name} ({rows.read_as or fmt})",
             skipped=skipped,
+            progress=progress,  # a folder of images is matched by their bytes
         )
     data = {
         "format": fmt,

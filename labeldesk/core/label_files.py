@@ -51,6 +51,7 @@ from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
+from .progress import CancelToken, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from .project import Project
@@ -346,6 +347,8 @@ def apply_label_rows(
     description: str = "",
     skipped: list[str] | None = None,
     dry_run: bool = False,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
 ) -> int:
     """Apply the rows as one batch; returns the number of images whose label or split
     changed (rows that repeat what the project holds change nothing). ``dry_run``: check
@@ -374,6 +377,8 @@ def apply_label_rows(
             found,
             lambda p: _candidates(project.root, p),
             lambda p: _unknown(project, p),
+            progress,
+            cancel,
         )
         if found.content_files
         else None

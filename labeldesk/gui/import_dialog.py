@@ -35,7 +35,7 @@ from labeldesk.core.label_files import (
     by_name_notice,
     old_names_note,
 )
-from labeldesk.core.progress import CancelToken
+from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, in_app_words
 from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
@@ -204,15 +204,22 @@ class ImportDialog(QDialog):
         path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
         project, create = self.project, self.new_classes.isChecked()
 
-        def run(*, progress: object, cancel: CancelToken) -> Checked:
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> Checked:
             used, rows = read_labels(path, fmt or None, options)
             problems: list[str] = []  # every bad row: of the file, and against the project
             images = apply_label_rows(
-                project, rows, create_classes=create, skipped=problems, dry_run=True
+                project,
+                rows,
+                create_classes=create,
+                skipped=problems,
+                dry_run=True,
+                progress=progress,  # a folder of images is read, file by file
+                cancel=cancel,
             )
             return Checked(used, rows, images, problems)
 
         job = Job(run, "Reading labels")
+        job.progress.connect(self._read_progress)
         job.finished.connect(self._read_finished)
         job.failed.connect(self._read_failed)
         self.read_job, self._read_key = job, key
@@ -220,6 +227,10 @@ class ImportDialog(QDialog):
         self._update()
         self.runner.start(job)
         return job
+
+    def _read_progress(self, done: int, total: int, message: str) -> None:
+        if self.sender() is self.read_job and total:
+            self.found.setText(f"Reading… {message}: {done:,} of {total:,} (Close stops it)")
 
     def _read_finished(self, result: Checked) -> None:
         job = self.read_job

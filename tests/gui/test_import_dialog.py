@@ -238,3 +238,43 @@ def test_the_form_says_when_rows_name_a_class_by_its_old_name(qtbot, project, tm
     apply(qtbot, dialog)
     assert label_of(project, "_unlabeled/u0.png") == "hound"
     dialog.shutdown()
+
+
+def test_a_long_read_shows_its_progress_and_close_stops_it(qtbot, project, tmp_path, monkeypatch):
+    """Matching a folder by its bytes reports how far it is; Close cancels the read,
+    which now stops between files instead of reading on."""
+    import shutil
+
+    from labeldesk.core import label_content
+
+    monkeypatch.setattr(label_content, "PROGRESS_EVERY", 1)
+    started, release = threading.Event(), threading.Event()
+    real = label_content._digest
+
+    def slow_digest(*args):
+        started.set()
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(label_content, "_digest", slow_digest)
+    folder = tmp_path / "sorted"
+    shutil.copytree(project.root / "train", folder)
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(folder))
+    dialog._read_timer.stop()  # read now, once
+    job = dialog.read()
+    assert job is not None
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    release.set()  # one file at a time from here
+    qtbot.waitUntil(lambda: "matching files by their bytes:" in dialog.found.text(), timeout=10000)
+    assert "of 8 (Close stops it)" in dialog.found.text()
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    started.clear()
+    release.clear()
+    job = dialog.read()
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    threading.Timer(0.3, release.set).start()  # (shutdown waits for the dialog's thread)
+    dialog.shutdown()  # what Close does
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    assert job.token.cancelled and job.result is None  # stopped, not read to the end

@@ -464,3 +464,25 @@ def test_an_export_file_with_a_duplicate_s_bytes_is_not_settled_by_its_name(tmp_
     capsys.readouterr()
     assert main(["import", str(path), str(out)]) == 1
     assert "has the content of 2 images ('x/a.png', 'y/b.png')" in capsys.readouterr().err
+
+
+def test_matching_a_folder_by_its_bytes_reports_progress_and_stops_on_cancel(tmp_path):
+    """Reading a folder of images matches each file by its bytes (minutes for 100k): the
+    Import form showed "Reading…" with no progress, and Close did not stop it."""
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.core.progress import CancelToken
+
+    path = made(tmp_path, [f"cat/{n}.png" for n in range(70)] + ["dog/z.png"])
+    sorted_by_someone = tmp_path / "sorted"
+    shutil.copytree(tmp_path / "im", sorted_by_someone)
+    _, rows = read_labels(sorted_by_someone)
+    reports = []
+    with open_project(path) as p:
+        assert apply_label_rows(p, rows, dry_run=True, progress=reports.append) == 0
+        assert [r.done for r in reports] == [0, 64] and {r.total for r in reports} == {71}
+        assert reports[0].message == "matching files by their bytes"
+        cancel = CancelToken()
+        cancel.cancel()
+        _, rows = read_labels(sorted_by_someone)
+        with pytest.raises(Cancelled):
+            apply_label_rows(p, rows, cancel=cancel)
