@@ -17,6 +17,7 @@ from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_ar
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
+    from labeldesk.core.progress import ProgressCallback
 
 SKIPPED_SHOWN = 20
 
@@ -61,9 +62,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def read_label_source(
-    path: Path, fmt: str | None, args: argparse.Namespace
+    path: Path,
+    fmt: str | None,
+    args: argparse.Namespace,
+    progress: ProgressCallback | None = None,
 ) -> tuple[str, LabelFile]:
-    """Read ``path`` as ``fmt`` (detected when None) with the column options in ``args``."""
+    """Read ``path`` as ``fmt`` (detected when None) with the column options in ``args``
+    (``progress``: a reader of many files reports there)."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.formats import ImportOptions, detect_format, read_labels
 
@@ -80,7 +85,9 @@ def read_label_source(
         split_column=args.split_column,
         predictions=bool(getattr(args, "predictions", False)),
     )
-    return read_labels(path, fmt, options)
+    if progress is None:
+        return read_labels(path, fmt, options)
+    return read_labels(path, fmt, options, progress=progress)
 
 
 def describe_skipped(skipped: list[str]) -> list[str]:
@@ -94,9 +101,9 @@ def describe_skipped(skipped: list[str]) -> list[str]:
 def cmd_import(args: argparse.Namespace) -> Output:
     from labeldesk.core.label_files import apply_label_rows, by_name_notice, old_names_note
 
-    fmt, rows = read_label_source(args.file, args.format, args)
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:
+        fmt, rows = read_label_source(args.file, args.format, args, progress)
         applied = apply_label_rows(
             project,
             rows,

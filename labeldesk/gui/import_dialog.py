@@ -205,7 +205,7 @@ class ImportDialog(QDialog):
         project, create = self.project, self.new_classes.isChecked()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Checked:
-            used, rows = read_labels(path, fmt or None, options)
+            used, rows = read_labels(path, fmt or None, options, progress=progress, cancel=cancel)
             problems: list[str] = []  # every bad row: of the file, and against the project
             images = apply_label_rows(
                 project,

@@ -287,3 +287,25 @@ def test_a_shard_read_alone_notices_its_classes_txt_changing(tmp_path):
     before = source_state(tmp_path / "a.tar")
     (tmp_path / "classes.txt").write_text("dog\ncat\nbird\n")
     assert source_state(tmp_path / "a.tar") != before
+
+
+def test_reading_shards_reports_progress_and_stops_on_cancel(tmp_path):
+    """Reading shards (gigabytes of images) showed no progress and took no Cancel."""
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.core.progress import CancelToken
+
+    png = b"\x89PNG fake"  # its bytes are hashed, not decoded
+    for n in range(3):
+        shard(tmp_path / f"train-{n:06d}.tar", {f"k{n}": {"png": png, "cls": b"0"}})
+    (tmp_path / "classes.txt").write_text("cat\n")
+    reports = []
+    _, rows = read_labels(tmp_path, "webdataset", progress=reports.append)
+    assert len(rows) == 3
+    assert [(r.done, r.total) for r in reports] == [(0, 3), (1, 3), (2, 3)]
+    assert reports[0].message == "reading shards"
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        read_labels(tmp_path, "webdataset", cancel=cancel)
+    _, rows = read_labels(tmp_path, "webdataset")  # the next read has no callback left
+    assert len(rows) == 3

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
+from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
 
 from .export_paths import as_project_paths
@@ -140,9 +142,32 @@ def detect_format(path: Path | str) -> str:
 
 
 def read_labels(
-    path: Path | str, fmt: str | None = None, options: ImportOptions = ImportOptions()
+    path: Path | str,
+    fmt: str | None = None,
+    options: ImportOptions = ImportOptions(),
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[str, LabelFile]:
-    """Read ``path`` as ``fmt`` (detected when None); returns (format used, rows)."""
+    """Read ``path`` as ``fmt`` (detected when None); returns (format used, rows). A
+    reader of many files (WebDataset shards) reports to ``progress`` and stops on
+    ``cancel`` (:func:`reading`)."""
     path = Path(path)
     name = fmt or detect_format(path)
-    return name, as_project_paths(path, IMPORTERS.get(name).read(path, options))
+    token = _READING.set((progress, cancel))
+    try:
+        return name, as_project_paths(path, IMPORTERS.get(name).read(path, options))
+    finally:
+        _READING.reset(token)
+
+
+# The progress callback and cancel token of the read under way in this thread (readers
+# keep the two-argument signature; few need them)
+_READING: ContextVar[tuple[ProgressCallback, CancelToken | None]] = ContextVar(
+    "labeldesk_reading", default=(no_progress, None)
+)
+
+
+def reading() -> tuple[ProgressCallback, CancelToken | None]:
+    """The progress callback and cancel token of the :func:`read_labels` under way."""
+    return _READING.get()

@@ -32,13 +32,14 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from labeldesk.core.errors import LabelFileError
+from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
 from labeldesk.core.label_file_formats import Parsed, Record
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
+from labeldesk.core.progress import CancelToken, Progress
 
-from .base import Importer, ImportOptions, register_importer
+from .base import Importer, ImportOptions, reading, register_importer
 from .folder_labels import holds_label_file
 
 UNIT = "sample"
@@ -72,8 +73,10 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
     fallbacks: dict[int, str] = {}
     bad_content: list[str] = []
     hashes: dict[str, str] = {}
-    for shard in shards:
-        for sample in _read_shard(shard, classes):
+    progress, cancel = reading()
+    for n, shard in enumerate(shards):
+        progress(Progress(n, len(shards), READING_SHARDS))
+        for sample in _read_shard(shard, classes, cancel):
             line = len(records) + len(problems) + 1
             key = f"{_CONTENT}{sample.where}"
             if sample.problem:
@@ -101,6 +104,7 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
 
 
 _NO_LABEL = object()  # a sample that says nothing of its label
+READING_SHARDS = "reading shards"
 
 
 @dataclass
@@ -148,13 +152,17 @@ def _shard_split(name: str) -> str | None:
     return next((SPLIT_FOLDERS[w] for w in _WORDS.split(stem.lower()) if w in SPLIT_FOLDERS), None)
 
 
-def _read_shard(shard: Path, classes: list[str] | None) -> list[_Sample]:
+def _read_shard(
+    shard: Path, classes: list[str] | None, cancel: CancelToken | None = None
+) -> list[_Sample]:
     samples: dict[str, _Sample] = {}
     split = _shard_split(shard.name)
     try:
         with tarfile.open(shard, mode="r|*") as tar:
             while (member := tar.next()) is not None:
                 tar.members = []  # type: ignore[attr-defined]  # a stream needs no index
+                if cancel is not None and cancel.cancelled:  # a shard is a gigabyte or so
+                    raise Cancelled(f"cancelled while reading {shard.name}")
                 if not member.isfile():
                     continue
                 folder, base = posixpath.split(member.name)
