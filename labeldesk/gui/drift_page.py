@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
 from labeldesk.gui.workers import Job
@@ -85,7 +86,7 @@ class DriftPage(QWidget):
         hint.setWordWrap(True)
         self.choose_button = QPushButton("Choose folder…")
         self.choose_button.clicked.connect(self.choose_folder)
-        self.folder_label = QLabel("No folder chosen.")
+        self.folder_label = ElidedLabel("No folder chosen.", mode=Qt.TextElideMode.ElideMiddle)
         self.verdict = QLabel("")
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.workers import Job
 
 
@@ -36,7 +37,7 @@ class JobProgressWidget(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 0, 0, 0)  # apart from the status message beside it
-        self.label = QLabel()
+        self.label = ElidedLabel()  # a long message must not widen the window
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)

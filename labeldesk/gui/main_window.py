@@ -16,7 +16,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QStackedWidget,
     QWidget,
@@ -28,6 +27,7 @@ from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
 from labeldesk.gui.crossfit_job import CrossFitJobs
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
 
         status = ElidingStatusBar(self)
         self.setStatusBar(status)
-        self.counts_label = QLabel()
+        self.counts_label = ElidedLabel()  # never makes the window wider than the screen
         self.job_widget = JobProgressWidget()
         status.addPermanentWidget(self.job_widget)
         status.add_yielding_widget(self.counts_label)  # a moment, for a long message

@@ -491,3 +491,31 @@ def test_review_fits_a_narrow_window(qtbot, window, tmp_path):
         assert strip.geometry().right() <= review.width()
         qtbot.keyClick(review, Qt.Key.Key_Escape)
     project.close()
+
+
+def test_long_counts_and_a_running_job_never_widen_the_window(qtbot, window, project):
+    """The counts and a job's message asked their whole width of the status bar: at
+    800 px the window grew to 1,200 while embedding, and stayed that wide."""
+    from labeldesk.gui.workers import Job
+
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() == 800)
+    release = threading.Event()
+    job = Job(lambda **_: release.wait(10), "A job with a rather long title indeed")
+    window.job_widget.track(job, "Computing embeddings for a great many images")
+    qtbot.wait(300)  # the view's own counts first
+    long_counts = " · ".join(["123,456 images and more counts"] * 6)
+    window.counts_label.setText(long_counts)
+    job.start()
+    try:
+        job.progress.emit(5, 10, "embedding the images of a very long folder name " * 3)
+        qtbot.wait(100)
+        assert window.minimumSizeHint().width() <= 800
+        assert window.width() == 800
+        assert window.counts_label.text() == long_counts  # whole, as given
+        assert window.counts_label.toolTip() == long_counts  # cut, so in full here
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10000)
