@@ -12,7 +12,7 @@ an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileD
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -79,6 +79,15 @@ def _swatch(color: QColor, side: int = 12) -> QIcon:
 class FilterSidebar(QWidget):
     filterChanged = Signal(object)  # ImageFilter
     addClassRequested = Signal()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "class_list"):
+            keys = self.palette().placeholderText()  # the theme was switched: the key
+            for n in range(self.class_list.topLevelItemCount()):  # column drew in the
+                item = self.class_list.topLevelItem(n)  # old one (dark on dark)
+                if item is not None:
+                    item.setForeground(0, keys)
+        super().changeEvent(event)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

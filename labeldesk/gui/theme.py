@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
 
 THEMES = ("light", "dark")
 
@@ -49,3 +50,19 @@ def apply_theme(app: QApplication, name: str) -> None:
     if fusion is not None:
         app.setStyle(fusion)
     app.setPalette(dark_palette() if name == "dark" else app.style().standardPalette())
+    # once every widget has taken the new palette (Qt posts that to each of them)
+    QTimer.singleShot(0, lambda: restyle(app))
+
+
+def restyle(app: QApplication) -> None:
+    """Colours resolved from the old palette, drawn again from the new one: a widget
+    with a style sheet keeps the palette it was polished with (the start page's drop hint
+    stayed light grey on light grey after dark and back), and a label's rich text keeps
+    its links' colour (pure blue on the dark background)."""
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)
+        if isinstance(widget, QLabel) and "<a " in widget.text():
+            widget.setText(widget.text())

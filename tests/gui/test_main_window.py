@@ -519,3 +519,26 @@ def test_long_counts_and_a_running_job_never_widen_the_window(qtbot, window, pro
     finally:
         release.set()
         qtbot.waitUntil(lambda: not job.running, timeout=10000)
+
+
+def test_a_theme_switch_recolours_what_was_drawn_in_the_old_one(
+    qapp, qtbot, window, project, light_theme
+):
+    """After a switch, the sidebar's class keys stayed dark on dark and (dark, then
+    light) the start page's drop hint was light grey on light grey: both took their
+    colours from the palette they were first drawn with."""
+    from PySide6.QtGui import QPalette
+
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    sidebar = window.view.sidebar
+    window.menus.dark_action.trigger()  # dark
+    qtbot.wait(50)  # the widgets take the new palette (posted to each)
+    keys = sidebar.class_list.topLevelItem(0).foreground(0).color()
+    assert keys == qapp.palette().placeholderText().color()
+    window.close_project()
+    window.menus.dark_action.trigger()  # light again
+    qtbot.wait(50)
+    hint = window.start_page.drop_hint
+    text = hint.palette().color(QPalette.ColorRole.WindowText)
+    assert text == qapp.palette().color(QPalette.ColorRole.WindowText)
