@@ -111,6 +111,21 @@ def undo(
     )
 
 
+def batch_paths(db: Database, batch_id: int) -> list[str]:
+    """The paths of the images batch ``batch_id`` changed."""
+    rows = db.query(
+        "SELECT DISTINCT i.path FROM label_events e JOIN images i ON i.id = e.image_id "
+        "WHERE e.batch_id = ? ORDER BY i.path",
+        (batch_id,),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def is_undone(db: Database, batch_id: int) -> bool:
+    """Whether batch ``batch_id`` has been undone."""
+    return bool(db.scalar("SELECT COUNT(*) FROM label_batches WHERE undoes = ?", (batch_id,)))
+
+
 def pending_size(
     db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
 ) -> int:

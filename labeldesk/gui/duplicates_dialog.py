@@ -11,6 +11,7 @@ groups are resolved, and ``changed`` lets Statistics recount.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -38,6 +39,7 @@ from labeldesk.browse.duplicate_groups import (
     refresh_states,
 )
 from labeldesk.core.project import Project
+from labeldesk.core.undo import batch_paths, is_undone
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
@@ -158,7 +160,8 @@ class DuplicatesDialog(QDialog):
         self.project = project
         self.groups = list(groups)
         self.write = write
-        self.undo_change = undo
+        self.undo_change = undo  # (kept for callers; the dialog undoes its own batches)
+        self._made: list[int] = []  # the batches this dialog wrote, oldest first
         self.loader = loader
         self.image_size = image_size
         self.shown = SHOWN_AT_ONCE
@@ -170,8 +173,11 @@ class DuplicatesDialog(QDialog):
         self.kind_box.currentIndexChanged.connect(lambda _: self._rebuild(reset_page=True))
         self.count_label = QLabel()
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Take back the last change (Ctrl+Z)")
-        self.undo_button.setEnabled(undo is not None)
+        self.undo_button.setToolTip(
+            "Take back this window's last change (Ctrl+Z); Edit → Undo in the main window "
+            "takes back your last change anywhere"
+        )
+        self.undo_button.setEnabled(False)  # until this window has changed something
         self.undo_button.clicked.connect(self.undo)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         top = QHBoxLayout()
@@ -228,9 +234,22 @@ class DuplicatesDialog(QDialog):
         return self._write(lambda: self.project.set_splits(changes), list(changes), text)
 
     def undo(self) -> None:
-        if self.undo_change is not None and not self._refused():
-            self.undo_change()
-            self._reread()
+        """Take back this window's newest change still standing (an undo in the main
+        window may have taken it back already); never one made elsewhere (it undid a
+        labeling-queue decision)."""
+        if self._refused():
+            return
+        while self._made:
+            batch = self._made.pop()
+            paths = self._paths_of(batch)
+            text = "Undid this window's last change"
+            if self.write(partial(self.project.undo, batch), paths, text):
+                break
+            if not self._undone_already(batch):
+                self._made.append(batch)  # it failed for another reason (said by write)
+                break
+        self.undo_button.setEnabled(bool(self._made))
+        self._reread()
 
     def open_in_browser(self, group: Group, member: Member) -> None:
         self.openRequested.emit(group.paths, f"in duplicate group {group.number}", member.image_id)
@@ -243,10 +262,21 @@ class DuplicatesDialog(QDialog):
         return text is not None
 
     def _write(self, change: Callable[[], object], paths: list[str], text: str) -> bool:
-        if self._refused() or not self.write(change, paths, text):
+        made: list[object] = []
+        if self._refused() or not self.write(lambda: made.append(change()), paths, text):
             return False
+        batch = getattr(made[0], "batch_id", None) if made else None
+        if isinstance(batch, int):
+            self._made.append(batch)
+            self.undo_button.setEnabled(True)
         self._reread()
         return True
+
+    def _paths_of(self, batch: int) -> list[str]:
+        return batch_paths(self.project.db, batch)
+
+    def _undone_already(self, batch: int) -> bool:
+        return is_undone(self.project.db, batch)
 
     def _reread(self) -> None:
         refresh_states(self.project, self.groups)

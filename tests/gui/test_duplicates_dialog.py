@@ -76,6 +76,7 @@ def test_keep_one_excludes_the_rest_and_the_counts_follow_undo_too(qtbot, duplic
     window, stats = duplicates
     project = window.project
     dialog = open_groups(qtbot, window, stats, "leaking")
+    assert not dialog.undo_button.isEnabled()  # nothing done here yet
     kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
     qtbot.mouseClick(kept.keep_button, Qt.MouseButton.LeftButton)
     assert state(project, LEAK[1])[1] == "excluded"
@@ -92,6 +93,26 @@ def test_keep_one_excludes_the_rest_and_the_counts_follow_undo_too(qtbot, duplic
     assert state(project, LEAK[1])[1] is None
     assert (count(stats, "exact"), count(stats, "leaking")) == ("2", "1")
     assert "excluded" not in window.counts_label.text()
+    assert not dialog.undo_button.isEnabled()  # this window's changes are all taken back
+
+
+def test_the_dialogs_undo_takes_back_its_own_change_not_one_made_elsewhere(qtbot, duplicates):
+    """Undo in the dialog took back the newest change anywhere: a second press undid a
+    labeling-queue decision made before the dialog opened."""
+    window, stats = duplicates
+    project = window.project
+    other = next(p for p in project.images().path if p not in LEAK)
+    project.set_label(other, "dog")  # a decision made elsewhere, before
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
+    qtbot.mouseClick(kept.keep_button, Qt.MouseButton.LeftButton)
+    project.set_label(other, "cat")  # and one made elsewhere, after
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert state(project, LEAK[1])[1] is None  # the dialog's own change, taken back
+    assert project.images().set_index("path").label[other] == "cat"  # the other stands
+    assert not dialog.undo_button.isEnabled()
+    dialog.undo()  # Ctrl+Z again: nothing of this window's is left, nothing else moves
+    assert project.images().set_index("path").label[other] == "cat"
 
 
 def test_move_the_group_to_one_split_and_exclude_checked(qtbot, duplicates):
