@@ -64,7 +64,11 @@ def describe_insight(
     if skipped:
         return "none: the file is not a usable image", "–"
     if insight is None:
-        return "not computed yet: comes once the image is embedded and scored", "–"
+        return (
+            "not computed yet: the model scores images once they are embedded "
+            "(Tools → Compute embeddings, Ctrl+E)",
+            "–",
+        )
     if insight.guess is None and insight.predicted is None:
         return "no prediction yet: label a few images of each class", "–"
     model = opinion.removeprefix("Model: ") or "–"

@@ -75,6 +75,7 @@ class DriftPage(QWidget):
         self.folder: Path | None = None
         self.report: Any = None
         self.html: Path | None = None
+        self._failure = ""  # why the last check failed, while it is on show
         self.job: Job | None = None
 
         title = QLabel("<b>Drift</b>: is a folder of new images like this project's?")
@@ -165,9 +166,18 @@ class DriftPage(QWidget):
 
     def _failed(self, text: str) -> None:
         self.verdict.setText(f"Could not check the folder: {text}")
+        self._failure = text
         self.error.emit(text)
 
+    def project_changed(self) -> None:
+        """A job ended (embeddings computed, say): a failure it may have cured is no
+        longer said as if it stood ("no embeddings yet" after they were made)."""
+        if self._failure and (self.job is None or not self.job.running):
+            self._failure = ""
+            self.verdict.setText("Choose the folder again to check it.")
+
     def _done(self, result: tuple[Any, Path]) -> None:
+        self._failure = ""
         self.report, self.html = result
         data = self.report.to_json()
         lines = [f"<b>{data['summary']}</b>"]

@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
-from labeldesk.core.display import format_score
+from labeldesk.core.display import capitalised, format_score
 from labeldesk.core.project import Project
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.tile_delegate import class_color
@@ -206,7 +206,7 @@ class MapView(QWidget):
             self._failed(job.describe(exc) if isinstance(job, Job) else str(exc))
 
     def _failed(self, message: str) -> None:
-        self._set_busy(False, message)
+        self._set_busy(False, capitalised(message))
         if self._job_key is not None and self.data is not None:  # colour grey, say why
             fill = -1 if self._job_key == "prediction" else np.nan
             self._extra[self._job_key] = np.full(len(self.data.paths), fill)

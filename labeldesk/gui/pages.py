@@ -119,7 +119,8 @@ class ProjectPages:
 
             shell = self.shell
             self.map = MapView(session.project, runner=session.runner, catalog_source=self._catalog)
-            self.map.error.connect(shell.notify_error)
+            # the map says why on its own line: a dialog and the status bar repeated it
+            self.map.error.connect(lambda text: shell.notify_error(text, dialog=False))
             self.map.selectionChanged.connect(
                 lambda paths: shell.show_selection(paths, "selected on the map")
             )
@@ -222,6 +223,8 @@ class ProjectPages:
         self._mark_stale("all")
         if self.training is not None:
             self.training.update_start()  # a head can train once embeddings exist
+        if self.drift is not None:
+            self.drift.project_changed()
 
     def _mark_stale(self, what: str) -> None:
         if self.stats is not None and self._stats_stale != "all":

@@ -170,6 +170,7 @@ class ProjectJobs(QObject):
         title = "Computing embeddings" + (f" on {where}" if where else "")
         if session.start_exclusive(job, title) is None:
             return None
+        shell.show_message("")  # a "no embeddings yet" said before is no longer news
         self.embed_job = job
         return job
 

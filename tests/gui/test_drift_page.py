@@ -121,3 +121,15 @@ def test_a_check_refused_while_another_job_runs_leaves_the_page_as_it_was(qtbot,
     finally:
         gate.set()
         qtbot.waitUntil(lambda: not busy.running, timeout=10000)
+
+
+def test_a_failure_a_later_job_may_have_cured_is_not_left_standing(qtbot, page):
+    """ "Could not check the folder: no embeddings yet" stayed after embeddings were
+    computed; once a job ends, the page asks to check again instead."""
+    page._failed("no embeddings yet: use Tools → Compute embeddings (Ctrl+E)")
+    assert page.verdict.text().startswith("Could not check the folder")
+    page.project_changed()
+    assert page.verdict.text() == "Choose the folder again to check it."
+    page.verdict.setText("a report on show")
+    page.project_changed()  # no failure on show: a report stays
+    assert page.verdict.text() == "a report on show"

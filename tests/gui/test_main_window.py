@@ -542,3 +542,21 @@ def test_a_theme_switch_recolours_what_was_drawn_in_the_old_one(
     hint = window.start_page.drop_hint
     text = hint.palette().color(QPalette.ColorRole.WindowText)
     assert text == qapp.palette().color(QPalette.ColorRole.WindowText)
+
+
+def test_the_map_without_embeddings_says_why_once_without_a_dialog(
+    qtbot, window, project, monkeypatch
+):
+    """The map's "no embeddings yet" came three times: a dialog, the status bar and the
+    map's own line. Its own line says it, capitalised, and the status bar once."""
+    from labeldesk.gui import main_window
+
+    shown: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    window.show_map()
+    page = window.pages.map
+    qtbot.waitUntil(lambda: "embeddings" in page.status.text(), timeout=30000)
+    assert page.status.text().startswith("No embeddings yet")
+    assert shown == []
