@@ -11,6 +11,7 @@ HTML report opens in the system browser.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,11 @@ class DriftPage(QWidget):
         self._failure = ""
         self.report, self.html = result
         data = self.report.to_json()
-        lines = [f"<b>{data['summary']}</b>"]
+        # the verdict in plain words first; the statistics behind it after, quieter
+        verdict, _, evidence = str(data["summary"]).partition(": ")
+        lines = [f"<b>{html.escape(verdict)}.</b>"]
+        if evidence:
+            lines.append(f"<small>{html.escape(evidence)}</small>")
         lines.append(
             f"{data['images']} new vs {data['reference']} labeled images; below, the new "
             "images most novel first, with their novelty score (0 to 1)."
@@ -193,7 +198,8 @@ class DriftPage(QWidget):
         # An exact copy cannot be added (the project has its bytes already): not shown.
         exact = {d["path"] for d in data["duplicates"] if d["kind"] == "exact"}
         if data["duplicates"]:
-            text = f"{len(data['duplicates'])} are copies of project images"
+            n = len(data["duplicates"])
+            text = f"{n} {'is a copy' if n == 1 else 'are copies'} of project images"
             if exact:
                 copies = "exact copy" if len(exact) == 1 else "exact copies"
                 text += f" ({len(exact)} {copies}, not shown: the project has them)"

@@ -34,6 +34,10 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     # queued signal): adding before that would be refused as "wait for the check".
     qtbot.waitUntil(lambda: not page.session.busy, timeout=10_000)
     assert "shift" in page.verdict.text().lower() and "AUC" in page.verdict.text()
+    # the verdict in plain words, bold; the statistics after it, small
+    assert page.verdict.text().startswith("<b>Shift") and "<small>classifier AUC" in (
+        page.verdict.text()
+    )
     assert "60 new vs 210 labeled images" in page.verdict.text()
     first = page.shown()[:15]
     assert sum(p in shifted for p in first) >= 13
