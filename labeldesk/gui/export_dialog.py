@@ -59,7 +59,8 @@ def report_text(report: ExportReport) -> str:
         text += "\n" + capitalised(gone_since_text(report)) + "."
     if report.statuses_not_written:
         shown = FORMAT_NAMES.get(report.format, report.format)
-        text += "\n" + capitalised(statuses_not_written(report.statuses_not_written, shown)) + "."
+        said = statuses_not_written(report.statuses_not_written, report.format, shown)
+        text += "\n" + capitalised(said) + "."
     return text
 
 

@@ -122,12 +122,18 @@ class Item:
         return self.source if self.source is not None else self.path
 
 
-def statuses_not_written(count: int, fmt: str) -> str:
-    """What to tell a person whose export dropped review statuses."""
+def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
+    """What to tell a person whose export dropped review statuses (``shown``: the
+    format's name as the reader knows it, ``fmt`` by default)."""
+    where = (
+        "a Hugging Face export whose class folders are the labels has no place for it (with "
+        "unlabeled images included it writes metadata, which keeps it)"
+        if fmt == "hf"
+        else f"the {shown or fmt} format has no place for it"
+    )
     return (
-        f"{count:,} verified or excluded image(s) were written without their status: this "
-        f"{fmt} export has no place for it (the CSV, Parquet, WebDataset and Label Studio "
-        "exports keep it; Hugging Face's when it writes metadata)"
+        f"{count:,} verified or excluded image(s) were written without their status: "
+        f"{where}; CSV, Parquet, WebDataset and Label Studio exports keep it"
     )
 
 
