@@ -42,6 +42,14 @@ if TYPE_CHECKING:
 
 
 PREFETCH = 2  # images decoded ahead of the one on screen
+NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
+
+
+def unbroken(text: str) -> str:
+    """``text`` kept on one line where the key hint wraps ("9 t-" / "shirt_top")."""
+    return text.translate(NO_BREAK)
+
+
 NEIGHBOUR_DELAY_MS = 300  # the neighbours of an image are looked up after this pause
 MIN_DISPLAY_SIDE = 512  # decode at least this large (the view may still grow)
 
@@ -339,7 +347,7 @@ class ReviewView(QWidget):
             return
         decided = session.decided(item) if session else None
         classes = ", ".join(
-            f"{shortcuts.class_key(n)} {c}"
+            unbroken(f"{shortcuts.class_key(n)} {c}")
             for n, c in enumerate(self.project.classes())
             if shortcuts.class_key(n)
         )

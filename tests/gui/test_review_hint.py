@@ -35,3 +35,12 @@ def test_the_hint_line_is_readable_in_either_theme(qtbot, qapp, light_theme, the
     info.show()
     qtbot.waitExposed(info)
     assert text_contrast(info.hint) > 70
+
+
+def test_a_class_and_its_key_stay_on_one_line_of_the_hint():
+    """The hint wrapped inside a class name ("9 t-" / "shirt_top")."""
+    from labeldesk.gui.review_view import unbroken
+
+    kept = unbroken("9 t-shirt_top")
+    assert kept == "9\u00a0t\u2011shirt_top"
+    assert " " not in kept and "-" not in kept
