@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +33,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.version_state import VersionDiff, diff
+from labeldesk.core.versions import CURRENT
 from labeldesk.gui.workers import Job, JobRunner
 
 NOW = ""  # the "compare with" entry for the state now
@@ -118,6 +120,8 @@ class VersionsView(QWidget):
             self.compare_with.addItem(v.name, v.name)
         if chosen is not None:
             self.select(chosen.name)
+        elif self.versions:  # the newest: a row that looked current, with Compare greyed
+            self.table.selectRow(0)
         self._selection_changed()
 
     def selected(self) -> versions.DatasetVersion | None:
@@ -130,9 +134,24 @@ class VersionsView(QWidget):
                 self.table.selectRow(row)
 
     def _selection_changed(self) -> None:
-        chosen = self.selected() is not None
+        selected = self.selected()
         for widget in (self.compare_button, self.export_button):
-            widget.setEnabled(chosen)
+            widget.setEnabled(selected is not None)
+        # a version is not compared with itself: its own entry is greyed out
+        model = self.compare_with.model()
+        if isinstance(model, QStandardItemModel):
+            for row in range(self.compare_with.count()):
+                item = model.item(row)
+                if item is not None:
+                    same = selected is not None and self.compare_with.itemData(row) == selected.name
+                    item.setEnabled(not same)
+                    if same and self.compare_with.currentIndex() == row:
+                        self.compare_with.setCurrentIndex(0)  # the labels now
+        # the comparison on show was of another version: not left standing beside this one
+        shown = self.last_diff
+        if shown is not None and (selected is None or shown.a != selected.name):
+            self.last_diff = None
+            self.diff_text.clear()
 
     # -- actions -----------------------------------------------------------------------
     def prompt_create(self) -> None:
@@ -178,7 +197,12 @@ class VersionsView(QWidget):
     def _compared(self, result: VersionDiff) -> None:
         if self.sender() is self.diff_job:
             self.last_diff = result
-            self.diff_text.setPlainText(result.to_text(limit=DIFF_ROWS_SHOWN))
+            text = result.to_text(limit=DIFF_ROWS_SHOWN)
+            # named as the list beside it names it ("the labels now", not "current")
+            now = self.compare_with.itemText(0)
+            if result.b == CURRENT:
+                text = text.replace(f"-> {CURRENT}", f"-> {now}", 1)
+            self.diff_text.setPlainText(text)
 
     def _export(self) -> None:
         chosen = self.selected()

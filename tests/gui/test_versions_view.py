@@ -75,3 +75,25 @@ def test_the_export_dialog_refuses_a_bad_class_map_before_writing(qtbot, project
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     assert dialog.extra.shard_size.isHidden()
     dialog.shutdown()
+
+
+def test_the_list_and_the_comparison_stay_in_step(qtbot, project):
+    """A comparison stayed on show beside another version's row; a version could be
+    compared with itself; the text said "current" beside a list saying "the labels
+    now"; and the first row looked current while Compare was greyed out."""
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    view.create_version("v1")
+    view.create_version("v2")
+    view.refresh()
+    assert view.selected() is not None and view.compare_button.isEnabled()
+    view.select("v1")
+    own = view.compare_with.findData("v1")
+    assert not view.compare_with.model().item(own).isEnabled()  # not with itself
+    assert view.compare_with.model().item(view.compare_with.findData("v2")).isEnabled()
+    view.compare_with.setCurrentIndex(0)  # the labels now
+    view.compare()
+    qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
+    assert view.diff_text.toPlainText().startswith("v1 -> the labels now")
+    view.select("v2")
+    assert view.last_diff is None and view.diff_text.toPlainText() == ""
