@@ -121,6 +121,7 @@ class ExportDialog(QDialog):
         self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
         self.extra.show_for_format(str(self.format.currentData()))
         self.format.currentIndexChanged.connect(self._format_changed)
+        self._error_shown = False
         # The option widgets, by the names the dialog always had (tests, callers).
         self.copy, self.hardlink = self.extra.copy, self.extra.hardlink
         self.leave_out_flagged = self.extra.leave_out_flagged
@@ -157,6 +158,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.message)
         layout.addStretch(1)
         layout.addLayout(buttons)
+        for edit in (self.folder, self.extra.class_map, self.extra.split_shares):
+            edit.textChanged.connect(self._edited)
 
     def options(self, *, overwrite: bool = False) -> ExportOptions:
         return self.extra.options(overwrite=overwrite)
@@ -195,6 +198,19 @@ class ExportDialog(QDialog):
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else "")
         self.message.setText(text)
+        self._error_shown = error
+        if self.isVisible():  # a report of several lines: the dialog grows for it, its
+            for layout in (self.extra.layout(), self.layout()):  # rows are not squeezed
+                if layout is not None:
+                    layout.activate()
+            need = self.sizeHint().height()
+            if self.height() < need:
+                self.resize(self.width(), need)
+
+    def _edited(self) -> None:
+        """An error about what was typed goes once the person changes it."""
+        if self._error_shown and not (self.job is not None and self.job.running):
+            self._show_message("")
 
     # -- running -------------------------------------------------------------------
     @Slot()

@@ -157,3 +157,22 @@ def test_the_report_says_when_statuses_were_not_written():
     text = report_text(report)
     assert "2 verified or excluded image(s) were written without their status" in text
     assert "the FiftyOne image classification format" in text  # as the dialog names it
+
+
+def test_an_error_about_what_was_typed_goes_when_it_is_changed(qtbot, dialog, tmp_path):
+    dialog.folder.setText(str(tmp_path / "out"))
+    dialog.extra.class_map.setText("nonsense")
+    assert dialog.start() is None
+    assert "OLD=NEW" in dialog.message.text()
+    dialog.extra.class_map.clear()
+    assert dialog.message.text() == ""
+
+
+def test_a_long_report_grows_the_dialog_instead_of_squeezing_its_rows(qtbot, dialog):
+    dialog.adjustSize()
+    qtbot.wait(10)
+    before = dialog.height()
+    dialog._show_message("\\n".join(f"line {n} of a long report" for n in range(8)))
+    assert dialog.height() > before
+    boxes = [dialog.extra.include_excluded, dialog.extra.include_unlabeled]
+    assert all(box.height() >= box.sizeHint().height() for box in boxes)
