@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 @functools.cache
-def _process_space() -> str:
+def process_space() -> str:
     """Whose process ids a marker's pid is: on Linux this boot of this computer and this
     container's process namespace (a host name alone is shared by cloned machines and by
     containers, which number their processes apart); elsewhere the host name."""
@@ -54,7 +54,7 @@ def make_staging(target: Path) -> Path:
     staging = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
     staging.mkdir(parents=True)
     info: dict[str, object] = {"pid": os.getpid(), "target": str(target)}
-    info |= {"created_at": time.time(), "made_in": _process_space()}
+    info |= {"created_at": time.time(), "made_in": process_space()}
     (staging / MARKER).write_text(json.dumps(info))
     return staging
 
@@ -78,7 +78,7 @@ def mark_for_deletion(folder: Path) -> None:
     """Write the marker into a folder LabelDesk set aside (a replaced export) before it is
     deleted: its manifest may go early in the delete, the marker goes last."""
     info: dict[str, object] = {"pid": os.getpid(), "set_aside": True}
-    info |= {"created_at": time.time(), "made_in": _process_space()}
+    info |= {"created_at": time.time(), "made_in": process_space()}
     try:
         (folder / MARKER).write_text(json.dumps(info))
     except OSError:  # a full disk: the manifest, while it lasts, still identifies it
@@ -178,7 +178,7 @@ def _made_here(folder: Path) -> bool:
         info = json.loads((folder / MARKER).read_text())
     except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(info, dict) and info.get("made_in") == _process_space()
+    return isinstance(info, dict) and info.get("made_in") == process_space()
 
 
 def _made_by_labeldesk(path: Path, kind: str, *, legacy: bool) -> bool:

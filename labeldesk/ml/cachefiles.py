@@ -13,42 +13,61 @@ the new file replaces it. Nothing is ever unpickled (``allow_pickle=False``).
 
 The vector store replaces its small files the same way (:func:`write_bytes_atomically`). A
 process killed mid-write leaves its temporary file behind; the next write in that folder
-deletes the temporaries of processes that are gone (only names LabelDesk gives them).
+deletes the temporaries of processes that are gone (only names LabelDesk gives them, made
+by this computer and container; never in a folder a person chose, such as a drift
+report's).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from labeldesk.core.staging import process_alive
+from labeldesk.core.staging import process_alive, process_space
 
 log = logging.getLogger(__name__)
 
 ArrayCheck = Callable[[dict[str, np.ndarray]], str | None]  # why the arrays are wrong, or None
 
 
-# ".tmp-PID-THREAD-NAME" (write_atomically), and ".NAME.PID.tmp", the name older
-# versions of the vector store gave the temporaries of its own files.
-_TEMPORARY = re.compile(r"^\.tmp-(\d+)-\d+-.+$")
+# ".tmp-PID-SPACE-THREAD-NAME" (write_atomically; SPACE: whose process ids PID is, see
+# staging.process_space: a pid means nothing to another machine or container sharing
+# the folder). Older versions wrote ".tmp-PID-THREAD-NAME", and the vector store's own
+# ".NAME.PID.tmp": those say no SPACE, and are removed only once a day old.
+_TEMPORARY = re.compile(r"^\.tmp-(\d+)-([0-9a-f]{8})-\d+-.+$")
+_OLD_TEMPORARY = re.compile(r"^\.tmp-(\d+)-\d+-.+$")
 _OLD_STORE_TEMPORARY = re.compile(r"^\.(?:vectors\.f16|keys\.bin|identity\.json)\.(\d+)\.tmp$")
+OLD_TEMPORARY_AGE_S = 24 * 3600
 
 
-def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+@functools.cache
+def _space() -> str:
+    """This process's process space (:func:`~labeldesk.core.staging.process_space`), short."""
+    return hashlib.blake2b(process_space().encode(), digest_size=4).hexdigest()
+
+
+def write_atomically(target: Path, write: Callable[[Path], None], *, sweep: bool = True) -> None:
     """Call ``write(tmp)`` for a fresh temporary path beside ``target``, then rename it.
 
     A reader never sees half a file, and one that already has the old file open (or
     memory-mapped) goes on reading the old one. The new file's bytes reach the disk
     before the rename: otherwise a power cut can leave the new name on an empty file.
+    ``sweep``: first remove what killed writers left in the folder; only in LabelDesk's
+    own folders (a folder a person chose holds their files, whatever their names).
     """
-    remove_stale_temporaries(target.parent)
-    tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
+    if sweep:
+        remove_stale_temporaries(target.parent)
+    name = f".tmp-{os.getpid()}-{_space()}-{threading.get_ident()}-{target.name}"
+    tmp = target.with_name(name)
     try:
         write(tmp)
         _fsync(tmp)
@@ -82,11 +101,11 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomically(target: Path, data: bytes) -> None:
+def write_bytes_atomically(target: Path, data: bytes, *, sweep: bool = True) -> None:
     def write(tmp: Path) -> None:
         tmp.write_bytes(data)
 
-    write_atomically(target, write)
+    write_atomically(target, write, sweep=sweep)
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -98,15 +117,20 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        match = _TEMPORARY.match(entry.name) or _OLD_STORE_TEMPORARY.match(entry.name)
-        if match is None:
-            continue
+        ours = _TEMPORARY.match(entry.name)
+        old = None if ours else _OLD_TEMPORARY.match(entry.name)
+        old = old or (None if ours else _OLD_STORE_TEMPORARY.match(entry.name))
+        match = ours or old
+        if match is None or (ours is not None and ours.group(2) != _space()):
+            continue  # not a temporary, or another machine's or container's
         pid = int(match.group(1))
         if pid == os.getpid() or process_alive(pid):
             continue  # still being written (another thread of ours, or another process)
         try:
             if not entry.is_file(follow_symlinks=False):
                 continue
+            if old is not None and time.time() - entry.stat().st_mtime < OLD_TEMPORARY_AGE_S:
+                continue  # whose pid it is cannot be told: only once it is surely dead
             os.unlink(entry.path)
         except OSError:
             continue

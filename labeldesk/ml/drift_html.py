@@ -262,5 +262,6 @@ def write_html(report: DriftReport, target: Path, project: Project) -> Path:
     from .cachefiles import write_bytes_atomically
 
     text = render_html(report, project.thumbs_dir, project.thumbnail)
-    write_bytes_atomically(Path(target), text.encode("utf-8"))
+    # (the folder is the person's: nothing in it is swept)
+    write_bytes_atomically(Path(target), text.encode("utf-8"), sweep=False)
     return Path(target)

@@ -25,6 +25,7 @@ from labeldesk.core.model_versions import (
     model_version,
     model_versions,
 )
+from labeldesk.core.staging import process_space
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -68,14 +69,17 @@ def new_version_dir(project: Project, kind: str) -> Path:
         folder = models_dir(project) / f"{stamp}-{kind}-{n}"
     folder.mkdir(parents=True)
     run = {"pid": os.getpid(), "host": socket.gethostname(), "created_at": time.time()}
+    run["made_in"] = process_space()  # whose pid it is (a container shares the host name)
     (folder / RUN_MARKER).write_text(json.dumps(run))
     return folder
 
 
 def sweep_unrecorded(project: Project) -> list[Path]:
     """Remove run folders that a killed run left: marked (:data:`RUN_MARKER`), of a
-    process on this machine that is gone, and used by no recorded version. Anything else stays; a
-    recorded run's stale marker is dropped. Never an error (tidying)."""
+    process of this computer's boot and container that is gone (a pid of another
+    container on this host is another process), and used by no recorded version.
+    Anything else stays (a marker an older LabelDesk wrote does not say whose pid it is:
+    its folder stays); a recorded run's stale marker is dropped. Never an error."""
     from labeldesk.core.staging import process_alive
 
     removed: list[Path] = []
@@ -94,13 +98,13 @@ def sweep_unrecorded(project: Project) -> list[Path]:
     for folder in marked:
         try:
             run = json.loads((folder / RUN_MARKER).read_text())
-            pid, host = int(run["pid"]), run.get("host")
+            pid, made_in = int(run["pid"]), run.get("made_in")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if folder.name in used:
             (folder / RUN_MARKER).unlink(missing_ok=True)
-        elif host == socket.gethostname() and not process_alive(pid):
-            # (a run on another machine sharing the project: its id means nothing here)
+        elif made_in == process_space() and not process_alive(pid):
+            # (a run on another machine or in another container: its id means nothing here)
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -147,7 +147,10 @@ def test_report_is_saved_in_history_and_as_self_contained_html(project, tmp_path
     history = drift_history(project)
     assert [h["file"] for h in history][-2:] == [first.name, second.name]
     assert history[-1]["images"] == 40 and history[-1]["novel"] == report.to_json()["novel"]
+    theirs = tmp_path / ".tmp-999999-1-thesis.txt"  # a person's file, named like a temporary
+    theirs.write_text("draft")
     page = write_html(report, tmp_path / "report.html", project).read_text()
+    assert theirs.read_text() == "draft"  # the report's folder is theirs: nothing is swept
     assert page.count("data:image/jpeg;base64,") >= 40 and page.count("<svg") == 3
     assert "http" not in page and "<script" not in page
     assert "other/x" in page  # the new class's images are in the gallery

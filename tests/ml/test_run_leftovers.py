@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.staging import process_space
 from labeldesk.ml import finetune as finetune_module
 from labeldesk.ml.models import RUN_MARKER, models_dir, new_version_dir, record_version
 
@@ -34,19 +35,29 @@ def record(project, checkpoint, kind="head"):
     )
 
 
+def marker(folder, pid: int, **run) -> None:
+    (folder / RUN_MARKER).write_text(json.dumps({"pid": pid, **run}))
+
+
 def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(project):
+    here = {"host": socket.gethostname(), "made_in": process_space()}
     killed = new_version_dir(project, "finetune")
     (killed / "model.safetensors").write_bytes(b"x" * 100)
-    here = socket.gethostname()
-    (killed / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
+    marker(killed, dead_pid(), **here)
     running = new_version_dir(project, "head")  # this process: alive, kept
     recorded = new_version_dir(project, "head")
     (recorded / "head.safetensors").write_bytes(b"y")
-    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
+    marker(recorded, dead_pid(), **here)
     record(project, recorded / "head.safetensors")  # ... its row was written: in use
-    (recorded / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": here}))
+    marker(recorded, dead_pid(), **here)
     elsewhere = new_version_dir(project, "head")  # a run on another machine: kept
-    (elsewhere / RUN_MARKER).write_text(json.dumps({"pid": dead_pid(), "host": "other-box"}))
+    marker(elsewhere, dead_pid(), host="other-box", made_in="another-boot/pid:[1]")
+    # a run in a container on this host: the same host name, its own process ids (its
+    # pid names no process here, or another one): kept while it may be running
+    container = new_version_dir(project, "head")
+    marker(container, dead_pid(), host=here["host"], made_in=process_space() + "-other")
+    older = new_version_dir(project, "head")  # an older LabelDesk's marker: whose pid?
+    marker(older, dead_pid(), host=here["host"])
     theirs = models_dir(project) / "my-notes"
     theirs.mkdir()
     (theirs / "x.txt").write_text("mine")
@@ -58,6 +69,7 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(projec
     assert (recorded / "head.safetensors").is_file() and not (recorded / RUN_MARKER).exists()
     assert (theirs / "x.txt").read_text() == "mine"
     assert (elsewhere / RUN_MARKER).is_file()
+    assert (container / RUN_MARKER).is_file() and (older / RUN_MARKER).is_file()
 
 
 def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):

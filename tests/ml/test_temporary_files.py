@@ -8,11 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
-from labeldesk.ml.cachefiles import replace_versions, write_atomically
+from labeldesk.ml.cachefiles import _space, replace_versions, write_atomically
 from labeldesk.ml.vectors import VectorStore
 
 
@@ -32,19 +33,30 @@ def running_pid():
     child.wait()
 
 
+def aged(path, days: float = 2) -> None:
+    """Make ``path`` look ``days`` old."""
+    then = time.time() - days * 24 * 3600
+    os.utime(path, (then, then))
+
+
 def test_a_cache_write_removes_only_the_leftovers_of_dead_writers(tmp_path, running_pid):
-    dead = dead_pid()
-    leftovers = [f".tmp-{dead}-140-knn-old.npz", f".keys.bin.{dead}.tmp"]
+    dead, here = dead_pid(), _space()
+    leftovers = [f".tmp-{dead}-{here}-140-knn-old.npz"]
+    old_leftovers = [f".tmp-{dead}-140-knn-older.npz", f".keys.bin.{dead}.tmp"]  # a day old
     kept = [
-        f".tmp-{running_pid}-140-knn-b.npz",  # another process is writing it now
-        f".tmp-{os.getpid()}-99-predictions-x.npz",  # another thread of this one
+        f".tmp-{running_pid}-{here}-140-knn-b.npz",  # another process is writing it now
+        f".tmp-{os.getpid()}-{here}-99-predictions-x.npz",  # another thread of this one
+        f".tmp-{dead}-0badf00d-140-knn-c.npz",  # another machine's or container's pid
+        f".tmp-{dead}-141-knn-d.npz",  # an older LabelDesk's name, written just now
         f".tmp-{dead}-x-knn.npz",  # not LabelDesk's pattern
         f"tmp-{dead}-1-knn.npz",
         f".notes.txt.{dead}.tmp",  # not one of the store's files
         "notes.txt",
     ]
-    for name in leftovers + kept:
+    for name in leftovers + old_leftovers + kept:
         (tmp_path / name).write_bytes(b"x")
+    for name in old_leftovers:
+        aged(tmp_path / name)
     (tmp_path / f".tmp-{dead}-1-folder").mkdir()  # a folder, not a file
     (tmp_path / "target.txt").write_text("keep me")
     (tmp_path / f".tmp-{dead}-2-link").symlink_to(tmp_path / "target.txt")
@@ -52,7 +64,7 @@ def test_a_cache_write_removes_only_the_leftovers_of_dead_writers(tmp_path, runn
     replace_versions(tmp_path / "knn-new.npz", "knn-*.npz", lambda tmp: tmp.write_bytes(b"n"))
 
     names = {p.name for p in tmp_path.iterdir()}
-    assert not names & set(leftovers)
+    assert not names & set(leftovers + old_leftovers)
     assert set(kept) | {"knn-new.npz", f".tmp-{dead}-1-folder", f".tmp-{dead}-2-link"} <= names
     assert (tmp_path / "target.txt").read_text() == "keep me"
 
@@ -98,9 +110,22 @@ def test_the_vector_store_writer_removes_its_folders_leftovers(tmp_path, running
     kept = f".keys.bin.{running_pid}.tmp"
     for name in [*leftovers, kept]:
         (folder / name).write_bytes(b"x")
+        aged(folder / name)  # older LabelDesk's names: once a day old
 
     with VectorStore.writer(folder, 4) as store:  # nothing to repair, nothing written
         assert store.count == 1
     names = {p.name for p in folder.iterdir()}
     assert not names & set(leftovers) and kept in names
     assert VectorStore(folder, 4).count == 1
+
+
+def test_a_folder_a_person_chose_is_never_swept(tmp_path):
+    """`drift --html reports/drift.html` deleted the person's ".tmp-999999-1-thesis.txt"
+    beside it: it looked like a temporary LabelDesk had left."""
+    theirs = tmp_path / f".tmp-{dead_pid()}-1-thesis.txt"
+    theirs.write_text("draft")
+    aged(theirs, days=30)
+    from labeldesk.ml.cachefiles import write_bytes_atomically
+
+    write_bytes_atomically(tmp_path / "drift.html", b"<html>", sweep=False)
+    assert theirs.read_text() == "draft" and (tmp_path / "drift.html").read_bytes() == b"<html>"
