@@ -36,6 +36,8 @@ from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
 from labeldesk.gui.workers import Job
+from labeldesk.ml.errors import NoEmbeddings
+from labeldesk.ml.store import current_key
 
 SHOWN = 200  # most novel images in the gallery
 ICON = 96
@@ -76,7 +78,7 @@ class DriftPage(QWidget):
         self.folder: Path | None = None
         self.report: Any = None
         self.html: Path | None = None
-        self._failure = ""  # why the last check failed, while it is on show
+        self._waiting_for_embeddings = False  # the check on show failed for want of them
         self.job: Job | None = None
 
         title = QLabel("<b>Drift</b>: is a folder of new images like this project's?")
@@ -150,7 +152,11 @@ class DriftPage(QWidget):
 
         job = Job(run, "Drift")
         job.finished.connect(self._done)
-        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
+        job.failed.connect(
+            lambda exc: self._failed(
+                job.describe(exc), cured_by_embeddings=isinstance(exc, NoEmbeddings)
+            )
+        )
         job.cancelled.connect(lambda: self.verdict.setText("Cancelled."))
         self.job = self.session.start_exclusive(job, "Checking for drift")
         if self.job is None:  # the page stays as it was: the last folder, its report (the
@@ -165,20 +171,21 @@ class DriftPage(QWidget):
         self._update_buttons()
         return self.job
 
-    def _failed(self, text: str) -> None:
+    def _failed(self, text: str, cured_by_embeddings: bool = False) -> None:
         self.verdict.setText(f"Could not check the folder: {text}")
-        self._failure = text
+        self._waiting_for_embeddings = cured_by_embeddings
         self.error.emit(text)
 
     def project_changed(self) -> None:
-        """A job ended (embeddings computed, say): a failure it may have cured is no
-        longer said as if it stood ("no embeddings yet" after they were made)."""
-        if self._failure and (self.job is None or not self.job.running):
-            self._failure = ""
-            self.verdict.setText("Choose the folder again to check it.")
+        """A job ended: once embeddings exist, a check that failed for want of them is no
+        longer said as if it stood ("no embeddings yet" after they were made). (Any
+        other failure stays: the check's own end is such a job.)"""
+        if self._waiting_for_embeddings and current_key(self.project) is not None:
+            self._waiting_for_embeddings = False
+            self.verdict.setText("Embeddings are ready: choose the folder again to check it.")
 
     def _done(self, result: tuple[Any, Path]) -> None:
-        self._failure = ""
+        self._waiting_for_embeddings = False
         self.report, self.html = result
         data = self.report.to_json()
         # the verdict in plain words first; the statistics behind it after, quieter

@@ -127,13 +127,34 @@ def test_a_check_refused_while_another_job_runs_leaves_the_page_as_it_was(qtbot,
         qtbot.waitUntil(lambda: not busy.running, timeout=10000)
 
 
-def test_a_failure_a_later_job_may_have_cured_is_not_left_standing(qtbot, page):
+def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
+    qtbot, tmp_path, monkeypatch
+):
     """ "Could not check the folder: no embeddings yet" stayed after embeddings were
-    computed; once a job ends, the page asks to check again instead."""
-    page._failed("no embeddings yet: use Tools → Compute embeddings (Ctrl+E)")
-    assert page.verdict.text().startswith("Could not check the folder")
-    page.project_changed()
-    assert page.verdict.text() == "Choose the folder again to check it."
-    page.verdict.setText("a report on show")
-    page.project_changed()  # no failure on show: a report stays
-    assert page.verdict.text() == "a report on show"
+    computed. Through the window's own wiring: the check's own end must not clear it
+    (a first fix did), embeddings made afterwards must."""
+    from labeldesk.core.create import create_and_index
+    from labeldesk.gui import main_window
+    from labeldesk.gui.main_window import MainWindow
+
+    monkeypatch.setattr(main_window, "show_error", lambda parent, text: None)
+    root, _ = new_folder(tmp_path / "images", per_class=3, seed=8)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    try:
+        window.open_project(tmp_path / "p")
+        window.show_drift()
+        page = window.pages.drift
+        job = page.check(new_folder(tmp_path / "new", per_class=3, seed=9)[0])
+        assert job is not None
+        qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+        qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+        qtbot.wait(100)
+        assert page.verdict.text().startswith("Could not check the folder: no embeddings")
+        window.project.db.set_meta("embedding_key", "made")  # an embedding job finished
+        window.pages._job_ended()
+        assert page.verdict.text().startswith("Embeddings are ready")
+    finally:
+        window.close()
