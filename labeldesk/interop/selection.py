@@ -139,7 +139,7 @@ def select_items(
         before, after = recorded_state(db, since), recorded_state(db, version)
         changed = changed_ids(before, after)
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
-        report.gone_since = gone_since(before, after, changed, {r.image_id for r in images})
+        report.gone_since = gone_since(before, after, changed)
     report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
     images = [r for r in images if not r.missing]
     splits = {r.image_id: r.split for r in images}
@@ -166,24 +166,23 @@ def select_items(
 
 
 def gone_since(
-    before: Mapping[int, Recorded],
-    after: Mapping[int, Recorded],
-    changed: set[int],
-    written: set[int],
+    before: Mapping[int, Recorded], after: Mapping[int, Recorded], changed: set[int]
 ) -> list[dict[str, str]]:
     """What a copy of the earlier version should drop, when it holds them: its images that
-    are no longer in the dataset, and those that changed and are left out of this export
-    (excluded since, unlabeled, dropped by the class map…). By the earlier version's path,
-    with the content hash; in path order."""
+    are no longer in the dataset, and every one that changed since. A changed image this
+    export writes is written as it is now, maybe elsewhere (a relabeled image's class
+    folder): the copy drops its old file and takes the new one; one it leaves out
+    (excluded since, say) is only dropped. By the earlier version's path, with the
+    content hash; in path order."""
     gone = [
         {"path": r.path, "hash": r.hash, "why": "no longer in the dataset"}
         for i, r in before.items()
         if i not in after
     ]
     gone += [
-        {"path": r.path, "hash": r.hash, "why": "left out of this export now"}
+        {"path": r.path, "hash": r.hash, "why": "changed since"}
         for i, r in before.items()
-        if i in after and i in changed and i not in written
+        if i in after and i in changed
     ]
     return sorted(gone, key=lambda g: g["path"])
 

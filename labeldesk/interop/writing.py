@@ -74,7 +74,7 @@ class ExportReport:
     carries_status: bool = False
     statuses_not_written: int = 0
     # With --since: the earlier version's images to drop from a copy of it ({"path",
-    # "hash", "why"}): no longer in the dataset, or left out of this export now
+    # "hash", "why"}): no longer in the dataset, or changed (written anew, or left out)
     gone_since: list[dict[str, str]] = field(default_factory=list)
 
     def failed_paths(self) -> set[str]:
@@ -142,9 +142,9 @@ def gone_since_text(report: ExportReport) -> str:
     if not report.gone_since:
         return ""
     return (
-        f"{len(report.gone_since):,} image(s) of version {report.since} are no longer in "
-        "the dataset or are left out now: the manifest lists them (gone_since) for a copy "
-        "of that version to drop"
+        f"{len(report.gone_since):,} image(s) of version {report.since} changed or are no "
+        "longer in the dataset: the manifest lists them (gone_since) for a copy of that "
+        "version to drop before it takes this export's files"
     )
 
 

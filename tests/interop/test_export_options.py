@@ -208,7 +208,8 @@ def test_since_a_version_writes_only_what_changed(project, imagefolder, tmp_path
     expected = {hashlib.sha256((root / p).read_bytes()).hexdigest() for p in changed}
     assert set(rows(tmp_path / "out")) == expected  # by content: nothing else was written
     assert report.since == "v1" and report.left_out["unchanged since v1"] == 12
-    assert report.gone_since == []  # nothing of v1 is gone
+    # the changed images that were in v1 (not the one added since): their old files go
+    assert {g["path"] for g in report.gone_since} == set(changed) - {"train/cat/fresh.jpg"}
     with pytest.raises(VersionError, match="no dataset version named 'v7'"):
         export(project, tmp_path / "other", "csv", ExportOptions(since="v7"))
 
@@ -228,12 +229,15 @@ def test_since_a_version_lists_what_a_copy_of_it_should_drop(
     project.scan(workers=1)
     out = tmp_path / "out"
     assert main(["export", str(project.path), str(out), "--since", "v1", "--format", "csv"]) == 0
-    assert "2 image(s) of version v1 are no longer in the dataset" in capsys.readouterr().out
+    assert "3 image(s) of version v1 changed or are no longer in" in capsys.readouterr().out
     manifest = json.loads((out / "labeldesk-export.json").read_text())
     gone = {g["path"]: g["why"] for g in manifest["gone_since"]}
     assert gone == {
-        "train/cat/cat0.jpg": "left out of this export now",
+        "train/cat/cat0.jpg": "changed since",  # excluded: left out of this export
         "train/dog/dog1.jpg": "no longer in the dataset",
+        # relabeled: written anew (in a class-folder layout, under its new class), so a
+        # copy drops its old file: it would hold the picture in two classes
+        "val/dog/dog0.jpg": "changed since",
     }
     table = csv.DictReader((out / "labels.csv").read_text(encoding="utf-8").splitlines())
     assert [r["path"] for r in table] == ["images/val/dog/dog0.jpg"]
