@@ -403,3 +403,22 @@ def test_a_json_min_export_names_its_label_key_or_asks_for_it(tmp_path):
     f.write_text(json.dumps([_min_entry(1, "a.png", choice=["cat", "dog"])]))
     _, rows = read_labels(f)
     assert "multi-label is not supported" in rows.problems[0][1]
+
+
+def test_json_min_takes_the_newest_annotation_of_a_task(project, tmp_path):
+    """JSON-MIN writes one object per annotation: two annotators of one task made the
+    whole file refused as a conflict. The newest counts, as in the full export."""
+    f = tmp_path / "min.json"
+    ref = "/data/local-files/?d=images/train/cat/cat0.jpg"
+    older = _min_entry(5, ref, choice="dog", agreement=50.0)
+    older["updated_at"] = "2026-01-01T00:00:00Z"
+    newer = _min_entry(5, ref, choice="cat", agreement=50.0)
+    newer["updated_at"], newer["annotation_id"] = "2026-01-02T00:00:00Z", 99
+    f.write_text(json.dumps([newer, older]))  # Label Studio lists the newest first
+    _, rows = read_labels(f)
+    assert rows.problems == [] and [(r.path, r.label) for r in rows] == [
+        ("images/train/cat/cat0.jpg", "cat")
+    ]
+    f.write_text(json.dumps([_min_entry(1, "a.png", sentiment="cat", agreement=100.0)]))
+    _, rows = read_labels(f)  # "agreement" is Label Studio's own key, not a label
+    assert [(r.path, r.label) for r in rows] == [("a.png", "cat")]

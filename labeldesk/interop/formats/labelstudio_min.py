@@ -27,7 +27,9 @@ from .json_input import RowMaker, load_json
 from .labelstudio_read import image_reference, own_path, reference_path, tasks_rows
 
 # Keys Label Studio puts in every JSON-MIN object, and the data fields LabelDesk writes
-MIN_KEYS = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"}
+MIN_KEYS = {
+    "id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement",
+}  # fmt: skip
 DATA_KEYS = {"image", "path", "split", "status"}
 CHOICE = "choice"  # the <Choices> name of LabelDesk's labeling config
 
@@ -51,7 +53,10 @@ def is_min(tasks: list[Any]) -> bool:
 def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile:
     key = options.label_column or _label_key(tasks, source)
     maker = RowMaker(source)
+    newest = _newest_per_task(tasks)
     for entry, task in enumerate(tasks, start=1):
+        if isinstance(task, dict) and newest.get(_task_id(task), entry) != entry:
+            continue  # another annotator's older annotation of this task
         if not isinstance(task, dict):
             maker.problem(entry, "not an object: expected a JSON-MIN task")
             continue
@@ -70,6 +75,31 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
         elif label is not None or split or status:
             maker.add(entry, image, KEEP_LABEL if label is None else label, split, status)
     return maker.result(unmatched_ok=True)
+
+
+def _task_id(task: dict[str, Any]) -> object:
+    ident = task.get("id")
+    return ident if isinstance(ident, int | str) else None
+
+
+def _newest_per_task(tasks: list[Any]) -> dict[object, int]:
+    """Task id -> the entry of its newest annotation: JSON-MIN writes one object per
+    annotation, so two annotators of a task are two objects (the full export's rule:
+    the newest counts, by ``updated_at``, else ``created_at``, else the annotation id)."""
+    best: dict[object, tuple[tuple[str, float], int]] = {}
+    for entry, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict) or _task_id(task) is None:
+            continue
+        when = task.get("updated_at") or task.get("created_at")
+        number = task.get("annotation_id")
+        key = (  # (ISO times, as Label Studio writes them, sort as text)
+            when if isinstance(when, str) else "",
+            float(number) if isinstance(number, int | float) else float("-inf"),
+        )
+        ident = _task_id(task)
+        if ident not in best or key >= best[ident][0]:
+            best[ident] = (key, entry)
+    return {ident: entry for ident, (_, entry) in best.items()}
 
 
 def _label_key(tasks: list[Any], source: str) -> str:
