@@ -33,6 +33,7 @@ from labeldesk.cli import (
 )
 from labeldesk.cli._base import Output
 from labeldesk.core.failures import describe
+from labeldesk.core.spreadsheet import NEGATIVE_NUMBER
 
 __all__ = ["Output", "build_parser", "main", "version_report"]
 
@@ -114,7 +115,7 @@ def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
     """Take `label P --json PATH LABEL` as `label P PATH LABEL --json`: Python 3.11's
     argparse fills optional positionals (empty) at the first option it meets and then
     calls the rest unknown (fixed in later Pythons). True when ``extras`` were those."""
-    plain = all(e == "-" or not e.startswith("-") for e in extras)
+    plain = all(e == "-" or not e.startswith("-") or NEGATIVE_NUMBER.fullmatch(e) for e in extras)
     empty = [name for name in ("path", "label") if getattr(args, name, "") is None]
     if args.command != "label" or not plain or len(extras) > len(empty):
         return False

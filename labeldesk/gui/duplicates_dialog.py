@@ -239,15 +239,13 @@ class DuplicatesDialog(QDialog):
         labeling-queue decision)."""
         if self._refused():
             return
-        while self._made:
-            batch = self._made.pop()
-            paths = self._paths_of(batch)
+        while self._made and self._undone_already(self._made[-1]):
+            self._made.pop()  # taken back already (Edit → Undo): nothing to say of it
+        if self._made:
+            batch = self._made[-1]
             text = "Undid this window's last change"
-            if self.write(partial(self.project.undo, batch), paths, text):
-                break
-            if not self._undone_already(batch):
-                self._made.append(batch)  # it failed for another reason (said by write)
-                break
+            if self.write(partial(self.project.undo, batch), self._paths_of(batch), text):
+                self._made.pop()
         self.undo_button.setEnabled(bool(self._made))
         self._reread()
 

@@ -42,3 +42,10 @@ def test_label_takes_its_options_before_or_between_the_path_and_label(project, c
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["applied"] == 1
     assert main(["label", str(project.path), "--json", "a", "b", "c"]) == 2  # still refused
+
+
+def test_a_negative_number_class_comes_after_the_options_too(project, capsys):
+    argv = ["label", str(project.path), "--new-class", "--json", "train/cat/cat0.jpg", "-1"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == 1
+    assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "-1"

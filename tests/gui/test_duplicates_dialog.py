@@ -158,3 +158,24 @@ def test_group_counts_follow_member_states():
     assert summary([group]) == {"exact": 0, "near": 0, "leaking": 0, "images": 0}
     b.status, b.split = None, "train"
     assert summary([group])["leaking"] == 0 and group.is_open
+
+
+def test_the_dialogs_undo_passes_over_a_change_undone_elsewhere_silently(qtbot, duplicates):
+    """Its newest change taken back with Edit → Undo, the window's Undo showed "batch N has
+    been undone already" as an error and then took back its older change (review)."""
+    window, stats = duplicates
+    project = window.project
+    errors: list[str] = []
+    window.view.error.connect(errors.append)
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
+    qtbot.mouseClick(kept.keep_button, Qt.MouseButton.LeftButton)  # change 1
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("exact"))
+    box = next(b for b in dialog.boxes if b.group.paths == sorted(SAME_SPLIT))
+    box.tiles[0].check.setChecked(True)
+    qtbot.mouseClick(box.exclude_button, Qt.MouseButton.LeftButton)  # change 2
+    project.undo()  # Edit → Undo: change 2 taken back
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)  # change 1, no error
+    assert errors == []
+    assert state(project, LEAK[1])[1] is None and state(project, SAME_SPLIT[0])[1] is None
+    assert not dialog.undo_button.isEnabled()
