@@ -534,8 +534,9 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     led_back = [bool(p) for p in found.source_paths]
     paths, refused = found.source_paths, found.source_refused
     if not found.content_files:  # (rows read by their bytes need no hash: they have them)
-        paths = _by_exported_content(project, paths, found.source_hashes)
-        refused = _by_exported_content(project, refused, found.source_refused_hashes)
+        rows_at = (paths, found.source_hashes)
+        paths = _by_exported_content(project, paths, found.source_hashes, rows_at)
+        refused = _by_exported_content(project, refused, found.source_refused_hashes, rows_at)
     found.rows = [r._replace(path=p or r.path) for r, p in zip(found.rows, paths, strict=True)]
     found.refused = [
         (n, p or written) for (n, written), p in zip(found.refused, refused, strict=True)
@@ -544,18 +545,27 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     found.exported_from = None
 
 
-def _by_exported_content(project: Project, paths: list[str], hashes: list[str]) -> list[str]:
+def _by_exported_content(
+    project: Project,
+    paths: list[str],
+    hashes: list[str],
+    rows: tuple[list[str], list[str]],
+) -> list[str]:
     """Each led-back path, or where the picture it was exported as is now: the one image
     with those bytes, when the path holds other bytes (two files swapped or renumbered
-    since the export; the scan moved their labels with them). A path whose picture no
-    image has now (edited since) or several images have (copies elsewhere) stays."""
+    since the export; the scan moved their labels with them). A path stays when no image
+    has the picture now (edited since), when several do, and when the one that does is
+    another row's own image still (a copy the export wrote too: the edited image keeps
+    the row, its copy keeps its own). ``rows``: the paths and hashes of the file's rows."""
     if not any(hashes):
         return paths
-    by_hash = live_paths_by_hash(project.db, {h for h in hashes if h})
+    by_hash = live_paths_by_hash(project.db, {h for h in [*hashes, *rows[1]] if h})
+    stays = {p for p, h in zip(*rows, strict=True) if p and h and p in by_hash.get(h, [])}
     led = []
     for path, digest in zip(paths, hashes, strict=True):
         same = by_hash.get(digest, []) if path and digest else []
-        led.append(same[0] if len(same) == 1 and path not in same else path)
+        free = [q for q in same if q not in stays]
+        led.append(free[0] if path not in same and len(free) == 1 and len(same) == 1 else path)
     return led
 
 

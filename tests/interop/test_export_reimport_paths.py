@@ -193,3 +193,31 @@ def test_rows_follow_their_pictures_when_files_were_swapped_since(tmp_path, fmt,
     assert main(["import", str(path), str(out / file)]) == 0
     with open_project(path) as p:
         assert labels_of(p, files) == after_scan
+
+
+def test_a_row_stays_with_its_edited_image_when_a_copy_has_its_old_bytes(tmp_path):
+    """An image edited after the export, with an exact copy of its old bytes elsewhere
+    that the export wrote too: the row's label went to the copy (review). The copy has its
+    own row; the edited image keeps its own."""
+    import shutil
+
+    from helpers import write_image
+
+    path = made(tmp_path, ["cat/a.png", "dog/b.png"])
+    root = tmp_path / "im"
+    shutil.copy(root / "cat/a.png", root / "cat/a_copy.png")
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"cat/a.png": "dog"})  # a is a dog; its copy stays a cat
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    write_image(root / "cat/a.png", fmt="PNG", seed=99)  # edited since the export
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"cat/a.png": "cat", "cat/a_copy.png": "dog"})  # later mistakes
+    assert main(["import", str(path), str(out / "labels.csv")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["cat/a.png", "cat/a_copy.png"]) == {
+            "cat/a.png": "dog",
+            "cat/a_copy.png": "cat",
+        }
