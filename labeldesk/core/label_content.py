@@ -59,6 +59,7 @@ def same_content(
         digest, problem = _digest(file, sizes, hashes) if file else (None, None)
         digests.append(digest)
         problems.append(problem)
+    progress(Progress(len(files), len(files), MATCHING))
     by_hash = live_paths_by_hash(db, {d for d in digests if d}) if any(digests) else {}
     return [by_hash.get(d, []) if d else [] for d in digests], problems
 

@@ -152,6 +152,10 @@ class VersionsView(QWidget):
         if shown is not None and (selected is None or shown.a != selected.name):
             self.last_diff = None
             self.diff_text.clear()
+        if self.diff_job is not None and self.diff_job.running:  # of the other version
+            self.diff_job.cancel()
+            self.diff_job = None
+            self.diff_text.clear()
 
     # -- actions -----------------------------------------------------------------------
     def prompt_create(self) -> None:

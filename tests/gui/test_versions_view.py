@@ -97,3 +97,17 @@ def test_the_list_and_the_comparison_stay_in_step(qtbot, project):
     assert view.diff_text.toPlainText().startswith("v1 -> the labels now")
     view.select("v2")
     assert view.last_diff is None and view.diff_text.toPlainText() == ""
+
+
+def test_a_comparison_still_running_when_another_version_is_selected_is_dropped(qtbot, project):
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    view.create_version("v1")
+    view.create_version("v2")
+    view.select("v1")
+    job = view.compare()
+    assert job is not None
+    view.select("v2")  # before its result came
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    qtbot.wait(50)
+    assert view.last_diff is None and view.diff_text.toPlainText() == ""
