@@ -560,3 +560,16 @@ def test_the_map_without_embeddings_says_why_once_without_a_dialog(
     qtbot.waitUntil(lambda: "embeddings" in page.status.text(), timeout=30000)
     assert page.status.text().startswith("No embeddings yet")
     assert shown == []
+
+
+def test_training_start_follows_embeddings_made_by_a_job(qtbot, window, project):
+    """Start (a head) is disabled before embeddings exist and enabled when a job that
+    made them ends: through the session's busy signal, as an embedding job ends."""
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    window.show_training()
+    panel = window.pages.training
+    assert not panel.start_button.isEnabled()
+    window.project.db.set_meta("embedding_key", "made")  # what the job wrote
+    window.session.busyChanged.emit(False)  # ... and its end
+    assert panel.start_button.isEnabled()
