@@ -126,7 +126,10 @@ class VersionsBox(QGroupBox):
             probe = (
                 ""
                 if now.version is not None
-                else (f" For now the linear probe predicts: {now.reason}.")
+                else (
+                    " For now a quick fit on the embeddings (the linear probe) predicts: "
+                    f"{now.reason}."
+                )
             )
             self._say(f"In use: #{version.id} ({chosen.reason}).{where}{probe}")
         self._update_buttons()

@@ -245,7 +245,9 @@ class ProjectPages:
             self.shell.show_message(what)
             return
         if chosen.version is None:
-            self.shell.show_message(f"{what}: the linear probe predicts ({chosen.reason})")
+            self.shell.show_message(
+                f"{what}: a quick fit on the embeddings (linear probe) predicts ({chosen.reason})"
+            )
             return
         self.shell.show_message(
             f"{what}: predictions, issues and the queue use head #{chosen.version.id} "

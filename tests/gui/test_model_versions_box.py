@@ -46,7 +46,9 @@ def test_versions_show_frozen_test_scores_and_the_head_in_use(trained):
     assert box.in_use.text().startswith(f"In use: #{good.id} (kept")
     assert "frozen test set" in box.in_use.text()
     # labels changed since #good was trained (the exclusions): the probe predicts now
-    assert "For now the linear probe predicts" in box.in_use.text()
+    assert "For now a quick fit on the embeddings (the linear probe) predicts" in (
+        box.in_use.text()
+    )
     table = panel.table
     assert table.item(_row(panel, good.id), IN_USE_COLUMN).text() == "✓"
     assert table.item(_row(panel, worse.id), IN_USE_COLUMN).text() == ""

@@ -199,3 +199,10 @@ def test_a_head_cannot_start_before_embeddings_exist_but_fine_tuning_can(qtbot, 
     finally:
         widget.shutdown()
         project.close()
+
+
+def test_an_empty_plot_counts_whole_epochs(panel):
+    """Before any run the epoch axis read 0.1 … 0.9."""
+    panel.plot.set_history([])
+    low, high = panel.plot.plot_item.viewRange()[0]
+    assert (low, high) == (1, 10)
