@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -44,6 +45,20 @@ from labeldesk.gui.workers import Job, JobRunner
 log = logging.getLogger(__name__)
 
 GEOMETRY_KEY = "window/geometry"
+FIRST_SIZE = QSize(1400, 900)  # the first window, on a screen with room for it
+
+
+def first_size(screen: QScreen | None) -> QSize:
+    """The first window's size: :data:`FIRST_SIZE`, within the screen's free area (at
+    1366×768 the status bar, with its Cancel, fell off the bottom)."""
+    if screen is None:
+        return FIRST_SIZE
+    room = screen.availableGeometry().size()
+    if room.width() <= 0 or room.height() <= 0:
+        return FIRST_SIZE
+    return FIRST_SIZE.boundedTo(QSize(room.width() * 95 // 100, room.height() * 92 // 100))
+
+
 STATE_KEY = "window/state"
 MESSAGE_MS = 6000
 
@@ -80,7 +95,7 @@ class MainWindow(QMainWindow):
         self.review = ReviewMode(self, parent=self)
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
-        self.resize(1400, 900)
+        self.resize(first_size(QGuiApplication.primaryScreen()))
         geometry = settings.load_bytes(GEOMETRY_KEY)
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -573,3 +573,23 @@ def test_training_start_follows_embeddings_made_by_a_job(qtbot, window, project)
     window.project.db.set_meta("embedding_key", "made")  # what the job wrote
     window.session.busyChanged.emit(False)  # ... and its end
     assert panel.start_button.isEnabled()
+
+
+def test_the_first_window_fits_a_small_screen():
+    """The first window was 1,400 × 900 on a 1,366 × 768 screen: its status bar, with the
+    job's Cancel, was below the screen's edge."""
+    from PySide6.QtCore import QRect, QSize
+
+    from labeldesk.gui.main_window import FIRST_SIZE, first_size
+
+    class Screen:
+        def __init__(self, width: int, height: int):
+            self.rect = QRect(0, 0, width, height)
+
+        def availableGeometry(self) -> QRect:
+            return self.rect
+
+    small = first_size(Screen(1366, 728))  # a taskbar takes the rest
+    assert small.width() <= 1366 and small.height() <= 728
+    assert first_size(Screen(2560, 1400)) == FIRST_SIZE
+    assert first_size(None) == QSize(1400, 900)
