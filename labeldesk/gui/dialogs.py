@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk import __version__
 from labeldesk.core.create import project_inside_images
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.display import capitalised
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
@@ -204,6 +205,11 @@ class NewProjectDialog(QDialog):
         if not project:
             return "Choose a folder for the project"
         target = Path(project)
+        if (target / DB_FILENAME).is_file():
+            return (
+                "That folder holds a LabelDesk project already: open it with File → Open "
+                "project… (Ctrl+O), or choose a new folder for a new project"
+            )
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             return "The project folder must be new or empty"
         return None

@@ -38,3 +38,21 @@ def test_a_project_folder_inside_the_image_folder_is_warned_about(qtbot, tmp_pat
     project, counts = create_and_index(inside, images, workers=1)
     project.close()
     assert any(note.endswith(w[1:]) for w in counts.warnings)
+
+
+def test_a_folder_that_holds_a_project_says_how_to_open_it(qtbot, tmp_path):
+    """An existing project's folder said only "must be new or empty"."""
+    images = tmp_path / "pets"
+    make_imagefolder(images)
+    project, _ = create_and_index(tmp_path / "proj", images, workers=1)
+    project.close()
+    dialog = NewProjectDialog(images=images)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.project_edit.setText(str(tmp_path / "proj"))
+    assert "holds a LabelDesk project already: open it with File → Open project" in (
+        dialog.problem() or ""
+    )
+    assert "holds a LabelDesk project already" in dialog.note.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.reject()
