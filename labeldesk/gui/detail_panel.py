@@ -199,6 +199,8 @@ class DetailPanel(QWidget):
     ) -> None:
         model, fit = describe_insight(insight, label, opinion, skipped)
         self.fields["Model"].setText(model)
+        # in a short window its second line can be cut: the whole of it on hover
+        self.fields["Model"].setToolTip(model)
         self.fields["Label fit"].setText(fit)
 
     def show_neighbours(self, neighbours: list[Neighbour]) -> None:
@@ -268,6 +270,7 @@ class DetailPanel(QWidget):
         self._shown = info.path
         self.title.setText(Path(info.path).name)
         self.fields["Path"].setText(info.path)
+        self.fields["Path"].setToolTip(info.path)
         self.fields["Size"].setText(f"{info.width} × {info.height} px · {_format_bytes(info.size)}")
         self.fields["Format"].setText(info.format)
         self.fields["Label"].setText(info.label or "unlabeled")

@@ -41,6 +41,7 @@ def test_flagged_filter_shows_the_planted_errors_with_badges(qtbot, insight_view
     # One line of what the model thinks, the same in the detail panel and the tooltip: the
     # class it names is the suggested label, and it says what that means for the label.
     model_line = view.detail.fields["Model"].text()
+    assert view.detail.fields["Model"].toolTip() == model_line  # whole, if a line is cut
     assert re.fullmatch(
         r"(almost surely|probably|perhaps) bee \(\d+%\) — label ant looks wrong", model_line
     )
