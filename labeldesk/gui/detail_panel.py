@@ -242,12 +242,17 @@ class DetailPanel(QWidget):
     def neighbour_ids(self) -> list[int]:
         return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]
 
+    def _clear_fields(self) -> None:
+        for value in self.fields.values():
+            value.setText("–")
+        for name in ("Path", "Model"):  # the last image's whole text, as a tooltip
+            self.fields[name].setToolTip("")
+
     def show_none(self) -> None:
         self._shown = ""
         self.title.setText("No image selected")
         self.preview.set_pixmap(None, "Select an image to see it here")
-        for value in self.fields.values():
-            value.setText("–")
+        self._clear_fields()
         self.history.clear()
         self.neighbours.clear()
 
@@ -260,8 +265,7 @@ class DetailPanel(QWidget):
         if len(counts) > 6:
             summary += f", and {len(counts) - 6} more"
         self.preview.set_pixmap(None, summary)
-        for value in self.fields.values():
-            value.setText("–")
+        self._clear_fields()
         self.fields["Label"].setText(summary)
         self.history.clear()
         self.neighbours.clear()

@@ -137,6 +137,8 @@ class LossPlot(pg.PlotWidget):
         self.loss_curve.setData(epochs, [self.losses[e] for e in epochs])
         if not epochs and not self.accuracies:  # nothing yet: whole epochs, not 0.1…0.9
             self.plot_item.setXRange(1, 10, padding=0)
+        else:  # (setting a range turned following the data off)
+            self.plot_item.enableAutoRange(x=True)
         acc = sorted(self.accuracies)
         self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])
 

@@ -48,6 +48,10 @@ def test_flagged_filter_shows_the_planted_errors_with_badges(qtbot, insight_view
     assert re.fullmatch(
         r"(<1%|\d+%) · flagged as likely mislabeled", view.detail.fields["Label fit"].text()
     )
+    detail_tips = (view.detail.fields["Model"].toolTip(), view.detail.fields["Path"].toolTip())
+    assert all(detail_tips)
+    view.detail.show_none()  # no image: no last image's text on hover either
+    assert view.detail.fields["Model"].toolTip() == view.detail.fields["Path"].toolTip() == ""
     tooltip = view.model.data(
         view.model.index(view.grid.selected_rows()[0]), Qt.ItemDataRole.ToolTipRole
     )

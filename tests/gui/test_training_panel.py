@@ -206,3 +206,12 @@ def test_an_empty_plot_counts_whole_epochs(panel):
     panel.plot.set_history([])
     low, high = panel.plot.plot_item.viewRange()[0]
     assert (low, high) == (1, 10)
+
+
+def test_the_plot_follows_a_run_past_ten_epochs(panel):
+    """The empty plot's 1–10 range stayed for good: epochs after 10 were off the plot."""
+    panel.plot.set_history([])
+    for epoch in range(1, 31):
+        panel.plot.add_loss(epoch, 1.0 / epoch)
+    panel.plot.plot_item.vb.updateAutoRange()
+    assert panel.plot.plot_item.viewRange()[0][1] >= 30
