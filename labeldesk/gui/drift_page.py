@@ -79,6 +79,7 @@ class DriftPage(QWidget):
         self.report: Any = None
         self.html: Path | None = None
         self._waiting_for_embeddings = False  # the check on show failed for want of them
+        self._key_at_failure: str | None = None  # the embeddings' key at that failure
         self.job: Job | None = None
 
         title = QLabel("<b>Drift</b>: is a folder of new images like this project's?")
@@ -174,13 +175,16 @@ class DriftPage(QWidget):
     def _failed(self, text: str, cured_by_embeddings: bool = False) -> None:
         self.verdict.setText(f"Could not check the folder: {text}")
         self._waiting_for_embeddings = cured_by_embeddings
+        self._key_at_failure = current_key(self.project)  # damaged ones have a key too
         self.error.emit(text)
 
     def project_changed(self) -> None:
         """A job ended: once embeddings exist, a check that failed for want of them is no
-        longer said as if it stood ("no embeddings yet" after they were made). (Any
-        other failure stays: the check's own end is such a job.)"""
-        if self._waiting_for_embeddings and current_key(self.project) is not None:
+        longer said as if it stood ("no embeddings yet" after they were made): new ones,
+        another key than at the failure. (Any other failure stays: the check's own end is
+        such a job.)"""
+        now = current_key(self.project)
+        if self._waiting_for_embeddings and now is not None and now != self._key_at_failure:
             self._waiting_for_embeddings = False
             self.verdict.setText("Embeddings are ready: choose the folder again to check it.")
 

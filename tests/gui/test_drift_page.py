@@ -153,6 +153,13 @@ def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
         qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
         qtbot.wait(100)
         assert page.verdict.text().startswith("Could not check the folder: no embeddings")
+        window.project.db.set_meta("embedding_key", "gone")  # a key whose store is gone:
+        job = page.check(new_folder(tmp_path / "new2", per_class=3, seed=10)[0])
+        assert job is not None
+        qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+        qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+        qtbot.wait(100)  # the check's own end does not take its failure for cured
+        assert page.verdict.text().startswith("Could not check the folder: no embeddings")
         window.project.db.set_meta("embedding_key", "made")  # an embedding job finished
         window.pages._job_ended()
         assert page.verdict.text().startswith("Embeddings are ready")
