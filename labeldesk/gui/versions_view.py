@@ -52,6 +52,7 @@ class VersionsView(QWidget):
         self.runner = runner or JobRunner(self, max_threads=1)
         self.versions: list[versions.DatasetVersion] = []
         self.diff_job: Job | None = None
+        self._diff_of = ""  # the version diff_job compares
         self.last_diff: VersionDiff | None = None
 
         title = QLabel("<b>Dataset versions</b>")
@@ -152,8 +153,10 @@ class VersionsView(QWidget):
         if shown is not None and (selected is None or shown.a != selected.name):
             self.last_diff = None
             self.diff_text.clear()
-        if self.diff_job is not None and self.diff_job.running:  # of the other version
-            self.diff_job.cancel()
+        running = self.diff_job is not None and self.diff_job.running
+        if running and (selected is None or self._diff_of != selected.name):
+            assert self.diff_job is not None
+            self.diff_job.cancel()  # a comparison of another version
             self.diff_job = None
             self.diff_text.clear()
 
@@ -191,6 +194,7 @@ class VersionsView(QWidget):
             return diff(db, a, b)
 
         job = Job(run, "Comparing versions")
+        self._diff_of = a.name
         job.finished.connect(self._compared)
         job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         self.diff_job = job

@@ -111,3 +111,23 @@ def test_a_comparison_still_running_when_another_version_is_selected_is_dropped(
     qtbot.waitUntil(lambda: not job.running, timeout=10000)
     qtbot.wait(50)
     assert view.last_diff is None and view.diff_text.toPlainText() == ""
+
+
+def test_showing_the_page_again_keeps_a_running_comparison(qtbot, project, monkeypatch):
+    """Showing the page refreshes it: that cancelled a comparison of the very version
+    selected, and its result was lost (review)."""
+    import time
+
+    from labeldesk.gui import versions_view
+
+    real = versions_view.diff
+    monkeypatch.setattr(versions_view, "diff", lambda *a: (time.sleep(0.3), real(*a))[1])
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    view.create_version("v1")
+    view.select("v1")
+    job = view.compare()
+    assert job is not None
+    view.refresh()  # the page shown again
+    qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
+    assert view.last_diff.a == "v1"
