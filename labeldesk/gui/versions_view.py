@@ -153,10 +153,9 @@ class VersionsView(QWidget):
         if shown is not None and (selected is None or shown.a != selected.name):
             self.last_diff = None
             self.diff_text.clear()
-        running = self.diff_job is not None and self.diff_job.running
-        if running and (selected is None or self._diff_of != selected.name):
-            assert self.diff_job is not None
-            self.diff_job.cancel()  # a comparison of another version
+        job = self.diff_job
+        if job is not None and job.running and (selected is None or self._diff_of != selected.name):
+            job.cancel()  # a comparison of another version
             self.diff_job = None
             self.diff_text.clear()
 
