@@ -28,7 +28,8 @@ from urllib.parse import unquote, urlsplit
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
-from .image_rows import live_paths, live_paths_by_hash
+from .exported_rows import follow_pictures, same_folder
+from .image_rows import live_paths
 from .label_content import Ambiguity, ByContent, Hashes
 from .label_file_formats import (
     KEEP_LABEL,
@@ -527,55 +528,24 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     """Make each row of ``found`` name the image it was exported from, when it is a
     LabelDesk export read back into the project it came from (once: the rows stay so)."""
     if found.exported_from is None or not (
-        _same_folder(found.exported_from, project.root)
-        or _same_folder(found.exported_project, project.path)
+        same_folder(found.exported_from, project.root)
+        or same_folder(found.exported_project, project.path)
     ):
         return
     led_back = [bool(p) for p in found.source_paths]
     paths, refused = found.source_paths, found.source_refused
     if not found.content_files:  # (rows read by their bytes need no hash: they have them)
-        rows_at = (paths, found.source_hashes)
-        paths = _by_exported_content(project, paths, found.source_hashes, rows_at)
-        refused = _by_exported_content(project, refused, found.source_refused_hashes, rows_at)
+        paths, refused = follow_pictures(
+            project.db,
+            (paths, found.source_hashes),
+            (refused, found.source_refused_hashes),
+        )
     found.rows = [r._replace(path=p or r.path) for r, p in zip(found.rows, paths, strict=True)]
     found.refused = [
         (n, p or written) for (n, written), p in zip(found.refused, refused, strict=True)
     ]
     found.led_back = led_back  # by its bytes (a file moved over another) or that path
     found.exported_from = None
-
-
-def _by_exported_content(
-    project: Project,
-    paths: list[str],
-    hashes: list[str],
-    rows: tuple[list[str], list[str]],
-) -> list[str]:
-    """Each led-back path, or where the picture it was exported as is now: the one image
-    with those bytes, when the path holds other bytes (two files swapped or renumbered
-    since the export; the scan moved their labels with them). A path stays when no image
-    has the picture now (edited since), when several do, and when the one that does is
-    another row's own image still (a copy the export wrote too: the edited image keeps
-    the row, its copy keeps its own). ``rows``: the paths and hashes of the file's rows."""
-    if not any(hashes):
-        return paths
-    by_hash = live_paths_by_hash(project.db, {h for h in [*hashes, *rows[1]] if h})
-    stays = {p for p, h in zip(*rows, strict=True) if p and h and p in by_hash.get(h, [])}
-    led = []
-    for path, digest in zip(paths, hashes, strict=True):
-        same = by_hash.get(digest, []) if path and digest else []
-        free = [q for q in same if q not in stays]
-        led.append(free[0] if path not in same and len(free) == 1 and len(same) == 1 else path)
-    return led
-
-
-def _same_folder(recorded: str | None, root: Path) -> bool:
-    if recorded is None:
-        return False
-    try:
-        return Path(recorded) == root or Path(recorded).resolve() == root.resolve()
-    except (OSError, RuntimeError, ValueError):
-        return False
 
 
 def by_name_notice(count: int) -> str:

@@ -221,3 +221,36 @@ def test_a_row_stays_with_its_edited_image_when_a_copy_has_its_old_bytes(tmp_pat
             "cat/a.png": "dog",
             "cat/a_copy.png": "cat",
         }
+
+
+def test_a_bad_row_of_the_copy_still_keeps_the_edited_images_row_home(tmp_path):
+    """As above, with the copy's row bad and skipped: the edited image's row moved onto
+    the copy, which its bad row then left out, and the edited image got nothing."""
+    import csv
+    import shutil
+
+    from helpers import write_image
+
+    path = made(tmp_path, ["cat/a.png", "dog/b.png"])
+    root = tmp_path / "im"
+    shutil.copy(root / "cat/a.png", root / "cat/a_copy.png")
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"cat/a.png": "dog"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    table = list(csv.DictReader((out / "labels.csv").read_text().splitlines()))
+    for row in table:
+        if row["path"].endswith("a_copy.png"):
+            row["label"] = "1bad/x"  # not a class name: a bad row
+    with open(out / "labels.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    write_image(root / "cat/a.png", fmt="PNG", seed=99)  # edited since the export
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        p.set_labels({"cat/a.png": "cat"})
+    assert main(["import", str(path), str(out / "labels.csv"), "--skip-bad-rows"]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, ["cat/a.png"]) == {"cat/a.png": "dog"}
