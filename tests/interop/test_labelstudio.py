@@ -422,3 +422,24 @@ def test_json_min_takes_the_newest_annotation_of_a_task(project, tmp_path):
     f.write_text(json.dumps([_min_entry(1, "a.png", sentiment="cat", agreement=100.0)]))
     _, rows = read_labels(f)  # "agreement" is Label Studio's own key, not a label
     assert [(r.path, r.label) for r in rows] == [("a.png", "cat")]
+
+
+def test_json_min_compares_times_as_times_and_tells_joined_projects_apart(tmp_path):
+    """Times were compared as text: '…00:00:00Z' sorted after '…00:00:00.5Z' ('Z' sorts
+    above '.'), so the older annotation won. And two projects' exports
+    joined into one file share task ids: one task's annotation dropped the other's."""
+    f = tmp_path / "min.json"
+    ref = "/data/local-files/?d=images/a.png"
+    older = _min_entry(5, ref, choice="dog", updated_at="2026-01-01T00:00:00Z")
+    newer = _min_entry(5, ref, choice="cat", updated_at="2026-01-01T00:00:00.500000Z")
+    newer["annotation_id"] = 1  # a lower id: only the time tells them apart
+    f.write_text(json.dumps([older, newer]))
+    _, rows = read_labels(f)
+    assert [(r.path, r.label) for r in rows] == [("images/a.png", "cat")]
+    other = _min_entry(5, "/data/local-files/?d=images/b.png", choice="dog")
+    other["updated_at"] = "2026-02-01T00:00:00Z"  # newer, but another project's task 5
+    f.write_text(json.dumps([older, newer, other]))
+    _, rows = read_labels(f)
+    assert sorted((r.path, r.label) for r in rows) == [
+        ("images/a.png", "cat"), ("images/b.png", "dog"),
+    ]  # fmt: skip

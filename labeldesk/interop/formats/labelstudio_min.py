@@ -15,6 +15,7 @@ reference is read as in the full export (:func:`.labelstudio_read.reference_path
 
 from __future__ import annotations
 
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
 from .json_input import RowMaker, load_json
-from .labelstudio_read import image_reference, own_path, reference_path, tasks_rows
+from .labelstudio_read import entry_time, image_reference, own_path, reference_path, tasks_rows
 
 # Keys Label Studio puts in every JSON-MIN object, and the data fields LabelDesk writes
 MIN_KEYS = {
@@ -55,7 +56,8 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
     maker = RowMaker(source)
     newest = _newest_per_task(tasks)
     for entry, task in enumerate(tasks, start=1):
-        if isinstance(task, dict) and newest.get(_task_id(task), entry) != entry:
+        ident = _task_key(task) if isinstance(task, dict) else None
+        if ident is not None and newest.get(ident, entry) != entry:
             continue  # another annotator's older annotation of this task
         if not isinstance(task, dict):
             maker.problem(entry, "not an object: expected a JSON-MIN task")
@@ -77,26 +79,26 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
     return maker.result(unmatched_ok=True)
 
 
-def _task_id(task: dict[str, Any]) -> object:
+def _task_key(task: dict[str, Any]) -> tuple[object, object] | None:
+    """A task's identity: its id and image (exports of two projects joined into one file
+    can share ids), or None without an id."""
     ident = task.get("id")
-    return ident if isinstance(ident, int | str) else None
+    if not isinstance(ident, int | str):
+        return None
+    image = task.get("image", task.get("path"))
+    return ident, image if isinstance(image, str) else None
 
 
-def _newest_per_task(tasks: list[Any]) -> dict[object, int]:
-    """Task id -> the entry of its newest annotation: JSON-MIN writes one object per
+def _newest_per_task(tasks: list[Any]) -> dict[tuple[object, object], int]:
+    """Task -> the entry of its newest annotation: JSON-MIN writes one object per
     annotation, so two annotators of a task are two objects (the full export's rule:
     the newest counts, by ``updated_at``, else ``created_at``, else the annotation id)."""
-    best: dict[object, tuple[tuple[str, float], int]] = {}
+    best: dict[tuple[object, object], tuple[tuple[float, float], int]] = {}
     for entry, task in enumerate(tasks, start=1):
-        if not isinstance(task, dict) or _task_id(task) is None:
+        if not isinstance(task, dict) or (ident := _task_key(task)) is None:
             continue
-        when = task.get("updated_at") or task.get("created_at")
         number = task.get("annotation_id")
-        key = (  # (ISO times, as Label Studio writes them, sort as text)
-            when if isinstance(when, str) else "",
-            float(number) if isinstance(number, int | float) else float("-inf"),
-        )
-        ident = _task_id(task)
+        key = (entry_time(task), float(number) if isinstance(number, int | float) else -inf)
         if ident not in best or key >= best[ident][0]:
             best[ident] = (key, entry)
     return {ident: entry for ident, (_, entry) in best.items()}

@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -209,13 +209,21 @@ def _newest_key(numbered: tuple[int, dict[str, Any]]) -> tuple[float, float, int
     """Newest first by time, then id (compared as they are: a huge int id has no float),
     then place in the file."""
     n, entry = numbered
+    ident = entry.get("id")
+    return entry_time(entry), ident if isinstance(ident, int | float) else float("-inf"), n
+
+
+def entry_time(entry: dict[str, Any]) -> float:
+    """An annotation's time, ``updated_at`` else ``created_at``, as a timestamp (a time
+    without a fraction or zone compares rightly with one that has them); -inf if none."""
     when = entry.get("updated_at") or entry.get("created_at")
-    stamp = float("-inf")
     if isinstance(when, str):
         with contextlib.suppress(ValueError):
-            stamp = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
-    ident = entry.get("id")
-    return stamp, ident if isinstance(ident, int | float) else float("-inf"), n
+            stamp = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            if stamp.tzinfo is None:  # Label Studio writes UTC
+                stamp = stamp.replace(tzinfo=timezone.utc)
+            return stamp.timestamp()
+    return float("-inf")
 
 
 def result_label(result: object) -> tuple[str | None, str | None]:
