@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,15 +48,17 @@ GEOMETRY_KEY = "window/geometry"
 FIRST_SIZE = QSize(1400, 900)  # the first window, on a screen with room for it
 
 
-def first_size(screen: QScreen | None) -> QSize:
-    """The first window's size: :data:`FIRST_SIZE`, within the screen's free area (at
-    1366×768 the status bar, with its Cancel, fell off the bottom)."""
-    if screen is None:
-        return FIRST_SIZE
-    room = screen.availableGeometry().size()
+def first_geometry(screen: QScreen | None) -> QRect | None:
+    """The first window's place: :data:`FIRST_SIZE` within the screen's free area (at
+    1366×768 the status bar, with its Cancel, fell off the bottom), with room left for
+    the window's frame, in the middle of that area; None without a screen."""
+    room = screen.availableGeometry() if screen is not None else QRect()
     if room.width() <= 0 or room.height() <= 0:
-        return FIRST_SIZE
-    return FIRST_SIZE.boundedTo(QSize(room.width() * 95 // 100, room.height() * 92 // 100))
+        return None
+    size = FIRST_SIZE.boundedTo(QSize(room.width() * 95 // 100, room.height() * 92 // 100))
+    place = QRect(QPoint(0, 0), size)
+    place.moveCenter(room.center())
+    return place
 
 
 STATE_KEY = "window/state"
@@ -95,7 +97,11 @@ class MainWindow(QMainWindow):
         self.review = ReviewMode(self, parent=self)
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
-        self.resize(first_size(QGuiApplication.primaryScreen()))
+        place = first_geometry(QGuiApplication.primaryScreen())
+        if place is None:
+            self.resize(FIRST_SIZE)
+        else:
+            self.setGeometry(place)
         geometry = settings.load_bytes(GEOMETRY_KEY)
         if geometry is not None:
             self.restoreGeometry(geometry)

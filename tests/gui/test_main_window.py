@@ -575,21 +575,26 @@ def test_training_start_follows_embeddings_made_by_a_job(qtbot, window, project)
     assert panel.start_button.isEnabled()
 
 
-def test_the_first_window_fits_a_small_screen():
+def test_the_first_window_fits_a_small_screen_in_its_middle():
     """The first window was 1,400 × 900 on a 1,366 × 768 screen: its status bar, with the
-    job's Cancel, was below the screen's edge."""
-    from PySide6.QtCore import QRect, QSize
+    job's Cancel, was below the screen's edge. It opens in the middle of the free area."""
+    from PySide6.QtCore import QPoint, QRect
 
-    from labeldesk.gui.main_window import FIRST_SIZE, first_size
+    from labeldesk.gui.main_window import FIRST_SIZE, first_geometry
 
     class Screen:
-        def __init__(self, width: int, height: int):
-            self.rect = QRect(0, 0, width, height)
+        def __init__(self, rect: QRect):
+            self.rect = rect
 
         def availableGeometry(self) -> QRect:
             return self.rect
 
-    small = first_size(Screen(1366, 728))  # a taskbar takes the rest
-    assert small.width() <= 1366 and small.height() <= 728
-    assert first_size(Screen(2560, 1400)) == FIRST_SIZE
-    assert first_size(None) == QSize(1400, 900)
+    room = QRect(0, 40, 1366, 728)  # a taskbar at the top takes the rest
+    small = first_geometry(Screen(room))
+    assert small is not None and room.contains(small)
+    assert small.width() < 1366 and small.height() < 728  # room for the frame
+    assert abs(small.center().x() - room.center().x()) <= 1
+    assert abs(small.center().y() - room.center().y()) <= 1
+    big = first_geometry(Screen(QRect(0, 0, 2560, 1400)))
+    assert big is not None and big.size() == FIRST_SIZE and big.topLeft() == QPoint(580, 250)
+    assert first_geometry(None) is None and first_geometry(Screen(QRect())) is None
