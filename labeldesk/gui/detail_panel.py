@@ -18,12 +18,14 @@ from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -99,6 +101,31 @@ def describe_event(event: LabelEvent) -> str:
     return f"{when}  {'; '.join(parts) or 'no change'}  ({who})"
 
 
+class _Body(QWidget):
+    """The panel's contents: as tall as their smallest (every wrapped line whole, the
+    preview and lists at their least) where the scroll area is shorter, else its height.
+    A layout's own height for a width is its preferred one: the preview's hint made the
+    panel scroll on any screen."""
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if layout is None:
+            return super().heightForWidth(width)
+        margins = layout.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        heights = []
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item is None or item.isEmpty():
+                continue
+            if item.hasHeightForWidth():  # a wrapped label, the form of facts
+                heights.append(item.heightForWidth(inner))
+            else:
+                heights.append(item.minimumSize().height())
+        spacing = max(0, layout.spacing()) * max(0, len(heights) - 1)
+        return sum(heights) + spacing + margins.top() + margins.bottom()
+
+
 class DetailPanel(QWidget):
     neighbourClicked = Signal(int)  # image id
     moreLikeRequested = Signal()  # "more like this" for the current selection
@@ -117,7 +144,16 @@ class DetailPanel(QWidget):
         self.previews = ImageLoader(project, parent=self)  # decoded off the GUI thread
         self.previews.loaded.connect(self._show_preview)
 
-        layout = QVBoxLayout(self)
+        body = _Body()  # in a scroll area: a short window scrolls it, not cuts its lines
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 8, 8, 8)
         self.title = QLabel("No image selected")
         self.title.setWordWrap(True)
@@ -185,6 +221,7 @@ class DetailPanel(QWidget):
         layout.addWidget(self.history, 1)
         if loader is not None:
             loader.ready.connect(self._thumbnail_ready)
+        scroll.setMinimumWidth(body.minimumSizeHint().width())  # it scrolls down only
 
     def set_model_available(self, available: bool) -> None:
         """The search buttons need embeddings."""

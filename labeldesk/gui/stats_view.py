@@ -17,9 +17,11 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -106,12 +108,17 @@ class StatsView(QWidget):
         for key in DUPLICATE_KEYS:
             self.summary_labels[key].linkActivated.connect(self.duplicatesRequested.emit)
         side = QWidget()
-        side.setMinimumWidth(260)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(summary_box)
         side_layout.addWidget(dup_box)
         side_layout.addStretch(1)
+        side_scroll = QScrollArea()  # a short window scrolls the boxes, not cuts their lines
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setMinimumWidth(260)
 
         self.history = HistoryTable()
         history_box = QGroupBox("Training history")
@@ -137,7 +144,7 @@ class StatsView(QWidget):
         chart_box = QGroupBox("Labeled images per class and split")
         QVBoxLayout(chart_box).addWidget(self.chart)
         upper.addWidget(chart_box)
-        upper.addWidget(side)
+        upper.addWidget(side_scroll)
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 1)
         lower = QSplitter(Qt.Orientation.Horizontal)

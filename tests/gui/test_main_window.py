@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import write_image
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 
 from labeldesk.core.progress import Progress, no_progress
 from labeldesk.core.project import Project
@@ -598,3 +598,27 @@ def test_the_first_window_fits_a_small_screen_in_its_middle():
     big = first_geometry(Screen(QRect(0, 0, 2560, 1400)))
     assert big is not None and big.size() == FIRST_SIZE and big.topLeft() == QPoint(580, 250)
     assert first_geometry(None) is None and first_geometry(Screen(QRect())) is None
+
+
+def test_a_short_window_scrolls_the_detail_panel_rather_than_cutting_its_lines(
+    qtbot, window, project
+):
+    """At 600 px high the detail panel's wrapped lines (a long path, the model's note)
+    were cut, and the panel asked 570 px: the window could not be 600 high. The panel
+    scrolls now, and at a common size it does not."""
+    window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
+    window.view.grid.select_row(0)
+    panel = window.view.detail
+    window.resize(800, 520)
+    qtbot.waitUntil(lambda: window.height() == 520)
+    qtbot.wait(50)
+    for label in panel.fields.values():
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    scroll = panel.findChild(QScrollArea)
+    assert scroll.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.height() == 800)
+    qtbot.wait(50)
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert panel.preview.height() >= 200  # the room goes to the picture

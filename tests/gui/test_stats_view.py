@@ -280,3 +280,27 @@ def test_confusion_columns_are_numbered_when_the_names_do_not_fit(qtbot):
     assert heads()[1] == names
     table.set_matrix(["a", "b"], [[1, 0], [0, 1]])  # short names fit: written out
     assert table.horizontalHeaderItem(0).text() == "a"
+
+
+def _whole(label) -> bool:
+    """Every wrapped line of ``label`` shows: it is as tall as its text needs."""
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot, trained):
+    """At 800 × 600 the summary's boxes got half the page's height: "review them" and
+    "median 28×28" (wrapped lines) were cut off. They keep their height and scroll."""
+    project, _ = trained
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    try:
+        widget.show()
+        widget.resize(560, 420)
+        qtbot.waitUntil(lambda: widget.height() == 420)
+        qtbot.wait(50)
+        wrapped = [k for k, v in widget.summary_labels.items() if v.heightForWidth(v.width()) > 20]
+        assert "likely_wrong" in wrapped  # "about N · review them" needs two lines here
+        assert all(_whole(widget.summary_labels[k]) for k in widget.summary_labels)
+    finally:
+        widget.shutdown()
