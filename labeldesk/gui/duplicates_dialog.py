@@ -300,12 +300,20 @@ class DuplicatesDialog(QDialog):
                 self._set_thumbnail(tile)
         self.list_layout.addStretch(1)
         total = len(listed)
-        self.count_label.setText(
-            f"{total:,} group(s)" if total else "No groups of this kind: nothing to fix here."
-        )
+        self.count_label.setText(self._count_text(total))
         rest = total - min(total, self.shown)
         self.more_button.setVisible(rest > 0)
         self.more_button.setText(f"Show {min(rest, SHOWN_AT_ONCE):,} more of {rest:,}")
+
+    def _count_text(self, total: int) -> str:
+        """How many groups are listed, of how many (a group keeps its number among them
+        all: "Group 2" is the only one listed when one group leaks)."""
+        every = len(self.groups)
+        if not total:
+            return "No groups of this kind: nothing to fix here."
+        if total == every:
+            return f"{total:,} group" + ("" if total == 1 else "s")
+        return f"{total:,} of the {every:,} groups (numbered among them all)"
 
     def _show_more(self) -> None:
         self.shown += SHOWN_AT_ONCE

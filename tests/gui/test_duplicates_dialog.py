@@ -66,8 +66,12 @@ def test_clicking_a_count_shows_its_groups_side_by_side(qtbot, duplicates):
         ),
         timeout=10000,
     )
+    assert dialog.count_label.text() == "1 of the 2 groups (numbered among them all)"
     dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("exact"))
     assert len(dialog.boxes) == 2
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("all"))
+    assert dialog.count_label.text() == "2 groups"
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("exact"))
     dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("near"))
     assert not dialog.boxes and "nothing to fix" in dialog.count_label.text()
 
