@@ -47,7 +47,7 @@ from .label_file_formats import (
     parse_json_lines,
     refused_path,
 )
-from .label_status import KEEP_STATUS, file_statuses
+from .label_status import KEEP_STATUS, file_statuses, status_to_set
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
@@ -75,7 +75,7 @@ class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     split: str | None  # train / val / test, None = leave the split as it is
     line: int  # line where the row starts (JSON lists and objects: entry number)
     keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
-    status: str = KEEP_STATUS  # verified / excluded; "": keep it (label_status)
+    status: str = KEEP_STATUS  # verified / excluded / unreviewed; "": keep it (label_status)
 
 
 @dataclass
@@ -480,7 +480,7 @@ def apply_label_rows(
         return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
-    statuses = {path: row.status for path, row in chosen.items() if row.status}
+    statuses = {path: status_to_set(row.status) for path, row in chosen.items() if row.status}
     if dry_run:
         return len(project.would_change(labels, splits=splits, statuses=statuses))
     # One batch: labels, splits and statuses land together, and one undo takes them back.

@@ -2,7 +2,8 @@
 manifests write it in a ``status`` column (``verified``, ``excluded``, or empty), so an
 export read back, into this project or another, keeps what people decided.
 
-Empty (or no column) leaves an image's status as it is, as an empty split does. Another
+Empty (or no column) leaves an image's status as it is, as an empty split does;
+``unreviewed`` (the word LabelDesk shows for no status) clears it. Another
 tool may name a column ``status`` for something else entirely (``ok``, ``pending``, a
 script's ``None``): a column holding any other word is not a review status. It is not
 read at all (a typo must not apply half of a file's statuses), and the reader says so.
@@ -16,7 +17,13 @@ from .label_file_formats import Record
 from .vocab import EXCLUDED, VERIFIED
 
 KEEP_STATUS = ""  # not given: the image keeps its status
-_WORDS = {VERIFIED: VERIFIED, EXCLUDED: EXCLUDED}
+UNREVIEWED = "unreviewed"  # the image's status is cleared
+_WORDS = {VERIFIED: VERIFIED, EXCLUDED: EXCLUDED, UNREVIEWED: UNREVIEWED}
+
+
+def status_to_set(word: str) -> str | None:
+    """The status a row's word sets (None: cleared); not for :data:`KEEP_STATUS`."""
+    return None if word == UNREVIEWED else word
 
 
 def file_statuses(records: Sequence[Record], unit: str) -> tuple[list[str] | None, str]:
@@ -33,8 +40,8 @@ def file_statuses(records: Sequence[Record], unit: str) -> tuple[list[str] | Non
         if word is None:
             shown = repr(value)[:60]
             return None, (
-                f"the status column holds {shown} ({unit} {record.line}), not verified or "
-                "excluded: it is not read, and no image's status changes"
+                f"the status column holds {shown} ({unit} {record.line}), not verified, "
+                "excluded or unreviewed: it is not read, and no image's status changes"
             )
         found.append(word)
     return (found if any(found) else None), ""

@@ -223,7 +223,7 @@ def test_in_app_words_change_only_what_the_menus_can_do():
 def test_a_status_column_that_is_not_read_is_said_before_import(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label,status\n_unlabeled/u0.png,dog,ok\n")
-    assert "The status column holds 'ok' (line 2), not verified or excluded" in (
+    assert "The status column holds 'ok' (line 2), not verified, excluded or unreviewed" in (
         dialog.found.text()
     )
 

@@ -96,7 +96,7 @@ def test_a_status_column_of_other_words_is_not_read_and_says_so(project, tmp_pat
     )
     rows = read_label_file(f)
     assert rows.problems == [] and all(r.status == "" for r in rows)
-    assert f"holds {cells[0]!r} (line 2), not verified or excluded: it is not read" in (
+    assert f"holds {cells[0]!r} (line 2), not verified, excluded or unreviewed: it is not read" in (
         rows.status_note
     )
     assert apply_label_rows(project, rows) == 1  # the label only
@@ -253,3 +253,32 @@ def test_an_export_that_cannot_keep_statuses_says_so(project, tmp_path, capsys, 
     csv_args = ["export", str(project.path), str(tmp_path / "csv"), "--include-excluded"]
     assert main([*csv_args, "--format", "csv", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["statuses_not_written"] == 0
+
+
+def test_unreviewed_in_a_file_clears_a_status_and_undo_brings_it_back(project, tmp_path):
+    """No file could clear a status: empty keeps it, and any other word made the whole
+    column unread. ``unreviewed``, the word LabelDesk shows for none, clears it."""
+    project.set_status(["train/cat/cat0.jpg"], "excluded")
+    project.set_status(["train/dog/dog0.jpg"], "verified")
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,status\n"
+        "train/cat/cat0.jpg,cat,Unreviewed\n"
+        "train/dog/dog0.jpg,dog,unreviewed\n"
+        "train/cat/cat1.jpg,cat,unreviewed\n"  # none to clear: no change
+    )
+    rows = read_label_file(f)
+    assert rows.problems == [] and rows.status_note == ""
+    assert apply_label_rows(project, rows, dry_run=True) == 2
+    assert statuses(project)["train/cat/cat0.jpg"] == "excluded"  # a dry run writes nothing
+    assert apply_label_rows(project, rows) == 2
+    now = statuses(project)
+    assert now["train/cat/cat0.jpg"] is None and now["train/dog/dog0.jpg"] is None
+    project.undo()
+    now = statuses(project)
+    assert now["train/cat/cat0.jpg"] == "excluded" and now["train/dog/dog0.jpg"] == "verified"
+    f.write_text(
+        "path,label,status\ntrain/cat/cat0.jpg,cat,unreviewed\ntrain/cat/cat0.jpg,cat,verified\n"
+    )
+    with pytest.raises(LabelFileError, match="marked verified here but unreviewed on line 2"):
+        apply_label_rows(project, read_label_file(f))
