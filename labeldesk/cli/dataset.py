@@ -20,6 +20,7 @@ from labeldesk.cli._base import (
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.classes import split_names
+from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
@@ -120,12 +121,6 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_history)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return (
-        f"{n:,} {word if n == 1 else (many or word + 'es' if word.endswith('s') else word + 's')}"
-    )
-
-
 def _index_output(project: Any, counts: Any, layout: bool = True) -> Output:
     """``layout``: check the folder layout (not when another tool's export gave the
     labels: its folders, ``images/`` or ``data/``, are not classes)."""
@@ -145,13 +140,13 @@ def _index_output(project: Any, counts: Any, layout: bool = True) -> Output:
         "warnings": warnings,
     }
     lines = [
-        f"{plural(data['images'], 'image')}, {data['labeled']:,} labeled, "
-        f"{plural(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
+        f"{counted(data['images'], 'image')}, {data['labeled']:,} labeled, "
+        f"{counted(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
         f"added {counts.added}, removed {counts.removed}, changed {counts.changed}, "
         f"moved {counts.moved}, unchanged {counts.unchanged}",
     ]
     if data["skipped"]:
-        lines.append(f"skipped {len(data['skipped'])} file(s):")
+        lines.append(f"skipped {counted(len(data['skipped']), 'file')}:")
         lines += [f"  {s['path']}: {s['reason']}" for s in data["skipped"][:20]]
         if len(data["skipped"]) > 20:
             lines.append(f"  … and {len(data['skipped']) - 20} more (see --json)")
@@ -194,7 +189,9 @@ def cmd_new(args: argparse.Namespace) -> Output:
         if rows.status_note:
             found.append(rows.status_note)
         if rows.unmatched:
-            found.append(f"{len(rows.unmatched)} row(s) name no image in the folder (--json)")
+            n = len(rows.unmatched)
+            verb = "names" if n == 1 else "name"
+            found.append(f"{counted(n, 'row')} {verb} no image in the folder (--json)")
         output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])
     return output
 
@@ -279,7 +276,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 normalise_path(project, args.path), label, create_class=args.new_class
             )
             applied = len(changed.image_ids)  # 0 when the image had that label already
-    return Output({"applied": applied}, f"{applied} label(s) applied")
+    return Output({"applied": applied}, f"{counted(applied, 'label')} applied")
 
 
 def cmd_classes(args: argparse.Namespace) -> Output:

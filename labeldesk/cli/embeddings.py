@@ -17,7 +17,7 @@ from labeldesk.cli._base import (
     share,
     similarity,
 )
-from labeldesk.core.display import format_percent, format_similarity
+from labeldesk.core.display import counted, format_percent, format_similarity
 from labeldesk.core.vocab import EXCLUDED
 
 if TYPE_CHECKING:
@@ -249,7 +249,8 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         missing = unembedded(project)
         if missing:
             print(
-                f"note: {missing} image(s) have no embedding yet: checked for identical "
+                f"note: {counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
+                "embedding yet: checked for identical "
                 f"files only, not for near duplicates; run `labeldesk embed {project.path}`",
                 file=sys.stderr,
             )

@@ -13,6 +13,7 @@ from labeldesk.cli._base import (
     path_arg,
     positive_int,
 )
+from labeldesk.core.display import counted
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -123,13 +124,16 @@ def cmd_export(args: argparse.Namespace) -> Output:
     ]
     if report.missing:
         lines.append(
-            f"{len(report.missing)} image(s) of the version are gone and were not written, "
+            f"{counted(len(report.missing), 'image')} of the version "
+            f"{'is gone and was' if len(report.missing) == 1 else 'are gone and were'} not "
+            "written, "
             f"e.g. {report.missing[0]['path']} ({report.missing[0]['reason']})"
         )
     if report.failed:
         first = report.failed[0]
         lines.append(
-            f"{len(report.failed)} image(s) could not be read and were left out (--json "
+            f"{counted(len(report.failed), 'image')} could not be read and "
+            f"{'was' if len(report.failed) == 1 else 'were'} left out (--json "
             f"lists them), e.g. {first['path']} ({first['reason']})"
         )
     if report.gone_since:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_arg
+from labeldesk.core.display import counted
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -91,7 +92,7 @@ def read_label_source(
 
 
 def describe_skipped(skipped: list[str]) -> list[str]:
-    lines = [f"left out {len(skipped)} bad row(s):"] if skipped else []
+    lines = [f"left out {counted(len(skipped), 'bad row')}:"] if skipped else []
     lines += [f"  {problem}" for problem in skipped[:SKIPPED_SHOWN]]
     if len(skipped) > SKIPPED_SHOWN:
         lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN} more (see --json)")
@@ -131,7 +132,8 @@ def cmd_import(args: argparse.Namespace) -> Output:
     if rows.old_names:
         lines.append(old_names_note(rows.old_names))
     if rows.unmatched:  # a Label Studio export names images of other projects too
-        lines += [f"{len(rows.unmatched)} row(s) name no image in this project:"]
+        n = len(rows.unmatched)
+        lines += [f"{counted(n, 'row')} {'names' if n == 1 else 'name'} no image in this project:"]
         lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]
         if len(rows.unmatched) > SKIPPED_SHOWN:
             lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN} more (see --json)")

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, non_negative_int, open_existing, path_arg, positive_int
-from labeldesk.core.display import format_confidence, format_percent, format_score, score_level
+from labeldesk.core.display import (
+    counted,
+    format_confidence,
+    format_percent,
+    format_score,
+    score_level,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -82,7 +88,8 @@ def _warn_missing(project: Project) -> None:
     missing = project_vectors(project).missing
     if missing:
         print(
-            f"note: {missing} image(s) have no embedding yet and are left out; run "
+            f"note: {counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
+            f"embedding yet and {'is' if missing == 1 else 'are'} left out; run "
             f"`labeldesk embed {project.path}`",
             file=sys.stderr,
         )
@@ -119,7 +126,7 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         expected = api.expected_errors(project, predictions=preds)
     flagged = sum(r["flagged"] for r in rows)
     lines = [fitted] if fitted else []
-    lines += [f"about {expected:,} label(s) likely wrong; {flagged:,} flagged for review"]
+    lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{score_level(r['score'] if r['judged'] else None):<17}  {r['path']}  "
@@ -231,5 +238,7 @@ def _describe(version: ModelVersion) -> str:
             parts.append(f"{label} accuracy {format_percent(report['accuracy'])} (n={report['n']})")
     failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
     if failed:
-        parts.append(f"{len(failed)} unreadable image(s) skipped, first {failed[0]['path']}")
+        parts.append(
+            f"{counted(len(failed), 'unreadable image')} skipped, first {failed[0]['path']}"
+        )
     return ", ".join(parts)

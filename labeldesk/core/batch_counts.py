@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .db import Database
+from .display import counted
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,14 @@ class BatchCounts:
         """``"3 label(s) applied"`` when only labels changed, else what changed on how
         many images: ``"5 image(s) changed: 3 labels, 2 statuses"``."""
         if self.images == self.labels and not (self.splits or self.statuses):
-            return f"{self.labels:,} label(s) applied"
+            return f"{counted(self.labels, 'label')} applied"
         kinds = (
             (self.labels, "label", "labels"),
             (self.splits, "split", "splits"),
             (self.statuses, "review status", "review statuses"),
         )
         parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in kinds if n]
-        return f"{self.images:,} image(s) changed: {', '.join(parts)}"
+        return f"{counted(self.images, 'image')} changed: {', '.join(parts)}"
 
 
 def batch_counts(db: Database, batch_id: int | None) -> BatchCounts:

@@ -31,6 +31,7 @@ __all__ = [
     "SCORE_MEANING",
     "UNKNOWN",
     "confidence_word",
+    "counted",
     "format_confidence",
     "format_percent",
     "format_score",
@@ -95,6 +96,14 @@ def capitalised(text: str) -> str:
     """``text`` with its first letter upper-case, the rest as written (a message that
     starts a sentence; ``str.capitalize`` would lower-case a path or a class name)."""
     return text[:1].upper() + text[1:]
+
+
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and ``word``, plural unless n is 1: "1 image", "2,000 images", "3 classes",
+    ``many`` where the plural is not ``word`` + s (+ es after an s)."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{n:,} {many or (word + 'es' if word.endswith('s') else word + 's')}"
 
 
 def format_percent(value: float | None) -> str:

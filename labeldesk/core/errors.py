@@ -6,6 +6,8 @@ as one notification. Anything else escaping core is a bug.
 
 from __future__ import annotations
 
+from .display import counted
+
 
 class LabelDeskError(Exception):
     """Base class for every expected failure."""
@@ -30,7 +32,7 @@ class UnknownPathError(LabelDeskError):
     def __init__(self, paths: list[str]):
         self.paths = paths
         shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
-        super().__init__(f"{len(paths)} path(s) not in the project: {shown}")
+        super().__init__(f"{counted(len(paths), 'path')} not in the project: {shown}")
 
 
 class UnknownClassError(LabelDeskError):
@@ -54,7 +56,9 @@ class LabelFileError(LabelDeskError):
         self.problems = problems
         shown = "\n  ".join(problems[:10])
         more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
-        super().__init__(f"{source}: {len(problems)} problem(s), nothing applied:\n  {shown}{more}")
+        super().__init__(
+            f"{source}: {counted(len(problems), 'problem')}, nothing applied:\n  {shown}{more}"
+        )
 
 
 class NothingToUndoError(LabelDeskError):

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, nfc
+from .display import counted
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import follow_pictures, same_folder
 from .image_rows import live_paths
@@ -514,7 +515,8 @@ def old_names_note(old_names: dict[str, str]) -> str:
     shown = ", ".join(f"{old} → {new}" for old, new in sorted(old_names.items())[:10])
     more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
     return (
-        f"{len(old_names)} class name(s) in the file are old names of renamed or merged "
+        f"{counted(len(old_names), 'class name')} in the file "
+        f"{'is an old name' if len(old_names) == 1 else 'are old names'} of renamed or merged "
         f"classes, applied to the class each became: {shown}{more}"
     )
 
@@ -551,7 +553,8 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
 def by_name_notice(count: int) -> str:
     """What to tell a person whose rows matched images by file name alone."""
     return (
-        f"{count:,} image(s) were found by file name alone, not by their folder in the "
+        f"{counted(count, 'image')} {'was' if count == 1 else 'were'} found by file name "
+        "alone, not by their folder in the "
         "project or their bytes (a Label Studio upload names no folder, a re-encoded copy "
         "has other bytes): each is the project's one image of that name; if the labels mix "
         "datasets, check those images"

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .display import counted
 from .errors import Cancelled
 from .layout import placement
 from .progress import CancelToken
@@ -52,7 +53,7 @@ class LayoutPreview:
             more = len(self.classes) - len(shown)
             lines.append(f"Classes: {text}" + (f", … {more} more" if more else ""))
         if self.unusable:
-            lines.append(f"{self.unusable:,} file(s) will be skipped (see Statistics after)")
+            lines.append(f"{counted(self.unusable, 'file')} will be skipped (see Statistics after)")
         return lines
 
 

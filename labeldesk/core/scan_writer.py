@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
+from .display import counted
 from .imageio import ProbeResult, hash_file
 from .labels import RETIRED, Change, apply_changes, where_it_was
 from .layout import Placement, placement
@@ -233,7 +234,7 @@ class ScanWriter:
 
     def warnings(self) -> list[str]:
         return [
-            f"{n} thumbnail(s) could not be written "
+            f"{counted(n, 'thumbnail')} could not be written "
             f"({why.removeprefix('thumbnail not written: ')}); the images are indexed and "
             "their thumbnails are made again when needed"
             for why, n in self.thumbnail_failures.items()

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copy
+from .display import counted
 from .imageio import ProbeResult
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -58,8 +59,8 @@ def scan(
     if walked.labeldesk_folders:
         shown = ", ".join(walked.labeldesk_folders[:5])
         counts.warnings.append(
-            f"left out {len(walked.labeldesk_folders)} folder(s) LabelDesk made inside the "
-            f"image folder (another project or an export): {shown}"
+            f"left out {counted(len(walked.labeldesk_folders), 'folder')} LabelDesk made "
+            f"inside the image folder (another project or an export): {shown}"
         )
     # What an unchanged file is compared on, as plain tuples: at 1M images the full rows
     # cost seconds to build, and only new, changed, vanished and unusable files need them.

@@ -16,6 +16,7 @@ from .changes import UNDO, Changes
 from .class_events import undo_add
 from .classes import add_classes, class_names
 from .db import Database
+from .display import counted
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -45,7 +46,7 @@ class Undone(Changes):
         text = f"undid “{self.description or f'batch {self.undone_batch_id}'}”"
         if self.author:
             text += f" by {self.author}"
-        text += f": {self.events} image(s) changed back"
+        text += f": {counted(self.events, 'image')} changed back"
         if self.classes_restored:
             text += f", class(es) {', '.join(self.classes_restored)} back"
         if self.classes_removed:
@@ -53,7 +54,8 @@ class Undone(Changes):
         if self.classes_kept:
             text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
         if self.kept:
-            text += f"; {self.kept} image(s) changed again since were left as they are"
+            again = "was left as it is" if self.kept == 1 else "were left as they are"
+            text += f"; {counted(self.kept, 'image')} changed again since {again}"
         return text
 
 
@@ -175,7 +177,12 @@ def _batch_to_undo(
             (json_list(sources),),
         ).fetchone()[0]
         mine = f" for {who}" if who else ""
-        hint = f" ({others} change(s) by others or of unknown author remain)" if others else ""
+        hint = (
+            f" ({counted(others, 'change')} by others or of unknown author "
+            f"{'remains' if others == 1 else 'remain'})"
+            if others
+            else ""
+        )
         raise NothingToUndoError(f"nothing to undo{mine}{hint}", others=others)
     return row
 

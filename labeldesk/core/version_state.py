@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .db import Database
+from .display import counted
 from .image_rows import USABLE
 from .labels import NEWEST_EVENT, last_event_id, state_as_of
 from .sql_lists import IN_LIST, json_list
@@ -267,7 +268,7 @@ def _kind_text(kind: str, n: int) -> str:
 
 def _describe(row: dict[str, Any]) -> str:
     if "images" in row:
-        return f"{row['old']} -> {row['new']} ({row['images']:,} image(s))"
+        return f"{row['old']} -> {row['new']} ({counted(row['images'], 'image')})"
     if "new" in row:
         return f"{row['path']}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
     if "label" in row:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .display import counted
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -68,7 +70,8 @@ def known_class_codes(
         unknown = sorted({str(x) for x in np.asarray(labels, dtype=object)[rows]})
         example = np.asarray(paths, dtype=object)[rows[0]]
         raise UnknownClassError(
-            f"{len(rows)} image(s) carry a label that is not a class ({', '.join(unknown[:5])}; "
+            f"{counted(len(rows), 'image')} {'carries' if len(rows) == 1 else 'carry'} a label "
+            f"that is not a class ({', '.join(unknown[:5])}; "
             f"e.g. {example}); add the class (`labeldesk classes --add`) or relabel them"
         )
     return codes

@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from labeldesk.core.changes import Changes
+from labeldesk.core.display import counted
 from labeldesk.gui.labeling import LabelingController
 
 
@@ -82,8 +83,8 @@ class ClassActions(QObject):
         into = self.ask_class("Merge classes", f"…into this class ({source} goes away):", others)
         if into and self.confirm(
             "Merge classes",
-            f"Give the {self._count(source):,} image(s) of {source} the label {into} and remove "
-            f"the class {source}?\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
+            f"Give the {counted(self._count(source), 'image')} of {source} the label {into} "
+            f"and remove the class {source}?\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
         ):
             self.merge(source, into)
 
@@ -94,7 +95,8 @@ class ClassActions(QObject):
         name = classes and self.ask_class("Remove class", "Class to remove:", classes)
         if name and self.confirm(
             "Remove class",
-            f"Remove the class {name}? Its {self._count(name):,} image(s) become unlabeled."
+            f"Remove the class {name}? Its {counted(self._count(name), 'image')} "
+            f"{'becomes' if self._count(name) == 1 else 'become'} unlabeled."
             "\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
         ):
             self.remove(name)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from labeldesk.core.display import counted
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.workers import Job
 
@@ -120,7 +121,8 @@ class CrossFitJobs(QObject):
         see the fit)."""
         done = f"Cross-fit of {name} done on {fit.images:,} images"
         if fit.failed:
-            done += f"; {len(fit.failed)} unreadable image(s) are not judged"
+            verb = "is" if len(fit.failed) == 1 else "are"
+            done += f"; {counted(len(fit.failed), 'unreadable image')} {verb} not judged"
         later = "Review → Cross-fit and review mislabels… → Review the last fit"
         if self.session is not session:
             self.shell.show_message(f"{done}. Open {name} again and choose {later}.")

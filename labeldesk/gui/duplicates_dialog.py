@@ -38,6 +38,7 @@ from labeldesk.browse.duplicate_groups import (
     one_split,
     refresh_states,
 )
+from labeldesk.core.display import counted
 from labeldesk.core.project import Project
 from labeldesk.core.undo import batch_paths, is_undone
 from labeldesk.core.vocab import EXCLUDED, SPLITS
@@ -214,7 +215,8 @@ class DuplicatesDialog(QDialog):
         paths = keep_only(group, member)
         if not paths:
             return False
-        text = f"Kept {Path(member.path).name}, excluded {len(paths)} duplicate(s) (Ctrl+Z undoes)"
+        excluded = counted(len(paths), "duplicate")
+        text = f"Kept {Path(member.path).name}, excluded {excluded} (Ctrl+Z undoes)"
         return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
 
     def exclude_checked(self, box: _GroupBox) -> bool:
@@ -222,7 +224,7 @@ class DuplicatesDialog(QDialog):
         if not paths:
             self.count_label.setText("Check the images to exclude first")
             return False
-        text = f"Excluded {len(paths)} image(s) (Ctrl+Z undoes)"
+        text = f"Excluded {counted(len(paths), 'image')} (Ctrl+Z undoes)"
         return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
 
     def move_to_split(self, group: Group, split: str) -> bool:
@@ -230,7 +232,8 @@ class DuplicatesDialog(QDialog):
         if not changes:
             self.count_label.setText(f"Group {group.number} is in {split} already")
             return False
-        text = f"Moved {len(changes)} image(s) of group {group.number} to {split} (Ctrl+Z undoes)"
+        moved = counted(len(changes), "image")
+        text = f"Moved {moved} of group {group.number} to {split} (Ctrl+Z undoes)"
         return self._write(lambda: self.project.set_splits(changes), list(changes), text)
 
     def undo(self) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised
+from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
@@ -52,7 +52,8 @@ def report_text(report: ExportReport) -> str:
     if report.failed:
         first = report.failed[0]
         text += (
-            f"\n{len(report.failed):,} image(s) could not be read and were left out "
+            f"\n{counted(len(report.failed), 'image')} could not be read and "
+            f"{'was' if len(report.failed) == 1 else 'were'} left out "
             f"(first: {first['path']}: {first['reason']})."
         )
     if report.gone_since:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.batch_counts import BatchCounts
-from labeldesk.core.display import capitalised
+from labeldesk.core.display import capitalised, counted
 from labeldesk.core.label_files import (
     LabelFile,
     apply_label_rows,
@@ -253,7 +253,7 @@ class ImportDialog(QDialog):
             return  # applied: the result stays on show
         problems, skip = checked.problems, self.skip_bad.isChecked()
         if checked.images:
-            changes = f"{checked.images:,} image(s) would change"
+            changes = f"{counted(checked.images, 'image')} would change"
         elif problems:
             changes = "nothing would change"
         else:
@@ -265,13 +265,13 @@ class ImportDialog(QDialog):
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
         shown = self.rows.read_as or checked.format
-        lines = [f"Read as {shown}: {len(self.rows):,} row(s), {what}"]
+        lines = [f"Read as {shown}: {counted(len(self.rows), 'row')}, {what}"]
         if self.rows.status_note:
             lines.append(capitalised(self.rows.status_note) + ".")
         if self.rows.old_names:
             lines.append(capitalised(old_names_note(self.rows.old_names)) + ".")
         if problems:
-            lines.append(f"{len(problems):,} bad row(s):")
+            lines.append(f"{counted(len(problems), 'bad row')}:")
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
@@ -341,10 +341,13 @@ class ImportDialog(QDialog):
         self._applied_key = key  # Import now reads again first (the counts changed)
         lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
         if skipped:
-            lines.append(f"{len(skipped):,} bad row(s) left out:")
+            lines.append(f"{counted(len(skipped), 'bad row')} left out:")
             lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
         if unmatched:  # a Label Studio export may name images of other projects too
-            lines.append(f"{len(unmatched):,} row(s) name no image in this project:")
+            lines.append(
+                f"{counted(len(unmatched), 'row')} {'names' if len(unmatched) == 1 else 'name'} "
+                "no image in this project:"
+            )
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
         if by_name:
             lines.append(by_name_notice(by_name))

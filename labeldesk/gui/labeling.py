@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import split_names
-from labeldesk.core.display import capitalised
+from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -174,7 +174,7 @@ class LabelingController(QObject):
             lambda: self.project.set_status(paths, status),
             size=len(paths),
             title=f"{verb[:-1]}ing {len(paths):,} images",
-            done=lambda _: self.message.emit(f"{verb} {len(paths)} image(s)"),
+            done=lambda _: self.message.emit(f"{verb} {counted(len(paths), 'image')}"),
         )
 
     def undo(self) -> None:

@@ -117,7 +117,8 @@ def _added_folders(now: dict[str, Any], written: dict[str, Any]) -> str | None:
         return None
     more = f" and {len(added) - 3:,} more" if len(added) > 3 else ""
     shown = ", ".join(added[:3]) + more
-    return f"it now also holds the empty folder(s) {shown}, which the export did not write"
+    folders = "folder" if len(added) == 1 else "folders"
+    return f"it now also holds the empty {folders} {shown}, which the export did not write"
 
 
 def _edited(folder: Path, files: Any) -> str | None:

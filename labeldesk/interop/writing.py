@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.imageio import content_hash, content_hasher, hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
@@ -132,7 +133,8 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
         else f"the {shown or fmt} format has no place for it"
     )
     return (
-        f"{count:,} verified or excluded image(s) were written without their status: "
+        f"{counted(count, 'verified or excluded image')} {'was' if count == 1 else 'were'} "
+        "written without their status: "
         f"{where}; CSV, Parquet, WebDataset and Label Studio exports keep it"
     )
 
@@ -142,7 +144,7 @@ def gone_since_text(report: ExportReport) -> str:
     if not report.gone_since:
         return ""
     return (
-        f"{len(report.gone_since):,} image(s) of version {report.since} changed or are no "
+        f"{counted(len(report.gone_since), 'image')} of version {report.since} changed or are no "
         "longer in the dataset: the manifest lists them (gone_since) for a copy of that "
         "version to drop before it takes this export's files"
     )

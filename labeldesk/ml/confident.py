@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelDeskError
 
 # A probability this close below a threshold still reaches it (float rounding of the mean).
@@ -52,7 +53,7 @@ def check_inputs(labels: object, pred_probs: object) -> tuple[np.ndarray, np.nda
     if out_of_range.any():
         row = int(np.flatnonzero(out_of_range)[0])
         raise InvalidLabelInputs(
-            f"{int(out_of_range.sum())} label(s) outside 0..{n_classes - 1} "
+            f"{counted(int(out_of_range.sum()), 'label')} outside 0..{n_classes - 1} "
             f"(first: row {row} has label {given[row]})"
         )
     _check_probabilities(probs)
@@ -63,7 +64,7 @@ def _check_probabilities(probs: np.ndarray) -> None:
     finite = np.isfinite(probs).all(axis=1)
     if not finite.all():
         raise InvalidLabelInputs(
-            f"{int((~finite).sum())} row(s) of pred_probs contain NaN or infinity "
+            f"{counted(int((~finite).sum()), 'row')} of pred_probs contain NaN or infinity "
             f"(first: row {int(np.flatnonzero(~finite)[0])})"
         )
     if probs.min() < -ROW_SUM_TOLERANCE or probs.max() > 1 + ROW_SUM_TOLERANCE:
@@ -75,8 +76,8 @@ def _check_probabilities(probs: np.ndarray) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InvalidLabelInputs(
-            f"{int(bad.sum())} row(s) of pred_probs do not sum to 1 (first: row {row} sums "
-            f"to {sums[row]:.4g}); pass softmax probabilities, not logits or scores"
+            f"{counted(int(bad.sum()), 'row')} of pred_probs do not sum to 1 (first: row {row} "
+            f"sums to {sums[row]:.4g}); pass softmax probabilities, not logits or scores"
         )
 
 

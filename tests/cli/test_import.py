@@ -133,7 +133,7 @@ def test_the_message_names_what_the_file_was_read_as(proj, tmp_path, capsys, nam
     f = tmp_path / name
     f.write_text(text)
     assert main(["import", proj, str(f)]) == 0
-    assert f"read {f} as {shown}: 1 label(s) applied" in capsys.readouterr().out
+    assert f"read {f} as {shown}: 1 label applied" in capsys.readouterr().out
     assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
     assert main(["undo", proj]) == 0
     assert f"labels from {name} ({shown})" in capsys.readouterr().out
@@ -152,7 +152,7 @@ def test_an_older_file_names_a_renamed_class_by_its_old_name(project, tmp_path, 
     assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "hound"
     project.undo()
     assert main(["label", str(project.path), "--csv", str(f)]) == 0
-    assert "old names of renamed or merged classes" in capsys.readouterr().out
+    assert "is an old name of renamed or merged classes" in capsys.readouterr().out
     project.remove_class("hound")
     assert main(["import", str(project.path), str(f)]) == 1
     assert "unknown class" in capsys.readouterr().err

@@ -19,7 +19,7 @@ def test_label_csv_lists_every_problem_with_its_line(project, tmp_path, capsys):
     project.close()
     assert main(["label", str(project.path), "--csv", str(f)]) != 0
     err = capsys.readouterr().err
-    assert "3 problem(s), nothing applied" in err
+    assert "3 problems, nothing applied" in err
     for expected in (
         "line 3: 'nowhere.png' is not an image in the project",
         "line 4: unknown class 'fox'",

@@ -70,7 +70,7 @@ def test_ids_for_lists_every_unknown_path_in_the_order_given(big):
     with pytest.raises(UnknownPathError) as caught:
         project.ids_for(asked)
     assert caught.value.paths == ["nope/first.jpg", "nope/middle.jpg", paths[1500], "nope/last.jpg"]
-    assert "4 path(s) not in the project" in str(caught.value)
+    assert "4 paths not in the project" in str(caught.value)
 
 
 def test_paths_of_keeps_the_order_and_repeats_given_and_leaves_out_unknown_ids(big):

@@ -85,5 +85,5 @@ def test_training_codes_refuse_a_label_that_is_not_a_class():
     labels = ["cat", None, "zebra", "zebra"]
     paths = ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
     assert known_class_codes(["cat", None], ["dog", "cat"], paths[:2]).tolist() == [1, -1]
-    with pytest.raises(UnknownClassError, match=r"2 image\(s\).*zebra.*e\.g\. c\.jpg"):
+    with pytest.raises(UnknownClassError, match=r"2 images carry a label.*zebra.*e\.g\. c\.jpg"):
         known_class_codes(labels, ["cat"], paths)

@@ -56,7 +56,7 @@ def test_undo_leaves_an_image_someone_changed_since(project, as_user):
     assert label_of(project, "_unlabeled/u0.png") == "dog"
     assert label_of(project, "_unlabeled/u1.png") is None
     assert (undone.events, undone.kept) == (1, 1)
-    assert "left as they are" in undone.summary()
+    assert "1 image changed again since was left as it is" in undone.summary()
 
 
 def test_successive_undos_walk_back_my_own_changes(project, as_user):

@@ -48,7 +48,7 @@ def test_merge_asks_then_moves_the_images(view, project):
     asked = answer(actions, classes=["cat", "dog"], confirm=False)
     actions.merge_action.trigger()
     assert project.classes() == ["cat", "dog"]  # the person said no
-    assert "8 image(s) of cat" in asked[-1]
+    assert "8 images of cat" in asked[-1]
     answer(actions, classes=["cat", "dog"], confirm=True)
     actions.merge_action.trigger()
     assert project.classes() == ["dog"]

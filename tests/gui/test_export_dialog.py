@@ -155,7 +155,7 @@ def test_the_report_says_when_statuses_were_not_written():
 
     report = ExportReport("/tmp/out", "fiftyone", written=5, statuses_not_written=2)
     text = report_text(report)
-    assert "2 verified or excluded image(s) were written without their status" in text
+    assert "2 verified or excluded images were written without their status" in text
     assert "the FiftyOne image classification format" in text  # as the dialog names it
 
 

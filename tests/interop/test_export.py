@@ -287,7 +287,7 @@ def test_the_command_line_says_which_images_were_not_written(
     out = tmp_path / "out"
     assert main(["export", str(project.path), str(out), "--make-splits", "50/25/25"]) == 0
     text = capsys.readouterr().out
-    assert "1 image(s) could not be read and were left out" in text
+    assert "1 image could not be read and was left out" in text
     assert "train/cat/cat0.jpg" in text
     manifest = json.loads((out / "labeldesk-export.json").read_text())
     written = sum(manifest["made_splits"]["sizes"].values())

@@ -229,7 +229,7 @@ def test_since_a_version_lists_what_a_copy_of_it_should_drop(
     project.scan(workers=1)
     out = tmp_path / "out"
     assert main(["export", str(project.path), str(out), "--since", "v1", "--format", "csv"]) == 0
-    assert "3 image(s) of version v1 changed or are no longer in" in capsys.readouterr().out
+    assert "3 images of version v1 changed or are no longer in" in capsys.readouterr().out
     manifest = json.loads((out / "labeldesk-export.json").read_text())
     gone = {g["path"]: g["why"] for g in manifest["gone_since"]}
     assert gone == {

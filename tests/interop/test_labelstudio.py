@@ -250,10 +250,10 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     project.close()
     assert main(["import", str(project.path), str(FIXTURE)]) == 0
     out = capsys.readouterr().out
-    assert "as labelstudio: 3 label(s) applied" in out  # what changed
-    assert "1 row(s) name no image in this project:" in out
+    assert "as labelstudio: 3 labels applied" in out  # what changed
+    assert "1 row names no image in this project:" in out
     assert "entry 5: 'images/train/cow/cow0.png'" in out
-    assert "1 image(s) were found by file name alone" in out
+    assert "1 image was found by file name alone" in out
     assert main(["undo", str(project.path)]) == 0
     capsys.readouterr()
     args = ["import", str(project.path), str(FIXTURE), "--predictions", "--json"]

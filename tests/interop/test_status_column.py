@@ -148,7 +148,7 @@ def test_the_command_line_says_when_a_status_column_was_not_read(project, tmp_pa
     f.write_text("path,label,status\ntrain/cat/cat0.jpg,dog,pending\n")
     assert main(["import", str(project.path), str(f)]) == 0
     out = capsys.readouterr().out
-    assert "1 label(s) applied" in out and "holds 'pending' (line 2)" in out
+    assert "1 label applied" in out and "holds 'pending' (line 2)" in out
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
     assert "holds 'pending'" in json.loads(capsys.readouterr().out)["status_note"]
 
@@ -191,8 +191,8 @@ def test_an_import_says_what_it_changed_by_kind(project, tmp_path, capsys):
     )
     assert main(["import", str(project.path), str(f)]) == 0
     out = capsys.readouterr().out
-    assert "3 image(s) changed: 1 label, 1 split, 2 review statuses" in out
-    assert "label(s) applied" not in out
+    assert "3 images changed: 1 label, 1 split, 2 review statuses" in out
+    assert "applied" not in out
     project.undo()
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -249,7 +249,7 @@ def test_an_export_that_cannot_keep_statuses_says_so(project, tmp_path, capsys, 
     args = ["export", str(project.path), str(out), "--format", fmt, "--include-excluded"]
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert "2 verified or excluded image(s) were written without their status" in text
+    assert "2 verified or excluded images were written without their status" in text
     csv_args = ["export", str(project.path), str(tmp_path / "csv"), "--include-excluded"]
     assert main([*csv_args, "--format", "csv", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["statuses_not_written"] == 0

@@ -97,7 +97,7 @@ def test_shards_of_another_tool_label_by_content_then_by_key(tmp_path, capsys):
     with open_project(path) as p:
         untouched = state(p, ["cat/a.png"])["cat/a.png"]
     assert main(["import", str(path), str(folder)]) == 0
-    assert "1 image(s) were found by file name alone" in capsys.readouterr().out
+    assert "1 image was found by file name alone" in capsys.readouterr().out
     with open_project(path) as p:
         assert state(p, ["dog/b.png", "2024/c.png", "cat/a.png"]) == {
             "dog/b.png": ("cat", "val"),

@@ -77,7 +77,7 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
     assert augmented.count(root / "train/red/1.png") == 2
     assert (project.path / version.checkpoint).exists()
     # `labeldesk train --mode finetune` says so in its one-line summary too
-    assert "3 unreadable image(s) skipped, first train/blue/1.png" in _describe(version)
+    assert "3 unreadable images skipped, first train/blue/1.png" in _describe(version)
     # its dataset version is what it could train on: not the three it could not read
     from labeldesk.core.versions import get_version, members
 
