@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from labeldesk.gui import hotkeys, settings, shortcuts
+from labeldesk.gui.menu_focus import hand_back_focus
 
 if TYPE_CHECKING:
     from labeldesk.gui.project_view import ProjectView
@@ -151,6 +152,7 @@ class MainMenus:
         )
         self._add(self.help_menu, "&About LabelDesk", (), commands.show_about)
         self._project_actions: list[QAction] = []
+        hand_back_focus(bar)  # Esc out of a menu gives the keyboard back at once
 
     def command_actions(self) -> list[QAction]:
         """The window's commands whose keys the user may change."""

@@ -347,4 +347,4 @@ def expected_errors_text(expected: int, flagged: int) -> str:
     about = f"The model expects about {expected:,} wrong label{'s' if expected != 1 else ''}"
     if flagged == expected:
         return f"{about}; the {flagged:,} most suspicious are flagged."
-    return f"{about}; {flagged:,} are flagged (labels you changed or verified are not)."
+    return f"{about}; {flagged:,} are flagged (labels you verified are not)."

@@ -188,3 +188,16 @@ def test_the_app_computes_insights_in_a_child_process(qtbot, clustered, monkeypa
         assert set(project.ids_for(flipped).values()) <= flagged_ids
     finally:
         widget.shutdown()
+
+
+def test_the_estimate_names_only_verified_labels_as_never_flagged():
+    """It said labels you changed are not flagged either: a label set in the queue was
+    flagged (only a verified label is exempt, ml/issues.py)."""
+    from labeldesk.gui.sidebar import expected_errors_text
+
+    assert expected_errors_text(17, 12) == (
+        "The model expects about 17 wrong labels; 12 are flagged (labels you verified are not)."
+    )
+    assert expected_errors_text(1, 1) == (
+        "The model expects about 1 wrong label; the 1 most suspicious are flagged."
+    )

@@ -165,9 +165,7 @@ def test_overwrite_refuses_an_export_a_person_made_empty_folders_in(project, tmp
     export(project, out, "imagefolder")
     (out / "my_new_class").mkdir()
     (out / "train" / "incoming" / "later").mkdir(parents=True)
-    with pytest.raises(
-        LabelDeskError, match=r"empty folders my_new_class, train/incoming/later"
-    ):
+    with pytest.raises(LabelDeskError, match=r"empty folders my_new_class, train/incoming/later"):
         export(project, out, "imagefolder", ExportOptions(overwrite=True))
     assert (out / "my_new_class").is_dir() and (out / "train/incoming/later").is_dir()
     (out / "my_new_class").rmdir()
