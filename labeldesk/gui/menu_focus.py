@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMenuBar
+from PySide6.QtWidgets import QApplication, QMenu, QMenuBar
 
 
 def hand_back_focus(bar: QMenuBar) -> None:
@@ -19,7 +19,7 @@ def hand_back_focus(bar: QMenuBar) -> None:
     its menus opened (the arrows move from one to the next)."""
     for action in bar.actions():
         menu = action.menu()
-        if menu is not None:
+        if isinstance(menu, QMenu):
             menu.aboutToHide.connect(lambda: QTimer.singleShot(0, lambda: _leave(bar)))
 
 
