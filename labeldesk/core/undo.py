@@ -143,6 +143,20 @@ def pending_size(
         return int(count.fetchone()[0])
 
 
+def pending_description(
+    db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
+) -> str | None:
+    """What the next :func:`undo` by ``author`` would take back, as its batch was
+    described ("label 1 as coat"), or None when there is nothing to undo. Reads only."""
+    who = current_user() if author is _ME else author
+    with db.reading() as conn:
+        try:
+            row = _batch_to_undo(conn, None, sources, who)
+        except NothingToUndoError:
+            return None
+        return str(row[1] or "a change")
+
+
 def _still_as_left(state: tuple, event: sqlite3.Row) -> bool:
     """Is the image as the event left it? (Older events did not record splits.)"""
     label, status, split = state

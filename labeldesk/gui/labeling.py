@@ -190,6 +190,15 @@ class LabelingController(QObject):
             failed=self._undo_failed,
         )
 
+    def name_undo(self) -> None:
+        """Name in the Undo action what it would take back (adding a class is not a
+        change it takes back: Ctrl+Z after one undid an older label, unannounced)."""
+        what = undo_store.pending_description(self.project.db)
+        if what is not None and len(what) > 40:
+            what = what[:39] + "…"
+        text = "&Undo label change" if what is None else f"&Undo “{what}”"
+        self.undo_action.setText(text)
+
     def _undo_failed(self, exc: LabelDeskError) -> None:
         if isinstance(exc, NothingToUndoError):
             text = capitalised(str(exc))

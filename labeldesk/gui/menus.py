@@ -15,6 +15,7 @@ from labeldesk.gui import hotkeys, settings, shortcuts
 from labeldesk.gui.menu_focus import hand_back_focus
 
 if TYPE_CHECKING:
+    from labeldesk.gui.labeling import LabelingController
     from labeldesk.gui.project_view import ProjectView
 
 
@@ -152,6 +153,11 @@ class MainMenus:
         )
         self._add(self.help_menu, "&About LabelDesk", (), commands.show_about)
         self._project_actions: list[QAction] = []
+        self._labeling: LabelingController | None = None
+        # the Undo entry names what it would take back, read as the menu opens
+        self.edit_menu.aboutToShow.connect(
+            lambda: self._labeling.name_undo() if self._labeling is not None else None
+        )
         hand_back_focus(bar)  # Esc out of a menu gives the keyboard back at once
 
     def command_actions(self) -> list[QAction]:
@@ -211,11 +217,13 @@ class MainMenus:
         self.classes_menu.addSeparator()
         self.classes_menu.addActions([labeling.clear_action, labeling.exclude_action])
         self._project_actions = [labeling.undo_action, labeling.add_class_action]
+        self._labeling = labeling
 
     def project_closed(self) -> None:
         for action in self._project_actions:
             self.edit_menu.removeAction(action)
         self._project_actions = []
+        self._labeling = None
         self.classes_menu.clear()
 
     def update_enabled(self, *, project_open: bool, busy: bool) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from labeldesk.core.undo import pending_description
+
 
 def _open_on_grid(qtbot, window, project):
     window.open_project(project.path)
@@ -43,3 +45,18 @@ def test_arrows_from_one_menu_to_the_next_keep_a_menu_open(qtbot, window, projec
     qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_Escape)
     qtbot.wait(100)
     assert grid.hasFocus()
+
+
+def test_the_undo_entry_names_what_it_would_take_back(qtbot, window, project):
+    """Ctrl+Z after adding a class took back an older label (adding a class is not an
+    undoable change), and the Edit menu only said "Undo label change"."""
+    grid = _open_on_grid(qtbot, window, project)
+    labeling = window.view.labeling
+    edit = window.menus.edit_menu
+    edit.aboutToShow.emit()
+    assert labeling.undo_action.text() == "&Undo label change"  # nothing of mine yet
+    classes = project.classes()
+    qtbot.keyClick(grid, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: pending_description(project.db) is not None)
+    edit.aboutToShow.emit()
+    assert labeling.undo_action.text() == f"&Undo “label 1 as {classes[1]}”"
