@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import split_names
@@ -36,6 +36,7 @@ from labeldesk.gui.workers import Job
 
 log = logging.getLogger(__name__)
 
+CONFIRM_OVER = 50  # selected images: a key that would relabel more of them asks first
 BACKGROUND_WRITE = 5_000  # images; 100k took ~10 s of SQLite work on the GUI thread
 Starter = Callable[[Job, str], Job]  # runs a job, shown with a title in the job bar
 
@@ -142,6 +143,8 @@ class LabelingController(QObject):
             self.message.emit("Select one or more images first")
             return
         paths = self.model.paths_of_rows(rows)
+        if not self._mass_change_confirmed(rows, label):
+            return
         verb = f"label {len(paths)} as {label}" if label else f"unlabel {len(paths)}"
         shown = paths[0] if len(paths) == 1 else f"{len(paths):,} images"
 
@@ -158,6 +161,39 @@ class LabelingController(QObject):
             title=f"Labeling {shown}" if label else f"Removing the labels of {shown}",
             done=done,
         )
+
+    def _mass_change_confirmed(self, rows: np.ndarray, label: str | None) -> bool:
+        """A key on more than :data:`CONFIRM_OVER` selected images that would change
+        labels people gave asks first (Ctrl+A and one stray key relabeled every image,
+        the test split too); Ctrl+Z would take it back, but only if noticed."""
+        catalog = self.model.catalog
+        if len(rows) <= CONFIRM_OVER or catalog is None:
+            return True
+        positions = self.model.positions(rows)
+        labels, splits = catalog.labels[positions], catalog.splits[positions]
+        changed = np.array([lab is not None and lab != label for lab in labels], dtype=bool)
+        if not changed.any():
+            return True  # labeling unlabeled images only: what a selection is for
+        in_test, relabeled = int(np.sum(changed & (splits == "test"))), int(changed.sum())
+        test = f", {counted(in_test, 'image')} of the test split among them" if in_test else ""
+        what = f"give them the label {label}" if label else "remove their labels"
+        have = "has" if relabeled == 1 else "have"
+        return self.confirm(
+            "Change many labels",
+            f"{counted(len(rows), 'selected image')}: {what}?\n\n"
+            f"{counted(relabeled, 'image')} already {have} "
+            f"another label{test}. Edit → Undo (Ctrl+Z) takes it back.",
+        )
+
+    def confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            self.grid,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def toggle_excluded(self) -> None:
         """Exclude the selection, or include it again when all of it is excluded."""

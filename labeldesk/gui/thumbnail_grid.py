@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -295,6 +296,21 @@ class ThumbnailGrid(QListView):
         if start.isValid():
             self._anchor = QPersistentModelIndex(start)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc narrows a selection of many to the current image (after Ctrl+A, one
+        stray key would label them all)."""
+        current = self.currentIndex()
+        if (
+            event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and current.isValid()
+            and _selected_count(self.selectionModel().selection()) > 1
+        ):
+            self.select_row(current.row())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def select_row(self, row: int) -> None:
         """Make ``row`` the only selected, current and visible tile."""
         index = self.model().index(row, 0)
@@ -401,3 +417,8 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
+
+
+def _selected_count(selection: QItemSelection) -> int:
+    """How many rows ``selection`` holds, from its ranges (not a list of every index)."""
+    return sum(selection.at(i).height() for i in range(selection.count()))

@@ -193,3 +193,32 @@ def test_ctrl_z_takes_back_my_label_not_the_one_someone_else_made_since(
     assert message.args[0].startswith("Nothing to undo for alice")
     assert "--batch" not in message.args[0]  # no command-line hints in the app
     assert label_in_db(project, theirs) == "dog"
+
+
+def test_a_key_on_many_labeled_images_asks_first_and_esc_narrows_the_selection(
+    qtbot, view, project, monkeypatch
+):
+    """Ctrl+A and one stray key relabeled every image, the test split too, at once; and
+    Esc did not let go of the selection."""
+    from labeldesk.gui import labeling as labeling_module
+
+    monkeypatch.setattr(labeling_module, "CONFIRM_OVER", 2)
+    asked: list[str] = []
+    answer = [False]
+    monkeypatch.setattr(
+        view.labeling, "confirm", lambda title, text: asked.append(text) or answer[0]
+    )
+    before = project.images().set_index("path").label.to_dict()
+    second = project.classes()[1]
+    view.grid.select_row(0)
+    view.grid.selectAll()
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    assert len(asked) == 1 and f"give them the label {second}?" in asked[0]
+    relabeled = sum(1 for v in before.values() if isinstance(v, str) and v != second)
+    assert f"{relabeled} images already have another label" in asked[0]
+    assert project.images().set_index("path").label.to_dict() == before  # Cancel: nothing
+    answer[0] = True
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: set(project.images().label) == {second}, timeout=10000)
+    qtbot.keyClick(view.grid, Qt.Key.Key_Escape)
+    assert len(view.grid.selected_rows()) == 1
