@@ -115,6 +115,7 @@ class ProjectView(QWidget):
 
         self.sidebar.filterChanged.connect(self.apply_filter)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
+        self.sidebar.search.done.connect(self._search_done)
         self.grid.selectionChangedRows.connect(self._selection_changed)
         self.session.changed.connect(self.apply_changes)
         self.rows.refreshed.connect(self._rows_refreshed)
@@ -214,6 +215,13 @@ class ProjectView(QWidget):
         current_row = row if row >= 0 else (int(rows[0]) if len(rows) else -1)
         self.grid.restore_selection(rows, current_row, start)
         self.grid.verticalScrollBar().setValue(scroll)
+
+    def _search_done(self) -> None:
+        """The keyboard leaves the search for the grid, its first image selected when
+        none of those shown is."""
+        if self.model.rowCount() and not len(self.grid.selected_rows()):
+            self.grid.select_row(0)
+        self.grid.setFocus()
 
     def apply_filter(self, wanted: ImageFilter) -> None:
         self.model.set_filter(wanted)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QRadioButton,
     QTreeWidget,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 from labeldesk.gui import shortcuts
+from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
 
@@ -149,7 +149,7 @@ class FilterSidebar(QWidget):
         self.set_model_available(False)
 
         layout.addWidget(self._heading("Search"))
-        self.search = QLineEdit()
+        self.search = SearchField()
         self.search.setPlaceholderText("Path contains…")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
@@ -222,3 +223,25 @@ def test_a_key_on_many_labeled_images_asks_first_and_esc_narrows_the_selection(
     qtbot.waitUntil(lambda: set(project.images().label) == {second}, timeout=10000)
     qtbot.keyClick(view.grid, Qt.Key.Key_Escape)
     assert len(view.grid.selected_rows()) == 1
+
+
+def test_the_keyboard_leaves_the_search_for_the_grid(qtbot, view, project):
+    """Ctrl+F put the keyboard in the search field and there it stayed: Enter applied
+    the filter, but arrows moved the text cursor and Esc did nothing."""
+    search = view.sidebar.search
+    search.setFocus()
+    qtbot.waitUntil(search.hasFocus)
+    qtbot.keyClicks(search, "cat")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert view.grid.hasFocus()
+    shown = view.model.paths_of_rows(np.arange(view.model.rowCount()))
+    assert shown and all("cat" in p for p in shown)
+    assert len(view.grid.selected_rows()) == 1  # a key labels the image the filter shows
+    search.setFocus()
+    qtbot.keyClick(search, Qt.Key.Key_Escape)  # clears the text first
+    assert search.text() == "" and search.hasFocus()
+    qtbot.keyClick(search, Qt.Key.Key_Escape)  # then leaves
+    assert view.grid.hasFocus()
+    search.setFocus()
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    assert view.grid.hasFocus()
