@@ -28,6 +28,7 @@ from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
+from labeldesk.core.undo import Undone
 from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
@@ -47,6 +48,7 @@ class LabelingController(QObject):
     classesChanged = Signal(list)
     message = Signal(str)  # transient status-bar text
     error = Signal(str)  # an expected failure, shown once
+    undoneImages = Signal(list)  # the ids of the images an undo changed back
 
     def __init__(
         self,
@@ -222,9 +224,14 @@ class LabelingController(QObject):
             self.project.undo,
             size=size,
             title=f"Undoing a change of {size:,} images",
-            done=lambda undone: self.message.emit(capitalised(undone.summary())),
+            done=self._undid,
             failed=self._undo_failed,
         )
+
+    def _undid(self, undone: Undone) -> None:
+        self.message.emit(capitalised(undone.summary()))
+        if undone.image_ids:
+            self.undoneImages.emit(list(undone.image_ids))
 
     def name_undo(self) -> None:
         """Name in the Undo action what it would take back (adding a class is not a

@@ -116,6 +116,7 @@ class ProjectView(QWidget):
         self.sidebar.filterChanged.connect(self.apply_filter)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.sidebar.search.done.connect(self._search_done)
+        self.labeling.undoneImages.connect(self._show_undone)
         self.grid.selectionChangedRows.connect(self._selection_changed)
         self.session.changed.connect(self.apply_changes)
         self.rows.refreshed.connect(self._rows_refreshed)
@@ -215,6 +216,13 @@ class ProjectView(QWidget):
         current_row = row if row >= 0 else (int(rows[0]) if len(rows) else -1)
         self.grid.restore_selection(rows, current_row, start)
         self.grid.verticalScrollBar().setValue(scroll)
+
+    def _show_undone(self, image_ids: list[int]) -> None:
+        """Select the first image shown that an undo changed back: the mistake is
+        looked at where it was made, not searched for (the filter stays)."""
+        rows = [r for r in (self.model.row_of_id(i) for i in image_ids) if r >= 0]
+        if rows:
+            self.grid.select_row(min(rows))
 
     def _search_done(self) -> None:
         """The keyboard leaves the search for the grid, its first image selected when

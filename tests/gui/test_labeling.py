@@ -50,6 +50,20 @@ def test_ctrl_z_undoes_the_last_label(qtbot, view, project):
     assert project.history(path)[0].source == "undo"
 
 
+def test_undo_selects_the_image_it_changed_back(qtbot, view, project):
+    """The labels came back, but the selection stayed where labeling had moved it on
+    to: the mistake had to be found again by hand."""
+    view.grid.select_row(0)
+    path = view.model.path(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)  # labels row 0 and moves on
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)  # ... row 1, and on to row 2
+    view.grid.select_row(3)
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert list(view.grid.selected_rows()) == [1]
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert list(view.grid.selected_rows()) == [0] and label_in_db(project, path) is None
+
+
 def test_bulk_relabel_of_three_tiles_is_one_batch(qtbot, view, project):
     select_rows(view.grid, [0, 1, 2])
     paths = [view.model.path(r) for r in (0, 1, 2)]
