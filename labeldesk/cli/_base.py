@@ -43,6 +43,33 @@ def open_existing(path: Path) -> Project:
 MAX_WHOLE = 2**63 - 1
 
 
+def image_path(project: Project, text: str) -> str:
+    """An image named on the command line, as the project stores it (relative to its
+    image folder). A relative path that exists from the current folder (typed with tab
+    completion) is that file; one that names no image says where paths start."""
+    import os
+
+    from labeldesk.core.errors import UnknownPathError
+    from labeldesk.core.label_files import normalise_path
+
+    if not os.path.isabs(text) and os.path.exists(text):
+        full = os.path.abspath(text)
+        if os.path.commonpath([full, os.path.abspath(project.root)]) == os.path.abspath(
+            project.root
+        ):
+            text = full
+    path = normalise_path(project, text)
+    try:
+        project.ids_for([path])
+    except UnknownPathError:
+        raise UnknownPathError(
+            [path],
+            f"paths are relative to its image folder {project.root} (or give the file's "
+            "full path)",
+        ) from None
+    return path
+
+
 def _whole_number(value: str, least: int) -> int:
     """A plain decimal whole number of at least ``least``, else argparse's usage error (exit 2)
     rather than a traceback or a silently empty result further down."""

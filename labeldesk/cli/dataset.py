@@ -13,6 +13,7 @@ from typing import Any
 from labeldesk.cli._base import (
     Output,
     TerminalProgress,
+    image_path,
     non_negative_int,
     open_existing,
     path_arg,
@@ -238,12 +239,8 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import (
-        apply_label_rows,
-        normalise_path,
-        old_names_note,
-        read_label_file,
-    )
+    from labeldesk.core.errors import UnknownClassError
+    from labeldesk.core.label_files import apply_label_rows, old_names_note, read_label_file
 
     with open_existing(args.project) as project:
         if args.csv:
@@ -272,9 +269,15 @@ def cmd_label(args: argparse.Namespace) -> Output:
             if not (args.path and args.label):
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")
             label = None if args.label == "-" else args.label
-            changed = project.set_label(
-                normalise_path(project, args.path), label, create_class=args.new_class
-            )
+            try:
+                changed = project.set_label(
+                    image_path(project, args.path), label, create_class=args.new_class
+                )
+            except UnknownClassError as exc:
+                raise UnknownClassError(
+                    f"{exc}; add it first (`labeldesk classes --add`) or allow new classes "
+                    "(--new-class)"
+                ) from None
             applied = len(changed.image_ids)  # 0 when the image had that label already
     return Output({"applied": applied}, f"{counted(applied, 'label')} applied")
 
@@ -335,7 +338,8 @@ def cmd_undo(args: argparse.Namespace) -> Output:
 
 def cmd_history(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
-        events = project.history(args.path, limit=args.n or None)  # 0: all, as outliers -n
+        path = image_path(project, args.path) if args.path else None
+        events = project.history(path, limit=args.n or None)  # 0: all, as outliers -n
     data = [
         {
             "path": e.path,

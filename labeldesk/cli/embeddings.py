@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from labeldesk.cli._base import (
     Output,
     TerminalProgress,
+    image_path,
     non_negative_int,
     open_existing,
     path_arg,
@@ -219,7 +220,7 @@ def cmd_similar(args: argparse.Namespace) -> Output:
     from labeldesk import api
 
     with open_existing(args.project) as project:
-        rows = api.records(api.similar(project, args.path, k=args.k))
+        rows = api.records(api.similar(project, image_path(project, args.path), k=args.k))
     text = "\n".join(
         f"{format_similarity(r['score']):>5}  {r['path']}  [{r['label'] or '-'}]" for r in rows
     )

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, non_negative_int, open_existing, path_arg, positive_int
+from labeldesk.cli._base import (
+    Output,
+    image_path,
+    non_negative_int,
+    open_existing,
+    path_arg,
+    positive_int,
+)
 from labeldesk.core.display import (
     counted,
     format_confidence,
@@ -169,10 +176,14 @@ def cmd_queue(args: argparse.Namespace) -> Output:
 def cmd_review(args: argparse.Namespace) -> Output:
     from labeldesk.core import review
     from labeldesk.core.errors import LabelDeskError
-    from labeldesk.core.label_files import normalise_path
 
     with open_existing(args.project) as project:
-        path = normalise_path(project, args.path)
+        if args.label and args.action != "relabel":  # `keep PATH shirt` kept the old label
+            raise LabelDeskError(
+                f"{args.action} takes no LABEL; to give the image another label: "
+                f"labeldesk review {args.project} relabel {args.path} {args.label}"
+            )
+        path = image_path(project, args.path)
         if args.action == "relabel":
             if not args.label:
                 raise LabelDeskError("relabel needs the new LABEL")

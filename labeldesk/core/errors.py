@@ -29,10 +29,11 @@ class ImageRootError(LabelDeskError):
 class UnknownPathError(LabelDeskError):
     """One or more image paths are not in the project."""
 
-    def __init__(self, paths: list[str]):
+    def __init__(self, paths: list[str], hint: str = ""):
         self.paths = paths
         shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
-        super().__init__(f"{counted(len(paths), 'path')} not in the project: {shown}")
+        text = f"{counted(len(paths), 'path')} not in the project: {shown}"
+        super().__init__(f"{text}; {hint}" if hint else text)
 
 
 class UnknownClassError(LabelDeskError):

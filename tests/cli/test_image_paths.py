@@ -1,0 +1,44 @@
+"""Images named on the command line: a path typed from the current folder (with tab
+completion) is that file; a path that names no image says where paths start; an
+unknown class says what to do; `review keep PATH LABEL` is refused, not half done."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from labeldesk.cli import main
+
+
+def _label_of(project, path: str) -> str | None:
+    return project.images().set_index("path").label[path]
+
+
+def test_a_path_typed_from_the_current_folder_is_that_image(project, capsys, monkeypatch):
+    monkeypatch.chdir(project.root.parent)
+    typed = f"{project.root.name}/train/cat/cat0.jpg"  # tab-completed from here
+    assert main(["label", str(project.path), typed, "dog"]) == 0, capsys.readouterr().err
+    assert _label_of(project, "train/cat/cat0.jpg") == "dog"
+    assert main(["history", str(project.path), typed]) == 0
+    assert "cat → dog" in capsys.readouterr().out
+
+
+def test_a_path_that_names_no_image_says_where_paths_start(project, capsys, monkeypatch):
+    monkeypatch.chdir(project.root.parent)
+    assert main(["label", str(project.path), "train/cat/nothing.jpg", "dog"]) != 0
+    err = capsys.readouterr().err
+    assert f"paths are relative to its image folder {project.root}" in err
+
+
+def test_an_unknown_class_says_how_to_add_it(project, capsys):
+    assert main(["label", str(project.path), "train/cat/cat0.jpg", "fox"]) != 0
+    err = capsys.readouterr().err
+    assert "unknown class" in err and "classes --add" in err and "--new-class" in err
+
+
+def test_review_keep_with_a_label_is_refused(project, capsys):
+    """`review P keep PATH shirt` verified the old label and dropped "shirt" silently."""
+    code = main(["review", str(project.path), "keep", "train/cat/cat0.jpg", "dog"])
+    err = capsys.readouterr().err
+    assert code != 0 and "keep takes no LABEL" in err and "relabel train/cat/cat0.jpg dog" in err
+    assert pd.isna(project.images().set_index("path").status["train/cat/cat0.jpg"])
+    assert _label_of(project, "train/cat/cat0.jpg") == "cat"
