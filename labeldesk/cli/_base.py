@@ -64,8 +64,7 @@ def image_path(project: Project, text: str) -> str:
     except UnknownPathError:
         raise UnknownPathError(
             [path],
-            f"paths are relative to its image folder {project.root} (or give the file's "
-            "full path)",
+            f"paths are relative to its image folder {project.root} (or give the file's full path)",
         ) from None
     return path
 

@@ -30,7 +30,8 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
         flag,
         metavar="NAME",
         help="the labels file's format (default: detected): "
-        "csv, parquet, hf, fiftyone, labelstudio, webdataset, imagefolder (class folders)",
+        "csv (also JSON, JSON Lines and TSV: json, jsonl, tsv), parquet, hf, fiftyone, "
+        "labelstudio, webdataset, imagefolder (class folders)",
     )
     p.add_argument("--path-column", metavar="COL", help="CSV/Parquet: the column with paths")
     p.add_argument("--label-column", metavar="COL", help="CSV/Parquet: the column with labels")

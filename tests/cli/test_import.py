@@ -156,3 +156,14 @@ def test_an_older_file_names_a_renamed_class_by_its_old_name(project, tmp_path, 
     project.remove_class("hound")
     assert main(["import", str(project.path), str(f)]) == 1
     assert "unknown class" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["json", "JSON", "jsonl"])
+def test_format_json_names_the_reader_the_output_names(project, tmp_path, capsys, name):
+    """`import` says "read x.json as JSON", but `--format json` was an unknown format."""
+    f = tmp_path / ("labels.jsonl" if name == "jsonl" else "labels.json")
+    rows = [{"path": "train/cat/cat0.jpg", "label": "dog"}]
+    f.write_text(json.dumps(rows) if name != "jsonl" else json.dumps(rows[0]) + "\n")
+    assert main(["import", str(project.path), str(f), "--format", name]) == 0
+    assert "1 label applied" in capsys.readouterr().out
+    assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "dog"

@@ -119,6 +119,8 @@ class Importer:
 
 
 IMPORTERS: Registry[Importer] = Registry("label format")
+# Names people give a file the csv reader reads (it says "read x.json as JSON")
+FORMAT_ALIASES = {"json": "csv", "jsonl": "csv", "ndjson": "csv", "tsv": "csv"}
 
 
 def register_importer(importer: Importer) -> Importer:
@@ -153,7 +155,7 @@ def read_labels(
     reader of many files (WebDataset shards) reports to ``progress`` and stops on
     ``cancel`` (:func:`reading`)."""
     path = Path(path)
-    name = fmt or detect_format(path)
+    name = FORMAT_ALIASES.get(fmt.lower(), fmt) if fmt else detect_format(path)
     token = _READING.set((progress, cancel))
     try:
         return name, as_project_paths(path, IMPORTERS.get(name).read(path, options))
