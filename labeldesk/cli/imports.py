@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_arg
 from labeldesk.core.display import counted
+from labeldesk.core.label_file_formats import rows_named
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -93,7 +94,7 @@ def read_label_source(
 
 
 def describe_skipped(skipped: list[str]) -> list[str]:
-    lines = [f"left out {counted(len(skipped), 'bad row')}:"] if skipped else []
+    lines = [f"left out {counted(rows_named(skipped), 'row')}:"] if skipped else []
     lines += [f"  {problem}" for problem in skipped[:SKIPPED_SHOWN]]
     if len(skipped) > SKIPPED_SHOWN:
         lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN} more (see --json)")

@@ -412,3 +412,13 @@ def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> s
 
 def _add_record(parsed: Parsed, record: Record) -> None:
     admit(parsed, record)
+
+
+def rows_named(problems: Sequence[str]) -> int:
+    """How many rows (lines, entries) ``problems`` ("line 3: …" texts) are about: one row
+    may have several."""
+    named = {m.group(0) for text in problems if (m := _ROW.match(text))}
+    return len(named) + sum(1 for text in problems if not _ROW.match(text))
+
+
+_ROW = re.compile(r"\S+ \d+:")

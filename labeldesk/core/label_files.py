@@ -460,7 +460,6 @@ def apply_label_rows(
     if problems and skipped is None:
         raise LabelFileError(found.source, found.describe(problems))
     if problems and skipped is not None:
-        skipped.extend(found.describe(problems))
         bad = {line for line, _ in problems}
         named_by_bad: set[str | None]
         if by_content is not None:
@@ -470,11 +469,21 @@ def apply_label_rows(
                 image_of(path, candidates)[0]
                 for (_, path), candidates in zip(found.refused, refused, strict=True)
             }
-        chosen = {
+        kept = {
             p: r
             for p, r in chosen.items()
             if not bad.intersection(lines_of[p]) and p not in named_by_bad
         }
+        # a good row of an image a bad row names is left out too, and said so
+        with_bad = [
+            (n, f"{p!r} left out with the bad row of that image")
+            for p in chosen
+            if p not in kept
+            for n in lines_of[p]
+            if n not in bad
+        ]
+        skipped.extend(found.describe([*problems, *with_bad]))
+        chosen = kept
     found.by_name = len(by_name.intersection(chosen))
     found.applied = BatchCounts()
     if not chosen:

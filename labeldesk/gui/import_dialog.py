@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.batch_counts import BatchCounts
 from labeldesk.core.display import capitalised, counted
+from labeldesk.core.label_file_formats import rows_named
 from labeldesk.core.label_files import (
     LabelFile,
     apply_label_rows,
@@ -341,7 +342,7 @@ class ImportDialog(QDialog):
         self._applied_key = key  # Import now reads again first (the counts changed)
         lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
         if skipped:
-            lines.append(f"{counted(len(skipped), 'bad row')} left out:")
+            lines.append(f"{counted(rows_named(skipped), 'row')} left out:")
             lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
         if unmatched:  # a Label Studio export may name images of other projects too
             lines.append(

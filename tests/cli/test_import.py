@@ -167,3 +167,17 @@ def test_format_json_names_the_reader_the_output_names(project, tmp_path, capsys
     assert main(["import", str(project.path), str(f), "--format", name]) == 0
     assert "1 label applied" in capsys.readouterr().out
     assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "dog"
+
+
+def test_skipped_rows_are_counted_as_rows_and_a_good_row_left_out_is_named(
+    project, tmp_path, capsys
+):
+    """Two problems of line 3 read "left out 2 bad rows", and line 2 (a good row of the
+    same image, left out with it) was never mentioned."""
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,dog\ntrain/cat/cat0.jpg,shrit\n")
+    assert main(["import", str(project.path), str(f), "--skip-bad-rows"]) == 0
+    out = capsys.readouterr().out
+    assert "left out 2 rows:" in out
+    assert "line 2: 'train/cat/cat0.jpg' left out with the bad row of that image" in out
+    assert out.count("line 3:") == 2
