@@ -73,7 +73,12 @@ class ReviewInfo(QWidget):
             self.score_label.setText(format_score(item.score))
             self.score_label.setToolTip(SCORE_MEANING)
         else:  # a strategy's score has no unit a person could read: say the place
-            self.score_caption.setText("In the queue:")
-            self.score_label.setText(f"{place}, most useful first")
-            self.score_label.setToolTip("")
+            self.show_place(place)
         self.hint.setText(hint)
+
+    def show_place(self, place: str) -> None:
+        """Say where the image stands in the queue ("11 of 36"): also when the queue
+        changed around it (a background refresh, a rescan) and the image stayed."""
+        self.score_caption.setText("In the queue:")
+        self.score_label.setText(f"{place}, most useful first")
+        self.score_label.setToolTip("")

@@ -221,8 +221,9 @@ class ReviewView(QWidget):
         session.replace_upcoming(result.items)
         if shown is None or session.current is not shown:  # it had run out: show what came
             self._show_current()
-        else:
+        else:  # the image stays; what counts the queue changes, and what comes next
             self._update_counter()
+            self._request_images()
         self.message.emit(f"Model refit on {result.fitted_on} labels, queue refreshed")
         self.refreshed.emit(len(result.items))
 
@@ -314,10 +315,15 @@ class ReviewView(QWidget):
 
     # -- display -------------------------------------------------------------------
     def _update_counter(self) -> None:
-        text = self.session.counter_text() if self.session else ""
+        """The header's counts and, in the queue, the image's place in it: both follow
+        the queue's length (a refresh or a rescan changes it under the image shown)."""
+        session = self.session
+        text = session.counter_text() if session else ""
         if self.source == "issues" and self.expected_errors is not None and text:
             text = f"{expected_wrong_text(self.expected_errors)} · {text}"
         self.counter.setText(text)
+        if self.source == "queue" and session is not None and session.current is not None:
+            self.info.show_place(session.place_text())
 
     def _show_current(self, notice: str = "") -> None:
         self.title.setText(title(self.source, self.crossfit))

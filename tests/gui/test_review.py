@@ -274,6 +274,33 @@ def test_a_queue_that_runs_out_fetches_more_and_shows_the_next_image(
         runner.pool.waitForDone(10000)
 
 
+def test_the_place_in_the_queue_follows_a_background_refresh(qtbot, clustered, runner, monkeypatch):
+    """The queue grows under the image on screen: its place ("3 of 7") is said anew at
+    once, as the header's "remaining" is, not only after an arrow key."""
+    from labeldesk.browse import review_lists
+
+    monkeypatch.setattr(review_lists, "QUEUE_SIZE", 5)
+    settings.set_queue_refresh_every(2)
+    project, _ = clustered
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        session = view.session
+        assert len(session.items) == 5
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        with qtbot.waitSignal(view.refreshed, timeout=20000):
+            qtbot.keyClick(view, Qt.Key.Key_Return)  # the second label: a refresh starts
+            shown = session.current
+            assert view.info.score_label.text() == "3 of 5, most useful first"
+        assert session.current is shown  # the image stayed, the queue around it grew
+        total = len(session.items)
+        assert total == 3 + 4  # two labeled and the one shown, then four fresh ones
+        assert view.info.score_label.text() == f"3 of {total}, most useful first"
+        assert view.counter.text() == f"reviewed 2 / remaining {total - 2}"
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
+
+
 def label_until_refresh(qtbot, view, limit: int) -> int:
     """Label with Enter until a background refresh starts; how many labels that took."""
     for n in range(1, limit + 1):
