@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 PREVIEW_MAX_SIDE = 768
 NEIGHBOUR_ICON = 60
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,36 @@ def describe_event(event: LabelEvent) -> str:
         parts.append(f"{event.old_status or 'unreviewed'} → {event.new_status or 'unreviewed'}")
     who = f"{event.author}, {event.source}" if event.author else event.source
     return f"{when}  {'; '.join(parts) or 'no change'}  ({who})"
+
+
+class NeighbourList(QListWidget):
+    """The neighbour strip: Enter, Return or Space on the current tile opens it, as a
+    click does (Tab reaches the strip, the arrows move in it)."""
+
+    opened = Signal(QListWidgetItem)
+
+    def _opens(self, event: QEvent) -> bool:
+        return (
+            isinstance(event, QKeyEvent)
+            and event.key() in _OPEN_KEYS
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and self.currentItem() is not None
+        )
+
+    def event(self, event: QEvent) -> bool:
+        # These keys are the strip's while it has focus, whatever a window shortcut says.
+        if event.type() == QEvent.Type.ShortcutOverride and self._opens(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        if self._opens(event) and item is not None:
+            event.accept()
+            self.opened.emit(item)
+            return
+        super().keyPressEvent(event)
 
 
 class _Body(QWidget):
@@ -178,7 +209,7 @@ class DetailPanel(QWidget):
         layout.addLayout(form)
 
         layout.addWidget(QLabel("Nearest neighbours:"))
-        self.neighbours = QListWidget()
+        self.neighbours = NeighbourList()
         self.neighbours.setObjectName("neighbourStrip")
         self.neighbours.setViewMode(QListView.ViewMode.IconMode)
         self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
@@ -193,9 +224,8 @@ class DetailPanel(QWidget):
         blank = QPixmap(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
         blank.fill(Qt.GlobalColor.transparent)
         self._placeholder = QIcon(blank)
-        self.neighbours.itemClicked.connect(
-            lambda item: self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
-        )
+        self.neighbours.itemClicked.connect(self._open_neighbour)
+        self.neighbours.opened.connect(self._open_neighbour)  # Enter, Return or Space
         layout.addWidget(self.neighbours, 1)
         buttons = QHBoxLayout()
         self.more_like_button = QPushButton("More like this")
@@ -217,6 +247,11 @@ class DetailPanel(QWidget):
         layout.addWidget(QLabel("Label history:"))
         self.history = QListWidget()
         self.history.setObjectName("labelHistory")
+        # A long line ("(root, human)" at its end) wraps rather than scroll sideways.
+        self.history.setWordWrap(True)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history.setResizeMode(QListView.ResizeMode.Adjust)  # rewrap on a resize
         self.history.setMinimumHeight(44)  # two lines (its own hint asked 70 px)
         layout.addWidget(self.history, 1)
         if loader is not None:
@@ -253,6 +288,16 @@ class DetailPanel(QWidget):
             self._set_icon(item, n)
             item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
             self.neighbours.addItem(item)
+
+    def _open_neighbour(self, item: QListWidgetItem) -> None:
+        self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
+
+    def _show_history(self, lines: list[str]) -> None:
+        """One item a line, wrapped, each with its whole text as a tooltip."""
+        for line in lines:
+            item = QListWidgetItem(line)
+            item.setToolTip(line)
+            self.history.addItem(item)
 
     def _set_icon(self, item: QListWidgetItem, n: Neighbour) -> None:
         if self.loader is None:
@@ -324,8 +369,8 @@ class DetailPanel(QWidget):
             events = self.project.history(info.path)
         except LabelDeskError as exc:
             events = []
-            self.history.addItem(str(exc))
-        self.history.addItems([describe_event(e) for e in events] or ["No label changes yet"])
+            self._show_history([str(exc)])
+        self._show_history([describe_event(e) for e in events] or ["No label changes yet"])
         cached = self.previews.cached(info.path, PREVIEW_MAX_SIDE)
         if cached is not None:
             self._show_preview(info.path, cached)

@@ -138,6 +138,24 @@ def test_neighbour_strip_shows_similar_images_and_a_click_jumps(qtbot, insight_v
     assert int(view.model.rows_to_ids(view.grid.selected_rows())[0]) == target
 
 
+def test_enter_on_a_neighbour_jumps_to_it_as_a_click_does(qtbot, insight_view):
+    """Keyboard only: Tab from the grid to the strip, Right, Enter."""
+    view = insight_view
+    view.grid.select_row(0)
+    ids = view.detail.neighbour_ids()
+    strip = view.detail.neighbours
+    for _ in range(30):  # Tab on through the panel's buttons to the strip
+        if strip.hasFocus():
+            break
+        qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Tab)
+    assert strip.hasFocus()
+    strip.setCurrentRow(0)
+    qtbot.keyClick(strip, Qt.Key.Key_Right)
+    qtbot.keyClick(strip, Qt.Key.Key_Return)
+    assert int(view.model.rows_to_ids(view.grid.selected_rows())[0]) == ids[1]
+    assert view.grid.hasFocus()  # as after a click: the keys label the image jumped to
+
+
 def test_more_like_this_ranks_the_selections_class_first(qtbot, insight_view):
     view = insight_view
     view.sidebar.select_class("cow")
