@@ -156,6 +156,12 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             runtime=args.runtime,
         )
     data = report.to_json()
+    if report.up_to_date:  # the model was not loaded: no engine or speed to tell
+        text = (
+            f"{report.up_to_date_text()} ({report.model} at {report.input_size} px): "
+            "nothing to compute"
+        )
+        return Output(data, text)
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
         f"on {report.device} ({report.runtime}"

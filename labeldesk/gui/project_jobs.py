@@ -136,6 +136,14 @@ class ProjectJobs(QObject):
         cluster = cluster_choice()  # Tools → Embed on a Ray cluster…, if switched on
 
         def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
+            from labeldesk.ml.embed import nothing_to_embed
+            from labeldesk.ml.input_size import choose_model_spec
+
+            # Every image has a vector already: say so now, with no model loaded (seconds
+            # in a child process or on the cluster, for nothing).
+            done = nothing_to_embed(project, choose_model_spec(project))
+            if done is not None:
+                return done
             if cluster is not None:  # a Ray driver in a child: the GUI never waits on it
                 from labeldesk.ml.child_jobs import run_in_child
 
@@ -154,11 +162,13 @@ class ProjectJobs(QObject):
 
         shell = self.shell
         job = Job(embed, "Embeddings")
-        job.ended.connect(self._refresh_insights)  # cancelled batches are kept: use them
+        job.ended.connect(lambda: self._embed_ended(job))
         where = f"the Ray cluster at {cluster.address}" if cluster is not None else None
         job.finished.connect(
             lambda r: shell.show_message(
-                f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
+                r.up_to_date_text()
+                if r.up_to_date
+                else f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
                 f"at {r.input_size} px on {where or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
             )
@@ -174,7 +184,12 @@ class ProjectJobs(QObject):
         self.embed_job = job
         return job
 
-    def _refresh_insights(self) -> None:
+    def _embed_ended(self, job: Job) -> None:
+        """Rescore with the new vectors (cancelled batches are kept: use them too); a run
+        that found every image embedded changed nothing to rescore."""
+        report = job.result
+        if report is not None and report.up_to_date:
+            return
         view = self.shell.view
         if view is not None:
             view.feed.refresh()

@@ -14,6 +14,9 @@ finished batch is appended to the model's vector store, so a cancelled or killed
 keeps its work and the next run continues where it stopped. An original edited since
 the scan is skipped (its vector would be stored under the old content's hash). A store
 written by an older version is checked on a sample first (:mod:`labeldesk.ml.storecheck`).
+When every usable image already has a vector in the store a run would continue, the run
+ends at once without loading the model (:func:`nothing_to_embed`): loading it and
+preparing its engine took seconds for nothing.
 """
 
 from __future__ import annotations
@@ -45,9 +48,20 @@ from .embed_decode import (  # the decode side; names kept here for existing cal
     decode_workers,
     source_image,
 )
+from .errors import NoEmbeddings
 from .input_size import choose_model_spec
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
-from .store import current_once_stored, current_store, embeddings_dir, open_model_store, use_store
+from .store import (
+    SPEC_NAME,
+    current_key,
+    current_once_stored,
+    current_store,
+    embeddings_dir,
+    open_model_store,
+    recorded_spec,
+    stored_input_size,
+    use_store,
+)
 from .storecheck import verify_legacy_store
 from .vectors import VectorStore
 
@@ -72,6 +86,13 @@ class EmbedReport:
     runtime: str = "torch"  # the engine that ran the model (labeldesk.ml.runtime)
     precision: str = "f32"  # its arithmetic: "f32+bf16" for OpenVINO's mixed engine
     input_size: int = 0  # the side, in pixels, of the model's input
+    up_to_date: bool = False  # every usable image had a vector: the model was not loaded
+
+    def up_to_date_text(self) -> str:
+        """What a run with nothing to do says: "All 600 images already have embeddings"."""
+        if self.total == 1:
+            return "The one image already has an embedding"
+        return f"All {self.total:,} images already have embeddings"
 
     @property
     def images_per_s(self) -> float:
@@ -94,6 +115,7 @@ class EmbedReport:
             "runtime": self.runtime,
             "precision": self.precision,
             "input_size": self.input_size,
+            "up_to_date": self.up_to_date,
         }
 
 
@@ -116,11 +138,15 @@ def embed_project(
     ``MODEL:SIZE`` sets the input size."""
     cancel = cancel or CancelToken()
     device = resolve_device(device)
-    resolve_runtime(runtime, device)  # a bad choice fails now, before any work
+    engine = resolve_runtime(runtime, device)  # a bad choice fails now, before any work
     if backbone is None:
         model = choose_model_spec(project, model)
     elif model is None:
         model = backbone.identity.name
+    done = nothing_to_embed(project, model, backbone.identity.key if backbone else None)
+    if done is not None:
+        done.device, done.runtime = device, engine
+        return done
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     opened = open_model_store(project, model, backbone)
@@ -164,6 +190,37 @@ def embed_project(
             _embed_missing(project, backbone, net, store, report, batch, progress, cancel, stored)
     except Cancelled:
         report.cancelled = True
+    return report
+
+
+def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> EmbedReport | None:
+    """The report of a run with nothing to do when every usable image already has a
+    vector in the store that embedding with ``spec`` would continue, found without
+    loading the model; None when some image lacks one, or when only the loaded model
+    could tell which store that is (another model or input size than the current
+    embeddings') or the store needs the model (damaged, an older version's to check).
+
+    ``key``: the store's key, when the caller has the backbone; else the store is the
+    project's current one, if ``spec`` is the spec it was made with. Like a run, this
+    makes that store the project's current one. Its ``device`` is left empty."""
+    if key is None:  # without the model, only the current store is known: made with spec?
+        key = current_key(project)
+        if key is None or recorded_spec(embeddings_dir(project) / key) != spec:
+            return None
+    elif not (embeddings_dir(project) / key / SPEC_NAME).exists():
+        return None  # a run records the spec: leave it to one
+    try:
+        store = current_store(project, key)
+    except NoEmbeddings:
+        return None
+    if store.damaged or store.legacy or not store.count:
+        return None
+    rows = usable_files(project.db)
+    if not rows or bool((store.rows_for([r["hash"] for r in rows]) < 0).any()):
+        return None
+    use_store(project, key)
+    report = EmbedReport(spec, key, "", total=len(rows), up_to_date=True)
+    report.input_size = stored_input_size(store)
     return report
 
 
@@ -264,5 +321,6 @@ __all__ = [
     "decode_workers",
     "embed_project",
     "embeddings_dir",
+    "nothing_to_embed",
     "source_image",
 ]

@@ -118,6 +118,11 @@ def model_spec(store: VectorStore) -> str:
     )
 
 
+def stored_input_size(store: VectorStore) -> int:
+    """The input side, in pixels, that ``store``'s vectors were made at."""
+    return _identity_name(store)[1] or Preprocess().size
+
+
 def _identity_name(store: VectorStore) -> tuple[str | None, int | None]:
     """The model name and input size recorded in ``store``'s identity."""
     try:

@@ -1,0 +1,77 @@
+"""An embedding run on a project whose every usable image has a vector ends at once,
+saying so, without loading the model (it took seconds, then said "0 computed")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.ml import embed as embed_module
+from labeldesk.ml.embed import embed_project
+from ml.fake_embeddings import make_clustered_project
+
+
+@pytest.fixture
+def embedded(tmp_path, monkeypatch):
+    """A project whose every image has a vector of the fake model "fake"; loading a
+    model fails the test."""
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(embed_module, "load_backbone", no_model)
+    monkeypatch.setattr(embed_module, "load_runner", no_model)
+    project, _ = make_clustered_project(tmp_path)
+    yield project
+    project.close()
+
+
+def test_a_fully_embedded_project_is_reported_without_loading_the_model(embedded):
+    usable = len(embedded.images())
+    report = embed_project(embedded, device="cpu")
+    assert report.up_to_date and not report.cancelled
+    assert (report.embedded, report.total, report.failed) == (0, usable, [])
+    assert report.model == "fake" and report.device == "cpu" and report.input_size == 224
+    assert report.up_to_date_text() == f"All {usable:,} images already have embeddings"
+    assert report.to_json()["up_to_date"] is True
+
+
+def test_the_cli_says_so_too(embedded, capsys):
+    usable = len(embedded.images())
+    assert main(["embed", str(embedded.path), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert f"All {usable:,} images already have embeddings (fake at 224 px)" in out
+    assert main(["embed", str(embedded.path), "--device", "cpu", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["embedded"] == 0 and document["total"] == usable
+    assert document["up_to_date"] is True
+
+
+def test_an_image_without_a_vector_or_another_model_needs_a_real_run(embedded):
+    from labeldesk.ml.embed import nothing_to_embed
+
+    assert nothing_to_embed(embedded, "fake") is not None
+    # Another model (or input size) than the current embeddings': only it knows its store.
+    assert nothing_to_embed(embedded, "efficientnet_lite0") is None
+    assert nothing_to_embed(embedded, "fake:160") is None
+    write_image(embedded.root / "_unlabeled" / "new.png", size=(8, 8), fmt="PNG", seed=999)
+    embedded.scan()
+    assert nothing_to_embed(embedded, "fake") is None
+    with pytest.raises(AssertionError, match="the model was loaded"):
+        embed_project(embedded, device="cpu")  # one image lacks a vector: a real run
+
+
+def test_embeddings_whose_model_cannot_be_told_need_a_real_run(embedded):
+    """spec.json damaged and the identity naming no known model: the default model is
+    chosen, whose store only the loaded model knows, so the run loads it."""
+    from labeldesk.ml.embed import nothing_to_embed
+    from labeldesk.ml.input_size import choose_model_spec
+    from labeldesk.ml.store import current_store
+
+    (current_store(embedded).folder / "spec.json").write_text("{")
+    spec = choose_model_spec(embedded)
+    assert spec == "efficientnet_lite0"
+    assert nothing_to_embed(embedded, spec) is None
