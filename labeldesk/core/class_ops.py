@@ -16,7 +16,7 @@ import sqlite3
 from . import classes as class_table
 from .class_events import record_event
 from .db import Database
-from .errors import UnknownClassError
+from .errors import CaseTwinError, UnknownClassError
 from .labels import KEEP, Change, new_batch, record
 
 
@@ -31,6 +31,12 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
             raise UnknownClassError(
                 f"there is a class {new!r} already; to put {old!r}'s images into it, "
                 f"merge the classes instead"
+            )
+        twin = class_table.class_index(conn).twin(new)
+        if twin is not None and twin != old:  # (``bag`` may become ``Bag``)
+            raise CaseTwinError(
+                f"cannot rename {old!r} to {new!r}: it differs from the class {twin!r} only "
+                f"in case; to put {old!r}'s images into {twin!r}, merge the classes instead"
             )
         batch = new_batch(conn, source, f"rename class {old} to {new}")
         record_event(conn, batch, "rename", old, new)

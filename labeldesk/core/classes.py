@@ -17,6 +17,13 @@ in NFC; a class an older version stored in NFD keeps its spelling (nothing is re
 behind a person's back) and is found by either form. Should a project hold two classes
 that differ only in form, a name finds the one spelt exactly like it, otherwise the
 first of them in key order.
+
+Nor does case make a new class: ``Bag`` beside ``bag`` would be one folder on Windows
+and macOS, and one class to the person who typed it. A name that differs from a class
+only in case (after stripping outer spaces, in any Unicode form) is refused when a person
+adds it, renames a class to it or a label file would create it (:class:`CaseTwinError`,
+naming the class there is). Scans and repairs take the names as the folders and labels
+hold them, so a project that already has such a pair (from two folders) opens and works.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
-from .errors import UnknownClassError
+from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
 
 MAX_NAME_BYTES = 255  # a class name becomes a folder name on export
@@ -83,18 +90,59 @@ def nfc(name: str) -> str:
     return unicodedata.normalize("NFC", name)
 
 
+def folded(name: str) -> str:
+    """What two names that differ only in case or Unicode form have in common."""
+    return nfc(nfc(name.strip()).casefold())
+
+
 class NameIndex:
     """Finds the stored spelling of a name given in any Unicode form (see the module doc)."""
 
     def __init__(self, stored: Iterable[str]):
         self.exact = set()
         self.by_form: dict[str, str] = {}
+        self.by_fold: dict[str, str] = {}
         for name in stored:  # in key order: the first of two look-alikes wins
             self.exact.add(name)
             self.by_form.setdefault(nfc(name), name)
+            self.by_fold.setdefault(folded(name), name)
 
     def find(self, name: str) -> str | None:
         return name if name in self.exact else self.by_form.get(nfc(name))
+
+    def twin(self, name: str) -> str | None:
+        """The class that ``name`` (no class itself) differs from only in case, or None."""
+        return None if self.find(name) is not None else self.by_fold.get(folded(name))
+
+
+_ONE_FOLDER = "one class, and one folder on Windows and macOS"
+
+
+def case_twin_problem(name: str, index: NameIndex, adding: dict[str, str]) -> str | None:
+    """Why ``name`` (no class) cannot become one: it differs only in case from a class or
+    from a name in ``adding`` (classes about to be added, by :func:`folded` name, where
+    ``name`` is noted), else None."""
+    twin = index.twin(name)
+    if twin is not None:
+        return (
+            f"{name!r} differs from the class {twin!r} only in case ({_ONE_FOLDER}): "
+            f"use {twin!r}, or rename {twin!r} first"
+        )
+    earlier = adding.setdefault(folded(name), name)
+    if nfc(earlier) != nfc(name):
+        return f"{name!r} and {earlier!r} differ only in case ({_ONE_FOLDER}): pick one"
+    return None
+
+
+def refuse_case_twins(index: NameIndex, names: list[str]) -> None:
+    """CaseTwinError for the first of ``names`` (new classes) that differs only in case
+    from a class or from an earlier name of ``names``."""
+    adding: dict[str, str] = {}
+    for name in names:
+        problem = case_twin_problem(name, index, adding)
+        if problem is not None:
+            none = "; no class was added" if len(names) > 1 else ""
+            raise CaseTwinError(f"cannot add class {name!r}: {problem}{none}")
 
 
 def class_index(conn: sqlite3.Connection) -> NameIndex:
@@ -151,7 +199,12 @@ FOUND, NAMED_FIRST, NAMED_LATER = 0, 1, 2  # classes.origin
 
 
 def add_classes(
-    conn: sqlite3.Connection, names: Iterable[str], *, explicit: bool = True, as_given: bool = False
+    conn: sqlite3.Connection,
+    names: Iterable[str],
+    *,
+    explicit: bool = True,
+    as_given: bool = False,
+    case_twins: bool = False,
 ) -> list[str]:
     """Add the classes that no class matches yet (in any Unicode form); return the new
     ones, in NFC.
@@ -160,6 +213,9 @@ def add_classes(
     found in folders or a labels file and take their place in natural order.
     ``as_given``: keep each exact spelling (an undo bringing back the class its images'
     labels still spell that way), matching classes by that spelling only.
+    ``case_twins``: take a name that differs from a class (or another name) only in case
+    (what folders hold); otherwise CaseTwinError and nothing is added. ``as_given``
+    takes them too: an undo brings back what was there.
     """
     index = class_index(conn)
     added: list[str] = []
@@ -171,6 +227,8 @@ def add_classes(
             added.append(new)
     if not added:
         return []
+    if not (case_twins or as_given):
+        refuse_case_twins(index, added)
     if not explicit:
         origin = FOUND
     elif conn.execute("SELECT 1 FROM classes WHERE origin = ?", (FOUND,)).fetchone():

@@ -122,6 +122,8 @@ def create_and_index(
                     source="import",
                     description="folder names are a layout here, not classes",
                 )
+                with project.db.write() as conn:  # nor classes: 'Bag' rows beside a bag/
+                    class_table.drop_unused_found(conn)  # folder are no case-only twin
             # With --classes the file may only use those classes (and the ones the
             # folders hold), unless --new-class: every problem is listed in one run.
             apply_label_rows(

@@ -40,6 +40,10 @@ class UnknownClassError(LabelDeskError):
     """A label names a class the project does not have (and may not create)."""
 
 
+class CaseTwinError(UnknownClassError):
+    """A new class name differs from a class only in case (``Bag`` beside ``bag``)."""
+
+
 class LabelChangedError(LabelDeskError):
     """A write meant for the label a person saw found another one (another window or
     process changed it since): nothing was written. ``now``: path -> the label now."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
-from .classes import NameIndex, nfc
+from .classes import NameIndex, case_twin_problem, nfc
 from .display import counted
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import follow_pictures, same_folder
@@ -412,6 +412,7 @@ def apply_label_rows(
     lines_of: dict[str, list[int]] = {}
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     renamed = _renamed_classes(project, classes)
+    new_classes: dict[str, str] = {}  # the classes the rows would add, by folded name
     found.old_names = {}
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         if row.label is not None and not row.keep_label and classes.find(row.label) is None:
@@ -419,8 +420,11 @@ def apply_label_rows(
             if now is not None:
                 found.old_names[row.label] = now
                 row = row._replace(label=now)
-        if not (create_classes or row.label is None or classes.find(row.label)):
-            problems.append((row.line, _unknown_class(row.label)))
+        if row.label is not None and not row.keep_label and classes.find(row.label) is None:
+            # A new class, unless it differs from a class (or an earlier row's) in case.
+            problem = case_twin_problem(row.label, classes, new_classes if create_classes else {})
+            if problem or not create_classes:
+                problems.append((row.line, problem or _unknown_class(row.label)))
         if by_content is not None:
             path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
             if problem:

@@ -314,7 +314,12 @@ def repair_labels(db: Database) -> int:
         if not orphans:
             return 0
         fixed = {o: (o.strip() if class_name_problem(o) is None else None) for o in orphans}
-        add_classes(conn, sorted({f for f in fixed.values() if f}, key=natural_key), explicit=False)
+        add_classes(
+            conn,
+            sorted({f for f in fixed.values() if f}, key=natural_key),
+            explicit=False,
+            case_twins=True,  # the labels are there already: a repair only keeps them
+        )
         index = class_index(conn)  # " café" finds the class café in either Unicode form
         fixed = {o: f and index.find(f) for o, f in fixed.items()}
         changes = [

@@ -379,7 +379,8 @@ class ScanWriter:
         pending, self.pending = self.pending, []
         with self.project.db.write() as conn:
             found = {c.label for c in pending if isinstance(c.label, str)}
-            add_classes(conn, sorted(found), explicit=False)
+            # As the folders hold them (``Bag`` and ``bag``: two folders, two classes).
+            add_classes(conn, sorted(found), explicit=False, case_twins=True)
             apply_changes(
                 self.project.db, pending, source="import", description="folder labels from scan"
             )
