@@ -6,6 +6,11 @@ The work is one core call (:meth:`Project.rename_class` and friends), written th
 (12k images took ~1.7 s on the GUI thread), and no edit starts while a big write runs.
 Afterwards the images whose labels changed are re-read and the class list and keys are
 refreshed when the project publishes the write.
+
+The question "which class?" starts at the class of the current image in the browser,
+else at the class picked in the sidebar, else at the first class; and each dialog is
+wide enough to show its title (a bare QInputDialog is as narrow as its field, and its
+title read "Remo…elDesk").
 """
 
 from __future__ import annotations
@@ -13,20 +18,57 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QStyle,
+    QWidget,
+)
 
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import counted
+from labeldesk.gui.image_model import ImageRole
 from labeldesk.gui.labeling import LabelingController
+
+TITLE_ROOM = 160  # px of a title bar beside its text: the window icon and the buttons
+
+
+def fit_title(dialog: QInputDialog) -> None:
+    """Make ``dialog`` at least as wide as its title bar needs to show the whole title,
+    as the system writes it ("Remove class — LabelDesk", in a bold font on many). Its
+    layout sets its minimum size from its contents, so the prompt asks for the width."""
+    title = dialog.windowTitle()
+    name = QGuiApplication.applicationDisplayName()
+    shown = f"{title} — {name}" if name and name != title else title
+    font = QFont(dialog.font())
+    font.setBold(True)
+    width = QFontMetrics(font).horizontalAdvance(shown) + TITLE_ROOM
+    style, metric = dialog.style(), QStyle.PixelMetric
+    margins = style.pixelMetric(metric.PM_LayoutLeftMargin) + style.pixelMetric(
+        metric.PM_LayoutRightMargin
+    )
+    prompt = dialog.findChild(QLabel)
+    if prompt is not None:
+        prompt.setMinimumWidth(max(prompt.minimumWidth(), width - margins))
 
 
 class ClassActions(QObject):
     """The rename / merge / remove actions of one project view's Classes menu."""
 
-    def __init__(self, labeling: LabelingController, parent: QObject | None = None):
+    def __init__(
+        self,
+        labeling: LabelingController,
+        parent: QObject | None = None,
+        sidebar_class: Callable[[], str | None] | None = None,
+    ):
+        """``sidebar_class``: the class picked in the sidebar's class list, if any."""
         super().__init__(parent)
         self.labeling = labeling
+        self.sidebar_class = sidebar_class
         self.rename_action = QAction("&Rename class…", self)
         self.rename_action.triggered.connect(self.prompt_rename)
         self.merge_action = QAction("&Merge class into another…", self)
@@ -39,16 +81,53 @@ class ClassActions(QObject):
     def _parent_widget(self) -> QWidget:
         return self.labeling.grid
 
+    def current_class(self) -> str | None:
+        """The class to offer first: the current image's in the browser (the current
+        tile when it is selected, else the first selected), else the class picked in the
+        sidebar; None when neither (the first class is offered)."""
+        grid, model = self.labeling.grid, self.labeling.model
+        rows = grid.selected_rows()
+        if len(rows):
+            current = grid.currentIndex().row()
+            row = current if current >= 0 and current in rows else int(rows[0])
+            label = model.data(model.index(row), ImageRole.Label)
+            if isinstance(label, str) and label:
+                return label
+        return self.sidebar_class() if self.sidebar_class is not None else None
+
     # -- questions (tests answer them) ----------------------------------------------
     def ask_class(self, title: str, prompt: str, choices: list[str]) -> str | None:
-        name, ok = QInputDialog.getItem(self._parent_widget, title, prompt, choices, 0, False)
-        return name if ok and name else None
+        dialog = self.class_dialog(title, prompt, choices)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        name = dialog.textValue()
+        dialog.deleteLater()
+        return name if accepted and name else None
+
+    def class_dialog(self, title: str, prompt: str, choices: list[str]) -> QInputDialog:
+        """The "which class?" question, at :meth:`current_class` when it is a choice."""
+        dialog = QInputDialog(self._parent_widget)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(prompt)
+        dialog.setComboBoxItems(choices)
+        dialog.setComboBoxEditable(False)
+        start = self.current_class()
+        if start in choices:
+            dialog.setTextValue(start)
+        fit_title(dialog)
+        return dialog
 
     def ask_text(self, title: str, prompt: str, start: str) -> str | None:
-        text, ok = QInputDialog.getText(
-            self._parent_widget, title, prompt, QLineEdit.EchoMode.Normal, start
-        )
-        return text.strip() if ok and text.strip() else None
+        dialog = QInputDialog(self._parent_widget)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(prompt)
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(start)
+        fit_title(dialog)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        text = dialog.textValue().strip()
+        dialog.deleteLater()
+        return text if accepted and text else None
 
     def confirm(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(

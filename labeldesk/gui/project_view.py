@@ -78,7 +78,7 @@ class ProjectView(QWidget):
             project, self.model, self.grid, self, start=self.session.start
         )
         self.rows = RowRefresh(project, self.model, self.session.start, self)
-        self.class_actions = ClassActions(self.labeling, self)
+        self.class_actions = ClassActions(self.labeling, self, self.sidebar.selected_class)
         self.feed = InsightsFeed(project, self.runner, track, self)
         self.search_job: Job | None = None
         self.fill_job: Job | None = None

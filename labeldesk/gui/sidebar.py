@@ -181,7 +181,7 @@ class FilterSidebar(QWidget):
         button_id = self.split_buttons.checkedId()
         split = _SPLIT_CHOICES[button_id] if 0 <= button_id < len(_SPLIT_CHOICES) else None
         return ImageFilter(
-            label=key.removeprefix(_CLASS_PREFIX) if key.startswith(_CLASS_PREFIX) else None,
+            label=self.selected_class(),
             unlabeled=key == _UNLABELED,
             split=split,
             search=self.search.text(),
@@ -191,6 +191,12 @@ class FilterSidebar(QWidget):
             ranking=self._selection.ranking,
             selection=self._selection.selection,
         )
+
+    def selected_class(self) -> str | None:
+        """The class picked in the class list (None: All images, Unlabeled or nothing)."""
+        item = self.class_list.currentItem()
+        key = str(item.data(0, _KEY_ROLE)) if item is not None else _ALL
+        return key.removeprefix(_CLASS_PREFIX) if key.startswith(_CLASS_PREFIX) else None
 
     # -- selections ------------------------------------------------------------------
     @property
