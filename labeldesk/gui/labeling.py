@@ -86,6 +86,9 @@ class LabelingController(QObject):
         self.add_class_action = QAction("&Add class…", self)
         self.add_class_action.setShortcuts(shortcuts.sequences(shortcuts.ADD_CLASS_KEYS))
         self.add_class_action.triggered.connect(self.prompt_add_class)
+        # The Classes menu's hint for the key of the next class added (see menu_key_actions).
+        self.next_key_action = QAction("", self)
+        self.next_key_action.setEnabled(False)
         self._keys: list[str] = []  # the classes in key order, as the keys last gave them
         self._known: set[str] = set()  # every class the keys have given in this view
         self._keys_used = False  # a person labeled with them: their habit can mislead
@@ -135,7 +138,17 @@ class LabelingController(QObject):
         for n, action in enumerate(self.label_actions):
             # Kept enabled without a class: the key then says why nothing happened.
             name = classes[n] if n < len(classes) else "(no class yet)"
-            action.setText(f"&{n + 1}  {name}")
+            key = shortcuts.class_key(n)  # 1-9, then A…: a letter is no mnemonic (&Add)
+            action.setText(f"&{key}  {name}" if key.isdigit() else f"{key}  {name}")
+        free = shortcuts.class_key(len(classes))
+        self.next_key_action.setText(f"{free}  (the next class added)" if free else "")
+
+    def menu_key_actions(self) -> list[QAction]:
+        """What the Classes menu lists of the keys: one entry per class, then the key the
+        next class added gets (disabled), if any is left; not the 33 keys, most of them
+        free (the menu was taller than the window)."""
+        shown = self.label_actions[: len(self.classes)]
+        return [*shown, self.next_key_action] if self.next_key_action.text() else shown
 
     # -- commands ------------------------------------------------------------------
     def label_selection(self, label: str | None) -> None:

@@ -80,6 +80,10 @@ class MainMenus:
             self.edit_menu, "&Search paths", shortcuts.SEARCH_KEYS, commands.focus_search
         )
         self.classes_menu = bar.addMenu("&Classes")
+        self.classes_menu.aboutToShow.connect(self._fill_class_keys)
+        self._labeling: LabelingController | None = None
+        self._key_actions: list[QAction] = []  # the class keys the menu lists now
+        self._keys_end: QAction | None = None  # the separator after them
 
         self.tools_menu = bar.addMenu("&Tools")
         self.embed_action = self._add(
@@ -153,7 +157,6 @@ class MainMenus:
         )
         self._add(self.help_menu, "&About LabelDesk", (), commands.show_about)
         self._project_actions: list[QAction] = []
-        self._labeling: LabelingController | None = None
         # the Undo entry names what it would take back, read as the menu opens
         self.edit_menu.aboutToShow.connect(
             lambda: self._labeling.name_undo() if self._labeling is not None else None
@@ -213,17 +216,28 @@ class MainMenus:
         self.classes_menu.addAction(labeling.add_class_action)
         self.classes_menu.addActions(view.class_actions.actions)
         self.classes_menu.addSeparator()
-        self.classes_menu.addActions(labeling.label_actions)
-        self.classes_menu.addSeparator()
+        self._keys_end = self.classes_menu.addSeparator()
         self.classes_menu.addActions([labeling.clear_action, labeling.exclude_action])
         self._project_actions = [labeling.undo_action, labeling.add_class_action]
         self._labeling = labeling
+        self._fill_class_keys()
+        labeling.classesChanged.connect(lambda _: self._fill_class_keys())  # (and when shown)
+
+    def _fill_class_keys(self) -> None:
+        """List the keys of the classes there are now (and the next free one): the menu
+        is as tall as the class list, not as the 33 keys."""
+        if self._labeling is None or self._keys_end is None:
+            return
+        for action in self._key_actions:
+            self.classes_menu.removeAction(action)
+        self._key_actions = self._labeling.menu_key_actions()
+        self.classes_menu.insertActions(self._keys_end, self._key_actions)
 
     def project_closed(self) -> None:
         for action in self._project_actions:
             self.edit_menu.removeAction(action)
         self._project_actions = []
-        self._labeling = None
+        self._labeling, self._key_actions, self._keys_end = None, [], None
         self.classes_menu.clear()
 
     def update_enabled(self, *, project_open: bool, busy: bool) -> None:
