@@ -62,6 +62,11 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument("project", type=path_arg)
     p.add_argument("--images", type=path_arg, help="the image folder has moved here")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --images: use the folder even if none of the project's images are in it",
+    )
+    p.add_argument(
         "--follow-links",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -200,12 +205,28 @@ def cmd_new(args: argparse.Namespace) -> Output:
 def cmd_scan(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         if args.images:
-            project.relocate(args.images)
+            _relocate(project, args)
         if args.follow_links is not None:
             project.follow_outside_links(args.follow_links)
         with TerminalProgress() as progress:
             counts = project.scan(progress=progress, workers=args.workers)
         return _index_output(project, counts)
+
+
+def _relocate(project: Any, args: argparse.Namespace) -> None:
+    from labeldesk.core.errors import ImageRootError
+    from labeldesk.core.relocation import NotTheImageFolder
+
+    try:
+        project.relocate(args.images, force=args.force)
+    except NotTheImageFolder as exc:
+        raise ImageRootError(
+            f"{exc} If the images really are all new there, run `labeldesk scan "
+            f"{args.project} --images {args.images} --force`: the "
+            f"{counted(exc.images, 'image')} not found {'is' if exc.images == 1 else 'are'} "
+            "then marked removed (labels kept: they come back if the project is pointed "
+            "back) and the folder's files are indexed."
+        ) from exc
 
 
 def cmd_stats(args: argparse.Namespace) -> Output:

@@ -103,9 +103,17 @@ class Project(ProjectWrites):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def relocate(self, images: Path | str) -> None:
-        """Point the project at a moved image folder (paths inside it stay the same)."""
+    def relocate(self, images: Path | str, *, force: bool = False) -> None:
+        """Point the project at a moved image folder (paths inside it stay the same).
+
+        A folder that holds none of the project's indexed images (by path or by content)
+        is refused with :class:`~labeldesk.core.relocation.NotTheImageFolder`, nothing
+        changed, unless ``force`` (see :mod:`labeldesk.core.relocation`)."""
+        from .relocation import check_moved_folder
+
         root = check_images_folder(images)
+        if not force:
+            check_moved_folder(self, root)
         self.db.set_meta("image_root", str(root))
         self.root = root
 
