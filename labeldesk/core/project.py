@@ -278,4 +278,36 @@ def check_images_folder(images: Path | str) -> Path:
         raise ImageRootError(f"{images} is a file; --images takes the folder that holds the images")
     if not path.is_dir():
         raise ImageRootError(f"image folder not found: {images}")
+    problem = project_folder_problem(path)
+    if problem is not None:
+        raise ImageRootError(problem)
     return path.resolve()
+
+
+def project_folder_problem(images: Path | str) -> str | None:
+    """Why ``images`` cannot be an image folder because it is a LabelDesk project folder
+    itself (it holds the database), else None: its thumbnail cache would be indexed as
+    a dataset, one class named ``thumbs``. ``labeldesk new``, ``scan --images`` and the
+    app's new-project form refuse it with these words."""
+    db_file = Path(images) / DB_FILENAME
+    if not db_file.is_file():
+        return None
+    indexed = _indexed_folder(db_file)
+    use = f"the image folder that project indexes ({indexed})" if indexed else "its image folder"
+    return (
+        f"{images} is a LabelDesk project folder (it holds {DB_FILENAME}), not a folder of "
+        f"images: its thumbnails would be indexed as a class 'thumbs'. Use {use} instead"
+    )
+
+
+def _indexed_folder(db_file: Path) -> str | None:
+    """The image folder another project's database names (read-only; None if unread)."""
+    try:
+        conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'image_root'").fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return str(row[0]) if row and row[0] else None

@@ -32,6 +32,7 @@ from labeldesk.core.display import capitalised
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
+from labeldesk.core.project import project_folder_problem
 from labeldesk.gui.hotkeys import HotkeysEditor
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
@@ -202,6 +203,9 @@ class NewProjectDialog(QDialog):
         images, project = self.images_edit.text().strip(), self.project_edit.text().strip()
         if not images or not Path(images).is_dir():
             return "Choose an existing image folder"
+        in_project = project_folder_problem(images)
+        if in_project is not None:
+            return capitalised(in_project)
         if not project:
             return "Choose a folder for the project"
         target = Path(project)

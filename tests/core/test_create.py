@@ -53,3 +53,27 @@ def test_a_crashed_creations_staging_folder_is_removed_but_nothing_else(tmp_path
     assert path.is_dir() and not stale.exists()
     assert (unmarked / "precious.txt").read_text() == "not ours"
     assert not (path / ".labeldesk-staging").exists()  # the marker never lands
+
+
+def test_a_project_folder_is_refused_as_an_image_folder(tmp_path, imagefolder, capsys):
+    """`new myproj2 --images myproj` indexed the thumbnail cache: one class, `thumbs`."""
+    from labeldesk.cli import main
+    from labeldesk.core.create import create_and_index
+
+    root, _ = imagefolder
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.close()
+    for make in (create_and_index, create_empty):
+        with pytest.raises(ImageRootError, match="is a LabelDesk project folder") as caught:
+            make(tmp_path / "proj2", tmp_path / "proj")
+        assert f"the image folder that project indexes ({root.resolve()})" in str(caught.value)
+        assert not (tmp_path / "proj2").exists()
+    assert main(["new", str(tmp_path / "proj2"), "--images", str(tmp_path / "proj")]) == 1
+    assert "is a LabelDesk project folder (it holds labeldesk.db)" in capsys.readouterr().err
+    assert not (tmp_path / "proj2").exists()
+    # Nor may a project be pointed at one (scan --images): nothing changes.
+    other, _ = create_and_index(tmp_path / "other", root, workers=1)
+    with other:
+        with pytest.raises(ImageRootError, match="is a LabelDesk project folder"):
+            other.relocate(tmp_path / "proj", force=True)
+        assert other.db.get_meta("image_root") == str(root.resolve())

@@ -56,3 +56,21 @@ def test_a_folder_that_holds_a_project_says_how_to_open_it(qtbot, tmp_path):
     assert "holds a LabelDesk project already" in dialog.note.text()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
     dialog.reject()
+
+
+def test_a_project_folder_as_the_image_folder_is_refused_as_labeldesk_new_refuses_it(
+    qtbot, tmp_path
+):
+    images = tmp_path / "pets"
+    make_imagefolder(images)
+    project, _ = create_and_index(tmp_path / "proj", images, workers=1)
+    project.close()
+    dialog = NewProjectDialog(images=tmp_path / "proj")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    problem = dialog.problem() or ""
+    assert problem.startswith(f"{tmp_path / 'proj'} is a LabelDesk project folder")
+    assert str(images.resolve()) in problem
+    assert problem in dialog.note.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.reject()
