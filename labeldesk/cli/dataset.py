@@ -127,13 +127,18 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_history)
 
 
-def _index_output(project: Any, counts: Any, layout: bool = True) -> Output:
+def _index_output(
+    project: Any, counts: Any, layout: bool = True, labels_file: bool = False
+) -> Output:
     """``layout``: check the folder layout (not when another tool's export gave the
-    labels: its folders, ``images/`` or ``data/``, are not classes)."""
-    from labeldesk.core.layout_check import check_layout
+    labels: its folders, ``images/`` or ``data/``, are not classes). ``labels_file``: a
+    labels file gave labels, so a warning about a class no image has now is not true."""
+    from labeldesk.core.layout_check import check_layout, still_true
     from labeldesk.core.stats import index_summary
 
     found = check_layout(project.root) if layout else []
+    if labels_file:
+        found = still_true(found, project.count_labeled)
     warnings = [str(w) for w in found] + list(counts.warnings)
     data = {
         **index_summary(project),
@@ -182,7 +187,9 @@ def cmd_new(args: argparse.Namespace) -> Output:
             labels_only=rows is not None and fmt != "csv",
         )
     with project:
-        output = _index_output(project, counts, layout=rows is None or fmt == "csv")
+        output = _index_output(
+            project, counts, layout=rows is None or fmt == "csv", labels_file=rows is not None
+        )
     if rows is not None:
         output.data["labels"] = {
             "format": fmt,

@@ -10,9 +10,11 @@ whole to find its subfolders, so a flat tree of a million images takes a second 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .classes import nfc
 from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER
 from .progress import CancelToken
 
@@ -28,6 +30,7 @@ _SPECIAL = set(SPLIT_FOLDERS) | {UNLABELED_FOLDER}
 class LayoutWarning:
     message: str
     suggested_root: Path | None = None  # the folder that would probably be right
+    class_name: str | None = None  # the class a folder name would wrongly give images
 
     def __str__(self) -> str:
         return self.message
@@ -70,6 +73,7 @@ def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list
                     f"every image would get the one class {only!r}, but {only}/ holds {what}: "
                     f"the image folder looks one level too high; use {root / only} instead",
                     root / only,
+                    only,
                 )
             )
             return warnings
@@ -95,7 +99,8 @@ def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list
                 LayoutWarning(
                     f"class folder {name}/ holds {', '.join(f'{n}/' for n in nested)}: splits "
                     "and the unlabeled pool are only read at the top (ROOT/train/<class>/…), "
-                    f"so these images all get the class {name!r}"
+                    f"so these images all get the class {name!r}",
+                    class_name=name,
                 )
             )
     return warnings
@@ -115,6 +120,20 @@ def _container_classes(folder: Path, names: list[str], prefix: str) -> list[Layo
                     f"{prefix}{name}/ would become a class named {name!r}, which looks like a "
                     f"folder of images rather than a class; is {folder / name} the image folder?",
                     folder / name,
+                    name,
                 )
             )
     return out
+
+
+def still_true(
+    warnings: list[LayoutWarning], images_with_class: Callable[[str], int]
+) -> list[LayoutWarning]:
+    """The warnings that still hold once a labels file gave the labels: one about a class
+    a folder name would give is dropped when no image has that class (the file labeled
+    them all otherwise). ``images_with_class``: how many images carry a class now."""
+    return [
+        w
+        for w in warnings
+        if w.class_name is None or images_with_class(nfc(w.class_name.strip())) > 0
+    ]
