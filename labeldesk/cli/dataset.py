@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from labeldesk.cli._base import (
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.classes import split_names
 from labeldesk.core.display import counted
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import ImageRootError, LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
 
@@ -54,6 +55,12 @@ def add_parsers(add: AddParser) -> None:
         "--follow-links",
         action="store_true",
         help="also index files that symbolic links lead to outside the image folder",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="index the folder even if it looks one level too high (every image would get "
+        "one class from the folder name)",
     )
     p.add_argument("--workers", type=positive_int, help="decoding processes (default: all cores)")
     p.set_defaults(handler=cmd_new)
@@ -139,7 +146,7 @@ def _index_output(
     found = check_layout(project.root) if layout else []
     if labels_file:
         found = still_true(found, project.count_labeled)
-    warnings = [str(w) for w in found] + list(counts.warnings)
+    warnings = [_with_advice(w, project.path) for w in found] + list(counts.warnings)
     data = {
         **index_summary(project),
         "added": counts.added,
@@ -165,7 +172,41 @@ def _index_output(
     return Output(data, "\n".join(lines))
 
 
+def _with_advice(warning: Any, project: Any) -> str:
+    """A layout warning as ``new``/``scan`` print it: for a folder one level too high,
+    the commands that re-point the project (a new project there would need a new
+    folder) and remove the class the wrong level made, once it is left empty."""
+    from labeldesk.core.layout_check import ONE_LEVEL_TOO_HIGH
+
+    if warning.kind != ONE_LEVEL_TOO_HIGH or warning.suggested_root is None:
+        return str(warning)
+    project_arg, folder = shlex.quote(str(project)), shlex.quote(str(warning.suggested_root))
+    name = shlex.quote(warning.class_name or "")
+    return (
+        f"{warning.problem}. To index {warning.suggested_root} instead, re-point this "
+        f"project: `labeldesk scan {project_arg} --images {folder}` (each image keeps its "
+        "labels history and takes the class of its folder there, unless you labeled it "
+        f"yourself), then `labeldesk classes {project_arg} --remove {name}` removes the "
+        "class left empty"
+    )
+
+
 def cmd_new(args: argparse.Namespace) -> Output:
+    from labeldesk.core.layout_check import OneLevelTooHigh
+
+    try:
+        return _new(args)
+    except OneLevelTooHigh as exc:
+        command = shlex.join(
+            ["labeldesk", "new", str(args.project), "--images", str(exc.warning.suggested_root)]
+        )
+        raise ImageRootError(
+            f"{exc}: `{command}` (with the same other options), or add --force to index "
+            f"{args.images} as it is"
+        ) from exc
+
+
+def _new(args: argparse.Namespace) -> Output:
     from labeldesk.core.create import create_and_index
 
     fmt, rows = (
@@ -180,6 +221,7 @@ def cmd_new(args: argparse.Namespace) -> Output:
             labels_file=rows,
             new_classes=args.new_class,
             follow_outside_links=args.follow_links,
+            refuse_too_high=not args.force,
             progress=progress,
             workers=args.workers,
             skipped=skipped,
@@ -221,7 +263,6 @@ def cmd_scan(args: argparse.Namespace) -> Output:
 
 
 def _relocate(project: Any, args: argparse.Namespace) -> None:
-    from labeldesk.core.errors import ImageRootError
     from labeldesk.core.relocation import NotTheImageFolder
 
     try:

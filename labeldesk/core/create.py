@@ -80,6 +80,7 @@ def create_and_index(
     skipped: list[str] | None = None,
     labels_only: bool = False,
     follow_outside_links: bool = False,
+    refuse_too_high: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     workers: int | None = None,
@@ -93,11 +94,22 @@ def create_and_index(
     ``labels_only``: the labels file is the whole truth (another tool's export, whose
     folders are a layout, not classes): images it does not label are unlabeled. Either
     way, classes taken from folder names that end up with no image are not kept.
+
+    ``refuse_too_high`` (``labeldesk new`` without ``--force``): a folder one level too
+    high (every image would get one class from the folder name:
+    :func:`~.layout_check.one_level_too_high`) raises :class:`~.layout_check.OneLevelTooHigh`
+    and nothing is made: before indexing, or with a labels file (that may label every
+    image itself) once it is applied, if any image still has that class. Off for other
+    callers, which may apply labels themselves afterwards (a re-imported export).
     """
     from .label_files import LabelFile, apply_label_rows, read_label_file
+    from .layout_check import OneLevelTooHigh, one_level_too_high
 
     target = _free_target(path)
     check_images_folder(images)
+    too_high = one_level_too_high(images) if refuse_too_high and not labels_only else None
+    if too_high is not None and labels_file is None:
+        raise OneLevelTooHigh(too_high)
     # In NFC, as add_classes stores them: the check for classes added below compares.
     classes = [class_table.nfc(class_table.validate_class_name(c)) for c in classes]
     # An unreadable file fails here; its rows are checked against the project after the
@@ -136,6 +148,11 @@ def create_and_index(
             )
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
+        if too_high is not None and too_high.class_name is not None:
+            still = project.count_labeled(class_table.nfc(too_high.class_name.strip()))
+            if still:
+                project.close()
+                raise OneLevelTooHigh(too_high, still)
         inside = project_inside_images(target, project.root)
         if inside is not None:
             counts.warnings.append(inside)

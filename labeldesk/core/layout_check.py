@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .classes import nfc
+from .display import counted
+from .errors import ImageRootError
 from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER
 from .progress import CancelToken
 
@@ -24,6 +26,7 @@ CONTAINER_NAMES = frozenset(
      "samples", "all", "raw"]
 )  # fmt: skip
 _SPECIAL = set(SPLIT_FOLDERS) | {UNLABELED_FOLDER}
+ONE_LEVEL_TOO_HIGH = "one level too high"
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,33 @@ class LayoutWarning:
     message: str
     suggested_root: Path | None = None  # the folder that would probably be right
     class_name: str | None = None  # the class a folder name would wrongly give images
+    kind: str = ""  # ONE_LEVEL_TOO_HIGH, or "" for the others
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def problem(self) -> str:
+        """The message without its advice (after "; ": the folder to use instead)."""
+        return self.message.split("; ")[0]
+
+
+class OneLevelTooHigh(ImageRootError):
+    """``labeldesk new`` on a folder where every image would get one class from the folder
+    name (``warning``): nothing was created. ``images``: how many would get it after a
+    labels file was applied (None: refused before indexing)."""
+
+    def __init__(self, warning: LayoutWarning, images: int | None = None):
+        self.warning, self.images = warning, images
+        unlabeled = (
+            f" ({counted(images, 'image')} the labels file does not label would get it)"
+            if images is not None
+            else ""
+        )
+        super().__init__(
+            f"{warning.problem}{unlabeled}: nothing was created; index "
+            f"{warning.suggested_root} instead"
+        )
 
 
 def _subfolders(folder: Path) -> list[str]:
@@ -55,28 +82,41 @@ def _special(names: list[str]) -> list[str]:
     return [n for n in names if n.lower() in _SPECIAL]
 
 
+def one_level_too_high(root: Path | str) -> LayoutWarning | None:
+    """The warning for a folder whose one class folder holds a whole dataset (split
+    folders, or class folders under a container name such as ``images/``): every image
+    would get that one class. Two folder listings; ``labeldesk new`` refuses such a
+    folder up front (unless ``--force``)."""
+    root = Path(root)
+    top = _subfolders(root)
+    classes = [n for n in top if n.lower() not in _SPECIAL]
+    if len(classes) != 1 or _special(top):
+        return None
+    only = classes[0]
+    inner = _subfolders(root / only)
+    if not (_special(inner) or (only.lower() in CONTAINER_NAMES and inner)):
+        return None
+    what = ", ".join(f"{n}/" for n in _special(inner)) or "class folders"
+    return LayoutWarning(
+        f"every image would get the one class {only!r}, but {only}/ holds {what}: "
+        f"the image folder looks one level too high; use {root / only} instead",
+        root / only,
+        only,
+        ONE_LEVEL_TOO_HIGH,
+    )
+
+
 def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list[LayoutWarning]:
     """Warnings about a layout that probably is not what the person meant.
 
     Raises :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` is set."""
     root = Path(root)
+    too_high = one_level_too_high(root)
+    if too_high is not None:
+        return [too_high]
     top = _subfolders(root)
     warnings: list[LayoutWarning] = []
     classes = [n for n in top if n.lower() not in _SPECIAL]
-    if len(classes) == 1 and not _special(top):
-        only = classes[0]
-        inner = _subfolders(root / only)
-        if _special(inner) or (only.lower() in CONTAINER_NAMES and inner):
-            what = ", ".join(f"{n}/" for n in _special(inner)) or "class folders"
-            warnings.append(
-                LayoutWarning(
-                    f"every image would get the one class {only!r}, but {only}/ holds {what}: "
-                    f"the image folder looks one level too high; use {root / only} instead",
-                    root / only,
-                    only,
-                )
-            )
-            return warnings
     for split in [n for n in top if n.lower() in SPLIT_FOLDERS]:
         _check(cancel)
         inner = _subfolders(root / split)

@@ -143,7 +143,7 @@ def test_new_reports_layout_warnings_in_json(tmp_path, capsys):
     root = tmp_path / "data"
     make_imagefolder(root / "fashion")
     write_image(root / "fashion" / "train" / "images" / "x.jpg", seed=5)
-    assert main(["new", str(tmp_path / "p"), "--images", str(root), "--json"]) == 0
+    assert main(["new", str(tmp_path / "p"), "--images", str(root), "--json", "--force"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert any("one level too high" in w for w in data["warnings"])
     assert main(["new", str(tmp_path / "q"), "--images", str(root / "fashion"), "--json"]) == 0
