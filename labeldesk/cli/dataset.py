@@ -149,8 +149,10 @@ def _index_output(
     warnings = [_with_advice(w, project.path) for w in found] + list(counts.warnings)
     data = {
         **index_summary(project),
-        "added": counts.added,
+        "added": counts.added,  # usable images; new unusable files: added_skipped
+        "added_skipped": counts.added_skipped,
         "removed": counts.removed,
+        "removed_skipped": counts.removed_skipped,
         "changed": counts.changed,
         "moved": counts.moved,
         "unchanged": counts.unchanged,
@@ -160,8 +162,9 @@ def _index_output(
     lines = [
         f"{counted(data['images'], 'image')}, {data['labeled']:,} labeled, "
         f"{counted(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
-        f"added {counts.added}, removed {counts.removed}, changed {counts.changed}, "
-        f"moved {counts.moved}, unchanged {counts.unchanged}",
+        f"added {counts.added}{_unusable(counts.added_skipped, 'cannot')}, "
+        f"removed {counts.removed}{_unusable(counts.removed_skipped, 'could not')}, "
+        f"changed {counts.changed}, moved {counts.moved}, unchanged {counts.unchanged}",
     ]
     if data["skipped"]:
         lines.append(f"skipped {counted(len(data['skipped']), 'file')}:")
@@ -170,6 +173,13 @@ def _index_output(
             lines.append(f"  … and {len(data['skipped']) - 20} more (see --json)")
     lines += [f"warning: {w}" for w in warnings]
     return Output(data, "\n".join(lines))
+
+
+def _unusable(n: int, can: str) -> str:
+    """What goes beside an added or removed count: " (and 6 files that cannot be used)"."""
+    if not n:
+        return ""
+    return f" (and {counted(n, 'file')} that {can} be used)"
 
 
 def _with_advice(warning: Any, project: Any) -> str:

@@ -49,8 +49,8 @@ def transient_reason(reason: str | None) -> bool:
 class ScanCounts:
     """What a scan did, as ``new``/``scan`` report it."""
 
-    added: int = 0
-    removed: int = 0
+    added: int = 0  # usable images (new files that cannot be used: added_skipped)
+    removed: int = 0  # usable images gone (unusable files gone: removed_skipped)
     changed: int = 0
     moved: int = 0
     unchanged: int = 0
@@ -58,6 +58,8 @@ class ScanCounts:
     emptied: int = 0  # images indexed before in a folder found without any now
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    added_skipped: int = 0  # new files that cannot be used (listed with their reasons)
+    removed_skipped: int = 0  # files that could not be used and are gone now
 
 
 @dataclass
@@ -211,14 +213,14 @@ class ScanWriter:
                     row = None
                 if row is not None:
                     if row.removed:
-                        self.counts.added += 1
+                        self._count_added(res)
                     elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):
                         self.counts.changed += 1
                     else:
                         self.counts.unchanged += 1
                     conn.execute(_UPDATE + " WHERE id = ?", (*fields, row.id))
                 else:
-                    self.counts.added += 1
+                    self._count_added(res)
                     image_id = conn.execute(
                         _INSERT, (*fields, res.path, place.split, place.label)
                     ).lastrowid
@@ -227,6 +229,12 @@ class ScanWriter:
             # In the same transaction: a row never lands without its folder label, even
             # if the process dies right after this batch.
             self.apply_pending()
+
+    def _count_added(self, res: ProbeResult) -> None:
+        if res.skip_reason:
+            self.counts.added_skipped += 1
+        else:
+            self.counts.added += 1
 
     def write_problems(self, problems: dict[str, str]) -> None:
         if problems:
@@ -370,7 +378,9 @@ class ScanWriter:
                 "UPDATE images SET removed_at = ? WHERE id = ?",
                 [(now, row.id) for row in self.gone.values()],
             )
-        self.counts.removed += len(self.gone)
+        unusable = sum(1 for row in self.gone.values() if row.skip_reason)
+        self.counts.removed += len(self.gone) - unusable
+        self.counts.removed_skipped += unusable
 
     def apply_pending(self) -> None:
         """Record pending folder labels and splits (joins the caller's transaction)."""

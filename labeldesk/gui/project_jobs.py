@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
+from labeldesk.core.display import counted
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui import settings
 from labeldesk.gui.cluster_dialog import cluster_choice
@@ -104,7 +105,7 @@ class ProjectJobs(QObject):
         self._fill_timer.stop()
         skipped = f", {unusable} unreadable (see Statistics)" if unusable else ""
         if new:
-            self.shell.show_message(f"Indexed {counts.added} images{skipped}")
+            self.shell.show_message(f"Indexed {counted(counts.added, 'image')}{skipped}")
         else:
             self.shell.show_message(
                 f"Rescan done: {counts.added} added, {counts.removed} removed, "

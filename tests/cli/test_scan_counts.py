@@ -1,0 +1,41 @@
+"""`new` and `scan` count usable images as added and removed, and files that cannot be
+used apart (`new` on a messy folder said "6 images … added 12")."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from helpers import make_messy_folder
+
+from labeldesk.cli import main
+
+
+def test_added_and_removed_count_images_and_unusable_files_apart(tmp_path, capsys):
+    messy = tmp_path / "messy"
+    bad = make_messy_folder(messy)
+    proj = str(tmp_path / "p")
+    assert main(["new", proj, "--images", str(messy), "--workers", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["images"], len(data["skipped"])) == (13, len(bad)) == (13, 7)
+    assert (data["added"], data["added_skipped"]) == (13, 7)
+    assert (data["removed"], data["removed_skipped"]) == (0, 0)
+
+    shutil.rmtree(messy / "bad")  # the unusable files (and only they) go
+    assert main(["scan", proj, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["removed"], data["removed_skipped"], data["images"]) == (0, 7, 13)
+
+    shutil.rmtree(messy / "good")
+    assert main(["scan", proj]) == 0
+    text = capsys.readouterr().out
+    assert "added 0, removed 13, changed 0" in text
+
+
+def test_the_text_says_how_many_files_could_not_be_used(tmp_path, capsys):
+    messy = tmp_path / "messy"
+    make_messy_folder(messy)
+    assert main(["new", str(tmp_path / "p"), "--images", str(messy), "--workers", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("13 images, 13 labeled")
+    assert lines[1].startswith("added 13 (and 7 files that cannot be used), removed 0, ")
