@@ -97,7 +97,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
-    from labeldesk.interop.writing import gone_since_text, statuses_not_written
+    from labeldesk.interop.writing import gone_since_text, no_split_text, statuses_not_written
     from labeldesk.ml.splits import parse_ratios
 
     options = ExportOptions(
@@ -136,6 +136,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
             f"{'was' if len(report.failed) == 1 else 'were'} left out (--json "
             f"lists them), e.g. {first['path']} ({first['reason']})"
         )
+    if report.no_split:
+        lines.append(no_split_text(report))
     if report.gone_since:
         lines.append(gone_since_text(report))
     if report.statuses_not_written:

@@ -37,7 +37,7 @@ from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
-from labeldesk.interop.writing import gone_since_text, statuses_not_written
+from labeldesk.interop.writing import gone_since_text, no_split_text, statuses_not_written
 
 ERROR_STYLE = "color: #d0342c;"
 
@@ -56,6 +56,8 @@ def report_text(report: ExportReport) -> str:
             f"{'was' if len(report.failed) == 1 else 'were'} left out "
             f"(first: {first['path']}: {first['reason']})."
         )
+    if report.no_split:
+        text += "\n" + capitalised(no_split_text(report)) + "."
     if report.gone_since:
         text += "\n" + capitalised(gone_since_text(report)) + "."
     if report.statuses_not_written:

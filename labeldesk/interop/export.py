@@ -26,6 +26,7 @@ from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
     EXPORTERS,
+    UNASSIGNED,
     ExportOptions,
     ExportReport,
     Item,
@@ -99,6 +100,7 @@ def export(
         if failed and report.made_splits:  # the splits as written, not as planned
             sizes = report.made_splits["sizes"]
             report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}
+        _count_where_written(report)
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)
@@ -108,3 +110,13 @@ def export(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
+
+
+def _count_where_written(report: ExportReport) -> None:
+    """per_split as the export holds them: an image without a split that the format wrote
+    among a split's images (``report.no_split``) counts there, not as "unassigned"."""
+    for split in report.no_split.values():
+        report.per_split[UNASSIGNED] -= 1
+        report.per_split[split] = report.per_split.get(split, 0) + 1
+    if report.per_split.get(UNASSIGNED) == 0:
+        del report.per_split[UNASSIGNED]

@@ -73,6 +73,8 @@ def write_manifest(
         "options": chosen,
         "images": report.written,
         "per_split": dict(sorted(report.per_split.items())),
+        # files of images without a split written among a split's images (Hugging Face)
+        "no_split": sorted(report.no_split),
         "classes": list(options.classes),
         "left_out": report.left_out,
         "missing": report.missing,

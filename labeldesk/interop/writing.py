@@ -77,6 +77,18 @@ class ExportReport:
     # With --since: the earlier version's images to drop from a copy of it ({"path",
     # "hash", "why"}): no longer in the dataset, or changed (written anew, or left out)
     gone_since: list[dict[str, str]] = field(default_factory=list)
+    # Images without a split that the format wrote among a split's images (Hugging Face:
+    # into train/, since datasets loads nothing outside its split folders): their paths
+    # in the export -> that split. per_split counts them there, where they are; the
+    # manifest lists them (``no_split``), so reading the export back gives them none.
+    no_split: dict[str, str] = field(default_factory=dict)
+
+    def no_split_in(self) -> dict[str, int]:
+        """Split -> how many images without a split were written among its images."""
+        counts: dict[str, int] = {}
+        for split in self.no_split.values():
+            counts[split] = counts.get(split, 0) + 1
+        return dict(sorted(counts.items()))
 
     def failed_paths(self) -> set[str]:
         return {f["path"] for f in self.failed}
@@ -88,6 +100,7 @@ class ExportReport:
             "written": self.written,
             "left_out": self.left_out,
             "per_split": self.per_split,
+            "no_split_in": self.no_split_in(),
             "failed": self.failed,
             "statuses_not_written": self.statuses_not_written,
             "gone_since": self.gone_since,
@@ -97,6 +110,9 @@ class ExportReport:
             "missing": self.missing,
             "made_splits": self.made_splits,
         }
+
+
+UNASSIGNED = "unassigned"  # an Item's split when the image has none
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,22 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
         f"{counted(count, 'verified or excluded image')} {'was' if count == 1 else 'were'} "
         "written without their status: "
         f"{where}; CSV, Parquet, WebDataset and Label Studio exports keep it"
+    )
+
+
+def no_split_text(report: ExportReport) -> str:
+    """What to tell a person whose export wrote images without a split among a split's
+    images ("" when none): where they went, and that LabelDesk reads them back as they
+    were."""
+    parts = [
+        f"{counted(n, 'image')} without a split went into {split}/"
+        for split, n in report.no_split_in().items()
+    ]
+    if not parts:
+        return ""
+    return (
+        f"{', '.join(parts)} (datasets loads only what is in a split's folder); the manifest "
+        "lists them, so importing the export does not give them one"
     )
 
 

@@ -10,7 +10,9 @@ a real top-level ``images/`` folder, ``images/a.png`` is that folder's image, no
 manifest, a row that names a file the export wrote is led back to the project path it
 was exported from, when the rows go back into that project (the manifest's
 ``image_root`` or ``project``); any other project (one made from the export folder
-itself, say) matches the paths as written.
+itself, say) matches the paths as written. The files of images exported without a split
+into a split's folder (Hugging Face's ``train/``) are listed in the manifest's
+``no_split``: their rows give no split, whichever project reads them.
 """
 
 from __future__ import annotations
@@ -33,8 +35,13 @@ CLASS_FOLDERS = ("hf", "imagefolder")
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
     """``rows`` read from ``path``, with the project path each one was exported from when
-    ``path`` is (in) a LabelDesk export (applied only to that project)."""
-    found = _mapping(path)
+    ``path`` is (in) a LabelDesk export (applied only to that project); a row of an image
+    the export wrote without a split gives none (in any project)."""
+    export = _export_of(path)
+    if export is None:
+        return rows
+    _without_split(rows, *export[:2])
+    found = _led_back(*export)
     if found is None:
         return rows
     (image_root, project), mapping = found
@@ -54,22 +61,40 @@ Source = tuple[str, str | None]  # the exported project's image folder and proje
 Mapping = Callable[[str], tuple[str, str]]  # written path -> (project path, content hash)
 
 
-def _mapping(path: Path) -> tuple[Source, Mapping] | None:
+def _export_of(path: Path) -> tuple[dict[str, Any], str, tuple[str, ...]] | None:
+    """(the manifest of the export ``path`` is in, the folder of the export the rows'
+    paths start in, the folders below which a file keeps its project path), or None."""
     folder = path if path.is_dir() else path.parent
     manifest = export_manifest(folder)
     if manifest is not None and manifest.get("format") in IMAGES_BESIDE:
-        return _led_back(manifest, "", (IMAGES,))
+        return manifest, "", (IMAGES,)
     # FiftyOne and Hugging Face: the export's folder, one split's folder in it, or a file
     # there (rows start in the folder given; a Hugging Face metadata file's in the dataset's)
     for within, export in (("", folder), (folder.name + "/", folder.parent)):
         manifest = export_manifest(export)
         fmt = None if manifest is None else manifest.get("format")
         if manifest is not None and fmt == FIFTYONE:
-            return _led_back(manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA))
+            return manifest, within, (FIFTYONE_DATA, "*/" + FIFTYONE_DATA)
         if manifest is not None and fmt in CLASS_FOLDERS:  # a split's folder reads as a
             # dataset of its own (rows start there); its metadata file reads as the whole's
-            return _led_back(manifest, within if path.is_dir() else "", ())
+            return manifest, within if path.is_dir() else "", ()
     return None
+
+
+def _without_split(rows: LabelFile, manifest: dict[str, Any], within: str) -> None:
+    """Rows naming a file the manifest lists under ``no_split`` (an image without a split
+    that a Hugging Face export wrote into train/, where datasets reads it) give no split:
+    the image keeps its own, as an image of LabelDesk's other formats' unassigned parts
+    does. In any project: the rows say so, not the project they came from."""
+    listed = manifest.get("no_split")
+    if not isinstance(listed, list) or not listed:
+        return
+    names = {p[len(within) :] for p in listed if isinstance(p, str) and p.startswith(within)}
+
+    def listed_row(written: str) -> bool:
+        return written in names or posixpath.normpath(written.replace("\\", "/")) in names
+
+    rows.rows = [row._replace(split=None) if listed_row(row.path) else row for row in rows.rows]
 
 
 def _led_back(

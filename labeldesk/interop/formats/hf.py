@@ -2,9 +2,11 @@
 loads, every image with its label.
 
 Export: OUT/<split>/<class>/<file> (``train``, ``val``, ``test``; datasets names ``val``
-"validation"; an unlabeled image without a split goes to ``train``, which is what
-datasets calls files outside named splits, in ``train/_unlabeled``). datasets reads the
-label one of two ways, and which one decides its type:
+"validation"). An unlabeled image without a split goes to ``train/_unlabeled``: datasets
+loads nothing outside its split folders once there are any, and ``train`` is what it
+calls files that have no split. The manifest lists those files (``no_split``), so that
+LabelDesk reads them back without a split (:mod:`.export_paths`), into this project or
+any other. datasets reads the label one of two ways, and which one decides its type:
 
 - **ClassLabel** — with no metadata file, datasets takes the label from the folder name
   and makes ``label`` a ``ClassLabel`` (names sorted alphabetically), which training
@@ -39,7 +41,14 @@ from typing import TYPE_CHECKING
 from labeldesk.core.layout import UNLABELED_FOLDER
 from labeldesk.core.progress import CancelToken, ProgressCallback
 
-from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
+from ..writing import (
+    UNASSIGNED,
+    ExportOptions,
+    ExportReport,
+    Item,
+    copy_images,
+    register_exporter,
+)
 from .base import Importer, register_importer
 from .hf_metadata import read_metadata, sniff_metadata
 
@@ -62,7 +71,7 @@ def reads_as_split(name: str) -> bool:
 
 
 def split_folder(item: Item) -> str:
-    return "train" if item.split == "unassigned" else item.split
+    return "train" if item.split == UNASSIGNED else item.split
 
 
 def _place(item: Item) -> str:
@@ -87,6 +96,9 @@ def _hf(
     not give every label (see the module's docstring)."""
     written = list(
         copy_images(project, items, out, options, progress, cancel, report, _place, all_paths=True)
+    )
+    report.no_split.update(
+        {rel: split_folder(item) for item, rel in written if item.split == UNASSIGNED}
     )
     if folders_are_labels(written):
         return
