@@ -48,6 +48,16 @@ def live_paths_by_hash(db: Database, hashes: Iterable[str]) -> dict[str, list[st
     return found
 
 
+def formats_by_hash(db: Database, hashes: Iterable[str]) -> dict[str, str]:
+    """content hash -> the image format the scan found in those bytes (Pillow's name:
+    ``PNG``, ``JPEG``, …), for the hashes an indexed image has."""
+    rows = db.query(
+        f"SELECT hash, format FROM images WHERE format IS NOT NULL AND hash {IN_LIST}",
+        (json_list(dict.fromkeys(hashes)),),
+    )
+    return {digest: fmt for digest, fmt in rows}
+
+
 def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:
     """``path``, content ``hash``, ``width``, ``height``, ``size`` and ``mtime_ns`` of
     every usable image, by path or in the order they were indexed (id): what embedding

@@ -365,6 +365,48 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     return candidate
 
 
+# The extensions every tool that picks image files by name reads (torchvision's
+# ImageFolder, datasets' imagefolder; torchvision leaves .gif out), and the one given to
+# a file whose name has none of them, by the format its bytes hold (Pillow's name).
+READ_BY_EXTENSION = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
+FORMAT_SUFFIXES = {
+    "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp",
+    "GIF": ".gif", "TIFF": ".tiff",
+}  # fmt: skip
+
+
+def typed_path(path: str, fmt: str | None) -> str:
+    """``path`` with its format's extension added when its name has no extension such
+    tools read (``cat/noext`` holding a PNG: ``cat/noext.png``; ``a.v2``: ``a.v2.png``)."""
+    suffix = FORMAT_SUFFIXES.get(fmt or "")
+    if suffix is None or PurePosixPath(path).suffix.lower() in READ_BY_EXTENSION:
+        return path
+    return path + suffix
+
+
+def _formats(project: Project, items: list[Item]) -> dict[str, str]:
+    """content hash -> format, of the items whose names need one (usually none)."""
+    from labeldesk.core.image_rows import formats_by_hash
+
+    hashes = [
+        i.hash
+        for i in items
+        if i.hash and PurePosixPath(i.path).suffix.lower() not in READ_BY_EXTENSION
+    ]
+    return formats_by_hash(project.db, hashes) if hashes else {}
+
+
+def _claim(used: set[str], folder: str, name: str, avoid: set[str]) -> str:
+    """:func:`unique_name` for ``name``; a name in ``avoid`` (another image's own name:
+    ``noext.png`` beside ``noext`` given its extension) is left to that image."""
+    candidate = f"{folder}/{name.rsplit('/', 1)[-1]}"
+    if candidate not in avoid:
+        return unique_name(used, folder, name)
+    rel = unique_name(used | {candidate}, folder, name)
+    used.add(rel)
+    return rel
+
+
 def _cut(text: str, max_bytes: int) -> str:
     """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
     return text.encode()[:max_bytes].decode(errors="ignore")
@@ -435,20 +477,33 @@ def copy_images(
     folder_of: Callable[[Item], str],
     *,
     all_paths: bool = False,
+    typed: bool = False,
 ) -> Iterator[tuple[Item, str]]:
     """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
 
     A file renamed (shortened or made unique) is recorded in ``report.renamed``; with
     ``all_paths`` (a layout such as ``<split>/<class>/`` that drops the project's
     folders) so is every file not at its project path, so that the export read back
-    leads each file to its image. An image that vanished or cannot be read is recorded
-    in ``report.failed`` and left out; any other error (a full disk) ends the export."""
+    leads each file to its image. ``typed``: for a layout that tools read by extension,
+    a file whose name has none they know gets its format's (:func:`typed_path`), never
+    taking the name of another image in its folder. An image that vanished or cannot be
+    read is recorded in ``report.failed`` and left out; any other error (a full disk)
+    ends the export."""
     used: set[str] = set()
     cache = PlaceCache.of(project)
+    formats = _formats(project, items) if typed else {}
+    # the names images keep as they are: one given an extension must not take them
+    own = (
+        {posixpath.join(folder_of(i), posixpath.basename(i.path)) for i in items}
+        if formats
+        else set()
+    )
     for done, item in enumerate(items, start=1):
         if cancel.cancelled:
             raise Cancelled("export cancelled: nothing was written")
-        rel = unique_name(used, folder_of(item), item.path)
+        name = typed_path(item.path, formats.get(item.hash or ""))
+        avoid = own if name != item.path else set()
+        rel = _claim(used, folder_of(item), name, avoid)
         try:
             while True:
                 try:
@@ -467,7 +522,7 @@ def copy_images(
                     if not os.path.lexists(out / rel):
                         raise  # not the file's name (a file where a folder goes)
                     # a format renamed a file to this name: take another
-                    rel = unique_name(used, folder_of(item), item.path)
+                    rel = _claim(used, folder_of(item), name, avoid)
         except SkipItem as exc:
             report.failed.append({"path": item.path, "reason": str(exc)})
             continue

@@ -42,6 +42,7 @@ from labeldesk.core.layout import UNLABELED_FOLDER
 from labeldesk.core.progress import CancelToken, ProgressCallback
 
 from ..writing import (
+    READ_BY_EXTENSION,
     UNASSIGNED,
     ExportOptions,
     ExportReport,
@@ -62,7 +63,7 @@ SPLIT_WORDS = (
     "evaluation",
 )  # fmt: skip
 _SPLIT_WORD = re.compile(rf"(^|[-._ 0-9])({'|'.join(SPLIT_WORDS)})($|[-._ 0-9])", re.IGNORECASE)
-IMAGE_SUFFIXES = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
+IMAGE_SUFFIXES = READ_BY_EXTENSION  # what datasets reads (and more)
 
 
 def reads_as_split(name: str) -> bool:
@@ -95,7 +96,18 @@ def _hf(
     """OUT/<split>/<class>/<file>, plus per-split metadata when the folders alone would
     not give every label (see the module's docstring)."""
     written = list(
-        copy_images(project, items, out, options, progress, cancel, report, _place, all_paths=True)
+        copy_images(
+            project,
+            items,
+            out,
+            options,
+            progress,
+            cancel,
+            report,
+            _place,
+            all_paths=True,
+            typed=True,
+        )
     )
     report.no_split.update(
         {rel: split_folder(item) for item, rel in written if item.split == UNASSIGNED}

@@ -27,7 +27,16 @@ def _imagefolder(
 ) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
     for _ in copy_images(
-        project, items, out, options, progress, cancel, report, _imagefolder_place, all_paths=True
+        project,
+        items,
+        out,
+        options,
+        progress,
+        cancel,
+        report,
+        _imagefolder_place,
+        all_paths=True,
+        typed=True,  # torchvision reads files by extension: `noext` would be dropped
     ):
         pass
 
