@@ -97,7 +97,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
-    from labeldesk.interop.writing import gone_since_text, no_split_text, statuses_not_written
+    from labeldesk.interop.writing import (
+        gone_since_text,
+        left_out_text,
+        missing_text,
+        no_split_text,
+        statuses_not_written,
+    )
     from labeldesk.ml.splits import parse_ratios
 
     options = ExportOptions(
@@ -116,19 +122,14 @@ def cmd_export(args: argparse.Namespace) -> Output:
     )
     with open_existing(args.project) as project, TerminalProgress() as progress:
         report = export(project, args.out, args.format, options, progress=progress)
-    left = ", ".join(f"{n} {why}" for why, n in report.left_out.items() if n) or "nothing"
     splits = ", ".join(f"{s} {n}" for s, n in sorted(report.per_split.items()))
     state = f"version {report.version}" if report.version else "the current labels"
     lines = [
-        f"exported {report.written} images of {state} to {report.out} ({splits}); left out: {left}"
+        f"exported {counted(report.written, 'image')} of {state} to {report.out}"
+        f"{f' ({splits})' if splits else ''}; left out: {left_out_text(report)}"
     ]
     if report.missing:
-        lines.append(
-            f"{counted(len(report.missing), 'image')} of the version "
-            f"{'is gone and was' if len(report.missing) == 1 else 'are gone and were'} not "
-            "written, "
-            f"e.g. {report.missing[0]['path']} ({report.missing[0]['reason']})"
-        )
+        lines.append(missing_text(report))
     if report.failed:
         first = report.failed[0]
         lines.append(

@@ -37,18 +37,26 @@ from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
-from labeldesk.interop.writing import gone_since_text, no_split_text, statuses_not_written
+from labeldesk.interop.writing import (
+    gone_since_text,
+    left_out_text,
+    missing_text,
+    no_split_text,
+    statuses_not_written,
+)
 
 ERROR_STYLE = "color: #d0342c;"
 
 
 def report_text(report: ExportReport) -> str:
-    """'Wrote 90 images (train 60, val 30) to …; left out: 10 unlabeled.'"""
+    """'Wrote 90 images (train 60, val 30) to …; left out: 10 unlabeled, 1 failed.'"""
     splits = ", ".join(f"{s} {n:,}" for s, n in sorted(report.per_split.items()))
-    text = f"Wrote {report.written:,} images" + (f" ({splits})" if splits else "")
+    text = f"Wrote {counted(report.written, 'image')}" + (f" ({splits})" if splits else "")
     text += f" to {report.out}."
-    left_out = ", ".join(f"{n:,} {why}" for why, n in report.left_out.items() if n)
-    text += f"\nLeft out: {left_out}." if left_out else ""
+    left_out = left_out_text(report)
+    text += f"\nLeft out: {left_out}." if left_out != "nothing" else ""
+    if report.missing:
+        text += "\n" + capitalised(missing_text(report)) + "."
     if report.failed:
         first = report.failed[0]
         text += (

@@ -155,6 +155,31 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
     )
 
 
+def left_out_text(report: ExportReport) -> str:
+    """What the export left out, each reason with its count: the images the options
+    left out, then those that could not be written (``failed``) and a version's images
+    that are gone (``missing``): "3 unlabeled, 1 failed", or "nothing"."""
+    parts = [f"{n:,} {why}" for why, n in report.left_out.items() if n]
+    if report.failed:
+        parts.append(f"{len(report.failed):,} failed")
+    if report.missing:
+        parts.append(f"{len(report.missing):,} missing")
+    return ", ".join(parts) or "nothing"
+
+
+def missing_text(report: ExportReport) -> str:
+    """What to tell a person whose version export has images that are gone ("" when
+    none), with the first of them."""
+    if not report.missing:
+        return ""
+    n, first = len(report.missing), report.missing[0]
+    gone = "is gone and was" if n == 1 else "are gone and were"
+    return (
+        f"{counted(n, 'image')} of the version {gone} not written, "
+        f"e.g. {first['path']} ({first['reason']})"
+    )
+
+
 def no_split_text(report: ExportReport) -> str:
     """What to tell a person whose export wrote images without a split among a split's
     images ("" when none): where they went, and that LabelDesk reads them back as they

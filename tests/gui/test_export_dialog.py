@@ -176,3 +176,21 @@ def test_a_long_report_grows_the_dialog_instead_of_squeezing_its_rows(qtbot, dia
     assert dialog.height() > before
     boxes = [dialog.extra.include_excluded, dialog.extra.include_unlabeled]
     assert all(box.height() >= box.sizeHint().height() for box in boxes)
+
+
+def test_the_report_counts_failed_and_missing_images_as_left_out():
+    """It said nothing of them under "Left out" (and nothing at all of missing ones)."""
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    failed = [{"path": "cat/a.png", "reason": "No such file or directory"}]
+    report = ExportReport("/tmp/out", "imagefolder", written=1, failed=failed)
+    text = report_text(report)
+    assert text.startswith("Wrote 1 image to /tmp/out.")
+    assert "Left out: 1 failed." in text and "1 image could not be read" in text
+    missing = [{"path": "cat/b.png", "reason": "removed from the folder since"}]
+    report = ExportReport("/tmp/out", "imagefolder", written=4, missing=missing)
+    report.left_out["unlabeled"] = 3
+    text = report_text(report)
+    assert "Left out: 3 unlabeled, 1 missing." in text
+    assert "1 image of the version is gone and was not written, e.g. cat/b.png" in text
