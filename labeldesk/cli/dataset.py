@@ -319,7 +319,8 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import UnknownClassError
-    from labeldesk.core.label_files import apply_label_rows, old_names_note, read_label_file
+    from labeldesk.core.label_file_formats import old_names_note
+    from labeldesk.core.label_files import apply_label_rows, read_label_file
 
     with open_existing(args.project) as project:
         if args.csv:

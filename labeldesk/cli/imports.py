@@ -102,7 +102,8 @@ def describe_skipped(skipped: list[str]) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_files import apply_label_rows, by_name_notice, old_names_note
+    from labeldesk.core.label_file_formats import by_name_notice, old_names_note
+    from labeldesk.core.label_files import apply_label_rows
 
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:

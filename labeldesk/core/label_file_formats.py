@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .display import counted
 from .errors import LabelFileError
 from .spreadsheet import restore
 
@@ -422,3 +423,27 @@ def rows_named(problems: Sequence[str]) -> int:
 
 
 _ROW = re.compile(r"\S+ \d+:")
+
+
+def old_names_note(old_names: dict[str, str]) -> str:
+    """What to tell a person whose rows named classes by their old names ("" if none)."""
+    if not old_names:
+        return ""
+    shown = ", ".join(f"{old} → {new}" for old, new in sorted(old_names.items())[:10])
+    more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
+    return (
+        f"{counted(len(old_names), 'class name')} in the file "
+        f"{'is an old name' if len(old_names) == 1 else 'are old names'} of renamed or merged "
+        f"classes, applied to the class each became: {shown}{more}"
+    )
+
+
+def by_name_notice(count: int) -> str:
+    """What to tell a person whose rows matched images by file name alone."""
+    return (
+        f"{counted(count, 'image')} {'was' if count == 1 else 'were'} found by file name "
+        "alone, not by their folder in the "
+        "project or their bytes (a Label Studio upload names no folder, a re-encoded copy "
+        "has other bytes): each is the project's one image of that name; if the labels mix "
+        "datasets, check those images"
+    )

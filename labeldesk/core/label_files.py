@@ -27,7 +27,6 @@ from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
-from .display import counted
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import follow_pictures, same_folder
 from .image_rows import live_paths
@@ -521,19 +520,6 @@ def _renamed_classes(project: Project, classes: NameIndex) -> dict[str, str]:
     return found
 
 
-def old_names_note(old_names: dict[str, str]) -> str:
-    """What to tell a person whose rows named classes by their old names ("" if none)."""
-    if not old_names:
-        return ""
-    shown = ", ".join(f"{old} → {new}" for old, new in sorted(old_names.items())[:10])
-    more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
-    return (
-        f"{counted(len(old_names), 'class name')} in the file "
-        f"{'is an old name' if len(old_names) == 1 else 'are old names'} of renamed or merged "
-        f"classes, applied to the class each became: {shown}{more}"
-    )
-
-
 def _ambiguity(suffixes: SuffixMatches, stems: StemMatches) -> Ambiguity:
     """Why a row's spellings fit several images (by suffix, else by stem), or None."""
     return lambda candidates: suffixes.ambiguity(candidates) or stems.ambiguity(candidates)
@@ -561,17 +547,6 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     ]
     found.led_back = led_back  # by its bytes (a file moved over another) or that path
     found.exported_from = None
-
-
-def by_name_notice(count: int) -> str:
-    """What to tell a person whose rows matched images by file name alone."""
-    return (
-        f"{counted(count, 'image')} {'was' if count == 1 else 'were'} found by file name "
-        "alone, not by their folder in the "
-        "project or their bytes (a Label Studio upload names no folder, a re-encoded copy "
-        "has other bytes): each is the project's one image of that name; if the labels mix "
-        "datasets, check those images"
-    )
 
 
 def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:

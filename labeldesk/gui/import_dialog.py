@@ -29,13 +29,8 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.batch_counts import BatchCounts
 from labeldesk.core.display import capitalised, counted
-from labeldesk.core.label_file_formats import rows_named
-from labeldesk.core.label_files import (
-    LabelFile,
-    apply_label_rows,
-    by_name_notice,
-    old_names_note,
-)
+from labeldesk.core.label_file_formats import by_name_notice, old_names_note, rows_named
+from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, in_app_words
