@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QStyle,
     QWidget,
 )
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import counted
 from labeldesk.gui.image_model import ImageRole
-from labeldesk.gui.labeling import LabelingController
+from labeldesk.gui.labeling import LabelingController, ask_yes
 
 TITLE_ROOM = 160  # px of a title bar beside its text: the window icon and the buttons
 
@@ -130,14 +129,7 @@ class ClassActions(QObject):
         return text if accepted and text else None
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self._parent_widget,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes(self._parent_widget, title, text)
 
     # -- commands ------------------------------------------------------------------
     def prompt_rename(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import split_names
@@ -201,14 +201,7 @@ class LabelingController(QObject):
         )
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self.grid,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes(self.grid, title, text)
 
     def toggle_excluded(self) -> None:
         """Exclude the selection, or include it again when all of it is excluded."""
@@ -402,3 +395,15 @@ def keys_moved(
     else:
         what = f"Class {', '.join(gone[:3])}{'…' if len(gone) > 3 else ''} gone"
     return f"{what}: class keys changed. {changes}{more}."
+
+
+def ask_yes(parent: QWidget | None, title: str, text: str) -> bool:
+    """Yes or Cancel, Cancel the default: a question before a change of many labels."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
