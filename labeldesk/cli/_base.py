@@ -43,10 +43,11 @@ def open_existing(path: Path) -> Project:
 MAX_WHOLE = 2**63 - 1
 
 
-def image_path(project: Project, text: str) -> str:
+def image_path(project: Project, text: str, *, current: bool = True) -> str:
     """An image named on the command line, as the project stores it (relative to its
     image folder). A relative path that exists from the current folder (typed with tab
-    completion) is that file; one that names no image says where paths start."""
+    completion) is that file; one that names no image now says where paths start
+    (``current``: it must be an image the folder holds now)."""
     import os
 
     from labeldesk.core.errors import UnknownPathError
@@ -59,6 +60,8 @@ def image_path(project: Project, text: str) -> str:
         ):
             text = full
     path = normalise_path(project, text)
+    if not current:  # (history: an image removed from the folder has one too)
+        return path
     try:
         project.ids_for([path])
     except UnknownPathError:

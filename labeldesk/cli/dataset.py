@@ -418,7 +418,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
 
 def cmd_history(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
-        path = image_path(project, args.path) if args.path else None
+        path = image_path(project, args.path, current=False) if args.path else None
         events = project.history(path, limit=args.n or None)  # 0: all, as outliers -n
     data = [
         {
