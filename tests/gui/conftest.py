@@ -89,3 +89,12 @@ def child_targets(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(child_jobs, "run_in_child", recording)
     return targets
+
+
+@pytest.fixture(autouse=True)
+def yes_to_many_labels(monkeypatch):
+    """A label key on many labeled images asks first (a modal question that would hold
+    a test forever): tests of big writes answer Yes; the question's own test asks."""
+    from labeldesk.gui.labeling import LabelingController
+
+    monkeypatch.setattr(LabelingController, "confirm", lambda self, title, text: True)
