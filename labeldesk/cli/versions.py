@@ -2,7 +2,7 @@
 
     labeldesk version PROJECT create NAME [--note TEXT]
     labeldesk version PROJECT list
-    labeldesk version PROJECT diff A B
+    labeldesk version PROJECT diff A [B]
 
 A version can be exported again at any later time with ``labeldesk export PROJECT OUT
 --version NAME``. In ``diff`` and ``export --version``, ``current`` names the state now
@@ -55,7 +55,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     action("list", "every version, newest first, with the models trained on it")
     diff = action("diff", "what changed from version A to version B (current: now)")
     diff.add_argument("a")
-    diff.add_argument("b")
+    diff.add_argument("b", nargs="?", default="current", help="default: current (the state now)")
     p.set_defaults(handler=cmd_version)
 
 

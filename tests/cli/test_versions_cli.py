@@ -36,6 +36,8 @@ def test_version_create_list_and_diff_as_json(project, capsys):
     }  # fmt: skip
     code, nothing = run(capsys, "version", project.path, "diff", "v2", "current", "--json")
     assert nothing["b"] == "current" and not any(nothing["counts"].values())
+    code, to_now = run(capsys, "version", project.path, "diff", "v1", "--json")  # B: now
+    assert code == 0 and to_now["b"] == "current" and to_now["counts"]["labels_changed"] == 1
 
 
 def test_version_text_output(project, capsys):
