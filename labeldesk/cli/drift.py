@@ -22,6 +22,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "most novel new images, the model's view, copies of project images",
     )
     p.add_argument("project", type=path_arg)
+    p.add_argument(
+        "new_folder", nargs="?", type=path_arg, help="the new image folder (same as --images)"
+    )
     p.add_argument("--images", type=path_arg, help="the new image folder (not added)")
     p.add_argument(
         "--history", action="store_true", help="list the saved reports instead, oldest first"
@@ -58,6 +61,10 @@ def cmd_drift(args: argparse.Namespace) -> Output:
 
     if args.history:
         return _history(args.project)
+    if args.new_folder is not None:
+        if args.images is not None and args.images != args.new_folder:
+            raise LabelDeskError("name the new folder once: either NEW_FOLDER or --images")
+        args.images = args.new_folder
     if args.images is None:
         raise LabelDeskError("name the new images with --images NEW_FOLDER (or use --history)")
     with open_existing(args.project) as project, TerminalProgress() as progress:

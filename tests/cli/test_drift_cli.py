@@ -58,6 +58,11 @@ def test_drift_text_output_names_the_verdict(project_path, tmp_path, capsys):
     assert main(["drift", str(project_path), "--images", str(folder), "--json", *FAST]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "no power" and data["shift"] is None  # not false: not "no shift"
+    assert main(["drift", str(project_path), str(folder), *FAST]) == 0  # folder without --images
+    assert capsys.readouterr().out.split("saved")[0] == text.split("saved")[0]
+    other = tmp_path / "other"
+    assert main(["drift", str(project_path), str(folder), "--images", str(other), *FAST]) == 1
+    assert "either NEW_FOLDER or --images" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("make", ["empty", "missing"])
