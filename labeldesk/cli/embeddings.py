@@ -227,10 +227,12 @@ def cmd_similar(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project:
         rows = api.records(api.similar(project, image_path(project, args.path), k=args.k))
-    text = "\n".join(
+    head = f"{counted(len(rows), 'image')} most like {args.path}, nearest first: "
+    head += "similarity, path, [label]"
+    lines = (
         f"{format_similarity(r['score']):>5}  {r['path']}  [{r['label'] or '-'}]" for r in rows
     )
-    return Output(rows, text)
+    return Output(rows, "\n".join([head, *lines]) if rows else "no other embedded images")
 
 
 def hash_bits(value: str) -> int:

@@ -167,10 +167,16 @@ def cmd_queue(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         _warn_missing(project)
         rows = api.records(api.queue(project, args.n, strategy=args.strategy, seed=args.seed))
-    text = "\n".join(
+    if not rows:
+        return Output(rows, "nothing left to label")
+    head = (
+        f"{counted(len(rows), 'unlabeled image')} to label next, most useful first "
+        f"(strategy {args.strategy}): usefulness, path, [the model's guess]"
+    )
+    lines = (
         f"{format_percent(r['score']):>5}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows
     )
-    return Output(rows, text or "nothing left to label")
+    return Output(rows, "\n".join([head, *lines]))
 
 
 def cmd_review(args: argparse.Namespace) -> Output:

@@ -38,6 +38,12 @@ def test_embed_similar_duplicates_outliers(tmp_path, photo_root, capsys):
     assert set(similar[0]) >= {"path", "label", "score"} and len(similar) == 3
     assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(similar))
     assert "train/astronaut/astronaut.jpg" not in [r["path"] for r in similar]
+    assert main(["similar", proj, "train/astronaut/astronaut.jpg", "-k", "2"]) == 0
+    head, first, *rest = capsys.readouterr().out.splitlines()  # a line saying what the columns are
+    assert (
+        head.startswith("2 images most like train/astronaut/astronaut.jpg") and "similarity" in head
+    )
+    assert first.endswith("test/astronaut/a.jpg  [astronaut]") and len(rest) == 1
 
     dups = run_json(capsys, "duplicates", proj)
     assert dups["exact_groups"] == 1 and len(dups["leakage"]) == 1

@@ -46,6 +46,10 @@ def test_a_flat_folder_without_classes_gets_a_cold_start_queue(tmp_path, capsys)
         rows = json.loads(capsys.readouterr().out)
         assert all(r.get("predicted") is None for r in rows)
         assert len(rows) == {"queue": 3, "predict": 12, "issues": 0}[command[0]]
+    assert main(["queue", str(project.path), "-n", "2"]) == 0
+    head, *lines = capsys.readouterr().out.splitlines()  # a line says what the columns are
+    assert head.startswith("2 unlabeled images to label next") and "strategy auto" in head
+    assert len(lines) == 2 and all(line.endswith("[?]") for line in lines)
 
 
 def test_a_fold_that_saw_one_class_predicts_nothing_out_of_fold():
