@@ -151,8 +151,13 @@ def cmd_export(args: argparse.Namespace) -> Output:
 def _made_splits_text(made: dict) -> str:
     """The splits made, the groups kept together and the worst class's balance."""
     sizes = ", ".join(f"{s} {n}" for s, n in made["sizes"].items())
+    groups, images = made["groups_kept_together"], made["images_in_groups"]
+    kept = (
+        f"{counted(groups, 'duplicate group')} ({counted(images, 'image')}) each kept in one split"
+        if groups
+        else "no duplicates to keep together"
+    )
     return (
-        f"splits made (seed {made['seed']}): {sizes}; {made['groups_kept_together']} "
-        f"duplicate group(s) ({made['images_in_groups']} images) each kept in one split; "
+        f"splits made (seed {made['seed']}): {sizes}; {kept}; "
         f"largest class deviation from the ratios {made['max_class_deviation']:.1%}"
     )

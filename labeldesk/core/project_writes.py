@@ -190,7 +190,7 @@ class ProjectWrites:
         """Move images to other splits, as one undoable batch."""
         bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
         if bad:
-            raise ProjectError(f"unknown split(s) {bad}; use one of {', '.join(SPLITS)}")
+            raise ProjectError(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
         wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
         batch, changed = label_store.apply_changes(

@@ -84,3 +84,13 @@ def test_export_options_on_the_command_line(project, tmp_path, capsys):
     assert code == 1 and "add up to 14" in error["error"]
     code, error = run(capsys, "export", project.path, tmp_path / "c", "--class-map", "x", "--json")
     assert code == 1 and "OLD=NEW" in error["error"] and not (tmp_path / "c").exists()
+
+
+def test_the_splits_made_are_counted_in_words():
+    from labeldesk.cli.export import _made_splits_text
+
+    made = {"seed": 0, "sizes": {"train": 8, "val": 1}, "max_class_deviation": 0.0}
+    one = _made_splits_text({**made, "groups_kept_together": 1, "images_in_groups": 2})
+    assert "1 duplicate group (2 images) each kept in one split" in one
+    none = _made_splits_text({**made, "groups_kept_together": 0, "images_in_groups": 0})
+    assert "no duplicates to keep together" in none and "(s)" not in none
