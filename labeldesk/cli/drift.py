@@ -23,7 +23,11 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument("project", type=path_arg)
     p.add_argument(
-        "new_folder", nargs="?", type=path_arg, help="the new image folder (same as --images)"
+        "new_folder",
+        nargs="?",
+        type=path_arg,
+        metavar="NEW_FOLDER",
+        help="the new image folder (same as --images)",
     )
     p.add_argument("--images", type=path_arg, help="the new image folder (not added)")
     p.add_argument(
