@@ -43,6 +43,7 @@ from .embed_decode import (  # the decode side; names kept here for existing cal
     Item,
     _decode_pool,
     _load_batch,
+    _pool_width,
     _prefetch,
     _short_side,
     decode_workers,
@@ -287,11 +288,13 @@ def _embed_missing(
     # The store's append ends in two fsyncs; a writer thread does it while the model runs
     # on the next batch. One write in flight at most, in order: a failed write (a full
     # disk) is raised at the next batch or at the end, with every batch before it kept.
+    batch_count = len(items) // max(1, batch_size)
     with (
-        _decode_pool(len(items) // max(1, batch_size)) as pool,
+        _decode_pool(batch_count) as pool,
         ThreadPoolExecutor(1, thread_name_prefix="store-writer") as writer,
     ):
-        batches = _prefetch(pool, files, items, batch_size, backbone.identity.preprocess)
+        pre = backbone.identity.preprocess
+        batches = _prefetch(pool, files, items, batch_size, pre, parts=_pool_width(batch_count))
         writing: Future[None] | None = None
         for hashes, pixels, failed in batches:
             if cancel.cancelled:

@@ -70,11 +70,20 @@ def decode_workers() -> int:
     return max(1, usable_cores() - 1)
 
 
+def _uses_processes(batches: int) -> bool:
+    return batches >= PROCESS_POOL_MIN_BATCHES and not multiprocessing.current_process().daemon
+
+
+def _pool_width(batches: int) -> int:
+    """How many decodes :func:`_decode_pool` runs at once for a run of ``batches``."""
+    return decode_workers() if _uses_processes(batches) else DECODE_THREADS
+
+
 def _decode_pool(batches: int) -> Executor:
     """Worker processes for decoding, so it never holds the GIL the runtime's callbacks
     need; threads in a daemonic process (the app's embedding child may have no children)
     and for runs too short to repay starting processes."""
-    if batches >= PROCESS_POOL_MIN_BATCHES and not multiprocessing.current_process().daemon:
+    if _uses_processes(batches):
         # spawn: fork would copy the runtime's threads (and the app's Qt) into the workers
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
@@ -89,19 +98,40 @@ def _prefetch(
     items: Sequence[Item],
     batch_size: int,
     pre: Preprocess,
+    parts: int = 1,
 ) -> Iterator[Batch]:
-    """Decode upcoming batches in workers while the caller runs the model on this one."""
+    """Decode upcoming batches in workers while the caller runs the model on this one.
+
+    Each batch is decoded in up to ``parts`` pieces (one per worker of the pool), so a
+    wide pool decodes every batch with all its workers: with one piece per batch only
+    PREFETCH_BATCHES workers were ever busy, and on a GPU machine (16 cores, batch 128)
+    `labeldesk embed` ran at a tenth of the model's speed (benchmarks/bench_embed.py)."""
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    queue: deque[Future[Batch]] = deque()
-    for chunk in chunks[:PREFETCH_BATCHES]:
-        queue.append(pool.submit(_load_batch, files, chunk, pre))
+    piece = max(1, -(-batch_size // max(1, parts)))  # ceil: at most ``parts`` pieces
+
+    def submit(chunk: Sequence[Item]) -> list[Future[Batch]]:
+        return [
+            pool.submit(_load_batch, files, chunk[i : i + piece], pre)
+            for i in range(0, len(chunk), piece)
+        ]
+
+    queue: deque[list[Future[Batch]]] = deque(submit(c) for c in chunks[:PREFETCH_BATCHES])
     next_chunk = PREFETCH_BATCHES
     while queue:
-        batch = queue.popleft().result()
+        batch = _joined([future.result() for future in queue.popleft()])
         if next_chunk < len(chunks):
-            queue.append(pool.submit(_load_batch, files, chunks[next_chunk], pre))
+            queue.append(submit(chunks[next_chunk]))
             next_chunk += 1
         yield batch
+
+
+def _joined(pieces: list[Batch]) -> Batch:
+    """One batch from the pieces of it that workers decoded, in their order."""
+    if len(pieces) == 1:
+        return pieces[0]
+    hashes = [digest for piece in pieces for digest in piece[0]]
+    pixels = np.concatenate([piece[1] for piece in pieces])
+    return hashes, pixels, [failure for piece in pieces for failure in piece[2]]
 
 
 def _load_batch(

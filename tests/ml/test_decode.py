@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.ml import embed
+from labeldesk.ml import embed, embed_decode
 from labeldesk.ml.backbones import Preprocess
 from labeldesk.ml.preprocess import prepare
 from labeldesk.ml.store import project_vectors
@@ -98,3 +98,54 @@ def test_processes_and_threads_decode_to_the_same_vectors(tmp_path, photo_root, 
             project.close()
     assert results[0].keys() == results[1].keys()
     assert all(np.array_equal(results[0][p], results[1][p]) for p in results[0])
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A thread pool that records the size of each decode it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=3)
+        self.sizes: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        self.sizes.append(len(args[1]))
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_each_batch_is_decoded_by_all_the_workers_in_order(tmp_path):
+    """A wide pool (a GPU machine's 15 decode workers) decodes every batch in pieces, one
+    per worker, not one worker per batch; the batches come out as whole, in order, with
+    a file that fails reported in its batch."""
+    root = tmp_path / "images"
+    root.mkdir()
+    items = []
+    for i in range(10):
+        Image.new("RGB", (40, 30), (i * 20, 255 - i * 20, 7)).save(root / f"{i}.png")
+        items.append((f"h{i}", f"{i}.png"))
+    items[5] = ("h5", "missing.png")
+    files = embed_decode.ImageFiles(root, tmp_path / "thumbs")
+    pre = Preprocess(size=16)
+    results = {}
+    for parts in (1, 3):
+        with CountingPool() as pool:
+            results[parts] = list(embed._prefetch(pool, files, items, 4, pre, parts=parts))
+        sizes = pool.sizes
+    assert sizes == [2, 2, 2, 2, 2]  # batches of 4, 4, 2: two pieces of 2 for each 4
+    one, split = results[1], results[3]
+    assert (
+        [b[0] for b in split]
+        == [b[0] for b in one]
+        == [
+            ["h0", "h1", "h2", "h3"],
+            ["h4", "h6", "h7"],
+            ["h8", "h9"],
+        ]
+    )
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(one, split, strict=True))
+    assert [len(b[2]) for b in split] == [0, 1, 0] and split[1][2][0]["path"] == "missing.png"
+    assert split[1][1].shape == (3, 16, 16, 3)
+
+
+def test_the_pool_width_is_the_decode_workers_of_a_process_pool(monkeypatch):
+    assert embed._pool_width(embed.PROCESS_POOL_MIN_BATCHES) == embed.decode_workers()
+    assert embed._pool_width(1) == embed_decode.DECODE_THREADS
