@@ -318,6 +318,7 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
+    from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import UnknownClassError
     from labeldesk.core.label_file_formats import old_names_note
     from labeldesk.core.label_files import apply_label_rows, read_label_file
@@ -346,9 +347,13 @@ def cmd_label(args: argparse.Namespace) -> Output:
             }
             return Output(data, text)
         else:
-            if not (args.path and args.label):
+            if not args.path or args.label is None:
                 raise LabelDeskError("give PATH and LABEL (or --csv FILE)")
             label = None if args.label == "-" else args.label
+            if label is not None and (problem := class_name_problem(label)):
+                # --new-class cannot help here: say why, and how to remove a label
+                hint = "; to remove the label, give - as LABEL" if not label.strip() else ""
+                raise LabelDeskError(f"invalid class name {label!r}: {problem}{hint}")
             try:
                 changed = project.set_label(
                     image_path(project, args.path), label, create_class=args.new_class

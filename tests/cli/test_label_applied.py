@@ -49,3 +49,15 @@ def test_a_negative_number_class_comes_after_the_options_too(project, capsys):
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["applied"] == 1
     assert project.images().set_index("path").label["train/cat/cat0.jpg"] == "-1"
+
+
+@pytest.mark.parametrize("label", [" ", "", "a/b"])
+def test_an_invalid_class_name_says_why_without_the_new_class_hint(project, capsys, label):
+    """`--new-class` cannot make ' ' a class: the hint to use it misled; an empty name
+    points to '-', the way to remove a label. Nothing changes."""
+    before = project.images().set_index("path").label.to_dict()
+    assert main(["label", str(project.path), "train/cat/cat0.jpg", label]) == 1
+    err = capsys.readouterr().err
+    assert f"invalid class name {label!r}" in err and "--new-class" not in err
+    assert ("give - as LABEL" in err) == (not label.strip())
+    assert project.images().set_index("path").label.to_dict() == before
