@@ -85,7 +85,11 @@ def load_runner(backbone: Backbone, device: str, requested: str = "auto") -> Run
             log.warning(
                 "%s unavailable (%s: %s); embedding with PyTorch", name, type(exc).__name__, exc
             )
-    return Runner("torch", torch_features(backbone, device))
+    # What the run reports: CUDA runs the model under float16 autocast (torch_features)
+    return Runner("torch", torch_features(backbone, device), TORCH_PRECISION.get(device, "f32"))
+
+
+TORCH_PRECISION = {"cuda": "f16 autocast"}
 
 
 def _mixed_runner(backbone: Backbone) -> Runner | None:

@@ -62,6 +62,16 @@ def test_auto_is_openvino_on_cpu_and_torch_elsewhere():
         resolve_runtime("tensorrt", "cpu")
 
 
+def test_the_torch_runner_names_the_precision_it_runs_at(monkeypatch):
+    """`labeldesk embed` on a GPU said "torch f32" while the model ran under float16
+    autocast (the H200 run of benchmarks/bench_embed.py)."""
+    seen = []
+    monkeypatch.setattr(runtime, "torch_features", lambda b, device: seen.append(device))
+    assert load_runner(tiny_backbone(), "cuda").precision == "f16 autocast"
+    assert load_runner(tiny_backbone(), "cpu", "torch").precision == "f32"
+    assert seen == ["cuda", "cpu"]
+
+
 @pytest.mark.parametrize(("name", "module"), [("openvino", "openvino"), ("onnx", "onnxruntime")])
 def test_a_missing_runtime_falls_back_to_torch_with_one_log_line(name, module, monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
