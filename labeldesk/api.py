@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import TerminalProgress
 
@@ -99,7 +100,7 @@ def predictions(
     preds = project_predictions(project)
     for name in (label, predicted):
         if name is not None and name not in preds.classes:
-            raise LabelDeskError(f"no class {name!r}; classes: {', '.join(preds.classes)}")
+            raise LabelDeskError(f"no class {name!r}; classes: {quoted_names(preds.classes)}")
     rows = [
         r
         for r in preds.to_json()

@@ -21,8 +21,8 @@ from labeldesk.cli._base import (
     positive_int,
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
-from labeldesk.core.classes import split_names
-from labeldesk.core.display import counted
+from labeldesk.core.classes import names_to_add, split_names
+from labeldesk.core.display import counted, quoted_names
 from labeldesk.core.errors import ImageRootError, LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
@@ -370,16 +370,17 @@ def cmd_label(args: argparse.Namespace) -> Output:
 def cmd_classes(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         batch, done = None, ""
-        if args.add:
-            added = project.add_classes(split_names(args.add))
-            done = f"added {', '.join(added)}" if added else "no new class to add"
-        elif args.rename:
+        # `is not None`: an empty NAME ('') is refused, not read as "just list them".
+        if args.add is not None:
+            added = project.add_classes(names_to_add(args.add))
+            done = f"added {quoted_names(added)}" if added else "no new class to add"
+        elif args.rename is not None:
             batch = project.rename_class(*args.rename).batch_id
             done = f"renamed {args.rename[0]} to {args.rename[1]}"
-        elif args.merge:
+        elif args.merge is not None:
             batch = project.merge_classes(*args.merge).batch_id
             done = f"merged {args.merge[0]} into {args.merge[1]}"
-        elif args.remove:
+        elif args.remove is not None:
             batch = project.remove_class(args.remove).batch_id
             done = f"removed {args.remove}; its images are unlabeled"
         counts = {name: c["total"] for name, c in project.stats()["classes"].items()}

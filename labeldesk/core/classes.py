@@ -34,6 +34,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
+from .display import quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
 
@@ -185,6 +186,18 @@ def split_names(text: str | None) -> list[str]:
     return [n.strip() for n in split_escaped(text or "", ",") if n.strip()]
 
 
+def names_to_add(text: str | None) -> list[str]:
+    """:func:`split_names` of a line typed to add classes (``classes --add``, the app's
+    Add class…), refused when it names none: empty, spaces or only commas is an empty
+    class name, never a quiet "nothing to add". A blank between two names (``a,,b``, a
+    trailing comma) is skipped, as :func:`split_names` does."""
+    names = split_names(text)
+    if not names:
+        given = "no class name given" if not (text or "").strip() else f"no class name in {text!r}"
+        raise UnknownClassError(f"{given}: {class_name_problem('')}")
+    return names
+
+
 def natural_key(name: str) -> tuple:
     """Case-insensitive order with numbers compared as numbers."""
     parts = re.split(r"(\d+)", name.casefold())
@@ -274,7 +287,7 @@ def require_class(conn: sqlite3.Connection, name: str) -> str:
     cleaned = validate_class_name(name)
     stored = class_index(conn).find(cleaned)
     if stored is None:
-        known = ", ".join(class_names(conn)) or "none yet"
+        known = quoted_names(class_names(conn)) or "none yet"
         raise UnknownClassError(f"no class {cleaned!r}; classes: {known}")
     return stored
 

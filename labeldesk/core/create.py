@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import classes as class_table
+from .display import quoted_names
 from .errors import ProjectError
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project, check_images_folder
@@ -158,7 +159,7 @@ def create_and_index(
             counts.warnings.append(inside)
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
-            counts.warnings.append(f"classes not in --classes were added: {', '.join(extra)}")
+            counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")
         project.close()
     return Project(target), counts
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ __all__ = [
     "format_score",
     "format_similarity",
     "model_opinion",
+    "quoted_names",
     "score_level",
 ]
 
@@ -104,6 +106,19 @@ def counted(n: int, word: str, many: str | None = None) -> str:
     if n == 1:
         return f"1 {word}"
     return f"{n:,} {many or (word + 'es' if word.endswith('s') else word + 's')}"
+
+
+def quoted_names(names: Iterable[str], limit: int | None = None) -> str:
+    """Names (of classes) as a list a person can read back: each one quoted, ``'bag',
+    't-shirt, top'``, so a comma, a space or a quote inside a name never reads as two
+    names or as the list's own punctuation; "" for none. ``limit``: show that many, then
+    "… and N more". (Python's quoting: the quote a name holds picks the other one.)"""
+    items = [str(name) for name in names]
+    shown = items if limit is None else items[:limit]
+    text = ", ".join(repr(name) for name in shown)
+    if len(items) > len(shown):
+        text += f" … and {len(items) - len(shown):,} more"
+    return text
 
 
 def format_percent(value: float | None) -> str:

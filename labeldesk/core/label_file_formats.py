@@ -429,7 +429,7 @@ def old_names_note(old_names: dict[str, str]) -> str:
     """What to tell a person whose rows named classes by their old names ("" if none)."""
     if not old_names:
         return ""
-    shown = ", ".join(f"{old} → {new}" for old, new in sorted(old_names.items())[:10])
+    shown = ", ".join(f"{old!r} → {new!r}" for old, new in sorted(old_names.items())[:10])
     more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
     return (
         f"{counted(len(old_names), 'class name')} in the file "

@@ -29,6 +29,7 @@ from .classes import (
     validate_class_name,
 )
 from .db import Database
+from .display import quoted_names
 from .errors import LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
@@ -145,7 +146,8 @@ def apply_changes(
         missing = sorted({nfc(x) for x in wanted if index.find(x) is None}, key=natural_key)
         if missing and not create_classes:
             raise UnknownClassError(
-                f"unknown class(es): {', '.join(missing)}; known: {', '.join(known) or 'none'}"
+                f"unknown class(es): {quoted_names(missing)}; known: "
+                f"{quoted_names(known) or 'none'}"
             )
         aliases_before = aliases(conn) if missing else {}
         added = add_classes(conn, missing, explicit=source in USER_SOURCES)

@@ -16,7 +16,7 @@ from .changes import UNDO, Changes
 from .class_events import undo_add
 from .classes import add_classes, class_names
 from .db import Database
-from .display import counted
+from .display import counted, quoted_names
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -48,11 +48,11 @@ class Undone(Changes):
             text += f" by {self.author}"
         text += f": {counted(self.events, 'image')} changed back"
         if self.classes_restored:
-            text += f", class(es) {', '.join(self.classes_restored)} back"
+            text += f", class(es) {quoted_names(self.classes_restored)} back"
         if self.classes_removed:
-            text += f", class(es) {', '.join(self.classes_removed)} it added removed"
+            text += f", class(es) {quoted_names(self.classes_removed)} it added removed"
         if self.classes_kept:
-            text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
+            text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
         if self.kept:
             again = "was left as it is" if self.kept == 1 else "were left as they are"
             text += f"; {counted(self.kept, 'image')} changed again since {again}"

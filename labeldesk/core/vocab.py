@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .display import counted
+from .display import counted, quoted_names
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,7 +71,7 @@ def known_class_codes(
         example = np.asarray(paths, dtype=object)[rows[0]]
         raise UnknownClassError(
             f"{counted(len(rows), 'image')} {'carries' if len(rows) == 1 else 'carry'} a label "
-            f"that is not a class ({', '.join(unknown[:5])}; "
+            f"that is not a class ({quoted_names(unknown, 5)}; "
             f"e.g. {example}); add the class (`labeldesk classes --add`) or relabel them"
         )
     return codes

@@ -23,8 +23,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from labeldesk.core import undo as undo_store
-from labeldesk.core.classes import split_names
-from labeldesk.core.display import capitalised, counted
+from labeldesk.core.classes import names_to_add
+from labeldesk.core.display import capitalised, counted, quoted_names
 from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -282,11 +282,16 @@ class LabelingController(QObject):
             QLineEdit.EchoMode.Normal,
             "",
         )
-        names = split_names(text) if ok else []
-        if names:
-            added = self.add_classes(names)
-            if added:
-                self.message.emit(f"Added class(es): {', '.join(added)}")
+        if not ok:
+            return
+        try:
+            names = names_to_add(text)  # OK on an empty field: refused, as `classes --add ''`
+        except LabelDeskError as exc:
+            self.error.emit(str(exc))
+            return
+        added = self.add_classes(names)
+        if added:
+            self.message.emit(f"Added class(es): {quoted_names(added)}")
 
     def refresh_classes(self) -> None:
         self._update_label_actions()

@@ -21,6 +21,7 @@ from labeldesk.core.classes import (
     split_escaped,
     validate_class_name,
 )
+from labeldesk.core.display import quoted_names
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
@@ -225,8 +226,8 @@ def _checked_map(
     unknown = sorted((old for old, name in stored.items() if name is None), key=natural_key)
     if unknown:
         raise LabelDeskError(
-            f"class map: no class named {', '.join(map(repr, unknown))} "
-            f"(classes: {', '.join(classes) or 'none'})"
+            f"class map: no class named {quoted_names(unknown)} "
+            f"(classes: {quoted_names(classes) or 'none'})"
         )
     return {
         str(stored[old]): validate_class_name(new) if new else None for old, new in mapping.items()

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 from helpers import write_image
 
-from labeldesk.core.classes import class_name_problem, split_names, validate_class_name
+from labeldesk.core.classes import (
+    class_name_problem,
+    names_to_add,
+    split_names,
+    validate_class_name,
+)
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import UnknownClassError
 
@@ -190,6 +195,13 @@ def test_class_commands_on_the_cli(project, capsys):
 )
 def test_names_on_one_line_are_cut_at_commas_no_backslash_precedes(text, names):
     assert split_names(text) == names
+
+
+@pytest.mark.parametrize("text", ["", "  ", ",", " , ,", None])
+def test_a_line_to_add_that_names_no_class_is_an_empty_name(text):
+    with pytest.raises(UnknownClassError, match="a class name cannot be empty"):
+        names_to_add(text)
+    assert names_to_add(r"a,, b\, c,") == ["a", "b, c"]  # blanks between names: skipped
 
 
 def test_a_split_move_is_named_by_what_it_did_in_undo(tmp_path):

@@ -14,6 +14,7 @@ from labeldesk.core.display import (
     format_score,
     format_similarity,
     model_opinion,
+    quoted_names,
     score_level,
 )
 
@@ -100,7 +101,7 @@ def test_display_is_dependency_free() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.module
     }
-    assert imported <= {"__future__", "logging", "math"}
+    assert imported <= {"__future__", "collections", "logging", "math"}
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,10 @@ def test_model_opinion_names_one_class_and_says_what_it_means_for_the_label() ->
     assert model_opinion("bag", 0.28) == "Model: unsure, maybe bag (28%)"
     assert model_opinion("bag", float("nan")) == "Model: bag"
     assert model_opinion(None, None, "coat").startswith("Model: no prediction yet")
+
+
+def test_a_list_of_class_names_quotes_each_name():
+    assert quoted_names(["t-shirt, top", "bag"]) == "'t-shirt, top', 'bag'"
+    assert quoted_names(["men's", "a b"]) == "\"men's\", 'a b'"
+    assert quoted_names([]) == ""
+    assert quoted_names(["a", "b", "c"], 2) == "'a', 'b' … and 1 more"

@@ -234,7 +234,7 @@ def test_the_form_says_when_rows_name_a_class_by_its_old_name(qtbot, project, tm
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\n")
     assert "1 image would change" in dialog.found.text()
     assert "is an old name of renamed or merged classes" in dialog.found.text()
-    assert "dog → hound" in dialog.found.text()
+    assert "'dog' → 'hound'" in dialog.found.text()
     apply(qtbot, dialog)
     assert label_of(project, "_unlabeled/u0.png") == "hound"
     dialog.shutdown()

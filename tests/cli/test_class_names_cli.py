@@ -1,0 +1,70 @@
+"""`classes --add ''` (or only spaces or commas) is refused, not a quiet success, and a
+list of class names in human text quotes each name, so `t-shirt, top` is one name, not
+two; JSON keeps the names as they are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert main(["new", path, "--images", str(root), "--workers", "1", "--json"]) == 0
+    return path
+
+
+def _classes(capsys, proj: str) -> dict[str, int]:
+    capsys.readouterr()
+    assert main(["classes", proj, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["classes"]
+
+
+@pytest.mark.parametrize("names", ["", "   ", ",", " , ,"])
+def test_an_empty_class_name_is_refused_and_nothing_changes(proj, capsys, names):
+    before = _classes(capsys, proj)
+    assert main(["classes", proj, "--add", names]) == 1
+    out = capsys.readouterr()
+    assert "a class name cannot be empty" in out.err and out.out == ""
+    assert main(["classes", proj, "--add", names, "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "UnknownClassError" and "cannot be empty" in error["error"]
+    assert _classes(capsys, proj) == before
+
+
+def test_removing_an_empty_name_is_refused_too(proj, capsys):
+    before = _classes(capsys, proj)
+    assert main(["classes", proj, "--remove", ""]) == 1
+    assert "cannot be empty" in capsys.readouterr().err
+    assert _classes(capsys, proj) == before
+
+
+def test_a_blank_between_two_names_is_skipped(proj, capsys):
+    assert main(["classes", proj, "--add", "fox,,owl,"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "added 'fox', 'owl'"
+
+
+def test_added_names_are_quoted_in_text_and_plain_in_json(proj, capsys):
+    assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "added 't-shirt, top', 'bag'"
+    classes = _classes(capsys, proj)
+    assert {"t-shirt, top", "bag"} <= set(classes) and "top" not in classes
+
+
+def test_the_unknown_class_hint_quotes_the_classes(proj, capsys):
+    assert main(["classes", proj, "--add", r"t-shirt\, top"]) == 0
+    capsys.readouterr()
+    assert main(["label", proj, "train/cat/cat0.jpg", "top"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown class(es): 'top'; known: 'cat', 'dog', 't-shirt, top'" in err
+    assert main(["classes", proj, "--remove", "top", "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "no class 'top'; classes: 'cat', 'dog', 't-shirt, top'" in error

@@ -1,0 +1,29 @@
+"""Classes ▸ Add class… with an empty (or blank) name and OK says why nothing was added,
+as `labeldesk classes --add ''` does; Cancel says nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog
+
+
+def test_an_empty_name_is_refused_with_the_reason(qtbot, view, project, monkeypatch):
+    before = project.classes()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
+    with qtbot.waitSignal(view.labeling.error, timeout=1000) as error:
+        view.labeling.prompt_add_class()
+    assert "a class name cannot be empty" in error.args[0]
+    assert project.classes() == before
+
+
+def test_cancel_says_nothing(qtbot, view, project, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
+    with qtbot.assertNotEmitted(view.labeling.error):
+        view.labeling.prompt_add_class()
+
+
+def test_added_names_are_quoted_in_the_message(qtbot, view, project, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (r"t-shirt\, top", True))
+    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
+        view.labeling.prompt_add_class()
+    assert message.args[0] == "Added class(es): 't-shirt, top'"
+    assert "t-shirt, top" in project.classes()
