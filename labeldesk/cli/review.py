@@ -20,7 +20,7 @@ from labeldesk.core.display import (
     format_confidence,
     format_percent,
     format_score,
-    score_level,
+    issue_level,
 )
 
 if TYPE_CHECKING:
@@ -136,12 +136,19 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
-        f"{score_level(r['score'] if r['judged'] else None):<17}  {r['path']}  "
+        f"{_level(r):<17}  {r['path']}  "
         f"{r['label']} -> {r['suggested'] or '? (too few labels to judge)'}"
         f"{'  (flagged)' if r['flagged'] else ''}"
         for r in rows
     ]
     return Output(rows, "\n".join(lines))
+
+
+def _level(row: dict) -> str:
+    """The word for an issues row: a flagged label's score word; a label merely listed
+    (``--all``) never "likely wrong" (see :func:`issue_level`)."""
+    score = row["score"] if row["judged"] else None
+    return issue_level(score, flagged=row["flagged"], verified=bool(row.get("verified")))
 
 
 def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, str]:

@@ -37,6 +37,7 @@ __all__ = [
     "format_percent",
     "format_score",
     "format_similarity",
+    "issue_level",
     "model_opinion",
     "quoted_names",
     "score_level",
@@ -161,6 +162,31 @@ def score_level(score: float | None) -> str:
         if number < bound:
             return word
     return _TOP_LEVEL
+
+
+# The words of score_level that call a label wrong: an issues row that is not flagged
+# never reads one of them (see issue_level).
+_WRONG = frozenset(word for _, word in _LEVELS[:2])
+_NOT_FLAGGED_LOW = _LEVELS[2][1]  # "doubtful"
+VERIFIED_WORD = "verified"
+
+
+def issue_level(score: float | None, *, flagged: bool, verified: bool = False) -> str:
+    """The word for one row of the issues list (``issues --all``), true to its state.
+
+    A flagged label reads :func:`score_level`. A label merely listed is not one of the
+    likely errors the project counts (the flags are that many of the lowest scores), so
+    calling it "likely wrong" beside a missing flag says two things at once: a low score
+    reads "doubtful" at most (the word the app's model line uses for an unflagged
+    disagreement), a higher one "probably right" or "looks right"; a label a person kept
+    (verified, never flagged again until it changes) reads "verified"; an unscored one
+    "not scored"."""
+    word = score_level(score)
+    if flagged or word == score_level(None):
+        return word
+    if verified:
+        return VERIFIED_WORD
+    return _NOT_FLAGGED_LOW if word in _WRONG else word
 
 
 def confidence_word(probability: float | None) -> str:

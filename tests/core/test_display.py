@@ -13,6 +13,7 @@ from labeldesk.core.display import (
     format_percent,
     format_score,
     format_similarity,
+    issue_level,
     model_opinion,
     quoted_names,
     score_level,
@@ -142,3 +143,21 @@ def test_a_list_of_class_names_quotes_each_name():
     assert quoted_names(["men's", "a b"]) == "\"men's\", 'a b'"
     assert quoted_names([]) == ""
     assert quoted_names(["a", "b", "c"], 2) == "'a', 'b' … and 1 more"
+
+
+@pytest.mark.parametrize(
+    ("score", "flagged", "verified", "word"),
+    [
+        (0.01, True, False, "very likely wrong"),
+        (0.1, True, False, "likely wrong"),
+        (0.01, False, False, "doubtful"),  # listed, not flagged: never "likely wrong"
+        (0.1, False, False, "doubtful"),
+        (0.4, False, False, "doubtful"),
+        (0.9, False, False, "looks right"),
+        (0.01, False, True, "verified"),
+        (None, False, False, "not scored"),
+        (None, False, True, "not scored"),
+    ],
+)
+def test_an_issues_row_is_worded_by_its_state(score, flagged, verified, word):
+    assert issue_level(score, flagged=flagged, verified=verified) == word

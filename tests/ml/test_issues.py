@@ -117,3 +117,17 @@ def test_a_fresh_head_predicts_what_the_probe_never_trained_on(clustered):
     project.set_label("_unlabeled/u0.png", "ant")  # labels moved on: the head is stale
     stale = project_predictions(project)
     assert (stale.probs[unseen] != after.probs[unseen]).any()
+
+
+def test_issues_all_words_each_row_by_its_state(clustered, capsys):
+    """`issues --all` called unflagged rows "very likely wrong" like flagged ones."""
+    project, flipped = clustered
+    review.keep(project, flipped[1])  # a person kept the label: listed, never flagged
+    assert main(["issues", str(project.path), "--all"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert main(["issues", str(project.path), "--all", "--json"]) == 0
+    flags = {r["path"]: r["flagged"] for r in json.loads(capsys.readouterr().out)}
+    by_path = {next(p for p in flags if f"  {p}  " in row): row for row in rows}
+    assert "likely wrong" in by_path[flipped[0]] and by_path[flipped[0]].endswith("(flagged)")
+    assert " verified " in by_path[flipped[1]] and "wrong" not in by_path[flipped[1]]
+    assert all("likely wrong" not in row for path, row in by_path.items() if not flags[path])
