@@ -131,7 +131,9 @@ def describe(version: ModelVersion, scored: dict[str, Any] | None, used: bool) -
             if report and report.get("accuracy") is not None:
                 label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
                 accuracy = format_percent(report["accuracy"])
-                parts.append(f"{label} accuracy {accuracy} (n={report['n']})")
+                few = name == "eval" and version.metrics.get("eval_warning")
+                note = ", too few to measure" if few else ""
+                parts.append(f"{label} accuracy {accuracy} (n={report['n']}{note})")
     return ", ".join(parts)
 
 

@@ -233,7 +233,7 @@ def cmd_train(args: argparse.Namespace) -> Output:
             text = _describe(version) + (
                 f"\nin use: #{chosen.version.id} ({chosen.reason})" if chosen.version else ""
             )
-            return Output(data, text)
+            return _warned(version, data, text)
         else:
             from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
 
@@ -247,7 +247,17 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 reembed=not args.no_reembed,
                 progress=progress,
             )
-    return Output(version.to_json(), _describe(version))
+    return _warned(version, version.to_json(), _describe(version))
+
+
+def _warned(version: ModelVersion, data: dict, text: str) -> Output:
+    """The run's output with its warnings (a val split too small to measure it): a
+    ``warning:`` line, and ``"warnings"`` in JSON, as ``new`` and ``scan`` give theirs."""
+    warning = version.metrics.get("eval_warning")
+    warnings = [warning] if warning else []
+    return Output(
+        data | {"warnings": warnings}, "\n".join([text, *(f"warning: {w}" for w in warnings)])
+    )
 
 
 def _describe(version: ModelVersion) -> str:
@@ -259,7 +269,10 @@ def _describe(version: ModelVersion) -> str:
         report = version.metrics.get(name)
         if report and report.get("accuracy") is not None:
             label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
-            parts.append(f"{label} accuracy {format_percent(report['accuracy'])} (n={report['n']})")
+            accuracy = format_percent(report["accuracy"])
+            few = name == "eval" and version.metrics.get("eval_warning")
+            note = ", too few to measure" if few else ""
+            parts.append(f"{label} accuracy {accuracy} (n={report['n']}{note})")
     failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
     if failed:
         parts.append(

@@ -237,6 +237,9 @@ class ConfusionTable(QTableWidget):
             self.cellPairClicked.emit(self.classes[row], self.classes[column])
 
 
+TOO_FEW = "⚠"  # beside a val accuracy measured on too few images (the tooltip says why)
+
+
 def percent(value: Any) -> str:
     return f"{value:.1%}" if isinstance(value, int | float) else NONE
 
@@ -265,12 +268,13 @@ class HistoryTable(QTableWidget):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, version in enumerate(versions):
             trained = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
+            warning = version.metrics.get("eval_warning")  # val too small to measure
             cells = (
                 f"#{version.id}",
                 version.kind,
                 trained,
                 version.status,
-                percent(accuracy(version, "eval")),
+                percent(accuracy(version, "eval")) + (f" {TOO_FEW}" if warning else ""),
                 percent(accuracy(version, "test")),
                 str(version.metrics.get("train_images", NONE)),
             )
@@ -279,7 +283,8 @@ class HistoryTable(QTableWidget):
                 if column >= 4:
                     item.setTextAlignment(right)
                 if column == 4 and version.metrics.get("evaluated_on"):
-                    item.setToolTip(f"evaluated on {version.metrics['evaluated_on']}")
+                    where = f"evaluated on {version.metrics['evaluated_on']}"
+                    item.setToolTip(f"{where}; {TOO_FEW} {warning}" if warning else where)
                 self.setItem(row, column, item)
 
     def set_scores(

@@ -417,7 +417,9 @@ class TrainingPanel(QWidget):
     def _summary(version: ModelVersion, verb: str) -> str:
         epochs = len(version.metrics.get("history") or [])
         val = percent(accuracy(version, "eval"))
-        return f"{verb} version #{version.id} ({version.kind}, {epochs} epochs, val acc {val})."
+        text = f"{verb} version #{version.id} ({version.kind}, {epochs} epochs, val acc {val})."
+        warning = version.metrics.get("eval_warning")  # a val split too small to measure
+        return f"{text}\nWarning: {warning}." if warning else text
 
     # -- lifetime ------------------------------------------------------------------
     def shutdown(self) -> None:

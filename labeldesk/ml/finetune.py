@@ -153,6 +153,7 @@ def finetune(
             "history": history,
             "train_images": len(images.usable(split.train)),  # those that could be read
             "evaluated_on": split.evaluate_name,
+            "eval_warning": split.warning,  # too few images to measure on (metrics.py)
         }
         for name, rows in (("eval", split.evaluate), ("test", split.test)):
             predicted, kept = _predict(model, images, rows, pre, device)

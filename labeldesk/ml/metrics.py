@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from labeldesk.core.display import counted
+
 HOLDOUT_FRACTION = 0.15
+HOLDOUT_MIN_IMAGES = 4  # train images a class needs before some are held out
+# Fewer images than this to measure a run on, and its accuracy says next to nothing: each
+# image right or wrong moves it by more than 10 points (one image: 0 % or 100 %).
+MIN_EVAL_IMAGES = 10
 
 
 def classification_report(
@@ -40,6 +46,32 @@ class EvalSplit:
     evaluate: np.ndarray  # row indices for validation
     evaluate_name: str  # "val", or "holdout" (a part of train kept aside)
     test: np.ndarray
+    warning: str | None = None  # why ``evaluate`` is too small to measure a run, or None
+
+
+def evaluation_warning(n: int, classes: int, evaluated_on: str) -> str | None:
+    """Why ``n`` images (of the val split, or held out of train) cannot measure a model
+    of ``classes`` classes, or None.
+
+    Too small is fewer than :data:`MIN_EVAL_IMAGES` images (each one moves accuracy by
+    more than 10 points) or fewer images than classes (a class is then not measured at
+    all): ``max(10, classes)``. Training goes on; its accuracy is just not evidence."""
+    need = max(MIN_EVAL_IMAGES, classes)
+    if n >= need:
+        return None
+    advice = f"label at least {need} val images, some of each class"
+    if n == 0:
+        return (
+            "nothing to measure accuracy on: no labeled val images, and no class has the "
+            f"{HOLDOUT_MIN_IMAGES} train images needed to hold some out; {advice}"
+        )
+    where = "the val split" if evaluated_on == "val" else "the part of train held out"
+    unmeasured = "; at least one class has none" if n < classes else ""
+    return (
+        f"{where} has only {counted(n, 'image')} for {counted(classes, 'class')}, too few to "
+        f"measure anything (each image moves accuracy by {100 / n:.0f} points{unmeasured}): "
+        f"its accuracy is not evidence; {advice}"
+    )
 
 
 def evaluation_split(
@@ -52,14 +84,15 @@ def evaluation_split(
     train = np.flatnonzero(labeled & (split == "train"))
     val = np.flatnonzero(labeled & (split == "val"))
     test = np.flatnonzero(labeled & (split == "test"))
+    classes = len(np.unique(labels[train]))
     if len(val):
-        return EvalSplit(train, val, "val", test)
+        return EvalSplit(train, val, "val", test, evaluation_warning(len(val), classes, "val"))
     rng = np.random.default_rng(seed)
     keep: list[int] = []
     hold: list[int] = []
     for cls in np.unique(labels[train]):
         rows = rng.permutation(train[labels[train] == cls])
-        k = round(len(rows) * HOLDOUT_FRACTION) if len(rows) >= 4 else 0
+        k = round(len(rows) * HOLDOUT_FRACTION) if len(rows) >= HOLDOUT_MIN_IMAGES else 0
         hold.extend(rows[:k])
         keep.extend(rows[k:])
     return EvalSplit(
@@ -67,4 +100,5 @@ def evaluation_split(
         np.sort(np.array(hold, dtype=np.int64)),
         "holdout",
         test,
+        evaluation_warning(len(hold), classes, "holdout"),
     )

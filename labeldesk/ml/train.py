@@ -169,6 +169,7 @@ def _final_metrics(
         "history": history,
         "train_images": len(split.train),
         "evaluated_on": split.evaluate_name,
+        "eval_warning": split.warning,  # too few images to measure on (metrics.py)
     }
     for name, rows in (("eval", split.evaluate), ("test", split.test)):
         if len(rows):

@@ -215,3 +215,23 @@ def test_the_plot_follows_a_run_past_ten_epochs(panel):
         panel.plot.add_loss(epoch, 1.0 / epoch)
     panel.plot.plot_item.vb.updateAutoRange()
     assert panel.plot.plot_item.viewRange()[0][1] >= 30
+
+
+def test_a_val_split_too_small_to_measure_is_said(qtbot):
+    """The run's summary and the versions table say so (one val image read "val acc
+    100.0%" with no word)."""
+    from labeldesk.core.model_versions import ModelVersion
+    from labeldesk.gui.charts import HistoryTable
+
+    warning = "the val split has only 1 image for 3 classes, too few to measure anything"
+    metrics = {"eval": {"accuracy": 1.0, "n": 1}, "evaluated_on": "val", "eval_warning": warning}
+    version = ModelVersion(1, "head", "complete", 0.0, 0, None, {}, metrics, None)
+    assert TrainingPanel._summary(version, "Trained").endswith(f"\nWarning: {warning}.")
+    table = HistoryTable()
+    qtbot.addWidget(table)
+    table.set_versions([version])
+    assert table.item(0, 4).text() == "100.0% ⚠" and warning in table.item(0, 4).toolTip()
+    version.metrics["eval_warning"] = None
+    assert "Warning" not in TrainingPanel._summary(version, "Trained")
+    table.set_versions([version])
+    assert (table.item(0, 4).text(), table.item(0, 4).toolTip()) == ("100.0%", "evaluated on val")
