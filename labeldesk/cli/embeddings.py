@@ -23,6 +23,7 @@ from labeldesk.core.vocab import EXCLUDED
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.embed import EmbedReport
     from labeldesk.ml.ray_graph import ClusterGraphReport
 
 
@@ -156,12 +157,8 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             runtime=args.runtime,
         )
     data = report.to_json()
-    if report.up_to_date:  # the model was not loaded: no engine or speed to tell
-        text = (
-            f"{report.up_to_date_text()} ({report.model} at {report.input_size} px): "
-            "nothing to compute"
-        )
-        return Output(data, text)
+    if report.up_to_date:
+        return Output(data, _up_to_date_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
         f"on {report.device} ({report.runtime}"
@@ -176,6 +173,14 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(data, text)
+
+
+def _up_to_date_text(report: EmbedReport) -> str:
+    """What a run with nothing to do prints, local or on Ray: the model was not loaded
+    (nor Ray started), so there is no engine or speed to tell."""
+    return (
+        f"{report.up_to_date_text()} ({report.model} at {report.input_size} px): nothing to compute"
+    )
 
 
 def _embed_on_ray(
@@ -193,6 +198,8 @@ def _embed_on_ray(
         batch_size=args.batch_size,
         progress=progress,
     )
+    if report.up_to_date:  # found before Ray started or the model loaded
+        return Output(report.to_json(), _up_to_date_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
         f"on the Ray cluster at {report.address} ({report.nodes} nodes, up to "

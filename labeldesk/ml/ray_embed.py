@@ -1,5 +1,8 @@
 """Embedding a project on a Ray cluster: a Ray Data job, streamed into the vector store.
 
+A project whose every image has a vector already ends at once, as a local run does
+(:func:`labeldesk.ml.embed.nothing_to_embed`): no Ray started, no model loaded.
+
 The project machine keeps the database and the vector store; the cluster gets only the
 (content hash, path, short side) of each image still without a vector for the model.
 Workers read and decode the images themselves and run the model in a pool of actors
@@ -29,7 +32,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,7 +43,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import load_backbone
 from .device import default_batch_size
-from .embed import EmbedReport
+from .embed import EmbedReport, nothing_to_embed
 from .input_size import choose_model_spec
 from .ray_cluster import (
     ClusterError,
@@ -116,9 +119,12 @@ def embed_on_ray(
         raise ClusterError("--workers must be at least 1")
     if gpus_per_worker is not None and not gpus_per_worker >= 0:  # NaN too
         raise ClusterError("--gpus-per-worker must be a number of at least 0")
+    spec = choose_model_spec(project, model)
+    done = nothing_to_embed(project, spec)
+    if done is not None:  # every image has a vector: no Ray, no model (as a local run)
+        return _up_to_date(done, address)
     ray = import_ray()
     check_reachable(address)  # before the model loads: a wrong address fails in seconds
-    spec = choose_model_spec(project, model)
     progress(Progress(0, 0, f"loading model {spec}"))
     backbone = load_backbone(spec)
     root = remote_root or str(project.root)
@@ -180,6 +186,13 @@ def embed_on_ray(
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
+
+
+def _up_to_date(done: EmbedReport, address: str) -> ClusterEmbedReport:
+    """:func:`nothing_to_embed`'s report as this job's: nothing ran, so no nodes,
+    workers, device or runtime to tell."""
+    values = {f.name: getattr(done, f.name) for f in fields(EmbedReport)}
+    return ClusterEmbedReport(**values | {"device": "", "runtime": ""}, address=address)
 
 
 def _plan(

@@ -75,3 +75,34 @@ def test_embeddings_whose_model_cannot_be_told_need_a_real_run(embedded):
     spec = choose_model_spec(embedded)
     assert spec == "efficientnet_lite0"
     assert nothing_to_embed(embedded, spec) is None
+
+
+@pytest.fixture
+def no_ray(embedded, monkeypatch):
+    """``embedded``, where starting Ray or loading the model for a Ray job fails the test
+    (--ray loaded the model and joined the cluster, then found nothing to do)."""
+    from labeldesk.ml import ray_embed
+
+    def no_cluster(*_args, **_kwargs):
+        raise AssertionError("Ray was started or the model loaded")
+
+    for name in ("import_ray", "check_reachable", "connect", "load_backbone"):
+        monkeypatch.setattr(ray_embed, name, no_cluster)
+    return embedded
+
+
+def test_on_ray_too_a_fully_embedded_project_ends_before_ray_or_the_model(no_ray, capsys):
+    from labeldesk.ml.ray_embed import embed_on_ray
+
+    usable = len(no_ray.images())
+    report = embed_on_ray(no_ray, address="127.0.0.1:1")
+    assert report.up_to_date and (report.embedded, report.total) == (0, usable)
+    assert report.model == "fake" and report.input_size == 224
+    assert main(["embed", str(no_ray.path), "--device", "cpu"]) == 0
+    local = capsys.readouterr().out
+    assert main(["embed", str(no_ray.path), "--ray", "127.0.0.1:1"]) == 0
+    assert capsys.readouterr().out == local  # the same words as a local run's
+    assert main(["embed", str(no_ray.path), "--ray", "127.0.0.1:1", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["up_to_date"] is True and document["embedded"] == 0
+    assert (document["engine"], document["address"]) == ("ray", "127.0.0.1:1")
