@@ -97,7 +97,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
-    from labeldesk.interop.writing import (
+    from labeldesk.interop.export_texts import (
         gone_since_text,
         left_out_text,
         missing_text,

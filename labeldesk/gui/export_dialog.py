@@ -37,7 +37,7 @@ from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
-from labeldesk.interop.writing import (
+from labeldesk.interop.export_texts import (
     gone_since_text,
     left_out_text,
     missing_text,

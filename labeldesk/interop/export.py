@@ -21,6 +21,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
 from . import formats  # noqa: F401  (registers every format)
+from .export_names import unique_name
 from .export_target import check_target, put_in_place
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
@@ -35,7 +36,6 @@ from .writing import (
     copy_images,
     place,
     register_exporter,
-    unique_name,
 )
 
 __all__ = [

@@ -9,7 +9,6 @@ about atomicity, target checks or the manifest.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import posixpath
 import shutil
@@ -18,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.imageio import content_hash, content_hasher, hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
+
+from .export_names import READ_BY_EXTENSION, claim, typed_path
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -137,74 +137,6 @@ class Item:
     def read_from(self) -> str:
         """The file's path (relative to the image root) to read its bytes from."""
         return self.source if self.source is not None else self.path
-
-
-def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
-    """What to tell a person whose export dropped review statuses (``shown``: the
-    format's name as the reader knows it, ``fmt`` by default)."""
-    where = (
-        "a Hugging Face export whose class folders are the labels has no place for it (with "
-        "unlabeled images included it writes metadata, which keeps it)"
-        if fmt == "hf"
-        else f"the {shown or fmt} format has no place for it"
-    )
-    return (
-        f"{counted(count, 'verified or excluded image')} {'was' if count == 1 else 'were'} "
-        "written without their status: "
-        f"{where}; CSV, Parquet, WebDataset and Label Studio exports keep it"
-    )
-
-
-def left_out_text(report: ExportReport) -> str:
-    """What the export left out, each reason with its count: the images the options
-    left out, then those that could not be written (``failed``) and a version's images
-    that are gone (``missing``): "3 unlabeled, 1 failed", or "nothing"."""
-    parts = [f"{n:,} {why}" for why, n in report.left_out.items() if n]
-    if report.failed:
-        parts.append(f"{len(report.failed):,} failed")
-    if report.missing:
-        parts.append(f"{len(report.missing):,} missing")
-    return ", ".join(parts) or "nothing"
-
-
-def missing_text(report: ExportReport) -> str:
-    """What to tell a person whose version export has images that are gone ("" when
-    none), with the first of them."""
-    if not report.missing:
-        return ""
-    n, first = len(report.missing), report.missing[0]
-    gone = "is gone and was" if n == 1 else "are gone and were"
-    return (
-        f"{counted(n, 'image')} of the version {gone} not written, "
-        f"e.g. {first['path']} ({first['reason']})"
-    )
-
-
-def no_split_text(report: ExportReport) -> str:
-    """What to tell a person whose export wrote images without a split among a split's
-    images ("" when none): where they went, and that LabelDesk reads them back as they
-    were."""
-    parts = [
-        f"{counted(n, 'image')} without a split went into {split}/"
-        for split, n in report.no_split_in().items()
-    ]
-    if not parts:
-        return ""
-    return (
-        f"{', '.join(parts)} (datasets loads only what is in a split's folder); the manifest "
-        "lists them, so importing the export does not give them one"
-    )
-
-
-def gone_since_text(report: ExportReport) -> str:
-    """What to tell a person whose --since export has images to drop ("" when none)."""
-    if not report.gone_since:
-        return ""
-    return (
-        f"{counted(len(report.gone_since), 'image')} of version {report.since} changed or are no "
-        "longer in the dataset: the manifest lists them (gone_since) for a copy of that "
-        "version to drop before it takes this export's files"
-    )
 
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:
@@ -364,51 +296,6 @@ def _within(dest: Path, folder: Path) -> bool:
     return os.path.normpath(dest).startswith(base.rstrip(os.sep) + os.sep)
 
 
-MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
-
-
-def unique_name(used: set[str], folder: str, rel: str) -> str:
-    """``folder/basename``, made unique when two images share a file name, and short
-    enough for the file system (a long name is cut and given a digest of its path)."""
-    name = rel.rsplit("/", 1)[-1]
-    candidate = f"{folder}/{name}"
-    if candidate not in used and len(name.encode()) <= MAX_NAME_BYTES:  # the usual case
-        used.add(candidate)
-        return candidate
-    parsed = PurePosixPath(name)
-    stem, suffix = parsed.stem, parsed.suffix
-    if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
-        stem, suffix = name, ""
-    digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
-    base = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}"
-    # That name can equal one handed out before (an image called "a--<digest>.png"):
-    # count on until a name is free, so two images never share one file.
-    candidate, n = f"{folder}/{base}{suffix}", 1
-    while candidate in used:
-        candidate, n = f"{folder}/{base}-{n}{suffix}", n + 1
-    used.add(candidate)
-    return candidate
-
-
-# The extensions every tool that picks image files by name reads (torchvision's
-# ImageFolder, datasets' imagefolder; torchvision leaves .gif out), and the one given to
-# a file whose name has none of them, by the format its bytes hold (Pillow's name).
-READ_BY_EXTENSION = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
-FORMAT_SUFFIXES = {
-    "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp",
-    "GIF": ".gif", "TIFF": ".tiff",
-}  # fmt: skip
-
-
-def typed_path(path: str, fmt: str | None) -> str:
-    """``path`` with its format's extension added when its name has no extension such
-    tools read (``cat/noext`` holding a PNG: ``cat/noext.png``; ``a.v2``: ``a.v2.png``)."""
-    suffix = FORMAT_SUFFIXES.get(fmt or "")
-    if suffix is None or PurePosixPath(path).suffix.lower() in READ_BY_EXTENSION:
-        return path
-    return path + suffix
-
-
 def _formats(project: Project, items: list[Item]) -> dict[str, str]:
     """content hash -> format, of the items whose names need one (usually none)."""
     from labeldesk.core.image_rows import formats_by_hash
@@ -419,22 +306,6 @@ def _formats(project: Project, items: list[Item]) -> dict[str, str]:
         if i.hash and PurePosixPath(i.path).suffix.lower() not in READ_BY_EXTENSION
     ]
     return formats_by_hash(project.db, hashes) if hashes else {}
-
-
-def _claim(used: set[str], folder: str, name: str, avoid: set[str]) -> str:
-    """:func:`unique_name` for ``name``; a name in ``avoid`` (another image's own name:
-    ``noext.png`` beside ``noext`` given its extension) is left to that image."""
-    candidate = f"{folder}/{name.rsplit('/', 1)[-1]}"
-    if candidate not in avoid:
-        return unique_name(used, folder, name)
-    rel = unique_name(used | {candidate}, folder, name)
-    used.add(rel)
-    return rel
-
-
-def _cut(text: str, max_bytes: int) -> str:
-    """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
-    return text.encode()[:max_bytes].decode(errors="ignore")
 
 
 class SkipItem(Exception):
@@ -528,7 +399,7 @@ def copy_images(
             raise Cancelled("export cancelled: nothing was written")
         name = typed_path(item.path, formats.get(item.hash or ""))
         avoid = own if name != item.path else set()
-        rel = _claim(used, folder_of(item), name, avoid)
+        rel = claim(used, folder_of(item), name, avoid)
         try:
             while True:
                 try:
@@ -547,7 +418,7 @@ def copy_images(
                     if not os.path.lexists(out / rel):
                         raise  # not the file's name (a file where a folder goes)
                     # a format renamed a file to this name: take another
-                    rel = _claim(used, folder_of(item), name, avoid)
+                    rel = claim(used, folder_of(item), name, avoid)
         except SkipItem as exc:
             report.failed.append({"path": item.path, "reason": str(exc)})
             continue

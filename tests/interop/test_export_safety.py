@@ -19,7 +19,7 @@ from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.staging import MARKER
-from labeldesk.interop import writing
+from labeldesk.interop import export_names, writing
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.export_target import MANIFEST, ExportTargetError
 
@@ -44,8 +44,10 @@ def sha(path: Path) -> str:
 def test_unique_name_never_hands_out_a_name_twice():
     used: set[str] = set()
     taken = f"a--{digest('dog/a.png')}.png"
-    names = [writing.unique_name(used, "images", rel) for rel in (f"bird/{taken}", "cat/a.png")]
-    names.append(writing.unique_name(used, "images", "dog/a.png"))
+    names = [
+        export_names.unique_name(used, "images", rel) for rel in (f"bird/{taken}", "cat/a.png")
+    ]
+    names.append(export_names.unique_name(used, "images", "dog/a.png"))
     assert len(set(names)) == 3 and names[2] != f"images/{taken}"
 
 

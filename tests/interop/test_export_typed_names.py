@@ -46,7 +46,7 @@ def exported(out):
 
 
 def test_typed_path():
-    from labeldesk.interop.writing import typed_path
+    from labeldesk.interop.export_names import typed_path
 
     assert typed_path("cat/noext", "PNG") == "cat/noext.png"
     assert typed_path("dog/e.v2", "JPEG") == "dog/e.v2.jpg"

@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING
 from labeldesk.core.layout import UNLABELED_FOLDER
 from labeldesk.core.progress import CancelToken, ProgressCallback
 
+from ..export_names import READ_BY_EXTENSION
 from ..writing import (
-    READ_BY_EXTENSION,
     UNASSIGNED,
     ExportOptions,
     ExportReport,

@@ -1,0 +1,72 @@
+"""The names of exported image files: unique in their folder, short enough for the file
+system, and with an extension the tools that pick image files by name read.
+
+torchvision's ``ImageFolder`` and datasets' ``imagefolder`` choose files by extension
+and skip the others without a word: a file whose name has none they know gets its
+format's (:func:`typed_path`). Every such name is recorded in the export's manifest, so
+reading the export back leads each file to its image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+
+MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
+
+# The extensions every tool that picks image files by name reads (torchvision's
+# ImageFolder, datasets' imagefolder; torchvision leaves .gif out), and the one given to
+# a file whose name has none of them, by the format its bytes hold (Pillow's name).
+READ_BY_EXTENSION = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
+FORMAT_SUFFIXES = {
+    "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp",
+    "GIF": ".gif", "TIFF": ".tiff",
+}  # fmt: skip
+
+
+def unique_name(used: set[str], folder: str, rel: str) -> str:
+    """``folder/basename``, made unique when two images share a file name, and short
+    enough for the file system (a long name is cut and given a digest of its path)."""
+    name = rel.rsplit("/", 1)[-1]
+    candidate = f"{folder}/{name}"
+    if candidate not in used and len(name.encode()) <= MAX_NAME_BYTES:  # the usual case
+        used.add(candidate)
+        return candidate
+    parsed = PurePosixPath(name)
+    stem, suffix = parsed.stem, parsed.suffix
+    if len(suffix.encode()) > 16:  # not a real extension: keep it in the cut stem
+        stem, suffix = name, ""
+    digest = hashlib.blake2b(rel.encode(), digest_size=4).hexdigest()
+    base = f"{_cut(stem, MAX_NAME_BYTES - 12 - len(suffix.encode()))}--{digest}"
+    # That name can equal one handed out before (an image called "a--<digest>.png"):
+    # count on until a name is free, so two images never share one file.
+    candidate, n = f"{folder}/{base}{suffix}", 1
+    while candidate in used:
+        candidate, n = f"{folder}/{base}-{n}{suffix}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def typed_path(path: str, fmt: str | None) -> str:
+    """``path`` with its format's extension added when its name has no extension such
+    tools read (``cat/noext`` holding a PNG: ``cat/noext.png``; ``a.v2``: ``a.v2.png``)."""
+    suffix = FORMAT_SUFFIXES.get(fmt or "")
+    if suffix is None or PurePosixPath(path).suffix.lower() in READ_BY_EXTENSION:
+        return path
+    return path + suffix
+
+
+def claim(used: set[str], folder: str, name: str, avoid: set[str]) -> str:
+    """:func:`unique_name` for ``name``; a name in ``avoid`` (another image's own name:
+    ``noext.png`` beside ``noext`` given its extension) is left to that image."""
+    candidate = f"{folder}/{name.rsplit('/', 1)[-1]}"
+    if candidate not in avoid:
+        return unique_name(used, folder, name)
+    rel = unique_name(used | {candidate}, folder, name)
+    used.add(rel)
+    return rel
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
