@@ -52,6 +52,9 @@ class ImageAt:
     # (size, mtime_ns) of the file at ``path`` when it was indexed with ``hash``: a file
     # that no longer matches them was changed since, and its bytes are not these
     indexed_stat: tuple[int, int] | None = None
+    # A labeled image without a split of its own: ``split`` is the train it counts in
+    # (an export writes it there, and its manifest says it had none)
+    split_implied: bool = False
 
     @property
     def name_then(self) -> str:
@@ -67,14 +70,22 @@ def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Re
             f"WHERE {USABLE} AND hash IS NOT NULL"
         )
         return {int(r[0]): Recorded(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+    return _version_state(db, version)[0]
+
+
+def _version_state(db: Database, version: DatasetVersion) -> tuple[dict[int, Recorded], set[int]]:
+    """:func:`recorded_state` of a version, and its labeled images without a split of
+    their own (their ``split`` is the train they count in)."""
     state = state_as_of(db, version.label_event_id)
     out: dict[int, Recorded] = {}
+    implied: set[int] = set()
     for image_id, path, content in members(db, version):
         label, status, split = state.get(image_id, (None, None, None))
         if split is None and label is not None:
             split = "train"
+            implied.add(image_id)
         out[image_id] = Recorded(path, content, label, status, split)
-    return out
+    return out, implied
 
 
 def current_items(db: Database) -> tuple[int, list[ImageAt]]:
@@ -83,18 +94,28 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
     with db.snapshot() as conn:
         event = conn.execute(NEWEST_EVENT).fetchone()[0]
         rows = conn.execute(
-            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns "
+            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns, "
+            f"split IS NULL AND label IS NOT NULL "
             f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
         ).fetchall()
     return int(event), [
-        ImageAt(int(r[0]), r[1], r[2], r[3], r[4], r[5], indexed_stat=(int(r[6]), int(r[7])))
+        ImageAt(
+            int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            indexed_stat=(int(r[6]), int(r[7])),
+            split_implied=bool(r[8]),
+        )
         for r in rows
     ]
 
 
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
-    state = recorded_state(db, version)
+    state, implied = _version_state(db, version)
     now: dict[int, tuple[str, str | None, str | None]] = {}
     stat_of: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of an indexed path
     for image_id, path, content, problem, size, mtime in db.query(
@@ -123,7 +144,20 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
             why = None  # the same bytes are still indexed under another name
         named = r.path if r.path != path else None
         stat = None if why is not None else stat_of.get(path)
-        items.append(ImageAt(image_id, path, r.hash, r.label, r.status, r.split, why, named, stat))
+        items.append(
+            ImageAt(
+                image_id,
+                path,
+                r.hash,
+                r.label,
+                r.status,
+                r.split,
+                why,
+                named,
+                stat,
+                split_implied=image_id in implied,
+            )
+        )
     items.sort(key=lambda item: item.path)
     return items
 

@@ -73,8 +73,9 @@ def write_manifest(
         "options": chosen,
         "images": report.written,
         "per_split": dict(sorted(report.per_split.items())),
-        # files of images without a split written among a split's images (Hugging Face)
-        "no_split": sorted(report.no_split),
+        # files of images without a split written among a split's images: Hugging Face's
+        # train/_unlabeled, and labeled images without one, written as train (every format)
+        "no_split": sorted(report.no_split.keys() | report.split_implied),
         "classes": list(options.classes),
         "left_out": report.left_out,
         "missing": report.missing,

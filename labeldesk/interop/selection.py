@@ -159,6 +159,8 @@ def select_items(
             r.indexed_stat,
             r.image_id not in unjudged,
             r.status,
+            # (splits made for the export are its own)
+            split_implied=r.split_implied and options.make_splits is None,
         )
         for r in images
     ]

@@ -82,6 +82,19 @@ class ExportReport:
     # in the export -> that split. per_split counts them there, where they are; the
     # manifest lists them (``no_split``), so reading the export back gives them none.
     no_split: dict[str, str] = field(default_factory=dict)
+    # Files of labeled images without a split of their own, written as train (the split
+    # they count in; WebDataset: ``<shard>:<key>``): the manifest lists them under
+    # ``no_split`` too, so reading the export back leaves them without one.
+    split_implied: set[str] = field(default_factory=set)
+
+    def moved(self, old: str, new: str) -> None:
+        """A format renamed a file it wrote (``old`` -> ``new``): its records follow it."""
+        if old in self.renamed:
+            self.renamed[new] = self.renamed.pop(old)
+        if old in self.exported_hashes:
+            self.exported_hashes[new] = self.exported_hashes.pop(old)
+        if old in self.split_implied:
+            self.split_implied = (self.split_implied - {old}) | {new}
 
     def no_split_in(self) -> dict[str, int]:
         """Split -> how many images without a split were written among its images."""
@@ -132,6 +145,9 @@ class Item:
     # version's label is not today's: the model judged today's.
     label_judged: bool = True
     status: str | None = None  # verified / excluded, as the state holds it; None: neither
+    # Labeled without a split of its own: ``split`` is the train it counts in (written
+    # there; the manifest says it had none, so reading the export back gives it none)
+    split_implied: bool = False
 
     @property
     def read_from(self) -> str:
@@ -382,7 +398,8 @@ def copy_images(
     folders) so is every file not at its project path, so that the export read back
     leads each file to its image. ``typed``: for a layout that tools read by extension,
     a file whose name has none they know gets its format's (:func:`typed_path`), never
-    taking the name of another image in its folder. An image that vanished or cannot be
+    taking the name of another image in its folder. A labeled image without a split of
+    its own is listed in ``report.split_implied``. An image that vanished or cannot be
     read is recorded in ``report.failed`` and left out; any other error (a full disk)
     ends the export."""
     used: set[str] = set()
@@ -433,6 +450,8 @@ def copy_images(
             report.renamed[rel] = item.path
         if item.hash:
             report.exported_hashes[rel] = item.hash
+        if item.split_implied:
+            report.split_implied.add(rel)
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))

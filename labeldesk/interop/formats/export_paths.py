@@ -11,8 +11,10 @@ manifest, a row that names a file the export wrote is led back to the project pa
 was exported from, when the rows go back into that project (the manifest's
 ``image_root`` or ``project``); any other project (one made from the export folder
 itself, say) matches the paths as written. The files of images exported without a split
-into a split's folder (Hugging Face's ``train/``) are listed in the manifest's
-``no_split``: their rows give no split, whichever project reads them.
+among a split's (Hugging Face's ``train/_unlabeled``, and in every format a labeled image
+without one, written as the train it counts in) are listed in the manifest's
+``no_split``: their rows give no split, whichever project reads them, unless a row was
+edited to another split than the one the export wrote.
 """
 
 from __future__ import annotations
@@ -82,19 +84,44 @@ def _export_of(path: Path) -> tuple[dict[str, Any], str, tuple[str, ...]] | None
 
 
 def _without_split(rows: LabelFile, manifest: dict[str, Any], within: str) -> None:
-    """Rows naming a file the manifest lists under ``no_split`` (an image without a split
-    that a Hugging Face export wrote into train/, where datasets reads it) give no split:
-    the image keeps its own, as an image of LabelDesk's other formats' unassigned parts
-    does. In any project: the rows say so, not the project they came from."""
-    listed = manifest.get("no_split")
-    if not isinstance(listed, list) or not listed:
-        return
-    names = {p[len(within) :] for p in listed if isinstance(p, str) and p.startswith(within)}
+    """Rows naming a file the manifest lists under ``no_split`` give no split (see
+    :func:`give_no_split`)."""
+    names = no_split_names(manifest, within)
+    if names:
+        give_no_split(rows, [row.path for row in rows.rows], names)
 
-    def listed_row(written: str) -> bool:
-        return written in names or posixpath.normpath(written.replace("\\", "/")) in names
 
-    rows.rows = [row._replace(split=None) if listed_row(row.path) else row for row in rows.rows]
+# The split an export wrote the files it lists under ``no_split`` in (Hugging Face's
+# train/_unlabeled, a labeled image's train), when it wrote one
+NO_SPLIT_WRITTEN_AS = "train"
+
+
+def no_split_names(manifest: dict[str, Any] | None, within: str = "") -> set[str]:
+    """The manifest's ``no_split`` entries below ``within`` (the folder of the export the
+    rows' paths start in), as the rows name them."""
+    listed = None if manifest is None else manifest.get("no_split")
+    if not isinstance(listed, list):
+        return set()
+    return {p[len(within) :] for p in listed if isinstance(p, str) and p.startswith(within)}
+
+
+def give_no_split(rows: LabelFile, written: list[str], names: set[str]) -> None:
+    """Rows whose file (``written``, one per row) is in ``names`` (an image without a
+    split, written among a split's images: Hugging Face's train/_unlabeled, a labeled
+    image's train) give no split: the image keeps its own, as an image of LabelDesk's
+    other formats' unassigned parts does, and an export read back into its project
+    changes nothing. A row edited to another split (val in a CSV) keeps that one. In any
+    project: the rows say so, not the project they came from."""
+
+    def listed(path: str) -> bool:
+        return path in names or posixpath.normpath(path.replace("\\", "/")) in names
+
+    rows.rows = [
+        row._replace(split=None)
+        if row.split in (None, NO_SPLIT_WRITTEN_AS) and listed(path)
+        else row
+        for row, path in zip(rows.rows, written, strict=True)
+    ]
 
 
 def _led_back(

@@ -77,10 +77,8 @@ def _fiftyone(
         key = _unique_key(out, data, rel, used.setdefault(dataset_of(item), set()))
         final = posixpath.join(data, key) + posixpath.splitext(rel)[1]
         if final != rel:  # renamed for a unique key
-            report.renamed.pop(rel, None)
+            report.moved(rel, final)
             report.renamed[final] = item.path
-            if rel in report.exported_hashes:
-                report.exported_hashes[final] = report.exported_hashes.pop(rel)
         labels = datasets.setdefault(dataset_of(item), {})
         labels[key] = None if item.label is None else index[item.label]
     for base, labels in datasets.items():

@@ -80,7 +80,9 @@ def _webdataset(
                 continue
             number = counts.get(item.split, 0)
             counts[item.split] = number + 1
-            writer.add(item.split, number, _members(item, data, index))
+            where = writer.add(item.split, number, _members(item, data, index))
+            if item.split_implied:  # (in a train shard: the manifest says it had none)
+                report.split_implied.add(where)
             if done % 200 == 0 or done == len(ordered):
                 progress(Progress(done, len(ordered), "writing shards"))
     finally:
@@ -139,11 +141,13 @@ class _Shards:
         self.out, self.size = out, size
         self.open: dict[str, tarfile.TarFile] = {}
 
-    def add(self, split: str, number: int, members: list[tuple[str, bytes]]) -> None:
+    def add(self, split: str, number: int, members: list[tuple[str, bytes]]) -> str:
+        """Write one sample; returns ``<shard>:<key>``, as the shards' reader names it."""
         shard, position = divmod(number, self.size)
+        name = f"{split}-{shard:06d}.tar"
         if position == 0:
             self._close(split)
-            path = self.out / f"{split}-{shard:06d}.tar"
+            path = self.out / name
             self.open[split] = tarfile.open(path, "w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115
         key = f"{split}-{number:07d}"
         for suffix, data in members:
@@ -152,6 +156,7 @@ class _Shards:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             self.open[split].addfile(info, io.BytesIO(data))
+        return f"{name}:{key}"
 
     def _close(self, split: str) -> None:
         if split in self.open:

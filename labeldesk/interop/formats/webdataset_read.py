@@ -9,8 +9,9 @@ class name, null for unlabeled, or a class index) or ``KEY.cls`` (a class index)
 index is named by ``classes.txt`` beside the shards (line N, from 0). The split is
 ``KEY.json``'s ``split``, else a split word in the shard's name (``train-000000.tar``,
 ``imagenet-val-0001.tar``; LabelDesk's ``unassigned-000000.tar`` holds images without a
-split, left as they are). A
-sample without an image or a label is left out: it says nothing of any image.
+split, left as they are, and so are the samples its manifest lists under ``no_split``:
+labeled images without a split, written in train shards). A sample without an image or a
+label is left out: it says nothing of any image.
 
 The image bytes are in the shard, so each sample finds its image by content
 (:mod:`labeldesk.core.label_content`). A sample no image has the bytes of (re-encoded)
@@ -39,7 +40,9 @@ from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, Progress
 
+from ..export_target import export_manifest
 from .base import Importer, ImportOptions, reading, register_importer
+from .export_paths import give_no_split, no_split_names
 from .folder_labels import holds_label_file
 
 UNIT = "sample"
@@ -100,6 +103,10 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
     refused = {line for line, _ in rows.refused}
     rows.refused_content = bad_content + [content[line] for line in sorted(refused)]
     rows.content_hashes.update(hashes)
+    manifest = export_manifest(path.parent if path.is_file() else path)
+    if manifest is not None and manifest.get("format") == "webdataset":
+        written = [content[row.line].removeprefix(_CONTENT) for row in rows.rows]
+        give_no_split(rows, written, no_split_names(manifest))
     return rows
 
 
