@@ -98,6 +98,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
     from labeldesk.interop.export_texts import (
+        gif_text,
         gone_since_text,
         left_out_text,
         missing_text,
@@ -139,6 +140,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
         )
     if report.no_split:
         lines.append(no_split_text(report))
+    if report.gif_as_png:
+        lines.append(gif_text(report))
     if report.gone_since:
         lines.append(gone_since_text(report))
     if report.statuses_not_written:

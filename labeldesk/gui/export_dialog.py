@@ -38,6 +38,7 @@ from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
 from labeldesk.interop.export_texts import (
+    gif_text,
     gone_since_text,
     left_out_text,
     missing_text,
@@ -66,6 +67,8 @@ def report_text(report: ExportReport) -> str:
         )
     if report.no_split:
         text += "\n" + capitalised(no_split_text(report)) + "."
+    if report.gif_as_png:
+        text += "\n" + capitalised(gif_text(report)) + "."
     if report.gone_since:
         text += "\n" + capitalised(gone_since_text(report)) + "."
     if report.statuses_not_written:

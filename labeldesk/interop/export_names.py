@@ -3,8 +3,10 @@ system, and with an extension the tools that pick image files by name read.
 
 torchvision's ``ImageFolder`` and datasets' ``imagefolder`` choose files by extension
 and skip the others without a word: a file whose name has none they know gets its
-format's (:func:`typed_path`). Every such name is recorded in the export's manifest, so
-reading the export back leads each file to its image.
+format's (:func:`typed_path`), and in an ImageFolder export (torchvision reads no
+``.gif``) a GIF is written as a PNG of its first frame (:func:`png_name`,
+:mod:`.gif_frames`). Every such name is recorded in the export's manifest, so reading
+the export back leads each file to its image.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--diges
 # ImageFolder, datasets' imagefolder; torchvision leaves .gif out), and the one given to
 # a file whose name has none of them, by the format its bytes hold (Pillow's name).
 READ_BY_EXTENSION = frozenset((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"))
+# What torchvision.datasets.ImageFolder reads (IMG_EXTENSIONS, less .ppm and .pgm, which
+# LabelDesk does not index): no .gif
+TORCHVISION_READS = READ_BY_EXTENSION - {".gif"}
 FORMAT_SUFFIXES = {
     "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp",
     "GIF": ".gif", "TIFF": ".tiff",
@@ -47,13 +52,28 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     return candidate
 
 
-def typed_path(path: str, fmt: str | None) -> str:
+def typed_path(path: str, fmt: str | None, reads: frozenset[str] = READ_BY_EXTENSION) -> str:
     """``path`` with its format's extension added when its name has no extension such
-    tools read (``cat/noext`` holding a PNG: ``cat/noext.png``; ``a.v2``: ``a.v2.png``)."""
+    tools read (``cat/noext`` holding a PNG: ``cat/noext.png``; ``a.v2``: ``a.v2.png``).
+    ``reads``: the extensions the tool reads (any case)."""
     suffix = FORMAT_SUFFIXES.get(fmt or "")
-    if suffix is None or PurePosixPath(path).suffix.lower() in READ_BY_EXTENSION:
+    if suffix is None or PurePosixPath(path).suffix.lower() in reads:
         return path
     return path + suffix
+
+
+def png_name(path: str) -> str:
+    """The name of a GIF written as PNG: ``.gif`` (any case) becomes ``.png``
+    (``cat/a.gif``: ``cat/a.png``); a name without it gets ``.png`` added."""
+    if PurePosixPath(path).suffix.lower() == ".gif":
+        return path[: -len(".gif")] + ".png"
+    return path + ".png"
+
+
+def needs_format(path: str, reads: frozenset[str]) -> bool:
+    """Whether the name alone does not say how a tool reading ``reads`` sees the file
+    (its format decides: the extension to add, or a GIF to convert)."""
+    return PurePosixPath(path).suffix.lower() not in reads
 
 
 def claim(used: set[str], folder: str, name: str, avoid: set[str]) -> str:

@@ -1,7 +1,7 @@
 """What an export's summary says beside its counts, in words, the same in the command
 line's output and the app's export dialog: what was left out, a version's images that
 are gone, statuses a format could not write, images without a split written among a
-split's, and what a copy of an earlier version should drop."""
+split's, GIFs written as PNG, and what a copy of an earlier version should drop."""
 
 from __future__ import annotations
 
@@ -67,6 +67,18 @@ def no_split_text(report: ExportReport) -> str:
     return (
         f"{', '.join(parts)} (datasets loads only what is in a split's folder); the manifest "
         "lists them, so importing the export does not give them one"
+    )
+
+
+def gif_text(report: ExportReport) -> str:
+    """What to tell a person whose ImageFolder export wrote GIFs as PNG ("" when none)."""
+    n = len(report.gif_as_png)
+    if not n:
+        return ""
+    return (
+        f"{counted(n, 'GIF image')} written as PNG (the first frame; torchvision's ImageFolder "
+        "reads no .gif); the manifest lists them (gif_as_png), so importing the export finds "
+        "the originals"
     )
 
 

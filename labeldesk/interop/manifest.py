@@ -76,6 +76,7 @@ def write_manifest(
         # files of images without a split written among a split's images: Hugging Face's
         # train/_unlabeled, and labeled images without one, written as train (every format)
         "no_split": sorted(report.no_split.keys() | report.split_implied),
+        "gif_as_png": sorted(report.gif_as_png),  # ImageFolder: GIFs' first frames as PNG
         "classes": list(options.classes),
         "left_out": report.left_out,
         "missing": report.missing,

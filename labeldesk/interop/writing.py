@@ -14,7 +14,7 @@ import posixpath
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
@@ -22,7 +22,14 @@ from labeldesk.core.imageio import content_hash, content_hasher, hash_file
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
 
-from .export_names import READ_BY_EXTENSION, claim, typed_path
+from .export_names import (
+    READ_BY_EXTENSION,
+    TORCHVISION_READS,
+    claim,
+    needs_format,
+    png_name,
+    typed_path,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -86,6 +93,8 @@ class ExportReport:
     # they count in; WebDataset: ``<shard>:<key>``): the manifest lists them under
     # ``no_split`` too, so reading the export back leaves them without one.
     split_implied: set[str] = field(default_factory=set)
+    # ImageFolder: files written as a PNG of a GIF's first frame (torchvision reads no .gif)
+    gif_as_png: list[str] = field(default_factory=list)
 
     def moved(self, old: str, new: str) -> None:
         """A format renamed a file it wrote (``old`` -> ``new``): its records follow it."""
@@ -95,6 +104,7 @@ class ExportReport:
             self.exported_hashes[new] = self.exported_hashes.pop(old)
         if old in self.split_implied:
             self.split_implied = (self.split_implied - {old}) | {new}
+        self.gif_as_png = [new if rel == old else rel for rel in self.gif_as_png]
 
     def no_split_in(self) -> dict[str, int]:
         """Split -> how many images without a split were written among its images."""
@@ -114,6 +124,7 @@ class ExportReport:
             "left_out": self.left_out,
             "per_split": self.per_split,
             "no_split_in": self.no_split_in(),
+            "gif_as_png": len(self.gif_as_png),
             "failed": self.failed,
             "statuses_not_written": self.statuses_not_written,
             "gone_since": self.gone_since,
@@ -205,6 +216,7 @@ def place(
     *,
     indexed_stat: tuple[int, int] | None = None,
     content: str | None = None,
+    first_frame: bool = False,
 ) -> None:
     """Copy, hard-link or symbolically link one image; never touches the source (nor,
     unless the project follows them, a file that a symbolic link leads to outside the
@@ -213,7 +225,9 @@ def place(
     (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
     FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not).
     ``indexed_stat``, ``content``: the source's indexed (size, mtime_ns) and hash;
-    SkipItem if its bytes changed since: the copy or link is judged once written."""
+    SkipItem if its bytes changed since: the copy or link is judged once written.
+    ``first_frame``: write a PNG of the GIF's first frame instead (whatever ``link``
+    says), made from bytes read once and judged as :func:`read_unchanged` judges them."""
     cache = cache or PlaceCache.of(project)
     parent = str(dest.parent)
     if parent not in cache.made:
@@ -226,6 +240,9 @@ def place(
         real, root = cache.real_path(str(source)), cache.real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
             raise SkipItem("a symbolic link to outside the image folder (not followed)")
+    if first_frame:
+        _write_first_frame(read_unchanged(source, indexed_stat, content), dest)
+        return
     moved = stat_moved(source, indexed_stat)
     if moved and (content is None or link == "symlink"):
         check_unchanged(source, indexed_stat, content)  # no bytes of ours to judge
@@ -306,21 +323,34 @@ def _copy_new(source: Path, dest: Path) -> str:
 COPY_CHUNK = 1 << 20
 
 
+def _write_first_frame(data: bytes, dest: Path) -> None:
+    """A new file ``dest``: the PNG of the first frame of the GIF ``data`` (SkipItem
+    when it cannot be decoded); never overwrites, as :func:`_copy_new`."""
+    from .gif_frames import FrameError, first_frame_png
+
+    try:
+        png = first_frame_png(data)
+    except FrameError as exc:
+        raise SkipItem(str(exc)) from None
+    with open(dest, "xb") as out:
+        try:
+            out.write(png)
+        except BaseException:
+            dest.unlink(missing_ok=True)  # our part-written file, nothing else
+            raise
+
+
 def _within(dest: Path, folder: Path) -> bool:
     """Does ``dest`` (once ``..`` is resolved) lie inside ``folder``?"""
     base = os.path.normpath(folder)
     return os.path.normpath(dest).startswith(base.rstrip(os.sep) + os.sep)
 
 
-def _formats(project: Project, items: list[Item]) -> dict[str, str]:
+def _formats(project: Project, items: list[Item], reads: frozenset[str]) -> dict[str, str]:
     """content hash -> format, of the items whose names need one (usually none)."""
     from labeldesk.core.image_rows import formats_by_hash
 
-    hashes = [
-        i.hash
-        for i in items
-        if i.hash and PurePosixPath(i.path).suffix.lower() not in READ_BY_EXTENSION
-    ]
+    hashes = [i.hash for i in items if i.hash and needs_format(i.path, reads)]
     return formats_by_hash(project.db, hashes) if hashes else {}
 
 
@@ -390,6 +420,7 @@ def copy_images(
     *,
     all_paths: bool = False,
     typed: bool = False,
+    gif_as_png: bool = False,
 ) -> Iterator[tuple[Item, str]]:
     """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
 
@@ -398,13 +429,16 @@ def copy_images(
     folders) so is every file not at its project path, so that the export read back
     leads each file to its image. ``typed``: for a layout that tools read by extension,
     a file whose name has none they know gets its format's (:func:`typed_path`), never
-    taking the name of another image in its folder. A labeled image without a split of
-    its own is listed in ``report.split_implied``. An image that vanished or cannot be
-    read is recorded in ``report.failed`` and left out; any other error (a full disk)
-    ends the export."""
+    taking the name of another image in its folder; ``gif_as_png`` (with ``typed``, for
+    torchvision, which reads no ``.gif``): a GIF is written as a PNG of its first frame
+    (``a.gif``: ``a.png``), listed in ``report.gif_as_png``. A labeled image without a
+    split of its own is listed in ``report.split_implied``. An image that vanished or
+    cannot be read is recorded in ``report.failed`` and left out; any other error (a full
+    disk) ends the export."""
     used: set[str] = set()
     cache = PlaceCache.of(project)
-    formats = _formats(project, items) if typed else {}
+    reads = TORCHVISION_READS if gif_as_png else READ_BY_EXTENSION
+    formats = _formats(project, items, reads) if typed else {}
     # the names images keep as they are: one given an extension must not take them
     own = (
         {posixpath.join(folder_of(i), posixpath.basename(i.path)) for i in items}
@@ -414,7 +448,9 @@ def copy_images(
     for done, item in enumerate(items, start=1):
         if cancel.cancelled:
             raise Cancelled("export cancelled: nothing was written")
-        name = typed_path(item.path, formats.get(item.hash or ""))
+        fmt = formats.get(item.hash or "")
+        convert = gif_as_png and fmt == "GIF"
+        name = png_name(item.path) if convert else typed_path(item.path, fmt, reads)
         avoid = own if name != item.path else set()
         rel = claim(used, folder_of(item), name, avoid)
         try:
@@ -429,6 +465,7 @@ def copy_images(
                         out,
                         indexed_stat=item.indexed_stat,
                         content=item.hash,
+                        first_frame=convert,
                     )
                     break
                 except FileExistsError:
@@ -452,6 +489,8 @@ def copy_images(
             report.exported_hashes[rel] = item.hash
         if item.split_implied:
             report.split_implied.add(rel)
+        if convert:
+            report.gif_as_png.append(rel)
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))

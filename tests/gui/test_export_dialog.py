@@ -159,6 +159,14 @@ def test_the_report_says_when_statuses_were_not_written():
     assert "the FiftyOne image classification format" in text  # as the dialog names it
 
 
+def test_the_report_says_when_gifs_were_written_as_png():
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    report = ExportReport("/tmp/out", "imagefolder", written=5, gif_as_png=["train/a/b.png"])
+    assert "\n1 GIF image written as PNG (the first frame;" in report_text(report)
+
+
 def test_an_error_about_what_was_typed_goes_when_it_is_changed(qtbot, dialog, tmp_path):
     dialog.folder.setText(str(tmp_path / "out"))
     dialog.extra.class_map.setText("nonsense")

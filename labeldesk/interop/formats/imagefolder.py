@@ -1,6 +1,11 @@
 """ImageFolder: OUT/<split>/<class>/<file>, the layout torchvision's ``ImageFolder`` reads
 (and LabelDesk's own scanner: an export opens as a project with the same labels).
-:mod:`.folder_labels` reads it back as labels."""
+:mod:`.folder_labels` reads it back as labels.
+
+torchvision picks files by extension: a name without one it reads gets its format's,
+and a GIF (torchvision reads no ``.gif``) is written as a PNG of its first frame
+(:mod:`labeldesk.interop.export_names`); the manifest records both, so the export read
+back leads each file to its image."""
 
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ def _imagefolder(
         _imagefolder_place,
         all_paths=True,
         typed=True,  # torchvision reads files by extension: `noext` would be dropped
+        gif_as_png=True,  # and reads no .gif
     ):
         pass
 
