@@ -152,7 +152,8 @@ class LabelingController(QObject):
 
     # -- commands ------------------------------------------------------------------
     def label_selection(self, label: str | None) -> None:
-        """Label every selected image in one batch; advance after a single image."""
+        """Label (``None``: unlabel) every selected image in one batch; move on after a
+        single image."""
         rows = self.grid.selected_rows()
         if not len(rows):
             self.message.emit("Select one or more images first")
@@ -165,10 +166,7 @@ class LabelingController(QObject):
 
         def done(_: object) -> None:
             self.message.emit(f"{shown} → {label}" if label else f"Removed label of {shown}")
-            if self.auto_advance and len(rows) == 1 and label is not None:
-                next_row = int(rows[0]) + 1
-                if next_row < self.model.rowCount():
-                    self.grid.select_row(next_row)
+            self._move_on(rows)
 
         self.write(
             lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb),
@@ -204,7 +202,8 @@ class LabelingController(QObject):
         return ask_yes(self.grid, title, text)
 
     def toggle_excluded(self) -> None:
-        """Exclude the selection, or include it again when all of it is excluded."""
+        """Exclude the selection, or include it again when all of it is excluded; move
+        on after a single image."""
         rows = self.grid.selected_rows()
         catalog = self.model.catalog
         if not len(rows) or catalog is None:
@@ -214,12 +213,25 @@ class LabelingController(QObject):
         status = None if all_excluded else EXCLUDED
         paths = self.model.paths_of_rows(rows)
         verb = "Included" if all_excluded else "Excluded"
+
+        def done(_: object) -> None:
+            self.message.emit(f"{verb} {counted(len(paths), 'image')}")
+            self._move_on(rows)
+
         self.write(
             lambda: self.project.set_status(paths, status),
             size=len(paths),
             title=f"{verb[:-1]}ing {len(paths):,} images",
-            done=lambda _: self.message.emit(f"{verb} {counted(len(paths), 'image')}"),
+            done=done,
         )
+
+    def _move_on(self, rows: np.ndarray) -> None:
+        """After a key acted on one image (a class, 0, X), select the next one, as the
+        review does; a selection of several stays selected (the next key acts on it)."""
+        if self.auto_advance and len(rows) == 1:
+            next_row = int(rows[0]) + 1
+            if next_row < self.model.rowCount():
+                self.grid.select_row(next_row)
 
     def undo(self) -> None:
         """Take back this person's newest batch (in the background when it is big)."""

@@ -100,8 +100,11 @@ def shortcut_table() -> list[tuple[str, str]]:
     """(keys, what they do) rows for the Help ▸ Keyboard shortcuts dialog."""
     return [
         ("1 … 9, A …", "Label the selected images with the 1st … 9th, 10th … class (then move on)"),
-        (_text(CLEAR_KEYS), "Remove the label of the selected images"),
-        (_text(EXCLUDE_KEYS), "Exclude the selected images from the dataset, or include again"),
+        (_text(CLEAR_KEYS), "Remove the label of the selected images (then move on)"),
+        (
+            _text(EXCLUDE_KEYS),
+            "Exclude the selected images from the dataset, or include again (then move on)",
+        ),
         (_text(UNDO_KEYS), "Undo the last label or exclude change"),
         ("Arrow keys, Home, End, PgUp, PgDn", "Move between images"),
         ("Shift+arrows, Shift+click", "Extend the selection"),
