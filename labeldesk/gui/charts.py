@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from labeldesk.core.display import format_percent
+from labeldesk.gui import shortcuts
 from labeldesk.ml.models import ModelVersion
 
 SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
@@ -133,8 +134,11 @@ class ConfusionTable(QTableWidget):
 
     A cell's colour grows with its share of its row's class (blue on the diagonal, red for
     mistakes), so a few errors in a big class still show. Clicking a cell emits the pair.
-    When the class names do not fit above the columns, the columns are numbered and each
-    row's name carries its number (an elided "ankle…" or "t-shirt…" named no class).
+    When the class names do not fit above the columns (an elided "ankle…" or "t-shirt…"
+    named no class), each column shows its class's label key (1-9, then A…, as the
+    sidebar and the menus do) and each row's name carries it; they were numbered 1, 2, …,
+    so the 10th class read "10" where the key that labels it is A. ``classes`` is in
+    class-key order (the project's class list).
     """
 
     HEADER_PADDING = 14  # a header's margins and sort-indicator room, in pixels
@@ -145,7 +149,7 @@ class ConfusionTable(QTableWidget):
         super().__init__(parent)
         self.classes: list[str] = []
         self.matrix: list[list[int]] = []
-        self.numbered: bool | None = None  # None: not fitted to the width yet
+        self.keyed: bool | None = None  # None: not fitted to the width yet
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -165,9 +169,10 @@ class ConfusionTable(QTableWidget):
         self.setVerticalHeaderLabels(self.classes)
         self.setHorizontalHeaderLabels(self.classes)
         for k, name in enumerate(self.classes):
+            key = shortcuts.class_key(k)
             for header in (self.horizontalHeaderItem(k), self.verticalHeaderItem(k)):
                 if header is not None:
-                    header.setToolTip(name)
+                    header.setToolTip(f"{name} (key {key})" if key else name)
         for i in range(n):
             total = sum(self.matrix[i]) if i < len(self.matrix) else 0
             for j in range(n):
@@ -184,7 +189,7 @@ class ConfusionTable(QTableWidget):
                 )
                 self.setItem(i, j, item)
         self._paint_cells()
-        self.numbered = None
+        self.keyed = None
         self._fit_headers()
 
     def resizeEvent(self, event):
@@ -192,22 +197,23 @@ class ConfusionTable(QTableWidget):
         self._fit_headers()
 
     def _fit_headers(self) -> None:
-        """Names above the columns when the widest fits its column, else numbers."""
+        """Names above the columns when the widest fits its column, else class keys."""
         n = len(self.classes)
         if not n:
             return
         metrics = self.horizontalHeader().fontMetrics()
         widest = max(metrics.horizontalAdvance(name) for name in self.classes)
-        numbered = self.viewport().width() / n < widest + self.HEADER_PADDING
-        if numbered == self.numbered:
+        keyed = self.viewport().width() / n < widest + self.HEADER_PADDING
+        if keyed == self.keyed:
             return
-        self.numbered = numbered
+        self.keyed = keyed
         for k, name in enumerate(self.classes):
             column, row = self.horizontalHeaderItem(k), self.verticalHeaderItem(k)
+            mark = class_mark(k)
             if column is not None:
-                column.setText(str(k + 1) if numbered else name)
+                column.setText(mark if keyed else name)
             if row is not None:
-                row.setText(f"{k + 1}  {name}" if numbered else name)
+                row.setText(f"{mark}  {name}" if keyed else name)
 
     def changeEvent(self, event):
         if event.type() == QEvent.Type.PaletteChange:
@@ -238,6 +244,12 @@ class ConfusionTable(QTableWidget):
 
 
 TOO_FEW = "⚠"  # beside a val accuracy measured on too few images (the tooltip says why)
+
+
+def class_mark(n: int) -> str:
+    """A short header for the ``n``-th class: its label key; past the last key (more
+    than 33 classes) its place, "#34", which no key reads like."""
+    return shortcuts.class_key(n) or f"#{n + 1}"
 
 
 def percent(value: Any) -> str:

@@ -254,7 +254,7 @@ def test_readable_in_the_dark_theme(qtbot, qapp, trained, light_theme):
     widget.shutdown()
 
 
-def test_confusion_columns_are_numbered_when_the_names_do_not_fit(qtbot):
+def test_confusion_columns_show_class_keys_when_the_names_do_not_fit(qtbot):
     from labeldesk.gui.charts import ConfusionTable
 
     table = ConfusionTable()
@@ -269,12 +269,12 @@ def test_confusion_columns_are_numbered_when_the_names_do_not_fit(qtbot):
         columns = [table.horizontalHeaderItem(k).text() for k in range(4)]
         return columns, [table.verticalHeaderItem(k).text() for k in range(4)]
 
-    # an elided "t-shirt…" named no class: numbers above, and each row names its number
+    # an elided "t-shirt…" named no class: keys above, and each row names its key
     assert heads() == (
         ["1", "2", "3", "4"],
         ["1  ankle_boot", "2  t-shirt_top", "3  pullover", "4  bag"],
     )
-    assert table.horizontalHeaderItem(1).toolTip() == "t-shirt_top"
+    assert table.horizontalHeaderItem(1).toolTip() == "t-shirt_top (key 2)"
     table.resize(1400, 200)
     qtbot.waitUntil(lambda: heads()[0] == names)
     assert heads()[1] == names
@@ -304,3 +304,24 @@ def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot,
         assert all(_whole(widget.summary_labels[k]) for k in widget.summary_labels)
     finally:
         widget.shutdown()
+
+
+def test_confusion_headers_are_the_keys_that_label_the_classes(qtbot):
+    """The 10th class read "10" above its column, where the key that labels it (in the
+    sidebar, the menus, the review) is A; past the last key a class gets "#34"."""
+    from labeldesk.gui.charts import ConfusionTable
+    from labeldesk.gui.shortcuts import LABEL_KEYS
+
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    names = [f"class_{k:02d}" for k in range(len(LABEL_KEYS) + 2)]
+    table.set_matrix(names, np.eye(len(names), dtype=int))
+    table.resize(900, 600)
+    table.show()
+    qtbot.waitExposed(table)
+    columns = [table.horizontalHeaderItem(k).text() for k in range(len(names))]
+    assert columns[:11] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B"]
+    assert columns[len(LABEL_KEYS) - 1 :] == ["Y", f"#{len(LABEL_KEYS) + 1}", f"#{len(names)}"]
+    assert table.verticalHeaderItem(9).text() == "A  class_09"
+    assert table.horizontalHeaderItem(9).toolTip() == "class_09 (key A)"
+    assert table.horizontalHeaderItem(len(LABEL_KEYS)).toolTip() == f"class_{len(LABEL_KEYS)}"
