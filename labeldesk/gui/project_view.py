@@ -8,6 +8,7 @@ others. The model's insights (predictions, scores, neighbours) arrive from an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,7 @@ from labeldesk.core.changes import Changes
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
+from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
@@ -29,7 +31,7 @@ from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
-from labeldesk.gui.sidebar import FilterSidebar
+from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
@@ -91,6 +93,8 @@ class ProjectView(QWidget):
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._insights_stale = False  # labels changed while hidden: rescore on next show
         self._closed = False  # after shutdown(): late signals must not touch the project
+        self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
+        self._insights_seen = False  # the first scores (or None) arrived
         self._counts_soon = Deferred(self)  # over 200k images: after the next image shows
         self._counts_soon.due.connect(self.refresh_counts)
 
@@ -216,6 +220,7 @@ class ProjectView(QWidget):
         current_row = row if row >= 0 else (int(rows[0]) if len(rows) else -1)
         self.grid.restore_selection(rows, current_row, start)
         self.grid.verticalScrollBar().setValue(scroll)
+        self.restoring.resume(selected, settled=self._insights_seen)  # all is read now
 
     def _show_undone(self, image_ids: list[int]) -> None:
         """Select the first image shown that an undo changed back: the mistake is
@@ -393,17 +398,24 @@ class ProjectView(QWidget):
         if self._closed or self.model.catalog is None:
             return
         catalog = self.catalog
+        before = self.model.rows_to_ids(self.grid.selected_rows())
         first = catalog.insights is None
         catalog.set_insights(insights)
         self.sidebar.set_model_available(insights is not None)
         self.detail.set_model_available(insights is not None)
         wanted = self.model.image_filter
-        if first and (wanted.sort != "path" or wanted.show == "flagged"):
+        if insights is None and (wanted.sort in NEEDS_MODEL or wanted.show in NEEDS_MODEL):
+            # a choice kept from an earlier session, which had scores: back to the default
+            show = "all" if wanted.show in NEEDS_MODEL else wanted.show
+            self.sidebar.show_filter(replace(wanted, sort="path", show=show))
+        elif first and (wanted.sort != "path" or wanted.show == "flagged"):
             self.apply_filter(wanted)  # the order or selection waited for these scores
         else:  # keep rows where they are under the person's eyes; repaint the badges
             self.grid.viewport().update()  # tiles read the catalog as they paint
             self.refresh_counts()
             self._update_detail()
+        self._insights_seen = True
+        self.restoring.resume(before, settled=self._settled())
 
     def jump_to(self, image_id: int) -> None:
         """Select ``image_id`` in the grid, widening the filter to every image if needed."""
@@ -445,14 +457,48 @@ class ProjectView(QWidget):
         self.sidebar.select_sort("outlier")
         self.message.emit("Sorted by outlier score: the most unusual images come first")
 
+    # -- the place in the browser, kept per project -----------------------------------
+    def place(self) -> BrowserPlace:
+        """The current image and what the sidebar shows (see :mod:`browser_place`)."""
+        current = self.grid.currentIndex()
+        rows = [current.row()] if current.isValid() else self.grid.selected_rows()[:1]
+        ids = [int(i) for i in self.model.rows_to_ids(rows)]
+        pending = self.restoring.pending()
+        wanted = self.sidebar.current_filter()
+        return BrowserPlace(
+            pending if pending is not None else ids[0] if ids else None,
+            replace(wanted, paths=None, ranking=None, selection=""),
+        )
+
+    def restore_place(self) -> None:
+        """Back to where the person was when the project was last closed: the sidebar's
+        choices, then the image (silently the first one shown when it is gone or
+        filtered out)."""
+        place = saved_place(self.project.path)
+        if place is None:
+            return
+        if place.wanted != self.sidebar.current_filter():
+            self.sidebar.show_filter(place.wanted)
+        if place.image_id is not None:
+            self.restoring.start(place.image_id, settled=self._settled())
+
+    def _settled(self) -> bool:
+        """Whether the browser is done moving the selection by itself: the whole list
+        is read and the first scores have arrived."""
+        reading = self.fill_job is not None and self.fill_job.running
+        return not reading and self._insights_seen
+
     # -- lifetime ------------------------------------------------------------------
     def save_state(self) -> None:
         settings.save_bytes(SPLITTER_KEY, self.splitter.saveState())
+        if self.model.catalog is not None:
+            save_place(self.project.path, self.place())
 
     def restore_state(self) -> None:
         state = settings.load_bytes(SPLITTER_KEY)
         if state is not None:
             self.splitter.restoreState(state)
+        self.restore_place()
 
     def shutdown(self) -> None:
         """Stop background work and go inert; call before the project is closed."""

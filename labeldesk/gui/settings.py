@@ -1,4 +1,5 @@
-"""Persistent user preferences (QSettings): recent projects, theme, window layout, review.
+"""Persistent user preferences (QSettings): recent projects, theme, window layout, review,
+and each recent project's place in the browser.
 
 Every read goes through this module so keys are spelled once and tests can redirect
 the storage with :func:`QSettings.setPath` for the INI format used here.
@@ -6,6 +7,8 @@ the storage with :func:`QSettings.setPath` for the INI format used here.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -21,6 +24,7 @@ THEME_KEY = "view/theme"
 QUEUE_REFRESH_KEY = "review/queue_refresh_every"
 EMBED_NEW_KEY = "projects/embed_new"
 QUEUE_REFRESH_RANGE = (1, 1000)  # labels between two refreshes of the labeling queue
+PLACES_GROUP = "project_places"  # one subgroup per recent project: its browser place
 
 
 def settings() -> QSettings:
@@ -61,6 +65,42 @@ def last_project() -> Path | None:
     """The most recently opened project if its folder still exists."""
     recent = recent_projects()
     return recent[0] if recent else None
+
+
+def _place_group(project: Path) -> tuple[str, str]:
+    """The settings group of ``project``'s place (a hash: a path is no INI key) and its
+    resolved path, kept in the group so a person reading the file sees whose it is."""
+    path = str(Path(project).resolve())
+    return f"{PLACES_GROUP}/{hashlib.sha1(path.encode()).hexdigest()[:16]}", path
+
+
+def project_place(project: Path) -> dict[str, str]:
+    """What :func:`save_project_place` kept for ``project`` ({} if nothing)."""
+    group, path = _place_group(project)
+    store = settings()
+    store.beginGroup(group)
+    values = {key: str(store.value(key)) for key in store.childKeys()}
+    store.endGroup()
+    return values if values.pop("path", None) == path else {}
+
+
+def save_project_place(project: Path, values: Mapping[str, str]) -> None:
+    """Keep ``values`` (the browser's current image, filter, sort) for ``project``, in
+    place of what was kept; only recent projects keep theirs, so the file stays small."""
+    group, path = _place_group(project)
+    store = settings()
+    store.remove(group)
+    store.beginGroup(group)
+    store.setValue("path", path)
+    for key, value in values.items():
+        store.setValue(key, value)
+    store.endGroup()
+    kept = {_place_group(p)[0] for p in recent_projects(existing_only=False)} | {group}
+    store.beginGroup(PLACES_GROUP)
+    for name in store.childGroups():
+        if f"{PLACES_GROUP}/{name}" not in kept:
+            store.remove(name)
+    store.endGroup()
 
 
 def theme() -> str:

@@ -275,6 +275,23 @@ class FilterSidebar(QWidget):
         self._search_timer.stop()
         self._emit()
 
+    def show_filter(self, wanted: ImageFilter) -> None:
+        """Set the controls to ``wanted``'s class, split, images, sort and search (one
+        filter change); a class no longer listed leaves every class shown."""
+        widgets = (self.class_list, self.split_buttons, self.show_box, self.sort_box)
+        for widget in (*widgets, self.search):
+            widget.blockSignals(True)
+        self.select_class(None)
+        self.select_class(wanted.label, unlabeled=wanted.unlabeled)
+        self.select_split(wanted.split)
+        self.select_show(wanted.show)
+        self.select_sort(wanted.sort)
+        self.search.setText(wanted.search)
+        for widget in (*widgets, self.search):
+            widget.blockSignals(False)
+        self._search_timer.stop()
+        self._emit()
+
     def select_show(self, show: str) -> None:
         self.show_box.setCurrentIndex(SHOW_CHOICES.index(show))
 

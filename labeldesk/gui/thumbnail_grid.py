@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QRegion,
     QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -83,6 +84,7 @@ class ThumbnailGrid(QListView):
         self._anchor = QPersistentModelIndex()  # where a Shift range starts
         self._band = QRect()  # rubber band, content coordinates
         self._press = QPoint()  # where the mouse went down, content coordinates
+        self._revealing = False  # the current tile goes to the middle once shown
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
@@ -146,6 +148,30 @@ class ThumbnailGrid(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         Base.resizeEvent(self, event)
         self._relayout()
+        if self._revealing:
+            self._reveal()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._revealing:
+            self._reveal()
+
+    def reveal_current(self) -> None:
+        """Scroll the current tile to the middle of the grid, now if the grid is shown,
+        else once it is laid out (a reopened project's image is chosen before the window
+        has its size: scrolled to then, it ended up off screen)."""
+        self._revealing = True
+        self._reveal()
+
+    def _reveal(self) -> None:
+        if not self.isVisible() or self.viewport().height() <= 0:
+            return
+        self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
+        # The layout's other resizes of this turn of the event loop follow the tile too.
+        QTimer.singleShot(0, self, self._stop_revealing)
+
+    def _stop_revealing(self) -> None:
+        self._revealing = False
 
     def horizontalOffset(self) -> int:
         return 0
