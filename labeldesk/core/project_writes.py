@@ -17,6 +17,7 @@ from . import classes as class_table
 from . import labels as label_store
 from . import undo as undo_store
 from .changes import Changes, ProjectEvents
+from .class_events import record_added
 from .db import Database
 from .errors import ProjectError, UnknownPathError
 from .layout import SPLITS
@@ -50,10 +51,19 @@ class ProjectWrites:
 
     def add_classes(self, names: Iterable[str]) -> list[str]:
         """Define classes (named by a person: they keep the order given); return the new
-        ones. Not a labeling batch (nothing to undo), but listeners hear of it."""
+        ones. One undoable batch without label events: its undo removes the classes
+        again, each unless an image carries it by then."""
+        batch = None
         with self.db.write() as conn:
+            before = class_table.aliases(conn)
             added = class_table.add_classes(conn, names)
-        self.events.publish(Changes(kind=changes.CLASS, classes_changed=bool(added)))
+            if added:
+                many = "classes" if len(added) > 1 else "class"
+                batch = label_store.new_batch(conn, "human", f"add {many} {', '.join(added)}")
+                record_added(conn, batch, added, before)
+        self.events.publish(
+            Changes(kind=changes.CLASS, batch_id=batch, classes_changed=bool(added))
+        )
         return added
 
     def rename_class(self, old: str, new: str) -> Changes:

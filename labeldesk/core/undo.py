@@ -46,11 +46,14 @@ class Undone(Changes):
         text = f"undid “{self.description or f'batch {self.undone_batch_id}'}”"
         if self.author:
             text += f" by {self.author}"
-        text += f": {counted(self.events, 'image')} changed back"
+        parts = []
+        if self.events or not (self.classes_restored or self.classes_removed):
+            parts.append(f"{counted(self.events, 'image')} changed back")
         if self.classes_restored:
-            text += f", class(es) {quoted_names(self.classes_restored)} back"
+            parts.append(f"class(es) {quoted_names(self.classes_restored)} back")
         if self.classes_removed:
-            text += f", class(es) {quoted_names(self.classes_removed)} it added removed"
+            parts.append(f"class(es) {quoted_names(self.classes_removed)} it added removed")
+        text += ": " + ", ".join(parts)
         if self.classes_kept:
             text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
         if self.kept:
@@ -251,7 +254,7 @@ def _undo_class_events(
             class_table.restore_in_table(conn, name, position, origin)
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored, removed, kept
+    return restored, removed[::-1], kept  # (taken back newest first; named as added)
 
 
 def _used(conn: sqlite3.Connection, label: str) -> bool:
