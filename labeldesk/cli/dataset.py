@@ -1,6 +1,6 @@
 """Commands that build and edit the project store.
 
-new, scan, stats, label, classes, undo, history.
+new, scan, stats, label, classes, undo, redo, history.
 """
 
 from __future__ import annotations
@@ -124,6 +124,15 @@ def add_parsers(add: AddParser) -> None:
         help="may also undo imported labels (folder names, labels files)",
     )
     p.set_defaults(handler=cmd_undo)
+
+    p = add("redo", "make again what your last undo took back (if you changed nothing since)")
+    p.add_argument("project", type=path_arg)
+    p.add_argument(
+        "--include-imports",
+        action="store_true",
+        help="may also redo an undone import (folder names, labels files)",
+    )
+    p.set_defaults(handler=cmd_redo)
 
     p = add("history", "label history, newest first")
     p.add_argument("project", type=path_arg)
@@ -423,6 +432,31 @@ def cmd_undo(args: argparse.Namespace) -> Output:
     lines = [undone.summary()] + [f"  {p}" for p in paths]
     if undone.events > len(paths):
         lines.append(f"  … and {undone.events - len(paths)} more")
+    return Output(data, "\n".join(lines))
+
+
+def cmd_redo(args: argparse.Namespace) -> Output:
+    from labeldesk.core.labels import SOURCES, USER_SOURCES, where_it_was
+
+    with open_existing(args.project) as project:
+        sources = SOURCES if args.include_imports else USER_SOURCES
+        redone = project.redo(sources=sources)  # the current user's own newest undo
+        paths = [where_it_was(p) for p in project.paths_of(redone.image_ids[:20])]
+    data = {
+        "batch": redone.redone_batch_id,
+        "undo_batch": redone.undo_batch_id,
+        "redo_batch": redone.batch_id,
+        "description": redone.description,
+        "events": redone.events,
+        "kept": redone.kept,
+        "classes_back": list(redone.classes_back),
+        "classes_renamed": [list(pair) for pair in redone.classes_renamed],
+        "classes_removed": list(redone.classes_gone),
+        "paths": paths,
+    }
+    lines = [redone.summary()] + [f"  {p}" for p in paths]
+    if redone.events > len(paths):
+        lines.append(f"  … and {redone.events - len(paths)} more")
     return Output(data, "\n".join(lines))
 
 

@@ -1,8 +1,8 @@
 """What a write changed, and a Qt-free hub that tells every listener about it.
 
 Every write of a :class:`~labeldesk.core.project.Project` (labels, statuses, splits,
-class edits, undo, a scan) returns a :class:`Changes` and publishes the same object on
-``project.events``. Views then re-read exactly the images named, instead of each caller
+class edits, undo, redo, a scan) returns a :class:`Changes` and publishes the same object
+on ``project.events``. Views then re-read exactly the images named, instead of each caller
 wiring up refreshes by hand; the GUI re-emits the events as Qt signals on its thread
 (:class:`labeldesk.gui.session.ProjectSession`).
 """
@@ -23,8 +23,9 @@ STATUS = "status"  # marked verified / excluded, or cleared
 SPLIT = "split"  # moved between train / val / test
 CLASS = "class"  # a class added, renamed, merged or removed (and its images relabeled)
 UNDO = "undo"  # a batch taken back
+REDO = "redo"  # an undo taken back: the batch's change made again
 SCAN = "scan"  # the image folder re-indexed: any image may have come, gone or changed
-KINDS = (LABEL, STATUS, SPLIT, CLASS, UNDO, SCAN)
+KINDS = (LABEL, STATUS, SPLIT, CLASS, UNDO, REDO, SCAN)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -253,7 +253,7 @@ def add_classes(
     for name in added:
         rows.insert(_place(rows, name, origin), (None, name, origin))
     # A class named again after it was removed or renamed is no longer an alias.
-    _drop_aliases(conn, added)
+    drop_aliases(conn, added)
     now = time.time()
     for position, (class_id, name, row_origin) in enumerate(rows):
         if class_id is None:
@@ -318,7 +318,7 @@ def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:
     conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
     # ``new`` is a class again: an alias left by its earlier removal or rename would send
     # its folder's new files elsewhere (as add_classes drops it for a name added again).
-    _drop_aliases(conn, [new])
+    drop_aliases(conn, [new])
     conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (new, old))
     set_alias(conn, old, new)
 
@@ -340,7 +340,7 @@ def restore_in_table(conn: sqlite3.Connection, name: str, position: int, origin:
     conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
 
 
-def _drop_aliases(conn: sqlite3.Connection, names: list[str]) -> None:
+def drop_aliases(conn: sqlite3.Connection, names: list[str]) -> None:
     """Forget the aliases that ``names`` find in any Unicode form (they are classes now)."""
     forms = {nfc(n) for n in names}
     stale = [a for a in aliases(conn) if nfc(a) in forms]

@@ -214,6 +214,17 @@ MIGRATIONS: Sequence[str] = (
     DROP TABLE class_events;
     ALTER TABLE class_events_v11 RENAME TO class_events;
     """,
+    # 12: redo. A redo is a batch of its own (a person's edit that undo takes back like
+    # any other) that makes again what an undo took back; ``redos`` pairs it with that
+    # undo, so the undo is not offered for redo twice. Class events are read per batch
+    # by undo and redo: indexed. (IF NOT EXISTS: nothing here changes a table it finds.)
+    """
+    CREATE TABLE IF NOT EXISTS redos (
+        batch_id INTEGER PRIMARY KEY REFERENCES label_batches(id),
+        undo_id INTEGER NOT NULL UNIQUE REFERENCES label_batches(id)
+    );
+    CREATE INDEX IF NOT EXISTS class_events_batch ON class_events(batch_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

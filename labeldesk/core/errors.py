@@ -75,5 +75,10 @@ class NothingToUndoError(LabelDeskError):
         super().__init__(message)
 
 
+class NothingToRedoError(LabelDeskError):
+    """Redo was asked for but none of this person's undos is left to redo (none since
+    their last change: a new change starts afresh)."""
+
+
 class Cancelled(LabelDeskError):
     """A long job stopped because its cancel token was set."""

@@ -1,5 +1,5 @@
 """The writes of a :class:`~labeldesk.core.project.Project`: classes, labels, statuses,
-splits and undo, each one batch in the label history that returns (and publishes on
+splits, undo and redo, each one batch in the label history that returns (and publishes on
 ``project.events``) the :class:`~labeldesk.core.changes.Changes` it made.
 
 A mixin only to keep ``project.py`` about opening, folders and reading; every method is
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import changes
 from . import classes as class_table
 from . import labels as label_store
+from . import redo as redo_store
 from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .class_events import record_added
@@ -234,6 +235,20 @@ class ProjectWrites:
         undone = undo_store.undo(self.db, batch_id, sources=sources, author=who)
         self.events.publish(undone)
         return undone
+
+    def redo(
+        self,
+        *,
+        author: str | None = None,
+        sources: Sequence[str] = label_store.USER_SOURCES,
+    ) -> redo_store.Redone:
+        """Make again what the newest undo of ``author`` (default: the current user) took
+        back, if they have made no change since (see :mod:`~labeldesk.core.redo`); the
+        redo is a new batch that :meth:`undo` takes back."""
+        who = author if author is not None else label_store.current_user()
+        redone = redo_store.redo(self.db, sources=sources, author=who)
+        self.events.publish(redone)
+        return redone
 
     def history(
         self, path: str | None = None, limit: int | None = None

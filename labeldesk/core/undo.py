@@ -2,6 +2,9 @@
 
 A person's undo takes back their own newest batch, never someone else's: batches are
 matched by author, and an image that a later batch changed again is left as it is.
+An undo is a batch of its own (source ``undo``, ``undoes`` naming the batch); it is not
+undone itself but redone (:mod:`labeldesk.core.redo`), which makes the change again as
+a new batch that undo takes back like any other.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def undo(
         later = _changed_later(conn, row[0], [e[0] for e in events])
         changes, kept = [], 0
         for e in events:
-            if e[0] in later or not _still_as_left(current[e[0]], e):
+            if e[0] in later or not still_as_left(current[e[0]], e):
                 kept += 1  # someone changed it again since: theirs stands
                 continue
             split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
@@ -160,8 +163,10 @@ def pending_description(
         return str(row[1] or "a change")
 
 
-def _still_as_left(state: tuple, event: sqlite3.Row) -> bool:
-    """Is the image as the event left it? (Older events did not record splits.)"""
+def still_as_left(state: tuple, event: sqlite3.Row) -> bool:
+    """Is the image as the event left it? (Older events did not record splits.)
+    ``event``: (image id, old label, new label, old status, new status, old split, new
+    split)."""
     label, status, split = state
     return (label, status) == (event[2], event[4]) and (event[5] == event[6] or split == event[6])
 
@@ -179,18 +184,23 @@ def _batch_to_undo(
         if row is None:
             raise NothingToUndoError(f"there is no batch {batch_id}")
         if row[4] == "undo":
-            raise NothingToUndoError(f"batch {batch_id} is itself an undo")
+            raise NothingToUndoError(
+                f"batch {batch_id} is itself an undo; to make its change again, redo "
+                "(your newest undo first)"
+            )
         if not row[3]:
             raise NothingToUndoError(f"batch {batch_id} has been undone already")
         return row
     row = conn.execute(
         f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source {IN_LIST} "
-        f"AND b.author IS ? AND {not_undone} ORDER BY b.id DESC LIMIT 1",
+        f"AND b.author IS ? AND {not_undone} AND {_CHANGED_SOMETHING} "
+        "ORDER BY b.id DESC LIMIT 1",
         (json_list(sources), who),
     ).fetchone()
     if row is None:
         others = conn.execute(
-            f"SELECT COUNT(*) FROM label_batches b WHERE b.source {IN_LIST} AND {not_undone}",
+            f"SELECT COUNT(*) FROM label_batches b WHERE b.source {IN_LIST} AND {not_undone} "
+            f"AND {_CHANGED_SOMETHING}",
             (json_list(sources),),
         ).fetchone()[0]
         mine = f" for {who}" if who else ""
@@ -202,6 +212,14 @@ def _batch_to_undo(
         )
         raise NothingToUndoError(f"nothing to undo{mine}{hint}", others=others)
     return row
+
+
+# A batch with neither label nor class events changed nothing (a redo whose images had all
+# been changed again by someone else): an undo would have nothing to take back.
+_CHANGED_SOMETHING = (
+    "(EXISTS (SELECT 1 FROM label_events e WHERE e.batch_id = b.id) "
+    "OR EXISTS (SELECT 1 FROM class_events c WHERE c.batch_id = b.id))"
+)
 
 
 def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) -> set[int]:
@@ -245,7 +263,7 @@ def _undo_class_events(
         if op == "rename" and class_table.class_exists(conn, target):
             if class_table.class_exists(conn, name):
                 continue  # the old name was taken again since: keep both as they are
-            if _used(conn, target):
+            if label_in_use(conn, target):
                 class_table.restore_in_table(conn, name, position, origin)
                 kept.append(target)
             else:
@@ -257,6 +275,7 @@ def _undo_class_events(
     return restored, removed[::-1], kept  # (taken back newest first; named as added)
 
 
-def _used(conn: sqlite3.Connection, label: str) -> bool:
+def label_in_use(conn: sqlite3.Connection, label: str) -> bool:
+    """Does any image (in the folder or not) carry ``label``?"""
     row = conn.execute("SELECT 1 FROM images WHERE label = ? LIMIT 1", (label,)).fetchone()
     return row is not None

@@ -1,0 +1,245 @@
+"""Redo: make again the change an undo took back, as a new batch that undo takes back.
+
+Redo works as in a text editor. It offers the person's own undos, newest first, made
+since their last change: a new change of theirs (a label, a review decision, a class
+edit) starts afresh, and what they undid before it is no longer offered. A redo is not a
+new change in that sense: after two undos, two redos make both changes again.
+
+An undo is not undone; it is redone. The redo is a batch of its own with the source of
+the batch it makes again (the ``redos`` table pairs it with the undo, so that undo is not
+offered twice), and it records its label events and class events as any edit does. So
+an undo takes the redo back like any other change, and a redo of that undo makes it
+again, as often as asked. As with undo, an image that someone else changed after the
+undo keeps their value (``kept`` counts it), and a class is not removed again while an
+image carries its name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import classes as class_table
+from .changes import REDO, Changes
+from .class_events import record_added, record_event
+from .db import Database
+from .display import counted
+from .errors import NothingToRedoError
+from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+from .sql_lists import IN_LIST, json_list
+from .undo import label_in_use, still_as_left
+
+_ME = object()  # "the current user" (see current_user)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Redone(Changes):
+    """What a redo made again: a :class:`Changes` of kind ``redo`` whose ``batch_id`` is
+    the new batch (what the next undo takes back) and ``image_ids`` the images changed."""
+
+    kind: str = REDO
+    undo_batch_id: int  # the undo taken back
+    redone_batch_id: int  # the batch whose change is made again
+    description: str
+    kept: int = 0  # images changed since the undo by someone else, left as they are
+    classes_back: tuple[str, ...] = ()  # added again
+    classes_renamed: tuple[tuple[str, str], ...] = ()  # (old, new): renamed again
+    classes_gone: tuple[str, ...] = ()  # removed or merged again
+    classes_kept: tuple[str, ...] = ()  # not removed again: still in use
+
+    @property
+    def events(self) -> int:
+        return len(self.image_ids)
+
+    def summary(self) -> str:
+        text = f"redid “{self.description or f'batch {self.redone_batch_id}'}”"
+        parts = []
+        if self.events or not (self.classes_back or self.classes_renamed or self.classes_gone):
+            parts.append(f"{counted(self.events, 'image')} changed again")
+        if self.classes_back:
+            parts.append(f"class(es) {', '.join(self.classes_back)} back")
+        parts += [f"{old} renamed to {new} again" for old, new in self.classes_renamed]
+        if self.classes_gone:
+            parts.append(f"class(es) {', '.join(self.classes_gone)} gone again")
+        text += ": " + ", ".join(parts)
+        if self.classes_kept:
+            text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
+        if self.kept:
+            again = "was left as it is" if self.kept == 1 else "were left as they are"
+            text += f"; {counted(self.kept, 'image')} changed by someone else since {again}"
+        return text
+
+
+def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME) -> Redone:
+    """Take back the newest undo by ``author`` (default: the current user) made since
+    their last change, of a batch from ``sources``: its change is made again, as a new
+    batch of the undone batch's source and description."""
+    who = current_user() if author is _ME else author
+    with db.write() as conn:
+        undo_id, batch_id, description, source = _undo_to_redo(conn, sources, who)
+        events = conn.execute(
+            "SELECT image_id, old_label, new_label, old_status, new_status, old_split, "
+            "new_split FROM label_events WHERE batch_id = ? ORDER BY id DESC",
+            (undo_id,),
+        ).fetchall()
+        ids = [e[0] for e in events]
+        current = current_state(conn, ids)
+        later = _changed_later(conn, undo_id, ids, who)
+        changes, kept = [], 0
+        for e in events:
+            if e[0] in later or not still_as_left(current[e[0]], e):
+                kept += 1  # someone changed it since the undo: theirs stands
+                continue
+            split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
+            changes.append(Change(e[0], label=e[1], status=e[3], split=split))
+        redo_id = new_batch(conn, source, description)
+        conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
+        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id)
+        _, changed = record(conn, changes, source, description, batch_id=redo_id)
+        # A label given again whose class is gone (removed since) brings the class back;
+        # recorded, so that undoing this redo takes it away again.
+        given = {c.label for c in changes if isinstance(c.label, str)}
+        before = class_table.aliases(conn)
+        revived = class_table.add_classes(
+            conn,
+            sorted(given - set(class_table.class_names(conn))),
+            explicit=False,
+            as_given=True,
+        )
+        record_added(conn, redo_id, revived, before)
+        removed, kept_classes = _classes_after_labels(conn, redo_id, after)
+    return Redone(
+        batch_id=redo_id,
+        undo_batch_id=undo_id,
+        redone_batch_id=batch_id,
+        description=description,
+        image_ids=tuple(changed),
+        classes_changed=bool(back or renamed or revived or removed),
+        kept=kept,
+        classes_back=tuple(back + revived),
+        classes_renamed=tuple(renamed),
+        classes_gone=tuple(removed),
+        classes_kept=tuple(kept_classes),
+    )
+
+
+def pending_redo_size(
+    db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
+) -> int:
+    """How many label events the next :func:`redo` by ``author`` would make again (0
+    when there is nothing to redo): the app runs a big redo in the background."""
+    who = current_user() if author is _ME else author
+    with db.reading() as conn:
+        try:
+            undo_id = _undo_to_redo(conn, sources, who)[0]
+        except NothingToRedoError:
+            return 0
+        count = conn.execute("SELECT COUNT(*) FROM label_events WHERE batch_id = ?", (undo_id,))
+        return int(count.fetchone()[0])
+
+
+def pending_redo_description(
+    db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
+) -> str | None:
+    """What the next :func:`redo` by ``author`` would make again, as its batch was
+    described ("label 1 as coat"), or None when there is nothing to redo. Reads only."""
+    who = current_user() if author is _ME else author
+    with db.reading() as conn:
+        try:
+            return str(_undo_to_redo(conn, sources, who)[2] or "a change")
+        except NothingToRedoError:
+            return None
+
+
+def _undo_to_redo(
+    conn: sqlite3.Connection, sources: Sequence[str], who: object
+) -> tuple[int, int, str, str]:
+    """(undo id, the batch it undid, that batch's description and source) of the newest
+    undo by ``who`` since their last change, not redone yet, of a batch from ``sources``."""
+    last_change = conn.execute(
+        f"SELECT b.id FROM label_batches b WHERE b.author IS ? AND b.source {IN_LIST} "
+        "AND NOT EXISTS (SELECT 1 FROM redos r WHERE r.batch_id = b.id) "
+        "ORDER BY b.id DESC LIMIT 1",
+        (who, json_list(USER_SOURCES)),
+    ).fetchone()
+    row = conn.execute(
+        "SELECT u.id, b.id, b.description, b.source FROM label_batches u "
+        "JOIN label_batches b ON b.id = u.undoes "
+        f"WHERE u.author IS ? AND u.id > ? AND b.source {IN_LIST} "
+        "AND NOT EXISTS (SELECT 1 FROM redos r WHERE r.undo_id = u.id) "
+        "ORDER BY u.id DESC LIMIT 1",
+        (who, last_change[0] if last_change else 0, json_list(sources)),
+    ).fetchone()
+    if row is None:
+        mine = f" for {who}" if who else ""
+        raise NothingToRedoError(f"nothing to redo{mine}")
+    return int(row[0]), int(row[1]), str(row[2]), str(row[3])
+
+
+def _changed_later(
+    conn: sqlite3.Connection, undo_id: int, ids: Sequence[int], who: object
+) -> set[int]:
+    """Images a batch after undo ``undo_id`` changed (even if it changed them back),
+    other than undos, batches undone since, and ``who``'s own redos (the redo history
+    being walked: after two undos, the first redo changes what the second redoes)."""
+    rows = conn.execute(
+        "SELECT DISTINCT e.image_id FROM label_events e "
+        "JOIN label_batches b ON b.id = e.batch_id WHERE e.batch_id > ? "
+        "AND b.undoes IS NULL "
+        "AND NOT (b.author IS ? AND EXISTS (SELECT 1 FROM redos r WHERE r.batch_id = b.id)) "
+        "AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.undoes = b.id) "
+        f"AND e.image_id {IN_LIST}",
+        (undo_id, who, json_list(ids)),
+    )
+    return {r[0] for r in rows}
+
+
+def _classes_before_labels(
+    conn: sqlite3.Connection, redo_id: int, batch_id: int
+) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str, str | None]]]:
+    """Make again the class additions and renames of batch ``batch_id`` that its undo
+    took back, recorded in batch ``redo_id``. Returns (classes back, (old, new) renamed,
+    and the removals left for after the labels: (op, name, target))."""
+    back: list[str] = []
+    renamed: list[tuple[str, str]] = []
+    after: list[tuple[str, str, str | None]] = []
+    for op, name, target, position, origin in conn.execute(
+        "SELECT op, name, target, position, origin FROM class_events WHERE batch_id = ? "
+        "ORDER BY id",
+        (batch_id,),
+    ).fetchall():
+        exists = class_table.class_exists(conn, name)
+        if op == "add" and not exists:  # its undo took it away: in its place again
+            before = class_table.aliases(conn)
+            class_table.restore_in_table(conn, name, position, origin)
+            class_table.drop_aliases(conn, [name])
+            record_added(conn, redo_id, [name], before)
+            back.append(name)
+        elif op == "rename" and exists and not class_table.class_exists(conn, target):
+            record_event(conn, redo_id, "rename", name, target)
+            class_table.rename_in_table(conn, name, target)
+            renamed.append((name, target))
+        elif op != "add" and exists:
+            # a removal or merge; or a rename whose new name stayed (someone used it):
+            # then the old name goes into it, as a merge would
+            after.append((op, name, target))
+    return back, renamed, after
+
+
+def _classes_after_labels(
+    conn: sqlite3.Connection, redo_id: int, removals: list[tuple[str, str, str | None]]
+) -> tuple[list[str], list[str]]:
+    """Remove again (into their target, if any) the classes that no image carries now
+    that the labels are changed again. Returns (classes removed, classes kept)."""
+    removed: list[str] = []
+    kept: list[str] = []
+    for _, name, target in removals:
+        if label_in_use(conn, name):  # someone labeled with it since the undo
+            kept.append(name)
+            continue
+        into = target if target is not None and class_table.class_exists(conn, target) else None
+        record_event(conn, redo_id, "remove", name, into)
+        class_table.delete_from_table(conn, name, alias_to=into)
+        removed.append(name)
+    return removed, kept
