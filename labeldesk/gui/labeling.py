@@ -4,7 +4,7 @@ Every change goes through :class:`~labeldesk.core.project.Project` (one undoable
 per key press, committed before the UI moves on). The project publishes what the write
 changed; the view re-reads only those rows (:mod:`labeldesk.gui.row_refresh`) and the
 class list if it changed, so what the grid shows is what the database holds, however
-the write was made (a key here, a review key, a duplicate-group action, an undo).
+the write was made (a key here, a review key, a duplicate-group action, an undo or redo).
 
 A write of more than :data:`BACKGROUND_WRITE` images (a select-all label key, its undo)
 takes seconds of SQLite work: it runs as a job, one transaction (all of it or none), and
@@ -22,12 +22,19 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from labeldesk.core import redo as redo_store
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import names_to_add
 from labeldesk.core.display import capitalised, counted, quoted_names
-from labeldesk.core.errors import Cancelled, LabelDeskError, NothingToUndoError
+from labeldesk.core.errors import (
+    Cancelled,
+    LabelDeskError,
+    NothingToRedoError,
+    NothingToUndoError,
+)
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
+from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
@@ -49,6 +56,7 @@ class LabelingController(QObject):
     message = Signal(str)  # transient status-bar text
     error = Signal(str)  # an expected failure, shown once
     undoneImages = Signal(list)  # the ids of the images an undo changed back
+    redoneImages = Signal(list)  # the ids of the images a redo changed again
 
     def __init__(
         self,
@@ -83,6 +91,9 @@ class LabelingController(QObject):
         self.undo_action = QAction("&Undo label change", self)
         self.undo_action.setShortcuts(shortcuts.sequences(shortcuts.UNDO_KEYS))
         self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QAction("&Redo", self)
+        self.redo_action.setShortcuts(shortcuts.sequences(shortcuts.REDO_KEYS))
+        self.redo_action.triggered.connect(self.redo)
         self.add_class_action = QAction("&Add class…", self)
         self.add_class_action.setShortcuts(shortcuts.sequences(shortcuts.ADD_CLASS_KEYS))
         self.add_class_action.triggered.connect(self.prompt_add_class)
@@ -251,14 +262,49 @@ class LabelingController(QObject):
         if undone.image_ids:
             self.undoneImages.emit(list(undone.image_ids))
 
+    def redo(self) -> None:
+        """Make again what this person's newest undo took back, unless they changed
+        something since (in the background when it is big). The redo is itself a change
+        that :meth:`undo` takes back."""
+        if self.refused():
+            return
+        size = redo_store.pending_redo_size(self.project.db)
+        self.write(
+            self.project.redo,
+            size=size,
+            title=f"Redoing a change of {size:,} images",
+            done=self._redid,
+            failed=self._redo_failed,
+        )
+
+    def _redid(self, redone: Redone) -> None:
+        self.message.emit(capitalised(redone.summary()))
+        if redone.image_ids:
+            self.redoneImages.emit(list(redone.image_ids))
+
+    def _redo_failed(self, exc: LabelDeskError) -> None:
+        if isinstance(exc, NothingToRedoError):
+            self.message.emit(f"{capitalised(str(exc))} (a new change clears what Redo offers)")
+        else:
+            self.error.emit(str(exc))
+
+    def name_steps(self) -> None:
+        """Name in the Undo and Redo actions what each would do (read as the Edit menu
+        opens)."""
+        self.name_undo()
+        self.name_redo()
+
     def name_undo(self) -> None:
-        """Name in the Undo action what it would take back (adding a class is not a
-        change it takes back: Ctrl+Z after one undid an older label, unannounced)."""
-        what = undo_store.pending_description(self.project.db)
-        if what is not None and len(what) > 40:
-            what = what[:39] + "…"
+        """Name in the Undo action what it would take back (Ctrl+Z had undone an older
+        label unannounced when the newest step was one it did not take back)."""
+        what = _shortened(undo_store.pending_description(self.project.db))
         text = "&Undo label change" if what is None else f"&Undo “{what}”"
         self.undo_action.setText(text)
+
+    def name_redo(self) -> None:
+        """Name in the Redo action what it would make again."""
+        what = _shortened(redo_store.pending_redo_description(self.project.db))
+        self.redo_action.setText("&Redo" if what is None else f"&Redo “{what}”")
 
     def _undo_failed(self, exc: LabelDeskError) -> None:
         if isinstance(exc, NothingToUndoError):
@@ -303,7 +349,7 @@ class LabelingController(QObject):
             return
         added = self.add_classes(names)
         if added:
-            self.message.emit(f"Added class(es): {quoted_names(added)}")
+            self.message.emit(f"Added class(es): {quoted_names(added)} (Ctrl+Z undoes it)")
 
     def refresh_classes(self) -> None:
         self._update_label_actions()
@@ -376,6 +422,11 @@ class LabelingController(QObject):
             done(job.result)
         elif job.token.cancelled:
             self.message.emit(f"“{job.name}” cancelled: nothing was changed")
+
+
+def _shortened(what: str | None, room: int = 40) -> str | None:
+    """A change's description as a menu entry shows it (long ones end in "…")."""
+    return what[: room - 1] + "…" if what is not None and len(what) > room else what
 
 
 def keys_moved(

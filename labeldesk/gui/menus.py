@@ -157,9 +157,9 @@ class MainMenus:
         )
         self._add(self.help_menu, "&About LabelDesk", (), commands.show_about)
         self._project_actions: list[QAction] = []
-        # the Undo entry names what it would take back, read as the menu opens
+        # the Undo and Redo entries name what they would do, read as the menu opens
         self.edit_menu.aboutToShow.connect(
-            lambda: self._labeling.name_undo() if self._labeling is not None else None
+            lambda: self._labeling.name_steps() if self._labeling is not None else None
         )
         hand_back_focus(bar)  # Esc out of a menu gives the keyboard back at once
 
@@ -213,12 +213,17 @@ class MainMenus:
         labeling = view.labeling
         # The view owns these actions and their shortcuts; the menus only show them.
         self.edit_menu.insertAction(self.search_action, labeling.undo_action)
+        self.edit_menu.insertAction(self.search_action, labeling.redo_action)
         self.classes_menu.addAction(labeling.add_class_action)
         self.classes_menu.addActions(view.class_actions.actions)
         self.classes_menu.addSeparator()
         self._keys_end = self.classes_menu.addSeparator()
         self.classes_menu.addActions([labeling.clear_action, labeling.exclude_action])
-        self._project_actions = [labeling.undo_action, labeling.add_class_action]
+        self._project_actions = [
+            labeling.undo_action,
+            labeling.redo_action,
+            labeling.add_class_action,
+        ]
         self._labeling = labeling
         self._fill_class_keys()
         labeling.classesChanged.connect(lambda _: self._fill_class_keys())  # (and when shown)

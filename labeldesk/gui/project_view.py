@@ -109,18 +109,23 @@ class ProjectView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
-        # Undo and "add class" work wherever focus is inside this view; the search box
-        # keeps Ctrl+Z for its own text (line edits claim their standard keys first).
-        self.labeling.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.labeling.add_class_action.setShortcutContext(
-            Qt.ShortcutContext.WidgetWithChildrenShortcut
-        )
-        self.addActions([self.labeling.undo_action, self.labeling.add_class_action])
+        # Undo, Redo and "add class" work wherever focus is inside this view; the search
+        # box keeps Ctrl+Z and Ctrl+Shift+Z for its own text (line edits claim their
+        # standard keys first).
+        view_actions = [
+            self.labeling.undo_action,
+            self.labeling.redo_action,
+            self.labeling.add_class_action,
+        ]
+        for action in view_actions:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addActions(view_actions)
 
         self.sidebar.filterChanged.connect(self.apply_filter)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.sidebar.search.done.connect(self._search_done)
         self.labeling.undoneImages.connect(self._show_undone)
+        self.labeling.redoneImages.connect(self._show_undone)
         self.grid.selectionChangedRows.connect(self._selection_changed)
         self.session.changed.connect(self.apply_changes)
         self.rows.refreshed.connect(self._rows_refreshed)
@@ -223,8 +228,9 @@ class ProjectView(QWidget):
         self.restoring.resume(selected, settled=self._insights_seen)  # all is read now
 
     def _show_undone(self, image_ids: list[int]) -> None:
-        """Select the first image shown that an undo changed back: the mistake is
-        looked at where it was made, not searched for (the filter stays)."""
+        """Select the first image shown that an undo changed back (or a redo changed
+        again): the change is looked at where it was made, not searched for (the filter
+        stays)."""
         rows = [r for r in (self.model.row_of_id(i) for i in image_ids) if r >= 0]
         if rows:
             self.grid.select_row(min(rows))

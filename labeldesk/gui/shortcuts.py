@@ -20,6 +20,8 @@ LABEL_KEYS: tuple[KeySpec, ...] = (*(str(n) for n in range(1, 10)), *CLASS_LETTE
 CLEAR_KEYS: tuple[KeySpec, ...] = ("0", "Backspace")
 EXCLUDE_KEYS: tuple[KeySpec, ...] = ("X",)
 UNDO_KEYS: tuple[KeySpec, ...] = (_Std.Undo,)
+# Both common redo keys on every system (StandardKey.Redo is only one of them on each).
+REDO_KEYS: tuple[KeySpec, ...] = ("Ctrl+Shift+Z", "Ctrl+Y")
 ADD_CLASS_KEYS: tuple[KeySpec, ...] = ("Ctrl+K",)
 SEARCH_KEYS: tuple[KeySpec, ...] = (_Std.Find,)
 NEW_KEYS: tuple[KeySpec, ...] = (_Std.New,)
@@ -52,12 +54,14 @@ MOVE_KEYS: tuple[KeySpec, ...] = ("Left", "Right", "Up", "Down", "Home", "End", 
 def fixed_key_use(key: QKeySequence) -> str:
     """What a fixed key of the browser or the review does ("" if ``key`` is none of
     them); menu commands may not take these: the command would win (or Qt would find the
-    key ambiguous and do neither), so labeling, Undo or Add class would stop working."""
+    key ambiguous and do neither), so labeling, Undo, Redo or Add class would stop
+    working."""
     fixed: list[tuple[Sequence[KeySpec], str]] = [
         (LABEL_KEYS, "labeling with a class"),
         (CLEAR_KEYS, "removing a label"),
         (EXCLUDE_KEYS, "excluding"),
         (UNDO_KEYS, "undoing the last change"),
+        (REDO_KEYS, "redoing what was undone"),
         (ADD_CLASS_KEYS, "adding a class"),
         (SELECT_ALL_KEYS, "selecting every image"),
         (REVIEW_ACCEPT_KEYS, "accepting in review"),
@@ -105,7 +109,8 @@ def shortcut_table() -> list[tuple[str, str]]:
             _text(EXCLUDE_KEYS),
             "Exclude the selected images from the dataset, or include again (then move on)",
         ),
-        (_text(UNDO_KEYS), "Undo the last label or exclude change"),
+        (_text(UNDO_KEYS), "Undo your last change (labels, exclusions, splits, classes)"),
+        (_text(REDO_KEYS), "Redo what Undo took back (until you make a new change)"),
         ("Arrow keys, Home, End, PgUp, PgDn", "Move between images"),
         ("Shift+arrows, Shift+click", "Extend the selection"),
         ("Ctrl+click", "Add or remove one image from the selection"),
