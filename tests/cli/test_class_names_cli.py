@@ -47,14 +47,17 @@ def test_removing_an_empty_name_is_refused_too(proj, capsys):
     assert _classes(capsys, proj) == before
 
 
+UNDO = " (undo with `labeldesk undo`)"  # adding classes is an undoable step
+
+
 def test_a_blank_between_two_names_is_skipped(proj, capsys):
     assert main(["classes", proj, "--add", "fox,,owl,"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "added 'fox', 'owl'"
+    assert capsys.readouterr().out.splitlines()[0] == "added 'fox', 'owl'" + UNDO
 
 
 def test_added_names_are_quoted_in_text_and_plain_in_json(proj, capsys):
     assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "added 't-shirt, top', 'bag'"
+    assert capsys.readouterr().out.splitlines()[0] == "added 't-shirt, top', 'bag'" + UNDO
     classes = _classes(capsys, proj)
     assert {"t-shirt, top", "bag"} <= set(classes) and "top" not in classes
 

@@ -24,7 +24,7 @@ def test_undo_after_adding_a_class_removes_it_not_the_label_before(project):
     assert project.classes() == ["cat", "dog"]
     assert label_of(project, "_unlabeled/u0.png") == "cat"  # the label before stays
     assert sorted(undone.classes_removed) == ["bird", "fish"] and undone.classes_changed
-    assert "class(es) bird, fish it added removed" in undone.summary()
+    assert "class(es) 'bird', 'fish' it added removed" in undone.summary()
     assert "0 images" not in undone.summary()
     project.undo()  # now the label
     assert label_of(project, "_unlabeled/u0.png") is None

@@ -25,5 +25,5 @@ def test_added_names_are_quoted_in_the_message(qtbot, view, project, monkeypatch
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (r"t-shirt\, top", True))
     with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
         view.labeling.prompt_add_class()
-    assert message.args[0] == "Added class(es): 't-shirt, top'"
+    assert message.args[0] == "Added class(es): 't-shirt, top' (Ctrl+Z undoes it)"
     assert "t-shirt, top" in project.classes()
