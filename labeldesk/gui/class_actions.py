@@ -126,7 +126,7 @@ class ClassActions(QObject):
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         text = dialog.textValue().strip()
         dialog.deleteLater()
-        return text if accepted and text else None
+        return text if accepted else None  # "" when OK was pressed on an empty field
 
     def confirm(self, title: str, text: str) -> bool:
         return ask_yes(self._parent_widget, title, text)
@@ -137,8 +137,10 @@ class ClassActions(QObject):
             return
         classes = self._classes_or_say("to rename")
         old = classes and self.ask_class("Rename class", "Class to rename:", classes)
-        new = old and self.ask_text("Rename class", f"New name for {old}:", old)
-        if old and new and new != old:
+        new = self.ask_text("Rename class", f"New name for {old}:", old) if old else None
+        if old and new == "":  # said, not silently ignored: the person pressed OK
+            self.labeling.error.emit(f"A class name cannot be empty; {old} keeps its name")
+        elif old and new and new != old:
             self.rename(old, new)
 
     def prompt_merge(self) -> None:

@@ -87,3 +87,16 @@ def test_the_classes_menu_lists_the_actions(qtbot, project):
         assert "Re&move class…" in texts
     finally:
         window.close_project()
+
+
+def test_rename_to_an_empty_name_says_so_and_keeps_the_class(qtbot, view, project):
+    actions = view.class_actions
+    answer(actions, classes=["cat"], text="")
+    with qtbot.waitSignal(view.labeling.error, timeout=1000) as error:
+        actions.rename_action.trigger()
+    assert error.args[0] == "A class name cannot be empty; cat keeps its name"
+    assert project.classes() == ["cat", "dog"]
+    answer(actions, classes=["cat"], text=None)  # Cancel: nothing said, nothing changed
+    with qtbot.assertNotEmitted(view.labeling.error):
+        actions.rename_action.trigger()
+    assert project.classes() == ["cat", "dog"]
