@@ -429,10 +429,15 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         "classes_removed": list(undone.classes_removed),
         "paths": paths,
     }
-    lines = [undone.summary()] + [f"  {p}" for p in paths]
-    if undone.events > len(paths):
-        lines.append(f"  … and {undone.events - len(paths)} more")
-    return Output(data, "\n".join(lines))
+    return Output(data, _with_paths(undone.summary(), paths, undone.events))
+
+
+def _with_paths(summary: str, paths: list[str], events: int) -> str:
+    """An undo's or redo's summary, then the first images it changed, one per line."""
+    lines = [summary] + [f"  {p}" for p in paths]
+    if events > len(paths):
+        lines.append(f"  … and {events - len(paths)} more")
+    return "\n".join(lines)
 
 
 def cmd_redo(args: argparse.Namespace) -> Output:
@@ -454,10 +459,7 @@ def cmd_redo(args: argparse.Namespace) -> Output:
         "classes_removed": list(redone.classes_gone),
         "paths": paths,
     }
-    lines = [redone.summary()] + [f"  {p}" for p in paths]
-    if redone.events > len(paths):
-        lines.append(f"  … and {redone.events - len(paths)} more")
-    return Output(data, "\n".join(lines))
+    return Output(data, _with_paths(redone.summary(), paths, redone.events))
 
 
 def cmd_history(args: argparse.Namespace) -> Output:
