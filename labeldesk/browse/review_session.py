@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from labeldesk.core import redo as redo_store
 from labeldesk.core import review
 from labeldesk.core.errors import LabelChangedError, NothingToUndoError, UnknownPathError
 from labeldesk.core.image_lookup import ids_of, present
@@ -96,6 +97,7 @@ class ReviewSession:
         self.items = list(items)
         self.index = 0
         self._done: list[Decision] = []
+        self._undone: list[Decision] = []  # what this pass's undo took back, for redo
         self.labels_since_refresh = 0
         self.refresh_every = refresh_every  # queue: labels between two refreshes
         # Images are known by id, which a rescan keeps when a file moves; paths may change.
@@ -215,12 +217,50 @@ class ReviewSession:
         except BaseException:
             self._done.append(last)
             raise
+        self._undone.append(last)
         self._fall_back(last.image_id)
         if self.source == "queue" and last.action in ("accept", "relabel"):
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
         self.follow_scan()  # the label the undo brought back is the one shown
         self.index = self._position(last.image_id)
         return f"Undid {last.action} of {self._paths.get(last.image_id, last.path)}"
+
+    def redo(self) -> str:
+        """Make the decision this pass's last undo took back again (as the project's
+        redo: a new batch that undo takes back), then move on as after the decision. Not
+        once anything else was undone or changed since: that redo is not this pass's."""
+        if not self._undone:
+            return "Nothing to redo in this review"
+        last = self._undone[-1]
+        batch = None
+        if last.batch is not None:
+            if redo_store.pending_redo_batch(self.project.db) != last.batch:
+                self._undone.clear()
+                return "Nothing to redo in this review: a change since took its place"
+            batch = self.project.redo().batch_id
+        return self._redone(batch)
+
+    def adopt_redo(self, redone_batch: int, batch: int | None) -> bool:
+        """A redo made outside the pass (Edit ▸ Redo) of the decision its last undo took
+        back: the decision counts again, written as ``batch``. False when it was not."""
+        if not self._undone or self._undone[-1].batch != redone_batch:
+            return False
+        self._redone(batch)
+        return True
+
+    def _redone(self, batch: int | None) -> str:
+        last = self._undone.pop()
+        self.follow_scan()  # the label the redo brought back is the one shown
+        path = self._paths.get(last.image_id, last.path)
+        if batch is not None:
+            self.touched.add(path)
+        self._decided[last.image_id] = last.action
+        self._done.append(replace(last, path=path, batch=batch))
+        if self.source == "queue" and last.action in ("accept", "relabel"):
+            self.labels_since_refresh += 1
+        self.index = self._position(last.image_id)
+        self._advance()
+        return f"Redid {last.action} of {path}"
 
     def _fall_back(self, image_id: int) -> None:
         """The image's decision is its earlier one in this pass, if any, else none."""
@@ -351,6 +391,7 @@ class ReviewSession:
         image_id = self._ids[item.path]
         self._decided[image_id] = action
         self._done.append(Decision(item.path, action, batch, image_id))
+        self._undone.clear()  # a new decision: what was undone stays undone
         self._advance()
 
     def _advance(self) -> None:

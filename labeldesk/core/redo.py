@@ -152,6 +152,19 @@ def pending_redo_description(
             return None
 
 
+def pending_redo_batch(
+    db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
+) -> int | None:
+    """The batch the next :func:`redo` by ``author`` would make again, or None when there
+    is nothing to redo (a review's redo checks it is its own undo). Reads only."""
+    who = current_user() if author is _ME else author
+    with db.reading() as conn:
+        try:
+            return _undo_to_redo(conn, sources, who)[1]
+        except NothingToRedoError:
+            return None
+
+
 def _undo_to_redo(
     conn: sqlite3.Connection, sources: Sequence[str], who: object
 ) -> tuple[int, int, str, str]:

@@ -26,6 +26,7 @@ from labeldesk.browse.review_lists import QueueRefresh
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
@@ -163,6 +164,7 @@ class ReviewView(QWidget):
         add(shortcuts.REVIEW_KEEP_KEYS, lambda: self._act(lambda s: s.keep()))
         add(shortcuts.EXCLUDE_KEYS, lambda: self._act(lambda s: s.exclude()))
         add(shortcuts.REVIEW_UNDO_KEYS, self.undo)
+        add(shortcuts.REVIEW_REDO_KEYS, self.redo)
         add(shortcuts.REVIEW_PREVIOUS_KEYS, lambda: self.step_by(-1))
         add(shortcuts.REVIEW_NEXT_KEYS, lambda: self.step_by(1))
         add(shortcuts.REVIEW_BACK_KEYS, self.backRequested.emit)
@@ -258,6 +260,11 @@ class ReviewView(QWidget):
         if isinstance(changes, Undone) and session.forget_undone(changes.undone_batch_id):
             self._show_current()
             return
+        if isinstance(changes, Redone) and session.adopt_redo(
+            changes.redone_batch_id, changes.batch_id
+        ):
+            self._show_current()  # counted again (this pass's own redo finds none here)
+            return
         shown = session.current  # any write (the browser's too) may change a label shown
         session.follow_scan()
         if session.current is not shown:
@@ -306,6 +313,19 @@ class ReviewView(QWidget):
             self.error.emit(str(exc))
             return
         self.message.emit(text)
+        self._show_current()
+
+    def redo(self) -> None:
+        if self.session is None or self._refused():
+            return
+        try:
+            text = self.session.redo()
+        except LabelDeskError as exc:
+            self.error.emit(str(exc))
+            return
+        self.message.emit(text)
+        if self.session.needs_refresh:
+            self.refresh_queue()
         self._show_current()
 
     def step_by(self, step: int) -> None:

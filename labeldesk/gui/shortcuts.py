@@ -44,6 +44,7 @@ REVIEW_QUEUE_KEYS: tuple[KeySpec, ...] = ("Ctrl+L",)
 REVIEW_ACCEPT_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")
 REVIEW_KEEP_KEYS: tuple[KeySpec, ...] = ("Space",)
 REVIEW_UNDO_KEYS: tuple[KeySpec, ...] = ("Z", _Std.Undo)
+REVIEW_REDO_KEYS = REDO_KEYS
 REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
 REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
@@ -137,6 +138,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(REVIEW_KEEP_KEYS), "Review: keep the label (verified), or skip in the queue"),
         (_text(EXCLUDE_KEYS), "Review: exclude the image"),
         (_text(REVIEW_UNDO_KEYS), "Review: undo the last decision and go back to its image"),
+        (_text(REVIEW_REDO_KEYS), "Review: redo the decision undone, then move on"),
         ("Left, Right", "Review: previous / next image"),
         (_text(REVIEW_BACK_KEYS), "Review: back to the browser"),
         (_text(HELP_KEYS), "Show this list"),

@@ -43,3 +43,35 @@ def test_ctrl_z_in_the_windows_review_takes_the_decision_back(qtbot, window, clu
     assert label_of(proj, first.path) == first.label
     qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
     assert session.reviewed == 0 and review.info.path_label.text() == first.path
+
+
+def test_ctrl_shift_z_and_ctrl_y_in_the_review_redo_the_decision(qtbot, window, clustered):
+    proj, review, session, first = open_review(qtbot, window, clustered)
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    second = session.current
+    qtbot.keyClick(review, Qt.Key.Key_Z)
+    assert label_of(proj, first.path) == first.label and session.decided(first) is None
+    with qtbot.waitSignal(review.message) as said:
+        qtbot.keyClick(
+            review,
+            Qt.Key.Key_Z,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert said.args[0] == f"Redid accept of {first.path}"
+    assert label_of(proj, first.path) == first.suggested and session.decided(first) == "accept"
+    assert review.info.path_label.text() == second.path  # moved on, as after the decision
+    qtbot.keyClick(review, Qt.Key.Key_Z)
+    qtbot.keyClick(review, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert label_of(proj, first.path) == first.suggested and "reviewed 1" in review.counter.text()
+
+
+def test_menu_redo_in_the_review_counts_the_decision_again(qtbot, window, clustered):
+    proj, review, session, first = open_review(qtbot, window, clustered)
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    qtbot.keyClick(review, Qt.Key.Key_Z)
+    assert session.reviewed == 0
+    window.view.labeling.redo_action.trigger()  # Edit ▸ Redo
+    assert label_of(proj, first.path) == first.suggested
+    qtbot.waitUntil(lambda: session.decided(first) == "accept", timeout=5000)
+    assert "reviewed 1" in review.counter.text()
+    assert session.redo() == "Nothing to redo in this review"  # not made twice
