@@ -152,6 +152,28 @@ def pending_redo_description(
             return None
 
 
+def standing_batch(db: Database, batch_id: int) -> int | None:
+    """The batch that holds ``batch_id``'s change now: itself while it is not undone;
+    once undone, the redo that made it again (followed through later undos and redos);
+    None while it stays undone. Reads only."""
+    with db.reading() as conn:
+        current, seen = batch_id, set()
+        while current not in seen:
+            seen.add(current)
+            undo = conn.execute(
+                "SELECT id FROM label_batches WHERE undoes = ? ORDER BY id DESC LIMIT 1",
+                (current,),
+            ).fetchone()
+            if undo is None:
+                return current
+            redo = conn.execute("SELECT batch_id FROM redos WHERE undo_id = ?", (undo[0],))
+            row = redo.fetchone()
+            if row is None:
+                return None
+            current = int(row[0])
+    return None
+
+
 def pending_redo_batch(
     db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
 ) -> int | None:

@@ -40,7 +40,8 @@ from labeldesk.browse.duplicate_groups import (
 )
 from labeldesk.core.display import counted
 from labeldesk.core.project import Project
-from labeldesk.core.undo import batch_paths, is_undone
+from labeldesk.core.redo import standing_batch
+from labeldesk.core.undo import batch_paths
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
@@ -238,11 +239,15 @@ class DuplicatesDialog(QDialog):
 
     def undo(self) -> None:
         """Take back this window's newest change still standing (an undo in the main
-        window may have taken it back already); never one made elsewhere (it undid a
-        labeling-queue decision)."""
+        window may have taken it back already, and Edit → Redo made it again as a batch of
+        its own); never one made elsewhere (it undid a labeling-queue decision)."""
         if self._refused():
             return
-        while self._made and self._undone_already(self._made[-1]):
+        while self._made:
+            standing = standing_batch(self.project.db, self._made[-1])
+            if standing is not None:
+                self._made[-1] = standing  # itself, or Edit → Redo's batch that made it again
+                break
             self._made.pop()  # taken back already (Edit → Undo): nothing to say of it
         if self._made:
             batch = self._made[-1]
@@ -275,9 +280,6 @@ class DuplicatesDialog(QDialog):
 
     def _paths_of(self, batch: int) -> list[str]:
         return batch_paths(self.project.db, batch)
-
-    def _undone_already(self, batch: int) -> bool:
-        return is_undone(self.project.db, batch)
 
     def _reread(self) -> None:
         refresh_states(self.project, self.groups)

@@ -10,7 +10,12 @@ from labeldesk.core import changes
 from labeldesk.core.classes import aliases
 from labeldesk.core.errors import NothingToRedoError
 from labeldesk.core.labels import SOURCES
-from labeldesk.core.redo import pending_redo_description, pending_redo_size
+from labeldesk.core.redo import (
+    pending_redo_batch,
+    pending_redo_description,
+    pending_redo_size,
+    standing_batch,
+)
 
 
 def state(project) -> tuple:
@@ -213,3 +218,18 @@ def test_redo_on_the_command_line(project, capsys):
     assert json.loads(capsys.readouterr().out)["kind"] == "NothingToRedoError"
     with open_project(path) as reopened:
         assert reopened.classes() == ["kitten", "dog"]
+
+
+def test_the_standing_batch_follows_undos_and_redos(project):
+    """What a window that made a batch must undo now (the duplicates dialog): the batch,
+    then the redo that made it again, and nothing while it stays undone."""
+    made = project.set_label("_unlabeled/u0.png", "cat").batch_id
+    assert standing_batch(project.db, made) == made
+    assert pending_redo_batch(project.db) is None
+    project.undo()
+    assert standing_batch(project.db, made) is None and pending_redo_batch(project.db) == made
+    again = project.redo().batch_id
+    assert again != made and standing_batch(project.db, made) == again
+    project.undo()
+    third = project.redo().batch_id
+    assert standing_batch(project.db, made) == third and standing_batch(project.db, again) == third

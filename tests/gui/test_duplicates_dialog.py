@@ -183,3 +183,20 @@ def test_the_dialogs_undo_passes_over_a_change_undone_elsewhere_silently(qtbot, 
     assert errors == []
     assert state(project, LEAK[1])[1] is None and state(project, SAME_SPLIT[0])[1] is None
     assert not dialog.undo_button.isEnabled()
+
+
+def test_the_dialogs_undo_follows_a_change_redone_in_the_main_window(qtbot, duplicates):
+    """Taken back with Edit → Undo and made again with Edit → Redo, the window's change
+    stands as the redo's batch: the dialog's Undo takes that back (it did nothing)."""
+    window, stats = duplicates
+    project = window.project
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
+    qtbot.mouseClick(kept.keep_button, Qt.MouseButton.LeftButton)
+    assert state(project, LEAK[1])[1] == "excluded"
+    project.undo()  # Edit → Undo
+    project.redo()  # Edit → Redo: excluded again, by a new batch
+    assert state(project, LEAK[1])[1] == "excluded"
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert state(project, LEAK[1])[1] is None
+    assert not dialog.undo_button.isEnabled()
