@@ -451,17 +451,17 @@ def keys_moved(
     if not (came or gone) or not moved:
         return None
     changes = ", ".join(
-        f"{c} is now {shortcuts.class_key(new) or 'without a key'} "
+        f"{c!r} is now {shortcuts.class_key(new) or 'without a key'} "
         f"(was {shortcuts.class_key(old) or 'none'})"
         for c, old, new in moved[:6]
     )
     more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
     if added:
-        what = f"New class {', '.join(added[:3])}{'…' if len(added) > 3 else ''}"
+        what = f"New class {quoted_names(added, limit=3)}"
     elif back:  # (an undo of a removal or merge: the keys it moved move back)
-        what = f"Class {', '.join(back[:3])}{'…' if len(back) > 3 else ''} back"
+        what = f"Class {quoted_names(back, limit=3)} back"
     else:
-        what = f"Class {', '.join(gone[:3])}{'…' if len(gone) > 3 else ''} gone"
+        what = f"Class {quoted_names(gone, limit=3)} gone"
     return f"{what}: class keys changed. {changes}{more}."
 
 

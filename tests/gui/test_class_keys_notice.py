@@ -12,14 +12,14 @@ from labeldesk.gui.labeling import keys_moved
 
 def test_keys_moved_names_the_classes_whose_key_changed():
     text = keys_moved(["bag", "coat"], ["accessory", "bag", "coat"])
-    assert text is not None and "New class accessory" in text
-    assert "bag is now 2 (was 1)" in text and "coat is now 3 (was 2)" in text
+    assert text is not None and "New class 'accessory'" in text
+    assert "'bag' is now 2 (was 1)" in text and "'coat' is now 3 (was 2)" in text
     assert keys_moved(["bag", "coat"], ["bag", "coat", "zebra"]) is None  # at the end
     assert keys_moved(["bag", "coat"], ["bag", "jacket"]) is None  # a rename keeps its key
     assert keys_moved(["bag", "coat"], ["bag"]) is None  # the last class removed
     # a merge or removal gives the next classes' keys away: 2 is now another class
     gone = keys_moved(["bag", "coat", "dress"], ["bag", "dress"])
-    assert gone == "Class coat gone: class keys changed. dress is now 2 (was 3)."
+    assert gone == "Class 'coat' gone: class keys changed. 'dress' is now 2 (was 3)."
     assert keys_moved([], ["bag"]) is None  # the first classes
 
 
@@ -33,7 +33,7 @@ def test_a_scan_that_finds_a_class_before_others_says_so(qtbot, view, project):
     project.scan(workers=1)
     qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
     assert len(notices) == 1
-    assert "New class ant" in notices[0] and "cat is now 2 (was 1)" in notices[0]
+    assert "New class 'ant'" in notices[0] and "'cat' is now 2 (was 1)" in notices[0]
 
 
 def test_no_notice_before_keys_are_used_and_a_removed_class_coming_back_is_not_new(
@@ -52,13 +52,20 @@ def test_no_notice_before_keys_are_used_and_a_removed_class_coming_back_is_not_n
     project.remove_class("ant")
     qtbot.waitUntil(lambda: view.catalog.classes == ["cat", "dog"], timeout=10000)
     assert notices == [
-        "Class ant gone: class keys changed. cat is now 1 (was 2), dog is now 2 (was 3)."
+        "Class 'ant' gone: class keys changed. 'cat' is now 1 (was 2), 'dog' is now 2 (was 3)."
     ]
     project.undo()
     qtbot.waitUntil(lambda: view.catalog.classes == ["ant", "cat", "dog"], timeout=10000)
     # the undo moves them back: said too, and the class is not called new
     assert (
         notices[1]
-        == "Class ant back: class keys changed. cat is now 2 (was 1), dog is now 3 (was 2)."
+        == "Class 'ant' back: class keys changed. 'cat' is now 2 (was 1), 'dog' is now 3 (was 2)."
     )
-    assert keys_moved(["b", "c"], ["a", "b", "c"], known={"a"}).startswith("Class a back")
+    assert keys_moved(["b", "c"], ["a", "b", "c"], known={"a"}).startswith("Class 'a' back")
+
+
+def test_names_are_quoted_so_a_comma_in_one_reads_as_one_name():
+    text = keys_moved(["z"], ["a, b", "c", "d", "e", "z"], known=set())
+    assert text == (
+        "New class 'a, b', 'c', 'd' … and 1 more: class keys changed. 'z' is now 5 (was 1)."
+    )
