@@ -11,9 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolTip,
+)
 
 from labeldesk.core.display import format_percent
 from labeldesk.gui import shortcuts
@@ -32,7 +38,8 @@ GROUP_WIDTH = 0.8  # of the unit spacing between classes
 
 
 class SplitBarChart(pg.PlotWidget):
-    """Grouped bars: one group per class, one bar per split, class names on the x axis."""
+    """Grouped bars: one group per class, one bar per split, class names on the x axis
+    (elided when they do not fit: pointing at a group shows its whole name and counts)."""
 
     _ready = False  # Qt sends palette and resize events before __init__ has finished
 
@@ -48,6 +55,8 @@ class SplitBarChart(pg.PlotWidget):
         self.legend = self.plot_item.addLegend(offset=(-10, 10))
         self.bars: dict[str, pg.BarGraphItem] = {}
         self.class_names: list[str] = []
+        self.counts: dict[str, list[int]] = {}
+        self.scene().sigMouseMoved.connect(self._hovered)
         self._ready = True
         self._apply_palette()
 
@@ -59,6 +68,7 @@ class SplitBarChart(pg.PlotWidget):
         self.legend.setColumnCount(max(1, len(counts)))
         self.bars = {}
         self.class_names = list(classes)
+        self.counts = {split: [int(n) for n in values] for split, values in counts.items()}
         splits = list(counts)
         width = GROUP_WIDTH / max(1, len(splits))
         for k, split in enumerate(splits):
@@ -74,6 +84,26 @@ class SplitBarChart(pg.PlotWidget):
         self.plot_item.setXRange(-0.6, len(classes) - 0.4, padding=0)
         self.plot_item.setYRange(0, max(1, top) * 1.2, padding=0)  # room for the legend
         self._update_ticks()
+
+    def group_at(self, scene_pos: QPointF) -> int | None:
+        """The class whose group (bars or name below) is at ``scene_pos``, if any."""
+        if not self.plot_item.sceneBoundingRect().contains(scene_pos):
+            return None
+        x = self.plot_item.vb.mapSceneToView(scene_pos).x()
+        i = round(x)
+        return i if 0 <= i < len(self.class_names) and abs(x - i) <= 0.5 else None
+
+    def group_text(self, i: int) -> str:
+        """A group's whole class name and its count in each split."""
+        parts = " · ".join(f"{split} {values[i]:,}" for split, values in self.counts.items())
+        return f"{self.class_names[i]}: {parts}" if parts else self.class_names[i]
+
+    def _hovered(self, scene_pos: QPointF) -> None:
+        i = self.group_at(scene_pos)
+        if i is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(QCursor.pos(), self.group_text(i), self)
 
     def bar_heights(self) -> dict[str, list[float]]:
         return {s: [float(h) for h in bar.opts["height"]] for s, bar in self.bars.items()}

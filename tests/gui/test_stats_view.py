@@ -325,3 +325,22 @@ def test_confusion_headers_are_the_keys_that_label_the_classes(qtbot):
     assert table.verticalHeaderItem(9).text() == "A  class_09"
     assert table.horizontalHeaderItem(9).toolTip() == "class_09 (key A)"
     assert table.horizontalHeaderItem(len(LABEL_KEYS)).toolTip() == f"class_{len(LABEL_KEYS)}"
+
+
+def test_pointing_at_a_group_names_its_class_and_counts(qtbot, make_view, project):
+    """The names under the bars are elided in a narrow window ("t-shirt…"): the group
+    under the pointer says whose it is, in full."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QToolTip
+
+    chart = make_view(project).chart
+    assert chart.group_text(1) == "dog: train 4 · val 2 · test 2"
+    to_scene = chart.plot_item.vb.mapViewToScene
+    assert chart.group_at(to_scene(QPointF(0.1, 1))) == 0
+    assert chart.group_at(to_scene(QPointF(1.3, 3))) == 1
+    assert chart.group_at(to_scene(QPointF(2.2, 1))) is None  # right of the last group
+    assert chart.group_at(QPointF(-50, -50)) is None  # outside the plot
+    chart._hovered(to_scene(QPointF(0.9, 2)))  # as the scene reports a pointer move
+    assert QToolTip.isVisible() and QToolTip.text() == "dog: train 4 · val 2 · test 2"
+    chart._hovered(QPointF(-50, -50))
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
