@@ -3,16 +3,30 @@
 A file deleted, moved or damaged since the scan must not end a run that may have trained
 for minutes: it is left out of its batch and of every later one, and recorded with the
 reason, as embedding does (:class:`labeldesk.ml.embed.EmbedReport`'s ``failed``).
+
+On a GPU the images of a batch are decoded by several threads (Pillow decodes and resizes
+without holding the GIL): decoding in the training thread alone kept an H200 waiting
+(`benchmarks/bench_train.py` fine-tuned at 181 img/s). On the CPU the training itself
+uses every core, so decoding stays in the training thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .backbones import Preprocess
+from .device import usable_cores
+
+
+def decode_threads(device: str) -> int:
+    """How many threads decode a training batch on ``device``: 1 on the CPU (the model
+    needs the cores), else one fewer than the cores this process may use."""
+    return 1 if device == "cpu" else max(1, usable_cores() - 1)
 
 
 class TrainingImages:
@@ -35,21 +49,33 @@ class TrainingImages:
         device: str,
         rng: np.random.Generator | None = None,
     ) -> tuple[Any, np.ndarray]:
-        """(tensor, the rows it holds) for ``rows``; augmented when ``rng`` is given.
-        The tensor is None when no row could be read."""
+        """(tensor, the rows it holds) for ``rows``; augmented when ``rng`` is given
+        (each row from its own generator, drawn from ``rng`` in row order, so the batch
+        is the same however many threads decode it). The tensor is None when no row
+        could be read."""
         from .preprocess import prepare, to_tensor
 
-        arrays, kept = [], []
-        for row in self.usable(rows):
-            path = self.paths[row]
+        usable = self.usable(rows)
+        seeds = rng.integers(0, 2**63 - 1, size=len(usable)) if rng is not None else None
+
+        def read(k: int) -> np.ndarray | Exception:
+            path = self.paths[usable[k]]
             try:
-                arrays.append(_augment(path, pre, rng) if rng is not None else prepare(path, pre))
+                if seeds is None:
+                    return prepare(path, pre)
+                return _augment(path, pre, np.random.default_rng(int(seeds[k])))
             except Exception as exc:  # missing, unreadable, not an image: PIL/OS errors
+                return exc
+
+        arrays, kept = [], []
+        for row, got in zip(usable, _each(read, len(usable), decode_threads(device)), strict=True):
+            if isinstance(got, Exception):
                 self.failed[int(row)] = {
                     "path": self.names[row],
-                    "reason": f"{type(exc).__name__}: {exc}",
+                    "reason": f"{type(got).__name__}: {got}",
                 }
                 continue
+            arrays.append(got)
             kept.append(row)
         if not arrays:
             return None, np.zeros(0, dtype=np.int64)
@@ -58,6 +84,14 @@ class TrainingImages:
     def report(self) -> list[dict[str, str]]:
         """The failures, in path order."""
         return sorted(self.failed.values(), key=lambda f: f["path"])
+
+
+def _each(read: Callable[[int], Any], n: int, threads: int) -> list[Any]:
+    """``read(k)`` for k in 0..n-1, in order; on ``threads`` threads when more than one."""
+    if threads <= 1 or n <= 1:
+        return [read(k) for k in range(n)]
+    with ThreadPoolExecutor(min(threads, n), thread_name_prefix="train-decode") as pool:
+        return list(pool.map(read, range(n)))
 
 
 def _augment(path: Path, pre: Preprocess, rng: np.random.Generator) -> np.ndarray:
