@@ -4,29 +4,19 @@ A file deleted, moved or damaged since the scan must not end a run that may have
 for minutes: it is left out of its batch and of every later one, and recorded with the
 reason, as embedding does (:class:`labeldesk.ml.embed.EmbedReport`'s ``failed``).
 
-On a GPU the images of a batch are decoded by several threads (Pillow decodes and resizes
-without holding the GIL): decoding in the training thread alone kept an H200 waiting
-(`benchmarks/bench_train.py` fine-tuned at 181 img/s). On the CPU the training itself
-uses every core, so decoding stays in the training thread.
+On a GPU the images of a batch are decoded by several threads
+(:mod:`labeldesk.ml.decode_threads`); on the CPU in the training thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .backbones import Preprocess
-from .device import usable_cores
-
-
-def decode_threads(device: str) -> int:
-    """How many threads decode a training batch on ``device``: 1 on the CPU (the model
-    needs the cores), else one fewer than the cores this process may use."""
-    return 1 if device == "cpu" else max(1, usable_cores() - 1)
+from .decode_threads import decode_threads, in_order
 
 
 class TrainingImages:
@@ -68,7 +58,8 @@ class TrainingImages:
                 return exc
 
         arrays, kept = [], []
-        for row, got in zip(usable, _each(read, len(usable), decode_threads(device)), strict=True):
+        got_all = in_order(read, len(usable), decode_threads(device))
+        for row, got in zip(usable, got_all, strict=True):
             if isinstance(got, Exception):
                 self.failed[int(row)] = {
                     "path": self.names[row],
@@ -84,14 +75,6 @@ class TrainingImages:
     def report(self) -> list[dict[str, str]]:
         """The failures, in path order."""
         return sorted(self.failed.values(), key=lambda f: f["path"])
-
-
-def _each(read: Callable[[int], Any], n: int, threads: int) -> list[Any]:
-    """``read(k)`` for k in 0..n-1, in order; on ``threads`` threads when more than one."""
-    if threads <= 1 or n <= 1:
-        return [read(k) for k in range(n)]
-    with ThreadPoolExecutor(min(threads, n), thread_name_prefix="train-decode") as pool:
-        return list(pool.map(read, range(n)))
 
 
 def _augment(path: Path, pre: Preprocess, rng: np.random.Generator) -> np.ndarray:

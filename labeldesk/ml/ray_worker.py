@@ -148,10 +148,12 @@ class Embedder:
 
     def __init__(self, spec: str, root: str, device: str) -> None:
         from .backbones import load_backbone
+        from .decode_threads import decode_threads
         from .runtime import load_runner
 
         self.backbone = load_backbone(spec)
         self.runner = load_runner(self.backbone, device, "auto")
+        self.threads = decode_threads(device)  # a GPU worker decodes on several threads
         self.source = ImageSource(root)
         self.key = self.backbone.identity.key
         self.version = code_version()
@@ -160,6 +162,7 @@ class Embedder:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from labeldesk.core.imageio import content_hash
 
+        from .decode_threads import in_order
         from .preprocess import prepare
 
         pre = self.backbone.identity.preprocess
@@ -167,20 +170,23 @@ class Embedder:
         sides = [int(side) for side in batch["side"]]
         status, reasons = [OK] * len(hashes), [""] * len(hashes)
         pixels = np.zeros((len(hashes), pre.size, pre.size, 3), np.uint8)
-        for i, (digest, rel) in enumerate(zip(hashes, paths, strict=True)):
+
+        def read(i: int) -> tuple[str, str]:  # (status, reason), the pixels into place
+            rel = paths[i]
             try:
                 data = self.source.read(rel)
-                if content_hash(data) != digest:
+                if content_hash(data) != hashes[i]:
                     raise ValueError("the file changed since the last scan")
                 source = model_input(data, sides[i], pre.size)
                 pixels[i] = prepare(cast(Path, source), pre)
             except FileNotFoundError:
-                status[i], reasons[i] = (
-                    MISSING,
-                    f"{self.source.where(rel)} not found on {self.host}",
-                )
+                return MISSING, f"{self.source.where(rel)} not found on {self.host}"
             except Exception as exc:
-                status[i], reasons[i] = FAILED, f"{type(exc).__name__}: {exc}"
+                return FAILED, f"{type(exc).__name__}: {exc}"
+            return OK, ""
+
+        for i, (state, reason) in enumerate(in_order(read, len(hashes), self.threads)):
+            status[i], reasons[i] = state, reason
         vectors = np.zeros((len(hashes), self.backbone.dim), np.float16)
         good = [i for i, s in enumerate(status) if s == OK]
         if good:

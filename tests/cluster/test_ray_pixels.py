@@ -73,3 +73,32 @@ def test_worker_vectors_equal_the_local_runs_for_images_of_every_size(photos, mo
         i = by_name[name]
         assert np.array_equal(out["vector"][i], local[i]), name
     assert set(out["precision"]) == {"f32"}
+
+
+def test_a_gpu_worker_decodes_on_threads_to_the_same_rows(photos, monkeypatch):
+    """A GPU worker decodes a batch on several threads: the same pixels, and a file gone
+    since the scan is reported in its own row, as one thread does."""
+    from labeldesk.ml import decode_threads
+
+    probe = pixel_probe()
+    real_runner = runtime.load_runner
+    monkeypatch.setattr(backbones, "load_backbone", lambda spec: probe)
+    monkeypatch.setattr(runtime, "load_runner", lambda b, d, r: real_runner(b, "cpu", "torch"))
+    assert Embedder("pixels", str(photos.root), "cpu").threads == 1
+    monkeypatch.setattr(decode_threads, "usable_cores", lambda: 4)
+    worker = Embedder("pixels", str(photos.root), "cuda")  # the model itself on the CPU here
+    assert worker.threads == 3
+    items = job_items(_missing(photos, None, EmbedReport("pixels", "k", "cpu")))
+    (photos.root / "a" / "scan.png").unlink()
+    batch = {
+        "hash": np.array([h for h, _, _ in items], dtype=object),
+        "path": np.array([p for _, p, _ in items], dtype=object),
+        "side": np.array([s for _, _, s in items], dtype=np.int32),
+    }
+    threaded = worker(batch)
+    worker.threads = 1
+    single = worker(batch)
+    assert list(threaded["status"]) == list(single["status"])
+    assert sorted(threaded["status"]) == sorted([OK, OK, OK, "missing"])
+    assert list(threaded["reason"]) == list(single["reason"])
+    assert np.array_equal(threaded["vector"], single["vector"])

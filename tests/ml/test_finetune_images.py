@@ -41,7 +41,7 @@ def test_threads_decode_the_same_batch_as_one(tmp_path, monkeypatch):
     monkeypatch.setattr(finetune_images, "decode_threads", lambda device: 3)
     many = images(tmp_path)
     threaded, threaded_rows = many.batch(rows, pre, "cpu", rng=np.random.default_rng(5))
-    assert len(seen) > 1 and all(name.startswith("train-decode") for name in seen)
+    assert len(seen) > 1 and all(name.startswith("decode") for name in seen)
     assert list(threaded_rows) == list(plain_rows) == [0, 1, 2, 3, 5, 6]
     assert np.array_equal(threaded.numpy(), plain.numpy())
     assert many.report() == one.report() and many.report()[0]["path"] == "gone.png"
