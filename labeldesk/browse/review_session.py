@@ -278,6 +278,7 @@ class ReviewSession:
         if found is None:
             return False
         self._done.remove(found)
+        self._undone.append(found)  # a redo (the review's or Edit ▸ Redo) makes it again
         self._fall_back(found.image_id)
         self.follow_scan()  # the label the undo brought back is the one shown
         if found.image_id not in self._decided:

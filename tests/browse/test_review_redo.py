@@ -54,3 +54,14 @@ def test_a_change_made_outside_since_is_not_overwritten(project):
     assert text == "Nothing to redo in this review: a change since took its place"
     assert label_of(project, CAT0) == "cat" and session.decisions == {}
     assert session.redo() == "Nothing to redo in this review"
+
+
+def test_a_decision_undone_outside_the_pass_is_redone_by_it(project):
+    """Edit ▸ Undo took a decision back (the pass forgot it): the review's redo makes it
+    again and counts it."""
+    session = issues(project, CAT0, CAT1)
+    session.accept()
+    undone = project.undo()
+    assert session.forget_undone(undone.undone_batch_id) and session.decisions == {}
+    assert session.redo() == f"Redid accept of {CAT0}"
+    assert label_of(project, CAT0) == "dog" and session.decisions == {CAT0: "accept"}

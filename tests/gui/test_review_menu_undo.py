@@ -75,3 +75,14 @@ def test_menu_redo_in_the_review_counts_the_decision_again(qtbot, window, cluste
     qtbot.waitUntil(lambda: session.decided(first) == "accept", timeout=5000)
     assert "reviewed 1" in review.counter.text()
     assert session.redo() == "Nothing to redo in this review"  # not made twice
+
+
+def test_menu_undo_then_menu_redo_counts_the_decision_again(qtbot, window, clustered):
+    proj, review, session, first = open_review(qtbot, window, clustered)
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    window.view.labeling.undo_action.trigger()  # Edit ▸ Undo
+    qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
+    window.view.labeling.redo_action.trigger()  # Edit ▸ Redo
+    qtbot.waitUntil(lambda: session.decided(first) == "accept", timeout=5000)
+    assert label_of(proj, first.path) == first.suggested
+    assert "reviewed 1" in review.counter.text()
