@@ -129,11 +129,6 @@ def batch_paths(db: Database, batch_id: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def is_undone(db: Database, batch_id: int) -> bool:
-    """Whether batch ``batch_id`` has been undone."""
-    return bool(db.scalar("SELECT COUNT(*) FROM label_batches WHERE undoes = ?", (batch_id,)))
-
-
 def pending_size(
     db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
 ) -> int:

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from .device import usable_cores
+from .device import spare_cores
 
 T = TypeVar("T")
 
 
 def decode_threads(device: str) -> int:
-    """How many threads decode a batch for a model on ``device``: 1 on the CPU, else one
-    fewer than the cores this process may use (at least 1)."""
-    return 1 if device == "cpu" else max(1, usable_cores() - 1)
+    """How many threads decode a batch for a model on ``device``: 1 on the CPU, else
+    :func:`~.device.spare_cores`."""
+    return 1 if device == "cpu" else spare_cores()
 
 
 def in_order(read: Callable[[int], T], n: int, threads: int) -> list[T]:

@@ -51,6 +51,12 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def spare_cores() -> int:
+    """One fewer than the cores this process may use (the model needs one), at least 1:
+    how many workers decode images beside it."""
+    return max(1, usable_cores() - 1)
+
+
 def default_batch_size(device: str) -> int:
     """Inference batch size per device. On CPU small batches stay in cache: in
     benchmarks/bench_embed.py, which times PyTorch eager at 4, 8 and 16 per batch in each

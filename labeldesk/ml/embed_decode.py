@@ -25,7 +25,7 @@ from labeldesk.core.imageio import hash_file, thumbnail_path
 from labeldesk.core.parent_watch import exit_with_parent
 
 from .backbones import Preprocess
-from .device import usable_cores
+from .device import spare_cores
 from .preprocess import prepare_into
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def _short_side(row: Any) -> int:
 
 
 def decode_workers() -> int:
-    """One fewer than the cores this process may use (the model needs one), at least 1."""
-    return max(1, usable_cores() - 1)
+    """The decode worker processes of a long run (:func:`~.device.spare_cores`)."""
+    return spare_cores()
 
 
 def _uses_processes(batches: int) -> bool:

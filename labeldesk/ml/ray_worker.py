@@ -168,7 +168,6 @@ class Embedder:
         pre = self.backbone.identity.preprocess
         hashes, paths = list(batch["hash"]), list(batch["path"])
         sides = [int(side) for side in batch["side"]]
-        status, reasons = [OK] * len(hashes), [""] * len(hashes)
         pixels = np.zeros((len(hashes), pre.size, pre.size, 3), np.uint8)
 
         def read(i: int) -> tuple[str, str]:  # (status, reason), the pixels into place
@@ -185,8 +184,8 @@ class Embedder:
                 return FAILED, f"{type(exc).__name__}: {exc}"
             return OK, ""
 
-        for i, (state, reason) in enumerate(in_order(read, len(hashes), self.threads)):
-            status[i], reasons[i] = state, reason
+        results = in_order(read, len(hashes), self.threads)
+        status, reasons = [state for state, _ in results], [why for _, why in results]
         vectors = np.zeros((len(hashes), self.backbone.dim), np.float16)
         good = [i for i, s in enumerate(status) if s == OK]
         if good:

@@ -44,6 +44,7 @@ sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 RUNTIMES = ("auto", "torch", "openvino", "onnx")
 MIN_COSINE = 0.999  # a runtime whose vectors differ more than this is not used
 CPU_RUNTIME = "openvino"
+TORCH_PRECISION = {"cuda": "f16 autocast"}  # what a run reports: torch_features' autocast
 RUNTIME_BATCH = 64  # split over the streams: 32 per request ran fastest here (16: -9%)
 
 Features = Callable[[np.ndarray], np.ndarray]  # uint8 (N, H, W, 3) -> unit float32 (N, dim)
@@ -85,11 +86,7 @@ def load_runner(backbone: Backbone, device: str, requested: str = "auto") -> Run
             log.warning(
                 "%s unavailable (%s: %s); embedding with PyTorch", name, type(exc).__name__, exc
             )
-    # What the run reports: CUDA runs the model under float16 autocast (torch_features)
     return Runner("torch", torch_features(backbone, device), TORCH_PRECISION.get(device, "f32"))
-
-
-TORCH_PRECISION = {"cuda": "f16 autocast"}
 
 
 def _mixed_runner(backbone: Backbone) -> Runner | None:

@@ -85,7 +85,7 @@ def test_a_gpu_worker_decodes_on_threads_to_the_same_rows(photos, monkeypatch):
     monkeypatch.setattr(backbones, "load_backbone", lambda spec: probe)
     monkeypatch.setattr(runtime, "load_runner", lambda b, d, r: real_runner(b, "cpu", "torch"))
     assert Embedder("pixels", str(photos.root), "cpu").threads == 1
-    monkeypatch.setattr(decode_threads, "usable_cores", lambda: 4)
+    monkeypatch.setattr(decode_threads, "spare_cores", lambda: 3)
     worker = Embedder("pixels", str(photos.root), "cuda")  # the model itself on the CPU here
     assert worker.threads == 3
     items = job_items(_missing(photos, None, EmbedReport("pixels", "k", "cpu")))

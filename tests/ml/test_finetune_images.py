@@ -8,7 +8,7 @@ import threading
 import numpy as np
 from PIL import Image
 
-from labeldesk.ml import finetune_images
+from labeldesk.ml import embed_decode, finetune_images
 from labeldesk.ml.backbones import Preprocess
 from labeldesk.ml.device import usable_cores
 from labeldesk.ml.finetune_images import TrainingImages, decode_threads
@@ -52,3 +52,4 @@ def test_threads_decode_the_same_batch_as_one(tmp_path, monkeypatch):
 def test_the_cpu_decodes_in_the_training_thread():
     assert decode_threads("cpu") == 1
     assert decode_threads("cuda") == decode_threads("mps") == max(1, usable_cores() - 1)
+    assert decode_threads("cuda") == embed_decode.decode_workers()  # the same spare cores
