@@ -381,11 +381,7 @@ def cmd_classes(args: argparse.Namespace) -> Output:
         batch, done = None, ""
         # `is not None`: an empty NAME ('') is refused, not read as "just list them".
         if args.add is not None:
-            heard: list[Any] = []  # the batch of the addition, as the project publishes it
-            stop = project.events.subscribe(heard.append)
-            added = project.add_classes(names_to_add(args.add))
-            stop()
-            batch = heard[-1].batch_id if heard else None
+            added, batch = project.add_classes_batch(names_to_add(args.add))
             done = f"added {quoted_names(added)}" if added else "no new class to add"
         elif args.rename is not None:
             batch = project.rename_class(*args.rename).batch_id

@@ -54,6 +54,10 @@ class ProjectWrites:
         """Define classes (named by a person: they keep the order given); return the new
         ones. One undoable batch without label events: its undo removes the classes
         again, each unless an image carries it by then."""
+        return self.add_classes_batch(names)[0]
+
+    def add_classes_batch(self, names: Iterable[str]) -> tuple[list[str], int | None]:
+        """:meth:`add_classes`, and the batch it wrote (None when no class was new)."""
         batch = None
         with self.db.write() as conn:
             before = class_table.aliases(conn)
@@ -65,7 +69,7 @@ class ProjectWrites:
         self.events.publish(
             Changes(kind=changes.CLASS, batch_id=batch, classes_changed=bool(added))
         )
-        return added
+        return added, batch
 
     def rename_class(self, old: str, new: str) -> Changes:
         """Rename a class and relabel its images, as one undoable batch."""
