@@ -231,10 +231,11 @@ def product_fit(run: Run, images: Path, opts: Any) -> np.ndarray:
         smoothing=opts.smoothing, batch_size=opts.batch, seed=run.seed,
     )  # fmt: skip
     base = load_backbone(f"efficientnet_lite0:{opts.size}")
-    fit = fit_parts(
-        TrainingImages(paths, list(run.source.paths)), hashes, run.labels, trainable,
-        run.source.vectors, base, params, device=opts.device,
-    )  # fmt: skip
+    with TrainingImages(paths, list(run.source.paths)) as images:
+        fit = fit_parts(
+            images, hashes, run.labels, trainable, run.source.vectors, base, params,
+            device=opts.device,
+        )  # fmt: skip
     assert not fit.failed, fit.failed[:3]
     return fit.vectors
 

@@ -6,11 +6,17 @@ in the same run. Reports test accuracy, seconds per epoch and images per second,
 CPU (and on CUDA with --device cuda when a GPU is present).
 
     python benchmarks/bench_train.py [--per-class 100] [--finetune-epochs 3] [--device auto]
+                                     [--decode-baseline]
+
+--decode-baseline fine-tunes twice in the same run: first with the images decoded in the
+training thread (what the CPU does), then as shipped (on a GPU, worker processes decode
+the next batches while the model trains).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -25,8 +31,10 @@ from make_sample import CLASS_NAMES, load_fashion_mnist
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import open_project
+from labeldesk.ml.backbones import load_backbone
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.finetune import FinetuneParams, finetune
+from labeldesk.ml.store import current_store, model_spec
 from labeldesk.ml.train import HeadParams, train_head
 
 DATA = Path(tempfile.gettempdir()) / "labeldesk-bench"
@@ -64,6 +72,11 @@ def main() -> None:
     parser.add_argument("--head-epochs", type=int, default=HeadParams.epochs)
     parser.add_argument("--finetune-epochs", type=int, default=3)
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--decode-baseline",
+        action="store_true",
+        help="fine-tune first with decoding in the training thread, then as shipped",
+    )
     args = parser.parse_args()
     folder = make_folder(args.per_class)
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
@@ -84,19 +97,36 @@ def main() -> None:
             f"{head_s / args.head_epochs * 1000:.1f} ms/epoch ({args.head_epochs} epochs, "
             f"{head_s:.1f} s total)"
         )
-        t = time.perf_counter()
-        tuned = finetune(project, FinetuneParams(epochs=args.finetune_epochs), device=args.device)
-        tune_s = time.perf_counter() - t
-        per_epoch = tune_s / args.finetune_epochs
-        print(
-            f"finetune:  test accuracy {tuned.metrics['test']['accuracy']:.3f}   "
-            f"{per_epoch:.1f} s/epoch ({n_train / per_epoch:.1f} train img/s incl. eval; "
-            f"{args.finetune_epochs} epochs on {tuned.params['device']}, "
-            f"last {FinetuneParams.train_blocks} blocks)"
-        )
-        history = ", ".join(f"{h['loss']:.3f}" for h in tuned.metrics["history"])
-        print(f"           loss per epoch: {history}")
+        modes = ("training thread", "shipped") if args.decode_baseline else ("shipped",)
+        # Both runs of the pair start from the same backbone (a fine-tune starts from the
+        # last one); a single run loads it as `labeldesk train` does.
+        base = load_backbone(model_spec(current_store(project))) if len(modes) > 1 else None
+        for mode in modes:
+            finetune_run(project, base, args, n_train, mode)
         project.close()
+
+
+def finetune_run(project, base, args, n_train: int, mode: str) -> None:
+    """One fine-tune, timed; ``mode`` "training thread" decodes there even on a GPU."""
+    from unittest import mock
+
+    from labeldesk.ml import finetune_images
+
+    serial = mock.patch.object(finetune_images, "decode_threads", lambda device: 1)
+    with serial if mode == "training thread" else contextlib.nullcontext():
+        t = time.perf_counter()
+        params = FinetuneParams(epochs=args.finetune_epochs)
+        tuned = finetune(project, params, device=args.device, base=base)
+        tune_s = time.perf_counter() - t
+    per_epoch = tune_s / args.finetune_epochs
+    print(
+        f"finetune:  test accuracy {tuned.metrics['test']['accuracy']:.3f}   "
+        f"{per_epoch:.1f} s/epoch ({n_train / per_epoch:.1f} train img/s incl. eval; "
+        f"{args.finetune_epochs} epochs on {tuned.params['device']}, "
+        f"last {FinetuneParams.train_blocks} blocks; decoding: {mode})"
+    )
+    history = ", ".join(f"{h['loss']:.3f}" for h in tuned.metrics["history"])
+    print(f"           loss per epoch: {history}")
 
 
 if __name__ == "__main__":

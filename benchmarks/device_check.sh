@@ -16,7 +16,8 @@
 #       own time limit and logged to $OUT as it goes (a step cut short still reports):
 #         embed    bench_embed.py --device cuda: `labeldesk embed` on the GPU against the
 #                  PyTorch model alone (the GPU figures the issue asks for);
-#         train    bench_train.py --device cuda: head vs fine-tuning;
+#         train    bench_train.py --device cuda --decode-baseline: head vs fine-tuning,
+#                  the fine-tune with decoding in the training thread and as shipped;
 #         crossfit bench_adapted_features.py --product --device cuda: LabelDesk's own
 #                  cross-fit (`issues --crossfit`, labeldesk.ml.crossfit) on the
 #                  Fashion-MNIST suite, at its shipped settings;
@@ -28,14 +29,17 @@
 # Settings (environment): STEPS (default "embed train crossfit adapted"), EMBED_N (2048),
 # CROSSFIT_SEEDS (2), ADAPTED_SEEDS (1), ADAPTED_EPOCHS (6), ADAPTED_BLOCK (0),
 # ADAPTED_ARGS (default: no ceiling, the groups the first GPU run left open: imbalanced
-# 10 and 20 %, look-alike 20 %), CROSSFIT_ARGS and TRAIN_ARGS (more options for those
-# scripts), STEP_LIMIT (seconds for embed and for train, default 90), CROSSFIT_LIMIT (300),
+# 10 and 20 %, look-alike 20 %), CROSSFIT_ARGS, TRAIN_ARGS (default --decode-baseline;
+# more options for those scripts), STEP_LIMIT (seconds for embed, default 90), TRAIN_LIMIT
+# (120), CROSSFIT_LIMIT (300),
 # ADAPTED_LIMIT (default: what is left of 560 s), PYTHON (python3), DEVICE (cuda; `cpu`
 # with tiny settings checks the plumbing on the development machine).
 #
 # The first GPU run (H200, 4 December 2026) took 68 s for embed, 32 s for train, ~18 s per
 # cross-fit of 3,000 images (6 per seed) and ~45 s per research run from block 0: one call
-# of 600 s holds all four steps at these defaults.
+# of 600 s holds all four steps at these defaults. The second (session 25): embed 78 s,
+# train 53 s for one fine-tune (about 75 s for the pair), research ~25 s per imbalanced and
+# ~57 s per look-alike set, 251 s for 2 seeds of the three default groups.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,8 +102,8 @@ run() {
         case $name in
             embed) step embed "$limit" "$python" benchmarks/bench_embed.py --device "$device" \
                 -n "${EMBED_N:-2048}" --repeat 3 --data "$bench" ;;
-            train) step train "$limit" "$python" benchmarks/bench_train.py --device "$device" \
-                ${TRAIN_ARGS:-} ;;
+            train) step train "${TRAIN_LIMIT:-120}" "$python" benchmarks/bench_train.py --device "$device" \
+                ${TRAIN_ARGS---decode-baseline} ;;
             crossfit) step crossfit "${CROSSFIT_LIMIT:-300}" "$python" \
                 benchmarks/bench_adapted_features.py --product --device "$device" \
                 --sets "$sets" --seeds "${CROSSFIT_SEEDS:-2}" ${CROSSFIT_ARGS:-} ;;

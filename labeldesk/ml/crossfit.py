@@ -164,11 +164,12 @@ def fit_vectors(
     cancel = cancel or CancelToken()
     progress(Progress(0, 0, "loading backbone"))
     base = base or load_backbone(model_spec(current_store(project)))
-    images = TrainingImages([project.image_path(p) for p in vectors.paths], vectors.paths)
-    fit = fit_parts(
-        images, vectors.hashes, labels, trainable, vectors.vectors, base, params,
-        device=device, progress=progress, cancel=cancel,
-    )  # fmt: skip
+    paths = [project.image_path(p) for p in vectors.paths]
+    with TrainingImages(paths, vectors.paths) as images:  # its decode workers, on a GPU
+        fit = fit_parts(
+            images, vectors.hashes, labels, trainable, vectors.vectors, base, params,
+            device=device, progress=progress, cancel=cancel,
+        )  # fmt: skip
     if cancel.cancelled:  # after the last batch: still nothing saved, as the message says
         raise Cancelled("cross-fitting cancelled; nothing was saved")
     save(project, vectors, params, fit)

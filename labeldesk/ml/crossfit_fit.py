@@ -108,13 +108,13 @@ def fit_parts(
         train_rows = np.flatnonzero(trainable & (parts != f))
         _train(model, images, train_rows, labels, params, pre, device, f, steps, progress, cancel)
         held = np.flatnonzero(parts == f)
-        for start in range(0, len(held), params.batch_size):
+        pieces = [held[i : i + params.batch_size] for i in range(0, len(held), params.batch_size)]
+        for piece, (x, read) in zip(pieces, images.batches(pieces, pre, device), strict=True):
             if cancel.cancelled:
                 raise Cancelled("cross-fitting cancelled; nothing was saved")
-            x, read = images.batch(held[start : start + params.batch_size], pre, device)
             if len(read):
                 out[read], fitted[read] = _embed(model, x, device), True
-            steps.embedded(len(held[start : start + params.batch_size]), f, progress)
+            steps.embedded(len(piece), f, progress)
         del model
     return CrossFit(out, parts, fitted_now=True, failed=images.report(), fitted=fitted)
 
@@ -186,10 +186,11 @@ def _train(
         model.train()
         _batchnorm_still(model)  # few images per batch: ImageNet statistics stay
         order = rng.permutation(rows)
-        for start in range(0, len(order), params.batch_size):
+        size = params.batch_size
+        pieces = (np.sort(order[i : i + size]) for i in range(0, len(order), size))
+        for x, read in images.batches(pieces, pre, device):
             if cancel.cancelled:
                 raise Cancelled("cross-fitting cancelled; nothing was saved")
-            x, read = images.batch(np.sort(order[start : start + params.batch_size]), pre, device)
             loss = 0.0
             if len(read):
                 y = torch.from_numpy(labels[read]).to(device)

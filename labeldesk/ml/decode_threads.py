@@ -1,10 +1,11 @@
-"""Decoding a batch of images on several threads where the model does not need the cores.
+"""How many workers decode images beside a model, and decoding a batch on threads.
 
-Pillow decodes and resizes without holding the GIL, so threads decode a batch in
-parallel. A GPU waits on decoding done in one thread: on an H200 (16 cores) embedding
-ran at a tenth of the model's speed while two of its decode workers were busy, and
-fine-tuning at 181 img/s (benchmarks/device_check.sh). On the CPU the model itself uses
-every core, so decoding there stays in the calling thread.
+On the CPU the model itself uses every core, so decoding stays in the calling thread. On
+a GPU the spare cores decode: fine-tuning and the cross-fit in worker processes
+(:mod:`labeldesk.ml.finetune_images`), a Ray GPU worker on threads (:func:`in_order`).
+Threads pay where Pillow's decoding dominates (photos: it runs without the GIL); for small
+images Python's share holds the GIL, and on an H200 15 threads decoded 28x28 PNGs no
+faster than one (benchmarks/device_check.sh, issue 13's notes).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ T = TypeVar("T")
 
 
 def decode_threads(device: str) -> int:
-    """How many threads decode a batch for a model on ``device``: 1 on the CPU, else
-    :func:`~.device.spare_cores`."""
+    """How many workers decode for a model on ``device``: 1 (the calling thread) on the
+    CPU, else :func:`~.device.spare_cores`."""
     return 1 if device == "cpu" else spare_cores()
 
 

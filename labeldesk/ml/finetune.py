@@ -177,6 +177,8 @@ def finetune(
         # No version was recorded: its folder would be left behind with nothing to use it.
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    finally:
+        images.close()  # its decode workers, on a GPU
 
 
 def _train_epochs(
@@ -207,11 +209,16 @@ def _train_epochs(
         rng = np.random.default_rng(params.seed + epoch)
         order = rng.permutation(split.train)
         total, count = 0.0, 0
-        for step in range(steps_per_epoch):
+        size = params.batch_size
+        batches = images.batches(
+            (order[step * size : (step + 1) * size] for step in range(steps_per_epoch)),
+            pre,
+            device,
+            rng=rng,
+        )
+        for step, (x, rows) in enumerate(batches):
             if cancel.cancelled:
                 break
-            rows = order[step * params.batch_size : (step + 1) * params.batch_size]
-            x, rows = images.batch(rows, pre, device, rng=rng)
             if len(rows):  # else every image of this batch was unreadable
                 y = torch.from_numpy(labels[rows]).to(device)
                 with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
@@ -340,8 +347,8 @@ def _predict(
     model.eval()
     out, kept = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     with torch.inference_mode():
-        for start in range(0, len(rows), batch):
-            x, read = images.batch(rows[start : start + batch], pre, device)
+        pieces = (rows[start : start + batch] for start in range(0, len(rows), batch))
+        for x, read in images.batches(pieces, pre, device):
             if len(read):
                 out.append(model(x).argmax(1).cpu().numpy())
                 kept.append(read)

@@ -4,29 +4,61 @@ A file deleted, moved or damaged since the scan must not end a run that may have
 for minutes: it is left out of its batch and of every later one, and recorded with the
 reason, as embedding does (:class:`labeldesk.ml.embed.EmbedReport`'s ``failed``).
 
-On a GPU the images of a batch are decoded by several threads
-(:mod:`labeldesk.ml.decode_threads`); on the CPU in the training thread.
+On a GPU the next batches are decoded in worker processes while the model trains on this
+one (:meth:`TrainingImages.batches`): on an H200 (16 cores) one thread decoded about
+1,150 augmented 224-px images a second, 15 threads no more (Python holds the GIL between
+Pillow's calls), and a training step at batch 16 takes 36 ms (benchmarks/device_check.sh
+and the notes of issue 13). On the CPU the model uses every core, so decoding stays in
+the training thread.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from labeldesk.core.parent_watch import exit_with_parent
+
 from .backbones import Preprocess
-from .decode_threads import decode_threads, in_order
+from .decode_threads import decode_threads
+
+PREFETCH_BATCHES = 3  # decoded ahead of the one training
+Read = np.ndarray | str  # an image's pixels, or why it could not be read
 
 
 class TrainingImages:
     """Rows of a fine-tuning run's frame -> model input; ``failed`` holds the rows that
-    could not be read (row -> {"path", "reason"}), each tried once."""
+    could not be read (row -> {"path", "reason"}), each tried once.
 
-    def __init__(self, paths: list[Path], names: list[str]) -> None:
+    Used as a context manager (or :meth:`close` it): the decode workers of a GPU run live
+    as long as it. ``workers`` overrides how many (default: :func:`decode_threads` of the
+    device: none on the CPU)."""
+
+    def __init__(self, paths: list[Path], names: list[str], workers: int | None = None) -> None:
         self.paths = paths
         self.names = names  # as the project shows them (relative to the image folder)
         self.failed: dict[int, dict[str, str]] = {}
+        self.workers = workers
+        self._pool: Executor | None = None
+        self._width = 1
+
+    def __enter__(self) -> TrainingImages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the decode workers (a batch still being decoded is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def usable(self, rows: np.ndarray) -> np.ndarray:
         """``rows`` without those that already failed."""
@@ -39,42 +71,120 @@ class TrainingImages:
         device: str,
         rng: np.random.Generator | None = None,
     ) -> tuple[Any, np.ndarray]:
-        """(tensor, the rows it holds) for ``rows``; augmented when ``rng`` is given
-        (each row from its own generator, drawn from ``rng`` in row order, so the batch
-        is the same however many threads decode it). The tensor is None when no row
-        could be read."""
-        from .preprocess import prepare, to_tensor
+        """(tensor, the rows it holds) for ``rows``; augmented when ``rng`` is given. The
+        tensor is None when no row could be read."""
+        return next(self.batches([rows], pre, device, rng))
 
+    def batches(
+        self,
+        row_batches: Iterable[np.ndarray],
+        pre: Preprocess,
+        device: str,
+        rng: np.random.Generator | None = None,
+    ) -> Iterator[tuple[Any, np.ndarray]]:
+        """:meth:`batch` of each of ``row_batches``, in order. With decode workers the
+        next PREFETCH_BATCHES are decoded while the caller trains on this one. Each row
+        is augmented by its own generator, drawn from ``rng`` in row order, so every batch
+        is the same however (and however far ahead) it was decoded. The rows of one call
+        are distinct (an epoch), so a failure ahead changes no batch before it."""
+        pool = self._decode_pool(device)
+        pending: deque[tuple[np.ndarray, list[Future[list[Read]]]]] = deque()
+        upcoming = iter(row_batches)
+        while True:
+            while pool is not None and len(pending) < PREFETCH_BATCHES:
+                rows = next(upcoming, None)
+                if rows is None:
+                    break
+                pending.append(self._submit(pool, rows, pre, rng))
+            if pool is None:
+                rows = next(upcoming, None)
+                if rows is None:
+                    return
+                usable, seeds = self._plan(rows, rng)
+                got = read_images(self._files(usable), seeds, pre)
+                yield self._collect(usable, got, pre, device)
+            elif not pending:
+                return
+            else:
+                usable, futures = pending.popleft()
+                got = [read for future in futures for read in future.result()]
+                yield self._collect(usable, got, pre, device)
+
+    def report(self) -> list[dict[str, str]]:
+        """The failures, in path order."""
+        return sorted(self.failed.values(), key=lambda f: f["path"])
+
+    def _decode_pool(self, device: str) -> Executor | None:
+        workers = self.workers if self.workers is not None else decode_threads(device)
+        if workers <= 1:
+            return None
+        if self._pool is None:
+            if multiprocessing.current_process().daemon:  # may have no children
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="decode")
+            else:  # spawn: fork would copy the model's threads (and the app's Qt)
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    workers, mp_context=context, initializer=exit_with_parent
+                )
+            self._width = workers
+        return self._pool
+
+    def _plan(
+        self, rows: np.ndarray, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, list[int] | None]:
         usable = self.usable(rows)
         seeds = rng.integers(0, 2**63 - 1, size=len(usable)) if rng is not None else None
+        return usable, None if seeds is None else [int(s) for s in seeds]
 
-        def read(k: int) -> np.ndarray | Exception:
-            path = self.paths[usable[k]]
-            try:
-                if seeds is None:
-                    return prepare(path, pre)
-                return _augment(path, pre, np.random.default_rng(int(seeds[k])))
-            except Exception as exc:  # missing, unreadable, not an image: PIL/OS errors
-                return exc
+    def _files(self, usable: np.ndarray) -> list[Path]:
+        return [self.paths[row] for row in usable]
+
+    def _submit(
+        self, pool: Executor, rows: np.ndarray, pre: Preprocess, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, list[Future[list[Read]]]]:
+        """Queue one batch, in pieces: the workers share each batch among the batches in
+        flight, so the first one is ready soon."""
+        usable, seeds = self._plan(rows, rng)
+        files = self._files(usable)
+        step = max(1, -(-len(files) // max(1, self._width // PREFETCH_BATCHES)))
+        futures = [
+            pool.submit(read_images, files[i : i + step], seeds and seeds[i : i + step], pre)
+            for i in range(0, len(files), step)
+        ]
+        return usable, futures
+
+    def _collect(
+        self, usable: np.ndarray, got: list[Read], pre: Preprocess, device: str
+    ) -> tuple[Any, np.ndarray]:
+        from .preprocess import to_tensor
 
         arrays, kept = [], []
-        got_all = in_order(read, len(usable), decode_threads(device))
-        for row, got in zip(usable, got_all, strict=True):
-            if isinstance(got, Exception):
-                self.failed[int(row)] = {
-                    "path": self.names[row],
-                    "reason": f"{type(got).__name__}: {got}",
-                }
+        for row, read in zip(usable, got, strict=True):
+            if isinstance(read, str):
+                self.failed[int(row)] = {"path": self.names[row], "reason": read}
                 continue
-            arrays.append(got)
+            arrays.append(read)
             kept.append(row)
         if not arrays:
             return None, np.zeros(0, dtype=np.int64)
         return to_tensor(np.stack(arrays), pre, device), np.array(kept, dtype=np.int64)
 
-    def report(self) -> list[dict[str, str]]:
-        """The failures, in path order."""
-        return sorted(self.failed.values(), key=lambda f: f["path"])
+
+def read_images(paths: list[Path], seeds: list[int] | None, pre: Preprocess) -> list[Read]:
+    """Each image's model input (augmented by its own seed when ``seeds`` is given), or
+    why it could not be read: one bad file stops nothing. Runs in the decode workers."""
+    from .preprocess import prepare
+
+    out: list[Read] = []
+    for k, path in enumerate(paths):
+        try:
+            if seeds is None:
+                out.append(prepare(path, pre))
+            else:
+                out.append(_augment(path, pre, np.random.default_rng(seeds[k])))
+        except Exception as exc:  # missing, unreadable, not an image: PIL/OS errors
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
 
 
 def _augment(path: Path, pre: Preprocess, rng: np.random.Generator) -> np.ndarray:

@@ -1,11 +1,14 @@
-"""A training batch decoded by several threads (on a GPU) is the batch one thread
-decodes: the same pixels, augmentation and failures, in row order."""
+"""Training batches decoded ahead by worker processes (on a GPU) are the batches the
+training thread decodes itself: the same pixels, augmentation and failures, in order."""
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from labeldesk.ml import embed_decode, finetune_images
@@ -13,23 +16,45 @@ from labeldesk.ml.backbones import Preprocess
 from labeldesk.ml.device import usable_cores
 from labeldesk.ml.finetune_images import TrainingImages, decode_threads
 
+PRE = Preprocess(size=24)
 
-def images(tmp_path) -> TrainingImages:
+
+def images(tmp_path, workers: int | None = None) -> TrainingImages:
     paths = []
-    for i in range(7):
+    for i in range(11):
         path = tmp_path / f"{i}.png"
         pixels = np.random.default_rng(i).integers(0, 255, (40, 30, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(path)
         paths.append(path)
     paths[4] = tmp_path / "gone.png"  # deleted since the scan
-    return TrainingImages(paths, [p.name for p in paths])
+    return TrainingImages(paths, [p.name for p in paths], workers=workers)
 
 
-def test_threads_decode_the_same_batch_as_one(tmp_path, monkeypatch):
-    pre = Preprocess(size=24)
-    rows = np.arange(7)
+def epoch(source: TrainingImages, rng=None) -> list[tuple[np.ndarray, list[int]]]:
+    order = np.random.default_rng(3).permutation(11)
+    pieces = [order[i : i + 3] for i in range(0, 11, 3)]
+    return [(x.numpy(), list(rows)) for x, rows in source.batches(pieces, PRE, "cpu", rng=rng)]
+
+
+def test_worker_processes_decode_the_batches_one_thread_decodes(tmp_path):
     one = images(tmp_path)
-    plain, plain_rows = one.batch(rows, pre, "cpu", rng=np.random.default_rng(5))
+    plain = epoch(one, np.random.default_rng(5))
+    assert one._pool is None  # the CPU decodes in the training thread
+    with images(tmp_path, workers=2) as many:
+        ahead = epoch(many, np.random.default_rng(5))
+        assert isinstance(many._pool, ProcessPoolExecutor)
+        assert [rows for _, rows in ahead] == [rows for _, rows in plain]
+        assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(ahead, plain, strict=True))
+        assert all(4 not in rows for _, rows in ahead)
+        assert many.report() == one.report() and many.report()[0]["path"] == "gone.png"
+        again = epoch(many)  # unaugmented; the pool is kept, the gone row not tried again
+        assert sum(len(rows) for _, rows in again) == 10
+        assert not np.array_equal(again[0][0], ahead[0][0])
+    assert many._pool is None  # closed with the run
+
+
+def test_a_daemonic_process_decodes_on_threads(tmp_path, monkeypatch):
+    plain = epoch(images(tmp_path), np.random.default_rng(5))
     seen: set[str] = set()
     augment = finetune_images._augment
 
@@ -38,18 +63,28 @@ def test_threads_decode_the_same_batch_as_one(tmp_path, monkeypatch):
         return augment(*args)
 
     monkeypatch.setattr(finetune_images, "_augment", recording)
-    monkeypatch.setattr(finetune_images, "decode_threads", lambda device: 3)
-    many = images(tmp_path)
-    threaded, threaded_rows = many.batch(rows, pre, "cpu", rng=np.random.default_rng(5))
-    assert len(seen) > 1 and all(name.startswith("decode") for name in seen)
-    assert list(threaded_rows) == list(plain_rows) == [0, 1, 2, 3, 5, 6]
-    assert np.array_equal(threaded.numpy(), plain.numpy())
-    assert many.report() == one.report() and many.report()[0]["path"] == "gone.png"
-    unaugmented = many.batch(rows, pre, "cpu")[0]  # the gone row is not tried again
-    assert unaugmented.shape == plain.shape and not np.array_equal(unaugmented, plain)
+    daemonic = SimpleNamespace(daemon=True)  # the app's job child: no children of its own
+    monkeypatch.setattr(finetune_images.multiprocessing, "current_process", lambda: daemonic)
+    with images(tmp_path, workers=3) as many:
+        threaded = epoch(many, np.random.default_rng(5))
+        assert isinstance(many._pool, ThreadPoolExecutor)
+    assert seen and all(name.startswith("decode") for name in seen)
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(threaded, plain, strict=True))
 
 
-def test_the_cpu_decodes_in_the_training_thread():
-    assert decode_threads("cpu") == 1
-    assert decode_threads("cuda") == decode_threads("mps") == max(1, usable_cores() - 1)
+def test_a_run_stopped_midway_leaves_no_workers(tmp_path):
+    with images(tmp_path, workers=2) as many:
+        batches = many.batches([np.arange(3), np.arange(3, 6), np.arange(6, 9)], PRE, "cpu")
+        x, rows = next(batches)  # then cancelled: the rest stays queued
+        assert list(rows) == [0, 1, 2] and x.shape == (3, 3, 24, 24)
+        pool = many._pool
+    assert many._pool is None
+    with pytest.raises(RuntimeError):
+        pool.submit(int)  # shut down
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda", "mps"])
+def test_only_a_gpu_run_gets_decode_workers(device):
+    expected = 1 if device == "cpu" else max(1, usable_cores() - 1)
+    assert decode_threads(device) == expected
     assert decode_threads("cuda") == embed_decode.decode_workers()  # the same spare cores
