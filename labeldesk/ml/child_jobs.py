@@ -144,6 +144,7 @@ def _run_child(
     from labeldesk.core.project import open_project
 
     exit_with_parent()  # the app killed outright: this child ends too
+    _may_have_children()
     if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
         os.nice(CHILD_NICENESS)
     token = _StopFlagToken(stop)
@@ -165,6 +166,16 @@ def _run_child(
         messages.put(("error", str(exc)))
     except Exception as exc:  # reported as one line; the traceback stays in the child
         messages.put(("error", f"{target} failed: {type(exc).__name__}: {exc}"))
+
+
+def _may_have_children() -> None:
+    """Let this daemonic child start worker processes (embedding's and fine-tuning's
+    decoders) as the command line does. Python forbids children of a daemonic process
+    so that none is orphaned when it is terminated; each of those workers watches its
+    parent and exits with it (``exit_with_parent`` as the pool's initializer), and the
+    daemon flag keeps its only other use: the app's exit ends this child. Without
+    workers the app decoded on two threads, slower than `labeldesk embed` on a GPU."""
+    multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
 
 
 class _StopFlagToken(CancelToken):

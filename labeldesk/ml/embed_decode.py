@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFETCH_BATCHES = 2
-DECODE_THREADS = 2  # where worker processes cannot be had (a daemonic child process)
+DECODE_THREADS = 2  # where worker processes cannot be had (a daemonic process)
 PROCESS_POOL_MIN_BATCHES = 16  # fewer: starting processes (~0.5 s) costs more than it saves
 
 
@@ -81,8 +81,9 @@ def _pool_width(batches: int) -> int:
 
 def _decode_pool(batches: int) -> Executor:
     """Worker processes for decoding, so it never holds the GIL the runtime's callbacks
-    need; threads in a daemonic process (the app's embedding child may have no children)
-    and for runs too short to repay starting processes."""
+    need; threads in a daemonic process, which may not start children (the app's job
+    child lifts that: :mod:`labeldesk.ml.child_jobs`), and for runs too short to repay
+    starting processes."""
     if _uses_processes(batches):
         # spawn: fork would copy the runtime's threads (and the app's Qt) into the workers
         context = multiprocessing.get_context("spawn")

@@ -22,3 +22,13 @@ def report_data(
     """Report ``data`` in one progress update (it must cross the process boundary)."""
     progress(Progress(1, 2, "working", data))
     return "done"
+
+
+def decode_pool_kind(project: Any, *, progress: ProgressCallback, cancel: CancelToken) -> str:
+    """What a long embedding run in this process would decode with, after using it once."""
+    from labeldesk.ml import embed_decode
+
+    with embed_decode._decode_pool(embed_decode.PROCESS_POOL_MIN_BATCHES) as pool:
+        worker = pool.submit(os.getpid).result()
+        assert worker != os.getpid()
+        return type(pool).__name__

@@ -120,3 +120,13 @@ def test_the_parent_returns_when_the_child_has_already_exited(project):
     caller.join(120)
     assert not caller.is_alive(), "run_in_child hung after the child had exited"
     assert results == [42]
+
+
+def test_a_job_child_decodes_in_worker_processes_as_the_command_line_does(project):
+    """The app's job child is daemonic (the app's exit ends it) but may start decode
+    worker processes: each watches it and ends with it. It used to fall back to two
+    threads, so the app embedded and fine-tuned on a GPU slower than `labeldesk embed`."""
+    from labeldesk.ml.child_jobs import run_in_child
+
+    kind = run_in_child("ml.child_targets:decode_pool_kind", project.path)
+    assert kind == "ProcessPoolExecutor"
