@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 
@@ -26,6 +27,14 @@ def exit_with_parent(interval: float = INTERVAL_S) -> None:
         target=_watch, args=(parent_pid, interval), name="labeldesk-parent-watch", daemon=True
     )
     thread.start()
+
+
+def pool_worker() -> None:
+    """A worker pool's ``initializer``: :func:`exit_with_parent`, and Ctrl-C left to the
+    parent (which stops its pools): a terminal's SIGINT reaches the whole process group,
+    and each idle worker printed a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
 
 
 def _watch(parent_pid: int, interval: float) -> None:

@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from .imageio import ProbeResult, probe_file
-from .parent_watch import exit_with_parent
+from .parent_watch import pool_worker
 from .progress import CancelToken
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def probe_all(
     next_chunk = 0
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=exit_with_parent
+            max_workers=workers, mp_context=context, initializer=pool_worker
         ) as pool:
             while next_chunk < len(chunks) or in_flight:
                 while (

@@ -14,7 +14,6 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.imageio import hash_file, thumbnail_path
-from labeldesk.core.parent_watch import exit_with_parent
 
 from .backbones import Preprocess
+from .decode_pool import Decode, DecodePool
 from .device import spare_cores
 from .preprocess import prepare_into
 
@@ -79,22 +78,17 @@ def _pool_width(batches: int) -> int:
     return decode_workers() if _uses_processes(batches) else DECODE_THREADS
 
 
-def _decode_pool(batches: int) -> Executor:
+def _decode_pool(batches: int) -> DecodePool:
     """Worker processes for decoding, so it never holds the GIL the runtime's callbacks
     need; threads in a daemonic process, which may not start children (the app's job
     child lifts that: :mod:`labeldesk.ml.child_jobs`), and for runs too short to repay
     starting processes."""
-    if _uses_processes(batches):
-        # spawn: fork would copy the runtime's threads (and the app's Qt) into the workers
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(
-            max_workers=decode_workers(), mp_context=context, initializer=exit_with_parent
-        )
-    return ThreadPoolExecutor(max_workers=DECODE_THREADS, thread_name_prefix="decode")
+    processes = _uses_processes(batches)
+    return DecodePool(_pool_width(batches), processes=processes)
 
 
 def _prefetch(
-    pool: Executor,
+    pool: DecodePool,
     files: ImageFiles,
     items: Sequence[Item],
     batch_size: int,
@@ -110,20 +104,20 @@ def _prefetch(
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     piece = max(1, -(-batch_size // max(1, parts)))  # ceil: at most ``parts`` pieces
 
-    def submit(chunk: Sequence[Item]) -> list[Future[Batch]]:
+    def submit(chunk: Sequence[Item]) -> list[Decode[Batch]]:
         return [
             pool.submit(_load_batch, files, chunk[i : i + piece], pre)
             for i in range(0, len(chunk), piece)
         ]
 
-    queue: deque[list[Future[Batch]]] = deque(submit(c) for c in chunks[:PREFETCH_BATCHES])
+    queue: deque[list[Decode[Batch]]] = deque(submit(c) for c in chunks[:PREFETCH_BATCHES])
     next_chunk = PREFETCH_BATCHES
     while queue:
-        batch = _joined([future.result() for future in queue.popleft()])
-        if next_chunk < len(chunks):
+        pieces = queue.popleft()
+        if next_chunk < len(chunks):  # queued before waiting: the workers never idle
             queue.append(submit(chunks[next_chunk]))
             next_chunk += 1
-        yield batch
+        yield _joined([piece.result() for piece in pieces])
 
 
 def _joined(pieces: list[Batch]) -> Batch:

@@ -17,18 +17,16 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from labeldesk.core.parent_watch import exit_with_parent
-
 from .backbones import Preprocess
+from .decode_pool import Decode, DecodePool
 from .decode_threads import decode_threads
 
-PREFETCH_BATCHES = 3  # decoded ahead of the one training
+PREFETCH_BATCHES = 3  # batches decoded ahead while the model trains on one
 Read = np.ndarray | str  # an image's pixels, or why it could not be read
 
 
@@ -45,8 +43,7 @@ class TrainingImages:
         self.names = names  # as the project shows them (relative to the image folder)
         self.failed: dict[int, dict[str, str]] = {}
         self.workers = workers
-        self._pool: Executor | None = None
-        self._width = 1
+        self._pool: DecodePool | None = None
 
     def __enter__(self) -> TrainingImages:
         return self
@@ -55,9 +52,10 @@ class TrainingImages:
         self.close()
 
     def close(self) -> None:
-        """Stop the decode workers (a batch still being decoded is dropped)."""
+        """Stop the decode workers (queued batches are dropped; pieces being decoded
+        finish first)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None
 
     def usable(self, rows: np.ndarray) -> np.ndarray:
@@ -88,45 +86,42 @@ class TrainingImages:
         is the same however (and however far ahead) it was decoded. The rows of one call
         are distinct (an epoch), so a failure ahead changes no batch before it."""
         pool = self._decode_pool(device)
-        pending: deque[tuple[np.ndarray, list[Future[list[Read]]]]] = deque()
-        upcoming = iter(row_batches)
-        while True:
-            while pool is not None and len(pending) < PREFETCH_BATCHES:
-                rows = next(upcoming, None)
-                if rows is None:
-                    break
-                pending.append(self._submit(pool, rows, pre, rng))
-            if pool is None:
-                rows = next(upcoming, None)
-                if rows is None:
-                    return
+        if pool is None:
+            for rows in row_batches:
                 usable, seeds = self._plan(rows, rng)
                 got = read_images(self._files(usable), seeds, pre)
                 yield self._collect(usable, got, pre, device)
-            elif not pending:
-                return
-            else:
-                usable, futures = pending.popleft()
-                got = [read for future in futures for read in future.result()]
+            return
+        upcoming: Iterator[np.ndarray | None] = iter(row_batches)
+        pending: deque[tuple[np.ndarray, list[Decode[list[Read]]]]] = deque()
+        try:
+            while True:
+                while len(pending) <= PREFETCH_BATCHES:  # the next one and those ahead
+                    ahead = next(upcoming, None)
+                    if ahead is None:
+                        break
+                    pending.append(self._submit(pool, ahead, pre, rng))
+                if not pending:
+                    return
+                usable, pieces = pending.popleft()
+                got = [read for piece in pieces for read in piece.result()]
                 yield self._collect(usable, got, pre, device)
+        finally:  # the caller stopped early (cancelled, failed): drop what is queued
+            for _, pieces in pending:
+                for piece in pieces:
+                    piece.cancel()
 
     def report(self) -> list[dict[str, str]]:
         """The failures, in path order."""
         return sorted(self.failed.values(), key=lambda f: f["path"])
 
-    def _decode_pool(self, device: str) -> Executor | None:
+    def _decode_pool(self, device: str) -> DecodePool | None:
         workers = self.workers if self.workers is not None else decode_threads(device)
         if workers <= 1:
             return None
-        if self._pool is None:
-            if multiprocessing.current_process().daemon:  # may have no children
-                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="decode")
-            else:  # spawn: fork would copy the model's threads (and the app's Qt)
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    workers, mp_context=context, initializer=exit_with_parent
-                )
-            self._width = workers
+        if self._pool is None:  # threads in a daemonic process: it may have no children
+            processes = not multiprocessing.current_process().daemon
+            self._pool = DecodePool(workers, processes=processes)
         return self._pool
 
     def _plan(
@@ -140,13 +135,13 @@ class TrainingImages:
         return [self.paths[row] for row in usable]
 
     def _submit(
-        self, pool: Executor, rows: np.ndarray, pre: Preprocess, rng: np.random.Generator | None
-    ) -> tuple[np.ndarray, list[Future[list[Read]]]]:
+        self, pool: DecodePool, rows: np.ndarray, pre: Preprocess, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, list[Decode[list[Read]]]]:
         """Queue one batch, in pieces: the workers share each batch among the batches in
         flight, so the first one is ready soon."""
         usable, seeds = self._plan(rows, rng)
         files = self._files(usable)
-        step = max(1, -(-len(files) // max(1, self._width // PREFETCH_BATCHES)))
+        step = max(1, -(-len(files) // max(1, pool.width // (PREFETCH_BATCHES + 1))))
         futures = [
             pool.submit(read_images, files[i : i + step], seeds and seeds[i : i + step], pre)
             for i in range(0, len(files), step)

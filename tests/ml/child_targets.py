@@ -31,4 +31,19 @@ def decode_pool_kind(project: Any, *, progress: ProgressCallback, cancel: Cancel
     with embed_decode._decode_pool(embed_decode.PROCESS_POOL_MIN_BATCHES) as pool:
         worker = pool.submit(os.getpid).result()
         assert worker != os.getpid()
-        return type(pool).__name__
+        return "processes" if pool.processes else "threads"
+
+
+def die_in_a_worker(value: int) -> int:
+    """``value``, unless run in a worker process: then the worker dies (the OOM killer)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        os._exit(1)
+    return value
+
+
+def ignores_ctrl_c() -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN

@@ -129,4 +129,4 @@ def test_a_job_child_decodes_in_worker_processes_as_the_command_line_does(projec
     from labeldesk.ml.child_jobs import run_in_child
 
     kind = run_in_child("ml.child_targets:decode_pool_kind", project.path)
-    assert kind == "ProcessPoolExecutor"
+    assert kind == "processes"

@@ -4,7 +4,7 @@ training thread decodes itself: the same pixels, augmentation and failures, in o
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -42,7 +42,7 @@ def test_worker_processes_decode_the_batches_one_thread_decodes(tmp_path):
     assert one._pool is None  # the CPU decodes in the training thread
     with images(tmp_path, workers=2) as many:
         ahead = epoch(many, np.random.default_rng(5))
-        assert isinstance(many._pool, ProcessPoolExecutor)
+        assert many._pool is not None and many._pool.processes
         assert [rows for _, rows in ahead] == [rows for _, rows in plain]
         assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(ahead, plain, strict=True))
         assert all(4 not in rows for _, rows in ahead)
@@ -67,7 +67,7 @@ def test_a_daemonic_process_decodes_on_threads(tmp_path, monkeypatch):
     monkeypatch.setattr(finetune_images.multiprocessing, "current_process", lambda: daemonic)
     with images(tmp_path, workers=3) as many:
         threaded = epoch(many, np.random.default_rng(5))
-        assert isinstance(many._pool, ThreadPoolExecutor)
+        assert many._pool is not None and not many._pool.processes
     assert seen and all(name.startswith("decode") for name in seen)
     assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(threaded, plain, strict=True))
 
@@ -81,6 +81,32 @@ def test_a_run_stopped_midway_leaves_no_workers(tmp_path):
     assert many._pool is None
     with pytest.raises(RuntimeError):
         pool.submit(int)  # shut down
+
+
+def test_a_loop_stopped_midway_drops_the_batches_queued_for_it(tmp_path, monkeypatch):
+    """A cancelled epoch leaves the decodes queued ahead of it undone; the run goes on
+    (evaluation) with the same workers."""
+    calls: list[int] = []
+    augment = finetune_images._augment
+
+    def slow(path, *args):
+        calls.append(1)
+        if path.name not in ("0.png", "1.png", "2.png"):  # the first batch comes at once
+            time.sleep(0.1)
+        return augment(path, *args)
+
+    monkeypatch.setattr(finetune_images, "_augment", slow)
+    daemonic = SimpleNamespace(daemon=True)  # threads, so the count is seen here
+    monkeypatch.setattr(finetune_images.multiprocessing, "current_process", lambda: daemonic)
+    with images(tmp_path, workers=2) as many:
+        many.batch(np.arange(1), PRE, "cpu")  # torch imported, not timed below
+        pieces = [np.arange(i, i + 3) for i in (0, 5, 8)] + [np.array([1, 2, 3])]
+        batches = many.batches(pieces, PRE, "cpu", rng=np.random.default_rng(1))
+        next(batches)  # meanwhile the 2nd (and 3rd) batch decode, the 4th waits
+        batches.close()  # cancelled after the first batch
+        time.sleep(1.0)  # 12 decodes on 2 threads would all be done by now
+        assert len(calls) <= 9  # the 4th batch was never decoded
+        assert list(many.batch(np.arange(5, 8), PRE, "cpu")[1]) == [5, 6, 7]
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda", "mps"])
