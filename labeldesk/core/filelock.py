@@ -7,6 +7,7 @@ its holder dies, so a killed process never leaves a project locked.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -45,6 +46,19 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _refuse_while_starting_a_worker(path: Path) -> None:
+    """A spawned worker process imports its parent's main script again; a script without
+    ``if __name__ == "__main__":`` then runs its LabelDesk calls once more in the worker,
+    which would wait here for the lock its own parent holds while the parent waits for
+    the worker: fail instead, so the parent's pool sees a broken worker and carries on
+    (:mod:`labeldesk.ml.decode_pool`)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(
+            f"{path} is held, and this is a worker process still starting: the main "
+            'script has no `if __name__ == "__main__":` guard'
+        )
+
+
 class FileLock:
     """``with FileLock(path).acquire(cancel=..., on_wait=...):`` — waits its turn.
 
@@ -71,6 +85,7 @@ class FileLock:
         waited = False
         try:
             while not _try_lock(fd):
+                _refuse_while_starting_a_worker(self.path)
                 if not waited and on_wait is not None:
                     on_wait()
                 waited = True

@@ -6,7 +6,8 @@ GIL the model's thread needs. Spawning needs a ``__main__`` that can be imported
 (a script calling LabelDesk without ``if __name__ == "__main__":`` cannot be); when the
 workers fail to start, or one dies (the OOM killer), the pool carries on with threads and
 each decode that was lost is run again there: a decode only reads files, so running it
-twice changes nothing.
+twice changes nothing. (A decode that itself crashes its worker, a decoder fault, would
+crash the process on a thread too; none is known.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +37,7 @@ class DecodePool:
         self.width = max(1, workers)
         self.processes = processes
         self._executor: Executor = self._processes() if processes else self._threads()
+        self._swap = threading.Lock()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Decode[T]:
         """Start ``fn(*args)``; its :meth:`Decode.result` survives a broken process pool."""
@@ -62,16 +65,18 @@ class DecodePool:
         executor = self._executor
         try:
             return executor, executor.submit(fn, *args)
-        except BrokenProcessPool as exc:
-            return self._fall_back(executor, exc), self._executor.submit(fn, *args)
+        except (BrokenProcessPool, OSError) as exc:  # OSError: a worker could not start
+            threads = self._fall_back(executor, exc)
+            return threads, threads.submit(fn, *args)
 
     def _fall_back(self, broken: Executor, why: BaseException) -> Executor:
         """Threads from now on (once, however many decodes found the pool broken)."""
-        if self._executor is broken:
-            log.warning("decode worker processes failed (%s); decoding on threads", why)
-            broken.shutdown(wait=False, cancel_futures=True)
-            self._executor, self.processes = self._threads(), False
-        return self._executor
+        with self._swap:
+            if self._executor is broken and self.processes:
+                log.warning("decode worker processes failed (%s); decoding on threads", why)
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor, self.processes = self._threads(), False
+            return self._executor
 
 
 class Decode(Generic[T]):

@@ -107,6 +107,7 @@ class TrainingImages:
                 got = [read for piece in pieces for read in piece.result()]
                 yield self._collect(usable, got, pre, device)
         finally:  # the caller stopped early (cancelled, failed): drop what is queued
+            # (threads; worker processes take their work early and finish it)
             for _, pieces in pending:
                 for piece in pieces:
                     piece.cancel()
