@@ -115,6 +115,8 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
     batch = args.batch_size or (torch_batch if runner.name == "torch" else RUNTIME_BATCH)
     runner.features(pixels[:batch])
     e2e, walls, torch_rates, runtime_rates, best_batches = [], [], [], [], []
+    waits: list[float] = []  # share of each run the model waited for decoded images
+    in_model: list[float] = []  # and spent in the model
     by_batch: dict[int, list[float]] = {b: [] for b in torch_batches}
     for trial in range(args.repeat):
         project, _ = create_and_index(work / f"{name}-{trial}", folder)  # nothing embedded
@@ -132,6 +134,8 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
         if report.embedded != len(paths):
             raise SystemExit(f"{name}: embedded {report.embedded} of {len(paths)} images")
         e2e.append(report.images_per_s)
+        waits.append(report.waiting_s / report.seconds if report.seconds else 0.0)
+        in_model.append(report.model_s / report.seconds if report.seconds else 0.0)
         rates = {b: model_only(backbone, base_pixels, b, device) for b in torch_batches}
         for b, rate in rates.items():
             by_batch[b].append(rate)
@@ -158,6 +162,11 @@ def run(name: str, folder: Path, backbone, args, work: Path) -> None:
         f"pytorch {' '.join(f'{r:.1f}' for r in torch_rates)} img/s (at batch "
         f"{' '.join(map(str, best_batches))}, the fastest of {'/'.join(map(str, torch_batches))}); "
         f"ratios {' '.join(f'{r:.2f}x' for r in ratios)}"
+    )
+    print(
+        f"{'':<24} where each run's time went: waiting for decoded images "
+        f"{' '.join(f'{w:.0%}' for w in waits)}; in the model "
+        f"{' '.join(f'{m:.0%}' for m in in_model)}"
     )
     print(
         f"{'':<24} pytorch by batch (medians): "

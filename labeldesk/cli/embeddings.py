@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from labeldesk.ml.embed import EmbedReport
     from labeldesk.ml.ray_graph import ClusterGraphReport
 
+BOTTLENECK_MIN_S = 10.0  # shorter runs: starting the decode workers alone shows as waiting
+
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.backbones import DEFAULT_BACKBONE
@@ -166,6 +168,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
     )
+    text += _bottleneck_text(report)
     if report.rebuilt:
         text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
     if report.failed:
@@ -173,6 +176,17 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(data, text)
+
+
+def _bottleneck_text(report: EmbedReport) -> str:
+    """A line when a run of some length spent most of it waiting for decoded images (a
+    fast GPU, few cores): the model was not what limited it."""
+    if report.seconds < BOTTLENECK_MIN_S or report.waiting_s < 0.5 * report.seconds:
+        return ""
+    return (
+        f"\ndecoding the images limited this run: the model waited for them "
+        f"{report.waiting_s / report.seconds:.0%} of the time"
+    )
 
 
 def _up_to_date_text(report: EmbedReport) -> str:

@@ -88,6 +88,10 @@ class EmbedReport:
     precision: str = "f32"  # its arithmetic: "f32+bf16" for OpenVINO's mixed engine
     input_size: int = 0  # the side, in pixels, of the model's input
     up_to_date: bool = False  # every usable image had a vector: the model was not loaded
+    # Where the run's seconds went: the model waiting for decoded images (decoding is the
+    # bottleneck when this is most of it), and the model itself.
+    waiting_s: float = 0.0
+    model_s: float = 0.0
 
     def up_to_date_text(self) -> str:
         """What a run with nothing to do says: "All 600 images already have embeddings"."""
@@ -117,6 +121,8 @@ class EmbedReport:
             "precision": self.precision,
             "input_size": self.input_size,
             "up_to_date": self.up_to_date,
+            "waiting_for_images_s": round(self.waiting_s, 3),
+            "model_s": round(self.model_s, 3),
         }
 
 
@@ -296,13 +302,17 @@ def _embed_missing(
         pre = backbone.identity.preprocess
         batches = _prefetch(pool, files, items, batch_size, pre, parts=_pool_width(batch_count))
         writing: Future[None] | None = None
+        asked = time.perf_counter()
         for hashes, pixels, failed in batches:
+            report.waiting_s += time.perf_counter() - asked
             if cancel.cancelled:
                 report.cancelled = True
                 break
             report.failed += failed
             if hashes:
+                began = time.perf_counter()
                 vectors = net(pixels)
+                report.model_s += time.perf_counter() - began
                 if writing is not None:
                     writing.result()
                     stored()
@@ -310,6 +320,7 @@ def _embed_missing(
             report.embedded += len(hashes)
             done = report.embedded + len(report.failed)
             progress(Progress(done, len(items), "embedding"))
+            asked = time.perf_counter()
         if writing is not None:
             writing.result()
     report.seconds = time.perf_counter() - started

@@ -60,3 +60,23 @@ def test_unavailable_model_is_a_clear_error(tmp_path, photo_root, capsys, monkey
     assert main(["embed", proj, "--model", "convnext_tiny"]) == 1
     err = capsys.readouterr().err
     assert "not in the local cache" in err and "timm.create_model" in err
+
+
+def test_a_run_limited_by_decoding_says_so(tmp_path, photo_root, capsys, monkeypatch):
+    from labeldesk.ml import embed as embed_module
+    from labeldesk.ml.embed import EmbedReport
+
+    def report(waiting: float) -> EmbedReport:
+        done = EmbedReport("m", "k", "cuda", embedded=40_000, total=40_000, seconds=20.0)
+        done.waiting_s, done.model_s = waiting, 20.0 - waiting
+        return done
+
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(photo_root))
+    for waiting, said in ((14.0, True), (6.0, False)):
+        monkeypatch.setattr(embed_module, "embed_project", lambda *a, w=waiting, **k: report(w))
+        assert main(["embed", proj]) == 0
+        out = capsys.readouterr().out
+        assert ("the model waited for them 70% of the time" in out) is said
+        assert "40000 images embedded" in out
+    assert run_json(capsys, "embed", proj)["waiting_for_images_s"] == 6.0

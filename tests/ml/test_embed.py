@@ -195,3 +195,45 @@ def test_gray_and_rgb_images_decode_into_the_batch_as_rgb(tmp_path, backbone):
     assert pixels.shape == (2, size, size, 3) and pixels.dtype == np.uint8
     assert np.array_equal(pixels[0], expected_gray)
     assert np.array_equal(pixels[1], expected_rgb)
+
+
+@pytest.mark.parametrize("slow", ["decoding", "model"])
+def test_the_report_says_where_the_time_went(tmp_path, photo_root, monkeypatch, slow):
+    """`embed --json` tells a decode-bound run (the model waiting for images) from a
+    model-bound one."""
+    import time
+
+    from labeldesk.ml import embed_decode
+
+    from .tiny_backbone import tiny_backbone
+
+    load = embed_decode._load_batch
+
+    def slow_load(*args, **kwargs):
+        time.sleep(0.15)
+        return load(*args, **kwargs)
+
+    tiny = tiny_backbone()
+    forward = tiny.model.forward
+
+    def slow_forward(x):
+        time.sleep(0.15)
+        return forward(x)
+
+    if slow == "decoding":
+        monkeypatch.setattr(embed_decode, "_load_batch", slow_load)
+    else:
+        monkeypatch.setattr(tiny.model, "forward", slow_forward)
+    project, _ = create_and_index(tmp_path / "proj", photo_root, workers=1)
+    try:
+        report = embed_project(project, backbone=tiny, batch_size=4, runtime="torch")
+    finally:
+        project.close()
+    assert report.embedded == 14
+    document = report.to_json()
+    waiting, model = document["waiting_for_images_s"], document["model_s"]
+    assert waiting + model <= report.seconds + 0.01
+    if slow == "decoding":  # 4 batches of 0.15 s on 2 threads: >= 0.3 s waited
+        assert waiting >= 0.25 and model < waiting
+    else:
+        assert model >= 0.55 and waiting < model
