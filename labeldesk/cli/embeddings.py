@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from labeldesk.ml.embed import EmbedReport
     from labeldesk.ml.ray_graph import ClusterGraphReport
 
-BOTTLENECK_MIN_S = 10.0  # shorter runs: starting the decode workers alone shows as waiting
-
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.backbones import DEFAULT_BACKBONE
@@ -179,14 +177,11 @@ def cmd_embed(args: argparse.Namespace) -> Output:
 
 
 def _bottleneck_text(report: EmbedReport) -> str:
-    """A line when a run of some length spent most of it waiting for decoded images (a
-    fast GPU, few cores): the model was not what limited it."""
-    if report.seconds < BOTTLENECK_MIN_S or report.waiting_s < 0.5 * report.seconds:
+    """A line when decoding the images, not the model, limited the run."""
+    share = report.decode_limited()
+    if share is None:
         return ""
-    return (
-        f"\ndecoding the images limited this run: the model waited for them "
-        f"{report.waiting_s / report.seconds:.0%} of the time"
-    )
+    return f"\ndecoding the images limited this run: the model waited for them {share:.0%} of it"
 
 
 def _up_to_date_text(report: EmbedReport) -> str:

@@ -172,6 +172,7 @@ class ProjectJobs(QObject):
                 else f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
                 f"at {r.input_size} px on {where or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
+                + _decode_limited_text(r)
             )
         )
         job.cancelled.connect(
@@ -194,3 +195,8 @@ class ProjectJobs(QObject):
         view = self.shell.view
         if view is not None:
             view.feed.refresh()
+
+
+def _decode_limited_text(report: EmbedReport) -> str:
+    share = None if report.up_to_date else report.decode_limited()
+    return "" if share is None else f"; decoding limited it (the model waited {share:.0%})"

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
+BOTTLENECK_MIN_S = 10.0  # shorter runs: starting the decode workers alone shows as waiting
 
 
 @dataclass
@@ -98,6 +99,13 @@ class EmbedReport:
         if self.total == 1:
             return "The one image already has an embedding"
         return f"All {self.total:,} images already have embeddings"
+
+    def decode_limited(self) -> float | None:
+        """The share of the run the model waited for decoded images, when that was most
+        of a run of BOTTLENECK_MIN_S or more (a fast GPU beside few cores); else None."""
+        if self.seconds < BOTTLENECK_MIN_S or self.waiting_s < 0.5 * self.seconds:
+            return None
+        return self.waiting_s / self.seconds
 
     @property
     def images_per_s(self) -> float:
