@@ -198,5 +198,5 @@ class ProjectJobs(QObject):
 
 
 def _decode_limited_text(report: EmbedReport) -> str:
-    share = None if report.up_to_date else report.decode_limited()
+    share = report.decode_limited()
     return "" if share is None else f"; decoding limited it (the model waited {share:.0%})"

@@ -29,14 +29,15 @@ WINDOWS_MAX_WORKERS = 61  # ProcessPoolExecutor's limit there (WaitForMultipleOb
 
 
 class DecodePool:
-    """``workers`` decoders: spawned processes when ``processes``, else threads."""
+    """``workers`` decoders: spawned processes when ``processes``, else threads (always
+    in a daemonic process, which Python does not let start children)."""
 
     def __init__(self, workers: int, *, processes: bool) -> None:
         if sys.platform == "win32":
             workers = min(workers, WINDOWS_MAX_WORKERS)
         self.width = max(1, workers)
-        self.processes = processes
-        self._executor: Executor = self._processes() if processes else self._threads()
+        self.processes = processes and not multiprocessing.current_process().daemon
+        self._executor: Executor = self._processes() if self.processes else self._threads()
         self._swap = threading.Lock()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Decode[T]:

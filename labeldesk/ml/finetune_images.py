@@ -14,7 +14,6 @@ core, so decoding stays in the training thread.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -120,9 +119,8 @@ class TrainingImages:
         workers = self.workers if self.workers is not None else decode_threads(device)
         if workers <= 1:
             return None
-        if self._pool is None:  # threads in a daemonic process: it may have no children
-            processes = not multiprocessing.current_process().daemon
-            self._pool = DecodePool(workers, processes=processes)
+        if self._pool is None:
+            self._pool = DecodePool(workers, processes=True)
         return self._pool
 
     def _plan(

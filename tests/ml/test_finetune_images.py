@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labeldesk.ml import embed_decode, finetune_images
+from labeldesk.ml import decode_pool, embed_decode, finetune_images
 from labeldesk.ml.backbones import Preprocess
 from labeldesk.ml.device import usable_cores
 from labeldesk.ml.finetune_images import TrainingImages, decode_threads
@@ -64,7 +64,7 @@ def test_a_daemonic_process_decodes_on_threads(tmp_path, monkeypatch):
 
     monkeypatch.setattr(finetune_images, "_augment", recording)
     daemonic = SimpleNamespace(daemon=True)  # the app's job child: no children of its own
-    monkeypatch.setattr(finetune_images.multiprocessing, "current_process", lambda: daemonic)
+    monkeypatch.setattr(decode_pool.multiprocessing, "current_process", lambda: daemonic)
     with images(tmp_path, workers=3) as many:
         threaded = epoch(many, np.random.default_rng(5))
         assert many._pool is not None and not many._pool.processes
@@ -97,7 +97,7 @@ def test_a_loop_stopped_midway_drops_the_batches_queued_for_it(tmp_path, monkeyp
 
     monkeypatch.setattr(finetune_images, "_augment", slow)
     daemonic = SimpleNamespace(daemon=True)  # threads, so the count is seen here
-    monkeypatch.setattr(finetune_images.multiprocessing, "current_process", lambda: daemonic)
+    monkeypatch.setattr(decode_pool.multiprocessing, "current_process", lambda: daemonic)
     with images(tmp_path, workers=2) as many:
         many.batch(np.arange(1), PRE, "cpu")  # torch imported, not timed below
         pieces = [np.arange(i, i + 3) for i in (0, 5, 8)] + [np.array([1, 2, 3])]
