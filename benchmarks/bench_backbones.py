@@ -128,6 +128,8 @@ def load_sets(
             np.save(path, vectors[b])
             print(f"  {b} at {SINGLE[b]} px: {rate:.0f} img/s, cached in {path}")
         for e, parts in ENSEMBLES.items():
+            if e not in backbones:  # its parts may not have been embedded
+                continue
             joined = np.concatenate([vectors[p] for p in parts], axis=1)
             vectors[e] = joined / np.linalg.norm(joined, axis=1, keepdims=True)
         out[name] = {

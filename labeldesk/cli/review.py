@@ -65,7 +65,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--strategy",
         default="auto",
         help="auto (default), random, least_confidence, margin, entropy, "
-        "margin_clusters, typiclust",
+        "margin_clusters, uncertainty_herding, typiclust",
     )
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.set_defaults(handler=cmd_queue)

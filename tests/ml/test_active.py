@@ -29,6 +29,7 @@ REQUIRED = {
     "margin",
     "entropy",
     "margin_clusters",
+    "uncertainty_herding",
     "typiclust",
 }
 

@@ -3,7 +3,7 @@
 Importing this package registers them all; :mod:`labeldesk.ml.active` is the public API.
 """
 
-from . import auto, typiclust, uncertainty
+from . import auto, herding, typiclust, uncertainty
 from .base import (
     STRATEGIES,
     QueryContext,
@@ -18,6 +18,7 @@ __all__ = [
     "QueryResult",
     "UnknownStrategyError",
     "auto",
+    "herding",
     "register_strategy",
     "typiclust",
     "uncertainty",

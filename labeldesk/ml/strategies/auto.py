@@ -5,27 +5,25 @@ Which kind of image teaches a classifier most depends on how many labels it alre
 labels per class, uncertainty is noise and representative images win (TypiClust, the
 cold start here); after that, the confusions between classes are what is left to learn.
 
-After the cold start each batch has two parts:
-
-- **diverse margin** (most of the batch): the smallest top-2 margins, one per k-means
-  cluster of the most uncertain candidates (Zhdanov 2019; Cluster-Margin, Citovsky et al.,
-  NeurIPS 2021), with the rare-class share of :func:`.uncertainty.rare_class_picks`;
-- **coverage** (a share of the batch): TypiClust's pick, the most typical image of the
-  largest k-means region that holds the fewest labels. A probe gives a class with no label
-  probability 0, so uncertainty can never ask for it; and a rare class with a few labels
-  looks confidently like its neighbour. Regions no label reaches are where such a class
-  hides (the coverage view of Sener & Savarese's core-set, 2018, and ProbCover, Yehuda et
-  al., NeurIPS 2022), so while some class has no label the share is larger.
+After the cold start each batch is chosen by **uncertainty herding**
+(:mod:`.herding`): greedy picks that are uncertain themselves and stand among uncertain
+images that no label covers yet, with the rare-class share of
+:func:`.uncertainty.rare_class_picks`. While some defined class has no label a
+**coverage** share of the batch goes to TypiClust's pick, the most typical image of the
+largest k-means region that holds the fewest labels: a probe gives a class with no label
+probability 0, so uncertainty can never ask for it, and regions no label reaches are where
+such a class hides (the coverage view of Sener & Savarese's core-set, 2018, and ProbCover,
+Yehuda et al., NeurIPS 2022).
 
 Chosen on ``benchmarks/bench_active.py`` by the worst case over Fashion-MNIST and digits
-pools with four class mixes (10 seeds; the photo crops kept out of the choice). Coverage
-shares 0-0.35, a switch at 2 or 4 labels per class, plain or diverse margin, BADGE (Ash et
-al. 2020) and a rare-class share balancing to the median were all within noise of each
-other: none below random at any budget, and at worst 0.56-0.62 of the budget to reach
-random's last accuracy (10 seeds). These shares (0.1, and 0.2 while a class has no label)
-tie for the best worst case with the previous default (typiclust, then plain margin), and
-add the coverage that a class no cold start found needs. Figures in the benchmark's
-docstring.
+pools with four class mixes (20 seeds; the photo crops kept out of the choice). Until
+session 26 the second phase was diverse margin (the smallest top-2 margins, one per
+k-means cluster of the most uncertain candidates; Zhdanov 2019, Citovsky et al. 2021) with
+a 10 % coverage share; coverage shares 0-0.35, a switch at 2 or 4 labels per class, plain
+or diverse margin, BADGE, committees and a rare-class share balancing to the median were
+all within noise of each other. Herding sees the labels already given, which k-means over
+the uncertain candidates did not, and gains most at 50-100 labels. Figures in the README
+and the benchmark's docstring.
 """
 
 from __future__ import annotations
@@ -39,9 +37,9 @@ from .typiclust import typiclust
 from .uncertainty import interleave, margin_score
 
 SWITCH_LABELS_PER_CLASS = 2.0  # typiclust until this many labels per defined class
-COVERAGE_SHARE = 0.1  # of each later batch, once every class has a label
+COVERAGE_SHARE = 0.0  # of each later batch, once every class has a label (herding covers)
 COVERAGE_SHARE_MISSING = 0.2  # while some defined class has no label yet
-INNER = "margin_clusters"  # the strategy for the rest of the batch
+INNER = "uncertainty_herding"  # the strategy for the rest of the batch
 # coverage clusters every labeled image plus a sample of the rest, up to this many: k-means
 # into |labeled| + n clusters over 100k x 1280 took ~35 s a batch on one busy core, ~5 s so
 COVERAGE_MAX_POINTS = 5_000
@@ -62,7 +60,8 @@ def auto(ctx: QueryContext, n: int) -> QueryResult:
 
 def coverage_margin(ctx: QueryContext, n: int) -> QueryResult:
     """auto's second phase: a coverage share of the batch from typiclust (regions with the
-    fewest labels), the rest by diverse margin; typiclust alone without a probe. Not
+    fewest labels) while a class has no label, the rest by INNER (uncertainty herding);
+    typiclust alone without a probe. Not
     registered on its own (``labeldesk queue --help`` lists the registered names by hand).
 
     Scores are every pick's margin uncertainty (1 = the top two classes tie), so they stay

@@ -1,0 +1,106 @@
+"""Uncertainty herding: uncertain images in regions that no label covers yet.
+
+Each image x' of the collection is *covered* by its most similar labeled or picked image s
+to the degree k(x', s), a Gaussian kernel on the unit vectors, and it counts with its
+margin uncertainty u(x'). Picks are made greedily; a pick's gain is
+
+    sum over x' of u(x') * max(0, k(x', pick) - coverage(x'))
+
+so the best pick is uncertain itself and stands among other uncertain images that no label
+reaches. Unlike one pick per k-means cluster of the most uncertain images, it sees the
+labels already given: an uncertain region right beside a labeled image gains little, and a
+batch spreads itself without a separate coverage share. Generalised coverage (MaxHerding,
+Bae et al., ECCV 2024) weighted by uncertainty as in Uncertainty Herding (Bae et al.,
+2025). Picks come from the PREFILTER x n most uncertain candidates, plus the rare-class
+share of :func:`.uncertainty.rare_class_picks`.
+
+Chosen for ``auto``'s second phase on ``benchmarks/bench_active.py`` (figures in the README
+and the benchmark's docstring).
+
+The objective is estimated on at most MAX_POINTS images (every labeled one up to
+MAX_LABELED, then a seeded sample of the rest), so a million-image project costs what a
+5,000-image one does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import QueryContext, QueryResult, register_strategy
+from .typiclust import typiclust
+from .uncertainty import margin_score, rare_class_picks
+
+PREFILTER = 10  # picks come from the 10·n most uncertain candidates
+NEIGHBOUR = 10  # the kernel's width: the median distance to the 10th nearest neighbour
+MAX_POINTS = 5_000  # images the objective is summed over (a seeded sample beyond)
+MAX_LABELED = 2_500  # ... of which at most this many labeled ones (they set the coverage)
+WIDTH_SAMPLE = 500  # images whose 10th-neighbour distance sets the width
+
+
+@register_strategy("uncertainty_herding")
+def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
+    """Greedy uncertainty-weighted coverage; typiclust while there is no probe."""
+    if ctx.pred_probs is None:
+        return typiclust(ctx, n)
+    cand = ctx.candidates
+    n = min(n, len(cand))
+    if n == 0:
+        return QueryResult.empty("uncertainty_herding")
+    u = margin_score(ctx.pred_probs)
+    chosen = cand[rare_class_picks(ctx, n)].astype(np.int64)
+    free = np.setdiff1d(cand, chosen)
+    pool = free[np.argsort(-u[free], kind="stable")[: PREFILTER * n]]
+    rows = _objective_rows(ctx)
+    x = ctx.embeddings
+    points = np.asarray(x[rows], np.float32)
+    h2 = _width2(points, ctx.seed)
+    covered = np.zeros(len(rows), np.float32)
+    given = np.flatnonzero(ctx.labeled_mask[rows])
+    for covering in (points[given], np.asarray(x[chosen], np.float32)):
+        if len(covering):
+            np.maximum(covered, _kernel(points, covering, h2).max(axis=1), out=covered)
+    k = _kernel(points, np.asarray(x[pool], np.float32), h2)  # (rows, pool)
+    w = u[rows].astype(np.float32)
+    open_ = np.ones(len(pool), bool)
+    picks = list(chosen)
+    while len(picks) < n and open_.any():
+        gain = w @ np.maximum(k - covered[:, None], 0.0)
+        gain[~open_] = -1.0
+        best = int(np.argmax(gain))
+        picks.append(int(pool[best]))
+        open_[best] = False
+        np.maximum(covered, k[:, best], out=covered)
+    order = np.asarray(picks, np.int64)
+    return QueryResult(order, u[order], "uncertainty_herding")
+
+
+def _objective_rows(ctx: QueryContext) -> np.ndarray:
+    """Every row when there are at most MAX_POINTS; else a seeded sample of labeled rows (up
+    to MAX_LABELED) and of the rest, ascending."""
+    total = len(ctx.labels)
+    if total <= MAX_POINTS:
+        return np.arange(total)
+    rng = np.random.default_rng(ctx.seed)
+    labeled = np.flatnonzero(ctx.labeled_mask)
+    if len(labeled) > MAX_LABELED:
+        labeled = rng.choice(labeled, MAX_LABELED, replace=False)
+    others = np.flatnonzero(~ctx.labeled_mask)
+    take = min(len(others), MAX_POINTS - len(labeled))
+    return np.sort(np.concatenate([labeled, rng.choice(others, take, replace=False)]))
+
+
+def _width2(points: np.ndarray, seed: int) -> float:
+    """Squared kernel width: the median squared distance from a sample of the points to
+    their NEIGHBOUR-th nearest other point."""
+    if len(points) <= NEIGHBOUR:
+        return 1.0
+    rng = np.random.default_rng(seed)
+    some = rng.choice(len(points), min(WIDTH_SAMPLE, len(points)), replace=False)
+    d2 = np.clip(2.0 - 2.0 * (points[some] @ points.T), 0.0, None)
+    kth = np.partition(d2, NEIGHBOUR, axis=1)[:, NEIGHBOUR]  # column 0: the point itself
+    return max(float(np.median(kth)), 1e-6)
+
+
+def _kernel(a: np.ndarray, b: np.ndarray, h2: float) -> np.ndarray:
+    d2 = np.clip(2.0 - 2.0 * (a @ b.T), 0.0, None)
+    return np.exp(-d2 / (2.0 * h2)).astype(np.float32)

@@ -1,0 +1,105 @@
+"""Uncertainty herding (auto's second phase) on synthetic data with handmade probes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labeldesk.ml.active import query
+from labeldesk.ml.strategies import herding
+
+from .test_active import blobs, context
+
+
+def three_regions() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Region 0 holds labels and is uncertain; region 1 is as uncertain with no label; region
+    2 holds labels and a sure probe: (x, ids, labels, probs)."""
+    x, ids, _ = blobs([80, 80, 80], spread=0.05, seed=3)
+    labels = np.full(len(x), -1)
+    labels[np.flatnonzero(ids == 0)[:10]] = 0
+    labels[np.flatnonzero(ids == 2)[:10]] = 1
+    top = 0.5 + np.random.default_rng(3).uniform(0, 0.03, len(x))  # margins 0.94-1
+    probs = np.stack([top, 1 - top], axis=1)
+    probs[ids == 2] = [0.02, 0.98]
+    return x, ids, labels, probs
+
+
+def test_the_first_pick_is_uncertain_where_no_label_reaches() -> None:
+    """Regions 0 and 1 are equally uncertain; region 0's labels already cover it, so
+    margin alone could pick there, herding goes to region 1 (and never to the sure one)."""
+    x, ids, labels, probs = three_regions()
+    picks = query(context(x, labels, 2, probs), 1, "uncertainty_herding").indices
+    assert ids[picks[0]] == 1
+
+
+def test_a_batch_spreads_over_uncertain_regions_by_their_mass() -> None:
+    """Two unlabeled uncertain regions, 60 and 40 images, and a labeled sure one: two
+    picks take one from each (the second image of the big region covers little that the
+    first did not), the big region first."""
+    x, ids, _ = blobs([60, 40, 50], spread=0.05, seed=5)
+    labels = np.full(len(x), -1)
+    labels[np.flatnonzero(ids == 2)[:5]] = 0
+    labels[np.flatnonzero(ids == 2)[5:10]] = 1
+    top = 0.5 + np.random.default_rng(5).uniform(0, 0.03, len(x))  # not one tie
+    probs = np.stack([top, 1 - top], axis=1)
+    probs[ids == 2] = [0.99, 0.01]
+    picks = query(context(x, labels, 2, probs), 2, "uncertainty_herding").indices
+    assert ids[picks].tolist() == [0, 1]
+
+
+def test_an_uncertain_outlier_loses_to_an_uncertain_crowd() -> None:
+    """The single most uncertain image stands alone; a crowd of slightly less uncertain
+    images wins the first pick (pure margin would take the outlier)."""
+    x, ids, _ = blobs([50, 50, 1], spread=0.05, seed=6)
+    labels = np.full(len(x), -1)
+    labels[np.flatnonzero(ids == 1)[:5]] = 0
+    labels[np.flatnonzero(ids == 1)[5:10]] = 1
+    probs = np.tile([0.99, 0.01], (len(x), 1))
+    probs[ids == 0] = [0.6, 0.4]
+    probs[ids == 2] = [0.5, 0.5]
+    picks = query(context(x, labels, 2, probs), 1, "uncertainty_herding").indices
+    assert ids[picks[0]] == 0
+    assert query(context(x, labels, 2, probs), 1, "margin").indices[0] == len(x) - 1
+
+
+def test_rare_class_picks_come_first() -> None:
+    """A class with 1 label against 20 for the others gets its share of the batch: the
+    candidates most likely to be that class, though the probe is sure of them."""
+    x, ids, _ = blobs([100, 100, 100], spread=0.05, seed=7)
+    labels = np.full(len(x), -1)
+    labels[np.flatnonzero(ids == 0)[:20]] = 0
+    labels[np.flatnonzero(ids == 1)[:20]] = 1
+    labels[np.flatnonzero(ids == 2)[:1]] = 2
+    probs = np.tile([0.5, 0.45, 0.05], (len(x), 1))
+    probs[ids == 2] = [0.3, 0.1, 0.6]
+    picks = query(context(x, labels, 3, probs), 8, "uncertainty_herding").indices
+    assert ids[picks[0]] == 2
+    assert (ids[picks] == 2).sum() == 2  # 25 % of 8, within the class's deficit of 9
+
+
+def test_a_big_collection_is_sampled_and_stays_repeatable(monkeypatch) -> None:
+    """Past MAX_POINTS the objective runs on a seeded sample: picks are still unlabeled
+    candidates, distinct, the same for the same seed, and still avoid covered regions."""
+    monkeypatch.setattr(herding, "MAX_POINTS", 90)
+    monkeypatch.setattr(herding, "MAX_LABELED", 20)
+    x, ids, labels, probs = three_regions()
+    excluded = np.zeros(len(x), bool)
+    excluded[np.flatnonzero(ids == 1)[:40]] = True
+    ctx = context(x, labels, 2, probs, candidate_mask=~excluded, seed=11)
+    first = query(ctx, 6, "uncertainty_herding").indices
+    assert len(set(first.tolist())) == 6
+    assert not (labels[first] >= 0).any() and not excluded[first].any()
+    assert (ids[first] != 2).all()
+    assert (ids[first] == 1).sum() >= 3
+    np.testing.assert_array_equal(first, query(ctx, 6, "uncertainty_herding").indices)
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_no_probe_means_the_cold_start_and_zero_asks_nothing(n: int) -> None:
+    x, ids, _ = blobs([30, 30, 30], seed=8)
+    labels = np.full(len(x), -1)
+    result = herding.uncertainty_herding(context(x, labels, 3), n)
+    assert len(result.indices) == n
+    if n:
+        assert result.strategy == "typiclust"
+        assert sorted(ids[result.indices]) == [0, 1, 2]
