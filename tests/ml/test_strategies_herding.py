@@ -103,3 +103,33 @@ def test_no_probe_means_the_cold_start_and_zero_asks_nothing(n: int) -> None:
     if n:
         assert result.strategy == "typiclust"
         assert sorted(ids[result.indices]) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kept_up_gains_pick_what_recomputing_them_would(seed: int) -> None:
+    """The greedy loop updates only the rows a pick covers better; a plain loop that
+    recomputes every gain from scratch must pick the same columns in the same order."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(120, 6)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    k = np.exp(-(2 - 2 * x @ x[:40].T) / 0.5).astype(np.float32)
+    w = rng.uniform(0.1, 1.0, 120).astype(np.float32)
+    start = k[:, :3].max(axis=1) * 0.5  # some coverage already given
+    covered, expected = start.copy(), []
+    for _ in range(15):
+        gains = w @ np.maximum(k - covered[:, None], 0.0)
+        gains[expected] = -np.inf
+        expected.append(int(np.argmax(gains)))
+        covered = np.maximum(covered, k[:, expected[-1]])
+    assert herding.greedy_coverage(k, w, start, 15).tolist() == expected
+
+
+def test_a_batch_past_the_herding_cap_takes_the_rest_by_uncertainty(monkeypatch) -> None:
+    monkeypatch.setattr(herding, "MAX_PICKS", 3)
+    x, ids, labels, probs = three_regions()
+    result = query(context(x, labels, 2, probs), 8, "uncertainty_herding")
+    assert len(set(result.indices.tolist())) == 8
+    assert not (labels[result.indices] >= 0).any()
+    rest = result.scores[3:]
+    assert (np.diff(rest) <= 0).all()  # the 5 after the herded 3: most uncertain first
+    assert rest.min() >= np.sort(result.scores[:3]).min() - 0.06  # all from the unsure regions

@@ -35,6 +35,7 @@ NEIGHBOUR = 10  # the kernel's width: the median distance to the 10th nearest ne
 MAX_POINTS = 5_000  # images the objective is summed over (a seeded sample beyond)
 MAX_LABELED = 2_500  # ... of which at most this many labeled ones (they set the coverage)
 WIDTH_SAMPLE = 500  # images whose 10th-neighbour distance sets the width
+MAX_PICKS = 1_000  # a bigger batch takes its rest by uncertainty alone
 
 
 @register_strategy("uncertainty_herding")
@@ -49,7 +50,9 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     u = margin_score(ctx.pred_probs)
     chosen = cand[rare_class_picks(ctx, n)].astype(np.int64)
     free = np.setdiff1d(cand, chosen)
-    pool = free[np.argsort(-u[free], kind="stable")[: PREFILTER * n]]
+    by_doubt = free[np.argsort(-u[free], kind="stable")]
+    herd = min(n - len(chosen), MAX_PICKS)
+    pool = by_doubt[: PREFILTER * herd]
     rows = _objective_rows(ctx)
     x = ctx.embeddings
     points = np.asarray(x[rows], np.float32)
@@ -59,19 +62,43 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     for covering in (points[given], np.asarray(x[chosen], np.float32)):
         if len(covering):
             np.maximum(covered, _kernel(points, covering, h2).max(axis=1), out=covered)
-    k = _kernel(points, np.asarray(x[pool], np.float32), h2)  # (rows, pool)
-    w = u[rows].astype(np.float32)
-    open_ = np.ones(len(pool), bool)
-    picks = list(chosen)
-    while len(picks) < n and open_.any():
-        gain = w @ np.maximum(k - covered[:, None], 0.0)
-        gain[~open_] = -1.0
-        best = int(np.argmax(gain))
-        picks.append(int(pool[best]))
-        open_[best] = False
-        np.maximum(covered, k[:, best], out=covered)
-    order = np.asarray(picks, np.int64)
+    picked = greedy_coverage(
+        _kernel(points, np.asarray(x[pool], np.float32), h2), u[rows], covered, herd
+    )
+    order = np.concatenate([chosen, pool[picked]])
+    if len(order) < n:  # past MAX_PICKS: the rest by uncertainty alone
+        rest = by_doubt[~np.isin(by_doubt, order)]  # most uncertain first
+        order = np.concatenate([order, rest[: n - len(order)]])
+    order = order.astype(np.int64)
     return QueryResult(order, u[order], "uncertainty_herding")
+
+
+def greedy_coverage(k: np.ndarray, weights: np.ndarray, covered: np.ndarray, n: int) -> np.ndarray:
+    """Up to ``n`` columns of the kernel ``k`` (rows: the objective's points), each the one
+    that adds the most weighted coverage to what ``covered`` holds, in the order picked.
+
+    Gains are kept up to date rather than recomputed: a pick changes the coverage only of
+    the rows it covers better than before, so only those rows are revisited (exactly the
+    same picks as a full recomputation, at a fraction of the cost for a large batch).
+    """
+    w = np.asarray(weights, np.float32)
+    covered = np.array(covered, np.float32)
+    gain = w @ np.maximum(k - covered[:, None], 0.0)
+    open_ = np.ones(k.shape[1], bool)
+    picks: list[int] = []
+    while len(picks) < n and open_.any():
+        best = int(np.argmax(np.where(open_, gain, -np.inf)))
+        picks.append(best)
+        open_[best] = False
+        now = np.maximum(covered, k[:, best])
+        moved = np.flatnonzero(now > covered)
+        if len(moved):
+            part = k[moved]
+            lost = np.maximum(part - covered[moved, None], 0.0)
+            lost -= np.maximum(part - now[moved, None], 0.0)
+            gain -= w[moved] @ lost
+        covered = now
+    return np.asarray(picks, np.int64)
 
 
 def _objective_rows(ctx: QueryContext) -> np.ndarray:
