@@ -222,6 +222,11 @@ VARIANTS: dict[str, tuple[str, dict[str, float | str]]] = {
     "herd_flat": ("auto", HERD | {"al_herding.WEIGHT": "flat"}),
     "uherd_sq": ("auto", HERD | {"al_herding.WEIGHT": "margin2"}),
     "uherd_sq_nocov": ("auto", HERD | NO_SHARE | {"al_herding.WEIGHT": "margin2"}),
+    # the shipped herding (labeldesk/ml/strategies/herding.py) with other constants
+    "herd_pre30": ("auto", {"herding.PREFILTER": 30}),
+    "herd_pre100": ("auto", {"herding.PREFILTER": 100}),
+    "herd_nb5": ("auto", {"herding.NEIGHBOUR": 5}),
+    "herd_nb20": ("auto", {"herding.NEIGHBOUR": 20}),
 }
 
 

@@ -94,9 +94,11 @@ def test_coverage_share_shrinks_once_every_class_has_a_label() -> None:
     result = auto.coverage_margin(ctx, 20)
     on_border = len(border & set(result.indices.tolist()))
     # the rare-class share (class 3 has 2 labels, half the median is 2.5) takes one pick,
-    # the coverage share its (smaller) part, and margin the rest: the 0/1 border
+    # the coverage share its (smaller) part, and the inner step the rest: herding spends
+    # most of it on the 0/1 border, the only uncertain images (once the border is well
+    # covered, a pick elsewhere may cover more)
     assert auto.COVERAGE_SHARE < auto.COVERAGE_SHARE_MISSING
-    assert on_border >= 20 - round(auto.COVERAGE_SHARE * 20) - 1
+    assert on_border >= 0.8 * (20 - round(auto.COVERAGE_SHARE * 20) - 1)
     assert (ids[result.indices] == 3).sum() <= 1 + round(auto.COVERAGE_SHARE * 20)
 
 

@@ -11,8 +11,9 @@ reaches. Unlike one pick per k-means cluster of the most uncertain images, it se
 labels already given: an uncertain region right beside a labeled image gains little, and a
 batch spreads itself without a separate coverage share. Generalised coverage (MaxHerding,
 Bae et al., ECCV 2024) weighted by uncertainty as in Uncertainty Herding (Bae et al.,
-2025). Picks come from the PREFILTER x n most uncertain candidates, plus the rare-class
-share of :func:`.uncertainty.rare_class_picks`.
+2025). The rare-class share of :func:`.uncertainty.rare_class_picks` comes first; the
+other picks come from the PREFILTER x (their number) most uncertain candidates, ties in
+uncertainty broken at random (seeded), not by the images' order in the project.
 
 Chosen for ``auto``'s second phase on ``benchmarks/bench_active.py`` (figures in the README
 and the benchmark's docstring).
@@ -27,15 +28,18 @@ from __future__ import annotations
 import numpy as np
 
 from .base import QueryContext, QueryResult, register_strategy
-from .typiclust import typiclust
+from .typiclust import SAME_VECTOR, typiclust
 from .uncertainty import margin_score, rare_class_picks
 
-PREFILTER = 10  # picks come from the 10·n most uncertain candidates
+PREFILTER = 10  # herded picks come from the 10x as many most uncertain candidates
 NEIGHBOUR = 10  # the kernel's width: the median distance to the 10th nearest neighbour
 MAX_POINTS = 5_000  # images the objective is summed over (a seeded sample beyond)
 MAX_LABELED = 2_500  # ... of which at most this many labeled ones (they set the coverage)
 WIDTH_SAMPLE = 500  # images whose 10th-neighbour distance sets the width
 MAX_PICKS = 1_000  # a bigger batch takes its rest by uncertainty alone
+# Two vectors this close are copies of one image (typiclust's SAME_VECTOR as a squared
+# distance): distance 0 to the kernel, and no neighbour when the width is measured.
+SAME_D2 = 2.0 - 2.0 * SAME_VECTOR
 
 
 @register_strategy("uncertainty_herding")
@@ -44,13 +48,14 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     if ctx.pred_probs is None:
         return typiclust(ctx, n)
     cand = ctx.candidates
-    n = min(n, len(cand))
+    n = max(0, min(n, len(cand)))
     if n == 0:
         return QueryResult.empty("uncertainty_herding")
     u = margin_score(ctx.pred_probs)
     chosen = cand[rare_class_picks(ctx, n)].astype(np.int64)
     free = np.setdiff1d(cand, chosen)
-    by_doubt = free[np.argsort(-u[free], kind="stable")]
+    shuffle = np.random.default_rng(ctx.seed).permutation(len(free))
+    by_doubt = free[np.lexsort((shuffle, -u[free]))]  # most uncertain first, ties at random
     herd = min(n - len(chosen), MAX_PICKS)
     pool = by_doubt[: PREFILTER * herd]
     rows = _objective_rows(ctx)
@@ -78,10 +83,11 @@ def greedy_coverage(k: np.ndarray, weights: np.ndarray, covered: np.ndarray, n: 
     that adds the most weighted coverage to what ``covered`` holds, in the order picked.
 
     Gains are kept up to date rather than recomputed: a pick changes the coverage only of
-    the rows it covers better than before, so only those rows are revisited (exactly the
-    same picks as a full recomputation, at a fraction of the cost for a large batch).
+    the rows it covers better than before, so only those rows are revisited (the same
+    picks as a full recomputation, at a fraction of the cost for a large batch). Gains are
+    summed in float64: in float32 hundreds of updates drifted enough to swap near-ties.
     """
-    w = np.asarray(weights, np.float32)
+    w = np.asarray(weights, np.float64)
     covered = np.array(covered, np.float32)
     gain = w @ np.maximum(k - covered[:, None], 0.0)
     open_ = np.ones(k.shape[1], bool)
@@ -118,16 +124,21 @@ def _objective_rows(ctx: QueryContext) -> np.ndarray:
 
 def _width2(points: np.ndarray, seed: int) -> float:
     """Squared kernel width: the median squared distance from a sample of the points to
-    their NEIGHBOUR-th nearest other point."""
+    their NEIGHBOUR-th nearest other image. Copies (itself included) are not neighbours:
+    burst shots stored ten times over would make the width 0, and then no label would
+    cover anything but its own copies. 1 when too few distinct images are left."""
     if len(points) <= NEIGHBOUR:
         return 1.0
     rng = np.random.default_rng(seed)
     some = rng.choice(len(points), min(WIDTH_SAMPLE, len(points)), replace=False)
     d2 = np.clip(2.0 - 2.0 * (points[some] @ points.T), 0.0, None)
-    kth = np.partition(d2, NEIGHBOUR, axis=1)[:, NEIGHBOUR]  # column 0: the point itself
-    return max(float(np.median(kth)), 1e-6)
+    d2[d2 <= SAME_D2] = np.inf
+    kth = np.partition(d2, NEIGHBOUR - 1, axis=1)[:, NEIGHBOUR - 1]
+    kth = kth[np.isfinite(kth)]
+    return max(float(np.median(kth)), SAME_D2) if len(kth) else 1.0
 
 
 def _kernel(a: np.ndarray, b: np.ndarray, h2: float) -> np.ndarray:
-    d2 = np.clip(2.0 - 2.0 * (a @ b.T), 0.0, None)
+    d2 = 2.0 - 2.0 * (a @ b.T)
+    d2[d2 <= SAME_D2] = 0.0  # copies (and float16 vectors a little short of unit length)
     return np.exp(-d2 / (2.0 * h2)).astype(np.float32)
