@@ -123,3 +123,23 @@ def test_default_finds_a_rare_class_with_a_real_probe() -> None:
             assert not (labels[picks] >= 0).any()
             labels[picks] = ids[picks]
         assert (labels == 4).sum() >= 4, seed
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cold_start_on_a_tiny_pool_covers_every_region(seed: int) -> None:
+    """14 regions of 10 images, 25 picks: k-means into 25 clusters splits regions into
+    clusters of 3-6. With a fixed bar of 5 the small ones counted as outliers and waited
+    until every bigger cluster had two picks, so whole regions went without one."""
+    x, ids, _ = blobs([10] * 14, spread=0.08, seed=seed)
+    picks = query(make_context(x, np.full(len(x), -1), 14, seed=seed), 25, "auto")
+    assert len(set(ids[picks.indices].tolist())) == 14
+
+
+def test_the_outlier_bar_scales_down_only_for_small_pools() -> None:
+    from labeldesk.ml.strategies.typiclust import MIN_CLUSTER_SIZE, min_cluster_size
+
+    assert min_cluster_size(100_000, 25) == MIN_CLUSTER_SIZE == 5
+    assert min_cluster_size(500, 50) == 5
+    assert min_cluster_size(140, 25) == 2
+    assert min_cluster_size(140, 50) == 1
+    assert min_cluster_size(3, 10) == 1
