@@ -43,8 +43,9 @@ def test_a_batch_spreads_over_uncertain_regions_by_their_mass() -> None:
     top = 0.5 + np.random.default_rng(5).uniform(0, 0.03, len(x))  # not one tie
     probs = np.stack([top, 1 - top], axis=1)
     probs[ids == 2] = [0.99, 0.01]
-    picks = query(context(x, labels, 2, probs), 2, "uncertainty_herding").indices
-    assert ids[picks].tolist() == [0, 1]
+    result = query(context(x, labels, 2, probs), 2, "uncertainty_herding")
+    assert sorted(ids[result.indices].tolist()) == [0, 1]
+    assert result.scores[0] >= result.scores[1]  # shown most uncertain first
 
 
 def test_an_uncertain_outlier_loses_to_an_uncertain_crowd() -> None:
@@ -62,7 +63,7 @@ def test_an_uncertain_outlier_loses_to_an_uncertain_crowd() -> None:
     assert query(context(x, labels, 2, probs), 1, "margin").indices[0] == len(x) - 1
 
 
-def test_rare_class_picks_come_first() -> None:
+def test_rare_class_picks_are_spread_through_the_batch() -> None:
     """A class with 1 label against 20 for the others gets its share of the batch: the
     candidates most likely to be that class, though the probe is sure of them."""
     x, ids, _ = blobs([100, 100, 100], spread=0.05, seed=7)
@@ -72,9 +73,12 @@ def test_rare_class_picks_come_first() -> None:
     labels[np.flatnonzero(ids == 2)[:1]] = 2
     probs = np.tile([0.5, 0.45, 0.05], (len(x), 1))
     probs[ids == 2] = [0.3, 0.1, 0.6]
-    picks = query(context(x, labels, 3, probs), 8, "uncertainty_herding").indices
-    assert ids[picks[0]] == 2
-    assert (ids[picks] == 2).sum() == 2  # 25 % of 8, within the class's deficit of 9
+    result = query(context(x, labels, 3, probs), 8, "uncertainty_herding")
+    rare = np.flatnonzero(ids[result.indices] == 2)
+    assert len(rare) == 2  # 25 % of 8, within the class's deficit of 9
+    assert rare.tolist() == [2, 6]  # spread through the batch, not bunched at one end
+    others = np.delete(result.scores, rare)
+    assert (np.diff(others) <= 0).all()  # the herded picks: most uncertain first
 
 
 def test_a_big_collection_is_sampled_and_stays_repeatable(monkeypatch) -> None:

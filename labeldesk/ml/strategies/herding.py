@@ -11,7 +11,7 @@ reaches. Unlike one pick per k-means cluster of the most uncertain images, it se
 labels already given: an uncertain region right beside a labeled image gains little, and a
 batch spreads itself without a separate coverage share. Generalised coverage (MaxHerding,
 Bae et al., ECCV 2024) weighted by uncertainty as in Uncertainty Herding (Bae et al.,
-2025). The rare-class share of :func:`.uncertainty.rare_class_picks` comes first; the
+2025). The rare-class share of :func:`.uncertainty.rare_class_picks` is taken first; the
 other picks come from the PREFILTER x (their number) most uncertain candidates, ties in
 uncertainty broken at random (seeded), not by the images' order in the project.
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from .base import QueryContext, QueryResult, register_strategy
 from .typiclust import SAME_VECTOR, typiclust
-from .uncertainty import margin_score, rare_class_picks
+from .uncertainty import interleave, margin_score, rare_class_picks
 
 PREFILTER = 10  # herded picks come from the 10x as many most uncertain candidates
 NEIGHBOUR = 10  # the kernel's width: the median distance to the 10th nearest neighbour
@@ -70,7 +70,10 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     picked = greedy_coverage(
         _kernel(points, np.asarray(x[pool], np.float32), h2), u[rows], covered, herd
     )
-    order = np.concatenate([chosen, pool[picked]])
+    herded = pool[picked]
+    # shown most uncertain first, the score a person sees (the batch is the same), with the
+    # rare-class picks spread through it as the other uncertainty strategies spread them
+    order = interleave(herded[np.argsort(-u[herded], kind="stable")], chosen)
     if len(order) < n:  # past MAX_PICKS: the rest by uncertainty alone
         rest = by_doubt[~np.isin(by_doubt, order)]  # most uncertain first
         order = np.concatenate([order, rest[: n - len(order)]])
