@@ -1,4 +1,4 @@
-"""The default strategy: typical images first, then diverse uncertain ones plus coverage.
+"""The default strategy: typical images first, then uncertain ones that no label covers.
 
 Which kind of image teaches a classifier most depends on how many labels it already has
 (Hacohen et al., "Active Learning on a Budget", ICML 2022): with no probe, or a handful of
@@ -61,8 +61,8 @@ def auto(ctx: QueryContext, n: int) -> QueryResult:
 def coverage_margin(ctx: QueryContext, n: int) -> QueryResult:
     """auto's second phase: a coverage share of the batch from typiclust (regions with the
     fewest labels) while a class has no label, the rest by INNER (uncertainty herding);
-    typiclust alone without a probe. Not
-    registered on its own (``labeldesk queue --help`` lists the registered names by hand).
+    typiclust alone without a probe. Not registered on its own (``labeldesk queue --help``
+    lists the registered names by hand).
 
     Scores are every pick's margin uncertainty (1 = the top two classes tie), so they stay
     comparable within the batch whichever part chose the pick.
