@@ -31,6 +31,8 @@ from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
+from .pixel_view import VERSION as PIXEL_VIEW
+from .pixel_view import blend_weight, pixel_view
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
 from .row_labels import row_labels
 from .search import knn_graph
@@ -57,7 +59,8 @@ CLEAN_CLEAR_RATIO = 2.0
 CLEAN_MIN_PER_CLASS = 40
 CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's labels
 # Part of the cache key: bump it when the way predictions are computed changes.
-ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v5"  # v5: a one-class fold is not OOF
+# v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in
+ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v6"
 
 
 @dataclass
@@ -155,6 +158,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
         json.dumps(
             [
                 ALGORITHM,
+                PIXEL_VIEW,
                 vectors.key,
                 vectors.generation,  # a rebuilt store: same images, other vectors
                 classes,
@@ -183,8 +187,9 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
             return head_probabilities(project, head, features) if head is not None else None
 
         probs, oof = out_of_sample_probs(
-            vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head
-        )
+            vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
+            pixels=pixel_view(project, vectors),
+        )  # fmt: skip
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
@@ -216,9 +221,15 @@ def out_of_sample_probs(
     *,
     seed: int = 0,
     clean_rounds: int = CLEAN_ROUNDS,
+    pixels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, out-of-fold mask): the probe out of fold mixed with the kNN vote,
     ``head`` (when given and not None for them) predicting the rows that are not out of fold.
+
+    ``pixels`` (:mod:`labeldesk.ml.pixel_view`, rows aligned with ``features``): a second
+    probe, on the images' coarse pixels, out of fold on the same folds, mixed in at the
+    weight that fits the given labels best (:func:`~labeldesk.ml.pixel_view.blend_weight`);
+    only with enough labels to judge that weight, the same bar as cleaning's.
 
     Cleaning: a model fit on noisy labels learns the noise (a tenth of the shirts labeled
     t-shirt teaches it that shirts may be t-shirts), which hides exactly those errors. So
@@ -230,8 +241,9 @@ def out_of_sample_probs(
     """
     learn = trainable.copy()
     if not enough_to_clean(labels, trainable):
-        clean_rounds = 0
+        clean_rounds, pixels = 0, None
     reduced = reduced_features(features, seed)
+    reduced_pixels = reduce(pixels, seed=seed) if pixels is not None else None
     for round_ in range(clean_rounds + 1):
         with one_blas_thread():
             out = probe_probabilities(
@@ -245,9 +257,26 @@ def out_of_sample_probs(
         votes, evidence = knn_votes(sims, rows, labels, learn, n_classes)
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes
+        if reduced_pixels is not None:
+            probs = _with_pixels(probs, reduced_pixels, labels, trainable, n_classes, seed, learn)
         if round_ < clean_rounds:
             learn = trainable & ~suspects(labels, probs, trainable & out.out_of_fold)
     return probs, out.out_of_fold
+
+
+def _with_pixels(
+    probs: np.ndarray,
+    pixels: np.ndarray,
+    labels: np.ndarray,
+    trainable: np.ndarray,
+    n_classes: int,
+    seed: int,
+    learn: np.ndarray,
+) -> np.ndarray:
+    with one_blas_thread():
+        out = probe_probabilities(pixels, labels, trainable, n_classes, seed=seed, fit_mask=learn)
+    weight = blend_weight(probs, out.probs, labels, trainable & out.out_of_fold)
+    return probs if weight == 0 else (1 - weight) * probs + weight * out.probs
 
 
 @contextmanager

@@ -1,0 +1,155 @@
+"""The pixel view (issue 13): a second probe on each image's coarse pixels, mixed into the
+predictions at the weight the given labels support."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labeldesk.core.create import create_and_index
+from labeldesk.core.imageio import thumbnail_path
+from labeldesk.ml import pixel_view as pv
+from labeldesk.ml.backbones import ModelIdentity
+from labeldesk.ml.predictions import KNN_K, out_of_sample_probs, project_predictions
+from labeldesk.ml.search import knn_graph
+from labeldesk.ml.store import embeddings_dir, project_vectors
+from labeldesk.ml.vectors import VectorStore
+
+CLASSES = ("left", "top", "corner")
+PER_CLASS = 45  # above the 40 labels per class the mix needs
+
+
+def _drawing(c: int, rng: np.random.Generator) -> Image.Image:
+    """A 32 px image whose class shows in its pixels: a bright band on the left, along
+    the top, or a bright corner, under random texture (every file differs)."""
+    arr = rng.integers(0, 90, (32, 32, 3)).astype(np.uint8)
+    band = [np.s_[:, :10], np.s_[:10, :], np.s_[20:, 20:]][c]
+    arr[band] = rng.integers(180, 255, 3)
+    return Image.fromarray(arr)
+
+
+@pytest.fixture
+def pixel_project(tmp_path):
+    """Images whose pixels tell the class, with embeddings that tell nothing (noise)."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "images"
+    for c, name in enumerate(CLASSES):
+        for i in range(PER_CLASS):
+            path = root / "train" / name / f"{i}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _drawing(c, rng).save(path)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    frame = project.images()
+    dim = 16
+    vectors = rng.normal(size=(len(frame), dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    identity = ModelIdentity("fake", "noise", "a" * 64)
+    store = VectorStore.for_identity(embeddings_dir(project), identity, dim)
+    with VectorStore.writer(store.folder, dim) as writer:
+        writer.append(list(frame.hash), vectors)
+    (store.folder / "spec.json").write_text('{"spec": "fake"}')
+    project.db.set_meta("embedding_key", identity.key)
+    yield project
+    project.close()
+
+
+def _accuracy(preds) -> float:
+    truth = np.array([preds.classes.index(p.split("/")[1]) for p in preds.paths])
+    return float((preds.predicted == truth).mean())
+
+
+def test_predictions_learn_from_the_pixels_when_the_features_say_nothing(
+    pixel_project, monkeypatch
+):
+    with_pixels = _accuracy(project_predictions(pixel_project))
+    monkeypatch.setattr(pv, "MAX_ROWS", 0)  # the view off: the key is the same, so ...
+    for cached in embeddings_dir(pixel_project).rglob("predictions-*.npz"):
+        cached.unlink()  # ... the cached predictions go
+    without = _accuracy(project_predictions(pixel_project))
+    assert with_pixels >= 0.9
+    assert without < 0.6  # noise features: near chance (1/3)
+
+
+def test_the_view_is_cached_by_content_and_used_again(pixel_project, monkeypatch):
+    vectors = project_vectors(pixel_project)
+    first = pv.pixel_view(pixel_project, vectors)
+    assert first is not None and first.shape == (len(vectors.paths), pv.DIMS)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+    cache = list(embeddings_dir(pixel_project).glob("pixels-*.npz"))
+    assert [c.name for c in cache] == [f"pixels-{pv.VERSION}.npz"]
+
+    def no_decoding(path):
+        raise AssertionError(f"decoded {path} again")
+
+    monkeypatch.setattr(pv, "read_pixels", no_decoding)
+    again = pv.pixel_view(pixel_project, vectors)
+    assert again is not None and np.allclose(again, first, atol=2e-3)  # float16 in the cache
+
+
+def test_missing_thumbnails_leave_rows_out_or_the_view_off(pixel_project):
+    vectors = project_vectors(pixel_project)
+    thumbs = [thumbnail_path(pixel_project.thumbs_dir, h) for h in vectors.hashes]
+    thumbs[0].unlink()
+    view = pv.pixel_view(pixel_project, vectors)
+    assert view is not None
+    assert not view[0].any() and view[1:].any(axis=1).all()  # that row only: no pixels
+    for t in thumbs[1 : len(thumbs) // 5]:
+        t.unlink()
+    kept = pv.pixel_view(pixel_project, vectors)  # what was read once is kept by content
+    assert kept is not None and np.allclose(kept, view, atol=2e-3)
+    (embeddings_dir(pixel_project) / f"pixels-{pv.VERSION}.npz").unlink()
+    assert pv.pixel_view(pixel_project, vectors) is None  # a fifth unreadable: not used
+
+
+def test_a_damaged_cache_is_made_again(pixel_project):
+    vectors = project_vectors(pixel_project)
+    first = pv.pixel_view(pixel_project, vectors)
+    cache = embeddings_dir(pixel_project) / f"pixels-{pv.VERSION}.npz"
+    cache.write_bytes(b"not an npz")
+    again = pv.pixel_view(pixel_project, vectors)
+    assert again is not None and np.allclose(again, first, atol=2e-3)
+    assert cache.read_bytes()[:2] == b"PK"  # rewritten
+
+
+def test_descriptors_are_the_low_frequencies_of_luma_and_colour():
+    flat_grey = np.full((1, pv.SIDE, pv.SIDE, 3), 0.5, dtype=np.float32)
+    d = pv.descriptors(flat_grey)[0]
+    assert d.shape == (pv.DIMS,)
+    assert d[0] == pytest.approx(0.5 * pv.SIDE)  # the mean, orthonormal DCT
+    assert np.allclose(d[1:], 0, atol=1e-5)  # nothing else: no detail, no colour
+    ramp = np.linspace(0, 1, pv.SIDE, dtype=np.float32)
+    across = np.broadcast_to(ramp[None, :, None], (pv.SIDE, pv.SIDE, 3))[None]
+    down = np.broadcast_to(ramp[:, None, None], (pv.SIDE, pv.SIDE, 3))[None]
+    luma_across = pv.descriptors(across)[0, : pv.LUMA**2].reshape(pv.LUMA, pv.LUMA)
+    luma_down = pv.descriptors(down)[0, : pv.LUMA**2].reshape(pv.LUMA, pv.LUMA)
+    assert np.allclose(luma_across, luma_down.T, atol=1e-4)  # turned a quarter: transposed
+    red = np.zeros((1, pv.SIDE, pv.SIDE, 3), dtype=np.float32)
+    red[..., 0] = 1.0
+    chroma = pv.descriptors(red)[0, pv.LUMA**2 :]
+    assert chroma[0] < 0 < chroma[pv.CHROMA**2]  # less blue than grey, more red
+
+
+def test_blend_weight_follows_the_better_predictor():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 300)
+    right = np.full((300, 3), 0.05)
+    right[np.arange(300), labels] = 0.9
+    uniform = np.full((300, 3), 1 / 3)
+    rows = np.ones(300, dtype=bool)
+    assert pv.blend_weight(uniform, right, labels, rows) == pv.WEIGHTS.max()
+    assert pv.blend_weight(right, uniform, labels, rows) == 0.0
+    assert pv.blend_weight(right, uniform, labels, np.zeros(300, dtype=bool)) == 0.0
+
+
+def test_few_labels_leave_the_pixels_out():
+    rng = np.random.default_rng(2)
+    labels = np.repeat(np.arange(3), 20)  # 20 per class: below the bar
+    x = rng.normal(size=(60, 8)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    pixels = np.eye(3, dtype=np.float32)[labels] + 0.01 * rng.normal(size=(60, 3))
+    sims, rows = knn_graph(x, KNN_K)
+    trainable = np.ones(60, dtype=bool)
+    plain, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows)
+    mixed, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows, pixels=pixels)
+    assert np.array_equal(plain, mixed)
