@@ -83,6 +83,7 @@ from embedded_sets import EmbeddedSet  # noqa: E402
 
 from labeldesk.ml import confident, predictions  # noqa: E402
 from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
+from labeldesk.ml.pixel_view import VERSION as PIXEL_VERSION  # noqa: E402
 from labeldesk.ml.predictions import (  # noqa: E402
     CLEAN_CLEAR_RATIO,
     CLEAN_MIN_PER_CLASS,
@@ -116,7 +117,7 @@ COUNTS = (
     "ambiguity",
     "anchors",
 )
-BASELINE, DEFAULT = "baseline", "clean1"
+BASELINE, PREVIOUS, DEFAULT = "baseline", "clean1", "pixels"
 TRUTH = "true-labels"  # --ceiling: fit on the true labels (trained_on_truth)
 
 ProbMethod = Callable[[EmbeddedSet, np.ndarray, int], np.ndarray]
@@ -166,7 +167,11 @@ BASE_VERSION, CLEAN_VERSION = "pca256-logreg-5fold+knn10-v1", "pca256-logreg-5fo
 
 
 def probs_with(
-    clean_rounds: int, view: str = "", ratio: float = CLEAN_CLEAR_RATIO, gated: bool = False
+    clean_rounds: int,
+    view: str = "",
+    ratio: float = CLEAN_CLEAR_RATIO,
+    gated: bool = False,
+    pixels: bool = False,
 ) -> ProbMethod:
     """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
     clear disagreements at ``ratio``), on the set's vectors (or a feature view from
@@ -183,9 +188,10 @@ def probs_with(
         vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
+        pixel_rows = VIEWS[(s.name.split(":")[0], PIXELS)][_rows(s)] if pixels else None
         out, _ = out_of_sample_probs(
             vectors, given, trainable, len(s.classes), sims, rows, seed=seed,
-            clean_rounds=clean_rounds,
+            clean_rounds=clean_rounds, pixels=pixel_rows,
         )  # fmt: skip
         predictions.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
@@ -193,7 +199,8 @@ def probs_with(
 
     def key(run: Run) -> str:
         n = rounds(run)
-        return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}"
+        extra = f"+{PIXEL_VERSION}" if pixels else ""
+        return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}{extra}"
 
     probs.key = key  # type: ignore[attr-defined]
     return probs
@@ -252,6 +259,26 @@ def feature_views(name: str, base: EmbeddedSet, cache: Path, out: Path) -> None:
     VIEWS[(name, "multi")] = unit(multi(final, mid)).astype(np.float32)
     both = multi(final, mid) + multi(final_flip, mid_flip)
     VIEWS[(name, "multi-flip")] = unit(both).astype(np.float32)
+
+
+PIXELS = "pixels"
+
+
+def pixel_views(name: str, cache: Path) -> None:
+    """The project's pixel view (labeldesk.ml.pixel_view, from its thumbnails) of the set,
+    in the set's row order."""
+    from labeldesk.core.project import open_project
+    from labeldesk.ml.pixel_view import pixel_view
+    from labeldesk.ml.store import project_vectors
+
+    base = embedded_sets.load(name, cache)
+    with open_project(cache / f"{name}.labeldesk") as project:
+        vectors = project_vectors(project)
+        view = pixel_view(project, vectors)
+    if view is None:
+        raise SystemExit(f"{name}: no pixel view (thumbnails missing?)")
+    row = {p: i for i, p in enumerate(vectors.paths)}
+    VIEWS[(name, PIXELS)] = view[[row[p] for p in base.paths]]
 
 
 def _embed_views(name: str, base: EmbeddedSet, cache: Path) -> dict[str, np.ndarray]:
@@ -502,13 +529,15 @@ def main(argv: list[str] | None = None) -> None:
     PROBS_CACHE = None if args.no_cache else args.views / "probs"
     started = time.perf_counter()
     methods: dict[str, ProbMethod] = {
-        BASELINE: probs_with(0), DEFAULT: probs_with(1, gated=True),
-        "clean1-always": probs_with(1),
+        BASELINE: probs_with(0), PREVIOUS: probs_with(1, gated=True),
+        DEFAULT: probs_with(1, gated=True, pixels=True), "clean1-always": probs_with(1),
     }  # fmt: skip
     if args.candidates:
         methods["clean1-ratio1"] = probs_with(1, ratio=1.0)  # every confident disagreement
     names = [s for s in args.sets.split(",") if s]
     bases = {name: load(name, args.cache) for name in [*names, HELD_OUT]}
+    for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:
+        pixel_views(name, args.cache)
     if args.features:
         for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:
             feature_views(name, load(name, args.cache), args.cache, args.views)
