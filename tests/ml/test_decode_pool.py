@@ -122,6 +122,7 @@ def test_a_script_without_a_main_guard_still_fine_tunes(tmp_path):
     out = run_script(
         tmp_path,
         f"""
+        import os
         import numpy as np
         from PIL import Image
         from labeldesk.ml.backbones import Preprocess
@@ -130,7 +131,8 @@ def test_a_script_without_a_main_guard_still_fine_tunes(tmp_path):
         paths = []
         for i in range(6):
             path = {str(tmp_path)!r} + f"/{{i}}.png"
-            Image.new("RGB", (20, 20), (i * 40, 0, 0)).save(path)
+            if not os.path.exists(path):  # each spawned worker runs this script again:
+                Image.new("RGB", (20, 20), (i * 40, 0, 0)).save(path)  # no rewrite under a read
             paths.append(path)
         with TrainingImages(paths, paths, workers=2) as images:
             rows = [r.tolist() for _, r in images.batches(
