@@ -31,6 +31,7 @@ from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
+from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
 from .pixel_view import blend_weight, pixel_view
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
@@ -159,6 +160,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
             [
                 ALGORITHM,
                 PIXEL_VIEW,
+                PIXEL_DIMS,
                 vectors.key,
                 vectors.generation,  # a rebuilt store: same images, other vectors
                 classes,
@@ -243,7 +245,7 @@ def out_of_sample_probs(
     if not enough_to_clean(labels, trainable):
         clean_rounds, pixels = 0, None
     reduced = reduced_features(features, seed)
-    reduced_pixels = reduce(pixels, seed=seed) if pixels is not None else None
+    reduced_pixels = reduce(pixels, dims=PIXEL_DIMS, seed=seed) if pixels is not None else None
     for round_ in range(clean_rounds + 1):
         with one_blas_thread():
             out = probe_probabilities(

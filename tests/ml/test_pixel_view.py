@@ -126,8 +126,23 @@ def test_descriptors_are_the_low_frequencies_of_luma_and_colour():
     assert np.allclose(luma_across, luma_down.T, atol=1e-4)  # turned a quarter: transposed
     red = np.zeros((1, pv.SIDE, pv.SIDE, 3), dtype=np.float32)
     red[..., 0] = 1.0
-    chroma = pv.descriptors(red)[0, pv.LUMA**2 :]
+    chroma = pv.descriptors(red)[0, pv.LUMA**2 : pv.FREQUENCIES]
     assert chroma[0] < 0 < chroma[pv.CHROMA**2]  # less blue than grey, more red
+
+
+def test_gradient_histograms_see_the_direction_and_place_of_edges():
+    side, cells = pv.SIDE, (pv.SIDE // pv.CELL) ** 2
+    step = np.zeros((2, side, side), dtype=np.float32)
+    step[0, :, 12:] = 1.0  # a vertical edge at x = 12: the gradient points along x (0 deg)
+    step[1, 20:, :] = 1.0  # a horizontal edge at y = 20: along y (90 deg)
+    hist = pv.gradient_histograms(step).reshape(2, cells, pv.ORIENTATIONS)
+    assert hist.shape == (2, cells, pv.ORIENTATIONS)
+    across, down = hist[0].sum(axis=0), hist[1].sum(axis=0)
+    assert across.argmax() == 0 and down.argmax() == pv.ORIENTATIONS // 2
+    per_side = side // pv.CELL
+    columns = hist[0].sum(axis=1).reshape(per_side, per_side).sum(axis=0)
+    assert columns.argmax() == 12 // pv.CELL and columns[-1] == 0  # only where the edge is
+    assert not pv.gradient_histograms(np.full((1, side, side), 0.3, np.float32)).any()
 
 
 def test_blend_weight_follows_the_better_predictor():
