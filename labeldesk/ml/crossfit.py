@@ -7,8 +7,9 @@ them. Cross-fitting does both: the images are split into ``folds`` shuffled, str
 parts; for each part a copy of the embeddings' backbone (every block after the stem, and
 a fresh linear classifier) is fine-tuned on the OTHER parts' labels, then embeds its own
 part, which it never saw. The stitched vectors go through the project's usual scoring
-(probe out of fold, kNN vote, one cleaning round). Exact copies of an image share a part,
-so no model learns an image's label from its copy.
+(probe out of fold, kNN vote, one cleaning round), without the pixel view
+(:mod:`labeldesk.ml.pixel_view`): the fine-tuned features have learnt the images' pixels.
+Exact copies of an image share a part, so no model learns an image's label from its copy.
 
 Settings as ``benchmarks/bench_adapted_features.py --from-block 0``: 2 folds, 3 epochs,
 AdamW at 3e-4 (the classifier 10x) with weight decay 0.01 and a one-cycle schedule, label

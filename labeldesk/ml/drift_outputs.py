@@ -153,7 +153,8 @@ def model_outputs(
     trainable = training_mask(labels, vectors.splits, statuses)
     if len(np.unique(labels[trainable])) < 2:
         return None
-    preds = project_predictions(project, vectors)
+    # Without the pixel view: the new images have no place in its cache or its probe
+    preds = project_predictions(project, vectors, pixels=False)
     # The new images as the project's held-out images are predicted (the probe fit on the
     # train labels, mixed with the kNN vote), not by a trained head: the two sides of
     # each test, and the confidence threshold, come from the same model.

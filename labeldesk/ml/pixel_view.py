@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from labeldesk.core.imageio import thumbnail_path
+from labeldesk.core.imageio import THUMB_LONG_MAX, THUMB_SHORT_SIDE, thumbnail_path
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .store import ProjectVectors, embeddings_dir
@@ -51,11 +51,15 @@ ORIENTATIONS = 12  # directions (0-180 degrees) per histogram
 FREQUENCIES = LUMA * LUMA + 2 * CHROMA * CHROMA
 DIMS = FREQUENCIES + (SIDE // CELL) ** 2 * ORIENTATIONS
 PROBE_DIMS = 128  # principal components the pixels' probe learns from (256: no better)
-VERSION = f"dct{SIDE}-{LUMA}-{CHROMA}+hog{CELL}x{ORIENTATIONS}-v1"
+# made from thumbnails of this size: a change of theirs makes other numbers
+THUMBS = f"{THUMB_SHORT_SIDE}x{THUMB_LONG_MAX}"
+VERSION = f"dct{SIDE}-{LUMA}-{CHROMA}+hog{CELL}x{ORIENTATIONS}-t{THUMBS}-v1"
 # Above this many images the view is not built: from thumbnails it costs about 0.3 ms an
 # image once (5 minutes at 1M on one core), where the predictions take ~2 minutes.
 MAX_ROWS = 200_000
 MIN_SHARE = 0.9  # of the images that need a descriptor, or the view is not used
+# what Pillow raises for a missing or damaged file (imageio.probe_file catches the same)
+UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, IndexError, Image.DecompressionBombError)
 WEIGHTS = np.round(np.arange(0.0, 0.81, 0.05), 2)  # the pixels' share tried by stacking
 
 
@@ -147,8 +151,15 @@ def _make(project: Project, vectors: ProjectVectors, rows: np.ndarray) -> dict[i
         path = thumbnail_path(project.thumbs_dir, vectors.hashes[row])
         try:
             batch.append((int(row), read_pixels(path)))
-        except (OSError, ValueError, Image.DecompressionBombError):
-            continue  # no thumbnail (a scan will make it): the row goes without
+        except (
+            OSError,
+            ValueError,
+            SyntaxError,
+            EOFError,
+            IndexError,
+            Image.DecompressionBombError,
+        ):
+            continue  # no thumbnail, or a damaged one (as imageio.probe_file): the row goes without
         if len(batch) >= 1024:
             flush()
     flush()
@@ -170,7 +181,7 @@ def _read_cache(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
     )
     if arrays is None:
         return None
-    return arrays["keys"].astype(np.uint64), arrays["values"].astype(np.float32)
+    return arrays["keys"].astype(np.uint64), arrays["values"]  # float16 as stored
 
 
 def _write_cache(project: Project, keys: np.ndarray, values: np.ndarray) -> None:

@@ -133,9 +133,13 @@ def training_mask(
     )
 
 
-def project_predictions(project: Project, vectors: ProjectVectors | None = None) -> Predictions:
+def project_predictions(
+    project: Project, vectors: ProjectVectors | None = None, *, pixels: bool = True
+) -> Predictions:
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
-    by row aligned with ``vectors`` (read now when not given)."""
+    by row aligned with ``vectors`` (read now when not given). ``pixels=False``: without
+    the pixel view (:mod:`labeldesk.ml.pixel_view`), from the embeddings alone, as images
+    outside the project are predicted (drift's model outputs)."""
     vectors = vectors or project_vectors(project)
     # labels, classes and the event id the cache is keyed by, in one read: read apart, a
     # label set in between cached the old labels' probabilities under the new state
@@ -159,7 +163,7 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
         json.dumps(
             [
                 ALGORITHM,
-                PIXEL_VIEW,
+                PIXEL_VIEW if pixels else None,
                 PIXEL_DIMS,
                 vectors.key,
                 vectors.generation,  # a rebuilt store: same images, other vectors
@@ -171,7 +175,10 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
             ]
         ).encode()
     ).hexdigest()[:16]
-    cache = embeddings_dir(project) / vectors.key / f"predictions-{key}.npz"
+    # "predictions-*" is also what a write of the default clears, and what vectors.DERIVED
+    # names: the plain ones are kept only until the next change of the default ones
+    prefix = "predictions-" if pixels else "predictions-plain-"
+    cache = embeddings_dir(project) / vectors.key / f"{prefix}{key}.npz"
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
         cache,
@@ -190,14 +197,15 @@ def project_predictions(project: Project, vectors: ProjectVectors | None = None)
 
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
-            pixels=pixel_view(project, vectors),
+            pixels=pixel_view(project, vectors)
+            if pixels and enough_to_clean(labels, trainable) else None,
         )  # fmt: skip
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
                 np.savez(f, probs=probs, oof=oof)
 
-        replace_versions(cache, "predictions-*.npz", write)
+        replace_versions(cache, f"{prefix}*.npz", write)
     return Predictions(vectors.paths, classes, labels, splits, statuses, probs, oof)
 
 
@@ -246,6 +254,7 @@ def out_of_sample_probs(
         clean_rounds, pixels = 0, None
     reduced = reduced_features(features, seed)
     reduced_pixels = reduce(pixels, dims=PIXEL_DIMS, seed=seed) if pixels is not None else None
+    has_pixels = np.any(pixels, axis=1) if pixels is not None else None  # a thumbnail was read
     for round_ in range(clean_rounds + 1):
         with one_blas_thread():
             out = probe_probabilities(
@@ -259,8 +268,8 @@ def out_of_sample_probs(
         votes, evidence = knn_votes(sims, rows, labels, learn, n_classes)
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes
-        if reduced_pixels is not None:
-            probs = _with_pixels(probs, reduced_pixels, labels, trainable, n_classes, seed, learn)
+        if reduced_pixels is not None and has_pixels is not None:
+            probs = _with_pixels(probs, reduced_pixels, labels, trainable, seed, learn, has_pixels)
         if round_ < clean_rounds:
             learn = trainable & ~suspects(labels, probs, trainable & out.out_of_fold)
     return probs, out.out_of_fold
@@ -271,14 +280,25 @@ def _with_pixels(
     pixels: np.ndarray,
     labels: np.ndarray,
     trainable: np.ndarray,
-    n_classes: int,
     seed: int,
     learn: np.ndarray,
+    has_pixels: np.ndarray,
 ) -> np.ndarray:
+    """``probs`` mixed with the pixel probe's (fit on the ``learn`` rows that have pixels)
+    at the weight the given labels of the rows with pixels choose. A row without pixels
+    keeps its prediction: the pixel probe could only give it the class prior."""
     with one_blas_thread():
-        out = probe_probabilities(pixels, labels, trainable, n_classes, seed=seed, fit_mask=learn)
-    weight = blend_weight(probs, out.probs, labels, trainable & out.out_of_fold)
-    return probs if weight == 0 else (1 - weight) * probs + weight * out.probs
+        out = probe_probabilities(
+            pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels
+        )
+    judged = trainable & out.out_of_fold & has_pixels
+    weight = blend_weight(probs, out.probs, labels, judged)
+    if weight == 0:
+        return probs
+    mixed = probs.copy()
+    rows = has_pixels
+    mixed[rows] = (1 - weight) * probs[rows] + weight * out.probs[rows]
+    return mixed
 
 
 @contextmanager

@@ -3,6 +3,9 @@ predictions at the weight the given labels support."""
 
 from __future__ import annotations
 
+import io
+import struct
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,6 +13,7 @@ from PIL import Image
 from labeldesk.core.create import create_and_index
 from labeldesk.core.imageio import thumbnail_path
 from labeldesk.ml import pixel_view as pv
+from labeldesk.ml import predictions as pred_mod
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.predictions import KNN_K, out_of_sample_probs, project_predictions
 from labeldesk.ml.search import knn_graph
@@ -168,3 +172,91 @@ def test_few_labels_leave_the_pixels_out():
     plain, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows)
     mixed, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows, pixels=pixels)
     assert np.array_equal(plain, mixed)
+
+
+def test_rows_without_a_thumbnail_keep_their_feature_prediction():
+    """pixel_view leaves rows without a thumbnail all zeros (up to 10 % of them). The
+    pixel probe turns a zero row into (about) the class prior, and _with_pixels mixes
+    that in at the weight the other rows earned: up to 0.8 of the prior."""
+    rng = np.random.default_rng(3)
+    labels = np.repeat(np.arange(3), [240, 60, 60])  # one big class, two small ones
+    n = len(labels)
+    centres = rng.normal(size=(3, 16))
+    x = (centres[labels] + 1.4 * rng.normal(size=(n, 16))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)  # features: good, not perfect
+    pixels = np.zeros((n, 8), dtype=np.float32)  # pixels: near perfect ...
+    pixels[:, :3] = np.eye(3)[labels] + 0.05 * rng.normal(size=(n, 3))
+    missing = rng.random(n) < 0.1
+    pixels[missing] = 0  # ... where there is a thumbnail: as pixel_view returns them
+    sims, rows = knn_graph(x, KNN_K)
+    trainable = np.ones(n, dtype=bool)
+    plain, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows)
+    mixed, _ = out_of_sample_probs(x, labels, trainable, 3, sims, rows, pixels=pixels)
+    small = missing & (labels > 0)
+
+    def accuracy(probs, where):
+        return float((probs[where].argmax(axis=1) == labels[where]).mean())
+
+    assert accuracy(mixed, small) >= accuracy(plain, small) - 0.1
+
+
+def test_too_few_labels_decode_no_thumbnails(pixel_project, monkeypatch):
+    """Below the bar (CLEAN_MIN_PER_CLASS labels per class) out_of_sample_probs drops
+    the pixels; project_predictions still builds the view first: every thumbnail decoded
+    (0.3-0.8 ms each, minutes at 200k), the cache read and written, for nothing."""
+    monkeypatch.setattr(pred_mod, "CLEAN_MIN_PER_CLASS", 1000)  # 45 a class: too few
+    decoded = []
+    real = pv.read_pixels
+
+    def counting(path):
+        decoded.append(path)
+        return real(path)
+
+    monkeypatch.setattr(pv, "read_pixels", counting)
+    project_predictions(pixel_project)
+    assert decoded == []
+
+
+def _broken_png() -> bytes:
+    """A PNG whose second IDAT chunk's type is damaged: it opens, and fails in load()."""
+    rng = np.random.default_rng(0)
+    out = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (224, 300, 3)).astype(np.uint8)).save(out, "PNG")
+    data = bytearray(out.getvalue())
+    first = data.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", data[first : first + 4])
+    second = first + 12 + length
+    assert data[second + 4 : second + 8] == b"IDAT"
+    data[second + 4 : second + 8] = b"\xbb>F'"
+    return bytes(data)
+
+
+def test_a_damaged_thumbnail_does_not_stop_the_predictions(pixel_project):
+    """Pillow raises SyntaxError (and EOFError, IndexError elsewhere) for some damaged
+    files; imageio.probe_file catches those for thumbnails, read_pixels' callers do not."""
+    vectors = project_vectors(pixel_project)
+    thumbnail_path(pixel_project.thumbs_dir, vectors.hashes[0]).write_bytes(_broken_png())
+    view = pv.pixel_view(pixel_project, vectors)
+    assert view is not None and not view[0].any()
+
+
+def test_drift_judges_new_images_with_the_model_the_project_side_uses(pixel_project):
+    """Drift's model outputs compare the project's predictions with the new images' probe
+    and kNN vote, which have no pixel view: the project side goes without it too. Shown
+    the project's own images as the new folder, they must find the same confidence."""
+    from labeldesk.ml.drift_outputs import model_outputs
+    from labeldesk.ml.row_labels import row_labels
+
+    vectors = project_vectors(pixel_project)
+    statuses = row_labels(pixel_project, vectors).statuses
+    sims, rows = knn_graph(vectors.vectors, KNN_K)  # each image's neighbours but itself
+    mixed = project_predictions(pixel_project, vectors)
+    plain = project_predictions(pixel_project, vectors, pixels=False)
+    assert mixed.confidence.mean() > plain.confidence.mean() + 0.1  # the pixels tell here
+    shift = model_outputs(pixel_project, vectors, statuses, vectors.vectors, sims, rows)
+    assert shift is not None
+    assert abs(shift.low_confidence_share - shift.reference_low_share) < 0.2
+    assert abs(shift.new_confidence.mean() - plain.confidence.mean()) < 0.1
+    cached = [p.name for p in embeddings_dir(pixel_project).rglob("predictions-*.npz")]
+    assert len(cached) == 2  # the plain ones beside the default ones, not instead of them
+    assert sum(name.startswith("predictions-plain-") for name in cached) == 1
