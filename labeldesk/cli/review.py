@@ -129,11 +129,21 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         _warn_missing(project)
         preds, fitted = _crossfit(project, args) if args.crossfit else (None, "")
+        if preds is None:  # read once here, for its pixel share too
+            from labeldesk.ml.predictions import project_predictions
+
+            preds = project_predictions(project)
         rows = api.records(api.issues(project, include_all=args.all, predictions=preds))
         expected = api.expected_errors(project, predictions=preds)
     flagged = sum(r["flagged"] for r in rows)
     lines = [fitted] if fitted else []
     lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
+    if preds is not None and preds.pixel_share > 0:
+        print(
+            f"note: predicted from the embeddings and, at {preds.pixel_share:.0%}, from the "
+            "images' own coarse pixels",
+            file=sys.stderr,
+        )
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{_level(r):<17}  {r['path']}  "

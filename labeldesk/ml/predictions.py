@@ -74,6 +74,7 @@ class Predictions:
     probs: np.ndarray  # (N, C)
     out_of_fold: np.ndarray  # bool (N,)
     unjudgeable: np.ndarray | None = None  # bool (N,): rows these predictions cannot judge
+    pixel_share: float = 0.0  # the pixel view's share in the mix (pixel_view.blend_weight)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -182,11 +183,16 @@ def project_predictions(
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
         cache,
-        ("probs", "oof"),
-        lambda a: rows_of(a["probs"], n, c, "f") or rows_of(a["oof"], n, None, "b"),
+        ("probs", "oof", "pixel_share"),
+        lambda a: (
+            rows_of(a["probs"], n, c, "f")
+            or rows_of(a["oof"], n, None, "b")
+            or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
+        ),
     )
     if cached is not None:
         probs, oof = cached["probs"], cached["oof"]
+        share = float(cached["pixel_share"].reshape(1)[0])
     else:
         trainable = training_mask(labels, splits, statuses)
         graph = neighbor_graph(project, vectors=vectors)
@@ -195,18 +201,23 @@ def project_predictions(
             # None: the checkpoint is damaged (warned)
             return head_probabilities(project, head, features) if head is not None else None
 
+        mix: dict[str, float] = {}
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
             pixels=pixel_view(project, vectors)
             if pixels and enough_to_clean(labels, trainable) else None,
+            mix=mix,
         )  # fmt: skip
+        share = mix.get("pixel_share", 0.0)
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
-                np.savez(f, probs=probs, oof=oof)
+                np.savez(f, probs=probs, oof=oof, pixel_share=np.float64(share))
 
         replace_versions(cache, f"{prefix}*.npz", write)
-    return Predictions(vectors.paths, classes, labels, splits, statuses, probs, oof)
+    return Predictions(
+        vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
+    )
 
 
 def scored_predictions(
@@ -232,6 +243,7 @@ def out_of_sample_probs(
     seed: int = 0,
     clean_rounds: int = CLEAN_ROUNDS,
     pixels: np.ndarray | None = None,
+    mix: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, out-of-fold mask): the probe out of fold mixed with the kNN vote,
     ``head`` (when given and not None for them) predicting the rows that are not out of fold.
@@ -239,7 +251,8 @@ def out_of_sample_probs(
     ``pixels`` (:mod:`labeldesk.ml.pixel_view`, rows aligned with ``features``): a second
     probe, on the images' coarse pixels, out of fold on the same folds, mixed in at the
     weight that fits the given labels best (:func:`~labeldesk.ml.pixel_view.blend_weight`);
-    only with enough labels to judge that weight, the same bar as cleaning's.
+    only with enough labels to judge that weight, the same bar as cleaning's. ``mix``,
+    when given, receives that weight as ``"pixel_share"`` (the final round's).
 
     Cleaning: a model fit on noisy labels learns the noise (a tenth of the shirts labeled
     t-shirt teaches it that shirts may be t-shirts), which hides exactly those errors. So
@@ -269,7 +282,11 @@ def out_of_sample_probs(
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes
         if reduced_pixels is not None and has_pixels is not None:
-            probs = _with_pixels(probs, reduced_pixels, labels, trainable, seed, learn, has_pixels)
+            probs, share = _with_pixels(
+                probs, reduced_pixels, labels, trainable, seed, learn, has_pixels
+            )
+            if mix is not None:
+                mix["pixel_share"] = share
         if round_ < clean_rounds:
             learn = trainable & ~suspects(labels, probs, trainable & out.out_of_fold)
     return probs, out.out_of_fold
@@ -283,10 +300,10 @@ def _with_pixels(
     seed: int,
     learn: np.ndarray,
     has_pixels: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """``probs`` mixed with the pixel probe's (fit on the ``learn`` rows that have pixels)
-    at the weight the given labels of the rows with pixels choose. A row without pixels
-    keeps its prediction: the pixel probe could only give it the class prior."""
+    at the weight the given labels of the rows with pixels choose, and that weight. A row
+    without pixels keeps its prediction: the pixel probe could only give it the prior."""
     with one_blas_thread():
         out = probe_probabilities(
             pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels
@@ -294,11 +311,11 @@ def _with_pixels(
     judged = trainable & out.out_of_fold & has_pixels
     weight = blend_weight(probs, out.probs, labels, judged)
     if weight == 0:
-        return probs
+        return probs, 0.0
     mixed = probs.copy()
     rows = has_pixels
     mixed[rows] = (1 - weight) * probs[rows] + weight * out.probs[rows]
-    return mixed
+    return mixed, weight
 
 
 @contextmanager

@@ -260,3 +260,17 @@ def test_drift_judges_new_images_with_the_model_the_project_side_uses(pixel_proj
     cached = [p.name for p in embeddings_dir(pixel_project).rglob("predictions-*.npz")]
     assert len(cached) == 2  # the plain ones beside the default ones, not instead of them
     assert sum(name.startswith("predictions-plain-") for name in cached) == 1
+
+
+def test_the_pixels_share_is_kept_with_the_predictions_and_told(pixel_project, capsys):
+    from labeldesk.cli import main
+
+    first = project_predictions(pixel_project)
+    assert first.pixel_share >= 0.5  # here the pixels tell the class, the embeddings nothing
+    again = project_predictions(pixel_project)  # read back from the cache
+    assert again.pixel_share == first.pixel_share
+    assert np.array_equal(again.probs, first.probs)
+    assert main(["issues", str(pixel_project.path)]) == 0
+    err = capsys.readouterr().err
+    assert f"at {first.pixel_share:.0%}, from the images' own coarse pixels" in err
+    assert project_predictions(pixel_project, pixels=False).pixel_share == 0.0
