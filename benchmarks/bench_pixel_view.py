@@ -7,9 +7,9 @@ real scan, so every image has its thumbnail) with synthetic 1280-d vectors
 its cache, and the project's predictions with the view against without it (the view off
 through pixel_view.MAX_ROWS), the kNN graph made beforehand and shared.
 
-Result (20,000 images, 2 cores, two runs): built in 7.1 / 7.7 s (2,817 / 2,587 images/s),
-0.18 / 0.11 s from its cache (14.2 MB); predictions 6.8 / 6.5 s with the view against
-3.3 / 3.2 s without (2.05x / 2.01x).
+Result (20,000 images, 2 cores, two runs): built in 5.3 / 6.1 s (3,789 / 3,276 images/s)
+with the thumbnails read on threads (7.1 / 7.7 s on one), 0.09 s from its cache (14.2 MB);
+predictions 6.2 / 7.1 s with the view against 3.3 / 3.4 s without (1.87x / 2.07x).
 
     python benchmarks/bench_pixel_view.py --sizes 20000
     python benchmarks/bench_pixel_view.py --sizes 20000,100000   # ~15 min to build 100k

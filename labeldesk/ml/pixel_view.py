@@ -27,6 +27,7 @@ held out of every choice, unchanged (weight ~0).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,8 @@ VERSION = f"dct{SIDE}-{LUMA}-{CHROMA}+hog{CELL}x{ORIENTATIONS}-t{THUMBS}-v1"
 # image once (5 minutes at 1M on one core), where the predictions take ~2 minutes.
 MAX_ROWS = 200_000
 MIN_SHARE = 0.9  # of the images that need a descriptor, or the view is not used
+CHUNK = 1024  # thumbnails read and described at once
+THREADS = 4  # at most, and never more than the machine's cores
 # what Pillow raises for a missing or damaged file (imageio.probe_file catches the same)
 UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, IndexError, Image.DecompressionBombError)
 WEIGHTS = np.round(np.arange(0.0, 0.81, 0.05), 2)  # the pixels' share tried by stacking
@@ -137,33 +140,28 @@ def pixel_view(project: Project, vectors: ProjectVectors) -> np.ndarray | None:
 
 
 def _make(project: Project, vectors: ProjectVectors, rows: np.ndarray) -> dict[int, np.ndarray]:
-    out: dict[int, np.ndarray] = {}
-    batch: list[tuple[int, np.ndarray]] = []
+    """Descriptors of ``rows`` whose thumbnails can be read, CHUNK at a time on a few
+    threads (Pillow's decoding and numpy's sums let go of the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    def flush() -> None:
-        if batch:
-            made = descriptors(np.stack([pixels for _, pixels in batch]))
-            for (row, _), desc in zip(batch, made, strict=True):
-                out[row] = desc
-            batch.clear()
+    def chunk(part: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        read: list[tuple[int, np.ndarray]] = []
+        for row in part:
+            try:
+                read.append((int(row), read_pixels(thumbnail_path(thumbs, hashes[row]))))
+            except UNREADABLE:
+                continue  # no thumbnail, or a damaged one: the row goes without
+        if not read:
+            return []
+        made = descriptors(np.stack([pixels for _, pixels in read]))
+        return [(row, desc) for (row, _), desc in zip(read, made, strict=True)]
 
-    for row in rows:
-        path = thumbnail_path(project.thumbs_dir, vectors.hashes[row])
-        try:
-            batch.append((int(row), read_pixels(path)))
-        except (
-            OSError,
-            ValueError,
-            SyntaxError,
-            EOFError,
-            IndexError,
-            Image.DecompressionBombError,
-        ):
-            continue  # no thumbnail, or a damaged one (as imageio.probe_file): the row goes without
-        if len(batch) >= 1024:
-            flush()
-    flush()
-    return out
+    thumbs, hashes = project.thumbs_dir, vectors.hashes
+    parts = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+    if len(parts) <= 1:
+        return dict(item for part in parts for item in chunk(part))
+    with ThreadPoolExecutor(min(THREADS, os.cpu_count() or 1)) as pool:
+        return dict(item for found in pool.map(chunk, parts) for item in found)
 
 
 def _cache_path(project: Project) -> Path:

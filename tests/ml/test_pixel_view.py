@@ -274,3 +274,18 @@ def test_the_pixels_share_is_kept_with_the_predictions_and_told(pixel_project, c
     err = capsys.readouterr().err
     assert f"at {first.pixel_share:.0%}, from the images' own coarse pixels" in err
     assert project_predictions(pixel_project, pixels=False).pixel_share == 0.0
+
+
+def test_thumbnails_read_in_chunks_on_threads_give_the_same_view(pixel_project, monkeypatch):
+    vectors = project_vectors(pixel_project)
+    whole = pv.pixel_view(pixel_project, vectors)
+    (embeddings_dir(pixel_project) / f"pixels-{pv.VERSION}.npz").unlink()
+    thumbnail_path(pixel_project.thumbs_dir, vectors.hashes[20]).unlink()  # one chunk's
+    monkeypatch.setattr(pv, "CHUNK", 16)  # 135 rows: 9 chunks on the pool
+    chunked = pv.pixel_view(pixel_project, vectors)
+    assert whole is not None and chunked is not None
+    assert not chunked[20].any()
+    rest = np.arange(len(vectors.paths)) != 20
+    # the same numbers, centred over one row fewer: compare the rows' directions
+    cos = (whole[rest] * chunked[rest]).sum(axis=1)
+    assert cos.min() > 0.99
