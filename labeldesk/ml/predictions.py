@@ -5,12 +5,13 @@ Computed from the current embeddings and labels with the linear probe
 each image's nearest labeled neighbours from the cached kNN graph (an image never votes
 for itself). On Fashion-MNIST with 10 % planted errors the mix ranks errors better than the
 probe alone (benchmarks/bench_label_quality.py, part b). A second pass refits without the
-labels the first one finds likely wrong (``out_of_sample_probs``). Images the probe's
-training never saw (val, test, unlabeled) take the newest trained head instead, when one
-was trained on these embeddings and the current labels. Cached in the project folder and
-keyed by what they depend on (embedded images, label history position, model version), so
-they refresh by themselves after a labeling batch, a scan, an embed or a training run,
-and cost nothing when nothing changed.
+labels the first one finds likely wrong (``out_of_sample_probs``); with enough labels, a
+second probe on the images' own coarse pixels is mixed in (:mod:`labeldesk.ml.pixel_view`).
+Images the probe's training never saw (val, test, unlabeled) take the newest trained head
+instead, when one was trained on these embeddings and the current labels. Cached in the
+project folder and keyed by what they depend on (embedded images, label history position,
+model version), so they refresh by themselves after a labeling batch, a scan, an embed or
+a training run, and cost nothing when nothing changed.
 """
 
 from __future__ import annotations
@@ -313,8 +314,7 @@ def _with_pixels(
     if weight == 0:
         return probs, 0.0
     mixed = probs.copy()
-    rows = has_pixels
-    mixed[rows] = (1 - weight) * probs[rows] + weight * out.probs[rows]
+    mixed[has_pixels] = (1 - weight) * probs[has_pixels] + weight * out.probs[has_pixels]
     return mixed, weight
 
 
