@@ -82,6 +82,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import embedded_sets  # noqa: E402
 from bench_flag_count import imbalanced_rows, plant_noise, subset  # noqa: E402
 from embedded_sets import EmbeddedSet  # noqa: E402
+from suite_views import PIXELS, ROW_IDS, VIEWS, feature_views, pixel_views, set_rows  # noqa: E402
 
 from labeldesk.ml import confident, predictions  # noqa: E402
 from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
@@ -188,10 +189,10 @@ def probs_with(
     def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
         predictions.CLEAN_CLEAR_RATIO = ratio
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
-        vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][_rows(s)]
+        vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][set_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
-        pixel_rows = VIEWS[(s.name.split(":")[0], PIXELS)][_rows(s)] if pixels else None
+        pixel_rows = VIEWS[(s.name.split(":")[0], PIXELS)][set_rows(s)] if pixels else None
         out, _ = out_of_sample_probs(
             vectors, given, trainable, len(s.classes), sims, rows, seed=seed,
             clean_rounds=clean_rounds, pixels=pixel_rows,
@@ -221,94 +222,6 @@ def trained_on_truth(view: str = "") -> ProbMethod:
 
     probs.key = lambda run: "truth-" + inner.key(run)  # type: ignore[attr-defined]
     return probs
-
-
-# ---- feature views (TTA, multi-scale), computed in process and cached -----------------
-
-VIEWS: dict[tuple[str, str], np.ndarray] = {}
-ROW_IDS: dict[int, np.ndarray] = {}
-
-
-def _rows(s: EmbeddedSet) -> np.ndarray:
-    return ROW_IDS[id(s.vectors)]
-
-
-BLOCK_DIMS = (40, 80, 112, 192, 320)  # channels of efficientnet-lite0's blocks 2-6
-
-
-def feature_views(name: str, base: EmbeddedSet, cache: Path, out: Path) -> None:
-    """``flip``: the mean of an image's vector and its mirror image's; ``multi``: the final
-    vector beside the mean-pooled outputs of blocks 2-6 (each block at unit norm, all five
-    together as much weight as the final vector); ``multi-flip``: both."""
-    target = out / f"{name}-features.npz"
-    if not target.exists():
-        a = _embed_views(name, base, cache)
-        out.mkdir(parents=True, exist_ok=True)
-        np.savez(target, final=a["final"], final_flip=a["final_flip"], mid=a["mid"],
-                 mid_flip=a["mid_flip"])  # fmt: skip
-    with np.load(target) as a:
-        final, final_flip, mid, mid_flip = (
-            a[k] for k in ("final", "final_flip", "mid", "mid_flip")
-        )
-
-    def unit(v: np.ndarray) -> np.ndarray:
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-
-    def multi(f: np.ndarray, m: np.ndarray) -> np.ndarray:
-        blocks = np.split(m, np.cumsum(BLOCK_DIMS)[:-1], axis=1)
-        return np.hstack([unit(f), unit(np.hstack([unit(b) for b in blocks]))])
-
-    VIEWS[(name, "flip")] = unit(unit(final) + unit(final_flip)).astype(np.float32)
-    VIEWS[(name, "multi")] = unit(multi(final, mid)).astype(np.float32)
-    both = multi(final, mid) + multi(final_flip, mid_flip)
-    VIEWS[(name, "multi-flip")] = unit(both).astype(np.float32)
-
-
-PIXELS = "pixels"
-
-
-def pixel_views(name: str, cache: Path) -> None:
-    """The project's pixel view (labeldesk.ml.pixel_view, from its thumbnails) of the set,
-    in the set's row order."""
-    from labeldesk.core.project import open_project
-    from labeldesk.ml.pixel_view import pixel_view
-    from labeldesk.ml.store import project_vectors
-
-    base = embedded_sets.load(name, cache)
-    with open_project(cache / f"{name}.labeldesk") as project:
-        vectors = project_vectors(project)
-        view = pixel_view(project, vectors)
-    if view is None:
-        raise SystemExit(f"{name}: no pixel view (thumbnails missing?)")
-    row = {p: i for i, p in enumerate(vectors.paths)}
-    VIEWS[(name, PIXELS)] = view[[row[p] for p in base.paths]]
-
-
-def _embed_views(name: str, base: EmbeddedSet, cache: Path) -> dict[str, np.ndarray]:
-    import torch
-
-    from labeldesk.ml.backbones import load_backbone
-    from labeldesk.ml.preprocess import prepare, to_tensor
-
-    torch.set_num_threads(1)  # the machine is shared
-    backbone = load_backbone()
-    net, pre = backbone.model.eval(), backbone.identity.preprocess
-    pooled: dict[int, object] = {}
-    for i in range(2, 7):
-        net.blocks[i].register_forward_hook(
-            lambda _m, _a, o, i=i: pooled.__setitem__(i, o.mean(dim=(2, 3)))
-        )
-    root = embedded_sets.SAMPLE / "fashion" if name == "sample" else cache / f"{name}-images"
-    parts: dict[str, list[np.ndarray]] = defaultdict(list)
-    with torch.inference_mode():
-        for start in range(0, len(base.paths), 32):
-            px = np.stack([prepare(root / p, pre) for p in base.paths[start : start + 32]])
-            for suffix, batch in (("", px), ("_flip", px[:, :, ::-1].copy())):
-                parts["final" + suffix].append(net(to_tensor(batch, pre, "cpu")).float().numpy())
-                parts["mid" + suffix].append(
-                    torch.cat([pooled[i] for i in range(2, 7)], 1).numpy()  # type: ignore[misc]
-                )
-    return {k: np.concatenate(v) for k, v in parts.items()}
 
 
 # ---- metrics --------------------------------------------------------------------------

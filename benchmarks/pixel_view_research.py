@@ -40,9 +40,9 @@ from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_label_suite as bls  # noqa: E402
 import embedded_sets  # noqa: E402
 from bench_label_suite import measure, probs_with, runs_for  # noqa: E402
+from suite_views import ROW_IDS, set_rows  # noqa: E402
 
 from labeldesk.ml.predictions import KNN_K, out_of_sample_probs, reduced_features  # noqa: E402
 from labeldesk.ml.probe import probe_probabilities  # noqa: E402
@@ -99,7 +99,7 @@ def pixels(name: str, base: embedded_sets.EmbeddedSet) -> np.ndarray:
 
 def pixel_probs(view: np.ndarray):
     def probs(s, given, seed):
-        vec = view[bls._rows(s)]
+        vec = view[set_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         if os.environ.get("PIXKNN", "1") == "0":
             reduced = reduced_features(vec, seed)
@@ -128,7 +128,7 @@ def main() -> None:
                 if run.rate == 0:
                     continue
                 s = run.source
-                bls.ROW_IDS[id(s.vectors)] = np.array([index[p] for p in s.paths])
+                ROW_IDS[id(s.vectors)] = np.array([index[p] for p in s.paths])
                 errors = (run.labels != run.truth) & (run.labels >= 0)
                 a, b = default(s, run.labels, seed), pix(s, run.labels, seed)
                 k = run.labels >= 0
