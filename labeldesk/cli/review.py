@@ -138,7 +138,7 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     flagged = sum(r["flagged"] for r in rows)
     lines = [fitted] if fitted else []
     lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
-    if preds is not None and preds.pixel_share > 0:
+    if preds.pixel_share > 0:
         print(
             f"note: predicted from the embeddings and, at {preds.pixel_share:.0%}, from the "
             "images' own coarse pixels",
