@@ -2,13 +2,17 @@
 
 ``flip`` and ``multi`` (test-time flip, multi-scale features; research, cached under
 --views) and ``pixels`` (the project's own pixel view, labeldesk.ml.pixel_view, from each
-set's project's thumbnails). A view holds one row per image of the whole set; a subset of
-the set finds its rows through ROW_IDS, keyed by the id of its vectors array.
+set's project's thumbnails) and ``sNNN`` (the set embedded at NNN px input, as
+``labeldesk embed --input-size NNN`` would, cached under --views). A view holds one row
+per image of the whole set; a subset of the set finds its rows through ROW_IDS, keyed by
+the id of its vectors array.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import embedded_sets
@@ -74,6 +78,36 @@ def pixel_views(name: str, cache: Path) -> None:
     VIEWS[(name, PIXELS)] = view[[row[p] for p in base.paths]]
 
 
+def size_view(name: str, base: EmbeddedSet, cache: Path, out: Path, size: int) -> str:
+    """The set embedded with the default backbone at ``size`` px input (each file
+    prepared as the product prepares it); the view's name, ``s<size>``."""
+    import torch
+
+    from labeldesk.ml.backbones import load_backbone
+    from labeldesk.ml.preprocess import prepare, to_tensor
+
+    target = out / f"{name}-s{size}.npy"
+    if not target.exists():
+        torch.set_num_threads(os.cpu_count() or 1)
+        backbone = load_backbone()
+        net = backbone.model.eval()
+        pre = replace(backbone.identity.preprocess, size=size)
+        parts = []
+        with torch.inference_mode():
+            for start in range(0, len(base.paths), 32):
+                paths = base.paths[start : start + 32]
+                px = np.stack([prepare(_root(name, cache) / p, pre) for p in paths])
+                parts.append(torch.nn.functional.normalize(net(to_tensor(px, pre, "cpu"))))
+        out.mkdir(parents=True, exist_ok=True)
+        np.save(target, torch.cat(parts).float().numpy())
+    VIEWS[(name, f"s{size}")] = np.load(target)
+    return f"s{size}"
+
+
+def _root(name: str, cache: Path) -> Path:
+    return embedded_sets.SAMPLE / "fashion" if name == "sample" else cache / f"{name}-images"
+
+
 def _embed_views(name: str, base: EmbeddedSet, cache: Path) -> dict[str, np.ndarray]:
     import torch
 
@@ -88,7 +122,7 @@ def _embed_views(name: str, base: EmbeddedSet, cache: Path) -> dict[str, np.ndar
         net.blocks[i].register_forward_hook(
             lambda _m, _a, o, i=i: pooled.__setitem__(i, o.mean(dim=(2, 3)))
         )
-    root = embedded_sets.SAMPLE / "fashion" if name == "sample" else cache / f"{name}-images"
+    root = _root(name, cache)
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     with torch.inference_mode():
         for start in range(0, len(base.paths), 32):

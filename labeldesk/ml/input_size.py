@@ -14,8 +14,13 @@ on Fashion-MNIST (-0.031/-0.021), while the probe's out-of-fold accuracy there w
 same or better at 160 px, so no check on the project's own labels could tell the two
 cases apart. Test-time flip (each image and its mirror image, vectors averaged) does not
 buy the loss back: at 112 px with the flip (3.4x the throughput of 224 px), Fashion-MNIST
-lost as much as at 112 px alone (precision at #errors -0.049 on look-alike noise). The
-bundled model's own 224 px stays the default; ``--input-size`` is the user's choice.
+lost as much as at 112 px alone (precision at #errors -0.049 on look-alike noise).
+With the pixel view in the predictions (session 28, ``bench_label_suite.py --sizes
+160,112``, the default at 224 px in the same run) 160 px came within 0.0002 AUROC of
+224 px on 3,000 Fashion-MNIST images, but the 500-image Fashion-MNIST set still lost
+(worst group AUROC 0.8566 -> 0.8468 over 8 seeds, lower in 7 of its 9 groups), as did the
+held-out photo crops (0.9593 -> 0.9543); 112 px lost more. The bundled model's own 224 px
+stays the default; ``--input-size`` is the user's choice.
 """
 
 from __future__ import annotations
