@@ -126,6 +126,7 @@ class ImageCatalog:
         self.guess = np.full(n, None, dtype=object)
         self.guess_confidence = np.full(n, np.nan)
         self.expected_errors: int | None = None  # "about N likely wrong", once scored
+        self.pixel_share = 0.0  # the pixel view's share in the predictions scored
 
     def set_insights(self, insights: ImageInsights | None) -> None:
         """Take the model's per-image values (None forgets them)."""
@@ -146,6 +147,7 @@ class ImageCatalog:
         self.guess_confidence = values["guess_confidence"].to_numpy(dtype=np.float64, copy=True)
         if insights.has_model:
             self.expected_errors = int(insights.expected_errors)
+            self.pixel_share = float(insights.pixel_share)
 
     def insight(self, position: int) -> Insight | None:
         """The model's view of one image, None when it has not been computed."""

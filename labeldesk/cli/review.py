@@ -139,11 +139,9 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     lines = [fitted] if fitted else []
     lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
     if preds.pixel_share > 0:
-        print(
-            f"note: predicted from the embeddings and, at {preds.pixel_share:.0%}, from the "
-            "images' own coarse pixels",
-            file=sys.stderr,
-        )
+        from labeldesk.ml.pixel_view import share_note
+
+        print(f"note: {share_note(preds.pixel_share)}", file=sys.stderr)
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{_level(r):<17}  {r['path']}  "

@@ -270,7 +270,9 @@ class ProjectView(QWidget):
         split = self.sidebar.current_filter().split
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
         self.sidebar.set_show_counts(catalog.show_counts())
-        self.sidebar.set_expected_errors(catalog.expected_errors, int(catalog.flagged.sum()))
+        self.sidebar.set_expected_errors(
+            catalog.expected_errors, int(catalog.flagged.sum()), catalog.pixel_share
+        )
         self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
         self._totals = catalog.label_counts(None)
         self._emit_status()

@@ -230,15 +230,20 @@ class FilterSidebar(QWidget):
             return
         self.banner.say(self._selection.selection, shown, total)
 
-    def set_expected_errors(self, expected: int | None, flagged: int) -> None:
-        """ "About N likely wrong" under the Images choice (hidden before scoring)."""
+    def set_expected_errors(
+        self, expected: int | None, flagged: int, pixel_share: float = 0.0
+    ) -> None:
+        """ "About N likely wrong" under the Images choice (hidden before scoring); its
+        tooltip also says how the predictions were made."""
         self.expected_note.setVisible(expected is not None)
         if expected is None:
             return
         text = expected_errors_text(expected, flagged)
         self.expected_note.setText(text)
+        tip = expected_errors_text(expected, flagged, pixel_share)
+        self.expected_note.setToolTip(tip)
         index = SHOW_CHOICES.index("flagged")
-        self.show_box.setItemData(index, text, Qt.ItemDataRole.ToolTipRole)
+        self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
 
     def set_show_counts(self, counts: dict[str, int]) -> None:
         """Put each choice's image count in the "Images" list."""
@@ -363,11 +368,15 @@ class FilterSidebar(QWidget):
         self.filterChanged.emit(self.current_filter())
 
 
-def expected_errors_text(expected: int, flagged: int) -> str:
-    """The model's estimate of wrong labels beside how many it flags, in words."""
+def expected_errors_text(expected: int, flagged: int, pixel_share: float = 0.0) -> str:
+    """The model's estimate of wrong labels beside how many it flags, in words; with a
+    ``pixel_share``, how the predictions were made, on a line of its own."""
+    from labeldesk.ml.pixel_view import share_note  # the app starts without the ml modules
+
+    note = f"\n{share_note(pixel_share)}" if pixel_share > 0 else ""
     if expected == 0:
-        return "The model expects no wrong labels."
+        return "The model expects no wrong labels." + note
     about = f"The model expects about {expected:,} wrong label{'s' if expected != 1 else ''}"
     if flagged == expected:
-        return f"{about}; the {flagged:,} most suspicious are flagged."
-    return f"{about}; {flagged:,} are flagged (labels you verified are not)."
+        return f"{about}; the {flagged:,} most suspicious are flagged." + note
+    return f"{about}; {flagged:,} are flagged (labels you verified are not)." + note

@@ -281,7 +281,7 @@ class StatsView(QWidget):
         label.setText(
             f"about {expected:,}" + (f" · {link('review', 'review them')}" if flagged else "")
         )
-        label.setToolTip(expected_errors_text(expected, flagged))
+        label.setToolTip(expected_errors_text(expected, flagged, catalog.pixel_share))
 
     # -- duplicates (background) -----------------------------------------------------
     def _start_duplicates(self) -> None:

@@ -52,6 +52,8 @@ class ImageInsights:
     guess_confidence: np.ndarray | None = None
     # How many of the scored labels are likely wrong ("about N likely wrong").
     expected_errors: int = 0
+    # The pixel view's share in the predictions (0: from the embeddings alone).
+    pixel_share: float = 0.0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -127,6 +129,7 @@ def image_insights(
         guess=guess,
         guess_confidence=guess_confidence,
         expected_errors=int(scored.expected_errors),
+        pixel_share=float(preds.pixel_share),
     )
 
 

@@ -66,6 +66,14 @@ UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, IndexError, Image.Deco
 WEIGHTS = np.round(np.arange(0.0, 0.81, 0.05), 2)  # the pixels' share tried by stacking
 
 
+def share_note(share: float) -> str:
+    """How the predictions were made, in words, when the pixel view took part; "" when
+    it did not (the CLI's note on stderr, the app's tooltips on its estimate)."""
+    if share <= 0:
+        return ""
+    return f"Predicted from the embeddings and, at {share:.0%}, from the images' own coarse pixels."
+
+
 def descriptors(pixels: np.ndarray) -> np.ndarray:
     """(n, DIMS) float32 from (n, SIDE, SIDE, 3) RGB values in 0..1: the FREQUENCIES
     lowest DCT frequencies, then the gradient histograms."""

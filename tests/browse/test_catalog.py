@@ -145,6 +145,12 @@ def test_the_model_line_names_the_guess_not_the_raw_prediction(project):
         replace(insights, guess=guess, guess_confidence=np.full(n, 0.62), expected_errors=3)
     )
     assert catalog.expected_errors == 3
+    assert catalog.pixel_share == 0.0
+    catalog.set_insights(replace(insights, expected_errors=3, pixel_share=0.35))
+    assert catalog.pixel_share == 0.35  # told in the app's tooltips on the estimate
+    catalog.set_insights(
+        replace(insights, guess=guess, guess_confidence=np.full(n, 0.62), expected_errors=3)
+    )
     flagged = int(catalog.filter(ImageFilter(show="flagged"))[1])
     assert (catalog.labels[flagged], catalog.predicted[flagged]) == ("dog", "dog")
     assert catalog.guess[flagged] == "cat"

@@ -219,3 +219,22 @@ def test_the_estimate_names_only_verified_labels_as_never_flagged():
     assert expected_errors_text(1, 1) == (
         "The model expects about 1 wrong label; the 1 most suspicious are flagged."
     )
+
+
+def test_the_estimates_tooltip_says_when_the_pixels_took_part(qtbot):
+    """The sidebar's note stays one sentence; its tooltip adds how the model predicted."""
+    from labeldesk.gui.sidebar import FilterSidebar
+
+    sidebar = FilterSidebar()
+    qtbot.addWidget(sidebar)
+    sidebar.set_expected_errors(17, 17, 0.35)
+    note = sidebar.expected_note
+    assert (
+        note.text()
+        == "The model expects about 17 wrong labels; the 17 most suspicious are flagged."
+    )
+    assert note.toolTip() == note.text() + (
+        "\nPredicted from the embeddings and, at 35%, from the images' own coarse pixels."
+    )
+    sidebar.set_expected_errors(17, 17, 0.0)
+    assert note.toolTip() == note.text()

@@ -276,6 +276,19 @@ def test_the_pixels_share_is_kept_with_the_predictions_and_told(pixel_project, c
     assert project_predictions(pixel_project, pixels=False).pixel_share == 0.0
 
 
+def test_the_apps_insights_carry_the_pixels_share(pixel_project):
+    """The app's estimate says how the predictions were made, as `issues` does."""
+    from labeldesk.ml.insights import image_insights
+
+    share = project_predictions(pixel_project).pixel_share
+    assert share >= 0.5
+    assert image_insights(pixel_project).pixel_share == share
+    assert pv.share_note(share) == (
+        f"Predicted from the embeddings and, at {share:.0%}, from the images' own coarse pixels."
+    )
+    assert pv.share_note(0.0) == ""
+
+
 def test_thumbnails_read_in_chunks_on_threads_give_the_same_view(pixel_project, monkeypatch):
     vectors = project_vectors(pixel_project)
     whole = pv.pixel_view(pixel_project, vectors)
