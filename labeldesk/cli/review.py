@@ -141,7 +141,8 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     if preds.pixel_share > 0:
         from labeldesk.ml.pixel_view import share_note
 
-        print(f"note: {share_note(preds.pixel_share)}", file=sys.stderr)
+        note = share_note(preds.pixel_share)
+        print(f"note: {note[:1].lower()}{note[1:]}", file=sys.stderr)
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{_level(r):<17}  {r['path']}  "
