@@ -29,9 +29,9 @@ the view in the same suite: the DCT alone 0.9561 / 0.645, with the gradient hist
 ``--ceiling`` adds the predictions fit on the true labels, without and with the pixel view
 (``true-labels``, ``true-labels+pixels``). Session 28 (``--seeds 3 --ceiling``): on
 Fashion-MNIST both reach 0.9685 / 0.694 in the worst group (imbalanced, 5 %), the same
-figure: fit on the true labels, the stacking gives the pixels no share there (0 % on the
-whole set, 10 % after a cleaning round), so with these features no cleaning of the labels
-gets the default to 0.97 / 0.80 on every Fashion-MNIST group. Digits 0.9813 / 0.791 ->
+figure (their flags and scores match in every Fashion-MNIST group), so with these
+features no cleaning of the labels gets the default to 0.97 / 0.80 on every Fashion-MNIST
+group. Digits 0.9813 / 0.791 ->
 0.9991 / 0.918 with the pixels.
 
 ``--sizes 160,112`` adds the default at smaller input sizes (each set embedded at that
