@@ -31,6 +31,7 @@ from synthetic_project import make_project
 
 from labeldesk.core.project import open_project
 from labeldesk.ml import pixel_view as pv
+from labeldesk.ml import probe
 from labeldesk.ml.neighbors import neighbor_graph
 from labeldesk.ml.predictions import project_predictions
 from labeldesk.ml.store import embeddings_dir, project_vectors
@@ -43,7 +44,7 @@ def clear(project_path: Path, pattern: str) -> None:
         f.unlink()
 
 
-def measure(n: int, data: Path) -> dict[str, float]:
+def measure(n: int, data: Path, c_baseline: float | None = None) -> dict[str, float]:
     project_path, _, _ = make_project(data, n, SIDE)
     marker = project_path / ".bench-pixel-vectors"
     if not marker.exists():
@@ -70,6 +71,13 @@ def measure(n: int, data: Path) -> dict[str, float]:
             project_predictions(project, vectors)
             out[name] = time.perf_counter() - t
         pv.MAX_ROWS = shipped
+        if c_baseline is not None:  # the same predictions with the probes' C at c_baseline
+            shipped_c, probe.C_REG = probe.C_REG, c_baseline
+            clear(project_path, "predictions-*.npz")
+            t = time.perf_counter()
+            project_predictions(project, vectors)
+            out["c_baseline_s"] = time.perf_counter() - t
+            probe.C_REG = shipped_c
         out["cache_mb"] = (
             sum(f.stat().st_size for f in embeddings_dir(project).glob("pixels-*.npz")) / 2**20
         )
@@ -80,17 +88,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="20000")
     parser.add_argument("--data", type=Path, default=Path("/tmp/labeldesk-bench-pixels"))
+    parser.add_argument(
+        "--c-baseline", type=float, help="also the predictions with the probes' C at this value"
+    )
     args = parser.parse_args()
     print(f"{'images':>8}{'view built':>12}{'img/s':>8}{'cached':>8}{'preds with':>12}"
           f"{'without':>9}{'added':>8}{'cache MB':>10}")  # fmt: skip
     for n in (int(s) for s in args.sizes.split(",")):
-        m = measure(n, args.data)
+        m = measure(n, args.data, args.c_baseline)
         print(
             f"{n:>8,}{m['build_s']:>11.1f}s{n / m['build_s']:>8.0f}{m['cached_s']:>7.2f}s"
             f"{m['with_s']:>11.1f}s{m['without_s']:>8.1f}s"
             f"{m['with_s'] / m['without_s']:>7.2f}x{m['cache_mb']:>10.1f}",
             flush=True,
         )
+        if "c_baseline_s" in m:
+            print(
+                f"  predictions with the view at C = {probe.C_REG:g}: {m['with_s']:.1f} s; "
+                f"at C = {args.c_baseline:g}: {m['c_baseline_s']:.1f} s "
+                f"({m['with_s'] / m['c_baseline_s']:.2f}x)"
+            )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,9 @@ CLEAN_CLEAR_RATIO = 2.0
 CLEAN_MIN_PER_CLASS = 40
 CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's labels
 # Part of the cache key: bump it when the way predictions are computed changes.
-# v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in
-ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v6"
+# v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in;
+# v7: the probes' C 1 -> 2 (probe.C_REG)
+ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v7"
 
 
 @dataclass

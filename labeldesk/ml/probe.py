@@ -22,7 +22,10 @@ import numpy as np
 
 N_FOLDS = 5
 PCA_DIMS = 256
-C_REG = 1.0
+# Inverse regularisation of the logistic regression (sklearn's C). 2 since session 28: on
+# benchmarks/bench_label_suite.py (5 seeds, the cleaning round and the pixel view) it beat
+# 1 in every choice set's worst-case AUROC but one tie, and on the held-out crops and noise.
+C_REG = 2.0
 PCA_FIT_MAX = 100_000  # rows the PCA is fitted on (a random sample above that)
 FIT_MAX = 100_000  # labels one fit learns from (a stratified sample above that)
 MIN_PER_CLASS = 500  # labels a class keeps in a sample (all of them if it has fewer)

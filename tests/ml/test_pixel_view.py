@@ -255,7 +255,11 @@ def test_drift_judges_new_images_with_the_model_the_project_side_uses(pixel_proj
     assert mixed.confidence.mean() > plain.confidence.mean() + 0.1  # the pixels tell here
     shift = model_outputs(pixel_project, vectors, statuses, vectors.vectors, sims, rows)
     assert shift is not None
-    assert abs(shift.low_confidence_share - shift.reference_low_share) < 0.2
+    if shift.threshold is not None:  # noise features: even the surest may be wrong (None)
+        assert abs(shift.low_confidence_share - shift.reference_low_share) < 0.2
+    for row in shift.per_class:  # each class's confidence, the project's against the new
+        if row["reference_mean"] is not None and row["new_mean"] is not None:
+            assert abs(row["reference_mean"] - row["new_mean"]) < 0.1, row
     assert abs(shift.new_confidence.mean() - plain.confidence.mean()) < 0.1
     cached = [p.name for p in embeddings_dir(pixel_project).rglob("predictions-*.npz")]
     assert len(cached) == 2  # the plain ones beside the default ones, not instead of them
