@@ -13,8 +13,13 @@ predictions 6.2 / 7.1 s with the view against 3.3 / 3.4 s without (1.87x / 2.07x
 100,000 images (one run): built in 23.4 s (4,273 images/s), 0.77 s from its cache (71 MB);
 predictions 28.0 s against 16.3 s (1.72x).
 
+``--c-baseline 1`` also times the predictions with the view at the probes' old C (session
+28, C 1 -> 2, two runs): 20,000 images 6.2 s at C 2 against 4.8 s at C 1 (1.30x), then
+6.3 s against 5.0 s (1.24x); 100,000 images 26.5 s against 26.9 s (0.99x).
+
     python benchmarks/bench_pixel_view.py --sizes 20000
     python benchmarks/bench_pixel_view.py --sizes 20000,100000   # ~15 min to build 100k
+    python benchmarks/bench_pixel_view.py --sizes 20000,100000 --c-baseline 1
 """
 
 from __future__ import annotations
