@@ -32,8 +32,11 @@ sample 0.32-1.62 -> 0.45-2.11 (more flags on a weak model at low noise: its clea
 flag 24 of 400, not 14). C 1.5 / 3 / 5: Fashion-MNIST 0.9643 / 0.9640 / 0.9608, the sample
 0.7252 / 0.7347 / 0.7413; 2 had the best worst case over the choice sets (0.7520, the
 sample) and was never far from the best elsewhere. C 1 was the first probe's value
-(scikit-learn's default), never chosen on a benchmark. Tried and not kept: sklearn's balanced class
-weights (worse on Fashion-MNIST and digits).
+(scikit-learn's default), never chosen on a benchmark. The pixels' probe alone at C 5 / 10
+(``pixels-pixC5`` / ``pixels-pixC10``, pixel_view.PROBE_C, the embeddings' probe at 2):
+Fashion-MNIST 0.9636 / 0.695 and 0.9638 / 0.711, digits 0.9963 / 0.9950 AUROC, against
+0.9650 / 0.698 and 0.9964 with both at 2, so the pixels' probe keeps C 2. Tried and not
+kept: sklearn's balanced class weights (worse on Fashion-MNIST and digits).
 
 Pixel view (``--seeds 3 --held-out-noise``, same run), worst group AUROC / P@E, clean1 ->
 pixels: Fashion-MNIST 0.9511 / 0.645 -> 0.9584 / 0.650 (every group gained), digits
@@ -133,6 +136,7 @@ from suite_views import (  # noqa: E402
 
 from labeldesk.ml import confident, predictions, probe  # noqa: E402
 from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
+from labeldesk.ml.pixel_view import PROBE_C as PIXEL_C  # noqa: E402
 from labeldesk.ml.pixel_view import PROBE_DIMS as PIXEL_DIMS  # noqa: E402
 from labeldesk.ml.pixel_view import VERSION as PIXEL_VERSION  # noqa: E402
 from labeldesk.ml.predictions import (  # noqa: E402
@@ -225,6 +229,7 @@ def probs_with(
     gated: bool = False,
     pixels: bool = False,
     c_reg: float | None = None,
+    pixel_c: float | None = None,
 ) -> ProbMethod:
     """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
     clear disagreements at ``ratio``), on the set's vectors (or a feature view from
@@ -239,6 +244,7 @@ def probs_with(
         predictions.CLEAN_CLEAR_RATIO = ratio
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
         probe.C_REG = C_REG if c_reg is None else c_reg
+        predictions.PIXEL_C = pixel_c
         vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][set_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
@@ -250,6 +256,7 @@ def probs_with(
         predictions.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
         probe.C_REG = C_REG
+        predictions.PIXEL_C = PIXEL_C
         return out
 
     def key(run: Run) -> str:
@@ -257,6 +264,7 @@ def probs_with(
         extra = f"+{PIXEL_VERSION}-pca{PIXEL_DIMS}" if pixels else ""
         c = C_REG if c_reg is None else c_reg
         extra += f"+C{c}" if c != 1.0 else ""  # C 1 was the default when the cache began
+        extra += f"+pixC{pixel_c}" if pixels and pixel_c is not None else ""
         return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}{extra}"
 
     probs.key = key  # type: ignore[attr-defined]
@@ -511,6 +519,8 @@ def main(argv: list[str] | None = None) -> None:
         methods["clean1-ratio1"] = probs_with(1, ratio=1.0)  # every confident disagreement
         for c in (1.5, 3.0, 5.0):  # the probes' regularisation (probe.C_REG; 1 is PREVIOUS)
             methods[f"{DEFAULT}-C{c:g}"] = probs_with(1, gated=True, pixels=True, c_reg=c)
+        for c in (5.0, 10.0):  # the pixels' probe's C alone (pixel_view.PROBE_C)
+            methods[f"{DEFAULT}-pixC{c:g}"] = probs_with(1, gated=True, pixels=True, pixel_c=c)
     names = [s for s in args.sets.split(",") if s]
     bases = {name: load(name, args.cache) for name in [*names, HELD_OUT]}
     for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:

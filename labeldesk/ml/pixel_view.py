@@ -52,6 +52,9 @@ ORIENTATIONS = 12  # directions (0-180 degrees) per histogram
 FREQUENCIES = LUMA * LUMA + 2 * CHROMA * CHROMA
 DIMS = FREQUENCIES + (SIDE // CELL) ** 2 * ORIENTATIONS
 PROBE_DIMS = 128  # principal components the pixels' probe learns from (256: no better)
+# The pixels' probe's C (None: the embeddings' probe's, probe.C_REG). 5 or 10 lost AUROC
+# on Fashion-MNIST and digits in benchmarks/bench_label_suite.py --candidates.
+PROBE_C: float | None = None
 # made from thumbnails of this size: a change of theirs makes other numbers
 THUMBS = f"{THUMB_SHORT_SIDE}x{THUMB_LONG_MAX}"
 VERSION = f"dct{SIDE}-{LUMA}-{CHROMA}+hog{CELL}x{ORIENTATIONS}-t{THUMBS}-v1"

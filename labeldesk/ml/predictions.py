@@ -32,6 +32,7 @@ from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
+from .pixel_view import PROBE_C as PIXEL_C
 from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
 from .pixel_view import blend_weight, pixel_view
@@ -168,6 +169,7 @@ def project_predictions(
                 ALGORITHM,
                 PIXEL_VIEW if pixels else None,
                 PIXEL_DIMS,
+                PIXEL_C,
                 vectors.key,
                 vectors.generation,  # a rebuilt store: same images, other vectors
                 classes,
@@ -308,8 +310,9 @@ def _with_pixels(
     without pixels keeps its prediction: the pixel probe could only give it the prior."""
     with one_blas_thread():
         out = probe_probabilities(
-            pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels
-        )
+            pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels,
+            c_reg=PIXEL_C,
+        )  # fmt: skip
     judged = trainable & out.out_of_fold & has_pixels
     weight = blend_weight(probs, out.probs, labels, judged)
     if weight == 0:

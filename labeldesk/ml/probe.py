@@ -86,7 +86,7 @@ def capped(idx: np.ndarray, y: np.ndarray, seed: int, most: int | None = None) -
     return np.sort(np.concatenate(kept))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray | None:
+def _fit(x: np.ndarray, y: np.ndarray, n_classes: int, c: float = C_REG) -> np.ndarray | None:
     """A fitted model's coefficient matrix as (W, b) stacked, or None with one class."""
     from sklearn.linear_model import LogisticRegression
 
@@ -94,7 +94,7 @@ def _fit(x: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: a few iterations short is fine
-        model = LogisticRegression(C=C_REG, max_iter=300, tol=1e-3).fit(x, y)
+        model = LogisticRegression(C=c, max_iter=300, tol=1e-3).fit(x, y)
     coef = np.zeros((n_classes, x.shape[1] + 1), dtype=np.float64)
     classes = model.classes_
     if len(classes) == 2:  # sklearn stores one row for binary problems
@@ -129,6 +129,7 @@ def probe_probabilities(
     n_folds: int = N_FOLDS,
     seed: int = 0,
     fit_mask: np.ndarray | None = None,
+    c_reg: float | None = None,
 ) -> ProbeOutput:
     """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
     rows with ``train_mask`` and a label are predicted out-of-fold.
@@ -136,7 +137,9 @@ def probe_probabilities(
     ``fit_mask`` (default: every such row) narrows which of them the models learn from,
     e.g. to leave out labels that look wrong; the rows left out are still predicted out of
     fold, on the same folds, so the folds do not depend on which rows were left out.
+    ``c_reg``: the regularisation, when not :data:`C_REG`.
     """
+    c = C_REG if c_reg is None else c_reg
     from sklearn.model_selection import StratifiedKFold
 
     x = reduce(features, seed=seed)
@@ -158,7 +161,7 @@ def probe_probabilities(
             splits = list(splitter.split(np.zeros(len(y)), y))
         for fit_idx, held_idx in splits:
             fit_idx = capped(fit_idx[learn[fit_idx]], y, seed)
-            coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes)
+            coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes, c)
             if coef is None:  # a fold that saw one class says nothing about its held-out rows
                 continue
             probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes)
@@ -166,6 +169,6 @@ def probe_probabilities(
     rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
     if len(rest):
         every = capped(np.flatnonzero(learn), y, seed)
-        coef = _fit(x[fit_rows[every]], y[every], n_classes)
+        coef = _fit(x[fit_rows[every]], y[every], n_classes, c)
         probs[rest] = _predict(coef, x[rest], n_classes, int(y[every[0]]) if len(every) else 0)
     return ProbeOutput(probs, oof)

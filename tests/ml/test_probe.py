@@ -19,9 +19,9 @@ def test_out_of_fold_rows_never_train_on_themselves(monkeypatch):
     seen: list[set[int]] = []
     real_fit = probe._fit
 
-    def spy(xs, ys, n_classes):
+    def spy(xs, ys, n_classes, c=probe.C_REG):
         seen.append({tuple(np.round(r, 5)) for r in xs})
-        return real_fit(xs, ys, n_classes)
+        return real_fit(xs, ys, n_classes, c)
 
     monkeypatch.setattr(probe, "_fit", spy)
     out = probe_probabilities(x, y, np.ones(len(y), bool), 3, n_folds=4)
@@ -66,3 +66,14 @@ def test_degenerate_label_sets():
     rare[0] = 2  # a class with a single example: its fold cannot have seen it
     out = probe_probabilities(x, rare, np.ones(len(y), bool), 3)
     assert out.probs[0, 2] == 0.0 and np.isfinite(out.probs).all()
+
+
+def test_a_probes_own_regularisation_overrides_the_module_default():
+    """``c_reg`` is what the pixels' probe would be fit with (pixel_view.PROBE_C): a larger
+    C regularises less, so the out-of-fold probabilities are sharper on the same folds."""
+    x, y = blobs()
+    everyone = np.ones(len(y), bool)
+    default = probe_probabilities(x, y, everyone, 3, n_folds=4).probs.max(axis=1).mean()
+    loose = probe_probabilities(x, y, everyone, 3, n_folds=4, c_reg=100.0).probs.max(axis=1)
+    tight = probe_probabilities(x, y, everyone, 3, n_folds=4, c_reg=0.01).probs.max(axis=1)
+    assert tight.mean() < default < loose.mean()
