@@ -38,9 +38,9 @@ def test_rows_left_out_of_fitting_are_still_predicted_out_of_fold(monkeypatch):
     fits: list[int] = []
     real_fit = probe._fit
 
-    def spy(xs, ys, n_classes):
+    def spy(xs, ys, n_classes, c=probe.C_REG):
         fits.append(sum(tuple(np.round(r, 5)) in left_out for r in xs))
-        return real_fit(xs, ys, n_classes)
+        return real_fit(xs, ys, n_classes, c)
 
     monkeypatch.setattr(probe, "_fit", spy)
     out = probe_probabilities(x, given, np.ones(len(given), bool), 4, fit_mask=learn)
