@@ -94,7 +94,7 @@ def issue_items(preds: Predictions) -> ReviewList:
         )
         for row, issue in ranked_issues(preds, scored)
     ]
-    return ReviewList(items, int(scored.expected_errors))
+    return ReviewList(items, int(scored.expected_errors), float(preds.pixel_share))
 
 
 @dataclass(frozen=True)

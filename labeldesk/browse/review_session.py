@@ -63,6 +63,7 @@ class ReviewList:
 
     items: list[ReviewItem]
     expected_errors: int | None = None
+    pixel_share: float = 0.0  # the pixel view's share in the predictions (issues)
 
 
 def items_from_queue(

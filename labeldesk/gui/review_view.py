@@ -84,6 +84,7 @@ class ReviewView(QWidget):
         self.busy = busy or (lambda: None)
         self.session: ReviewSession | None = None
         self.expected_errors: int | None = None  # issues: "about N likely wrong"
+        self.pixel_share = 0.0  # issues: told in the counter's tooltip
         self.source: Source = "issues"
         self.crossfit = False  # issues scored on the cached cross-fit
         self.jobs = ReviewJobs(project, runner, track, parent=self)
@@ -177,7 +178,7 @@ class ReviewView(QWidget):
         (``crossfit``: likely mislabels scored on the cached cross-fit)."""
         self.source, self.crossfit = source, crossfit and source == "issues"
         self.session = None
-        self.expected_errors = None
+        self.expected_errors, self.pixel_share = None, 0.0
         name = title(source, self.crossfit)
         self._show_current(notice=f"Finding {name[0].lower()}{name[1:]}…")
         return self.jobs.load(source, self.crossfit)
@@ -185,6 +186,7 @@ class ReviewView(QWidget):
     def _loaded(self, result: ReviewList) -> None:
         items = result.items
         self.expected_errors = result.expected_errors
+        self.pixel_share = result.pixel_share
         self.session = ReviewSession(
             self.project,
             self.source,
@@ -339,9 +341,14 @@ class ReviewView(QWidget):
         the queue's length (a refresh or a rescan changes it under the image shown)."""
         session = self.session
         text = session.counter_text() if session else ""
+        tip = ""
         if self.source == "issues" and self.expected_errors is not None and text:
             text = f"{expected_wrong_text(self.expected_errors)} · {text}"
+            from labeldesk.ml.pixel_view import share_note
+
+            tip = share_note(self.pixel_share)
         self.counter.setText(text)
+        self.counter.setToolTip(tip)
         if self.source == "queue" and session is not None and session.current is not None:
             self.info.show_place(session.place_text())
 

@@ -32,6 +32,16 @@ def test_issues_are_the_flagged_labels_in_the_cli_order_with_a_confidence(cluste
     assert issue_items(project_predictions(project)).items == listed.items
 
 
+def test_the_issues_list_carries_the_pixels_share(clustered):
+    """Review mode's header tooltip says how the predictions were made, as `issues` does."""
+    from dataclasses import replace
+
+    project, _ = clustered
+    preds = project_predictions(project)
+    assert issue_items(preds).pixel_share == preds.pixel_share
+    assert issue_items(replace(preds, pixel_share=0.4)).pixel_share == 0.4
+
+
 def test_the_queue_leaves_out_what_was_skipped_and_holds_only_unlabeled_images(clustered):
     project, _ = clustered
     first = compute_items(project, "queue").items

@@ -81,6 +81,13 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     assert issues_view.counter.text() == (
         f"about {expected} likely wrong · reviewed 0 / remaining {len(session.items)}"
     )
+    # ... and, in its tooltip, how the predictions were made when the pixels took part.
+    assert issues_view.counter.toolTip() == ""  # too few labels here for the pixel view
+    issues_view.pixel_share = 0.35
+    issues_view._update_counter()
+    assert issues_view.counter.toolTip() == (
+        "Predicted from the embeddings and, at 35%, from the images' own coarse pixels."
+    )
     qtbot.waitUntil(lambda: not issues_view.image.pixmap().isNull(), timeout=5000)
 
 
