@@ -119,8 +119,8 @@ def read_pixels(path: Path) -> np.ndarray:
 
 def pixel_view(project: Project, vectors: ProjectVectors) -> np.ndarray | None:
     """(N, DIMS) descriptors aligned with ``vectors``, each part centred, the whole at unit
-    length; None
-    when the view is not used (too many images, or too few thumbnails could be read)."""
+    length; None when the view is not used (too many images, or too few thumbnails could
+    be read)."""
     n = len(vectors.paths)
     if n == 0 or n > MAX_ROWS or not project.thumbs_dir.is_dir():
         return None

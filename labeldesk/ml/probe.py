@@ -86,8 +86,9 @@ def capped(idx: np.ndarray, y: np.ndarray, seed: int, most: int | None = None) -
     return np.sort(np.concatenate(kept))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, n_classes: int, c: float = C_REG) -> np.ndarray | None:
-    """A fitted model's coefficient matrix as (W, b) stacked, or None with one class."""
+def _fit(x: np.ndarray, y: np.ndarray, n_classes: int, c: float) -> np.ndarray | None:
+    """A fitted model's coefficient matrix as (W, b) stacked, or None with one class; ``c``
+    is the regularisation (sklearn's C)."""
     from sklearn.linear_model import LogisticRegression
 
     if len(np.unique(y)) < 2:
@@ -139,9 +140,9 @@ def probe_probabilities(
     fold, on the same folds, so the folds do not depend on which rows were left out.
     ``c_reg``: the regularisation, when not :data:`C_REG`.
     """
-    c = C_REG if c_reg is None else c_reg
     from sklearn.model_selection import StratifiedKFold
 
+    c = C_REG if c_reg is None else c_reg  # read now: the module's value may be changed
     x = reduce(features, seed=seed)
     labels = np.asarray(labels)
     fit_rows = np.flatnonzero(train_mask & (labels >= 0))
