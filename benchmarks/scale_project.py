@@ -233,8 +233,9 @@ def index_fast(project: Path, images: Path) -> float:
             digest = content_hash(data)
             phash = int.from_bytes(bytes.fromhex(digest)[:8], "big", signed=True)
             yield ProbeResult(
-                rel, st.st_size, st.st_mtime_ns, digest, SIDE, SIDE, "PNG", "RGB", 1, phash
-            )
+                rel, st.st_size, st.st_mtime_ns, digest, SIDE, SIDE, "PNG", "RGB", 1, phash,
+                ctime_ns=st.st_ctime_ns,
+            )  # fmt: skip
 
     start = time.perf_counter()
     original = scanner.probe_all
@@ -294,13 +295,16 @@ def build(data: Path, sizes: list[int], largest: int = 1_000_000) -> dict[int, d
         if image_s is not None:
             print(f"wrote {largest:,} images in {image_s:.0f} s", file=sys.stderr)
     out: dict[int, dict] = {}
+    # Every size's links before any project is indexed: a hard link made to a file moves
+    # its change time, which a project indexed earlier would then see as a change.
+    for n in sizes:
+        if n != largest and not (data / f"n{n}" / "built.json").exists():
+            link_images(full, data / f"n{n}" / "images", n)
     # the smallest first (quick to look at), then the largest, then the rest
     for n in sorted(sizes, key=lambda m: (m != min(sizes), -m)):
         base = data / f"n{n}"
         images = full if n == largest else base / "images"
         figures_file = base / "built.json"
-        if n != largest and not figures_file.exists():
-            link_images(full, images, n)
         project = base / "project"
         if not figures_file.exists():
             import shutil

@@ -225,6 +225,14 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX IF NOT EXISTS class_events_batch ON class_events(batch_id);
     """,
+    # 13: each file's status-change time (st_ctime_ns) when it was indexed. Size and mtime
+    # alone miss two files of one size and time swapped by renaming (an archive's fixed-size
+    # BMPs renumbered) or bytes rewritten with the time put back; a rename or a write moves
+    # the change time, which no tool can set back. NULL: indexed before this version (a
+    # scan fills it in for files whose size and time still match).
+    """
+    ALTER TABLE images ADD COLUMN ctime_ns INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"

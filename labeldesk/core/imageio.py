@@ -46,6 +46,7 @@ class ProbeResult:
     # A problem that is not the image's fault (e.g. no space left for its thumbnail): the
     # image stays usable and the thumbnail is made again when it is needed.
     warning: str | None = None
+    ctime_ns: int | None = None  # status-change time (on Windows, the creation time)
 
 
 def content_hash(data: bytes) -> str:
@@ -76,7 +77,11 @@ def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:
     processes, so it takes and returns only plain, picklable values.
     """
     data, reason, st = _read(path)
-    base = ProbeResult(path, size=st.st_size, mtime_ns=st.st_mtime_ns) if st else ProbeResult(path)
+    base = (
+        ProbeResult(path, size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)
+        if st
+        else ProbeResult(path)
+    )
     if data is None:
         return _replace(base, skip_reason=reason)
     if not data:

@@ -73,7 +73,7 @@ def _found(project: IndexedFolder, folder: Path, rows: list) -> bool:
         if digest and size is not None:
             by_size.setdefault(size, set()).add(digest)
     hashed = 0
-    for rel, (size, _mtime) in walked.files.items():
+    for rel, (size, *_) in walked.files.items():
         digests = by_size.get(size)
         if not digests:
             continue

@@ -135,14 +135,17 @@ class ScanWriter:
             stored = label if alias is None else self.aliases[alias]
         return Placement(split, stored), None
 
-    def match_renames(self, candidates: list[str], stats: dict[str, tuple[int, int]]) -> list[str]:
-        """Match renamed files (same size and mtime as a vanished one) by hash, without decoding."""
+    def match_renames(
+        self, candidates: list[str], stats: dict[str, tuple[int, int, int]]
+    ) -> list[str]:
+        """Match renamed files (same size and mtime as a vanished one) by hash, without
+        decoding. ``stats``: each path's (size, mtime_ns, ctime_ns) from the walk."""
         by_stat: dict[tuple[int, int], list[KnownRow]] = {}
         for row in self.gone.values():
             by_stat.setdefault((row.size, row.mtime_ns), []).append(row)
         rest = []
         for rel in candidates:
-            olds = by_stat.get(stats[rel])
+            olds = by_stat.get(stats[rel][:2])
             here = self.rows.get(rel)
             if (here is None or here.removed) and olds and self.folder_placement(rel)[1] is None:
                 try:
@@ -154,7 +157,10 @@ class ScanWriter:
                     with self.project.db.write() as conn:
                         self._read_classes(conn)
                         self._vacate(conn, rel)
-                        conn.execute("UPDATE images SET path = ? WHERE id = ?", (rel, old.id))
+                        conn.execute(  # a rename moves the change time: the new one
+                            "UPDATE images SET path = ?, ctime_ns = ? WHERE id = ?",
+                            (rel, stats[rel][2], old.id),
+                        )
                         self._move(conn, old, rel)
                         self.apply_pending()
                     continue
@@ -400,6 +406,7 @@ class ScanWriter:
 _PROBED = (
     "size",
     "mtime_ns",
+    "ctime_ns",
     "hash",
     "width",
     "height",

@@ -1,6 +1,7 @@
 """Incremental indexing of the image folder into the project database.
 
-A scan walks the tree (stat only), compares size and mtime with what the database holds,
+A scan walks the tree (stat only), compares size, mtime and status-change time (ctime:
+a rename or a write moves it, and no tool sets it back) with what the database holds,
 and decodes only new or changed files, in parallel worker processes that also write the
 thumbnails. A file whose content reappears under another path is a move: the row keeps
 its id, so its label history follows it; also when that path still exists with other
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copy
 from .display import counted
-from .imageio import ProbeResult
+from .imageio import ProbeResult, hash_file
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .scan_writer import KnownRow, ScanCounts, ScanWriter, transient_reason
@@ -66,12 +67,31 @@ def scan(
     # cost seconds to build, and only new, changed, vanished and unusable files need them.
     known = _load_stats(project)
     to_probe: list[str] = []
+    first_seen: list[str] = []  # indexed before change times were kept (schema 13)
+    to_hash: list[str] = []  # the change time alone moved
     for rel, stat in walked.files.items():
         state = known.get(rel)
-        if state is not None and state[:2] == stat and not transient_reason(state[2]):
+        if (
+            state is None
+            or state[0] != stat[0]
+            or state[1] != stat[1]
+            or transient_reason(state[3])
+        ):
+            to_probe.append(rel)
+        elif state[2] == stat[2]:
             counts.unchanged += 1
         else:
-            to_probe.append(rel)
+            (first_seen if state[2] is None else to_hash).append(rel)
+    same = _same_bytes(project, to_hash, cancel, progress)
+    to_probe += [rel for rel in to_hash if rel not in same]
+    settled = [*first_seen, *same]
+    counts.unchanged += len(settled)
+    if settled:
+        with project.db.write() as conn:
+            conn.executemany(
+                "UPDATE images SET ctime_ns = ? WHERE path = ?",
+                [(walked.files[rel][2], rel) for rel in settled],
+            )
     live = [p for p, state in known.items() if state is not None]
     gone_paths = [p for p in live if p not in walked.files and p not in walked.problems]
     rows = {r.path: r for r in _load_rows(project, [*to_probe, *gone_paths, *walked.problems])}
@@ -118,15 +138,44 @@ def nothing_found(project: IndexedFolder, indexed: int) -> str:
     )
 
 
-def _load_stats(project: IndexedFolder) -> dict[str, tuple[int, int, str | None] | None]:
-    """path -> (size, mtime_ns, skip reason) of every row, None for a removed one."""
+def _load_stats(
+    project: IndexedFolder,
+) -> dict[str, tuple[int, int, int | None, str | None] | None]:
+    """path -> (size, mtime_ns, ctime_ns, skip reason) of every row, None for a removed one."""
     with project.db.reading() as conn:
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: a million sqlite3.Row objects cost seconds
         cursor.execute(
-            "SELECT path, size, mtime_ns, skip_reason, removed_at IS NOT NULL FROM images"
+            "SELECT path, size, mtime_ns, ctime_ns, skip_reason, removed_at IS NOT NULL FROM images"
         )
-        return {r[0]: None if r[4] else (r[1], r[2], r[3]) for r in cursor}
+        return {r[0]: None if r[5] else (r[1], r[2], r[3], r[4]) for r in cursor}
+
+
+def _same_bytes(
+    project: IndexedFolder, paths: list[str], cancel: CancelToken, progress: ProgressCallback
+) -> set[str]:
+    """Those of ``paths`` whose bytes still hash as indexed. A change time moves with a
+    rename or a write, but also with a hard link made to the file (an export with
+    ``--hardlink``), new permissions or attributes: such files are hashed, not
+    decoded again."""
+    if not paths:
+        return set()
+    query = f"SELECT path, hash FROM images WHERE path {IN_LIST}"
+    stored: dict[str, str | None] = {
+        r[0]: r[1] for r in project.db.query(query, (json_list(paths),))
+    }
+    same = set()
+    for done, rel in enumerate(paths):
+        if cancel.cancelled:
+            break
+        if done % 256 == 0:
+            progress(Progress(done, len(paths), "checking files whose change time moved"))
+        try:
+            if stored.get(rel) is not None and hash_file(project.root / rel) == stored[rel]:
+                same.add(rel)
+        except OSError:
+            pass  # probed: the probe says what is wrong with it
+    return same
 
 
 def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[KnownRow]:

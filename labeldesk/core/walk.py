@@ -25,8 +25,8 @@ from .staging import COPY_PREFIX, EXPORT_MANIFEST
 
 @dataclass
 class WalkResult:
-    # relative path ("/" separators) -> (size, mtime_ns)
-    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # relative path ("/" separators) -> (size, mtime_ns, ctime_ns)
+    files: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     # relative path -> reason, for entries that are images-to-be but unusable before decoding
     problems: dict[str, str] = field(default_factory=dict)
     # folders left out because LabelDesk made them (another project, an export)
@@ -42,7 +42,7 @@ BAD_NAME = "name is not valid UTF-8 (rename it to index it)"
 def walk_images(
     root: Path, exclude: tuple[Path, ...] = (), *, follow_outside: bool = False
 ) -> WalkResult:
-    """List candidate image files under ``root`` with their size and mtime."""
+    """List candidate image files under ``root`` with their size, mtime and change time."""
     result = WalkResult()
     real_root = os.path.realpath(root)
     excluded = {_identity(p) for p in exclude if p.exists()}
@@ -99,7 +99,7 @@ def walk_images(
             except OSError as exc:
                 result.problems[rel] = f"could not be read: {exc.strerror}"
                 continue
-            result.files[rel] = (st.st_size, st.st_mtime_ns)
+            result.files[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     return result
 
 

@@ -269,9 +269,10 @@ def place(
     # and the link would otherwise go out under the old label. A source whose size and
     # time were the indexed ones before and still are after was not written meanwhile
     # (a write moves the time): two stats. Otherwise the link is judged: its time (it
-    # shares the source's), else its bytes are hashed. (A file rewritten with the same
-    # size and time is not seen here, as a re-scan does not see it: hashing every linked
-    # file would read every byte of an export that is meant to copy none.)
+    # shares the source's), else its bytes are hashed. (A file rewritten since the last
+    # scan with the same size and time is not seen here, where a re-scan sees its change
+    # time move: hashing every linked file would read every byte of an export that is
+    # meant to copy none.)
     try:
         unchanged = not moved and not stat_moved(source, indexed_stat)
     except OSError:  # gone or moved away just after: judge the copy itself
@@ -302,8 +303,8 @@ def _copy_new(source: Path, dest: Path) -> str:
     """``shutil.copy2`` that never overwrites (the name is claimed by an exclusive create:
     FileExistsError if taken, so two images can never end up in one file) and hashes the
     bytes it writes, as :func:`content_hash` does: the copy is judged by what it holds
-    (a file replaced by one of the same size and time, which a re-scan takes for the
-    same, would otherwise go out under the old label)."""
+    (a file replaced since the last scan by one of the same size and time would
+    otherwise go out under the old label)."""
     hasher = content_hasher()
     with open(source, "rb") as src:
         # exclusive, and binary: an os.open descriptor is text mode on Windows (\n -> \r\n)

@@ -87,6 +87,7 @@ def test_a_schema_10_history_keeps_its_class_events_and_accepts_additions(projec
         INSERT INTO old_events SELECT * FROM class_events;
         DROP TABLE class_events;
         ALTER TABLE old_events RENAME TO class_events;
+        ALTER TABLE images DROP COLUMN ctime_ns;
         PRAGMA user_version = 10;
         """
     )

@@ -76,6 +76,7 @@ def test_a_version_recorded_before_schema_10_gains_the_column_and_still_exports(
     # Make the database as LabelDesk wrote it before schema 10: no class list column.
     conn = sqlite3.connect(path / db.DB_FILENAME)
     conn.execute("ALTER TABLE dataset_versions DROP COLUMN classes")
+    conn.execute("ALTER TABLE images DROP COLUMN ctime_ns")  # schema 13's
     conn.execute("PRAGMA user_version = 9")  # the class list came with schema 10
     conn.commit()
     conn.close()

@@ -1,0 +1,128 @@
+"""A re-scan compares each file's status-change time (ctime) too: files of one size and
+modification time swapped by renaming, or rewritten with the time put back, are seen;
+a file whose change time alone moved (a hard link made to it) is hashed, not decoded."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labeldesk.core import db, probe_pool
+from labeldesk.core.create import create_and_index
+from labeldesk.core.imageio import hash_file
+from labeldesk.core.project import Project, open_project
+
+SAME_TIME_NS = 1_600_000_000 * 10**9  # every file's mtime, as an archive extracts them
+
+
+def _bmp(path, value: int) -> None:
+    """A 16 x 16 BMP: every one of them has the same size in bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((16, 16, 3), value, np.uint8)).save(path, "BMP")
+
+
+def _indexed(tmp_path, values: dict[str, int]) -> tuple:
+    root = tmp_path / "images"
+    for name, value in values.items():
+        _bmp(root / name, value)
+        os.utime(root / name, ns=(SAME_TIME_NS, SAME_TIME_NS))
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    time.sleep(0.05)  # change times tick coarsely: what follows lands on a later one
+    return root, project
+
+
+def _labels(project: Project) -> dict[str, str | None]:
+    frame = project.images()
+    labels = frame.label.astype(object).where(frame.label.notna(), None)
+    return dict(zip(frame.path, labels, strict=True))
+
+
+def _stored_hash(project: Project, rel: str) -> str:
+    return project.db.scalar("SELECT hash FROM images WHERE path = ?", (rel,))  # type: ignore[return-value]
+
+
+def test_two_files_of_one_size_and_time_swapped_by_renaming_swap_their_labels(tmp_path):
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80, "c.bmp": 160})
+    project.add_classes(["cat", "dog"])
+    project.set_labels({"a.bmp": "cat", "b.bmp": "dog"})
+    ids = project.ids_for(["a.bmp", "b.bmp"])
+    os.rename(root / "a.bmp", root / "tmp.bmp")
+    os.rename(root / "b.bmp", root / "a.bmp")
+    os.rename(root / "tmp.bmp", root / "b.bmp")
+    assert os.stat(root / "a.bmp").st_mtime_ns == os.stat(root / "b.bmp").st_mtime_ns
+
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.changed, counts.added, counts.removed) == (2, 0, 0, 0)
+    assert _labels(project) == {"a.bmp": "dog", "b.bmp": "cat", "c.bmp": None}
+    assert project.ids_for(["a.bmp", "b.bmp"]) == {"a.bmp": ids["b.bmp"], "b.bmp": ids["a.bmp"]}
+    assert _stored_hash(project, "a.bmp") == hash_file(root / "a.bmp")
+    project.close()
+
+
+def test_bytes_rewritten_with_the_old_time_put_back_are_a_change(tmp_path):
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    before = os.stat(root / "a.bmp")
+    _bmp(root / "a.bmp", 200)  # same size: a BMP of the same dimensions
+    os.utime(root / "a.bmp", ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(root / "a.bmp")
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    counts = project.scan(workers=1)
+
+    assert (counts.changed, counts.unchanged) == (1, 1)
+    assert _stored_hash(project, "a.bmp") == hash_file(root / "a.bmp")
+    project.close()
+
+
+def test_a_file_whose_change_time_alone_moved_is_hashed_not_decoded_and_found_the_same(
+    tmp_path, monkeypatch
+):
+    """A hard link made to it (an export with --link hardlink) moves its change time."""
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    os.link(root / "a.bmp", tmp_path / "exported.bmp")
+    now = os.stat(root / "a.bmp").st_ctime_ns
+    assert now != project.db.scalar("SELECT ctime_ns FROM images WHERE path = 'a.bmp'")
+    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("decoded a file"))
+
+    counts = project.scan(workers=1)
+
+    assert (counts.changed, counts.moved, counts.unchanged) == (0, 0, 2)
+    assert project.db.scalar("SELECT ctime_ns FROM images WHERE path = 'a.bmp'") == now
+    project.close()
+
+
+def test_a_project_indexed_before_change_times_were_kept_gets_them_without_reading(
+    tmp_path, monkeypatch
+):
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    project.close()
+    conn = sqlite3.connect(tmp_path / "proj" / db.DB_FILENAME)  # made as schema 12 made it
+    conn.execute("ALTER TABLE images DROP COLUMN ctime_ns")
+    conn.execute("PRAGMA user_version = 12")
+    conn.commit()
+    conn.close()
+    project = open_project(tmp_path / "proj")
+    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("read a file"))
+
+    counts = project.scan(workers=1)
+
+    assert counts.unchanged == 2
+    stored = dict(project.db.query("SELECT path, ctime_ns FROM images"))
+    assert stored == {p: os.stat(root / p).st_ctime_ns for p in ("a.bmp", "b.bmp")}
+    project.close()
+
+
+def test_a_renamed_file_is_not_read_again_on_the_next_scan(tmp_path, monkeypatch):
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    os.rename(root / "a.bmp", root / "renamed.bmp")
+    assert project.scan(workers=1).moved == 1
+    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("read a file"))
+
+    assert project.scan(workers=1).unchanged == 2
+    project.close()
