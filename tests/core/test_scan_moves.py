@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 
+import pytest
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
@@ -180,8 +181,18 @@ def test_a_renumbered_folder_keeps_each_label_on_its_picture(tmp_path):
     project.close()
 
 
-def test_two_swapped_files_swap_their_labels(tmp_path):
+@pytest.mark.parametrize("same_size_and_time", [False, True])
+def test_two_swapped_files_swap_their_labels(tmp_path, same_size_and_time):
+    """Also two BMPs of one size and one time (an archive's files, renumbered): only
+    their change times (ctime) tell them apart from before."""
     root, project = _indexed(tmp_path, ["a.png", "b.png", "c.png"])
+    if same_size_and_time:
+        for seed, name in enumerate(["a.png", "b.png", "c.png"]):
+            write_image(root / name, seed=seed, fmt="BMP")  # a BMP under any name
+            os.utime(root / name, ns=(1_600_000_000 * 10**9,) * 2)
+        project.scan(workers=1)
+        time.sleep(0.05)  # change times tick coarsely: the renames land on a later one
+        assert len({(root / n).stat().st_size for n in ["a.png", "b.png", "c.png"]}) == 1
     project.add_classes(["cat", "dog"])
     project.set_labels({"a.png": "cat", "b.png": "dog"})
     ids = project.ids_for(["a.png", "b.png"])
