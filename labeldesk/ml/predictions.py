@@ -32,6 +32,7 @@ from .cachefiles import read_arrays, replace_versions, rows_of
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
+from .pixel_view import MAX_ROWS as PIXEL_MAX_ROWS
 from .pixel_view import PROBE_C as PIXEL_C
 from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
@@ -63,8 +64,9 @@ CLEAN_MIN_PER_CLASS = 40
 CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's labels
 # Part of the cache key: bump it when the way predictions are computed changes.
 # v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in;
-# v7: the probes' C 1 -> 2 (probe.C_REG)
-ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v7"
+# v7: the probes' C 1 -> 2 (probe.C_REG); v8: the file says whether thumbnails were
+# missing (``pixels_missing``: looked at again when read)
+ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v8"
 
 
 @dataclass
@@ -187,19 +189,31 @@ def project_predictions(
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
         cache,
-        ("probs", "oof", "pixel_share"),
+        ("probs", "oof", "pixel_share", "pixels_missing"),
         lambda a: (
             rows_of(a["probs"], n, c, "f")
             or rows_of(a["oof"], n, None, "b")
             or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
+            or rows_of(a["pixels_missing"].reshape(1), 1, None, "b")
         ),
     )
+    trainable = training_mask(labels, splits, statuses)
+    view: np.ndarray | None = None
+    if cached is not None and bool(cached["pixels_missing"].reshape(1)[0]):
+        # made while too few thumbnails could be read: made again once they can (the
+        # app makes missing thumbnails as it shows them; a scan after a full disk)
+        view = pixel_view(project, vectors)
+        cached = None if view is not None else cached
     if cached is not None:
         probs, oof = cached["probs"], cached["oof"]
         share = float(cached["pixel_share"].reshape(1)[0])
     else:
-        trainable = training_mask(labels, splits, statuses)
         graph = neighbor_graph(project, vectors=vectors)
+        wanted = pixels and enough_to_clean(labels, trainable)
+        if wanted and view is None:
+            view = pixel_view(project, vectors)
+        # None for want of thumbnails (not for a project too large for the view)
+        missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
 
         def from_head(features: np.ndarray) -> np.ndarray | None:
             # None: the checkpoint is damaged (warned)
@@ -208,15 +222,16 @@ def project_predictions(
         mix: dict[str, float] = {}
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
-            pixels=pixel_view(project, vectors)
-            if pixels and enough_to_clean(labels, trainable) else None,
-            mix=mix,
+            pixels=view if wanted else None, mix=mix,
         )  # fmt: skip
         share = mix.get("pixel_share", 0.0)
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
-                np.savez(f, probs=probs, oof=oof, pixel_share=np.float64(share))
+                np.savez(
+                    f, probs=probs, oof=oof, pixel_share=np.float64(share),
+                    pixels_missing=np.bool_(missing),
+                )  # fmt: skip
 
         replace_versions(cache, f"{prefix}*.npz", write)
     return Predictions(

@@ -306,3 +306,33 @@ def test_thumbnails_read_in_chunks_on_threads_give_the_same_view(pixel_project, 
     # the same numbers, centred over one row fewer: compare the rows' directions
     cos = (whole[rest] * chunked[rest]).sum(axis=1)
     assert cos.min() > 0.99
+
+
+def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they_are_back(
+    pixel_project, monkeypatch, tmp_path
+):
+    """The view is off while too few thumbnails can be read (a full disk at indexing
+    time; the app makes them again as it shows the images). The predictions' cache key
+    cannot know: it remembers that they went without, and looks again."""
+    vectors = project_vectors(pixel_project)
+    thumbs = [thumbnail_path(pixel_project.thumbs_dir, h) for h in vectors.hashes]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+        t.rename(aside / f"{i}.jpg")
+    fits = []
+    real = pred_mod.out_of_sample_probs
+    monkeypatch.setattr(
+        pred_mod, "out_of_sample_probs", lambda *a, **k: fits.append(1) or real(*a, **k)
+    )
+
+    assert project_predictions(pixel_project).pixel_share == 0.0  # the view is off
+    assert project_predictions(pixel_project).pixel_share == 0.0  # and still off: cached
+    assert len(fits) == 1
+    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+        (aside / f"{i}.jpg").rename(t)
+
+    back = project_predictions(pixel_project)
+    assert len(fits) == 2 and back.pixel_share >= 0.5
+    assert project_predictions(pixel_project).pixel_share == back.pixel_share
+    assert len(fits) == 2  # now made with the view: cached as any other

@@ -115,7 +115,10 @@ def test_predictions_cache_for_other_classes_is_stale(clustered, caplog):
     preds = project_predictions(clustered)
     cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "predictions-*.npz")
     with open(cache, "wb") as f:
-        np.savez(f, probs=preds.probs[:, :2], oof=preds.out_of_fold, pixel_share=0.0)
+        np.savez(
+            f, probs=preds.probs[:, :2], oof=preds.out_of_fold, pixel_share=0.0,
+            pixels_missing=False,
+        )  # fmt: skip
     np.testing.assert_allclose(project_predictions(clustered).probs, preds.probs)
     assert "shape" in caplog.text
 
