@@ -102,3 +102,20 @@ def test_a_renamed_file_is_not_read_again_on_the_next_scan(tmp_path, monkeypatch
 
     assert project.scan(workers=1).unchanged == 2
     project.close()
+
+
+def test_a_folder_copied_with_its_times_kept_is_hashed_not_decoded(tmp_path, monkeypatch):
+    """``cp -a`` to another disk, then ``scan --images NEW``: every change time is new."""
+    import shutil
+
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    shutil.copytree(root, tmp_path / "copy")  # copy2: the modification times are kept
+    project.relocate(tmp_path / "copy")
+    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("decoded a file"))
+
+    counts = project.scan(workers=1)
+
+    assert (counts.unchanged, counts.changed, counts.moved) == (2, 0, 0)
+    stored = dict(project.db.query("SELECT path, ctime_ns FROM images"))
+    assert stored == {p: os.stat(tmp_path / "copy" / p).st_ctime_ns for p in ("a.bmp", "b.bmp")}
+    project.close()
