@@ -150,6 +150,17 @@ def pixel_view(project: Project, vectors: ProjectVectors) -> np.ndarray | None:
     return values  # rows without a thumbnail stay all zeros: the probe's prior
 
 
+def thumbnails_stamp(project: Project) -> int:
+    """The newest modification time among the thumbnail folder and its subfolders (a
+    thumbnail made or removed moves its folder's; some 257 stats); 0 when there is none."""
+    try:
+        with os.scandir(project.thumbs_dir) as entries:
+            folders = [e.stat().st_mtime_ns for e in entries if e.is_dir(follow_symlinks=False)]
+        return max([project.thumbs_dir.stat().st_mtime_ns, *folders])
+    except OSError:
+        return 0
+
+
 def _make(project: Project, vectors: ProjectVectors, rows: np.ndarray) -> dict[int, np.ndarray]:
     """Descriptors of ``rows`` whose thumbnails can be read, CHUNK at a time on a few
     threads (Pillow's decoding and numpy's sums let go of the GIL)."""

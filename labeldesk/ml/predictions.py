@@ -36,7 +36,7 @@ from .pixel_view import MAX_ROWS as PIXEL_MAX_ROWS
 from .pixel_view import PROBE_C as PIXEL_C
 from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
-from .pixel_view import blend_weight, pixel_view
+from .pixel_view import blend_weight, pixel_view, thumbnails_stamp
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
 from .row_labels import row_labels
 from .search import knn_graph
@@ -65,7 +65,7 @@ CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's lab
 # Part of the cache key: bump it when the way predictions are computed changes.
 # v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in;
 # v7: the probes' C 1 -> 2 (probe.C_REG); v8: the file says whether thumbnails were
-# missing (``pixels_missing``: looked at again when read)
+# missing (``pixels_missing``, ``thumbs_seen``: looked at again when their folders change)
 ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v8"
 
 
@@ -189,31 +189,38 @@ def project_predictions(
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
         cache,
-        ("probs", "oof", "pixel_share", "pixels_missing"),
+        ("probs", "oof", "pixel_share", "pixels_missing", "thumbs_seen"),
         lambda a: (
             rows_of(a["probs"], n, c, "f")
             or rows_of(a["oof"], n, None, "b")
             or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
             or rows_of(a["pixels_missing"].reshape(1), 1, None, "b")
+            or rows_of(a["thumbs_seen"].reshape(1), 1, None, "i")
         ),
     )
     trainable = training_mask(labels, splits, statuses)
     view: np.ndarray | None = None
     if cached is not None and bool(cached["pixels_missing"].reshape(1)[0]):
-        # made while too few thumbnails could be read: made again once they can (the
-        # app makes missing thumbnails as it shows them; a scan after a full disk)
-        view = pixel_view(project, vectors)
-        cached = None if view is not None else cached
+        # Made while too few thumbnails could be read: made again once they can (the app
+        # makes missing thumbnails as it shows them). Looked at only when a thumbnail
+        # folder changed since: the view costs a read of every thumbnail still missing.
+        seen = thumbnails_stamp(project)
+        if seen != int(cached["thumbs_seen"].reshape(1)[0]):
+            view = pixel_view(project, vectors)
+            if view is not None:
+                cached = None
+            else:
+                share = float(cached["pixel_share"].reshape(1)[0])
+                _save(cache, prefix, cached["probs"], cached["oof"], share, seen)
     if cached is not None:
         probs, oof = cached["probs"], cached["oof"]
         share = float(cached["pixel_share"].reshape(1)[0])
     else:
         graph = neighbor_graph(project, vectors=vectors)
         wanted = pixels and enough_to_clean(labels, trainable)
+        seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
         if wanted and view is None:
             view = pixel_view(project, vectors)
-        # None for want of thumbnails (not for a project too large for the view)
-        missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
 
         def from_head(features: np.ndarray) -> np.ndarray | None:
             # None: the checkpoint is damaged (warned)
@@ -225,18 +232,28 @@ def project_predictions(
             pixels=view if wanted else None, mix=mix,
         )  # fmt: skip
         share = mix.get("pixel_share", 0.0)
-
-        def write(tmp: Path) -> None:
-            with open(tmp, "wb") as f:
-                np.savez(
-                    f, probs=probs, oof=oof, pixel_share=np.float64(share),
-                    pixels_missing=np.bool_(missing),
-                )  # fmt: skip
-
-        replace_versions(cache, f"{prefix}*.npz", write)
+        # None for want of thumbnails (not for a project too large for the view)
+        missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
+        _save(cache, prefix, probs, oof, share, seen if missing else None)
     return Predictions(
         vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
     )
+
+
+def _save(
+    cache: Path, prefix: str, probs: np.ndarray, oof: np.ndarray, share: float, seen: int | None
+) -> None:
+    """Write the predictions' cache file; ``seen``: made without the pixel view for want
+    of thumbnails, when the thumbnail folders looked as :func:`thumbnails_stamp` says."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(
+                f, probs=probs, oof=oof, pixel_share=np.float64(share),
+                pixels_missing=np.bool_(seen is not None), thumbs_seen=np.int64(seen or 0),
+            )  # fmt: skip
+
+    replace_versions(cache, f"{prefix}*.npz", write)
 
 
 def scored_predictions(

@@ -37,6 +37,21 @@ def _indexed(tmp_path, values: dict[str, int]) -> tuple:
     return root, project
 
 
+def _no_reading(monkeypatch) -> None:
+    """Neither decoded (the probe) nor hashed (the scanner's and the writer's checks)."""
+    from labeldesk.core import scan_writer, scanner
+
+    def fail(*args, **kwargs):
+        pytest.fail(f"read a file: {args[:1]}")
+
+    for module, name in (
+        (probe_pool, "probe_file"),
+        (scanner, "hash_file"),
+        (scan_writer, "hash_file"),
+    ):
+        monkeypatch.setattr(module, name, fail)
+
+
 def _stored_hash(project: Project, rel: str) -> str:
     return project.db.scalar("SELECT hash FROM images WHERE path = ?", (rel,))  # type: ignore[return-value]
 
@@ -59,7 +74,7 @@ def test_bytes_rewritten_with_the_old_time_put_back_are_a_change(tmp_path):
 def test_a_file_whose_change_time_alone_moved_is_hashed_not_decoded_and_found_the_same(
     tmp_path, monkeypatch
 ):
-    """A hard link made to it (an export with --link hardlink) moves its change time."""
+    """A hard link made to it (an export with --hardlink) moves its change time."""
     root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
     os.link(root / "a.bmp", tmp_path / "exported.bmp")
     now = os.stat(root / "a.bmp").st_ctime_ns
@@ -84,7 +99,7 @@ def test_a_project_indexed_before_change_times_were_kept_gets_them_without_readi
     conn.commit()
     conn.close()
     project = open_project(tmp_path / "proj")
-    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("read a file"))
+    _no_reading(monkeypatch)
 
     counts = project.scan(workers=1)
 
@@ -98,7 +113,7 @@ def test_a_renamed_file_is_not_read_again_on_the_next_scan(tmp_path, monkeypatch
     root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
     os.rename(root / "a.bmp", root / "renamed.bmp")
     assert project.scan(workers=1).moved == 1
-    monkeypatch.setattr(probe_pool, "probe_file", lambda *a, **k: pytest.fail("read a file"))
+    _no_reading(monkeypatch)
 
     assert project.scan(workers=1).unchanged == 2
     project.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -320,15 +321,22 @@ def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they
     aside.mkdir()
     for i, t in enumerate(thumbs[: len(thumbs) // 2]):
         t.rename(aside / f"{i}.jpg")
-    fits = []
-    real = pred_mod.out_of_sample_probs
+    fits, looks = [], []
+    real_fit, real_look = pred_mod.out_of_sample_probs, pred_mod.pixel_view
     monkeypatch.setattr(
-        pred_mod, "out_of_sample_probs", lambda *a, **k: fits.append(1) or real(*a, **k)
+        pred_mod, "out_of_sample_probs", lambda *a, **k: fits.append(1) or real_fit(*a, **k)
     )
+    monkeypatch.setattr(pred_mod, "pixel_view", lambda *a: looks.append(1) or real_look(*a))
 
     assert project_predictions(pixel_project).pixel_share == 0.0  # the view is off
     assert project_predictions(pixel_project).pixel_share == 0.0  # and still off: cached
-    assert len(fits) == 1
+    assert (len(fits), len(looks)) == (1, 1)  # no thumbnail came: not looked for again
+    time.sleep(0.05)  # folder times tick coarsely
+    thumbs[-1].unlink()  # a thumbnail folder changes, and still too few can be read
+    assert project_predictions(pixel_project).pixel_share == 0.0
+    assert project_predictions(pixel_project).pixel_share == 0.0
+    assert (len(fits), len(looks)) == (1, 2)  # looked once, and the look was kept
+    time.sleep(0.05)
     for i, t in enumerate(thumbs[: len(thumbs) // 2]):
         (aside / f"{i}.jpg").rename(t)
 
