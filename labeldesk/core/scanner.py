@@ -15,8 +15,10 @@ keeps what it finished and the next scan continues from there.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copy
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
+HASH_THREADS = 8  # at most, and never more than the machine's cores
+HASH_CHUNK = 1024
 
 
 def scan(
@@ -157,25 +161,29 @@ def _same_bytes(
     """Those of ``paths`` whose bytes still hash as indexed. A change time moves with a
     rename or a write, but also with a hard link made to the file (an export with
     ``--hardlink``), new permissions or attributes: such files are hashed, not
-    decoded again."""
+    decoded again, on a few threads (hashing and reading let go of the GIL)."""
     if not paths:
         return set()
     query = f"SELECT path, hash FROM images WHERE path {IN_LIST}"
     stored: dict[str, str | None] = {
         r[0]: r[1] for r in project.db.query(query, (json_list(paths),))
     }
-    same = set()
-    for done, rel in enumerate(paths):
-        if cancel.cancelled:
-            break
-        if done % 256 == 0:
-            progress(Progress(done, len(paths), "checking files whose change time moved"))
+
+    def same(rel: str) -> bool:
+        if cancel.cancelled or stored.get(rel) is None:
+            return False  # probed: a cancelled scan probes nothing more
         try:
-            if stored.get(rel) is not None and hash_file(project.root / rel) == stored[rel]:
-                same.add(rel)
+            return hash_file(project.root / rel) == stored[rel]
         except OSError:
-            pass  # probed: the probe says what is wrong with it
-    return same
+            return False  # probed: the probe says what is wrong with it
+
+    found: set[str] = set()
+    with ThreadPoolExecutor(min(HASH_THREADS, os.cpu_count() or 1)) as pool:
+        for start in range(0, len(paths), HASH_CHUNK):  # a chunk's futures at a time
+            progress(Progress(start, len(paths), "checking files whose change time moved"))
+            part = paths[start : start + HASH_CHUNK]
+            found.update(rel for rel, ok in zip(part, pool.map(same, part), strict=True) if ok)
+    return found
 
 
 def _load_rows(project: IndexedFolder, paths: list[str]) -> Iterator[KnownRow]:
