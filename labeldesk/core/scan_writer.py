@@ -149,10 +149,12 @@ class ScanWriter:
             here = self.rows.get(rel)
             if (here is None or here.removed) and olds and self.folder_placement(rel)[1] is None:
                 try:
-                    digest = hash_file(self.project.root / rel)
+                    digest: str | None = hash_file(self.project.root / rel)
                 except OSError:
-                    digest = None
-                old = next((r for r in olds if r.hash == digest and r.path in self.gone), None)
+                    digest = None  # unreadable: probed, never matched to a row without a hash
+                old = next(
+                    (r for r in olds if digest and r.hash == digest and r.path in self.gone), None
+                )
                 if old is not None and (here is None or here.hash != digest):
                     with self.project.db.write() as conn:
                         self._read_classes(conn)

@@ -352,3 +352,26 @@ def test_a_folder_found_empty_says_so_and_its_images_come_back_with_their_labels
     assert back.emptied == 0 and not back.warnings
     assert _labels(project) == {"a.png": "cat", "b.png": None}
     project.close()
+
+
+def test_an_unreadable_file_is_not_taken_for_a_vanished_unreadable_one(tmp_path, monkeypatch):
+    """Neither has a hash: nothing says they hold the same bytes, so no label moves."""
+    from labeldesk.core import scan_writer
+
+    root, project = _indexed(tmp_path, ["a.png", "b.png"])
+    project.add_classes(["cat"])
+    project.set_labels({"a.png": "cat"})
+    with project.db.write() as conn:  # as a scan records a file it could not read
+        conn.execute("UPDATE images SET hash = NULL, skip_reason = 'permission denied' "
+                     "WHERE path = 'a.png'")  # fmt: skip
+    os.rename(root / "a.png", root / "c.png")
+
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(scan_writer, "hash_file", unreadable)
+    counts = project.scan(workers=1)
+
+    assert (counts.moved, counts.added) == (0, 1)
+    assert project.db.scalar("SELECT label FROM images WHERE path = 'c.png'") is None
+    project.close()
