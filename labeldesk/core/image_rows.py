@@ -117,3 +117,12 @@ def label_rows(db: Database) -> LabelRows:
             f"SELECT id, label, status, {EFFECTIVE_SPLIT} FROM images WHERE {USABLE}"
         ).fetchall()
     return LabelRows(event, classes, {int(r[0]): (r[1], r[2], r[3]) for r in rows})
+
+
+def record_change_times(db: Database, changes: dict[str, tuple[int, int]]) -> None:
+    """path -> (change time the row holds, the file's new one): the new one where the row
+    still holds the old (a scan meanwhile wins). For an export's own hard links, which
+    move the change time of files whose bytes it checked."""
+    rows = [(new, path, old) for path, (old, new) in changes.items()]
+    with db.write() as conn:
+        conn.executemany("UPDATE images SET ctime_ns = ? WHERE path = ? AND ctime_ns = ?", rows)

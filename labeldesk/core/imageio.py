@@ -28,6 +28,20 @@ PHASH_COMMENT = b"labeldesk-phash:"  # thumbnails carry their image's perceptual
 HASH_BYTES = 16
 
 
+# A file as indexed: (size, mtime_ns, ctime_ns); ctime None for one indexed before
+# schema 13. A file that no longer matches may not hold the indexed bytes.
+IndexedStat = tuple[int, int, int | None]
+
+
+def stat_matches(st: os.stat_result, indexed: IndexedStat, *, times_only: bool = False) -> bool:
+    """Whether ``st`` is the indexed size and times (``times_only``: size and mtime, the
+    change time aside, as after a hard link of our own moved it)."""
+    size, mtime, ctime = indexed
+    if st.st_size != size or st.st_mtime_ns != mtime:
+        return False
+    return times_only or ctime is None or st.st_ctime_ns == ctime
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """What indexing learns about one file. ``skip_reason`` is set when it is unusable."""

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from .db import Database
 from .display import counted
 from .image_rows import USABLE
+from .imageio import IndexedStat
 from .labels import NEWEST_EVENT, last_event_id, state_as_of
 from .sql_lists import IN_LIST, json_list
 from .versions import CURRENT, DatasetVersion, members
@@ -49,9 +50,10 @@ class ImageAt:
     # The path the version names it by, when that is not ``path`` (it moved since): an
     # export of the version names the file as it was named then.
     recorded_path: str | None = None
-    # (size, mtime_ns) of the file at ``path`` when it was indexed with ``hash``: a file
-    # that no longer matches them was changed since, and its bytes are not these
-    indexed_stat: tuple[int, int] | None = None
+    # (size, mtime_ns, ctime_ns) of the file at ``path`` when it was indexed with ``hash``
+    # (ctime None: indexed before schema 13): a file that no longer matches them was
+    # changed since, and its bytes may not be these
+    indexed_stat: IndexedStat | None = None
     # A labeled image without a split of its own: ``split`` is the train it counts in
     # (an export writes it there, and its manifest says it had none)
     split_implied: bool = False
@@ -95,7 +97,7 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
         event = conn.execute(NEWEST_EVENT).fetchone()[0]
         rows = conn.execute(
             f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT}, size, mtime_ns, "
-            f"split IS NULL AND label IS NOT NULL "
+            f"split IS NULL AND label IS NOT NULL, ctime_ns "
             f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
         ).fetchall()
     return int(event), [
@@ -106,7 +108,7 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
             r[3],
             r[4],
             r[5],
-            indexed_stat=(int(r[6]), int(r[7])),
+            indexed_stat=(int(r[6]), int(r[7]), r[9]),
             split_implied=bool(r[8]),
         )
         for r in rows
@@ -117,25 +119,26 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
     state, implied = _version_state(db, version)
     now: dict[int, tuple[str, str | None, str | None]] = {}
-    stat_of: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of an indexed path
-    for image_id, path, content, problem, size, mtime in db.query(
+    stat_of: dict[str, IndexedStat] = {}  # (size, mtime_ns, ctime_ns) of an indexed path
+    for image_id, path, content, problem, size, mtime, ctime in db.query(
         f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
-        f"folder since' ELSE skip_reason END, size, mtime_ns FROM images WHERE id {IN_LIST}",
+        f"folder since' ELSE skip_reason END, size, mtime_ns, ctime_ns FROM images "
+        f"WHERE id {IN_LIST}",
         (json_list(list(state)),),
     ):
         now[int(image_id)] = (path, content, problem)
-        stat_of[path] = (int(size), int(mtime))
+        stat_of[path] = (int(size), int(mtime), ctime)
     lost = {r.hash for i, r in state.items() if _why_missing(now.get(i), r.hash) is not None}
     same_bytes: dict[str, str] = {}
     if lost:
-        for path, content, size, mtime in db.query(
-            f"SELECT path, hash, size, mtime_ns FROM images WHERE {USABLE} "
+        for path, content, size, mtime, ctime in db.query(
+            f"SELECT path, hash, size, mtime_ns, ctime_ns FROM images WHERE {USABLE} "
             f"AND hash {IN_LIST} ORDER BY path",
             (json_list(sorted(lost)),),
         ):
             if content not in same_bytes:
                 same_bytes[content] = path
-                stat_of[path] = (int(size), int(mtime))
+                stat_of[path] = (int(size), int(mtime), ctime)
     items = []
     for image_id, r in state.items():
         why = _why_missing(now.get(image_id), r.hash)

@@ -9,16 +9,25 @@ about atomicity, target checks or the manifest.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import posixpath
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.imageio import content_hash, content_hasher, hash_file
+from labeldesk.core.image_rows import record_change_times
+from labeldesk.core.imageio import (
+    IndexedStat,
+    content_hash,
+    content_hasher,
+    hash_file,
+    stat_matches,
+)
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
 
@@ -33,6 +42,8 @@ from .export_names import (
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,9 +160,10 @@ class Item:
     # Where the file is read from, when not at ``path``: an image of a version that moved
     # since is read from where it is now but named as the version names it.
     source: str | None = None
-    # (size, mtime_ns) of the file as indexed with ``hash``; a file that no longer
-    # matches was changed since, and is not exported under this label (None: unchecked)
-    indexed_stat: tuple[int, int] | None = None
+    # (size, mtime_ns, ctime_ns) of the file as indexed with ``hash``; a file that no
+    # longer matches is exported under this label only when its bytes still hash as
+    # indexed (None: unchecked)
+    indexed_stat: IndexedStat | None = None
     # Does the model's judgement of the label (flagged, label quality) apply? Not where a
     # version's label is not today's: the model judged today's.
     label_judged: bool = True
@@ -190,6 +202,9 @@ class PlaceCache:
     follow: bool
     real_dirs: dict[str, str] = field(default_factory=dict)
     made: set[str] = field(default_factory=set)  # destination folders already created
+    # source path -> (its indexed change time, the one our hard link gave it): recorded
+    # in the project afterwards, so that the next scan need not hash the file again
+    relinked: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, project: Project) -> PlaceCache:
@@ -214,7 +229,7 @@ def place(
     cache: PlaceCache | None = None,
     inside: Path | None = None,
     *,
-    indexed_stat: tuple[int, int] | None = None,
+    indexed_stat: IndexedStat | None = None,
     content: str | None = None,
     first_frame: bool = False,
 ) -> None:
@@ -224,7 +239,7 @@ def place(
     export stays small but needs the image folder where it is. ``cache``: one per export
     (:meth:`PlaceCache.of`), for speed. Never overwrites: an existing ``dest`` raises
     FileExistsError. ``inside``: the folder ``dest`` must stay in (SkipItem if not).
-    ``indexed_stat``, ``content``: the source's indexed (size, mtime_ns) and hash;
+    ``indexed_stat``, ``content``: the source's indexed (size, mtime_ns, ctime_ns) and hash;
     SkipItem if its bytes changed since: the copy or link is judged once written.
     ``first_frame``: write a PNG of the GIF's first frame instead (whatever ``link``
     says), made from bytes read once and judged as :func:`read_unchanged` judges them."""
@@ -267,36 +282,55 @@ def place(
             return
     # A link: judge what was written, not the source before: a rewrite between a check
     # and the link would otherwise go out under the old label. A source whose size and
-    # time were the indexed ones before and still are after was not written meanwhile
-    # (a write moves the time): two stats. Otherwise the link is judged: its time (it
-    # shares the source's), else its bytes are hashed. (A file rewritten since the last
-    # scan with the same size and time is not seen here, where a re-scan sees its change
-    # time move: hashing every linked file would read every byte of an export that is
-    # meant to copy none.)
+    # times were the indexed ones before (its change time too: a file swapped in by a
+    # rename, or rewritten with its time put back, since the last scan moved it) and
+    # whose size and time still are after was not written meanwhile: two stats. (Our
+    # own hard link moves the change time.) Otherwise the link is judged: its size and
+    # time (it shares the source's), else its bytes are hashed.
     try:
-        unchanged = not moved and not stat_moved(source, indexed_stat)
+        unchanged = not moved and not stat_moved(source, indexed_stat, times_only=True)
     except OSError:  # gone or moved away just after: judge the copy itself
         unchanged = False
-    if indexed_stat is not None and not unchanged and not _as_indexed(dest, indexed_stat, content):
+    if indexed_stat is None:
+        return
+    # (our hard link moved the change time: where it had not moved before, size and
+    # time tell; where it had, the bytes)
+    if not unchanged and not _as_indexed(dest, indexed_stat, content, times_only=not moved):
         dest.unlink()  # the copy or link just made, nothing else
         raise SkipItem(CHANGED_SINCE_INDEXED)
+    if linked and unchanged and indexed_stat[2] is not None:
+        cache.relinked[source_rel] = (indexed_stat[2], os.stat(dest).st_ctime_ns)
 
 
-def _as_indexed(path: Path, indexed_stat: tuple[int, int], content: str | None) -> bool:
-    """Whether ``path`` holds the indexed bytes: its size and time are the indexed ones,
-    or (its time alone moved: a touch, a copy) its bytes hash to ``content``."""
+def _as_indexed(
+    path: Path, indexed_stat: IndexedStat, content: str | None, *, times_only: bool = False
+) -> bool:
+    """Whether ``path`` holds the indexed bytes: its size and times are the indexed ones
+    (:func:`~labeldesk.core.imageio.stat_matches`), or (its times alone moved: a touch, a
+    copy, a hard link) its bytes hash to ``content``."""
     st = os.stat(path)
-    if (st.st_size, st.st_mtime_ns) == indexed_stat:
+    if stat_matches(st, indexed_stat, times_only=times_only):
         return True
     return content is not None and st.st_size == indexed_stat[0] and hash_file(path) == content
 
 
-def stat_moved(source: Path, indexed_stat: tuple[int, int] | None) -> bool:
-    """Are the file's size or time not the indexed ones (False when not checked)?"""
+def stat_moved(source: Path, indexed_stat: IndexedStat | None, *, times_only: bool = False) -> bool:
+    """Are the file's size or times not the indexed ones (False when not checked)?"""
     if indexed_stat is None:
         return False
-    st = os.stat(source)
-    return (st.st_size, st.st_mtime_ns) != indexed_stat
+    return not stat_matches(os.stat(source), indexed_stat, times_only=times_only)
+
+
+def record_relinked(project: Project, cache: PlaceCache) -> None:
+    """Give the project the change times our hard links gave its files, where the rows
+    still hold the ones the export checked (a scan meanwhile wins). Only saves the next
+    scan a hash of each file: a project that cannot be written is left as it is."""
+    if not cache.relinked:
+        return
+    try:
+        record_change_times(project.db, cache.relinked)
+    except sqlite3.Error as exc:
+        log.info("change times of hard-linked images not recorded: %s", exc)
 
 
 def _copy_new(source: Path, dest: Path) -> str:
@@ -363,7 +397,7 @@ CHANGED_SINCE_INDEXED = "its file changed since it was indexed (rescan the proje
 
 
 def check_unchanged(
-    source: Path, indexed_stat: tuple[int, int] | None, content: str | None = None
+    source: Path, indexed_stat: IndexedStat | None, content: str | None = None
 ) -> None:
     """SkipItem when the file's bytes are no longer the ones the label (or the version)
     is about: its size or modification time is not the indexed one and, when ``content``
@@ -375,7 +409,7 @@ def check_unchanged(
 
 
 def read_unchanged(
-    source: Path, indexed_stat: tuple[int, int] | None, content: str | None = None
+    source: Path, indexed_stat: IndexedStat | None, content: str | None = None
 ) -> bytes:
     """The file's bytes, read once, when they are the indexed ones: with ``content`` (the
     indexed hash), when they hash to it (the hash is of the bytes returned, so a rewrite
@@ -390,7 +424,7 @@ def read_unchanged(
         if content_hash(data) != content:  # by one of the same size and time too)
             raise SkipItem(CHANGED_SINCE_INDEXED)
         return data
-    if (st.st_size, st.st_mtime_ns) != indexed_stat:
+    if not stat_matches(st, indexed_stat):
         raise SkipItem(CHANGED_SINCE_INDEXED)
     return data
 
@@ -495,6 +529,7 @@ def copy_images(
         yield item, rel
         if done % 200 == 0 or done == len(items):
             progress(Progress(done, len(items), "exporting"))
+    record_relinked(project, cache)
 
 
 def _source_problem(project: Project, item: Item, exc: OSError) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.imageio import IndexedStat
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
 from ..writing import (
@@ -119,7 +120,7 @@ def image_suffix(data: bytes, path: str) -> str:
 def read_image(
     project: Project,
     rel: str,
-    indexed_stat: tuple[int, int] | None = None,
+    indexed_stat: IndexedStat | None = None,
     content: str | None = None,
 ) -> bytes:
     """An image's bytes; a symbolic link to outside the image folder is not followed
