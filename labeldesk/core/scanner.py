@@ -159,9 +159,10 @@ def _same_bytes(
     project: IndexedFolder, paths: list[str], cancel: CancelToken, progress: ProgressCallback
 ) -> set[str]:
     """Those of ``paths`` whose bytes still hash as indexed. A change time moves with a
-    rename or a write, but also with a hard link made to the file (an export with
-    ``--hardlink``), new permissions or attributes: such files are hashed, not
-    decoded again, on a few threads (hashing and reading let go of the GIL)."""
+    rename or a write, but also with a hard link made to the file (by another tool:
+    an export's own ``--hardlink`` records the new times), new permissions or attributes:
+    such files are hashed, not decoded again, on a few threads (hashing and reading let
+    go of the GIL)."""
     if not paths:
         return set()
     query = f"SELECT path, hash FROM images WHERE path {IN_LIST}"

@@ -400,9 +400,9 @@ def check_unchanged(
     source: Path, indexed_stat: IndexedStat | None, content: str | None = None
 ) -> None:
     """SkipItem when the file's bytes are no longer the ones the label (or the version)
-    is about: its size or modification time is not the indexed one and, when ``content``
-    (the indexed hash) is given, its bytes hash otherwise (a touched or copied file,
-    whose time alone moved, is still the same image). A missing file raises
+    is about: its size or times (modification, change) are not the indexed ones and,
+    when ``content`` (the indexed hash) is given, its bytes hash otherwise (a touched or
+    copied file, whose times alone moved, is still the same image). A missing file raises
     FileNotFoundError, as reading it would. ``indexed_stat`` None: not checked."""
     if indexed_stat is not None and not _as_indexed(source, indexed_stat, content):
         raise SkipItem(CHANGED_SINCE_INDEXED)

@@ -65,7 +65,7 @@ CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's lab
 # Part of the cache key: bump it when the way predictions are computed changes.
 # v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in;
 # v7: the probes' C 1 -> 2 (probe.C_REG); v8: the file says whether thumbnails were
-# missing (``pixels_missing``, ``thumbs_seen``: looked at again when their folders change)
+# missing (``thumbs_seen``: looked at again when their folders change)
 ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v8"
 
 
@@ -189,23 +189,22 @@ def project_predictions(
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
         cache,
-        ("probs", "oof", "pixel_share", "pixels_missing", "thumbs_seen"),
+        ("probs", "oof", "pixel_share", "thumbs_seen"),
         lambda a: (
             rows_of(a["probs"], n, c, "f")
             or rows_of(a["oof"], n, None, "b")
             or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
-            or rows_of(a["pixels_missing"].reshape(1), 1, None, "b")
             or rows_of(a["thumbs_seen"].reshape(1), 1, None, "i")
         ),
     )
-    trainable = training_mask(labels, splits, statuses)
     view: np.ndarray | None = None
-    if cached is not None and bool(cached["pixels_missing"].reshape(1)[0]):
+    looked = int(cached["thumbs_seen"].reshape(1)[0]) if cached is not None else NOT_MISSING
+    if cached is not None and looked != NOT_MISSING:
         # Made while too few thumbnails could be read: made again once they can (the app
         # makes missing thumbnails as it shows them). Looked at only when a thumbnail
         # folder changed since: the view costs a read of every thumbnail still missing.
         seen = thumbnails_stamp(project)
-        if seen != int(cached["thumbs_seen"].reshape(1)[0]):
+        if seen != looked:
             view = pixel_view(project, vectors)
             if view is not None:
                 cached = None
@@ -216,6 +215,7 @@ def project_predictions(
         probs, oof = cached["probs"], cached["oof"]
         share = float(cached["pixel_share"].reshape(1)[0])
     else:
+        trainable = training_mask(labels, splits, statuses)
         graph = neighbor_graph(project, vectors=vectors)
         wanted = pixels and enough_to_clean(labels, trainable)
         seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
@@ -240,18 +240,19 @@ def project_predictions(
     )
 
 
+NOT_MISSING = -1  # ``thumbs_seen`` of predictions that did not go without thumbnails
+
+
 def _save(
     cache: Path, prefix: str, probs: np.ndarray, oof: np.ndarray, share: float, seen: int | None
 ) -> None:
     """Write the predictions' cache file; ``seen``: made without the pixel view for want
     of thumbnails, when the thumbnail folders looked as :func:`thumbnails_stamp` says."""
+    seen_as = np.int64(NOT_MISSING if seen is None else seen)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
-            np.savez(
-                f, probs=probs, oof=oof, pixel_share=np.float64(share),
-                pixels_missing=np.bool_(seen is not None), thumbs_seen=np.int64(seen or 0),
-            )  # fmt: skip
+            np.savez(f, probs=probs, oof=oof, pixel_share=np.float64(share), thumbs_seen=seen_as)
 
     replace_versions(cache, f"{prefix}*.npz", write)
 

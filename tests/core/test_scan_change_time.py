@@ -74,7 +74,7 @@ def test_bytes_rewritten_with_the_old_time_put_back_are_a_change(tmp_path):
 def test_a_file_whose_change_time_alone_moved_is_hashed_not_decoded_and_found_the_same(
     tmp_path, monkeypatch
 ):
-    """A hard link made to it (an export with --hardlink) moves its change time."""
+    """A hard link made to it by another tool moves its change time."""
     root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
     os.link(root / "a.bmp", tmp_path / "exported.bmp")
     now = os.stat(root / "a.bmp").st_ctime_ns

@@ -117,7 +117,7 @@ def test_predictions_cache_for_other_classes_is_stale(clustered, caplog):
     with open(cache, "wb") as f:
         np.savez(
             f, probs=preds.probs[:, :2], oof=preds.out_of_fold, pixel_share=0.0,
-            pixels_missing=False, thumbs_seen=0,
+            thumbs_seen=-1,
         )  # fmt: skip
     np.testing.assert_allclose(project_predictions(clustered).probs, preds.probs)
     assert "shape" in caplog.text
