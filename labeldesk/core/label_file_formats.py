@@ -28,6 +28,20 @@ SPLIT_COLUMNS = ("split", "subset")
 STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests write it
 TWO_STATUS_COLUMNS = "two columns are named status: neither is read, and no image's status changes"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """``text``'s lines, split at ``\\n``, ``\\r\\n`` and ``\\r`` only. ``str.splitlines``
+    also splits at U+2028, U+2029, U+0085 and a few control characters, which JSON strings
+    and class names may hold as they are: a JSON line, or a line of classes.txt, would be
+    cut in two (and every later class number would name the wrong class)."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 KEEP_LABEL = object()  # a record's label when it sets only the split (Label Studio: a task
 # without an annotation): the image keeps its label
@@ -348,7 +362,7 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
 def parse_json_lines(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
     """One ``{"path": ..., "label": ...}`` object per line (keys named by ``columns``)."""
     parsed = Parsed([], [], "line")
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(text_lines(text), start=1):
         if not line.strip():
             continue
         try:

@@ -140,6 +140,21 @@ def test_round_trip_into_a_new_project_keeps_labels_and_splits(project, tmp_path
         assert expected(again, unlabeled=True) == expected(project, unlabeled=unlabeled)
 
 
+def test_a_name_with_a_unicode_line_separator_reads_back(tmp_path):
+    """metadata.jsonl keeps U+2028 in a file name as it is (JSON allows it): reading it
+    back must not take it for the end of a line."""
+    root = tmp_path / "im"
+    for seed, rel in enumerate(["cat/x\u2028y.png", "dog/b.png", "_unlabeled/u.png"], 1):
+        write_image(root / rel, fmt="PNG", seed=seed)
+    made, _ = create_and_index(tmp_path / "p", root, workers=1)
+    with made:
+        out = tmp_path / "out"
+        export(made, out, "hf", ExportOptions(include_unlabeled=True))
+        _, rows = read_labels(out)
+        assert rows.problems == []
+        assert sorted(r.label for r in rows if r.label) == ["cat", "dog"]
+
+
 # -- importing -----------------------------------------------------------------------
 def dataset(root, files: dict[str, str]):
     """Images for every file name mentioned, and the metadata files given."""

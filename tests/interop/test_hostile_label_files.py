@@ -36,6 +36,18 @@ def test_a_json_lines_file_names_the_line_with_a_huge_integer(tmp_path):
     assert "too many digits" in rows.problems[0][1]
 
 
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_a_json_lines_string_may_hold_a_unicode_line_separator(tmp_path, sep):
+    """JSON allows U+2028, U+2029 and U+0085 unescaped in a string (json.dumps with
+    ensure_ascii=False writes them so): they do not end a line."""
+    rows = [{"path": f"photo{sep}one.png", "label": "cat"}, {"path": "b.png", "label": "dog"}]
+    f = tmp_path / "labels.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows), "utf-8")
+    read = read_label_file(f)
+    assert read.problems == []
+    assert [(r.path, r.label) for r in read] == [(f"photo{sep}one.png", "cat"), ("b.png", "dog")]
+
+
 def test_a_fiftyone_dataset_with_a_huge_integer_is_refused_clearly(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "labels.json").write_text(f'{{"classes": ["cat"], "labels": {{"a": {BIG}}}}}')

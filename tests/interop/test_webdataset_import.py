@@ -256,6 +256,21 @@ def test_classes_txt_keeps_its_line_numbers_and_loses_its_byte_order_mark(tmp_pa
     assert sorted(r.label for r in rows) == ["bird", "cat"]
 
 
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_classes_txt_lines_end_only_at_line_ends(tmp_path, sep):
+    """A class name may hold a Unicode line or paragraph separator: str.splitlines would cut
+    it in two and shift every later class number onto the wrong class."""
+    write_image(tmp_path / "x.png", fmt="PNG", seed=1)
+    write_image(tmp_path / "y.png", fmt="PNG", seed=2)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "classes.txt").write_text(f"foo{sep}bar\r\ncat\ndog\n", encoding="utf-8")
+    x, y = ((tmp_path / n).read_bytes() for n in ("x.png", "y.png"))
+    shard(folder / "a.tar", {"k": {"png": x, "cls": b"1"}, "j": {"png": y, "cls": b"2"}})
+    _, rows = read_labels(folder)
+    assert sorted(r.label for r in rows) == ["cat", "dog"]
+
+
 @pytest.mark.parametrize(
     ("name", "split"),
     [("imagenet-val-0001.tar", "val"), ("train.tar", "train"), ("part-7.tar", None)],

@@ -27,6 +27,7 @@ from labeldesk.core.label_file_formats import (
     decode,
     parse_csv,
     parse_json_lines,
+    text_lines,
 )
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
@@ -140,7 +141,7 @@ def _read_one(file: Path, options: ImportOptions) -> LabelFile:
 def _label_key(text: str, source: str) -> str:
     """The label key of a JSON lines file, by its usual names in the first object (a
     file without one is an error: every image would silently be unlabeled)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text_lines(text) if line.strip()), "")
     try:
         keys = list(json.loads(first)) if first.lstrip().startswith("{") else []
     except (ValueError, RecursionError):  # ValueError: bad JSON, or a too long number

@@ -12,10 +12,13 @@ a row when it has none.
 ``REF`` is read the way Label Studio writes it, and becomes a path that the project's
 images are matched with by suffix (:mod:`labeldesk.core.label_files`):
 
-- ``/data/local-files/?d=dir/a.jpg`` (local-files storage): ``dir/a.jpg``;
+- ``/data/local-files/?d=dir/a.jpg`` (local-files storage): ``dir/a.jpg``, everything
+  after ``d=`` (some versions wrote the path unescaped, ``#``, ``?`` and ``&`` included);
 - ``/data/upload/3/1a2b3c4d-a.jpg`` (an uploaded file): ``a.jpg``, Label Studio's
   ``hex-`` prefix taken off;
-- ``http(s)://host/dir/a.jpg``, ``s3://bucket/dir/a.jpg``, …: ``dir/a.jpg``;
+- ``s3://bucket/dir/a.jpg`` (``gs://``, ``azure-blob://``, …): ``dir/a.jpg``, the
+  object's key as written (a ``#`` or ``?`` in a key is part of its name);
+- ``http(s)://host/dir/a.jpg``: ``dir/a.jpg`` (a query or fragment is not the path);
 - anything else (a plain path) as it is.
 
 A task with ``data.path`` (LabelDesk's own export writes the image's path in the
@@ -37,7 +40,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import KEEP_LABEL
@@ -48,6 +51,12 @@ from .json_input import RowMaker, load_json
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-fA-F]+-(?=.)")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+# A local-files URL (with or without the server's address); its query, unparsed.
+_LOCAL_FILES = re.compile(
+    r"^(?:[A-Za-z][\w+.-]*://[^/]*)?(?:/[^?]*)?/data/local-files/?\?(.*)$", re.S
+)
+# A cloud storage URL: what follows the bucket is the object's key, as the bucket spells it.
+_CLOUD_KEY = re.compile(r"^(?:s3|s3a|gs|gcs|azure-blob|az|abfss?|r2)://[^/]*/", re.I)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 _SNIFF_BYTES = 65536
 
@@ -169,22 +178,35 @@ def reference_path(ref: str) -> tuple[str, str | None]:
         return "", "an inline data: image is not a file LabelDesk can match"
     if _DRIVE.match(ref):  # C:\images\a.jpg is a path, not a URL with scheme "c"
         return ref, None
+    if local := _LOCAL_FILES.match(ref):
+        return _local_files_path(local.group(1))
+    if cloud := _CLOUD_KEY.match(ref):  # the bucket's own key, not a URL: "#" and "?" are
+        return ref[cloud.end() :], None  # ordinary characters there, nothing is escaped
     try:
         parts = urlsplit(ref)
     except ValueError as exc:  # "http://[bucket/a.jpg": that task's problem, not the file's
         return "", f"not a valid URL ({exc}): {ref[:200]!r}"
-    if parts.path.rstrip("/").endswith("/data/local-files"):
-        values = parse_qs(parts.query).get("d")
-        if not values:
-            return "", "a local-files URL without ?d=<path>"
-        return values[0], None
     path = unquote(parts.path)
-    if "/data/upload/" in f"/{path.lstrip('/')}" and not parts.scheme.startswith(("s3", "gs")):
+    if "/data/upload/" in f"/{path.lstrip('/')}":
         name = posixpath.basename(path)
         return _UPLOAD_PREFIX.sub("", name), None
     if parts.scheme:
         return path.lstrip("/"), None
     return ref, None
+
+
+def _local_files_path(query: str) -> tuple[str, str | None]:
+    """The ``d`` parameter of a local-files URL's query, everything after ``d=``: Label
+    Studio's local storage wrote the path into the URL unescaped in some versions, so a
+    ``#``, ``?``, ``&`` or ``+`` in it is part of the file's name (LabelDesk's own export
+    escapes them, and ``%XX`` escapes are decoded)."""
+    if query.startswith("d="):
+        value = query[2:]
+    elif "&d=" in query:
+        value = query.split("&d=", 1)[1]
+    else:
+        return "", "a local-files URL without ?d=<path>"
+    return unquote(value), None
 
 
 def task_label(entries: object, kind: str) -> tuple[str | None, str | None, bool]:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
-from labeldesk.core.label_file_formats import Parsed, Record
+from labeldesk.core.label_file_formats import Parsed, Record, text_lines
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, Progress
@@ -151,7 +151,7 @@ def _classes(folder: Path) -> list[str] | None:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelFileError(str(file), [f"cannot read it: {exc}"]) from None
-    return [line.strip() for line in text.splitlines()]
+    return [line.strip() for line in text_lines(text)]
 
 
 def _shard_split(name: str) -> str | None:
