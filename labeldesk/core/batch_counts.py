@@ -15,7 +15,7 @@ class BatchCounts:
     images: int = 0
     labels: int = 0
     splits: int = 0
-    statuses: int = 0  # given a status (a relabel clearing "verified" is not counted)
+    statuses: int = 0  # given or cleared (a relabel clearing "verified" is not counted)
 
     def by_kind(self) -> dict[str, int]:
         """For ``--json``: how many images got another label, split or status."""
@@ -44,7 +44,8 @@ def batch_counts(db: Database, batch_id: int | None) -> BatchCounts:
         "SELECT COUNT(DISTINCT image_id), "
         "COALESCE(SUM(old_label IS NOT new_label), 0), "
         "COALESCE(SUM(old_split IS NOT new_split), 0), "
-        "COALESCE(SUM(new_status IS NOT NULL AND old_status IS NOT new_status), 0) "
+        "COALESCE(SUM(old_status IS NOT new_status "
+        "AND (new_status IS NOT NULL OR old_label IS new_label)), 0) "
         "FROM label_events WHERE batch_id = ?",
         (batch_id,),
     )[0]

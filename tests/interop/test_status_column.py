@@ -201,6 +201,12 @@ def test_an_import_says_what_it_changed_by_kind(project, tmp_path, capsys):
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)  # again: the project holds it all now
     assert data["applied"] == 0 and data["changed"] == {"labels": 0, "splits": 0, "statuses": 0}
+    cleared = tmp_path / "cleared.csv"  # reviews taken back, labels kept: statuses changed
+    cleared.write_text(
+        "path,label,status\ntrain/cat/cat0.jpg,cat,unreviewed\ntrain/dog/dog0.jpg,dog,unreviewed\n"
+    )
+    assert main(["import", str(project.path), str(cleared)]) == 0
+    assert "2 images changed: 2 review statuses" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("fmt", "source"), [("labelstudio", "tasks.json"), ("hf", "")])
