@@ -452,3 +452,13 @@ def test_json_min_compares_times_as_times_and_tells_joined_projects_apart(tmp_pa
     assert sorted((r.path, r.label) for r in rows) == [
         ("images/a.png", "cat"), ("images/b.png", "dog"),
     ]  # fmt: skip
+
+
+def test_an_empty_choice_is_that_task_s_problem_not_an_unlabel(project, tmp_path):
+    """A choice of "" names no class: it is refused on its task, where it took the
+    image's label away."""
+    f = tmp_path / "tasks.json"
+    f.write_text(json.dumps([task("/data/local-files/?d=train/cat/cat0.jpg", " ")]))
+    _, rows = read_labels(f)
+    assert [n for n, _ in rows.problems] == [1] and "empty choice" in rows.problems[0][1]
+    assert [r.label for r in rows] == []

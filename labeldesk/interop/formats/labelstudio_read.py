@@ -271,4 +271,6 @@ def result_label(result: object) -> tuple[str | None, str | None]:
     picked = choices[0]["value"]["choices"]
     if not isinstance(picked, list) or len(picked) > 1:
         return None, f"several choices {picked!r}: multi-label is not supported"
+    if picked and isinstance(picked[0], str) and not picked[0].strip():
+        return None, "an empty choice names no class (to unlabel an image, submit no choice)"
     return (picked[0] if picked else None), None
