@@ -85,7 +85,10 @@ def export(
     project.check_root()
     chosen = select_items(project, options, cancel=cancel)
     items, report = chosen.items, chosen.report
-    options = replace(options, classes=tuple(chosen.classes))
+    # the classes and the class map as applied (a class typed in another Unicode form
+    # found): what formats that name classes or map the model's guesses use
+    class_map = tuple(chosen.class_map.items())
+    options = replace(options, classes=tuple(chosen.classes), class_map=class_map)
     report.out, report.format = str(target), fmt
     staging = make_staging(target)
     try:

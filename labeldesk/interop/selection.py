@@ -12,7 +12,7 @@ silently.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from labeldesk.core.classes import (
@@ -50,6 +50,8 @@ class Selection:
     items: list[Item]
     report: ExportReport
     classes: list[str]  # the export's classes, in order (class map and version applied)
+    # the class map as applied: old names as the project spells them, None: dropped
+    class_map: dict[str, str | None] = field(default_factory=dict)
 
 
 def parse_class_map(text: str) -> tuple[tuple[str, str | None], ...]:
@@ -119,16 +121,36 @@ def select_items(
         images = keep(images, lambda r: r.status != EXCLUDED, EXCLUDED)
     if not options.include_unverified:
         images = keep(images, lambda r: r.status == VERIFIED, "unverified")
-    if not options.include_flagged:
+    mapping = _checked_map(options.class_map, classes)
+    merges = _merges(classes, mapping)
+    if merges or not options.include_flagged:
+        from labeldesk.ml.errors import NoEmbeddings
         from labeldesk.ml.issues import label_issues
 
         # by image id: a version's image read from another image's file is not that one
         id_of = {r.path: r.image_id for r in now}
-        flagged = {id_of.get(i.path) for i in label_issues(project) if i.flagged}
+        try:
+            issues = label_issues(project, include_all=merges)
+        except NoEmbeddings:
+            if not options.include_flagged:  # nothing to tell the flagged by
+                raise
+            issues = []  # a merge alone: nothing judged, nothing to take back
+        flagged = {id_of.get(i.path) for i in issues if i.flagged}
+        # "ant, should be bee" says nothing in an export where ant and bee are one class:
+        # such a label is not judged there (not flagged, no label quality, not left out)
+        label_of = {r.image_id: r.label for r in images}
+        unjudged = unjudged | {
+            image_id
+            for i in issues
+            if i.suggested is not None
+            and i.suggested != i.label
+            and (image_id := id_of.get(i.path)) is not None
+            and _same_class(label_of.get(image_id), i.suggested, mapping)
+        }
+    if not options.include_flagged:
         images = keep(
             images, lambda r: r.image_id not in flagged or r.image_id in unjudged, "flagged"
         )
-    mapping = _checked_map(options.class_map, classes)
     if mapping:
         images = keep(
             images, lambda r: r.label is None or mapping.get(r.label, r.label), "class map"
@@ -165,7 +187,7 @@ def select_items(
         for r in images
     ]
     items.sort(key=lambda item: item.path)
-    return Selection(_safe_labels(items, report), report, classes)
+    return Selection(_safe_labels(items, report), report, classes, mapping)
 
 
 def gone_since(
@@ -234,6 +256,20 @@ def _checked_map(
     return {
         str(stored[old]): validate_class_name(new) if new else None for old, new in mapping.items()
     }
+
+
+def _merges(classes: list[str], mapping: dict[str, str | None]) -> bool:
+    """Does the map make two of ``classes`` one class in the export?"""
+    kept = [t for t in (mapping.get(name, name) for name in classes) if t is not None]
+    return len(set(kept)) < len(kept)
+
+
+def _same_class(label: str | None, other: str, mapping: dict[str, str | None]) -> bool:
+    """Are ``label`` and ``other`` one class in the export (not one it drops)?"""
+    if label is None:
+        return False
+    mapped = mapping.get(label, label)
+    return mapped is not None and mapped == mapping.get(other, other)
 
 
 def _mapped_classes(classes: list[str], mapping: dict[str, str | None]) -> list[str]:

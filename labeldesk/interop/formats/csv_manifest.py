@@ -56,7 +56,7 @@ def _csv(
     written = list(
         copy_images(project, items, out, options, progress, cancel, report, image_folder)
     )
-    table = manifest_table(project, written, cancel)
+    table = manifest_table(project, written, options, cancel)
     report.carries_status = True  # its status column
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -11,12 +11,13 @@ reader's schema does not change once a model exists.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from labeldesk.core.label_file_formats import Columns
 
+from ..writing import export_classes
 from .base import ImportOptions
 
 if TYPE_CHECKING:
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
     from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
 
-    from ..writing import Item
+    from ..writing import ExportOptions, Item
 
 # path: in the export (images/<file>); split: train/val/test, empty when none;
 # content_hash: the indexed file's BLAKE2b-128 (hex); predicted/confidence: the model's
-# class and its probability; label_quality: the issue score in [0, 1], low = likely
-# mislabeled; suggested: the class the model proposes instead; flagged: listed by
-# `labeldesk issues`. The model's columns are empty for an image it has not scored.
+# class (through the export's class map) and its probability; label_quality: the issue
+# score in [0, 1], low = likely mislabeled; suggested: the class the model proposes
+# instead; flagged: listed by `labeldesk issues`. The model's columns are empty for an
+# image it has not scored.
 # status: verified or excluded (a person's review), empty when neither: an import reads
 # it back (added last, so readers that take the columns by position are not moved).
 COLUMNS = (
@@ -55,9 +57,14 @@ class ManifestTable:
 
 
 def manifest_table(
-    project: Project, written: list[tuple[Item, str]], cancel: CancelToken | None = None
+    project: Project,
+    written: list[tuple[Item, str]],
+    options: ExportOptions,
+    cancel: CancelToken | None = None,
 ) -> ManifestTable:
-    """The manifest of the images ``written`` (item, its path in the export), in order."""
+    """The manifest of the images ``written`` (item, its path in the export), in order.
+    The model's classes go through the export's class map, as the labels did: a class
+    the export does not have (dropped, say) leaves the cell empty."""
     columns: dict[str, list[Cell]] = {
         "path": [rel for _, rel in written],
         "label": [item.label for item, _ in written],
@@ -71,12 +78,20 @@ def manifest_table(
             columns[name] = [None] * len(written)
         return ManifestTable(columns)
     scored = values.insights_row.fillna(-1).to_numpy() >= 0
-    columns["predicted"] = _names(values.predicted, scored)
-    columns["confidence"] = _numbers(values.confidence.to_numpy(), scored)
-    # flagged and label quality judge today's label: blank for a version's other label
+    mapped = _mapped(dict(options.class_map), export_classes(project, options))
+    predicted = [mapped(v) if s else None for v, s in zip(values.predicted, scored, strict=True)]
+    columns["predicted"] = predicted
+    # a guess the export has no class for has no confidence either
+    columns["confidence"] = _numbers(
+        values.confidence.to_numpy(), [p is not None for p in predicted]
+    )
+    # flagged and label quality judge today's label: blank for a version's other label,
+    # and for one the class map merges with its suggestion (selection.select_items)
     judged = [bool(s) and item.label_judged for s, (item, _) in zip(scored, written, strict=True)]
     columns["label_quality"] = _numbers(values.issue_score.to_numpy(), judged)
-    columns["suggested"] = _names(values.suggested, scored)
+    columns["suggested"] = [
+        mapped(v) if s else None for v, s in zip(values.suggested, scored, strict=True)
+    ]
     flagged = values.flagged.to_numpy()
     columns["flagged"] = [bool(f) if j else None for f, j in zip(flagged, judged, strict=True)]
     return ManifestTable(columns)
@@ -95,8 +110,18 @@ def _model_values(
     return model_values(project, insights=insights).reindex(ids)
 
 
-def _names(values: pd.Series, scored: Sequence[bool] | np.ndarray) -> list[Cell]:
-    return [v if isinstance(v, str) and s else None for v, s in zip(values, scored, strict=True)]
+def _mapped(class_map: dict[str, str | None], classes: list[str]) -> Callable[[object], Cell]:
+    """A model's class name as the export names it (through its class map), or None: no
+    name, a dropped class, one the export does not list (as Label Studio's predictions)."""
+    listed = set(classes)
+
+    def mapped(value: object) -> Cell:
+        if not isinstance(value, str):
+            return None
+        name = class_map.get(value, value)
+        return name if name in listed else None
+
+    return mapped
 
 
 def _numbers(values: np.ndarray, scored: Sequence[bool] | np.ndarray) -> list[Cell]:

@@ -76,7 +76,7 @@ def _parquet(
     written = list(
         copy_images(project, items, out, options, progress, cancel, report, image_folder)
     )
-    table = manifest_table(project, written, cancel)
+    table = manifest_table(project, written, options, cancel)
     report.carries_status = True  # its status column
     pq.write_table(pa.Table.from_pydict(table.columns, schema=_schema()), out / "labels.parquet")
 
