@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 from labeldesk.core.classes import (
     NameIndex,
     natural_key,
+    nfc,
     split_escaped,
     validate_class_name,
 )
 from labeldesk.core.display import quoted_names
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.layout import UNLABELED_FOLDER
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
     ImageAt,
@@ -76,9 +78,15 @@ def parse_class_map(text: str) -> tuple[tuple[str, str | None], ...]:
 
 
 def select_items(
-    project: Project, options: ExportOptions, *, cancel: CancelToken | None = None
+    project: Project,
+    options: ExportOptions,
+    *,
+    cancel: CancelToken | None = None,
+    class_folders: bool = False,
 ) -> Selection:
-    """The images ``options`` ask for, and a report of what was left out and why."""
+    """The images ``options`` ask for, and a report of what was left out and why.
+    ``class_folders``: the format writes a folder per class, so classes that would be one
+    folder on Windows or macOS are refused (:func:`refuse_folder_twins`)."""
     db = project.db
     report = ExportReport(out="", format="")
     # An empty name (an unset variable in a script) is refused, not read as "the state
@@ -187,7 +195,39 @@ def select_items(
         for r in images
     ]
     items.sort(key=lambda item: item.path)
-    return Selection(_safe_labels(items, report), report, classes, mapping)
+    items = _safe_labels(items, report)
+    if class_folders:
+        refuse_folder_twins(items, classes)
+    return Selection(items, report, classes, mapping)
+
+
+def refuse_folder_twins(items: list[Item], classes: list[str]) -> None:
+    """Refuse labels that would be one folder on Windows or macOS, or the folder of
+    unlabeled images there (``cat`` and ``cat.``, ``dog`` and ``Dog``, ``_Unlabeled.``):
+    copied there, the export would mix their images. Linux keeps such folders apart, so
+    the project may hold them (a scan reads what the folders are); ``--class-map`` names
+    them apart for the export."""
+    used = {item.label for item in items if item.label is not None}
+    ordered = [c for c in classes if c in used] + sorted(used - set(classes), key=natural_key)
+    seen = {_folder_key(UNLABELED_FOLDER): UNLABELED_FOLDER}
+    twins: list[str] = []
+    for label in ordered:
+        first = seen.setdefault(_folder_key(label), label)
+        if first != label:
+            twins.append(f"{first!r} and {label!r}")
+    if twins:
+        raise LabelDeskError(
+            f"the classes {'; '.join(twins)} would be one folder on Windows or macOS "
+            "(they ignore case and the Unicode form; Windows drops trailing dots and "
+            "spaces): give one another name for the export with --class-map "
+            "(OLD=NEW), or rename it in the project"
+        )
+
+
+def _folder_key(name: str) -> str:
+    """What Windows and macOS compare folder names by: case and Unicode form ignored,
+    trailing dots and spaces dropped."""
+    return nfc(nfc(name).rstrip(". ").casefold())
 
 
 def gone_since(
