@@ -1,7 +1,8 @@
 """Hidden staging folders: build something beside its target, then rename it into place.
 
 An export or a new project is built in ``.NAME.partial-PID-XXXXXX`` beside ``NAME`` so a
-crash or a cancel never leaves a half-written result. A process killed mid-way leaves its
+crash or a cancel never leaves a half-written result (a NAME too long for that is cut and
+followed by a digest of the whole: :func:`staged_name`). A process killed mid-way leaves its
 staging folder behind; the next run beside the same target removes it, but only when the
 process that made it is gone and the folder is one LabelDesk made (it holds the marker
 file, or has the exact name older versions gave theirs). Those of other names beside it
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -48,10 +50,34 @@ EXPORT_MANIFEST = "labeldesk-export.json"  # what makes a folder an export Label
 COPY_PREFIX = ".labeldesk-copy-"
 
 
+# A file name may have 255 bytes. ".NAME.partial-PID-XXXXXX" adds 24 to NAME at most
+# (process ids below MAX_PID have 7 digits or fewer), so NAME keeps 231 of them.
+MAX_NAME_BYTES = 255
+NAME_IN_STAGING = MAX_NAME_BYTES - len(".") - len(".partial-") - 7 - len("-123456")
+DIGEST_SEP = "~"
+
+
+def staged_name(name: str) -> str:
+    """``name`` as staging and set-aside folder names hold it: as it is when it fits,
+    else cut (between characters) and followed by a digest of the whole name, so that
+    two long names with the same beginning still name their own folders."""
+    if len(os.fsencode(name)) <= NAME_IN_STAGING:
+        return name
+    digest = hashlib.blake2b(os.fsencode(name), digest_size=6).hexdigest()
+    room, cut, size = NAME_IN_STAGING - len(DIGEST_SEP) - len(digest), [], 0
+    for char in name:
+        size += len(os.fsencode(char))
+        if size > room:
+            break
+        cut.append(char)
+    return "".join(cut) + DIGEST_SEP + digest
+
+
 def make_staging(target: Path) -> Path:
     """A new, empty, marked staging folder beside ``target`` (stale ones removed first)."""
     remove_stale(target)
-    staging = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
+    name = staged_name(target.name)
+    staging = target.with_name(f".{name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
     staging.mkdir(parents=True)
     info: dict[str, object] = {"pid": os.getpid(), "target": str(target)}
     info |= {"created_at": time.time(), "made_in": process_space()}
@@ -71,7 +97,8 @@ def finish_staging(placed: Path) -> None:
 
 def aside_name(target: Path) -> Path:
     """Where a replaced folder waits (renamed away) until it is deleted."""
-    return target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}")
+    name = staged_name(target.name)
+    return target.with_name(f".{name}.old-{os.getpid()}-{secrets.token_hex(3)}")
 
 
 def mark_for_deletion(folder: Path) -> None:
@@ -111,6 +138,7 @@ def delete_marked(folder: Path) -> None:
 MAX_PID = 1 << 22  # above every system's process ids (Linux's limit); a larger number
 # in a folder's name is not one (os.kill raised OverflowError for 2**31 and more)
 _STAGED = re.compile(r"^\.(.+)\.(partial|old)-(\d+)(-[0-9a-f]{6})?$")
+_SHORTENED = re.compile(re.escape(DIGEST_SEP) + r"[0-9a-f]{12}$")  # staged_name's digest
 
 
 def remove_stale(target: Path) -> list[Path]:
@@ -133,29 +161,53 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         # the marker first (a folder named like ours, a timestamp for a pid, is left
         # alone before its "pid" is probed)
-        if name != target.name and not _made_here(path):
+        if name != staged_name(target.name) and not _made_here(path):
             continue
         if not _made_by_labeldesk(path, kind, legacy=match.group(4) is None):
             continue
         if pid == os.getpid() or process_alive(pid):
             continue
-        own = target.with_name(name)
         marked = (path / MARKER).is_file()
         deleting = marked and _set_aside_for_deletion(path)  # never put back
-        gone = not own.exists() and not own.is_symlink()
-        if kind == "old" and not deleting and gone:
-            try:
-                os.replace(path, own)
-                log.info("put back %s, set aside by an interrupted export", own)
+        if kind == "old" and not deleting:
+            own = _folder_of(path, name, target)
+            if own is None:
+                continue  # an export to put back, but where only its marker could say
+            if _put_back(path, own):
                 continue
-            except OSError:
-                pass
         if not marked:
             mark_for_deletion(path)
         delete_marked(path)
         log.info("removed %s, left by an interrupted run", path)
         removed.append(path)
     return removed
+
+
+def _put_back(folder: Path, own: Path) -> bool:
+    """Rename a set-aside export back to ``own``, unless something took its place."""
+    if own.exists() or own.is_symlink():
+        return False
+    try:
+        os.replace(folder, own)
+    except OSError:
+        return False
+    log.info("put back %s, set aside by an interrupted export", own)
+    return True
+
+
+def _folder_of(folder: Path, name: str, target: Path) -> Path | None:
+    """The folder beside ``target`` that a staging or set-aside folder holding ``name``
+    was made for: ``target`` itself, the target its marker records, or the folder of
+    that name. None for a shortened name (:func:`staged_name`) no marker explains."""
+    if name == staged_name(target.name):
+        return target
+    try:
+        recorded = json.loads((folder / MARKER).read_text()).get("target")
+    except (OSError, ValueError, RecursionError, AttributeError):
+        recorded = None
+    if isinstance(recorded, str) and staged_name(Path(recorded).name) == name:
+        return target.with_name(Path(recorded).name)
+    return None if _SHORTENED.search(name) else target.with_name(name)
 
 
 def _set_aside_for_deletion(folder: Path) -> bool:
