@@ -19,7 +19,10 @@ from labeldesk.core.display import counted
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.interop.export import EXPORTERS  # light: no numpy, no torch
 
-    p = add("export", "write a curated copy of the dataset (never touches the originals)")
+    p = add(
+        "export",
+        "write a curated copy of the dataset (never changes the originals; see --hardlink)",
+    )
     p.add_argument("project", type=path_arg)
     p.add_argument("out", type=path_arg, help="folder to create (new or empty)")
     p.add_argument(
@@ -31,7 +34,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "tasks + labeling config; webdataset: tar shards (see the README's table)",
     )
     links = p.add_mutually_exclusive_group()
-    links.add_argument("--hardlink", action="store_true", help="hard-link instead of copying")
+    links.add_argument(
+        "--hardlink",
+        action="store_true",
+        help="hard-link instead of copying (copies across drives). A hard-linked file is "
+        "the original: editing an exported file in place changes the original image too",
+    )
     links.add_argument(
         "--symlink",
         action="store_true",

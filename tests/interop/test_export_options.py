@@ -280,3 +280,16 @@ def test_a_class_map_finds_a_class_typed_in_another_unicode_form(project, tmp_pa
     options = ExportOptions(class_map=parse_class_map(f"{decomposed}=coffee"))
     export(project, tmp_path / "out", "csv", options)
     assert ("images/_unlabeled/u0.png", "coffee") in _labels_by_name(tmp_path / "out")
+
+
+def test_the_help_warns_that_a_hard_linked_file_is_the_original(capsys):
+    """`export --help` said the export never touches the originals, also of --hardlink,
+    whose files are the originals: editing one in place edits the image."""
+    from labeldesk.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    options = text[text.index("options:") :]
+    hardlink = options[options.index("--hardlink ") :]
+    assert "changes the original image too" in hardlink[: hardlink.index("--symlink")]
