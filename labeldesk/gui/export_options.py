@@ -33,6 +33,10 @@ class ExportOptionsForm(QWidget):
         self.copy = QRadioButton("Copy files")
         self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
         self.symlink = QRadioButton("Symbolic links (needs the image folder where it is)")
+        self.hardlink.setToolTip(
+            "A hard-linked file is the original image: editing an exported file in place "
+            "changes the original too. Copy the files to edit them."
+        )
         self.copy.setChecked(True)
         self._link_group = QButtonGroup(self)
         for button in (self.copy, self.hardlink, self.symlink):

@@ -48,6 +48,7 @@ def test_export_writes_split_class_folders(qtbot, dialog, tmp_path):
     dialog.include_unlabeled.setChecked(True)
     dialog.hardlink.setChecked(True)
     assert dialog.options().link == "hardlink"
+    assert "changes the original" in dialog.hardlink.toolTip()  # the hazard, where it is chosen
     run_export(qtbot, dialog)
     assert dialog.report is not None
     for split, per_class in (("train", 30), ("val", 5)):
