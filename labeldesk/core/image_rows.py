@@ -59,13 +59,14 @@ def formats_by_hash(db: Database, hashes: Iterable[str]) -> dict[str, str]:
 
 
 def usable_files(db: Database, *, order: Literal["path", "id"] = "path") -> list[sqlite3.Row]:
-    """``path``, content ``hash``, ``width``, ``height``, ``size`` and ``mtime_ns`` of
-    every usable image, by path or in the order they were indexed (id): what embedding
-    needs to find the vectors still missing, whether a thumbnail could stand in for the
-    original, and whether the original was edited since the scan."""
+    """``path``, content ``hash``, ``width``, ``height``, ``size``, ``mtime_ns`` and
+    ``ctime_ns`` of every usable image, by path or in the order they were indexed (id):
+    what embedding needs to find the vectors still missing, whether a thumbnail could
+    stand in for the original, and whether the original was edited since the scan."""
     by = "path" if order == "path" else "id"
     return db.query(
-        f"SELECT path, hash, width, height, size, mtime_ns FROM images WHERE {USABLE} ORDER BY {by}"
+        f"SELECT path, hash, width, height, size, mtime_ns, ctime_ns FROM images "
+        f"WHERE {USABLE} ORDER BY {by}"
     )
 
 

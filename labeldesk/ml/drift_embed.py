@@ -171,7 +171,9 @@ def embed_folder(
     )
 
 
-def _item(result: ProbeResult) -> tuple[str, str, int, int, int]:
-    """What decoding needs of a probed image: (hash, path, short side, size, mtime_ns)."""
+def _item(result: ProbeResult) -> tuple[str, str, int, int, int, int | None]:
+    """What decoding needs of a probed image: (hash, path, short side, size, mtime_ns,
+    ctime_ns)."""
     width, height = result.width or 0, result.height or 0
-    return (result.hash or "", result.path, min(width, height), result.size, result.mtime_ns)
+    short = min(width, height)
+    return (result.hash or "", result.path, short, result.size, result.mtime_ns, result.ctime_ns)

@@ -290,6 +290,7 @@ def _embed_missing(
                 _short_side(row),
                 row["size"],
                 row["mtime_ns"],
+                row["ctime_ns"],
             )
     report.total = len(rows)
     # In content-hash order: pseudo-random across folders, so a run that is cancelled

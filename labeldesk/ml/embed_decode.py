@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.imageio import hash_file, thumbnail_path
+from labeldesk.core.imageio import hash_file, stat_matches, thumbnail_path
 
 from .backbones import Preprocess
 from .decode_pool import Decode, DecodePool
@@ -50,8 +50,8 @@ class ImageFiles:
 
 Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
 # (content hash, path[, the image's short side in pixels (0 when unknown), and the file's
-# size and mtime_ns when it was scanned])
-Item = tuple[str, str] | tuple[str, str, int, int, int]
+# size, mtime_ns and ctime_ns (None: not recorded) when it was scanned])
+Item = tuple[str, str] | tuple[str, str, int, int, int, int | None]
 CHANGED = "changed since the last scan; run `labeldesk scan`"
 
 
@@ -156,7 +156,10 @@ def _load_batch(
             row = pixels[len(hashes)]
             if source.parent.parent != project.thumbs_dir or not _from_thumbnail(source, pre, row):
                 source = project.image_path(path)
-                if _stat_changed(source, item) or (check_content and hash_file(source) != digest):
+                as_scanned = _as_scanned(source, item)
+                if as_scanned is False or (
+                    (as_scanned is None or check_content) and hash_file(source) != digest
+                ):
                     raise ChangedSinceScan(changed)
                 prepare_into(source, pre, row)
             hashes.append(digest)
@@ -185,14 +188,18 @@ def _known(item: Item) -> int:
     return item[2] if len(item) > 2 else 0
 
 
-def _stat_changed(source: Path, item: Item) -> bool:
-    """The original's size or mtime differs from the scan's: its pixels may not be the
-    content ``item``'s hash names, and a vector stored under that hash would be wrong for
-    every duplicate of it. One stat, no read (a thumbnail is named by its content)."""
-    if len(item) < 5:
-        return False
+def _as_scanned(source: Path, item: Item) -> bool | None:
+    """Whether the original is still as the scan saw it: False when its size or mtime
+    differs (its pixels may not be the content ``item``'s hash names, and a vector stored
+    under that hash would be wrong for every duplicate of it); None when only its change
+    time moved (a rename, a swap of two files of one size and time, or new permissions
+    or another hard link: its bytes decide); True otherwise. One stat, no read."""
+    if len(item) < 6:
+        return True
     st = source.stat()
-    return (st.st_size, st.st_mtime_ns) != (item[3], item[4])
+    if not stat_matches(st, (item[3], item[4], None)):
+        return False
+    return stat_matches(st, (item[3], item[4], item[5])) or None
 
 
 def source_image(

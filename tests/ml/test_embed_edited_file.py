@@ -66,3 +66,36 @@ def test_an_edit_that_keeps_the_size_is_noticed_by_its_mtime(project):
     assert path.stat().st_size == stat.st_size  # only the mtime tells
     report = embed_project(project, backbone=tiny_backbone(), batch_size=2)
     assert report.failed == [{"path": "dup1.png", "reason": CHANGED}]
+
+
+def test_two_files_of_one_size_and_time_swapped_since_the_scan_are_not_embedded(project):
+    """Renames keep the size and mtime: only the change time tells that dup1.png and
+    other.png (uncompressed, one size, one mtime) swapped pictures since the scan."""
+    project, root = project
+    a, b = root / "dup1.png", root / "other.png"
+    write_image(b, size=(16, 16), fmt="PNG", seed=2, compress_level=0)
+    for path in (a, b):
+        os.utime(path, ns=(0, 1_700_000_000_000_000_000))
+    project.scan(workers=1)
+    assert a.stat().st_size == b.stat().st_size
+    a.rename(root / "tmp.png")
+    b.rename(a)
+    (root / "tmp.png").rename(b)
+    report = embed_project(project, backbone=tiny_backbone(), batch_size=2)
+    assert sorted(f["path"] for f in report.failed) == ["dup1.png", "other.png"]
+    assert {f["reason"] for f in report.failed} == {CHANGED}
+    project.scan(workers=1)  # the swap seen: each picture keeps its own hash
+    assert embed_project(project, backbone=tiny_backbone(), batch_size=2).failed == []
+    clean = vectors(project)
+    shutil.rmtree(project.path / "embeddings")
+    embed_project(project, backbone=tiny_backbone(), batch_size=2)
+    for path, vector in vectors(project).items():
+        np.testing.assert_allclose(clean[path], vector, atol=1e-6)
+
+
+def test_a_file_whose_change_time_alone_moved_is_embedded(project):
+    """New permissions move the change time, not the bytes: the bytes decide."""
+    project, root = project
+    os.chmod(root / "other.png", 0o600)
+    report = embed_project(project, backbone=tiny_backbone(), batch_size=2)
+    assert report.failed == [] and report.embedded == 2
