@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -15,7 +16,7 @@ import numpy as np
 
 from labeldesk.core.image_rows import usable_images
 
-from .backbones import Backbone, Preprocess, registered_backbones
+from .backbones import Backbone, Preprocess, registered_backbones, split_input_size
 from .cachefiles import describe, stale, write_bytes_atomically
 from .errors import NoEmbeddings
 from .vectors import UnreadableIdentity, VectorStore
@@ -60,8 +61,42 @@ def current_once_stored(project: Project, store: VectorStore, key: str) -> Itera
 
 
 def _write_spec(store: VectorStore, spec: str) -> None:
-    """Record the --model value that made ``store`` (the one writer of ``spec.json``)."""
-    write_bytes_atomically(store.folder / SPEC_NAME, json.dumps({"spec": spec}).encode())
+    """Record the --model value that made ``store`` (the one writer of ``spec.json``). A
+    checkpoint inside the project (a fine-tuned model under ``models/``) is recorded
+    relative to the project, so the project still finds it after it is moved or copied."""
+    base, size = split_input_size(spec)
+    record: dict[str, object] = {"spec": spec}
+    with contextlib.suppress(OSError, ValueError):
+        inside = Path(base).resolve().relative_to(_project_of(store.folder).resolve())
+        if (_project_of(store.folder) / inside).is_file():
+            rel = inside.as_posix()
+            record = {"spec": rel if size is None else f"{rel}:{size}", "in_project": True}
+    write_bytes_atomically(store.folder / SPEC_NAME, json.dumps(record).encode())
+
+
+def _project_of(store_folder: Path) -> Path:
+    return store_folder.parent.parent  # PROJECT/embeddings/KEY
+
+
+def _read_spec(folder: Path) -> str:
+    """``spec.json``'s model spec, a project-relative checkpoint made absolute again. An
+    absolute checkpoint path recorded by an older version that no longer exists (the
+    project was moved) is looked for at the same place under ``models/`` in the project.
+    Raises what reading or parsing the file raises; KeyError without a spec."""
+    data = json.loads((folder / SPEC_NAME).read_text(encoding="utf-8"))
+    spec = data["spec"]
+    if not isinstance(spec, str) or not spec:
+        return ""
+    base, size = split_input_size(spec)
+    project = _project_of(folder)
+    if data.get("in_project") is True:
+        base = str(project / base)
+    elif Path(base).is_absolute() and not Path(base).exists():
+        parts = Path(base).parts
+        if "models" in parts:
+            moved = project.joinpath(*parts[len(parts) - 1 - parts[::-1].index("models") :])
+            base = str(moved) if moved.is_file() else base
+    return base if size is None else f"{base}:{size}"
 
 
 def current_key(project: Project) -> str | None:
@@ -84,10 +119,9 @@ def current_store(project: Project, key: str | None = None) -> VectorStore:
 def recorded_spec(folder: Path) -> str | None:
     """The --model value in ``folder``'s ``spec.json``, if it can be read."""
     try:
-        spec = json.loads((folder / SPEC_NAME).read_text(encoding="utf-8"))["spec"]
-    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        return _read_spec(folder) or None
+    except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return None
-    return spec if isinstance(spec, str) and spec else None
 
 
 def model_spec(store: VectorStore) -> str:
@@ -99,11 +133,11 @@ def model_spec(store: VectorStore) -> str:
     """
     spec_file = store.folder / SPEC_NAME
     try:
-        spec = json.loads(spec_file.read_text(encoding="utf-8"))["spec"]
-        if isinstance(spec, str) and spec:
+        spec = _read_spec(store.folder)
+        if spec:
             return spec
         problem = "no model named in it"
-    except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
         problem = describe(exc)
     name, size = _identity_name(store)
     if name is not None and name in registered_backbones():
