@@ -328,7 +328,7 @@ def cmd_stats(args: argparse.Namespace) -> Output:
 
 def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.core.classes import class_name_problem
-    from labeldesk.core.errors import UnknownClassError
+    from labeldesk.core.errors import CaseTwinError, UnknownClassError
     from labeldesk.core.label_file_formats import old_names_note
     from labeldesk.core.label_files import apply_label_rows, read_label_file
 
@@ -367,6 +367,8 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 changed = project.set_label(
                     image_path(project, args.path), label, create_class=args.new_class
                 )
+            except CaseTwinError:
+                raise  # its own message says what to do; --new-class cannot help
             except UnknownClassError as exc:
                 raise UnknownClassError(
                     f"{exc}; add it first (`labeldesk classes --add`) or allow new classes "

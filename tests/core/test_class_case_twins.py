@@ -66,7 +66,9 @@ def test_a_label_that_would_add_a_twin_is_refused(project, capsys):
         project.set_label("train/cat/cat0.jpg", "CAT", create_class=True)
     args = ["label", path, "train/cat/cat0.jpg", "Dog", "--new-class", "--json"]
     assert main(args) == 1
-    assert "'dog'" in json.loads(capsys.readouterr().out)["error"]
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "'dog'" in error
+    assert "--new-class" not in error  # given already, and no help against a twin
     assert project.classes() == ["cat", "dog"]
 
 
