@@ -9,6 +9,7 @@ renamed while the scan runs is followed.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field, replace
@@ -107,6 +108,9 @@ class ScanWriter:
             removed = "SELECT DISTINCT hash FROM images WHERE removed_at IS NOT NULL"
             self.removed_hashes = {r[0] for r in conn.execute(removed) if r[0]}
         self.thumbnail_failures: dict[str, int] = {}
+        # Files the walk found unchanged may move while the scan runs (see
+        # :meth:`_vanished_holder`); none to look for on a first scan.
+        self.some_unchanged = counts.unchanged > 0
 
     def _read_classes(self, conn: sqlite3.Connection) -> None:
         """Read the classes and aliases again, inside each write: a class renamed, merged
@@ -205,6 +209,8 @@ class ScanWriter:
                 movable = row is None or (row.removed and row.hash != res.hash)
                 old = self._take_gone(res.hash) if movable and res.hash else None
                 if old is None and movable and res.hash and problem is None:
+                    old = self._vanished_holder(conn, res.hash, res.path)
+                if old is None and movable and res.hash and problem is None:
                     old = self._take_removed(conn, res.hash, res.path)
                 if old is not None and problem is None:
                     self._vacate(conn, res.path)
@@ -300,6 +306,8 @@ class ScanWriter:
             for row, now_here in changed:
                 left = bool(found_at.get(row.hash or "", set()) - {row.path})
                 came = any(other != row.id for other in held_by.get(now_here, ()))
+                if not (left or came) and now_here:
+                    came = self._vanished_holder(conn, now_here, row.path) is not None
                 if left or came:
                     self._vacate(conn, row.path)
                     self.gone[row.path] = row
@@ -309,6 +317,33 @@ class ScanWriter:
                 self.write(deferred)
             finally:
                 self.resolving = False
+
+    def _vanished_holder(self, conn: sqlite3.Connection, digest: str, rel: str) -> KnownRow | None:
+        """An image with bytes ``digest`` that the walk found unchanged but whose file is
+        gone now: it was moved (to ``rel``) while this scan ran, after the walk looked at
+        it (``mv X Y`` landing mid-scan). It becomes a vanished row, so it moves with its
+        label and history as if the move had come before the scan; otherwise the picture
+        would arrive as a new image, or as an edit of the image it replaced, and the next
+        scan would find its row gone."""
+        if not self.some_unchanged:
+            return None
+        found = conn.execute(
+            "SELECT id, path, size, mtime_ns, hash, folder_label, label, skip_reason, split "
+            "FROM images WHERE hash = ? AND removed_at IS NULL AND path != ?",
+            (digest, rel),
+        ).fetchall()
+        for image_id, at, size, mtime_ns, _, folder_label, label, skipped, split in found:
+            if at in self.rows or at in self.gone or at.startswith(RETIRED):
+                continue  # probed or gone already: the move logic sees it there
+            if os.path.lexists(self.project.root / at):
+                continue
+            row = KnownRow(image_id, at, size, mtime_ns, digest, False, folder_label, label,
+                           skipped, split)  # fmt: skip
+            self.gone[at] = row
+            self.gone_by_hash.setdefault(digest, []).insert(0, row)
+            self.counts.unchanged -= 1  # counted so by the walk
+            return row
+        return None
 
     def _take_gone(self, digest: str) -> KnownRow | None:
         for row in self.gone_by_hash.get(digest, []):
