@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
 from .display import counted
-from .imageio import ProbeResult, hash_file
+from .imageio import ProbeResult, hash_file, stat_matches
 from .labels import RETIRED, Change, apply_changes, where_it_was
 from .layout import Placement, placement
 
@@ -319,23 +319,24 @@ class ScanWriter:
                 self.resolving = False
 
     def _vanished_holder(self, conn: sqlite3.Connection, digest: str, rel: str) -> KnownRow | None:
-        """An image with bytes ``digest`` that the walk found unchanged but whose file is
-        gone now: it was moved (to ``rel``) while this scan ran, after the walk looked at
-        it (``mv X Y`` landing mid-scan). It becomes a vanished row, so it moves with its
-        label and history as if the move had come before the scan; otherwise the picture
-        would arrive as a new image, or as an edit of the image it replaced, and the next
-        scan would find its row gone."""
+        """An image with bytes ``digest`` that the walk found unchanged but whose file no
+        longer holds them: it was moved (to ``rel``) while this scan ran, after the walk
+        looked at it (``mv X Y`` landing mid-scan; one side of a swap). It becomes a
+        vanished row, so it moves with its label and history as if the move had come
+        before the scan; otherwise the picture would arrive as a new image, or as an edit
+        of the image it replaced, and its own row would keep the wrong picture or be taken
+        for removed. What its old path holds now is left to the next scan."""
         if not self.some_unchanged:
             return None
         found = conn.execute(
-            "SELECT id, path, size, mtime_ns, hash, folder_label, label, skip_reason, split "
+            "SELECT id, path, size, mtime_ns, ctime_ns, folder_label, label, skip_reason, split "
             "FROM images WHERE hash = ? AND removed_at IS NULL AND path != ?",
             (digest, rel),
         ).fetchall()
-        for image_id, at, size, mtime_ns, _, folder_label, label, skipped, split in found:
+        for image_id, at, size, mtime_ns, ctime_ns, folder_label, label, skipped, split in found:
             if at in self.rows or at in self.gone or at.startswith(RETIRED):
                 continue  # probed or gone already: the move logic sees it there
-            if os.path.lexists(self.project.root / at):
+            if self._still_holds(at, (size, mtime_ns, ctime_ns), digest):
                 continue
             row = KnownRow(image_id, at, size, mtime_ns, digest, False, folder_label, label,
                            skipped, split)  # fmt: skip
@@ -344,6 +345,19 @@ class ScanWriter:
             self.counts.unchanged -= 1  # counted so by the walk
             return row
         return None
+
+    def _still_holds(self, rel: str, indexed: tuple[int, int, int | None], digest: str) -> bool:
+        """Whether the file at ``rel`` is still the indexed one: its size and times as
+        indexed, else its bytes (a file that cannot be read is given the benefit)."""
+        path = self.project.root / rel
+        try:
+            if stat_matches(os.stat(path), indexed):
+                return True
+            return hash_file(path) == digest
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True
 
     def _take_gone(self, digest: str) -> KnownRow | None:
         for row in self.gone_by_hash.get(digest, []):
