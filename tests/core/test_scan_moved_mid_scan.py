@@ -88,3 +88,32 @@ def test_a_file_moved_while_the_scan_runs_keeps_its_row(tmp_path, monkeypatch, t
         labels = dict(zip(frame.path, frame.label, strict=True))
         left = {} if replaces else {"dog/b.png": "dog"}
         assert labels == {target: "bird", "cat/x.png": "cat", **left}
+
+
+def test_two_files_swapped_while_the_scan_runs_keep_their_labels(tmp_path, monkeypatch):
+    """a.png looked at (unchanged), then a.png and b.png swapped, then b.png looked at:
+    the labels follow the pictures once the next scan has looked at a.png again."""
+    root = tmp_path / "images"
+    for seed, name in enumerate(["dog/a.png", "dog/b.png"]):
+        write_image(root / name, seed=seed, fmt="PNG")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    with project:
+        project.add_classes(["bird", "fish"])
+        project.set_labels({"dog/a.png": "bird", "dog/b.png": "fish"})
+        ids = project.ids_for(["dog/a.png", "dog/b.png"])
+        dog = root / "dog"
+
+        def swap():
+            os.replace(dog / "a.png", dog / "t")
+            os.replace(dog / "b.png", dog / "a.png")
+            os.replace(dog / "t", dog / "b.png")
+
+        move_during_walk(monkeypatch, dog, "b.png", swap)
+        project.scan(workers=1)
+        monkeypatch.undo()
+        project.scan(workers=1)
+        assert project.ids_for(["dog/b.png"])["dog/b.png"] == ids["dog/a.png"]
+        assert project.ids_for(["dog/a.png"])["dog/a.png"] == ids["dog/b.png"]
+        frame = project.images()
+        labels = dict(zip(frame.path, frame.label, strict=True))
+        assert labels == {"dog/b.png": "bird", "dog/a.png": "fish"}
