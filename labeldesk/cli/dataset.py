@@ -71,7 +71,8 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --images: use the folder even if none of the project's images are in it",
+        help="with --images: use the folder even if none of the project's images are in it, "
+        "the files at their paths hold other pictures, or it looks one level too high",
     )
     p.add_argument(
         "--follow-links",
@@ -282,17 +283,32 @@ def cmd_scan(args: argparse.Namespace) -> Output:
 
 
 def _relocate(project: Any, args: argparse.Namespace) -> None:
-    from labeldesk.core.relocation import NotTheImageFolder
+    from labeldesk.core.relocation import MovedOneLevelTooHigh, NotTheImageFolder, OtherDataset
 
+    again = shlex.join(["labeldesk", "scan", str(args.project), "--images", str(args.images)])
     try:
         project.relocate(args.images, force=args.force)
     except NotTheImageFolder as exc:
         raise ImageRootError(
-            f"{exc} If the images really are all new there, run `labeldesk scan "
-            f"{args.project} --images {args.images} --force`: the "
+            f"{exc} If the images really are all new there, run `{again} --force`: the "
             f"{counted(exc.images, 'image')} not found {'is' if exc.images == 1 else 'are'} "
             "then marked removed (labels kept: they come back if the project is pointed "
             "back) and the folder's files are indexed."
+        ) from exc
+    except OtherDataset as exc:
+        raise ImageRootError(
+            f"{exc} If it is this dataset, edited, run `{again} --force`: each file is then "
+            "taken as the image at its path, edited, keeping that image's label, status "
+            "and history."
+        ) from exc
+    except MovedOneLevelTooHigh as exc:
+        meant = shlex.join(
+            ["labeldesk", "scan", str(args.project), "--images", str(exc.warning.suggested_root)]
+        )
+        raise ImageRootError(
+            f"{exc} Point it at the folder meant: `{meant}`, or run `{again} --force` to "
+            f"take {args.images} as it is (every image then moves into the class "
+            f"{exc.warning.class_name!r})."
         ) from exc
 
 

@@ -106,9 +106,11 @@ class Project(ProjectWrites):
     def relocate(self, images: Path | str, *, force: bool = False) -> None:
         """Point the project at a moved image folder (paths inside it stay the same).
 
-        A folder that holds none of the project's indexed images (by path or by content)
-        is refused with :class:`~labeldesk.core.relocation.NotTheImageFolder`, nothing
-        changed, unless ``force`` (see :mod:`labeldesk.core.relocation`)."""
+        A folder that holds none of the project's indexed images (by path or by content),
+        one whose files at the project's paths mostly hold other bytes (another dataset
+        with the same names) or one a level too high is refused with an
+        :class:`~labeldesk.core.errors.ImageRootError` that says which, nothing changed,
+        unless ``force`` (see :mod:`labeldesk.core.relocation`)."""
         from .relocation import check_moved_folder
 
         root = check_images_folder(images)

@@ -1,13 +1,26 @@
 """Pointing a project at a moved image folder, and refusing one that is not it.
 
-``labeldesk scan P --images NEW`` says the image folder moved. A folder that holds none
-of the project's images (a typo, another dataset) would have every image marked removed
-and the other folder's files indexed in their place, their folder names becoming
-classes. So a new folder is taken only when at least one image the project has indexed
-(now or before: a folder pointed back after a mistake) is there, found as a scan would
-find it: at its relative path, or by its bytes under another name (a scan follows a
-moved file by content). Some found is enough: a folder that moved while files were
-added or deleted is still a move, and the scan reports those as usual.
+``labeldesk scan P --images NEW`` says the image folder moved. Three kinds of folder are
+refused, nothing changed (``--force`` takes them anyway):
+
+- one that holds none of the project's indexed images (a typo, another dataset): every
+  image would be marked removed and the other folder's files indexed in their place,
+  their folder names becoming classes. Images indexed before count too (a folder
+  pointed back after a mistake), found as a scan would find them: at their relative
+  path, or by their bytes under another name (a scan follows a moved file by content).
+- one whose files at the project's paths mostly hold other bytes: another dataset with
+  the same file names, or this one with most images edited since. A scan takes each
+  such file as the image at its path, edited, so every label and "verified" mark would
+  stay on a picture nobody looked at. Up to ``SAMPLE`` indexed images found at their
+  path, spread across the index, are compared by size and content hash; at least half
+  of those that could be read must hold bytes the project indexed (theirs, or another
+  image's: a scan follows those as moves).
+- one a level too high, holding the image folder as its one class folder (as ``new``
+  refuses it): every image would move into that one class. A project indexed at that
+  level already (made with ``new --force``) may move on to such a folder.
+
+A folder that moved while a few files were added, edited or deleted is still a move,
+and the scan reports those as usual.
 """
 
 from __future__ import annotations
@@ -19,13 +32,19 @@ from typing import TYPE_CHECKING
 from .display import counted
 from .errors import ImageRootError
 from .imageio import hash_file
-from .walk import walk_images
+from .labels import RETIRED
+from .layout_check import LayoutWarning, one_level_too_high
+from .walk import WalkResult, walk_images
 
 if TYPE_CHECKING:
     from .interfaces import IndexedFolder
 
 QUICK_LOOKS = 200  # indexed paths looked up one by one before the folder is listed
+SAMPLE = 32  # images found at their path whose bytes are compared, at most
 MAX_HASHED = 1000  # files of a fitting size whose bytes are read, at most
+
+# An indexed image: path, size, hash, usable now.
+Row = tuple[str, int, "str | None", int]
 
 
 class NotTheImageFolder(ImageRootError):
@@ -41,33 +60,130 @@ class NotTheImageFolder(ImageRootError):
         )
 
 
+class OtherDataset(ImageRootError):
+    """Too few of the files at the project's paths in a new image folder hold the bytes
+    the project indexed (nothing was changed). ``sampled``: files compared;
+    ``matched``: those holding indexed bytes."""
+
+    def __init__(self, folder: Path, current: Path, sampled: int, matched: int):
+        self.folder, self.current = folder, current
+        self.sampled, self.matched = sampled, matched
+        which = "none" if matched == 0 else f"only {matched:,}"
+        verb = "holds" if matched <= 1 else "hold"
+        super().__init__(
+            f"{folder} looks like another dataset with the same file names, or this one "
+            f"with most images edited since they were indexed: {which} of the "
+            f"{counted(sampled, 'image')} compared there (at the project's paths) {verb} "
+            f"the bytes the project indexed. Nothing was changed; the project still uses "
+            f"{current}."
+        )
+
+
+class MovedOneLevelTooHigh(ImageRootError):
+    """A new image folder holds the image folder as its one class folder (nothing was
+    changed). ``warning.suggested_root``: the folder probably meant."""
+
+    def __init__(self, warning: LayoutWarning, current: Path):
+        self.warning, self.current = warning, current
+        super().__init__(
+            f"{warning.problem}. Nothing was changed; the project still uses {current}."
+        )
+
+
 def check_moved_folder(project: IndexedFolder, folder: Path) -> None:
-    """Raise :class:`NotTheImageFolder` when ``folder`` (resolved) is another folder than
-    the project's and holds none of its indexed images; a project that has indexed
-    nothing yet may go anywhere."""
+    """Raise :class:`MovedOneLevelTooHigh`, :class:`OtherDataset` or
+    :class:`NotTheImageFolder` when ``folder`` (resolved) is another folder than the
+    project's and not the project's images moved; a project that has indexed nothing yet
+    may go anywhere."""
     if _same_folder(folder, project.root):
         return
     with project.db.reading() as conn:
-        rows = conn.execute(
-            "SELECT path, size, hash, removed_at IS NULL AND skip_reason IS NULL FROM images"
+        rows: list[Row] = conn.execute(
+            "SELECT path, size, hash, removed_at IS NULL AND skip_reason IS NULL FROM images "
+            "ORDER BY path"
         ).fetchall()
     if not rows:
         return
-    if not _found(project, folder, rows):
-        images = sum(1 for r in rows if r[3]) or len(rows)
-        raise NotTheImageFolder(folder, project.root, images)
+    too_high = one_level_too_high(folder)
+    if too_high is not None and too_high.class_name is not None:
+        inside = too_high.class_name + "/"
+        if not any(r[0].startswith(inside) for r in rows):
+            raise MovedOneLevelTooHigh(too_high, project.root)
+    comparable = [r for r in rows if r[2] and not r[0].startswith(RETIRED)]
+    sample, walked = _at_their_paths(project, folder, comparable)
+    if sample:
+        judged, matched = _compare(folder, sample, rows)
+        if matched * 2 < judged:  # (none could be read: the scan will say why)
+            raise OtherDataset(folder, project.root, judged, matched)
+        return
+    if walked is None:
+        walked = _walk(project, folder)
+    if any(r[0] in walked.problems for r in rows) or _found_by_content(folder, rows, walked):
+        return
+    images = sum(1 for r in rows if r[3]) or len(rows)
+    raise NotTheImageFolder(folder, project.root, images)
 
 
-def _found(project: IndexedFolder, folder: Path, rows: list) -> bool:
-    paths = [r[0] for r in rows]
-    for rel in paths[:QUICK_LOOKS]:  # a real move answers at once
-        if os.path.lexists(folder / rel):
-            return True
-    walked = walk_images(
+def _at_their_paths(
+    project: IndexedFolder, folder: Path, rows: list[Row]
+) -> tuple[list[Row], WalkResult | None]:
+    """Up to ``SAMPLE`` of ``rows`` (sorted by path) that have a file at their path in
+    ``folder``, spread across them; and the folder's listing if it had to be made."""
+    n = len(rows)
+    looks = min(n, QUICK_LOOKS)
+    spots = [i * n // looks for i in range(looks)]
+    stride = -(-looks // SAMPLE)  # each pass over the spots spans the whole index
+    found = []
+    for start in range(stride):
+        for i in spots[start::stride]:
+            if os.path.lexists(folder / rows[i][0]):  # a real move answers at once
+                found.append(rows[i])
+                if len(found) == SAMPLE:
+                    return found, None
+    if found:
+        return found, None
+    walked = _walk(project, folder)
+    there = [r for r in rows if r[0] in walked.files]
+    if len(there) > SAMPLE:
+        there = [there[i * len(there) // SAMPLE] for i in range(SAMPLE)]
+    return there, walked
+
+
+def _compare(folder: Path, sample: list[Row], rows: list[Row]) -> tuple[int, int]:
+    """How many files of ``sample`` could be read, and how many of those hold bytes the
+    project indexed: the image's own, or another image's (moved there)."""
+    sizes: set[int] | None = None
+    digests: set[str] | None = None
+    judged = matched = 0
+    for rel, size, digest, _ in sample:
+        try:
+            here = os.stat(folder / rel).st_size
+            if here != size:
+                if sizes is None:
+                    sizes = {r[1] for r in rows if r[2]}
+                if here not in sizes:
+                    judged += 1
+                    continue
+            now = hash_file(folder / rel)
+        except OSError:
+            continue  # unreadable: neither the image nor another
+        judged += 1
+        if now != digest:
+            if digests is None:
+                digests = {r[2] for r in rows if r[2]}
+            if now not in digests:
+                continue
+        matched += 1
+    return judged, matched
+
+
+def _walk(project: IndexedFolder, folder: Path) -> WalkResult:
+    return walk_images(
         folder, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
     )
-    if any(rel in walked.files or rel in walked.problems for rel in paths):
-        return True
+
+
+def _found_by_content(folder: Path, rows: list[Row], walked: WalkResult) -> bool:
     by_size: dict[int, set[str]] = {}
     for _, size, digest, _ in rows:
         if digest and size is not None:

@@ -86,3 +86,96 @@ def test_the_core_rule_refuses_too(tmp_path, project):
         assert p.root == (tmp_path / "pets").resolve()
         p.relocate(other, force=True)
         assert p.root == other.resolve()
+
+
+def _copy_of_pets(tmp_path: Path, name: str) -> Path:
+    return Path(shutil.copytree(tmp_path / "pets", tmp_path / name))
+
+
+def test_another_dataset_with_the_same_file_names_is_refused(tmp_path, project, capsys):
+    # Same folders and names, other pictures: taking it would leave every label and
+    # "verified" mark on a picture nobody looked at.
+    other = _folder(tmp_path / "other", {"cat": 3, "dog": 3}, seed=500)
+    assert main(["label", str(project), "cat/cat0.png", "dog"]) == 0
+    capsys.readouterr()
+    before = _state(project)
+    assert main(["scan", str(project), "--images", str(other), "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ImageRootError"
+    assert "looks like another dataset" in error["error"]
+    assert "none of the 6 images" in error["error"]
+    assert f"still uses {tmp_path / 'pets'}" in error["error"]
+    assert "--force" in error["error"]
+    assert _state(project) == before
+
+    assert main(["scan", str(project), "--images", str(other), "--force", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == 6
+
+
+def test_a_folder_with_most_images_edited_is_refused_with_the_reason(tmp_path, project, capsys):
+    moved = _copy_of_pets(tmp_path, "moved")
+    for i, rel in enumerate(["cat/cat0.png", "cat/cat1.png", "dog/dog0.png", "dog/dog1.png"]):
+        write_image(moved / rel, fmt="PNG", seed=700 + i)  # re-encoded
+    capsys.readouterr()
+    assert main(["scan", str(project), "--images", str(moved), "--json"]) == 1
+    message = json.loads(capsys.readouterr().out)["error"]
+    assert "only 2 of the 6 images" in message
+    assert "edited" in message and "--force" in message
+    with open_project(project) as p:
+        assert p.root == (tmp_path / "pets").resolve()
+
+    # A few edited or gone: still a move, and the scan reports them.
+    moved = _copy_of_pets(tmp_path, "few")
+    write_image(moved / "cat" / "cat1.png", fmt="PNG", seed=900)
+    (moved / "dog" / "dog2.png").unlink()
+    assert main(["scan", str(project), "--images", str(moved), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["changed"], data["removed"], data["images"]) == (1, 1, 5)
+
+
+def test_the_sample_is_spread_across_the_index(tmp_path):
+    # 80 images; the first half (by path) are the project's, the rest other pictures:
+    # a sample of the first paths alone would call it a move.
+    _folder(tmp_path / "pets", {"a": 40, "b": 40}, seed=0)
+    assert main(["new", str(tmp_path / "p"), "--images", str(tmp_path / "pets")]) == 0
+    mixed = _copy_of_pets(tmp_path, "mixed")
+    for i in range(40):
+        write_image(mixed / "b" / f"b{i}.png", fmt="PNG", seed=2000 + i)
+    for i in range(10):
+        write_image(mixed / "a" / f"a{i}.png", fmt="PNG", seed=3000 + i)
+    from labeldesk.core.relocation import OtherDataset
+
+    with open_project(tmp_path / "p") as p, pytest.raises(OtherDataset) as caught:
+        p.relocate(mixed)
+    assert 0 < caught.value.matched < caught.value.sampled / 2
+
+
+def test_a_folder_one_level_too_high_is_refused(tmp_path, project, capsys):
+    # data/img/cat/...: every image would be moved into the one class "img".
+    shutil.copytree(tmp_path / "pets", tmp_path / "data" / "img")
+    capsys.readouterr()
+    before = _state(project)
+    assert main(["scan", str(project), "--images", str(tmp_path / "data"), "--json"]) == 1
+    message = json.loads(capsys.readouterr().out)["error"]
+    assert "one level too high" in message
+    assert f"--images {tmp_path / 'data' / 'img'}`" in message
+    assert "--force" in message
+    assert _state(project) == before
+
+    assert main(["scan", str(project), "--images", str(tmp_path / "data" / "img")]) == 0
+    with open_project(project) as p:
+        assert p.root == (tmp_path / "data" / "img").resolve()
+
+
+def test_a_project_made_one_level_too_high_may_move_to_a_copy(tmp_path, capsys):
+    _folder(tmp_path / "data" / "img", {"cat": 2, "dog": 2}, seed=0)
+    p = tmp_path / "p"
+    assert main(["new", str(p), "--images", str(tmp_path / "data"), "--force"]) == 0
+    shutil.copytree(tmp_path / "data", tmp_path / "up" / "data")
+    capsys.readouterr()
+    # Its paths are img/cat/…: a folder holding img/ is where it was.
+    assert main(["scan", str(p), "--images", str(tmp_path / "up" / "data"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 4
+    # One level above that is still too high.
+    assert main(["scan", str(p), "--images", str(tmp_path / "up"), "--json"]) == 1
+    assert "one level too high" in json.loads(capsys.readouterr().out)["error"]
