@@ -143,11 +143,14 @@ class ScanWriter:
         self, candidates: list[str], stats: dict[str, tuple[int, int, int]]
     ) -> list[str]:
         """Match renamed files (same size and mtime as a vanished one) by hash, without
-        decoding. ``stats``: each path's (size, mtime_ns, ctime_ns) from the walk."""
+        decoding. ``stats``: each path's (size, mtime_ns, ctime_ns) from the walk.
+
+        The moves are written in one transaction, their folder labels as one batch: a
+        class folder renamed on disk is one change, which one undo takes back."""
         by_stat: dict[tuple[int, int], list[KnownRow]] = {}
         for row in self.gone.values():
             by_stat.setdefault((row.size, row.mtime_ns), []).append(row)
-        rest = []
+        rest, moves, taken = [], [], set()
         for rel in candidates:
             olds = by_stat.get(stats[rel][:2])
             here = self.rows.get(rel)
@@ -157,20 +160,24 @@ class ScanWriter:
                 except OSError:
                     digest = None  # unreadable: probed, never matched to a row without a hash
                 old = next(
-                    (r for r in olds if digest and r.hash == digest and r.path in self.gone), None
+                    (r for r in olds if digest and r.hash == digest and r.id not in taken), None
                 )
                 if old is not None and (here is None or here.hash != digest):
-                    with self.project.db.write() as conn:
-                        self._read_classes(conn)
-                        self._vacate(conn, rel)
-                        conn.execute(  # a rename moves the change time: the new one
-                            "UPDATE images SET path = ?, ctime_ns = ? WHERE id = ?",
-                            (rel, stats[rel][2], old.id),
-                        )
-                        self._move(conn, old, rel)
-                        self.apply_pending()
+                    moves.append((rel, old))
+                    taken.add(old.id)
                     continue
             rest.append(rel)
+        if moves:
+            with self.project.db.write() as conn:
+                self._read_classes(conn)
+                for rel, old in moves:
+                    self._vacate(conn, rel)
+                    conn.execute(  # a rename moves the change time: the new one
+                        "UPDATE images SET path = ?, ctime_ns = ? WHERE id = ?",
+                        (rel, stats[rel][2], old.id),
+                    )
+                    self._move(conn, old, rel)
+                self.apply_pending()
         return rest
 
     def write(self, results: list[ProbeResult]) -> None:

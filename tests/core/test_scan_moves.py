@@ -375,3 +375,23 @@ def test_an_unreadable_file_is_not_taken_for_a_vanished_unreadable_one(tmp_path,
     assert (counts.moved, counts.added) == (0, 1)
     assert project.db.scalar("SELECT label FROM images WHERE path = 'c.png'") is None
     project.close()
+
+
+def test_a_class_folder_renamed_on_disk_is_one_batch_one_undo_takes_back(tmp_path):
+    from labeldesk.core.labels import SOURCES
+
+    root, project = _indexed(tmp_path, [f"cat/{i}.png" for i in range(10)] + ["dog/0.png"])
+    with project.db.reading() as conn:
+        before = conn.execute("SELECT MAX(id) FROM label_batches").fetchone()[0]
+    (root / "cat").rename(root / "kitty")
+    counts = project.scan(workers=1)
+    assert counts.moved == 10
+    assert set(_labels(project).values()) == {"kitty", "dog"}
+    with project.db.reading() as conn:
+        written = conn.execute(
+            "SELECT COUNT(*) FROM label_batches WHERE id > ?", (before,)
+        ).fetchone()[0]
+    assert written == 1
+    undone = project.undo(sources=SOURCES)
+    assert len(undone.image_ids) == 10
+    assert set(_labels(project).values()) == {"cat", "dog"}
