@@ -1,9 +1,11 @@
 """The class list's part of a label batch: ``class_events`` rows, read back by undo.
 
 A rename or a removal records where the class stood and the old names that led to it;
-an addition (a label that brought a new class, with ``--new-class`` or an import)
-records the aliases it replaced, so undoing the batch can take the class away again
-and let those old folder names lead where they led before.
+a rename also records the aliases its new name replaced (``[alias, target]`` pairs: the
+folder of a class merged away earlier, named as the class is now called); an addition
+(a label that brought a new class, with ``--new-class`` or an import) records the
+aliases it replaced, so undoing the batch can take the class away again and let those
+old folder names lead where they led before.
 """
 
 from __future__ import annotations
@@ -33,6 +35,35 @@ def record_event(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (batch, op, name, target, position, origin, json.dumps(list(aliases))),
     )
+
+
+def record_rename(conn: sqlite3.Connection, batch: int, old: str, new: str) -> None:
+    """Record renaming class ``old`` to ``new`` as part of ``batch`` (before the class
+    table changes): the names that led to ``old``, then the aliases that ``new`` replaces
+    as ``[alias, target]`` pairs, which undo puts back."""
+    form = class_table.nfc(new)
+    replaced = [[a, t] for a, t in class_table.aliases(conn).items() if class_table.nfc(a) == form]
+    record_event(conn, batch, "rename", old, new, [*class_table.aliases_of(conn, old), *replaced])
+
+
+def put_back_aliases(conn: sqlite3.Connection, pairs: Iterable[object]) -> None:
+    """Let each ``[alias, target]`` of ``pairs`` lead where it led (undo), unless the
+    alias is a class now. A target renamed or merged since leads on to where it went."""
+    index = class_table.class_index(conn)
+    now = class_table.aliases(conn)
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            continue
+        if index.find(pair[0]) is not None:
+            continue
+        target = pair[1] if isinstance(pair[1], str) else None
+        seen: set[str] = set()
+        while target is not None and index.find(target) is None and target in now:
+            if target in seen:
+                break
+            seen.add(target)
+            target = now[target]
+        class_table.set_alias(conn, pair[0], target)
 
 
 def record_added(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import classes as class_table
-from .class_events import record_event
+from .class_events import record_event, record_rename
 from .db import Database
 from .errors import CaseTwinError, UnknownClassError
 from .labels import KEEP, Change, new_batch, record
@@ -39,7 +39,7 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
                 f"in case; to put {old!r}'s images into {twin!r}, merge the classes instead"
             )
         batch = new_batch(conn, source, f"rename class {old} to {new}")
-        record_event(conn, batch, "rename", old, new)
+        record_rename(conn, batch, old, new)
         class_table.rename_in_table(conn, old, new)
         _relabel(conn, batch, source, old, new, keep_status=True)
     return batch

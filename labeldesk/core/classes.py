@@ -304,10 +304,12 @@ def undo_rename(conn: sqlite3.Connection, old: str, new: str) -> None:
 
 
 def point_aliases(conn: sqlite3.Connection, names: list[str], target: str) -> None:
-    """Make old names lead to ``target`` again (undo of a rename or a removal)."""
-    conn.executemany(
-        "UPDATE class_aliases SET target = ? WHERE alias = ?", [(target, n) for n in names]
-    )
+    """Make old names lead to ``target`` again (undo of a rename or a removal), also
+    those a later change dropped; a name that is a class now stays a class."""
+    index = class_index(conn)
+    for name in names:
+        if index.find(name) is None:
+            set_alias(conn, name, target)
 
 
 def aliases_of(conn: sqlite3.Connection, name: str) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import REDO, Changes
-from .class_events import record_added, record_event
+from .class_events import record_added, record_event, record_rename
 from .db import Database
 from .display import counted
 from .errors import NothingToRedoError
@@ -252,7 +252,7 @@ def _classes_before_labels(
             record_added(conn, redo_id, [name], before)
             back.append(name)
         elif op == "rename" and exists and not class_table.class_exists(conn, target):
-            record_event(conn, redo_id, "rename", name, target)
+            record_rename(conn, redo_id, name, target)
             class_table.rename_in_table(conn, name, target)
             renamed.append((name, target))
         elif op != "add" and exists:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import UNDO, Changes
-from .class_events import undo_add
+from .class_events import put_back_aliases, undo_add
 from .classes import add_classes, class_names
 from .db import Database
 from .display import counted, quoted_names
@@ -254,7 +254,8 @@ def _undo_class_events(
             elif class_table.class_exists(conn, name):
                 kept.append(name)
             continue
-        old_aliases = [a for a in json.loads(aliases or "[]") if isinstance(a, str)]
+        recorded = json.loads(aliases or "[]")
+        old_aliases = [a for a in recorded if isinstance(a, str)]
         if op == "rename" and class_table.class_exists(conn, target):
             if class_table.class_exists(conn, name):
                 continue  # the old name was taken again since: keep both as they are
@@ -265,6 +266,7 @@ def _undo_class_events(
                 class_table.undo_rename(conn, name, target)
         elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)
+        put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
     return restored, removed[::-1], kept  # (taken back newest first; named as added)
