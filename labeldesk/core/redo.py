@@ -16,13 +16,14 @@ image carries its name.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import REDO, Changes
-from .class_events import record_added, record_event, record_rename
+from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
 from .display import counted
 from .errors import NothingToRedoError
@@ -109,6 +110,9 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         )
         record_added(conn, redo_id, revived, before)
         removed, kept_classes = _classes_after_labels(conn, redo_id, after)
+        gone, still_used = _classes_the_undo_revived(conn, redo_id, undo_id)
+        removed += gone
+        kept_classes += still_used
     return Redone(
         batch_id=redo_id,
         undo_batch_id=undo_id,
@@ -276,5 +280,28 @@ def _classes_after_labels(
         into = target if target is not None and class_table.class_exists(conn, target) else None
         record_event(conn, redo_id, "remove", name, into)
         class_table.delete_from_table(conn, name, alias_to=into)
+        removed.append(name)
+    return removed, kept
+
+
+def _classes_the_undo_revived(
+    conn: sqlite3.Connection, redo_id: int, undo_id: int
+) -> tuple[list[str], list[str]]:
+    """Remove again the classes undo ``undo_id`` brought back for the labels it gave
+    back (someone had removed them), when no image carries them now, with the aliases
+    they replaced. Returns (classes removed, classes kept: still in use)."""
+    removed: list[str] = []
+    kept: list[str] = []
+    for name, aliases in conn.execute(
+        "SELECT name, aliases FROM class_events WHERE batch_id = ? AND op = 'add' ORDER BY id",
+        (undo_id,),
+    ).fetchall():
+        if not class_table.class_exists(conn, name):
+            continue
+        if label_in_use(conn, name) or class_table.aliases_of(conn, name):
+            kept.append(name)
+            continue
+        record_event(conn, redo_id, "remove", name, None)
+        undo_add(conn, name, json.loads(aliases or "[]"))
         removed.append(name)
     return removed, kept

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import UNDO, Changes
-from .class_events import put_back_aliases, undo_add
+from .class_events import put_back_aliases, record_added, undo_add
 from .classes import add_classes, class_names
 from .db import Database
 from .display import counted, quoted_names
@@ -101,10 +101,13 @@ def undo(
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
         restored, removed, kept_classes = _undo_class_events(conn, row[0])
+        # Recorded, so that a redo takes such a class away again if nothing carries it.
         given_back = {c.label for c in changes if isinstance(c.label, str)}
+        before = class_table.aliases(conn)
         revived = add_classes(
             conn, sorted(given_back - set(class_names(conn))), explicit=False, as_given=True
         )
+        record_added(conn, undo_id, revived, before)
     return Undone(
         batch_id=undo_id,
         undone_batch_id=int(row[0]),
@@ -113,7 +116,7 @@ def undo(
         image_ids=tuple(changed),
         classes_changed=bool(restored or revived or removed),
         kept=kept,
-        classes_restored=tuple(restored),
+        classes_restored=tuple(restored + revived),
         classes_removed=tuple(removed),
         classes_kept=tuple(kept_classes),
     )
