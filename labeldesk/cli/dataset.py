@@ -441,6 +441,8 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         "kept": undone.kept,
         "classes_restored": list(undone.classes_restored),
         "classes_removed": list(undone.classes_removed),
+        "classes_kept": list(undone.classes_kept),
+        "case_twins": [list(pair) for pair in undone.case_twins],  # (not made, the class)
         "paths": paths,
     }
     return Output(data, _with_paths(undone.summary(), paths, undone.events))
@@ -471,6 +473,8 @@ def cmd_redo(args: argparse.Namespace) -> Output:
         "classes_back": list(redone.classes_back),
         "classes_renamed": [list(pair) for pair in redone.classes_renamed],
         "classes_removed": list(redone.classes_gone),
+        "classes_kept": list(redone.classes_kept),
+        "case_twins": [list(pair) for pair in redone.case_twins],
         "paths": paths,
     }
     return Output(data, _with_paths(redone.summary(), paths, redone.events))

@@ -146,6 +146,34 @@ def refuse_case_twins(index: NameIndex, names: list[str]) -> None:
             raise CaseTwinError(f"cannot add class {name!r}: {problem}{none}")
 
 
+def case_twins(
+    conn: sqlite3.Connection, names: Iterable[str], allowed: dict[str, str], batch_id: int
+) -> dict[str, str]:
+    """The names of ``names`` that no class has but that differ only in case from a
+    class someone made after batch ``batch_id`` (an undo or a redo of that batch must
+    not make them: a pair there was before, from two folders, may come back), each with
+    that class. ``allowed``: name -> the class that becomes it (a rename ``bag`` ->
+    ``Bag`` taken back or made again), which is no twin of it."""
+    index = class_index(conn)
+    found: dict[str, str] = {}
+    for name in names:
+        twin = index.twin(name)
+        if twin is not None and allowed.get(name) != twin and _made_since(conn, twin, batch_id):
+            found[name] = twin
+    return found
+
+
+def _made_since(conn: sqlite3.Connection, name: str, batch_id: int) -> bool:
+    """Was class ``name`` added, or another class renamed to it, after batch ``batch_id``?"""
+    row = conn.execute(
+        "SELECT 1 FROM classes c JOIN label_batches b ON b.id = ? "
+        "WHERE c.name = ? AND c.created_at > b.created_at UNION ALL "
+        "SELECT 1 FROM class_events WHERE op = 'rename' AND target = ? AND batch_id > ?",
+        (batch_id, name, name, batch_id),
+    ).fetchone()
+    return row is not None
+
+
 def class_index(conn: sqlite3.Connection) -> NameIndex:
     return NameIndex(class_names(conn))
 

@@ -232,3 +232,13 @@ def model_opinion(
     if verified:
         return f"{text} — you verified {label}"
     return f"{text} — label {label} is doubtful"
+
+
+def case_twin_note(pairs: Iterable[tuple[str, str]]) -> str:
+    """An undo's or redo's note on the classes it did not make, each beside the class
+    that differs from it only in case ("" when none)."""
+    return "".join(
+        f"; {quoted_names([name])} not made: the class {quoted_names([twin])} differs "
+        "from it only in case"
+        for name, twin in pairs
+    )

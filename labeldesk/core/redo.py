@@ -25,7 +25,7 @@ from . import classes as class_table
 from .changes import REDO, Changes
 from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
-from .display import counted
+from .display import case_twin_note, counted
 from .errors import NothingToRedoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -48,6 +48,7 @@ class Redone(Changes):
     classes_renamed: tuple[tuple[str, str], ...] = ()  # (old, new): renamed again
     classes_gone: tuple[str, ...] = ()  # removed or merged again
     classes_kept: tuple[str, ...] = ()  # not removed again: still in use
+    case_twins: tuple[tuple[str, str], ...] = ()  # (class not made again, its case twin)
 
     @property
     def events(self) -> int:
@@ -66,6 +67,7 @@ class Redone(Changes):
         text += ": " + ", ".join(parts)
         if self.classes_kept:
             text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
+        text += case_twin_note(self.case_twins)
         if self.kept:
             again = "was left as it is" if self.kept == 1 else "were left as they are"
             text += f"; {counted(self.kept, 'image')} changed by someone else since {again}"
@@ -87,16 +89,19 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         ids = [e[0] for e in events]
         current = current_state(conn, ids)
         later = _changed_later(conn, undo_id, ids, who)
+        twins = _twins_to_avoid(conn, batch_id, {e[1] for e in events if isinstance(e[1], str)})
         changes, kept = [], 0
         for e in events:
             if e[0] in later or not still_as_left(current[e[0]], e):
                 kept += 1  # someone changed it since the undo: theirs stands
                 continue
+            if e[1] in twins:
+                continue  # its class would differ only in case from one there is now
             split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
             changes.append(Change(e[0], label=e[1], status=e[3], split=split))
         redo_id = new_batch(conn, source, description)
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
-        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id)
+        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, twins)
         _, changed = record(conn, changes, source, description, batch_id=redo_id)
         # A label given again whose class is gone (removed since) brings the class back;
         # recorded, so that undoing this redo takes it away again.
@@ -125,6 +130,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         classes_renamed=tuple(renamed),
         classes_gone=tuple(removed),
         classes_kept=tuple(kept_classes),
+        case_twins=tuple(twins.items()),
     )
 
 
@@ -234,12 +240,26 @@ def _changed_later(
     return {r[0] for r in rows}
 
 
+def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -> dict[str, str]:
+    """The classes redoing batch ``batch_id`` would make (added, renamed to, or named by
+    ``labels`` given again) that differ only in case from a class someone made since,
+    each with that class: the redo leaves them out, and their images as they are."""
+    rows = conn.execute(
+        "SELECT op, name, target FROM class_events WHERE batch_id = ? AND op <> 'remove'",
+        (batch_id,),
+    ).fetchall()
+    made = {target if op == "rename" else name for op, name, target in rows}
+    renamed_to = {target: name for op, name, target in rows if op == "rename"}
+    return class_table.case_twins(conn, sorted(labels | made), renamed_to, batch_id)
+
+
 def _classes_before_labels(
-    conn: sqlite3.Connection, redo_id: int, batch_id: int
+    conn: sqlite3.Connection, redo_id: int, batch_id: int, twins: dict[str, str]
 ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str, str | None]]]:
     """Make again the class additions and renames of batch ``batch_id`` that its undo
-    took back, recorded in batch ``redo_id``. Returns (classes back, (old, new) renamed,
-    and the removals left for after the labels: (op, name, target))."""
+    took back, recorded in batch ``redo_id``; not those that would make a class of
+    ``twins``. Returns (classes back, (old, new) renamed, and the removals left for
+    after the labels: (op, name, target))."""
     back: list[str] = []
     renamed: list[tuple[str, str]] = []
     after: list[tuple[str, str, str | None]] = []
@@ -249,6 +269,8 @@ def _classes_before_labels(
         (batch_id,),
     ).fetchall():
         exists = class_table.class_exists(conn, name)
+        if op != "remove" and (target if op == "rename" else name) in twins:
+            continue
         if op == "add" and not exists:  # its undo took it away: in its place again
             before = class_table.aliases(conn)
             class_table.restore_in_table(conn, name, position, origin)

@@ -19,7 +19,7 @@ from .changes import UNDO, Changes
 from .class_events import put_back_aliases, record_added, undo_add
 from .classes import add_classes, class_names
 from .db import Database
-from .display import counted, quoted_names
+from .display import case_twin_note, counted, quoted_names
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -40,6 +40,7 @@ class Undone(Changes):
     classes_restored: tuple[str, ...] = ()
     classes_removed: tuple[str, ...] = ()  # the classes the batch added
     classes_kept: tuple[str, ...] = ()  # still in use: not renamed back, nor removed
+    case_twins: tuple[tuple[str, str], ...] = ()  # (class not brought back, its case twin)
 
     @property
     def events(self) -> int:
@@ -59,6 +60,7 @@ class Undone(Changes):
         text += ": " + ", ".join(parts)
         if self.classes_kept:
             text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
+        text += case_twin_note(self.case_twins)
         if self.kept:
             again = "was left as it is" if self.kept == 1 else "were left as they are"
             text += f"; {counted(self.kept, 'image')} changed again since {again}"
@@ -88,11 +90,14 @@ def undo(
         ).fetchall()
         current = current_state(conn, [e[0] for e in events])
         later = _changed_later(conn, row[0], [e[0] for e in events])
+        twins = _twins_to_avoid(conn, row[0], {e[1] for e in events if isinstance(e[1], str)})
         changes, kept = [], 0
         for e in events:
             if e[0] in later or not still_as_left(current[e[0]], e):
                 kept += 1  # someone changed it again since: theirs stands
                 continue
+            if e[1] in twins:
+                continue  # its class would differ only in case from one there is now
             split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
             changes.append(Change(e[0], label=e[1], status=e[3], split=split))
         description = f"undo: {row[1]}".rstrip(": ")
@@ -100,7 +105,7 @@ def undo(
         _, changed = record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
-        restored, removed, kept_classes = _undo_class_events(conn, row[0])
+        restored, removed, kept_classes = _undo_class_events(conn, row[0], twins)
         # Recorded, so that a redo takes such a class away again if nothing carries it.
         given_back = {c.label for c in changes if isinstance(c.label, str)}
         before = class_table.aliases(conn)
@@ -119,6 +124,7 @@ def undo(
         classes_restored=tuple(restored + revived),
         classes_removed=tuple(removed),
         classes_kept=tuple(kept_classes),
+        case_twins=tuple(twins.items()),
     )
 
 
@@ -234,11 +240,25 @@ def _changed_later(conn: sqlite3.Connection, batch_id: int, ids: Sequence[int]) 
     return {r[0] for r in rows}
 
 
+def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -> dict[str, str]:
+    """The classes undoing batch ``batch_id`` would bring back (renamed or removed, or
+    named by ``labels`` given back) that differ only in case from a class someone made
+    since, each with that class: the undo leaves them out, and their images as they are."""
+    rows = conn.execute(
+        "SELECT op, name, target FROM class_events WHERE batch_id = ? AND op <> 'add'",
+        (batch_id,),
+    ).fetchall()
+    renamed_back = {name: target for op, name, target in rows if op == "rename"}
+    return class_table.case_twins(
+        conn, sorted(labels | {r[1] for r in rows}), renamed_back, batch_id
+    )
+
+
 def _undo_class_events(
-    conn: sqlite3.Connection, batch_id: int
+    conn: sqlite3.Connection, batch_id: int, twins: dict[str, str]
 ) -> tuple[list[str], list[str], list[str]]:
     """Put back the classes a batch renamed or removed, and take away those it added
-    (after its labels are back).
+    (after its labels are back); not those of ``twins`` (see :func:`_twins_to_avoid`).
 
     Returns (classes restored, classes removed, names kept because something still uses
     them: someone labeled with a renamed class's new name, or with a class the batch
@@ -256,6 +276,8 @@ def _undo_class_events(
                 removed.append(name)
             elif class_table.class_exists(conn, name):
                 kept.append(name)
+            continue
+        if name in twins:
             continue
         recorded = json.loads(aliases or "[]")
         old_aliases = [a for a in recorded if isinstance(a, str)]

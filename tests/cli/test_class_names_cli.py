@@ -71,3 +71,14 @@ def test_the_unknown_class_hint_quotes_the_classes(proj, capsys):
     assert main(["classes", proj, "--remove", "top", "--json"]) == 1
     error = json.loads(capsys.readouterr().out)["error"]
     assert "no class 'top'; classes: 'cat', 'dog', 't-shirt, top'" in error
+
+
+def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, monkeypatch, capsys):
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    assert main(["classes", proj, "--rename", "dog", "hound"]) == 0
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    assert main(["classes", proj, "--add", "Dog"]) == 0
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    capsys.readouterr()
+    assert main(["undo", proj, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["case_twins"] == [["dog", "Dog"]]

@@ -37,3 +37,52 @@ def test_redo_removes_again_a_class_its_undo_brought_back(project, as_user):
     project.undo()  # the redo
     assert project.classes() == ["cat", "dog"]
     assert label_of(project, "train/dog/dog0.jpg") == "dog"
+
+
+def test_redo_does_not_rename_a_class_to_a_case_twin(project, as_user):
+    as_user("alice")
+    project.rename_class("cat", "kitty")
+    project.undo()
+    as_user("bob")
+    project.add_classes(["Kitty"])
+    as_user("alice")
+    redone = project.redo()
+    assert project.classes() == ["cat", "dog", "Kitty"]
+    assert label_of(project, "train/cat/cat0.jpg") == "cat"
+    assert redone.case_twins == (("kitty", "Kitty"),)
+    assert "'kitty' not made: the class 'Kitty' differs from it only in case" in redone.summary()
+
+
+def test_redo_does_not_add_a_case_twin(project, as_user):
+    as_user("alice")
+    project.add_classes_batch(["fox"])
+    project.undo()
+    as_user("bob")
+    project.add_classes(["FOX"])
+    as_user("alice")
+    redone = project.redo()
+    assert project.classes() == ["cat", "dog", "FOX"]
+    assert redone.case_twins == (("fox", "FOX"),)
+
+
+def test_undo_does_not_bring_back_a_case_twin(project, as_user):
+    as_user("alice")
+    project.rename_class("dog", "hound")
+    as_user("bob")
+    project.add_classes(["Dog"])
+    as_user("alice")
+    undone = project.undo()
+    assert project.classes() == ["cat", "hound", "Dog"]  # hound stays, with its images
+    assert label_of(project, "train/dog/dog0.jpg") == "hound"
+    assert undone.case_twins == (("dog", "Dog"),)
+    assert "'dog' not made: the class 'Dog' differs from it only in case" in undone.summary()
+
+
+def test_undo_may_change_a_class_back_to_its_own_other_case(project):
+    project.rename_class("cat", "Cat")
+    undone = project.undo()
+    assert project.classes() == ["cat", "dog"]
+    assert label_of(project, "train/cat/cat0.jpg") == "cat"
+    assert undone.case_twins == ()
+    project.redo()
+    assert project.classes() == ["Cat", "dog"]
