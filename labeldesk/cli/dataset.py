@@ -135,7 +135,7 @@ def add_parsers(add: AddParser) -> None:
     )
     p.set_defaults(handler=cmd_redo)
 
-    p = add("history", "label history, newest first")
+    p = add("history", "label and class history, newest first")
     p.add_argument("project", type=path_arg)
     p.add_argument("path", nargs="?", help="only this image")
     p.add_argument(
@@ -484,8 +484,23 @@ def cmd_history(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         path = image_path(project, args.path, current=False) if args.path else None
         events = project.history(path, limit=args.n or None)  # 0: all, as outliers -n
-    data = [
-        {
+        # The whole history holds the class changes too, in time order.
+        class_events = [] if path else project.class_history(limit=args.n or None)
+    rows: list[tuple[float, int, dict, str]] = []
+    for e in events:
+        when = dt.datetime.fromtimestamp(e.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        parts = []
+        if e.old_label != e.new_label:
+            parts.append(f"{e.old_label or '∅'} → {e.new_label or '∅'}")
+        if e.old_status != e.new_status:
+            parts.append(f"[{e.old_status or 'unreviewed'} → {e.new_status or 'unreviewed'}]")
+        if e.old_split != e.new_split:
+            parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
+        change = "  ".join(parts)
+        shown = f"{e.path} (removed from the folder)" if e.removed else e.path
+        line = f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {shown}  {change}"
+        item = {
+            "kind": "label",
             "path": e.path,
             "old": e.old_label,
             "new": e.new_label,
@@ -499,21 +514,22 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "batch": e.batch_id,
             "removed": e.removed,
         }
-        for e in events
-    ]
-    lines = []
-    for e in events:
-        when = dt.datetime.fromtimestamp(e.created_at).strftime("%Y-%m-%d %H:%M:%S")
-        parts = []
-        if e.old_label != e.new_label:
-            parts.append(f"{e.old_label or '∅'} → {e.new_label or '∅'}")
-        if e.old_status != e.new_status:
-            parts.append(f"[{e.old_status or 'unreviewed'} → {e.new_status or 'unreviewed'}]")
-        if e.old_split != e.new_split:
-            parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
-        change = "  ".join(parts)
-        path = f"{e.path} (removed from the folder)" if e.removed else e.path
-        lines.append(
-            f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {path}  {change}"
-        )
-    return Output(data, "\n".join(lines) or "no label events")
+        rows.append((e.created_at, e.batch_id, item, line))
+    for c in class_events:
+        when = dt.datetime.fromtimestamp(c.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{when}  #{c.batch_id:<5} {c.author or '?':<12} {c.source:<10} {c.what()}"
+        item = {
+            "kind": "class",
+            "op": c.op,
+            "class": c.name,
+            "target": c.target,
+            "description": c.description,
+            "source": c.source,
+            "author": c.author,
+            "time": c.created_at,
+            "batch": c.batch_id,
+        }
+        rows.append((c.created_at, c.batch_id, item, line))
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)  # (stable: each list's order kept)
+    rows = rows[: args.n] if args.n else rows
+    return Output([r[2] for r in rows], "\n".join(r[3] for r in rows) or "no label events")

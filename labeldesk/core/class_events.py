@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from . import classes as class_table
+from .db import Database
+from .display import quoted_names
 
 
 def record_event(
@@ -101,3 +104,42 @@ def undo_add(conn: sqlite3.Connection, name: str, replaced: list) -> bool:
             target = pair[1] if isinstance(pair[1], str) else None
             class_table.set_alias(conn, pair[0], target)
     return True
+
+
+@dataclass(frozen=True)
+class ClassEvent:
+    """One change to the class list, as ``history`` lists it beside label events."""
+
+    id: int
+    batch_id: int
+    op: str  # "add", "rename", "remove" (a merge: a removal with a target)
+    name: str
+    target: str | None
+    source: str
+    description: str  # the batch's
+    created_at: float
+    author: str | None
+
+    def what(self) -> str:
+        name = quoted_names([self.name])
+        if self.op == "add":
+            return f"class {name} added"
+        if self.target is None:
+            return f"class {name} removed"
+        verb = "renamed to" if self.op == "rename" else "merged into"
+        return f"class {name} {verb} {quoted_names([self.target])}"
+
+
+def class_history(db: Database, limit: int | None = None) -> list[ClassEvent]:
+    """Changes to the class list, newest first (each with its batch, which ``undo
+    --batch`` takes back)."""
+    sql = (
+        "SELECT c.id, c.batch_id, c.op, c.name, c.target, b.source, b.description, "
+        "b.created_at, b.author FROM class_events c JOIN label_batches b ON b.id = c.batch_id "
+        "ORDER BY c.id DESC"
+    )
+    params: list[object] = []
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [ClassEvent(*row) for row in db.query(sql, params)]

@@ -18,7 +18,7 @@ from . import labels as label_store
 from . import redo as redo_store
 from . import undo as undo_store
 from .changes import Changes, ProjectEvents
-from .class_events import record_added
+from .class_events import ClassEvent, class_history, record_added
 from .db import Database
 from .errors import ProjectError, UnknownPathError
 from .layout import SPLITS
@@ -253,6 +253,10 @@ class ProjectWrites:
         redone = redo_store.redo(self.db, sources=sources, author=who)
         self.events.publish(redone)
         return redone
+
+    def class_history(self, limit: int | None = None) -> list[ClassEvent]:
+        """Changes to the class list (added, renamed, merged, removed), newest first."""
+        return class_history(self.db, limit)
 
     def history(
         self, path: str | None = None, limit: int | None = None

@@ -1,0 +1,38 @@
+"""`history` lists class changes too, with the batch that `undo --batch` takes back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+
+
+def run_json(capsys, *argv):
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_history_lists_class_changes_and_undo_finds_their_batch(tmp_path: Path, capsys):
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")
+    run_json(capsys, "classes", proj, "--add", "fox,owl")
+    run_json(capsys, "classes", proj, "--rename", "owl", "eagle")
+    run_json(capsys, "label", proj, "_unlabeled/u0.png", "dog")
+    history = run_json(capsys, "history", proj, "-n", "3")
+    assert [h["kind"] for h in history] == ["label", "class", "class"]
+    assert history[0]["path"] == "_unlabeled/u0.png" and history[0]["new"] == "dog"
+    rename, add = history[1], history[2]
+    assert (rename["op"], rename["class"], rename["target"]) == ("rename", "owl", "eagle")
+    assert add["op"] == "add" and add["description"] == "add classes fox, owl"
+    undone = run_json(capsys, "undo", proj, "--batch", str(rename["batch"]))
+    assert undone["classes_restored"] == ["owl"]
+    assert main(["history", proj]) == 0
+    text = capsys.readouterr().out
+    assert f"#{rename['batch']}" in text and "class 'owl' renamed to 'eagle'" in text
+    assert main(["history", proj, "_unlabeled/u0.png"]) == 0  # an image's: labels only
+    assert "class" not in capsys.readouterr().out
