@@ -22,6 +22,7 @@ from .db import Database
 from .display import case_twin_note, counted, quoted_names
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+from .layout import placement
 from .sql_lists import IN_LIST, json_list
 
 _ME = object()  # "the current user" (see current_user)
@@ -105,7 +106,9 @@ def undo(
         _, changed = record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
-        restored, removed, kept_classes = _undo_class_events(conn, row[0], twins)
+        restored, removed, kept_classes, moved = _undo_class_events(
+            conn, row[0], twins, undo_id, description
+        )
         # Recorded, so that a redo takes such a class away again if nothing carries it.
         given_back = {c.label for c in changes if isinstance(c.label, str)}
         before = class_table.aliases(conn)
@@ -118,7 +121,7 @@ def undo(
         undone_batch_id=int(row[0]),
         description=row[1],
         author=row[2],
-        image_ids=tuple(changed),
+        image_ids=tuple(changed + moved),
         classes_changed=bool(restored or revived or removed),
         kept=kept,
         classes_restored=tuple(restored + revived),
@@ -255,17 +258,20 @@ def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -
 
 
 def _undo_class_events(
-    conn: sqlite3.Connection, batch_id: int, twins: dict[str, str]
-) -> tuple[list[str], list[str], list[str]]:
+    conn: sqlite3.Connection, batch_id: int, twins: dict[str, str], undo_id: int, text: str
+) -> tuple[list[str], list[str], list[str], list[int]]:
     """Put back the classes a batch renamed or removed, and take away those it added
     (after its labels are back); not those of ``twins`` (see :func:`_twins_to_avoid`).
+    Images that a scan filed under a renamed class by its old folder name go back to the
+    old name, as label events of undo ``undo_id`` (described ``text``).
 
     Returns (classes restored, classes removed, names kept because something still uses
     them: someone labeled with a renamed class's new name, or with a class the batch
-    added, since)."""
+    added, since; and the images the scan had filed)."""
     restored: list[str] = []
     removed: list[str] = []
     kept: list[str] = []
+    moved: list[int] = []
     for op, name, target, position, origin, aliases in conn.execute(
         "SELECT op, name, target, position, origin, aliases FROM class_events "
         "WHERE batch_id = ? ORDER BY id DESC",
@@ -284,6 +290,8 @@ def _undo_class_events(
         if op == "rename" and class_table.class_exists(conn, target):
             if class_table.class_exists(conn, name):
                 continue  # the old name was taken again since: keep both as they are
+            back = [Change(i, label=name, status=s) for i, s in _scanned_into(conn, name, target)]
+            moved += record(conn, back, "undo", text, undoes=batch_id, batch_id=undo_id)[1]
             if label_in_use(conn, target):
                 class_table.restore_in_table(conn, name, position, origin)
                 kept.append(target)
@@ -294,10 +302,26 @@ def _undo_class_events(
         put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored, removed[::-1], kept  # (taken back newest first; named as added)
+    return restored, removed[::-1], kept, moved  # (taken back newest first; named as added)
 
 
 def label_in_use(conn: sqlite3.Connection, label: str) -> bool:
     """Does any image (in the folder or not) carry ``label``?"""
     row = conn.execute("SELECT 1 FROM images WHERE label = ? LIMIT 1", (label,)).fetchone()
     return row is not None
+
+
+def _scanned_into(conn: sqlite3.Connection, old: str, new: str) -> list[tuple[int, object]]:
+    """(id, status) of the images labeled ``new`` whose newest label came from a scan or
+    a labels file (no person gave it) and whose class folder is named ``old``: a scan
+    filed them under ``new`` because a rename made ``old`` lead there."""
+    rows = conn.execute(
+        "SELECT i.id, i.path, i.status, b.source FROM images i "
+        "JOIN label_events e ON e.id = "
+        "(SELECT MAX(x.id) FROM label_events x WHERE x.image_id = i.id) "
+        "JOIN label_batches b ON b.id = e.batch_id "
+        "WHERE i.label = ? AND i.removed_at IS NULL",
+        (new,),
+    ).fetchall()
+    form = class_table.nfc(old)
+    return [(r[0], r[2]) for r in rows if r[3] == "import" and placement(r[1]).label == form]
