@@ -520,6 +520,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
         line = f"{when}  #{c.batch_id:<5} {c.author or '?':<12} {c.source:<10} {c.what()}"
         item = {
             "kind": "class",
+            "path": None,  # (a class change names no image; readers of "path" still find it)
             "op": c.op,
             "class": c.name,
             "target": c.target,
