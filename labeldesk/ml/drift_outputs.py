@@ -12,9 +12,12 @@ changed. Three are reported:
 - the share of new images below the confidence at which the model was 90 % right on its
   test split (val, or out-of-fold train predictions, when the project has no test split).
 
-The model is the one the project uses for images it never trained on: the newest trained
-head when it matches the embeddings and labels, else the linear probe, mixed with the
-vote of the nearest labeled project images (:mod:`labeldesk.ml.predictions`).
+Both sides are scored by one model: the linear probe mixed with the vote of the nearest
+labeled project images (:mod:`labeldesk.ml.predictions`), never a trained head, which
+would score only the project side (more confident, so the new images would look
+different for that alone). The project side is the probe out of fold for train images,
+fit on the train labels for val and test ones (after the cleaning refit, with enough
+labels per class); the new images get the probe fit on all the train labels.
 """
 
 from __future__ import annotations
@@ -153,8 +156,9 @@ def model_outputs(
     trainable = training_mask(labels, vectors.splits, statuses)
     if len(np.unique(labels[trainable])) < 2:
         return None
-    # Without the pixel view: the new images have no place in its cache or its probe
-    preds = project_predictions(project, vectors, pixels=False)
+    # Without the pixel view (the new images have no place in its cache or its probe) and
+    # without a trained head (the new images are not scored by it)
+    preds = project_predictions(project, vectors, pixels=False, head=False)
     # The new images as the project's held-out images are predicted (the probe fit on the
     # train labels, mixed with the kNN vote), not by a trained head: the two sides of
     # each test, and the confidence threshold, come from the same model.

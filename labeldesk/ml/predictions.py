@@ -140,12 +140,18 @@ def training_mask(
 
 
 def project_predictions(
-    project: Project, vectors: ProjectVectors | None = None, *, pixels: bool = True
+    project: Project,
+    vectors: ProjectVectors | None = None,
+    *,
+    pixels: bool = True,
+    head: bool = True,
 ) -> Predictions:
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
     by row aligned with ``vectors`` (read now when not given). ``pixels=False``: without
     the pixel view (:mod:`labeldesk.ml.pixel_view`), from the embeddings alone, as images
-    outside the project are predicted (drift's model outputs)."""
+    outside the project are predicted (drift's model outputs). ``head=False``: the probe
+    and the kNN vote only, never a trained head (drift scores the new images so, and its
+    two sides must come from one model)."""
     vectors = vectors or project_vectors(project)
     # labels, classes and the event id the cache is keyed by, in one read: read apart, a
     # label set in between cached the old labels' probabilities under the new state
@@ -164,7 +170,7 @@ def project_predictions(
             np.zeros(len(ids), dtype=bool),
         )
     last_event = state.event_id
-    head = current_head(project, vectors.key, classes, last_event)
+    model = current_head(project, vectors.key, classes, last_event) if head else None
     key = hashlib.sha1(
         json.dumps(
             [
@@ -178,13 +184,14 @@ def project_predictions(
                 last_event,
                 vectors.hashes,
                 splits,
-                head.id if head else None,
+                model.id if model else None,
+                *([] if head else ["no-head"]),  # never read from the other's cache
             ]
         ).encode()
     ).hexdigest()[:16]
     # "predictions-*" is also what a write of the default clears, and what vectors.DERIVED
     # names: the plain ones are kept only until the next change of the default ones
-    prefix = "predictions-" if pixels else "predictions-plain-"
+    prefix = ("predictions-" if pixels else "predictions-plain-") + ("" if head else "probe-")
     cache = embeddings_dir(project) / vectors.key / f"{prefix}{key}.npz"
     n, c = len(vectors.paths), len(classes)
     cached = read_arrays(
@@ -224,7 +231,7 @@ def project_predictions(
 
         def from_head(features: np.ndarray) -> np.ndarray | None:
             # None: the checkpoint is damaged (warned)
-            return head_probabilities(project, head, features) if head is not None else None
+            return head_probabilities(project, model, features) if model is not None else None
 
         mix: dict[str, float] = {}
         probs, oof = out_of_sample_probs(

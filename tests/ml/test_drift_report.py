@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 from helpers import write_image
 from PIL import Image
@@ -222,4 +223,19 @@ def test_a_trained_head_does_not_change_how_new_images_are_scored(tmp_path):
     assert [c["new_mean"] for c in after["per_class_confidence"]] == [
         c["new_mean"] for c in before["per_class_confidence"]
     ]
+    # the project side and the threshold too: the head is not half of the comparison
+    assert after["reference"] == before["reference"]
+    assert [c["reference_mean"] for c in after["per_class_confidence"]] == [
+        c["reference_mean"] for c in before["per_class_confidence"]
+    ]
+    assert after["threshold"] == before["threshold"]
+    assert after["reference_low_confidence_share"] == before["reference_low_confidence_share"]
+    # everything else still uses the head; each kind is cached apart, so neither is read
+    # for the other whichever comes first
+    from labeldesk.ml.predictions import project_predictions
+
+    held_out = ~project_predictions(own, pixels=False, head=False).out_of_fold
+    with_head = project_predictions(own, pixels=False).probs[held_out]
+    probe = project_predictions(own, pixels=False, head=False).probs[held_out]
+    assert held_out.any() and not np.allclose(with_head, probe)
     own.close()
