@@ -15,13 +15,18 @@ content hash, never added to the project) and compared with the project's labele
 - exact and near copies of project images (content hash; embeddings, perceptual hash and
   pixels as in :mod:`.duplicates`).
 
+Each side counts a content once: copies of one file in the new folder (a sync tool's
+"copy (1)" files, symlinks) or among the labeled images would otherwise pass for separate
+images, and a classifier that learns the repeats tells the two sides apart when nothing
+changed. Every file of the new folder is still listed, a copy with its original's scores.
+
 Reports are kept in the project under ``drift/`` as JSON (:mod:`.drift_history`).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +60,8 @@ __all__ = ["DriftReport", "ShiftTests", "compare_vectors", "drift_report", "effe
 @dataclass
 class DriftReport:
     folder: str
-    images: int
-    reference: int
+    images: int  # readable files in the new folder, copies included
+    reference: int  # distinct labeled contents compared with
     shift: bool | None  # None with "no power" (too few images to tell), never False
     verdict: str  # "shift", "no detectable shift" or "no power"
     summary: str  # the verdict and its effect size in plain words
@@ -83,11 +88,20 @@ class DriftReport:
     map_reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
     map_new: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
     new_hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    distinct_images: int = 0  # distinct contents among ``images``: what the tests count
+    reference_copies: int = 0  # labeled images left out as copies of another one
+
+    @property
+    def copies_within_folder(self) -> int:
+        """Files of the new folder with the same content as another file there."""
+        return self.images - self.distinct_images
 
     def to_json(self) -> dict[str, Any]:
         out = self.outputs
         return {
             "images": self.images,
+            "distinct_images": self.distinct_images,
+            "copies_within_folder": self.copies_within_folder,
             "shift": self.shift,
             "auc": _round(self.auc),
             "auc_ci": None if self.auc_ci is None else [_round(v) for v in self.auc_ci],
@@ -105,6 +119,7 @@ class DriftReport:
             "novel_share": _round(self.novel_share),
             "power": self.power,
             "reference": self.reference,
+            "reference_copies": self.reference_copies,
             "unreadable": self.unreadable,
             "embedded": self.embedded,
             "alpha": self.alpha,
@@ -166,41 +181,50 @@ def drift_report(
         raise LabelDeskError("the project has no labeled embedded images to compare with")
     progress(Progress(1, 4, "comparing with the project's images"))
     rng = np.random.default_rng(seed)
-    reference = labeled[rng.permutation(len(labeled))]  # random order: any prefix is a sample
-    near = nearest(project, vectors, reference, new.vectors, KNN_K, MAX_REFERENCE_KNN)
+    shuffled = labeled[rng.permutation(len(labeled))]  # random order: any prefix is a sample
+    reference = shuffled[first_of_each([vectors.hashes[r] for r in shuffled])]
+    distinct = first_of_each(new.hashes)  # the tests see each content of the folder once
+    as_distinct = _positions(new.hashes, distinct)  # each file's row among those
+    near = nearest(project, vectors, reference, new.vectors[distinct], KNN_K, MAX_REFERENCE_KNN)
     cancel.raise_if_cancelled()
     found = shift_tests(
-        vectors.vectors[reference], new.vectors, knn_new=near.new_distance,
+        vectors.vectors[reference], new.vectors[distinct], knn_new=near.new_distance,
         knn_reference=near.reference_distance, alpha=alpha, permutations=permutations,
         seed=seed,
     )  # fmt: skip
     cancel.raise_if_cancelled()
     progress(Progress(2, 4, "checking the model's outputs"))
     outputs = model_outputs(
-        project, vectors, statuses, new.vectors, near.project_sims, near.project_rows
-    )
+        project, vectors, statuses, new.vectors[distinct], near.project_sims,
+        near.project_rows, reference=reference,
+    )  # fmt: skip
     progress(Progress(3, 4, "looking for copies of project images"))
-    duplicates = duplicates_of(project, vectors, new, near)
+    near_each = replace(
+        near,
+        project_sims=near.project_sims[as_distinct],
+        project_rows=near.project_rows[as_distinct],
+        new_distance=near.new_distance[as_distinct],
+    )
+    duplicates = duplicates_of(project, vectors, new, near_each)
     ref_cut = np.quantile(found.reference_novelty, 0.95) if len(found.reference_novelty) else 1.0
     novel_share = float(np.mean(found.new_novelty > ref_cut))
-    order = np.argsort(-found.new_novelty, kind="stable")
+    novelty = found.new_novelty[as_distinct]  # a copy scores as its original
+    order = np.argsort(-novelty, kind="stable")
     novel = []
     for i in order:
-        item: dict[str, Any] = {
-            "path": new.paths[i],
-            "score": round(float(found.new_novelty[i]), 4),
-        }
-        item["nearest"] = vectors.paths[near.project_rows[i, 0]]
-        item["nearest_similarity"] = round(float(near.project_sims[i, 0]), 4)
+        d = as_distinct[i]
+        item: dict[str, Any] = {"path": new.paths[i], "score": round(float(novelty[i]), 4)}
+        item["nearest"] = vectors.paths[near.project_rows[d, 0]]
+        item["nearest_similarity"] = round(float(near.project_sims[d, 0]), 4)
         if outputs is not None:
-            item["predicted"] = outputs.classes[int(outputs.new_predicted[i])]
-            item["confidence"] = round(float(outputs.new_confidence[i]), 4)
+            item["predicted"] = outputs.classes[int(outputs.new_predicted[d])]
+            item["confidence"] = round(float(outputs.new_confidence[d]), 4)
         novel.append(item)
     progress(Progress(4, 4, "done"))
     return DriftReport(
         folder=str(new.root),
         images=len(new.paths),
-        reference=len(labeled),
+        reference=len(reference),
         shift=found.shift,
         verdict=found.verdict,
         summary=summary_text(found, novel_share, alpha),
@@ -225,4 +249,24 @@ def drift_report(
         map_reference=found.map_reference,
         map_new=found.map_new,
         new_hashes=dict(zip(new.paths, new.hashes, strict=True)),
+        distinct_images=len(distinct),
+        reference_copies=len(labeled) - len(reference),
     )
+
+
+def first_of_each(hashes: list[str]) -> np.ndarray:
+    """Positions of the first item of each content hash, in order (as
+    :func:`~labeldesk.ml.queue.one_per_content` keeps one image of identical bytes)."""
+    seen: set[str] = set()
+    keep = []
+    for i, digest in enumerate(hashes):
+        if digest not in seen:
+            seen.add(digest)
+            keep.append(i)
+    return np.array(keep, dtype=np.int64)
+
+
+def _positions(hashes: list[str], firsts: np.ndarray) -> np.ndarray:
+    """For each item, the position in ``firsts`` of the first item with its hash."""
+    where = {hashes[i]: k for k, i in enumerate(firsts)}
+    return np.array([where[h] for h in hashes], dtype=np.int64)

@@ -123,7 +123,7 @@ def render_html(
     out.append(f"<p class='{css}'>{e(report.summary)}</p>")
     out.append(
         f"<p>{report.images} new images against {report.reference} labeled project images "
-        f"(model {e(report.model)}), {report.created}.</p>"
+        f"(model {e(report.model)}), {report.created}.{_copies_line(report)}</p>"
     )
     key = (
         f"<p class='key'><span style='background:{REF_COLOUR}'></span>project (labeled)"
@@ -131,7 +131,7 @@ def render_html(
     )
     out.append("<h2>Novelty: new images against the project's own spread</h2>" + key)
     bins = np.linspace(0, 1, 21)
-    new_scores = np.array([n["score"] for n in report.novel])
+    new_scores = np.array(list(_distinct_scores(report)))
     ref_hist = np.histogram(report.reference_novelty, bins)[0] / max(
         len(report.reference_novelty), 1
     )
@@ -163,8 +163,7 @@ def render_html(
         )
     if len(report.map_new):
         out.append("<h2>Map (first two principal axes)</h2>" + key)
-        by_path = {n["path"]: n["score"] for n in report.novel}
-        ordered = [by_path[p] for p in report.new_hashes]
+        ordered = list(_distinct_scores(report))  # the map's rows: one per content
         out.append(_scatter(report.map_reference, report.map_new, np.array(ordered)))
     out.append(f"<h2>Most novel new images (first {min(GALLERY, len(report.novel))})</h2>")
     out.append("<div class='grid'>")
@@ -265,3 +264,29 @@ def write_html(report: DriftReport, target: Path, project: Project) -> Path:
     # (the folder is the person's: nothing in it is swept)
     write_bytes_atomically(Path(target), text.encode("utf-8"), sweep=False)
     return Path(target)
+
+
+def _distinct_scores(report: DriftReport) -> list[float]:
+    """Novelty of each distinct content of the new folder, in the tests' row order (the
+    first file with each content, by path): copies are not drawn twice."""
+    by_path = {n["path"]: n["score"] for n in report.novel}
+    first: dict[str, float] = {}
+    for path, digest in report.new_hashes.items():
+        first.setdefault(digest, by_path[path])
+    return list(first.values())
+
+
+def _copies_line(report: DriftReport) -> str:
+    """Copies inside the folder and among the labeled images, which the tests count once."""
+    parts = []
+    if report.copies_within_folder:
+        parts.append(
+            f"{report.copies_within_folder} new files are copies of another file in the "
+            f"folder: the tests compare {report.distinct_images} distinct images"
+        )
+    if report.reference_copies:
+        parts.append(
+            f"{report.reference_copies} labeled images are copies of another labeled one "
+            "and are counted once"
+        )
+    return "".join(f" {p[0].upper()}{p[1:]}." for p in parts)

@@ -141,11 +141,14 @@ def model_outputs(
     new_vectors: np.ndarray,
     neighbour_sims: np.ndarray,
     neighbour_rows: np.ndarray,
+    *,
+    reference: np.ndarray | None = None,
 ) -> OutputShift | None:
     """The output tests for the project's model, or None when it has no model (fewer
     than two labeled classes). ``statuses``: each row's review status; ``neighbour_*``:
     each new image's nearest project images (rows into ``vectors``), for the kNN part of
-    the predictions."""
+    the predictions; ``reference``: the rows the new images are compared with (default:
+    every labeled row not excluded)."""
     from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
     from .predictions import knn_votes, project_predictions, training_mask
@@ -172,7 +175,8 @@ def model_outputs(
 
     weight = KNN_WEIGHT * evidence[:, None]
     probs = (1 - weight) * probs + weight * votes
-    reference = (labels >= 0) & np.array([s != EXCLUDED for s in statuses], dtype=bool)
+    if reference is None:
+        reference = (labels >= 0) & np.array([s != EXCLUDED for s in statuses], dtype=bool)
     source, rows = _evaluation_rows(preds.labels, preds.splits, preds.out_of_fold)
     correct = preds.predicted[rows] == preds.labels[rows]
     return compare_outputs(
