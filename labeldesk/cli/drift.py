@@ -108,6 +108,17 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
             f"{out.threshold:.2f} (project: {out.reference_low_share:.0%}); predicted-class "
             f"histogram chi-square p = {out.p_value:.3g}"
         )
+    if report.copies_within_folder:
+        lines.append(
+            f"{report.copies_within_folder} of the {report.images} new files are copies of "
+            f"another file in the folder: the tests compare {report.distinct_images} "
+            "distinct images; every file is listed"
+        )
+    if report.reference_copies:
+        lines.append(
+            f"{report.reference_copies} labeled images are copies of another labeled one: "
+            f"the project side counts {report.reference} distinct images"
+        )
     lines.append(f"most novel of {report.images} new images:")
     lines += [f"  {n['score']:.2f}  {n['path']}" for n in report.novel[:SHOWN]]
     if report.duplicates:

@@ -197,9 +197,11 @@ class DriftPage(QWidget):
         lines = [f"<b>{html.escape(verdict)}.</b>"]
         if evidence:
             lines.append(f"<small>{html.escape(evidence)}</small>")
+        copies = data.get("copies_within_folder", 0)
+        counted = f" ({copies} copies of other files counted once)" if copies else ""
         lines.append(
-            f"{data['images']} new vs {data['reference']} labeled images; below, the new "
-            "images most novel first, with their novelty score (0 to 1)."
+            f"{data['images']} new{counted} vs {data['reference']} labeled images; below, "
+            "the new images most novel first, with their novelty score (0 to 1)."
         )
         if data["low_confidence_share"] is not None:
             lines.append(

@@ -95,3 +95,17 @@ def test_drift_history_lists_saved_reports_oldest_first(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [Path(r["folder"]).name for r in rows] == ["new2", "new3"]
     assert all(r["images"] == 30 and r["verdict"] for r in rows)
+
+
+def test_drift_text_says_how_many_files_are_copies_within_the_folder(
+    project_path, tmp_path, capsys
+):
+    import shutil
+
+    folder, _ = new_folder(tmp_path / "new", per_class=4, seed=11)
+    for path in sorted(folder.rglob("*.png")):
+        shutil.copy(path, path.with_name(f"{path.stem} copy.png"))
+    assert main(["drift", str(project_path), "--images", str(folder), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert "12 of the 24 new files are copies of another file in the folder" in text
+    assert "the tests compare 12 distinct images" in text and "most novel of 24" in text
