@@ -16,8 +16,9 @@ Both sides are scored by one model: the linear probe mixed with the vote of the 
 labeled project images (:mod:`labeldesk.ml.predictions`), never a trained head, which
 would score only the project side (more confident, so the new images would look
 different for that alone). The project side is the probe out of fold for train images,
-fit on the train labels for val and test ones (after the cleaning refit, with enough
-labels per class); the new images get the probe fit on all the train labels.
+fit on the train labels for val and test ones, with enough labels per class both
+without the labels the first pass found likely wrong (the cleaning refit), and so is
+their vote; the new images get the probe fit on all the train labels, and their vote.
 """
 
 from __future__ import annotations
