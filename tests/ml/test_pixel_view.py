@@ -252,7 +252,7 @@ def test_drift_judges_new_images_with_the_model_the_project_side_uses(pixel_proj
     statuses = row_labels(pixel_project, vectors).statuses
     sims, rows = knn_graph(vectors.vectors, KNN_K)  # each image's neighbours but itself
     mixed = project_predictions(pixel_project, vectors)
-    plain = project_predictions(pixel_project, vectors, pixels=False)
+    plain = project_predictions(pixel_project, vectors, pixels=False, head=False)
     assert mixed.confidence.mean() > plain.confidence.mean() + 0.1  # the pixels tell here
     shift = model_outputs(pixel_project, vectors, statuses, vectors.vectors, sims, rows)
     assert shift is not None
