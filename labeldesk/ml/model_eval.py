@@ -5,7 +5,8 @@ fixed or images move between splits those figures stop being comparable. Here ev
 is scored on the same images with the same labels: the test split of one dataset version
 (the *frozen test set*, chosen once per project and kept until a person picks another).
 Images a version trained on (they were in its train or val split) are left out of its
-score and of any comparison that involves it.
+score and of any comparison that involves it, and so are the images of a class removed
+since (renamed or merged classes are scored under today's name).
 
 Figures: accuracy, macro-F1 (over the classes in the test set), per-class recall, the
 expected calibration error (ECE: 15 equal-width confidence bins, Guo et al., ICML 2017,
@@ -115,17 +116,24 @@ def score_version(
     test: TestSet,
     trained_cache: dict[str, set[int]] | None = None,
 ) -> Scored:
-    """``version``'s predictions on ``test``, leaving out the images it trained on and
-    those without a vector in its embeddings. ``trained_cache``: what each dataset version
+    """``version``'s predictions on ``test``, leaving out the images of a class removed
+    since (no head trained since can get them right), the images it trained on and those
+    without a vector in its embeddings. ``trained_cache``: what each dataset version
     trained on, shared across calls (rebuilding a state replays the label events)."""
     scored = Scored(version.id, np.zeros(0, np.int64), [], np.zeros(0), np.zeros(0, bool))
     if version.kind != "head" or not version.checkpoint:
         scored.left_out["not a classifier head"] = len(test.labels)
         return scored
-    trained = _trained_on(project, version, {} if trained_cache is None else trained_cache)
-    keep = np.array([int(i) not in trained for i in test.image_ids], dtype=bool)
+    today = class_names_today(project)  # a class renamed or merged since: one name
+    truth = [today(label) for label in test.labels]
+    keep = np.array([t is not None for t in truth], dtype=bool)
     if (~keep).any():
-        scored.left_out["trained on"] = int((~keep).sum())
+        scored.left_out["class removed since"] = int((~keep).sum())
+    trained = _trained_on(project, version, {} if trained_cache is None else trained_cache)
+    seen = np.array([int(i) in trained for i in test.image_ids], dtype=bool)
+    if (keep & seen).any():
+        scored.left_out["trained on"] = int((keep & seen).sum())
+    keep &= ~seen
     folder = embeddings_dir(project) / str(version.embedding_key)
     meta = read_head_meta(project.path / version.checkpoint)
     if meta is None or not (folder / "identity.json").exists():
@@ -147,13 +155,12 @@ def score_version(
     classes: list[str] = meta["classes"]
     best = probs.argmax(axis=1)
     scored.rows = rows
-    today = class_names_today(project)  # a class renamed or merged since: one name
 
     def named(name: str) -> str:
-        return today(name) or name  # (a class removed since keeps its old name)
+        return today(name) or name  # (a prediction of a class removed since is wrong)
 
     scored.predicted = [named(classes[b]) for b in best]
-    scored.truth = [named(test.labels[r]) for r in rows]
+    scored.truth = [str(truth[r]) for r in rows]
     scored.confidence = probs.max(axis=1)
     scored.correct = np.array(
         [p == t for p, t in zip(scored.predicted, scored.truth, strict=True)], dtype=bool

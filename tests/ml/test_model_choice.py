@@ -176,3 +176,21 @@ def test_a_class_renamed_after_the_test_set_was_frozen_is_one_class_to_the_score
     assert abs(new["accuracy"] - before["accuracy"]) < 0.1
     assert "renamed" in new["per_class_recall"] and old not in new["per_class_recall"]
     assert new["macro_f1"] > 0.5
+
+
+def test_test_images_of_a_class_removed_since_are_left_out_of_every_score(overlapping):
+    """A removed class's test images have no label today: no head trained since can get
+    them right, so they would count against it alone."""
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    test = frozen_test_set(project)
+    project.remove_class(CLASSES[3])
+
+    second, chosen = train_and_choose(project, PARAMS)
+
+    assert chosen.version.id == second.id
+    for version in (first, second):
+        scored = score_version(project, version, test)
+        assert len(scored.rows) == 150 and scored.left_out == {"class removed since": 50}
+        assert CLASSES[3] not in scored.truth
+
