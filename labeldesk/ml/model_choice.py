@@ -61,6 +61,11 @@ def why_unused(project: Project, chosen: InUse, classes: list[str], label_state:
         return chosen.reason or "no trained head"
     if not chosen.pinned and head.label_event_id != label_state:
         return f"the labels changed since #{head.id} was trained"
+    return _never_usable(project, head, classes)
+
+
+def _never_usable(project: Project, head: ModelVersion, classes: list[str]) -> str | None:
+    """Why ``head`` cannot predict for ``classes`` whatever is labeled later, or None."""
     meta = read_head_meta(project.path / str(head.checkpoint))
     if meta is None:
         return f"#{head.id}'s files cannot be read"
@@ -109,7 +114,8 @@ def _newest_head(project: Project, embedding_key: str | None) -> ModelVersion | 
 
 def consider(project: Project, new: ModelVersion) -> InUse:
     """After training ``new``: make it the head in use unless it is worse than the one in
-    use now on the frozen test set. Returns the choice (a pin is left alone)."""
+    use now on the frozen test set, or that one can never predict again (trained on other
+    classes than the project's now). Returns the choice (a pin is left alone)."""
     db = project.db
     if new.kind != "head" or new.status != "complete":
         return in_use(project)
@@ -131,6 +137,9 @@ def consider(project: Project, new: ModelVersion) -> InUse:
         f"{result.n} images of the frozen test set ({test.version}), McNemar p = "
         f"{result.p_value:.3g}"
     )
+    unusable = _never_usable(project, old, project.classes())
+    if result.b_worse and unusable is not None:
+        return _choose(project, new, f"newest: the newer {words} is worse, but {unusable}")
     if result.b_worse:
         db.set_meta(REASON_KEY, f"kept: the newer {words} is worse")
         return InUse(old, db.get_meta(REASON_KEY) or "")

@@ -194,3 +194,20 @@ def test_test_images_of_a_class_removed_since_are_left_out_of_every_score(overla
         assert len(scored.rows) == 150 and scored.left_out == {"class removed since": 50}
         assert CLASSES[3] not in scored.truth
 
+
+def test_a_head_on_classes_the_project_no_longer_has_gives_way_to_a_new_one(overlapping):
+    """Even a worse new head is taken: the old one can never predict for today's classes,
+    so keeping it would leave no head in use right after training one."""
+    from labeldesk.ml.model_choice import predicting
+
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    frozen_test_set(project)
+    project.merge_classes(CLASSES[3], CLASSES[2])
+    project.set_status(_all_but(project, 2), EXCLUDED)  # 2 labels per class left
+
+    worse, chosen = train_and_choose(project, PARAMS)
+
+    assert chosen.version.id == worse.id
+    assert f"#{first.id} was trained on other classes" in chosen.reason
+    assert predicting(project).version.id == worse.id
