@@ -101,7 +101,7 @@ def _compare(project: Project, a: int, b: int) -> Output:
         f"  #{b}: accuracy {_pct(result.accuracy_b)}, macro-F1 "
         f"{_pct(data['evaluation_b']['macro_f1'])}",
         f"  only #{a} right: {len(result.only_a_right)}, only #{b} right: "
-        f"{len(result.only_b_right)}, McNemar p = {result.p_value:.3g}"
+        f"{len(result.only_b_right)}, {result.p_text()}"
         + (f" (#{b} is worse)" if result.b_worse else ""),
     ]
     for name, paths in ((a, result.only_a_right), (b, result.only_b_right)):

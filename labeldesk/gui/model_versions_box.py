@@ -201,7 +201,7 @@ class VersionsBox(QGroupBox):
         html = [
             f"<b>#{a} vs #{b}</b> on {comparison.n} images of the frozen test set "
             f"({escape(test_set)}): accuracy {_pct(comparison.accuracy_a)} vs "
-            f"{_pct(comparison.accuracy_b)}; McNemar p = {comparison.p_value:.3g}. {verdict}"
+            f"{_pct(comparison.accuracy_b)}; {comparison.p_text()}. {verdict}"
         ]
         for name, paths in ((a, comparison.only_a_right), (b, comparison.only_b_right)):
             html.append(f"<br><b>Only #{name} right</b> ({len(paths)}):")

@@ -134,8 +134,8 @@ def consider(project: Project, new: ModelVersion) -> InUse:
         return _choose(project, new, f"newest (no test image of {test.version} to compare on)")
     words = (
         f"#{new.id} {_pct(result.accuracy_b)} vs #{old.id} {_pct(result.accuracy_a)} on "
-        f"{result.n} images of the frozen test set ({test.version}), McNemar p = "
-        f"{result.p_value:.3g}"
+        f"{result.n} images of the frozen test set ({test.version}), one-sided McNemar p = "
+        f"{result.p_one_sided:.3g}"
     )
     unusable = _never_usable(project, old, project.classes())
     if result.b_worse and unusable is not None:

@@ -76,6 +76,7 @@ def test_comparing_two_lists_the_images_only_one_gets_right(qtbot, trained):
     qtbot.waitUntil(box.comparison.isVisible, timeout=60_000)
     text = box.comparison.toPlainText()
     assert f"#{worse.id} makes significantly more mistakes than #{good.id}" in text
+    assert "one-sided McNemar p = " in text and "(two-sided " in text
     assert f"Only #{good.id} right" in text and "test/" in text
 
 

@@ -17,6 +17,7 @@ from labeldesk.ml.model_eval import (
     expected_calibration_error,
     frozen_test_set,
     mcnemar_exact,
+    mcnemar_one_sided,
     score_version,
 )
 from labeldesk.ml.train import HeadParams
@@ -47,7 +48,7 @@ def test_a_worse_head_is_not_promoted_and_a_better_one_is(overlapping):
     project.set_status(_all_but(project, 2), EXCLUDED)  # 2 labels per class left
     worse, chosen = train_and_choose(project, PARAMS)
     assert chosen.version.id == first.id and chosen.reason.startswith("kept")
-    assert f"#{worse.id}" in chosen.reason and "McNemar" in chosen.reason
+    assert f"#{worse.id}" in chosen.reason and "one-sided McNemar p = " in chosen.reason
     assert in_use(project).version.id == first.id  # and it stays so
 
     project.set_status(_all_but(project, 2), None)  # every label back
@@ -85,6 +86,9 @@ def test_mcnemar_and_ece_on_known_cases():
     assert mcnemar_exact(5, 5) == 1.0
     assert mcnemar_exact(0, 10) == pytest.approx(2 * 0.5**10)
     assert mcnemar_exact(20, 3) < 0.01 < mcnemar_exact(8, 4)
+    assert mcnemar_one_sided(10, 0) == pytest.approx(0.5**10)
+    assert mcnemar_one_sided(8, 4) == pytest.approx(mcnemar_exact(8, 4) / 2)
+    assert mcnemar_one_sided(4, 8) > 0.5 and mcnemar_one_sided(0, 0) == 1.0
     # perfectly calibrated: 80 % sure and right 80 % of the time
     right = np.array([True] * 8 + [False] * 2)
     assert expected_calibration_error(np.full(10, 0.8), right) == pytest.approx(0.0)
@@ -123,9 +127,13 @@ def test_models_cli_marks_the_version_in_use_and_compares_two(overlapping, capsy
 
     assert main(["models", path, "--compare", str(first.id), str(worse.id), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["b_significantly_worse"] and result["p_value"] < 0.05
+    assert result["b_significantly_worse"] and result["p_value_one_sided"] < 0.05
+    assert result["p_value_one_sided"] == pytest.approx(result["p_value"] / 2)
     assert len(result["only_a_right"]) > len(result["only_b_right"])
     assert all(p.startswith("test/") for p in result["only_a_right"])
+    assert main(["models", path, "--compare", str(first.id), str(worse.id)]) == 0
+    p = result["p_value_one_sided"]
+    assert f"one-sided McNemar p = {p:.3g} (two-sided" in capsys.readouterr().out
 
     assert main(["models", path]) == 0
     text = capsys.readouterr().out
