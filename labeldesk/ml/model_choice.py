@@ -18,6 +18,7 @@ from labeldesk.core.errors import LabelDeskError
 
 from .model_eval import compare, frozen_test_set, score_version
 from .models import ModelVersion, get_version, last_label_event, list_versions
+from .store import embeddings_dir, recorded_spec
 from .train import read_head_meta
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def in_use(project: Project, embedding_key: str | None = None) -> InUse:
             return InUse(version, reason, pinned)
     newest = _newest_head(project, embedding_key)
     if newest is None:
-        return InUse(None, "no trained head yet")
+        return InUse(None, _no_head(project))
     return InUse(newest, "the newest head trained on the current embeddings")
 
 
@@ -110,6 +111,18 @@ def _newest_head(project: Project, embedding_key: str | None) -> ModelVersion | 
         ):
             return version
     return None
+
+
+def _no_head(project: Project) -> str:
+    """Why no head is found for the current embeddings: none trained yet, or the newest
+    was trained on other embeddings (another model or input size)."""
+    other = _newest_head(project, None)
+    if other is None:
+        return "no trained head yet"
+    key = str(other.embedding_key)
+    spec = recorded_spec(embeddings_dir(project) / key) if other.embedding_key else None
+    made = f", made with --model {spec}" if spec else ""
+    return f"no head trained on these embeddings: #{other.id} was trained on {key}{made}"
 
 
 def consider(project: Project, new: ModelVersion) -> InUse:

@@ -219,3 +219,25 @@ def test_a_head_on_classes_the_project_no_longer_has_gives_way_to_a_new_one(over
     assert chosen.version.id == worse.id
     assert f"#{first.id} was trained on other classes" in chosen.reason
     assert predicting(project).version.id == worse.id
+
+
+def test_a_head_on_other_embeddings_is_named_when_none_is_on_these(overlapping, capsys):
+    from labeldesk.ml.backbones import ModelIdentity
+    from labeldesk.ml.model_choice import predicting
+    from labeldesk.ml.store import embeddings_dir
+    from labeldesk.ml.vectors import VectorStore
+
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    other = ModelIdentity("fake", "clusters", "f" * 64)  # as after `embed --input-size`
+    store = VectorStore.for_identity(embeddings_dir(project), other, 16)
+    frame = project.images()
+    with VectorStore.writer(store.folder, 16) as writer:
+        writer.append(list(frame.hash), np.ones((len(frame), 16), np.float32))
+    project.db.set_meta("embedding_key", other.key)
+
+    why = predicting(project).reason
+    assert "no head trained on these embeddings" in why
+    assert f"#{first.id} was trained on {first.embedding_key}, made with --model fake" in why
+    assert main(["models", str(project.path)]) == 0
+    assert "no trained head yet" not in capsys.readouterr().out
