@@ -61,6 +61,12 @@ def _os_message(exc: OSError) -> str:
     where = exc.filename
     if exc.errno in _WRITE_ERRNOS and exc.filename2:
         where = exc.filename2  # a copy's target: the source is on a disk that is not full
+    if where and exc.errno in (*_WRITE_ERRNOS, errno.EACCES, errno.EPERM):
+        written = Path(os.fsdecode(where))
+        if written.name.startswith(".tmp-"):  # ".tmp-PID-SPACE-THREAD-NAME" being written
+            parts = written.name.split("-", 4)  # into place as NAME: name its folder
+            name = parts[4] if len(parts) == 5 else "a file"
+            where = f"{written.parent} (writing {name} there)"
     text = f"{what}: {where}" if where else what
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         text += "; free some space and run the command again (what was saved before is safe)"

@@ -18,3 +18,11 @@ def test_a_full_disk_during_a_copy_names_the_target_not_the_source():
     assert "/mnt/out/b.png" in describe(single)[0]
     missing = OSError(errno.ENOENT, "No such file", "/data/images/a.png", None, "/mnt/out/a.png")
     assert "/data/images/a.png" in describe(missing)[0]  # a read problem: the source
+
+
+def test_a_write_refused_names_the_folder_not_the_hidden_temporary():
+    tmp = "/p/embeddings/key/.tmp-41-0a1b2c3d-7-knn-10.npz"
+    message = describe(OSError(errno.EROFS, "Read-only file system", tmp))[0]
+    assert message == "the disk is read-only: /p/embeddings/key (writing knn-10.npz there)"
+    denied = describe(OSError(errno.EACCES, "Permission denied", tmp))[0]
+    assert ".tmp-" not in denied and "/p/embeddings/key" in denied
