@@ -16,9 +16,10 @@ Both sides are scored by one model: the linear probe mixed with the vote of the 
 labeled project images (:mod:`labeldesk.ml.predictions`), never a trained head, which
 would score only the project side (more confident, so the new images would look
 different for that alone). The project side is the probe out of fold for train images,
-fit on the train labels for val and test ones, with enough labels per class both
-without the labels the first pass found likely wrong (the cleaning refit), and so is
-their vote; the new images get the probe fit on all the train labels, and their vote.
+fit on the train labels for val and test ones, and their vote; the new images get the
+probe fit on all the train labels, and their vote. Neither side has the cleaning refit
+of *Likely mislabels* (which leaves out the labels its first pass found likely wrong):
+the new images' probe could not be refit so without fitting it twice.
 """
 
 from __future__ import annotations

@@ -150,8 +150,9 @@ def project_predictions(
     by row aligned with ``vectors`` (read now when not given). ``pixels=False``: without
     the pixel view (:mod:`labeldesk.ml.pixel_view`), from the embeddings alone, as images
     outside the project are predicted (drift's model outputs). ``head=False``: the probe
-    and the kNN vote only, never a trained head (drift scores the new images so, and its
-    two sides must come from one model)."""
+    and the kNN vote on all the train labels only, never a trained head nor the cleaning
+    refit: exactly the model images outside the project get (drift scores its new images
+    so, and its two sides must come from one model)."""
     vectors = vectors or project_vectors(project)
     # labels, classes and the event id the cache is keyed by, in one read: read apart, a
     # label set in between cached the old labels' probabilities under the new state
@@ -185,7 +186,7 @@ def project_predictions(
                 vectors.hashes,
                 splits,
                 model.id if model else None,
-                *([] if head else ["no-head"]),  # never read from the other's cache
+                *([] if head else ["no-head-no-cleaning"]),  # never read for the other
             ]
         ).encode()
     ).hexdigest()[:16]
@@ -236,7 +237,7 @@ def project_predictions(
         mix: dict[str, float] = {}
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
-            pixels=view if wanted else None, mix=mix,
+            pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
         )  # fmt: skip
         share = mix.get("pixel_share", 0.0)
         # None for want of thumbnails (not for a project too large for the view)

@@ -239,3 +239,29 @@ def test_a_trained_head_does_not_change_how_new_images_are_scored(tmp_path):
     probe = project_predictions(own, pixels=False, head=False).probs[held_out]
     assert held_out.any() and not np.allclose(with_head, probe)
     own.close()
+
+
+def test_the_project_side_is_fit_on_all_the_train_labels_as_the_new_side(tmp_path):
+    """The new images' probe and vote use every train label; so does the project side
+    (no cleaning refit, which would leave out the labels a first pass found likely wrong
+    and make the project side surer than the new images for that alone)."""
+    from labeldesk.ml.neighbors import neighbor_graph
+    from labeldesk.ml.predictions import out_of_sample_probs, project_predictions, training_mask
+    from labeldesk.ml.row_labels import row_labels
+    from labeldesk.ml.store import project_vectors
+
+    own = make_project(tmp_path / "p")  # 60 labels per class: enough to clean
+    train = own.images().query("split == 'train'").path.tolist()
+    own.set_labels({p: "c1" for p in train[:12] if "/c0/" in p})  # wrong labels to clean
+    vectors = project_vectors(own)
+    state = row_labels(own, vectors)
+    trainable = training_mask(state.labels, state.splits, state.statuses)
+    graph = neighbor_graph(own, vectors=vectors)
+    k = len(state.classes)
+    args = (vectors.vectors, state.labels, trainable, k, graph.sims, graph.rows)
+    plain, _ = out_of_sample_probs(*args, clean_rounds=0)
+    cleaned, _ = out_of_sample_probs(*args, clean_rounds=1)
+    assert not np.allclose(plain, cleaned)  # the cleaning would tell here
+    side = project_predictions(own, vectors, pixels=False, head=False).probs
+    np.testing.assert_allclose(side, plain, atol=1e-9)
+    own.close()
