@@ -111,6 +111,7 @@ class ScanWriter:
         # Files the walk found unchanged may move while the scan runs (see
         # :meth:`_vanished_holder`); none to look for on a first scan.
         self.some_unchanged = counts.unchanged > 0
+        self.held_still: set[str] = set()  # hashes whose every holder was found in place
 
     def _read_classes(self, conn: sqlite3.Connection) -> None:
         """Read the classes and aliases again, inside each write: a class renamed, merged
@@ -333,8 +334,8 @@ class ScanWriter:
         before the scan; otherwise the picture would arrive as a new image, or as an edit
         of the image it replaced, and its own row would keep the wrong picture or be taken
         for removed. What its old path holds now is left to the next scan."""
-        if not self.some_unchanged:
-            return None
+        if not self.some_unchanged or digest in self.held_still:
+            return None  # (each hash's holders looked at once a scan: copies cost no more)
         found = conn.execute(
             "SELECT id, path, size, mtime_ns, ctime_ns, folder_label, label, skip_reason, split "
             "FROM images WHERE hash = ? AND removed_at IS NULL AND path != ?",
@@ -351,6 +352,7 @@ class ScanWriter:
             self.gone_by_hash.setdefault(digest, []).insert(0, row)
             self.counts.unchanged -= 1  # counted so by the walk
             return row
+        self.held_still.add(digest)
         return None
 
     def _still_holds(self, rel: str, indexed: tuple[int, int, int | None], digest: str) -> bool:

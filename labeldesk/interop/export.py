@@ -23,7 +23,7 @@ from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 from . import formats  # noqa: F401  (registers every format)
 from .export_names import unique_name
 from .export_target import check_target, put_in_place
-from .formats.export_paths import CLASS_FOLDERS
+from .formats.export_paths import CLASS_FOLDERS, MODEL_COLUMNS
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
@@ -84,7 +84,13 @@ def export(
         remove_stale(Path(out).expanduser().resolve())
     target = check_target(project, out, overwrite=options.overwrite)
     project.check_root()
-    chosen = select_items(project, options, cancel=cancel, class_folders=fmt in CLASS_FOLDERS)
+    chosen = select_items(
+        project,
+        options,
+        cancel=cancel,
+        class_folders=fmt in CLASS_FOLDERS,
+        model_columns=fmt in MODEL_COLUMNS,
+    )
     items, report = chosen.items, chosen.report
     # the classes and the class map as applied (a class typed in another Unicode form
     # found): what formats that name classes or map the model's guesses use

@@ -83,10 +83,14 @@ def select_items(
     *,
     cancel: CancelToken | None = None,
     class_folders: bool = False,
+    model_columns: bool = False,
 ) -> Selection:
     """The images ``options`` ask for, and a report of what was left out and why.
     ``class_folders``: the format writes a folder per class, so classes that would be one
-    folder on Windows or macOS are refused (:func:`refuse_folder_twins`)."""
+    folder on Windows or macOS are refused (:func:`refuse_folder_twins`);
+    ``model_columns``: the format writes the model's judgement of each label, which a
+    class map that merges classes changes (otherwise the model is asked only for
+    ``--exclude-flagged``)."""
     db = project.db
     report = ExportReport(out="", format="")
     # An empty name (an unset variable in a script) is refused, not read as "the state
@@ -131,7 +135,7 @@ def select_items(
         images = keep(images, lambda r: r.status == VERIFIED, "unverified")
     mapping = _checked_map(options.class_map, classes)
     merges = _merges(classes, mapping)
-    if merges or not options.include_flagged:
+    if not options.include_flagged or (merges and model_columns):
         from labeldesk.ml.errors import NoEmbeddings
         from labeldesk.ml.issues import label_issues
 

@@ -6,6 +6,7 @@ an edit of the image it replaced) and the next scan found its own row gone."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from helpers import write_image
@@ -117,3 +118,26 @@ def test_two_files_swapped_while_the_scan_runs_keep_their_labels(tmp_path, monke
         frame = project.images()
         labels = dict(zip(frame.path, frame.label, strict=True))
         assert labels == {"dog/b.png": "bird", "dog/a.png": "fish"}
+
+
+def test_new_copies_of_a_picture_look_at_its_holders_once_a_scan(tmp_path, monkeypatch):
+    """Each new copy of a picture the project holds many times would look at every holder
+    again (copies squared); a hash's holders are looked at once a scan."""
+    from labeldesk.core.scan_writer import ScanWriter
+
+    root = tmp_path / "images"
+    write_image(root / "blank" / "0.png", seed=1, fmt="PNG")
+    for i in range(1, 20):
+        shutil.copy(root / "blank" / "0.png", root / "blank" / f"{i}.png")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    with project:
+        for i in range(20, 40):
+            shutil.copy(root / "blank" / "0.png", root / "blank" / f"{i}.png")
+        looks = []
+        real = ScanWriter._still_holds
+        monkeypatch.setattr(
+            ScanWriter, "_still_holds", lambda self, *a: looks.append(a) or real(self, *a)
+        )
+        counts = project.scan(workers=1)
+        assert counts.added == 20 and counts.moved == 0
+        assert len(looks) <= 20  # the 20 held before, once (was 20 for each new copy)

@@ -83,3 +83,21 @@ def test_exclude_flagged_keeps_an_image_the_map_merges_into_its_suggestion(clust
     apart = export(project, tmp_path / "apart", "csv", options)
     assert apart.left_out["flagged"] == alone.left_out["flagged"]
     assert not set(flipped) & set(csv_rows(tmp_path / "apart"))
+
+
+def test_a_merging_map_asks_the_model_only_where_its_judgement_is_written(
+    clustered, tmp_path, monkeypatch
+):
+    """Folders of images carry no model columns: an ImageFolder export with a merging map
+    must not compute the model's label issues (all the project's predictions) first."""
+    import labeldesk.ml.issues as issues
+
+    project, _ = clustered
+    asked = []
+    real = issues.label_issues
+    monkeypatch.setattr(issues, "label_issues", lambda *a, **k: asked.append(1) or real(*a, **k))
+    options = ExportOptions(class_map=parse_class_map("ant=insect,bee=insect"))
+    export(project, tmp_path / "folders", "imagefolder", options)
+    assert asked == []
+    export(project, tmp_path / "table", "csv", options)
+    assert asked == [1]

@@ -33,6 +33,7 @@ IMAGES_BESIDE = ("csv", "parquet", "labelstudio")  # images/<project path> (imag
 FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
 # <split>/<class>/<file>: every file's project path is in ``renamed``
 CLASS_FOLDERS = ("hf", "imagefolder")
+MODEL_COLUMNS = ("csv", "parquet")  # their manifest holds the model's columns
 
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
