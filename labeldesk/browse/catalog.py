@@ -171,9 +171,14 @@ class ImageCatalog:
 
     def opinion(self, position: int) -> str:
         """The one "Model: …" line for an image (see :func:`model_opinion`); "" before
-        the insights are computed."""
+        the insights are computed. Insights that name a class the project no longer has
+        (a rename, a merge or an undo of one, while they are computed again) are not
+        shown as an opinion on today's label."""
         if self._insight_row[position] < 0:
             return ""
+        guess = self.guess[position]
+        if isinstance(guess, str) and guess not in self.classes:
+            return f"Model: updating (the classes changed since it named {guess!r})"
         return model_opinion(
             self.guess[position],
             float(self.guess_confidence[position]),

@@ -160,6 +160,11 @@ def test_the_model_line_names_the_guess_not_the_raw_prediction(project):
     assert info is not None and info.guess == guessed and info.guess_confidence == 0.62
     unlabeled = int(catalog.filter(ImageFilter(unlabeled=True))[0])
     assert catalog.opinion(unlabeled) == ""  # no insights for it: nothing claimed
+    # the classes changed (cat renamed puma) and the insights are computed again
+    catalog.set_classes(["puma" if c == "cat" else c for c in catalog.classes])
+    assert catalog.opinion(flagged) == (
+        "Model: updating (the classes changed since it named 'cat')"
+    )  # not "probably cat … label dog looks wrong" about a class that is gone
 
 
 def test_a_selection_knows_whether_filters_narrow_it(project):
