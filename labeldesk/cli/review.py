@@ -219,7 +219,9 @@ def cmd_review(args: argparse.Namespace) -> Output:
                     f"{path} has no suggestion (is it labeled and embedded, "
                     "with enough labels of its class to judge it?)"
                 )
-            review.accept(project, path, match[0].suggested)
+            # the suggestion answers the label it judged: a label changed meanwhile (by a
+            # person in the app, while the issues were computed) is kept, not overwritten
+            review.accept(project, path, match[0].suggested, shown=match[0].label)
         else:
             getattr(review, args.action)(project, path)
         state = project.image_states(project.ids_for([path]).values())[0]

@@ -201,3 +201,29 @@ def test_undo_with_only_others_changes_left_says_how_to_take_one(proj, capsys, m
     history = json.loads((main(["history", proj, "-n", "1", "--json"]), capsys.readouterr().out)[1])
     assert main(["undo", proj, "--batch", str(history[0]["batch"])]) == 0
     assert "by bob" in capsys.readouterr().out
+
+
+def test_review_accept_refuses_a_label_changed_while_the_suggestion_was_computed(
+    tmp_path, capsys, monkeypatch
+):
+    """Computing the issues takes seconds on a big project; a person who relabels the image
+    meanwhile keeps their label: the suggestion was made for the old one."""
+    import labeldesk.ml.issues as issues_module
+    from ml.fake_embeddings import make_clustered_project
+
+    project, flipped = make_clustered_project(tmp_path)
+    project.close()
+    computed = issues_module.label_issues
+
+    def issues_then_a_person_relabels(project, **kwargs):
+        result = computed(project, **kwargs)
+        with Project(project.path) as other:
+            other.set_labels({flipped[0]: "a-person-s-choice"}, create_classes=True)
+        return result
+
+    monkeypatch.setattr(issues_module, "label_issues", issues_then_a_person_relabels)
+    doc = error_of(capsys, "review", str(project.path), "accept", flipped[0])
+    assert doc["kind"] == "LabelChangedError"
+    with Project(project.path) as again:
+        state = again.image_states(again.ids_for([flipped[0]]).values())[0]
+        assert state.label == "a-person-s-choice" and state.status != "verified"
