@@ -165,7 +165,9 @@ class ReviewSession:
         if item.suggested is None:
             return "No prediction for this image yet: press a number to label it"
         # source "suggestion"; refused if the label is no longer the one on screen
-        batch = review.accept(self.project, item.path, item.suggested, shown=item.label)
+        batch = review.accept(
+            self.project, item.path, item.suggested, shown=item.label, image_id=self._id(item)
+        )
         if self.source == "queue":
             self.labels_since_refresh += 1
         self._decide(item, "accept", batch, item.suggested)
@@ -177,10 +179,15 @@ class ReviewSession:
 
     def _assign(self, item: ReviewItem, label: str) -> str:
         if self.source == "issues":
-            batch = review.relabel(self.project, item.path, label, shown=item.label)
+            batch = review.relabel(
+                self.project, item.path, label, shown=item.label, image_id=self._id(item)
+            )
         else:
             batch = self.project.set_labels(
-                {item.path: label}, description=f"label {item.path}", expect={item.path: item.label}
+                {item.path: label},
+                description=f"label {item.path}",
+                expect={item.path: item.label},
+                shown_ids=self._seen(item),
             )
             self.labels_since_refresh += 1
         self._decide(item, "relabel", batch, label)
@@ -192,7 +199,7 @@ class ReviewSession:
 
     def _keep(self, item: ReviewItem) -> str:
         if self.source == "issues":
-            batch = review.keep(self.project, item.path, shown=item.label)
+            batch = review.keep(self.project, item.path, shown=item.label, image_id=self._id(item))
             self._decide(item, "keep", batch, item.label)
             return f"Kept {item.label} for {item.path}"
         self._decide(item, "skip", None)
@@ -202,7 +209,7 @@ class ReviewSession:
         return self._on_current(self._exclude)
 
     def _exclude(self, item: ReviewItem) -> str:
-        batch = review.exclude(self.project, item.path)
+        batch = review.exclude(self.project, item.path, image_id=self._id(item))
         self._decide(item, "exclude", batch, item.label)
         return f"Excluded {item.path}"
 
@@ -357,6 +364,14 @@ class ReviewSession:
         return now
 
     # -- plumbing ------------------------------------------------------------------
+    def _id(self, item: ReviewItem) -> int | None:
+        """The image shown as ``item`` (None: not found when the pass began)."""
+        return self._ids.get(item.path)
+
+    def _seen(self, item: ReviewItem) -> dict[str, int] | None:
+        image_id = self._id(item)
+        return None if image_id is None else {item.path: image_id}
+
     def _on_current(self, act: Callable[[ReviewItem], str]) -> str:
         """Run ``act`` on the image on screen. Its file gone (a rescan since): follow a
         move and act at the new path, or drop it from the pass and say so."""

@@ -36,6 +36,15 @@ class UnknownPathError(LabelDeskError):
         super().__init__(f"{text}; {hint}" if hint else text)
 
 
+class ImageMovedError(UnknownPathError):
+    """A path no longer holds the image a person saw there (a scan since followed files
+    that were swapped, renumbered or moved): nothing was written, so a key never labels
+    another picture than the one on screen. ``paths``: the paths as they were shown."""
+
+    def __init__(self, paths: list[str]):
+        super().__init__(paths, "the folder changed since they were shown: nothing written")
+
+
 class UnknownClassError(LabelDeskError):
     """A label names a class the project does not have (and may not create)."""
 

@@ -30,7 +30,7 @@ from .classes import (
 )
 from .db import Database
 from .display import quoted_names
-from .errors import LabelChangedError, ProjectError, UnknownClassError
+from .errors import ImageMovedError, LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
 from .vocab import STATUSES, VERIFIED
@@ -116,8 +116,12 @@ def apply_changes(
     description: str = "",
     create_classes: bool = False,
     expected: Mapping[int, tuple[str, str | None]] | None = None,
+    at: Mapping[int, str] | None = None,
 ) -> tuple[int | None, list[int]]:
     """Record ``changes`` as one batch and update current state.
+
+    ``at``: image id -> the path it had when a person saw it; when any is at another path
+    by now or gone (a scan moved or removed it), ImageMovedError and nothing is written.
 
     ``expected``: image id -> (path, the label the change is meant for); when any image's
     label is another by the time of the write (another window or process changed it),
@@ -138,6 +142,8 @@ def apply_changes(
     valid = {name: validate_class_name(name) for name in names}
     changes = [_normalised(c, valid) for c in changes]
     with db.write() as conn:
+        if at:
+            _check_at(conn, at)
         if expected:
             _check_expected(conn, expected)
         wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
@@ -170,6 +176,19 @@ def _check_expected(
     now = {path: state[i][0] for i, (path, label) in expected.items() if state[i][0] != label}
     if now:
         raise LabelChangedError(now)
+
+
+def _check_at(conn: sqlite3.Connection, at: Mapping[int, str]) -> None:
+    """ImageMovedError when an image is no longer at the path it was shown at (in the
+    write's transaction, as :func:`_check_expected`)."""
+    rows = conn.execute(
+        f"SELECT id, path FROM images WHERE removed_at IS NULL AND id {IN_LIST}",
+        (json_list(list(at)),),
+    )
+    now = {int(row[0]): str(row[1]) for row in rows}
+    moved = [path for image_id, path in at.items() if now.get(image_id) != path]
+    if moved:
+        raise ImageMovedError(moved)
 
 
 def _stored(change: Change, stored: dict[str, str]) -> Change:

@@ -20,7 +20,7 @@ from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .class_events import ClassEvent, class_history, record_added
 from .db import Database
-from .errors import ProjectError, UnknownPathError
+from .errors import ImageMovedError, ProjectError, UnknownPathError
 from .layout import SPLITS
 from .vocab import VERIFIED
 
@@ -114,6 +114,7 @@ class ProjectWrites:
         splits: Mapping[str, str | None] | None = None,
         expect: Mapping[str, str | None] | None = None,
         statuses: Mapping[str, str | None] | None = None,
+        shown_ids: Mapping[str, int] | None = None,
     ) -> Changes:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
@@ -122,9 +123,12 @@ class ProjectWrites:
         ``statuses``: new review statuses for some of these images (None: cleared), in
         the same batch (a label file that carries them).
         ``expect``: path -> the label the person saw; LabelChangedError, nothing written,
-        if any is another by now (changed in another window or process)."""
+        if any is another by now (changed in another window or process).
+        ``shown_ids``: path -> the image a person saw there; ImageMovedError, nothing
+        written, if the path holds another image by now (a scan followed swapped files)."""
         splits, statuses = splits or {}, statuses or {}
         ids = self.ids_for([*labels, *splits, *statuses, *(expect or {})])
+        at = _shown_at(ids, shown_ids)
         keep = label_store.KEEP
         status = VERIFIED if verify else keep
         wanted = [
@@ -144,6 +148,7 @@ class ProjectWrites:
             description=description or f"{len(wanted)} labels",
             create_classes=create_classes,
             expected=_expected(ids, expect),
+            at=at,
         )
         grew = before is not None and len(self.classes()) != before
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)
@@ -178,13 +183,16 @@ class ProjectWrites:
         *,
         source: str = "human",
         expect: Mapping[str, str | None] | None = None,
+        shown_ids: Mapping[str, int] | None = None,
     ) -> Changes:
         """Mark images verified / excluded (or clear it), as an undoable event.
-        ``expect``: as for :meth:`set_labels` (verifying a label nobody saw is refused)."""
+        ``expect``, ``shown_ids``: as for :meth:`set_labels` (verifying a label nobody
+        saw, or excluding another picture than the one seen, is refused)."""
         if status is not None and status not in label_store.STATUSES:
             raise ValueError(f"status must be one of {label_store.STATUSES} or None")
         paths = list(paths)
         ids = self.ids_for([*paths, *(expect or {})])
+        at = _shown_at(ids, shown_ids)
         wanted = [label_store.Change(ids[p], status=status) for p in dict.fromkeys(paths)]
         batch, changed = label_store.apply_changes(
             self.db,
@@ -192,6 +200,7 @@ class ProjectWrites:
             source=source,
             description=f"mark {len(wanted)} {status or 'unreviewed'}",
             expected=_expected(ids, expect),
+            at=at,
         )
         return self._publish(changes.STATUS, batch, changed)
 
@@ -279,6 +288,17 @@ def _expected(
 ) -> dict[int, tuple[str, str | None]] | None:
     """``expect`` (path -> label) keyed by image id, as apply_changes checks it."""
     return {ids[p]: (p, label) for p, label in expect.items()} if expect else None
+
+
+def _shown_at(ids: Mapping[str, int], shown_ids: Mapping[str, int] | None) -> dict[int, str] | None:
+    """``shown_ids`` as apply_changes checks it again in its transaction (image id ->
+    path); ImageMovedError at once when a path holds another image already."""
+    if not shown_ids:
+        return None
+    moved = [p for p, image_id in shown_ids.items() if ids.get(p, image_id) != image_id]
+    if moved:
+        raise ImageMovedError(moved)
+    return {image_id: p for p, image_id in shown_ids.items()}
 
 
 def _moved_to_splits(splits: Mapping[str, str | None]) -> str:

@@ -22,29 +22,53 @@ ACTIONS = ("accept", "relabel", "keep", "exclude", "include")
 UNSEEN = object()  # no label was shown: nothing to check the image's label against
 
 
-def accept(project: Project, path: str, suggested: str, shown: object = UNSEEN) -> Changes:
+def accept(
+    project: Project,
+    path: str,
+    suggested: str,
+    shown: object = UNSEEN,
+    image_id: int | None = None,
+) -> Changes:
     """``shown``: the label the person saw (None: unlabeled); when the image's label is
-    another by now, LabelChangedError and nothing is written (as for every action here)."""
+    another by now, LabelChangedError and nothing is written (as for every action here).
+    ``image_id``: the image the person saw at ``path``; when the path holds another one
+    by now (a scan followed swapped files), ImageMovedError and nothing is written."""
     return project.set_labels(
         {path: suggested},
         source="suggestion",
         description=f"accept suggestion {suggested} for {path}",
         verify=True,
         expect=_expect(path, shown),
+        shown_ids=_seen(path, image_id),
     )
 
 
-def relabel(project: Project, path: str, label: str, shown: object = UNSEEN) -> Changes:
+def relabel(
+    project: Project,
+    path: str,
+    label: str,
+    shown: object = UNSEEN,
+    image_id: int | None = None,
+) -> Changes:
     return project.set_labels(
         {path: label},
         description=f"relabel {path} as {label}",
         verify=True,
         expect=_expect(path, shown),
+        shown_ids=_seen(path, image_id),
     )
 
 
-def keep(project: Project, path: str, shown: object = UNSEEN) -> Changes:
-    return project.set_status([path], VERIFIED, expect=_expect(path, shown))
+def keep(
+    project: Project, path: str, shown: object = UNSEEN, image_id: int | None = None
+) -> Changes:
+    return project.set_status(
+        [path], VERIFIED, expect=_expect(path, shown), shown_ids=_seen(path, image_id)
+    )
+
+
+def _seen(path: str, image_id: int | None) -> dict[str, int] | None:
+    return None if image_id is None else {path: image_id}
 
 
 def _expect(path: str, shown: object) -> dict[str, str | None] | None:
@@ -55,8 +79,8 @@ def _expect(path: str, shown: object) -> dict[str, str | None] | None:
     return {path: shown}
 
 
-def exclude(project: Project, path: str) -> Changes:
-    return project.set_status([path], EXCLUDED)
+def exclude(project: Project, path: str, image_id: int | None = None) -> Changes:
+    return project.set_status([path], EXCLUDED, shown_ids=_seen(path, image_id))
 
 
 def include(project: Project, path: str) -> Changes:

@@ -31,7 +31,9 @@ from labeldesk.core.errors import (
     LabelDeskError,
     NothingToRedoError,
     NothingToUndoError,
+    UnknownPathError,
 )
+from labeldesk.core.image_lookup import present
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.redo import Redone
@@ -170,6 +172,7 @@ class LabelingController(QObject):
             self.message.emit("Select one or more images first")
             return
         paths = self.model.paths_of_rows(rows)
+        ids = self.model.rows_to_ids(rows)
         if not self._mass_change_confirmed(rows, label):
             return
         verb = f"label {len(paths)} as {label}" if label else f"unlabel {len(paths)}"
@@ -179,8 +182,12 @@ class LabelingController(QObject):
             self.message.emit(f"{shown} → {label}" if label else f"Removed label of {shown}")
             self._move_on(rows)
 
+        def change() -> object:
+            at = where_now(self.project, paths, ids)
+            return self.project.set_labels(dict.fromkeys(at, label), description=verb, shown_ids=at)
+
         self.write(
-            lambda: self.project.set_labels(dict.fromkeys(paths, label), description=verb),
+            change,
             size=len(paths),
             title=f"Labeling {shown}" if label else f"Removing the labels of {shown}",
             done=done,
@@ -223,14 +230,19 @@ class LabelingController(QObject):
         all_excluded = bool(np.all(catalog.statuses[self.model.positions(rows)] == EXCLUDED))
         status = None if all_excluded else EXCLUDED
         paths = self.model.paths_of_rows(rows)
+        ids = self.model.rows_to_ids(rows)
         verb = "Included" if all_excluded else "Excluded"
 
         def done(_: object) -> None:
             self.message.emit(f"{verb} {counted(len(paths), 'image')}")
             self._move_on(rows)
 
+        def change() -> object:
+            at = where_now(self.project, paths, ids)
+            return self.project.set_status(list(at), status, shown_ids=at)
+
         self.write(
-            lambda: self.project.set_status(paths, status),
+            change,
             size=len(paths),
             title=f"{verb[:-1]}ing {len(paths):,} images",
             done=done,
@@ -422,6 +434,19 @@ class LabelingController(QObject):
             done(job.result)
         elif job.token.cancelled:
             self.message.emit(f"“{job.name}” cancelled: nothing was changed")
+
+
+def where_now(project: Project, paths: Sequence[str], ids: np.ndarray) -> dict[str, int]:
+    """Where the images shown as ``paths`` (``ids``) are now: path -> id. A key acts on
+    the pictures on screen, by id: after a scan another process ran (or the app's own,
+    still running) the grid shows the old paths until it is read again, and a swapped
+    or renumbered file had put the label on another picture. UnknownPathError, nothing
+    written, when some are gone from the folder."""
+    now = present(project, (int(i) for i in ids))
+    gone = [p for p, i in zip(paths, ids, strict=True) if int(i) not in now]
+    if gone:
+        raise UnknownPathError(gone, "a scan removed them since they were shown: nothing written")
+    return {now[int(i)].path: int(i) for i in ids}
 
 
 def _shortened(what: str | None, room: int = 40) -> str | None:
