@@ -42,7 +42,7 @@ from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
-from labeldesk.gui.workers import Job
+from labeldesk.gui.workers import Job, unsaved_text
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,12 @@ class LabelingController(QObject):
         except LabelDeskError as exc:
             self.error.emit(str(exc))
             return []
+        except Exception as exc:
+            text = unsaved_text(exc)
+            if text is None:
+                raise
+            self.error.emit(text)
+            return []
 
     def prompt_add_class(self) -> None:
         text, ok = QInputDialog.getText(
@@ -403,6 +409,12 @@ class LabelingController(QObject):
                 result = change()
             except LabelDeskError as exc:
                 failed(exc)
+                return False
+            except Exception as exc:  # locked, read-only, disk full: said, not dropped
+                text = unsaved_text(exc)
+                if text is None:
+                    raise
+                self.error.emit(text)
                 return False
             done(result)
             return True

@@ -35,7 +35,7 @@ from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
-from labeldesk.gui.workers import Job, JobRunner, Tracker
+from labeldesk.gui.workers import Job, JobRunner, Tracker, unsaved_text
 
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
@@ -308,6 +308,12 @@ class ProjectView(QWidget):
             change()
         except LabelDeskError as exc:
             self.error.emit(str(exc))
+            return False
+        except Exception as exc:  # locked, read-only, disk full: said, not dropped
+            text = unsaved_text(exc)
+            if text is None:
+                raise
+            self.error.emit(text)
             return False
         self.message.emit(done)
         return True

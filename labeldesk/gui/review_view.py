@@ -35,7 +35,7 @@ from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
 from labeldesk.gui.session import OUTSIDE_CHANGES
-from labeldesk.gui.workers import Job, JobRunner, Tracker
+from labeldesk.gui.workers import Job, JobRunner, Tracker, unsaved_text
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes
@@ -290,13 +290,20 @@ class ReviewView(QWidget):
             return
         try:
             text = action(session)
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
+        except Exception as exc:  # LabelDesk's own, or locked, read-only: said, not dropped
+            self._failed_write(exc)
             return
         self.message.emit(text)  # the browser hears of the write from the project itself
         if session.needs_refresh or (session.source == "queue" and session.finished):
             self.refresh_queue()  # also when the queue ran out before N labels
         self._show_current()
+
+    def _failed_write(self, exc: Exception) -> None:
+        """Say why a key's write failed (nothing was saved); a bug is raised."""
+        text = str(exc) if isinstance(exc, LabelDeskError) else unsaved_text(exc)
+        if text is None:
+            raise exc
+        self.error.emit(text)
 
     def assign_nth(self, n: int) -> None:
         self.classKeyUsed.emit()
@@ -311,8 +318,8 @@ class ReviewView(QWidget):
             return
         try:
             text = self.session.undo()
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
+        except Exception as exc:
+            self._failed_write(exc)
             return
         self.message.emit(text)
         self._show_current()
@@ -322,8 +329,8 @@ class ReviewView(QWidget):
             return
         try:
             text = self.session.redo()
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
+        except Exception as exc:
+            self._failed_write(exc)
             return
         self.message.emit(text)
         if self.session.needs_refresh:

@@ -304,3 +304,13 @@ def in_app_words(message: str) -> str:
     for pattern, words in _IN_APP:
         message = pattern.sub(words, message)
     return message
+
+
+def unsaved_text(exc: BaseException) -> str | None:
+    """What to tell a person whose write on the GUI thread (a key, a class edit, an
+    undo) failed for a reason outside LabelDesk: the database locked by another process
+    past its wait, a read-only or full disk, the project folder gone. Nothing was saved;
+    before, the exception left the slot unseen and the key looked ignored. None for a
+    bug (raise it)."""
+    expected = describe(exc)
+    return None if expected is None else f"Nothing was saved: {in_app_words(expected[0])}"
