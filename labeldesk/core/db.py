@@ -334,6 +334,13 @@ class Database:
                     self._depth -= 1
                 return
             self.conn.execute("BEGIN IMMEDIATE")
+            if not self.path.exists():  # SQLite goes on writing into the deleted file
+                self.conn.execute("ROLLBACK")
+                raise ProjectError(
+                    f"the project database {self.path} is gone (its folder was moved, renamed "
+                    "or deleted while the project was open): nothing was saved; open the "
+                    "project again where it is now"
+                )
             self._depth = 1
             self._writer_thread = threading.get_ident()
             try:
