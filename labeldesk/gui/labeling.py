@@ -425,6 +425,7 @@ class LabelingController(QObject):
             return change()  # one transaction: once begun, it commits or rolls back
 
         job = Job(run, title)
+        job.keep_on_close = True  # the key was pressed: closing the window must not drop it
         job.failed.connect(
             lambda exc: (
                 failed(exc)

@@ -77,6 +77,9 @@ class Job(QObject):
         self._last_report = 0.0
         self._last_message: str | None = None
         self.executed = threading.Event()  # set on the worker thread once the job has run
+        # A person's write (a label key on many images): closing the window lets it run
+        # and commit rather than cancel it unseen; only its own Cancel button drops it.
+        self.keep_on_close = False
         # Connected first, so every later slot on ``ended`` already sees running == False.
         self.ended.connect(self._mark_ended)
 
@@ -271,11 +274,14 @@ class JobRunner(QObject):
         return [job for job in self._jobs if job.running]
 
     def cancel_all(self) -> None:
+        """Cancel every job but a person's writes (:attr:`Job.keep_on_close`)."""
         for job in list(self._jobs):
-            job.cancel()
+            if not job.keep_on_close:
+                job.cancel()
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
-        """Cancel everything and wait for the threads; False if one is still running."""
+        """Cancel everything (a person's writes run to the end) and wait for the threads;
+        False if one is still running."""
         self.cancel_all()
         done = self.pool.waitForDone(timeout_ms)
         if not done:
