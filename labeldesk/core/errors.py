@@ -41,8 +41,14 @@ class ImageMovedError(UnknownPathError):
     that were swapped, renumbered or moved): nothing was written, so a key never labels
     another picture than the one on screen. ``paths``: the paths as they were shown."""
 
-    def __init__(self, paths: list[str]):
-        super().__init__(paths, "the folder changed since they were shown: nothing written")
+    def __init__(self, paths: list[str]):  # (not UnknownPathError's "not in the project")
+        self.paths = paths
+        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
+        LabelDeskError.__init__(
+            self,
+            f"{shown} now {'holds' if len(paths) == 1 else 'hold'} another picture than the one "
+            "shown (a scan followed files moved since): nothing written; look again",
+        )
 
 
 class UnknownClassError(LabelDeskError):

@@ -210,15 +210,22 @@ class ProjectWrites:
         *,
         source: str = "human",
         description: str = "",
+        shown_ids: Mapping[str, int] | None = None,
     ) -> Changes:
-        """Move images to other splits, as one undoable batch."""
+        """Move images to other splits, as one undoable batch (``shown_ids``: as for
+        :meth:`set_labels`)."""
         bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
         if bad:
             raise ProjectError(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
+        at = _shown_at(ids, shown_ids)
         wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
         batch, changed = label_store.apply_changes(
-            self.db, wanted, source=source, description=description or _moved_to_splits(splits)
+            self.db,
+            wanted,
+            source=source,
+            description=description or _moved_to_splits(splits),
+            at=at,
         )
         return self._publish(changes.SPLIT, batch, changed)
 

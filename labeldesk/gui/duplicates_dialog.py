@@ -218,7 +218,7 @@ class DuplicatesDialog(QDialog):
             return False
         excluded = counted(len(paths), "duplicate")
         text = f"Kept {Path(member.path).name}, excluded {excluded} (Ctrl+Z undoes)"
-        return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
+        return self._exclude(paths, shown_ids(group, paths), text)
 
     def exclude_checked(self, box: _GroupBox) -> bool:
         paths = box.checked_paths()
@@ -226,7 +226,13 @@ class DuplicatesDialog(QDialog):
             self.count_label.setText("Check the images to exclude first")
             return False
         text = f"Excluded {counted(len(paths), 'image')} (Ctrl+Z undoes)"
-        return self._write(lambda: self.project.set_status(paths, EXCLUDED), paths, text)
+        return self._exclude(paths, shown_ids(box.group, paths), text)
+
+    def _exclude(self, paths: list[str], shown: dict[str, int], text: str) -> bool:
+        # shown: the pictures on screen (a scan that swapped files since the groups were
+        # found had the exclusion land on another image, and the copy stayed in use)
+        change = partial(self.project.set_status, paths, EXCLUDED, shown_ids=shown)
+        return self._write(change, paths, text)
 
     def move_to_split(self, group: Group, split: str) -> bool:
         changes = one_split(group, split)
@@ -235,7 +241,9 @@ class DuplicatesDialog(QDialog):
             return False
         moved = counted(len(changes), "image")
         text = f"Moved {moved} of group {group.number} to {split} (Ctrl+Z undoes)"
-        return self._write(lambda: self.project.set_splits(changes), list(changes), text)
+        shown = shown_ids(group, list(changes))
+        change = partial(self.project.set_splits, changes, shown_ids=shown)
+        return self._write(change, list(changes), text)
 
     def undo(self) -> None:
         """Take back this window's newest change still standing (an undo in the main
@@ -341,3 +349,9 @@ class DuplicatesDialog(QDialog):
 
     def tiles(self) -> list[_MemberTile]:
         return [t for box in self.boxes for t in box.tiles]
+
+
+def shown_ids(group: Group, paths: list[str]) -> dict[str, int]:
+    """Path -> the image the group showed there, for a write that must reach that image."""
+    ids = {m.path: m.image_id for m in group.members}
+    return {p: ids[p] for p in paths if p in ids}

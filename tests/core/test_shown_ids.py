@@ -18,6 +18,9 @@ def test_a_path_that_holds_another_image_writes_nothing(project):
     assert isinstance(err.value, UnknownPathError) and err.value.paths == [A]
     with pytest.raises(ImageMovedError):
         project.set_status([A], "excluded", shown_ids={A: ids[B]})
+    with pytest.raises(ImageMovedError, match="another picture than the one shown"):
+        project.set_splits({A: "test"}, shown_ids={A: ids[B]})
+    assert project.images().set_index("path").split[A] == "train"
     states = {s.image_id: (s.label, s.status) for s in project.image_states(ids.values())}
     assert states == {ids[A]: ("cat", None), ids[B]: ("cat", None)}
 
