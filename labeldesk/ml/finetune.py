@@ -31,7 +31,14 @@ from .cachefiles import describe, stale
 from .device import resolve_device
 from .finetune_images import TrainingImages
 from .metrics import EvalSplit, classification_report, evaluation_split
-from .models import ModelVersion, latest, new_version_dir, record_version
+from .models import (
+    ModelVersion,
+    latest,
+    new_version_dir,
+    record_version,
+    write_json,
+    write_weights,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -359,8 +366,6 @@ def _save(
     model: Any, base: Backbone, classes: list[str], pre: Preprocess, folder: Path, epoch: int
 ) -> None:
     """Backbone + classifier weights in timm's own key layout, written atomically."""
-    from safetensors.torch import save_file
-
     state = {k: v.detach().cpu().contiguous() for k, v in model.features.state_dict().items()}
     state["classifier.weight"] = model.head.weight.detach().cpu().contiguous()
     state["classifier.bias"] = model.head.bias.detach().cpu().contiguous()
@@ -372,11 +377,9 @@ def _save(
         "epoch": epoch,
         "preprocess": {"size": pre.size, "mean": list(pre.mean), "std": list(pre.std)},
     }
-    tmp = folder / f"{CHECKPOINT}.tmp"
     header = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()}
-    save_file(state, str(tmp), metadata=header)
-    tmp.replace(folder / CHECKPOINT)
-    (folder / "model.json").write_text(json.dumps(meta, indent=2))
+    write_weights(folder / CHECKPOINT, state, header)
+    write_json(folder / "model.json", meta)
 
 
 def _load_saved(model: Any, folder: Path) -> None:

@@ -27,6 +27,8 @@ from labeldesk.core.model_versions import (
 )
 from labeldesk.core.staging import process_space
 
+from .cachefiles import write_bytes_atomically
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -39,6 +41,8 @@ __all__ = [
     "models_dir",
     "new_version_dir",
     "record_version",
+    "write_json",
+    "write_weights",
 ]
 
 
@@ -72,6 +76,23 @@ def new_version_dir(project: Project, kind: str) -> Path:
     run["made_in"] = process_space()  # whose pid it is (a container shares the host name)
     (folder / RUN_MARKER).write_text(json.dumps(run))
     return folder
+
+
+def write_weights(
+    path: Path, state: dict[str, Any], metadata: dict[str, str] | None = None
+) -> None:
+    """Write ``state`` as a safetensors file at ``path``, atomically (a reader never sees
+    half of it). Serialised here and written by Python, so a full or read-only disk is
+    an ``OSError`` that names the folder (safetensors' own writer raises its own error
+    type, which reads as an internal error)."""
+    from safetensors.torch import save
+
+    write_bytes_atomically(path, save(state, metadata=metadata))
+
+
+def write_json(path: Path, value: Any) -> None:
+    """A run's JSON sidecar, written atomically."""
+    write_bytes_atomically(path, json.dumps(value, indent=2).encode("utf-8"))
 
 
 def sweep_unrecorded(project: Project) -> list[Path]:

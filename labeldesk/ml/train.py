@@ -8,6 +8,7 @@ the last completed epoch.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from labeldesk.core.vocab import EXCLUDED
 from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
 from .metrics import classification_report, evaluation_split
-from .models import ModelVersion, new_version_dir, record_version
+from .models import ModelVersion, new_version_dir, record_version, write_json, write_weights
 from .row_labels import row_labels
 from .store import project_vectors
 
@@ -65,7 +66,6 @@ def train_head(
     cancel: CancelToken | None = None,
 ) -> ModelVersion:
     import torch
-    from safetensors.torch import save_file
 
     cancel = cancel or CancelToken()
     device = resolve_device(device)
@@ -114,8 +114,6 @@ def train_head(
         raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
     head.load_state_dict(best_state)
     metrics = _final_metrics(head, x, labels, split, classes, history)
-    folder = new_version_dir(project, "head")
-    save_file(best_state, str(folder / "head.safetensors"))
     meta = {
         "kind": "head",
         "classes": classes,
@@ -123,7 +121,14 @@ def train_head(
         "dim": int(x.shape[1]),
         "hidden": params.hidden,
     }
-    (folder / "head.json").write_text(json.dumps(meta, indent=2))
+    folder = new_version_dir(project, "head")
+    try:
+        write_weights(folder / "head.safetensors", best_state)
+        write_json(folder / "head.json", meta)
+    except BaseException:
+        # (a full disk, Ctrl+C): no version uses the folder; what it holds is half a run
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return record_version(
         project,
         kind="head",
