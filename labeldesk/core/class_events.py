@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import classes as class_table
@@ -143,3 +143,61 @@ def class_history(db: Database, limit: int | None = None) -> list[ClassEvent]:
         sql += " LIMIT ?"
         params.append(limit)
     return [ClassEvent(*row) for row in db.query(sql, params)]
+
+
+def names_after(db: Database, label_event_id: int) -> Callable[[str], str | None]:
+    """Where a class name of the label state ``label_event_id`` went since: the renames
+    and merges (a removal: None) of the batches after it, replayed in order, an undo
+    taking back what its batch moved. Not the alias table, which only knows names as
+    they stand now: after red and blue were swapped (red -> tmp, blue -> red,
+    tmp -> blue) it leads nowhere from red, though that state's red is blue now.
+
+    A name no later change touched comes back as it is (check it against the classes
+    of today: a project older than class events has none to replay)."""
+    with db.snapshot() as conn:
+        row = conn.execute(
+            "SELECT batch_id FROM label_events WHERE id = ?", (label_event_id,)
+        ).fetchone()
+        start = int(row[0]) if row else 0  # the state's batch, whole: later ones change it
+        events: dict[int, list[tuple[str, str, str | None]]] = {}
+        for batch, op, name, target in conn.execute(
+            "SELECT batch_id, op, name, target FROM class_events "
+            "WHERE op IN ('rename', 'remove') ORDER BY id"
+        ):
+            events.setdefault(int(batch), []).append((op, name, target))
+        undoes = {
+            int(b): int(u)
+            for b, u in conn.execute(
+                "SELECT id, undoes FROM label_batches WHERE id > ? AND undoes IS NOT NULL",
+                (start,),
+            )
+        }
+    order = sorted({b for b in events if b > start} | set(undoes))
+    known: dict[str, str | None] = {}
+
+    def follow(name: str) -> str | None:
+        at: str | None = name
+        moved: dict[int, tuple[str | None, str | None]] = {}  # batch -> (before, after)
+        for batch in order:
+            before = at
+            undone = undoes.get(batch)
+            if undone is not None and undone > start:
+                if undone in moved and at == moved[undone][1]:
+                    at = moved[undone][0]
+            elif undone is not None:  # made before the state, taken back after it
+                for op, old, new in reversed(events.get(undone, [])):
+                    if op == "rename" and at == new:
+                        at = old  # (a merge's names were one class then: left as one)
+            for _, old, new in events.get(batch, []) if batch > start else []:
+                if at is not None and at == old:
+                    at = new
+            if at != before:
+                moved[batch] = (before, at)
+        return at
+
+    def where(name: str) -> str | None:
+        if name not in known:
+            known[name] = follow(name)
+        return known[name]
+
+    return where

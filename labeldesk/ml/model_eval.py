@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.class_events import names_after
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.version_state import items_at
 from labeldesk.core.versions import DatasetVersion, find_state, get_version, list_versions
@@ -50,6 +51,7 @@ class TestSet:
     paths: list[str]
     hashes: list[str]
     labels: list[str]
+    label_event_id: int = 0  # the version's label state: what its class names meant
 
 
 @dataclass
@@ -92,6 +94,7 @@ def frozen_test_set(project: Project, name: str | None = None) -> TestSet:
         [i.path for i in items],
         [i.hash for i in items],
         [str(i.label) for i in items],
+        version.label_event_id,
     )
 
 
@@ -124,7 +127,8 @@ def score_version(
     if version.kind != "head" or not version.checkpoint:
         scored.left_out["not a classifier head"] = len(test.labels)
         return scored
-    today = class_names_today(project)  # a class renamed or merged since: one name
+    # a class renamed or merged since: today's name, from each one's own label state
+    today = class_names_today(project, test.label_event_id)
     truth = [today(label) for label in test.labels]
     keep = np.array([t is not None for t in truth], dtype=bool)
     if (~keep).any():
@@ -155,9 +159,10 @@ def score_version(
     classes: list[str] = meta["classes"]
     best = probs.argmax(axis=1)
     scored.rows = rows
+    head_today = class_names_today(project, version.label_event_id)  # its classes' names
 
     def named(name: str) -> str:
-        return today(name) or name  # (a prediction of a class removed since is wrong)
+        return head_today(name) or name  # (a prediction of a class removed since is wrong)
 
     scored.predicted = [named(classes[b]) for b in best]
     scored.truth = [str(truth[r]) for r in rows]
@@ -168,16 +173,23 @@ def score_version(
     return scored
 
 
-def class_names_today(project: Project) -> Callable[[str], str | None]:
+def class_names_today(
+    project: Project, label_event_id: int | None = None
+) -> Callable[[str], str | None]:
     """A class name as the project calls that class now: the test set keeps the names of
     its version, and a head the names it was trained with, so after ``cat`` was renamed
-    ``kitty`` both mean the same class (None: a class removed since). A name that is a
-    class today stays itself."""
+    ``kitty`` both mean the same class (None: a class removed since). ``label_event_id``:
+    the label state the name is of, whose later renames and merges are followed
+    (:func:`~labeldesk.core.class_events.names_after`: after two names were swapped, an
+    old name that is a class today means the other class); without it, or where those
+    lead to no class of today, the aliases lead on, and a name that is a class today
+    stays itself."""
     renamed = project.class_aliases()
     current = set(project.classes())
+    since = names_after(project.db, label_event_id) if label_event_id is not None else None
 
     def today(name: str) -> str | None:
-        found: str | None = name
+        found: str | None = since(name) if since is not None else name
         seen: set[str] = set()
         while found is not None and found not in current and found in renamed:
             if found in seen:

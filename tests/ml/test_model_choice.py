@@ -186,6 +186,31 @@ def test_a_class_renamed_after_the_test_set_was_frozen_is_one_class_to_the_score
     assert new["macro_f1"] > 0.5
 
 
+def test_two_class_names_swapped_after_the_test_set_was_frozen_score_as_they_are_now(
+    overlapping,
+):
+    """Swapping two mixed-up names (a -> tmp, b -> a, tmp -> b): the frozen test set's
+    ``a`` images are labeled ``b`` today. The alias table knows only today's names, so
+    the old head was scored right and the new one, as good, as wrong on every one."""
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    test = frozen_test_set(project)
+    before = evaluation(score_version(project, first, test), test)
+    a, b = CLASSES[0], CLASSES[1]
+    project.rename_class(a, "tmp")
+    project.rename_class(b, a)
+    project.rename_class("tmp", b)
+
+    second, chosen = train_and_choose(project, PARAMS)
+
+    again = evaluation(score_version(project, first, test), test)
+    new = evaluation(score_version(project, second, test), test)
+    assert again["accuracy"] == before["accuracy"]
+    assert abs(new["accuracy"] - before["accuracy"]) < 0.1
+    assert again["per_class_recall"][b] == before["per_class_recall"][a]
+    assert "is worse" not in chosen.reason
+
+
 def test_test_images_of_a_class_removed_since_are_left_out_of_every_score(overlapping):
     """A removed class's test images have no label today: no head trained since can get
     them right, so they would count against it alone."""
