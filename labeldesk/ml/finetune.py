@@ -277,12 +277,22 @@ def _starting_backbone(project: Project) -> Backbone:
                 return load_backbone(str(path))
             except Exception as exc:  # a damaged checkpoint: safetensors/torch/timm errors
                 stale(path, describe(exc), "starting from the embeddings' model instead")
-    from .store import current_store, model_spec
+    from .errors import BackboneUnavailable
+    from .store import current_key, current_store, model_spec
 
-    try:
-        return load_backbone(model_spec(current_store(project)))
-    except LabelDeskError:
+    if current_key(project) is None:  # nothing embedded yet: the default model
         return load_backbone(DEFAULT_BACKBONE)
+    spec = model_spec(current_store(project))
+    try:
+        return load_backbone(spec)
+    except BackboneUnavailable as exc:
+        # Not another model in its place: the tuned one would become the project's
+        # embeddings, made by a model nobody chose
+        raise BackboneUnavailable(
+            f"fine-tuning starts from the model of the current embeddings ({spec}), which "
+            f"cannot be loaded: {exc}; make it available again, or embed with another "
+            f"model first (`labeldesk embed {project.path} --model NAME`)"
+        ) from exc
 
 
 def _classifier(features: Any, dim: int, n_classes: int) -> Any:

@@ -1,0 +1,34 @@
+"""A fine-tune starts from the model of the project's embeddings. When that model could
+not be loaded (a checkpoint moved away, a timm model's weights gone from the cache), it
+quietly started from the bundled ImageNet model instead, and its re-embed then made the
+project's embeddings with a model nobody chose."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeldesk.ml.embed import embed_project
+from labeldesk.ml.errors import BackboneUnavailable
+from labeldesk.ml.finetune import FinetuneParams, finetune
+from labeldesk.ml.models import list_versions, models_dir
+from labeldesk.ml.store import current_key
+
+from .test_finetune_unreadable import tiny_timm_backbone, two_classes  # noqa: F401
+
+
+def test_a_fine_tune_whose_embedding_model_is_gone_says_so_instead_of_another(
+    tmp_path,
+    two_classes,  # noqa: F811
+):
+    project, _ = two_classes
+    tiny_timm_backbone(tmp_path)
+    checkpoint = tmp_path / "tiny.safetensors"
+    embed_project(project, f"{checkpoint}:32", device="cpu")
+    key = current_key(project)
+    checkpoint.rename(tmp_path / "elsewhere.safetensors")
+
+    with pytest.raises(BackboneUnavailable, match="model of the current embeddings"):
+        finetune(project, FinetuneParams(epochs=1, batch_size=4, image_size=32), device="cpu")
+
+    assert list_versions(project) == [] and not any(models_dir(project).glob("*"))
+    assert current_key(project) == key
