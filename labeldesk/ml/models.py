@@ -66,12 +66,15 @@ def new_version_dir(project: Project, kind: str) -> Path:
     that no version uses, which the next run removes (:func:`sweep_unrecorded`)."""
     sweep_unrecorded(project)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = models_dir(project) / f"{stamp}-{kind}"
+    models_dir(project).mkdir(parents=True, exist_ok=True)
     n = 1
-    while folder.exists():
-        n += 1
-        folder = models_dir(project) / f"{stamp}-{kind}-{n}"
-    folder.mkdir(parents=True)
+    while True:  # made, not looked for first: two runs ending in one second each get one
+        folder = models_dir(project) / (f"{stamp}-{kind}" + (f"-{n}" if n > 1 else ""))
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            n += 1
     run = {"pid": os.getpid(), "host": socket.gethostname(), "created_at": time.time()}
     run["made_in"] = process_space()  # whose pid it is (a container shares the host name)
     (folder / RUN_MARKER).write_text(json.dumps(run))

@@ -72,6 +72,23 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_nothing_else(projec
     assert (container / RUN_MARKER).is_file() and (older / RUN_MARKER).is_file()
 
 
+def test_two_runs_naming_their_folders_in_one_second_each_get_one(project, monkeypatch):
+    """A run looked for a free name, then made it: another run (the app's, a second
+    command) making the same name in between ended this one with 'already exists'."""
+    import time
+    from pathlib import Path
+
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
+    first = new_version_dir(project, "head")
+    real = Path.exists
+    # the other run's folder is made just after this one looked
+    monkeypatch.setattr(Path, "exists", lambda p: False if p == first else real(p))
+
+    second = new_version_dir(project, "head")
+
+    assert second != first and second.is_dir() and (first / RUN_MARKER).is_file()
+
+
 def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
     from labeldesk.ml import embed
     from labeldesk.ml.models import get_version
