@@ -37,7 +37,16 @@ _OS_MESSAGES = {
 
 
 def describe(exc: BaseException) -> tuple[str, str] | None:
-    """(message, kind) for an expected failure; None for a bug."""
+    """(message, kind) for an expected failure, with the notes the work that failed
+    added on the way up (what it kept and how to go on); None for a bug."""
+    found = _described(exc)
+    notes = [str(n) for n in getattr(exc, "__notes__", None) or []]
+    if found is None or not notes:
+        return found
+    return "; ".join([found[0], *notes]), found[1]
+
+
+def _described(exc: BaseException) -> tuple[str, str] | None:
     if isinstance(exc, LabelDeskError):
         return str(exc), type(exc).__name__
     if isinstance(exc, OSError):

@@ -84,16 +84,21 @@ def finetune_and_reembed(
             raise
         except Cancelled as exc:
             raise Cancelled(_unfinished(project, version.id, spec)) from exc
+        except Exception as exc:  # a full disk, an unreadable folder: said with the way on
+            note = _unfinished(project, version.id, spec, "did not finish")
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+            raise
     return version
 
 
-def _unfinished(project: Project, version_id: int, spec: str) -> str:
+def _unfinished(project: Project, version_id: int, spec: str, how: str = "was interrupted") -> str:
     """The version is recorded and kept; only its embeddings are unfinished, and a plain
-    `embed` goes on with the current model: how to finish them."""
+    `embed` goes on with the current model (training again would tune the tuned model
+    once more): how to finish them."""
     command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
     return (
-        f"fine-tuned model version {version_id} is saved, but embedding with it was "
-        f"interrupted; finish with `{command}` (it then becomes the project's embeddings)"
+        f"fine-tuned model version {version_id} is saved, but embedding with it {how}; "
+        f"finish with `{command}` (it then becomes the project's embeddings)"
     )
 
 

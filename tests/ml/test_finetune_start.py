@@ -32,3 +32,34 @@ def test_a_fine_tune_whose_embedding_model_is_gone_says_so_instead_of_another(
 
     assert list_versions(project) == [] and not any(models_dir(project).glob("*"))
     assert current_key(project) == key
+
+
+def test_a_fine_tune_whose_re_embed_fails_says_the_version_is_saved_and_how_to_finish(
+    tmp_path,
+    two_classes,  # noqa: F811
+    monkeypatch,
+):
+    """Only a cancel or Ctrl+C said so; a full disk while re-embedding left the person
+    to train again, which tunes the tuned model once more."""
+    import errno
+
+    import labeldesk.ml.embed as embed_module
+    from labeldesk.core.failures import describe
+    from labeldesk.ml.finetune import finetune_and_reembed
+
+    project, _ = two_classes
+    tiny_timm_backbone(tmp_path)
+    embed_project(project, f"{tmp_path / 'tiny.safetensors'}:32", device="cpu")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(project.path / "embeddings"))
+
+    monkeypatch.setattr(embed_module, "embed_project", full_disk)
+    with pytest.raises(OSError) as raised:
+        finetune_and_reembed(
+            project, FinetuneParams(epochs=1, batch_size=4, image_size=32), device="cpu"
+        )
+    message, kind = describe(raised.value)
+    (version,) = list_versions(project)
+    assert kind == "DiskFull" and "no space left" in message.lower()
+    assert f"version {version.id} is saved" in message and "labeldesk embed" in message
