@@ -21,6 +21,7 @@ from .sql_lists import IN_LIST, json_list
 from .vocab import EFFECTIVE_SPLIT
 
 USABLE = "removed_at IS NULL AND skip_reason IS NULL"
+Member = tuple[int, str, str]  # an image of a dataset version: (image id, path, content hash)
 
 
 def live_paths(db: Database) -> list[str]:
@@ -103,12 +104,15 @@ class LabelRows:
     event_id: int
     classes: list[str]
     rows: dict[int, tuple[str | None, str | None, str | None]]
+    # With ``members=True``: :func:`usable_members` in the same read (the files the
+    # labels are about, for the dataset version a training run records)
+    members: list[Member] | None = None
 
 
-def label_rows(db: Database) -> LabelRows:
+def label_rows(db: Database, *, members: bool = False) -> LabelRows:
     """The labels a training run learns and the event id it records, read together: read
     apart, a label set in between (another window, another process) was recorded as part
-    of a state the run never saw."""
+    of a state the run never saw. ``members``: the images' paths and content hashes too."""
     with db.snapshot() as conn:
         event = int(conn.execute(NEWEST_EVENT).fetchone()[0])
         classes = class_names(conn)
@@ -117,7 +121,17 @@ def label_rows(db: Database) -> LabelRows:
         rows = cursor.execute(
             f"SELECT id, label, status, {EFFECTIVE_SPLIT} FROM images WHERE {USABLE}"
         ).fetchall()
-    return LabelRows(event, classes, {int(r[0]): (r[1], r[2], r[3]) for r in rows})
+        files = usable_members(conn) if members else None
+    return LabelRows(event, classes, {int(r[0]): (r[1], r[2], r[3]) for r in rows}, files)
+
+
+def usable_members(conn: sqlite3.Connection) -> list[Member]:
+    """``(image id, path, content hash)`` of every usable image now, by id: what a dataset
+    version recorded now holds (a training run reads them with its labels)."""
+    rows = conn.execute(
+        f"SELECT id, path, hash FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
+    ).fetchall()
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
 def record_change_times(db: Database, changes: dict[str, tuple[int, int]]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .db import Database
+from .image_rows import Member
 from .versions import version_for_model
 
 
@@ -63,12 +64,12 @@ def add_model_version(
     metrics: dict[str, Any],
     checkpoint: str | None,
     classes: list[str] | None = None,
-    image_ids: Collection[int] | None = None,
+    seen: Collection[Member] | None = None,
 ) -> int:
     """Record a run (created now) and the dataset version it trained on (the label state
-    ``label_event_id`` and the run's ``classes`` over the images in the folder now, or
-    over ``image_ids`` of them: those the run could use), in one transaction; return
-    the run's id."""
+    ``label_event_id`` and the run's ``classes`` over ``seen``: the images it used, with
+    their paths and content hashes as it read them; else the images in the folder now),
+    in one transaction; return the run's id."""
     with db.write() as conn:
         version_id = conn.execute(
             "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
@@ -84,7 +85,7 @@ def add_model_version(
                 checkpoint,
             ),
         ).lastrowid
-        version_for_model(conn, int(version_id or 0), label_event_id, classes, image_ids)
+        version_for_model(conn, int(version_id or 0), label_event_id, classes, seen)
     return int(version_id or 0)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from .classes import class_names
 from .db import Database
 from .errors import LabelDeskError
-from .image_rows import USABLE
+from .image_rows import Member, usable_members
 from .labels import current_user
 
 CURRENT = "current"  # the state now: `diff v1 current`
@@ -166,16 +166,19 @@ def version_for_model(
     model_id: int,
     label_event_id: int,
     classes: list[str] | None = None,
-    image_ids: Collection[int] | None = None,
+    seen: Collection[Member] | None = None,
 ) -> int:
     """Inside the transaction that records model version ``model_id``: the dataset version
     it trained on, an existing one with the same label state, membership and class list,
     else a new automatic ``auto-model-<model_id>``; the model row is linked to it. Returns
     its id. ``classes``: the run's class list, as it was when the run began (a class
     renamed while it trained is not what it learned); the list now when not given.
-    ``image_ids``: the only images the run could use (a head sees only images that had
-    a vector), else every usable image."""
-    membership = _membership(conn, image_ids)
+    ``seen``: the images the run used, as it read them when it began (:func:`usable_members`,
+    less those it could not use: a head sees only images that had a vector), else every
+    usable image now. Read at the start, not now: a file edited or removed while a long
+    run trained is one the run saw as it was, and an export of its version must report
+    it changed or gone, not hand out the new bytes or leave it out unsaid."""
+    membership = _membership(conn, seen)
     listed = _classes_json(conn, classes)
     found = conn.execute(
         "SELECT id FROM dataset_versions WHERE label_event_id = ? AND membership_id = ? "
@@ -236,16 +239,10 @@ def _classes_json(conn: sqlite3.Connection, classes: list[str] | None = None) ->
     return json.dumps(class_names(conn) if classes is None else classes, ensure_ascii=False)
 
 
-def _membership(conn: sqlite3.Connection, only: Collection[int] | None = None) -> int:
-    """The id of the membership now (the usable images, their paths and content hashes;
-    of those in ``only`` when given), stored once: a digest of the rows finds an identical
-    earlier one."""
-    rows = conn.execute(
-        f"SELECT id, path, hash FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
-    ).fetchall()
-    if only is not None:
-        wanted = set(only)
-        rows = [r for r in rows if r[0] in wanted]
+def _membership(conn: sqlite3.Connection, seen: Collection[Member] | None = None) -> int:
+    """The id of the membership ``seen`` (else the usable images now: their paths and
+    content hashes), stored once: a digest of the rows finds an identical earlier one."""
+    rows = usable_members(conn) if seen is None else sorted(seen)
     digest = hashlib.sha256()
     for row in rows:  # JSON, so a path holding a tab or a new line cannot fake a row break
         digest.update(json.dumps(list(row)).encode("ascii") + b"\n")

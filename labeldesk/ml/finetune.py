@@ -118,7 +118,13 @@ def finetune(
     torch.manual_seed(params.seed)
     frame = image_frame(project, include_skipped=False)
     classes = frame.attrs["classes"]  # read with the labels
-    indexed = set(frame.index.tolist())  # its dataset version: these, less any unreadable
+    # its dataset version: these as read now (a file edited or removed while the run
+    # trains is reported so by an export of it), less any unreadable
+    indexed = [
+        (int(i), str(p), h)
+        for i, p, h in zip(frame.index, frame.path, frame.hash, strict=True)
+        if isinstance(h, str)
+    ]
     frame = frame[frame.status.ne(EXCLUDED)]
     labels = known_class_codes(frame.label, classes, frame.path.tolist())
     split = evaluation_split(
@@ -173,6 +179,7 @@ def finetune(
                 metrics[name] = classification_report(labels[kept], predicted, classes)
         metrics["failed"] = images.report()  # skipped, as embedding reports its failures
         tuned = load_backbone(str(folder / CHECKPOINT))
+        failed = {int(frame.index[row]) for row in images.failed}
         return record_version(
             project,
             kind="finetune",
@@ -183,7 +190,7 @@ def finetune(
             metrics=metrics,
             checkpoint=folder / CHECKPOINT,
             classes=classes,  # as the run began: what it learned
-            image_ids=indexed - {int(frame.index[row]) for row in images.failed},
+            seen=[m for m in indexed if m[0] not in failed],
         )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.

@@ -30,6 +30,7 @@ from labeldesk.core.staging import process_space
 from .cachefiles import write_bytes_atomically
 
 if TYPE_CHECKING:
+    from labeldesk.core.image_rows import Member
     from labeldesk.core.project import Project
 
 __all__ = [
@@ -145,11 +146,13 @@ def record_version(
     metrics: dict[str, Any],
     checkpoint: Path | None,
     classes: list[str] | None = None,
-    image_ids: Collection[int] | None = None,
+    seen: Collection[Member] | None = None,
 ) -> ModelVersion:
     """Record a finished (or cancelled) run; ``classes``: the class list it learned, as
-    it was when the run began (its dataset version keeps that list); ``image_ids``: the
-    only images it could use (its dataset version lists those), else every usable one."""
+    it was when the run began (its dataset version keeps that list); ``seen``: the only
+    images it could use, ``(id, path, content hash)`` as read when it began (its dataset
+    version lists those: a file edited or removed while it trained is reported so by an
+    export of it), else every usable one now."""
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
     version_id = add_model_version(
         project.db,
@@ -161,7 +164,7 @@ def record_version(
         metrics=metrics,
         checkpoint=rel,
         classes=classes,
-        image_ids=image_ids,
+        seen=seen,
     )
     if checkpoint is not None:  # recorded: no longer a leftover to sweep
         with contextlib.suppress(OSError):

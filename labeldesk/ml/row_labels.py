@@ -14,6 +14,7 @@ from labeldesk.core.image_rows import label_rows
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
 if TYPE_CHECKING:
+    from labeldesk.core.image_rows import Member
     from labeldesk.core.project import Project
 
     from .store import ProjectVectors
@@ -29,15 +30,22 @@ class RowLabels:
     statuses: list[str | None]
     splits: list[str | None]
     event_id: int
+    # With ``members=True``: (image id, path, content hash) of the rows' usable images,
+    # read with the labels (the dataset version a training run records)
+    members: list[Member] | None = None
 
 
-def row_labels(project: Project, vectors: ProjectVectors) -> RowLabels:
+def row_labels(project: Project, vectors: ProjectVectors, *, members: bool = False) -> RowLabels:
     """:class:`RowLabels` for ``vectors``' rows; an image removed since the vectors were
     read counts as excluded (nothing learns from it)."""
-    state = label_rows(project.db)
+    state = label_rows(project.db, members=members)
     gone = (None, EXCLUDED, None)
     rows = [state.rows.get(int(i), gone) for i in vectors.ids]
     labels = known_class_codes([r[0] for r in rows], state.classes, vectors.paths)
+    seen = None
+    if state.members is not None:
+        ids = set(vectors.ids.tolist())
+        seen = [m for m in state.members if m[0] in ids]
     return RowLabels(
-        state.classes, labels, [r[1] for r in rows], [r[2] for r in rows], state.event_id
+        state.classes, labels, [r[1] for r in rows], [r[2] for r in rows], state.event_id, seen
     )

@@ -70,7 +70,8 @@ def train_head(
     cancel = cancel or CancelToken()
     device = resolve_device(device)
     vectors = project_vectors(project)
-    state = row_labels(project, vectors)  # labels, classes and their event id in one read
+    # labels, classes, their event id and the files they are about, in one read
+    state = row_labels(project, vectors, members=True)
     classes, labels = state.classes, state.labels
     usable = np.array([status != EXCLUDED for status in state.statuses])
     split = evaluation_split(labels, state.splits, usable, params.seed)
@@ -139,7 +140,7 @@ def train_head(
         metrics=metrics,
         checkpoint=folder / "head.safetensors",
         classes=classes,  # as the run began: what it learned
-        image_ids=set(vectors.ids.tolist()),  # a head sees only images with a vector
+        seen=state.members,  # a head sees only images with a vector, as they were then
     )
 
 

@@ -128,3 +128,27 @@ def test_a_label_set_while_a_fine_tune_starts_is_not_recorded_as_trained_on(
     dataset = get_version(project.db, version.dataset_version)
     assert {i.path: i.label for i in items_at(project.db, dataset)}["train/red/0.png"] == "red"
     assert project.images().set_index("path").label["train/red/0.png"] == "blue"
+
+
+def test_its_version_is_the_folder_as_the_run_began(two_classes, tmp_path):
+    """A file edited in place while the fine-tune ran (and a scan from another window
+    saw it): `export --version model:N` reports it changed, instead of writing the new
+    bytes under the label the run learned for the old ones."""
+    from labeldesk.interop.export import ExportOptions, export
+
+    project, root = two_classes
+    edited = "train/red/2.png"
+    changed: list[int] = []
+
+    def meanwhile(progress):
+        if progress.total and not changed:  # once the epochs begin
+            changed.append(1)
+            write_image(root / edited, size=(16, 16), fmt="PNG", seed=4242)
+            project.scan(workers=1)
+
+    version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path), progress=meanwhile)
+    assert changed
+    out = tmp_path / "out"
+    report = export(project, out, "csv", ExportOptions(version=f"model:{version.id}"))
+    assert report.missing == [{"path": edited, "reason": "its content changed since the version"}]
+    assert not (out / "images" / edited).exists()

@@ -163,3 +163,32 @@ def test_predictions_are_never_cached_under_labels_they_were_not_computed_from(
     fresh = predictions.project_predictions(project)
     assert np.allclose(again.probs, fresh.probs)
     assert np.array_equal(again.labels, fresh.labels)
+
+
+def test_a_heads_version_is_the_folder_as_the_run_began(clustered, tmp_path):
+    """A file edited in place, and one removed, while the head trained (a scan from
+    another window): the model learned them as they were, so `export --version model:N`
+    reports both, instead of writing the new bytes under the old label and leaving the
+    removed one out unsaid."""
+    import os
+
+    from helpers import write_image
+
+    project, _ = clustered
+    edited, gone = "train/bee/bee3.png", "train/cow/cow4.png"
+    changed: list[int] = []
+
+    def meanwhile(_progress):
+        if not changed:
+            changed.append(1)
+            write_image(project.root / edited, size=(8, 8), fmt="PNG", seed=4242)
+            os.remove(project.root / gone)
+            project.scan(workers=1)
+
+    model = train_head(project, HeadParams(epochs=2), progress=meanwhile)
+    report = export(project, tmp_path / "out", "csv", ExportOptions(version=f"model:{model.id}"))
+    assert {m["path"]: m["reason"] for m in report.missing} == {
+        edited: "its content changed since the version",
+        gone: "removed from the folder since",
+    }
+    assert not (tmp_path / "out" / "images" / edited).exists()
