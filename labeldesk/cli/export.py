@@ -75,8 +75,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--since",
         metavar="VERSION",
-        help="only images whose label, split, status or content changed since VERSION "
-        "(and images added since)",
+        help="only images whose label, split, status, content or path changed since "
+        "VERSION (and images added since)",
     )
     p.add_argument(
         "--make-splits",

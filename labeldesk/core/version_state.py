@@ -236,13 +236,11 @@ def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None
 
 
 def changed_ids(before: dict[int, Recorded], after: dict[int, Recorded]) -> set[int]:
-    """Images of ``after`` that are new or whose label, split, status or content differ
-    from ``before`` (a move alone is not a change)."""
-    return {
-        i
-        for i, r in after.items()
-        if (old := before.get(i)) is None or old[1:] != r[1:]  # all but the path
-    }
+    """Images of ``after`` that are new or whose path, label, split, status or content
+    differ from ``before``. A move (a file renamed, a folder renumbered) counts: a copy of
+    ``before`` holds the image under its old name, which a new image may take now, so the
+    copy must drop it there and take it under its new name."""
+    return {i for i, r in after.items() if before.get(i) != r}
 
 
 @dataclass

@@ -249,11 +249,17 @@ def gone_since(
         if i not in after
     ]
     gone += [
-        {"path": r.path, "hash": r.hash, "why": "changed since"}
+        {"path": r.path, "hash": r.hash, "why": _why_gone(r, after[i])}
         for i, r in before.items()
         if i in after and i in changed
     ]
     return sorted(gone, key=lambda g: g["path"])
+
+
+def _why_gone(before: Recorded, after: Recorded) -> str:
+    """Why a copy of the earlier version drops an image it holds that is still in the
+    dataset: moved alone (written under its new name), or changed."""
+    return "moved since" if before[1:] == after[1:] else "changed since"
 
 
 def _safe_labels(items: list[Item], report: ExportReport) -> list[Item]:

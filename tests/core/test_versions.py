@@ -122,7 +122,9 @@ def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
     assert diff(project.db, v2, None).unverified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
 
 
-def test_changed_ids_ignores_a_move_but_not_a_change(project, imagefolder):
+def test_changed_ids_counts_a_move_and_a_change(project, imagefolder):
+    """A move counts: a copy of v1 holds the image under its old name, which another
+    image may take now (a folder renumbered)."""
     root, _ = imagefolder
     v1 = create_version(project.db, "v1")
     (root / "test/dog/dog1.jpg").rename(root / "test/dog/renamed.jpg")
@@ -130,7 +132,7 @@ def test_changed_ids_ignores_a_move_but_not_a_change(project, imagefolder):
     project.set_label("train/cat/cat1.jpg", "dog")
     now = recorded_state(project.db, None)
     changed = changed_ids(recorded_state(project.db, v1), now)
-    assert {now[i].path for i in changed} == {"train/cat/cat1.jpg"}
+    assert {now[i].path for i in changed} == {"train/cat/cat1.jpg", "test/dog/renamed.jpg"}
 
 
 @pytest.mark.parametrize(

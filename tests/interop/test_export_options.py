@@ -200,16 +200,20 @@ def test_since_a_version_writes_only_what_changed(project, imagefolder, tmp_path
     project.set_status(["test/cat/cat0.jpg"], "verified")  # status
     (root / "train/dog/dog1.jpg").write_bytes((root / "train/dog/dog1.jpg").read_bytes() + b"x")
     write_image(root / "train/cat/fresh.jpg", seed=556)  # added since
-    (root / "val/dog/dog1.jpg").rename(root / "val/dog/renamed.jpg")  # moved: not a change
+    (root / "val/dog/dog1.jpg").rename(root / "val/dog/renamed.jpg")  # moved: written anew
     project.scan(workers=1)
     report = export(project, tmp_path / "out", "csv", ExportOptions(since="v1"))
     changed = ["train/cat/cat0.jpg", "val/dog/dog0.jpg", "test/cat/cat0.jpg"]
-    changed += ["train/dog/dog1.jpg", "train/cat/fresh.jpg"]
+    changed += ["train/dog/dog1.jpg", "train/cat/fresh.jpg", "val/dog/renamed.jpg"]
     expected = {hashlib.sha256((root / p).read_bytes()).hexdigest() for p in changed}
     assert set(rows(tmp_path / "out")) == expected  # by content: nothing else was written
-    assert report.since == "v1" and report.left_out["unchanged since v1"] == 12
+    assert report.since == "v1" and report.left_out["unchanged since v1"] == 11
     # the changed images that were in v1 (not the one added since): their old files go
-    assert {g["path"] for g in report.gone_since} == set(changed) - {"train/cat/fresh.jpg"}
+    was = set(changed) - {"train/cat/fresh.jpg", "val/dog/renamed.jpg"} | {"val/dog/dog1.jpg"}
+    assert {g["path"] for g in report.gone_since} == was
+    assert {g["why"] for g in report.gone_since if g["path"] == "val/dog/dog1.jpg"} == {
+        "moved since"
+    }
     with pytest.raises(VersionError, match="no dataset version named 'v7'"):
         export(project, tmp_path / "other", "csv", ExportOptions(since="v7"))
 
@@ -241,6 +245,38 @@ def test_since_a_version_lists_what_a_copy_of_it_should_drop(
     }
     table = csv.DictReader((out / "labels.csv").read_text(encoding="utf-8").splitlines())
     assert [r["path"] for r in table] == ["images/val/dog/dog0.jpg"]
+
+
+def test_a_copy_of_a_version_updated_by_since_holds_a_renumbered_folder_whole(
+    project, imagefolder, tmp_path
+):
+    """Files renumbered since v1 (a new photo takes the first name, the others move up
+    one): a --since export that wrote only the new photo, and listed nothing to drop,
+    made a copy of v1 lose the picture whose name the new photo took."""
+    root, _ = imagefolder
+    create_version(project.db, "v1")
+    copy = tmp_path / "copy"
+    export(project, copy, "imagefolder", ExportOptions(version="v1"))
+    folder = root / "train/cat"
+    names = sorted(p.name for p in folder.iterdir())
+    for old, new in reversed(list(zip(names, [*names[1:], "last.jpg"], strict=True))):
+        (folder / old).rename(folder / new)
+    write_image(folder / names[0], seed=777)  # the new photo, under the first name
+    project.scan(workers=1)
+    since = export(project, tmp_path / "since", "imagefolder", ExportOptions(since="v1"))
+    gone = {g["path"] for g in since.gone_since}
+    assert gone == {f"train/cat/{name}" for name in names}
+
+    def pictures(folder):
+        return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.jpg"))
+
+    # drop what gone_since lists from the copy, then take the export's files
+    for path in gone:
+        (copy / path).unlink()
+    for file in (tmp_path / "since").rglob("*.jpg"):
+        (copy / file.relative_to(tmp_path / "since")).write_bytes(file.read_bytes())
+    export(project, tmp_path / "now", "imagefolder")
+    assert pictures(copy) == pictures(tmp_path / "now")
 
 
 def test_unverified_images_can_be_left_out(project, tmp_path):
