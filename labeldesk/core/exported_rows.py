@@ -32,10 +32,12 @@ def follow_pictures(
 ) -> tuple[list[str], list[str]]:
     """The (paths, content hashes) of the good rows and of the refused (bad) rows, each
     path led to where the picture it was exported as is now: the one image with those
-    bytes, when the path holds other bytes. A path stays when no image has the picture
-    now (edited since), when several do, and when the one that does is another row's own
-    image still, good or bad (a copy the export wrote too: the edited image keeps its row,
-    the copy its own). "" (not a file the export wrote) stays ""."""
+    bytes that is not another row's own image still, good or bad (a copy the export wrote
+    too keeps its own row), when the path holds other bytes. Two files swapped, each with
+    a copy the export wrote too: each row goes to its picture, not to the other's. A path
+    stays when no image has the picture now but the rows' own (edited since: the edited
+    image keeps its row, the copy its own), and when several others do. "" (not a file
+    the export wrote) stays ""."""
     every = [*rows[1], *refused[1]]
     if not any(every):
         return rows[0], refused[0]
@@ -48,7 +50,7 @@ def follow_pictures(
         for path, digest in zip(paths, hashes, strict=True):
             same = by_hash.get(digest, []) if path and digest else []
             free = [q for q in same if q not in stays]
-            moved = path not in same and len(same) == 1 and len(free) == 1
+            moved = path not in same and len(free) == 1
             led.append(free[0] if moved else path)
         return led
 

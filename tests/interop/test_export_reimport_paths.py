@@ -195,6 +195,43 @@ def test_rows_follow_their_pictures_when_files_were_swapped_since(tmp_path, fmt,
         assert labels_of(p, files) == after_scan
 
 
+def test_rows_follow_swapped_pictures_that_each_have_a_copy(tmp_path):
+    """Two files swapped after the export, each with an exact copy the export wrote too:
+    each picture was at two places, so each row stayed at its old name and gave its label
+    to the other picture (a cat's label on a dog, silently)."""
+    import shutil
+
+    path = made(tmp_path, ["a.png", "b.png"])
+    root = tmp_path / "im"
+    shutil.copy(root / "a.png", root / "a_copy.png")
+    shutil.copy(root / "b.png", root / "b_copy.png")
+    assert main(["scan", str(path)]) == 0
+    files = ["a.png", "a_copy.png", "b.png", "b_copy.png"]
+    with open_project(path) as p:
+        p.set_labels(
+            {"a.png": "cat", "a_copy.png": "cat", "b.png": "dog", "b_copy.png": "dog"},
+            create_classes=True,
+        )
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    (root / "a.png").rename(root / "t.png")
+    (root / "b.png").rename(root / "a.png")
+    (root / "t.png").rename(root / "b.png")
+    assert main(["scan", str(path)]) == 0
+    with open_project(path) as p:
+        after_scan = labels_of(p, files)  # each label moved with its picture
+        assert after_scan == {
+            "a.png": "dog",
+            "a_copy.png": "cat",
+            "b.png": "cat",
+            "b_copy.png": "dog",
+        }
+        p.set_labels({"a.png": None, "b.png": None})  # later mistakes, that the export undoes
+    assert main(["import", str(path), str(out / "labels.csv")]) == 0
+    with open_project(path) as p:
+        assert labels_of(p, files) == after_scan
+
+
 def test_a_row_stays_with_its_edited_image_when_a_copy_has_its_old_bytes(tmp_path):
     """An image edited after the export, with an exact copy of its old bytes elsewhere
     that the export wrote too: the row's label went to the copy (review). The copy has its
