@@ -7,7 +7,7 @@ labels with their pictures). Qt-free; paths in, paths out."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .image_rows import live_paths_by_hash
 
@@ -25,33 +25,58 @@ def same_folder(recorded: str | None, root: Path) -> bool:
         return False
 
 
+class Followed(NamedTuple):
+    """Rows of an export led to their pictures (:func:`follow_pictures`)."""
+
+    paths: list[str]  # of the good rows
+    refused: list[str]  # of the refused (bad) rows
+    # good rows (by index) whose picture is now at several other places and whose path
+    # holds other bytes (or nothing): which one the row was exported as cannot be told
+    ambiguous: dict[int, list[str]]
+
+
 def follow_pictures(
     db: Database,
     rows: tuple[list[str], list[str]],
     refused: tuple[list[str], list[str]],
-) -> tuple[list[str], list[str]]:
+) -> Followed:
     """The (paths, content hashes) of the good rows and of the refused (bad) rows, each
     path led to where the picture it was exported as is now: the one image with those
     bytes that is not another row's own image still, good or bad (a copy the export wrote
     too keeps its own row), when the path holds other bytes. Two files swapped, each with
     a copy the export wrote too: each row goes to its picture, not to the other's. A path
     stays when no image has the picture now but the rows' own (edited since: the edited
-    image keeps its row, the copy its own), and when several others do. "" (not a file
-    the export wrote) stays ""."""
+    image keeps its row, the copy its own). When several others have it (copies the
+    export did not write), the row stays too and is listed as ambiguous: its path may
+    hold another picture now (two files swapped), which its label must not go to. ""
+    (not a file the export wrote) stays ""."""
     every = [*rows[1], *refused[1]]
     if not any(every):
-        return rows[0], refused[0]
+        return Followed(rows[0], refused[0], {})
     by_hash = live_paths_by_hash(db, {h for h in every if h})
     pairs = [*zip(*rows, strict=True), *zip(*refused, strict=True)]
     stays = {p for p, h in pairs if p and h and p in by_hash.get(h, [])}
+    ambiguous: dict[int, list[str]] = {}
 
-    def follow(paths: list[str], hashes: list[str]) -> list[str]:
+    def follow(paths: list[str], hashes: list[str], unclear: dict[int, list[str]]) -> list[str]:
         led = []
-        for path, digest in zip(paths, hashes, strict=True):
+        for i, (path, digest) in enumerate(zip(paths, hashes, strict=True)):
             same = by_hash.get(digest, []) if path and digest else []
             free = [q for q in same if q not in stays]
-            moved = path not in same and len(free) == 1
-            led.append(free[0] if moved else path)
+            if path not in same and len(free) > 1:
+                unclear[i] = free
+            led.append(free[0] if path not in same and len(free) == 1 else path)
         return led
 
-    return follow(*rows), follow(*refused)
+    return Followed(follow(*rows, ambiguous), follow(*refused, {}), ambiguous)
+
+
+def copies_problem(path: str, holders: list[str]) -> str:
+    """Why a row of an export read back names no image (:attr:`Followed.ambiguous`): its
+    picture is at several places now, and its own path holds other bytes (or none)."""
+    shown = ", ".join(repr(p) for p in holders[:3]) + (", …" if len(holders) > 3 else "")
+    return (
+        f"{path!r} was exported as a picture that {len(holders)} images hold now ({shown}), "
+        "and that file holds other bytes: duplicates that its path does not tell apart; "
+        "label them in the app"
+    )

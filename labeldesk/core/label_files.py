@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
-from .exported_rows import follow_pictures, same_folder
+from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths
 from .label_content import Ambiguity, ByContent, Hashes
 from .label_file_formats import (
@@ -536,11 +536,16 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     led_back = [bool(p) for p in found.source_paths]
     paths, refused = found.source_paths, found.source_refused
     if not found.content_files:  # (rows read by their bytes need no hash: they have them)
-        paths, refused = follow_pictures(
+        followed = follow_pictures(
             project.db,
             (paths, found.source_hashes),
             (refused, found.source_refused_hashes),
         )
+        paths, refused = followed.paths, followed.refused
+        found.problems += [
+            (found.rows[i].line, copies_problem(paths[i], holders))
+            for i, holders in followed.ambiguous.items()
+        ]
     found.rows = [r._replace(path=p or r.path) for r, p in zip(found.rows, paths, strict=True)]
     found.refused = [
         (n, p or written) for (n, written), p in zip(found.refused, refused, strict=True)

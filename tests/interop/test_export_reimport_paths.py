@@ -232,6 +232,35 @@ def test_rows_follow_swapped_pictures_that_each_have_a_copy(tmp_path):
         assert labels_of(p, files) == after_scan
 
 
+def test_a_row_whose_picture_is_at_several_other_places_is_refused(tmp_path, capsys):
+    """Two files swapped after the export, each copied first to a file the export did not
+    write: each row stayed at its old name and gave its label to the other picture. Which
+    copy the row was exported as cannot be told: the rows are refused, by line, and
+    nothing is applied."""
+    import shutil
+
+    path = made(tmp_path, ["a.png", "b.png"], {"a.png": "cat", "b.png": "dog"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "csv"]) == 0
+    root = tmp_path / "im"
+    shutil.copy(root / "a.png", root / "a_copy.png")
+    shutil.copy(root / "b.png", root / "b_copy.png")
+    (root / "a.png").rename(root / "t.png")
+    (root / "b.png").rename(root / "a.png")
+    (root / "t.png").rename(root / "b.png")
+    assert main(["scan", str(path)]) == 0
+    files = ["a.png", "a_copy.png", "b.png", "b_copy.png"]
+    with open_project(path) as p:
+        before = labels_of(p, files)
+    capsys.readouterr()
+    assert main(["import", str(path), str(out / "labels.csv"), "--json"]) != 0
+    problems = json.loads(capsys.readouterr().out)["error"]
+    with open_project(path) as p:
+        assert labels_of(p, files) == before  # nothing applied
+    assert "line 2: 'a.png' was exported as a picture that 2 images hold now" in problems
+    assert "line 3: 'b.png' was exported as a picture that 2 images hold now" in problems
+
+
 def test_a_row_stays_with_its_edited_image_when_a_copy_has_its_old_bytes(tmp_path):
     """An image edited after the export, with an exact copy of its old bytes elsewhere
     that the export wrote too: the row's label went to the copy (review). The copy has its
