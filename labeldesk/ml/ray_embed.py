@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -140,6 +141,8 @@ def embed_on_ray(
         # The nodes are checked before the project is touched: a job that cannot run
         # leaves the project's current model and its store as they were.
         peek = _existing_store(project, backbone.identity.key, backbone.dim)
+        if peek is not None and peek.legacy:  # refused before the project uses it
+            raise ClusterError(_legacy_message(project, spec))
         sample = _probe_sample(project, _missing(project, peek, report))
         if sample:
             progress(Progress(0, 0, "checking the cluster's nodes"))
@@ -149,43 +152,48 @@ def embed_on_ray(
         # project's embeddings in use, not an empty store.
         opened = open_model_store(project, spec, backbone)
         key = backbone.identity.key
-        if opened.count:  # a run of this model stopped part-way: its store is current
+        if opened.count and not opened.legacy:  # a run of this model stopped part-way
             use_store(project, key)
         try:
-            with (
-                VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store,
-                current_once_stored(project, store, key),
-            ):
-                if store.legacy:
-                    raise ClusterError(
-                        "these embeddings were written by an older LabelDesk: run "
-                        f"`labeldesk embed {project.path}` here once to check them first"
-                    )
-                report.rebuilt = store.rebuilt
-                items = job_items(_missing(project, store, report))
-                if items:
-                    started = time.perf_counter()
-                    outputs = _run_job(ray, items, spec, root, plan)
-                    try:
-                        _store_results(
-                            outputs,
-                            store,
-                            report,
-                            key,
-                            len(items),
-                            progress,
-                            cancel,
-                            stored=lambda: use_store(project, key),
-                        )
-                    finally:
-                        outputs.close()
-                        report.seconds = time.perf_counter() - started
+            with VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store:
+                if store.legacy:  # before current_once_stored: not made the project's
+                    raise ClusterError(_legacy_message(project, spec))
+                with current_once_stored(project, store, key):
+                    report.rebuilt = store.rebuilt
+                    items = job_items(_missing(project, store, report))
+                    if items:
+                        started = time.perf_counter()
+                        outputs = _run_job(ray, items, spec, root, plan)
+                        try:
+                            _store_results(
+                                outputs,
+                                store,
+                                report,
+                                key,
+                                len(items),
+                                progress,
+                                cancel,
+                                stored=lambda: use_store(project, key),
+                            )
+                        finally:
+                            outputs.close()
+                            report.seconds = time.perf_counter() - started
         except Cancelled:
             report.cancelled = True
         return report
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
+
+
+def _legacy_message(project: Project, spec: str) -> str:
+    """Why a store written before the store's format is not continued on a cluster, and
+    the local run that checks it (with this model: it may not be the project's)."""
+    command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
+    return (
+        f"the embeddings of {spec} in this project were written by an older LabelDesk: "
+        f"run `{command}` here once to check them first"
+    )
 
 
 def _up_to_date(done: EmbedReport, address: str) -> ClusterEmbedReport:

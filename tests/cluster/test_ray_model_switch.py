@@ -133,3 +133,24 @@ def test_a_finished_job_makes_the_new_store_current(embedded, monkeypatch):
     report = embed(project)
     assert report.embedded == n and not report.cancelled
     assert current_key(project) == OTHER.identity.key
+
+
+def test_another_models_store_from_an_older_version_is_refused_without_switching_to_it(
+    embedded, monkeypatch
+):
+    """OTHER's store holds vectors written by a version before the store's format (rows
+    possibly shifted): the job refuses it, and the project keeps the embeddings it used,
+    not OTHER's unchecked ones. The message names the model to check them with."""
+    project, n = embedded
+    store = open_model_store(project, "tiny:48", OTHER)
+    hashes = sorted({r["hash"] for r in usable_files(project.db)})[:3]
+    with VectorStore.writer(store.folder, DIM) as writer:
+        writer.append(hashes, vectors(3, 2))
+    (store.folder / "format.json").unlink()  # as an older LabelDesk left it
+    assert VectorStore(store.folder, DIM).legacy
+    cluster = StandIn(monkeypatch, project, take=99, fail=False)
+    with pytest.raises(ClusterError, match=r"older LabelDesk.*--model tiny:48"):
+        embed(project)
+    assert cluster.sent == []  # refused before the job
+    assert current_key(project) == FIRST.identity.key  # was: OTHER's unchecked store
+    assert len(project_vectors(project).paths) == n
