@@ -145,6 +145,19 @@ def check_versions(answers: list[tuple[dict[str, Any], dict[str, Any]]]) -> None
             )
 
 
+def check_worker(found: dict[str, str]) -> None:
+    """Refuse a started worker whose graph code is not this machine's: the nodes were
+    checked before the index was prepared, and a node that joined since (an autoscaler
+    adding one) gets a worker too."""
+    ours = graph_code_version()
+    if found.get("version") != ours:
+        raise ClusterMismatch(
+            f"a worker on node {found.get('host', '?')} runs LabelDesk "
+            f"{found.get('version')}, this machine {ours}: their neighbours could differ; "
+            "install the same version on every node (nothing was written)"
+        )
+
+
 def _store_of(project: Project, vectors: ProjectVectors) -> Any:
     """The store the local pass's index would come from (None: an exact graph)."""
     from .store import current_store
@@ -308,7 +321,9 @@ def run_graph(
             for ref in ready:
                 if ref in starting:
                     worker = starting.pop(ref)
-                    _get(ray, ref)  # a worker that cannot load its index fails the job
+                    # a worker that cannot load its index fails the job, and so does one
+                    # with other code (on a node that joined after the check)
+                    check_worker(_get(ray, ref))
                 else:
                     worker = pending.pop(ref)
                     start, s, r = _get(ray, ref)
