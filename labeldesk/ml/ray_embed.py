@@ -174,6 +174,7 @@ def embed_on_ray(
                                 progress,
                                 cancel,
                                 stored=lambda: use_store(project, key),
+                                gone_here=_gone_here(project),
                             )
                         finally:
                             outputs.close()
@@ -368,11 +369,14 @@ def _store_results(
     progress: ProgressCallback,
     cancel: CancelToken,
     stored: Callable[[], None] = lambda: None,
+    gone_here: Callable[[str], bool] = lambda rel: False,
 ) -> None:
     """Append each arriving batch; a batch from a worker with another model or code is
     refused whole, and a row Ray delivered twice (a retried batch) is written once. An
-    image missing on a worker is listed as failed; a whole batch missing stops the job.
-    ``stored`` is called after each append (the first makes the store the project's)."""
+    image missing on a worker is listed as failed; a whole batch missing stops the job
+    (the worker lost the image folder), unless each of its files is gone here too
+    (``gone_here``: deleted since the scan, listed as failed). ``stored`` is called after
+    each append (the first makes the store the project's)."""
     version = code_version()
     done = 0
     progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
@@ -397,7 +401,9 @@ def _store_results(
             stored()
         report.embedded += len(unique)
         missing = np.flatnonzero(status == MISSING)
-        if len(missing) == len(status) >= LOST_BATCH:
+        if len(missing) == len(status) >= LOST_BATCH and not all(
+            gone_here(str(batch["path"][i])) for i in missing
+        ):
             raise ImageMissingOnWorker(
                 f"{batch['reason'][missing[0]]} (all {len(missing)} of this batch): check "
                 "that the workers see the image folder (--remote-root); finished batches "
@@ -409,6 +415,21 @@ def _store_results(
         ]
         done += len(status)
         progress(Progress(min(done, total), total, "embedding on the Ray cluster"))
+
+
+def _gone_here(project: Project) -> Callable[[str], bool]:
+    """Whether an image is missing from the project's image folder on this machine too
+    (deleted since the scan); never when that folder is not here at all (the images may
+    be only where the workers read them)."""
+    folder_here = project.root.is_dir()
+
+    def gone(rel: str) -> bool:
+        try:
+            return folder_here and not project.image_path(rel).exists()
+        except (OSError, ValueError):
+            return False
+
+    return gone
 
 
 def _precision(before: str, seen: np.ndarray) -> str:

@@ -54,7 +54,7 @@ def h(i: int) -> str:
     return f"{i:032x}"
 
 
-def write(tmp_path, batches, cancel=None, cancel_after=None):
+def write(tmp_path, batches, cancel=None, cancel_after=None, gone_here=None):
     folder = tmp_path / "store"
     report = EmbedReport("m", KEY, "cpu")
     seen = []
@@ -67,7 +67,14 @@ def write(tmp_path, batches, cancel=None, cancel_after=None):
     with VectorStore.writer(folder, DIM) as store:
         try:
             _store_results(
-                _Outputs(iter(batches)), store, report, KEY, 100, progress, cancel or CancelToken()
+                _Outputs(iter(batches)),
+                store,
+                report,
+                KEY,
+                100,
+                progress,
+                cancel or CancelToken(),
+                **({} if gone_here is None else {"gone_here": gone_here}),
             )
         finally:
             count = store.count
@@ -121,6 +128,31 @@ def test_a_whole_batch_missing_on_a_worker_stops_the_job_after_the_batches_befor
         write(tmp_path, [batch([h(1)]), batch(lost, [MISSING] * 8), batch([h(4)])])
     store = VectorStore(tmp_path / "store", DIM)
     assert store.count == 1 and store.rows_for([h(4)])[0] == -1
+
+
+def test_a_whole_batch_deleted_here_too_since_the_scan_is_listed_and_the_rest_embedded(
+    tmp_path,
+):
+    """The files of a whole batch are missing on the worker and on this machine: deleted
+    since the scan (the workers see the folder), not a lost mount. Listed as failed, as a
+    local run lists them, and the job goes on; was: stopped with "check that the workers
+    see the image folder", on every run until a rescan."""
+    lost = [h(i) for i in range(10, 18)]
+    paths = {f"img/{d[:4]}.png" for d in lost}
+    report, store, _ = write(
+        tmp_path,
+        [batch([h(1)]), batch(lost, [MISSING] * 8), batch([h(4)])],
+        gone_here=lambda rel: rel in paths,
+    )
+    assert store.count == 2 and store.rows_for([h(4)])[0] >= 0
+    assert {f["path"] for f in report.failed} == paths
+    # One of them still here: the worker does not see what this machine sees: stopped.
+    with pytest.raises(ImageMissingOnWorker, match="all 8"):
+        write(
+            tmp_path / "b",
+            [batch(lost, [MISSING] * 8)],
+            gone_here=lambda rel: rel in paths and rel != f"img/{lost[3][:4]}.png",
+        )
 
 
 def test_the_report_names_every_precision_the_workers_ran(tmp_path):
