@@ -250,6 +250,18 @@ def test_a_folder_without_metadata_is_not_hf(tmp_path):
         read_labels(tmp_path / "ds", "hf")
 
 
+def test_an_hf_export_of_labeled_folders_read_as_hf_says_how_to_read_it(project, tmp_path):
+    """LabelDesk's own hf export of labeled images has no metadata file (the folders are
+    the labels); `import --format hf` on it names the format that reads it."""
+    out = tmp_path / "out"
+    export(project, out, "hf")
+    with pytest.raises(LabelFileError, match=r"--format imagefolder") as refused:
+        read_labels(out, "hf")
+    assert "class folders" in str(refused.value)
+    _, read = read_labels(out, "imagefolder")
+    assert len(read.rows) == 16 and not read.problems
+
+
 @pytest.mark.skipif(os.sep != "/", reason="a backslash is a separator on Windows")
 def test_a_backslash_is_a_file_names_character_where_such_a_file_is_there(project, tmp_path):
     """A file named ``x\\y.png`` (legal on Linux and macOS) made the whole import of an

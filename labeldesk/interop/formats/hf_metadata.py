@@ -72,7 +72,13 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         root, files = path, _find(path) if path.is_dir() else []
         if not files:
             raise LabelFileError(
-                str(path), [f"no {', '.join(METADATA_NAMES)} here or in its folders"]
+                str(path),
+                [
+                    f"no {', '.join(METADATA_NAMES)} here or in its folders (a Hugging Face "
+                    "imagefolder without one, as LabelDesk's hf export, takes its labels "
+                    "from its class folders: read it with --format imagefolder, or leave "
+                    "--format out)"
+                ],
             )
     _one_per_folder(files)
     if len(files) == 1:
