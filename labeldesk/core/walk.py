@@ -1,10 +1,12 @@
 """Walking a messy image folder without hanging or crashing.
 
 Hidden files and folders are skipped, symlinked folders are followed once (loops are
-cut), dangling links and unreadable folders are reported rather than raised. Symbolic
-links that lead out of the image folder are not followed (a link to ``/usr`` must not
-index or export the system), unless asked; names that are not valid UTF-8 are reported
-with a readable stand-in name, and the rest of the folder is indexed.
+cut; a folder reached both by its own path and through a link is indexed at its own
+path, whatever order the file system lists them in: links are walked last), dangling
+links and unreadable folders are reported rather than raised. Symbolic links that lead
+out of the image folder are not followed (a link to ``/usr`` must not index or export
+the system), unless asked; names that are not valid UTF-8 are reported with a readable
+stand-in name, and the rest of the folder is indexed.
 
 A folder LabelDesk made inside the image folder (another project, which holds
 ``labeldesk.db``, or an export, which holds its manifest) is left out: its thumbnails
@@ -48,7 +50,12 @@ def walk_images(
     excluded = {_identity(p) for p in exclude if p.exists()}
     seen_dirs: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(root, "")]
-    while stack:
+    linked: list[tuple[str, Path]] = []  # symlinked folders, walked once the rest is
+    while stack or linked:
+        if not stack:  # the first by name: the same folder whichever way it is listed
+            rel_link, path = min(linked)
+            linked.remove((rel_link, path))
+            stack.append((path, rel_link + "/"))
         directory, prefix = stack.pop()
         ident = _identity(directory)
         if ident in seen_dirs or ident in excluded:
@@ -81,7 +88,10 @@ def walk_images(
                 continue
             try:
                 if entry.is_dir():  # follows symlinks; loops are cut by seen_dirs
-                    stack.append((Path(entry.path), rel + "/"))
+                    if entry.is_symlink():  # after every folder's own path
+                        linked.append((rel, Path(entry.path)))
+                    else:
+                        stack.append((Path(entry.path), rel + "/"))
                     continue
                 if not entry.is_file():
                     dangling = entry.is_symlink() and not os.path.exists(entry.path)
