@@ -234,6 +234,9 @@ if [[ ! -x "$venv/bin/python" ]]; then
     fresh=1
 fi
 write_manifest  # from here on an interrupted install can still be uninstalled
+# and whatever a run that stops (an error, Ctrl-C) has made by then is listed too: a menu
+# entry or icon left unlisted would be "not LabelDesk's" to every later run and uninstall
+trap 'write_manifest' EXIT
 vpython="$venv/bin/python"
 
 if ((fresh)); then
@@ -279,7 +282,7 @@ share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"
-trap 'rm -rf -- "$work"' EXIT
+trap 'rm -rf -- "$work"; write_manifest' EXIT
 
 # Copies a file into place where there is none, or where the one there is still what the
 # installer wrote (its checksum in the manifest), and records the new checksum. Anything
@@ -298,8 +301,8 @@ place() {
         fi
     fi
     cp -- "$src" "$work/next"
+    record "file:$(sha256 <"$work/next")" "$dest"  # listed before it is there
     mv -f -- "$work/next" "$dest"
-    record "file:$(sha256 <"$dest")" "$dest"
 }
 
 # Inside the installer's own data folder everything is its own: copied, recorded once.
@@ -336,8 +339,8 @@ if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldes
 elif [[ -e "$command_link" || -L "$command_link" ]]; then
     say "  note: $command_link exists and is not LabelDesk's; left as it is"
 else
-    ln -s "$venv/bin/labeldesk" "$command_link"
     record "$link_kind" "$command_link"
+    ln -s "$venv/bin/labeldesk" "$command_link"
 fi
 place_own "$script" "$uninstaller"
 chmod +x "$uninstaller"

@@ -208,3 +208,28 @@ def test_the_printed_uninstaller_works_without_the_installs_xdg_data_home(tmp_pa
     assert "LabelDesk is uninstalled" in said
     assert not (xdg / "labeldesk").exists() and not (xdg / "applications" / DESKTOP).exists()
     assert not (home / ".local/bin/labeldesk").exists()
+
+
+def test_an_install_stopped_while_placing_the_menu_entry_is_fully_uninstalled(tmp_path):
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    broken = tmp_path / "brokenpy"  # its package lacks the SVG icon: the install stops there
+    broken.write_text(FAKE_PYTHON.replace('"$res"/labeldesk.svg ', ""))
+    broken.chmod(0o755)
+    args = ["--python", str(broken), "--torch", "cpu", "--torch-index", "default"]
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    stopped = subprocess.run(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)], env=base, capture_output=True
+    )
+    assert stopped.returncode != 0
+    entry = data / "applications" / DESKTOP
+    assert entry.is_file()  # placed before it stopped, and listed
+    assert str(entry) in (data / "labeldesk/install-manifest.txt").read_text()
+    shutil.rmtree(data / "labeldesk/venv")
+    fixed = tmp_path / "fixedpy"
+    fixed.write_text(FAKE_PYTHON)
+    fixed.chmod(0o755)
+    said = install(home, fixed)  # the re-run replaces what the stopped one wrote
+    assert "note:" not in said
+    uninstall(home)
+    assert not any(home.rglob("*"))
