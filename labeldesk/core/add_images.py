@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copies, temp_name
 from .errors import LabelDeskError
+from .file_kinds import open_regular
 from .image_rows import USABLE
 from .imageio import hash_file
 
@@ -189,7 +190,7 @@ def _copy_into(origin: Path, target: Path) -> None:
     it exists; never follows a link); removed again when the copy fails."""
     out = open(target, "xb")  # noqa: SIM115 (O_EXCL: never follows a link)
     try:
-        with out, open(origin, "rb") as src:
+        with out, open_regular(origin) as src:
             shutil.copyfileobj(src, out)
         shutil.copystat(origin, target)
     except BaseException:

@@ -7,7 +7,11 @@ without loading the imaging code.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
 IMAGE_EXTENSIONS = frozenset(
@@ -101,8 +105,45 @@ def is_candidate(path: Path) -> bool:
     if ext in NON_IMAGE_EXTENSIONS:
         return False
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             head = f.read(16)
     except OSError:
         return False
     return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC)
+
+
+NOT_REGULAR = "not a regular file (a pipe, socket or device)"
+
+
+class NotRegularFile(OSError):
+    """A path that was an image is now a FIFO, socket or device: reading it would wait
+    for a writer that never comes (a FIFO) or never end (``/dev/zero``)."""
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """``open(path, "rb")`` for a file read as an image, refusing (NotRegularFile, or
+    IsADirectoryError for a folder) anything but a regular file, without blocking: a
+    FIFO is opened non-blocking, then checked."""
+    nonblock = getattr(os, "O_NONBLOCK", 0)  # none on Windows, which has no FIFOs here
+    fd = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
+    try:
+        _check_regular(os.fstat(fd).st_mode, path)
+        if nonblock:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def require_regular(path: str | os.PathLike[str]) -> None:
+    """Raise as :func:`open_regular` would, before a path is handed to a decoder that
+    opens it itself (Pillow): a FIFO would block it."""
+    _check_regular(os.stat(path).st_mode, path)
+
+
+def _check_regular(mode: int, path: str | os.PathLike[str]) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(errno.EINVAL, NOT_REGULAR, os.fspath(path))

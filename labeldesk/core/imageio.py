@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .file_kinds import ALLOWED_FORMATS
+from .file_kinds import ALLOWED_FORMATS, NotRegularFile, open_regular, require_regular
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 # Thumbnails keep a short side of 224 px (the input size of most backbones, so embedding
@@ -74,7 +74,7 @@ def content_hasher() -> hashlib.blake2b:
 
 def hash_file(path: Path) -> str:
     h = content_hasher()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -152,7 +152,7 @@ def _read(path: str) -> tuple[bytes | None, str | None, os.stat_result | None]:
     if st.st_size > MAX_FILE_BYTES:
         return None, f"too large: {st.st_size / 2**20:.0f} MB file", st
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read(), None, st
     except FileNotFoundError:
         return None, "vanished during scan", None
@@ -160,6 +160,8 @@ def _read(path: str) -> tuple[bytes | None, str | None, os.stat_result | None]:
         return None, "permission denied", st
     except IsADirectoryError:
         return None, "is a folder, not a file", st
+    except NotRegularFile as exc:
+        return None, exc.strerror, st
     except OSError as exc:
         return None, f"could not be read: {exc.strerror or exc}", st
 
@@ -271,6 +273,7 @@ def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
     With ``draft``, JPEGs decode at the smallest DCT scale whose size still covers
     ``draft`` (several times faster for big photos). Raises PIL/OS errors for bad files.
     """
+    require_regular(path)
     with Image.open(path, formats=ALLOWED_FORMATS) as img:
         if draft and img.format == "JPEG":
             img.draft("RGB", draft)

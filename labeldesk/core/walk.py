@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .db import DB_FILENAME
-from .file_kinds import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS, is_candidate
+from .file_kinds import (
+    IMAGE_EXTENSIONS,
+    NON_IMAGE_EXTENSIONS,
+    NOT_REGULAR,
+    OTHER_IMAGE_EXTENSIONS,
+    is_candidate,
+)
 from .staging import COPY_PREFIX, EXPORT_MANIFEST
 
 
@@ -94,9 +100,9 @@ def walk_images(
                         stack.append((Path(entry.path), rel + "/"))
                     continue
                 if not entry.is_file():
-                    dangling = entry.is_symlink() and not os.path.exists(entry.path)
-                    if dangling and is_candidate_name(entry.name):
-                        result.problems[rel] = "broken symbolic link"
+                    if is_candidate_name(entry.name):  # never opened: a FIFO would block
+                        dangling = entry.is_symlink() and not os.path.exists(entry.path)
+                        result.problems[rel] = "broken symbolic link" if dangling else NOT_REGULAR
                     continue
                 if not _is_candidate_entry(entry):
                     continue

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.image_rows import record_change_times
 from labeldesk.core.imageio import (
     IndexedStat,
@@ -340,7 +341,7 @@ def _copy_new(source: Path, dest: Path) -> str:
     (a file replaced since the last scan by one of the same size and time would
     otherwise go out under the old label)."""
     hasher = content_hasher()
-    with open(source, "rb") as src:
+    with open_regular(source) as src:
         # exclusive, and binary: an os.open descriptor is text mode on Windows (\n -> \r\n)
         out = open(dest, "xb")  # noqa: SIM115 - closed by the with below, once claimed
         try:
@@ -415,7 +416,7 @@ def read_unchanged(
     indexed hash), when they hash to it (the hash is of the bytes returned, so a rewrite
     between a check and the read cannot slip through); without, when the file's size and
     time are the indexed ones. Else SkipItem. ``indexed_stat`` None: not checked."""
-    with open(source, "rb") as f:
+    with open_regular(source) as f:
         data = f.read()
         st = os.fstat(f.fileno())
     if indexed_stat is None:
@@ -430,7 +431,7 @@ def read_unchanged(
 
 
 # Errors that say something is wrong with one source image, not with the export.
-_ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP)
+_ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP, errno.EINVAL)
 
 
 IMAGES = "images"

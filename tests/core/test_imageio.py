@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +57,14 @@ def test_exif_orientation_swaps_recorded_size_and_pixels(messy):
 def test_vanished_and_unreadable_files(tmp_path, monkeypatch):
     assert probe_file(str(tmp_path / "gone.jpg")).skip_reason == "vanished during scan"
     path = write_image(tmp_path / "locked.jpg", seed=1)
-    real_open = open
+    real_open = os.open  # files read as images are opened with os.open (open_regular)
 
     def deny(file, *args, **kwargs):
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", deny)
+    monkeypatch.setattr("os.open", deny)
     result = probe_file(str(path))
     assert result.skip_reason == "permission denied"
     assert result.size == path.stat().st_size  # stat recorded so the row is complete
