@@ -67,6 +67,14 @@ def scan(
             f"left out {counted(len(walked.labeldesk_folders), 'folder')} LabelDesk made "
             f"inside the image folder (another project or an export): {shown}"
         )
+    if walked.linked_twice:
+        links = len(walked.linked_twice)
+        shown = ", ".join(f"{link} -> {to or '.'}" for link, to in walked.linked_twice[:5])
+        counts.warnings.append(
+            f"{counted(links, 'symbolic link')} inside the image folder "
+            f"{'leads' if links == 1 else 'lead'} to a folder indexed at its own path: its "
+            f"images are indexed there (with that path's class and split), not again: {shown}"
+        )
     # What an unchanged file is compared on, as plain tuples: at 1M images the full rows
     # cost seconds to build, and only new, changed, vanished and unusable files need them.
     known = _load_stats(project)

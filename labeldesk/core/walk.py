@@ -41,6 +41,8 @@ class WalkResult:
     labeldesk_folders: list[str] = field(default_factory=list)
     # hidden copy temporaries (staging.COPY_PREFIX) a killed copy may have left
     copy_temporaries: list[str] = field(default_factory=list)
+    # (a link inside the image folder, the folder it leads to): indexed at that path only
+    linked_twice: list[tuple[str, str]] = field(default_factory=list)
 
 
 OUTSIDE_LINK = "symbolic link to outside the image folder (not followed)"
@@ -54,7 +56,7 @@ def walk_images(
     result = WalkResult()
     real_root = os.path.realpath(root)
     excluded = {_identity(p) for p in exclude if p.exists()}
-    seen_dirs: set[tuple[int, int]] = set()
+    seen_dirs: dict[tuple[int, int], str] = {}  # -> the folder's path as indexed
     stack: list[tuple[Path, str]] = [(root, "")]
     linked: list[tuple[str, Path]] = []  # symlinked folders, walked once the rest is
     while stack or linked:
@@ -62,11 +64,14 @@ def walk_images(
             rel_link, path = min(linked)
             linked.remove((rel_link, path))
             stack.append((path, rel_link + "/"))
+            indexed_at = seen_dirs.get(_identity(path))
+            if indexed_at is not None and not (rel_link + "/").startswith(indexed_at):
+                result.linked_twice.append((rel_link, indexed_at.rstrip("/")))  # not a loop
         directory, prefix = stack.pop()
         ident = _identity(directory)
         if ident in seen_dirs or ident in excluded:
             continue
-        seen_dirs.add(ident)
+        seen_dirs[ident] = prefix
         if prefix and _made_by_labeldesk(directory):
             result.labeldesk_folders.append(prefix.rstrip("/"))
             continue

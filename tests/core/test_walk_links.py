@@ -32,16 +32,21 @@ def test_a_linked_class_folder_does_not_take_the_real_ones_images(tmp_path, list
     (root / "dogalias").symlink_to("dog", target_is_directory=True)
     (root / "latest").symlink_to("train", target_is_directory=True)
     (root / "dog" / "up").symlink_to("..", target_is_directory=True)
-    assert set(walk_images(root).files) == {"dog/a.jpg", "train/cat/b.jpg"}
+    walked = walk_images(root)
+    assert set(walked.files) == {"dog/a.jpg", "train/cat/b.jpg"}
+    assert walked.linked_twice == [("dogalias", "dog"), ("latest", "train")]  # not "up"
 
 
 def test_the_project_gets_the_real_folders_class(tmp_path, listing_order):
     root = tmp_path / "img"
     write_image(root / "dog" / "a.jpg", seed=1)
     (root / "dogalias").symlink_to("dog", target_is_directory=True)
-    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project, counts = create_and_index(tmp_path / "p", root, workers=1)
     with project:
         assert project.classes() == ["dog"]
+        [warning] = [w for w in counts.warnings if "symbolic link" in w]
+        assert "1 symbolic link inside the image folder leads to" in warning
+        assert warning.endswith("dogalias -> dog")
         frame = project.images()
         assert dict(zip(frame.path, frame.label, strict=True)) == {"dog/a.jpg": "dog"}
 
