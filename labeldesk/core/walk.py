@@ -59,6 +59,7 @@ def walk_images(
     seen_dirs: dict[tuple[int, int], str] = {}  # -> the folder's path as indexed
     stack: list[tuple[Path, str]] = [(root, "")]
     linked: list[tuple[str, Path]] = []  # symlinked folders, walked once the rest is
+    bad_names: list[str] = []  # not valid UTF-8: listed once every other path is known
     while stack or linked:
         if not stack:  # the first by name: the same folder whichever way it is listed
             rel_link, path = min(linked)
@@ -91,7 +92,7 @@ def walk_images(
             rel = prefix + entry.name
             if not _valid_utf8(entry.name):
                 if entry.is_dir(follow_symlinks=False) or is_candidate_name(entry.name):
-                    result.problems[_printable(rel)] = BAD_NAME
+                    bad_names.append(rel)
                 continue
             if not follow_outside and entry.is_symlink() and _outside(entry.path, real_root):
                 if _looks_relevant(entry):
@@ -121,7 +122,21 @@ def walk_images(
                 result.problems[rel] = f"could not be read: {exc.strerror}"
                 continue
             result.files[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    _list_bad_names(result, bad_names)
     return result
+
+
+def _list_bad_names(result: WalkResult, bad_names: list[str]) -> None:
+    """List each name that is not valid UTF-8 under a stand-in that no other entry has:
+    ``x<U+FFFD>.png`` is also a valid name, of a file that may be there too (whose row
+    the stand-in's would otherwise take), and ``x\\xff.png`` and ``x\\xfe.png`` share one."""
+    for rel in sorted(bad_names):
+        stand_in = shown = _printable(rel)
+        count = 1
+        while stand_in in result.files or stand_in in result.problems:
+            count += 1
+            stand_in = f"{shown} ({count})"
+        result.problems[stand_in] = BAD_NAME
 
 
 def _made_by_labeldesk(directory: Path) -> bool:

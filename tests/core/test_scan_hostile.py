@@ -46,6 +46,29 @@ def test_names_that_are_not_utf8_are_skipped_and_the_rest_indexed(tmp_path):
         assert project.scan(workers=1).added == 0  # stable across re-scans
 
 
+def test_a_name_that_is_not_utf8_never_takes_the_row_of_its_stand_in(tmp_path):
+    """cat/x<U+FFFD>.png is a valid name: a file of that name beside cat/x<0xff>.png (and
+    cat/x<0xfe>.png) kept its row, its label and its usability; `new` failed outright."""
+    root = tmp_path / "img"
+    write_image(root / "cat" / "x\ufffd.png", seed=1)
+    for seed, byte in enumerate((b"\xff", b"\xfe"), start=2):
+        write_image(root / "tmp.png", seed=seed)
+        os.rename(root / "tmp.png", os.fsencode(root / "cat") + b"/x" + byte + b".png")
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    with project:
+        bad = "name is not valid UTF-8 (rename it to index it)"
+        expected = {"cat/x\ufffd.png (2)": bad, "cat/x\ufffd.png (3)": bad}
+        assert skipped(project) == expected
+        assert set(project.images(include_skipped=False).path) == {"cat/x\ufffd.png"}
+        project.set_labels({"cat/x\ufffd.png": "dog"}, create_classes=True)
+        for _ in range(2):  # the same stand-ins at every scan: nothing flips
+            counts = project.scan(workers=1)
+            assert (counts.added, counts.changed, counts.removed) == (0, 0, 0)
+            assert skipped(project) == expected
+        frame = project.images(include_skipped=False)
+        assert dict(zip(frame.path, frame.label, strict=True)) == {"cat/x\ufffd.png": "dog"}
+
+
 @pytest.mark.parametrize(
     ("folder", "expected"),
     [(" coat", "coat"), ("coat ", "coat")],
