@@ -55,7 +55,18 @@ case "$torch_choice" in auto | cpu | cuda) ;; *) die "--torch must be auto, cpu 
 
 os="$(uname -s)"
 case "$os" in
-    Linux) data="${XDG_DATA_HOME:-$HOME/.local/share}"; home_dir="$data/labeldesk" ;;
+    Linux)
+        # The XDG spec: a relative XDG_DATA_HOME is invalid and ignored (taken as it is, the
+        # installation went below the current folder, listed by relative paths that an
+        # --uninstall run from another folder would have removed there).
+        data="${XDG_DATA_HOME:-}"
+        case "$data" in
+            /*) ;;
+            *)
+                if [[ -n "$data" ]]; then say "  note: XDG_DATA_HOME=$data is not an absolute path; ignored"; fi
+                data="$HOME/.local/share" ;;
+        esac
+        home_dir="$data/labeldesk" ;;
     Darwin) data="$HOME/Library/Application Support"; home_dir="$data/LabelDesk" ;;
     *) die "this installer is for Linux and macOS; on Windows use installer/install.ps1" ;;
 esac
@@ -132,6 +143,12 @@ uninstall() {
     while IFS= read -r entry; do
         kind="${entry%% *}"
         path="${entry#* }"
+        case "$path" in
+            /*) ;;
+            *)  # relative to a folder no longer known: it might name someone else's file here
+                if [[ -n "$entry" ]]; then say "  skipped $path: not an absolute path"; fi
+                continue ;;
+        esac
         case "$kind" in
             file | file:*)
                 if still_ours "$kind" "$path"; then
@@ -156,7 +173,7 @@ uninstall() {
     # Then the folders it created, deepest first, each only if nothing else is in it now.
     while IFS= read -r path; do
         if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
-    done < <(printf '%s\n' "$entries" | sed -n 's/^dir //p' |
+    done < <(printf '%s\n' "$entries" | sed -n 's/^dir \(\/\)/\1/p' |
         awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
     say "LabelDesk is uninstalled. Your projects, image folders and settings are untouched."
 }

@@ -233,3 +233,45 @@ def test_an_install_stopped_while_placing_the_menu_entry_is_fully_uninstalled(tm
     assert "note:" not in said
     uninstall(home)
     assert not any(home.rglob("*"))
+
+
+def test_a_relative_xdg_data_home_is_ignored(tmp_path, fake_python):
+    """The XDG spec: a relative XDG_DATA_HOME is invalid. Taken as it was, the install
+    went below the current folder, with a command link that pointed nowhere."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    cwd.mkdir()
+    args = ["--python", str(fake_python), "--torch", "cpu", "--torch-index", "default"]
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C", "XDG_DATA_HOME": "share"}
+    done = subprocess.run(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)],
+        env=base, cwd=cwd, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "XDG_DATA_HOME=share is not an absolute path; ignored" in done.stdout
+    assert not any(cwd.iterdir())
+    assert (home / ".local/share/applications" / DESKTOP).is_file()
+    assert (home / ".local/bin/labeldesk").resolve().is_file()
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+def test_relative_paths_in_a_manifest_are_never_removed(tmp_path, fake_python):
+    """A manifest written with a relative XDG_DATA_HOME listed relative paths: removed
+    from whatever folder --uninstall ran in, they could name someone else's files."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    install(home, fake_python)
+    manifest = home / ".local/share/labeldesk/install-manifest.txt"
+    mine = elsewhere / "share/labeldesk"
+    (mine / "venv").mkdir(parents=True)
+    (mine / "torch-build").write_text("someone else's\n")
+    relative = "tree share/labeldesk/venv\nfile share/labeldesk/torch-build\ndir share\n"
+    manifest.write_text(manifest.read_text() + relative)
+    out = subprocess.run(
+        ["bash", str(home / ".local/share/labeldesk/install.sh"), "--uninstall"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"},
+        cwd=elsewhere, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "skipped share/labeldesk/venv: not an absolute path" in out.stdout
+    assert (mine / "venv").is_dir() and (mine / "torch-build").is_file()
+    assert not (home / ".local/share/labeldesk").exists()
