@@ -16,6 +16,7 @@ index each other's thumbnails, more of them at every scan.
 
 from __future__ import annotations
 
+import heapq
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,7 @@ def walk_images(
     bad_names: list[str] = []  # not valid UTF-8: listed once every other path is known
     while stack or linked:
         if not stack:  # the first by name: the same folder whichever way it is listed
-            rel_link, path = min(linked)
-            linked.remove((rel_link, path))
+            rel_link, path = heapq.heappop(linked)
             stack.append((path, rel_link + "/"))
             indexed_at = seen_dirs.get(_identity(path))
             if indexed_at is not None and not (rel_link + "/").startswith(indexed_at):
@@ -101,7 +101,7 @@ def walk_images(
             try:
                 if entry.is_dir():  # follows symlinks; loops are cut by seen_dirs
                     if entry.is_symlink():  # after every folder's own path
-                        linked.append((rel, Path(entry.path)))
+                        heapq.heappush(linked, (rel, Path(entry.path)))
                     else:
                         stack.append((Path(entry.path), rel + "/"))
                     continue
