@@ -57,7 +57,7 @@ def walk_images(
     result = WalkResult()
     real_root = os.path.realpath(root)
     excluded = {_identity(p) for p in exclude if p.exists()}
-    seen_dirs: dict[tuple[int, int], str] = {}  # -> the folder's path as indexed
+    seen_dirs: dict[tuple[int, int], str | None] = {}  # -> its path as indexed (None: left out)
     stack: list[tuple[Path, str]] = [(root, "")]
     linked: list[tuple[str, Path]] = []  # symlinked folders, walked once the rest is
     bad_names: list[str] = []  # not valid UTF-8: listed once every other path is known
@@ -75,6 +75,7 @@ def walk_images(
         seen_dirs[ident] = prefix
         if prefix and _made_by_labeldesk(directory):
             result.labeldesk_folders.append(prefix.rstrip("/"))
+            seen_dirs[ident] = None
             continue
         try:
             entries = list(os.scandir(directory))

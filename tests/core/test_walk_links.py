@@ -58,3 +58,13 @@ def test_two_links_to_a_folder_outside_give_the_first_name(tmp_path, listing_ord
     (root / "b-link" / "cat").symlink_to(outside, target_is_directory=True)
     (root / "a-link").symlink_to(outside, target_is_directory=True)
     assert set(walk_images(root, follow_outside=True).files) == {"a-link/a.jpg"}
+
+
+def test_a_link_to_a_folder_left_out_is_not_said_to_be_indexed(tmp_path, listing_order):
+    root = tmp_path / "img"
+    write_image(root / "cat" / "a.jpg", seed=1)
+    (root / "export").mkdir()
+    (root / "export" / "labeldesk-export.json").write_text("{}")
+    (root / "export-link").symlink_to("export", target_is_directory=True)
+    walked = walk_images(root)
+    assert set(walked.files) == {"cat/a.jpg"} and walked.linked_twice == []
