@@ -318,8 +318,8 @@ place() {
         fi
     fi
     cp -- "$src" "$work/next"
-    record "file:$(sha256 <"$work/next")" "$dest"  # listed before it is there
     mv -f -- "$work/next" "$dest"
+    record "file:$(sha256 <"$dest")" "$dest"  # (listed by the EXIT trap if a later step fails)
 }
 
 # Inside the installer's own data folder everything is its own: copied, recorded once.
@@ -356,8 +356,8 @@ if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldes
 elif [[ -e "$command_link" || -L "$command_link" ]]; then
     say "  note: $command_link exists and is not LabelDesk's; left as it is"
 else
-    record "$link_kind" "$command_link"
     ln -s "$venv/bin/labeldesk" "$command_link"
+    record "$link_kind" "$command_link"
 fi
 place_own "$script" "$uninstaller"
 chmod +x "$uninstaller"
