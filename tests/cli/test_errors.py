@@ -208,8 +208,9 @@ def test_review_accept_refuses_a_label_changed_while_the_suggestion_was_computed
 ):
     """Computing the issues takes seconds on a big project; a person who relabels the image
     meanwhile keeps their label: the suggestion was made for the old one."""
-    import labeldesk.ml.issues as issues_module
     from ml.fake_embeddings import make_clustered_project
+
+    import labeldesk.ml.issues as issues_module
 
     project, flipped = make_clustered_project(tmp_path)
     project.close()
