@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import shlex
 import threading
 import time
@@ -120,6 +121,7 @@ def embed_on_ray(
         raise ClusterError("--workers must be at least 1")
     if gpus_per_worker is not None and not gpus_per_worker >= 0:  # NaN too
         raise ClusterError("--gpus-per-worker must be a number of at least 0")
+    check_remote_root(remote_root)
     spec = choose_model_spec(project, model)
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
@@ -185,6 +187,22 @@ def embed_on_ray(
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
+
+
+_NOT_IN_URI = re.compile(r"[\s<>\"{}|\\^`]")
+
+
+def check_remote_root(remote_root: str | None) -> None:
+    """A URI ``--remote-root`` that a URI cannot hold as written (a space, a tab, a
+    quote): said here, with the way to write it, not by each node's parser later
+    ("the nodes did not answer: ArrowInvalid")."""
+    if remote_root and "://" in remote_root:
+        bad = _NOT_IN_URI.search(remote_root)
+        if bad:
+            raise ClusterError(
+                f"--remote-root {remote_root!r} is a URI and holds {bad.group()!r}, which a "
+                "URI cannot hold as written: percent-encode it (a space is %20)"
+            )
 
 
 def _legacy_message(project: Project, spec: str) -> str:
@@ -322,7 +340,10 @@ class _Outputs:
                 return dict(value)
             if kind == "end":
                 return None
-            raise ClusterError(f"the Ray job failed: {summary(value)}") from value
+            raise ClusterError(
+                f"the Ray job failed: {summary(value)}; the batches that came back before "
+                "are kept, and running it again embeds the rest"
+            ) from value
 
     def close(self) -> None:
         """Stop fetching; end the job on the cluster (its model actors go with it)."""

@@ -175,7 +175,10 @@ class Embedder:
             try:
                 data = self.source.read(rel)
                 if content_hash(data) != hashes[i]:
-                    raise ValueError("the file changed since the last scan")
+                    raise ValueError(
+                        "the file read here differs from the one indexed (changed since the "
+                        "last scan, or the workers' copy of the image folder is out of date)"
+                    )
                 source = model_input(data, sides[i], pre.size)
                 pixels[i] = prepare(cast(Path, source), pre)
             except FileNotFoundError:

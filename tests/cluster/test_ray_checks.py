@@ -108,3 +108,43 @@ def test_already_connected_elsewhere_is_refused_not_run_there():
     assert connect(ray, "localhost:6400") is False
     assert connect(ray, "auto") is False
     assert ray.inits == []
+
+
+@pytest.mark.parametrize(
+    "root", ["s3://bucket/my photos", "file:///mnt/a\tb", 'gs://b/"x"', "s3://b/a|b"]
+)
+def test_a_uri_remote_root_a_uri_cannot_hold_is_refused_with_the_way_to_write_it(pngs, root):
+    """Refused before the model loads or a node is asked (they said 'the cluster's nodes
+    did not answer: ArrowInvalid …')."""
+    from labeldesk.ml.ray_embed import embed_on_ray
+
+    with pytest.raises(ClusterError, match="percent-encode"):
+        embed_on_ray(pngs, address="127.0.0.1:1", remote_root=root)
+
+
+def test_a_mount_point_with_a_space_or_an_encoded_uri_is_taken():
+    from labeldesk.ml.ray_embed import check_remote_root
+
+    check_remote_root("/mnt/my photos")  # a path, not a URI: spaces are fine
+    check_remote_root("s3://bucket/my%20photos")
+    check_remote_root(None)
+
+
+def test_a_failed_job_says_the_batches_that_came_back_are_kept():
+    import numpy as np
+
+    from labeldesk.core.progress import CancelToken
+    from labeldesk.ml.ray_embed import _Outputs
+
+    def batches():
+        yield {"n": np.array([1])}
+        raise RuntimeError("Client is shutting down.")
+
+    outputs = _Outputs(batches())
+    try:
+        assert outputs.next(CancelToken()) is not None
+        with pytest.raises(ClusterError, match="Client is shutting down") as failed:
+            outputs.next(CancelToken())
+    finally:
+        outputs.close()
+    assert "are kept" in str(failed.value) and "embeds the rest" in str(failed.value)
