@@ -138,7 +138,10 @@ def graph_on_cluster(
         progress=progress,
         cancel=cancel,
         address=choice.address,
-        workers=choice.workers,
+        # not the embedding's worker count: the search's default (one worker per node
+        # with all its CPUs, one index in memory each) is its best, and a count over
+        # the cluster's CPUs, fine for embedding actors, would fail the search
+        workers=None,
     )
     return True
 

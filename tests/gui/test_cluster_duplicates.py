@@ -47,3 +47,23 @@ def test_the_duplicate_search_asks_the_saved_cluster_only_when_chosen_and_needed
     neighbor_graph(project)  # computed here: the cluster is not asked again
     assert graph_on_cluster(project) is False
     assert child_targets == ["labeldesk.ml.ray_graph:graph_on_ray"]
+
+
+def test_the_embeddings_worker_count_is_not_the_searchs(qtbot, clustered, monkeypatch):
+    """Workers (most) counts embedding actors; the search would fail with more workers
+    than the cluster has CPUs, so it keeps its own default."""
+    from labeldesk.ml import child_jobs
+
+    project, _ = clustered
+    dialog = ClusterDialog(project_open=False)
+    qtbot.addWidget(dialog)
+    dialog.enabled.setChecked(True)
+    dialog.address.setText("127.0.0.1:9")
+    dialog.workers.setValue(64)
+    dialog.duplicates.setChecked(True)
+    dialog.save_button.click()
+    assert duplicates_cluster().workers == 64
+    asked = []
+    monkeypatch.setattr(child_jobs, "run_in_child", lambda target, *a, **kw: asked.append(kw))
+    assert graph_on_cluster(project) is True
+    assert asked and asked[0]["workers"] is None
