@@ -136,10 +136,12 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def require_regular(path: str | os.PathLike[str]) -> None:
+def require_regular(path: object) -> None:
     """Raise as :func:`open_regular` would, before a path is handed to a decoder that
-    opens it itself (Pillow): a FIFO would block it."""
-    _check_regular(os.stat(path).st_mode, path)
+    opens it itself (Pillow): a FIFO would block it. An open file or bytes in memory (a
+    cluster worker's ``BytesIO``) has nothing to check."""
+    if isinstance(path, str | os.PathLike):
+        _check_regular(os.stat(path).st_mode, path)
 
 
 def _check_regular(mode: int, path: str | os.PathLike[str]) -> None:

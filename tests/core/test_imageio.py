@@ -122,3 +122,13 @@ def test_candidates_by_extension_or_content(messy):
     assert file_kinds.is_candidate(root / "good/no_extension")
     assert file_kinds.is_candidate(root / "good/UPPER.JPG")
     assert not file_kinds.is_candidate(root / "README.txt")
+
+
+def test_an_image_in_memory_decodes_as_from_its_file(tmp_path):
+    """The FIFO check looks at paths only: a cluster worker decodes the bytes it read
+    from a BytesIO (the check's stat of one failed every image there)."""
+    path = tmp_path / "a.png"
+    write_image(path, size=(20, 12), seed=3, fmt="PNG")
+    from_file = np.asarray(load_rgb(path))
+    from_memory = np.asarray(load_rgb(io.BytesIO(path.read_bytes())))  # type: ignore[arg-type]
+    assert from_memory.shape == (12, 20, 3) and (from_memory == from_file).all()
