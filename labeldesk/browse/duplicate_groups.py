@@ -3,9 +3,14 @@
 :func:`labeldesk.ml.duplicates.find_duplicates` gives each group's paths with the labels
 and splits of the moment. Here each member also carries its image id and status, re-read
 after every action, so the counts follow what a person did: a group stays *open* while
-two or more of its images are not excluded, and *leaks* while its open images sit in more
-than one split. Keeping one image (excluding the rest) closes a group; moving it to one
-split stops the leak. No new search is needed for that.
+two or more of its images in use (not excluded) are copies of one another, and *leaks*
+while such copies sit in more than one split. Keeping one image (excluding its copies)
+closes a group; moving it to one split stops the leak. No new search is needed for that.
+
+A near group is joined transitively (A like B, B like C), so its ends may be different
+pictures: copies are told by the pairs that joined the group and each member's content
+hash (:func:`labeldesk.ml.duplicates.copy_sets`), and *Keep only this* excludes the kept
+image's own copies, never a picture that is merely like one of them.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.display import format_similarity
 from labeldesk.core.vocab import EXCLUDED, SPLITS
+from labeldesk.ml.duplicates import copies_of, copy_sets
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -36,6 +42,7 @@ class Member:
     label: str | None
     split: str | None
     status: str | None
+    content: str | None = None  # content hash when found (None: unknown)
 
     @property
     def excluded(self) -> bool:
@@ -48,18 +55,35 @@ class Group:
     kind: str  # "exact" or "near"
     similarity: float
     members: list[Member] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # near pairs, by path
+
+    def copy_sets(self) -> list[list[Member]]:
+        """The members in use, in sets of two or more copies of one another."""
+        position = {m.path: n for n, m in enumerate(self.members)}
+        sets = copy_sets(
+            [m.content for m in self.members],
+            self._link_positions(position),
+            [not m.excluded for m in self.members],
+        )
+        return [[self.members[i] for i in s] for s in sets if len(s) > 1]
+
+    def _link_positions(self, position: dict[str, int]) -> list[tuple[int, int]]:
+        return [
+            (position[a], position[b]) for a, b in self.links if a in position and b in position
+        ]
 
     @property
     def open_members(self) -> list[Member]:
-        return [m for m in self.members if not m.excluded]
+        """The members in use that have a copy in use."""
+        return [m for s in self.copy_sets() for m in s]
 
     @property
     def is_open(self) -> bool:
-        return len(self.open_members) >= 2
+        return bool(self.copy_sets())
 
     @property
     def leaks(self) -> bool:
-        return self.is_open and len({m.split for m in self.open_members if m.split}) > 1
+        return any(len({m.split for m in s if m.split}) > 1 for s in self.copy_sets())
 
     @property
     def paths(self) -> list[str]:
@@ -102,7 +126,12 @@ def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Grou
             number=n + 1,
             kind=g.kind,
             similarity=float(g.similarity),
-            members=[Member(p, int(ids[p]), None, None, None) for p in g.paths if p in ids],
+            members=[
+                Member(p, int(ids[p]), None, None, None, g.hashes[i] if g.hashes else None)
+                for i, p in enumerate(g.paths)
+                if p in ids
+            ],
+            links=[(g.paths[a], g.paths[b]) for a, b in g.links],
         )
         for n, g in enumerate(found)
     ]
@@ -133,8 +162,17 @@ def summary(groups: Sequence[Group]) -> dict[str, int]:
 
 
 def keep_only(group: Group, keep: Member) -> list[str]:
-    """The paths to exclude so that ``keep`` is the group's one image in use."""
-    return [m.path for m in group.open_members if m.path != keep.path]
+    """The paths to exclude so that ``keep`` is the one copy of its picture in use: its
+    copies in use (the same content, or a near pair with it). A member only like one of
+    those copies is another picture and stays (A like B like C: keeping A excludes B)."""
+    members = group.members
+    position = {m.path: n for n, m in enumerate(members)}
+    if keep.path not in position:
+        return []
+    copies = copies_of(
+        [m.content for m in members], group._link_positions(position), position[keep.path]
+    )
+    return [members[i].path for i in copies if not members[i].excluded]
 
 
 def one_split(group: Group, split: str) -> dict[str, str | None]:

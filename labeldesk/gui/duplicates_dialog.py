@@ -85,8 +85,11 @@ class _MemberTile(QFrame):
         path.setToolTip(member.path)
         layout.addWidget(path)
         self.keep_button = QPushButton("Keep only this")
-        self.keep_button.setToolTip("Exclude the other images of this group (one undoable step)")
-        self.keep_button.setEnabled(group.is_open and not member.excluded)
+        self.keep_button.setToolTip(
+            "Exclude this image's copies in the group (one undoable step); an image only "
+            "like one of its copies is another picture and stays"
+        )
+        self.keep_button.setEnabled(not member.excluded and bool(keep_only(group, member)))
         self.keep_button.clicked.connect(lambda: dialog.keep(group, member))
         self.open_button = QPushButton("Show in browser")
         self.open_button.clicked.connect(lambda: dialog.open_in_browser(group, member))

@@ -13,6 +13,13 @@ more than one of train/val/test: a model would be tested on what it trained on. 
 all but one image of a group, or moving them to one split, ends the leak (as Statistics
 and the groups dialog show it, :mod:`labeldesk.browse.duplicate_groups`).
 
+A group is joined transitively, so its ends need not be alike: A like B and B like C puts
+A and C in one group even where A and C are different pictures (a slow pan, a burst of
+shots). Each group therefore keeps the pairs that joined it (``links``) and its members'
+content hashes, and what is in use is judged by :func:`copy_sets`: an excluded image no
+longer joins the two it was like, and keeping one image excludes only its own copies
+(:func:`copies_of`), never a different picture that merely sat in the same chain.
+
 The search reports its phases through ``progress`` and checks ``cancel`` between phases
 and between batches, raising :class:`~labeldesk.core.errors.Cancelled` when asked to stop.
 """
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,30 +65,33 @@ class DuplicateGroup:
     splits: list[str | None]
     similarity: float  # lowest similarity of a joining pair (1.0 for exact)
     statuses: list[str | None] = field(default_factory=list)  # review status; [] = none
-
-    def _in_use(self) -> list[int]:
-        """Positions of the members not excluded (every member when statuses are unknown)."""
-        return [i for i in range(len(self.paths)) if self._status(i) != EXCLUDED]
+    # content hash of each member ([]: unknown, the whole group counts as one picture)
+    hashes: list[str] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)  # near pairs (positions)
 
     def _status(self, i: int) -> str | None:
         return self.statuses[i] if i < len(self.statuses) else None
 
+    def _sets(self) -> list[list[int]]:
+        """The members in use, in sets of copies of one another (see :func:`copy_sets`)."""
+        keys = [self.hashes[i] if i < len(self.hashes) else None for i in range(len(self.paths))]
+        in_use = [self._status(i) != EXCLUDED for i in range(len(self.paths))]
+        return [s for s in copy_sets(keys, self.links, in_use) if len(s) > 1]
+
     @property
     def resolved(self) -> bool:
-        """At most one member still in use: the others were excluded."""
-        return len(self._in_use()) < 2
+        """No two members in use are copies of one another: the others were excluded."""
+        return not self._sets()
 
     @property
     def leaks(self) -> bool:
-        """Members in use sit in more than one of train/val/test."""
-        used = self._in_use()
-        return len(used) > 1 and len({self.splits[i] for i in used} & set(EVAL_SPLITS)) > 1
+        """Copies in use sit in more than one of train/val/test."""
+        return any(len({self.splits[i] for i in s} & set(EVAL_SPLITS)) > 1 for s in self._sets())
 
     @property
     def conflicting_labels(self) -> bool:
-        """Members in use carry different labels."""
-        used = self._in_use()
-        return len(used) > 1 and len({self.labels[i] for i in used} - {None}) > 1
+        """Copies in use carry different labels."""
+        return any(len({self.labels[i] for i in s} - {None}) > 1 for s in self._sets())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +105,48 @@ class DuplicateGroup:
             "conflicting_labels": self.conflicting_labels,
             "resolved": self.resolved,
         }
+
+
+def copy_sets(
+    keys: Sequence[str | None], links: Iterable[tuple[int, int]], in_use: Sequence[bool]
+) -> list[list[int]]:
+    """The positions in use, in sets of copies of one another.
+
+    Members with the same content key (``None``: unknown, all such members alike) are one
+    picture; two pictures are copies when a link joins a member of each, and are joined
+    further only through pictures that still have a member in use: A like B, B like C,
+    B excluded leaves A and C apart (they may be different pictures). An excluded copy
+    of a picture in use still stands for it."""
+    present = sorted({keys[i] for i in range(len(keys)) if in_use[i]}, key=str)
+    node = {k: n for n, k in enumerate(present)}
+    parent = list(range(len(present)))
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in links:
+        na, nb = node.get(keys[a], -1), node.get(keys[b], -1)
+        if na >= 0 and nb >= 0:
+            parent[find(nb)] = find(na)
+    sets: dict[int, list[int]] = {}
+    for i in range(len(keys)):
+        if in_use[i]:
+            sets.setdefault(find(node[keys[i]]), []).append(i)
+    return list(sets.values())
+
+
+def copies_of(keys: Sequence[str | None], links: Iterable[tuple[int, int]], keep: int) -> list[int]:
+    """Positions of the members that are copies of member ``keep`` itself: the same
+    content, or linked directly to it (or to another copy of its content); a picture
+    that is only like one of its copies is not one of them."""
+    mine = keys[keep]
+    linked = {keys[b] for a, b in links if keys[a] == mine} | {
+        keys[a] for a, b in links if keys[b] == mine
+    }
+    return [i for i, k in enumerate(keys) if i != keep and (k == mine or k in linked)]
 
 
 class _UnionFind:
@@ -153,6 +206,7 @@ def find_duplicates(
     hashes = [r["hash"] for r in rows]
     position = {p: i for i, p in enumerate(paths)}
     uf = _UnionFind(len(rows))
+    linked: set[tuple[int, int]] = set()  # the near pairs found (positions into rows)
     first_of_hash: dict[str, int] = {}
     for i, h in enumerate(hashes):
         if h in first_of_hash:
@@ -184,15 +238,21 @@ def find_duplicates(
                 ):
                     continue
                 uf.union(a, b, float(graph.sims[i, j]))
+                if hashes[a] != hashes[b]:
+                    linked.add((min(a, b), max(a, b)))
     phase(4)
     members: dict[int, list[int]] = {}
     for i in range(len(rows)):
         members.setdefault(uf.find(i), []).append(i)
+    links_of: dict[int, list[tuple[int, int]]] = {}
+    for a, b in sorted(linked):
+        links_of.setdefault(uf.find(a), []).append((a, b))
     groups = []
     for root, idx in members.items():
         if len(idx) < 2:
             continue
         exact = len({hashes[i] for i in idx}) == 1
+        local = {i: n for n, i in enumerate(idx)}
         groups.append(
             DuplicateGroup(
                 kind="exact" if exact else "near",
@@ -201,6 +261,8 @@ def find_duplicates(
                 splits=[rows[i]["split"] for i in idx],
                 similarity=1.0 if exact else float(uf.weakest[root]),
                 statuses=[rows[i]["status"] for i in idx],
+                hashes=[hashes[i] for i in idx],
+                links=[(local[a], local[b]) for a, b in links_of.get(root, [])],
             )
         )
     groups.sort(key=lambda g: (not g.leaks, g.resolved, -len(g.paths), g.paths[0]))
