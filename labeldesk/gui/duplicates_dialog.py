@@ -216,8 +216,15 @@ class DuplicatesDialog(QDialog):
 
     # -- actions (each one undoable batch, through the browser's writer) ----------------
     def keep(self, group: Group, member: Member) -> bool:
+        refresh_states(self.project, [group])  # as they are now, not as last shown
+        if member.excluded:  # excluded elsewhere since: keeping it would leave no copy
+            self._reread()
+            name = Path(member.path).name
+            self.count_label.setText(f"{name} was excluded since: nothing written")
+            return False
         paths = keep_only(group, member)
         if not paths:
+            self._reread()
             return False
         excluded = counted(len(paths), "duplicate")
         text = f"Kept {Path(member.path).name}, excluded {excluded} (Ctrl+Z undoes)"
@@ -238,6 +245,7 @@ class DuplicatesDialog(QDialog):
         return self._write(change, paths, text)
 
     def move_to_split(self, group: Group, split: str) -> bool:
+        refresh_states(self.project, [group])  # a member moved elsewhere since moves too
         changes = one_split(group, split)
         if not changes:
             self.count_label.setText(f"Group {group.number} is in {split} already")

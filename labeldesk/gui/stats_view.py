@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.browse.confusion import SCOPES, available_scopes, cell_description, cell_paths
 from labeldesk.browse.confusion import confusion as count_confusion
-from labeldesk.browse.duplicate_groups import Group, build_groups, summary
+from labeldesk.browse.duplicate_groups import Group, build_groups, refresh_states, summary
 from labeldesk.core.display import format_percent
 from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
@@ -326,6 +326,8 @@ class StatsView(QWidget):
             return
         self._show_stats(self.project.stats())
         self.show_model()
+        if self.duplicate_groups is not None:  # changed here or by another program
+            refresh_states(self.project, self.duplicate_groups)
         self.duplicates_changed()
 
     def duplicates_changed(self) -> None:
