@@ -57,7 +57,7 @@ PIXEL_SIDE = 32
 BLUR_RESIZED = 1.5
 EVAL_SPLITS = ("train", "val", "test")
 BATCH = 2048  # images or candidate pairs between two cancel checks
-PHASES = ("perceptual hashes", "exact duplicates", "neighbours", "near duplicates", "groups")
+PHASES = ("perceptual hashes", "neighbours", "exact duplicates", "near duplicates", "groups")
 
 
 @dataclass
@@ -204,10 +204,17 @@ def find_duplicates(
     phase(0)
     fill_perceptual_hashes(project, cancel=cancel)
     phase(1)
+    try:
+        graph = neighbor_graph(project)
+    except NoEmbeddings:
+        graph = None
+    phase(2)
+    # read after the vectors: an image a scan in another process renamed meanwhile has
+    # its new path here (its thumbnail is found), one removed or rewritten is left out
     rows = usable_images(project.db)
     paths = [r["path"] for r in rows]
     hashes = [r["hash"] for r in rows]
-    position = {p: i for i, p in enumerate(paths)}
+    position = {int(r["id"]): i for i, r in enumerate(rows)}
     uf = _UnionFind(len(rows))
     linked: set[tuple[int, int]] = set()  # the near pairs found (positions into rows)
     first_of_hash: dict[str, int] = {}
@@ -216,19 +223,17 @@ def find_duplicates(
             uf.union(first_of_hash[h], i, 1.0)
         else:
             first_of_hash[h] = i
-    phase(2)
-    try:
-        graph = neighbor_graph(project)
-    except NoEmbeddings:
-        graph = None
     phase(3)
     if graph is not None:
         pixels = _Thumbnails(project)
-        vpaths = graph.vectors.paths
+        vids, vhashes = graph.vectors.ids.tolist(), graph.vectors.hashes
 
         def consider(i: int, r: int, sim: float) -> None:
-            """Join vector rows i and r if their images pass the hash and pixel checks."""
-            a, b = position[vpaths[i]], position[vpaths[r]]
+            """Join vector rows i and r if their images pass the hash and pixel checks
+            (found by id: the vectors were read before ``rows``)."""
+            a, b = position.get(vids[i], -1), position.get(vids[r], -1)
+            if a < 0 or b < 0 or hashes[a] != vhashes[i] or hashes[b] != vhashes[r]:
+                return
             ha, hb = rows[a]["phash"], rows[b]["phash"]
             if max_hash_distance is not None and (
                 ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
