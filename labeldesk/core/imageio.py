@@ -274,7 +274,16 @@ def load_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
     ``draft`` (several times faster for big photos). Raises PIL/OS errors for bad files.
     """
     require_regular(path)
-    with Image.open(path, formats=ALLOWED_FORMATS) as img:
+    return _decoded_rgb(path, draft)
+
+
+def decode_rgb(data: bytes, draft: tuple[int, int] | None = None) -> Image.Image:
+    """:func:`load_rgb` of a file's bytes, read already (and checked against its hash)."""
+    return _decoded_rgb(io.BytesIO(data), draft)
+
+
+def _decoded_rgb(source: Path | io.BytesIO, draft: tuple[int, int] | None) -> Image.Image:
+    with Image.open(source, formats=ALLOWED_FORMATS) as img:
         if draft and img.format == "JPEG":
             img.draft("RGB", draft)
         img.load()

@@ -20,11 +20,11 @@ from .db import DB_FILENAME, Database, migrate
 from .errors import ImageRootError, ProjectError, UnknownPathError
 from .failures import storage_problem
 from .filelock import FileLock
-from .imageio import probe_file, thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
+from .thumbnail_files import cached_thumbnail, indexed_bytes
 from .vocab import EFFECTIVE_SPLIT
 
 if TYPE_CHECKING:
@@ -170,18 +170,41 @@ class Project(ProjectWrites):
             self.events.publish(Changes(kind=changes.SCAN, all_images=True, classes_changed=True))
 
     def thumbnail(self, rel: str) -> Path:
-        """Path of the cached thumbnail for image ``rel``, made now if missing."""
+        """Path of the cached thumbnail for image ``rel``, made now if missing or broken."""
         row = self._row(rel)
-        if row["hash"] is None or row["skip_reason"]:
-            raise ProjectError(f"{rel} is not a usable image: {row['skip_reason']}")
-        target = thumbnail_path(self.thumbs_dir, row["hash"])
-        if not target.exists():
-            result = probe_file(str(self.image_path(rel)), str(self.thumbs_dir))
-            if result.skip_reason or result.hash != row["hash"]:
-                raise ProjectError(f"{rel} changed or broke since the last scan; rescan the folder")
-            if result.warning:
-                raise ProjectError(f"{rel}: {result.warning}")
-        return target
+        return self._thumbnail(rel, row["hash"], row["skip_reason"])
+
+    def thumbnail_of(self, image_id: int, *, remake: bool = False) -> Path:
+        """The cached thumbnail of the image with this id, wherever a scan has moved it
+        (what a view caching pictures by id must show), made now if missing or broken;
+        ``remake``: made again even so (it did not decode)."""
+        rel, digest, skip_reason = self._indexed(image_id)
+        return self._thumbnail(rel, digest, skip_reason, remake=remake)
+
+    def original_of(self, image_id: int) -> bytes:
+        """The bytes of the image with this id, read from its file now; ProjectError when
+        the file no longer holds the content the scan indexed (edited or replaced since:
+        it may show another picture), so a view falls back to :meth:`thumbnail_of`."""
+        rel, digest, skip_reason = self._indexed(image_id)
+        if digest is None or skip_reason:
+            raise ProjectError(f"{rel} is not a usable image: {skip_reason}")
+        return indexed_bytes(self.image_path(rel), rel, digest)
+
+    def _indexed(self, image_id: int) -> tuple[str, str | None, str | None]:
+        rows = self.db.query(
+            "SELECT path, hash, skip_reason FROM images WHERE id = ? AND removed_at IS NULL",
+            (int(image_id),),
+        )
+        if not rows:
+            raise ProjectError(f"image {image_id} is no longer in the project")
+        return rows[0][0], rows[0][1], rows[0][2]
+
+    def _thumbnail(
+        self, rel: str, digest: str | None, skip_reason: str | None, *, remake: bool = False
+    ) -> Path:
+        if digest is None or skip_reason:
+            raise ProjectError(f"{rel} is not a usable image: {skip_reason}")
+        return cached_thumbnail(self.root, self.thumbs_dir, rel, digest, remake=remake)
 
     # -- reading ---------------------------------------------------------------------
     def ids_for(self, paths: Iterable[str]) -> dict[str, int]:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
-from labeldesk.core.imageio import load_rgb
+from labeldesk.core.errors import ProjectError
+from labeldesk.core.imageio import decode_rgb
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -55,13 +56,23 @@ def pil_to_qimage(img: Image.Image) -> QImage:
 
 def project_image_loader(project: Project, max_side: int) -> ImageLoader:
     """Load one tile image for ``project``: the cached JPEG thumbnail, or the original
-    pixels when the image is tiny (28×28 datasets), scaled down to ``max_side``."""
+    pixels when the image is tiny (28×28 datasets), scaled down to ``max_side``.
+
+    Looked up by the request's image id, never its path: the cache keeps a tile by id,
+    and the path a view asked with may hold another picture by now (a scan followed
+    swapped files), or its file other bytes than the id's (not scanned yet)."""
 
     def load(request: ThumbRequest) -> QImage:
+        image = QImage()
         if 0 < max(request.width, request.height) <= ORIGINAL_MAX_SIDE:
-            image = pil_to_qimage(load_rgb(project.image_path(request.path)))
-        else:
-            image = QImage(str(project.thumbnail(request.path)))
+            try:
+                image = pil_to_qimage(decode_rgb(project.original_of(request.image_id)))
+            except ProjectError as exc:  # edited since the scan: the thumbnail shows it
+                log.debug("tile of %s from its thumbnail: %s", request.path, exc)
+        if image.isNull():
+            image = QImage(str(project.thumbnail_of(request.image_id)))
+            if image.isNull():  # whole, yet it does not decode: made again, once
+                image = QImage(str(project.thumbnail_of(request.image_id, remake=True)))
         if image.width() > max_side or image.height() > max_side:
             image = image.scaled(
                 max_side,

@@ -103,3 +103,56 @@ def _rotated_exif() -> Image.Exif:
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° when displayed
     return exif
+
+
+@pytest.mark.parametrize("cut", ["half", "empty", "zeros"])
+def test_a_broken_thumbnail_of_an_unchanged_file_is_made_again_where_shown(tmp_path, cut):
+    """A scan never looks at the thumbnail of a file it finds unchanged: a thumbnail cut
+    short by a crash (or left empty or zero-filled) is checked where it is asked for, not
+    shown half grey (or as nothing) for good."""
+    from labeldesk.core.create import create_and_index
+
+    write_image(tmp_path / "imgs" / "cat" / "a.jpg", size=(400, 300), seed=8)
+    project = create_and_index(tmp_path / "proj", tmp_path / "imgs", workers=1)[0]
+    try:
+        image_id = project.ids_for(["cat/a.jpg"])["cat/a.jpg"]
+        thumb = project.thumbnail("cat/a.jpg")
+        good = thumb.read_bytes()
+        broken = {"half": good[: len(good) // 2], "empty": b"", "zeros": bytes(len(good))}
+        for ask in (lambda: project.thumbnail("cat/a.jpg"), lambda: project.thumbnail_of(image_id)):
+            thumb.write_bytes(broken[cut])
+            assert ask() == thumb and thumb.read_bytes() == good
+        thumb.write_bytes(b"\xff\xd8 not a JPEG \xff\xd9")  # whole-looking: a viewer says
+        assert project.thumbnail_of(image_id, remake=True) == thumb  # it did not decode
+        assert thumb.read_bytes() == good
+    finally:
+        project.close()
+
+
+def test_an_image_id_leads_to_its_own_picture_after_a_scan_followed_swapped_files(tmp_path):
+    """thumbnail_of and original_of follow the id, not a path that holds another picture
+    now; original_of refuses a file whose bytes are not the indexed ones."""
+    import os
+
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.errors import ProjectError
+
+    root = tmp_path / "imgs" / "cat"
+    a = write_image(root / "a.png", size=(40, 30), color=(255, 0, 0), fmt="PNG")
+    b = write_image(root / "b.png", size=(40, 30), color=(0, 0, 255), fmt="PNG")
+    project = create_and_index(tmp_path / "proj", tmp_path / "imgs", workers=1)[0]
+    try:
+        red = project.ids_for(["cat/a.png"])["cat/a.png"]
+        red_bytes, red_thumb = a.read_bytes(), project.thumbnail_of(red)
+        os.replace(a, root / "t.png")
+        os.replace(b, a)
+        os.replace(root / "t.png", b)
+        with pytest.raises(ProjectError, match="changed since the last scan"):
+            project.original_of(red)  # a.png holds the blue picture, not scanned yet
+        assert project.thumbnail_of(red) == red_thumb  # the picture the id was indexed with
+        project.scan(workers=1)
+        assert project.ids_for(["cat/b.png"])["cat/b.png"] == red
+        assert project.original_of(red) == red_bytes
+        assert project.thumbnail_of(red) == red_thumb
+    finally:
+        project.close()
