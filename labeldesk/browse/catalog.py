@@ -149,6 +149,23 @@ class ImageCatalog:
             self.expected_errors = int(insights.expected_errors)
             self.pixel_share = float(insights.pixel_share)
 
+    def forget_insights(self, image_ids: Iterable[int]) -> None:
+        """These images' files hold other pictures now (a rescan found them edited or
+        replaced, keeping their ids): the model's values judged the old ones, so they
+        read as not computed until the insights are computed again."""
+        positions = self.positions_of(image_ids)
+        positions = positions[positions >= 0]
+        if not len(positions):
+            return
+        self._insight_row[positions] = -1
+        self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
+        for values in (self.confidence, self.issue_scores, self.outlier_scores):
+            values[positions] = np.nan
+        self.guess_confidence[positions] = np.nan
+        self.flagged[positions] = False
+        if self._judged is not None:
+            self._judged[0][positions] = False
+
     def insight(self, position: int) -> Insight | None:
         """The model's view of one image, None when it has not been computed."""
         row = int(self._insight_row[position])

@@ -204,6 +204,9 @@ class ProjectView(QWidget):
         first_fill = older is None or (self.model.rowCount() == 0 and older.usable_count() == 0)
         scroll = self.grid.verticalScrollBar().value()
         catalog.set_insights(self.feed.latest)
+        if len(edited):  # the model judged their old pictures: computed again
+            catalog.forget_insights(edited)
+            self.feed.refresh(quiet=True)
         self.model.set_catalog(catalog)
         self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()

@@ -115,3 +115,32 @@ def test_a_rescan_of_a_folder_found_empty_gives_a_notice(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: not job.running, timeout=20000)
     qtbot.waitUntil(lambda: bool(shown))
     assert "no images found" in shown[0] and "where 2 were indexed" in shown[0]
+
+
+def test_the_model_line_of_a_file_found_edited_is_not_the_old_pictures(qtbot, clustered):
+    """The insights are kept by image id, which an edited file keeps: its model line, its
+    flag and its suggestion judged the old picture, and must not sit beside the new one."""
+    from labeldesk.gui.project_view import ProjectView
+
+    project, flipped = clustered
+    view = ProjectView(project)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.catalog.insights is not None, timeout=20000)
+    image_id = project.ids_for(flipped[:1])[flipped[0]]
+    view.grid.select_row(view.model.row_of_id(image_id))
+    assert "label ant looks wrong" in view.detail.fields["Model"].text()
+    try:
+        write_image(project.root / flipped[0], size=(8, 8), fmt="PNG", seed=9999)  # replaced
+        project.scan(workers=1)
+        qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+        assert project.ids_for(flipped[:1])[flipped[0]] == image_id
+        assert view.detail.fields["Model"].text().startswith("not computed yet")
+        assert view.detail.fields["Label fit"].text() == "–"
+        position = view.catalog.positions_of([image_id])[0]
+        assert not view.catalog.flagged[position] and view.catalog.suggested[position] is None
+        assert view.feed.job is not None  # computed again (the new picture is not embedded)
+        qtbot.waitUntil(lambda: not view.feed.job.running, timeout=20000)
+        assert view.detail.fields["Model"].text().startswith("not computed yet")
+    finally:
+        view.shutdown()
