@@ -42,6 +42,9 @@ class ReviewItem:
     # The model's probability of ``suggested`` (de-noised for issues, see
     # labeldesk.ml.insights.model_guesses); NaN when unknown.
     confidence: float = float("nan")
+    # The content hash the suggestion was made for (set when the pass first meets the
+    # item): a file a rescan finds edited or replaced in place loses its suggestion.
+    content: str | None = None
 
 
 @dataclass(frozen=True)
@@ -334,10 +337,25 @@ class ReviewSession:
             shown_stays = shown_stays or n == self.index
             label = row.label  # as it is now: changed in another window, or undone
             suggested = renamed(item.suggested)  # a class renamed or merged since
-            if (row.path, label, suggested) != (item.path, item.label, item.suggested):
+            content, confidence = item.content or row.content, item.confidence
+            if content != row.content:  # another picture under this id: not judged
+                suggested, confidence = None, float("nan")
+            if (row.path, label, suggested, content) != (
+                item.path,
+                item.label,
+                item.suggested,
+                item.content,
+            ):
                 if row.path != item.path and image_id in self._decided:
                     self.touched.add(row.path)  # the browser re-reads it where it is now
-                item = replace(item, path=row.path, label=label, suggested=suggested)
+                item = replace(
+                    item,
+                    path=row.path,
+                    label=label,
+                    suggested=suggested,
+                    confidence=confidence,
+                    content=content,
+                )
             self._paths[image_id] = row.path
             ids[row.path] = image_id
             kept.append(item)

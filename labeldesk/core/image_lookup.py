@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class Present(NamedTuple):
     path: str
     label: str | None
+    content: str | None = None  # the content hash (None: not a usable image)
 
 
 def ids_of(project: Project, paths: Iterable[str]) -> dict[str, int]:
@@ -32,9 +33,10 @@ def ids_of(project: Project, paths: Iterable[str]) -> dict[str, int]:
 
 
 def present(project: Project, image_ids: Iterable[int]) -> dict[int, Present]:
-    """Path and label now of each image still in the folder (removed ones left out)."""
+    """Path, label and content now of each image still in the folder (removed ones left
+    out)."""
     rows = project.db.query(
-        f"SELECT id, path, label FROM images WHERE removed_at IS NULL AND id {IN_LIST}",
+        f"SELECT id, path, label, hash FROM images WHERE removed_at IS NULL AND id {IN_LIST}",
         (json_list(dict.fromkeys(image_ids)),),
     )
-    return {int(row[0]): Present(str(row[1]), row[2]) for row in rows}
+    return {int(row[0]): Present(str(row[1]), row[2], row[3]) for row in rows}

@@ -80,3 +80,24 @@ def test_items_missing_when_the_pass_starts_are_gone_from_the_start(project):
     assert [item.path for item in session.items] == [CAT0]
     assert session.gone == ["train/cat/not-there.jpg"]
     assert session.current is not None and session.current.path == CAT0
+
+
+def test_a_file_replaced_in_place_loses_the_suggestion_made_for_its_old_picture(project):
+    """A rescan keeps the id (and path) of a file edited or replaced in place: Enter must
+    not give the new picture the class the model saw in the old one."""
+    from helpers import write_image
+
+    from labeldesk.browse.review_session import ReviewItem, ReviewSession
+
+    session = issues(project, CAT0, CAT1)
+    queue = ReviewSession(project, "queue", [ReviewItem("_unlabeled/u0.png", None, "dog", 0.5)])
+    write_image(project.root / CAT0, size=(64, 48), seed=4242)  # another picture
+    write_image(project.root / "_unlabeled/u0.png", size=(32, 32), seed=4243, fmt="PNG")
+    project.scan(workers=1)
+    for each in (session, queue):
+        each.follow_scan()
+        assert each.current is not None and each.current.suggested is None
+        assert each.accept().startswith("No prediction for this image yet")
+    assert label_of(project, CAT0) == "cat" and label_of(project, "_unlabeled/u0.png") is None
+    session.keep()  # the person still decides it, by looking
+    assert session.current is not None and session.current.suggested == "dog"  # CAT1: as made
