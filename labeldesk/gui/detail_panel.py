@@ -376,7 +376,7 @@ class DetailPanel(QWidget):
             self._show_preview(info.path, cached)
         else:
             self.preview.set_pixmap(None, "Loading…")
-            self.previews.request([info.path], PREVIEW_MAX_SIDE)
+            self.previews.request([info.path], PREVIEW_MAX_SIDE, {info.path: info.image_id})
 
     def shutdown(self) -> None:
         self._shown = ""

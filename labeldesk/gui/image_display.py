@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
+
+
+def where_now(project: Project, path: str, image_id: int | None) -> str:
+    """Where the image a view shows at ``path`` (``image_id``) is now: a scan may have
+    moved it since the view read its path, and a key acts on it by id, not on the
+    picture that took its old path."""
+    if image_id is None:
+        return path
+    return next(iter(project.paths_of([image_id])), path)
 
 
 def load_image(project: Project, path: str, max_side: int | None = None) -> QImage:
@@ -57,6 +66,7 @@ class ImageLoader(QObject):
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[QImage, int]] = OrderedDict()  # image, side
         self._wanted: frozenset[str] = frozenset()
+        self._ids: dict[str, int] = {}  # path -> the image shown there (see request)
         self._side = 0  # of the latest request
         self._in_flight: set[str] = set()
         self._generation = 0  # bumped by clear(): loads started before may be stale
@@ -77,19 +87,27 @@ class ImageLoader(QObject):
         self._cache.move_to_end(path)
         return image
 
-    def request(self, paths: Sequence[str], max_side: int) -> None:
-        """Load ``paths`` (the first one first) unless cached; forget older requests."""
+    def request(
+        self, paths: Sequence[str], max_side: int, ids: Mapping[str, int] | None = None
+    ) -> None:
+        """Load ``paths`` (the first one first) unless cached; forget older requests.
+        ``ids``: path -> the image shown there, loaded wherever it is now (see
+        :func:`where_now`); kept until :meth:`clear` (a rescan read by the view)."""
         self._wanted, self._side = frozenset(paths), max_side
+        self._ids.update(ids or {})
         for path in paths:
             if self.cached(path, max_side) is None and path not in self._in_flight:
                 self._in_flight.add(path)
-                self._pool.start(_LoadTask(self, path, max_side, self._generation))
+                self._pool.start(
+                    _LoadTask(self, path, max_side, self._generation, self._ids.get(path))
+                )
 
     def clear(self) -> None:
         """Forget every cached image (a rescan may have found the files edited: the
         cache is keyed by path); loads under way count as passed over."""
         self._generation += 1
         self._cache.clear()
+        self._ids.clear()
 
     def shutdown(self) -> None:
         self._closed = True
@@ -105,7 +123,9 @@ class ImageLoader(QObject):
             # clear(); wanted again meanwhile (a quick step back, a rescan): load it now
             if path in self._wanted and self.cached(path, self._side) is None:
                 self._in_flight.add(path)
-                self._pool.start(_LoadTask(self, path, self._side, self._generation))
+                self._pool.start(
+                    _LoadTask(self, path, self._side, self._generation, self._ids.get(path))
+                )
             return
         self._cache[path] = (image, side)
         self._cache.move_to_end(path)
@@ -115,16 +135,22 @@ class ImageLoader(QObject):
 
 
 class _LoadTask(QRunnable):
-    def __init__(self, loader: ImageLoader, path: str, max_side: int, generation: int):
+    def __init__(
+        self, loader: ImageLoader, path: str, max_side: int, generation: int, image_id: int | None
+    ):
         super().__init__()
         self._loader, self._path, self._max_side = loader, path, max_side
-        self._generation = generation
+        self._generation, self._image_id = generation, image_id
         self.setAutoDelete(True)
 
     def run(self) -> None:
         loader = self._loader
         skipped = self._path not in loader._wanted  # the person moved on before its turn
-        image = QImage() if skipped else load_image(loader.project, self._path, self._max_side)
+        if skipped:
+            image = QImage()
+        else:
+            path = where_now(loader.project, self._path, self._image_id)
+            image = load_image(loader.project, path, self._max_side)
         # Queued to the GUI thread (the loader lives there), which owns the cache.
         loader._delivered.emit(self._path, image, self._max_side, skipped, self._generation)
 
