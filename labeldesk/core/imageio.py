@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -346,7 +347,10 @@ def _write_thumbnail(img: Image.Image, target: Path, phash: int | None = None) -
     where Pillow's own file output may not) and rename: a thumbnail is whole or absent."""
     data = encode_thumbnail(img, phash)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    # One temporary per thread: the app's loader threads make the thumbnail of two
+    # identical files at once, and a shared name let one move the other's half-written
+    # file into place, then fail its own rename ("thumbnail not written").
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_native_id()}.tmp")
     try:
         with open(tmp, "wb") as f:
             f.write(data)

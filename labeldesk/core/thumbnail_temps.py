@@ -1,13 +1,13 @@
 """Thumbnail temporaries a killed process left behind.
 
-A thumbnail is written as ``<hash>.jpg.<pid>.tmp`` and renamed into place, so a reader
-never sees half a file; a scan worker killed between the two (a closed laptop, the OOM
-killer, Ctrl-C twice) leaves its temporary in ``thumbs/`` for good. :func:`sweep` removes
-those, and only those: the name must be one LabelDesk gives, in a folder of ``thumbs/``,
-not a link, untouched for ``MIN_AGE_S`` (a process this machine cannot see, in a
-container or on another machine sharing the folder, may be writing it), and the process
-it names must be gone. Anything it cannot read or remove is left, never an error: the
-sweep is tidying, and a scan must not fail over it.
+A thumbnail is written as ``<hash>.jpg.<pid>.<thread id>.tmp`` and renamed into place,
+so a reader never sees half a file; a scan worker killed between the two (a closed
+laptop, the OOM killer, Ctrl-C twice) leaves its temporary in ``thumbs/`` for good.
+:func:`sweep` removes those, and only those: the name must be one LabelDesk gives, in a
+folder of ``thumbs/``, not a link, untouched for ``MIN_AGE_S`` (a process this machine
+cannot see, in a container or on another machine sharing the folder, may be writing it),
+and the process it names must be gone. Anything it cannot read or remove is left, never
+an error: the sweep is tidying, and a scan must not fail over it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from .staging import process_alive
 
 log = logging.getLogger(__name__)
 
-TEMP_NAME = re.compile(r"^[0-9a-f]{8,}\.jpg\.(\d{1,7})\.tmp$")  # Linux pids: 7 digits
+# <hash>.jpg.<pid>[.<thread id>].tmp; Linux pids and thread ids: 7 digits
+TEMP_NAME = re.compile(r"^[0-9a-f]{8,}\.jpg\.(\d{1,7})(?:\.\d{1,10})?\.tmp$")
 MIN_AGE_S = 60.0
 
 

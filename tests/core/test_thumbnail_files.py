@@ -156,3 +156,40 @@ def test_an_image_id_leads_to_its_own_picture_after_a_scan_followed_swapped_file
         assert project.thumbnail_of(red) == red_thumb
     finally:
         project.close()
+
+
+def test_two_threads_making_one_thumbnail_both_succeed(tmp_path, monkeypatch):
+    """The app's loader threads make the thumbnail of two identical files at once (it was
+    missing): each writes its own temporary, so neither fails with 'thumbnail not
+    written' (its tile then showed as unreadable) nor moves the other's half-written file
+    into place."""
+    import os
+    import threading
+
+    from labeldesk.core import imageio
+
+    a = write_image(tmp_path / "a.jpg", size=(400, 300), seed=9)
+    b = tmp_path / "b.jpg"
+    b.write_bytes(a.read_bytes())
+    both_written = threading.Barrier(2)
+    real_replace = os.replace
+
+    def replace_when_both_wrote(src, dst):  # the unlucky order, every time
+        both_written.wait(timeout=5)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(imageio.os, "replace", replace_when_both_wrote)
+    results = [None, None]
+
+    def probe(n, path):
+        results[n] = probe_file(str(path), str(tmp_path / "thumbs"))
+
+    threads = [threading.Thread(target=probe, args=(n, p)) for n, p in enumerate((a, b))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    monkeypatch.undo()
+    assert [r.warning for r in results] == [None, None]
+    thumb = thumbnail_path(tmp_path / "thumbs", results[0].hash)
+    assert whole(thumb) and [p.name for p in thumb.parent.iterdir()] == [thumb.name]

@@ -84,3 +84,16 @@ def test_a_pid_no_system_has_is_not_a_crash(tmp_path):
     folder.mkdir(parents=True)
     (folder / f"{DIGEST}.jpg.99999999999.tmp").write_bytes(b"x")
     assert sweep(tmp_path / "thumbs") == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process ids")
+def test_a_temporary_named_with_its_thread_is_swept_too(project):
+    folder = project.thumbs_dir / "ab"
+    folder.mkdir(parents=True, exist_ok=True)
+    dead = folder / f"{DIGEST}.jpg.{_dead_pid()}.{12345}.tmp"  # a loader thread's
+    mine = folder / f"{DIGEST}.jpg.{os.getpid()}.{12345}.tmp"
+    for path in (dead, mine):
+        path.write_bytes(b"half a jpeg")
+        os.utime(path, (time.time() - 3600,) * 2)
+    assert sweep(project.thumbs_dir) == 1
+    assert not dead.exists() and mine.exists()
