@@ -193,6 +193,7 @@ class ProjectView(QWidget):
             return
         catalog, edited = result
         self.loader.forget(edited)  # files a rescan found edited keep their ids
+        self.loader.retry_failed()
         self.detail.previews.clear()  # keyed by path: any may show another picture now
         selected = self.model.rows_to_ids(self.grid.selected_rows())
         current = self.grid.currentIndex()

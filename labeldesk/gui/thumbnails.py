@@ -243,6 +243,12 @@ class ThumbnailLoader(QObject):
             self._failed.discard(image_id)
             self._fresh_from[image_id] = self._generation
 
+    def retry_failed(self) -> None:
+        """Try the images that failed again when next shown: a scan may have cured them
+        (a full disk freed, a thumbnail it could not write made after all, a file that
+        was unreadable or changed since the last scan)."""
+        self.forget(list(self._failed))
+
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop loading and wait for the workers, before the project closes."""
         self._closed = True

@@ -71,3 +71,29 @@ def test_a_tile_whose_thumbnail_does_not_decode_is_made_again(project):
     thumb.write_bytes(b"\xff\xd8" + bytes(200) + b"\xff\xd9")  # looks whole, is not
     tile = project_image_loader(project, 64)(ThumbRequest(image_id, path, 4000, 3000))
     assert not tile.isNull() and thumb.read_bytes() == good
+
+
+def test_a_tile_that_failed_is_tried_again_after_a_scan(qtbot, view, project, monkeypatch):
+    """A thumbnail that could not be made when shown (no space left, an unreadable file)
+    is made by the next scan or shown then; the tile does not stay unreadable for good."""
+    from labeldesk.core.errors import ProjectError
+
+    path = "train/cat/cat1.jpg"
+    image_id = project.ids_for([path])[path]
+    real, calls = type(project).thumbnail_of, []
+
+    def full_disk_once(self, image_id, *, remake=False):
+        calls.append(image_id)
+        if len(calls) == 1:
+            raise ProjectError(f"{path}: thumbnail not written: No space left on device")
+        return real(self, image_id, remake=remake)
+
+    monkeypatch.setattr(type(project), "thumbnail_of", full_disk_once)
+    loader = view.loader
+    loader.forget([image_id])
+    assert loader.pixmap(image_id, path, 4000, 3000) is None
+    qtbot.waitUntil(lambda: loader.failed(image_id))
+    project.scan(workers=1)  # nothing changed, but the disk has room again
+    qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+    assert not loader.failed(image_id)
+    qtbot.waitUntil(lambda: loader.pixmap(image_id, path, 4000, 3000) is not None)
