@@ -275,10 +275,14 @@ class ProjectWrites:
         return class_history(self.db, limit)
 
     def history(
-        self, path: str | None = None, limit: int | None = None
+        self, path: str | None = None, limit: int | None = None, *, image_id: int | None = None
     ) -> list[label_store.LabelEvent]:
         """Label events, newest first: every image's, or the image at ``path``'s (when
-        none is there now, those of the removed images that had that path)."""
+        none is there now, those of the removed images that had that path); ``image_id``:
+        that image's, wherever it is now (a view that shows it under a path a scan has
+        given to another picture since)."""
+        if image_id is not None:
+            return label_store.history(self.db, [int(image_id)], limit)
         if path is None:
             return label_store.history(self.db, None, limit)
         try:

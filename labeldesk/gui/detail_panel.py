@@ -366,7 +366,7 @@ class DetailPanel(QWidget):
         )
         self.history.clear()
         try:
-            events = self.project.history(info.path)
+            events = self.project.history(info.path, image_id=info.image_id)
         except LabelDeskError as exc:
             events = []
             self._show_history([str(exc)])

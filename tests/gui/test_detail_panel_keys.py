@@ -72,7 +72,7 @@ def test_long_history_lines_wrap_and_are_whole_on_hover(qtbot, panel, project, m
         created_at=1_700_000_000.0,
         author="a.person.with.a.long.name",
     )
-    monkeypatch.setattr(project, "history", lambda p: [event])
+    monkeypatch.setattr(project, "history", lambda p, **_: [event])
     panel.show_image(ImageInfo(1, path, "sneaker", "train", "verified", 64, 48, 1000, "JPEG"))
     history = panel.history
     assert history.count() == 1

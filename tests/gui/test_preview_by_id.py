@@ -21,10 +21,15 @@ def pixels(image) -> np.ndarray:
 
 def test_the_preview_before_the_app_read_a_scan_shows_the_image_a_key_labels(qtbot, view, project):
     ids = project.ids_for([U0, U1])
+    project.set_label(U1, "cat")  # a history of its own
+    view.apply_changes(project.set_label(U0, "dog"))
+    project.set_label(U0, None)
     u1_picture = np.asarray(Image.open(project.root / U1).convert("RGB"))
     swap_and_scan(project)  # u1's picture is at U0 now; the grid still says U1
     view.grid.select_row(view.model.row_of_id(ids[U1]))  # not shown before: not cached
     assert view.detail.fields["Path"].text() == U1
+    history = [view.detail.history.item(i).text() for i in range(view.detail.history.count())]
+    assert len(history) == 1 and "∅ → cat" in history[0]  # its own, not U0's
     qtbot.waitUntil(view.detail.preview.has_image)
     assert np.array_equal(pixels(view.detail.preview._pixmap.toImage()), u1_picture)
     view.grid.setFocus()
