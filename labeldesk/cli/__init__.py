@@ -32,6 +32,7 @@ from labeldesk.cli import (
     versions,
 )
 from labeldesk.cli._base import Output
+from labeldesk.core.display import printable_text
 from labeldesk.core.failures import describe
 from labeldesk.core.spreadsheet import NEGATIVE_NUMBER
 
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "--json" in argv:
             return _fail(str(exc), "UsageError", True, code=2)
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{exc.parser.prog}: error: {printable_text(str(exc))}", file=sys.stderr)
         return 2
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
@@ -161,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     json.dump(json_safe(result.data), out, indent=2, default=str)
                     out.write("\n")
                 else:
-                    print(result.text, file=out)
+                    print(printable_text(result.text), file=out)
                 out.flush()
             except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
@@ -231,7 +232,7 @@ def _stdout_to_stderr(active: bool) -> Iterator[None]:
 
 def _fail(message: str, kind: str, as_json: bool, code: int = 1, out: TextIO | None = None) -> int:
     """One error: a line on stderr, and with ``--json`` one document on stdout (``out``)."""
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {printable_text(message)}", file=sys.stderr)
     if as_json:
         out = out or sys.stdout
         try:

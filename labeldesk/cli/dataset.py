@@ -22,7 +22,7 @@ from labeldesk.cli._base import (
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.classes import names_to_add, split_names
-from labeldesk.core.display import counted, quoted_names
+from labeldesk.core.display import counted, quoted_names, shown_path
 from labeldesk.core.errors import ImageRootError, LabelDeskError
 
 AddParser = Callable[..., argparse.ArgumentParser]
@@ -178,7 +178,7 @@ def _index_output(
     ]
     if data["skipped"]:
         lines.append(f"skipped {counted(len(data['skipped']), 'file')}:")
-        lines += [f"  {s['path']}: {s['reason']}" for s in data["skipped"][:20]]
+        lines += [f"  {shown_path(s['path'])}: {s['reason']}" for s in data["skipped"][:20]]
         if len(data["skipped"]) > 20:
             lines.append(f"  … and {len(data['skipped']) - 20} more (see --json)")
     lines += [f"warning: {w}" for w in warnings]
@@ -450,7 +450,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
 
 def _with_paths(summary: str, paths: list[str], events: int) -> str:
     """An undo's or redo's summary, then the first images it changed, one per line."""
-    lines = [summary] + [f"  {p}" for p in paths]
+    lines = [summary] + [f"  {shown_path(p)}" for p in paths]
     if events > len(paths):
         lines.append(f"  … and {events - len(paths)} more")
     return "\n".join(lines)
@@ -497,7 +497,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
         if e.old_split != e.new_split:
             parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
         change = "  ".join(parts)
-        shown = f"{e.path} (removed from the folder)" if e.removed else e.path
+        shown = shown_path(e.path) + (" (removed from the folder)" if e.removed else "")
         line = f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {shown}  {change}"
         item = {
             "kind": "label",

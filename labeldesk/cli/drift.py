@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import Output, TerminalProgress, non_negative_int, open_existing, path_arg
+from labeldesk.core.display import shown_path
 
 if TYPE_CHECKING:
     from labeldesk.ml.drift import DriftReport
@@ -120,16 +121,17 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
             f"the project side counts {report.reference} distinct images"
         )
     lines.append(f"most novel of {report.images} new images:")
-    lines += [f"  {n['score']:.2f}  {n['path']}" for n in report.novel[:SHOWN]]
+    lines += [f"  {n['score']:.2f}  {shown_path(n['path'])}" for n in report.novel[:SHOWN]]
     if report.duplicates:
         lines.append(f"{len(report.duplicates)} copies of project images:")
         lines += [
-            f"  {d['kind']:5}  {d['path']}  =  {d['project_path']} [{d['split'] or '-'}]"
+            f"  {d['kind']:5}  {shown_path(d['path'])}  =  {shown_path(d['project_path'])} "
+            f"[{d['split'] or '-'}]"
             for d in report.duplicates[:SHOWN]
         ]
     if report.unreadable:
         lines.append(f"{len(report.unreadable)} files could not be read:")
-        lines += [f"  {u['path']}: {u['reason']}" for u in report.unreadable[:SHOWN]]
+        lines += [f"  {shown_path(u['path'])}: {u['reason']}" for u in report.unreadable[:SHOWN]]
     html = f"; HTML: {data['html']}" if "html" in data else ""
     lines.append(f"saved to {data['saved']}{html}")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from labeldesk.cli._base import (
     share,
     similarity,
 )
-from labeldesk.core.display import counted, format_percent, format_similarity
+from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
 from labeldesk.core.vocab import EXCLUDED
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
     if report.failed:
         text += f"\n{len(report.failed)} could not be read:" + "".join(
-            f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
+            f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(data, text)
 
@@ -220,7 +220,7 @@ def _embed_on_ray(
         text += "\ncancelled: the finished batches are kept; run it again to continue"
     if report.failed:
         text += f"\n{len(report.failed)} could not be read:" + "".join(
-            f"\n  {f['path']}: {f['reason']}" for f in report.failed[:20]
+            f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(report.to_json(), text)
 
@@ -243,10 +243,11 @@ def cmd_similar(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project:
         rows = api.records(api.similar(project, image_path(project, args.path), k=args.k))
-    head = f"{counted(len(rows), 'image')} most like {args.path}, nearest first: "
+    head = f"{counted(len(rows), 'image')} most like {shown_path(args.path)}, nearest first: "
     head += "similarity, path, [label]"
     lines = (
-        f"{format_similarity(r['score']):>5}  {r['path']}  [{r['label'] or '-'}]" for r in rows
+        f"{format_similarity(r['score']):>5}  {shown_path(r['path'])}  [{r['label'] or '-'}]"
+        for r in rows
     )
     return Output(rows, "\n".join([head, *lines]) if rows else "no other embedded images")
 
@@ -303,7 +304,8 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
         statuses = g.to_json()["statuses"]
         lines += [
-            f"  {p}  [{s or '-'} / {lab or '-'}]" + ("  excluded" if st == EXCLUDED else "")
+            f"  {shown_path(p)}  [{s or '-'} / {lab or '-'}]"
+            + ("  excluded" if st == EXCLUDED else "")
             for p, s, lab, st in zip(g.paths, g.splits, g.labels, statuses, strict=True)
         ]
     return Output(data, "\n".join(lines))
@@ -358,7 +360,8 @@ def cmd_outliers(args: argparse.Namespace) -> Output:
     return Output(
         rows,
         "\n".join(
-            f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  {r['path']}  "
+            f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  "
+            f"{shown_path(r['path'])}  "
             f"[{r['label'] or '-'}]"
             for r in rows
         ),

@@ -13,7 +13,7 @@ from labeldesk.cli._base import (
     path_arg,
     positive_int,
 )
-from labeldesk.core.display import counted
+from labeldesk.core.display import counted, shown_path
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -144,7 +144,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
         lines.append(
             f"{counted(len(report.failed), 'image')} could not be read and "
             f"{'was' if len(report.failed) == 1 else 'were'} left out (--json "
-            f"lists them), e.g. {first['path']} ({first['reason']})"
+            f"lists them), e.g. {shown_path(first['path'])} ({first['reason']})"
         )
     if report.no_split:
         lines.append(no_split_text(report))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import Output, open_existing, path_arg, positive_int
-from labeldesk.core.display import format_percent
+from labeldesk.core.display import format_percent, shown_path
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -105,7 +105,7 @@ def _compare(project: Project, a: int, b: int) -> Output:
         + (f" (#{b} is worse)" if result.b_worse else ""),
     ]
     for name, paths in ((a, result.only_a_right), (b, result.only_b_right)):
-        lines += [f"  only #{name} right: {p}" for p in paths[:10]]
+        lines += [f"  only #{name} right: {shown_path(p)}" for p in paths[:10]]
         if len(paths) > 10:
             lines.append(f"  ... {len(paths) - 10} more (--json lists them all)")
     return Output(data, "\n".join(lines))

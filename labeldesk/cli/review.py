@@ -21,6 +21,7 @@ from labeldesk.core.display import (
     format_percent,
     format_score,
     issue_level,
+    shown_path,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +115,8 @@ def cmd_predict(args: argparse.Namespace) -> Output:
             file=sys.stderr,
         )
     text = "\n".join(
-        f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} {r['path']}"
+        f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} "
+        f"{shown_path(r['path'])}"
         for r in rows
     )
     return Output(rows, text)
@@ -145,7 +147,7 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         print(f"note: {note[:1].lower()}{note[1:]}", file=sys.stderr)
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
-        f"{_level(r):<17}  {r['path']}  "
+        f"{_level(r):<17}  {shown_path(r['path'])}  "
         f"{r['label']} -> {r['suggested'] or '? (too few labels to judge)'}"
         f"{'  (flagged)' if r['flagged'] else ''}"
         for r in rows
@@ -173,7 +175,9 @@ def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, 
     line = f"scored on cross-fitted features ({how}, {len(fit.vectors):,} images)"
     if fit.failed:
         first = fit.failed[0]
-        line += f"; {len(fit.failed)} unreadable, first {first['path']}: {first['reason']}"
+        line += (
+            f"; {len(fit.failed)} unreadable, first {shown_path(first['path'])}: {first['reason']}"
+        )
     return preds, line
 
 
@@ -190,7 +194,8 @@ def cmd_queue(args: argparse.Namespace) -> Output:
         f"(strategy {args.strategy}): usefulness, path, [the model's guess]"
     )
     lines = (
-        f"{format_percent(r['score']):>5}  {r['path']}  [{r['predicted'] or '?'}]" for r in rows
+        f"{format_percent(r['score']):>5}  {shown_path(r['path'])}  [{r['predicted'] or '?'}]"
+        for r in rows
     )
     return Output(rows, "\n".join([head, *lines]))
 
@@ -226,7 +231,9 @@ def cmd_review(args: argparse.Namespace) -> Output:
             getattr(review, args.action)(project, path)
         state = project.image_states(project.ids_for([path]).values())[0]
     data = {"path": path, "label": state.label, "status": state.status}
-    return Output(data, f"{path}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})")
+    return Output(
+        data, f"{shown_path(path)}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})"
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> Output:
@@ -287,6 +294,7 @@ def _describe(version: ModelVersion) -> str:
     failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
     if failed:
         parts.append(
-            f"{counted(len(failed), 'unreadable image')} skipped, first {failed[0]['path']}"
+            f"{counted(len(failed), 'unreadable image')} skipped, "
+            f"first {shown_path(failed[0]['path'])}"
         )
     return ", ".join(parts)

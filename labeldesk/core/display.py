@@ -18,6 +18,9 @@ output and notebooks can share it. JSON output keeps raw numbers; these are for 
 - :func:`confidence_word` and :func:`model_opinion` — the one "what the model thinks"
   line (``Model: probably shirt (62%) — label coat looks wrong``) shown wherever an image's
   prediction appears, so a prediction and a suggestion never contradict each other.
+- :func:`shown_path` and :func:`printable_text` — file names and text as a terminal
+  shows them: a line break, a tab or a terminal escape in a file name never splits a
+  listing's line or drives the terminal.
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ __all__ = [
     "format_similarity",
     "issue_level",
     "model_opinion",
+    "printable_text",
     "quoted_names",
     "score_level",
+    "shown_path",
 ]
 
 UNKNOWN = "—"
@@ -120,6 +125,25 @@ def quoted_names(names: Iterable[str], limit: int | None = None) -> str:
     if len(items) > len(shown):
         text += f" … and {len(items) - len(shown):,} more"
     return text
+
+
+def shown_path(path: str) -> str:
+    """A file name as text output shows it: as it is, unless it holds a character that is
+    not printable (a line break, a tab, a carriage return, a terminal escape, an invisible
+    direction mark); then quoted, with those written as escapes, as Python writes a string
+    (``'cat/two\\nlines.png'``), so a listing keeps one line per image and a name cannot
+    move the cursor or recolour the terminal. JSON gives the name as it is."""
+    return path if path.isprintable() else repr(path)
+
+
+def printable_text(text: str) -> str:
+    """``text`` with every character that is not printable, except line breaks and tabs
+    (the text's own layout), written as its escape (``\\r``, ``\\x1b``, ``\\u202e``): the
+    last guard for whatever a command prints to a terminal (a file name inside a message)."""
+    odd = {c for c in set(text) if not c.isprintable() and c not in "\n\t"}
+    if not odd:
+        return text
+    return text.translate({ord(c): repr(c)[1:-1] for c in odd})
 
 
 def format_percent(value: float | None) -> str:
