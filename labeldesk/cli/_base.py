@@ -47,17 +47,24 @@ def image_path(project: Project, text: str, *, current: bool = True) -> str:
     """An image named on the command line, as the project stores it (relative to its
     image folder). A relative path that exists from the current folder (typed with tab
     completion) is that file; one that names no image now says where paths start
-    (``current``: it must be an image the folder holds now)."""
+    (``current``: it must be an image the folder holds now). A relative path that names
+    one image from the image folder and another from the current folder (run from a
+    folder inside the image folder) is refused: either could be meant."""
     import os
 
-    from labeldesk.core.errors import UnknownPathError
+    from labeldesk.core.errors import BadArgument, UnknownPathError
     from labeldesk.core.label_files import normalise_path
 
     if not os.path.isabs(text) and os.path.exists(text):
         full = os.path.abspath(text)
-        if os.path.commonpath([full, os.path.abspath(project.root)]) == os.path.abspath(
-            project.root
-        ):
+        root = os.path.abspath(project.root)
+        if os.path.commonpath([full, root]) == root:
+            here, typed = normalise_path(project, full), normalise_path(project, text)
+            if typed != here and _known(project, typed):
+                raise BadArgument(
+                    f"{text!r} names two images: {typed} in the image folder {root} and "
+                    f"{here} from the current folder; give the full path of the one meant"
+                )
             text = full
     path = normalise_path(project, text)
     if not current:  # (history: an image removed from the folder has one too)
@@ -70,6 +77,17 @@ def image_path(project: Project, text: str, *, current: bool = True) -> str:
             f"paths are relative to its image folder {project.root} (or give the file's full path)",
         ) from None
     return path
+
+
+def _known(project: Project, path: str) -> bool:
+    """Whether ``path`` names an image of the project."""
+    from labeldesk.core.errors import UnknownPathError
+
+    try:
+        project.ids_for([path])
+    except UnknownPathError:
+        return False
+    return True
 
 
 def _whole_number(value: str, least: int) -> int:

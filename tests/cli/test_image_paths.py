@@ -4,6 +4,8 @@ unknown class says what to do; `review keep PATH LABEL` is refused, not half don
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from labeldesk.cli import main
@@ -42,3 +44,32 @@ def test_review_keep_with_a_label_is_refused(project, capsys):
     assert code != 0 and "keep takes no LABEL" in err and "relabel train/cat/cat0.jpg dog" in err
     assert pd.isna(project.images().set_index("path").status["train/cat/cat0.jpg"])
     assert _label_of(project, "train/cat/cat0.jpg") == "cat"
+
+
+def test_a_path_naming_two_images_is_refused_not_guessed(tmp_path, capsys, monkeypatch):
+    """Run from inside the image folder, `a/x.png` is the image folder's a/x.png and the
+    current folder's b/a/x.png: the label went to the second, silently."""
+    from helpers import made_project
+
+    from labeldesk.core.project import open_project
+
+    path = made_project(tmp_path, ["a/x.png", "b/a/x.png"])
+    monkeypatch.chdir(tmp_path / "im" / "b")
+    capsys.readouterr()
+    assert main(["label", str(path), "a/x.png", "b", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert "names two images" in err and "b/a/x.png" in err and "full path" in err
+    assert json.loads(out)["kind"] == "BadArgument"
+    with open_project(path) as p:
+        assert dict(zip(p.images().path, p.images().label, strict=True)) == {
+            "a/x.png": "a",
+            "b/a/x.png": "b",
+        }
+    full = str(tmp_path / "im" / "b" / "a" / "x.png")
+    assert main(["label", str(path), full, "a"]) == 0  # the full path says which
+    assert main(["label", str(path), "../a/x.png", "b"]) == 0  # only one image
+    with open_project(path) as p:
+        assert dict(zip(p.images().path, p.images().label, strict=True)) == {
+            "a/x.png": "b",
+            "b/a/x.png": "a",
+        }
