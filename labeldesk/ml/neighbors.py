@@ -150,5 +150,7 @@ def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]
     for sim, r in zip(sims[0], rows[0], strict=True):
         if r < 0 or r == row:
             continue
-        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": float(sim)})
+        # float16 vectors put an identical image a hair above 1: a cosine stays in [-1, 1]
+        score = min(1.0, max(-1.0, float(sim)))
+        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": score})
     return out[:k]

@@ -1,0 +1,30 @@
+"""`similar` scores are cosine similarities: never above 1, also for an identical image
+whose float16 vector dots with itself to a hair over 1."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import labeldesk as ld
+from labeldesk import api
+from labeldesk.ml import neighbors
+from labeldesk.ml.store import project_vectors
+
+
+class _Index:
+    def __init__(self, rows: list[int], sims: list[float]):
+        self.rows, self.sims = rows, sims
+
+    def search(self, _queries: np.ndarray, _k: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([self.sims], np.float32), np.array([self.rows])
+
+
+def test_a_score_a_hair_over_one_is_one(clustered, monkeypatch):
+    project, _ = clustered
+    vectors = project_vectors(project)
+    query, twin, other = 0, 1, 2
+    fake = _Index([query, twin, other], [1.0000484, 1.0000484, -1.0002])
+    monkeypatch.setattr(neighbors, "search_index", lambda *_: fake)
+    rows = api.records(ld.similar(project, vectors.paths[query], k=2))
+    assert [r["path"] for r in rows] == [vectors.paths[twin], vectors.paths[other]]
+    assert [r["score"] for r in rows] == [1.0, -1.0]
