@@ -20,6 +20,7 @@ from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .class_events import ClassEvent, class_history, record_added
 from .db import Database
+from .display import shown_path
 from .errors import ImageMovedError, ProjectError, UnknownPathError
 from .layout import SPLITS
 from .vocab import VERIFIED
@@ -100,7 +101,10 @@ class ProjectWrites:
     ) -> Changes:
         """Label one image (``None`` removes the label); durable when this returns."""
         return self.set_labels(
-            {path: label}, source=source, create_classes=create_class, description=f"label {path}"
+            {path: label},
+            source=source,
+            create_classes=create_class,
+            description=f"label {shown_path(path)}",
         )
 
     def set_labels(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .db import Database
-from .display import counted
+from .display import counted, shown_path
 from .image_rows import USABLE
 from .imageio import IndexedStat
 from .labels import NEWEST_EVENT, last_event_id, state_as_of
@@ -305,10 +305,10 @@ def _describe(row: dict[str, Any]) -> str:
     if "images" in row:
         return f"{row['old']} -> {row['new']} ({counted(row['images'], 'image')})"
     if "new" in row:
-        return f"{row['path']}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
+        return f"{shown_path(row['path'])}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
     if "label" in row:
-        return f"{row['path']} ({row['label'] or 'unlabeled'})"
-    return str(row["path"])
+        return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'})"
+    return shown_path(str(row["path"]))
 
 
 def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:

@@ -57,5 +57,15 @@ def test_undo_lists_the_images_it_changed_escaped(tmp_path, capsys):
     assert main(["label", str(path), BREAK, "-"]) == 0
     capsys.readouterr()
     assert main(["undo", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert f"  {shown_path(BREAK)}" in out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"undid “label {shown_path(BREAK)}”")
+    assert lines[1:] == [f"  {shown_path(BREAK)}"]
+
+
+def test_version_diff_lists_each_image_on_one_line(tmp_path, capsys):
+    path = made_project(tmp_path, [BREAK, "cat/plain.png"])
+    assert main(["version", str(path), "create", "v0"]) == 0
+    assert main(["label", str(path), BREAK, "-"]) == 0
+    capsys.readouterr()
+    assert main(["version", str(path), "diff", "v0"]) == 0
+    assert f"  {shown_path(BREAK)}: cat -> (none)" in capsys.readouterr().out.splitlines()
