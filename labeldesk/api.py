@@ -71,10 +71,13 @@ def embed(
     model: str | None = None,
     device: str = "auto",
     batch_size: int | None = None,
+    runtime: str = "auto",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Embed every image without a vector yet (incremental, resumable); the report."""
+    """Embed every image without a vector yet (incremental, resumable); the report, as
+    ``labeldesk embed --json`` prints it. ``runtime``: auto, torch, openvino or onnx
+    (``--runtime``); ``model="NAME:SIZE"`` sets the input size (``--input-size``)."""
     from labeldesk.ml.embed import embed_project
 
     with _progress_bar(progress) as report_progress:
@@ -85,6 +88,7 @@ def embed(
             batch_size=batch_size,
             progress=report_progress,
             cancel=cancel,
+            runtime=runtime,
         )
     return report.to_json()
 

@@ -125,3 +125,10 @@ def test_export_takes_the_clis_spellings_of_a_class_map_and_splits(clustered, tm
     assert as_dict["written"] == as_text["written"] < 105
     assert as_dict["made_splits"] == as_text["made_splits"] and as_dict["made_splits"]
     assert not (tmp_path / "a" / "train" / first).exists()
+
+
+def test_embed_takes_the_runtime_the_command_line_takes(project):
+    """`labeldesk embed --runtime` had no counterpart: ld.embed(p, runtime=…) was a
+    TypeError, so a notebook could not pick the engine."""
+    with pytest.raises(ld.LabelDeskError, match="unknown runtime 'tpu'"):
+        ld.embed(project, runtime="tpu", progress=lambda _: None)
