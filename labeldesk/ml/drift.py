@@ -46,6 +46,7 @@ from .drift_verdict import (
     shift_tests,
     summary_text,
 )
+from .search import cosine
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -215,7 +216,7 @@ def drift_report(
         d = as_distinct[i]
         item: dict[str, Any] = {"path": new.paths[i], "score": round(float(novelty[i]), 4)}
         item["nearest"] = vectors.paths[near.project_rows[d, 0]]
-        item["nearest_similarity"] = round(float(near.project_sims[d, 0]), 4)
+        item["nearest_similarity"] = round(cosine(near.project_sims[d, 0]), 4)
         if outputs is not None:
             item["predicted"] = outputs.classes[int(outputs.new_predicted[d])]
             item["confidence"] = round(float(outputs.new_confidence[d]), 4)

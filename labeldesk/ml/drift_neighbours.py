@@ -10,6 +10,8 @@ import numpy as np
 
 from labeldesk.core.vocab import EXCLUDED
 
+from .search import cosine
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -146,7 +148,7 @@ def _copy(path: str, hit: Any, kind: str, similarity: float) -> dict[str, Any]:
         "path": path,
         "project_path": hit["path"],
         "kind": kind,
-        "similarity": round(similarity, 4),
+        "similarity": round(cosine(similarity), 4),
         "label": hit["label"],
         "split": hit["split"],
     }

@@ -40,6 +40,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from labeldesk.core.vocab import EXCLUDED
 
 from .errors import NoEmbeddings
+from .search import cosine
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -274,7 +275,7 @@ def find_duplicates(
                 paths=[paths[i] for i in idx],
                 labels=[rows[i]["label"] for i in idx],
                 splits=[rows[i]["split"] for i in idx],
-                similarity=1.0 if exact else float(uf.weakest[root]),
+                similarity=1.0 if exact else cosine(uf.weakest[root]),
                 statuses=[rows[i]["status"] for i in idx],
                 hashes=[hashes[i] for i in idx],
                 links=[(local[a], local[b]) for a, b in links_of.get(root, [])],

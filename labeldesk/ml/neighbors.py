@@ -13,7 +13,7 @@ import numpy as np
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
-from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, graph_from, knn_graph
+from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, cosine, graph_from, knn_graph
 from .store import ProjectVectors, current_store, embeddings_dir, project_vectors
 from .store_index import ProjectIndex, store_index
 
@@ -150,7 +150,5 @@ def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]
     for sim, r in zip(sims[0], rows[0], strict=True):
         if r < 0 or r == row:
             continue
-        # float16 vectors put an identical image a hair above 1: a cosine stays in [-1, 1]
-        score = min(1.0, max(-1.0, float(sim)))
-        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": score})
+        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": cosine(sim)})
     return out[:k]

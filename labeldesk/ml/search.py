@@ -37,6 +37,14 @@ GRAPH_EXACT_MAX = 20_000  # all-pairs kNN graph exact up to here (~4 s on 2 core
 REDUCED_DIM = 256  # PCA dimensions the codes quantise
 CODE_BYTES = 64  # product-quantiser bytes per vector
 RERANK = 128  # candidates whose exact similarity is computed (at least k)
+
+
+def cosine(value: float) -> float:
+    """A similarity as reported: a cosine in [-1, 1]. Vectors are stored as float16, so
+    an identical image dots with its twin to a hair over 1 (1.0001)."""
+    return min(1.0, max(-1.0, float(value)))
+
+
 TRAIN_PER_LIST = 24  # k-means training points per inverted list
 CHUNK = 65_536  # rows converted to float32 at once while adding
 RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)

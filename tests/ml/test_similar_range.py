@@ -28,3 +28,15 @@ def test_a_score_a_hair_over_one_is_one(clustered, monkeypatch):
     rows = api.records(ld.similar(project, vectors.paths[query], k=2))
     assert [r["path"] for r in rows] == [vectors.paths[twin], vectors.paths[other]]
     assert [r["score"] for r in rows] == [1.0, -1.0]
+
+
+def test_drift_and_duplicates_report_cosines_in_range():
+    """drift --json's nearest_similarity and copies read 1.0001 for a copy of a project
+    image; a near-duplicate group's similarity comes through the same function."""
+    from labeldesk.ml.drift_neighbours import _copy
+    from labeldesk.ml.search import cosine
+
+    assert cosine(np.float32(1.0000484)) == 1.0 and cosine(-1.5) == -1.0
+    assert cosine(0.25) == 0.25
+    hit = {"path": "train/a.png", "label": "a", "split": "train"}
+    assert _copy("new.png", hit, "near", 1.0000484)["similarity"] == 1.0
