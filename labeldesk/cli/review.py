@@ -57,6 +57,11 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("action", choices=["accept", "relabel", "keep", "exclude", "include"])
     p.add_argument("path", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="the new label (relabel only)")
+    p.add_argument(
+        "--crossfit",
+        action="store_true",
+        help="accept: take the suggestion `issues --crossfit` shows (its cached fit)",
+    )
     p.set_defaults(handler=cmd_review)
 
     p = add("queue", "unlabeled images to label next, most useful first")
@@ -216,24 +221,63 @@ def cmd_review(args: argparse.Namespace) -> Output:
                 raise LabelDeskError("relabel needs the new LABEL")
             review.relabel(project, path, args.label)
         elif args.action == "accept":
-            from labeldesk.ml.issues import label_issues
-
-            match = [i for i in label_issues(project, include_all=True) if i.path == path]
-            if not match or match[0].suggested is None:
-                raise LabelDeskError(
-                    f"{path} has no suggestion (is it labeled and embedded, "
-                    "with enough labels of its class to judge it?)"
-                )
+            suggested, judged = _suggestion(project, path, crossfit=args.crossfit)
             # the suggestion answers the label it judged: a label changed meanwhile (by a
             # person in the app, while the issues were computed) is kept, not overwritten
-            review.accept(project, path, match[0].suggested, shown=match[0].label)
+            review.accept(project, path, suggested, shown=judged)
         else:
+            if args.crossfit:
+                raise LabelDeskError("--crossfit goes with accept")
             getattr(review, args.action)(project, path)
         state = project.image_states(project.ids_for([path]).values())[0]
     data = {"path": path, "label": state.label, "status": state.status}
     return Output(
         data, f"{shown_path(path)}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})"
     )
+
+
+def _suggestion(project: Project, path: str, *, crossfit: bool) -> tuple[str, str | None]:
+    """(the suggestion `review accept` takes, the label it judged): the one `issues`
+    lists, or with ``crossfit`` the one `issues --crossfit` lists. Without it, an image
+    the cached cross-fit suggests another label for (or none) is refused: the person may
+    have read either list."""
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.ml.crossfit import cached_predictions
+
+    fitted = cached_predictions(project)
+    if crossfit and fitted is None:
+        raise LabelDeskError(
+            f"no cross-fit covers every embedded image: run `labeldesk issues "
+            f"{project.path} --crossfit` first"
+        )
+    suggested, judged = _issue_of(project, path, fitted if crossfit else None)
+    if suggested is None:
+        raise LabelDeskError(
+            f"{shown_path(path)} has no suggestion (is it labeled and embedded, "
+            "with enough labels of its class to judge it?)"
+        )
+    if not crossfit and fitted is not None:
+        other, _ = _issue_of(project, path, fitted)
+        if other != suggested:
+            crossfitted = f"suggests {other!r}" if other else "has no suggestion"
+            raise LabelDeskError(
+                f"{shown_path(path)}: `issues` suggests {suggested!r} and `issues --crossfit` "
+                f"{crossfitted}; accept the cross-fitted one with `review accept --crossfit`, "
+                "or give the label with `review relabel PATH LABEL`"
+            )
+    return suggested, judged
+
+
+def _issue_of(
+    project: Project, path: str, preds: Predictions | None
+) -> tuple[str | None, str | None]:
+    """(the suggestion for ``path``, its label) as ``preds`` judge it (None: the
+    project's predictions); no suggestion when it is not judged."""
+    from labeldesk.ml.issues import label_issues
+
+    found = label_issues(project, include_all=True, preds=preds)
+    match = [i for i in found if i.path == path]
+    return (match[0].suggested, match[0].label) if match else (None, None)
 
 
 def cmd_train(args: argparse.Namespace) -> Output:
