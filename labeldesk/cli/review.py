@@ -82,9 +82,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--epochs", type=positive_int, help="default: 100 (head), 3 (finetune)")
     p.add_argument(
         "--train-blocks",
-        type=int,
-        default=2,
-        help="finetune: how many of the last backbone blocks learn (-1: all)",
+        type=_train_blocks,
+        help="finetune: how many of the last backbone blocks learn (default 2; -1: all)",
     )
     p.add_argument(
         "--no-reembed",
@@ -280,8 +279,24 @@ def _issue_of(
     return (match[0].suggested, match[0].label) if match else (None, None)
 
 
+def _train_blocks(value: str) -> int:
+    """--train-blocks: a number of blocks, or -1 (every layer)."""
+    if value.strip() == "-1":
+        return -1
+    try:
+        return non_negative_int(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of blocks (0 or more) or -1 (every layer)"
+        ) from None
+
+
 def cmd_train(args: argparse.Namespace) -> Output:
     from labeldesk.cli._base import TerminalProgress
+    from labeldesk.core.errors import LabelDeskError
+
+    if args.mode == "head" and (args.train_blocks is not None or args.no_reembed):
+        raise LabelDeskError("--train-blocks and --no-reembed go with --mode finetune")
 
     with open_existing(args.project) as project, TerminalProgress() as progress:
         if args.mode == "head":
@@ -299,9 +314,8 @@ def cmd_train(args: argparse.Namespace) -> Output:
         else:
             from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
 
-            tune = FinetuneParams(
-                epochs=args.epochs or FinetuneParams.epochs, train_blocks=args.train_blocks
-            )
+            blocks = FinetuneParams.train_blocks if args.train_blocks is None else args.train_blocks
+            tune = FinetuneParams(epochs=args.epochs or FinetuneParams.epochs, train_blocks=blocks)
             version = finetune_and_reembed(
                 project,
                 tune,

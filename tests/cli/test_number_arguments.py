@@ -24,6 +24,8 @@ BAD = [
     (["queue", "P", "-n", "0"], "-n"),
     (["outliers", "P", "-n", "-2"], "-n"),
     (["train", "P", "--epochs", "-1"], "--epochs"),
+    # was every layer (as -1), a fine-tune far longer than the one asked for
+    (["train", "P", "--mode", "finetune", "--train-blocks", "-5"], "--train-blocks"),
     (["undo", "P", "--batch", "999999999999999999999"], "--batch"),  # past SQLite's integers
     (["undo", "P", "--batch", "-1"], "--batch"),
     (["models", "P", "--pin", "99999999999999999999"], "--pin"),
@@ -67,3 +69,12 @@ def test_the_types_take_only_plain_whole_numbers(text):
     with pytest.raises(argparse.ArgumentTypeError):
         positive_int("0")
     assert non_negative_int("0") == 0 and positive_int("7") == 7
+
+
+def test_finetune_options_with_a_head_are_refused(project, capsys):
+    """`train --train-blocks 4` trained a head and dropped the option silently."""
+    for extra in (["--train-blocks", "4"], ["--no-reembed"]):
+        assert main(["train", str(project.path), *extra, "--json"]) == 1
+        assert "go with --mode finetune" in json.loads(capsys.readouterr().out)["error"]
+    args = build_parser().parse_args(["train", "P", "--mode", "finetune", "--train-blocks", "-1"])
+    assert args.train_blocks == -1
