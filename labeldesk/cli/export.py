@@ -84,13 +84,10 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="write new stratified splits, e.g. 80/10/10, that keep exact and near "
         "duplicates in one split (the project's own splits are not changed)",
     )
-    p.add_argument(
-        "--seed", type=non_negative_int, default=0, help="seed for --make-splits (default 0)"
-    )
+    p.add_argument("--seed", type=non_negative_int, help="seed for --make-splits (default 0)")
     p.add_argument(
         "--shard-size",
         type=positive_int,
-        default=10_000,
         metavar="N",
         help="webdataset: images per tar shard (default 10000)",
     )
@@ -104,6 +101,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> Output:
+    from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
     from labeldesk.interop.export_texts import (
         gif_text,
@@ -115,6 +113,10 @@ def cmd_export(args: argparse.Namespace) -> Output:
     )
     from labeldesk.ml.splits import parse_ratios
 
+    if args.seed is not None and not args.make_splits:
+        raise LabelDeskError("--seed goes with --make-splits")
+    if args.shard_size is not None and args.format != "webdataset":
+        raise LabelDeskError("--shard-size goes with --format webdataset")
     options = ExportOptions(
         link="hardlink" if args.hardlink else "symlink" if args.symlink else "copy",
         include_excluded=args.include_excluded,
@@ -125,8 +127,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
         version=args.dataset_version,
         since=args.since,
         make_splits=parse_ratios(args.make_splits) if args.make_splits else None,
-        seed=args.seed,
-        shard_size=args.shard_size,
+        seed=args.seed or 0,
+        shard_size=args.shard_size or ExportOptions.shard_size,
         overwrite=args.overwrite,
     )
     with open_existing(args.project) as project, TerminalProgress() as progress:

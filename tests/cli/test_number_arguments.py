@@ -78,3 +78,13 @@ def test_finetune_options_with_a_head_are_refused(project, capsys):
         assert "go with --mode finetune" in json.loads(capsys.readouterr().out)["error"]
     args = build_parser().parse_args(["train", "P", "--mode", "finetune", "--train-blocks", "-1"])
     assert args.train_blocks == -1
+
+
+def test_export_options_that_would_do_nothing_are_refused(project, tmp_path, capsys):
+    """`export --seed 3` without --make-splits, and --shard-size for a format without
+    shards, exported as if they were not given."""
+    for extra in (["--seed", "3"], ["--format", "csv", "--shard-size", "5"]):
+        out = tmp_path / f"out{len(extra)}"
+        assert main(["export", str(project.path), str(out), *extra, "--json"]) == 1
+        assert "goes with" in json.loads(capsys.readouterr().out)["error"]
+        assert not out.exists()
