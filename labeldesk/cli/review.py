@@ -40,7 +40,11 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
     p.add_argument("project", type=path_arg)
-    p.add_argument("--all", action="store_true", help="list every labeled image, not only flagged")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every labeled image (not excluded), not only flagged",
+    )
     p.add_argument(
         "--crossfit",
         action="store_true",
