@@ -29,10 +29,11 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="two versions side by side on the same test images (McNemar's test) with the "
         "images one gets right and the other wrong",
     )
-    p.add_argument(
+    pinning = p.add_mutually_exclusive_group()
+    pinning.add_argument(
         "--pin", type=positive_int, metavar="ID", help="use this head, whatever is trained"
     )
-    p.add_argument("--unpin", action="store_true", help="lift the pin")
+    pinning.add_argument("--unpin", action="store_true", help="lift the pin")
     p.add_argument(
         "--test-set",
         metavar="VERSION",

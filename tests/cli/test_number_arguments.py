@@ -30,6 +30,7 @@ BAD = [
     (["undo", "P", "--batch", "-1"], "--batch"),
     (["models", "P", "--pin", "99999999999999999999"], "--pin"),
     (["models", "P", "--compare", "1", "-2"], "--compare"),
+    (["models", "P", "--pin", "1", "--unpin"], "--unpin"),  # was: unpinned, --pin dropped
     (["duplicates", "P", "--threshold", "nan"], "--threshold"),  # was invalid JSON, exit 0
     (["duplicates", "P", "--threshold", "5"], "--threshold"),
     (["duplicates", "P", "--hash-distance", "65"], "--hash-distance"),
