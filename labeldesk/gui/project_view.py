@@ -235,9 +235,11 @@ class ProjectView(QWidget):
         """Select the first image shown that an undo changed back (or a redo changed
         again): the change is looked at where it was made, not searched for (the filter
         stays)."""
-        rows = [r for r in (self.model.row_of_id(i) for i in image_ids) if r >= 0]
-        if rows:
-            self.grid.select_row(min(rows))
+        # One lookup for all of them: a lookup per id took 10 s of the GUI thread after
+        # the undo of a select-all label key at 200k images.
+        rows = self.model.rows_of_ids(np.asarray(image_ids, dtype=np.int64))
+        if len(rows):
+            self.grid.select_row(int(rows[0]))  # ascending: the first shown
 
     def _search_done(self) -> None:
         """The keyboard leaves the search for the grid, its first image selected when
