@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import ProjectError
+from .errors import ProjectBusyError, ProjectError
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry:
 # append a new one. Version 1 is the first schema a project was ever created with.
@@ -236,6 +236,8 @@ MIGRATIONS: Sequence[str] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"
+BUSY_TIMEOUT_MS = 60000  # how long a write waits for another process's, by default
+BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again when it is done"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -245,7 +247,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
 
@@ -321,11 +323,31 @@ class Database:
         self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._wait_limits: dict[int, float] = {}  # thread id -> seconds a write waits
+
+    def limit_waits(self, seconds: float | None, thread: int | None = None) -> None:
+        """Writes made in ``thread`` (default: this one) wait at most ``seconds`` for
+        another write, of this process or another, then raise :class:`ProjectBusyError`
+        with nothing written (None: as long as the busy timeout, the default). For the
+        GUI thread: a label key pressed while an import (here or in a terminal) held the
+        project waited for it with the window frozen, up to a minute for another
+        process and for as long as it took for one of this process."""
+        key = thread if thread is not None else threading.get_ident()
+        if seconds is None:
+            self._wait_limits.pop(key, None)
+        else:
+            self._wait_limits[key] = seconds
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed (durably) when the block exits without error."""
-        with self._lock:
+        limit = self._wait_limits.get(threading.get_ident())
+        if limit is None:
+            self._lock.acquire()
+        elif not self._lock.acquire(timeout=limit):
+            what = "an import, a scan or another job of this window is writing to it"
+            raise ProjectBusyError(BUSY_TEXT.format(what=what))
+        try:
             if self._depth:  # nested: join the outer transaction
                 self._depth += 1
                 try:
@@ -333,7 +355,7 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin(limit)
             if not self.path.exists():  # SQLite goes on writing into the deleted file
                 self.conn.execute("ROLLBACK")
                 raise ProjectError(
@@ -353,6 +375,25 @@ class Database:
             finally:
                 self._depth = 0
                 self._writer_thread = None
+        finally:
+            self._lock.release()
+
+    def _begin(self, limit: float | None) -> None:
+        """BEGIN IMMEDIATE, waiting at most ``limit`` seconds (None: the busy timeout) for
+        another process's write."""
+        if limit is None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        self.conn.execute(f"PRAGMA busy_timeout={max(1, round(limit * 1000))}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            what = "a labeldesk command or another window is writing to it"
+            raise ProjectBusyError(BUSY_TEXT.format(what=what)) from exc
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

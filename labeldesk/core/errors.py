@@ -81,6 +81,12 @@ class LabelFileError(LabelDeskError):
         )
 
 
+class ProjectBusyError(LabelDeskError):
+    """A write gave up waiting for another one to finish (a thread that must not wait
+    long, the GUI's: see :meth:`labeldesk.core.db.Database.limit_waits`). Nothing of it
+    was written."""
+
+
 class NothingToUndoError(LabelDeskError):
     """Undo was asked for but there is no label event left to undo (``others``: batches
     by other people, or of unknown author, that an undo by batch number could take)."""

@@ -10,6 +10,7 @@ A :class:`ProjectSession` lives exactly as long as the project is open. It owns
 - the re-emission of the project's write events (:mod:`labeldesk.core.changes`) as the
   :attr:`changed` signal on the GUI thread, from whichever thread wrote, so every view
   updates the rows it shows from one source;
+- the GUI thread's writes waiting at most ``GUI_WRITE_WAIT_S`` for another write;
 - noticing writes of other processes (``labeldesk label`` in a terminal): polled every
   ``OUTSIDE_POLL_MS`` and when the app comes to the front, published as a change of
   everything (:mod:`labeldesk.core.outside_writes`).
@@ -35,6 +36,12 @@ OUTSIDE_POLL_MS = 1500  # a few index lookups, and a version read when nothing c
 # Another process's write may have changed any image or class: re-read everything (as
 # after a scan, whose kind also tells a review to follow moved images).
 OUTSIDE_CHANGES = Changes(kind=SCAN, all_images=True, classes_changed=True)
+# How long a write on the GUI thread (a key, an undo, a class edit) waits for another one
+# (an import here, `labeldesk import` in a terminal) before it says the project is busy
+# and that nothing was saved: the window is frozen while it waits. Long enough for the
+# short transactions of a scan or a label command; without it a key waited up to a minute
+# for another process, and as long as an import of this window took (14 s at 200k).
+GUI_WRITE_WAIT_S = 2.0
 
 
 class ProjectSession(QObject):
@@ -58,6 +65,7 @@ class ProjectSession(QObject):
         the window's job bar."""
         super().__init__(parent)
         self.project = project
+        project.db.limit_waits(GUI_WRITE_WAIT_S)  # made on the GUI thread: for its writes
         self.runner = runner if runner is not None else JobRunner(self)
         self.track = track
         self.exclusive: Job | None = None

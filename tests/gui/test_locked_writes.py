@@ -21,6 +21,7 @@ U0 = "_unlabeled/u0.png"
 def locked(project) -> Iterator[None]:
     """Another process's write transaction, held past the app's (shortened) wait."""
     project.db.conn.execute("PRAGMA busy_timeout=100")
+    project.db.limit_waits(0.1)  # the GUI thread's wait (a session sets 2 s)
     other = sqlite3.connect(project.db.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -29,6 +30,7 @@ def locked(project) -> Iterator[None]:
         other.execute("ROLLBACK")
         other.close()
         project.db.conn.execute("PRAGMA busy_timeout=60000")
+        project.db.limit_waits(None)
 
 
 def test_a_label_key_on_a_locked_database_says_nothing_was_saved(qtbot, view, project):
