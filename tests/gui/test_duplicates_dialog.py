@@ -200,3 +200,32 @@ def test_the_dialogs_undo_follows_a_change_redone_in_the_main_window(qtbot, dupl
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     assert state(project, LEAK[1])[1] is None
     assert not dialog.undo_button.isEnabled()
+
+
+def test_keys_in_the_browser_with_the_groups_open_recount_statistics_on_its_next_show(
+    qtbot, duplicates, monkeypatch
+):
+    """The Duplicates window stays open over the browser: a label key there does not
+    recount the hidden Statistics page (~1 s of the GUI thread per key at 1M images,
+    benchmarks/bench_gui_stalls.py), which shows the new counts when shown again."""
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    window.show_browser()
+    assert dialog.isVisible() and not window.is_showing(stats)
+    recounts: list[bool] = []
+    real = stats.images_changed
+    monkeypatch.setattr(stats, "images_changed", lambda: (recounts.append(True), real())[1])
+    labeled = int(count(stats, "labeled").replace(",", ""))
+    view = window.view
+    row = next(
+        r
+        for r in range(view.model.rowCount())
+        if view.catalog.labels[view.model.position(r)] is None
+    )
+    view.grid.select_row(row)
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_1)
+    assert recounts == []  # not while hidden
+    window.show_statistics()
+    assert recounts == [True]
+    assert int(count(stats, "labeled").replace(",", "")) == labeled + 1
