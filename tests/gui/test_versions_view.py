@@ -9,16 +9,24 @@ from labeldesk.gui.export_dialog import ExportDialog
 from labeldesk.gui.versions_view import VersionsView
 
 
+def create(qtbot, view, name: str, note: str = ""):
+    """Record a version (in the background) and wait for it: the version, or None."""
+    job = view.create_version(name, note)
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    return job.result
+
+
 def test_create_compare_and_export_a_version(qtbot, project, tmp_path):
     view = VersionsView(project)
     qtbot.addWidget(view)
-    made = view.create_version("before-fix", "as delivered")
+    made = create(qtbot, view, "before-fix", "as delivered")
     assert made is not None and view.table.rowCount() == 1
     assert view.table.item(0, 0).text() == "before-fix"
     assert view.table.item(0, 5).text() == "as delivered"
     errors = []
     view.error.connect(errors.append)
-    assert view.create_version("before-fix") is None and "already" in errors[0]
+    assert create(qtbot, view, "before-fix") is None and "already" in errors[0]
 
     project.set_label("_unlabeled/u0.png", "dog")  # a change after the version
     view.select("before-fix")
@@ -83,8 +91,8 @@ def test_the_list_and_the_comparison_stay_in_step(qtbot, project):
     now"; and the first row looked current while Compare was greyed out."""
     view = VersionsView(project)
     qtbot.addWidget(view)
-    view.create_version("v1")
-    view.create_version("v2")
+    create(qtbot, view, "v1")
+    create(qtbot, view, "v2")
     view.refresh()
     assert view.selected() is not None and view.compare_button.isEnabled()
     view.select("v1")
@@ -102,8 +110,8 @@ def test_the_list_and_the_comparison_stay_in_step(qtbot, project):
 def test_a_comparison_still_running_when_another_version_is_selected_is_dropped(qtbot, project):
     view = VersionsView(project)
     qtbot.addWidget(view)
-    view.create_version("v1")
-    view.create_version("v2")
+    create(qtbot, view, "v1")
+    create(qtbot, view, "v2")
     view.select("v1")
     job = view.compare()
     assert job is not None
@@ -124,10 +132,44 @@ def test_showing_the_page_again_keeps_a_running_comparison(qtbot, project, monke
     monkeypatch.setattr(versions_view, "diff", lambda *a: (time.sleep(0.3), real(*a))[1])
     view = VersionsView(project)
     qtbot.addWidget(view)
-    view.create_version("v1")
+    create(qtbot, view, "v1")
     view.select("v1")
     job = view.compare()
     assert job is not None
     view.refresh()  # the page shown again
     qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
     assert view.last_diff.a == "v1"
+
+
+def test_a_version_is_recorded_off_the_gui_thread_and_listed_once_committed(
+    qtbot, project, monkeypatch
+):
+    """Recording which images there are hashes every row: 8.8 s of the GUI thread at
+    1M images (benchmarks/bench_gui_stalls.py). It runs as a job; the list and the
+    message follow once its transaction is committed."""
+    import threading
+
+    from labeldesk.core import versions
+
+    gate, threads = threading.Event(), []
+    real = versions.create_version
+
+    def held(db, name, note=""):
+        threads.append(threading.current_thread() is threading.main_thread())
+        gate.wait(10)
+        return real(db, name, note)
+
+    monkeypatch.setattr(versions, "create_version", held)
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    messages: list[str] = []
+    view.message.connect(messages.append)
+    job = view.create_version("v1")
+    assert job is not None and view.create_version("v2") is None  # one at a time
+    assert not view.create_button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    assert threads == [False]
+    assert [v.name for v in versions.list_versions(project.db)] == ["v1"]
+    assert view.table.rowCount() == 1 and view.create_button.isEnabled()
+    assert messages[-1].startswith("Version 'v1' records")
