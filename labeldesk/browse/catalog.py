@@ -124,6 +124,7 @@ class ImageCatalog:
         self.suggested = np.full(n, None, dtype=object)
         self.outlier_scores = np.full(n, np.nan)
         self.guess = np.full(n, None, dtype=object)
+        self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
         self.guess_confidence = np.full(n, np.nan)
         self.expected_errors: int | None = None  # "about N likely wrong", once scored
         self.pixel_share = 0.0  # the pixel view's share in the predictions scored
@@ -165,6 +166,18 @@ class ImageCatalog:
         self.flagged[positions] = False
         if self._judged is not None:
             self._judged[0][positions] = False
+        self._guess_codes = None  # the guesses changed in place
+
+    def guess_codes(self) -> np.ndarray:
+        """The class index of each image's :attr:`guess` (-1: none, or not a class now),
+        kept until the guesses or the classes change: Statistics asks five times per
+        redraw (~0.15 s each at 1M images, on the GUI thread). Read-only."""
+        classes, cached = tuple(self.classes), self._guess_codes
+        if cached is None or cached[0] is not self.guess or cached[1] != classes:
+            codes = class_codes(self.guess, classes)
+            codes.flags.writeable = False
+            self._guess_codes = cached = (self.guess, classes, codes)
+        return cached[2]
 
     def insight(self, position: int) -> Insight | None:
         """The model's view of one image, None when it has not been computed."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.core.vocab import EXCLUDED, SPLITS, class_codes
+from labeldesk.core.vocab import EXCLUDED, SPLITS
 
 # Split choices, in the order offered; None counts every split.
 SCOPES: dict[str | None, str] = {
@@ -45,7 +45,7 @@ class Confusion:
 
 
 def _guess_codes(catalog: ImageCatalog) -> np.ndarray:
-    return class_codes(catalog.guess, catalog.classes)
+    return catalog.guess_codes()
 
 
 def _counted(catalog: ImageCatalog, split: str | None) -> np.ndarray:
