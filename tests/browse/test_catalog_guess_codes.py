@@ -11,9 +11,7 @@ from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.confusion import available_scopes, confusion
 
 
-def test_guess_codes_are_looked_up_once_until_the_guesses_or_classes_change(
-    project, monkeypatch
-):
+def test_guess_codes_are_looked_up_once_until_the_guesses_or_classes_change(project, monkeypatch):
     catalog = ImageCatalog.load(project)
     n = len(catalog)
     catalog.guess = np.array([("cat", "dog", None)[i % 3] for i in range(n)], dtype=object)
