@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import HistoryTable
-from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.gui.workers import Job, JobRunner, unsaved_text
 from labeldesk.ml.models import ModelVersion
 
 SHOWN_PATHS = 20  # images listed per side of a comparison
@@ -48,6 +49,7 @@ class VersionsBox(QGroupBox):
     person changes which version is used."""
 
     pinned = Signal()
+    error = Signal(str)  # a pin that could not be saved
 
     def __init__(self, project: Project, runner: JobRunner):
         super().__init__("Model versions")
@@ -151,17 +153,30 @@ class VersionsBox(QGroupBox):
         self.unpin_button.setEnabled(self.is_pinned)
 
     def pin_selected(self) -> None:
-        from labeldesk.ml.model_choice import pin
-
         chosen = self.selected()
         if len(chosen) == 1:
-            pin(self.project, chosen[0].id)
-            self._changed()
+            self._pin(chosen[0].id)
 
     def unpin(self) -> None:
+        self._pin(None)
+
+    def _pin(self, version_id: int | None) -> None:
+        """Pin (None: unpin), or say why not: the project busy with another write past
+        the GUI thread's short wait, a read-only disk (the slot's exception went unseen,
+        and the button looked as if it had worked)."""
         from labeldesk.ml.model_choice import pin
 
-        pin(self.project, None)
+        try:
+            pin(self.project, version_id)
+        except LabelDeskError as exc:
+            self.error.emit(str(exc))
+            return
+        except Exception as exc:
+            text = unsaved_text(exc)
+            if text is None:
+                raise
+            self.error.emit(text)
+            return
         self._changed()
 
     def _changed(self) -> None:

@@ -215,6 +215,7 @@ class TrainingPanel(QWidget):
         self.versions_box = versions_box
         self.table = versions_box.table
         versions_box.pinned.connect(self.inUseChanged)
+        versions_box.error.connect(self.error)
         top = QHBoxLayout()
         top.addWidget(settings)
         top.addWidget(self.plot, 1)
