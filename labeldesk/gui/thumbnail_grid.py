@@ -245,6 +245,17 @@ class ThumbnailGrid(QListView):
             self._anchor = QPersistentModelIndex(index)
         return command
 
+    def selectAll(self) -> None:
+        """Ctrl+A: every image, as one range. QListView's own asks the model for its row
+        count once per row (it skips hidden rows; this grid hides none): 1M calls into
+        Python, 1.4 s of the GUI thread at 1M images."""
+        model, chosen = self.model(), self.selectionModel()
+        rows = model.rowCount() if model is not None else 0
+        if chosen is None or not rows:
+            return
+        everything = QItemSelection(model.index(0, 0), model.index(rows - 1, 0))
+        chosen.select(everything, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
     def setSelection(self, rect: QRect, command: QItemSelectionModel.SelectionFlag) -> None:
         """A rubber band selects the tiles it touches; a Shift click or key selects the
         images between the anchor and the current one in reading order."""
