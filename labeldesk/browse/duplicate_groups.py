@@ -152,13 +152,16 @@ def refresh_states(project: Project, groups: Sequence[Group]) -> None:
 def summary(groups: Sequence[Group]) -> dict[str, int]:
     """The counts Statistics shows: open exact / near groups, leaking groups, and the
     images in open groups."""
-    open_groups = [g for g in groups if g.is_open]
-    return {
-        "exact": sum(1 for g in open_groups if g.kind == "exact"),
-        "near": sum(1 for g in open_groups if g.kind == "near"),
-        "leaking": sum(1 for g in open_groups if g.leaks),
-        "images": sum(len(g.open_members) for g in open_groups),
-    }
+    counts = dict.fromkeys(("exact", "near", "leaking", "images"), 0)
+    for g in groups:  # each group's copy sets once (recounted after every label change)
+        sets = g.copy_sets()
+        if not sets:
+            continue
+        if g.kind in ("exact", "near"):
+            counts[g.kind] += 1
+        counts["leaking"] += any(len({m.split for m in s if m.split}) > 1 for s in sets)
+        counts["images"] += sum(len(s) for s in sets)
+    return counts
 
 
 def keep_only(group: Group, keep: Member) -> list[str]:

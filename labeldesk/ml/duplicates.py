@@ -121,6 +121,13 @@ def copy_sets(
     further only through pictures that still have a member in use: A like B, B like C,
     B excluded leaves A and C apart (they may be different pictures). An excluded copy
     of a picture in use still stands for it."""
+    links = list(links)
+    if not links:  # an exact group, or one of copies only: the sets are the keys
+        by_key: dict[str | None, list[int]] = {}
+        for i, key in enumerate(keys):
+            if in_use[i]:
+                by_key.setdefault(key, []).append(i)
+        return list(by_key.values())
     present = sorted({keys[i] for i in range(len(keys)) if in_use[i]}, key=str)
     node = {k: n for n, k in enumerate(present)}
     parent = list(range(len(present)))
