@@ -103,7 +103,7 @@ class Group:
         alike = "" if self.kind == "exact" else f", similarity {format_similarity(self.similarity)}"
         splits = sorted({m.split or "no split" for m in self.open_members})
         if not self.is_open:
-            state = "resolved: at most one image left in use"
+            state = "resolved: no two images in use are copies"
         elif self.leaks:
             state = f"leaks: in {' and '.join(splits)}"
         else:

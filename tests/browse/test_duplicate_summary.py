@@ -73,3 +73,17 @@ def test_copy_sets_without_links_are_the_keys(keys: list[str | None], in_use: li
             by_key.setdefault(key, []).append(i)
     assert duplicates.copy_sets(keys, [], in_use) == list(by_key.values())
     assert duplicates.copy_sets(keys, iter([]), in_use) == list(by_key.values())
+
+
+def test_a_chain_resolved_by_its_middle_says_so_truly() -> None:
+    """A like B like C, B excluded: A and C stay in use, different pictures; the heading
+    must not say that at most one image is left in use."""
+    members = [
+        Member("a.png", 1, None, "train", None, "ha"),
+        Member("b.png", 2, None, "train", "excluded", "hb"),
+        Member("c.png", 3, None, "test", None, "hc"),
+    ]
+    group = Group(1, "near", 0.95, members, [("a.png", "b.png"), ("b.png", "c.png")])
+    assert not group.is_open
+    text = group.describe()
+    assert "resolved" in text and "at most one image" not in text
