@@ -53,6 +53,7 @@ class VersionsView(QWidget):
         self.versions: list[versions.DatasetVersion] = []
         self.diff_job: Job | None = None
         self.create_job: Job | None = None  # a version being recorded
+        self._closed = False  # shut down: a recording that ends later reaches no widget
         self._diff_of = ""  # the version diff_job compares
         self.last_diff: VersionDiff | None = None
 
@@ -184,19 +185,18 @@ class VersionsView(QWidget):
 
         job = Job(record, "Recording a dataset version")
         job.keep_on_close = True  # asked for: closing the project must not drop it
+        # (it outlives the page when the project closes: each slot checks _closed)
         job.finished.connect(self._created)
-        job.failed.connect(
-            lambda exc: self.error.emit(
-                str(exc) if isinstance(exc, LabelDeskError) else job.describe(exc)
-            )
-        )
-        job.ended.connect(lambda: self.create_button.setEnabled(True))
+        job.failed.connect(lambda exc: self._create_failed(job, exc))
+        job.ended.connect(self._create_ended)
         self.create_job = job
         self.create_button.setEnabled(False)
         self.message.emit(f"Recording version {name!r}…")
         return self.runner.start(job)
 
     def _created(self, made: versions.DatasetVersion) -> None:
+        if self._closed:
+            return
         self.refresh()
         self.select(made.name)
         self.message.emit(f"Version {made.name!r} records {made.images:,} images as they are now")
@@ -237,6 +237,15 @@ class VersionsView(QWidget):
         if chosen is not None:
             self.exportRequested.emit(chosen.name)
 
+    def _create_failed(self, job: Job, exc: BaseException) -> None:
+        if not self._closed:
+            self.error.emit(str(exc) if isinstance(exc, LabelDeskError) else job.describe(exc))
+
+    def _create_ended(self) -> None:
+        if not self._closed:
+            self.create_button.setEnabled(True)
+
     def shutdown(self) -> None:
+        self._closed = True
         if self.diff_job is not None:
             self.diff_job.cancel()
