@@ -77,6 +77,9 @@ class LabelingController(QObject):
         self.start = start
         self.writing: Job | None = None  # a big write under way
         self._writing_title = ""
+        # The view was shut down: a big write it let run on (Job.keep_on_close) commits
+        # after its widgets are gone, and its end must not reach them.
+        self.closed = False
         self.auto_advance = True
         self.label_actions = [
             self._grid_action("", shortcuts.sequences((key,)), self._label_nth(n))
@@ -426,13 +429,7 @@ class LabelingController(QObject):
 
         job = Job(run, title)
         job.keep_on_close = True  # the key was pressed: closing the window must not drop it
-        job.failed.connect(
-            lambda exc: (
-                failed(exc)
-                if isinstance(exc, LabelDeskError)
-                else self.error.emit(job.describe(exc))
-            )
-        )
+        job.failed.connect(lambda exc: self._write_failed(job, exc, failed))
         # Ended, not finished: a Cancel pressed once the write began does not undo it.
         job.ended.connect(lambda: self._written(job, done))
         self.writing, self._writing_title = job, title
@@ -440,9 +437,21 @@ class LabelingController(QObject):
         self.message.emit(f"{title}… (labeling keys wait for it)")
         return True
 
+    def _write_failed(
+        self, job: Job, exc: BaseException, failed: Callable[[LabelDeskError], None]
+    ) -> None:
+        if self.closed:
+            return
+        if isinstance(exc, LabelDeskError):
+            failed(exc)
+        else:
+            self.error.emit(job.describe(exc))
+
     def _written(self, job: Job, done: Callable[[Any], None]) -> None:
         if self.writing is job:
             self.writing = None
+        if self.closed:
+            return
         if job.result is not None:
             done(job.result)
         elif job.token.cancelled:

@@ -525,6 +525,7 @@ class ProjectView(QWidget):
         if self._closed:
             return
         self._closed = True
+        self.labeling.closed = True  # a big write still running reaches no widget
         self._counts_soon.cancel()
         self.rows.close()
         self.setEnabled(False)  # no more key presses reach the labeling actions
