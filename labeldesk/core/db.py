@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -344,9 +345,13 @@ class Database:
         limit = self._wait_limits.get(threading.get_ident())
         if limit is None:
             self._lock.acquire()
-        elif not self._lock.acquire(timeout=limit):
-            what = "an import, a scan or another job of this window is writing to it"
-            raise ProjectBusyError(BUSY_TEXT.format(what=what))
+        else:
+            started = time.monotonic()
+            if not self._lock.acquire(timeout=limit):
+                what = "an import, a scan or another job of this window is writing to it"
+                raise ProjectBusyError(BUSY_TEXT.format(what=what))
+            # one wait in all: what is left of it for another process's write
+            limit = max(0.001, limit - (time.monotonic() - started))
         try:
             if self._depth:  # nested: join the outer transaction
                 self._depth += 1

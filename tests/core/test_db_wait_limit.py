@@ -72,3 +72,36 @@ def test_other_threads_keep_waiting(project):
     job.join(10)
     assert len(results) == 1 and label_of(project, PATH) == "cat"
     project.db.limit_waits(None)
+
+
+def test_the_limit_is_one_wait_in_all_not_one_for_each_lock(project, monkeypatch):
+    """Waiting for this process's write, then for another process's, each up to the
+    limit, held the window twice as long as it says."""
+    import time
+
+    db = project.db
+    held, release = threading.Event(), threading.Event()
+
+    def short_write() -> None:
+        with db.write():
+            held.set()
+            release.wait(10)
+
+    other = threading.Thread(target=short_write)
+    other.start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()  # this process's write ends after 0.5 s
+    asked: list[float | None] = []
+    real_begin = db._begin
+    monkeypatch.setattr(db, "_begin", lambda limit: (asked.append(limit), real_begin(limit))[1])
+    db.limit_waits(1.0)
+    started = time.monotonic()
+    try:
+        project.set_labels({PATH: "dog"})
+    finally:
+        db.limit_waits(None)
+        other.join()
+    waited = time.monotonic() - started
+    assert len(asked) == 1 and asked[0] is not None
+    assert asked[0] <= 1.0 - waited + 0.05  # what was left, not the whole second again
+    assert label_of(project, PATH) == "dog"
