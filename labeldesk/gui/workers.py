@@ -246,6 +246,9 @@ class _JobRunnable(QRunnable):
                 _keeper().release.emit(key)
 
 
+KEPT_WRITE_WAIT_MS = 300_000  # how much longer closing waits for a person's write
+
+
 class JobRunner(QObject):
     """Owns a thread pool for long jobs, tracks running ones, cancels them on shutdown."""
 
@@ -284,6 +287,12 @@ class JobRunner(QObject):
         False if one is still running."""
         self.cancel_all()
         done = self.pool.waitForDone(timeout_ms)
+        kept = [job for job in self._jobs if job.keep_on_close and not job.executed.is_set()]
+        if not done and kept:
+            # a person's labels wait behind a job slow to stop (a training run recording
+            # its version): closing the project under them would drop them unseen
+            log.warning("waiting for %s before closing", [job.name for job in kept])
+            done = self.pool.waitForDone(KEPT_WRITE_WAIT_MS)
         if not done:
             log.warning(
                 "jobs still running after %d ms: %s", timeout_ms, [job.name for job in self.active]

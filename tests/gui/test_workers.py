@@ -156,3 +156,26 @@ def test_a_job_nobody_holds_is_freed_on_the_gui_thread_after_its_signals(qtbot):
     qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)
     assert freed_on == [gui_thread]
     assert delivered == ["late"]  # the result still arrived before the job went
+
+
+def test_shutdown_waits_on_for_a_persons_write_queued_behind_a_slow_job(qtbot):
+    """A label write queued behind a job slow to stop (a training run recording its
+    version) is not dropped when the usual wait runs out: the project would otherwise be
+    closed under it, and its labels lost unseen."""
+    release = threading.Event()
+    written: list[str] = []
+
+    def slow_to_stop(*, progress, cancel):
+        release.wait(10)  # ignores the cancel for a while
+
+    def label_write(*, progress, cancel):
+        written.append("labels")
+
+    runner = JobRunner(max_threads=1)
+    runner.start(Job(slow_to_stop, "training"))
+    write = Job(label_write, "label 500 images")
+    write.keep_on_close = True
+    runner.start(write)
+    threading.Timer(0.5, release.set).start()
+    assert runner.shutdown(timeout_ms=50)
+    assert written == ["labels"] and write.executed.is_set()
