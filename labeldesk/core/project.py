@@ -6,6 +6,7 @@ project records everything done to it. The CLI, the GUI and notebooks all use th
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -189,6 +190,24 @@ class Project(ProjectWrites):
         if digest is None or skip_reason:
             raise ProjectError(f"{rel} is not a usable image: {skip_reason}")
         return indexed_bytes(self.image_path(rel), rel, digest)
+
+    def changed_on_disk(self, image_id: int) -> bool:
+        """Whether the image's file is not as the last scan found it (another size or
+        modification time, or gone): a label given now goes to the image as indexed,
+        while the file may hold another picture by now (edited, or swapped with another
+        file) until a scan reads it. One stat; False for an image no longer indexed."""
+        rows = self.db.query(
+            "SELECT path, size, mtime_ns FROM images WHERE id = ? AND removed_at IS NULL",
+            (int(image_id),),
+        )
+        if not rows:
+            return False
+        rel, size, mtime_ns = rows[0][0], rows[0][1], rows[0][2]
+        try:
+            st = os.stat(self.image_path(rel))
+        except OSError:
+            return True
+        return st.st_size != size or st.st_mtime_ns != mtime_ns
 
     def _indexed(self, image_id: int) -> tuple[str, str | None, str | None]:
         rows = self.db.query(

@@ -59,6 +59,13 @@ class Neighbour:
     height: int = 0
 
 
+CHANGED_ON_DISK = (
+    "⚠ This file changed on disk since the last scan (edited, replaced or moved): what "
+    "you see here may not be what a label goes to. Rescan (File ▸ Rescan folder, F5) "
+    "before labeling it."
+)
+
+
 def describe_insight(
     insight: Insight | None, label: str | None, opinion: str = "", skipped: bool = False
 ) -> tuple[str, str]:
@@ -193,6 +200,13 @@ class DetailPanel(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         layout.addWidget(self.title)
+        # The file is not as the last scan found it: a key labels the image as indexed,
+        # while the file on disk may hold another picture until a scan reads it
+        self.disk_note = QLabel(CHANGED_ON_DISK)
+        self.disk_note.setWordWrap(True)
+        self.disk_note.setStyleSheet("color: #b34700;")
+        self.disk_note.hide()
+        layout.addWidget(self.disk_note)
         self.preview = ImagePreview()
         layout.addWidget(self.preview, 3)
 
@@ -325,6 +339,7 @@ class DetailPanel(QWidget):
         return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]
 
     def _clear_fields(self) -> None:
+        self.disk_note.hide()
         for value in self.fields.values():
             value.setText("–")
         for name in ("Path", "Model"):  # the last image's whole text, as a tooltip
@@ -364,6 +379,7 @@ class DetailPanel(QWidget):
         self.fields["Status"].setText(
             f"skipped: {info.skip_reason}" if info.skip_reason else info.status or "unreviewed"
         )
+        self.disk_note.setVisible(self.project.changed_on_disk(info.image_id))
         self.history.clear()
         try:
             events = self.project.history(info.path, image_id=info.image_id)
