@@ -42,7 +42,7 @@ from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
-from labeldesk.gui.workers import Job, unsaved_text
+from labeldesk.gui.workers import Job, write_failure
 
 log = logging.getLogger(__name__)
 
@@ -343,14 +343,8 @@ class LabelingController(QObject):
             return []
         try:
             return self.project.add_classes(names)  # the view syncs the classes (events)
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
-            return []
-        except Exception as exc:
-            text = unsaved_text(exc)
-            if text is None:
-                raise
-            self.error.emit(text)
+        except Exception as exc:  # refused, or locked, read-only, disk full: said
+            self.error.emit(write_failure(exc))
             return []
 
     def prompt_add_class(self) -> None:
@@ -414,10 +408,7 @@ class LabelingController(QObject):
                 failed(exc)
                 return False
             except Exception as exc:  # locked, read-only, disk full: said, not dropped
-                text = unsaved_text(exc)
-                if text is None:
-                    raise
-                self.error.emit(text)
+                self.error.emit(write_failure(exc))
                 return False
             done(result)
             return True

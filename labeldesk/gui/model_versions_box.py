@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import HistoryTable
-from labeldesk.gui.workers import Job, JobRunner, unsaved_text
+from labeldesk.gui.workers import Job, JobRunner, write_failure
 from labeldesk.ml.models import ModelVersion
 
 SHOWN_PATHS = 20  # images listed per side of a comparison
@@ -168,14 +167,8 @@ class VersionsBox(QGroupBox):
 
         try:
             pin(self.project, version_id)
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
-            return
-        except Exception as exc:
-            text = unsaved_text(exc)
-            if text is None:
-                raise
-            self.error.emit(text)
+        except Exception as exc:  # refused, or locked, read-only, disk full: said
+            self.error.emit(write_failure(exc))
             return
         self._changed()
 

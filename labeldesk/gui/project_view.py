@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
 from labeldesk.core.changes import Changes
-from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
@@ -35,7 +34,7 @@ from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
-from labeldesk.gui.workers import Job, JobRunner, Tracker, unsaved_text
+from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
@@ -312,14 +311,8 @@ class ProjectView(QWidget):
             return False
         try:
             change()
-        except LabelDeskError as exc:
-            self.error.emit(str(exc))
-            return False
-        except Exception as exc:  # locked, read-only, disk full: said, not dropped
-            text = unsaved_text(exc)
-            if text is None:
-                raise
-            self.error.emit(text)
+        except Exception as exc:  # refused, or locked, read-only, disk full: said
+            self.error.emit(write_failure(exc))
             return False
         self.message.emit(done)
         return True

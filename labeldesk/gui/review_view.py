@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.review_lists import QueueRefresh
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
-from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
@@ -35,7 +34,7 @@ from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
 from labeldesk.gui.session import OUTSIDE_CHANGES
-from labeldesk.gui.workers import Job, JobRunner, Tracker, unsaved_text
+from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes
@@ -300,10 +299,7 @@ class ReviewView(QWidget):
 
     def _failed_write(self, exc: Exception) -> None:
         """Say why a key's write failed (nothing was saved); a bug is raised."""
-        text = str(exc) if isinstance(exc, LabelDeskError) else unsaved_text(exc)
-        if text is None:
-            raise exc
-        self.error.emit(text)
+        self.error.emit(write_failure(exc))
 
     def assign_nth(self, n: int) -> None:
         self.classKeyUsed.emit()

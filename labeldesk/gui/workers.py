@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from labeldesk.core.errors import Cancelled
+from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
 
@@ -319,6 +319,18 @@ def in_app_words(message: str) -> str:
     for pattern, words in _IN_APP:
         message = pattern.sub(words, message)
     return message
+
+
+def write_failure(exc: Exception) -> str:
+    """What to say when a write on the GUI thread failed, nothing saved: a LabelDesk
+    refusal's own message, or :func:`unsaved_text` for a locked, read-only or full disk.
+    A bug is raised again."""
+    if isinstance(exc, LabelDeskError):
+        return str(exc)
+    text = unsaved_text(exc)
+    if text is None:
+        raise exc
+    return text
 
 
 def unsaved_text(exc: BaseException) -> str | None:
