@@ -310,13 +310,15 @@ def _past_copies(
     for i, h in enumerate(vectors.hashes):
         first.setdefault(h, i)
         copies[h] += 1
-    found = []
-    for h, n in copies.items():
-        if n <= k:  # a row holds its n - 1 copies and room to spare
-            continue
+    found: list[tuple[int, int, float]] = []
+    crowds = [(h, n) for h, n in copies.items() if n > k]  # others: a row holds their copies
+    if not crowds:
+        return found
+    index = search_index(project, vectors)  # looked up once (its key digests every row)
+    for h, n in crowds:
         cancel.raise_if_cancelled()
         i = first[h]
-        sims, rows = search_index(project, vectors).search(vectors.vectors[i], n + k)
+        sims, rows = index.search(vectors.vectors[i], n + k)
         for sim, r in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
             if r >= 0 and sim >= threshold and vectors.hashes[r] != h:
                 found.append((i, int(r), float(sim)))
