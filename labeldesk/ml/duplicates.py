@@ -189,11 +189,15 @@ def find_duplicates(
     max_pixel_difference: float | None = DEFAULT_PIXEL_DIFFERENCE,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    graph: NeighborGraph | None = None,
 ) -> list[DuplicateGroup]:
     """All duplicate groups, leaking ones first, then larger groups first.
 
     ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates;
     ``max_pixel_difference=None`` skips the thumbnail check (the rule before issue 10).
+    ``graph``: the kNN graph to look for near duplicates in (by default the project's,
+    computed when not cached; :func:`~labeldesk.ml.neighbors.cached_graph` gives one
+    only where it is).
     Progress counts the phases (:data:`PHASES`); a cancel raises ``Cancelled`` at the next
     check, keeping only the perceptual hashes computed so far.
     """
@@ -212,10 +216,11 @@ def find_duplicates(
     phase(0)
     fill_perceptual_hashes(project, cancel=cancel)
     phase(1)
-    try:
-        graph = neighbor_graph(project)
-    except NoEmbeddings:
-        graph = None
+    if graph is None:
+        try:
+            graph = neighbor_graph(project)
+        except NoEmbeddings:
+            graph = None
     phase(2)
     # read after the vectors: an image a scan in another process renamed meanwhile has
     # its new path here (its thumbnail is found), one removed or rewritten is left out

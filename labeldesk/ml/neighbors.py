@@ -56,11 +56,10 @@ def neighbor_graph(
     job may add vectors between two reads, and rows must line up."""
     vectors = vectors or project_vectors(project)
     cache, k = graph_cache(project, vectors, k)
-    n = len(vectors.paths)
-    cached = read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k))
-    if cached is not None:
-        return NeighborGraph(vectors, cached["sims"], cached["rows"])
-    if n > GRAPH_EXACT_MAX:  # the persistent index: trained once, reused by searches
+    graph = _read_graph(cache, vectors, k)
+    if graph is not None:
+        return graph
+    if len(vectors.paths) > GRAPH_EXACT_MAX:  # the persistent index: trained once, reused
         sims, rows = graph_from(search_index(project, vectors), vectors.vectors, k)
     else:
         sims, rows = knn_graph(vectors.vectors, k)
@@ -75,11 +74,27 @@ def graph_cache(project: Project, vectors: ProjectVectors, k: int = GRAPH_K) -> 
     return embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz", k
 
 
+def cached_graph(
+    project: Project, k: int = GRAPH_K, vectors: ProjectVectors | None = None
+) -> NeighborGraph | None:
+    """The kNN graph of the current embeddings when it is cached, else None: nothing is
+    computed (an export's leakage check looks for near copies only where a search
+    already ran). NoEmbeddings when the project has none."""
+    vectors = vectors or project_vectors(project)
+    cache, k = graph_cache(project, vectors, k)
+    return _read_graph(cache, vectors, k)
+
+
 def has_cached_graph(project: Project, vectors: ProjectVectors, k: int = GRAPH_K) -> bool:
     """Whether a usable graph for ``vectors`` is cached (nothing to compute)."""
-    cache, k = graph_cache(project, vectors, k)
+    return cached_graph(project, k, vectors) is not None
+
+
+def _read_graph(cache: Path, vectors: ProjectVectors, k: int) -> NeighborGraph | None:
+    """The graph in ``cache`` when it is one of ``vectors``' rows, k neighbours each."""
     n = len(vectors.paths)
-    return read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k)) is not None
+    cached = read_arrays(cache, ("sims", "rows"), lambda a: _graph_problem(a, n, k))
+    return None if cached is None else NeighborGraph(vectors, cached["sims"], cached["rows"])
 
 
 def save_graph(cache: Path, sims: np.ndarray, rows: np.ndarray) -> None:
