@@ -244,7 +244,8 @@ def export(
     cancel: CancelToken | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Write a curated copy; the report. ``options``: see
+    """Write a curated copy; the report (``leakage``: its val/test images with a copy in
+    its train split, a warning). ``options``: see
     :class:`~labeldesk.interop.export.ExportOptions`, with two conveniences: ``class_map``
     may be a dict (``{"kitten": "cat", "junk": None}``) or the CLI's ``"kitten=cat,junk=-"``,
     and ``make_splits`` the CLI's ``"80/10/10"``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Callable
 
 from labeldesk.cli._base import (
@@ -106,6 +107,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.interop.export_texts import (
         gif_text,
         gone_since_text,
+        leakage_text,
         left_out_text,
         missing_text,
         no_split_text,
@@ -158,6 +160,14 @@ def cmd_export(args: argparse.Namespace) -> Output:
         lines.append(statuses_not_written(report.statuses_not_written, report.format))
     if report.made_splits:
         lines.append(_made_splits_text(report.made_splits))
+    duplicates = f"`labeldesk duplicates {shlex.quote(str(args.project))}`"
+    leaks = leakage_text(
+        report,
+        see=f"{duplicates} shows the copies, leaking groups first; --json lists these images",
+        search=f"{duplicates} makes one",
+    )
+    if leaks:
+        lines.append(leaks)
     return Output(report.to_json(), "\n".join(lines))
 
 

@@ -21,6 +21,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import finish_staging, make_staging, remove_stale
 
 from . import formats  # noqa: F401  (registers every format)
+from .export_leaks import find_leakage
 from .export_names import unique_name
 from .export_target import check_target, put_in_place
 from .formats.export_paths import CLASS_FOLDERS, MODEL_COLUMNS
@@ -111,6 +112,8 @@ def export(
             sizes = report.made_splits["sizes"]
             report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}
         _count_where_written(report)
+        # a warning only: what is written stays as it is
+        report.leakage = find_leakage(project, items, report, progress=progress, cancel=cancel)
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)

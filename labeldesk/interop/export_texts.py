@@ -1,13 +1,16 @@
 """What an export's summary says beside its counts, in words, the same in the command
 line's output and the app's export dialog: what was left out, a version's images that
 are gone, statuses a format could not write, images without a split written among a
-split's, GIFs written as PNG, and what a copy of an earlier version should drop."""
+split's, GIFs written as PNG, what a copy of an earlier version should drop, and val/test
+images with a copy in train (leakage)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from labeldesk.core.display import counted
+
+from .export_leaks import NO_SEARCH
 
 if TYPE_CHECKING:
     from .writing import ExportReport
@@ -90,4 +93,34 @@ def gone_since_text(report: ExportReport) -> str:
         f"{counted(len(report.gone_since), 'image')} of version {report.since} changed or are no "
         "longer in the dataset: the manifest lists them (gone_since) for a copy of that "
         "version to drop before it takes this export's files"
+    )
+
+
+def leakage_text(report: ExportReport, *, see: str, search: str) -> str:
+    """What to tell a person about the export's val/test images that have a copy in its
+    train split ("" when it wrote no val or test image), and what was checked. ``see``:
+    where the copies are shown ("`labeldesk duplicates P` lists them"); ``search``: how
+    near duplicates get checked next time, where no search was made since the images
+    were embedded ("`labeldesk duplicates P` makes one")."""
+    leakage = report.leakage
+    if not leakage or not leakage["held_out"]:
+        return ""
+    near, why = leakage["near"], leakage["near_not_checked"]
+    if near is not None:
+        checked = "checked: exact copies and near duplicates"
+    else:
+        checked = f"checked: exact copies only, not near duplicates ({why}"
+        checked += f": {search})" if why == NO_SEARCH else ")"
+    n, held = leakage["images"], leakage["held_out"]
+    if not n:
+        return f"leakage: no val/test image ({held:,} written) has a copy in train; {checked}"
+    splits = ", ".join(f"{s} {c:,}" for s, c in leakage["per_split"].items())
+    kinds = [counted(leakage["exact"], "exact copy", "exact copies")] if leakage["exact"] else []
+    if near:
+        kinds.append(counted(near, "near duplicate"))
+    return (
+        f"leakage: {n:,} of the {counted(held, 'val/test image')} ({splits}) "
+        f"{'has' if n == 1 else 'have'} a copy in train ({', '.join(kinds)}): a model trained "
+        f"on this export would be tested on {'a picture' if n == 1 else 'pictures'} it "
+        f"trained on; {see}; {checked}"
     )

@@ -107,6 +107,8 @@ class ExportReport:
     split_implied: set[str] = field(default_factory=set)
     # ImageFolder: files written as a PNG of a GIF's first frame (torchvision reads no .gif)
     gif_as_png: list[str] = field(default_factory=list)
+    # val/test images written with a copy in the written train split (export_leaks)
+    leakage: dict[str, Any] | None = None
 
     def moved(self, old: str, new: str) -> None:
         """A format renamed a file it wrote (``old`` -> ``new``): its records follow it."""
@@ -145,6 +147,7 @@ class ExportReport:
             "since": self.since,
             "missing": self.missing,
             "made_splits": self.made_splits,
+            "leakage": self.leakage,
         }
 
 
