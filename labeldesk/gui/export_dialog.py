@@ -40,6 +40,7 @@ from labeldesk.interop.export_target import check_target
 from labeldesk.interop.export_texts import (
     gif_text,
     gone_since_text,
+    leakage_text,
     left_out_text,
     missing_text,
     no_split_text,
@@ -75,7 +76,16 @@ def report_text(report: ExportReport) -> str:
         shown = FORMAT_NAMES.get(report.format, report.format)
         said = statuses_not_written(report.statuses_not_written, report.format, shown)
         text += "\n" + capitalised(said) + "."
+    leaks = leakage_text(report, see=LEAKS_SHOWN, search=SEARCH_LEAKS)
+    if leaks:
+        text += "\n" + capitalised(leaks) + "."
     return text
+
+
+# Where the app shows the copies an export's leakage sentence counts, and how a person
+# gets near duplicates checked by the next export (Statistics searches when shown)
+LEAKS_SHOWN = "Statistics (Ctrl+T) shows the copies under Leaking groups"
+SEARCH_LEAKS = "open Statistics (Ctrl+T) once and export again"
 
 
 # What the format list shows (the command line's names in each item's tooltip)

@@ -203,3 +203,52 @@ def test_the_report_counts_failed_and_missing_images_as_left_out():
     text = report_text(report)
     assert "Left out: 3 unlabeled, 1 missing." in text
     assert "1 image of the version is gone and was not written, e.g. cat/b.png" in text
+
+
+def test_the_report_says_which_val_and_test_images_have_a_copy_in_train(qtbot, tmp_path):
+    """The same sentence as the command line's, pointing at Statistics' leaking groups."""
+    import shutil
+
+    from helpers import make_imagefolder
+
+    from labeldesk.core.create import create_and_index
+
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    shutil.copy(root / "train/cat/cat0.jpg", root / "test/cat/copy.jpg")
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    widget = ExportDialog(project)
+    qtbot.addWidget(widget)
+    widget.show()
+    try:
+        widget.folder.setText(str(tmp_path / "out"))
+        run_export(qtbot, widget)
+        assert widget.report is not None, widget.message.text()
+        text = widget.message.text()
+        assert (
+            "\nLeakage: 1 of the 9 val/test images (test 1) has a copy in train (1 exact copy): "
+            "a model trained on this export would be tested on a picture it trained on; "
+            "Statistics (Ctrl+T) shows the copies under Leaking groups; checked: exact copies "
+            "only, not near duplicates (the images have no embeddings)."
+        ) in text
+        assert (tmp_path / "out/test/cat/copy.jpg").is_file()  # written all the same
+    finally:
+        widget.shutdown()
+        project.close()
+
+
+def test_the_report_says_how_to_get_near_duplicates_checked():
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.export_leaks import NO_SEARCH
+    from labeldesk.interop.writing import ExportReport
+
+    leakage = {
+        "checked": ["exact"], "images": 0, "exact": 0, "near": None,
+        "near_not_checked": NO_SEARCH, "per_split": {}, "held_out": 30, "paths": [],
+    }  # fmt: skip
+    text = report_text(ExportReport("/tmp/out", "imagefolder", written=90, leakage=leakage))
+    assert text.endswith(
+        "\nLeakage: no val/test image (30 written) has a copy in train; checked: exact copies "
+        "only, not near duplicates (no duplicate search since the images were last embedded: "
+        "open Statistics (Ctrl+T) once and export again)."
+    )
