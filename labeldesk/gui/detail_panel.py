@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import ImageInfo, Insight
 from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.image_lookup import present
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.image_display import ImageLoader
@@ -63,6 +64,14 @@ CHANGED_ON_DISK = (
     "⚠ This file changed on disk since the last scan (edited, replaced or moved): what "
     "you see here may not be what a label goes to. Rescan (File ▸ Rescan folder, F5) "
     "before labeling it."
+)
+# A scan (this window's, or one in a terminal not read yet) found the image's file gone:
+# a key on it writes nothing, and its old path may hold another file by now.
+NO_LONGER_IN_PROJECT = "This image is no longer in the project"
+GONE_NOTE = (
+    "⚠ This image is no longer in the project: a scan found its file gone (deleted, or "
+    "moved out of the image folder). Keys do nothing to it; it leaves the list once the "
+    "scan is read."
 )
 
 
@@ -179,8 +188,10 @@ class DetailPanel(QWidget):
         self.project = project
         self.loader = loader
         self._shown = ""  # the path whose preview is wanted ("" for none)
+        self._shown_id: int | None = None  # the image shown (None: none, or several)
         self.previews = ImageLoader(project, parent=self)  # decoded off the GUI thread
         self.previews.loaded.connect(self._show_preview)
+        self.previews.gone.connect(self._preview_gone)
 
         body = _Body()  # in a scroll area: a short window scrolls it, not cuts its lines
         scroll = QScrollArea()
@@ -346,7 +357,7 @@ class DetailPanel(QWidget):
             self.fields[name].setToolTip("")
 
     def show_none(self) -> None:
-        self._shown = ""
+        self._shown, self._shown_id = "", None
         self.title.setText("No image selected")
         self.preview.set_pixmap(None, "Select an image to see it here")
         self._clear_fields()
@@ -355,7 +366,7 @@ class DetailPanel(QWidget):
 
     def show_many(self, labels: list[str | None]) -> None:
         """Summarise a multi-selection: how many of each label it holds."""
-        self._shown = ""
+        self._shown, self._shown_id = "", None
         self.title.setText(f"{len(labels):,} images selected")
         counts = Counter(label or "unlabeled" for label in labels)
         summary = ", ".join(f"{name}: {n:,}" for name, n in counts.most_common(6))
@@ -368,7 +379,7 @@ class DetailPanel(QWidget):
         self.neighbours.clear()
 
     def show_image(self, info: ImageInfo) -> None:
-        self._shown = info.path
+        self._shown, self._shown_id = info.path, info.image_id
         self.title.setText(Path(info.path).name)
         self.fields["Path"].setText(info.path)
         self.fields["Path"].setToolTip(info.path)
@@ -379,7 +390,9 @@ class DetailPanel(QWidget):
         self.fields["Status"].setText(
             f"skipped: {info.skip_reason}" if info.skip_reason else info.status or "unreviewed"
         )
-        self.disk_note.setVisible(self.project.changed_on_disk(info.image_id))
+        gone = not self._in_project(info.image_id)
+        self.disk_note.setText(CHANGED_ON_DISK)
+        self.disk_note.setVisible(not gone and self.project.changed_on_disk(info.image_id))
         self.history.clear()
         try:
             events = self.project.history(info.path, image_id=info.image_id)
@@ -388,15 +401,37 @@ class DetailPanel(QWidget):
             self._show_history([str(exc)])
         self._show_history([describe_event(e) for e in events] or ["No label changes yet"])
         cached = self.previews.cached(info.path, PREVIEW_MAX_SIDE)
-        if cached is not None:
+        if gone:
+            self._show_gone()
+        elif cached is not None:
             self._show_preview(info.path, cached)
         else:
             self.preview.set_pixmap(None, "Loading…")
             self.previews.request([info.path], PREVIEW_MAX_SIDE, {info.path: info.image_id})
 
+    def recheck(self) -> None:
+        """A scan ended (here or elsewhere): if it removed the image shown, say so now;
+        the list drops it once it has re-read the scan (seconds for a big project)."""
+        if self._shown_id is not None and not self._in_project(self._shown_id):
+            self._show_gone()
+
+    def _in_project(self, image_id: int) -> bool:
+        """One row looked up by id: cheap enough for each selection."""
+        return bool(present(self.project, [image_id]))
+
+    def _show_gone(self) -> None:
+        self.disk_note.setText(GONE_NOTE)
+        self.disk_note.show()
+        self.preview.set_pixmap(None, NO_LONGER_IN_PROJECT)
+
     def shutdown(self) -> None:
-        self._shown = ""
+        self._shown, self._shown_id = "", None
         self.previews.shutdown()
+
+    @Slot(str)
+    def _preview_gone(self, path: str) -> None:
+        if path == self._shown:  # a scan removed it after it was selected
+            self._show_gone()
 
     @Slot(str, QImage)
     def _show_preview(self, path: str, image: QImage) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, S
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from labeldesk.core.image_lookup import present
 from labeldesk.core.imageio import load_rgb
 from labeldesk.gui.thumbnails import pil_to_qimage
 
@@ -21,13 +22,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def where_now(project: Project, path: str, image_id: int | None) -> str:
+def where_now(project: Project, path: str, image_id: int | None) -> str | None:
     """Where the image a view shows at ``path`` (``image_id``) is now: a scan may have
     moved it since the view read its path, and a key acts on it by id, not on the
-    picture that took its old path."""
+    picture that took its old path. None when a scan found it gone: its old path may
+    hold another file by now (one moved or copied there), never to be shown as it."""
     if image_id is None:
         return path
-    return next(iter(project.paths_of([image_id])), path)
+    found = present(project, [image_id]).get(int(image_id))
+    return found.path if found is not None else None
 
 
 def load_image(project: Project, path: str, max_side: int | None = None) -> QImage:
@@ -54,11 +57,14 @@ class ImageLoader(QObject):
     :meth:`request` names the image wanted now and the ones likely next; a load no
     longer wanted when its turn comes is skipped, so fast key presses never queue up
     decoding work. ``loaded`` delivers each image on the GUI thread. A cached image
-    decoded smaller than a later request needs (the window grew) is decoded again.
+    decoded smaller than a later request needs (the window grew) is decoded again. An
+    image asked for by id that a scan has removed is not loaded: ``gone`` says so.
     """
 
     loaded = Signal(str, QImage)  # path, pixels (null when nothing could be read)
-    _delivered = Signal(str, QImage, int, bool, int)  # path, pixels, side, skipped, generation
+    gone = Signal(str)  # path: the image shown there is no longer in the project
+    # path, pixels, side, skipped, generation, gone
+    _delivered = Signal(str, QImage, int, bool, int, bool)
 
     def __init__(self, project: Project, cache_size: int = 8, parent: QObject | None = None):
         super().__init__(parent)
@@ -114,8 +120,10 @@ class ImageLoader(QObject):
         self._wanted = frozenset()
         self._pool.waitForDone(5000)
 
-    @Slot(str, QImage, int, bool, int)
-    def _store(self, path: str, image: QImage, side: int, skipped: bool, generation: int) -> None:
+    @Slot(str, QImage, int, bool, int, bool)
+    def _store(
+        self, path: str, image: QImage, side: int, skipped: bool, generation: int, gone: bool
+    ) -> None:
         self._in_flight.discard(path)
         if self._closed:
             return
@@ -126,6 +134,9 @@ class ImageLoader(QObject):
                 self._pool.start(
                     _LoadTask(self, path, self._side, self._generation, self._ids.get(path))
                 )
+            return
+        if gone:  # nothing cached: a later request looks again
+            self.gone.emit(path)
             return
         self._cache[path] = (image, side)
         self._cache.move_to_end(path)
@@ -146,13 +157,14 @@ class _LoadTask(QRunnable):
     def run(self) -> None:
         loader = self._loader
         skipped = self._path not in loader._wanted  # the person moved on before its turn
-        if skipped:
-            image = QImage()
-        else:
+        image, gone = QImage(), False
+        if not skipped:
             path = where_now(loader.project, self._path, self._image_id)
-            image = load_image(loader.project, path, self._max_side)
+            gone = path is None
+            if path is not None:
+                image = load_image(loader.project, path, self._max_side)
         # Queued to the GUI thread (the loader lives there), which owns the cache.
-        loader._delivered.emit(self._path, image, self._max_side, skipped, self._generation)
+        loader._delivered.emit(self._path, image, self._max_side, skipped, self._generation, gone)
 
 
 def fit_pixmap(image: QImage, size: QSize) -> QPixmap:

@@ -334,6 +334,7 @@ class ProjectView(QWidget):
         if self._closed or self.model.catalog is None:
             return
         if changes.all_images:  # a scan: re-read in the background, keeping the place
+            self.detail.recheck()  # an image it removed is said gone now, not after that
             self.fill_in()
             return
         if changes.classes_changed:
