@@ -79,7 +79,7 @@ COLD = {
     "knn": ("ivf-*", "*.index", "*.faiss"),
     "dups": ("knn-*.npz",),
     "preds": ("predictions-*.npz",),
-    "map": ("map-*.npy",),
+    "map": ("map-*.np[yz]",),
 }
 
 

@@ -1,7 +1,10 @@
 """2-D maps of the project's embeddings (UMAP, or PCA as a fast fallback).
 
 A map is computed once per embedding version and method and cached next to the vectors
-(``embeddings/<key>/map-<method>-<digest>.npy``), so reopening the map view is instant.
+(``embeddings/<key>/map-<method>-<version>.npz``) with the content (hash) of each image
+it placed, so reopening the map view is instant, and a rescan does not fit it again: a
+moved or renamed image keeps its point, removed images just leave it. Only images
+embedded since (not placed yet) make it fit again.
 ``umap`` is imported inside its method: the import alone takes seconds.
 
 A UMAP fit (numba compiles on first use: 15-25 s) cannot be interrupted from inside, so
@@ -11,6 +14,7 @@ terminates when the cancel token fires; closing the window never waits for a fit
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import tempfile
 import warnings
@@ -28,8 +32,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from labeldesk.core.vocab import class_codes
 
 from .cachefiles import read_arrays, replace_versions, rows_of
-from .neighbors import version_digest
-from .store import ProjectVectors, embeddings_dir, project_vectors
+from .store import EmbeddedImages, ProjectVectors, embedded_images, embeddings_dir, project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -174,10 +177,86 @@ def fit_vectors(method: str, vectors: np.ndarray, seed: int, cancel: CancelToken
     return fit(np.asarray(vectors, dtype=np.float32), seed)  # fast (PCA): not worth a process
 
 
-def map_cache_path(project: Project, vectors: ProjectVectors, method: str) -> Path:
-    """Where the ``method`` map of this embedding version is cached."""
-    digest = version_digest(vectors, 0)
-    return embeddings_dir(project) / vectors.key / f"map-{method}-{digest}.npy"
+def map_cache_path(project: Project, images: EmbeddedImages | ProjectVectors, method: str) -> Path:
+    """Where the ``method`` map of this embedding version (model and store) is cached."""
+    version = hashlib.sha1(f"{images.key}:{images.generation}".encode()).hexdigest()[:16]
+    return embeddings_dir(project) / images.key / f"map-{method}-{version}.npz"
+
+
+def _contents(hashes: list[str]) -> np.ndarray:
+    """Content hashes as a NumPy bytes array (sortable, searchable)."""
+    return np.array([bytes.fromhex(h) for h in hashes], dtype=bytes)
+
+
+def _cache_problem(arrays: dict[str, np.ndarray]) -> str | None:
+    content, xy = arrays["content"], arrays["xy"]
+    if content.ndim != 1 or content.dtype.kind != "S" or not len(content):
+        return f"content of dtype {content.dtype} and shape {content.shape}"
+    if not (content[1:] > content[:-1]).all():
+        return "content not sorted"
+    return rows_of(xy, len(content), 2, "f")
+
+
+def _placed_at(content: np.ndarray, xy: np.ndarray, hashes: list[str]) -> np.ndarray | None:
+    """The position of each image (``hashes``) on a map of ``content`` (sorted) at
+    ``xy``; None when the map lacks one (embedded since it was fitted)."""
+    wanted = _contents(hashes)
+    at = np.minimum(np.searchsorted(content, wanted), len(content) - 1)
+    if not np.array_equal(content[at], wanted):
+        return None
+    return np.asarray(xy[at], dtype=np.float32)
+
+
+def _fitted(
+    project: Project, method: str, cancel: CancelToken
+) -> tuple[ProjectVectors, np.ndarray]:
+    """Fit the map of every embedded image now and cache it by content."""
+    vectors = project_vectors(project)  # (the images read again: some may be embedded since)
+    n = len(vectors.paths)
+    if n > MAP_FIT_MAX:
+        from .projection_sample import fit_on_sample
+
+        xy = fit_on_sample(method, vectors.vectors, SEED, cancel, fit_vectors, MAP_FIT_MAX)
+    else:
+        xy = fit_vectors(method, vectors.vectors, SEED, cancel)
+    xy = np.asarray(xy, dtype=np.float32).reshape(n, 2)
+    cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
+    content, first = np.unique(_contents(vectors.hashes), return_index=True)
+    xy = xy[first]  # copies of one picture share the first one's point
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, content=content, xy=xy)
+
+    # one version per method is enough (and the .npy maps of earlier versions go)
+    replace_versions(map_cache_path(project, vectors, method), f"map-{method}-*.np[yz]", write)
+    placed = _placed_at(content, xy, vectors.hashes)
+    assert placed is not None
+    return vectors, placed
+
+
+def placed_images(
+    project: Project,
+    method: str = DEFAULT_METHOD,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[EmbeddedImages | ProjectVectors, np.ndarray]:
+    """Every embedded image (ids, paths, contents) and its 2-D position, float32 (N, 2):
+    read from the cached map when it placed them all (no vector is read then), else
+    fitted. See :func:`project_2d`."""
+    if method not in METHODS:
+        raise ValueError(f"unknown projection {method!r}; choose from {sorted(METHODS)}")
+    cancel = cancel or CancelToken()
+    progress(Progress(0, 1, "computing the map…"))
+    images: EmbeddedImages | ProjectVectors = embedded_images(project)
+    cached = read_arrays(map_cache_path(project, images, method), ("content", "xy"), _cache_problem)
+    xy = None if cached is None else _placed_at(cached["content"], cached["xy"], images.hashes)
+    if xy is None:
+        cancel.raise_if_cancelled()
+        images, xy = _fitted(project, method, cancel)
+    progress(Progress(1, 1, "computing the map…"))
+    return images, xy
 
 
 def project_2d(
@@ -192,34 +271,8 @@ def project_2d(
     Raises :class:`~labeldesk.ml.errors.NoEmbeddings` when nothing is embedded yet and
     :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` fires before the fit ends.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown projection {method!r}; choose from {sorted(METHODS)}")
-    cancel = cancel or CancelToken()
-    progress(Progress(0, 1, "computing the map…"))
-    vectors = project_vectors(project)
-    paths = vectors.paths
-    cache = map_cache_path(project, vectors, method)
-    cached = read_arrays(cache, ("xy",), lambda a: rows_of(a["xy"], len(paths), 2, "f"))
-    if cached is not None:
-        progress(Progress(1, 1, "computing the map…"))
-        return paths, cached["xy"].astype(np.float32, copy=False)
-    cancel.raise_if_cancelled()
-    if len(paths) > MAP_FIT_MAX:
-        from .projection_sample import fit_on_sample
-
-        xy = fit_on_sample(method, vectors.vectors, SEED, cancel, fit_vectors, MAP_FIT_MAX)
-    else:
-        xy = fit_vectors(method, vectors.vectors, SEED, cancel)
-    xy = np.asarray(xy, dtype=np.float32).reshape(len(paths), 2)
-    cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            np.save(f, xy)
-
-    replace_versions(cache, f"map-{method}-*.npy", write)  # one version per method is enough
-    progress(Progress(1, 1, "computing the map…"))
-    return paths, xy
+    images, xy = placed_images(project, method, progress=progress, cancel=cancel)
+    return images.paths, xy
 
 
 @dataclass
@@ -228,6 +281,7 @@ class MapPoints:
     xy: np.ndarray  # float32 (N, 2)
     labels: np.ndarray  # class index per point, -1 unlabeled
     classes: list[str]
+    ids: np.ndarray  # image id per point (a point stays its image's when the file moves)
 
 
 def map_points(
@@ -238,11 +292,29 @@ def map_points(
     cancel: CancelToken | None = None,
 ) -> MapPoints:
     """The 2-D map with each point's class index (-1: unlabeled), for the map view."""
-    paths, xy = project_2d(project, method, progress=progress, cancel=cancel)
+    images, xy = placed_images(project, method, progress=progress, cancel=cancel)
     frame = image_frame(project)
     classes = frame.attrs["classes"]  # read with the labels
-    labels = class_codes(frame.set_index("path")["label"].reindex(paths), classes)
-    return MapPoints(paths, xy, labels, classes)
+    labels = class_codes(frame["label"].reindex(images.ids), classes)
+    return MapPoints(images.paths, xy, labels, classes, images.ids)
+
+
+def map_change(before: MapPoints | None, after: MapPoints) -> str:
+    """How the map ``after`` (read again) differs from ``before``: "same" (nothing to
+    redraw), "kept" (the images on both are where they were: some added, removed, moved
+    to another path or labeled otherwise), or "new" (fitted again, or a first map)."""
+    if before is None:
+        return "new"
+    if (
+        before.classes == after.classes
+        and before.paths == after.paths
+        and np.array_equal(before.ids, after.ids)
+        and np.array_equal(before.labels, after.labels)
+        and np.array_equal(before.xy, after.xy)
+    ):
+        return "same"
+    _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
+    return "kept" if len(a) and np.array_equal(before.xy[a], after.xy[b]) else "new"
 
 
 def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:

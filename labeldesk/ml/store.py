@@ -22,6 +22,8 @@ from .errors import NoEmbeddings
 from .vectors import UnreadableIdentity, VectorStore
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from labeldesk.core.project import Project
 
 SPEC_NAME = "spec.json"
@@ -197,7 +199,23 @@ class ProjectVectors:
             raise KeyError(path) from None
 
 
-def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
+@dataclass
+class EmbeddedImages:
+    """Which usable images have a vector, without reading any vector: enough to find a
+    cache computed from them (the map's)."""
+
+    ids: np.ndarray  # image ids
+    paths: list[str]
+    hashes: list[str]
+    key: str
+    generation: int
+
+
+def _embedded(
+    project: Project, key: str | None
+) -> tuple[VectorStore, list[sqlite3.Row], np.ndarray, int]:
+    """The store, the usable images that have a vector (rows by path), their rows in the
+    store, and how many usable images have none."""
     store = current_store(project, key)
     rows = usable_images(project.db)
     if store.damaged:
@@ -209,16 +227,33 @@ def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     keep = np.flatnonzero(found >= 0)
     if len(keep) == 0:
         raise NoEmbeddings(f"no embeddings yet: run `labeldesk embed {project.path}` first")
-    picked = [rows[i] for i in keep]
+    return store, [rows[i] for i in keep], found[keep], len(rows) - len(keep)
+
+
+def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
+    store, picked, rows, missing = _embedded(project, key)
     return ProjectVectors(
         ids=np.array([r[0] for r in picked], dtype=np.int64),
         paths=[r[1] for r in picked],
         hashes=[r[2] for r in picked],
         labels=[r[3] for r in picked],
         splits=[r[4] for r in picked],
-        vectors=_gather_shared(store, found[keep], _dtype_for(len(keep), store.dim)),
+        vectors=_gather_shared(store, rows, _dtype_for(len(rows), store.dim)),
         key=store.folder.name,
-        missing=len(rows) - len(keep),
+        missing=missing,
+        generation=store.generation,
+    )
+
+
+def embedded_images(project: Project, key: str | None = None) -> EmbeddedImages:
+    """The images :func:`project_vectors` would return, in the same order, but no
+    vector read (at 1M images, after a removal, reading them copies 2.4 GB)."""
+    store, picked, _, _ = _embedded(project, key)
+    return EmbeddedImages(
+        ids=np.array([r[0] for r in picked], dtype=np.int64),
+        paths=[r[1] for r in picked],
+        hashes=[r[2] for r in picked],
+        key=store.folder.name,
         generation=store.generation,
     )
 

@@ -40,7 +40,7 @@ def test_one_2d_point_per_embedded_image(clustered):
 def test_second_call_reads_the_cache(clustered, monkeypatch):
     paths, xy = project_2d(clustered, "pca")
     key = project_vectors(clustered).key
-    assert len(list((embeddings_dir(clustered) / key).glob("map-pca-*.npy"))) == 1
+    assert len(list((embeddings_dir(clustered) / key).glob("map-pca-*.npz"))) == 1
 
     def fail(vectors, seed):
         raise AssertionError("recomputed instead of reading the cache")
@@ -93,7 +93,7 @@ def test_isolated_fit_returns_the_child_result_and_caches_it(clustered, monkeypa
     assert xy.dtype == np.float32 and xy.shape == (len(paths), 2)
     np.testing.assert_allclose(xy, vectors.vectors[:, :2] * 2.0, rtol=1e-6)
     key = vectors.key
-    assert len(list((embeddings_dir(clustered) / key).glob("map-umap-*.npy"))) == 1
+    assert len(list((embeddings_dir(clustered) / key).glob("map-umap-*.npz"))) == 1
     assert not multiprocessing.active_children()
 
     def fail(vectors, seed):
@@ -128,7 +128,7 @@ def test_cancel_during_a_slow_fit_returns_at_once(clustered, monkeypatch, tmp_pa
     with pytest.raises(ProcessLookupError):
         os.kill(child_pid, 0)  # the child is gone, not left fitting in the background
     key = project_vectors(clustered).key
-    assert not list((embeddings_dir(clustered) / key).glob("map-umap-*.npy"))
+    assert not list((embeddings_dir(clustered) / key).glob("map-umap-*.npz"))
 
 
 def test_a_fit_that_raises_in_the_child_is_reported(clustered, monkeypatch):
