@@ -5,7 +5,12 @@ or a free-form lasso selection emits its paths. One pixel-mode ScatterPlotItem w
 small brush palette keeps 100k points interactive.
 
 With ``catalog_source`` (the browser's catalog) "what the model thinks" is read from the
-catalog, so the map's colours name the class the detail panel and tooltips name."""
+catalog, so the map's colours name the class the detail panel and tooltips name.
+
+A map on screen follows the project (:meth:`MapView.project_changed`: a scan, labels, new
+embeddings): the points are read again in the background, where the cached map places
+moved images where they were and drops removed ones; only images embedded since make it
+fit again (see :mod:`labeldesk.ml.projection`). A hidden map is read again when shown."""
 
 from __future__ import annotations
 
@@ -34,9 +39,10 @@ from labeldesk.core.project import Project
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.gui.workers import Job, JobRunner
-from labeldesk.ml.projection import MapPoints, map_points, point_values
+from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values
 
 COMPUTING = "computing the map…"
+UPDATING = "updating the map…"
 COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
 SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
 HOVER_RADIUS_PX = 8
@@ -79,6 +85,8 @@ class MapView(QWidget):
         self.data: MapPoints | None = None
         self.job: Job | None = None
         self._job_key: str | None = None  # None: the job computes the map itself
+        self._again = False  # changed while a map job ran: read once more after it
+        self._selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
         self.selected: list[str] = []
         self._tree: cKDTree | None = None
         self._extra: dict[str, np.ndarray] = {}  # colour key -> per-point values
@@ -146,27 +154,45 @@ class MapView(QWidget):
         if not self._closed:
             self._start(None)
 
-    def _start(self, key: str | None) -> None:
+    def project_changed(self) -> None:
+        """The project changed (a scan, a label, new embeddings): on screen, read the map
+        again in the background now, keeping the view where it is; hidden, nothing (the
+        page reads it when shown). A change while a read runs is read after it."""
+        if self._closed or not self.isVisible():
+            return
+        if self.job is not None and self._job_key is None:
+            self._again = True  # it may have read before the change
+            return
+        self._start(None, following=True)
+
+    def _start(self, key: str | None, following: bool = False) -> None:
         """Run the map (``key`` None) or one colouring's values as the background job."""
         if self.job is not None:
             self.job.cancel()  # only the newest job counts
         project, method, paths = self.project, self.method, self.data.paths if self.data else []
+        before = self.data
 
         def compute(*, progress: Any, cancel: Any) -> Any:
             if key is not None:
                 return point_values(project, paths, key)
-            return map_points(project, method, progress=progress, cancel=cancel)
+            points = map_points(project, method, progress=progress, cancel=cancel)
+            return points, map_change(before, points)  # compared here, not on the GUI thread
 
         job = Job(compute, "Map")
         job.finished.connect(self._computed)
         job.failed.connect(self._job_failed)  # (a lambda hid the sender: the failure was
         # dropped as an old job's, and the spinner stayed for good)
         job.cancelled.connect(self._cancelled)
+        job.ended.connect(self._ended)
         self.job, self._job_key = job, key
-        self._set_busy(True, COMPUTING if key is None else f"computing {COLOR_BY[key].lower()}…")
+        if key is None:
+            self._again = False
+        busy = UPDATING if following and self.data is not None else COMPUTING
+        self._set_busy(True, busy if key is None else f"computing {COLOR_BY[key].lower()}…")
         self.runner.start(job)
 
     def cancel(self) -> None:
+        self._again = False
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 
@@ -185,19 +211,44 @@ class MapView(QWidget):
     def _computed(self, result: Any) -> None:
         if not self._current():
             return
-        if isinstance(result, MapPoints):
-            self.data = result
-            self._extra.clear()
-            self._tree = cKDTree(result.xy) if len(result.paths) else None
-            self.highlight.setData(x=[], y=[])
-        elif self._job_key is not None:
+        change = "values"
+        if self._job_key is None:
+            points, change = result
+            if change != "same":  # "same": read again after a change that is not its
+                self._set_points(points, keep_view=change == "kept")
+        else:
             self._extra[self._job_key] = result
         assert self.data is not None
         self._set_busy(False, f"{len(self.data.paths):,} images")
-        self.recolor()
-        if isinstance(result, MapPoints):
-            self.viewbox.autoRange(padding=0.03)
+        key = self.color_by.currentData()
+        if change != "same" or (key != "label" and key not in self._extra):
+            self.recolor()  # (a colouring job the read cancelled starts again)
+        if self._job_key is None:
             self.mapReady.emit()
+
+    def _set_points(self, points: MapPoints, keep_view: bool) -> None:
+        """Show ``points``. ``keep_view``: the images on both maps are where they were
+        (read again after a scan or a label): the zoom stays, and the selection keeps
+        the images still on the map; else the view fits the new map."""
+        before, self.data = self.data, points
+        self._extra.clear()
+        self._tree = cKDTree(points.xy) if len(points.paths) else None
+        self.hovered = None
+        self.hover_card.hide()
+        kept = np.empty(0, dtype=np.int64)
+        if keep_view and before is not None and len(self._selected_rows):
+            kept = np.flatnonzero(np.isin(points.ids, before.ids[self._selected_rows]))
+        self._selected_rows = kept
+        self.selected = [points.paths[i] for i in kept]
+        self.highlight.setData(x=points.xy[kept, 0], y=points.xy[kept, 1])
+        if not keep_view:
+            self.viewbox.autoRange(padding=0.03)
+
+    @Slot()
+    def _ended(self) -> None:
+        """A map job ended: once more if the project changed while it read."""
+        if self._again and self.job is None and not self._closed:
+            self._start(None, following=True)
 
     @Slot(object)
     def _job_failed(self, exc: BaseException) -> None:
@@ -292,6 +343,7 @@ class MapView(QWidget):
     def _select(self, inside: np.ndarray) -> None:
         assert self.data is not None
         x, y = self.data.xy.T
+        self._selected_rows = np.asarray(inside, dtype=np.int64)
         self.selected = [self.data.paths[i] for i in inside]
         self.highlight.setData(x=x[inside], y=y[inside])
         self.status.setText(f"{len(self.selected):,} of {len(self.data.paths):,} images selected")
@@ -319,14 +371,16 @@ class MapView(QWidget):
             self.hover_card.hide()
             return
         card, path = self.hover_card, self.data.paths[row]
+        image_id = int(self.data.ids[row])
         if path != self.hovered:
             self.hovered = path
             label = int(self.data.labels[row])
             text = f"{path}<br>{self.data.classes[label] if label >= 0 else 'unlabeled'}"
             text += self._hover_model_text(row)
-            try:
-                text = f"<img src='{self.project.thumbnail(path)}' height='128'><br>{text}"
-            except Exception as exc:  # a broken or moved file: show the path and why
+            try:  # by id: the path may hold another image by now (a scan not read yet)
+                thumbnail = self.project.thumbnail_of(image_id)
+                text = f"<img src='{thumbnail}' height='128'><br>{text}"
+            except Exception as exc:  # gone from the project, a broken file: say why
                 text += f"<br>({exc})"
             card.setText(f"<div align='center'>{text}</div>")
             card.adjustSize()

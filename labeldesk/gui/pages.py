@@ -125,7 +125,7 @@ class ProjectPages:
                 lambda paths: shell.show_selection(paths, "selected on the map")
             )
         self.map.refresh()  # cached per embedding version: instant after the first time
-        self.shell.show_page(self.map)
+        self.shell.show_page(self.map)  # (on screen it follows changes itself: _changed)
 
     def show_drift(self) -> None:
         session = self.session
@@ -199,7 +199,10 @@ class ProjectPages:
             self.map.insights_changed()
 
     def _changed(self, changes: Changes) -> None:
-        """A write anywhere: Statistics follows at once when shown, else on its next show."""
+        """A write anywhere: Statistics and the map follow at once when shown, else on
+        their next show."""
+        if self.map is not None:
+            self.map.project_changed()  # (hidden: nothing, it reads the map when shown)
         if self.stats is None:
             return
         from labeldesk.gui.session import OUTSIDE_CHANGES
@@ -222,6 +225,8 @@ class ProjectPages:
     def _job_ended(self) -> None:
         """An exclusive job (a scan, embedding, training) ended: what it made may be new."""
         self._mark_stale("all")
+        if self.map is not None:
+            self.map.project_changed()  # new embeddings: placed on the map
         if self.training is not None:
             self.training.update_start()  # a head can train once embeddings exist
         if self.drift is not None:

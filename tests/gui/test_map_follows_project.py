@@ -1,0 +1,130 @@
+"""The embedding map on screen follows the project as the browser and Statistics do: it
+stayed as it was until the page was left and shown again, so after a rescan it still
+showed (and selected) removed images and moved ones under their old paths, kept the old
+label colours, and never showed images embedded meanwhile."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from helpers import write_image
+from ml.fake_embeddings import DIM
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush
+
+from labeldesk.gui.map_view import MapView
+from labeldesk.gui.tile_delegate import class_color
+from labeldesk.ml import child_jobs, projection
+from labeldesk.ml.embed import EmbedReport
+from labeldesk.ml.store import current_store
+from labeldesk.ml.vectors import VectorStore
+
+MOVED, TO = "train/ant/ant3.png", "train/bee/zz-was-ant3.png"
+GONE = "train/cow/cow4.png"
+NEW = "_unlabeled/new.png"
+
+
+@pytest.fixture
+def fits(monkeypatch) -> list[int]:
+    """UMAP stands in as PCA, in this process; how many images each fit placed."""
+    placed: list[int] = []
+    pca = projection.METHODS["pca"]
+
+    def fit(vectors, seed):
+        placed.append(len(vectors))
+        return pca(vectors, seed)
+
+    monkeypatch.setitem(projection.METHODS, "umap", fit)
+    monkeypatch.setattr(projection, "ISOLATED", set())
+    return placed
+
+
+@pytest.fixture
+def shown_map(qtbot, window, clustered, fits) -> MapView:
+    project, _ = clustered
+    assert window.open_project(project.path)
+    window.show_map()
+    widget = window.pages.map
+    assert widget is not None
+    qtbot.waitUntil(lambda: widget.data is not None and widget.job is None, timeout=15000)
+    assert fits == [len(widget.data.paths)]
+    return widget
+
+
+def positions(widget: MapView) -> dict[str, tuple[float, float]]:
+    data = widget.data
+    return {p: (float(x), float(y)) for p, (x, y) in zip(data.paths, data.xy, strict=True)}
+
+
+def colour_of(widget: MapView, path: str) -> str:
+    row = widget.data.paths.index(path)
+    return QBrush(widget.scatter.data["brush"][row]).color().name()
+
+
+def test_after_a_rescan_removed_images_leave_the_map_and_moved_ones_keep_their_point(
+    qtbot, window, clustered, shown_map, fits
+):
+    widget, (project, _) = shown_map, clustered
+    moved_id = project.ids_for([MOVED])[MOVED]
+    before = positions(widget)
+    gone_x, gone_y = before[GONE]
+    os.rename(project.root / MOVED, project.root / TO)
+    (project.root / GONE).unlink()
+    job = window.rescan()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: GONE not in widget.data.paths, timeout=15000)
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    expected = {TO if p == MOVED else p: xy for p, xy in before.items() if p != GONE}
+    assert positions(widget) == expected  # each image where it was: the view stays
+    data = widget.data
+    assert data.paths[list(data.ids).index(moved_id)] == TO  # the same image
+    assert len(widget.scatter.data) == len(data.paths)
+    assert fits == [len(before)]  # read from the cached map: not fitted again
+    widget.select_rect(QRectF(gone_x - 1e-4, gone_y - 1e-4, 2e-4, 2e-4))  # where it was
+    assert GONE not in widget.selected
+
+
+def test_labels_changed_while_the_map_is_shown_recolour_it(qtbot, window, shown_map):
+    widget = shown_map
+    assert colour_of(widget, MOVED) == class_color(0).name()  # ant
+    window.session.project.set_label(MOVED, "cow")  # as a key, an undo or a class edit
+    cow = class_color(widget.data.classes.index("cow")).name()
+    qtbot.waitUntil(lambda: colour_of(widget, MOVED) == cow, timeout=15000)
+
+
+def test_images_embedded_while_the_map_is_shown_appear_on_it(
+    qtbot, window, clustered, shown_map, fits, monkeypatch
+):
+    widget, (project, _) = shown_map, clustered
+    write_image(project.root / NEW, size=(8, 8), fmt="PNG", seed=999)
+    job = window.rescan()
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    assert NEW not in widget.data.paths  # not embedded yet
+
+    def embed(project_path, *args, **kwargs) -> EmbedReport:
+        digest = project.images().set_index("path").loc[NEW, "hash"]
+        with VectorStore.writer(current_store(project).folder, DIM) as writer:
+            writer.append([digest], np.full((1, DIM), DIM**-0.5, dtype=np.float32))
+        return EmbedReport("fake", "k", "cpu", embedded=1, total=1, seconds=0.1)
+
+    monkeypatch.setattr(child_jobs, "embed_in_child", embed)
+    job = window.compute_embeddings()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: NEW in widget.data.paths, timeout=15000)
+    assert fits[-1] == len(widget.data.paths)  # fitted again, with the new image
+
+
+def test_a_hidden_map_waits_to_be_shown(qtbot, window, clustered, shown_map):
+    widget, (project, _) = shown_map, clustered
+    window.show_browser()
+    (project.root / GONE).unlink()
+    job = window.rescan()
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    assert widget.job is None  # no work for a page nobody looks at
+    window.show_map()
+    qtbot.waitUntil(lambda: GONE not in widget.data.paths, timeout=15000)
