@@ -241,8 +241,13 @@ class MapView(QWidget):
         self._selected_rows = kept
         self.selected = [points.paths[i] for i in kept]
         self.highlight.setData(x=points.xy[kept, 0], y=points.xy[kept, 1])
-        if not keep_view:
-            self.viewbox.autoRange(padding=0.03)
+        if not keep_view and len(points.paths):
+            # from the points themselves: the scatter still holds the old map (or none)
+            # until the recolouring that follows draws this one
+            (x0, y0), (x1, y1) = points.xy.min(axis=0), points.xy.max(axis=0)
+            self.viewbox.setRange(
+                xRange=(float(x0), float(x1)), yRange=(float(y0), float(y1)), padding=0.03
+            )
 
     @Slot()
     def _ended(self) -> None:

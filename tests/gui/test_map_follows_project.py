@@ -128,3 +128,13 @@ def test_a_hidden_map_waits_to_be_shown(qtbot, window, clustered, shown_map):
     assert widget.job is None  # no work for a page nobody looks at
     window.show_map()
     qtbot.waitUntil(lambda: GONE not in widget.data.paths, timeout=15000)
+
+
+def test_a_map_shown_for_the_first_time_is_in_view(shown_map):
+    """The view fits the map's points, not what the scatter held before them: fitted to
+    the empty scatter, a first map was drawn outside the view (a blank page)."""
+    widget = shown_map
+    (x0, x1), (y0, y1) = widget.viewbox.viewRange()
+    xs, ys = widget.data.xy[:, 0], widget.data.xy[:, 1]
+    assert x0 <= xs.min() and xs.max() <= x1 and y0 <= ys.min() and ys.max() <= y1
+    assert x1 - x0 < 2 * (xs.max() - xs.min()) + 1e-3  # fitted, not a far wider range
