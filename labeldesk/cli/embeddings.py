@@ -21,6 +21,8 @@ from labeldesk.cli._base import (
 from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
 from labeldesk.core.vocab import EXCLUDED
 
+SHOWN_GROUPS = 50  # duplicate groups the text output lists by default (--limit)
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.embed import EmbedReport
@@ -128,6 +130,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--workers",
         type=positive_int,
         help="search workers (default: one per node, with all its CPUs)",
+    )
+    p.add_argument(
+        "--limit",
+        type=non_negative_int,
+        default=SHOWN_GROUPS,
+        help=f"groups the text lists, leaking ones first (default {SHOWN_GROUPS}; 0: all; "
+        "--json always has every group)",
     )
     p.set_defaults(handler=cmd_duplicates)
 
@@ -298,7 +307,8 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
     if cluster is not None:
         data["cluster"] = cluster.to_json()
         lines.insert(0, _cluster_line(cluster))
-    for g in groups[:50]:
+    shown = groups if args.limit == 0 else groups[: args.limit]
+    for g in shown:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
         flags += "  resolved (the rest excluded)" if g.resolved else ""
         lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
@@ -308,6 +318,11 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
             + ("  excluded" if st == EXCLUDED else "")
             for p, s, lab, st in zip(g.paths, g.splits, g.labels, statuses, strict=True)
         ]
+    if len(shown) < len(groups):
+        lines.append(
+            f"… and {counted(len(groups) - len(shown), 'more group')} "
+            "(--limit 0 lists every group; --json has them all)"
+        )
     return Output(data, "\n".join(lines))
 
 
