@@ -65,8 +65,9 @@ CLEAN_MAX_SHARE = 0.5  # never leave out more than this share of one class's lab
 # Part of the cache key: bump it when the way predictions are computed changes.
 # v5: a one-class fold is not OOF; v6: the pixel view (pixel_view.VERSION) mixed in;
 # v7: the probes' C 1 -> 2 (probe.C_REG); v8: the file says whether thumbnails were
-# missing (``thumbs_seen``: looked at again when their folders change)
-ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v8"
+# missing (``thumbs_seen``: looked at again when their folders change); v9: folds that
+# stay put (probe.stable_folds, from the images' content hashes)
+ALGORITHM = "pca256-logreg-5fold+knn10-clean1-min40-v9"
 
 
 @dataclass
@@ -238,6 +239,7 @@ def project_predictions(
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
             pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
+            fold_keys=fold_keys(vectors.hashes),
         )  # fmt: skip
         share = mix.get("pixel_share", 0.0)
         # None for want of thumbnails (not for a project too large for the view)
@@ -246,6 +248,15 @@ def project_predictions(
     return Predictions(
         vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
     )
+
+
+def fold_keys(hashes: list[str]) -> np.ndarray:
+    """A number in [0, 1) per image from its content hash (hex), fixed for the image
+    and as random as a shuffle: the probes' folds are made from them
+    (:func:`~labeldesk.ml.probe.stable_folds`), so fixing one label moves a few images to
+    another fold, not all, and the other flags stay where they were. Copies of a picture
+    share the number, so they sit side by side in one fold but at a run's end."""
+    return np.array([int(h[:13], 16) for h in hashes], dtype=np.float64) / 16.0**13
 
 
 NOT_MISSING = -1  # ``thumbs_seen`` of predictions that did not go without thumbnails
@@ -289,6 +300,7 @@ def out_of_sample_probs(
     clean_rounds: int = CLEAN_ROUNDS,
     pixels: np.ndarray | None = None,
     mix: dict[str, float] | None = None,
+    fold_keys: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, out-of-fold mask): the probe out of fold mixed with the kNN vote,
     ``head`` (when given and not None for them) predicting the rows that are not out of fold.
@@ -316,8 +328,9 @@ def out_of_sample_probs(
     for round_ in range(clean_rounds + 1):
         with one_blas_thread():
             out = probe_probabilities(
-                reduced, labels, trainable, n_classes, seed=seed, fit_mask=learn
-            )
+                reduced, labels, trainable, n_classes, seed=seed, fit_mask=learn,
+                fold_keys=fold_keys,
+            )  # fmt: skip
         probs = out.probs
         if head is not None and round_ == clean_rounds and (~out.out_of_fold).any():
             from_head = head(features[~out.out_of_fold])
@@ -328,7 +341,7 @@ def out_of_sample_probs(
         probs = (1 - weight) * probs + weight * votes
         if reduced_pixels is not None and has_pixels is not None:
             probs, share = _with_pixels(
-                probs, reduced_pixels, labels, trainable, seed, learn, has_pixels
+                probs, reduced_pixels, labels, trainable, seed, learn, has_pixels, fold_keys
             )
             if mix is not None:
                 mix["pixel_share"] = share
@@ -345,6 +358,7 @@ def _with_pixels(
     seed: int,
     learn: np.ndarray,
     has_pixels: np.ndarray,
+    fold_keys: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """``probs`` mixed with the pixel probe's (fit on the ``learn`` rows that have pixels)
     at the weight the given labels of the rows with pixels choose, and that weight. A row
@@ -352,7 +366,7 @@ def _with_pixels(
     with one_blas_thread():
         out = probe_probabilities(
             pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels,
-            c_reg=PIXEL_C,
+            c_reg=PIXEL_C, fold_keys=fold_keys,
         )  # fmt: skip
     judged = trainable & out.out_of_fold & has_pixels
     weight = blend_weight(probs, out.probs, labels, judged)

@@ -2,9 +2,11 @@
 
 Label-quality scores are only honest when the prediction for an image comes from a
 model that never saw that image's label. Labeled train images get out-of-fold
-probabilities (shuffled, stratified k-fold: each fold's model never sees the images it
-predicts); every other image (val, test, unlabeled) gets the prediction of a model fit on
-all labeled train images, which never saw them either. A fold whose training rows hold
+probabilities (stratified k-fold, shuffled or, for a project, made from each image's
+content hash so that they stay put as labels change: :func:`stable_folds`; each fold's
+model never sees the images it predicts); every other image (val, test, unlabeled)
+gets the prediction of a model fit on all labeled train images, which never saw them
+either. A fold whose training rows hold
 one class only (a class with a single label) cannot judge its held-out rows: they are not
 out of fold, and take the model fit on all labels like the other rows.
 
@@ -69,6 +71,24 @@ def reduce(features: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> np.ndar
     return x.astype(np.float32, copy=False)
 
 
+def stable_folds(
+    y: np.ndarray, keys: np.ndarray, n_folds: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds that stay put: each class's rows in the order of their ``keys``
+    (numbers fixed per image, as random as a shuffle), cut into ``n_folds`` runs of
+    (nearly) equal length. A label added, removed or changed moves each run's ends by at
+    most a row in the classes it touches, so all but a few rows keep their fold, and the
+    out-of-fold predictions of the others do not all change at once (a shuffled
+    StratifiedKFold deals every row anew when any class's count changes).
+    Returns ``(fit, held)`` index pairs, as StratifiedKFold.split does."""
+    fold = np.empty(len(y), dtype=np.int64)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        ordered = members[np.lexsort((members, keys[members]))]  # ties: by row
+        fold[ordered] = np.arange(len(ordered)) * n_folds // len(ordered)
+    return [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(n_folds)]
+
+
 def capped(idx: np.ndarray, y: np.ndarray, seed: int, most: int | None = None) -> np.ndarray:
     """``idx`` itself, or above ``most`` (FIT_MAX) labels a sample of it stratified by
     class ``y[idx]``: each class keeps its share, and at least ``MIN_PER_CLASS`` (all
@@ -131,6 +151,7 @@ def probe_probabilities(
     seed: int = 0,
     fit_mask: np.ndarray | None = None,
     c_reg: float | None = None,
+    fold_keys: np.ndarray | None = None,
 ) -> ProbeOutput:
     """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
     rows with ``train_mask`` and a label are predicted out-of-fold.
@@ -138,7 +159,10 @@ def probe_probabilities(
     ``fit_mask`` (default: every such row) narrows which of them the models learn from,
     e.g. to leave out labels that look wrong; the rows left out are still predicted out of
     fold, on the same folds, so the folds do not depend on which rows were left out.
-    ``c_reg``: the regularisation, when not :data:`C_REG`.
+    ``c_reg``: the regularisation, when not :data:`C_REG`. ``fold_keys`` (one number per
+    row that never changes for its image, e.g. from its content hash): folds made from
+    them (:func:`stable_folds`), so a label changed, added or removed moves a few other
+    rows to another fold, not all of them; else shuffled by ``seed``.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -156,10 +180,13 @@ def probe_probabilities(
     smallest = np.bincount(y)[np.bincount(y) > 0].min()
     folds = int(min(n_folds, max(2, smallest)))
     if len(fit_rows) >= 2 * folds:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "least populated class has fewer members"
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-            splits = list(splitter.split(np.zeros(len(y)), y))
+        if fold_keys is not None:
+            splits = stable_folds(y, fold_keys[fit_rows], folds)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "least populated class has fewer members"
+                splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+                splits = list(splitter.split(np.zeros(len(y)), y))
         for fit_idx, held_idx in splits:
             fit_idx = capped(fit_idx[learn[fit_idx]], y, seed)
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes, c)

@@ -246,7 +246,12 @@ def test_the_project_side_is_fit_on_all_the_train_labels_as_the_new_side(tmp_pat
     (no cleaning refit, which would leave out the labels a first pass found likely wrong
     and make the project side surer than the new images for that alone)."""
     from labeldesk.ml.neighbors import neighbor_graph
-    from labeldesk.ml.predictions import out_of_sample_probs, project_predictions, training_mask
+    from labeldesk.ml.predictions import (
+        fold_keys,
+        out_of_sample_probs,
+        project_predictions,
+        training_mask,
+    )
     from labeldesk.ml.row_labels import row_labels
     from labeldesk.ml.store import project_vectors
 
@@ -259,8 +264,9 @@ def test_the_project_side_is_fit_on_all_the_train_labels_as_the_new_side(tmp_pat
     graph = neighbor_graph(own, vectors=vectors)
     k = len(state.classes)
     args = (vectors.vectors, state.labels, trainable, k, graph.sims, graph.rows)
-    plain, _ = out_of_sample_probs(*args, clean_rounds=0)
-    cleaned, _ = out_of_sample_probs(*args, clean_rounds=1)
+    keys = fold_keys(vectors.hashes)  # the project's folds (stable, from content hashes)
+    plain, _ = out_of_sample_probs(*args, clean_rounds=0, fold_keys=keys)
+    cleaned, _ = out_of_sample_probs(*args, clean_rounds=1, fold_keys=keys)
     assert not np.allclose(plain, cleaned)  # the cleaning would tell here
     side = project_predictions(own, vectors, pixels=False, head=False).probs
     np.testing.assert_allclose(side, plain, atol=1e-9)

@@ -116,16 +116,15 @@ def test_the_sample_flags_about_its_planted_errors(sample_scores) -> None:
     paths = [preds.paths[r] for r in scored.rows]
     is_planted = np.array([p in planted for p in paths])
     assert is_planted.sum() == len(planted) == 12
-    # 12 planted plus a few of Fashion-MNIST's own doubtful labels (shirt / t-shirt / top),
-    # minus planted swaps the model cannot tell apart: within half to 2.25 times the 12.
-    # Since the probes' C went from 1 to 2 (bench_label_suite.py: better rankings on all
-    # but one set, a tie) the sample flags 26, 8 of them planted; with C = 1, 17 and 5.
-    assert 6 <= scored.expected_errors <= 27
+    # 12 planted plus some of Fashion-MNIST's own doubtful labels (shirt / t-shirt / top),
+    # minus planted swaps the model cannot tell apart. On 400 labels the count is a draw
+    # of the folds: 22-41 flagged, 5-9 of them planted, over 16 draws of the fold keys
+    # (bench_sample_flags.py --fold-seeds 16); the folds the content hashes make (stable
+    # folds, session 32) flag 39, 8 planted; shuffled folds flagged 26, 8 planted.
+    assert 6 <= scored.expected_errors <= 3.5 * len(planted)
     assert scored.flagged.sum() == scored.expected_errors  # nothing verified yet
-    # The project's count (clear_ambiguity, issue 13) flagged 17 here with C = 1, 5 of them
-    # planted; the ``clear`` count flagged 9 (5 planted) but counts under half of
-    # CIFAR-10N's human errors (bench_label_suite.py). At least 5 planted and a quarter of
-    # the flags.
-    assert (scored.flagged & is_planted).sum() >= max(5, scored.flagged.sum() / 4)
+    # The ``clear`` count flagged 9 (5 planted) but counts under half of CIFAR-10N's
+    # human errors (bench_label_suite.py). At least 5 planted and a fifth of the flags.
+    assert (scored.flagged & is_planted).sum() >= max(5, scored.flagged.sum() / 5)
     # The ranking is untouched by the count: planted errors still score low.
     assert roc_auc_score(is_planted, -scored.scores) >= 0.85
