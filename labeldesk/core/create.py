@@ -7,7 +7,6 @@ so a crash, a cancel or a bad labels file leaves nothing half-made behind.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from .display import quoted_names
 from .errors import ProjectError
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project, check_images_folder
-from .staging import finish_staging, make_staging
+from .staging import delete_marked, finish_staging, make_staging
 
 if TYPE_CHECKING:
     from .label_files import LabelFile
@@ -63,11 +62,11 @@ def _staged(target: Path) -> Iterator[Path]:
         os.replace(staging, target)
         finish_staging(target)
     except (OSError, sqlite3.DatabaseError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ProjectError(f"cannot create a project at {target}: {reason}") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        delete_marked(staging)
         raise
 
 

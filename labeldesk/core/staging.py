@@ -112,14 +112,16 @@ def mark_for_deletion(folder: Path) -> None:
         log.warning("could not mark %s for deletion", folder)
 
 
-def delete_marked(folder: Path) -> None:
-    """Delete a folder LabelDesk made, its marker last (see :func:`mark_for_deletion`)."""
+def delete_marked(folder: Path, marker: str = MARKER) -> None:
+    """Delete a folder LabelDesk made, its ``marker`` last (see :func:`mark_for_deletion`):
+    a run killed mid-delete leaves a marked folder, or at worst an empty one
+    (:func:`remove_empty_leftover`). Never an error (a file it cannot delete is logged)."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
-        if entry.name == MARKER:
+        if entry.name == marker:
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -129,10 +131,28 @@ def delete_marked(folder: Path) -> None:
         except OSError:
             log.warning("could not delete %s", entry.path)
     try:
-        (folder / MARKER).unlink(missing_ok=True)
+        (folder / marker).unlink(missing_ok=True)
         folder.rmdir()
     except OSError:
         log.warning("could not delete %s", folder)
+
+
+EMPTY_LEFTOVER_AGE_S = 60
+
+
+def remove_empty_leftover(folder: Path) -> bool:
+    """Remove ``folder`` if it is empty and has not changed for a minute: what a run
+    killed between deleting a folder's marker and the folder itself leaves (the marker,
+    the proof LabelDesk made it, is gone). An empty folder holds nothing to lose, and no
+    running process keeps its folder empty for a minute (it writes the marker just after
+    making it, and removes the folder just after the marker)."""
+    try:
+        if time.time() - folder.lstat().st_mtime < EMPTY_LEFTOVER_AGE_S:
+            return False
+        folder.rmdir()  # only ever an empty folder
+    except OSError:
+        return False
+    return True
 
 
 MAX_PID = 1 << 22  # above every system's process ids (Linux's limit); a larger number
@@ -158,6 +178,10 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         name, kind, pid = match.group(1), match.group(2), int(match.group(3))
         if name in (".", "..") or not 0 < pid < MAX_PID:  # not a name LabelDesk gives
+            continue
+        if pid != os.getpid() and remove_empty_leftover(path):  # its marker went last
+            log.info("removed %s, left empty by an interrupted run", path)
+            removed.append(path)
             continue
         # the marker first (a folder named like ours, a timestamp for a pid, is left
         # alone before its "pid" is probed)

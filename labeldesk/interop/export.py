@@ -12,13 +12,12 @@ written last (:mod:`labeldesk.interop.manifest`) makes the same state write the 
 from __future__ import annotations
 
 import contextlib
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
-from labeldesk.core.staging import finish_staging, make_staging, remove_stale
+from labeldesk.core.staging import delete_marked, finish_staging, make_staging, remove_stale
 
 from . import formats  # noqa: F401  (registers every format)
 from .export_leaks import find_leakage
@@ -120,7 +119,7 @@ def export(
         put_in_place(staging, target, overwrite=options.overwrite)
         finish_staging(target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
         raise
     return report
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,22 @@ def test_a_timestamp_where_the_pid_goes_of_the_same_name_is_not_probed(tmp_path)
     theirs = tmp_path / ".out.partial-1733250000123"
     theirs.mkdir()
     assert remove_stale(tmp_path / "out") == [] and theirs.is_dir()
+
+
+def test_an_empty_folder_a_killed_delete_left_goes_once_a_minute_old(tmp_path):
+    """Killed between a delete's last two steps (the marker, then the folder), a run left
+    an empty `.out.old-PID-XXXXXX` that nothing recognised. Empty and a minute old, it
+    goes; a younger one (a run may be making it) and one holding anything stay."""
+    empty = tmp_path / f".out.old-{dead_pid()}-abcdef"
+    empty.mkdir()
+    other = tmp_path / f".other.partial-{dead_pid()}-abcdef"  # another name: same
+    other.mkdir()
+    full = tmp_path / f".out.old-{dead_pid()}-123456"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    assert remove_stale(tmp_path / "out") == [] and empty.is_dir()
+    then = time.time() - 120
+    for folder in (empty, other, full):
+        os.utime(folder, (then, then))
+    assert sorted(remove_stale(tmp_path / "out")) == sorted([empty, other])
+    assert (full / "notes.txt").read_text() == "mine"

@@ -1,0 +1,243 @@
+"""Run a real ``labeldesk`` command in a child process and kill it outright (SIGKILL) at a
+chosen point, then look at what it left: the data-safety rule "a killed process loses
+nothing, and LabelDesk deletes only what it created", checked from the outside.
+
+A kill point is deterministic: the child wraps a file-system call (``os.replace``,
+``os.unlink``, ...) and kills itself just before its Nth call (:func:`run_killed`), or the
+parent kills it when a file appears (:func:`run_killed_when`). :func:`count_calls` runs
+the command once whole and says how many such calls it makes, so a test can try each.
+The child runs ``labeldesk.cli.main`` as ``python -m labeldesk`` does; with
+``tiny=True`` it also registers the test backbone (tests/ml/tiny_backbone.py) as
+``tiny-test`` so ``embed --model tiny-test`` takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import labeldesk
+
+REPO = Path(labeldesk.__file__).resolve().parents[1]
+TESTS = REPO / "tests"
+TINY = "tiny-test"
+# Calls a kill point can sit before: the moments a file or folder changes for good.
+HOOKED = (
+    "os.replace",
+    "os.rename",
+    "os.unlink",
+    "os.remove",
+    "os.rmdir",
+    "os.fsync",
+    "shutil.rmtree",
+)
+
+CHILD = r"""
+import json, os, shutil, signal, sys
+config = json.loads(sys.argv[1])
+counts = {}
+
+def hook(module, name):
+    real = getattr(module, name)
+    key = f"{module.__name__}.{name}"
+    def wrapper(*args, **kwargs):
+        kill = config.get("kill") or {}
+        named = kill.get("name")
+        if named and not (args and os.path.basename(os.fsdecode(args[0])) == named):
+            return real(*args, **kwargs)  # counted: only calls on files of that name
+        counts[key] = counts.get(key, 0) + 1
+        here = kill.get("call") == key and counts[key] == kill["nth"]
+        if here and not kill.get("after"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = real(*args, **kwargs)
+        if here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    setattr(module, name, wrapper)
+
+for spec in config["hooked"]:
+    module, name = spec.split(".")
+    hook({"os": os, "shutil": shutil}[module], name)
+
+sql = config.get("sql")
+if sql:  # count (and kill at) SQL statements matching a pattern, on every connection
+    import re, sqlite3
+    pattern, connect = re.compile(sql, re.I), sqlite3.connect
+    def traced(statement):
+        if pattern.search(statement):
+            counts["sql"] = counts.get("sql", 0) + 1
+            kill = config.get("kill")
+            if kill and kill["call"] == "sql" and counts["sql"] == kill["nth"]:
+                os.kill(os.getpid(), signal.SIGKILL)
+    def connect_traced(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(traced)
+        return conn
+    sqlite3.connect = connect_traced
+
+if config.get("tiny"):
+    sys.path.insert(0, config["tests"])
+    from labeldesk.ml.backbones import BACKBONES
+    from ml.tiny_backbone import tiny_backbone
+    BACKBONES.register("tiny-test")(tiny_backbone)
+
+from labeldesk.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    if config.get("counts"):
+        with open(config["counts"], "w") as f:
+            json.dump(counts, f)
+sys.exit(code)
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return env
+
+
+def _argv(args: Sequence[str], config: dict) -> list[str]:
+    config = {"hooked": HOOKED, "tests": str(TESTS), **config}
+    return [sys.executable, "-c", CHILD, json.dumps(config), *map(str, args)]
+
+
+def run(args: Sequence[str], *, tiny: bool = False, timeout: float = 120) -> dict | list:
+    """Run ``labeldesk ARGS --json`` whole; fail with its stderr unless it exits 0."""
+    done = subprocess.run(
+        _argv([*args, "--json"], {"tiny": tiny}),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"labeldesk {' '.join(map(str, args))}: {done.stderr[-3000:]}"
+    return json.loads(done.stdout)
+
+
+def count_calls(
+    args: Sequence[str], tmp: Path, *, tiny: bool = False, sql: str | None = None
+) -> dict[str, int]:
+    """How many times a whole run of ``labeldesk ARGS`` calls each hooked function (and,
+    under ``sql``, runs an SQL statement matching that pattern)."""
+    counts = tmp / f"counts-{time.monotonic_ns()}.json"
+    done = subprocess.run(
+        _argv([*args, "--json"], {"tiny": tiny, "counts": str(counts), "sql": sql}),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(counts.read_text())
+
+
+def run_killed(
+    args: Sequence[str],
+    call: str,
+    nth: int,
+    *,
+    tiny: bool = False,
+    sql: str | None = None,
+    name: str | None = None,
+    after: bool = False,
+    timeout: float = 120,
+) -> int:
+    """Run ``labeldesk ARGS`` and kill it (SIGKILL) just before its ``nth`` call of
+    ``call`` (``"sql"``: its nth SQL statement matching the pattern ``sql``); ``name``:
+    count only calls on a file of that name; ``after``: kill just after the call.
+    Returns the exit status (-9 when the kill point was reached)."""
+    kill = {"call": call, "nth": nth, "name": name, "after": after}
+    config = {"tiny": tiny, "kill": kill, "sql": sql}
+    done = subprocess.run(
+        _argv([*args, "--json"], config),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=timeout,
+    )
+    return done.returncode
+
+
+def run_killed_when(
+    args: Sequence[str],
+    ready: Callable[[], bool],
+    *,
+    tiny: bool = False,
+    send: int = signal.SIGKILL,
+    then_kill: dict | None = None,
+    timeout: float = 60,
+) -> int:
+    """Run ``labeldesk ARGS`` and send it ``send`` (SIGKILL: kill it) as soon as
+    ``ready()`` is true (polled every millisecond or so); ``then_kill``: a kill point
+    as :func:`run_killed` takes it (``call``, ``nth``, ``name``, ``after``), for the
+    clean-up a SIGTERM starts. Returns the exit status (-9 when it was killed)."""
+    child = subprocess.Popen(
+        _argv([*args, "--json"], {"tiny": tiny, "kill": then_kill}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(),
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while child.poll() is None and time.monotonic() < deadline:
+            try:
+                hit = ready()
+            except OSError:  # a folder it looks at went away while it looked
+                hit = False
+            if hit:
+                child.send_signal(send)
+                break
+            time.sleep(0.001)
+        return child.wait(timeout=timeout)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every entry under ``folder`` (hidden ones too): a file's SHA-256, ``dir`` for a
+    folder, ``link:TARGET`` for a symbolic link. Compare two to see what changed."""
+    found: dict[str, str] = {}
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(parent, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                found[rel] = f"link:{os.readlink(path)}"
+            elif path.is_dir():
+                found[rel] = "dir"
+            else:
+                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+# Names of things a run writes for a moment and renames or deletes when it ends.
+TEMPORARY = re.compile(
+    r"(\.partial-\d+|\.old-\d+|\.tmp(-|$)|\.labeldesk-staging$|\.labeldesk-copy-|\.labeldesk-run$)"
+)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Entries under ``folder`` named like a run's temporary files (see TEMPORARY)."""
+    return sorted(rel for rel in tree(folder) if TEMPORARY.search(rel.rsplit("/", 1)[-1]))
+
+
+def age(folder: Path, seconds: float = 3600) -> None:
+    """Make every entry under ``folder`` look ``seconds`` older (temporaries are swept
+    only once they are a little old: a minute for a thumbnail)."""
+    then = time.time() - seconds
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.utime(Path(parent, name), (then, then), follow_symlinks=False)
