@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import shlex
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ from .finetune_images import TrainingImages
 from .metrics import EvalSplit, classification_report, evaluation_split
 from .models import (
     ModelVersion,
+    discard_run_folder,
     latest,
     new_version_dir,
     record_version,
@@ -194,7 +194,7 @@ def finetune(
         )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_run_folder(folder)
         raise
     finally:
         images.close()  # its decode workers, on a GPU

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import socket
 import time
 from collections.abc import Collection
@@ -25,7 +24,7 @@ from labeldesk.core.model_versions import (
     model_version,
     model_versions,
 )
-from labeldesk.core.staging import process_space
+from labeldesk.core.staging import delete_marked, process_space, remove_empty_leftover
 
 from .cachefiles import write_bytes_atomically
 
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ModelVersion",
+    "discard_run_folder",
     "get_version",
     "last_label_event",
     "latest",
@@ -113,8 +113,6 @@ def sweep_unrecorded(project: Project) -> list[Path]:
     except OSError:
         return removed
     marked = [f for f in folders if (f / RUN_MARKER).is_file()]
-    if not marked:
-        return removed
     used = {
         Path(v.checkpoint).parts[1]
         for v in list_versions(project)
@@ -130,9 +128,17 @@ def sweep_unrecorded(project: Project) -> list[Path]:
             (folder / RUN_MARKER).unlink(missing_ok=True)
         elif made_in == process_space() and not process_alive(pid):
             # (a run on another machine or in another container: its id means nothing here)
-            shutil.rmtree(folder, ignore_errors=True)
+            discard_run_folder(folder)
             removed.append(folder)
+    # A run killed while deleting such a folder, between its marker and the folder itself
+    removed += [f for f in folders if f.name not in used and remove_empty_leftover(f)]
     return removed
+
+
+def discard_run_folder(folder: Path) -> None:
+    """Delete a run's folder that no version uses, its marker last: a run killed
+    mid-delete leaves a marked folder (removed by the next run), or an empty one."""
+    delete_marked(folder, RUN_MARKER)
 
 
 def record_version(

@@ -8,7 +8,6 @@ the last completed epoch.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,14 @@ from labeldesk.core.vocab import EXCLUDED
 from .cachefiles import describe, stale
 from .device import read_only_tensor, resolve_device
 from .metrics import classification_report, evaluation_split
-from .models import ModelVersion, new_version_dir, record_version, write_json, write_weights
+from .models import (
+    ModelVersion,
+    discard_run_folder,
+    new_version_dir,
+    record_version,
+    write_json,
+    write_weights,
+)
 from .row_labels import row_labels
 from .store import project_vectors
 
@@ -128,7 +134,7 @@ def train_head(
         write_json(folder / "head.json", meta)
     except BaseException:
         # (a full disk, Ctrl+C): no version uses the folder; what it holds is half a run
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_run_folder(folder)
         raise
     return record_version(
         project,

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from safety.killed_runs import REPO, run, tree
 
 FASHION = REPO / "sample_data" / "fashion"

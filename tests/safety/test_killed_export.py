@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from safety.conftest import theirs
 from safety.killed_runs import (
     age,
@@ -40,11 +41,11 @@ def mine_kept(folder: Path, before: dict[str, str]) -> None:
 
 def staged_files(parent: Path, at_least: int):
     def ready() -> bool:
-        for staging in parent.glob(".out.partial-*"):
-            if staging.name != LOOKALIKE:
-                if sum(len(files) for _, _, files in os.walk(staging)) >= at_least:
-                    return True
-        return False
+        return any(
+            sum(len(files) for _, _, files in os.walk(staging)) >= at_least
+            for staging in parent.glob(".out.partial-*")
+            if staging.name != LOOKALIKE
+        )
 
     return ready
 
@@ -106,9 +107,7 @@ def test_an_overwrite_killed_at_any_step_keeps_a_whole_export(small, tmp_path, f
     assert tree(images) == images_before
 
 
-def test_an_export_stopped_then_killed_while_it_cleans_up_leaves_nothing_for_good(
-    small, tmp_path
-):
+def test_an_export_stopped_then_killed_while_it_cleans_up_leaves_nothing_for_good(small, tmp_path):
     """Ctrl+C (here SIGTERM) deletes the staging folder; killed outright during that
     delete, just after the staging marker went, the run left a hidden folder that no
     later run removed (the marker, the proof LabelDesk made it, went first)."""
@@ -117,9 +116,7 @@ def test_an_export_stopped_then_killed_while_it_cleans_up_leaves_nothing_for_goo
     before = theirs(parent)
     args = export_args(project, parent / "out", "imagefolder")
     then_kill = {"call": "os.unlink", "nth": 1, "name": ".labeldesk-staging", "after": True}
-    code = run_killed_when(
-        args, staged_files(parent, 5), send=signal.SIGTERM, then_kill=then_kill
-    )
+    code = run_killed_when(args, staged_files(parent, 5), send=signal.SIGTERM, then_kill=then_kill)
     assert code == -signal.SIGKILL
     mine_kept(parent, before)
     age(parent)
