@@ -3,9 +3,10 @@ chosen point, then look at what it left: the data-safety rule "a killed process 
 nothing, and LabelDesk deletes only what it created", checked from the outside.
 
 A kill point is deterministic: the child wraps a file-system call (``os.replace``,
-``os.unlink``, ...) and kills itself just before its Nth call (:func:`run_killed`), or the
-parent kills it when a file appears (:func:`run_killed_when`). :func:`count_calls` runs
-the command once whole and says how many such calls it makes, so a test can try each.
+``os.unlink``, ``os.fsync``, ...) and kills itself just before (or after) its Nth call,
+or before its Nth SQL statement matching a pattern (``COMMIT``) (:func:`run_killed`); or
+the parent kills it when a file appears (:func:`run_killed_when`). :func:`count_calls`
+runs the command once whole and says how many such calls it makes, so a test can try each.
 The child runs ``labeldesk.cli.main`` as ``python -m labeldesk`` does; with
 ``tiny=True`` it also registers the test backbone (tests/ml/tiny_backbone.py) as
 ``tiny-test`` so ``embed --model tiny-test`` takes milliseconds.
@@ -51,7 +52,8 @@ def hook(module, name):
     def wrapper(*args, **kwargs):
         kill = config.get("kill") or {}
         named = kill.get("name")
-        if named and not (args and os.path.basename(os.fsdecode(args[0])) == named):
+        path = args[0] if args and isinstance(args[0], (str, bytes, os.PathLike)) else None
+        if named and (path is None or os.path.basename(os.fsdecode(path)) != named):
             return real(*args, **kwargs)  # counted: only calls on files of that name
         counts[key] = counts.get(key, 0) + 1
         here = kill.get("call") == key and counts[key] == kill["nth"]

@@ -21,6 +21,8 @@ from safety.killed_runs import (
     tree,
 )
 
+pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+
 FORMATS = ["imagefolder", "csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"]
 LOOKALIKE = ".out.partial-1-abcdef"  # the person's folder theirs() makes
 

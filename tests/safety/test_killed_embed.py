@@ -1,0 +1,69 @@
+"""`labeldesk embed` and the caches `issues` writes, killed outright (SIGKILL) at each
+kind of step: mid-append (a batch's vectors written, its keys not yet synced), at each
+small file's rename, and at a cache's rename. The next run leaves the same vectors as an
+uninterrupted one, `issues` reads the project and says the same, and no temporary stays."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import labeldesk
+from labeldesk.ml.store import project_vectors
+from safety.killed_runs import TINY, leftovers, run, run_killed, tree
+
+pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+
+EMBED = ["--model", TINY, "--runtime", "torch", "--batch-size", "8"]
+
+
+def vectors(project: Path) -> dict[str, np.ndarray]:
+    with labeldesk.open_project(project) as opened:
+        found = project_vectors(opened)
+        return dict(zip(found.paths, np.asarray(found.vectors, dtype=np.float32), strict=True))
+
+
+def same_vectors(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    return a.keys() == b.keys() and all(np.allclose(a[p], b[p], atol=1e-3) for p in a)
+
+
+def test_a_killed_embed_is_finished_by_the_next_run(small, tmp_path):
+    project, images, images_before = small
+    reference = tmp_path / "reference"
+    shutil.copytree(project, reference)
+    run(["embed", reference, *EMBED], tiny=True)
+    expected, issues = vectors(reference), run(["issues", reference, "--all"], tiny=True)
+
+    # the store's first files (identity.json, spec.json, the empty vectors and keys: the
+    # 4th rename), then batches of 8 appended, two syncs each: killed between a batch's
+    # vectors and its keys, and after both
+    kills = [("os.replace", 4), ("os.fsync", 8), ("os.fsync", 13)]
+    for call, nth in kills:
+        killed = tmp_path / f"killed-{call}-{nth}"
+        shutil.copytree(project, killed)
+        assert run_killed(["embed", killed, *EMBED], call, nth, tiny=True) == -signal.SIGKILL
+        run(["embed", killed, *EMBED], tiny=True)
+        assert same_vectors(vectors(killed), expected), (call, nth)
+        assert leftovers(killed) == [], (call, nth)
+    assert run(["issues", killed, "--all"], tiny=True) == issues
+    assert tree(images) == images_before
+
+
+def test_a_run_killed_while_writing_a_cache_leaves_the_same_answers(small, tmp_path):
+    project, _, _ = small
+    run(["embed", project, *EMBED], tiny=True)
+    reference = tmp_path / "reference"
+    shutil.copytree(project, reference)
+    issues = run(["issues", reference, "--all"], tiny=True)
+    queue = run(["queue", reference], tiny=True)
+    for nth in (1, 2):  # the kNN graph's cache, the predictions' cache
+        killed = tmp_path / f"killed-{nth}"
+        shutil.copytree(project, killed)
+        assert run_killed(["issues", killed, "--all"], "os.replace", nth, tiny=True) == -9
+        assert run(["issues", killed, "--all"], tiny=True) == issues
+        assert run(["queue", killed], tiny=True) == queue
+        assert leftovers(killed) == []

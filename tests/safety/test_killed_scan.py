@@ -1,0 +1,113 @@
+"""`labeldesk new` and `labeldesk scan` killed outright (SIGKILL) while indexing: the image
+folder is untouched, the next run gives the project an uninterrupted run gives (labels
+and their history included, moved images keeping theirs), and no temporary stays."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+import labeldesk
+from safety.conftest import copy_fashion
+from safety.killed_runs import age, leftovers, run, run_killed, run_killed_when, tree
+
+pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+
+
+def project_state(project: Path) -> tuple:
+    """Every image's row as a person sees it, the classes, and each image's history."""
+    with labeldesk.open_project(project) as opened:
+        ok = opened.db.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        assert ok == "ok"
+        frame = opened.images(include_skipped=True).sort_values("path")
+        rows = frame[["path", "label", "split", "status", "hash", "skip_reason"]]
+        events = opened.db.query(
+            "SELECT i.path, e.old_label, e.new_label, b.source FROM label_events e "
+            "JOIN images i ON i.id = e.image_id JOIN label_batches b ON b.id = e.batch_id "
+            "ORDER BY i.path, e.id"
+        )
+        return rows.astype(str).values.tolist(), opened.classes(), [tuple(e) for e in events]
+
+
+def thumbnails(project: Path) -> set[str]:
+    return {p.name for p in (project / "thumbs").rglob("*.jpg")}
+
+
+def test_a_killed_new_is_made_whole_by_the_next(tmp_path):
+    images = copy_fashion(tmp_path / "images", every=3)
+    before = tree(images)
+    run(["new", tmp_path / "reference", "--images", images])
+    expected = project_state(tmp_path / "reference")
+    project = tmp_path / "proj"
+
+    def thumbnails_staged(at_least: int):
+        def ready() -> bool:
+            return any(
+                sum(1 for _ in staging.rglob("*.jpg")) >= at_least
+                for staging in tmp_path.glob(".proj.partial-*")
+            )
+
+        return ready
+
+    new = ["new", project, "--images", images]
+    for at_least in (1, 100):  # indexing: the staging folder is all it leaves
+        assert run_killed_when(new, thumbnails_staged(at_least)) == -signal.SIGKILL
+        assert not project.exists()
+    assert run_killed(new, "os.replace", 1) == -signal.SIGKILL  # just before its rename
+    assert not project.exists()
+    run(new)
+    assert project_state(project) == expected
+    assert thumbnails(project) == thumbnails(tmp_path / "reference")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".proj")] == []
+    assert leftovers(project) == []
+    # Just after its rename: a whole project, holding the staging marker (ignored)
+    shutil.rmtree(project)
+    assert run_killed(new, "os.unlink", 1) == -signal.SIGKILL
+    assert project_state(project) == expected
+    assert leftovers(project) == [".labeldesk-staging"]
+    assert run(["scan", project])["added"] == 0 and run(["stats", project])["images"] == 200
+    assert tree(images) == before
+
+
+def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_path):
+    images = copy_fashion(tmp_path / "images")
+    project = tmp_path / "proj"
+    run(["new", project, "--images", images])
+    pool = sorted((images / "_unlabeled").iterdir())
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\n" + "".join(f"_unlabeled/{f.name},bag\n" for f in pool[:20]))
+    run(["label", project, "--csv", labels])  # a person's labels, then files move:
+    (images / "train" / "bags").mkdir()
+    for f in pool[:20]:  # renamed, same bytes and times: matched before decoding
+        f.rename(images / "train" / "bags" / f.name)
+    (images / "train" / "dresses").mkdir()
+    for f in sorted((images / "train" / "coat").iterdir())[:20]:  # and with a new time
+        moved = images / "train" / "dresses" / f.name
+        f.rename(moved)
+        os.utime(moved, (time.time() - 30, time.time() - 30))
+    for i in range(300):  # new images (each a new thumbnail) and removed ones
+        write_image(images / "train" / "bag" / f"new{i}.png", size=(48, 48), fmt="PNG", seed=i)
+    for f in pool[20:60]:
+        f.unlink()
+    before = tree(images)
+    shutil.copytree(project, tmp_path / "reference")
+    run(["scan", tmp_path / "reference"])
+    expected = project_state(tmp_path / "reference")
+
+    made = len(thumbnails(project))
+    for more in (30, 150, 280):  # killed mid-decoding, then after some batches were written
+        at = lambda more=more: len(thumbnails(project)) >= made + more  # noqa: E731
+        assert run_killed_when(["scan", project], at) == -signal.SIGKILL
+    age(project / "thumbs")  # (a half-written thumbnail goes once it is a minute old)
+    run(["scan", project])
+    assert project_state(project) == expected
+    assert thumbnails(project) == thumbnails(tmp_path / "reference")
+    assert leftovers(project) == []
+    assert run(["stats", project])["images"] == 600 + 300 - 40
+    assert tree(images) == before
