@@ -179,17 +179,23 @@ class VectorStore:
             self.mark_current()
 
     def rebuild(self, reason: str) -> None:
-        """Under the write lock: empty the store (the caller embeds everything again) and
-        delete what was computed from it. The files are replaced, not truncated, so a
-        reader keeps the rows it has open."""
+        """Under the write lock: delete what was computed from the store, then empty it
+        (the caller embeds everything again). The files are replaced, not truncated, so a
+        reader keeps the rows it has open.
+
+        The caches go first: a run killed after emptying keys.bin but before replacing
+        vectors.f16 leaves vectors the next writer cuts off in place (the same file, so
+        the same generation); caches of the old vectors left beside it would be taken
+        for the new ones'. Killed before the keys are emptied, the store is as it was,
+        and the next writer rebuilds it again."""
         self._check_writable()
         log.warning("rebuilding the embeddings in %s: %s", self.folder, reason)
-        for path in (self._keys, self._vectors):  # keys first: readers count from them
-            write_bytes_atomically(path, b"")
         for pattern in DERIVED:
             for path in self.folder.glob(pattern):
                 if path.is_file() and not path.is_symlink():
                     path.unlink(missing_ok=True)
+        for path in (self._keys, self._vectors):  # keys first: readers count from them
+            write_bytes_atomically(path, b"")
         self.generation = self._vectors.stat().st_ino
         self._index, self.count, self.damage = {}, 0, None
         self.rebuilt = reason

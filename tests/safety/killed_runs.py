@@ -52,8 +52,8 @@ def hook(module, name):
     def wrapper(*args, **kwargs):
         kill = config.get("kill") or {}
         named = kill.get("name")
-        path = args[0] if args and isinstance(args[0], (str, bytes, os.PathLike)) else None
-        if named and (path is None or os.path.basename(os.fsdecode(path)) != named):
+        paths = [a for a in args if isinstance(a, (str, bytes, os.PathLike))]
+        if named and named not in [os.path.basename(os.fsdecode(a)) for a in paths]:
             return real(*args, **kwargs)  # counted: only calls on files of that name
         counts[key] = counts.get(key, 0) + 1
         here = kill.get("call") == key and counts[key] == kill["nth"]
@@ -157,7 +157,8 @@ def run_killed(
 ) -> int:
     """Run ``labeldesk ARGS`` and kill it (SIGKILL) just before its ``nth`` call of
     ``call`` (``"sql"``: its nth SQL statement matching the pattern ``sql``); ``name``:
-    count only calls on a file of that name; ``after``: kill just after the call.
+    count only calls on a file of that name (either one ``os.replace`` names);
+    ``after``: kill just after the call.
     Returns the exit status (-9 when the kill point was reached)."""
     kill = {"call": call, "nth": nth, "name": name, "after": after}
     config = {"tiny": tiny, "kill": kill, "sql": sql}

@@ -67,3 +67,28 @@ def test_a_run_killed_while_writing_a_cache_leaves_the_same_answers(small, tmp_p
         assert run(["issues", killed, "--all"], tiny=True) == issues
         assert run(["queue", killed], tiny=True) == queue
         assert leftovers(killed) == []
+
+
+def test_a_rebuild_killed_between_its_files_leaves_no_cache_of_the_old_vectors(small, tmp_path):
+    """A rebuild (here of an older version's store whose rows were shifted onto other
+    images) replaced keys.bin, then vectors.f16, then deleted the caches made from the
+    old vectors. Killed before vectors.f16 was replaced, it left those caches; the next
+    embed cut the old vectors off in place (same file, so the same store generation) and
+    embedded every image again, and `issues` then answered from the old vectors' caches."""
+    project, _, _ = small
+    run(["embed", project, *EMBED], tiny=True)
+    reference = tmp_path / "reference"
+    shutil.copytree(project, reference)
+    expected = run(["issues", reference, "--all"], tiny=True)
+
+    [store] = (project / "embeddings").iterdir()
+    shifted = np.roll(np.fromfile(store / "vectors.f16", dtype=np.float16).reshape(60, -1), 1, 0)
+    shifted.tofile(store / "vectors.f16")  # each image carries another's vector,
+    (store / "format.json").unlink()  # as an older version could leave them
+    assert run(["issues", project, "--all"], tiny=True) != expected  # cached from those
+    killed = run_killed(["embed", project, *EMBED], "os.replace", 1, tiny=True, name="vectors.f16")
+    assert killed == -signal.SIGKILL
+    run(["embed", project, *EMBED], tiny=True)
+    assert same_vectors(vectors(project), vectors(reference))
+    assert run(["issues", project, "--all"], tiny=True) == expected
+    assert leftovers(project) == []
