@@ -70,7 +70,7 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     assert issues_view.info.given_label.text() == "ant"
     # The one "what the model thinks" line: the suggestion, how sure, what it means.
     assert re.fullmatch(
-        r"(almost surely|probably|perhaps) bee \(\d+%\) — label ant looks wrong",
+        r"(almost surely|probably|perhaps) bee \([<>]?\d+%\) — label ant looks wrong",
         issues_view.info.suggested_label.text(),
     )
     assert issues_view.info.score_caption.text() == "Label fit:"
