@@ -6,7 +6,12 @@ Exact copies (the same content hash) are always checked: one pass over the hashe
 export already holds, nothing read from disk. Near duplicates (the duplicate rule of
 :mod:`labeldesk.ml.duplicates`) are checked only where the kNN graph of the current
 embeddings is already cached (``labeldesk duplicates``, Statistics, ``issues`` and the
-like leave it): an export never starts that search, and says when it was not made.
+like leave it): an export never starts that search, and says when it was not made. Only
+the graph's pairs between the export's train images and its val/test ones are compared
+(each once), not the whole search's, and nothing is written to the project: where
+perceptual hashes were never computed (a project older than them that no search has
+hashed yet) near duplicates are not checked. Written images without embeddings are
+counted (``not_embedded``): near copies among them were not looked for.
 
 The splits are the export's, not the project's: a version's, or those ``--make-splits``
 made, and an image without a split counts in the split whose folder it was written into
@@ -26,7 +31,6 @@ from .writing import UNASSIGNED, ExportReport, Item
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.duplicates import DuplicateGroup
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,12 @@ TRAIN = "train"
 HELD_OUT = ("val", "test")
 # Why near duplicates were not checked (``near_not_checked``)
 NOT_EMBEDDED = "the images have no embeddings"
-NO_SEARCH = "no duplicate search since the images were last embedded"
+# (the graph is cached for the embedded images as they are: embedding more, or a scan
+# that moved, renamed or removed one of them, leaves none until a search runs again)
+NO_SEARCH = "no duplicate search since images were last embedded, moved or removed"
+NOT_HASHED = "the images' perceptual hashes are not computed yet"
+# Whose remedy is a duplicate search (``labeldesk duplicates``, Statistics)
+SEARCH_MAKES = (NO_SEARCH, NOT_HASHED)
 
 
 def find_leakage(
@@ -49,7 +58,9 @@ def find_leakage(
     docstring), as ``report.leakage`` holds it: ``checked`` (``["exact"]`` or
     ``["exact", "near"]``), ``images`` (how many leak), ``exact``, ``near`` (None: not
     checked, ``near_not_checked`` says why), ``per_split``, ``held_out`` (val/test images
-    written) and ``paths`` (the leaking images as the export names them, in order)."""
+    written), ``paths`` (the leaking images as the export names them, in order) and
+    ``not_embedded`` (written train/val/test images without embeddings, whose near copies
+    were not looked for; None when near duplicates were not checked)."""
     failed = report.failed_paths()
     # an image without a split written among a split's images: the folder it is in
     placed = {report.renamed.get(rel, rel): split for rel, split in report.no_split.items()}
@@ -63,8 +74,11 @@ def find_leakage(
     ]
     # Exact copies: one set of the train images' content hashes (the export holds them),
     # looked up for each val/test image; nothing is read from disk or the database
-    in_train = {item.hash for item, split in zip(items, splits, strict=True) if split == TRAIN}
-    in_train.discard(None)
+    in_train = {
+        item.hash
+        for item, split in zip(items, splits, strict=True)
+        if split == TRAIN and item.hash is not None
+    }
     held_out = {  # path -> (split, content hash)
         item.path: (split, item.hash)
         for item, split in zip(items, splits, strict=True)
@@ -72,9 +86,10 @@ def find_leakage(
     }
     exact = {path for path, (_, content) in held_out.items() if content in in_train}
     near: set[str] | None = None
-    why_not = None
+    why_not, not_embedded = None, None
+    rest = {c for path, (_, c) in held_out.items() if path not in exact and c is not None}
     try:
-        found = _near_groups(project, progress, cancel)
+        found = _near_copies(project, in_train, rest, items, splits, progress, cancel)
     except Cancelled:
         raise
     except (LabelDeskError, OSError, sqlite3.Error) as exc:  # a warning fails no export
@@ -83,12 +98,13 @@ def find_leakage(
     if isinstance(found, str):
         why_not = found
     else:
-        written = {
-            item.read_from: (item.path, split)
+        copied, embedded = found
+        near = {path for path, (_, content) in held_out.items() if content in copied} - exact
+        not_embedded = sum(
+            1
             for item, split in zip(items, splits, strict=True)
-            if split is not None
-        }
-        near = _near_leaks(found, written) - exact
+            if split in (TRAIN, *HELD_OUT) and item.hash not in embedded
+        )
     leaking = sorted(exact | (near or set()))
     per_split: dict[str, int] = {}
     for path in leaking:
@@ -103,54 +119,43 @@ def find_leakage(
         "per_split": {s: per_split[s] for s in HELD_OUT if s in per_split},
         "held_out": len(held_out),
         "paths": leaking,
+        "not_embedded": not_embedded,
     }
 
 
-def _near_groups(
-    project: Project, progress: ProgressCallback, cancel: CancelToken
-) -> list[DuplicateGroup] | str:
-    """The duplicate groups from the cached kNN graph, or why there are none to look in
-    (no embeddings, no graph cached: never computed here)."""
-    from labeldesk.ml.duplicates import find_duplicates
+def _near_copies(
+    project: Project,
+    in_train: set[str],
+    held_out: set[str],
+    items: list[Item],
+    splits: list[str | None],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[set[str], set[str]] | str:
+    """The val/test contents (``held_out``) with a near copy in train, and the contents
+    that have a vector; or why none were looked for (no embeddings, no graph cached:
+    never computed here; perceptual hashes missing: never computed here either)."""
+    from labeldesk.core.image_rows import images_without_phash
+    from labeldesk.ml.duplicates import near_copies_between
     from labeldesk.ml.errors import NoEmbeddings
-    from labeldesk.ml.neighbors import cached_graph
+    from labeldesk.ml.neighbors import cached_neighbours
 
     try:
-        graph = cached_graph(project)
+        graph = cached_neighbours(project)  # (no vector read)
     except NoEmbeddings:
         return NOT_EMBEDDED
     if graph is None:
         return NO_SEARCH
+    images, sims, rows = graph
+    unhashed = {path for _, path in images_without_phash(project.db)}
+    compared = (TRAIN, *HELD_OUT)
+    if any(s in compared and i.read_from in unhashed for i, s in zip(items, splits, strict=True)):
+        return NOT_HASHED
 
     def phase(p: Progress) -> None:
         progress(Progress(p.done, p.total, f"checking for leakage: {p.message}"))
 
-    return find_duplicates(project, graph=graph, progress=phase, cancel=cancel)
-
-
-def _near_leaks(groups: list[DuplicateGroup], written: dict[str, tuple[str, str]]) -> set[str]:
-    """Paths (as the export names them) of the written val/test images with a copy in
-    train among the near groups' members (``written``: the project path each written image
-    was read from -> its path in the export and its split there): the same picture
-    (content hash) as a train image, or joined to one directly by a near pair, as
-    :func:`labeldesk.ml.duplicates.copies_of` tells copies; a picture only like a copy of
-    a train image is not one."""
-    leaks: set[str] = set()
-    for group in groups:
-        if group.kind != "near":
-            continue  # exact groups: the hashes said it all
-        members = [written.get(path) for path in group.paths]
-        keys = [group.hashes[i] if i < len(group.hashes) else None for i in range(len(group.paths))]
-        trained = {keys[i] for i, m in enumerate(members) if m is not None and m[1] == TRAIN}
-        if not trained:
-            continue
-        linked: dict[str | None, set[str | None]] = {}
-        for a, b in group.links:
-            linked.setdefault(keys[a], set()).add(keys[b])
-            linked.setdefault(keys[b], set()).add(keys[a])
-        for key, member in zip(keys, members, strict=True):
-            if member is None or member[1] not in HELD_OUT:
-                continue
-            if key in trained or trained & linked.get(key, set()):
-                leaks.add(member[0])
-    return leaks
+    copied = near_copies_between(
+        project, images, sims, rows, in_train, held_out, progress=phase, cancel=cancel
+    )
+    return copied, set(images.hashes)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.display import counted
 
-from .export_leaks import NO_SEARCH
+from .export_leaks import SEARCH_MAKES
 
 if TYPE_CHECKING:
     from .writing import ExportReport
@@ -100,17 +100,22 @@ def leakage_text(report: ExportReport, *, see: str, search: str) -> str:
     """What to tell a person about the export's val/test images that have a copy in its
     train split ("" when it wrote no val or test image), and what was checked. ``see``:
     where the copies are shown ("`labeldesk duplicates P` lists them"); ``search``: how
-    near duplicates get checked next time, where no search was made since the images
-    were embedded ("`labeldesk duplicates P` makes one")."""
+    near duplicates get checked next time, where a duplicate search is what they lack
+    ("`labeldesk duplicates P` makes one")."""
     leakage = report.leakage
     if not leakage or not leakage["held_out"]:
         return ""
     near, why = leakage["near"], leakage["near_not_checked"]
     if near is not None:
         checked = "checked: exact copies and near duplicates"
+        unembedded = leakage.get("not_embedded") or 0
+        if unembedded:  # near copies among them not looked for
+            written = counted(unembedded, "written image")
+            checked = f"checked: exact copies, and near duplicates except for {written} without "
+            checked += "embeddings"
     else:
         checked = f"checked: exact copies only, not near duplicates ({why}"
-        checked += f": {search})" if why == NO_SEARCH else ")"
+        checked += f": {search})" if why in SEARCH_MAKES else ")"
     n, held = leakage["images"], leakage["held_out"]
     if not n:
         return f"leakage: no val/test image ({held:,} written) has a copy in train; {checked}"

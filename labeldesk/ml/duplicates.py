@@ -13,6 +13,9 @@ more than one of train/val/test: a model would be tested on what it trained on. 
 all but one image of a group, or moving them to one split, ends the leak (as Statistics
 and the groups dialog show it, :mod:`labeldesk.browse.duplicate_groups`).
 
+:func:`near_copies_between` applies the same rule only to the pairs between two sets of
+pictures (an export's train images and its val/test ones), writing nothing.
+
 A group is joined transitively, so its ends need not be alike: A like B and B like C puts
 A and C in one group even where A and C are different pictures (a slow pan, a burst of
 shots). Each group therefore keeps the pairs that joined it (``links``) and its members'
@@ -29,7 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
     from .neighbors import NeighborGraph
+    from .store import EmbeddedImages
 
 DEFAULT_THRESHOLD = 0.85
 # Re-encoded or resized copies differ in 0-3 of 64 bits, unrelated photos in about 32.
@@ -202,7 +206,6 @@ def find_duplicates(
     check, keeping only the perceptual hashes computed so far.
     """
     from labeldesk.core.image_rows import usable_images
-    from labeldesk.core.imageio import hash_distance
 
     from .neighbors import neighbor_graph
 
@@ -227,7 +230,6 @@ def find_duplicates(
     rows = usable_images(project.db)
     paths = [r["path"] for r in rows]
     hashes = [r["hash"] for r in rows]
-    position = {int(r["id"]): i for i, r in enumerate(rows)}
     uf = _UnionFind(len(rows))
     linked: set[tuple[int, int]] = set()  # the near pairs found (positions into rows)
     first_of_hash: dict[str, int] = {}
@@ -238,24 +240,17 @@ def find_duplicates(
             first_of_hash[h] = i
     phase(3)
     if graph is not None:
-        pixels = _Thumbnails(project)
-        vids, vhashes = graph.vectors.ids.tolist(), graph.vectors.hashes
+        vectors = graph.vectors
+        rule = _PairRule(
+            project, vectors.ids, vectors.hashes, rows, max_hash_distance, max_pixel_difference
+        )
 
         def consider(i: int, r: int, sim: float) -> None:
-            """Join vector rows i and r if their images pass the hash and pixel checks
-            (found by id: the vectors were read before ``rows``)."""
-            a, b = position.get(vids[i], -1), position.get(vids[r], -1)
-            if a < 0 or b < 0 or hashes[a] != vhashes[i] or hashes[b] != vhashes[r]:
+            """Join vector rows i and r if their images pass the near-duplicate rule."""
+            pair = rule.positions(i, r)
+            if pair is None:
                 return
-            ha, hb = rows[a]["phash"], rows[b]["phash"]
-            if max_hash_distance is not None and (
-                ha is None or hb is None or hash_distance(ha, hb) > max_hash_distance
-            ):
-                return
-            if max_pixel_difference is not None and not pixels.match(
-                paths[a], paths[b], max_pixel_difference
-            ):
-                return
+            a, b = pair
             uf.union(a, b, sim)
             if hashes[a] != hashes[b]:
                 linked.add((min(a, b), max(a, b)))
@@ -299,6 +294,134 @@ def find_duplicates(
     return groups
 
 
+class _PairRule:
+    """The near-duplicate rule for two rows of a kNN graph (the module's docstring): both
+    images still indexed with the content they were embedded with (found by id among
+    ``rows``: the vectors were read before them), perceptual hashes a few bits apart,
+    thumbnails alike. Only candidates are ever looked at."""
+
+    def __init__(
+        self,
+        project: Project,
+        ids: np.ndarray,
+        hashes: Sequence[str],
+        rows: Sequence[Any],
+        max_hash_distance: int | None,
+        max_pixel_difference: float | None,
+    ):
+        """``ids``, ``hashes``: the image id and content of each graph row."""
+        from labeldesk.core.imageio import hash_distance
+
+        self.distance = hash_distance
+        self.rows = rows
+        self.position = {int(r["id"]): i for i, r in enumerate(rows)}
+        self.vids, self.vhashes = ids.tolist(), hashes
+        self.max_hash_distance, self.max_pixel_difference = max_hash_distance, max_pixel_difference
+        self.pixels = _Thumbnails(project)
+
+    def positions(self, i: int, r: int) -> tuple[int, int] | None:
+        """Positions in ``rows`` of the images of vector rows i and r when they are near
+        duplicates, else None."""
+        a, b = self.position.get(self.vids[i], -1), self.position.get(self.vids[r], -1)
+        if a < 0 or b < 0:
+            return None
+        ra, rb = self.rows[a], self.rows[b]
+        if ra["hash"] != self.vhashes[i] or rb["hash"] != self.vhashes[r]:
+            return None
+        ha, hb = ra["phash"], rb["phash"]
+        if self.max_hash_distance is not None and (
+            ha is None or hb is None or self.distance(ha, hb) > self.max_hash_distance
+        ):
+            return None
+        most = self.max_pixel_difference
+        if most is not None and not self.pixels.match(ra["path"], rb["path"], most):
+            return None
+        return a, b
+
+
+def near_copies_between(
+    project: Project,
+    images: EmbeddedImages,
+    sims: np.ndarray,
+    rows: np.ndarray,
+    sources: Collection[str],
+    targets: Collection[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    max_hash_distance: int | None = DEFAULT_HASH_DISTANCE,
+    *,
+    max_pixel_difference: float | None = DEFAULT_PIXEL_DIFFERENCE,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> set[str]:
+    """The contents (content hashes) in ``targets`` with a near copy among ``sources``, by
+    :func:`find_duplicates`' rule in a kNN graph (``sims``, ``rows`` of ``images``, as
+    :func:`~labeldesk.ml.neighbors.cached_neighbours` gives them): two images joined
+    directly, as :func:`copies_of` tells copies, never through a chain. Only the graph's
+    candidate pairs between the two sets are looked at, each once, and none of a target
+    already found (an export's leakage check: its train images against its val/test
+    ones, a fraction of a whole search). Nothing is computed or written: an image without
+    a perceptual hash has no near copy here. A cancel raises ``Cancelled`` between
+    batches of pairs."""
+    from labeldesk.core.image_rows import usable_images
+
+    check_thresholds(threshold, max_hash_distance, max_pixel_difference)
+    cancel = cancel or CancelToken()
+    hashes = images.hashes
+    wanted = set(sources), set(targets)
+    is_source, is_target = (np.array([h in s for h in hashes], dtype=bool) for s in wanted)
+    found: set[str] = set()
+    if not is_source.any() or not is_target.any():
+        return found
+    src, col = np.nonzero((sims >= threshold) & (rows >= 0))
+    other = rows[src, col].astype(np.int64)
+    if _crowds(hashes, rows.shape[1]):  # rare: load the vectors to search past copies
+        extra = _past_copies_of(project, images, sims, rows, threshold, cancel)
+        src = np.append(src, [i for i, _, _ in extra]).astype(np.int64)
+        other = np.append(other, [r for _, r, _ in extra]).astype(np.int64)
+    ahead, behind = is_target[src] & is_source[other], is_source[src] & is_target[other]
+    pairs = np.stack(
+        [np.concatenate([src[ahead], other[behind]]), np.concatenate([other[ahead], src[behind]])],
+        axis=1,
+    )
+    pairs = np.unique(pairs, axis=0)  # each once, a target's pairs together
+    indexed = usable_images(project.db)  # (read after the graph, as find_duplicates does)
+    rule = _PairRule(project, images.ids, hashes, indexed, max_hash_distance, max_pixel_difference)
+    total = len(pairs)
+    for start in range(0, total, BATCH):
+        cancel.raise_if_cancelled()
+        progress(Progress(start, total, "near duplicates"))
+        for t, s in pairs[start : start + BATCH].tolist():
+            if hashes[t] not in found and rule.positions(t, s) is not None:
+                found.add(hashes[t])
+    cancel.raise_if_cancelled()
+    progress(Progress(total, total, "near duplicates"))
+    return found
+
+
+def _past_copies_of(
+    project: Project,
+    images: EmbeddedImages,
+    sims: np.ndarray,
+    rows: np.ndarray,
+    threshold: float,
+    cancel: CancelToken,
+) -> list[tuple[int, int, float]]:
+    """:func:`_past_copies` for a graph read without its vectors: they are read now
+    (none when an embedding since has changed the rows: the graph no longer fits)."""
+    from .neighbors import NeighborGraph
+    from .store import project_vectors
+
+    vectors = project_vectors(project)
+    if vectors.hashes != images.hashes:
+        return []
+    return _past_copies(project, NeighborGraph(vectors, sims, rows), threshold, cancel)
+
+
+def _crowds(hashes: Sequence[str], k: int) -> list[tuple[str, int]]:
+    """Pictures with more exact copies than a graph row has neighbours (and how many)."""
+    return [(h, n) for h, n in Counter(hashes).items() if n > k]
+
+
 def _past_copies(
     project: Project, graph: NeighborGraph, threshold: float, cancel: CancelToken
 ) -> list[tuple[int, int, float]]:
@@ -310,15 +433,13 @@ def _past_copies(
 
     vectors = graph.vectors
     k = graph.rows.shape[1]
-    first: dict[str, int] = {}
-    copies: Counter[str] = Counter()
-    for i, h in enumerate(vectors.hashes):
-        first.setdefault(h, i)
-        copies[h] += 1
     found: list[tuple[int, int, float]] = []
-    crowds = [(h, n) for h, n in copies.items() if n > k]  # others: a row holds their copies
+    crowds = _crowds(vectors.hashes, k)  # others: a row holds their copies
     if not crowds:
         return found
+    first: dict[str, int] = {}
+    for i, h in enumerate(vectors.hashes):
+        first.setdefault(h, i)
     index = search_index(project, vectors)  # looked up once (its key digests every row)
     for h, n in crowds:
         cancel.raise_if_cancelled()

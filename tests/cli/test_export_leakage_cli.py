@@ -54,6 +54,7 @@ def test_json_adds_leakage_and_keeps_the_other_keys(tmp_path, capsys):
         "per_split": {"test": 1},
         "held_out": 9,
         "paths": [COPY],
+        "not_embedded": None,  # (near duplicates not checked)
     }
 
 

@@ -249,6 +249,6 @@ def test_the_report_says_how_to_get_near_duplicates_checked():
     text = report_text(ExportReport("/tmp/out", "imagefolder", written=90, leakage=leakage))
     assert text.endswith(
         "\nLeakage: no val/test image (30 written) has a copy in train; checked: exact copies "
-        "only, not near duplicates (no duplicate search since the images were last embedded: "
-        "open Statistics (Ctrl+T) once and export again)."
+        "only, not near duplicates (no duplicate search since images were last embedded, moved "
+        "or removed: open Statistics (Ctrl+T) once and export again)."
     )

@@ -144,7 +144,7 @@ def test_a_failed_near_search_leaves_the_export_and_its_exact_check(tmp_path, mo
     project = _embedded_with_a_near_copy(tmp_path)
     with project:
         neighbor_graph(project)
-        monkeypatch.setattr(duplicates, "find_duplicates", busy)
+        monkeypatch.setattr(duplicates, "near_copies_between", busy)
         report = ld.export(project, tmp_path / "out")
     assert report["written"] == 17 and (tmp_path / "out" / NEAR).is_file()
     leakage = report["leakage"]
@@ -154,17 +154,30 @@ def test_a_failed_near_search_leaves_the_export_and_its_exact_check(tmp_path, mo
     )
 
 
-def test_only_direct_copies_of_a_train_picture_count():
+def test_only_direct_copies_of_a_train_picture_count(monkeypatch):
     """A (train) like B (val) like C (test): B is a copy of A; C is only like B (a
     slow pan's frames), so C is not counted, as the groups window keeps them apart."""
-    from labeldesk.interop.export_leaks import _near_leaks
-    from labeldesk.ml.duplicates import DuplicateGroup
+    from types import SimpleNamespace
 
-    group = DuplicateGroup(
-        "near", ["a", "b", "c"], ["x"] * 3, ["train", "val", "test"], 0.9,
-        hashes=["ha", "hb", "hc"], links=[(0, 1), (1, 2)],
-    )  # fmt: skip
-    written = {"a": ("A", "train"), "b": ("B", "val"), "c": ("C", "test")}
-    assert _near_leaks([group], written) == {"B"}
-    del written["a"]  # A left out of the export: nothing of it to leak
-    assert _near_leaks([group], written) == set()
+    from labeldesk.ml import duplicates
+
+    class Rule:  # the near pairs: A-B and B-C (each listed both ways in the graph)
+        def __init__(self, *args):
+            pass
+
+        def positions(self, i, r):
+            return (i, r) if {i, r} in ({0, 1}, {1, 2}) else None
+
+    monkeypatch.setattr(duplicates, "_PairRule", Rule)
+    images = SimpleNamespace(hashes=["ha", "hb", "hc"], ids=np.arange(3))
+    sims = np.full((3, 2), 0.95, dtype=np.float32)
+    rows = np.array([[1, 2], [0, 2], [1, 0]])
+    project = SimpleNamespace(db=None)
+    monkeypatch.setattr("labeldesk.core.image_rows.usable_images", lambda db: [])
+
+    def between(sources, targets):
+        return duplicates.near_copies_between(project, images, sims, rows, sources, targets)
+
+    assert between({"ha"}, {"hb", "hc"}) == {"hb"}
+    assert between({"hb"}, {"ha", "hc"}) == {"ha", "hc"}
+    assert between(set(), {"hb", "hc"}) == set()  # A not written

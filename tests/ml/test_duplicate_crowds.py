@@ -49,3 +49,17 @@ def test_a_leak_between_two_crowds_of_copies_is_found(tmp_path):
         (group,) = find_duplicates(project)
         assert group.kind == "near" and len(group.paths) == 2 * copies
         assert group.leaks
+
+
+def test_an_export_reports_the_leak_between_two_crowds_of_copies(tmp_path):
+    """The export's leakage check, which reads the graph without its vectors, reads them
+    for the search past the copies."""
+    import labeldesk as ld
+
+    test_a_leak_between_two_crowds_of_copies_is_found(tmp_path)  # (find_duplicates: graph)
+    from labeldesk.core.project import open_project
+
+    with open_project(tmp_path / "proj") as project:
+        leakage = ld.export(project, tmp_path / "out")["leakage"]
+    assert leakage["checked"] == ["exact", "near"]
+    assert leakage["near"] == GRAPH_K + 1 and leakage["per_split"] == {"test": GRAPH_K + 1}
