@@ -6,6 +6,7 @@ the raw prediction while the browser named the de-noised suggestion)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,19 +17,21 @@ from labeldesk.core.vocab import class_codes
 
 
 class CatalogLookup:
-    """Catalog positions of the map's points, computed once per catalog and point list."""
+    """Catalog positions of the map's points, found by image id (the map and the browser
+    read a rescan at different times: by path, an image it moved was in neither until
+    both had), computed once per catalog and point list. Those are held weakly and
+    compared by identity: an ``id()`` of a list freed may be a new list's."""
 
     def __init__(self) -> None:
-        self._key: tuple[int, int] | None = None
+        self._of: tuple[weakref.ref[ImageCatalog], weakref.ref[np.ndarray]] | None = None
         self._positions = np.empty(0, dtype=np.int64)
 
-    def positions(self, catalog: ImageCatalog, paths: Sequence[str]) -> np.ndarray:
-        """Catalog position of each point (-1 where the catalog lacks it)."""
-        key = (id(catalog), id(paths))
-        if key != self._key:
-            index = catalog.path_positions()
-            self._positions = np.array([index.get(p, -1) for p in paths], dtype=np.int64)
-            self._key = key
+    def positions(self, catalog: ImageCatalog, ids: np.ndarray) -> np.ndarray:
+        """Catalog position of each point (``ids``: their image ids; -1 where the catalog
+        lacks it)."""
+        if self._of is None or self._of[0]() is not catalog or self._of[1]() is not ids:
+            self._positions = np.asarray(catalog.positions_of(ids), dtype=np.int64)
+            self._of = (weakref.ref(catalog), weakref.ref(ids))
         return self._positions
 
 

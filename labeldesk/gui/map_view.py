@@ -90,6 +90,10 @@ class MapView(QWidget):
         self.selected: list[str] = []
         self._tree: cKDTree | None = None
         self._extra: dict[str, np.ndarray] = {}  # colour key -> per-point values
+        # values of the map read before, for the images still on it: drawn while the
+        # new ones are computed (new images grey), never another map's points
+        self._carried: dict[str, np.ndarray] = {}
+        self._drawn = _Drawn()  # what the scatter holds
         self._closed = False
         self.viewbox = MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
@@ -211,28 +215,35 @@ class MapView(QWidget):
     def _computed(self, result: Any) -> None:
         if not self._current():
             return
-        change = "values"
-        if self._job_key is None:
+        change, was_map = "values", self._job_key is None
+        if was_map:
             points, change = result
             if change != "same":  # "same": read again after a change that is not its
                 self._set_points(points, keep_view=change == "kept")
-        else:
+        elif self._job_key is not None:
             self._extra[self._job_key] = result
         assert self.data is not None
-        self._set_busy(False, f"{len(self.data.paths):,} images")
+        self._set_busy(False, self._count_text())
         key = self.color_by.currentData()
         if change != "same" or (key != "label" and key not in self._extra):
             self.recolor()  # (a colouring job the read cancelled starts again)
-        if self._job_key is None:
+        if was_map:  # (the recolouring may have started a colouring job)
             self.mapReady.emit()
+
+    def _count_text(self) -> str:
+        assert self.data is not None
+        n = f"{len(self.data.paths):,}"
+        return f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
 
     def _set_points(self, points: MapPoints, keep_view: bool) -> None:
         """Show ``points``. ``keep_view``: the images on both maps are where they were
         (read again after a scan or a label): the zoom stays, and the selection keeps
         the images still on the map; else the view fits the new map."""
         before, self.data = self.data, points
-        self._extra.clear()
-        self._tree = cKDTree(points.xy) if len(points.paths) else None
+        self._carried = _carried(self._extra, before, points)
+        self._extra = {}
+        if before is None or self._tree is None or not np.array_equal(before.xy, points.xy):
+            self._tree = cKDTree(points.xy) if len(points.paths) else None  # (0.4 s at 1M)
         self.hovered = None
         self.hover_card.hide()
         kept = np.empty(0, dtype=np.int64)
@@ -286,33 +297,57 @@ class MapView(QWidget):
         return catalog if catalog is not None and catalog.insights is not None else None
 
     def recolor(self) -> None:
-        """Redraw with the chosen colouring; predictions and scores are computed first."""
+        """Redraw with the chosen colouring; predictions and scores are computed first
+        (meanwhile the map's points are drawn with the values carried over)."""
         key = self.color_by.currentData()
         catalog = self._catalog()
         if key == "prediction" and key not in self._extra and catalog and self.data is not None:
-            positions = self._lookup.positions(catalog, self.data.paths)
+            positions = self._lookup.positions(catalog, self.data.ids)
             self._extra[key] = guesses(catalog, positions, self.data.classes)  # no job needed
-        if self.data is None or (key != "label" and key not in self._extra):
-            if self.data is not None and (self.job is None or self._job_key is not None):
+        if self.data is None:
+            return
+        if key != "label" and key not in self._extra:
+            self._draw(key, self._carried.get(key))
+            if self.job is None or self._job_key is not None:
                 self._start(key)
             return
-        xy = self.data.xy
-        self.scatter.setData(x=xy[:, 0], y=xy[:, 1], brush=self._brushes(key), pen=None)
-        self.legend.setText(self._legend(key))
+        self._draw(key, self.data.labels if key == "label" else self._extra[key])
         self.recolored.emit()
 
-    def _brushes(self, key: str) -> np.ndarray:
-        """One shared QBrush per colour (class, or binned score), indexed per point."""
+    def _draw(self, key: str, values: np.ndarray | None) -> None:
+        """Draw the map's points coloured by ``values`` (None: values still to come; the
+        points already drawn stay as they are, others are drawn grey). When the scatter
+        holds these points in this colouring already (a label changed elsewhere: every
+        1.5 s while a colleague labels), only the points whose colour changed are drawn
+        again: all of them took 5 s of the GUI thread at 1M points."""
+        data, drawn = self.data, self._drawn
+        assert data is not None
+        if values is None:
+            if drawn.points is data:
+                return
+            values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
+        codes, palette = self._codes(key, values)
+        style = (key, tuple(data.classes))
+        if drawn.holds(data, style) and _restyle(self.scatter, codes, drawn):
+            drawn.points = data
+        else:
+            self.scatter.setData(x=data.xy[:, 0], y=data.xy[:, 1], brush=palette[codes], pen=None)
+            self._drawn = _Drawn(data, style, codes, palette)
+        self.legend.setText(self._legend(key))
+
+    def _codes(self, key: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each point's index into a palette of one shared QBrush per colour (class, or
+        binned score; the last: grey), and the palette."""
         assert self.data is not None
         if key == "issue":
             colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
-            scaled = np.nan_to_num(self._extra["issue"] * SCORE_LEVELS, nan=-1)
+            scaled = np.nan_to_num(values * SCORE_LEVELS, nan=-1)
             codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
         else:
             colors = [class_color(i) for i in range(len(self.data.classes))]
-            codes = self.data.labels if key == "label" else self._extra["prediction"]
+            codes = np.asarray(values, dtype=np.int64)
         palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
-        return palette[np.where(codes < 0, len(colors), codes)]
+        return np.where(codes < 0, len(colors), codes), palette
 
     def _legend(self, key: str) -> str:
         assert self.data is not None
@@ -401,7 +436,7 @@ class MapView(QWidget):
         assert self.data is not None
         catalog = self._catalog()
         if catalog is not None:
-            position = int(self._lookup.positions(catalog, self.data.paths)[row])
+            position = int(self._lookup.positions(catalog, self.data.ids)[row])
             return "".join(f"<br>{line}" for line in hover_lines(catalog, position))
         scores = self._extra.get("issue")
         if scores is not None and not np.isnan(scores[row]):
@@ -427,3 +462,64 @@ class MapView(QWidget):
             self.cancel()
             if self._owns_runner:
                 self.runner.shutdown()
+
+
+class _Drawn:
+    """What the scatter holds: the points it was filled from, in which colouring (key
+    and classes), each point's palette index, and the palette's brushes."""
+
+    def __init__(
+        self,
+        points: MapPoints | None = None,
+        style: tuple[str, tuple[str, ...]] | None = None,
+        codes: np.ndarray | None = None,
+        palette: np.ndarray | None = None,
+    ):
+        self.points, self.style, self.codes, self.palette = points, style, codes, palette
+
+    def holds(self, points: MapPoints, style: tuple[str, tuple[str, ...]]) -> bool:
+        """Whether the scatter holds ``points`` (these images where they are) coloured
+        by ``style``."""
+        held = self.points
+        return (
+            held is not None
+            and self.style == style
+            and (
+                held is points
+                or (np.array_equal(held.ids, points.ids) and np.array_equal(held.xy, points.xy))
+            )
+        )
+
+
+def _restyle(scatter: pg.ScatterPlotItem, codes: np.ndarray, drawn: _Drawn) -> bool:
+    """Give the points whose palette index changed their new brush, in place: their
+    cached symbols are looked up again, nothing else is touched. False (nothing done)
+    where the scatter's arrays are not what this version of pyqtgraph keeps."""
+    data = getattr(scatter, "data", None)
+    assert drawn.codes is not None and drawn.palette is not None
+    if data is None or len(data) != len(codes) or {"brush", "sourceRect"} - set(data.dtype.names):
+        return False
+    changed = np.flatnonzero(codes != drawn.codes)
+    if len(changed):
+        data["brush"][changed] = drawn.palette[codes[changed]]
+        data["sourceRect"][changed] = 0  # (w == 0: looked up again)
+        scatter.updateSpots(data)
+        drawn.codes = codes
+    return True
+
+
+def _carried(
+    extra: dict[str, np.ndarray], before: MapPoints | None, after: MapPoints
+) -> dict[str, np.ndarray]:
+    """The colourings' values of ``before`` for the images also on ``after``, in its
+    order; the others -1 (no prediction) or NaN (not scored)."""
+    if before is None or not extra:
+        return {}
+    _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
+    out = {}
+    for key, values in extra.items():
+        fill = -1 if key == "prediction" else np.nan
+        kept = np.full(len(after.ids), fill, dtype=np.int64 if key == "prediction" else float)
+        kept[b] = values[a]
+        out[key] = kept
+    return out
