@@ -515,6 +515,8 @@ def _carried(
     order; the others -1 (no prediction) or NaN (not scored)."""
     if before is None or not extra:
         return {}
+    if np.array_equal(before.ids, after.ids):  # the same images (labels changed): 2 ms at 1M
+        return dict(extra)
     _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
     out = {}
     for key, values in extra.items():
