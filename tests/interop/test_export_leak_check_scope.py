@@ -122,3 +122,20 @@ def _report(leakage: dict) -> ExportReport:
     report = ExportReport(out="", format="imagefolder")
     report.leakage = leakage
     return report
+
+
+def test_a_cancel_during_the_near_check_stops_the_export(embedded, tmp_path, monkeypatch):
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.core.progress import CancelToken
+
+    token = CancelToken()
+    real = duplicates.pixel_difference
+
+    def cancelling(a, b):
+        token.cancel()  # Cancel pressed while thumbnails are compared
+        return real(a, b)
+
+    monkeypatch.setattr(duplicates, "pixel_difference", cancelling)
+    with pytest.raises(Cancelled):
+        ld.export(embedded, tmp_path / "out", cancel=token)
+    assert not (tmp_path / "out").exists()  # nothing left half-written
