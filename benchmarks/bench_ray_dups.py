@@ -88,8 +88,9 @@ def main() -> None:
             f"{local_cpu:.0f} CPU s on {os.cpu_count()} cores; {load()})"
         )
         if args.address is None:
-            from cluster.local_ray import start_local_ray
+            from cluster.local_ray import LOOPBACK_ENV, start_local_ray
 
+            os.environ.update(LOOPBACK_ENV)  # this driver on 127.0.0.1 too (before Ray loads)
             t = time.perf_counter()
             store_mb = 120 if not args.ship else 200 + args.n * 1280 * 2 // 2**20
             cluster = start_local_ray(cpus_per_node=1, nodes=2, object_store_mb=store_mb)

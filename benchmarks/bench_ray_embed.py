@@ -71,7 +71,9 @@ def main() -> None:
     cluster = None
     if args.address is None:
         os.environ["RAY_AUTH_MODE"] = "token"
-        from cluster.local_ray import start_local_ray
+        from cluster.local_ray import LOOPBACK_ENV, start_local_ray
+
+        os.environ.update(LOOPBACK_ENV)  # this driver on 127.0.0.1 too (before Ray loads)
 
         t = time.perf_counter()
         cluster = start_local_ray(cpus_per_node=1, nodes=2)

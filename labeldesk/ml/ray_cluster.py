@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from labeldesk.core.errors import LabelDeskError
 
+from . import ray_loopback
 from .ray_worker import code_version, probe_node
 
 CONNECT_TIMEOUT_S = 5.0
@@ -55,6 +56,12 @@ class ClusterShape:
     gpus: float
 
 
+def prepare_import(address: str) -> None:
+    """Before :func:`import_ray` for a job at ``address``: a one-machine cluster on
+    127.0.0.1 needs a setting made before Ray is imported (:mod:`.ray_loopback`)."""
+    ray_loopback.prepare(_gcs_target(address))
+
+
 def import_ray() -> Any:
     try:
         import ray
@@ -78,6 +85,11 @@ def parse_address(address: str) -> tuple[str, int] | None:
             "6379 by default), ray://HOST:PORT (Ray Client, 10001 by default) or auto"
         )
     return host, int(port)
+
+
+def _gcs_target(address: str) -> tuple[str, int] | None:
+    """The head's GCS that this process joins as a node (not for a Ray Client)."""
+    return None if address.startswith("ray://") else parse_address(address)
 
 
 def check_reachable(address: str) -> None:
@@ -109,6 +121,9 @@ def connect(ray: Any, address: str) -> bool:
             )
         return False
     check_reachable(address)
+    problem = ray_loopback.driver_mismatch(ray, _gcs_target(address))
+    if problem is not None:
+        raise ClusterUnavailable(problem)
     for attempt in range(CONNECT_ATTEMPTS):
         try:
             ray.init(

@@ -56,6 +56,7 @@ from .ray_cluster import (
     cluster_shape,
     connect,
     import_ray,
+    prepare_import,
     probe_nodes,
     summary,
 )
@@ -126,6 +127,7 @@ def embed_on_ray(
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
         return _up_to_date(done, address)
+    prepare_import(address)
     ray = import_ray()
     check_reachable(address)  # before the model loads: a wrong address fails in seconds
     progress(Progress(0, 0, f"loading model {spec}"))

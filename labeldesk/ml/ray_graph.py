@@ -37,6 +37,7 @@ from .ray_cluster import (
     connect,
     import_ray,
     on_every_node,
+    prepare_import,
     summary,
 )
 from .ray_graph_worker import (
@@ -113,6 +114,7 @@ def graph_on_ray(
     if neighbors.has_cached_graph(project, vectors):
         report.mode = "cached"  # the cluster is not even asked
         return report
+    prepare_import(address)
     ray = import_ray()
     check_reachable(address)
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))

@@ -12,12 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from cluster.local_ray import LOOPBACK_ENV
+
 SAMPLE = Path(__file__).parents[2] / "sample_data" / "fashion"
 
 # Ray reads its authentication settings once, when it is first imported: the token this
-# session's cluster will require is set before anything can import Ray.
+# session's cluster will require is set before anything can import Ray, and so is what
+# keeps this process's side of the connection on 127.0.0.1 (LOOPBACK_ENV).
 os.environ.update(
-    RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_USAGE_STATS_ENABLED="0"
+    RAY_AUTH_MODE="token",
+    RAY_AUTH_TOKEN=secrets.token_hex(32),
+    RAY_USAGE_STATS_ENABLED="0",
+    **LOOPBACK_ENV,
 )
 
 

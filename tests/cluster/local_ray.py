@@ -6,8 +6,9 @@ started: the group gets SIGTERM, then SIGKILL, and any process still naming the 
 (a worker that left the group) is killed by its id. ``ray stop`` is not used: it kills
 every Ray process of the user on the machine, other people's clusters included.
 
-Ray's servers listen on every interface; token authentication (a random token known to
-this process only) keeps anyone else from using the cluster while it runs.
+Every server of the cluster listens on 127.0.0.1 only (:data:`LOOPBACK_ENV`, and
+``loopback_node.py`` for the second node); token authentication (a random token known
+to this process only) keeps other users of this machine from using it while it runs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ HOST = "127.0.0.1"
 # Ray's workers take ports 10002-19999 by default: the head's port stays below them.
 PORT_RANGE = range(6400, 9900)
 START_TIMEOUT_S = 90.0
+# Ray's servers (GCS, raylets, workers, this process's driver) bind 127.0.0.1 only when
+# a node's address is exactly 127.0.0.1; Ray replaces that address by the machine's
+# network address unless this is 0 (its one-machine mode). The nodes and every process
+# that connects to them (set before Ray is imported: Ray reads it once) need it.
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
 def free_port() -> int:
@@ -155,7 +161,7 @@ def ray_env() -> dict[str, str]:
     caller sets RAY_AUTH_TOKEN before Ray is first imported: Ray reads it once)."""
     env = dict(os.environ)
     env.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    env.update(RAY_AUTH_MODE="token", RAY_USAGE_STATS_ENABLED="0")
+    env.update(RAY_AUTH_MODE="token", RAY_USAGE_STATS_ENABLED="0", **LOOPBACK_ENV)
     return env
 
 
@@ -182,7 +188,9 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int
     if importlib.util.find_spec("grpc") is not None:  # ray[client]: a Ray Client server too
         cluster.client_port = free_port()
         head += ["--ray-client-server-port", str(cluster.client_port)]
-    worker = [ray_bin, "start", "--address", cluster.address, *common]
+    # `ray start --address` with the node kept on 127.0.0.1 (Ray's CLI would refuse it)
+    worker = [sys.executable, str(Path(__file__).with_name("loopback_node.py"))]
+    worker += ["start", "--address", cluster.address, *common]
     try:
         cluster.nodes.append(_spawn(head, cluster.env, temp_dir / "head.log"))
         _wait_for_nodes(cluster, 1)
