@@ -4,14 +4,17 @@ Everything that can make a cluster job fail for a reason the user must fix is ch
 before any vector is written: Ray installed here, the address answering, Ray and Python
 matching (Ray's own check), LabelDesk with the same vector code on every node, the
 images readable on every node, and room for at least one worker. Each failure is one
-:class:`ClusterError` with a message saying what to do.
+:class:`ClusterError` with a message saying what to do. During a job, :class:`HeadWatch`
+notices within seconds a head that went away (:class:`ClusterLost`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -25,6 +28,13 @@ CONNECT_TIMEOUT_S = 5.0
 CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
+# During a job the head is asked every HEAD_CHECK_S whether it still answers; silent for
+# HEAD_LOST_S, the job stops (Ray itself waits 60 s, then ends this process unexplained).
+HEAD_CHECK_S = 1.0
+HEAD_LOST_S = 3.0
+# Ray's driver gives its task events (for Ray's dashboard) 5 s to reach the head when it
+# disconnects: with the head gone, 5 s of waiting before a lost job can say so.
+SHUTDOWN_FLUSH = {"RAY_task_events_shutdown_flush_timeout_ms": "1000"}
 
 
 class ClusterError(LabelDeskError):
@@ -33,6 +43,11 @@ class ClusterError(LabelDeskError):
 
 class ClusterUnavailable(ClusterError):
     """Nothing answers at the address, or Ray is not installed here."""
+
+
+class ClusterLost(ClusterUnavailable):
+    """The cluster stopped answering during a job: its head's process or machine is gone
+    (the job's message says what was kept)."""
 
 
 class ClusterMismatch(ClusterError):
@@ -107,6 +122,87 @@ def check_reachable(address: str) -> None:
         ) from exc
 
 
+def _answers(target: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(target, timeout=HEAD_CHECK_S):
+            return True
+    except OSError:
+        return False
+
+
+class HeadWatch:
+    """Notices within seconds that the cluster's head stopped answering mid-job.
+
+    When the head's process or machine goes away, Ray's calls in this process wait for
+    it to come back, and after a minute Ray ends the process with a line of its own.
+    A job calls :meth:`check` while it waits for results: the head's port (the GCS, or
+    Ray Client's server for ``ray://``) is dialled at most every HEAD_CHECK_S, and once
+    nothing has answered there for HEAD_LOST_S it raises :class:`ClusterLost`. Then
+    :attr:`lost` is set: nothing more should be asked of the cluster (Ray Client would
+    wait out its 30 s grace period on each call), only ``ray.shutdown()``.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        target: tuple[str, int] | None,
+        *,
+        answers: Callable[[tuple[str, int]], bool] = _answers,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.address = address
+        self.target = target  # None: nothing known to dial (then never lost)
+        self.lost = False
+        self._answers = answers
+        self._clock = clock
+        self._next = 0.0
+        self._silent_since: float | None = None
+
+    @classmethod
+    def of(cls, ray: Any, address: str) -> HeadWatch:
+        """The watch for the cluster this process just connected to at ``address``
+        (``auto``: the GCS it found)."""
+        target = parse_address(address)
+        if target is None:
+            found = [a for a in connected_to(ray) if not a.startswith("ray://")]
+            with contextlib.suppress(ClusterUnavailable):
+                target = parse_address(found[0]) if found else None
+        return cls(address, target)
+
+    def check(self) -> None:
+        """Raise :class:`ClusterLost` once the head has been silent for HEAD_LOST_S."""
+        if self.lost:
+            raise self.error()
+        if self.target is None:
+            return
+        now = self._clock()
+        if now < self._next:
+            return
+        self._next = now + HEAD_CHECK_S
+        if self._answers(self.target):
+            self._silent_since = None
+            return
+        if self._silent_since is None:
+            self._silent_since = now
+        if now - self._silent_since >= HEAD_LOST_S:
+            self.lost = True
+            raise self.error()
+
+    def gone(self) -> bool:
+        """Whether the head does not answer now (a job's call failed: is that why?)."""
+        if self.target is not None and not self.lost and not self._answers(self.target):
+            self.lost = True
+        return self.lost
+
+    def error(self) -> ClusterLost:
+        host, port = self.target or ("?", 0)
+        where = "" if self.address.endswith(f"{host}:{port}") else f" ({host}:{port})"
+        return ClusterLost(
+            f"the Ray cluster at {self.address}{where} stopped answering (its head is gone "
+            "or out of reach)"
+        )
+
+
 def connect(ray: Any, address: str) -> bool:
     """Connect this process to the cluster at ``address``; False if it already was (a
     notebook's own connection is left open afterwards). Already connected elsewhere is
@@ -124,6 +220,8 @@ def connect(ray: Any, address: str) -> bool:
     problem = ray_loopback.driver_mismatch(ray, _gcs_target(address))
     if problem is not None:
         raise ClusterUnavailable(problem)
+    for name, value in SHUTDOWN_FLUSH.items():  # read by ray.init (unless set already)
+        os.environ.setdefault(name, value)
     for attempt in range(CONNECT_ATTEMPTS):
         try:
             ray.init(

@@ -10,7 +10,9 @@ that each load it once (:class:`labeldesk.ml.ray_worker.Embedder`, on a GPU when
 cluster has them), from the same pixels a local run uses.
 Results stream back batch by batch and each is appended to the store as it arrives,
 under the store's write lock, exactly as a local run appends: a cancelled or failed job
-keeps every finished batch and the next run sends only the rest.
+keeps every finished batch and the next run sends only the rest. A head that goes away
+mid-job stops it within seconds (:class:`~labeldesk.ml.ray_cluster.HeadWatch`) with a
+message saying what was kept.
 
 The dataset executes inside a relay actor on the cluster
 (:class:`labeldesk.ml.ray_worker.JobRelay`) that hands finished batches to this machine
@@ -39,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -49,8 +52,10 @@ from .embed import EmbedReport, nothing_to_embed
 from .input_size import choose_model_spec
 from .ray_cluster import (
     ClusterError,
+    ClusterLost,
     ClusterMismatch,
     ClusterShape,
+    HeadWatch,
     ImageMissingOnWorker,
     check_reachable,
     cluster_shape,
@@ -73,6 +78,7 @@ PROBE_SAMPLE = 3  # images each node must be able to read before the job starts
 PROBE_LOOK = 200  # images looked at here to find that many still as scanned
 LOST_BATCH = 8  # a batch at least this big missing whole on a worker: its mount is gone
 POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
+FETCH_WAIT_S = 1.0  # the longest one call into Ray for the next batch waits
 
 
 @dataclass
@@ -135,6 +141,7 @@ def embed_on_ray(
     root = remote_root or str(project.root)
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
     owned = connect(ray, address)
+    watch = HeadWatch.of(ray, address)
     try:
         shape = cluster_shape(ray)
         plan = _plan(shape, workers, gpus_per_worker, batch_size)
@@ -167,7 +174,7 @@ def embed_on_ray(
                     items = job_items(_missing(project, store, report))
                     if items:
                         started = time.perf_counter()
-                        outputs = _run_job(ray, items, spec, root, plan)
+                        outputs = _run_job(ray, items, spec, root, plan, watch)
                         try:
                             _store_results(
                                 outputs,
@@ -180,6 +187,8 @@ def embed_on_ray(
                                 stored=lambda: use_store(project, key),
                                 gone_here=_gone_here(project),
                             )
+                        except ClusterLost as exc:
+                            raise ClusterLost(_kept_text(exc, report, len(items))) from exc
                         finally:
                             outputs.close()
                             report.seconds = time.perf_counter() - started
@@ -214,6 +223,19 @@ def _legacy_message(project: Project, spec: str) -> str:
     return (
         f"the embeddings of {spec} in this project were written by an older LabelDesk: "
         f"run `{command}` here once to check them first"
+    )
+
+
+def _kept_text(lost: ClusterLost, report: EmbedReport, todo: int) -> str:
+    """The cluster went away mid-job: what is kept (every batch that came back was
+    appended whole) and how to go on."""
+    if not report.embedded:
+        return f"{lost}; no batch had come back yet: run it again once the cluster is back"
+    left = todo - report.embedded
+    return (
+        f"{lost}; the {counted(report.embedded, 'image')} embedded before that are kept and "
+        f"{left:,} {'is' if left == 1 else 'are'} left: run it again once the cluster is "
+        "back, and it embeds only those"
     )
 
 
@@ -300,11 +322,16 @@ class _Outputs:
     (a worker starting, a slow batch) still notices a cancel."""
 
     def __init__(
-        self, batches: Iterator[dict[str, np.ndarray]], stop: Callable[[], None] | None = None
+        self,
+        batches: Iterator[dict[str, np.ndarray]],
+        stop: Callable[[], None] | None = None,
+        watch: HeadWatch | None = None,
+        closed: threading.Event | None = None,
     ):
         self._stop = stop
+        self._watch = watch
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
-        self._closed = threading.Event()
+        self._closed = closed or threading.Event()  # ``batches`` may watch it too
         self._thread = threading.Thread(
             target=self._pump, args=(batches,), name="ray-results", daemon=True
         )
@@ -331,9 +358,12 @@ class _Outputs:
         return False
 
     def next(self, cancel: CancelToken) -> dict[str, np.ndarray] | None:
-        """The next batch; None at the end; raises Cancelled or the job's error."""
+        """The next batch; None at the end; raises Cancelled, ClusterLost (the head went
+        away: Ray alone would wait a minute) or the job's error."""
         while True:
             cancel.raise_if_cancelled()
+            if self._watch is not None:
+                self._watch.check()
             try:
                 kind, value = self._queue.get(timeout=POLL_S)
             except queue.Empty:
@@ -342,23 +372,34 @@ class _Outputs:
                 return dict(value)
             if kind == "end":
                 return None
+            if self._watch is not None and self._watch.gone():
+                raise self._watch.error() from value
             raise ClusterError(
                 f"the Ray job failed: {summary(value)}; the batches that came back before "
                 "are kept, and running it again embeds the rest"
             ) from value
 
     def close(self) -> None:
-        """Stop fetching; end the job on the cluster (its model actors go with it)."""
+        """Stop fetching; end the job on the cluster (its model actors go with it),
+        unless the cluster is gone (asking it would only wait). The fetching thread is
+        given a moment to leave Ray's calls: one still inside them when Ray disconnects
+        can crash the process as it exits."""
         self._closed.set()
-        if self._stop is not None:
+        if self._stop is not None and not (self._watch is not None and self._watch.lost):
             try:
                 self._stop()
             except Exception:  # already gone (the cluster or the connection): nothing to end
                 log.debug("the Ray job had already ended", exc_info=True)
+        self._thread.join(FETCH_WAIT_S + 1.0)
 
 
 def _run_job(
-    ray: Any, items: list[tuple[str, str, int]], spec: str, root: str, plan: JobPlan
+    ray: Any,
+    items: list[tuple[str, str, int]],
+    spec: str,
+    root: str,
+    plan: JobPlan,
+    watch: HeadWatch | None = None,
 ) -> _Outputs:
     """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
     relay = (
@@ -376,11 +417,23 @@ def _run_job(
         )
     )
 
+    closed = threading.Event()
+
     def batches() -> Iterator[dict[str, np.ndarray]]:
-        while (batch := ray.get(relay.next.remote())) is not None:
+        while True:
+            ref = relay.next.remote()
+            while True:  # in Ray's call a bounded time: ends soon after ``closed``
+                try:
+                    batch = ray.get(ref, timeout=FETCH_WAIT_S)
+                    break
+                except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
+                    if closed.is_set():
+                        return
+            if batch is None:
+                return
             yield batch
 
-    return _Outputs(batches(), stop=lambda: ray.kill(relay))
+    return _Outputs(batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed)
 
 
 def _store_results(

@@ -32,7 +32,9 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from . import neighbors
 from .ray_cluster import (
     ClusterError,
+    ClusterLost,
     ClusterMismatch,
+    HeadWatch,
     check_reachable,
     connect,
     import_ray,
@@ -119,6 +121,7 @@ def graph_on_ray(
     check_reachable(address)
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
     owned = connect(ray, address)
+    watch = HeadWatch.of(ray, address)
     try:
         progress(Progress(0, 0, "checking the cluster's nodes"))
         check_versions(on_every_node(ray, probe_graph_node, "", 0))
@@ -126,7 +129,7 @@ def graph_on_ray(
         job = prepare_job(ray, project, vectors, k)
         started = time.perf_counter()
         sims, rows = run_graph(
-            ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel
+            ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel, watch
         )
         neighbors.save_graph(cache, sims, rows)
         report.seconds = time.perf_counter() - started
@@ -290,10 +293,12 @@ def run_graph(
     block_rows: int | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    watch: HeadWatch | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The graph's (similarities, rows) for ``n`` rows, computed by worker actors on the
-    connected cluster; raises ClusterError (a worker failed past its restarts) or
-    Cancelled, with every actor ended either way."""
+    connected cluster; raises ClusterError (a worker failed past its restarts),
+    ClusterLost (the head went away: ``watch``) or Cancelled, with every actor ended
+    either way (unless the cluster is gone)."""
     cancel = cancel or CancelToken()
     placements, nodes = plan_workers(ray, workers)
     count = len(placements)
@@ -318,6 +323,8 @@ def run_graph(
     try:
         while todo or pending:
             cancel.raise_if_cancelled()
+            if watch is not None:
+                watch.check()
             waiting = list(starting) + list(pending)
             ready, _ = ray.wait(waiting, num_returns=1, timeout=POLL_S)
             for ref in ready:
@@ -325,10 +332,10 @@ def run_graph(
                     worker = starting.pop(ref)
                     # a worker that cannot load its index fails the job, and so does one
                     # with other code (on a node that joined after the check)
-                    check_worker(_get(ray, ref))
+                    check_worker(_get(ray, ref, watch))
                 else:
                     worker = pending.pop(ref)
-                    start, s, r = _get(ray, ref)
+                    start, s, r = _get(ray, ref, watch)
                     sims[start : start + len(s)], rows[start : start + len(s)] = s, r
                     done += len(s)
                     progress(Progress(done, n, MESSAGE))
@@ -337,9 +344,15 @@ def run_graph(
                     if todo:
                         pending[worker.block.remote(*todo.pop(), shipped)] = worker
         cancel.raise_if_cancelled()
+    except ClusterLost as exc:
+        raise ClusterLost(
+            f"{exc}; nothing was written: the neighbours are saved only once every block is "
+            f"in ({done:,} of {n:,} rows had come back): run it again once the cluster is back"
+        ) from exc
     finally:
-        for a in actors:
-            ray.kill(a)
+        if watch is None or not watch.lost:  # a cluster that is gone would only be waited on
+            for a in actors:
+                ray.kill(a)
     return sims, rows
 
 
@@ -359,12 +372,14 @@ def _start_worker(ray: Any, source: GraphSource, place: Placement) -> Any:
     )
 
 
-def _get(ray: Any, ref: Any) -> Any:
+def _get(ray: Any, ref: Any, watch: HeadWatch | None = None) -> Any:
     try:
         return ray.get(ref)
     except Cancelled:
         raise
     except Exception as exc:
+        if watch is not None and watch.gone():
+            raise watch.error() from exc
         raise ClusterError(
             f"the Ray job failed: {summary(exc)}; nothing was written (run it again)"
         ) from exc

@@ -65,8 +65,10 @@ class StandIn:
         monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample: [])
         monkeypatch.setattr(ray_embed, "load_backbone", lambda spec: OTHER)
         monkeypatch.setattr(ray_embed, "_run_job", self.run_job)
+        # nothing to dial at its address: the head never goes away
+        monkeypatch.setattr(ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a: cls(a, None)))
 
-    def run_job(self, ray, items, spec, root, plan):
+    def run_job(self, ray, items, spec, root, plan, watch=None):
         self.sent.append(items)
         self.key_at_start.append(current_key(self.project))
 
@@ -76,7 +78,7 @@ class StandIn:
             if self.fail:
                 raise RuntimeError("ActorDiedError: the relay's node went away")
 
-        return ray_embed._Outputs(batches())
+        return ray_embed._Outputs(batches(), watch=watch)
 
     def shutdown(self) -> None:
         pass

@@ -1,0 +1,36 @@
+"""The app's embedding job on a Ray cluster whose head went away mid-job: the status bar
+says what `labeldesk embed --ray` says, word for word (what was kept, run it again)."""
+
+from __future__ import annotations
+
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.gui import main_window, project_jobs
+from labeldesk.gui.cluster_dialog import ClusterChoice
+from labeldesk.ml import child_jobs
+from labeldesk.ml.embed import EmbedReport
+from labeldesk.ml.ray_cluster import HeadWatch
+from labeldesk.ml.ray_embed import _kept_text
+
+
+def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project, monkeypatch):
+    report = EmbedReport("m", "k", "cpu")
+    report.embedded = 96
+    lost = HeadWatch("127.0.0.1:6379", ("127.0.0.1", 6379)).error()
+    sentence = _kept_text(lost, report, 600)  # what the CLI prints after "error: "
+    assert "stopped answering" in sentence and "96 images embedded before that are kept" in sentence
+
+    def child_reports_it(target, *args, **kwargs):
+        assert target == "labeldesk.ml.ray_embed:embed_on_ray"
+        raise LabelDeskError(sentence)  # as run_in_child hands on the child's error
+
+    shown: list[str] = []
+    monkeypatch.setattr(child_jobs, "run_in_child", child_reports_it)
+    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
+    monkeypatch.setattr(main_window, "show_error", lambda parent, message: shown.append(message))
+    window.open_project(project.path)
+    window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
+    job = window.embed_job
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=60000)
+    assert window.statusBar().currentMessage() == sentence
+    assert shown == [sentence]
