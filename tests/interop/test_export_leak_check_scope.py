@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import make_imagefolder, write_image
+from ml.fake_embeddings import store_vectors
 from PIL import Image
 
 import labeldesk as ld
@@ -22,10 +23,7 @@ from labeldesk.core.image_rows import images_without_phash, set_phashes
 from labeldesk.interop.export_texts import leakage_text
 from labeldesk.interop.writing import ExportReport
 from labeldesk.ml import duplicates
-from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.neighbors import neighbor_graph
-from labeldesk.ml.store import embeddings_dir
-from labeldesk.ml.vectors import VectorStore
 
 DIM = 16
 NEAR = "test/cat/near_copy_of_cat1.jpg"  # cat1 re-encoded: a leak
@@ -52,13 +50,7 @@ def embedded(tmp_path):
     base[NEAR] = base["train/cat/cat1.jpg"] + 0.01 * rng.normal(size=DIM)
     base[TWIN] = base["train/dog/dog1.jpg"] + 0.01 * rng.normal(size=DIM)
     vectors = np.stack([base[p] for p in frame.path])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "near", "d" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    store_vectors(project, list(vectors), "d", "near")
     neighbor_graph(project)
     yield project
     project.close()

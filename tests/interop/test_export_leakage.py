@@ -10,14 +10,13 @@ import shutil
 import numpy as np
 import pytest
 from helpers import make_imagefolder
+from ml.fake_embeddings import store_vectors
 from PIL import Image
 
 import labeldesk as ld
 from labeldesk.core.create import create_and_index
-from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.neighbors import has_cached_graph, neighbor_graph
-from labeldesk.ml.store import embeddings_dir, project_vectors
-from labeldesk.ml.vectors import VectorStore
+from labeldesk.ml.store import project_vectors
 
 COPY = "test/cat/copy_of_cat0.jpg"  # the same bytes as train/cat/cat0.jpg
 
@@ -109,13 +108,7 @@ def _embedded_with_a_near_copy(tmp_path):
     base = {p: rng.normal(size=DIM) for p in frame.path}
     base[NEAR] = base["train/cat/cat1.jpg"] + 0.01 * rng.normal(size=DIM)
     vectors = np.stack([base[p] for p in frame.path])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "near", "d" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    store_vectors(project, list(vectors), "d", "near")
     return project
 
 

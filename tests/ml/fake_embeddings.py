@@ -82,11 +82,22 @@ def _store_cluster_vectors(
     """Each image's vector: its class centre plus unit noise, normalised, stored as the
     project's current embeddings of a fake model (``weights``: its hash digit)."""
     frame = project.images()
-    vectors = np.stack([centres[truth[p]] + rng.normal(size=DIM) for p in frame.path])
+    store_vectors(project, [centres[truth[p]] + rng.normal(size=DIM) for p in frame.path], weights)
+
+
+def store_vectors(
+    project: Project, rows: list[np.ndarray], weights: str, name: str = "clusters"
+) -> VectorStore:
+    """``rows`` (one per image, in ``project.images()``'s order), normalised, stored as
+    the project's current embeddings of a fake model (``weights``: its hash digit)."""
+    frame = project.images()
+    vectors = np.stack(rows)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", weights * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
+    identity = ModelIdentity("fake", name, weights * 64)
+    dim = vectors.shape[1]
+    store = VectorStore.for_identity(embeddings_dir(project), identity, dim)
+    with VectorStore.writer(store.folder, dim) as writer:
         writer.append(list(frame.hash), vectors.astype(np.float32))
     (store.folder / "spec.json").write_text('{"spec": "fake"}')
     project.db.set_meta("embedding_key", identity.key)
+    return store

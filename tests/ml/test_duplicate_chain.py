@@ -11,10 +11,8 @@ from PIL import Image
 
 from labeldesk.browse.duplicate_groups import build_groups, keep_only, summary
 from labeldesk.core.create import create_and_index
-from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.duplicates import DuplicateGroup, find_duplicates
-from labeldesk.ml.store import embeddings_dir
-from labeldesk.ml.vectors import VectorStore
+from ml.fake_embeddings import store_vectors
 
 DIM = 16
 # A blob moving right a little per frame: neighbouring frames pass every check of the
@@ -51,13 +49,7 @@ def _pan_project(tmp_path):
             for p in frame.path
         ]
     )
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", "c" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    store_vectors(project, list(vectors), "c", "clusters")
     return project
 
 

@@ -13,10 +13,8 @@ from helpers import write_image
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import open_project
 from labeldesk.ml import neighbors
-from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.duplicates import find_duplicates
-from labeldesk.ml.store import embeddings_dir
-from labeldesk.ml.vectors import VectorStore
+from ml.fake_embeddings import store_vectors
 
 from .conftest import skimage_photo
 
@@ -41,13 +39,7 @@ def test_a_copy_renamed_during_the_search_is_still_found(tmp_path, monkeypatch, 
         [centre + 0.1 * rng.normal(size=DIM) if "ant/" in p else rng.normal(size=DIM)
          for p in frame.path]
     )  # fmt: skip
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    identity = ModelIdentity("fake", "clusters", "e" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, DIM)
-    with VectorStore.writer(store.folder, DIM) as writer:
-        writer.append(list(frame.hash), vectors.astype(np.float32))
-    (store.folder / "spec.json").write_text('{"spec": "fake"}')
-    project.db.set_meta("embedding_key", identity.key)
+    store_vectors(project, list(vectors), "e", "clusters")
     real = neighbors.neighbor_graph
 
     def rename_elsewhere() -> None:
