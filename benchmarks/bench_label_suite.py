@@ -46,11 +46,10 @@ Fashion-MNIST 0.86-2.08 -> 0.80-1.90, digits 0.60-1.47 -> 0.63-1.00. Earlier ver
 the view in the same suite: the DCT alone 0.9561 / 0.645, with the gradient histograms on
 256 principal components 0.9574 / 0.656.
 
-``--kept-share`` (research, session 32, ``--seeds 3 --kept-share``, same run) adds the
-default with the pixels' share judged on the labels the cleaning kept (the suspects left
-out of the judging as they are of the fits), not on every given label: Fashion-MNIST's
-worst group 0.9621 / 0.645 -> 0.9558 / 0.639, more flags on a clean set (240 against 172
-at most), digits 0.9987 / 0.927 either way, held-out crops unchanged. Not shipped.
+The pixels' share judged only on the labels the cleaning kept (research, session 32,
+``--seeds 3 --kept-share`` in commit 7b28cec, removed since): Fashion-MNIST's worst group
+0.9621 / 0.645 -> 0.9558 / 0.639, more flags on a clean set (240 against 172 at most),
+digits 0.9987 / 0.927 either way, held-out crops unchanged. Not shipped.
 
 ``--repeats 3`` (research, session 32, ``--seeds 3 --repeats 3 --held-out-noise``, same
 run) adds the default averaged over 3 shuffles of the folds (repeated cross-validation),
@@ -152,13 +151,22 @@ from dataclasses import dataclass, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import embedded_sets  # noqa: E402
 from bench_flag_count import imbalanced_rows, plant_noise, subset  # noqa: E402
 from embedded_sets import EmbeddedSet  # noqa: E402
+from suite_metrics import (  # noqa: E402
+    COUNT,
+    COUNTS,
+    FIXTURES,
+    OLD_COUNT,
+    fixtures,
+    measure,
+    print_table,
+    worst_cases,
+)
 from suite_views import (  # noqa: E402
     PIXELS,
     ROW_IDS,
@@ -169,8 +177,7 @@ from suite_views import (  # noqa: E402
     size_view,
 )
 
-from labeldesk.ml import confident, predictions, probe  # noqa: E402
-from labeldesk.ml.confident import CLEAR_AMBIGUITY_RATIO  # noqa: E402
+from labeldesk.ml import predictions, probe  # noqa: E402
 from labeldesk.ml.pixel_view import PROBE_C as PIXEL_C  # noqa: E402
 from labeldesk.ml.pixel_view import PROBE_DIMS as PIXEL_DIMS  # noqa: E402
 from labeldesk.ml.pixel_view import VERSION as PIXEL_VERSION  # noqa: E402
@@ -183,31 +190,11 @@ from labeldesk.ml.predictions import (  # noqa: E402
 )
 from labeldesk.ml.probe import C_REG  # noqa: E402
 from labeldesk.ml.search import knn_graph  # noqa: E402
-from labeldesk.quality import find_label_issues, label_quality_scores  # noqa: E402
 
 CHOICE_SETS = ("fmnist", "fmnist-500", "digits", "sample")
 HELD_OUT = "patches"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "label-errors"
-# The fixtures' reference figures (shared/benchmarks/label-errors/README.md): self-confidence
-# AUROC and P@E, cleanlab's default filter F1, argmax != given F1.
-REFERENCE = {
-    "cifar10-noise20-sp0.4": (0.9969, 0.952, 0.942, 0.864),
-    "cifar10n-aggre": (0.9773, 0.792, 0.674, 0.747),
-    "cifar10n-worst": (0.9634, 0.874, 0.849, 0.884),
-}
 RATES = (0.05, 0.10, 0.20)
 SUBSET = 500
-OLD_COUNT, COUNT = "clear", "clear_ambiguity"  # the flag count before and now (ml/issues.py)
-COUNTS = (
-    "clear",
-    "clear_ambiguity",
-    "clear_ambiguity@2",
-    "clear_ambiguity@3",
-    "clear_ambiguity@4",
-    "clear_ambiguity@6",
-    "ambiguity",
-    "anchors",
-)
 BASELINE, PREVIOUS, DEFAULT = "baseline", "pixels-C1", "pixels"
 TRUTH = "true-labels"  # --ceiling: fit on the true labels (trained_on_truth)
 
@@ -265,15 +252,13 @@ def probs_with(
     pixels: bool = False,
     c_reg: float | None = None,
     pixel_c: float | None = None,
-    kept_share: bool = False,
     stable: bool = False,
 ) -> ProbMethod:
     """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
     clear disagreements at ``ratio``), on the set's vectors (or a feature view from
     :func:`feature_views`); ``gated``: only where the project cleans (enough labels per
     class, predictions.enough_to_clean), as the project does; otherwise always.
-    ``kept_share``: the pixels' share judged on the labels the cleaning kept
-    (:func:`kept_share_mix`), not on every label. ``stable``: folds from a number fixed
+    ``stable``: folds from a number fixed
     per image (probe.stable_folds, as the project makes them from content hashes), drawn
     by the run's seed."""
 
@@ -286,9 +271,6 @@ def probs_with(
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
         probe.C_REG = C_REG if c_reg is None else c_reg
         predictions.PIXEL_C = pixel_c
-        original_mix = predictions._with_pixels
-        if kept_share:
-            predictions._with_pixels = kept_share_mix  # type: ignore[assignment]
         vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][set_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
@@ -305,7 +287,6 @@ def probs_with(
         predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
         probe.C_REG = C_REG
         predictions.PIXEL_C = PIXEL_C
-        predictions._with_pixels = original_mix  # type: ignore[assignment]
         return out
 
     def key(run: Run) -> str:
@@ -314,7 +295,6 @@ def probs_with(
         c = C_REG if c_reg is None else c_reg
         extra += f"+C{c}" if c != 1.0 else ""  # C 1 was the default when the cache began
         extra += f"+pixC{pixel_c}" if pixels and pixel_c is not None else ""
-        extra += "+kept-share" if pixels and kept_share else ""
         extra += "+stable-folds" if stable else ""
         return f"{n}|{view}|{ratio}|{CLEAN_VERSION if n else BASE_VERSION}{extra}"
 
@@ -344,34 +324,6 @@ def reshuffled(inner: ProbMethod, offset: int = 500) -> ProbMethod:
     return probs
 
 
-def kept_share_mix(
-    probs: np.ndarray,
-    pixels: np.ndarray,
-    labels: np.ndarray,
-    trainable: np.ndarray,
-    seed: int,
-    learn: np.ndarray,
-    has_pixels: np.ndarray,
-) -> tuple[np.ndarray, float]:
-    """(Research) predictions._with_pixels with the pixels' share judged on the ``learn``
-    rows only: the labels the cleaning kept. Judged on every label, the share is chosen
-    partly by the likely mislabels, where a model that does not follow the noise loses."""
-    from labeldesk.ml.pixel_view import blend_weight
-    from labeldesk.ml.probe import probe_probabilities
-
-    with predictions.one_blas_thread():
-        out = probe_probabilities(
-            pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels,
-            c_reg=predictions.PIXEL_C,
-        )  # fmt: skip
-    weight = blend_weight(probs, out.probs, labels, learn & out.out_of_fold & has_pixels)
-    if weight == 0:
-        return probs, 0.0
-    mixed = probs.copy()
-    mixed[has_pixels] = (1 - weight) * probs[has_pixels] + weight * out.probs[has_pixels]
-    return mixed, weight
-
-
 def trained_on_truth(view: str = "", pixels: bool = False) -> ProbMethod:
     """The baseline's predictions fit on the TRUE labels (where a label is given), scored
     against the given ones: what these features let the probe and the kNN vote do with no
@@ -385,71 +337,6 @@ def trained_on_truth(view: str = "", pixels: bool = False) -> ProbMethod:
 
     probs.key = lambda run: "truth-" + inner.key(run)  # type: ignore[attr-defined]
     return probs
-
-
-# ---- metrics --------------------------------------------------------------------------
-
-
-def flag_f1(flagged: np.ndarray, errors: np.ndarray) -> tuple[float, float, float]:
-    hits = int((flagged & errors).sum())
-    f, e = int(flagged.sum()), int(errors.sum())
-    precision = hits / f if f else float(e == 0)
-    recall = hits / e if e else 1.0
-    return precision, recall, (2 * hits / (f + e) if f + e else 1.0)
-
-
-ANCHORS = "anchors"  # (research) class-conditional rates from each class's surest images
-ANCHOR_SHARE = 0.2
-
-
-def anchor_count(labels: np.ndarray, probs: np.ndarray) -> float:
-    """(Research, not shipped) errors estimated from anchor images: out-of-fold
-    probabilities never saw an image's own label, so among the ANCHOR_SHARE of the images
-    predicted as class j that are surest of it, the share labelled otherwise estimates how
-    often class j's labels were flipped, ambiguous images aside (the anchor points of
-    forward correction, Patrini et al., CVPR 2017). The count is that rate times the
-    images predicted as j, summed over classes. It assumes noise that depends on the class
-    only: flips concentrated on ambiguous images (human slips) never reach the anchors."""
-    predicted = probs.argmax(axis=1)
-    total = 0.0
-    for j in range(probs.shape[1]):
-        rows = np.flatnonzero(predicted == j)
-        if len(rows):
-            take = max(5, int(np.ceil(ANCHOR_SHARE * len(rows))))
-            surest = rows[np.argsort(-probs[rows, j], kind="stable")[:take]]
-            total += float((labels[surest] != j).mean()) * len(rows)
-    return total
-
-
-def measure(labels: np.ndarray, probs: np.ndarray, errors: np.ndarray) -> dict[str, float]:
-    scores = label_quality_scores(labels, probs)
-    e = int(errors.sum())
-    lowest = np.argsort(scores, kind="stable")[:e]
-    m: dict[str, float] = {
-        "E": e,
-        "AUROC": float(roc_auc_score(errors, -scores)) if 0 < e < len(errors) else np.nan,
-        "P@E": float(errors[lowest].mean()) if e else np.nan,
-        "refF1": max(
-            flag_f1(find_label_issues(labels, probs, filter_by=f), errors)[2]
-            for f in ("prune_by_noise_rate", "predicted_neq_given")
-        ),
-    }
-    for count in COUNTS:
-        if count == ANCHORS:
-            flagged = np.zeros(len(labels), bool)
-            flagged[np.argsort(scores, kind="stable")[: round(anchor_count(labels, probs))]] = True
-            p, r, f1 = flag_f1(flagged, errors)
-            m |= {f"F:{count}": int(flagged.sum()), f"P:{count}": p, f"R:{count}": r}
-            m[f"F1:{count}"] = f1
-            continue
-        method, _, ratio = count.partition("@")
-        confident.CLEAR_AMBIGUITY_RATIO = float(ratio or CLEAR_AMBIGUITY_RATIO)
-        flagged = find_label_issues(labels, probs, count_method=method)
-        confident.CLEAR_AMBIGUITY_RATIO = CLEAR_AMBIGUITY_RATIO
-        p, r, f1 = flag_f1(flagged, errors)
-        m |= {f"F:{count}": int(flagged.sum()), f"P:{count}": p, f"R:{count}": r}
-        m[f"F1:{count}"] = f1
-    return m
 
 
 PROBS_CACHE: Path | None = None  # where computed probabilities are kept between runs
@@ -486,94 +373,6 @@ def evaluate(runs: list[Run], methods: dict[str, ProbMethod]) -> dict[str, list[
     return out
 
 
-# ---- report ---------------------------------------------------------------------------
-
-
-def grouped(rows: list[tuple[Run, dict]]) -> dict[tuple[str, str, float], dict[str, float]]:
-    groups: dict[tuple[str, str, float], list[dict]] = defaultdict(list)
-    for run, m in rows:
-        groups[(run.set, run.pattern, run.rate)].append(m)
-    return {
-        k: {c: float(np.nanmean([m[c] for m in ms])) for c in ms[0]} for k, ms in groups.items()
-    }
-
-
-def print_table(results: dict[str, list[tuple[Run, dict]]], new_count: str) -> None:
-    """Per group, each method's flags with its count: the baseline with the old count."""
-    print(
-        f"  {'set, pattern, rate':<28}{'method':<16}{'E':>6}{'F':>7}{'F/E':>6}"
-        f"{'P':>7}{'R':>7}{'F1':>7}{'refF1':>7}{'AUROC':>8}{'P@E':>7}"
-    )
-    tables = {name: grouped(rows) for name, rows in results.items()}
-    first = next(iter(tables.values()))
-    for key in sorted(first, key=lambda k: (k[0], k[1] != "clean", k[1], k[2])):
-        for i, (name, table) in enumerate(tables.items()):
-            m, count = table[key], OLD_COUNT if name == BASELINE else new_count
-            ratio = f"{m[f'F:{count}'] / m['E']:>6.2f}" if m["E"] else f"{'-':>6}"
-            label = f"{key[0]}, {key[1]}, {key[2]:.0%}" if i == 0 else ""
-            print(
-                f"  {label:<28}{name:<16}{m['E']:>6.0f}{m[f'F:{count}']:>7.1f}{ratio}"
-                f"{m[f'P:{count}']:>7.3f}{m[f'R:{count}']:>7.3f}{m[f'F1:{count}']:>7.3f}"
-                f"{m['refF1']:>7.3f}{m['AUROC']:>8.4f}{m['P@E']:>7.3f}"
-            )
-
-
-def worst_cases(results: dict[str, list[tuple[Run, dict]]], title: str) -> None:
-    """Per set and method, over its noisy groups: worst AUROC and P@E, and per count the
-    range of F/E and the worst flag F1 minus the better of CL and argmax (>= 0: target met);
-    then the most any count flagged on a clean set."""
-    print(f"\n{title}")
-    print(
-        f"  {'set':<12}{'method':<16}{'AUROC':>7}{'P@E':>7}"
-        + "".join(f"{c:>22}" for c in COUNTS)
-        + "   (per count: F/E min-max, worst F1 - ref)"
-    )
-    tables = {name: grouped(rows) for name, rows in results.items()}
-    sets = [*sorted({k[0] for t in tables.values() for k in t}), "(all)"]
-    for set_name in sets:
-        for i, (name, table) in enumerate(tables.items()):
-            noisy = [m for k, m in table.items() if m["E"] > 0 and set_name in (k[0], "(all)")]
-            cells = ""
-            for c in COUNTS:
-                ratios = [m[f"F:{c}"] / m["E"] for m in noisy]
-                gap = min(m[f"F1:{c}"] - m["refF1"] for m in noisy)
-                cells += f"{min(ratios):>9.2f}-{max(ratios):<5.2f}{gap:>+7.3f}"
-            label = set_name if i == 0 else ""
-            print(
-                f"  {label:<12}{name:<16}{min(m['AUROC'] for m in noisy):>7.4f}"
-                f"{min(m['P@E'] for m in noisy):>7.3f}{cells}"
-            )
-    for name, table in tables.items():
-        clean = [m for m in table.values() if m["E"] == 0]
-        if not clean:  # the held-out noise pattern has no clean run
-            continue
-        flags = ", ".join(f"{c} {max(m[f'F:{c}'] for m in clean):.0f}" for c in COUNTS)
-        print(f"  {name}: most flagged on a clean set: {flags}")
-
-
-def fixtures(folder: Path) -> None:
-    print(f"\nPublished fixtures ({folder}): default score and flags vs reference figures")
-    print(
-        f"  {'set':<24}{'AUROC':>8}{'ref':>8}{'P@E':>7}{'ref':>7}   count        F/E     F1  ref F1"
-    )
-    for name, (auroc, pe, cl_f1, argmax_f1) in REFERENCE.items():
-        probs, given, true = (
-            np.load(folder / f"{name}_{part}.npy")
-            for part in ("pred_probs", "noisy_labels", "true_labels")
-        )
-        m = measure(given, probs, given != true)
-        for i, c in enumerate(COUNTS):
-            head = (
-                f"{name:<24}{m['AUROC']:>8.4f}{auroc:>8.4f}{m['P@E']:>7.3f}{pe:>7.3f}"
-                if i == 0
-                else " " * 54
-            )
-            print(
-                f"  {head}   {c:<20}{m[f'F:{c}'] / m['E']:>5.2f}{m[f'F1:{c}']:>7.3f}"
-                f"{max(cl_f1, argmax_f1):>8.3f}"
-            )
-
-
 def load(name: str, cache: Path) -> EmbeddedSet:
     s = embedded_sets.load(name.removesuffix(f"-{SUBSET}"), cache)
     s = replace(s, name=name.removesuffix(f"-{SUBSET}"))
@@ -604,10 +403,6 @@ def main(argv: list[str] | None = None) -> None:
         "--sizes", default="", help="also the default at these input sizes, e.g. 160,112"
     )
     parser.add_argument(
-        "--kept-share", action="store_true",
-        help="also the pixels' share judged on the labels the cleaning kept",
-    )  # fmt: skip
-    parser.add_argument(
         "--repeats", type=int, default=0,
         help="also the default averaged over this many shuffles of the folds",
     )  # fmt: skip
@@ -634,8 +429,6 @@ def main(argv: list[str] | None = None) -> None:
             methods[f"{DEFAULT}-C{c:g}"] = probs_with(1, gated=True, pixels=True, c_reg=c)
         for c in (5.0, 10.0):  # the pixels' probe's C alone (pixel_view.PROBE_C)
             methods[f"{DEFAULT}-pixC{c:g}"] = probs_with(1, gated=True, pixels=True, pixel_c=c)
-    if args.kept_share:
-        methods[f"{DEFAULT}-kept"] = probs_with(1, gated=True, pixels=True, kept_share=True)
     if args.stable_folds:
         methods[f"{DEFAULT}-stable"] = probs_with(1, gated=True, pixels=True, stable=True)
         # the default on another shuffle of its folds: how far one shuffle moves the figures
