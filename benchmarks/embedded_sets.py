@@ -7,6 +7,8 @@ one .npz under the cache folder, so later runs skip the embedding (about 25 imag
 
 - ``fmnist``: Fashion-MNIST train images, 300 per class (Debian's dataset-fashion-mnist),
   excluding the images in the bundled sample;
+- ``fmnist10k``: another draw of Fashion-MNIST train images, 1,000 per class (how the
+  figures move with the size of a project);
 - ``digits``: scikit-learn's 1,797 8x8 handwritten digits (offline), upscaled to 32 px;
 - ``sample``: the bundled sample's 400 labeled images with their true labels (its 12
   planted errors undone), plus its 200 unlabeled images (``labeled`` False);
@@ -32,6 +34,7 @@ SAMPLE = ROOT / "sample_data"
 sys.path.insert(0, str(SAMPLE))
 
 FMNIST_PER_CLASS = 300
+FMNIST_LARGE_PER_CLASS = 1000
 PATCH_PHOTOS = (
     "astronaut", "brick", "camera", "chelsea", "coffee", "coins", "grass", "gravel",
     "horse", "moon", "page", "retina", "rocket", "text",
@@ -57,16 +60,20 @@ def _write(folder: Path, rel: str, pixels: np.ndarray) -> None:
     Image.fromarray(pixels).save(path)
 
 
-def _fmnist(folder: Path) -> None:
+def _fmnist(folder: Path, per_class: int = FMNIST_PER_CLASS, seed: int = 20261201) -> None:
     from make_sample import CLASS_NAMES, load_fashion_mnist
 
     images, labels = load_fashion_mnist("train")
     in_sample = {int(p.stem.split("-")[-1]) for p in (SAMPLE / "fashion").rglob("*train-*.png")}
-    rng = np.random.default_rng(20261201)
+    rng = np.random.default_rng(seed)
     for c, name in enumerate(CLASS_NAMES):
         pool = np.array([i for i in np.flatnonzero(labels == c) if int(i) not in in_sample])
-        for i in rng.choice(pool, FMNIST_PER_CLASS, replace=False):
+        for i in rng.choice(pool, per_class, replace=False):
             _write(folder, f"{name}/fmnist-{i:05d}.png", images[i])
+
+
+def _fmnist10k(folder: Path) -> None:
+    _fmnist(folder, FMNIST_LARGE_PER_CLASS, seed=20261205)
 
 
 def _digits(folder: Path) -> None:
@@ -107,6 +114,7 @@ def _patches(folder: Path) -> None:
 
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "fmnist": _fmnist,
+    "fmnist10k": _fmnist10k,
     "digits": _digits,
     "patches": _patches,
 }
