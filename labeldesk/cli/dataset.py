@@ -403,13 +403,13 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             done = f"added {quoted_names(added)}" if added else "no new class to add"
         elif args.rename is not None:
             batch = project.rename_class(*args.rename).batch_id
-            done = f"renamed {args.rename[0]} to {args.rename[1]}"
+            done = "renamed {} to {}".format(*map(repr, args.rename))
         elif args.merge is not None:
             batch = project.merge_classes(*args.merge).batch_id
-            done = f"merged {args.merge[0]} into {args.merge[1]}"
+            done = "merged {} into {}".format(*map(repr, args.merge))
         elif args.remove is not None:
             batch = project.remove_class(args.remove).batch_id
-            done = f"removed {args.remove}; its images are unlabeled"
+            done = f"removed {args.remove!r}; its images are unlabeled"
         counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
     data = {"classes": counts, "batch": batch, "done": done}
     lines = [done + (" (undo with `labeldesk undo`)" if batch else "")] if done else []

@@ -25,7 +25,7 @@ from . import classes as class_table
 from .changes import REDO, Changes
 from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
-from .display import case_twin_note, counted
+from .display import case_twin_note, counted, quoted_names
 from .errors import NothingToRedoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -60,13 +60,13 @@ class Redone(Changes):
         if self.events or not (self.classes_back or self.classes_renamed or self.classes_gone):
             parts.append(f"{counted(self.events, 'image')} changed again")
         if self.classes_back:
-            parts.append(f"class(es) {', '.join(self.classes_back)} back")
-        parts += [f"{old} renamed to {new} again" for old, new in self.classes_renamed]
+            parts.append(f"class(es) {quoted_names(self.classes_back)} back")
+        parts += [f"{old!r} renamed to {new!r} again" for old, new in self.classes_renamed]
         if self.classes_gone:
-            parts.append(f"class(es) {', '.join(self.classes_gone)} gone again")
+            parts.append(f"class(es) {quoted_names(self.classes_gone)} gone again")
         text += ": " + ", ".join(parts)
         if self.classes_kept:
-            text += f" (class(es) {', '.join(self.classes_kept)} kept: still in use)"
+            text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
         text += case_twin_note(self.case_twins)
         if self.kept:
             again = "was left as it is" if self.kept == 1 else "were left as they are"

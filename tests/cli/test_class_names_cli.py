@@ -82,3 +82,20 @@ def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, m
     capsys.readouterr()
     assert main(["undo", proj, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["case_twins"] == [["dog", "Dog"]]
+
+
+def test_rename_merge_remove_and_redo_quote_the_classes_they_name(proj, capsys):
+    # "removed t-shirt, top" would read as two classes removed
+    assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
+    capsys.readouterr()
+    assert main(["classes", proj, "--rename", "t-shirt, top", "top, tee"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "renamed 't-shirt, top' to 'top, tee'" + UNDO
+    assert main(["classes", proj, "--merge", "bag", "top, tee"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "merged 'bag' into 'top, tee'" + UNDO
+    assert main(["classes", proj, "--remove", "top, tee"]) == 0
+    out = capsys.readouterr().out.splitlines()[0]
+    assert out == "removed 'top, tee'; its images are unlabeled" + UNDO
+    assert main(["undo", proj]) == 0
+    assert "class(es) 'top, tee' back" in capsys.readouterr().out
+    assert main(["redo", proj]) == 0
+    assert "class(es) 'top, tee' gone again" in capsys.readouterr().out
