@@ -7,6 +7,7 @@ project records everything done to it. The CLI, the GUI and notebooks all use th
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -53,7 +54,7 @@ class Project(ProjectWrites):
         self.events = ProjectEvents()  # every write below is published here
         db_file = self.path / DB_FILENAME
         if not db_file.is_file():
-            raise ProjectError(f"{self.path} is not a LabelDesk project (no {DB_FILENAME})")
+            raise ProjectError(not_a_project(Path(path), self.path))
         try:
             self.db = Database(db_file)
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
@@ -313,6 +314,66 @@ def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: s
 def open_project(path: Path | str) -> Project:
     """Open an existing project folder (migrating an older schema in place)."""
     return Project(path)
+
+
+def not_a_project(given: Path, resolved: Path) -> str:
+    """Why ``given`` (``resolved``) cannot be opened as a project, and what to give
+    instead: the likely mistakes are a typo, the image folder where the project was meant,
+    the project's database file, or another file."""
+    plain = f"{resolved} is not a LabelDesk project"
+    if resolved.is_file() and resolved.name == DB_FILENAME:
+        return (
+            f"{resolved} is the database file of a LabelDesk project, not the project: "
+            f"give its folder instead: {resolved.parent}"
+        )
+    if resolved.exists() and not resolved.is_dir():
+        return f"{plain}: it is a file, and a project is a folder (the one `labeldesk new` made)"
+    if not resolved.exists():
+        return f"{plain}: there is no such folder"
+    projects, images = _look_inside(resolved)
+    if projects:
+        names = ", ".join(shlex.quote(str(given / name)) for name in projects[:3])
+        more = ", …" if len(projects) > 3 else ""
+        return f"{plain} (no {DB_FILENAME}), but it holds projects: {names}{more}"
+    if images:
+        folder = shlex.quote(str(given))
+        return (
+            f"{plain} (no {DB_FILENAME}); it holds images: to make a project for them, run "
+            f"`labeldesk new PROJECT --images {folder}` (or New project… in the app)"
+        )
+    return f"{plain} (no {DB_FILENAME})"
+
+
+def _look_inside(folder: Path, budget: int = 2000) -> tuple[list[str], bool]:
+    """The projects directly inside ``folder`` (by name, sorted), and whether an image
+    file is among its first ``budget`` entries two levels of subfolders deep (hidden
+    folders and projects' own thumbnails skipped): cheap, even on a huge folder."""
+    from .file_kinds import IMAGE_EXTENSIONS
+
+    projects: list[str] = []
+    images = False
+    pending = [(folder, 0)]
+    while pending and budget > 0:
+        here, depth = pending.pop(0)
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    budget -= 1
+                    if budget < 0 or entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if os.path.isfile(os.path.join(entry.path, DB_FILENAME)):
+                            if depth == 0:
+                                projects.append(entry.name)
+                        elif depth < 2:
+                            pending.append((Path(entry.path), depth + 1))
+                    elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
+                        images = True
+        except OSError:
+            continue
+        if images:
+            break  # the top level, listed first, named the projects; one image is enough
+    return sorted(projects), images
 
 
 def check_images_folder(images: Path | str) -> Path:

@@ -1,0 +1,74 @@
+"""A PROJECT argument that is not a project folder says which mistake it is and what to
+give instead: a path that does not exist, the image folder given where the project was
+meant, the project's own database file, or some other file. Each was one sentence, "X is
+not a LabelDesk project (no labeldesk.db)", which for the database file contradicted
+itself and named no way out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.errors import ProjectError
+from labeldesk.core.project import open_project
+
+
+@pytest.fixture
+def made(tmp_path):
+    root = tmp_path / "my images"
+    make_imagefolder(root)
+    proj = tmp_path / "proj"
+    assert main(["new", str(proj), "--images", str(root), "--workers", "1", "--json"]) == 0
+    return proj, root
+
+
+def _error(capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["kind"] == "ProjectError"
+    return document["error"]
+
+
+def test_a_path_that_does_not_exist_says_so(made, capsys):
+    proj, _ = made
+    error = _error(capsys, "stats", str(proj.parent / "porj"))
+    assert "not a LabelDesk project" in error and "there is no such folder" in error
+
+
+def test_the_image_folder_given_as_the_project_says_how_to_make_one(made, capsys):
+    _, root = made
+    error = _error(capsys, "stats", str(root))
+    assert "not a LabelDesk project" in error and "it holds images" in error
+    assert f"labeldesk new PROJECT --images '{root}'" in error
+
+
+def test_the_database_file_given_as_the_project_names_its_folder(made, capsys):
+    proj, _ = made
+    error = _error(capsys, "stats", str(proj / "labeldesk.db"))
+    assert "database file" in error and f"give its folder instead: {proj}" in error
+    assert "(no labeldesk.db)" not in error  # it is the labeldesk.db
+
+
+def test_another_file_says_a_project_is_a_folder(made, capsys):
+    proj, _ = made
+    notes = proj.parent / "labels.csv"
+    notes.write_text("path,label\n")
+    error = _error(capsys, "stats", str(notes))
+    assert "is a file" in error and "a project is a folder" in error
+
+
+def test_an_empty_folder_keeps_the_plain_words(tmp_path):
+    with pytest.raises(ProjectError) as caught:
+        open_project(tmp_path)
+    assert str(caught.value) == f"{tmp_path} is not a LabelDesk project (no labeldesk.db)"
+
+
+def test_the_folder_above_projects_names_them(made, capsys, monkeypatch):
+    proj, _ = made
+    monkeypatch.chdir(proj.parent)  # `labeldesk stats .` typed beside the project
+    error = _error(capsys, "stats", ".")
+    assert error.endswith("(no labeldesk.db), but it holds projects: proj")
