@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import Output, open_existing, path_arg, positive_int
 from labeldesk.core.display import format_percent, shown_path
+from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -82,12 +83,23 @@ def _listing(project: Project, chosen: Any, rule: Any) -> Output:
     return Output(rows, "\n".join(lines) or "no trained models yet")
 
 
+_KIND_WORDS = {"finetune": "fine-tune"}
+
+
 def _compare(project: Project, a: int, b: int) -> Output:
     from labeldesk.ml.model_eval import compare, evaluation, frozen_test_set, score_version
     from labeldesk.ml.models import get_version
 
     test = frozen_test_set(project)
     va, vb = get_version(project, a), get_version(project, b)
+    for version in (va, vb):
+        if version.kind != "head":
+            raise LabelDeskError(
+                f"model version {version.id} is a {_KIND_WORDS.get(version.kind, version.kind)}, "
+                "not a classifier head: --compare scores heads on the frozen test set; train "
+                "a head on its embeddings (`labeldesk train PROJECT --mode head`) and compare "
+                "that one"
+            )
     sa, sb = score_version(project, va, test), score_version(project, vb, test)
     result = compare(sa, sb, test)
     data = result.to_json() | {
@@ -105,6 +117,15 @@ def _compare(project: Project, a: int, b: int) -> Output:
         f"{len(result.only_b_right)}, {result.p_text()}"
         + (f" (#{b} is worse)" if result.b_worse else ""),
     ]
+    if result.n == 0:  # say why, rather than leave a p of 1 on nothing unexplained
+        why = [
+            f"#{v}: " + ", ".join(f"{reason} ({n})" for reason, n in s.left_out.items())
+            for v, s in {a: sa, b: sb}.items()
+            if s.left_out
+        ]
+        lines.append(
+            "  no test image could be scored by both" + (f": {'; '.join(why)}" if why else "")
+        )
     for name, paths in ((a, result.only_a_right), (b, result.only_b_right)):
         lines += [f"  only #{name} right: {shown_path(p)}" for p in paths[:10]]
         if len(paths) > 10:

@@ -1,0 +1,63 @@
+"""`labeldesk models --compare A B` scores classifier heads on the frozen test set. Given
+a fine-tune (a plausible try after `train --mode finetune`), it printed "on 0 images of
+the frozen test set", an accuracy of "-" beside a macro-F1 and a McNemar p of 1, with no
+word of why; it now refuses, naming the version and what to compare instead, as `--pin`
+refuses a version that is not a head."""
+
+from __future__ import annotations
+
+import json
+
+from labeldesk.cli import main
+from labeldesk.ml.model_choice import train_and_choose
+from labeldesk.ml.models import record_version
+from labeldesk.ml.train import HeadParams
+
+from .fake_embeddings import OVERLAPPING, make_overlapping_project
+
+
+def test_comparing_a_fine_tune_is_refused_with_the_reason(tmp_path, capsys):
+    project = make_overlapping_project(tmp_path)
+    try:
+        head, _ = train_and_choose(project, HeadParams(epochs=5))
+        tuned = record_version(
+            project,
+            kind="finetune",
+            status="complete",
+            label_event_id=head.label_event_id,
+            embedding_key=None,
+            params={},
+            metrics={},
+            checkpoint=None,
+        )
+        path = str(project.path)
+    finally:
+        project.close()
+    capsys.readouterr()
+    assert main(["models", path, "--compare", str(head.id), str(tuned.id)]) == 1
+    err = capsys.readouterr().err
+    assert f"model version {tuned.id} is a fine-tune, not a classifier head" in err
+    assert "labeldesk train PROJECT --mode head" in err
+    assert main(["models", path, "--compare", str(tuned.id), str(head.id), "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert (
+        error["kind"] == "LabelDeskError" and f"version {tuned.id} is a fine-tune" in error["error"]
+    )
+    # two heads still compare
+    assert main(["models", path, "--compare", str(head.id), str(head.id)]) == 0
+
+
+def test_a_comparison_on_no_image_says_why(tmp_path, capsys):
+    project = make_overlapping_project(tmp_path)
+    try:
+        head, _ = train_and_choose(project, HeadParams(epochs=5))
+        for name in OVERLAPPING:  # every test image's class removed since
+            project.remove_class(name)
+        path = str(project.path)
+    finally:
+        project.close()
+    capsys.readouterr()
+    assert main(["models", path, "--compare", str(head.id), str(head.id)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("on 0 images of the frozen test set")
+    assert f"no test image could be scored by both: #{head.id}: class removed since (" in out
