@@ -457,11 +457,27 @@ def _with_paths(summary: str, paths: list[str], events: int) -> str:
 
 
 def cmd_redo(args: argparse.Namespace) -> Output:
+    from labeldesk.core.errors import NothingToRedoError
     from labeldesk.core.labels import SOURCES, USER_SOURCES, where_it_was
+    from labeldesk.core.redo import pending_redo_description
 
     with open_existing(args.project) as project:
         sources = SOURCES if args.include_imports else USER_SOURCES
-        redone = project.redo(sources=sources)  # the current user's own newest undo
+        try:
+            redone = project.redo(sources=sources)  # the current user's own newest undo
+        except NothingToRedoError as exc:
+            # `undo --batch` takes back an import, which redo passes over: say so
+            undone_import = (
+                None
+                if args.include_imports
+                else pending_redo_description(project.db, sources=SOURCES)
+            )
+            if undone_import is None:
+                raise
+            raise NothingToRedoError(
+                f"{exc}; your last undo took back an import (“{undone_import}”): "
+                "redo it with --include-imports"
+            ) from None
         paths = [where_it_was(p) for p in project.paths_of(redone.image_ids[:20])]
     data = {
         "batch": redone.redone_batch_id,
