@@ -26,6 +26,7 @@ from labeldesk.core.display import (
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.model_choice import InUse
     from labeldesk.ml.models import ModelVersion
     from labeldesk.ml.predictions import Predictions
 
@@ -310,13 +311,19 @@ def cmd_train(args: argparse.Namespace) -> Output:
             head = HeadParams(epochs=args.epochs or HeadParams.epochs)
             version, chosen = train_and_choose(project, head, device=args.device, progress=progress)
             used = chosen.version is not None and chosen.version.id == version.id
-            data = version.to_json() | {"in_use": used, "in_use_reason": chosen.reason}
+            head_in_use = chosen.version.id if chosen.version else None
+            data = version.to_json() | {
+                "in_use": used,
+                "in_use_reason": chosen.reason,
+                "head_in_use": head_in_use,
+            }
             text = _describe(version) + (
                 f"\nin use: #{chosen.version.id} ({chosen.reason})" if chosen.version else ""
             )
             return _warned(version, data, text)
         else:
             from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
+            from labeldesk.ml.model_choice import predicting
 
             blocks = FinetuneParams.train_blocks if args.train_blocks is None else args.train_blocks
             tune = FinetuneParams(epochs=args.epochs or FinetuneParams.epochs, train_blocks=blocks)
@@ -327,7 +334,21 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 reembed=not args.no_reembed,
                 progress=progress,
             )
-    return _warned(version, version.to_json(), _describe(version))
+            # re-embedded, the heads of the old embeddings stop predicting: say what does
+            now = predicting(project)
+            data = version.to_json() | {
+                "in_use": False,  # a fine-tune is a backbone, never the head in use
+                "in_use_reason": now.reason,
+                "head_in_use": now.version.id if now.version else None,
+            }
+            return _warned(version, data, f"{_describe(version)}\n{_in_use_line(now)}")
+
+
+def _in_use_line(now: InUse) -> str:
+    """What predicts now, in the words of `labeldesk models`."""
+    if now.version is not None:
+        return f"in use: #{now.version.id} ({now.reason})"
+    return f"in use: no head, the linear probe predicts ({now.reason})"
 
 
 def _warned(version: ModelVersion, data: dict, text: str) -> Output:

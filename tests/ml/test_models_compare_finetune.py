@@ -61,3 +61,35 @@ def test_a_comparison_on_no_image_says_why(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("on 0 images of the frozen test set")
     assert f"no test image could be scored by both: #{head.id}: class removed since (" in out
+
+
+def test_train_finetune_says_which_head_is_in_use_afterwards(tmp_path, capsys, monkeypatch):
+    """`train --mode head` ends with an "in use:" line; a fine-tune, which re-embeds (so
+    the heads of the old embeddings stop predicting), said nothing of it."""
+    from labeldesk.ml import finetune as finetune_module
+
+    project = make_overlapping_project(tmp_path)
+    try:
+        head, _ = train_and_choose(project, HeadParams(epochs=5))
+        tuned = record_version(
+            project,
+            kind="finetune",
+            status="complete",
+            label_event_id=head.label_event_id,
+            embedding_key=None,
+            params={},
+            metrics={},
+            checkpoint=None,
+        )
+        path = str(project.path)
+    finally:
+        project.close()
+    monkeypatch.setattr(finetune_module, "finetune_and_reembed", lambda *a, **k: tuned)
+    capsys.readouterr()
+    assert main(["train", path, "--mode", "finetune"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"#{tuned.id} finetune ")
+    assert lines[1] == f"in use: #{head.id} (the first head trained on these embeddings)"
+    assert main(["train", path, "--mode", "finetune", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["in_use"] is False and data["head_in_use"] == head.id
