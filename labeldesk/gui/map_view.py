@@ -10,17 +10,23 @@ catalog, so the map's colours name the class the detail panel and tooltips name.
 A map on screen follows the project (:meth:`MapView.project_changed`: a scan, labels, new
 embeddings): the points are read again in the background, where the cached map places
 moved images where they were and drops removed ones; only images embedded since make it
-fit again (see :mod:`labeldesk.ml.projection`). A hidden map is read again when shown."""
+fit again (see :mod:`labeldesk.ml.projection`). Such a read takes ~9 s of CPU at 1M
+images, so reads are paced (:mod:`labeldesk.gui.read_pacer`: one at a time, changes
+meanwhile read once after it, a pause after each), and labels written in this window on
+a few images are restyled at once from their rows, with no read. A hidden map reads
+nothing; it is read again when shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,12 +40,14 @@ from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
+from labeldesk.core.changes import Changes
 from labeldesk.core.display import capitalised, format_score
 from labeldesk.core.project import Project
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
+from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.gui.workers import Job, JobRunner
-from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values
+from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values, relabeled
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"
@@ -52,6 +60,8 @@ SELECT_TIPS = {
     "lasso": "Draw around images to select them (otherwise drag pans)",
 }
 POINT_SIZE = 5
+OWN_LABELS_MAX = 5_000  # labels written here read back on the GUI thread (~50 ms); more: read
+WAIT_SHOWN_S = 2.0  # a read waiting this long for its turn says so on the status line
 SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
 ISSUE_LEGEND = (
     "Label fit: <span style='color:#d62728'>■</span> 0% (likely wrong) … "
@@ -85,7 +95,10 @@ class MapView(QWidget):
         self.data: MapPoints | None = None
         self.job: Job | None = None
         self._job_key: str | None = None  # None: the job computes the map itself
-        self._again = False  # changed while a map job ran: read once more after it
+        self._pacer = ReadPacer(self)  # when to read again after changes (not back to back)
+        self._pacer.due.connect(self._follow_up)
+        self._own: set[int] = set()  # labeled here while a read ran: its result may predate
+        self._id_order: tuple[np.ndarray, np.ndarray] | None = None  # data.ids, its argsort
         self._selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
         self.selected: list[str] = []
         self._tree: cKDTree | None = None
@@ -158,16 +171,59 @@ class MapView(QWidget):
         if not self._closed:
             self._start(None)
 
-    def project_changed(self) -> None:
-        """The project changed (a scan, a label, new embeddings): on screen, read the map
-        again in the background now, keeping the view where it is; hidden, nothing (the
-        page reads it when shown). A change while a read runs is read after it."""
-        if self._closed or not self.isVisible():
+    def project_changed(self, changes: Changes | None = None) -> None:
+        """The project changed (a scan, a label, new embeddings; ``changes``: what a write
+        of this window changed). Labels written here on a few images, coloured by label:
+        those points are restyled now. Else, on screen, the map is read again in the
+        background, keeping the view where it is: once the job that runs has ended (a
+        change meanwhile is read then) and the pause after the last read is over."""
+        if self._closed or (changes is not None and self._relabel(changes)):
             return
+        self._pacer.want()
+        self._follow_up()
+
+    def _follow_up(self) -> None:
+        """Read the map again for the changes seen, when it is on screen (hidden: when
+        shown), no job runs (when it ends) and the pacer allows (a timer then)."""
+        pacer = self._pacer
+        if self._closed or not pacer.wanted or not self.isVisible() or pacer.running:
+            return
+        wait = pacer.wait_s()
+        if wait <= 0:
+            self._start(None, following=True)
+            return
+        pacer.wait(wait)
+        if wait >= WAIT_SHOWN_S and self.data is not None:
+            self.status.setText(f"{self._count_text()} (updating again in {math.ceil(wait)} s)")
+
+    def _relabel(self, changes: Changes) -> bool:
+        """Labels written in this window on a few images: their points are restyled now,
+        from their rows (one indexed query), with no read of the map. False where the
+        map must be read: a scan, a class edit, many images, a label the map lacks, or
+        a colouring the labels do not show."""
+        data, ids = self.data, changes.image_ids
+        if data is None or changes.all_images or changes.classes_changed or not self.isVisible():
+            return False
+        if not 0 < len(ids) <= OWN_LABELS_MAX or self.color_by.currentData() != "label":
+            return False
         if self.job is not None and self._job_key is None:
-            self._again = True  # it may have read before the change
-            return
-        self._start(None, following=True)
+            self._own.update(ids)  # the read under way may have read before
+        labels = self._labels_now(data, ids)
+        if labels is None:
+            return False
+        if labels is not data.labels:
+            self.data = dataclasses.replace(data, labels=labels)
+            self._carried, self._extra = {**self._carried, **self._extra}, {}  # as after a read
+            self.hovered = None  # (the card names the new label at the next mouse move)
+            self.recolor()
+        return True
+
+    def _labels_now(self, data: MapPoints, image_ids: Sequence[int]) -> np.ndarray | None:
+        """``data.labels`` with these images' labels read now (None: one the map lacks)."""
+        if self._id_order is None or self._id_order[0] is not data.ids:
+            self._id_order = (data.ids, np.argsort(data.ids))  # (kept: 40 ms at 1M)
+        states = self.project.image_states(image_ids)
+        return relabeled(data, {s.image_id: s.label for s in states}, self._id_order[1])
 
     def _start(self, key: str | None, following: bool = False) -> None:
         """Run the map (``key`` None) or one colouring's values as the background job."""
@@ -190,13 +246,15 @@ class MapView(QWidget):
         job.ended.connect(self._ended)
         self.job, self._job_key = job, key
         if key is None:
-            self._again = False
+            self._pacer.read_started()
+            self._own.clear()  # this read sees them
+        self._pacer.busy()
         busy = UPDATING if following and self.data is not None else COMPUTING
         self._set_busy(True, busy if key is None else f"computing {COLOR_BY[key].lower()}…")
         self.runner.start(job)
 
     def cancel(self) -> None:
-        self._again = False
+        self._pacer.drop()
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 
@@ -219,7 +277,14 @@ class MapView(QWidget):
         if was_map:
             points, change = result
             if change != "same":  # "same": read again after a change that is not its
+                if self._own:  # labeled here meanwhile: the read may predate them
+                    labels = self._labels_now(points, sorted(self._own))
+                    if labels is None:
+                        self._pacer.want()
+                    elif labels is not points.labels:
+                        points = dataclasses.replace(points, labels=labels)
                 self._set_points(points, keep_view=change == "kept")
+            self._own.clear()
         elif self._job_key is not None:
             self._extra[self._job_key] = result
         assert self.data is not None
@@ -262,9 +327,15 @@ class MapView(QWidget):
 
     @Slot()
     def _ended(self) -> None:
-        """A map job ended: once more if the project changed while it read."""
-        if self._again and self.job is None and not self._closed:
-            self._start(None, following=True)
+        """A job ended (and none followed): the pause before the next read runs from now;
+        a change seen meanwhile is read after it."""
+        if self.job is None and not self._closed:
+            self._pacer.idle()
+            self._follow_up()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._follow_up()  # changed while hidden (the pages also read it when shown)
 
     @Slot(object)
     def _job_failed(self, exc: BaseException) -> None:

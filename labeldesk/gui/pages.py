@@ -202,7 +202,7 @@ class ProjectPages:
         """A write anywhere: Statistics and the map follow at once when shown, else on
         their next show."""
         if self.map is not None:
-            self.map.project_changed()  # (hidden: nothing, it reads the map when shown)
+            self.map.project_changed(changes)  # (hidden: nothing, read when shown)
         if self.stats is None:
             return
         from labeldesk.gui.session import OUTSIDE_CHANGES

@@ -18,7 +18,7 @@ import hashlib
 import multiprocessing
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -315,6 +315,31 @@ def map_change(before: MapPoints | None, after: MapPoints) -> str:
         return "same"
     _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
     return "kept" if len(a) and np.array_equal(before.xy[a], after.xy[b]) else "new"
+
+
+def relabeled(
+    points: MapPoints, labels: Mapping[int, str | None], order: np.ndarray | None = None
+) -> np.ndarray | None:
+    """``points.labels`` with these images' labels (image id -> label, None: unlabeled;
+    images not on the map left out): a label written in this window, shown without
+    reading the map again. The same array when nothing changes; None when a label is not
+    one of the map's classes (read the map again). ``order``: ``np.argsort(points.ids)``,
+    where the caller keeps it (40 ms at 1M points)."""
+    if not labels or not len(points.ids):
+        return points.labels
+    order = np.argsort(points.ids) if order is None else order
+    wanted = np.fromiter(labels, dtype=np.int64, count=len(labels))
+    rows = order[np.minimum(np.searchsorted(points.ids, wanted, sorter=order), len(order) - 1)]
+    on_map = points.ids[rows] == wanted
+    codes = class_codes(list(labels.values()), points.classes, unknown=-2)[on_map]
+    if (codes == -2).any():
+        return None
+    rows = rows[on_map]
+    if np.array_equal(points.labels[rows], codes):
+        return points.labels
+    out = points.labels.copy()
+    out[rows] = codes
+    return out
 
 
 def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:

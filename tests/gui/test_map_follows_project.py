@@ -6,6 +6,8 @@ label colours, and never showed images embedded meanwhile."""
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -14,7 +16,10 @@ from ml.fake_embeddings import DIM
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush
 
+from labeldesk.core.project import open_project
+from labeldesk.gui import map_view
 from labeldesk.gui.map_view import MapView
+from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.ml import child_jobs, projection
 from labeldesk.ml.embed import EmbedReport
@@ -138,3 +143,104 @@ def test_a_map_shown_for_the_first_time_is_in_view(shown_map):
     xs, ys = widget.data.xy[:, 0], widget.data.xy[:, 1]
     assert x0 <= xs.min() and xs.max() <= x1 and y0 <= ys.min() and ys.max() <= y1
     assert x1 - x0 < 2 * (xs.max() - xs.min()) + 1e-3  # fitted, not a far wider range
+
+
+# -- not back to back: a read takes ~9 s of CPU at 1M images (bench_map_follow.py) ------
+class Reads:
+    """The map's reads, counted; with ``hold`` set, a read waits (having read the
+    project: what happens meanwhile is newer than its result) until ``release``."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        self.hold = False
+        self.held, self.release = threading.Event(), threading.Event()
+        real = map_view.map_points
+
+        def read(*args, **kwargs):
+            points = real(*args, **kwargs)
+            self.count += 1
+            if self.hold:
+                self.held.set()
+                self.release.wait(30)
+            return points
+
+        monkeypatch.setattr(map_view, "map_points", read)
+
+    def held_read(self, qtbot, start) -> None:
+        """``start()`` a read and wait until it has read the project and is held."""
+        self.hold, self.held = True, threading.Event()
+        start()
+        qtbot.waitUntil(self.held.is_set, timeout=15000)
+        self.hold = False
+
+
+@pytest.fixture
+def reads(monkeypatch, shown_map) -> Iterator[Reads]:
+    counted = Reads(monkeypatch)
+    yield counted
+    counted.release.set()  # (never a worker left waiting)
+
+
+def colleague_labels(project, labels: dict[str, str]) -> None:
+    """Another process's writes (its own connection: this window's session hears of them
+    only from its look for other processes' writes)."""
+    with open_project(project.path) as other:
+        other.set_labels(labels)
+
+
+def test_a_label_written_here_is_shown_at_once_without_a_read(qtbot, window, shown_map, reads):
+    widget = shown_map
+    window.session.project.set_label(MOVED, "cow")  # as a key, or Edit ▸ Undo
+    cow = class_color(widget.data.classes.index("cow")).name()
+    assert colour_of(widget, MOVED) == cow  # at once: it waited for a whole read
+    assert widget.job is None
+    qtbot.wait(300)
+    assert reads.count == 0  # the map's points were not read again for it
+
+
+def test_changes_seen_during_a_read_make_one_more_read(qtbot, window, clustered, shown_map, reads):
+    widget, (project, _) = shown_map, clustered
+    session = window.session
+    reads.held_read(qtbot, lambda: session.changed.emit(OUTSIDE_CHANGES))
+    wanted = {"train/ant/ant1.png": "bee", "train/bee/bee2.png": "cow", GONE: "ant"}
+    for path, label in wanted.items():  # a colleague labels while the map reads
+        colleague_labels(project, {path: label})
+        assert session.check_outside_writes()
+    reads.release.set()
+    qtbot.waitUntil(lambda: reads.count == 2 and widget.job is None, timeout=15000)
+    qtbot.wait(300)
+    assert reads.count == 2  # one read for all three
+    for path, label in wanted.items():
+        assert colour_of(widget, path) == class_color(widget.data.classes.index(label)).name()
+
+
+def test_a_label_written_here_during_a_read_is_not_undone_by_it(qtbot, window, shown_map, reads):
+    widget = shown_map
+    reads.held_read(qtbot, lambda: window.session.changed.emit(OUTSIDE_CHANGES))
+    window.session.project.set_label(MOVED, "cow")  # after the held read read the labels
+    cow = class_color(widget.data.classes.index("cow")).name()
+    assert colour_of(widget, MOVED) == cow
+    reads.release.set()
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    assert colour_of(widget, MOVED) == cow  # not the ant the read found
+    qtbot.wait(300)
+    assert reads.count == 1  # and no read again for it
+
+
+def test_a_hidden_map_reads_nothing_until_shown_again(qtbot, window, clustered, shown_map, reads):
+    widget, (project, _) = shown_map, clustered
+    session = window.session
+    reads.held_read(qtbot, lambda: session.changed.emit(OUTSIDE_CHANGES))
+    colleague_labels(project, {MOVED: "cow"})
+    assert session.check_outside_writes()  # seen while the map reads: read after it ...
+    window.show_browser()  # ... but the page is left meanwhile
+    reads.release.set()
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    colleague_labels(project, {GONE: "ant"})
+    assert session.check_outside_writes()
+    qtbot.wait(300)
+    assert reads.count == 1  # nothing read for a page nobody looks at
+    window.show_map()
+    qtbot.waitUntil(lambda: widget.job is None and reads.count == 2, timeout=15000)
+    assert colour_of(widget, MOVED) == class_color(widget.data.classes.index("cow")).name()
+    assert colour_of(widget, GONE) == class_color(widget.data.classes.index("ant")).name()

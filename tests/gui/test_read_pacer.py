@@ -1,0 +1,108 @@
+"""The map on screen reads the project again no sooner than its last read allows: a read
+of T seconds is followed by a pause of 3T (at most a minute) before a change is read, so a
+colleague labeling keeps at most a quarter of a core busy. At 1M images (a read: ~9 s of
+CPU) the map read back to back for as long as they labeled (bench_map_follow.py)."""
+
+from __future__ import annotations
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QBrush
+
+from labeldesk.gui import map_view
+from labeldesk.gui.map_view import MapView
+from labeldesk.gui.read_pacer import GAP_FACTOR, MAX_GAP_S, ReadPacer
+from labeldesk.gui.session import OUTSIDE_CHANGES
+from labeldesk.gui.tile_delegate import class_color
+from labeldesk.ml.projection import relabeled
+
+
+class Clock:
+    """A clock the test moves (no test waits for real seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_pause_after_a_read_is_a_multiple_of_how_long_it_took(qapp):
+    owner, clock = QObject(), Clock()
+    pacer = ReadPacer(owner, clock)
+    assert pacer.wait_s() == 0
+    pacer.want()
+    pacer.read_started()
+    assert not pacer.wanted and pacer.running
+    clock.now += 2
+    pacer.busy()  # a colouring that followed the read: the same spell of work
+    clock.now += 1
+    pacer.idle()
+    assert not pacer.running
+    assert pacer.wait_s() == GAP_FACTOR * 3
+    clock.now += GAP_FACTOR * 3
+    assert pacer.wait_s() == 0
+    pacer.read_started()
+    clock.now += 1000  # a read slowed down by a busy machine
+    pacer.idle()
+    assert pacer.wait_s() == MAX_GAP_S
+
+
+@pytest.fixture
+def project(tmp_path):
+    project, _ = make_clustered_project(tmp_path, flipped=0)
+    yield project
+    project.close()
+
+
+def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
+    qtbot, project, monkeypatch
+):
+    clock, reads = Clock(), []
+    real = map_view.map_points
+
+    def read(*args, **kwargs):
+        points = real(*args, **kwargs)
+        reads.append(1)
+        clock.now += 10  # each read takes 10 s
+        return points
+
+    monkeypatch.setattr(map_view, "map_points", read)
+    widget = MapView(project, method="pca")
+    qtbot.addWidget(widget)
+    widget._pacer.clock = clock
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    with qtbot.waitSignal(widget.mapReady, timeout=15000):
+        widget.refresh()
+    n = len(widget.data.paths)
+    project.set_label("train/ant/ant3.png", "cow")  # as a colleague, seen by the poll
+    widget.project_changed(OUTSIDE_CHANGES)
+    qtbot.waitUntil(lambda: not widget._pacer.running, timeout=15000)
+    assert len(reads) == 1 and widget.job is None  # not read at once: after the pause
+    assert widget.status.text() == f"{n} images (updating again in 30 s)"
+    widget.project_changed(OUTSIDE_CHANGES)  # another: read with the first
+    clock.now += 30
+    with qtbot.waitSignal(widget.mapReady, timeout=15000):
+        widget._pacer.due.emit()  # (its timer's signal)
+    assert len(reads) == 2
+    row = widget.data.paths.index("train/ant/ant3.png")
+    cow = class_color(widget.data.classes.index("cow")).name()
+    assert QBrush(widget.scatter.data["brush"][row]).color().name() == cow
+    widget.shutdown()
+
+
+def test_labels_written_here_change_only_their_points(project):
+    from labeldesk.ml.projection import map_points
+
+    points = map_points(project, "pca")
+    ids = project.ids_for(["train/ant/ant3.png", "train/bee/bee1.png"])
+    ant3, bee1 = ids["train/ant/ant3.png"], ids["train/bee/bee1.png"]
+    labels = relabeled(points, {ant3: "cow", bee1: None, 10**9: "ant"})  # (not on the map)
+    assert labels is not None
+    changed = {int(points.ids[i]): int(labels[i]) for i in (labels != points.labels).nonzero()[0]}
+    assert changed == {ant3: points.classes.index("cow"), bee1: -1}
+    assert relabeled(points, {ant3: "ant"}) is points.labels  # nothing new: the same array
+    assert relabeled(points, {ant3: "newt"}) is None  # a class the map lacks: read it
