@@ -245,8 +245,8 @@ class MapView(QWidget):
         job.cancelled.connect(self._cancelled)
         job.ended.connect(self._ended)
         self.job, self._job_key = job, key
-        if key is None:
-            self._pacer.read_started()
+        if key is None:  # (a first read may fit the map: its time sets no pause)
+            self._pacer.read_started(timed=following)
             self._own.clear()  # this read sees them
         self._pacer.busy()
         busy = UPDATING if following and self.data is not None else COMPUTING

@@ -33,6 +33,7 @@ class ReadPacer(QObject):
         self.clock = clock  # seconds, only ever compared
         self.wanted = False  # changed since the last read started
         self._busy_since: float | None = None  # a read (and what followed it) runs
+        self._timed = True  # that spell of work sets the pause after it
         self._not_before = 0.0  # no read for a change before this (clock)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.due)
@@ -46,22 +47,26 @@ class ReadPacer(QObject):
         """Something changed: read again (when :meth:`wait_s` allows)."""
         self.wanted = True
 
-    def busy(self) -> None:
-        """A job of the page starts (a read clears :attr:`wanted` itself)."""
+    def busy(self, timed: bool = True) -> None:
+        """A job of the page starts (a read clears :attr:`wanted` itself). ``timed``
+        False: the spell of work it starts sets no pause (the page's first read, which
+        may fit the map: far longer than reading it again)."""
         if self._busy_since is None:
             self._busy_since = self.clock()
+            self._timed = timed
 
-    def read_started(self) -> None:
+    def read_started(self, timed: bool = True) -> None:
         self.wanted = False
         self._timer.stop()
-        self.busy()
+        self.busy(timed)
 
     def idle(self) -> None:
         """The page's jobs ended: the next read waits GAP_FACTOR times as long as they
         took, from now."""
         if self._busy_since is not None:
             now = self.clock()
-            self._not_before = now + min(MAX_GAP_S, GAP_FACTOR * (now - self._busy_since))
+            if self._timed:
+                self._not_before = now + min(MAX_GAP_S, GAP_FACTOR * (now - self._busy_since))
             self._busy_since = None
 
     def drop(self) -> None:
