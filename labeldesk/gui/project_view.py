@@ -336,6 +336,7 @@ class ProjectView(QWidget):
         if changes.all_images:  # a scan: re-read in the background, keeping the place
             self.detail.recheck()  # an image it removed is said gone now, not after that
             self.fill_in()
+            self._score_again()  # (another process's labels too: they reach us as this)
             return
         if changes.classes_changed:
             self.labeling.sync_classes()
@@ -345,6 +346,14 @@ class ProjectView(QWidget):
             self.rows.refresh(changes.image_ids)
         else:
             self._rows_refreshed()
+
+    def _score_again(self) -> None:
+        """The model's scores follow changed labels: after a pause when shown, else when
+        the browser is shown again."""
+        if self.isVisible():
+            self.feed.labels_changed()
+        else:
+            self._insights_stale = True
 
     def _rows_refreshed(self) -> None:
         """Shown: counts, detail panel and (after a pause) the model's scores follow at

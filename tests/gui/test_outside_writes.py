@@ -184,3 +184,19 @@ def test_an_empty_selection_in_a_view_of_unreadable_files_stays_empty(qtbot, tmp
     finally:
         view.shutdown()
         project.close()
+
+
+def test_labels_another_process_writes_are_scored_again(qtbot, view, project):
+    """The model's scores ("about N wrong labels", the flags) follow a colleague's labels
+    as they follow this window's: they stayed as they were until the app was reopened."""
+    view.feed._timer.setInterval(50)  # (the pause after the last change)
+    qtbot.waitUntil(lambda: view.feed.job is not None and not view.feed.job.running)
+    computed: list[object] = []
+    view.feed.updated.connect(computed.append)
+    other = open_project(project.path)
+    try:
+        other.set_label("_unlabeled/u1.png", "dog")
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: shown_label(view, "_unlabeled/u1.png") == "dog", timeout=10000)
+    qtbot.waitUntil(lambda: len(computed) == 1, timeout=10000)
