@@ -42,7 +42,7 @@ HOOKED = (
 )
 
 CHILD = r"""
-import json, os, shutil, signal, sys
+import fnmatch, json, os, shutil, signal, sys
 config = json.loads(sys.argv[1])
 counts = {}
 
@@ -53,7 +53,8 @@ def hook(module, name):
         kill = config.get("kill") or {}
         named = kill.get("name")
         paths = [a for a in args if isinstance(a, (str, bytes, os.PathLike))]
-        if named and named not in [os.path.basename(os.fsdecode(a)) for a in paths]:
+        names = [os.path.basename(os.fsdecode(a)) for a in paths]
+        if named and not any(fnmatch.fnmatchcase(n, named) for n in names):
             return real(*args, **kwargs)  # counted: only calls on files of that name
         counts[key] = counts.get(key, 0) + 1
         here = kill.get("call") == key and counts[key] == kill["nth"]
@@ -157,7 +158,8 @@ def run_killed(
 ) -> int:
     """Run ``labeldesk ARGS`` and kill it (SIGKILL) just before its ``nth`` call of
     ``call`` (``"sql"``: its nth SQL statement matching the pattern ``sql``); ``name``:
-    count only calls on a file of that name (either one ``os.replace`` names);
+    count only calls on a file of that name, or matching it as a glob (``"*.onnx"``;
+    either name an ``os.replace`` is given: a temporary's name ends with its target's);
     ``after``: kill just after the call.
     Returns the exit status (-9 when the kill point was reached)."""
     kill = {"call": call, "nth": nth, "name": name, "after": after}
