@@ -14,8 +14,9 @@ the new file replaces it. Nothing is ever unpickled (``allow_pickle=False``).
 The vector store replaces its small files the same way (:func:`write_bytes_atomically`). A
 process killed mid-write leaves its temporary file behind; the next write in that folder
 deletes the temporaries of processes that are gone (only names LabelDesk gives them, made
-by this computer and container; never in a folder a person chose, such as a drift
-report's).
+by this computer and container). In a folder a person chose, such as a drift report's,
+only the temporaries of the very file being written again go (``of``): the person's
+files are never judged by their names.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ ArrayCheck = Callable[[dict[str, np.ndarray]], str | None]  # why the arrays are
 # staging.process_space: a pid means nothing to another machine or container sharing
 # the folder). Older versions wrote ".tmp-PID-THREAD-NAME", and the vector store's own
 # ".NAME.PID.tmp": those say no SPACE, and are removed only once a day old.
-_TEMPORARY = re.compile(r"^\.tmp-(\d+)-([0-9a-f]{8})-\d+-.+$")
+_TEMPORARY = re.compile(r"^\.tmp-(\d+)-([0-9a-f]{8})-\d+-(.+)$")
 _OLD_TEMPORARY = re.compile(r"^\.tmp-(\d+)-\d+-.+$")
 _OLD_STORE_TEMPORARY = re.compile(r"^\.(?:vectors\.f16|keys\.bin|identity\.json)\.(\d+)\.tmp$")
 OLD_TEMPORARY_AGE_S = 24 * 3600
@@ -108,9 +109,11 @@ def write_bytes_atomically(target: Path, data: bytes, *, sweep: bool = True) -> 
     write_atomically(target, write, sweep=sweep)
 
 
-def remove_stale_temporaries(folder: Path) -> list[Path]:
+def remove_stale_temporaries(folder: Path, *, of: str | None = None) -> list[Path]:
     """Delete the temporary files in ``folder`` whose writer is no longer running (killed
-    mid-write). Only plain files named as LabelDesk names its temporaries are touched."""
+    mid-write). Only plain files named as LabelDesk names its temporaries are touched;
+    ``of``: only those of the file of that name (in a folder a person chose), named as
+    this version names them (so with whose process it was)."""
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -118,6 +121,8 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         ours = _TEMPORARY.match(entry.name)
+        if of is not None and (ours is None or ours.group(3) != of):
+            continue
         old = None if ours else _OLD_TEMPORARY.match(entry.name)
         old = old or (None if ours else _OLD_STORE_TEMPORARY.match(entry.name))
         match = ours or old

@@ -2,7 +2,10 @@
 
 Files, like the model versions' folders under ``models/``, sit in the project folder and
 are written atomically (a reader never sees half a report). A file that cannot be read
-is skipped with a warning; it is never deleted (it is a record, not a cache).
+is skipped with a warning; it is never deleted (it is a record, not a cache). What a run
+killed outright leaves is not a report: its temporary file (a hidden name, never listed,
+removed by the next save) and the empty file that claimed its name (removed by the next
+save once a minute old; a writer fills its claim within milliseconds).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.staging import EMPTY_LEFTOVER_AGE_S
 
 from .cachefiles import write_bytes_atomically
 
@@ -22,6 +28,8 @@ if TYPE_CHECKING:
     from .drift import DriftReport
 
 log = logging.getLogger(__name__)
+
+_REPORT_NAME = re.compile(r"^\d{8}-\d{6}-\d{3,}\.json$")  # save_report's names
 
 
 def drift_dir(project: Project) -> Path:
@@ -33,6 +41,7 @@ def save_report(project: Project, report: DriftReport) -> Path:
     names sort in the order reports were saved, and never reused)."""
     folder = drift_dir(project)
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_unwritten_claims(folder)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     n = 1
     while True:  # claim the name first: two reports saved in the same second keep both
@@ -46,10 +55,35 @@ def save_report(project: Project, report: DriftReport) -> Path:
     return target
 
 
+def _remove_unwritten_claims(folder: Path) -> None:
+    """Delete the empty files named as reports that runs killed between claiming a name
+    and writing their report left (a minute old: no running writer's claim is)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not _REPORT_NAME.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not entry.is_file(follow_symlinks=False) or info.st_size:
+                continue
+            if time.time() - info.st_mtime < EMPTY_LEFTOVER_AGE_S:
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        log.info("removed %s, the name of a report an interrupted run never wrote", entry.path)
+
+
 def drift_history(project: Project) -> list[dict[str, Any]]:
-    """Every saved report, oldest first, each with its ``file`` name added."""
+    """Every saved report, oldest first, each with its ``file`` name added (a hidden
+    file is a report still being written, or a killed run's temporary: not one)."""
     out = []
     for path in sorted(drift_dir(project).glob("*.json")):
+        if path.name.startswith("."):
+            continue
         try:
             text = path.read_text(encoding="utf-8")
             if not text:

@@ -258,10 +258,12 @@ def check_html_target(
 
 def write_html(report: DriftReport, target: Path, project: Project) -> Path:
     """Write the HTML report for ``report`` (made from ``project``) to ``target``."""
-    from .cachefiles import write_bytes_atomically
+    from .cachefiles import remove_stale_temporaries, write_bytes_atomically
 
     text = render_html(report, project.thumbs_dir, project.thumbnail)
-    # (the folder is the person's: nothing in it is swept)
+    # The folder is the person's: of its files, only the temporaries of this report that
+    # a killed run left go (named for this file, by a process of this computer that is gone)
+    remove_stale_temporaries(Path(target).parent, of=Path(target).name)
     write_bytes_atomically(Path(target), text.encode("utf-8"), sweep=False)
     return Path(target)
 

@@ -193,6 +193,31 @@ def test_reports_saved_in_the_same_second_keep_both_and_a_claimed_name_is_not_li
     assert [r["images"] for r in drift_history.drift_history(project)] == [1, 2]
 
 
+def test_what_a_killed_save_left_is_not_a_report_and_goes_with_the_next_save(tmp_path):
+    """Killed between claiming its name and renaming its report into place, a save left
+    its whole temporary, which `drift --history` listed as a report until the next save
+    removed it, and the empty claimed name, kept for good."""
+    import os as _os
+    import time as _time
+
+    from labeldesk.ml import drift_history
+
+    project = type("P", (), {"path": tmp_path})()
+    folder = tmp_path / "drift"
+    folder.mkdir()
+    (folder / ".tmp-999999-0badf00d-1-20261201-120000-001.json").write_text('{"images": 9}')
+    claimed = folder / "20261201-120000-001.json"
+    claimed.touch()
+    assert drift_history.drift_history(project) == []
+    _os.utime(claimed, (_time.time() - 120, _time.time() - 120))  # no running save's claim
+    fresh = folder / "20261201-130000-001.json"  # a save claiming its name now: kept
+    fresh.touch()
+    (folder / "notes.json").touch()  # not a name a save gives: kept
+    saved = drift_history.save_report(project, type("R", (), {"to_json": lambda self: {}})())
+    assert not claimed.exists() and fresh.exists() and (folder / "notes.json").exists()
+    assert [r["file"] for r in drift_history.drift_history(project)] == [saved.name]
+
+
 def test_excluded_images_are_not_part_of_the_reference(tmp_path):
     own = make_project(tmp_path / "p")
     labeled = own.images().dropna(subset=["label"])

@@ -129,3 +129,28 @@ def test_a_folder_a_person_chose_is_never_swept(tmp_path):
 
     write_bytes_atomically(tmp_path / "drift.html", b"<html>", sweep=False)
     assert theirs.read_text() == "draft" and (tmp_path / "drift.html").read_bytes() == b"<html>"
+
+
+def test_a_report_written_again_removes_only_its_own_killed_temporary(tmp_path, running_pid):
+    """`drift --html report.html` killed before its rename left its temporary beside the
+    person's files for good (their folder was never swept); the next report of that name
+    removes it, and nothing else there."""
+    from labeldesk.ml.cachefiles import remove_stale_temporaries
+
+    dead, here = dead_pid(), _space()
+    leftover = f".tmp-{dead}-{here}-140-report.html"
+    kept = [
+        f".tmp-{dead}-{here}-140-other.html",  # another file's
+        f".tmp-{running_pid}-{here}-140-report.html",  # a running process's
+        f".tmp-{dead}-0badf00d-140-report.html",  # another machine's or container's
+        f".tmp-{dead}-140-report.html",  # an older LabelDesk's name (whose pid: unknown)
+        f".tmp-{dead}-{here}-140-report.html.bak",
+        "report.html",
+        "notes.txt",
+    ]
+    for name in [leftover, *kept]:
+        (tmp_path / name).write_bytes(b"x")
+        aged(tmp_path / name, days=30)
+    removed = remove_stale_temporaries(tmp_path, of="report.html")
+    assert [p.name for p in removed] == [leftover]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
