@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ import numpy as np
 from labeldesk.core.image_rows import usable_images
 
 from .backbones import Backbone, Preprocess, registered_backbones, split_input_size
-from .cachefiles import describe, stale, write_bytes_atomically
+from .cachefiles import describe, remove_stale_temporaries, stale, write_bytes_atomically
 from .errors import NoEmbeddings
 from .vectors import UnreadableIdentity, VectorStore
 
@@ -39,10 +40,23 @@ def open_model_store(project: Project, spec: str, backbone: Backbone) -> VectorS
     current model: until it holds a vector the project keeps using the embeddings it has
     (an embedding run interrupted while its model loads must not leave it with none).
     Appending needs :meth:`VectorStore.writer`; then :func:`use_store`."""
+    _remove_killed_writes(project)
     store = VectorStore.for_identity(embeddings_dir(project), backbone.identity, backbone.dim)
     if not (store.folder / SPEC_NAME).exists():
         _write_spec(store, spec)
     return store
+
+
+def _remove_killed_writes(project: Project) -> None:
+    """Delete the temporary files killed runs left in any of the project's stores, not
+    only this run's: a fine-tune killed while its new store began leaves them in a store
+    that no run may open again (the next fine-tune embeds with a newer model)."""
+    try:
+        folders = [Path(e.path) for e in os.scandir(embeddings_dir(project)) if e.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        remove_stale_temporaries(folder)
 
 
 def use_store(project: Project, key: str) -> None:

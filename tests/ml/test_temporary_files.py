@@ -154,3 +154,21 @@ def test_a_report_written_again_removes_only_its_own_killed_temporary(tmp_path, 
     removed = remove_stale_temporaries(tmp_path, of="report.html")
     assert [p.name for p in removed] == [leftover]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_an_embedding_run_removes_the_leftovers_in_every_store_of_the_project(project, running_pid):
+    """A fine-tune killed while its tuned model's store began left a temporary there for
+    good: the next run embeds with a newer model, and only the folder a run writes in
+    was swept. Any embedding run now sweeps every store of the project."""
+    from labeldesk.ml.store import embeddings_dir, open_model_store
+    from ml.tiny_backbone import tiny_backbone
+
+    dead, here = dead_pid(), _space()
+    abandoned = embeddings_dir(project) / "tiny-ft-20261201-120000-finetune-0123456789"
+    abandoned.mkdir(parents=True)
+    leftover = abandoned / f".tmp-{dead}-{here}-140-identity.json"
+    kept = [abandoned / "identity.json", abandoned / f".tmp-{running_pid}-{here}-1-spec.json"]
+    for path in [leftover, *kept]:
+        path.write_text("{}")
+    open_model_store(project, "tiny-test", tiny_backbone())
+    assert not leftover.exists() and all(path.exists() for path in kept)

@@ -1,0 +1,101 @@
+"""`labeldesk train --mode finetune` killed outright (SIGKILL) at each stage: while it
+saves its checkpoint, when embedding with the tuned model begins (its store's first
+file), while the tuned model is exported for the CPU runtime (ONNX, cached outside the
+project), and just before the tuned model's embeddings become the project's. After each
+kill the project opens, every recorded model loads, and the embeddings in use are whole;
+the next run (here: the next kill point's run, then a whole one) trains, records its
+model and makes its embeddings the project's; no temporary, and no run folder that no
+version uses, is left for good.
+
+Each stage is killed once, one run after another on one project (a whole run takes
+about ten seconds on two cores; one run per stage keeps the file under a minute)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+import labeldesk
+from labeldesk.ml.backbones import load_backbone
+from labeldesk.ml.models import list_versions
+from labeldesk.ml.store import current_key, current_store, model_spec, project_vectors
+from safety.killed_runs import leftovers, run, run_killed, tree
+from safety.test_killed_train import unused_folders
+
+pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+
+TUNE = ["--mode", "finetune", "--epochs", "1"]
+COMMIT = r"^\s*COMMIT"
+
+
+def tiny_checkpoint(path: Path) -> Path:
+    """timm's randomly initialised test_efficientnet as a checkpoint (a real backbone with
+    blocks to fine-tune, milliseconds per image at 32 px), as a person passes one."""
+    import timm
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    model = timm.create_model("test_efficientnet", pretrained=False, num_classes=2)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(path), metadata={"architecture": "test_efficientnet"})
+    return path
+
+
+@pytest.fixture
+def tuned(small, tmp_path, monkeypatch):
+    """(project, images, their tree, runtime cache): embedded with the tiny checkpoint at
+    32 px; the CPU runtime's exported graphs go to a folder of this test."""
+    project, images, before = small
+    cache = tmp_path / "runtime-cache"
+    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(cache))  # the commands' environment
+    model = f"{tiny_checkpoint(tmp_path / 'tiny.safetensors')}:32"
+    run(["embed", project, "--model", model, "--runtime", "torch"])
+    return project, images, before, cache
+
+
+def usable(project: Path) -> tuple[int, str | None, str | None]:
+    """(versions, the embeddings in use, the newest version's), after checking that the
+    database is whole, every recorded model loads and the embeddings in use can be read."""
+    with labeldesk.open_project(project) as opened:
+        assert opened.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        versions = list_versions(opened)
+        for version in versions:
+            load_backbone(str(project / version.checkpoint))  # never half a model
+        load_backbone(model_spec(current_store(opened)))
+        project_vectors(opened)
+        newest = versions[0].embedding_key if versions else None
+        return len(versions), current_key(opened), newest
+
+
+def missing_vectors(project: Path) -> int:
+    with labeldesk.open_project(project) as opened:
+        return project_vectors(opened).missing
+
+
+def test_a_fine_tune_killed_at_each_stage_leaves_a_usable_project_and_whole_models(tuned):
+    project, images, images_before, cache = tuned
+    train = ["train", project, *TUNE]
+    kills = [  # (call, nth, only calls on files named, SQL pattern, recorded by then)
+        ("os.replace", 1, "model.safetensors", None, False),  # its checkpoint's rename
+        ("os.replace", 1, "identity.json", None, True),  # the tuned model's store begins
+        ("os.replace", 1, "*.onnx", None, True),  # its graph for the CPU runtime
+        ("sql", 3, None, COMMIT, True),  # its embeddings becoming the project's
+    ]
+    had, in_use, _ = usable(project)
+    for call, nth, name, sql, recorded in kills:
+        code = run_killed(train, call, nth, name=name, sql=sql)
+        assert code == -signal.SIGKILL, (call, name)
+        versions, now_in_use, _ = usable(project)
+        assert versions == had + recorded, (call, name)
+        assert now_in_use == in_use, (call, name)  # the embeddings it had, until whole
+        had = versions
+    run(train)
+    versions, in_use, newest = usable(project)
+    assert versions == had + 1 and in_use == newest and missing_vectors(project) == 0
+    assert unused_folders(project) == [] and leftovers(project) == []
+    assert leftovers(cache) == []
+    assert len(run(["predict", project])) == 60
+    assert tree(images) == images_before
