@@ -26,6 +26,7 @@ from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
+from .staging import drop_placed_marker
 from .thumbnail_files import cached_thumbnail, indexed_bytes
 from .vocab import EFFECTIVE_SPLIT
 
@@ -77,6 +78,7 @@ class Project(ProjectWrites):
             self.db.close()
             raise ProjectError(f"{self.path}: project has no image root recorded")
         self.root = Path(root)
+        drop_placed_marker(self.path)  # what a `new` killed as it finished left
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod

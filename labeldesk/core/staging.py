@@ -90,9 +90,42 @@ def finish_staging(placed: Path) -> None:
     it went just before the rename, and a run killed between the two left a whole
     unmarked copy that no later run would remove; now such a run leaves a marked staging
     folder (removed by the next run), and one killed after the rename only a hidden
-    marker file in the finished folder (which exports and projects ignore)."""
+    marker file in the finished folder (which exports ignore, and a project deletes when
+    it is next opened: :func:`drop_placed_marker`)."""
     with contextlib.suppress(OSError):
         (placed / MARKER).unlink(missing_ok=True)
+
+
+MARKER_MAX_BYTES = 64 * 1024  # a marker is a line of JSON; a bigger file is not one
+
+
+def drop_placed_marker(folder: Path) -> bool:
+    """Delete the staging marker that a run killed between renaming ``folder`` into place
+    and :func:`finish_staging` left in it (a whole project; called when it is opened).
+    Only that file: the JSON :func:`make_staging` writes (naming its target, not a folder
+    set aside for deletion), in a folder no longer named as a staging one (a project
+    being built, opened in its staging folder, keeps its marker). A folder of that name,
+    a link or any other file is left as it is."""
+    if _STAGED.match(folder.name):
+        return False
+    marker = folder / MARKER
+    try:
+        if marker.is_symlink() or not marker.is_file():
+            return False
+        with open(marker, "rb") as f:
+            info = json.loads(f.read(MARKER_MAX_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(info, dict) or not {"pid", "target"} <= info.keys():
+        return False
+    if info.get("set_aside") is True:
+        return False
+    try:
+        marker.unlink()
+    except OSError:  # a read-only project: it stays, as harmless as before
+        return False
+    log.info("removed %s, left by a run killed as it finished", marker)
+    return True
 
 
 def aside_name(target: Path) -> Path:

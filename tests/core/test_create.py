@@ -77,3 +77,38 @@ def test_a_project_folder_is_refused_as_an_image_folder(tmp_path, imagefolder, c
         with pytest.raises(ImageRootError, match="is a LabelDesk project folder"):
             other.relocate(tmp_path / "proj", force=True)
         assert other.db.get_meta("image_root") == str(root.resolve())
+
+
+def test_the_marker_a_new_killed_as_it_finished_left_goes_when_the_project_opens(
+    tmp_path, imagefolder
+):
+    """`labeldesk new` killed between renaming its project into place and deleting the
+    staging marker in it left the marker there for good; the next open removes it, and
+    only a marker it wrote (not a folder or another file of that name, not the marker of
+    a project still being built in its staging folder)."""
+    import json
+    import shutil
+
+    from labeldesk.core.staging import MARKER, make_staging
+
+    root, _ = imagefolder
+    path = create_empty(tmp_path / "proj", root)
+    marker = {"pid": 4242, "target": str(path), "created_at": 0.0, "made_in": "x"}
+    (path / MARKER).write_text(json.dumps(marker))
+    open_project(path).close()
+    assert not (path / MARKER).exists()
+
+    for theirs in ("notes", json.dumps({"pid": 1}), json.dumps([marker])):
+        (path / MARKER).write_text(theirs)  # a file of that name LabelDesk did not write
+        open_project(path).close()
+        assert (path / MARKER).read_text() == theirs
+    (path / MARKER).unlink()
+    (path / MARKER).mkdir()  # a folder of that name
+    (path / MARKER / "mine.txt").write_text("mine")
+    open_project(path).close()
+    assert (path / MARKER / "mine.txt").read_text() == "mine"
+
+    building = make_staging(tmp_path / "other")  # a project being built: its marker stays
+    shutil.copy2(path / "labeldesk.db", building / "labeldesk.db")
+    open_project(building).close()
+    assert json.loads((building / MARKER).read_text())["target"] == str(tmp_path / "other")
