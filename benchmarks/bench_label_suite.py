@@ -56,6 +56,17 @@ labels 0.9703 / 0.699 -> 0.9822 / 0.780. The untouched 10,000 labels get up to 5
 (fit on the truth: 430), mostly shirts that look like t-shirts or pullovers: Fashion-MNIST's
 own disputed labels, counted as false positives, as many as the errors planted at 5 %.
 
+``--tempered`` (research, session 33, ``--seeds 3 --tempered --held-out-noise``, same run)
+adds the default with temperature scaling (one T for all images, fit on the given labels of
+the out-of-fold predictions), worst group AUROC / P@E against the default: Fashion-MNIST
+0.9621 / 0.645 -> 0.9626 / 0.650, Fashion-MNIST-500 0.8509 / 0.572 -> 0.8641 / 0.500, the
+sample 0.7099 / 0.292 -> 0.7318 / 0.292, digits 0.9987 / 0.927 -> 0.9986 / 0.927, held-out
+crops unchanged (0.9546 / 0.812). It mostly raises the count: more flags on clean sets
+(Fashion-MNIST-500 30 -> 49 at most, F/E at 5 % look-alike noise 1.67 -> 2.15; the sample up
+to 2.77x), closer where the count fell short (20 % noise, the crops' F/E 0.59 -> 0.71 at the
+low end). Not shipped: it trades the over-count at low noise, already the larger miss, for
+the under-count at high noise.
+
 The pixels' share judged only on the labels the cleaning kept (research, session 32,
 ``--seeds 3 --kept-share`` in commit 7b28cec, removed since): Fashion-MNIST's worst group
 0.9621 / 0.645 -> 0.9558 / 0.639, more flags on a clean set (240 against 172 at most),
@@ -334,6 +345,34 @@ def reshuffled(inner: ProbMethod, offset: int = 500) -> ProbMethod:
     return probs
 
 
+TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(4.0), 41))
+
+
+def tempered(inner: ProbMethod) -> ProbMethod:
+    """(Research) ``inner``'s probabilities with one temperature (p ** (1 / T),
+    renormalised), T the one that gives the given labels of the labeled train images the
+    lowest log loss (temperature scaling, Guo et al., ICML 2017, on out-of-fold
+    probabilities: no image's own fit sees its label)."""
+
+    def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
+        p = inner(s, given, seed)
+        rows = np.flatnonzero((given >= 0) & (np.array(s.splits) == "train"))
+        logp = np.log(np.clip(p, 1e-12, 1.0))
+
+        def at(t: float, which: np.ndarray | slice) -> np.ndarray:
+            z = logp[which] / t
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            return e / e.sum(axis=1, keepdims=True)
+
+        losses = [-np.log(np.clip(at(t, rows)[np.arange(len(rows)), given[rows]], 1e-12, 1)).mean()
+                  for t in TEMPERATURES]  # fmt: skip
+        return at(float(TEMPERATURES[int(np.argmin(losses))]), slice(None))
+
+    probs.key = lambda run: inner.key(run) + "+tempered"  # type: ignore[attr-defined]
+    return probs
+
+
 def trained_on_truth(view: str = "", pixels: bool = False) -> ProbMethod:
     """The baseline's predictions fit on the TRUE labels (where a label is given), scored
     against the given ones: what these features let the probe and the kNN vote do with no
@@ -420,6 +459,9 @@ def main(argv: list[str] | None = None) -> None:
         "--stable-folds", action="store_true",
         help="also the default with folds that stay put when labels change",
     )  # fmt: skip
+    parser.add_argument(
+        "--tempered", action="store_true", help="also the default with temperature scaling"
+    )
     parser.add_argument("--count", default=COUNT, choices=COUNTS, help="count in the tables")
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--no-cache", action="store_true", help="recompute every probability")
@@ -443,6 +485,8 @@ def main(argv: list[str] | None = None) -> None:
         methods[f"{DEFAULT}-stable"] = probs_with(1, gated=True, pixels=True, stable=True)
         # the default on another shuffle of its folds: how far one shuffle moves the figures
         methods[f"{DEFAULT}-shuffle2"] = reshuffled(probs_with(1, gated=True, pixels=True))
+    if args.tempered:
+        methods[f"{DEFAULT}-tempered"] = tempered(probs_with(1, gated=True, pixels=True))
     if args.repeats > 1:
         default = probs_with(1, gated=True, pixels=True, stable=args.stable_folds)
         name = f"{DEFAULT}{'-stable' if args.stable_folds else ''}-r{args.repeats}"
