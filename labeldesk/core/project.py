@@ -361,7 +361,9 @@ def _look_inside(folder: Path, budget: int = 2000) -> tuple[list[str], bool]:
             with os.scandir(here) as entries:
                 for entry in entries:
                     budget -= 1
-                    if budget < 0 or entry.name.startswith("."):
+                    if budget < 0:
+                        break  # (not on to the end of a flat folder of a million images)
+                    if entry.name.startswith("."):
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         if os.path.isfile(os.path.join(entry.path, DB_FILENAME)):

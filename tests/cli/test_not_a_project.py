@@ -72,3 +72,40 @@ def test_the_folder_above_projects_names_them(made, capsys, monkeypatch):
     monkeypatch.chdir(proj.parent)  # `labeldesk stats .` typed beside the project
     error = _error(capsys, "stats", ".")
     assert error.endswith("(no labeldesk.db), but it holds projects: proj")
+
+
+def test_a_huge_folder_is_not_listed_to_its_end(tmp_path, monkeypatch):
+    """The look for images and projects inside a folder that is not a project stops after
+    its budget of entries: it went on reading every entry of a folder it had started
+    (a flat folder of a million images, over a network, before the message showed; in the
+    app on the GUI thread)."""
+    import os
+
+    from labeldesk.core import project as project_module
+
+    for i in range(300):
+        (tmp_path / f"notes-{i:03d}.txt").write_text("")
+    (tmp_path / "zz-last.png").write_bytes(b"")
+    read: list[str] = []
+    real = os.scandir
+
+    class Counted:
+        def __init__(self, path):
+            self.inner = real(path)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.inner.close()
+
+        def __iter__(self):
+            for entry in self.inner:
+                read.append(entry.name)
+                yield entry
+
+    monkeypatch.setattr(project_module.os, "scandir", Counted)
+    projects, _ = project_module._look_inside(tmp_path, budget=20)
+    monkeypatch.undo()
+    assert projects == []
+    assert len(read) <= 21  # its budget, not all 301 entries
