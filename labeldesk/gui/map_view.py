@@ -43,6 +43,7 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import capitalised, format_score
 from labeldesk.core.project import Project
+from labeldesk.gui.map_scatter import DrawnPoints, restyle
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.tile_delegate import class_color
@@ -106,7 +107,7 @@ class MapView(QWidget):
         # values of the map read before, for the images still on it: drawn while the
         # new ones are computed (new images grey), never another map's points
         self._carried: dict[str, np.ndarray] = {}
-        self._drawn = _Drawn()  # what the scatter holds
+        self._drawn = DrawnPoints()  # what the scatter holds
         self._closed = False
         self.viewbox = MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
@@ -399,11 +400,11 @@ class MapView(QWidget):
             values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
         codes, palette = self._codes(key, values)
         style = (key, tuple(data.classes))
-        if drawn.holds(data, style) and _restyle(self.scatter, codes, drawn):
+        if drawn.holds(data, style) and restyle(self.scatter, codes, drawn):
             drawn.points = data
         else:
             self.scatter.setData(x=data.xy[:, 0], y=data.xy[:, 1], brush=palette[codes], pen=None)
-            self._drawn = _Drawn(data, style, codes, palette)
+            self._drawn = DrawnPoints(data, style, codes, palette)
         self.legend.setText(self._legend(key))
 
     def _codes(self, key: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -533,50 +534,6 @@ class MapView(QWidget):
             self.cancel()
             if self._owns_runner:
                 self.runner.shutdown()
-
-
-class _Drawn:
-    """What the scatter holds: the points it was filled from, in which colouring (key
-    and classes), each point's palette index, and the palette's brushes."""
-
-    def __init__(
-        self,
-        points: MapPoints | None = None,
-        style: tuple[str, tuple[str, ...]] | None = None,
-        codes: np.ndarray | None = None,
-        palette: np.ndarray | None = None,
-    ):
-        self.points, self.style, self.codes, self.palette = points, style, codes, palette
-
-    def holds(self, points: MapPoints, style: tuple[str, tuple[str, ...]]) -> bool:
-        """Whether the scatter holds ``points`` (these images where they are) coloured
-        by ``style``."""
-        held = self.points
-        return (
-            held is not None
-            and self.style == style
-            and (
-                held is points
-                or (np.array_equal(held.ids, points.ids) and np.array_equal(held.xy, points.xy))
-            )
-        )
-
-
-def _restyle(scatter: pg.ScatterPlotItem, codes: np.ndarray, drawn: _Drawn) -> bool:
-    """Give the points whose palette index changed their new brush, in place: their
-    cached symbols are looked up again, nothing else is touched. False (nothing done)
-    where the scatter's arrays are not what this version of pyqtgraph keeps."""
-    data = getattr(scatter, "data", None)
-    assert drawn.codes is not None and drawn.palette is not None
-    if data is None or len(data) != len(codes) or {"brush", "sourceRect"} - set(data.dtype.names):
-        return False
-    changed = np.flatnonzero(codes != drawn.codes)
-    if len(changed):
-        data["brush"][changed] = drawn.palette[codes[changed]]
-        data["sourceRect"][changed] = 0  # (w == 0: looked up again)
-        scatter.updateSpots(data)
-        drawn.codes = codes
-    return True
 
 
 def _carried(
