@@ -255,7 +255,11 @@ class MapView(QWidget):
         self.runner.start(job)
 
     def cancel(self) -> None:
-        self._pacer.drop()
+        """Stop the job under way (Cancel, or closing). A read of the map is not made
+        again for the changes it was to show; a colouring stops alone: changes seen
+        meanwhile are still read after it."""
+        if self.job is None or self._job_key is None:
+            self._pacer.drop()
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 

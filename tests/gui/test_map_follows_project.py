@@ -244,3 +244,43 @@ def test_a_hidden_map_reads_nothing_until_shown_again(qtbot, window, clustered, 
     qtbot.waitUntil(lambda: widget.job is None and reads.count == 2, timeout=15000)
     assert colour_of(widget, MOVED) == class_color(widget.data.classes.index("cow")).name()
     assert colour_of(widget, GONE) == class_color(widget.data.classes.index("ant")).name()
+
+
+class HeldValues:
+    """The map's colouring jobs (label fit, what the model thinks), held once they have
+    computed their values until ``release``."""
+
+    def __init__(self, monkeypatch):
+        self.held, self.release = threading.Event(), threading.Event()
+        self.real = map_view.point_values
+
+        def values(*args, **kwargs):
+            out = self.real(*args, **kwargs)
+            self.held.set()
+            self.release.wait(30)
+            return out
+
+        monkeypatch.setattr(map_view, "point_values", values)
+
+
+def colour_by(widget: MapView, key: str) -> None:
+    widget.color_by.setCurrentIndex(widget.color_by.findData(key))
+
+
+def test_cancelling_a_colouring_keeps_a_colleagues_labels_to_read(
+    qtbot, window, clustered, shown_map, reads, monkeypatch
+):
+    """Cancel under "computing label fit…" stops that colouring; the labels a colleague
+    wrote meanwhile are still read after it (they stayed off the map until the next
+    change)."""
+    widget, (project, _) = shown_map, clustered
+    values = HeldValues(monkeypatch)
+    colour_by(widget, "issue")
+    qtbot.waitUntil(values.held.is_set, timeout=15000)
+    colleague_labels(project, {MOVED: "cow"})
+    assert window.session.check_outside_writes()  # seen while the colouring runs
+    widget.cancel()  # the person's Cancel, beside "computing label fit…"
+    values.release.set()
+    qtbot.waitUntil(lambda: reads.count == 1 and widget.job is None, timeout=15000)
+    row = widget.data.paths.index(MOVED)
+    assert widget.data.labels[row] == widget.data.classes.index("cow")
