@@ -213,11 +213,20 @@ class MapView(QWidget):
         if labels is None:
             return False
         if labels is not data.labels:
+            self._drop_values_job()
             self.data = dataclasses.replace(data, labels=labels)
             self._carried, self._extra = {**self._carried, **self._extra}, {}  # as after a read
             self.hovered = None  # (the card names the new label at the next mouse move)
             self.recolor()
         return True
+
+    def _drop_values_job(self) -> None:
+        """A colouring job under way (label fit, what the model thinks) computed from the
+        labels before: stopped, its values never shown (chosen again, it starts anew)."""
+        if self.job is not None and self._job_key is not None:
+            self.job.cancel()
+            self.job = None  # (its signals are an old job's now; its end still paces)
+            self._set_busy(False, self._count_text())
 
     def _labels_now(self, data: MapPoints, image_ids: Sequence[int]) -> np.ndarray | None:
         """``data.labels`` with these images' labels read now (None: one the map lacks)."""

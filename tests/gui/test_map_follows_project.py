@@ -284,3 +284,25 @@ def test_cancelling_a_colouring_keeps_a_colleagues_labels_to_read(
     qtbot.waitUntil(lambda: reads.count == 1 and widget.job is None, timeout=15000)
     row = widget.data.paths.index(MOVED)
     assert widget.data.labels[row] == widget.data.classes.index("cow")
+
+
+def test_a_label_fit_computed_before_a_label_written_here_is_not_shown_after_it(
+    qtbot, window, clustered, shown_map, reads, monkeypatch
+):
+    """A label fit still being computed when the map went back to label colours, and a
+    label was written here: its values were those of the old label, and "Label fit"
+    showed them (until the next read of the map)."""
+    widget, (project, _) = shown_map, clustered
+    values = HeldValues(monkeypatch)
+    colour_by(widget, "issue")
+    qtbot.waitUntil(values.held.is_set, timeout=15000)  # computed: MOVED still an ant
+    colour_by(widget, "label")  # (the label fit goes on in the background)
+    window.session.project.set_label(MOVED, "cow")  # restyled at once, no read
+    values.release.set()
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    colour_by(widget, "issue")
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    fresh = values.real(project, [MOVED], "issue")
+    codes, palette = widget._codes("issue", fresh)
+    assert colour_of(widget, MOVED) == QBrush(palette[codes[0]]).color().name()
+    assert reads.count == 0
