@@ -87,7 +87,13 @@ _KIND_WORDS = {"finetune": "fine-tune"}
 
 
 def _compare(project: Project, a: int, b: int) -> Output:
-    from labeldesk.ml.model_eval import compare, evaluation, frozen_test_set, score_version
+    from labeldesk.ml.model_eval import (
+        compare,
+        evaluation,
+        frozen_test_set,
+        none_in_common,
+        score_version,
+    )
     from labeldesk.ml.models import get_version
 
     test = frozen_test_set(project)
@@ -118,14 +124,7 @@ def _compare(project: Project, a: int, b: int) -> Output:
         + (f" (#{b} is worse)" if result.b_worse else ""),
     ]
     if result.n == 0:  # say why, rather than leave a p of 1 on nothing unexplained
-        why = [
-            f"#{v}: " + ", ".join(f"{reason} ({n})" for reason, n in s.left_out.items())
-            for v, s in {a: sa, b: sb}.items()
-            if s.left_out
-        ]
-        lines.append(
-            "  no test image could be scored by both" + (f": {'; '.join(why)}" if why else "")
-        )
+        lines.append(f"  {none_in_common(sa, sb)}")
     for name, paths in ((a, result.only_a_right), (b, result.only_b_right)):
         lines += [f"  only #{name} right: {shown_path(p)}" for p in paths[:10]]
         if len(paths) > 10:

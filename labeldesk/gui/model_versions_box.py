@@ -184,11 +184,16 @@ class VersionsBox(QGroupBox):
         project = self.project
 
         def run(**_: Any) -> Any:
-            from labeldesk.ml.model_eval import compare, frozen_test_set, score_version
+            from labeldesk.ml.model_eval import (
+                compare,
+                frozen_test_set,
+                none_in_common,
+                score_version,
+            )
 
             test = frozen_test_set(project)
             a, b = score_version(project, older, test), score_version(project, newer, test)
-            return compare(a, b, test), test.version
+            return compare(a, b, test), test.version, none_in_common(a, b)
 
         job = Job(run, "Comparing model versions")
         job.finished.connect(self._show_comparison)
@@ -199,8 +204,14 @@ class VersionsBox(QGroupBox):
     def _show_comparison(self, result: Any) -> None:
         if self._closed:
             return
-        comparison, test_set = result
+        comparison, test_set, why_none = result
         a, b = comparison.a, comparison.b
+        if comparison.n == 0:  # no verdict on nothing: say why instead
+            self._show_text(
+                f"<b>#{a} vs #{b}</b> on the frozen test set ({escape(test_set)}): "
+                f"{escape(why_none)}."
+            )
+            return
         verdict = (
             f"#{b} makes significantly more mistakes than #{a}."
             if comparison.b_worse

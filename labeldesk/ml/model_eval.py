@@ -333,6 +333,16 @@ def compare(a: Scored, b: Scored, test: TestSet) -> Comparison:
     )
 
 
+def none_in_common(a: Scored, b: Scored) -> str:
+    """Why a comparison has no image: what kept each version off the test images."""
+    why = [
+        f"#{v}: " + ", ".join(f"{reason} ({n})" for reason, n in s.left_out.items())
+        for v, s in {a.version_id: a, b.version_id: b}.items()
+        if s.left_out
+    ]
+    return "no test image could be scored by both" + (f": {'; '.join(why)}" if why else "")
+
+
 def mcnemar_exact(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value for ``b`` and ``c`` discordant pairs."""
     n = b + c

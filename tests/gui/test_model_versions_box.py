@@ -94,3 +94,28 @@ def test_pinning_a_version_makes_the_app_use_it(qtbot, trained):
     assert panel.table.item(_row(panel, worse.id), IN_USE_COLUMN).text() == "✓"
     box.unpin_button.click()
     qtbot.waitUntil(lambda: "kept" in box.in_use.text(), timeout=60_000)
+
+
+def test_a_comparison_on_no_image_says_why_and_gives_no_verdict(qtbot, trained):
+    """Every test image's class removed since: "Compare two" said "on 0 images … p = 1.
+    #2 is not worse than #1." (a verdict on nothing, with no reason); `labeldesk models
+    --compare` names the reason."""
+    panel, good, worse = trained
+    project = panel.project
+    for name in OVERLAPPING:
+        project.remove_class(name)
+    box = panel.versions_box
+
+    for version in (good, worse):
+        index = panel.table.model().index(_row(panel, version.id), 0)
+        panel.table.selectionModel().select(
+            index,
+            panel.table.selectionModel().SelectionFlag.Select
+            | panel.table.selectionModel().SelectionFlag.Rows,
+        )
+    box.compare_button.click()
+    qtbot.waitUntil(box.comparison.isVisible, timeout=60_000)
+    text = box.comparison.toPlainText()
+    assert "): no test image could be scored by both: " in text
+    assert f"#{good.id}: class removed since (" in text
+    assert "not worse" not in text and "McNemar" not in text
