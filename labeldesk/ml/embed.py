@@ -115,7 +115,9 @@ class EmbedReport:
         return {
             "model": self.model,
             "key": self.key,
-            "device": self.device,
+            # nothing ran when every image had a vector: no device, engine or arithmetic
+            # to tell (the vectors may have been made with others), so these are null
+            "device": None if self.up_to_date else self.device,
             "embedded": self.embedded,
             "total": self.total,
             "seconds": round(self.seconds, 3),
@@ -125,8 +127,8 @@ class EmbedReport:
             "checked": self.checked,
             "rebuilt": self.rebuilt,
             "engine": "local",  # "ray" for embed --ray (ray_embed): one key for scripts
-            "runtime": self.runtime,
-            "precision": self.precision,
+            "runtime": None if self.up_to_date else self.runtime,
+            "precision": None if self.up_to_date else self.precision,
             "input_size": self.input_size,
             "up_to_date": self.up_to_date,
             "waiting_for_images_s": round(self.waiting_s, 3),
@@ -153,14 +155,13 @@ def embed_project(
     ``MODEL:SIZE`` sets the input size."""
     cancel = cancel or CancelToken()
     device = resolve_device(device)
-    engine = resolve_runtime(runtime, device)  # a bad choice fails now, before any work
+    resolve_runtime(runtime, device)  # a bad choice fails now, before any work
     if backbone is None:
         model = choose_model_spec(project, model)
     elif model is None:
         model = backbone.identity.name
     done = nothing_to_embed(project, model, backbone.identity.key if backbone else None)
-    if done is not None:
-        done.device, done.runtime = device, engine
+    if done is not None:  # no engine runs: the report names none
         return done
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
@@ -217,7 +218,8 @@ def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> Emb
 
     ``key``: the store's key, when the caller has the backbone; else the store is the
     project's current one, if ``spec`` is the spec it was made with. Like a run, this
-    makes that store the project's current one. Its ``device`` is left empty."""
+    makes that store the project's current one. Nothing runs, so its ``device``,
+    ``runtime`` and ``precision`` are empty (null in its JSON)."""
     if key is None:  # without the model, only the current store is known: made with spec?
         key = current_key(project)
         if key is None or recorded_spec(embeddings_dir(project) / key) != spec:
@@ -234,7 +236,7 @@ def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> Emb
     if not rows or bool((store.rows_for([r["hash"] for r in rows]) < 0).any()):
         return None
     use_store(project, key)
-    report = EmbedReport(spec, key, "", total=len(rows), up_to_date=True)
+    report = EmbedReport(spec, key, "", total=len(rows), up_to_date=True, runtime="", precision="")
     report.input_size = stored_input_size(store)
     return report
 

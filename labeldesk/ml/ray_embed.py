@@ -241,9 +241,9 @@ def _kept_text(lost: ClusterLost, report: EmbedReport, todo: int) -> str:
 
 def _up_to_date(done: EmbedReport, address: str) -> ClusterEmbedReport:
     """:func:`nothing_to_embed`'s report as this job's: nothing ran, so no nodes,
-    workers, device or runtime to tell."""
+    workers, device, runtime or precision to tell (that report leaves them empty)."""
     values = {f.name: getattr(done, f.name) for f in fields(EmbedReport)}
-    return ClusterEmbedReport(**values | {"device": "", "runtime": ""}, address=address)
+    return ClusterEmbedReport(**values, address=address)
 
 
 def _plan(

@@ -34,7 +34,7 @@ def test_a_fully_embedded_project_is_reported_without_loading_the_model(embedded
     report = embed_project(embedded, device="cpu")
     assert report.up_to_date and not report.cancelled
     assert (report.embedded, report.total, report.failed) == (0, usable, [])
-    assert report.model == "fake" and report.device == "cpu" and report.input_size == 224
+    assert report.model == "fake" and report.device == "" and report.input_size == 224
     assert report.up_to_date_text() == f"All {usable:,} images already have embeddings"
     assert report.to_json()["up_to_date"] is True
 
@@ -106,3 +106,19 @@ def test_on_ray_too_a_fully_embedded_project_ends_before_ray_or_the_model(no_ray
     document = json.loads(capsys.readouterr().out)
     assert document["up_to_date"] is True and document["embedded"] == 0
     assert (document["engine"], document["address"]) == ("ray", "127.0.0.1:1")
+
+
+def test_a_run_with_nothing_to_do_names_no_engine_it_did_not_run(no_ray, capsys):
+    """It said `"runtime": "openvino", "precision": "f32"` (and the device), though no
+    engine ran, and the vectors may have been made with another (f32+bf16): null now,
+    local and on Ray alike; the text says nothing was computed."""
+    assert embed_project(no_ray, device="cpu").to_json()["runtime"] is None
+    for extra in ([], ["--ray", "127.0.0.1:1"]):
+        assert main(["embed", str(no_ray.path), "--device", "cpu", "--json", *extra]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["up_to_date"] is True
+        assert (document["runtime"], document["precision"], document["device"]) == (None,) * 3
+        assert document["model"] == "fake" and document["input_size"] == 224
+    assert main(["embed", str(no_ray.path), "--device", "cpu"]) == 0
+    text = capsys.readouterr().out
+    assert "nothing to compute" in text and "openvino" not in text and "f32" not in text
