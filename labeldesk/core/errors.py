@@ -70,14 +70,16 @@ class LabelChangedError(LabelDeskError):
 
 
 class LabelFileError(LabelDeskError):
-    """A labels file (CSV/JSON) is malformed; ``problems`` lists each bad row."""
+    """A labels file (CSV/JSON) is malformed; ``problems`` lists each bad row. ``note``:
+    a line after them that helps with several (the project's classes, for unknown ones)."""
 
-    def __init__(self, source: str, problems: list[str]):
-        self.problems = problems
+    def __init__(self, source: str, problems: list[str], note: str = ""):
+        self.problems, self.note = problems, note
         shown = "\n  ".join(problems[:10])
         more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
         super().__init__(
             f"{source}: {counted(len(problems), 'problem')}, nothing applied:\n  {shown}{more}"
+            + (f"\n{note}" if note else "")
         )
 
 

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
+from .display import quoted_names
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths
@@ -56,6 +57,8 @@ from .progress import CancelToken, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from .project import Project
+
+KNOWN_CLASSES_SHOWN = 20  # an "unknown class" error names this many of the project's classes
 
 __all__ = [
     "LABEL_COLUMNS",
@@ -413,6 +416,7 @@ def apply_label_rows(
     renamed = _renamed_classes(project, classes)
     new_classes: dict[str, str] = {}  # the classes the rows would add, by folded name
     found.old_names = {}
+    unknown_classes = False  # a row names a class the project lacks: name those it has
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         if row.label is not None and not row.keep_label and classes.find(row.label) is None:
             now = renamed.get(nfc(row.label))  # a class renamed (or merged) since
@@ -424,6 +428,7 @@ def apply_label_rows(
             problem = case_twin_problem(row.label, classes, new_classes if create_classes else {})
             if problem or not create_classes:
                 problems.append((row.line, problem or _unknown_class(row.label)))
+                unknown_classes = unknown_classes or problem is None
         if by_content is not None:
             path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
             if problem:
@@ -461,7 +466,8 @@ def apply_label_rows(
     elif unmatched:
         found.unmatched = found.describe(unmatched)
     if problems and skipped is None:
-        raise LabelFileError(found.source, found.describe(problems))
+        note = _known_classes(project) if unknown_classes else ""
+        raise LabelFileError(found.source, found.describe(problems), note)
     if problems and skipped is not None:
         bad = {line for line, _ in problems}
         named_by_bad: set[str | None]
@@ -573,6 +579,12 @@ def _unknown_class(name: str) -> str:
     return (
         f"unknown class {name!r}: add it first (classes --add) or allow new classes (--new-class)"
     )
+
+
+def _known_classes(project: Project) -> str:
+    """The line after the problems of a file naming unknown classes, as `label PATH LABEL`
+    names them: quoted, the first :data:`KNOWN_CLASSES_SHOWN` of a project with many."""
+    return f"known classes: {quoted_names(project.classes(), KNOWN_CLASSES_SHOWN) or 'none yet'}"
 
 
 def _unknown(project: Project, path: str) -> str:

@@ -30,3 +30,47 @@ def test_label_csv_lists_every_problem_with_its_line(project, tmp_path, capsys):
     assert main(["history", str(project.path), "--json", "-n", "1"]) == 0
     [last] = json.loads(capsys.readouterr().out)
     assert last["path"] != "_unlabeled/u0.png"  # nothing was applied
+
+
+def test_an_unknown_class_in_the_file_names_the_known_classes(project, tmp_path, capsys):
+    """`label P PATH fox` named the known classes, `label P --csv FILE` with a row of fox
+    did not: both do now, once after the problems (each still by line), nothing applied."""
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,fox\nnowhere.png,cat\n_unlabeled/u1.png,owl\n")
+    project.close()
+    assert main(["label", str(project.path), "--csv", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "3 problems, nothing applied" in err
+    assert "line 2: unknown class 'fox'" in err and "line 4: unknown class 'owl'" in err
+    assert "line 3: 'nowhere.png' is not an image in the project" in err
+    assert err.count("known classes: 'cat', 'dog'") == 1
+    assert err.rstrip().endswith("known classes: 'cat', 'dog'")
+
+    f.write_text('[{"path": "_unlabeled/u0.png", "label": "fox"}]')  # a JSON file, --json
+    assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert "unknown class 'fox'" in document["error"]
+    assert document["error"].endswith("known classes: 'cat', 'dog'")
+    assert main(["history", str(project.path), "--json"]) == 0
+    assert not [e for e in json.loads(capsys.readouterr().out) if "u0" in e["path"]]
+
+
+def test_a_project_with_many_classes_names_the_first_few(project, tmp_path, capsys):
+    names = [f"class{i:02d}" for i in range(40)]
+    project.add_classes(names)
+    project.close()
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,fox\n")
+    assert main(["label", str(project.path), "--csv", str(f)]) == 1
+    err = capsys.readouterr().err
+    known = err.split("known classes: ")[1].strip()
+    assert known.startswith("'cat', 'dog', 'class00'") and known.endswith("… and 22 more")
+    assert "'class17'" in known and "'class18'" not in known
+
+
+def test_a_file_with_no_unknown_class_names_no_classes(project, tmp_path, capsys):
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\nnowhere.png,cat\n")
+    project.close()
+    assert main(["label", str(project.path), "--csv", str(f)]) == 1
+    assert "known classes" not in capsys.readouterr().err
