@@ -321,7 +321,9 @@ def open_project(path: Path | str) -> Project:
 def not_a_project(given: Path, resolved: Path) -> str:
     """Why ``given`` (``resolved``) cannot be opened as a project, and what to give
     instead: the likely mistakes are a typo, the image folder where the project was meant,
-    the project's database file, or another file."""
+    the project's database file, or another file. For a folder of images, the command
+    that makes a project for them names the folder ``labeldesk new`` would take: the one
+    below, for a folder :func:`~.layout_check.one_level_too_high` (as ``new`` says)."""
     plain = f"{resolved} is not a LabelDesk project"
     if resolved.is_file() and resolved.name == DB_FILENAME:
         return (
@@ -338,10 +340,21 @@ def not_a_project(given: Path, resolved: Path) -> str:
         more = ", …" if len(projects) > 3 else ""
         return f"{plain} (no {DB_FILENAME}), but it holds projects: {names}{more}"
     if images:
-        folder = shlex.quote(str(given))
+        from .layout_check import one_level_too_high
+
+        # the folder `new` would refuse as one level too high names the one it would take
+        too_high = one_level_too_high(resolved)
+        inner = too_high.suggested_root if too_high is not None else None
+        folder = given / inner.relative_to(resolved) if inner is not None else given
+        why = (
+            f"; `new` refuses {shlex.quote(str(given))} itself: {too_high.problem}"
+            if too_high is not None
+            else ""
+        )
         return (
             f"{plain} (no {DB_FILENAME}); it holds images: to make a project for them, run "
-            f"`labeldesk new PROJECT --images {folder}` (or New project… in the app)"
+            f"`labeldesk new PROJECT --images {shlex.quote(str(folder))}` (or New project… "
+            f"in the app){why}"
         )
     return f"{plain} (no {DB_FILENAME})"
 

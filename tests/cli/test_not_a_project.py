@@ -109,3 +109,29 @@ def test_a_huge_folder_is_not_listed_to_its_end(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert projects == []
     assert len(read) <= 21  # its budget, not all 301 entries
+
+
+def test_the_folder_above_an_image_folder_suggests_the_one_new_accepts(tmp_path, capsys):
+    """`stats sample_data` suggested `new PROJECT --images sample_data`, which `new` then
+    refused as one level too high (every image would get the class 'fashion'): the hint
+    names the folder `new` would take, and that command works as given."""
+    top = tmp_path / "sample data"
+    make_imagefolder(top / "fashion")  # fashion/ holds train/, val/, test/, _unlabeled/
+    error = _error(capsys, "stats", str(top))
+    inner = top / "fashion"
+    assert f"labeldesk new PROJECT --images '{inner}'" in error
+    assert f"--images '{top}'`" not in error
+    assert "one level too high" in error
+    capsys.readouterr()
+    assert main(["new", str(tmp_path / "p"), "--images", str(inner), "--workers", "1"]) == 0
+    assert main(["new", str(tmp_path / "q"), "--images", str(top), "--workers", "1"]) != 0
+    assert "one level too high" in capsys.readouterr().err  # the folder the hint left out
+
+
+def test_a_relative_folder_above_an_image_folder_keeps_the_path_as_typed(
+    tmp_path, capsys, monkeypatch
+):
+    make_imagefolder(tmp_path / "sample_data" / "fashion")
+    monkeypatch.chdir(tmp_path)
+    error = _error(capsys, "stats", "sample_data")
+    assert "`labeldesk new PROJECT --images sample_data/fashion`" in error
