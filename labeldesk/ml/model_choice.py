@@ -10,13 +10,14 @@ the app say the same thing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import format_percent
 from labeldesk.core.errors import LabelDeskError
 
-from .model_eval import compare, frozen_test_set, score_version
+from .model_eval import FROZEN_TEST_KEY, compare, frozen_test_set, score_version
 from .models import ModelVersion, get_version, last_label_event, list_versions
 from .store import embeddings_dir, recorded_spec
 from .train import read_head_meta
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 IN_USE_KEY, REASON_KEY, PINNED_KEY = "head_in_use", "head_in_use_reason", "head_pinned"
+REASON_TEST_KEY = "head_in_use_test_set"  # the test set the reason's figures are on
+# the test set in a reason an older version stored: "… of the frozen test set (NAME), …"
+_OLD_REASON_TEST = re.compile(r"images of the frozen test set \((.*)\), one-sided McNemar")
 
 
 @dataclass
@@ -44,12 +48,26 @@ def in_use(project: Project, embedding_key: str | None = None) -> InUse:
         version = _version(project, db.get_meta(key))
         usable = version is not None and embedding_key in (None, version.embedding_key)
         if version is not None and usable:
-            reason = "pinned by hand" if pinned else (db.get_meta(REASON_KEY) or "")
+            reason = "pinned by hand" if pinned else _stored_reason(project)
             return InUse(version, reason, pinned)
     newest = _newest_head(project, embedding_key)
     if newest is None:
         return InUse(None, _no_head(project))
     return InUse(newest, "the newest head trained on the current embeddings")
+
+
+def _stored_reason(project: Project) -> str:
+    """Why the head was chosen, as stored when it was; when its figures are on another
+    test set than the frozen one now (`models --test-set` since), it says which is which:
+    "…; auto-model-1 was the frozen test set then, v1 is now"."""
+    db = project.db
+    reason = db.get_meta(REASON_KEY) or ""
+    old = _OLD_REASON_TEST.search(reason)
+    then = db.get_meta(REASON_TEST_KEY) or (old.group(1) if old else None)
+    now = db.get_meta(FROZEN_TEST_KEY)
+    if then and now and then != now:
+        reason += f"; {then} was the frozen test set then, {now} is now"
+    return reason
 
 
 def why_unused(project: Project, chosen: InUse, classes: list[str], label_state: int) -> str | None:
@@ -143,25 +161,31 @@ def consider(project: Project, new: ModelVersion) -> InUse:
     except LabelDeskError:
         return _choose(project, new, "newest (no frozen test set to compare on)")
     result = compare(score_version(project, old, test), score_version(project, new, test), test)
+    on = test.version
     if result.n == 0:
-        return _choose(project, new, f"newest (no test image of {test.version} to compare on)")
+        return _choose(project, new, f"newest (no image of test set {on} to compare on)", on)
+    # the test set by name: a later `models --test-set` scores the versions on another
     words = (
         f"#{new.id} {_pct(result.accuracy_b)} vs #{old.id} {_pct(result.accuracy_a)} on "
-        f"{result.n} images of the frozen test set ({test.version}), one-sided McNemar p = "
-        f"{result.p_one_sided:.3g}"
+        f"{result.n} images of test set {on}, one-sided McNemar p = {result.p_one_sided:.3g}"
     )
     unusable = _never_usable(project, old, project.classes())
     if result.b_worse and unusable is not None:
-        return _choose(project, new, f"newest: the newer {words} is worse, but {unusable}")
+        return _choose(project, new, f"newest: the newer {words} is worse, but {unusable}", on)
     if result.b_worse:
         db.set_meta(REASON_KEY, f"kept: the newer {words} is worse")
-        return InUse(old, db.get_meta(REASON_KEY) or "")
-    return _choose(project, new, f"not worse: {words}")
+        db.set_meta(REASON_TEST_KEY, on)
+        return InUse(old, _stored_reason(project))
+    return _choose(project, new, f"not worse: {words}", on)
 
 
-def _choose(project: Project, version: ModelVersion, reason: str) -> InUse:
+def _choose(
+    project: Project, version: ModelVersion, reason: str, test_set: str | None = None
+) -> InUse:
+    """Make ``version`` the head in use for ``reason``, whose figures are on ``test_set``."""
     project.db.set_meta(IN_USE_KEY, str(version.id))
     project.db.set_meta(REASON_KEY, reason)
+    project.db.set_meta(REASON_TEST_KEY, test_set or "")
     return InUse(version, reason)
 
 

@@ -266,3 +266,51 @@ def test_a_head_on_other_embeddings_is_named_when_none_is_on_these(overlapping, 
     assert f"#{first.id} was trained on {first.embedding_key}, made with --model fake" in why
     assert main(["models", str(project.path)]) == 0
     assert "no trained head yet" not in capsys.readouterr().out
+
+
+def test_models_with_another_test_set_says_which_test_set_each_figure_is_on(overlapping, capsys):
+    """`models --test-set v1` scored every version on v1, then gave the in-use reason as
+    "… on 200 images of the frozen test set (auto-model-1) …", as if auto-model-1 were
+    still the frozen one: the reason now names its test set as the one frozen then."""
+    project = overlapping
+    train_and_choose(project, PARAMS)
+    second, chosen = train_and_choose(project, HeadParams(epochs=40, seed=1))
+    before = frozen_test_set(project).version
+    assert f"images of test set {before}," in chosen.reason
+    assert "frozen test set (" not in chosen.reason
+    path = str(project.path)
+    assert main(["models", path]) == 0  # the test set the choice was made on: no note
+    assert "frozen test set then" not in capsys.readouterr().out
+
+    assert main(["version", path, "create", "v1"]) == 0
+    capsys.readouterr()
+    assert main(["models", path, "--test-set", "v1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all("frozen test (v1, n=200)" in line for line in lines if line[2:3] == "#")
+    [in_use_line] = [line for line in lines if line.startswith("in use:")]
+    assert in_use_line.startswith(f"in use: #{second.id} (not worse: ")
+    assert f"images of test set {before}," in in_use_line
+    assert in_use_line.endswith(f"; {before} was the frozen test set then, v1 is now)")
+    assert main(["models", path, "--json"]) == 0
+    assert [r["evaluation"]["test_set"] for r in json.loads(capsys.readouterr().out)] == [
+        "v1",
+        "v1",
+    ]
+
+
+def test_a_reason_stored_by_an_older_version_is_read_the_same_way(overlapping, capsys):
+    from labeldesk.ml.model_choice import REASON_KEY, REASON_TEST_KEY
+
+    project = overlapping
+    first, _ = train_and_choose(project, PARAMS)
+    before = frozen_test_set(project).version
+    old_words = (
+        f"not worse: #{first.id} 98% vs #9 96% on 200 images of the frozen test set "
+        f"({before}), one-sided McNemar p = 0.5"
+    )
+    project.db.set_meta(REASON_KEY, old_words)
+    project.db.set_meta(REASON_TEST_KEY, "")
+    assert main(["version", str(project.path), "create", "v1"]) == 0
+    frozen_test_set(project, "v1")
+    note = f"; {before} was the frozen test set then, v1 is now"
+    assert in_use(project).reason == old_words + note
