@@ -32,6 +32,7 @@ from labeldesk.cli import (
     versions,
 )
 from labeldesk.cli._base import Output
+from labeldesk.cli.dash_names import dash_hint
 from labeldesk.core.display import printable_text
 from labeldesk.core.failures import describe
 from labeldesk.core.spreadsheet import NEGATIVE_NUMBER
@@ -113,12 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
-    """Take `label P --json PATH LABEL` as `label P PATH LABEL --json`: Python 3.11's
-    argparse fills optional positionals (empty) at the first option it meets and then
-    calls the rest unknown (fixed in later Pythons). True when ``extras`` were those."""
-    plain = all(e == "-" or not e.startswith("-") or NEGATIVE_NUMBER.fullmatch(e) for e in extras)
+    """Take `label P --json PATH LABEL` as `label P PATH LABEL --json` (and `history P -n 5
+    PATH`): Python 3.11's argparse fills optional positionals (empty) at the first option
+    it meets and then calls the rest unknown (fixed in later Pythons). After ``--`` (a name
+    that begins with '-': `label P --json -- PATH -neg`) every word is a name. True when
+    ``extras`` were those."""
+    if extras[:1] == ["--"]:
+        extras, plain = extras[1:], True
+    else:
+        plain = all(
+            e == "-" or not e.startswith("-") or NEGATIVE_NUMBER.fullmatch(e) for e in extras
+        )
     empty = [name for name in ("path", "label") if getattr(args, name, "") is None]
-    if args.command != "label" or not plain or len(extras) > len(empty):
+    if args.command not in ("label", "history") or not plain or len(extras) > len(empty):
         return False
     for name, value in zip(empty, extras, strict=False):
         setattr(args, name, value)
@@ -127,16 +135,18 @@ def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
     try:
-        parser = build_parser()
         args, extras = parser.parse_known_args(argv)
         if extras and not _late_positionals(args, extras):
             parser.parse_args(argv)  # says which arguments it does not know
     except UsageError as exc:
+        # a name that begins with '-' (a file `-a.png`, a class `-neg`) read as an option
+        message = str(exc) + dash_hint(parser, argv)
         if "--json" in argv:
-            return _fail(str(exc), "UsageError", True, code=2)
+            return _fail(message, "UsageError", True, code=2)
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: error: {printable_text(str(exc))}", file=sys.stderr)
+        print(f"{exc.parser.prog}: error: {printable_text(message)}", file=sys.stderr)
         return 2
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
