@@ -99,6 +99,12 @@ def model_versions(db: Database, kind: str | None = None) -> list[ModelVersion]:
     return [_from_row(r) for r in db.query(sql + " ORDER BY m.id DESC", params)]
 
 
+def newest_model_version_id(db: Database) -> int:
+    """The id of the last training run recorded (0: none): a change tells that another
+    process trained (one index lookup)."""
+    return int(db.query("SELECT COALESCE(MAX(id), 0) FROM model_versions")[0][0])
+
+
 def model_version(db: Database, version_id: int) -> ModelVersion | None:
     """The run with this id, or None when there is none."""
     rows = db.query(_SELECT + " WHERE m.id = ?", (version_id,))

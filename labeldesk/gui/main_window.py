@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.close_project()
         session = ProjectSession(project, runner=self.runner, track=self.job_widget.track)
         session.busyChanged.connect(lambda _: self.update_actions())
+        session.modelsChanged.connect(self.update_actions)  # (a terminal's `embed`)
         session.refused.connect(self.show_message)
         self.session = session
         view = ProjectView(project, runner=session.runner, track=session.track, session=session)

@@ -47,6 +47,7 @@ class ProjectPages:
         self.session = session
         session.changed.connect(self._changed)
         session.busyChanged.connect(lambda busy: None if busy else self._job_ended())
+        session.modelsChanged.connect(self._models_changed)
         view = self.shell.view
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
@@ -231,6 +232,13 @@ class ProjectPages:
             self.training.update_start()  # a head can train once embeddings exist
         if self.drift is not None:
             self.drift.project_changed()
+
+    def _models_changed(self) -> None:
+        """Another process embedded or trained (`labeldesk embed`, `train` in a terminal):
+        as after a job of this window, and the training page lists its versions again."""
+        self._job_ended()
+        if self.training is not None:
+            self.training.refresh()
 
     def _mark_stale(self, what: str) -> None:
         if self.stats is not None and self._stats_stale != "all":

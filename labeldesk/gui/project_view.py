@@ -127,6 +127,7 @@ class ProjectView(QWidget):
         self.labeling.redoneImages.connect(self._show_undone)
         self.grid.selectionChangedRows.connect(self._selection_changed)
         self.session.changed.connect(self.apply_changes)
+        self.session.modelsChanged.connect(self._score_again)  # a terminal's embed, train
         self.rows.refreshed.connect(self._rows_refreshed)
         self.rows.failed.connect(self.error)
         self.labeling.classesChanged.connect(lambda _: self.refresh_counts())
@@ -348,8 +349,8 @@ class ProjectView(QWidget):
             self._rows_refreshed()
 
     def _score_again(self) -> None:
-        """The model's scores follow changed labels: after a pause when shown, else when
-        the browser is shown again."""
+        """The model's scores follow changed labels (and another process's new vectors or
+        model): after a pause when shown, else when the browser is shown again."""
         if self.isVisible():
             self.feed.labels_changed()
         else:

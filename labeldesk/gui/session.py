@@ -13,7 +13,10 @@ A :class:`ProjectSession` lives exactly as long as the project is open. It owns
 - the GUI thread's writes waiting at most ``GUI_WRITE_WAIT_S`` for another write;
 - noticing writes of other processes (``labeldesk label`` in a terminal): polled every
   ``OUTSIDE_POLL_MS`` and when the app comes to the front, published as a change of
-  everything (:mod:`labeldesk.core.outside_writes`).
+  everything (:mod:`labeldesk.core.outside_writes`); and their model work (``labeldesk
+  embed`` or ``train`` in a terminal: new vectors, other embeddings in use, a new model
+  version), published as :attr:`ProjectSession.modelsChanged`, as the end of one of this
+  window's own jobs is.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ class ProjectSession(QObject):
     changed = Signal(object)  # Changes, delivered on the GUI thread
     busyChanged = Signal(bool)  # an exclusive job started (True) or ended (False)
     refused = Signal(str)  # why an exclusive job could not start now
+    # another process embedded images, switched embeddings or trained (this window's own
+    # jobs say so when they end: busyChanged)
+    modelsChanged = Signal()
     # Auto connection: a write on the GUI thread (a label key) reaches the views at once;
     # one in a worker thread (a scan) is queued to the GUI thread's event loop.
     _relay = Signal(object)
@@ -74,6 +80,7 @@ class ProjectSession(QObject):
         self._relay.connect(self._deliver)
         self._unsubscribe = project.events.subscribe(self._relay.emit)
         self._outside = OutsideWrites(project.db)
+        self._models_seen = self._models_now()
         self._poll = QTimer(self)
         self._poll.setInterval(OUTSIDE_POLL_MS)
         self._poll.timeout.connect(self.check_outside_writes)
@@ -99,7 +106,31 @@ class ProjectSession(QObject):
             return False
         if changed:
             self._deliver(OUTSIDE_CHANGES)
+        self._check_models()
         return changed
+
+    def _models_now(self) -> tuple[object, ...] | None:
+        """What the model views read, as far as a look costs a stat and two lookups: the
+        embeddings in use and how many vectors they hold, and the newest model version."""
+        from labeldesk.core.model_versions import newest_model_version_id
+        from labeldesk.ml.store import embeddings_signature
+
+        try:
+            project = self.project
+            return (*embeddings_signature(project), newest_model_version_id(project.db))
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not look for other processes' model work: %s", exc)
+            return None
+
+    def _check_models(self) -> None:
+        """Publish :attr:`modelsChanged` when another process changed the embeddings or
+        the models; this window's own job tells its end instead (busyChanged)."""
+        now = self._models_now()
+        if now is None or now == self._models_seen:
+            return
+        self._models_seen = now
+        if not self.busy:
+            self.modelsChanged.emit()
 
     def _app_state_changed(self, state: Qt.ApplicationState) -> None:
         if state == Qt.ApplicationState.ApplicationActive:  # back from the terminal
@@ -142,6 +173,7 @@ class ProjectSession(QObject):
 
     def _exclusive_ended(self) -> None:
         if not self._closed:
+            self._models_seen = self._models_now() or self._models_seen  # (told: its end)
             self.busyChanged.emit(False)
 
     # -- lifetime ----------------------------------------------------------------------

@@ -119,6 +119,19 @@ def current_key(project: Project) -> str | None:
     return project.db.get_meta("embedding_key")
 
 
+def embeddings_signature(project: Project) -> tuple[str | None, int]:
+    """The project's current embeddings and how far they go (the key, and the size of
+    its keys file, which grows with every batch a run writes): cheap enough to look at
+    every second or two, so that the app notices an `embed` run in a terminal."""
+    key = current_key(project)
+    if key is None:
+        return None, 0
+    try:
+        return key, (embeddings_dir(project) / key / "keys.bin").stat().st_size
+    except OSError:
+        return key, 0
+
+
 def current_store(project: Project, key: str | None = None) -> VectorStore:
     key = key or current_key(project)
     folder = embeddings_dir(project) / key if key else None
