@@ -1,8 +1,8 @@
 """The embedding map: every embedded image as a 2-D point (UMAP, cached per embedding
 version), coloured by label, what the model thinks, or label fit, computed in background
 jobs. Hover shows the image, its label and the same "Model: …" line as the browser; a box
-or a free-form lasso selection emits its paths. One pixel-mode ScatterPlotItem with a
-small brush palette keeps 100k points interactive.
+or a free-form lasso selection emits its paths. A pixel-mode scatter draws the points,
+from 100k on one image (:mod:`labeldesk.gui.map_raster`): a million stay interactive.
 
 With ``catalog_source`` (the browser's catalog) "what the model thinks" is read from the
 catalog, so the map's colours name the class the detail panel and tooltips name.
@@ -43,6 +43,7 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import capitalised, format_score
 from labeldesk.core.project import Project
+from labeldesk.gui.map_raster import MapRaster
 from labeldesk.gui.map_scatter import DrawnPoints, restyle
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.read_pacer import ReadPacer
@@ -146,6 +147,7 @@ class MapView(QWidget):
         self.viewbox.setMenuEnabled(False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, useCache=True, pen=None, size=POINT_SIZE)
         self.highlight = pg.ScatterPlotItem(pxMode=True, size=POINT_SIZE + 4, brush=None)
+        self.raster = MapRaster(self.viewbox, self.scatter, self.highlight)  # many points
         self._apply_palette()
         self.viewbox.addItem(self.scatter)
         self.viewbox.addItem(self.highlight)
@@ -330,7 +332,7 @@ class MapView(QWidget):
             kept = np.flatnonzero(np.isin(points.ids, before.ids[self._selected_rows]))
         self._selected_rows = kept
         self.selected = [points.paths[i] for i in kept]
-        self.highlight.setData(x=points.xy[kept, 0], y=points.xy[kept, 1])
+        self.raster.highlight(points.xy, kept)
         if not keep_view and len(points.paths):
             # from the points themselves: the scatter still holds the old map (or none)
             # until the recolouring that follows draws this one
@@ -416,7 +418,7 @@ class MapView(QWidget):
         if drawn.holds(data, style) and restyle(self.scatter, codes, drawn):
             drawn.points = data
         else:
-            self.scatter.setData(x=data.xy[:, 0], y=data.xy[:, 1], brush=palette[codes], pen=None)
+            self.raster.draw(data.xy, codes, palette)  # the scatter, or an image of many
             self._drawn = DrawnPoints(data, style, codes, palette)
         self.legend.setText(self._legend(key))
 
@@ -467,10 +469,9 @@ class MapView(QWidget):
 
     def _select(self, inside: np.ndarray) -> None:
         assert self.data is not None
-        x, y = self.data.xy.T
         self._selected_rows = np.asarray(inside, dtype=np.int64)
         self.selected = [self.data.paths[i] for i in inside]
-        self.highlight.setData(x=x[inside], y=y[inside])
+        self.raster.highlight(self.data.xy, self._selected_rows)
         self.status.setText(f"{len(self.selected):,} of {len(self.data.paths):,} images selected")
         self.selectionChanged.emit(self.selected)
 

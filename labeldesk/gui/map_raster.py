@@ -1,0 +1,271 @@
+"""How the embedding map draws its points: a pyqtgraph scatter up to
+:data:`RASTER_MIN_POINTS`, one image above.
+
+A pixel-mode ScatterPlotItem paints every point at every repaint: at a million points a
+pan, a zoom step or a hover card's move cost 0.3–0.6 s of the GUI thread and a recolour
+4–5 s. Above the threshold the points are rasterised with numpy into one image at the
+view's own pixels instead (each a dot of the scatter's size in its colour, later rows
+over earlier ones, selected ones ringed in the highlight's colour) and that image is
+what a repaint draws: a few milliseconds. The image is made again, throttled, when the
+view moves or is resized (meanwhile the last one is drawn moved or scaled with it), and
+recoloured from the pixels' owners alone when only colours or the selection change.
+
+Hover and selection do not look at the image: the map view finds points in its own
+tree and arrays, on both paths."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+
+# at 100k points the scatter's pan costs ~50 ms of the GUI thread and a recolour ~0.35 s
+# (50k: 29 ms, 0.21 s; benchmarks/bench_map_draw.py on 2 cores): from there, an image
+RASTER_MIN_POINTS = 100_000
+REDRAW_MS = 30  # the view moved: made again at most this often (or twice its own time)
+EMPTY = np.empty(0, dtype=np.int64)
+
+
+def rasterized(points: int) -> bool:
+    """Whether a map of this many points is drawn as an image."""
+    return points >= RASTER_MIN_POINTS
+
+
+def disc(radius: float) -> list[tuple[int, int]]:
+    """A disc of pixels (offsets within ``radius`` of the centre) as half-widths and
+    half-heights of the rectangles whose union it is, none inside another."""
+    spans = [(a, math.isqrt(int(radius * radius - a * a))) for a in range(int(radius) + 1)]
+    return [
+        (a, b) for a, b in spans if not any(c >= a and d >= b for c, d in spans if (c, d) != (a, b))
+    ]
+
+
+def spread(image: np.ndarray, half: int, axis: int) -> np.ndarray:
+    """Each pixel the largest value within ``half`` pixels of it along ``axis``: shifted
+    maxima, the reach doubling each step (numpy slices; scipy's filter was 2-5x slower)."""
+    out = image.copy()
+    reach = 0
+    while reach < half:
+        step = min(reach + 1, half - reach)
+        before = out.copy()
+        later = (slice(None),) * axis + (slice(step, None),)
+        earlier = (slice(None),) * axis + (slice(None, -step),)
+        np.maximum(out[later], before[earlier], out=out[later])
+        np.maximum(out[earlier], before[later], out=out[earlier])
+        reach += step
+    return out
+
+
+def grow(image: np.ndarray, radius: float) -> np.ndarray:
+    """Each pixel the largest value within ``radius`` of it (a disc), so that every value
+    spreads to a dot: the maximum over the disc's rectangles."""
+    out: np.ndarray | None = None
+    wide: dict[int, np.ndarray] = {}
+    for a, b in disc(radius):
+        wide[a] = wide[a] if a in wide else spread(image, a, axis=1)
+        rect = spread(wide[a], b, axis=0)
+        out = rect if out is None else np.maximum(out, rect, out=out)
+    assert out is not None
+    return out
+
+
+class MapRaster(QGraphicsObject):
+    """The map's points in its view box: :meth:`draw` fills the scatter (few points) or
+    the image (many), :meth:`highlight` rings the selected ones on either."""
+
+    def __init__(
+        self, viewbox: pg.ViewBox, scatter: pg.ScatterPlotItem, highlight: pg.ScatterPlotItem
+    ):
+        super().__init__()
+        self._viewbox, self._scatter, self._highlight = viewbox, scatter, highlight
+        self._xy: np.ndarray | None = None  # the points drawn as the image (None: none)
+        self._colors = np.zeros(1, dtype=np.uint32)  # ARGB of each point, after a 0 (none)
+        self._selected = EMPTY
+        self._geometry: tuple[float, float, float, float, int, int, float] | None = None
+        self._owner: np.ndarray | None = None  # (H, W): the row + 1 drawn at each pixel
+        self._ring: np.ndarray | None = None  # (H, W) bool: the selection's rings
+        # the rows near the view (None: all) and each one's pixel in the grid with margins
+        self._where: tuple[np.ndarray | None, np.ndarray] = (None, EMPTY)
+        self._ring_rgba = 0
+        self.image = np.zeros((0, 0), dtype=np.uint32)  # ARGB, row 0 at the top
+        self.rect = QRectF()  # what the image covers, in data coordinates
+        self._qimage: QImage | None = None
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer.timeout.connect(self._view_moved)
+        self.images_made = 0  # (for tests: a restyle makes none, a zoom one)
+        viewbox.addItem(self, ignoreBounds=True)
+        viewbox.sigRangeChanged.connect(self._schedule)
+        viewbox.sigResized.connect(self._schedule)
+
+    # -- what map_view calls -----------------------------------------------------------
+    def draw(self, xy: np.ndarray, codes: np.ndarray, palette: np.ndarray) -> None:
+        """Draw ``xy`` (N, 2) with each point's ``codes`` index into ``palette`` (QBrushes):
+        as the scatter, or above the threshold as the image (the scatter emptied). The
+        same points again (a restyle) only recolour the image."""
+        if not rasterized(len(xy)):
+            self._scatter.setData(x=xy[:, 0], y=xy[:, 1], brush=palette[codes], pen=None)
+            self.clear()
+            return
+        if len(self._scatter.data):
+            self._scatter.clear()
+        rgba = np.array([0, *(b.color().rgba() for b in palette)], dtype=np.uint32)
+        colors = rgba[np.concatenate([[-1], codes]) + 1]  # (a 0 first: no point)
+        same = self._xy is xy and self._owner is not None
+        self._xy, self._colors = xy, colors
+        if same and self._geometry == self._view_geometry():
+            self._compose()
+        else:
+            self._rasterize()
+
+    def highlight(self, xy: np.ndarray, rows: np.ndarray) -> None:
+        """Ring the points ``rows`` of ``xy``: in the highlight scatter, or in the image."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not rasterized(len(xy)):
+            self._highlight.setData(x=xy[rows, 0], y=xy[rows, 1])
+            self._selected = EMPTY
+            return
+        if len(self._highlight.data):
+            self._highlight.setData(x=[], y=[])
+        self._selected = rows
+        if self._xy is xy and self._owner is not None:  # (else: drawn with these points)
+            self._ring = self._rings()
+            self._compose()
+
+    def clear(self) -> None:
+        """Draw no image (the scatter draws the points)."""
+        if self._xy is not None or self._qimage is not None:
+            self.prepareGeometryChange()
+            self._xy, self._owner, self._ring, self._qimage = None, None, None, None
+            self._where, self._selected, self._geometry = (None, EMPTY), EMPTY, None
+            self.image = np.zeros((0, 0), dtype=np.uint32)
+            self.rect = QRectF()
+            self.update()
+
+    def pixel(self, x: float, y: float) -> tuple[int, int]:
+        """(row, column) of the image's pixel at data coordinates (x, y)."""
+        assert self._geometry is not None
+        x0, _, y1, _, width, height, _ = self._geometry
+        sx, sy = self.rect.width() / width, self.rect.height() / height
+        return int((y1 - y) / sy), int((x - x0) / sx)
+
+    # -- making the image --------------------------------------------------------------
+    def _view_geometry(self) -> tuple[float, float, float, float, int, int, float]:
+        """The view's range, its size in device pixels and their ratio to Qt's."""
+        (x0, x1), (y0, y1) = self._viewbox.viewRange()
+        views = self.scene().views() if self.scene() is not None else []
+        ratio = views[0].devicePixelRatioF() if views else 1.0
+        size = self._viewbox.size()
+        width = max(1, round(size.width() * ratio))
+        height = max(1, round(size.height() * ratio))
+        return float(x0), float(x1), float(y1), float(y0), width, height, ratio
+
+    def _schedule(self) -> None:
+        if self._xy is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def _view_moved(self) -> None:
+        if self._xy is not None and self._geometry != self._view_geometry():
+            self._rasterize()
+
+    def _sizes(self, ratio: float) -> tuple[float, float, float, int]:
+        """The dot's radius, the ring's inner and outer radii, and the margin, in device
+        pixels, from the scatter's and the highlight's own sizes and pen."""
+        dot = float(self._scatter.opts["size"]) * ratio / 2
+        ring = float(self._highlight.opts["size"]) * ratio / 2
+        pen = self._highlight.opts["pen"]
+        half = (pen.widthF() if pen is not None else 1.0) * ratio / 2
+        return dot, ring - half, ring + half, math.ceil(max(dot, ring + half))
+
+    def _rasterize(self) -> None:
+        """Make the image for the view as it is now: which point each pixel shows."""
+        assert self._xy is not None
+        start = time.perf_counter()
+        geometry = self._view_geometry()
+        x0, x1, y1, y0, width, height, ratio = geometry
+        dot, _, _, margin = self._sizes(ratio)
+        sx, sy = (x1 - x0) / width, (y1 - y0) / height
+        if sx <= 0 or sy <= 0:
+            return
+        wide, high = width + 2 * margin, height + 2 * margin
+        u = (self._xy[:, 0] - np.float32(x0)) * np.float32(1 / sx) + np.float32(margin)
+        v = (np.float32(y1) - self._xy[:, 1]) * np.float32(1 / sy) + np.float32(margin)
+        inside = (u >= 0) & (u < wide) & (v >= 0) & (v < high)
+        rows: np.ndarray | None = None
+        if not inside.all():  # (zoomed in: only the points in view and near it)
+            rows = np.flatnonzero(inside)
+            u, v = u[rows], v[rows]
+        pixel = v.astype(np.int32) * np.int32(wide) + u.astype(np.int32)
+        owner = np.zeros(wide * high, dtype=np.int32)
+        ranks = np.arange(1, len(self._xy) + 1, dtype=np.int32) if rows is None else rows + 1
+        np.maximum.at(owner, pixel, ranks.astype(np.int32))  # the last row on top
+        owner = grow(owner.reshape(high, wide), dot)
+        self._owner = np.ascontiguousarray(owner[margin : margin + height, margin : margin + width])
+        self._where = (rows, pixel)
+        self.prepareGeometryChange()
+        self.rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        self._geometry = geometry
+        self._ring = self._rings()
+        self._compose()
+        self.images_made += 1
+        busy_ms = 2000 * (time.perf_counter() - start)  # at most half the time when moving
+        self._timer.setInterval(max(REDRAW_MS, round(busy_ms)))
+
+    def _rings(self) -> np.ndarray | None:
+        """The pixels of the rings around the selected points (None: nothing selected)."""
+        if not len(self._selected) or self._xy is None or self._geometry is None:
+            return None
+        _, _, _, _, width, height, ratio = self._geometry
+        _, inner, outer, margin = self._sizes(ratio)
+        rows, pixel = self._where
+        chosen = np.zeros(len(self._xy), dtype=bool)
+        chosen[self._selected[self._selected < len(chosen)]] = True
+        at = pixel[chosen] if rows is None else pixel[chosen[rows]]
+        if not len(at):
+            return None
+        marks = np.zeros((height + 2 * margin, width + 2 * margin), dtype=np.uint8)
+        marks.ravel()[at] = 1  # (a view: marks is contiguous)
+        ring = grow(marks, outer) > grow(marks, inner)
+        return np.ascontiguousarray(ring[margin : margin + height, margin : margin + width])
+
+    def _compose(self) -> None:
+        """Colour the image from its pixels' points (and rings), and draw it."""
+        assert self._owner is not None and self._geometry is not None
+        self._ring_rgba = self._ring_color()
+        image = self._colors[self._owner]
+        if self._ring is not None:
+            image[self._ring] = self._ring_rgba
+        height, width = image.shape
+        self.image = image
+        qimage = QImage(
+            image.data, width, height, 4 * width, QImage.Format.Format_ARGB32_Premultiplied
+        )
+        qimage.setDevicePixelRatio(self._geometry[-1])
+        self._qimage = qimage  # (over self.image's memory, kept with it)
+        self.update()
+
+    def _ring_color(self) -> int:
+        pen = self._highlight.opts["pen"]
+        return int(pen.color().rgba()) if pen is not None else 0xFF000000
+
+    # -- QGraphicsItem -----------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(self.rect)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        if self._qimage is None:
+            return
+        if self._ring is not None and self._ring_rgba != self._ring_color():
+            self._compose()  # the theme changed the highlight's colour
+        target = painter.transform().mapRect(self.rect)  # the view's pixels, y downwards
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(target, self._qimage)
+        painter.restore()

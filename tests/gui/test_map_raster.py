@@ -1,0 +1,241 @@
+"""A map of many points is drawn as one image (labeldesk/gui/map_raster.py): each point a
+dot of its colour at its place, the selection ringed, recoloured in place, made again
+when the view moves. Here with the threshold lowered, so a few points take that path."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import QPoint, QPointF, QRectF
+from PySide6.QtGui import QColor
+
+from labeldesk.core.project import Project
+from labeldesk.gui import map_raster
+from labeldesk.gui.map_raster import disc, grow
+from labeldesk.gui.map_view import MapView
+from labeldesk.gui.tile_delegate import class_color
+from labeldesk.ml.projection import MapPoints
+
+CLASSES = ["ant", "bee", "cow"]
+
+
+@pytest.fixture
+def raster_from_3(monkeypatch):
+    monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", 3)
+
+
+@pytest.fixture
+def empty_project(tmp_path):
+    (tmp_path / "images").mkdir()
+    project = Project.create(tmp_path / "project", tmp_path / "images", classes=CLASSES)
+    yield project
+    project.close()
+
+
+def grid_points() -> MapPoints:
+    """6 x 4 points on a grid, far apart on screen, labels cycling (-1: unlabeled), and
+    one more point exactly over the first (drawn over it: the later row)."""
+    x, y = np.meshgrid(np.arange(6.0), np.arange(4.0) * 1.5)
+    xy = np.vstack([np.column_stack([x.ravel(), y.ravel()]), [[0.0, 0.0]]]).astype(np.float32)
+    labels = np.array([(i % 4) - 1 for i in range(24)] + [2], dtype=np.int64)
+    paths = [f"p{i}.png" for i in range(len(xy))]
+    return MapPoints(paths, xy, labels, CLASSES, np.arange(len(xy), dtype=np.int64))
+
+
+@pytest.fixture
+def grid_map(qtbot, empty_project, raster_from_3):
+    widget = MapView(empty_project)
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget._set_points(grid_points(), keep_view=False)  # as a read of the map does
+    widget.recolor()
+    qtbot.wait(100)  # (the view's first range changes: made again, throttled)
+    yield widget
+    widget.shutdown()
+
+
+def pixel_color(widget: MapView, x: float, y: float) -> str:
+    row, col = widget.raster.pixel(x, y)
+    return QColor.fromRgba(int(widget.raster.image[row, col])).name()
+
+
+def expected(widget: MapView, row: int) -> str:
+    return class_color(int(widget.data.labels[row])).name()
+
+
+def test_each_point_is_a_dot_of_its_colour_at_its_place(grid_map):
+    widget = grid_map
+    assert len(widget.scatter.data) == 0  # not the per-point scatter
+    assert widget.raster.image.size
+    for row in range(1, 24):
+        assert pixel_color(widget, *widget.data.xy[row]) == expected(widget, row), row
+    assert pixel_color(widget, 0, 0) == expected(widget, 24)  # the later point on top
+    # between the dots: nothing drawn (the background shows)
+    assert widget.raster.image[widget.raster.pixel(0.5, 0.75)] == 0
+
+
+def test_the_view_on_screen_shows_the_image(grid_map):
+    """Read back from the widget itself: the image sits where the points are (not
+    flipped or shifted)."""
+    widget = grid_map
+    shot = widget.plot.grab().toImage()
+    for row in (1, 5, 18, 23):
+        x, y = widget.data.xy[row]
+        scene = widget.viewbox.mapViewToScene(QPointF(float(x), float(y)))
+        at = widget.plot.viewport().mapTo(widget.plot, widget.plot.mapFromScene(scene))
+        ratio = shot.devicePixelRatio()
+        color = shot.pixelColor(QPoint(round(at.x() * ratio), round(at.y() * ratio)))
+        assert color.name() == expected(widget, row), row
+
+
+def test_a_dot_is_the_scatters_size():
+    assert disc(2.5) == [(1, 2), (2, 1)]  # 5 x 5 without its corners
+    one = np.zeros((9, 9), dtype=np.int32)
+    one[4, 4] = 7
+    dot = grow(one, 2.5)
+    assert (dot == 7).sum() == 21 and dot[2, 2] == 0 and dot[2, 3] == 7
+
+
+@pytest.mark.parametrize("radius", [0.5, 2.5, 3.75, 5.25, 7.0])
+def test_growing_is_the_largest_value_within_the_disc(radius):
+    rng = np.random.default_rng(3)
+    image = np.where(rng.random((30, 40)) < 0.05, rng.integers(1, 100, (30, 40)), 0)
+    reach = int(radius)
+    offsets = [
+        (dy, dx)
+        for dy in range(-reach, reach + 1)
+        for dx in range(-reach, reach + 1)
+        if dx * dx + dy * dy <= radius * radius
+    ]
+    padded = np.pad(image, reach)
+    h, w = image.shape
+    want = np.max(
+        [padded[reach + dy : reach + dy + h, reach + dx : reach + dx + w] for dy, dx in offsets],
+        axis=0,
+    )
+    assert np.array_equal(grow(image, radius), want)
+
+
+def test_the_selection_is_ringed(grid_map, qtbot):
+    widget = grid_map
+    ring = widget.highlight.opts["pen"].color().rgba()
+    with qtbot.waitSignal(widget.selectionChanged):
+        widget.select_rect(QRectF(-0.2, -0.2, 1.4, 0.4))  # rows 0, 1 and 24
+    assert widget.selected == ["p0.png", "p1.png", "p24.png"]
+    assert len(widget.highlight.data) == 0  # the ring is in the image
+    image = widget.raster.image
+
+    def rings(row: int) -> bool:
+        r, c = widget.raster.pixel(*widget.data.xy[row])
+        around = image[r - 6 : r + 7, c - 6 : c + 7]
+        return bool((around == ring).any()) and image[r, c] != ring
+
+    assert rings(1) and rings(24)
+    assert not any(rings(row) for row in range(2, 24))
+    widget.select_rect(QRectF(10, 10, 1, 1))  # nothing there: the rings go
+    assert not (widget.raster.image == ring).any()
+
+
+def test_hovering_finds_the_point(grid_map):
+    widget = grid_map
+    x, y = widget.data.xy[9]
+    widget._hover(widget.viewbox.mapViewToScene(QPointF(float(x) + 0.01, float(y))))
+    assert widget.hover_card.isVisible()
+    assert "p9.png" in widget.hover_card.text()
+
+
+def test_a_restyle_changes_only_that_points_pixels(grid_map):
+    widget = grid_map
+    before, made = widget.raster.image.copy(), widget.raster.images_made
+    labels = widget.data.labels.copy()
+    labels[9] = 2 if labels[9] != 2 else 0
+    widget.data = dataclasses.replace(widget.data, labels=labels)  # as a label key does
+    widget.recolor()
+    after = widget.raster.image
+    assert widget.raster.images_made == made  # recoloured, not placed again
+    assert pixel_color(widget, *widget.data.xy[9]) == class_color(int(labels[9])).name()
+    rows, cols = np.nonzero(after != before)
+    r, c = widget.raster.pixel(*widget.data.xy[9])
+    assert len(rows) == 21  # its dot, nothing else
+    assert abs(rows - r).max() <= 2 and abs(cols - c).max() <= 2
+
+
+def test_a_recolouring_recolours_every_point(grid_map, qtbot):
+    widget = grid_map
+    widget._extra["issue"] = np.linspace(0, 1, len(widget.data.paths))
+    with qtbot.waitSignal(widget.recolored):
+        widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))
+    first, last = pixel_color(widget, 1, 0), pixel_color(widget, 5, 4.5)
+    assert first != last and class_color(0).name() not in (first, last)
+    assert "Label fit" in widget.legend.text()
+
+
+def test_zooming_makes_the_image_again(grid_map, qtbot):
+    widget = grid_map
+    made = widget.raster.images_made
+    widget.viewbox.setRange(xRange=(1.5, 3.5), yRange=(1, 3.5), padding=0)
+    qtbot.waitUntil(lambda: widget.raster.images_made > made, timeout=2000)
+    rect = widget.raster.rect
+    assert (rect.left(), rect.right()) == pytest.approx((1.5, 3.5), abs=1e-6)
+    for row in (8, 9, 14, 15):  # in view, at their new places
+        assert pixel_color(widget, *widget.data.xy[row]) == expected(widget, row), row
+    (_, c), (_, c2) = widget.raster.pixel(2, 1.5), widget.raster.pixel(3, 1.5)
+    assert c2 - c > 200  # zoomed: the dots are far apart now
+
+
+def test_fewer_points_go_back_to_the_scatter(grid_map):
+    widget = grid_map
+    few = grid_points()
+    few = MapPoints(few.paths[:2], few.xy[:2], few.labels[:2], CLASSES, few.ids[:2])
+    widget._set_points(few, keep_view=False)
+    widget.recolor()
+    assert len(widget.scatter.data) == 2
+    assert widget.raster.image.size == 0
+
+
+def test_the_ring_follows_a_theme_switch(qapp, grid_map, qtbot, light_theme):
+    from labeldesk.gui.theme import apply_theme, dark_palette
+
+    widget = grid_map
+    widget.select_rect(QRectF(-0.2, -0.2, 1.4, 0.4))
+    apply_theme(qapp, "dark")
+    dark = dark_palette().text().color().rgba()
+    qtbot.waitUntil(lambda: widget.highlight.opts["pen"].color().rgba() == dark, timeout=2000)
+    widget.plot.grab()  # painted: the image is coloured again
+    assert (widget.raster.image == dark).any()
+
+
+def test_a_read_map_of_many_points_is_drawn_as_an_image(qtbot, tmp_path, raster_from_3):
+    """The whole path: a project's map read in the background, a label written here."""
+    project, _ = make_clustered_project(tmp_path, flipped=0)
+    widget = MapView(project, method="pca")
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    try:
+        with qtbot.waitSignal(widget.mapReady, timeout=15000):
+            widget.refresh()
+        assert len(widget.scatter.data) == 0 and widget.raster.image.size
+        drawn = set(widget.raster.image.ravel().tolist())
+        shown = {QColor.fromRgba(c).name() for c in drawn if c}
+        assert {class_color(i).name() for i in range(len(widget.data.classes))} | {
+            class_color(-1).name()
+        } <= shown
+        last = len(widget.data.paths) - 1  # drawn over every other point
+        x, y = widget.data.xy[last]
+        now = widget.data.labels[last]
+        label = "cow" if now != widget.data.classes.index("cow") else "ant"
+        changes = project.set_label(widget.data.paths[last], label)
+        made = widget.raster.images_made
+        widget.project_changed(changes)  # a key on the map page: restyled at once
+        assert widget.raster.images_made == made
+        assert pixel_color(widget, x, y) == class_color(widget.data.classes.index(label)).name()
+    finally:
+        widget.shutdown()
+        project.close()
