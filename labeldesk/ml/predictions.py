@@ -455,7 +455,9 @@ def knn_votes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Similarity-weighted class votes of each row's k nearest neighbours that have a
     trainable label, and the share of those k that had one (0 = no evidence)."""
-    sims, rows = sims[:, :k], rows[:, :k]
+    # cosine similarities, clipped to their range: vectors stored without unit length (a
+    # store made by other tools) gave dot products whose exp overflowed into NaN votes
+    sims, rows = np.clip(sims[:, :k], -1.0, 1.0), rows[:, :k]
     voter = (rows >= 0) & trainable[np.maximum(rows, 0)]
     if n_classes == 0:  # bincount's minlength=0 still gives one cell
         return np.zeros((len(rows), 0)), np.zeros(len(rows))
