@@ -1,11 +1,14 @@
 """Connecting to a Ray cluster for :mod:`labeldesk.ml.ray_embed`, and checking it first.
 
 Everything that can make a cluster job fail for a reason the user must fix is checked
-before any vector is written: Ray installed here, the address answering, Ray and Python
-matching (Ray's own check), LabelDesk with the same vector code on every node, the
-images readable on every node, and room for at least one worker. Each failure is one
-:class:`ClusterError` with a message saying what to do. During a job, :class:`HeadWatch`
-notices within seconds a head that went away (:class:`ClusterLost`).
+before any vector is written: Ray installed here, the address answering, and answering
+as Ray (:mod:`.ray_protocol`: another server on that port is told in seconds), Ray and
+Python matching (Ray's own check), LabelDesk with the same vector code on every node,
+the images readable on every node, and room for at least one worker. Each failure is
+one :class:`ClusterError` with a message saying what to do. From the connection on,
+:class:`HeadWatch` notices within seconds a head that went away (:class:`ClusterLost`):
+while the job runs, and in each call into Ray before it (:meth:`HeadWatch.call`), where
+Ray alone would wait a minute and then end the process.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from labeldesk.core.errors import LabelDeskError
 
-from . import ray_loopback
+from . import ray_loopback, ray_protocol
 from .ray_worker import code_version, probe_node
 
+T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5.0
+ANSWER_TIMEOUT_S = 5.0  # for Ray's answer once connected (a head answers in milliseconds)
 CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
@@ -32,6 +38,8 @@ PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and i
 # HEAD_LOST_S, the job stops (Ray itself waits 60 s, then ends this process unexplained).
 HEAD_CHECK_S = 1.0
 HEAD_LOST_S = 3.0
+CALL_POLL_S = 0.1  # how often a watched call looks at the head while it waits
+CALL_LEAVE_S = 1.0  # a call given up on is given this long to leave Ray (a bounded one does)
 # Ray's driver gives its task events (for Ray's dashboard) 5 s to reach the head when it
 # disconnects: with the head gone, 5 s of waiting before a lost job can say so.
 SHUTDOWN_FLUSH = {"RAY_task_events_shutdown_flush_timeout_ms": "1000"}
@@ -108,10 +116,30 @@ def _gcs_target(address: str) -> tuple[str, int] | None:
 
 
 def check_reachable(address: str) -> None:
-    """Fail at once (not after Ray's minute of retries) when nothing listens there."""
+    """Fail in seconds (not after Ray's minute of retries, or never) when nothing listens
+    there, or something that is not the Ray server the address names (another service
+    on that port, Ray Client's port without ``ray://`` or the head's with it)."""
     target = parse_address(address)
     if target is None:
         return
+    _dial(address, target)
+    client = address.startswith("ray://")
+    problem = ray_protocol.not_ray(target, client=client, timeout=ANSWER_TIMEOUT_S)
+    if problem is None:
+        return
+    _dial(address, target)  # refused now: the head went away, not another server
+    if client:
+        named, port = "Ray Client", "Ray Client's port (ray://HOST:10001 by default)"
+    else:
+        named = "a Ray head"
+        port = "the head's GCS port (HOST:6379 unless `ray start --head --port` named another)"
+    raise ClusterUnavailable(
+        f"something answers at {address}, but not {named} ({problem}); check the address: "
+        f"it must be {port}"
+    )
+
+
+def _dial(address: str, target: tuple[str, int]) -> None:
     try:
         with socket.create_connection(target, timeout=CONNECT_TIMEOUT_S):
             pass
@@ -193,6 +221,42 @@ class HeadWatch:
         if self.target is not None and not self.lost and not self._answers(self.target):
             self.lost = True
         return self.lost
+
+    def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)``, a call into Ray before the job's results flow (the
+        cluster's nodes, a probe, starting actors), given up with :class:`ClusterLost`
+        once the head has been silent for HEAD_LOST_S: with the head gone, such a call
+        waits for it (Ray's own calls: a minute, then Ray ends the process). The call
+        runs on a thread of its own; one given up on is left to Ray, and a bounded one
+        (a wait with a timeout) is given CALL_LEAVE_S to return first. A call that
+        fails while the head does not answer is :class:`ClusterLost` too."""
+        if self.target is None:  # nothing to dial: nothing to watch
+            return fn(*args, **kwargs)
+        self.check()
+        outcome: list[tuple[bool, Any]] = []
+
+        def run() -> None:
+            try:
+                outcome.append((True, fn(*args, **kwargs)))
+            except BaseException as exc:
+                outcome.append((False, exc))
+
+        thread = threading.Thread(target=run, name="ray-call", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(CALL_POLL_S)
+                if thread.is_alive():
+                    self.check()
+        except ClusterLost:
+            thread.join(CALL_LEAVE_S)
+            raise
+        ok, value = outcome[0]
+        if ok:
+            return value
+        if not isinstance(value, LabelDeskError) and isinstance(value, Exception) and self.gone():
+            raise self.error() from value
+        raise value
 
     def error(self) -> ClusterLost:
         host, port = self.target or ("?", 0)
@@ -304,24 +368,32 @@ def cluster_shape(ray: Any) -> ClusterShape:
 
 
 def on_every_node(
-    ray: Any, function: Callable[..., dict[str, Any]], *args: Any
+    ray: Any, function: Callable[..., dict[str, Any]], *args: Any, watch: HeadWatch | None = None
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """``function(*args)`` run once on every live node: (node, its result) pairs. A node
-    without LabelDesk or not answering is a :class:`ClusterError`."""
+    without LabelDesk or not answering is a :class:`ClusterError`; a head that goes away
+    meanwhile, :class:`ClusterLost` within seconds (``watch``)."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    watch = watch or HeadWatch("", None)
     remote = ray.remote(function)
-    nodes = [n for n in ray.nodes() if n.get("Alive")]
-    refs = [
-        remote.options(
-            num_cpus=0,
-            max_retries=1,
-            scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
-        ).remote(*args)
-        for n in nodes
-    ]
+
+    def start() -> tuple[list[dict[str, Any]], list[Any]]:
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        return nodes, [
+            remote.options(
+                num_cpus=0,
+                max_retries=1,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
+            ).remote(*args)
+            for n in nodes
+        ]
+
+    nodes, refs = watch.call(start)
     try:
-        results: list[dict[str, Any]] = ray.get(refs, timeout=PROBE_TIMEOUT_S)
+        results = _results(ray, refs, watch)
+    except ClusterLost:
+        raise
     except Exception as exc:
         if "labeldesk" in str(exc) and "No module named" in str(exc):
             raise ClusterMismatch(
@@ -332,10 +404,25 @@ def on_every_node(
     return list(zip(nodes, results, strict=True))
 
 
-def probe_nodes(ray: Any, root: str, sample: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def _results(ray: Any, refs: list[Any], watch: HeadWatch) -> list[dict[str, Any]]:
+    """``ray.get(refs, timeout=PROBE_TIMEOUT_S)``, asked in slices of CALL_LEAVE_S so
+    that the head is watched while the nodes answer."""
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return watch.call(ray.get, refs, timeout=max(0.0, min(CALL_LEAVE_S, left)))
+        except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
+            if left <= CALL_LEAVE_S:
+                raise
+
+
+def probe_nodes(
+    ray: Any, root: str, sample: list[tuple[str, str]], watch: HeadWatch | None = None
+) -> list[dict[str, Any]]:
     """Run :func:`probe_node` on every live node for the ``sample`` (content hash, path)
     pairs; raise the first problem found."""
-    answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample])
+    answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
     ours = code_version()
     for node, found in answers:
         where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"

@@ -79,6 +79,7 @@ PROBE_LOOK = 200  # images looked at here to find that many still as scanned
 LOST_BATCH = 8  # a batch at least this big missing whole on a worker: its mount is gone
 POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
 FETCH_WAIT_S = 1.0  # the longest one call into Ray for the next batch waits
+NOTHING_WRITTEN = "nothing was written: run it again once the cluster is back"
 
 
 @dataclass
@@ -143,21 +144,24 @@ def embed_on_ray(
     owned = connect(ray, address)
     watch = HeadWatch.of(ray, address)
     try:
-        shape = cluster_shape(ray)
-        plan = _plan(shape, workers, gpus_per_worker, batch_size)
-        report = ClusterEmbedReport(
-            spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes
-        )
-        report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
-        # The nodes are checked before the project is touched: a job that cannot run
-        # leaves the project's current model and its store as they were.
-        peek = _existing_store(project, backbone.identity.key, backbone.dim)
-        if peek is not None and peek.legacy:  # refused before the project uses it
-            raise ClusterError(_legacy_message(project, spec))
-        sample = _probe_sample(project, _missing(project, peek, report))
-        if sample:
-            progress(Progress(0, 0, "checking the cluster's nodes"))
-            probe_nodes(ray, root, sample)
+        try:
+            shape = watch.call(cluster_shape, ray)
+            plan = _plan(shape, workers, gpus_per_worker, batch_size)
+            report = ClusterEmbedReport(
+                spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes
+            )
+            report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
+            # The nodes are checked before the project is touched: a job that cannot run
+            # leaves the project's current model and its store as they were.
+            peek = _existing_store(project, backbone.identity.key, backbone.dim)
+            if peek is not None and peek.legacy:  # refused before the project uses it
+                raise ClusterError(_legacy_message(project, spec))
+            sample = _probe_sample(project, _missing(project, peek, report))
+            if sample:
+                progress(Progress(0, 0, "checking the cluster's nodes"))
+                probe_nodes(ray, root, sample, watch)
+        except ClusterLost as exc:
+            raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
         # The project switches to this model's store only once it holds vectors (as a
         # local run): a job that fails or is stopped before its first batch leaves the
         # project's embeddings in use, not an empty store.
@@ -174,24 +178,25 @@ def embed_on_ray(
                     items = job_items(_missing(project, store, report))
                     if items:
                         started = time.perf_counter()
-                        outputs = _run_job(ray, items, spec, root, plan, watch)
                         try:
-                            _store_results(
-                                outputs,
-                                store,
-                                report,
-                                key,
-                                len(items),
-                                progress,
-                                cancel,
-                                stored=lambda: use_store(project, key),
-                                gone_here=_gone_here(project),
-                            )
+                            outputs = _run_job(ray, items, spec, root, plan, watch)
+                            try:
+                                _store_results(
+                                    outputs,
+                                    store,
+                                    report,
+                                    key,
+                                    len(items),
+                                    progress,
+                                    cancel,
+                                    stored=lambda: use_store(project, key),
+                                    gone_here=_gone_here(project),
+                                )
+                            finally:
+                                outputs.close()
+                                report.seconds = time.perf_counter() - started
                         except ClusterLost as exc:
                             raise ClusterLost(_kept_text(exc, report, len(items))) from exc
-                        finally:
-                            outputs.close()
-                            report.seconds = time.perf_counter() - started
         except Cancelled:
             report.cancelled = True
         return report
@@ -402,19 +407,16 @@ def _run_job(
     watch: HeadWatch | None = None,
 ) -> _Outputs:
     """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
-    relay = (
-        ray.remote(JobRelay)
-        .options(num_cpus=0, max_restarts=0)
-        .remote(
-            items,
-            spec,
-            root,
-            plan.device,
-            workers=plan.workers,
-            start=plan.start,
-            gpus_per_worker=plan.gpus_per_worker,
-            batch_size=plan.batch_size,
-        )
+    relay = (watch or HeadWatch("", None)).call(
+        ray.remote(JobRelay).options(num_cpus=0, max_restarts=0).remote,
+        items,
+        spec,
+        root,
+        plan.device,
+        workers=plan.workers,
+        start=plan.start,
+        gpus_per_worker=plan.gpus_per_worker,
+        batch_size=plan.batch_size,
     )
 
     closed = threading.Event()

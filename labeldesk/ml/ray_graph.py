@@ -63,6 +63,7 @@ RESTARTS = 2  # a worker that dies is restarted (its blocks run again) this many
 IN_FLIGHT = 2  # blocks queued per worker: the next is there when one finishes
 POLL_S = 0.2  # how often waiting for blocks looks at the cancel token
 MESSAGE = "near-duplicate neighbours on the Ray cluster"
+NOTHING_WRITTEN = "nothing was written: run it again once the cluster is back"
 
 
 @dataclass
@@ -123,10 +124,13 @@ def graph_on_ray(
     owned = connect(ray, address)
     watch = HeadWatch.of(ray, address)
     try:
-        progress(Progress(0, 0, "checking the cluster's nodes"))
-        check_versions(on_every_node(ray, probe_graph_node, "", 0))
-        progress(Progress(0, 0, "preparing the search index"))
-        job = prepare_job(ray, project, vectors, k)
+        try:
+            progress(Progress(0, 0, "checking the cluster's nodes"))
+            check_versions(on_every_node(ray, probe_graph_node, "", 0, watch=watch))
+            progress(Progress(0, 0, "preparing the search index"))
+            job = prepare_job(ray, project, vectors, k, watch)
+        except ClusterLost as exc:
+            raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
         started = time.perf_counter()
         sims, rows = run_graph(
             ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel, watch
@@ -172,7 +176,9 @@ def _store_of(project: Project, vectors: ProjectVectors) -> Any:
     return current_store(project, vectors.key)
 
 
-def prepare_job(ray: Any, project: Project, vectors: ProjectVectors, k: int) -> GraphJob:
+def prepare_job(
+    ray: Any, project: Project, vectors: ProjectVectors, k: int, watch: HeadWatch | None = None
+) -> GraphJob:
     """The index the local pass would search (built or read here, as it would be), and
     how the workers get it."""
     from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex
@@ -185,20 +191,26 @@ def prepare_job(ray: Any, project: Project, vectors: ProjectVectors, k: int) -> 
     index = neighbors.search_index(project, vectors)
     if isinstance(index, ProjectIndex):
         store = _store_of(project, vectors)
-        return store_job(ray, index.index, store, store.rows_for(vectors.hashes), k)
+        return store_job(ray, index.index, store, store.rows_for(vectors.hashes), k, watch=watch)
     assert isinstance(index, VectorIndex)  # the store was rebuilt meanwhile: over the vectors
     return shipped_job(index, _half(vectors.vectors), np.arange(n, dtype=np.int64), k)
 
 
 def store_job(
-    ray: Any, index: Any, store: Any, store_rows: np.ndarray, k: int, share: bool = True
+    ray: Any,
+    index: Any,
+    store: Any,
+    store_rows: np.ndarray,
+    k: int,
+    share: bool = True,
+    watch: HeadWatch | None = None,
 ) -> GraphJob:
     """A job over the store's saved ``index`` (a VectorIndex over all its rows; project
     row i is store row ``store_rows[i]``): read from the store's folder when every node
     sees the files this machine sees (and ``share``), else shipped."""
     here = store_files(str(store.folder), store.dim)  # after the index was saved
     if share and here and here["rows"] >= store.count:
-        answers = on_every_node(ray, probe_graph_node, str(store.folder), store.dim)
+        answers = on_every_node(ray, probe_graph_node, str(store.folder), store.dim, watch=watch)
         if all(_same(found["store"], here) for _, found in answers):
             source = GraphSource(
                 SHARED,
@@ -300,27 +312,29 @@ def run_graph(
     ClusterLost (the head went away: ``watch``) or Cancelled, with every actor ended
     either way (unless the cluster is gone)."""
     cancel = cancel or CancelToken()
-    placements, nodes = plan_workers(ray, workers)
-    count = len(placements)
-    report.workers, report.nodes = count, nodes
-    report.cpus = [p.cpus for p in placements]
-    report.threads = min(report.cpus)
-    report.mode = job.source.kind
-    k = job.source.k
-    block = block_rows or default_block(n, count)
-    todo = [(a, min(n, a + block)) for a in range(0, n, block)]
-    report.blocks = len(todo)
-    todo.reverse()  # popped from the end: first rows first
-    arrays = (job.vectors, job.blob, job.store_rows)
-    shipped = [ray.put(a) if a is not None else None for a in arrays]  # once, not per actor
-    actors = [_start_worker(ray, job.source, p) for p in placements]
-    sims = np.full((n, k), -1.0, dtype=np.float32)
-    rows = np.full((n, k), -1, dtype=np.int64)
-    starting = {a.ready.remote(shipped): a for a in actors}
-    pending: dict[Any, Any] = {}
+    call = (watch or HeadWatch("", None)).call
+    actors: list[Any] = []
     done = 0
-    progress(Progress(0, n, f"{MESSAGE}: starting {count} workers"))
     try:
+        placements, nodes = call(plan_workers, ray, workers)
+        count = len(placements)
+        report.workers, report.nodes = count, nodes
+        report.cpus = [p.cpus for p in placements]
+        report.threads = min(report.cpus)
+        report.mode = job.source.kind
+        k = job.source.k
+        block = block_rows or default_block(n, count)
+        todo = [(a, min(n, a + block)) for a in range(0, n, block)]
+        report.blocks = len(todo)
+        todo.reverse()  # popped from the end: first rows first
+        arrays = (job.vectors, job.blob, job.store_rows)
+        shipped = call(lambda: [ray.put(a) if a is not None else None for a in arrays])  # once
+        actors = call(lambda: [_start_worker(ray, job.source, p) for p in placements])
+        sims = np.full((n, k), -1.0, dtype=np.float32)
+        rows = np.full((n, k), -1, dtype=np.int64)
+        starting = call(lambda: {a.ready.remote(shipped): a for a in actors})
+        pending: dict[Any, Any] = {}
+        progress(Progress(0, n, f"{MESSAGE}: starting {count} workers"))
         while todo or pending:
             cancel.raise_if_cancelled()
             if watch is not None:

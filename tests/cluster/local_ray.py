@@ -105,6 +105,16 @@ def kill_cluster_processes(groups: list[int], temp_dir: str, known: Iterable[int
             os.kill(pid, signal.SIGKILL)
 
 
+def kill_node(node: int) -> None:
+    """SIGKILL the node whose ``ray start`` process is ``node`` and everything below it
+    (its GCS, raylet, workers): the node's machine gone. Other nodes stay."""
+    doomed = descendants([node]) | {node}
+    _signal_group(node, signal.SIGKILL)
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _is_ray(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()

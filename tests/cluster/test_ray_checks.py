@@ -48,7 +48,7 @@ def test_the_probe_skips_images_deleted_or_edited_here_since_the_scan(pngs):
 def on_this_machine(monkeypatch):
     """probe_nodes' remote calls run here, as one node would run them."""
 
-    def here(ray, function, *args):
+    def here(ray, function, *args, watch=None):
         return [({"NodeManagerAddress": "10.0.0.2"}, function(*args))]
 
     monkeypatch.setattr(ray_cluster, "on_every_node", here)

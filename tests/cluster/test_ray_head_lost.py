@@ -8,11 +8,8 @@ no JSON document, nothing about what was kept."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -42,14 +39,9 @@ def throwaway_cluster():
 def kill_head(cluster) -> None:
     """SIGKILL the head node and everything below it (its GCS, raylet, workers): the
     head's machine gone. The second node stays."""
-    from cluster.local_ray import descendants
+    from cluster.local_ray import kill_node
 
-    head = cluster.nodes[0].pid
-    doomed = descendants([head]) | {head}
-    os.killpg(head, signal.SIGKILL)
-    for pid in doomed:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    kill_node(cluster.nodes[0].pid)
 
 
 def first_batch_stored(project, run: subprocess.Popen, limit_s: float = 300) -> bool:

@@ -62,7 +62,7 @@ class StandIn:
         monkeypatch.setattr(ray_embed, "connect", lambda ray, address: False)
         shape = ClusterShape(nodes=1, cpus=2, gpus=0)
         monkeypatch.setattr(ray_embed, "cluster_shape", lambda ray: shape)
-        monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample: [])
+        monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample, watch=None: [])
         monkeypatch.setattr(ray_embed, "load_backbone", lambda spec: OTHER)
         monkeypatch.setattr(ray_embed, "_run_job", self.run_job)
         # nothing to dial at its address: the head never goes away
