@@ -43,7 +43,9 @@ import dup_sets
 from embedded_sets import cli
 
 from labeldesk.core.project import open_project
-from labeldesk.ml.duplicates import DEFAULT_PIXEL_DIFFERENCE, DuplicateGroup, find_duplicates
+from labeldesk.ml.duplicate_group import DuplicateGroup
+from labeldesk.ml.duplicates import find_duplicates
+from labeldesk.ml.pixel_match import DEFAULT_PIXEL_DIFFERENCE
 
 CHOICE_SETS = ("fmnist", "digits", "sample", "photos")
 HELD_OUT = "synthetic"
@@ -133,7 +135,7 @@ def bench_scale(sizes: list[int]) -> None:
     """The vector part of the pass at each size (see the module docstring)."""
     from synthetic_vectors import FOLDER, peak_mb, with_planted_copies
 
-    from labeldesk.ml.duplicates import DEFAULT_THRESHOLD
+    from labeldesk.ml.near_rule import DEFAULT_THRESHOLD
     from labeldesk.ml.neighbors import GRAPH_K
     from labeldesk.ml.search import knn_graph
 

@@ -206,7 +206,8 @@ def duplicates(
     excluded image (``status``) takes no part in a leak or a label conflict: excluding
     all but one image of a group resolves it. Near duplicates are looked for among the
     embedded images only (``ld.unembedded(p)`` says how many are not)."""
-    from labeldesk.ml.duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD, find_duplicates
+    from labeldesk.ml.duplicates import find_duplicates
+    from labeldesk.ml.near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     groups = find_duplicates(
         project,

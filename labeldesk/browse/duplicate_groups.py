@@ -9,7 +9,7 @@ closes a group; moving it to one split stops the leak. No new search is needed f
 
 A near group is joined transitively (A like B, B like C), so its ends may be different
 pictures: copies are told by the pairs that joined the group and each member's content
-hash (:func:`labeldesk.ml.duplicates.copy_sets`), and *Keep only this* excludes the kept
+hash (:func:`labeldesk.ml.duplicate_group.copy_sets`), and *Keep only this* excludes the kept
 image's own copies, never a picture that is merely like one of them.
 """
 
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.display import format_similarity
 from labeldesk.core.vocab import EXCLUDED, SPLITS
-from labeldesk.ml.duplicates import copies_of, copy_sets
+from labeldesk.ml.duplicate_group import copies_of, copy_sets
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.duplicates import DuplicateGroup
+    from labeldesk.ml.duplicate_group import DuplicateGroup
 
 KINDS = {
     "leaking": "Leaking groups (the same image in several splits)",

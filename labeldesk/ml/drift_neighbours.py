@@ -86,12 +86,8 @@ def duplicates_of(
     from labeldesk.core.image_rows import usable_images
     from labeldesk.core.imageio import cached_phash, hash_distance, thumbnail_path
 
-    from .duplicates import (
-        DEFAULT_HASH_DISTANCE,
-        DEFAULT_PIXEL_DIFFERENCE,
-        DEFAULT_THRESHOLD,
-        pixel_difference,
-    )
+    from .near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
+    from .pixel_match import DEFAULT_PIXEL_DIFFERENCE, pixel_difference
 
     rows = usable_images(project.db)
     by_hash: dict[str, Any] = {}

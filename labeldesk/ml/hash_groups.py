@@ -15,7 +15,7 @@ embeddings' groups are used too once they exist. (A window over every bucket mis
 13% of planted copies at 1M: a pair differing in a high bit lies half a bucket apart.)
 
 A candidate pair is kept only if the thumbnails pass the same pixel check the duplicate
-finder uses (:func:`~labeldesk.ml.duplicates.pixel_difference`): low-entropy images share
+finder uses (:func:`~labeldesk.ml.pixel_match.pixel_difference`): low-entropy images share
 hashes without being copies, and joining them would glue a class into one group.
 """
 
@@ -28,7 +28,8 @@ import numpy as np
 
 from labeldesk.core.progress import CancelToken
 
-from .duplicates import DEFAULT_HASH_DISTANCE, DEFAULT_PIXEL_DIFFERENCE
+from .near_rule import DEFAULT_HASH_DISTANCE
+from .pixel_match import DEFAULT_PIXEL_DIFFERENCE
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -95,12 +96,12 @@ def confirmed_pairs(
     """Pairs of positions into ``paths`` that are near copies: hashes close (images
     without a hash take no part) and thumbnails alike. ``already_joined(i, j)``, when
     given, skips the pixel check of pairs known to be together already."""
-    from .duplicates import _Thumbnails  # the duplicate finder's thumbnail cache
+    from .pixel_match import Thumbnails  # the duplicate finder's thumbnail cache
 
     cancel = cancel or CancelToken()
     known = [i for i, h in enumerate(phashes) if h is not None]
     candidates = hash_candidates([int(phashes[i] or 0) for i in known], max_distance)
-    pixels = _Thumbnails(project)
+    pixels = Thumbnails(project)
     joined = already_joined if callable(already_joined) else None
     pairs = []
     for start in range(0, len(candidates), BATCH):

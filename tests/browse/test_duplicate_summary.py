@@ -7,7 +7,7 @@ import pytest
 
 from labeldesk.browse import duplicate_groups
 from labeldesk.browse.duplicate_groups import Group, Member, summary
-from labeldesk.ml import duplicates
+from labeldesk.ml import duplicate_group
 
 
 def _groups() -> list[Group]:
@@ -71,8 +71,8 @@ def test_copy_sets_without_links_are_the_keys(keys: list[str | None], in_use: li
     for i, key in enumerate(keys):
         if in_use[i]:
             by_key.setdefault(key, []).append(i)
-    assert duplicates.copy_sets(keys, [], in_use) == list(by_key.values())
-    assert duplicates.copy_sets(keys, iter([]), in_use) == list(by_key.values())
+    assert duplicate_group.copy_sets(keys, [], in_use) == list(by_key.values())
+    assert duplicate_group.copy_sets(keys, iter([]), in_use) == list(by_key.values())
 
 
 def test_a_chain_resolved_by_its_middle_says_so_truly() -> None:

@@ -22,7 +22,7 @@ from labeldesk.core.create import create_and_index
 from labeldesk.core.image_rows import images_without_phash, set_phashes
 from labeldesk.interop.export_texts import leakage_text
 from labeldesk.interop.writing import ExportReport
-from labeldesk.ml import duplicates
+from labeldesk.ml import duplicates, pixel_match
 from labeldesk.ml.neighbors import neighbor_graph
 
 DIM = 16
@@ -60,13 +60,13 @@ def embedded(tmp_path):
 def compared(monkeypatch) -> list[int]:
     """How many pairs of thumbnails were compared pixel by pixel."""
     calls: list[int] = []
-    real = duplicates.pixel_difference
+    real = pixel_match.pixel_difference
 
     def counting(a, b):
         calls.append(1)
         return real(a, b)
 
-    monkeypatch.setattr(duplicates, "pixel_difference", counting)
+    monkeypatch.setattr(pixel_match, "pixel_difference", counting)
     return calls
 
 
@@ -121,13 +121,13 @@ def test_a_cancel_during_the_near_check_stops_the_export(embedded, tmp_path, mon
     from labeldesk.core.progress import CancelToken
 
     token = CancelToken()
-    real = duplicates.pixel_difference
+    real = pixel_match.pixel_difference
 
     def cancelling(a, b):
         token.cancel()  # Cancel pressed while thumbnails are compared
         return real(a, b)
 
-    monkeypatch.setattr(duplicates, "pixel_difference", cancelling)
+    monkeypatch.setattr(pixel_match, "pixel_difference", cancelling)
     with pytest.raises(Cancelled):
         ld.export(embedded, tmp_path / "out", cancel=token)
     assert not (tmp_path / "out").exists()  # nothing left half-written

@@ -161,7 +161,7 @@ def test_only_direct_copies_of_a_train_picture_count(monkeypatch):
         def positions(self, i, r):
             return (i, r) if {i, r} in ({0, 1}, {1, 2}) else None
 
-    monkeypatch.setattr(duplicates, "_PairRule", Rule)
+    monkeypatch.setattr(duplicates, "PairRule", Rule)
     images = SimpleNamespace(hashes=["ha", "hb", "hc"], ids=np.arange(3))
     sims = np.full((3, 2), 0.95, dtype=np.float32)
     rows = np.array([[1, 2], [0, 2], [1, 0]])

@@ -11,7 +11,8 @@ from PIL import Image
 
 from labeldesk.browse.duplicate_groups import build_groups, keep_only, summary
 from labeldesk.core.create import create_and_index
-from labeldesk.ml.duplicates import DuplicateGroup, find_duplicates
+from labeldesk.ml.duplicate_group import DuplicateGroup
+from labeldesk.ml.duplicates import find_duplicates
 from ml.fake_embeddings import store_vectors
 
 DIM = 16

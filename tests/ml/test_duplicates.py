@@ -7,13 +7,9 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from labeldesk.core.create import create_and_index
-from labeldesk.ml.duplicates import (
-    DEFAULT_PIXEL_DIFFERENCE,
-    find_duplicates,
-    outliers,
-    pixel_difference,
-)
+from labeldesk.ml.duplicates import find_duplicates, outliers
 from labeldesk.ml.embed import embed_project
+from labeldesk.ml.pixel_match import DEFAULT_PIXEL_DIFFERENCE, pixel_difference
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "fashion"
 # Different garments the old rule (cosine >= 0.85, hashes <= 4 bits apart) joined in the

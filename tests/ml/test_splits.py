@@ -159,6 +159,7 @@ def test_embedding_groups_join_copies_the_hash_search_cannot_see(tmp_path, monke
     """With embeddings, the duplicate finder's near groups are used as well (here two
     images the perceptual hash alone would not join)."""
     from labeldesk.ml import duplicates
+    from labeldesk.ml.duplicate_group import DuplicateGroup
 
     root = tmp_path / "images"
     for i in range(12):
@@ -169,7 +170,7 @@ def test_embedding_groups_join_copies_the_hash_search_cannot_see(tmp_path, monke
         pair = ["ant/x0.png", "bee/x4.png"]
 
         def fake_find(project, **kwargs):
-            return [duplicates.DuplicateGroup("near", pair, ["ant", "bee"], [None, None], 0.9)]
+            return [DuplicateGroup("near", pair, ["ant", "bee"], [None, None], 0.9)]
 
         monkeypatch.setattr(duplicates, "find_duplicates", fake_find)
         groups, kinds = duplicate_groups(project, list(labels))
