@@ -16,7 +16,8 @@ from labeldesk.ml.train import HeadParams
 from .fake_embeddings import OVERLAPPING, make_overlapping_project
 
 
-def test_comparing_a_fine_tune_is_refused_with_the_reason(tmp_path, capsys):
+def _a_head_and_a_fine_tune(tmp_path):
+    """A project with a head and a (recorded, weightless) fine-tune: its path and both."""
     project = make_overlapping_project(tmp_path)
     try:
         head, _ = train_and_choose(project, HeadParams(epochs=5))
@@ -30,9 +31,13 @@ def test_comparing_a_fine_tune_is_refused_with_the_reason(tmp_path, capsys):
             metrics={},
             checkpoint=None,
         )
-        path = str(project.path)
+        return str(project.path), head, tuned
     finally:
         project.close()
+
+
+def test_comparing_a_fine_tune_is_refused_with_the_reason(tmp_path, capsys):
+    path, head, tuned = _a_head_and_a_fine_tune(tmp_path)
     capsys.readouterr()
     assert main(["models", path, "--compare", str(head.id), str(tuned.id)]) == 1
     err = capsys.readouterr().err
@@ -68,22 +73,7 @@ def test_train_finetune_says_which_head_is_in_use_afterwards(tmp_path, capsys, m
     the heads of the old embeddings stop predicting), said nothing of it."""
     from labeldesk.ml import finetune as finetune_module
 
-    project = make_overlapping_project(tmp_path)
-    try:
-        head, _ = train_and_choose(project, HeadParams(epochs=5))
-        tuned = record_version(
-            project,
-            kind="finetune",
-            status="complete",
-            label_event_id=head.label_event_id,
-            embedding_key=None,
-            params={},
-            metrics={},
-            checkpoint=None,
-        )
-        path = str(project.path)
-    finally:
-        project.close()
+    path, head, tuned = _a_head_and_a_fine_tune(tmp_path)
     monkeypatch.setattr(finetune_module, "finetune_and_reembed", lambda *a, **k: tuned)
     capsys.readouterr()
     assert main(["train", path, "--mode", "finetune"]) == 0
