@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,23 +39,22 @@ from PySide6.QtWidgets import (
 from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.browse.map_insights import CatalogLookup, guesses, hover_lines
+from labeldesk.browse.map_insights import CatalogLookup, guesses
 from labeldesk.core.changes import Changes
-from labeldesk.core.display import capitalised, format_score
+from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
+from labeldesk.gui.map_colors import carried, legend, point_codes
+from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_raster import MapRaster
 from labeldesk.gui.map_scatter import DrawnPoints, restyle
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.read_pacer import ReadPacer
-from labeldesk.gui.tile_delegate import class_color
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values, relabeled
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"
 COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
-SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
-HOVER_RADIUS_PX = 8
 SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
 SELECT_TIPS = {
     "box": "Drag a box to select images (otherwise drag pans)",
@@ -64,12 +63,6 @@ SELECT_TIPS = {
 POINT_SIZE = 5
 OWN_LABELS_MAX = 5_000  # labels written here read back on the GUI thread (~50 ms); more: read
 WAIT_SHOWN_S = 2.0  # a read waiting this long for its turn says so on the status line
-SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
-ISSUE_LEGEND = (
-    "Label fit: <span style='color:#d62728'>■</span> 0% (likely wrong) … "
-    "<span style='color:#f0c828'>■</span> 50% … "
-    "<span style='color:#2ca02c'>■</span> 100% (fits), grey: not scored"
-)
 
 
 class MapView(QWidget):
@@ -321,7 +314,7 @@ class MapView(QWidget):
         (read again after a scan or a label): the zoom stays, and the selection keeps
         the images still on the map; else the view fits the new map."""
         before, self.data = self.data, points
-        self._carried = _carried(self._extra, before, points)
+        self._carried = carried(self._extra, before, points)
         self._extra = {}
         if before is None or self._tree is None or not np.array_equal(before.xy, points.xy):
             self._tree = cKDTree(points.xy) if len(points.paths) else None  # (0.4 s at 1M)
@@ -413,36 +406,14 @@ class MapView(QWidget):
             if drawn.points is data:
                 return
             values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
-        codes, palette = self._codes(key, values)
+        codes, palette = point_codes(key, values, data.classes)
         style = (key, tuple(data.classes))
         if drawn.holds(data, style) and restyle(self.scatter, codes, drawn):
             drawn.points = data
         else:
             self.raster.draw(data.xy, codes, palette)  # the scatter, or an image of many
             self._drawn = DrawnPoints(data, style, codes, palette)
-        self.legend.setText(self._legend(key))
-
-    def _codes(self, key: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each point's index into a palette of one shared QBrush per colour (class, or
-        binned score; the last: grey), and the palette."""
-        assert self.data is not None
-        if key == "issue":
-            colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
-            scaled = np.nan_to_num(values * SCORE_LEVELS, nan=-1)
-            codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
-        else:
-            colors = [class_color(i) for i in range(len(self.data.classes))]
-            codes = np.asarray(values, dtype=np.int64)
-        palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
-        return np.where(codes < 0, len(colors), codes), palette
-
-    def _legend(self, key: str) -> str:
-        assert self.data is not None
-        if key == "issue":
-            return ISSUE_LEGEND
-        items = [(class_color(i).name(), c) for i, c in enumerate(self.data.classes)]
-        items.append((class_color(-1).name(), "unlabeled" if key == "label" else "no prediction"))
-        return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
+        self.legend.setText(legend(key, data.classes))
 
     # -- selection and hover ---------------------------------------------------------
     def _tool_chosen(self) -> None:
@@ -479,55 +450,22 @@ class MapView(QWidget):
         """Row of the point drawn within a few pixels of ``scene_pos``, nearest first."""
         if self._tree is None or self.data is None:
             return None
-        pos = self.viewbox.mapSceneToView(scene_pos)
-        px, py = (abs(v) or 1e-9 for v in self.viewbox.viewPixelSize())
-        radius = HOVER_RADIUS_PX * max(px, py)
-        rows = self._tree.query_ball_point([pos.x(), pos.y()], radius)
-        if not rows:
-            return None
-        d = (((self.data.xy[rows] - (pos.x(), pos.y())) / (px, py)) ** 2).sum(axis=1)
-        best = int(np.argmin(d))
-        return int(rows[best]) if d[best] <= HOVER_RADIUS_PX**2 else None
+        return nearest_row(self.viewbox, self._tree, self.data.xy, scene_pos)
 
     def _hover(self, scene_pos: QPointF) -> None:
         """Show the thumbnail, path and label of the point under the mouse."""
-        row = self.point_at(scene_pos)
-        if row is None or self.data is None:
+        row, data = self.point_at(scene_pos), self.data
+        if row is None or data is None:
             self.hovered = None
             self.hover_card.hide()
             return
-        card, path = self.hover_card, self.data.paths[row]
-        image_id = int(self.data.ids[row])
-        if path != self.hovered:
-            self.hovered = path
-            label = int(self.data.labels[row])
-            text = f"{path}<br>{self.data.classes[label] if label >= 0 else 'unlabeled'}"
-            text += self._hover_model_text(row)
-            try:  # by id: the path may hold another image by now (a scan not read yet)
-                thumbnail = self.project.thumbnail_of(image_id)
-                text = f"<img src='{thumbnail}' height='128'><br>{text}"
-            except Exception as exc:  # gone from the project, a broken file: say why
-                text += f"<br>({exc})"
-            card.setText(f"<div align='center'>{text}</div>")
-            card.adjustSize()
-        at = self.plot.mapFromScene(scene_pos)
-        w, h = card.width(), card.height()  # below right of the mouse, or flipped to fit
-        x = at.x() + (16 if at.x() + 16 + w <= self.plot.width() else -16 - w)
-        y = at.y() + (16 if at.y() + 16 + h <= self.plot.height() else -16 - h)
-        card.move(max(0, x), max(0, y))
-        card.show()  # created after the viewport, so it is drawn on top
-
-    def _hover_model_text(self, row: int) -> str:
-        """The browser's "Model: …" line and the label fit of a point, for its card."""
-        assert self.data is not None
-        catalog = self._catalog()
-        if catalog is not None:
-            position = int(self._lookup.positions(catalog, self.data.ids)[row])
-            return "".join(f"<br>{line}" for line in hover_lines(catalog, position))
-        scores = self._extra.get("issue")
-        if scores is not None and not np.isnan(scores[row]):
-            return f"<br>label fit {format_score(float(scores[row]))}"
-        return ""
+        if data.paths[row] != self.hovered:
+            self.hovered = data.paths[row]
+            scores = self._extra.get("issue")
+            model = model_text(self._catalog(), self._lookup, data, row, scores)
+            self.hover_card.setText(card_text(self.project, data, row, model))
+            self.hover_card.adjustSize()
+        place_card(self.hover_card, self.plot, scene_pos)
 
     def _apply_palette(self) -> None:
         """Colours that follow the theme: background, selection ring, lasso."""
@@ -548,22 +486,3 @@ class MapView(QWidget):
             self.cancel()
             if self._owns_runner:
                 self.runner.shutdown()
-
-
-def _carried(
-    extra: dict[str, np.ndarray], before: MapPoints | None, after: MapPoints
-) -> dict[str, np.ndarray]:
-    """The colourings' values of ``before`` for the images also on ``after``, in its
-    order; the others -1 (no prediction) or NaN (not scored)."""
-    if before is None or not extra:
-        return {}
-    if np.array_equal(before.ids, after.ids):  # the same images (labels changed): 2 ms at 1M
-        return dict(extra)
-    _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
-    out = {}
-    for key, values in extra.items():
-        fill = -1 if key == "prediction" else np.nan
-        kept = np.full(len(after.ids), fill, dtype=np.int64 if key == "prediction" else float)
-        kept[b] = values[a]
-        out[key] = kept
-    return out

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush
 
 from labeldesk.core.project import open_project
 from labeldesk.gui import map_view
+from labeldesk.gui.map_colors import point_codes
 from labeldesk.gui.map_view import MapView
 from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.tile_delegate import class_color
@@ -303,6 +304,6 @@ def test_a_label_fit_computed_before_a_label_written_here_is_not_shown_after_it(
     colour_by(widget, "issue")
     qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
     fresh = values.real(project, [MOVED], "issue")
-    codes, palette = widget._codes("issue", fresh)
+    codes, palette = point_codes("issue", fresh, widget.data.classes)
     assert colour_of(widget, MOVED) == QBrush(palette[codes[0]]).color().name()
     assert reads.count == 0

@@ -12,7 +12,8 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush
 
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.gui.map_view import ISSUE_LEGEND, MapView
+from labeldesk.gui.map_colors import ISSUE_LEGEND
+from labeldesk.gui.map_view import MapView
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.ml.insights import image_insights
 

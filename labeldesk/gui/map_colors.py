@@ -1,0 +1,63 @@
+"""How the embedding map colours its points: each point's index into a palette of one
+shared QBrush per colour (a class, or a binned label fit score), the legend under the
+map, and a colouring's values carried over to a map read again. Split from
+:mod:`labeldesk.gui.map_view`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush
+
+from labeldesk.gui.tile_delegate import class_color
+from labeldesk.ml.projection import MapPoints
+
+SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
+SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])
+ISSUE_LEGEND = (
+    "Label fit: <span style='color:#d62728'>■</span> 0% (likely wrong) … "
+    "<span style='color:#f0c828'>■</span> 50% … "
+    "<span style='color:#2ca02c'>■</span> 100% (fits), grey: not scored"
+)
+
+
+def point_codes(key: str, values: np.ndarray, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's index into a palette of one shared QBrush per colour (class, or
+    binned score; the last: grey), and the palette."""
+    if key == "issue":
+        colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
+        scaled = np.nan_to_num(values * SCORE_LEVELS, nan=-1)
+        codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
+    else:
+        colors = [class_color(i) for i in range(len(classes))]
+        codes = np.asarray(values, dtype=np.int64)
+    palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
+    return np.where(codes < 0, len(colors), codes), palette
+
+
+def legend(key: str, classes: list[str]) -> str:
+    """The line under the map that says what its colours mean."""
+    if key == "issue":
+        return ISSUE_LEGEND
+    items = [(class_color(i).name(), c) for i, c in enumerate(classes)]
+    items.append((class_color(-1).name(), "unlabeled" if key == "label" else "no prediction"))
+    return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
+
+
+def carried(
+    extra: dict[str, np.ndarray], before: MapPoints | None, after: MapPoints
+) -> dict[str, np.ndarray]:
+    """The colourings' values of ``before`` for the images also on ``after``, in its
+    order; the others -1 (no prediction) or NaN (not scored)."""
+    if before is None or not extra:
+        return {}
+    if np.array_equal(before.ids, after.ids):  # the same images (labels changed): 2 ms at 1M
+        return dict(extra)
+    _, a, b = np.intersect1d(before.ids, after.ids, assume_unique=True, return_indices=True)
+    out = {}
+    for key, values in extra.items():
+        fill = -1 if key == "prediction" else np.nan
+        kept = np.full(len(after.ids), fill, dtype=np.int64 if key == "prediction" else float)
+        kept[b] = values[a]
+        out[key] = kept
+    return out
