@@ -147,6 +147,8 @@ def measure(args: argparse.Namespace) -> None:
 
     pump(0.5)
     timed("set points (hover tree)", lambda: widget._set_points(points, keep_view=False))
+    if hasattr(widget, "_draw_order"):  # in the app a read makes it, off the GUI thread
+        timed("drawing order (read's, worker)", widget._draw_order)
     timed("first draw (by label)", widget.recolor)
     timed("repaint, nothing changed", lambda: None)
     vb = widget.viewbox

@@ -37,18 +37,22 @@ class DrawnPoints:
         )
 
 
-def restyle(scatter: pg.ScatterPlotItem, codes: np.ndarray, drawn: DrawnPoints) -> bool:
+def restyle(
+    scatter: pg.ScatterPlotItem, codes: np.ndarray, drawn: DrawnPoints, rank: np.ndarray
+) -> bool:
     """Give the points whose palette index changed their new brush, in place: their
-    cached symbols are looked up again, nothing else is touched. False (nothing done)
-    where the scatter's arrays are not what this version of pyqtgraph keeps."""
+    cached symbols are looked up again, nothing else is touched. ``codes`` by row of the
+    map, ``rank``: each row's spot in the scatter (its drawing order). False (nothing
+    done) where the scatter's arrays are not what this version of pyqtgraph keeps."""
     data = getattr(scatter, "data", None)
     assert drawn.codes is not None and drawn.palette is not None
     if data is None or len(data) != len(codes) or {"brush", "sourceRect"} - set(data.dtype.names):
         return False
     changed = np.flatnonzero(codes != drawn.codes)
     if len(changed):
-        data["brush"][changed] = drawn.palette[codes[changed]]
-        data["sourceRect"][changed] = 0  # (w == 0: looked up again)
+        spots = rank[changed]
+        data["brush"][spots] = drawn.palette[codes[changed]]
+        data["sourceRect"][spots] = 0  # (w == 0: looked up again)
         scatter.updateSpots(data)
         drawn.codes = codes
     return True

@@ -66,7 +66,7 @@ def positions(widget: MapView) -> dict[str, tuple[float, float]]:
 
 def colour_of(widget: MapView, path: str) -> str:
     row = widget.data.paths.index(path)
-    return QBrush(widget.scatter.data["brush"][row]).color().name()
+    return QBrush(widget.raster.in_row_order(widget.scatter.data["brush"])[row]).color().name()
 
 
 def test_after_a_rescan_removed_images_leave_the_map_and_moved_ones_keep_their_point(

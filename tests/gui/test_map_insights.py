@@ -43,7 +43,9 @@ def test_colour_by_what_the_model_thinks_uses_the_browsers_guess(qtbot, map_and_
     widget.insights_changed()
     widget.color_by.setCurrentIndex(widget.color_by.findData("prediction"))
     assert "prediction" in widget._extra and widget.job is None  # no background job
-    colors = [QBrush(b).color().name() for b in widget.scatter.data["brush"]]
+    colors = [
+        QBrush(b).color().name() for b in widget.raster.in_row_order(widget.scatter.data["brush"])
+    ]
     index = {p: i for i, p in enumerate(widget.data.paths)}
     classes = widget.data.classes
     assert colors[index[flipped[0]]] == class_color(classes.index("cow")).name()

@@ -37,7 +37,7 @@ def empty_project(tmp_path):
 
 def grid_points() -> MapPoints:
     """6 x 4 points on a grid, far apart on screen, labels cycling (-1: unlabeled), and
-    one more point exactly over the first (drawn over it: the later row)."""
+    one more point exactly over the first (of another colour)."""
     x, y = np.meshgrid(np.arange(6.0), np.arange(4.0) * 1.5)
     xy = np.vstack([np.column_stack([x.ravel(), y.ravel()]), [[0.0, 0.0]]]).astype(np.float32)
     labels = np.array([(i % 4) - 1 for i in range(24)] + [2], dtype=np.int64)
@@ -74,7 +74,8 @@ def test_each_point_is_a_dot_of_its_colour_at_its_place(grid_map):
     assert widget.raster.image.size
     for row in range(1, 24):
         assert pixel_color(widget, *widget.data.xy[row]) == expected(widget, row), row
-    assert pixel_color(widget, 0, 0) == expected(widget, 24)  # the later point on top
+    rank = widget.raster.order.rank  # the later point in the drawing order on top
+    assert pixel_color(widget, 0, 0) == expected(widget, 24 if rank[24] > rank[0] else 0)
     # between the dots: nothing drawn (the background shows)
     assert widget.raster.image[widget.raster.pixel(0.5, 0.75)] == 0
 
@@ -227,7 +228,7 @@ def test_a_read_map_of_many_points_is_drawn_as_an_image(qtbot, tmp_path, raster_
         assert {class_color(i).name() for i in range(len(widget.data.classes))} | {
             class_color(-1).name()
         } <= shown
-        last = len(widget.data.paths) - 1  # drawn over every other point
+        last = int(widget.raster.order.rows[-1])  # drawn over every other point
         x, y = widget.data.xy[last]
         now = widget.data.labels[last]
         label = "cow" if now != widget.data.classes.index("cow") else "ant"
@@ -239,3 +240,95 @@ def test_a_read_map_of_many_points_is_drawn_as_an_image(qtbot, tmp_path, raster_
     finally:
         widget.shutdown()
         project.close()
+
+
+# -- draw order: rows follow folders (classes); drawn in row order the last class covered
+# the others wherever classes overlap (at 1M one colour dominated the overview) ----------
+def stacked_points() -> MapPoints:
+    """Three images at each of 40 places, one of each class, in rows as a scan lists
+    them: class by class (their folders)."""
+    x, y = np.meshgrid(np.arange(8.0), np.arange(5.0))
+    places = np.column_stack([x.ravel(), y.ravel()])
+    xy = np.tile(places, (3, 1)).astype(np.float32)
+    labels = np.repeat(np.arange(3), len(places)).astype(np.int64)
+    paths = [f"{CLASSES[c]}/{i}.png" for i, c in enumerate(labels)]
+    return MapPoints(paths, xy, labels, CLASSES, np.arange(1, len(xy) + 1, dtype=np.int64))
+
+
+def on_screen(widget: MapView, xy: np.ndarray) -> list[str]:
+    """The colour the view shows at each of ``xy``'s points (read back from the widget)."""
+    shot = widget.plot.grab().toImage()
+    ratio = shot.devicePixelRatio()
+    colors = []
+    for x, y in xy:
+        scene = widget.viewbox.mapViewToScene(QPointF(float(x), float(y)))
+        at = widget.plot.viewport().mapTo(widget.plot, widget.plot.mapFromScene(scene))
+        colors.append(shot.pixelColor(QPoint(round(at.x() * ratio), round(at.y() * ratio))).name())
+    return colors
+
+
+@pytest.fixture(params=["scatter", "raster"])
+def stacked_map(request, qtbot, empty_project, monkeypatch):
+    if request.param == "raster":
+        monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", 3)
+    widget = MapView(empty_project)
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget._set_points(stacked_points(), keep_view=False)
+    widget.recolor()
+    qtbot.wait(100)
+    yield widget
+    widget.shutdown()
+
+
+def test_no_class_covers_the_others_where_they_overlap(stacked_map):
+    widget = stacked_map
+    places = widget.data.xy[:40]
+    tops = on_screen(widget, places)
+    for c in range(3):  # each class on top at some of the places (by chance: ~13 each)
+        assert tops.count(class_color(c).name()) >= 5, (c, tops)
+    assert set(tops) <= {class_color(c).name() for c in range(3)}
+    widget._set_points(stacked_points(), keep_view=True)  # the same map read again
+    widget.recolor()
+    assert on_screen(widget, places) == tops  # the same order every time
+
+
+def test_the_same_order_on_both_paths(qtbot, empty_project, monkeypatch):
+    def tops(threshold: int) -> list[str]:
+        monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", threshold)
+        widget = MapView(empty_project)
+        qtbot.addWidget(widget)
+        widget.resize(900, 700)
+        widget.show()
+        qtbot.waitExposed(widget)
+        widget._set_points(stacked_points(), keep_view=False)
+        widget.recolor()
+        qtbot.wait(100)
+        shown = on_screen(widget, widget.data.xy[:40])
+        widget.shutdown()
+        return shown
+
+    assert tops(3) == tops(10**6)
+
+
+def test_a_restyle_recolours_the_point_whatever_its_place_in_the_order(stacked_map):
+    """Restyling, hover and selection go by row; the drawing order is another."""
+    widget = stacked_map
+    places = widget.data.xy[:40]
+    tops = on_screen(widget, places)
+    names = [class_color(c).name() for c in range(3)]
+    top_rows = [i + 40 * names.index(t) for i, t in enumerate(tops)]  # row: class by class
+    labels = widget.data.labels.copy()
+    top, under = top_rows[1], next(r for r in (0, 40, 80) if r != top_rows[0])
+    labels[top] = (labels[top] + 1) % 3  # shows
+    labels[under] = ({0, 1, 2} - {labels[under], names.index(tops[0])}).pop()  # covered
+    widget.data = dataclasses.replace(widget.data, labels=labels)  # as a label key does
+    widget.recolor()
+    now = on_screen(widget, places)
+    assert now[1] == names[labels[top]]  # the top point at place 1 restyled
+    assert now[0] == tops[0]  # one beneath the top at place 0: still covered
+    assert now[2:] == tops[2:]
+    widget.select_rect(QRectF(0.9, -0.1, 0.2, 0.2))  # place 1: its three images, by row
+    assert sorted(widget.selected) == sorted(widget.data.paths[r] for r in (1, 41, 81))

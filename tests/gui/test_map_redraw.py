@@ -57,7 +57,7 @@ def _read_again(qtbot, widget: MapView) -> None:
 
 def _colour(widget: MapView, path: str) -> str:
     row = widget.data.paths.index(path)
-    return QBrush(widget.scatter.data["brush"][row]).color().name()
+    return QBrush(widget.raster.in_row_order(widget.scatter.data["brush"])[row]).color().name()
 
 
 def test_while_label_fit_is_computed_again_the_map_shows_its_own_points(
@@ -81,7 +81,7 @@ def test_while_label_fit_is_computed_again_the_map_shows_its_own_points(
         assert GONE not in widget.data.paths and widget.job is not None
         drawn = widget.scatter.data
         assert len(drawn) == len(widget.data.paths)  # not the previous map's points
-        assert np.array_equal(drawn["x"], widget.data.xy[:, 0])
+        assert np.array_equal(widget.raster.in_row_order(drawn["x"]), widget.data.xy[:, 0])
         # the images on both keep their colour meanwhile: no flash of grey
         assert _colour(widget, "train/ant/ant0.png") != class_color(-1).name()
     finally:

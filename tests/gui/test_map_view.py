@@ -26,7 +26,9 @@ from labeldesk.ml.store import project_vectors
 
 def point_colors(widget: MapView) -> list[str]:
     """The colour each point is drawn with."""
-    return [QBrush(b).color().name() for b in widget.scatter.data["brush"]]
+    return [
+        QBrush(b).color().name() for b in widget.raster.in_row_order(widget.scatter.data["brush"])
+    ]
 
 
 @pytest.fixture

@@ -94,7 +94,9 @@ def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
     assert len(reads) == 3
     row = widget.data.paths.index("train/ant/ant3.png")
     cow = class_color(widget.data.classes.index("cow")).name()
-    assert QBrush(widget.scatter.data["brush"][row]).color().name() == cow
+    assert (
+        QBrush(widget.raster.in_row_order(widget.scatter.data["brush"])[row]).color().name() == cow
+    )
     widget.shutdown()
 
 
