@@ -24,6 +24,7 @@ time it. Building 1M takes ~2 minutes and ~0.5 GB.
 
     python benchmarks/bench_map_follow.py                          # 1M, 60 s, one a second
     python benchmarks/bench_map_follow.py --images 200000 --seconds 30 --who own
+    python benchmarks/bench_map_follow.py --images 100000 --switch 2   # page switches
 
 Before/after a change to the map: run it with ``PYTHONPATH`` set to a checkout of each
 (the script only needs the app's public pieces). Timings on a shared machine are noisy;
@@ -334,6 +335,99 @@ def run(project_path: Path, args: argparse.Namespace) -> None:
     app.processEvents()
 
 
+def switches(project_path: Path, args: argparse.Namespace) -> None:
+    """``--switch N``: no one labels; the map page is left for another page and shown
+    again N times, through the app's own pages (``ProjectPages.show_map``) on a plain
+    stack of pages, and the CPU that takes is printed (each show read the whole map
+    again before the map read only what changed)."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QWidget
+
+    from labeldesk.core.project import open_project
+    from labeldesk.gui import map_view
+    from labeldesk.gui.pages import ProjectPages
+    from labeldesk.gui.session import ProjectSession
+
+    settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
+    qInstallMessageHandler(
+        lambda kind, context, text: (
+            None if "propagateSizeHints" in text else print(text, file=sys.stderr)
+        )
+    )
+    app = QApplication.instance() or QApplication([sys.argv[0]])  # (kept while it runs)
+    meter = Meter()
+    meter.wrap(map_view, "map_points", "read")
+
+    class Shell:
+        """The part of the window the pages use: a stack with a browser stand-in."""
+
+        def __init__(self) -> None:
+            self.stack, self.browser, self.view = QStackedWidget(), QLabel("browser"), None
+            self.stack.addWidget(self.browser)
+
+        def show_page(self, page: QWidget) -> None:
+            if self.stack.indexOf(page) < 0:
+                self.stack.addWidget(page)
+            self.stack.setCurrentWidget(page)
+
+        def drop_page(self, page: QWidget) -> None:
+            self.stack.removeWidget(page)
+
+        def is_showing(self, page: QWidget) -> bool:
+            return self.stack.currentWidget() is page
+
+        def show_browser(self) -> None:
+            self.stack.setCurrentWidget(self.browser)
+
+        def notify_error(self, text: str, dialog: bool = True) -> None:
+            print(text, file=sys.stderr)
+
+        def show_selection(self, *args: object) -> None: ...
+
+    def pump(seconds: float, until: Callable[[], bool] = lambda: False) -> None:
+        deadline = time.perf_counter() + seconds
+        while not until() and time.perf_counter() < deadline:
+            loop = QEventLoop()
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+
+    project = open_project(project_path)
+    session = ProjectSession(project)
+    shell = Shell()
+    pages = ProjectPages(shell)  # type: ignore[arg-type]
+    pages.open(session)
+    shell.stack.resize(1200, 800)
+    shell.stack.show()
+    pages.show_map()
+    widget = pages.map
+    assert widget is not None
+    pump(600, lambda: widget.data is not None and widget.job is None)
+    assert widget.data is not None, widget.status.text()
+    pump(1.0)
+    cpu0, calls0 = meter.snapshot()
+    process0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(args.switch):
+        shell.show_browser()
+        pump(0.5)
+        pages.show_map()
+        pump(0.5)
+        pump(600, lambda: widget.job is None)
+    process_cpu, wall = time.process_time() - process0, time.perf_counter() - wall0
+    cpu, calls = meter.snapshot()
+    print(
+        f"map of {len(widget.data.paths):,} points shown again {args.switch} times "
+        f"(browser -> map): {calls.get('read', 0) - calls0.get('read', 0)} reads, "
+        f"worker CPU {cpu.get('read', 0) - cpu0.get('read', 0):.1f} s, process CPU "
+        f"{process_cpu:.2f} s, in {wall:.1f} s (0.5 s idle on each page counted); "
+        f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    pages.close()
+    session.close()
+    app.processEvents()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -345,11 +439,16 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=120.0, help="wait at most this long after")
     parser.add_argument("--data", type=Path, default=Path("/tmp/labeldesk-map-follow"))
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--switch", type=int, default=0, help="no labeling: show the map again this many times"
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(Path(__file__).parent))
     project = build(args.data, args.images)
-    if not args.build_only:
+    if args.switch:
+        switches(project, args)
+    elif not args.build_only:
         run(project, args)
     sys.stdout.flush()
     os._exit(0)  # (the session's threads need not be waited for)
