@@ -13,15 +13,20 @@ moved images where they were and drops removed ones; only images embedded since 
 fit again (see :mod:`labeldesk.ml.projection`). Such a read takes ~9 s of CPU at 1M
 images, so reads are paced (:mod:`labeldesk.gui.read_pacer`: one at a time, changes
 meanwhile read once after it, a pause after each), and labels written in this window on
-a few images are restyled at once from their rows, with no read. A hidden map reads
-nothing; it is read again when shown. The points are drawn in a fixed pseudo-random
-order (:class:`~labeldesk.gui.map_raster.DrawOrder`), so that no class covers the others
-where they overlap."""
+a few images are restyled at once from their rows, with no read. A hidden map (another
+page shown, or the window minimized) reads nothing. Shown again, it is read only if
+something it shows may have changed meanwhile: a change it was told of, or embeddings it
+was not told of (:func:`~labeldesk.ml.store.embeddings_signature`, looked at on each
+show); labels written in this window meanwhile are restyled then, and a colouring from
+the model (after training) computed again, with no read. The points are drawn in a fixed
+pseudo-random order (:class:`~labeldesk.gui.map_raster.DrawOrder`), so that no class
+covers the others where they overlap."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,6 +58,7 @@ from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values, relabeled
+from labeldesk.ml.store import embeddings_signature
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"
@@ -95,6 +101,10 @@ class MapView(QWidget):
         self._pacer = ReadPacer(self)  # when to read again after changes (not back to back)
         self._pacer.due.connect(self._follow_up)
         self._own: set[int] = set()  # labeled here while a read ran: its result may predate
+        self._unshown: set[int] = set()  # labeled here while hidden: restyled when shown
+        # what the map was last read from (the method, the embeddings and how far they
+        # go), as the read started; None: no read yet, or the last one failed or stopped
+        self._read_from: tuple[object, ...] | None = None
         self._order: DrawOrder | None = None  # data's drawing order
         self._id_order: tuple[np.ndarray, np.ndarray] | None = None  # data.ids, its argsort
         self._selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
@@ -181,11 +191,69 @@ class MapView(QWidget):
         self._pacer.want()
         self._follow_up()
 
+    def compute_if_missing(self) -> None:
+        """Compute the map if it has none and none is being computed: the page's first
+        show, or one whose computation was cancelled or failed. (A map it has is read
+        again when shown only if something it shows may have changed: showEvent.)"""
+        if self.data is None and self.job is None:
+            self.refresh()
+
+    def models_changed(self) -> None:
+        """A job of this window ended (a scan, embedding, training, an export) or another
+        process embedded or trained. New embeddings: the map is read again (on screen
+        now, hidden when shown). Else its points are as they were: only the colourings
+        from the model (label fit, what the model thinks) are computed again, when shown
+        (meanwhile drawn with the values they had)."""
+        if self._closed:
+            return
+        if self._embeddings_changed():
+            self.project_changed()
+            return
+        self._drop_values_job()
+        self._carried, self._extra = {**self._carried, **self._extra}, {}
+        if self._on_screen() and self.color_by.currentData() != "label":
+            self.recolor()
+
+    def _on_screen(self) -> bool:
+        """Whether the map can be seen: the page shown, in a window not minimized."""
+        return self.isVisible() and not self.window().isMinimized()
+
+    def _source(self) -> tuple[object, ...] | None:
+        """What a read of the map reads now, as far as a look costs a lookup and a stat:
+        the method, the embeddings in use and how far they go (None: could not look)."""
+        try:
+            return (self.method, *embeddings_signature(self.project))
+        except (OSError, sqlite3.Error):
+            return None
+
+    def _embeddings_changed(self) -> bool:
+        """Whether the map's last read (one under way included) may predate the
+        embeddings (or there was none that ended well)."""
+        now = self._source()
+        return now is None or now != self._read_from
+
+    def _catch_up(self) -> None:
+        """Shown (the page, or the window restored): labels written here meanwhile are
+        restyled; the map is read again for changes it was told of meanwhile, or for
+        embeddings it was not told of; a colouring dropped meanwhile is computed."""
+        if self._closed or self.data is None or not self._on_screen():
+            return
+        if self._embeddings_changed():
+            self._pacer.want()
+        if self._unshown:
+            ids, self._unshown = sorted(self._unshown), set()
+            if not self._restyle(ids):
+                self._pacer.want()
+        key = self.color_by.currentData()
+        if not self._pacer.wanted and key != "label" and key not in self._extra:
+            self.recolor()  # (a read wanted first: it would stop that job)
+        self._follow_up()
+
     def _follow_up(self) -> None:
         """Read the map again for the changes seen, when it is on screen (hidden: when
         shown), no job runs (when it ends) and the pacer allows (a timer then)."""
         pacer = self._pacer
-        if self._closed or not pacer.wanted or not self.isVisible() or pacer.running:
+        if self._closed or not pacer.wanted or not self._on_screen() or pacer.running:
             return
         wait = pacer.wait_s()
         if wait <= 0:
@@ -196,17 +264,30 @@ class MapView(QWidget):
             self.status.setText(f"{self._count_text()} (updating again in {math.ceil(wait)} s)")
 
     def _relabel(self, changes: Changes) -> bool:
-        """Labels written in this window on a few images: their points are restyled now,
-        from their rows (one indexed query), with no read of the map. False where the
-        map must be read: a scan, a class edit, many images, a label the map lacks, or
-        a colouring the labels do not show."""
-        data, ids = self.data, changes.image_ids
-        if data is None or changes.all_images or changes.classes_changed or not self.isVisible():
+        """Labels written in this window on a few images: their points are restyled now
+        (hidden: when shown), from their rows (one indexed query), with no read of the
+        map. False where the map must be read: a scan, a class edit, many images, a
+        label the map lacks, or a colouring the labels do not show."""
+        ids = changes.image_ids
+        if self.data is None or changes.all_images or changes.classes_changed:
             return False
         if not 0 < len(ids) <= OWN_LABELS_MAX or self.color_by.currentData() != "label":
             return False
         if self.job is not None and self._job_key is None:
             self._own.update(ids)  # the read under way may have read before
+        if self._on_screen():
+            return self._restyle(ids)
+        self._unshown.update(ids)
+        if len(self._unshown) <= OWN_LABELS_MAX:
+            return True
+        self._unshown.clear()  # too many to restyle: read when shown
+        return False
+
+    def _restyle(self, ids: Sequence[int]) -> bool:
+        """Restyle these images' points with their labels now (False: a label is not one
+        of the map's classes: read the map)."""
+        data = self.data
+        assert data is not None
         labels = self._labels_now(data, ids)
         if labels is None:
             return False
@@ -257,6 +338,8 @@ class MapView(QWidget):
         if key is None:  # (a first read may fit the map: its time sets no pause)
             self._pacer.read_started(timed=following)
             self._own.clear()  # this read sees them
+            self._unshown.clear()
+            self._read_from = self._source()
         self._pacer.busy()
         busy = UPDATING if following and self.data is not None else COMPUTING
         self._set_busy(True, busy if key is None else f"computing {COLOR_BY[key].lower()}…")
@@ -348,8 +431,8 @@ class MapView(QWidget):
             self._follow_up()
 
     def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._follow_up()  # changed while hidden (the pages also read it when shown)
+        super().showEvent(event)  # (also when the window is restored: a spontaneous one)
+        self._catch_up()
 
     @Slot(object)
     def _job_failed(self, exc: BaseException) -> None:
@@ -359,6 +442,8 @@ class MapView(QWidget):
 
     def _failed(self, message: str) -> None:
         self._set_busy(False, capitalised(message))
+        if self._job_key is None:
+            self._read_from = None  # read again when shown
         if self._job_key is not None and self.data is not None:  # colour grey, say why
             fill = -1 if self._job_key == "prediction" else np.nan
             self._extra[self._job_key] = np.full(len(self.data.paths), fill)
@@ -369,6 +454,8 @@ class MapView(QWidget):
     def _cancelled(self) -> None:
         if self._current():
             self._set_busy(False, "Map cancelled.")
+            if self._job_key is None:
+                self._read_from = None  # read again when shown
 
     # -- colouring -------------------------------------------------------------------
     def insights_changed(self) -> None:

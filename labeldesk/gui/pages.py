@@ -125,8 +125,10 @@ class ProjectPages:
             self.map.selectionChanged.connect(
                 lambda paths: shell.show_selection(paths, "selected on the map")
             )
-        self.map.refresh()  # cached per embedding version: instant after the first time
-        self.shell.show_page(self.map)  # (on screen it follows changes itself: _changed)
+        self.map.compute_if_missing()  # the first show (or after a failed one)
+        # shown, it reads again only what may have changed while hidden (~9 s of CPU at
+        # 1M images a read); on screen it follows changes itself (_changed)
+        self.shell.show_page(self.map)
 
     def show_drift(self) -> None:
         session = self.session
@@ -203,7 +205,7 @@ class ProjectPages:
         """A write anywhere: Statistics and the map follow at once when shown, else on
         their next show."""
         if self.map is not None:
-            self.map.project_changed(changes)  # (hidden: nothing, read when shown)
+            self.map.project_changed(changes)  # (hidden: restyled or read when shown)
         if self.stats is None:
             return
         from labeldesk.gui.session import OUTSIDE_CHANGES
@@ -227,7 +229,7 @@ class ProjectPages:
         """An exclusive job (a scan, embedding, training) ended: what it made may be new."""
         self._mark_stale("all")
         if self.map is not None:
-            self.map.project_changed()  # new embeddings: placed on the map
+            self.map.models_changed()  # new embeddings: placed on the map
         if self.training is not None:
             self.training.update_start()  # a head can train once embeddings exist
         if self.drift is not None:

@@ -307,3 +307,98 @@ def test_a_label_fit_computed_before_a_label_written_here_is_not_shown_after_it(
     codes, palette = point_codes("issue", fresh, widget.data.classes)
     assert colour_of(widget, MOVED) == QBrush(palette[codes[0]]).color().name()
     assert reads.count == 0
+
+
+# -- shown again: read only when what it shows may have changed -------------------------
+def test_showing_the_map_again_reads_nothing_when_nothing_changed(qtbot, window, shown_map, reads):
+    """Each show read the whole map again (~9 s of CPU at 1M images), changed or not."""
+    widget = shown_map
+    for _ in range(3):
+        window.show_browser()
+        window.show_map()
+        qtbot.wait(100)
+    assert reads.count == 0 and widget.job is None
+    assert widget.status.text() == f"{len(widget.data.paths)} images"
+
+
+def test_a_label_written_while_the_map_is_hidden_shows_when_shown_without_a_read(
+    qtbot, window, shown_map, reads
+):
+    widget = shown_map
+    window.show_browser()
+    window.session.project.set_label(MOVED, "cow")  # a key in the browser
+    window.show_map()
+    assert colour_of(widget, MOVED) == class_color(widget.data.classes.index("cow")).name()
+    qtbot.wait(300)
+    assert reads.count == 0 and widget.job is None
+
+
+def test_a_job_that_made_no_embeddings_is_not_read_for(qtbot, window, shown_map, reads):
+    """An export or a training of this window ended, or another process trained, while
+    the map was hidden: its points come from the embeddings, which did not change."""
+    widget = shown_map
+    window.show_browser()
+    window.session.busyChanged.emit(False)  # this window's job ended
+    window.session.modelsChanged.emit()  # a terminal's `train`
+    window.show_map()
+    qtbot.wait(300)
+    assert reads.count == 0 and widget.job is None
+
+
+def test_a_new_model_computes_the_label_fit_again_without_a_read(
+    qtbot, window, shown_map, reads, monkeypatch
+):
+    widget = shown_map
+    colour_by(widget, "issue")
+    qtbot.waitUntil(lambda: "issue" in widget._extra and widget.job is None, timeout=15000)
+    computed: list[str] = []
+    real = map_view.point_values
+    monkeypatch.setattr(
+        map_view, "point_values", lambda *a, **k: computed.append(a[2]) or real(*a, **k)
+    )
+    window.session.modelsChanged.emit()  # a terminal's `train`: other label fit scores
+    qtbot.waitUntil(lambda: computed == ["issue"] and widget.job is None, timeout=15000)
+    window.show_browser()
+    window.session.modelsChanged.emit()  # hidden: computed when shown
+    qtbot.wait(100)
+    assert computed == ["issue"]
+    window.show_map()
+    qtbot.waitUntil(lambda: computed == ["issue"] * 2 and widget.job is None, timeout=15000)
+    assert "issue" in widget._extra
+    assert reads.count == 0
+
+
+def test_embeddings_made_while_the_map_is_hidden_are_read_when_shown(
+    qtbot, window, clustered, shown_map, fits
+):
+    """Not yet told of them (the look for other processes' work had not come): showing
+    the map looks at the embeddings itself."""
+    widget, (project, _) = shown_map, clustered
+    write_image(project.root / NEW, size=(8, 8), fmt="PNG", seed=999)
+    job = window.rescan()
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: widget.job is None, timeout=15000)
+    window.session._poll.stop()  # (the session would tell the map within 1.5 s)
+    window.show_browser()
+    digest = project.images().set_index("path").loc[NEW, "hash"]
+    with VectorStore.writer(current_store(project).folder, DIM) as writer:  # a terminal's
+        writer.append([digest], np.full((1, DIM), DIM**-0.5, dtype=np.float32))
+    window.show_map()
+    qtbot.waitUntil(lambda: NEW in widget.data.paths, timeout=15000)
+
+
+def test_a_minimized_window_reads_nothing_until_restored(
+    qtbot, window, clustered, shown_map, reads
+):
+    """The map page stays the current page of a minimized window: it went on reading
+    (a colleague labeling: a read every half minute at 1M) while nobody could see it."""
+    widget, (project, _) = shown_map, clustered
+    window.showMinimized()
+    colleague_labels(project, {MOVED: "cow"})
+    assert window.session.check_outside_writes()
+    window.session.changed.emit(OUTSIDE_CHANGES)  # and again
+    qtbot.wait(300)
+    assert reads.count == 0 and widget.job is None
+    window.showNormal()
+    qtbot.waitUntil(lambda: reads.count == 1 and widget.job is None, timeout=15000)
+    assert colour_of(widget, MOVED) == class_color(widget.data.classes.index("cow")).name()
