@@ -188,6 +188,8 @@ class MapView(QWidget):
         change meanwhile is read then) and the pause after the last read is over."""
         if self._closed or (changes is not None and self._relabel(changes)):
             return
+        if self.data is None and self.job is None:  # no map (none yet, or no embeddings):
+            return  # a change of labels makes none; new embeddings do (models_changed)
         self._pacer.want()
         self._follow_up()
 
@@ -207,6 +209,10 @@ class MapView(QWidget):
         if self._closed:
             return
         if self._embeddings_changed():
+            if self.data is None:  # none made yet (no embeddings before): make it
+                if self._on_screen():  # (hidden: when shown)
+                    self.compute_if_missing()
+                return
             self.project_changed()
             return
         self._drop_values_job()

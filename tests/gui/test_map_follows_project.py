@@ -402,3 +402,35 @@ def test_a_minimized_window_reads_nothing_until_restored(
     window.showNormal()
     qtbot.waitUntil(lambda: reads.count == 1 and widget.job is None, timeout=15000)
     assert colour_of(widget, MOVED) == class_color(widget.data.classes.index("cow")).name()
+
+
+def test_a_map_with_no_embeddings_waits_for_them_not_for_labels(qtbot, window, project, fits):
+    """With nothing embedded the map says so once; a colleague's labels do not make it
+    try (and say it) again at every change, and embeddings made elsewhere make the map."""
+    from ml.fake_embeddings import store_vectors
+
+    assert window.open_project(project.path)
+    window.show_map()
+    widget = window.pages.map
+    errors: list[str] = []
+    widget.error.connect(errors.append)
+    qtbot.waitUntil(lambda: widget.job is None and "embed" in widget.status.text(), timeout=15000)
+    assert len(errors) == 1  # said once
+    errors.clear()
+    starts: list[object] = []
+    real_start = widget._start
+    widget._start = lambda *a, **k: (starts.append(a), real_start(*a, **k))  # type: ignore[method-assign]
+    paths = list(project.images().path)
+    for n, path in enumerate(paths[:3]):  # a colleague labels, seen by the poll
+        colleague_labels(project, {path: "dog" if n % 2 else "cat"})
+        window.session.check_outside_writes()
+        qtbot.wait(20)
+    assert starts == [] and errors == []
+    other = open_project(project.path)  # a terminal's `embed`
+    try:
+        store_vectors(other, list(np.random.default_rng(0).normal(size=(len(paths), DIM))), "1")
+    finally:
+        other.close()
+    window.session.check_outside_writes()
+    qtbot.waitUntil(lambda: widget.data is not None and widget.job is None, timeout=15000)
+    assert len(widget.data.paths) == len(paths)
