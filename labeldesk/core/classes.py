@@ -34,7 +34,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
-from .display import quoted_names
+from .display import KNOWN_CLASSES_SHOWN, quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
 
@@ -315,7 +315,7 @@ def require_class(conn: sqlite3.Connection, name: str) -> str:
     cleaned = validate_class_name(name)
     stored = class_index(conn).find(cleaned)
     if stored is None:
-        known = quoted_names(class_names(conn)) or "none yet"
+        known = quoted_names(class_names(conn), KNOWN_CLASSES_SHOWN) or "none yet"
         raise UnknownClassError(f"no class {cleaned!r}; classes: {known}")
     return stored
 

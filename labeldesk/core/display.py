@@ -114,6 +114,9 @@ def counted(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {many or (word + 'es' if word.endswith('s') else word + 's')}"
 
 
+KNOWN_CLASSES_SHOWN = 20  # an "unknown class" error names this many of the project's classes
+
+
 def quoted_names(names: Iterable[str], limit: int | None = None) -> str:
     """Names (of classes) as a list a person can read back: each one quoted, ``'bag',
     't-shirt, top'``, so a comma, a space or a quote inside a name never reads as two

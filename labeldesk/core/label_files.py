@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
-from .display import quoted_names
+from .display import KNOWN_CLASSES_SHOWN, quoted_names
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths
@@ -57,8 +57,6 @@ from .progress import CancelToken, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from .project import Project
-
-KNOWN_CLASSES_SHOWN = 20  # an "unknown class" error names this many of the project's classes
 
 __all__ = [
     "LABEL_COLUMNS",

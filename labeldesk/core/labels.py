@@ -29,7 +29,7 @@ from .classes import (
     validate_class_name,
 )
 from .db import Database
-from .display import quoted_names
+from .display import KNOWN_CLASSES_SHOWN, quoted_names
 from .errors import ImageMovedError, LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
@@ -153,7 +153,7 @@ def apply_changes(
         if missing and not create_classes:
             raise UnknownClassError(
                 f"unknown class(es): {quoted_names(missing)}; known: "
-                f"{quoted_names(known) or 'none'}"
+                f"{quoted_names(known, KNOWN_CLASSES_SHOWN) or 'none'}"
             )
         aliases_before = aliases(conn) if missing else {}
         added = add_classes(conn, missing, explicit=source in USER_SOURCES)

@@ -74,3 +74,16 @@ def test_a_file_with_no_unknown_class_names_no_classes(project, tmp_path, capsys
     project.close()
     assert main(["label", str(project.path), "--csv", str(f)]) == 1
     assert "known classes" not in capsys.readouterr().err
+
+
+def test_one_label_and_a_class_edit_name_the_first_few_classes_too(project, capsys):
+    """`label PATH LABEL` and `classes --rename` with an unknown class listed every class:
+    a line of a thousand names on an ImageNet-sized project."""
+    project.add_classes([f"class{i:02d}" for i in range(40)])
+    project.close()
+    assert main(["label", str(project.path), "_unlabeled/u0.png", "fox"]) == 1
+    err = capsys.readouterr().err
+    assert "'class17'" in err and "'class18'" not in err and "… and 22 more" in err
+    assert main(["classes", str(project.path), "--rename", "fox", "wolf"]) == 1
+    err = capsys.readouterr().err
+    assert "no class 'fox'" in err and "'class18'" not in err and "… and 22 more" in err
