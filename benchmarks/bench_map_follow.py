@@ -341,12 +341,13 @@ def switches(project_path: Path, args: argparse.Namespace) -> None:
     stack of pages, and the CPU that takes is printed (each show read the whole map
     again before the map read only what changed)."""
     from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QWidget
+    from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget
 
     from labeldesk.core.project import open_project
     from labeldesk.gui import map_view
     from labeldesk.gui.pages import ProjectPages
     from labeldesk.gui.session import ProjectSession
+    from labeldesk.gui.shell import StackedPages
 
     settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
@@ -359,23 +360,12 @@ def switches(project_path: Path, args: argparse.Namespace) -> None:
     meter = Meter()
     meter.wrap(map_view, "map_points", "read")
 
-    class Shell:
+    class Shell(StackedPages):
         """The part of the window the pages use: a stack with a browser stand-in."""
 
         def __init__(self) -> None:
             self.stack, self.browser, self.view = QStackedWidget(), QLabel("browser"), None
             self.stack.addWidget(self.browser)
-
-        def show_page(self, page: QWidget) -> None:
-            if self.stack.indexOf(page) < 0:
-                self.stack.addWidget(page)
-            self.stack.setCurrentWidget(page)
-
-        def drop_page(self, page: QWidget) -> None:
-            self.stack.removeWidget(page)
-
-        def is_showing(self, page: QWidget) -> bool:
-            return self.stack.currentWidget() is page
 
         def show_browser(self) -> None:
             self.stack.setCurrentWidget(self.browser)

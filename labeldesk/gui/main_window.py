@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QStackedWidget,
-    QWidget,
 )
 
 from labeldesk.core.create import create_empty
@@ -37,6 +36,7 @@ from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.review_mode import ReviewMode
 from labeldesk.gui.session import ProjectSession
+from labeldesk.gui.shell import StackedPages
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.status_bar import ElidingStatusBar
 from labeldesk.gui.theme import apply_theme
@@ -65,7 +65,7 @@ STATE_KEY = "window/state"
 MESSAGE_MS = 6000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StackedPages, QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("LabelDesk")
@@ -331,18 +331,6 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         show_about(self)
-
-    # -- the shell (see labeldesk.gui.shell) ----------------------------------------
-    def show_page(self, page: QWidget) -> None:
-        if self.stack.indexOf(page) < 0:
-            self.stack.addWidget(page)
-        self.stack.setCurrentWidget(page)
-
-    def drop_page(self, page: QWidget) -> None:
-        self.stack.removeWidget(page)
-
-    def is_showing(self, page: QWidget) -> bool:
-        return self.stack.currentWidget() is page
 
     # -- feedback ------------------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QStackedWidget, QWidget
 
     from labeldesk.gui.project_view import ProjectView
 
@@ -60,3 +60,21 @@ class Shell(Protocol):
     def update_actions(self) -> None:
         """Enable or disable the commands for the current state."""
         ...
+
+
+class StackedPages:
+    """The page part of :class:`Shell` for a window whose project area is a
+    ``QStackedWidget`` in ``self.stack`` (the main window; a stand-in in benchmarks)."""
+
+    stack: QStackedWidget
+
+    def show_page(self, page: QWidget) -> None:
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+
+    def drop_page(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
+
+    def is_showing(self, page: QWidget) -> bool:
+        return self.stack.currentWidget() is page
