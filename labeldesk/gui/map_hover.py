@@ -20,16 +20,26 @@ HOVER_RADIUS_PX = 8
 
 
 def nearest_row(
-    viewbox: pg.ViewBox, tree: cKDTree, xy: np.ndarray, scene_pos: QPointF
+    viewbox: pg.ViewBox,
+    tree: cKDTree,
+    xy: np.ndarray,
+    scene_pos: QPointF,
+    rank: np.ndarray | None = None,
+    dot_px: float = 0.0,
 ) -> int | None:
-    """Row of the point drawn within a few pixels of ``scene_pos``, nearest first."""
+    """Row of the point drawn within a few pixels of ``scene_pos``, nearest first; but
+    where dots (of radius ``dot_px``) cover it, the one drawn on top (the highest
+    ``rank``, each row's place in the drawing order): the one whose colour shows."""
     pos = viewbox.mapSceneToView(scene_pos)
     px, py = (abs(v) or 1e-9 for v in viewbox.viewPixelSize())
     radius = HOVER_RADIUS_PX * max(px, py)
-    rows = tree.query_ball_point([pos.x(), pos.y()], radius)
-    if not rows:
+    rows = np.asarray(tree.query_ball_point([pos.x(), pos.y()], radius), dtype=np.int64)
+    if not len(rows):
         return None
     d = (((xy[rows] - (pos.x(), pos.y())) / (px, py)) ** 2).sum(axis=1)
+    covering = rows[d <= dot_px**2]
+    if rank is not None and len(covering):
+        return int(covering[np.argmax(rank[covering])])
     best = int(np.argmin(d))
     return int(rows[best]) if d[best] <= HOVER_RADIUS_PX**2 else None
 

@@ -554,10 +554,14 @@ class MapView(QWidget):
         self.selectionChanged.emit(self.selected)
 
     def point_at(self, scene_pos: QPointF) -> int | None:
-        """Row of the point drawn within a few pixels of ``scene_pos``, nearest first."""
+        """Row of the point drawn within a few pixels of ``scene_pos``, nearest first (of
+        dots over it: the one drawn on top, whose colour shows)."""
         if self._tree is None or self.data is None:
             return None
-        return nearest_row(self.viewbox, self._tree, self.data.xy, scene_pos)
+        order = self.raster.order
+        rank = order.rank if order is not None and order.holds(self.data.ids) else None
+        xy, dot = self.data.xy, POINT_SIZE / 2
+        return nearest_row(self.viewbox, self._tree, xy, scene_pos, rank, dot)
 
     def _hover(self, scene_pos: QPointF) -> None:
         """Show the thumbnail, path and label of the point under the mouse."""

@@ -332,3 +332,30 @@ def test_a_restyle_recolours_the_point_whatever_its_place_in_the_order(stacked_m
     assert now[2:] == tops[2:]
     widget.select_rect(QRectF(0.9, -0.1, 0.2, 0.2))  # place 1: its three images, by row
     assert sorted(widget.selected) == sorted(widget.data.paths[r] for r in (1, 41, 81))
+
+
+@pytest.mark.parametrize("threshold", [3, 10**6], ids=["raster", "scatter"])
+def test_hovering_names_the_point_drawn_on_top(qtbot, empty_project, monkeypatch, threshold):
+    """Two images at one place (rows 0 and 24, of other colours): the card names the
+    one whose colour shows, not the one beneath it (it named either by chance)."""
+    monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", threshold)
+    widget = MapView(empty_project)
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget._set_points(grid_points(), keep_view=False)
+    widget.recolor()
+    qtbot.wait(100)
+    try:
+        rank = widget.raster.order.rank
+        top = 0 if rank[0] > rank[24] else 24
+        assert on_screen(widget, [(0.0, 0.0)]) == [expected(widget, top)]
+        for dx in (0.0, 0.01):  # on it, and a pixel or so beside it
+            widget.hovered = None
+            widget._hover(widget.viewbox.mapViewToScene(QPointF(dx, 0.0)))
+            assert widget.hovered == f"p{top}.png"
+        widget._hover(widget.viewbox.mapViewToScene(QPointF(0.3, 0.0)))  # off the dots
+        assert widget.hovered is None
+    finally:
+        widget.shutdown()
