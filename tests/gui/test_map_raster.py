@@ -359,3 +359,23 @@ def test_hovering_names_the_point_drawn_on_top(qtbot, empty_project, monkeypatch
         assert widget.hovered is None
     finally:
         widget.shutdown()
+
+
+def test_zoomed_far_in_the_dot_is_where_the_point_is(grid_map, qtbot):
+    """The view's corner rounded to float32 (the points' type) moved every dot by
+    pixels zoomed far in (here 20, in a view 0.00004 wide at ~19; ~1 at 0.001):
+    off the place hover and selection go by."""
+    widget = grid_map
+    xy = widget.data.xy.copy()
+    xy += np.float32(16.3)  # (not a round number in float32)
+    widget.data = dataclasses.replace(widget.data, xy=xy)
+    widget.recolor()
+    made = widget.raster.images_made
+    x, y = (float(v) for v in xy[9])
+    widget.viewbox.setRange(
+        xRange=(x - 1.234567e-5, x + 2.765433e-5), yRange=(y - 2e-5, y + 2e-5), padding=0
+    )
+    qtbot.waitUntil(lambda: widget.raster.images_made > made, timeout=2000)
+    drawn = np.argwhere(widget.raster.image != 0)  # the one dot in view
+    assert 0 < len(drawn) < 100
+    assert np.abs(drawn.mean(axis=0) - widget.raster.pixel(x, y)).max() <= 1.0
