@@ -45,16 +45,22 @@ def grid_points() -> MapPoints:
     return MapPoints(paths, xy, labels, CLASSES, np.arange(len(xy), dtype=np.int64))
 
 
-@pytest.fixture
-def grid_map(qtbot, empty_project, raster_from_3):
-    widget = MapView(empty_project)
+def map_showing(qtbot, project, points: MapPoints) -> MapView:
+    """A map page on screen holding ``points``, drawn (shut it down after)."""
+    widget = MapView(project)
     qtbot.addWidget(widget)
     widget.resize(900, 700)
     widget.show()
     qtbot.waitExposed(widget)
-    widget._set_points(grid_points(), keep_view=False)  # as a read of the map does
+    widget._set_points(points, keep_view=False)  # as a read of the map does
     widget.recolor()
     qtbot.wait(100)  # (the view's first range changes: made again, throttled)
+    return widget
+
+
+@pytest.fixture
+def grid_map(qtbot, empty_project, raster_from_3):
+    widget = map_showing(qtbot, empty_project, grid_points())
     yield widget
     widget.shutdown()
 
@@ -271,14 +277,7 @@ def on_screen(widget: MapView, xy: np.ndarray) -> list[str]:
 def stacked_map(request, qtbot, empty_project, monkeypatch):
     if request.param == "raster":
         monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", 3)
-    widget = MapView(empty_project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget._set_points(stacked_points(), keep_view=False)
-    widget.recolor()
-    qtbot.wait(100)
+    widget = map_showing(qtbot, empty_project, stacked_points())
     yield widget
     widget.shutdown()
 
@@ -298,14 +297,7 @@ def test_no_class_covers_the_others_where_they_overlap(stacked_map):
 def test_the_same_order_on_both_paths(qtbot, empty_project, monkeypatch):
     def tops(threshold: int) -> list[str]:
         monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", threshold)
-        widget = MapView(empty_project)
-        qtbot.addWidget(widget)
-        widget.resize(900, 700)
-        widget.show()
-        qtbot.waitExposed(widget)
-        widget._set_points(stacked_points(), keep_view=False)
-        widget.recolor()
-        qtbot.wait(100)
+        widget = map_showing(qtbot, empty_project, stacked_points())
         shown = on_screen(widget, widget.data.xy[:40])
         widget.shutdown()
         return shown
@@ -339,14 +331,7 @@ def test_hovering_names_the_point_drawn_on_top(qtbot, empty_project, monkeypatch
     """Two images at one place (rows 0 and 24, of other colours): the card names the
     one whose colour shows, not the one beneath it (it named either by chance)."""
     monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", threshold)
-    widget = MapView(empty_project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget._set_points(grid_points(), keep_view=False)
-    widget.recolor()
-    qtbot.wait(100)
+    widget = map_showing(qtbot, empty_project, grid_points())
     try:
         rank = widget.raster.order.rank
         top = 0 if rank[0] > rank[24] else 24
