@@ -247,11 +247,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.driver:
         from gui_driver import AppUnderTest  # the app's imports only in the app process
+        from gui_probes import quit_now
 
         figures = AppUnderTest(args.driver, args).run(args.t0 or time.time())
         print(json.dumps(figures))
-        sys.stdout.flush()
-        os._exit(0)  # the figures are out; skip interpreter teardown
+        quit_now()  # the figures are out; skip interpreter teardown
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(

@@ -36,7 +36,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,15 +87,13 @@ class StallSampler:
 
 class Bench:
     def __init__(self, project: Path, args: argparse.Namespace):
-        from gui_probes import Heartbeat
-        from PySide6.QtCore import QSettings
+        from gui_probes import Heartbeat, private_settings
 
         from labeldesk.gui.app import create_application
         from labeldesk.gui.main_window import MainWindow
 
         self.args, self.path = args, project
-        settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
+        private_settings()  # not the user\'s; removed at exit
         self.app = create_application([sys.argv[0]])
         self.window = MainWindow()
         self.window.resize(1400, 900)
@@ -325,8 +322,9 @@ def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(Path(__file__).parent))
     Bench(args.project, args).run()
-    sys.stdout.flush()
-    os._exit(0)
+    from gui_probes import quit_now
+
+    quit_now()
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -167,16 +166,15 @@ class Meter:
 
 
 def run(project_path: Path, args: argparse.Namespace) -> None:
-    from gui_probes import Heartbeat
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler
+    from gui_probes import Heartbeat, private_settings
+    from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from labeldesk.core.project import open_project
     from labeldesk.gui import map_view
     from labeldesk.gui.session import ProjectSession
 
-    settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
+    private_settings()  # not the user\'s; removed at exit
     qInstallMessageHandler(  # the offscreen platform says this at each show
         lambda kind, context, text: (
             None if "propagateSizeHints" in text else print(text, file=sys.stderr)
@@ -340,7 +338,8 @@ def switches(project_path: Path, args: argparse.Namespace) -> None:
     again N times, through the app's own pages (``ProjectPages.show_map``) on a plain
     stack of pages, and the CPU that takes is printed (each show read the whole map
     again before the map read only what changed)."""
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler
+    from gui_probes import private_settings
+    from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget
 
     from labeldesk.core.project import open_project
@@ -349,8 +348,7 @@ def switches(project_path: Path, args: argparse.Namespace) -> None:
     from labeldesk.gui.session import ProjectSession
     from labeldesk.gui.shell import StackedPages
 
-    settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
+    private_settings()  # not the user\'s; removed at exit
     qInstallMessageHandler(
         lambda kind, context, text: (
             None if "propagateSizeHints" in text else print(text, file=sys.stderr)
@@ -440,8 +438,9 @@ def main() -> None:
         switches(project, args)
     elif not args.build_only:
         run(project, args)
-    sys.stdout.flush()
-    os._exit(0)  # (the session's threads need not be waited for)
+    from gui_probes import quit_now
+
+    quit_now()
 
 
 if __name__ == "__main__":

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gui_probes import HEARTBEAT_MS, Heartbeat, PaintProbe, percentiles, watch_gc
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from gui_probes import (
+    HEARTBEAT_MS,
+    Heartbeat,
+    PaintProbe,
+    percentiles,
+    private_settings,
+    watch_gc,
+)
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 
 
@@ -32,8 +38,7 @@ class AppUnderTest:
         self.args = args
         self.gc_pauses = watch_gc()
         self.t_gc = time.perf_counter()
-        settings = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")  # not the user's
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
+        private_settings()  # not the user\'s; removed at exit
         self.app = create_application([sys.argv[0]])
         self.window = MainWindow()
         width, height = (int(v) for v in args.window.lower().split("x"))

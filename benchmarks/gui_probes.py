@@ -3,17 +3,45 @@ garbage-collection pauses (see bench_gui.py)."""
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import shutil
 import statistics
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 HEARTBEAT_MS = 16
 STALL_P99_TARGET_MS = 50.0  # a heartbeat gap longer than this counts as a stall
+
+
+_SETTINGS_FOLDERS: list[str] = []
+
+
+def private_settings() -> str:
+    """Point Qt's settings at a fresh temporary folder (not the user's), removed at exit
+    (normal exit, or :func:`quit_now`)."""
+    folder = tempfile.mkdtemp(prefix="labeldesk-bench-settings-")
+    _SETTINGS_FOLDERS.append(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
+    return folder
+
+
+def quit_now(code: int = 0) -> None:
+    """Leave at once, skipping interpreter teardown (the app's threads need not be
+    waited for), after flushing the figures and removing the settings folders made here."""
+    for folder in _SETTINGS_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def percentiles(values_ms: list[float]) -> dict[str, float]:
