@@ -112,6 +112,9 @@ def _warn_missing(project: Project) -> None:
         )
 
 
+_TWO_CLASSES = "until images of at least two classes are labeled (train split)"
+
+
 def cmd_predict(args: argparse.Namespace) -> Output:
     from labeldesk import api
 
@@ -119,10 +122,7 @@ def cmd_predict(args: argparse.Namespace) -> Output:
         _warn_missing(project)
         rows = api.records(api.predictions(project, label=args.label, predicted=args.predicted))
     if rows and all(r["predicted"] is None for r in rows):
-        print(
-            "note: no predictions until images of at least two classes are labeled (train split)",
-            file=sys.stderr,
-        )
+        print(f"note: no predictions {_TWO_CLASSES}", file=sys.stderr)
     text = "\n".join(
         f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} "
         f"{shown_path(r['path'])}"
@@ -147,6 +147,8 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         rows = api.records(api.issues(project, include_all=args.all, predictions=preds))
         expected = api.expected_errors(project, predictions=preds)
     flagged = sum(r["flagged"] for r in rows)
+    if not preds.meaningful and len(preds.paths):
+        print(f"note: no label is judged {_TWO_CLASSES}", file=sys.stderr)
     lines = [fitted] if fitted else []
     lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
     if preds.pixel_share > 0:
