@@ -200,15 +200,29 @@ def cmd_queue(args: argparse.Namespace) -> Output:
         rows = api.records(api.queue(project, args.n, strategy=args.strategy, seed=args.seed))
     if not rows:
         return Output(rows, "nothing left to label")
+    measure = _queue_measure(args.strategy, cold=all(r["predicted"] is None for r in rows))
     head = (
-        f"{counted(len(rows), 'unlabeled image')} to label next, most useful first "
-        f"(strategy {args.strategy}): usefulness, path, [the model's guess]"
+        f"{counted(len(rows), 'unlabeled image')} to label next, in the order to label them "
+        f"(strategy {args.strategy}): {measure + ', ' if measure else ''}path, "
+        "[the model's guess]"
     )
     lines = (
-        f"{format_percent(r['score']):>5}  {shown_path(r['path'])}  [{r['predicted'] or '?'}]"
+        (f"{format_percent(r['score']):>5}  " if measure else "")
+        + f"{shown_path(r['path'])}  [{r['predicted'] or '?'}]"
         for r in rows
     )
     return Output(rows, "\n".join([head, *lines]))
+
+
+def _queue_measure(strategy: str, *, cold: bool) -> str:
+    """What a queue row's percentage measures: each pick's typicality (against the batch's
+    most typical) while nothing predicts, the model's uncertainty after; ``random`` has
+    none. The order is the picking order, so the percentages need not fall down the list."""
+    if strategy == "random":
+        return ""
+    if strategy == "typiclust" or (strategy == "auto" and cold):
+        return "how typical"
+    return "how unsure the model is"
 
 
 def cmd_review(args: argparse.Namespace) -> Output:
