@@ -45,6 +45,8 @@ class ReviewMode(QObject):
             view.error.connect(shell.notify_error)
             session.changed.connect(view.follow_outside)  # other processes' writes
             view.classKeyUsed.connect(self._class_key_used)
+            # Ctrl+K adds a class here too (a new user's first queue has none yet).
+            view.addAction(shell.view.labeling.add_class_action)
             self.view = view
         self.view.setEnabled(True)
         self.view.load(source, crossfit)

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 
 PREFETCH = 2  # images decoded ahead of the one on screen
+CLASSES_MENU_ADD = "Classes ▸ Add class…"
+NO_CLASSES_HINT = f"1–9 label (add classes: {CLASSES_MENU_ADD})"  # the hint with no class yet
 NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
 
 
@@ -136,6 +138,7 @@ class ReviewView(QWidget):
         # The search reads the whole project (~0.2 s at 100k, holding the GIL), so it
         # waits until the person pauses: quick key presses never compete with it.
         self._neighbours_for = ""
+        self._hint_classes: list[str] = []  # the classes the key hint lists
         self._neighbour_timer = QTimer(self, singleShot=True, interval=NEIGHBOUR_DELAY_MS)
         self._neighbour_timer.timeout.connect(
             lambda: self.jobs.find_neighbours(self._neighbours_for)
@@ -268,7 +271,8 @@ class ReviewView(QWidget):
             return
         shown = session.current  # any write (the browser's too) may change a label shown
         session.follow_scan()
-        if session.current is not shown:
+        # A class added, renamed or removed (or such a change undone) changes the key hint.
+        if session.current is not shown or self._hint_classes != self.project.classes():
             self._show_current()
         else:
             self._update_counter()
@@ -305,7 +309,9 @@ class ReviewView(QWidget):
         self.classKeyUsed.emit()
         classes = self.project.classes()
         if n >= len(classes):
-            self.message.emit(f"No class for key {shortcuts.class_key(n)}")
+            self.message.emit(
+                f"No class for key {shortcuts.class_key(n)}; add one with {CLASSES_MENU_ADD}"
+            )
             return
         self._act(lambda s: s.assign(classes[n]))
 
@@ -382,10 +388,14 @@ class ReviewView(QWidget):
             self.info.clear()
             return
         decided = session.decided(item) if session else None
-        classes = ", ".join(
-            unbroken(f"{shortcuts.class_key(n)} {c}")
-            for n, c in enumerate(self.project.classes())
-            if shortcuts.class_key(n)
+        self._hint_classes = self.project.classes()
+        classes = (
+            ", ".join(
+                unbroken(f"{shortcuts.class_key(n)} {c}")
+                for n, c in enumerate(self._hint_classes)
+                if shortcuts.class_key(n)
+            )
+            or NO_CLASSES_HINT
         )
         keep = "Space keep" if self.source == "issues" else "Space skip"
         hint = (f"Decided: {decided}. " if decided else "") + (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
+from ml.fake_embeddings import CLASSES, make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -494,3 +494,22 @@ def test_a_label_changed_by_another_process_is_shown_and_not_verified_unseen(
     assert "bee" in issues_view.info.given_label.text()
     qtbot.keyClick(issues_view, Qt.Key.Key_Space)
     assert state(project, path) == ("bee", "verified")
+
+
+def test_no_class_yet_says_how_to_add_one(qtbot, clustered, runner):
+    """A new user's first queue, with no class yet: the key hint says how to add classes
+    (not "Enter accept ·  · Space skip"), and a number key says where they are added."""
+    project, _ = clustered
+    for name in CLASSES:
+        project.remove_class(name)
+    assert project.classes() == []
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        hint = view.info.hint.text()
+        assert "Classes ▸ Add class…" in hint and "·  ·" not in hint
+        with qtbot.waitSignal(view.message) as message:
+            qtbot.keyClick(view, Qt.Key.Key_1)
+        assert message.args[0] == "No class for key 1; add one with Classes ▸ Add class…"
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
