@@ -138,10 +138,18 @@ class SplitBarChart(pg.PlotWidget):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
-        self.legend.setLabelTextColor(text)
-        self.legend.setBrush(pg.mkBrush(palette.color(QPalette.ColorRole.Base)))
-        for _sample, label in self.legend.items:
-            label.setText(label.text, color=text)
+        style_legend(self.legend, palette)
+
+
+def style_legend(legend: pg.LegendItem, palette: QPalette) -> None:
+    """The legend's names in the theme's text colour on its base colour, those already
+    there too (``setLabelTextColor`` alone styles only names added later: pyqtgraph's
+    default grey stays, faint on a light theme)."""
+    text = palette.color(QPalette.ColorRole.WindowText)
+    legend.setLabelTextColor(text)
+    legend.setBrush(pg.mkBrush(palette.color(QPalette.ColorRole.Base)))
+    for _sample, label in legend.items:
+        label.setText(label.text, color=text)
 
 
 def contrasting_text(background: QColor) -> QColor:

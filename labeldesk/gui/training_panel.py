@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.display import capitalised
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
-from labeldesk.gui.charts import accuracy, percent
+from labeldesk.gui.charts import accuracy, percent, style_legend
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
@@ -78,7 +78,9 @@ class LossPlot(pg.PlotWidget):
         self.plot_item = self.getPlotItem()
         self.plot_item.setLabels(bottom="epoch", left="loss", right="val accuracy")
         self.plot_item.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = self.plot_item.addLegend(offset=(-10, 10))
+        self.legend = self.plot_item.addLegend()
+        # Right, half-way up: where a falling loss and a rising accuracy leave room.
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
         self.loss_curve = self.plot_item.plot(
             [], [], pen=pg.mkPen(LOSS_COLOUR, width=2), symbol="o", symbolSize=5,
             symbolBrush=LOSS_COLOUR, name="loss",
@@ -115,7 +117,7 @@ class LossPlot(pg.PlotWidget):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
-        self.legend.setLabelTextColor(text)
+        style_legend(self.legend, palette)
 
     def add_loss(self, epoch: int, loss: float) -> None:
         """Record (or, within an epoch, update) the loss of ``epoch``."""

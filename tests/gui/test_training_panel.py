@@ -172,6 +172,21 @@ def test_the_plot_follows_a_theme_switch(qapp, qtbot, light_theme):
     assert dark != light
 
 
+def test_the_legend_names_are_in_the_theme_text_colour(qapp, qtbot, light_theme):
+    """Both names as drawn, the loss's too: they kept pyqtgraph's faint grey (#969696),
+    hard to read on a light theme."""
+    from PySide6.QtGui import QPalette
+
+    from labeldesk.gui.training_panel import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    text = plot.palette().color(QPalette.ColorRole.WindowText).name()
+    drawn = {label.text: label.item.toHtml() for _sample, label in plot.legend.items}
+    assert set(drawn) == {"loss", "val accuracy"}
+    assert all(f"color:{text};" in html for html in drawn.values())
+
+
 def test_a_head_cannot_start_before_embeddings_exist_but_fine_tuning_can(qtbot, tmp_path):
     """Start is disabled for a head until embeddings exist (it says how to make them);
     fine-tuning needs none; the panel re-checks when a job ends."""
