@@ -34,15 +34,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
@@ -50,6 +42,7 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
+from labeldesk.gui.map_bar import COLOR_BY, MapBar
 from labeldesk.gui.map_colors import carried, legend, point_codes
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_raster import DrawOrder, MapRaster
@@ -62,12 +55,6 @@ from labeldesk.ml.store import embeddings_signature
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"
-COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
-SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
-SELECT_TIPS = {
-    "box": "Drag a box to select images (otherwise drag pans)",
-    "lasso": "Draw around images to select them (otherwise drag pans)",
-}
 POINT_SIZE = 5
 OWN_LABELS_MAX = 5_000  # labels written here read back on the GUI thread (~50 ms); more: read
 WAIT_SHOWN_S = 2.0  # a read waiting this long for its turn says so on the status line
@@ -120,33 +107,14 @@ class MapView(QWidget):
         self.viewbox.boxSelected.connect(self.select_rect)
         self.viewbox.lassoSelected.connect(self.select_polygon)
 
-        self.color_by = QComboBox()
-        for key, text in COLOR_BY.items():
-            self.color_by.addItem(text, key)
+        self.bar = bar = MapBar(self.viewbox)  # the colouring, Select, the status line
+        self.color_by, self.select_tool = bar.color_by, bar.select_tool
+        self.select_button, self.status = bar.select_button, bar.status
+        self.progress, self.cancel_button = bar.progress, bar.cancel_button
         self.color_by.currentIndexChanged.connect(lambda _: self.recolor())
-        self.select_button = QPushButton("Select")
-        self.select_button.setCheckable(True)
-        self.select_button.setToolTip(SELECT_TIPS["box"])
-        self.select_button.toggled.connect(lambda on: setattr(self.viewbox, "selecting", on))
-        self.select_tool = QComboBox()
-        for key, text in SELECT_TOOLS.items():
-            self.select_tool.addItem(text, key)
-        self.select_tool.setToolTip("Select with a box or with a free-form lasso")
-        self.select_tool.currentIndexChanged.connect(lambda _: self._tool_chosen())
-        self.status = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: the projection reports no steps
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
-        bar = QHBoxLayout()
-        widgets = (QLabel("Colour by"), self.color_by, self.select_button, self.select_tool)
-        for widget in (*widgets, self.status):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
 
         self.plot = pg.GraphicsView()  # a bare view box: no axes, no context menu
         self.plot.setCentralItem(self.viewbox)
@@ -523,13 +491,6 @@ class MapView(QWidget):
         return self._order
 
     # -- selection and hover ---------------------------------------------------------
-    def _tool_chosen(self) -> None:
-        """Picking a tool means selecting with it: switch Select on."""
-        tool = self.select_tool.currentData()
-        self.viewbox.tool = tool
-        self.select_button.setToolTip(SELECT_TIPS[tool])
-        self.select_button.setChecked(True)
-
     @Slot(QRectF)
     def select_rect(self, rect: QRectF) -> None:
         """Select the points inside ``rect`` (data coordinates) and emit their paths."""

@@ -1,0 +1,54 @@
+"""The bar above the embedding map: the colouring chosen, the selection tool (Select, and
+Box or Lasso), the status line, and the busy bar with Cancel while a job runs. Split from
+:mod:`labeldesk.gui.map_view`, which connects the colouring and Cancel and writes the
+status line."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
+
+from labeldesk.gui.map_selection import MapViewBox
+
+COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
+SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
+SELECT_TIPS = {
+    "box": "Drag a box to select images (otherwise drag pans)",
+    "lasso": "Draw around images to select them (otherwise drag pans)",
+}
+
+
+class MapBar(QHBoxLayout):
+    """The map's bar; Select (and the tool) switch ``viewbox``'s selecting on and off."""
+
+    def __init__(self, viewbox: MapViewBox):
+        super().__init__()
+        self._viewbox = viewbox
+        self.color_by = QComboBox()
+        for key, text in COLOR_BY.items():
+            self.color_by.addItem(text, key)
+        self.select_button = QPushButton("Select")
+        self.select_button.setCheckable(True)
+        self.select_button.setToolTip(SELECT_TIPS["box"])
+        self.select_button.toggled.connect(lambda on: setattr(viewbox, "selecting", on))
+        self.select_tool = QComboBox()
+        for key, text in SELECT_TOOLS.items():
+            self.select_tool.addItem(text, key)
+        self.select_tool.setToolTip("Select with a box or with a free-form lasso")
+        self.select_tool.currentIndexChanged.connect(lambda _: self._tool_chosen())
+        self.status = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the projection reports no steps
+        self.cancel_button = QPushButton("Cancel")
+        widgets = (QLabel("Colour by"), self.color_by, self.select_button, self.select_tool)
+        for widget in (*widgets, self.status):
+            self.addWidget(widget)
+        self.addStretch(1)
+        self.addWidget(self.progress)
+        self.addWidget(self.cancel_button)
+
+    def _tool_chosen(self) -> None:
+        """Picking a tool means selecting with it: switch Select on."""
+        tool = self.select_tool.currentData()
+        self._viewbox.tool = tool
+        self.select_button.setToolTip(SELECT_TIPS[tool])
+        self.select_button.setChecked(True)
