@@ -62,11 +62,13 @@ class ReadPacer(QObject):
 
     def idle(self) -> None:
         """The page's jobs ended: the next read waits GAP_FACTOR times as long as they
-        took, from now."""
+        took, from now, or longer where the pause after an earlier spell ends later (a
+        quick colouring chosen during the pause after a long read: it shortened it)."""
         if self._busy_since is not None:
             now = self.clock()
             if self._timed:
-                self._not_before = now + min(MAX_GAP_S, GAP_FACTOR * (now - self._busy_since))
+                gap = min(MAX_GAP_S, GAP_FACTOR * (now - self._busy_since))
+                self._not_before = max(self._not_before, now + gap)
             self._busy_since = None
 
     def drop(self) -> None:

@@ -56,6 +56,27 @@ def project(tmp_path):
     project.close()
 
 
+def test_a_quick_colouring_in_the_pause_after_a_long_read_keeps_that_pause(qapp):
+    """Label fit chosen during the 30 s pause after a 10 s read takes a fraction of a
+    second: its own short pause replaced the read's, and a change was read at once."""
+    owner, clock = QObject(), Clock()
+    pacer = ReadPacer(owner, clock)
+    pacer.read_started()
+    clock.now += 10
+    pacer.idle()
+    assert pacer.wait_s() == 30
+    clock.now += 1
+    pacer.busy()  # the colouring
+    clock.now += 0.1
+    pacer.idle()
+    assert pacer.wait_s() == pytest.approx(28.9)  # the read's pause, not 0.3 s
+    clock.now += 28.9
+    pacer.busy()  # a long one (a busy machine): the longer pause is its own
+    clock.now += 20
+    pacer.idle()
+    assert pacer.wait_s() == MAX_GAP_S
+
+
 def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
     qtbot, project, monkeypatch
 ):
