@@ -235,7 +235,7 @@ class MapView(QWidget):
             return
         pacer.wait(wait)
         if wait >= WAIT_SHOWN_S and self.data is not None:
-            self.status.setText(f"{self._count_text()} (updating again in {math.ceil(wait)} s)")
+            self._show_count()
 
     def _relabel(self, changes: Changes) -> bool:
         """Labels written in this window on a few images: their points are restyled now
@@ -271,6 +271,8 @@ class MapView(QWidget):
             self._carried, self._extra = {**self._carried, **self._extra}, {}  # as after a read
             self.hovered = None  # (the card names the new label at the next mouse move)
             self.recolor()
+        if self.job is None:
+            self._show_count()  # (a wait for a read said before is shorter by now)
         return True
 
     def _drop_values_job(self) -> None:
@@ -279,7 +281,8 @@ class MapView(QWidget):
         if self.job is not None and self._job_key is not None:
             self.job.cancel()
             self.job = None  # (its signals are an old job's now; its end still paces)
-            self._set_busy(False, self._count_text())
+            self._set_busy(False)
+            self._show_count()
 
     def _labels_now(self, data: MapPoints, image_ids: Sequence[int]) -> np.ndarray | None:
         """``data.labels`` with these images' labels read now (None: one the map lacks)."""
@@ -370,6 +373,14 @@ class MapView(QWidget):
         assert self.data is not None
         n = f"{len(self.data.paths):,}"
         return f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
+
+    def _show_count(self, text: str | None = None) -> None:
+        """The status line with no job: ``text`` (by default how many images, selected),
+        and how long until a read waiting for its pause (:meth:`_follow_up`) where that
+        is a while (said as the wait started, it went stale: a restyle, a selection)."""
+        wait = self._pacer.wait_s() if self._pacer.waiting and self._pacer.wanted else 0
+        note = f" (updating again in {math.ceil(wait)} s)" if wait >= WAIT_SHOWN_S else ""
+        self.status.setText((self._count_text() if text is None else text) + note)
 
     def _set_points(self, points: MapPoints, keep_view: bool) -> None:
         """Show ``points``. ``keep_view``: the images on both maps are where they were
@@ -511,7 +522,11 @@ class MapView(QWidget):
         self._selected_rows = np.asarray(inside, dtype=np.int64)
         self.selected = [self.data.paths[i] for i in inside]
         self.raster.highlight(self.data.xy, self._selected_rows)
-        self.status.setText(f"{len(self.selected):,} of {len(self.data.paths):,} images selected")
+        text = f"{len(self.selected):,} of {len(self.data.paths):,} images selected"
+        if self.job is None:
+            self._show_count(text)
+        else:  # (the job's line comes back when it ends)
+            self.status.setText(text)
         self.selectionChanged.emit(self.selected)
 
     def point_at(self, scene_pos: QPointF) -> int | None:

@@ -76,6 +76,11 @@ class ReadPacer(QObject):
         self.wanted = False
         self._timer.stop()
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a wait asked for (:meth:`wait`) is under way."""
+        return self._timer.isActive()
+
     def wait_s(self) -> float:
         """Seconds until a read for a change may start (0: now)."""
         return max(0.0, self._not_before - self.clock())

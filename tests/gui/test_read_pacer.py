@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from ml.fake_embeddings import make_clustered_project
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRectF
 from PySide6.QtGui import QBrush
 
 from labeldesk.gui import map_view
@@ -77,9 +77,9 @@ def test_a_quick_colouring_in_the_pause_after_a_long_read_keeps_that_pause(qapp)
     assert pacer.wait_s() == MAX_GAP_S
 
 
-def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
-    qtbot, project, monkeypatch
-):
+def map_paused_after_a_long_read(qtbot, project, monkeypatch) -> tuple[MapView, Clock, list[int]]:
+    """A map on screen whose reads take 10 s (of a clock the test moves), read again
+    for a colleague's label: the next read waits 30 s. Also the reads made."""
     clock, reads = Clock(), []
     real = map_view.map_points
 
@@ -98,12 +98,19 @@ def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
     qtbot.waitExposed(widget)
     with qtbot.waitSignal(widget.mapReady, timeout=15000):
         widget.refresh()  # the first read (it may fit the map) sets no pause:
-    n = len(widget.data.paths)
     project.set_label("train/bee/bee1.png", "cow")  # as a colleague, seen by the poll
     with qtbot.waitSignal(widget.mapReady, timeout=15000):
         widget.project_changed(OUTSIDE_CHANGES)  # read at once
     qtbot.waitUntil(lambda: not widget._pacer.running, timeout=15000)
     assert len(reads) == 2
+    return widget, clock, reads
+
+
+def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
+    qtbot, project, monkeypatch
+):
+    widget, clock, reads = map_paused_after_a_long_read(qtbot, project, monkeypatch)
+    n = len(widget.data.paths)
     project.set_label("train/ant/ant3.png", "cow")
     widget.project_changed(OUTSIDE_CHANGES)
     assert len(reads) == 2 and widget.job is None  # not read at once: after the pause
@@ -118,6 +125,29 @@ def test_a_change_soon_after_a_long_read_is_read_when_the_pause_is_over(
     assert (
         QBrush(widget.raster.in_row_order(widget.scatter.data["brush"])[row]).color().name() == cow
     )
+    widget.shutdown()
+
+
+def test_the_wait_shown_is_brought_up_to_date_by_a_label_written_here(qtbot, project, monkeypatch):
+    """A label written in this window restyles its point at once, with no read: the
+    status line went on saying how long the wait was before it."""
+    widget, clock, reads = map_paused_after_a_long_read(qtbot, project, monkeypatch)
+    n = len(widget.data.paths)
+    project.set_label("train/ant/ant3.png", "cow")  # a colleague's
+    widget.project_changed(OUTSIDE_CHANGES)
+    assert widget.status.text() == f"{n} images (updating again in 30 s)"
+    clock.now += 12
+    widget.project_changed(project.set_label("train/cow/cow1.png", "ant"))  # a key here
+    row = widget.data.paths.index("train/cow/cow1.png")
+    assert widget.data.labels[row] == widget.data.classes.index("ant")  # restyled, no read
+    assert widget.status.text() == f"{n} images (updating again in 18 s)"
+    clock.now += 8
+    widget.select_rect(QRectF(-1e9, -1e9, 2e9, 2e9))  # a selection says so, and the wait
+    assert widget.status.text() == f"{n} of {n} images selected (updating again in 10 s)"
+    clock.now += 9
+    widget.project_changed(project.set_label("train/cow/cow1.png", "bee"))
+    assert widget.status.text() == f"{n} of {n} images selected"  # 1 s: not said
+    assert len(reads) == 2
     widget.shutdown()
 
 
