@@ -5,7 +5,8 @@ Opens the map page offscreen (``MapView``, ``--size`` pixels) on synthetic point
 clustered classes, 5 % unlabeled, as ``bench_map_follow.py`` places them; no project
 read, no image), then times, on the GUI thread, each of:
 
-- set points: the points handed to the map (its hover tree built; not drawing);
+- set points: the points handed to the map (not drawing; its hover tree, built on the
+  GUI thread before, is built on a worker thread);
 - first draw: coloured by label and painted;
 - repaint: one more paint of the same view, nothing changed;
 - pan, zoom: the view moved by a tenth of its width, zoomed in 20 %;
@@ -21,7 +22,9 @@ deferred, a debounced redraw, runs then), measured as the GUI thread's CPU time
 (``time.thread_time``) over both, so an idle loop counts nothing. The map draws above
 ``map_raster.RASTER_MIN_POINTS`` points as an image; ``--path scatter`` raises that
 threshold so the same run measures the per-point scatter (the code before), and a
-checkout without ``map_raster`` (``PYTHONPATH`` at it) is measured as it is.
+checkout without ``map_raster`` (``PYTHONPATH`` at it) is measured as it is. The
+project it makes (in a ``labeldesk-bench-map-draw-*`` temporary folder) is removed at
+the end.
 
     python benchmarks/bench_map_draw.py                     # 1M, both paths, one process each
     python benchmarks/bench_map_draw.py --path raster --points 200000
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,93 +118,96 @@ def measure(args: argparse.Namespace) -> None:
     )
     app = QApplication.instance() or QApplication([sys.argv[0]])  # (kept while it runs)
     tmp = Path(tempfile.mkdtemp(prefix="labeldesk-bench-map-draw-"))
-    (tmp / "images").mkdir()
-    project = Project.create(tmp / "project", tmp / "images", classes=CLASSES)
-    widget = map_view.MapView(project)
-    width, height = (int(v) for v in args.size.split("x"))
-    widget.resize(width, height)
-    widget.show()
-    points = synthetic_points(args.points)
-    rows: list[tuple[str, float, float, str]] = []
-    raster = getattr(widget, "raster", None)
+    try:
+        (tmp / "images").mkdir()
+        project = Project.create(tmp / "project", tmp / "images", classes=CLASSES)
+        widget = map_view.MapView(project)
+        width, height = (int(v) for v in args.size.split("x"))
+        widget.resize(width, height)
+        widget.show()
+        points = synthetic_points(args.points)
+        rows: list[tuple[str, float, float, str]] = []
+        raster = getattr(widget, "raster", None)
 
-    def made() -> int:
-        return int(getattr(raster, "images_made", 0)) if map_raster is not None else 0
+        def made() -> int:
+            return int(getattr(raster, "images_made", 0)) if map_raster is not None else 0
 
-    def pump(seconds: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
+        def pump(seconds: float) -> None:
+            loop = QEventLoop()
+            QTimer.singleShot(int(seconds * 1000), loop.quit)
+            loop.exec()
 
-    def timed(name: str, action: Callable[[], object], settle: float = args.settle) -> None:
-        pump(0.2)  # whatever the last step left
-        images = made()
-        cpu, wall = time.thread_time(), time.perf_counter()
-        action()
-        widget.plot.viewport().repaint()  # the paint the action asked for, now
-        wall = time.perf_counter() - wall
-        pump(settle)
-        images = made() - images
-        rows.append(
-            (name, time.thread_time() - cpu, wall, f"{images:>6d}" if path == "raster" else "")
+        def timed(name: str, action: Callable[[], object], settle: float = args.settle) -> None:
+            pump(0.2)  # whatever the last step left
+            images = made()
+            cpu, wall = time.thread_time(), time.perf_counter()
+            action()
+            widget.plot.viewport().repaint()  # the paint the action asked for, now
+            wall = time.perf_counter() - wall
+            pump(settle)
+            images = made() - images
+            rows.append(
+                (name, time.thread_time() - cpu, wall, f"{images:>6d}" if path == "raster" else "")
+            )
+
+        pump(0.5)
+        timed("set points (hover tree)", lambda: widget._set_points(points, keep_view=False))
+        if hasattr(widget, "_draw_order"):  # in the app a read makes it, off the GUI thread
+            timed("drawing order (read's, worker)", widget._draw_order)
+        timed("first draw (by label)", widget.recolor)
+        timed("repaint, nothing changed", lambda: None)
+        vb = widget.viewbox
+        (x0, x1), _ = vb.viewRange()
+        timed("pan a tenth of the view", lambda: vb.translateBy(x=(x1 - x0) / 10))
+        timed("zoom in 20 %", lambda: vb.scaleBy((0.8, 0.8)))
+        xy = points.xy  # type: ignore[attr-defined]
+        (vx0, vx1), (vy0, vy1) = vb.viewRange()
+        inside = np.flatnonzero(
+            (xy[:, 0] > vx0) & (xy[:, 0] < vx1) & (xy[:, 1] > vy0) & (xy[:, 1] < vy1)
         )
+        for k, row in enumerate(inside[:2]):
+            scene = vb.mapViewToScene(QPointF(float(xy[row, 0]), float(xy[row, 1])))
+            timed(f"hover a point ({k + 1})", lambda scene=scene: widget._hover(scene))
+        widget.hover_card.hide()
 
-    pump(0.5)
-    timed("set points (hover tree)", lambda: widget._set_points(points, keep_view=False))
-    if hasattr(widget, "_draw_order"):  # in the app a read makes it, off the GUI thread
-        timed("drawing order (read's, worker)", widget._draw_order)
-    timed("first draw (by label)", widget.recolor)
-    timed("repaint, nothing changed", lambda: None)
-    vb = widget.viewbox
-    (x0, x1), _ = vb.viewRange()
-    timed("pan a tenth of the view", lambda: vb.translateBy(x=(x1 - x0) / 10))
-    timed("zoom in 20 %", lambda: vb.scaleBy((0.8, 0.8)))
-    xy = points.xy  # type: ignore[attr-defined]
-    (vx0, vx1), (vy0, vy1) = vb.viewRange()
-    inside = np.flatnonzero(
-        (xy[:, 0] > vx0) & (xy[:, 0] < vx1) & (xy[:, 1] > vy0) & (xy[:, 1] < vy1)
-    )
-    for k, row in enumerate(inside[:2]):
-        scene = vb.mapViewToScene(QPointF(float(xy[row, 0]), float(xy[row, 1])))
-        timed(f"hover a point ({k + 1})", lambda scene=scene: widget._hover(scene))
-    widget.hover_card.hide()
+        def restyle_one() -> None:
+            data = widget.data
+            labels = data.labels.copy()
+            labels[inside[0]] = (labels[inside[0]] + 1) % 10
+            widget.data = dataclasses.replace(data, labels=labels)
+            widget.recolor()
 
-    def restyle_one() -> None:
-        data = widget.data
-        labels = data.labels.copy()
-        labels[inside[0]] = (labels[inside[0]] + 1) % 10
-        widget.data = dataclasses.replace(data, labels=labels)
-        widget.recolor()
+        timed("restyle one label", restyle_one)
+        scores = np.random.default_rng(1).random(len(xy))
+        widget._extra["issue"] = scores
 
-    timed("restyle one label", restyle_one)
-    scores = np.random.default_rng(1).random(len(xy))
-    widget._extra["issue"] = scores
+        def by_fit() -> None:
+            widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))
 
-    def by_fit() -> None:
-        widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))
+        timed("full recolour (label fit)", by_fit)
+        (mx0, my0), (mx1, my1) = xy.min(axis=0), xy.max(axis=0)
+        box = QRectF(float(mx0), float(my0), float(mx1 - mx0) / 2, float(my1 - my0))
+        timed("box select half the map", lambda: widget.select_rect(box))
+        timed("repaint with the selection", lambda: None)
+        timed("pan with the selection", lambda: vb.translateBy(x=-(x1 - x0) / 10))
+        moves, paints = drag(widget, pump, (x1 - x0) / 200, args.drag)
+        dragged = f"{moves / args.drag:.0f} moves/s, {paints / args.drag:.0f} paints/s"
 
-    timed("full recolour (label fit)", by_fit)
-    (mx0, my0), (mx1, my1) = xy.min(axis=0), xy.max(axis=0)
-    box = QRectF(float(mx0), float(my0), float(mx1 - mx0) / 2, float(my1 - my0))
-    timed("box select half the map", lambda: widget.select_rect(box))
-    timed("repaint with the selection", lambda: None)
-    timed("pan with the selection", lambda: vb.translateBy(x=-(x1 - x0) / 10))
-    moves, paints = drag(widget, pump, (x1 - x0) / 200, args.drag)
-    dragged = f"{moves / args.drag:.0f} moves/s, {paints / args.drag:.0f} paints/s"
-
-    print(
-        f"{len(xy):,} points, {args.size} px, {path}; cpus {os.cpu_count()}, "
-        f"load {os.getloadavg()[0]:.1f}"
-    )
-    images = " images" if path == "raster" else ""
-    print(f"  {'':34s} {'GUI CPU s':>9s} {'wall s':>7s}{images}  (wall: action + its paint)")
-    for name, cpu, wall, count in rows:
-        print(f"  {name:34s} {cpu:9.3f} {wall:7.3f} {count}")
-    print(f"  dragged {args.drag:g} s (a move due every 16 ms): {dragged}")
-    sys.stdout.flush()
-    widget.shutdown()
-    project.close()
-    app.processEvents()
+        print(
+            f"{len(xy):,} points, {args.size} px, {path}; cpus {os.cpu_count()}, "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+        images = " images" if path == "raster" else ""
+        print(f"  {'':34s} {'GUI CPU s':>9s} {'wall s':>7s}{images}  (wall: action + its paint)")
+        for name, cpu, wall, count in rows:
+            print(f"  {name:34s} {cpu:9.3f} {wall:7.3f} {count}")
+        print(f"  dragged {args.drag:g} s (a move due every 16 ms): {dragged}")
+        sys.stdout.flush()
+        widget.shutdown()
+        project.close()
+        app.processEvents()
+    finally:  # (also when a step fails)
+        shutil.rmtree(tmp, ignore_errors=True)
     os._exit(0)
 
 

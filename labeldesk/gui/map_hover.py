@@ -8,12 +8,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QLabel
-from scipy.spatial import cKDTree
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup, hover_lines
 from labeldesk.core.display import format_score
 from labeldesk.core.project import Project
+from labeldesk.gui.map_tree import PointFinder
 from labeldesk.ml.projection import MapPoints
 
 HOVER_RADIUS_PX = 8
@@ -21,7 +21,7 @@ HOVER_RADIUS_PX = 8
 
 def nearest_row(
     viewbox: pg.ViewBox,
-    tree: cKDTree,
+    finder: PointFinder,
     xy: np.ndarray,
     scene_pos: QPointF,
     rank: np.ndarray | None = None,
@@ -33,7 +33,7 @@ def nearest_row(
     pos = viewbox.mapSceneToView(scene_pos)
     px, py = (abs(v) or 1e-9 for v in viewbox.viewPixelSize())
     radius = HOVER_RADIUS_PX * max(px, py)
-    rows = np.asarray(tree.query_ball_point([pos.x(), pos.y()], radius), dtype=np.int64)
+    rows = finder.within(pos.x(), pos.y(), radius)
     if not len(rows):
         return None
     d = (((xy[rows] - (pos.x(), pos.y())) / (px, py)) ** 2).sum(axis=1)
