@@ -136,9 +136,10 @@ class MapRaster(QGraphicsObject):
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._view_moved)
         self.images_made = 0  # (for tests: a restyle makes none, a zoom one)
+        self._stopped = False
         viewbox.addItem(self, ignoreBounds=True)
-        viewbox.sigRangeChanged.connect(self._schedule)
-        viewbox.sigResized.connect(self._schedule)
+        viewbox.sigRangeChanged.connect(self.schedule)
+        viewbox.sigResized.connect(self.schedule)
 
     # -- what map_view calls -----------------------------------------------------------
     def draw(
@@ -181,6 +182,18 @@ class MapRaster(QGraphicsObject):
             self._ring = self._rings()
             self._compose()
 
+    def schedule(self) -> None:
+        """The view moved, was resized or is on a screen of another pixel ratio: the
+        image is made again for it (throttled), where it differs."""
+        if self._xy is not None and not self._stopped and not self._timer.isActive():
+            self._timer.start()
+
+    def stop(self) -> None:
+        """The page is closed: no image is made again (a view change meanwhile made one
+        after the close)."""
+        self._stopped = True
+        self._timer.stop()
+
     def in_row_order(self, spots: np.ndarray) -> np.ndarray:
         """Values of the scatter's spots (drawn in :attr:`order`) by row of the map."""
         return spots if self.order is None else spots[self.order.rank]
@@ -213,10 +226,6 @@ class MapRaster(QGraphicsObject):
         width = max(1, round(size.width() * ratio))
         height = max(1, round(size.height() * ratio))
         return float(x0), float(x1), float(y1), float(y0), width, height, ratio
-
-    def _schedule(self) -> None:
-        if self._xy is not None and not self._timer.isActive():
-            self._timer.start()
 
     def _view_moved(self) -> None:
         if self._xy is not None and self._geometry != self._view_geometry():

@@ -566,10 +566,16 @@ class MapView(QWidget):
             self._apply_palette()  # the theme was switched
         super().changeEvent(event)
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange and hasattr(self, "raster"):
+            self.raster.schedule()  # another screen: the big map's picture made for it
+        return super().event(event)
+
     def shutdown(self) -> None:
         """Stop the background job and go inert; call before the project is closed."""
         if not self._closed:
             self._closed = True
+            self.raster.stop()  # (a view change from now on draws nothing)
             self.cancel()
             if self._owns_runner:
                 self.runner.shutdown()

@@ -10,8 +10,9 @@ import threading
 import numpy as np
 import pytest
 from ml.fake_embeddings import make_clustered_project
-from PySide6.QtCore import QPoint, QPointF, QRectF
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 
 from labeldesk.core.project import Project
 from labeldesk.gui import map_raster, map_tree
@@ -365,6 +366,31 @@ def test_zoomed_far_in_the_dot_is_where_the_point_is(grid_map, qtbot):
     drawn = np.argwhere(widget.raster.image != 0)  # the one dot in view
     assert 0 < len(drawn) < 100
     assert np.abs(drawn.mean(axis=0) - widget.raster.pixel(x, y)).max() <= 1.0
+
+
+def test_on_a_screen_of_another_pixel_ratio_the_picture_is_made_for_it(grid_map, qtbot):
+    """The window moved to a screen with twice the pixels: the picture was drawn scaled
+    up (blurred) until the next pan or zoom."""
+    widget = grid_map
+    height, width = widget.raster.image.shape
+    made = widget.raster.images_made
+    widget.plot.devicePixelRatioF = lambda: 2.0  # type: ignore[method-assign]  # the screen's
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.DevicePixelRatioChange))  # as Qt does
+    qtbot.waitUntil(lambda: widget.raster.images_made > made, timeout=2000)
+    assert widget.raster.image.shape == (2 * height, 2 * width)
+    for row in (8, 9, 14, 15):
+        assert pixel_color(widget, *widget.data.xy[row]) == expected(widget, row), row
+
+
+def test_a_closed_map_makes_no_picture_when_its_view_changes(grid_map, qtbot):
+    widget = grid_map
+    made = widget.raster.images_made
+    widget.viewbox.scaleBy((0.8, 0.8))  # a redraw due ...
+    widget.shutdown()  # ... when the page is closed (the project closed)
+    widget.viewbox.scaleBy((0.8, 0.8))
+    widget.resize(700, 500)
+    qtbot.wait(5 * map_raster.REDRAW_MS)
+    assert widget.raster.images_made == made
 
 
 @pytest.mark.parametrize("threshold", [3, 10**6], ids=["raster", "scatter"])
