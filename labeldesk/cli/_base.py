@@ -41,6 +41,7 @@ def open_existing(path: Path) -> Project:
 
 
 MAX_WHOLE = 2**63 - 1
+DEVICE_HELP = "where the model runs: auto (default) a GPU when there is one, else the CPU"
 
 
 def image_path(project: Project, text: str, *, current: bool = True) -> str:

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, TerminalProgress, non_negative_int, open_existing, path_arg
+from labeldesk.cli._base import (
+    DEVICE_HELP,
+    Output,
+    TerminalProgress,
+    non_negative_int,
+    open_existing,
+    path_arg,
+)
 from labeldesk.core.display import shown_path
 
 if TYPE_CHECKING:
@@ -45,7 +52,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         action="store_true",
         help="let --html replace an existing file that is not a drift report",
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument(
+        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
+    )
     p.add_argument(
         "--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"],
         help="engine that embeds the new images (as for embed)",

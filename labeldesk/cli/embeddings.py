@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
+    DEVICE_HELP,
     Output,
     TerminalProgress,
     image_path,
@@ -49,7 +50,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "it on your data first), or auto (default): the size of the project's embeddings "
         "of this model, else the model's own",
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument(
+        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
+    )
     p.add_argument(
         "--batch-size",
         type=positive_int,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
+    DEVICE_HELP,
     Output,
     image_path,
     non_negative_int,
@@ -78,12 +79,19 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="auto (default), random, least_confidence, margin, entropy, "
         "margin_clusters, uncertainty_herding, typiclust",
     )
-    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0,
+        help="seed of the strategy's random choices (default 0: the same list each time)",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_queue)
 
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
     p.add_argument("project", type=path_arg)
-    p.add_argument("--mode", choices=["head", "finetune"], default="head")
+    p.add_argument(
+        "--mode", choices=["head", "finetune"], default="head",
+        help="head (default): a classifier on the embeddings, seconds; finetune: the "
+        "backbone's last blocks too, then the project is embedded again with it",
+    )  # fmt: skip
     p.add_argument("--epochs", type=positive_int, help="default: 100 (head), 3 (finetune)")
     p.add_argument(
         "--train-blocks",
@@ -95,7 +103,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         action="store_true",
         help="finetune: do not re-embed the dataset with the fine-tuned backbone",
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument(
+        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
+    )
     p.set_defaults(handler=cmd_train)
 
 
