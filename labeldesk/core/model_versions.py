@@ -5,6 +5,11 @@ The queries live here, beside the schema, rather than in :mod:`labeldesk.ml.mode
 is one change in core. Parameters and metrics are stored as JSON text and come back as
 dicts. Recording a run also records the dataset version it trained on, in the same
 transaction (:func:`labeldesk.core.versions.version_for_model`).
+
+A fine-tune that re-embeds the project is recorded as *awaiting its embeddings* (the
+``meta`` row :data:`AWAITING_EMBEDDINGS`, written in the run's own transaction): until
+its store holds every image, the project keeps the embeddings it had
+(:func:`use_embeddings` clears the row when the project's embeddings change).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from typing import Any
 from .db import Database
 from .image_rows import Member
 from .versions import version_for_model
+
+EMBEDDING_KEY = "embedding_key"  # meta: the store the project's views read
+AWAITING_EMBEDDINGS = "awaiting_embeddings"  # meta: a fine-tune's id, until embedded
 
 
 @dataclass
@@ -65,11 +73,14 @@ def add_model_version(
     checkpoint: str | None,
     classes: list[str] | None = None,
     seen: Collection[Member] | None = None,
+    awaits_embeddings: bool = False,
 ) -> int:
     """Record a run (created now) and the dataset version it trained on (the label state
     ``label_event_id`` and the run's ``classes`` over ``seen``: the images it used, with
     their paths and content hashes as it read them; else the images in the folder now),
-    in one transaction; return the run's id."""
+    in one transaction; return the run's id. ``awaits_embeddings``: the project is to be
+    embedded with it next (:data:`AWAITING_EMBEDDINGS`), said in the same transaction, so
+    no kill leaves it recorded without that."""
     with db.write() as conn:
         version_id = conn.execute(
             "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
@@ -86,7 +97,31 @@ def add_model_version(
             ),
         ).lastrowid
         version_for_model(conn, int(version_id or 0), label_event_id, classes, seen)
+        if awaits_embeddings:
+            _set_meta(conn, AWAITING_EMBEDDINGS, str(version_id))
     return int(version_id or 0)
+
+
+def awaiting_embeddings(db: Database) -> int | None:
+    """The id of the fine-tune whose embeddings are not the project's yet, if any."""
+    value = db.get_meta(AWAITING_EMBEDDINGS)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def use_embeddings(db: Database, key: str) -> None:
+    """Make the store ``key`` the project's embeddings; no fine-tune awaits its own any
+    more (they are these, complete, or a person chose another model), in one transaction."""
+    with db.write() as conn:
+        _set_meta(conn, EMBEDDING_KEY, key)
+        conn.execute("DELETE FROM meta WHERE key = ?", (AWAITING_EMBEDDINGS,))
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def model_versions(db: Database, kind: str | None = None) -> list[ModelVersion]:

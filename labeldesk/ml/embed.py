@@ -168,7 +168,7 @@ def embed_project(
     opened = open_model_store(project, model, backbone)
     folder, key = opened.folder, backbone.identity.key
     if opened.count:  # a run of this model stopped part-way: its store is the current one
-        use_store(project, key)
+        use_store(project, key)  # (an awaited fine-tune's: once finished, use_store)
     report = EmbedReport(model, key, device)
     report.input_size = backbone.identity.preprocess.size
 
@@ -204,6 +204,8 @@ def embed_project(
                 use_store(project, key)
 
             _embed_missing(project, backbone, net, store, report, batch, progress, cancel, stored)
+            if store.count and not report.cancelled:  # a fine-tune's: used once whole
+                use_store(project, key, finished=True)
     except Cancelled:
         report.cancelled = True
     return report
@@ -235,7 +237,7 @@ def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> Emb
     rows = usable_files(project.db)
     if not rows or bool((store.rows_for([r["hash"] for r in rows]) < 0).any()):
         return None
-    use_store(project, key)
+    use_store(project, key, finished=True)
     report = EmbedReport(spec, key, "", total=len(rows), up_to_date=True, runtime="", precision="")
     report.input_size = stored_input_size(store)
     return report

@@ -73,32 +73,34 @@ def finetune_and_reembed(
     from .embed import embed_project
 
     cancel = cancel or CancelToken()
-    version = finetune(project, params, device=device, progress=progress, cancel=cancel)
+    version = finetune(
+        project, params, device=device, progress=progress, cancel=cancel, then_embed=reembed
+    )
     if reembed and version.checkpoint and not cancel.cancelled:
         spec = str(project.path / version.checkpoint)
         try:
             embed_project(project, spec, device=device, progress=progress, cancel=cancel)
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: still one (exit 130 / 143)
-            note = _unfinished(project, version.id, spec)  # add_note is Python 3.11+
+            note = _unfinished(project, version.id)  # add_note is Python 3.11+
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
         except Cancelled as exc:
-            raise Cancelled(_unfinished(project, version.id, spec)) from exc
+            raise Cancelled(_unfinished(project, version.id)) from exc
         except Exception as exc:  # a full disk, an unreadable folder: said with the way on
-            note = _unfinished(project, version.id, spec, "did not finish")
+            note = _unfinished(project, version.id, "did not finish")
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
     return version
 
 
-def _unfinished(project: Project, version_id: int, spec: str, how: str = "was interrupted") -> str:
-    """The version is recorded and kept; only its embeddings are unfinished, and a plain
-    `embed` goes on with the current model (training again would tune the tuned model
-    once more): how to finish them."""
-    command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
+def _unfinished(project: Project, version_id: int, how: str = "was interrupted") -> str:
+    """The version is recorded and kept; only its embeddings are unfinished, and the
+    project keeps the ones it had until a plain `embed` finishes them (the version
+    awaits its embeddings: :func:`labeldesk.ml.store.use_store`)."""
+    command = shlex.join(["labeldesk", "embed", str(project.path)])
     return (
         f"fine-tuned model version {version_id} is saved, but embedding with it {how}; "
-        f"finish with `{command}` (it then becomes the project's embeddings)"
+        f"the project keeps the embeddings it had until `{command}` finishes them"
     )
 
 
@@ -110,7 +112,11 @@ def finetune(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     base: Backbone | None = None,
+    then_embed: bool = False,
 ) -> ModelVersion:
+    """Fine-tune and record a model version. ``then_embed``: the caller embeds the project
+    with it next; a complete run is recorded as awaiting its embeddings, so the project
+    keeps the ones it had until the new ones are whole, even if the process is killed."""
     import torch
 
     cancel = cancel or CancelToken()
@@ -191,6 +197,7 @@ def finetune(
             checkpoint=folder / CHECKPOINT,
             classes=classes,  # as the run began: what it learned
             seen=[m for m in indexed if m[0] not in failed],
+            awaits_embeddings=then_embed and status == "complete" and not cancel.cancelled,
         )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.

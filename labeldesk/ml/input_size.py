@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from .backbones import DEFAULT_BACKBONE, split_input_size
 from .errors import NoEmbeddings
 from .store import current_store, model_spec, recorded_spec
+from .unfinished import unfinished_embeddings
 from .vectors import UnreadableIdentity
 
 if TYPE_CHECKING:
@@ -44,9 +45,15 @@ if TYPE_CHECKING:
 def choose_model_spec(project: Project, spec: str | None = None) -> str:
     """The model spec to embed ``project`` with.
 
-    ``None``: the spec of the project's current embeddings, else the bundled default.
-    A spec with an explicit size (``NAME:SIZE``) is kept as given; one without a size
-    takes the size of the project's current embeddings when they are of that model."""
+    ``None``: the fine-tuned model whose embeddings a killed or stopped fine-tune left
+    unfinished (:mod:`labeldesk.ml.unfinished`), else the spec of the project's current
+    embeddings, else the bundled default. A spec with an explicit size (``NAME:SIZE``)
+    is kept as given; one without a size takes the size of the project's current
+    embeddings when they are of that model."""
+    if spec is None:
+        awaited = unfinished_embeddings(project, count=False)
+        if awaited is not None:
+            return awaited.spec
     earlier = _current_spec(project)
     if spec is None:
         return earlier or DEFAULT_BACKBONE

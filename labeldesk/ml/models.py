@@ -153,12 +153,14 @@ def record_version(
     checkpoint: Path | None,
     classes: list[str] | None = None,
     seen: Collection[Member] | None = None,
+    awaits_embeddings: bool = False,
 ) -> ModelVersion:
     """Record a finished (or cancelled) run; ``classes``: the class list it learned, as
     it was when the run began (its dataset version keeps that list); ``seen``: the only
     images it could use, ``(id, path, content hash)`` as read when it began (its dataset
     version lists those: a file edited or removed while it trained is reported so by an
-    export of it), else every usable one now."""
+    export of it), else every usable one now; ``awaits_embeddings``: the project is
+    embedded with it next, and keeps the embeddings it has until those are whole."""
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
     version_id = add_model_version(
         project.db,
@@ -171,6 +173,7 @@ def record_version(
         checkpoint=rel,
         classes=classes,
         seen=seen,
+        awaits_embeddings=awaits_embeddings,
     )
     if checkpoint is not None:  # recorded: no longer a leftover to sweep
         with contextlib.suppress(OSError):

@@ -197,6 +197,8 @@ def embed_on_ray(
                                 report.seconds = time.perf_counter() - started
                         except ClusterLost as exc:
                             raise ClusterLost(_kept_text(exc, report, len(items))) from exc
+                    if store.count and not report.cancelled:  # a fine-tune's: once whole
+                        use_store(project, key, finished=True)
         except Cancelled:
             report.cancelled = True
         return report

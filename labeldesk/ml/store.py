@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labeldesk.core.image_rows import usable_images
+from labeldesk.core.model_versions import (
+    EMBEDDING_KEY,
+    awaiting_embeddings,
+    model_version,
+    use_embeddings,
+)
 
 from .backbones import Backbone, Preprocess, registered_backbones, split_input_size
 from .cachefiles import describe, remove_stale_temporaries, stale, write_bytes_atomically
@@ -59,16 +65,32 @@ def _remove_killed_writes(project: Project) -> None:
         remove_stale_temporaries(folder)
 
 
-def use_store(project: Project, key: str) -> None:
-    """Make the store ``key`` (which holds vectors) the project's current embeddings."""
-    if current_key(project) != key:
-        project.db.set_meta("embedding_key", key)
+def use_store(project: Project, key: str, *, finished: bool = False) -> None:
+    """Make the store ``key`` (which holds vectors) the project's current embeddings;
+    ``finished``: every usable image has its vector now (or could not be read).
+
+    The store of a fine-tune that awaits its embeddings (recorded to re-embed the
+    project) becomes the project's only once finished: half of them, in use, would
+    leave most images out of every view, though the embeddings it had were whole."""
+    if current_key(project) == key:
+        return
+    if not finished and awaited_key(project) == key:
+        return
+    use_embeddings(project.db, key)
+
+
+def awaited_key(project: Project) -> str | None:
+    """The store of the fine-tune that awaits its embeddings, if one does."""
+    version_id = awaiting_embeddings(project.db)
+    version = None if version_id is None else model_version(project.db, version_id)
+    return None if version is None else version.embedding_key
 
 
 @contextmanager
 def current_once_stored(project: Project, store: VectorStore, key: str) -> Iterator[None]:
     """Make ``store`` the project's embeddings when the run ends (finished, cancelled or
-    failed) if it holds vectors by then; an empty one leaves the project's as they were."""
+    failed) if it holds vectors by then; an empty one leaves the project's as they were,
+    and so does an awaited fine-tune's until finished (:func:`use_store`)."""
     try:
         yield
     finally:
@@ -116,7 +138,7 @@ def _read_spec(folder: Path) -> str:
 
 
 def current_key(project: Project) -> str | None:
-    return project.db.get_meta("embedding_key")
+    return project.db.get_meta(EMBEDDING_KEY)
 
 
 def embeddings_signature(project: Project) -> tuple[str | None, int]:

@@ -105,9 +105,9 @@ def test_an_interrupted_reembed_says_how_to_finish(project, monkeypatch):
     monkeypatch.setattr(embed, "embed_project", interrupted)
     with pytest.raises(KeyboardInterrupt) as stopped:  # still Ctrl+C, with a note
         finetune_module.finetune_and_reembed(project)
-    assert any(
-        "--model" in note and "model.safetensors" in note for note in stopped.value.__notes__
-    )
+    # a plain `embed` finishes them: the project awaits the tuned model's embeddings
+    finish = f"until `labeldesk embed {project.path}` finishes them"
+    assert any(finish in note and "--model" not in note for note in stopped.value.__notes__)
 
 
 @pytest.mark.parametrize(("stop", "code"), [("interrupt", 130), ("cancel", 1)])
@@ -131,4 +131,4 @@ def test_the_command_line_says_how_to_finish_and_keeps_its_exit_status(
     path = str(project.path)
     assert main(["train", path, "--mode", "finetune", "--json"]) == code
     error = json.loads(capsys.readouterr().out)["error"]
-    assert "finish with `labeldesk embed" in error and "--model" in error
+    assert f"until `labeldesk embed {path}` finishes them" in error and "--model" not in error

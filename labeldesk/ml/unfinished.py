@@ -1,0 +1,78 @@
+"""A fine-tune whose embeddings are unfinished: recorded to re-embed the project, but
+stopped (killed, cancelled, failed) before its store held every image.
+
+The project keeps the embeddings it had meanwhile (:func:`labeldesk.ml.store.use_store`),
+so nothing uses half of them; the next plain ``labeldesk embed`` (or the app's Compute
+embeddings) continues with the tuned model and makes its embeddings the project's once
+whole (:func:`labeldesk.ml.input_size.choose_model_spec`). ``stats``, ``models``, the
+commands that read the embeddings and the app's Training page say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labeldesk.core.image_rows import usable_images
+from labeldesk.core.model_versions import awaiting_embeddings, model_version
+
+from .store import current_key, embeddings_dir
+from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+
+@dataclass(frozen=True)
+class UnfinishedEmbeddings:
+    version: int  # the fine-tune's id
+    spec: str  # its checkpoint (what `embed --model` takes)
+    embedded: int | None = None  # usable images with a vector of it (None: not counted)
+    images: int | None = None  # usable images
+
+    def text(self, finish: str, project: str = "the project") -> str:
+        """In plain words, with ``finish``: how the person finishes them."""
+        done = (
+            ""
+            if self.embedded is None or self.images is None
+            else f" ({self.embedded:,} of {self.images:,} images)"
+        )
+        return (
+            f"the embeddings of fine-tuned model #{self.version} are unfinished{done}: "
+            f"{project} uses the embeddings it had until {finish} finishes them"
+        )
+
+    def command_text(self, project: Project) -> str:
+        """The text with the command that finishes them (the command line's)."""
+        return self.text(f"`labeldesk embed {project.path}`")
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": self.version, "embedded": self.embedded, "images": self.images}
+
+
+def unfinished_embeddings(project: Project, *, count: bool = True) -> UnfinishedEmbeddings | None:
+    """The fine-tune awaiting its embeddings, when the project does not use them yet and
+    its checkpoint is still there; ``count``: how many images have a vector of it (reads
+    the store's keys, as ``unembedded`` does)."""
+    version_id = awaiting_embeddings(project.db)
+    version = None if version_id is None else model_version(project.db, version_id)
+    if version is None or not version.embedding_key or not version.checkpoint:
+        return None
+    if version.embedding_key == current_key(project):
+        return None
+    checkpoint = project.path / version.checkpoint
+    if not checkpoint.is_file():  # deleted by hand: nothing to finish with
+        return None
+    found = UnfinishedEmbeddings(version.id, str(checkpoint))
+    if not count:
+        return found
+    rows = usable_images(project.db)
+    embedded = 0
+    folder = embeddings_dir(project) / version.embedding_key
+    with contextlib.suppress(Exception):  # not begun, or unreadable: none usable yet
+        if (folder / "identity.json").exists():
+            store = VectorStore.open_existing(folder)
+            if not store.damaged:
+                embedded = int((store.rows_for([r[2] for r in rows]) >= 0).sum())
+    return UnfinishedEmbeddings(version.id, found.spec, embedded, len(rows))
