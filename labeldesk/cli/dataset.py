@@ -313,8 +313,13 @@ def _relocate(project: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> Output:
+    from labeldesk.ml.unfinished import unfinished_embeddings
+
     with open_existing(args.project) as project:
         stats = project.stats()
+        unfinished = unfinished_embeddings(project)
+        note = None if unfinished is None else unfinished.command_text(project)
+    stats = {**stats, "unfinished_embeddings": unfinished and unfinished.to_json()}
     lines = [
         f"images {stats['images']}  labeled {stats['labeled']}  unlabeled {stats['unlabeled']}"
         f"  excluded {stats['excluded']}  skipped {stats['skipped']}",
@@ -339,6 +344,8 @@ def cmd_stats(args: argparse.Namespace) -> Output:
             f" height {size['height']['min']}–{size['height']['max']}"
             f" (median {size['height']['median']:.0f}), {size['bytes']['total'] / 2**20:.1f} MB"
         )
+    if note:  # a fine-tune stopped before its embeddings were whole
+        lines.append(f"note: {note}")
     return Output(stats, "\n".join(lines))
 
 

@@ -158,6 +158,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         model = args.model
         if args.input_size != "auto":  # the project's model unless one is named
             model = with_input_size(choose_model_spec(project, model), args.input_size)
+        _say_finishing(project, model)
         if args.ray:
             return _embed_on_ray(args, project, model, progress)
         report = embed_project(
@@ -186,6 +187,20 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
         )
     return Output(data, text)
+
+
+def _say_finishing(project: Project, model: str | None) -> None:
+    """A plain `embed` goes on with a fine-tune's unfinished embeddings: say so."""
+    from labeldesk.ml.unfinished import unfinished_embeddings
+
+    unfinished = None if model is not None else unfinished_embeddings(project)
+    if unfinished is not None:
+        print(
+            f"note: finishing the embeddings of fine-tuned model #{unfinished.version} "
+            f"({unfinished.embedded or 0:,} of {unfinished.images or 0:,} images done); "
+            "the project uses them once every image has one",
+            file=sys.stderr,
+        )
 
 
 def _bottleneck_text(report: EmbedReport) -> str:

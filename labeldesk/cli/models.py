@@ -63,17 +63,22 @@ def _listing(project: Project, chosen: Any, rule: Any) -> Output:
     choice rule keeps (the same, unless labels changed since it was trained)."""
     from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
+    from labeldesk.ml.unfinished import unfinished_embeddings
 
     versions = list_versions(project)
     _, scores = score_heads(project, versions)
+    unfinished = unfinished_embeddings(project)
     rows, lines = [], []
     for v in versions:
         row = v.to_json()
         row["in_use"] = chosen.version is not None and chosen.version.id == v.id
         row["chosen"] = rule.version is not None and rule.version.id == v.id
         row["evaluation"] = scores.get(v.id)
+        row["embeddings_unfinished"] = unfinished is not None and unfinished.version == v.id
         rows.append(row)
         lines.append(describe(v, row["evaluation"], row["in_use"]))
+        if row["embeddings_unfinished"] and unfinished is not None:
+            lines.append(f"      {unfinished.command_text(project)}")
     if chosen.version is not None:
         lines.append(f"in use: #{chosen.version.id} ({chosen.reason})")
     elif versions:

@@ -111,6 +111,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def _warn_missing(project: Project) -> None:
     from labeldesk.ml.store import project_vectors
+    from labeldesk.ml.unfinished import unfinished_embeddings
 
     missing = project_vectors(project).missing
     if missing:
@@ -120,6 +121,9 @@ def _warn_missing(project: Project) -> None:
             f"`labeldesk embed {project.path}`",
             file=sys.stderr,
         )
+    unfinished = unfinished_embeddings(project)
+    if unfinished is not None:  # these answers come from the embeddings it had
+        print(f"note: {unfinished.command_text(project)}", file=sys.stderr)
 
 
 _TWO_CLASSES = "until images of at least two classes are labeled (train split)"

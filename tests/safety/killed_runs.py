@@ -53,6 +53,11 @@ def hook(module, name):
         kill = config.get("kill") or {}
         named = kill.get("name")
         paths = [a for a in args if isinstance(a, (str, bytes, os.PathLike))]
+        if named and not paths and args and isinstance(args[0], int):  # os.fsync(fd)
+            try:
+                paths = [os.readlink(f"/proc/self/fd/{args[0]}")]
+            except OSError:
+                pass
         names = [os.path.basename(os.fsdecode(a)) for a in paths]
         if named and not any(fnmatch.fnmatchcase(n, named) for n in names):
             return real(*args, **kwargs)  # counted: only calls on files of that name
@@ -85,6 +90,11 @@ if sql:  # count (and kill at) SQL statements matching a pattern, on every conne
         conn.set_trace_callback(traced)
         return conn
     sqlite3.connect = connect_traced
+
+for target, value in (config.get("patch") or {}).items():  # "module.NAME": value
+    import importlib
+    module, attr = target.rsplit(".", 1)
+    setattr(importlib.import_module(module), attr, value)
 
 if config.get("tiny"):
     sys.path.insert(0, config["tests"])
@@ -154,16 +164,19 @@ def run_killed(
     sql: str | None = None,
     name: str | None = None,
     after: bool = False,
+    patch: dict[str, object] | None = None,
     timeout: float = 120,
 ) -> int:
     """Run ``labeldesk ARGS`` and kill it (SIGKILL) just before its ``nth`` call of
     ``call`` (``"sql"``: its nth SQL statement matching the pattern ``sql``); ``name``:
     count only calls on a file of that name, or matching it as a glob (``"*.onnx"``;
-    either name an ``os.replace`` is given: a temporary's name ends with its target's);
-    ``after``: kill just after the call.
+    either name an ``os.replace`` is given: a temporary's name ends with its target's;
+    an ``os.fsync`` is named by the file its descriptor has open, on Linux);
+    ``after``: kill just after the call; ``patch``: ``{"module.NAME": value}`` set in
+    the child before the command runs (``labeldesk.ml.runtime.CPU_RUNTIME``).
     Returns the exit status (-9 when the kill point was reached)."""
     kill = {"call": call, "nth": nth, "name": name, "after": after}
-    config = {"tiny": tiny, "kill": kill, "sql": sql}
+    config = {"tiny": tiny, "kill": kill, "sql": sql, "patch": patch}
     done = subprocess.run(
         _argv([*args, "--json"], config),
         capture_output=True,

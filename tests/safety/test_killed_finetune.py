@@ -8,7 +8,12 @@ model and makes its embeddings the project's; no temporary, and no run folder th
 version uses, is left for good.
 
 Each stage is killed once, one run after another on one project (a whole run takes
-about ten seconds on two cores; one run per stage keeps the file under a minute)."""
+about ten seconds on two cores; one run per stage keeps the file under a minute).
+
+Killed while it embeds with the tuned model, after a batch is stored: the project keeps
+the whole embeddings it had (it used the tuned model's half-made ones, leaving most
+images out of every view), `stats` and `models` say the tuned model's are unfinished,
+and a plain `labeldesk embed` finishes them and only then uses them."""
 
 from __future__ import annotations
 
@@ -98,4 +103,33 @@ def test_a_fine_tune_killed_at_each_stage_leaves_a_usable_project_and_whole_mode
     assert unused_folders(project) == [] and leftovers(project) == []
     assert leftovers(cache) == []
     assert len(run(["predict", project])) == 60
+    assert tree(images) == images_before
+
+
+def test_a_fine_tune_killed_while_embedding_keeps_the_whole_embeddings_until_embed_ends(tuned):
+    project, images, images_before, _ = tuned
+    had, in_use, _ = usable(project)
+    torch_batches = {"labeldesk.ml.runtime.CPU_RUNTIME": "torch"}  # 8 images a batch
+    # killed as the second batch's keys are synced (written: 16 images have a vector;
+    # before the fix, the first batch had made that store the project's embeddings)
+    code = run_killed(
+        ["train", project, *TUNE], "os.fsync", 2, name="keys.bin", patch=torch_batches
+    )
+    assert code == -signal.SIGKILL
+    versions, now_in_use, newest = usable(project)
+    assert versions == had + 1 and newest != in_use
+    assert now_in_use == in_use and missing_vectors(project) == 0  # not half of them
+
+    listed = run(["models", project])
+    assert [v["embeddings_unfinished"] for v in listed] == [True] + [False] * had
+    stats = run(["stats", project])
+    tuned_id = listed[0]["id"]
+    assert stats["unfinished_embeddings"] == {"version": tuned_id, "embedded": 16, "images": 60}
+
+    finished = run(["embed", project, "--runtime", "torch"])  # plain: the tuned model
+    assert finished["embedded"] == 44 and finished["key"] == newest
+    _, now_in_use, _ = usable(project)
+    assert now_in_use == newest and missing_vectors(project) == 0
+    assert run(["stats", project])["unfinished_embeddings"] is None
+    assert unused_folders(project) == [] and leftovers(project) == []
     assert tree(images) == images_before
