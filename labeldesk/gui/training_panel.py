@@ -33,6 +33,7 @@ from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 from labeldesk.ml.store import current_key
+from labeldesk.ml.unfinished import unfinished_embeddings
 
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
@@ -43,6 +44,7 @@ NEEDS_EMBEDDINGS = (
     "A classifier head trains on the embeddings: compute them first (Tools → Compute "
     "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
 )
+UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
 
 
 def describe(report: Progress) -> str:
@@ -197,6 +199,10 @@ class TrainingPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel(READY)
         self.status.setWordWrap(True)
+        # a fine-tune stopped before its embeddings were whole (killed, cancelled, failed)
+        self.unfinished = QLabel()
+        self.unfinished.setWordWrap(True)
+        self.unfinished.setVisible(False)
 
         settings = QGroupBox("Training")
         form = QFormLayout(settings)
@@ -209,6 +215,7 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         form.addRow(buttons)
         form.addRow(self.status)
+        form.addRow(self.unfinished)
         self._blocks_label = form.labelForField(self.train_blocks)
         self.mode.currentIndexChanged.connect(self._mode_changed)
 
@@ -273,6 +280,7 @@ class TrainingPanel(QWidget):
         if self._closed:
             return
         running = self.job is not None and self.job.running
+        self._show_unfinished(running)
         waiting = self.selected_mode == "head" and current_key(self.project) is None
         self.start_button.setEnabled(not running and not waiting)
         self.start_button.setToolTip(NEEDS_EMBEDDINGS if waiting else "")
@@ -282,6 +290,15 @@ class TrainingPanel(QWidget):
             self.status.setText(NEEDS_EMBEDDINGS)
         elif not waiting and self.status.text() == NEEDS_EMBEDDINGS:
             self.status.setText(READY)
+
+    def _show_unfinished(self, running: bool) -> None:
+        """Say when a fine-tune's embeddings are unfinished and the app uses the ones it
+        had (not while a run goes: a fine-tune's own are unfinished until it ends)."""
+        unfinished = None if running else unfinished_embeddings(self.project, count=False)
+        if unfinished is not None:
+            text = unfinished.text(UNFINISHED_FINISH, project="the app")
+            self.unfinished.setText(capitalised(text) + ".")
+        self.unfinished.setVisible(unfinished is not None)
 
     def refresh(self) -> None:
         """Re-read the model versions; show the newest one's history in the plot."""
@@ -369,7 +386,9 @@ class TrainingPanel(QWidget):
         for widget in (self.mode, self.epochs, self.train_blocks):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
-        if not running:
+        if running:
+            self._show_unfinished(running)
+        else:
             self.update_start()
 
     @Slot(int, object)

@@ -250,3 +250,44 @@ def test_a_val_split_too_small_to_measure_is_said(qtbot):
     assert "Warning" not in TrainingPanel._summary(version, "Trained")
     table.set_versions([version])
     assert (table.item(0, 4).text(), table.item(0, 4).toolTip()) == ("100.0%", "evaluated on val")
+
+
+def test_a_fine_tune_whose_embeddings_are_unfinished_is_said_until_they_are_used(qtbot, tmp_path):
+    """A fine-tune killed or stopped while it embedded: the page says the app uses the
+    embeddings it had and how to finish the tuned model's; once they are the project's,
+    the line goes."""
+    from labeldesk.ml.models import new_version_dir, record_version
+    from labeldesk.ml.store import use_store
+
+    project, _ = make_clustered_project(tmp_path)
+    folder = new_version_dir(project, "finetune")
+    (folder / "model.safetensors").write_bytes(b"weights")
+    version = record_version(
+        project,
+        kind="finetune",
+        status="complete",
+        label_event_id=0,
+        embedding_key="tuned-key",
+        params={},
+        metrics={},
+        checkpoint=folder / "model.safetensors",
+        awaits_embeddings=True,
+    )
+    widget = TrainingPanel(project)
+    qtbot.addWidget(widget)
+    widget.show()
+    try:
+        assert widget.unfinished.isVisible()
+        assert widget.unfinished.text() == (
+            f"The embeddings of fine-tuned model #{version.id} are unfinished: the app uses "
+            "the embeddings it had until Tools → Compute embeddings (Ctrl+E) finishes them."
+        )
+        use_store(project, "tuned-key")  # half made: not yet
+        widget.update_start()
+        assert widget.unfinished.isVisible()
+        use_store(project, "tuned-key", finished=True)  # an embedding job finished them
+        widget.update_start()
+        assert not widget.unfinished.isVisible()
+    finally:
+        widget.shutdown()
+        project.close()
