@@ -16,6 +16,7 @@ import sqlite3
 from . import classes as class_table
 from .class_events import record_event, record_rename
 from .db import Database
+from .display import quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .labels import KEEP, Change, new_batch, record
 
@@ -38,7 +39,9 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
                 f"cannot rename {old!r} to {new!r}: it differs from the class {twin!r} only "
                 f"in case; to put {old!r}'s images into {twin!r}, merge the classes instead"
             )
-        batch = new_batch(conn, source, f"rename class {old} to {new}")
+        batch = new_batch(
+            conn, source, f"rename class {quoted_names([old])} to {quoted_names([new])}"
+        )
         record_rename(conn, batch, old, new)
         class_table.rename_in_table(conn, old, new)
         _relabel(conn, batch, source, old, new, keep_status=True)
@@ -52,7 +55,9 @@ def merge_classes(db: Database, source_class: str, into: str, *, source: str = "
         into = class_table.require_class(conn, into)
         if source_class == into:
             raise UnknownClassError("merge needs two different classes")
-        batch = new_batch(conn, source, f"merge class {source_class} into {into}")
+        batch = new_batch(
+            conn, source, f"merge class {quoted_names([source_class])} into {quoted_names([into])}"
+        )
         record_event(conn, batch, "remove", source_class, into)
         _relabel(conn, batch, source, source_class, into, keep_status=True)
         class_table.delete_from_table(conn, source_class, alias_to=into)
@@ -63,7 +68,7 @@ def remove_class(db: Database, name: str, *, source: str = "human") -> int:
     """Remove class ``name``; its images become unlabeled."""
     with db.write() as conn:
         name = class_table.require_class(conn, name)
-        batch = new_batch(conn, source, f"remove class {name}")
+        batch = new_batch(conn, source, f"remove class {quoted_names([name])}")
         record_event(conn, batch, "remove", name, None)
         _relabel(conn, batch, source, name, None, keep_status=False)
         class_table.delete_from_table(conn, name, alias_to=None)

@@ -20,7 +20,7 @@ from . import undo as undo_store
 from .changes import Changes, ProjectEvents
 from .class_events import ClassEvent, class_history, record_added
 from .db import Database
-from .display import shown_path
+from .display import quoted_names, shown_path
 from .errors import ImageMovedError, ProjectError, UnknownPathError
 from .layout import SPLITS
 from .vocab import VERIFIED
@@ -65,7 +65,7 @@ class ProjectWrites:
             added = class_table.add_classes(conn, names)
             if added:
                 many = "classes" if len(added) > 1 else "class"
-                batch = label_store.new_batch(conn, "human", f"add {many} {', '.join(added)}")
+                batch = label_store.new_batch(conn, "human", f"add {many} {quoted_names(added)}")
                 record_added(conn, batch, added, before)
         self.events.publish(
             Changes(kind=changes.CLASS, batch_id=batch, classes_changed=bool(added))

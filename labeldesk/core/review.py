@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .display import shown_path
+from .display import quoted_names, shown_path
 from .vocab import EXCLUDED, VERIFIED
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def accept(
     return project.set_labels(
         {path: suggested},
         source="suggestion",
-        description=f"accept suggestion {suggested} for {shown_path(path)}",
+        description=f"accept suggestion {quoted_names([suggested])} for {shown_path(path)}",
         verify=True,
         expect=_expect(path, shown),
         shown_ids=_seen(path, image_id),
@@ -53,7 +53,7 @@ def relabel(
 ) -> Changes:
     return project.set_labels(
         {path: label},
-        description=f"relabel {shown_path(path)} as {label}",
+        description=f"relabel {shown_path(path)} as {quoted_names([label])}",
         verify=True,
         expect=_expect(path, shown),
         shown_ids=_seen(path, image_id),

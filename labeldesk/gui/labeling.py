@@ -178,7 +178,9 @@ class LabelingController(QObject):
         ids = self.model.rows_to_ids(rows)
         if not self._mass_change_confirmed(rows, label):
             return
-        verb = f"label {len(paths)} as {label}" if label else f"unlabel {len(paths)}"
+        verb = (
+            f"label {len(paths)} as {quoted_names([label])}" if label else f"unlabel {len(paths)}"
+        )
         shown = paths[0] if len(paths) == 1 else f"{len(paths):,} images"
 
         def done(_: object) -> None:

@@ -29,7 +29,7 @@ def test_history_lists_class_changes_and_undo_finds_their_batch(tmp_path: Path, 
     rename, add = history[1], history[2]
     assert (rename["op"], rename["class"], rename["target"]) == ("rename", "owl", "eagle")
     assert rename["path"] is None  # every entry has a path key (None: no image)
-    assert add["op"] == "add" and add["description"] == "add classes fox, owl"
+    assert add["op"] == "add" and add["description"] == "add classes 'fox', 'owl'"
     undone = run_json(capsys, "undo", proj, "--batch", str(rename["batch"]))
     assert undone["classes_restored"] == ["owl"]
     assert main(["history", proj]) == 0

@@ -175,7 +175,7 @@ def test_class_commands_on_the_cli(project, capsys):
     assert main(["classes", path, "--remove", "dog", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["classes"] == {}
     assert main(["undo", path]) == 0
-    assert "remove class dog" in capsys.readouterr().out
+    assert "remove class 'dog'" in capsys.readouterr().out
     assert main(["classes", path, "--remove", "nope", "--json"]) == 1
     error = json.loads(capsys.readouterr().out)
     assert "no class 'nope'" in error["error"]

@@ -78,7 +78,7 @@ def test_redos_walk_forward_through_the_undos_newest_first(project):
     assert state(project) == first
     project.redo()
     assert label_of(project, path) == "dog" and "bird" not in project.classes()
-    assert pending_redo_description(project.db) == "add class bird"
+    assert pending_redo_description(project.db) == "add class 'bird'"
     project.redo()
     assert state(project) == last
     assert pending_redo_description(project.db) is None

@@ -19,7 +19,7 @@ def test_undo_after_adding_a_class_removes_it_not_the_label_before(project):
     project.set_label("_unlabeled/u0.png", "cat")
     added = project.add_classes(["bird", "fish"])
     assert added == ["bird", "fish"]
-    assert pending_description(project.db) == "add classes bird, fish"
+    assert pending_description(project.db) == "add classes 'bird', 'fish'"
     undone = project.undo()
     assert project.classes() == ["cat", "dog"]
     assert label_of(project, "_unlabeled/u0.png") == "cat"  # the label before stays

@@ -59,4 +59,4 @@ def test_the_undo_entry_names_what_it_would_take_back(qtbot, window, project):
     qtbot.keyClick(grid, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: pending_description(project.db) is not None)
     edit.aboutToShow.emit()
-    assert labeling.undo_action.text() == f"&Undo “label 1 as {classes[1]}”"
+    assert labeling.undo_action.text() == f"&Undo “label 1 as {classes[1]!r}”"

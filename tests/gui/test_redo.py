@@ -91,14 +91,14 @@ def test_the_edit_menu_names_what_undo_and_redo_would_do(qtbot, window, project)
     assert labeling.redo_action.text() == "&Redo"
     labeling.add_classes(["bird"])
     edit.aboutToShow.emit()
-    assert labeling.undo_action.text() == "&Undo “add class bird”"
+    assert labeling.undo_action.text() == "&Undo “add class 'bird'”"
     labeling.undo()
     edit.aboutToShow.emit()
-    assert labeling.redo_action.text() == "&Redo “add class bird”"
+    assert labeling.redo_action.text() == "&Redo “add class 'bird'”"
     labeling.redo()
     edit.aboutToShow.emit()
     assert labeling.redo_action.text() == "&Redo"
-    assert labeling.undo_action.text() == "&Undo “add class bird”"
+    assert labeling.undo_action.text() == "&Undo “add class 'bird'”"
     assert "bird" in window.project.classes()
 
 
