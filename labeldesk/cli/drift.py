@@ -15,7 +15,7 @@ from labeldesk.cli._base import (
     open_existing,
     path_arg,
 )
-from labeldesk.core.display import shown_path
+from labeldesk.core.display import counted, quoted_names, shown_path
 
 if TYPE_CHECKING:
     from labeldesk.ml.drift import DriftReport
@@ -120,30 +120,43 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
         )
     if report.copies_within_folder:
         lines.append(
-            f"{report.copies_within_folder} of the {report.images} new files are copies of "
-            f"another file in the folder: the tests compare {report.distinct_images} "
-            "distinct images; every file is listed"
+            f"{report.copies_within_folder} of the {report.images} new files "
+            f"{_is_a_copy(report.copies_within_folder)} of another file in the folder: the "
+            f"tests compare {report.distinct_images} distinct images; every file is listed"
         )
     if report.reference_copies:
         lines.append(
-            f"{report.reference_copies} labeled images are copies of another labeled one: "
-            f"the project side counts {report.reference} distinct images"
+            f"{counted(report.reference_copies, 'labeled image')} "
+            f"{_is_a_copy(report.reference_copies)} of another labeled one: the project side "
+            f"counts {report.reference} distinct images"
         )
-    lines.append(f"most novel of {report.images} new images:")
+    lines.append(f"most novel of {counted(report.images, 'new image')}{_cut(report.novel)}:")
     lines += [f"  {n['score']:.2f}  {shown_path(n['path'])}" for n in report.novel[:SHOWN]]
     if report.duplicates:
-        lines.append(f"{len(report.duplicates)} copies of project images:")
+        what = counted(len(report.duplicates), "copy", "copies")
+        lines.append(f"{what} of project images{_cut(report.duplicates)}:")
         lines += [
             f"  {d['kind']:5}  {shown_path(d['path'])}  =  {shown_path(d['project_path'])} "
-            f"[{d['split'] or '-'}]"
+            f"[{d['split'] or 'no split'}, "
+            f"{'unlabeled' if d.get('label') is None else quoted_names([d['label']])}]"
             for d in report.duplicates[:SHOWN]
         ]
     if report.unreadable:
-        lines.append(f"{len(report.unreadable)} files could not be read:")
+        what = counted(len(report.unreadable), "file")
+        lines.append(f"{what} could not be read{_cut(report.unreadable)}:")
         lines += [f"  {shown_path(u['path'])}: {u['reason']}" for u in report.unreadable[:SHOWN]]
     html = f"; HTML: {data['html']}" if "html" in data else ""
     lines.append(f"saved to {data['saved']}{html}")
     return "\n".join(lines)
+
+
+def _is_a_copy(n: int) -> str:
+    return "is a copy" if n == 1 else "are copies"
+
+
+def _cut(rows: list[Any]) -> str:
+    """What a list cut at :data:`SHOWN` rows leaves out ("" when it is whole)."""
+    return f" ({SHOWN} shown; --json lists all)" if len(rows) > SHOWN else ""
 
 
 def _history(project_path: Path) -> Output:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -198,9 +199,9 @@ class DriftPage(QWidget):
         if evidence:
             lines.append(f"<small>{html.escape(evidence)}</small>")
         copies = data.get("copies_within_folder", 0)
-        counted = f" ({copies} copies of other files counted once)" if copies else ""
+        once = f" ({copies} copies of other files counted once)" if copies else ""
         lines.append(
-            f"{data['images']} new{counted} vs {data['reference']} labeled images; below, "
+            f"{data['images']} new{once} vs {data['reference']} labeled images; below, "
             "the new images most novel first, with their novelty score (0 to 1)."
         )
         if data["low_confidence_share"] is not None:
@@ -218,7 +219,7 @@ class DriftPage(QWidget):
                 text += f" ({len(exact)} {copies}, not shown: the project has them)"
             lines.append(text + ".")
         if data["unreadable"]:
-            lines.append(f"{len(data['unreadable'])} files could not be read.")
+            lines.append(f"{counted(len(data['unreadable']), 'file')} could not be read.")
         self.verdict.setText("<br>".join(lines))
         self._fill_gallery([n for n in data["novel"] if n["path"] not in exact][:SHOWN])
         self._update_buttons()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
@@ -283,12 +284,18 @@ def _copies_line(report: DriftReport) -> str:
     parts = []
     if report.copies_within_folder:
         parts.append(
-            f"{report.copies_within_folder} new files are copies of another file in the "
-            f"folder: the tests compare {report.distinct_images} distinct images"
+            f"{counted(report.copies_within_folder, 'new file')} "
+            f"{_are(report.copies_within_folder)} of another file in the folder: the tests "
+            f"compare {report.distinct_images} distinct images"
         )
     if report.reference_copies:
         parts.append(
-            f"{report.reference_copies} labeled images are copies of another labeled one "
-            "and are counted once"
+            f"{counted(report.reference_copies, 'labeled image')} "
+            f"{_are(report.reference_copies)} of another labeled one and "
+            f"{'is' if report.reference_copies == 1 else 'are'} counted once"
         )
     return "".join(f" {p[0].upper()}{p[1:]}." for p in parts)
+
+
+def _are(n: int) -> str:
+    return "is a copy" if n == 1 else "are copies"

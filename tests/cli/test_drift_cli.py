@@ -109,3 +109,44 @@ def test_drift_text_says_how_many_files_are_copies_within_the_folder(
     text = capsys.readouterr().out
     assert "12 of the 24 new files are copies of another file in the folder" in text
     assert "the tests compare 12 distinct images" in text and "most novel of 24" in text
+
+
+def _report_text(**fields):
+    """The text `drift` prints for a stand-in report with ``fields``."""
+    from types import SimpleNamespace
+
+    from labeldesk.cli.drift import _text
+
+    base = dict(
+        verdict="shift", summary="Shift (large difference)", outputs=None, images=40,
+        copies_within_folder=0, distinct_images=40, reference_copies=0, reference=100,
+        novel=[{"path": f"n{i:02d}.png", "score": 1 - i / 100} for i in range(40)],
+        duplicates=[], unreadable=[],
+    )  # fmt: skip
+    return _text(SimpleNamespace(**{**base, **fields}), {"saved": "r.json"})
+
+
+def test_drift_text_counts_one_file_in_the_singular_and_says_what_it_leaves_out():
+    copies = [
+        {"path": f"c{i:02d}.png", "project_path": f"test/cat/{i}.png", "kind": "exact",
+         "label": "cat", "split": "test"}
+        for i in range(20)
+    ]  # fmt: skip
+    text = _report_text(
+        copies_within_folder=1,
+        distinct_images=39,
+        reference_copies=1,
+        reference=99,
+        duplicates=copies,
+        unreadable=[{"path": "broken.png", "reason": "not an image"}],
+    )
+    assert "1 of the 40 new files is a copy of another file in the folder" in text
+    assert "1 labeled image is a copy of another labeled one" in text
+    assert "1 file could not be read:" in text
+    # the project image's split and label, as the README says (a test image's copy leaks)
+    assert "c00.png  =  test/cat/0.png [test, 'cat']" in text
+    # lists cut at 15 say so, and where the rest is
+    assert "20 copies of project images (15 shown; --json lists all):" in text
+    assert "most novel of 40 new images (15 shown; --json lists all):" in text
+    whole = _report_text(novel=[{"path": "a.png", "score": 0.5}], images=1)
+    assert "most novel of 1 new image:" in whole

@@ -107,6 +107,17 @@ def test_exact_copies_of_project_images_are_left_out_of_the_gallery(page, tmp_pa
     assert page.add_all_button.isEnabled()
 
 
+def test_one_unreadable_file_is_counted_in_the_singular(page, tmp_path):
+    page.folder = tmp_path
+    data = {
+        "summary": "no power", "images": 1, "reference": 10, "low_confidence_share": None,
+        "duplicates": [], "unreadable": [{"path": "b.png", "reason": "not an image"}],
+        "novel": [{"path": "a.png", "score": 0.5}],
+    }  # fmt: skip
+    page._done((_Report(data), None))
+    assert "1 file could not be read." in page.verdict.text()
+
+
 def test_a_check_refused_while_another_job_runs_leaves_the_page_as_it_was(qtbot, page, tmp_path):
     import threading
 

@@ -79,3 +79,16 @@ def test_duplicate_labeled_files_count_once_in_the_reference(tmp_path):
         assert sum(data["predicted_classes"]["reference"].values()) == distinct
     finally:
         own.close()
+
+
+def test_the_html_counts_one_copy_in_the_singular():
+    from types import SimpleNamespace
+
+    from labeldesk.ml.drift_html import _copies_line
+
+    one = SimpleNamespace(copies_within_folder=1, distinct_images=9, reference_copies=1)
+    line = _copies_line(one)
+    assert "1 new file is a copy of another file in the folder" in line
+    assert "1 labeled image is a copy of another labeled one and is counted once" in line
+    two = SimpleNamespace(copies_within_folder=2, distinct_images=8, reference_copies=0)
+    assert "2 new files are copies of another file" in _copies_line(two)
