@@ -37,6 +37,11 @@ MANIFEST = EXPORT_MANIFEST
 NOT_EXPORTED = (MANIFEST, MARKER)
 
 
+# Why an earlier export cannot be replaced, where the remedy is not to move files out
+EDITED = "files in it were edited since it was exported"
+OLDER = "it was exported by an older LabelDesk that did not record its files"
+
+
 class ExportTargetError(LabelDeskError):
     """The folder given for an export cannot be used (or replaced) safely."""
 
@@ -92,7 +97,7 @@ def changed_since_export(folder: Path) -> str | None:
         return "it is not a LabelDesk export"
     written = data.get("contents")
     if not isinstance(written, dict):
-        return "it was exported by an older LabelDesk that did not record its files"
+        return OLDER
     now = contents(folder, NOT_EXPORTED)
     if (now["files"], now["sha256"]) == (written.get("files"), written.get("sha256")):
         return _added_folders(now, written) or _edited(folder, data.get("files"))
@@ -142,7 +147,7 @@ def _edited(folder: Path, files: Any) -> str | None:
     if not edited:
         return None
     more = f" and {len(edited) - 3:,} more" if len(edited) > 3 else ""
-    return f"files in it were edited since it was exported ({', '.join(sorted(edited)[:3])}{more})"
+    return f"{EDITED} ({', '.join(sorted(edited)[:3])}{more})"
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -217,9 +222,16 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
 def _check_unchanged(target: Path) -> None:
     problem = changed_since_export(target)
     if problem is not None:
+        # the export's own files edited: moving them out would not make it whole again
+        remedy = (
+            "If it can go, copy what you changed elsewhere and delete it yourself, or pick "
+            "a new folder."
+            if problem.startswith((EDITED, OLDER))
+            else "Move your files out of it or pick a new folder."
+        )
         raise ExportTargetError(
             f"{target} holds an earlier export, but {problem}; LabelDesk replaces only an "
-            "export exactly as it wrote it. Move your files out of it or pick a new folder."
+            f"export exactly as it wrote it. {remedy}"
         )
 
 

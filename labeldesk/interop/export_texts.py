@@ -32,11 +32,15 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
     )
 
 
+# A reason's words in the summary where its key (kept in --json) reads otherwise
+_REASON_WORDS = {"class map": "dropped by the class map"}
+
+
 def left_out_text(report: ExportReport) -> str:
     """What the export left out, each reason with its count: the images the options
     left out, then those that could not be written (``failed``) and a version's images
     that are gone (``missing``): "3 unlabeled, 1 failed", or "nothing"."""
-    parts = [f"{n:,} {why}" for why, n in report.left_out.items() if n]
+    parts = [f"{n:,} {_REASON_WORDS.get(why, why)}" for why, n in report.left_out.items() if n]
     if report.failed:
         parts.append(f"{len(report.failed):,} failed")
     if report.missing:

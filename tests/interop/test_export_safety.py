@@ -152,6 +152,24 @@ def test_overwrite_refuses_an_export_whose_files_were_edited(project, tmp_path):
     assert image.read_bytes().endswith(b"retouched")
 
 
+def test_the_refusal_of_an_edited_export_says_what_can_be_done(project, tmp_path):
+    """Its files are the export's own: "move your files out of it" (right for a notes file
+    added) would leave an export with files missing, refused again."""
+    out = tmp_path / "out"
+    export(project, out, "csv")
+    table = out / "labels.csv"
+    table.write_text(table.read_text().replace(",cat,", ",dog,", 1))
+    with pytest.raises(LabelDeskError) as edited:
+        export(project, out, "csv", ExportOptions(overwrite=True))
+    assert "Move your files out" not in str(edited.value)
+    assert "copy what you changed elsewhere and delete it yourself" in str(edited.value)
+    table.write_text(table.read_text().replace(",dog,", ",cat,", 1))
+    os.utime(table, (1, 1))  # as it was written
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(LabelDeskError, match="Move your files out of it"):
+        export(project, out, "csv", ExportOptions(overwrite=True))
+
+
 def test_overwrite_replaces_an_untouched_export(project, tmp_path):
     out = tmp_path / "out"
     export(project, out, "csv")
