@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .db import Database
-from .display import counted, shown_path
+from .display import counted, quoted_names, shown_path
 from .image_rows import USABLE
 from .imageio import IndexedStat
 from .labels import NEWEST_EVENT, last_event_id, state_as_of
@@ -303,7 +303,8 @@ def _kind_text(kind: str, n: int) -> str:
 
 def _describe(row: dict[str, Any]) -> str:
     if "images" in row:
-        return f"{row['old']} -> {row['new']} ({counted(row['images'], 'image')})"
+        names = f"{quoted_names([row['old']])} -> {quoted_names([row['new']])}"
+        return f"{names} ({counted(row['images'], 'image')})"
     if "new" in row:
         return f"{shown_path(row['path'])}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
     if "label" in row:

@@ -113,7 +113,7 @@ def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
     assert result.classes_renamed == [{"old": "dog", "new": "hound", "images": dogs}]
     assert result.labels_changed == [{"path": "train/cat/cat0.jpg", "old": "cat", "new": "hound"}]
     assert result.verified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
-    assert f"dog -> hound ({dogs} images)" in result.to_text()
+    assert f"'dog' -> 'hound' ({dogs} images)" in result.to_text()  # names quoted
     assert "1 class renamed" in result.to_text()
     back = diff(project.db, v2, v1)  # the other way round: the rename backwards
     assert back.classes_renamed == [{"old": "hound", "new": "dog", "images": dogs}]
