@@ -554,6 +554,9 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "batch": c.batch_id,
         }
         rows.append((c.created_at, c.batch_id, item, line))
-    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)  # (stable: each list's order kept)
+    # Newest batch first (batch numbers follow the order of the writes, also when clocks
+    # of people sharing a project differ); in a batch, its class change first: it names
+    # what the label lines after it follow from (stable: each list's order kept)
+    rows.sort(key=lambda r: (r[1], r[2]["kind"] == "class"), reverse=True)
     rows = rows[: args.n] if args.n else rows
     return Output([r[2] for r in rows], "\n".join(r[3] for r in rows) or "no label events")

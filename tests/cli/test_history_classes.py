@@ -37,3 +37,20 @@ def test_history_lists_class_changes_and_undo_finds_their_batch(tmp_path: Path, 
     assert f"#{rename['batch']}" in text and "class 'owl' renamed to 'eagle'" in text
     assert main(["history", proj, "_unlabeled/u0.png"]) == 0  # an image's: labels only
     assert "class" not in capsys.readouterr().out
+
+
+def test_a_class_change_heads_its_batch_so_a_short_history_shows_it(tmp_path: Path, capsys):
+    """Renaming a class relabels its images in the same batch; the class line came after
+    all of them, so `history` (50 lines) of a class of 100 images never showed it."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")
+    run_json(capsys, "classes", proj, "--rename", "cat", "kitten")
+    [first] = run_json(capsys, "history", proj, "-n", "1")
+    assert (first["kind"], first["class"], first["target"]) == ("class", "cat", "kitten")
+    whole = run_json(capsys, "history", proj, "-n", "0")
+    batch = [h for h in whole if h["batch"] == first["batch"]]
+    assert batch[0]["kind"] == "class" and {h["kind"] for h in batch[1:]} == {"label"}
+    assert main(["history", proj, "-n", "1"]) == 0
+    assert "class 'cat' renamed to 'kitten'" in capsys.readouterr().out
