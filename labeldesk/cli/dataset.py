@@ -544,7 +544,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
         item = {
             "kind": "class",
             "path": None,  # (a class change names no image; readers of "path" still find it)
-            "op": c.op,
+            "op": c.op if c.undoes is None else "undo",
             "class": c.name,
             "target": c.target,
             "description": c.description,
@@ -553,6 +553,8 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "time": c.created_at,
             "batch": c.batch_id,
         }
+        if c.undoes is not None:  # the change batch ``undoes`` made, taken back
+            item |= {"undoes": c.undoes, "undone_op": c.op}
         rows.append((c.created_at, c.batch_id, item, line))
     # Newest batch first (batch numbers follow the order of the writes, also when clocks
     # of people sharing a project differ); in a batch, its class change first: it names

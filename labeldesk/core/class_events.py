@@ -119,30 +119,44 @@ class ClassEvent:
     description: str  # the batch's
     created_at: float
     author: str | None
+    # An undo's batch taking back this change of batch ``undoes`` (None: the change itself)
+    undoes: int | None = None
 
     def what(self) -> str:
         name = quoted_names([self.name])
         if self.op == "add":
-            return f"class {name} added"
-        if self.target is None:
-            return f"class {name} removed"
-        verb = "renamed to" if self.op == "rename" else "merged into"
-        return f"class {name} {verb} {quoted_names([self.target])}"
+            text = f"class {name} added"
+        elif self.target is None:
+            text = f"class {name} removed"
+        else:
+            verb = "renamed to" if self.op == "rename" else "merged into"
+            text = f"class {name} {verb} {quoted_names([self.target])}"
+        return text if self.undoes is None else f"undid #{self.undoes}: {text}"
 
 
 def class_history(db: Database, limit: int | None = None) -> list[ClassEvent]:
     """Changes to the class list, newest first (each with its batch, which ``undo
-    --batch`` takes back)."""
-    sql = (
-        "SELECT c.id, c.batch_id, c.op, c.name, c.target, b.source, b.description, "
-        "b.created_at, b.author FROM class_events c JOIN label_batches b ON b.id = c.batch_id "
-        "ORDER BY c.id DESC"
-    )
+    --batch`` takes back), and the undos that took one back: each change of the undone
+    batch again, in the undo's batch, with ``undoes`` set (the undo records no class
+    events of its own)."""
+    columns = "c.id, b.id, c.op, c.name, c.target, b.source, b.description, b.created_at, b.author"
     params: list[object] = []
+    tail = " ORDER BY b.id DESC, c.id DESC"
     if limit is not None:
-        sql += " LIMIT ?"
+        tail += " LIMIT ?"
         params.append(limit)
-    return [ClassEvent(*row) for row in db.query(sql, params)]
+    made = db.query(
+        f"SELECT {columns} FROM class_events c JOIN label_batches b ON b.id = c.batch_id{tail}",
+        params,
+    )
+    undone = db.query(
+        f"SELECT {columns}, b.undoes FROM class_events c "
+        f"JOIN label_batches b ON b.undoes = c.batch_id{tail}",
+        params,
+    )
+    events = [ClassEvent(*row) for row in made] + [ClassEvent(*row) for row in undone]
+    events.sort(key=lambda e: (e.batch_id, e.id), reverse=True)
+    return events[:limit] if limit is not None else events
 
 
 def names_after(db: Database, label_event_id: int) -> Callable[[str], str | None]:

@@ -54,3 +54,23 @@ def test_a_class_change_heads_its_batch_so_a_short_history_shows_it(tmp_path: Pa
     assert batch[0]["kind"] == "class" and {h["kind"] for h in batch[1:]} == {"label"}
     assert main(["history", proj, "-n", "1"]) == 0
     assert "class 'cat' renamed to 'kitten'" in capsys.readouterr().out
+
+
+def test_history_says_when_a_class_change_was_undone(tmp_path: Path, capsys):
+    """After `undo` of a rename, history showed the rename and relabels back, never that
+    the rename was taken back: the class read as renamed still."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")
+    renamed = run_json(capsys, "classes", proj, "--rename", "cat", "kitten")
+    undone = run_json(capsys, "undo", proj)
+    [first] = run_json(capsys, "history", proj, "-n", "1")
+    assert first["kind"] == "class" and first["op"] == "undo"
+    assert (first["class"], first["target"], first["undone_op"]) == ("cat", "kitten", "rename")
+    assert first["batch"] == undone["undo_batch"] and first["undoes"] == undone["batch"]
+    assert first["description"] == "undo: rename class 'cat' to 'kitten'"
+    assert main(["history", proj, "-n", "1"]) == 0
+    text = capsys.readouterr().out
+    assert f"undid #{undone['batch']}: class 'cat' renamed to 'kitten'" in text
+    assert renamed  # (the rename's own line stays further down)
