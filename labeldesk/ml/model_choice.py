@@ -203,8 +203,18 @@ def pin(project: Project, version_id: int | None) -> InUse:
         project.db.set_meta(PINNED_KEY, "")
         return in_use(project)
     version = get_version(project, version_id)
-    if version.kind != "head" or version.status != "complete":
-        raise LabelDeskError(f"model version {version_id} is not a complete classifier head")
+    if version.kind != "head":
+        kind = "fine-tune" if version.kind == "finetune" else version.kind
+        raise LabelDeskError(
+            f"model version {version_id} is a {kind}, not a classifier head: only a head can "
+            "be pinned; train a head on its embeddings (`labeldesk train PROJECT --mode "
+            "head`) and pin that one"
+        )
+    if version.status != "complete":
+        raise LabelDeskError(
+            f"model version {version_id} did not finish ({version.status}): only a complete "
+            "head can be pinned"
+        )
     project.db.set_meta(PINNED_KEY, str(version_id))
     return in_use(project)
 

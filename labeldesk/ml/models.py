@@ -191,7 +191,9 @@ def get_version(project: Project, version_id: int) -> ModelVersion:
     if version is None:
         from labeldesk.core.errors import LabelDeskError
 
-        raise LabelDeskError(f"no model version {version_id}")
+        raise LabelDeskError(
+            f"no model version {version_id} (`labeldesk models PROJECT` lists them)"
+        )
     return version
 
 

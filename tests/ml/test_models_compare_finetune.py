@@ -83,3 +83,17 @@ def test_train_finetune_says_which_head_is_in_use_afterwards(tmp_path, capsys, m
     assert main(["train", path, "--mode", "finetune", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["in_use"] is False and data["head_in_use"] == head.id
+
+
+def test_pinning_a_fine_tune_says_why_not_and_what_to_pin(tmp_path, capsys):
+    """`--pin` of a fine-tune said "is not a complete classifier head": it is complete,
+    and nothing said what to pin instead; a missing version named no list."""
+    path, _, tuned = _a_head_and_a_fine_tune(tmp_path)
+    capsys.readouterr()
+    assert main(["models", path, "--pin", str(tuned.id)]) == 1
+    err = capsys.readouterr().err
+    assert f"model version {tuned.id} is a fine-tune, not a classifier head" in err
+    assert "only a head can be pinned" in err and "--mode head" in err
+    assert "complete" not in err
+    assert main(["models", path, "--pin", "99"]) == 1
+    assert "no model version 99 (`labeldesk models PROJECT` lists them)" in capsys.readouterr().err
