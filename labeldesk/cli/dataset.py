@@ -9,7 +9,7 @@ import argparse
 import datetime as dt
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
     Output,
@@ -24,6 +24,9 @@ from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, 
 from labeldesk.core.classes import names_to_add, split_names
 from labeldesk.core.display import counted, quoted_names, shown_path
 from labeldesk.core.errors import ImageRootError, LabelDeskError
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 AddParser = Callable[..., argparse.ArgumentParser]
 
@@ -424,6 +427,14 @@ def cmd_classes(args: argparse.Namespace) -> Output:
     return Output(data, "\n".join(lines))
 
 
+def _import_to_undo(project: Project) -> str | None:
+    """What ``undo --include-imports`` would take back, where a plain undo finds nothing."""
+    from labeldesk.core.labels import SOURCES
+    from labeldesk.core.undo import pending_description
+
+    return pending_description(project.db, sources=SOURCES)
+
+
 def cmd_undo(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import NothingToUndoError
     from labeldesk.core.labels import SOURCES, USER_SOURCES, where_it_was
@@ -433,10 +444,17 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         try:
             undone = project.undo(args.batch, sources=sources)  # the current user's own
         except NothingToUndoError as exc:
-            if not exc.others:
+            if exc.others:
+                raise NothingToUndoError(
+                    f"{exc}; undo one of them with --batch ID (see `labeldesk history`)",
+                    exc.others,
+                ) from exc
+            imported = None if args.include_imports or args.batch else _import_to_undo(project)
+            if imported is None:
                 raise
             raise NothingToUndoError(
-                f"{exc}; undo one of them with --batch ID (see `labeldesk history`)", exc.others
+                f"{exc}: labels from the folder or a file (imports) stay unless asked; "
+                f"--include-imports undoes the newest, “{imported}”"
             ) from exc
         paths = [where_it_was(p) for p in project.paths_of(undone.image_ids[:20])]
     data = {
