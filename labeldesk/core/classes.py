@@ -34,7 +34,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
-from .display import KNOWN_CLASSES_SHOWN, quoted_names
+from .display import KNOWN_CLASSES_SHOWN, NOT_UNICODE, not_unicode, quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
 
@@ -57,6 +57,9 @@ def class_name_problem(name: object) -> str | None:
     cleaned = name.strip()
     if not cleaned:
         return "a class name cannot be empty"
+    odd = not_unicode(cleaned)
+    if odd is not None:
+        return f"a class name cannot hold {odd!r}, {NOT_UNICODE}"
     if _CONTROL.search(cleaned):
         return "a class name cannot contain control characters (newline, tab, NUL)"
     if "/" in cleaned or "\\" in cleaned:

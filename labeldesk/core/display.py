@@ -42,10 +42,12 @@ __all__ = [
     "format_similarity",
     "issue_level",
     "model_opinion",
+    "not_unicode",
     "printable_text",
     "quoted_names",
     "score_level",
     "shown_path",
+    "valid_text",
 ]
 
 UNKNOWN = "—"
@@ -147,6 +149,31 @@ def printable_text(text: str) -> str:
     if not odd:
         return text
     return text.translate({ord(c): repr(c)[1:-1] for c in odd})
+
+
+NOT_UNICODE = "which is not valid text (half of a UTF-16 pair, or a byte that is not UTF-8)"
+
+
+def not_unicode(text: str) -> str | None:
+    """The first character of ``text`` that no UTF-8 file or database can hold, or None:
+    a lone surrogate, which a JSON escape (``\\ud800``) makes, and so does Python for a
+    byte that is not UTF-8 in a file name or a command's argument (``\\udcff``)."""
+    if text.isascii():  # nearly every text: one C scan
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+    return None
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each character :func:`not_unicode` finds replaced by U+FFFD, as a
+    file manager shows a name that is not UTF-8: for text that is only shown (a batch's
+    description that names a file)."""
+    if not_unicode(text) is None:
+        return text
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 def format_percent(value: float | None) -> str:

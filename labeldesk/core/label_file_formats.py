@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .display import counted
+from .display import counted, not_unicode
 from .errors import LabelFileError
 from .spreadsheet import restore
 
@@ -294,7 +294,7 @@ def admit(parsed: Parsed, record: Record, problems: Sequence[str] = ()) -> None:
 def refused_path(record: Record) -> list[tuple[int, str]]:
     """[(line, path)] of a refused record whose path could name an image, else []."""
     path = record.path
-    if not isinstance(path, str) or not path.strip() or "\x00" in path:
+    if not isinstance(path, str) or not path.strip() or "\x00" in path or not_unicode(path):
         return []
     return [(record.line, path)] if len(path) <= MAX_CELL_CHARS else []
 

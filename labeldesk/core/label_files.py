@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
-from .display import KNOWN_CLASSES_SHOWN, quoted_names
+from .display import KNOWN_CLASSES_SHOWN, NOT_UNICODE, not_unicode, quoted_names
 from .errors import LabelDeskError, LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths
@@ -211,6 +211,8 @@ def _row(
         problems.append("the path must be text")
     elif not path.strip():
         problems.append("the path is empty")
+    elif (odd := not_unicode(path)) is not None:  # no image's path holds it: SQLite cannot
+        problems.append(f"the path holds {odd!r}, {NOT_UNICODE}")
     name: str | None = None
     keep = label is KEEP_LABEL  # a split-only row: no label to check
     if keep:

@@ -29,7 +29,7 @@ from .classes import (
     validate_class_name,
 )
 from .db import Database
-from .display import KNOWN_CLASSES_SHOWN, quoted_names
+from .display import KNOWN_CLASSES_SHOWN, quoted_names, valid_text
 from .errors import ImageMovedError, LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
@@ -214,10 +214,11 @@ def _normalised(change: Change, valid: dict[str, str]) -> Change:
 def new_batch(
     conn: sqlite3.Connection, source: str, description: str, undoes: int | None = None
 ) -> int:
+    shown = valid_text(description)  # it may name a file whose name is not UTF-8
     row_id = conn.execute(
         "INSERT INTO label_batches(source, description, undoes, created_at, author) "
         "VALUES (?, ?, ?, ?, ?)",
-        ("undo" if undoes else source, description, undoes, time.time(), current_user()),
+        ("undo" if undoes else source, shown, undoes, time.time(), current_user()),
     ).lastrowid
     assert row_id is not None
     return row_id

@@ -19,6 +19,7 @@ from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
 from .db import DB_FILENAME, Database, migrate
+from .display import not_unicode
 from .errors import ImageRootError, ProjectError, UnknownPathError
 from .failures import storage_problem
 from .filelock import FileLock
@@ -232,9 +233,12 @@ class Project(ProjectWrites):
     def ids_for(self, paths: Iterable[str]) -> dict[str, int]:
         """Image ids for relative paths; raises :class:`UnknownPathError` listing all misses."""
         wanted = list(dict.fromkeys(paths))
+        # a path that is not valid text (a byte that is not UTF-8 in an argument) is no
+        # image's: SQLite cannot even be asked for it
+        asked = [p for p in wanted if not_unicode(p) is None]
         rows = self.db.query(
             f"SELECT path, id FROM images WHERE removed_at IS NULL AND path {IN_LIST}",
-            (json_list(wanted),),
+            (json_list(asked),),
         )
         found: dict[str, int] = {row[0]: row[1] for row in rows}
         missing = [p for p in wanted if p not in found]

@@ -1,0 +1,71 @@
+"""Names that are not valid text on the command line (a label file or a class typed with
+a byte that is not UTF-8, as an old archive's Latin-1 names are): each is a clear error,
+or works, never an internal error, and nothing is changed by an error."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import open_project
+
+LATIN1 = os.fsdecode(b"caf\xe9")  # how Python hands a program a name that is not UTF-8
+
+
+@pytest.fixture
+def proj(tmp_path: Path, capsys) -> Path:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    assert main(["new", str(tmp_path / "p"), "--images", str(root), "--workers", "1"]) == 0
+    capsys.readouterr()
+    return tmp_path / "p"
+
+
+def _run(capsys, *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+def _labels(proj: Path) -> dict[str, object]:
+    with open_project(proj) as project:
+        frame = project.images()
+        return dict(zip(frame.path, frame.label.astype(object), strict=True))
+
+
+@pytest.mark.parametrize("option", [None, "--csv"])
+def test_a_label_file_whose_name_is_not_utf8_is_applied(proj, tmp_path, capsys, option):
+    """The batch's description named the file, which SQLite could not store: an internal
+    error after every row had been checked."""
+    f = tmp_path / f"{LATIN1}.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,dog\n")
+    args = ["label", str(proj), "--csv", str(f)] if option else ["import", str(proj), str(f)]
+    code, out = _run(capsys, *args)
+    assert code == 0, out
+    assert _labels(proj)["train/cat/cat0.jpg"] == "dog"
+    code, history = _run(capsys, "history", str(proj), "train/cat/cat0.jpg")
+    assert code == 0 and history, history
+
+
+@pytest.mark.parametrize(
+    ("path", "label", "said"),
+    [
+        ("train/cat/cat0.jpg", LATIN1, "not valid text"),
+        (f"train/cat/{LATIN1}.jpg", "dog", "not in the project"),
+    ],
+    ids=["label", "path"],
+)
+def test_a_label_or_path_argument_that_is_not_utf8_is_a_clear_error(
+    proj, capsys, path, label, said
+):
+    before = _labels(proj)
+    code, out = _run(capsys, "label", str(proj), path, label)
+    assert code != 0 and out["kind"] != "InternalError", out
+    assert said in out["error"], out
+    assert _labels(proj) == before

