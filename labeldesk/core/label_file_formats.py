@@ -8,6 +8,7 @@ returned with that record's line (or JSON entry number), so every one can be lis
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -101,18 +102,20 @@ def check_size(path: Path) -> None:
 
 
 def decode(data: bytes, source: str) -> str:
-    """The file's text; refuses empty, binary, UTF-16 and non-UTF-8 files with a reason."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LabelFileError(source, ["the file is UTF-16 text; save it as UTF-8"])
+    """The file's text; refuses empty, binary, UTF-16, UTF-32 and non-UTF-8 files with a
+    reason."""
+    wide = wide_encoding(data)
+    if wide:
+        raise LabelFileError(source, [f"the file is {wide} text; save it as UTF-8"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:65536]:
             raise LabelFileError(source, [_BINARY]) from None
-        line = data.count(b"\n", 0, exc.start) + 1
+        at = bad_byte_at(data, exc)
+        line = data.count(b"\n", 0, at) + 1
         raise LabelFileError(
-            source,
-            [f"line {line}: byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8"],
+            source, [f"line {line}: byte 0x{data[at]:02X} is not UTF-8; save the file as UTF-8"]
         ) from None
     if not text.strip():
         raise LabelFileError(source, ["the file is empty"])
@@ -120,6 +123,30 @@ def decode(data: bytes, source: str) -> str:
     if len(_CONTROL.findall(head)) > BINARY_SHARE * len(head):
         raise LabelFileError(source, [_BINARY])
     return text
+
+
+def bad_byte_at(data: bytes, exc: UnicodeDecodeError) -> int:
+    """Where in ``data`` the byte is that ``data.decode("utf-8-sig")`` stopped at: the
+    codec counts from after a byte-order mark."""
+    return exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+
+
+def wide_encoding(data: bytes) -> str:
+    """ "UTF-32" or "UTF-16" for text in those encodings (by the byte-order mark, or for
+    UTF-16 without one, by a zero byte beside nearly every character of Latin text, as
+    some Windows tools write it), else ""."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"  # (before UTF-16: UTF-32's little-endian mark starts with its)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    head = data[: 65536 & ~1]
+    if len(head) < 4 or b"\x00" not in head:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    for zeros, text in ((odd, even), (even, odd)):  # little-endian, big-endian
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) == 0:
+            return "UTF-16"
+    return ""
 
 
 _BINARY = "this looks like a binary file, not a CSV or JSON label file"

@@ -99,3 +99,33 @@ def test_with_bad_rows_skipped_a_path_that_is_not_unicode_is_listed(tmp_path, pr
 @pytest.mark.parametrize("name", ["d\ud800g", "caf\udce9"])  # from JSON; from a Latin-1 argv
 def test_a_class_name_that_is_not_unicode_says_so(name):
     assert "not valid text" in (class_name_problem(name) or "")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_bad_byte_after_a_utf8_bom_is_the_one_named(tmp_path, suffix):
+    """With a BOM the reported byte was three bytes early (another, valid byte) and
+    could be on the wrong line."""
+    f = tmp_path / f"labels{suffix}"
+    body = "path,label\n" if suffix == ".csv" else '[{"path": "a.png", "label": "'
+    f.write_bytes(b"\xef\xbb\xbf" + body.encode() + b"caf\xe9")
+    with pytest.raises(LabelFileError) as err:
+        read_label_file(f)
+    line = 2 if suffix == ".csv" else 1
+    assert f"line {line}: byte 0xE9 is not UTF-8" in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ("path,label\na.png,cat\n".encode("utf-32"), "UTF-32"),
+        ("path,label\na.png,cat\n".encode("utf-16-le"), "UTF-16"),  # no byte-order mark
+        ("path,label\na.png,cat\n".encode("utf-16-be"), "UTF-16"),
+    ],
+    ids=["utf-32", "utf-16-le", "utf-16-be"],
+)
+def test_wide_text_encodings_are_named_not_called_binary(tmp_path, data, reason):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(data)
+    with pytest.raises(LabelFileError) as err:
+        read_label_file(f)
+    assert f"the file is {reason} text; save it as UTF-8" in str(err.value), str(err.value)
