@@ -129,3 +129,43 @@ def test_wide_text_encodings_are_named_not_called_binary(tmp_path, data, reason)
     with pytest.raises(LabelFileError) as err:
         read_label_file(f)
     assert f"the file is {reason} text; save it as UTF-8" in str(err.value), str(err.value)
+
+
+def _sample(tmp_path: Path, project, record: bytes) -> Path:
+    image = (project.root / IMG).read_bytes()
+    shard = tmp_path / "train-000000.tar"
+    shard.write_bytes(_tar({"k1.jpg": image, "k1.json": record}))
+    return shard
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        (b'{"label": "dog", "label": "cat"}', "the key 'label' is written twice"),
+        (b'{"label": ' + b"9" * 5000 + b"}", "too many digits"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+    ids=["repeated-key", "huge-number", "deep"],
+)
+def test_a_webdataset_sample_json_is_read_as_strictly_as_a_label_file(
+    tmp_path, project, record, problem
+):
+    """A key written twice kept the last value without a word (the README promises a
+    refusal for every JSON label file); Python's own advice leaked into messages."""
+    rows = read_labels(_sample(tmp_path, project, record), "webdataset")[1]
+    before = project.images()[["path", "label"]].to_dict("records")
+    with pytest.raises(LabelFileError) as err:
+        apply_label_rows(project, rows)
+    text = str(err.value)
+    assert "sample 1:" in text and problem in text, text
+    assert "sys.set_int_max_str_digits" not in text and "recursion" not in text, text
+    assert project.images()[["path", "label"]].to_dict("records") == before
+
+
+def test_a_webdataset_classes_file_in_utf16_says_so(tmp_path, project):
+    (tmp_path / "classes.txt").write_bytes("cat\ndog\n".encode("utf-16"))
+    shard = _sample(tmp_path, project, b'{"label": 1}')
+    with pytest.raises(LabelFileError) as err:
+        read_labels(shard, "webdataset")
+    assert "the file is UTF-16 text; save it as UTF-8" in str(err.value), str(err.value)
+    assert "codec" not in str(err.value)

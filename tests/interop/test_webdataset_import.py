@@ -128,7 +128,7 @@ def test_bad_samples_are_listed_by_number_with_shard_and_key(tmp_path):
         problems[1] == "part.tar:k1: class index 7, but no classes.txt beside the shards names it"
     )
     assert problems[2] == "part.tar:k2: the class index 'abc' is not a whole number"
-    assert "part.tar:k3: k3.json is not JSON" in problems[3]
+    assert "part.tar:k3: k3.json: line 1: not valid JSON" in problems[3]
     with open_project(path) as p:
         with pytest.raises(LabelFileError, match="sample 1"):
             apply_label_rows(p, rows)

@@ -46,19 +46,24 @@ def load_json(path: Path) -> Any:
             source,
             [f"the JSON nests {depth} levels deep (at most {MAX_JSON_DEPTH}): not a label file"],
         )
+    return strict_json(text, source)
+
+
+def strict_json(text: str, source: str) -> Any:
+    """``text`` parsed as JSON; :class:`LabelFileError` for ``source`` with the reason
+    when it is not valid JSON, nests too deeply, holds a number too long to read, or
+    writes a key twice in one object."""
     try:
         return json.loads(text, object_pairs_hook=_no_repeated_keys)
     except _RepeatedKey as exc:
-        raise LabelFileError(
-            source,
-            [f"the key {exc.key[:200]!r} is written twice in one object: which is meant?"],
-        ) from None
-    except RecursionError:  # the depth check makes this unreachable; kept as a backstop
-        raise LabelFileError(source, ["the JSON is nested too deeply to be a label file"]) from None
+        reason = f"the key {exc.key[:200]!r} is written twice in one object: which is meant?"
+    except RecursionError:  # load_json's depth check makes this unreachable there
+        reason = "the JSON is nested too deeply to be a label file"
     except json.JSONDecodeError as exc:
-        raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+        reason = f"line {exc.lineno}: not valid JSON: {exc.msg}"
     except ValueError:  # Python's limit on an integer's digits
-        raise LabelFileError(source, [TOO_LONG_NUMBER]) from None
+        reason = TOO_LONG_NUMBER
+    raise LabelFileError(source, [reason]) from None
 
 
 class _RepeatedKey(ValueError):

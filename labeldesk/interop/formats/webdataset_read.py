@@ -26,7 +26,6 @@ with bad rows skipped, every image whose bytes a bad sample holds is left out.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import tarfile
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
-from labeldesk.core.label_file_formats import Parsed, Record, text_lines
+from labeldesk.core.label_file_formats import Parsed, Record, bad_byte_at, decode, text_lines
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, Progress
@@ -44,6 +43,7 @@ from ..export_target import export_manifest
 from .base import Importer, ImportOptions, reading, register_importer
 from .export_paths import give_no_split, no_split_names
 from .folder_labels import holds_label_file
+from .json_input import strict_json
 
 UNIT = "sample"
 CLASSES_FILE = "classes.txt"
@@ -148,10 +148,12 @@ def _classes(folder: Path) -> list[str] | None:
     if not file.is_file():
         return None
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelFileError(str(file), [f"cannot read it: {exc}"]) from None
-    return [line.strip() for line in text_lines(text)]
+        data = file.read_bytes()
+    except OSError as exc:
+        raise LabelFileError(str(file), [f"cannot read it: {exc.strerror or exc}"]) from None
+    if not data.strip():
+        return []  # names no class: every class index is then a bad sample
+    return [line.strip() for line in text_lines(decode(data, str(file)))]  # (UTF-8 only)
 
 
 def _shard_split(name: str) -> str | None:
@@ -209,9 +211,14 @@ def _take(sample: _Sample, field: str, base: str, data: bytes) -> None:
         sample.cls = data
     else:
         try:
-            record = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            sample.problem = f"{base} is not JSON: {exc}"
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            sample.problem = f"{base}: byte 0x{data[bad_byte_at(data, exc)]:02X} is not UTF-8"
+            return
+        try:  # as strictly as a label file: a key written twice is not the last one's
+            record = strict_json(text, base)
+        except LabelFileError as exc:
+            sample.problem = f"{base}: {exc.problems[0]}"
             return
         if isinstance(record, dict):  # (another tool's list of boxes says nothing here)
             _from_record(sample, record)
