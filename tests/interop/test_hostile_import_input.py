@@ -7,6 +7,7 @@ and nothing is applied."""
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -169,3 +170,16 @@ def test_a_webdataset_classes_file_in_utf16_says_so(tmp_path, project):
         read_labels(shard, "webdataset")
     assert "the file is UTF-16 text; save it as UTF-8" in str(err.value), str(err.value)
     assert "codec" not in str(err.value)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n"])
+def test_a_fiftyone_index_naming_a_blank_class_is_a_bad_row(tmp_path, project, blank):
+    """It unlabeled the image without a word: a blank name in "classes" names no class."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cat0.jpg").write_bytes((project.root / IMG).read_bytes())
+    labels = {"classes": [blank, "dog"], "labels": {"cat0": 0}}
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    rows = read_labels(tmp_path, "fiftyone")[1]
+    with pytest.raises(LabelFileError, match=r'entry 1: .*index 0 names no class in "classes"'):
+        apply_label_rows(project, rows)
+    assert project.images().set_index("path").label[IMG] == "cat"

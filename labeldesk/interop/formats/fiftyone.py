@@ -238,6 +238,8 @@ def _target(target: Any, classes: list[str] | None) -> tuple[object, str | None]
             return None, f'class index {target} but the file has no "classes"'
         if not 0 <= target < len(classes):
             return None, f'class index {target} is not in "classes" (0-{len(classes) - 1})'
+        if not classes[target].strip():  # (a blank label means unlabeled: not by index)
+            return None, f'class index {target} names no class in "classes" (it is blank)'
         return classes[target], None
     return None, f"the target {str(target)[:60]!r} is not a class index, a label or null"
 
