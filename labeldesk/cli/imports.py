@@ -73,11 +73,17 @@ def read_label_source(
     """Read ``path`` as ``fmt`` (detected when None) with the column options in ``args``
     (``progress``: a reader of many files reports there)."""
     from labeldesk.core.errors import LabelDeskError
-    from labeldesk.interop.formats import ImportOptions, detect_format, read_labels
+    from labeldesk.interop.formats import (
+        ImportOptions,
+        detect_format,
+        read_labels,
+        refuse_project_files,
+    )
 
     if fmt is None:
         if not path.exists():  # naming a format would not help
             raise LabelDeskError(f"{path}: file not found")
+        refuse_project_files(path)  # (nor here)
         try:
             fmt = detect_format(path)
         except LabelDeskError as exc:

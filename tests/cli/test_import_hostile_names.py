@@ -1,6 +1,7 @@
 """Names that are not valid text on the command line (a label file or a class typed with
-a byte that is not UTF-8, as an old archive's Latin-1 names are): each is a clear error,
-or works, never an internal error, and nothing is changed by an error."""
+a byte that is not UTF-8, as an old archive's Latin-1 names are), and the project's own
+folder given as the label source: each is a clear error, or works, never an internal
+error, and nothing is changed by an error."""
 
 from __future__ import annotations
 
@@ -68,4 +69,14 @@ def test_a_label_or_path_argument_that_is_not_utf8_is_a_clear_error(
     code, out = _run(capsys, "label", str(proj), path, label)
     assert code != 0 and out["kind"] != "InternalError", out
     assert said in out["error"], out
+    assert _labels(proj) == before
+
+
+@pytest.mark.parametrize("part", ["", "thumbs", "labeldesk.db"])
+def test_importing_the_projects_own_files_is_one_clear_line(proj, capsys, part):
+    before = _labels(proj)
+    code, out = _run(capsys, "import", str(proj), str(proj / part) if part else str(proj))
+    assert code != 0, out
+    assert "is a LabelDesk project's" in out["error"] and "\n" not in out["error"], out
+    assert "--format" not in out["error"], out
     assert _labels(proj) == before

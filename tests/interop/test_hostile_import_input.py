@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from labeldesk.core.classes import class_name_problem
-from labeldesk.core.errors import LabelFileError
+from labeldesk.core.errors import LabelDeskError, LabelFileError
 from labeldesk.core.label_files import apply_label_rows, read_label_file
-from labeldesk.interop.formats import read_labels
+from labeldesk.interop.formats import detect_format, read_labels
 
 IMG = "train/cat/cat0.jpg"
 LONE = "\\ud800"  # a JSON escape of half a UTF-16 pair: not a character, not UTF-8
@@ -183,3 +183,20 @@ def test_a_fiftyone_index_naming_a_blank_class_is_a_bad_row(tmp_path, project, b
     with pytest.raises(LabelFileError, match=r'entry 1: .*index 0 names no class in "classes"'):
         apply_label_rows(project, rows)
     assert project.images().set_index("path").label[IMG] == "cat"
+
+
+@pytest.mark.parametrize(
+    "part", ["", "thumbs", "labeldesk.db", "labeldesk.db-wal"], ids=lambda p: p or "folder"
+)
+@pytest.mark.parametrize("fmt", [None, "imagefolder", "csv"])
+def test_the_projects_own_folder_is_not_a_label_source(project, part, fmt):
+    """The project folder read as class folders gave one problem per thumbnail; its
+    database was 'not a label file' with advice to name a format."""
+    source = project.path / part if part else project.path
+    if part == "labeldesk.db-wal":
+        source.write_bytes(b"")  # (there while the app has the project open)
+    with pytest.raises(LabelDeskError) as err:
+        read_labels(source, fmt) if fmt else detect_format(source)
+    text = str(err.value)
+    assert "LabelDesk project" in text and "not a label file" in text, text
+    assert "--format" not in text and len(text.splitlines()) <= 2, text

@@ -26,6 +26,7 @@ from .base import (
     ImportOptions,
     detect_format,
     read_labels,
+    refuse_project_files,
     register_importer,
     source_state,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ImportOptions",
     "detect_format",
     "read_labels",
+    "refuse_project_files",
     "register_importer",
     "source_state",
 ]

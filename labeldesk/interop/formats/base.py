@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
@@ -128,12 +129,36 @@ def register_importer(importer: Importer) -> Importer:
     return importer
 
 
+# A project's database and the files SQLite keeps beside it while it is open
+_DATABASE_FILES = tuple(f"{DB_FILENAME}{end}" for end in ("", "-wal", "-shm", "-journal"))
+_THUMBNAILS = "thumbs"  # the project's thumbnail folder (Project.thumbs_dir)
+
+
+def refuse_project_files(path: Path) -> None:
+    """Refuse, in one line, a LabelDesk project's own folder, thumbnail folder or database
+    as a label source: read as class folders, the thumbnails gave one problem each; the
+    database was "not a label file" with advice to name its format."""
+    if path.name in _DATABASE_FILES:
+        part = "database"
+    elif path.is_dir() and (path / DB_FILENAME).is_file():
+        part = "folder"
+    elif path.name == _THUMBNAILS and (path.parent / DB_FILENAME).is_file():
+        part = "thumbnail folder"
+    else:
+        return
+    raise LabelDeskError(
+        f"{path} is a LabelDesk project's {part}, not a label file: import a label file, "
+        "or a folder that another tool (or labeldesk export) wrote"
+    )
+
+
 def detect_format(path: Path | str) -> str:
     """The name of the first importer that recognises ``path``; a clear error when none
     does (naming the formats tried and ``--labels-format``)."""
     path = Path(path)
     if not path.exists():
         raise LabelDeskError(f"{path}: file not found")
+    refuse_project_files(path)
     for name in IMPORTERS:
         if IMPORTERS[name].sniff(path):
             return name
@@ -155,6 +180,7 @@ def read_labels(
     reader of many files (WebDataset shards) reports to ``progress`` and stops on
     ``cancel`` (:func:`reading`)."""
     path = Path(path)
+    refuse_project_files(path)
     name = FORMAT_ALIASES.get(fmt.lower(), fmt) if fmt else detect_format(path)
     token = _READING.set((progress, cancel))
     try:
