@@ -37,6 +37,7 @@ from labeldesk.ml.unfinished import unfinished_embeddings
 
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
+FEW_EPOCHS = 10  # up to this many, the epoch axis has one tick per epoch (the range is fixed)
 MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
 DEFAULT_EPOCHS = {"head": 100, "finetune": 3}
 READY = "Ready."
@@ -93,8 +94,14 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.setXLink(self.plot_item)
         self.accuracy_view.setYRange(0, 1, padding=0.02)
         self.accuracy_curve = pg.PlotDataItem(
-            [], [], pen=pg.mkPen(ACCURACY_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
-        )
+            [],
+            [],
+            pen=pg.mkPen(ACCURACY_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+            symbol="t",
+            symbolSize=6,
+            symbolPen=None,
+            symbolBrush=ACCURACY_COLOUR,
+        )  # fmt: skip (a marker: a one-epoch run's accuracy is a point, no line)
         self.accuracy_view.addItem(self.accuracy_curve)
         self.legend.addItem(self.accuracy_curve, "val accuracy")
         self.plot_item.vb.sigResized.connect(self._sync_views)
@@ -139,9 +146,14 @@ class LossPlot(pg.PlotWidget):
     def _redraw(self) -> None:
         epochs = sorted(self.losses)
         self.loss_curve.setData(epochs, [self.losses[e] for e in epochs])
-        if not epochs and not self.accuracies:  # nothing yet: whole epochs, not 0.1…0.9
-            self.plot_item.setXRange(1, 10, padding=0)
+        last = max([*epochs, *self.accuracies], default=0)
+        axis = self.plot_item.getAxis("bottom")
+        if last <= FEW_EPOCHS:  # whole epochs, one tick each: not 0.6, 0.7 … around one
+            axis.setTickSpacing(major=1, minor=1)
+            low, high = (1, FEW_EPOCHS) if not last else (0.5, last + 0.5)
+            self.plot_item.setXRange(low, high, padding=0)
         else:  # (setting a range turned following the data off)
+            axis.setTickSpacing()
             self.plot_item.enableAutoRange(x=True)
         acc = sorted(self.accuracies)
         self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])

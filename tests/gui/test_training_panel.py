@@ -223,6 +223,21 @@ def test_an_empty_plot_counts_whole_epochs(panel):
     assert (low, high) == (1, 10)
 
 
+def test_a_short_run_has_one_tick_per_epoch_and_shows_its_accuracy(panel):
+    """A one-epoch fine-tune's plot read 0.6, 0.7 … 1.4 along the epoch axis, and its one
+    accuracy (a dashed line of one point) did not show at all."""
+    panel.plot.set_history([{"epoch": 1, "loss": 0.7, "eval_accuracy": 0.86}])
+    axis = panel.plot.plot_item.getAxis("bottom")
+    low, high = panel.plot.plot_item.viewRange()[0]
+    assert low < 1 < high
+    ticks = [v for _spacing, values in axis.tickValues(low, high, 400) for v in values]
+    assert ticks and all(float(v).is_integer() for v in ticks)
+    assert panel.plot.accuracy_curve.opts["symbol"] is not None
+    panel.plot.set_history([{"epoch": e, "loss": 1.0 / e} for e in range(1, 4)])
+    low, high = panel.plot.plot_item.viewRange()[0]
+    assert low < 1 and 3 < high < 4
+
+
 def test_the_plot_follows_a_run_past_ten_epochs(panel):
     """The empty plot's 1–10 range stayed for good: epochs after 10 were off the plot."""
     panel.plot.set_history([])
