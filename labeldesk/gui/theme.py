@@ -65,4 +65,6 @@ def restyle(app: QApplication) -> None:
             widget.setStyleSheet("")
             widget.setStyleSheet(sheet)
         if isinstance(widget, QLabel) and "<a " in widget.text():
-            widget.setText(widget.text())
+            text = widget.text()  # QLabel ignores the text it already has: clear it first
+            widget.setText("")
+            widget.setText(text)
