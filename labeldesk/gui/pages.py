@@ -89,6 +89,7 @@ class ProjectPages:
             self.stats.imagesChosen.connect(shell.show_selection)
             self.stats.duplicatesRequested.connect(self.show_duplicates)
             self.stats.reviewRequested.connect(shell.review_issues)
+            self._lend_keys(self.stats)
         elif self._stats_stale == "all":
             self.stats.refresh()
         elif self._stats_stale == "labels":
@@ -107,6 +108,7 @@ class ProjectPages:
             self.training.error.connect(self.shell.notify_error)
             self.training.trained.connect(self._trained)
             self.training.inUseChanged.connect(lambda: self._trained(0, "Model in use"))
+            self._lend_keys(self.training)
         else:
             self.training.refresh()
         self.shell.show_page(self.training)
@@ -125,6 +127,7 @@ class ProjectPages:
             self.map.selectionChanged.connect(
                 lambda paths: shell.show_selection(paths, "selected on the map")
             )
+            self._lend_keys(self.map)
         self.map.compute_if_missing()  # the first show (or after a failed one)
         # shown, it reads again only what may have changed while hidden (~9 s of CPU at
         # 1M images a read); on screen it follows changes itself (_changed)
@@ -142,6 +145,7 @@ class ProjectPages:
             self.drift.error.connect(shell.notify_error)
             self.drift.message.connect(shell.show_message)
             self.drift.showPaths.connect(shell.show_selection)
+            self._lend_keys(self.drift)
         shell.show_page(self.drift)
 
     def show_versions(self) -> None:
@@ -156,9 +160,19 @@ class ProjectPages:
             self.versions.error.connect(shell.notify_error)
             self.versions.message.connect(shell.show_message)
             self.versions.exportRequested.connect(shell.export_dataset)
+            self._lend_keys(self.versions)
         else:
             self.versions.refresh()  # training records versions too
         self.shell.show_page(self.versions)
+
+    def _lend_keys(self, page: QWidget) -> None:
+        """Undo, Redo and Add class work on ``page`` too, with the keys the Edit and
+        Classes menus show (their shortcuts reach only the widgets holding them; the
+        browser's line edits, and the pages', keep Ctrl+Z for their own text)."""
+        view = self.shell.view
+        if view is not None:
+            labeling = view.labeling
+            page.addActions([labeling.undo_action, labeling.redo_action, labeling.add_class_action])
 
     def show_duplicates(self, kind: str = "all") -> DuplicatesDialog | None:
         """The duplicate groups Statistics found (of ``kind``), with actions to fix them."""
