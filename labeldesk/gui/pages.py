@@ -163,6 +163,7 @@ class ProjectPages:
             self._lend_keys(self.versions)
         else:
             self.versions.refresh()  # training records versions too
+            self.versions.compare_again_if_stale()  # labels changed meanwhile
         self.shell.show_page(self.versions)
 
     def _lend_keys(self, page: QWidget) -> None:
@@ -220,6 +221,8 @@ class ProjectPages:
         their next show."""
         if self.map is not None:
             self.map.project_changed(changes)  # (hidden: restyled or read when shown)
+        if self.versions is not None and changes:
+            self.versions.labels_changed()  # a comparison with now is out of date
         if self.stats is None:
             return
         from labeldesk.gui.session import OUTSIDE_CHANGES

@@ -39,6 +39,7 @@ from labeldesk.gui.workers import Job, JobRunner
 NOW = ""  # the "compare with" entry for the state now
 COLUMNS = ("Name", "Created", "By", "Images", "Models trained on it", "Note")
 DIFF_ROWS_SHOWN = 50
+STALE_NOTE = "The labels have changed since this comparison; press Compare to update it."
 
 
 class VersionsView(QWidget):
@@ -55,6 +56,9 @@ class VersionsView(QWidget):
         self.create_job: Job | None = None  # a version being recorded
         self._closed = False  # shut down: a recording that ends later reaches no widget
         self._diff_of = ""  # the version diff_job compares
+        self._diff_with = NOW  # what diff_job compares it with
+        # the labels changed after the comparison with now on show (or running) read them
+        self._now_stale = False
         self.last_diff: VersionDiff | None = None
 
         title = QLabel("<b>Dataset versions</b>")
@@ -153,7 +157,7 @@ class VersionsView(QWidget):
         # the comparison on show was of another version: not left standing beside this one
         shown = self.last_diff
         if shown is not None and (selected is None or shown.a != selected.name):
-            self.last_diff = None
+            self.last_diff, self._now_stale = None, False
             self.diff_text.clear()
         job = self.diff_job
         if job is not None and job.running and (selected is None or self._diff_of != selected.name):
@@ -214,7 +218,8 @@ class VersionsView(QWidget):
             return diff(db, a, b)
 
         job = Job(run, "Comparing versions")
-        self._diff_of = a.name
+        self._diff_of, self._diff_with = a.name, other
+        self._now_stale = False
         job.finished.connect(self._compared)
         job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         self.diff_job = job
@@ -225,12 +230,42 @@ class VersionsView(QWidget):
     def _compared(self, result: VersionDiff) -> None:
         if self.sender() is self.diff_job:
             self.last_diff = result
-            text = result.to_text(limit=DIFF_ROWS_SHOWN)
-            # named as the list beside it names it ("the labels now", not "current")
-            now = self.compare_with.itemText(0)
-            if result.b == CURRENT:
-                text = text.replace(f"-> {CURRENT}", f"-> {now}", 1)
-            self.diff_text.setPlainText(text)
+            self._show_diff()
+
+    def _show_diff(self) -> None:
+        result = self.last_diff
+        if result is None:
+            return
+        text = result.to_text(limit=DIFF_ROWS_SHOWN)
+        # named as the list beside it names it ("the labels now", not "current")
+        now = self.compare_with.itemText(0)
+        if result.b == CURRENT:
+            text = text.replace(f"-> {CURRENT}", f"-> {now}", 1)
+        if self._now_stale and result.b == CURRENT:
+            text = f"{STALE_NOTE}\n\n{text}"
+        self.diff_text.setPlainText(text)
+
+    def labels_changed(self) -> None:
+        """Labels, statuses, splits or images changed (here, in a terminal, a rescan): a
+        comparison with the labels now, shown or under way, no longer shows them. It says
+        so; :meth:`compare_again_if_stale` makes it again when the page is shown."""
+        shown = self.last_diff
+        running = self.diff_job is not None and self.diff_job.running
+        if running and self._diff_with == NOW:
+            self._now_stale = True  # (said when its result comes)
+        elif not running and shown is not None and shown.b == CURRENT and not self._now_stale:
+            self._now_stale = True
+            self._show_diff()
+
+    def compare_again_if_stale(self) -> Job | None:
+        """The page is shown again: an out-of-date comparison with now is made again
+        (not while on screen: a colleague labeling all day would keep it busy)."""
+        shown, chosen = self.last_diff, self.selected()
+        if not self._now_stale or shown is None or chosen is None or shown.a != chosen.name:
+            return None
+        if self.compare_with.currentData() != NOW:
+            return None  # another version chosen since: Compare makes that comparison
+        return self.compare()
 
     def _export(self) -> None:
         chosen = self.selected()
