@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from labeldesk.core.display import counted
+
 
 class SelectionBanner(QFrame):
     cleared = Signal()  # the ✕ was clicked
@@ -36,9 +38,9 @@ class SelectionBanner(QFrame):
         if shown is None or total is None:
             self.text.setText(f"Showing {description}")
         elif shown == total:
-            self.text.setText(f"Showing {total:,} images {description}")
+            self.text.setText(f"Showing {counted(total, 'image')} {description}")
         else:
             self.text.setText(
-                f"Showing {shown:,} of the {total:,} images {description} "
+                f"Showing {shown:,} of the {counted(total, 'image')} {description} "
                 "(narrowed by the filters below)"
             )
