@@ -123,7 +123,7 @@ class ImportDialog(QDialog):
         form.addRow("Label column", self.label_column)
         form.addRow("Split column", self.split_column)
         form.addRow("Label Studio", self.predictions)
-        form.addRow("", self.new_classes)
+        form.addRow("Rows", self.new_classes)  # (any format: not under Label Studio)
         form.addRow("", self.skip_bad)
 
         self.found = QLabel()
