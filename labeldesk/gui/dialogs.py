@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -33,7 +33,7 @@ from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import project_folder_problem
-from labeldesk.gui.hotkeys import HotkeysEditor
+from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
 
@@ -81,15 +81,36 @@ class ShortcutsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "All keys")
         self.editor: HotkeysEditor | None = None
+        # the list's rows that name a command's default key: they name its keys now
+        self._commands = {_native(ks[0]): a for a in actions if (ks := default_keys(a))}
+        self._defaults = [listed for listed, _ in rows]
+        self._list_keys()
         if actions:
             self.editor = HotkeysEditor(actions)
             self.tabs.addTab(self.editor, "Change command keys")
+            self.tabs.currentChanged.connect(lambda _: self._list_keys())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(640, 620)
+
+    def _list_keys(self) -> None:
+        """A command's row names the keys it has now: one changed on the second tab (or
+        in an earlier session) is not listed under its default key."""
+        for row, default in enumerate(self._defaults):
+            action = self._commands.get(default)
+            if action is None:
+                continue
+            keys = ", ".join(_native(k) for k in action.shortcuts()) or "no key"
+            item = self.table.item(row, 0)
+            if item is not None and item.text() != keys:
+                item.setText(keys)
+
+
+def _native(key: QKeySequence) -> str:
+    return key.toString(QKeySequence.SequenceFormat.NativeText)
 
 
 class NewProjectDialog(QDialog):
