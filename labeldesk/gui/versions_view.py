@@ -9,6 +9,7 @@ Comparing runs in the background (it rebuilds both states from the label events)
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core import versions
+from labeldesk.core.display import capitalised
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
@@ -170,10 +172,25 @@ class VersionsView(QWidget):
         name, ok = QInputDialog.getText(self, "New version", "Name for the labels as they are now:")
         if not ok or not name.strip():
             return
+        problem = self._name_problem(name)
+        if problem:  # said before the note is asked for, not after
+            self.error.emit(problem)
+            return
         note, ok = QInputDialog.getText(
             self, "New version", "A note (optional):", QLineEdit.EchoMode.Normal, ""
         )
         self.create_version(name, note if ok else "")
+
+    def _name_problem(self, name: str) -> str:
+        """Why ``name`` cannot be a new version ("" if it can, as far as this list knows:
+        recording checks again)."""
+        try:
+            clean = versions.check_name(name)
+        except LabelDeskError as exc:
+            return capitalised(str(exc))
+        if any(unicodedata.normalize("NFC", v.name) == clean for v in self.versions):
+            return f"There is a version named {clean!r} already; pick another name"
+        return ""
 
     def create_version(self, name: str, note: str = "") -> Job | None:
         """Record the state now as ``name``, in the background: recording which images
@@ -274,7 +291,8 @@ class VersionsView(QWidget):
 
     def _create_failed(self, job: Job, exc: BaseException) -> None:
         if not self._closed:
-            self.error.emit(str(exc) if isinstance(exc, LabelDeskError) else job.describe(exc))
+            said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
+            self.error.emit(said or job.describe(exc))
 
     def _create_ended(self) -> None:
         if not self._closed:
