@@ -9,6 +9,7 @@ Comparing runs in the background (it rebuilds both states from the label events)
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import unicodedata
 
 from PySide6.QtCore import Qt, Signal
@@ -258,6 +259,11 @@ class VersionsView(QWidget):
         now = self.compare_with.itemText(0)
         if result.b == CURRENT:
             text = text.replace(f"-> {CURRENT}", f"-> {now}", 1)
+        more = "(--json lists all)"  # the command line's words: here, its whole command
+        if more in text:
+            both = [result.a] if result.b == CURRENT else [result.a, result.b]
+            command = ["labeldesk", "version", str(self.project.path), "diff", *both]
+            text = text.replace(more, f"(all of them: {shlex.join(command)} --json)")
         if self._now_stale and result.b == CURRENT:
             text = f"{STALE_NOTE}\n\n{text}"
         self.diff_text.setPlainText(text)

@@ -1,0 +1,28 @@
+"""Dataset versions: a long comparison says how to see all of it from the app's side,
+not "(--json lists all)", an option of a command the page never names."""
+
+from __future__ import annotations
+
+import shlex
+
+from labeldesk.gui import versions_view
+from labeldesk.gui.versions_view import VersionsView
+
+
+def test_the_rows_left_out_are_named_with_the_command_that_lists_them(qtbot, project, monkeypatch):
+    monkeypatch.setattr(versions_view, "DIFF_ROWS_SHOWN", 1)
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    job = view.create_version("first try")
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    frame = project.images()
+    for path in frame.path[frame.label.isna()][:3]:
+        project.set_label(path, "dog")
+    view.select("first try")
+    view.compare()
+    qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
+    text = view.diff_text.toPlainText()
+    command = shlex.join(["labeldesk", "version", str(project.path), "diff", "first try"])
+    assert "--json lists all" not in text
+    assert f"… and 2 more (all of them: {command} --json)" in text
+    view.shutdown()
