@@ -99,7 +99,6 @@ class VersionsView(QWidget):
 
         self.diff_text = QPlainTextEdit()
         self.diff_text.setReadOnly(True)
-        self.diff_text.setPlaceholderText("Select a version and press Compare to see what changed")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(hint)
@@ -124,6 +123,12 @@ class VersionsView(QWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, column, item)
+        self.diff_text.setPlaceholderText(
+            "Select a version and press Compare to see what changed"
+            if self.versions
+            else "No versions yet. New version… names the labels as they are now, to "
+            "compare with later or export exactly as they were."
+        )
         self.compare_with.clear()
         self.compare_with.addItem("the labels now", NOW)
         for v in self.versions:
