@@ -103,7 +103,11 @@ class ShortcutsDialog(QDialog):
             action = self._commands.get(default)
             if action is None:
                 continue
-            keys = ", ".join(_native(k) for k in action.shortcuts()) or "no key"
+            now = action.shortcuts()
+            if [k.toString() for k in now] == [k.toString() for k in default_keys(action)]:
+                keys = default  # each key's main form ("Ctrl+F", not also "Find")
+            else:
+                keys = ", ".join(_native(k) for k in now) or "no key"
             item = self.table.item(row, 0)
             if item is not None and item.text() != keys:
                 item.setText(keys)

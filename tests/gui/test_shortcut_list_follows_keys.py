@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 
 from labeldesk.gui.dialogs import ShortcutsDialog
+from labeldesk.gui.shortcuts import shortcut_table
 
 RESCAN = "Rescan the image folder"
 
@@ -34,6 +35,9 @@ def test_the_list_names_a_changed_key_at_once_and_when_opened_again(qtbot, windo
     qtbot.addWidget(again)
     assert keys_listed(again, RESCAN) == "Ctrl+R"
     assert keys_listed(again, "Compute embeddings for images that have none") == "Ctrl+E"
+    listed = dict((action, keys) for keys, action in shortcut_table())
+    for action in ("Search image paths", "Open a project", "Show this list"):
+        assert keys_listed(again, action) == listed[action]  # unchanged: as always listed
 
     dialog.tabs.setCurrentIndex(1)
     assert editor.set_key(row, QKeySequence())  # no key at all
