@@ -240,6 +240,25 @@ class MainWindow(StackedPages, QMainWindow):
         self.review.close_view()
         self.pages.show_statistics()
 
+    def find_duplicates(self) -> None:
+        """Tools → Find duplicates…: Statistics, and the groups once its search ends."""
+        self.review.close_view()
+        self.pages.find_duplicates()
+
+    def find_outliers(self) -> None:
+        """Tools → Find outliers: the browser, most unusual images first."""
+        self.show_browser()
+        view = self.view
+        if view is None:
+            return
+        if not view.detail.find_different_button.isEnabled():  # no embeddings yet
+            self.show_message(
+                "Compute embeddings first (Tools → Compute embeddings): outliers are the "
+                "images least like any other"
+            )
+            return
+        view.find_different()
+
     def show_map(self) -> None:
         """Every image on a 2-D map of its embedding; box-select to see them in the grid."""
         self.review.close_view()

@@ -37,6 +37,8 @@ class Commands(Protocol):
     def review_crossfit(self) -> None: ...
     def show_browser(self) -> None: ...
     def show_statistics(self) -> None: ...
+    def find_duplicates(self) -> None: ...
+    def find_outliers(self) -> None: ...
     def show_map(self) -> None: ...
     def show_training(self) -> None: ...
     def show_versions(self) -> None: ...
@@ -105,6 +107,19 @@ class MainMenus:
         )
         self.embed_new_action.toggled.connect(settings.set_embed_new_projects)
         self.tools_menu.addAction(self.embed_new_action)
+        self.tools_menu.addSeparator()
+        self.find_duplicates_action = self._add(
+            self.tools_menu, "Find &duplicates…", (), commands.find_duplicates
+        )
+        self.find_duplicates_action.setToolTip(
+            "Identical and nearly identical images, side by side, and copies across splits"
+        )
+        self.find_outliers_action = self._add(
+            self.tools_menu, "Find &outliers", (), commands.find_outliers
+        )
+        self.find_outliers_action.setToolTip(
+            "The browser sorted by outlier score: the most unusual images first"
+        )
 
         self.review_menu = bar.addMenu("&Review")
         self.review_issues_action = self._add(
@@ -252,6 +267,8 @@ class MainMenus:
         self.review_issues_action.setEnabled(project_open and not busy)
         self.browser_action.setEnabled(project_open)
         self.stats_action.setEnabled(project_open)
+        self.find_duplicates_action.setEnabled(project_open)
+        self.find_outliers_action.setEnabled(project_open)
         self.training_action.setEnabled(project_open)
         self.map_action.setEnabled(project_open)
         self.versions_action.setEnabled(project_open)

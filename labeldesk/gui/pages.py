@@ -35,6 +35,7 @@ class ProjectPages:
         self.versions: VersionsView | None = None
         self.drift: DriftPage | None = None
         self.duplicates: DuplicatesDialog | None = None
+        self._duplicates_wanted = False  # Tools → Find duplicates…: open when found
         # What changed while Statistics was hidden: "labels" (re-count) or "all" (a scan,
         # new embeddings, a new model: re-read and search duplicates again); None: nothing.
         self._stats_stale: str | None = None
@@ -89,6 +90,7 @@ class ProjectPages:
             self.stats.imagesChosen.connect(shell.show_selection)
             self.stats.duplicatesRequested.connect(self.show_duplicates)
             self.stats.reviewRequested.connect(shell.review_issues)
+            self.stats.duplicatesReady.connect(lambda _: self._duplicates_found())
             self._lend_keys(self.stats)
         elif self._stats_stale == "all":
             self.stats.refresh()
@@ -96,6 +98,30 @@ class ProjectPages:
             self.stats.images_changed()  # no new duplicate search for a label change
         self._stats_stale = None
         self.shell.show_page(self.stats)
+
+    def find_duplicates(self) -> None:
+        """Statistics, then its duplicate groups: at once when its search is done, else
+        when it ends (the counts stay beside them)."""
+        self.show_statistics()
+        stats = self.stats
+        if stats is None:
+            return
+        self._duplicates_wanted = True
+        if stats.duplicate_groups is not None:
+            self._duplicates_found()
+        else:
+            self.shell.show_message("Looking for duplicates; their groups open when found…")
+
+    def _duplicates_found(self) -> None:
+        stats = self.stats
+        if not self._duplicates_wanted or stats is None or stats.duplicate_counts is None:
+            return
+        self._duplicates_wanted = False
+        counts = stats.duplicate_counts
+        if counts["exact"] or counts["near"]:
+            self.show_duplicates("all")
+        else:
+            self.shell.show_message("No duplicates: no two images are the same or nearly the same")
 
     def show_training(self) -> None:
         session = self.session
