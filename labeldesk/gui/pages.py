@@ -119,6 +119,7 @@ class ProjectPages:
         self._duplicates_wanted = False
         counts = stats.duplicate_counts
         if counts["exact"] or counts["near"]:
+            self.shell.show_message("")  # not "Looking for duplicates…" beside them
             self.show_duplicates("all")
         else:
             self.shell.show_message("No duplicates: no two images are the same or nearly the same")

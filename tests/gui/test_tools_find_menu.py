@@ -23,6 +23,7 @@ def test_find_duplicates_opens_the_groups_once_the_search_ends(qtbot, window, pr
     dialog = window.pages.duplicates
     assert dialog.isVisible() and dialog.kind == "all"
     assert [t.member.path for t in dialog.boxes[0].tiles] == sorted(LEAK)
+    assert not window.statusBar().currentMessage().startswith("Looking for duplicates")
 
 
 def test_find_duplicates_says_when_there_are_none(qtbot, window, project):
