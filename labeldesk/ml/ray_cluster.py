@@ -8,22 +8,27 @@ the images readable on every node, and room for at least one worker. Each failur
 one :class:`ClusterError` with a message saying what to do. From the connection on,
 :class:`HeadWatch` notices within seconds a head that went away (:class:`ClusterLost`):
 while the job runs, and in each call into Ray before it (:meth:`HeadWatch.call`), where
-Ray alone would wait a minute and then end the process.
+Ray alone would wait a minute and then end the process. The connection itself
+(``ray.init``) is watched the same way (:func:`connect`), and each of these waits also
+ends at the job's Cancel (:class:`~labeldesk.core.errors.Cancelled`) or at Ctrl+C.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import socket
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.progress import CancelToken
 
 from . import ray_loopback, ray_protocol
 from .ray_worker import code_version, probe_node
@@ -40,6 +45,8 @@ HEAD_CHECK_S = 1.0
 HEAD_LOST_S = 3.0
 CALL_POLL_S = 0.1  # how often a watched call looks at the head while it waits
 CALL_LEAVE_S = 1.0  # a call given up on is given this long to leave Ray (a bounded one does)
+# Told when Cancel or Ctrl+C stops a job before it has written anything.
+STOPPED_STARTING = "stopped while the job was starting on the Ray cluster; nothing was written"
 # Ray's driver gives its task events (for Ray's dashboard) 5 s to reach the head when it
 # disconnects: with the head gone, 5 s of waiting before a lost job can say so.
 SHUTDOWN_FLUSH = {"RAY_task_events_shutdown_flush_timeout_ms": "1000"}
@@ -167,7 +174,9 @@ class HeadWatch:
     Ray Client's server for ``ray://``) is dialled at most every HEAD_CHECK_S, and once
     nothing has answered there for HEAD_LOST_S it raises :class:`ClusterLost`. Then
     :attr:`lost` is set: nothing more should be asked of the cluster (Ray Client would
-    wait out its 30 s grace period on each call), only ``ray.shutdown()``.
+    wait out its 30 s grace period on each call), only ``ray.shutdown()``. With a
+    ``cancel`` token, :meth:`check` (so each watched call) raises
+    :class:`~labeldesk.core.errors.Cancelled` once it is set.
     """
 
     def __init__(
@@ -177,9 +186,11 @@ class HeadWatch:
         *,
         answers: Callable[[tuple[str, int]], bool] = _answers,
         clock: Callable[[], float] = time.monotonic,
+        cancel: CancelToken | None = None,
     ):
         self.address = address
         self.target = target  # None: nothing known to dial (then never lost)
+        self.cancel = cancel
         self.lost = False
         self._answers = answers
         self._clock = clock
@@ -187,7 +198,7 @@ class HeadWatch:
         self._silent_since: float | None = None
 
     @classmethod
-    def of(cls, ray: Any, address: str) -> HeadWatch:
+    def of(cls, ray: Any, address: str, cancel: CancelToken | None = None) -> HeadWatch:
         """The watch for the cluster this process just connected to at ``address``
         (``auto``: the GCS it found)."""
         target = parse_address(address)
@@ -195,10 +206,13 @@ class HeadWatch:
             found = [a for a in connected_to(ray) if not a.startswith("ray://")]
             with contextlib.suppress(ClusterUnavailable):
                 target = parse_address(found[0]) if found else None
-        return cls(address, target)
+        return cls(address, target, cancel=cancel)
 
     def check(self) -> None:
-        """Raise :class:`ClusterLost` once the head has been silent for HEAD_LOST_S."""
+        """Raise :class:`ClusterLost` once the head has been silent for HEAD_LOST_S, or
+        :class:`~labeldesk.core.errors.Cancelled` once the job is cancelled."""
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
         if self.lost:
             raise self.error()
         if self.target is None:
@@ -229,8 +243,9 @@ class HeadWatch:
         waits for it (Ray's own calls: a minute, then Ray ends the process). The call
         runs on a thread of its own; one given up on is left to Ray, and a bounded one
         (a wait with a timeout) is given CALL_LEAVE_S to return first. A call that
-        fails while the head does not answer is :class:`ClusterLost` too."""
-        if self.target is None:  # nothing to dial: nothing to watch
+        fails while the head does not answer is :class:`ClusterLost` too. The job's
+        Cancel and Ctrl+C end the wait the same way."""
+        if self.target is None and self.cancel is None:  # nothing to watch
             return fn(*args, **kwargs)
         self.check()
         outcome: list[tuple[bool, Any]] = []
@@ -248,7 +263,7 @@ class HeadWatch:
                 thread.join(CALL_POLL_S)
                 if thread.is_alive():
                     self.check()
-        except ClusterLost:
+        except BaseException:  # ClusterLost, Cancelled, Ctrl+C
             thread.join(CALL_LEAVE_S)
             raise
         ok, value = outcome[0]
@@ -267,10 +282,14 @@ class HeadWatch:
         )
 
 
-def connect(ray: Any, address: str) -> bool:
+def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
     """Connect this process to the cluster at ``address``; False if it already was (a
     notebook's own connection is left open afterwards). Already connected elsewhere is
-    a :class:`ClusterError`: the job would run there while its report named ``address``."""
+    a :class:`ClusterError`: the job would run there while its report named ``address``.
+
+    ``ray.init`` is watched (:func:`_watched_init`): a head that stops answering while
+    it runs is :class:`ClusterLost` within seconds, and ``cancel`` (or Ctrl+C) ends the
+    wait at once."""
     if ray.is_initialized():
         current = connected_to(ray)
         if address != "auto" and not any(same_address(address, c) for c in current):
@@ -284,17 +303,20 @@ def connect(ray: Any, address: str) -> bool:
     problem = ray_loopback.driver_mismatch(ray, _gcs_target(address))
     if problem is not None:
         raise ClusterUnavailable(problem)
+    if any(t.is_alive() for t in _LEFT_TO_RAY):
+        raise ClusterUnavailable(
+            "an earlier connection to a Ray cluster, given up on, is still in Ray's hands "
+            "(Ray gives it up to a minute): try again shortly"
+        )
     for name, value in SHUTDOWN_FLUSH.items():  # read by ray.init (unless set already)
         os.environ.setdefault(name, value)
+    watch = HeadWatch(address, parse_address(address), cancel=cancel)
     for attempt in range(CONNECT_ATTEMPTS):
         try:
-            ray.init(
-                address=address,
-                logging_level=logging.WARNING,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+            _watched_init(ray, address, watch)
             break
+        except (ClusterLost, Cancelled):
+            raise
         except Exception as exc:
             _forget_connection(ray)  # a half-made connection fails every later ray.init
             if attempt + 1 < CONNECT_ATTEMPTS and _server_start_race(exc):
@@ -308,6 +330,89 @@ def connect(ray: Any, address: str) -> bool:
     context.enable_progress_bars = False  # progress goes through LabelDesk's callback
     context.enable_operator_progress_bars = False
     return True
+
+
+_LEFT_TO_RAY: list[threading.Thread] = []  # ray.init calls given up on, still running
+_SIGTERM_NOTICE = "SIGTERM handler is not set"
+
+
+def _watched_init(ray: Any, address: str, watch: HeadWatch) -> None:
+    """``ray.init`` on a thread of its own, while this one watches the head's port and
+    the cancel token (:meth:`HeadWatch.check`) and takes Ctrl+C: with the head gone,
+    Ray's init waits for it (for good in its first stage, a minute in its last, which
+    then ends the process). Given up on, the call is left to Ray: given CALL_LEAVE_S to
+    end (a live head's does: then it is disconnected here), else it disconnects itself
+    if it ever connects, and Ray's own ``ray.shutdown`` at exit is taken off meanwhile:
+    it would wait for that call (Ray's lock), keeping the process a minute after its
+    message. ``ray.init`` off the main thread leaves the process's SIGTERM handler as
+    it was (Ray sets one only from the main thread, and logs that it did not)."""
+    given_up = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            ray.init(
+                address=address,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        except BaseException as exc:
+            outcome.append(exc)
+            return
+        outcome.append(None)
+        if given_up.is_set():  # connected after all, for nobody
+            _forget_connection(ray)
+
+    _quiet_sigterm_notice()
+    thread = threading.Thread(target=run, name="ray-init", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(CALL_POLL_S)
+            if thread.is_alive():
+                watch.check()
+    except BaseException:  # ClusterLost, Cancelled, Ctrl+C
+        given_up.set()
+        thread.join(CALL_LEAVE_S)
+        if thread.is_alive():
+            _leave_to_ray(ray, thread)
+        elif outcome == [None]:
+            _forget_connection(ray)
+        raise
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _leave_to_ray(ray: Any, thread: threading.Thread) -> None:
+    """A ``ray.init`` still running, given up on: Ray's shutdown at the process's exit
+    is taken off until it ends (then put back), so that the exit does not wait for it."""
+    log.info("Ray's connection was given up on; it is left to end in Ray's own time")
+    _LEFT_TO_RAY.append(thread)
+    real = isinstance(ray, types.ModuleType)  # not a stand-in (tests)
+    if real:
+        atexit.unregister(ray.shutdown)
+
+    def put_back() -> None:
+        thread.join()
+        _LEFT_TO_RAY.remove(thread)
+        if real and not _LEFT_TO_RAY:
+            atexit.register(ray.shutdown, _exiting_interpreter=True)
+
+    threading.Thread(target=put_back, name="ray-init-left", daemon=True).start()
+
+
+class _NoSigtermNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_SIGTERM_NOTICE)
+
+
+def _quiet_sigterm_notice() -> None:
+    """Ray logs a warning when ``ray.init`` runs off the main thread (it sets no SIGTERM
+    handler then, which is what a command wants: Ctrl+C's way out stays its own)."""
+    logger = logging.getLogger("ray._private.worker")
+    if not any(isinstance(f, _NoSigtermNotice) for f in logger.filters):
+        logger.addFilter(_NoSigtermNotice())
 
 
 def connected_to(ray: Any) -> list[str]:
@@ -392,7 +497,7 @@ def on_every_node(
     nodes, refs = watch.call(start)
     try:
         results = _results(ray, refs, watch)
-    except ClusterLost:
+    except (ClusterLost, Cancelled):
         raise
     except Exception as exc:
         if "labeldesk" in str(exc) and "No module named" in str(exc):

@@ -29,6 +29,7 @@ scan) is listed as failed and the rest are embedded, as a local run does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -51,6 +52,7 @@ from .device import default_batch_size
 from .embed import EmbedReport, nothing_to_embed
 from .input_size import choose_model_spec
 from .ray_cluster import (
+    STOPPED_STARTING,
     ClusterError,
     ClusterLost,
     ClusterMismatch,
@@ -134,17 +136,20 @@ def embed_on_ray(
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
         return _up_to_date(done, address)
-    prepare_import(address)
-    ray = import_ray()
-    check_reachable(address)  # before the model loads: a wrong address fails in seconds
-    progress(Progress(0, 0, f"loading model {spec}"))
-    backbone = load_backbone(spec)
-    root = remote_root or str(project.root)
-    progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
-    owned = connect(ray, address)
-    watch = HeadWatch.of(ray, address)
+    with starting(cancel):
+        prepare_import(address)
+        ray = import_ray()
+        check_reachable(address)  # before the model loads: a wrong address fails in seconds
+        cancel.raise_if_cancelled()
+        progress(Progress(0, 0, f"loading model {spec}"))
+        backbone = load_backbone(spec)
+        cancel.raise_if_cancelled()
+        root = remote_root or str(project.root)
+        progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
+        owned = connect(ray, address, cancel)
+    watch = HeadWatch.of(ray, address, cancel)
     try:
-        try:
+        with starting(cancel):
             shape = watch.call(cluster_shape, ray)
             plan = _plan(shape, workers, gpus_per_worker, batch_size)
             report = ClusterEmbedReport(
@@ -160,8 +165,7 @@ def embed_on_ray(
             if sample:
                 progress(Progress(0, 0, "checking the cluster's nodes"))
                 probe_nodes(ray, root, sample, watch)
-        except ClusterLost as exc:
-            raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
+            cancel.raise_if_cancelled()  # the last moment at which nothing is written
         # The project switches to this model's store only once it holds vectors (as a
         # local run): a job that fails or is stopped before its first batch leaves the
         # project's embeddings in use, not an empty store.
@@ -205,6 +209,21 @@ def embed_on_ray(
     finally:
         if owned:
             ray.shutdown()  # ends this job's actors
+
+
+@contextlib.contextmanager
+def starting(cancel: CancelToken) -> Iterator[None]:
+    """The job's start, before anything is written: a head gone is said with
+    NOTHING_WRITTEN, Cancel and Ctrl+C with STOPPED_STARTING."""
+    try:
+        yield
+    except ClusterLost as exc:
+        raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
+    except Cancelled as exc:
+        raise Cancelled(STOPPED_STARTING) from exc
+    except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the command says "interrupted; …"
+        exc.add_note(STOPPED_STARTING)
+        raise
 
 
 _NOT_IN_URI = re.compile(r"[\s<>\"{}|\\^`]")

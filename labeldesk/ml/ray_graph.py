@@ -121,8 +121,8 @@ def graph_on_ray(
     ray = import_ray()
     check_reachable(address)
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
-    owned = connect(ray, address)
-    watch = HeadWatch.of(ray, address)
+    owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too
+    watch = HeadWatch.of(ray, address, cancel)
     try:
         try:
             progress(Progress(0, 0, "checking the cluster's nodes"))

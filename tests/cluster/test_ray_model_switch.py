@@ -59,14 +59,16 @@ class StandIn:
         self.take, self.size, self.fail = take, size, fail
         monkeypatch.setattr(ray_embed, "import_ray", lambda: self)
         monkeypatch.setattr(ray_embed, "check_reachable", lambda address: None)
-        monkeypatch.setattr(ray_embed, "connect", lambda ray, address: False)
+        monkeypatch.setattr(ray_embed, "connect", lambda ray, address, cancel=None: False)
         shape = ClusterShape(nodes=1, cpus=2, gpus=0)
         monkeypatch.setattr(ray_embed, "cluster_shape", lambda ray: shape)
         monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample, watch=None: [])
         monkeypatch.setattr(ray_embed, "load_backbone", lambda spec: OTHER)
         monkeypatch.setattr(ray_embed, "_run_job", self.run_job)
         # nothing to dial at its address: the head never goes away
-        monkeypatch.setattr(ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a: cls(a, None)))
+        monkeypatch.setattr(
+            ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a, *_: cls(a, None))
+        )
 
     def run_job(self, ray, items, spec, root, plan, watch=None):
         self.sent.append(items)

@@ -96,10 +96,10 @@ def gone_at(monkeypatch, project):
         monkeypatch.setattr(ray_embed, "prepare_import", lambda address: None)
         monkeypatch.setattr(ray_embed, "import_ray", lambda: fake)
         monkeypatch.setattr(ray_embed, "check_reachable", lambda address: None)
-        monkeypatch.setattr(ray_embed, "connect", lambda ray, address: True)
+        monkeypatch.setattr(ray_embed, "connect", lambda ray, address, cancel=None: True)
         monkeypatch.setattr(ray_embed, "load_backbone", lambda spec: OTHER)
         monkeypatch.setattr(
-            ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a: watch(answering, clock))
+            ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a, *_: watch(answering, clock))
         )
         with pytest.raises(ClusterLost) as raised:
             ray_embed.embed_on_ray(project, "tiny:48", address=ADDRESS)
