@@ -224,3 +224,26 @@ def test_a_head_killed_during_the_node_probe_stops_duplicates_and_a_rerun_works(
     code, out, _ = run_cli(again, env=ray_cluster.env)  # another cluster, as if it were back
     assert code == 0 and out["cluster"]["images"] == 600, out
     assert any("knn" in p.name for p in embeddings_dir(embedded_project).rglob("*"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("stage", ["ray.init", "ray.connect"])
+def test_a_head_killed_while_this_machine_joins_stops_embed_with_nothing_written(
+    throwaway_cluster, sample_project, tmp_path, stage
+):
+    """ray.init: the head killed as Ray's init starts (its first stage: Ray waited for
+    good); ray.connect: as its last stage starts (Ray waited a minute, then ended the
+    process with a line of its own, and the process's exit waited for that too)."""
+    todo = len(_missing(sample_project, None, EmbedReport("m", "k", "cpu")))
+    before = current_key(sample_project)
+    args = ["embed", str(sample_project.path), "--workers", "1"]
+    code, out = kill_head_at(throwaway_cluster, stage, args, tmp_path)
+    assert code == 1 and out["kind"] == "ClusterLost", out
+    assert out["error"] == (
+        f"the Ray cluster at {throwaway_cluster.address} stopped answering (its head is gone "
+        "or out of reach); nothing was written: run it again once the cluster is back"
+    )
+    assert current_key(sample_project) == before
+    assert len(_missing(sample_project, None, EmbedReport("m", "k", "cpu"))) == todo
+    assert not any(embeddings_dir(sample_project).glob("*/keys.bin"))
