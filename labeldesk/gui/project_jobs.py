@@ -175,9 +175,7 @@ class ProjectJobs(QObject):
                 + _decode_limited_text(r)
             )
         )
-        job.cancelled.connect(
-            lambda: shell.show_message("Embedding cancelled; finished batches are kept")
-        )
+        job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where)))
         job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
         title = "Computing embeddings" + (f" on {where}" if where else "")
         if session.start_exclusive(job, title) is None:
@@ -195,6 +193,13 @@ class ProjectJobs(QObject):
         view = self.shell.view
         if view is not None:
             view.feed.refresh()
+
+
+def _embed_cancelled_text(job: Job, cluster: str | None) -> str:
+    """A cluster job cancelled while it started has no report: nothing was written."""
+    if cluster is not None and job.result is None:
+        return f"Embedding cancelled while it was starting on {cluster}; nothing was written"
+    return "Embedding cancelled; finished batches are kept"
 
 
 def _decode_limited_text(report: EmbedReport) -> str:

@@ -3,6 +3,8 @@ says what `labeldesk embed --ray` says, word for word (what was kept, run it aga
 
 from __future__ import annotations
 
+import time
+
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import main_window, project_jobs
 from labeldesk.gui.cluster_dialog import ClusterChoice
@@ -34,3 +36,33 @@ def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project,
     qtbot.waitUntil(lambda: not job.running, timeout=60000)
     assert window.statusBar().currentMessage() == sentence
     assert shown == [sentence]
+
+
+def test_cancel_while_the_cluster_job_starts_says_nothing_was_written(
+    qtbot, window, project, monkeypatch
+):
+    """Cancel pressed while the job joins the cluster: the child stops at once with
+    Cancelled (nothing written, no report); the status bar says so, not that finished
+    batches are kept."""
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.ml.ray_cluster import STOPPED_STARTING
+
+    def child_stops(target, *args, cancel, **kwargs):
+        for _ in range(6000):  # the user's Cancel, on the job's thread
+            if cancel.cancelled:
+                break
+            time.sleep(0.01)
+        raise LabelDeskError(str(Cancelled(STOPPED_STARTING)))  # as the child's error
+
+    monkeypatch.setattr(child_jobs, "run_in_child", child_stops)
+    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
+    window.open_project(project.path)
+    window.menus.embed_action.trigger()
+    job = window.embed_job
+    assert job is not None
+    job.cancel()
+    qtbot.waitUntil(lambda: not job.running, timeout=60000)
+    assert window.statusBar().currentMessage() == (
+        "Embedding cancelled while it was starting on the Ray cluster at 127.0.0.1:6379; "
+        "nothing was written"
+    )
