@@ -408,8 +408,9 @@ class _NoSigtermNotice(logging.Filter):
 
 
 def _quiet_sigterm_notice() -> None:
-    """Ray logs a warning when ``ray.init`` runs off the main thread (it sets no SIGTERM
-    handler then, which is what a command wants: Ctrl+C's way out stays its own)."""
+    """Ray logs a warning when ``ray.init`` runs off the main thread: it sets no SIGTERM
+    handler then, which is what a command wants (its own handler stops it the way
+    Ctrl+C does, rather than Ray's ``sys.exit``)."""
     logger = logging.getLogger("ray._private.worker")
     if not any(isinstance(f, _NoSigtermNotice) for f in logger.filters):
         logger.addFilter(_NoSigtermNotice())
