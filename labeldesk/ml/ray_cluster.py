@@ -366,15 +366,16 @@ def _watched_init(ray: Any, address: str, watch: HeadWatch) -> None:
 
     _quiet_sigterm_notice()
     thread = threading.Thread(target=run, name="ray-init", daemon=True)
-    thread.start()
     try:
+        thread.start()
         while thread.is_alive():
             thread.join(CALL_POLL_S)
             if thread.is_alive():
                 watch.check()
-    except BaseException:  # ClusterLost, Cancelled, Ctrl+C
+    except BaseException:  # ClusterLost, Cancelled, Ctrl+C (even as the thread starts)
         given_up.set()
-        thread.join(CALL_LEAVE_S)
+        if thread.ident is not None:
+            thread.join(CALL_LEAVE_S)
         if thread.is_alive():
             _leave_to_ray(ray, thread)
         elif outcome == [None]:
