@@ -158,7 +158,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         model = args.model
         if args.input_size != "auto":  # the project's model unless one is named
             model = with_input_size(choose_model_spec(project, model), args.input_size)
-        _say_finishing(project, model)
+        finishing = _say_finishing(project, model)
         if args.ray:
             return _embed_on_ray(args, project, model, progress)
         report = embed_project(
@@ -169,6 +169,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             progress=progress,
             runtime=args.runtime,
         )
+        kept = _still_unfinished(project, report) if finishing and report.failed else ""
     data = report.to_json()
     if report.up_to_date:
         return Output(data, _up_to_date_text(report))
@@ -186,11 +187,13 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         text += f"\n{len(report.failed)} could not be read:" + "".join(
             f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
         )
+    if kept:
+        text += f"\n{kept}"
     return Output(data, text)
 
 
-def _say_finishing(project: Project, model: str | None) -> None:
-    """A plain `embed` goes on with a fine-tune's unfinished embeddings: say so."""
+def _say_finishing(project: Project, model: str | None) -> bool:
+    """A plain `embed` goes on with a fine-tune's unfinished embeddings: say so (True)."""
     from labeldesk.ml.unfinished import unfinished_embeddings
 
     unfinished = None if model is not None else unfinished_embeddings(project)
@@ -201,6 +204,23 @@ def _say_finishing(project: Project, model: str | None) -> None:
             "the project uses them once every image has one",
             file=sys.stderr,
         )
+    return unfinished is not None
+
+
+def _still_unfinished(project: Project, report: EmbedReport) -> str:
+    """Why a finishing run whose images could not all be read left the project on the
+    embeddings it had (they hold those images): "" when it did not."""
+    from labeldesk.ml.unfinished import unfinished_embeddings
+
+    unfinished = None if report.cancelled else unfinished_embeddings(project, count=False)
+    if unfinished is None:
+        return ""
+    return (
+        f"the project keeps the embeddings it had: they hold images that could not be read "
+        f"now; make those readable again (or run `labeldesk scan {project.path}` if they "
+        f"are gone), then `labeldesk embed {project.path}` finishes the embeddings of "
+        f"fine-tuned model #{unfinished.version}"
+    )
 
 
 def _bottleneck_text(report: EmbedReport) -> str:

@@ -67,16 +67,42 @@ def _remove_killed_writes(project: Project) -> None:
 
 def use_store(project: Project, key: str, *, finished: bool = False) -> None:
     """Make the store ``key`` (which holds vectors) the project's current embeddings;
-    ``finished``: every usable image has its vector now (or could not be read).
+    ``finished``: the run that fills it ended, each image embedded or could not be read.
 
     The store of a fine-tune that awaits its embeddings (recorded to re-embed the
     project) becomes the project's only once finished: half of them, in use, would
-    leave most images out of every view, though the embeddings it had were whole."""
+    leave most images out of every view, though the embeddings it had were whole. An
+    image that could not be read counts as done only when the embeddings in use lack
+    it too (an image folder not mounted, files deleted without a rescan: else the run
+    that finished would leave them all out)."""
     if current_key(project) == key:
         return
-    if not finished and awaited_key(project) == key:
+    if awaited_key(project) == key and not (finished and _covers_current(project, key)):
         return
     use_embeddings(project.db, key)
+
+
+def _covers_current(project: Project, key: str) -> bool:
+    """Whether store ``key`` has a vector of every usable image that the project's
+    current embeddings have one of."""
+    hashes = [r[2] for r in usable_images(project.db)]
+    try:
+        store = VectorStore.open_existing(embeddings_dir(project) / key)
+    except NoEmbeddings:
+        return False
+    if store.damaged:
+        return False
+    lacking = store.rows_for(hashes) < 0
+    if not lacking.any():
+        return True
+    try:
+        current = current_store(project)
+    except NoEmbeddings:  # none in use (or unreadable): nothing that switching leaves out
+        return True
+    if current.damaged:
+        return True
+    gaps = [h for h, no in zip(hashes, lacking, strict=True) if no]
+    return not bool((current.rows_for(gaps) >= 0).any())
 
 
 def awaited_key(project: Project) -> str | None:

@@ -3,6 +3,8 @@ cancelled run keeps its finished epochs as a "cancelled" version."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from ml.fake_embeddings import make_clustered_project
 
@@ -272,7 +274,7 @@ def test_a_fine_tune_whose_embeddings_are_unfinished_is_said_until_they_are_used
     embeddings it had and how to finish the tuned model's; once they are the project's,
     the line goes."""
     from labeldesk.ml.models import new_version_dir, record_version
-    from labeldesk.ml.store import use_store
+    from labeldesk.ml.store import current_key, embeddings_dir, use_store
 
     project, _ = make_clustered_project(tmp_path)
     folder = new_version_dir(project, "finetune")
@@ -300,7 +302,11 @@ def test_a_fine_tune_whose_embeddings_are_unfinished_is_said_until_they_are_used
         use_store(project, "tuned-key")  # half made: not yet
         widget.update_start()
         assert widget.unfinished.isVisible()
-        use_store(project, "tuned-key", finished=True)  # an embedding job finished them
+        # an embedding job finished them: the tuned store has every image's vector (here
+        # a copy of the ones in use: use_store looks that it holds what they hold)
+        made = embeddings_dir(project)
+        shutil.copytree(made / str(current_key(project)), made / "tuned-key")
+        use_store(project, "tuned-key", finished=True)
         widget.update_start()
         assert not widget.unfinished.isVisible()
     finally:

@@ -8,7 +8,9 @@ plain `embed` finishes them and only then uses them."""
 from __future__ import annotations
 
 import pytest
+from helpers import write_image
 
+from labeldesk.cli import main
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.ml import runtime
 from labeldesk.ml.embed import embed_project
@@ -140,3 +142,58 @@ def test_a_fine_tune_without_re_embedding_awaits_nothing(embedded):
     finetune_and_reembed(project, PARAMS, device="cpu", reembed=False)
     assert current_key(project) == before and unfinished_embeddings(project) is None
     assert choose_model_spec(project) != str(project.path / list_versions(project)[0].checkpoint)
+
+
+def test_images_that_cannot_be_read_now_do_not_make_half_of_them_the_projects(embedded, capsys):
+    """A plain `embed` that finishes the tuned model's embeddings while the images it
+    still needs cannot be read (the image folder's drive is not mounted, files deleted
+    without a rescan) reports them and leaves the project on the embeddings it had,
+    which hold them: it made the half-made store the project's (8 of 16 images)."""
+    project, before = embedded
+    cancel = CancelToken()
+    finetune_and_reembed(
+        project,
+        PARAMS,
+        device="cpu",
+        progress=stop_after_first_batch("cancel", cancel),
+        cancel=cancel,
+    )
+    (version,) = list_versions(project)
+    root = project.root
+    root.rename(root.with_name("unmounted"))
+    assert main(["embed", str(project.path), "--device", "cpu"]) == 0
+    said = capsys.readouterr().out
+    assert "0 images embedded" in said and "8 could not be read" in said
+    assert "the project keeps the embeddings it had: they hold images that could not" in said
+    assert current_key(project) == before and unembedded(project) == 0
+    unfinished = unfinished_embeddings(project)
+    assert unfinished is not None and (unfinished.embedded, unfinished.images) == (8, 16)
+
+    root.with_name("unmounted").rename(root)  # back: the next plain `embed` finishes them
+    assert embed_project(project, device="cpu").embedded == 8
+    assert current_key(project) == version.embedding_key
+    assert unfinished_embeddings(project) is None
+
+
+def test_an_image_the_embeddings_in_use_lack_too_does_not_hold_the_tuned_ones_back(embedded):
+    """An image that cannot be read, without a vector in the embeddings in use either,
+    does not keep the project off the tuned model's embeddings once the rest are made."""
+    project, before = embedded
+    cancel = CancelToken()
+    finetune_and_reembed(
+        project,
+        PARAMS,
+        device="cpu",
+        progress=stop_after_first_batch("cancel", cancel),
+        cancel=cancel,
+    )
+    (version,) = list_versions(project)
+    new = project.root / "train" / "red" / "new.png"
+    write_image(new, size=(16, 16), fmt="PNG", seed=99)
+    project.scan(workers=1)
+    new.unlink()  # gone again, no rescan: neither embeddings have (nor can make) its vector
+    assert current_key(project) == before and unembedded(project) == 1
+    report = embed_project(project, device="cpu")
+    assert report.embedded == 8 and len(report.failed) == 1
+    assert current_key(project) == version.embedding_key
+    assert unfinished_embeddings(project) is None
