@@ -109,8 +109,19 @@ def cmd_drift(args: argparse.Namespace) -> Output:
     return Output(data, _text(report, data))
 
 
+def verdict_line(verdict: str, summary: str) -> str:
+    """``VERDICT: summary`` (the upper-case word is what scripts look for), without the
+    summary's own opening words when they repeat it: "SHIFT: large difference; …", not
+    "SHIFT: Shift (large difference): …"."""
+    head, sep, rest = summary.partition(": ")
+    if sep and head.lower().startswith(verdict):
+        qualifier = head[len(verdict) :].strip().removeprefix("(").removesuffix(")")
+        summary = f"{qualifier}; {rest}" if qualifier else rest
+    return f"{verdict.upper()}: {summary}"
+
+
 def _text(report: DriftReport, data: dict[str, Any]) -> str:
-    lines = [f"{report.verdict.upper()}: {report.summary}"]
+    lines = [verdict_line(report.verdict, report.summary)]
     out = report.outputs
     if out is not None and out.low_confidence_share is not None:
         lines.append(

@@ -150,3 +150,25 @@ def test_drift_text_counts_one_file_in_the_singular_and_says_what_it_leaves_out(
     assert "most novel of 40 new images (15 shown; --json lists all):" in text
     whole = _report_text(novel=[{"path": "a.png", "score": 0.5}], images=1)
     assert "most novel of 1 new image:" in whole
+
+
+def test_the_verdict_line_does_not_repeat_the_verdict():
+    """It read "SHIFT: Shift (large difference): …"; the prefix scripts look for stays."""
+    tail = "classifier AUC 0.93 (95% CI 0.90-0.96, p = 0.001)"
+    lines = {
+        ("shift", f"Shift (large difference): {tail}."): f"SHIFT: large difference; {tail}.",
+        ("shift", f"Shift in part of the folder: 30% are unlike, while close: {tail}."): (
+            f"SHIFT: in part of the folder; 30% are unlike, while close: {tail}."
+        ),
+        ("no detectable shift", f"No detectable shift at the 5% level: {tail}."): (
+            f"NO DETECTABLE SHIFT: at the 5% level; {tail}."
+        ),
+        ("no power", "No shift found, but 8 images are too few."): (
+            "NO POWER: No shift found, but 8 images are too few."
+        ),
+        ("no power", "Too few images to tell: 3 new images."): (
+            "NO POWER: Too few images to tell: 3 new images."
+        ),
+    }
+    for (verdict, summary), first in lines.items():
+        assert _report_text(verdict=verdict, summary=summary).splitlines()[0] == first
