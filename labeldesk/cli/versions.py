@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import Output, open_existing, path_arg
+from labeldesk.core.display import counted
 
 if TYPE_CHECKING:
     from labeldesk.core.versions import DatasetVersion
@@ -81,8 +82,9 @@ def _describe(version: DatasetVersion) -> str:
     import datetime as dt
 
     when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
-    parts = [f"{version.name}: {when}", f"{version.images:,} images"]
-    parts.append(f"label state {version.label_event_id}")
+    parts = [f"{version.name}: {when}", counted(version.images, "image")]
+    if version.classes is not None:  # (the label event's id is for --json, not people)
+        parts.append(counted(len(version.classes), "class"))
     if version.author:
         parts.append(f"by {version.author}")
     if version.models:

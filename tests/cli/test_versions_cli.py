@@ -94,3 +94,16 @@ def test_the_splits_made_are_counted_in_words():
     assert "1 duplicate group (2 images) each kept in one split" in one
     none = _made_splits_text({**made, "groups_kept_together": 0, "images_in_groups": 0})
     assert "no duplicates to keep together" in none and "(s)" not in none
+
+
+def test_version_text_shows_no_internal_event_number(project, capsys):
+    """`version create` and `list` printed "label state 400": an event number that means
+    nothing to a person. The text says how many images and classes; --json keeps the id."""
+    assert main(["version", str(project.path), "create", "v1"]) == 0
+    created = capsys.readouterr().out
+    assert main(["version", str(project.path), "list"]) == 0
+    listed = capsys.readouterr().out
+    for text in (created, listed):
+        assert "label state" not in text and "19 images, 2 classes" in text
+    code, made = run(capsys, "version", project.path, "list", "--json")
+    assert code == 0 and made[0]["label_event_id"] > 0
