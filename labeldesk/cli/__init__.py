@@ -31,7 +31,7 @@ from labeldesk.cli import (
     review,
     versions,
 )
-from labeldesk.cli._base import Output
+from labeldesk.cli._base import Output, with_project_as_typed
 from labeldesk.cli.dash_names import dash_hint
 from labeldesk.core.display import printable_text
 from labeldesk.core.failures import describe
@@ -163,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 traceback.print_exc(file=sys.stderr)
                 message = f"internal error ({type(exc).__name__}: {exc}); please report it"
                 return _fail(message, "InternalError", as_json, out=out)
-            return _fail(*described, as_json, out=out)
+            message, kind = described
+            message = with_project_as_typed(message, getattr(args, "project", None))
+            return _fail(message, kind, as_json, out=out)
         if isinstance(result, int):
             return result
         if result is not None:

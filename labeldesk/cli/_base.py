@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ __all__ = [
     "postfix",
     "share",
     "similarity",
+    "with_project_as_typed",
 ]
 
 if TYPE_CHECKING:
@@ -32,6 +35,21 @@ class Output:
     def __init__(self, data: Any, text: str):
         self.data = data
         self.text = text
+
+
+# `labeldesk CMD PROJECT …` in a message from below the CLI (which does not know the path
+# typed); not `labeldesk new PROJECT`, where PROJECT is a project yet to be named
+_PROJECT_WORD = re.compile(r"(`labeldesk (?!new )[a-z-]+ )PROJECT(?=[` ])")
+
+
+def with_project_as_typed(message: str, project: object) -> str:
+    """``message`` with the word PROJECT in a command it suggests replaced by the
+    project's path as typed (``project``: the command's PROJECT argument, or None), so the
+    command can be copied as it is."""
+    if not isinstance(project, str | Path) or "PROJECT" not in message:
+        return message
+    typed = shlex.quote(str(project))
+    return _PROJECT_WORD.sub(lambda m: m.group(1) + typed, message)
 
 
 def open_existing(path: Path) -> Project:

@@ -7,6 +7,7 @@ refuses a version that is not a head."""
 from __future__ import annotations
 
 import json
+import shlex
 
 from labeldesk.cli import main
 from labeldesk.ml.model_choice import train_and_choose
@@ -42,7 +43,7 @@ def test_comparing_a_fine_tune_is_refused_with_the_reason(tmp_path, capsys):
     assert main(["models", path, "--compare", str(head.id), str(tuned.id)]) == 1
     err = capsys.readouterr().err
     assert f"model version {tuned.id} is a fine-tune, not a classifier head" in err
-    assert "labeldesk train PROJECT --mode head" in err
+    assert f"labeldesk train {shlex.quote(path)} --mode head" in err  # the project as typed
     assert main(["models", path, "--compare", str(tuned.id), str(head.id), "--json"]) == 1
     error = json.loads(capsys.readouterr().out)
     assert (
@@ -96,4 +97,5 @@ def test_pinning_a_fine_tune_says_why_not_and_what_to_pin(tmp_path, capsys):
     assert "only a head can be pinned" in err and "--mode head" in err
     assert "complete" not in err
     assert main(["models", path, "--pin", "99"]) == 1
-    assert "no model version 99 (`labeldesk models PROJECT` lists them)" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"no model version 99 (`labeldesk models {shlex.quote(path)}` lists them)" in error

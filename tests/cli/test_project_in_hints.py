@@ -1,0 +1,31 @@
+"""An error that names a command to run names the project as it was typed, not the
+placeholder word PROJECT (`labeldesk version PROJECT list` was not a command to copy)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+
+
+def _error(capsys, *argv: str) -> str:
+    assert main([*argv, "--json"]) == 1
+    return json.loads(capsys.readouterr().out)["error"]
+
+
+def test_hints_name_the_project_as_typed(tmp_path, capsys, monkeypatch):
+    make_imagefolder(tmp_path / "images")
+    monkeypatch.chdir(tmp_path)
+    typed = "my proj"  # relative, with a space: quoted as a shell needs it
+    assert main(["new", typed, "--images", "images", "--workers", "1", "--json"]) == 0
+    capsys.readouterr()
+    quoted = shlex.quote(typed)
+    error = _error(capsys, "version", typed, "diff", "nope")
+    assert f"`labeldesk version {quoted} list` lists them" in error and "PROJECT" not in error
+    error = _error(capsys, "models", typed, "--pin", "99")
+    assert f"(`labeldesk models {quoted}` lists them)" in error and "PROJECT" not in error
+    error = _error(capsys, "export", typed, "out", "--version", "v9")
+    assert "PROJECT" not in error
