@@ -102,6 +102,7 @@ def create_and_index(
     image itself) once it is applied, if any image still has that class. Off for other
     callers, which may apply labels themselves afterwards (a re-imported export).
     """
+    from .label_file_formats import refuse_no_rows
     from .label_files import LabelFile, apply_label_rows, read_label_file
     from .layout_check import OneLevelTooHigh, one_level_too_high
 
@@ -119,6 +120,8 @@ def create_and_index(
         rows = labels_file
     else:
         rows = read_label_file(Path(labels_file))
+    if rows is not None:  # a file of no rows fails before the scan, not after it
+        refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
     with _staged(target) as staging:
         project = Project.create(staging, images, classes)
         if follow_outside_links:

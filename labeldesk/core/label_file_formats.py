@@ -14,7 +14,7 @@ import io
 import json
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
 STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests write it
 TWO_STATUS_COLUMNS = "two columns are named status: neither is read, and no image's status changes"
+NO_ROWS = "the file has no rows"  # a header alone, [], an empty table: nothing to apply
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -158,6 +159,14 @@ def undo_neutralising(cell: str) -> str:
     return restore(cell)
 
 
+def refuse_no_rows(source: str, *parts: Sized) -> None:
+    """A label file whose ``parts`` (rows, bad rows …) are all empty (a CSV cut down to its
+    header, ``[]``, an empty Parquet table) is refused as an empty file is: "0 labels
+    applied" and success would let a truncated file go unnoticed."""
+    if not any(parts):
+        raise LabelFileError(source, [NO_ROWS])
+
+
 def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
     """Records of a CSV file, with or without a header; quoted fields may span lines.
     Commas separate cells, or semicolons or tabs when the first line has no comma (as
@@ -170,7 +179,7 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     while started and not "".join(started[0][2]).strip():
         started = started[1:]
     if not started:
-        raise LabelFileError(source, ["the file has no rows"])
+        raise LabelFileError(source, [NO_ROWS])
     first, at = started[0][2], f"line {started[0][0]}: "
     header = [cell.strip().lower() for cell in first]
     path_col = _find(header, PATH_COLUMNS)

@@ -46,6 +46,7 @@ from .label_file_formats import (
     parse_csv,
     parse_json,
     parse_json_lines,
+    refuse_no_rows,
     refused_path,
 )
 from .label_status import KEEP_STATUS, file_statuses, status_to_set
@@ -372,6 +373,8 @@ def apply_label_rows(
     ``skipped``: a list to receive those problems instead; the good rows are applied
     and every image with a bad row is left out (the person asked to skip bad rows).
     """
+    if isinstance(rows, LabelFile):  # a file of no rows: refused, not "0 labels applied"
+        refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
     problems = list(found.problems)

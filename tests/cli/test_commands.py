@@ -74,7 +74,7 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
     assert run_json(capsys, "label", proj, "--csv", str(csv)) == {
         "applied": 2,
         "status_note": "",
-        "changed": {"labels": 2, "splits": 0, "statuses": 0},
+        "changed": {"labels": 2, "labels_removed": 0, "splits": 0, "statuses": 0},
         "old_class_names": {},
     }
     history = run_json(capsys, "history", proj, "-n", "3")

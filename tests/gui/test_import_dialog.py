@@ -278,3 +278,12 @@ def test_a_long_read_shows_its_progress_and_close_stops_it(qtbot, project, tmp_p
     dialog.shutdown()  # what Close does
     qtbot.waitUntil(lambda: not job.running, timeout=10000)
     assert job.token.cancelled and job.result is None  # stopped, not read to the end
+
+
+def test_a_file_of_no_rows_says_so_and_cannot_be_imported(qtbot, project, tmp_path):
+    """A CSV cut down to its header read as "nothing would change", as if the project
+    held its labels already."""
+    dialog = opened_on(qtbot, project, tmp_path / "labels.csv", "path,label\n")
+    assert "the file has no rows" in dialog.found.text()
+    assert not dialog.import_button.isEnabled()
+    dialog.shutdown()
