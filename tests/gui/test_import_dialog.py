@@ -287,3 +287,14 @@ def test_a_file_of_no_rows_says_so_and_cannot_be_imported(qtbot, project, tmp_pa
     assert "the file has no rows" in dialog.found.text()
     assert not dialog.import_button.isEnabled()
     dialog.shutdown()
+
+
+def test_the_result_counts_the_labels_the_file_removes(qtbot, project, tmp_path):
+    """A label cell of only spaces unlabels its image: the result says how many."""
+    text = "path,label\ntrain/cat/cat0.jpg, \n_unlabeled/u0.png,dog\n"
+    dialog = opened_on(qtbot, project, tmp_path / "labels.csv", text)
+    apply(qtbot, dialog)
+    shown = dialog.found.text()
+    assert "1 label applied, 1 label removed (rows with an empty label)" in shown
+    assert label_of(project, "train/cat/cat0.jpg") is None
+    dialog.shutdown()
