@@ -31,7 +31,7 @@ from labeldesk.cli import (
     review,
     versions,
 )
-from labeldesk.cli._base import Output, with_project_as_typed
+from labeldesk.cli._base import OptionsError, Output, with_project_as_typed
 from labeldesk.cli.dash_names import dash_hint
 from labeldesk.core.display import printable_text
 from labeldesk.core.failures import describe
@@ -157,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(_stopped("terminated", exc), "Interrupted", as_json, code=143, out=out)
         except KeyboardInterrupt as exc:
             return _fail(_stopped("interrupted", exc), "Interrupted", as_json, code=130, out=out)
+        except OptionsError as exc:  # a usage error found by the command, not argparse
+            return _fail(str(exc), "UsageError", as_json, code=2, out=out)
         except Exception as exc:
             described = describe(exc)
             if described is None:  # a bug: say so, with the details a report needs

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.progress_bar import TerminalProgress, postfix
 
 __all__ = [
+    "OptionsError",
     "Output",
     "TerminalProgress",
     "non_negative_int",
@@ -35,6 +36,12 @@ class Output:
     def __init__(self, data: Any, text: str):
         self.data = data
         self.text = text
+
+
+class OptionsError(Exception):
+    """Options that do not go together, or an argument left out that argparse cannot tell
+    is missing (``label P PATH`` without LABEL): a usage error, as argparse's own are
+    (exit 2, kind "UsageError"), refused before anything is done."""
 
 
 # `labeldesk CMD PROJECT …` in a message from below the CLI (which does not know the path

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
+    OptionsError,
     Output,
     TerminalProgress,
     image_path,
@@ -361,7 +362,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         if args.csv:
             if args.path or args.label:
-                raise LabelDeskError("give either PATH LABEL or --csv FILE, not both")
+                raise OptionsError("give either PATH LABEL or --csv FILE, not both")
             from labeldesk.interop.formats.export_paths import as_project_paths
 
             rows = as_project_paths(args.csv, read_label_file(args.csv))
@@ -383,7 +384,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
             return Output(data, text)
         else:
             if not args.path or args.label is None:
-                raise LabelDeskError("give PATH and LABEL (or --csv FILE)")
+                raise OptionsError("give PATH and LABEL (or --csv FILE)")
             label = None if args.label == "-" else args.label
             if label is not None and (problem := class_name_problem(label)):
                 # --new-class cannot help here: say why, and how to remove a label

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    OptionsError,
     Output,
     TerminalProgress,
     non_negative_int,
@@ -69,7 +70,6 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_drift(args: argparse.Namespace) -> Output:
-    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.drift import drift_report
     from labeldesk.ml.drift_history import save_report
 
@@ -77,10 +77,10 @@ def cmd_drift(args: argparse.Namespace) -> Output:
         return _history(args.project)
     if args.new_folder is not None:
         if args.images is not None and args.images != args.new_folder:
-            raise LabelDeskError("name the new folder once: either NEW_FOLDER or --images")
+            raise OptionsError("name the new folder once: either NEW_FOLDER or --images")
         args.images = args.new_folder
     if args.images is None:
-        raise LabelDeskError("name the new images with --images NEW_FOLDER (or use --history)")
+        raise OptionsError("name the new images with --images NEW_FOLDER (or use --history)")
     with open_existing(args.project) as project, TerminalProgress() as progress:
         if args.html:  # refused before the report is computed, not after
             from labeldesk.ml.drift_html import check_html_target

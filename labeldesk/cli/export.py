@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable
 
 from labeldesk.cli._base import (
+    OptionsError,
     Output,
     TerminalProgress,
     non_negative_int,
@@ -102,7 +103,6 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> Output:
-    from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
     from labeldesk.interop.export_texts import (
         gif_text,
@@ -116,9 +116,9 @@ def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.ml.splits import parse_ratios
 
     if args.seed is not None and not args.make_splits:
-        raise LabelDeskError("--seed goes with --make-splits")
+        raise OptionsError("--seed goes with --make-splits")
     if args.shard_size is not None and args.format != "webdataset":
-        raise LabelDeskError("--shard-size goes with --format webdataset")
+        raise OptionsError("--shard-size goes with --format webdataset")
     options = ExportOptions(
         link="hardlink" if args.hardlink else "symlink" if args.symlink else "copy",
         include_excluded=args.include_excluded,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    OptionsError,
     Output,
     image_path,
     non_negative_int,
@@ -147,10 +148,9 @@ def cmd_predict(args: argparse.Namespace) -> Output:
 
 def cmd_issues(args: argparse.Namespace) -> Output:
     from labeldesk import api
-    from labeldesk.core.errors import LabelDeskError
 
     if (args.refit or args.device != "auto") and not args.crossfit:
-        raise LabelDeskError("--refit and --device go with --crossfit")
+        raise OptionsError("--refit and --device go with --crossfit")
     with open_existing(args.project) as project:
         _warn_missing(project)
         preds, fitted = _crossfit(project, args) if args.crossfit else (None, "")
@@ -241,18 +241,17 @@ def _queue_measure(strategy: str, *, cold: bool) -> str:
 
 def cmd_review(args: argparse.Namespace) -> Output:
     from labeldesk.core import review
-    from labeldesk.core.errors import LabelDeskError
 
     with open_existing(args.project) as project:
         if args.label and args.action != "relabel":  # `keep PATH shirt` kept the old label
-            raise LabelDeskError(
+            raise OptionsError(
                 f"{args.action} takes no LABEL; to give the image another label: "
                 f"labeldesk review {args.project} relabel {args.path} {args.label}"
             )
         path = image_path(project, args.path)
         if args.action == "relabel":
             if not args.label:
-                raise LabelDeskError("relabel needs the new LABEL")
+                raise OptionsError("relabel needs the new LABEL")
             review.relabel(project, path, args.label)
         elif args.action == "accept":
             suggested, judged = _suggestion(project, path, crossfit=args.crossfit)
@@ -261,7 +260,7 @@ def cmd_review(args: argparse.Namespace) -> Output:
             review.accept(project, path, suggested, shown=judged)
         else:
             if args.crossfit:
-                raise LabelDeskError("--crossfit goes with accept")
+                raise OptionsError("--crossfit goes with accept")
             getattr(review, args.action)(project, path)
         state = project.image_states(project.ids_for([path]).values())[0]
     data = {"path": path, "label": state.label, "status": state.status}
@@ -328,10 +327,9 @@ def _train_blocks(value: str) -> int:
 
 def cmd_train(args: argparse.Namespace) -> Output:
     from labeldesk.cli._base import TerminalProgress
-    from labeldesk.core.errors import LabelDeskError
 
     if args.mode == "head" and (args.train_blocks is not None or args.no_reembed):
-        raise LabelDeskError("--train-blocks and --no-reembed go with --mode finetune")
+        raise OptionsError("--train-blocks and --no-reembed go with --mode finetune")
 
     with open_existing(args.project) as project, TerminalProgress() as progress:
         if args.mode == "head":

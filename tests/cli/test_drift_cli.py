@@ -61,7 +61,7 @@ def test_drift_text_output_names_the_verdict(project_path, tmp_path, capsys):
     assert main(["drift", str(project_path), str(folder), *FAST]) == 0  # folder without --images
     assert capsys.readouterr().out.split("saved")[0] == text.split("saved")[0]
     other = tmp_path / "other"
-    assert main(["drift", str(project_path), str(folder), "--images", str(other), *FAST]) == 1
+    assert main(["drift", str(project_path), str(folder), "--images", str(other), *FAST]) == 2
     assert "either NEW_FOLDER or --images" in capsys.readouterr().err
 
 
@@ -85,7 +85,7 @@ def test_drift_history_lists_saved_reports_oldest_first(tmp_path, capsys):
     project.close()
     assert main(["drift", path, "--history", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
-    assert main(["drift", path, "--json"]) == 1
+    assert main(["drift", path, "--json"]) == 2  # a usage error
     assert "--images" in json.loads(capsys.readouterr().out)["error"]
     for seed in (2, 3):
         folder, _ = new_folder(tmp_path / f"new{seed}", per_class=10, seed=seed)

@@ -75,7 +75,7 @@ def test_the_types_take_only_plain_whole_numbers(text):
 def test_finetune_options_with_a_head_are_refused(project, capsys):
     """`train --train-blocks 4` trained a head and dropped the option silently."""
     for extra in (["--train-blocks", "4"], ["--no-reembed"]):
-        assert main(["train", str(project.path), *extra, "--json"]) == 1
+        assert main(["train", str(project.path), *extra, "--json"]) == 2  # a usage error
         assert "go with --mode finetune" in json.loads(capsys.readouterr().out)["error"]
     args = build_parser().parse_args(["train", "P", "--mode", "finetune", "--train-blocks", "-1"])
     assert args.train_blocks == -1
@@ -86,6 +86,6 @@ def test_export_options_that_would_do_nothing_are_refused(project, tmp_path, cap
     shards, exported as if they were not given."""
     for extra in (["--seed", "3"], ["--format", "csv", "--shard-size", "5"]):
         out = tmp_path / f"out{len(extra)}"
-        assert main(["export", str(project.path), str(out), *extra, "--json"]) == 1
+        assert main(["export", str(project.path), str(out), *extra, "--json"]) == 2
         assert "goes with" in json.loads(capsys.readouterr().out)["error"]
         assert not out.exists()

@@ -52,4 +52,4 @@ def test_without_a_cross_fit_accept_is_as_before(clustered, capsys, monkeypatch)
     assert "issues" in capsys.readouterr().err and _label(project, flipped[0]) == "ant"
     assert main(["review", where, "accept", flipped[0]]) == 0
     assert _label(project, flipped[0]) == "bee"
-    assert main(["review", where, "keep", flipped[1], "--crossfit"]) == 1
+    assert main(["review", where, "keep", flipped[1], "--crossfit"]) == 2

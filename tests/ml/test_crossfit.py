@@ -130,7 +130,7 @@ def test_issues_crossfit_on_the_command_line(colours, capsys):
     assert [r["score"] for r in fitted] != [r["score"] for r in frozen]
     assert main(["issues", where, "--crossfit", "--device", "cpu"]) == 0
     assert "cross-fitted features (from the cache, 21 images)" in capsys.readouterr().out
-    assert main(["issues", where, "--refit"]) == 1  # only with --crossfit
+    assert main(["issues", where, "--refit"]) == 2  # only with --crossfit: a usage error
     assert "--refit and --device go with --crossfit" in capsys.readouterr().err
 
 

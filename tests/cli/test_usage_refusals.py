@@ -1,0 +1,39 @@
+"""Options that do not go together, or an argument left out that argparse cannot tell is
+missing, are usage errors like argparse's own: exit 2 and kind "UsageError" (they exited
+1, the code of a command that ran and failed, so a script could not tell them apart)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labeldesk.cli import main
+
+REFUSED = [
+    (["train", "{P}", "--train-blocks", "4"], "go with --mode finetune"),
+    (["train", "{P}", "--no-reembed"], "go with --mode finetune"),
+    (["export", "{P}", "{OUT}", "--seed", "3"], "--seed goes with --make-splits"),
+    (["export", "{P}", "{OUT}", "--format", "csv", "--shard-size", "5"], "--shard-size goes"),
+    (["drift", "{P}"], "name the new images with --images"),
+    (["drift", "{P}", "{OUT}", "--images", "{OUT}2"], "name the new folder once"),
+    (["issues", "{P}", "--refit"], "go with --crossfit"),
+    (["label", "{P}", "train/cat/cat0.jpg", "dog", "--csv", "{OUT}.csv"], "not both"),
+    (["label", "{P}", "train/cat/cat0.jpg"], "give PATH and LABEL"),
+    (["review", "{P}", "keep", "train/cat/cat0.jpg", "dog"], "keep takes no LABEL"),
+    (["review", "{P}", "relabel", "train/cat/cat0.jpg"], "relabel needs the new LABEL"),
+    (["review", "{P}", "keep", "train/cat/cat0.jpg", "--crossfit"], "goes with accept"),
+]
+
+
+@pytest.mark.parametrize(("argv", "said"), REFUSED)
+def test_options_that_do_not_go_together_are_usage_errors(project, tmp_path, capsys, argv, said):
+    out = tmp_path / "out"
+    argv = [a.replace("{P}", str(project.path)).replace("{OUT}", str(out)) for a in argv]
+    before = project.images()
+    assert main([*argv, "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "UsageError" and said in error["error"]
+    assert main(argv) == 2  # the same without --json, one line on stderr
+    assert said in capsys.readouterr().err
+    assert not out.exists() and project.images().equals(before)  # nothing done
