@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -152,6 +153,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 def cmd_embed(args: argparse.Namespace) -> Output:
     from labeldesk.ml.backbones import with_input_size
     from labeldesk.ml.embed import embed_project
+    from labeldesk.ml.errors import BackboneUnavailable
     from labeldesk.ml.input_size import choose_model_spec
 
     with open_existing(args.project) as project, TerminalProgress() as progress:
@@ -161,15 +163,22 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         finishing = _say_finishing(project, model)
         if args.ray:
             return _embed_on_ray(args, project, model, progress)
-        report = embed_project(
-            project,
-            model,
-            device=args.device,
-            batch_size=args.batch_size,
-            progress=progress,
-            runtime=args.runtime,
-        )
+        try:
+            report = embed_project(
+                project,
+                model,
+                device=args.device,
+                batch_size=args.batch_size,
+                progress=progress,
+                runtime=args.runtime,
+            )
+        except BackboneUnavailable as exc:
+            if finishing:  # the fine-tune's checkpoint: say how to go on without it
+                raise BackboneUnavailable(f"{exc}; {_without_the_fine_tune(project)}") from exc
+            raise
         kept = _still_unfinished(project, report) if finishing and report.failed else ""
+        if args.model is not None and not report.cancelled:
+            _say_set_aside(project, report)
     data = report.to_json()
     if report.up_to_date:
         return Output(data, _up_to_date_text(report))
@@ -205,6 +214,37 @@ def _say_finishing(project: Project, model: str | None) -> bool:
             file=sys.stderr,
         )
     return unfinished is not None
+
+
+def _say_set_aside(project: Project, report: EmbedReport) -> None:
+    """``--model`` named the model of the embeddings in use: a fine-tune's unfinished
+    embeddings are set aside (a plain `embed` no longer finishes them); say so."""
+    from labeldesk.ml.store import current_key
+    from labeldesk.ml.unfinished import set_aside
+
+    if report.key != current_key(project):
+        return
+    aside = set_aside(project)
+    if aside is not None:
+        command = shlex.join(["labeldesk", "embed", str(project.path), "--model", aside.spec])
+        print(
+            f"note: the unfinished embeddings of fine-tuned model #{aside.version} are set "
+            f"aside: the project stays on these; `{command}` would finish them",
+            file=sys.stderr,
+        )
+
+
+def _without_the_fine_tune(project: Project) -> str:
+    """How to go on with the embeddings in use when the awaited fine-tune's checkpoint
+    cannot be loaded."""
+    from labeldesk.ml.input_size import current_spec
+
+    spec = current_spec(project)
+    if spec is None:
+        command = shlex.join(["labeldesk", "embed", str(project.path), "--model", "NAME"])
+        return f"to embed with another model: `{command}`"
+    command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
+    return f"to stay on the embeddings in use and set the fine-tune aside: `{command}`"
 
 
 def _still_unfinished(project: Project, report: EmbedReport) -> str:

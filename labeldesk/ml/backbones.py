@@ -229,7 +229,10 @@ def _load_checkpoint(path: Path, arch: str | None) -> Backbone:
     if path.suffix.lower() == ".safetensors":
         from safetensors.torch import load_file
 
-        state = load_file(str(path))
+        try:
+            state = load_file(str(path))
+        except Exception as exc:  # damaged, cut short, another kind of file
+            raise BackboneUnavailable(_unreadable(path, exc)) from exc
     else:
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -258,10 +261,17 @@ def _checkpoint_metadata(path: Path) -> dict[str, Any]:
     if path.suffix.lower() == ".safetensors":
         from safetensors import safe_open
 
-        with safe_open(str(path), framework="pt") as f:
-            raw = f.metadata() or {}
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                raw = f.metadata() or {}
+        except Exception as exc:  # damaged, cut short, another kind of file
+            raise BackboneUnavailable(_unreadable(path, exc)) from exc
         return {k: json.loads(v) if v[:1] in "{[" else v for k, v in raw.items()}
     return {}
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    return f"cannot read the checkpoint {path} (damaged, or not a safetensors file): {exc}"
 
 
 def _timm_preprocess(model: Any) -> Preprocess:

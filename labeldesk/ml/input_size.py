@@ -54,7 +54,7 @@ def choose_model_spec(project: Project, spec: str | None = None) -> str:
         awaited = unfinished_embeddings(project, count=False)
         if awaited is not None:
             return awaited.spec
-    earlier = _current_spec(project)
+    earlier = current_spec(project)
     if spec is None:
         return earlier or DEFAULT_BACKBONE
     base, size = split_input_size(spec)
@@ -63,7 +63,7 @@ def choose_model_spec(project: Project, spec: str | None = None) -> str:
     return spec
 
 
-def _current_spec(project: Project) -> str | None:
+def current_spec(project: Project) -> str | None:
     """The spec of the project's current embeddings, if they hold any vector.
 
     When their ``identity.json`` cannot be read, the model named in their ``spec.json``:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from labeldesk.core.image_rows import usable_images
-from labeldesk.core.model_versions import awaiting_embeddings, model_version
+from labeldesk.core.model_versions import awaiting_embeddings, model_version, use_embeddings
 
 from .store import current_key, embeddings_dir
 from .vectors import VectorStore
@@ -30,6 +30,7 @@ class UnfinishedEmbeddings:
     spec: str  # its checkpoint (what `embed --model` takes)
     embedded: int | None = None  # usable images with a vector of it (None: not counted)
     images: int | None = None  # usable images
+    had_embeddings: bool = True  # the project uses other embeddings meanwhile
 
     def text(self, finish: str, project: str = "the project") -> str:
         """In plain words, with ``finish``: how the person finishes them."""
@@ -38,9 +39,10 @@ class UnfinishedEmbeddings:
             if self.embedded is None or self.images is None
             else f" ({self.embedded:,} of {self.images:,} images)"
         )
+        meanwhile = "uses the embeddings it had" if self.had_embeddings else "has no embeddings"
         return (
             f"the embeddings of fine-tuned model #{self.version} are unfinished{done}: "
-            f"{project} uses the embeddings it had until {finish} finishes them"
+            f"{project} {meanwhile} until {finish} finishes them"
         )
 
     def command_text(self, project: Project) -> str:
@@ -64,7 +66,8 @@ def unfinished_embeddings(project: Project, *, count: bool = True) -> Unfinished
     checkpoint = project.path / version.checkpoint
     if not checkpoint.is_file():  # deleted by hand: nothing to finish with
         return None
-    found = UnfinishedEmbeddings(version.id, str(checkpoint))
+    had = current_key(project) is not None
+    found = UnfinishedEmbeddings(version.id, str(checkpoint), had_embeddings=had)
     if not count:
         return found
     rows = usable_images(project.db)
@@ -75,4 +78,16 @@ def unfinished_embeddings(project: Project, *, count: bool = True) -> Unfinished
             store = VectorStore.open_existing(folder)
             if not store.damaged:
                 embedded = int((store.rows_for([r[2] for r in rows]) >= 0).sum())
-    return UnfinishedEmbeddings(version.id, found.spec, embedded, len(rows))
+    return UnfinishedEmbeddings(version.id, found.spec, embedded, len(rows), had)
+
+
+def set_aside(project: Project) -> UnfinishedEmbeddings | None:
+    """A person chose the model of the embeddings in use (``embed --model``): the
+    fine-tune awaiting its embeddings no longer does (its files stay; ``embed --model``
+    with its checkpoint finishes them). Returns the one set aside, if any."""
+    unfinished = unfinished_embeddings(project, count=False)
+    key = current_key(project)
+    if unfinished is None or key is None:
+        return None
+    use_embeddings(project.db, key)  # the same embeddings, and no fine-tune awaited
+    return unfinished

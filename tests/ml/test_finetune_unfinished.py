@@ -197,3 +197,53 @@ def test_an_image_the_embeddings_in_use_lack_too_does_not_hold_the_tuned_ones_ba
     assert report.embedded == 8 and len(report.failed) == 1
     assert current_key(project) == version.embedding_key
     assert unfinished_embeddings(project) is None
+
+
+def _left_unfinished(project) -> int:
+    """A fine-tune Cancelled after its first batch of embeddings: its version id."""
+    cancel = CancelToken()
+    finetune_and_reembed(
+        project, PARAMS, device="cpu", progress=stop_after_first_batch("cancel", cancel),
+        cancel=cancel,
+    )  # fmt: skip
+    (version,) = list_versions(project)
+    assert unfinished_embeddings(project) is not None
+    return version.id
+
+
+def test_naming_the_model_in_use_sets_an_unfinished_fine_tune_aside(embedded, tmp_path, capsys):
+    """There was no way to turn an unfinished fine-tune down: every plain `embed` (and the
+    app's after each rescan) went on computing it. `embed --model` with the model of the
+    embeddings in use now stays on them and says how to finish the fine-tune anyway."""
+    project, before = embedded
+    version = _left_unfinished(project)
+    capsys.readouterr()
+    spec = f"{tmp_path / 'tiny.safetensors'}:32"
+    assert main(["embed", str(project.path), "--model", spec]) == 0
+    err = capsys.readouterr().err
+    assert f"fine-tuned model #{version} are set aside" in err and "--model" in err
+    assert current_key(project) == before and unfinished_embeddings(project) is None
+    assert choose_model_spec(project) == spec  # a plain embed: these embeddings
+
+
+def test_a_damaged_checkpoint_of_the_fine_tune_is_a_clear_error_with_a_way_on(embedded, capsys):
+    """A plain `embed` loading a damaged checkpoint ended in "internal error
+    (SafetensorError …)", each time, in the app's Compute embeddings too."""
+    project, before = embedded
+    version = _left_unfinished(project)
+    checkpoint = project.path / get_version(project, version).checkpoint
+    checkpoint.write_bytes(b"\x00" * 4)  # cut short by something outside LabelDesk
+    capsys.readouterr()
+    assert main(["embed", str(project.path)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "cannot read the checkpoint" in err
+    assert "set the fine-tune aside" in err and "--model" in err
+    assert current_key(project) == before
+
+
+def test_with_no_embeddings_before_the_note_does_not_speak_of_them():
+    from labeldesk.ml.unfinished import UnfinishedEmbeddings
+
+    text = UnfinishedEmbeddings(3, "ck", 8, 16, had_embeddings=False).text("`embed`")
+    assert "has no embeddings until `embed` finishes them" in text
+    assert "it had" not in text
