@@ -79,6 +79,7 @@ def _listing(project: Project, chosen: Any, rule: Any) -> Output:
         lines.append(describe(v, row["evaluation"], row["in_use"]))
         if row["embeddings_unfinished"] and unfinished is not None:
             lines.append(f"      {unfinished.command_text(project)}")
+            lines.extend(f"      {line}" for line in _set_aside_line(project))
     if chosen.version is not None:
         lines.append(f"in use: #{chosen.version.id} ({chosen.reason})")
     elif versions:
@@ -165,3 +166,16 @@ def describe(version: ModelVersion, scored: dict[str, Any] | None, used: bool) -
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else format_percent(value)
+
+
+def _set_aside_line(project: Project) -> list[str]:
+    """How to turn an unfinished fine-tune down and stay on the embeddings in use."""
+    import shlex
+
+    from labeldesk.ml.input_size import current_spec
+
+    spec = current_spec(project)
+    if spec is None:
+        return []
+    command = shlex.join(["labeldesk", "embed", str(project.path), "--model", spec])
+    return [f"to stay on the embeddings in use instead (and set it aside): `{command}`"]

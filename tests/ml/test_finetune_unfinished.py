@@ -219,6 +219,8 @@ def test_naming_the_model_in_use_sets_an_unfinished_fine_tune_aside(embedded, tm
     version = _left_unfinished(project)
     capsys.readouterr()
     spec = f"{tmp_path / 'tiny.safetensors'}:32"
+    assert main(["models", str(project.path)]) == 0
+    assert f"--model {spec}`" in capsys.readouterr().out  # the command, where one looks
     assert main(["embed", str(project.path), "--model", spec]) == 0
     err = capsys.readouterr().err
     assert f"fine-tuned model #{version} are set aside" in err and "--model" in err
