@@ -87,6 +87,7 @@ class MainWindow(StackedPages, QMainWindow):
         )
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
+        self.stack.currentChanged.connect(lambda _index: self._show_counts())
 
         status = ElidingStatusBar(self)
         self.setStatusBar(status)
@@ -137,7 +138,7 @@ class MainWindow(StackedPages, QMainWindow):
         session.refused.connect(self.show_message)
         self.session = session
         view = ProjectView(project, runner=session.runner, track=session.track, session=session)
-        view.statusChanged.connect(self.counts_label.setText)
+        view.statusChanged.connect(lambda _text: self._show_counts())
         view.message.connect(self.show_message)
         view.error.connect(self.notify_error)
         view.restore_state()
@@ -320,6 +321,14 @@ class MainWindow(StackedPages, QMainWindow):
         dialog.exec()
         dialog.shutdown()
         dialog.deleteLater()
+
+    def _show_counts(self) -> None:
+        """The counts line; "showing N · M selected" only while the browser shows (on
+        another page they spoke of a grid out of sight)."""
+        view = self.view
+        if view is not None:
+            on_browser = self.stack.currentWidget() is view
+            self.counts_label.setText(view.status_text if on_browser else view.totals_text)
 
     def show_browser(self) -> None:
         """Back to the grid, in its place: it followed every write while hidden (through

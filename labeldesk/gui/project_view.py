@@ -47,7 +47,9 @@ NEIGHBOURS_SHOWN = 8
 
 
 class ProjectView(QWidget):
-    statusChanged = Signal(str)  # the permanent counts line
+    statusChanged = Signal(str)  # the permanent counts line (status_text)
+    status_text = ""  # the project's counts, and what the browser shows and has selected
+    totals_text = ""  # the project's counts alone
     message = Signal(str)  # transient status text
     error = Signal(str)  # an expected failure to show once
 
@@ -298,11 +300,13 @@ class ProjectView(QWidget):
         flagged = int(catalog.flagged.sum())
         if flagged:
             parts.append(f"{flagged:,} likely mislabeled")
+        self.totals_text = " · ".join(parts)  # (the line while another page shows)
         parts.append(f"showing {self.model.rowCount():,}")
         selected = len(self.grid.selected_rows())
         if selected:
             parts.append(f"{selected:,} selected")
-        self.statusChanged.emit(" · ".join(parts))
+        self.status_text = " · ".join(parts)
+        self.statusChanged.emit(self.status_text)
 
     def write(self, change: Callable[[], object], paths: list[str], done: str) -> bool:
         """Run one project write for ``paths`` made outside the grid (a duplicate-group

@@ -34,6 +34,22 @@ def test_opening_a_project_shows_it_and_remembers_it(window, project):
     assert window.start_page.recent.item(0).toolTip() == str(project.path)
 
 
+def test_the_counts_line_speaks_of_the_browser_only_while_it_shows(window, project):
+    """On Statistics (or any other page) the line still ended "showing 19 · 1 selected",
+    about a grid out of sight."""
+    window.open_project(project.path)
+    try:
+        window.view.grid.select_row(0)
+        assert window.counts_label.text().endswith("showing 19 · 1 selected")
+        window.show_statistics()
+        text = window.counts_label.text()
+        assert "19 images" in text and "showing" not in text and "selected" not in text
+        window.show_browser()
+        assert window.counts_label.text().endswith("showing 19 · 1 selected")
+    finally:
+        window.close_project()
+
+
 def test_a_folder_that_is_not_a_project_gives_one_notice(qtbot, window, tmp_path):
     assert not window.open_project(tmp_path)
     notices = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorNotice"]
