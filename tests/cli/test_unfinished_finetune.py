@@ -7,28 +7,15 @@ from __future__ import annotations
 
 import json
 
-from ml.fake_embeddings import make_clustered_project
+from ml.fake_embeddings import make_clustered_project, record_awaited_finetune
 
 from labeldesk.cli import main
-from labeldesk.ml.models import new_version_dir, record_version
 
 
 def unfinished_project(tmp_path):
     """A clustered project (fake embeddings in use) with a fine-tune awaiting its own."""
     project, _ = make_clustered_project(tmp_path)
-    folder = new_version_dir(project, "finetune")
-    (folder / "model.safetensors").write_bytes(b"weights")
-    version = record_version(
-        project,
-        kind="finetune",
-        status="complete",
-        label_event_id=0,
-        embedding_key="tuned-key",
-        params={},
-        metrics={},
-        checkpoint=folder / "model.safetensors",
-        awaits_embeddings=True,
-    )
+    version = record_awaited_finetune(project)
     images = project.stats()["images"]
     path = project.path
     project.close()

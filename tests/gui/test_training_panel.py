@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
+from ml.fake_embeddings import make_clustered_project, record_awaited_finetune
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import Progress
@@ -273,23 +273,10 @@ def test_a_fine_tune_whose_embeddings_are_unfinished_is_said_until_they_are_used
     """A fine-tune killed or stopped while it embedded: the page says the app uses the
     embeddings it had and how to finish the tuned model's; once they are the project's,
     the line goes."""
-    from labeldesk.ml.models import new_version_dir, record_version
     from labeldesk.ml.store import current_key, embeddings_dir, use_store
 
     project, _ = make_clustered_project(tmp_path)
-    folder = new_version_dir(project, "finetune")
-    (folder / "model.safetensors").write_bytes(b"weights")
-    version = record_version(
-        project,
-        kind="finetune",
-        status="complete",
-        label_event_id=0,
-        embedding_key="tuned-key",
-        params={},
-        metrics={},
-        checkpoint=folder / "model.safetensors",
-        awaits_embeddings=True,
-    )
+    version = record_awaited_finetune(project)
     widget = TrainingPanel(project)
     qtbot.addWidget(widget)
     widget.show()

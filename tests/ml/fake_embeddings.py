@@ -4,6 +4,7 @@ run in milliseconds without a neural network."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from helpers import write_image
@@ -101,3 +102,23 @@ def store_vectors(
     (store.folder / "spec.json").write_text('{"spec": "fake"}')
     project.db.set_meta("embedding_key", identity.key)
     return store
+
+
+def record_awaited_finetune(project: Project) -> Any:
+    """Record a complete fine-tune (a stand-in checkpoint) that awaits its embeddings
+    (store "tuned-key", not made): as one stopped while it re-embedded leaves it."""
+    from labeldesk.ml.models import new_version_dir, record_version
+
+    folder = new_version_dir(project, "finetune")
+    (folder / "model.safetensors").write_bytes(b"weights")
+    return record_version(
+        project,
+        kind="finetune",
+        status="complete",
+        label_event_id=0,
+        embedding_key="tuned-key",
+        params={},
+        metrics={},
+        checkpoint=folder / "model.safetensors",
+        awaits_embeddings=True,
+    )

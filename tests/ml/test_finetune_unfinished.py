@@ -48,6 +48,18 @@ def stop_after_first_batch(how: str, cancel: CancelToken, batches: int = 1):
     return progress
 
 
+def left_unfinished(project):
+    """A fine-tune Cancelled after its first batch of embeddings: its version."""
+    cancel = CancelToken()
+    finetune_and_reembed(
+        project, PARAMS, device="cpu", progress=stop_after_first_batch("cancel", cancel),
+        cancel=cancel,
+    )  # fmt: skip
+    (version,) = list_versions(project)
+    assert unfinished_embeddings(project) is not None
+    return version
+
+
 @pytest.mark.parametrize("how", ["interrupt", "cancel"])
 def test_a_fine_tune_stopped_while_embedding_leaves_the_whole_embeddings_in_use(embedded, how):
     project, before = embedded
@@ -86,15 +98,7 @@ def test_embedding_the_tuned_model_by_name_also_waits_until_whole(embedded):
     """`embed --model models/<run>/model.safetensors` (what the message said before),
     stopped before it finishes, leaves the project on the embeddings it had, too."""
     project, before = embedded
-    cancel = CancelToken()
-    finetune_and_reembed(
-        project,
-        PARAMS,
-        device="cpu",
-        progress=stop_after_first_batch("cancel", cancel),
-        cancel=cancel,
-    )
-    (version,) = list_versions(project)
+    version = left_unfinished(project)
     spec = str(project.path / version.checkpoint)
     again = CancelToken()
     embed_project(
@@ -150,15 +154,7 @@ def test_images_that_cannot_be_read_now_do_not_make_half_of_them_the_projects(em
     without a rescan) reports them and leaves the project on the embeddings it had,
     which hold them: it made the half-made store the project's (8 of 16 images)."""
     project, before = embedded
-    cancel = CancelToken()
-    finetune_and_reembed(
-        project,
-        PARAMS,
-        device="cpu",
-        progress=stop_after_first_batch("cancel", cancel),
-        cancel=cancel,
-    )
-    (version,) = list_versions(project)
+    version = left_unfinished(project)
     root = project.root
     root.rename(root.with_name("unmounted"))
     assert main(["embed", str(project.path), "--device", "cpu"]) == 0
@@ -179,15 +175,7 @@ def test_an_image_the_embeddings_in_use_lack_too_does_not_hold_the_tuned_ones_ba
     """An image that cannot be read, without a vector in the embeddings in use either,
     does not keep the project off the tuned model's embeddings once the rest are made."""
     project, before = embedded
-    cancel = CancelToken()
-    finetune_and_reembed(
-        project,
-        PARAMS,
-        device="cpu",
-        progress=stop_after_first_batch("cancel", cancel),
-        cancel=cancel,
-    )
-    (version,) = list_versions(project)
+    version = left_unfinished(project)
     new = project.root / "train" / "red" / "new.png"
     write_image(new, size=(16, 16), fmt="PNG", seed=99)
     project.scan(workers=1)
@@ -199,31 +187,19 @@ def test_an_image_the_embeddings_in_use_lack_too_does_not_hold_the_tuned_ones_ba
     assert unfinished_embeddings(project) is None
 
 
-def _left_unfinished(project) -> int:
-    """A fine-tune Cancelled after its first batch of embeddings: its version id."""
-    cancel = CancelToken()
-    finetune_and_reembed(
-        project, PARAMS, device="cpu", progress=stop_after_first_batch("cancel", cancel),
-        cancel=cancel,
-    )  # fmt: skip
-    (version,) = list_versions(project)
-    assert unfinished_embeddings(project) is not None
-    return version.id
-
-
 def test_naming_the_model_in_use_sets_an_unfinished_fine_tune_aside(embedded, tmp_path, capsys):
     """There was no way to turn an unfinished fine-tune down: every plain `embed` (and the
     app's after each rescan) went on computing it. `embed --model` with the model of the
     embeddings in use now stays on them and says how to finish the fine-tune anyway."""
     project, before = embedded
-    version = _left_unfinished(project)
+    version = left_unfinished(project)
     capsys.readouterr()
     spec = f"{tmp_path / 'tiny.safetensors'}:32"
     assert main(["models", str(project.path)]) == 0
     assert f"--model {spec}`" in capsys.readouterr().out  # the command, where one looks
     assert main(["embed", str(project.path), "--model", spec]) == 0
     err = capsys.readouterr().err
-    assert f"fine-tuned model #{version} are set aside" in err and "--model" in err
+    assert f"fine-tuned model #{version.id} are set aside" in err and "--model" in err
     assert current_key(project) == before and unfinished_embeddings(project) is None
     assert choose_model_spec(project) == spec  # a plain embed: these embeddings
 
@@ -232,8 +208,8 @@ def test_a_damaged_checkpoint_of_the_fine_tune_is_a_clear_error_with_a_way_on(em
     """A plain `embed` loading a damaged checkpoint ended in "internal error
     (SafetensorError …)", each time, in the app's Compute embeddings too."""
     project, before = embedded
-    version = _left_unfinished(project)
-    checkpoint = project.path / get_version(project, version).checkpoint
+    version = left_unfinished(project)
+    checkpoint = project.path / version.checkpoint
     checkpoint.write_bytes(b"\x00" * 4)  # cut short by something outside LabelDesk
     capsys.readouterr()
     assert main(["embed", str(project.path)]) == 1
