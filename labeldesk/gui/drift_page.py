@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from labeldesk.core.display import counted
+from labeldesk.core.display import counted, format_percent
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -63,6 +64,26 @@ def load_icon(request: ThumbRequest) -> QImage:
     painter.drawImage((ICON - image.width) // 2, (ICON - image.height) // 2, pil_to_qimage(image))
     painter.end()
     return tile
+
+
+def _copies_line(n: int, exact: int) -> str:
+    """How many new images copy project images, each count said once: "10 are exact
+    copies of project images (not shown: …)", "3 are copies of project images: 1 exact
+    (not shown: …), 2 near"."""
+    near = n - exact
+    if exact == n:
+        if n == 1:
+            return "1 is an exact copy of a project image (not shown: the project has it)."
+        return f"{n} are exact copies of project images (not shown: the project has them)."
+    if exact == 0:
+        if n == 1:
+            return "1 is a near copy of a project image."
+        return f"{n} are near copies of project images."
+    it = "it" if exact == 1 else "them"
+    return (
+        f"{n} are copies of project images: {exact} exact (not shown: the project has {it}), "
+        f"{near} near."
+    )
 
 
 class DriftPage(QWidget):
@@ -103,6 +124,24 @@ class DriftPage(QWidget):
         self.gallery.setMovement(QListWidget.Movement.Static)
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.gallery.itemSelectionChanged.connect(self._update_buttons)
+        # Before a check the gallery was a large blank: it says what to do, what comes.
+        self.gallery_hint = QLabel(
+            "Click <b>Choose folder…</b> and pick a folder of new images.<br><br>"
+            "The check says above whether they differ from the project's labeled images, "
+            "and shows here the new images, the most novel first, with their novelty score: "
+            "select some and add them to the project to label them first."
+        )
+        self.gallery_hint.setWordWrap(True)
+        self.gallery_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.gallery_hint.setContentsMargins(40, 0, 40, 0)
+        hint_palette = self.gallery_hint.palette()
+        hint_palette.setColor(
+            QPalette.ColorRole.WindowText, hint_palette.color(QPalette.ColorRole.PlaceholderText)
+        )
+        self.gallery_hint.setPalette(hint_palette)
+        self.gallery_area = QStackedWidget()
+        self.gallery_area.addWidget(self.gallery_hint)
+        self.gallery_area.addWidget(self.gallery)
         # The new images are full-size files (camera photos): decoding 200 of them on the
         # GUI thread froze the window for a minute. Items show a placeholder at once.
         self.icons = ThumbnailLoader(load_icon, capacity=SHOWN, parent=self)
@@ -128,7 +167,7 @@ class DriftPage(QWidget):
             layout.addWidget(widget)
         layout.addLayout(top)
         layout.addWidget(self.verdict)
-        layout.addWidget(self.gallery, 1)
+        layout.addWidget(self.gallery_area, 1)
         layout.addLayout(actions)
         self._update_buttons()
 
@@ -167,6 +206,7 @@ class DriftPage(QWidget):
         self.folder = folder
         self.folder_label.setText(str(folder))
         self.verdict.setText("Checking…")
+        self.gallery_area.setCurrentWidget(self.gallery)
         self.icons.invalidate()
         self.gallery.clear()
         self.report = self.html = None  # the last folder's report is not this one's
@@ -206,21 +246,17 @@ class DriftPage(QWidget):
         )
         if data["low_confidence_share"] is not None:
             lines.append(
-                f"{data['low_confidence_share']:.0%} of the new images are below the "
-                "confidence at which the model is 90 % right."
+                f"{format_percent(data['low_confidence_share'])} of the new images are below "
+                "the confidence at which the model is 90% right."
             )
         # An exact copy cannot be added (the project has its bytes already): not shown.
         exact = {d["path"] for d in data["duplicates"] if d["kind"] == "exact"}
         if data["duplicates"]:
-            n = len(data["duplicates"])
-            text = f"{n} {'is a copy' if n == 1 else 'are copies'} of project images"
-            if exact:
-                copies = "exact copy" if len(exact) == 1 else "exact copies"
-                text += f" ({len(exact)} {copies}, not shown: the project has them)"
-            lines.append(text + ".")
+            lines.append(_copies_line(len(data["duplicates"]), len(exact)))
         if data["unreadable"]:
             lines.append(f"{counted(len(data['unreadable']), 'file')} could not be read.")
         self.verdict.setText("<br>".join(lines))
+        self.gallery_area.setCurrentWidget(self.gallery)
         self._fill_gallery([n for n in data["novel"] if n["path"] not in exact][:SHOWN])
         self._update_buttons()
 

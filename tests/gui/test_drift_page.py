@@ -103,7 +103,7 @@ def test_exact_copies_of_project_images_are_left_out_of_the_gallery(page, tmp_pa
     }  # fmt: skip
     page._done((_Report(data), None))
     assert page.shown() == ["n0.png", "n2.png", "n3.png"]  # a near copy stays: it can be added
-    assert "2 are copies of project images (1 exact copy, not shown" in page.verdict.text()
+    assert "2 are copies of project images: 1 exact (not shown" in page.verdict.text()
     assert page.add_all_button.isEnabled()
 
 
@@ -176,3 +176,51 @@ def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
         assert page.verdict.text().startswith("Embeddings are ready")
     finally:
         window.close()
+
+
+def test_before_a_folder_is_chosen_the_gallery_area_says_what_to_do(page, tmp_path):
+    """The picture area was a large blank until a check ran."""
+    assert page.gallery_hint.isVisible() and not page.gallery.isVisible()
+    text = page.gallery_hint.text()
+    assert "Choose folder…" in text and "most novel first" in text
+    page.folder = tmp_path
+    data = {
+        "summary": "no shift", "images": 1, "reference": 10, "low_confidence_share": None,
+        "duplicates": [], "unreadable": [], "novel": [{"path": "a.png", "score": 0.5}],
+    }  # fmt: skip
+    page._done((_Report(data), None))
+    assert page.gallery.isVisible() and not page.gallery_hint.isVisible()
+
+
+def _copies_text(page, tmp_path, kinds: list[str], share: float | None = None) -> str:
+    page.folder = tmp_path
+    copies = [
+        {"path": f"c{i}.png", "kind": kind, "project_path": f"train/a/{i}.png"}
+        for i, kind in enumerate(kinds)
+    ]
+    data = {
+        "summary": "no shift", "images": 20, "reference": 10, "low_confidence_share": share,
+        "duplicates": copies, "unreadable": [], "novel": [{"path": "n.png", "score": 0.5}],
+    }  # fmt: skip
+    page._done((_Report(data), None))
+    return page.verdict.text()
+
+
+def test_the_verdict_writes_percentages_as_the_app_does_and_says_copies_once(page, tmp_path):
+    """ "90 %" stood beside "68%"; "10 are copies of project images (10 exact copies,
+    …)" said the count twice."""
+    text = _copies_text(page, tmp_path, ["exact"] * 10, share=0.68)
+    assert "68% of the new images are below the confidence at which the model is 90% right" in (
+        text
+    )
+    assert " %" not in text
+    assert "10 are exact copies of project images (not shown: the project has them)." in text
+    assert "10 exact copies" not in text
+    one = _copies_text(page, tmp_path, ["exact"])
+    assert "1 is an exact copy of a project image (not shown: the project has it)." in one
+    near = _copies_text(page, tmp_path, ["near", "near"])
+    assert "2 are near copies of project images." in near
+    mixed = _copies_text(page, tmp_path, ["exact", "near", "near"])
+    assert "3 are copies of project images: 1 exact (not shown: the project has it), 2 near." in (
+        mixed
+    )
