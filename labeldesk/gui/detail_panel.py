@@ -76,12 +76,20 @@ GONE_NOTE = (
 
 
 def describe_insight(
-    insight: Insight | None, label: str | None, opinion: str = "", skipped: bool = False
+    insight: Insight | None,
+    label: str | None,
+    opinion: str = "",
+    skipped: bool = False,
+    scoring: bool = False,
 ) -> tuple[str, str]:
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
-    fit" line for one image (``skipped``: a file that is not a usable image)."""
+    fit" line for one image (``skipped``: a file that is not a usable image; ``scoring``:
+    new scores are on their way, as for an image just added, whose embedding the drift
+    check or the app's embedding after a rescan stored)."""
     if skipped:
         return "none: the file is not a usable image", "–"
+    if insight is None and scoring:
+        return "being scored: the model's view of it shows here in a moment", "–"
     if insight is None:
         return (
             "not computed yet: the model scores images once they are embedded "
@@ -292,9 +300,14 @@ class DetailPanel(QWidget):
                 button.setToolTip(tip)
 
     def show_insight(
-        self, insight: Insight | None, label: str | None, opinion: str = "", skipped: bool = False
+        self,
+        insight: Insight | None,
+        label: str | None,
+        opinion: str = "",
+        skipped: bool = False,
+        scoring: bool = False,
     ) -> None:
-        model, fit = describe_insight(insight, label, opinion, skipped)
+        model, fit = describe_insight(insight, label, opinion, skipped, scoring)
         self.fields["Model"].setText(model)
         # in a short window its second line can be cut: the whole of it on hover
         self.fields["Model"].setToolTip(model)

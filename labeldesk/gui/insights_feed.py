@@ -45,6 +45,7 @@ class InsightsFeed(QObject):
         self.job: Job | None = None
         self.latest: ImageInsights | None = None
         self._again = False  # a refresh was asked for while one ran
+        self._computing = False  # a computation runs whose result has not come yet
         self._closed = False
         self._timer = QTimer(self, singleShot=True, interval=AFTER_LABELS_MS)
         self._timer.timeout.connect(lambda: self.refresh(quiet=True))
@@ -81,7 +82,14 @@ class InsightsFeed(QObject):
         if self.track is not None and not quiet:
             self.track(job, "Scoring images")
         self.job = self.runner.start(job)
+        self._computing = self.job is not None and self.job.running
         return job
+
+    @property
+    def busy(self) -> bool:
+        """New scores are on their way: a computation runs, or one is due (after the
+        pause that follows changes, or after the running one)."""
+        return self._computing or self._again or self._timer.isActive()
 
     def labels_changed(self) -> None:
         """Recompute once the person pauses (each change restarts the wait)."""
@@ -95,12 +103,14 @@ class InsightsFeed(QObject):
             self.job.cancel()
 
     def _finished(self, insights: ImageInsights | None) -> None:
+        self._computing = False  # (its job still runs while this result is shown)
         if self._closed:
             return
         self.latest = insights
         self.updated.emit(insights)
 
     def _ended(self) -> None:
+        self._computing = False
         if self._again and not self._closed:
             self._again = False
             self.refresh(quiet=True)

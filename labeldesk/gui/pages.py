@@ -171,9 +171,16 @@ class ProjectPages:
             self.drift = DriftPage(session)
             self.drift.error.connect(shell.notify_error)
             self.drift.message.connect(shell.show_message)
+            self.drift.showPaths.connect(self._expect_scores)  # (before they are shown)
             self.drift.showPaths.connect(shell.show_selection)
             self._lend_keys(self.drift)
         shell.show_page(self.drift)
+
+    def _expect_scores(self, paths: list[str], _description: str = "") -> None:
+        """Images the drift page added, their embeddings stored: being scored."""
+        view = self.shell.view
+        if view is not None:
+            view.expect_scores(paths)
 
     def show_versions(self) -> None:
         session = self.session

@@ -96,6 +96,7 @@ class ProjectView(QWidget):
         self._closed = False  # after shutdown(): late signals must not touch the project
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
+        self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
         self._counts_soon = Deferred(self)  # over 200k images: after the next image shows
         self._counts_soon.due.connect(self.refresh_counts)
 
@@ -267,6 +268,12 @@ class ProjectView(QWidget):
             whole = ImageFilter(paths=wanted.paths, ranking=wanted.ranking)
             self._selection_total = len(self.catalog.filter(whole))
 
+    def expect_scores(self, paths: Iterable[str]) -> None:
+        """``paths`` were just added with their embeddings stored (the drift page's): until
+        the model's scores reach them, their detail says they are being scored, not that
+        they need Compute embeddings (an edited or new file without one still does)."""
+        self._awaiting_scores.update(paths)
+
     def show_paths(self, paths: Iterable[str], description: str = "selected") -> None:
         """Show exactly ``paths``, in place of the sidebar's filters; the sidebar says so
         ("Showing 55 images selected on the map ✕") until its ✕ drops the selection."""
@@ -401,7 +408,11 @@ class ProjectView(QWidget):
             self.detail.show_image(info)
             insight = self.catalog.insight(position)
             self.detail.show_insight(
-                insight, info.label, self.catalog.opinion(position), bool(info.skip_reason)
+                insight,
+                info.label,
+                self.catalog.opinion(position),
+                bool(info.skip_reason),
+                scoring=self.feed.busy and info.path in self._awaiting_scores,
             )
             self.detail.show_neighbours(self._neighbours(insight))
         else:
@@ -429,6 +440,8 @@ class ProjectView(QWidget):
         before = self.model.rows_to_ids(self.grid.selected_rows())
         first = catalog.insights is None
         catalog.set_insights(insights)
+        if not self.feed.busy:  # scored now (a run started before they came is followed
+            self._awaiting_scores.clear()  # by another, which scores them)
         self.sidebar.set_model_available(insights is not None)
         self.detail.set_model_available(insights is not None)
         wanted = self.model.image_filter

@@ -8,3 +8,30 @@ def test_the_detail_panel_promises_no_score_for_a_file_that_is_not_an_image():
 
     assert describe_insight(None, None, skipped=True)[0] == "none: the file is not a usable image"
     assert describe_insight(None, "cat")[0].startswith("not computed yet")
+
+
+def test_an_image_added_from_the_drift_page_is_said_to_be_scored_not_uncomputed(
+    qtbot, window, project
+):
+    """An image just added from the drift page (its embedding stored by the check) said
+    "not computed yet … (Tools → Compute embeddings, Ctrl+E)" until the scores came. An
+    image with no embedding (a file found edited, a new one) still says what it needs."""
+    assert window.open_project(project.path)
+    window.show_drift()
+    view = window.view
+    qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=10_000)
+    added, other = (view.catalog.info(view.model.position(r)).path for r in (0, 1))
+    view.feed.labels_changed()  # as after the scan that added it: scores follow
+    window.pages.drift.showPaths.emit([added], "added from the drift check")
+    view.grid.select_row(view.model.row_of_id(project.ids_for([added])[added]))
+    model = view.detail.fields["Model"].text()
+    assert model.startswith("being scored: ") and "Compute embeddings" not in model
+    view.show_paths([added, other])
+    view.grid.select_row(view.model.row_of_id(project.ids_for([other])[other]))
+    assert view.detail.fields["Model"].text().startswith("not computed yet")
+    view.grid.select_row(view.model.row_of_id(project.ids_for([added])[added]))
+    assert view.detail.fields["Model"].text().startswith("being scored: ")
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: view.detail.fields["Model"].text().startswith("not computed yet"), timeout=10_000
+    )  # this project has no embeddings: once scoring ends, that is what stands
