@@ -135,8 +135,22 @@ class ProjectJobs(QObject):
         project = session.project
         in_process = self.embed_in_process
         cluster = cluster_choice()  # Tools → Embed on a Ray cluster…, if switched on
+        held_back: list[int] = []  # the fine-tune whose switch unreadable images held back
 
         def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
+            from labeldesk.ml.unfinished import unfinished_embeddings
+
+            finishing = unfinished_embeddings(project, count=False)
+            report = run(progress=progress, cancel=cancel)
+            # Finishing a fine-tune's embeddings, images it could not read left the
+            # project on the embeddings it had (they hold those images): say why.
+            if finishing is not None and report.failed and not report.cancelled:
+                still = unfinished_embeddings(project, count=False)
+                if still is not None:
+                    held_back.append(still.version)
+            return report
+
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
             from labeldesk.ml.embed import nothing_to_embed
             from labeldesk.ml.input_size import choose_model_spec
 
@@ -169,6 +183,8 @@ class ProjectJobs(QObject):
             lambda r: shell.show_message(
                 r.up_to_date_text()
                 if r.up_to_date
+                else _held_back_text(r, held_back[0])
+                if held_back
                 else f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
                 f"at {r.input_size} px on {where or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
@@ -193,6 +209,17 @@ class ProjectJobs(QObject):
         view = self.shell.view
         if view is not None:
             view.feed.refresh()
+
+
+def _held_back_text(report: EmbedReport, version: int) -> str:
+    """The end of a run that could not finish fine-tuned model ``version``'s embeddings
+    for images it could not read: the project keeps the ones it had, which hold them
+    (``labeldesk embed`` says the same). Short: the status bar cuts a longer line."""
+    return (
+        f"Fine-tuned model #{version}'s embeddings are not used yet (the project keeps the "
+        f"ones it had): {counted(len(report.failed), 'image')} could not be read; make them "
+        "readable (or File → Rescan folder if gone), then Compute embeddings again"
+    )
 
 
 def _embed_cancelled_text(job: Job, cluster: str | None) -> str:
