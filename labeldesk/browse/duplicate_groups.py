@@ -108,7 +108,24 @@ class Group:
             state = f"leaks: in {' and '.join(splits)}"
         else:
             state = f"all in {splits[0]}"
-        return f"Group {self.number} · {what}{alike} · {len(self.members)} images · {state}"
+        disagree = self.label_disagreement()
+        labels = f" · labels disagree: {disagree}" if disagree else ""
+        return f"Group {self.number} · {what}{alike} · {len(self.members)} images · {state}{labels}"
+
+    def label_disagreement(self) -> str:
+        """The labels of copies in use that disagree, each with its splits ("cat in
+        train, dog in test"); "" when they agree (unlabeled copies disagree with none)."""
+        where: dict[str, set[str]] = {}
+        for copies in self.copy_sets():
+            labels = {m.label for m in copies if m.label}
+            if len(labels) < 2:
+                continue
+            for m in copies:
+                if m.label:
+                    where.setdefault(m.label, set()).add(m.split or "no split")
+        return ", ".join(
+            f"{label} in {' and '.join(sorted(splits))}" for label, splits in sorted(where.items())
+        )
 
 
 def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Group]:

@@ -229,3 +229,29 @@ def test_keys_in_the_browser_with_the_groups_open_recount_statistics_on_its_next
     window.show_statistics()
     assert recounts == [True]
     assert int(count(stats, "labeled").replace(",", "")) == labeled + 1
+
+
+def test_a_leaking_group_whose_copies_disagree_on_the_label_says_so(qtbot, window, project):
+    """A copy labeled dog in test of an image labeled cat in train: the header said only
+    "leaks: in test and train", not that the copies' labels disagree."""
+    root = project.root
+    (root / "test" / "dog").mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / LEAK[0], root / "test" / "dog" / "copy_of_cat0.jpg")
+    project.scan()
+    frame = project.images().set_index("path")
+    assert frame.loc["test/dog/copy_of_cat0.jpg", "label"] == "dog"
+    window.open_project(project.path)
+    window.show_statistics()
+    stats = window.pages.stats
+    qtbot.waitUntil(lambda: stats.duplicate_counts is not None, timeout=20000)
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    (box,) = dialog.boxes
+    assert box.title().endswith(
+        "leaks: in test and train · labels disagree: cat in train, dog in test"
+    )
+
+
+def test_copies_that_agree_on_the_label_say_nothing_of_labels(qtbot, duplicates):
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "exact")
+    assert len(dialog.boxes) == 2 and not any("labels" in box.title() for box in dialog.boxes)
