@@ -77,6 +77,16 @@ def register(action: QAction, defaults: Sequence[QKeySequence]) -> None:
     action.setShortcuts(list(defaults) if custom is None else custom)
 
 
+def key_text(name: str, defaults: Sequence[shortcuts.KeySpec]) -> str:
+    """The keys of the action ``name`` as its menu shows them: the user's choice, else
+    ``defaults`` (as :func:`register` applies them); "" when it has none."""
+    custom = saved_keys(name)
+    if custom is not None and any(shortcuts.fixed_key_use(k) for k in custom):
+        custom = None  # register ignores such a choice too
+    keys = shortcuts.sequences(defaults)[:1] if custom is None else custom
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+
+
 def default_keys(action: QAction) -> list[QKeySequence]:
     return [QKeySequence(k) for k in (action.property(_DEFAULTS) or [])]
 

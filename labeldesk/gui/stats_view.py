@@ -33,6 +33,7 @@ from labeldesk.browse.duplicate_groups import Group, build_groups, refresh_state
 from labeldesk.core.display import format_percent
 from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
+from labeldesk.gui import hotkeys, shortcuts
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
 from labeldesk.gui.sidebar import expected_errors_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
@@ -44,12 +45,19 @@ if TYPE_CHECKING:
 COMPUTING = "computing…"
 CANCELLED = "cancelled (computed again when Statistics is opened again)"
 DUPLICATE_KEYS = ("exact", "near", "leaking")
+NBSP = "\u00a0"  # a space no line breaks at
 CatalogSource = Callable[[], "ImageCatalog | None"]
 
 
 def link(key: str, text: str) -> str:
     """Rich text that emits ``key`` through ``linkActivated`` when clicked."""
     return f"<a href='{key}'>{text}</a>"
+
+
+def training_place() -> str:
+    """Where training is: "View → Training, Ctrl+Shift+T" (the user's key, if any)."""
+    keys = hotkeys.key_text(hotkeys.action_name("&Training"), shortcuts.TRAINING_KEYS)
+    return "View → Training" + (f", {keys}" if keys else "")
 
 
 class StatsView(QWidget):
@@ -121,6 +129,7 @@ class StatsView(QWidget):
         side_scroll.setMinimumWidth(260)
 
         self.history = HistoryTable()
+        self.history.empty_text = f"No model trained yet: Training page ({training_place()})"
         history_box = QGroupBox("Training history")
         QVBoxLayout(history_box).addWidget(self.history)
 
@@ -212,7 +221,8 @@ class StatsView(QWidget):
             w, h = size["width"], size["height"]
             smallest, largest = f"{w['min']}×{h['min']}", f"{w['max']}×{h['max']}"
             span = smallest if smallest == largest else f"{smallest} … {largest}"
-            set_text("size", f"{span} px\nmedian {w['median']:g}×{h['median']:g}")
+            # a size keeps its unit: "px" was left alone on a line
+            set_text("size", f"{span}{NBSP}px\nmedian {w['median']:g}×{h['median']:g}")
         else:
             set_text("size", NONE)
 
@@ -278,8 +288,10 @@ class StatsView(QWidget):
             label.setToolTip("Computed once the images are embedded and some are labeled")
             return
         expected, flagged = catalog.expected_errors, int(catalog.flagged.sum())
+        # Broken only before "·": the link wrapped inside it ("review" / "them").
         label.setText(
-            f"about {expected:,}" + (f" · {link('review', 'review them')}" if flagged else "")
+            f"about{NBSP}{expected:,}"
+            + (f" ·{NBSP}{link('review', f'review{NBSP}them')}" if flagged else "")
         )
         label.setToolTip(expected_errors_text(expected, flagged, catalog.pixel_share))
 

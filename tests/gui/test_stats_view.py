@@ -32,8 +32,34 @@ def make_view(qtbot):
 
 
 def shown(widget: StatsView, key: str) -> str:
-    """A summary value as read on screen (links are rich text)."""
-    return re.sub(r"<[^>]+>", "", widget.summary_labels[key].text())
+    """A summary value as read on screen (links are rich text; a no-break space reads as
+    a space)."""
+    return re.sub(r"<[^>]+>", "", widget.summary_labels[key].text()).replace("\u00a0", " ")
+
+
+def wrapped_lines(label, width: int) -> list[str]:
+    """The lines ``label``'s text breaks into at ``width`` px (Qt's own line breaking)."""
+    from PySide6.QtGui import QTextDocument
+
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    text = label.text()
+    if "<" in text:
+        document.setHtml(text)
+    else:
+        document.setPlainText(text)
+    document.setTextWidth(width)
+    document.size()  # lays the text out
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        layout, content = block.layout(), block.text()
+        for n in range(layout.lineCount()):
+            line = layout.lineAt(n)
+            lines.append(content[line.textStart() : line.textStart() + line.textLength()].strip())
+        block = block.next()
+    return lines
 
 
 def model_catalog(project):
@@ -77,7 +103,7 @@ def test_summary_shows_the_counts(make_view, project):
     assert text["excluded"] == "0"
     assert text["imbalance"] == "1.00"
     assert text["skipped"] == "0"
-    assert "64×48 px" in text["size"]
+    assert "64×48 px" in text["size"].replace("\u00a0", " ")  # (a no-break space)
     assert widget.history.rowCount() == 0
     assert widget.confusion.rowCount() == 0
 
@@ -344,3 +370,57 @@ def test_pointing_at_a_group_names_its_class_and_counts(qtbot, make_view, projec
     assert QToolTip.isVisible() and QToolTip.text() == "dog: train 4 · val 2 · test 2"
     chart._hovered(QPointF(-50, -50))
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
+
+
+def test_a_size_and_its_unit_and_the_review_link_stay_on_one_line(qtbot, make_view, trained):
+    """ "28×28 … 64×64 px" wrapped leaving "px" alone on a line; "about 41 · review
+    them" wrapped inside the link."""
+    project, _ = trained
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    try:
+        stats = project.stats()
+        stats["image_size"] = {
+            "width": {"min": 28, "max": 64, "median": 28},
+            "height": {"min": 28, "max": 64, "median": 28},
+        }
+        widget._show_stats(stats)
+        assert shown(widget, "size") == "28×28 … 64×64 px\nmedian 28×28"
+        size, review = widget.summary_labels["size"], widget.summary_labels["likely_wrong"]
+        assert shown(widget, "likely_wrong").endswith(" · review them")
+        for width in range(60, 300, 2):  # (narrower, Qt breaks inside words)
+            for line in wrapped_lines(size, width):
+                assert line not in ("px", "… 64×64", "64×64"), (width, line)
+            for line in wrapped_lines(review, width):
+                assert line not in ("review", "them", "· review"), (width, line)
+    finally:
+        widget.shutdown()
+
+
+def test_an_empty_training_history_says_where_to_train(qtbot, make_view, project):
+    """The empty table had no hint at all."""
+    from labeldesk.ml.models import list_versions
+
+    widget = make_view(project)
+    assert not list_versions(project) and widget.history.rowCount() == 0
+    assert widget.history.empty_text == (
+        "No model trained yet: Training page (View → Training, Ctrl+Shift+T)"
+    )
+    blank = widget.history.viewport().grab().toImage()
+    widget.history.empty_text = ""
+    widget.history.viewport().repaint()
+    assert widget.history.viewport().grab().toImage() != blank  # the hint was drawn
+
+
+def test_the_hint_names_the_training_key_the_user_chose():
+    from PySide6.QtGui import QKeySequence
+
+    from labeldesk.gui import hotkeys
+    from labeldesk.gui.stats_view import training_place
+
+    assert training_place() == "View → Training, Ctrl+Shift+T"
+    hotkeys.save_keys("training", [QKeySequence("Ctrl+Alt+Y")])
+    assert training_place() == "View → Training, Ctrl+Alt+Y"
+    hotkeys.save_keys("training", [])
+    assert training_place() == "View → Training"
