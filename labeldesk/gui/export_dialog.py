@@ -12,7 +12,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -169,7 +170,13 @@ class ExportDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
+        # After an export: its folder in the file manager (the report only named it).
+        self.open_button = QPushButton("Open folder")
+        self.open_button.setToolTip("Show the exported folder in the file manager")
+        self.open_button.clicked.connect(self.open_folder)
+        self.open_button.setVisible(False)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.cancel_button)
@@ -279,6 +286,7 @@ class ExportDialog(QDialog):
                 return None
         self.job = job
         self.report = None
+        self.open_button.setVisible(False)
         self._set_running(True)
         self.progress.setRange(0, 0)
         self._show_message("Exporting…")
@@ -313,7 +321,14 @@ class ExportDialog(QDialog):
     def _finished(self, report: ExportReport) -> None:
         self.report = report
         self._show_message(report_text(report))
+        self.open_button.setVisible(True)
         self.exported.emit(report)
+
+    @Slot()
+    def open_folder(self) -> None:
+        """Open the folder of the export just made in the system's file manager."""
+        if self.report is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out)))
 
     @Slot(str)
     def _failed(self, message: str) -> None:

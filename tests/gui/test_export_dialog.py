@@ -252,3 +252,34 @@ def test_the_report_says_how_to_get_near_duplicates_checked():
         "only, not near duplicates (no duplicate search since images were last embedded, moved "
         "or removed: open Statistics (Ctrl+T) once and export again)."
     )
+
+
+def test_after_an_export_the_dialog_offers_to_open_its_folder(qtbot, dialog, tmp_path, monkeypatch):
+    """The report named the folder; there was no way to open it from there."""
+    from labeldesk.gui import export_dialog
+
+    opened: list[str] = []
+
+    class Desktop:
+        @staticmethod
+        def openUrl(url) -> bool:
+            opened.append(url.toLocalFile())
+            return True
+
+    monkeypatch.setattr(export_dialog, "QDesktopServices", Desktop)
+    assert not dialog.open_button.isVisible()  # nothing exported yet
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    run_export(qtbot, dialog)
+    assert dialog.report is not None
+    assert dialog.open_button.isVisible() and dialog.open_button.text() == "Open folder"
+    dialog.open_button.click()
+    assert opened == [str(out)]
+    second = tmp_path / "second"
+    dialog.folder.setText(str(second))
+    job = dialog.start()
+    assert job is not None and not dialog.open_button.isVisible()  # not while one runs
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+    dialog.open_button.click()
+    assert opened == [str(out), str(second)]  # the folder of the export just made
