@@ -98,6 +98,7 @@ class LabelFile:
     by_name: int = 0
     # What apply_label_rows changed, by kind (labels, splits, review statuses)
     applied: BatchCounts = field(default_factory=BatchCounts)
+    would_change: BatchCounts = field(default_factory=BatchCounts)  # (a dry run's count)
     # Old class names the rows used (a class renamed or merged since) -> the class now
     old_names: dict[str, str] = field(default_factory=dict)
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
@@ -497,14 +498,15 @@ def apply_label_rows(
         skipped.extend(found.describe([*problems, *with_bad]))
         chosen = kept
     found.by_name = len(by_name.intersection(chosen))
-    found.applied = BatchCounts()
+    found.applied = found.would_change = BatchCounts()
     if not chosen:
         return 0
     labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
     splits = {path: row.split for path, row in chosen.items() if row.split}
     statuses = {path: status_to_set(row.status) for path, row in chosen.items() if row.status}
-    if dry_run:
-        return len(project.would_change(labels, splits=splits, statuses=statuses))
+    if dry_run:  # what would change, by kind, as ``applied`` says it once applied
+        found.would_change = project.would_change_counts(labels, splits=splits, statuses=statuses)
+        return found.would_change.images
     # One batch: labels, splits and statuses land together, and one undo takes them back.
     changes = project.set_labels(
         labels,

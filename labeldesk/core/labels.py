@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .batch_counts import BatchCounts
 from .class_events import record_added
 from .classes import (
     NameIndex,
@@ -276,6 +277,24 @@ def would_change(db: Database, changes: Sequence[Change]) -> list[int]:
     """The images that :func:`apply_changes` would change now, read without writing
     (labels as their classes store them; a class that does not exist yet counts as a
     new label): what a form shows before the person applies anything."""
+    return [row[0] for row in _would_effects(db, changes)]
+
+
+def would_change_counts(db: Database, changes: Sequence[Change]) -> BatchCounts:
+    """What :func:`apply_changes` would change now, by kind, counted as
+    :func:`.batch_counts.batch_counts` counts the batch it writes (labels removed
+    too): the import form says it before anything is applied."""
+    rows = _would_effects(db, changes)
+    return BatchCounts(
+        images=len({r[0] for r in rows}),
+        labels=sum(r[1] != r[2] for r in rows),
+        splits=sum(r[5] != r[6] for r in rows),
+        statuses=sum(r[3] != r[4] and (r[4] is not None or r[1] == r[2]) for r in rows),
+        removed=sum(r[1] is not None and r[2] is None for r in rows),
+    )
+
+
+def _would_effects(db: Database, changes: Sequence[Change]) -> list[tuple]:
     names = {c.label for c in changes if isinstance(c.label, str)}
     valid = {name: validate_class_name(name) for name in names}
     changes = [_normalised(c, valid) for c in changes]
@@ -285,7 +304,7 @@ def would_change(db: Database, changes: Sequence[Change]) -> list[int]:
         stored = {x: index.find(x) or x for x in wanted}
         changes = [_stored(c, stored) for c in changes]
         current = current_state(conn, [c.image_id for c in changes])
-    return [row[0] for row in _effects(current, changes)]
+    return _effects(current, changes)
 
 
 def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:

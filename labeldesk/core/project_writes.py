@@ -17,6 +17,7 @@ from . import classes as class_table
 from . import labels as label_store
 from . import redo as redo_store
 from . import undo as undo_store
+from .batch_counts import BatchCounts
 from .changes import Changes, ProjectEvents
 from .class_events import ClassEvent, class_history, record_added
 from .db import Database
@@ -166,10 +167,29 @@ class ProjectWrites:
     ) -> list[int]:
         """The ids of the images :meth:`set_labels` with these arguments would change now
         (nothing is written)."""
+        return label_store.would_change(self.db, self._wanted(labels, splits, statuses))
+
+    def would_change_counts(
+        self,
+        labels: Mapping[str, str | None],
+        *,
+        splits: Mapping[str, str | None] | None = None,
+        statuses: Mapping[str, str | None] | None = None,
+    ) -> BatchCounts:
+        """What :meth:`set_labels` with these arguments would change now, by kind (labels
+        removed counted apart, as in the result); nothing is written."""
+        return label_store.would_change_counts(self.db, self._wanted(labels, splits, statuses))
+
+    def _wanted(
+        self,
+        labels: Mapping[str, str | None],
+        splits: Mapping[str, str | None] | None,
+        statuses: Mapping[str, str | None] | None,
+    ) -> list[label_store.Change]:
         splits, statuses = splits or {}, statuses or {}
         ids = self.ids_for([*labels, *splits, *statuses])
         keep = label_store.KEEP
-        wanted = [
+        return [
             label_store.Change(
                 ids[p],
                 label=labels.get(p, keep),
@@ -178,7 +198,6 @@ class ProjectWrites:
             )
             for p in dict.fromkeys([*labels, *splits, *statuses])
         ]
-        return label_store.would_change(self.db, wanted)
 
     def set_status(
         self,

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.batch_counts import BatchCounts
+from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
 from labeldesk.core.display import capitalised, counted
 from labeldesk.core.label_file_formats import by_name_notice, old_names_note, rows_named
 from labeldesk.core.label_files import LabelFile, apply_label_rows
@@ -49,6 +49,7 @@ class Checked:
     rows: LabelFile
     images: int  # images the good rows name
     problems: list[str]  # every bad row, by line
+    removed: int = 0  # of ``images``: labeled images the rows would leave unlabeled
 
 
 class ImportDialog(QDialog):
@@ -185,7 +186,7 @@ class ImportDialog(QDialog):
 
     def _input_edited(self, _text: str) -> None:
         self._forget_rows()
-        self.found.setText("Reading…" if self.file.text().strip() else "")
+        self._say("Reading…" if self.file.text().strip() else "")
         self._read_timer.start()
 
     def read(self) -> Job | None:
@@ -194,7 +195,7 @@ class ImportDialog(QDialog):
         self._forget_rows()
         text = self.file.text().strip()
         if not text:
-            self.found.setText("")
+            self._say("")
             return None
         key = self._key()
         path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
@@ -212,21 +213,21 @@ class ImportDialog(QDialog):
                 progress=progress,  # a folder of images is read, file by file
                 cancel=cancel,
             )
-            return Checked(used, rows, images, problems)
+            return Checked(used, rows, images, problems, rows.would_change.removed)
 
         job = Job(run, "Reading labels")
         job.progress.connect(self._read_progress)
         job.finished.connect(self._read_finished)
         job.failed.connect(self._read_failed)
         self.read_job, self._read_key = job, key
-        self.found.setText("Reading…")
+        self._say("Reading…")
         self._update()
         self.runner.start(job)
         return job
 
     def _read_progress(self, done: int, total: int, message: str) -> None:
         if self.sender() is self.read_job and total:
-            self.found.setText(f"Reading… {message}: {done:,} of {total:,} (Close stops it)")
+            self._say(f"Reading… {message}: {done:,} of {total:,} (Close stops it)")
 
     def _read_finished(self, result: Checked) -> None:
         job = self.read_job
@@ -250,6 +251,8 @@ class ImportDialog(QDialog):
         problems, skip = checked.problems, self.skip_bad.isChecked()
         if checked.images:
             changes = f"{counted(checked.images, 'image')} would change"
+            if checked.removed:  # as the result and the command say it
+                changes += f", {counted(checked.removed, 'label')} removed {REMOVED_WHY}"
         elif problems:
             changes = "nothing would change"
         else:
@@ -271,12 +274,24 @@ class ImportDialog(QDialog):
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
-        self.found.setText("\n".join(lines))
+        self._say("\n".join(lines))
+
+    def _say(self, text: str) -> None:
+        """Show ``text`` under the form; a report of several lines makes the dialog
+        grow (as the Export dialog does), rather than squeeze the form's rows."""
+        self.found.setText(text)
+        if self.isVisible():
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
+            need = self.sizeHint().height()
+            if self.height() < need:
+                self.resize(self.width(), need)
 
     def _read_failed(self, exc: BaseException) -> None:
         job = self.read_job
         if self.sender() is job and job is not None:
-            self.found.setText(job.describe(exc))
+            self._say(job.describe(exc))
             self._update()
 
     # -- applying ----------------------------------------------------------------------
@@ -287,13 +302,13 @@ class ImportDialog(QDialog):
             return None
         if self._rows_key != self._key():  # the inputs or the file changed since the read
             self.read()
-            self.found.setText("The file or the options changed since the read: reading again…")
+            self._say("The file or the options changed since the read: reading again…")
             return None
         if self._applied_key == self._rows_key:  # applied already: count again first
             self.read()
             return None
         if self.exclusive is not None and (reason := self.exclusive.blocker()):
-            self.found.setText(reason)
+            self._say(reason)
             return None
         project, create = self.project, self.new_classes.isChecked()
         skipped: list[str] | None = [] if self.skip_bad.isChecked() else None
@@ -315,10 +330,10 @@ class ImportDialog(QDialog):
                 rows.applied, skipped or [], list(rows.unmatched), rows.by_name, key
             )
         )
-        job.failed.connect(lambda exc: self.found.setText(job.describe(exc)))
+        job.failed.connect(lambda exc: self._say(job.describe(exc)))
         job.ended.connect(self._update)
         self.apply_job = job
-        self.found.setText("Importing labels…")
+        self._say("Importing labels…")
         if self.exclusive is not None:
             self.exclusive.start_exclusive(job, "Importing labels")
         else:
@@ -347,7 +362,7 @@ class ImportDialog(QDialog):
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
         if by_name:
             lines.append(by_name_notice(by_name))
-        self.found.setText("\n".join(lines))
+        self._say("\n".join(lines))
         self.imported.emit(applied.images)
 
     def _update(self) -> None:

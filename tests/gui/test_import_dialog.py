@@ -298,3 +298,32 @@ def test_the_result_counts_the_labels_the_file_removes(qtbot, project, tmp_path)
     assert "1 label applied, 1 label removed (rows with an empty label)" in shown
     assert label_of(project, "train/cat/cat0.jpg") is None
     dialog.shutdown()
+
+
+def test_the_preview_counts_the_labels_the_file_would_remove(qtbot, project, tmp_path):
+    """Before Import, the form says a label would be taken away, as the result does."""
+    text = "path,label\ntrain/cat/cat0.jpg, \n_unlabeled/u0.png,dog\n"
+    dialog = opened_on(qtbot, project, tmp_path / "labels.csv", text)
+    shown = dialog.found.text()
+    assert "2 images would change, 1 label removed (rows with an empty label)" in shown
+    assert label_of(project, "train/cat/cat0.jpg") == "cat"  # nothing applied yet
+    dialog.shutdown()
+
+
+def test_the_dialog_grows_to_show_the_report(qtbot, project, tmp_path):
+    """The result's lines are shown in full: the dialog grows, its rows keep their size."""
+    rows = "".join(f"nowhere/x{i}.jpg,dog\n" for i in range(12))
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n" + rows)
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    before = dialog.height()
+    edit_height = dialog.file.height()
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.height() > before, timeout=5000)
+    assert dialog.file.height() == edit_height
+    assert dialog.found.height() >= dialog.found.sizeHint().height()
+    dialog.shutdown()

@@ -288,3 +288,24 @@ def test_unreviewed_in_a_file_clears_a_status_and_undo_brings_it_back(project, t
     )
     with pytest.raises(LabelFileError, match="marked verified here but unreviewed on line 2"):
         apply_label_rows(project, read_label_file(f))
+
+
+def test_a_dry_run_counts_by_kind_as_the_import_then_does(project, tmp_path):
+    """The import form's preview: what a dry run counts, label removed included, is
+    what the batch written afterwards counts."""
+    project.set_status(["train/dog/dog0.jpg"], "verified")
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        "path,label,status,split\n"
+        "train/cat/cat0.jpg, ,,\n"  # a label removed
+        "train/dog/dog0.jpg,cat,,\n"  # relabeled: its "verified" goes, not counted apart
+        "train/cat/cat1.jpg,cat,excluded,\n"
+        "train/dog/dog1.jpg,dog,,test\n"
+    )
+    rows = read_label_file(f)
+    assert apply_label_rows(project, rows, dry_run=True) == 4
+    preview = rows.would_change
+    assert (preview.removed, preview.labels, preview.statuses) == (1, 2, 1)
+    again = read_label_file(f)
+    apply_label_rows(project, again)
+    assert preview == again.applied
