@@ -34,7 +34,7 @@ from .display import KNOWN_CLASSES_SHOWN, quoted_names, valid_text
 from .errors import ImageMovedError, LabelChangedError, ProjectError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
-from .vocab import STATUSES, VERIFIED
+from .vocab import EXCLUDED, STATUSES, VERIFIED
 
 SOURCES = ("import", "human", "suggestion")
 # What a plain undo takes back: changes a person made. Imports (folder labels from a scan,
@@ -317,6 +317,26 @@ def current_state(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
     if missing:
         raise KeyError(f"image ids not in the project: {sorted(missing)[:5]}")
     return state
+
+
+# The labels a model learns from (as ml.predictions.training_mask picks them): in the
+# train split (a labeled image without a split is in it), not excluded, of an image
+# still in the folder and usable.
+_LEARNABLE = (
+    "FROM images WHERE label IS NOT NULL AND (split IS NULL OR split = 'train') "
+    "AND status IS NOT ? AND removed_at IS NULL AND skip_reason IS NULL"
+)
+
+
+def two_classes_to_learn(db: Database) -> bool:
+    """Whether the labels a model learns from cover at least two classes (with fewer,
+    nothing can be predicted: the labeling queue's cold start). Two short lookups, cheap
+    enough after every label."""
+    first = db.query(f"SELECT label {_LEARNABLE} LIMIT 1", (EXCLUDED,))
+    if not first:
+        return False
+    other = db.query(f"SELECT 1 {_LEARNABLE} AND label != ? LIMIT 1", (EXCLUDED, first[0][0]))
+    return bool(other)
 
 
 NEWEST_EVENT = "SELECT COALESCE(MAX(id), 0) FROM label_events"

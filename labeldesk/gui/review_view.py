@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.review_lists import QueueRefresh
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
+from labeldesk.core.labels import two_classes_to_learn
 from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
@@ -149,6 +150,7 @@ class ReviewView(QWidget):
         # handler has finished (the session's undo has popped its decision by then).
         self._project_changed.connect(self._follow_project, Qt.ConnectionType.QueuedConnection)
         self._shut = False
+        self._warmed = False  # a cold queue was refreshed once the model could predict
         unsubscribe = project.events.subscribe(self._project_changed.emit)
         self._unsubscribe = unsubscribe
         self.destroyed.connect(lambda *_: unsubscribe())  # dropped without a shutdown
@@ -195,6 +197,7 @@ class ReviewView(QWidget):
             items,
             refresh_every=self.refresh_box.value(),
         )
+        self._warmed = False
         self._show_current()
         self.loaded.emit(len(items))
 
@@ -230,8 +233,42 @@ class ReviewView(QWidget):
         else:  # the image stays; what counts the queue changes, and what comes next
             self._update_counter()
             self._request_images()
+        self._say_model()
         self.message.emit(f"Model refit on {result.fitted_on} labels, queue refreshed")
         self.refreshed.emit(len(result.items))
+
+    def _warm_up_queue(self) -> None:
+        """A queue computed before the model could predict (the cold start: its images
+        carry no prediction) is refreshed as soon as the labels make predictions
+        possible, from this page or another process, not N labels later; once per load
+        (should the refit still predict nothing, the usual refreshes follow)."""
+        session = self.session
+        if self.source != "queue" or session is None or self._warmed or self.jobs.refreshing:
+            return
+        ahead = session.items[session.index :]
+        if not any(i.suggested is None and session.decided(i) is None for i in ahead):
+            return
+        if two_classes_to_learn(self.project.db):
+            self._warmed = True
+            self.refresh_queue()
+            self._say_model()
+
+    def _say_model(self) -> None:
+        """The model line of a queue image without a prediction, once the labels allow
+        one: not "label a few images of each class", which is no longer true."""
+        session = self.session
+        item = session.current if session is not None else None
+        if session is None or item is None or item.suggested is not None or not self._warmed:
+            return
+        if self.jobs.refreshing:
+            text = "no prediction for this image yet: refitting the model and refreshing "
+            text += "the queue in the background"
+        elif any(i.suggested is not None for i in session.items[session.index :]):
+            text = "none for this image (queued before the model could predict); "
+            text += "the next images have one"
+        else:
+            return  # the refit failed or predicts nothing yet: the usual line stays
+        self.info.suggested_label.setText(text)
 
     def _refresh_failed(self, text: str) -> None:
         self.error.emit(text)
@@ -256,6 +293,7 @@ class ReviewView(QWidget):
         forgotten: the image is shown again and the counter no longer counts it."""
         if self._shut:
             return
+        self._warm_up_queue()  # (its own write too: this is heard after each key)
         if changes.kind == change_kinds.SCAN:
             self.loader.clear()  # keyed by path: a file edited in place has a new picture
         session = self.session
@@ -403,6 +441,7 @@ class ReviewView(QWidget):
         )
         place = None if self.source == "issues" else (session.place_text() if session else "")
         self.info.show_item(item, place=place, hint=hint)
+        self._say_model()
         # Decoded in the background, the next images ahead of time: usually already here.
         cached = self.loader.cached(item.path)  # any size: a sharper one may follow
         self.image.set_image(cached if cached is not None else QImage())
