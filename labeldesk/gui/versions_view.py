@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -37,6 +35,7 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.version_state import VersionDiff, diff
 from labeldesk.core.versions import CURRENT
+from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
 NOW = ""  # the "compare with" entry for the state now
@@ -55,6 +54,7 @@ class VersionsView(QWidget):
         self.project = project
         self.runner = runner or JobRunner(self, max_threads=1)
         self.versions: list[versions.DatasetVersion] = []
+        self.version_form: VersionForm | None = None  # New version…'s form, when open
         self.diff_job: Job | None = None
         self.create_job: Job | None = None  # a version being recorded
         self._closed = False  # shut down: a recording that ends later reaches no widget
@@ -175,17 +175,20 @@ class VersionsView(QWidget):
 
     # -- actions -----------------------------------------------------------------------
     def prompt_create(self) -> None:
-        name, ok = QInputDialog.getText(self, "New version", "Name for the labels as they are now:")
-        if not ok or not name.strip():
-            return
-        problem = self._name_problem(name)
-        if problem:  # said before the note is asked for, not after
-            self.error.emit(problem)
-            return
-        note, ok = QInputDialog.getText(
-            self, "New version", "A note (optional):", QLineEdit.EchoMode.Normal, ""
-        )
-        self.create_version(name, note if ok else "")
+        """Ask the name and the note in one form; a name that cannot be used is said
+        there, before anything is recorded."""
+        if self.version_form is not None:
+            self.version_form.close()
+        form = VersionForm(self._name_problem, self)
+        form.accepted.connect(lambda: self.create_version(form.name.text(), form.note.text()))
+        form.finished.connect(lambda _: self._form_closed(form))
+        self.version_form = form
+        form.open()
+
+    def _form_closed(self, form: VersionForm) -> None:
+        if self.version_form is form:
+            self.version_form = None
+        form.deleteLater()
 
     def _name_problem(self, name: str) -> str:
         """Why ``name`` cannot be a new version ("" if it can, as far as this list knows:
