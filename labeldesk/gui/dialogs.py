@@ -89,12 +89,19 @@ class ShortcutsDialog(QDialog):
             self.editor = HotkeysEditor(actions)
             self.tabs.addTab(self.editor, "Change command keys")
             self.tabs.currentChanged.connect(lambda _: self._list_keys())
+            self.tabs.currentChanged.connect(self._focus_page)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(640, 620)
+
+    def _focus_page(self, index: int) -> None:
+        """The page shown takes the focus: its list, not its first button."""
+        page = self.tabs.widget(index)
+        if page is not None:
+            page.setFocus()
 
     def _list_keys(self) -> None:
         """A command's row names the keys it has now: one changed on the second tab (or

@@ -13,8 +13,8 @@ import logging
 import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
     QKeySequenceEdit,
@@ -113,6 +113,7 @@ class HotkeysEditor(QWidget):
             self.table.setCellWidget(row, 1, edit)
             self.edits.append(edit)
             reset = QPushButton("Default")
+            reset.setAutoDefault(False)  # Enter in the dialog never resets a key
             reset.clicked.connect(lambda _=False, r=row: self.reset(r))
             self.table.setCellWidget(row, 2, reset)
         header = self.table.horizontalHeader()
@@ -125,6 +126,25 @@ class HotkeysEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addWidget(self.note)
+        # The tab opens on the list (it opened on the first row's Default button, where
+        # Enter reset that command's key); Enter on a row goes to its key.
+        self.setFocusProxy(self.table)
+        if self.actions_:
+            self.table.setCurrentCell(0, 0)
+        self.table.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter on the list: edit the current row's key (not the dialog's Close)."""
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and 0 <= self.table.currentRow() < len(self.edits)
+        ):
+            self.edits[self.table.currentRow()].setFocus()
+            return True
+        return super().eventFilter(watched, event)
 
     def set_key(self, row: int, key: QKeySequence) -> bool:
         """Give command ``row`` the key ``key`` (empty: none). False if another has it."""
