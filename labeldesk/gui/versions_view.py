@@ -129,6 +129,7 @@ class VersionsView(QWidget):
             else "No versions yet. New version… names the labels as they are now, to "
             "compare with later or export exactly as they were."
         )
+        self.diff_text.viewport().update()  # the box draws the hint: not repainted itself
         self.compare_with.clear()
         self.compare_with.addItem("the labels now", NOW)
         for v in self.versions:
