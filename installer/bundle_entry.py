@@ -11,6 +11,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    from labeldesk.cli import main
+    from labeldesk.cli import run
 
-    sys.exit(main(sys.argv[1:] or ["gui"]))
+    run(sys.argv[1:] or ["gui"])

@@ -1,3 +1,3 @@
-from labeldesk.cli import main
+from labeldesk.cli import run
 
-raise SystemExit(main())
+run()

@@ -133,6 +133,24 @@ def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
     return True
 
 
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``labeldesk`` command: :func:`main`, then :func:`leave` with its exit code."""
+    leave(main(argv))
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with ``code``. When a ``ray.init`` given up on (a head gone while
+    this machine joined its cluster) is still running in Ray's hands, at once, without
+    the interpreter's teardown: Ray's own threads can crash the process in it (exit -11
+    after the command had said what happened and written nothing)."""
+    ray_cluster = sys.modules.get("labeldesk.ml.ray_cluster")
+    if ray_cluster is not None and ray_cluster.left_to_ray():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()

@@ -303,7 +303,7 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
     problem = ray_loopback.driver_mismatch(ray, _gcs_target(address))
     if problem is not None:
         raise ClusterUnavailable(problem)
-    if any(t.is_alive() for t in _LEFT_TO_RAY):
+    if left_to_ray():
         raise ClusterUnavailable(
             "an earlier connection to a Ray cluster, given up on, is still in Ray's hands "
             "(Ray gives it up to a minute): try again shortly"
@@ -333,6 +333,14 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
 
 
 _LEFT_TO_RAY: list[threading.Thread] = []  # ray.init calls given up on, still running
+
+
+def left_to_ray() -> bool:
+    """Whether a ``ray.init`` given up on is still running (in Ray's hands): the
+    process should then leave without the interpreter's teardown (``cli.leave``)."""
+    return any(t.is_alive() for t in _LEFT_TO_RAY)
+
+
 _SIGTERM_NOTICE = "SIGTERM handler is not set"
 
 

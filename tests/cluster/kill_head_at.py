@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from cluster.local_ray import kill_node
-from labeldesk.cli import main
+from labeldesk.cli import leave, main
 from labeldesk.core import progress_bar
 
 
@@ -55,4 +55,4 @@ def run(message: str, head: int, mark: Path, argv: list[str]) -> int:
 if __name__ == "__main__":
     split = sys.argv.index("--")
     message, head, mark = sys.argv[1:split]
-    sys.exit(run(message, int(head), Path(mark), sys.argv[split + 1 :]))
+    leave(run(message, int(head), Path(mark), sys.argv[split + 1 :]))
