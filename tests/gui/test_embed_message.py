@@ -9,6 +9,17 @@ from labeldesk.ml import child_jobs
 from labeldesk.ml.embed import EmbedReport
 
 
+def message_after(qtbot, window, project, monkeypatch, embedded) -> str:
+    """The status bar's message after Compute embeddings, the run standing in as
+    ``embedded`` (the child job's function)."""
+    monkeypatch.setattr(child_jobs, "embed_in_child", embedded)
+    assert window.open_project(project.path)
+    job = window.compute_embeddings()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    return window.statusBar().currentMessage()
+
+
 @pytest.mark.parametrize(("waiting", "said"), [(15.0, True), (3.0, False)])
 def test_the_message_says_when_decoding_limited_the_run(
     qtbot, window, project, monkeypatch, waiting, said
@@ -18,12 +29,7 @@ def test_the_message_says_when_decoding_limited_the_run(
         report.waiting_s, report.model_s, report.input_size = waiting, 20.0 - waiting, 224
         return report
 
-    monkeypatch.setattr(child_jobs, "embed_in_child", embedded)
-    assert window.open_project(project.path)
-    job = window.compute_embeddings()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=20000)
-    message = window.statusBar().currentMessage()
+    message = message_after(qtbot, window, project, monkeypatch, embedded)
     assert message.startswith("Embeddings ready: 19 computed"), message
     assert ("decoding limited it (the model waited 75%)" in message) is said
 
@@ -47,12 +53,7 @@ def test_the_message_says_why_unreadable_images_keep_the_embeddings_it_had(
         report.input_size = 224
         return report
 
-    monkeypatch.setattr(child_jobs, "embed_in_child", embedded)
-    assert window.open_project(project.path)
-    job = window.compute_embeddings()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=20000)
-    message = window.statusBar().currentMessage()
+    message = message_after(qtbot, window, project, monkeypatch, embedded)
     assert message.startswith(
         "Fine-tuned model #3's embeddings are not used yet (the project keeps the ones it "
         "had): 2 images could not be read"
