@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from labeldesk.core.display import counted
+from labeldesk.core.display import counted, shown_path
 
 from .export_leaks import SEARCH_MAKES
 
@@ -48,16 +48,24 @@ def left_out_text(report: ExportReport) -> str:
     return ", ".join(parts) or "nothing"
 
 
+MISSING_NAMED = 3  # images of a version not written that the summary names
+
+
 def missing_text(report: ExportReport) -> str:
-    """What to tell a person whose version export has images that are gone ("" when
-    none), with the first of them."""
+    """What to tell a person whose version export has images it could not write as they
+    were ("" when none): their file gone or holding other bytes now (never today's bytes
+    written in their place), the first few named with why, and where the rest are."""
     if not report.missing:
         return ""
-    n, first = len(report.missing), report.missing[0]
-    gone = "is gone and was" if n == 1 else "are gone and were"
+    n = len(report.missing)
+    named = report.missing[:MISSING_NAMED]
+    shown = ", ".join(f"{shown_path(m['path'])} ({m['reason']})" for m in named)
+    more = f", and {n - MISSING_NAMED:,} more" if n > MISSING_NAMED else ""
+    one = n == 1
     return (
-        f"{counted(n, 'image')} of the version {gone} not written, "
-        f"e.g. {first['path']} ({first['reason']})"
+        f"{counted(n, 'image')} of the version {'was' if one else 'were'} not written, as "
+        f"{'its file is' if one else 'their files are'} gone or changed since "
+        f"(labeldesk-export.json lists {'it' if one else 'them'} under missing): {shown}{more}"
     )
 
 

@@ -202,7 +202,8 @@ def test_the_report_counts_failed_and_missing_images_as_left_out():
     report.left_out["unlabeled"] = 3
     text = report_text(report)
     assert "Left out: 3 unlabeled, 1 missing." in text
-    assert "1 image of the version is gone and was not written, e.g. cat/b.png" in text
+    assert "1 image of the version was not written, as its file is gone or changed since" in text
+    assert "under missing): cat/b.png (removed from the folder since)." in text
 
 
 def test_the_report_says_which_val_and_test_images_have_a_copy_in_train(qtbot, tmp_path):

@@ -34,7 +34,8 @@ def test_a_missing_image_of_a_version_is_counted_as_left_out(
     text = capsys.readouterr().out
     assert "exported 18 images of version before" in text
     assert "left out: 1 missing\n" in text and "nothing" not in text
-    assert "1 image of the version is gone and was not written" in text
+    assert "1 image of the version was not written, as its file is gone or changed" in text
+    assert "train/cat/cat0.jpg (removed from the folder since)" in text
     assert json.loads((out / "labeldesk-export.json").read_text())["images"] == 18
 
 

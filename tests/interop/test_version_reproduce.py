@@ -1,0 +1,56 @@
+"""Reproducing a dataset version after files changed on disk: what cannot be written as
+it was is named, image by image with why, and never written with today's bytes."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import write_image
+
+from labeldesk.cli import main
+
+
+def test_a_version_export_names_each_image_it_could_not_write_and_why(
+    project, imagefolder, tmp_path, capsys
+):
+    """It said "2 images of the version are gone … e.g. <the first>": an image whose
+    file is still there but holds other bytes was called gone, and the others were not
+    named (a person retraining from the version could not tell which were left out)."""
+    root, _ = imagefolder
+    path = str(project.path)
+    assert main(["version", path, "create", "before"]) == 0
+    (root / "train/cat/cat0.jpg").unlink()
+    write_image(root / "train/dog/dog0.jpg", seed=777)  # the same name, other bytes
+    assert main(["scan", path]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["export", path, str(out), "--version", "before"]) == 0
+    text = capsys.readouterr().out
+    assert "left out: 3 unlabeled, 2 missing\n" in text
+    assert "2 images of the version were not written" in text
+    assert "gone or changed since" in text and "labeldesk-export.json" in text
+    assert "train/cat/cat0.jpg (removed from the folder since)" in text
+    assert "train/dog/dog0.jpg (its content changed since the version)" in text
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    assert {m["path"] for m in manifest["missing"]} == {
+        "train/cat/cat0.jpg",
+        "train/dog/dog0.jpg",
+    }
+    assert not (out / "train/dog/dog0.jpg").exists()  # today's bytes are not passed off
+
+
+def test_the_missing_text_names_a_few_then_counts_the_rest():
+    from labeldesk.interop.export_texts import missing_text
+    from labeldesk.interop.writing import ExportReport
+
+    gone = [{"path": f"cat/{i}.png", "reason": "removed from the folder since"} for i in range(7)]
+    text = missing_text(ExportReport("/tmp/out", "imagefolder", missing=gone))
+    assert text.startswith("7 images of the version were not written")
+    assert "cat/0.png (removed from the folder since)" in text and "cat/2.png" in text
+    assert "cat/3.png" not in text and text.endswith("and 4 more")
+    one = missing_text(ExportReport("/tmp/out", "imagefolder", missing=gone[:1]))
+    assert one.startswith("1 image of the version was not written, as its file is gone")
+    assert one.endswith(": cat/0.png (removed from the folder since)")
+    odd = [{"path": "cat/two\nlines.png", "reason": "removed from the folder since"}]
+    text = missing_text(ExportReport("/tmp/out", "imagefolder", missing=odd))
+    assert "\n" not in text and "'cat/two\\nlines.png'" in text  # one line, name quoted
