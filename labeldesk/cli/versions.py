@@ -16,14 +16,16 @@ one: ``auto-model-N``, or an existing version with the same state).
 - ``list``: a list of those, newest first.
 - ``diff``: ``{"a", "b", "counts": {kind: n}, "labels_changed": [{"path", "old", "new"}],
   "classes_renamed": [{"old", "new", "images"}], "splits_changed": [{"path", "old",
-  "new"}], "added": [{"path", "label"}], "removed": [{"path", "label"}], "excluded":
-  [{"path", "label"}], "included": [{"path", "label"}], "verified": [{"path", "label"}],
-  "unverified": [{"path", "label"}], "content_changed": [{"path"}]}``; the kinds are the
+  "new"}], "added": [{"path", "label"}], "removed": [{"path", "label"}], "moved": [{"path",
+  "old_path"}], "excluded": [{"path", "label"}], "included": [{"path", "label"}],
+  "verified": [{"path", "label"}], "unverified": [{"path", "label"}], "content_changed":
+  [{"path"}]}``; the kinds are the
   keys of ``counts``, every list of images is in path order; ``excluded`` are images
   excluded in B but not in A, ``included`` the reverse (``verified``, ``unverified``
   likewise); a label changed only by a class rename in between is counted once per
-  rename under ``classes_renamed``, not under ``labels_changed``; paths are B's (A's for
-  removed images).
+  rename under ``classes_renamed``, not under ``labels_changed``; ``moved`` are images
+  whose file was renamed or moved to another folder in between (``old_path``: A's path);
+  paths are B's (A's for removed images).
 """
 
 from __future__ import annotations

@@ -256,6 +256,9 @@ class VersionDiff:
     splits_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
     added: list[dict[str, Any]] = field(default_factory=list)  # path, label
     removed: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    # renamed or moved to another folder in between (same bytes or not): a copy of ``a``
+    # holds it under ``old_path``
+    moved: list[dict[str, Any]] = field(default_factory=list)  # path, old_path
     excluded: list[dict[str, Any]] = field(default_factory=list)  # path, label
     included: list[dict[str, Any]] = field(default_factory=list)  # path, label (re-included)
     content_changed: list[dict[str, Any]] = field(default_factory=list)  # path
@@ -263,7 +266,7 @@ class VersionDiff:
     unverified: list[dict[str, Any]] = field(default_factory=list)  # path, label
 
     KINDS = (
-        "labels_changed", "classes_renamed", "splits_changed", "added", "removed",
+        "labels_changed", "classes_renamed", "splits_changed", "added", "removed", "moved",
         "excluded", "included", "verified", "unverified", "content_changed",
     )  # fmt: skip
 
@@ -307,16 +310,19 @@ def _describe(row: dict[str, Any]) -> str:
         return f"{names} ({counted(row['images'], 'image')})"
     if "new" in row:
         return f"{shown_path(row['path'])}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
+    if "old_path" in row:
+        return f"{shown_path(row['old_path'])} -> {shown_path(row['path'])}"
     if "label" in row:
         return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'})"
     return shown_path(str(row["path"]))
 
 
 def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
-    """Labels and splits changed, classes renamed, images added, removed, excluded (and
-    re-included), verified (or no longer) and files whose content changed, from ``a`` to
-    ``b`` (None: the state now). A label that differs only because its class was renamed
-    in between counts under ``classes_renamed`` (once per rename), not as a relabel."""
+    """Labels and splits changed, classes renamed, images added, removed, moved (renamed),
+    excluded (and re-included), verified (or no longer) and files whose content changed,
+    from ``a`` to ``b`` (None: the state now). A label that differs only because its class
+    was renamed in between counts under ``classes_renamed`` (once per rename), not as a
+    relabel."""
     before, after = recorded_state(db, a), recorded_state(db, b)
     out = VersionDiff(a.name if a else CURRENT, b.name if b else CURRENT)
     ends = sorted(v.label_event_id if v else last_event_id(db) for v in (a, b))
@@ -333,6 +339,8 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
                 renamed[(old.label, new.label)] = renamed.get((old.label, new.label), 0) + 1
             elif old.label != new.label:
                 out.labels_changed.append({"path": new.path, "old": old.label, "new": new.label})
+            if old.path != new.path:
+                out.moved.append({"path": new.path, "old_path": old.path})
             if old.split != new.split:
                 out.splits_changed.append({"path": new.path, "old": old.split, "new": new.split})
             if (old.status == EXCLUDED) != (new.status == EXCLUDED):

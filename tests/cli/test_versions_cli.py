@@ -31,7 +31,7 @@ def test_version_create_list_and_diff_as_json(project, capsys):
     assert changes["excluded"] == [{"path": "val/dog/dog0.jpg", "label": "dog"}]
     assert changes["counts"] == {
         "labels_changed": 1, "classes_renamed": 0, "splits_changed": 0, "added": 0,
-        "removed": 0, "excluded": 1, "included": 0, "verified": 0, "unverified": 0,
+        "removed": 0, "moved": 0, "excluded": 1, "included": 0, "verified": 0, "unverified": 0,
         "content_changed": 0,
     }  # fmt: skip
     code, nothing = run(capsys, "version", project.path, "diff", "v2", "current", "--json")

@@ -374,3 +374,26 @@ def test_a_joiner_between_plain_symbols_is_refused(project, name):
 def test_a_joiner_in_mongolian_is_spelling(project):
     name = "\u182e\u200d\u1823"
     assert create_version(project.db, name).name == name
+
+
+def test_diff_lists_a_file_renamed_or_moved_since(project, imagefolder):
+    """A renamed file was listed nowhere ("no differences"), while `export --since` wrote
+    the image: a copy of v1 holds it under its old name."""
+    root, _ = imagefolder
+    v1 = create_version(project.db, "v1")
+    (root / "train/cat/cat1.jpg").rename(root / "train/cat/zz-renamed.jpg")
+    (root / "elsewhere").mkdir()
+    (root / "val/dog/dog0.jpg").rename(root / "elsewhere/dog0.jpg")
+    project.scan(workers=1)
+    now = diff(project.db, v1, None)
+    assert now.moved == [
+        {"path": "elsewhere/dog0.jpg", "old_path": "val/dog/dog0.jpg"},
+        {"path": "train/cat/zz-renamed.jpg", "old_path": "train/cat/cat1.jpg"},
+    ]
+    assert now.added == [] and now.removed == [] and now.content_changed == []
+    text = now.to_text()
+    assert "2 moved" in text and "no differences" not in text
+    assert "train/cat/cat1.jpg -> train/cat/zz-renamed.jpg" in text
+    assert now.to_json()["counts"]["moved"] == 2
+    back = diff(project.db, None, v1)  # the other way round: back to the old names
+    assert {"path": "train/cat/cat1.jpg", "old_path": "train/cat/zz-renamed.jpg"} in back.moved
