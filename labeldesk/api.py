@@ -149,12 +149,25 @@ def expected_errors(project: Project, *, predictions: Predictions | None = None)
     return int(score_labels(predictions or project_predictions(project)).expected_errors)
 
 
-def queue(project: Project, n: int = 25, *, strategy: str = "auto", seed: int = 0) -> pd.DataFrame:
-    """The unlabeled images worth labeling next, most useful first."""
-    from labeldesk.ml.queue import labeling_queue
+def queue(
+    project: Project,
+    n: int = 25,
+    *,
+    strategy: str = "auto",
+    seed: int = 0,
+    all_splits: bool = False,
+) -> pd.DataFrame:
+    """The unlabeled images worth labeling next, most useful first: by default only those
+    whose label the model learns from (train split, or no split folder); ``all_splits``:
+    val and test images too. ``.attrs["held_out"]``: {split: count} of the unlabeled
+    images left out for their split (empty with ``all_splits``)."""
+    from labeldesk.ml.queue import next_to_label
 
     _check_count("n", n, 1)
-    return frame(labeling_queue(project, n, strategy, seed), QUEUE_COLUMNS)
+    found = next_to_label(project, n, strategy, seed, all_splits=all_splits)
+    table = frame(found.rows, QUEUE_COLUMNS)
+    table.attrs["held_out"] = found.held_out
+    return table
 
 
 def similar(project: Project, path: str, *, k: int = 10) -> pd.DataFrame:

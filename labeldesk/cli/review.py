@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
@@ -84,6 +86,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--seed", type=non_negative_int, default=0,
         help="seed of the strategy's random choices (default 0: the same list each time)",
     )  # fmt: skip
+    p.add_argument(
+        "--all-splits",
+        action="store_true",
+        help="also offer val and test images (by default only images whose label trains "
+        "the model: the train split, or no split folder)",
+    )
     p.set_defaults(handler=cmd_queue)
 
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
@@ -211,7 +219,15 @@ def cmd_queue(args: argparse.Namespace) -> Output:
 
     with open_existing(args.project) as project:
         _warn_missing(project)
-        rows = api.records(api.queue(project, args.n, strategy=args.strategy, seed=args.seed))
+        found = api.queue(
+            project, args.n, strategy=args.strategy, seed=args.seed, all_splits=args.all_splits
+        )
+    rows, held_out = api.records(found), found.attrs["held_out"]
+    if held_out:
+        left = _held_out_note(held_out, args.project)
+        if not rows:
+            return Output(rows, f"nothing left to label in the train split; {left}")
+        print(f"note: {left}", file=sys.stderr)
     if not rows:
         return Output(rows, "nothing left to label")
     measure = _queue_measure(args.strategy, cold=all(r["predicted"] is None for r in rows))
@@ -226,6 +242,18 @@ def cmd_queue(args: argparse.Namespace) -> Output:
         for r in rows
     )
     return Output(rows, "\n".join([head, *lines]))
+
+
+def _held_out_note(held_out: dict[str, int], project: Path) -> str:
+    """Why the queue leaves out val and test images, and how to get them."""
+    from labeldesk.ml.queue import held_out_text
+
+    command = f"labeldesk queue {shlex.quote(str(project))} --all-splits"
+    return (
+        f"{held_out_text(held_out)} {'has' if sum(held_out.values()) == 1 else 'have'} no "
+        "label and are not offered: labels there measure "
+        f"the model, they do not train it (`{command}` offers them too)"
+    )
 
 
 def _queue_measure(strategy: str, *, cold: bool) -> str:

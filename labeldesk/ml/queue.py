@@ -4,10 +4,19 @@ Uses the project's current predictions (the same the issues list uses, so a trai
 run or a labeling batch changes the queue too) and a registered query strategy
 (:mod:`labeldesk.ml.active`). Never proposes labeled, excluded or skipped images, nor
 two copies of one image (identical bytes), nor a copy of a labeled one.
+
+The queue exists to improve the model, and the model learns only from train labels
+(:func:`~labeldesk.ml.predictions.training_mask`), so by default it draws only from
+images whose label it will learn from: the train split, and images outside any split
+folder (labeled, they are train). Val and test images are offered only when asked
+(``all_splits``); otherwise they are counted (:attr:`LabelingQueue.held_out`), so the
+CLI and the app can say why the queue is short or empty.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,27 +24,72 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED
 
 from .active import DEFAULT_STRATEGY, make_context, query
-from .predictions import project_predictions
+from .predictions import project_predictions, training_mask
 from .store import project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
+# The splits of unlabeled images whose labels train the model: an image outside any split
+# folder has none until it is labeled, and is train then (core.vocab.EFFECTIVE_SPLIT).
+TRAINING_SPLITS = (None, "train")
+
+
+@dataclass(frozen=True)
+class LabelingQueue:
+    """The queue's rows ({path, predicted, score}, most useful first) and, per split,
+    how many unlabeled images it left out because their labels train nothing (val, test;
+    empty when every split was asked for)."""
+
+    rows: list[dict[str, Any]]
+    held_out: dict[str, int] = field(default_factory=dict)
+
 
 def labeling_queue(
-    project: Project, n: int = 25, strategy: str = DEFAULT_STRATEGY, seed: int = 0
+    project: Project,
+    n: int = 25,
+    strategy: str = DEFAULT_STRATEGY,
+    seed: int = 0,
+    *,
+    all_splits: bool = False,
 ) -> list[dict[str, Any]]:
-    """Up to ``n`` images, most useful first: {path, predicted, score}."""
+    """Up to ``n`` images, most useful first: {path, predicted, score}; only images whose
+    label the model learns from unless ``all_splits``."""
+    return next_to_label(project, n, strategy, seed, all_splits=all_splits).rows
+
+
+def next_to_label(
+    project: Project,
+    n: int = 25,
+    strategy: str = DEFAULT_STRATEGY,
+    seed: int = 0,
+    *,
+    all_splits: bool = False,
+) -> LabelingQueue:
+    """:func:`labeling_queue` with the count of the val and test images it left out.
+
+    The strategy sees the labels the model learns from (train) as what is known: a
+    labeled test image teaches the model nothing, so its region is not covered for it.
+    With ``all_splits`` every label counts and every unlabeled image is a candidate."""
     vectors = project_vectors(project)
     preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
     excluded = np.array([s == EXCLUDED for s in preds.statuses], dtype=bool)
     labels = np.where(excluded, -1, preds.labels)
+    unlabeled = (preds.labels < 0) & ~excluded
+    trains = np.array([s in TRAINING_SPLITS for s in preds.splits], dtype=bool)
+    if all_splits:
+        known, pool, held_out = labels, unlabeled, {}
+    else:
+        known = np.where(training_mask(preds.labels, preds.splits, preds.statuses), labels, -1)
+        pool = unlabeled & trains
+        left = one_per_content(vectors.hashes, unlabeled & ~trains, labels >= 0)
+        held_out = dict(Counter(str(preds.splits[i]) for i in np.flatnonzero(left)))
     enough = preds.meaningful  # else the cold-start strategy, without predictions
     ctx = make_context(
         vectors.vectors,
-        labels,
+        known,
         len(preds.classes),
-        candidate_mask=one_per_content(vectors.hashes, (preds.labels < 0) & ~excluded, labels >= 0),
+        candidate_mask=one_per_content(vectors.hashes, pool, labels >= 0),
         pred_probs=preds.probs if enough else None,
         fit=False,
         seed=seed,
@@ -45,7 +99,18 @@ def labeling_queue(
     for row, score in zip(result.indices, result.scores, strict=True):
         predicted = preds.classes[int(preds.predicted[row])] if enough else None
         out.append({"path": preds.paths[row], "predicted": predicted, "score": float(score)})
-    return out
+    return LabelingQueue(out, held_out)
+
+
+def held_out_text(held_out: dict[str, int]) -> str:
+    """'12 images in test and 3 in val': the unlabeled images the queue left out, the
+    largest count first."""
+    parts = sorted(held_out.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = [f"{count:,} in {split}" for split, count in parts]
+    if words:
+        first = parts[0][1]
+        words[0] = f"{first:,} image{'' if first == 1 else 's'} in {parts[0][0]}"
+    return " and ".join(words)
 
 
 def one_per_content(hashes: list[str], candidates: np.ndarray, labeled: np.ndarray) -> np.ndarray:

@@ -122,3 +122,35 @@ def record_awaited_finetune(project: Project) -> Any:
         checkpoint=folder / "model.safetensors",
         awaits_embeddings=True,
     )
+
+
+def make_folder_project(
+    tmp_path: Path, folders: dict[str, int], classes: tuple[str, ...] = CLASSES
+) -> Project:
+    """``folders[f]`` images per class in each folder ``f`` of the image folder (such as
+    ``train/_unlabeled``), or that many of one class in a class folder (``test/bee``), the
+    classes defined; each image's vector sits in its true class's cluster (the class of
+    its file name, ``{class}{i}.png``: see :func:`true_class`)."""
+    rng = np.random.default_rng(5)
+    root = tmp_path / "images"
+    truth: dict[str, int] = {}
+    for folder, count in folders.items():
+        own = folder.rsplit("/", 1)[-1]
+        for c, name in enumerate(classes):
+            if own in classes and name != own:
+                continue
+            for i in range(count):
+                rel = f"{folder}/{name}{i}.png"
+                write_image(root / rel, size=(8, 8), fmt="PNG", seed=len(truth))
+                truth[rel] = c
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.add_classes(classes)
+    centres = rng.normal(size=(len(classes), DIM)) * 2.5
+    _store_cluster_vectors(project, truth, centres, rng, "f")
+    return project
+
+
+def true_class(path: str, classes: tuple[str, ...] = CLASSES) -> str:
+    """The class a :func:`make_folder_project` image truly belongs to (its file name's)."""
+    name = path.rsplit("/", 1)[-1]
+    return next(c for c in classes if name.startswith(c) and name[len(c)].isdigit())
