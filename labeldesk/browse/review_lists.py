@@ -8,7 +8,7 @@ and tests call them directly.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from labeldesk.browse.review_session import (
@@ -41,12 +41,15 @@ def compute_items(
     preds: Predictions | None = None,
     *,
     crossfit: bool = False,
+    all_splits: bool = False,
 ) -> ReviewList:
     """The items to review for ``source``; without embeddings, a message that says why.
     The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
-    holds up to QUEUE_SIZE others. ``preds``: the project's current predictions, when the
-    caller has them already; ``crossfit``: scored on the cached cross-fit
-    (:mod:`labeldesk.ml.crossfit`), which must cover every embedded image."""
+    holds up to QUEUE_SIZE others; only images whose label trains the model unless
+    ``all_splits`` (:func:`labeldesk.ml.queue.next_to_label`). ``preds``: the project's
+    current predictions, when the caller has them already; ``crossfit``: scored on the
+    cached cross-fit (:mod:`labeldesk.ml.crossfit`), which must cover every embedded
+    image."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.errors import NoEmbeddings
     from labeldesk.ml.predictions import project_predictions
@@ -61,9 +64,10 @@ def compute_items(
         preds = preds or project_predictions(project)
         if source == "issues":
             return issue_items(preds)
-        from labeldesk.ml.queue import labeling_queue
+        from labeldesk.ml.queue import next_to_label
 
-        queue = labeling_queue(project, n=QUEUE_SIZE + len(skipped))
+        found = next_to_label(project, n=QUEUE_SIZE + len(skipped), all_splits=all_splits)
+        queue = found.rows
         row_of = {path: row for row, path in enumerate(preds.paths)}
         confidence = {
             r["path"]: float(preds.confidence[row_of[r["path"]]])
@@ -71,7 +75,8 @@ def compute_items(
             if r["path"] in row_of and r.get("predicted") is not None
         }
         items = items_from_queue(queue, confidence)
-        return ReviewList([item for item in items if item.path not in skipped])
+        kept = [item for item in items if item.path not in skipped]
+        return ReviewList(kept, held_out=found.held_out)
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
 
@@ -101,10 +106,14 @@ def issue_items(preds: Predictions) -> ReviewList:
 class QueueRefresh:
     items: list[ReviewItem]
     fitted_on: int  # labels the model was refit on before the queue was recomputed
+    held_out: dict[str, int] = field(default_factory=dict)  # as ReviewList.held_out
 
 
-def refresh_queue_items(project: Project, skipped: Collection[str] = ()) -> QueueRefresh:
-    """Refit the model on the current labels, then compute the queue from its predictions.
+def refresh_queue_items(
+    project: Project, skipped: Collection[str] = (), *, all_splits: bool = False
+) -> QueueRefresh:
+    """Refit the model on the current labels, then compute the queue from its predictions
+    (val and test images too with ``all_splits``).
 
     The predictions are cached by label state, so the queue computation reuses this fit.
     """
@@ -116,4 +125,5 @@ def refresh_queue_items(project: Project, skipped: Collection[str] = ()) -> Queu
     except NoEmbeddings as exc:
         raise NoEmbeddings(NO_EMBEDDINGS) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
-    return QueueRefresh(compute_items(project, "queue", skipped, preds).items, fitted_on)
+    found = compute_items(project, "queue", skipped, preds, all_splits=all_splits)
+    return QueueRefresh(found.items, fitted_on, found.held_out)

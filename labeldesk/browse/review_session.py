@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from labeldesk.core import redo as redo_store
@@ -67,6 +67,9 @@ class ReviewList:
     items: list[ReviewItem]
     expected_errors: int | None = None
     pixel_share: float = 0.0  # the pixel view's share in the predictions (issues)
+    # queue: unlabeled images left out for their split, per split (their labels would not
+    # train the model; labeldesk.ml.queue.LabelingQueue.held_out)
+    held_out: dict[str, int] = field(default_factory=dict)
 
 
 def items_from_queue(

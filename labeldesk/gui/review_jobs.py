@@ -62,15 +62,16 @@ class ReviewJobs(QObject):
     def refreshing(self) -> bool:
         return self.refresh_job is not None and self.refresh_job.running
 
-    def load(self, source: Source, crossfit: bool = False) -> Job:
-        """Compute the items for ``source`` (``crossfit``: on the cached cross-fit); a
-        load still running is cancelled."""
+    def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
+        """Compute the items for ``source`` (``crossfit``: on the cached cross-fit;
+        ``all_splits``: a queue with val and test images too); a load still running is
+        cancelled."""
         if self.load_job is not None and self.load_job.running:
             self.load_job.cancel()
         project = self.project
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ReviewList:
-            return compute_items(project, source, crossfit=crossfit)
+            return compute_items(project, source, crossfit=crossfit, all_splits=all_splits)
 
         name = title(source, crossfit)
         job = Job(compute, name)
@@ -88,16 +89,16 @@ class ReviewJobs(QObject):
         if not self._closed and job is self.load_job:
             self.loadFailed.emit(text)
 
-    def refresh_queue(self, skipped: Collection[str] = ()) -> Job | None:
-        """Refit the model and recompute the queue (without ``skipped``), unless a refresh
-        is already running."""
+    def refresh_queue(self, skipped: Collection[str] = (), all_splits: bool = False) -> Job | None:
+        """Refit the model and recompute the queue (without ``skipped``; with val and test
+        images when ``all_splits``), unless a refresh is already running."""
         if self.refreshing:
             return None
         project = self.project
         skipped = frozenset(skipped)
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> QueueRefresh:
-            return refresh_queue_items(project, skipped)
+            return refresh_queue_items(project, skipped, all_splits=all_splits)
 
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)

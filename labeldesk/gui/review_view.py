@@ -89,6 +89,8 @@ class ReviewView(QWidget):
         self.pixel_share = 0.0  # issues: told in the counter's tooltip
         self.source: Source = "issues"
         self.crossfit = False  # issues scored on the cached cross-fit
+        self.all_splits = False  # queue: val and test images too (asked for)
+        self.held_out: dict[str, int] = {}  # queue: unlabeled images left out, per split
         self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -122,10 +124,16 @@ class ReviewView(QWidget):
         self.notice = QLabel()
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.notice.setStyleSheet("font-size: 14pt;")
+        self.notice.setWordWrap(True)
+        self.held_out_button = QPushButton()  # shown under a queue that left splits out
+        self.held_out_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay review keys
+        self.held_out_button.clicked.connect(lambda *_: self.load("queue", all_splits=True))
+        self.held_out_button.hide()
         self.neighbours = NeighbourStrip()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.notice)
+        layout.addWidget(self.held_out_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(middle, 1)
         layout.addWidget(QLabel("Most similar images:"))
         layout.addWidget(self.neighbours)
@@ -177,20 +185,23 @@ class ReviewView(QWidget):
             add((key,), partial(self.assign_nth, n))
 
     # -- loading -------------------------------------------------------------------
-    def load(self, source: Source, crossfit: bool = False) -> Job:
+    def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
         """Compute the list for ``source`` in the background, then show its first image
-        (``crossfit``: likely mislabels scored on the cached cross-fit)."""
+        (``crossfit``: likely mislabels scored on the cached cross-fit; ``all_splits``: a
+        queue with val and test images too, which it otherwise leaves out)."""
         self.source, self.crossfit = source, crossfit and source == "issues"
+        self.all_splits = all_splits and source == "queue"
         self.session = None
-        self.expected_errors, self.pixel_share = None, 0.0
+        self.expected_errors, self.pixel_share, self.held_out = None, 0.0, {}
         name = title(source, self.crossfit)
         self._show_current(notice=f"Finding {name[0].lower()}{name[1:]}…")
-        return self.jobs.load(source, self.crossfit)
+        return self.jobs.load(source, self.crossfit, self.all_splits)
 
     def _loaded(self, result: ReviewList) -> None:
         items = result.items
         self.expected_errors = result.expected_errors
         self.pixel_share = result.pixel_share
+        self.held_out = result.held_out
         self.session = ReviewSession(
             self.project,
             self.source,
@@ -220,13 +231,14 @@ class ReviewView(QWidget):
             return None
         session = self.session
         skipped = session.skipped() if session is not None else ()
-        return self.jobs.refresh_queue(skipped)
+        return self.jobs.refresh_queue(skipped, self.all_splits)
 
     def _queue_refreshed(self, result: QueueRefresh) -> None:
         session = self.session
         if session is None or session.source != "queue":
             return
         shown = session.current
+        self.held_out = result.held_out
         session.replace_upcoming(result.items)
         if shown is None or session.current is not shown:  # it had run out: show what came
             self._show_current()
@@ -400,7 +412,8 @@ class ReviewView(QWidget):
             self.info.show_place(session.place_text())
 
     def _show_current(self, notice: str = "") -> None:
-        self.title.setText(title(self.source, self.crossfit))
+        name = title(self.source, self.crossfit)
+        self.title.setText(f"{name} (every split)" if self.all_splits else name)
         self.refresh_box.setVisible(self.source == "queue")
         self._update_counter()
         session = self.session
@@ -413,8 +426,14 @@ class ReviewView(QWidget):
                 notice = "Nothing to review: no likely mislabels were found."
                 if self.source == "queue":
                     notice = "Nothing to label: every usable image has a label."
+            if self.source == "queue" and self.held_out and not self.jobs.refreshing:
+                notice = held_out_notice(self.held_out)
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
+        offer = item is None and session is not None and self.source == "queue"
+        offer = offer and bool(self.held_out) and not self.jobs.refreshing
+        self.held_out_button.setText(f"Label {' and '.join(sorted(self.held_out))} images too")
+        self.held_out_button.setVisible(offer)
         self.neighbours.clear()
         self._neighbour_timer.stop()
         self.jobs.cancel_neighbours()  # a search still running is for the previous image
@@ -489,6 +508,19 @@ class ReviewView(QWidget):
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)
+
+
+def held_out_notice(held_out: dict[str, int]) -> str:
+    """A queue that ran out of images whose label trains the model, while val or test
+    images still have none: why they were not offered."""
+    from labeldesk.ml.queue import held_out_text
+
+    verb = "has" if sum(held_out.values()) == 1 else "have"
+    return (
+        "Nothing more to label in the train split, where labels train the model. "
+        f"{held_out_text(held_out)} {verb} no label yet; labels there measure the model, "
+        "they do not train it."
+    )
 
 
 def expected_wrong_text(expected: int) -> str:
