@@ -23,7 +23,7 @@ from labeldesk.cli._base import (
 )
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.classes import names_to_add, split_names
-from labeldesk.core.display import counted, quoted_names, shown_path
+from labeldesk.core.display import counted, label_change, quoted_names, shown_path
 from labeldesk.core.errors import ImageRootError, LabelDeskError
 
 if TYPE_CHECKING:
@@ -533,7 +533,7 @@ def cmd_history(args: argparse.Namespace) -> Output:
         when = dt.datetime.fromtimestamp(e.created_at).strftime("%Y-%m-%d %H:%M:%S")
         parts = []
         if e.old_label != e.new_label:
-            parts.append(f"{e.old_label or '∅'} → {e.new_label or '∅'}")
+            parts.append(label_change(e.old_label, e.new_label))
         if e.old_status != e.new_status:
             parts.append(f"[{e.old_status or 'unreviewed'} → {e.new_status or 'unreviewed'}]")
         if e.old_split != e.new_split:

@@ -132,6 +132,12 @@ def quoted_names(names: Iterable[str], limit: int | None = None) -> str:
     return text
 
 
+def label_change(old: str | None, new: str | None) -> str:
+    """A label changed from ``old`` to ``new`` as a line of history shows it: each class
+    quoted as :func:`quoted_names` quotes it (``'cat' → 't-shirt, top'``), no label as ∅."""
+    return " → ".join("∅" if not label else quoted_names([label]) for label in (old, new))
+
+
 def shown_path(path: str) -> str:
     """A file name as text output shows it: as it is, unless it holds a character that is
     not printable (a line break, a tab, a carriage return, a terminal escape, an invisible

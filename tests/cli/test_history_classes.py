@@ -74,3 +74,23 @@ def test_history_says_when_a_class_change_was_undone(tmp_path: Path, capsys):
     text = capsys.readouterr().out
     assert f"undid #{undone['batch']}: class 'cat' renamed to 'kitten'" in text
     assert renamed  # (the rename's own line stays further down)
+
+
+def test_history_label_lines_quote_class_names_as_undo_does(tmp_path: Path, capsys):
+    """A label line named the classes bare (`cat → t-shirt, top`), so a name with a comma
+    or a space read as two, while the class line above it, undo, redo and the app's Edit
+    menu quote them; no label stays ∅, bare."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")
+    run_json(capsys, "classes", proj, "--rename", "cat", "t-shirt, top")
+    run_json(capsys, "label", proj, "_unlabeled/u0.png", "t-shirt, top")
+    assert main(["history", proj, "-n", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("_unlabeled/u0.png  ∅ → 't-shirt, top'"), lines
+    assert lines[1].endswith("class 'cat' renamed to 't-shirt, top'"), lines
+    assert lines[2].endswith("  'cat' → 't-shirt, top'"), lines
+    assert main(["history", proj, "_unlabeled/u0.png", "--json"]) == 0
+    [event] = json.loads(capsys.readouterr().out)
+    assert (event["old"], event["new"]) == (None, "t-shirt, top")  # JSON: as they are

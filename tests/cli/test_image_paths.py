@@ -21,7 +21,7 @@ def test_a_path_typed_from_the_current_folder_is_that_image(project, capsys, mon
     assert main(["label", str(project.path), typed, "dog"]) == 0, capsys.readouterr().err
     assert _label_of(project, "train/cat/cat0.jpg") == "dog"
     assert main(["history", str(project.path), typed]) == 0
-    assert "cat → dog" in capsys.readouterr().out
+    assert "'cat' → 'dog'" in capsys.readouterr().out
 
 
 def test_a_path_that_names_no_image_says_where_paths_start(project, capsys, monkeypatch):
