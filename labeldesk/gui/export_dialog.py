@@ -146,6 +146,7 @@ class ExportDialog(QDialog):
         self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
         self.extra.show_for_format(str(self.format.currentData()))
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.format.currentIndexChanged.connect(self._edited)
         self._error_shown = False
         # The option widgets, by the names the dialog always had (tests, callers).
         self.copy, self.hardlink = self.extra.copy, self.extra.hardlink
@@ -239,9 +240,22 @@ class ExportDialog(QDialog):
                 self.resize(self.width(), need)
 
     def _edited(self) -> None:
-        """An error about what was typed goes once the person changes it."""
-        if self._error_shown and not (self.job is not None and self.job.running):
+        """An error about what was typed goes once the person changes it; a change after
+        an export makes Enter start the next one again."""
+        if self.job is not None and self.job.running:
+            return
+        self._enter_presses(self.export_button)
+        if self._error_shown:
             self._show_message("")
+
+    def _enter_presses(self, button: QPushButton) -> None:
+        """Make ``button`` the one Enter presses (Export, or Close once an export is
+        written: Enter then started another export of the same folder, which asked to
+        replace the one just made)."""
+        for each in (self.export_button, self.close_button):
+            each.setDefault(each is button)
+        if button is self.close_button and self.export_button.hasFocus():
+            self.close_button.setFocus()  # a focused button takes Enter itself
 
     # -- running -------------------------------------------------------------------
     @Slot()
@@ -341,6 +355,8 @@ class ExportDialog(QDialog):
     @Slot()
     def _ended(self) -> None:
         self._set_running(False)
+        if self.report is not None:  # written: Enter closes rather than exports again
+            self._enter_presses(self.close_button)
 
     # -- lifetime ------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -284,3 +284,30 @@ def test_after_an_export_the_dialog_offers_to_open_its_folder(qtbot, dialog, tmp
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
     dialog.open_button.click()
     assert opened == [str(out), str(second)]  # the folder of the export just made
+
+
+def test_enter_after_an_export_closes_instead_of_exporting_again(qtbot, dialog, tmp_path):
+    """Export stayed the default button, so Enter after an export started another one of
+    the same folder (which then asked to replace the export just made)."""
+    from PySide6.QtCore import Qt
+
+    asked: list[object] = []
+    dialog.confirm_replace = lambda target: asked.append(target) or False
+    dialog.folder.setText(str(tmp_path / "out"))
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)  # Enter in the form exports
+    job = dialog.job
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+    assert dialog.report is not None
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)
+    assert dialog.job is job and asked == []  # no second export, no question
+    assert not dialog.isVisible()  # Enter closed the dialog
+    assert dialog.close_button.isDefault() and not dialog.export_button.isDefault()
+    assert dialog.focusWidget() is not dialog.export_button
+    dialog.show()
+    dialog.folder.setText(str(tmp_path / "second"))  # a new folder: Enter exports again
+    assert dialog.export_button.isDefault() and not dialog.close_button.isDefault()
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)
+    assert dialog.job is not job
+    qtbot.waitUntil(lambda: not dialog.job.running, timeout=30_000)
