@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.failures import with_project
 from labeldesk.core.progress_bar import TerminalProgress, postfix
 
 __all__ = [
@@ -44,19 +44,14 @@ class OptionsError(Exception):
     (exit 2, kind "UsageError"), refused before anything is done."""
 
 
-# `labeldesk CMD PROJECT …` in a message from below the CLI (which does not know the path
-# typed); not `labeldesk new PROJECT`, where PROJECT is a project yet to be named
-_PROJECT_WORD = re.compile(r"(`labeldesk (?!new )[a-z-]+ )PROJECT(?=[` ])")
-
-
 def with_project_as_typed(message: str, project: object) -> str:
-    """``message`` with the word PROJECT in a command it suggests replaced by the
-    project's path as typed (``project``: the command's PROJECT argument, or None), so the
-    command can be copied as it is."""
-    if not isinstance(project, str | Path) or "PROJECT" not in message:
+    """``message`` with the word PROJECT in a command it suggests (from below the CLI,
+    which does not know the path typed) replaced by the project's path as typed
+    (``project``: the command's PROJECT argument, or None), so the command can be copied
+    as it is (the app names its own menus, or the project's folder)."""
+    if not isinstance(project, str | Path):
         return message
-    typed = shlex.quote(str(project))
-    return _PROJECT_WORD.sub(lambda m: m.group(1) + typed, message)
+    return with_project(message, shlex.quote(str(project)))
 
 
 def open_existing(path: Path) -> Project:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -34,6 +35,21 @@ _OS_MESSAGES = {
     errno.EISDIR: "is a folder, not a file",
     errno.EEXIST: "already exists",
 }
+
+
+# `labeldesk CMD PROJECT …` in a message: a command it suggests, raised where the project's
+# path as the person knows it is not known (the command line puts the path as typed, the
+# app the project's folder); not `labeldesk new PROJECT`, a project yet to be named
+_PROJECT_WORD = re.compile(r"(`labeldesk (?!new )[a-z-]+ )PROJECT(?=[` ])")
+
+
+def with_project(message: str, project: str) -> str:
+    """``message`` with the word PROJECT in a command it suggests replaced by
+    ``project`` (the project's path, quoted for a shell), so the command can be copied
+    as it is."""
+    if "PROJECT" not in message:
+        return message
+    return _PROJECT_WORD.sub(lambda m: m.group(1) + project, message)
 
 
 def describe(exc: BaseException) -> tuple[str, str] | None:

@@ -33,6 +33,7 @@ from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
+from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.export_options import ExportOptionsForm
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
@@ -270,12 +271,12 @@ class ExportDialog(QDialog):
         try:  # a class map or split shares that cannot be read: say so, write nothing
             chosen = self.options()
         except LabelDeskError as exc:
-            self._show_message(str(exc), error=True)
+            self._show_message(in_app_words(str(exc), self.project.path), error=True)
             return None
         try:  # refuse an unsafe folder before anything runs; ask before replacing
             target = check_target(self.project, out, overwrite=True)
         except LabelDeskError as exc:
-            self._show_message(str(exc), error=True)
+            self._show_message(in_app_words(str(exc), self.project.path), error=True)
             return None
         replace = target.is_dir() and any(target.iterdir())
         if replace and not self.confirm_replace(target):

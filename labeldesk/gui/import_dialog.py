@@ -33,7 +33,8 @@ from labeldesk.core.label_file_formats import by_name_notice, old_names_note, ro
 from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
-from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, in_app_words
+from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
 
 DETECT = ""  # the format combo's "detect it" entry

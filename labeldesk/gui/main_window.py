@@ -25,6 +25,7 @@ from labeldesk.core.create import create_empty
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
+from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
@@ -362,14 +363,21 @@ class MainWindow(StackedPages, QMainWindow):
 
     # -- feedback ------------------------------------------------------------------
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, MESSAGE_MS)
+        self.statusBar().showMessage(self._in_app_words(text), MESSAGE_MS)
 
     def notify_error(self, message: str, dialog: bool = True) -> None:
         """An expected failure: one line in the status bar and, usually, one notice."""
+        message = self._in_app_words(message)
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if dialog:
             show_error(self, message)
+
+    def _in_app_words(self, text: str) -> str:
+        """What a page, a job or the core says, with the commands it suggests as the
+        app's menus (the open project's folder in any other)."""
+        project = self.project
+        return in_app_words(text, None if project is None else project.path)
 
     def update_actions(self) -> None:
         self.menus.update_enabled(project_open=self.project is not None, busy=self.busy)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.project import Project
+from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.charts import HistoryTable
 from labeldesk.gui.workers import Job, JobRunner, write_failure
 from labeldesk.ml.models import ModelVersion
@@ -107,7 +108,9 @@ class VersionsBox(QGroupBox):
         project = self.project
         job = Job(lambda **_: _scores(project), "Scoring model versions")
         job.finished.connect(self._scored)
-        job.failed.connect(lambda exc: self._say(f"Could not score the versions: {exc}"))
+        job.failed.connect(
+            lambda exc: self._say(f"Could not score the versions: {self._words(exc)}")
+        )
         self.score_job = job
         self.runner.start(job)
 
@@ -134,6 +137,10 @@ class VersionsBox(QGroupBox):
             )
             self._say(f"In use: #{version.id} ({chosen.reason}).{where}{probe}")
         self._update_buttons()
+
+    def _words(self, exc: BaseException) -> str:
+        """A failure's message with the commands it suggests as the app's menus."""
+        return in_app_words(str(exc), self.project.path)
 
     def _say(self, text: str) -> None:
         if not self._closed:
@@ -197,7 +204,9 @@ class VersionsBox(QGroupBox):
 
         job = Job(run, "Comparing model versions")
         job.finished.connect(self._show_comparison)
-        job.failed.connect(lambda exc: self._show_text(f"Could not compare: {exc}"))
+        job.failed.connect(
+            lambda exc: self._show_text(f"Could not compare: {escape(self._words(exc))}")
+        )
         self.runner.start(job)
 
     @Slot(object)

@@ -14,7 +14,6 @@ import atexit
 import contextlib
 import gc
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
+from labeldesk.gui.app_words import in_app_words
 
 log = logging.getLogger(__name__)
 
@@ -300,33 +300,12 @@ class JobRunner(QObject):
         return bool(done)
 
 
-# What a command-line message tells a person to run, as the app's own way to do it
-_IN_APP = (
-    # (only the plain command: one with a model to name, or "here" rather than on a
-    # cluster, asks what the menu cannot do)
-    (
-        re.compile(r"run `labeldesk embed (?![^`]*--model)[^`]*`(?! here)"),
-        "use Tools → Compute embeddings (Ctrl+E)",
-    ),
-    (re.compile(r"\(`?(labeldesk )?classes --add`?\)"), "(Classes → Add class…)"),
-    (re.compile(r"allow new classes \(--new-class\)"), "tick “Allow labels that add classes”"),
-)
-
-
-def in_app_words(message: str) -> str:
-    """``message`` with the commands it names put as the app's menus (a GUI user was
-    told to run `labeldesk embed /path` first)."""
-    for pattern, words in _IN_APP:
-        message = pattern.sub(words, message)
-    return message
-
-
 def write_failure(exc: Exception) -> str:
     """What to say when a write on the GUI thread failed, nothing saved: a LabelDesk
-    refusal's own message, or :func:`unsaved_text` for a locked, read-only or full disk.
-    A bug is raised again."""
+    refusal's own message (in the app's words), or :func:`unsaved_text` for a locked,
+    read-only or full disk. A bug is raised again."""
     if isinstance(exc, LabelDeskError):
-        return str(exc)
+        return in_app_words(str(exc))
     text = unsaved_text(exc)
     if text is None:
         raise exc

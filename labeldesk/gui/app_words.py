@@ -1,0 +1,77 @@
+"""Messages from below the app in the app's own words.
+
+LabelDesk's errors are written once, for the command line and the app alike, and some
+end with the command that fixes the problem (`labeldesk models PROJECT` lists them). In
+the app that sends a person to a terminal, with a placeholder for a path they never
+typed. :func:`in_app_words` puts each command the app has a menu or a page for as that
+menu or page, and names the project's folder in any other (the command line puts the
+path as it was typed: :func:`labeldesk.cli._base.with_project_as_typed`). Every message
+the app shows passes through it: a job's failure (``Job.describe``), a refused write,
+and the window's status bar and notices.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+from labeldesk.core.failures import with_project
+
+
+def _unquoted(text: str) -> str:
+    """A path as a shell command quotes it, as the person reads it."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return text
+    return words[0] if len(words) == 1 else text
+
+
+def _new_project(match: re.Match[str]) -> str:
+    return f"use File → New project… with {_unquoted(match.group(1))} as its image folder"
+
+
+# What a command-line message tells a person to run, as the app's own way to do it
+# (only the plain command: an embedding with a model to name, or "here" rather than on a
+# cluster, asks what the menu cannot do; nor can the app point a project at a moved
+# image folder: `scan PROJECT --images NEW_FOLDER` names the project's folder)
+_IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"run `labeldesk embed (?![^`]*--model)[^`]*`(?! here)"),
+        "use Tools → Compute embeddings (Ctrl+E)",
+    ),
+    (re.compile(r"run `labeldesk scan`"), "use File → Rescan folder"),
+    (re.compile(r"\(`?(labeldesk )?classes --add`?\)"), "(Classes → Add class…)"),
+    (re.compile(r"allow new classes \(--new-class\)"), "tick “Allow labels that add classes”"),
+    (re.compile(r"`labeldesk models PROJECT` lists them"), "View → Training lists them"),
+    (
+        re.compile(r"`labeldesk version PROJECT list` lists them"),
+        "View → Dataset versions lists them",
+    ),
+    (
+        re.compile(r"`labeldesk train PROJECT --mode head`"),
+        "View → Training, mode “Classifier head”, Start training",
+    ),
+    (
+        re.compile(r"run `labeldesk new PROJECT --images ([^`]+)` \(or New project… in the app\)"),
+        _new_project,
+    ),
+    (re.compile(r"`new` refuses "), "New project… warns about "),
+    (re.compile(r"\(the one `labeldesk new` made\)"), "(the one File → New project… made)"),
+    (re.compile(r"\(or labeldesk export\)"), "(or File → Export dataset…)"),
+)
+
+
+def in_app_words(message: str, project: Path | None = None) -> str:
+    """``message`` with the commands it names put as the app's menus and pages (a person
+    in the app was told to run `labeldesk embed /path` first, or to pin a head with
+    `labeldesk train PROJECT --mode head`); a command the app has no menu for keeps
+    the command line's words, with the folder of ``project`` (the open project) for the
+    placeholder PROJECT."""
+    for pattern, words in _IN_APP:
+        message = pattern.sub(words, message)
+    if project is not None:
+        message = with_project(message, shlex.quote(str(project)))
+    return message

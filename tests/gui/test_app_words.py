@@ -1,0 +1,131 @@
+"""Messages from the core in the app's own words: the app showed the command line's
+advice, placeholder and all (pinning a fine-tune said to run `labeldesk train PROJECT
+--mode head`; opening a folder of images, `labeldesk new PROJECT --images …`). The app
+names its menu or page instead, or the open project's folder for a command it has no
+menu for; the command line keeps its wording (the path as typed)."""
+
+from __future__ import annotations
+
+import ast
+import shlex
+from pathlib import Path
+
+from helpers import write_image
+
+from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.model_versions_box import VersionsBox
+from labeldesk.gui.workers import JobRunner
+from labeldesk.ml.models import record_version
+
+PACKAGE = Path(__file__).resolve().parents[2] / "labeldesk"
+
+
+def shown_errors(monkeypatch) -> list[str]:
+    from labeldesk.gui import main_window
+
+    shown: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    return shown
+
+
+def test_opening_a_folder_of_images_names_new_project_not_a_command(window, tmp_path, monkeypatch):
+    shown = shown_errors(monkeypatch)
+    images = tmp_path / "my pets"
+    write_image(images / "cat" / "a.jpg", seed=1)
+    write_image(images / "dog" / "b.jpg", seed=2)
+    assert not window.open_project(images)
+    [notice] = shown
+    assert "PROJECT" not in notice and "labeldesk new" not in notice
+    assert notice.endswith(
+        "it holds images: to make a project for them, use File → New project… with "
+        f"{images} as its image folder"
+    )
+    assert window.statusBar().currentMessage() == notice
+    assert not window.open_project(images / "cat" / "a.jpg")  # a file
+    assert shown[1].endswith("a project is a folder (the one File → New project… made)")
+
+
+def test_pinning_a_fine_tune_says_where_in_the_app_to_train_a_head(qtbot, project):
+    tuned = record_version(
+        project,
+        kind="finetune",
+        status="complete",
+        label_event_id=0,
+        embedding_key=None,
+        params={},
+        metrics={},
+        checkpoint=None,
+    )
+    runner = JobRunner()
+    box = VersionsBox(project, runner)
+    qtbot.addWidget(box)
+    errors: list[str] = []
+    box.error.connect(errors.append)
+    box._pin(tuned.id)  # what Use selected does with the selected version
+    assert errors == [
+        f"model version {tuned.id} is a fine-tune, not a classifier head: only a head can be "
+        "pinned; train a head on its embeddings (View → Training, mode “Classifier head”, "
+        "Start training) and pin that one"
+    ]
+    box._pin(tuned.id + 1)  # gone meanwhile (a colleague's project, say)
+    assert errors[1] == f"no model version {tuned.id + 1} (View → Training lists them)"
+    runner.shutdown()
+
+
+def test_a_command_without_a_menu_names_the_open_projects_folder(window, project, monkeypatch):
+    shown_errors(monkeypatch)
+    assert window.open_project(project.path)
+    window.notify_error("see `labeldesk drift PROJECT --history` for the saved reports")
+    folder = shlex.quote(str(project.path))
+    expected = f"see `labeldesk drift {folder} --history` for the saved reports"
+    assert window.statusBar().currentMessage() == expected
+    window.show_message("made by `labeldesk new PROJECT`")  # a project yet to be named
+    assert window.statusBar().currentMessage() == "made by `labeldesk new PROJECT`"
+
+
+def _messages(folder: Path) -> list[tuple[str, str]]:
+    """Every string the code under ``folder`` writes (docstrings and patterns left out),
+    as ``(where, text)``, each f-string whole, with ``X`` for what it fills in."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skipped = set()
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                skipped.add(id(body[0].value))  # a docstring
+            if isinstance(node, ast.JoinedStr):
+                skipped.update(id(part) for part in node.values)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "compile":
+                skipped.update(id(arg) for arg in node.args)  # a pattern, not a message
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(
+                    part.value if isinstance(part, ast.Constant) else "X" for part in node.values
+                )
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+            else:
+                continue
+            found.append((f"{path.relative_to(folder.parent)}:{node.lineno}", text))
+    return found
+
+
+def test_no_message_from_below_the_app_shows_the_placeholder_in_the_app():
+    """Each command a core, ml or interop message suggests with PROJECT in it is put as
+    the app's menu or page, or names the open project's folder."""
+    suggesting = [
+        (where, text)
+        for layer in ("core", "ml", "interop", "browse")
+        for where, text in _messages(PACKAGE / layer)
+        if "PROJECT" in text and "`labeldesk " in text
+    ]
+    assert len(suggesting) >= 5  # the scan finds them (models, version list, train, new…)
+    left = [
+        (where, shown)
+        for where, text in suggesting
+        if "PROJECT" in (shown := in_app_words(text, Path("/data/my project")))
+    ]
+    assert left == []
