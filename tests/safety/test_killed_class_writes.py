@@ -1,0 +1,79 @@
+"""The label and class writes test_killed_writes.py does not try, killed outright
+(SIGKILL) just before their commit and half-way through their writes: removing a label,
+review's keep, adding classes, renaming and removing a class that holds every image,
+undoing a class merge and redoing it. Each time the project opens, its database is
+exactly as before the command (no half of it: labels, classes, aliases, history, the
+redo record), and the next run leaves it exactly as an uninterrupted run does."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from safety.killed_runs import count_calls, run, run_killed, tree
+from safety.project_dump import dump
+from safety.test_killed_writes import COMMIT, WRITES
+
+pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+
+
+def _all_bags(project: Path, images: Path, tmp: Path) -> None:
+    """Every image (labeled, unlabeled) into one class: the class to rename or remove
+    holds the whole project."""
+    files = sorted(p.relative_to(images).as_posix() for p in images.rglob("*.png"))
+    labels = tmp / "bags.csv"
+    labels.write_text("path,label\n" + "".join(f"{f},bag\n" for f in files))
+    run(["label", project, "--csv", labels])
+
+
+def _merged_then_undone(project: Path, images: Path, tmp: Path) -> None:
+    run(["classes", project, "--merge", "shirt", "t-shirt_top"])
+    run(["undo", project])
+
+
+def _merged(project: Path, images: Path, tmp: Path) -> None:
+    run(["classes", project, "--merge", "shirt", "t-shirt_top"])
+
+
+def _first(images: Path) -> str:
+    return min(p.relative_to(images).as_posix() for p in (images / "train").rglob("*.png"))
+
+
+CASES = {
+    # name: (set-up, the command after PROJECT)
+    "unlabel": (None, lambda images: ["label", _first(images), "-"]),
+    "keep": (None, lambda images: ["review", "keep", _first(images)]),
+    "add classes": (None, lambda images: ["classes", "--add", "hats,gloves"]),
+    "rename a big class": (_all_bags, lambda images: ["classes", "--rename", "bag", "bags"]),
+    "remove a big class": (_all_bags, lambda images: ["classes", "--remove", "bag"]),
+    "undo a merge": (_merged, lambda images: ["undo"]),
+    "redo a merge": (_merged_then_undone, lambda images: ["redo"]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_killed_class_or_label_write_is_all_or_nothing(small, tmp_path, name):
+    project, images, images_before = small
+    set_up, command = CASES[name]
+    if set_up is not None:
+        set_up(project, images, tmp_path)
+    words = command(images)
+    args = lambda at: [words[0], at, *words[1:]]  # noqa: E731
+    before = dump(project)
+    reference = tmp_path / "reference"
+    shutil.copytree(project, reference)
+    writes = count_calls(args(reference), tmp_path, sql=WRITES)["sql"]
+    expected = dump(reference)
+    assert expected != before
+
+    for n, (pattern, nth) in enumerate([(COMMIT, 1), (WRITES, writes // 2 + 1)]):
+        killed = tmp_path / f"killed-{n}"
+        shutil.copytree(project, killed)
+        assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
+        assert dump(killed) == before, (pattern, nth)  # nothing of it applied
+        run(args(killed))
+        assert dump(killed) == expected, (pattern, nth)
+    assert tree(images) == images_before
