@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -80,7 +81,10 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
 
     A ``rel`` that leaves ``source`` (absolute, ``..``), is not a file, or holds the same
     bytes as a usable image of the project (or as a file copied just before) is skipped
-    with the reason; the others are copied with their timestamps."""
+    with the reason; the others are copied with their timestamps. A file of the same
+    bytes already at the name a copy would take (or a numbered one) is one an earlier
+    call copied before its scan could index it (killed, cancelled): it counts as added,
+    and no second copy is made."""
     check_source(project, source)
     if not batch or batch != batch_folder_name(Path(batch)):
         raise LabelDeskError(f"not a usable folder name for new images: {batch!r}")
@@ -113,13 +117,31 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
         wanted = target_root.joinpath(*parts)
         try:
             wanted.parent.mkdir(parents=True, exist_ok=True)
-            target = _copy_to_free_name(origin, wanted)
+            size = origin.stat().st_size
+            target = _copied_before(wanted, digest, size) or _copy_to_free_name(origin, wanted)
         except OSError as exc:
             added.skipped.append((rel, f"could not be copied: {exc.strerror or exc}"))
             continue
         added.paths.append(target.relative_to(image_root).as_posix())
         copied[digest] = added.paths[-1]
     return added
+
+
+def _copied_before(path: Path, digest: str, size: int) -> Path | None:
+    """The file at ``path`` or at one of its numbered names (``stem-2.ext``, …) that holds
+    these bytes already: a copy an earlier *Add* made whose scan never ran (killed,
+    cancelled). It is the copy wanted; copying again would put a twin beside it."""
+    for candidate in _free_names(path):
+        try:
+            st = os.lstat(candidate)
+            # a link or a folder is never taken for a copy
+            if stat.S_ISREG(st.st_mode) and st.st_size == size and hash_file(candidate) == digest:
+                return candidate
+        except FileNotFoundError:
+            return None  # the names after a free one were never given
+        except OSError:
+            continue
+    raise AssertionError("unreachable")
 
 
 def _indexed_as(project: Project, digest: str) -> str | None:

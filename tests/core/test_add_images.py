@@ -86,6 +86,30 @@ def test_the_bytes_of_a_removed_image_can_come_back(project, tmp_path):
     assert added.paths == ["_unlabeled/n/a.jpg"] and added.skipped == []
 
 
+def test_adding_again_before_a_scan_indexed_the_copies_makes_no_second_copy(project, tmp_path):
+    """*Add to project* cancelled (or killed) before its scan: adding the same images
+    again copied every one a second time (x-2.png beside x.png, the same picture twice
+    in the project once scanned). A file of the same bytes at the name is the copy."""
+    new = tmp_path / "new"
+    for seed, rel in enumerate(("x.png", "sub/y.png"), start=70):
+        write_image(new / rel, fmt="PNG", seed=seed)
+    first = copy_unlabeled(project, new, ["x.png", "sub/y.png"], "n")  # then no scan
+    folder = project.root / "_unlabeled/n"
+    (folder / "x.png").rename(folder / "x-2.png")  # and the earlier copy took a number
+    write_image(folder / "x.png", fmt="PNG", seed=99)  # (x.png: someone else's picture)
+
+    again = copy_unlabeled(project, new, ["x.png", "sub/y.png"], "n")
+
+    assert first.paths == ["_unlabeled/n/x.png", "_unlabeled/n/sub/y.png"]
+    assert again.paths == ["_unlabeled/n/x-2.png", "_unlabeled/n/sub/y.png"]
+    assert again.skipped == []
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert files == ["sub/y.png", "x-2.png", "x.png"]
+    assert (folder / "x-2.png").read_bytes() == (new / "x.png").read_bytes()
+    project.scan(workers=1)
+    assert copy_unlabeled(project, new, ["x.png"], "n").paths == []  # indexed: already
+
+
 @pytest.mark.parametrize("where", ["train", "train/cat", "link", "project"])
 def test_a_folder_inside_the_project_is_refused_and_nothing_is_copied(project, tmp_path, where):
     folders = {
