@@ -28,6 +28,7 @@ from .errors import LabelDeskError
 from .file_kinds import open_regular
 from .image_rows import USABLE
 from .imageio import hash_file
+from .no_replace import rename_no_replace
 
 if TYPE_CHECKING:
     from .project import Project
@@ -162,7 +163,9 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
     and are linked to their name only when complete, so a process killed mid-copy never
     leaves a truncated image in the folder; the next copy into that folder, or the next
     scan, removes such a temporary (:func:`sweep_copy`). Where the file system has no
-    hard links, the name is created exclusively and written directly, as before."""
+    hard links, the temporary is renamed to its name instead, never replacing one
+    (:func:`.no_replace.rename_no_replace`); only where that cannot be done either is
+    the name created exclusively and written directly."""
     temp = path.with_name(temp_name())
     try:
         _copy_into(origin, temp)
@@ -171,6 +174,9 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
         except OSError as exc:
             if exc.errno not in _NO_LINKS:
                 raise
+        renamed = _rename_to_free_name(temp, path)
+        if renamed is not None:
+            return renamed
     finally:
         temp.unlink(missing_ok=True)  # ours: created by _copy_into
     return _write_to_free_name(origin, path)
@@ -191,6 +197,19 @@ def _link_to_free_name(temp: Path, path: Path) -> Path:
     for candidate in _free_names(path):
         try:
             os.link(temp, candidate)  # never replaces: FileExistsError when taken
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
+
+
+def _rename_to_free_name(temp: Path, path: Path) -> Path | None:
+    """Rename the finished ``temp`` to the first free name; None where that cannot be
+    done without the risk of replacing a file (nothing done)."""
+    for candidate in _free_names(path):
+        try:
+            if not rename_no_replace(temp, candidate):
+                return None
         except FileExistsError:
             continue
         return candidate

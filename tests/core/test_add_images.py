@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from helpers import write_image
 
+from labeldesk.core import add_images
 from labeldesk.core.add_images import batch_folder_name, copy_unlabeled
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
@@ -250,3 +252,79 @@ def test_a_copy_under_way_is_not_swept(tmp_path):
     _copy_into(origin, temp)
     assert temp.stat().st_mtime < time.time() - 3000  # the original's time
     assert not sweep_copy(str(temp)) and temp.exists()
+
+
+KILLED_WITHOUT_HARD_LINKS = """
+import errno, os, shutil, signal, sys
+from pathlib import Path
+from labeldesk.core import add_images
+from labeldesk.core.project import open_project
+
+def no_links(*args, **kwargs):  # FAT, exFAT, some network shares
+    raise OSError(errno.EPERM, "Operation not permitted")
+
+calls, copy = [], shutil.copyfileobj
+def killed_in_a_second_copy(src, dst, length=0):
+    calls.append(dst.name)
+    if len(calls) == 2:  # the bytes written again, now under the image's own name
+        dst.write(src.read(100))
+        dst.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    copy(src, dst)
+
+os.link = no_links
+add_images.shutil.copyfileobj = killed_in_a_second_copy
+with open_project(Path(sys.argv[1])) as project:
+    added = add_images.copy_unlabeled(project, Path(sys.argv[2]), ["big.png"], "drop")
+    print(added.paths)
+"""
+
+
+def test_without_hard_links_a_copy_never_gets_its_name_before_it_is_whole(tmp_path):
+    """Where the file system has no hard links, the finished temporary was thrown away
+    and the bytes written again straight under the image's name: a kill then left a
+    truncated image in the user's folder for good (scanned as broken). Now the
+    temporary itself is renamed to the name, never replacing a file."""
+    import subprocess
+    import sys
+
+    root, new = tmp_path / "images", tmp_path / "new"
+    write_image(root / "cat" / "a.png", fmt="PNG")
+    write_image(new / "big.png", fmt="PNG", size=(300, 300), seed=4)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.close()
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_WITHOUT_HARD_LINKS, str(project.path), str(new)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]  # (never written twice: no kill)
+    assert run.stdout.strip() == "['_unlabeled/drop/big.png']"
+    drop = root / "_unlabeled" / "drop"
+    assert [p.name for p in drop.iterdir()] == ["big.png"]
+    assert (drop / "big.png").read_bytes() == (new / "big.png").read_bytes()
+
+
+@pytest.mark.parametrize("renames", [True, False])  # False: no rename that never replaces
+def test_without_hard_links_a_taken_name_is_not_replaced(project, tmp_path, monkeypatch, renames):
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=60)
+    folder = project.root / "_unlabeled" / "new"
+    folder.mkdir(parents=True)
+    (folder / "x.png").write_bytes(b"someone else's file")
+    os.symlink(tmp_path / "nowhere.png", folder / "x-2.png")  # a dangling link
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    if not renames:  # (then the name is created exclusively and written directly)
+        monkeypatch.setattr(add_images, "rename_no_replace", lambda src, dst: False)
+    added = copy_unlabeled(project, new, ["x.png"], "new")
+
+    assert added.paths == ["_unlabeled/new/x-3.png"]
+    assert (folder / "x.png").read_bytes() == b"someone else's file"
+    assert os.path.islink(folder / "x-2.png") and not (tmp_path / "nowhere.png").exists()
+    assert (folder / "x-3.png").read_bytes() == (new / "x.png").read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == ["x-2.png", "x-3.png", "x.png"]
