@@ -11,6 +11,12 @@ when that is a split folder. A split folder gives its rows their split unless a
 
 Like datasets, a ``file_name`` that is absolute, climbs out with ``..`` or is a URL is
 refused (row by row, with the reason).
+
+In a LabelDesk export (its manifest beside the metadata) the files are copies of the
+project's images at ``<split>/<class>/<file name>``, paths no other project has: each
+row names its image by the bytes of the file it names, as the export's class folders
+do when read without the metadata (:mod:`.folder_labels`), so the export reads back
+into any project of those pictures, not only into the one it came from.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from labeldesk.core.label_file_formats import (
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS
 
+from ..export_target import export_manifest
 from .base import ImportOptions
 from .manifest_table import columns_of
 
@@ -87,8 +94,26 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         rows, problems, refused = _placed(found, "" if place == "." else place, files[0].parent)
         result = LabelFile(str(path), rows, problems, found.unit, refused=refused)
         result.status_note = found.status_note
-        return result
-    return _several(root, files, options)
+        return _by_content(result, root)
+    return _by_content(_several(root, files, options), root)
+
+
+def _by_content(rows: LabelFile, root: Path) -> LabelFile:
+    """In a LabelDesk export, rows name their images by their files' bytes (see the
+    module's docstring), else by the file name when no image has them (a re-encoded
+    copy); elsewhere (a dataset of another tool, read in a project made from its own
+    folder, say) by their paths, as written: hashing every file would cost minutes."""
+    if export_manifest(root) is None:
+        return rows
+
+    def file_of(rel: str) -> str:
+        inside = not (rel.startswith("../") or rel == ".." or posixpath.isabs(rel))
+        return str(root / rel) if inside and _is_file(root, rel) else ""
+
+    rows.content_files = [file_of(row.path) for row in rows.rows]
+    rows.fallback_paths = [posixpath.basename(row.path) for row in rows.rows]
+    rows.refused_content = [f for _, rel in rows.refused if (f := file_of(rel))]
+    return rows
 
 
 def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile:
