@@ -75,7 +75,7 @@ def report_text(report: ExportReport) -> str:
     if report.gone_since:
         text += "\n" + capitalised(gone_since_text(report)) + "."
     if report.statuses_not_written:
-        shown = FORMAT_NAMES.get(report.format, report.format)
+        shown = FORMAT_NAMES.get(report.format, report.format).split(":", 1)[0]  # its name
         said = statuses_not_written(report.statuses_not_written, report.format, shown)
         text += "\n" + capitalised(said) + "."
     leaks = leakage_text(report, see=LEAKS_SHOWN, search=SEARCH_LEAKS)

@@ -28,7 +28,7 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
     return (
         f"{counted(count, 'verified or excluded image')} {'was' if count == 1 else 'were'} "
         "written without their status: "
-        f"{where}; CSV, Parquet, WebDataset and Label Studio exports keep it"
+        f"{where}; CSV, Parquet, FiftyOne, WebDataset and Label Studio exports keep it"
     )
 
 

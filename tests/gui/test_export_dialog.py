@@ -154,10 +154,10 @@ def test_the_report_says_when_statuses_were_not_written():
     from labeldesk.gui.export_dialog import report_text
     from labeldesk.interop.writing import ExportReport
 
-    report = ExportReport("/tmp/out", "fiftyone", written=5, statuses_not_written=2)
+    report = ExportReport("/tmp/out", "imagefolder", written=5, statuses_not_written=2)
     text = report_text(report)
     assert "2 verified or excluded images were written without their status" in text
-    assert "the FiftyOne image classification format" in text  # as the dialog names it
+    assert "the ImageFolder format has no place for it" in text  # as the dialog names it
 
 
 def test_the_report_says_when_gifs_were_written_as_png():

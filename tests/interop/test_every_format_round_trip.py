@@ -24,7 +24,7 @@ from labeldesk.interop.formats import read_labels
 
 NAMES = ["a b", "x, y", 'say "hi"', "café crème", "-1", "007", "NA", "None", "test", "Val"]
 SOURCE = {"csv": "labels.csv", "parquet": "labels.parquet", "labelstudio": "tasks.json"}
-HOLDS_STATUS = {"csv", "parquet", "hf", "labelstudio", "webdataset"}
+HOLDS_STATUS = {"csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"}
 FORMATS = ["imagefolder", "csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"]
 
 State = dict[str, tuple[str | None, str | None, str | None]]

@@ -173,3 +173,29 @@ def test_fiftyones_own_flat_export_finds_the_images_by_their_bytes(project, imag
     assert frame.label["train/cat/cat0.jpg"] == "dog" and frame.label["val/cat/cat0.jpg"] == "dog"
     assert frame.label["test/dog/dog1.jpg"] == "cat"
     assert rows.by_name == 0  # each by its bytes, none by a file name
+
+
+def test_statuses_travel_in_a_key_fiftyone_does_not_read(project, tmp_path):
+    """FiftyOne's importer reads ``classes`` and ``labels`` alone; the statuses go beside
+    them, only in a dataset that has some, and come back into a fresh project."""
+    project.set_status(["val/cat/cat0.jpg"], "verified")
+    project.set_status(["val/dog/dog1.jpg"], "excluded")
+    out, copy = round_trip(project, tmp_path, ExportOptions(include_excluded=True))
+    val = json.loads((out / "val" / "labels.json").read_text())
+    assert val["labeldesk_status"] == {"val/cat/cat0": "verified", "val/dog/dog1": "excluded"}
+    assert set(json.loads((out / "train" / "labels.json").read_text())) == {"classes", "labels"}
+    statuses = copy.images().set_index("path").status.dropna().to_dict()
+    assert statuses == {
+        "val/data/val/cat/cat0.jpg": "verified",
+        "val/data/val/dog/dog1.jpg": "excluded",
+    }
+    copy.close()
+
+
+def test_a_status_word_it_does_not_know_is_not_read_and_said(tmp_path):
+    write_image(tmp_path / "ds" / "data" / "a.jpg", seed=1)
+    labels = {"classes": ["cat"], "labels": {"a": 0}, "labeldesk_status": {"a": "ok"}}
+    (tmp_path / "ds" / "labels.json").write_text(json.dumps(labels))
+    _, rows = read_labels(tmp_path / "ds")
+    assert [(r.label, r.status) for r in rows.rows] == [("cat", "")]
+    assert "'ok'" in rows.status_note and "not read" in rows.status_note

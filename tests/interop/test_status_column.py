@@ -209,7 +209,9 @@ def test_an_import_says_what_it_changed_by_kind(project, tmp_path, capsys):
     assert "2 images changed: 2 review statuses" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("fmt", "source"), [("labelstudio", "tasks.json"), ("hf", "")])
+@pytest.mark.parametrize(
+    ("fmt", "source"), [("labelstudio", "tasks.json"), ("hf", ""), ("fiftyone", "")]
+)
 def test_label_studio_and_hugging_face_metadata_carry_statuses(
     project, imagefolder, tmp_path, fmt, source
 ):
@@ -245,7 +247,7 @@ def test_hugging_face_metadata_with_statuses_still_loads_in_datasets(project, tm
     assert found.count("excluded") == 1 and set(found) == {"excluded", None}
 
 
-@pytest.mark.parametrize("fmt", ["imagefolder", "fiftyone"])
+@pytest.mark.parametrize("fmt", ["imagefolder"])
 def test_an_export_that_cannot_keep_statuses_says_so(project, tmp_path, capsys, fmt):
     from labeldesk.cli import main
 

@@ -10,6 +10,14 @@ laid out), all with the same ``classes``, and unlabeled images without a split i
 its labeled images are train) writes one ``OUT/data`` + ``OUT/labels.json``. The importer
 reads both: a folder with ``labels.json``, a folder of per-split folders (the folder
 names give the splits), or a ``labels.json`` itself (no split: the images keep theirs).
+
+Review statuses: the format has no place FiftyOne reads for them (its importer takes
+``classes`` and ``labels`` alone, and of a ``{"label": …}`` target only the label and
+confidence, so not even a label's tags), so a dataset with verified or excluded images
+gets one more key, ``"labeldesk_status": {uuid: "verified" | "excluded"}``, which
+FiftyOne ignores and LabelDesk reads back: an export imported into a fresh project
+keeps what people decided, as the CSV, Parquet, Hugging Face, WebDataset and Label
+Studio exports do.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ if TYPE_CHECKING:
 
 LABELS = "labels.json"
 DATA = "data"
+STATUS = "labeldesk_status"  # {uuid: status}: only images that have one
 _SNIFF_BYTES = 4096
 
 
@@ -60,6 +69,7 @@ def _fiftyone(
     index = {name: n for n, name in enumerate(classes)}
     per_split = any(item.split not in ("train", "unassigned") for item in items)
     datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
+    statuses: dict[str, dict[str, str]] = {}
     used: dict[str, set[str]] = {}
     ordered = sorted(items, key=lambda i: (i.split, i.path))
 
@@ -81,9 +91,15 @@ def _fiftyone(
             report.renamed[final] = item.path
         labels = datasets.setdefault(dataset_of(item), {})
         labels[key] = None if item.label is None else index[item.label]
+        if item.status is not None:
+            statuses.setdefault(dataset_of(item), {})[key] = item.status
+    report.carries_status = True  # under STATUS, where any image has one
     for base, labels in datasets.items():
         (out / base / DATA).mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"classes": classes, "labels": labels}, ensure_ascii=False, indent=1)
+        content: dict[str, Any] = {"classes": classes, "labels": labels}
+        if base in statuses:  # (only then: an export without statuses stays as it was)
+            content[STATUS] = statuses[base]
+        text = json.dumps(content, ensure_ascii=False, indent=1)
         (out / base / LABELS).write_text(text + "\n", encoding="utf-8")
 
 
@@ -184,6 +200,9 @@ def _read_one(
         isinstance(classes, list) and all(isinstance(c, str) for c in classes)
     ):
         raise LabelFileError(str(labels_path), ['"classes" must be a list of class names'])
+    statuses = data.get(STATUS, {})
+    if not isinstance(statuses, dict):
+        raise LabelFileError(str(labels_path), [f'"{STATUS}" must map keys to statuses'])
     files = _files_by_key(labels_path.parent / DATA)
     for key, target in data["labels"].items():
         entry += 1
@@ -195,7 +214,8 @@ def _read_one(
             maker.problem(entry, f"{where}{key[:120]!r}: {problem}")
         else:  # its path from the folder read, matched by suffix: in a project of that
             # folder, or in the one LabelDesk exported it from (data/ keeps its folders)
-            maker.add(entry, matches[0].relative_to(root).as_posix(), label, split)
+            path = matches[0].relative_to(root).as_posix()
+            maker.add(entry, path, label, split, statuses.get(key))
             file_of[entry] = matches[0]
     return entry
 
