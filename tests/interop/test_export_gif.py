@@ -6,6 +6,7 @@ manifest; reading the export back leads each PNG to its GIF."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -97,6 +98,32 @@ def test_the_export_read_back_changes_nothing_and_restores_the_gifs_labels(gifs,
     assert rows.problems == []
     apply_label_rows(project, rows)
     assert project.images().label.to_dict() == state
+
+
+def test_another_project_of_the_same_pictures_finds_the_gifs_too(gifs, tmp_path):
+    """A PNG written for a GIF holds other bytes, and often another name (``b--….png``
+    beside a real ``b.png``): the manifest's hash of the GIF finds it in a project over
+    a copy of the image folder (a colleague's), not only in the one it came from."""
+    root, project = gifs
+    out = tmp_path / "out"
+    export(project, out)
+    shutil.copytree(root, tmp_path / "copy")
+    other, _ = create_and_index(tmp_path / "other", tmp_path / "copy", workers=1)
+    with other:
+        other.set_labels({"cat/b.gif": "dog", "dog/noext": "cat", "dog/UP.GIF": "cat"})
+        _, rows = read_labels(out)
+        assert rows.problems == []
+        apply_label_rows(other, rows)
+        frame, source = other.images(), project.images()
+        got = dict(zip(frame.path, zip(frame.label, frame.split, strict=True), strict=True))
+        want = dict(zip(source.path, zip(source.label, source.split, strict=True), strict=True))
+        assert got == want
+        other.set_labels({"dog/noext": "cat", "dog/UP.GIF": "cat"})
+        apply_label_rows(other, read_labels(out / "val")[1])  # one split's folder alone
+        assert other.images().set_index("path").label[["dog/noext", "dog/UP.GIF"]].tolist() == [
+            "dog",
+            "dog",
+        ]
 
 
 @pytest.mark.parametrize("link", ["hardlink", "symlink"])

@@ -106,7 +106,36 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     rows.fallback_paths = [below[row.line] for row in rows.rows]
     rows.content_files = [str(path / row.path) for row in rows.rows]
     rows.refused_content = [str(path / rel) for _, rel in rows.refused]
+    rows.content_hashes.update(_gif_hashes(path))
     return rows
+
+
+def _gif_hashes(path: Path) -> dict[str, str]:
+    """file -> the content hash of the GIF it was written for, for each PNG a LabelDesk
+    ImageFolder export at ``path`` (or the export ``path`` is a split folder of) wrote
+    in place of a GIF, still the size it was written: its own bytes are no project
+    image's, so the GIF's names it by content in any project of the same pictures."""
+    within, manifest = "", export_manifest(path)
+    if manifest is None:  # one split's folder of the export
+        within, manifest = path.name + "/", export_manifest(path.parent)
+    if manifest is None:
+        return {}
+    listed, hashes, files = (manifest.get(k) for k in ("gif_as_png", "image_hashes", "files"))
+    if not (isinstance(listed, list) and isinstance(hashes, dict) and isinstance(files, list)):
+        return {}
+    sizes = {f.get("path"): f.get("size") for f in files if isinstance(f, dict)}
+    found: dict[str, str] = {}
+    for png in listed:
+        if not (isinstance(png, str) and png.startswith(within)):
+            continue
+        file, digest = path / png[len(within) :], hashes.get(png)
+        try:
+            same_size = file.stat().st_size == sizes.get(png)
+        except OSError:
+            same_size = False
+        if isinstance(digest, str) and same_size:
+            found[str(file)] = digest
+    return found
 
 
 def holds_label_file(path: Path) -> bool:
