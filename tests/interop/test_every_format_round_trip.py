@@ -93,3 +93,67 @@ def test_an_export_imported_into_a_fresh_project_brings_back_every_image_as_it_w
         apply_label_rows(fresh, rows, create_classes=True)
 
         assert state(fresh) == expected(project, fmt)
+
+
+def by_hash(project) -> dict[str, tuple[str | None, str | None]]:
+    """content hash -> (label, split) of every labeled image (the curated images all
+    have distinct bytes); a split the project leaves empty is written as train."""
+    frame = project.images()
+    return {
+        h: (lab, split if isinstance(split, str) else "train")
+        for h, lab, split in zip(frame.hash, frame.label, frame.split, strict=True)
+        if isinstance(lab, str)
+    }
+
+
+def test_the_tools_own_loaders_read_every_class_name_as_it_is(curated, tmp_path):
+    """torchvision (numbering every split by the manifest's classes, as the README
+    shows), datasets and webdataset read each labeled image with its class name,
+    spaces, commas, quotes, accents, numbers and null-like words included."""
+    import json
+
+    from labeldesk.core.imageio import hash_file
+
+    tv = pytest.importorskip("torchvision.datasets")
+    hf = pytest.importorskip("datasets")
+    wds = pytest.importorskip("webdataset")
+    project, _ = curated
+    want = by_hash(project)
+    options = ExportOptions(include_unlabeled=True, include_excluded=True)
+
+    export(project, tmp_path / "if", "imagefolder", options)
+    classes = json.loads((tmp_path / "if" / "labeldesk-export.json").read_text())["classes"]
+
+    class ExportFolder(tv.ImageFolder):  # as in README, Export
+        def find_classes(self, directory):
+            return classes, {name: i for i, name in enumerate(classes)}
+
+    found = {}
+    for split in ("train", "val", "test"):
+        for path, index in ExportFolder(str(tmp_path / "if" / split), allow_empty=True).samples:
+            found[hash_file(path)] = (classes[index], split)
+    assert found == want  # (_unlabeled/ is no class: its image is not read)
+
+    export(project, tmp_path / "hf", "hf", options)
+    hf.disable_progress_bars()
+    loaded = hf.load_dataset(
+        "imagefolder", data_dir=str(tmp_path / "hf"), cache_dir=str(tmp_path / "c")
+    )
+    names = {"train": "train", "validation": "val", "test": "test"}
+    found = {}
+    for split, ds in loaded.items():
+        for example in ds.cast_column("image", hf.Image(decode=False)):
+            if example["label"] is not None:
+                found[hash_file(example["image"]["path"])] = (example["label"], names[split])
+    assert found == want
+
+    export(project, tmp_path / "wds", "webdataset", options)
+    listed = (tmp_path / "wds" / "classes.txt").read_text(encoding="utf-8").splitlines()
+    urls = sorted(str(p) for p in (tmp_path / "wds").glob("*.tar"))
+    found = {}
+    for sample in wds.WebDataset(urls, shardshuffle=False, empty_check=False):
+        if "cls" in sample:
+            record = json.loads(sample["json"])
+            split = sample["__key__"].split("-")[0]
+            found[record["hash"]] = (listed[int(sample["cls"])], split)
+    assert found == want
