@@ -8,7 +8,7 @@ the same to show as 100.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
@@ -108,6 +108,12 @@ class ImageListModel(QAbstractListModel):
     def set_filter(self, wanted: ImageFilter) -> None:
         self._filter = wanted
         self._reset()
+
+    def rename_filter_class(self, name: str) -> None:
+        """The class the filter picks was renamed: the same images, now under ``name``
+        (no reset: the rows, the selection and the place stay)."""
+        if self._filter.label is not None:
+            self._filter = replace(self._filter, label=name)
 
     def _reset(self) -> None:
         self.beginResetModel()

@@ -124,6 +124,7 @@ class ProjectView(QWidget):
         self.addActions(view_actions)
 
         self.sidebar.filterChanged.connect(self.apply_filter)
+        self.sidebar.classRenamed.connect(self.model.rename_filter_class)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.sidebar.search.done.connect(self._search_done)
         self.labeling.undoneImages.connect(self._show_undone)

@@ -70,6 +70,22 @@ def _entry_key(kind: str, name: str | None) -> str:
     return f"{_CLASS_PREFIX}{name}" if kind == _CLASS_PREFIX else kind
 
 
+def _renamed_entry(entry: str | None, before: list[str], after: list[str]) -> str | None:
+    """The class-list entry to keep picked once the classes went from ``before`` to
+    ``after``: a picked class that was renamed (the one name that changed, in its place:
+    a renamed class keeps its key; a rename here, its undo, or one in a terminal) is
+    picked under its new name; any other entry is kept as it is."""
+    if entry is None or not entry.startswith(_CLASS_PREFIX) or len(before) != len(after):
+        return entry
+    name = entry.removeprefix(_CLASS_PREFIX)
+    if name in after or name not in before:
+        return entry
+    changed = [n for n, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    if changed != [before.index(name)]:
+        return entry
+    return _CLASS_PREFIX + after[changed[0]]
+
+
 def _swatch(color: QColor, side: int = 12) -> QIcon:
     pixmap = QPixmap(side, side)
     pixmap.fill(color)
@@ -78,6 +94,7 @@ def _swatch(color: QColor, side: int = 12) -> QIcon:
 
 class FilterSidebar(QWidget):
     filterChanged = Signal(object)  # ImageFilter
+    classRenamed = Signal(str)  # the picked class's new name (it stays picked)
     addClassRequested = Signal()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -306,7 +323,9 @@ class FilterSidebar(QWidget):
     def set_counts(self, classes: list[str], counts: dict[str | None, int]) -> None:
         """Rebuild the class list with fresh counts, keeping the selected entry."""
         current = self.class_list.currentItem()
-        keep = str(current.data(0, _KEY_ROLE)) if current is not None else None
+        before = str(current.data(0, _KEY_ROLE)) if current is not None else None
+        keep = _renamed_entry(before, self._listed_classes(), classes)
+        renamed = keep != before
         self.class_list.blockSignals(True)
         self.class_list.clear()
         total = sum(counts.values())
@@ -345,6 +364,18 @@ class FilterSidebar(QWidget):
         self.class_list.blockSignals(False)
         if keep is not None and selected is None:  # the selected class vanished
             self._emit()
+        elif renamed:  # the same images, under the class's new name: nothing to filter
+            self.classRenamed.emit(str(keep).removeprefix(_CLASS_PREFIX))
+
+    def _listed_classes(self) -> list[str]:
+        """The class names the list shows now, in order."""
+        names = []
+        for i in range(self.class_list.topLevelItemCount()):
+            item = self.class_list.topLevelItem(i)
+            key = str(item.data(0, _KEY_ROLE)) if item is not None else ""
+            if key.startswith(_CLASS_PREFIX):
+                names.append(key.removeprefix(_CLASS_PREFIX))
+        return names
 
     def select_class(self, name: str | None, *, unlabeled: bool = False) -> None:
         """Select a class entry programmatically (tests, future 'show class' links)."""
