@@ -26,8 +26,8 @@ def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:
         else f"the {shown or fmt} format has no place for it"
     )
     return (
-        f"{counted(count, 'verified or excluded image')} {'was' if count == 1 else 'were'} "
-        "written without their status: "
+        f"{counted(count, 'verified or excluded image')} "
+        f"{'was written without its' if count == 1 else 'were written without their'} status: "
         f"{where}; CSV, Parquet, FiftyOne, WebDataset and Label Studio exports keep it"
     )
 

@@ -311,3 +311,15 @@ def test_enter_after_an_export_closes_instead_of_exporting_again(qtbot, dialog, 
     qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)
     assert dialog.job is not job
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=30_000)
+
+
+def test_one_status_not_written_reads_as_one_and_names_the_format_plainly():
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    report = ExportReport("/tmp/out", "imagefolder", written=5, statuses_not_written=1)
+    text = report_text(report)
+    # was "1 verified or excluded image was written without their status: the
+    # ImageFolder: a folder per class format has no place for it"
+    assert "1 verified or excluded image was written without its status" in text
+    assert "the ImageFolder format has no place for it" in text
