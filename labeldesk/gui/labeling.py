@@ -315,7 +315,9 @@ class LabelingController(QObject):
         """Name in the Undo action what it would take back (Ctrl+Z had undone an older
         label unannounced when the newest step was one it did not take back)."""
         what = _shortened(undo_store.pending_description(self.project.db))
-        text = "&Undo label change" if what is None else f"&Undo “{what}”"
+        # nothing of mine to take back: said, not an offer of a "label change" that a
+        # click then answers with "Nothing to undo"
+        text = "&Undo (nothing of yours to undo)" if what is None else f"&Undo “{what}”"
         self.undo_action.setText(text)
 
     def name_redo(self) -> None:

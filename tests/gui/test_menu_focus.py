@@ -54,7 +54,8 @@ def test_the_undo_entry_names_what_it_would_take_back(qtbot, window, project):
     labeling = window.view.labeling
     edit = window.menus.edit_menu
     edit.aboutToShow.emit()
-    assert labeling.undo_action.text() == "&Undo label change"  # nothing of mine yet
+    # nothing of mine yet: said (it offered "Undo label change", which then did nothing)
+    assert labeling.undo_action.text() == "&Undo (nothing of yours to undo)"
     classes = project.classes()
     qtbot.keyClick(grid, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: pending_description(project.db) is not None)
