@@ -455,9 +455,11 @@ class ReviewView(QWidget):
             or NO_CLASSES_HINT
         )
         keep = "Space keep" if self.source == "issues" else "Space skip"
-        hint = (f"Decided: {decided}. " if decided else "") + (
-            f"Enter accept · {classes} · {keep} · X exclude · Z undo · ←/→ move · Esc back"
+        keys = " · ".join(  # each key beside its word (it wrapped between "Z" and "undo")
+            [unbroken("Enter accept"), classes]
+            + [unbroken(k) for k in (keep, "X exclude", "Z undo", "←/→ move", "Esc back")]
         )
+        hint = (f"Decided: {decided}. " if decided else "") + keys
         place = None if self.source == "issues" else (session.place_text() if session else "")
         self.info.show_item(item, place=place, hint=hint)
         self._say_model()

@@ -513,3 +513,13 @@ def test_no_class_yet_says_how_to_add_one(qtbot, clustered, runner):
     finally:
         view.shutdown()
         runner.pool.waitForDone(10000)
+
+
+def test_each_key_of_the_hint_stays_beside_its_word(queue_view):
+    """The queue's hint wrapped between "· Z" and "undo" on the next line (only the class
+    keys were kept whole)."""
+    from labeldesk.gui.review_view import unbroken
+
+    hint = queue_view.info.hint.text()
+    for part in ("Enter accept", "Space skip", "X exclude", "Z undo", "←/→ move", "Esc back"):
+        assert unbroken(part) in hint, part
