@@ -156,6 +156,16 @@ def test_enter_on_a_neighbour_jumps_to_it_as_a_click_does(qtbot, insight_view):
     assert view.grid.hasFocus()  # as after a click: the keys label the image jumped to
 
 
+def test_one_tab_from_the_grid_reaches_the_neighbours(qtbot, insight_view):
+    """README: "reach them with Tab". The first Tab went to the detail panel's scroll
+    area, which shows no focus, so Tab then the arrows seemed to do nothing."""
+    view = insight_view
+    view.grid.select_row(0)
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_Tab)
+    assert view.detail.neighbours.hasFocus()
+
+
 def test_more_like_this_ranks_the_selections_class_first(qtbot, insight_view):
     view = insight_view
     view.sidebar.select_class("cow")
