@@ -186,10 +186,13 @@ class ImageCatalog:
             return None
         ids = self.insights.neighbour_ids[row]
         keep = ids >= 0
+        fit = float(self.issue_scores[position])
+        if self._judged is not None and self.labels[position] != self._judged[1][position]:
+            fit = float("nan")  # it scored another label: not said until scored again
         return Insight(
             predicted=self.predicted[position],
             confidence=float(self.confidence[position]),
-            issue_score=float(self.issue_scores[position]),
+            issue_score=fit,
             flagged=bool(self.flagged[position]),
             suggested=self.suggested[position],
             outlier_score=float(self.outlier_scores[position]),
