@@ -29,6 +29,7 @@ from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
+from labeldesk.gui.focus_ring import FocusRings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -99,6 +100,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.review = ReviewMode(self, parent=self)
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
+        self.focus_rings = FocusRings(self)  # the focused view shows it, in every window
         place = first_geometry(QGuiApplication.primaryScreen())
         if place is None:
             self.resize(FIRST_SIZE)
