@@ -12,7 +12,15 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QCursor,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -167,6 +175,9 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
+_OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)  # a cell, as a click
+
+
 class ConfusionTable(QTableWidget):
     """A confusion matrix as a heat-map: rows true class, columns predicted.
 
@@ -195,6 +206,7 @@ class ConfusionTable(QTableWidget):
         self.horizontalHeader().setMinimumSectionSize(28)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setMinimumSectionSize(16)
+        self.setTabKeyNavigation(False)  # Tab leaves the table; arrows pick a cell
         self.cellClicked.connect(self._clicked)
 
     def set_matrix(self, classes: Sequence[str], matrix: Sequence[Sequence[int]]) -> None:
@@ -276,6 +288,13 @@ class ConfusionTable(QTableWidget):
                 item.setBackground(colour)
                 item.setForeground(contrasting_text(colour))
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter, Return or Space on the current cell opens it, as a click does."""
+        if event.key() in _OPEN_KEYS and self.currentRow() >= 0 and self.currentColumn() >= 0:
+            self._clicked(self.currentRow(), self.currentColumn())
+            return
+        super().keyPressEvent(event)
+
     def _clicked(self, row: int, column: int) -> None:
         if 0 <= row < len(self.classes) and 0 <= column < len(self.classes):
             self.cellPairClicked.emit(self.classes[row], self.classes[column])
@@ -309,6 +328,7 @@ class HistoryTable(QTableWidget):
         self.setHorizontalHeaderLabels(columns)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
