@@ -1,7 +1,8 @@
 """'Refresh the queue every N labels': the review view's one setting, saved in QSettings.
 
 It sits in a view where plain keys decide (digits label, Enter accepts, Esc leaves), so
-while the number has focus it keeps Enter and Esc for itself and hands focus back after.
+it takes the focus only from a click or Alt+Q (its label's underlined q), and while the
+number has focus it keeps Enter and Esc for itself and hands focus back after.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ class QueueRefreshBox(QWidget):
         self.spin.valueChanged.connect(self._changed)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Refresh the queue every"))
+        label = QLabel("Refresh the &queue every")  # Alt+Q: the number takes the keys
+        label.setBuddy(self.spin)
+        layout.addWidget(label)
         layout.addWidget(self.spin)
         layout.addWidget(QLabel("labels"))
 

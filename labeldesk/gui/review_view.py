@@ -432,7 +432,8 @@ class ReviewView(QWidget):
         self.notice.setVisible(bool(notice))
         offer = item is None and session is not None and self.source == "queue"
         offer = offer and bool(self.held_out) and not self.jobs.refreshing
-        self.held_out_button.setText(f"Label {' and '.join(sorted(self.held_out))} images too")
+        # its underlined L: Alt+L presses it (it takes no focus: Space, Enter are review keys)
+        self.held_out_button.setText(f"&Label {' and '.join(sorted(self.held_out))} images too")
         self.held_out_button.setVisible(offer)
         self.neighbours.clear()
         self._neighbour_timer.stop()

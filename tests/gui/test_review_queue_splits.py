@@ -53,7 +53,7 @@ def test_only_test_images_left_is_said_and_offered(qtbot, open_queue):
     assert "Nothing more to label in the train split" in text
     assert "6 images in test have no label yet" in text and "do not train it" in text
     button = view.held_out_button
-    assert button.isVisible() and button.text() == "Label test images too"
+    assert button.isVisible() and button.text() == "&Label test images too"
     with qtbot.waitSignal(view.loaded, timeout=20000):
         button.click()
     session = view.session
@@ -72,4 +72,32 @@ def test_a_queue_that_runs_out_says_so_after_its_refresh(qtbot, open_queue):
         qtbot.keyClick(view, Qt.Key.Key_1)  # the last train image: the queue runs out
     assert "3 images in val have no label yet" in view.notice.text()
     assert view.held_out_button.isVisible()
-    assert view.held_out_button.text() == "Label val images too"
+    assert view.held_out_button.text() == "&Label val images too"
+
+
+def test_alt_l_offers_the_held_out_splits_from_the_keyboard(qtbot, open_queue):
+    """The button takes no focus (Space and Enter stay review keys), so a keyboard user
+    could not press it: its underlined L, Alt+L, does."""
+    view = open_queue({"train/ant": 2, "test/_unlabeled": 2})
+    view.setFocus()
+    assert view.held_out_button.isVisible()
+    assert view.held_out_button.text() == "&Label test images too"  # shown: Label, L underlined
+    with qtbot.waitSignal(view.loaded, timeout=20000):
+        qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    session = view.session
+    assert session is not None and len(session.items) == 6
+    assert view.title.text() == "Labeling queue (every split)"
+
+
+def test_alt_q_reaches_the_refresh_number_and_enter_hands_the_keys_back(qtbot, open_queue):
+    """'Refresh the queue every N labels' took the focus only from a click."""
+    view = open_queue({"train/_unlabeled": 4})
+    view.setFocus()
+    spin = view.refresh_every
+    qtbot.keyClick(view, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    assert view.focusWidget() is spin
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "7")
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+    assert spin.value() == 7 and view.session is not None and view.session.refresh_every == 7
+    assert view.focusWidget() is view  # the label keys work again
