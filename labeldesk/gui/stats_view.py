@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -52,6 +53,17 @@ CatalogSource = Callable[[], "ImageCatalog | None"]
 def link(key: str, text: str) -> str:
     """Rich text that emits ``key`` through ``linkActivated`` when clicked."""
     return f"<a href='{key}'>{text}</a>"
+
+
+class LinkLabel(QLabel):
+    """A summary value whose link Tab lands on: a label with keyboard links took one Tab
+    for itself and a second one for its link; one without a link is passed over."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        reason = event.reason()
+        if reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(reason == Qt.FocusReason.TabFocusReason)
 
 
 def training_place() -> str:
@@ -115,6 +127,10 @@ class StatsView(QWidget):
         dup_box.setToolTip("Click a count to see its groups side by side and fix them")
         for key in DUPLICATE_KEYS:
             self.summary_labels[key].linkActivated.connect(self.duplicatesRequested.emit)
+        for key in ("likely_wrong", *DUPLICATE_KEYS):  # Tab reaches their links, Enter opens
+            value = self.summary_labels[key]
+            flags = value.textInteractionFlags()
+            value.setTextInteractionFlags(flags | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -177,7 +193,7 @@ class StatsView(QWidget):
         box = QGroupBox(title)
         form = QFormLayout(box)
         for key, text in rows:
-            value = QLabel(NONE)
+            value = LinkLabel(NONE)
             value.setTextInteractionFlags(
                 Qt.TextInteractionFlag.TextSelectableByMouse
                 | Qt.TextInteractionFlag.LinksAccessibleByMouse

@@ -424,3 +424,23 @@ def test_the_hint_names_the_training_key_the_user_chose():
     assert training_place() == "View → Training, Ctrl+Alt+Y"
     hotkeys.save_keys("training", [])
     assert training_place() == "View → Training"
+
+
+def test_the_count_links_are_reached_with_tab_and_opened_with_enter(qtbot, make_view, project):
+    """The duplicate counts and "review them" opened only from a click."""
+    root = project.root
+    shutil.copy(root / "train/cat/cat0.jpg", root / "test/cat/copy_of_cat0.jpg")
+    project.scan()
+    widget = make_view(project)
+    wait_for_duplicates(qtbot, widget)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+    label = widget.summary_labels["exact"]
+    assert label.focusPolicy() & Qt.FocusPolicy.TabFocus  # a Tab stop
+    before = widget.summary_labels["likely_wrong"]  # no link here without a model
+    before.setFocus()
+    qtbot.keyClick(before, Qt.Key.Key_Tab)  # on to the next count's link
+    assert label.hasFocus()
+    with qtbot.waitSignal(widget.duplicatesRequested, timeout=2000) as opened:
+        qtbot.keyClick(label, Qt.Key.Key_Return)
+    assert opened.args == ["exact"]
