@@ -203,6 +203,7 @@ class DetailPanel(QWidget):
 
         body = _Body()  # in a scroll area: a short window scrolls it, not cuts its lines
         scroll = QScrollArea()
+        scroll.setAccessibleName("Image details")
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -247,6 +248,7 @@ class DetailPanel(QWidget):
         layout.addWidget(QLabel("Nearest neighbours:"))
         self.neighbours = NeighbourList()
         self.neighbours.setObjectName("neighbourStrip")
+        self.neighbours.setAccessibleName("Nearest neighbours")
         self.neighbours.setViewMode(QListView.ViewMode.IconMode)
         self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
         self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
@@ -283,6 +285,7 @@ class DetailPanel(QWidget):
         layout.addWidget(QLabel("Label history:"))
         self.history = QListWidget()
         self.history.setObjectName("labelHistory")
+        self.history.setAccessibleName("Label history")
         # A long line ("(root, human)" at its end) wraps rather than scroll sideways.
         self.history.setWordWrap(True)
         self.history.setTextElideMode(Qt.TextElideMode.ElideNone)

@@ -39,7 +39,10 @@ class MapBar(QHBoxLayout):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: the projection reports no steps
         self.cancel_button = QPushButton("Cancel")
-        widgets = (QLabel("Colour by"), self.color_by, self.select_button, self.select_tool)
+        colour_label = QLabel("Colour by")
+        colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
+        self.select_tool.setAccessibleName("Selection tool")
+        widgets = (colour_label, self.color_by, self.select_button, self.select_tool)
         for widget in (*widgets, self.status):
             self.addWidget(widget)
         self.addStretch(1)

@@ -117,6 +117,7 @@ class MapView(QWidget):
         self.legend.setWordWrap(True)
 
         self.plot = pg.GraphicsView()  # a bare view box: no axes, no context menu
+        self.plot.setAccessibleName("Embedding map")
         self.plot.setCentralItem(self.viewbox)
         self.viewbox.setMenuEnabled(False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, useCache=True, pen=None, size=POINT_SIZE)

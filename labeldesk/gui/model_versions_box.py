@@ -63,6 +63,7 @@ class VersionsBox(QGroupBox):
         self._closed = False
 
         self.table = HistoryTable(scored=True)
+        self.table.setAccessibleName("Model versions")
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.in_use = QLabel("No trained head yet.")

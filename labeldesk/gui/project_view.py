@@ -76,6 +76,7 @@ class ProjectView(QWidget):
         self.model = ImageListModel(self.loader, self)
         self.sidebar = FilterSidebar()
         self.grid = ThumbnailGrid(self.model, self.loader, self.metrics)
+        self.grid.setAccessibleName("Images")
         self.detail = DetailPanel(project, loader=self.loader)
         self.labeling = LabelingController(
             project, self.model, self.grid, self, start=self.session.start

@@ -27,6 +27,7 @@ class SelectionBanner(QFrame):
         self.clear_button = QToolButton()
         self.clear_button.setText("✕")
         self.clear_button.setToolTip("Drop the selection: back to the filters below")
+        self.clear_button.setAccessibleName("Drop the selection")  # not "✕"
         self.clear_button.setAutoRaise(True)
         self.clear_button.clicked.connect(self.cleared)
         row.addWidget(self.text, 1)

@@ -119,6 +119,7 @@ class FilterSidebar(QWidget):
 
         layout.addWidget(self._heading("Classes"))
         self.class_list = QTreeWidget()
+        self.class_list.setAccessibleName("Classes")
         self.class_list.setObjectName("classList")
         self.class_list.setColumnCount(3)
         self.class_list.setHeaderHidden(True)
@@ -167,6 +168,7 @@ class FilterSidebar(QWidget):
 
         layout.addWidget(self._heading("Search"))
         self.search = SearchField()
+        self.search.setAccessibleName("Search paths")
         self.search.setPlaceholderText("Path contains…")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)

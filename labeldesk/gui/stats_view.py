@@ -103,6 +103,7 @@ class StatsView(QWidget):
         self._closed = False
 
         self.chart = SplitBarChart()
+        self.chart.setAccessibleName("Labeled images per class and split")
         self.summary_labels: dict[str, QLabel] = {}
         summary_box = self._form_box(
             "Dataset",
@@ -143,15 +144,19 @@ class StatsView(QWidget):
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         side_scroll.setMinimumWidth(260)
+        side_scroll.setAccessibleName("Dataset summary and duplicates")
 
         self.history = HistoryTable()
+        self.history.setAccessibleName("Training history")
         self.history.empty_text = f"No model trained yet: Training page ({training_place()})"
         history_box = QGroupBox("Training history")
         QVBoxLayout(history_box).addWidget(self.history)
 
         self.confusion = ConfusionTable()
+        self.confusion.setAccessibleName("Labels against what the model thinks")
         self.confusion.cellPairClicked.connect(self._cell_clicked)
         self.confusion_split = QComboBox()
+        self.confusion_split.setAccessibleName("Split the labels are compared on")
         self.confusion_split.currentIndexChanged.connect(lambda _: self.show_model())
         self.confusion_caption = QLabel()
         self.confusion_caption.setWordWrap(True)

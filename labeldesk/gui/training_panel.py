@@ -232,6 +232,7 @@ class TrainingPanel(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_changed)
 
         self.plot = LossPlot()
+        self.plot.setAccessibleName("Loss and validation accuracy per epoch")
         versions_box = VersionsBox(project, self.runner)
         self.versions_box = versions_box
         self.table = versions_box.table
