@@ -49,6 +49,9 @@ REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
 REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 SELECT_ALL_KEYS: tuple[KeySpec, ...] = (_Std.SelectAll,)
+# The labeling queue's button and number (their underlined letters, "&Label …", "&queue")
+QUEUE_HELD_OUT_KEYS: tuple[KeySpec, ...] = ("Alt+L",)
+QUEUE_REFRESH_KEYS: tuple[KeySpec, ...] = ("Alt+Q",)
 MOVE_KEYS: tuple[KeySpec, ...] = ("Left", "Right", "Up", "Down", "Home", "End", "PgUp", "PgDown")
 
 
@@ -71,6 +74,7 @@ def fixed_key_use(key: QKeySequence) -> str:
         (MOVE_KEYS, "moving between images"),
         (tuple(f"Shift+{k}" for k in MOVE_KEYS), "extending the selection"),
         (REVIEW_BACK_KEYS, "leaving review"),
+        ((*QUEUE_HELD_OUT_KEYS, *QUEUE_REFRESH_KEYS), "the labeling queue"),
     ]
     text = key.toString()
     for keys, use in fixed:
@@ -144,6 +148,8 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(REVIEW_REDO_KEYS), "Review: redo the decision undone, then move on"),
         ("Left, Right", "Review: previous / next image"),
         (_text(REVIEW_BACK_KEYS), "Review: back to the browser"),
+        (_text(QUEUE_HELD_OUT_KEYS), "Queue: label val and test images too (when train is done)"),
+        (_text(QUEUE_REFRESH_KEYS), "Queue: how often it is refreshed (type, then Enter)"),
         (_text(HELP_KEYS), "Show this list"),
         (_text(QUIT_KEYS), "Quit"),
     ]

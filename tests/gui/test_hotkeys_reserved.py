@@ -78,3 +78,18 @@ def test_a_saved_key_that_clashes_is_ignored_with_a_warning(qtbot, caplog):
     assert window.menus.rescan_action.shortcut() == QKeySequence("Ctrl+R")  # a fine one stays
     messages = [r.getMessage() for r in caplog.records]
     assert any("Ctrl+Z" in m and "statistics" in m for m in messages)
+
+
+def test_the_queue_keys_are_kept_and_listed(qtbot, window):
+    """Alt+L (label val/test images too) and Alt+Q (the refresh number) work only while no
+    command has them: a command may not take them, and Help lists them."""
+    from labeldesk.gui.shortcuts import shortcut_table
+
+    editor = HotkeysEditor(window.menus.command_actions())
+    qtbot.addWidget(editor)
+    row = row_of(editor, "statistics")
+    for key in ("Alt+L", "Alt+Q"):
+        assert not editor.set_key(row, QKeySequence(key)), key
+        assert "kept for the labeling queue" in editor.note.text()
+    listed = dict(shortcut_table())
+    assert "val and test" in listed["Alt+L"] and "refresh" in listed["Alt+Q"]
