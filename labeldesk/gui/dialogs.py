@@ -97,6 +97,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(640, 620)
+        self.table.setFocus()  # opens on the list (the tab bar showed no focus until a key)
 
     def _focus_page(self, index: int) -> None:
         """The page shown takes the focus: its list, not its first button."""

@@ -30,3 +30,13 @@ def test_the_editor_tab_focuses_the_list_and_enter_resets_nothing(qtbot, window)
     assert editor.actions_[row].shortcut() == changed  # not reset to its default
     assert dialog.isVisible()
     assert dialog.focusWidget() is editor.edits[row]  # Enter: on to the row's key
+
+
+def test_the_dialog_opens_on_the_list_of_keys(qtbot, window):
+    """It opened with the focus on its tab bar, drawn with no mark until a key was
+    pressed there (Up and Down did nothing); the list takes it, ringed, arrows scroll."""
+    dialog = ShortcutsDialog(window, window.menus.command_actions())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.table
