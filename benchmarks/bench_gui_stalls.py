@@ -271,7 +271,7 @@ class Bench:
         view.labeling.label_selection(project.classes()[6])
 
     def create_version(self) -> None:
-        """Versions ▸ New version: records the labels and which images are in the folder."""
+        """Versions → New version: records the labels and which images are in the folder."""
         page = self.window.pages.versions
         if page is not None:  # a new name each run: a version's membership is written once
             page.create_version(f"bench-{time.time():.0f}")

@@ -8,7 +8,7 @@ it), then for ``--seconds`` someone labels one image every ``--every`` seconds:
 
 - ``--who colleague``: another process (``Project.set_label`` in a loop), as a colleague
   labeling the same project;
-- ``--who own``: this process, as Edit ▸ Undo or a Classes ▸ key does on the map page.
+- ``--who own``: this process, as Edit → Undo or a Classes → key does on the map page.
 
 When the labeling stops, it waits until the map shows every change (or ``--drain``
 seconds). It prints how many times the map was read again, the CPU those reads and the

@@ -255,7 +255,7 @@ class ReviewSession:
         return self._redone(batch)
 
     def adopt_redo(self, redone_batch: int, batch: int | None) -> bool:
-        """A redo made outside the pass (Edit ▸ Redo) of the decision its last undo took
+        """A redo made outside the pass (Edit → Redo) of the decision its last undo took
         back: the decision counts again, written as ``batch``. False when it was not."""
         if not self._undone or self._undone[-1].batch != redone_batch:
             return False
@@ -285,14 +285,14 @@ class ReviewSession:
             self._decided.pop(image_id, None)
 
     def forget_undone(self, batch_id: int) -> bool:
-        """A batch of this pass was undone outside it (Edit ▸ Undo, the history): its
+        """A batch of this pass was undone outside it (Edit → Undo, the history): its
         decision no longer holds, so its image is undecided again and shown. False when
         no decision of this pass recorded ``batch_id`` (this pass's own undo pops first)."""
         found = next((d for d in reversed(self._done) if d.batch == batch_id), None)
         if found is None:
             return False
         self._done.remove(found)
-        self._undone.append(found)  # a redo (the review's or Edit ▸ Redo) makes it again
+        self._undone.append(found)  # a redo (the review's or Edit → Redo) makes it again
         self._fall_back(found.image_id)
         self.follow_scan()  # the label the undo brought back is the one shown
         if found.image_id not in self._decided:

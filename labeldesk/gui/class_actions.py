@@ -157,7 +157,7 @@ class ClassActions(QObject):
         if into and self.confirm(
             "Merge classes",
             f"Give the {counted(self._count(source), 'image')} of {source} the label {into} "
-            f"and remove the class {source}?\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
+            f"and remove the class {source}?\n\nEdit → Undo (Ctrl+Z) takes it back.",
         ):
             self.merge(source, into)
 
@@ -170,7 +170,7 @@ class ClassActions(QObject):
             "Remove class",
             f"Remove the class {name}? Its {counted(self._count(name), 'image')} "
             f"{'becomes' if self._count(name) == 1 else 'become'} unlabeled."
-            "\n\nEdit ▸ Undo (Ctrl+Z) takes it back.",
+            "\n\nEdit → Undo (Ctrl+Z) takes it back.",
         ):
             self.remove(name)
 

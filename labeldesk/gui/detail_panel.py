@@ -62,7 +62,7 @@ class Neighbour:
 
 CHANGED_ON_DISK = (
     "⚠ This file changed on disk since the last scan (edited, replaced, moved or deleted): "
-    "what you see here may not be what a label goes to. Rescan (File ▸ Rescan folder, F5) "
+    "what you see here may not be what a label goes to. Rescan (File → Rescan folder, F5) "
     "before labeling it."
 )
 # A scan (this window's, or one in a terminal not read yet) found the image's file gone:

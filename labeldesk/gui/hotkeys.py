@@ -1,7 +1,7 @@
 """Custom keys for the menu commands, kept in QSettings.
 
 Each menu action is registered under a stable name with its default keys; a saved
-choice replaces the default at start-up and at once when edited in Help ▸ Keyboard
+choice replaces the default at start-up and at once when edited in Help → Keyboard
 shortcuts. Labeling and review keys (1-9 and letters, Enter, Space, X, Z), Undo, Add
 class and Select all stay fixed: a command may not take one of them (Qt would find the key
 ambiguous and do nothing), and a saved choice that does is ignored with a warning.

@@ -134,7 +134,7 @@ class LabelingController(QObject):
                 self.label_selection(classes[n])
             else:
                 self.message.emit(
-                    f"No class for key {shortcuts.class_key(n)}; add one with Classes ▸ Add class…"
+                    f"No class for key {shortcuts.class_key(n)}; add one with Classes → Add class…"
                 )
 
         return apply

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 
 PREFETCH = 2  # images decoded ahead of the one on screen
-CLASSES_MENU_ADD = "Classes ▸ Add class…"
+CLASSES_MENU_ADD = "Classes → Add class…"
 NO_CLASSES_HINT = f"1–9 label (add classes: {CLASSES_MENU_ADD})"  # the hint with no class yet
 NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
 
@@ -301,7 +301,7 @@ class ReviewView(QWidget):
         """After a write, show the labels as they are now; after a scan also follow moved
         images and drop removed ones, so the pass can end, and decode the images again (a
         file edited in place keeps its path, the cache's key).
-        After an undo made outside the review (Edit ▸ Undo), a decision it took back is
+        After an undo made outside the review (Edit → Undo), a decision it took back is
         forgotten: the image is shown again and the counter no longer counts it."""
         if self._shut:
             return

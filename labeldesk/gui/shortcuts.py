@@ -106,7 +106,7 @@ def _text(specs: Sequence[KeySpec]) -> str:
 
 
 def shortcut_table() -> list[tuple[str, str]]:
-    """(keys, what they do) rows for the Help ▸ Keyboard shortcuts dialog."""
+    """(keys, what they do) rows for the Help → Keyboard shortcuts dialog."""
     return [
         ("1 … 9, A …", "Label the selected images with the 1st … 9th, 10th … class (then move on)"),
         (_text(CLEAR_KEYS), "Remove the label of the selected images (then move on)"),

@@ -1,4 +1,4 @@
-"""Dataset versions ▸ New version…: one small form for the name and the note (it took
+"""Dataset versions → New version…: one small form for the name and the note (it took
 two dialogs in a row). The name is checked when OK is pressed; a name that cannot be
 used is said in the form, which stays open with what was typed."""
 

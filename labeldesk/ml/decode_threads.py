@@ -5,7 +5,7 @@ a GPU the spare cores decode: fine-tuning and the cross-fit in worker processes
 (:mod:`labeldesk.ml.finetune_images`), a Ray GPU worker on threads (:func:`in_order`).
 Threads pay where Pillow's decoding dominates (photos: it runs without the GIL); for small
 images Python's share holds the GIL, and on an H200 15 threads decoded 28x28 PNGs no
-faster than one (README, *Benchmarks ▸ On a GPU*).
+faster than one (benchmarks/RESULTS.md, *On a GPU*).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ On a GPU the next batches are decoded in worker processes while the model trains
 one (:meth:`TrainingImages.batches`): on an H200 (16 cores) one thread decoded about
 1,150 augmented 224-px images a second and 15 threads 858 (Python holds the GIL between
 Pillow's calls), while a training step at batch 16 takes 36 ms; worker processes made
-an epoch 1.65x faster (README, *Benchmarks ▸ On a GPU*). On the CPU the model uses every
+an epoch 1.65x faster (benchmarks/RESULTS.md, *On a GPU*). On the CPU the model uses every
 core, so decoding stays in the training thread.
 """
 

@@ -57,7 +57,7 @@ def test_a_change_made_outside_since_is_not_overwritten(project):
 
 
 def test_a_decision_undone_outside_the_pass_is_redone_by_it(project):
-    """Edit ▸ Undo took a decision back (the pass forgot it): the review's redo makes it
+    """Edit → Undo took a decision back (the pass forgot it): the review's redo makes it
     again and counts it."""
     session = issues(project, CAT0, CAT1)
     session.accept()

@@ -1,4 +1,4 @@
-"""A decision of a review pass undone outside it (Edit ▸ Undo, the history) no longer
+"""A decision of a review pass undone outside it (Edit → Undo, the history) no longer
 counts: its image is undecided again, so the pass cannot end "All reviewed" with the
 change taken back."""
 

@@ -1,4 +1,4 @@
-"""Classes ▸ Add class… with an empty (or blank) name and OK says why nothing was added,
+"""Classes → Add class… with an empty (or blank) name and OK says why nothing was added,
 as `labeldesk classes --add ''` does; Cancel says nothing."""
 
 from __future__ import annotations

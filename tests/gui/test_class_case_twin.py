@@ -1,4 +1,4 @@
-"""Classes ▸ Add class… (Ctrl+K) refuses a name that differs from a class only in case,
+"""Classes → Add class… (Ctrl+K) refuses a name that differs from a class only in case,
 with one message naming the class there is."""
 
 from __future__ import annotations

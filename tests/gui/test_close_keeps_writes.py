@@ -58,7 +58,7 @@ def test_the_writes_own_cancel_still_drops_it_before_it_began(qtbot, window, pro
 
 
 def test_closing_the_project_lets_the_write_end_unseen(qtbot, window, project, monkeypatch):
-    """Closed (File ▸ Close, or another project opened) rather than the window: the write
+    """Closed (File → Close, or another project opened) rather than the window: the write
     commits after the browser is gone, and its end reaches none of its widgets (was:
     'Signal source has been deleted' from the Qt slot)."""
     path, _ = open_with_busy_threads(qtbot, window, project, monkeypatch)

@@ -1,4 +1,4 @@
-"""Help ▸ Keyboard shortcuts ▸ Change command keys: the tab opens with the list focused,
+"""Help → Keyboard shortcuts → Change command keys: the tab opens with the list focused,
 not the first row's Default button (Enter there reset that command's key)."""
 
 from __future__ import annotations

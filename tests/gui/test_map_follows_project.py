@@ -191,7 +191,7 @@ def colleague_labels(project, labels: dict[str, str]) -> None:
 
 def test_a_label_written_here_is_shown_at_once_without_a_read(qtbot, window, shown_map, reads):
     widget = shown_map
-    window.session.project.set_label(MOVED, "cow")  # as a key, or Edit ▸ Undo
+    window.session.project.set_label(MOVED, "cow")  # as a key, or Edit → Undo
     cow = class_color(widget.data.classes.index("cow")).name()
     assert colour_of(widget, MOVED) == cow  # at once: it waited for a whole read
     assert widget.job is None

@@ -1,4 +1,4 @@
-"""Edit ▸ Redo (Ctrl+Shift+Z, Ctrl+Y) makes again what Undo took back, names it in the
+"""Edit → Redo (Ctrl+Shift+Z, Ctrl+Y) makes again what Undo took back, names it in the
 menu as Undo does, and is itself undone by Ctrl+Z; adding a class (Ctrl+K, the Add class
 dialog) is a step that Ctrl+Z takes back."""
 
@@ -62,7 +62,7 @@ def test_ctrl_z_after_the_add_class_dialog_removes_the_class(qtbot, view, projec
     view.grid.select_row(0)
     qtbot.keyClick(view.grid, Qt.Key.Key_1)
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("bird", True))
-    qtbot.keyClick(view.grid, Qt.Key.Key_K, CTRL)  # Classes ▸ Add class…
+    qtbot.keyClick(view.grid, Qt.Key.Key_K, CTRL)  # Classes → Add class…
     assert project.classes() == ["cat", "dog", "bird"]
     assert "bird" in view.labeling.label_actions[2].text()
     with qtbot.waitSignal(view.labeling.message) as message:

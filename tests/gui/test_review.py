@@ -506,10 +506,10 @@ def test_no_class_yet_says_how_to_add_one(qtbot, clustered, runner):
     view = open_review(qtbot, project, runner, "queue")
     try:
         hint = view.info.hint.text()
-        assert "Classes ▸ Add class…" in hint and "·  ·" not in hint
+        assert "Classes → Add class…" in hint and "·  ·" not in hint
         with qtbot.waitSignal(view.message) as message:
             qtbot.keyClick(view, Qt.Key.Key_1)
-        assert message.args[0] == "No class for key 1; add one with Classes ▸ Add class…"
+        assert message.args[0] == "No class for key 1; add one with Classes → Add class…"
     finally:
         view.shutdown()
         runner.pool.waitForDone(10000)

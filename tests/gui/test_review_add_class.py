@@ -1,4 +1,4 @@
-"""Ctrl+K (Classes ▸ Add class…) works on the review and queue pages too, not only in the
+"""Ctrl+K (Classes → Add class…) works on the review and queue pages too, not only in the
 browser: a new user's first queue has no class yet, and its hint sends them there. The
 hint then lists the new class's key, and the keys work at once."""
 

@@ -1,4 +1,4 @@
-"""Edit ▸ Undo while a review is shown: the review forgets the decision it took back
+"""Edit → Undo while a review is shown: the review forgets the decision it took back
 (counter, and the image shown again), instead of counting a change that is gone."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_menu_undo_gives_the_image_back_to_the_review(qtbot, window, clustered):
     qtbot.keyClick(review, Qt.Key.Key_Return)  # accept the suggestion
     assert label_of(proj, first.path) == first.suggested
     assert session.decided(first) == "accept" and "reviewed 1" in review.counter.text()
-    window.view.labeling.undo_action.trigger()  # Edit ▸ Undo label change
+    window.view.labeling.undo_action.trigger()  # Edit → Undo label change
     assert label_of(proj, first.path) == first.label
     qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
     assert "reviewed 0" in review.counter.text()
@@ -70,7 +70,7 @@ def test_menu_redo_in_the_review_counts_the_decision_again(qtbot, window, cluste
     qtbot.keyClick(review, Qt.Key.Key_Return)
     qtbot.keyClick(review, Qt.Key.Key_Z)
     assert session.reviewed == 0
-    window.view.labeling.redo_action.trigger()  # Edit ▸ Redo
+    window.view.labeling.redo_action.trigger()  # Edit → Redo
     assert label_of(proj, first.path) == first.suggested
     qtbot.waitUntil(lambda: session.decided(first) == "accept", timeout=5000)
     assert "reviewed 1" in review.counter.text()
@@ -80,9 +80,9 @@ def test_menu_redo_in_the_review_counts_the_decision_again(qtbot, window, cluste
 def test_menu_undo_then_menu_redo_counts_the_decision_again(qtbot, window, clustered):
     proj, review, session, first = open_review(qtbot, window, clustered)
     qtbot.keyClick(review, Qt.Key.Key_Return)
-    window.view.labeling.undo_action.trigger()  # Edit ▸ Undo
+    window.view.labeling.undo_action.trigger()  # Edit → Undo
     qtbot.waitUntil(lambda: session.decided(first) is None, timeout=5000)
-    window.view.labeling.redo_action.trigger()  # Edit ▸ Redo
+    window.view.labeling.redo_action.trigger()  # Edit → Redo
     qtbot.waitUntil(lambda: session.decided(first) == "accept", timeout=5000)
     assert label_of(proj, first.path) == first.suggested
     assert "reviewed 1" in review.counter.text()

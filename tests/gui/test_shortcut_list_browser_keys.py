@@ -1,4 +1,4 @@
-"""Help ▸ Keyboard shortcuts lists the browser's own keys that README's "Using the app"
+"""Help → Keyboard shortcuts lists the browser's own keys that README's "Using the app"
 describes: Esc narrows a selection of many to the current image, Tab reaches the
 nearest neighbours, and the search field's Enter/↓ and Esc. The list said "lists every
 key" but had none of them, so a person who selected all had no way to find Esc there."""

@@ -1,4 +1,4 @@
-"""Help ▸ Keyboard shortcuts: the list of every key names the keys a command has now.
+"""Help → Keyboard shortcuts: the list of every key names the keys a command has now.
 
 After Rescan was moved to Ctrl+R on the second tab, the first tab (and the dialog opened
 again) still listed F5 for "Rescan the image folder", and F5 did nothing."""

@@ -1,4 +1,4 @@
-"""Tools ▸ Find duplicates… and Find outliers: the duplicate groups and the most unusual
+"""Tools → Find duplicates… and Find outliers: the duplicate groups and the most unusual
 images were only reached from a count on Statistics and a button under the preview."""
 
 from __future__ import annotations
