@@ -11,10 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import posixpath
 import re
-from collections.abc import Sequence, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -75,7 +76,8 @@ class Record(NamedTuple):  # a tuple: a million of them are made quickly
 
 @dataclass
 class Parsed:
-    records: list[Record]
+    # a list, or (a file read as a stream) the records as they are read: iterate once
+    records: list[Record] | Iterator[Record]
     problems: list[tuple[int, str]]  # (line or entry, what is wrong)
     unit: str  # "line" or "entry"
     # (line, path as written) of refused records that name a path: with bad rows skipped,
@@ -167,20 +169,40 @@ def refuse_no_rows(source: str, *parts: Sized) -> None:
         raise LabelFileError(source, [NO_ROWS])
 
 
-def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
+def csv_head(text: str) -> str:
+    """The start of ``text`` that :func:`parse_csv` needs when it reads a ``stream`` of
+    the same text: up to the end of its first line."""
+    body = text.lstrip("\r\n")
+    end = body.find("\n")
+    return text if end < 0 else text[: len(text) - len(body) + end + 1]
+
+
+def parse_csv(
+    text: str,
+    source: str,
+    columns: Columns = USUAL_COLUMNS,
+    *,
+    stream: Iterable[str] | None = None,
+) -> Parsed:
     """Records of a CSV file, with or without a header; quoted fields may span lines.
     Commas separate cells, or semicolons or tabs when the first line has no comma (as
     spreadsheets in many languages and TSV files write). With ``columns`` naming any
-    column, the first line must be a header that has it."""
+    column, the first line must be a header that has it.
+
+    ``stream``: the same text as lines with their ends (a file opened with
+    ``newline=""``), read instead of ``text``, which need then hold only its start
+    (:func:`csv_head`): a big file is never held whole. The records are read as
+    ``Parsed.records`` is iterated (once), which adds the problems of bad rows to
+    ``Parsed.problems``; a CSV error there ends the file (:class:`LabelFileError`)."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
-    started = _csv_records(text, source, delimiter)
+    lines: Iterable[str] = io.StringIO(text, newline="") if stream is None else stream
+    records = _csv_records(lines, source, delimiter)
     # blank lines before the header (as some tools write) are not its first row
-    while started and not "".join(started[0][2]).strip():
-        started = started[1:]
-    if not started:
+    started = next((r for r in records if "".join(r[2]).strip()), None)
+    if started is None:
         raise LabelFileError(source, [NO_ROWS])
-    first, at = started[0][2], f"line {started[0][0]}: "
+    first, at = started[2], f"line {started[0]}: "
     header = [cell.strip().lower() for cell in first]
     path_col = _find(header, PATH_COLUMNS)
     label_col = _find(header, LABEL_COLUMNS)
@@ -190,9 +212,9 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
     if status_col is not None and header.count(header[status_col]) > 1:
         status_col = None  # which of the two is meant cannot be told: not read
         status_note = TWO_STATUS_COLUMNS
+    has_header = True
     if any(columns):
         path_col, label_col, split_col = find_columns(first, columns, source, at)
-        body = started[1:]
     elif path_col is None or label_col is None:
         if path_col is not None or label_col is not None:
             raise LabelFileError(
@@ -201,16 +223,32 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
                  f"or name them with --path-column and --label-column; {_named(first)}"],
             )  # fmt: skip
         path_col, label_col, split_col, status_col = 0, 1, 2, None  # no header: path,label[,split]
-        body = started
-    else:
-        body = started[1:]
-    if body is not started and not any(columns):  # (named columns are found exactly)
+        has_header = False
+    if has_header and not any(columns):  # (named columns are found exactly)
         _check_unique(first, (path_col, label_col, split_col), source, at)
     if status_col in (path_col, label_col, split_col):  # named as the label, say
         status_col = None
-    needed = max(path_col, label_col) + 1
-    width = len(first) if body is not started else None  # no header: cells past split unread
+    body = records if has_header else itertools.chain([started], records)
     parsed = Parsed([], [], "line", status_note=status_note)
+    cols = _Cols(path_col, label_col, split_col, status_col, len(first) if has_header else None)
+    parsed.records = _csv_body(parsed, body, cols, delimiter)
+    return parsed
+
+
+class _Cols(NamedTuple):
+    path: int
+    label: int
+    split: int | None
+    status: int | None
+    width: int | None  # the header's (None: no header, cells past split unread)
+
+
+def _csv_body(
+    parsed: Parsed, body: Iterable[tuple[int, int, list[str]]], cols: _Cols, delimiter: str
+) -> Iterator[Record]:
+    """The good records of ``body``; the problems of the others go to ``parsed``."""
+    needed = max(cols.path, cols.label) + 1
+    split_col, status_col, width = cols.split, cols.status, cols.width
     for line, last, cells in body:
         if not "".join(cells).strip():
             continue  # blank line
@@ -221,9 +259,9 @@ def parse_csv(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parse
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
         status = cells[status_col] if status_col is not None and status_col < len(cells) else ""
-        record = Record(line, cells[path_col], cells[label_col], split, last, status)
-        admit(parsed, record, _extra_cells(cells, width, delimiter))
-    return parsed
+        record = Record(line, cells[cols.path], cells[cols.label], split, last, status)
+        if admit(parsed, record, _extra_cells(cells, width, delimiter), keep=False):
+            yield record
 
 
 def _extra_cells(cells: list[str], width: int | None, delimiter: str) -> list[str]:
@@ -315,16 +353,20 @@ def cell_problems(record: Record) -> list[str]:
     return problems
 
 
-def admit(parsed: Parsed, record: Record, problems: Sequence[str] = ()) -> None:
-    """``record`` into ``parsed.records``, or, when it is hostile (:func:`cell_problems`)
-    or ``problems`` says what else is wrong, its problems into ``parsed.problems`` and its
-    path into ``parsed.refused``."""
+def admit(parsed: Parsed, record: Record, problems: Sequence[str] = (), keep: bool = True) -> bool:
+    """``record`` into ``parsed.records`` (a list; ``keep`` False: the caller keeps it),
+    or, when it is hostile (:func:`cell_problems`) or ``problems`` says what else is
+    wrong, its problems into ``parsed.problems`` and its path into ``parsed.refused``.
+    Whether it was admitted."""
     refused = [*cell_problems(record), *problems]
     if refused:
         parsed.problems.extend((record.line, problem) for problem in refused)
         parsed.refused.extend(refused_path(record))
-    else:
+        return False
+    if keep:
+        assert isinstance(parsed.records, list)
         parsed.records.append(record)
+    return True
 
 
 def refused_path(record: Record) -> list[tuple[int, str]]:
@@ -342,16 +384,17 @@ def leaves_folder(path: str) -> bool:
     return tidy == ".." or tidy.startswith("../")
 
 
-def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
+def _csv_records(
+    lines: Iterable[str], source: str, delimiter: str
+) -> Iterator[tuple[int, int, list[str]]]:
     """(first line, last line, cells) of every record; a CSV error ends the file."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    out: list[tuple[int, int, list[str]]] = []
+    reader = csv.reader(lines, delimiter=delimiter)
     start = 1
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return out
+            return
         except csv.Error as exc:
             reason = str(exc)
             if "field limit" in reason:
@@ -360,7 +403,7 @@ def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, int,
                     "(an unclosed quote, or not a label file?)"
                 )
             raise LabelFileError(source, [f"line {start}: {reason}"]) from None
-        out.append((start, reader.line_num, cells))
+        yield start, reader.line_num, cells
         start = reader.line_num + 1
 
 
@@ -383,7 +426,7 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
     if isinstance(data, _Pairs):  # {path: label}; a path given twice is kept twice
         pairs = Parsed([], [], "entry")
         for n, (p, lab) in enumerate(data, 1):
-            _add_record(pairs, Record(n, p, lab, None))
+            admit(pairs, Record(n, p, lab, None))
         return pairs
     if not isinstance(data, list):
         raise LabelFileError(
@@ -395,10 +438,24 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
     return parsed
 
 
-def parse_json_lines(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
-    """One ``{"path": ..., "label": ...}`` object per line (keys named by ``columns``)."""
+def parse_json_lines(
+    text: str,
+    source: str,
+    columns: Columns = USUAL_COLUMNS,
+    *,
+    stream: Iterable[str] | None = None,
+) -> Parsed:
+    """One ``{"path": ..., "label": ...}`` object per line (keys named by ``columns``).
+    ``stream``: the same text as lines (a file opened with ``newline=""``), read instead
+    of ``text`` as ``Parsed.records`` is iterated (once), as :func:`parse_csv` does."""
     parsed = Parsed([], [], "line")
-    for n, line in enumerate(text_lines(text), start=1):
+    lines = text_lines(text) if stream is None else (line.rstrip("\r\n") for line in stream)
+    parsed.records = _json_lines(parsed, lines, columns)
+    return parsed
+
+
+def _json_lines(parsed: Parsed, lines: Iterable[str], columns: Columns) -> Iterator[Record]:
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -410,8 +467,9 @@ def parse_json_lines(text: str, source: str, columns: Columns = USUAL_COLUMNS) -
         except ValueError:  # Python's limit on an integer's digits
             parsed.problems.append((n, TOO_LONG_NUMBER))
         else:
-            _add_object(parsed, n, item, columns)
-    return parsed
+            record = _object_record(parsed, n, item, columns)
+            if record is not None and admit(parsed, record, keep=False):
+                yield record
 
 
 class _Pairs(list[tuple[str, Any]]):
@@ -422,47 +480,52 @@ class _Pairs(list[tuple[str, Any]]):
 
 
 def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_COLUMNS) -> None:
+    record = _object_record(parsed, n, item, columns)
+    if record is not None:
+        admit(parsed, record)
+
+
+def _object_record(
+    parsed: Parsed, n: int, item: object, columns: Columns = USUAL_COLUMNS
+) -> Record | None:
+    """The record of a JSON object, or None with its problem in ``parsed.problems``."""
     if not isinstance(item, _Pairs):
         parsed.problems.append((n, "expected an object with 'path' and 'label'"))
-        return
+        return None
     keys = [key.strip().lower() for key, _ in item]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
         parsed.problems.append((n, f"key {repeated[0]!r} is given twice"))
-        return
+        return None
     values = dict(zip(keys, (value for _, value in item), strict=True))
     missing = [name for name in columns if name is not None and name.strip().lower() not in values]
     if missing:
         names = ", ".join(repr(key) for key in keys[:20])
         parsed.problems.append((n, f"no key {' or '.join(map(repr, missing))} (keys: {names})"))
-        return
+        return None
     path_key = _key(values, columns.path, PATH_COLUMNS)
     label_key = _key(values, columns.label, LABEL_COLUMNS)
     if path_key is None:
         parsed.problems.append((n, "expected an object with 'path' and 'label'"))
-        return
+        return None
     if label_key is None:  # a misspelt key must not unlabel the image: null does that
         names = ", ".join(repr(key) for key in keys[:20])
         usual = " or ".join(repr(name) for name in LABEL_COLUMNS)
         parsed.problems.append((n, f"no label key ({usual}; null unlabels) (keys: {names})"))
-        return
+        return None
     label = values[label_key]
     split_key = _key(values, columns.split, SPLIT_COLUMNS)
     split = values[split_key] if split_key else None
     status_key = _key(values, None, STATUS_COLUMNS)
     used = (path_key, label_key, split_key)
     status = values[status_key] if status_key and status_key not in used else None
-    _add_record(parsed, Record(n, values[path_key], label, split, status=status))
+    return Record(n, values[path_key], label, split, status=status)
 
 
 def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> str | None:
     if named is not None:
         return named.strip().lower()
     return next((k for k in usual if k in values), None)
-
-
-def _add_record(parsed: Parsed, record: Record) -> None:
-    admit(parsed, record)
 
 
 def rows_named(problems: Sequence[str]) -> int:

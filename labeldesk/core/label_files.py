@@ -16,14 +16,11 @@ before it changes anything.
 
 from __future__ import annotations
 
-import os
-import posixpath
-import unicodedata
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
@@ -41,15 +38,23 @@ from .label_file_formats import (
     Parsed,
     Record,
     check_size,
+    csv_head,
     decode,
-    leaves_folder,
     parse_csv,
     parse_json,
     parse_json_lines,
     refuse_no_rows,
     refused_path,
 )
-from .label_status import KEEP_STATUS, file_statuses, status_to_set
+from .label_paths import Spellings, listed, spellings
+from .label_paths import candidates as _candidates
+from .label_paths import exact as _exact
+from .label_paths import file_uri_path as _file_uri_path
+from .label_paths import is_file_uri as _is_file_uri
+from .label_paths import relative as _relative
+from .label_paths import tidy as _tidy
+from .label_rows import LabelRow, Rows, RowTable
+from .label_status import StatusColumn, status_to_set
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .labels import validate_class_name
@@ -71,21 +76,12 @@ __all__ = [
 ]
 
 
-class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
-    path: str  # as written in the file; made project-relative when applied
-    label: str | None  # a valid class name (outer spaces stripped), None = unlabeled
-    split: str | None  # train / val / test, None = leave the split as it is
-    line: int  # line where the row starts (JSON lists and objects: entry number)
-    keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
-    status: str = KEEP_STATUS  # verified / excluded / unreviewed; "": keep it (label_status)
-
-
 @dataclass
 class LabelFile:
     """The usable rows of a label file and what is wrong with the others."""
 
     source: str
-    rows: list[LabelRow]
+    rows: Rows  # a list, or (CSV, JSON lines) a compact table of them
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, problem)
     unit: str = "line"  # how ``line`` is shown: "line", "entry" or "row" (several files)
     # A file that describes more images than the project holds (a Label Studio project):
@@ -156,6 +152,8 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     Raises :class:`LabelFileError` when the file as a whole cannot be read (missing,
     empty, binary, not UTF-8, malformed CSV or JSON); problems of single rows are kept in
     :attr:`LabelFile.problems` for :func:`apply_label_rows` (or :meth:`LabelFile.check`).
+    A CSV or JSON lines file is checked whole as text first, then read row by row into a
+    :class:`.label_rows.RowTable`: a big file is never held as a list of rows.
     """
     path = Path(path)
     source = str(path)
@@ -165,16 +163,23 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     except OSError as exc:
         raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
     text = decode(data, source)
+    del data
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        parsed, read_as = parse_json_lines(text, source, columns), "JSON lines"
-    elif suffix == ".json" or text.lstrip().startswith(("{", "[")):
-        parsed, read_as = parse_json(text, source, columns), "JSON"
-    else:
-        parsed, read_as = parse_csv(text, source, columns), ""
-    rows = _checked(parsed, source)
-    rows.read_as = read_as
-    return rows
+    if suffix == ".json" or (
+        suffix not in (".jsonl", ".ndjson") and text.lstrip().startswith(("{", "["))
+    ):
+        rows = _checked(parse_json(text, source, columns), source)
+        rows.read_as = "JSON"
+        return rows
+    head, text = (None if suffix in (".jsonl", ".ndjson") else csv_head(text)), ""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            if head is None:
+                parsed = parse_json_lines("", source, columns, stream=stream)
+                return _checked(parsed, source, "JSON lines")
+            return _checked(parse_csv(head, source, columns, stream=stream), source)
+    except (OSError, UnicodeDecodeError):  # (it was whole text a moment ago)
+        raise LabelFileError(source, ["the file changed while it was read; try again"]) from None
 
 
 def checked_rows(parsed: Parsed, source: str) -> LabelFile:
@@ -183,22 +188,35 @@ def checked_rows(parsed: Parsed, source: str) -> LabelFile:
     return _checked(parsed, source)
 
 
-def _checked(parsed: Parsed, source: str) -> LabelFile:
-    result = LabelFile(source, [], list(parsed.problems), parsed.unit, refused=list(parsed.refused))
+def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
+    """The rows of ``parsed`` (its records read once, as they come: a stream's)."""
+    rows = RowTable()
+    problems: list[tuple[int, str]] = []
+    refused: list[tuple[int, str]] = []
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
-    statuses, note = file_statuses(parsed.records, parsed.unit)
-    result.status_note = parsed.status_note or note
-    for i, record in enumerate(parsed.records):
-        row, problems = _row(record, names)
-        if row is not None and statuses is not None and statuses[i]:
-            row = row._replace(status=statuses[i])
+    statuses = StatusColumn(parsed.unit)
+    for record in parsed.records:
+        status = statuses.word(record)
+        row, found = _row(record, names)
         if row is not None:
-            result.rows.append(row)
+            rows.append(row._replace(status=status) if status else row)
         else:
-            result.refused.extend(refused_path(record))
-        spans = f" (the row spans lines {record.line}-{record.last_line})"
-        suffix = spans if record.last_line > record.line else ""
-        result.problems.extend((record.line, p + suffix) for p in problems)
+            refused.extend(refused_path(record))
+        if found:
+            spans = f" (the row spans lines {record.line}-{record.last_line})"
+            suffix = spans if record.last_line > record.line else ""
+            problems.extend((record.line, p + suffix) for p in found)
+    if statuses.note:  # (no status of the file counts, not even those before it)
+        rows.clear_statuses()
+    result = LabelFile(
+        source,
+        rows,
+        [*parsed.problems, *problems],
+        parsed.unit,
+        refused=[*parsed.refused, *refused],
+    )
+    result.status_note = parsed.status_note or statuses.note
+    result.read_as = read_as
     return result
 
 
@@ -243,97 +261,25 @@ def _row(
     return LabelRow(path, name, split_name, record.line, keep), []
 
 
-# -- paths ---------------------------------------------------------------------------
-def _tidy(path: str) -> str:
-    """``./a//b\\c.png`` -> ``a/b/c.png``: one spelling for one relative path."""
-    text = path.replace("\\", "/")
-    tidy = posixpath.normpath(text) if text else text
-    return "" if tidy == "." else tidy
+LOOKUP_CHUNK = 50_000  # paths looked up at a time: a million rows' lookup stays small
 
 
-def _relative(root: Path, path: str) -> str | None:
-    """An absolute ``path`` relative to ``root`` (None when it is not inside it)."""
-    absolute = Path(os.path.normpath(path))
-    for base in dict.fromkeys((root, root.resolve())):
-        try:
-            return absolute.relative_to(base).as_posix()
-        except ValueError:
-            pass
-    try:  # the root reached through a link: resolve the folder, not the file itself
-        return (absolute.parent.resolve() / absolute.name).relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
-
-
-def _candidates(root: Path, path: str) -> list[str]:
-    """Project paths ``path`` may mean, most likely first: without outer spaces, tidied
-    (``/`` separators, relative to the image root), then as written (a file name may
-    hold a backslash on Linux, or outer spaces); then each in the other Unicode forms."""
-    out: list[str] = []
-    written = path
-    if _is_file_uri(path):  # a local file URI is the absolute path it names
-        path = _file_uri_path(path)
-    elif path[:5].lower() == "file:" and _climbs_or_drive(unquote(path[5:])):
-        path = unquote(path[5:])  # "file:../x", "file:C:/x": judged as what they name
-    # stripped first: the first spelling is the one matched by suffix or stem, and
-    # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so); an
-    # exact match tries the path as written first (:func:`_exact`)
-    for text in (path.strip(), path) if path != path.strip() else (path,):
-        unified = text.replace("\\", "/")
-        if os.path.isabs(text) or os.path.isabs(unified):  # (Path() is slow for 1M rows)
-            rel = _relative(root, text if os.path.isabs(text) else unified)
-            if rel is not None:
-                out.append(rel)
-        else:
-            out.append(_tidy(text))
-        out.append(text)
-    # A file written on macOS spells é decomposed (NFD), Linux keeps what it was given:
-    # the other Unicode form of a path that names no image may name one.
-    out += [
-        unicodedata.normalize(form, p)
-        for p in list(out)
-        if not p.isascii()  # (the same in every form: a million rows skip it)
-        for form in ("NFC", "NFD")
-    ]
-    out.append(written)  # "file:0001.jpg" may be a file's own name
-    return [p for p in dict.fromkeys(out) if p]
-
-
-def _is_file_uri(path: str) -> bool:
-    """``file:/...``: a URI naming an absolute path. Other ``file:`` names may be a
-    file's own name (``file:0001.jpg``) and stay as written, unless they climb out or
-    name a drive (:func:`_climbs_or_drive`)."""
-    return path[:6].lower() == "file:/"
-
-
-def _climbs_or_drive(path: str) -> bool:
-    text = path.strip().replace("\\", "/")
-    return leaves_folder(text) or (len(text) > 1 and text[1] == ":" and text[0].isalpha())
-
-
-def _exact(written: str, candidates: Sequence[str], known: set[str]) -> str | None:
-    """The image a row names exactly: by its path as written first (a file may be named
-    with an outer space), then by the other spellings, most likely first."""
-    return written if written in known else next((c for c in candidates if c in known), None)
-
-
-def _file_uri_path(uri: str) -> str:
-    """``file:///a/b%20c.jpg`` -> ``/a/b c.jpg`` (``file:///C:/x`` -> ``C:/x``); a URI
-    that will not parse stays as written (and names no image)."""
-    try:
-        local = unquote(urlsplit(uri).path)
-    except ValueError:
-        return uri
-    if len(local) > 2 and local[0] == "/" and local[2] == ":" and local[1].isalpha():
-        local = local[1:]  # a Windows drive
-    return local or uri
-
-
-def _known(project: Project, paths: Sequence[str]) -> set[str]:
-    try:
-        return set(project.ids_for(paths))
-    except UnknownPathError as exc:
-        return set(paths) - set(exc.paths)
+def _known(project: Project, paths: Iterable[str]) -> set[str]:
+    """Those of ``paths`` that name an image (the strings given, not copies)."""
+    known: set[str] = set()
+    chunk: list[str] = []
+    for path in itertools.chain(paths, [""]):  # ("": the end)
+        if path:
+            chunk.append(path)
+        if chunk and (len(chunk) == LOOKUP_CHUNK or not path):
+            try:
+                found = project.ids_for(chunk)
+            except UnknownPathError as exc:
+                known.update(set(chunk).difference(exc.paths))
+            else:
+                known.update(p for p in chunk if p in found)
+            chunk = []
+    return known
 
 
 def normalise_path(project: Project, path: str) -> str:
@@ -378,6 +324,51 @@ def apply_label_rows(
         refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
+    # (what matching the rows held is let go before the write)
+    chosen = _chosen(project, found, create_classes, skipped, progress, cancel)
+    found.applied = found.would_change = BatchCounts()
+    if not chosen:
+        return 0
+    labels: dict[str, str | None] = {}
+    splits: dict[str, str | None] = {}
+    statuses: dict[str, str | None] = {}
+    for path, held in chosen.items():
+        row = found.rows[held] if isinstance(held, int) else held
+        if not row.keep_label:
+            labels[path] = row.label
+        if row.split:
+            splits[path] = row.split
+        if row.status:
+            statuses[path] = status_to_set(row.status)
+    del chosen
+    if dry_run:  # what would change, by kind, as ``applied`` says it once applied
+        found.would_change = project.would_change_counts(labels, splits=splits, statuses=statuses)
+        return found.would_change.images
+    # One batch: labels, splits and statuses land together, and one undo takes them back.
+    changes = project.set_labels(
+        labels,
+        splits=splits,
+        statuses=statuses,
+        source=source,
+        create_classes=create_classes,
+        description=description or f"{len(labels)} labels from file",
+    )
+    found.applied = batch_counts(project.db, changes.batch_id)
+    return len(changes.image_ids)  # what changed: a row that repeats the state is no news
+
+
+def _chosen(
+    project: Project,
+    found: LabelFile,
+    create_classes: bool,
+    skipped: list[str] | None,
+    progress: ProgressCallback,
+    cancel: CancelToken | None,
+) -> dict[str, int | LabelRow]:
+    """The image each row names -> its row (its number in ``found.rows``, or the row
+    itself when changed: rows of one image merged, a class renamed since), as
+    :func:`apply_label_rows` applies them; raises :class:`LabelFileError` listing every
+    problem (``skipped``: lists them there, and leaves out the images of bad rows)."""
     problems = list(found.problems)
     by_content = (
         ByContent(
@@ -391,22 +382,30 @@ def apply_label_rows(
         if found.content_files
         else None
     )
-    per_row = [_candidates(project.root, row.path) for row in found.rows]
+    per_row = [spellings(project.root, row.path) for row in found.rows]
     # rows found by their bytes need no path, and bad rows of such a file are left out
     # by their bytes: only the paths below are looked up
-    looked_up = by_content.paths_needed(per_row) if by_content else per_row
+    looked_up: list[Spellings] = (
+        [*by_content.paths_needed([listed(c) for c in per_row])] if by_content else per_row
+    )
     refused = [] if by_content else [_candidates(project.root, p) for _, p in found.refused]
-    everything = looked_up + refused
-    known = _known(project, [p for candidates in everything for p in candidates])
-    unknown = [c for c in everything if c and not known.intersection(c)]
+    known = _known(project, (p for c in (*looked_up, *refused) for p in listed(c)))
+    unknown = [
+        listed(c)
+        for c in (*looked_up, *refused)
+        if c and (c not in known if isinstance(c, str) else not known.intersection(c))
+    ]
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
 
-    def image_of(written: str, candidates: list[str]) -> tuple[str | None, bool]:
+    def image_of(written: str, spelt: Spellings) -> tuple[str | None, bool]:
         """(the image a row names, whether exactly): exactly; else the one whose path
         ends with it (an image of exactly that file name beats another whose name without
         its extension is that: ``x.jpg`` is ``val/x.jpg``, not ``train/x.jpg.png``); else
         by stem."""
+        if written in known:  # (most rows)
+            return written, True
+        candidates = listed(spelt)
         exact = _exact(written, candidates, known)
         if exact is not None or suffixes.ambiguity(candidates):
             return exact, True
@@ -414,14 +413,17 @@ def apply_label_rows(
 
     unmatched: list[tuple[int, str]] = []
     by_name: set[str] = set()
-    chosen: dict[str, LabelRow] = {}
-    lines_of: dict[str, list[int]] = {}
+    # an image's row as its number in found.rows, or as changed (a class renamed since,
+    # rows of one image merged): a million images keep no tuple each
+    chosen: dict[str, int | LabelRow] = {}
+    lines_of: dict[str, list[int]] = {}  # of an image more than one row names
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     renamed = _renamed_classes(project, classes)
     new_classes: dict[str, str] = {}  # the classes the rows would add, by folded name
     found.old_names = {}
     unknown_classes = False  # a row names a class the project lacks: name those it has
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
+        read = row
         if row.label is not None and not row.keep_label and classes.find(row.label) is None:
             now = renamed.get(nfc(row.label))  # a class renamed (or merged) since
             if now is not None:
@@ -446,14 +448,17 @@ def apply_label_rows(
             if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
                 by_name.add(path)  # a bare file name found an image in a folder
             if path is None:
-                ambiguity = _ambiguity(suffixes, stems)(candidates)
+                ambiguity = _ambiguity(suffixes, stems)(listed(candidates))
                 missing = unmatched if found.unmatched_ok and not ambiguity else problems
                 missing.append((row.line, ambiguity or _unknown(project, row.path)))
                 continue
-        lines_of.setdefault(path, []).append(row.line)
-        first = chosen.setdefault(path, row)
-        if first is row:
+        entry = i if row is read else row
+        held = chosen.setdefault(path, entry)
+        if held is entry:
             continue
+        first = found.rows[held] if isinstance(held, int) else held
+        # (the image's first row is still as it was read: rows are merged from the second)
+        lines_of.setdefault(path, [first.line]).append(row.line)
         conflict = _conflict(first, row, found.unit)
         if conflict:
             problems.append((row.line, f"{path!r} {conflict}"))
@@ -482,42 +487,29 @@ def apply_label_rows(
                 image_of(path, candidates)[0]
                 for (_, path), candidates in zip(found.refused, refused, strict=True)
             }
+
+        def lines(p: str, held: int | LabelRow) -> Sequence[int]:
+            """The lines of the rows that name the image ``p``."""
+            row = found.rows[held] if isinstance(held, int) else held
+            return lines_of.get(p) or (row.line,)
+
         kept = {
             p: r
             for p, r in chosen.items()
-            if not bad.intersection(lines_of[p]) and p not in named_by_bad
+            if not bad.intersection(lines(p, r)) and p not in named_by_bad
         }
         # a good row of an image a bad row names is left out too, and said so
         with_bad = [
             (n, f"{p!r} left out with the bad row of that image")
-            for p in chosen
+            for p, r in chosen.items()
             if p not in kept
-            for n in lines_of[p]
+            for n in lines(p, r)
             if n not in bad
         ]
         skipped.extend(found.describe([*problems, *with_bad]))
         chosen = kept
     found.by_name = len(by_name.intersection(chosen))
-    found.applied = found.would_change = BatchCounts()
-    if not chosen:
-        return 0
-    labels = {path: row.label for path, row in chosen.items() if not row.keep_label}
-    splits = {path: row.split for path, row in chosen.items() if row.split}
-    statuses = {path: status_to_set(row.status) for path, row in chosen.items() if row.status}
-    if dry_run:  # what would change, by kind, as ``applied`` says it once applied
-        found.would_change = project.would_change_counts(labels, splits=splits, statuses=statuses)
-        return found.would_change.images
-    # One batch: labels, splits and statuses land together, and one undo takes them back.
-    changes = project.set_labels(
-        labels,
-        splits=splits,
-        statuses=statuses,
-        source=source,
-        create_classes=create_classes,
-        description=description or f"{len(labels)} labels from file",
-    )
-    found.applied = batch_counts(project.db, changes.batch_id)
-    return len(changes.image_ids)  # what changed: a row that repeats the state is no news
+    return chosen
 
 
 def _renamed_classes(project: Project, classes: NameIndex) -> dict[str, str]:
@@ -557,7 +549,8 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
             (found.rows[i].line, copies_problem(paths[i], holders))
             for i, holders in followed.ambiguous.items()
         ]
-    found.rows = [r._replace(path=p or r.path) for r, p in zip(found.rows, paths, strict=True)]
+    led = zip(found.rows, paths, strict=True)
+    found.rows = RowTable(r._replace(path=p or r.path) for r, p in led)
     found.refused = [
         (n, p or written) for (n, written), p in zip(found.refused, refused, strict=True)
     ]

@@ -11,8 +11,6 @@ read at all (a typo must not apply half of a file's statuses), and the reader sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .label_file_formats import Record
 from .vocab import EXCLUDED, VERIFIED
 
@@ -26,22 +24,27 @@ def status_to_set(word: str) -> str | None:
     return None if word == UNREVIEWED else word
 
 
-def file_statuses(records: Sequence[Record], unit: str) -> tuple[list[str] | None, str]:
-    """Each record's status (:data:`KEEP_STATUS` where none is given), or None when the
-    file gives none or its status column holds another word; and, then, why it was not
-    read (``unit``: how a record's ``line`` is named, "line", "entry" or "row")."""
-    found: list[str] = []
-    for record in records:
+class StatusColumn:
+    """Each record's status, read as the records go by: :data:`KEEP_STATUS` where none is
+    given. Once a record's status column holds another word, :attr:`note` says why the
+    column is not read (``unit``: how a record's ``line`` is named, "line", "entry" or
+    "row"), and no record's status counts, those before it included (the caller drops
+    them)."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.note = ""
+
+    def word(self, record: Record) -> str:
         value = record.status
-        if value is None or (isinstance(value, str) and not value.strip()):
-            found.append(KEEP_STATUS)
-            continue
+        if self.note or value is None or (isinstance(value, str) and not value.strip()):
+            return KEEP_STATUS
         word = _WORDS.get(value.strip().lower()) if isinstance(value, str) else None
         if word is None:
             shown = repr(value)[:60]
-            return None, (
-                f"the status column holds {shown} ({unit} {record.line}), not verified, "
+            self.note = (
+                f"the status column holds {shown} ({self.unit} {record.line}), not verified, "
                 "excluded or unreviewed: it is not read, and no image's status changes"
             )
-        found.append(word)
-    return (found if any(found) else None), ""
+            return KEEP_STATUS
+        return word
