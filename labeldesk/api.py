@@ -12,7 +12,8 @@ In the style of cleanlab: plain functions, the project first, options keyword-on
 
 Each listing is a DataFrame with a ``path`` column (relative to the image folder, ``/``
 separators): the rows ``labeldesk … --json`` prints, as columns. A missing value is always
-``None`` (never NaN). :func:`model_values` is not a listing but a per-image table indexed
+``None`` (never NaN): a column with one is object; a column without keeps its dtype (float
+scores, bool flags). :func:`model_values` is not a listing but a per-image table indexed
 by image id like ``p.images()`` (categoricals, NaN for missing), to join with it. Heavy
 libraries load only when a function is called.
 """
@@ -49,11 +50,15 @@ DUPLICATE_COLUMNS = (
 
 
 def frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """Rows as a DataFrame with exactly ``columns`` (also when there are no rows)."""
+    """Rows as a DataFrame with exactly ``columns`` (also when there are no rows). A
+    column without a gap keeps its own dtype (float scores, bool flags: ``~data.flagged``
+    and ``nsmallest`` work); one with a gap is object, with ``None`` for the gap."""
     import pandas as pd
 
     data = pd.DataFrame.from_records(rows, columns=list(columns))
-    return data.astype(object).where(data.notna(), None) if len(data) else data
+    for name in data.columns[data.isna().any()] if len(data) else ():
+        data[name] = data[name].astype(object).where(data[name].notna(), None)
+    return data
 
 
 def records(data: pd.DataFrame) -> list[dict[str, Any]]:
@@ -342,8 +347,6 @@ def model_versions(project: Project) -> pd.DataFrame:
     ``labeldesk models --json`` lists them: id, kind, dataset_version, in_use (the
     predictions use it now), chosen (the choice rule keeps it; it predicts unless labels
     changed since it was trained), accuracy, macro_f1, ece (None where not scored)."""
-    import pandas as pd
-
     from labeldesk.ml.model_choice import chosen_head, predicting
     from labeldesk.ml.model_eval import score_heads
     from labeldesk.ml.models import list_versions
@@ -367,7 +370,7 @@ def model_versions(project: Project) -> pd.DataFrame:
             }
         )
     columns = ("id", "kind", "dataset_version", "in_use", "chosen", "accuracy", "macro_f1", "ece")
-    return pd.DataFrame(rows, columns=list(columns)).astype(object).where(lambda d: d.notna(), None)
+    return frame(rows, columns)
 
 
 @contextmanager

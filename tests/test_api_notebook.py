@@ -1,0 +1,27 @@
+"""What a data scientist does in a notebook: pandas idioms on the listings, paths as
+``pathlib.Path`` objects or spelt as the file system does, NumPy numbers as counts, and
+clear LabelDesk errors for wrong arguments, with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import labeldesk as ld
+from labeldesk.core.errors import UnknownPathError
+
+
+def test_listing_columns_without_gaps_keep_their_dtypes(clustered):
+    project, _ = clustered
+    found = ld.issues(project, include_all=True)
+    assert found.flagged.dtype == bool and found.score.dtype == np.float64
+    # `~` on Python bools in an object column gave -1/-2, a KeyError when used as a mask
+    unflagged = found[~found.flagged]
+    assert len(unflagged) == len(found) - int(found.flagged.sum())
+    assert list(found.nsmallest(2, "score").path) == list(found.path[:2])
+    assert ld.predictions(project).confidence.dtype == np.float64
+    # a column with a gap stays object, with None for the gap
+    label = ld.predictions(project).label
+    assert label.dtype == object and any(v is None for v in label)
