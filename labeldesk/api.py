@@ -21,6 +21,7 @@ libraries load only when a function is called.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,7 +169,7 @@ def queue(
     images left out for their split (empty with ``all_splits``)."""
     from labeldesk.ml.queue import next_to_label
 
-    _check_count("n", n, 1)
+    n = _check_count("n", n, 1)
     found = next_to_label(project, n, strategy, seed, all_splits=all_splits)
     table = frame(found.rows, QUEUE_COLUMNS)
     table.attrs["held_out"] = found.held_out
@@ -180,25 +181,28 @@ def similar(project: Project, path: str, *, k: int = 10) -> pd.DataFrame:
     from labeldesk.core.label_files import normalise_path
     from labeldesk.ml.neighbors import similar as nearest
 
-    _check_count("k", k, 1)
-    return frame(nearest(project, normalise_path(project, path), k=k), SIMILAR_COLUMNS)
+    k = _check_count("k", k, 1)
+    rel = normalise_path(project, os.fspath(path))
+    return frame(nearest(project, rel, k=k), SIMILAR_COLUMNS)
 
 
 def outliers(project: Project, n: int = 20) -> pd.DataFrame:
     """Images least like any other, most unusual first (``n=0``: all of them)."""
     from labeldesk.ml.duplicates import outliers as unusual
 
-    _check_count("n", n, 0)
+    n = _check_count("n", n, 0)
     rows = unusual(project)
     return frame(rows[:n] if n else rows, SIMILAR_COLUMNS)
 
 
-def _check_count(name: str, value: object, least: int) -> None:
-    """BadArgument unless ``value`` is a whole number of at least ``least``."""
+def _check_count(name: str, value: object, least: int) -> int:
+    """``value`` as an int (a NumPy integer too); BadArgument unless it is a whole number
+    of at least ``least``."""
     from labeldesk.core.errors import BadArgument
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
         raise BadArgument(f"{name} must be a whole number of at least {least}, not {value!r}")
+    return int(value)
 
 
 def unembedded(project: Project) -> int:

@@ -25,3 +25,10 @@ def test_listing_columns_without_gaps_keep_their_dtypes(clustered):
     # a column with a gap stays object, with None for the gap
     label = ld.predictions(project).label
     assert label.dtype == object and any(v is None for v in label)
+
+
+def test_numpy_counts_are_taken(clustered):
+    project, _ = clustered
+    assert len(ld.similar(project, "train/ant/ant0.png", k=np.int64(3))) == 3
+    assert len(ld.queue(project, n=np.int64(2))) == 2
+    assert len(ld.outliers(project, n=np.int32(2))) == 2
