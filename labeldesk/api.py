@@ -176,8 +176,9 @@ def queue(
     return table
 
 
-def similar(project: Project, path: str, *, k: int = 10) -> pd.DataFrame:
-    """The ``k`` images most like ``path``, nearest first (the image itself left out)."""
+def similar(project: Project, path: str | os.PathLike[str], *, k: int = 10) -> pd.DataFrame:
+    """The ``k`` images most like ``path`` (relative to the image folder, or a
+    ``pathlib.Path``, or absolute), nearest first (the image itself left out)."""
     from labeldesk.core.label_files import normalise_path
     from labeldesk.ml.neighbors import similar as nearest
 

@@ -27,6 +27,22 @@ def test_listing_columns_without_gaps_keep_their_dtypes(clustered):
     assert label.dtype == object and any(v is None for v in label)
 
 
+def test_paths_may_be_path_objects_or_absolute(clustered):
+    project, _ = clustered
+    rel = "train/ant/ant0.png"
+    written = project.set_label(Path(rel), "bee")
+    assert written and project.images().set_index("path").label[rel] == "bee"
+    project.set_labels({project.root / rel: "ant"})
+    assert project.images().set_index("path").label[rel] == "ant"
+    project.set_splits({Path(rel): "val"})
+    project.set_status([str(project.root / rel)], "verified")
+    assert project.history(Path(rel))[0].path == rel
+    assert len(ld.similar(project, Path(rel), k=3)) == 3
+    assert len(ld.similar(project, project.root / rel, k=3)) == 3
+    with pytest.raises(UnknownPathError):
+        project.set_label(Path("train/ant/nope.png"), "ant")
+
+
 def test_numpy_counts_are_taken(clustered):
     project, _ = clustered
     assert len(ld.similar(project, "train/ant/ant0.png", k=np.int64(3))) == 3

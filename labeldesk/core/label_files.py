@@ -17,6 +17,7 @@ before it changes anything.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,11 +266,13 @@ LOOKUP_CHUNK = 50_000  # paths looked up at a time: a million rows' lookup stays
 
 
 def _known(project: Project, paths: Iterable[str]) -> set[str]:
-    """Those of ``paths`` that name an image (the strings given, not copies)."""
+    """Those of ``paths`` that are an image's stored path, exactly (the strings given, not
+    copies; a stored path is relative: an absolute one, which ``ids_for`` also takes, is
+    not one)."""
     known: set[str] = set()
     chunk: list[str] = []
     for path in itertools.chain(paths, [""]):  # ("": the end)
-        if path:
+        if path and not os.path.isabs(path):
             chunk.append(path)
         if chunk and (len(chunk) == LOOKUP_CHUNK or not path):
             try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .label_file_formats import leaves_folder
+from .root_paths import inside_root
 
 __all__ = [
     "Spellings",
@@ -40,16 +41,7 @@ def tidy(path: str) -> str:
 
 def relative(root: Path, path: str) -> str | None:
     """An absolute ``path`` relative to ``root`` (None when it is not inside it)."""
-    absolute = Path(os.path.normpath(path))
-    for base in dict.fromkeys((root, root.resolve())):
-        try:
-            return absolute.relative_to(base).as_posix()
-        except ValueError:
-            pass
-    try:  # the root reached through a link: resolve the folder, not the file itself
-        return (absolute.parent.resolve() / absolute.name).relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
+    return inside_root(root, path)
 
 
 def candidates(root: Path, path: str) -> list[str]:

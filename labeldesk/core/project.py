@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import changes
 from . import classes as class_table
@@ -25,6 +25,7 @@ from .failures import storage_problem
 from .filelock import FileLock
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
+from .root_paths import stored_spelling
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
 from .staging import drop_placed_marker
@@ -230,21 +231,23 @@ class Project(ProjectWrites):
         return cached_thumbnail(self.root, self.thumbs_dir, rel, digest, remake=remake)
 
     # -- reading ---------------------------------------------------------------------
-    def ids_for(self, paths: Iterable[str]) -> dict[str, int]:
-        """Image ids for relative paths; raises :class:`UnknownPathError` listing all misses."""
-        wanted = list(dict.fromkeys(paths))
+    def ids_for(self, paths: Iterable[str | os.PathLike[str]]) -> dict[Any, int]:
+        """Image ids for relative paths, keyed as given (a ``pathlib.Path``, or an absolute
+        path inside the image folder, names the image there too); raises
+        :class:`UnknownPathError` listing all misses."""
+        wanted = {p: stored_spelling(self.root, p) for p in paths}
         # a path that is not valid text (a byte that is not UTF-8 in an argument) is no
         # image's: SQLite cannot even be asked for it
-        asked = [p for p in wanted if not_unicode(p) is None]
+        asked = [p for p in dict.fromkeys(wanted.values()) if not_unicode(p) is None]
         rows = self.db.query(
             f"SELECT path, id FROM images WHERE removed_at IS NULL AND path {IN_LIST}",
             (json_list(asked),),
         )
         found: dict[str, int] = {row[0]: row[1] for row in rows}
-        missing = [p for p in wanted if p not in found]
+        missing = [os.fspath(p) for p, rel in wanted.items() if rel not in found]
         if missing:
             raise UnknownPathError(missing)
-        return found
+        return {p: found[rel] for p, rel in wanted.items()}
 
     def count_labeled(self, label: str) -> int:
         """How many images in the folder now carry ``label``."""
@@ -280,10 +283,11 @@ class Project(ProjectWrites):
         reason = self._row(rel)["skip_reason"]
         return str(reason) if reason else None
 
-    def _row(self, rel: str) -> sqlite3.Row:
-        rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (rel,))
+    def _row(self, rel: str | os.PathLike[str]) -> sqlite3.Row:
+        path = stored_spelling(self.root, rel)
+        rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (path,))
         if not rows:
-            raise UnknownPathError([rel])
+            raise UnknownPathError([os.fspath(rel)])
         return rows[0]
 
     def image_states(self, image_ids: Iterable[int]) -> list[ImageState]:

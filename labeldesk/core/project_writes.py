@@ -8,9 +8,11 @@ part of ``Project``'s public API.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import changes
 from . import classes as class_table
@@ -24,20 +26,22 @@ from .db import Database
 from .display import quoted_names, shown_path
 from .errors import ImageMovedError, ProjectError, UnknownPathError
 from .layout import SPLITS
+from .root_paths import stored_spelling
 from .vocab import VERIFIED
 
 
 class ProjectWrites:
     db: Database
     events: ProjectEvents
+    root: Path
 
     if TYPE_CHECKING:  # defined by Project
 
-        def ids_for(self, paths: Iterable[str]) -> dict[str, int]: ...
+        def ids_for(self, paths: Iterable[str | os.PathLike[str]]) -> dict[Any, int]: ...
 
         def batch_image_ids(self, batch_id: int) -> list[int]: ...
 
-        def _row(self, rel: str) -> sqlite3.Row: ...
+        def _row(self, rel: str | os.PathLike[str]) -> sqlite3.Row: ...
 
     # -- classes and labels ----------------------------------------------------------
     def classes(self) -> list[str]:
@@ -98,14 +102,24 @@ class ProjectWrites:
         )
 
     def set_label(
-        self, path: str, label: str | None, *, source: str = "human", create_class: bool = False
+        self,
+        path: str | os.PathLike[str],
+        label: str | None,
+        *,
+        source: str = "human",
+        create_class: bool = False,
     ) -> Changes:
-        """Label one image (``None`` removes the label); durable when this returns."""
+        """Label one image (``None`` removes the label); durable when this returns.
+
+        ``path``: relative to the image folder, as ``p.images().path`` has it; a
+        ``pathlib.Path`` or an absolute path inside the image folder also names the image
+        (here and in every write below)."""
+        rel = stored_spelling(self.root, path)
         return self.set_labels(
-            {path: label},
+            {rel: label},
             source=source,
             create_classes=create_class,
-            description=f"label {shown_path(path)}",
+            description=f"label {shown_path(rel)}",
         )
 
     def set_labels(
@@ -201,7 +215,7 @@ class ProjectWrites:
 
     def set_status(
         self,
-        paths: Iterable[str],
+        paths: Iterable[str | os.PathLike[str]],
         status: str | None,
         *,
         source: str = "human",
@@ -298,7 +312,11 @@ class ProjectWrites:
         return class_history(self.db, limit)
 
     def history(
-        self, path: str | None = None, limit: int | None = None, *, image_id: int | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        limit: int | None = None,
+        *,
+        image_id: int | None = None,
     ) -> list[label_store.LabelEvent]:
         """Label events, newest first: every image's, or the image at ``path``'s (when
         none is there now, those of the removed images that had that path); ``image_id``:
@@ -308,6 +326,7 @@ class ProjectWrites:
             return label_store.history(self.db, [int(image_id)], limit)
         if path is None:
             return label_store.history(self.db, None, limit)
+        path = stored_spelling(self.root, path)
         try:
             ids = [self._row(path)["id"]]
         except UnknownPathError:
