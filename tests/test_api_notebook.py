@@ -48,3 +48,13 @@ def test_numpy_counts_are_taken(clustered):
     assert len(ld.similar(project, "train/ant/ant0.png", k=np.int64(3))) == 3
     assert len(ld.queue(project, n=np.int64(2))) == 2
     assert len(ld.outliers(project, n=np.int32(2))) == 2
+
+
+def test_bad_split_or_status_is_a_bad_argument_and_writes_nothing(clustered):
+    project, _ = clustered
+    before = project.history(limit=1)
+    with pytest.raises(ld.BadArgument, match="unknown split"):
+        project.set_splits({"train/ant/ant0.png": "validation"})
+    with pytest.raises(ld.BadArgument, match="status must be"):
+        project.set_status(["train/ant/ant0.png"], "ok")
+    assert project.history(limit=1) == before

@@ -31,7 +31,7 @@ from .classes import (
 )
 from .db import Database
 from .display import KNOWN_CLASSES_SHOWN, quoted_names, valid_text
-from .errors import ImageMovedError, LabelChangedError, ProjectError, UnknownClassError
+from .errors import BadArgument, ImageMovedError, LabelChangedError, UnknownClassError
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
 from .vocab import EXCLUDED, STATUSES, VERIFIED
@@ -204,9 +204,9 @@ def _normalised(change: Change, valid: dict[str, str]) -> Change:
     if label is not KEEP and label is not None:
         label = valid[label] if isinstance(label, str) else validate_class_name(label)
     if split is not KEEP and split is not None and split not in SPLITS:
-        raise ProjectError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+        raise BadArgument(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if change.status is not KEEP and change.status is not None and change.status not in STATUSES:
-        raise ValueError(f"status must be one of {STATUSES} or None")
+        raise BadArgument(f"status must be one of {STATUSES} or None, not {change.status!r}")
     if (label, split) == (change.label, change.split):
         return change
     return Change(change.image_id, label=label, status=change.status, split=split)

@@ -24,7 +24,7 @@ from .changes import Changes, ProjectEvents
 from .class_events import ClassEvent, class_history, record_added
 from .db import Database
 from .display import quoted_names, shown_path
-from .errors import ImageMovedError, ProjectError, UnknownPathError
+from .errors import BadArgument, ImageMovedError, UnknownPathError
 from .layout import SPLITS
 from .root_paths import stored_spelling
 from .vocab import VERIFIED
@@ -226,7 +226,8 @@ class ProjectWrites:
         ``expect``, ``shown_ids``: as for :meth:`set_labels` (verifying a label nobody
         saw, or excluding another picture than the one seen, is refused)."""
         if status is not None and status not in label_store.STATUSES:
-            raise ValueError(f"status must be one of {label_store.STATUSES} or None")
+            known = label_store.STATUSES
+            raise BadArgument(f"status must be one of {known} or None, not {status!r}")
         paths = list(paths)
         ids = self.ids_for([*paths, *(expect or {})])
         at = _shown_at(ids, shown_ids)
@@ -253,7 +254,7 @@ class ProjectWrites:
         :meth:`set_labels`)."""
         bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
         if bad:
-            raise ProjectError(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
+            raise BadArgument(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
         at = _shown_at(ids, shown_ids)
         wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
