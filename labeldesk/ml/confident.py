@@ -282,7 +282,9 @@ def estimate_num_label_issues(
     or shrink with ambiguity (see :func:`ambiguity_calibrated_count`); ``calibrated``: the
     paper's off-diagonal mass; ``clear``: only images with clear evidence against their
     label (see :func:`clear_error_count`; for a weak model such as a linear probe on a
-    small project); ``confident_joint``: uncalibrated off-diagonal count;
+    small project); ``clear_ambiguity``: ``ambiguity`` with only clear disagreements (a
+    rival at least 4 times likelier than the label) as errors, the count the project
+    flags with; ``confident_joint``: uncalibrated off-diagonal count;
     ``predicted_neq_given``: images whose given label is not their most probable class.
     """
     given, probs = check_inputs(labels, pred_probs)

@@ -19,6 +19,7 @@ extended so the noise rate may depend on how ambiguous an image is, see
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -145,11 +146,19 @@ def find_label_issues(
 ) -> np.ndarray:
     """Boolean mask of images whose given label is likely wrong.
 
-    ``lowest_scores`` (default) flags the ``num_issues`` lowest-scored images, by default as
-    many as :func:`estimate_num_label_issues` estimates, never one whose given label is its
-    most likely class. The paper's filters (``prune_by_noise_rate``, ``prune_by_class``,
-    ``both``, ``confident_learning``) and ``predicted_neq_given`` are there to compare.
+    ``lowest_scores`` (default) flags the ``num_issues`` lowest-scored images (by
+    ``score_method``), by default as many as :func:`estimate_num_label_issues` estimates
+    with ``count_method`` (``ambiguity``; ``clear_ambiguity`` is the count the project
+    flags with), never one whose given label is its most likely class. The paper's filters
+    (``prune_by_noise_rate``, ``prune_by_class``, ``both``, ``confident_learning``) and
+    ``predicted_neq_given`` are there to compare. Bad inputs raise
+    :class:`InvalidLabelInputs` (a ``ValueError``).
     """
+    whole = isinstance(num_issues, numbers.Integral) and not isinstance(num_issues, bool)
+    if num_issues is not None and (not whole or num_issues < 0):
+        raise InvalidLabelInputs(
+            f"num_issues must be a whole number of at least 0 (or None), not {num_issues!r}"
+        )
     given, probs = check_inputs(labels, pred_probs)
     if filter_by == "predicted_neq_given":
         return ~is_top_class(given, probs)
@@ -164,8 +173,6 @@ def find_label_issues(
         num_issues = round(count_label_issues(given, probs, estimate, count_method))
         top = is_top_class(given, denoise(probs, estimate.noise_matrix))
         order = order[~top[order]]  # a label that is its image's most likely class stays
-    if num_issues < 0:
-        raise InvalidLabelInputs(f"num_issues must be >= 0, got {num_issues}")
     flagged = np.zeros(len(given), dtype=bool)
-    flagged[order[:num_issues]] = True
+    flagged[order[: int(num_issues)]] = True
     return flagged

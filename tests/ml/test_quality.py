@@ -276,6 +276,14 @@ def test_unknown_options_and_integral_float_labels() -> None:
     )
 
 
+@pytest.mark.parametrize("bad", [2.5, True, "3", float("nan")])
+def test_num_issues_must_be_a_whole_number(bad) -> None:
+    # 2.5 reached a slice ("slice indices must be integers"); True flagged one image
+    with pytest.raises(InvalidLabelInputs, match="num_issues must be a whole number"):
+        find_label_issues(LABELS, PROBS, num_issues=bad)
+    assert find_label_issues(LABELS, PROBS, num_issues=np.int64(1)).sum() == 1
+
+
 # Bars from shared/benchmarks/label-errors/README.md: (AUROC, precision@#errors, flag F1),
 # F1 being the better of cleanlab's default filter and argmax != given.
 BARS = {
