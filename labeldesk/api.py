@@ -133,7 +133,9 @@ def issues(
 
 def model_values(project: Project) -> pd.DataFrame:
     """What the model says about every image, indexed by image id like ``p.images()``
-    (``p.images().join(ld.model_values(p), rsuffix="_model")`` puts them side by side).
+    (``p.images().merge(ld.model_values(p), left_index=True, right_index=True,
+    suffixes=("", "_model"))`` puts them side by side; ``join`` with ``rsuffix`` warns in
+    pandas 3).
 
     Columns: ``path``, then ``predicted``, ``confidence``, ``issue_score``, ``flagged``,
     ``suggested``, ``outlier_score``, ``guess`` (what the app says the image is) and
