@@ -83,8 +83,12 @@ def embed(
 ) -> dict[str, Any]:
     """Embed every image without a vector yet (incremental, resumable); the report, as
     ``labeldesk embed --json`` prints it. ``runtime``: auto, torch, openvino or onnx
-    (``--runtime``); ``model="NAME:SIZE"`` sets the input size (``--input-size``)."""
+    (``--runtime``); ``model="NAME:SIZE"`` sets the input size (``--input-size``);
+    ``batch_size``: None (the device's default) or a whole number of at least 1."""
     from labeldesk.ml.embed import embed_project
+
+    if batch_size is not None:
+        batch_size = _check_count("batch_size", batch_size, 1)
 
     with _progress_bar(progress) as report_progress:
         report = embed_project(

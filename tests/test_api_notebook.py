@@ -58,3 +58,11 @@ def test_bad_split_or_status_is_a_bad_argument_and_writes_nothing(clustered):
     with pytest.raises(ld.BadArgument, match="status must be"):
         project.set_status(["train/ant/ant0.png"], "ok")
     assert project.history(limit=1) == before
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, "8"])
+def test_embed_checks_its_batch_size_first(project, bad):
+    # -1 embedded nothing and reported success; 2.5 and "8" failed inside the loop
+    with pytest.raises(ld.BadArgument, match="batch_size must be a whole number"):
+        ld.embed(project, batch_size=bad, progress=lambda *_: None)
+    assert ld.unembedded(project) == len(project.images())
