@@ -108,13 +108,13 @@ def predictions(
 ) -> pd.DataFrame:
     """Predicted class and confidence of every embedded image (``label`` and ``predicted``
     narrow it to one cell of the confusion matrix)."""
-    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.core.errors import UnknownClassError
     from labeldesk.ml.predictions import project_predictions
 
     preds = project_predictions(project)
     for name in (label, predicted):
         if name is not None and name not in preds.classes:
-            raise LabelDeskError(f"no class {name!r}; classes: {quoted_names(preds.classes)}")
+            raise UnknownClassError(f"no class {name!r}; classes: {quoted_names(preds.classes)}")
     rows = [
         r
         for r in preds.to_json()

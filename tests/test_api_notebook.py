@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import labeldesk as ld
-from labeldesk.core.errors import UnknownPathError
+from labeldesk.core.errors import UnknownClassError, UnknownPathError
 
 
 def test_listing_columns_without_gaps_keep_their_dtypes(clustered):
@@ -66,3 +66,9 @@ def test_embed_checks_its_batch_size_first(project, bad):
     with pytest.raises(ld.BadArgument, match="batch_size must be a whole number"):
         ld.embed(project, batch_size=bad, progress=lambda *_: None)
     assert ld.unembedded(project) == len(project.images())
+
+
+def test_a_class_filter_that_is_not_a_class_is_an_unknown_class(clustered):
+    project, _ = clustered
+    with pytest.raises(UnknownClassError, match="no class 'wasp'"):
+        ld.predictions(project, label="wasp")
