@@ -63,9 +63,10 @@ def check_inputs(labels: object, pred_probs: object) -> tuple[np.ndarray, np.nda
 def _check_probabilities(probs: np.ndarray) -> None:
     finite = np.isfinite(probs).all(axis=1)
     if not finite.all():
+        n = int((~finite).sum())
         raise InvalidLabelInputs(
-            f"{counted(int((~finite).sum()), 'row')} of pred_probs contain NaN or infinity "
-            f"(first: row {int(np.flatnonzero(~finite)[0])})"
+            f"{counted(n, 'row')} of pred_probs {'contains' if n == 1 else 'contain'} NaN or "
+            f"infinity (first: row {int(np.flatnonzero(~finite)[0])})"
         )
     if probs.min() < -ROW_SUM_TOLERANCE or probs.max() > 1 + ROW_SUM_TOLERANCE:
         raise InvalidLabelInputs(
@@ -75,9 +76,11 @@ def _check_probabilities(probs: np.ndarray) -> None:
     bad = np.abs(sums - 1) > ROW_SUM_TOLERANCE
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
+        n = int(bad.sum())
         raise InvalidLabelInputs(
-            f"{counted(int(bad.sum()), 'row')} of pred_probs do not sum to 1 (first: row {row} "
-            f"sums to {sums[row]:.4g}); pass softmax probabilities, not logits or scores"
+            f"{counted(n, 'row')} of pred_probs {'does' if n == 1 else 'do'} not sum to 1 "
+            f"(first: row {row} sums to {sums[row]:.4g}); pass softmax probabilities, not "
+            "logits or scores"
         )
 
 
