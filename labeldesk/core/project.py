@@ -235,19 +235,25 @@ class Project(ProjectWrites):
         """Image ids for relative paths, keyed as given (a ``pathlib.Path``, or an absolute
         path inside the image folder, names the image there too); raises
         :class:`UnknownPathError` listing all misses."""
-        wanted = {p: stored_spelling(self.root, p) for p in paths}
+        wanted = list(dict.fromkeys(paths))
+        spelt = {  # only those given otherwise than as stored are spelt again
+            p: stored_spelling(self.root, p)
+            for p in wanted
+            if not isinstance(p, str) or os.path.isabs(p)
+        }
         # a path that is not valid text (a byte that is not UTF-8 in an argument) is no
         # image's: SQLite cannot even be asked for it
-        asked = [p for p in dict.fromkeys(wanted.values()) if not_unicode(p) is None]
+        texts = (spelt.get(p, p) for p in wanted)
+        asked = [q for q in texts if isinstance(q, str) and not_unicode(q) is None]
         rows = self.db.query(
             f"SELECT path, id FROM images WHERE removed_at IS NULL AND path {IN_LIST}",
             (json_list(asked),),
         )
-        found: dict[str, int] = {row[0]: row[1] for row in rows}
-        missing = [os.fspath(p) for p, rel in wanted.items() if rel not in found]
+        found: dict[Any, int] = {row[0]: row[1] for row in rows}
+        missing = [os.fspath(p) for p in wanted if spelt.get(p, p) not in found]
         if missing:
             raise UnknownPathError(missing)
-        return {p: found[rel] for p, rel in wanted.items()}
+        return {p: found[spelt.get(p, p)] for p in wanted} if spelt else found
 
     def count_labeled(self, label: str) -> int:
         """How many images in the folder now carry ``label``."""
