@@ -72,3 +72,19 @@ def test_a_class_filter_that_is_not_a_class_is_an_unknown_class(clustered):
     project, _ = clustered
     with pytest.raises(UnknownClassError, match="no class 'wasp'"):
         ld.predictions(project, label="wasp")
+
+
+def test_one_image_spelt_twice_in_one_write_is_refused(clustered):
+    # as "a.png" and Path("a.png") it got two events in one batch, which undo half took back
+    project, _ = clustered
+    rel = "train/ant/ant0.png"
+    before = project.history(limit=1)
+    with pytest.raises(ld.BadArgument, match="names one image twice"):
+        project.set_labels({rel: "bee", Path(rel): "ant"})
+    with pytest.raises(ld.BadArgument, match="names one image twice"):
+        project.set_splits({rel: "val", project.root / rel: "test"})
+    with pytest.raises(ld.BadArgument, match="names one image twice"):
+        project.set_status([rel, Path(rel)], "verified")
+    with pytest.raises(ld.BadArgument, match="names one image twice"):
+        project.set_labels({rel: "bee"}, splits={Path(rel): "val"})
+    assert project.history(limit=1) == before

@@ -147,6 +147,7 @@ class ProjectWrites:
         written, if the path holds another image by now (a scan followed swapped files)."""
         splits, statuses = splits or {}, statuses or {}
         ids = self.ids_for([*labels, *splits, *statuses, *(expect or {})])
+        _once_each(ids, [*labels, *splits, *statuses])
         at = _shown_at(ids, shown_ids)
         keep = label_store.KEEP
         status = VERIFIED if verify else keep
@@ -202,6 +203,7 @@ class ProjectWrites:
     ) -> list[label_store.Change]:
         splits, statuses = splits or {}, statuses or {}
         ids = self.ids_for([*labels, *splits, *statuses])
+        _once_each(ids, [*labels, *splits, *statuses])
         keep = label_store.KEEP
         return [
             label_store.Change(
@@ -230,6 +232,7 @@ class ProjectWrites:
             raise BadArgument(f"status must be one of {known} or None, not {status!r}")
         paths = list(paths)
         ids = self.ids_for([*paths, *(expect or {})])
+        _once_each(ids, paths)
         at = _shown_at(ids, shown_ids)
         wanted = [label_store.Change(ids[p], status=status) for p in dict.fromkeys(paths)]
         batch, changed = label_store.apply_changes(
@@ -256,6 +259,7 @@ class ProjectWrites:
         if bad:
             raise BadArgument(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
         ids = self.ids_for(splits.keys())
+        _once_each(ids, splits)
         at = _shown_at(ids, shown_ids)
         wanted = [label_store.Change(ids[p], split=s) for p, s in splits.items()]
         batch, changed = label_store.apply_changes(
@@ -335,6 +339,20 @@ class ProjectWrites:
             if not ids:
                 raise
         return label_store.history(self.db, ids, limit)
+
+
+def _once_each(ids: Mapping[Any, int], paths: Iterable[str | os.PathLike[str]]) -> None:
+    """BadArgument when two of ``paths`` spell one image differently (``"a.png"`` and
+    ``Path("a.png")``, a relative and an absolute path): its changes would be two events
+    of one batch, which an undo could only half take back."""
+    seen: dict[int, str | os.PathLike[str]] = {}
+    for path in dict.fromkeys(paths):
+        first = seen.setdefault(ids[path], path)
+        if first != path:
+            twice = f"{os.fspath(first)!r} and {os.fspath(path)!r}"
+            raise BadArgument(
+                f"the call names one image twice ({twice}); give each image once: nothing written"
+            )
 
 
 def _expected(
