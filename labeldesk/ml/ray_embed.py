@@ -201,6 +201,9 @@ def embed_on_ray(
                                 report.seconds = time.perf_counter() - started
                         except ClusterLost as exc:
                             raise ClusterLost(_kept_text(exc, report, len(items))) from exc
+                        except KeyboardInterrupt as exc:  # "interrupted; …": what is kept
+                            exc.add_note(_interrupted_text(report, len(items)))
+                            raise
                     if store.count and not report.cancelled:  # a fine-tune's: once whole
                         use_store(project, key, finished=True)
         except Cancelled:
@@ -262,6 +265,22 @@ def _kept_text(lost: ClusterLost, report: EmbedReport, todo: int) -> str:
         f"{lost}; the {counted(report.embedded, 'image')} embedded before that are kept and "
         f"{left:,} {'is' if left == 1 else 'are'} left: run it again once the cluster is "
         "back, and it embeds only those"
+    )
+
+
+def _interrupted_text(report: EmbedReport, todo: int) -> str:
+    """Ctrl+C or SIGTERM while the batches come back: what is kept (each batch that came
+    back was appended whole) and how to go on."""
+    if not report.embedded:
+        return (
+            "stopped on the Ray cluster before its first batch came back: run it again to "
+            f"embed the {counted(todo, 'image')}"
+        )
+    left = todo - report.embedded
+    return (
+        f"stopped on the Ray cluster; the {counted(report.embedded, 'image')} embedded "
+        f"before that are kept and {left:,} {'is' if left == 1 else 'are'} left: run it "
+        "again, and it embeds only those"
     )
 
 
