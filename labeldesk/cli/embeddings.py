@@ -298,8 +298,8 @@ def _embed_on_ray(
         return Output(report.to_json(), _up_to_date_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
-        f"on the Ray cluster at {report.address} ({report.nodes} nodes, up to "
-        f"{report.workers} workers, {report.device}, {report.runtime}) in "
+        f"on the Ray cluster at {report.address} ({counted(report.nodes, 'node')}, up "
+        f"to {counted(report.workers, 'worker')}, {report.device}, {report.runtime}) in "
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
     )
@@ -426,7 +426,7 @@ def _cluster_line(report: ClusterGraphReport) -> str:
         return f"the neighbours of the {report.images} embedded images were already computed"
     return (
         f"neighbours of {report.images} images found on the Ray cluster at {report.address} "
-        f"({report.nodes} nodes, {_workers_cpus(report)}, "
+        f"({counted(report.nodes, 'node')}, {_workers_cpus(report)}, "
         f"{report.mode} index) in {report.seconds:.1f} s"
     )
 
@@ -437,12 +437,12 @@ def _workers_cpus(report: ClusterGraphReport) -> str:
     "12 workers (2x32+10x8 CPUs)" when there are many."""
     cpus = sorted(report.cpus, reverse=True)
     if len(set(cpus)) <= 1:
-        return f"{report.workers} workers x {cpus[0] if cpus else report.threads} CPUs"
+        return f"{counted(report.workers, 'worker')} x {cpus[0] if cpus else report.threads} CPUs"
     if len(cpus) <= 8:
         each = "+".join(str(c) for c in cpus)
     else:
         each = "+".join(f"{cpus.count(c)}x{c}" for c in sorted(set(cpus), reverse=True))
-    return f"{report.workers} workers ({each} CPUs)"
+    return f"{counted(report.workers, 'worker')} ({each} CPUs)"
 
 
 def cmd_outliers(args: argparse.Namespace) -> Output:
