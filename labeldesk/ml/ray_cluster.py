@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken
 
@@ -510,13 +511,34 @@ def on_every_node(
     except (ClusterLost, Cancelled):
         raise
     except Exception as exc:
-        if "labeldesk" in str(exc) and "No module named" in str(exc):
-            raise ClusterMismatch(
-                "LabelDesk is not installed on the cluster's nodes: install the same "
-                f"version there (pip install labeldesk=={code_version().split('+')[0]})"
-            ) from exc
+        if _without_labeldesk(exc):
+            raise ClusterMismatch(_not_installed(ray, nodes, refs, watch)) from exc
         raise ClusterUnavailable(f"the cluster's nodes did not answer: {summary(exc)}") from exc
     return list(zip(nodes, results, strict=True))
+
+
+def _without_labeldesk(exc: BaseException) -> bool:
+    return "labeldesk" in str(exc) and "No module named" in str(exc)
+
+
+def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch: HeadWatch) -> str:
+    """Which nodes lack LabelDesk (each has answered: asking again is quick), and how to
+    install it there."""
+    lacking = []
+    for node, ref in zip(nodes, refs, strict=True):
+        try:
+            watch.call(ray.get, ref, timeout=CALL_LEAVE_S)
+        except (ClusterLost, Cancelled):
+            raise
+        except Exception as exc:
+            if _without_labeldesk(exc):
+                lacking.append(str(node.get("NodeManagerAddress", "?")))
+    where = f"node {lacking[0]}" if len(lacking) == 1 else f"nodes {', '.join(lacking)}"
+    return (
+        f"LabelDesk is not installed on {where if lacking else 'some nodes'} "
+        f"({len(lacking) or 'some'} of the cluster's {counted(len(nodes), 'node')}): install "
+        f"the same version there: pip install 'labeldesk[cluster]=={code_version().split('+')[0]}'"
+    )
 
 
 def _results(ray: Any, refs: list[Any], watch: HeadWatch) -> list[dict[str, Any]]:
