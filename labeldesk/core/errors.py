@@ -22,6 +22,12 @@ class ProjectError(LabelDeskError):
     """The project folder is missing, not a project, or from a newer LabelDesk."""
 
 
+class DatabaseDamaged(ProjectError):
+    """The project database cannot be read as a database (cut short by a full disk or a
+    failed copy, overwritten, emptied to 0 bytes): nothing was written to it, so a copy
+    of the folder still holds what a rescue needs."""
+
+
 class ImageRootError(LabelDeskError):
     """The image folder a project indexes cannot be found or read."""
 

@@ -106,13 +106,8 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
             "command again (every change saved before this one is safe)",
             "DiskFull",
         )
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return (
-            f"the project database is damaged ({text}); copy the project folder somewhere "
-            "safe, then restore labeldesk.db from a backup or rescue it with "
-            "`sqlite3 labeldesk.db .recover | sqlite3 recovered.db`",
-            "DatabaseDamaged",
-        )
+    if is_damage(exc):
+        return damaged_database("the project database", text), "DatabaseDamaged"
     if "locked" in text or "busy" in text:
         return (
             f"the project database is busy ({text}); another program holds it too long, "
@@ -122,6 +117,37 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
     if "readonly" in text or "read-only" in text:
         return "the project database is read-only; check the folder's permissions", "OSError"
     return f"the project database failed: {text}", "DatabaseError"
+
+
+def write_refused(exc: BaseException) -> str:
+    """Why a write that makes something new (a project) failed, with what to do where
+    the disk is full or refuses it; else the system's or SQLite's own words."""
+    text = str(exc)
+    code = exc.errno if isinstance(exc, OSError) else None
+    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+        return "no space left on the disk; free some space and run the command again"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied; pick a folder you may write to (or change its permissions)"
+    if code == errno.EROFS or "readonly" in text:
+        return "the disk is read-only; pick a folder on a disk that can be written to"
+    return (exc.strerror if isinstance(exc, OSError) else None) or text
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file is not (or no longer) a sound database."""
+    text = str(exc)
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def damaged_database(what: str, reason: str) -> str:
+    """The message for a damaged project database (``what``: how to name it), with what
+    to do: keep a copy before anything else touches it, then a backup or a rescue."""
+    return (
+        f"{what} is damaged ({reason}); copy the project folder somewhere safe, then "
+        "restore labeldesk.db from a backup or rescue it with "
+        "`sqlite3 labeldesk.db .recover | sqlite3 recovered.db` and put recovered.db "
+        "in its place"
+    )
 
 
 def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:

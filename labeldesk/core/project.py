@@ -20,8 +20,8 @@ from . import labels as label_store
 from .changes import Changes, ProjectEvents
 from .db import DB_FILENAME, Database, migrate
 from .display import not_unicode
-from .errors import ImageRootError, ProjectError, UnknownPathError
-from .failures import storage_problem
+from .errors import DatabaseDamaged, ImageRootError, ProjectError, UnknownPathError
+from .failures import damaged_database, is_damage, storage_problem
 from .filelock import FileLock
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
@@ -58,6 +58,13 @@ class Project(ProjectWrites):
         db_file = self.path / DB_FILENAME
         if not db_file.is_file():
             raise ProjectError(not_a_project(Path(path), self.path))
+        if _emptied(db_file):  # SQLite would make a new, empty database of it
+            raise DatabaseDamaged(
+                damaged_database(
+                    f"the project database {db_file}",
+                    "it is empty, 0 bytes: cut short by a full disk, a crash or a copy that failed",
+                )
+            )
         try:
             self.db = Database(db_file)
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
@@ -324,7 +331,19 @@ def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: s
     """The reason a project could not be opened: a full or read-only disk named as such
     (SQLite calls both an I/O error), else SQLite's own words."""
     problem = storage_problem(folder, db_file)
+    if problem is None and is_damage(exc):
+        return DatabaseDamaged(damaged_database(f"the project database {db_file}", str(exc)))
     return ProjectError(problem or f"{db_file} {what}: {exc}")
+
+
+def _emptied(db_file: Path) -> bool:
+    """Whether the project database is a 0-byte file with no write-ahead log to rebuild
+    it from: no LabelDesk ever leaves one (a new project is built aside and renamed)."""
+    wal = db_file.with_name(db_file.name + "-wal")
+    try:
+        return db_file.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size)
+    except OSError:
+        return False
 
 
 def open_project(path: Path | str) -> Project:
