@@ -78,10 +78,17 @@ def make_staging(target: Path) -> Path:
     remove_stale(target)
     name = staged_name(target.name)
     staging = target.with_name(f".{name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
-    staging.mkdir(parents=True)
     info: dict[str, object] = {"pid": os.getpid(), "target": str(target)}
     info |= {"created_at": time.time(), "made_in": process_space()}
-    (staging / MARKER).write_text(json.dumps(info))
+    try:
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_text(json.dumps(info))
+    except OSError as exc:  # a full or read-only disk: leave no empty hidden folder
+        with contextlib.suppress(OSError):
+            (staging / MARKER).unlink(missing_ok=True)
+            staging.rmdir()
+        # named by the target: which disk is full, not a hidden name the person never gave
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     return staging
 
 
