@@ -95,6 +95,13 @@ def _os_message(exc: OSError) -> str:
     text = f"{what}: {where}" if where else what
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         text += "; free some space and run the command again (what was saved before is safe)"
+    elif exc.errno == errno.EROFS:
+        text += (
+            "; make the disk writable, or use a folder on a disk that can be written to "
+            "(for the project: copy its folder there and open the copy)"
+        )
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        text += "; check its permissions (yours must allow this), then run the command again"
     return text
 
 
@@ -115,7 +122,12 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
             "DatabaseBusy",
         )
     if "readonly" in text or "read-only" in text:
-        return "the project database is read-only; check the folder's permissions", "OSError"
+        return (
+            "the project database cannot be written (a read-only disk, folder or "
+            "labeldesk.db); check their permissions, or copy the project folder somewhere "
+            "writable and open the copy",
+            "OSError",
+        )
     return f"the project database failed: {text}", "DatabaseError"
 
 

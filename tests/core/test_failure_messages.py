@@ -23,6 +23,22 @@ def test_a_full_disk_during_a_copy_names_the_target_not_the_source():
 def test_a_write_refused_names_the_folder_not_the_hidden_temporary():
     tmp = "/p/embeddings/key/.tmp-41-0a1b2c3d-7-knn-10.npz"
     message = describe(OSError(errno.EROFS, "Read-only file system", tmp))[0]
-    assert message == "the disk is read-only: /p/embeddings/key (writing knn-10.npz there)"
+    assert message.startswith("the disk is read-only: /p/embeddings/key (writing knn-10.npz there)")
     denied = describe(OSError(errno.EACCES, "Permission denied", tmp))[0]
     assert ".tmp-" not in denied and "/p/embeddings/key" in denied
+
+
+def test_a_refused_write_says_what_to_do():
+    """Not only what went wrong: a read-only disk or a permission names the remedy (a
+    project on a read-only mount, a folder made read-only, a read-only database file)."""
+    import sqlite3
+
+    where = "/p/scan.lock"
+    read_only = describe(OSError(errno.EROFS, "Read-only file system", where))[0]
+    assert where in read_only and "use a folder on a disk that can be written to" in read_only
+    denied = describe(OSError(errno.EACCES, "Permission denied", where))[0]
+    assert where in denied and "check its permissions" in denied
+    database, kind = describe(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert kind == "OSError"
+    # a read-only disk too, not only the folder's permissions
+    assert "read-only disk" in database and "copy the project folder somewhere writable" in database
