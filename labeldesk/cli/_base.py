@@ -55,9 +55,24 @@ def with_project_as_typed(message: str, project: object) -> str:
 
 
 def open_existing(path: Path) -> Project:
+    import sys
+
+    from labeldesk.core.db import BUSY_TIMEOUT_MS
     from labeldesk.core.project import open_project
 
-    return open_project(path)
+    project = open_project(path)
+
+    def waiting() -> None:  # (stderr: with --json, stdout holds only the document)
+        print(
+            "waiting for the project database: another program is writing to it (a "
+            "labeldesk command, the app, a sqlite3 shell); this goes on when it is done, "
+            f"or gives up after {BUSY_TIMEOUT_MS // 1000} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    project.db.on_wait = waiting
+    return project
 
 
 MAX_WHOLE = 2**63 - 1

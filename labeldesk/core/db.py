@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -238,6 +238,7 @@ MIGRATIONS: Sequence[str] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"
 BUSY_TIMEOUT_MS = 60000  # how long a write waits for another process's, by default
+QUIET_WAIT_MS = 1000  # how long it waits before Database.on_wait is told
 BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again when it is done"
 
 
@@ -325,6 +326,9 @@ class Database:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._wait_limits: dict[int, float] = {}  # thread id -> seconds a write waits
+        # Called once when a write (with the full wait) finds another process's write
+        # going on for more than a second: a command says why it seems to hang.
+        self.on_wait: Callable[[], None] | None = None
 
     def limit_waits(self, seconds: float | None, thread: int | None = None) -> None:
         """Writes made in ``thread`` (default: this one) wait at most ``seconds`` for
@@ -387,7 +391,11 @@ class Database:
         """BEGIN IMMEDIATE, waiting at most ``limit`` seconds (None: the busy timeout) for
         another process's write."""
         if limit is None:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if self.on_wait is None:
+                self.conn.execute("BEGIN IMMEDIATE")
+            elif not self._began_within(QUIET_WAIT_MS):
+                self.on_wait()
+                self.conn.execute("BEGIN IMMEDIATE")
             return
         self.conn.execute(f"PRAGMA busy_timeout={max(1, round(limit * 1000))}")
         try:
@@ -399,6 +407,20 @@ class Database:
             raise ProjectBusyError(BUSY_TEXT.format(what=what)) from exc
         finally:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def _began_within(self, ms: int) -> bool:
+        """BEGIN IMMEDIATE if another process's write lets it within ``ms``; False if not
+        (nothing begun)."""
+        self.conn.execute(f"PRAGMA busy_timeout={ms}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return True
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
