@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.errors import Cancelled
+from labeldesk.core.display import counted
+from labeldesk.core.errors import Cancelled, ImageRootError
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -208,7 +209,22 @@ def embed_project(
                 use_store(project, key, finished=True)
     except Cancelled:
         report.cancelled = True
+    if report.failed and not report.embedded and not report.cancelled:
+        _check_root_after(project, len(report.failed))
     return report
+
+
+def _check_root_after(project: Project, failed: int) -> None:
+    """Every image a run tried failed and the image folder is gone (moved, renamed, an
+    unmounted drive): an error that says so, not a run that ends as if done (a big
+    photo's thumbnail can stand in for its file, so the run is tried first)."""
+    if not project.root.is_dir():
+        raise ImageRootError(
+            f"image folder {project.root} is missing (moved, renamed, or on a drive that is "
+            f"not mounted): none of the {counted(failed, 'image')} to embed could be read, "
+            "and nothing was embedded; if it moved, run "
+            "`labeldesk scan PROJECT --images NEW_FOLDER`"
+        )
 
 
 def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> EmbedReport | None:

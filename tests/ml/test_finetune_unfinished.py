@@ -150,17 +150,17 @@ def test_a_fine_tune_without_re_embedding_awaits_nothing(embedded):
 
 def test_images_that_cannot_be_read_now_do_not_make_half_of_them_the_projects(embedded, capsys):
     """A plain `embed` that finishes the tuned model's embeddings while the images it
-    still needs cannot be read (the image folder's drive is not mounted, files deleted
-    without a rescan) reports them and leaves the project on the embeddings it had,
-    which hold them: it made the half-made store the project's (8 of 16 images)."""
+    still needs cannot be read (the image folder's drive is not mounted: an error that
+    says so) leaves the project on the embeddings it had, which hold them: it made the
+    half-made store the project's (8 of 16 images)."""
     project, before = embedded
     version = left_unfinished(project)
     root = project.root
     root.rename(root.with_name("unmounted"))
-    assert main(["embed", str(project.path), "--device", "cpu"]) == 0
-    said = capsys.readouterr().out
-    assert "0 images embedded" in said and "8 could not be read" in said
-    assert "the project keeps the embeddings it had: they hold images that could not" in said
+    assert main(["embed", str(project.path), "--device", "cpu"]) == 1
+    said = capsys.readouterr().err
+    assert f"image folder {root} is missing" in said and "none of the 8 images" in said
+    assert f"run `labeldesk scan {project.path} --images NEW_FOLDER`" in said
     assert current_key(project) == before and unembedded(project) == 0
     unfinished = unfinished_embeddings(project)
     assert unfinished is not None and (unfinished.embedded, unfinished.images) == (8, 16)
