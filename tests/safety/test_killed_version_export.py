@@ -8,7 +8,6 @@ is not empty is refused, and left as it was."""
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
@@ -17,25 +16,13 @@ import pytest
 from safety.conftest import theirs
 from safety.killed_runs import leftovers, run, run_killed, run_killed_when, tree
 from safety.project_dump import dump
+from safety.test_killed_export import LOOKALIKE, staged_files
 
 pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
-
-LOOKALIKE = ".out.partial-1-abcdef"  # the person's folder theirs() makes
 
 
 def ours_left(folder: Path) -> list[str]:
     return [rel for rel in leftovers(folder) if not rel.startswith(LOOKALIKE)]
-
-
-def copied(parent: Path, at_least: int):
-    def ready() -> bool:
-        return any(
-            sum(len(files) for _, _, files in os.walk(staging)) >= at_least
-            for staging in parent.glob(".out.partial-*")
-            if staging.name != LOOKALIKE
-        )
-
-    return ready
 
 
 @pytest.fixture
@@ -66,7 +53,7 @@ def test_a_killed_version_export_into_the_persons_empty_folder_keeps_their_files
         before = theirs(parent)
         args = ["export", project, parent / "out", "--version", "v1"]
         if call == "files":
-            code = run_killed_when(args, copied(parent, nth))
+            code = run_killed_when(args, staged_files(parent, nth))
         else:
             code = run_killed(args, call, nth, name="out*")
         assert code == -signal.SIGKILL, (call, nth)
