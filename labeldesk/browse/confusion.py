@@ -79,12 +79,13 @@ def cell_paths(catalog: ImageCatalog, split: str | None, label: str, guess: str)
     return [str(p) for p in catalog.paths[mask]]
 
 
-def cell_description(split: str | None, label: str, guess: str) -> str:
-    """What a cell's images are, for the browser's selection banner."""
+def cell_description(split: str | None, label: str, guess: str, count: int) -> str:
+    """What a cell's ``count`` images are, for the browser's selection banner, which puts
+    the count in front ("1 image labeled coat that the model thinks is pullover")."""
     where = f" (in {split})" if split else ""
-    if label == guess:
-        return f"labeled {label} that the model also thinks are {guess}{where}"
-    return f"labeled {label} that the model thinks are {guess}{where}"
+    verb = "is" if count == 1 else "are"
+    also = "also " if label == guess else ""
+    return f"labeled {label} that the model {also}thinks {verb} {guess}{where}"
 
 
 def available_scopes(catalog: ImageCatalog) -> list[str | None]:

@@ -232,7 +232,8 @@ class ConfusionTable(QTableWidget):
                 share = count / total if total else 0.0
                 item.setData(Qt.ItemDataRole.UserRole, share)
                 item.setToolTip(
-                    f"{count} labeled {self.classes[i]} that the model thinks are "
+                    f"{count} labeled {self.classes[i]} that the model thinks "
+                    f"{'is' if count == 1 else 'are'} "
                     f"{self.classes[j]}"
                     + (f" ({format_percent(share)} of {self.classes[i]})" if total else "")
                     + ("\nClick to see them in the browser" if count else "")

@@ -300,7 +300,7 @@ class StatsView(QWidget):
         scope = self.confusion_split.currentData()
         paths = cell_paths(catalog, scope, label, guess)
         if paths:
-            self.imagesChosen.emit(paths, cell_description(scope, label, guess))
+            self.imagesChosen.emit(paths, cell_description(scope, label, guess, len(paths)))
 
     def _show_likely_wrong(self, catalog: ImageCatalog | None) -> None:
         label = self.summary_labels["likely_wrong"]
