@@ -332,7 +332,8 @@ class HistoryTable(QTableWidget):
         self.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        # (no stretched last column: "Train imgs" took the spare width, its number far right)
+        self.horizontalHeader().setStretchLastSection(False)
         self.empty_text = ""  # drawn in the empty table: what to do to fill it
 
     def paintEvent(self, event: QPaintEvent) -> None:

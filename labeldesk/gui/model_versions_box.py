@@ -64,7 +64,6 @@ class VersionsBox(QGroupBox):
 
         self.table = HistoryTable(scored=True)
         self.table.setAccessibleName("Model versions")
-        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.in_use = QLabel("No trained head yet.")
         self.in_use.setWordWrap(True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -108,6 +109,7 @@ class LossPlot(pg.PlotWidget):
         self.losses: dict[int, float] = {}
         self.accuracies: dict[int, float] = {}
         self._apply_palette()
+        self._redraw()  # the empty plot's epoch axis: 1 … 10, not 0.1 … 0.9
 
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
@@ -196,6 +198,9 @@ class TrainingPanel(QWidget):
         self._closed = False
         self._run = 0  # which run's reports the plot shows
         self._relay: _ReportRelay | None = None
+        # the run was started from the Start button: when it ends, focus goes back there
+        # (disabling Start, then Cancel, had dropped it on Cancel, then on the plot)
+        self._focus_start_after = False
 
         self.mode = QComboBox()
         for key, text in MODES.items():
@@ -375,6 +380,7 @@ class TrainingPanel(QWidget):
         job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
         self.job = job
         self.plot.set_history([])
+        self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
         self.status.setText("Starting…")
         title = "Fine-tuning" if mode == "finetune" else "Training the classifier"
@@ -403,6 +409,10 @@ class TrainingPanel(QWidget):
             self._show_unfinished(running)
         else:
             self.update_start()
+            fell_to = QApplication.focusWidget()
+            if self._focus_start_after and fell_to in (None, self.cancel_button, self.plot):
+                self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._focus_start_after = False
 
     @Slot(int, object)
     def _report(self, run_number: int, report: Progress) -> None:

@@ -1,0 +1,60 @@
+"""Training and statistics polish: the Statistics page's training history let its last
+column ("Train imgs") take the whole spare width, pushing the numbers to the far right;
+the training plot read 0.1 … 0.9 along its epoch axis before any run; and after a run
+started from the Start button the keyboard focus fell to Cancel and then to the plot,
+instead of coming back to Start."""
+
+from __future__ import annotations
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import Qt
+
+from labeldesk.gui.charts import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
+from labeldesk.gui.training_panel import FEW_EPOCHS, LossPlot, TrainingPanel
+
+pytest.importorskip("torch")
+
+
+def test_the_history_table_does_not_stretch_its_last_column(qtbot):
+    table = HistoryTable()
+    qtbot.addWidget(table)
+    table.resize(1200, 300)
+    table.show()
+    qtbot.waitExposed(table)
+    last = SCORE_COLUMN - 1
+    assert HISTORY_COLUMNS[last] == "Train imgs"
+    assert table.columnWidth(last) < 200  # about its header's width, not the spare room
+
+
+def test_a_new_plot_counts_whole_epochs_before_any_run(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    low, high = plot.plot_item.viewRange()[0]
+    assert (low, high) == (1, FEW_EPOCHS)
+    axis = plot.plot_item.getAxis("bottom")
+    ticks = [v for _spacing, values in axis.tickValues(low, high, 400) for v in values]
+    assert ticks and all(float(v).is_integer() for v in ticks)
+
+
+def test_focus_comes_back_to_start_when_a_run_ends(qtbot, tmp_path):
+    project, _ = make_clustered_project(tmp_path)
+    panel = TrainingPanel(project)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    try:
+        panel.epochs.setValue(3)
+        panel.start_button.setFocus()
+        qtbot.waitUntil(panel.start_button.hasFocus)
+        with qtbot.waitSignal(panel.runningChanged, timeout=5_000):
+            qtbot.keyClick(panel.start_button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: panel.job is not None and not panel.job.running, timeout=60_000)
+        qtbot.waitUntil(panel.start_button.isEnabled)
+        assert panel.start_button.hasFocus()
+    finally:
+        panel.shutdown()
+        project.close()
