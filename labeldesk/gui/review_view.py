@@ -458,7 +458,10 @@ class ReviewView(QWidget):
         keep = "Space keep" if self.source == "issues" else "Space skip"
         keys = " · ".join(  # each key beside its word (it wrapped between "Z" and "undo")
             [unbroken("Enter accept"), classes]
-            + [unbroken(k) for k in (keep, "X exclude", "Z undo", "←/→ move", "Esc back")]
+            + [
+                unbroken(k)
+                for k in (keep, "X exclude", "Z undo", "Ctrl+Y redo", "←/→ move", "Esc back")
+            ]
         )
         hint = (f"Decided: {decided}. " if decided else "") + keys
         place = None if self.source == "issues" else (session.place_text() if session else "")

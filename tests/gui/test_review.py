@@ -523,3 +523,11 @@ def test_each_key_of_the_hint_stays_beside_its_word(queue_view):
     hint = queue_view.info.hint.text()
     for part in ("Enter accept", "Space skip", "X exclude", "Z undo", "←/→ move", "Esc back"):
         assert unbroken(part) in hint, part
+
+
+def test_the_hint_names_redo_beside_undo(queue_view):
+    """The hint listed "Z undo" but not the redo key (Ctrl+Y, or Ctrl+Shift+Z)."""
+    from labeldesk.gui.review_view import unbroken
+
+    hint = queue_view.info.hint.text()
+    assert unbroken("Z undo") + " · " + unbroken("Ctrl+Y redo") in hint
