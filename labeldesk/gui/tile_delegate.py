@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 from labeldesk.gui.image_model import ImageListModel, TileData
@@ -41,6 +47,8 @@ CLASS_COLORS = (
 )
 UNLABELED_COLOR = "#9a9a9a"
 FLAG_COLOR = "#e8912d"  # the "likely mislabeled" badge
+SELECTED_TINT = 70  # alpha of the highlight over a selected tile
+CURRENT_TINT = 140  # … over the current one among them
 SPLIT_ABBREVIATIONS = {"train": "train", "val": "val", "test": "test"}
 
 
@@ -92,9 +100,10 @@ class TileDelegate(QStyledItemDelegate):
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        self._paint_background(
-            painter, palette, tile, selected, bool(state & QStyle.StateFlag.State_HasFocus)
-        )
+        view = option.widget
+        current = isinstance(view, QAbstractItemView) and view.currentIndex().row() == index.row()
+        focused = bool(state & QStyle.StateFlag.State_HasFocus)
+        self._paint_background(painter, palette, tile, selected, focused, current)
         image_rect = QRect(
             tile.x() + m.padding - 2, tile.y() + m.padding - 2, m.image_side, m.image_side
         )
@@ -127,13 +136,21 @@ class TileDelegate(QStyledItemDelegate):
     # -- pieces --------------------------------------------------------------------
     @staticmethod
     def _paint_background(
-        painter: QPainter, palette: QPalette, tile: QRect, selected: bool, focused: bool
+        painter: QPainter,
+        palette: QPalette,
+        tile: QRect,
+        selected: bool,
+        focused: bool,
+        current: bool = False,
     ) -> None:
+        """A selected tile: framed and tinted in the theme's highlight; the current one
+        (the detail panel's image, the one Esc keeps) framed thicker and tinted deeper, so
+        it stands out among many selected. The focused tile, not selected: a dashed frame."""
         highlight = palette.color(QPalette.ColorRole.Highlight)
         if selected:
             fill = QColor(highlight)
-            fill.setAlpha(70)
-            painter.setPen(QPen(highlight, 2))
+            fill.setAlpha(CURRENT_TINT if current else SELECTED_TINT)
+            painter.setPen(QPen(highlight, 3 if current else 2))
             painter.setBrush(fill)
             painter.drawRoundedRect(QRectF(tile).adjusted(1, 1, -1, -1), 5, 5)
         elif focused:
