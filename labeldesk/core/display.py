@@ -108,6 +108,17 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def sentence_start(text: str) -> str:
+    """``text`` with a capital first letter when it starts with a plain lower-case word
+    ("cannot add class 'Bag': …"); a message that starts with anything else, a path
+    ("/home/ana/pets is a file", "_unlabeled/a.png changed …", "labels.csv: …"), a name
+    followed by a colon or a quoted name, stays exactly as written."""
+    first, space, _ = text.partition(" ")
+    if space and first.isascii() and first.isalpha() and first.islower():
+        return capitalised(text)
+    return text
+
+
 def counted(n: int, word: str, many: str | None = None) -> str:
     """``n`` and ``word``, plural unless n is 1: "1 image", "2,000 images", "3 classes",
     ``many`` where the plural is not ``word`` + s (+ es after an s)."""

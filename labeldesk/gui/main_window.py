@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.create import create_empty
+from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project, open_project
 from labeldesk.gui import settings
@@ -369,7 +370,7 @@ class MainWindow(StackedPages, QMainWindow):
 
     def notify_error(self, message: str, dialog: bool = True) -> None:
         """An expected failure: one line in the status bar and, usually, one notice."""
-        message = self._in_app_words(message)
+        message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if dialog:

@@ -77,7 +77,7 @@ def test_a_command_without_a_menu_names_the_open_projects_folder(window, project
     assert window.open_project(project.path)
     window.notify_error("see `labeldesk drift PROJECT --history` for the saved reports")
     folder = shlex.quote(str(project.path))
-    expected = f"see `labeldesk drift {folder} --history` for the saved reports"
+    expected = f"See `labeldesk drift {folder} --history` for the saved reports"
     assert window.statusBar().currentMessage() == expected
     window.show_message("made by `labeldesk new PROJECT`")  # a project yet to be named
     assert window.statusBar().currentMessage() == "made by `labeldesk new PROJECT`"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import main_window, project_jobs
 from labeldesk.gui.cluster_dialog import ClusterChoice
@@ -34,8 +35,9 @@ def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project,
     job = window.embed_job
     assert job is not None
     qtbot.waitUntil(lambda: not job.running, timeout=60000)
-    assert window.statusBar().currentMessage() == sentence
-    assert shown == [sentence]
+    # the same sentence, begun with a capital in the window
+    assert window.statusBar().currentMessage() == sentence_start(sentence)
+    assert shown == [sentence_start(sentence)]
 
 
 def test_cancel_while_the_cluster_job_starts_says_nothing_was_written(
