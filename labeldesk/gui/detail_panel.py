@@ -36,7 +36,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.image_lookup import present
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
-from labeldesk.gui.image_display import ImageLoader
+from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
@@ -199,6 +199,8 @@ class DetailPanel(QWidget):
         self._shown_id: int | None = None  # the image shown (None: none, or several)
         self.previews = ImageLoader(project, parent=self)  # decoded off the GUI thread
         self.previews.loaded.connect(self._show_preview)
+        self.previews.loaded.connect(self._show_large_pixels)
+        self.large: ImagePopup | None = None  # Enter on the grid: the image, large
         self.previews.gone.connect(self._preview_gone)
 
         body = _Body()  # in a scroll area: a short window scrolls it, not cuts its lines
@@ -442,6 +444,24 @@ class DetailPanel(QWidget):
         self.disk_note.setText(GONE_NOTE)
         self.disk_note.show()
         self.preview.set_pixmap(None, NO_LONGER_IN_PROJECT)
+
+    def show_large(self, path: str, label: str | None, image_id: int, tile: QImage) -> None:
+        """``path`` large over the window (its ``tile`` until the image is decoded), until
+        the next key or click."""
+        if self.large is None:
+            self.large = ImagePopup(self)
+        cached = self.previews.cached(path, PREVIEW_MAX_SIDE)
+        self.large.show_image(path, label, cached if cached is not None else tile)
+        centre = self.window().mapToGlobal(self.window().rect().center())
+        self.large.move(centre.x() - self.large.width() // 2, centre.y() - self.large.height() // 2)
+        if cached is None:
+            wanted = [path] + ([self._shown] if self._shown and self._shown != path else [])
+            self.previews.request(wanted, PREVIEW_MAX_SIDE, {path: image_id})
+
+    @Slot(str, QImage)
+    def _show_large_pixels(self, path: str, image: QImage) -> None:
+        if self.large is not None and self.large.isVisible() and self.large.path == path:
+            self.large.set_pixels(image)
 
     def shutdown(self) -> None:
         self._shown, self._shown_id = "", None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QImage, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.browse.catalog import ImageCatalog
@@ -25,7 +25,7 @@ from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, 
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
-from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
@@ -141,6 +141,7 @@ class ProjectView(QWidget):
         self.feed.updated.connect(self._insights_updated)
         self.feed.failed.connect(self.error)
         self.detail.neighbourClicked.connect(self.jump_to)
+        self.grid.openRequested.connect(self._open_large)
         self.detail.moreLikeRequested.connect(self.more_like_selection)
         self.detail.findDifferentRequested.connect(self.find_different)
         self.reload()
@@ -392,6 +393,16 @@ class ProjectView(QWidget):
         if self._insights_stale and not self._closed:
             self._insights_stale = False
             self.feed.labels_changed()
+
+    def _open_large(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        tile = self.model.tile(row).pixmap
+        self.detail.show_large(
+            index.data(ImageRole.Path),
+            index.data(ImageRole.Label),
+            index.data(ImageRole.ImageId),
+            tile.toImage() if tile is not None else QImage(),
+        )
 
     def _selection_changed(self) -> None:
         if self._closed or self.model.catalog is None:  # closed, or the first reset

@@ -49,6 +49,7 @@ REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
 REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 SELECT_ALL_KEYS: tuple[KeySpec, ...] = (_Std.SelectAll,)
+OPEN_LARGE_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")  # the browser's current image
 # The labeling queue's button and number (their underlined letters, "&Label …", "&queue")
 QUEUE_HELD_OUT_KEYS: tuple[KeySpec, ...] = ("Alt+L",)
 QUEUE_REFRESH_KEYS: tuple[KeySpec, ...] = ("Alt+Q",)
@@ -121,6 +122,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         ("Ctrl+click", "Add or remove one image from the selection"),
         (_text(SELECT_ALL_KEYS), "Select every image shown"),
         ("Esc", "Narrow a selection of several images to the current image"),
+        (_text(OPEN_LARGE_KEYS[:1]), "Show the current image large (any key or click closes it)"),
         ("Tab", "Reach the nearest neighbours (arrows move, Enter or Space goes to one)"),
         (_text(SEARCH_KEYS), "Search image paths"),
         ("Enter, Down / Esc", "In the search: back to the images / clear it, then leave it"),

@@ -69,6 +69,7 @@ _MOVES = {
 
 class ThumbnailGrid(QListView):
     selectionChangedRows = Signal()  # read them with selected_rows()
+    openRequested = Signal(int)  # Enter: show this row's image large
 
     def __init__(
         self,
@@ -335,7 +336,7 @@ class ThumbnailGrid(QListView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Esc narrows a selection of many to the current image (after Ctrl+A, one
-        stray key would label them all)."""
+        stray key would label them all); Enter asks for the current image large."""
         current = self.currentIndex()
         if (
             event.key() == Qt.Key.Key_Escape
@@ -344,6 +345,15 @@ class ThumbnailGrid(QListView):
             and _selected_count(self.selectionModel().selection()) > 1
         ):
             self.select_row(current.row())
+            event.accept()
+            return
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            == Qt.KeyboardModifier.NoModifier
+            and current.isValid()
+        ):
+            self.openRequested.emit(current.row())  # shown large
             event.accept()
             return
         super().keyPressEvent(event)
