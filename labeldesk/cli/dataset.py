@@ -169,7 +169,8 @@ def _index_output(
         "removed_skipped": counts.removed_skipped,
         "changed": counts.changed,
         "moved": counts.moved,
-        "unchanged": counts.unchanged,
+        "unchanged": counts.unchanged,  # usable images; unusable files: unchanged_skipped
+        "unchanged_skipped": counts.unchanged_skipped,
         "seconds": round(counts.seconds, 3),
         "warnings": warnings,
     }
@@ -178,7 +179,8 @@ def _index_output(
         f"{counted(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
         f"added {counts.added}{_unusable(counts.added_skipped, 'cannot')}, "
         f"removed {counts.removed}{_unusable(counts.removed_skipped, 'could not')}, "
-        f"changed {counts.changed}, moved {counts.moved}, unchanged {counts.unchanged}",
+        f"changed {counts.changed}, moved {counts.moved}, unchanged {counts.unchanged}"
+        f"{_unusable(counts.unchanged_skipped, 'cannot')}",
     ]
     if data["skipped"]:
         lines.append(f"skipped {counted(len(data['skipped']), 'file')}:")

@@ -54,13 +54,22 @@ class ScanCounts:
     removed: int = 0  # usable images gone (unusable files gone: removed_skipped)
     changed: int = 0
     moved: int = 0
-    unchanged: int = 0
+    unchanged: int = 0  # usable images (unusable files found as they were: unchanged_skipped)
     cancelled: bool = False
     emptied: int = 0  # images indexed before in a folder found without any now
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     added_skipped: int = 0  # new files that cannot be used (listed with their reasons)
     removed_skipped: int = 0  # files that could not be used and are gone now
+    unchanged_skipped: int = 0  # files that cannot be used, found as they were
+
+    def count_unchanged(self, skipped: object) -> None:
+        """One file found as it was: an image, or (``skipped``: its skip reason) a file
+        that cannot be used, counted apart as ``added`` and ``removed`` count them."""
+        if skipped:
+            self.unchanged_skipped += 1
+        else:
+            self.unchanged += 1
 
 
 @dataclass
@@ -110,7 +119,7 @@ class ScanWriter:
         self.thumbnail_failures: dict[str, int] = {}
         # Files the walk found unchanged may move while the scan runs (see
         # :meth:`_vanished_holder`); none to look for on a first scan.
-        self.some_unchanged = counts.unchanged > 0
+        self.some_unchanged = counts.unchanged + counts.unchanged_skipped > 0
         self.held_still: set[str] = set()  # hashes whose every holder was found in place
 
     def _read_classes(self, conn: sqlite3.Connection) -> None:
@@ -201,9 +210,10 @@ class ScanWriter:
                     # Moved away mid-scan, permissions: its bytes stay known, so the next
                     # scan still finds it if it moved, label and all.
                     assert row is not None
-                    changed = row.skip_reason != res.skip_reason
-                    self.counts.changed += changed
-                    self.counts.unchanged += not changed
+                    if row.skip_reason != res.skip_reason:
+                        self.counts.changed += 1
+                    else:
+                        self.counts.count_unchanged(res.skip_reason)
                     conn.execute(
                         "UPDATE images SET skip_reason = ?, indexed_at = ? WHERE id = ?",
                         (res.skip_reason, now, row.id),
@@ -239,7 +249,7 @@ class ScanWriter:
                     elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):
                         self.counts.changed += 1
                     else:
-                        self.counts.unchanged += 1
+                        self.counts.count_unchanged(res.skip_reason)
                     conn.execute(_UPDATE + " WHERE id = ?", (*fields, row.id))
                 else:
                     self._count_added(res)
@@ -350,7 +360,10 @@ class ScanWriter:
                            skipped, split)  # fmt: skip
             self.gone[at] = row
             self.gone_by_hash.setdefault(digest, []).insert(0, row)
-            self.counts.unchanged -= 1  # counted so by the walk
+            if skipped:  # counted so by the walk
+                self.counts.unchanged_skipped -= 1
+            else:
+                self.counts.unchanged -= 1
             return row
         self.held_still.add(digest)
         return None

@@ -81,6 +81,7 @@ def scan(
     to_probe: list[str] = []
     first_seen: list[str] = []  # indexed before change times were kept (schema 13)
     to_hash: list[str] = []  # the change time alone moved
+    unusable: set[str] = set()  # of those two lists, files that cannot be used
     for rel, stat in walked.files.items():
         state = known.get(rel)
         if (
@@ -91,13 +92,16 @@ def scan(
         ):
             to_probe.append(rel)
         elif state[2] == stat[2]:
-            counts.unchanged += 1
+            counts.count_unchanged(state[3])
         else:
             (first_seen if state[2] is None else to_hash).append(rel)
+            if state[3]:
+                unusable.add(rel)
     same = _same_bytes(project, to_hash, cancel, progress)
     to_probe += [rel for rel in to_hash if rel not in same]
     settled = [*first_seen, *same]
-    counts.unchanged += len(settled)
+    for rel in settled:
+        counts.count_unchanged(rel in unusable)
     if settled:
         with project.db.write() as conn:
             conn.executemany(

@@ -39,3 +39,21 @@ def test_the_text_says_how_many_files_could_not_be_used(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("13 images, 13 labeled")
     assert lines[1].startswith("added 13 (and 7 files that cannot be used), removed 0, ")
+
+
+def test_a_rescan_counts_unchanged_images_and_unusable_files_apart(tmp_path, capsys):
+    """A re-scan of an untouched messy folder said "13 images … unchanged 20": the seven
+    files that cannot be used were counted as unchanged images."""
+    messy = tmp_path / "messy"
+    make_messy_folder(messy)
+    proj = str(tmp_path / "p")
+    assert main(["new", proj, "--images", str(messy), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["scan", proj, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["images"], data["unchanged"], data["unchanged_skipped"]) == (13, 13, 7)
+    assert main(["scan", proj]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (
+        "added 0, removed 0, changed 0, moved 0, unchanged 13 (and 7 files that cannot be used)"
+    )
