@@ -399,12 +399,14 @@ def cmd_label(args: argparse.Namespace) -> Output:
             except CaseTwinError:
                 raise  # its own message says what to do; --new-class cannot help
             except UnknownClassError as exc:
+                name = str(label).replace(",", "\\,")  # as --add reads a comma in a name
+                add = shlex.join(["labeldesk", "classes", str(args.project), "--add", name])
                 raise UnknownClassError(
-                    f"{exc}; add it first (`labeldesk classes --add`) or allow new classes "
-                    "(--new-class)"
+                    f"{exc}; add it first (`{add}`) or allow new classes (--new-class)"
                 ) from None
             applied = len(changed.image_ids)  # 0 when the image had that label already
-    return Output({"applied": applied}, f"{counted(applied, 'label')} applied")
+    done = "applied" if label is not None else "removed"
+    return Output({"applied": applied}, f"{counted(applied, 'label')} {done}")
 
 
 def cmd_classes(args: argparse.Namespace) -> Output:

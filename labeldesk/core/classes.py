@@ -319,7 +319,7 @@ def require_class(conn: sqlite3.Connection, name: str) -> str:
     stored = class_index(conn).find(cleaned)
     if stored is None:
         known = quoted_names(class_names(conn), KNOWN_CLASSES_SHOWN) or "none yet"
-        raise UnknownClassError(f"no class {cleaned!r}; classes: {known}")
+        raise UnknownClassError(f"no class {cleaned!r}; known classes: {known}")
     return stored
 
 

@@ -153,7 +153,7 @@ def apply_changes(
         missing = sorted({nfc(x) for x in wanted if index.find(x) is None}, key=natural_key)
         if missing and not create_classes:
             raise UnknownClassError(
-                f"unknown class(es): {quoted_names(missing)}; known: "
+                f"unknown class(es): {quoted_names(missing)}; known classes: "
                 f"{quoted_names(known, KNOWN_CLASSES_SHOWN) or 'none'}"
             )
         aliases_before = aliases(conn) if missing else {}

@@ -67,10 +67,10 @@ def test_the_unknown_class_hint_quotes_the_classes(proj, capsys):
     capsys.readouterr()
     assert main(["label", proj, "train/cat/cat0.jpg", "top"]) == 1
     err = capsys.readouterr().err
-    assert "unknown class(es): 'top'; known: 'cat', 'dog', 't-shirt, top'" in err
+    assert "unknown class(es): 'top'; known classes: 'cat', 'dog', 't-shirt, top'" in err
     assert main(["classes", proj, "--remove", "top", "--json"]) == 1
     error = json.loads(capsys.readouterr().out)["error"]
-    assert "no class 'top'; classes: 'cat', 'dog', 't-shirt, top'" in error
+    assert "no class 'top'; known classes: 'cat', 'dog', 't-shirt, top'" in error
 
 
 def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, monkeypatch, capsys):

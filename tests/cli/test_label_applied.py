@@ -61,3 +61,14 @@ def test_an_invalid_class_name_says_why_without_the_new_class_hint(project, caps
     assert f"invalid class name {label!r}" in err and "--new-class" not in err
     assert ("give - as LABEL" in err) == (not label.strip())
     assert project.images().set_index("path").label.to_dict() == before
+
+
+def test_removing_a_label_says_removed_not_applied(project, capsys):
+    """`label P PATH -` took the label away and said "1 label applied"."""
+    proj = str(project.path)
+    assert main(["label", proj, "train/cat/cat0.jpg", "-"]) == 0
+    assert capsys.readouterr().out.strip() == "1 label removed"
+    assert main(["label", proj, "train/cat/cat0.jpg", "-"]) == 0
+    assert capsys.readouterr().out.strip() == "0 labels removed"  # unlabeled already
+    assert main(["label", proj, "train/cat/cat0.jpg", "cat"]) == 0
+    assert capsys.readouterr().out.strip() == "1 label applied"

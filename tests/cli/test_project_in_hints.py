@@ -29,3 +29,18 @@ def test_hints_name_the_project_as_typed(tmp_path, capsys, monkeypatch):
     assert f"(`labeldesk models {quoted}` lists them)" in error and "PROJECT" not in error
     error = _error(capsys, "export", typed, "out", "--version", "v9")
     assert "PROJECT" not in error
+
+
+def test_the_unknown_class_hint_is_a_command_to_copy(tmp_path, capsys, monkeypatch):
+    """`label P PATH kat` said "add it first (`labeldesk classes --add`)": no project,
+    no class, not a command that runs. It names both now, as the class list names them."""
+    make_imagefolder(tmp_path / "images")
+    monkeypatch.chdir(tmp_path)
+    typed = "my proj"
+    assert main(["new", typed, "--images", "images", "--workers", "1", "--json"]) == 0
+    capsys.readouterr()
+    error = _error(capsys, "label", typed, "train/cat/cat0.jpg", "red, fox")
+    assert "add it first (`labeldesk classes 'my proj' --add 'red\\, fox'`)" in error
+    assert "; known classes: 'cat', 'dog';" in error
+    assert main(["classes", typed, "--add", "red\\, fox"]) == 0  # the command works as given
+    assert main(["label", typed, "train/cat/cat0.jpg", "red, fox"]) == 0
