@@ -451,7 +451,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         except NothingToUndoError as exc:
             if exc.others:
                 raise NothingToUndoError(
-                    f"{exc}; undo one of them with --batch ID (see `labeldesk history`)",
+                    f"{exc}; undo one of them with --batch ID (see `labeldesk history PROJECT`)",
                     exc.others,
                 ) from exc
             imported = None if args.include_imports or args.batch else _import_to_undo(project)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
 import sqlite3
 
 import pytest
@@ -198,6 +199,7 @@ def test_undo_with_only_others_changes_left_says_how_to_take_one(proj, capsys, m
     capsys.readouterr()
     doc = error_of(capsys, "undo", proj)
     assert "for alice" in doc["error"] and "--batch ID" in doc["error"]
+    assert f"(see `labeldesk history {shlex.quote(proj)}`)" in doc["error"]  # to copy
     history = json.loads((main(["history", proj, "-n", "1", "--json"]), capsys.readouterr().out)[1])
     assert main(["undo", proj, "--batch", str(history[0]["batch"])]) == 0
     assert "by bob" in capsys.readouterr().out
