@@ -187,7 +187,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         f"on {report.device} ({report.runtime}"
         f"{'' if report.precision == 'f32' else ', ' + report.precision}) in "
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
-        f"{report.total} usable images in the project"
+        f"{_copies(report.copies)}{report.total} usable images in the project"
     )
     text += _bottleneck_text(report)
     if report.rebuilt:
@@ -269,6 +269,14 @@ def _bottleneck_text(report: EmbedReport) -> str:
     if share is None:
         return ""
     return f"\ndecoding the images limited this run: the model waited for them {share:.0%} of it"
+
+
+def _copies(n: int) -> str:
+    """What the summary says of images embedded as identical copies of others."""
+    if not n:
+        return ""
+    more = "1 more is an identical copy" if n == 1 else f"{n:,} more are identical copies"
+    return f"{more} of them and share{'s its vector' if n == 1 else ' their vectors'}; "
 
 
 def _up_to_date_text(report: EmbedReport) -> str:

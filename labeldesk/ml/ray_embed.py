@@ -94,6 +94,7 @@ class ClusterEmbedReport(EmbedReport):
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
+        del data["copies"]  # identical files are embedded once here too, but not counted
         data.update(engine="ray", address=self.address, workers=self.workers, nodes=self.nodes)
         return data
 
