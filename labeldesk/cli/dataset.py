@@ -266,7 +266,9 @@ def _new(args: argparse.Namespace) -> Output:
             "unmatched": rows.unmatched,
             "status_note": rows.status_note,
         }
-        found = [f"labels read from {args.labels} as {rows.read_as or fmt}"]
+        found = [
+            f"labels read from {args.labels} as {rows.read_as or fmt}: {rows.applied.describe()}"
+        ]
         if rows.status_note:
             found.append(rows.status_note)
         if rows.unmatched:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from helpers import make_imagefolder
+
 from labeldesk.cli import main
 
 
@@ -87,3 +89,16 @@ def test_one_label_and_a_class_edit_name_the_first_few_classes_too(project, caps
     assert main(["classes", str(project.path), "--rename", "fox", "wolf"]) == 1
     err = capsys.readouterr().err
     assert "no class 'fox'" in err and "'class18'" not in err and "… and 22 more" in err
+
+
+def test_new_with_a_labels_file_says_how_many_labels_it_applied(tmp_path, capsys):
+    """`new P --images F --labels FILE` said only "labels read from FILE as csv": not
+    whether the file changed any label (the JSON had the row count, the text nothing)."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\n_unlabeled/u0.png,cat\ntrain/cat/cat0.jpg,dog\n")
+    argv = ["new", str(tmp_path / "p"), "--images", str(root), "--labels", str(labels)]
+    assert main([*argv, "--workers", "1"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"labels read from {labels} as csv: 2 labels applied"
