@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,12 +47,19 @@ class OptionsError(Exception):
 
 def with_project_as_typed(message: str, project: object) -> str:
     """``message`` with the word PROJECT in a command it suggests (from below the CLI,
-    which does not know the path typed) replaced by the project's path as typed
-    (``project``: the command's PROJECT argument, or None), so the command can be copied
-    as it is (the app names its own menus, or the project's folder)."""
+    which does not know the path typed), or the project's full path there, replaced by
+    the project's path as typed (``project``: the command's PROJECT argument, or None),
+    so the command can be copied as it is (the app names its own menus, or the project's
+    folder)."""
     if not isinstance(project, str | Path):
         return message
-    return with_project(message, shlex.quote(str(project)))
+    typed = shlex.quote(str(project))
+    # a command written with the project's full path (unquoted: a space split it)
+    full = re.compile(
+        r"(`labeldesk (?!new )[a-z-]+ )" + re.escape(str(Path(project).resolve())) + "(?=[` ])"
+    )
+    message = full.sub(lambda m: m.group(1) + typed, message)
+    return with_project(message, typed)
 
 
 def open_existing(path: Path) -> Project:

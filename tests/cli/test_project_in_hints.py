@@ -44,3 +44,18 @@ def test_the_unknown_class_hint_is_a_command_to_copy(tmp_path, capsys, monkeypat
     assert "; known classes: 'cat', 'dog';" in error
     assert main(["classes", typed, "--add", "red\\, fox"]) == 0  # the command works as given
     assert main(["label", typed, "train/cat/cat0.jpg", "red, fox"]) == 0
+
+
+def test_a_hint_written_with_the_projects_full_path_names_it_as_typed(
+    tmp_path, capsys, monkeypatch
+):
+    """`similar 'my proj' …` before `embed` said "run `labeldesk embed /abs/my proj`
+    first": unquoted, so the command split at the space when copied."""
+    make_imagefolder(tmp_path / "images")
+    monkeypatch.chdir(tmp_path)
+    typed = "my proj"
+    assert main(["new", typed, "--images", "images", "--workers", "1", "--json"]) == 0
+    capsys.readouterr()
+    error = _error(capsys, "similar", typed, "train/cat/cat0.jpg")
+    assert "run `labeldesk embed 'my proj'` first" in error
+    assert str(tmp_path) not in error
