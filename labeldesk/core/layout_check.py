@@ -130,20 +130,31 @@ def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list
                 )
             )
         warnings += _container_classes(root / split, inner, f"{split}/")
+        in_split = [n for n in inner if n.lower() not in _SPECIAL]
+        warnings += _splits_in_classes(root / split, in_split, f"{split}/", cancel)
     warnings += _container_classes(root, classes, "")
-    for name in classes:
+    return warnings + _splits_in_classes(root, classes, "", cancel)
+
+
+def _splits_in_classes(
+    folder: Path, names: list[str], prefix: str, cancel: CancelToken | None
+) -> list[LayoutWarning]:
+    """Class folders (``ROOT/<class>``, or ``ROOT/<split>/<class>``: ``prefix``) holding
+    split folders or ``_unlabeled/``, which are read only at the top and below a split."""
+    out = []
+    for name in names:
         _check(cancel)
-        nested = _special(_subfolders(root / name))
+        nested = _special(_subfolders(folder / name))
         if nested and name.lower() not in CONTAINER_NAMES:
-            warnings.append(
+            out.append(
                 LayoutWarning(
-                    f"class folder {name}/ holds {', '.join(f'{n}/' for n in nested)}: splits "
-                    "and the unlabeled pool are only read at the top (ROOT/train/<class>/…), "
-                    f"so these images all get the class {name!r}",
+                    f"class folder {prefix}{name}/ holds {', '.join(f'{n}/' for n in nested)}: "
+                    "splits and the unlabeled pool are only read at the top "
+                    f"(ROOT/train/<class>/…), so these images all get the class {name!r}",
                     class_name=name,
                 )
             )
-    return warnings
+    return out
 
 
 def _check(cancel: CancelToken | None) -> None:

@@ -179,6 +179,9 @@ def test_new_reports_layout_warnings_in_json(tmp_path, capsys):
     [
         ({"train/train/cat/a.jpg", "train/test/cat/b.jpg"}, "split folders inside a split"),
         ({"cat/train/a.jpg", "dog/b.jpg"}, "only read at the top"),
+        # below a split's class folder too (said nothing; all of them became 'cat')
+        ({"train/cat/test/a.jpg", "train/dog/b.jpg"}, "class folder train/cat/ holds test/"),
+        ({"val/cat/_unlabeled/a.jpg", "val/dog/b.jpg"}, "class folder val/cat/ holds _unlabeled/"),
         ({"images/cat/a.jpg", "images/dog/b.jpg"}, "one level too high"),
     ],
 )
