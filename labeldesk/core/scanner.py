@@ -62,14 +62,14 @@ def scan(
     if copies:
         log.info("removed %d copy temporaries left by stopped processes", copies)
     if walked.labeldesk_folders:
-        shown = ", ".join(walked.labeldesk_folders[:5])
+        shown = _first_five(sorted(walked.labeldesk_folders))
         counts.warnings.append(
             f"left out {counted(len(walked.labeldesk_folders), 'folder')} LabelDesk made "
             f"inside the image folder (another project or an export): {shown}"
         )
     if walked.linked_twice:
         links = len(walked.linked_twice)
-        shown = ", ".join(f"{link} -> {to or '.'}" for link, to in walked.linked_twice[:5])
+        shown = _first_five([f"{link} -> {to or '.'}" for link, to in walked.linked_twice])
         counts.warnings.append(
             f"{counted(links, 'symbolic link')} inside the image folder "
             f"{'leads' if links == 1 else 'lead'} to a folder indexed at its own path: its "
@@ -152,6 +152,12 @@ def nothing_found(project: IndexedFolder, indexed: int) -> str:
         "marked removed (their labels are kept, and they come back with their files). "
         "Is the drive or share mounted?"
     )
+
+
+def _first_five(names: list[str]) -> str:
+    """Names for a warning: the first five, then how many more."""
+    more = f", … and {len(names) - 5} more" if len(names) > 5 else ""
+    return ", ".join(names[:5]) + more
 
 
 def _load_stats(

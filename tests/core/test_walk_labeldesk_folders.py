@@ -46,3 +46,18 @@ def test_a_project_beside_the_image_folder_gets_no_warning(tmp_path):
     project, counts = create_and_index(tmp_path / "proj", root, workers=1)
     project.close()
     assert not any("image folder" in w for w in counts.warnings)
+
+
+def test_the_warning_says_how_many_folders_it_does_not_name(tmp_path):
+    """The warning "left out 10 folders …: p3, fmq, cold, demo-ft, demo2" named five and
+    stopped, as if the list were whole."""
+    root = tmp_path / "img"
+    write_image(root / "cat" / "a.jpg", seed=1)
+    for i in range(7):
+        (root / f"export{i}").mkdir()
+        (root / f"export{i}" / EXPORT_MANIFEST).write_text("{}")
+    project, counts = create_and_index(tmp_path / "proj", root, workers=1)
+    project.close()
+    (warning,) = [w for w in counts.warnings if "left out" in w]
+    assert warning.startswith("left out 7 folders LabelDesk made inside the image folder")
+    assert warning.endswith(", … and 2 more")
