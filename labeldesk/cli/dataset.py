@@ -177,9 +177,9 @@ def _index_output(
     lines = [
         f"{counted(data['images'], 'image')}, {data['labeled']:,} labeled, "
         f"{counted(len(data['classes']), 'class')} ({counts.seconds:.1f} s)",
-        f"added {counts.added}{_unusable(counts.added_skipped, 'cannot')}, "
-        f"removed {counts.removed}{_unusable(counts.removed_skipped, 'could not')}, "
-        f"changed {counts.changed}, moved {counts.moved}, unchanged {counts.unchanged}"
+        f"added {counts.added:,}{_unusable(counts.added_skipped, 'cannot')}, "
+        f"removed {counts.removed:,}{_unusable(counts.removed_skipped, 'could not')}, "
+        f"changed {counts.changed:,}, moved {counts.moved:,}, unchanged {counts.unchanged:,}"
         f"{_unusable(counts.unchanged_skipped, 'cannot')}",
     ]
     if data["skipped"]:

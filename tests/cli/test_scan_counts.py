@@ -57,3 +57,17 @@ def test_a_rescan_counts_unchanged_images_and_unusable_files_apart(tmp_path, cap
     assert lines[1] == (
         "added 0, removed 0, changed 0, moved 0, unchanged 13 (and 7 files that cannot be used)"
     )
+
+
+def test_the_counts_line_groups_thousands_as_the_totals_line_does(project):
+    """The totals line said "1,437 images" over "added 1026, … moved 414"."""
+    from labeldesk.cli.dataset import _index_output
+    from labeldesk.core.scan_writer import ScanCounts
+
+    counts = ScanCounts(added=1026, removed=2000, changed=3000, moved=4000, unchanged=5000)
+    counts.unchanged_skipped = 1200
+    line = _index_output(project, counts, layout=False).text.splitlines()[1]
+    assert line == (
+        "added 1,026, removed 2,000, changed 3,000, moved 4,000, unchanged 5,000 "
+        "(and 1,200 files that cannot be used)"
+    )
