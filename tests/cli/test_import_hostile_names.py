@@ -80,3 +80,21 @@ def test_importing_the_projects_own_files_is_one_clear_line(proj, capsys, part):
     assert "is a LabelDesk project's" in out["error"] and "\n" not in out["error"], out
     assert "--format" not in out["error"], out
     assert _labels(proj) == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "to_import"), [("csv", "labels.csv"), ("labelstudio", "tasks.json")]
+)
+def test_an_exports_manifest_or_folder_names_the_file_to_import(proj, capsys, fmt, to_import):
+    """`import P OUT/labeldesk-export.json` said only 'expected {"classes": [...],
+    "labels": {...}}' (FiftyOne's shape), and `import P OUT` 'not a label file LabelDesk
+    recognises': neither said that the export's labels are in OUT/labels.csv."""
+    out = proj.parent / "out"
+    assert main(["export", str(proj), str(out), "--format", fmt]) == 0
+    capsys.readouterr()
+    for source in (out / "labeldesk-export.json", out):
+        code, said = _run(capsys, "import", str(proj), str(source))
+        assert code == 1 and said["kind"] != "InternalError", said
+        assert f"a LabelDesk export ({fmt})" in said["error"], said
+        assert f"import {out / to_import}" in said["error"], said
+    assert main(["import", str(proj), str(out / to_import)]) == 0  # as it says

@@ -193,8 +193,8 @@ def test_other_exports_are_not_read_as_class_folders(tmp_path, fmt):
     path = made(tmp_path, ["cat/a.png", "dog/b.png"])
     out = tmp_path / "out"
     assert main(["export", str(path), str(out), "--format", fmt]) == 0
-    with pytest.raises(LabelDeskError, match="not a label file LabelDesk recognises"):
-        detect_format(out)
+    with pytest.raises(LabelDeskError, match="is a LabelDesk export .*, not a label file"):
+        detect_format(out)  # refused, naming the file that holds its labels
 
 
 def test_skipping_a_bad_row_leaves_out_the_image_its_file_holds(tmp_path):

@@ -22,6 +22,7 @@ from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
+from labeldesk.core.staging import EXPORT_MANIFEST
 
 from .export_paths import as_project_paths
 
@@ -138,6 +139,8 @@ def refuse_project_files(path: Path) -> None:
     """Refuse, in one line, a LabelDesk project's own folder, thumbnail folder or database
     as a label source: read as class folders, the thumbnails gave one problem each; the
     database was "not a label file" with advice to name its format."""
+    if path.name == EXPORT_MANIFEST and path.is_file():
+        raise LabelDeskError(export_advice(path.parent, f"{path} is the manifest of"))
     if path.name in _DATABASE_FILES:
         part = "database"
     elif path.is_dir() and (path / DB_FILENAME).is_file():
@@ -152,6 +155,26 @@ def refuse_project_files(path: Path) -> None:
     )
 
 
+# What to import of a LabelDesk export whose folder itself is not read as its format
+_EXPORT_LABELS = {"csv": "labels.csv", "parquet": "labels.parquet", "labelstudio": "tasks.json"}
+
+
+def export_advice(folder: Path, said: str) -> str:
+    """Where a LabelDesk export in ``folder`` keeps its labels, after ``said`` ("OUT is"):
+    its manifest records how others read the pictures, not the labels."""
+    import json
+
+    try:
+        fmt = str(json.loads((folder / EXPORT_MANIFEST).read_text("utf-8"))["format"])
+    except (OSError, ValueError, KeyError, TypeError):
+        fmt = ""
+    target = folder / _EXPORT_LABELS[fmt] if fmt in _EXPORT_LABELS else folder
+    return (
+        f"{said} a LabelDesk export ({fmt or 'format unknown'}), not a label file: "
+        f"import {target} to read its labels"
+    )
+
+
 def detect_format(path: Path | str) -> str:
     """The name of the first importer that recognises ``path``; a clear error when none
     does (naming the formats tried and ``--labels-format``)."""
@@ -162,6 +185,8 @@ def detect_format(path: Path | str) -> str:
     for name in IMPORTERS:
         if IMPORTERS[name].sniff(path):
             return name
+    if (path / EXPORT_MANIFEST).is_file():
+        raise LabelDeskError(export_advice(path, f"{path} is"))
     raise LabelDeskError(
         f"{path}: not a label file LabelDesk recognises; name its format "
         f"({', '.join(IMPORTERS.names())})"
