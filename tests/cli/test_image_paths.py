@@ -34,7 +34,8 @@ def test_a_path_that_names_no_image_says_where_paths_start(project, capsys, monk
 def test_an_unknown_class_says_how_to_add_it(project, capsys):
     assert main(["label", str(project.path), "train/cat/cat0.jpg", "fox"]) != 0
     err = capsys.readouterr().err
-    assert "unknown class" in err and "classes --add" in err and "--new-class" in err
+    assert "unknown class" in err and "--new-class" in err
+    assert f"`labeldesk classes {project.path} --add fox`" in err  # a command to copy
 
 
 def test_review_keep_with_a_label_is_refused(project, capsys):
