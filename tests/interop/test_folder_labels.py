@@ -193,7 +193,7 @@ def test_other_exports_are_not_read_as_class_folders(tmp_path, fmt):
     path = made(tmp_path, ["cat/a.png", "dog/b.png"])
     out = tmp_path / "out"
     assert main(["export", str(path), str(out), "--format", fmt]) == 0
-    with pytest.raises(LabelDeskError, match="is a LabelDesk export .*, not a label file"):
+    with pytest.raises(LabelDeskError, match=r"is a LabelDesk export .*, not a label file"):
         detect_format(out)  # refused, naming the file that holds its labels
 
 
