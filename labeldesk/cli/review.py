@@ -172,7 +172,11 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     if not preds.meaningful and len(preds.paths):
         print(f"note: no label is judged {_TWO_CLASSES}", file=sys.stderr)
     lines = [fitted] if fitted else []
-    lines += [f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review"]
+    # the estimate counts likely errors a person verified; the flags leave them out
+    kept = f" ({expected - flagged:,} more verified by a person)" if expected > flagged else ""
+    lines += [
+        f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review{kept}"
+    ]
     if preds.pixel_share > 0:
         from labeldesk.ml.pixel_view import share_note
 

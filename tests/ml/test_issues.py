@@ -131,3 +131,19 @@ def test_issues_all_words_each_row_by_its_state(clustered, capsys):
     assert "likely wrong" in by_path[flipped[0]] and by_path[flipped[0]].endswith("(flagged)")
     assert " verified " in by_path[flipped[1]] and "wrong" not in by_path[flipped[1]]
     assert all("likely wrong" not in row for path, row in by_path.items() if not flags[path])
+
+
+def test_the_count_line_says_which_likely_errors_a_person_kept(clustered, capsys):
+    """After `review keep` on a flagged label the first line read "about 2 labels likely
+    wrong; 1 flagged for review": the estimate still counts the kept label, the flags
+    leave it out, and nothing said why the two differ."""
+    project, flipped = clustered
+    assert main(["issues", str(project.path)]) == 0
+    before = capsys.readouterr().out.splitlines()[0]
+    assert before == "about 2 labels likely wrong; 2 flagged for review"
+    review.keep(project, flipped[1])
+    assert main(["issues", str(project.path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert (
+        first == "about 2 labels likely wrong; 1 flagged for review (1 more verified by a person)"
+    )
