@@ -429,7 +429,8 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             done = f"removed {args.remove!r}; its images are unlabeled"
         counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
     data = {"classes": counts, "batch": batch, "done": done}
-    lines = [done + (" (undo with `labeldesk undo`)" if batch else "")] if done else []
+    undo = f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)" if batch else ""
+    lines = [done + undo] if done else []
     lines += [f"{n}\t{c}" for n, c in counts.items()] or ["no classes yet"]
     return Output(data, "\n".join(lines))
 

@@ -9,6 +9,7 @@ applied unless every row is good, or ``--skip-bad-rows`` asks to leave the bad o
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,7 +135,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
     }
     lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
     if applied:
-        lines[0] += " (undo with `labeldesk undo`)"
+        lines[0] += f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)"
     lines += describe_skipped(skipped or [])
     if rows.status_note:
         lines.append(rows.status_note)
@@ -147,5 +148,6 @@ def cmd_import(args: argparse.Namespace) -> Output:
         if len(rows.unmatched) > SKIPPED_SHOWN:
             lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN} more (see --json)")
     if rows.by_name:
-        lines.append(by_name_notice(rows.by_name) + " (`labeldesk history` lists the changes)")
+        history = f"`labeldesk history {shlex.quote(str(args.project))}`"
+        lines.append(f"{by_name_notice(rows.by_name)} ({history} lists the changes)")
     return Output(data, "\n".join(lines))

@@ -47,17 +47,20 @@ def test_removing_an_empty_name_is_refused_too(proj, capsys):
     assert _classes(capsys, proj) == before
 
 
-UNDO = " (undo with `labeldesk undo`)"  # adding classes is an undoable step
+def undo_hint(proj: str) -> str:  # adding classes is an undoable step
+    return f" (undo with `labeldesk undo {proj}`)"
 
 
 def test_a_blank_between_two_names_is_skipped(proj, capsys):
     assert main(["classes", proj, "--add", "fox,,owl,"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "added 'fox', 'owl'" + UNDO
+    assert capsys.readouterr().out.splitlines()[0] == "added 'fox', 'owl'" + undo_hint(proj)
 
 
 def test_added_names_are_quoted_in_text_and_plain_in_json(proj, capsys):
     assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "added 't-shirt, top', 'bag'" + UNDO
+    assert capsys.readouterr().out.splitlines()[0] == "added 't-shirt, top', 'bag'" + undo_hint(
+        proj
+    )
     classes = _classes(capsys, proj)
     assert {"t-shirt, top", "bag"} <= set(classes) and "top" not in classes
 
@@ -89,12 +92,16 @@ def test_rename_merge_remove_and_redo_quote_the_classes_they_name(proj, capsys):
     assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
     capsys.readouterr()
     assert main(["classes", proj, "--rename", "t-shirt, top", "top, tee"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "renamed 't-shirt, top' to 'top, tee'" + UNDO
+    assert capsys.readouterr().out.splitlines()[
+        0
+    ] == "renamed 't-shirt, top' to 'top, tee'" + undo_hint(proj)
     assert main(["classes", proj, "--merge", "bag", "top, tee"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "merged 'bag' into 'top, tee'" + UNDO
+    assert capsys.readouterr().out.splitlines()[0] == "merged 'bag' into 'top, tee'" + undo_hint(
+        proj
+    )
     assert main(["classes", proj, "--remove", "top, tee"]) == 0
     out = capsys.readouterr().out.splitlines()[0]
-    assert out == "removed 'top, tee'; its images are unlabeled" + UNDO
+    assert out == "removed 'top, tee'; its images are unlabeled" + undo_hint(proj)
     assert main(["undo", proj]) == 0
     assert "class(es) 'top, tee' back" in capsys.readouterr().out
     assert main(["redo", proj]) == 0

@@ -59,3 +59,22 @@ def test_a_hint_written_with_the_projects_full_path_names_it_as_typed(
     error = _error(capsys, "similar", typed, "train/cat/cat0.jpg")
     assert "run `labeldesk embed 'my proj'` first" in error
     assert str(tmp_path) not in error
+
+
+def test_the_undo_hint_after_a_change_is_a_command_to_copy(tmp_path, capsys, monkeypatch):
+    """`classes --add` and `import` said "(undo with `labeldesk undo`)": copied, that is
+    a usage error (the project is left out)."""
+    make_imagefolder(tmp_path / "images")
+    monkeypatch.chdir(tmp_path)
+    typed = "my proj"
+    assert main(["new", typed, "--images", "images", "--workers", "1", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["classes", typed, "--add", "fox"]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0]
+        == "added 'fox' (undo with `labeldesk undo 'my proj'`)"
+    )
+    (tmp_path / "l.csv").write_text("path,label\ntrain/cat/cat0.jpg,fox\n")
+    assert main(["import", typed, "l.csv"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("1 label applied (undo with `labeldesk undo 'my proj'`)")

@@ -71,7 +71,7 @@ def test_classes_add_on_the_command_line_is_undone_by_undo(project, capsys):
     path = str(project.path)
     project.close()
     assert main(["classes", path, "--add", "owl"]) == 0
-    assert "undo with `labeldesk undo`" in capsys.readouterr().out
+    assert f"undo with `labeldesk undo {path}`" in capsys.readouterr().out
     assert main(["undo", path, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["classes_removed"] == ["owl"]
     with open_project(path) as reopened:
