@@ -140,7 +140,8 @@ def _splits_in_classes(
     folder: Path, names: list[str], prefix: str, cancel: CancelToken | None
 ) -> list[LayoutWarning]:
     """Class folders (``ROOT/<class>``, or ``ROOT/<split>/<class>``: ``prefix``) holding
-    split folders or ``_unlabeled/``, which are read only at the top and below a split."""
+    split folders or ``_unlabeled/``: those are read only at the top (``_unlabeled/`` also
+    right below a split), so the images there all get the class."""
     out = []
     for name in names:
         _check(cancel)

@@ -138,7 +138,8 @@ _THUMBNAILS = "thumbs"  # the project's thumbnail folder (Project.thumbs_dir)
 def refuse_project_files(path: Path) -> None:
     """Refuse, in one line, a LabelDesk project's own folder, thumbnail folder or database
     as a label source: read as class folders, the thumbnails gave one problem each; the
-    database was "not a label file" with advice to name its format."""
+    database was "not a label file" with advice to name its format. An export's manifest
+    is refused naming the file that holds the export's labels."""
     if path.name == EXPORT_MANIFEST and path.is_file():
         raise LabelDeskError(export_advice(path.parent, f"{path} is the manifest of"))
     if path.name in _DATABASE_FILES:
