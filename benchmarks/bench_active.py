@@ -41,6 +41,11 @@ random's 400-label accuracy with 200 labels on two_fifth, tail10 and one_2pct an
 balanced; worst margin against random +0.015; at 100 labels 0.773 / 0.771 / 0.782 against
 random's 0.796 / 0.792 / 0.813 at 400 (two_fifth / tail10 / one_2pct).
 
+Another source, held out (session 35, ``--sets mnist5k --seeds 10 --variants random,auto
+--jobs 2``: 5,000 real MNIST digits, 100 of each class for the test): ``auto`` reaches
+random's 400-label accuracy with 150 labels on every mix; worst margin against random
++0.036; at 100 labels 0.026-0.031 under random's 400-label accuracy.
+
 Results, choice sets (``--jobs 2 --sets fmnist,digits --seeds 10 --variants
 random,auto,cov20,cov10,miss20,cov10_20,dmargin,old``, run when auto's shares were 0 and
 0.4; the column ``auto`` below is ``cov10_20``, today's default; 10 seeds; accuracy at
