@@ -50,9 +50,6 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.image_ids) or self.classes_changed or self.all_images
 
-    def touches(self, image_id: int) -> bool:
-        return self.all_images or image_id in self.image_ids
-
 
 Listener = Callable[[Changes], None]
 

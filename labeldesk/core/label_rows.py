@@ -127,8 +127,3 @@ class RowTable(Sequence[LabelRow]):
 
 Rows = list[LabelRow] | RowTable  # a LabelFile's rows: a reader's list, or a big file's table
 __all__ = ["LabelRow", "RowTable", "Rows"]
-
-
-def as_rows(rows: Sequence[LabelRow]) -> Rows:
-    """``rows`` as a list or a table (a table stays one, anything else becomes a list)."""
-    return rows if isinstance(rows, (RowTable, list)) else list(rows)

@@ -52,7 +52,6 @@ __all__ = [
     "class_names",
     "current_user",
     "history",
-    "labels_as_of",
     "last_event_id",
     "state_as_of",
     "validate_class_name",
@@ -430,11 +429,6 @@ def history(
             replace(event, path=where_it_was(event.path), removed=True) if removed else event
         )
     return events
-
-
-def labels_as_of(db: Database, event_id: int) -> dict[int, str | None]:
-    """Every image's label right after event ``event_id`` (0: before any event)."""
-    return {image_id: state[0] for image_id, state in state_as_of(db, event_id).items()}
 
 
 ImageLabelState = tuple[str | None, str | None, str | None]  # label, status, split

@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from .changes import Changes
     from .project import Project
 
-ACTIONS = ("accept", "relabel", "keep", "exclude", "include")
-
-
 UNSEEN = object()  # no label was shown: nothing to check the image's label against
 
 

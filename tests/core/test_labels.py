@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from labeldesk.core.errors import NothingToUndoError, UnknownClassError, UnknownPathError
-from labeldesk.core.labels import labels_as_of
+from labeldesk.core.labels import state_as_of
 
 
 def label_of(project, path):
@@ -83,10 +83,10 @@ def test_past_state_can_be_rebuilt(project):
     project.set_label("train/cat/cat0.jpg", "cat")
     project.set_label("train/dog/dog0.jpg", "cat")
     ids = project.ids_for(["train/cat/cat0.jpg", "train/dog/dog0.jpg"])
-    past = labels_as_of(project.db, mark)
-    assert past[ids["train/cat/cat0.jpg"]] == "dog"
-    assert past[ids["train/dog/dog0.jpg"]] == "dog"
-    assert labels_as_of(project.db, 0)[ids["train/dog/dog0.jpg"]] is None
+    past = state_as_of(project.db, mark)  # (label, status, split)
+    assert past[ids["train/cat/cat0.jpg"]][0] == "dog"
+    assert past[ids["train/dog/dog0.jpg"]][0] == "dog"
+    assert state_as_of(project.db, 0)[ids["train/dog/dog0.jpg"]][0] is None
 
 
 def test_verified_is_cleared_when_the_label_changes_and_excluded_is_kept(project):
