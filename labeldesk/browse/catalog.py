@@ -338,14 +338,11 @@ class ImageCatalog:
         return int((self.usable & self._status_mask(EXCLUDED)).sum())
 
     # -- updates -----------------------------------------------------------------
-    def apply_states(self, states: Iterable[ImageState]) -> np.ndarray:
-        """Store re-read label/split/status values; return the positions that changed."""
-        return self.apply_columns(StateColumns.of(list(states)))
-
     def apply_columns(self, states: StateColumns) -> np.ndarray:
-        """:meth:`apply_states` with the values already in arrays (a background re-read
-        builds them off the GUI thread). Array operations throughout: a select-all label
-        key re-reads 100k images, and a loop over them cost ~1 s of the GUI thread."""
+        """Store re-read label/split/status values; return the positions that changed.
+        The values come already in arrays (a background re-read builds them off the GUI
+        thread). Array operations throughout: a select-all label key re-reads 100k images,
+        and a loop over them cost ~1 s of the GUI thread."""
         positions = self._index.get_indexer(states.ids)
         found = positions >= 0
         positions = positions[found].astype(np.int64)

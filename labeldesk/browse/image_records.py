@@ -28,17 +28,6 @@ class ImageFilter:
     # What ``paths`` / ``ranking`` are, for the sidebar ("selected on the map"); "" if none.
     selection: str = ""
 
-    @property
-    def narrowed(self) -> bool:
-        """Whether class, split, search or show narrow the images (beyond a selection)."""
-        return bool(
-            self.label is not None
-            or self.unlabeled
-            or self.split is not None
-            or self.search.strip()
-            or self.show != "all"
-        )
-
 
 @dataclass(frozen=True)
 class Insight:

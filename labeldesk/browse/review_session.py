@@ -54,10 +54,6 @@ class Decision:
     batch: int | None  # the batch it recorded (None: nothing changed), which undo reverts
     image_id: int = -1  # the image, wherever a rescan moves it
 
-    @property
-    def wrote(self) -> bool:
-        return self.batch is not None
-
 
 @dataclass(frozen=True)
 class ReviewList:

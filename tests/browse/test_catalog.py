@@ -5,13 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.catalog import ImageCatalog, StateColumns
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.ml.insights import ImageInsights
 
 
 def paths(catalog: ImageCatalog, wanted: ImageFilter) -> list[str]:
     return [str(p) for p in catalog.paths[catalog.filter(wanted)]]
+
+
+def reread(catalog: ImageCatalog, project, image_ids) -> np.ndarray:
+    """What the browser does after an edit: re-read these images' states into the catalog
+    (labeldesk.gui.row_refresh); the positions that changed."""
+    return catalog.apply_columns(StateColumns.of(project.image_states(image_ids)))
 
 
 def test_catalog_holds_every_usable_image_in_path_order(project):
@@ -40,11 +46,11 @@ def test_label_counts_follow_the_split(project):
     assert catalog.label_counts("val") == {"cat": 2, "dog": 2, None: 0}
 
 
-def test_apply_states_updates_only_the_given_images(project):
+def test_applying_states_updates_only_the_given_images(project):
     catalog = ImageCatalog.load(project)
     project.set_labels({"_unlabeled/u0.png": "dog", "train/cat/cat0.jpg": None})
     ids = project.ids_for(["_unlabeled/u0.png", "train/cat/cat0.jpg"])
-    changed = catalog.apply_states(project.image_states(ids.values()))
+    changed = reread(catalog, project, ids.values())
     assert sorted(catalog.paths[changed]) == ["_unlabeled/u0.png", "train/cat/cat0.jpg"]
     assert catalog.label_counts() == {"cat": 7, "dog": 9, None: 3}
     position = int(catalog.positions_of([ids["_unlabeled/u0.png"]])[0])
@@ -106,15 +112,15 @@ def test_show_choices_and_their_counts(project):
     # Relabeling a flagged image clears its flag at once (its score is stale).
     path = str(catalog.paths[flagged[0]])
     project.set_label(path, "cat" if catalog.labels[flagged[0]] == "dog" else "dog")
-    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    reread(catalog, project, project.ids_for([path]).values())
     assert catalog.show_counts()["flagged"] == 1
     # An undo puts the label the model judged back: so does the flag (the status bar
     # counted one likely mislabel fewer until the next scoring).
     project.undo()
-    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    reread(catalog, project, project.ids_for([path]).values())
     assert catalog.show_counts()["flagged"] == 2 and catalog.flagged[flagged[0]]
     project.set_status([path], "verified")  # looked at: a status change clears it too
-    catalog.apply_states(project.image_states(project.ids_for([path]).values()))
+    reread(catalog, project, project.ids_for([path]).values())
     assert catalog.show_counts()["flagged"] == 1
     catalog.set_insights(None)
     assert catalog.insight(int(flagged[0])) is None and catalog.show_counts()["flagged"] == 0
@@ -167,13 +173,13 @@ def test_the_model_line_names_the_guess_not_the_raw_prediction(project):
     )  # not "probably cat … label dog looks wrong" about a class that is gone
 
 
-def test_a_selection_knows_whether_filters_narrow_it(project):
+def test_filters_narrow_a_selection(project):
     catalog = ImageCatalog.load(project)
     chosen = frozenset(["train/cat/cat0.jpg", "val/dog/dog1.jpg", "_unlabeled/u0.png"])
     whole = ImageFilter(paths=chosen, selection="selected on the map")
-    assert not whole.narrowed and len(catalog.filter(whole)) == 3
+    assert len(catalog.filter(whole)) == 3
     within = ImageFilter(paths=chosen, selection="selected on the map", split="val")
-    assert within.narrowed and paths(catalog, within) == ["val/dog/dog1.jpg"]
+    assert paths(catalog, within) == ["val/dog/dog1.jpg"]
 
 
 def test_a_big_selection_filters_100k_images_quickly():
@@ -212,7 +218,7 @@ def test_split_and_status_counts_follow_edits_through_their_codes(project):
     project.set_status(["val/cat/cat0.jpg"], "verified")
     project.set_splits({"train/cat/cat1.jpg": "test"})
     edited = ["train/cat/cat0.jpg", "train/dog/dog1.jpg", "val/cat/cat0.jpg", "train/cat/cat1.jpg"]
-    catalog.apply_states(project.image_states(project.ids_for(edited).values()))
+    reread(catalog, project, project.ids_for(edited).values())
     assert catalog.excluded_count() == 2
     shown = catalog.show_counts()
     assert (shown["excluded"], shown["verified"]) == (2, 1)

@@ -41,5 +41,5 @@ def test_states_set_values_codes_and_flags_of_the_named_images_only(project):
 
 def test_no_states_change_nothing(project):
     catalog = ImageCatalog.load(project)
-    assert len(catalog.apply_states([])) == 0
+    assert len(catalog.apply_columns(StateColumns.of([]))) == 0
     assert catalog.label_counts() == {"cat": 8, "dog": 8, None: 3}
