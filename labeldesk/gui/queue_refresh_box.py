@@ -66,9 +66,6 @@ class QueueRefreshBox(QWidget):
     def value(self) -> int:
         return self.spin.value()
 
-    def set_value(self, labels: int) -> None:
-        self.spin.setValue(labels)  # clamped to the range; a change is saved and announced
-
     def _changed(self, labels: int) -> None:
         settings.set_queue_refresh_every(labels)
         self.changed.emit(labels)

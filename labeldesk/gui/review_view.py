@@ -216,10 +216,6 @@ class ReviewView(QWidget):
         self._show_current(notice="Nothing to review.")
         self.loadFailed.emit(text)
 
-    def set_refresh_every(self, labels: int) -> None:
-        """Refresh the queue every ``labels`` labels from now on (a saved preference)."""
-        self.refresh_box.set_value(labels)
-
     def _refresh_every_changed(self, labels: int) -> None:
         if self.session is not None:
             self.session.refresh_every = labels

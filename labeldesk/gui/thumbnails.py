@@ -255,10 +255,6 @@ class ThumbnailLoader(QObject):
         self._stack.clear()
         self.pool.waitForDone(timeout_ms)
 
-    @property
-    def cached_count(self) -> int:
-        return len(self._cache)
-
     @Slot()
     def _deliver(self) -> None:
         """Take every result the workers finished since the last call, in one go."""

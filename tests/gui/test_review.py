@@ -233,7 +233,7 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
 
 
 def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
-    queue_view.set_refresh_every(3)
+    queue_view.refresh_every.setValue(3)  # as if typed in the box: saved and announced
     session = queue_view.session
     messages: list[str] = []
     queue_view.message.connect(messages.append)
