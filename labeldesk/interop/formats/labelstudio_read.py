@@ -47,7 +47,7 @@ from labeldesk.core.label_file_formats import KEEP_LABEL
 from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
-from .json_input import RowMaker, load_json
+from .json_input import RowMaker
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-fA-F]+-(?=.)")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -79,14 +79,10 @@ def sniff_tasks(path: Path) -> bool:
     return '"data"' in head and ('"annotations"' in head or '"predictions"' in head)
 
 
-def read_tasks(path: Path, options: ImportOptions) -> LabelFile:
-    """Rows of the tasks' annotations (or, with ``options.predictions``, predictions);
-    a task's problems are kept by its entry number (its place in the list, from 1)."""
-    return tasks_rows(load_json(path), path, options)
-
-
 def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
-    """:func:`read_tasks` of the tasks loaded from ``path``."""
+    """Rows of the tasks' annotations (or, with ``options.predictions``, predictions), the
+    tasks as loaded from ``path``; a task's problems are kept by its entry number (its
+    place in the list, from 1)."""
     if not isinstance(tasks, list):
         raise LabelFileError(
             str(path), ['expected a Label Studio export: a list of tasks {"data": ...}']
