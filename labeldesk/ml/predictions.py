@@ -102,16 +102,6 @@ class Predictions:
         trainable = training_mask(self.labels, self.splits, self.statuses)
         return len(np.unique(self.labels[trainable])) >= 2
 
-    def confused(self, label: str, predicted: str) -> list[str]:
-        """Paths labeled ``label`` that the model calls ``predicted`` (one cell of a
-        confusion matrix; ``label == predicted`` gives the agreeing images)."""
-        names = self.classes
-        if label not in names or predicted not in names:
-            return []
-        given, guess = names.index(label), names.index(predicted)
-        rows = np.flatnonzero((self.labels == given) & (self.predicted == guess))
-        return [self.paths[r] for r in rows]
-
     def to_json(self) -> list[dict[str, Any]]:
         """One row per image; predicted and confidence None while not :attr:`meaningful`."""
         names = self.classes
