@@ -119,7 +119,7 @@ def test_copies_do_not_dominate_typicality():
     x = rng.normal(size=(40, 8))
     x = np.vstack([x, x[:1]])  # row 40 is a copy of row 0
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    typ = typicality(x, x, same=True, k=1)
+    typ = typicality(x, x, k=1)
     assert np.isfinite(typ).all() and typ.max() < 10 * np.median(typ)
     # as the store gives vectors back: float16, not normalised again (cosine of a copy
     # to its twin a little off 1), seven copies of one image among 1280-d vectors
@@ -127,7 +127,7 @@ def test_copies_do_not_dominate_typicality():
     y = np.vstack([y, np.repeat(y[:1], 7, axis=0)])
     y /= np.linalg.norm(y, axis=1, keepdims=True)
     y = y.astype(np.float16).astype(np.float32)
-    typ = typicality(y, y, same=True, k=20)
+    typ = typicality(y, y, k=20)
     assert typ[0] <= np.quantile(typ[1:300], 0.99)  # the copied image is not the most typical
 
 

@@ -34,7 +34,7 @@ def test_cold_start_scores_are_typicality_relative_to_the_batch_best() -> None:
     raw = []
     for i in result.indices:
         members = np.flatnonzero(ids == ids[i])
-        typ = typicality(x[members], x[members], same=True, k=min(20, len(members) // 2))
+        typ = typicality(x[members], x[members], k=min(20, len(members) // 2))
         raw.append(typ[members.tolist().index(i)])
     np.testing.assert_allclose(result.scores, np.array(raw) / max(raw), rtol=1e-5)
     assert result.scores.max() == 1.0 and len(set(result.scores.round(6))) == 3

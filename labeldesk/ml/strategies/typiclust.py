@@ -30,20 +30,19 @@ MAX_DENSITY_POINTS = 2000  # typicality of a huge cluster is estimated on a rand
 SAME_VECTOR = 1 - 1e-3
 
 
-def typicality(points: np.ndarray, reference: np.ndarray, same: bool, k: int) -> np.ndarray:
+def typicality(points: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
     """1 / (mean Euclidean distance to the k nearest rows of ``reference``).
 
-    ``same``: ``points`` are the first rows of ``reference``, so each point's zero distance
-    to itself is left out. Copies (identical vectors) are left out too: a region is not
+    ``points`` are the first rows of ``reference``, so each point's zero distance to
+    itself is left out. Copies (identical vectors) are left out too: a region is not
     denser for holding one image twice, and a zero distance would make a copied image
     thousands of times more "typical" than any other.
     """
     sims = points @ reference.T
     dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, None))  # rows are unit vectors
     dist[sims >= SAME_VECTOR] = np.inf
-    if same:
-        dist[np.arange(len(points)), np.arange(len(points))] = np.inf
-    k = max(1, min(k, reference.shape[0] - int(same)))
+    dist[np.arange(len(points)), np.arange(len(points))] = np.inf
+    k = max(1, min(k, reference.shape[0] - 1))
     nearest = np.partition(dist, k - 1, axis=1)[:, :k]
     return 1.0 / (nearest.mean(axis=1) + 1e-5)  # 0 where fewer than k others are left
 
@@ -118,6 +117,6 @@ def _rank_cluster(
     rest = np.setdiff1d(reference, cands, assume_unique=True)
     ref = np.concatenate([cands, rest])
     k = min(K_NN, len(members) // 2)
-    typ = typicality(x[cands], x[ref], same=True, k=k)
+    typ = typicality(x[cands], x[ref], k=k)
     order = np.argsort(-typ, kind="stable")
     return cands[order], typ[order]
