@@ -34,10 +34,6 @@ PROBE_TOL = 1e-3  # a queue needs a ranking, not 4 digits: ~3x fewer lbfgs steps
 PROBE_MAX_ITER = 300
 
 
-def available_strategies() -> list[str]:
-    return sorted(STRATEGIES)
-
-
 def query(ctx: QueryContext, n: int, strategy: str = DEFAULT_STRATEGY) -> QueryResult:
     """Up to ``n`` candidates to label next, most useful first.
 
@@ -131,7 +127,6 @@ __all__ = [
     "QueryContext",
     "QueryResult",
     "UnknownStrategyError",
-    "available_strategies",
     "fit_probe",
     "make_context",
     "query",
