@@ -253,6 +253,39 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# Tables every LabelDesk schema (version 1 on) has: a database at user_version > 0 without
+# them was made by another program that also uses user_version.
+_OWN_TABLES = frozenset({"meta", "images", "classes"})
+
+
+def foreign_tables(path: Path) -> list[str] | None:
+    """The tables of ``path`` when another program made it (not LabelDesk's schema), else
+    None; read through a read-only connection, so that nothing is written to a database
+    LabelDesk did not create (not even the switch to WAL). LabelDesk's own database at
+    user_version 0 has no tables yet (the first migration makes them and sets 1). None
+    also where it cannot be read this way: opening it as before then says why."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        version = schema_version(conn)
+        tables = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+        ]
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    if version == 0:
+        return tables or None
+    return None if set(tables) >= _OWN_TABLES else tables
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 

@@ -18,7 +18,7 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
-from .db import DB_FILENAME, Database, migrate
+from .db import DB_FILENAME, Database, foreign_tables, migrate
 from .display import not_unicode
 from .errors import DatabaseDamaged, ImageRootError, ProjectError, UnknownPathError
 from .failures import damaged_database, is_damage, storage_problem
@@ -64,6 +64,14 @@ class Project(ProjectWrites):
                     f"the project database {db_file}",
                     "it is empty, 0 bytes: cut short by a full disk, a crash or a copy that failed",
                 )
+            )
+        foreign = foreign_tables(db_file)
+        if foreign is not None:  # refused before any write: it is another program's
+            raise ProjectError(
+                f"{db_file} is not a LabelDesk project database: another program made it "
+                f"(its tables: {', '.join(foreign[:5])}{', …' if len(foreign) > 5 else ''}); "
+                "LabelDesk leaves it as it is. Give the folder of a project `labeldesk new` "
+                "made, or make one in a new folder"
             )
         try:
             self.db = Database(db_file)
