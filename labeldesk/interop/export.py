@@ -12,10 +12,12 @@ written last (:mod:`labeldesk.interop.manifest`) makes the same state write the 
 from __future__ import annotations
 
 import contextlib
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labeldesk.core.errors import ImageRootError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import delete_marked, finish_staging, make_staging, remove_stale
 
@@ -27,6 +29,7 @@ from .formats.export_paths import CLASS_FOLDERS, MODEL_COLUMNS
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
+    CHANGED_SINCE_INDEXED,
     EXPORTERS,
     UNASSIGNED,
     ExportOptions,
@@ -107,6 +110,8 @@ def export(
                 report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
                 if item.status is not None and not report.carries_status:
                     report.statuses_not_written += 1
+        if items and not report.written:  # every image failed: an empty mount point
+            raise _nothing_readable(project, report)
         if failed and report.made_splits:  # the splits as written, not as planned
             sizes = report.made_splits["sizes"]
             report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}
@@ -122,6 +127,25 @@ def export(
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
         raise
     return report
+
+
+def _nothing_readable(project: Project, report: ExportReport) -> ImageRootError:
+    """The error for an export none of whose images could be read: likely the image
+    folder's drive is not mounted (its mount point is there, empty) or the folder moved."""
+    first = report.failed[0]
+    project_arg = shlex.quote(str(project.path))
+    if all(f["reason"] == CHANGED_SINCE_INDEXED for f in report.failed):
+        return ImageRootError(
+            f"nothing was exported: the files of all {len(report.failed)} images changed "
+            f"since they were indexed (e.g. {first['path']}); run `labeldesk scan "
+            f"{project_arg}`, then export again"
+        )
+    return ImageRootError(
+        f"nothing was exported: none of the {len(report.failed)} images could be read from "
+        f"the image folder {project.root} (e.g. {first['path']}: {first['reason']}); if it "
+        "is on a drive or a share, check that it is mounted; if the folder moved, run "
+        f"`labeldesk scan {project_arg} --images NEW_FOLDER`"
+    )
 
 
 def _count_where_written(report: ExportReport) -> None:

@@ -44,8 +44,11 @@ def test_files_swapped_since_the_scan_are_not_exported_under_each_others_labels(
     os.rename(root / "b.bmp", root / "a.bmp")
     os.rename(root / "t.bmp", root / "b.bmp")
 
-    report = export(project, tmp_path / "out", "csv", ExportOptions(link=link))
+    # c.bmp (unchanged) too: an export where every image failed is an error
+    options = ExportOptions(link=link, include_unlabeled=True)
+    report = export(project, tmp_path / "out", "csv", options)
 
+    assert report.written == 1
     assert sorted(f["path"] for f in report.failed) == ["a.bmp", "b.bmp"]
     assert {f["reason"] for f in report.failed} == {CHANGED_SINCE_INDEXED}
 
