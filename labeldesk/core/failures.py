@@ -162,6 +162,27 @@ def damaged_database(what: str, reason: str) -> str:
     )
 
 
+def check_writable(*paths: Path) -> None:
+    """Raise, before long work that saves at its end (embedding, training), the error a
+    write there would meet: ``OSError`` EROFS for a read-only disk, ``PermissionError``
+    for a folder or file one may not write to. :func:`describe` words it as it words the
+    same write refused later. A path not made yet is judged by the folder it would be
+    made in (its nearest existing parent)."""
+    for path in paths:
+        here = path
+        while not here.exists() and here.parent != here:
+            here = here.parent
+        try:
+            read_only = bool(os.statvfs(here).f_flag & os.ST_RDONLY)
+        except (OSError, AttributeError):  # no statvfs on Windows
+            read_only = False
+        if read_only:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(here))
+        wanted = os.W_OK | os.X_OK if here.is_dir() else os.W_OK
+        if not os.access(here, wanted):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(here))
+
+
 def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:
     """Why nothing can be written in the project ``folder`` (a read-only disk, folder or
     database file, or a full disk), or None if it looks writable.

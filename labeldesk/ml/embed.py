@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled, ImageRootError
+from labeldesk.core.failures import check_writable
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -168,6 +170,8 @@ def embed_project(
     done = nothing_to_embed(project, model, backbone.identity.key if backbone else None)
     if done is not None:  # no engine runs: the report names none
         return done
+    # a read-only project says so now, not after loading the model and embedding
+    check_writable(embeddings_dir(project), project.path / DB_FILENAME)
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     opened = open_model_store(project, model, backbone)

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.failures import check_writable
 from labeldesk.core.image_frame import image_frame
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
@@ -34,6 +36,7 @@ from .models import (
     ModelVersion,
     discard_run_folder,
     latest,
+    models_dir,
     new_version_dir,
     record_version,
     write_json,
@@ -121,6 +124,11 @@ def finetune(
 
     cancel = cancel or CancelToken()
     device = resolve_device(device)
+    from .store import embeddings_dir
+
+    # a read-only project says so now, not after minutes of training
+    then = [embeddings_dir(project)] if then_embed else []
+    check_writable(models_dir(project), *then, project.path / DB_FILENAME)
     torch.manual_seed(params.seed)
     frame = image_frame(project, include_skipped=False)
     classes = frame.attrs["classes"]  # read with the labels

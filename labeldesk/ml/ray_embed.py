@@ -42,8 +42,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.failures import check_writable
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -137,6 +139,7 @@ def embed_on_ray(
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
         return _up_to_date(done, address)
+    check_writable(embeddings_dir(project), project.path / DB_FILENAME)  # before the cluster
     with starting(cancel):
         prepare_import(address)
         ray = import_ray()

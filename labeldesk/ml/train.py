@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.failures import check_writable
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.vocab import EXCLUDED
 
@@ -25,6 +27,7 @@ from .metrics import classification_report, evaluation_split
 from .models import (
     ModelVersion,
     discard_run_folder,
+    models_dir,
     new_version_dir,
     record_version,
     write_json,
@@ -75,6 +78,7 @@ def train_head(
 
     cancel = cancel or CancelToken()
     device = resolve_device(device)
+    check_writable(models_dir(project), project.path / DB_FILENAME)  # now, not once trained
     vectors = project_vectors(project)
     # labels, classes, their event id and the files they are about, in one read
     state = row_labels(project, vectors, members=True)
