@@ -100,10 +100,19 @@ def sequences(specs: Sequence[KeySpec]) -> list[QKeySequence]:
     return [s for s in result if not s.isEmpty()]
 
 
+def key_words(text: str) -> str:
+    """A key as the user reads it on the keyboard and in README: Qt's "Return" is the
+    key labelled Enter (and Qt's "Enter", the keypad's, is Enter too)."""
+    head, plus, last = text.rpartition("+")
+    return head + plus + ("Enter" if last == "Return" else last)
+
+
 def _text(specs: Sequence[KeySpec]) -> str:
-    """Each spec's main key only: "Ctrl+Z", not every platform alias ("Alt+Backspace")."""
+    """Each spec's main key only: "Ctrl+Z", not every platform alias ("Alt+Backspace");
+    a key named twice (Return and Enter) once."""
     shown = [sequences((spec,))[:1] for spec in specs]
-    return ", ".join(s[0].toString(QKeySequence.SequenceFormat.NativeText) for s in shown if s)
+    words = [key_words(s[0].toString(QKeySequence.SequenceFormat.NativeText)) for s in shown if s]
+    return ", ".join(dict.fromkeys(words))
 
 
 def shortcut_table() -> list[tuple[str, str]]:
@@ -122,7 +131,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         ("Ctrl+click", "Add or remove one image from the selection"),
         (_text(SELECT_ALL_KEYS), "Select every image shown"),
         ("Esc", "Narrow a selection of several images to the current image"),
-        (_text(OPEN_LARGE_KEYS[:1]), "Show the current image large (any key or click closes it)"),
+        (_text(OPEN_LARGE_KEYS), "Show the current image large (any key or click closes it)"),
         ("Tab", "Reach the nearest neighbours (arrows move, Enter or Space goes to one)"),
         (_text(SEARCH_KEYS), "Search image paths"),
         ("Enter, Down / Esc", "In the search: back to the images / clear it, then leave it"),
@@ -142,7 +151,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(THEME_KEYS), "Switch between light and dark theme"),
         (_text(REVIEW_ISSUES_KEYS), "Review likely mislabels, one image at a time"),
         (_text(REVIEW_QUEUE_KEYS), "Label the queue: the unlabeled images most worth labeling"),
-        (_text(REVIEW_ACCEPT_KEYS[:1]), "Review: accept the suggestion or prediction"),
+        (_text(REVIEW_ACCEPT_KEYS), "Review: accept the suggestion or prediction"),
         ("1 … 9, A …", "Review: give the 1st … 9th, 10th … class"),
         (_text(REVIEW_KEEP_KEYS), "Review: keep the label (verified), or skip in the queue"),
         (_text(EXCLUDE_KEYS), "Review: exclude the image"),

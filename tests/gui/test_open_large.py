@@ -29,4 +29,4 @@ def test_enter_shows_the_current_image_large_and_any_key_closes_it(qtbot, view, 
 
 def test_the_key_list_names_it():
     rows = {action: keys for keys, action in shortcut_table()}
-    assert rows.get("Show the current image large (any key or click closes it)") == "Return"
+    assert rows.get("Show the current image large (any key or click closes it)") == "Enter"
