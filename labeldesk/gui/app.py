@@ -13,6 +13,7 @@ from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.threads import reserve_a_core
+from labeldesk.gui.word_joiner import copy_without_joiners
 from labeldesk.gui.workers import relax_gc
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("LabelDesk")
     app.setWindowIcon(app_icon())
     apply_theme(app, settings.theme())
+    copy_without_joiners(app)  # a class name copied from a label is the name as typed
     relax_gc()  # opening a 100k project allocates enough to set off full collections
     reserve_a_core()  # background fits leave the GUI thread a core
     return app

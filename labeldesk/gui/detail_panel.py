@@ -39,6 +39,7 @@ from labeldesk.core.project import Project
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import ThumbnailLoader
+from labeldesk.gui.word_joiner import unbroken_names
 
 log = logging.getLogger(__name__)
 
@@ -316,6 +317,7 @@ class DetailPanel(QWidget):
         scoring: bool = False,
     ) -> None:
         model, fit = describe_insight(insight, label, opinion, skipped, scoring)
+        model = unbroken_names(model)  # "label t-shirt_top looks wrong" wraps at no hyphen
         self.fields["Model"].setText(model)
         # in a short window its second line can be cut: the whole of it on hover
         self.fields["Model"].setToolTip(model)
@@ -395,7 +397,7 @@ class DetailPanel(QWidget):
             summary += f", and {len(counts) - 6} more"
         self.preview.set_pixmap(None, summary)
         self._clear_fields()
-        self.fields["Label"].setText(summary)
+        self.fields["Label"].setText(unbroken_names(summary))
         self.history.clear()
         self.neighbours.clear()
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from labeldesk.core.display import counted
-
-WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
+from labeldesk.gui.word_joiner import unbroken_names
 
 
 class SelectionBanner(QFrame):
@@ -38,8 +37,7 @@ class SelectionBanner(QFrame):
 
     def say(self, description: str, shown: int | None = None, total: int | None = None) -> None:
         """ "Showing N images <description>", or "N of the M …" when filters narrow it."""
-        # an invisible word joiner after each hyphen: "t-shirt_top" wraps as one word
-        description = description.replace("-", "-" + WORD_JOINER)
+        description = unbroken_names(description)  # "t-shirt_top" wraps as one word
         if shown is None or total is None:
             self.text.setText(f"Showing {description}")
         elif shown == total:

@@ -1,0 +1,33 @@
+"""Class names kept whole where running text wraps: "t-shirt_top" broke at its hyphen
+("… label t-" / "shirt_top looks wrong"). An invisible word joiner after each hyphen
+keeps the name on one line, draws nothing, and is taken out of text copied to the
+clipboard, so a copied name is the name as typed."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QClipboard, QGuiApplication
+
+WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
+
+
+def unbroken_names(text: str) -> str:
+    """``text`` with a word joiner after each hyphen: a hyphenated name wraps as one word."""
+    return text.replace("-", "-" + WORD_JOINER)
+
+
+def copy_without_joiners(app: QGuiApplication) -> None:
+    """Text copied from the app (Ctrl+C, Copy, or a mouse selection on Linux) loses the
+    joiners :func:`unbroken_names` put in: pasted into a search or a class name, it is
+    the name as typed."""
+    clipboard = app.clipboard()
+
+    def clean(mode: QClipboard.Mode) -> None:
+        ours = clipboard.ownsSelection() if mode == QClipboard.Mode.Selection else None
+        if ours is None:
+            ours = clipboard.ownsClipboard()
+        text = clipboard.text(mode)
+        if ours and WORD_JOINER in text:  # setting the clean text signals again, with none in it
+            clipboard.setText(text.replace(WORD_JOINER, ""), mode)
+
+    clipboard.dataChanged.connect(lambda: clean(QClipboard.Mode.Clipboard))
+    clipboard.selectionChanged.connect(lambda: clean(QClipboard.Mode.Selection))
