@@ -78,3 +78,19 @@ class FocusRings(QObject):
             ring.hide()
             ring.deleteLater()
         self.ring = FocusRing(new) if new is not None and wants_ring(new) else None
+
+
+def keyboard_focus_shown(widget: QWidget) -> bool:
+    """Does ``widget``'s window mark its focus (the last focus change was by keyboard, as
+    Tab; a click clears it)? Fusion draws a button's or a box's focus frame only then."""
+    return widget.window().testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+
+
+def show_keyboard_focus(widget: QWidget) -> None:
+    """Mark the focus in ``widget``'s window again, for a keyboard user whose focus the
+    app moved: Qt drops the mark when a focused button is disabled (the focus falls on)
+    or when the app sets the focus, and the user would lose sight of it."""
+    widget.window().setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange, True)
+    focus = QApplication.focusWidget()
+    if focus is not None:
+        focus.update()

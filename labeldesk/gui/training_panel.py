@@ -30,6 +30,7 @@ from labeldesk.core.display import capitalised
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import accuracy, percent, style_legend
+from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
@@ -397,21 +398,30 @@ class TrainingPanel(QWidget):
     def cancel(self) -> None:
         if self.job is not None and self.job.running:
             self.job.cancel()
+            keyboard = keyboard_focus_shown(self)
             self.cancel_button.setEnabled(False)
+            if keyboard:
+                show_keyboard_focus(self)  # where the focus fell on, and Start after
             self.status.setText("Cancelling after this epoch…")
 
     def _set_running(self, running: bool) -> None:
+        # before a disabled button's focus falls on, which drops a keyboard user's mark
+        keyboard = keyboard_focus_shown(self) and self._focus_start_after
         self.cancel_button.setEnabled(running)
         for widget in (self.mode, self.epochs, self.train_blocks):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
         if running:
             self._show_unfinished(running)
+            if keyboard and self.cancel_button.hasFocus():
+                show_keyboard_focus(self)  # Cancel, where the focus fell, is marked
         else:
             self.update_start()
             fell_to = QApplication.focusWidget()
             if self._focus_start_after and fell_to in (None, self.cancel_button, self.plot):
                 self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
+                if keyboard:
+                    show_keyboard_focus(self)  # and marked, as it was when pressed
             self._focus_start_after = False
 
     @Slot(int, object)
