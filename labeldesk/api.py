@@ -281,6 +281,7 @@ def export(
     and ``make_splits`` the CLI's ``"80/10/10"``."""
     from labeldesk.interop.export import ExportOptions, parse_class_map
     from labeldesk.interop.export import export as write_export
+    from labeldesk.interop.export_target import ExportTargetError
     from labeldesk.ml.splits import parse_ratios
 
     class_map = options.get("class_map")
@@ -292,10 +293,13 @@ def export(
         options["make_splits"] = parse_ratios(options["make_splits"])
 
     with _progress_bar(progress) as report_progress:
-        report = write_export(
-            project, out, format, ExportOptions(**options), progress=report_progress,
-            cancel=cancel,
-        )  # fmt: skip
+        try:
+            report = write_export(
+                project, out, format, ExportOptions(**options), progress=report_progress,
+                cancel=cancel,
+            )  # fmt: skip
+        except ExportTargetError as exc:  # name the argument, not the CLI's flag
+            raise ExportTargetError(str(exc).replace("--overwrite", "overwrite=True")) from None
     return report.to_json()
 
 

@@ -132,3 +132,13 @@ def test_embed_takes_the_runtime_the_command_line_takes(project):
     TypeError, so a notebook could not pick the engine."""
     with pytest.raises(ld.LabelDeskError, match="unknown runtime 'tpu'"):
         ld.embed(project, runtime="tpu", progress=lambda _: None)
+
+
+def test_refusing_to_replace_an_export_names_the_api_argument(clustered, tmp_path):
+    """A notebook user is told ``overwrite=True``, not the CLI's ``--overwrite``."""
+    project, _ = clustered
+    ld.export(project, tmp_path / "out", format="csv")
+    with pytest.raises(ld.LabelDeskError, match="earlier export") as err:
+        ld.export(project, tmp_path / "out", format="csv")
+    assert "overwrite=True" in str(err.value) and "--overwrite" not in str(err.value)
+    assert ld.export(project, tmp_path / "out", format="csv", overwrite=True)["written"] == 105
