@@ -547,7 +547,9 @@ def cmd_history(args: argparse.Namespace) -> Output:
             parts.append(f"split {e.old_split or 'none'} → {e.new_split or 'none'}")
         change = "  ".join(parts)
         shown = shown_path(e.path) + (" (removed from the folder)" if e.removed else "")
-        line = f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.source:<10} {shown}  {change}"
+        line = (
+            f"{when}  #{e.batch_id:<5} {e.author or '?':<12} {e.shown_source:<10} {shown}  {change}"
+        )
         item = {
             "kind": "label",
             "path": e.path,
@@ -563,10 +565,12 @@ def cmd_history(args: argparse.Namespace) -> Output:
             "batch": e.batch_id,
             "removed": e.removed,
         }
+        if e.redoes is not None:  # a redo's batch ("source": the batch it made again)
+            item["redoes"] = e.redoes
         rows.append((e.created_at, e.batch_id, item, line))
     for c in class_events:
         when = dt.datetime.fromtimestamp(c.created_at).strftime("%Y-%m-%d %H:%M:%S")
-        line = f"{when}  #{c.batch_id:<5} {c.author or '?':<12} {c.source:<10} {c.what()}"
+        line = f"{when}  #{c.batch_id:<5} {c.author or '?':<12} {c.shown_source:<10} {c.what()}"
         item = {
             "kind": "class",
             "path": None,  # (a class change names no image; readers of "path" still find it)
@@ -581,6 +585,8 @@ def cmd_history(args: argparse.Namespace) -> Output:
         }
         if c.undoes is not None:  # the change batch ``undoes`` made, taken back
             item |= {"undoes": c.undoes, "undone_op": c.op}
+        if c.redoes is not None:
+            item["redoes"] = c.redoes
         rows.append((c.created_at, c.batch_id, item, line))
     # Newest batch first (batch numbers follow the order of the writes, also when clocks
     # of people sharing a project differ); in a batch, its class change first: it names

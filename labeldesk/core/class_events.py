@@ -121,6 +121,12 @@ class ClassEvent:
     author: str | None
     # An undo's batch taking back this change of batch ``undoes`` (None: the change itself)
     undoes: int | None = None
+    redoes: int | None = None  # a redo's batch: the undo it took back (None: not a redo)
+
+    @property
+    def shown_source(self) -> str:
+        """The source as history shows it: ``redo`` for a redo's batch."""
+        return "redo" if self.redoes is not None else self.source
 
     def what(self) -> str:
         name = quoted_names([self.name])
@@ -146,7 +152,8 @@ def class_history(db: Database, limit: int | None = None) -> list[ClassEvent]:
         tail += " LIMIT ?"
         params.append(limit)
     made = db.query(
-        f"SELECT {columns} FROM class_events c JOIN label_batches b ON b.id = c.batch_id{tail}",
+        f"SELECT {columns}, NULL, r.undo_id FROM class_events c "
+        f"JOIN label_batches b ON b.id = c.batch_id LEFT JOIN redos r ON r.batch_id = b.id{tail}",
         params,
     )
     undone = db.query(

@@ -85,6 +85,14 @@ class LabelEvent:
     old_split: str | None = None
     new_split: str | None = None
     removed: bool = False  # the image is no longer in the folder (``path``: where it was)
+    # A redo's batch: the undo it took back (its ``source`` stays that of the batch it
+    # made again, which undo's choice of batches reads). None: not a redo.
+    redoes: int | None = None
+
+    @property
+    def shown_source(self) -> str:
+        """The source as history shows it: ``redo`` for a redo's batch."""
+        return "redo" if self.redoes is not None else self.source
 
 
 RETIRED = "/removed/"  # the path of a removed image whose name another file took
@@ -409,8 +417,9 @@ def history(
     sql = (
         "SELECT e.id, e.batch_id, e.image_id, i.path, e.old_label, e.new_label, e.old_status, "
         "e.new_status, b.source, b.description, e.created_at, b.author, e.old_split, "
-        "e.new_split, i.removed_at IS NOT NULL FROM label_events e "
-        "JOIN label_batches b ON b.id = e.batch_id JOIN images i ON i.id = e.image_id"
+        "e.new_split, i.removed_at IS NOT NULL, r.undo_id FROM label_events e "
+        "JOIN label_batches b ON b.id = e.batch_id JOIN images i ON i.id = e.image_id "
+        "LEFT JOIN redos r ON r.batch_id = e.batch_id"
     )
     params: list[object] = []
     if image_id is not None:
@@ -423,8 +432,8 @@ def history(
         params.append(limit)
     events = []
     for row in db.query(sql, params):
-        *fields, removed = row
-        event = LabelEvent(*fields)
+        *fields, removed, redoes = row
+        event = replace(LabelEvent(*fields), redoes=redoes)
         events.append(
             replace(event, path=where_it_was(event.path), removed=True) if removed else event
         )

@@ -94,3 +94,34 @@ def test_history_label_lines_quote_class_names_as_undo_does(tmp_path: Path, caps
     assert main(["history", proj, "_unlabeled/u0.png", "--json"]) == 0
     [event] = json.loads(capsys.readouterr().out)
     assert (event["old"], event["new"]) == (None, "t-shirt, top")  # JSON: as they are
+
+
+def test_history_shows_a_redo_as_redo_as_it_shows_an_undo_as_undo(tmp_path: Path, capsys):
+    """A redo's batch (stored with the source of the batch it makes again) was listed as
+    `human`, beside its undo listed as `undo`; it is listed as `redo`, and `--json` keeps
+    the stored `source` and adds `redoes`: the undo it took back."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")
+    run_json(capsys, "classes", proj, "--add", "fox")
+    run_json(capsys, "label", proj, "_unlabeled/u0.png", "fox")
+    run_json(capsys, "undo", proj)
+    run_json(capsys, "redo", proj)
+    redo, undo, made = run_json(capsys, "history", proj, "-n", "3")
+    assert (made["source"], undo["source"]) == ("human", "undo")
+    assert "redoes" not in made and "redoes" not in undo
+    assert redo["source"] == "human" and redo["redoes"] == undo["batch"]
+    assert main(["history", proj, "-n", "3"]) == 0
+    sources = [line.split()[4] for line in capsys.readouterr().out.splitlines()]
+    assert sources == ["redo", "undo", "human"]
+    # a redo that makes a class change again: its class line says redo too
+    run_json(capsys, "undo", proj)  # the label (the redo)
+    run_json(capsys, "undo", proj)  # the class
+    [class_undo] = run_json(capsys, "history", proj, "-n", "1")
+    run_json(capsys, "redo", proj)
+    [latest] = run_json(capsys, "history", proj, "-n", "1")
+    assert (latest["kind"], latest["op"], latest["class"]) == ("class", "add", "fox")
+    assert latest["redoes"] == class_undo["batch"] and latest["source"] == "human"
+    assert main(["history", proj, "-n", "1"]) == 0
+    assert capsys.readouterr().out.split()[4] == "redo"
