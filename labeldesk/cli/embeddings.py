@@ -28,6 +28,7 @@ SHOWN_GROUPS = 50  # duplicate groups the text output lists by default (--limit)
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.embed import EmbedReport
+    from labeldesk.ml.ray_embed import ClusterEmbedReport
     from labeldesk.ml.ray_graph import ClusterGraphReport
 
 
@@ -306,7 +307,7 @@ def _embed_on_ray(
         return Output(report.to_json(), _up_to_date_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
-        f"on the Ray cluster at {report.address} ({counted(report.nodes, 'node')}, up "
+        f"on the Ray cluster at {reached(report)} ({counted(report.nodes, 'node')}, up "
         f"to {counted(report.workers, 'worker')}, {report.device}, {report.runtime}) in "
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
@@ -433,10 +434,17 @@ def _cluster_line(report: ClusterGraphReport) -> str:
     if report.mode == "cached":
         return f"the neighbours of the {report.images} embedded images were already computed"
     return (
-        f"neighbours of {report.images} images found on the Ray cluster at {report.address} "
+        f"neighbours of {report.images} images found on the Ray cluster at {reached(report)} "
         f"({counted(report.nodes, 'node')}, {_workers_cpus(report)}, "
         f"{report.mode} index) in {report.seconds:.1f} s"
     )
+
+
+def reached(report: ClusterEmbedReport | ClusterGraphReport) -> str:
+    """The head the job ran on; for ``--ray auto``, the one found, and how."""
+    if report.head is None or report.head == report.address:
+        return report.address
+    return f"{report.head} (found by --ray {report.address})"
 
 
 def _workers_cpus(report: ClusterGraphReport) -> str:

@@ -209,6 +209,13 @@ class HeadWatch:
                 target = parse_address(found[0]) if found else None
         return cls(address, target, cancel=cancel)
 
+    @property
+    def head(self) -> str:
+        """The head as reached: the address as asked, ``auto`` as the GCS it found."""
+        if self.address != "auto" or self.target is None:
+            return self.address
+        return f"{self.target[0]}:{self.target[1]}"
+
     def check(self) -> None:
         """Raise :class:`ClusterLost` once the head has been silent for HEAD_LOST_S, or
         :class:`~labeldesk.core.errors.Cancelled` once the job is cancelled."""

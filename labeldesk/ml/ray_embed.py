@@ -90,14 +90,16 @@ NOTHING_WRITTEN = "nothing was written: run it again once the cluster is back"
 class ClusterEmbedReport(EmbedReport):
     """An :class:`EmbedReport` that also says where the job ran."""
 
-    address: str = ""
+    address: str = ""  # as asked (``auto`` too)
     workers: int = 0
     nodes: int = 0
+    head: str | None = None  # the head reached (``auto`` resolved); None: none asked
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
         del data["copies"]  # identical files are embedded once here too, but not counted
         data.update(engine="ray", address=self.address, workers=self.workers, nodes=self.nodes)
+        data.update(head=self.head)
         return data
 
 
@@ -157,8 +159,9 @@ def embed_on_ray(
             shape = watch.call(cluster_shape, ray)
             plan = _plan(shape, workers, gpus_per_worker, batch_size)
             report = ClusterEmbedReport(
-                spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes
-            )
+                spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes,
+                head=watch.head,
+            )  # fmt: skip
             report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
             # The nodes are checked before the project is touched: a job that cannot run
             # leaves the project's current model and its store as they were.

@@ -79,6 +79,7 @@ class ClusterGraphReport:
     blocks: int = 0
     seconds: float = 0.0
     note: str = ""  # why nothing ran (mode "none")
+    head: str | None = None  # the head reached (``auto`` resolved); None: none asked
 
     def to_json(self) -> dict[str, Any]:
         return {"engine": "ray", **asdict(self), "seconds": round(self.seconds, 2)}
@@ -123,6 +124,7 @@ def graph_on_ray(
     progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
     owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too
     watch = HeadWatch.of(ray, address, cancel)
+    report.head = watch.head
     try:
         try:
             progress(Progress(0, 0, "checking the cluster's nodes"))
