@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -243,6 +244,13 @@ def check_remote_root(remote_root: str | None) -> None:
     """A URI ``--remote-root`` that a URI cannot hold as written (a space, a tab, a
     quote): said here, with the way to write it, not by each node's parser later
     ("the nodes did not answer: ArrowInvalid")."""
+    if remote_root and "://" not in remote_root and not _absolute(remote_root):
+        # each worker would look for it under its own working folder: "not found", late
+        raise ClusterError(
+            f"--remote-root {remote_root!r} is a relative path; it must be where the workers "
+            "see the image folder: an absolute path (/mnt/photos) or a URI (s3://bucket/"
+            "prefix, gs://..., hdfs://..., file:///...)"
+        )
     if remote_root and "://" in remote_root:
         bad = _NOT_IN_URI.search(remote_root)
         if bad:
@@ -250,6 +258,11 @@ def check_remote_root(remote_root: str | None) -> None:
                 f"--remote-root {remote_root!r} is a URI and holds {bad.group()!r}, which a "
                 "URI cannot hold as written: percent-encode it (a space is %20)"
             )
+
+
+def _absolute(path: str) -> bool:
+    """Absolute on the workers, whatever their system: ``/mnt/x``, ``C:\\x``, ``\\\\srv\\x``."""
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
 def _legacy_message(project: Project, spec: str) -> str:

@@ -4,6 +4,7 @@ process is connected to."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -122,12 +123,34 @@ def test_a_uri_remote_root_a_uri_cannot_hold_is_refused_with_the_way_to_write_it
         embed_on_ray(pngs, address="127.0.0.1:1", remote_root=root)
 
 
+@pytest.mark.parametrize("root", ["relative/path", "photos", "./mnt/photos", "~/photos"])
+def test_a_relative_remote_root_is_refused_before_the_job(pngs, root, monkeypatch, capsys):
+    """Each worker resolved it against its own working folder and the job failed late
+    (after the model loaded) with 'not found'; now refused first, saying what it must be."""
+    from labeldesk.cli import main
+    from labeldesk.ml import ray_embed
+
+    def never(*_args):
+        raise AssertionError("the model loaded or the cluster was asked")
+
+    monkeypatch.setattr(ray_embed, "load_backbone", never)
+    monkeypatch.setattr(ray_embed, "check_reachable", never)
+    with pytest.raises(ClusterError, match=r"relative path.*absolute path.*URI"):
+        ray_embed.embed_on_ray(pngs, address="127.0.0.1:1", remote_root=root)
+    args = ["embed", str(pngs.path), "--ray", "127.0.0.1:1", "--remote-root", root]
+    assert main([*args, "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ClusterError" and "s3://" in error["error"]
+
+
 def test_a_mount_point_with_a_space_or_an_encoded_uri_is_taken():
     from labeldesk.ml.ray_embed import check_remote_root
 
     check_remote_root("/mnt/my photos")  # a path, not a URI: spaces are fine
     check_remote_root("s3://bucket/my%20photos")
     check_remote_root(None)
+    check_remote_root("C:\\photos")  # Windows workers
+    check_remote_root("\\\\server\\share\\photos")
 
 
 def test_a_failed_job_says_the_batches_that_came_back_are_kept():
