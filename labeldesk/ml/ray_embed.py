@@ -148,9 +148,6 @@ def embed_on_ray(
         ray = import_ray()
         check_reachable(address)  # before the model loads: a wrong address fails in seconds
         cancel.raise_if_cancelled()
-        progress(Progress(0, 0, f"loading model {spec}"))
-        backbone = load_backbone(spec)
-        cancel.raise_if_cancelled()
         root = remote_root or str(project.root)
         progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
         owned = connect(ray, address, cancel)
@@ -158,7 +155,12 @@ def embed_on_ray(
     try:
         with starting(cancel):
             shape = watch.call(cluster_shape, ray)
+            # before the model loads: a cluster without room (GPUs asked for that it
+            # lacks) is said in seconds, not after the load
             plan = _plan(shape, workers, gpus_per_worker, batch_size)
+            progress(Progress(0, 0, f"loading model {spec}"))
+            backbone = load_backbone(spec)
+            cancel.raise_if_cancelled()
             report = ClusterEmbedReport(
                 spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes,
                 head=watch.head,
