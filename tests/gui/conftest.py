@@ -98,3 +98,23 @@ def yes_to_many_labels(monkeypatch):
     from labeldesk.gui.labeling import LabelingController
 
     monkeypatch.setattr(LabelingController, "confirm", lambda self, title, text: True)
+
+
+@pytest.fixture
+def training_panel(qtbot, tmp_path):
+    """A Training panel on a small clustered project, shown and the active window; shut
+    down (its job stopped, the project closed) afterwards."""
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.gui.training_panel import TrainingPanel
+
+    project, _ = make_clustered_project(tmp_path)
+    panel = TrainingPanel(project)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow)
+    yield panel
+    panel.shutdown()
+    project.close()

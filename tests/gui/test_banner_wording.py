@@ -4,8 +4,7 @@ hyphenated class name ("t-shirt_top") on one line."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTextBoundaryFinder
-
+from gui.test_class_names_unbroken import break_points
 from labeldesk.browse.confusion import cell_description
 from labeldesk.gui.selection_banner import SelectionBanner
 
@@ -26,14 +25,6 @@ def test_one_image_from_a_cell_is_said_in_the_singular(qtbot):
     )
 
 
-def _break_points(text: str) -> set[int]:
-    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Line, text)
-    points = set()
-    while (at := finder.toNextBoundary()) != -1:
-        points.add(at)
-    return points
-
-
 def test_a_hyphenated_class_name_is_not_broken_across_lines(qtbot):
     banner = SelectionBanner()
     qtbot.addWidget(banner)
@@ -41,7 +32,7 @@ def test_a_hyphenated_class_name_is_not_broken_across_lines(qtbot):
     shown = banner.text.text()
     start = shown.index("t-")
     end = shown.index("_top") + len("_top")
-    assert not any(start < at < end for at in _break_points(shown)), shown
+    assert not any(start < at < end for at in break_points(shown)), shown
     # still reads as the class name (nothing visible added)
     assert shown.replace("\u2060", "") == (
         "Showing 2 images labeled t-shirt_top that the model thinks are shirt"

@@ -14,7 +14,7 @@ from labeldesk.gui.detail_panel import DetailPanel
 from labeldesk.gui.review_info import ReviewInfo
 
 
-def _break_points(text: str) -> set[int]:
+def break_points(text: str) -> set[int]:
     finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Line, text)
     points = set()
     while (at := finder.toNextBoundary()) != -1:
@@ -28,7 +28,7 @@ def assert_kept_whole(shown: str, name: str, plain: str) -> None:
     written = joined if joined in shown else name
     at = shown.index(written)
     end = at + len(written)
-    assert not any(at < p < end for p in _break_points(shown)), shown
+    assert not any(at < p < end for p in break_points(shown)), shown
     assert shown.replace("\u2060", "") == plain
 
 

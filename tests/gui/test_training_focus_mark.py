@@ -6,7 +6,6 @@ user still gets no mark, as after any click."""
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -46,42 +45,22 @@ def run_from_start(qtbot, panel: TrainingPanel, by_keyboard: bool) -> list[bool]
 
 
 @pytest.mark.parametrize("by_keyboard", [True, False])
-def test_the_focus_mark_stays_with_a_keyboard_user(qtbot, tmp_path, by_keyboard):
-    project, _ = make_clustered_project(tmp_path)
-    panel = TrainingPanel(project)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.activateWindow()
-    qtbot.waitUntil(panel.isActiveWindow)
-    try:
-        during = run_from_start(qtbot, panel, by_keyboard)
-        assert during == [by_keyboard]  # Cancel, while the run goes on
-        assert panel.start_button.hasFocus()
-        assert marked(panel.start_button) == by_keyboard  # Start, after it
-    finally:
-        panel.shutdown()
-        project.close()
+def test_the_focus_mark_stays_with_a_keyboard_user(qtbot, training_panel, by_keyboard):
+    panel = training_panel
+    during = run_from_start(qtbot, panel, by_keyboard)
+    assert during == [by_keyboard]  # Cancel, while the run goes on
+    assert panel.start_button.hasFocus()
+    assert marked(panel.start_button) == by_keyboard  # Start, after it
 
 
-def test_cancel_by_keyboard_keeps_the_mark_for_start(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    panel = TrainingPanel(project)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.activateWindow()
-    qtbot.waitUntil(panel.isActiveWindow)
+def test_cancel_by_keyboard_keeps_the_mark_for_start(qtbot, training_panel):
+    panel = training_panel
 
     def press_cancel(on: bool) -> None:
         if on and panel.cancel_button.hasFocus():  # Space on Cancel as the run begins
             qtbot.keyClick(panel.cancel_button, Qt.Key.Key_Space)
 
     panel.runningChanged.connect(press_cancel)
-    try:
-        run_from_start(qtbot, panel, by_keyboard=True)
-        assert panel.job is not None and panel.job.token.cancelled  # Space on Cancel took
-        assert panel.start_button.hasFocus() and marked(panel.start_button)
-    finally:
-        panel.shutdown()
-        project.close()
+    run_from_start(qtbot, panel, by_keyboard=True)
+    assert panel.job is not None and panel.job.token.cancelled  # Space on Cancel took
+    assert panel.start_button.hasFocus() and marked(panel.start_button)

@@ -7,11 +7,10 @@ instead of coming back to Start."""
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
 from labeldesk.gui.charts import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
-from labeldesk.gui.training_panel import FEW_EPOCHS, LossPlot, TrainingPanel
+from labeldesk.gui.training_panel import FEW_EPOCHS, LossPlot
 
 pytest.importorskip("torch")
 
@@ -39,22 +38,13 @@ def test_a_new_plot_counts_whole_epochs_before_any_run(qtbot):
     assert ticks and all(float(v).is_integer() for v in ticks)
 
 
-def test_focus_comes_back_to_start_when_a_run_ends(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    panel = TrainingPanel(project)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.activateWindow()
-    try:
-        panel.epochs.setValue(3)
-        panel.start_button.setFocus()
-        qtbot.waitUntil(panel.start_button.hasFocus)
-        with qtbot.waitSignal(panel.runningChanged, timeout=5_000):
-            qtbot.keyClick(panel.start_button, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: panel.job is not None and not panel.job.running, timeout=60_000)
-        qtbot.waitUntil(panel.start_button.isEnabled)
-        assert panel.start_button.hasFocus()
-    finally:
-        panel.shutdown()
-        project.close()
+def test_focus_comes_back_to_start_when_a_run_ends(qtbot, training_panel):
+    panel = training_panel
+    panel.epochs.setValue(3)
+    panel.start_button.setFocus()
+    qtbot.waitUntil(panel.start_button.hasFocus)
+    with qtbot.waitSignal(panel.runningChanged, timeout=5_000):
+        qtbot.keyClick(panel.start_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: panel.job is not None and not panel.job.running, timeout=60_000)
+    qtbot.waitUntil(panel.start_button.isEnabled)
+    assert panel.start_button.hasFocus()
