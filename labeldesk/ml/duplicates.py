@@ -38,7 +38,7 @@ from .near_rule import (
     past_copies_of,
 )
 from .pixel_match import DEFAULT_PIXEL_DIFFERENCE
-from .search import cosine
+from .search import pair_cosine
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -168,7 +168,7 @@ def find_duplicates(
                 paths=[paths[i] for i in idx],
                 labels=[rows[i]["label"] for i in idx],
                 splits=[rows[i]["split"] for i in idx],
-                similarity=1.0 if exact else cosine(uf.weakest[root]),
+                similarity=pair_cosine(uf.weakest[root], same_content=exact),
                 statuses=[rows[i]["status"] for i in idx],
                 hashes=[hashes[i] for i in idx],
                 links=[(local[a], local[b]) for a, b in links_of.get(root, [])],

@@ -13,7 +13,14 @@ import numpy as np
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
-from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, cosine, graph_from, knn_graph
+from .search import (
+    GRAPH_EXACT_MAX,
+    IndexConfig,
+    VectorIndex,
+    graph_from,
+    knn_graph,
+    pair_cosine,
+)
 from .store import (
     EmbeddedImages,
     ProjectVectors,
@@ -188,5 +195,7 @@ def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]
     for sim, r in zip(sims[0], rows[0], strict=True):
         if r < 0 or r == row:
             continue
-        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": cosine(sim)})
+        same = vectors.hashes[r] == vectors.hashes[row]
+        score = pair_cosine(sim, same_content=same)
+        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": score})
     return out[:k]

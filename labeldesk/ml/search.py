@@ -45,6 +45,16 @@ def cosine(value: float) -> float:
     return min(1.0, max(-1.0, float(value)))
 
 
+UNDER_ONE = math.nextafter(1.0, 0.0)  # the largest similarity a different image reports
+
+
+def pair_cosine(value: float, *, same_content: bool) -> float:
+    """A pair's similarity as reported: exactly 1.0 (100%) for two images with the same
+    content, whose shared float16 vector dots with itself a hair under or over 1; under 1
+    for any other pair (">99%" at most), even when its dot lands over 1."""
+    return 1.0 if same_content else min(cosine(value), UNDER_ONE)
+
+
 TRAIN_PER_LIST = 24  # k-means training points per inverted list
 CHUNK = 65_536  # rows converted to float32 at once while adding
 RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)
