@@ -185,11 +185,17 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     lines += [
         f"{format_score(r['score'] if r['judged'] else None):>5}  "
         f"{_level(r):<17}  {shown_path(r['path'])}  "
-        f"{r['label']} -> {r['suggested'] or '? (too few labels to judge)'}"
-        f"{'  (flagged)' if r['flagged'] else ''}"
+        f"{_label_and_suggestion(r)}{'  (flagged)' if r['flagged'] else ''}"
         for r in rows
     ]
     return Output(rows, "\n".join(lines))
+
+
+def _label_and_suggestion(row: dict) -> str:
+    """``label -> suggestion``; the label alone where the model suggests that label."""
+    if row["suggested"] == row["label"]:
+        return str(row["label"])
+    return f"{row['label']} -> {row['suggested'] or '? (too few labels to judge)'}"
 
 
 def _level(row: dict) -> str:

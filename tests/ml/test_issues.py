@@ -144,3 +144,29 @@ def test_the_count_line_says_which_likely_errors_a_person_kept(clustered, capsys
     assert (
         first == "about 2 labels likely wrong; 1 flagged for review (1 more verified by a person)"
     )
+
+
+def test_issues_all_shows_no_arrow_where_the_suggestion_is_the_label(clustered, capsys):
+    """`issues --all` read `ant -> ant` for a label the model agrees with (a verified one
+    too): the arrow now appears only where the suggestion differs from the label."""
+    project, flipped = clustered
+    rows = json.loads(_out(capsys, project, "--json"))
+    agreed = next(r for r in rows if r["suggested"] == r["label"] and not r["flagged"])
+    review.keep(project, agreed["path"])  # verified by a person, the suggestion the same
+    lines = _out(capsys, project).splitlines()[1:]
+    by_path = {r["path"]: r for r in json.loads(_out(capsys, project, "--json"))}
+    for line in lines:
+        path = next(p for p in by_path if f"  {p}  " in line)
+        row = by_path[path]
+        if row["suggested"] == row["label"]:
+            assert " -> " not in line and f"  {path}  {row['label']}" in line, line
+        elif row["suggested"]:
+            assert f"  {path}  {row['label']} -> {row['suggested']}" in line, line
+    agreed_line = next(line for line in lines if f"  {agreed['path']}  " in line)
+    assert " verified " in agreed_line and agreed_line.endswith(f"  {agreed['label']}")
+    assert any("ant -> bee" in line for line in lines if flipped[0] in line)
+
+
+def _out(capsys, project, *more: str) -> str:
+    assert main(["issues", str(project.path), "--all", *more]) == 0
+    return capsys.readouterr().out
