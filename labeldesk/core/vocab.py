@@ -8,6 +8,7 @@ class-name-to-code mapping was built five times). Light on purpose: the command 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -69,9 +70,12 @@ def known_class_codes(
     if len(rows):
         unknown = sorted({str(x) for x in np.asarray(labels, dtype=object)[rows]})
         example = np.asarray(paths, dtype=object)[rows[0]]
+        # the command that adds them (a comma in a name escaped, as --add reads it); the
+        # CLI puts the project as typed for PROJECT, the app its menu for the command
+        names = shlex.quote(", ".join(name.replace(",", "\\,") for name in unknown))
         raise UnknownClassError(
             f"{counted(len(rows), 'image')} {'carries' if len(rows) == 1 else 'carry'} a label "
-            f"that is not a class ({quoted_names(unknown, 5)}; "
-            f"e.g. {example}); add the class (`labeldesk classes --add`) or relabel them"
+            f"that is not a class ({quoted_names(unknown, 5)}; e.g. {example}); add the "
+            f"class (`labeldesk classes PROJECT --add {names}`) or relabel them"
         )
     return codes

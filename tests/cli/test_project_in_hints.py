@@ -78,3 +78,22 @@ def test_the_undo_hint_after_a_change_is_a_command_to_copy(tmp_path, capsys, mon
     assert main(["import", typed, "l.csv"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.endswith("1 label applied (undo with `labeldesk undo 'my proj'`)")
+
+
+def test_the_not_a_class_hint_at_training_names_the_project(clustered, capsys, monkeypatch):
+    """Training on a label that is not a class said "add the class (`labeldesk classes
+    --add`)": no project, no class. It names both now, the project as typed."""
+    from labeldesk.ml import row_labels
+
+    project, _ = clustered
+    monkeypatch.chdir(project.path.parent)
+    typed = project.path.name
+    real = row_labels.known_class_codes
+
+    def without_ant(labels, classes, paths):  # as if class 'ant' were gone under its labels
+        return real(labels, [c for c in classes if c != "ant"], paths)
+
+    monkeypatch.setattr(row_labels, "known_class_codes", without_ant)
+    error = _error(capsys, "train", typed, "--mode", "head", "--epochs", "1")
+    assert "a label that is not a class ('ant';" in error
+    assert f"add the class (`labeldesk classes {typed} --add ant`) or relabel them" in error

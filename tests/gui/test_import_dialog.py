@@ -4,6 +4,7 @@ follows through the session's events."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from labeldesk.gui.import_dialog import ImportDialog
 from labeldesk.gui.session import ProjectSession
@@ -218,6 +219,11 @@ def test_in_app_words_change_only_what_the_menus_can_do():
     assert in_app_words("add the class (`labeldesk classes --add`) or relabel them") == (
         "add the class (Classes → Add class…) or relabel them"
     )
+    # training's hint names the project and the classes (the CLI puts the path as typed)
+    for hint in ("`labeldesk classes PROJECT --add 'red\\, fox, ant'`", "classes --add"):
+        assert in_app_words(f"add the class ({hint}) or relabel them", Path("/p")) == (
+            "add the class (Classes → Add class…) or relabel them"
+        )
 
 
 def test_a_status_column_that_is_not_read_is_said_before_import(qtbot, project, tmp_path):
