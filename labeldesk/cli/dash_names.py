@@ -33,6 +33,10 @@ class _Walk:
     joined: list[str] | None = None
     given: list[str] = field(default_factory=list)  # the command's words as given
     slots: float = 0  # how many positionals the command takes
+    # the words after `--` (all names to argparse), None when there is no `--`, and the
+    # command's parser they belong to
+    after_dashes: list[str] | None = None
+    command: argparse.ArgumentParser | None = None
 
     def descend(self, word: str) -> None:
         """``word`` chose a command (or ``version``'s action): what came before it stays
@@ -70,6 +74,31 @@ class _Walk:
             return None
         return shlex.join(["labeldesk", *self.prefix, *self.joined])
 
+    def options_first_example(self) -> str | None:
+        """The command line with the command's options given after ``--`` (read as names
+        there) moved before it, or None when there are none or the names left do not
+        fit (a file truly named ``-k`` goes after ``--``)."""
+        if self.after_dashes is None or self.command is None:
+            return None
+        moved: list[str] = []
+        names: list[str] = []
+        rest = self.after_dashes
+        i = 0
+        while i < len(rest):
+            word = rest[i]
+            i += 1
+            action = _option(self.command, word)
+            if action is None or isinstance(action, argparse._HelpAction):
+                names.append(word)
+                continue
+            values = rest[i : i + _values_taken(action, word, rest[i:])]
+            moved += [word, *values]
+            i += len(values)
+        if not moved or len(self.names) + len(names) > self.slots:
+            return None
+        words = [*self.prefix, *self.options, *moved, *self.names, "--", *names]
+        return shlex.join(["labeldesk", *words])
+
 
 def dash_hint(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
     """ "; a name that begins with '-' goes after --, e.g. `…`" for ``argv`` when a word
@@ -77,6 +106,9 @@ def dash_hint(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
     walk = _walk(parser, list(argv))
     if walk is None:
         return ""
+    if walk.after_dashes is not None:  # the names are after -- already
+        moved = walk.options_first_example()
+        return "" if moved is None else f"; options go before --, e.g. `{moved}`"
     example = walk.example()
     if example is not None:
         return f"; a name that begins with '-' goes after --, e.g. `{example}`"
@@ -87,8 +119,8 @@ def dash_hint(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
 
 
 def _walk(parser: argparse.ArgumentParser, argv: list[str]) -> _Walk | None:
-    """``argv`` split for :func:`dash_hint`; None when it names no command, or already
-    holds ``--``."""
+    """``argv`` split for :func:`dash_hint` (the words after ``--`` kept aside); None
+    when it names no command."""
     walk = _Walk()
     current, positionals = parser, _positionals(parser)
     i = 0
@@ -96,7 +128,10 @@ def _walk(parser: argparse.ArgumentParser, argv: list[str]) -> _Walk | None:
         word = argv[i]
         i += 1
         if word == "--":
-            return None
+            if current is parser:
+                return None
+            walk.after_dashes, walk.command = argv[i:], current
+            break
         action = _option(current, word)
         if action is not None:
             values = argv[i : i + _values_taken(action, word, argv[i:])]

@@ -127,3 +127,30 @@ def test_names_after_dashes_that_follow_an_option_are_read(proj, capsys):
     assert json.loads(capsys.readouterr().out) == {"applied": 1}
     assert main(["history", proj, "-n", "1", "--json", IMAGE]) == 0
     assert [e["path"] for e in json.loads(capsys.readouterr().out)] == [IMAGE]
+
+
+def test_an_option_after_dashes_is_told_to_go_before_them(proj, capsys):
+    """`similar P -- -odd.png -k 3` said only "unrecognized arguments: -k 3": after `--`
+    every word is a name. The error now says options go before --, rewritten."""
+    err = _usage_error(capsys, "similar", proj, "--", "-odd.png", "-k", "3")
+    assert "unrecognized arguments: -k 3" in err
+    expected = shlex.join(["labeldesk", "similar", "-k", "3", proj, "--", "-odd.png"])
+    assert f"options go before --, e.g. `{expected}`" in err
+    assert main(_example(err)) == 1  # read now: refused only for want of embeddings
+    assert "no embeddings yet" in capsys.readouterr().err
+    assert main(["label", proj, "--", "-odd.png", "cat"]) == 0
+    capsys.readouterr()
+    err = _usage_error(capsys, "history", proj, "--", "-odd.png", "-n", "1")
+    expected = shlex.join(["labeldesk", "history", "-n", "1", proj, "--", "-odd.png"])
+    assert f"options go before --, e.g. `{expected}`" in err
+    assert main(_example(err)) == 0
+    assert "-odd.png" in capsys.readouterr().out
+
+
+def test_a_name_after_dashes_that_looks_like_an_option_gets_no_such_advice(proj, capsys):
+    """A file truly named like an option goes after --: no advice when names fit."""
+    err = _usage_error(capsys, "stats", proj, "--", "-k")  # stats takes no name at all
+    assert "options go before" not in err and "goes after" not in err
+    # names after -- that do not fit: no rewritten command drops or moves any of them
+    err = _usage_error(capsys, "label", proj, "-odd.png", "--", "cat", "dog")
+    assert "options go before" not in err and "goes after" not in err
