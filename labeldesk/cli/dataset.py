@@ -436,11 +436,17 @@ def cmd_classes(args: argparse.Namespace) -> Output:
 
 
 def _import_to_undo(project: Project) -> str | None:
-    """What ``undo --include-imports`` would take back, where a plain undo finds nothing."""
+    """What ``undo --include-imports`` would take back, where a plain undo finds nothing:
+    the import's description and how many labels it gave (the folder labels of the whole
+    dataset, for the import `new` made)."""
     from labeldesk.core.labels import SOURCES
-    from labeldesk.core.undo import pending_description
+    from labeldesk.core.undo import pending_description, pending_size
 
-    return pending_description(project.db, sources=SOURCES)
+    description = pending_description(project.db, sources=SOURCES)
+    if description is None:
+        return None
+    size = pending_size(project.db, sources=SOURCES)
+    return f"“{description}”" + (f", taking back its {counted(size, 'label')}" if size else "")
 
 
 def cmd_undo(args: argparse.Namespace) -> Output:
@@ -462,7 +468,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
                 raise
             raise NothingToUndoError(
                 f"{exc}: labels from the folder or a file (imports) stay unless asked; "
-                f"--include-imports undoes the newest, “{imported}”"
+                f"--include-imports undoes the newest, {imported}"
             ) from exc
         paths = [where_it_was(p) for p in project.paths_of(undone.image_ids[:20])]
     data = {

@@ -27,3 +27,18 @@ def test_undo_with_only_imports_left_names_the_option_that_takes_them_back(tmp_p
     err = capsys.readouterr().err
     assert "nothing to undo" in err
     assert "--include-imports undoes the newest, “folder labels from scan”" in err
+
+
+def test_the_hint_says_how_many_labels_the_import_would_take_back(tmp_path: Path, capsys):
+    """The hint offered --include-imports with no word that it takes back the folder
+    labels of the whole dataset (the import `new` made): it says how many now."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    proj = str(tmp_path / "p")
+    labeled = run_json(capsys, "new", proj, "--images", str(root), "--workers", "1")["labeled"]
+    assert labeled > 1
+    assert main(["undo", proj]) == 1
+    err = capsys.readouterr().err
+    assert f"“folder labels from scan”, taking back its {labeled} labels" in err
+    undone = run_json(capsys, "undo", proj, "--include-imports")  # as the hint says
+    assert undone["events"] == labeled
