@@ -436,16 +436,13 @@ def cmd_classes(args: argparse.Namespace) -> Output:
 
 
 def _import_to_undo(project: Project) -> str | None:
-    """What ``undo --include-imports`` would take back, where a plain undo finds nothing:
-    the import's description and how many labels it gave (the folder labels of the whole
-    dataset, for the import `new` made)."""
+    """What ``undo --include-imports`` would take back, with how many labels; or None."""
     from labeldesk.core.labels import SOURCES
     from labeldesk.core.undo import pending_description, pending_size
 
-    description = pending_description(project.db, sources=SOURCES)
-    if description is None:
+    if (description := pending_description(project.db, sources=SOURCES)) is None:
         return None
-    size = pending_size(project.db, sources=SOURCES)
+    size = pending_size(project.db, sources=SOURCES)  # 0: a class change only
     return f"“{description}”" + (f", taking back its {counted(size, 'label')}" if size else "")
 
 
