@@ -123,7 +123,8 @@ def describe_event(event: LabelEvent) -> str:
         parts.append(f"{event.old_label or '∅'} → {event.new_label or '∅'}")
     if event.old_status != event.new_status:
         parts.append(f"{event.old_status or 'unreviewed'} → {event.new_status or 'unreviewed'}")
-    who = f"{event.author}, {event.source}" if event.author else event.source
+    source = event.shown_source  # "redo" for a redo's batch, as `labeldesk history` says
+    who = f"{event.author}, {source}" if event.author else source
     return f"{when}  {'; '.join(parts) or 'no change'}  ({who})"
 
 
