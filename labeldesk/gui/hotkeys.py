@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QKeySequenceEdit,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -87,6 +88,12 @@ def key_text(name: str, defaults: Sequence[shortcuts.KeySpec]) -> str:
     return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
 
 
+def shown_key(key: QKeySequence) -> str:
+    """A key as the editor shows it, in the list's words ("Ctrl+Enter" for Qt's
+    "Ctrl+Return"); what is saved stays Qt's portable text."""
+    return shortcuts.key_words(key.toString(QKeySequence.SequenceFormat.NativeText))
+
+
 def default_keys(action: QAction) -> list[QKeySequence]:
     return [QKeySequence(k) for k in (action.property(_DEFAULTS) or [])]
 
@@ -110,6 +117,7 @@ class HotkeysEditor(QWidget):
             edit.setClearButtonEnabled(True)
             edit.editingFinished.connect(lambda r=row: self._changed(r))
             edit.keySequenceChanged.connect(lambda _s, r=row: self._cleared(r))
+            _in_words(edit)
             self.table.setCellWidget(row, 1, edit)
             self.edits.append(edit)
             reset = QPushButton("Default")
@@ -152,20 +160,20 @@ class HotkeysEditor(QWidget):
         if not key.isEmpty():
             use = shortcuts.fixed_key_use(key)
             if use:
-                self.note.setText(f"{key.toString()} is kept for {use}; pick another key.")
+                self.note.setText(f"{shown_key(key)} is kept for {use}; pick another key.")
                 self._show(row)
                 return False
             for other in self._window_actions():
                 if other is not action and key in other.shortcuts():
                     self.note.setText(
-                        f"{key.toString()} is already used by "
+                        f"{shown_key(key)} is already used by "
                         f"“{other.text().replace('&', '')}”; pick another key."
                     )
                     self._show(row)
                     return False
         action.setShortcuts([key] if not key.isEmpty() else [])
         save_keys(action.objectName(), action.shortcuts())
-        self.note.setText(f"Saved: {action.text().replace('&', '')} = {key.toString() or 'none'}")
+        self.note.setText(f"Saved: {action.text().replace('&', '')} = {shown_key(key) or 'none'}")
         return True
 
     def _window_actions(self) -> list[QAction]:
@@ -189,10 +197,19 @@ class HotkeysEditor(QWidget):
         edit.blockSignals(True)
         edit.setKeySequence(self.actions_[row].shortcut())
         edit.blockSignals(False)
+        _in_words(edit)
 
     def _changed(self, row: int) -> None:
         self.set_key(row, self.edits[row].keySequence())
 
     def _cleared(self, row: int) -> None:
+        _in_words(self.edits[row])  # a key just pressed: Qt wrote "Return" in the box
         if self.edits[row].keySequence().isEmpty():  # the clear button
             self.set_key(row, QKeySequence())
+
+
+def _in_words(edit: QKeySequenceEdit) -> None:
+    """Show ``edit``'s key in the list's words (Qt's own box writes "Return")."""
+    box = edit.findChild(QLineEdit)
+    if box is not None and not edit.keySequence().isEmpty():
+        box.setText(shown_key(edit.keySequence()))

@@ -56,3 +56,39 @@ def test_labeling_and_review_keys_cannot_be_given_to_a_command(qtbot, window):
         assert f"kept for {use}" in editor.note.text()
         assert window.menus.rescan_action.shortcut() == QKeySequence("F5")
     assert editor.set_key(row, QKeySequence("Shift+X"))  # with a modifier it is free
+
+
+def test_the_key_editor_names_the_return_key_enter_as_the_list_does(qtbot, window):
+    """The Customise keys tab showed Qt's "Return" (in the key box and its notes) where
+    the list and the README say Enter; the saved key stays Qt's portable text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    dialog = ShortcutsDialog(window, window.menus.command_actions())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    editor = dialog.editor
+    assert editor is not None
+    row = row_of(editor, "rescan_folder")
+    edit = editor.edits[row]
+    box = edit.findChild(QLineEdit)
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Saved" in editor.note.text())
+    assert window.menus.rescan_action.shortcut() == QKeySequence("Ctrl+Return")
+    assert settings_text("rescan_folder") == "Ctrl+Return"  # stored as Qt writes it
+    assert box.text() == "Ctrl+Enter"
+    assert editor.note.text() == "Saved: Rescan folder = Ctrl+Enter"
+    assert not editor.set_key(row, QKeySequence("Return"))  # kept for the review
+    assert editor.note.text().startswith("Enter is kept for ")
+    assert box.text() == "Ctrl+Enter"  # the row shows its key again, in the same words
+    other = row_of(editor, "compute_embeddings")
+    assert not editor.set_key(other, QKeySequence("Ctrl+Return"))
+    assert editor.note.text().startswith("Ctrl+Enter is already used by ")
+    assert editor.edits[other].findChild(QLineEdit).text() == "Ctrl+E"
+
+
+def settings_text(name: str) -> str:
+    from labeldesk.gui import settings
+
+    return str(settings.settings().value(hotkeys.PREFIX + name))
