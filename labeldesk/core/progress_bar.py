@@ -56,7 +56,8 @@ class TerminalProgress:
 
 
 POSTFIX_NAMES = {"eval_accuracy": "val acc", "images_per_s": "img/s"}
-POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss")  # keep the bar itself wide
+# keep the bar itself wide (the cluster's head: said in the summary)
+POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss", "head")
 
 
 def postfix(data: dict[str, Any]) -> str:

@@ -57,6 +57,7 @@ class JobProgressWidget(QWidget):
         """Follow ``job`` until it ends (connect before the job starts)."""
         self._tracked.append((job, title, None))
         job.progress.connect(lambda d, t, m: self._job_progress(job, d, t, m))
+        job.retitled.connect(lambda new: self._job_retitled(job, new))
         job.ended.connect(lambda: self._job_ended(job))
         self._display(job, title, None)
 
@@ -76,6 +77,12 @@ class JobProgressWidget(QWidget):
         ]
         if job is self._job:
             self._on_progress(done, total, message)
+
+    def _job_retitled(self, job: Job, title: str) -> None:
+        """A job that learnt more of itself (a cluster's head found): its line says it."""
+        self._tracked = [(j, title if j is job else t, last) for j, t, last in self._tracked]
+        if job is self._job:
+            self._display(*next(entry for entry in self._tracked if entry[0] is job))
 
     def _job_ended(self, job: Job) -> None:
         self._tracked = [entry for entry in self._tracked if entry[0] is not job]

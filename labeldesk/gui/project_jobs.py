@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from labeldesk.core.display import counted
-from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.gui import settings
 from labeldesk.gui.cluster_dialog import cluster_choice
 from labeldesk.gui.workers import Job
@@ -136,12 +136,24 @@ class ProjectJobs(QObject):
         in_process = self.embed_in_process
         cluster = cluster_choice()  # Tools → Embed on a Ray cluster…, if switched on
         held_back: list[int] = []  # the fine-tune whose switch unreadable images held back
+        heads: list[str] = []  # the cluster's head as reached (``auto`` resolved), once known
+
+        def where() -> str | None:
+            if cluster is None:
+                return None
+            return _cluster_text(cluster.address, heads[0] if heads else None)
+
+        def found_head(head: object) -> None:  # on the job's thread
+            if head and not heads:
+                heads.append(str(head))
+                job.retitled.emit(f"Computing embeddings on {where()}")
 
         def embed(*, progress: ProgressCallback, cancel: CancelToken) -> EmbedReport:
             from labeldesk.ml.unfinished import unfinished_embeddings
 
             finishing = unfinished_embeddings(project, count=False)
             report = run(progress=progress, cancel=cancel)
+            found_head(getattr(report, "head", None))
             # Finishing a fine-tune's embeddings, images it could not read left the
             # project on the embeddings it had (they hold those images): say why.
             if finishing is not None and report.failed and not report.cancelled:
@@ -164,9 +176,12 @@ class ProjectJobs(QObject):
 
                 target = "labeldesk.ml.ray_embed:embed_on_ray"
                 kwargs = cluster.kwargs()
-                return run_in_child(
-                    target, project.path, progress=progress, cancel=cancel, **kwargs
-                )
+
+                def relay(update: Progress) -> None:
+                    found_head((update.data or {}).get("head"))
+                    progress(update)
+
+                return run_in_child(target, project.path, progress=relay, cancel=cancel, **kwargs)
             if in_process:
                 from labeldesk.ml.embed import embed_project
 
@@ -178,7 +193,6 @@ class ProjectJobs(QObject):
         shell = self.shell
         job = Job(embed, "Embeddings")
         job.ended.connect(lambda: self._embed_ended(job))
-        where = f"the Ray cluster at {cluster.address}" if cluster is not None else None
         job.finished.connect(
             lambda r: shell.show_message(
                 r.up_to_date_text()
@@ -186,14 +200,14 @@ class ProjectJobs(QObject):
                 else _held_back_text(r, held_back[0])
                 if held_back
                 else f"Embeddings ready: {r.embedded} computed ({r.images_per_s:.0f} img/s) "
-                f"at {r.input_size} px on {where or r.device}"
+                f"at {r.input_size} px on {where() or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
                 + _decode_limited_text(r)
             )
         )
-        job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where)))
+        job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where())))
         job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
-        title = "Computing embeddings" + (f" on {where}" if where else "")
+        title = "Computing embeddings" + (f" on {where()}" if cluster is not None else "")
         if session.start_exclusive(job, title) is None:
             return None
         shell.show_message("")  # a "no embeddings yet" said before is no longer news
@@ -220,6 +234,14 @@ def _held_back_text(report: EmbedReport, version: int) -> str:
         f"ones it had): {counted(len(report.failed), 'image')} could not be read; make them "
         "readable (or File → Rescan folder if gone), then Compute embeddings again"
     )
+
+
+def _cluster_text(address: str, head: str | None) -> str:
+    """Where a cluster job runs: for the address ``auto``, the head Ray found once it is
+    known (as ``labeldesk embed --ray auto`` says it)."""
+    if head is None or head == address:
+        return f"the Ray cluster at {address}"
+    return f"the Ray cluster at {head} (found by the address {address})"
 
 
 def _embed_cancelled_text(job: Job, cluster: str | None) -> str:

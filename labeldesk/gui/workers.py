@@ -61,6 +61,7 @@ class Job(QObject):
     """
 
     progress = Signal(int, int, str)  # done, total, message
+    retitled = Signal(str)  # a new title for its progress line (emit from the job's thread)
     finished = Signal(object)  # the job function's return value
     failed = Signal(object)  # the exception; describe(exc) is the line to show
     cancelled = Signal()

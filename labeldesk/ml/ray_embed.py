@@ -158,7 +158,8 @@ def embed_on_ray(
             # before the model loads: a cluster without room (GPUs asked for that it
             # lacks) is said in seconds, not after the load
             plan = _plan(shape, workers, gpus_per_worker, batch_size)
-            progress(Progress(0, 0, f"loading model {spec}"))
+            # the head reached (``auto`` resolved), for a view that names where it runs
+            progress(Progress(0, 0, f"loading model {spec}", {"head": watch.head}))
             backbone = load_backbone(spec)
             cancel.raise_if_cancelled()
             report = ClusterEmbedReport(

@@ -74,3 +74,9 @@ def test_postfix_formats_numbers_and_skips_what_does_not_fit_a_line():
     assert postfix(data) == "epoch 3, loss 0.512, img/s 1,234, note x"
     per_epoch = {"unit": "epoch", "epoch": 3, "epochs": 9, "loss": 0.5, "eval_loss": 0.6}
     assert postfix(per_epoch) == "loss 0.500"  # the bar already counts epochs
+
+
+def test_the_cluster_head_a_job_reports_stays_off_the_bar():
+    """`embed --ray` reports the head it reached with its progress (the app names it in
+    its progress line); the command's bar leaves it out: its summary names the head."""
+    assert postfix({"head": "10.0.0.5:6379"}) == ""
