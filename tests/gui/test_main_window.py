@@ -62,7 +62,7 @@ def test_a_damaged_project_database_gives_one_notice(qtbot, window, tmp_path):
     (tmp_path / "labeldesk.db").write_bytes(b"garbage" * 1000)
     assert not window.open_project(tmp_path)
     notices = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorNotice"]
-    assert len(notices) == 1 and "cannot be" in notices[0].text()
+    assert len(notices) == 1 and "is damaged" in notices[0].text()
     assert window.view is None and window.project is None
     notices[0].close()
 
