@@ -146,12 +146,19 @@ def cmd_predict(args: argparse.Namespace) -> Output:
         rows = api.records(api.predictions(project, label=args.label, predicted=args.predicted))
     if rows and all(r["predicted"] is None for r in rows):
         print(f"note: no predictions {_TWO_CLASSES}", file=sys.stderr)
-    text = "\n".join(
-        f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} "
-        f"{shown_path(r['path'])}"
-        for r in rows
+    if not rows:
+        cell = args.label is not None or args.predicted is not None
+        return Output(rows, "no image in that cell" if cell else "no embedded image")
+    head = (
+        f"{counted(len(rows), 'image')}: the model's confidence, its prediction, the path "
+        "and [the given label]"
     )
-    return Output(rows, text)
+    lines = [
+        f"{format_confidence(r['confidence']):>5}  {r['predicted'] or '?':<16} "
+        f"{shown_path(r['path'])}  [{r['label'] or 'unlabeled'}]"
+        for r in rows
+    ]
+    return Output(rows, "\n".join([head, *lines]))
 
 
 def cmd_issues(args: argparse.Namespace) -> Output:

@@ -101,6 +101,25 @@ def test_one_confusion_cell_from_the_command(clustered, capsys):
     assert "no class 'horse'" in capsys.readouterr().err
 
 
+def test_predict_text_names_its_columns_and_each_given_label(clustered, capsys):
+    """The text had no header and left out the given label, so a row read "87%  bee
+    train/ant/x.png" without saying which label the image has."""
+    project, flipped = clustered
+    assert main(["predict", str(project.path), "--label", "ant", "--predicted", "bee"]) == 0
+    head, *lines = capsys.readouterr().out.splitlines()
+    assert head.startswith(f"{len(lines)} images: the model's confidence, its prediction")
+    assert "[the given label]" in head
+    assert all(" bee " in line and line.endswith("  [ant]") for line in lines)
+    assert any(path in line for line in lines for path in flipped)
+    preds = project_predictions(project)
+    taken = {(int(g), int(p)) for g, p in zip(preds.labels, preds.predicted, strict=True)}
+    k = len(preds.classes)
+    given, guess = next((g, p) for g in range(k) for p in range(k) if (g, p) not in taken)
+    names = ["--label", preds.classes[given], "--predicted", preds.classes[guess]]
+    assert main(["predict", str(project.path), *names]) == 0
+    assert capsys.readouterr().out.strip() == "no image in that cell"  # (was a blank output)
+
+
 def test_a_fresh_head_predicts_what_the_probe_never_trained_on(clustered):
     from labeldesk.ml.train import HeadParams, train_head
 
