@@ -22,11 +22,11 @@ def copy_without_joiners(app: QGuiApplication) -> None:
     clipboard = app.clipboard()
 
     def clean(mode: QClipboard.Mode) -> None:
-        ours = clipboard.ownsSelection() if mode == QClipboard.Mode.Selection else None
-        if ours is None:
-            ours = clipboard.ownsClipboard()
+        selection = mode == QClipboard.Mode.Selection
+        if not (clipboard.ownsSelection() if selection else clipboard.ownsClipboard()):
+            return  # another program's copy: not read (on X11 a read asks that program)
         text = clipboard.text(mode)
-        if ours and WORD_JOINER in text:  # setting the clean text signals again, with none in it
+        if WORD_JOINER in text:  # setting the clean text signals again, with none in it
             clipboard.setText(text.replace(WORD_JOINER, ""), mode)
 
     clipboard.dataChanged.connect(lambda: clean(QClipboard.Mode.Clipboard))
