@@ -291,7 +291,12 @@ def cmd_scan(args: argparse.Namespace) -> Output:
 
 
 def _relocate(project: Any, args: argparse.Namespace) -> None:
-    from labeldesk.core.relocation import MovedOneLevelTooHigh, NotTheImageFolder, OtherDataset
+    from labeldesk.core.relocation import (
+        MostImagesMissing,
+        MovedOneLevelTooHigh,
+        NotTheImageFolder,
+        OtherDataset,
+    )
 
     again = shlex.join(["labeldesk", "scan", str(args.project), "--images", str(args.images)])
     try:
@@ -302,6 +307,12 @@ def _relocate(project: Any, args: argparse.Namespace) -> None:
             f"{counted(exc.images, 'image')} not found {'is' if exc.images == 1 else 'are'} "
             "then marked removed (labels kept: they come back if the project is pointed "
             "back) and the folder's files are indexed."
+        ) from exc
+    except MostImagesMissing as exc:
+        raise ImageRootError(
+            f"{exc} If the rest really are gone, run `{again} --force`: the images not "
+            "found are then marked removed (labels kept: they come back if the project is "
+            "pointed back)."
         ) from exc
     except OtherDataset as exc:
         raise ImageRootError(

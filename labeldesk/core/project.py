@@ -128,8 +128,8 @@ class Project(ProjectWrites):
         """Point the project at a moved image folder (paths inside it stay the same).
 
         A folder that holds none of the project's indexed images (by path or by content),
-        one whose files at the project's paths mostly hold other bytes (another dataset
-        with the same names) or one a level too high is refused with an
+        fewer than half of them, one whose files at the project's paths mostly hold other
+        bytes (another dataset with the same names) or one a level too high is refused with an
         :class:`~labeldesk.core.errors.ImageRootError` that says which, nothing changed,
         unless ``force`` (see :mod:`labeldesk.core.relocation`)."""
         from .relocation import check_moved_folder

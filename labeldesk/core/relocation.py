@@ -18,6 +18,13 @@ refused, nothing changed (``--force`` takes them anyway):
 - one a level too high, holding the image folder as its one class folder (as ``new``
   refuses it): every image would move into that one class. A project indexed at that
   level already (made with ``new --force``) may move on to such a folder.
+- one that holds fewer than half of the project's images: a folder with a few of them
+  (a subset copied elsewhere, a backup) would leave most of the project marked removed.
+  Counted from above without reading any file: the images at their path (images marked
+  removed too: they would come back), plus the
+  folder's files elsewhere that have the size of an indexed image (a scan may follow
+  those as moves). When most of ``QUICK_LOOKS`` paths spread across the index answer,
+  nothing is listed.
 
 A folder that moved while a few files were added, edited or deleted is still a move,
 and the scan reports those as usual.
@@ -90,11 +97,26 @@ class MovedOneLevelTooHigh(ImageRootError):
         )
 
 
+class MostImagesMissing(ImageRootError):
+    """A new image folder holds fewer than half of the project's images (nothing was
+    changed). ``found``: an upper bound on the images there; ``images``: the project's
+    images a scan would look for."""
+
+    def __init__(self, folder: Path, current: Path, found: int, images: int):
+        self.folder, self.current, self.found, self.images = folder, current, found, images
+        super().__init__(
+            f"at most {found:,} of the project's {counted(images, 'image')} "
+            f"{'is' if found == 1 else 'are'} in {folder}: scanning it would mark at "
+            f"least {counted(images - found, 'image')} as removed. Is it the right folder? "
+            f"Nothing was changed; the project still uses {current}."
+        )
+
+
 def check_moved_folder(project: IndexedFolder, folder: Path) -> None:
-    """Raise :class:`MovedOneLevelTooHigh`, :class:`OtherDataset` or
-    :class:`NotTheImageFolder` when ``folder`` (resolved) is another folder than the
-    project's and not the project's images moved; a project that has indexed nothing yet
-    may go anywhere."""
+    """Raise :class:`MovedOneLevelTooHigh`, :class:`OtherDataset`,
+    :class:`NotTheImageFolder` or :class:`MostImagesMissing` when ``folder``
+    (resolved) is another folder than the project's and not the project's images moved;
+    a project that has indexed nothing yet may go anywhere."""
     if _same_folder(folder, project.root):
         return
     with project.db.reading() as conn:
@@ -115,13 +137,42 @@ def check_moved_folder(project: IndexedFolder, folder: Path) -> None:
         judged, matched = _compare(folder, sample, rows)
         if matched * 2 < judged:  # (none could be read: the scan will say why)
             raise OtherDataset(folder, project.root, judged, matched)
+        _check_most_there(project, folder, rows, walked)
         return
     if walked is None:
         walked = _walk(project, folder)
     if any(r[0] in walked.problems for r in rows) or _found_by_content(folder, rows, walked):
+        _check_most_there(project, folder, rows, walked)
         return
     images = sum(1 for r in rows if r[3]) or len(rows)
     raise NotTheImageFolder(folder, project.root, images)
+
+
+def _check_most_there(
+    project: IndexedFolder, folder: Path, rows: list[Row], walked: WalkResult | None
+) -> None:
+    """Raise :class:`MostImagesMissing` when ``folder`` can hold fewer images of the
+    project (usable ones, or removed ones that would come back) than half of those
+    usable now."""
+    usable = [r for r in rows if r[3]]
+    n = len(usable)
+    if n == 0:
+        return
+    looks = min(n, QUICK_LOOKS)
+    hits = sum(os.path.lexists(folder / usable[i * n // looks][0]) for i in range(looks))
+    if hits * 4 >= looks * 3:  # most answer at their path: a move
+        return
+    if walked is None:
+        walked = _walk(project, folder)
+    at_path = sum(1 for r in rows if r[0] in walked.files)  # removed ones come back
+    indexed = {r[0] for r in rows}
+    sizes = {r[1] for r in rows}
+    elsewhere = sum(
+        1 for rel, (size, *_) in walked.files.items() if rel not in indexed and size in sizes
+    )
+    found = min(n, at_path + elsewhere)
+    if found * 2 < n:
+        raise MostImagesMissing(folder, project.root, found, n)
 
 
 def _at_their_paths(

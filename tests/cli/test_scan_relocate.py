@@ -1,6 +1,7 @@
 """``scan --images NEW`` says the image folder moved: a folder holding none of the
-project's images (a typo, another dataset) is refused before anything changes, unless
-``--force``; one image found there, by path or by content, is enough."""
+project's images (a typo, another dataset), or fewer than half of them (a subset copied
+elsewhere), is refused before anything changes, unless ``--force``; images found there
+by path or by content count, and so do removed ones that would come back."""
 
 from __future__ import annotations
 
@@ -59,20 +60,46 @@ def test_a_folder_with_none_of_the_images_is_refused_and_nothing_changes(tmp_pat
     assert data["added"] == 6 and data["classes"]["cat"] == 3
 
 
-def test_one_image_found_by_path_or_by_content_is_a_move(tmp_path, project, capsys):
+def test_a_folder_with_most_images_by_path_or_by_content_is_a_move(tmp_path, project, capsys):
     moved = tmp_path / "moved"
     shutil.copytree(tmp_path / "pets", moved)
-    shutil.rmtree(moved / "dog")
-    (moved / "cat" / "cat0.png").unlink()  # two of six are still at their path
+    (moved / "cat" / "cat0.png").unlink()
+    (moved / "dog" / "dog2.png").unlink()  # four of six are still at their path
     assert main(["scan", str(project), "--images", str(moved), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["images"], data["removed"]) == (2, 4)
+    assert (data["images"], data["removed"]) == (4, 2)
 
-    renamed = _folder(tmp_path / "renamed", {"x": 3}, seed=200)
-    shutil.copy2(tmp_path / "pets" / "dog" / "dog1.png", renamed / "x" / "other-name.png")
+    renamed = tmp_path / "renamed"  # every file under another name: found by content
+    for i, old in enumerate(sorted((tmp_path / "pets").rglob("*.png"))):
+        (renamed / "x").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(old, renamed / "x" / f"other-{i}.png")
     assert main(["scan", str(project), "--images", str(renamed), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["moved"] == 1
+    assert data["moved"] == 6 and data["images"] == 6
+
+
+def test_a_folder_with_few_of_the_images_is_refused_unless_forced(tmp_path, project, capsys):
+    subset = tmp_path / "subset"  # a few images copied elsewhere, the rest not there
+    shutil.copytree(tmp_path / "pets", subset)
+    shutil.rmtree(subset / "dog")
+    (subset / "cat" / "cat0.png").unlink()
+    capsys.readouterr()
+    before = _state(project)
+    assert main(["scan", str(project), "--images", str(subset), "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ImageRootError"
+    assert "at most 2 of the project's 6 images are in" in error["error"]
+    assert "would mark at least 4 images as removed" in error["error"]
+    assert "--force" in error["error"]
+    assert _state(project) == before
+
+    assert main(["scan", str(project), "--images", str(subset), "--force", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["images"], data["removed"]) == (2, 4)
+    # Pointing back is not "most images missing": the removed ones come back.
+    assert main(["scan", str(project), "--images", str(tmp_path / "pets"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["images"] == 6
 
 
 def test_the_core_rule_refuses_too(tmp_path, project):
