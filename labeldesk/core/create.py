@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from . import classes as class_table
 from .display import quoted_names
-from .errors import ProjectError
-from .failures import write_refused
+from .errors import DiskFull, ProjectError
+from .failures import is_disk_full, write_refused
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project, check_images_folder
 from .staging import delete_marked, finish_staging, make_staging
@@ -55,7 +55,7 @@ def _staged(target: Path) -> Iterator[Path]:
     try:
         staging = make_staging(target)
     except OSError as exc:
-        raise ProjectError(_not_created(target, exc)) from exc
+        raise _not_created(target, exc) from exc
     try:
         yield staging
         if target.exists():
@@ -64,14 +64,15 @@ def _staged(target: Path) -> Iterator[Path]:
         finish_staging(target)
     except (OSError, sqlite3.DatabaseError) as exc:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
-        raise ProjectError(_not_created(target, exc)) from exc
+        raise _not_created(target, exc) from exc
     except BaseException:
         delete_marked(staging)
         raise
 
 
-def _not_created(target: Path, exc: OSError | sqlite3.DatabaseError) -> str:
-    return f"cannot create a project at {target}: {write_refused(exc)}; nothing was created"
+def _not_created(target: Path, exc: OSError | sqlite3.DatabaseError) -> ProjectError:
+    message = f"cannot create a project at {target}: {write_refused(exc)}; nothing was created"
+    return (DiskFull if is_disk_full(exc) else ProjectError)(message)
 
 
 def create_and_index(

@@ -28,6 +28,11 @@ class DatabaseDamaged(ProjectError):
     of the folder still holds what a rescue needs."""
 
 
+class DiskFull(ProjectError):
+    """A new project could not be made for want of space (the kind a full disk reports
+    everywhere else); nothing was created."""
+
+
 class ImageRootError(LabelDeskError):
     """The image folder a project indexes cannot be found or read."""
 

@@ -131,12 +131,18 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
     return f"the project database failed: {text}", "DatabaseError"
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an OSError or SQLite error says the disk (or the quota) is full."""
+    code = exc.errno if isinstance(exc, OSError) else None
+    return code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc)
+
+
 def write_refused(exc: BaseException) -> str:
     """Why a write that makes something new (a project) failed, with what to do where
     the disk is full or refuses it; else the system's or SQLite's own words."""
     text = str(exc)
     code = exc.errno if isinstance(exc, OSError) else None
-    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+    if is_disk_full(exc):
         return "no space left on the disk; free some space and run the command again"
     if code in (errno.EACCES, errno.EPERM):
         return "permission denied; pick a folder you may write to (or change its permissions)"

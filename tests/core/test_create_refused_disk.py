@@ -56,9 +56,22 @@ def test_a_full_disk_while_indexing_says_what_to_do(tmp_path, imagefolder, monke
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(project_module.Project, "scan", full)
-    with pytest.raises(ProjectError, match="no space left on the disk; free some space"):
+    with pytest.raises(ProjectError, match="no space left on the disk; free some space") as e:
         create_and_index(tmp_path / "proj", root, workers=1)
+    assert type(e.value).__name__ == "DiskFull"  # the kind a full disk has everywhere
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images"]
+
+
+def test_new_on_a_full_disk_reports_the_kind_disk_full(tmp_path, imagefolder, monkeypatch, capsys):
+    root, _ = imagefolder
+    _marker_write_fails(monkeypatch, errno.ENOSPC)
+    assert main(["new", str(tmp_path / "proj"), "--images", str(root), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["kind"] == "DiskFull" and "nothing was created" in doc["error"]
+    monkeypatch.undo()
+    _marker_write_fails(monkeypatch, errno.EACCES)
+    assert main(["new", str(tmp_path / "proj"), "--images", str(root), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["kind"] == "ProjectError"
 
 
 def test_an_export_onto_a_full_disk_names_the_target_and_leaves_nothing(
