@@ -307,9 +307,19 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
                 conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     return schema_version(conn)
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """End the transaction a failed write left, if SQLite has not ended it already: on a
+    full disk (or an interrupt) it rolls the whole transaction back itself, and a second
+    ROLLBACK then fails ("no transaction is active") in place of the error that tells
+    the person what happened; a failed COMMIT may leave it open, holding the write lock
+    and refusing every later BEGIN."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _split_statements(script: str) -> list[str]:
@@ -409,11 +419,10 @@ class Database:
             self._writer_thread = threading.get_ident()
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
                 self.conn.execute("COMMIT")
+            except BaseException:
+                rollback(self.conn)  # (the error raised is the write's own)
+                raise
             finally:
                 self._depth = 0
                 self._writer_thread = None
