@@ -8,6 +8,7 @@ inside a process (a lock) and across processes (``BEGIN IMMEDIATE`` + busy timeo
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -253,9 +254,30 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-# Tables every LabelDesk schema (version 1 on) has: a database at user_version > 0 without
-# them was made by another program that also uses user_version.
-_OWN_TABLES = frozenset({"meta", "images", "classes"})
+@functools.cache
+def _first_schema() -> dict[str, frozenset[str]]:
+    """Table -> columns of the first schema: every LabelDesk database (version 1 on) has
+    them all (later versions add, never drop or rename one). Another program that uses
+    user_version may well name tables meta, images or classes, never with these columns."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in _split_statements(MIGRATIONS[0]):
+            conn.execute(statement)
+        return _tables(conn)
+    finally:
+        conn.close()
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
+    names = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+    ).fetchall()
+    columns = "SELECT name FROM pragma_table_info(?)"
+    return {
+        str(name): frozenset(str(col[0]) for col in conn.execute(columns, (name,)))
+        for (name,) in names
+    }
 
 
 def foreign_tables(path: Path) -> list[str] | None:
@@ -270,20 +292,15 @@ def foreign_tables(path: Path) -> list[str] | None:
         return None
     try:
         version = schema_version(conn)
-        tables = [
-            str(row[0])
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-            )
-        ]
+        tables = _tables(conn)
     except sqlite3.Error:
         return None
     finally:
         conn.close()
     if version == 0:
-        return tables or None
-    return None if set(tables) >= _OWN_TABLES else tables
+        return list(tables) or None
+    ours = all(tables.get(name, frozenset()) >= cols for name, cols in _first_schema().items())
+    return None if ours else list(tables)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -50,3 +50,33 @@ def test_an_empty_database_still_opens_as_before(tmp_path):
     conn = sqlite3.connect(folder / db.DB_FILENAME)
     assert db.schema_version(conn) == db.SCHEMA_VERSION
     conn.close()
+
+
+def test_another_programs_database_with_tables_named_as_ours_is_refused_untouched(tmp_path):
+    """Tables called meta, images and classes (common names: another image tool's) at a
+    user_version above 0 were taken for LabelDesk's: the database was migrated (given a
+    model_versions table, its user_version raised) before the open failed."""
+    folder = tmp_path / "other"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / db.DB_FILENAME)
+    conn.executescript(
+        "CREATE TABLE meta (k TEXT, v TEXT);"
+        "CREATE TABLE images (id INTEGER PRIMARY KEY, file TEXT);"
+        "CREATE TABLE classes (id INTEGER PRIMARY KEY, title TEXT);"
+        "INSERT INTO images(file) VALUES ('x.jpg');"
+        "PRAGMA user_version = 2;"
+    )
+    conn.close()
+    before = (folder / db.DB_FILENAME).read_bytes()
+    with pytest.raises(ProjectError, match="not a LabelDesk project database") as caught:
+        open_project(folder)
+    assert "images" in str(caught.value)
+    assert (folder / db.DB_FILENAME).read_bytes() == before
+
+
+@pytest.mark.parametrize("version", [1, 6, db.SCHEMA_VERSION])
+def test_our_own_database_of_every_schema_is_not_foreign(tmp_path, version):
+    conn = db.connect(tmp_path / db.DB_FILENAME)
+    db.migrate(conn, target=version)
+    conn.close()
+    assert db.foreign_tables(tmp_path / db.DB_FILENAME) is None
