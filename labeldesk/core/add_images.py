@@ -182,7 +182,13 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
     return _write_to_free_name(origin, path)
 
 
-_NO_LINKS = (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK)
+# What link() says where the file system has no hard links: FAT and exFAT on Linux EPERM,
+# macOS ENOTSUP, a FUSE mount without the call (rclone, sshfs) ENOSYS, Windows on FAT
+# ERROR_INVALID_FUNCTION (EINVAL to Python). The fallbacks never replace a file either.
+_NO_LINKS = (
+    errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS,
+    errno.EINVAL,
+)  # fmt: skip
 
 
 def _free_names(path: Path) -> Iterator[Path]:

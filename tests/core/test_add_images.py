@@ -328,3 +328,31 @@ def test_without_hard_links_a_taken_name_is_not_replaced(project, tmp_path, monk
     assert os.path.islink(folder / "x-2.png") and not (tmp_path / "nowhere.png").exists()
     assert (folder / "x-3.png").read_bytes() == (new / "x.png").read_bytes()
     assert sorted(p.name for p in folder.iterdir()) == ["x-2.png", "x-3.png", "x.png"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        errno.ENOSYS,  # a FUSE mount whose file system has no link call (rclone, sshfs)
+        errno.EINVAL,  # Windows on FAT and exFAT (ERROR_INVALID_FUNCTION / NOT_SUPPORTED)
+    ],
+)
+def test_a_drive_that_says_links_are_not_implemented_still_gets_the_copy(
+    project, tmp_path, monkeypatch, code
+):
+    """Only EPERM, EOPNOTSUPP, EXDEV and EMLINK counted as 'no hard links here': on a
+    drive that answers link() otherwise, every image was skipped as 'could not be
+    copied: Function not implemented'."""
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=61)
+
+    def no_links(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "link", no_links)
+    added = copy_unlabeled(project, new, ["x.png"], "new")
+
+    assert added.skipped == [] and added.paths == ["_unlabeled/new/x.png"]
+    folder = project.root / "_unlabeled" / "new"
+    assert [p.name for p in folder.iterdir()] == ["x.png"]
+    assert (folder / "x.png").read_bytes() == (new / "x.png").read_bytes()
