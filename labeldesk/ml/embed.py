@@ -22,6 +22,7 @@ preparing its engine took seconds for nothing.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -224,11 +225,21 @@ def embed_project(
 
 def _check_root_after(project: Project, failed: int) -> None:
     """Every image a run tried failed and the image folder is gone (moved, renamed, an
-    unmounted drive): an error that says so, not a run that ends as if done (a big
-    photo's thumbnail can stand in for its file, so the run is tried first)."""
-    if not project.root.is_dir():
+    unmounted drive) or empty (the mount point an unmounted drive leaves): an error that
+    says so, not a run that ends as if done (a big photo's thumbnail can stand in for
+    its file, so the run is tried first)."""
+    root, state = project.root, None
+    if not root.is_dir():
+        state = "missing"
+    else:
+        try:
+            with os.scandir(root) as entries:
+                state = "empty" if next(entries, None) is None else None
+        except OSError:  # there, but not to be listed: the failures say why
+            pass
+    if state is not None:
         raise ImageRootError(
-            f"image folder {project.root} is missing (moved, renamed, or on a drive that is "
+            f"image folder {root} is {state} (moved, renamed, or on a drive that is "
             f"not mounted): none of the {counted(failed, 'image')} to embed could be read, "
             "and nothing was embedded; if it moved, run "
             "`labeldesk scan PROJECT --images NEW_FOLDER`"

@@ -49,3 +49,22 @@ def test_a_missing_file_in_a_folder_that_is_there_stays_a_reported_failure(
         path.unlink()  # every file gone, the folder still there: not the folder's absence
     report = embed_project(project, tiny_model, device="cpu")
     assert report.embedded == 0 and len(report.failed) == 16
+
+
+def test_embed_with_the_image_folder_empty_is_an_error(two_classes, tiny_model, capsys):  # noqa: F811
+    """A drive not mounted leaves its mount point, an empty folder, on Linux (/mnt/data):
+    the folder is there but holds nothing, and embed said "0 images embedded … 16 could
+    not be read" and exited 0, although its error names "a drive that is not mounted"
+    (export already stops there)."""
+    project, root = two_classes
+    aside = root.with_name("on-the-drive")
+    root.rename(aside)
+    root.mkdir()  # the mount point, the drive not mounted on it
+    typed = str(project.path)
+    assert main(["embed", typed, "--model", tiny_model, "--device", "cpu"]) == 1
+    said = capsys.readouterr().err
+    assert f"image folder {root} is empty" in said
+    assert "none of the 16 images to embed could be read" in said
+    root.rmdir()
+    aside.rename(root)  # mounted: the same command embeds them all
+    assert embed_project(project, tiny_model, device="cpu").embedded == 16
