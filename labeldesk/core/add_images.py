@@ -10,6 +10,9 @@ An exact copy (same bytes) of an image the project already holds is not copied a
 an unlabeled twin of a labeled image would only leak across splits. Each file is hashed
 first (cheap next to the copy) and looked up in the index. A folder inside the image
 folder (or the project's own folder) is refused outright: its images are the project's.
+
+Cancelled between two files, the copies this call made (and the folders it made for
+them) are deleted again: a cancelled *Add* adds nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copies, temp_name
-from .errors import LabelDeskError
+from .errors import Cancelled, LabelDeskError
 from .file_kinds import open_regular
 from .image_rows import USABLE
 from .imageio import hash_file
 from .no_replace import rename_no_replace
+from .progress import CancelToken, Progress, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
     from .project import Project
@@ -76,7 +80,15 @@ def check_source(project: Project, source: Path) -> None:
             )
 
 
-def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: str) -> Added:
+def copy_unlabeled(
+    project: Project,
+    source: Path,
+    rels: Iterable[str],
+    batch: str,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Added:
     """Copy ``source/rel`` for each ``rel`` to ``_unlabeled/batch/rel`` in the project's
     image folder (the next scan indexes them).
 
@@ -85,7 +97,8 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
     with the reason; the others are copied with their timestamps. A file of the same
     bytes already at the name a copy would take (or a numbered one) is one an earlier
     call copied before its scan could index it (killed, cancelled): it counts as added,
-    and no second copy is made."""
+    and no second copy is made. ``cancel`` (checked between files) deletes the copies
+    this call made and raises :class:`~.errors.Cancelled`."""
     check_source(project, source)
     if not batch or batch != batch_folder_name(Path(batch)):
         raise LabelDeskError(f"not a usable folder name for new images: {batch!r}")
@@ -96,7 +109,13 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
         sweep_copies(target_root)  # a copy into this batch killed half-way
     added = Added()
     copied: dict[str, str] = {}  # hash -> the new path of a file copied in this call
-    for rel in rels:
+    made: list[Path] = []  # files and folders this call created, in order
+    rels = list(rels)
+    for done, rel in enumerate(rels):
+        progress(Progress(done, len(rels), "Copying new images"))
+        if cancel is not None and cancel.cancelled:
+            _delete_made(made)
+            raise Cancelled("cancelled; nothing was added")
         parts = PurePosixPath(rel.replace("\\", "/")).parts
         if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
             added.skipped.append((rel, "not a path inside the folder"))
@@ -117,15 +136,34 @@ def copy_unlabeled(project: Project, source: Path, rels: Iterable[str], batch: s
             continue
         wanted = target_root.joinpath(*parts)
         try:
+            new_folders = [d for d in (wanted.parent, *wanted.parent.parents) if not d.exists()]
             wanted.parent.mkdir(parents=True, exist_ok=True)
+            made.extend(reversed(new_folders))
             size = origin.stat().st_size
-            target = _copied_before(wanted, digest, size) or _copy_to_free_name(origin, wanted)
+            target = _copied_before(wanted, digest, size)
+            if target is None:
+                target = _copy_to_free_name(origin, wanted)
+                made.append(target)
         except OSError as exc:
             added.skipped.append((rel, f"could not be copied: {exc.strerror or exc}"))
             continue
         added.paths.append(target.relative_to(image_root).as_posix())
         copied[digest] = added.paths[-1]
+    progress(Progress(len(rels), len(rels), "Copying new images"))
     return added
+
+
+def _delete_made(made: list[Path]) -> None:
+    """Delete the copies and the (then empty) folders a cancelled call made, newest
+    first; a folder something else has put a file into since stays."""
+    for path in reversed(made):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _copied_before(path: Path, digest: str, size: int) -> Path | None:

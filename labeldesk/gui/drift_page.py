@@ -337,13 +337,26 @@ class DriftPage(QWidget):
             return None
         batch = batch_folder_name(folder)
 
+        copied: list[Any] = []
+
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Any:
-            added = copy_unlabeled(project, folder, rels, batch)
+            added = copy_unlabeled(project, folder, rels, batch, progress=progress, cancel=cancel)
+            copied.append(added)
             project.scan(progress=progress, cancel=cancel)
             return added
 
+        def cancelled() -> None:
+            if not copied:
+                self.message.emit("Adding cancelled: nothing was added.")
+            else:  # copied, not yet indexed: the next scan adds them
+                self.message.emit(
+                    f"Adding cancelled while indexing: the {len(copied[0].paths):,} images "
+                    "copied are added by the next rescan (File → Rescan folder, F5)."
+                )
+
         job = Job(run, "Adding images")
         job.finished.connect(self._added)
+        job.cancelled.connect(cancelled)
         job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         return self.session.start_exclusive(job, "Adding new images to the project")
 

@@ -356,3 +356,31 @@ def test_a_drive_that_says_links_are_not_implemented_still_gets_the_copy(
     folder = project.root / "_unlabeled" / "new"
     assert [p.name for p in folder.iterdir()] == ["x.png"]
     assert (folder / "x.png").read_bytes() == (new / "x.png").read_bytes()
+
+
+def test_a_cancel_between_files_deletes_this_calls_copies_and_keeps_earlier_ones(project, tmp_path):
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.core.progress import CancelToken
+
+    root, new = project.root, tmp_path / "new"
+    rels = ["a.png", "deep/er/b.png", "c.png"]
+    for seed, rel in enumerate(rels, start=60):
+        write_image(new / rel, fmt="PNG", seed=seed)
+    earlier = copy_unlabeled(project, new, ["c.png"], "new")  # an earlier Add, not scanned
+    assert earlier.paths == ["_unlabeled/new/c.png"]
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+    token, seen = CancelToken(), []
+
+    def progress(report):
+        seen.append(report.done)
+        if report.done == 2:  # after two copies: a person presses Cancel
+            token.cancel()
+
+    with pytest.raises(Cancelled, match="nothing was added"):
+        copy_unlabeled(project, new, rels, "new", progress=progress, cancel=token)
+    assert seen == [0, 1, 2]
+    # the copies (and the folders made for them) are gone; the earlier Add's copy stays
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+    assert (root / "_unlabeled/new/c.png").is_file()
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*.png")) == sorted(rels)

@@ -82,6 +82,21 @@ def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
     assert not (page.project.root / "_unlabeled").exists()
 
 
+def test_cancelling_an_add_adds_nothing_and_says_so(qtbot, page, tmp_path):
+    folder, _ = new_folder(tmp_path / "new", per_class=3, new_class=3, seed=4)
+    rels = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.png"))
+    page.folder = folder  # as after checking that folder
+    messages: list[str] = []
+    page.message.connect(messages.append)
+    job = page.add_to_project(rels)
+    assert job is not None
+    job.cancel()  # at once: before or between the copies
+    qtbot.waitUntil(lambda: bool(messages), timeout=60_000)
+    assert messages == ["Adding cancelled: nothing was added."]
+    assert not list((page.project.root / "_unlabeled").rglob("*.png"))
+    assert all(pd.isna(v) or not v.startswith("_unlabeled") for v in page.project.images().path)
+
+
 class _Report:
     def __init__(self, data):
         self.data = data
