@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from labeldesk.core.image_lookup import present
 from labeldesk.core.imageio import load_rgb
+from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import pil_to_qimage
 
 if TYPE_CHECKING:
@@ -210,37 +211,80 @@ class ImageLabel(QLabel):
         self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))
 
 
+MODIFIER_KEYS = {
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_AltGr,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R,
+}
+
+
+def fitted_size(size: QSize, box: QSize) -> QSize:
+    """The size :func:`fit_pixmap` gives an image of ``size`` in ``box``."""
+    factor = min(box.width() / size.width(), box.height() / size.height())
+    if factor >= 1:
+        return size * max(1, int(factor))
+    return size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio)
+
+
 class ImagePopup(QFrame):
-    """A neighbour shown large over the review, with its label; any click or key closes
-    it (the key is not passed on, so it cannot decide the image under review)."""
+    """An image shown large over the window (Enter in the browser, a neighbour clicked
+    in the review), with its label. + and - zoom, Ctrl+0 fits, the arrows pan while
+    zoomed (the wheel zooms too); any other key, or a click, closes it (the key is not
+    passed on, so it cannot decide or label the image under it)."""
 
     SIDE = 640
+    TIP = "+ or -: zoom · arrows: look around, zoomed · Ctrl+0: fit · any other key closes"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Popup)
         self.setFrameShape(QFrame.Shape.Box)
-        self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.picture = ImagePreview(enlarge=True)
+        self.picture.zoomChanged.connect(self._say_zoom)
         self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
+        self.setToolTip(self.TIP)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.picture)
+        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.caption)
         self.path = ""
+        self._about = ""  # the caption's label and path
 
     def show_image(self, path: str, label: str | None, image: QImage) -> None:
         self.path = path
-        self.caption.setText(f"<b>{label or '(unlabeled)'}</b> · {path} · any key closes")
+        self._about = f"<b>{label or '(unlabeled)'}</b> · {path}"
         self.set_pixels(image)
         if not self.isVisible():
             self.show()
 
     def set_pixels(self, image: QImage) -> None:
-        pixmap = fit_pixmap(image, QSize(self.SIDE, self.SIDE))
-        if pixmap.isNull():
-            self.picture.setText("(cannot show this image)")
+        """Show ``image`` (its tile, then its pixels): fitted, as large as it fits."""
+        box = QSize(self.SIDE, self.SIDE)
+        if image.isNull() or image.width() < 1 or image.height() < 1:
+            self.picture.setFixedSize(box / 2)
+            self.picture.set_pixmap(None, "(cannot show this image)")
         else:
-            self.picture.setPixmap(pixmap)
+            margin = QSize(8, 8)  # the preview's own inner margin
+            self.picture.setFixedSize(fitted_size(image.size(), box) + margin)
+            self.picture.set_pixmap(QPixmap.fromImage(image))
+        self._say_zoom()
         self.adjustSize()
+
+    def _say_zoom(self) -> None:
+        """The caption: the image, and under it what the keys do at this zoom (a line
+        of its own, so the popup keeps its size as the zoom changes)."""
+        picture = self.picture
+        if not picture.has_image():
+            keys = "any key closes"
+        elif picture.zoomed:
+            keys = f"{picture.scale() * 100:.0f}% · arrows look around · Ctrl+0 fits"
+            keys += " · any other key closes"
+        else:
+            keys = "+ zooms in · any other key closes"
+        self.caption.setText(f"{self._about}<br>{keys}")
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride:
@@ -250,7 +294,10 @@ class ImagePopup(QFrame):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         event.accept()
-        self.close()
+        if event.key() in MODIFIER_KEYS:
+            return  # Shift or Ctrl on its way to + or Ctrl+0 (they closed it before them)
+        if not self.picture.zoom_key(event):
+            self.close()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()

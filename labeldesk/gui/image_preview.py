@@ -1,20 +1,37 @@
 """The detail panel's large image: fitted to the widget by default; the mouse wheel zooms
 around the pointer, a drag pans, a double-click goes back to fit. Small images are
-upscaled with hard pixel edges (their pixels are the data)."""
+upscaled with hard pixel edges (their pixels are the data). :meth:`ImagePreview.zoom_key`
+does the same from the keyboard (+, - and Ctrl+0; the arrows pan while zoomed), for the
+view that has the keys (the large image over the window: it is not a Tab stop here)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-ZOOM_STEP = 1.25  # per wheel notch
+from labeldesk.gui import shortcuts
+
+ZOOM_STEP = 1.25  # per wheel notch, and per + or - key
 MAX_ZOOM = 32.0  # screen pixels per image pixel
+PAN_STEP = 0.1  # of the view's side, per arrow key
+PAN_KEYS = {
+    Qt.Key.Key_Left: QPointF(-1, 0),
+    Qt.Key.Key_Right: QPointF(1, 0),
+    Qt.Key.Key_Up: QPointF(0, -1),
+    Qt.Key.Key_Down: QPointF(0, 1),
+}
 
 
 class ImagePreview(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    """``enlarge``: fit a photo to the widget even past 1:1 (the large image over the
+    window is sized to fit it); else only small images (128 px or less) are."""
+
+    zoomChanged = Signal()  # zoomed, panned or fitted
+
+    def __init__(self, parent: QWidget | None = None, enlarge: bool = False):
         super().__init__(parent)
+        self._enlarge = enlarge
         self._pixmap: QPixmap | None = None
         self._text = ""
         self._scale: float | None = None  # screen px per image px; None = fit
@@ -46,7 +63,7 @@ class ImagePreview(QWidget):
         assert self._pixmap is not None
         area = self.rect().adjusted(4, 4, -4, -4)
         scale = min(area.width() / self._pixmap.width(), area.height() / self._pixmap.height())
-        if self._pixmap.width() > 128:
+        if self._pixmap.width() > 128 and not self._enlarge:
             scale = min(scale, 1.0)
         return max(scale, 1e-3)
 
@@ -56,6 +73,7 @@ class ImagePreview(QWidget):
     def fit(self) -> None:
         self._scale = None
         self.update()
+        self.zoomChanged.emit()
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom by ``factor`` keeping the image point under ``anchor`` (widget coords) put."""
@@ -69,7 +87,46 @@ class ImagePreview(QWidget):
             return
         self._scale = new
         self._center = before - (anchor - QPointF(self.rect().center())) / new
+        self._keep_in_view()
         self.update()
+        self.zoomChanged.emit()
+
+    def pan_by(self, step: QPointF) -> None:
+        """Show what lies ``step`` (screen pixels) further right and down, zoomed."""
+        if self.zoomed:
+            self._center += step / self.scale()
+            self._keep_in_view()
+            self.update()
+            self.zoomChanged.emit()
+
+    def _keep_in_view(self) -> None:
+        """The view's centre stays on the image: panning never loses it off screen."""
+        if self._pixmap is not None:
+            x = min(max(self._center.x(), 0.0), float(self._pixmap.width()))
+            y = min(max(self._center.y(), 0.0), float(self._pixmap.height()))
+            self._center = QPointF(x, y)
+
+    def zoom_key(self, event: QKeyEvent) -> bool:
+        """Zoom (+, -), fit (Ctrl+0) or, zoomed, pan (the arrows) for the key ``event``;
+        False for any other key (and for the arrows when not zoomed)."""
+        if not self.has_image():
+            return False
+        if shortcuts.pressed(event, shortcuts.ZOOM_IN_KEYS):
+            self.zoom_by(ZOOM_STEP)
+        elif shortcuts.pressed(event, shortcuts.ZOOM_OUT_KEYS):
+            self.zoom_by(1 / ZOOM_STEP)
+        elif shortcuts.pressed(event, shortcuts.ZOOM_FIT_KEYS):
+            self.fit()
+        elif (
+            self.zoomed
+            and event.key() in PAN_KEYS
+            and not event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier)
+        ):
+            step = PAN_KEYS[Qt.Key(event.key())]
+            self.pan_by(QPointF(step.x() * self.width(), step.y() * self.height()) * PAN_STEP)
+        else:
+            return False
+        return True
 
     def _image_center(self) -> QPointF:
         if self._scale is None or not self.has_image():
@@ -110,7 +167,9 @@ class ImagePreview(QWidget):
         if self._drag is not None and self.zoomed:
             self._center -= (event.position() - self._drag) / self.scale()
             self._drag = event.position()
+            self._keep_in_view()
             self.update()
+            self.zoomChanged.emit()
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 
 KeySpec = str | QKeySequence.StandardKey
 _Std = QKeySequence.StandardKey
@@ -54,6 +55,11 @@ OPEN_LARGE_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")  # the browser's curr
 QUEUE_HELD_OUT_KEYS: tuple[KeySpec, ...] = ("Alt+L",)
 QUEUE_REFRESH_KEYS: tuple[KeySpec, ...] = ("Alt+Q",)
 MOVE_KEYS: tuple[KeySpec, ...] = ("Left", "Right", "Up", "Down", "Home", "End", "PgUp", "PgDown")
+# The large image: zoom (as in a web browser; + and - alone too:
+# neither labels, and 0 alone removes a label in the browser, so fitting is Ctrl+0)
+ZOOM_IN_KEYS: tuple[KeySpec, ...] = ("+", "=", "Ctrl++", "Ctrl+=")
+ZOOM_OUT_KEYS: tuple[KeySpec, ...] = ("-", "Ctrl+-")
+ZOOM_FIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+0",)
 
 
 def fixed_key_use(key: QKeySequence) -> str:
@@ -76,12 +82,24 @@ def fixed_key_use(key: QKeySequence) -> str:
         (tuple(f"Shift+{k}" for k in MOVE_KEYS), "extending the selection"),
         (REVIEW_BACK_KEYS, "leaving review"),
         ((*QUEUE_HELD_OUT_KEYS, *QUEUE_REFRESH_KEYS), "the labeling queue"),
+        ((*ZOOM_IN_KEYS, *ZOOM_OUT_KEYS, *ZOOM_FIT_KEYS), "zooming a large image"),
     ]
     text = key.toString()
     for keys, use in fixed:
         if any(s.toString() == text for s in sequences(keys)):
             return use
     return ""
+
+
+def pressed(event: QKeyEvent, specs: Sequence[KeySpec]) -> bool:
+    """Whether ``event`` is one of the keys ``specs``: the keypad's + and - count, and
+    so do + and = however the keyboard makes them (Shift+= on many: Qt then adds Shift)."""
+    key = event.key()
+    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if 0x20 < key < 0x100 and not chr(key).isalnum():  # a symbol: Shift chose it
+        mods &= ~Qt.KeyboardModifier.ShiftModifier
+    text = QKeySequence(QKeyCombination(mods, Qt.Key(key))).toString()
+    return any(s.toString() == text for s in sequences(specs))
 
 
 def class_key(n: int) -> str:
@@ -131,7 +149,15 @@ def shortcut_table() -> list[tuple[str, str]]:
         ("Ctrl+click", "Add or remove one image from the selection"),
         (_text(SELECT_ALL_KEYS), "Select every image shown"),
         ("Esc", "Narrow a selection of several images to the current image"),
-        (_text(OPEN_LARGE_KEYS), "Show the current image large (any key or click closes it)"),
+        (
+            _text(OPEN_LARGE_KEYS),
+            "Show the current image large (+ and - zoom; any other key or a click closes it)",
+        ),
+        (
+            f"{_text(ZOOM_IN_KEYS[:1])}, {_text(ZOOM_OUT_KEYS[:1])} / {_text(ZOOM_FIT_KEYS)}",
+            "In the large image: zoom in, out / fit (Ctrl+=, Ctrl+- too)",
+        ),
+        ("Arrow keys (zoomed)", "In the large image: look around it"),
         ("Tab", "Reach the nearest neighbours (arrows move, Enter or Space goes to one)"),
         (_text(SEARCH_KEYS), "Search image paths"),
         ("Enter, Down / Esc", "In the search: back to the images / clear it, then leave it"),

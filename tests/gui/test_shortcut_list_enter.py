@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from labeldesk.gui.dialogs import ShortcutsDialog
 
+LARGE = "Show the current image large (+ and - zoom; any other key or a click closes it)"
+
 
 def listed(qtbot) -> dict[str, str]:
     dialog = ShortcutsDialog()
@@ -17,7 +19,7 @@ def listed(qtbot) -> dict[str, str]:
 def test_accept_and_open_large_say_enter(qtbot):
     rows = listed(qtbot)
     assert rows["Review: accept the suggestion or prediction"] == "Enter"
-    assert rows["Show the current image large (any key or click closes it)"] == "Enter"
+    assert rows[LARGE] == "Enter"
 
 
 def test_no_row_says_return(qtbot):
