@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
 
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.map_selection import MapViewBox
 
 COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
 SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
+KEYS_TIP = (
+    "From the keyboard, on the map (click it or Tab to it): the arrows move between"
+    " images, Space selects one, ] and [ select more or fewer around it, Enter shows the"
+    " selection in the browser, Esc clears it; + and - zoom, Ctrl+0 shows the whole map"
+)
 SELECT_TIPS = {
-    "box": "Drag a box to select images (otherwise drag pans)",
-    "lasso": "Draw around images to select them (otherwise drag pans)",
+    "box": "Drag a box to select images (otherwise drag pans).\n" + KEYS_TIP,
+    "lasso": "Draw around images to select them (otherwise drag pans).\n" + KEYS_TIP,
 }
 
 
@@ -35,7 +41,7 @@ class MapBar(QHBoxLayout):
             self.select_tool.addItem(text, key)
         self.select_tool.setToolTip("Select with a box or with a free-form lasso")
         self.select_tool.currentIndexChanged.connect(lambda _: self._tool_chosen())
-        self.status = QLabel()
+        self.status = ElidedLabel()  # a long line is cut, never widens the window
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: the projection reports no steps
         self.cancel_button = QPushButton("Cancel")
@@ -43,9 +49,9 @@ class MapBar(QHBoxLayout):
         colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
         self.select_tool.setAccessibleName("Selection tool")
         widgets = (colour_label, self.color_by, self.select_button, self.select_tool)
-        for widget in (*widgets, self.status):
+        for widget in widgets:
             self.addWidget(widget)
-        self.addStretch(1)
+        self.addWidget(self.status, 1)
         self.addWidget(self.progress)
         self.addWidget(self.cancel_button)
 

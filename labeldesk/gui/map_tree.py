@@ -43,3 +43,15 @@ class PointFinder:
         dx = self.xy[:, 0] - np.float64(x)
         dy = self.xy[:, 1] - np.float64(y)
         return np.flatnonzero(dx * dx + dy * dy <= radius * radius).astype(np.int64)
+
+    def nearest(self, x: float, y: float, k: int) -> np.ndarray:
+        """Rows of the ``k`` points nearest (x, y), nearest first (the map's keys: ]
+        selects the cursor's nearest images)."""
+        k = min(k, len(self.xy))
+        tree = self._tree
+        if tree is not None:
+            _, rows = tree.query([x, y], k=k)
+            return np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        d = (self.xy[:, 0] - np.float64(x)) ** 2 + (self.xy[:, 1] - np.float64(y)) ** 2
+        rows = np.argpartition(d, k - 1)[:k] if k < len(d) else np.arange(len(d))
+        return rows[np.argsort(d[rows], kind="stable")].astype(np.int64)

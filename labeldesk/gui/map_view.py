@@ -44,6 +44,7 @@ from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
 from labeldesk.gui.map_colors import carried, legend, point_codes
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
+from labeldesk.gui.map_keys import MapKeys
 from labeldesk.gui.map_raster import DrawOrder, MapRaster
 from labeldesk.gui.map_scatter import DrawnPoints, restyle
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
@@ -94,7 +95,7 @@ class MapView(QWidget):
         self._read_from: tuple[object, ...] | None = None
         self._order: DrawOrder | None = None  # data's drawing order
         self._id_order: tuple[np.ndarray, np.ndarray] | None = None  # data.ids, its argsort
-        self._selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
+        self.selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
         self.selected: list[str] = []
         self._tree: PointFinder | None = None
         self._extra: dict[str, np.ndarray] = {}  # colour key -> per-point values
@@ -135,6 +136,8 @@ class MapView(QWidget):
         self.hover_card.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hover_card.hide()
         self.hovered: str | None = None
+        self.keys = MapKeys(self)  # arrows, Space, ], Enter…: the map from the keyboard
+        self.mapReady.connect(self.keys.say_keys)  # (focused while the map was read)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -363,14 +366,14 @@ class MapView(QWidget):
         elif self._job_key is not None:
             self._extra[self._job_key] = result
         assert self.data is not None
-        self._set_busy(False, self._count_text())
+        self._set_busy(False, self.count_text())
         key = self.color_by.currentData()
         if change != "same" or (key != "label" and key not in self._extra):
             self.recolor()  # (a colouring job the read cancelled starts again)
         if was_map:  # (the recolouring may have started a colouring job)
             self.mapReady.emit()
 
-    def _count_text(self) -> str:
+    def count_text(self) -> str:
         assert self.data is not None
         n = f"{len(self.data.paths):,}"
         return f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
@@ -381,7 +384,7 @@ class MapView(QWidget):
         is a while (said as the wait started, it went stale: a restyle, a selection)."""
         wait = self._pacer.wait_s() if self._pacer.waiting and self._pacer.wanted else 0
         note = f" (updating again in {math.ceil(wait)} s)" if wait >= WAIT_SHOWN_S else ""
-        self.status.setText((self._count_text() if text is None else text) + note)
+        self.status.setText((self.count_text() if text is None else text) + note)
 
     def _set_points(self, points: MapPoints, keep_view: bool) -> None:
         """Show ``points``. ``keep_view``: the images on both maps are where they were
@@ -395,11 +398,12 @@ class MapView(QWidget):
         self.hovered = None
         self.hover_card.hide()
         kept = np.empty(0, dtype=np.int64)
-        if keep_view and before is not None and len(self._selected_rows):
-            kept = np.flatnonzero(np.isin(points.ids, before.ids[self._selected_rows]))
-        self._selected_rows = kept
+        if keep_view and before is not None and len(self.selected_rows):
+            kept = np.flatnonzero(np.isin(points.ids, before.ids[self.selected_rows]))
+        self.selected_rows = kept
         self.selected = [points.paths[i] for i in kept]
         self.raster.highlight(points.xy, kept)
+        self.keys.points_changed()
         if not keep_view and len(points.paths):
             # from the points themselves: the scatter still holds the old map (or none)
             # until the recolouring that follows draws this one
@@ -510,25 +514,31 @@ class MapView(QWidget):
             return
         x, y = self.data.xy.T
         inside = np.flatnonzero((x >= rect.left()) & (x <= rect.right()))
-        self._select(inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())])
+        self.select_rows(inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())])
 
     @Slot(object)
     def select_polygon(self, polygon: np.ndarray) -> None:
         """Select the points inside ``polygon`` ((K, 2) data coordinates), emit their paths."""
         if self.data is not None:
-            self._select(points_in_polygon(self.data.xy, polygon))
+            self.select_rows(points_in_polygon(self.data.xy, polygon))
 
-    def _select(self, inside: np.ndarray) -> None:
+    def finder(self) -> PointFinder | None:
+        return self._tree
+
+    def select_rows(self, rows: np.ndarray, send: bool = True, note: str = "") -> None:
+        """Select the points ``rows`` (ringed; the count, then ``note``, on the status
+        line); ``send``: emit their paths (the browser shows them)."""
         assert self.data is not None
-        self._selected_rows = np.asarray(inside, dtype=np.int64)
-        self.selected = [self.data.paths[i] for i in inside]
-        self.raster.highlight(self.data.xy, self._selected_rows)
-        text = f"{len(self.selected):,} of {len(self.data.paths):,} images selected"
+        self.selected_rows = np.asarray(rows, dtype=np.int64)
+        self.selected = [self.data.paths[i] for i in self.selected_rows]
+        self.raster.highlight(self.data.xy, self.selected_rows)
+        text = self.count_text() + (note if len(self.selected_rows) else "")
         if self.job is None:
             self._show_count(text)
         else:  # (the job's line comes back when it ends)
             self.status.setText(text)
-        self.selectionChanged.emit(self.selected)
+        if send:
+            self.selectionChanged.emit(self.selected)
 
     def point_at(self, scene_pos: QPointF) -> int | None:
         """Row of the point drawn within a few pixels of ``scene_pos``, nearest first (of
@@ -542,11 +552,17 @@ class MapView(QWidget):
 
     def _hover(self, scene_pos: QPointF) -> None:
         """Show the thumbnail, path and label of the point under the mouse."""
-        row, data = self.point_at(scene_pos), self.data
-        if row is None or data is None:
+        row = self.point_at(scene_pos)
+        if row is None or self.data is None:
             self.hovered = None
             self.hover_card.hide()
             return
+        self.show_card(row, scene_pos)
+
+    def show_card(self, row: int, scene_pos: QPointF) -> None:
+        """The card of the point ``row`` (under the mouse, or the keys' cursor)."""
+        data = self.data
+        assert data is not None
         if data.paths[row] != self.hovered:
             self.hovered = data.paths[row]
             scores = self._extra.get("issue")

@@ -159,6 +159,9 @@ class ProjectPages:
         # shown, it reads again only what may have changed while hidden (~9 s of CPU at
         # 1M images a read); on screen it follows changes itself (_changed)
         self.shell.show_page(self.map)
+        # the keys go to the map (arrows, Space, ]…), not to the colouring box first
+        # in the page, where Up and Down changed the colouring
+        self.map.plot.setFocus()
 
     def show_drift(self) -> None:
         session = self.session

@@ -55,11 +55,14 @@ OPEN_LARGE_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")  # the browser's curr
 QUEUE_HELD_OUT_KEYS: tuple[KeySpec, ...] = ("Alt+L",)
 QUEUE_REFRESH_KEYS: tuple[KeySpec, ...] = ("Alt+Q",)
 MOVE_KEYS: tuple[KeySpec, ...] = ("Left", "Right", "Up", "Down", "Home", "End", "PgUp", "PgDown")
-# The large image: zoom (as in a web browser; + and - alone too:
+# The large image and the embedding map: zoom (as in a web browser; + and - alone too:
 # neither labels, and 0 alone removes a label in the browser, so fitting is Ctrl+0)
 ZOOM_IN_KEYS: tuple[KeySpec, ...] = ("+", "=", "Ctrl++", "Ctrl+=")
 ZOOM_OUT_KEYS: tuple[KeySpec, ...] = ("-", "Ctrl+-")
 ZOOM_FIT_KEYS: tuple[KeySpec, ...] = ("Ctrl+0",)
+# The embedding map's selection around its keyboard cursor
+MAP_GROW_KEYS: tuple[KeySpec, ...] = ("]",)
+MAP_SHRINK_KEYS: tuple[KeySpec, ...] = ("[",)
 
 
 def fixed_key_use(key: QKeySequence) -> str:
@@ -82,7 +85,8 @@ def fixed_key_use(key: QKeySequence) -> str:
         (tuple(f"Shift+{k}" for k in MOVE_KEYS), "extending the selection"),
         (REVIEW_BACK_KEYS, "leaving review"),
         ((*QUEUE_HELD_OUT_KEYS, *QUEUE_REFRESH_KEYS), "the labeling queue"),
-        ((*ZOOM_IN_KEYS, *ZOOM_OUT_KEYS, *ZOOM_FIT_KEYS), "zooming a large image"),
+        ((*ZOOM_IN_KEYS, *ZOOM_OUT_KEYS, *ZOOM_FIT_KEYS), "zooming the map or a large image"),
+        ((*MAP_GROW_KEYS, *MAP_SHRINK_KEYS), "selecting on the map"),
     ]
     text = key.toString()
     for keys, use in fixed:
@@ -155,7 +159,7 @@ def shortcut_table() -> list[tuple[str, str]]:
         ),
         (
             f"{_text(ZOOM_IN_KEYS[:1])}, {_text(ZOOM_OUT_KEYS[:1])} / {_text(ZOOM_FIT_KEYS)}",
-            "In the large image: zoom in, out / fit (Ctrl+=, Ctrl+- too)",
+            "In the large image and on the map: zoom in, out / fit (Ctrl+=, Ctrl+- too)",
         ),
         ("Arrow keys (zoomed)", "In the large image: look around it"),
         ("Tab", "Reach the nearest neighbours (arrows move, Enter or Space goes to one)"),
@@ -170,6 +174,13 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(STATS_KEYS), "Show statistics: classes, duplicates, training history"),
         (_text(TRAINING_KEYS), "Train a classifier head or fine-tune the backbone"),
         (_text(MAP_KEYS), "Embedding map: similar images close; box or lasso to the grid"),
+        ("Arrow keys", "Map: move between images (to the nearest one that way)"),
+        ("Space / Shift+arrows", "Map: select the image or take it out / move and select"),
+        (
+            f"{_text(MAP_GROW_KEYS)}, {_text(MAP_SHRINK_KEYS)}",
+            "Map: select more / fewer images around it (1, 5, 10, 25, …)",
+        ),
+        ("Enter / Esc", "Map: show the selection in the browser / clear it"),
         (_text(VERSIONS_KEYS), "Dataset versions: name a state, compare, export any"),
         (_text(DRIFT_KEYS), "Drift: is a folder of new images like this project's?"),
         (_text(EXPORT_KEYS), "Export the curated dataset"),

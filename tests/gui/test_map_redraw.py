@@ -139,7 +139,7 @@ def test_a_label_changed_elsewhere_redraws_only_that_point(qtbot, project, monke
 
 def test_a_selection_kept_through_a_read_again_is_still_counted(qtbot, project):
     widget = _shown(qtbot, project)
-    widget._select(np.arange(5))
+    widget.select_rows(np.arange(5))
     project.set_label("train/ant/ant3.png", "cow")
     _read_again(qtbot, widget)
     assert len(widget.selected) == 5  # the ring still drawn around them

@@ -90,7 +90,7 @@ def test_the_key_list_and_the_tooltip_name_the_zoom_keys(qtbot):
     qtbot.addWidget(dialog)
     table = dialog.table
     rows = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
-    zoom = [keys for what, keys in rows.items() if what.startswith("In the large image:")]
+    zoom = [keys for what, keys in rows.items() if what.startswith("In the large image")]
     assert zoom and "+" in zoom[0] and "Ctrl+0" in zoom[0]
     popup = popup_with(qtbot)
     assert "Ctrl+0" in popup.toolTip()
