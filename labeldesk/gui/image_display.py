@@ -246,6 +246,7 @@ class ImagePopup(QFrame):
         self.picture.zoomChanged.connect(self._say_zoom)
         self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
+        self.picture.setToolTip(self.TIP)  # (a click here closes: no drag, no double-click)
         self.setToolTip(self.TIP)
         layout = QVBoxLayout(self)
         layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)

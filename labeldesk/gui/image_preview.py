@@ -39,7 +39,10 @@ class ImagePreview(QWidget):
         self._drag: QPointF | None = None
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setToolTip("Wheel: zoom · drag: pan · double-click: fit")
+        self.setToolTip(
+            "Wheel: zoom · drag: pan · double-click: fit\n"
+            "Enter in the grid shows it larger, where + and - zoom and the arrows pan"
+        )
 
     def sizeHint(self) -> QSize:
         return QSize(280, 280)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QImage
 from labeldesk.gui.dialogs import ShortcutsDialog
 from labeldesk.gui.image_display import ImagePopup
 from labeldesk.gui.image_model import ImageRole
+from labeldesk.gui.image_preview import ImagePreview
 
 
 def popup_with(qtbot, side: int = 28) -> ImagePopup:
@@ -93,4 +94,7 @@ def test_the_key_list_and_the_tooltip_name_the_zoom_keys(qtbot):
     zoom = [keys for what, keys in rows.items() if what.startswith("In the large image")]
     assert zoom and "+" in zoom[0] and "Ctrl+0" in zoom[0]
     popup = popup_with(qtbot)
-    assert "Ctrl+0" in popup.toolTip()
+    assert "Ctrl+0" in popup.toolTip() and popup.picture.toolTip() == popup.toolTip()
+    panel_preview = ImagePreview()
+    qtbot.addWidget(panel_preview)
+    assert "Enter" in panel_preview.toolTip()  # the detail panel's preview points to it
