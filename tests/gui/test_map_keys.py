@@ -167,3 +167,40 @@ def test_the_key_list_names_the_map_keys(qtbot):
     keys = " ".join(k for k, _ in on_map)
     for needed in ("Arrow keys", "Space", "]", "[", "Enter", "Esc", "Shift+arrows"):
         assert needed in keys, needed
+
+
+def test_the_keys_work_on_a_big_map_drawn_as_one_picture(qtbot, tmp_path, monkeypatch):
+    """From 100,000 points the map is one picture (map_raster): the cursor's ring and
+    the selection's rings are drawn over it all the same."""
+    from labeldesk.core.project import Project
+    from labeldesk.gui import map_raster
+    from labeldesk.ml.projection import MapPoints
+
+    monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", 3)
+    (tmp_path / "images").mkdir()
+    project = Project.create(tmp_path / "project", tmp_path / "images", classes=["a", "b"])
+    x, y = np.meshgrid(np.arange(6.0), np.arange(4.0) * 1.5)
+    xy = np.column_stack([x.ravel(), y.ravel()]).astype(np.float32)
+    labels = np.array([i % 2 for i in range(24)], dtype=np.int64)
+    points = MapPoints([f"p{i}.png" for i in range(24)], xy, labels, ["a", "b"], np.arange(24))
+    widget = MapView(project)
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget._set_points(points, keep_view=False)  # as a read of the map does
+    widget.recolor()
+    qtbot.waitUntil(lambda: widget.raster.image.size > 0)  # the one picture
+    widget.plot.setFocus()
+    key(qtbot, widget, Qt.Key.Key_Left)
+    start = cursor(widget)
+    key(qtbot, widget, Qt.Key.Key_Right)
+    assert tuple(xy[cursor(widget)]) == (xy[start, 0] + 1, xy[start, 1])  # the next one
+    key(qtbot, widget, Qt.Key.Key_Up)
+    assert xy[cursor(widget), 1] == pytest.approx(xy[start, 1] + 1.5)
+    key(qtbot, widget, Qt.Key.Key_BracketRight)
+    key(qtbot, widget, Qt.Key.Key_BracketRight)
+    assert len(widget.selected) == 5
+    assert widget.keys.marker.isVisible() and len(widget.keys.marker.getData()[0]) == 1
+    widget.shutdown()
+    project.close()
