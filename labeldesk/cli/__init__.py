@@ -26,7 +26,9 @@ from labeldesk.cli import (
     drift,
     embeddings,
     export,
+    history,
     imports,
+    labeling,
     models,
     review,
     versions,
@@ -108,7 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
 
-    for module in (dataset, imports, embeddings, review, models, export, versions, drift, app):
+    # in this order in --help
+    for module in (
+        dataset,
+        labeling,
+        history,
+        imports,
+        embeddings,
+        review,
+        models,
+        export,
+        versions,
+        drift,
+        app,
+    ):
         module.add_parsers(add)
     return parser
 

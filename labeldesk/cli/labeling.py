@@ -1,0 +1,119 @@
+"""Commands that set labels and edit classes: label, classes."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Callable
+
+from labeldesk.cli._base import OptionsError, Output, image_path, open_existing, path_arg
+from labeldesk.core.classes import names_to_add
+from labeldesk.core.display import counted, quoted_names
+from labeldesk.core.errors import LabelDeskError
+
+
+def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add("label", "set labels: one image, or many from a CSV/JSON file (all or nothing)")
+    p.add_argument("project", type=path_arg)
+    p.add_argument("path", nargs="?", help="image path relative to the image folder")
+    p.add_argument("label", nargs="?", help="class name; '-' removes the label")
+    p.add_argument(
+        "--csv",
+        type=path_arg,
+        metavar="FILE",
+        help="labels file: CSV (path,label[,split]; a header may add a status column, "
+        "verified or excluded) or JSON; every problem is listed by line",
+    )
+    p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
+    p.set_defaults(handler=cmd_label)
+
+    p = add("classes", "list classes with image counts; add, rename, merge or remove classes")
+    p.add_argument("project", type=path_arg)
+    ops = p.add_mutually_exclusive_group()
+    ops.add_argument(
+        "--add", metavar="A,B,C", help="comma-separated class names to add (\\, for a comma in one)"
+    )
+    ops.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename a class")
+    ops.add_argument(
+        "--merge", nargs=2, metavar=("FROM", "INTO"), help="move FROM's images into INTO"
+    )
+    ops.add_argument("--remove", metavar="NAME", help="remove a class (its images: unlabeled)")
+    p.set_defaults(handler=cmd_classes)
+
+
+def cmd_label(args: argparse.Namespace) -> Output:
+    from labeldesk.core.classes import class_name_problem
+    from labeldesk.core.errors import CaseTwinError, UnknownClassError
+    from labeldesk.core.label_file_formats import old_names_note
+    from labeldesk.core.label_files import apply_label_rows, read_label_file
+
+    with open_existing(args.project) as project:
+        if args.csv:
+            if args.path or args.label:
+                raise OptionsError("give either PATH LABEL or --csv FILE, not both")
+            from labeldesk.interop.formats.export_paths import as_project_paths
+
+            rows = as_project_paths(args.csv, read_label_file(args.csv))
+            applied = apply_label_rows(
+                project,
+                rows,
+                create_classes=args.new_class,
+                description=f"labels from {args.csv.name}",
+            )
+            text = rows.applied.describe()
+            text += f"; {rows.status_note}" if rows.status_note else ""
+            text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
+            data = {
+                "applied": applied,
+                "status_note": rows.status_note,
+                "changed": rows.applied.by_kind(),
+                "old_class_names": rows.old_names,
+            }
+            return Output(data, text)
+        else:
+            if not args.path or args.label is None:
+                raise OptionsError("give PATH and LABEL (or --csv FILE)")
+            label = None if args.label == "-" else args.label
+            if label is not None and (problem := class_name_problem(label)):
+                # --new-class cannot help here: say why, and how to remove a label
+                hint = "; to remove the label, give - as LABEL" if not label.strip() else ""
+                raise LabelDeskError(f"invalid class name {label!r}: {problem}{hint}")
+            try:
+                changed = project.set_label(
+                    image_path(project, args.path), label, create_class=args.new_class
+                )
+            except CaseTwinError:
+                raise  # its own message says what to do; --new-class cannot help
+            except UnknownClassError as exc:
+                name = str(label).replace(",", "\\,")  # as --add reads a comma in a name
+                add = shlex.join(["labeldesk", "classes", str(args.project), "--add", name])
+                raise UnknownClassError(
+                    f"{exc}; add it first (`{add}`) or allow new classes (--new-class)"
+                ) from None
+            applied = len(changed.image_ids)  # 0 when the image had that label already
+    done = "applied" if label is not None else "removed"
+    return Output({"applied": applied}, f"{counted(applied, 'label')} {done}")
+
+
+def cmd_classes(args: argparse.Namespace) -> Output:
+    with open_existing(args.project) as project:
+        batch, done = None, ""
+        # `is not None`: an empty NAME ('') is refused, not read as "just list them".
+        if args.add is not None:
+            added, batch = project.add_classes_batch(names_to_add(args.add))
+            done = f"added {quoted_names(added)}" if added else "no new class to add"
+        elif args.rename is not None:
+            batch = project.rename_class(*args.rename).batch_id
+            done = "renamed {} to {}".format(*map(repr, args.rename))
+        elif args.merge is not None:
+            batch = project.merge_classes(*args.merge).batch_id
+            done = "merged {} into {}".format(*map(repr, args.merge))
+        elif args.remove is not None:
+            batch = project.remove_class(args.remove).batch_id
+            done = f"removed {args.remove!r}; its images are unlabeled"
+        counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
+    data = {"classes": counts, "batch": batch, "done": done}
+    undo = f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)" if batch else ""
+    lines = [done + undo] if done else []
+    lines += [f"{n}\t{c}" for n, c in counts.items()] or ["no classes yet"]
+    return Output(data, "\n".join(lines))
