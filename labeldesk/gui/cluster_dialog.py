@@ -163,7 +163,7 @@ def save_cluster_choice(
 
 def address_problem(address: str) -> str | None:
     """Why ``address`` is not a Ray address (None when it is one)."""
-    from labeldesk.ml.ray_cluster import parse_address
+    from labeldesk.ml.ray_address import parse_address
 
     try:
         parse_address(address)

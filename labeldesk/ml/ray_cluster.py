@@ -1,16 +1,18 @@
-"""Connecting to a Ray cluster for :mod:`labeldesk.ml.ray_embed`, and checking it first.
+"""Connecting to a Ray cluster for :mod:`labeldesk.ml.ray_embed` and
+:mod:`labeldesk.ml.ray_graph`, and checking it first.
 
 Everything that can make a cluster job fail for a reason the user must fix is checked
 before any vector is written: Ray installed here, the address answering, and answering
-as Ray (:mod:`.ray_protocol`: another server on that port is told in seconds), Ray and
-Python matching (Ray's own check), LabelDesk with the same vector code on every node,
-the images readable on every node, and room for at least one worker. Each failure is
-one :class:`ClusterError` with a message saying what to do. From the connection on,
-:class:`HeadWatch` notices within seconds a head that went away (:class:`ClusterLost`):
-while the job runs, and in each call into Ray before it (:meth:`HeadWatch.call`), where
-Ray alone would wait a minute and then end the process. The connection itself
-(``ray.init``) is watched the same way (:func:`connect`), and each of these waits also
-ends at the job's Cancel (:class:`~labeldesk.core.errors.Cancelled`) or at Ctrl+C.
+as Ray (:mod:`.ray_address`, :mod:`.ray_protocol`: another server on that port is told in
+seconds), Ray and Python matching (Ray's own check), LabelDesk with the same vector code
+on every node, the images readable on every node (:mod:`.ray_nodes`), and room for at
+least one worker. Each failure is one :class:`~.ray_errors.ClusterError` with a message
+saying what to do. From the connection on, :class:`~.ray_head.HeadWatch` notices within
+seconds a head that went away (:class:`~.ray_errors.ClusterLost`): while the job runs,
+and in each call into Ray before it, where Ray alone would wait a minute and then end the
+process. The connection itself (``ray.init``) is watched the same way (:func:`connect`),
+and each of these waits also ends at the job's Cancel
+(:class:`~labeldesk.core.errors.Cancelled`) or at Ctrl+C.
 """
 
 from __future__ import annotations
@@ -19,78 +21,29 @@ import atexit
 import contextlib
 import logging
 import os
-import socket
 import threading
-import time
 import types
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
-from labeldesk.core.display import counted
-from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 
-from . import ray_loopback, ray_protocol
-from .ray_worker import code_version, probe_node
+from . import ray_loopback
+from .ray_address import check_reachable, connected_to, gcs_target, parse_address, same_address
+from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, ClusterUnavailable
+from .ray_head import CALL_LEAVE_S, CALL_POLL_S, HeadWatch
 
-T = TypeVar("T")
-CONNECT_TIMEOUT_S = 5.0
-ANSWER_TIMEOUT_S = 5.0  # for Ray's answer once connected (a head answers in milliseconds)
 CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
 log = logging.getLogger(__name__)
-PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
-# During a job the head is asked every HEAD_CHECK_S whether it still answers; silent for
-# HEAD_LOST_S, the job stops (Ray itself waits 60 s, then ends this process unexplained).
-HEAD_CHECK_S = 1.0
-HEAD_LOST_S = 3.0
-CALL_POLL_S = 0.1  # how often a watched call looks at the head while it waits
-CALL_LEAVE_S = 1.0  # a call given up on is given this long to leave Ray (a bounded one does)
-# Told when Cancel or Ctrl+C stops a job before it has written anything.
-STOPPED_STARTING = "stopped while the job was starting on the Ray cluster; nothing was written"
 # Ray's driver gives its task events (for Ray's dashboard) 5 s to reach the head when it
 # disconnects: with the head gone, 5 s of waiting before a lost job can say so.
 SHUTDOWN_FLUSH = {"RAY_task_events_shutdown_flush_timeout_ms": "1000"}
 
 
-class ClusterError(LabelDeskError):
-    """A Ray cluster cannot run this job (nothing was written for it)."""
-
-
-class ClusterUnavailable(ClusterError):
-    """Nothing answers at the address, or Ray is not installed here."""
-
-
-class ClusterLost(ClusterUnavailable):
-    """The cluster stopped answering during a job: its head's process or machine is gone
-    (the job's message says what was kept)."""
-
-
-class ClusterMismatch(ClusterError):
-    """The cluster runs another version of Ray, Python, LabelDesk or the model."""
-
-
-class ImageMissingOnWorker(ClusterError):
-    """An image cannot be found where a worker reads it (shared path or --remote-root)."""
-
-
-class ImagesDifferOnWorker(ClusterError):
-    """Where a worker reads the images, files of the same names hold other content."""
-
-
-@dataclass(frozen=True)
-class ClusterShape:
-    """What the connected cluster offers: nodes alive, CPUs, GPUs."""
-
-    nodes: int
-    cpus: float
-    gpus: float
-
-
 def prepare_import(address: str) -> None:
     """Before :func:`import_ray` for a job at ``address``: a one-machine cluster on
     127.0.0.1 needs a setting made before Ray is imported (:mod:`.ray_loopback`)."""
-    ray_loopback.prepare(_gcs_target(address))
+    ray_loopback.prepare(gcs_target(address))
 
 
 def import_ray() -> Any:
@@ -103,191 +56,6 @@ def import_ray() -> Any:
             "pip install 'labeldesk[cluster]'"
         ) from exc
     return ray
-
-
-def parse_address(address: str) -> tuple[str, int] | None:
-    """(host, port) of a Ray address; None for ``auto`` (Ray finds the local cluster)."""
-    if address == "auto":
-        return None
-    host, _, port = address.strip().removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ClusterUnavailable(
-            f"{address!r} is not a Ray address: use HOST:PORT (the head's GCS port, "
-            "6379 by default), ray://HOST:PORT (Ray Client, 10001 by default) or auto"
-        )
-    return host, int(port)
-
-
-def _gcs_target(address: str) -> tuple[str, int] | None:
-    """The head's GCS that this process joins as a node (not for a Ray Client)."""
-    return None if address.startswith("ray://") else parse_address(address)
-
-
-def check_reachable(address: str) -> None:
-    """Fail in seconds (not after Ray's minute of retries, or never) when nothing listens
-    there, or something that is not the Ray server the address names (another service
-    on that port, Ray Client's port without ``ray://`` or the head's with it)."""
-    target = parse_address(address)
-    if target is None:
-        return
-    _dial(address, target)
-    client = address.startswith("ray://")
-    problem = ray_protocol.not_ray(target, client=client, timeout=ANSWER_TIMEOUT_S)
-    if problem is None:
-        return
-    _dial(address, target)  # refused now: the head went away, not another server
-    if client:
-        named, port = "Ray Client", "Ray Client's port (ray://HOST:10001 by default)"
-    else:
-        named = "a Ray head"
-        port = "the head's GCS port (HOST:6379 unless `ray start --head --port` named another)"
-    raise ClusterUnavailable(
-        f"something answers at {address}, but not {named} ({problem}); check the address: "
-        f"it must be {port}"
-    )
-
-
-def _dial(address: str, target: tuple[str, int]) -> None:
-    try:
-        with socket.create_connection(target, timeout=CONNECT_TIMEOUT_S):
-            pass
-    except OSError as exc:
-        raise ClusterUnavailable(
-            f"no Ray cluster answers at {address} ({exc}); start one with "
-            "`ray start --head` or check the address and the firewall"
-        ) from exc
-
-
-def _answers(target: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(target, timeout=HEAD_CHECK_S):
-            return True
-    except OSError:
-        return False
-
-
-class HeadWatch:
-    """Notices within seconds that the cluster's head stopped answering mid-job.
-
-    When the head's process or machine goes away, Ray's calls in this process wait for
-    it to come back, and after a minute Ray ends the process with a line of its own.
-    A job calls :meth:`check` while it waits for results: the head's port (the GCS, or
-    Ray Client's server for ``ray://``) is dialled at most every HEAD_CHECK_S, and once
-    nothing has answered there for HEAD_LOST_S it raises :class:`ClusterLost`. Then
-    :attr:`lost` is set: nothing more should be asked of the cluster (Ray Client would
-    wait out its 30 s grace period on each call), only ``ray.shutdown()``. With a
-    ``cancel`` token, :meth:`check` (so each watched call) raises
-    :class:`~labeldesk.core.errors.Cancelled` once it is set.
-    """
-
-    def __init__(
-        self,
-        address: str,
-        target: tuple[str, int] | None,
-        *,
-        answers: Callable[[tuple[str, int]], bool] = _answers,
-        clock: Callable[[], float] = time.monotonic,
-        cancel: CancelToken | None = None,
-    ):
-        self.address = address
-        self.target = target  # None: nothing known to dial (then never lost)
-        self.cancel = cancel
-        self.lost = False
-        self._answers = answers
-        self._clock = clock
-        self._next = 0.0
-        self._silent_since: float | None = None
-
-    @classmethod
-    def of(cls, ray: Any, address: str, cancel: CancelToken | None = None) -> HeadWatch:
-        """The watch for the cluster this process just connected to at ``address``
-        (``auto``: the GCS it found)."""
-        target = parse_address(address)
-        if target is None:
-            found = [a for a in connected_to(ray) if not a.startswith("ray://")]
-            with contextlib.suppress(ClusterUnavailable):
-                target = parse_address(found[0]) if found else None
-        return cls(address, target, cancel=cancel)
-
-    @property
-    def head(self) -> str:
-        """The head as reached: the address as asked, ``auto`` as the GCS it found."""
-        if self.address != "auto" or self.target is None:
-            return self.address
-        return f"{self.target[0]}:{self.target[1]}"
-
-    def check(self) -> None:
-        """Raise :class:`ClusterLost` once the head has been silent for HEAD_LOST_S, or
-        :class:`~labeldesk.core.errors.Cancelled` once the job is cancelled."""
-        if self.cancel is not None:
-            self.cancel.raise_if_cancelled()
-        if self.lost:
-            raise self.error()
-        if self.target is None:
-            return
-        now = self._clock()
-        if now < self._next:
-            return
-        self._next = now + HEAD_CHECK_S
-        if self._answers(self.target):
-            self._silent_since = None
-            return
-        if self._silent_since is None:
-            self._silent_since = now
-        if now - self._silent_since >= HEAD_LOST_S:
-            self.lost = True
-            raise self.error()
-
-    def gone(self) -> bool:
-        """Whether the head does not answer now (a job's call failed: is that why?)."""
-        if self.target is not None and not self.lost and not self._answers(self.target):
-            self.lost = True
-        return self.lost
-
-    def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)``, a call into Ray before the job's results flow (the
-        cluster's nodes, a probe, starting actors), given up with :class:`ClusterLost`
-        once the head has been silent for HEAD_LOST_S: with the head gone, such a call
-        waits for it (Ray's own calls: a minute, then Ray ends the process). The call
-        runs on a thread of its own; one given up on is left to Ray, and a bounded one
-        (a wait with a timeout) is given CALL_LEAVE_S to return first. A call that
-        fails while the head does not answer is :class:`ClusterLost` too. The job's
-        Cancel and Ctrl+C end the wait the same way."""
-        if self.target is None and self.cancel is None:  # nothing to watch
-            return fn(*args, **kwargs)
-        self.check()
-        outcome: list[tuple[bool, Any]] = []
-
-        def run() -> None:
-            try:
-                outcome.append((True, fn(*args, **kwargs)))
-            except BaseException as exc:
-                outcome.append((False, exc))
-
-        thread = threading.Thread(target=run, name="ray-call", daemon=True)
-        thread.start()
-        try:
-            while thread.is_alive():
-                thread.join(CALL_POLL_S)
-                if thread.is_alive():
-                    self.check()
-        except BaseException:  # ClusterLost, Cancelled, Ctrl+C
-            thread.join(CALL_LEAVE_S)
-            raise
-        ok, value = outcome[0]
-        if ok:
-            return value
-        if not isinstance(value, LabelDeskError) and isinstance(value, Exception) and self.gone():
-            raise self.error() from value
-        raise value
-
-    def error(self) -> ClusterLost:
-        host, port = self.target or ("?", 0)
-        where = "" if self.address.endswith(f"{host}:{port}") else f" ({host}:{port})"
-        return ClusterLost(
-            f"the Ray cluster at {self.address}{where} stopped answering (its head is gone "
-            "or out of reach)"
-        )
 
 
 def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
@@ -308,7 +76,7 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
             )
         return False
     check_reachable(address)
-    problem = ray_loopback.driver_mismatch(ray, _gcs_target(address))
+    problem = ray_loopback.driver_mismatch(ray, gcs_target(address))
     if problem is not None:
         raise ClusterUnavailable(problem)
     if left_to_ray():
@@ -433,37 +201,6 @@ def _quiet_sigterm_notice() -> None:
         logger.addFilter(_NoSigtermNotice())
 
 
-def connected_to(ray: Any) -> list[str]:
-    """The addresses this process's Ray connection answers to: the cluster's GCS
-    (``HOST:PORT``) and, for a Ray Client, the ``ray://`` address it dialled."""
-    found = []
-    with contextlib.suppress(Exception):
-        found.append(str(ray.get_runtime_context().gcs_address))
-    with contextlib.suppress(Exception):
-        context = ray.util.client.ray.get_context()
-        if context.is_connected():
-            found.append(f"ray://{context.client_worker._conn_str}")
-    return found
-
-
-def same_address(asked: str, current: str) -> bool:
-    """Do two Ray addresses name the same server (same kind, port and host, the host
-    compared by what it resolves to: ``localhost`` is ``127.0.0.1``)?"""
-    if asked.startswith("ray://") != current.startswith("ray://"):
-        return False
-    a, b = parse_address(asked), parse_address(current)
-    if a is None or b is None or a[1] != b[1]:
-        return False
-    return a[0] == b[0] or bool(_resolved(a[0]) & _resolved(b[0]))
-
-
-def _resolved(host: str) -> set[str]:
-    try:
-        return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return set()
-
-
 def _server_start_race(exc: Exception) -> bool:
     """Ray Client's proxy starts a server per job, which sometimes dies as it starts (a
     gRPC race in the fork, ray-project/ray#63202): the next attempt gets a new one."""
@@ -482,117 +219,3 @@ def _raise_connect_error(address: str, exc: Exception) -> NoReturn:
             f"the cluster at {address} runs another Ray or Python version: {exc}"
         ) from exc
     raise ClusterUnavailable(f"cannot connect to the Ray cluster at {address}: {text}") from exc
-
-
-def cluster_shape(ray: Any) -> ClusterShape:
-    alive = [n for n in ray.nodes() if n.get("Alive")]
-    resources = ray.cluster_resources()
-    return ClusterShape(len(alive), resources.get("CPU", 0.0), resources.get("GPU", 0.0))
-
-
-def on_every_node(
-    ray: Any, function: Callable[..., dict[str, Any]], *args: Any, watch: HeadWatch | None = None
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """``function(*args)`` run once on every live node: (node, its result) pairs. A node
-    without LabelDesk or not answering is a :class:`ClusterError`; a head that goes away
-    meanwhile, :class:`ClusterLost` within seconds (``watch``)."""
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-    watch = watch or HeadWatch("", None)
-    remote = ray.remote(function)
-
-    def start() -> tuple[list[dict[str, Any]], list[Any]]:
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
-        return nodes, [
-            remote.options(
-                num_cpus=0,
-                max_retries=1,
-                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
-            ).remote(*args)
-            for n in nodes
-        ]
-
-    nodes, refs = watch.call(start)
-    try:
-        results = _results(ray, refs, watch)
-    except (ClusterLost, Cancelled):
-        raise
-    except Exception as exc:
-        if _without_labeldesk(exc):
-            raise ClusterMismatch(_not_installed(ray, nodes, refs, watch)) from exc
-        raise ClusterUnavailable(f"the cluster's nodes did not answer: {summary(exc)}") from exc
-    return list(zip(nodes, results, strict=True))
-
-
-def _without_labeldesk(exc: BaseException) -> bool:
-    return "labeldesk" in str(exc) and "No module named" in str(exc)
-
-
-def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch: HeadWatch) -> str:
-    """Which nodes lack LabelDesk (each has answered: asking again is quick), and how to
-    install it there."""
-    lacking = []
-    for node, ref in zip(nodes, refs, strict=True):
-        try:
-            watch.call(ray.get, ref, timeout=CALL_LEAVE_S)
-        except (ClusterLost, Cancelled):
-            raise
-        except Exception as exc:
-            if _without_labeldesk(exc):
-                lacking.append(str(node.get("NodeManagerAddress", "?")))
-    where = f"node {lacking[0]}" if len(lacking) == 1 else f"nodes {', '.join(lacking)}"
-    return (
-        f"LabelDesk is not installed on {where if lacking else 'some nodes'} "
-        f"({len(lacking) or 'some'} of the cluster's {counted(len(nodes), 'node')}): install "
-        f"the same version there: pip install 'labeldesk[cluster]=={code_version().split('+')[0]}'"
-    )
-
-
-def _results(ray: Any, refs: list[Any], watch: HeadWatch) -> list[dict[str, Any]]:
-    """``ray.get(refs, timeout=PROBE_TIMEOUT_S)``, asked in slices of CALL_LEAVE_S so
-    that the head is watched while the nodes answer."""
-    deadline = time.monotonic() + PROBE_TIMEOUT_S
-    while True:
-        left = deadline - time.monotonic()
-        try:
-            return watch.call(ray.get, refs, timeout=max(0.0, min(CALL_LEAVE_S, left)))
-        except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
-            if left <= CALL_LEAVE_S:
-                raise
-
-
-def probe_nodes(
-    ray: Any, root: str, sample: list[tuple[str, str]], watch: HeadWatch | None = None
-) -> list[dict[str, Any]]:
-    """Run :func:`probe_node` on every live node for the ``sample`` (content hash, path)
-    pairs; raise the first problem found."""
-    answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
-    ours = code_version()
-    for node, found in answers:
-        where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
-        if found["labeldesk"] != ours:
-            raise ClusterMismatch(
-                f"{where} runs LabelDesk {found['labeldesk']}, this machine {ours}: their "
-                "vectors would not mix; install the same version on both"
-            )
-        if found["missing"]:
-            raise ImageMissingOnWorker(
-                f"{where} cannot read the images: {found['missing'][0]} not found; point "
-                "--remote-root at where the workers see the image folder"
-            )
-        if sample and not any(found["hashes"].get(rel) == digest for digest, rel in sample):
-            raise ImagesDifferOnWorker(
-                f"{where} reads other files than the ones scanned here under "
-                f"{found['where']} ({sample[0][1]} and {len(sample) - 1} more have other "
-                "content): point --remote-root at a copy of the project's image folder"
-            )
-    return [found for _, found in answers]
-
-
-def summary(exc: BaseException) -> str:
-    """The last line of a Ray error that names the cause (Ray wraps remote tracebacks)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]:
-            return line
-    return lines[-1] if lines else type(exc).__name__

@@ -11,7 +11,7 @@ cluster has them), from the same pixels a local run uses.
 Results stream back batch by batch and each is appended to the store as it arrives,
 under the store's write lock, exactly as a local run appends: a cancelled or failed job
 keeps every finished batch and the next run sends only the rest. A head that goes away
-mid-job stops it within seconds (:class:`~labeldesk.ml.ray_cluster.HeadWatch`) with a
+mid-job stops it within seconds (:class:`~labeldesk.ml.ray_head.HeadWatch`) with a
 message saying what was kept.
 
 The dataset executes inside a relay actor on the cluster
@@ -54,22 +54,18 @@ from .backbones import load_backbone
 from .device import default_batch_size
 from .embed import EmbedReport, nothing_to_embed
 from .input_size import choose_model_spec
-from .ray_cluster import (
+from .ray_address import check_reachable
+from .ray_cluster import connect, import_ray, prepare_import
+from .ray_errors import (
     STOPPED_STARTING,
     ClusterError,
     ClusterLost,
     ClusterMismatch,
-    ClusterShape,
-    HeadWatch,
     ImageMissingOnWorker,
-    check_reachable,
-    cluster_shape,
-    connect,
-    import_ray,
-    prepare_import,
-    probe_nodes,
     summary,
 )
+from .ray_head import HeadWatch
+from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
 from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store

@@ -30,18 +30,9 @@ from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from . import neighbors
-from .ray_cluster import (
-    ClusterError,
-    ClusterLost,
-    ClusterMismatch,
-    HeadWatch,
-    check_reachable,
-    connect,
-    import_ray,
-    on_every_node,
-    prepare_import,
-    summary,
-)
+from .ray_address import check_reachable
+from .ray_cluster import connect, import_ray, prepare_import
+from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, summary
 from .ray_graph_worker import (
     BATCH,
     EXACT,
@@ -53,6 +44,8 @@ from .ray_graph_worker import (
     probe_graph_node,
     store_files,
 )
+from .ray_head import HeadWatch
+from .ray_nodes import on_every_node
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project

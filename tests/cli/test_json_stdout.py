@@ -12,7 +12,7 @@ import pytest
 
 from labeldesk.cli import main
 from labeldesk.ml import ray_embed
-from labeldesk.ml.ray_cluster import ClusterError
+from labeldesk.ml.ray_errors import ClusterError
 
 DIED = "(raylet) A worker died or was killed while executing a task by an unexpected system error"
 

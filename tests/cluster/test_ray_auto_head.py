@@ -14,8 +14,8 @@ import pytest
 from cluster.test_ray_model_switch import StandIn
 from labeldesk.cli import main
 from labeldesk.ml import ray_embed, ray_graph
-from labeldesk.ml.ray_cluster import HeadWatch
 from labeldesk.ml.ray_graph import ClusterGraphReport
+from labeldesk.ml.ray_head import HeadWatch
 
 REAL_OF = HeadWatch.__dict__["of"]  # StandIn's HeadWatch.of knows no head
 

@@ -13,16 +13,12 @@ import pytest
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.ml import ray_cluster
+from labeldesk.ml import ray_nodes
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import (
-    ClusterError,
-    ImageMissingOnWorker,
-    ImagesDifferOnWorker,
-    connect,
-    probe_nodes,
-)
+from labeldesk.ml.ray_cluster import connect
 from labeldesk.ml.ray_embed import PROBE_SAMPLE, _missing, _probe_sample
+from labeldesk.ml.ray_errors import ClusterError, ImageMissingOnWorker, ImagesDifferOnWorker
+from labeldesk.ml.ray_nodes import probe_nodes
 
 
 @pytest.fixture
@@ -52,7 +48,7 @@ def on_this_machine(monkeypatch):
     def here(ray, function, *args, watch=None):
         return [({"NodeManagerAddress": "10.0.0.2"}, function(*args))]
 
-    monkeypatch.setattr(ray_cluster, "on_every_node", here)
+    monkeypatch.setattr(ray_nodes, "on_every_node", here)
 
 
 def test_a_root_with_the_same_names_but_other_files_fails_before_the_job(

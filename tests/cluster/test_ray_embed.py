@@ -16,9 +16,9 @@ import pytest
 
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken
-from labeldesk.ml import ray_cluster as cluster_checks
-from labeldesk.ml.ray_cluster import ClusterMismatch, ImageMissingOnWorker
+from labeldesk.ml import ray_nodes
 from labeldesk.ml.ray_embed import embed_on_ray
+from labeldesk.ml.ray_errors import ClusterMismatch, ImageMissingOnWorker
 from labeldesk.ml.store import current_store, embeddings_dir
 
 pytestmark = pytest.mark.slow
@@ -184,7 +184,7 @@ def test_other_labeldesk_on_the_nodes_is_refused_before_anything_is_written(
     ray_cluster, sample_project, monkeypatch
 ):
     # This machine's code "changed": the nodes now run another version than it.
-    monkeypatch.setattr(cluster_checks, "code_version", lambda: "0.0.1+elsewhere")
+    monkeypatch.setattr(ray_nodes, "code_version", lambda: "0.0.1+elsewhere")
     with pytest.raises(ClusterMismatch, match=r"0\.0\.1\+elsewhere"):
         embed_on_ray(sample_project, address=ray_cluster.address)
     assert not embeddings_dir(sample_project).exists()

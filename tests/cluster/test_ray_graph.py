@@ -21,7 +21,7 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.ml import neighbors, ray_graph
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.duplicates import find_duplicates
-from labeldesk.ml.ray_cluster import ClusterError, ClusterMismatch, ClusterUnavailable
+from labeldesk.ml.ray_errors import ClusterError, ClusterMismatch, ClusterUnavailable
 from labeldesk.ml.search import IndexConfig, graph_from
 from labeldesk.ml.store import embeddings_dir, forget_shared_vectors, project_vectors
 from labeldesk.ml.store_index import ProjectIndex, store_index

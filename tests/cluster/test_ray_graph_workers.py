@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from labeldesk.ml import ray_graph
-from labeldesk.ml.ray_cluster import ClusterMismatch
+from labeldesk.ml.ray_errors import ClusterMismatch
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource, graph_code_version
 from labeldesk.ml.search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, graph_from
 

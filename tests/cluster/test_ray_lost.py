@@ -14,9 +14,10 @@ from cluster.test_ray_results import DIM, KEY, batch, h
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import ray_graph
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import HEAD_CHECK_S, HEAD_LOST_S, ClusterLost, HeadWatch
 from labeldesk.ml.ray_embed import _kept_text, _Outputs, _store_results
+from labeldesk.ml.ray_errors import ClusterLost
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource
+from labeldesk.ml.ray_head import HEAD_CHECK_S, HEAD_LOST_S, HeadWatch
 from labeldesk.ml.vectors import VectorStore
 
 ADDRESS = "head-node:6379"

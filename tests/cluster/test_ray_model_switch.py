@@ -10,7 +10,8 @@ import pytest
 from labeldesk.core.image_rows import usable_files
 from labeldesk.ml import ray_embed
 from labeldesk.ml.backbones import Backbone, ModelIdentity, Preprocess
-from labeldesk.ml.ray_cluster import ClusterError, ClusterShape
+from labeldesk.ml.ray_errors import ClusterError
+from labeldesk.ml.ray_nodes import ClusterShape
 from labeldesk.ml.ray_worker import OK, code_version
 from labeldesk.ml.store import current_key, open_model_store, project_vectors, use_store
 from labeldesk.ml.vectors import VectorStore

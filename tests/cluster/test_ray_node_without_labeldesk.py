@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from labeldesk.ml.ray_cluster import ClusterMismatch, on_every_node
+from labeldesk.ml.ray_errors import ClusterMismatch
+from labeldesk.ml.ray_nodes import on_every_node
 from labeldesk.ml.ray_worker import code_version
 
 NODES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeldesk.ml.ray_cluster import ClusterError
+from labeldesk.ml.ray_errors import ClusterError
 from labeldesk.ml.ray_graph import plan_workers
 
 

@@ -13,15 +13,15 @@ from labeldesk.cli import main
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import (
+from labeldesk.ml.ray_address import check_reachable
+from labeldesk.ml.ray_embed import _Outputs, _plan, _store_results
+from labeldesk.ml.ray_errors import (
     ClusterError,
     ClusterMismatch,
-    ClusterShape,
     ClusterUnavailable,
     ImageMissingOnWorker,
-    check_reachable,
 )
-from labeldesk.ml.ray_embed import _Outputs, _plan, _store_results
+from labeldesk.ml.ray_nodes import ClusterShape
 from labeldesk.ml.ray_worker import FAILED, MISSING, OK, ImageSource, code_version
 from labeldesk.ml.vectors import VectorStore
 

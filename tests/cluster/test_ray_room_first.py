@@ -8,7 +8,7 @@ import pytest
 
 from cluster.test_ray_model_switch import OTHER, StandIn
 from labeldesk.ml import ray_embed
-from labeldesk.ml.ray_cluster import ClusterError
+from labeldesk.ml.ray_errors import ClusterError
 from labeldesk.ml.store import current_key
 
 

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labeldesk.ml import ray_cluster
+from labeldesk.ml import ray_address
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import ClusterUnavailable, check_reachable
+from labeldesk.ml.ray_address import check_reachable
 from labeldesk.ml.ray_embed import _missing
+from labeldesk.ml.ray_errors import ClusterUnavailable
 from labeldesk.ml.store import current_key, embeddings_dir
 
 LIMIT_S = 30  # Ray alone: 60 s and more (see above); these end in under 10 s
@@ -77,7 +78,7 @@ def test_another_server_on_the_port_is_told_apart_from_a_ray_head(
     silent_port, web_port, monkeypatch
 ):
     needs_ray()
-    monkeypatch.setattr(ray_cluster, "ANSWER_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(ray_address, "ANSWER_TIMEOUT_S", 1.0)
     for address in (
         f"127.0.0.1:{silent_port}",
         f"ray://127.0.0.1:{silent_port}",

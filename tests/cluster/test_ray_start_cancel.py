@@ -20,7 +20,8 @@ from cluster.test_ray_start_phases import ADDRESS, GoneRay
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import ray_cluster, ray_embed
-from labeldesk.ml.ray_cluster import HEAD_CHECK_S, STOPPED_STARTING, ClusterLost, HeadWatch
+from labeldesk.ml.ray_errors import STOPPED_STARTING, ClusterLost
+from labeldesk.ml.ray_head import HEAD_CHECK_S, HeadWatch
 from labeldesk.ml.store import current_key, embeddings_dir
 
 INIT_WAIT_S = 10.0  # how long the stand-in's ray.init waits for a head that is gone

@@ -16,8 +16,10 @@ from cluster.test_ray_lost import Clock, watch
 from cluster.test_ray_model_switch import OTHER
 from labeldesk.ml import ray_embed, ray_graph
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import ClusterError, ClusterLost, HeadWatch, on_every_node
+from labeldesk.ml.ray_errors import ClusterError, ClusterLost
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource
+from labeldesk.ml.ray_head import HeadWatch
+from labeldesk.ml.ray_nodes import on_every_node
 from labeldesk.ml.ray_worker import JobRelay
 from labeldesk.ml.store import current_key
 

@@ -11,8 +11,8 @@ from labeldesk.gui import main_window, project_jobs
 from labeldesk.gui.cluster_dialog import ClusterChoice
 from labeldesk.ml import child_jobs
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_cluster import HeadWatch
 from labeldesk.ml.ray_embed import _kept_text
+from labeldesk.ml.ray_head import HeadWatch
 
 
 def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project, monkeypatch):
@@ -47,7 +47,7 @@ def test_cancel_while_the_cluster_job_starts_says_nothing_was_written(
     Cancelled (nothing written, no report); the status bar says so, not that finished
     batches are kept."""
     from labeldesk.core.errors import Cancelled
-    from labeldesk.ml.ray_cluster import STOPPED_STARTING
+    from labeldesk.ml.ray_errors import STOPPED_STARTING
 
     def child_stops(target, *args, cancel, **kwargs):
         for _ in range(6000):  # the user's Cancel, on the job's thread

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from labeldesk.ml import ray_cluster
+from labeldesk.ml.ray_errors import ClusterMismatch, ClusterUnavailable
 
 RACE = ConnectionAbortedError(
     "Initialization failure from server:\npsutil.ZombieProcess: PID still exists but it's a zombie"
@@ -44,7 +45,7 @@ def test_a_server_that_died_starting_is_tried_again():
 
 def test_the_race_every_time_is_a_clear_error_after_the_last_attempt():
     ray = FakeRay([RACE] * ray_cluster.CONNECT_ATTEMPTS)
-    with pytest.raises(ray_cluster.ClusterUnavailable, match="Initialization failure"):
+    with pytest.raises(ClusterUnavailable, match="Initialization failure"):
         ray_cluster.connect(ray, "ray://127.0.0.1:1")
     assert ray.inits == ray_cluster.CONNECT_ATTEMPTS
     assert ray.shutdowns == ray_cluster.CONNECT_ATTEMPTS
@@ -52,6 +53,6 @@ def test_the_race_every_time_is_a_clear_error_after_the_last_attempt():
 
 def test_other_failures_are_not_retried_and_are_cleaned_up():
     ray = FakeRay([RuntimeError("Version mismatch: the cluster has Python 3.12")])
-    with pytest.raises(ray_cluster.ClusterMismatch):
+    with pytest.raises(ClusterMismatch):
         ray_cluster.connect(ray, "127.0.0.1:1")
     assert ray.inits == 1 and ray.shutdowns == 1

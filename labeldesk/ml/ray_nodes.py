@@ -1,0 +1,141 @@
+"""What the connected Ray cluster offers (:func:`cluster_shape`), and the checks run on
+every node before a job (:func:`probe_nodes`): LabelDesk installed there with the same
+vector code, and the images readable, the same files as scanned here. Each failure is one
+:class:`~.ray_errors.ClusterError` with a message saying what to do."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from labeldesk.core.display import counted
+from labeldesk.core.errors import Cancelled
+
+from .ray_errors import (
+    ClusterLost,
+    ClusterMismatch,
+    ClusterUnavailable,
+    ImageMissingOnWorker,
+    ImagesDifferOnWorker,
+    summary,
+)
+from .ray_head import CALL_LEAVE_S, HeadWatch
+from .ray_worker import code_version, probe_node
+
+PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
+
+
+@dataclass(frozen=True)
+class ClusterShape:
+    """What the connected cluster offers: nodes alive, CPUs, GPUs."""
+
+    nodes: int
+    cpus: float
+    gpus: float
+
+
+def cluster_shape(ray: Any) -> ClusterShape:
+    alive = [n for n in ray.nodes() if n.get("Alive")]
+    resources = ray.cluster_resources()
+    return ClusterShape(len(alive), resources.get("CPU", 0.0), resources.get("GPU", 0.0))
+
+
+def on_every_node(
+    ray: Any, function: Callable[..., dict[str, Any]], *args: Any, watch: HeadWatch | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``function(*args)`` run once on every live node: (node, its result) pairs. A node
+    without LabelDesk or not answering is a :class:`ClusterError`; a head that goes away
+    meanwhile, :class:`ClusterLost` within seconds (``watch``)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    watch = watch or HeadWatch("", None)
+    remote = ray.remote(function)
+
+    def start() -> tuple[list[dict[str, Any]], list[Any]]:
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        return nodes, [
+            remote.options(
+                num_cpus=0,
+                max_retries=1,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
+            ).remote(*args)
+            for n in nodes
+        ]
+
+    nodes, refs = watch.call(start)
+    try:
+        results = _results(ray, refs, watch)
+    except (ClusterLost, Cancelled):
+        raise
+    except Exception as exc:
+        if _without_labeldesk(exc):
+            raise ClusterMismatch(_not_installed(ray, nodes, refs, watch)) from exc
+        raise ClusterUnavailable(f"the cluster's nodes did not answer: {summary(exc)}") from exc
+    return list(zip(nodes, results, strict=True))
+
+
+def _without_labeldesk(exc: BaseException) -> bool:
+    return "labeldesk" in str(exc) and "No module named" in str(exc)
+
+
+def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch: HeadWatch) -> str:
+    """Which nodes lack LabelDesk (each has answered: asking again is quick), and how to
+    install it there."""
+    lacking = []
+    for node, ref in zip(nodes, refs, strict=True):
+        try:
+            watch.call(ray.get, ref, timeout=CALL_LEAVE_S)
+        except (ClusterLost, Cancelled):
+            raise
+        except Exception as exc:
+            if _without_labeldesk(exc):
+                lacking.append(str(node.get("NodeManagerAddress", "?")))
+    where = f"node {lacking[0]}" if len(lacking) == 1 else f"nodes {', '.join(lacking)}"
+    return (
+        f"LabelDesk is not installed on {where if lacking else 'some nodes'} "
+        f"({len(lacking) or 'some'} of the cluster's {counted(len(nodes), 'node')}): install "
+        f"the same version there: pip install 'labeldesk[cluster]=={code_version().split('+')[0]}'"
+    )
+
+
+def _results(ray: Any, refs: list[Any], watch: HeadWatch) -> list[dict[str, Any]]:
+    """``ray.get(refs, timeout=PROBE_TIMEOUT_S)``, asked in slices of CALL_LEAVE_S so
+    that the head is watched while the nodes answer."""
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return watch.call(ray.get, refs, timeout=max(0.0, min(CALL_LEAVE_S, left)))
+        except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
+            if left <= CALL_LEAVE_S:
+                raise
+
+
+def probe_nodes(
+    ray: Any, root: str, sample: list[tuple[str, str]], watch: HeadWatch | None = None
+) -> list[dict[str, Any]]:
+    """Run :func:`probe_node` on every live node for the ``sample`` (content hash, path)
+    pairs; raise the first problem found."""
+    answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
+    ours = code_version()
+    for node, found in answers:
+        where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
+        if found["labeldesk"] != ours:
+            raise ClusterMismatch(
+                f"{where} runs LabelDesk {found['labeldesk']}, this machine {ours}: their "
+                "vectors would not mix; install the same version on both"
+            )
+        if found["missing"]:
+            raise ImageMissingOnWorker(
+                f"{where} cannot read the images: {found['missing'][0]} not found; point "
+                "--remote-root at where the workers see the image folder"
+            )
+        if sample and not any(found["hashes"].get(rel) == digest for digest, rel in sample):
+            raise ImagesDifferOnWorker(
+                f"{where} reads other files than the ones scanned here under "
+                f"{found['where']} ({sample[0][1]} and {len(sample) - 1} more have other "
+                "content): point --remote-root at a copy of the project's image folder"
+            )
+    return [found for _, found in answers]
