@@ -3,6 +3,7 @@ next ones ahead of time), scale them to fit."""
 
 from __future__ import annotations
 
+import html
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -256,7 +257,8 @@ class ImagePopup(QFrame):
 
     def show_image(self, path: str, label: str | None, image: QImage) -> None:
         self.path = path
-        self._about = f"<b>{label or '(unlabeled)'}</b> · {path}"
+        # (rich text: a name such as "a<b>.png" or a class "x & y" shown as written)
+        self._about = f"<b>{html.escape(label or '(unlabeled)')}</b> · {html.escape(path)}"
         self.set_pixels(image)
         if not self.isVisible():
             self.show()

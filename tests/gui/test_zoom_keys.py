@@ -98,3 +98,16 @@ def test_the_key_list_and_the_tooltip_name_the_zoom_keys(qtbot):
     panel_preview = ImagePreview()
     qtbot.addWidget(panel_preview)
     assert "Enter" in panel_preview.toolTip()  # the detail panel's preview points to it
+
+
+def test_the_caption_shows_names_with_markup_characters_as_written(qtbot):
+    popup = ImagePopup()
+    qtbot.addWidget(popup)
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    popup.show_image("odd/<i>a</i> & b.png", "x<y", image)
+    from PySide6.QtGui import QTextDocument
+
+    shown = QTextDocument()
+    shown.setHtml(popup.caption.text())
+    assert shown.toPlainText().startswith("x<y · odd/<i>a</i> & b.png")
