@@ -4,6 +4,8 @@ where the card goes. Split from :mod:`labeldesk.gui.map_view`."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
@@ -47,12 +49,14 @@ def nearest_row(
 def card_text(project: Project, data: MapPoints, row: int, model: str) -> str:
     """The card of a point: its thumbnail, path, label and ``model``'s lines."""
     label = int(data.labels[row])
-    text = f"{data.paths[row]}<br>{data.classes[label] if label >= 0 else 'unlabeled'}{model}"
+    name = data.classes[label] if label >= 0 else "unlabeled"
+    # (rich text: a path such as "a<b>.png" or a class "x & y" shown as written)
+    text = f"{html.escape(str(data.paths[row]))}<br>{html.escape(name)}{model}"
     try:  # by id: the path may hold another image by now (a scan not read yet)
         thumbnail = project.thumbnail_of(int(data.ids[row]))
-        text = f"<img src='{thumbnail}' height='128'><br>{text}"
+        text = f'<img src="{html.escape(str(thumbnail))}" height="128"><br>{text}'
     except Exception as exc:  # gone from the project, a broken file: say why
-        text += f"<br>({exc})"
+        text += f"<br>({html.escape(str(exc))})"
     return f"<div align='center'>{text}</div>"
 
 
@@ -66,7 +70,7 @@ def model_text(
     """The browser's "Model: …" line and the label fit of a point, for its card."""
     if catalog is not None:
         position = int(lookup.positions(catalog, data.ids)[row])
-        return "".join(f"<br>{line}" for line in hover_lines(catalog, position))
+        return "".join(f"<br>{html.escape(line)}" for line in hover_lines(catalog, position))
     if scores is not None and not np.isnan(scores[row]):
         return f"<br>label fit {format_score(float(scores[row]))}"
     return ""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QTextDocument
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.gui.map_colors import ISSUE_LEGEND
@@ -59,7 +59,9 @@ def test_the_hover_card_says_what_the_browser_says(map_and_catalog):
     row = widget.data.paths.index(flipped[0])
     x, y = widget.data.xy[row]
     widget._hover(widget.viewbox.mapViewToScene(QPointF(float(x), float(y))))
-    text = widget.hover_card.text()
+    doc = QTextDocument()
+    doc.setHtml(widget.hover_card.text())  # rich text: as the card shows it
+    text = doc.toPlainText()
     pos = int(np.flatnonzero(catalog.paths == widget.hovered)[0])
     assert catalog.opinion(pos) in text
     assert re.search(r"label fit (<1%|\d+%)", text)
