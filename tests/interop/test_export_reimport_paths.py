@@ -320,3 +320,17 @@ def test_a_bad_row_of_the_copy_still_keeps_the_edited_images_row_home(tmp_path):
     assert main(["import", str(path), str(out / "labels.csv"), "--skip-bad-rows"]) == 0
     with open_project(path) as p:
         assert labels_of(p, ["cat/a.png"]) == {"cat/a.png": "dog"}
+
+
+def test_a_label_studio_export_with_a_renamed_file_reads_back_without_a_split(tmp_path, capsys):
+    """A file renamed in the export (a name too long to copy as it is) is named by its
+    project path in tasks.json (data.path): read back, the image without a split of its
+    own stays without one (it came back as train)."""
+    long = "cat/" + "x" * 245 + ".png"
+    path = made(tmp_path, [long, "cat/b.png"])
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "labeldesk-export.json").read_text())["renamed"]
+    assert main(["import", str(path), str(out / "tasks.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"]["splits"] == 0

@@ -34,6 +34,9 @@ FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
 # <split>/<class>/<file>: every file's project path is in ``renamed``
 CLASS_FOLDERS = ("hf", "imagefolder")
 MODEL_COLUMNS = ("csv", "parquet")  # their manifest holds the model's columns
+# rows of a renamed file name its image by its project path (Label Studio's data.path)
+OWN_PATHS = ("labelstudio",)
+IMAGES_IN_SHARDS = ("webdataset",)  # no file per image: tar shards hold them
 
 
 def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
@@ -88,6 +91,10 @@ def _without_split(rows: LabelFile, manifest: dict[str, Any], within: str) -> No
     """Rows naming a file the manifest lists under ``no_split`` give no split (see
     :func:`give_no_split`)."""
     names = no_split_names(manifest, within)
+    if names and manifest.get("format") in OWN_PATHS:  # a renamed file's row names its
+        # image by its project path (data.path): that path stands for the file written
+        renamed = _renamed(manifest)
+        names |= {renamed[within + name] for name in names if within + name in renamed}
     if names:
         give_no_split(rows, [row.path for row in rows.rows], names)
 
