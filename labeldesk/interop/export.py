@@ -24,8 +24,9 @@ from labeldesk.core.staging import delete_marked, finish_staging, make_staging, 
 from . import formats  # noqa: F401  (registers every format)
 from .export_leaks import find_leakage
 from .export_names import unique_name
+from .export_portable import check_names
 from .export_target import check_target, put_in_place
-from .formats.export_paths import CLASS_FOLDERS, MODEL_COLUMNS
+from .formats.export_paths import CLASS_FOLDERS, IMAGES_IN_SHARDS, MODEL_COLUMNS
 from .manifest import write_manifest
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
@@ -102,6 +103,15 @@ def export(
     report.out, report.format = str(target), fmt
     staging = make_staging(target)
     try:
+        # names the destination cannot hold: a class's folder refused, before a file is
+        # written; an image's made safe (export_portable)
+        unwritable = check_names(
+            staging,
+            [] if fmt in IMAGES_IN_SHARDS else [item.path for item in items],
+            {item.label for item in items if item.label} if fmt in CLASS_FOLDERS else (),
+            project=str(project.path),
+        )
+        options = replace(options, unwritable=unwritable)
         writer(project, items, staging, options, progress, cancel, report)
         failed = report.failed_paths()
         for item in items:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePosixPath
 
+from .export_portable import fold_path
+
 MAX_NAME_BYTES = 240  # below the usual 255-byte limit, with room for a "--digest"
 
 # The extensions every tool that picks image files by name reads (torchvision's
@@ -30,12 +32,14 @@ FORMAT_SUFFIXES = {
 
 
 def unique_name(used: set[str], folder: str, rel: str) -> str:
-    """``folder/basename``, made unique when two images share a file name, and short
-    enough for the file system (a long name is cut and given a digest of its path)."""
+    """``folder/basename``, made unique when two images share a file name (or names
+    that Windows and macOS take for one: ``a.png`` and ``A.png``; ``used`` holds
+    :func:`~.export_portable.fold_path` of the names given), and short enough for the
+    file system (a long name is cut and given a digest of its path)."""
     name = rel.rsplit("/", 1)[-1]
     candidate = f"{folder}/{name}"
-    if candidate not in used and len(name.encode()) <= MAX_NAME_BYTES:  # the usual case
-        used.add(candidate)
+    if fold_path(candidate) not in used and len(name.encode()) <= MAX_NAME_BYTES:
+        used.add(fold_path(candidate))  # the usual case
         return candidate
     parsed = PurePosixPath(name)
     stem, suffix = parsed.stem, parsed.suffix
@@ -46,9 +50,9 @@ def unique_name(used: set[str], folder: str, rel: str) -> str:
     # That name can equal one handed out before (an image called "a--<digest>.png"):
     # count on until a name is free, so two images never share one file.
     candidate, n = f"{folder}/{base}{suffix}", 1
-    while candidate in used:
+    while fold_path(candidate) in used:
         candidate, n = f"{folder}/{base}-{n}{suffix}", n + 1
-    used.add(candidate)
+    used.add(fold_path(candidate))
     return candidate
 
 
@@ -78,12 +82,13 @@ def needs_format(path: str, reads: frozenset[str]) -> bool:
 
 def claim(used: set[str], folder: str, name: str, avoid: set[str]) -> str:
     """:func:`unique_name` for ``name``; a name in ``avoid`` (another image's own name:
-    ``noext.png`` beside ``noext`` given its extension) is left to that image."""
-    candidate = f"{folder}/{name.rsplit('/', 1)[-1]}"
+    ``noext.png`` beside ``noext`` given its extension) is left to that image (both
+    sets hold :func:`~.export_portable.fold_path` of names)."""
+    candidate = fold_path(f"{folder}/{name.rsplit('/', 1)[-1]}")
     if candidate not in avoid:
         return unique_name(used, folder, name)
     rel = unique_name(used | {candidate}, folder, name)
-    used.add(rel)
+    used.add(fold_path(rel))
     return rel
 
 

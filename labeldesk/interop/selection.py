@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from labeldesk.core.classes import (
     NameIndex,
     natural_key,
-    nfc,
     split_escaped,
     validate_class_name,
 )
@@ -39,6 +38,7 @@ from labeldesk.core.version_state import (
 from labeldesk.core.versions import find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
+from .export_portable import fold
 from .writing import ExportOptions, ExportReport, Item
 
 if TYPE_CHECKING:
@@ -213,10 +213,10 @@ def refuse_folder_twins(items: list[Item], classes: list[str]) -> None:
     them apart for the export."""
     used = {item.label for item in items if item.label is not None}
     ordered = [c for c in classes if c in used] + sorted(used - set(classes), key=natural_key)
-    seen = {_folder_key(UNLABELED_FOLDER): UNLABELED_FOLDER}
+    seen = {fold(UNLABELED_FOLDER): UNLABELED_FOLDER}
     twins: list[str] = []
     for label in ordered:
-        first = seen.setdefault(_folder_key(label), label)
+        first = seen.setdefault(fold(label), label)
         if first != label:
             twins.append(f"{first!r} and {label!r}")
     if twins:
@@ -226,12 +226,6 @@ def refuse_folder_twins(items: list[Item], classes: list[str]) -> None:
             "spaces): give one another name for the export with --class-map "
             "(OLD=NEW), or rename it in the project"
         )
-
-
-def _folder_key(name: str) -> str:
-    """What Windows and macOS compare folder names by: case and Unicode form ignored,
-    trailing dots and spaces dropped."""
-    return nfc(nfc(name).rstrip(". ").casefold())
 
 
 def gone_since(

@@ -40,6 +40,7 @@ from .export_names import (
     png_name,
     typed_path,
 )
+from .export_portable import PortableFolders, fold_path
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -65,6 +66,9 @@ class ExportOptions:
     # Filled by export(): this export's classes in order (the class map and the version
     # applied). A format that lists classes uses export_classes(), not project.classes().
     classes: tuple[str, ...] = ()
+    # Filled by export(): file and folder names of images that the destination cannot
+    # hold as they are (export_portable): written made safe, recorded in ``renamed``.
+    unwritable: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -474,13 +478,16 @@ def copy_images(
     split of its own is listed in ``report.split_implied``. An image that vanished or
     cannot be read is recorded in ``report.failed`` and left out; any other error (a full
     disk) ends the export."""
-    used: set[str] = set()
+    used: set[str] = set()  # fold_path of the names given
     cache = PlaceCache.of(project)
     reads = TORCHVISION_READS if gif_as_png else READ_BY_EXTENSION
     formats = _formats(project, items, reads) if typed else {}
+    # each folder spelt as first met (Cat/ and cat/ are one on Windows and macOS), a name
+    # the destination cannot hold made safe (export_portable)
+    folders = PortableFolders(options.unwritable)
     # the names images keep as they are: one given an extension must not take them
     own = (
-        {posixpath.join(folder_of(i), posixpath.basename(i.path)) for i in items}
+        {fold_path(posixpath.join(folder_of(i), posixpath.basename(i.path))) for i in items}
         if formats
         else set()
     )
@@ -490,8 +497,10 @@ def copy_images(
         fmt = formats.get(item.hash or "")
         convert = gif_as_png and fmt == "GIF"
         name = png_name(item.path) if convert else typed_path(item.path, fmt, reads)
+        name = folders.file(name, item.path)
         avoid = own if name != item.path else set()
-        rel = claim(used, folder_of(item), name, avoid)
+        folder = folders.folder(folder_of(item))
+        rel = claim(used, folder, name, avoid)
         try:
             while True:
                 try:
@@ -511,7 +520,7 @@ def copy_images(
                     if not os.path.lexists(out / rel):
                         raise  # not the file's name (a file where a folder goes)
                     # a format renamed a file to this name: take another
-                    rel = claim(used, folder_of(item), name, avoid)
+                    rel = claim(used, folder, name, avoid)
         except SkipItem as exc:
             report.failed.append({"path": item.path, "reason": str(exc)})
             continue
