@@ -64,6 +64,14 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     (re.compile(r"`new` refuses "), "New project… warns about "),
     (re.compile(r"\(the one `labeldesk new` made\)"), "(the one File → New project… made)"),
     (re.compile(r"\(or labeldesk export\)"), "(or File → Export dataset…)"),
+    (  # an export refused for class names the disk cannot hold (export_portable)
+        re.compile(r"for this export with --class-map ('[^']*'|\S+) \(beside"),
+        lambda m: f"for this export in Class map ({_unquoted(m.group(1))}, beside",
+    ),
+    (
+        re.compile(r"in the project \(labeldesk classes .+? --rename .+?\); or export"),
+        "in the project (Classes → Rename class…); or export",
+    ),
 )
 
 

@@ -129,3 +129,25 @@ def test_no_message_from_below_the_app_shows_the_placeholder_in_the_app():
         if "PROJECT" in (shown := in_app_words(text, Path("/data/my project")))
     ]
     assert left == []
+
+
+def test_an_export_refused_for_class_names_says_where_in_the_app_to_rename_them(
+    tmp_path, monkeypatch
+):
+    """The export dialog has a Class map field and the Classes menu renames a class: the
+    message names them, not --class-map and `labeldesk classes`."""
+    from labeldesk.interop import export_portable
+    from labeldesk.interop.export_portable import ExportNameError, check_names
+
+    monkeypatch.setattr(export_portable, "holds", lambda folder, name: ":" not in name)  # FAT
+
+    try:
+        check_names(tmp_path, ["a:b/x.png"], {"a:b", "dog"}, project="/data/my project")
+    except ExportNameError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("the disk refused nothing")
+    shown = in_app_words(message, Path("/data/my project"))
+    assert "--class-map" not in shown and "labeldesk" not in shown
+    assert "for this export in Class map (a:b=a-b, beside any renames" in shown
+    assert "rename them in the project (Classes → Rename class…); or export" in shown
