@@ -96,15 +96,19 @@ def cmd_label(args: argparse.Namespace) -> Output:
 
 
 def cmd_classes(args: argparse.Namespace) -> Output:
+    from labeldesk.core.portable_names import class_name_notes
+
     with open_existing(args.project) as project:
-        batch, done = None, ""
+        batch, done, named = None, "", []
         # `is not None`: an empty NAME ('') is refused, not read as "just list them".
         if args.add is not None:
             added, batch = project.add_classes_batch(names_to_add(args.add))
             done = f"added {quoted_names(added)}" if added else "no new class to add"
+            named = added
         elif args.rename is not None:
             batch = project.rename_class(*args.rename).batch_id
             done = "renamed {} to {}".format(*map(repr, args.rename))
+            named = [args.rename[1].strip()]
         elif args.merge is not None:
             batch = project.merge_classes(*args.merge).batch_id
             done = "merged {} into {}".format(*map(repr, args.merge))
@@ -112,8 +116,10 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             batch = project.remove_class(args.remove).batch_id
             done = f"removed {args.remove!r}; its images are unlabeled"
         counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
-    data = {"classes": counts, "batch": batch, "done": done}
+    notes = class_name_notes(named)
+    data = {"classes": counts, "batch": batch, "done": done, "warnings": notes}
     undo = f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)" if batch else ""
     lines = [done + undo] if done else []
+    lines += [f"note: {n}" for n in notes]
     lines += [f"{n}\t{c}" for n, c in counts.items()] or ["no classes yet"]
     return Output(data, "\n".join(lines))

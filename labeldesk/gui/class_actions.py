@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.changes import Changes
 from labeldesk.core.display import counted
+from labeldesk.core.portable_names import class_name_notes
 from labeldesk.gui.image_model import ImageRole
 from labeldesk.gui.labeling import LabelingController, ask_yes
 
@@ -176,11 +177,13 @@ class ClassActions(QObject):
 
     def rename(self, old: str, new: str) -> bool:
         project = self.labeling.project
+        notes = "".join(f". Note: {n}" for n in class_name_notes([new.strip()]))
         return self._run(
             lambda: project.rename_class(old, new),
             old,
             f"Renaming class {old} to {new}",
             f"Renamed {old} to {new}",
+            notes,
         )
 
     def merge(self, source: str, into: str) -> bool:
@@ -212,13 +215,16 @@ class ClassActions(QObject):
     def _count(self, name: str) -> int:
         return self.labeling.project.count_labeled(name)
 
-    def _run(self, change: Callable[[], Changes], name: str, title: str, done: str) -> bool:
+    def _run(
+        self, change: Callable[[], Changes], name: str, title: str, done: str, after: str = ""
+    ) -> bool:
         """One class edit of the images labeled ``name``, in the background when they
-        are many. False when refused or it failed; True when done or started."""
+        are many. False when refused or it failed; True when done or started.
+        ``after``: said after the undo hint."""
         size = self._count(name)
         return self.labeling.write(
             change,
             size=size,
             title=f"{title} ({size:,} images)",
-            done=lambda _: self.labeling.message.emit(f"{done} (Ctrl+Z undoes it)"),
+            done=lambda _: self.labeling.message.emit(f"{done} (Ctrl+Z undoes it){after}"),
         )

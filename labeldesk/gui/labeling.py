@@ -34,6 +34,7 @@ from labeldesk.core.errors import (
     UnknownPathError,
 )
 from labeldesk.core.image_lookup import present
+from labeldesk.core.portable_names import class_name_notes
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.redo import Redone
@@ -368,7 +369,8 @@ class LabelingController(QObject):
             return
         added = self.add_classes(names)
         if added:
-            self.message.emit(f"Added class(es): {quoted_names(added)} (Ctrl+Z undoes it)")
+            notes = "".join(f". Note: {n}" for n in class_name_notes(added))
+            self.message.emit(f"Added class(es): {quoted_names(added)} (Ctrl+Z undoes it){notes}")
 
     def refresh_classes(self) -> None:
         self._update_label_actions()

@@ -37,16 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.portable_names import NOT_ON_WINDOWS, RESERVED, windows_problem
 
-_NOT_ON_WINDOWS = re.compile(r'[<>:"|?*\\\x00-\x1f\x7f]')
-_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-     *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"]
-)  # fmt: skip
 # Where a name in "/<name>/<name>/" may be one windows_problem() finds (a superset;
 # three patterns that each start with one character to look for: fast)
 _MAYBE_DOUBTFUL = (
-    _NOT_ON_WINDOWS,
+    NOT_ON_WINDOWS,
     re.compile(r"[. ]/"),
     re.compile(r"/(?i:con|prn|aux|nul|com.|lpt.) *[./]"),
 )
@@ -57,19 +53,6 @@ _DISK_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO)
 
 class ExportNameError(LabelDeskError):
     """Class names that cannot be folder names on the export's destination."""
-
-
-def windows_problem(name: str) -> str | None:
-    """Why Windows (and FAT, exFAT) cannot hold a file or folder called ``name``, or None."""
-    odd = sorted(set(_NOT_ON_WINDOWS.findall(name)))
-    if odd:
-        shown = " ".join(c if c.isprintable() else repr(c) for c in odd)
-        return f"it holds {shown}"
-    if name.endswith((".", " ")):
-        return "it ends with a dot or a space"
-    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        return "it is a name Windows keeps for a device"
-    return None
 
 
 def fold(name: str) -> str:
@@ -88,13 +71,13 @@ def fold_path(path: str) -> str:
 def safe_name(name: str, unique_by: str, *, is_file: bool) -> str:
     """``name`` as every disk holds it, with a digest of ``unique_by`` (the path it
     stands for): ``what?.png``: ``what_--1a2b3c4d.png``; ``CON``: ``_CON--…``."""
-    cleaned = _NOT_ON_WINDOWS.sub("_", name).rstrip(". ") or "_"
+    cleaned = NOT_ON_WINDOWS.sub("_", name).rstrip(". ") or "_"
     stem, suffix = cleaned, ""
     if is_file:
         parsed = PurePosixPath(cleaned)
         if parsed.suffix and len(parsed.suffix) <= 16:
             stem, suffix = parsed.stem, parsed.suffix
-    if stem.split(".")[0].rstrip(" ").upper() in _RESERVED:
+    if stem.split(".")[0].rstrip(" ").upper() in RESERVED:
         stem = "_" + stem
     stem = stem.encode()[:200].decode(errors="ignore")
     digest = hashlib.blake2b(unique_by.encode(), digest_size=4).hexdigest()
@@ -210,8 +193,8 @@ def _class_message(bad: list[str], where: Path, classes: set[str], project: str)
 def suggested(name: str, taken: set[str]) -> str:
     """A name like ``name`` that every disk holds and no class in ``taken`` (their
     :func:`fold`) is alike to (for the messages)."""
-    base = _NOT_ON_WINDOWS.sub("-", name).rstrip(". -") or "class"
-    if base.split(".")[0].rstrip(" ").upper() in _RESERVED:
+    base = NOT_ON_WINDOWS.sub("-", name).rstrip(". -") or "class"
+    if base.split(".")[0].rstrip(" ").upper() in RESERVED:
         base += "-class"
     candidate, n = base, 2
     while fold(candidate) in taken:

@@ -106,3 +106,19 @@ def test_rename_merge_remove_and_redo_quote_the_classes_they_name(proj, capsys):
     assert "class(es) 'top, tee' back" in capsys.readouterr().out
     assert main(["redo", proj]) == 0
     assert "class(es) 'top, tee' gone again" in capsys.readouterr().out
+
+
+def test_a_name_windows_cannot_hold_is_taken_with_a_note(proj, capsys):
+    capsys.readouterr()
+    assert main(["classes", proj, "--add", "a:b, plain"]) == 0
+    out = capsys.readouterr().out
+    assert "note: class 'a:b' cannot be a folder name on Windows or on most USB sticks " in out
+    assert "'plain'" not in out.split("note:", 1)[1].split("\n", 1)[0]
+    assert main(["classes", proj, "--rename", "plain", "end.", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["warnings"] == [
+        "class 'end.' cannot be a folder name on Windows or on most USB sticks (it ends "
+        "with a dot or a space): an export there as class folders will ask for another name"
+    ]
+    assert main(["classes", proj, "--add", "fine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == []

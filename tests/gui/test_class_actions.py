@@ -100,3 +100,13 @@ def test_rename_to_an_empty_name_says_so_and_keeps_the_class(qtbot, view, projec
     with qtbot.assertNotEmitted(view.labeling.error):
         actions.rename_action.trigger()
     assert project.classes() == ["cat", "dog"]
+
+
+def test_a_rename_to_a_name_windows_cannot_hold_says_so(qtbot, view, project):
+    actions = view.class_actions
+    answer(actions, classes=["cat"], text="cat?")
+    with qtbot.waitSignal(view.labeling.message, timeout=5000) as message:
+        actions.rename_action.trigger()
+    assert project.classes() == ["cat?", "dog"]
+    assert message.args[0].startswith("Renamed cat to cat? (Ctrl+Z undoes it). Note: class")
+    assert "(it holds ?)" in message.args[0]
