@@ -1,9 +1,13 @@
-"""Peak memory and wall time of `labeldesk import` of a big CSV / JSONL label file.
+"""Peak memory and wall time of `labeldesk import` of a big label file, in every format
+that holds a million rows.
 
 For each N: a project of N image rows (inserted directly, as bench_id_lookup.py does:
 matching a label file needs no image files), unlabeled, 10 classes; then label files of N
-rows (``path,label,split``; the same rows as JSON lines) and, per file, two runs of the
-real command in a child process:
+rows, the same rows in each format (``--formats``): ``csv`` (``path,label,split``),
+``jsonl`` (one object a line), ``json`` (one document: a list of ``{path, label,
+split}`` objects), ``parquet`` (three string columns) and ``labelstudio`` (a Label Studio
+JSON export: a list of tasks, a local-files image and one annotation each); per file,
+two runs of the real command in a child process:
 
 - ``good``: every row is good, all N labels are applied (one batch), then undone so the
   next run starts from the same project;
@@ -16,7 +20,7 @@ Peak RSS is the child's own (``ru_maxrss`` of RUSAGE_CHILDREN, taken from a fres
 helper process per run so that one run's peak does not hide the next's). Figures are
 printed as a table; the temp folders this makes are removed at the end.
 
-    python benchmarks/bench_label_import.py                      # N = 100k and 1M
+    python benchmarks/bench_label_import.py                      # N = 100k and 1M, all
     python benchmarks/bench_label_import.py --sizes 100000 --formats csv
 """
 
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CLASSES = [f"c{k}" for k in range(10)]
@@ -56,6 +61,58 @@ def build_project(folder: Path, n: int) -> Path:
     return folder / "project"
 
 
+FORMATS = ("csv", "jsonl", "json", "parquet", "labelstudio")
+FILE_NAMES = {"labelstudio": "tasks{}.json"}  # (the other formats: labels{}.FORMAT)
+
+
+def rows_of(n: int, bad: bool) -> Iterator[tuple[str, str, str]]:
+    """(path, label, split) of the file's ``n`` rows; ``bad``: the last names no class."""
+    for i in range(n):
+        label = "no_such_class" if bad and i == n - 1 else CLASSES[(i * 7) % 10]
+        yield image_path(i), label, SPLITS[i % 3]
+
+
+def _task(path: str, label: str, split: str) -> dict:
+    """A Label Studio task as its JSON export writes one (local-files storage, one
+    annotation with its choice)."""
+    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
+    result = [{**choice, "value": {"choices": [label]}}]
+    return {
+        "data": {"image": f"/data/local-files/?d={path}", "split": split},
+        "annotations": [{"result": result, "was_cancelled": False}],
+    }
+
+
+def write_file(file: Path, fmt: str, rows: Iterator[tuple[str, str, str]]) -> None:
+    """``rows`` as a label file of format ``fmt`` (see :data:`FORMATS`)."""
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        paths, labels, splits = zip(*rows, strict=True)
+        table = {"path": list(paths), "label": list(labels), "split": list(splits)}
+        pq.write_table(pa.Table.from_pydict(table), file)
+        return
+    with open(file, "w", encoding="utf-8", newline="") as f:
+        if fmt == "csv":
+            f.write("path,label,split\n")
+            f.writelines(f"{p},{lab},{s}\n" for p, lab, s in rows)
+        elif fmt == "jsonl":
+            f.writelines(
+                json.dumps({"path": p, "label": lab, "split": s}) + "\n" for p, lab, s in rows
+            )
+        else:  # a single JSON document: a list of objects, or of Label Studio tasks
+            f.write("[\n")
+            for k, (p, lab, s) in enumerate(rows):
+                item = (
+                    _task(p, lab, s)
+                    if fmt == "labelstudio"
+                    else {"path": p, "label": lab, "split": s}
+                )
+                f.write(("" if k == 0 else ",\n") + json.dumps(item))
+            f.write("\n]\n")
+
+
 def write_files(
     folder: Path, n: int, formats: list[str]
 ) -> tuple[dict[str, tuple[Path, Path]], Path]:
@@ -65,25 +122,10 @@ def write_files(
     one = folder / "one.csv"
     one.write_text(f"path,label\n{image_path(0)},c1\n", encoding="utf-8")
     for fmt in formats:
-        good, bad = folder / f"labels.{fmt}", folder / f"labels_bad.{fmt}"
-        with (
-            open(good, "w", encoding="utf-8", newline="") as g,
-            open(bad, "w", encoding="utf-8", newline="") as b,
-        ):
-            if fmt == "csv":
-                g.write("path,label,split\n")
-                b.write("path,label,split\n")
-            for i in range(n):
-                label = CLASSES[(i * 7) % 10]
-                if fmt == "csv":
-                    line = f"{image_path(i)},{label},{SPLITS[i % 3]}\n"
-                    wrong = f"{image_path(i)},no_such_class,{SPLITS[i % 3]}\n"
-                else:
-                    row = {"path": image_path(i), "label": label, "split": SPLITS[i % 3]}
-                    line = json.dumps(row) + "\n"
-                    wrong = json.dumps({**row, "label": "no_such_class"}) + "\n"
-                g.write(line)
-                b.write(wrong if i == n - 1 else line)
+        name = FILE_NAMES.get(fmt, "labels{}." + fmt)
+        good, bad = folder / name.format(""), folder / name.format("_bad")
+        write_file(good, fmt, rows_of(n, bad=False))
+        write_file(bad, fmt, rows_of(n, bad=True))
         out[fmt] = (good, bad)
     return out, one
 
@@ -164,7 +206,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--formats", default="csv,jsonl")
+    parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = [f for f in args.formats.split(",") if f]
