@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from .display import counted, not_unicode
 from .errors import LabelFileError
+from .json_stream import array_items, object_pairs, opening
 from .spreadsheet import restore
 
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
@@ -414,7 +415,52 @@ TOO_LONG_NUMBER = "it holds a number with too many digits to read: not a label f
 
 def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Parsed:
     """``{"path": "label"}`` or ``[{"path": ..., "label": ..., "split": ...}]`` (objects'
-    keys named by ``columns`` when given)."""
+    keys named by ``columns`` when given). The entries of a list or object are parsed one
+    at a time as ``Parsed.records`` is iterated (once: :mod:`.json_stream`), so a million
+    entries are never held parsed beside their records; a document that is not valid JSON
+    raises, as it is reached, what parsing it whole raises."""
+    decoder = json.JSONDecoder(object_pairs_hook=_Pairs)
+    first = opening(text)
+    if first == "{":  # {path: label}; a path given twice is kept twice
+        pairs = Parsed([], [], "entry")
+        entries = enumerate(_whole_on_error(object_pairs(text, decoder), text, source), 1)
+        pairs.records = _json_entries(pairs, entries, columns, pairs=True)
+        return pairs
+    if first != "[":
+        _json_document(text, source)  # (raises: not JSON, or not a list or an object)
+    parsed = Parsed([], [], "entry")
+    items = enumerate(_whole_on_error(array_items(text, decoder), text, source), start=1)
+    parsed.records = _json_entries(parsed, items, columns)
+    return parsed
+
+
+def _json_entries(
+    parsed: Parsed, entries: Iterable[tuple[int, Any]], columns: Columns, pairs: bool = False
+) -> Iterator[Record]:
+    """The good records of a JSON document's entries (``pairs``: (path, label) pairs);
+    the problems of the others go to ``parsed``."""
+    for n, entry in entries:
+        record = (
+            Record(n, entry[0], entry[1], None)
+            if pairs
+            else _object_record(parsed, n, entry, columns)
+        )
+        if record is not None and admit(parsed, record, keep=False):
+            yield record
+
+
+def _whole_on_error(items: Iterator[Any], text: str, source: str) -> Iterator[Any]:
+    """``items``, or at the first that cannot be read, the error of the whole document."""
+    try:
+        yield from items
+    except (ValueError, RecursionError):  # (NotStreamed and JSONDecodeError among them)
+        _json_document(text, source)
+        raise LabelFileError(source, ["not valid JSON"]) from None  # (parsed whole: no error)
+
+
+def _json_document(text: str, source: str) -> None:
+    """Raise what is wrong with the JSON document ``text`` as a whole: not valid JSON, or
+    not a list or an object (returns only for a valid list or object)."""
     try:
         data = json.loads(text, object_pairs_hook=_Pairs)
     except RecursionError:
@@ -423,19 +469,10 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
         raise LabelFileError(source, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
     except ValueError:  # Python's limit on an integer's digits
         raise LabelFileError(source, [TOO_LONG_NUMBER]) from None
-    if isinstance(data, _Pairs):  # {path: label}; a path given twice is kept twice
-        pairs = Parsed([], [], "entry")
-        for n, (p, lab) in enumerate(data, 1):
-            admit(pairs, Record(n, p, lab, None))
-        return pairs
-    if not isinstance(data, list):
+    if not isinstance(data, (list, _Pairs)):
         raise LabelFileError(
             source, ["expected a JSON object {path: label} or a list of {path, label, split}"]
         )
-    parsed = Parsed([], [], "entry")
-    for n, item in enumerate(data, start=1):
-        _add_object(parsed, n, item, columns)
-    return parsed
 
 
 def parse_json_lines(
@@ -477,12 +514,6 @@ class _Pairs(list[tuple[str, Any]]):
 
     def __repr__(self) -> str:  # shown in problems as the object it was written as
         return repr(dict(self))
-
-
-def _add_object(parsed: Parsed, n: int, item: object, columns: Columns = USUAL_COLUMNS) -> None:
-    record = _object_record(parsed, n, item, columns)
-    if record is not None:
-        admit(parsed, record)
 
 
 def _object_record(

@@ -9,12 +9,14 @@ can be listed by entry number and nothing is applied from a bad file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.json_stream import array_items
 from labeldesk.core.label_file_formats import (
     TOO_LONG_NUMBER,
     Parsed,
@@ -33,6 +35,12 @@ _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 def load_json(path: Path) -> Any:
     """The parsed JSON of ``path``; :class:`LabelFileError` (with the reason) for a file
     that is missing, too large, not UTF-8, nested too deeply or not valid JSON."""
+    return strict_json(load_json_text(path), str(path))
+
+
+def load_json_text(path: Path) -> str:
+    """The text of the JSON file ``path``, not yet parsed (:func:`strict_json`,
+    :func:`list_items`); refused as :func:`load_json` refuses it, but for its JSON."""
     source = str(path)
     check_size(path)
     try:
@@ -41,12 +49,25 @@ def load_json(path: Path) -> Any:
         raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
     text = decode(data, source)
     depth = json_depth(data)
+    del data
     if depth > MAX_JSON_DEPTH:
         raise LabelFileError(
             source,
             [f"the JSON nests {depth} levels deep (at most {MAX_JSON_DEPTH}): not a label file"],
         )
-    return strict_json(text, source)
+    return text
+
+
+def list_items(text: str, source: str) -> Iterator[Any]:
+    """The items of the JSON list ``text`` (as :func:`strict_json` parses them), parsed
+    one at a time (:mod:`labeldesk.core.json_stream`); at the first that cannot be read,
+    the :class:`LabelFileError` that parsing the whole text raises."""
+    decoder = json.JSONDecoder(object_pairs_hook=_no_repeated_keys)
+    try:
+        yield from array_items(text, decoder)
+    except (ValueError, RecursionError):  # (NotStreamed, JSONDecodeError, _RepeatedKey)
+        strict_json(text, source)
+        raise LabelFileError(source, ["not valid JSON"]) from None  # (parsed whole: no error)
 
 
 def strict_json(text: str, source: str) -> Any:
@@ -90,12 +111,13 @@ def json_depth(data: bytes) -> int:
     plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     kept = np.frombuffer(plain.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
     quote = kept == ord('"')
-    outside = ~quote & ((np.cumsum(quote) & 1) == 0)
+    outside = ~quote & ((np.cumsum(quote, dtype=np.uint8) & 1) == 0)  # (parity: a byte)
     codes = kept[outside]
     if not len(codes):
         return 0
-    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max())
+    opens = (codes == ord("[")) | (codes == ord("{"))
+    steps = np.where(opens, np.int8(1), np.int8(-1))  # (a byte each, summed in int32)
+    return int(np.cumsum(steps, dtype=np.int32).max())  # (a 512 MB file has < 2**31)
 
 
 class RowMaker:
@@ -119,8 +141,19 @@ class RowMaker:
     ) -> None:
         """A row for ``path``; ``label`` None means unlabeled, ``split`` and ``status``
         None: unchanged."""
+        record = self.admitted(entry, path, label, split, status)
+        if record is not None:
+            assert isinstance(self.parsed.records, list)
+            self.parsed.records.append(record)
+
+    def admitted(
+        self, entry: int, path: str, label: object, split: object = None, status: object = None
+    ) -> Record | None:
+        """The record :meth:`add` adds, for a reader whose ``parsed.records`` is its own
+        stream of them (None: refused, its problems kept)."""
         nul = ["the path holds a NUL character"] if "\x00" in path else []
-        admit(self.parsed, Record(entry, path, label, split, status=status), nul)
+        record = Record(entry, path, label, split, status=status)
+        return record if admit(self.parsed, record, nul, keep=False) else None
 
     def result(self, **flags: bool) -> LabelFile:
         rows = checked_rows(self.parsed, self.source)

@@ -15,16 +15,18 @@ reference is read as in the full export (:func:`.labelstudio_read.reference_path
 
 from __future__ import annotations
 
+import itertools
 from math import inf
 from pathlib import Path
 from typing import Any
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.json_stream import opening
 from labeldesk.core.label_file_formats import KEEP_LABEL
 from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
-from .json_input import RowMaker, load_json
+from .json_input import RowMaker, list_items, load_json_text, strict_json
 from .labelstudio_read import entry_time, image_reference, own_path, reference_path, tasks_rows
 
 # Keys Label Studio puts in every JSON-MIN object, and the data fields LabelDesk writes
@@ -36,13 +38,25 @@ CHOICE = "choice"  # the <Choices> name of LabelDesk's labeling config
 
 
 def read_export(path: Path, options: ImportOptions) -> LabelFile:
-    """A Label Studio JSON export, full (:mod:`.labelstudio_read`) or JSON-MIN."""
-    tasks = load_json(path)
-    if not (isinstance(tasks, list) and is_min(tasks)):
+    """A Label Studio JSON export, full (:mod:`.labelstudio_read`) or JSON-MIN. A full
+    export's tasks are parsed one at a time as their rows are made (a million tasks are
+    never held parsed); JSON-MIN is read whole (it is judged across its objects)."""
+    source = str(path)
+    text = load_json_text(path)
+    if opening(text) != "[":  # (not a list: refused, or not JSON at all)
+        return tasks_rows(strict_json(text, source), path, options)
+    items = list_items(text, source)
+    head: list[Any] = []  # the items up to the first object, which tells the export's kind
+    for item in items:
+        head.append(item)
+        if isinstance(item, dict):
+            break
+    tasks = itertools.chain(head, items)
+    if not is_min(head):
         return tasks_rows(tasks, path, options)
     if options.predictions:
-        raise LabelFileError(str(path), ["a JSON-MIN export holds no predictions"])
-    return read_min(tasks, str(path), options)
+        raise LabelFileError(source, ["a JSON-MIN export holds no predictions"])
+    return read_min(list(tasks), source, options)
 
 
 def is_min(tasks: list[Any]) -> bool:

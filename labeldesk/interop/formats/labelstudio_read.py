@@ -37,13 +37,14 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import KEEP_LABEL
+from labeldesk.core.label_file_formats import KEEP_LABEL, Record
 from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
@@ -81,20 +82,29 @@ def sniff_tasks(path: Path) -> bool:
 
 def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
     """Rows of the tasks' annotations (or, with ``options.predictions``, predictions), the
-    tasks as loaded from ``path``; a task's problems are kept by its entry number (its
-    place in the list, from 1)."""
-    if not isinstance(tasks, list):
+    tasks as loaded from ``path`` (a list, or its items as they are parsed: read once,
+    each let go once its row is made); a task's problems are kept by its entry number
+    (its place in the list, from 1)."""
+    if not isinstance(tasks, list | Iterator):
         raise LabelFileError(
             str(path), ['expected a Label Studio export: a list of tasks {"data": ...}']
         )
-    kind = "predictions" if options.predictions else "annotations"
-    if options.predictions and _ids_only(tasks):
-        raise LabelFileError(str(path), [PREDICTION_IDS])
     maker = RowMaker(str(path))
+    maker.parsed.records = _task_records(maker, iter(tasks), path, options)
+    return maker.result(unmatched_ok=True)
+
+
+def _task_records(
+    maker: RowMaker, tasks: Iterator[Any], path: Path, options: ImportOptions
+) -> Iterator[Record]:
+    kind = "predictions" if options.predictions else "annotations"
+    ids = _PredictionIds()
     for entry, task in enumerate(tasks, start=1):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             maker.problem(entry, 'not a task: expected {"data": {"image": ...}, ...}')
             continue
+        if options.predictions:
+            ids.see(task)
         # the image first: a task whose label is bad still names it, and with bad rows
         # skipped that image is left out whatever another task says of it
         image: str | None = None
@@ -116,8 +126,11 @@ def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
             maker.problem(entry, problem)
         else:
             assert image is not None
-            maker.add(entry, image, label, split, status)
-    return maker.result(unmatched_ok=True)
+            record = maker.admitted(entry, image, label, split, status)
+            if record is not None:
+                yield record
+    if ids.only():  # (judged of every task: the whole file's problem, not a task's)
+        raise LabelFileError(str(path), [PREDICTION_IDS])
 
 
 PREDICTION_IDS = (
@@ -127,11 +140,22 @@ PREDICTION_IDS = (
 )
 
 
-def _ids_only(tasks: list[Any]) -> bool:
-    """Whether the tasks' predictions are all ids, none in full (so none can be read)."""
-    lists = [t["predictions"] for t in tasks if isinstance(t, dict) and t.get("predictions")]
-    entries = [e for p in lists if isinstance(p, list) for e in p]
-    return bool(entries) and all(isinstance(e, int) for e in entries)
+class _PredictionIds:
+    """Whether the tasks' predictions are all ids, none in full (so none can be read),
+    judged task by task."""
+
+    def __init__(self) -> None:
+        self.entries = False  # a prediction seen
+        self.full = False  # one that is not an id
+
+    def see(self, task: dict[str, Any]) -> None:
+        listed = task.get("predictions")
+        if listed and isinstance(listed, list):
+            self.entries = self.entries or bool(listed)
+            self.full = self.full or not all(isinstance(e, int) for e in listed)
+
+    def only(self) -> bool:
+        return self.entries and not self.full
 
 
 def own_path(data: dict[str, Any], image: str) -> str:

@@ -14,6 +14,7 @@ checked before they are read, so a small file cannot unpack into gigabytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,28 +99,56 @@ def _read(path: Path, options: ImportOptions) -> LabelFile:
 
 def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     """The rows of a Parquet manifest, its columns found by ``columns`` or their usual
-    names; problems of single rows by "row N"."""
+    names; problems of single rows by "row N". The columns are read a batch of
+    :data:`BATCH_ROWS` rows at a time (``ParquetFile.iter_batches``) as the rows are
+    made: a million rows are never held as Python lists of cells beside them."""
     source = str(path)
-    names, table, status_note = _read_columns(path, columns)
-    path_col, label_col, split_col, status_col = names
-    n = table.num_rows
-
-    def values(name: str | None) -> list[object]:
-        return table.column(name).to_pylist() if name is not None else [None] * n
-
+    names, parquet, status_note = _open_columns(path, columns)
     parsed = Parsed([], [], "row", status_note=status_note)
-    cells = zip(
-        values(path_col), values(label_col), values(split_col), values(status_col), strict=True
-    )
-    for row, (p, label, split, status) in enumerate(cells, start=1):
-        admit(parsed, Record(row, "" if p is None else p, label, split, status=status))
+    parsed.records = _records(parsed, parquet, names, source)
     return checked_rows(parsed, source)
 
 
-def _read_columns(
+BATCH_ROWS = 65_536
+
+
+def _records(
+    parsed: Parsed,
+    parquet: pq.ParquetFile,
+    names: tuple[str, str, str | None, str | None],
+    source: str,
+) -> Iterator[Record]:
+    """The good records of the columns ``names`` (path, label, split, status; None: no
+    such column); the problems of the others go to ``parsed``."""
+    import pyarrow as pa
+
+    wanted = list(dict.fromkeys(name for name in names if name is not None))
+    done = 0  # rows of the batches before
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=wanted, use_threads=False)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as exc:
+            raise LabelFileError(source, [f"cannot read its columns: {exc}"]) from None
+        if batch is None:
+            return
+        n = batch.num_rows
+
+        def values(name: str | None, batch: pa.RecordBatch = batch, n: int = n) -> list[object]:
+            return batch.column(name).to_pylist() if name is not None else [None] * n
+
+        cells = zip(*(values(name) for name in names), strict=True)
+        for row, (p, label, split, status) in enumerate(cells, start=done + 1):
+            record = Record(row, "" if p is None else p, label, split, status=status)
+            if admit(parsed, record, keep=False):
+                yield record
+        done += n
+
+
+def _open_columns(
     path: Path, columns: Columns
-) -> tuple[tuple[str, str, str | None, str | None], pa.Table, str]:
-    """(path, label, split, status column names) and those columns of ``path``; a
+) -> tuple[tuple[str, str, str | None, str | None], pq.ParquetFile, str]:
+    """(path, label, split, status column names) and the file to read them from; a
     whole-file error for an unreadable file, missing or non-text columns, or too much
     data. A status column that is not text, or named twice, is not read (and the third
     value says why)."""
@@ -169,11 +198,7 @@ def _read_columns(
                  "text (convert the column to strings)"],
             )  # fmt: skip
     _check_unpacked_size(parquet, wanted, source)
-    try:
-        table = parquet.read(columns=wanted)
-    except (pa.ArrowException, OSError) as exc:
-        raise LabelFileError(source, [f"cannot read its columns: {exc}"]) from None
-    return chosen, table, status_note
+    return chosen, parquet, status_note
 
 
 def _is_text(kind: pa.DataType) -> bool:
