@@ -161,3 +161,13 @@ def test_a_row_table_reads_as_the_list_of_its_rows():
     assert table[3].label == "dog" and bool(table) and not RowTable()
     table.clear_statuses()
     assert [r.status for r in table] == ["", "", "", ""]
+
+
+def test_writing_a_big_file_keeps_little_per_row_beyond_its_rows(big, tmp_path):
+    # the labels written as one batch (a million-row file's write cost about 550 bytes a
+    # row: the events' parameters listed whole, a tuple per image's state); 526 bytes a
+    # row here before
+    rows = read_label_file(big_file(tmp_path, "csv"))
+    applied, peak = peak_bytes(lambda: apply_label_rows(big, rows))
+    assert applied == N and big.images().label.notna().all()
+    assert peak < 470 * N, peak / N
