@@ -121,7 +121,7 @@ def decode(data: bytes, source: str) -> str:
         raise LabelFileError(
             source, [f"line {line}: byte 0x{data[at]:02X} is not UTF-8; save the file as UTF-8"]
         ) from None
-    if not text.strip():
+    if not text or text.isspace():  # (as `not text.strip()`, without a copy of the text)
         raise LabelFileError(source, ["the file is empty"])
     head = text[:65536]
     if len(_CONTROL.findall(head)) > BINARY_SHARE * len(head):
