@@ -47,8 +47,8 @@ def load_json_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    depth = json_depth(data)  # (first: its arrays and the text are not held together)
     text = decode(data, source)
-    depth = json_depth(data)
     del data
     if depth > MAX_JSON_DEPTH:
         raise LabelFileError(
@@ -104,20 +104,41 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+DEPTH_CHUNK = 1 << 22  # bytes (then structural characters) judged at a time
+
+
 def json_depth(data: bytes) -> int:
     """How deeply the arrays and objects of the JSON text ``data`` nest, without parsing
     it: escaped backslashes and quotes are dropped, then everything but quotes and
-    brackets; a bracket after an odd number of quotes is inside a string."""
+    brackets; a bracket after an odd number of quotes is inside a string. Judged
+    :data:`DEPTH_CHUNK` characters at a time (the parity of the quotes and the depth
+    carried over), so a big file's arrays stay small."""
     plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    kept = np.frombuffer(plain.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
-    quote = kept == ord('"')
-    outside = ~quote & ((np.cumsum(quote, dtype=np.uint8) & 1) == 0)  # (parity: a byte)
-    codes = kept[outside]
-    if not len(codes):
-        return 0
-    opens = (codes == ord("[")) | (codes == ord("{"))
-    steps = np.where(opens, np.int8(1), np.int8(-1))  # (a byte each, summed in int32)
-    return int(np.cumsum(steps, dtype=np.int32).max())  # (a 512 MB file has < 2**31)
+    kept = np.frombuffer(  # (translated a slice at a time: a copy of a slice, not of all)
+        b"".join(
+            plain[at : at + DEPTH_CHUNK].translate(None, _NOT_STRUCTURE)
+            for at in range(0, len(plain), DEPTH_CHUNK)
+        ),
+        dtype=np.uint8,
+    )
+    del plain
+    odd = 0  # quotes before the chunk: odd, inside a string
+    depth, deepest = 0, None
+    for start in range(0, len(kept), DEPTH_CHUNK):
+        part = kept[start : start + DEPTH_CHUNK]
+        quote = part == ord('"')
+        parity = (np.cumsum(quote, dtype=np.uint8) + odd) & 1  # (a byte: only parity counts)
+        odd = int(parity[-1])
+        codes = part[~quote & (parity == 0)]
+        if not len(codes):
+            continue
+        opens = (codes == ord("[")) | (codes == ord("{"))
+        steps = np.where(opens, np.int8(1), np.int8(-1))
+        running = np.cumsum(steps, dtype=np.int64) + depth
+        top = int(running.max())
+        deepest = top if deepest is None else max(deepest, top)
+        depth = int(running[-1])
+    return 0 if deepest is None else deepest
 
 
 class RowMaker:
