@@ -154,7 +154,8 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     empty, binary, not UTF-8, malformed CSV or JSON); problems of single rows are kept in
     :attr:`LabelFile.problems` for :func:`apply_label_rows` (or :meth:`LabelFile.check`).
     A CSV or JSON lines file is checked whole as text first, then read row by row into a
-    :class:`.label_rows.RowTable`: a big file is never held as a list of rows.
+    :class:`.label_rows.RowTable` (a JSON document entry by entry from its text): a big
+    file is never held as a list of rows, nor parsed whole.
     """
     path = Path(path)
     source = str(path)

@@ -279,7 +279,7 @@ def test_a_label_studio_export_broken_after_good_tasks_is_refused_as_parsed_whol
 
 
 def test_a_big_label_studio_export_is_read_in_a_few_times_its_size(tmp_path):
-    # (parsed whole: 10 times its size; now its bytes and its text, briefly: twice)
+    # (parsed whole: 10 times its size; now its bytes and its text, briefly, and its rows)
     from labeldesk.interop.formats.base import ImportOptions
     from labeldesk.interop.formats.labelstudio_min import read_export
 
@@ -287,7 +287,7 @@ def test_a_big_label_studio_export_is_read_in_a_few_times_its_size(tmp_path):
     f.write_text(json.dumps([task(f"/data/local-files/?d=train/img{i:06d}.jpg") for i in range(N)]))
     rows, peak = peak_bytes(lambda: read_export(f, ImportOptions()))
     assert len(rows) == N and not rows.problems
-    assert peak < 3 * f.stat().st_size, peak / f.stat().st_size
+    assert peak < 5 * f.stat().st_size, peak / f.stat().st_size
 
 
 @pytest.mark.parametrize(
