@@ -254,6 +254,10 @@ def test_a_label_studio_export_of_prediction_ids_is_refused_after_every_task(tmp
     with pytest.raises(LabelFileError) as err:
         read_export(f, ImportOptions(predictions=True))
     assert err.value.problems == [PREDICTION_IDS]
+    f.write_text(json.dumps([{"predictions": [1]}, {"data": {"image": "a.png"}}]))
+    with pytest.raises(LabelFileError) as err:  # (an object that is not a task counts)
+        read_export(f, ImportOptions(predictions=True))
+    assert err.value.problems == [PREDICTION_IDS]
     tasks[2]["predictions"] = [{"result": task("x")["annotations"][0]["result"]}]
     f.write_text(json.dumps(tasks))
     rows = read_export(f, ImportOptions(predictions=True))

@@ -100,11 +100,11 @@ def _task_records(
     kind = "predictions" if options.predictions else "annotations"
     ids = _PredictionIds()
     for entry, task in enumerate(tasks, start=1):
+        if options.predictions and isinstance(task, dict):
+            ids.see(task)  # (any object's, as when the list was judged whole)
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             maker.problem(entry, 'not a task: expected {"data": {"image": ...}, ...}')
             continue
-        if options.predictions:
-            ids.see(task)
         # the image first: a task whose label is bad still names it, and with bad rows
         # skipped that image is left out whatever another task says of it
         image: str | None = None
