@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from .copy_stat import copy_stat
 from .copy_temps import sweep_copies, temp_name
 from .errors import Cancelled, LabelDeskError
 from .file_kinds import open_regular
@@ -277,7 +278,7 @@ def _copy_into(origin: Path, target: Path) -> None:
     try:
         with out, open_regular(origin) as src:
             shutil.copyfileobj(src, out)
-        shutil.copystat(origin, target)
+        copy_stat(origin, target)  # (a FAT stick refuses the permission bits)
     except BaseException:
         target.unlink(missing_ok=True)  # ours: created above
         raise

@@ -12,13 +12,13 @@ import errno
 import logging
 import os
 import posixpath
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.copy_stat import copy_stat
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.image_rows import record_change_times
@@ -356,7 +356,7 @@ def _copy_new(source: Path, dest: Path) -> str:
                 while chunk := src.read(COPY_CHUNK):
                     hasher.update(chunk)
                     out.write(chunk)
-            shutil.copystat(source, dest)
+            copy_stat(source, dest)  # (a FAT stick refuses the permission bits)
         except BaseException:
             dest.unlink(missing_ok=True)  # our claim or part-copy, not a file of anyone else
             raise
