@@ -174,12 +174,18 @@ def finetune(
     def save(epoch: int) -> None:
         _save(model, base, classes, pre, folder, epoch)
 
+    interrupt: KeyboardInterrupt | None = None
     try:
-        history, status = _train_epochs(
-            model, optim, images, labels, split, params, pre, device, save, progress, cancel
-        )
+        try:
+            history, status = _train_epochs(
+                model, optim, images, labels, split, params, pre, device, save, progress, cancel
+            )
+        except _StoppedAfter as stopped:  # Ctrl+C, SIGTERM: kept as Cancel keeps it
+            history, status, interrupt = stopped.history, "cancelled", stopped.interrupt
         if not history:
             raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
+        if interrupt is not None:
+            progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it"))
         _load_saved(model, folder)
         metrics: dict[str, Any] = {
             "history": history,
@@ -194,7 +200,7 @@ def finetune(
         metrics["failed"] = images.report()  # skipped, as embedding reports its failures
         tuned = load_backbone(str(folder / CHECKPOINT))
         failed = {int(frame.index[row]) for row in images.failed}
-        return record_version(
+        version = record_version(
             project,
             kind="finetune",
             status=status,
@@ -213,6 +219,35 @@ def finetune(
         raise
     finally:
         images.close()  # its decode workers, on a GPU
+    if interrupt is not None:  # recorded: the command still stops (exit 130 / 143)
+        note = _kept_note(project, version, params.epochs)
+        interrupt.__notes__ = [*getattr(interrupt, "__notes__", []), note]
+        raise interrupt
+    return version
+
+
+class _StoppedAfter(Exception):
+    """Ctrl+C (or SIGTERM) after ``history``'s epochs were saved: the run keeps them."""
+
+    def __init__(self, history: list[dict[str, float]], interrupt: KeyboardInterrupt) -> None:
+        super().__init__("interrupted")
+        self.history = history
+        self.interrupt = interrupt
+
+
+def _kept_note(project: Project, version: ModelVersion, epochs: int) -> str:
+    """What an interrupted fine-tune kept, and how to go on from it."""
+    done = len(version.metrics.get("history") or [])
+    report = version.metrics.get("eval") or {}
+    figure = ""
+    if report.get("accuracy") is not None:
+        where = version.metrics.get("evaluated_on", "val")
+        figure = f" ({where} accuracy {report['accuracy']:.0%})"
+    command = shlex.join(["labeldesk", "train", str(project.path), "--mode", "finetune"])
+    return (
+        f"fine-tuned model version {version.id} keeps epoch {done} of {epochs}{figure}; "
+        f"the project keeps the embeddings it had; `{command}` goes on from it"
+    )
 
 
 def _train_epochs(
@@ -228,12 +263,42 @@ def _train_epochs(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> tuple[list[dict[str, float]], str]:
-    """Train, saving a checkpoint after each epoch: (per-epoch figures, status)."""
+    """Train, saving a checkpoint after each epoch: (per-epoch figures, status).
+    Ctrl+C (SIGTERM) after an epoch was saved raises :class:`_StoppedAfter` with the
+    epochs saved: the run keeps them, as Cancel keeps them."""
+    history: list[dict[str, float]] = []  # the epochs saved so far
+    try:
+        return _epochs(
+            model, optim, images, labels, split, params, pre, device, save, progress, cancel,
+            history,
+        )  # fmt: skip
+    except KeyboardInterrupt as exc:
+        if not history:
+            note = "the fine-tune stopped before its first epoch finished: no model was saved"
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+            raise
+        raise _StoppedAfter(history, exc) from None
+
+
+def _epochs(
+    model: Any,
+    optim: Any,
+    images: TrainingImages,
+    labels: np.ndarray,
+    split: EvalSplit,
+    params: FinetuneParams,
+    pre: Preprocess,
+    device: str,
+    save: Callable[[int], None],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    history: list[dict[str, float]],
+) -> tuple[list[dict[str, float]], str]:
+    """:func:`_train_epochs`' loop; each epoch goes into ``history`` once saved."""
     import torch
 
     use_amp = device == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    history: list[dict[str, float]] = []
     started = time.perf_counter()
     seen = 0
     steps_per_epoch = -(-len(split.train) // params.batch_size)
@@ -286,11 +351,11 @@ def _train_epochs(
         predicted, kept = _predict(model, images, split.evaluate, pre, device)
         if len(kept):
             entry["eval_accuracy"] = float((predicted == labels[kept]).mean())
-        history.append(entry)
         done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
         closing = {"unit": "step", "epochs": params.epochs, **entry}  # with val accuracy
         progress(Progress(done, steps, FINE_TUNING, closing))
         save(epoch)
+        history.append(entry)  # saved: an interrupt from here on keeps it
     return history, "complete"
 
 

@@ -1,0 +1,49 @@
+"""Ctrl+C (or SIGTERM, or a notebook's interrupt) during a fine-tune keeps the last
+finished epoch, as Cancel does, and still stops the command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labeldesk.ml.finetune import FinetuneParams, finetune
+from labeldesk.ml.models import list_versions
+
+from .test_training import shapes_project  # noqa: F401 (a fixture)
+
+
+def _interrupt_in_epoch(epoch: int):
+    def progress(p):
+        if p.data and p.data.get("epoch") == epoch and "eval_accuracy" not in p.data:
+            raise KeyboardInterrupt
+
+    return progress
+
+
+def test_ctrl_c_after_an_epoch_keeps_it_as_a_cancelled_version(shapes_project, backbone):  # noqa: F811
+    params = FinetuneParams(epochs=3, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, progress=_interrupt_in_epoch(2), base=backbone)
+    (version,) = list_versions(shapes_project)
+    assert version.kind == "finetune" and version.status == "cancelled"
+    assert [e["epoch"] for e in version.metrics["history"]] == [1]
+    assert version.metrics["eval"]["n"] == 4  # scored, as a cancelled run is
+    path = shapes_project.path / version.checkpoint
+    assert json.loads(path.with_suffix(".json").read_text())["epoch"] == 1
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    assert f"version {version.id} keeps epoch 1 of 3" in note
+    assert "--mode finetune" in note  # how to go on from it
+    # the next run starts from it
+    again = finetune(shapes_project, FinetuneParams(epochs=1, batch_size=4, image_size=64))
+    assert "-ft-" in again.params["base"]
+
+
+def test_ctrl_c_in_the_first_epoch_keeps_nothing_and_says_so(shapes_project, backbone):  # noqa: F811
+    params = FinetuneParams(epochs=3, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, progress=_interrupt_in_epoch(1), base=backbone)
+    assert list_versions(shapes_project) == []
+    assert not list((shapes_project.path / "models").glob("*-finetune"))
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    assert "before its first epoch finished" in note
