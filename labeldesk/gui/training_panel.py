@@ -65,6 +65,29 @@ def describe(report: Progress) -> str:
     return f"{message}: {', '.join(parts)}"
 
 
+def cancelling(mode: str, report: Progress | None) -> str:
+    """What Cancel keeps, said when it is pressed: a head stops after the epoch it is in;
+    a fine-tune stops at its next batch, keeping the last epoch it finished (saved after
+    its validation), or, re-embedding, keeps the model and the embeddings the app had."""
+    if mode != "finetune":
+        return "Cancelling after this epoch…"
+    data = (report.data if report is not None else None) or {}
+    epoch = data.get("epoch")
+    if not isinstance(epoch, int):
+        if report is not None and report.message == "embedding":
+            return (
+                "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it "
+                f"had until {UNFINISHED_FINISH} finishes them…"
+            )
+        return "Cancelling…"
+    finished = epoch if "eval_accuracy" in data else epoch - 1
+    if finished < 1:
+        return "Cancelling at the next batch: no epoch has finished yet, so no model is kept…"
+    of = f" of {data['epochs']}" if "epochs" in data else ""
+    dropped = "" if finished == epoch else f", epoch {epoch} is dropped"
+    return f"Cancelling at the next batch: epoch {finished}{of} is kept{dropped}…"
+
+
 class _ReportRelay(QObject):
     """Carries a run's progress reports, ``data`` included, from the worker thread to the
     panel: the job's own signal carries text only and skips reports that come faster
@@ -198,6 +221,7 @@ class TrainingPanel(QWidget):
         self.versions: list[ModelVersion] = []
         self._closed = False
         self._run = 0  # which run's reports the plot shows
+        self._last_report: Progress | None = None  # the run's latest, for Cancel's words
         self._relay: _ReportRelay | None = None
         # the run was started from the Start button: when it ends, focus goes back there
         # (disabling Start, then Cancel, had dropped it on Cancel, then on the plot)
@@ -380,6 +404,7 @@ class TrainingPanel(QWidget):
         job.ended.connect(lambda: None if self._closed else self._set_running(False))
         job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
         self.job = job
+        self._last_report = None
         self.plot.set_history([])
         self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
@@ -402,7 +427,7 @@ class TrainingPanel(QWidget):
             self.cancel_button.setEnabled(False)
             if keyboard:
                 show_keyboard_focus(self)  # where the focus fell on, and Start after
-            self.status.setText("Cancelling after this epoch…")
+            self.status.setText(cancelling(self.selected_mode, self._last_report))
 
     def _set_running(self, running: bool) -> None:
         # before a disabled button's focus falls on, which drops a keyboard user's mark
@@ -428,6 +453,7 @@ class TrainingPanel(QWidget):
     def _report(self, run_number: int, report: Progress) -> None:
         if self._closed or run_number != self._run:
             return  # a report of an earlier run, delivered late
+        self._last_report = report
         data = report.data or {}
         epoch = data.get("epoch")
         if isinstance(epoch, int):

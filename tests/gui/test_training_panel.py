@@ -299,3 +299,68 @@ def test_a_fine_tune_whose_embeddings_are_unfinished_is_said_until_they_are_used
     finally:
         widget.shutdown()
         project.close()
+
+
+def _finetune_reporting(panel, monkeypatch, reports):
+    """Fine-tuning stood in for by a child that sends ``reports`` and waits for Cancel."""
+    import time
+
+    def fake_child(project_path, params, *, progress, cancel):
+        for report in reports:
+            progress(report)
+        while not cancel.cancelled:
+            time.sleep(0.01)
+        raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
+
+    monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    panel.epochs.setValue(3)
+
+
+@pytest.mark.parametrize(
+    ("reports", "said"),
+    [
+        # in epoch 2: epoch 1 was saved, epoch 2's steps so far are dropped
+        (
+            [
+                Progress(
+                    6,
+                    18,
+                    "fine-tuning",
+                    {"epoch": 1, "epochs": 3, "loss": 0.9, "eval_accuracy": 0.8},
+                ),
+                Progress(8, 18, "fine-tuning", {"epoch": 2, "epochs": 3, "loss": 0.7}),
+            ],
+            "Cancelling at the next batch: epoch 1 of 3 is kept, epoch 2 is dropped…",
+        ),
+        # in epoch 1: nothing is kept
+        (
+            [Progress(2, 18, "fine-tuning", {"epoch": 1, "epochs": 3, "loss": 0.9})],
+            "Cancelling at the next batch: no epoch has finished yet, so no model is kept…",
+        ),
+        # re-embedding: the model is kept, the embeddings stay as they were
+        (
+            [Progress(40, 600, "embedding")],
+            "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it had "
+            "until Tools → Compute embeddings (Ctrl+E) finishes them…",
+        ),
+    ],
+)
+def test_cancelling_a_fine_tune_says_what_it_keeps(qtbot, panel, monkeypatch, reports, said):
+    _finetune_reporting(panel, monkeypatch, reports)
+    job = panel.start()
+    assert job is not None
+    last = reports[-1]
+    qtbot.waitUntil(lambda: panel._last_report == last, timeout=10_000)
+    panel.cancel()
+    assert panel.status.text() == said
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+
+
+def test_cancelling_a_head_keeps_the_epoch_it_is_in(qtbot, panel):
+    panel.epochs.setValue(panel.epochs.maximum())
+    job = panel.start()
+    assert job is not None
+    panel.cancel()
+    assert panel.status.text() == "Cancelling after this epoch…"
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
