@@ -30,6 +30,7 @@ from labeldesk.core.display import (
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.finetune import FinetuneParams
     from labeldesk.ml.model_choice import InUse
     from labeldesk.ml.models import ModelVersion
     from labeldesk.ml.predictions import Predictions
@@ -400,6 +401,7 @@ def cmd_train(args: argparse.Namespace) -> Output:
 
             blocks = FinetuneParams.train_blocks if args.train_blocks is None else args.train_blocks
             tune = FinetuneParams(epochs=args.epochs or FinetuneParams.epochs, train_blocks=blocks)
+            say_plan(project, tune, device=args.device, reembed=not args.no_reembed)
             version = finetune_and_reembed(
                 project,
                 tune,
@@ -415,6 +417,16 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 "head_in_use": now.version.id if now.version else None,
             }
             return _warned(version, data, f"{_describe(version)}\n{_in_use_line(now)}")
+
+
+def say_plan(project: Project, params: FinetuneParams, *, device: str, reembed: bool) -> None:
+    """Before a fine-tune starts, say on stderr what it will do (how much, and that every
+    image is embedded again after): on a CPU it runs for minutes to hours."""
+    from labeldesk.ml.device import resolve_device
+    from labeldesk.ml.finetune_plan import plan_finetune
+
+    plan = plan_finetune(project, params, device=resolve_device(device), reembed=reembed)
+    print(plan.text(), file=sys.stderr, flush=True)
 
 
 def _in_use_line(now: InUse) -> str:

@@ -242,6 +242,10 @@ class TrainingPanel(QWidget):
         self.status = QLabel(READY)
         self.status.setWordWrap(True)
         # a fine-tune stopped before its embeddings were whole (killed, cancelled, failed)
+        # what a fine-tune will do (how much; every image embedded again), while it runs
+        self.plan = QLabel()
+        self.plan.setWordWrap(True)
+        self.plan.setVisible(False)
         self.unfinished = QLabel()
         self.unfinished.setWordWrap(True)
         self.unfinished.setVisible(False)
@@ -257,6 +261,7 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         form.addRow(buttons)
         form.addRow(self.status)
+        form.addRow(self.plan)
         form.addRow(self.unfinished)
         self._blocks_label = form.labelForField(self.train_blocks)
         self.mode.currentIndexChanged.connect(self._mode_changed)
@@ -366,13 +371,17 @@ class TrainingPanel(QWidget):
         blocks = self.train_blocks.value()
 
         in_process = self.finetune_in_process
+        device = (TrainingPanel.detected_device or "auto").split()[0]  # "cpu (no GPU…)"
 
         def run(*, progress: Any, cancel: Any) -> ModelVersion:
             if mode == "finetune":
                 from labeldesk.ml.child_jobs import finetune_in_child
                 from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
+                from labeldesk.ml.finetune_plan import plan_finetune
 
                 params = FinetuneParams(epochs=epochs, train_blocks=blocks)
+                plan = plan_finetune(project, params, device=device).text()
+                progress(Progress(0, 0, "starting", {"plan": plan}))
                 if in_process:
                     return finetune_and_reembed(project, params, progress=progress, cancel=cancel)
                 return finetune_in_child(project.path, params, progress=progress, cancel=cancel)
@@ -441,6 +450,7 @@ class TrainingPanel(QWidget):
             if keyboard and self.cancel_button.hasFocus():
                 show_keyboard_focus(self)  # Cancel, where the focus fell, is marked
         else:
+            self.plan.setVisible(False)  # the run's summary says what it did
             self.update_start()
             fell_to = QApplication.focusWidget()
             if self._focus_start_after and fell_to in (None, self.cancel_button, self.plot):
@@ -455,6 +465,9 @@ class TrainingPanel(QWidget):
             return  # a report of an earlier run, delivered late
         self._last_report = report
         data = report.data or {}
+        if isinstance(data.get("plan"), str):
+            self.plan.setText(capitalised(data["plan"]) + ".")
+            self.plan.setVisible(True)
         epoch = data.get("epoch")
         if isinstance(epoch, int):
             if isinstance(data.get("loss"), int | float):

@@ -364,3 +364,19 @@ def test_cancelling_a_head_keeps_the_epoch_it_is_in(qtbot, panel):
     panel.cancel()
     assert panel.status.text() == "Cancelling after this epoch…"
     qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+
+
+def test_a_fine_tune_says_what_it_will_do_while_it_runs(qtbot, panel, monkeypatch):
+    reports = [Progress(1, 18, "fine-tuning", {"epoch": 1, "epochs": 3, "loss": 0.9})]
+    _finetune_reporting(panel, monkeypatch, reports)
+    stats = panel.project.stats()
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: panel._last_report == reports[-1], timeout=10_000)
+    assert panel.plan.isVisible()
+    said = panel.plan.text()
+    assert said.startswith("Fine-tuning: 3 epochs over ")
+    assert f"then all {stats['images']} images are embedded again with the tuned model" in said
+    panel.cancel()
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert not panel.plan.isVisible()  # the run's own summary follows
