@@ -31,6 +31,7 @@ from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
 from .finetune_images import TrainingImages
+from .finetune_plan import FinetunePlan
 from .metrics import EvalSplit, classification_report, evaluation_split
 from .models import (
     ModelVersion,
@@ -152,7 +153,16 @@ def finetune(
     paths = [project.image_path(p) for p in frame.path]
     label_state = frame.attrs["label_event_id"]  # read with the labels
 
-    progress(Progress(0, 0, "loading backbone"))
+    plan = FinetunePlan(
+        epochs=params.epochs,
+        train_images=len(split.train),
+        batch_size=params.batch_size,
+        evaluate_images=len(split.evaluate),
+        evaluate_name=split.evaluate_name,
+        reembed_images=len(indexed) if then_embed else 0,
+        device=device,
+    )  # said before it starts: on a CPU it runs for minutes to hours
+    progress(Progress(0, 0, "loading backbone", {"note": plan.text()}))
     base = base or _starting_backbone(project)
     pre = base.identity.preprocess
     if params.image_size:

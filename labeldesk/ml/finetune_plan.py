@@ -8,24 +8,16 @@ the training steps, and the re-embedding (and what it changes) came as a surpris
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from labeldesk.core.display import counted
-from labeldesk.core.image_frame import image_frame
-from labeldesk.core.vocab import EXCLUDED, known_class_codes
-
-from .metrics import evaluation_split
-
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
-
-    from .finetune import FinetuneParams
 
 
 @dataclass(frozen=True)
 class FinetunePlan:
+    """Made by :func:`labeldesk.ml.finetune.finetune` from the images it has just read,
+    and reported as the ``"note"`` of its first progress report (the terminal prints it
+    above the bars; the app's Training page shows it under the run)."""
+
     epochs: int
     train_images: int  # labeled train images it learns from
     batch_size: int
@@ -39,13 +31,14 @@ class FinetunePlan:
         return self.epochs * -(-self.train_images // self.batch_size)
 
     def text(self) -> str:
-        on = "" if self.device == "auto" else f" on the {self.device.upper()}"
+        where = {"cpu": "the CPU", "cuda": "the GPU", "mps": "the GPU (MPS)"}
+        on = f" on {where[self.device]}" if self.device in where else ""
         held = "held out of train" if self.evaluate_name == "holdout" else "val"
+        steps = f"{counted(self.steps, 'step')} of {self.batch_size}"
         parts = [
             f"fine-tuning: {counted(self.epochs, 'epoch')} over "
-            f"{counted(self.train_images, 'labeled train image')} ({self.steps:,} steps of "
-            f"{self.batch_size}){on}, each epoch checked on "
-            f"{counted(self.evaluate_images, 'image')} {held}"
+            f"{counted(self.train_images, 'labeled train image')} ({steps}){on}, "
+            f"each epoch checked on {counted(self.evaluate_images, 'image')} {held}"
         ]
         if self.reembed_images:
             parts.append(
@@ -57,25 +50,3 @@ class FinetunePlan:
         if self.device == "cpu":
             parts.append("without a GPU this is slow: the bar gives the time left")
         return "; ".join(parts)
-
-
-def plan_finetune(
-    project: Project, params: FinetuneParams, *, device: str = "auto", reembed: bool = True
-) -> FinetunePlan:
-    """The images a fine-tune with ``params`` would train on, check on and re-embed, as
-    :func:`labeldesk.ml.finetune.finetune` chooses them."""
-    frame = image_frame(project, include_skipped=False)
-    images = len(frame)
-    frame = frame[frame.status.ne(EXCLUDED)]
-    labels = known_class_codes(frame.label, frame.attrs["classes"], frame.path.tolist())
-    splits = [s if isinstance(s, str) else None for s in frame.split]
-    split = evaluation_split(labels, splits, np.ones(len(frame), bool), params.seed)
-    return FinetunePlan(
-        epochs=params.epochs,
-        train_images=len(split.train),
-        batch_size=params.batch_size,
-        evaluate_images=len(split.evaluate),
-        evaluate_name=split.evaluate_name,
-        reembed_images=images if reembed else 0,
-        device=device,
-    )
