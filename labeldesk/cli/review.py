@@ -30,7 +30,6 @@ from labeldesk.core.display import (
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.finetune import FinetuneParams
     from labeldesk.ml.model_choice import InUse
     from labeldesk.ml.models import ModelVersion
     from labeldesk.ml.predictions import Predictions
@@ -401,7 +400,7 @@ def cmd_train(args: argparse.Namespace) -> Output:
 
             blocks = FinetuneParams.train_blocks if args.train_blocks is None else args.train_blocks
             tune = FinetuneParams(epochs=args.epochs or FinetuneParams.epochs, train_blocks=blocks)
-            say_plan(project, tune, device=args.device, reembed=not args.no_reembed)
+            before = predicting(project).version  # the head of the embeddings it had
             version = finetune_and_reembed(
                 project,
                 tune,
@@ -416,17 +415,25 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 "in_use_reason": now.reason,
                 "head_in_use": now.version.id if now.version else None,
             }
-            return _warned(version, data, f"{_describe(version)}\n{_in_use_line(now)}")
+            lines = [_describe(version), _in_use_line(now)]
+            if version.status == "complete" and now.version is None:
+                lines.append(_whether_it_helped(project, version, before))
+            return _warned(version, data, "\n".join(line for line in lines if line))
 
 
-def say_plan(project: Project, params: FinetuneParams, *, device: str, reembed: bool) -> None:
-    """Before a fine-tune starts, say on stderr what it will do (how much, and that every
-    image is embedded again after): on a CPU it runs for minutes to hours."""
-    from labeldesk.ml.device import resolve_device
-    from labeldesk.ml.finetune_plan import plan_finetune
+def _whether_it_helped(project: Project, version: ModelVersion, before: ModelVersion | None) -> str:
+    """How to see whether a fine-tune helped, once the project uses its embeddings: its
+    own figures are those of its own classifier, which predicts nothing afterwards."""
+    from labeldesk.ml.store import current_key
 
-    plan = plan_finetune(project, params, device=resolve_device(device), reembed=reembed)
-    print(plan.text(), file=sys.stderr, flush=True)
+    if current_key(project) != version.embedding_key:
+        return ""  # not re-embedded (--no-reembed): nothing changed yet
+    where = shlex.quote(str(project.path))
+    beside = f" beside #{before.id}'s, the head of the embeddings before" if before else ""
+    return (
+        f"did it help? `labeldesk train {where}` trains a head on the new embeddings "
+        f"(seconds); `labeldesk models {where}` then lists its frozen test accuracy{beside}"
+    )
 
 
 def _in_use_line(now: InUse) -> str:
