@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised
+from labeldesk.core.display import capitalised, counted
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.charts import accuracy, percent, style_legend
@@ -48,6 +48,10 @@ NEEDS_EMBEDDINGS = (
     "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
 )
 UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
+FINETUNE_HELPED = (
+    "Did it help? Train a classifier head on the new embeddings (seconds) and compare "
+    "its frozen test accuracy below with the earlier heads'."
+)
 
 
 def describe(report: Progress) -> str:
@@ -65,20 +69,29 @@ def describe(report: Progress) -> str:
     return f"{message}: {', '.join(parts)}"
 
 
-def cancelling(mode: str, report: Progress | None) -> str:
+# a fine-tune's phases up to its model being saved; any other report is of re-embedding
+TUNING_PHASES = ("loading backbone", "fine-tuning", "keeping epoch")
+
+
+def re_embedding(report: Progress) -> bool:
+    """Whether a fine-tune's ``report`` is of the re-embedding after its training."""
+    return not report.message.startswith(TUNING_PHASES)
+
+
+def cancelling(mode: str, report: Progress | None, reembedding: bool = False) -> str:
     """What Cancel keeps, said when it is pressed: a head stops after the epoch it is in;
     a fine-tune stops at its next batch, keeping the last epoch it finished (saved after
-    its validation), or, re-embedding, keeps the model and the embeddings the app had."""
+    its validation), or, ``reembedding``, keeps the model and the embeddings the app had."""
     if mode != "finetune":
         return "Cancelling after this epoch…"
+    if reembedding:
+        return (
+            "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it "
+            f"had until {UNFINISHED_FINISH} finishes them…"
+        )
     data = (report.data if report is not None else None) or {}
     epoch = data.get("epoch")
     if not isinstance(epoch, int):
-        if report is not None and report.message == "embedding":
-            return (
-                "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it "
-                f"had until {UNFINISHED_FINISH} finishes them…"
-            )
         return "Cancelling…"
     finished = epoch if "eval_accuracy" in data else epoch - 1
     if finished < 1:
@@ -222,6 +235,7 @@ class TrainingPanel(QWidget):
         self._closed = False
         self._run = 0  # which run's reports the plot shows
         self._last_report: Progress | None = None  # the run's latest, for Cancel's words
+        self._reembedding = False  # the fine-tune's model is saved; its images embed again
         self._relay: _ReportRelay | None = None
         # the run was started from the Start button: when it ends, focus goes back there
         # (disabling Start, then Cancel, had dropped it on Cancel, then on the plot)
@@ -371,17 +385,13 @@ class TrainingPanel(QWidget):
         blocks = self.train_blocks.value()
 
         in_process = self.finetune_in_process
-        device = (TrainingPanel.detected_device or "auto").split()[0]  # "cpu (no GPU…)"
 
         def run(*, progress: Any, cancel: Any) -> ModelVersion:
             if mode == "finetune":
                 from labeldesk.ml.child_jobs import finetune_in_child
                 from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
-                from labeldesk.ml.finetune_plan import plan_finetune
 
                 params = FinetuneParams(epochs=epochs, train_blocks=blocks)
-                plan = plan_finetune(project, params, device=device).text()
-                progress(Progress(0, 0, "starting", {"plan": plan}))
                 if in_process:
                     return finetune_and_reembed(project, params, progress=progress, cancel=cancel)
                 return finetune_in_child(project.path, params, progress=progress, cancel=cancel)
@@ -414,6 +424,7 @@ class TrainingPanel(QWidget):
         job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
         self.job = job
         self._last_report = None
+        self._reembedding = False
         self.plot.set_history([])
         self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
@@ -436,7 +447,8 @@ class TrainingPanel(QWidget):
             self.cancel_button.setEnabled(False)
             if keyboard:
                 show_keyboard_focus(self)  # where the focus fell on, and Start after
-            self.status.setText(cancelling(self.selected_mode, self._last_report))
+            said = cancelling(self.selected_mode, self._last_report, self._reembedding)
+            self.status.setText(said)
 
     def _set_running(self, running: bool) -> None:
         # before a disabled button's focus falls on, which drops a keyboard user's mark
@@ -464,9 +476,11 @@ class TrainingPanel(QWidget):
         if self._closed or run_number != self._run:
             return  # a report of an earlier run, delivered late
         self._last_report = report
+        if self.selected_mode == "finetune" and re_embedding(report):
+            self._reembedding = True
         data = report.data or {}
-        if isinstance(data.get("plan"), str):
-            self.plan.setText(capitalised(data["plan"]) + ".")
+        if isinstance(data.get("note"), str):  # what the fine-tune will do
+            self.plan.setText(capitalised(data["note"]) + ".")
             self.plan.setVisible(True)
         epoch = data.get("epoch")
         if isinstance(epoch, int):
@@ -492,6 +506,13 @@ class TrainingPanel(QWidget):
         if isinstance(version, ModelVersion):
             self.status.setText(self._summary(version, "Cancelled; kept"))
             self._show_result(version)
+        elif self._reembedding:  # the version is recorded; its embeddings are unfinished
+            self.status.setText(
+                "Cancelled while the images were embedded again: the fine-tuned model is "
+                f"kept; the app keeps the embeddings it had until {UNFINISHED_FINISH} "
+                "finishes them."
+            )
+            self.refresh()
         else:
             self.status.setText("Cancelled before the first epoch finished: no model was saved.")
 
@@ -509,11 +530,15 @@ class TrainingPanel(QWidget):
 
     @staticmethod
     def _summary(version: ModelVersion, verb: str) -> str:
-        epochs = len(version.metrics.get("history") or [])
+        epochs = counted(len(version.metrics.get("history") or []), "epoch")
         val = percent(accuracy(version, "eval"))
-        text = f"{verb} version #{version.id} ({version.kind}, {epochs} epochs, val acc {val})."
+        text = f"{verb} version #{version.id} ({version.kind}, {epochs}, val acc {val})."
         warning = version.metrics.get("eval_warning")  # a val split too small to measure
-        return f"{text}\nWarning: {warning}." if warning else text
+        if warning:
+            text += f"\nWarning: {warning}."
+        if version.kind == "finetune" and version.status == "complete":
+            text += f"\n{FINETUNE_HELPED}"  # its own figures are its own classifier's
+        return text
 
     # -- lifetime ------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -367,9 +367,15 @@ def test_cancelling_a_head_keeps_the_epoch_it_is_in(qtbot, panel):
 
 
 def test_a_fine_tune_says_what_it_will_do_while_it_runs(qtbot, panel, monkeypatch):
-    reports = [Progress(1, 18, "fine-tuning", {"epoch": 1, "epochs": 3, "loss": 0.9})]
-    _finetune_reporting(panel, monkeypatch, reports)
+    from labeldesk.ml.finetune_plan import FinetunePlan
+
     stats = panel.project.stats()
+    plan = FinetunePlan(3, 60, 16, 10, "val", stats["images"], "cpu").text()
+    reports = [
+        Progress(0, 0, "loading backbone", {"note": plan}),  # as the fine-tune reports it
+        Progress(1, 12, "fine-tuning", {"epoch": 1, "epochs": 3, "loss": 0.9}),
+    ]
+    _finetune_reporting(panel, monkeypatch, reports)
     job = panel.start()
     assert job is not None
     qtbot.waitUntil(lambda: panel._last_report == reports[-1], timeout=10_000)
@@ -380,3 +386,54 @@ def test_a_fine_tune_says_what_it_will_do_while_it_runs(qtbot, panel, monkeypatc
     panel.cancel()
     qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     assert not panel.plan.isVisible()  # the run's own summary follows
+
+
+def test_a_finished_fine_tune_says_how_to_see_whether_it_helped():
+    from labeldesk.core.model_versions import ModelVersion
+
+    metrics = {"eval": {"accuracy": 0.675, "n": 40}, "history": [{"epoch": 1, "loss": 1.0}]}
+    version = ModelVersion(2, "finetune", "complete", 0.0, 0, None, {}, metrics, None)
+    assert TrainingPanel._summary(version, "Trained") == (
+        "Trained version #2 (finetune, 1 epoch, val acc 67.5%).\n"
+        "Did it help? Train a classifier head on the new embeddings (seconds) and compare "
+        "its frozen test accuracy below with the earlier heads'."
+    )
+    cancelled = ModelVersion(2, "finetune", "cancelled", 0.0, 0, None, {}, metrics, None)
+    assert "Did it help" not in TrainingPanel._summary(cancelled, "Cancelled; kept")
+
+
+def test_cancelled_while_it_re_embeds_the_fine_tuned_model_is_said_kept(qtbot, panel, monkeypatch):
+    """Cancel after the last epoch, while the images are embedded again: the model was
+    saved (the page said "no model was saved")."""
+    import time
+
+    reports = [
+        Progress(18, 18, "fine-tuning", {"epoch": 3, "epochs": 3, "loss": 0.5,
+                                         "eval_accuracy": 0.8}),
+        Progress(0, 0, "loading model /p/models/x-finetune/model.safetensors"),
+        Progress(40, 600, "embedding"),
+    ]  # fmt: skip
+
+    def fake_child(project_path, params, *, progress, cancel):
+        for report in reports:
+            progress(report)
+        while not cancel.cancelled:
+            time.sleep(0.01)
+        raise LabelDeskError(  # what the child's Cancelled says, passed on as text
+            "fine-tuned model version 2 is saved, but embedding with it was interrupted; "
+            "the project keeps the embeddings it had until `labeldesk embed P` finishes them"
+        )
+
+    monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: panel._last_report == reports[-1], timeout=10_000)
+    panel.cancel()
+    assert panel.status.text().startswith("Cancelling: the fine-tuned model is kept")
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert panel.status.text() == (
+        "Cancelled while the images were embedded again: the fine-tuned model is kept; "
+        "the app keeps the embeddings it had until Tools → Compute embeddings (Ctrl+E) "
+        "finishes them."
+    )
