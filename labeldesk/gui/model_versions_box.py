@@ -30,6 +30,7 @@ from labeldesk.gui.workers import Job, JobRunner, write_failure
 from labeldesk.ml.models import ModelVersion
 
 SHOWN_PATHS = 20  # images listed per side of a comparison
+NO_HEAD = "No trained head yet."
 
 
 def _scores(project: Project) -> tuple[dict[int, dict[str, Any]], Any, str | None]:
@@ -65,7 +66,7 @@ class VersionsBox(QGroupBox):
         self.table = HistoryTable(scored=True)
         self.table.setAccessibleName("Model versions")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.in_use = QLabel("No trained head yet.")
+        self.in_use = QLabel(NO_HEAD)
         self.in_use.setWordWrap(True)
         self.pin_button = QPushButton("Use selected")
         self.pin_button.setToolTip("Pin: the app uses this head whatever is trained later")
@@ -112,6 +113,8 @@ class VersionsBox(QGroupBox):
             lambda exc: self._say(f"Could not score the versions: {self._words(exc)}")
         )
         self.score_job = job
+        if self.in_use.text() == NO_HEAD:  # not "no head" while the heads are scored
+            self._say("Scoring the versions on the frozen test set…")
         self.runner.start(job)
 
     @Slot(object)
@@ -124,7 +127,7 @@ class VersionsBox(QGroupBox):
         self.is_pinned = bool(chosen.pinned)
         self.table.set_scores(self.versions, self.scores, self.in_use_id)
         if version is None:
-            self._say("No trained head yet.")
+            self._say(self._no_head())
         else:
             where = f" Scored on the frozen test set ({test_set})." if test_set else ""
             probe = (
@@ -137,6 +140,20 @@ class VersionsBox(QGroupBox):
             )
             self._say(f"In use: #{version.id} ({chosen.reason}).{where}{probe}")
         self._update_buttons()
+
+    def _no_head(self) -> str:
+        """Why no head is in use: none trained, or the ones listed were trained on other
+        embeddings (a fine-tune or another model re-embedded the project since)."""
+        heads = [v for v in self.versions if v.kind == "head" and v.status == "complete"]
+        if not heads:
+            return NO_HEAD
+        newest = max(heads, key=lambda v: v.id)
+        return (
+            f"No head trained on these embeddings yet: #{newest.id} was trained on other "
+            "ones (another model or input size, or before a fine-tune). For now a quick "
+            "fit on the embeddings (the linear probe) predicts; train a classifier head "
+            "to use one."
+        )
 
     def _words(self, exc: BaseException) -> str:
         """A failure's message with the commands it suggests as the app's menus."""
