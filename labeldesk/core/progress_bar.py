@@ -11,7 +11,7 @@ from .progress import Progress
 class TerminalProgress:
     """Renders core ``Progress`` reports as tqdm bars (rate and ETA) on stderr: one bar
     per phase (``message``), with the report's ``data`` (epoch, loss, …) as its postfix;
-    ``data["note"]``, a sentence (what a fine-tune will do), is printed above them.
+    ``data["plan"]``, a sentence (what a fine-tune will do), is printed above them.
     ``notebook``: a widget in Jupyter where it can (tqdm.auto), a text bar elsewhere."""
 
     def __init__(self, *, notebook: bool = False) -> None:
@@ -26,9 +26,9 @@ class TerminalProgress:
             from tqdm import tqdm
 
         data = progress.data or {}
-        if isinstance(data.get("note"), str):  # a sentence for the person, once
+        if isinstance(data.get("plan"), str):  # a sentence for the person, once
             self.close()
-            tqdm.write(data["note"], file=sys.stderr)
+            tqdm.write(data["plan"], file=sys.stderr)
         if progress.message != self._message or self._bar is None:
             self.close()
             self._message = progress.message
@@ -61,7 +61,7 @@ class TerminalProgress:
 
 POSTFIX_NAMES = {"eval_accuracy": "val acc", "images_per_s": "img/s"}
 # keep the bar itself wide (the cluster's head: said in the summary)
-POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss", "head", "note")
+POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss", "head", "plan")
 
 
 def postfix(data: dict[str, Any]) -> str:

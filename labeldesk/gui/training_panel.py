@@ -479,8 +479,8 @@ class TrainingPanel(QWidget):
         if self.selected_mode == "finetune" and re_embedding(report):
             self._reembedding = True
         data = report.data or {}
-        if isinstance(data.get("note"), str):  # what the fine-tune will do
-            self.plan.setText(capitalised(data["note"]) + ".")
+        if isinstance(data.get("plan"), str):  # what the fine-tune will do
+            self.plan.setText(capitalised(data["plan"]) + ".")
             self.plan.setVisible(True)
         epoch = data.get("epoch")
         if isinstance(epoch, int):

@@ -162,7 +162,7 @@ def finetune(
         reembed_images=len(indexed) if then_embed else 0,
         device=device,
     )  # said before it starts: on a CPU it runs for minutes to hours
-    progress(Progress(0, 0, "loading backbone", {"note": plan.text()}))
+    progress(Progress(0, 0, "loading backbone", {"plan": plan.text()}))
     base = base or _starting_backbone(project)
     pre = base.identity.preprocess
     if params.image_size:

@@ -15,7 +15,7 @@ from labeldesk.core.display import counted
 @dataclass(frozen=True)
 class FinetunePlan:
     """Made by :func:`labeldesk.ml.finetune.finetune` from the images it has just read,
-    and reported as the ``"note"`` of its first progress report (the terminal prints it
+    and reported as the ``"plan"`` of its first progress report (the terminal prints it
     above the bars; the app's Training page shows it under the run)."""
 
     epochs: int

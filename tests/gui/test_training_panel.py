@@ -372,7 +372,7 @@ def test_a_fine_tune_says_what_it_will_do_while_it_runs(qtbot, panel, monkeypatc
     stats = panel.project.stats()
     plan = FinetunePlan(3, 60, 16, 10, "val", stats["images"], "cpu").text()
     reports = [
-        Progress(0, 0, "loading backbone", {"note": plan}),  # as the fine-tune reports it
+        Progress(0, 0, "loading backbone", {"plan": plan}),  # as the fine-tune reports it
         Progress(1, 12, "fine-tuning", {"epoch": 1, "epochs": 3, "loss": 0.9}),
     ]
     _finetune_reporting(panel, monkeypatch, reports)

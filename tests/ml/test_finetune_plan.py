@@ -31,8 +31,8 @@ def test_the_plan_says_how_much_and_what_follows():
 
 def _stop_at_the_note(notes):
     def progress(report):
-        if report.data and "note" in report.data:
-            notes.append(report.data["note"])
+        if report.data and "plan" in report.data:
+            notes.append(report.data["plan"])
             raise KeyboardInterrupt  # before any training: the test stays quick
 
     return progress
