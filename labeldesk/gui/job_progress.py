@@ -96,6 +96,8 @@ class JobProgressWidget(QWidget):
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
         job = self._job
+        if message.strip().lower() == self._title.strip().lower():
+            message = ""  # "Fine-tuning: fine-tuning": the phase is the job
         if total <= 0:
             self.bar.setRange(0, 0)
             self.label.setText(f"{self._title}: {message}" if message else self._title)

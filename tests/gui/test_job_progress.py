@@ -25,3 +25,13 @@ def test_cancel_keeps_its_size_in_a_wide_bar(qtbot):
     finally:
         release.set()
         qtbot.waitUntil(lambda: not job.running, timeout=10000)
+
+
+def test_a_phase_named_as_its_job_is_not_said_twice(qtbot):
+    widget = JobProgressWidget()
+    qtbot.addWidget(widget)
+    widget._title = "Fine-tuning"
+    widget._on_progress(0, 0, "fine-tuning")
+    assert widget.label.text() == "Fine-tuning"
+    widget._on_progress(0, 0, "loading backbone")
+    assert widget.label.text() == "Fine-tuning: loading backbone"
