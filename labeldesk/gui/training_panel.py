@@ -145,6 +145,7 @@ class LossPlot(pg.PlotWidget):
         self.plot_item.vb.sigResized.connect(self._sync_views)
         self.losses: dict[int, float] = {}
         self.accuracies: dict[int, float] = {}
+        self.planned = 0  # a running run's epochs (0: none running)
         self._apply_palette()
         self._redraw()  # the empty plot's epoch axis: 1 … 10, not 0.1 … 0.9
 
@@ -176,7 +177,10 @@ class LossPlot(pg.PlotWidget):
         self.accuracies[epoch] = accuracy
         self._redraw()
 
-    def set_history(self, history: list[dict[str, Any]]) -> None:
+    def set_history(self, history: list[dict[str, Any]], planned: int = 0) -> None:
+        """Show ``history``'s epochs; ``planned``: a run's epochs, the empty axis's span
+        (up to ten) until its first epoch is in."""
+        self.planned = planned
         self.losses = {int(e["epoch"]): float(e["loss"]) for e in history if "loss" in e}
         accuracies = [e for e in history if e.get("eval_accuracy") is not None]
         self.accuracies = {int(e["epoch"]): float(e["eval_accuracy"]) for e in accuracies}
@@ -189,7 +193,8 @@ class LossPlot(pg.PlotWidget):
         axis = self.plot_item.getAxis("bottom")
         if last <= FEW_EPOCHS:  # whole epochs, one tick each: not 0.6, 0.7 … around one
             axis.setTickSpacing(major=1, minor=1)
-            low, high = (1, FEW_EPOCHS) if not last else (0.5, last + 0.5)
+            empty = (0.5, self.planned + 0.5) if self.planned else (1, FEW_EPOCHS)
+            low, high = empty if not last else (0.5, max(last, self.planned) + 0.5)
             self.plot_item.setXRange(low, high, padding=0)
         else:  # (setting a range turned following the data off)
             axis.setTickSpacing()
@@ -425,7 +430,7 @@ class TrainingPanel(QWidget):
         self.job = job
         self._last_report = None
         self._reembedding = False
-        self.plot.set_history([])
+        self.plot.set_history([], planned=epochs if epochs <= FEW_EPOCHS else 0)
         self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
         self.status.setText("Starting…")

@@ -225,6 +225,15 @@ def test_an_empty_plot_counts_whole_epochs(panel):
     assert (low, high) == (1, 10)
 
 
+def test_a_running_runs_empty_plot_spans_its_own_epochs(panel):
+    """A 2-epoch fine-tune's plot showed epochs 1 to 10 until its first epoch was in."""
+    panel.plot.set_history([], planned=2)
+    low, high = panel.plot.plot_item.viewRange()[0]
+    assert low < 1 and 2 < high < 3
+    panel.plot.add_loss(1, 0.5)  # the first epoch in: the axis keeps the run's span
+    assert 2 < panel.plot.plot_item.viewRange()[0][1] < 3
+
+
 def test_a_short_run_has_one_tick_per_epoch_and_shows_its_accuracy(panel):
     """A one-epoch fine-tune's plot read 0.6, 0.7 … 1.4 along the epoch axis, and its one
     accuracy (a dashed line of one point) did not show at all."""
