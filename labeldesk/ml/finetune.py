@@ -185,13 +185,19 @@ def finetune(
         _save(model, base, classes, pre, folder, epoch)
 
     interrupt: KeyboardInterrupt | None = None
+    history: list[dict[str, float]] = []  # the epochs saved so far
     try:
         try:
-            history, status = _train_epochs(
-                model, optim, images, labels, split, params, pre, device, save, progress, cancel
-            )
-        except _StoppedAfter as stopped:  # Ctrl+C, SIGTERM: kept as Cancel keeps it
-            history, status, interrupt = stopped.history, "cancelled", stopped.interrupt
+            status = _epochs(
+                model, optim, images, labels, split, params, pre, device, save, progress, cancel,
+                history,
+            )  # fmt: skip
+        except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the saved epochs are kept, as
+            if not history:  # Cancel keeps them
+                note = "the fine-tune stopped before its first epoch finished: no model was saved"
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                raise
+            status, interrupt = "cancelled", exc
         if not history:
             raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
         if interrupt is not None:
@@ -236,15 +242,6 @@ def finetune(
     return version
 
 
-class _StoppedAfter(Exception):
-    """Ctrl+C (or SIGTERM) after ``history``'s epochs were saved: the run keeps them."""
-
-    def __init__(self, history: list[dict[str, float]], interrupt: KeyboardInterrupt) -> None:
-        super().__init__("interrupted")
-        self.history = history
-        self.interrupt = interrupt
-
-
 def _kept_note(project: Project, version: ModelVersion, epochs: int) -> str:
     """What an interrupted fine-tune kept, and how to go on from it."""
     done = len(version.metrics.get("history") or [])
@@ -260,36 +257,6 @@ def _kept_note(project: Project, version: ModelVersion, epochs: int) -> str:
     )
 
 
-def _train_epochs(
-    model: Any,
-    optim: Any,
-    images: TrainingImages,
-    labels: np.ndarray,
-    split: EvalSplit,
-    params: FinetuneParams,
-    pre: Preprocess,
-    device: str,
-    save: Callable[[int], None],
-    progress: ProgressCallback,
-    cancel: CancelToken,
-) -> tuple[list[dict[str, float]], str]:
-    """Train, saving a checkpoint after each epoch: (per-epoch figures, status).
-    Ctrl+C (SIGTERM) after an epoch was saved raises :class:`_StoppedAfter` with the
-    epochs saved: the run keeps them, as Cancel keeps them."""
-    history: list[dict[str, float]] = []  # the epochs saved so far
-    try:
-        return _epochs(
-            model, optim, images, labels, split, params, pre, device, save, progress, cancel,
-            history,
-        )  # fmt: skip
-    except KeyboardInterrupt as exc:
-        if not history:
-            note = "the fine-tune stopped before its first epoch finished: no model was saved"
-            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
-            raise
-        raise _StoppedAfter(history, exc) from None
-
-
 def _epochs(
     model: Any,
     optim: Any,
@@ -303,8 +270,9 @@ def _epochs(
     progress: ProgressCallback,
     cancel: CancelToken,
     history: list[dict[str, float]],
-) -> tuple[list[dict[str, float]], str]:
-    """:func:`_train_epochs`' loop; each epoch goes into ``history`` once saved."""
+) -> str:
+    """Train, saving a checkpoint after each epoch; each epoch goes into ``history`` once
+    saved (an interrupt from then on keeps it). Returns the run's status."""
     import torch
 
     use_amp = device == "cuda"
@@ -350,7 +318,7 @@ def _epochs(
                 )
             )
         if cancel.cancelled:
-            return history, "cancelled"  # the checkpoint on disk is the last completed epoch
+            return "cancelled"  # the checkpoint on disk is the last completed epoch
         if not count:
             first = images.report()[0]
             raise LabelDeskError(
@@ -366,7 +334,7 @@ def _epochs(
         progress(Progress(done, steps, FINE_TUNING, closing))
         save(epoch)
         history.append(entry)  # saved: an interrupt from here on keeps it
-    return history, "complete"
+    return "complete"
 
 
 def _starting_backbone(project: Project) -> Backbone:
