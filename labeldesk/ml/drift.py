@@ -228,7 +228,7 @@ def drift_report(
         reference=len(reference),
         shift=found.shift,
         verdict=found.verdict,
-        summary=summary_text(found, novel_share, alpha),
+        summary=_with_classes(summary_text(found, novel_share, alpha), found.shift, outputs, alpha),
         effect=effect_words(found.auc),
         auc=found.auc,
         auc_ci=found.auc_ci,
@@ -253,6 +253,17 @@ def drift_report(
         distinct_images=len(distinct),
         reference_copies=len(labeled) - len(reference),
     )
+
+
+def _with_classes(
+    summary: str, shift: bool | None, outputs: OutputShift | None, alpha: float
+) -> str:
+    """The summary, and with a shift the predicted classes whose share moved most (what
+    drifted, when the proportions of the classes changed)."""
+    from .drift_outputs import class_shares_text
+
+    words = class_shares_text(outputs, alpha) if shift and outputs is not None else ""
+    return f"{summary} {words}" if words else summary
 
 
 def first_of_each(hashes: list[str]) -> np.ndarray:

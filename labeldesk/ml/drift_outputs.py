@@ -67,6 +67,32 @@ class OutputShift:
         }
 
 
+def class_shares_text(outputs: OutputShift, alpha: float, most: int = 3) -> str:
+    """The predicted classes whose share moved most, in words, when the predicted-class
+    histograms differ at ``alpha`` ("" otherwise). What drifted, when the images look like
+    the project's but come in other proportions (a folder of bags only), or when a change
+    of the images makes the model call them something else (blurred shirts read as bags)."""
+    ref = np.asarray(outputs.reference_counts, dtype=float)
+    new = np.asarray(outputs.new_counts, dtype=float)
+    if outputs.p_value >= alpha or not ref.sum() or not new.sum():
+        return ""
+    ref_share, new_share = ref / ref.sum(), new / new.sum()
+    moved = np.argsort(-np.abs(new_share - ref_share), kind="stable")[:most]
+    parts = [
+        f"'{outputs.classes[k]}' for {new_share[k]:.0%} of the new images vs {ref_share[k]:.0%} "
+        "of the labeled ones"
+        for k in moved
+        if abs(new_share[k] - ref_share[k]) >= 0.005
+    ]
+    if not parts:
+        return ""
+    return (
+        f"The model's predicted classes differ (chi-square p = {outputs.p_value:.3g}): "
+        f"{', '.join(parts)}: the classes come in other proportions, or the model reads the "
+        "new images as other classes."
+    )
+
+
 def confidence_for_accuracy(
     confidence: np.ndarray, correct: np.ndarray, target: float = TARGET_ACCURACY
 ) -> float | None:

@@ -296,3 +296,23 @@ def test_the_project_side_is_fit_on_all_the_train_labels_as_the_new_side(tmp_pat
     side = project_predictions(own, vectors, pixels=False, head=False).probs
     np.testing.assert_allclose(side, plain, atol=1e-9)
     own.close()
+
+
+def test_a_folder_of_one_class_says_which_class_it_is_made_of(project, tmp_path):
+    """Same images, other proportions (a class-prior shift): the verdict says which
+    predicted classes' shares moved, not only that the folder differs."""
+    from ml.drift_fixtures import class_patterns, write_class
+
+    folder = tmp_path / "one-class"
+    write_class(folder / "c0", class_patterns(4)[0], 60, seed=5, stem="n")
+    report = drift_report(project, folder, **RUN)
+    assert report.shift and report.outputs is not None and report.outputs.p_value < 0.05
+    assert "'c0' for 100% of the new images vs 33% of the labeled ones" in report.summary
+    assert "'c1' for 0% of the new images vs 33%" in report.summary
+    assert report.to_json()["summary"] == report.summary
+
+
+def test_a_folder_like_the_project_names_no_class(project, tmp_path):
+    folder, _ = new_folder(tmp_path / "alike", per_class=30, seed=6)
+    report = drift_report(project, folder, **RUN)
+    assert not report.shift and "predicted classes" not in report.summary
