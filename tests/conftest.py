@@ -5,6 +5,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import exit_guard
 from helpers import make_imagefolder
+from read_only_folders import chmod_tree, permissions_bind
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import Project
@@ -52,3 +54,29 @@ def clustered(tmp_path: Path):
     project, flipped = make_clustered_project(tmp_path)
     yield project, flipped
     project.close()
+
+
+@pytest.fixture
+def make_read_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator:
+    """``make_read_only(folder)``: the folder and everything in it made read-only for real
+    (chmod), and as LabelDesk judges it where this process is root (see
+    tests/read_only_folders.py); given write permission back after the test."""
+    made: list[Path] = []
+    simulate = not permissions_bind(tmp_path)
+    real = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and any(Path(path).resolve().is_relative_to(f) for f in made):
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    if simulate:
+        monkeypatch.setattr(os, "access", access)
+
+    def arm(folder: Path) -> None:
+        chmod_tree(folder, writable=False)
+        made.append(folder.resolve())
+
+    yield arm
+    for folder in made:
+        chmod_tree(folder, writable=True)

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import ProjectBusyError, ProjectError
+from .errors import ProjectBusyError, ProjectError, ProjectReadOnly
+from .read_only_db import read_only_connection, read_only_mode, read_only_refusal
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry:
 # append a new one. Version 1 is the first schema a project was ever created with.
@@ -243,8 +244,14 @@ QUIET_WAIT_MS = 1000  # how long it waits before Database.on_wait is told
 BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again when it is done"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open a connection with the settings every LabelDesk connection uses."""
+def connect(path: Path, read_only: str | None = None) -> sqlite3.Connection:
+    """Open a connection with the settings every LabelDesk connection uses; ``read_only``
+    (the URI parameters :func:`~.read_only_db.read_only_mode` chose): one that never
+    writes a byte."""
+    if read_only is not None:
+        conn = read_only_connection(path, read_only)
+        conn.execute("PRAGMA query_only=ON")
+        return conn
     conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
@@ -280,14 +287,17 @@ def _tables(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
     }
 
 
-def foreign_tables(path: Path) -> list[str] | None:
+def foreign_tables(path: Path, mode: str = "mode=ro") -> list[str] | None:
     """The tables of ``path`` when another program made it (not LabelDesk's schema), else
     None; read through a read-only connection, so that nothing is written to a database
     LabelDesk did not create (not even the switch to WAL). LabelDesk's own database at
     user_version 0 has no tables yet (the first migration makes them and sets 1). None
-    also where it cannot be read this way: opening it as before then says why."""
+    also where it cannot be read this way: opening it as before then says why. ``mode``:
+    the URI parameters; a project that cannot be written is read as it will be opened
+    (:func:`~.read_only_db.read_only_mode`), since ``mode=ro`` makes -wal and -shm files
+    where it can and cannot open a WAL database where it cannot."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
     except sqlite3.Error:
         return None
     try:
@@ -352,10 +362,13 @@ class _Reader(sqlite3.Connection):
     lock: threading.RLock
 
 
-def _connect_reader(path: Path) -> _Reader:
-    conn = sqlite3.connect(
-        path, timeout=60, isolation_level=None, check_same_thread=False, factory=_Reader
-    )
+def _connect_reader(path: Path, read_only: str | None = None) -> _Reader:
+    if read_only is not None:
+        conn = read_only_connection(path, read_only, factory=_Reader)
+    else:
+        conn = sqlite3.connect(
+            path, timeout=60, isolation_level=None, check_same_thread=False, factory=_Reader
+        )
     assert isinstance(conn, _Reader)
     conn.lock = threading.RLock()
     conn.row_factory = sqlite3.Row
@@ -375,9 +388,14 @@ class Database:
     uncommitted changes.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: str | None = None):
+        """``read_only``: why the project cannot be written (its folder or disk is
+        read-only): the database is opened without writing a byte, and every
+        :meth:`write` raises :class:`ProjectReadOnly` with this reason."""
         self.path = path
-        self.conn = connect(path)
+        self.read_only = read_only
+        self._mode = read_only_mode(path) if read_only is not None else None
+        self.conn = connect(path, self._mode)
         self._lock = threading.RLock()
         self._depth = 0
         self._writer_thread: int | None = None
@@ -406,6 +424,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed (durably) when the block exits without error."""
+        if self.read_only is not None:
+            raise ProjectReadOnly(read_only_refusal(self.read_only))
         limit = self._wait_limits.get(threading.get_ident())
         if limit is None:
             self._lock.acquire()
@@ -513,7 +533,7 @@ class Database:
         if conn is None:
             if self._closed:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-            conn = _connect_reader(self.path)
+            conn = _connect_reader(self.path, self._mode)
             with self._readers_lock:
                 if self._closed:  # closed while this one was opening: close() missed it
                     conn.close()

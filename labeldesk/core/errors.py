@@ -28,6 +28,11 @@ class DatabaseDamaged(ProjectError):
     of the folder still holds what a rescue needs."""
 
 
+class ProjectReadOnly(ProjectError):
+    """A write to a project opened read-only (its folder, its database file or the disk
+    holding it cannot be written): refused before anything was changed. Reading works."""
+
+
 class DiskFull(ProjectError):
     """A new project could not be made for want of space (the kind a full disk reports
     everywhere else); nothing was created."""

@@ -196,7 +196,7 @@ def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:
     SQLite reports these as "unable to open database file" or "disk I/O error", which
     name neither the cause nor the fix; this is asked only once opening has failed."""
     read_only = (
-        "is read-only; LabelDesk writes to its database even to read from it, so copy the "
+        "is read-only, and its database could not be read without writing; copy the "
         "project folder somewhere writable and open the copy"
     )
     try:

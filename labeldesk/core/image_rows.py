@@ -91,7 +91,10 @@ def images_without_phash(db: Database) -> list[sqlite3.Row]:
 
 
 def set_phashes(db: Database, found: Sequence[tuple[int, int]]) -> None:
-    """Store perceptual hashes, given as ``(phash, image id)`` pairs, in one transaction."""
+    """Store perceptual hashes, given as ``(phash, image id)`` pairs, in one transaction
+    (none: nothing is written, so a read-only project's duplicate search runs)."""
+    if not found:
+        return
     with db.write() as conn:
         conn.executemany("UPDATE images SET phash = ? WHERE id = ?", found)
 

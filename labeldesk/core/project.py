@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,18 +20,31 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
-from .db import DB_FILENAME, Database, foreign_tables, migrate
+from .db import DB_FILENAME, SCHEMA_VERSION, Database, foreign_tables, migrate
 from .display import not_unicode
-from .errors import DatabaseDamaged, ImageRootError, ProjectError, UnknownPathError
+from .errors import (
+    DatabaseDamaged,
+    ImageRootError,
+    ProjectError,
+    ProjectReadOnly,
+    UnknownPathError,
+)
 from .failures import damaged_database, is_damage, storage_problem
 from .filelock import FileLock
+from .imageio import thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
+from .read_only_db import (
+    check_readable_schema,
+    read_only_mode,
+    read_only_reason,
+    read_only_refusal,
+)
 from .root_paths import stored_spelling
 from .sql_lists import IN_LIST, json_list
 from .staging import MARKER as STAGING_MARKER
 from .staging import drop_placed_marker
-from .thumbnail_files import cached_thumbnail, indexed_bytes
+from .thumbnail_files import cached_thumbnail, indexed_bytes, whole_jpeg
 from .vocab import EFFECTIVE_SPLIT
 
 if TYPE_CHECKING:
@@ -65,7 +80,11 @@ class Project(ProjectWrites):
                     "it is empty, 0 bytes: cut short by a full disk, a crash or a copy that failed",
                 )
             )
-        foreign = foreign_tables(db_file)
+        # A folder that cannot be written (a read-only share, disk or backup) is opened
+        # read-only: reading works, every write says why it cannot be saved.
+        self.read_only = read_only_reason(self.path, db_file)
+        mode = "mode=ro" if self.read_only is None else read_only_mode(db_file)
+        foreign = foreign_tables(db_file, mode)
         if foreign is not None:  # refused before any write: it is another program's
             raise ProjectError(
                 f"{db_file} is not a LabelDesk project database: another program made it "
@@ -74,14 +93,17 @@ class Project(ProjectWrites):
                 "made, or make one in a new folder"
             )
         try:
-            self.db = Database(db_file)
+            self.db = Database(db_file, read_only=self.read_only)
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
             raise _open_error(self.path, db_file, exc, "cannot be opened") from exc
         try:
-            migrate(self.db.conn)
-            # Older versions could store labels that are not classes. Checked at every
-            # open (cheap): an upgrade interrupted before its repair is repaired later.
-            label_store.repair_labels(self.db)
+            if self.read_only is None:
+                migrate(self.db.conn)
+                # Older versions could store labels that are not classes. Checked at every
+                # open (cheap): an upgrade interrupted before its repair is repaired later.
+                label_store.repair_labels(self.db)
+            else:
+                check_readable_schema(self.db.conn, self.read_only, SCHEMA_VERSION)
             root = self.db.get_meta("image_root")
         except sqlite3.DatabaseError as exc:
             self.db.close()
@@ -95,7 +117,9 @@ class Project(ProjectWrites):
             self.db.close()
             raise ProjectError(f"{self.path}: project has no image root recorded")
         self.root = Path(root)
-        drop_placed_marker(self.path)  # what a `new` killed as it finished left
+        self._scratch: Path | None = None  # thumbnails made for a read-only project
+        if self.read_only is None:
+            drop_placed_marker(self.path)  # what a `new` killed as it finished left
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -117,6 +141,15 @@ class Project(ProjectWrites):
 
     def close(self) -> None:
         self.db.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def require_writable(self) -> None:
+        """:class:`ProjectReadOnly` when the project was opened read-only: called before
+        work that saves at its end (a scan, embedding, training), so it stops at once."""
+        if self.read_only is not None:
+            raise ProjectReadOnly(read_only_refusal(self.read_only))
 
     def __enter__(self) -> Project:
         return self
@@ -178,6 +211,7 @@ class Project(ProjectWrites):
         """Incrementally re-index the image folder (see :mod:`labeldesk.core.scanner`)."""
         from .scanner import scan
 
+        self.require_writable()
         self.check_root()
         # One scan of a project at a time, across processes (the app and a CLI scan): the
         # second waits its turn, then finds the first's work done.
@@ -243,6 +277,13 @@ class Project(ProjectWrites):
     ) -> Path:
         if digest is None or skip_reason:
             raise ProjectError(f"{rel} is not a usable image: {skip_reason}")
+        if self.read_only is not None:  # the project's own if it has one, else made aside
+            kept = thumbnail_path(self.thumbs_dir, digest)
+            if not remake and whole_jpeg(kept):
+                return kept
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="labeldesk-thumbs-"))
+            return cached_thumbnail(self.root, self._scratch, rel, digest, remake=remake)
         return cached_thumbnail(self.root, self.thumbs_dir, rel, digest, remake=remake)
 
     # -- reading ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ files are never judged by their names.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import logging
@@ -145,11 +146,23 @@ def remove_stale_temporaries(folder: Path, *, of: str | None = None) -> list[Pat
 
 
 def replace_versions(target: Path, pattern: str, write: Callable[[Path], None]) -> None:
-    """Write ``target`` and delete the other files matching ``pattern`` (older versions)."""
-    for old in target.parent.glob(pattern):
-        if old != target:
-            old.unlink(missing_ok=True)
-    write_atomically(target, write)
+    """Write ``target`` and delete the other files matching ``pattern`` (older versions).
+
+    A folder that may not be written (a read-only project: its disk, share or folder)
+    keeps no cache: the caller goes on with what it computed, in memory, and computes it
+    again next time. A full disk is still said (it fails more than a cache)."""
+    if target.parent.is_dir() and not os.access(target.parent, os.W_OK | os.X_OK):
+        log.info("%s not cached (its folder is read-only): kept in memory only", target)
+        return
+    try:
+        for old in target.parent.glob(pattern):
+            if old != target:
+                old.unlink(missing_ok=True)
+        write_atomically(target, write)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        log.info("%s not cached (%s): kept in memory only", target, exc.strerror or exc)
 
 
 _warned: set[tuple[str, int, int]] = set()

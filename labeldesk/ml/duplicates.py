@@ -250,6 +250,8 @@ def fill_perceptual_hashes(project: Project, *, cancel: CancelToken | None = Non
     from labeldesk.core.imageio import cached_phash
 
     cancel = cancel or CancelToken()
+    if project.read_only is not None:  # nowhere to keep them: those images go without
+        return 0
     missing = images_without_phash(project.db)
     found = []
     for start in range(0, len(missing), BATCH):

@@ -172,6 +172,7 @@ def embed_project(
     if done is not None:  # no engine runs: the report names none
         return done
     # a read-only project says so now, not after loading the model and embedding
+    project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)

@@ -128,6 +128,7 @@ def finetune(
     from .store import embeddings_dir
 
     # a read-only project says so now, not after minutes of training
+    project.require_writable()  # a project opened read-only
     then = [embeddings_dir(project)] if then_embed else []
     check_writable(models_dir(project), *then, project.path / DB_FILENAME)
     torch.manual_seed(params.seed)

@@ -138,6 +138,7 @@ def embed_on_ray(
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
         return _up_to_date(done, address)
+    project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)  # before the cluster
     with starting(cancel):
         prepare_import(address)

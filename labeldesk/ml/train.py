@@ -78,6 +78,7 @@ def train_head(
 
     cancel = cancel or CancelToken()
     device = resolve_device(device)
+    project.require_writable()  # a project opened read-only
     check_writable(models_dir(project), project.path / DB_FILENAME)  # now, not once trained
     vectors = project_vectors(project)
     # labels, classes, their event id and the files they are about, in one read

@@ -25,7 +25,7 @@ def closed_project(project):
 
 
 def _sqlite_fails(monkeypatch, message: str) -> None:
-    def fail(path):
+    def fail(path, **options):
         raise sqlite3.OperationalError(message)
 
     monkeypatch.setattr(project_module, "Database", fail)

@@ -1,0 +1,106 @@
+"""Opening a project that cannot be written (a read-only share, disk, backup, or a
+colleague's folder one may only read) without writing a byte.
+
+SQLite in WAL mode makes ``labeldesk.db-wal`` and ``labeldesk.db-shm`` beside the
+database even to read it, so a read-only folder refused every command. Such a folder is
+opened read-only instead: reads work, and each write says the project is read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from .errors import ProjectError, ProjectReadOnly
+
+BUSY_TIMEOUT_MS = 60000  # (as db.py's: a reader waits for a writer's checkpoint)
+READ_ONLY_TEXT = (
+    "{reason}: LabelDesk only reads it, nothing was saved; to change the project, copy "
+    "the project folder somewhere writable and open the copy"
+)
+
+
+def read_only_refusal(reason: str) -> str:
+    """What a write to a read-only project says (``reason``: which folder or disk)."""
+    return READ_ONLY_TEXT.format(reason=reason)
+
+
+def read_only_mode(path: Path) -> str:
+    """How to open the database ``path`` in a folder that cannot be written, so that
+    SQLite writes nothing: ``immutable=1`` when no write-ahead log holds changes (nobody
+    can write through a read-only folder, and a cleanly closed WAL database has no
+    ``-wal`` and ``-shm`` files that SQLite could make there); ``mode=ro`` when a program
+    that stopped while writing left changes in ``labeldesk.db-wal`` (immutable would
+    ignore them and show an older state). SQLite reads those only where it finds the
+    ``-shm`` index beside them: :class:`ProjectError` where it cannot."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except OSError:
+        pending = False
+    return "mode=ro" if pending else "immutable=1"
+
+
+def read_only_connection(
+    path: Path, mode: str, factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?{mode}"
+    try:
+        conn = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=60,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=factory,
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if mode == "immutable=1":
+            raise
+        raise ProjectError(
+            f"the project database {path} holds changes that have not been written into it "
+            f"yet (in {path.name}-wal, left by a program that stopped while writing), and "
+            "SQLite can only read them by writing beside it, in a folder that is read-only: "
+            "copy the project folder somewhere writable and open the copy (LabelDesk then "
+            f"reads those changes); SQLite said: {exc}"
+        ) from exc
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def read_only_reason(folder: Path, db_file: Path) -> str | None:
+    """Why the project in ``folder`` cannot be written (the disk holding it is mounted
+    read-only, or the folder or its database file may not be written by this user), or
+    None where it can. Root may write a folder whose permissions refuse it, so for root
+    only a read-only disk counts (as for SQLite, which then writes)."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"the disk holding the project folder {folder} is read-only"
+    except (OSError, AttributeError):  # no statvfs on Windows
+        pass
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the project folder {folder} is read-only"
+    if not os.access(db_file, os.W_OK):
+        return f"the project database {db_file} is read-only"
+    return None
+
+
+def check_readable_schema(conn: sqlite3.Connection, reason: str, latest: int) -> None:
+    """ProjectError when a read-only project's database is not at schema ``latest``: an
+    older one is upgraded as it opens, which writes (an older LabelDesk still reads it),
+    a newer one needs a newer LabelDesk."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > latest:
+        raise ProjectError(
+            f"this project was written by a newer LabelDesk (schema {version}, this version "
+            f"reads up to {latest}); upgrade LabelDesk to open it"
+        )
+    if version < latest:
+        raise ProjectReadOnly(
+            f"{reason}, and its database was written by an older LabelDesk (schema "
+            f"{version}): this version upgrades it as it opens, which writes; copy the "
+            "project folder somewhere writable and open the copy"
+        )
