@@ -11,6 +11,7 @@ import shlex
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -118,6 +119,7 @@ class Project(ProjectWrites):
             raise ProjectError(f"{self.path}: project has no image root recorded")
         self.root = Path(root)
         self._scratch: Path | None = None  # thumbnails made for a read-only project
+        self._scratch_lock = threading.Lock()
         if self.read_only is None:
             drop_placed_marker(self.path)  # what a `new` killed as it finished left
 
@@ -281,9 +283,11 @@ class Project(ProjectWrites):
             kept = thumbnail_path(self.thumbs_dir, digest)
             if not remake and whole_jpeg(kept):
                 return kept
-            if self._scratch is None:
-                self._scratch = Path(tempfile.mkdtemp(prefix="labeldesk-thumbs-"))
-            return cached_thumbnail(self.root, self._scratch, rel, digest, remake=remake)
+            with self._scratch_lock:  # (thumbnails load on several threads)
+                if self._scratch is None:
+                    self._scratch = Path(tempfile.mkdtemp(prefix="labeldesk-thumbs-"))
+                scratch = self._scratch
+            return cached_thumbnail(self.root, scratch, rel, digest, remake=remake)
         return cached_thumbnail(self.root, self.thumbs_dir, rel, digest, remake=remake)
 
     # -- reading ---------------------------------------------------------------------

@@ -51,6 +51,13 @@ GEOMETRY_KEY = "window/geometry"
 FIRST_SIZE = QSize(1400, 900)  # the first window, on a screen with room for it
 
 
+READ_ONLY_NOTE = (
+    "its folder cannot be written (a read-only disk, share or folder), so you can browse, "
+    "look and export, but not label or change it; to change it, copy the project folder "
+    "somewhere writable and open the copy"
+)
+
+
 def first_geometry(screen: QScreen | None) -> QRect | None:
     """The first window's place: :data:`FIRST_SIZE` within the screen's free area (at
     1366×768 the status bar, with its Cancel, fell off the bottom), with room left for
@@ -156,10 +163,16 @@ class MainWindow(StackedPages, QMainWindow):
         self.stack.setCurrentWidget(view)
         view.grid.setFocus()
         settings.add_recent_project(project.path)
-        self.setWindowTitle(f"{project.path.name} — LabelDesk")
+        read_only = project.read_only is not None
+        shown = f"{project.path.name} (read-only)" if read_only else project.path.name
+        self.setWindowTitle(f"{shown} — LabelDesk")
         self.menus.project_opened(view)
+        view.sidebar.add_class_button.setEnabled(not read_only)
         self.update_actions()
-        self.show_message(f"Opened {project.path} ({project.root})")
+        if read_only:
+            self.show_message(f"Opened {project.path} read-only: {READ_ONLY_NOTE}")
+        else:
+            self.show_message(f"Opened {project.path} ({project.root})")
         return True
 
     def close_project(self) -> None:
@@ -332,7 +345,9 @@ class MainWindow(StackedPages, QMainWindow):
         view = self.view
         if view is not None:
             on_browser = self.stack.currentWidget() is view
-            self.counts_label.setText(view.status_text if on_browser else view.totals_text)
+            text = view.status_text if on_browser else view.totals_text
+            self.counts_label.setText(f"Read-only · {text}" if self._read_only else text)
+            self.counts_label.setToolTip(READ_ONLY_NOTE if self._read_only else "")
 
     def show_browser(self) -> None:
         """Back to the grid, in its place: it followed every write while hidden (through
@@ -382,8 +397,15 @@ class MainWindow(StackedPages, QMainWindow):
         project = self.project
         return in_app_words(text, None if project is None else project.path)
 
+    @property
+    def _read_only(self) -> bool:
+        project = self.project
+        return project is not None and project.read_only is not None
+
     def update_actions(self) -> None:
-        self.menus.update_enabled(project_open=self.project is not None, busy=self.busy)
+        self.menus.update_enabled(
+            project_open=self.project is not None, busy=self.busy, read_only=self._read_only
+        )
 
     # -- lifetime ------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -84,6 +84,7 @@ class MainMenus:
         self.classes_menu = bar.addMenu("&Classes")
         self.classes_menu.aboutToShow.connect(self._fill_class_keys)
         self._labeling: LabelingController | None = None
+        self._class_actions: list[QAction] | None = None  # the open project's
         self._key_actions: list[QAction] = []  # the class keys the menu lists now
         self._keys_end: QAction | None = None  # the separator after them
 
@@ -240,6 +241,7 @@ class MainMenus:
             labeling.add_class_action,
         ]
         self._labeling = labeling
+        self._class_actions = list(view.class_actions.actions)
         self._fill_class_keys()
         labeling.classesChanged.connect(lambda _: self._fill_class_keys())  # (and when shown)
 
@@ -258,11 +260,16 @@ class MainMenus:
             self.edit_menu.removeAction(action)
         self._project_actions = []
         self._labeling, self._key_actions, self._keys_end = None, [], None
+        self._class_actions = None
         self.classes_menu.clear()
 
-    def update_enabled(self, *, project_open: bool, busy: bool) -> None:
-        self.rescan_action.setEnabled(project_open and not busy)
-        self.embed_action.setEnabled(project_open and not busy)
+    def update_enabled(self, *, project_open: bool, busy: bool, read_only: bool = False) -> None:
+        """``read_only``: the project was opened read-only (its folder cannot be
+        written): the actions that would change it are off; browsing, the pages and
+        Export stay on."""
+        writable = project_open and not read_only
+        self.rescan_action.setEnabled(writable and not busy)
+        self.embed_action.setEnabled(writable and not busy)
         self.close_action.setEnabled(project_open)
         self.review_issues_action.setEnabled(project_open and not busy)
         self.browser_action.setEnabled(project_open)
@@ -274,7 +281,12 @@ class MainMenus:
         self.versions_action.setEnabled(project_open)
         self.drift_action.setEnabled(project_open)
         self.export_action.setEnabled(project_open and not busy)
-        self.import_action.setEnabled(project_open and not busy)
+        self.import_action.setEnabled(writable and not busy)
+        for action in self._project_actions:  # undo, redo, add class
+            action.setEnabled(not read_only)
+        if self._class_actions is not None:
+            for action in self._class_actions:  # rename, merge, remove
+                action.setEnabled(not read_only)
         self.review_queue_action.setEnabled(project_open and not busy)
         self.crossfit_action.setEnabled(project_open and not busy)
         self.search_action.setEnabled(project_open)

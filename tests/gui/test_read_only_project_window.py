@@ -1,0 +1,58 @@
+"""A project folder that cannot be written opens in the app read-only: the title and the
+counts line say so, the actions that would change it (rescan, embeddings, import, add,
+rename, merge or remove a class, undo, redo) are off, Export stays on, and a label key
+says the project is read-only with nothing saved. (The app refused to open it at all.)"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from labeldesk.core.project import open_project
+
+U0 = "_unlabeled/u0.png"
+
+
+def test_a_read_only_project_opens_for_browsing_only(qtbot, window, project, make_read_only):
+    project.close()
+    make_read_only(project.path)
+    errors: list[str] = []
+    window.notify_error = lambda message, dialog=True: errors.append(message)
+    assert window.open_project(project.path)
+    menus, view = window.menus, window.view
+    assert view is not None
+    assert window.windowTitle() == "proj (read-only) — LabelDesk"
+    assert "read-only" in window.statusBar().currentMessage()
+    assert "copy the project folder" in window.statusBar().currentMessage()
+    window._show_counts()
+    assert window.counts_label.text().startswith("Read-only · ")
+    off = [
+        menus.rescan_action,
+        menus.embed_action,
+        menus.import_action,
+        view.labeling.undo_action,
+        view.labeling.redo_action,
+        view.labeling.add_class_action,
+        *view.class_actions.actions,
+    ]
+    assert [a.text() for a in off if a.isEnabled()] == []
+    assert not view.sidebar.add_class_button.isEnabled()
+    assert menus.export_action.isEnabled() and menus.stats_action.isEnabled()
+
+    u0 = window.project.ids_for([U0])[U0]
+    view.labeling.error.connect(errors.append)
+    view.grid.select_row(view.model.row_of_id(u0))
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    assert errors and "is read-only" in errors[-1] and "nothing was saved" in errors[-1]
+    window.close_project()
+    with open_project(project.path) as again:
+        assert again.image_states([u0])[0].label is None
+
+
+def test_a_writable_project_keeps_its_actions(qtbot, window, project):
+    path = project.path
+    project.close()
+    assert window.open_project(path)
+    assert window.windowTitle() == "proj — LabelDesk"
+    assert window.menus.rescan_action.isEnabled()
+    assert window.view is not None and window.view.labeling.add_class_action.isEnabled()
