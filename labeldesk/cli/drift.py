@@ -103,7 +103,7 @@ def cmd_drift(args: argparse.Namespace) -> Output:
             )  # again
             write_html(report, html, project)
     data = report.to_json()
-    data["saved"] = str(saved)
+    data["saved"] = None if saved is None else str(saved)
     if args.html:
         data["html"] = str(html)
     return Output(data, _text(report, data))
@@ -157,7 +157,10 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
         lines.append(f"{what} could not be read{_cut(report.unreadable)}:")
         lines += [f"  {shown_path(u['path'])}: {u['reason']}" for u in report.unreadable[:SHOWN]]
     html = f"; HTML: {data['html']}" if "html" in data else ""
-    lines.append(f"saved to {data['saved']}{html}")
+    if data["saved"] is None:  # a read-only project keeps no history
+        lines.append(f"not saved in the project's history: the project is read-only{html}")
+    else:
+        lines.append(f"saved to {data['saved']}{html}")
     return "\n".join(lines)
 
 

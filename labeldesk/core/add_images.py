@@ -71,7 +71,9 @@ def batch_folder_name(source: Path) -> str:
 
 def check_source(project: Project, source: Path) -> None:
     """Refuse a folder whose images the project holds already: one inside its image
-    folder (a link to one counts) or inside the project's own folder."""
+    folder (a link to one counts) or inside the project's own folder; and any folder
+    when the project cannot be written (its scan could not index the copies)."""
+    project.require_writable()
     where = source.resolve()
     for inside, what in ((project.root, "image folder"), (project.path, "project folder")):
         if where.is_relative_to(inside.resolve()):

@@ -283,12 +283,17 @@ class Project(ProjectWrites):
             kept = thumbnail_path(self.thumbs_dir, digest)
             if not remake and whole_jpeg(kept):
                 return kept
-            with self._scratch_lock:  # (thumbnails load on several threads)
-                if self._scratch is None:
-                    self._scratch = Path(tempfile.mkdtemp(prefix="labeldesk-thumbs-"))
-                scratch = self._scratch
+            scratch = self.scratch_thumbs_dir()
             return cached_thumbnail(self.root, scratch, rel, digest, remake=remake)
         return cached_thumbnail(self.root, self.thumbs_dir, rel, digest, remake=remake)
+
+    def scratch_thumbs_dir(self) -> Path:
+        """Where thumbnails a read-only project lacks are made: a temporary folder of this
+        process, removed when the project is closed."""
+        with self._scratch_lock:  # (thumbnails load on several threads)
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="labeldesk-thumbs-"))
+            return self._scratch
 
     # -- reading ---------------------------------------------------------------------
     def ids_for(self, paths: Iterable[str | os.PathLike[str]]) -> dict[Any, int]:

@@ -12,6 +12,7 @@ HTML report opens in the system browser.
 from __future__ import annotations
 
 import html
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,8 @@ class DriftPage(QWidget):
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
             report = drift_report(project, folder, progress=progress, cancel=cancel)
             saved = save_report(project, report)
+            if saved is None:  # a read-only project: the page's report goes elsewhere
+                saved = Path(tempfile.mkdtemp(prefix="labeldesk-drift-")) / "report.json"
             html = write_html(report, saved.with_suffix(".html"), project)
             return report, html
 

@@ -16,6 +16,7 @@ its vector. Rows of images the project does not have are ignored by every projec
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,10 +58,14 @@ class NewImages:
 
 
 def list_folder(
-    project: Project, root: Path | str, cancel: CancelToken | None = None
+    project: Project,
+    root: Path | str,
+    cancel: CancelToken | None = None,
+    thumbs: Path | None = None,
 ) -> tuple[list[ProbeResult], list[dict[str, str]]]:
-    """Probe every candidate image under ``root`` (thumbnails into the project's
-    content-addressed thumbnail cache): (usable results by path, unreadable files)."""
+    """Probe every candidate image under ``root`` (thumbnails into ``thumbs``, else the
+    project's content-addressed thumbnail cache): (usable results by path, unreadable
+    files)."""
     from labeldesk.core.probe_pool import probe_all
     from labeldesk.core.project import check_images_folder
     from labeldesk.core.walk import walk_images
@@ -74,7 +79,7 @@ def list_folder(
     unreadable = [{"path": p, "reason": r} for p, r in sorted(walked.problems.items())]
     usable: list[ProbeResult] = []
     probed = probe_all(
-        str(folder), str(project.thumbs_dir), sorted(walked.files), PROBE_WORKERS, cancel
+        str(folder), str(thumbs or project.thumbs_dir), sorted(walked.files), PROBE_WORKERS, cancel
     )
     for result in probed:
         if result.skip_reason or result.hash is None:
@@ -105,7 +110,9 @@ def embed_folder(
     cancel: CancelToken | None = None,
 ) -> NewImages:
     """Vectors of every readable image under ``root`` from the project's current backbone,
-    computing only those whose content has none in the store yet."""
+    computing only those whose content has none in the store yet. A project that cannot
+    be written (a read-only share or disk) keeps those in memory, and the thumbnails in
+    a temporary folder: nothing is written to it."""
     from .backbones import load_backbone
     from .device import resolve_device
     from .embed_decode import ImageFiles, _load_batch
@@ -116,7 +123,9 @@ def embed_folder(
     cancel = cancel or CancelToken()
     store = current_store(project)  # NoEmbeddings: the project must be embedded first
     progress(Progress(0, 0, "reading the new images"))
-    results, unreadable = list_folder(project, root, cancel)
+    read_only = project.read_only is not None
+    thumbs = project.scratch_thumbs_dir() if read_only else project.thumbs_dir
+    results, unreadable = list_folder(project, root, cancel, thumbs)
     folder = Path(root).resolve()
     hashes = [r.hash or "" for r in results]
     todo: dict[str, ProbeResult] = {}
@@ -124,6 +133,7 @@ def embed_folder(
         if row < 0:
             todo.setdefault(result.hash or "", result)
     embedded = 0
+    fresh: dict[str, np.ndarray] = {}  # a read-only project's new vectors, as stored
     if todo:
         device = resolve_device(device)
         progress(Progress(0, 0, "loading the project's model"))
@@ -133,11 +143,20 @@ def embed_folder(
                 f"the model {backbone.identity.name!r} is not the one that embedded this "
                 f"project ({store.folder.name}); re-embed the project or pass its model"
             )
-        files = ImageFiles(folder, project.thumbs_dir)
+        files = ImageFiles(folder, thumbs)
         pre = backbone.identity.preprocess
-        with VectorStore.writer(store.folder, store.dim, cancel=cancel) as writer:
+        writing = (
+            nullcontext(None)
+            if read_only
+            else VectorStore.writer(store.folder, store.dim, cancel=cancel)
+        )
+        with writing as writer:
             # Another run may have embedded some meanwhile: ask the writer again.
-            items = [_item(r) for h, r in sorted(todo.items()) if writer.rows_for([h])[0] < 0]
+            items = [
+                _item(r)
+                for h, r in sorted(todo.items())
+                if writer is None or writer.rows_for([h])[0] < 0
+            ]
             net = load_runner(backbone, device, runtime).features if items else None
             progress(Progress(0, len(items), "embedding the new images"))
             for start in range(0, len(items), BATCH):
@@ -149,15 +168,25 @@ def embed_folder(
                 )
                 unreadable += failed
                 if done and net is not None:
-                    writer.append(done, net(pixels))
+                    if writer is None:
+                        computed = np.asarray(net(pixels), dtype=np.float16)
+                        fresh.update(zip(done, computed, strict=True))
+                    else:
+                        writer.append(done, net(pixels))
                     embedded += len(done)
                 progress(Progress(min(start + BATCH, len(items)), len(items), "embedding"))
     store = VectorStore.open_existing(store.folder)
     rows = store.rows_for(hashes)
-    keep = np.flatnonzero(rows >= 0)
+    in_memory = np.array([h in fresh for h in hashes], dtype=bool)
+    keep = np.flatnonzero((rows >= 0) | in_memory)
     if len(keep) == 0:
         raise EmptyFolder(f"none of the {len(hashes)} images in {folder} could be embedded")
-    vectors = store.gather(rows[keep])  # as the project's own rows are read
+    vectors = np.empty((len(keep), store.dim), dtype=np.float32)
+    stored = rows[keep] >= 0
+    if stored.any():
+        vectors[stored] = store.gather(rows[keep][stored])  # as the project's rows are read
+    for i in np.flatnonzero(~stored):
+        vectors[i] = fresh[hashes[keep[i]]]
     picked = [results[i] for i in keep]
     return NewImages(
         root=folder,
@@ -167,7 +196,7 @@ def embed_folder(
         vectors=vectors,
         unreadable=sorted(unreadable, key=lambda u: u["path"]),
         embedded=embedded,
-        thumbs_dir=project.thumbs_dir,
+        thumbs_dir=thumbs,
     )
 
 

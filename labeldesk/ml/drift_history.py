@@ -36,9 +36,13 @@ def drift_dir(project: Project) -> Path:
     return project.path / "drift"
 
 
-def save_report(project: Project, report: DriftReport) -> Path:
+def save_report(project: Project, report: DriftReport) -> Path | None:
     """Write ``report`` to the history; returns the file (named by time and a counter, so
-    names sort in the order reports were saved, and never reused)."""
+    names sort in the order reports were saved, and never reused). None, nothing written,
+    for a project that cannot be written (a read-only share or disk): the report is
+    still shown."""
+    if project.read_only is not None:
+        return None
     folder = drift_dir(project)
     folder.mkdir(parents=True, exist_ok=True)
     _remove_unwritten_claims(folder)

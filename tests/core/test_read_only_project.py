@@ -117,3 +117,24 @@ def test_an_older_schema_is_not_upgraded_in_a_read_only_folder(project, make_rea
     make_read_only(project.path)
     with pytest.raises(ProjectReadOnly, match=r"older LabelDesk.*copy the project folder"):
         open_project(project.path)
+
+
+def test_adding_images_to_a_read_only_project_is_refused_before_a_copy(tmp_path, make_read_only):
+    from helpers import make_imagefolder, write_image
+
+    from labeldesk.core.add_images import copy_unlabeled
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.errors import ProjectReadOnly
+    from labeldesk.core.project import open_project
+
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.close()
+    make_read_only(tmp_path / "p")
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=90)
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    with open_project(tmp_path / "p") as opened, pytest.raises(ProjectReadOnly):
+        copy_unlabeled(opened, new, ["x.png"], "new")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before

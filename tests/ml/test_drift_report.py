@@ -183,7 +183,7 @@ def test_reports_saved_in_the_same_second_keep_both_and_a_claimed_name_is_not_li
         def to_json(self):
             return {"images": self.n}
 
-    project = type("P", (), {"path": tmp_path})()
+    project = type("P", (), {"path": tmp_path, "read_only": None})()
     monkeypatch.setattr(_time, "strftime", lambda fmt, *a: "20261201-120000")
     first = drift_history.save_report(project, Fake(1))
     second = drift_history.save_report(project, Fake(2))
@@ -202,7 +202,7 @@ def test_what_a_killed_save_left_is_not_a_report_and_goes_with_the_next_save(tmp
 
     from labeldesk.ml import drift_history
 
-    project = type("P", (), {"path": tmp_path})()
+    project = type("P", (), {"path": tmp_path, "read_only": None})()
     folder = tmp_path / "drift"
     folder.mkdir()
     (folder / ".tmp-999999-0badf00d-1-20261201-120000-001.json").write_text('{"images": 9}')

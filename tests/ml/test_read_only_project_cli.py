@@ -70,3 +70,21 @@ def test_writing_commands_say_the_project_is_read_only(read_only_clustered, caps
     assert "is read-only" in error["error"]
     assert "copy the project folder somewhere writable and open the copy" in error["error"]
     assert snapshot(folder) == before
+
+
+def test_a_drift_check_of_a_read_only_project_is_shown_not_saved(tmp_path, make_read_only, capsys):
+    from ml.drift_fixtures import make_project, new_folder
+
+    project = make_project(tmp_path)
+    folder = project.path
+    project.close()
+    new, _ = new_folder(tmp_path / "new", per_class=5, new_class=5, seed=3)
+    make_read_only(folder)
+    before = snapshot(folder)
+    code, report = _json(capsys, "drift", str(folder), "--images", str(new))
+    assert code == 0 and report["saved"] is None and report["verdict"] in ("shift", "no shift")
+    assert snapshot(folder) == before  # no history file, no folder made for one
+    assert main(["drift", str(folder), "--images", str(new)]) == 0
+    assert "not saved in the project's history: the project is read-only" in (
+        capsys.readouterr().out
+    )
