@@ -19,6 +19,9 @@ from pathlib import Path
 
 from labeldesk.core.failures import with_project
 
+# The tooltip of a button a read-only project cannot use (its folder cannot be written)
+READ_ONLY_TIP = "The project is read-only: copy its folder somewhere writable to change it"
+
 
 def _unquoted(text: str) -> str:
     """A path as a shell command quotes it, as the person reads it."""

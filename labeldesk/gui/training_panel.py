@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.display import capitalised, counted
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
+from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.charts import accuracy, percent, style_legend
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
 from labeldesk.gui.model_versions_box import VersionsBox
@@ -349,8 +350,10 @@ class TrainingPanel(QWidget):
         running = self.job is not None and self.job.running
         self._show_unfinished(running)
         waiting = self.selected_mode == "head" and current_key(self.project) is None
-        self.start_button.setEnabled(not running and not waiting)
-        self.start_button.setToolTip(NEEDS_EMBEDDINGS if waiting else "")
+        read_only = self.project.read_only is not None
+        self.start_button.setEnabled(not running and not waiting and not read_only)
+        tip = READ_ONLY_TIP if read_only else NEEDS_EMBEDDINGS if waiting else ""
+        self.start_button.setToolTip(tip)
         if running:
             return
         if waiting and self.status.text() == READY:

@@ -35,6 +35,7 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.core.version_state import VersionDiff, diff
 from labeldesk.core.versions import CURRENT
+from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -86,6 +87,9 @@ class VersionsView(QWidget):
         self.create_button = QPushButton("New version…")
         self.create_button.setToolTip("Name the state the labels are in now")
         self.create_button.clicked.connect(self.prompt_create)
+        if project.read_only is not None:  # recording a version writes
+            self.create_button.setEnabled(False)
+            self.create_button.setToolTip(READ_ONLY_TIP)
         self.compare_with = QComboBox()
         self.compare_button = QPushButton("Compare")
         self.compare_button.clicked.connect(self.compare)

@@ -38,6 +38,14 @@ def test_a_read_only_project_opens_for_browsing_only(qtbot, window, project, mak
     assert not view.sidebar.add_class_button.isEnabled()
     assert menus.export_action.isEnabled() and menus.stats_action.isEnabled()
 
+    window.pages.show_training()  # the pages' writing buttons are off too, and say why
+    start = window.pages.training.start_button
+    assert not start.isEnabled() and "read-only" in start.toolTip()
+    window.pages.show_versions()
+    create = window.pages.versions.create_button
+    assert not create.isEnabled() and "read-only" in create.toolTip()
+    window.show_browser()
+
     u0 = window.project.ids_for([U0])[U0]
     view.labeling.error.connect(errors.append)
     view.grid.select_row(view.model.row_of_id(u0))
