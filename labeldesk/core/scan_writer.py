@@ -97,8 +97,13 @@ class ScanWriter:
         rows: dict[str, KnownRow],
         gone: dict[str, KnownRow],
         counts: ScanCounts,
+        started: float | None = None,
     ):
         self.project = project
+        # Each row's indexed_at: when this scan started, before any file was read, so a
+        # file written within its time stamp's tick after the read is hashed again by the
+        # next scan (scanner.RACY_SECONDS)
+        self.started = started
         self.rows = rows
         self.gone = gone
         self.gone_by_hash: dict[str, list[KnownRow]] = {}
@@ -183,8 +188,8 @@ class ScanWriter:
                 for rel, old in moves:
                     self._vacate(conn, rel)
                     conn.execute(  # a rename moves the change time: the new one
-                        "UPDATE images SET path = ?, ctime_ns = ? WHERE id = ?",
-                        (rel, stats[rel][2], old.id),
+                        "UPDATE images SET path = ?, ctime_ns = ?, indexed_at = ? WHERE id = ?",
+                        (rel, stats[rel][2], self.started or time.time(), old.id),
                     )
                     self._move(conn, old, rel)
                 self.apply_pending()
@@ -193,7 +198,7 @@ class ScanWriter:
     def write(self, results: list[ProbeResult]) -> None:
         if not results:
             return
-        now = time.time()
+        now = time.time() if self.started is None else self.started
         with self.project.db.write() as conn:
             self._read_classes(conn)
             for res in results:

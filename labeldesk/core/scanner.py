@@ -81,7 +81,8 @@ def scan(
     to_probe: list[str] = []
     first_seen: list[str] = []  # indexed before change times were kept (schema 13)
     to_hash: list[str] = []  # the change time alone moved
-    unusable: set[str] = set()  # of those two lists, files that cannot be used
+    racy: list[str] = []  # as indexed, but indexed in their mtime's tick (_racy)
+    unusable: set[str] = set()  # of those lists, files that cannot be used
     for rel, stat in walked.files.items():
         state = known.get(rel)
         if (
@@ -91,22 +92,27 @@ def scan(
             or transient_reason(state[3])
         ):
             to_probe.append(rel)
+        elif state[2] in (stat[2], None) and _racy(state):
+            racy.append(rel)
+            if state[3]:
+                unusable.add(rel)
         elif state[2] == stat[2]:
             counts.count_unchanged(state[3])
         else:
             (first_seen if state[2] is None else to_hash).append(rel)
             if state[3]:
                 unusable.add(rel)
-    same = _same_bytes(project, to_hash, cancel, progress)
+    to_hash += racy
+    same = _same_bytes(project, to_hash, cancel, progress, set(racy))
     to_probe += [rel for rel in to_hash if rel not in same]
     settled = [*first_seen, *same]
     for rel in settled:
         counts.count_unchanged(rel in unusable)
     if settled:
         with project.db.write() as conn:
-            conn.executemany(
-                "UPDATE images SET ctime_ns = ? WHERE path = ?",
-                [(walked.files[rel][2], rel) for rel in settled],
+            conn.executemany(  # read now: no longer racy (started: see ScanWriter)
+                "UPDATE images SET ctime_ns = ?, indexed_at = ? WHERE path = ?",
+                [(walked.files[rel][2], started, rel) for rel in settled],
             )
     live = [p for p, state in known.items() if state is not None]
     gone_paths = [p for p in live if p not in walked.files and p not in walked.problems]
@@ -116,7 +122,7 @@ def scan(
         counts.emptied = len(live)
         counts.warnings.append(nothing_found(project, len(live)))
 
-    writer = ScanWriter(project, rows, gone, counts)
+    writer = ScanWriter(project, rows, gone, counts, started)
     writer.write_problems(walked.problems)
     to_probe = writer.match_renames(to_probe, walked.files)
 
@@ -160,27 +166,51 @@ def _first_five(names: list[str]) -> str:
     return ", ".join(names[:5]) + more
 
 
+# How close to the time a file was read its mtime may be and still be racy. FAT keeps
+# times to 2 s (and no change time: Linux reports the mtime), exFAT on Linux through FUSE
+# and HFS+ to 1 s: bytes rewritten at the same size within that tick after a scan read
+# them leave size, mtime and change time as indexed, and would pass for unchanged for
+# good. Such a file is hashed again by the next scan (as git does with its index); a
+# second to spare for times rounded up rather than down.
+RACY_SECONDS = 3
+
+
+def _racy(state: tuple[int, int, int | None, str | None, float]) -> bool:
+    """Whether the file's indexed mtime is too close to when it was read to prove that
+    the bytes indexed are those it holds now."""
+    return state[1] >= (state[4] - RACY_SECONDS) * 1e9
+
+
 def _load_stats(
     project: IndexedFolder,
-) -> dict[str, tuple[int, int, int | None, str | None] | None]:
-    """path -> (size, mtime_ns, ctime_ns, skip reason) of every row, None for a removed one."""
+) -> dict[str, tuple[int, int, int | None, str | None, float] | None]:
+    """path -> (size, mtime_ns, ctime_ns, skip reason, indexed_at) of every row, None for
+    a removed one. ``indexed_at``: the start of the scan that last read the file (the
+    time it was written, in projects indexed by earlier versions), never later than the read."""
     with project.db.reading() as conn:
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: a million sqlite3.Row objects cost seconds
         cursor.execute(
-            "SELECT path, size, mtime_ns, ctime_ns, skip_reason, removed_at IS NOT NULL FROM images"
+            "SELECT path, size, mtime_ns, ctime_ns, skip_reason, removed_at IS NOT NULL, "
+            "indexed_at FROM images"
         )
-        return {r[0]: None if r[5] else (r[1], r[2], r[3], r[4]) for r in cursor}
+        return {r[0]: None if r[5] else (r[1], r[2], r[3], r[4], r[6]) for r in cursor}
 
 
 def _same_bytes(
-    project: IndexedFolder, paths: list[str], cancel: CancelToken, progress: ProgressCallback
+    project: IndexedFolder,
+    paths: list[str],
+    cancel: CancelToken,
+    progress: ProgressCallback,
+    as_walked: set[str],
 ) -> set[str]:
     """Those of ``paths`` whose bytes still hash as indexed. A change time moves with a
     rename or a write, but also with a hard link made to the file (by another tool:
     an export's own ``--hardlink`` records the new times), new permissions or attributes:
     such files are hashed, not decoded again, on a few threads (hashing and reading let
-    go of the GIL)."""
+    go of the GIL). Of ``as_walked`` (files the walk found as indexed), one gone by the
+    time it is hashed counts as the walk found it: the scan's checks of a file moved
+    mid-scan (ScanWriter.resolve_moves) take it from there, as for any unchanged file."""
     if not paths:
         return set()
     query = f"SELECT path, hash FROM images WHERE path {IN_LIST}"
@@ -193,6 +223,8 @@ def _same_bytes(
             return False  # probed: a cancelled scan probes nothing more
         try:
             return hash_file(project.root / rel) == stored[rel]
+        except FileNotFoundError:
+            return rel in as_walked
         except OSError:
             return False  # probed: the probe says what is wrong with it
 
