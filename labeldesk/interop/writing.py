@@ -41,6 +41,7 @@ from .export_names import (
     typed_path,
 )
 from .export_portable import PortableFolders, fold_path
+from .export_target import ExportTargetError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -272,7 +273,12 @@ def place(
     if link == "symlink":
         if not source.is_file():
             raise FileNotFoundError(errno.ENOENT, "No such file", str(source))
-        os.symlink(os.path.realpath(source), dest)
+        try:
+            os.symlink(os.path.realpath(source), dest)
+        except OSError as exc:
+            if exc.errno not in _NO_SYMLINKS:
+                raise
+            raise ExportTargetError(no_symlinks((inside or dest).parent)) from exc
         return
     linked = False
     if link == "hardlink":
@@ -438,6 +444,19 @@ def read_unchanged(
 
 
 # Errors that say something is wrong with one source image, not with the export.
+# What symlink() says where the disk holds none: FAT and exFAT on Linux EPERM, through
+# FUSE ENOSYS, other file systems and shares EOPNOTSUPP
+_NO_SYMLINKS = (errno.EPERM, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP)
+
+
+def no_symlinks(where: Path) -> str:
+    return (
+        f"nothing was exported: the disk at {where} cannot hold symbolic links (FAT and "
+        "exFAT drives such as most USB sticks, some network shares); export without "
+        "--symlink to copy the images there, or to a disk that holds links"
+    )
+
+
 _ITEM_ERRNOS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ELOOP, errno.EINVAL)
 
 
