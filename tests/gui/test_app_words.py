@@ -151,3 +151,14 @@ def test_an_export_refused_for_class_names_says_where_in_the_app_to_rename_them(
     assert "--class-map" not in shown and "labeldesk" not in shown
     assert "for this export in Class map (a:b=a-b, beside any renames" in shown
     assert "rename them in the project (Classes → Rename class…); or export" in shown
+
+
+def test_a_symlink_export_refused_by_the_disk_names_the_dialog_choice():
+    """The export dialog's choice, not the command line's --symlink (a USB stick holds
+    no symbolic links)."""
+    from labeldesk.interop.writing import no_symlinks
+
+    shown = in_app_words(no_symlinks(Path("/media/usb")), Path("/data/my project"))
+    assert "--symlink" not in shown
+    assert "the disk at /media/usb cannot hold symbolic links" in shown
+    assert "choose “Copy files” instead of “Symbolic links” to copy the images there" in shown
