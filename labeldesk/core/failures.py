@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from .errors import LabelDeskError
+from .errors import LabelDeskError, ProjectError
 
 # Below this, SQLite cannot make its write-ahead log and index files: the disk is full
 # for the project's purposes, although it may show a few free kilobytes.
@@ -173,11 +173,18 @@ def check_writable(*paths: Path) -> None:
     write there would meet: ``OSError`` EROFS for a read-only disk, ``PermissionError``
     for a folder or file one may not write to. :func:`describe` words it as it words the
     same write refused later. A path not made yet is judged by the folder it would be
-    made in (its nearest existing parent)."""
+    made in (its nearest existing parent). A link on the way to a place that is not
+    there (a drive not mounted) raises :class:`~.errors.ProjectError` saying so."""
     for path in paths:
         here = path
-        while not here.exists() and here.parent != here:
+        while not os.path.lexists(here) and here.parent != here:
             here = here.parent
+        if here.is_symlink() and not here.exists():
+            raise ProjectError(
+                f"{here} is a link to {os.readlink(here)}, which is not there (a drive "
+                "not mounted?): nothing can be saved through it; mount it, or remove "
+                "the link"
+            )
         try:
             read_only = bool(os.statvfs(here).f_flag & os.ST_RDONLY)
         except (OSError, AttributeError):  # no statvfs on Windows

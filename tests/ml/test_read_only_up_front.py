@@ -95,3 +95,15 @@ def test_embed_on_ray_checks_before_reaching_the_cluster(project, read_only):
     with pytest.raises(PermissionError) as caught:
         embed_on_ray(project, address="ray://nowhere.invalid:10001")
     _says_permission_denied(caught.value, embeddings_dir(project))
+
+
+def test_embed_through_a_link_to_a_drive_not_mounted_fails_before_any_work(project, tmp_path):
+    from labeldesk.core.errors import ProjectError
+
+    folder = embeddings_dir(project)
+    folder.symlink_to(tmp_path / "unmounted-drive" / "embeddings")  # (kept elsewhere)
+    seen: list[int] = []
+    with pytest.raises(ProjectError, match=r"which is not there \(a drive not mounted"):
+        embed_project(project, backbone=tiny_backbone(seen), runtime="torch", device="cpu")
+    assert seen == []  # not one image was embedded
+    assert folder.is_symlink() and not (tmp_path / "unmounted-drive").exists()
