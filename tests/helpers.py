@@ -170,3 +170,21 @@ def made_project(tmp_path: Path, files: list[str], labels: dict[str, str | None]
         with open_project(path) as p:
             p.set_labels(labels, create_classes=True)
     return path
+
+
+def project_of_rows(tmp_path: Path, n: int):
+    """A project (classes cat and dog) of ``n`` image rows without files, at
+    ``train/img000000.jpg`` …: matching a label file needs none."""
+    import time
+
+    from labeldesk.core.project import Project
+
+    images = tmp_path / "images"
+    images.mkdir()
+    project = Project.create(tmp_path / "project", images, classes=["cat", "dog"])
+    with project.db.write() as conn:
+        conn.executemany(
+            "INSERT INTO images(path, size, mtime_ns, hash, indexed_at) VALUES (?, 1, 0, ?, ?)",
+            ((f"train/img{i:06d}.jpg", f"{i:064x}", time.time()) for i in range(n)),
+        )
+    return project

@@ -4,11 +4,11 @@ memory per row stays small, and nothing of the all-or-nothing checking is lost."
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from helpers import project_of_rows
 
 from labeldesk.core import label_files
 from labeldesk.core.errors import LabelFileError
@@ -22,14 +22,7 @@ N = 10_000
 @pytest.fixture
 def big(tmp_path: Path) -> Project:
     """A project of N image rows without files (matching a label file needs none)."""
-    images = tmp_path / "images"
-    images.mkdir()
-    project = Project.create(tmp_path / "project", images, classes=["cat", "dog"])
-    with project.db.write() as conn:
-        conn.executemany(
-            "INSERT INTO images(path, size, mtime_ns, hash, indexed_at) VALUES (?, 1, 0, ?, ?)",
-            ((f"train/img{i:06d}.jpg", f"{i:064x}", time.time()) for i in range(N)),
-        )
+    project = project_of_rows(tmp_path, N)
     yield project
     project.close()
 

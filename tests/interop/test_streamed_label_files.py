@@ -5,13 +5,13 @@ errors are exactly those the whole-file readers gave, and a big file keeps littl
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from helpers import project_of_rows
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows, read_label_file
@@ -124,14 +124,7 @@ def test_an_empty_json_list_or_object_has_no_rows(tmp_path, big):
 @pytest.fixture
 def big(tmp_path: Path) -> Project:
     """A project of N image rows without files (matching a label file needs none)."""
-    images = tmp_path / "images"
-    images.mkdir()
-    project = Project.create(tmp_path / "project", images, classes=["cat", "dog"])
-    with project.db.write() as conn:
-        conn.executemany(
-            "INSERT INTO images(path, size, mtime_ns, hash, indexed_at) VALUES (?, 1, 0, ?, ?)",
-            ((f"train/img{i:06d}.jpg", f"{i:064x}", time.time()) for i in range(N)),
-        )
+    project = project_of_rows(tmp_path, N)
     yield project
     project.close()
 
