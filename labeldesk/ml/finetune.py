@@ -223,7 +223,13 @@ def finetune(
             status=status,
             label_event_id=label_state,
             embedding_key=tuned.identity.key,
-            params={**asdict(params), "device": device, "base": base.identity.name},
+            params={
+                **asdict(params),
+                "device": device,
+                "base": base.identity.name,
+                "base_key": base.identity.key,  # what the next fine-tune may go on from
+                "reembed": then_embed,
+            },
             metrics=metrics,
             checkpoint=folder / CHECKPOINT,
             classes=classes,  # as the run began: what it learned
@@ -338,9 +344,37 @@ def _epochs(
     return "complete"
 
 
-def _starting_backbone(project: Project) -> Backbone:
-    """The newest fine-tuned checkpoint, else the backbone of the current embeddings."""
+def _continued(project: Project) -> ModelVersion | None:
+    """The newest fine-tune, where the project goes on from it: the project uses its
+    embeddings (or is still to: its re-embedding was cut short), or it never re-embedded
+    (cancelled, ``--no-reembed``) and the project still uses the embeddings it started
+    from. None when the project was embedded with another model since: the person
+    turned the fine-tune down (embedding with the pretrained model again starts over)."""
+    from labeldesk.core.model_versions import awaiting_embeddings
+
+    from .store import current_key
+
     previous = latest(project, "finetune")
+    if previous is None or not previous.checkpoint:
+        return None
+    now = current_key(project)
+    if (
+        now is None
+        or now == previous.embedding_key
+        or awaiting_embeddings(project.db) == (previous.id)
+    ):
+        return previous
+    base_key = previous.params.get("base_key")
+    if base_key is None:  # recorded before LabelDesk kept it: goes on from it, as then
+        return previous
+    re_embedded = previous.status == "complete" and previous.params.get("reembed", True)
+    return None if re_embedded or base_key != now else previous
+
+
+def _starting_backbone(project: Project) -> Backbone:
+    """The fine-tuned checkpoint the project goes on from (:func:`_continued`), else the
+    backbone of the current embeddings."""
+    previous = _continued(project)
     if previous is not None and previous.checkpoint:
         path = project.path / previous.checkpoint
         if path.exists():

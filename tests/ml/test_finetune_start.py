@@ -63,3 +63,31 @@ def test_a_fine_tune_whose_re_embed_fails_says_the_version_is_saved_and_how_to_f
     (version,) = list_versions(project)
     assert kind == "DiskFull" and "no space left" in message.lower()
     assert f"version {version.id} is saved" in message and "labeldesk embed" in message
+
+
+def test_a_fine_tune_turned_down_by_embedding_with_its_base_again_is_not_gone_on_from(
+    tmp_path,
+    two_classes,  # noqa: F811
+):
+    """The next fine-tune started from the newest one whatever the person did since: one
+    that made things worse, turned down by embedding with the pretrained model again,
+    could never be left behind."""
+    from labeldesk.ml.finetune import _starting_backbone, finetune_and_reembed
+
+    project, _ = two_classes
+    tiny_timm_backbone(tmp_path)
+    spec = f"{tmp_path / 'tiny.safetensors'}:32"
+    embed_project(project, spec, device="cpu")
+    base = current_key(project)
+    params = FinetuneParams(epochs=1, batch_size=4, image_size=32)
+    tuned = finetune_and_reembed(project, params, device="cpu")
+    assert current_key(project) == tuned.embedding_key != base
+    assert _starting_backbone(project).identity.key == tuned.embedding_key  # goes on
+
+    embed_project(project, spec, device="cpu")  # back to the model it started from
+    assert current_key(project) == base
+    assert _starting_backbone(project).identity.key == base  # starts over
+
+    kept = finetune(project, params, device="cpu", then_embed=False)  # not re-embedded
+    assert current_key(project) == base
+    assert _starting_backbone(project).identity.key == kept.embedding_key  # goes on
