@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.display import quoted_names
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -79,7 +81,8 @@ def class_shares_text(outputs: OutputShift, alpha: float, most: int = 3) -> str:
     ref_share, new_share = ref / ref.sum(), new / new.sum()
     moved = np.argsort(-np.abs(new_share - ref_share), kind="stable")[:most]
     parts = [
-        f"'{outputs.classes[k]}' for {new_share[k]:.0%} of the new images vs {ref_share[k]:.0%} "
+        f"{quoted_names([outputs.classes[k]])} for {new_share[k]:.0%} of the new images vs "
+        f"{ref_share[k]:.0%} "
         "of the labeled ones"
         for k in moved
         if abs(new_share[k] - ref_share[k]) >= 0.005
