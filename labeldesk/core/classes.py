@@ -37,13 +37,10 @@ from collections.abc import Iterable
 from .display import KNOWN_CLASSES_SHOWN, NOT_UNICODE, not_unicode, quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
+from .portable_names import RESERVED
 
 MAX_NAME_BYTES = 255  # a class name becomes a folder name on export
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-     *(f"LPT{i}" for i in range(1, 10))]
-)  # fmt: skip
 
 
 # What a spreadsheet runs as a formula (OWASP's CSV-injection triggers), except numbers.
@@ -73,7 +70,7 @@ def class_name_problem(name: object) -> str | None:
         )
     if cleaned.lower() == UNLABELED_FOLDER:
         return f"{UNLABELED_FOLDER!r} is the folder of unlabeled images, not a class"
-    if cleaned.split(".")[0].upper() in _RESERVED:
+    if cleaned.split(".")[0].rstrip(" ").upper() in RESERVED:  # Windows' device names
         return f"{cleaned!r} cannot be a folder name on Windows"
     if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
         return f"a class name can be at most {MAX_NAME_BYTES} bytes long"
