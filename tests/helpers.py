@@ -188,3 +188,15 @@ def project_of_rows(tmp_path: Path, n: int):
             ((f"train/img{i:06d}.jpg", f"{i:064x}", time.time()) for i in range(n)),
         )
     return project
+
+
+def peak_bytes(run):
+    """(``run()``'s result, the peak bytes Python allocated while it ran: tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -4,11 +4,10 @@ memory per row stays small, and nothing of the all-or-nothing checking is lost."
 from __future__ import annotations
 
 import json
-import tracemalloc
 from pathlib import Path
 
 import pytest
-from helpers import project_of_rows
+from helpers import peak_bytes, project_of_rows
 
 from labeldesk.core import label_files
 from labeldesk.core.errors import LabelFileError
@@ -41,15 +40,6 @@ def big_file(tmp_path: Path, fmt: str, last_label: str = "dog") -> Path:
             )
         )
     return f
-
-
-def peak_bytes(run):
-    tracemalloc.start()
-    try:
-        result = run()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

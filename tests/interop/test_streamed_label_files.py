@@ -5,13 +5,12 @@ errors are exactly those the whole-file readers gave, and a big file keeps littl
 from __future__ import annotations
 
 import json
-import tracemalloc
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import project_of_rows
+from helpers import peak_bytes, project_of_rows
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows, read_label_file
@@ -127,15 +126,6 @@ def big(tmp_path: Path) -> Project:
     project = project_of_rows(tmp_path, N)
     yield project
     project.close()
-
-
-def peak_bytes(run):
-    tracemalloc.start()
-    try:
-        result = run()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_big_json_list_is_read_in_a_few_times_its_size(tmp_path):
