@@ -62,8 +62,9 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --images: use the folder even if none of the project's images are in it, "
-        "the files at their paths hold other pictures, or it looks one level too high",
+        help="with --images: use the folder even if it holds none or fewer than half of the "
+        "project's images, the files at their paths hold other pictures, or it looks one "
+        "level too high",
     )
     p.add_argument(
         "--follow-links",
