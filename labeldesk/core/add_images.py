@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .copy_stat import copy_stat
@@ -113,6 +114,7 @@ def copy_unlabeled(
     added = Added()
     copied: dict[str, str] = {}  # hash -> the new path of a file copied in this call
     made: list[Path] = []  # files and folders this call created, in order
+    listings: dict[Path, dict[str, list[str]]] = {}  # see _copied_before
     rels = list(rels)
     for done, rel in enumerate(rels):
         progress(Progress(done, len(rels), "Copying new images"))
@@ -143,7 +145,7 @@ def copy_unlabeled(
             wanted.parent.mkdir(parents=True, exist_ok=True)
             made.extend(reversed(new_folders))
             size = origin.stat().st_size
-            target = _copied_before(wanted, digest, size)
+            target = _copied_before(wanted, digest, size, listings)
             if target is None:
                 target = _copy_to_free_name(origin, wanted)
                 made.append(target)
@@ -169,21 +171,52 @@ def _delete_made(made: list[Path]) -> None:
             pass
 
 
-def _copied_before(path: Path, digest: str, size: int) -> Path | None:
+def _copied_before(
+    path: Path, digest: str, size: int, listings: dict[Path, dict[str, list[str]]]
+) -> Path | None:
     """The file at ``path`` or at one of its numbered names (``stem-2.ext``, …) that holds
     these bytes already: a copy an earlier *Add* made whose scan never ran (killed,
-    cancelled). It is the copy wanted; copying again would put a twin beside it."""
-    for candidate in _free_names(path):
+    cancelled). It is the copy wanted; copying again would put a twin beside it.
+
+    Every numbered name in the folder is looked at, not only those up to the first free
+    one: ``x.png`` deleted since leaves ``x-2.png`` the copy. ``listings`` holds each
+    folder's names by the name they number (listed once per call)."""
+    folder = path.parent
+    if folder not in listings:
+        listings[folder] = _numbered_names(folder)
+    for name in listings[folder].get(path.name, ()):
+        candidate = folder / name
         try:
             st = os.lstat(candidate)
             # a link or a folder is never taken for a copy
             if stat.S_ISREG(st.st_mode) and st.st_size == size and hash_file(candidate) == digest:
                 return candidate
-        except FileNotFoundError:
-            return None  # the names after a free one were never given
         except OSError:
+            continue  # (gone since the listing, or unreadable: not the copy)
+    return None
+
+
+_NUMBERED = re.compile(r"(.+)-([1-9][0-9]*)")
+
+
+def _numbered_names(folder: Path) -> dict[str, list[str]]:
+    """The names in ``folder`` under the name each is, or numbers (``x-2.png`` and
+    ``x-10.png`` under ``x.png``, as :func:`_free_names` gives them), lowest first."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return {}
+    found: dict[str, list[tuple[int, str]]] = {}
+    for name in names:
+        found.setdefault(name, []).append((1, name))
+        parts = PurePosixPath(name)
+        match = _NUMBERED.fullmatch(parts.stem)
+        if match is None or (n := int(match[2])) < 2:
             continue
-    raise AssertionError("unreachable")
+        base = match[1] + parts.suffix
+        if _numbered(PurePosixPath(base), n) == name:  # (a name such as "a.b-2")
+            found.setdefault(base, []).append((n, name))
+    return {base: [name for _, name in sorted(named)] for base, named in found.items()}
 
 
 def _indexed_as(project: Project, digest: str) -> str | None:
@@ -237,7 +270,12 @@ def _free_names(path: Path) -> Iterator[Path]:
     n = 1
     while True:
         n += 1
-        yield path.with_name(f"{path.stem}-{n}{path.suffix}")
+        yield path.with_name(_numbered(path, n))
+
+
+def _numbered(path: PurePath, n: int) -> str:
+    """``stem-n.ext``: the name a copy takes when ``path``'s and its lower numbers are."""
+    return f"{path.stem}-{n}{path.suffix}"
 
 
 def _link_to_free_name(temp: Path, path: Path) -> Path:

@@ -112,6 +112,33 @@ def test_adding_again_before_a_scan_indexed_the_copies_makes_no_second_copy(proj
     assert copy_unlabeled(project, new, ["x.png"], "n").paths == []  # indexed: already
 
 
+@pytest.mark.parametrize("removed", [["x.png"], ["x.png", "x-2.png"]])
+def test_a_numbered_copy_after_a_deleted_name_is_recognised(project, tmp_path, removed):
+    """The earlier copy got a number (``x-2.png``, ``x.png`` taken by another picture),
+    its scan never ran, and then ``x.png`` was deleted: the look-up for a copy made
+    before stopped at the first free name, so adding the image again put a second copy
+    under ``x.png``. Every numbered name of the folder counts, gaps or not."""
+    folder = project.root / "_unlabeled/n"
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_image(first / "x.png", fmt="PNG", seed=80)  # another picture of the same name
+    write_image(second / "x.png", fmt="PNG", seed=81)
+    assert copy_unlabeled(project, first, ["x.png"], "n").paths == ["_unlabeled/n/x.png"]
+    if len(removed) == 2:  # x-2.png taken too, so the copy below goes to x-3.png
+        (folder / "x-2.png").write_bytes(b"placeholder")
+    copied = copy_unlabeled(project, second, ["x.png"], "n")  # killed before its scan
+    number = len(removed) + 1
+    assert copied.paths == [f"_unlabeled/n/x-{number}.png"]
+    for name in removed:  # the person deletes the other picture(s); still no scan
+        (folder / name).unlink()
+
+    again = copy_unlabeled(project, second, ["x.png"], "n")
+
+    assert again.paths == [f"_unlabeled/n/x-{number}.png"] and again.skipped == []
+    assert sorted(p.name for p in folder.iterdir()) == [f"x-{number}.png"]  # no second copy
+    project.scan(workers=1)
+    assert copy_unlabeled(project, second, ["x.png"], "n").paths == []  # indexed: already
+
+
 @pytest.mark.parametrize("where", ["train", "train/cat", "link", "project"])
 def test_a_folder_inside_the_project_is_refused_and_nothing_is_copied(project, tmp_path, where):
     folders = {
