@@ -233,13 +233,14 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
     when that name is taken; returns where it went. Nothing there is written through or
     replaced (a file, a link, even a dangling one).
 
-    The bytes go to a hidden temporary first (:func:`.copy_temps.temp_name`, which the scan skips)
-    and are linked to their name only when complete, so a process killed mid-copy never
-    leaves a truncated image in the folder; the next copy into that folder, or the next
-    scan, removes such a temporary (:func:`sweep_copy`). Where the file system has no
-    hard links, the temporary is renamed to its name instead, never replacing one
-    (:func:`.no_replace.rename_no_replace`); only where that cannot be done either is
-    the name created exclusively and written directly."""
+    The bytes go to a hidden temporary first (:func:`.copy_temps.temp_name`, which the
+    scan skips) and get their name only when complete, so a process killed mid-copy
+    never leaves a truncated image in the folder; the next copy into that folder, or the
+    next scan, removes such a temporary (:func:`.copy_temps.sweep_copy`). The temporary
+    is linked to its name; where the file system has no hard links, renamed to it with a
+    rename that never replaces (:func:`.no_replace.rename_no_replace`); where that is
+    missing too (exFAT through Linux's FUSE driver), renamed over an empty file this
+    call created, exclusively, to claim the name (:func:`_claim_and_rename`)."""
     temp = path.with_name(temp_name())
     try:
         _copy_into(origin, temp)
@@ -249,11 +250,9 @@ def _copy_to_free_name(origin: Path, path: Path) -> Path:
             if exc.errno not in _NO_LINKS:
                 raise
         renamed = _rename_to_free_name(temp, path)
-        if renamed is not None:
-            return renamed
+        return renamed if renamed is not None else _claim_and_rename(temp, path)
     finally:
-        temp.unlink(missing_ok=True)  # ours: created by _copy_into
-    return _write_to_free_name(origin, path)
+        temp.unlink(missing_ok=True)  # ours: created by _copy_into (gone once renamed)
 
 
 # What link() says where the file system has no hard links: FAT and exFAT on Linux EPERM,
@@ -301,12 +300,23 @@ def _rename_to_free_name(temp: Path, path: Path) -> Path | None:
     raise AssertionError("unreachable")
 
 
-def _write_to_free_name(origin: Path, path: Path) -> Path:
+def _claim_and_rename(temp: Path, path: Path) -> Path:
+    """Rename the finished ``temp`` to the first free name where the file system can
+    neither link nor rename without replacing: the name is claimed by creating it,
+    empty and exclusively (a file, a link, a folder there is passed over), and the
+    temporary renamed over that claim, this call's own file. Only a kill between those
+    two calls, microseconds apart, leaves the empty claim (a scan lists it as skipped,
+    "empty file"); a kill while the bytes are copied leaves only the temporary."""
     for candidate in _free_names(path):
         try:
-            _copy_into(origin, candidate)
+            open(candidate, "xb").close()  # O_EXCL: never follows a link
         except FileExistsError:
             continue
+        try:
+            os.replace(temp, candidate)
+        except BaseException:
+            candidate.unlink(missing_ok=True)  # ours: the empty claim
+            raise
         return candidate
     raise AssertionError("unreachable")
 

@@ -300,6 +300,8 @@ def killed_in_a_second_copy(src, dst, length=0):
     copy(src, dst)
 
 os.link = no_links
+if sys.argv[3] == "no renames":  # nor a rename that never replaces (exFAT through FUSE)
+    add_images.rename_no_replace = lambda src, dst: False
 add_images.shutil.copyfileobj = killed_in_a_second_copy
 with open_project(Path(sys.argv[1])) as project:
     added = add_images.copy_unlabeled(project, Path(sys.argv[2]), ["big.png"], "drop")
@@ -307,11 +309,14 @@ with open_project(Path(sys.argv[1])) as project:
 """
 
 
-def test_without_hard_links_a_copy_never_gets_its_name_before_it_is_whole(tmp_path):
+@pytest.mark.parametrize("renames", ["renames", "no renames"])
+def test_without_hard_links_a_copy_never_gets_its_name_before_it_is_whole(tmp_path, renames):
     """Where the file system has no hard links, the finished temporary was thrown away
     and the bytes written again straight under the image's name: a kill then left a
     truncated image in the user's folder for good (scanned as broken). Now the
-    temporary itself is renamed to the name, never replacing a file."""
+    temporary itself is renamed to the name, never replacing a file; also where no
+    rename that never replaces exists (exFAT through Linux's FUSE driver), where the
+    bytes were still written straight under the name."""
     import subprocess
     import sys
 
@@ -321,7 +326,7 @@ def test_without_hard_links_a_copy_never_gets_its_name_before_it_is_whole(tmp_pa
     project, _ = create_and_index(tmp_path / "p", root, workers=1)
     project.close()
     run = subprocess.run(
-        [sys.executable, "-c", KILLED_WITHOUT_HARD_LINKS, str(project.path), str(new)],
+        [sys.executable, "-c", KILLED_WITHOUT_HARD_LINKS, str(project.path), str(new), renames],
         check=False,
         capture_output=True,
         text=True,
@@ -355,6 +360,36 @@ def test_without_hard_links_a_taken_name_is_not_replaced(project, tmp_path, monk
     assert os.path.islink(folder / "x-2.png") and not (tmp_path / "nowhere.png").exists()
     assert (folder / "x-3.png").read_bytes() == (new / "x.png").read_bytes()
     assert sorted(p.name for p in folder.iterdir()) == ["x-2.png", "x-3.png", "x.png"]
+
+
+def test_without_links_or_renames_a_claim_whose_rename_fails_is_removed(
+    project, tmp_path, monkeypatch
+):
+    """Where the name is claimed by an empty file and the finished temporary renamed
+    over it: a rename that fails (or Ctrl+C just then) leaves neither the claim nor
+    the temporary, and the file at a taken name stays as it was."""
+    new = tmp_path / "new"
+    write_image(new / "x.png", fmt="PNG", seed=62)
+    folder = project.root / "_unlabeled" / "new"
+    folder.mkdir(parents=True)
+    (folder / "x.png").write_bytes(b"someone else's file")
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def interrupted(src, dst):
+        assert os.path.getsize(src) == (new / "x.png").stat().st_size  # whole first
+        assert os.path.getsize(dst) == 0  # the claim: an empty file of this call's
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(add_images, "rename_no_replace", lambda src, dst: False)
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        copy_unlabeled(project, new, ["x.png"], "new")
+
+    assert sorted(p.name for p in folder.iterdir()) == ["x.png"]
+    assert (folder / "x.png").read_bytes() == b"someone else's file"
 
 
 @pytest.mark.parametrize(
