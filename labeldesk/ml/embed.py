@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -225,26 +226,36 @@ def embed_project(
 
 
 def _check_root_after(project: Project, failed: int) -> None:
-    """Every image a run tried failed and the image folder is gone (moved, renamed, an
-    unmounted drive) or empty (the mount point an unmounted drive leaves): an error that
-    says so, not a run that ends as if done (a big photo's thumbnail can stand in for
-    its file, so the run is tried first)."""
-    root, state = project.root, None
-    if not root.is_dir():
-        state = "missing"
-    else:
-        try:
-            with os.scandir(root) as entries:
-                state = "empty" if next(entries, None) is None else None
-        except OSError:  # there, but not to be listed: the failures say why
-            pass
+    """Every image a run tried failed and the image folder is gone or empty
+    (:func:`image_root_state`): an error that says so, not a run that ends as if done (a
+    big photo's thumbnail can stand in for its file, so the run is tried first)."""
+    state = image_root_state(project.root)
     if state is not None:
-        raise ImageRootError(
-            f"image folder {root} is {state} (moved, renamed, or on a drive that is "
-            f"not mounted): none of the {counted(failed, 'image')} to embed could be read, "
-            "and nothing was embedded; if it moved, run "
-            "`labeldesk scan PROJECT --images NEW_FOLDER`"
-        )
+        why = f"none of the {counted(failed, 'image')} to embed could be read"
+        raise image_root_error(project.root, state, why)
+
+
+def image_root_state(root: Path) -> str | None:
+    """ "missing" when the image folder is gone (moved, renamed, an unmounted drive),
+    "empty" when it holds nothing (the mount point an unmounted drive leaves); None when
+    it holds something (or cannot be listed: reading its files says why)."""
+    if not root.is_dir():
+        return "missing"
+    try:
+        with os.scandir(root) as entries:
+            return "empty" if next(entries, None) is None else None
+    except OSError:
+        return None
+
+
+def image_root_error(root: Path, state: str, why: str, hint: str = "") -> ImageRootError:
+    """The error of an embedding run stopped by the image folder's ``state``
+    (:func:`image_root_state`): ``why`` nothing could be done, ``hint`` a way on."""
+    return ImageRootError(
+        f"image folder {root} is {state} (moved, renamed, or on a drive that is not "
+        f"mounted): {why}, and nothing was embedded; {hint}if it moved, run "
+        "`labeldesk scan PROJECT --images NEW_FOLDER`"
+    )
 
 
 def nothing_to_embed(project: Project, spec: str, key: str | None = None) -> EmbedReport | None:

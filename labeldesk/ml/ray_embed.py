@@ -52,7 +52,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import load_backbone
 from .device import default_batch_size
-from .embed import EmbedReport, nothing_to_embed
+from .embed import EmbedReport, image_root_error, image_root_state, nothing_to_embed
 from .input_size import choose_model_spec
 from .ray_address import check_reachable
 from .ray_cluster import connect, import_ray, prepare_import
@@ -138,6 +138,8 @@ def embed_on_ray(
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
         return _up_to_date(done, address)
+    if remote_root is None:  # the workers read the image folder at its path here
+        _check_root_before(project)
     project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)  # before the cluster
     with starting(cancel):
@@ -235,6 +237,17 @@ def starting(cancel: CancelToken) -> Iterator[None]:
     except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the command says "interrupted; …"
         exc.add_note(STOPPED_STARTING)
         raise
+
+
+def _check_root_before(project: Project) -> None:
+    """The image folder here is empty, the mount point a drive not mounted leaves: the
+    workers, reading the images at the same path, would most likely find none either (a
+    local run stops there too). Said before Ray starts or the model loads. A folder not
+    here at all is let through: the images may be only where the workers are."""
+    if image_root_state(project.root) == "empty":
+        why = "the Ray workers would read the images there too"
+        hint = "if they see the images elsewhere, name that place with --remote-root; "
+        raise image_root_error(project.root, "empty", why, hint)
 
 
 _NOT_IN_URI = re.compile(r"[\s<>\"{}|\\^`]")
@@ -558,8 +571,9 @@ def _store_results(
 def _gone_here(project: Project) -> Callable[[str], bool]:
     """Whether an image is missing from the project's image folder on this machine too
     (deleted since the scan); never when that folder is not here at all (the images may
-    be only where the workers read them)."""
-    folder_here = project.root.is_dir()
+    be only where the workers read them), nor when it is empty here (the mount point a
+    drive not mounted on this machine leaves)."""
+    folder_here = image_root_state(project.root) is None
 
     def gone(rel: str) -> bool:
         try:

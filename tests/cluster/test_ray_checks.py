@@ -167,3 +167,47 @@ def test_a_failed_job_says_the_batches_that_came_back_are_kept():
     finally:
         outputs.close()
     assert "are kept" in str(failed.value) and "embeds the rest" in str(failed.value)
+
+
+def test_an_empty_image_folder_is_refused_before_the_cluster_is_asked(
+    pngs, tmp_path, monkeypatch, capsys
+):
+    """A drive not mounted leaves its mount point, an empty folder: a local `embed`
+    stops there with an error, `embed --ray` went on to the cluster (its workers read
+    the images at the same path). Now refused before Ray starts or the model loads, as
+    the local run words it; with --remote-root the workers read elsewhere: no check."""
+    from labeldesk.cli import main
+    from labeldesk.core.errors import ImageRootError
+    from labeldesk.ml import ray_embed
+
+    def never(*_args):
+        raise AssertionError("the model loaded or the cluster was asked")
+
+    monkeypatch.setattr(ray_embed, "load_backbone", never)
+    monkeypatch.setattr(ray_embed, "check_reachable", never)
+    root = pngs.root
+    root.rename(tmp_path / "on-the-drive")
+    root.mkdir()  # the mount point, the drive not mounted on it
+    with pytest.raises(ImageRootError, match=rf"image folder {root} is empty .*not mounted"):
+        ray_embed.embed_on_ray(pngs, address="127.0.0.1:1")
+    assert main(["embed", str(pngs.path), "--ray", "127.0.0.1:1", "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ImageRootError" and "--remote-root" in error["error"]
+    with pytest.raises(AssertionError, match="cluster was asked"):  # the workers' own root
+        ray_embed.embed_on_ray(pngs, address="127.0.0.1:1", remote_root="/mnt/photos")
+
+
+def test_an_empty_image_folder_here_is_not_taken_for_files_deleted_since_the_scan(pngs):
+    """A whole batch missing on a worker stops the job unless its files are gone here
+    too (deleted since the scan); an empty folder here (a drive not mounted on this
+    machine, the workers reading --remote-root) says nothing about deletions, as a
+    folder not here at all does not."""
+    from labeldesk.ml.ray_embed import _gone_here
+
+    rel = todo(pngs)[0]["path"]
+    pngs.image_path(rel).unlink()
+    assert _gone_here(pngs)(rel)  # deleted since the scan, the folder still holding others
+    shutil.rmtree(pngs.root)
+    assert not _gone_here(pngs)(rel)  # not here at all
+    pngs.root.mkdir()
+    assert not _gone_here(pngs)(rel)  # there, but empty: the mount point
