@@ -4,6 +4,7 @@ the bytes are the originals, and the same state writes the same bytes."""
 from __future__ import annotations
 
 import json
+import re
 import tarfile
 
 import pytest
@@ -121,3 +122,44 @@ def test_an_image_named_without_its_extension_gets_its_formats_suffix(tmp_path):
     assert sorted(name.split(".", 1)[1] for name in images) == ["jpg", "png", "webp"]
     paths = {json.loads(data[n.split(".")[0] + ".json"])["path"]: n for n in images}
     assert data[paths[f"cat/{long_name}"]] == (root / "cat" / long_name).read_bytes()
+
+
+def test_names_no_disk_holds_never_reach_a_shards_member_or_file_name(tmp_path):
+    """A guard, not a fix (it passes on the code it was written against): WebDataset
+    needs no portable-name handling (labeldesk/interop/export_portable.py) because its
+    files and members are named by split and number, never by an image's or a class's
+    name. Names Windows or a FAT/exFAT stick refuse, names alike but for case or Unicode
+    form, and extra dots (the ``webdataset`` library cuts a key at its first dot) stay
+    inside the records."""
+    import unicodedata
+
+    import webdataset as wds
+
+    root = tmp_path / "images"
+    names = ["x.y.z.png", "what?.png", "aux.png", "tail. .png", "k<e>y.png"]
+    # alike but for case or Unicode form across the splits (one folder of a disk that
+    # takes them for one name could not hold both)
+    folders = {
+        "train/a:b": [*names, "A.png", "\u00e9.png"],
+        "val/x.y": [*names, "a.png", unicodedata.normalize("NFD", "\u00e9.png")],
+    }
+    wanted = [f"{folder}/{name}" for folder, files in folders.items() for name in files]
+    for seed, path in enumerate(wanted):
+        write_image(root / path, fmt="PNG", seed=seed)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    with project:
+        report = export(project, tmp_path / "out", "webdataset", ExportOptions(shard_size=5))
+    out = tmp_path / "out"
+    assert report.written == len(wanted) and report.failed == []
+    members = []
+    for shard in shards(out):
+        assert re.fullmatch(r"(train|val)-\d{6}\.tar", shard)
+        with tarfile.open(out / shard) as tar:
+            members += tar.getnames()
+    assert all(re.fullmatch(r"(train|val)-\d{7}\.(png|cls|json)", m) for m in members)
+    assert len({m.casefold() for m in members}) == len(members) == 3 * len(wanted)
+    classes = (out / "classes.txt").read_text(encoding="utf-8").splitlines()
+    urls = [str(out / shard) for shard in shards(out)]
+    records = [json.loads(s["json"]) for s in wds.WebDataset(urls, shardshuffle=False)]
+    assert sorted(r["path"] for r in records) == sorted(wanted)
+    assert sorted(classes) == ["a:b", "x.y"]
