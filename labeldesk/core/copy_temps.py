@@ -1,10 +1,10 @@
 """Copy temporaries a killed process left in the image folder.
 
 A file copied into the image folder (drift's *Add to project*, :mod:`.add_images`) is
-written under a hidden name (``.labeldesk-copy-<pid>-<hex>.tmp``) and linked or renamed to
-its own name only when complete. A process killed meanwhile leaves the temporary: the next copy
-into that folder and every scan (which lists it while walking) remove it, and only it:
-that name, a regular file, untouched for a minute, of a process that is gone.
+written under a hidden name (``.labeldesk-copy-<pid>-<hex>.tmp``) and linked or renamed
+to its own name only when complete. A process killed meanwhile leaves the temporary: the
+next copy into that folder and every scan (which lists it while walking) remove it, and
+only it: that name, a regular file, untouched for a minute, of a process that is gone.
 """
 
 from __future__ import annotations

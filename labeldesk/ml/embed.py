@@ -236,9 +236,9 @@ def _check_root_after(project: Project, failed: int) -> None:
 
 
 def image_root_state(root: Path) -> str | None:
-    """ "missing" when the image folder is gone (moved, renamed, an unmounted drive),
-    "empty" when it holds nothing (the mount point an unmounted drive leaves); None when
-    it holds something (or cannot be listed: reading its files says why)."""
+    """Whether the image folder is "missing" (moved, renamed, an unmounted drive) or
+    "empty" (the mount point an unmounted drive leaves); None when it holds something
+    (or cannot be listed: reading its files says why)."""
     if not root.is_dir():
         return "missing"
     try:
