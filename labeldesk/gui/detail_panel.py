@@ -281,8 +281,9 @@ class DetailPanel(QWidget):
         )
         self.more_like_button.clicked.connect(self.moreLikeRequested)
         self.find_different_button.clicked.connect(self.findDifferentRequested)
-        buttons.addWidget(self.more_like_button)
-        buttons.addWidget(self.find_different_button)
+        for button in (self.more_like_button, self.find_different_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves keys to the grid
+            buttons.addWidget(button)
         layout.addLayout(buttons)
         self.set_model_available(False)
 

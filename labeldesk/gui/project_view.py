@@ -486,6 +486,7 @@ class ProjectView(QWidget):
         ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
         if not ids or (self.search_job is not None and self.search_job.running):
             return None
+        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
         project = self.project
 
         def search(*, progress: object, cancel: object) -> list[tuple[int, float]]:
@@ -509,6 +510,7 @@ class ProjectView(QWidget):
     def find_different(self) -> None:
         """Sort the current filter's images by outlier score, most unusual first."""
         self.sidebar.select_sort("outlier")
+        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
         self.message.emit("Sorted by outlier score: the most unusual images come first")
 
     # -- the place in the browser, kept per project -----------------------------------

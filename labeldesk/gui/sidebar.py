@@ -176,6 +176,18 @@ class FilterSidebar(QWidget):
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.returnPressed.connect(self._emit)
         layout.addWidget(self.search)
+        # A click picks a class, a split or a choice and leaves the keyboard where it was
+        # (the grid): the label key pressed next labels the selected image. Taking it, the
+        # class list matched the key against its key column (2 picked the second class)
+        # and the other controls swallowed it. Tab still reaches each of them.
+        for control in (
+            self.class_list,
+            *self.split_buttons.buttons(),
+            self.show_box,
+            self.sort_box,
+            self.add_class_button,
+        ):
+            control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     def _combo(self, name: str, keys: tuple[str, ...], texts: dict[str, str]) -> QComboBox:
         box = QComboBox()
