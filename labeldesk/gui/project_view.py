@@ -144,8 +144,8 @@ class ProjectView(QWidget):
         self.grid.openRequested.connect(self._open_large)
         self.detail.moreLikeRequested.connect(self.more_like_selection)
         self.detail.findDifferentRequested.connect(self.find_different)
+        self.feed.refresh()  # first: the image shown meanwhile says it is being scored
         self.reload()
-        self.feed.refresh()
 
     # -- data ----------------------------------------------------------------------
     @property
@@ -425,7 +425,10 @@ class ProjectView(QWidget):
                 info.label,
                 self.catalog.opinion(position),
                 bool(info.skip_reason),
-                scoring=self.feed.busy and info.path in self._awaiting_scores,
+                # the first scores since the project opened are on their way (embedded
+                # long ago, it is not "not computed yet"), or those of an image just added
+                scoring=self.feed.busy
+                and (not self._insights_seen or info.path in self._awaiting_scores),
             )
             self.detail.show_neighbours(self._neighbours(insight))
         else:

@@ -20,6 +20,8 @@ def test_an_image_added_from_the_drift_page_is_said_to_be_scored_not_uncomputed(
     window.show_drift()
     view = window.view
     qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=10_000)
+    # the first scoring since opening is over (meanwhile every image is "being scored")
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=30_000)
     added, other = (view.catalog.info(view.model.position(r)).path for r in (0, 1))
     view.feed.labels_changed()  # as after the scan that added it: scores follow
     window.pages.drift.showPaths.emit([added], "added from the drift check")
