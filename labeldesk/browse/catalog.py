@@ -220,9 +220,11 @@ class ImageCatalog:
             verified=self.statuses[position] == VERIFIED,
         )
 
-    def show_counts(self) -> dict[str, int]:
-        """How many images each SHOW_CHOICES entry selects (ignoring class and split)."""
-        usable = self.usable
+    def show_counts(self, split: str | None = None) -> dict[str, int]:
+        """How many images each SHOW_CHOICES entry selects within ``split`` (as
+        :meth:`label_counts` counts; the class is ignored). Skipped files have no split:
+        all of them are counted, as the "skipped" choice shows them all."""
+        usable = self.usable & self._split_mask(split)
         labeled = usable & (self.label_codes != -1)
         return {
             "all": int(usable.sum()),
@@ -231,7 +233,7 @@ class ImageCatalog:
             "flagged": int((usable & self.flagged).sum()),
             VERIFIED: int((usable & self._status_mask(VERIFIED)).sum()),
             EXCLUDED: int((usable & self._status_mask(EXCLUDED)).sum()),
-            "skipped": int((~usable).sum()),
+            "skipped": int((~self.usable).sum()),
         }
 
     # -- queries -----------------------------------------------------------------

@@ -287,7 +287,7 @@ class ProjectView(QWidget):
         catalog = self.catalog
         split = self.sidebar.current_filter().split
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
-        self.sidebar.set_show_counts(catalog.show_counts())
+        self.sidebar.set_show_counts(catalog.show_counts(split))
         self.sidebar.set_expected_errors(
             catalog.expected_errors, int(catalog.flagged.sum()), catalog.pixel_share
         )

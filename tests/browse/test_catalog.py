@@ -228,3 +228,21 @@ def test_split_and_status_counts_follow_edits_through_their_codes(project):
     for split in ("train", "val", "test"):
         assert len(catalog.filter(ImageFilter(split=split))) == int((catalog.splits == split).sum())
     assert catalog.label_counts("test") == {"cat": 3, "dog": 2, None: 0}
+
+
+def test_show_counts_within_a_split_are_what_each_choice_shows_there(project):
+    """The sidebar's *Images* choices count within the chosen split, as its class list
+    does: with *test* picked, "Likely mislabeled (2)" said 2 over a grid of fewer."""
+    catalog = ImageCatalog.load(project)
+    catalog.set_insights(fake_insights(catalog))
+    project.set_status(["val/cat/cat0.jpg"], "verified")
+    reread(catalog, project, project.ids_for(["val/cat/cat0.jpg"]).values())
+    assert catalog.show_counts() == catalog.show_counts(None)
+    for split in ("train", "val", "test"):
+        counts = catalog.show_counts(split)
+        for show in ("all", "labeled", "unlabeled", "flagged", "verified", "excluded", "skipped"):
+            shown = len(catalog.filter(ImageFilter(show=show, split=split)))
+            assert counts[show] == shown, (split, show)
+        assert counts["all"] == sum(catalog.label_counts(split).values())
+    assert catalog.show_counts("val")["verified"] == 1
+    assert catalog.show_counts("train")["verified"] == 0
