@@ -151,8 +151,16 @@ class ReviewSession:
         return {path for path, action in self.decisions.items() if action == "skip"}
 
     def counter_text(self) -> str:
+        """The header's count, "reviewed 3 / remaining 37"; the queue's in its own
+        words, "labeled 2 · skipped 1 / remaining 22" (nothing is reviewed there)."""
         gone = f" · {len(self.gone):,} gone from the folder" if self.gone else ""
-        return f"reviewed {self.reviewed} / remaining {self.remaining}{gone}"
+        done = f"reviewed {self.reviewed}"
+        if self.source == "queue":
+            actions = list(self._decided.values())
+            labeled = sum(action in ("accept", "relabel") for action in actions)
+            counts = (("skipped", actions.count("skip")), ("excluded", actions.count("exclude")))
+            done = " · ".join([f"labeled {labeled}"] + [f"{w} {n}" for w, n in counts if n])
+        return f"{done} / remaining {self.remaining}{gone}"
 
     def place_text(self) -> str:
         """Where the current image stands in the list ("3 of 25")."""

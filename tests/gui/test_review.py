@@ -229,7 +229,7 @@ def test_queue_shows_the_prediction_and_enter_labels_it(qtbot, queue_view, clust
     assert project.history(item.path)[0].source == "suggestion"  # the model's, accepted
     qtbot.keyClick(queue_view, Qt.Key.Key_Space)  # skip: nothing written
     assert session.decisions[session.items[1].path] == "skip"
-    assert queue_view.counter.text().startswith("reviewed 2 /")
+    assert queue_view.counter.text().startswith("labeled 1 · skipped 1 /")  # queue's words
 
 
 def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
@@ -302,7 +302,7 @@ def test_the_place_in_the_queue_follows_a_background_refresh(qtbot, clustered, r
         total = len(session.items)
         assert total == 3 + 4  # two labeled and the one shown, then four fresh ones
         assert view.info.score_label.text() == f"3 of {total}, most useful first"
-        assert view.counter.text() == f"reviewed 2 / remaining {total - 2}"
+        assert view.counter.text() == f"labeled 2 / remaining {total - 2}"
     finally:
         view.shutdown()
         runner.pool.waitForDone(10000)
