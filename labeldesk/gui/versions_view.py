@@ -123,7 +123,7 @@ class VersionsView(QWidget):
         self.table.setRowCount(len(self.versions))
         for row, v in enumerate(self.versions):
             when = dt.datetime.fromtimestamp(v.created_at).strftime("%Y-%m-%d %H:%M")
-            models = ", ".join(f"model {m}" for m in v.models)
+            models = ", ".join(f"#{m}" for m in v.models)  # as Training names them
             cells = (v.name, when, v.author or "", f"{v.images:,}", models, v.note)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
