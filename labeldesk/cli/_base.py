@@ -65,7 +65,7 @@ def with_project_as_typed(message: str, project: object) -> str:
 def open_existing(path: Path) -> Project:
     import sys
 
-    from labeldesk.core.db import BUSY_TIMEOUT_MS
+    from labeldesk.core.db_settings import BUSY_TIMEOUT_MS
     from labeldesk.core.project import open_project
 
     project = open_project(path)

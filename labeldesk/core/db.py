@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
 from .errors import ProjectBusyError, ProjectError, ProjectReadOnly
 from .read_only_db import read_only_connection, read_only_mode, read_only_refusal
 
@@ -239,7 +240,6 @@ MIGRATIONS: Sequence[str] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILENAME = "labeldesk.db"
-BUSY_TIMEOUT_MS = 60000  # how long a write waits for another process's, by default
 QUIET_WAIT_MS = 1000  # how long it waits before Database.on_wait is told
 BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again when it is done"
 
@@ -252,7 +252,9 @@ def connect(path: Path, read_only: str | None = None) -> sqlite3.Connection:
         conn = read_only_connection(path, read_only)
         conn.execute("PRAGMA query_only=ON")
         return conn
-    conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -367,12 +369,16 @@ def _connect_reader(path: Path, read_only: str | None = None) -> _Reader:
         conn = read_only_connection(path, read_only, factory=_Reader)
     else:
         conn = sqlite3.connect(
-            path, timeout=60, isolation_level=None, check_same_thread=False, factory=_Reader
+            path,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=_Reader,
         )
     assert isinstance(conn, _Reader)
     conn.lock = threading.RLock()
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA query_only=ON")
     return conn
 
@@ -388,13 +394,17 @@ class Database:
     uncommitted changes.
     """
 
-    def __init__(self, path: Path, *, read_only: str | None = None):
+    def __init__(self, path: Path, *, read_only: str | None = None, mode: str | None = None):
         """``read_only``: why the project cannot be written (its folder or disk is
         read-only): the database is opened without writing a byte, and every
-        :meth:`write` raises :class:`ProjectReadOnly` with this reason."""
+        :meth:`write` raises :class:`ProjectReadOnly` with this reason. ``mode``: how to
+        open it then, as :func:`~.read_only_db.read_only_mode` chose it for the caller
+        (chosen here when not given; ignored for a writable database)."""
         self.path = path
         self.read_only = read_only
-        self._mode = read_only_mode(path) if read_only is not None else None
+        self._mode = None
+        if read_only is not None:
+            self._mode = mode if mode is not None else read_only_mode(path)
         self.conn = connect(path, self._mode)
         self._lock = threading.RLock()
         self._depth = 0

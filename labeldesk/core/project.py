@@ -83,9 +83,11 @@ class Project(ProjectWrites):
             )
         # A folder that cannot be written (a read-only share, disk or backup) is opened
         # read-only: reading works, every write says why it cannot be saved.
+        # The database is read as it will be opened: chosen once, here, so that the
+        # check below and the database see the same -wal state.
         self.read_only = read_only_reason(self.path, db_file)
-        mode = "mode=ro" if self.read_only is None else read_only_mode(db_file)
-        foreign = foreign_tables(db_file, mode)
+        mode = None if self.read_only is None else read_only_mode(db_file)
+        foreign = foreign_tables(db_file, mode or "mode=ro")
         if foreign is not None:  # refused before any write: it is another program's
             raise ProjectError(
                 f"{db_file} is not a LabelDesk project database: another program made it "
@@ -94,7 +96,7 @@ class Project(ProjectWrites):
                 "made, or make one in a new folder"
             )
         try:
-            self.db = Database(db_file, read_only=self.read_only)
+            self.db = Database(db_file, read_only=self.read_only, mode=mode)
         except sqlite3.DatabaseError as exc:  # read-only folder, locked or damaged file
             raise _open_error(self.path, db_file, exc, "cannot be opened") from exc
         try:

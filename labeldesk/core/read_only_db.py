@@ -12,9 +12,9 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
 from .errors import ProjectError, ProjectReadOnly
 
-BUSY_TIMEOUT_MS = 60000  # (as db.py's: a reader waits for a writer's checkpoint)
 READ_ONLY_TEXT = (
     "{reason}: LabelDesk only reads it, nothing was saved; to change the project, copy "
     "the project folder somewhere writable and open the copy"
@@ -50,7 +50,7 @@ def read_only_connection(
         conn = sqlite3.connect(
             uri,
             uri=True,
-            timeout=60,
+            timeout=BUSY_TIMEOUT_S,
             isolation_level=None,
             check_same_thread=False,
             factory=factory,
