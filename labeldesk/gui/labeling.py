@@ -42,6 +42,7 @@ from labeldesk.core.undo import Undone
 from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.read_only_keys import BROWSER_WRITING_KEYS, read_only_key_text, refuse_keys
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.workers import Job, write_failure
 
@@ -110,6 +111,16 @@ class LabelingController(QObject):
         self._known: set[str] = set()  # every class the keys have given in this view
         self._keys_used = False  # a person labeled with them: their habit can mislead
         self._update_label_actions()
+        if project.read_only is not None:  # greyed in the menus; a key says why, once
+            writing = [*self.label_actions, self.clear_action, self.exclude_action]
+            refuse_keys(self.grid, writing, BROWSER_WRITING_KEYS, self.say_read_only)
+
+    def say_read_only(self) -> None:
+        """The project was opened read-only: say so in the status bar (not a notice to
+        dismiss at each key press)."""
+        reason = self.project.read_only
+        if reason is not None:
+            self.message.emit(read_only_key_text(reason))
 
     def _grid_action(
         self, text: str, keys: list[QKeySequence], slot: Callable[[], None]
@@ -405,6 +416,9 @@ class LabelingController(QObject):
         Over :data:`BACKGROUND_WRITE` images it runs as a job (see the module's doc).
         False when refused or when it failed at once; True when done or started."""
         failed = failed or (lambda exc: self.error.emit(str(exc)))
+        if self.project.read_only is not None:  # every write would be refused
+            self.say_read_only()
+            return False
         if self.refused():
             return False
         if size <= BACKGROUND_WRITE or self.start is None:

@@ -32,6 +32,7 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
+from labeldesk.gui.read_only_keys import REVIEW_WRITING_KEYS, read_only_key_text, refuse_keys
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
 from labeldesk.gui.session import OUTSIDE_CHANGES
@@ -130,8 +131,19 @@ class ReviewView(QWidget):
         self.held_out_button.clicked.connect(lambda *_: self.load("queue", all_splits=True))
         self.held_out_button.hide()
         self.neighbours = NeighbourStrip()
+        self.read_only_banner = QLabel()  # a read-only project: why its keys are off
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet(
+            "#readOnlyBanner { background: palette(alternate-base); "
+            "border: 1px solid palette(mid); border-radius: 4px; padding: 6px; }"
+        )
+        if project.read_only is not None:
+            self.read_only_banner.setText(read_only_banner_text(project.read_only))
+        self.read_only_banner.setVisible(project.read_only is not None)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.read_only_banner)
         layout.addWidget(self.notice)
         layout.addWidget(self.held_out_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(middle, 1)
@@ -173,16 +185,30 @@ class ReviewView(QWidget):
             self.addAction(action)
             return action
 
-        add(shortcuts.REVIEW_ACCEPT_KEYS, lambda: self._act(lambda s: s.accept()))
+        # The keys that write, off on a read-only project (Space writes in the issues
+        # only, where it keeps a label: it stays, and says why there).
+        self.writing_actions = [
+            add(shortcuts.REVIEW_ACCEPT_KEYS, lambda: self._act(lambda s: s.accept())),
+            add(shortcuts.EXCLUDE_KEYS, lambda: self._act(lambda s: s.exclude())),
+            add(shortcuts.REVIEW_UNDO_KEYS, self.undo),
+            add(shortcuts.REVIEW_REDO_KEYS, self.redo),
+        ]
         add(shortcuts.REVIEW_KEEP_KEYS, lambda: self._act(lambda s: s.keep()))
-        add(shortcuts.EXCLUDE_KEYS, lambda: self._act(lambda s: s.exclude()))
-        add(shortcuts.REVIEW_UNDO_KEYS, self.undo)
-        add(shortcuts.REVIEW_REDO_KEYS, self.redo)
         add(shortcuts.REVIEW_PREVIOUS_KEYS, lambda: self.step_by(-1))
         add(shortcuts.REVIEW_NEXT_KEYS, lambda: self.step_by(1))
         add(shortcuts.REVIEW_BACK_KEYS, self.backRequested.emit)
         for n, key in enumerate(shortcuts.LABEL_KEYS):
-            add((key,), partial(self.assign_nth, n))
+            self.writing_actions.append(add((key,), partial(self.assign_nth, n)))
+        if self.project.read_only is not None:
+            keys = REVIEW_WRITING_KEYS
+            refuse_keys(self, self.writing_actions, keys, self.say_read_only)
+
+    def say_read_only(self) -> None:
+        """A key that would write, on a read-only project: one line in the status bar
+        (the banner above the image says it too), not a notice per key press."""
+        reason = self.project.read_only
+        if reason is not None:
+            self.message.emit(read_only_key_text(reason))
 
     # -- loading -------------------------------------------------------------------
     def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
@@ -337,6 +363,9 @@ class ReviewView(QWidget):
         session = self.session
         if session is None or session.finished or self._refused():
             return
+        if self.project.read_only is not None and session.source == "issues":
+            self.say_read_only()  # Space keeps the label: a write (in the queue it skips)
+            return
         try:
             text = action(session)
         except Exception as exc:  # LabelDesk's own, or locked, read-only: said, not dropped
@@ -459,6 +488,9 @@ class ReviewView(QWidget):
                 for k in (keep, "X exclude", "Z undo", "Ctrl+Y redo", "←/→ move", "Esc back")
             ]
         )
+        if self.project.read_only is not None:  # only the keys that still work
+            still = ["Space skip"] if self.source == "queue" else []
+            keys = "Read-only: " + " · ".join(unbroken(k) for k in [*still, "←/→ move", "Esc back"])
         hint = (f"Decided: {decided}. " if decided else "") + keys
         place = None if self.source == "issues" else (session.place_text() if session else "")
         self.info.show_item(item, place=place, hint=hint)
@@ -510,6 +542,15 @@ class ReviewView(QWidget):
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)
+
+
+def read_only_banner_text(reason: str) -> str:
+    """Above the image on a read-only project: why its keys do not label."""
+    return (
+        f"Read-only: {reason}. You can look through the images and move with ←/→, but "
+        "accepting, labeling, keeping, excluding and undo are off, and nothing is saved. "
+        "To change the project, copy the project folder somewhere writable and open the copy."
+    )
 
 
 def held_out_notice(held_out: dict[str, int]) -> str:
