@@ -54,6 +54,7 @@ def scan(
     walked = walk_images(
         project.root, exclude=project.scan_excludes(), follow_outside=project.follows_outside_links
     )
+    walked_at = time.time()  # every file's times were read by now (_racy)
     counts = ScanCounts()
     swept = sweep(project.thumbs_dir)  # what a killed scan left half-written
     if swept:
@@ -92,7 +93,7 @@ def scan(
             or transient_reason(state[3])
         ):
             to_probe.append(rel)
-        elif state[2] in (stat[2], None) and _racy(state):
+        elif state[2] in (stat[2], None) and _racy(state, walked_at):
             racy.append(rel)
             if state[3]:
                 unusable.add(rel)
@@ -109,10 +110,12 @@ def scan(
     for rel in settled:
         counts.count_unchanged(rel in unusable)
     if settled:
+        checked = [(rel, known[rel]) for rel in racy if rel in same]
+        proven = _proven(project, started, [(rel, st) for rel, st in checked if st is not None])
         with project.db.write() as conn:
             conn.executemany(  # read now: no longer racy (started: see ScanWriter)
                 "UPDATE images SET ctime_ns = ?, indexed_at = ? WHERE path = ?",
-                [(walked.files[rel][2], started, rel) for rel in settled],
+                [(walked.files[rel][2], proven.get(rel, started), rel) for rel in settled],
             )
     live = [p for p, state in known.items() if state is not None]
     gone_paths = [p for p in live if p not in walked.files and p not in walked.problems]
@@ -173,20 +176,60 @@ def _first_five(names: list[str]) -> str:
 # good. Such a file is hashed again by the next scan (as git does with its index); a
 # second to spare for times rounded up rather than down.
 RACY_SECONDS = 3
+#
+# A file whose mtime lies ahead of the clock (a camera's wrong clock, a share or a FAT
+# mount whose times are shifted by hours) stayed racy, and was hashed at every scan,
+# until the clock caught up with it, which may be never. The rule for it: a rewrite that
+# keeps the mtime, made by the clock that gave it (right or wrong), falls within one
+# tick of the write that gave it, and that write came before the scan that recorded it.
+# So once a scan that started RACY_SECONDS or more after that scan finished has hashed
+# the file and found the bytes indexed, no such rewrite can still come, and the file is
+# marked proven (_proven_at). Only a write when this computer's clock shows that mtime
+# could keep it then: a proven file is hashed again when the clock comes within
+# RACY_SECONDS of its mtime. A quicker rescan proves nothing (the next one does).
+
+Stats = tuple[int, int, int | None, str | None, float]
 
 
-def _racy(state: tuple[int, int, int | None, str | None, float]) -> bool:
+def _racy(state: Stats, now: float) -> bool:
     """Whether the file's indexed mtime is too close to when it was read to prove that
-    the bytes indexed are those it holds now."""
-    return state[1] >= (state[4] - RACY_SECONDS) * 1e9
+    the bytes indexed are those it holds now (``now``: its times were read by then)."""
+    mtime, indexed_at = state[1], state[4]
+    if indexed_at == _proven_at(mtime):
+        return mtime <= (now + RACY_SECONDS) * 1e9
+    return mtime >= (indexed_at - RACY_SECONDS) * 1e9
 
 
-def _load_stats(
-    project: IndexedFolder,
-) -> dict[str, tuple[int, int, int | None, str | None, float] | None]:
+def _proven_at(mtime_ns: int) -> float:
+    """The ``indexed_at`` of a proven file (see RACY_SECONDS): just past its mtime's
+    racy time, which no scan's start time equals in practice."""
+    return mtime_ns / 1e9 + RACY_SECONDS + 1
+
+
+def _proven(
+    project: IndexedFolder, started: float, same: list[tuple[str, Stats]]
+) -> dict[str, float]:
+    """Of the racy files this scan hashed and found as indexed (path, stats), those whose
+    mtime lies ahead of the clock and that this scan proves: path -> their new
+    ``indexed_at``. Proof needs a start RACY_SECONDS after the end of the scan that
+    last read them (its start is their ``indexed_at``; a killed scan logged no end)."""
+    ahead = [(rel, state) for rel, state in same if state[1] > (started + RACY_SECONDS) * 1e9]
+    if not ahead:
+        return {}
+    with project.db.reading() as conn:
+        ended = {r[0]: r[1] for r in conn.execute("SELECT started_at, finished_at FROM scans")}
+    return {
+        rel: _proven_at(state[1])
+        for rel, state in ahead
+        if started >= ended.get(state[4], started) + RACY_SECONDS
+    }
+
+
+def _load_stats(project: IndexedFolder) -> dict[str, Stats | None]:
     """path -> (size, mtime_ns, ctime_ns, skip reason, indexed_at) of every row, None for
     a removed one. ``indexed_at``: the start of the scan that last read the file (the
-    time it was written, in projects indexed by earlier versions), never later than the read."""
+    time it was written, in projects indexed by earlier versions), never later than the
+    read; or, for a file whose mtime lies ahead of the clock, :func:`_proven_at`."""
     with project.db.reading() as conn:
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: a million sqlite3.Row objects cost seconds
