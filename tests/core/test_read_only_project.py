@@ -138,3 +138,24 @@ def test_adding_images_to_a_read_only_project_is_refused_before_a_copy(tmp_path,
     with open_project(tmp_path / "p") as opened, pytest.raises(ProjectReadOnly):
         copy_unlabeled(opened, new, ["x.png"], "new")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+
+
+def test_the_read_mode_is_chosen_once_as_the_project_opens(closed, monkeypatch):
+    """The foreign-table check and the database read the project as one choice made
+    (read_only_mode looks at labeldesk.db-wal: asked twice, they could differ)."""
+    from labeldesk.core import db as db_module
+    from labeldesk.core import project as project_module
+    from labeldesk.core.read_only_db import read_only_mode
+
+    asked: list[str] = []
+
+    def counting(path):
+        asked.append(str(path))
+        return read_only_mode(path)
+
+    monkeypatch.setattr(project_module, "read_only_mode", counting)
+    monkeypatch.setattr(db_module, "read_only_mode", counting)
+    with open_project(closed) as project:
+        assert project.read_only is not None
+        assert project.images() is not None
+    assert len(asked) == 1
