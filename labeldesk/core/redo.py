@@ -103,6 +103,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
         back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, twins)
         _, changed = record(conn, changes, source, description, batch_id=redo_id)
+        changed += _follow_renames(conn, redo_id, source, description, renamed)
         # A label given again whose class is gone (removed since) brings the class back;
         # recorded, so that undoing this redo takes it away again.
         given = {c.label for c in changes if isinstance(c.label, str)}
@@ -286,6 +287,26 @@ def _classes_before_labels(
             # then the old name goes into it, as a merge would
             after.append((op, name, target))
     return back, renamed, after
+
+
+def _follow_renames(
+    conn: sqlite3.Connection,
+    redo_id: int,
+    source: str,
+    description: str,
+    renamed: list[tuple[str, str]],
+) -> list[int]:
+    """Give the images that still carry a renamed class's old name its new name, in batch
+    ``redo_id``, as the rename itself did: those labeled with it (by anyone, or by a scan's
+    folder) while the rename was undone, and those left as someone else changed them
+    since. A rename names a class, not a list of images; left behind, their label would
+    be no class at all. Status kept, as a rename keeps it. Returns the images changed."""
+    moved: list[int] = []
+    for old, new in renamed:
+        rows = conn.execute("SELECT id, status FROM images WHERE label = ?", (old,)).fetchall()
+        follow = [Change(i, label=new, status=s) for i, s in rows]
+        moved += record(conn, follow, source, description, batch_id=redo_id)[1]
+    return moved
 
 
 def _classes_after_labels(

@@ -86,3 +86,43 @@ def test_undo_may_change_a_class_back_to_its_own_other_case(project):
     assert undone.case_twins == ()
     project.redo()
     assert project.classes() == ["Cat", "dog"]
+
+
+def test_redoing_a_rename_takes_along_the_images_labeled_with_the_old_name_since(project, as_user):
+    # Bob labels with 'cat' while alice's rename is undone: a redo renames the class, so
+    # his image must follow it, never keep a label that is no longer a class.
+    as_user("alice")
+    project.rename_class("cat", "kitty")
+    project.undo()
+    as_user("bob")
+    project.set_labels({"_unlabeled/u0.png": "cat"})
+    project.set_status(["train/cat/cat0.jpg"], "verified")  # one of the renamed images
+    as_user("alice")
+    redone = project.redo()
+    assert project.classes() == ["kitty", "dog"]
+    assert label_of(project, "_unlabeled/u0.png") == "kitty"
+    assert label_of(project, "train/cat/cat0.jpg") == "kitty"
+    assert project.images().set_index("path").status["train/cat/cat0.jpg"] == "verified"
+    assert set(project.images().label.dropna()) <= set(project.classes())
+    assert redone.classes_renamed == (("cat", "kitty"),)
+    project.undo()  # the redo, whole: the class and every image it renamed
+    assert project.classes() == ["cat", "dog"]
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert label_of(project, "train/cat/cat0.jpg") == "cat"
+
+
+def test_redoing_a_rename_takes_along_images_a_scan_filed_under_the_old_name(
+    project, imagefolder, as_user
+):
+    import shutil
+
+    root, _ = imagefolder
+    as_user("alice")
+    project.rename_class("cat", "kitty")
+    project.undo()
+    shutil.copy(root / "_unlabeled/u1.png", root / "train/cat/new.png")
+    project.scan(workers=1)  # the folder label: 'cat', the class's name then
+    assert label_of(project, "train/cat/new.png") == "cat"
+    project.redo()
+    assert label_of(project, "train/cat/new.png") == "kitty"
+    assert set(project.images().label.dropna()) <= set(project.classes())
