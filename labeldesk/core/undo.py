@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -299,6 +300,11 @@ def _undo_class_events(
                 class_table.undo_rename(conn, name, target)
         elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)
+            if op == "remove":  # a merge (target: the class) or a removal (None)
+                back = [
+                    Change(i, label=name, status=s) for i, s in _scanned_into(conn, name, target)
+                ]
+                moved += record(conn, back, "undo", text, undoes=batch_id, batch_id=undo_id)[1]
         put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
@@ -311,17 +317,27 @@ def label_in_use(conn: sqlite3.Connection, label: str) -> bool:
     return row is not None
 
 
-def _scanned_into(conn: sqlite3.Connection, old: str, new: str) -> list[tuple[int, object]]:
-    """(id, status) of the images labeled ``new`` whose newest label came from a scan or
-    a labels file (no person gave it) and whose class folder is named ``old``: a scan
-    filed them under ``new`` because a rename made ``old`` lead there."""
+def _scanned_into(conn: sqlite3.Connection, old: str, new: str | None) -> list[tuple[int, object]]:
+    """(id, status) of the images labeled ``new`` (None: unlabeled) whose newest label came
+    from a scan or a labels file (no person gave it; unlabeled: or none ever came) and
+    whose class folder is named ``old``: a scan filed them under ``new`` because a rename
+    or a merge made ``old`` lead there, or left them unlabeled because ``old`` was removed."""
+    form = class_table.nfc(old)
+    # only paths holding a folder of that name (in either Unicode form) are read
+    folder = "instr('/' || i.path, '/' || ? || '/') > 0"
     rows = conn.execute(
         "SELECT i.id, i.path, i.status, b.source FROM images i "
-        "JOIN label_events e ON e.id = "
+        "LEFT JOIN label_events e ON e.id = "
         "(SELECT MAX(x.id) FROM label_events x WHERE x.image_id = i.id) "
-        "JOIN label_batches b ON b.id = e.batch_id "
-        "WHERE i.label = ? AND i.removed_at IS NULL",
-        (new,),
+        "LEFT JOIN label_batches b ON b.id = e.batch_id "
+        f"WHERE i.label IS ? AND i.removed_at IS NULL AND ({folder} OR {folder})",
+        (new, form, unicodedata.normalize("NFD", form)),
     ).fetchall()
-    form = class_table.nfc(old)
-    return [(r[0], r[2]) for r in rows if r[3] == "import" and placement(r[1]).label == form]
+    filed = ("import",) if new is not None else ("import", None)
+    return [(r[0], r[2]) for r in rows if r[3] in filed and _folder_class(r[1]) == form]
+
+
+def _folder_class(path: str) -> str | None:
+    """The class ``path``'s folder names, in NFC (macOS writes folder names decomposed)."""
+    label = placement(path).label
+    return None if label is None else class_table.nfc(label)

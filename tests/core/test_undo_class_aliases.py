@@ -47,3 +47,53 @@ def test_undoing_a_rename_takes_back_what_a_scan_filed_under_it(project, imagefo
     write_image(root / "train" / "cat" / "newer.jpg", seed=407)
     project.scan(workers=1)
     assert project.images().set_index("path").label["train/cat/newer.jpg"] == "cat"
+
+
+def _labels(project):
+    return project.images().set_index("path").label
+
+
+def test_undoing_a_merge_takes_back_what_a_scan_filed_under_it(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    project.merge_classes("dog", "cat")
+    write_image(root / "train" / "dog" / "new.jpg", seed=408)
+    project.scan(workers=1)  # filed under cat: the folder "dog" leads there
+    assert _labels(project)["train/dog/new.jpg"] == "cat"
+    undone = project.undo()
+    assert project.classes() == ["cat", "dog"]
+    assert _labels(project)["train/dog/new.jpg"] == "dog"  # as the rest of its folder
+    assert _labels(project)["train/dog/dog0.jpg"] == "dog"
+    assert "train/dog/new.jpg" in project.paths_of(undone.image_ids)
+    project.redo()  # the merge again: with it, the image it filed back
+    assert _labels(project)["train/dog/new.jpg"] == "cat"
+    assert project.classes() == ["cat"]
+
+
+def test_undoing_a_class_removal_gives_a_scan_found_image_its_folder_class(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    project.remove_class("dog")
+    write_image(root / "train" / "dog" / "new.jpg", seed=409)
+    project.scan(workers=1)  # no class: the folder "dog" leads nowhere
+    assert _labels(project).isna()["train/dog/new.jpg"]
+    project.undo()
+    assert _labels(project)["train/dog/new.jpg"] == "dog"
+    project.redo()
+    assert _labels(project).isna()["train/dog/new.jpg"]
+
+
+def test_an_image_a_person_checked_is_not_moved_by_the_undo_of_a_merge(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    merge = project.merge_classes("dog", "cat").batch_id
+    write_image(root / "train" / "dog" / "new.jpg", seed=410)
+    write_image(root / "train" / "dog" / "mine.jpg", seed=411)
+    project.scan(workers=1)
+    project.set_status(["train/dog/mine.jpg"], "verified")  # a person's word: a cat
+    project.undo(merge)
+    assert _labels(project)["train/dog/new.jpg"] == "dog"
+    assert _labels(project)["train/dog/mine.jpg"] == "cat"
