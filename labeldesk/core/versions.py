@@ -28,6 +28,7 @@ from typing import Any
 
 from .classes import class_names
 from .db import Database
+from .display import NOT_UNICODE, not_unicode
 from .errors import LabelDeskError
 from .image_rows import Member, usable_members
 from .labels import current_user
@@ -99,6 +100,8 @@ def check_name(name: str) -> str:
         raise VersionError("a version needs a name")
     if len(clean) > MAX_NAME:
         raise VersionError(f"a version name has at most {MAX_NAME} characters")
+    if (odd := not_unicode(clean)) is not None:
+        raise VersionError(f"a version name cannot hold {odd!r}, {NOT_UNICODE}")
     if any(_hidden(clean, i) for i in range(len(clean))):
         raise VersionError(
             "a version name cannot hold control, invisible or line-separating characters "
@@ -138,6 +141,8 @@ def _joins(ch: str) -> bool:
 def _named(conn: sqlite3.Connection, name: str) -> str | None:
     """The stored name of the version called ``name`` in any Unicode form (names stored
     before LabelDesk kept them composed may be decomposed), or None."""
+    if not_unicode(name) is not None:  # (a byte that is not UTF-8: no name can hold it)
+        return None
     if conn.execute("SELECT 1 FROM dataset_versions WHERE name = ?", (name,)).fetchone():
         return name
     wanted = unicodedata.normalize("NFC", name)
@@ -154,6 +159,8 @@ def create_version(
     name = check_name(name)
     if len(note) > MAX_NOTE:
         raise VersionError(f"a version note has at most {MAX_NOTE:,} characters")
+    if (odd := not_unicode(note)) is not None:
+        raise VersionError(f"a version note cannot hold {odd!r}, {NOT_UNICODE}")
     with db.write() as conn:  # one transaction: the label state and membership agree
         if _named(conn, name) is not None:
             raise VersionError(f"there is a version named {name!r} already; pick another name")

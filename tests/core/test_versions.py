@@ -397,3 +397,27 @@ def test_diff_lists_a_file_renamed_or_moved_since(project, imagefolder):
     assert now.to_json()["counts"]["moved"] == 2
     back = diff(project.db, None, v1)  # the other way round: back to the old names
     assert {"path": "train/cat/cat1.jpg", "old_path": "train/cat/zz-renamed.jpg"} in back.moved
+
+
+def test_a_name_or_note_that_is_not_valid_text_is_a_clear_error(project):
+    # a byte that is not UTF-8 in a command's argument reaches Python as a lone surrogate
+    with pytest.raises(VersionError, match="not valid text"):
+        create_version(project.db, "v\udcff")
+    with pytest.raises(VersionError, match="not valid text"):
+        create_version(project.db, "v1", "note \udcff")
+    assert list_versions(project.db) == []
+    with pytest.raises(VersionError, match="no dataset version named"):
+        get_version(project.db, "v\udcff")
+
+
+def test_the_command_line_says_so_without_a_traceback(project, capsys):
+    import json
+
+    from labeldesk.cli import main
+
+    assert main(["version", str(project.path), "create", "v\udcff", "--json"]) != 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "VersionError" and "not valid text" in out["error"]
+    assert main(["version", str(project.path), "diff", "v\udcff", "--json"]) != 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "VersionError", out
