@@ -301,9 +301,8 @@ def _undo_class_events(
         elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)
             if op == "remove":  # a merge (target: the class) or a removal (None)
-                back = [
-                    Change(i, label=name, status=s) for i, s in _scanned_into(conn, name, target)
-                ]
+                filed = _scanned_into(conn, name, target, since=batch_id)
+                back = [Change(i, label=name, status=s) for i, s in filed]
                 moved += record(conn, back, "undo", text, undoes=batch_id, batch_id=undo_id)[1]
         put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
@@ -317,24 +316,26 @@ def label_in_use(conn: sqlite3.Connection, label: str) -> bool:
     return row is not None
 
 
-def _scanned_into(conn: sqlite3.Connection, old: str, new: str | None) -> list[tuple[int, object]]:
-    """(id, status) of the images labeled ``new`` (None: unlabeled) whose newest label came
-    from a scan or a labels file (no person gave it; unlabeled: or none ever came) and
+def _scanned_into(
+    conn: sqlite3.Connection, old: str, new: str | None, since: int = 0
+) -> list[tuple[int, object]]:
+    """(id, status) of the images labeled ``new`` (None: unlabeled) whose newest label
+    came from a scan or a labels file (no person gave it), after batch ``since``, and
     whose class folder is named ``old``: a scan filed them under ``new`` because a rename
-    or a merge made ``old`` lead there, or left them unlabeled because ``old`` was removed."""
+    or a merge made ``old`` lead there, or unlabeled them because ``old`` was removed."""
     form = class_table.nfc(old)
     # only paths holding a folder of that name (in either Unicode form) are read
     folder = "instr('/' || i.path, '/' || ? || '/') > 0"
     rows = conn.execute(
-        "SELECT i.id, i.path, i.status, b.source FROM images i "
-        "LEFT JOIN label_events e ON e.id = "
+        "SELECT i.id, i.path, i.status FROM images i "
+        "JOIN label_events e ON e.id = "
         "(SELECT MAX(x.id) FROM label_events x WHERE x.image_id = i.id) "
-        "LEFT JOIN label_batches b ON b.id = e.batch_id "
-        f"WHERE i.label IS ? AND i.removed_at IS NULL AND ({folder} OR {folder})",
-        (new, form, unicodedata.normalize("NFD", form)),
+        "JOIN label_batches b ON b.id = e.batch_id "
+        "WHERE i.label IS ? AND i.removed_at IS NULL AND b.source = 'import' "
+        f"AND e.batch_id > ? AND ({folder} OR {folder})",
+        (new, since, form, unicodedata.normalize("NFD", form)),
     ).fetchall()
-    filed = ("import",) if new is not None else ("import", None)
-    return [(r[0], r[2]) for r in rows if r[3] in filed and _folder_class(r[1]) == form]
+    return [(r[0], r[2]) for r in rows if _folder_class(r[1]) == form]
 
 
 def _folder_class(path: str) -> str | None:

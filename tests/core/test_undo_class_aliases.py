@@ -71,18 +71,35 @@ def test_undoing_a_merge_takes_back_what_a_scan_filed_under_it(project, imagefol
     assert project.classes() == ["cat"]
 
 
-def test_undoing_a_class_removal_gives_a_scan_found_image_its_folder_class(project, imagefolder):
-    from helpers import write_image
+def test_undoing_a_class_removal_gives_an_image_a_scan_moved_into_its_folder_that_class(
+    project, imagefolder
+):
+    import os
 
     root, _ = imagefolder
     project.remove_class("dog")
-    write_image(root / "train" / "dog" / "new.jpg", seed=409)
-    project.scan(workers=1)  # no class: the folder "dog" leads nowhere
-    assert _labels(project).isna()["train/dog/new.jpg"]
+    os.replace(root / "train/cat/cat0.jpg", root / "train/dog/cat0.jpg")
+    project.scan(workers=1)  # moved into "dog", which leads nowhere: unlabeled
+    assert _labels(project).isna()["train/dog/cat0.jpg"]
     project.undo()
-    assert _labels(project)["train/dog/new.jpg"] == "dog"
+    assert _labels(project)["train/dog/cat0.jpg"] == "dog"
     project.redo()
-    assert _labels(project).isna()["train/dog/new.jpg"]
+    assert _labels(project).isna()["train/dog/cat0.jpg"]
+
+
+def test_undoing_a_second_merge_leaves_what_a_scan_filed_after_the_first(project, imagefolder):
+    from helpers import write_image
+
+    root, _ = imagefolder
+    project.merge_classes("dog", "cat")
+    write_image(root / "train" / "dog" / "new.jpg", seed=412)
+    project.scan(workers=1)  # filed under cat by the first merge
+    project.add_classes(["dog"])
+    project.set_labels({"train/dog/dog0.jpg": "dog"})
+    project.merge_classes("dog", "cat")
+    project.undo()  # exactly as before the second merge: new.jpg was a cat then
+    assert _labels(project)["train/dog/new.jpg"] == "cat"
+    assert _labels(project)["train/dog/dog0.jpg"] == "dog"
 
 
 def test_an_image_a_person_checked_is_not_moved_by_the_undo_of_a_merge(project, imagefolder):
