@@ -37,7 +37,6 @@ from collections.abc import Iterable
 from .display import KNOWN_CLASSES_SHOWN, NOT_UNICODE, not_unicode, quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
-from .portable_names import RESERVED
 
 MAX_NAME_BYTES = 255  # a class name becomes a folder name on export
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -48,7 +47,10 @@ _FORMULA = re.compile(r"^[=+@]|^-(?!\d+(\.\d+)?$)")
 
 
 def class_name_problem(name: object) -> str | None:
-    """Why ``name`` (after stripping outer spaces) cannot be a class name, or None."""
+    """Why ``name`` (after stripping outer spaces) cannot be a class name, or None.
+
+    A name only Windows (or a USB stick) cannot hold as a folder (``a:b``, ``CON``) is a
+    class name: :mod:`.portable_names` notes it, an export refuses it where the disk does."""
     if not isinstance(name, str):
         return "a class name must be text"
     cleaned = name.strip()
@@ -70,8 +72,6 @@ def class_name_problem(name: object) -> str | None:
         )
     if cleaned.lower() == UNLABELED_FOLDER:
         return f"{UNLABELED_FOLDER!r} is the folder of unlabeled images, not a class"
-    if cleaned.split(".")[0].rstrip(" ").upper() in RESERVED:  # Windows' device names
-        return f"{cleaned!r} cannot be a folder name on Windows"
     if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
         return f"a class name can be at most {MAX_NAME_BYTES} bytes long"
     return None

@@ -1,8 +1,9 @@
 """Export names that every disk holds apart: USB sticks (FAT32, exFAT), Windows shares
 and macOS disks ignore case (``Cat`` and ``cat`` are one folder, ``a.png`` and ``A.png``
-one file), macOS the Unicode form too, Windows drops a trailing dot or space, and
-Windows, FAT and exFAT refuse names holding ``< > : " | ? *`` or a control character,
-and device names (``CON``, ``nul.txt``, ``COM1``).
+one file), macOS the Unicode form too, Windows drops a trailing dot or space, Windows,
+FAT and exFAT refuse names holding ``< > : " | ? *`` or a control character, and Windows
+device names (``CON``, ``nul.txt``, ``COM1``; an exFAT stick mounted on Linux holds
+them).
 
 Two rules keep every image of an export in a file of its own, there and on any disk the
 export is copied to later:
@@ -180,8 +181,9 @@ def _class_message(bad: list[str], where: Path, classes: set[str], project: str)
     return (
         f"nothing was exported: the disk at {where} cannot hold a folder named as the "
         f"class{'es' if len(bad) > 1 else ''} {listed} (Windows, and FAT and exFAT "
-        'drives such as most USB sticks, refuse names holding < > : " | ? * and device '
-        "names such as CON, and drop a trailing dot or space). Give them other names "
+        'drives such as most USB sticks, refuse names holding < > : " | ? * and drop a '
+        "trailing dot or space; Windows refuses device names such as CON too). Give them "
+        "other names "
         "for this export with "
         f"--class-map {_shell(class_map)} (beside any renames it already holds), or "
         f"rename them in the project (labeldesk classes {_shell(project)} --rename "

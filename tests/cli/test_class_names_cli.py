@@ -122,3 +122,23 @@ def test_a_name_windows_cannot_hold_is_taken_with_a_note(proj, capsys):
     ]
     assert main(["classes", proj, "--add", "fine", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["warnings"] == []
+
+
+def test_a_device_name_is_taken_with_a_note(proj, capsys):
+    """``aux``, ``CON``: names Windows keeps for devices, taken like ``a:b``; the note
+    says a stick written from Linux may hold them (exFAT does) but Windows may not open
+    them there."""
+    capsys.readouterr()
+    assert main(["classes", proj, "--add", "aux", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "aux" in data["classes"] and data["done"] == "added 'aux'"
+    assert data["warnings"] == [
+        "class 'aux' cannot be a folder name on Windows (it is a name Windows keeps for a "
+        "device): an export as class folders onto a disk that refuses it (a Windows share) "
+        "will ask for another name; a USB stick written from Linux may hold it, but Windows "
+        "may not open that folder there"
+    ]
+    assert main(["classes", proj, "--rename", "aux", "CON"]) == 0
+    out = capsys.readouterr().out
+    assert "renamed 'aux' to 'CON'" in out
+    assert "note: class 'CON' cannot be a folder name on Windows (it is a name Windows " in out

@@ -37,8 +37,6 @@ def labels(project) -> dict[str, str | None]:
         ".hidden",
         "_unlabeled",
         "_Unlabeled",
-        "CON",
-        "com1.txt",
         "é" * 200,
     ],
 )

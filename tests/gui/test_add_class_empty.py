@@ -38,3 +38,12 @@ def test_a_name_windows_cannot_hold_is_added_with_a_note(qtbot, view, project, m
         "cannot be a folder name on Windows or on most USB sticks (it holds :)" in (message.args[0])
     )
     assert "a:b" in project.classes()
+
+
+def test_a_device_name_is_added_with_a_note(qtbot, view, project, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("aux", True))
+    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
+        view.labeling.prompt_add_class()
+    assert message.args[0].startswith("Added class(es): 'aux' (Ctrl+Z undoes it). Note: ")
+    assert "(it is a name Windows keeps for a device)" in message.args[0]
+    assert "aux" in project.classes()

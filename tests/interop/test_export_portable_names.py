@@ -138,6 +138,37 @@ def test_class_folders_a_linux_disk_holds_are_written_as_before(tmp_path):
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("fmt", ["imagefolder", "hf"])
+def test_device_named_class_folders_are_written_where_the_disk_holds_them(tmp_path, fmt):
+    """``CON``, ``aux``: Linux (and an exFAT stick mounted there) holds them, so the
+    export writes them as they are, as it writes ``a:b``."""
+    path = made_project(tmp_path, ["CON/c.png", "aux/a.png", "aux.x/x.png", "dog/d.png"])
+    with open_project(path) as project:
+        report = export(project, tmp_path / "out", fmt)
+    assert report.written == 4
+    folders = {f.rsplit("/", 1)[0] for f in written_files(tmp_path / "out")}
+    assert {"CON", "aux", "aux.x", "dog"} <= {f.rsplit("/", 1)[-1] for f in folders}
+
+
+def test_device_named_class_folders_are_refused_where_the_disk_cannot_hold_them(
+    tmp_path, fat_destination
+):
+    path = made_project(tmp_path, ["CON/c.png", "a:b/x.png", "dog/d.png"])
+    target = tmp_path / "share" / "out"
+    with open_project(path) as project, pytest.raises(ExportNameError) as error:
+        export(project, target, "imagefolder")
+    message = str(error.value)
+    assert "nothing was exported" in message and not target.exists()
+    assert "'CON' (it is a name Windows keeps for a device)" in message
+    assert re.search(r"--class-map '?CON=CON-class,a:b=a-b", message), message
+    options = ExportOptions(class_map=parse_class_map("CON=CON-class,a:b=a-b"))
+    with open_project(path) as project:
+        assert export(project, target, "imagefolder", options).written == 3
+    assert written_files(target) == [
+        "train/CON-class/c.png", "train/a-b/x.png", "train/dog/d.png"
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "labelstudio", "fiftyone"])
 def test_image_names_the_destination_cannot_hold_are_made_safe(
     tmp_path, fat_destination, capsys, fmt
