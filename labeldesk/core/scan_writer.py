@@ -46,6 +46,19 @@ def transient_reason(reason: str | None) -> bool:
     )
 
 
+FOLDER_REASON = "class folder "  # how a skip for the class folder's name begins
+
+
+def folder_name_fine_now(rel: str, reason: str | None) -> bool:
+    """Whether a file skipped for its class folder's name (by a version with other name
+    rules: ``CON/`` was refused) is in a folder whose name is a class name now. Such a
+    file is probed again though it has not changed, and gets its folder's class."""
+    if reason is None or not reason.startswith(FOLDER_REASON):
+        return False
+    label = placement(rel).label
+    return label is not None and class_name_problem(label) is None
+
+
 @dataclass
 class ScanCounts:
     """What a scan did, as ``new``/``scan`` report it."""
@@ -249,6 +262,9 @@ class ScanWriter:
                     self._vacate(conn, res.path)
                     row = None
                 if row is not None:
+                    fine_now = folder_name_fine_now(row.path, row.skip_reason)
+                    if fine_now and place.label and not row.removed:
+                        self._folder_label_now(conn, row, place.label)
                     if row.removed:
                         self._count_added(res)
                     elif (row.hash, row.skip_reason) != (res.hash, res.skip_reason):
@@ -266,6 +282,13 @@ class ScanWriter:
             # In the same transaction: a row never lands without its folder label, even
             # if the process dies right after this batch.
             self.apply_pending()
+
+    def _folder_label_now(self, conn: sqlite3.Connection, row: KnownRow, label: str) -> None:
+        """The folder's class for a file a scan skipped for its folder's name, which a
+        class may have now (:func:`folder_name_fine_now`): as a new file gets it."""
+        conn.execute("UPDATE images SET folder_label = ? WHERE id = ?", (label, row.id))
+        if row.label is None:
+            self.pending.append(Change(row.id, label=label))
 
     def _count_added(self, res: ProbeResult) -> None:
         if res.skip_reason:

@@ -26,7 +26,13 @@ from .display import counted
 from .imageio import ProbeResult, hash_file
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
-from .scan_writer import KnownRow, ScanCounts, ScanWriter, transient_reason
+from .scan_writer import (
+    KnownRow,
+    ScanCounts,
+    ScanWriter,
+    folder_name_fine_now,
+    transient_reason,
+)
 from .sql_lists import IN_LIST, json_list
 from .thumbnail_temps import sweep
 from .walk import walk_images
@@ -91,6 +97,7 @@ def scan(
             or state[0] != stat[0]
             or state[1] != stat[1]
             or transient_reason(state[3])
+            or folder_name_fine_now(rel, state[3])
         ):
             to_probe.append(rel)
         elif state[2] in (stat[2], None) and _racy(state, walked_at):

@@ -12,7 +12,7 @@ import pytest
 from helpers import write_image
 
 from labeldesk.cli import main
-from labeldesk.core import db
+from labeldesk.core import db, scan_writer
 from labeldesk.core.classes import class_name_problem
 from labeldesk.core.project import Project, open_project
 
@@ -74,3 +74,37 @@ def test_a_device_named_label_an_older_version_left_is_kept(tmp_path):
     with Project(project_dir) as project:
         assert dict(project.db.query("SELECT path, label FROM images")) == {"0.jpg": "aux"}
         assert project.classes() == ["aux"]
+
+
+def test_files_an_older_version_skipped_for_a_device_named_folder_are_indexed(
+    tmp_path, monkeypatch
+):
+    """A project made by a version that refused ``CON`` recorded ``CON/c1.png`` as a file
+    it cannot use; the file has not changed since, yet the next scan indexes it, with its
+    folder's class (the reporter's images come back without touching them)."""
+    root = tmp_path / "img"
+    files = ["CON/c1.png", "CON/c2.png", "dog/d1.png", "=x/f.png"]  # =x: still refused
+    for seed, rel in enumerate(files):
+        write_image(root / rel, fmt="PNG", seed=seed)
+
+    def old_rule(name):  # what versions before this one said of a device name
+        if isinstance(name, str) and name.strip().upper() == "CON":
+            return "'CON' cannot be a folder name on Windows"
+        return class_name_problem(name)
+
+    monkeypatch.setattr(scan_writer, "class_name_problem", old_rule)
+    assert main(["new", str(tmp_path / "p"), "--images", str(root)]) == 0
+    with open_project(tmp_path / "p") as project:
+        assert project.classes() == ["dog"] and len(project.images(include_skipped=False)) == 1
+    monkeypatch.undo()
+    with open_project(tmp_path / "p") as project:
+        counts = project.scan(workers=1)
+        assert (counts.changed, counts.unchanged, counts.unchanged_skipped) == (2, 1, 1)
+        assert sorted(project.classes()) == ["CON", "dog"]
+        frame = project.images(include_skipped=False)
+        assert dict(zip(frame.path, frame.label, strict=True)) == {
+            "CON/c1.png": "CON", "CON/c2.png": "CON", "dog/d1.png": "dog"
+        }  # fmt: skip
+        assert frame.folder_label.tolist() == ["CON", "CON", "dog"]
+        counts = project.scan(workers=1)  # and then as any image
+        assert (counts.changed, counts.unchanged, counts.unchanged_skipped) == (0, 3, 1)
