@@ -76,6 +76,7 @@ def read_label_source(
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.formats import (
         ImportOptions,
+        UnknownFormatError,
         detect_format,
         read_labels,
         refuse_project_files,
@@ -87,8 +88,8 @@ def read_label_source(
         refuse_project_files(path)  # (nor here)
         try:
             fmt = detect_format(path)
-        except LabelDeskError as exc:
-            raise LabelDeskError(f"{exc} with {args.format_flag} NAME") from None
+        except UnknownFormatError as exc:
+            raise UnknownFormatError(f"{exc} with {args.format_flag} NAME") from None
     options = ImportOptions(
         path_column=args.path_column,
         label_column=args.label_column,

@@ -97,4 +97,6 @@ def test_an_exports_manifest_or_folder_names_the_file_to_import(proj, capsys, fm
         assert code == 1 and said["kind"] != "InternalError", said
         assert f"a LabelDesk export ({fmt})" in said["error"], said
         assert f"import {out / to_import}" in said["error"], said
+        # the file to import is the advice: no "with --format NAME" tacked on after it
+        assert said["error"].endswith("to read its labels"), said
     assert main(["import", str(proj), str(out / to_import)]) == 0  # as it says

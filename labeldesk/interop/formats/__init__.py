@@ -24,6 +24,7 @@ from . import webdataset_read  # noqa: F401  (.tar shards: after class folders)
 from .base import (
     IMPORTERS,
     ImportOptions,
+    UnknownFormatError,
     detect_format,
     read_labels,
     refuse_project_files,
@@ -34,6 +35,7 @@ from .base import (
 __all__ = [
     "IMPORTERS",
     "ImportOptions",
+    "UnknownFormatError",
     "detect_format",
     "read_labels",
     "refuse_project_files",

@@ -176,6 +176,12 @@ def export_advice(folder: Path, said: str) -> str:
     )
 
 
+class UnknownFormatError(LabelDeskError):
+    """No importer recognises a label source: naming its format is the way on (the CLI
+    adds the option that names it; other refusals, such as an export's folder, do not
+    want that advice)."""
+
+
 def detect_format(path: Path | str) -> str:
     """The name of the first importer that recognises ``path``; a clear error when none
     does (naming the formats tried and ``--labels-format``)."""
@@ -188,7 +194,7 @@ def detect_format(path: Path | str) -> str:
             return name
     if (path / EXPORT_MANIFEST).is_file():
         raise LabelDeskError(export_advice(path, f"{path} is"))
-    raise LabelDeskError(
+    raise UnknownFormatError(
         f"{path}: not a label file LabelDesk recognises; name its format "
         f"({', '.join(IMPORTERS.names())})"
     )
