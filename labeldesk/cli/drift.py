@@ -64,7 +64,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--seed",
         type=non_negative_int,
         default=0,
-        help="seed of the tests' folds and permutations",
+        help="seed of the statistical tests' folds and permutations (default 0)",
     )
     p.set_defaults(handler=cmd_drift)
 

@@ -49,16 +49,23 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     def action(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help_text, description=help_text)
         # SUPPRESS: `version P --json list` keeps the --json given before the action
-        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        sub.add_argument(
+            "--json",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print one JSON document on stdout",
+        )
         return sub
 
     create = action("create", "record the labels, splits, statuses and images now as NAME")
-    create.add_argument("name")
+    create.add_argument("name", help="the version's name (used by diff and export --version)")
     create.add_argument("--note", default="", help="what this version is for")
     action("list", "every version, newest first, with the models trained on it")
     diff = action("diff", "what changed from version A to version B (current: now)")
-    diff.add_argument("a")
-    diff.add_argument("b", nargs="?", default="current", help="default: current (the state now)")
+    diff.add_argument("a", help="a version's name, model:N (what model N trained on) or current")
+    diff.add_argument(
+        "b", nargs="?", default="current", help="the same; default: current (the state now)"
+    )
     p.set_defaults(handler=cmd_version)
 
 

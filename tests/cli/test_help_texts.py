@@ -1,25 +1,39 @@
 """Every option of every command says what it does in `--help` (`queue --seed`, `train
---mode` and the `--device` options printed their bare names)."""
+--mode` and the `--device` options printed their bare names; `version P create --json`
+and the other `version` actions' `--json` did too)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 from labeldesk.cli import build_parser
 
 
-def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+def _commands(
+    parser: argparse.ArgumentParser, prefix: str = ""
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command and every action of one (`version create`), with its name."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    raise AssertionError("no commands")
+            for name, command in action.choices.items():
+                yield f"{prefix}{name}", command
+                yield from _commands(command, f"{prefix}{name} ")
 
 
 def test_every_option_has_a_help_text():
     bare = [
         f"{name} {action.option_strings[-1]}"
-        for name, command in _commands(build_parser()).items()
+        for name, command in _commands(build_parser())
         for action in command._actions
         if action.option_strings and not action.help and action.dest != "help"
     ]
     assert bare == []
+
+
+def test_the_actions_of_version_are_listed():
+    assert {name for name, _ in _commands(build_parser())} >= {
+        "version create",
+        "version list",
+        "version diff",
+    }
