@@ -84,6 +84,7 @@ def open_existing(path: Path) -> Project:
 
 
 MAX_WHOLE = 2**63 - 1
+PROJECT_HELP = "the project folder (made by `labeldesk new`)"
 DEVICE_HELP = "where the model runs: auto (default) a GPU when there is one, else the CPU"
 
 

@@ -11,7 +11,14 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_arg, positive_int
+from labeldesk.cli._base import (
+    PROJECT_HELP,
+    Output,
+    TerminalProgress,
+    open_existing,
+    path_arg,
+    positive_int,
+)
 from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
 from labeldesk.core.classes import split_names
 from labeldesk.core.display import counted, shown_path
@@ -57,7 +64,7 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_new)
 
     p = add("scan", "re-index the image folder: added, removed, changed and moved files")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("--images", type=path_arg, help="the image folder has moved here")
     p.add_argument(
         "--force",
@@ -76,7 +83,7 @@ def add_parsers(add: AddParser) -> None:
     p.set_defaults(handler=cmd_scan)
 
     p = add("stats", "image, label, class, split and skipped-file counts")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.set_defaults(handler=cmd_stats)
 
 

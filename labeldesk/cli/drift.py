@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    PROJECT_HELP,
     OptionsError,
     Output,
     TerminalProgress,
@@ -30,7 +31,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "compare a new image folder with the project's labeled images: shift or not, the "
         "most novel new images, the model's view, copies of project images",
     )
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "new_folder",
         nargs="?",

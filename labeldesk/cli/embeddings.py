@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    PROJECT_HELP,
     Output,
     TerminalProgress,
     image_path,
@@ -37,7 +38,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     p = add("embed", "compute embeddings for images that have none yet (resumable)")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--model",
         help=f"backbone: {DEFAULT_BACKBONE} (bundled), a timm model name with cached "
@@ -102,13 +103,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_embed)
 
     p = add("similar", "images most like one image, nearest first")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("path", help="image path relative to the image folder")
     p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
     p.set_defaults(handler=cmd_similar)
 
     p = add("duplicates", "exact and near-duplicate groups, and train/val/test leakage")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--threshold",
         type=similarity,
@@ -146,7 +147,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_duplicates)
 
     p = add("outliers", "images least like any other (junk, rare classes), most unusual first")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("-n", type=non_negative_int, default=20, help="how many (default 20; 0 for all)")
     p.set_defaults(handler=cmd_outliers)
 

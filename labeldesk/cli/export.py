@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable
 
 from labeldesk.cli._base import (
+    PROJECT_HELP,
     OptionsError,
     Output,
     TerminalProgress,
@@ -25,7 +26,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "export",
         "write a curated copy of the dataset (never changes the originals; see --hardlink)",
     )
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("out", type=path_arg, help="folder to create (new or empty)")
     p.add_argument(
         "--format",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
+    PROJECT_HELP,
     Output,
     image_path,
     non_negative_int,
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("undo", "undo your most recent labeling action (one label, a file, a class change)")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--batch", type=positive_int, help="undo this batch (see `history`), whoever made it"
     )
@@ -36,7 +37,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_undo)
 
     p = add("redo", "make again what your last undo took back (if you changed nothing since)")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--include-imports",
         action="store_true",
@@ -45,7 +46,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_redo)
 
     p = add("history", "label and class history, newest first")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("path", nargs="?", help="only this image")
     p.add_argument(
         "-n", type=non_negative_int, default=50, help="how many events (default 50; 0: all)"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, TerminalProgress, open_existing, path_arg
+from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_existing, path_arg
 from labeldesk.core.display import counted
 from labeldesk.core.label_file_formats import rows_named
 
@@ -53,7 +53,7 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("import", "apply labels from another tool's file to a project (one undoable batch)")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("file", type=path_arg, help="a label file or folder (see --format)")
     add_label_source_arguments(p, flag="--format")
     p.add_argument(

@@ -6,7 +6,14 @@ import argparse
 import shlex
 from collections.abc import Callable
 
-from labeldesk.cli._base import OptionsError, Output, image_path, open_existing, path_arg
+from labeldesk.cli._base import (
+    PROJECT_HELP,
+    OptionsError,
+    Output,
+    image_path,
+    open_existing,
+    path_arg,
+)
 from labeldesk.core.classes import names_to_add
 from labeldesk.core.display import counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
@@ -14,7 +21,7 @@ from labeldesk.core.errors import LabelDeskError
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("label", "set labels: one image, or many from a CSV/JSON file (all or nothing)")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("path", nargs="?", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="class name; '-' removes the label")
     p.add_argument(
@@ -28,7 +35,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_label)
 
     p = add("classes", "list classes with image counts; add, rename, merge or remove classes")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     ops = p.add_mutually_exclusive_group()
     ops.add_argument(
         "--add", metavar="A,B,C", help="comma-separated class names to add (\\, for a comma in one)"

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.cli._base import Output, open_existing, path_arg, positive_int
+from labeldesk.cli._base import PROJECT_HELP, Output, open_existing, path_arg, positive_int
 from labeldesk.core.display import format_percent, shown_path
 from labeldesk.core.errors import LabelDeskError
 
@@ -21,7 +21,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "trained model versions, newest first, scored on the frozen test set; which one "
         "the app uses and why",
     )
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--compare",
         nargs=2,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    PROJECT_HELP,
     OptionsError,
     Output,
     image_path,
@@ -37,14 +38,14 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("predict", "predicted class and confidence for every embedded image")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("--label", help="only images with this label (with --predicted: one "
                    "confusion-matrix cell, as clicked in the app's Statistics)")  # fmt: skip
     p.add_argument("--predicted", help="only images the model puts in this class")
     p.set_defaults(handler=cmd_predict)
 
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--all",
         action="store_true",
@@ -62,8 +63,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_issues)
 
     p = add("review", "act on a likely mislabel: accept, relabel, keep, exclude or include")
-    p.add_argument("project", type=path_arg)
-    p.add_argument("action", choices=["accept", "relabel", "keep", "exclude", "include"])
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
+    p.add_argument(
+        "action",
+        choices=["accept", "relabel", "keep", "exclude", "include"],
+        help="accept: take the suggested label; relabel: give it LABEL; keep: the label is "
+        "right (all three mark the image verified); exclude: leave the image out of "
+        "training, scores and exports; include: take it back in (unreviewed)",
+    )
     p.add_argument("path", help="image path relative to the image folder")
     p.add_argument("label", nargs="?", help="the new label (relabel only)")
     p.add_argument(
@@ -74,7 +81,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_review)
 
     p = add("queue", "unlabeled images to label next, most useful first")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument("-n", type=positive_int, default=25, help="how many (default 25)")
     p.add_argument(
         "--strategy",
@@ -95,7 +102,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_queue)
 
     p = add("train", "train a classifier head on the embeddings, or fine-tune the backbone")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--mode", choices=["head", "finetune"], default="head",
         help="head (default): a classifier on the embeddings, seconds; finetune: the "

@@ -34,7 +34,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import Output, open_existing, path_arg
+from labeldesk.cli._base import PROJECT_HELP, Output, open_existing, path_arg
 from labeldesk.core.display import counted
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("version", "name the dataset as it is now, list versions, compare two")
-    p.add_argument("project", type=path_arg)
+    p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def action(name: str, help_text: str) -> argparse.ArgumentParser:

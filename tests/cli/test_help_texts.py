@@ -37,3 +37,17 @@ def test_the_actions_of_version_are_listed():
         "version list",
         "version diff",
     }
+
+
+def test_every_argument_has_a_help_text():
+    """`labeldesk stats --help` listed `project` with nothing beside it, `review --help`
+    its five actions without a word on what each does."""
+    bare = [
+        f"{name} {action.dest}"
+        for name, command in _commands(build_parser())
+        for action in command._actions
+        if not action.option_strings
+        and not isinstance(action, argparse._SubParsersAction)
+        and not action.help
+    ]
+    assert bare == []
