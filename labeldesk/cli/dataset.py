@@ -30,9 +30,16 @@ AddParser = Callable[..., argparse.ArgumentParser]
 def add_parsers(add: AddParser) -> None:
     p = add("new", "create a project for an image folder and index it")
     p.add_argument("project", type=path_arg, help="project folder to create")
-    p.add_argument("--images", type=path_arg, required=True, help="image folder (never modified)")
+    p.add_argument(
+        "--images",
+        metavar="FOLDER",
+        type=path_arg,
+        required=True,
+        help="image folder (never modified)",
+    )
     p.add_argument(
         "--labels",
+        metavar="FILE",
         type=path_arg,
         help="a labels file or folder from another tool (CSV, Parquet, Hugging Face, "
         "FiftyOne, Label Studio, WebDataset, class folders; the format is detected and "
@@ -41,6 +48,7 @@ def add_parsers(add: AddParser) -> None:
     add_label_source_arguments(p, flag="--labels-format")
     p.add_argument(
         "--classes",
+        metavar="A,B,C",
         help="comma-separated class names, defined up front (keys 1, 2, … in order; "
         "\\, for a comma in a name)",
     )
@@ -60,12 +68,16 @@ def add_parsers(add: AddParser) -> None:
         help="index the folder even if it looks one level too high (every image would get "
         "one class from the folder name)",
     )
-    p.add_argument("--workers", type=positive_int, help="decoding processes (default: all cores)")
+    p.add_argument(
+        "--workers", metavar="N", type=positive_int, help="decoding processes (default: all cores)"
+    )
     p.set_defaults(handler=cmd_new)
 
     p = add("scan", "re-index the image folder: added, removed, changed and moved files")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("--images", type=path_arg, help="the image folder has moved here")
+    p.add_argument(
+        "--images", metavar="FOLDER", type=path_arg, help="the image folder has moved here"
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -79,7 +91,9 @@ def add_parsers(add: AddParser) -> None:
         default=None,
         help="index files that symbolic links lead to outside the image folder (remembered)",
     )
-    p.add_argument("--workers", type=positive_int, help="decoding processes (default: all cores)")
+    p.add_argument(
+        "--workers", metavar="N", type=positive_int, help="decoding processes (default: all cores)"
+    )
     p.set_defaults(handler=cmd_scan)
 
     p = add("stats", "image, label, class, split and skipped-file counts")

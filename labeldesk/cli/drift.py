@@ -39,12 +39,15 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         metavar="NEW_FOLDER",
         help="the new image folder (same as --images)",
     )
-    p.add_argument("--images", type=path_arg, help="the new image folder (not added)")
+    p.add_argument(
+        "--images", metavar="NEW_FOLDER", type=path_arg, help="the new image folder (not added)"
+    )
     p.add_argument(
         "--history", action="store_true", help="list the saved reports instead, oldest first"
     )
     p.add_argument(
         "--html",
+        metavar="FILE",
         type=path_arg,
         help="also write a self-contained HTML report to this file (outside the image folder "
         "and the project; an existing file only when it is an earlier drift report)",
@@ -63,6 +66,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )  # fmt: skip
     p.add_argument(
         "--seed",
+        metavar="N",
         type=non_negative_int,
         default=0,
         help="seed of the statistical tests' folds and permutations (default 0)",

@@ -41,12 +41,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--model",
+        metavar="NAME",
         help=f"backbone: {DEFAULT_BACKBONE} (bundled), a timm model name with cached "
         "weights, or a checkpoint ARCH@path.safetensors (default: the model of the "
         f"project's embeddings, else {DEFAULT_BACKBONE})",
     )
     p.add_argument(
         "--input-size",
+        metavar="N",
         type=_input_size,
         default="auto",
         help="model input side in pixels (e.g. 160: about 2.5x faster than 224; benchmark "
@@ -58,6 +60,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--batch-size",
+        metavar="N",
         type=positive_int,
         help=(
             "images per batch (default: 64 with a CPU runtime, split across its streams, "
@@ -86,11 +89,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     ray.add_argument(
         "--workers",
+        metavar="N",
         type=positive_int,
         help="most model actors (default: one per node, or one per GPU share)",
     )
     ray.add_argument(
         "--gpus-per-worker",
+        metavar="GPUS",
         type=share,
         help="GPUs each actor takes (default: 1 when the cluster has GPUs, else 0)",
     )
@@ -112,12 +117,14 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
         "--threshold",
+        metavar="COSINE",
         type=similarity,
         default=DEFAULT_THRESHOLD,
         help=f"cosine similarity for near duplicates, -1 to 1 (default {DEFAULT_THRESHOLD})",
     )
     p.add_argument(
         "--hash-distance",
+        metavar="BITS",
         type=hash_bits,
         default=DEFAULT_HASH_DISTANCE,
         help="most perceptual-hash bits (0-64) a near duplicate may differ in "
@@ -134,11 +141,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     ray.add_argument(
         "--workers",
+        metavar="N",
         type=positive_int,
         help="search workers (default: one per node, with all its CPUs)",
     )
     p.add_argument(
         "--limit",
+        metavar="N",
         type=non_negative_int,
         default=SHOWN_GROUPS,
         help=f"groups the text lists, leaking ones first (default {SHOWN_GROUPS}; 0: all; "

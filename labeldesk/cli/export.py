@@ -87,7 +87,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="write new stratified splits, e.g. 80/10/10, that keep exact and near "
         "duplicates in one split (the project's own splits are not changed)",
     )
-    p.add_argument("--seed", type=non_negative_int, help="seed for --make-splits (default 0)")
+    p.add_argument(
+        "--seed", metavar="N", type=non_negative_int, help="seed for --make-splits (default 0)"
+    )
     p.add_argument(
         "--shard-size",
         type=positive_int,

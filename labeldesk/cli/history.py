@@ -27,7 +27,10 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("undo", "undo your most recent labeling action (one label, a file, a class change)")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     p.add_argument(
-        "--batch", type=positive_int, help="undo this batch (see `history`), whoever made it"
+        "--batch",
+        metavar="ID",
+        type=positive_int,
+        help="undo this batch (see `history`), whoever made it",
     )
     p.add_argument(
         "--include-imports",

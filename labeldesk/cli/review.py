@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("predict", "predicted class and confidence for every embedded image")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("--label", help="only images with this label (with --predicted: one "
-                   "confusion-matrix cell, as clicked in the app's Statistics)")  # fmt: skip
-    p.add_argument("--predicted", help="only images the model puts in this class")
+    p.add_argument(
+        "--label",
+        metavar="CLASS",
+        help="only images with this label (with --predicted: one confusion-matrix cell, as "
+        "clicked in the app's Statistics)",
+    )
+    p.add_argument("--predicted", metavar="CLASS", help="only images the model puts in this class")
     p.set_defaults(handler=cmd_predict)
 
     p = add("issues", "likely mislabels, most suspicious first, with a suggested label")
@@ -85,12 +89,13 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("-n", type=positive_int, default=25, help="how many (default 25)")
     p.add_argument(
         "--strategy",
+        metavar="NAME",
         default="auto",
         help="auto (default), random, least_confidence, margin, entropy, "
         "margin_clusters, uncertainty_herding, typiclust",
     )
     p.add_argument(
-        "--seed", type=non_negative_int, default=0,
+        "--seed", metavar="N", type=non_negative_int, default=0,
         help="seed of the strategy's random choices (default 0: the same list each time)",
     )  # fmt: skip
     p.add_argument(
@@ -108,9 +113,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="head (default): a classifier on the embeddings, seconds; finetune: the "
         "backbone's last blocks too, then the project is embedded again with it",
     )  # fmt: skip
-    p.add_argument("--epochs", type=positive_int, help="default: 100 (head), 3 (finetune)")
+    p.add_argument(
+        "--epochs", metavar="N", type=positive_int, help="default: 100 (head), 3 (finetune)"
+    )
     p.add_argument(
         "--train-blocks",
+        metavar="N",
         type=_train_blocks,
         help="finetune: how many of the last backbone blocks learn (default 2; -1: all)",
     )
