@@ -208,8 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if as_json:
                     json.dump(json_safe(result.data), out, indent=2, default=str)
                     out.write("\n")
-                else:
-                    print(printable_text(result.text), file=out)
+                else:  # a command it suggests names the project as typed, as errors do
+                    text = with_project_as_typed(result.text, getattr(args, "project", None))
+                    print(printable_text(text), file=out)
                 out.flush()
             except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())

@@ -7,6 +7,7 @@ import argparse
 import math
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "path_arg",
     "positive_int",
     "postfix",
+    "print_note",
     "share",
     "similarity",
     "with_project_as_typed",
@@ -51,7 +53,7 @@ def with_project_as_typed(message: str, project: object) -> str:
     the project's path as typed (``project``: the command's PROJECT argument, or None),
     so the command can be copied as it is (the app names its own menus, or the project's
     folder)."""
-    if not isinstance(project, str | Path):
+    if not isinstance(project, str | Path) or "`labeldesk " not in message:
         return message
     typed = shlex.quote(str(project))
     # a command written with the project's full path (unquoted: a space split it)
@@ -60,6 +62,12 @@ def with_project_as_typed(message: str, project: object) -> str:
     )
     message = full.sub(lambda m: m.group(1) + typed, message)
     return with_project(message, typed)
+
+
+def print_note(text: str, project: object) -> None:
+    """A ``note:`` line on stderr (``project``: the PROJECT argument as typed); a command
+    it suggests names the project as typed, quoted where a shell needs it, as errors do."""
+    print(f"note: {with_project_as_typed(text, project)}", file=sys.stderr)
 
 
 def open_existing(path: Path) -> Project:

@@ -18,6 +18,7 @@ from labeldesk.cli._base import (
     open_existing,
     path_arg,
     positive_int,
+    print_note,
     share,
     similarity,
 )
@@ -380,11 +381,11 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         groups = find_duplicates(project, threshold=args.threshold, max_hash_distance=distance)
         missing = unembedded(project)
         if missing:
-            print(
-                f"note: {counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
+            print_note(
+                f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
                 "embedding yet: checked for identical "
                 f"files only, not for near duplicates; run `labeldesk embed {project.path}`",
-                file=sys.stderr,
+                args.project,
             )
     leaking = [g for g in groups if g.leaks]
     data = {

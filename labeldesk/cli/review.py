@@ -19,6 +19,7 @@ from labeldesk.cli._base import (
     open_existing,
     path_arg,
     positive_int,
+    print_note,
 )
 from labeldesk.core.display import (
     counted,
@@ -133,21 +134,23 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_train)
 
 
-def _warn_missing(project: Project) -> None:
+def _warn_missing(project: Project, typed: Path) -> None:
+    """Notes on what the answers leave out (``typed``: the project as typed, for the
+    commands they suggest)."""
     from labeldesk.ml.store import project_vectors
     from labeldesk.ml.unfinished import unfinished_embeddings
 
     missing = project_vectors(project).missing
     if missing:
-        print(
-            f"note: {counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
+        print_note(
+            f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
             f"embedding yet and {'is' if missing == 1 else 'are'} left out; run "
             f"`labeldesk embed {project.path}`",
-            file=sys.stderr,
+            typed,
         )
     unfinished = unfinished_embeddings(project)
     if unfinished is not None:  # these answers come from the embeddings it had
-        print(f"note: {unfinished.command_text(project)}", file=sys.stderr)
+        print_note(unfinished.command_text(project), typed)
 
 
 _TWO_CLASSES = "until images of at least two classes are labeled (train split)"
@@ -157,7 +160,7 @@ def cmd_predict(args: argparse.Namespace) -> Output:
     from labeldesk import api
 
     with open_existing(args.project) as project:
-        _warn_missing(project)
+        _warn_missing(project, args.project)
         rows = api.records(api.predictions(project, label=args.label, predicted=args.predicted))
     if rows and all(r["predicted"] is None for r in rows):
         print(f"note: no predictions {_TWO_CLASSES}", file=sys.stderr)
@@ -182,7 +185,7 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     if (args.refit or args.device != "auto") and not args.crossfit:
         raise OptionsError("--refit and --device go with --crossfit")
     with open_existing(args.project) as project:
-        _warn_missing(project)
+        _warn_missing(project, args.project)
         preds, fitted = _crossfit(project, args) if args.crossfit else (None, "")
         if preds is None:  # read once here, for its pixel share too
             from labeldesk.ml.predictions import project_predictions
@@ -250,7 +253,7 @@ def cmd_queue(args: argparse.Namespace) -> Output:
     from labeldesk import api
 
     with open_existing(args.project) as project:
-        _warn_missing(project)
+        _warn_missing(project, args.project)
         found = api.queue(
             project, args.n, strategy=args.strategy, seed=args.seed, all_splits=args.all_splits
         )
@@ -443,7 +446,7 @@ def _whether_it_helped(project: Project, version: ModelVersion, before: ModelVer
 
     if current_key(project) != version.embedding_key:
         return ""  # not re-embedded (--no-reembed): nothing changed yet
-    where = shlex.quote(str(project.path))
+    where = project.path  # (the command line writes it as typed)
     beside = f" beside #{before.id}'s, the head of the embeddings before" if before else ""
     return (
         f"did it help? `labeldesk train {where}` trains a head on the new embeddings "

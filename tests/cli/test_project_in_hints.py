@@ -97,3 +97,23 @@ def test_the_not_a_class_hint_at_training_names_the_project(clustered, capsys, m
     error = _error(capsys, "train", typed, "--mode", "head", "--epochs", "1")
     assert "a label that is not a class ('ant';" in error
     assert f"add the class (`labeldesk classes {typed} --add ant`) or relabel them" in error
+
+
+def test_notes_name_the_project_as_typed(tmp_path, capsys, monkeypatch):
+    """`predict 'my dir/proj'` with an image not embedded noted "run `labeldesk embed
+    /abs/my dir/proj`" on stderr: the full path, unquoted, so the command split at the
+    space when copied (`issues`, `queue` and `duplicates` too)."""
+    from helpers import write_image
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path / "my dir")
+    project.close()
+    write_image(tmp_path / "my dir" / "images" / "_unlabeled" / "new.png", size=(8, 8), seed=99)
+    monkeypatch.chdir(tmp_path)
+    typed = "my dir/proj"
+    assert main(["scan", typed, "--workers", "1"]) == 0
+    capsys.readouterr()
+    for command in ("predict", "issues", "queue", "duplicates"):
+        assert main([command, typed]) == 0
+        err = capsys.readouterr().err
+        assert "`labeldesk embed 'my dir/proj'`" in err, (command, err)
