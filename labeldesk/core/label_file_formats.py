@@ -584,10 +584,11 @@ def old_names_note(old_names: dict[str, str]) -> str:
 
 def by_name_notice(count: int) -> str:
     """What to tell a person whose rows matched images by file name alone."""
+    one = count == 1
+    its, each = ("its", "it is") if one else ("their", "each is")
     return (
-        f"{counted(count, 'image')} {'was' if count == 1 else 'were'} found by file name "
-        "alone, not by their folder in the "
-        "project or their bytes (a Label Studio upload names no folder, a re-encoded copy "
-        "has other bytes): each is the project's one image of that name; if the labels mix "
-        "datasets, check those images"
+        f"{counted(count, 'image')} {'was' if one else 'were'} found by file name alone, "
+        f"not by {its} folder in the project or {its} bytes (a Label Studio upload names "
+        f"no folder, a re-encoded copy has other bytes): {each} the project's one image of "
+        f"that name; if the labels mix datasets, check {'that image' if one else 'those images'}"
     )

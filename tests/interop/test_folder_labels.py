@@ -118,7 +118,9 @@ def test_a_re_encoded_copy_is_matched_by_its_name_below_the_class_folder(tmp_pat
     assert main(["import", str(path), str(sorted_)]) == 1  # new classes need --new-class
     assert "unknown class 'cat'" in capsys.readouterr().err
     assert main(["import", str(path), str(sorted_), "--new-class"]) == 0
-    assert "2 images were found by file name alone" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 images were found by file name alone, not by their folder" in out
+    assert ": each is the project's one image of that name" in out
     with open_project(path) as p:
         got = labels_of(p, ["2024/05/a.png", "2024/06/b.png", "x/d.png"])
     assert {k: v[0] for k, v in got.items()} == {
@@ -292,7 +294,11 @@ def test_a_changed_file_whose_path_is_a_project_path_is_found_by_name(tmp_path, 
     shutil.move(root / "dog/0.png", root / "cat/0.png")
     write_image(root / "cat/1.png", fmt="PNG", seed=50)  # re-saved: other bytes
     assert main(["import", str(path), str(root)]) == 0
-    assert "1 image was found by file name alone" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 image was found by file name alone" in out
+    # one image: "its folder … its bytes … it is", not "their folder … each is"
+    assert "not by its folder in the project or its bytes" in out
+    assert ": it is the project's one image of that name" in out
     with open_project(path) as p:
         got = labels_of(p, ["dog/0.png", "cat/1.png"])
     assert {k: v[0] for k, v in got.items()} == {"dog/0.png": "cat", "cat/1.png": "cat"}
