@@ -13,6 +13,7 @@ from typing import Any
 
 from labeldesk.cli._base import (
     PROJECT_HELP,
+    OptionsError,
     Output,
     TerminalProgress,
     open_existing,
@@ -185,9 +186,26 @@ def cmd_new(args: argparse.Namespace) -> Output:
         ) from exc
 
 
+# the options of `new` that say how to read --labels: nothing to read without it
+_LABEL_FILE_OPTIONS = {
+    "labels_format": "--labels-format",
+    "path_column": "--path-column",
+    "label_column": "--label-column",
+    "split_column": "--split-column",
+    "skip_bad_rows": "--skip-bad-rows",
+    "new_class": "--new-class",
+}
+
+
 def _new(args: argparse.Namespace) -> Output:
     from labeldesk.core.create import create_and_index
 
+    if not args.labels:  # refused, not ignored (the --labels forgotten)
+        given = [flag for dest, flag in _LABEL_FILE_OPTIONS.items() if getattr(args, dest)]
+        if given:
+            raise OptionsError(
+                f"{', '.join(given)} {'go' if len(given) > 1 else 'goes'} with --labels FILE"
+            )
     fmt, rows = (
         read_label_source(args.labels, args.labels_format, args) if args.labels else ("", None)
     )
@@ -233,6 +251,8 @@ def _new(args: argparse.Namespace) -> Output:
 
 
 def cmd_scan(args: argparse.Namespace) -> Output:
+    if args.force and not args.images:  # (a plain scan has nothing to force)
+        raise OptionsError("--force goes with --images FOLDER (the image folder has moved)")
     with open_existing(args.project) as project:
         if args.images:
             _relocate(project, args)

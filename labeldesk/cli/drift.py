@@ -79,7 +79,13 @@ def cmd_drift(args: argparse.Namespace) -> Output:
     from labeldesk.ml.drift_history import save_report
 
     if args.history:
+        if args.new_folder is not None or args.images is not None or args.html:
+            raise OptionsError(
+                "--history lists the saved reports: it takes no new folder and no --html"
+            )
         return _history(args.project)
+    if args.overwrite and not args.html:
+        raise OptionsError("--overwrite goes with --html FILE")
     if args.new_folder is not None:
         if args.images is not None and args.images != args.new_folder:
             raise OptionsError("name the new folder once: either NEW_FOLDER or --images")

@@ -23,6 +23,11 @@ REFUSED = [
     (["review", "{P}", "keep", "train/cat/cat0.jpg", "dog"], "keep takes no LABEL"),
     (["review", "{P}", "relabel", "train/cat/cat0.jpg"], "relabel needs the new LABEL"),
     (["review", "{P}", "keep", "train/cat/cat0.jpg", "--crossfit"], "goes with accept"),
+    # options that were silently ignored: `drift --history --html F` wrote no HTML file
+    (["drift", "{P}", "--history", "--html", "{OUT}.html"], "--history lists the saved"),
+    (["drift", "{P}", "{OUT}", "--history"], "--history lists the saved"),
+    (["drift", "{P}", "{OUT}", "--overwrite"], "--overwrite goes with --html"),
+    (["scan", "{P}", "--force"], "--force goes with --images"),
 ]
 
 
@@ -37,3 +42,26 @@ def test_options_that_do_not_go_together_are_usage_errors(project, tmp_path, cap
     assert main(argv) == 2  # the same without --json, one line on stderr
     assert said in capsys.readouterr().err
     assert not out.exists() and project.images().equals(before)  # nothing done
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--path-column", "id"],
+        ["--label-column", "category"],
+        ["--split-column", "part"],
+        ["--labels-format", "csv"],
+        ["--skip-bad-rows"],
+        ["--new-class"],
+    ],
+)
+def test_new_refuses_label_file_options_without_labels(imagefolder, tmp_path, capsys, extra):
+    """`new P --images F --path-column id` (the --labels forgotten) made a project from
+    the folder names and said nothing of the option."""
+    root, _ = imagefolder
+    made = tmp_path / "p"
+    assert main(["new", str(made), "--images", str(root), *extra, "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "UsageError" and "with --labels FILE" in error["error"], error
+    assert extra[0] in error["error"]
+    assert not made.exists()
