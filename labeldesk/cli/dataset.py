@@ -56,7 +56,7 @@ def add_parsers(add: AddParser) -> None:
     p.add_argument(
         "--new-class",
         action="store_true",
-        help="with --classes: let the labels file add classes not in the list",
+        help="with --labels and --classes: let the labels file add classes not in the list",
     )
     p.add_argument(
         "--follow-links",
