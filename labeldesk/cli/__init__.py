@@ -128,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The parser of the command in ``argv`` (``parser`` itself when it names none): an
+    unknown option is reported by the top level, but the command's usage is the help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for word in argv:
+                if not word.startswith("-"):  # the first word that is not an option
+                    return action.choices.get(word, parser)
+    return parser
+
+
 def _late_positionals(args: argparse.Namespace, extras: list[str]) -> bool:
     """Take `label P --json PATH LABEL` as `label P PATH LABEL --json` (and `history P -n 5
     PATH`): Python 3.11's argparse fills optional positionals (empty) at the first option
@@ -178,8 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc) + dash_hint(parser, argv)
         if "--json" in argv:
             return _fail(message, "UsageError", True, code=2)
-        exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: error: {printable_text(message)}", file=sys.stderr)
+        said_by = _command_parser(parser, argv) if exc.parser is parser else exc.parser
+        said_by.print_usage(sys.stderr)
+        print(f"{said_by.prog}: error: {printable_text(message)}", file=sys.stderr)
         return 2
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it

@@ -51,3 +51,14 @@ def test_every_argument_has_a_help_text():
         and not action.help
     ]
     assert bare == []
+
+
+def test_an_unknown_option_shows_the_commands_usage(capsys):
+    """`labeldesk stats P --bogus` printed `usage: labeldesk [-h] [--version] COMMAND ...`,
+    the top level's, where the options of `stats` are what the person needs."""
+    from labeldesk.cli import main
+
+    assert main(["stats", "somewhere", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: labeldesk stats [-h] [--json] project"), err
+    assert "error: unrecognized arguments: --bogus" in err
