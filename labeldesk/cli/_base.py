@@ -71,8 +71,6 @@ def print_note(text: str, project: object) -> None:
 
 
 def open_existing(path: Path) -> Project:
-    import sys
-
     from labeldesk.core.db_settings import BUSY_TIMEOUT_MS
     from labeldesk.core.project import open_project
 
