@@ -334,3 +334,49 @@ def test_a_label_studio_export_with_a_renamed_file_reads_back_without_a_split(tm
     assert json.loads((out / "labeldesk-export.json").read_text())["renamed"]
     assert main(["import", str(path), str(out / "tasks.json"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["changed"]["splits"] == 0
+
+
+def by_content(project) -> dict[str, str | None]:
+    """content hash -> label of every image (the made images all differ)."""
+    frame = project.images()
+    return {
+        h: lab if isinstance(lab, str) else None
+        for h, lab in zip(frame.hash, frame.label, strict=True)
+    }
+
+
+def test_a_project_made_from_a_label_studio_export_takes_a_renamed_file_as_written(tmp_path):
+    """The export renames one of ``a.png`` and ``A.png`` (one file on Windows and macOS);
+    its task's ``data.path`` (``a.png``) is a project path of the source project only. In
+    a project of the export's own folder the reference names the renamed copy itself:
+    ``a.png`` would find ``images/x/a.png`` by file name, and the copy would keep no label
+    (or the two tasks would contradict each other)."""
+    files = ["a.png", "A.png", "x/a.png"]
+    path = made(tmp_path, files, {"a.png": "cat", "A.png": "dog", "x/a.png": "cat"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
+    assert json.loads((out / "labeldesk-export.json").read_text())["renamed"]
+    copy = tmp_path / "copy"
+    args = ["new", str(copy), "--images", str(out), "--labels", str(out / "tasks.json")]
+    assert main(args) == 0
+    with open_project(path) as p, open_project(copy) as q:
+        assert by_content(q) == by_content(p)
+
+
+def test_label_studios_own_export_of_a_renamed_file_finds_it_by_data_path(tmp_path):
+    """Label Studio's export of LabelDesk's tasks, saved elsewhere (no manifest beside
+    it), names a renamed copy by the export's file name: in the source project its
+    ``data.path`` finds the image."""
+    files = ["a.png", "A.png", "x/a.png"]
+    path = made(tmp_path, files, {"a.png": "cat", "A.png": "dog", "x/a.png": "cat"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
+    with open_project(path) as p:
+        before = by_content(p)
+        p.set_labels({"a.png": "dog", "A.png": "cat", "x/a.png": "dog"})
+    moved = tmp_path / "downloads" / "project-1-at-2024.json"
+    moved.parent.mkdir()
+    moved.write_bytes((out / "tasks.json").read_bytes())
+    assert main(["import", str(path), str(moved)]) == 0
+    with open_project(path) as p:
+        assert by_content(p) == before
