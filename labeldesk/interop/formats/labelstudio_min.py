@@ -27,7 +27,14 @@ from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
 from .json_input import RowMaker, list_items, load_json_text, strict_json
-from .labelstudio_read import entry_time, image_reference, own_path, reference_path, tasks_rows
+from .labelstudio_read import (
+    entry_time,
+    image_reference,
+    own_path,
+    reference_path,
+    tasks_rows,
+    with_written,
+)
 
 # Keys Label Studio puts in every JSON-MIN object, and the data fields LabelDesk writes
 MIN_KEYS = {
@@ -68,6 +75,7 @@ def is_min(tasks: list[Any]) -> bool:
 def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile:
     key = options.label_column or _label_key(tasks, source)
     maker = RowMaker(source)
+    written: dict[int, str] = {}  # (see labelstudio_read.own_path)
     newest = _newest_per_task(tasks)
     for entry, task in enumerate(tasks, start=1):
         ident = _task_key(task) if isinstance(task, dict) else None
@@ -83,14 +91,14 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
         if problem is not None or image is None:
             maker.problem(entry, problem or "no image")
             continue
-        image = own_path(task, image)
+        image = own_path(task, image, entry, written)
         split, status = task.get("split"), task.get("status")
         label, label_problem = _choice(task.get(key))
         if label_problem is not None:
             maker.problem(entry, label_problem, path=image)
         elif label is not None or split or status:
             maker.add(entry, image, KEEP_LABEL if label is None else label, split, status)
-    return maker.result(unmatched_ok=True)
+    return with_written(maker.result(unmatched_ok=True), written)
 
 
 def _task_key(task: dict[str, Any]) -> tuple[object, object] | None:

@@ -23,7 +23,9 @@ images are matched with by suffix (:mod:`labeldesk.core.label_files`):
 
 A task with ``data.path`` (LabelDesk's own export writes the image's path in the
 project there) whose file name differs from the reference's (LabelDesk shortened a name
-too long to copy) is matched by ``data.path``.
+too long to copy, or renamed one of ``a.png`` and ``A.png``) is matched by ``data.path``,
+unless the reference itself names an image exactly (in a project made from the export's
+folder, where ``data.path`` is only a file name: :mod:`labeldesk.core.label_written`).
 
 A reference with a ``..`` step, a NUL byte or a path no file could have is refused on
 its task; inline ``data:`` images are not files and are refused too. A task whose image
@@ -90,12 +92,25 @@ def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
             str(path), ['expected a Label Studio export: a list of tasks {"data": ...}']
         )
     maker = RowMaker(str(path))
-    maker.parsed.records = _task_records(maker, iter(tasks), path, options)
-    return maker.result(unmatched_ok=True)
+    written: dict[int, str] = {}
+    maker.parsed.records = _task_records(maker, iter(tasks), path, options, written)
+    return with_written(maker.result(unmatched_ok=True), written)
+
+
+def with_written(rows: LabelFile, written: dict[int, str]) -> LabelFile:
+    """``rows`` with each row's reference as written (``written``, by entry) where its
+    ``data.path`` was taken instead (see :func:`own_path`)."""
+    if written:
+        rows.written_paths = [written.get(row.line, "") for row in rows.rows]
+    return rows
 
 
 def _task_records(
-    maker: RowMaker, tasks: Iterator[Any], path: Path, options: ImportOptions
+    maker: RowMaker,
+    tasks: Iterator[Any],
+    path: Path,
+    options: ImportOptions,
+    written: dict[int, str],
 ) -> Iterator[Record]:
     kind = "predictions" if options.predictions else "annotations"
     ids = _PredictionIds()
@@ -112,7 +127,7 @@ def _task_records(
         if problem is None:
             image, problem = reference_path(ref)
         if problem is None and image is not None:
-            image = own_path(task["data"], image)
+            image = own_path(task["data"], image, entry, written)
         text, label_problem, found = task_label(task.get(kind), kind)
         split, status = task["data"].get("split"), task["data"].get("status")
         label: object = text
@@ -158,14 +173,19 @@ class _PredictionIds:
         return self.entries and not self.full
 
 
-def own_path(data: dict[str, Any], image: str) -> str:
+def own_path(data: dict[str, Any], image: str, entry: int, written: dict[int, str]) -> str:
     """LabelDesk's export writes the image's project path as ``data.path``; where the
-    exported file was renamed (a name too long to copy as it was), that path finds the
-    image in the project the export came from; otherwise the reference is kept."""
+    exported file was renamed (a name too long to copy as it was, one of two names that
+    differ in case), that path finds the image in the project the export came from, and
+    the reference is kept in ``written`` under the task's ``entry`` (it is taken where it
+    names an image exactly: a project of the export's folder); otherwise the reference
+    is the path."""
     own = data.get("path")
     own = own.strip() if isinstance(own, str) else ""
-    renamed = own and posixpath.basename(own) != posixpath.basename(image)
-    return own if renamed else image
+    if own and posixpath.basename(own) != posixpath.basename(image):
+        written[entry] = image
+        return own
+    return image
 
 
 def image_reference(data: dict[str, Any]) -> tuple[str, str | None]:
