@@ -492,3 +492,31 @@ def test_matching_a_folder_by_its_bytes_reports_progress_and_stops_on_cancel(tmp
         _, rows = read_labels(sorted_by_someone)
         with pytest.raises(Cancelled):
             apply_label_rows(p, rows, cancel=cancel)
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "hf"])
+def test_duplicates_of_one_name_read_back_into_a_project_of_a_copy_of_the_folder(tmp_path, fmt):
+    """Exact copies that share a file name in different folders, labeled apart, are
+    written as ``train/cat/same.png``, ``val/dog/same.png``, … : a project of a copy of
+    the image folder (a colleague's) tells them apart by the path the export's manifest
+    records for each file, as the project they came from does, instead of refusing
+    every one of them as a duplicate its path does not tell apart."""
+    files = ["d1/same.png", "d2/same.png", "d3/same.png", "other.png"]
+    root = tmp_path / "im"
+    for rel in files:
+        write_image(root / rel, fmt="PNG", seed=8 if rel == "other.png" else 7)
+    path = tmp_path / "p"
+    assert main(["new", str(path), "--images", str(root)]) == 0
+    with open_project(path) as p:
+        labels = dict(zip(files, ["cat", "dog", "bird", "cat"], strict=True))
+        splits = dict(zip(files[:3], ["train", "val", "test"], strict=True))
+        p.set_labels(labels, splits=splits, create_classes=True)
+        before = labels_of(p, files)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    shutil.copytree(root, tmp_path / "copy")
+    copy = tmp_path / "q"
+    args = ["new", str(copy), "--images", str(tmp_path / "copy"), "--labels", str(out)]
+    assert main(args) == 0
+    with open_project(copy) as q:
+        assert labels_of(q, files) == before
