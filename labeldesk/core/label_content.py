@@ -106,12 +106,15 @@ class ContentRows(Protocol):
     def content_hashes(self) -> Hashes: ...
     @property
     def led_back(self) -> list[bool]: ...
+    @property
+    def source_paths(self) -> list[str]: ...
 
 
 class ByContent:
     """Rows with a content file (a folder of class folders, a WebDataset shard): each
-    names the image with its file's bytes; duplicates are told apart by the row's path
-    or its fallback path, else listed. A row its export leads back whose bytes changed
+    names the image with its file's bytes; duplicates are told apart by the row's path,
+    the path its export's manifest records for its file, or its fallback path, else
+    listed. A row its export leads back whose bytes changed
     since names the image it was exported from; any other that no image has the bytes of
     (a re-encoded copy) names the image its fallback path names, counted as found by
     name. Bad rows leave out every image with their bytes.
@@ -135,6 +138,8 @@ class ByContent:
         )
         self.fallback = found.fallback_paths or [""] * n
         self.led_back = found.led_back or [False] * n
+        # per row, the path its LabelDesk export's manifest records for its file ("": none)
+        self.recorded = found.source_paths or [""] * n
         self.fallback_candidates = [
             spellings(f) if f and not same and not back else []
             for f, same, back in zip(self.fallback, self.same, self.led_back, strict=True)
@@ -161,7 +166,10 @@ class ByContent:
         same = self.same[i]
         if same:  # (a led-back row's file name below its class folder is not its image's)
             below = "" if self.led_back[i] else self.fallback[i]
-            path = one_of(same, self.spellings(row.path), below)
+            # duplicates are told apart by the row's path, else by the path its export
+            # recorded (in a project of a copy of the image folder: its own path there)
+            named = [*self.spellings(row.path), *filter(None, [self.recorded[i]])]
+            path = one_of(same, named, below)
             if path is None:
                 self.held.update(same)
                 return None, duplicates(row.path, same)
