@@ -5,6 +5,7 @@ CSV, Parquet and Label Studio exports keep their copies in)."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from helpers import made_project
@@ -380,3 +381,56 @@ def test_label_studios_own_export_of_a_renamed_file_finds_it_by_data_path(tmp_pa
     assert main(["import", str(path), str(moved)]) == 0
     with open_project(path) as p:
         assert by_content(p) == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "file"),
+    [("csv", "labels.csv"), ("parquet", "labels.parquet"), ("labelstudio", "tasks.json")],
+)
+def test_files_the_export_renamed_read_back_into_a_project_of_a_copy_of_the_folder(
+    tmp_path, fmt, file
+):
+    """The export renames one of ``a.png`` and ``A.png`` (``images/a--<digest>.png``) and
+    shortens a name too long to copy: rows naming those files find, in a colleague's
+    project of a copy of the image folder, the image at the path the manifest records,
+    which holds the bytes it records (they named no image there, and nothing was
+    applied)."""
+    long_name = "x" * 245 + ".png"
+    files = ["a.png", "A.png", "x/a.png", f"cat/{long_name}"]
+    labels = dict(zip(files, ["cat", "dog", "bird", "dog"], strict=True))
+    path = made(tmp_path, files, labels)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    assert len(json.loads((out / "labeldesk-export.json").read_text())["renamed"]) == 2
+    shutil.copytree(tmp_path / "im", tmp_path / "copy")
+    copy = tmp_path / "q"
+    args = ["new", str(copy), "--images", str(tmp_path / "copy"), "--labels", str(out / file)]
+    assert main(args) == 0
+    with open_project(copy) as q:
+        assert labels_of(q, files) == labels
+
+
+@pytest.mark.parametrize(
+    ("fmt", "file"),
+    [("csv", "labels.csv"), ("parquet", "labels.parquet"), ("labelstudio", "tasks.json")],
+)
+def test_a_copy_of_a_folder_with_a_real_images_folder_takes_each_row_s_own_picture(
+    tmp_path, fmt, file
+):
+    """In a colleague's project of a copy of an image folder that has a top-level
+    ``images/`` folder, the row ``images/a.png`` (the export's copy of ``a.png``) names
+    the picture it was exported as, ``a.png``, not the other picture at ``images/a.png``:
+    the manifest records both the path and the bytes."""
+    files = ["a.png", "images/a.png", "dog/b.png"]
+    labels = {"a.png": "dog", "images/a.png": "cat", "dog/b.png": "dog"}
+    path = made(tmp_path, files, labels)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", fmt]) == 0
+    shutil.copytree(tmp_path / "im", tmp_path / "copy")
+    copy = tmp_path / "q"
+    assert main(["new", str(copy), "--images", str(tmp_path / "copy")]) == 0
+    with open_project(copy) as q:
+        q.set_labels({p: None for p in files})
+    assert main(["import", str(copy), str(out / file), "--new-class"]) == 0
+    with open_project(copy) as q:
+        assert labels_of(q, files) == labels
