@@ -58,10 +58,10 @@ from .label_rows import LabelRow, Rows, RowTable
 from .label_status import StatusColumn, status_to_set
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
-from .label_written import prefer_written
 from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
 from .progress import CancelToken, ProgressCallback, no_progress
+from .rows_elsewhere import in_another_project
 
 if TYPE_CHECKING:
     from .project import Project
@@ -125,7 +125,7 @@ class LabelFile:
     refused_content: list[str] = field(default_factory=list)
     content_hashes: Hashes = field(default_factory=dict)
     led_back: list[bool] = field(default_factory=list)
-    written_paths: list[str] = field(default_factory=list)  # (see .label_written)
+    written_paths: list[str] = field(default_factory=list)  # (see .rows_elsewhere)
     # What the file turned out to be, when its format name does not say it (the csv
     # format also reads JSON): shown as "read FILE as {read_as}"
     read_as: str = ""
@@ -330,7 +330,7 @@ def apply_label_rows(
         refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
-    prefer_written(found, lambda paths: _known(project, paths), project.root)
+    in_another_project(found, project.db, lambda paths: _known(project, paths), project.root)
     # (what matching the rows held is let go before the write)
     chosen = _chosen(project, found, create_classes, skipped, progress, cancel)
     found.applied = found.would_change = BatchCounts()

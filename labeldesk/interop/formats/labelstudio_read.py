@@ -25,7 +25,7 @@ A task with ``data.path`` (LabelDesk's own export writes the image's path in the
 project there) whose file name differs from the reference's (LabelDesk shortened a name
 too long to copy, or renamed one of ``a.png`` and ``A.png``) is matched by ``data.path``,
 unless the reference itself names an image exactly (in a project made from the export's
-folder, where ``data.path`` is only a file name: :mod:`labeldesk.core.label_written`).
+folder, where ``data.path`` is only a file name: :mod:`labeldesk.core.rows_elsewhere`).
 
 A reference with a ``..`` step, a NUL byte or a path no file could have is refused on
 its task; inline ``data:`` images are not files and are refused too. A task whose image
