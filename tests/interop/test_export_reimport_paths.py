@@ -434,3 +434,23 @@ def test_a_copy_of_a_folder_with_a_real_images_folder_takes_each_row_s_own_pictu
     assert main(["import", str(copy), str(out / file), "--new-class"]) == 0
     with open_project(copy) as q:
         assert labels_of(q, files) == labels
+
+
+def test_a_label_studio_task_of_a_name_with_an_outer_space_reads_back(tmp_path):
+    """``data.path`` is the image's path as it is: `` lead.png`` (a file name may start
+    with a space) is not ``lead.png``, which named no image, so the task was listed as
+    naming none and its label and split were lost."""
+    files = [" lead.png", "trail .png", "b.png"]
+    path = made(tmp_path, files, {" lead.png": "cat", "trail .png": "dog", "b.png": "dog"})
+    with open_project(path) as p:
+        p.set_splits({" lead.png": "val", "trail .png": "test", "b.png": "train"})
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "labelstudio"]) == 0
+    with open_project(path) as p:
+        p.set_labels({q: "dog" for q in files}, splits={q: "train" for q in files})
+    assert main(["import", str(path), str(out / "tasks.json")]) == 0
+    with open_project(path) as p:
+        frame = p.images().set_index("path")
+        assert frame.loc[" lead.png", "label"] == "cat"
+        assert frame.loc[" lead.png", "split"] == "val"
+        assert frame.loc["trail .png", "split"] == "test"
