@@ -180,8 +180,8 @@ def own_path(data: dict[str, Any], image: str, entry: int, written: dict[int, st
     the reference is kept in ``written`` under the task's ``entry`` (it is taken where it
     names an image exactly: a project of the export's folder); otherwise the reference
     is the path."""
-    own = data.get("path")
-    own = own.strip() if isinstance(own, str) else ""
+    own = data.get("path")  # (as it is: a file name may start or end with a space)
+    own = own if isinstance(own, str) and own.strip() else ""
     if own and posixpath.basename(own) != posixpath.basename(image):
         written[entry] = image
         return own
