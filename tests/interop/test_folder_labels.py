@@ -520,3 +520,30 @@ def test_duplicates_of_one_name_read_back_into_a_project_of_a_copy_of_the_folder
     assert main(args) == 0
     with open_project(copy) as q:
         assert labels_of(q, files) == before
+
+
+@pytest.mark.parametrize(
+    ("top", "meant"), [("dev", "val"), ("eval", "test"), ("Evaluation", "test")]
+)
+def test_a_split_folder_labeldesk_does_not_read_beside_train_is_a_bad_row(
+    tmp_path, capsys, top, meant
+):
+    """``train/`` beside ``dev/`` (Hugging Face datasets reads ``dev`` as validation,
+    ``eval`` as test): ``dev/cat/a.png`` is a split folder's class folder, not an image of
+    a class "dev"; with --new-class every such image became "dev" (and train). Each is
+    listed, saying what to rename the folder to, and nothing is applied."""
+    files = ["cat/a.png", "dog/b.png", "cat/c.png"]
+    path = made(tmp_path, files)
+    sorted_ = tmp_path / "sorted"
+    for rel, to in (("cat/a.png", "train/cat/a.png"), ("cat/c.png", f"{top}/cat/c.png")):
+        (sorted_ / to).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "im" / rel, sorted_ / to)
+    with open_project(path) as p:
+        before = labels_of(p, files), p.classes()
+    capsys.readouterr()
+    assert main(["import", str(path), str(sorted_), "--new-class"]) == 1
+    err = capsys.readouterr().err
+    assert f"'{top}/cat/c.png': '{top}/' is a split folder" in err
+    assert f"rename it {meant}/" in err
+    with open_project(path) as p:
+        assert (labels_of(p, files), p.classes()) == before
