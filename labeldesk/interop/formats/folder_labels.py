@@ -44,6 +44,9 @@ from ..export_target import export_manifest
 from .base import Importer, ImportOptions, is_folder, register_importer, subfolders
 
 UNIT = "image"  # rows are numbered by image, in path order
+# Split folders of Hugging Face datasets (data_files.SPLIT_KEYWORDS) that LabelDesk does
+# not read as splits, and the split each one is there
+OTHER_SPLIT_FOLDERS = {"dev": "val", "eval": "test", "evaluation": "test"}
 CLASS_FOLDER_EXPORTS = ("imagefolder", "hf")  # LabelDesk exports this importer reads
 LABEL_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet")
 _SNIFF_ENTRIES = 10_000  # entries of a folder looked through to recognise the layout
@@ -80,9 +83,14 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
             del found.problems[rel]
     records: list[Record] = []
     below: dict[int, str] = {}
+    beside_split = any(placement(rel).split for rel in files)
+    odd: list[tuple[int, str]] = []  # (record, problem): images of an unread split folder
     for rel in sorted(files):
         split, name = placement(rel)  # as the scanner reads the folders
         rest = rel.split("/")[1:] if split else rel.split("/")
+        meant = OTHER_SPLIT_FOLDERS.get(rest[0].lower()) if beside_split and not split else None
+        if meant is not None and len(rest) > 2:  # <dev>/<class>/<image> beside train/
+            odd.append((len(records) + 1, _unread_split(rel, rest[0], meant)))
         label: object = name  # None in _unlabeled/
         if len(rest) < 2:  # loose in the top or a split folder: no class folder
             if split is None:
@@ -102,12 +110,23 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
         (len(records) + n, f"{where}: {why}")
         for n, (where, why) in enumerate(sorted(found.problems.items()), 1)
     ]
-    rows = checked_rows(Parsed(records, problems, UNIT), str(path))
+    bad = {n for n, _ in odd}  # (refused with their paths: skipped, their images stay out)
+    parsed = Parsed([r for r in records if r.line not in bad], [*odd, *problems], UNIT)
+    parsed.refused = [(r.line, str(r.path)) for r in records if r.line in bad]
+    rows = checked_rows(parsed, str(path))
     rows.fallback_paths = [below[row.line] for row in rows.rows]
     rows.content_files = [str(path / row.path) for row in rows.rows]
     rows.refused_content = [str(path / rel) for _, rel in rows.refused]
     rows.content_hashes.update(_gif_hashes(path))
     return rows
+
+
+def _unread_split(rel: str, folder: str, meant: str) -> str:
+    return (
+        f"{rel!r}: '{folder}/' is a split folder (Hugging Face datasets reads it so), "
+        f"not a class, but LabelDesk reads only train, val and test as splits: rename it "
+        f"{meant}/ (else its images would be labeled {folder!r})"
+    )
 
 
 def _gif_hashes(path: Path) -> dict[str, str]:
