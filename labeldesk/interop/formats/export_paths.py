@@ -10,7 +10,9 @@ a real top-level ``images/`` folder, ``images/a.png`` is that folder's image, no
 manifest, a row that names a file the export wrote is led back to the project path it
 was exported from, when the rows go back into that project (the manifest's
 ``image_root`` or ``project``); any other project (one made from the export folder
-itself, say) matches the paths as written. The files of images exported without a split
+itself, say) matches the paths as written, unless the recorded path holds the recorded
+bytes there and the path as written does not (a copy of the image folder:
+:mod:`labeldesk.core.rows_elsewhere`). The files of images exported without a split
 among a split's (Hugging Face's ``train/_unlabeled``, and in every format a labeled image
 without one, written as the train it counts in) are listed in the manifest's
 ``no_split``: their rows give no split, whichever project reads them, unless a row was
