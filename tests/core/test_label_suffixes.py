@@ -73,3 +73,42 @@ def test_unmatched_rows_are_listed_when_the_file_allows_it(project):
     with pytest.raises(LabelFileError):
         apply_label_rows(project, strict)
     assert project.images().set_index("path").label["_unlabeled/u1.png"] != "dog"
+
+
+@pytest.mark.parametrize(
+    ("file", "written"),
+    [
+        ("photos/u\u0308.png", "\u00fc.png"),  # macOS wrote the name decomposed (NFD)
+        ("photos/u\u0308.png", "bucket/photos/\u00fc.png"),
+        ("photos/back\\slash.png", "images/photos/back\\slash.png"),  # a Linux name
+        ("photos/back\\slash.png", "back\\slash.png"),
+    ],
+)
+def test_every_spelling_of_a_path_is_matched_by_suffix_in_turn(tmp_path, file, written):
+    """A path's first spelling (NFC, backslashes as folder separators) is matched by
+    suffix first; when it fits no image, its other spellings are tried: the name in the
+    other Unicode form, or with its backslash kept as a file name's character. Else a
+    Label Studio upload of ``ü.png`` named no image in a folder of macOS's ``ü.png``."""
+    from labeldesk.core.create import create_and_index
+
+    write_image(tmp_path / "im" / file, fmt="PNG", seed=1)
+    write_image(tmp_path / "im" / "other.png", fmt="PNG", seed=2)
+    project, _ = create_and_index(tmp_path / "p", tmp_path / "im", workers=1)
+    with project:
+        project.add_classes(["dog"])
+        assert apply_label_rows(project, rows(written)) == 1
+        assert project.images().set_index("path").label[file] == "dog"
+
+
+def test_a_later_spelling_is_not_tried_when_the_first_fits_several(tmp_path):
+    """Several images for the first spelling are listed, as before, not settled by a
+    later spelling that happens to fit one."""
+    from labeldesk.core.create import create_and_index
+
+    for n, file in enumerate(["a/x\\y.png", "a/x/y.png", "b/x/y.png"]):
+        write_image(tmp_path / "im" / file, fmt="PNG", seed=n)
+    project, _ = create_and_index(tmp_path / "p", tmp_path / "im", workers=1)
+    with project:
+        project.add_classes(["dog"])
+        with pytest.raises(LabelFileError, match="fits 2 images"):
+            apply_label_rows(project, rows("x\\y.png"))
