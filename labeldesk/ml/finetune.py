@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 CHECKPOINT = "model.safetensors"
+# said while an interrupted run scores the epoch it keeps: pressing again is safe
+AGAIN = "Ctrl+C again skips the scoring; the epoch is kept either way"
 FINE_TUNING = "fine-tuning"  # the progress message; epoch, loss, accuracy go in data
 
 
@@ -201,19 +203,23 @@ def finetune(
             status, interrupt = "cancelled", exc
         if not history:
             raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
-        if interrupt is not None:
-            progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it"))
-        _load_saved(model, folder)
         metrics: dict[str, Any] = {
             "history": history,
             "train_images": len(images.usable(split.train)),  # those that could be read
             "evaluated_on": split.evaluate_name,
             "eval_warning": split.warning,  # too few images to measure on (metrics.py)
         }
-        for name, rows in (("eval", split.evaluate), ("test", split.test)):
-            predicted, kept = _predict(model, images, rows, pre, device)
-            if len(kept):
-                metrics[name] = classification_report(labels[kept], predicted, classes)
+        try:
+            if interrupt is not None:
+                progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it ({AGAIN})"))
+            _load_saved(model, folder)
+            for name, rows in (("eval", split.evaluate), ("test", split.test)):
+                predicted, kept = _predict(model, images, rows, pre, device)
+                if len(kept):
+                    metrics[name] = classification_report(labels[kept], predicted, classes)
+        except KeyboardInterrupt as exc:  # Ctrl+C (again) while scoring: the saved epoch
+            status, interrupt = "cancelled", interrupt or exc  # is kept all the same, with
+            metrics["scoring_interrupted"] = True  # the scores it had by then
         metrics["failed"] = images.report()  # skipped, as embedding reports its failures
         tuned = load_backbone(str(folder / CHECKPOINT))
         failed = {int(frame.index[row]) for row in images.failed}
@@ -251,12 +257,19 @@ def finetune(
 
 def _kept_note(project: Project, version: ModelVersion, epochs: int) -> str:
     """What an interrupted fine-tune kept, and how to go on from it."""
-    done = len(version.metrics.get("history") or [])
-    report = version.metrics.get("eval") or {}
+    history = version.metrics.get("history") or []
+    done = len(history)
+    # the epoch's own check: the same model on the same images as the "eval" report
+    accuracy = (version.metrics.get("eval") or {}).get("accuracy")
+    if accuracy is None and history:
+        accuracy = history[-1].get("eval_accuracy")
     figure = ""
-    if report.get("accuracy") is not None:
+    if accuracy is not None:
         where = version.metrics.get("evaluated_on", "val")
-        figure = f" ({where} accuracy {report['accuracy']:.0%})"
+        figure = f"{where} accuracy {accuracy:.0%}"
+    if version.metrics.get("scoring_interrupted"):
+        figure += ("; " if figure else "") + "not scored on test: interrupted while scoring"
+    figure = f" ({figure})" if figure else ""
     command = shlex.join(["labeldesk", "train", str(project.path), "--mode", "finetune"])
     return (
         f"fine-tuned model version {version.id} keeps epoch {done} of {epochs}{figure}; "

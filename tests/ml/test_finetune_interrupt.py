@@ -47,3 +47,61 @@ def test_ctrl_c_in_the_first_epoch_keeps_nothing_and_says_so(shapes_project, bac
     assert not list((shapes_project.path / "models").glob("*-finetune"))
     note = " ".join(getattr(stopped.value, "__notes__", []))
     assert "before its first epoch finished" in note
+
+
+def _interrupted_while_scoring(monkeypatch):
+    """Ctrl+C while the run scores the epoch it keeps (classification_report is called
+    only there, after the training)."""
+
+    def stopped(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("labeldesk.ml.finetune.classification_report", stopped)
+
+
+def test_a_second_ctrl_c_while_the_kept_epoch_is_scored_still_keeps_it(
+    shapes_project,  # noqa: F811
+    backbone,
+    monkeypatch,
+):
+    """The first Ctrl+C stops the training and keeps epoch 1; a second one while that
+    epoch is scored skipped the rest of the scoring and dropped the epoch too."""
+    _interrupted_while_scoring(monkeypatch)
+    said: list[str] = []
+
+    def progress(p):
+        said.append(p.message)
+        _interrupt_in_epoch(2)(p)
+
+    params = FinetuneParams(epochs=3, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, progress=progress, base=backbone)
+    (version,) = list_versions(shapes_project)
+    assert version.status == "cancelled"
+    assert [e["epoch"] for e in version.metrics["history"]] == [1]
+    assert version.metrics["scoring_interrupted"] is True
+    assert (shapes_project.path / version.checkpoint).is_file()
+    assert any("Ctrl+C again skips the scoring; the epoch is kept" in m for m in said)
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    accuracy = version.metrics["history"][0]["eval_accuracy"]
+    assert (
+        f"version {version.id} keeps epoch 1 of 3 (val accuracy {accuracy:.0%}; "
+        "not scored on test: interrupted while scoring)"
+    ) in note
+
+
+def test_ctrl_c_while_a_finished_run_is_scored_keeps_its_last_epoch(
+    shapes_project,  # noqa: F811
+    backbone,
+    monkeypatch,
+):
+    """All epochs trained: Ctrl+C during the closing scores lost the whole run."""
+    _interrupted_while_scoring(monkeypatch)
+    params = FinetuneParams(epochs=1, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, base=backbone, then_embed=True)
+    (version,) = list_versions(shapes_project)
+    assert version.status == "cancelled"  # not re-embedded: the project keeps its own
+    assert (shapes_project.path / version.checkpoint).is_file()
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    assert f"version {version.id} keeps epoch 1 of 1" in note
