@@ -31,6 +31,7 @@ from labeldesk.core.display import (
 )
 
 if TYPE_CHECKING:
+    from labeldesk.core.progress import Progress
     from labeldesk.core.project import Project
     from labeldesk.ml.model_choice import InUse
     from labeldesk.ml.models import ModelVersion
@@ -419,12 +420,19 @@ def cmd_train(args: argparse.Namespace) -> Output:
             blocks = FinetuneParams.train_blocks if args.train_blocks is None else args.train_blocks
             tune = FinetuneParams(epochs=args.epochs or FinetuneParams.epochs, train_blocks=blocks)
             before = predicting(project).version  # the head of the embeddings it had
+            flags: dict[str, int] = {}  # likely mislabels flagged before and after
+
+            def report(update: Progress) -> None:
+                if update.data and isinstance(update.data.get("flags"), dict):
+                    flags.update(update.data["flags"])
+                progress(update)
+
             version = finetune_and_reembed(
                 project,
                 tune,
                 device=args.device,
                 reembed=not args.no_reembed,
-                progress=progress,
+                progress=report,
             )
             # re-embedded, the heads of the old embeddings stop predicting: say what does
             now = predicting(project)
@@ -432,8 +440,9 @@ def cmd_train(args: argparse.Namespace) -> Output:
                 "in_use": False,  # a fine-tune is a backbone, never the head in use
                 "in_use_reason": now.reason,
                 "head_in_use": now.version.id if now.version else None,
+                "flags": flags or None,  # {"before", "after"}: only when counted before
             }
-            lines = [_describe(version), _in_use_line(now)]
+            lines = [_describe(version), _in_use_line(now), _flags_line(flags)]
             if version.status == "complete" and now.version is None:
                 lines.append(_whether_it_helped(project, version, before))
             return _warned(version, data, "\n".join(line for line in lines if line))
@@ -452,6 +461,13 @@ def _whether_it_helped(project: Project, version: ModelVersion, before: ModelVer
         f"did it help? `labeldesk train {where}` trains a head on the new embeddings "
         f"(seconds); `labeldesk models {where}` then lists its frozen test accuracy{beside}"
     )
+
+
+def _flags_line(flags: dict[str, int]) -> str:
+    """The flags' count before and after the re-embedding ("" when not counted)."""
+    from labeldesk.ml.flag_change import FlagChange
+
+    return FlagChange(**flags).text() if flags else ""
 
 
 def _in_use_line(now: InUse) -> str:

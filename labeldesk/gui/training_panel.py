@@ -242,6 +242,7 @@ class TrainingPanel(QWidget):
         self._run = 0  # which run's reports the plot shows
         self._last_report: Progress | None = None  # the run's latest, for Cancel's words
         self._reembedding = False  # the fine-tune's model is saved; its images embed again
+        self._flags: dict[str, int] | None = None  # likely mislabels before/after a fine-tune
         self._relay: _ReportRelay | None = None
         # the run was started from the Start button: when it ends, focus goes back there
         # (disabling Start, then Cancel, had dropped it on Cancel, then on the plot)
@@ -433,6 +434,7 @@ class TrainingPanel(QWidget):
         self.job = job
         self._last_report = None
         self._reembedding = False
+        self._flags = None
         self.plot.set_history([], planned=epochs if epochs <= FEW_EPOCHS else 0)
         self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
@@ -487,6 +489,8 @@ class TrainingPanel(QWidget):
         if self.selected_mode == "finetune" and re_embedding(report):
             self._reembedding = True
         data = report.data or {}
+        if isinstance(data.get("flags"), dict):  # counted again on the new embeddings
+            self._flags = data["flags"]
         if isinstance(data.get("plan"), str):  # what the fine-tune will do
             self.plan.setText(capitalised(data["plan"]) + ".")
             self.plan.setVisible(True)
@@ -503,7 +507,7 @@ class TrainingPanel(QWidget):
     def _finished(self, version: ModelVersion) -> None:
         if self._closed:
             return
-        self.status.setText(self._summary(version, "Trained"))
+        self.status.setText(self._summary(version, "Trained", self._flags))
         self._show_result(version)
 
     @Slot()
@@ -537,13 +541,17 @@ class TrainingPanel(QWidget):
         self.trained.emit(version.id)
 
     @staticmethod
-    def _summary(version: ModelVersion, verb: str) -> str:
+    def _summary(version: ModelVersion, verb: str, flags: dict[str, int] | None = None) -> str:
         epochs = counted(len(version.metrics.get("history") or []), "epoch")
         val = percent(accuracy(version, "eval"))
         text = f"{verb} version #{version.id} ({version.kind}, {epochs}, val acc {val})."
         warning = version.metrics.get("eval_warning")  # a val split too small to measure
         if warning:
             text += f"\nWarning: {warning}."
+        if flags:  # a fine-tune re-embedded, and the count before was cached
+            from labeldesk.ml.flag_change import FlagChange
+
+            text += f"\n{capitalised(FlagChange(**flags).text())}."
         if version.kind == "finetune" and version.status == "complete":
             text += f"\n{FINETUNE_HELPED}"  # its own figures are its own classifier's
         return text

@@ -75,10 +75,14 @@ def finetune_and_reembed(
 ) -> ModelVersion:
     """:func:`finetune`, then (unless cancelled or ``reembed`` is off) embed every image
     with the tuned backbone, which becomes the project's current embeddings: what
-    ``labeldesk train --mode finetune`` and the app's training panel do."""
+    ``labeldesk train --mode finetune`` and the app's training panel do. When the flags
+    of likely mislabels were cached before, their count is reported before and after, as
+    the ``"flags"`` of the last progress report (:mod:`labeldesk.ml.flag_change`)."""
     from .embed import embed_project
+    from .flag_change import cached_flag_count, count_again
 
     cancel = cancel or CancelToken()
+    flags_before = cached_flag_count(project) if reembed else None  # None: not cached
     version = finetune(
         project, params, device=device, progress=progress, cancel=cancel, then_embed=reembed
     )
@@ -96,6 +100,8 @@ def finetune_and_reembed(
             note = _unfinished(project, version.id, "did not finish")
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
+        if flags_before is not None and not cancel.cancelled:
+            count_again(project, version, flags_before, progress)  # the flags' change
     return version
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED
 
 from .cachefiles import read_arrays, replace_versions, rows_of
+from .errors import NoEmbeddings
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
@@ -38,9 +39,15 @@ from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
 from .pixel_view import blend_weight, pixel_view, thumbnails_stamp
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
-from .row_labels import row_labels
+from .row_labels import RowLabels, row_labels
 from .search import knn_graph
-from .store import ProjectVectors, embeddings_dir, project_vectors
+from .store import (
+    EmbeddedImages,
+    ProjectVectors,
+    embedded_images,
+    embeddings_dir,
+    project_vectors,
+)
 from .train import head_probabilities
 
 if TYPE_CHECKING:
@@ -161,41 +168,8 @@ def project_predictions(
             empty,
             np.zeros(len(ids), dtype=bool),
         )
-    last_event = state.event_id
-    model = current_head(project, vectors.key, classes, last_event) if head else None
-    key = hashlib.sha1(
-        json.dumps(
-            [
-                ALGORITHM,
-                PIXEL_VIEW if pixels else None,
-                PIXEL_DIMS,
-                PIXEL_C,
-                vectors.key,
-                vectors.generation,  # a rebuilt store: same images, other vectors
-                classes,
-                last_event,
-                vectors.hashes,
-                splits,
-                model.id if model else None,
-                *([] if head else ["no-head-no-cleaning"]),  # never read for the other
-            ]
-        ).encode()
-    ).hexdigest()[:16]
-    # "predictions-*" is also what a write of the default clears, and what vectors.DERIVED
-    # names: the plain ones are kept only until the next change of the default ones
-    prefix = ("predictions-" if pixels else "predictions-plain-") + ("" if head else "probe-")
-    cache = embeddings_dir(project) / vectors.key / f"{prefix}{key}.npz"
-    n, c = len(vectors.paths), len(classes)
-    cached = read_arrays(
-        cache,
-        ("probs", "oof", "pixel_share", "thumbs_seen"),
-        lambda a: (
-            rows_of(a["probs"], n, c, "f")
-            or rows_of(a["oof"], n, None, "b")
-            or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
-            or rows_of(a["thumbs_seen"].reshape(1), 1, None, "i")
-        ),
-    )
+    cache, prefix, model = _cache_file(project, vectors, state, pixels=pixels, head=head)
+    cached = _read_cache(cache, len(vectors.paths), len(classes))
     view: np.ndarray | None = None
     looked = int(cached["thumbs_seen"].reshape(1)[0]) if cached is not None else NOT_MISSING
     if cached is not None and looked != NOT_MISSING:
@@ -237,6 +211,78 @@ def project_predictions(
         _save(cache, prefix, probs, oof, share, seen if missing else None)
     return Predictions(
         vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
+    )
+
+
+def cached_predictions(project: Project) -> Predictions | None:
+    """The project's predictions, as :func:`project_predictions` gives them, when its
+    cache holds them (what `issues` and the app showed last, if nothing they depend on
+    changed since); else None. Computes nothing and reads no vector: a count of flags
+    from them costs a read of one small file."""
+    try:
+        images = embedded_images(project)
+    except NoEmbeddings:
+        return None
+    state = row_labels(project, images)
+    if not state.classes:
+        return None
+    cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
+    cached = _read_cache(cache, len(images.paths), len(state.classes))
+    if cached is None:
+        return None
+    share = float(cached["pixel_share"].reshape(1)[0])
+    return Predictions(
+        images.paths, state.classes, state.labels, state.splits, state.statuses,
+        cached["probs"], cached["oof"], pixel_share=share,
+    )  # fmt: skip
+
+
+def _cache_file(
+    project: Project,
+    vectors: ProjectVectors | EmbeddedImages,
+    state: RowLabels,
+    *,
+    pixels: bool,
+    head: bool,
+) -> tuple[Path, str, ModelVersion | None]:
+    """The cache file of these predictions (keyed by all they depend on), its name's
+    prefix, and the trained head they use (None: the probe alone)."""
+    classes, last_event = state.classes, state.event_id
+    model = current_head(project, vectors.key, classes, last_event) if head else None
+    key = hashlib.sha1(
+        json.dumps(
+            [
+                ALGORITHM,
+                PIXEL_VIEW if pixels else None,
+                PIXEL_DIMS,
+                PIXEL_C,
+                vectors.key,
+                vectors.generation,  # a rebuilt store: same images, other vectors
+                classes,
+                last_event,
+                vectors.hashes,
+                state.splits,
+                model.id if model else None,
+                *([] if head else ["no-head-no-cleaning"]),  # never read for the other
+            ]
+        ).encode()
+    ).hexdigest()[:16]
+    # "predictions-*" is also what a write of the default clears, and what vectors.DERIVED
+    # names: the plain ones are kept only until the next change of the default ones
+    prefix = ("predictions-" if pixels else "predictions-plain-") + ("" if head else "probe-")
+    return embeddings_dir(project) / vectors.key / f"{prefix}{key}.npz", prefix, model
+
+
+def _read_cache(cache: Path, n: int, c: int) -> dict[str, np.ndarray] | None:
+    return read_arrays(
+        cache,
+        ("probs", "oof", "pixel_share", "thumbs_seen"),
+        lambda a: (
+            rows_of(a["probs"], n, c, "f")
+            or rows_of(a["oof"], n, None, "b")
+            or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
+            or rows_of(a["thumbs_seen"].reshape(1), 1, None, "i")
+        ),
     )
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from labeldesk.core.image_rows import Member
     from labeldesk.core.project import Project
 
-    from .store import ProjectVectors
+    from .store import EmbeddedImages, ProjectVectors
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,9 @@ class RowLabels:
     members: list[Member] | None = None
 
 
-def row_labels(project: Project, vectors: ProjectVectors, *, members: bool = False) -> RowLabels:
+def row_labels(
+    project: Project, vectors: ProjectVectors | EmbeddedImages, *, members: bool = False
+) -> RowLabels:
     """:class:`RowLabels` for ``vectors``' rows; an image removed since the vectors were
     read counts as excluded (nothing learns from it)."""
     state = label_rows(project.db, members=members)

@@ -446,3 +446,22 @@ def test_cancelled_while_it_re_embeds_the_fine_tuned_model_is_said_kept(qtbot, p
         "the app keeps the embeddings it had until Tools → Compute embeddings (Ctrl+E) "
         "finishes them."
     )
+
+
+def test_after_a_fine_tune_the_flag_count_before_and_after_is_said(qtbot, panel, monkeypatch):
+    """The run's last report carries the likely mislabels flagged before and after it
+    re-embedded the project; the message at the end says both."""
+    from labeldesk.ml.train import HeadParams, train_head
+
+    def fake_child(project_path, params, *, progress, cancel):
+        progress(Progress(0, 0, "counting", {"flags": {"before": 12, "after": 9}}))
+        return train_head(panel.project, HeadParams(epochs=2), cancel=cancel)
+
+    monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    assert panel.status.text().startswith("Trained version #1")
+    lines = panel.status.text().splitlines()
+    assert "Likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings." in lines
