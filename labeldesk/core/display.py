@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ __all__ = [
     "UNKNOWN",
     "confidence_word",
     "counted",
+    "duration",
     "format_confidence",
     "format_percent",
     "format_score",
@@ -47,6 +49,7 @@ __all__ = [
     "quoted_names",
     "score_level",
     "shown_path",
+    "time_left_text",
     "valid_text",
 ]
 
@@ -125,6 +128,36 @@ def counted(n: int, word: str, many: str | None = None) -> str:
     if n == 1:
         return f"1 {word}"
     return f"{n:,} {many or (word + 'es' if word.endswith('s') else word + 's')}"
+
+
+def duration(seconds: float) -> str:
+    """A time left as the job bar says it: "45s", "6m 10s", "1h 02m"."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def time_left_text(data: Mapping[str, Any] | None, *, short: bool = False) -> str | None:
+    """A job's own estimate of all it has left, from its progress report's data:
+    ``left_s`` (seconds), ``left_rough`` (a guess: a phase's speed not measured yet) and
+    ``left_with`` (what it covers beyond the bar shown: "re-embedding"). "about 6m 10s
+    left in all, re-embedding included (rough guess)"; ``short``: "about 6m 10s left in
+    all (rough)". None when the data has no estimate."""
+    data = data or {}
+    seconds = data.get("left_s")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return None
+    text = f"about {duration(seconds)} left in all"
+    if data.get("left_with") and not short:
+        text += f", {data['left_with']} included"
+    if data.get("left_rough"):
+        text += " (rough)" if short else " (rough guess)"
+    return text
 
 
 KNOWN_CLASSES_SHOWN = 20  # an "unknown class" error names this many of the project's classes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from .display import time_left_text
 from .progress import Progress
 
 
@@ -62,16 +63,21 @@ class TerminalProgress:
 POSTFIX_NAMES = {"eval_accuracy": "val acc", "images_per_s": "img/s"}
 # keep the bar itself wide (the cluster's head: said in the summary)
 POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss", "head", "plan")
+# the job's own estimate of all it has left (display.time_left_text): said first, in words
+TIME_LEFT_KEYS = ("left_s", "left_rough", "left_with")
 
 
 def postfix(data: dict[str, Any]) -> str:
     """``{"epoch": 3, "epochs": 100, "loss": 0.5123}`` as "epoch 3/100, loss 0.512" (the
-    epoch only when the bar counts something else, e.g. steps)."""
-    parts = []
+    epoch only when the bar counts something else, e.g. steps), after the time the whole
+    job has left when it says (a fine-tune: its re-embedding included), which the bar's
+    own time left does not count."""
+    left = time_left_text(data)
+    parts = [left] if left else []
     if "epoch" in data and data.get("unit") != "epoch":
         parts.append(f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else ""))
     for key, value in data.items():
-        if key in POSTFIX_LEFT_OUT or value is None or isinstance(value, bool):
+        if key in (*POSTFIX_LEFT_OUT, *TIME_LEFT_KEYS) or value is None or isinstance(value, bool):
             continue
         if isinstance(value, float):
             text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"

@@ -6,27 +6,32 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
+from labeldesk.core.display import duration, time_left_text
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.workers import Job
 
 
 def format_eta(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s left"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s left"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m left"
+    return f"{duration(seconds)} left"
 
 
 def job_eta(job: Job | None, done: int, total: int) -> str:
-    """ " · 12s left" from the job's pace so far; "" before there is a pace."""
-    if job is None or job.started_at is None or not 0 < done < total:
+    """ " · 12s left" from the pace of the phase so far; "" before there is a pace. A job
+    that gives its own estimate of all it has left (a fine-tune: its re-embedding
+    included) is taken at its word: " · about 6m 10s left in all (rough)"."""
+    if job is None:
         return ""
-    elapsed = time.monotonic() - job.started_at
-    return f" · {format_eta(elapsed * (total - done) / done)}"
+    if job.told_left is not None:
+        when, data = job.told_left
+        seconds = data["left_s"] - (time.monotonic() - when)
+        return f" · {time_left_text({**data, 'left_s': seconds}, short=True)}"
+    if job.started_at is None or not 0 < done < total:
+        return ""
+    began, done_then = job.phase_began or (job.started_at, 0)
+    if done <= done_then:
+        return ""
+    elapsed = time.monotonic() - began
+    return f" · {format_eta(elapsed * (total - done) / (done - done_then))}"
 
 
 class JobProgressWidget(QWidget):

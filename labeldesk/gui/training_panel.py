@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised, counted
+from labeldesk.core.display import capitalised, counted, time_left_text
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import READ_ONLY_TIP
@@ -57,7 +57,9 @@ FINETUNE_HELPED = (
 
 def describe(report: Progress) -> str:
     """The status line for a progress report: "Training head: epoch 3/100, loss 0.512,
-    val acc 91.3%" while training, the report's message otherwise."""
+    val acc 91.3%" while training, the report's message otherwise; and below, the time
+    the whole run has left when it says (a fine-tune: "About 6m 10s left in all,
+    re-embedding included (rough guess).")."""
     data = report.data or {}
     message = capitalised(report.message)
     if "epoch" not in data:
@@ -67,7 +69,8 @@ def describe(report: Progress) -> str:
         parts.append(f"loss {data['loss']:.3f}")
     if isinstance(data.get("eval_accuracy"), int | float):
         parts.append(f"val acc {percent(data['eval_accuracy'])}")
-    return f"{message}: {', '.join(parts)}"
+    left = time_left_text(data)
+    return f"{message}: {', '.join(parts)}" + (f"\n{capitalised(left)}." if left else "")
 
 
 # a fine-tune's phases up to its model being saved; any other report is of re-embedding

@@ -74,6 +74,12 @@ class Job(QObject):
         self.token = CancelToken()
         self.result: Any = None
         self.started_at: float | None = None
+        # (monotonic time, done) when the phase now reported began: the pace of its own
+        # (a fine-tune's re-embedding is not paced by the training before it)
+        self.phase_began: tuple[float, int] | None = None
+        # (monotonic time, data) of the latest report that gave the job's own estimate of
+        # all it has left (``data["left_s"]``, see display.time_left_text); else None
+        self.told_left: tuple[float, dict[str, Any]] | None = None
         self._running = False
         self._last_report = 0.0
         self._last_message: str | None = None
@@ -120,6 +126,10 @@ class Job(QObject):
         now = time.monotonic()
         final = update.total > 0 and update.done >= update.total
         new_phase = update.message != self._last_message  # e.g. "loading model" -> "embedding"
+        if new_phase:
+            self.phase_began = (now, update.done)
+        data = update.data
+        self.told_left = (now, data) if data is not None and "left_s" in data else None
         if final or new_phase or now - self._last_report >= PROGRESS_INTERVAL_S:
             self._last_report = now
             self._last_message = update.message

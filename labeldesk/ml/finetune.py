@@ -30,6 +30,7 @@ from labeldesk.core.vocab import EXCLUDED, known_class_codes
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
+from .finetune_clock import FinetuneClock
 from .finetune_images import TrainingImages
 from .finetune_plan import FinetunePlan
 from .metrics import EvalSplit, classification_report, evaluation_split
@@ -199,7 +200,7 @@ def finetune(
         try:
             status = _epochs(
                 model, optim, images, labels, split, params, pre, device, save, progress, cancel,
-                history,
+                history, plan.reembed_images,
             )  # fmt: skip
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the saved epochs are kept, as
             if not history:  # Cancel keeps them
@@ -296,9 +297,11 @@ def _epochs(
     progress: ProgressCallback,
     cancel: CancelToken,
     history: list[dict[str, float]],
+    reembed_images: int = 0,
 ) -> str:
     """Train, saving a checkpoint after each epoch; each epoch goes into ``history`` once
-    saved (an interrupt from then on keeps it). Returns the run's status."""
+    saved (an interrupt from then on keeps it). Returns the run's status. Each report
+    says the time the whole run has left, ``reembed_images`` embedded again included."""
     import torch
 
     use_amp = device == "cuda"
@@ -306,6 +309,10 @@ def _epochs(
     started = time.perf_counter()
     seen = 0
     steps_per_epoch = -(-len(split.train) // params.batch_size)
+    clock = FinetuneClock(
+        params.epochs, steps_per_epoch, params.batch_size, len(split.evaluate),
+        len(split.test), reembed_images,
+    )  # fmt: skip
     for epoch in range(1, params.epochs + 1):
         model.train()
         _keep_frozen_batchnorm_still(model.features)
@@ -334,15 +341,11 @@ def _epochs(
                 count += len(rows)
                 seen += len(rows)
             rate = seen / (time.perf_counter() - started)
+            done = (epoch - 1) * steps_per_epoch + step + 1
             running = {"epoch": epoch, "loss": total / max(count, 1), "images_per_s": rate}
-            progress(
-                Progress(
-                    (epoch - 1) * steps_per_epoch + step + 1,
-                    params.epochs * steps_per_epoch,
-                    FINE_TUNING,
-                    {"unit": "step", "epochs": params.epochs, **running},
-                )
-            )
+            running |= clock.data(done)  # the time the whole run has left
+            data = {"unit": "step", "epochs": params.epochs, **running}
+            progress(Progress(done, params.epochs * steps_per_epoch, FINE_TUNING, data))
         if cancel.cancelled:
             return "cancelled"  # the checkpoint on disk is the last completed epoch
         if not count:
@@ -352,11 +355,14 @@ def _epochs(
                 f"(first: {first['path']}: {first['reason']}); run `labeldesk scan`"
             )
         entry = {"epoch": epoch, "loss": total / count}
+        checking = time.perf_counter()
         predicted, kept = _predict(model, images, split.evaluate, pre, device)
+        clock.checked(len(split.evaluate), time.perf_counter() - checking)
         if len(kept):
             entry["eval_accuracy"] = float((predicted == labels[kept]).mean())
         done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
         closing = {"unit": "step", "epochs": params.epochs, **entry}  # with val accuracy
+        closing |= clock.data(done)
         progress(Progress(done, steps, FINE_TUNING, closing))
         save(epoch)
         history.append(entry)  # saved: an interrupt from here on keeps it

@@ -47,6 +47,12 @@ class FinetunePlan:
                 "(flags and predictions are computed again, and heads trained before "
                 "stop predicting until one is trained on them)"
             )
-        if self.device == "cpu":
+        if self.device == "cpu" and self.reembed_images:
+            parts.append(
+                "without a GPU this is slow: the time left in all counts the re-embedding "
+                "too, a rough guess until it starts (its speed is estimated from the "
+                "training's)"
+            )
+        elif self.device == "cpu":
             parts.append("without a GPU this is slow: the bar gives the time left")
         return "; ".join(parts)

@@ -37,6 +37,15 @@ def test_status_line_comes_from_the_report_data():
     assert describe(Progress(0, 0, "loading backbone")) == "Loading backbone"
 
 
+def test_status_line_says_the_time_the_whole_fine_tune_has_left():
+    data = {"epoch": 2, "epochs": 3, "loss": 0.5, "left_s": 370.0, "left_rough": True,
+            "left_with": "re-embedding"}  # fmt: skip
+    assert describe(Progress(12, 30, "fine-tuning", data)) == (
+        "Fine-tuning: epoch 2/3, loss 0.500\n"
+        "About 6m 10s left in all, re-embedding included (rough guess)."
+    )
+
+
 def test_the_plot_is_drawn_from_progress_data_not_text(qtbot, panel, monkeypatch):
     """A run whose message never changes ("training head") still plots every epoch:
     the figures come from ``Progress.data``."""

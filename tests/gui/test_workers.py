@@ -130,6 +130,39 @@ def test_eta_comes_from_the_pace_so_far():
     assert format_eta(3725) == "1h 02m left"
 
 
+def test_eta_is_paced_by_the_phase_it_is_in():
+    """A fine-tune's re-embedding (its second bar) was paced from the start of the job:
+    an hour of training before it made its 10 minutes read as hours."""
+    import time
+
+    from labeldesk.core.progress import Progress
+    from labeldesk.gui.job_progress import job_eta
+
+    job = Job(lambda **_: None, "eta")
+    job.started_at = time.monotonic() - 3600  # an hour of training
+    job._report(Progress(0, 600, "embedding"))
+    began, done = job.phase_began
+    job.phase_began = (began - 10, done)  # 100 of 600 embedded in 10 s
+    assert job_eta(job, 100, 600) == " · 50s left"
+
+
+def test_eta_takes_the_jobs_own_estimate_of_all_it_has_left():
+    """A fine-tune's training bar gives no time for the re-embedding after it: the job's
+    own estimate counts it, and says when it is a rough guess."""
+    from labeldesk.core.progress import Progress
+    from labeldesk.gui.job_progress import job_eta
+
+    job = Job(lambda **_: None, "eta")
+    data = {"epoch": 1, "left_s": 372.0, "left_rough": True, "left_with": "re-embedding"}
+    job._report(Progress(5, 30, "fine-tuning", data))
+    assert job_eta(job, 5, 30) in (
+        " · about 6m 12s left in all (rough)",
+        " · about 6m 11s left in all (rough)",  # a second passed
+    )
+    job._report(Progress(40, 600, "embedding"))  # no estimate of its own: its pace
+    assert job.told_left is None
+
+
 def test_a_job_nobody_holds_is_freed_on_the_gui_thread_after_its_signals(qtbot):
     """A form that starts a new check drops the old job while it still runs. If the worker
     thread dropped the last reference, the job was deleted there, and its queued

@@ -1,0 +1,87 @@
+"""The time a fine-tune has left counts the re-embedding of every image that follows its
+training (on a CPU as long again, or longer), not only the training steps the bar counts,
+and says it is a rough guess while the embedding speed is one."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeldesk.core.display import duration, time_left_text
+from labeldesk.core.progress_bar import postfix
+from labeldesk.ml.finetune import FinetuneParams, finetune
+from labeldesk.ml.finetune_clock import FORWARD_SPEEDUP, FinetuneClock
+
+from .test_finetune_unfinished import embedded  # noqa: F401 (a fixture)
+from .test_finetune_unreadable import two_classes  # noqa: F401 (a fixture)
+
+
+def _clock(reembed: int = 600) -> FinetuneClock:
+    # 3 epochs of 10 steps of 16 images; 40 images checked after each epoch; 20 test
+    return FinetuneClock(3, 10, 16, 40, 20, reembed, started=0.0)
+
+
+def test_before_the_first_step_there_is_no_estimate():
+    clock = _clock()
+    assert clock.left(0, now=5.0) is None
+    assert clock.data(0, now=5.0) == {}
+
+
+def test_before_a_check_the_forward_speed_is_guessed_from_the_training_steps():
+    clock = _clock()
+    # 10 steps in 20 s: 2 s a step, 0.125 s an image trained, guessed 0.0625 s forward
+    per_image = 2.0 / 16 / FORWARD_SPEEDUP
+    training = 20 * 2.0  # 20 steps to go
+    forward = (3 * 40 + 40 + 20) * per_image  # checks to come, closing scores
+    reembed = 600 * per_image
+    assert clock.left(10, now=20.0) == pytest.approx(training + forward + reembed)
+    # the re-embedding is in it: without one, that much less
+    assert _clock(0).left(10, now=20.0) == pytest.approx(training + forward)
+    assert clock.data(10, now=20.0) == {
+        "left_s": pytest.approx(training + forward + reembed),
+        "left_rough": True,
+        "left_with": "re-embedding",
+    }
+
+
+def test_a_check_measures_the_forward_speed_and_its_time_is_not_training():
+    clock = _clock()
+    clock.checked(40, 4.0)  # epoch 1's check: 0.1 s an image
+    # 10 steps took 24 - 4 = 20 s of training
+    expected = 20 * 2.0 + (2 * 40 + 40 + 20 + 600) * 0.1
+    assert clock.left(10, now=24.0) == pytest.approx(expected)
+    assert clock.rough()  # the re-embedding's speed is still a guess
+    measured = _clock(0)
+    measured.checked(40, 4.0)
+    assert not measured.rough()  # nothing guessed
+    assert measured.data(10, now=24.0)["left_with"] is None
+
+
+def test_the_words_say_what_is_counted_and_that_it_is_rough():
+    data = {"left_s": 370.4, "left_rough": True, "left_with": "re-embedding"}
+    assert time_left_text(data) == "about 6m 10s left in all, re-embedding included (rough guess)"
+    assert time_left_text(data, short=True) == "about 6m 10s left in all (rough)"
+    assert time_left_text({"left_s": 3725.0}) == "about 1h 02m left in all"
+    assert time_left_text({"loss": 0.5}) is None and time_left_text(None) is None
+    assert duration(45) == "45s"
+    # the terminal: first in the bar's postfix, whose own time left is the training's
+    shown = postfix({"unit": "step", "epoch": 2, "epochs": 3, "loss": 0.5, **data})
+    assert shown == (
+        "about 6m 10s left in all, re-embedding included (rough guess), epoch 2/3, loss 0.500"
+    )
+
+
+def test_a_fine_tune_reports_the_time_left_with_its_re_embedding(embedded):  # noqa: F811
+    project, _ = embedded
+    said = []
+
+    def progress(report):
+        if report.message == "fine-tuning":
+            said.append(report.data)
+            raise KeyboardInterrupt  # after its first step: enough to see
+
+    params = FinetuneParams(epochs=1, batch_size=4, image_size=32)
+    with pytest.raises(KeyboardInterrupt):
+        finetune(project, params, device="cpu", progress=progress, then_embed=True)
+    [data] = said
+    assert data["left_s"] > 0
+    assert data["left_rough"] is True and data["left_with"] == "re-embedding"
