@@ -54,6 +54,7 @@ from .embed_decode import (  # the decode side; names kept here for existing cal
     decode_workers,
     source_image,
 )
+from .embed_speed import EmbedSpeed, record_speed
 from .errors import NoEmbeddings
 from .input_size import choose_model_spec
 from .runtime import RUNTIME_BATCH, Features, load_runner, resolve_runtime
@@ -175,6 +176,7 @@ def embed_project(
     # a read-only project says so now, not after loading the model and embedding
     project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)
+    began = time.perf_counter()
     progress(Progress(0, 0, f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     opened = open_model_store(project, model, backbone)
@@ -216,6 +218,14 @@ def embed_project(
                 use_store(project, key)
 
             _embed_missing(project, backbone, net, store, report, batch, progress, cancel, stored)
+            if not report.cancelled:  # for a fine-tune's estimate of its re-embedding
+                setup_s = time.perf_counter() - began - report.seconds
+                identity = backbone.identity
+                speed = EmbedSpeed(
+                    report.images_per_s, setup_s, device, report.runtime,
+                    identity.architecture, identity.preprocess.size,
+                )  # fmt: skip
+                record_speed(folder, speed, report.embedded)
             if store.count and not report.cancelled:  # a fine-tune's: used once whole
                 use_store(project, key, finished=True)
     except Cancelled:

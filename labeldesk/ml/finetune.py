@@ -30,6 +30,7 @@ from labeldesk.core.vocab import EXCLUDED, known_class_codes
 from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
+from .embed_speed import EmbedSpeed, recorded_speed
 from .finetune_clock import FinetuneClock
 from .finetune_images import TrainingImages
 from .finetune_plan import FinetunePlan
@@ -196,11 +197,18 @@ def finetune(
 
     interrupt: KeyboardInterrupt | None = None
     history: list[dict[str, float]] = []  # the epochs saved so far
+    # the time the whole run has left, said with each step
+    speed = _embed_speed(project, device, base.identity.architecture, pre.size)
+    steps_per_epoch = -(-len(split.train) // params.batch_size)
+    clock = FinetuneClock(
+        params.epochs, steps_per_epoch, params.batch_size, len(split.evaluate),
+        len(split.test), plan.reembed_images, speed,
+    )  # fmt: skip
     try:
         try:
             status = _epochs(
                 model, optim, images, labels, split, params, pre, device, save, progress, cancel,
-                history, plan.reembed_images,
+                history, clock,
             )  # fmt: skip
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the saved epochs are kept, as
             if not history:  # Cancel keeps them
@@ -297,11 +305,11 @@ def _epochs(
     progress: ProgressCallback,
     cancel: CancelToken,
     history: list[dict[str, float]],
-    reembed_images: int = 0,
+    clock: FinetuneClock,
 ) -> str:
     """Train, saving a checkpoint after each epoch; each epoch goes into ``history`` once
     saved (an interrupt from then on keeps it). Returns the run's status. Each report
-    says the time the whole run has left, ``reembed_images`` embedded again included."""
+    says the time the whole run has left (``clock``'s estimate)."""
     import torch
 
     use_amp = device == "cuda"
@@ -309,10 +317,6 @@ def _epochs(
     started = time.perf_counter()
     seen = 0
     steps_per_epoch = -(-len(split.train) // params.batch_size)
-    clock = FinetuneClock(
-        params.epochs, steps_per_epoch, params.batch_size, len(split.evaluate),
-        len(split.test), reembed_images,
-    )  # fmt: skip
     for epoch in range(1, params.epochs + 1):
         model.train()
         _keep_frozen_batchnorm_still(model.features)
@@ -367,6 +371,18 @@ def _epochs(
         save(epoch)
         history.append(entry)  # saved: an interrupt from here on keeps it
     return "complete"
+
+
+def _embed_speed(project: Project, device: str, architecture: str, size: int) -> EmbedSpeed | None:
+    """The speed of the last embedding run of the current embeddings, when the tuned model
+    would embed as fast (same device, engine, architecture and input size)."""
+    from .runtime import resolve_runtime
+    from .store import current_key, embeddings_dir
+
+    key = current_key(project)
+    speed = recorded_speed(embeddings_dir(project) / key) if key else None
+    runtime = resolve_runtime("auto", device)  # what embed_project runs it with
+    return speed if speed and speed.matches(device, runtime, architecture, size) else None
 
 
 def _continued(project: Project) -> ModelVersion | None:

@@ -3,14 +3,16 @@ model forward only (val after each epoch, val and test once at the end), and the
 embedding of every image again that follows.
 
 The bar of the training steps gives their own time left; on a CPU the re-embedding after
-them takes about as long again, or longer, and nothing counted it. No embedding speed is
-recorded anywhere, so it is estimated from what the run measures: the seconds an image
-takes in the run's checks on val (the same model, forward only, as embedding runs it),
-and before the first check, from the training's own pace: a training step runs the model
-forward and back and updates it, about ``FORWARD_SPEEDUP`` times the time of running it
-forward. Either way it is a rough guess (embedding reads the small thumbnails and on a
-CPU runs OpenVINO, usually faster than the checks), and reported as one until the
-re-embedding starts and its own bar gives its time left.
+them can take as long again, or longer, and nothing counted it. Its time comes from the
+speed of the last embedding run of the embeddings the fine-tune starts from, kept beside
+them (:mod:`labeldesk.ml.embed_speed`: the same architecture, input size, device and
+engine embed at about the same speed). Without one (embedded by an older LabelDesk, on
+another device, too few images), it is guessed from what the run measures: the seconds
+an image takes in its checks on val (the same model run forward, but with PyTorch on the
+original files: on a CPU many times slower than embedding), before the first check from
+the training's pace; then the estimate is a rough guess, on the long side, and said so.
+The checks and closing scores to come are timed by the checks so far (guessed from the
+training's pace before the first one).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .embed_speed import EmbedSpeed
+
 # A training step's time per image over a forward pass's, before a check has measured
-# one: the backward pass of the blocks that learn and the update cost about as much again
-# as the forward pass (less with frozen blocks, more when all of them learn).
-FORWARD_SPEEDUP = 2.0
+# one. Most blocks are frozen (the last 2 learn by default), so the backward pass is
+# short: 1.25 to 1.5 on the sample with 2 CPU cores (0.053 s an image trained, 0.036 s
+# in the checks).
+FORWARD_SPEEDUP = 1.25
 REEMBEDDING = "re-embedding"  # what the estimate covers beyond the training bar
 
 
@@ -36,6 +41,7 @@ class FinetuneClock:
     evaluate_images: int  # checked after each epoch, and scored again at the end
     test_images: int  # scored at the end
     reembed_images: int  # embedded again afterwards (0: --no-reembed)
+    embed_speed: EmbedSpeed | None = None  # the last embedding run's, where it applies
     started: float = field(default_factory=time.perf_counter)
     checking_s: float = 0.0  # seconds of the checks so far (forward only)
     checked_images: int = 0
@@ -64,14 +70,22 @@ class FinetuneClock:
             max(0, self.epochs - self.checks) * self.evaluate_images  # the checks to come
             + self.evaluate_images  # the closing scores
             + self.test_images
-            + self.reembed_images
         )
-        return steps_left * per_step + forward * per_image
+        return steps_left * per_step + forward * per_image + self.reembedding_s(per_image)
+
+    def reembedding_s(self, per_image: float) -> float:
+        """The re-embedding's seconds: at the recorded speed, else ``per_image``."""
+        if not self.reembed_images:
+            return 0.0
+        if self.embed_speed is None:
+            return self.reembed_images * per_image
+        return self.embed_speed.setup_s + self.reembed_images / self.embed_speed.images_per_s
 
     def rough(self) -> bool:
-        """Whether :meth:`left` rests on a guessed speed: the re-embedding's always (no
-        run has measured it yet), the checks' until one is measured."""
-        return bool(self.reembed_images) or not self.checked_images
+        """Whether :meth:`left` rests on a guessed speed: the re-embedding's without a
+        recorded one, the checks' until one is measured."""
+        guessed = self.reembed_images > 0 and self.embed_speed is None
+        return guessed or not self.checked_images
 
     def data(self, steps_done: int, now: float | None = None) -> dict[str, Any]:
         """The estimate as a progress report's data (:func:`labeldesk.core.display.

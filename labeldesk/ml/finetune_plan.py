@@ -48,11 +48,7 @@ class FinetunePlan:
                 "stop predicting until one is trained on them)"
             )
         if self.device == "cpu" and self.reembed_images:
-            parts.append(
-                "without a GPU this is slow: the time left in all counts the re-embedding "
-                "too, a rough guess until it starts (its speed is estimated from the "
-                "training's)"
-            )
+            parts.append("without a GPU this is slow: the time left in all counts the re-embedding")
         elif self.device == "cpu":
             parts.append("without a GPU this is slow: the bar gives the time left")
         return "; ".join(parts)

@@ -8,16 +8,23 @@ import pytest
 
 from labeldesk.core.display import duration, time_left_text
 from labeldesk.core.progress_bar import postfix
+from labeldesk.ml import embed_speed
+from labeldesk.ml.embed import embed_project
+from labeldesk.ml.embed_speed import EmbedSpeed, record_speed, recorded_speed
 from labeldesk.ml.finetune import FinetuneParams, finetune
 from labeldesk.ml.finetune_clock import FORWARD_SPEEDUP, FinetuneClock
+from labeldesk.ml.store import current_key, embeddings_dir
 
 from .test_finetune_unfinished import embedded  # noqa: F401 (a fixture)
 from .test_finetune_unreadable import two_classes  # noqa: F401 (a fixture)
 
 
-def _clock(reembed: int = 600) -> FinetuneClock:
+def _clock(reembed: int = 600, speed: EmbedSpeed | None = None) -> FinetuneClock:
     # 3 epochs of 10 steps of 16 images; 40 images checked after each epoch; 20 test
-    return FinetuneClock(3, 10, 16, 40, 20, reembed, started=0.0)
+    return FinetuneClock(3, 10, 16, 40, 20, reembed, speed, started=0.0)
+
+
+SPEED = EmbedSpeed(40.0, 5.0, "cpu", "torch", "test_efficientnet", 32)
 
 
 def test_before_the_first_step_there_is_no_estimate():
@@ -56,6 +63,42 @@ def test_a_check_measures_the_forward_speed_and_its_time_is_not_training():
     assert measured.data(10, now=24.0)["left_with"] is None
 
 
+def test_the_last_embedding_runs_speed_times_the_re_embedding():
+    """Measured on the sample, the checks ran 13 times slower an image than embedding:
+    the speed of the last embedding run (same model, engine, device) is taken instead."""
+    clock = _clock(speed=SPEED)
+    clock.checked(40, 4.0)
+    expected = 20 * 2.0 + (2 * 40 + 40 + 20) * 0.1 + (5.0 + 600 / 40.0)
+    assert clock.left(10, now=24.0) == pytest.approx(expected)
+    assert not clock.rough()  # every speed in it measured
+    assert _clock(speed=SPEED).rough()  # before a check: the checks' speed guessed
+
+
+def test_an_embedding_run_keeps_its_speed_for_the_next_fine_tune(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    folder.mkdir()
+    record_speed(folder, SPEED, images=10)  # too few images to tell
+    assert recorded_speed(folder) is None
+    record_speed(folder, SPEED, images=embed_speed.MIN_IMAGES)
+    assert recorded_speed(folder) == SPEED
+    (folder / embed_speed.SPEED_NAME).write_text("{not json")
+    assert recorded_speed(folder) is None
+    assert SPEED.matches("cpu", "torch", "test_efficientnet", 32)
+    assert not SPEED.matches("cuda", "torch", "test_efficientnet", 32)
+    assert not SPEED.matches("cpu", "openvino", "test_efficientnet", 32)
+    assert not SPEED.matches("cpu", "torch", "test_efficientnet", 64)
+
+
+def test_embedding_records_its_speed_beside_the_vectors(embedded, tmp_path, monkeypatch):  # noqa: F811
+    project, _ = embedded
+    monkeypatch.setattr(embed_speed, "MIN_IMAGES", 1)  # the 16 images are enough here
+    embed_project(project, f"{tmp_path / 'tiny.safetensors'}:48", device="cpu")
+    speed = recorded_speed(embeddings_dir(project) / str(current_key(project)))
+    assert speed is not None and speed.images_per_s > 0 and speed.setup_s >= 0
+    assert (speed.device, speed.runtime, speed.input_size) == ("cpu", "torch", 48)
+    assert speed.architecture == "test_efficientnet"
+
+
 def test_the_words_say_what_is_counted_and_that_it_is_rough():
     data = {"left_s": 370.4, "left_rough": True, "left_with": "re-embedding"}
     assert time_left_text(data) == "about 6m 10s left in all, re-embedding included (rough guess)"
@@ -70,8 +113,13 @@ def test_the_words_say_what_is_counted_and_that_it_is_rough():
     )
 
 
-def test_a_fine_tune_reports_the_time_left_with_its_re_embedding(embedded):  # noqa: F811
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_a_fine_tune_reports_the_time_left_with_its_re_embedding(embedded, device):  # noqa: F811
+    """The recorded speed of the embeddings it starts from times the re-embedding when it
+    was measured on the same device (else a guess): a setup of 10,000 s shows which."""
     project, _ = embedded
+    slow = EmbedSpeed(1.0, 10_000.0, device, "torch", "test_efficientnet", 32)
+    record_speed(embeddings_dir(project) / str(current_key(project)), slow, images=100)
     said = []
 
     def progress(report):
@@ -83,5 +131,6 @@ def test_a_fine_tune_reports_the_time_left_with_its_re_embedding(embedded):  # n
     with pytest.raises(KeyboardInterrupt):
         finetune(project, params, device="cpu", progress=progress, then_embed=True)
     [data] = said
-    assert data["left_s"] > 0
-    assert data["left_rough"] is True and data["left_with"] == "re-embedding"
+    assert (data["left_s"] > 10_000) == (device == "cpu")
+    assert data["left_rough"] is True  # no check measured yet
+    assert data["left_with"] == "re-embedding"

@@ -21,8 +21,7 @@ def test_the_plan_says_how_much_and_what_follows():
         "embedded again with the tuned model; once they all are, the project uses those "
         "embeddings (flags and predictions are computed again, and heads trained before "
         "stop predicting until one is trained on them); without a GPU this is slow: the "
-        "time left in all counts the re-embedding too, a rough guess until it starts (its "
-        "speed is estimated from the training's)"
+        "time left in all counts the re-embedding"
     )
     alone = FinetunePlan(3, 260, 16, 40, "holdout", 0, "cpu").text()
     assert alone.endswith("; without a GPU this is slow: the bar gives the time left")
