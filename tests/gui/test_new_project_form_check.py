@@ -74,3 +74,23 @@ def test_check_layout_stops_when_cancelled(tmp_path):
     token.cancel()
     with pytest.raises(Cancelled):
         layout_check.check_layout(tmp_path / "root", cancel=token)
+
+
+def test_the_form_warns_of_a_dev_folder_beside_train(qtbot, tmp_path):
+    """The preview counts dev/'s images as a class 'dev'; the note under it says why and
+    what to rename the folder to, as `labeldesk new` does (Create stays allowed)."""
+    from helpers import write_image
+
+    for i, rel in enumerate(["train/cat/a.png", "dev/cat/b.png", "dev/dog/c.png"]):
+        write_image(tmp_path / "img" / rel, seed=i)
+    dialog = NewProjectDialog(images=tmp_path / "img")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "dev/ beside train/" in dialog.note.text(), timeout=5000)
+    note = dialog.note.text()
+    assert note.startswith("⚠ dev/ beside train/ looks like a split folder")
+    assert "all its images get the class 'dev' and no split" in note
+    assert "rename it val/" in note
+    qtbot.waitUntil(lambda: "Classes:" in dialog.found.text(), timeout=5000)
+    assert "dev 2" in dialog.found.text()
+    assert not dialog.use_suggested.isVisible()

@@ -523,7 +523,14 @@ def test_duplicates_of_one_name_read_back_into_a_project_of_a_copy_of_the_folder
 
 
 @pytest.mark.parametrize(
-    ("top", "meant"), [("dev", "val"), ("eval", "test"), ("Evaluation", "test")]
+    ("top", "meant"),
+    [
+        ("dev", "val"),
+        ("eval", "test"),
+        ("Evaluation", "test"),
+        ("holdout", "test"),
+        ("calib", "val"),
+    ],
 )
 def test_a_split_folder_labeldesk_does_not_read_beside_train_is_a_bad_row(
     tmp_path, capsys, top, meant
