@@ -3,6 +3,10 @@
 ImageFolder layout: ``ROOT/<class>/.../<image>``. Top-level ``train/``, ``val/``
 (``valid/``, ``validation/``) and ``test/`` set the split, then ``ROOT/<split>/<class>/...``.
 Images in ``_unlabeled/`` or directly in ROOT (or directly in a split folder) are unlabeled.
+Other tools' split folder names (``dev/``, ``eval/``, ``holdout/``…: :data:`UNREAD_SPLIT_FOLDERS`)
+are not read as splits: such a folder is a class like any other, so a project indexed
+with one keeps its labels on every rescan; the layout check and the importers say so
+where it sits beside a split folder (:func:`unread_split_advice`).
 Class folder names come back in NFC (macOS and many zip tools write NFD), so one name
 counts as one class whatever its Unicode form.
 """
@@ -24,6 +28,19 @@ SPLIT_FOLDERS = {
     "testing": "test",
 }
 UNLABELED_FOLDER = "_unlabeled"
+# Split folder names other tools use that LabelDesk does not read as splits (their images
+# would get the folder's name as their class, and no split), each with the split it means.
+# dev, eval, evaluation: Hugging Face datasets reads them so (data_files.SPLIT_KEYWORDS).
+UNREAD_SPLIT_FOLDERS = {
+    "dev": "val",
+    "eval": "test",
+    "evaluation": "test",
+    "holdout": "test",
+    "heldout": "test",
+    "calib": "val",
+    "calibration": "val",
+}
+HF_SPLIT_NAMES = frozenset({"dev", "eval", "evaluation"})
 
 
 class Placement(NamedTuple):
@@ -39,3 +56,15 @@ def placement(relpath: str) -> Placement:
     if len(rest) < 2 or rest[0].lower() == UNLABELED_FOLDER:
         return Placement(split, None)
     return Placement(split, unicodedata.normalize("NFC", rest[0]))
+
+
+def unread_split_advice(folder: str) -> str:
+    """Why a folder named like a split LabelDesk does not read (``dev``) is one, and
+    what to rename it to: "'dev/' is a split folder (Hugging Face datasets reads it so),
+    not a class, but LabelDesk reads only train, val and test as splits: rename it val/"."""
+    meant = UNREAD_SPLIT_FOLDERS[folder.lower()]
+    why = " (Hugging Face datasets reads it so)" if folder.lower() in HF_SPLIT_NAMES else ""
+    return (
+        f"'{folder}/' is a split folder{why}, not a class, but LabelDesk reads only train, "
+        f"val and test as splits: rename it {meant}/"
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from .classes import nfc
 from .display import counted
 from .errors import ImageRootError
-from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER
+from .layout import HF_SPLIT_NAMES, SPLIT_FOLDERS, UNLABELED_FOLDER, UNREAD_SPLIT_FOLDERS
 from .progress import CancelToken
 
 # Folder names that hold a dataset rather than name a class.
@@ -133,7 +133,40 @@ def check_layout(root: Path | str, *, cancel: CancelToken | None = None) -> list
         in_split = [n for n in inner if n.lower() not in _SPECIAL]
         warnings += _splits_in_classes(root / split, in_split, f"{split}/", cancel)
     warnings += _container_classes(root, classes, "")
+    warnings += _unread_splits(root, top, classes)
     return warnings + _splits_in_classes(root, classes, "", cancel)
+
+
+def _unread_splits(root: Path, top: list[str], classes: list[str]) -> list[LayoutWarning]:
+    """Folders named like another tool's split (``dev/``, ``eval/``, ``holdout/``) beside
+    a split folder LabelDesk reads, holding class folders: read as one class each, their
+    class folders are not read (see :data:`~labeldesk.core.layout.UNREAD_SPLIT_FOLDERS`)."""
+    splits = [n for n in top if n.lower() in SPLIT_FOLDERS]
+    if not splits:
+        return []
+    out = []
+    for name in [n for n in classes if n.lower() in UNREAD_SPLIT_FOLDERS]:
+        inner = _subfolders(root / name)
+        if not inner:
+            continue
+        meant = UNREAD_SPLIT_FOLDERS[name.lower()]
+        shown = ", ".join(f"{n}/" for n in inner[:3]) + (", …" if len(inner) > 3 else "")
+        hf = (
+            f" (Hugging Face datasets reads it as the {'validation' if meant == 'val' else 'test'}"
+            " split)"
+            if name.lower() in HF_SPLIT_NAMES
+            else ""
+        )
+        out.append(
+            LayoutWarning(
+                f"{name}/ beside {', '.join(f'{n}/' for n in splits)} looks like a split "
+                f"folder{hf}, but LabelDesk reads only train/, val/ and test/ as splits: "
+                f"all its images get the class {name!r} and no split, whatever class folder "
+                f"({shown}) they are in; rename it {meant}/ to make it the {meant} split",
+                class_name=name,
+            )
+        )
+    return out
 
 
 def _splits_in_classes(

@@ -36,7 +36,13 @@ from pathlib import Path
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import KEEP_LABEL, Parsed, Record
 from labeldesk.core.label_files import LabelFile, checked_rows
-from labeldesk.core.layout import SPLIT_FOLDERS, UNLABELED_FOLDER, placement
+from labeldesk.core.layout import (
+    SPLIT_FOLDERS,
+    UNLABELED_FOLDER,
+    UNREAD_SPLIT_FOLDERS,
+    placement,
+    unread_split_advice,
+)
 from labeldesk.core.staging import EXPORT_MANIFEST
 from labeldesk.core.walk import OUTSIDE_LINK, is_candidate_name, walk_images
 
@@ -44,9 +50,6 @@ from ..export_target import export_manifest
 from .base import Importer, ImportOptions, is_folder, register_importer, subfolders
 
 UNIT = "image"  # rows are numbered by image, in path order
-# Split folders of Hugging Face datasets (data_files.SPLIT_KEYWORDS) that LabelDesk does
-# not read as splits, and the split each one is there
-OTHER_SPLIT_FOLDERS = {"dev": "val", "eval": "test", "evaluation": "test"}
 CLASS_FOLDER_EXPORTS = ("imagefolder", "hf")  # LabelDesk exports this importer reads
 LABEL_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet")
 _SNIFF_ENTRIES = 10_000  # entries of a folder looked through to recognise the layout
@@ -88,9 +91,9 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     for rel in sorted(files):
         split, name = placement(rel)  # as the scanner reads the folders
         rest = rel.split("/")[1:] if split else rel.split("/")
-        meant = OTHER_SPLIT_FOLDERS.get(rest[0].lower()) if beside_split and not split else None
-        if meant is not None and len(rest) > 2:  # <dev>/<class>/<image> beside train/
-            odd.append((len(records) + 1, _unread_split(rel, rest[0], meant)))
+        unread = beside_split and not split and rest[0].lower() in UNREAD_SPLIT_FOLDERS
+        if unread and len(rest) > 2:  # <dev>/<class>/<image> beside train/
+            odd.append((len(records) + 1, _unread_split(rel, rest[0])))
         label: object = name  # None in _unlabeled/
         if len(rest) < 2:  # loose in the top or a split folder: no class folder
             if split is None:
@@ -121,12 +124,8 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
     return rows
 
 
-def _unread_split(rel: str, folder: str, meant: str) -> str:
-    return (
-        f"{rel!r}: '{folder}/' is a split folder (Hugging Face datasets reads it so), "
-        f"not a class, but LabelDesk reads only train, val and test as splits: rename it "
-        f"{meant}/ (else its images would be labeled {folder!r})"
-    )
+def _unread_split(rel: str, folder: str) -> str:
+    return f"{rel!r}: {unread_split_advice(folder)} (else its images would be labeled {folder!r})"
 
 
 def _gif_hashes(path: Path) -> dict[str, str]:
