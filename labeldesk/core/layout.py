@@ -61,10 +61,10 @@ def placement(relpath: str) -> Placement:
 def unread_split_advice(folder: str) -> str:
     """Why a folder named like a split LabelDesk does not read (``dev``) is one, and
     what to rename it to: "'dev/' is a split folder (Hugging Face datasets reads it so),
-    not a class, but LabelDesk reads only train, val and test as splits: rename it val/"."""
+    but LabelDesk reads only train, val and test as splits: rename it val/"."""
     meant = UNREAD_SPLIT_FOLDERS[folder.lower()]
     why = " (Hugging Face datasets reads it so)" if folder.lower() in HF_SPLIT_NAMES else ""
     return (
-        f"'{folder}/' is a split folder{why}, not a class, but LabelDesk reads only train, "
-        f"val and test as splits: rename it {meant}/"
+        f"'{folder}/' is a split folder{why}, but LabelDesk reads only train, val and test "
+        f"as splits: rename it {meant}/"
     )

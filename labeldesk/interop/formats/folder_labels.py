@@ -125,7 +125,8 @@ def read_class_folders(path: Path, options: ImportOptions) -> LabelFile:
 
 
 def _unread_split(rel: str, folder: str) -> str:
-    return f"{rel!r}: {unread_split_advice(folder)} (else its images would be labeled {folder!r})"
+    advice = unread_split_advice(folder)
+    return f"{rel!r}: {advice} (else its class folders' images would be labeled {folder!r})"
 
 
 def _gif_hashes(path: Path) -> dict[str, str]:

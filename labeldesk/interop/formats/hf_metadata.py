@@ -7,7 +7,10 @@ each folder one level down (``train/``, ``validation/``, …), and the rows' pat
 relative to that folder (``train/cat/a.jpg``), the image root of a project made from it.
 Given one metadata file, the dataset's folder is the one holding it, or the one above
 when that is a split folder. A split folder gives its rows their split unless a
-``split`` column says otherwise.
+``split`` column says otherwise. A folder datasets reads as a split that LabelDesk does
+not (``dev/``, ``eval/``; :data:`~labeldesk.core.layout.UNREAD_SPLIT_FOLDERS`) gives none:
+its rows without a ``split`` are bad rows saying what to rename it to, not rows that
+silently lose their split.
 
 Like datasets, a ``file_name`` that is absolute, climbs out with ``..`` or is a URL is
 refused (row by row, with the reason).
@@ -36,7 +39,7 @@ from labeldesk.core.label_file_formats import (
     text_lines,
 )
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
-from labeldesk.core.layout import SPLIT_FOLDERS
+from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_advice
 
 from ..export_target import export_manifest
 from .base import ImportOptions
@@ -73,7 +76,10 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         if path.name not in METADATA_NAMES:
             raise LabelFileError(str(path), [f"not a metadata file ({', '.join(METADATA_NAMES)})"])
         folder = path.parent
-        root = folder.parent if folder.name.lower() in SPLIT_FOLDERS else folder
+        in_split = (
+            folder.name.lower() in SPLIT_FOLDERS or folder.name.lower() in UNREAD_SPLIT_FOLDERS
+        )
+        root = folder.parent if in_split else folder
         files = [path]
     else:
         root, files = path, _find(path) if path.is_dir() else []
@@ -204,8 +210,10 @@ def _placed(
     problems (a hostile ``file_name`` becomes a problem of its row), and the bad rows'
     paths relative to the dataset folder too."""
     split = SPLIT_FOLDERS.get(posixpath.basename(place).lower()) if place else None
+    unread = place and posixpath.basename(place).lower() in UNREAD_SPLIT_FOLDERS
     rows: list[LabelRow] = []
     problems = list(found.problems)
+    refused = [(line, p) for line, named in found.refused if (p := _within(place, named, folder))]
     for row in found.rows:
         path = _within(place, row.path, folder)
         if path is None:
@@ -213,8 +221,12 @@ def _placed(
                 (row.line, f"file_name {row.path!r} must be a path relative to its folder")
             )
             continue
+        if unread and not row.split:  # dev/metadata.jsonl: a split LabelDesk does not read
+            advice = unread_split_advice(posixpath.basename(place))
+            problems.append((row.line, f"{advice}, or give the row a split (else it gets none)"))
+            refused.append((row.line, path))
+            continue
         rows.append(row._replace(path=path, split=row.split or split))
-    refused = [(line, p) for line, named in found.refused if (p := _within(place, named, folder))]
     return rows, problems, refused
 
 

@@ -10,8 +10,12 @@ index is named by ``classes.txt`` beside the shards (line N, from 0). The split 
 ``KEY.json``'s ``split``, else a split word in the shard's name (``train-000000.tar``,
 ``imagenet-val-0001.tar``; LabelDesk's ``unassigned-000000.tar`` holds images without a
 split, left as they are, and so are the samples its manifest lists under ``no_split``:
-labeled images without a split, written in train shards). A sample without an image or a
-label is left out: it says nothing of any image.
+labeled images without a split, written in train shards). A shard named with a split word
+LabelDesk does not read (``dev-000000.tar``, Hugging Face datasets' validation; see
+:data:`~labeldesk.core.layout.UNREAD_SPLIT_FOLDERS`) gives no split: its samples without
+a ``split`` of their own are bad samples saying what to rename it to, not labels that
+silently lose their split. A sample without an image or a label is left out: it says
+nothing of any image.
 
 The image bytes are in the shard, so each sample finds its image by content
 (:mod:`labeldesk.core.label_content`). A sample no image has the bytes of (re-encoded)
@@ -36,7 +40,7 @@ from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
 from labeldesk.core.label_file_formats import Parsed, Record, bad_byte_at, decode, text_lines
 from labeldesk.core.label_files import LabelFile, checked_rows
-from labeldesk.core.layout import SPLIT_FOLDERS
+from labeldesk.core.layout import HF_SPLIT_NAMES, SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, Progress
 
 from ..export_target import export_manifest
@@ -161,6 +165,26 @@ def _shard_split(name: str) -> str | None:
     return next((SPLIT_FOLDERS[w] for w in _WORDS.split(stem.lower()) if w in SPLIT_FOLDERS), None)
 
 
+def _unread_split(name: str) -> str | None:
+    """Why a shard named with a split word LabelDesk does not read (``dev-000000.tar``)
+    gives its samples no split, and what to rename it to; None for any other name."""
+    if _shard_split(name) is not None:
+        return None
+    words = _WORDS.split(name)
+    at = next((i for i, w in enumerate(words) if w.lower() in UNREAD_SPLIT_FOLDERS), None)
+    if at is None:
+        return None
+    word, meant = words[at], UNREAD_SPLIT_FOLDERS[words[at].lower()]
+    why = " (Hugging Face datasets reads it so)" if word.lower() in HF_SPLIT_NAMES else ""
+    start = sum(len(w) + 1 for w in words[:at])
+    renamed = name[:start] + meant + name[start + len(word) :]
+    return (
+        f"'{word}' in the shard's name is a split{why}, but LabelDesk reads only train, val "
+        f"and test as splits: rename it {renamed}, or give the sample a split in its .json "
+        "(else it gets none)"
+    )
+
+
 def _read_shard(
     shard: Path, classes: list[str] | None, cancel: CancelToken | None = None
 ) -> list[_Sample]:
@@ -199,6 +223,11 @@ def _read_shard(
         if sample.problem is None and sample.label is _NO_LABEL and sample.cls is not None:
             sample.label, sample.problem = _class(sample.cls.decode("utf-8", "replace"), classes)
         sample.cls = None
+    unread = _unread_split(shard.name)
+    for sample in samples.values() if unread else []:
+        said = sample.digest is not None and sample.label is not _NO_LABEL
+        if said and sample.problem is None and sample.split is None:
+            sample.problem = unread
     return list(samples.values())
 
 
