@@ -70,6 +70,9 @@ def test_new_and_scan_warn_in_text_and_json(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "warning: dev/ beside train/ looks like a split folder" in out
     assert "rename it val/" in out
+    project = tmp_path / "p"
+    assert f"then `labeldesk scan {project}`" in out  # how, for the project just made
+    assert f"`labeldesk classes {project} --remove dev` removes the class left empty" in out
     assert main(["scan", str(tmp_path / "p"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert any(w.startswith("dev/ beside train/") for w in data["warnings"])
@@ -85,6 +88,8 @@ def test_renamed_as_advised_a_scan_reads_the_split_and_classes(tmp_path, capsys)
     data = json.loads(capsys.readouterr().out)
     assert data["warnings"] == []
     assert data["moved"] == 2
+    assert data["classes"]["dev"] == 0  # left empty, removed as the warning said:
+    assert main(["classes", str(tmp_path / "p"), "--remove", "dev"]) == 0
     from labeldesk.core.project import open_project
 
     with open_project(tmp_path / "p") as p:
