@@ -155,12 +155,21 @@ def _unusable(n: int, can: str) -> str:
 def _with_advice(warning: Any, project: Any) -> str:
     """A layout warning as ``new``/``scan`` print it: for a folder one level too high,
     the commands that re-point the project (a new project there would need a new
-    folder) and remove the class the wrong level made, once it is left empty."""
-    from labeldesk.core.layout_check import ONE_LEVEL_TOO_HIGH
+    folder) and remove the class the wrong level made, once it is left empty; for a
+    ``dev/`` beside ``train/``, the scan after renaming it and the same removal."""
+    from labeldesk.core.layout_check import ONE_LEVEL_TOO_HIGH, UNREAD_SPLIT
 
+    project_arg = shlex.quote(str(project))
+    if warning.kind == UNREAD_SPLIT:
+        name = shlex.quote(warning.class_name or "")
+        return (
+            f"{warning}, then `labeldesk scan {project_arg}` (its images take the split and "
+            "the class of their folders, unless you labeled them yourself) and "
+            f"`labeldesk classes {project_arg} --remove {name}` removes the class left empty"
+        )
     if warning.kind != ONE_LEVEL_TOO_HIGH or warning.suggested_root is None:
         return str(warning)
-    project_arg, folder = shlex.quote(str(project)), shlex.quote(str(warning.suggested_root))
+    folder = shlex.quote(str(warning.suggested_root))
     name = shlex.quote(warning.class_name or "")
     return (
         f"{warning.problem}. To index {warning.suggested_root} instead, re-point this "

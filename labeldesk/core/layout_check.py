@@ -27,6 +27,7 @@ CONTAINER_NAMES = frozenset(
 )  # fmt: skip
 _SPECIAL = set(SPLIT_FOLDERS) | {UNLABELED_FOLDER}
 ONE_LEVEL_TOO_HIGH = "one level too high"
+UNREAD_SPLIT = "unread split folder"  # dev/ beside train/: renamed, a scan reads it
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class LayoutWarning:
     message: str
     suggested_root: Path | None = None  # the folder that would probably be right
     class_name: str | None = None  # the class a folder name would wrongly give images
-    kind: str = ""  # ONE_LEVEL_TOO_HIGH, or "" for the others
+    kind: str = ""  # ONE_LEVEL_TOO_HIGH, UNREAD_SPLIT, or "" for the others
 
     def __str__(self) -> str:
         return self.message
@@ -164,6 +165,7 @@ def _unread_splits(root: Path, top: list[str], classes: list[str]) -> list[Layou
                 f"all its images get the class {name!r} and no split, whatever class folder "
                 f"({shown}) they are in; rename it {meant}/ to make it the {meant} split",
                 class_name=name,
+                kind=UNREAD_SPLIT,
             )
         )
     return out
