@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -198,10 +199,19 @@ class DuplicatesDialog(QDialog):
         scroll.setWidget(self.container)
         self.more_button = QPushButton()
         self.more_button.clicked.connect(self._show_more)
+        # Close, as the app's other dialogs have it (Esc and the title bar's button were
+        # the only ways out): last in the Tab order; Space or Enter on it closes.
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(bottom)
         if loader is not None:
             loader.ready.connect(self._thumbnail_ready)
         self.resize(980, 680)
@@ -323,6 +333,10 @@ class DuplicatesDialog(QDialog):
             for tile in box.tiles:
                 self._set_thumbnail(tile)
         self.list_layout.addStretch(1)
+        newest = self.previousInFocusChain()  # (new boxes join the chain at its end)
+        if self.boxes and newest is not None:  # Tab: the groups, "Show more", Close
+            QWidget.setTabOrder(newest, self.more_button)
+            QWidget.setTabOrder(self.more_button, self.close_button)
         total = len(listed)
         self.count_label.setText(self._count_text(total))
         rest = total - min(total, self.shown)

@@ -255,3 +255,35 @@ def test_copies_that_agree_on_the_label_say_nothing_of_labels(qtbot, duplicates)
     window, stats = duplicates
     dialog = open_groups(qtbot, window, stats, "exact")
     assert len(dialog.boxes) == 2 and not any("labels" in box.title() for box in dialog.boxes)
+
+
+def test_a_close_button_closes_the_groups_from_the_mouse_or_the_keyboard(qtbot, duplicates):
+    """The window had no Close button: only Esc or the title bar's button shut it."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "exact")
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    assert close is not None and close.isVisible() and close.text() == "Close"
+    # Tab reaches it: it is in the window's focus chain, after the groups' buttons.
+    chain, widget = [], dialog.kind_box.nextInFocusChain()
+    while widget is not dialog.kind_box and len(chain) < 500:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    assert close in chain and close.focusPolicy() & Qt.FocusPolicy.TabFocus
+    buttons = [t.keep_button for b in dialog.boxes for t in b.tiles]
+    assert chain.index(close) > max(chain.index(b) for b in buttons)
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    dialog.kind_box.setFocus()
+    for _ in range(len(chain)):  # Tab, Tab, … from the top of the window
+        if dialog.focusWidget() is close:
+            break
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is close
+    qtbot.keyClick(close, Qt.Key.Key_Space)
+    assert not dialog.isVisible()
+    dialog = open_groups(qtbot, window, stats, "exact")  # opened again: a click closes it too
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
