@@ -282,12 +282,15 @@ class MainWindow(StackedPages, QMainWindow):
         self.review.close_view()
         self.pages.show_map()
 
-    def show_selection(self, paths: list[str], description: str = "selected") -> None:
+    def show_selection(
+        self, paths: list[str], description: str = "selected", *, select_all: bool = False
+    ) -> None:
         """Show exactly ``paths`` (a map selection, a confusion cell) in the browser, in
-        place of its filters, ready for bulk actions; the sidebar says what they are."""
+        place of its filters, ready for bulk actions; the sidebar says what they are.
+        ``select_all``: all of them arrive selected (the map's), else the first."""
         if self.view is not None and paths:
             self.show_browser()
-            self.view.show_paths(paths, description)
+            self.view.show_paths(paths, description, select_all=select_all)
 
     def show_image_among(self, paths: list[str], description: str, image_id: int) -> None:
         """Show ``paths`` in the browser with ``image_id`` selected (a duplicate group)."""

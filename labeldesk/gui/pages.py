@@ -151,8 +151,9 @@ class ProjectPages:
             self.map = MapView(session.project, runner=session.runner, catalog_source=self._catalog)
             # the map says why on its own line: a dialog and the status bar repeated it
             self.map.error.connect(lambda text: shell.notify_error(text, dialog=False))
+            # all of them arrive selected: a cluster chosen there is labeled with one key
             self.map.selectionChanged.connect(
-                lambda paths: shell.show_selection(paths, "selected on the map")
+                lambda paths: shell.show_selection(paths, "selected on the map", select_all=True)
             )
             self._lend_keys(self.map)
         self.map.compute_if_missing()  # the first show (or after a failed one)

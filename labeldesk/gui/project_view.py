@@ -277,10 +277,21 @@ class ProjectView(QWidget):
         they need Compute embeddings (an edited or new file without one still does)."""
         self._awaiting_scores.update(paths)
 
-    def show_paths(self, paths: Iterable[str], description: str = "selected") -> None:
+    def show_paths(
+        self, paths: Iterable[str], description: str = "selected", *, select_all: bool = False
+    ) -> None:
         """Show exactly ``paths``, in place of the sidebar's filters; the sidebar says so
-        ("Showing 55 images selected on the map ✕") until its ✕ drops the selection."""
+        ("Showing 55 images selected on the map ✕") until its ✕ drops the selection.
+        ``select_all``: they arrive selected, all of them (a cluster chosen on the map is
+        labeled with one key, as after Ctrl+A), the first one current and in view;
+        otherwise only the first is selected."""
         self.sidebar.set_selection(description, paths=frozenset(paths))
+        count = self.model.rowCount()
+        if select_all and count > 1:
+            current = self.grid.currentIndex()
+            row = current.row() if current.isValid() else 0
+            self.grid.restore_selection(np.arange(count, dtype=np.int64), row)
+            self.grid.scrollTo(self.model.index(row, 0))
 
     def refresh_counts(self) -> None:
         """Sidebar counts (within the chosen split) and the status line."""
