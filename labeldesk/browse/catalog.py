@@ -127,6 +127,8 @@ class ImageCatalog:
         self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
         self.guess_confidence = np.full(n, np.nan)
         self.expected_errors: int | None = None  # "about N likely wrong", once scored
+        # the labels counted in it, per image (None: known for the whole project only)
+        self.expected_wrong: np.ndarray | None = None
         self.pixel_share = 0.0  # the pixel view's share in the predictions scored
 
     def set_insights(self, insights: ImageInsights | None) -> None:
@@ -149,6 +151,10 @@ class ImageCatalog:
         if insights.has_model:
             self.expected_errors = int(insights.expected_errors)
             self.pixel_share = float(insights.pixel_share)
+            if insights.expected_wrong is not None:
+                rows = self._insight_row
+                self.expected_wrong = np.zeros(len(rows), dtype=bool)
+                self.expected_wrong[rows >= 0] = insights.expected_wrong[rows[rows >= 0]]
 
     def forget_insights(self, image_ids: Iterable[int]) -> None:
         """These images' files hold other pictures now (a rescan found them edited or
@@ -166,6 +172,8 @@ class ImageCatalog:
         self.flagged[positions] = False
         if self._judged is not None:
             self._judged[0][positions] = False
+        if self.expected_wrong is not None:
+            self.expected_wrong[positions] = False
         self._guess_codes = None  # the guesses changed in place
 
     def guess_codes(self) -> np.ndarray:
@@ -235,6 +243,16 @@ class ImageCatalog:
             EXCLUDED: int((usable & self._status_mask(EXCLUDED)).sum()),
             "skipped": int((~self.usable).sum()),
         }
+
+    def expected_errors_in(self, split: str | None) -> int | None:
+        """How many wrong labels the model expects within ``split`` (None: the whole
+        project's estimate); None before scoring, or when it is known only for the whole
+        project."""
+        if split is None or self.expected_errors is None:
+            return self.expected_errors
+        if self.expected_wrong is None:
+            return None
+        return int((self.usable & self._split_mask(split) & self.expected_wrong).sum())
 
     # -- queries -----------------------------------------------------------------
     def filter(self, wanted: ImageFilter) -> np.ndarray:

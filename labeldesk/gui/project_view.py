@@ -30,7 +30,7 @@ from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
-from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
+from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar, expected_errors_in
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
@@ -299,9 +299,8 @@ class ProjectView(QWidget):
         split = self.sidebar.current_filter().split
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
         self.sidebar.set_show_counts(catalog.show_counts(split))
-        self.sidebar.set_expected_errors(
-            catalog.expected_errors, int(catalog.flagged.sum()), catalog.pixel_share
-        )
+        expected, flagged, where = expected_errors_in(catalog, split)  # the split's too
+        self.sidebar.set_expected_errors(expected, flagged, catalog.pixel_share, where)
         self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
         self._totals = catalog.label_counts(None)
         self._emit_status()

@@ -12,6 +12,8 @@ an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileD
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -35,6 +37,9 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
+
+if TYPE_CHECKING:
+    from labeldesk.browse.catalog import ImageCatalog
 
 SEARCH_DELAY_MS = 200
 _ALL, _UNLABELED, _CLASS_PREFIX = "all", "unlabeled", "class:"
@@ -262,16 +267,17 @@ class FilterSidebar(QWidget):
         self.banner.say(self._selection.selection, shown, total)
 
     def set_expected_errors(
-        self, expected: int | None, flagged: int, pixel_share: float = 0.0
+        self, expected: int | None, flagged: int, pixel_share: float = 0.0, where: str = ""
     ) -> None:
-        """ "About N likely wrong" under the Images choice (hidden before scoring); its
-        tooltip also says how the predictions were made."""
+        """ "About N likely wrong" under the Images choice (hidden before scoring), of the
+        part ``where`` names (" in test"; "": the whole project); its tooltip also says
+        how the predictions were made."""
         self.expected_note.setVisible(expected is not None)
         if expected is None:
             return
-        text = expected_errors_text(expected, flagged)
+        text = expected_errors_text(expected, flagged, where=where)
         self.expected_note.setText(text)
-        tip = expected_errors_text(expected, flagged, pixel_share)
+        tip = expected_errors_text(expected, flagged, pixel_share, where=where)
         self.expected_note.setToolTip(tip)
         index = SHOW_CHOICES.index("flagged")
         self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
@@ -413,15 +419,31 @@ class FilterSidebar(QWidget):
         self.filterChanged.emit(self.current_filter())
 
 
-def expected_errors_text(expected: int, flagged: int, pixel_share: float = 0.0) -> str:
-    """The model's estimate of wrong labels beside how many it flags, in words; with a
-    ``pixel_share``, how the predictions were made, on a line of its own."""
+def expected_errors_text(
+    expected: int, flagged: int, pixel_share: float = 0.0, *, where: str = ""
+) -> str:
+    """The model's estimate of wrong labels beside how many it flags, in words, of the
+    part ``where`` names (" in test"); with a ``pixel_share``, how the predictions were
+    made, on a line of its own."""
     from labeldesk.ml.pixel_view import share_note  # the app starts without the ml modules
 
     note = f"\n{share_note(pixel_share)}" if pixel_share > 0 else ""
     if expected == 0:
-        return "The model expects no wrong labels." + note
-    about = f"The model expects about {expected:,} wrong label{'s' if expected != 1 else ''}"
+        return f"The model expects no wrong labels{where}." + note
+    labels = f"wrong label{'s' if expected != 1 else ''}"
+    about = f"The model expects about {expected:,} {labels}{where}"
     if flagged == expected:
         return f"{about}; the {flagged:,} most suspicious are flagged." + note
     return f"{about}; {flagged:,} are flagged (labels you verified are not)." + note
+
+
+def expected_errors_in(catalog: ImageCatalog, split: str | None) -> tuple[int | None, int, str]:
+    """(wrong labels the model expects, labels flagged, the words naming where) within
+    ``split``, as the Images list above the note counts; the whole project's, said so,
+    where the estimate is not known per image."""
+    expected = catalog.expected_errors_in(split)
+    if split is None:
+        return expected, int(catalog.flagged.sum()), ""
+    if expected is None and catalog.expected_errors is not None:
+        return catalog.expected_errors, int(catalog.flagged.sum()), " in the whole project"
+    return expected, catalog.show_counts(split)["flagged"], f" in {split}"

@@ -54,6 +54,9 @@ class ImageInsights:
     expected_errors: int = 0
     # The pixel view's share in the predictions (0: from the embeddings alone).
     pixel_share: float = 0.0
+    # bool: the labels counted in ``expected_errors`` (its sum; verified ones too), so the
+    # estimate can be told for a split. None: not known per image (the whole project's).
+    expected_wrong: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -107,6 +110,8 @@ def image_insights(
     flagged[scored.rows] = scored.flagged
     suggested = np.full(n, -1, dtype=np.int64)
     suggested[scored.rows] = scored.suggested
+    expected_wrong = np.zeros(n, dtype=bool)
+    expected_wrong[scored.rows] = scored.counted
     guess, guess_confidence = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
     if (predicted >= 0).any():
         guess, guess_confidence = model_guesses(preds, scored)
@@ -130,6 +135,7 @@ def image_insights(
         guess_confidence=guess_confidence,
         expected_errors=int(scored.expected_errors),
         pixel_share=float(preds.pixel_share),
+        expected_wrong=expected_wrong,
     )
 
 

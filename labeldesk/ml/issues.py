@@ -81,6 +81,9 @@ class LabelScores:
     expected_errors: int = 0
     # Labeled, non-excluded rows left unscored: too few labels to judge them (module doc).
     unjudged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # bool, like ``rows``: the labels counted in ``expected_errors`` (verified ones too),
+    # so the estimate can be told for part of the project (a split): its sum.
+    counted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 # How the project counts likely errors (see the module doc and
@@ -110,6 +113,7 @@ def score_labels(preds: Predictions) -> LabelScores:
         verified=verified,
         expected_errors=int(flagged.sum()),
         unjudged=unjudged,
+        counted=np.asarray(flagged, dtype=bool),
     )
 
 
