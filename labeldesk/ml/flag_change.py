@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 COUNTING = "counting the likely mislabels again"  # the progress message
 
 
+# Fewer flags is not fewer wrong labels: the backbone was tuned on the labels as they are,
+# so its embeddings may place some wrong ones among the images of the class they claim.
+FEWER = "fewer flags can also mean it learned some wrong labels: review them as before"
+
+
 @dataclass(frozen=True)
 class FlagChange:
     """Labels flagged for review (verified ones are never flagged), before and after."""
@@ -42,10 +47,13 @@ class FlagChange:
         """ "likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings"."""
         if self.before == self.after:
             return f"likely mislabels flagged: {self.after:,} with the new embeddings, as before"
-        return (
+        text = (
             f"likely mislabels flagged: {self.before:,} before the fine-tune, "
             f"{self.after:,} with its embeddings"
         )
+        if self.after < self.before:  # tuned on the labels, wrong ones included
+            text += f" ({FEWER})"
+        return text
 
 
 def cached_flag_count(project: Project) -> int | None:

@@ -50,7 +50,11 @@ def test_nothing_is_computed_for_it_without_a_cached_count(embedded):  # noqa: F
 
 def test_the_words_for_the_change():
     assert FlagChange(12, 9).text() == (
-        "likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings"
+        "likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings (fewer "
+        "flags can also mean it learned some wrong labels: review them as before)"
+    )
+    assert FlagChange(9, 12).text() == (
+        "likely mislabels flagged: 9 before the fine-tune, 12 with its embeddings"
     )
     assert FlagChange(3, 3).text() == (
         "likely mislabels flagged: 3 with the new embeddings, as before"
