@@ -218,13 +218,15 @@ def test_the_app_computes_insights_in_a_child_process(qtbot, clustered, monkeypa
         widget.shutdown()
 
 
-def test_the_estimate_names_only_verified_labels_as_never_flagged():
-    """It said labels you changed are not flagged either: a label set in the queue was
-    flagged (only a verified label is exempt, ml/issues.py)."""
+def test_the_estimate_names_why_fewer_are_flagged():
+    """Verified labels are never flagged (ml/issues.py); a label changed since the scores
+    is not until they are computed again (browse/catalog.py): relabeling flagged images
+    lowered the count, and the note blamed verified labels when none were."""
     from labeldesk.gui.sidebar import expected_errors_text
 
     assert expected_errors_text(17, 12) == (
-        "The model expects about 17 wrong labels; 12 are flagged (labels you verified are not)."
+        "The model expects about 17 wrong labels; 12 are flagged (not labels you verified, "
+        "nor those changed since it last scored them)."
     )
     assert expected_errors_text(1, 1) == (
         "The model expects about 1 wrong label; the 1 most suspicious are flagged."
