@@ -1,5 +1,6 @@
 """Names Windows, and FAT and exFAT drives (most USB sticks), cannot hold as file or
-folder names: ``< > : " | ? * \\`` or a control character, a trailing dot or space; and
+folder names: ``< > : " | ? * \\`` or a control character; a trailing dot or space, which
+Windows refuses and FAT drops but an exFAT stick written from Linux holds as written; and
 names Windows keeps for devices (``CON``, ``nul.txt``, ``COM1``), which Windows refuses on
 any disk but an exFAT stick written from Linux holds. A class so named is fine in a
 project; an export of it as a folder to a disk that cannot hold it is refused, asking for
@@ -17,6 +18,7 @@ RESERVED = frozenset(
 )  # fmt: skip
 
 DEVICE = "it is a name Windows keeps for a device"
+TRAILING = "it ends with a dot or a space"
 
 
 def windows_problem(name: str) -> str | None:
@@ -27,7 +29,7 @@ def windows_problem(name: str) -> str | None:
         shown = " ".join(c if c.isprintable() else repr(c) for c in odd)
         return f"it holds {shown}"
     if name.endswith((".", " ")):
-        return "it ends with a dot or a space"
+        return TRAILING
     if name.split(".")[0].rstrip(" ").upper() in RESERVED:
         return DEVICE
     return None
@@ -45,6 +47,13 @@ def class_name_notes(names: list[str]) -> list[str]:
                 "class folders onto a disk that refuses it (a Windows share) will ask for "
                 "another name; a USB stick written from Linux may hold it, but Windows "
                 "may not open that folder there"
+            )
+        elif why == TRAILING:  # Windows refuses it, FAT drops the end, exFAT from Linux holds it
+            notes.append(
+                f"class {name!r} cannot be a folder name on Windows ({why}): an export as "
+                "class folders onto a disk that refuses it or drops the end (a Windows "
+                "share, a FAT stick) will ask for another name; a USB stick written from "
+                "Linux (exFAT) may hold it, but Windows may not open that folder there"
             )
         elif why is not None:
             notes.append(
