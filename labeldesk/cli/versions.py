@@ -35,7 +35,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import PROJECT_HELP, Output, open_existing, path_arg
-from labeldesk.core.display import counted
+from labeldesk.core.display import counted, shown_path
 
 if TYPE_CHECKING:
     from labeldesk.core.versions import DatasetVersion
@@ -99,4 +99,6 @@ def _describe(version: DatasetVersion) -> str:
     if version.models:
         parts.append("models " + ", ".join(f"#{m}" for m in version.models))
     text = ", ".join(parts)
-    return f"{text}: {version.note}" if version.note else text
+    # anyone sharing the project writes notes: a line break in one is shown as \n (the
+    # note quoted, as a file name with one is), so it cannot make up another version line
+    return f"{text}: {shown_path(version.note)}" if version.note else text

@@ -124,9 +124,13 @@ class VersionsView(QWidget):
         for row, v in enumerate(self.versions):
             when = dt.datetime.fromtimestamp(v.created_at).strftime("%Y-%m-%d %H:%M")
             models = ", ".join(f"#{m}" for m in v.models)  # as Training names them
-            cells = (v.name, when, v.author or "", f"{v.images:,}", models, v.note)
+            # a row is one line high: a note's lines joined by ↵, the whole note as tooltip
+            note = " ↵ ".join(v.note.splitlines())
+            cells = (v.name, when, v.author or "", f"{v.images:,}", models, note)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if column == 5 and note != v.note:
+                    item.setToolTip(v.note)
                 if column == 3:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -107,3 +107,22 @@ def test_version_text_shows_no_internal_event_number(project, capsys):
         assert "label state" not in text and "19 images, 2 classes" in text
     code, made = run(capsys, "version", project.path, "list", "--json")
     assert code == 0 and made[0]["label_event_id"] > 0
+
+
+def test_a_note_with_line_breaks_cannot_fake_a_version_line(project, capsys):
+    """On a shared project anyone can write a note: text output shows its line breaks
+    as escapes, one line per version (a name cannot hold one; a note can), and JSON
+    keeps the note as written."""
+    fake = "ok\nv0: 2020-01-01 00:00, 1 image, by admin: trusted\x1b[2J"
+    assert main(["version", str(project.path), "create", "v1", "--note", fake]) == 0
+    made = capsys.readouterr().out
+    assert made.count("\n") == 1 and "'ok\\nv0: 2020-01-01 00:00" in made
+    assert "\x1b" not in made
+    assert main(["version", str(project.path), "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 1 and listed[0].startswith("v1: ")
+    assert listed[0].endswith(": 'ok\\nv0: 2020-01-01 00:00, 1 image, by admin: trusted\\x1b[2J'")
+    code, data = run(capsys, "version", project.path, "list", "--json")
+    assert code == 0 and data[0]["note"] == fake
+    assert main(["version", str(project.path), "create", "v2", "--note", "plain note"]) == 0
+    assert capsys.readouterr().out.rstrip("\n").endswith(": plain note")  # as written

@@ -173,3 +173,16 @@ def test_a_version_is_recorded_off_the_gui_thread_and_listed_once_committed(
     assert [v.name for v in versions.list_versions(project.db)] == ["v1"]
     assert view.table.rowCount() == 1 and view.create_button.isEnabled()
     assert messages[-1].startswith("Version 'v1' records")
+
+
+def test_a_note_of_several_lines_reads_on_one_line_in_the_table(qtbot, project):
+    """A row is one line high: a note's lines are joined with ↵ (the whole note in the
+    cell's tooltip), not drawn on top of one another or cut in half."""
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    assert create(qtbot, view, "v1", "first line\nsecond line\r\nthird") is not None
+    cell = view.table.item(0, 5)
+    assert cell.text() == "first line ↵ second line ↵ third"
+    assert cell.toolTip() == "first line\nsecond line\r\nthird"
+    assert create(qtbot, view, "v2", "one line") is not None
+    assert view.table.item(0, 5).text() == "one line" and view.table.item(0, 5).toolTip() == ""
