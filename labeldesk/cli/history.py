@@ -77,6 +77,10 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         try:
             undone = project.undo(args.batch, sources=sources)  # the current user's own
         except NothingToUndoError as exc:
+            if exc.holder is not None:  # undone, then made again: the command to run
+                raise NothingToUndoError(
+                    f"{exc} (`labeldesk undo PROJECT --batch {exc.holder}`)", holder=exc.holder
+                ) from exc
             if exc.others:
                 raise NothingToUndoError(
                     f"{exc}; undo one of them with --batch ID (see `labeldesk history PROJECT`)",

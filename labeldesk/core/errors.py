@@ -107,10 +107,12 @@ class ProjectBusyError(LabelDeskError):
 
 class NothingToUndoError(LabelDeskError):
     """Undo was asked for but there is no label event left to undo (``others``: batches
-    by other people, or of unknown author, that an undo by batch number could take)."""
+    by other people, or of unknown author, that an undo by batch number could take;
+    ``holder``: for a batch undone and made again by a redo, the batch holding its change
+    now, the one to undo instead)."""
 
-    def __init__(self, message: str, others: int = 0):
-        self.others = others
+    def __init__(self, message: str, others: int = 0, holder: int | None = None):
+        self.others, self.holder = others, holder
         super().__init__(message)
 
 

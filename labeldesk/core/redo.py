@@ -29,7 +29,7 @@ from .display import case_twin_note, counted, quoted_names
 from .errors import NothingToRedoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
-from .undo import label_in_use, still_as_left
+from .undo import label_in_use, still_as_left, undos_and_redos
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -168,21 +168,8 @@ def standing_batch(db: Database, batch_id: int) -> int | None:
     once undone, the redo that made it again (followed through later undos and redos);
     None while it stays undone. Reads only."""
     with db.reading() as conn:
-        current, seen = batch_id, set()
-        while current not in seen:
-            seen.add(current)
-            undo = conn.execute(
-                "SELECT id FROM label_batches WHERE undoes = ? ORDER BY id DESC LIMIT 1",
-                (current,),
-            ).fetchone()
-            if undo is None:
-                return current
-            redo = conn.execute("SELECT batch_id FROM redos WHERE undo_id = ?", (undo[0],))
-            row = redo.fetchone()
-            if row is None:
-                return None
-            current = int(row[0])
-    return None
+        steps = undos_and_redos(conn, batch_id)
+    return steps[-1][1] if steps else batch_id
 
 
 def pending_redo_batch(

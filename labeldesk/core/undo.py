@@ -197,7 +197,8 @@ def _batch_to_undo(
                 "(your newest undo first)"
             )
         if not row[3]:
-            raise NothingToUndoError(f"batch {batch_id} has been undone already")
+            steps = undos_and_redos(conn, batch_id)
+            raise NothingToUndoError(_undone_already(batch_id, steps), holder=steps[-1][1])
         return row
     row = conn.execute(
         f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source {IN_LIST} "
@@ -220,6 +221,46 @@ def _batch_to_undo(
         )
         raise NothingToUndoError(f"nothing to undo{mine}{hint}", others=others)
     return row
+
+
+def undos_and_redos(conn: sqlite3.Connection, batch_id: int) -> list[tuple[int, int | None]]:
+    """Each (undo, redo that made its change again or None) that followed batch
+    ``batch_id``'s change, oldest first: the batch holding the change now is the last
+    redo when the last pair has one (``batch_id`` itself when the list is empty); none
+    holds it while the last pair has no redo."""
+    steps: list[tuple[int, int | None]] = []
+    current, seen = batch_id, set()
+    while current not in seen:
+        seen.add(current)
+        undo = conn.execute(
+            "SELECT id FROM label_batches WHERE undoes = ? ORDER BY id DESC LIMIT 1",
+            (current,),
+        ).fetchone()
+        if undo is None:
+            break
+        redo = conn.execute("SELECT batch_id FROM redos WHERE undo_id = ?", (undo[0],))
+        row = redo.fetchone()
+        steps.append((int(undo[0]), None if row is None else int(row[0])))
+        if row is None:
+            break
+        current = int(row[0])
+    return steps
+
+
+def _undone_already(batch_id: int, steps: list[tuple[int, int | None]]) -> str:
+    """Why batch ``batch_id``, undone (``steps``: :func:`undos_and_redos`), cannot be
+    undone, naming the batch that holds its change now when a redo made it again: the
+    one to undo instead."""
+    undo, redo = steps[0]
+    if redo is None:
+        return f"batch {batch_id} has been undone already (by batch {undo})"
+    text = f"batch {batch_id} was undone by batch {undo} and made again by batch {redo}"
+    last_undo, last_redo = steps[-1]
+    if last_redo is None:  # the redo, or a later one, undone in turn
+        return f"{text}, which was undone by batch {last_undo}"
+    if last_redo != redo:
+        text += f", and after later undos and redos by batch {last_redo}"
+    return f"{text}; undo batch {last_redo} to take it back"
 
 
 # A batch with neither label nor class events changed nothing (a redo whose images had all

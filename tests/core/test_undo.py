@@ -83,6 +83,41 @@ def test_undo_of_a_named_batch_and_its_errors(project, as_user):
         project.undo(10_000)
 
 
+def test_undo_of_a_batch_made_again_names_the_batch_that_holds_it_now(project, as_user):
+    """A batch undone and then redone: the change lives on in the redo's batch, so an
+    undo of the old number says which batch to undo instead (not just "undone already")."""
+    as_user("alice")
+    made = project.set_label("_unlabeled/u0.png", "cat").batch_id
+    undo1 = project.undo().batch_id
+    with pytest.raises(NothingToUndoError, match=rf"^batch {made} has been undone already "
+                       rf"\(by batch {undo1}\)$"):  # fmt: skip
+        project.undo(made)
+    redo1 = project.redo().batch_id
+    with pytest.raises(NothingToUndoError) as caught:
+        project.undo(made)
+    assert str(caught.value) == (
+        f"batch {made} was undone by batch {undo1} and made again by batch {redo1}; "
+        f"undo batch {redo1} to take it back"
+    )
+    undo2 = project.undo().batch_id  # the redo undone in turn, and made again once more
+    with pytest.raises(NothingToUndoError) as caught:
+        project.undo(made)
+    assert str(caught.value) == (
+        f"batch {made} was undone by batch {undo1} and made again by batch {redo1}, "
+        f"which was undone by batch {undo2}"
+    )
+    redo2 = project.redo().batch_id
+    with pytest.raises(NothingToUndoError) as caught:
+        project.undo(made)
+    assert str(caught.value) == (
+        f"batch {made} was undone by batch {undo1} and made again by batch {redo1}, "
+        f"and after later undos and redos by batch {redo2}; undo batch {redo2} to take "
+        "it back"
+    )
+    assert project.undo(redo2).undone_batch_id == redo2  # the advice works
+    assert label_of(project, "_unlabeled/u0.png") is None
+
+
 def test_split_changes_are_events_and_undo_restores_them(project):
     assert split_of(project, "train/cat/cat0.jpg") == "train"
     written = project.set_splits({"train/cat/cat0.jpg": "test", "val/dog/dog0.jpg": None})
