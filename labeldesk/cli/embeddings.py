@@ -353,7 +353,8 @@ def cmd_similar(args: argparse.Namespace) -> Output:
     head = f"{counted(len(rows), 'image')} most like {shown_path(args.path)}, nearest first: "
     head += "similarity, path, [label]"
     lines = (
-        f"{format_similarity(r['score']):>5}  {shown_path(r['path'])}  [{r['label'] or '-'}]"
+        f"{format_similarity(r['score']):>5}  {shown_path(r['path'])}  "
+        f"[{r['label'] or 'unlabeled'}]"
         for r in rows
     )
     return Output(rows, "\n".join([head, *lines]) if rows else "no other embedded images")
@@ -412,7 +413,7 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
         statuses = g.to_json()["statuses"]
         lines += [
-            f"  {shown_path(p)}  [{s or '-'} / {lab or '-'}]"
+            f"  {shown_path(p)}  [{s or 'no split'} / {lab or 'unlabeled'}]"
             + ("  excluded" if st == EXCLUDED else "")
             for p, s, lab, st in zip(g.paths, g.splits, g.labels, statuses, strict=True)
         ]
@@ -482,7 +483,7 @@ def cmd_outliers(args: argparse.Namespace) -> Output:
         "\n".join(
             f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  "
             f"{shown_path(r['path'])}  "
-            f"[{r['label'] or '-'}]"
+            f"[{r['label'] or 'unlabeled'}]"
             for r in rows
         ),
     )
