@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from labeldesk.cli._base import (
@@ -20,10 +21,15 @@ from labeldesk.cli._base import (
     path_arg,
     positive_int,
 )
-from labeldesk.cli.imports import add_label_source_arguments, describe_skipped, read_label_source
+from labeldesk.cli.imports import (
+    add_label_source_arguments,
+    describe_skipped,
+    read_label_source,
+    unknown_classes_advised,
+)
 from labeldesk.core.classes import split_names
 from labeldesk.core.display import counted, shown_path
-from labeldesk.core.errors import ImageRootError
+from labeldesk.core.errors import ImageRootError, LabelFileError
 
 AddParser = Callable[..., argparse.ArgumentParser]
 
@@ -206,6 +212,17 @@ _LABEL_FILE_OPTIONS = {
 }
 
 
+@contextmanager
+def _advised(args: argparse.Namespace) -> Iterator[None]:
+    """A labels file naming classes that are not in ``--classes`` says to add them there
+    (there is no project yet for `classes --add`); without --classes, `new` makes every
+    class the file names."""
+    try:
+        yield
+    except LabelFileError as exc:
+        raise unknown_classes_advised(exc, args.project, split_names(args.classes)) from None
+
+
 def _new(args: argparse.Namespace) -> Output:
     from labeldesk.core.create import create_and_index
 
@@ -219,7 +236,7 @@ def _new(args: argparse.Namespace) -> Output:
         read_label_source(args.labels, args.labels_format, args) if args.labels else ("", None)
     )
     skipped: list[str] | None = [] if args.skip_bad_rows else None
-    with TerminalProgress() as progress:
+    with TerminalProgress() as progress, _advised(args):
         project, counts = create_and_index(
             args.project,
             args.images,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_existing, path_arg
 from labeldesk.core.display import counted
+from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import rows_named
 
 if TYPE_CHECKING:
@@ -101,6 +102,32 @@ def read_label_source(
     return read_labels(path, fmt, options, progress=progress)
 
 
+ADVISED_NAMES = 10  # unknown classes a `classes --add` in the advice names, at most
+
+
+def unknown_classes_advised(
+    exc: LabelFileError, project: Path, classes: list[str] | None = None
+) -> LabelFileError:
+    """``exc`` (a labels file naming classes the project lacks, or neither) with the
+    advice the command line gives: the ``classes --add`` that adds them, or with
+    ``classes`` (``new --classes``, no project yet) that list with them added; or
+    --new-class, which the command that read the file takes too."""
+    names = exc.unknown_classes
+    if not names:
+        return exc
+    it = "it" if len(names) == 1 else "them"
+    again = f"run this command again with --new-class to add {it} with the labels"
+    listed = ",".join(n.replace(",", "\\,") for n in names)  # as --add and --classes read it
+    if classes is not None:
+        given = [c.replace(",", "\\,") for c in classes]
+        option = shlex.join(["--classes", ",".join([*given, listed])])
+        return exc.advised(f"add {it} to --classes (`{option}`), or {again}")
+    if len(names) > ADVISED_NAMES:
+        return exc.advised(again[0].upper() + again[1:])
+    add = shlex.join(["labeldesk", "classes", str(project), "--add", listed])
+    return exc.advised(f"add {it} first (`{add}`), or {again}")
+
+
 def describe_skipped(skipped: list[str]) -> list[str]:
     lines = [f"left out {counted(rows_named(skipped), 'row')}:"] if skipped else []
     lines += [f"  {problem}" for problem in skipped[:SKIPPED_SHOWN]]
@@ -116,14 +143,17 @@ def cmd_import(args: argparse.Namespace) -> Output:
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:
         fmt, rows = read_label_source(args.file, args.format, args, progress)
-        applied = apply_label_rows(
-            project,
-            rows,
-            create_classes=args.new_class,
-            description=f"labels from {args.file.name} ({rows.read_as or fmt})",
-            skipped=skipped,
-            progress=progress,  # a folder of images is matched by their bytes
-        )
+        try:
+            applied = apply_label_rows(
+                project,
+                rows,
+                create_classes=args.new_class,
+                description=f"labels from {args.file.name} ({rows.read_as or fmt})",
+                skipped=skipped,
+                progress=progress,  # a folder of images is matched by their bytes
+            )
+        except LabelFileError as exc:
+            raise unknown_classes_advised(exc, args.project) from None
     data = {
         "format": fmt,
         "applied": applied,

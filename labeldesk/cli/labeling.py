@@ -50,7 +50,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.core.classes import class_name_problem
-    from labeldesk.core.errors import CaseTwinError, UnknownClassError
+    from labeldesk.cli.imports import unknown_classes_advised
+    from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
     from labeldesk.core.label_file_formats import old_names_note
     from labeldesk.core.label_files import apply_label_rows, read_label_file
 
@@ -61,12 +62,15 @@ def cmd_label(args: argparse.Namespace) -> Output:
             from labeldesk.interop.formats.export_paths import as_project_paths
 
             rows = as_project_paths(args.csv, read_label_file(args.csv))
-            applied = apply_label_rows(
-                project,
-                rows,
-                create_classes=args.new_class,
-                description=f"labels from {args.csv.name}",
-            )
+            try:
+                applied = apply_label_rows(
+                    project,
+                    rows,
+                    create_classes=args.new_class,
+                    description=f"labels from {args.csv.name}",
+                )
+            except LabelFileError as exc:
+                raise unknown_classes_advised(exc, args.project) from None
             text = rows.applied.describe()
             text += f"; {rows.status_note}" if rows.status_note else ""
             text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""

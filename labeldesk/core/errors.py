@@ -6,6 +6,8 @@ as one notification. Anything else escaping core is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .display import counted
 
 
@@ -87,16 +89,28 @@ class LabelChangedError(LabelDeskError):
 
 class LabelFileError(LabelDeskError):
     """A labels file (CSV/JSON) is malformed; ``problems`` lists each bad row. ``note``:
-    a line after them that helps with several (the project's classes, for unknown ones)."""
+    a line after them that helps with several (the project's classes, for unknown ones).
+    ``unknown_classes``: the classes rows named that the project lacks, in file order;
+    what to do about them depends on the command or form that read the file, so the
+    caller adds that (:meth:`advised`)."""
 
-    def __init__(self, source: str, problems: list[str], note: str = ""):
-        self.problems, self.note = problems, note
+    def __init__(
+        self, source: str, problems: list[str], note: str = "", unknown_classes: Sequence[str] = ()
+    ):
+        self.source, self.problems, self.note = source, problems, note
+        self.unknown_classes = list(unknown_classes)
         shown = "\n  ".join(problems[:10])
         more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
         super().__init__(
             f"{source}: {counted(len(problems), 'problem')}, nothing applied:\n  {shown}{more}"
             + (f"\n{note}" if note else "")
         )
+
+    def advised(self, advice: str) -> LabelFileError:
+        """This error with ``advice`` as its last line (how to add the unknown classes,
+        in the words of the command or form that read the file)."""
+        note = f"{self.note}\n{advice}" if self.note else advice
+        return LabelFileError(self.source, self.problems, note, self.unknown_classes)
 
 
 class ProjectBusyError(LabelDeskError):

@@ -99,6 +99,7 @@ class LabelFile:
     would_change: BatchCounts = field(default_factory=BatchCounts)  # (a dry run's count)
     # Old class names the rows used (a class renamed or merged since) -> the class now
     old_names: dict[str, str] = field(default_factory=dict)
+    unknown_classes: list[str] = field(default_factory=list)  # (not allowed), as written
     # (line, path as written) of bad rows that name a path: with bad rows skipped, the
     # image such a row names is left out, whatever the file's good rows say of it
     refused: list[tuple[int, str]] = field(default_factory=list)
@@ -427,8 +428,7 @@ def _chosen(
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     renamed = _renamed_classes(project, classes)
     new_classes: dict[str, str] = {}  # the classes the rows would add, by folded name
-    found.old_names = {}
-    unknown_classes = False  # a row names a class the project lacks: name those it has
+    found.old_names, unknown = {}, {}  # unknown: classes the project lacks, rows name
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         read = row
         if row.label is not None and not row.keep_label and classes.find(row.label) is None:
@@ -440,8 +440,8 @@ def _chosen(
             # A new class, unless it differs from a class (or an earlier row's) in case.
             problem = case_twin_problem(row.label, classes, new_classes if create_classes else {})
             if problem or not create_classes:
-                problems.append((row.line, problem or _unknown_class(row.label)))
-                unknown_classes = unknown_classes or problem is None
+                problems.append((row.line, problem or f"unknown class {row.label!r}"))
+                unknown.update({} if problem else {row.label: None})  # (first seen first)
         if by_content is not None:
             path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
             if problem:
@@ -481,9 +481,10 @@ def _chosen(
         problems.extend(unmatched)  # nothing matches: not a file for this project
     elif unmatched:
         found.unmatched = found.describe(unmatched)
-    if problems and skipped is None:
-        note = _known_classes(project) if unknown_classes else ""
-        raise LabelFileError(found.source, found.describe(problems), note)
+    found.unknown_classes = list(unknown)
+    if problems and skipped is None:  # (how to add unknown classes: the caller's words)
+        note = _known_classes(project) if unknown else ""
+        raise LabelFileError(found.source, found.describe(problems), note, list(unknown))
     if problems and skipped is not None:
         bad = {line for line, _ in problems}
         named_by_bad: set[str | None]
@@ -578,12 +579,6 @@ def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
     if first.status and row.status and first.status != row.status:
         return f"is marked {row.status} here but {first.status} on {unit} {first.line}"
     return None
-
-
-def _unknown_class(name: str) -> str:
-    return (
-        f"unknown class {name!r}: add it first (classes --add) or allow new classes (--new-class)"
-    )
 
 
 def _known_classes(project: Project) -> str:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
 from labeldesk.core.display import capitalised, counted
+from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import by_name_notice, old_names_note, rows_named
 from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -275,6 +276,7 @@ class ImportDialog(QDialog):
             lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
+            lines += _add_classes_advice(self.rows.unknown_classes)
         self._say("\n".join(lines))
 
     def _say(self, text: str) -> None:
@@ -316,13 +318,17 @@ class ImportDialog(QDialog):
         name = Path(self.file.text().strip()).name
 
         def run(*, progress: object, cancel: CancelToken) -> int:
-            return apply_label_rows(
-                project,
-                rows,
-                create_classes=create,
-                description=f"labels from {name} ({rows.read_as or fmt})",
-                skipped=skipped,
-            )
+            try:
+                return apply_label_rows(
+                    project,
+                    rows,
+                    create_classes=create,
+                    description=f"labels from {name} ({rows.read_as or fmt})",
+                    skipped=skipped,
+                )
+            except LabelFileError as exc:  # a class removed since the read: how to add it
+                advice = _add_classes_advice(exc.unknown_classes)
+                raise (exc.advised(advice[0]) if advice else exc) from None
 
         job = Job(run, "Importing labels")
         key = self._rows_key  # what is applied: a read finishing meanwhile is another
@@ -410,3 +416,15 @@ class ImportDialog(QDialog):
             self.read_job = None
         if self._owns_runner:
             self.runner.shutdown()
+
+
+def _add_classes_advice(unknown: list[str]) -> list[str]:
+    """The line after the bad rows when some name classes the project lacks: how to add
+    them in the app (each row names its class; the command line gives its own advice)."""
+    if not unknown:
+        return []
+    it, classes = ("it", "class") if len(unknown) == 1 else ("them", "classes")
+    return [
+        f"Add the {classes} first (Classes → Add class…), or tick “Allow labels that add "
+        f"classes” to add {it} with the labels."
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 from helpers import make_imagefolder
 
@@ -46,13 +47,17 @@ def test_an_unknown_class_in_the_file_names_the_known_classes(project, tmp_path,
     assert "line 2: unknown class 'fox'" in err and "line 4: unknown class 'owl'" in err
     assert "line 3: 'nowhere.png' is not an image in the project" in err
     assert err.count("known classes: 'cat', 'dog'") == 1
-    assert err.rstrip().endswith("known classes: 'cat', 'dog'")
+    assert err.rstrip().endswith(
+        "known classes: 'cat', 'dog'\nadd them first (`labeldesk classes "
+        f"{shlex.quote(str(project.path))} --add fox,owl`), or run this command again with "
+        "--new-class to add them with the labels"
+    )
 
     f.write_text('[{"path": "_unlabeled/u0.png", "label": "fox"}]')  # a JSON file, --json
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert "unknown class 'fox'" in document["error"]
-    assert document["error"].endswith("known classes: 'cat', 'dog'")
+    assert "known classes: 'cat', 'dog'\nadd it first" in document["error"]
     assert main(["history", str(project.path), "--json"]) == 0
     assert not [e for e in json.loads(capsys.readouterr().out) if "u0" in e["path"]]
 
@@ -65,7 +70,7 @@ def test_a_project_with_many_classes_names_the_first_few(project, tmp_path, caps
     f.write_text("path,label\n_unlabeled/u0.png,fox\n")
     assert main(["label", str(project.path), "--csv", str(f)]) == 1
     err = capsys.readouterr().err
-    known = err.split("known classes: ")[1].strip()
+    known = err.split("known classes: ")[1].splitlines()[0]
     assert known.startswith("'cat', 'dog', 'class00'") and known.endswith("… and 22 more")
     assert "'class17'" in known and "'class18'" not in known
 

@@ -116,10 +116,15 @@ def test_every_problem_is_listed_by_line_in_one_run(project, tmp_path):
 def test_unknown_classes_apply_nothing_unless_allowed(project, tmp_path):
     f = tmp_path / "labels.csv"
     f.write_text("path,label\n_unlabeled/u0.png,cat\n_unlabeled/u1.png,fox\n")
-    assert rejected(project, f) == [
-        "line 3: unknown class 'fox': add it first (classes --add) or allow new classes "
-        "(--new-class)"
-    ]
+    # core names the class; how to add it is the command's or the form's to say
+    assert rejected(project, f) == ["line 3: unknown class 'fox'"]
+    with pytest.raises(LabelFileError) as err:
+        apply_label_rows(project, read_label_file(f))
+    assert err.value.unknown_classes == ["fox"]
+    assert str(err.value).endswith("known classes: 'cat', 'dog'")
+    advised = err.value.advised("add it first")
+    assert str(advised).endswith("known classes: 'cat', 'dog'\nadd it first")
+    assert advised.problems == err.value.problems and advised.unknown_classes == ["fox"]
     assert apply_label_rows(project, read_label_file(f), create_classes=True) == 2
     assert "fox" in project.classes()
 

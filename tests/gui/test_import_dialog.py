@@ -50,8 +50,29 @@ def test_a_bad_row_names_the_forms_own_options_not_the_command_lines(qtbot, proj
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,fox\n")
     text = dialog.found.text()
-    assert "unknown class 'fox': add it first (Classes → Add class…)" in text
-    assert "tick “Allow labels that add classes”" in text and "--new-class" not in text
+    assert "  line 2: unknown class 'fox'\n" in text  # once, after the bad rows:
+    assert text.endswith(
+        "\nAdd the class first (Classes → Add class…), or tick “Allow labels that add "
+        "classes” to add it with the labels."
+    )
+    assert "--new-class" not in text and "classes --add" not in text
+
+
+def test_a_class_gone_between_the_read_and_import_says_how_to_add_it(qtbot, project, tmp_path):
+    """The error of the import itself gives the form's advice too, not a command's."""
+    project.add_classes(["fox"])
+    f = tmp_path / "labels.csv"
+    dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,fox\n")
+    assert "1 image would change" in dialog.found.text()
+    project.remove_class("fox")  # (another window)
+    apply(qtbot, dialog)
+    text = dialog.found.text()
+    assert "line 2: unknown class 'fox'" in text and label_of(project, "_unlabeled/u0.png") is None
+    assert text.endswith(
+        "Add the class first (Classes → Add class…), or tick “Allow labels that add "
+        "classes” to add it with the labels."
+    )
+    dialog.shutdown()
 
 
 def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, tmp_path):
