@@ -49,8 +49,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.core.classes import class_name_problem
     from labeldesk.cli.imports import unknown_classes_advised
+    from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
     from labeldesk.core.label_file_formats import old_names_note
     from labeldesk.core.label_files import apply_label_rows, read_label_file

@@ -428,7 +428,8 @@ def _chosen(
     classes = NameIndex(project.classes())  # a label finds its class in any Unicode form
     renamed = _renamed_classes(project, classes)
     new_classes: dict[str, str] = {}  # the classes the rows would add, by folded name
-    found.old_names, unknown = {}, {}  # unknown: classes the project lacks, rows name
+    found.old_names = {}
+    lacking: dict[str, None] = {}  # the classes rows name that the project lacks, in order
     for i, (row, candidates) in enumerate(zip(found.rows, per_row, strict=True)):
         read = row
         if row.label is not None and not row.keep_label and classes.find(row.label) is None:
@@ -441,7 +442,7 @@ def _chosen(
             problem = case_twin_problem(row.label, classes, new_classes if create_classes else {})
             if problem or not create_classes:
                 problems.append((row.line, problem or f"unknown class {row.label!r}"))
-                unknown.update({} if problem else {row.label: None})  # (first seen first)
+                lacking.update({} if problem else {row.label: None})
         if by_content is not None:
             path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
             if problem:
@@ -481,10 +482,10 @@ def _chosen(
         problems.extend(unmatched)  # nothing matches: not a file for this project
     elif unmatched:
         found.unmatched = found.describe(unmatched)
-    found.unknown_classes = list(unknown)
+    found.unknown_classes = list(lacking)
     if problems and skipped is None:  # (how to add unknown classes: the caller's words)
-        note = _known_classes(project) if unknown else ""
-        raise LabelFileError(found.source, found.describe(problems), note, list(unknown))
+        note = _known_classes(project) if lacking else ""
+        raise LabelFileError(found.source, found.describe(problems), note, list(lacking))
     if problems and skipped is not None:
         bad = {line for line, _ in problems}
         named_by_bad: set[str | None]

@@ -29,7 +29,7 @@ def _project(tmp_path, capsys, monkeypatch) -> str:
 def test_label_csv_names_the_classes_command_to_copy(tmp_path, capsys, monkeypatch):
     typed = _project(tmp_path, capsys, monkeypatch)
     f = tmp_path / "fixes.csv"
-    f.write_text("path,label\n_unlabeled/u0.png,fox\n_unlabeled/u1.png,\"red, fox\"\n")
+    f.write_text('path,label\n_unlabeled/u0.png,fox\n_unlabeled/u1.png,"red, fox"\n')
     err = _failed(capsys, "label", typed, "--csv", str(f))
     lines = err.rstrip("\n").splitlines()
     assert lines[1:3] == ["  line 2: unknown class 'fox'", "  line 3: unknown class 'red, fox'"]
@@ -76,3 +76,14 @@ def test_new_with_classes_says_to_add_the_class_to_that_list(tmp_path, capsys, m
     assert not (tmp_path / "p").exists()
     made = ["new", "p", "--images", "images", "--labels", str(f), "--classes", "cat,dog,fox"]
     assert main([*made, "--workers", "1"]) == 0  # the advice works
+
+
+def test_many_unknown_classes_are_not_all_spelt_out_in_a_command(tmp_path, capsys, monkeypatch):
+    typed = _project(tmp_path, capsys, monkeypatch)
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n" + "".join(f"_unlabeled/u{i}.png,c{i}\n" for i in range(3)))
+    f.write_text(f.read_text() + "".join(f"train/cat/cat{i}.jpg,k{i}\n" for i in range(9)))
+    err = _failed(capsys, "import", typed, str(f))
+    assert err.rstrip("\n").splitlines()[-1] == (
+        "Run this command again with --new-class to add them with the labels"
+    )
