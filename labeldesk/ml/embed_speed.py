@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def recorded_speed(folder: Path) -> EmbedSpeed | None:
             architecture=str(data["architecture"]),
             input_size=int(data["input_size"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):  # 1e999: endless
         return None
-    return speed if speed.images_per_s > 0 and speed.setup_s >= 0 else None
+    finite = math.isfinite(speed.images_per_s) and math.isfinite(speed.setup_s)
+    return speed if finite and speed.images_per_s > 0 and speed.setup_s >= 0 else None

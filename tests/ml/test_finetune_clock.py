@@ -4,6 +4,8 @@ and says it is a rough guess while the embedding speed is one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from labeldesk.core.display import duration, time_left_text
@@ -134,3 +136,27 @@ def test_a_fine_tune_reports_the_time_left_with_its_re_embedding(embedded, devic
     assert (data["left_s"] > 10_000) == (device == "cpu")
     assert data["left_rough"] is True  # no check measured yet
     assert data["left_with"] == "re-embedding"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("setup_s", "1e999"), ("images_per_s", "Infinity"), ("input_size", "1e999")],
+)
+def test_a_speed_file_with_an_endless_number_is_ignored(tmp_path, field, value):
+    """speed.json is read back as any JSON: a number too big for a float (1e999, or
+    Python's Infinity) read as infinite, an endless setup made an endless time left,
+    which the words could not say (OverflowError: every report of the fine-tune failed),
+    and an endless input size failed the read. Such a file is no speed."""
+    folder = tmp_path / "store"
+    folder.mkdir()
+    record_speed(folder, SPEED, images=embed_speed.MIN_IMAGES)
+    path = folder / embed_speed.SPEED_NAME
+    text = path.read_text()
+    old = json.dumps(getattr(SPEED, field))
+    path.write_text(text.replace(f'"{field}": {old}', f'"{field}": {value}'))
+    assert path.read_text() != text
+    speed = recorded_speed(folder)
+    assert speed is None
+    clock = _clock(speed=speed)  # what a fine-tune reports with it
+    clock.checked(40, 4.0)
+    assert time_left_text(clock.data(10, now=24.0)) is not None
