@@ -82,12 +82,25 @@ def re_embedding(report: Progress) -> bool:
     return not report.message.startswith(TUNING_PHASES)
 
 
+def counting_again(report: Progress | None) -> bool:
+    """Whether a fine-tune's ``report`` is of the count of likely mislabels after it
+    re-embedded: its model and embeddings are whole and in use by then."""
+    from labeldesk.ml.flag_change import COUNTING
+
+    return report is not None and report.message == COUNTING
+
+
 def cancelling(mode: str, report: Progress | None, reembedding: bool = False) -> str:
     """What Cancel keeps, said when it is pressed: a head stops after the epoch it is in;
     a fine-tune stops at its next batch, keeping the last epoch it finished (saved after
     its validation), or, ``reembedding``, keeps the model and the embeddings the app had."""
     if mode != "finetune":
         return "Cancelling after this epoch…"
+    if counting_again(report):
+        return (
+            "The fine-tune is done and the project uses its new embeddings; the likely "
+            "mislabels are being counted again, which cannot stop part-way…"
+        )
     if reembedding:
         return (
             "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it "
@@ -518,7 +531,9 @@ class TrainingPanel(QWidget):
         if self._closed or self.job is None:
             return
         version = self.job.result
-        if isinstance(version, ModelVersion):
+        if isinstance(version, ModelVersion) and counting_again(self._last_report):
+            self._finished(version)  # Cancel came while the flags were counted: all done
+        elif isinstance(version, ModelVersion):
             self.status.setText(self._summary(version, "Cancelled; kept"))
             self._show_result(version)
         elif self._reembedding:  # the version is recorded; its embeddings are unfinished

@@ -476,3 +476,42 @@ def test_after_a_fine_tune_the_flag_count_before_and_after_is_said(qtbot, panel,
     assert (
         "Likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings (" in (lines[1])
     )
+
+
+def test_cancel_while_the_flags_are_counted_again_says_the_fine_tune_is_done(
+    qtbot, panel, monkeypatch
+):
+    """Cancel after the re-embedding, while the likely mislabels are counted again on the
+    new embeddings (minutes in a big project): the model and its embeddings are whole and
+    in use, and the count goes on to its end. The page said the app kept the embeddings
+    it had until Compute embeddings finished them, then "Cancelled; kept", without the
+    count it waited for."""
+    import time
+
+    from labeldesk.ml.flag_change import COUNTING
+    from labeldesk.ml.train import HeadParams, train_head
+
+    counting = Progress(0, 0, COUNTING)
+
+    def fake_child(project_path, params, *, progress, cancel):
+        progress(Progress(40, 40, "embedding"))
+        progress(counting)
+        while not cancel.cancelled:
+            time.sleep(0.01)
+        progress(Progress(0, 0, COUNTING, {"flags": {"before": 12, "after": 9}}))
+        return train_head(panel.project, HeadParams(epochs=2))  # the run's version
+
+    monkeypatch.setattr("labeldesk.ml.child_jobs.finetune_in_child", fake_child)
+    panel.mode.setCurrentIndex(panel.mode.findData("finetune"))
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: panel._last_report == counting, timeout=10_000)
+    panel.cancel()
+    assert panel.status.text() == (
+        "The fine-tune is done and the project uses its new embeddings; the likely "
+        "mislabels are being counted again, which cannot stop part-way…"
+    )
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    text = panel.status.text()
+    assert text.startswith("Trained version #")
+    assert "Likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings (" in text
