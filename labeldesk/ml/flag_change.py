@@ -12,6 +12,7 @@ and the app would compute next anyway (they then read them from the cache).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
     from .models import ModelVersion
+
+log = logging.getLogger(__name__)
 
 COUNTING = "counting the likely mislabels again"  # the progress message
 
@@ -72,20 +75,22 @@ def count_again(
 ) -> FlagChange | None:
     """Once the project uses the embeddings of fine-tune ``version``, count the flags
     again and report them beside ``before`` as the ``"flags"`` of a progress report (the
-    terminal and the app say it at the end); None when the project did not switch."""
+    terminal and the app say it at the end); None when the project did not switch, or
+    the count failed (warned: the run itself is whole, and does not fail for it)."""
     from .store import current_key
 
     if current_key(project) != version.embedding_key:
         return None  # not switched (images it could not read): the flags are as they were
     progress(Progress(0, 0, COUNTING))
+    whole = f"fine-tuned model version {version.id} is saved and the project uses its embeddings"
     try:
         change = FlagChange(before, flag_count(project))
     except KeyboardInterrupt as exc:  # the run itself is whole: say so
-        note = (
-            f"fine-tuned model version {version.id} is saved and the project uses its "
-            "embeddings; only counting the likely mislabels again was interrupted"
-        )
+        note = f"{whole}; only counting the likely mislabels again was interrupted"
         exc.__notes__ = [*getattr(exc, "__notes__", []), note]
         raise
+    except Exception as exc:  # a disk the re-embedding filled, where the count is cached
+        log.warning("%s; counting the likely mislabels again failed: %s", whole, exc)
+        return None
     progress(Progress(0, 0, COUNTING, {"flags": change.to_json()}))
     return change

@@ -60,3 +60,26 @@ def test_the_words_for_the_change():
         "likely mislabels flagged: 3 with the new embeddings, as before"
     )
     assert FlagChange(1200, 9).to_json() == {"before": 1200, "after": 9}
+
+
+def test_a_count_that_fails_leaves_the_finished_fine_tune_finished(monkeypatch, caplog):
+    """The count comes after the run is whole (its model saved, its embeddings in use):
+    an error in it (a disk filled by the re-embedding, where the predictions are cached)
+    failed the whole `train` (exit 1) and the app's run ("Training failed"), though
+    nothing of it was lost. The count is left out, and a warning says why."""
+    import errno
+    from types import SimpleNamespace
+
+    from labeldesk.ml import flag_change
+
+    def full_disk(project):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("labeldesk.ml.store.current_key", lambda project: "tuned")
+    monkeypatch.setattr(flag_change, "flag_count", full_disk)
+    version = SimpleNamespace(id=3, embedding_key="tuned")
+    seen, progress = _reports()
+    assert flag_change.count_again(object(), version, 12, progress) is None  # type: ignore[arg-type]
+    assert not [r for r in seen if r.data and "flags" in r.data]
+    assert "No space left on device" in caplog.text
+    assert "fine-tuned model version 3 is saved and the project uses its embeddings" in caplog.text
