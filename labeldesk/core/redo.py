@@ -27,9 +27,9 @@ from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
 from .display import case_twin_note, counted, quoted_names
 from .errors import NothingToRedoError
-from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+from .labels import USER_SOURCES, Change, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
-from .undo import label_in_use, still_as_left, undos_and_redos
+from .undo import label_in_use, old_labels, take_back, undos_and_redos
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -81,32 +81,23 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
     who = current_user() if author is _ME else author
     with db.write() as conn:
         undo_id, batch_id, description, source = _undo_to_redo(conn, sources, who)
-        events = conn.execute(
-            "SELECT image_id, old_label, new_label, old_status, new_status, old_split, "
-            "new_split FROM label_events WHERE batch_id = ? ORDER BY id DESC",
-            (undo_id,),
-        ).fetchall()
-        ids = [e[0] for e in events]
-        current = current_state(conn, ids)
-        later = _changed_later(conn, undo_id, ids, who)
-        twins = _twins_to_avoid(conn, batch_id, {e[1] for e in events if isinstance(e[1], str)})
-        changes, kept = [], 0
-        for e in events:
-            if e[0] in later or not still_as_left(current[e[0]], e):
-                kept += 1  # someone changed it since the undo: theirs stands
-                continue
-            if e[1] in twins:
-                continue  # its class would differ only in case from one there is now
-            split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
-            changes.append(Change(e[0], label=e[1], status=e[3], split=split))
+        twins = _twins_to_avoid(conn, batch_id, old_labels(conn, undo_id))
         redo_id = new_batch(conn, source, description)
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
         back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, twins)
-        _, changed = record(conn, changes, source, description, batch_id=redo_id)
+        # (class events only: the images' labels are as they were, so judged as before)
+        changed, kept, given = take_back(
+            conn,
+            undo_id,
+            lambda ids: _changed_later(conn, undo_id, ids, who),
+            twins,
+            redo_id,
+            source,
+            description,
+        )
         changed += _follow_renames(conn, redo_id, source, description, renamed)
         # A label given again whose class is gone (removed since) brings the class back;
         # recorded, so that undoing this redo takes it away again.
-        given = {c.label for c in changes if isinstance(c.label, str)}
         before = class_table.aliases(conn)
         revived = class_table.add_classes(
             conn,

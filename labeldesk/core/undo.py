@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import classes as class_table
@@ -85,33 +85,25 @@ def undo(
     who = current_user() if author is _ME else author
     with db.write() as conn:
         row = _batch_to_undo(conn, batch_id, sources, who)
-        events = conn.execute(
-            "SELECT image_id, old_label, new_label, old_status, new_status, old_split, "
-            "new_split, id FROM label_events WHERE batch_id = ? ORDER BY id DESC",
-            (row[0],),
-        ).fetchall()
-        current = current_state(conn, [e[0] for e in events])
-        later = _changed_later(conn, row[0], [e[0] for e in events])
-        twins = _twins_to_avoid(conn, row[0], {e[1] for e in events if isinstance(e[1], str)})
-        changes, kept = [], 0
-        for e in events:
-            if e[0] in later or not still_as_left(current[e[0]], e):
-                kept += 1  # someone changed it again since: theirs stands
-                continue
-            if e[1] in twins:
-                continue  # its class would differ only in case from one there is now
-            split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
-            changes.append(Change(e[0], label=e[1], status=e[3], split=split))
+        twins = _twins_to_avoid(conn, row[0], old_labels(conn, row[0]))
         description = f"undo: {row[1]}".rstrip(": ")
         undo_id = new_batch(conn, "undo", description, undoes=row[0])
-        _, changed = record(conn, changes, "undo", description, undoes=row[0], batch_id=undo_id)
+        changed, kept, given_back = take_back(
+            conn,
+            row[0],
+            lambda ids: _changed_later(conn, row[0], ids),
+            twins,
+            undo_id,
+            "undo",
+            description,
+            undoes=row[0],
+        )
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
         restored, removed, kept_classes, moved = _undo_class_events(
             conn, row[0], twins, undo_id, description
         )
         # Recorded, so that a redo takes such a class away again if nothing carries it.
-        given_back = {c.label for c in changes if isinstance(c.label, str)}
         before = class_table.aliases(conn)
         revived = add_classes(
             conn, sorted(given_back - set(class_names(conn))), explicit=False, as_given=True
@@ -130,6 +122,81 @@ def undo(
         classes_kept=tuple(kept_classes),
         case_twins=tuple(twins.items()),
     )
+
+
+# Label events read, decided and written back at a time: an undo or redo of a million
+# labels holds a chunk's rows and changes, not the batch's (still one transaction).
+CHUNK = 20_000
+
+
+def old_labels(conn: sqlite3.Connection, batch_id: int) -> set[str]:
+    """The labels batch ``batch_id``'s images had before it (what taking it back gives)."""
+    rows = conn.execute(
+        "SELECT DISTINCT old_label FROM label_events WHERE batch_id = ? AND old_label IS NOT NULL",
+        (batch_id,),
+    )
+    return {r[0] for r in rows if isinstance(r[0], str)}
+
+
+def take_back(
+    conn: sqlite3.Connection,
+    events_of: int,
+    changed_later: Callable[[Sequence[int]], set[int]],
+    twins: dict[str, str],
+    batch_id: int,
+    source: str,
+    description: str,
+    undoes: int | None = None,
+) -> tuple[list[int], int, set[str]]:
+    """Give the images of batch ``events_of``'s label events the values they had before
+    them, newest event first, recorded in batch ``batch_id``; not an image that
+    ``changed_later`` names or that is no longer as its event left it (counted: kept),
+    nor one whose label is a class of ``twins``. Read and written :data:`CHUNK` events
+    at a time; an image with several events in the batch is judged, as each of its
+    events is, by its state before any was taken back.
+
+    Returns (the images changed, in order; how many were kept; the labels given)."""
+    repeated = [
+        r[0]
+        for r in conn.execute(
+            "SELECT image_id FROM label_events WHERE batch_id = ? GROUP BY image_id "
+            "HAVING COUNT(*) > 1",
+            (events_of,),
+        )
+    ]
+    first_state, first_later = current_state(conn, repeated), changed_later(repeated)
+    changed: list[int] = []
+    given: set[str] = set()
+    kept, before = 0, _NO_ID
+    while True:
+        events = conn.execute(
+            "SELECT image_id, old_label, new_label, old_status, new_status, old_split, "
+            "new_split, id FROM label_events WHERE batch_id = ? AND id < ? "
+            "ORDER BY id DESC LIMIT ?",
+            (events_of, before, CHUNK),
+        ).fetchall()
+        if not events:
+            return changed, kept, given
+        before = events[-1][7]
+        ids = [e[0] for e in events]
+        current = current_state(conn, ids) | first_state
+        later = (changed_later(ids) - set(repeated)) | first_later
+        changes = []
+        for e in events:
+            if e[0] in later or not still_as_left(current[e[0]], e):
+                kept += 1  # someone changed it again since: theirs stands
+                continue
+            if e[1] in twins:
+                continue  # its class would differ only in case from one there is now
+            split = e[5] if e[5] != e[6] else KEEP  # older events did not record splits
+            changes.append(Change(e[0], label=e[1], status=e[3], split=split))
+            if isinstance(e[1], str):
+                given.add(e[1])
+        del events, current
+        changed += record(conn, changes, source, description, undoes, batch_id)[1]
+
+
+_NO_ID = 2**63 - 1  # above every event id
 
 
 def batch_paths(db: Database, batch_id: int) -> list[str]:
