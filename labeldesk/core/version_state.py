@@ -12,7 +12,8 @@ a file with the very same content is still indexed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -20,7 +21,7 @@ from .db import Database
 from .display import counted, quoted_names, shown_path
 from .image_rows import USABLE
 from .imageio import IndexedStat
-from .labels import NEWEST_EVENT, last_event_id, state_as_of
+from .labels import NEWEST_EVENT, state_as_of
 from .sql_lists import IN_LIST, json_list
 from .versions import CURRENT, DatasetVersion, members
 from .vocab import EFFECTIVE_SPLIT, EXCLUDED, VERIFIED
@@ -323,13 +324,17 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
     from ``a`` to ``b`` (None: the state now). A label that differs only because its class
     was renamed in between counts under ``classes_renamed`` (once per rename), not as a
     relabel."""
-    before, after = recorded_state(db, a), recorded_state(db, b)
     out = VersionDiff(a.name if a else CURRENT, b.name if b else CURRENT)
-    ends = sorted(v.label_event_id if v else last_event_id(db) for v in (a, b))
+    # Only the images that differ are held (a million-image diff read both states whole):
+    # both states read in image id order, side by side, in one transaction.
+    with db.snapshot() as conn:
+        newest = int(conn.execute(NEWEST_EVENT).fetchone()[0])
+        differing = list(_differing(_states(conn, a), _states(conn, b)))
+    ends = sorted(v.label_event_id if v else newest for v in (a, b))
     relabeled = _relabeled_between(db, ends[0], ends[1])
     renamed: dict[tuple[str | None, str | None], int] = {}
-    for i in sorted(after.keys() | before.keys(), key=lambda i: (after.get(i) or before[i]).path):
-        new, old = after.get(i), before.get(i)
+    differing.sort(key=_path_now)  # (stable: in id order within a path)
+    for i, old, new in differing:
         if old is None and new is not None:
             out.added.append({"path": new.path, "label": new.label})
         elif new is None and old is not None:
@@ -355,3 +360,71 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
         {"old": old, "new": new, "images": n} for (old, new), n in sorted(renamed.items(), key=str)
     ]
     return out
+
+
+# One image of a version's membership with its label state right after event ?, as
+# labels.state_as_of rebuilds it: label and status of its newest event up to then; its
+# split that of its newest split change up to then, else the split before its first
+# split change ever, else the one it has.
+_AS_OF = (
+    "SELECT m.image_id, m.path, m.hash, l.new_label, l.new_status, "
+    "CASE WHEN s.id IS NOT NULL THEN s.new_split WHEN f.id IS NOT NULL THEN f.old_split "
+    "ELSE i.split END "
+    "FROM dataset_membership_images m LEFT JOIN images i ON i.id = m.image_id "
+    "LEFT JOIN label_events l ON l.id = (SELECT MAX(x.id) FROM label_events x "
+    " WHERE x.image_id = m.image_id AND x.id <= ?) "
+    "LEFT JOIN label_events s ON s.id = (SELECT MAX(x.id) FROM label_events x "
+    " WHERE x.image_id = m.image_id AND x.id <= ? AND x.old_split IS NOT x.new_split) "
+    "LEFT JOIN label_events f ON f.id = (SELECT MIN(x.id) FROM label_events x "
+    " WHERE x.image_id = m.image_id AND x.old_split IS NOT x.new_split) "
+    "WHERE m.membership_id = ? ORDER BY m.image_id"
+)
+
+
+def _states(
+    conn: sqlite3.Connection, version: DatasetVersion | None
+) -> Iterator[tuple[int, Recorded]]:
+    """(image id, :class:`Recorded`) of every image of ``version`` (None: usable in the
+    folder now), in image id order, read a row at a time: :func:`recorded_state`'s."""
+    if version is None:
+        for r in conn.execute(
+            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
+            f"WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
+        ):
+            yield int(r[0]), Recorded(r[1], r[2], r[3], r[4], r[5])
+        return
+    event = version.label_event_id
+    for image_id, path, content, label, status, split in conn.execute(
+        _AS_OF, (event, event, version.membership_id)
+    ):
+        if split is None and label is not None:
+            split = "train"  # (a labeled image without a split counts as train)
+        yield int(image_id), Recorded(path, content, label, status, split)
+
+
+def _differing(
+    before: Iterator[tuple[int, Recorded]], after: Iterator[tuple[int, Recorded]]
+) -> Iterator[tuple[int, Recorded | None, Recorded | None]]:
+    """(id, before, after) of the images that differ (None: not in that state), from two
+    states in image id order."""
+    x, y = next(before, None), next(after, None)
+    while x is not None or y is not None:
+        if y is None or (x is not None and x[0] < y[0]):
+            assert x is not None
+            yield x[0], x[1], None
+            x = next(before, None)
+        elif x is None or y[0] < x[0]:
+            yield y[0], None, y[1]
+            y = next(after, None)
+        else:
+            if x[1] != y[1]:
+                yield x[0], x[1], y[1]
+            x, y = next(before, None), next(after, None)
+
+
+def _path_now(row: tuple[int, Recorded | None, Recorded | None]) -> str:
+    """The path an image that differs is listed by: its path in the later state, else
+    (removed) in the earlier."""
+    state = row[2] or row[1]
+    assert state is not None
+    return state.path
