@@ -334,7 +334,8 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
     relabeled = _relabeled_between(db, ends[0], ends[1])
     renamed: dict[tuple[str | None, str | None], int] = {}
     differing.sort(key=_path_now)  # (stable: in id order within a path)
-    for i, old, new in differing:
+    for k, (i, old, new) in enumerate(differing):
+        differing[k] = _DONE  # (let its old state go once listed: the lists are the output)
         if old is None and new is not None:
             out.added.append({"path": new.path, "label": new.label})
         elif new is None and old is not None:
@@ -420,6 +421,9 @@ def _differing(
             if x[1] != y[1]:
                 yield x[0], x[1], y[1]
             x, y = next(before, None), next(after, None)
+
+
+_DONE: tuple[int, Recorded | None, Recorded | None] = (0, None, None)
 
 
 def _path_now(row: tuple[int, Recorded | None, Recorded | None]) -> str:
