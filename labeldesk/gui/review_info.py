@@ -30,22 +30,36 @@ class ReviewInfo(QWidget):
         self.score_label = QLabel()
         for label in (self.given_label, self.suggested_label):
             label.setStyleSheet("font-size: 14pt;")
+        # Over a decided image (coming back to it): what the key did, as a badge.
+        self.decision_label = QLabel()
+        self.decision_label.setObjectName("reviewDecision")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setStyleSheet(
+            "#reviewDecision { background: palette(highlight); color: palette(highlighted-text);"
+            " border-radius: 4px; padding: 4px 6px; font-weight: bold; }"
+        )
+        self.decision_label.hide()
+        self.last_label = QLabel()  # the decision the last key made (the view moved on)
+        self.last_label.setWordWrap(True)
+        self.last_label.hide()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(placeholder-text);")  # mid: unreadable when dark
         info = QGridLayout(self)
-        info.addWidget(self.path_label, 0, 0, 1, 2)
-        info.addWidget(QLabel("Given label:"), 1, 0)
-        info.addWidget(self.given_label, 1, 1)
+        info.addWidget(self.decision_label, 0, 0, 1, 2)
+        info.addWidget(self.path_label, 1, 0, 1, 2)
+        info.addWidget(QLabel("Given label:"), 2, 0)
+        info.addWidget(self.given_label, 2, 1)
         self.suggested_caption = QLabel()
         self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
-        info.addWidget(self.suggested_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
-        info.addWidget(self.suggested_label, 2, 1)
+        info.addWidget(self.suggested_caption, 3, 0, Qt.AlignmentFlag.AlignTop)
+        info.addWidget(self.suggested_label, 3, 1)
         self.score_caption = QLabel()
-        info.addWidget(self.score_caption, 3, 0)
-        info.addWidget(self.score_label, 3, 1)
-        info.addWidget(self.hint, 4, 0, 1, 2)
-        info.setRowStretch(5, 1)
+        info.addWidget(self.score_caption, 4, 0)
+        info.addWidget(self.score_label, 4, 1)
+        info.addWidget(self.last_label, 5, 0, 1, 2)
+        info.addWidget(self.hint, 6, 0, 1, 2)
+        info.setRowStretch(7, 1)
         self.setFixedWidth(WIDTH)
 
     def add_footer(self, widget: QWidget) -> None:
@@ -53,17 +67,23 @@ class ReviewInfo(QWidget):
         title row it made the page ask 830 px of width)."""
         layout = self.layout()
         if isinstance(layout, QGridLayout):
-            layout.addWidget(widget, 6, 0, 1, 2)
+            layout.addWidget(widget, 8, 0, 1, 2)
 
     def clear(self) -> None:
         for label in (self.path_label, self.given_label, self.suggested_label):
             label.clear()
         self.score_label.clear()
         self.hint.clear()
+        self.show_decision("")
+        self.show_last("")
 
-    def show_item(self, item: ReviewItem, *, place: str | None, hint: str) -> None:
+    def show_item(
+        self, item: ReviewItem, *, place: str | None, hint: str, decided: str = ""
+    ) -> None:
         """Show ``item``; ``place``: its place in the queue (None: a mislabel review,
-        which shows the label fit instead); ``hint``: the keys line."""
+        which shows the label fit instead); ``hint``: the keys line; ``decided``: what
+        this pass decided on it, in words ("" when undecided)."""
+        self.show_decision(decided)
         self.path_label.setText(item.path)
         self.given_label.setText(item.label or "(unlabeled)")
         self.suggested_caption.setText("Model:")
@@ -77,6 +97,17 @@ class ReviewInfo(QWidget):
         else:  # a strategy's score has no unit a person could read: say the place
             self.show_place(place)
         self.hint.setText(hint)
+
+    def show_decision(self, text: str) -> None:
+        """The badge over a decided image; hidden over an undecided one."""
+        self.decision_label.setText(text)
+        self.decision_label.setVisible(bool(text))
+
+    def show_last(self, text: str) -> None:
+        """The decision the last key made, under the image it moved on to (hidden when
+        there is none: no empty line between the score and the keys)."""
+        self.last_label.setText(text)
+        self.last_label.setVisible(bool(text))
 
     def show_place(self, place: str) -> None:
         """Say where the image stands in the queue ("11 of 36"): also when the queue

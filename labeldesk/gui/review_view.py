@@ -30,11 +30,21 @@ from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
-from labeldesk.gui.neighbour_strip import NeighbourStrip
+from labeldesk.gui.neighbour_strip import NeighbourRow, NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.read_only_keys import REVIEW_WRITING_KEYS, read_only_key_text, refuse_keys
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
+from labeldesk.gui.review_words import (
+    RESCORE_BUTTON,
+    decision_text,
+    end_of_issues_notice,
+    expected_wrong_text,
+    held_out_notice,
+    last_decision_text,
+    neighbour_summary,
+    read_only_banner_text,
+)
 from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
@@ -130,6 +140,11 @@ class ReviewView(QWidget):
         self.held_out_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay review keys
         self.held_out_button.clicked.connect(lambda *_: self.load("queue", all_splits=True))
         self.held_out_button.hide()
+        self.rescore_button = QPushButton(RESCORE_BUTTON)  # at the end of a pass of issues
+        self.rescore_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay review keys
+        self.rescore_button.clicked.connect(lambda *_: self.load("issues", self.crossfit))
+        self.rescore_button.hide()
+        self._last = ""  # the last key's decision, said under the next image
         self.neighbours = NeighbourStrip()
         self.read_only_banner = QLabel()  # a read-only project: why its keys are off
         self.read_only_banner.setObjectName("readOnlyBanner")
@@ -146,15 +161,17 @@ class ReviewView(QWidget):
         layout.addWidget(self.read_only_banner)
         layout.addWidget(self.notice)
         layout.addWidget(self.held_out_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.rescore_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(middle, 1)
-        layout.addWidget(QLabel("Most similar images:"))
+        self.neighbours_caption = QLabel()  # what most of them are labeled, once found
+        layout.addWidget(self.neighbours_caption)
         layout.addWidget(self.neighbours)
         self.jobs.loaded.connect(self._loaded)
         self.jobs.loadFailed.connect(self._load_failed)
         self.jobs.refreshed.connect(self._queue_refreshed)
         self.jobs.refreshFailed.connect(self._refresh_failed)
         self.jobs.refreshCancelled.connect(self._refresh_cancelled)
-        self.jobs.neighboursFound.connect(self.neighbours.show_neighbours)
+        self.jobs.neighboursFound.connect(self._neighbours_found)
         self.neighbours.clicked.connect(self.show_neighbour)
         # The search reads the whole project (~0.2 s at 100k, holding the GIL), so it
         # waits until the person pauses: quick key presses never compete with it.
@@ -219,6 +236,7 @@ class ReviewView(QWidget):
         self.all_splits = all_splits and source == "queue"
         self.session = None
         self.expected_errors, self.pixel_share, self.held_out = None, 0.0, {}
+        self._last = ""
         name = title(source, self.crossfit)
         self._show_current(notice=f"Finding {name[0].lower()}{name[1:]}…")
         return self.jobs.load(source, self.crossfit, self.all_splits)
@@ -366,11 +384,14 @@ class ReviewView(QWidget):
         if self.project.read_only is not None and session.source == "issues":
             self.say_read_only()  # Space keeps the label: a write (in the queue it skips)
             return
+        shown = session.current
         try:
             text = action(session)
         except Exception as exc:  # LabelDesk's own, or locked, read-only: said, not dropped
             self._failed_write(exc)
             return
+        decided = shown is not None and session.current is not shown and session.decided(shown)
+        self._last = last_decision_text(text) if decided else ""
         self.message.emit(text)  # the browser hears of the write from the project itself
         if session.needs_refresh or (session.source == "queue" and session.finished):
             self.refresh_queue()  # also when the queue ran out before N labels
@@ -398,6 +419,7 @@ class ReviewView(QWidget):
         except Exception as exc:
             self._failed_write(exc)
             return
+        self._last = ""
         self.message.emit(text)
         self._show_current()
 
@@ -409,6 +431,7 @@ class ReviewView(QWidget):
         except Exception as exc:
             self._failed_write(exc)
             return
+        self._last = last_decision_text(text)
         self.message.emit(text)
         if self.session.needs_refresh:
             self.refresh_queue()
@@ -417,6 +440,7 @@ class ReviewView(QWidget):
     def step_by(self, step: int) -> None:
         if self.session is not None:
             self.session.move(step)
+            self._last = ""
             self._show_current()
 
     # -- display -------------------------------------------------------------------
@@ -426,6 +450,8 @@ class ReviewView(QWidget):
         session = self.session
         text = session.counter_text() if session else ""
         tip = ""
+        if self.source == "issues" and session is not None and session.current is not None:
+            text = f"image {session.place_text()} · {text}"  # where ← and → have taken you
         if self.source == "issues" and self.expected_errors is not None and text:
             text = f"{expected_wrong_text(self.expected_errors)} · {text}"
             from labeldesk.ml.pixel_view import share_note
@@ -445,6 +471,8 @@ class ReviewView(QWidget):
         item = session.current if session is not None else None
         if item is None and not notice and session is not None:
             notice = "All reviewed. Press Esc to go back to the browser."
+            if self.source == "issues":
+                notice = end_of_issues_notice(session.decisions)
             if self.source == "queue" and self.jobs.refreshing:
                 notice = "Refitting the model and fetching more images to label…"
             if not session.items:
@@ -460,7 +488,11 @@ class ReviewView(QWidget):
         # its underlined L: Alt+L presses it (it takes no focus: Space, Enter are review keys)
         self.held_out_button.setText(f"&Label {' and '.join(sorted(self.held_out))} images too")
         self.held_out_button.setVisible(offer)
+        again = item is None and session is not None and bool(session.items)
+        self.rescore_button.setVisible(again and self.source == "issues")
         self.neighbours.clear()
+        self.neighbours_caption.setText(neighbour_summary([], None, None))
+        self.neighbours_caption.setVisible(item is not None)
         self._neighbour_timer.stop()
         self.jobs.cancel_neighbours()  # a search still running is for the previous image
         # at the end, the notice alone: not empty label fields and neighbour boxes
@@ -491,9 +523,10 @@ class ReviewView(QWidget):
         if self.project.read_only is not None:  # only the keys that still work
             still = ["Space skip"] if self.source == "queue" else []
             keys = "Read-only: " + " · ".join(unbroken(k) for k in [*still, "←/→ move", "Esc back"])
-        hint = (f"Decided: {decided}. " if decided else "") + keys
         place = None if self.source == "issues" else (session.place_text() if session else "")
-        self.info.show_item(item, place=place, hint=hint)
+        said = decision_text(decided, item.label)
+        self.info.show_item(item, place=place, hint=keys, decided=said)
+        self.info.show_last("" if decided else self._last)
         self._say_model()
         # Decoded in the background, the next images ahead of time: usually already here.
         cached = self.loader.cached(item.path)  # any size: a sharper one may follow
@@ -522,6 +555,16 @@ class ReviewView(QWidget):
         if self.popup.isVisible() and self.popup.path == path:
             self.popup.set_pixels(image)
 
+    def _neighbours_found(self, rows: Sequence[NeighbourRow]) -> None:
+        """Show the neighbours, and over them what most are labeled: the given label or
+        the suggestion (or another class), at a glance."""
+        self.neighbours.show_neighbours(rows)
+        item = self.session.current if self.session is not None else None
+        if item is not None:
+            labels = [label for _, label, _ in rows]
+            summary = neighbour_summary(labels, item.label, item.suggested)
+            self.neighbours_caption.setText(summary)
+
     def show_neighbour(self, path: str) -> None:
         """Show a neighbour large, over the review, until the next click or key."""
         labels = dict(zip(self.neighbours.paths(), self.neighbours.labels(), strict=True))
@@ -542,30 +585,3 @@ class ReviewView(QWidget):
         self.jobs.shutdown()
         self.loader.shutdown()
         self.setEnabled(False)
-
-
-def read_only_banner_text(reason: str) -> str:
-    """Above the image on a read-only project: why its keys do not label."""
-    return (
-        f"Read-only: {reason}. You can look through the images and move with ←/→, but "
-        "accepting, labeling, keeping, excluding and undo are off, and nothing is saved. "
-        "To change the project, copy the project folder somewhere writable and open the copy."
-    )
-
-
-def held_out_notice(held_out: dict[str, int]) -> str:
-    """A queue that ran out of images whose label trains the model, while val or test
-    images still have none: why they were not offered."""
-    from labeldesk.ml.queue import held_out_text
-
-    verb = "has" if sum(held_out.values()) == 1 else "have"
-    return (
-        "Nothing more to label in the train split, where labels train the model. "
-        f"{held_out_text(held_out)} {verb} no label yet; labels there measure the model, "
-        "they do not train it."
-    )
-
-
-def expected_wrong_text(expected: int) -> str:
-    """The review header's estimate: "about 12 likely wrong" (of all the labels)."""
-    return "none likely wrong" if expected == 0 else f"about {expected:,} likely wrong"

@@ -79,7 +79,8 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     expected = issues_view.expected_errors
     assert expected is not None and expected >= len(flipped)
     assert issues_view.counter.text() == (
-        f"about {expected} likely wrong · reviewed 0 / remaining {len(session.items)}"
+        f"about {expected} likely wrong · image 1 of {len(session.items)} · "
+        f"reviewed 0 / remaining {len(session.items)}"
     )
     # ... and, in its tooltip, how the predictions were made when the pixels took part.
     assert issues_view.counter.toolTip() == ""  # too few labels here for the pixel view

@@ -1,0 +1,99 @@
+"""The words of the review page: what was decided on an image, what the neighbours say,
+what to do at the end of a pass, and the page's notices. Plain functions (no widgets),
+so the view stays a thin shell and each sentence is tested on its own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from labeldesk.gui import shortcuts
+
+# What a decision did to the image, as the person reads it coming back to it.
+DECISION_WORDS = {
+    "accept": "accepted the suggestion, now {label}",
+    "relabel": "relabeled, now {label}",
+    "keep": "kept {label} (verified)",
+    "exclude": "excluded",
+    "skip": "skipped for this session",
+}
+# The end of a pass of likely mislabels: how many of each, in this order.
+TALLY_WORDS = [("accept", "accepted"), ("relabel", "relabeled"), ("keep", "kept")]
+TALLY_WORDS.append(("exclude", "excluded"))
+RESCORE_BUTTON = "&Find likely mislabels again"  # Alt+F presses it
+
+
+def decision_text(action: str | None, label: str | None) -> str:
+    """The line over a decided image: "Decided: relabeled, now coat"; "" undecided."""
+    if action is None:
+        return ""
+    words = DECISION_WORDS.get(action, action)
+    return "✓ Decided: " + words.format(label=label or "unlabeled")
+
+
+def last_decision_text(message: str) -> str:
+    """Under the next image, the decision the key just made (it moved on at once): the
+    status bar's line, with the way back."""
+    undo = shortcuts.key_words("Z")
+    return f"Last: {message} ({undo} undoes it)" if message else ""
+
+
+def neighbour_summary(
+    labels: Sequence[str | None], given: str | None, suggested: str | None
+) -> str:
+    """Over the strip: what most of the similar images are labeled, and whether that is
+    the given label or the suggestion ("6 of 8 labeled coat, the suggestion")."""
+    if not labels:
+        return "Most similar images:"
+    named = Counter(label for label in labels if label is not None)
+    if not named:
+        return f"Most similar images: none of {len(labels)} labeled"
+    top, count = named.most_common(1)[0]
+    role = ""
+    if top == suggested and top != given:
+        role = ", the suggestion"
+    elif top == given:
+        role = ", the given label"
+    return f"Most similar images: {count} of {len(labels)} labeled {top}{role}"
+
+
+def end_of_issues_notice(decisions: Mapping[str, str]) -> str:
+    """At the end of a pass of likely mislabels: what was done, and what next (its
+    scores predate the corrections: score again, or go back)."""
+    actions = list(decisions.values())
+    done = [f"{actions.count(a)} {word}" for a, word in TALLY_WORDS if actions.count(a)]
+    head = f"All reviewed: {', '.join(done)}." if done else "All reviewed."
+    again = shortcuts.key_words(shortcuts._text(shortcuts.REVIEW_ISSUES_KEYS))
+    button = RESCORE_BUTTON.replace("&", "")
+    return (
+        f"{head} The scores were computed before your corrections: {button} (below, or "
+        f"{again}) scores the labels again with them, and labels you kept are not flagged "
+        "again. Esc goes back to the browser."
+    )
+
+
+def read_only_banner_text(reason: str) -> str:
+    """Above the image on a read-only project: why its keys do not label."""
+    return (
+        f"Read-only: {reason}. You can look through the images and move with ←/→, but "
+        "accepting, labeling, keeping, excluding and undo are off, and nothing is saved. "
+        "To change the project, copy the project folder somewhere writable and open the copy."
+    )
+
+
+def held_out_notice(held_out: dict[str, int]) -> str:
+    """A queue that ran out of images whose label trains the model, while val or test
+    images still have none: why they were not offered."""
+    from labeldesk.ml.queue import held_out_text
+
+    verb = "has" if sum(held_out.values()) == 1 else "have"
+    return (
+        "Nothing more to label in the train split, where labels train the model. "
+        f"{held_out_text(held_out)} {verb} no label yet; labels there measure the model, "
+        "they do not train it."
+    )
+
+
+def expected_wrong_text(expected: int) -> str:
+    """The review header's estimate: "about 12 likely wrong" (of all the labels)."""
+    return "none likely wrong" if expected == 0 else f"about {expected:,} likely wrong"

@@ -1,0 +1,119 @@
+"""What the review of likely mislabels tells the person as they go: which image of the
+pass this is, what a key just did (it moves on at once), what was decided on an image
+they come back to, what most of the similar images are labeled, and at the end what
+was done and how to score the corrected labels again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.test_review import open_review
+from labeldesk.gui.review_words import end_of_issues_notice, neighbour_summary
+from labeldesk.gui.workers import JobRunner
+
+
+@pytest.fixture
+def review(qtbot, clustered):
+    project, _ = clustered
+    runner = JobRunner()
+    view = open_review(qtbot, project, runner, "issues")
+    yield view
+    view.shutdown()
+    runner.pool.waitForDone(10000)
+    runner.shutdown()
+
+
+def test_the_header_says_which_image_of_the_pass_is_shown(qtbot, review):
+    total = len(review.session.items)
+    assert f"image 1 of {total} · reviewed 0 / remaining {total}" in review.counter.text()
+    qtbot.keyClick(review, Qt.Key.Key_Right)
+    assert f"image 2 of {total} · reviewed 0 /" in review.counter.text()
+
+
+def test_a_decision_is_said_under_the_next_image_and_over_the_decided_one(qtbot, review):
+    session = review.session
+    path = session.current.path
+    assert review.info.last_label.isHidden()  # no empty line before a first decision
+    assert review.info.decision_label.isHidden()
+    qtbot.keyClick(review, Qt.Key.Key_3)  # the third class
+    third = review.project.classes()[2]
+    assert session.current.path != path
+    assert review.info.last_label.text() == f"Last: {path} → {third} (Z undoes it)"
+    assert not review.info.last_label.isHidden()
+    assert review.info.decision_label.isHidden()  # the next image is undecided
+    qtbot.keyClick(review, Qt.Key.Key_Left)  # back to the decided image
+    assert session.current.path == path
+    assert not review.info.decision_label.isHidden()
+    assert review.info.decision_label.text() == f"✓ Decided: relabeled, now {third}"
+    assert "Decided" not in review.info.hint.text()  # said once, not in the grey key line
+    assert review.info.last_label.text() == ""
+    qtbot.keyClick(review, Qt.Key.Key_Z)  # undone: undecided again, nothing to say
+    assert session.current.path == path
+    assert review.info.decision_label.isHidden()
+    assert review.info.last_label.text() == ""
+
+
+def test_a_kept_label_says_it_was_verified(qtbot, review):
+    session = review.session
+    label = session.current.label
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_Left)
+    assert review.info.decision_label.text() == f"✓ Decided: kept {label} (verified)"
+
+
+def test_the_end_of_the_pass_says_what_was_done_and_scores_again(qtbot, review):
+    session = review.session
+    total = len(session.items)
+    assert total >= 2
+    qtbot.keyClick(review, Qt.Key.Key_Return)  # accept
+    while session.current is not None:
+        qtbot.keyClick(review, Qt.Key.Key_Space)  # keep the rest
+    text = review.notice.text()
+    assert text.startswith(f"All reviewed: 1 accepted, {total - 1} kept.")
+    assert "Find likely mislabels again (below, or Ctrl+I)" in text
+    assert "Esc goes back to the browser" in text
+    assert not review.rescore_button.isHidden()
+    with qtbot.waitSignal(review.loaded, timeout=20000):
+        review.rescore_button.click()
+    assert review.session is not session and review.session.reviewed == 0
+    assert review.rescore_button.isHidden()
+    # the kept labels are verified: not flagged again
+    kept = {path for path, action in session.decisions.items() if action == "keep"}
+    assert not kept & {item.path for item in review.session.items}
+
+
+def test_the_neighbours_caption_says_what_most_of_them_are_labeled(qtbot, review):
+    caption = review.neighbours_caption
+    assert caption.text() == "Most similar images:"
+    qtbot.waitUntil(lambda: " of " in caption.text(), timeout=10000)
+    assert re.fullmatch(
+        r"Most similar images: \d+ of \d+ labeled (ant|bee|cow)"
+        r"(, the suggestion|, the given label)?",
+        caption.text(),
+    )
+    labels = review.neighbours.labels()
+    top = max(set(labels), key=labels.count)
+    assert f"{labels.count(top)} of {len(labels)} labeled {top}" in caption.text()
+
+
+def test_the_end_tally_counts_each_kind_of_decision():
+    decisions = {"a": "relabel", "b": "relabel", "c": "exclude", "d": "keep", "e": "accept"}
+    text = end_of_issues_notice(decisions)
+    assert text.startswith("All reviewed: 1 accepted, 2 relabeled, 1 kept, 1 excluded. ")
+    assert end_of_issues_notice({}).startswith("All reviewed. The scores")
+
+
+@pytest.mark.parametrize(
+    ("labels", "said"),
+    [
+        (["coat", "coat", "shirt"], "2 of 3 labeled coat, the suggestion"),
+        (["shirt", "shirt", "coat"], "2 of 3 labeled shirt, the given label"),
+        (["bag", "bag", "coat"], "2 of 3 labeled bag"),
+        ([None, None], "none of 2 labeled"),
+    ],
+)
+def test_the_neighbour_summary_names_the_label_it_backs(labels, said):
+    assert neighbour_summary(labels, "shirt", "coat") == f"Most similar images: {said}"
