@@ -29,6 +29,7 @@ from labeldesk.core.labels import two_classes_to_learn
 from labeldesk.core.redo import Redone
 from labeldesk.core.undo import Undone
 from labeldesk.gui import shortcuts
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourRow, NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
@@ -163,7 +164,9 @@ class ReviewView(QWidget):
         layout.addWidget(self.held_out_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.rescore_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(middle, 1)
-        self.neighbours_caption = QLabel()  # what most of them are labeled, once found
+        # what most of them are labeled, once found; cut with "…" (a long class name
+        # would otherwise widen the page past the 600 px it fits)
+        self.neighbours_caption = ElidedLabel()
         layout.addWidget(self.neighbours_caption)
         layout.addWidget(self.neighbours)
         self.jobs.loaded.connect(self._loaded)

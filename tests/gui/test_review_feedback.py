@@ -106,6 +106,15 @@ def test_the_end_tally_counts_each_kind_of_decision():
     assert end_of_issues_notice({}).startswith("All reviewed. The scores")
 
 
+def test_a_long_neighbour_caption_never_widens_the_page(review):
+    """The review fits a 600-px window; a long class name in the caption must not ask
+    for more (a plain label's minimum width is its whole text)."""
+    long = "a_class_with_a_very_long_name_indeed_" * 4
+    review.neighbours_caption.setText(f"Most similar images: 7 of 8 labeled {long}")
+    assert review.neighbours_caption.minimumSizeHint().width() < 300
+    assert review.minimumSizeHint().width() <= 600
+
+
 @pytest.mark.parametrize(
     ("labels", "said"),
     [
