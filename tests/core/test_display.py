@@ -102,7 +102,7 @@ def test_display_is_dependency_free() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.module
     }
-    assert imported <= {"__future__", "collections", "logging", "math"}
+    assert imported <= {"__future__", "collections", "logging", "math", "typing"}
 
 
 @pytest.mark.parametrize(
