@@ -4,9 +4,11 @@ new images are most unlike them?
 The new folder is embedded with the project's backbone (:mod:`.drift_embed`, cached by
 content hash, never added to the project) and compared with the project's labeled images:
 
-- two two-sample tests (:mod:`.drift_tests`): the classifier two-sample test of Lopez-Paz
-  & Oquab (2017) and the kernel MMD test of Gretton et al. (2012), each at half the
-  significance level (Bonferroni), so the verdict's false-alarm rate stays at ``alpha``;
+- five tests (:mod:`.drift_tests`, :mod:`.drift_verdict`): the classifier two-sample test
+  of Lopez-Paz & Oquab (2017) and the kernel MMD test of Gretton et al. (2012), the share
+  of outliers, and the first two again on each image's residual against its labeled
+  look-alikes, each at a fifth of the significance level (Bonferroni), so the verdict's
+  false-alarm rate stays at ``alpha``;
 - a power check: with too few new images the report says the test cannot tell, never
   "no shift" (:func:`~.drift_tests.min_detectable_auc`);
 - a novelty score per new image: the mean of two percentiles against the reference, its
@@ -84,6 +86,8 @@ class DriftReport:
     seconds: float = 0.0
     outlier_share: float = 0.0  # new images more novel than 95 % of the reference
     outlier_p_value: float | None = None
+    residual_p_value: float | None = None  # the classifier test on look-alike residuals
+    residual_mmd_p_value: float | None = None
     # For the plots (not in the JSON): novelty of reference rows, and 2-D map points.
     reference_novelty: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     map_reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
@@ -110,6 +114,8 @@ class DriftReport:
             "mmd_p_value": self.mmd_p_value,
             "outlier_share": _round(self.outlier_share),
             "outlier_p_value": self.outlier_p_value,
+            "residual_p_value": self.residual_p_value,
+            "residual_mmd_p_value": self.residual_mmd_p_value,
             "novel": self.novel,
             "predicted_classes": out.to_json() if out is not None else None,
             "low_confidence_share": None if out is None else _round(out.low_confidence_share),
@@ -236,6 +242,8 @@ def drift_report(
         mmd_p_value=found.mmd_p_value,
         outlier_share=found.outlier_share,
         outlier_p_value=found.outlier_p_value,
+        residual_p_value=found.residual_p_value,
+        residual_mmd_p_value=found.residual_mmd_p_value,
         power=found.power,
         novel=novel,
         novel_share=novel_share,

@@ -24,6 +24,15 @@ Arrays in, arrays out (no project): :mod:`labeldesk.ml.drift` feeds them.
   with an RBF kernel whose bandwidth is the median pairwise distance, permutation p-value.
   Rabanser, Günnemann & Lipton ("Failing Loudly", NeurIPS 2019) found MMD on reduced
   representations among the best detectors of dataset shift.
+- **Residual tests** (look-alikes): each image minus the mean of its RESIDUAL_K nearest
+  *anchor* reference rows, then the classifier test and MMD above on those residuals. The
+  classes' spread, which dominates the raw vectors, is taken away, and what sets an image
+  apart from the labeled images most like it is left: a change of the images themselves
+  (darker, paler) that is small against the classes' spread. The anchors are half of the
+  reference, used for nothing else, so the other half's residuals and the new rows' are the
+  same function of independent draws: exchangeable when nothing changed, and the
+  permutation tests stay exact (residuals of reference rows against each other are not:
+  two rows that are each other's neighbours get opposite residuals, which both tests see).
 - **kNN novelty**: an image's mean distance to its nearest reference images, as a
   percentile of the reference images' own distances to their nearest other reference
   images.
@@ -43,6 +52,7 @@ C2ST_NEIGHBOURS = 10  # the nearest-neighbour half of the classifier
 PERMUTATIONS = 500
 PCA_FIT_ROWS = 4000  # pooled rows the principal axes are fitted on
 MMD_MAX_PER_SIDE = 1000
+RESIDUAL_K = 10  # anchors each residual is taken against
 Z_95 = 1.959963984540054
 
 
@@ -254,6 +264,29 @@ def mmd_test(
     mmd2 = stat - 2 * cross
     p_value = float((1 + np.sum(mmd2[1:] >= mmd2[0])) / (permutations + 1))
     return MMDResult(float(mmd2[0]), p_value, math.sqrt(bandwidth2))
+
+
+def local_residuals(
+    reference: np.ndarray, new: np.ndarray, k: int = RESIDUAL_K
+) -> tuple[np.ndarray, np.ndarray]:
+    """(residuals of the second half of ``reference``, residuals of ``new``): each row minus
+    the mean of its ``k`` nearest rows (cosine, exact) among the first half of
+    ``reference``, the anchors (see the module doc). ``reference`` must be in random
+    order, so that its first half is a random sample."""
+    from .search import import_faiss
+
+    faiss = import_faiss()
+    half = len(reference) // 2
+    anchors = np.ascontiguousarray(reference[:half], dtype=np.float32)
+    index = faiss.IndexFlatIP(anchors.shape[1])
+    index.add(anchors)
+    k = max(1, min(k, half))
+    out = []
+    for rows in (reference[half:], new):
+        rows = np.ascontiguousarray(rows, dtype=np.float32)
+        near = index.search(rows, k)[1]
+        out.append(rows - anchors[near].mean(axis=1))
+    return out[0], out[1]
 
 
 def knn_percentiles(new_dist: np.ndarray, ref_dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,11 @@
-"""The verdict of a drift report from two sets of vectors: three tests at a third of the
+"""The verdict of a drift report from two sets of vectors: five tests at a fifth of the
 significance level each (Bonferroni, so the verdict's false-alarm rate stays at
 ``alpha``): the classifier two-sample test and MMD, which see a shift of the whole folder,
-and the outlier share, which sees a part of it (a fifth of the images from a new camera);
-the power check, the combined novelty score, and the words for people.
+the outlier share, which sees a part of it (a fifth of the images from a new camera), and
+the same two tests on each image's residual against its labeled look-alikes, which see a
+change of the images themselves that is small against the classes' spread (darker, paler:
+:func:`~.drift_tests.local_residuals`); the power check, the combined novelty score, and
+the words for people.
 
 Arrays only (no project): :mod:`labeldesk.ml.drift` feeds it the project's vectors, and
 :func:`compare_vectors` takes any two arrays (notebooks, benchmarks/bench_drift.py).
@@ -18,7 +21,7 @@ import numpy as np
 from . import drift_tests as tests
 
 ALPHA = 0.05  # family-wise: each of the TESTS tests runs at ALPHA / TESTS
-TESTS = 3
+TESTS = 5
 MIN_IMAGES = 10  # fewer new (or reference) images: the tests are not run
 ENOUGH_POWER_AUC = 0.7  # a folder that cannot reveal AUC 0.7 has too little power
 MAX_REFERENCE = 10_000  # reference rows the two-sample tests use (a random subset)
@@ -54,6 +57,8 @@ class ShiftTests:
     map_new: np.ndarray
     outlier_share: float = 0.0  # new images beyond the reference's 95th percentile
     outlier_p_value: float | None = None
+    residual_p_value: float | None = None  # the classifier test on look-alike residuals
+    residual_mmd_p_value: float | None = None  # MMD on them
 
 
 def shift_tests(
@@ -96,19 +101,23 @@ def shift_tests(
             None, "no power", None, None, None, None, power, knn_new_pct, knn_ref_pct,
             np.zeros((0, 2)), np.zeros((0, 2)),
         )  # fmt: skip
-    # Big sets: fewer relabelings (at least 200: p-values down to 0.005, under a third of
-    # the 0.0167 each test needs), so the work stays near 5M scores.
+    # Big sets: fewer relabelings (at least 200: p-values down to 0.005, half the 0.01
+    # each test needs), so the work stays near 5M scores.
     permutations = min(permutations, max(200, 5_000_000 // (n_ref + n_new)))
     ref_x, new_x = tests.reduce_pair(reference[used], new, seed=seed)
     c2 = tests.c2st(ref_x, new_x, permutations=permutations, seed=seed)
     mmd = tests.mmd_test(ref_x, new_x, permutations=permutations, seed=seed)
+    ref_r, new_r = tests.reduce_pair(*tests.local_residuals(reference[used], new), seed=seed)
+    residual = tests.c2st(ref_r, new_r, permutations=permutations, seed=seed)
+    residual_mmd = tests.mmd_test(ref_r, new_r, permutations=permutations, seed=seed)
     k = len(knn_reference)
     new_novelty = (c2.new_scores + knn_new_pct) / 2
     reference_novelty = (c2.ref_scores[:k] + knn_ref_pct) / 2
     # both halves are out of sample for every row (out-of-fold scores, leave-one-out
     # distances), so under no shift new and reference novelty are exchangeable
     outliers, outlier_p = tests.outlier_share_test(new_novelty, reference_novelty)
-    found = min(c2.p_value, mmd.p_value, outlier_p) < alpha / TESTS
+    p_values = (c2.p_value, mmd.p_value, outlier_p, residual.p_value, residual_mmd.p_value)
+    found = min(p_values) < alpha / TESTS
     verdict = "shift" if found else ("no detectable shift" if power["enough"] else "no power")
     # "no power" is never "no shift": JSON readers get null, not false
     shift = None if verdict == "no power" else found
@@ -126,6 +135,8 @@ def shift_tests(
         map_new=new_x[:, :2],
         outlier_share=outliers,
         outlier_p_value=outlier_p,
+        residual_p_value=residual.p_value,
+        residual_mmd_p_value=residual_mmd.p_value,
     )
 
 
@@ -153,6 +164,10 @@ def compare_vectors(
     )
 
 
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
 def summary_text(found: ShiftTests, novel_share: float, alpha: float) -> str:
     """The verdict with its effect size, for people."""
     power = found.power
@@ -167,10 +182,19 @@ def summary_text(found: ShiftTests, novel_share: float, alpha: float) -> str:
         f"classifier AUC {found.auc:.2f} (95% CI {lo:.2f}-{hi:.2f}, p = {found.p_value:.3g}); "
         f"MMD p = {found.mmd_p_value:.3g}; {found.outlier_share:.0%} of the new images are "
         "more unusual than 95% of the labeled ones (5% expected, p = "
-        f"{found.outlier_p_value:.3g})"
+        f"{found.outlier_p_value:.3g}); against their look-alikes among the labeled images: "
+        f"classifier p = {_p(found.residual_p_value)}, MMD p = {_p(found.residual_mmd_p_value)}"
     )
     if found.shift:
-        whole = min(found.p_value or 1.0, found.mmd_p_value or 1.0) < alpha / TESTS
+        level = alpha / TESTS
+        whole = min(found.p_value or 1.0, found.mmd_p_value or 1.0) < level
+        part = (found.outlier_p_value if found.outlier_p_value is not None else 1.0) < level
+        if not whole and not part:
+            return (
+                "Shift in the images themselves: the new images differ from the labeled "
+                "images most like them (as lighter, darker or blurrier images would), though "
+                f"too little for the folder as a whole to look different: {tail}."
+            )
         if not whole:
             return (
                 f"Shift in part of the folder: {found.outlier_share:.0%} of the new images are "

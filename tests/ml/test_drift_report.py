@@ -35,7 +35,9 @@ def precision_at(report, shifted: list[str]) -> float:
 
 def test_same_distribution_folder_is_no_shift_and_is_not_added(project, tmp_path):
     images_before = len(project.images())
-    folder, _ = new_folder(tmp_path / "same", per_class=30, seed=2)
+    # seed 2's folder is one of the verdict's allowed false alarms (up to 5 %) since the
+    # look-alike tests came (residual MMD p = 0.005); none of seeds 3-6 and 7-36 alarms
+    folder, _ = new_folder(tmp_path / "same", per_class=30, seed=3)
     report = drift_report(project, folder, **RUN)
     assert report.verdict == "no detectable shift" and not report.shift
     assert report.images == 90 and report.reference == 210 and report.embedded == 90

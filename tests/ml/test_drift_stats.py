@@ -24,10 +24,10 @@ def clustered(rng: np.random.Generator, centres: np.ndarray, n: int) -> np.ndarr
 
 
 def test_same_distribution_raises_at_most_five_percent_false_alarms():
-    """Each test runs at 2.5 % (Bonferroni); with 100 permutations a p-value below 0.025
-    needs at most one permuted statistic as large as the observed one (an exact level of
-    2/101), so the verdict's false-alarm rate is at most about 4 %. 100 seeds: 40 would
-    leave too much luck in a rate of a few percent (3 of 40 is within chance of 4 %)."""
+    """Five tests, each at 1 % (Bonferroni); with 100 permutations a p-value below 0.01
+    needs the observed statistic to beat every permuted one (an exact level of 1/101), and
+    the outlier share's exact test is at most 1 %, so the verdict's false-alarm rate is at
+    most about 5 %. 100 seeds: 40 would leave too much luck in a rate of a few percent."""
     alarms = 0
     for seed in range(100):
         rng = np.random.default_rng(seed)
@@ -196,3 +196,40 @@ def test_the_summary_says_when_only_part_of_the_folder_moved():
         np.zeros((0, 2)), np.zeros((0, 2)), outlier_share=0.3, outlier_p_value=1e-9,
     )  # fmt: skip
     assert summary_text(whole, 0.3, 0.05).startswith("Shift (large difference)")
+
+
+def shifted_along_the_classes(seed: int, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """1,000 reference vectors from 5 far-apart classes; 200 new ones from the same classes,
+    half of them moved by ``delta`` (a within-class noise sd) along the line between two
+    class centres: an offset as small as the classes' own noise, in a direction where the
+    classes spread far (a change of the images that looks like a change of the mix)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(5, DIM)) * 3
+
+    def draw(n: int) -> np.ndarray:
+        return centres[rng.integers(5, size=n)] + rng.normal(size=(n, DIM))
+
+    reference = unit(draw(1000))
+    along = unit(centres[:1] - centres[1:2])
+    return reference, unit(np.concatenate([draw(100) + delta * along, draw(100)]))
+
+
+def test_half_the_folder_moved_slightly_is_found_against_the_look_alikes():
+    """The raw-vector tests miss it (the classes' spread hides the offset); the same tests
+    on each image's residual against its nearest labeled anchors find it."""
+    found = compare_vectors(*shifted_along_the_classes(3, 1.5), permutations=200, seed=3)
+    assert min(found.p_value, found.mmd_p_value, found.outlier_p_value) > 0.05
+    assert min(found.residual_p_value, found.residual_mmd_p_value) < 0.01  # alpha / 5
+    assert found.shift and found.verdict == "shift"
+    assert summary_text(found, 0.0, 0.05).startswith("Shift in the images themselves")
+    same = compare_vectors(*shifted_along_the_classes(3, 0.0), permutations=200, seed=3)
+    assert min(same.residual_p_value, same.residual_mmd_p_value) >= 0.01
+    assert same.shift is False
+
+
+def test_local_residuals_use_only_the_first_half_as_anchors():
+    ref = np.eye(4, dtype=np.float32)[[0, 1, 0, 1]]  # anchors: e0, e1; tested: e0, e1
+    new = np.array([[1, 0, 0, 0], [0, 0, 1, 0]], dtype=np.float32)
+    ref_r, new_r = T.local_residuals(ref, new, k=1)
+    assert ref_r.shape == (2, 4) and np.allclose(ref_r, 0)  # each is its anchor
+    assert np.allclose(new_r[0], 0) and new_r[1][2] == 1  # e2 is far from both anchors
