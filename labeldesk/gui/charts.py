@@ -43,6 +43,8 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 SCORE_COLUMN = 7  # the first column filled from the frozen test set
 GROUP_WIDTH = 0.8  # of the unit spacing between classes
+LEGEND_OFFSET = (-10, 10)  # the bar chart's legend, from the plot's top right corner
+LEGEND_GAP = 4  # pixels between the legend and the tallest bar
 
 
 class SplitBarChart(pg.PlotWidget):
@@ -60,7 +62,7 @@ class SplitBarChart(pg.PlotWidget):
         self.plot_item = self.getPlotItem()
         self.plot_item.setLabel("left", "images")
         self.plot_item.showGrid(x=False, y=True, alpha=0.25)
-        self.legend = self.plot_item.addLegend(offset=(-10, 10))
+        self.legend = self.plot_item.addLegend(offset=LEGEND_OFFSET)
         self.bars: dict[str, pg.BarGraphItem] = {}
         self.class_names: list[str] = []
         self.counts: dict[str, list[int]] = {}
@@ -88,10 +90,21 @@ class SplitBarChart(pg.PlotWidget):
             self.plot_item.addItem(bar)
             self.legend.addItem(bar, split)
             self.bars[split] = bar
-        top = max((max(v, default=0) for v in counts.values()), default=0)
         self.plot_item.setXRange(-0.6, len(classes) - 0.4, padding=0)
-        self.plot_item.setYRange(0, max(1, top) * 1.2, padding=0)  # room for the legend
+        self._fit_headroom()
         self._update_ticks()
+
+    def _fit_headroom(self) -> None:
+        """The y range with room above the tallest bar for the legend, in pixels: a
+        fixed 20% was too little on a short chart (a 1280×720 screen), where the legend
+        covered the tops of the last classes' bars."""
+        top = max(1, max((max(v, default=0) for v in self.counts.values()), default=0))
+        height = self.plot_item.vb.height()
+        legend = self.legend.boundingRect().height() + LEGEND_OFFSET[1] + LEGEND_GAP
+        if height > 0 and legend < height * 0.6:
+            self.plot_item.setYRange(0, top * height / (height - legend), padding=0)
+        else:  # not laid out yet, or too short for both: a fifth above the bars
+            self.plot_item.setYRange(0, top * 1.2, padding=0)
 
     def group_at(self, scene_pos: QPointF) -> int | None:
         """The class whose group (bars or name below) is at ``scene_pos``, if any."""
@@ -119,6 +132,7 @@ class SplitBarChart(pg.PlotWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._ready:
+            self._fit_headroom()
             self._update_ticks()
 
     def changeEvent(self, event):
