@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from labeldesk.gui import settings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
-from labeldesk.gui.theme import apply_theme
+from labeldesk.gui.theme import apply_theme, current_theme
 from labeldesk.gui.threads import reserve_a_core
 from labeldesk.gui.word_joiner import copy_without_joiners
 from labeldesk.gui.workers import relax_gc
@@ -31,7 +31,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationDisplayName("LabelDesk")
     app.setWindowIcon(app_icon())
-    apply_theme(app, settings.theme())
+    apply_theme(app, current_theme())  # the desktop's, until one is picked
     copy_without_joiners(app)  # a class name copied from a label is the name as typed
     relax_gc()  # opening a 100k project allocates enough to set off full collections
     reserve_a_core()  # background fits leave the GUI thread a core

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from labeldesk.gui import hotkeys, settings, shortcuts
 from labeldesk.gui.menu_focus import hand_back_focus
+from labeldesk.gui.theme import current_theme
 
 if TYPE_CHECKING:
     from labeldesk.gui.labeling import LabelingController
@@ -165,7 +166,7 @@ class MainMenus:
             self.view_menu, "&Dark theme", shortcuts.THEME_KEYS, self._toggle_theme
         )
         self.dark_action.setCheckable(True)
-        self.dark_action.setChecked(settings.theme() == "dark")
+        self.dark_action.setChecked(current_theme() == "dark")
 
         self.help_menu = bar.addMenu("&Help")
         self._add(

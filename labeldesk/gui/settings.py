@@ -108,6 +108,12 @@ def theme() -> str:
     return "dark" if value == "dark" else "light"
 
 
+def theme_chosen() -> bool:
+    """Whether the user has picked a theme (View → Dark theme); until then the app
+    follows the desktop's."""
+    return settings().value(THEME_KEY) in ("dark", "light")
+
+
 def set_theme(name: str) -> None:
     settings().setValue(THEME_KEY, name)
 

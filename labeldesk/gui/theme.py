@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
+
+from labeldesk.gui import settings
 
 _DARK = {
     QPalette.ColorRole.Window: "#2b2d30",
@@ -40,6 +42,31 @@ def dark_palette() -> QPalette:
     ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7276"))
     return palette
+
+
+_desktop: QPalette | None = None  # the desktop's palette, before the app set its own
+
+
+def desktop_palette() -> QPalette:
+    """The palette the desktop gave Qt, as it was before LabelDesk first set one."""
+    global _desktop
+    if _desktop is None:
+        _desktop = QPalette(QGuiApplication.palette())
+    return _desktop
+
+
+def desktop_theme() -> str:
+    """ "dark" where the desktop asks for a dark look (its colour scheme says so, or
+    its palette has dark windows), else "light"."""
+    if QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark:
+        return "dark"
+    window = desktop_palette().color(QPalette.ColorRole.Window)
+    return "dark" if window.lightness() < 128 else "light"
+
+
+def current_theme() -> str:
+    """The theme the user picked on View → Dark theme, or the desktop's until then."""
+    return settings.theme() if settings.theme_chosen() else desktop_theme()
 
 
 def apply_theme(app: QApplication, name: str) -> None:
