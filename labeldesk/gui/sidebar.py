@@ -442,13 +442,19 @@ def expected_errors_text(
     return f"{about}; {flagged:,} are flagged ({NOT_FLAGGED})." + note
 
 
-def expected_errors_in(catalog: ImageCatalog, split: str | None) -> tuple[int | None, int, str]:
+def expected_errors_in(
+    catalog: ImageCatalog, split: str | None, flagged_in_split: int | None = None
+) -> tuple[int | None, int, str]:
     """(wrong labels the model expects, labels flagged, the words naming where) within
     ``split``, as the Images list above the note counts; the whole project's, said so,
-    where the estimate is not known per image."""
+    where the estimate is not known per image. ``flagged_in_split``: the Images list's
+    "flagged" count of ``split`` where the caller has it (counting it again over a
+    million images costs a few ms a key press)."""
     expected = catalog.expected_errors_in(split)
     if split is None:
         return expected, int(catalog.flagged.sum()), ""
     if expected is None and catalog.expected_errors is not None:
         return catalog.expected_errors, int(catalog.flagged.sum()), " in the whole project"
-    return expected, catalog.show_counts(split)["flagged"], f" in {split}"
+    if flagged_in_split is None:
+        flagged_in_split = catalog.show_counts(split)["flagged"]
+    return expected, flagged_in_split, f" in {split}"
