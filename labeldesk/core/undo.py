@@ -152,19 +152,22 @@ def take_back(
     them, newest event first, recorded in batch ``batch_id``; not an image that
     ``changed_later`` names or that is no longer as its event left it (counted: kept),
     nor one whose label is a class of ``twins``. Read and written :data:`CHUNK` events
-    at a time; an image with several events in the batch is judged, as each of its
-    events is, by its state before any was taken back.
+    at a time. An image with several events in the batch is taken back once, at its
+    newest event, to the values before its oldest (as before the batch), and judged by
+    what its newest left; its older events, in this chunk or a later one, are passed.
 
     Returns (the images changed, in order; how many were kept; the labels given)."""
-    repeated = [
-        r[0]
+    # image id -> (label, status, split) before its oldest event, of those with several
+    first = {
+        r[0]: r[1:]
         for r in conn.execute(
-            "SELECT image_id FROM label_events WHERE batch_id = ? GROUP BY image_id "
-            "HAVING COUNT(*) > 1",
+            "SELECT image_id, old_label, old_status, old_split FROM label_events WHERE id IN "
+            "(SELECT MIN(id) FROM label_events WHERE batch_id = ? GROUP BY image_id "
+            "HAVING COUNT(*) > 1)",
             (events_of,),
         )
-    ]
-    first_state, first_later = current_state(conn, repeated), changed_later(repeated)
+    }
+    seen: set[int] = set()  # of those, the images whose newest event was met
     changed: list[int] = []
     given: set[str] = set()
     kept, before = 0, _NO_ID
@@ -178,9 +181,10 @@ def take_back(
         if not events:
             return changed, kept, given
         before = events[-1][7]
+        if first:
+            events = [_whole(e, first, seen) for e in events if e[0] not in seen]
         ids = [e[0] for e in events]
-        current = current_state(conn, ids) | first_state
-        later = (changed_later(ids) - set(repeated)) | first_later
+        current, later = current_state(conn, ids), changed_later(ids)
         changes = []
         for e in events:
             if e[0] in later or not still_as_left(current[e[0]], e):
@@ -194,6 +198,17 @@ def take_back(
                 given.add(e[1])
         del events, current
         changed += record(conn, changes, source, description, undoes, batch_id)[1]
+
+
+def _whole(event: sqlite3.Row, first: dict[int, tuple], seen: set[int]) -> tuple:
+    """``event`` (the newest of its image's, met first) as one event from the values
+    before the image's oldest event of the batch (``first``) to what it left; noted in
+    ``seen``, which leaves the image's older events out."""
+    if event[0] not in first:
+        return tuple(event)
+    seen.add(event[0])
+    label, status, split = first[event[0]]
+    return (event[0], label, event[2], status, event[4], split, event[6], event[7])
 
 
 _NO_ID = 2**63 - 1  # above every event id

@@ -19,8 +19,8 @@ def state(project) -> list[tuple]:
 
 def story(project, monkeypatch) -> list[object]:
     """A batch of every image (labels, one status, one split; the first image twice, at
-    the batch's start and end), bob changes one image, then undo, redo, undo: what each
-    step returned and left."""
+    the batch's start and end), bob changes one of its images, then undo, redo, undo:
+    what each step returned and left."""
     ids = [int(r[0]) for r in project.db.query("SELECT id FROM images ORDER BY path")]
     monkeypatch.setenv("LABELDESK_USER", "ann")
     changes = [Change(ids[0], label="cat")]
@@ -29,7 +29,7 @@ def story(project, monkeypatch) -> list[object]:
     changes.append(Change(ids[0], label="dog"))  # the first image again, last
     apply_changes(project.db, changes, source="human", description="everything")
     monkeypatch.setenv("LABELDESK_USER", "bob")
-    apply_changes(project.db, [Change(ids[3], label=None)], source="human")
+    apply_changes(project.db, [Change(ids[4], label=None)], source="human")
     monkeypatch.setenv("LABELDESK_USER", "ann")
     seen: list[object] = []
     for step in (project.undo, project.redo, project.undo):
@@ -54,11 +54,12 @@ def test_a_chunked_undo_and_redo_do_what_the_whole_batch_at_once_does(
         whole.close()
         chunked.close()
     undone, redone, undone_again = expected
-    # kept: bob's image, and the first image's older event, judged (as each event is) by
-    # the image before the undo, which its newer event left as "dog"
-    assert undone[1] == 2
-    assert undone[3][0][1] == "cat" and redone[3][0][1] == "dog"
-    assert undone[3][3][1] is None and redone[3][3][1] is None  # bob's change stands
+    # kept: bob's image only; the first image (two labels in the batch) and the second
+    # (a label, then verified) go back to what they were before the batch
+    assert undone[1] == 1
+    assert undone[3][0][1:] == (None, None, None) and redone[3][0][1] == "dog"
+    assert undone[3][1][1:] == (None, None, None) and redone[3][1][1:3] == ("cat", "verified")
+    assert undone[3][4][1] is None and redone[3][4][1] is None  # bob's change stands
     assert undone_again[3] == undone[3]
 
 
