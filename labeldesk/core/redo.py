@@ -129,16 +129,37 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
 def pending_redo_size(
     db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME
 ) -> int:
-    """How many label events the next :func:`redo` by ``author`` would make again (0
-    when there is nothing to redo): the app runs a big redo in the background."""
+    """How many images the next :func:`redo` by ``author`` would change (0 when there is
+    nothing to redo): the label events it makes again, and the images a class rename it
+    makes again renames beside them (:func:`_follow_renames`). The app runs a big redo
+    in the background. Reads only: a few counts."""
     who = current_user() if author is _ME else author
     with db.reading() as conn:
         try:
-            undo_id = _undo_to_redo(conn, sources, who)[0]
+            undo_id, batch_id = _undo_to_redo(conn, sources, who)[:2]
         except NothingToRedoError:
             return 0
         count = conn.execute("SELECT COUNT(*) FROM label_events WHERE batch_id = ?", (undo_id,))
-        return int(count.fetchone()[0])
+        return int(count.fetchone()[0]) + _rename_followers(conn, undo_id, batch_id)
+
+
+def _rename_followers(conn: sqlite3.Connection, undo_id: int, batch_id: int) -> int:
+    """About how many images a redo of batch ``batch_id`` (undone by ``undo_id``) gives a
+    renamed class's new name beyond its label events: those carrying the old name now,
+    less those the undo's own events gave it (counted with the events). Counts only,
+    on the label index."""
+    total = 0
+    for (old,) in conn.execute(
+        "SELECT DISTINCT name FROM class_events WHERE batch_id = ? AND op = 'rename'",
+        (batch_id,),
+    ).fetchall():
+        carrying = conn.execute("SELECT COUNT(*) FROM images WHERE label = ?", (old,))
+        given = conn.execute(
+            "SELECT COUNT(*) FROM label_events WHERE batch_id = ? AND new_label = ?",
+            (undo_id, old),
+        )
+        total += max(0, int(carrying.fetchone()[0]) - int(given.fetchone()[0]))
+    return total
 
 
 def pending_redo_description(

@@ -153,6 +153,28 @@ def test_the_size_of_a_pending_redo(project):
     assert pending_redo_size(project.db) == len(project.images().query("label == 'cat'"))
 
 
+def test_the_size_of_a_pending_redo_counts_the_images_a_rename_takes_along(project, monkeypatch):
+    """A redone rename also renames the images labeled with the old name while it was
+    undone (someone else's, so the redo stays offered): the app's choice to redo in the
+    background must count them, or a huge one would freeze the window."""
+    monkeypatch.setenv("LABELDESK_USER", "ann")
+    cats = len(project.images().query("label == 'cat'"))
+    project.rename_class("cat", "kitten")
+    project.undo()
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    others = ["_unlabeled/u0.png", "_unlabeled/u1.png", "train/dog/dog0.jpg"]
+    project.set_labels(dict.fromkeys(others, "cat"))
+    project.set_labels({"train/cat/cat0.jpg": "dog"})  # one of the rename's, changed since
+    monkeypatch.setenv("LABELDESK_USER", "ann")
+    size = pending_redo_size(project.db)
+    redone = project.redo()
+    assert len(redone.image_ids) == len(set(redone.image_ids))  # each image once
+    assert len(set(redone.image_ids)) == cats - 1 + len(others)
+    assert size == len(set(redone.image_ids))
+    assert label_of(project, "_unlabeled/u0.png") == "kitten"
+    assert label_of(project, "train/cat/cat0.jpg") == "dog"
+
+
 def test_a_version_diff_sees_a_redone_rename_as_a_rename(project):
     from labeldesk.core.version_state import diff
     from labeldesk.core.versions import create_version

@@ -136,3 +136,29 @@ def test_a_big_redo_runs_in_the_background(qtbot, view, project, monkeypatch):
     finish()
     assert project.images().label.to_dict() == after
     assert view.catalog.label_counts(None)["dog"] == chosen
+
+
+def test_a_redone_rename_counts_the_images_it_takes_along_for_the_background(
+    qtbot, view, project, monkeypatch
+):
+    """A redone class rename also renames the images labeled with the old name since the
+    undo (by someone else): counted, it runs in the background when they make it big."""
+    from labeldesk.gui import labeling, row_refresh
+
+    monkeypatch.setenv("LABELDESK_USER", "ann")
+    cats = len(project.images().query("label == 'cat'"))
+    project.rename_class("cat", "kitten")
+    project.undo()
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    others = ["_unlabeled/u0.png", "_unlabeled/u1.png", "_unlabeled/u2.png"]
+    project.set_labels(dict.fromkeys(others, "cat"))
+    monkeypatch.setenv("LABELDESK_USER", "ann")
+    # more than the rename's own images, fewer than with those it takes along
+    monkeypatch.setattr(labeling, "BACKGROUND_WRITE", cats + 1)
+    monkeypatch.setattr(row_refresh, "BACKGROUND_ROWS", 3)
+    view.labeling.redo()
+    job = view.labeling.writing
+    assert job is not None  # in the background: a job
+    qtbot.waitUntil(lambda: not job.running and not view.rows.busy)
+    assert [label_in_db(project, p) for p in others] == ["kitten"] * 3
+    assert "cat" not in set(project.images().label)
