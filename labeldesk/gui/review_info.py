@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
+from labeldesk.gui.review_words import decided_opinion
 from labeldesk.gui.word_joiner import unbroken_names
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class ReviewInfo(QWidget):
         self.given_label.setText(item.label or "(unlabeled)")
         self.suggested_caption.setText("Model:")
         opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
+        if decided:  # the scores predate the person's decision: no verdict on it
+            opinion = decided_opinion(item.suggested, item.confidence, item.label)
         # "label t-shirt_top looks wrong" wraps at no hyphen
         self.suggested_label.setText(unbroken_names(opinion.removeprefix("Model: ")))
         if place is None:

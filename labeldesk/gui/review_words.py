@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from labeldesk.core.display import model_opinion
 from labeldesk.gui import shortcuts
 
 # What a decision did to the image, as the person reads it coming back to it.
@@ -29,6 +30,23 @@ def decision_text(action: str | None, label: str | None) -> str:
         return ""
     words = DECISION_WORDS.get(action, action)
     return "✓ Decided: " + words.format(label=label or "unlabeled")
+
+
+def decided_opinion(suggested: str | None, confidence: float | None, label: str | None) -> str:
+    """The model line over an image a person decided in this pass: what the model
+    suggested when it scored the image (before the decision), not a verdict on the label
+    the person chose ("label pullover looks wrong" contradicted them with stale scores).
+
+    >>> decided_opinion("coat", 0.62, "pullover")
+    'probably coat (62%) — scored before your decision'
+    >>> decided_opinion("coat", 0.62, "coat")
+    'probably coat (62%) — the label agrees'
+    """
+    opinion = model_opinion(suggested, confidence, label).removeprefix("Model: ")
+    if suggested is None or label is None or suggested == label:
+        return opinion  # no verdict to take back (a skipped image has no label yet)
+    guess = model_opinion(suggested, confidence).removeprefix("Model: ")
+    return f"{guess} — scored before your decision"
 
 
 def last_decision_text(message: str) -> str:

@@ -126,3 +126,22 @@ def test_a_long_neighbour_caption_never_widens_the_page(review):
 )
 def test_the_neighbour_summary_names_the_label_it_backs(labels, said):
     assert neighbour_summary(labels, "shirt", "coat") == f"Most similar images: {said}"
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_3, Qt.Key.Key_Space])  # relabel, keep
+def test_a_decided_image_is_not_told_its_new_label_looks_wrong(qtbot, review, key):
+    """The model line over an image decided in this pass says what the model suggested
+    when it scored it, not a verdict on the person's decision from those old scores."""
+    session = review.session
+    path, suggested = session.current.path, session.current.suggested
+    line = review.info.suggested_label
+    assert "looks wrong" in line.text()  # undecided: the verdict stands
+    qtbot.keyClick(review, key)
+    assert session.current.path != path
+    qtbot.keyClick(review, Qt.Key.Key_Left)  # back to the decided image
+    assert session.current.path == path and session.current.label != suggested
+    text = line.text().replace("\u00a0", " ").replace("\u2011", "-")
+    assert "looks wrong" not in text
+    assert suggested in text and text.endswith("scored before your decision")
+    qtbot.keyClick(review, Qt.Key.Key_Z)  # undone: undecided, the verdict again
+    assert "looks wrong" in line.text()
