@@ -1,4 +1,5 @@
-"""A row of small tiles showing an image's nearest neighbours and their labels.
+"""A row of small tiles showing an image's nearest neighbours, their labels and how similar
+each is to the image under review.
 
 The strip only displays rows; :func:`find_neighbours` computes them (run it as a
 background :class:`~labeldesk.gui.workers.Job`: it searches the index and decodes images).
@@ -14,6 +15,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from labeldesk.core.display import format_similarity
 from labeldesk.gui.image_display import fit_pixmap, load_image
 
 if TYPE_CHECKING:
@@ -24,13 +26,23 @@ NEIGHBOURS = 8
 NEIGHBOUR_SIDE = 96
 FEWEST_SHOWN = 3  # a narrow window shows the nearest this many, at least
 
-NeighbourRow = tuple[str, str | None, QImage]  # path, label, pixels
+NeighbourRow = tuple[str, str | None, QImage, float]  # path, label, pixels, cosine
+SIMILARITY_TIP = (
+    "{path}\nSimilarity to the image under review: {similarity} (the cosine of their "
+    "embeddings; 100% is the same picture)"
+)
+
+
+def similarity_text(similarity: float) -> str:
+    """Under a tile: how similar the neighbour is ("93% similar")."""
+    return f"{format_similarity(similarity)} similar"
 
 
 def find_neighbours(
     project: Project, path: str, k: int = NEIGHBOURS, cancel: CancelToken | None = None
 ) -> list[NeighbourRow]:
-    """The ``k`` images most similar to ``path`` with their labels and pixels."""
+    """The ``k`` images most similar to ``path`` with their labels, pixels and cosine
+    similarity to it, nearest first."""
     from labeldesk.ml.neighbors import similar
 
     rows: list[NeighbourRow] = []
@@ -39,7 +51,10 @@ def find_neighbours(
             break
         label = hit["label"]
         image = load_image(project, str(hit["path"]), max_side=2 * NEIGHBOUR_SIDE)
-        rows.append((str(hit["path"]), label if isinstance(label, str) else None, image))
+        score = hit["score"]
+        similarity = float(score) if isinstance(score, (int, float)) else 0.0
+        named = label if isinstance(label, str) else None
+        rows.append((str(hit["path"]), named, image, similarity))
     return rows
 
 
@@ -68,7 +83,8 @@ class TileLabel(QLabel):
 
 
 class NeighbourStrip(QWidget):
-    """A row of small tiles: the nearest images and their labels. A narrow window shows
+    """A row of small tiles: the nearest images, their labels and how similar each is
+    (a grey line under the label: it adds height, never width). A narrow window shows
     the nearest as many as fit (at least :data:`FEWEST_SHOWN`): the strip never makes
     the window wider."""
 
@@ -79,6 +95,7 @@ class NeighbourStrip(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.tiles: list[tuple[TileLabel, TileLabel]] = []  # picture, caption
+        self.similarity_labels: list[TileLabel] = []  # under each caption
         for _ in range(count):
             box = QVBoxLayout()
             picture, caption = TileLabel(), TileLabel()
@@ -87,12 +104,18 @@ class NeighbourStrip(QWidget):
             picture.setFrameShape(QFrame.Shape.StyledPanel)
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             caption.setFixedWidth(NEIGHBOUR_SIDE)
-            picture.clicked.connect(self.clicked)
-            caption.clicked.connect(self.clicked)
+            similarity = TileLabel()
+            similarity.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            similarity.setFixedWidth(NEIGHBOUR_SIDE)
+            similarity.setStyleSheet("color: palette(placeholder-text);")
+            for label in (picture, caption, similarity):
+                label.clicked.connect(self.clicked)
             box.addWidget(picture)
             box.addWidget(caption)
+            box.addWidget(similarity)
             layout.addLayout(box)
             self.tiles.append((picture, caption))
+            self.similarity_labels.append(similarity)
         layout.addStretch(1)
         self.clear()
 
@@ -122,8 +145,8 @@ class NeighbourStrip(QWidget):
     def _fit_tiles(self) -> None:
         shown = self.visible_count()
         for i, (picture, caption) in enumerate(self.tiles):
-            picture.setVisible(i < shown)
-            caption.setVisible(i < shown)
+            for label in (picture, caption, self.similarity_labels[i]):
+                label.setVisible(i < shown)
 
     def paths(self) -> list[str]:
         """The paths on show, in tile order."""
@@ -140,17 +163,21 @@ class NeighbourStrip(QWidget):
     def clear(self) -> None:
         self._labels: dict[str, str | None] = {}
         self._images: dict[str, QImage] = {}
-        for picture, caption in self.tiles:
-            for label in (picture, caption):
+        for (picture, caption), similarity in zip(self.tiles, self.similarity_labels, strict=True):
+            for label in (picture, caption, similarity):
                 label.clear()
                 label.set_path("")
 
     def show_neighbours(self, rows: Sequence[NeighbourRow]) -> None:
         self.clear()
         side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
-        for (picture, caption), (path, label, image) in zip(self.tiles, rows, strict=False):
+        tiles = zip(self.tiles, self.similarity_labels, rows, strict=False)
+        for (picture, caption), similar, (path, label, image, cosine) in tiles:
             picture.setPixmap(fit_pixmap(image, side))
             caption.setText(label or "(unlabeled)")
+            similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image
-            picture.set_path(path)
-            caption.set_path(path)
+            tip = SIMILARITY_TIP.format(path=path, similarity=format_similarity(cosine))
+            for shown in (picture, caption, similar):
+                shown.set_path(path)
+                shown.setToolTip(tip)

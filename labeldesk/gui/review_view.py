@@ -564,7 +564,7 @@ class ReviewView(QWidget):
         self.neighbours.show_neighbours(rows)
         item = self.session.current if self.session is not None else None
         if item is not None:
-            labels = [label for _, label, _ in rows]
+            labels = [label for _, label, _, _ in rows]
             summary = neighbour_summary(labels, item.label, item.suggested)
             self.neighbours_caption.setText(summary)
 

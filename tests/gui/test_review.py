@@ -409,7 +409,7 @@ def test_neighbours_of_the_previous_image_never_show_under_the_next(
     def slow_find(project, path, cancel=None):
         started.set()
         gate.wait(10)
-        return [("train/ant/ant9.png", "ant", QImage())]
+        return [("train/ant/ant9.png", "ant", QImage(), 0.9)]
 
     monkeypatch.setattr(review_jobs, "find_neighbours", slow_find)
     view._neighbour_timer.setInterval(0)

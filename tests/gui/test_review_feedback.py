@@ -115,6 +115,16 @@ def test_a_long_neighbour_caption_never_widens_the_page(review):
     assert review.minimumSizeHint().width() <= 600
 
 
+def test_each_neighbour_says_how_similar_it_is_and_the_page_stays_narrow(qtbot, review):
+    """Under each neighbour's label, its similarity to the image under review ("93%
+    similar"): the page still fits a 600-px window."""
+    qtbot.waitUntil(lambda: bool(review.neighbours.paths()), timeout=10000)
+    shown = [label.text() for label in review.neighbours.similarity_labels]
+    shown = shown[: len(review.neighbours.paths())]
+    assert shown and all(re.fullmatch(r"(>99|100|\d{1,2})% similar", text) for text in shown)
+    assert review.minimumSizeHint().width() <= 600
+
+
 @pytest.mark.parametrize(
     ("labels", "said"),
     [
