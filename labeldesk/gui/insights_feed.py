@@ -26,6 +26,7 @@ AFTER_LABELS_MS = 3000  # quiet time after the last label change before recomput
 class InsightsFeed(QObject):
     updated = Signal(object)  # ImageInsights, or None when nothing is embedded yet
     failed = Signal(str)
+    busyChanged = Signal(bool)  # :attr:`busy` turned on or off (the numbers shown are old)
     # Computed in a child process: in a thread of the app, its ~1 s of numpy and pandas
     # at 100k held the GIL and stalled scrolling by up to 0.2 s (benchmarks/bench_gui.py).
     # Tests that need the result at once compute in-process.
@@ -47,6 +48,7 @@ class InsightsFeed(QObject):
         self._again = False  # a refresh was asked for while one ran
         self._computing = False  # a computation runs whose result has not come yet
         self._closed = False
+        self._said_busy = False  # what busyChanged last said
         self._timer = QTimer(self, singleShot=True, interval=AFTER_LABELS_MS)
         self._timer.timeout.connect(lambda: self.refresh(quiet=True))
 
@@ -83,6 +85,7 @@ class InsightsFeed(QObject):
             self.track(job, "Scoring images")
         self.job = self.runner.start(job)
         self._computing = self.job is not None and self.job.running
+        self._say_busy()
         return job
 
     @property
@@ -95,6 +98,7 @@ class InsightsFeed(QObject):
         """Recompute once the person pauses (each change restarts the wait)."""
         if not self._closed:
             self._timer.start()
+            self._say_busy()
 
     def shutdown(self) -> None:
         self._closed = True
@@ -108,9 +112,18 @@ class InsightsFeed(QObject):
             return
         self.latest = insights
         self.updated.emit(insights)
+        self._say_busy()
 
     def _ended(self) -> None:
         self._computing = False
         if self._again and not self._closed:
             self._again = False
             self.refresh(quiet=True)
+        if not self._closed:
+            self._say_busy()  # (a failed computation too: the old numbers are all there is)
+
+    def _say_busy(self) -> None:
+        busy = self.busy
+        if busy != self._said_busy:
+            self._said_busy = busy
+            self.busyChanged.emit(busy)

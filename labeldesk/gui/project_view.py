@@ -139,6 +139,7 @@ class ProjectView(QWidget):
         self.labeling.message.connect(self.message)
         self.labeling.error.connect(self.error)
         self.feed.updated.connect(self._insights_updated)
+        self.feed.busyChanged.connect(lambda *_: self._update_expected_note())
         self.feed.failed.connect(self.error)
         self.detail.neighbourClicked.connect(self.jump_to)
         self.grid.openRequested.connect(self._open_large)
@@ -300,11 +301,20 @@ class ProjectView(QWidget):
         self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
         shown = catalog.show_counts(split)  # once: a few ms a key press at 1M images
         self.sidebar.set_show_counts(shown)
-        expected, flagged, where = expected_errors_in(catalog, split, shown["flagged"])
-        self.sidebar.set_expected_errors(expected, flagged, catalog.pixel_share, where)
+        self._update_expected_note(shown["flagged"])
         self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
         self._totals = catalog.label_counts(None)
         self._emit_status()
+
+    def _update_expected_note(self, flagged_in_split: int | None = None) -> None:
+        """The sidebar's "about N wrong; M flagged" (the split's), or that it rescores
+        (``flagged_in_split``: the Images list's count, when the caller has it)."""
+        if self._closed or self.model.catalog is None:
+            return
+        catalog, split = self.catalog, self.sidebar.current_filter().split
+        expected, flagged, where = expected_errors_in(catalog, split, flagged_in_split)
+        scoring = self.feed.busy  # (a rescoring: its numbers are the last ones)
+        self.sidebar.set_expected_errors(expected, flagged, catalog.pixel_share, where, scoring)
 
     def _emit_status(self) -> None:
         catalog = self.catalog

@@ -267,17 +267,27 @@ class FilterSidebar(QWidget):
         self.banner.say(self._selection.selection, shown, total)
 
     def set_expected_errors(
-        self, expected: int | None, flagged: int, pixel_share: float = 0.0, where: str = ""
+        self,
+        expected: int | None,
+        flagged: int,
+        pixel_share: float = 0.0,
+        where: str = "",
+        scoring: bool = False,
     ) -> None:
         """ "About N likely wrong" under the Images choice (hidden before scoring), of the
         part ``where`` names (" in test"; "": the whole project); its tooltip also says
-        how the predictions were made."""
+        how the predictions were made. ``scoring``: the scores are being computed again
+        (labels changed): the note says so, with the last estimate, not beside a count
+        of flagged labels that the changes already emptied."""
         self.expected_note.setVisible(expected is not None)
         if expected is None:
             return
         text = expected_errors_text(expected, flagged, where=where)
-        self.expected_note.setText(text)
         tip = expected_errors_text(expected, flagged, pixel_share, where=where)
+        if scoring:
+            text = rescoring_text(expected, where)
+            tip = f"{text}\n{RESCORING_TIP}"
+        self.expected_note.setText(text)
         self.expected_note.setToolTip(tip)
         index = SHOW_CHOICES.index("flagged")
         self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
@@ -440,6 +450,22 @@ def expected_errors_text(
     if flagged == expected:
         return f"{about}; the {flagged:,} most suspicious are flagged." + note
     return f"{about}; {flagged:,} are flagged ({NOT_FLAGGED})." + note
+
+
+RESCORING_TIP = (
+    "Labels changed since the model last scored them: the numbers follow once the "
+    "scores are computed again, in the background."
+)
+
+
+def rescoring_text(expected: int, where: str = "") -> str:
+    """The note while the scores are computed again: the last estimate, said to be the
+    last, and no count of flagged labels (changed labels are no longer flagged until
+    then, so "about 162 wrong; 0 are flagged" contradicted itself)."""
+    last = "no wrong labels" if expected == 0 else f"about {expected:,} wrong labels"
+    if expected == 1:
+        last = "about 1 wrong label"
+    return f"Scoring the labels again… (the model last expected {last}{where})"
 
 
 def expected_errors_in(

@@ -1,0 +1,79 @@
+"""While the model scores the labels again (after labels changed, e.g. back from a pass
+of the review), the sidebar's note says so with the last estimate: it said "The model
+expects about 162 wrong labels; 0 are flagged" for seconds, the changed labels already
+unflagged beside the old estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeldesk.gui.project_view import ProjectView
+from labeldesk.gui.sidebar import expected_errors_text, rescoring_text
+
+
+@pytest.fixture
+def scored_view(qtbot, clustered):
+    project, _ = clustered
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
+    yield widget
+    widget.shutdown()
+
+
+def note_now(view) -> str:
+    catalog = view.catalog
+    return expected_errors_text(catalog.expected_errors, int(catalog.flagged.sum()))
+
+
+def relabel_the_flagged_while_hidden(qtbot, view) -> int:
+    """As a pass of the review does behind the browser: the flagged images relabeled."""
+    catalog = view.catalog
+    expected = catalog.expected_errors
+    flagged = [catalog.info(int(p)).path for p in catalog.flagged.nonzero()[0]]
+    assert flagged and view.sidebar.expected_note.text() == note_now(view)
+    view.hide()
+    view.project.set_labels(dict.fromkeys(flagged, "cow"))
+    qtbot.waitUntil(lambda: int(view.catalog.flagged.sum()) == 0, timeout=10000)
+    view.show()  # back in the browser: its scores are computed again
+    return expected
+
+
+def test_the_note_says_the_labels_are_scored_again_until_they_are(qtbot, scored_view):
+    view, note = scored_view, scored_view.sidebar.expected_note
+    view.feed._timer.setInterval(200)  # (the pause after changes: 3 s)
+    expected = relabel_the_flagged_while_hidden(qtbot, view)
+    assert view.feed.busy
+    assert note.text() == rescoring_text(expected)
+    assert note.text().startswith("Scoring the labels again… (the model last expected about")
+    assert "flagged" not in note.text()
+    assert "scores are computed again" in note.toolTip()
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert note.text() == note_now(view)  # the new numbers, once scored
+
+
+def test_a_failed_rescoring_shows_the_numbers_there_are(qtbot, scored_view, monkeypatch):
+    from labeldesk.ml import insights
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no scores today")
+
+    monkeypatch.setattr(insights, "insights_if_embedded", broken)
+    view, note = scored_view, scored_view.sidebar.expected_note
+    view.feed._timer.setInterval(200)
+    relabel_the_flagged_while_hidden(qtbot, view)
+    assert note.text().startswith("Scoring the labels again…")
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert note.text() == note_now(view)  # not "Scoring…" for ever
+
+
+def test_the_rescoring_words():
+    assert rescoring_text(0, " in val") == (
+        "Scoring the labels again… (the model last expected no wrong labels in val)"
+    )
+    assert rescoring_text(1).endswith("expected about 1 wrong label)")
+    assert rescoring_text(1620).endswith("expected about 1,620 wrong labels)")
