@@ -13,7 +13,21 @@ from labeldesk.gui.charts import style_legend
 
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
-FEW_EPOCHS = 10  # up to this many, the epoch axis has one tick per epoch (the range is fixed)
+FEW_EPOCHS = 10  # the empty plot's epoch axis, before any run: 1 … 10
+EPOCH_LABEL_ROOM = 48  # pixels along the epoch axis for each tick's label, at least
+LEGEND_MARGIN = 3  # pixels above and below the legend, in its row over the plot area
+
+
+def epoch_step(span: float, pixels: float) -> int:
+    """The epoch axis's tick spacing: 1, 2, 5, 10, 20, 50 … epochs, the smallest that
+    leaves each label ``EPOCH_LABEL_ROOM`` pixels of the ``pixels`` wide axis."""
+    most = max(1, int(pixels // EPOCH_LABEL_ROOM))
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if span / step <= most:
+                return step
+        power *= 10
 
 
 class LossPlot(pg.PlotWidget):
@@ -26,9 +40,16 @@ class LossPlot(pg.PlotWidget):
         self.plot_item = self.getPlotItem()
         self.plot_item.setLabels(bottom="epoch", left="loss", right="val accuracy")
         self.plot_item.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = self.plot_item.addLegend()
-        # Right, half-way up: where a falling loss and a rising accuracy leave room.
-        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        # One set of horizontal lines, the loss axis's: the accuracy axis's own (at 0.2,
+        # 0.4 …) fell between them, two unaligned sets (showGrid turns both on).
+        self.plot_item.getAxis("right").setGrid(False)
+        # Its lines at two levels (0.5 and 0.1, say), not also a faint third (0.05).
+        self.plot_item.getAxis("left").setStyle(maxTickLevel=1)
+        # The legend in a row of its own above the plot area, its names side by side: in
+        # the plot area (right, half-way up) a slowly learning run's curves passed under.
+        self.legend = self.plot_item.addLegend(offset=None, colCount=2)
+        self.legend.setParentItem(self.plot_item)
+        self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, LEGEND_MARGIN))
         self.loss_curve = self.plot_item.plot(
             [], [], pen=pg.mkPen(LOSS_COLOUR, width=2), symbol="o", symbolSize=5,
             symbolBrush=LOSS_COLOUR, name="loss",
@@ -50,6 +71,7 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.addItem(self.accuracy_curve)
         self.legend.addItem(self.accuracy_curve, "val accuracy")
         self.plot_item.vb.sigResized.connect(self._sync_views)
+        self.span = (1.0, float(FEW_EPOCHS))  # the epoch axis's range
         self.losses: dict[int, float] = {}
         self.accuracies: dict[int, float] = {}
         self.planned = 0  # a running run's epochs (0: none running)
@@ -59,6 +81,7 @@ class LossPlot(pg.PlotWidget):
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
         self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
+        self._space_ticks()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "legend"):
@@ -74,6 +97,12 @@ class LossPlot(pg.PlotWidget):
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
         style_legend(self.legend, palette)
+        self._fit_legend_row()
+
+    def _fit_legend_row(self) -> None:
+        """The row above the plot area (the hidden title's) as tall as the legend."""
+        height = self.legend.boundingRect().height() + 2 * LEGEND_MARGIN
+        self.plot_item.layout.setRowFixedHeight(0, height)
 
     def add_loss(self, epoch: int, loss: float) -> None:
         """Record (or, within an epoch, update) the loss of ``epoch``."""
@@ -85,8 +114,8 @@ class LossPlot(pg.PlotWidget):
         self._redraw()
 
     def set_history(self, history: list[dict[str, Any]], planned: int = 0) -> None:
-        """Show ``history``'s epochs; ``planned``: a run's epochs, the empty axis's span
-        (up to ten) until its first epoch is in."""
+        """Show ``history``'s epochs; ``planned``: a running run's epochs, the epoch
+        axis's span from the start (1 … 100 for a 100-epoch run, filled as it goes)."""
         self.planned = planned
         self.losses = {int(e["epoch"]): float(e["loss"]) for e in history if "loss" in e}
         accuracies = [e for e in history if e.get("eval_accuracy") is not None]
@@ -97,14 +126,18 @@ class LossPlot(pg.PlotWidget):
         epochs = sorted(self.losses)
         self.loss_curve.setData(epochs, [self.losses[e] for e in epochs])
         last = max([*epochs, *self.accuracies], default=0)
-        axis = self.plot_item.getAxis("bottom")
-        if last <= FEW_EPOCHS:  # whole epochs, one tick each: not 0.6, 0.7 … around one
-            axis.setTickSpacing(major=1, minor=1)
-            empty = (0.5, self.planned + 0.5) if self.planned else (1, FEW_EPOCHS)
-            low, high = empty if not last else (0.5, max(last, self.planned) + 0.5)
-            self.plot_item.setXRange(low, high, padding=0)
-        else:  # (setting a range turned following the data off)
-            axis.setTickSpacing()
-            self.plot_item.enableAutoRange(x=True)
+        if last or self.planned:  # half an epoch either side: no epoch 0, nor -4
+            self.span = (0.5, max(last, self.planned) + 0.5)
+        else:
+            self.span = (1.0, float(FEW_EPOCHS))
+        self.plot_item.setXRange(*self.span, padding=0)
+        self._space_ticks()
         acc = sorted(self.accuracies)
         self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])
+
+    def _space_ticks(self) -> None:
+        """Whole epochs, spaced so their labels have room: one tick level only (pyqtgraph's
+        own added 0.5, 1.5 … or 0.2, 0.4 … between, and their grid lines)."""
+        width = self.plot_item.vb.width() or 400  # (before the first layout)
+        step = epoch_step(self.span[1] - self.span[0], width)
+        self.plot_item.getAxis("bottom").setTickSpacing(major=step, minor=step)

@@ -30,7 +30,7 @@ from labeldesk.core.project import Project
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.charts import accuracy, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
-from labeldesk.gui.loss_plot import FEW_EPOCHS, LossPlot
+from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
@@ -353,7 +353,7 @@ class TrainingPanel(QWidget):
         self._last_report = None
         self._reembedding = False
         self._flags = None
-        self.plot.set_history([], planned=epochs if epochs <= FEW_EPOCHS else 0)
+        self.plot.set_history([], planned=epochs)
         self._focus_start_after = self.start_button.hasFocus()
         self._set_running(True)
         self.status.setText("Starting…")

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from labeldesk.gui.charts import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
-from labeldesk.gui.training_panel import FEW_EPOCHS, LossPlot
+from labeldesk.gui.loss_plot import FEW_EPOCHS, LossPlot
 
 pytest.importorskip("torch")
 
