@@ -53,6 +53,7 @@ PERMUTATIONS = 500
 PCA_FIT_ROWS = 4000  # pooled rows the principal axes are fitted on
 MMD_MAX_PER_SIDE = 1000
 RESIDUAL_K = 10  # anchors each residual is taken against
+SAME_VECTOR = 1 - 1e-4  # cosine at which an anchor is the row's own vector (a copy)
 Z_95 = 1.959963984540054
 
 
@@ -272,7 +273,12 @@ def local_residuals(
     """(residuals of the second half of ``reference``, residuals of ``new``): each row minus
     the mean of its ``k`` nearest rows (cosine, exact) among the first half of
     ``reference``, the anchors (see the module doc). ``reference`` must be in random
-    order, so that its first half is a random sample."""
+    order, so that its first half is a random sample.
+
+    An anchor identical to the row (cosine above SAME_VECTOR: a new image that is a copy
+    of a labeled one) is skipped: the copy would be its own look-alike, its residual
+    shrunk by a tenth, and a folder of copies of labeled images a "shift in the images
+    themselves". The rule is the same for both sides, so they stay exchangeable."""
     from .search import import_faiss
 
     faiss = import_faiss()
@@ -284,8 +290,12 @@ def local_residuals(
     out = []
     for rows in (reference[half:], new):
         rows = np.ascontiguousarray(rows, dtype=np.float32)
-        near = index.search(rows, k)[1]
-        out.append(rows - anchors[near].mean(axis=1))
+        sims, near = index.search(rows, min(k + 1, half))
+        keep = sims < SAME_VECTOR
+        keep &= np.cumsum(keep, axis=1) <= k  # the k nearest that are not the row itself
+        keep[~keep.any(axis=1)] = True  # only copies of it: its residual is 0
+        weights = keep / keep.sum(axis=1, keepdims=True)
+        out.append(rows - np.einsum("rk,rkd->rd", weights, anchors[near]))
     return out[0], out[1]
 
 
