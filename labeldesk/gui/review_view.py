@@ -394,7 +394,8 @@ class ReviewView(QWidget):
             self._failed_write(exc)
             return
         decided = shown is not None and session.current is not shown and session.decided(shown)
-        self._last = last_decision_text(text) if decided else ""
+        writable = self.project.read_only is None  # (read-only: the queue's skip; Z is off)
+        self._last = last_decision_text(text, writable) if decided else ""
         self.message.emit(text)  # the browser hears of the write from the project itself
         if session.needs_refresh or (session.source == "queue" and session.finished):
             self.refresh_queue()  # also when the queue ran out before N labels

@@ -49,11 +49,13 @@ def decided_opinion(suggested: str | None, confidence: float | None, label: str 
     return f"{guess} — scored before your decision"
 
 
-def last_decision_text(message: str) -> str:
+def last_decision_text(message: str, can_undo: bool = True) -> str:
     """Under the next image, the decision the key just made (it moved on at once): the
-    status bar's line, with the way back."""
+    status bar's line, with the way back (not on a read-only project, where Z is off)."""
+    if not message:
+        return ""
     undo = shortcuts.key_words("Z")
-    return f"Last: {message} ({undo} undoes it)" if message else ""
+    return f"Last: {message} ({undo} undoes it)" if can_undo else f"Last: {message}"
 
 
 def neighbour_summary(

@@ -126,3 +126,25 @@ def test_a_writable_project_keeps_its_review_keys(qtbot, window, tmp_path):
         assert review.session.current.path != shown  # excluded, and on to the next
     finally:
         window.close_project()
+
+
+def test_a_skip_on_a_read_only_project_does_not_offer_the_undo_key(
+    qtbot, window, tmp_path, make_read_only
+):
+    """In the labeling queue Space still skips on a read-only project; the line under the
+    next image says so, without '(Z undoes it)': Z is off there (it says read-only)."""
+    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
+    try:
+        review = window.review.start("queue")
+        assert review is not None
+        qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
+        shown = review.session.current.path
+        _activate(qtbot, window)
+        review.setFocus()
+        qtbot.keyClick(review, Qt.Key.Key_Space)
+        assert review.session.current.path != shown  # skipped: on to the next image
+        last = review.info.last_label.text()
+        assert last.startswith("Last: Skipped") and "undoes" not in last
+    finally:
+        window.close_project()
+    assert _unchanged(path, before)
