@@ -13,7 +13,11 @@ a child process whose own peak RSS is taken (bench_label_import.py's helper):
 - ``diff v1``: `version diff v1 current` with ``v1`` made after the redo: N images,
   nothing changed (what comparing costs beside what it lists);
 - ``one``: `undo` of a batch of one label (what any such command costs: Python, the
-  project opened), then redone.
+  project opened), then redone;
+- ``export --version v0`` / ``v1``: what `export --version` reads before it writes a
+  file (the version's images, labels, splits and where each is read from now, then the
+  export's selection), in a child process: the bench's rows have no files to copy;
+  ``--since v0`` with ``v1`` as well (both states compared).
 
 The temp folders this makes are removed at the end.
 
@@ -48,6 +52,28 @@ def run(*args: str, as_json: bool = True) -> dict:
     return result
 
 
+# `export --version NAME [--since OTHER]` up to the files: its selection of images
+_SELECT = """
+import sys
+from labeldesk.core.project import open_project
+from labeldesk.interop.selection import select_items
+from labeldesk.interop.writing import ExportOptions
+project = open_project(sys.argv[1])
+options = ExportOptions(version=sys.argv[2], since=sys.argv[3] or None, include_unlabeled=True)
+print(len(select_items(project, options).items))
+"""
+
+
+def select(project: str, version: str, since: str = "") -> dict:
+    """The selection `export --version` makes, in a child process, as :func:`run`."""
+    cmd = [sys.executable, "-c", _SELECT, project, version, since]
+    done = subprocess.run([sys.executable, "-c", _HELPER, *cmd], capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    if done.returncode != 0 or result["rc"] != 0:
+        raise SystemExit(f"select {version}: {done.stderr}{result['stderr']}")
+    return result
+
+
 def measure(n: int) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
 
@@ -76,6 +102,10 @@ def measure(n: int) -> list[tuple[str, ...]]:
             row(f"diff {name} --json", run("version", project, "diff", name, "current"), "")
             r = run("version", project, "diff", name, "current", as_json=False)
             row(f"diff {name}", r, r["stdout"].splitlines()[0].split(": ", 1)[-1])
+        for name, since in (("v0", ""), ("v1", ""), ("v1", "v0")):
+            r = select(project, name, since)
+            what = f"export --version {name}" + (f" --since {since}" if since else "")
+            row(what, r, f"{int(r['stdout']):,} images")
         run("label", project, "--csv", str(one))
         r = run("undo", project)
         row("one: undo", r, f"{json.loads(r['stdout'])['events']} event")

@@ -3,8 +3,8 @@
 The ``images.label``, ``images.status`` and ``images.split`` columns are the current state,
 kept in step with the events inside the same transaction, so reads stay fast and the
 history stays the truth: any batch can be undone and any past state rebuilt
-(:func:`state_as_of`). A batch may also rename or remove classes (``class_events``), which
-its undo puts back.
+(:func:`states_at`: one SQL query, read a row at a time). A batch may also rename or
+remove classes (``class_events``), which its undo puts back.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import getpass
 import os
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .batch_counts import BatchCounts
@@ -54,6 +54,7 @@ __all__ = [
     "history",
     "last_event_id",
     "state_as_of",
+    "states_at",
     "validate_class_name",
 ]
 
@@ -449,27 +450,60 @@ def history(
 ImageLabelState = tuple[str | None, str | None, str | None]  # label, status, split
 
 
-def state_as_of(db: Database, event_id: int) -> dict[int, ImageLabelState]:
-    """Every image's (label, status, split) right after event ``event_id``.
+# Each image's state right after label event ?: label and status of its newest event up
+# to then (none: no label, no status); its split that of its newest split change up to
+# then, else the split before its first split change ever (as the folder gave it), else
+# the one it has now. {images}: the images, ``x`` their id, ``p``, ``h`` their path and
+# content hash (a version's membership, or the image table); in image id order.
+_STATE_AT = (
+    "SELECT x, p, h, l.new_label, l.new_status, "
+    "CASE WHEN s.id IS NOT NULL THEN s.new_split WHEN f.id IS NOT NULL THEN f.old_split "
+    "ELSE i.split END, "
+    # the image now: path, hash, why it cannot be read (None: it can), indexed stat
+    "i.path, i.hash, CASE WHEN i.removed_at IS NOT NULL THEN 'removed from the folder "
+    "since' ELSE i.skip_reason END, i.size, i.mtime_ns, i.ctime_ns "
+    "FROM ({images}) LEFT JOIN images i ON i.id = x "
+    "LEFT JOIN label_events l ON l.id = (SELECT MAX(e.id) FROM label_events e "
+    " WHERE e.image_id = x AND e.id <= ?) "
+    "LEFT JOIN label_events s ON s.id = (SELECT MAX(e.id) FROM label_events e "
+    " WHERE e.image_id = x AND e.id <= ? AND e.old_split IS NOT e.new_split) "
+    "LEFT JOIN label_events f ON f.id = (SELECT MIN(e.id) FROM label_events e "
+    " WHERE e.image_id = x AND e.old_split IS NOT e.new_split) "
+    "ORDER BY x"
+)
+_MEMBERS = (
+    "SELECT image_id AS x, path AS p, hash AS h FROM dataset_membership_images "
+    "WHERE membership_id = ?"
+)
+_EVERY_IMAGE = "SELECT id AS x, path AS p, hash AS h FROM images"
 
-    Labels and statuses start empty; a split starts as the folder gave it (the earliest
-    recorded old split, else today's split if no event ever changed it).
-    """
-    state = {r[0]: [None, None, r[1]] for r in db.query("SELECT id, split FROM images")}
-    first_split = db.query(
-        "SELECT image_id, old_split FROM label_events WHERE id IN ("
-        " SELECT MIN(id) FROM label_events WHERE old_split IS NOT new_split GROUP BY image_id)"
-    )
-    for image_id, split in first_split:
-        state[image_id][2] = split
-    rows = db.query(
-        "SELECT image_id, new_label, new_status, old_split, new_split FROM label_events "
-        "WHERE id <= ? ORDER BY id",
-        (event_id,),
-    )
-    for image_id, label, status, old_split, new_split in rows:
-        entry = state.setdefault(image_id, [None, None, None])
-        entry[0], entry[1] = label, status
-        if old_split != new_split:
-            entry[2] = new_split
-    return {k: (v[0], v[1], v[2]) for k, v in state.items()}
+StateRow = tuple[int, str, str | None, str | None, str | None, str | None]
+
+
+def state_rows(
+    conn: sqlite3.Connection, event_id: int, membership_id: int | None = None
+) -> sqlite3.Cursor:
+    """:func:`states_at`'s rows as the cursor gives them, each followed by the image as it
+    is now: path, hash, why it cannot be read (None: it can: the image is neither removed
+    nor unreadable), size, mtime_ns, ctime_ns (all None: no such image row any more)."""
+    if membership_id is None:
+        return conn.execute(_STATE_AT.format(images=_EVERY_IMAGE), (event_id, event_id))
+    return conn.execute(_STATE_AT.format(images=_MEMBERS), (membership_id, event_id, event_id))
+
+
+def states_at(
+    conn: sqlite3.Connection, event_id: int, membership_id: int | None = None
+) -> Iterator[StateRow]:
+    """(image id, path, content hash, label, status, split) of every image right after
+    event ``event_id``, in image id order, read a row at a time: of a version's
+    membership (its paths and hashes as recorded), or of every image row (paths and
+    hashes as they are now). The split is the image's own: None when it had none."""
+    for r in state_rows(conn, event_id, membership_id):
+        yield int(r[0]), r[1], r[2], r[3], r[4], r[5]
+
+
+def state_as_of(db: Database, event_id: int) -> dict[int, ImageLabelState]:
+    """Every image's (label, status, split) right after event ``event_id``
+    (:func:`states_at`)."""
+    with db.snapshot() as conn:
+        return {r[0]: (r[3], r[4], r[5]) for r in states_at(conn, event_id)}

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from .db import Database
 from .display import counted, quoted_names, shown_path
 from .image_rows import USABLE
 from .imageio import IndexedStat
-from .labels import NEWEST_EVENT, state_as_of
+from .labels import NEWEST_EVENT, state_rows, states_at
 from .sql_lists import IN_LIST, json_list
-from .versions import CURRENT, DatasetVersion, members
+from .versions import CURRENT, DatasetVersion
 from .vocab import EFFECTIVE_SPLIT, EXCLUDED, VERIFIED
 
 
@@ -67,28 +67,8 @@ class ImageAt:
 
 def recorded_state(db: Database, version: DatasetVersion | None) -> dict[int, Recorded]:
     """Every image of ``version`` (None: usable in the folder now), by image id."""
-    if version is None:
-        rows = db.query(
-            f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
-            f"WHERE {USABLE} AND hash IS NOT NULL"
-        )
-        return {int(r[0]): Recorded(r[1], r[2], r[3], r[4], r[5]) for r in rows}
-    return _version_state(db, version)[0]
-
-
-def _version_state(db: Database, version: DatasetVersion) -> tuple[dict[int, Recorded], set[int]]:
-    """:func:`recorded_state` of a version, and its labeled images without a split of
-    their own (their ``split`` is the train they count in)."""
-    state = state_as_of(db, version.label_event_id)
-    out: dict[int, Recorded] = {}
-    implied: set[int] = set()
-    for image_id, path, content in members(db, version):
-        label, status, split = state.get(image_id, (None, None, None))
-        if split is None and label is not None:
-            split = "train"
-            implied.add(image_id)
-        out[image_id] = Recorded(path, content, label, status, split)
-    return out, implied
+    with db.snapshot() as conn:
+        return dict(states(conn, version))
 
 
 def current_items(db: Database) -> tuple[int, list[ImageAt]]:
@@ -118,50 +98,43 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
 
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
-    state, implied = _version_state(db, version)
-    now: dict[int, tuple[str, str | None, str | None]] = {}
-    stat_of: dict[str, IndexedStat] = {}  # (size, mtime_ns, ctime_ns) of an indexed path
-    for image_id, path, content, problem, size, mtime, ctime in db.query(
-        f"SELECT id, path, hash, CASE WHEN removed_at IS NOT NULL THEN 'removed from the "
-        f"folder since' ELSE skip_reason END, size, mtime_ns, ctime_ns FROM images "
-        f"WHERE id {IN_LIST}",
-        (json_list(list(state)),),
-    ):
-        now[int(image_id)] = (path, content, problem)
-        stat_of[path] = (int(size), int(mtime), ctime)
-    lost = {r.hash for i, r in state.items() if _why_missing(now.get(i), r.hash) is not None}
-    same_bytes: dict[str, str] = {}
-    if lost:
-        for path, content, size, mtime, ctime in db.query(
-            f"SELECT path, hash, size, mtime_ns, ctime_ns FROM images WHERE {USABLE} "
-            f"AND hash {IN_LIST} ORDER BY path",
-            (json_list(sorted(lost)),),
-        ):
-            if content not in same_bytes:
-                same_bytes[content] = path
-                stat_of[path] = (int(size), int(mtime), ctime)
-    items = []
-    for image_id, r in state.items():
-        why = _why_missing(now.get(image_id), r.hash)
-        path = now[image_id][0] if why is None else same_bytes.get(r.hash, r.path)
-        if why is not None and r.hash in same_bytes:
-            why = None  # the same bytes are still indexed under another name
-        named = r.path if r.path != path else None
-        stat = None if why is not None else stat_of.get(path)
-        items.append(
-            ImageAt(
-                image_id,
-                path,
-                r.hash,
-                r.label,
-                r.status,
-                r.split,
-                why,
-                named,
-                stat,
-                split_implied=image_id in implied,
-            )
-        )
+    items: list[ImageAt] = []
+    lost: list[int] = []  # where in ``items`` the images whose bytes are gone are
+    same_bytes: dict[str, tuple[str, IndexedStat]] = {}  # hash: a usable path, its stat
+    with db.snapshot() as conn:
+        rows = state_rows(conn, version.label_event_id, version.membership_id)
+        for image_id, path, content, label, status, split, *now in rows:
+            now_path, now_hash, problem, size, mtime, ctime = now
+            implied = split is None and label is not None
+            split = "train" if implied else split  # (a labeled image without one)
+            why = _why_missing(None if now_path is None else (now_path, now_hash, problem), content)
+            if why is None:  # read from where it is now, named as the version names it
+                named = path if path != now_path else None
+                stat = (int(size), int(mtime), ctime)
+                items.append(
+                    ImageAt(int(image_id), now_path, content, label, status, split, None,
+                            named, stat, split_implied=implied)
+                )  # fmt: skip
+            else:
+                lost.append(len(items))
+                items.append(
+                    ImageAt(int(image_id), path, content, label, status, split, why,
+                            split_implied=implied)
+                )  # fmt: skip
+        if lost:
+            for path, content, size, mtime, ctime in conn.execute(
+                f"SELECT path, hash, size, mtime_ns, ctime_ns FROM images WHERE {USABLE} "
+                f"AND hash {IN_LIST} ORDER BY path",
+                (json_list(sorted({items[k].hash for k in lost})),),
+            ):
+                same_bytes.setdefault(content, (path, (int(size), int(mtime), ctime)))
+    for k in lost:  # the same bytes still indexed under another name: read from there
+        item = items[k]
+        if item.hash in same_bytes:
+            path, stat = same_bytes[item.hash]
+            named = item.path if item.path != path else None
+            items[k] = replace(item, path=path, missing=None, recorded_path=named,
+                               indexed_stat=stat)  # fmt: skip
     items.sort(key=lambda item: item.path)
     return items
 
@@ -329,7 +302,7 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
     # both states read in image id order, side by side, in one transaction.
     with db.snapshot() as conn:
         newest = int(conn.execute(NEWEST_EVENT).fetchone()[0])
-        differing = list(_differing(_states(conn, a), _states(conn, b)))
+        differing = list(differences(states(conn, a), states(conn, b)))
     ends = sorted(v.label_event_id if v else newest for v in (a, b))
     relabeled = _relabeled_between(db, ends[0], ends[1])
     renamed: dict[tuple[str | None, str | None], int] = {}
@@ -363,30 +336,11 @@ def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> Ve
     return out
 
 
-# One image of a version's membership with its label state right after event ?, as
-# labels.state_as_of rebuilds it: label and status of its newest event up to then; its
-# split that of its newest split change up to then, else the split before its first
-# split change ever, else the one it has.
-_AS_OF = (
-    "SELECT m.image_id, m.path, m.hash, l.new_label, l.new_status, "
-    "CASE WHEN s.id IS NOT NULL THEN s.new_split WHEN f.id IS NOT NULL THEN f.old_split "
-    "ELSE i.split END "
-    "FROM dataset_membership_images m LEFT JOIN images i ON i.id = m.image_id "
-    "LEFT JOIN label_events l ON l.id = (SELECT MAX(x.id) FROM label_events x "
-    " WHERE x.image_id = m.image_id AND x.id <= ?) "
-    "LEFT JOIN label_events s ON s.id = (SELECT MAX(x.id) FROM label_events x "
-    " WHERE x.image_id = m.image_id AND x.id <= ? AND x.old_split IS NOT x.new_split) "
-    "LEFT JOIN label_events f ON f.id = (SELECT MIN(x.id) FROM label_events x "
-    " WHERE x.image_id = m.image_id AND x.old_split IS NOT x.new_split) "
-    "WHERE m.membership_id = ? ORDER BY m.image_id"
-)
-
-
-def _states(
+def states(
     conn: sqlite3.Connection, version: DatasetVersion | None
 ) -> Iterator[tuple[int, Recorded]]:
     """(image id, :class:`Recorded`) of every image of ``version`` (None: usable in the
-    folder now), in image id order, read a row at a time: :func:`recorded_state`'s."""
+    folder now), in image id order, read a row at a time."""
     if version is None:
         for r in conn.execute(
             f"SELECT id, path, hash, label, status, {EFFECTIVE_SPLIT} FROM images "
@@ -394,16 +348,16 @@ def _states(
         ):
             yield int(r[0]), Recorded(r[1], r[2], r[3], r[4], r[5])
         return
-    event = version.label_event_id
-    for image_id, path, content, label, status, split in conn.execute(
-        _AS_OF, (event, event, version.membership_id)
+    for image_id, path, content, label, status, split in states_at(
+        conn, version.label_event_id, version.membership_id
     ):
+        assert content is not None  # (a version's images all have one)
         if split is None and label is not None:
             split = "train"  # (a labeled image without a split counts as train)
-        yield int(image_id), Recorded(path, content, label, status, split)
+        yield image_id, Recorded(path, content, label, status, split)
 
 
-def _differing(
+def differences(
     before: Iterator[tuple[int, Recorded]], after: Iterator[tuple[int, Recorded]]
 ) -> Iterator[tuple[int, Recorded | None, Recorded | None]]:
     """(id, before, after) of the images that differ (None: not in that state), from two

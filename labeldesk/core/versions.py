@@ -4,7 +4,7 @@ again after any number of relabels and re-scans.
 A version is three things, all cheap to keep: the ordered class list then (so an export
 of it names the classes, and numbers them, as they were), the label state (the newest label event's
 id then; labels, statuses and splits are rebuilt from the append-only label events, see
-:func:`~labeldesk.core.labels.state_as_of`) and the membership (which images, by id, with
+:func:`~labeldesk.core.labels.states_at`) and the membership (which images, by id, with
 which content hash and path, were usable in the folder). Versions with the same membership
 share its rows, so the version a training run records each time costs a row, not a copy
 of the image table. Rebuilding a version's images is :mod:`labeldesk.core.version_state`.

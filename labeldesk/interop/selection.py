@@ -28,20 +28,21 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
     ImageAt,
     Recorded,
-    changed_ids,
     current_items,
+    differences,
     items_at,
-    recorded_state,
     relabeled_since,
     renamed_label,
+    states,
 )
-from labeldesk.core.versions import find_state, get_version
+from labeldesk.core.versions import DatasetVersion, find_state, get_version
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
 from .export_portable import fold
 from .writing import ExportOptions, ExportReport, Item
 
 if TYPE_CHECKING:
+    from labeldesk.core.db import Database
     from labeldesk.core.project import Project
 
 DROP = "-"  # in a class map: leave this class's images out
@@ -171,10 +172,8 @@ def select_items(
     if options.since is not None:
         since = get_version(db, options.since)
         report.since = since.name
-        before, after = recorded_state(db, since), recorded_state(db, version)
-        changed = changed_ids(before, after)
+        changed, report.gone_since = changes_since(db, since, version)
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
-        report.gone_since = gone_since(before, after, changed)
     report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
     images = [r for r in images if not r.missing]
     splits = {r.image_id: r.split for r in images}
@@ -228,26 +227,27 @@ def refuse_folder_twins(items: list[Item], classes: list[str]) -> None:
         )
 
 
-def gone_since(
-    before: Mapping[int, Recorded], after: Mapping[int, Recorded], changed: set[int]
-) -> list[dict[str, str]]:
-    """What a copy of the earlier version should drop, when it holds them: its images that
-    are no longer in the dataset, and every one that changed since. A changed image this
-    export writes is written as it is now, maybe elsewhere (a relabeled image's class
-    folder): the copy drops its old file and takes the new one; one it leaves out
-    (excluded since, say) is only dropped. By the earlier version's path, with the
-    content hash; in path order."""
-    gone = [
-        {"path": r.path, "hash": r.hash, "why": "no longer in the dataset"}
-        for i, r in before.items()
-        if i not in after
-    ]
-    gone += [
-        {"path": r.path, "hash": r.hash, "why": _why_gone(r, after[i])}
-        for i, r in before.items()
-        if i in after and i in changed
-    ]
-    return sorted(gone, key=lambda g: g["path"])
+def changes_since(
+    db: Database, since: DatasetVersion, version: DatasetVersion | None
+) -> tuple[set[int], list[dict[str, str]]]:
+    """The images of ``version`` (None: now) that are new or whose path, label, split,
+    status or content differ from ``since``, and what a copy of ``since`` should drop,
+    when it holds them: its images that are no longer in the dataset, and every one that
+    changed since. A changed image this export writes is written as it is now, maybe
+    elsewhere (a relabeled image's class folder): the copy drops its old file and takes
+    the new one; one it leaves out (excluded since, say) is only dropped. By the earlier
+    version's path, with the content hash; in path order. Both states are read side by
+    side in image id order: only what differs is held."""
+    changed: set[int] = set()
+    gone: list[dict[str, str]] = []
+    with db.snapshot() as conn:
+        for i, old, new in differences(states(conn, since), states(conn, version)):
+            if new is not None:
+                changed.add(i)
+            if old is not None:
+                why = "no longer in the dataset" if new is None else _why_gone(old, new)
+                gone.append({"path": old.path, "hash": old.hash, "why": why})
+    return changed, sorted(gone, key=lambda g: g["path"])
 
 
 def _why_gone(before: Recorded, after: Recorded) -> str:
