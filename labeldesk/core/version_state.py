@@ -96,6 +96,18 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
     ]
 
 
+def current_labels(db: Database) -> dict[int, str | None]:
+    """Today's label of every usable image (those :func:`current_items` reads), by id."""
+    rows = db.query(f"SELECT id, label FROM images WHERE {USABLE} AND hash IS NOT NULL")
+    return {int(i): label for i, label in rows}
+
+
+def current_ids(db: Database) -> dict[str, int]:
+    """The id of every usable image (those :func:`current_items` reads), by its path."""
+    rows = db.query(f"SELECT path, id FROM images WHERE {USABLE} AND hash IS NOT NULL")
+    return {path: int(i) for path, i in rows}
+
+
 def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     """The images of ``version`` with its labels, statuses and splits, in path order."""
     items: list[ImageAt] = []

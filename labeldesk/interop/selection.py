@@ -28,7 +28,9 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.version_state import (
     ImageAt,
     Recorded,
+    current_ids,
     current_items,
+    current_labels,
     differences,
     items_at,
     relabeled_since,
@@ -110,8 +112,7 @@ def select_items(
         # of the version that nobody relabeled since (renames change a label's text, not
         # its class), or that is back in the version's class under that class's name now;
         # not to one no longer indexed (read from a copy of its bytes under another id).
-        now = current_items(db)[1]
-        today = {r.image_id: r.label for r in now}
+        today = current_labels(db)
         relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
         unjudged = {
             r.image_id
@@ -122,7 +123,7 @@ def select_items(
     else:
         classes = project.classes()
         report.label_event_id, images = current_items(db)
-        now, unjudged = images, set()
+        unjudged = set()
 
     def keep(rows: list[ImageAt], ok: Callable[[ImageAt], object], why: str) -> list[ImageAt]:
         kept = [r for r in rows if ok(r)]
@@ -141,7 +142,8 @@ def select_items(
         from labeldesk.ml.issues import label_issues
 
         # by image id: a version's image read from another image's file is not that one
-        id_of = {r.path: r.image_id for r in now}
+        # (now: the images still kept are all that is looked up)
+        id_of = current_ids(db) if version is not None else {r.path: r.image_id for r in images}
         try:
             issues = label_issues(project, include_all=merges)
         except NoEmbeddings:
