@@ -87,7 +87,9 @@ def test_a_fine_tune_killed_at_each_stage_leaves_a_usable_project_and_whole_mode
         ("os.replace", 1, "model.safetensors", None, False),  # its checkpoint's rename
         ("os.replace", 1, "identity.json", None, True),  # the tuned model's store begins
         ("os.replace", 1, "*.onnx", None, True),  # its graph for the CPU runtime
-        ("sql", 3, None, COMMIT, True),  # its embeddings becoming the project's
+        # its embeddings becoming the project's: the 4th COMMIT, after the read snapshots of
+        # the cached flags' labels and of the images to train on, and the version's record
+        ("sql", 4, None, COMMIT, True),
     ]
     had, in_use, _ = usable(project)
     for call, nth, name, sql, recorded in kills:
