@@ -118,3 +118,20 @@ def training_panel(qtbot, tmp_path):
     yield panel
     panel.shutdown()
     project.close()
+
+
+@pytest.fixture
+def scored_view(qtbot, clustered):
+    """A project view over the clustered project, shown, its first scores computed."""
+    from labeldesk.gui.project_view import ProjectView
+
+    project, _ = clustered
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
+    yield widget
+    widget.shutdown()

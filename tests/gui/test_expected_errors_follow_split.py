@@ -5,24 +5,9 @@ whole project with *train* picked: the numbers under a split's counts were not i
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from labeldesk.browse.image_records import SHOW_CHOICES
-from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.sidebar import expected_errors_text
-
-
-@pytest.fixture
-def scored_view(qtbot, clustered):
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
-    qtbot.waitUntil(lambda: widget.catalog.expected_errors is not None, timeout=20000)
-    yield widget
-    widget.shutdown()
 
 
 def expected_by_split(view) -> dict[str, int]:

@@ -5,24 +5,7 @@ unflagged beside the old estimate."""
 
 from __future__ import annotations
 
-import pytest
-
-from labeldesk.gui.project_view import ProjectView
 from labeldesk.gui.sidebar import expected_errors_text, rescoring_text
-
-
-@pytest.fixture
-def scored_view(qtbot, clustered):
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
-    qtbot.waitUntil(lambda: widget.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
-    yield widget
-    widget.shutdown()
 
 
 def note_now(view) -> str:
