@@ -28,7 +28,7 @@ def _bmp(path, value: int) -> None:
     Image.fromarray(np.full((16, 16, 3), value, np.uint8)).save(path, "BMP")
 
 
-def _fat_times(monkeypatch) -> None:
+def fat_times(monkeypatch) -> None:
     """The walk reports each file's change time as its mtime, as Linux does on FAT."""
 
     def walk(*args, **kwargs):
@@ -69,7 +69,7 @@ def _tick_now() -> int:
 
 
 def test_bytes_rewritten_in_the_tick_of_the_scan_are_seen_by_the_next(tmp_path, monkeypatch):
-    _fat_times(monkeypatch)
+    fat_times(monkeypatch)
     tick = _tick_now()
     root, project = _index(tmp_path, {"cat/a.bmp": (0, tick), "cat/b.bmp": (40, tick)})
     before = _stored_hash(project, "cat/a.bmp")
@@ -93,7 +93,7 @@ def _no_reading(monkeypatch) -> None:
 
 
 def test_files_older_than_the_scan_are_not_read_again(tmp_path, monkeypatch):
-    _fat_times(monkeypatch)
+    fat_times(monkeypatch)
     old = (int(time.time()) - 3600) // 2 * 2 * 10**9
     _index(tmp_path, {"cat/a.bmp": (0, old), "cat/b.bmp": (40, old)})
     _no_reading(monkeypatch)
@@ -104,7 +104,7 @@ def test_files_older_than_the_scan_are_not_read_again(tmp_path, monkeypatch):
 
 
 def test_a_recent_file_checked_again_is_settled_once_its_tick_is_past(tmp_path, monkeypatch):
-    _fat_times(monkeypatch)
+    fat_times(monkeypatch)
     tick = _tick_now()
     _index(tmp_path, {"cat/a.bmp": (0, tick)})
     hashed: list[str] = []

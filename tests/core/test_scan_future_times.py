@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.test_scan_coarse_times import fat_times
 from labeldesk.core import scanner
 from labeldesk.core.create import create_and_index
 from labeldesk.core.imageio import hash_file
 from labeldesk.core.project import open_project
-from labeldesk.core.walk import walk_images
 
 DAY_NS = 86400 * 10**9
 A = "cat/a.bmp"
@@ -54,17 +54,6 @@ def hashed(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(scanner, "hash_file", counting)
     return calls
-
-
-def _fat_times(monkeypatch) -> None:
-    """The walk reports each file's change time as its mtime, as Linux does on FAT."""
-
-    def walk(*args, **kwargs):
-        walked = walk_images(*args, **kwargs)
-        walked.files = {rel: (size, mtime, mtime) for rel, (size, mtime, _) in walked.files.items()}
-        return walked
-
-    monkeypatch.setattr(scanner, "walk_images", walk)
 
 
 def _index(tmp_path, mtime_ns: int, fat: bool = False):
@@ -111,7 +100,7 @@ def test_a_rescan_right_after_the_scan_proves_nothing(tmp_path, clock, hashed):
 def test_a_proven_file_is_hashed_again_when_the_clock_reaches_its_time(
     tmp_path, clock, hashed, monkeypatch
 ):
-    _fat_times(monkeypatch)  # no change time: only size and mtime tell a rewrite
+    fat_times(monkeypatch)  # no change time: only size and mtime tell a rewrite
     mtime = (time.time_ns() + DAY_NS) // (2 * 10**9) * 2 * 10**9
     root = _index(tmp_path, mtime, fat=True)
     for _ in range(3):
@@ -131,7 +120,7 @@ def test_a_proven_file_is_hashed_again_when_the_clock_reaches_its_time(
 def test_bytes_rewritten_just_after_the_scan_are_seen_by_the_next(tmp_path, clock, monkeypatch):
     """As on a FAT mount whose times are shifted ahead: the mtime lies in the future,
     and a rewrite in the same tick right after the scan leaves it as indexed."""
-    _fat_times(monkeypatch)
+    fat_times(monkeypatch)
     mtime = (time.time_ns() + DAY_NS) // (2 * 10**9) * 2 * 10**9
     root = _index(tmp_path, mtime, fat=True)
     _bmp(root / A, 200, mtime)
