@@ -3,7 +3,7 @@
 :func:`recorded_state` gives every image of a version as it was (path, content hash,
 label, status, split), from its membership and the label events up to its label state;
 ``None`` gives the state now in the same shape, so "since v1", "v1 against v2" and "v1
-against now" are one comparison (:func:`diff`, :func:`changed_ids`).
+against now" are one comparison (:func:`diff`, :func:`differences`).
 :func:`items_at` adds where each image can be read today: an image moved since is read
 from its new path (and keeps its path in the version, to be named by), one whose bytes
 are gone (removed, rewritten, unreadable) is reported as missing with the reason, unless
@@ -219,14 +219,6 @@ def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None
         return label
 
     return renamed
-
-
-def changed_ids(before: dict[int, Recorded], after: dict[int, Recorded]) -> set[int]:
-    """Images of ``after`` that are new or whose path, label, split, status or content
-    differ from ``before``. A move (a file renamed, a folder renumbered) counts: a copy of
-    ``before`` holds the image under its old name, which a new image may take now, so the
-    copy must drop it there and take it under its new name."""
-    return {i for i, r in after.items() if before.get(i) != r}
 
 
 @dataclass

@@ -7,7 +7,7 @@ import pytest
 from helpers import write_image
 
 from labeldesk.core import model_versions
-from labeldesk.core.version_state import changed_ids, diff, items_at, recorded_state
+from labeldesk.core.version_state import diff, items_at, recorded_state
 from labeldesk.core.versions import (
     VersionError,
     create_version,
@@ -15,6 +15,7 @@ from labeldesk.core.versions import (
     list_versions,
     members,
 )
+from labeldesk.interop.selection import changes_since
 
 
 def _state(items):
@@ -122,7 +123,7 @@ def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
     assert diff(project.db, v2, None).unverified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
 
 
-def test_changed_ids_counts_a_move_and_a_change(project, imagefolder):
+def test_changes_since_count_a_move_and_a_change(project, imagefolder):
     """A move counts: a copy of v1 holds the image under its old name, which another
     image may take now (a folder renumbered)."""
     root, _ = imagefolder
@@ -131,7 +132,7 @@ def test_changed_ids_counts_a_move_and_a_change(project, imagefolder):
     project.scan(workers=1)
     project.set_label("train/cat/cat1.jpg", "dog")
     now = recorded_state(project.db, None)
-    changed = changed_ids(recorded_state(project.db, v1), now)
+    changed, _ = changes_since(project.db, v1, None)
     assert {now[i].path for i in changed} == {"train/cat/cat1.jpg", "test/dog/renamed.jpg"}
 
 
