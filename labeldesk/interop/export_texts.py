@@ -59,7 +59,7 @@ def missing_text(report: ExportReport) -> str:
         return ""
     n = len(report.missing)
     named = report.missing[:MISSING_NAMED]
-    shown = ", ".join(f"{shown_path(m['path'])} ({m['reason']})" for m in named)
+    shown = ", ".join(f"{shown_path(str(m['path']))} ({m['reason']})" for m in named)
     more = f", and {n - MISSING_NAMED:,} more" if n > MISSING_NAMED else ""
     one = n == 1
     return (

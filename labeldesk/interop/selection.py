@@ -176,7 +176,14 @@ def select_items(
         report.since = since.name
         changed, report.gone_since = changes_since(db, since, version)
         images = keep(images, lambda r: r.image_id in changed, f"unchanged since {since.name}")
-    report.missing = [{"path": r.path, "reason": str(r.missing)} for r in images if r.missing]
+    # with what the version had (its bytes' hash, label and split): what a person with a
+    # backup of the folder needs to find the file and put it where the export would have
+    report.missing = [
+        {"path": r.path, "reason": str(r.missing), "hash": r.hash, "label": r.label,
+         "split": r.split}
+        for r in images
+        if r.missing
+    ]  # fmt: skip
     images = [r for r in images if not r.missing]
     splits = {r.image_id: r.split for r in images}
     if options.make_splits is not None:

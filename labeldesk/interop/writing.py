@@ -83,8 +83,9 @@ class ExportReport:
     label_event_id: int = 0  # the label state written (the newest event, or the version's)
     version: str | None = None
     since: str | None = None
-    # Images of the version that cannot be read any more: {"path", "reason"}; not written.
-    missing: list[dict[str, str]] = field(default_factory=list)
+    # Images of the version that cannot be read any more: {"path", "reason", and the
+    # version's "hash", "label", "split"}; not written.
+    missing: list[dict[str, str | None]] = field(default_factory=list)
     made_splits: dict[str, Any] | None = None  # sizes, per-class balance, groups kept whole
     # Files written under another name than their project file's (path in the export ->
     # project path), so that importing the export back leads each one to its image.

@@ -80,8 +80,8 @@ def test_a_version_export_after_relabels_and_a_rescan_equals_the_state_at_creati
     options = ExportOptions(include_unlabeled=True, version="v1")
     report = export(project, tmp_path / "again", "csv", options)
     assert report.version == "v1"
-    assert report.missing == [
-        {"path": "val/cat/cat1.jpg", "reason": "removed from the folder since"}
+    assert [(m["path"], m["reason"], m["label"], m["split"]) for m in report.missing] == [
+        ("val/cat/cat1.jpg", "removed from the folder since", "cat", "val")
     ]
     then, again = rows(tmp_path / "then"), rows(tmp_path / "again")
     removed = {k for k in then if k not in again}

@@ -8,6 +8,7 @@ import json
 from helpers import write_image
 
 from labeldesk.cli import main
+from labeldesk.interop.export import ExportOptions, export
 
 
 def test_a_version_export_names_each_image_it_could_not_write_and_why(
@@ -54,3 +55,35 @@ def test_the_missing_text_names_a_few_then_counts_the_rest():
     odd = [{"path": "cat/two\nlines.png", "reason": "removed from the folder since"}]
     text = missing_text(ExportReport("/tmp/out", "imagefolder", missing=odd))
     assert "\n" not in text and "'cat/two\\nlines.png'" in text  # one line, name quoted
+
+
+def test_each_missing_image_carries_the_version_s_hash_label_and_split(
+    project, imagefolder, tmp_path
+):
+    """`missing` named an image by path and reason only: a person with a backup of the
+    folder could not tell which bytes the version had (the path may hold others there
+    too), nor where the file goes in a class-folder export. The version's content hash,
+    label and split are there now, in `--json` and the manifest."""
+    from labeldesk.core.imageio import hash_file
+
+    root, _ = imagefolder
+    path = str(project.path)
+    before = hash_file(root / "train/dog/dog0.jpg")
+    assert main(["version", path, "create", "v1"]) == 0
+    project.set_label("train/dog/dog0.jpg", "cat")
+    project.set_splits({"train/dog/dog0.jpg": "val"})
+    write_image(root / "train/dog/dog0.jpg", seed=777)  # the same name, other bytes
+    assert main(["scan", path]) == 0
+    out = tmp_path / "out"
+    report = export(project, out, "imagefolder", ExportOptions(version="v1"))
+    assert report.missing == [
+        {
+            "path": "train/dog/dog0.jpg",
+            "reason": "its content changed since the version",
+            "hash": before,
+            "label": "dog",
+            "split": "train",
+        }
+    ]
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    assert manifest["missing"] == report.missing

@@ -150,5 +150,7 @@ def test_its_version_is_the_folder_as_the_run_began(two_classes, tmp_path):
     assert changed
     out = tmp_path / "out"
     report = export(project, out, "csv", ExportOptions(version=f"model:{version.id}"))
-    assert report.missing == [{"path": edited, "reason": "its content changed since the version"}]
+    assert [(m["path"], m["reason"]) for m in report.missing] == [
+        (edited, "its content changed since the version")
+    ]
     assert not (out / "images" / edited).exists()
