@@ -226,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.flush()
             except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            return result.code
         return 0
 
 

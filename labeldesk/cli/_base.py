@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 class Output:
     """What a command produced: JSON-able data plus its human-readable rendering."""
 
-    def __init__(self, data: Any, text: str):
+    def __init__(self, data: Any, text: str, code: int = 0):
         self.data = data
         self.text = text
+        self.code = code  # the exit status: a check that found differences says 1
 
 
 class OptionsError(Exception):

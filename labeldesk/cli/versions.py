@@ -3,6 +3,7 @@
     labeldesk version PROJECT create NAME [--note TEXT]
     labeldesk version PROJECT list
     labeldesk version PROJECT diff A [B]
+    labeldesk version PROJECT verify NAME OUT
 
 A version can be exported again at any later time with ``labeldesk export PROJECT OUT
 --version NAME``. In ``diff`` and ``export --version``, ``current`` names the state now
@@ -26,15 +27,20 @@ one: ``auto-model-N``, or an existing version with the same state).
   rename under ``classes_renamed``, not under ``labels_changed``; ``moved`` are images
   whose file was renamed or moved to another folder in between (``old_path``: A's path);
   paths are B's (A's for removed images).
+- ``verify``: ``{"version", "out", "ok", "intact", "complete", "images", "state",
+  "files": [{"path", "why"}], "not_exported": [{"path", "hash", "label", "split",
+  "listed"}], "not_in_version": [{"path", "hash"}], "notes"}`` (see
+  :mod:`labeldesk.interop.export_check`); exit 1 when ``ok`` is false.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import PROJECT_HELP, Output, open_existing, path_arg
+from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_existing, path_arg
 from labeldesk.core.display import counted, shown_path
 
 if TYPE_CHECKING:
@@ -66,6 +72,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     diff.add_argument(
         "b", nargs="?", default="current", help="the same; default: current (the state now)"
     )
+    verify = action("verify", "is the export in OUT version NAME, every image there and unchanged?")
+    verify.add_argument("name", help="a version's name, model:N or current")
+    verify.add_argument("out", type=path_arg, help="the folder `labeldesk export` wrote")
     p.set_defaults(handler=cmd_version)
 
 
@@ -80,6 +89,12 @@ def cmd_version(args: argparse.Namespace) -> Output:
             found = versions.list_versions(project.db)
             text = "\n".join(_describe(v) for v in found) or "no versions yet"
             return Output([v.to_json() for v in found], text)
+        if args.action == "verify":
+            from labeldesk.interop.export_check import check_export
+
+            with TerminalProgress() as progress:
+                checked = check_export(project, args.name, Path(args.out), progress)
+            return Output(checked.to_json(), checked.to_text(), 0 if checked.complete else 1)
         from labeldesk.core.version_state import diff
 
         a, b = versions.find_state(project.db, args.a), versions.find_state(project.db, args.b)

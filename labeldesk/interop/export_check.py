@@ -1,0 +1,255 @@
+"""Is an export folder a dataset version, untouched? (``labeldesk version P verify NAME OUT``)
+
+An export's manifest records the label state it was written from, the options that chose
+its images, each image's content hash as indexed (the export checked the bytes it copied
+against it) and every file's SHA-256. Checked against a version, that proves three things:
+the folder holds exactly the files the export wrote, unchanged since (so its class folders
+and label files are as written); it was written from that version; and the images of the
+version that the recorded options choose are all in it by their content (and nothing
+else is), or were listed as left out (``missing``, ``failed``) when it was written.
+Labels and splits are those the export wrote for that state: the check does not read
+each format's way of writing them back.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.display import counted, shown_path
+from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
+from labeldesk.core.versions import CURRENT
+
+from .export_target import MANIFEST, export_manifest
+from .manifest import file_hashes
+from .selection import select_items
+from .writing import UNASSIGNED, ExportOptions
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
+
+
+class NotAnExport(LabelDeskError):
+    """A folder with no LabelDesk export manifest in it."""
+
+
+@dataclass
+class ExportCheck:
+    """What differs between an export folder and a version; empty lists: nothing."""
+
+    version: str
+    out: str
+    images: int = 0  # images the export holds
+    # how the state the manifest records differs from the version (sentences)
+    state: list[str] = field(default_factory=list)
+    files: list[dict[str, str]] = field(default_factory=list)  # path, why
+    # the version's images (as the recorded options choose them) not in the export:
+    # path, hash, label, split as the version has them; listed: why the export said it
+    # left it out ("missing", "failed", "flagged"), or None: it did not say
+    not_exported: list[dict[str, Any]] = field(default_factory=list)
+    not_in_version: list[dict[str, str]] = field(default_factory=list)  # path, hash
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        """The export is the version as written, bar the images it said it left out."""
+        unsaid = any(row["listed"] is None for row in self.not_exported)
+        return not (self.state or self.files or self.not_in_version or unsaid)
+
+    @property
+    def state_name(self) -> str:
+        return "the state now" if self.version == CURRENT else f"version {self.version}"
+
+    @property
+    def complete(self) -> bool:
+        return self.intact and not self.not_exported
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "out": self.out,
+            "ok": self.complete,
+            "intact": self.intact,
+            "complete": self.complete,
+            "images": self.images,
+            "state": self.state,
+            "files": self.files,
+            "not_exported": self.not_exported,
+            "not_in_version": self.not_in_version,
+            "notes": self.notes,
+        }
+
+    def to_text(self, limit: int = 10) -> str:
+        where, state = shown_path(self.out), self.state_name
+        if self.complete:
+            head = (
+                f"{where} is {state}: its {counted(self.images, 'image')}, "
+                "every file unchanged since it was exported"
+            )
+        elif self.intact:
+            head = (
+                f"{where} is {state} as exported, less "
+                f"{counted(len(self.not_exported), 'image')} it left out and listed when "
+                "it was written (their files were gone or changed): not the whole version"
+            )
+        else:
+            head = f"{where} is not {state} as exported:"
+        lines = [head] + [f"  {s}" for s in self.state]
+        sections = (
+            ("files changed in the export since it was written", self.files, _file_line),
+            ("images of the version not in the export", self.not_exported, _image_line),
+            ("images in the export that are not the version's", self.not_in_version, _extra),
+        )
+        for title, rows, line in sections:
+            if rows:
+                lines.append(f"{title} ({len(rows):,}):")
+                lines += [f"  {line(row)}" for row in rows[:limit]]
+                if len(rows) > limit:
+                    lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
+        return "\n".join(lines + self.notes)
+
+
+def _file_line(row: dict[str, str]) -> str:
+    return f"{shown_path(row['path'])}: {row['why']}"
+
+
+def _image_line(row: dict[str, Any]) -> str:
+    said = {None: "not listed by the export", "flagged": "left out as flagged"}
+    listed = said.get(row["listed"], f"listed under {row['listed']} by the export")
+    return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'}, {listed})"
+
+
+def _extra(row: dict[str, str]) -> str:
+    return f"{shown_path(row['path'])} (content {row['hash']})"
+
+
+def check_export(
+    project: Project,
+    version: str,
+    folder: Path,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ExportCheck:
+    """How the export in ``folder`` differs from ``version`` (a version's name or
+    ``model:N``) of ``project``; every file of the export is read."""
+    manifest = export_manifest(folder)
+    if manifest is None:
+        raise NotAnExport(f"{shown_path(str(folder))} holds no LabelDesk export ({MANIFEST})")
+    recorded = manifest.get("options") if isinstance(manifest.get("options"), dict) else {}
+    assert isinstance(recorded, dict)
+    options = ExportOptions(
+        include_excluded=bool(recorded.get("include_excluded", False)),
+        include_unlabeled=bool(recorded.get("include_unlabeled", False)),
+        include_unverified=bool(recorded.get("include_unverified", True)),
+        class_map=tuple((str(old), new) for old, new in recorded.get("class_map") or ()),
+        version=version,
+        since=recorded.get("since"),
+    )  # (flags are the model's of the day, not the version's: counted, see below)
+    chosen = select_items(project, options)
+    found = ExportCheck(chosen.report.version or CURRENT, str(folder))
+    _check_state(found, manifest, chosen.report.label_event_id, chosen.classes)
+    _check_files(found, manifest, folder, progress, cancel or CancelToken())
+    exported = _image_hashes(manifest, folder)
+    if exported is None:
+        found.notes.append("the export records no content hash of its images: not checked")
+        return found
+    found.images = len(exported)
+    left = Counter(exported.values())
+    said = {m["path"]: kind for kind in ("missing", "failed") for m in _rows(manifest, kind)}
+    expected: list[tuple[str, str, str | None, str | None]] = [
+        (i.path, i.hash or "", i.label, None if i.split == UNASSIGNED else i.split)
+        for i in chosen.items
+    ]
+    expected += [
+        (str(m["path"]), str(m["hash"]), m["label"], m["split"]) for m in chosen.report.missing
+    ]
+    flagged = int((manifest.get("left_out") or {}).get(FLAGGED, 0) or 0)
+    for path, content, label, split in sorted(expected):
+        if left[content] > 0:
+            left[content] -= 1
+            continue
+        listed = said.get(path)
+        if listed is None and flagged:
+            listed, flagged = FLAGGED, flagged - 1
+        row = {"path": path, "hash": content, "label": label, "split": split, "listed": listed}
+        found.not_exported.append(row)
+    for path, content in sorted(exported.items()):
+        if left[content] > 0:
+            left[content] -= 1
+            found.not_in_version.append({"path": path, "hash": content})
+    if not recorded.get("include_flagged", True):
+        found.notes.append(
+            "the export left out the images the model flagged then (--exclude-flagged); "
+            "it counts them but does not name them, so they are taken to be among those "
+            "not in the export"
+        )
+    return found
+
+
+def _check_state(
+    found: ExportCheck, manifest: dict[str, Any], event: int, classes: list[str]
+) -> None:
+    said = manifest.get("version")
+    if found.version != CURRENT and said != found.version:
+        then = f"version {said}" if said else "the labels of its day, not a version"
+        found.state.append(f"it was exported from {then}")
+    theirs = "the state now" if found.version == CURRENT else "the version"
+    if manifest.get("label_event_id") != event:
+        found.state.append(
+            f"it records label state #{manifest.get('label_event_id')}, {theirs} is #{event}"
+        )
+    if manifest.get("classes") != list(classes):
+        found.state.append(
+            f"its classes are {manifest.get('classes')}, those of {theirs} (as the export's "
+            f"options name them) {list(classes)}"
+        )
+
+
+def _check_files(
+    found: ExportCheck,
+    manifest: dict[str, Any],
+    folder: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    written = {f["path"]: f for f in _rows(manifest, "files") if isinstance(f.get("path"), str)}
+    now = {f["path"]: f for f in file_hashes(folder, progress, cancel)}
+    for path in sorted(written.keys() | now.keys()):
+        if path not in now:
+            found.files.append({"path": path, "why": "gone from the export"})
+        elif path not in written:
+            found.files.append({"path": path, "why": "not written by the export"})
+        elif now[path] != written[path]:
+            found.files.append({"path": path, "why": "edited since it was exported"})
+
+
+def _image_hashes(manifest: dict[str, Any], folder: Path) -> dict[str, str] | None:
+    """Each exported image's content hash by its place in the export: the manifest's
+    ``image_hashes``, or (WebDataset) each sample's ``KEY.json`` in the shards."""
+    listed = manifest.get("image_hashes")
+    if isinstance(listed, dict) and (listed or manifest.get("format") != "webdataset"):
+        return {str(k): str(v) for k, v in listed.items()}
+    if manifest.get("format") != "webdataset":
+        return None
+    found: dict[str, str] = {}
+    for shard in sorted(folder.glob("*.tar")):
+        with tarfile.open(shard) as tar:
+            for member in tar:
+                if member.isfile() and member.name.endswith(".json"):
+                    data = tar.extractfile(member)
+                    sample = json.loads(data.read()) if data else {}
+                    if isinstance(sample, dict) and isinstance(sample.get("hash"), str):
+                        found[f"{shard.name}:{member.name}"] = sample["hash"]
+    return found
+
+
+def _rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = manifest.get(key)
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []

@@ -1,0 +1,117 @@
+"""`labeldesk version PROJECT verify NAME OUT`: is an export folder a dataset version,
+every image there and every file as written? Before it, nothing read an export back
+against its version: a folder edited after the export (a file dropped, one added, an
+image replaced), or the export of another version, passed for the version unsaid."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from helpers import write_image
+
+from labeldesk.cli import main
+
+
+def verify(capsys, project, name, out):
+    capsys.readouterr()
+    code = main(["version", str(project.path), "verify", name, str(out), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "csv", "webdataset"])
+def test_an_export_of_the_version_as_written_verifies(project, tmp_path, capsys, fmt):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", fmt, "--version", "v1"]) == 0
+    project.set_label("train/cat/cat0.jpg", "dog")  # later relabels change nothing here
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 0 and found["ok"] and found["complete"] and found["intact"]
+    assert found["images"] == 16 and found["files"] == found["not_exported"] == []
+    assert found["state"] == [] and found["not_in_version"] == []
+    capsys.readouterr()
+    assert main(["version", path, "verify", "v1", str(out)]) == 0
+    assert "is version v1: its 16 images, every file unchanged" in capsys.readouterr().out
+
+
+def test_files_edited_added_or_removed_in_the_export_are_named(project, tmp_path, capsys):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    shutil.copy(out / "train/dog/dog0.jpg", out / "train/cat/cat0.jpg")  # a picture replaced
+    (out / "val/cat/cat1.jpg").unlink()
+    (out / "notes.txt").write_text("mine")
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["ok"] and not found["intact"]
+    assert found["files"] == [
+        {"path": "notes.txt", "why": "not written by the export"},
+        {"path": "train/cat/cat0.jpg", "why": "edited since it was exported"},
+        {"path": "val/cat/cat1.jpg", "why": "gone from the export"},
+    ]
+    capsys.readouterr()
+    assert main(["version", path, "verify", "v1", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "is not version v1 as exported" in text
+    assert "val/cat/cat1.jpg: gone from the export" in text
+
+
+def test_the_export_of_another_state_is_not_the_version(project, tmp_path, capsys):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    project.set_label("train/cat/cat0.jpg", "dog")
+    assert main(["version", path, "create", "v2"]) == 0
+    assert main(["export", path, str(out), "--version", "v2"]) == 0
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and found["files"] == []
+    assert "it was exported from version v2" in found["state"]
+    code, found = verify(capsys, project, "v2", out)
+    assert code == 0 and found["complete"]
+
+
+def test_images_the_export_left_out_as_missing_are_listed_as_such(
+    project, imagefolder, tmp_path, capsys
+):
+    """An export written after an image of the version changed on disk holds the rest of
+    the version as it was: intact, but not the whole version (exit 1), the image named
+    with the version's hash, label and split."""
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    write_image(root / "train/dog/dog0.jpg", seed=777)  # the same name, other bytes
+    assert main(["scan", path]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and found["intact"] and not found["complete"]
+    [row] = found["not_exported"]
+    assert row["path"] == "train/dog/dog0.jpg" and row["listed"] == "missing"
+    assert (row["label"], row["split"]) == ("dog", "train") and len(row["hash"]) == 32
+
+
+def test_a_folder_that_is_no_export_is_an_error(project, imagefolder, capsys):
+    root, _ = imagefolder
+    assert main(["version", str(project.path), "create", "v1"]) == 0
+    capsys.readouterr()
+    code = main(["version", str(project.path), "verify", "v1", str(root), "--json"])
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["kind"] == "NotAnExport"
+
+
+def test_images_left_out_as_flagged_are_counted_not_named(clustered, tmp_path):
+    """The manifest counts the images --exclude-flagged left out but does not name them
+    (the model judged today's labels then): as many images of the version missing from
+    the export are taken to be those, and said so."""
+    from labeldesk.core.versions import create_version
+    from labeldesk.interop.export import ExportOptions, export
+    from labeldesk.interop.export_check import check_export
+
+    project, flipped = clustered
+    create_version(project.db, "v1")
+    out = tmp_path / "out"
+    report = export(project, out, "csv", ExportOptions(version="v1", include_flagged=False))
+    assert report.left_out["flagged"] >= len(flipped)
+    found = check_export(project, "v1", out)
+    assert found.intact and not found.complete
+    assert {r["path"] for r in found.not_exported} >= set(flipped)
+    assert {r["listed"] for r in found.not_exported} == {"flagged"}
+    assert "--exclude-flagged" in found.to_text()
