@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.imageio import content_hasher
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
@@ -155,8 +156,8 @@ def check_export(
     chosen = select_items(project, options)
     found = ExportCheck(chosen.report.version or CURRENT, str(folder))
     _check_state(found, manifest, chosen.report.label_event_id, chosen.classes)
-    _check_files(found, manifest, folder, progress, cancel or CancelToken())
     exported = _image_hashes(manifest, folder)
+    _check_files(found, manifest, folder, exported or {}, progress, cancel or CancelToken())
     if exported is None:
         found.notes.append("the export records no content hash of its images: not checked")
         return found
@@ -216,9 +217,12 @@ def _check_files(
     found: ExportCheck,
     manifest: dict[str, Any],
     folder: Path,
+    linked: dict[str, str],
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
+    """Every file against the manifest; a link (``--symlink``) also by the bytes of the
+    file it leads to, against ``linked``: the image hashes by path in the export."""
     written = {f["path"]: f for f in _rows(manifest, "files") if isinstance(f.get("path"), str)}
     now = {f["path"]: f for f in file_hashes(folder, progress, cancel)}
     for path in sorted(written.keys() | now.keys()):
@@ -228,6 +232,22 @@ def _check_files(
             found.files.append({"path": path, "why": "not written by the export"})
         elif now[path] != written[path]:
             found.files.append({"path": path, "why": "edited since it was exported"})
+        elif "link" in now[path] and path in linked:  # (--symlink: the image folder's file)
+            why = _linked_bytes(folder / path, linked[path])
+            if why:
+                found.files.append({"path": path, "why": why})
+
+
+def _linked_bytes(link: Path, content: str) -> str | None:
+    """Why the file ``link`` leads to is not the image of ``content`` any more, or None."""
+    try:
+        with open(link, "rb") as f:
+            digest = content_hasher()
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return "the file it links to cannot be read now"
+    return None if digest.hexdigest() == content else "the file it links to holds other bytes now"
 
 
 def _image_hashes(manifest: dict[str, Any], folder: Path) -> dict[str, str] | None:

@@ -115,3 +115,23 @@ def test_images_left_out_as_flagged_are_counted_not_named(clustered, tmp_path):
     assert {r["path"] for r in found.not_exported} >= set(flipped)
     assert {r["listed"] for r in found.not_exported} == {"flagged"}
     assert "--exclude-flagged" in found.to_text()
+
+
+def test_a_linked_image_whose_file_now_holds_other_bytes_is_named(
+    project, imagefolder, tmp_path, capsys
+):
+    """A --symlink export holds links to the image folder: a file there rewritten after
+    the export changes what the export reads, though every link is as written. Its bytes
+    are checked against the version's content hash."""
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1", "--symlink"]) == 0
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 0 and found["ok"]
+    write_image(root / "train/cat/cat0.jpg", seed=777)  # rewritten in the image folder
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    assert found["files"] == [
+        {"path": "train/cat/cat0.jpg", "why": "the file it links to holds other bytes now"}
+    ]
