@@ -21,7 +21,8 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
-from .db import DB_FILENAME, SCHEMA_VERSION, Database, foreign_tables, migrate
+from .db import DB_FILENAME, Database
+from .db_schema import SCHEMA_VERSION, foreign_tables, migrate
 from .display import not_unicode
 from .errors import (
     DatabaseDamaged,

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from labeldesk.core import db
+from labeldesk.core import db, db_schema
 from labeldesk.core.errors import ProjectError
 from labeldesk.core.project import open_project
 
@@ -13,7 +13,7 @@ from labeldesk.core.project import open_project
 def test_project_database_uses_wal_and_current_schema(project):
     conn = project.db.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.schema_version(conn) == db.SCHEMA_VERSION
+    assert db_schema.schema_version(conn) == db_schema.SCHEMA_VERSION
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -22,7 +22,7 @@ def test_migration_from_the_first_schema_keeps_data(tmp_path, imagefolder):
     path = tmp_path / "old"
     path.mkdir()
     conn = db.connect(path / db.DB_FILENAME)
-    db.migrate(conn, target=1)  # a project as the first release wrote it
+    db_schema.migrate(conn, target=1)  # a project as the first release wrote it
     conn.executescript(
         f"""
         INSERT INTO meta VALUES ('image_root', '{root}');
@@ -36,7 +36,7 @@ def test_migration_from_the_first_schema_keeps_data(tmp_path, imagefolder):
     )
     conn.close()
     with open_project(path) as project:
-        assert db.schema_version(project.db.conn) == db.SCHEMA_VERSION
+        assert db_schema.schema_version(project.db.conn) == db_schema.SCHEMA_VERSION
         frame = project.images()
         assert list(frame.label) == ["cat"] and frame.status.isna().all()
         event = project.history("train/cat/cat0.jpg")[0]
@@ -48,7 +48,7 @@ def test_migration_from_the_first_schema_keeps_data(tmp_path, imagefolder):
 
 
 def test_newer_schema_is_refused_with_a_clear_message(project):
-    project.db.conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    project.db.conn.execute(f"PRAGMA user_version = {db_schema.SCHEMA_VERSION + 1}")
     with pytest.raises(ProjectError, match="newer LabelDesk"):
         open_project(project.path)
 

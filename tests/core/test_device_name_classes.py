@@ -12,7 +12,7 @@ import pytest
 from helpers import write_image
 
 from labeldesk.cli import main
-from labeldesk.core import db, scan_writer
+from labeldesk.core import db, db_schema, scan_writer
 from labeldesk.core.classes import class_name_problem
 from labeldesk.core.project import Project, open_project
 
@@ -63,7 +63,7 @@ def test_a_device_named_label_an_older_version_left_is_kept(tmp_path):
     project_dir = tmp_path / "old"
     project_dir.mkdir()
     conn = db.connect(project_dir / db.DB_FILENAME)
-    db.migrate(conn)
+    db_schema.migrate(conn)
     conn.execute("INSERT INTO meta(key, value) VALUES ('image_root', ?)", (str(tmp_path),))
     conn.execute(
         "INSERT INTO images(path, size, mtime_ns, hash, label, indexed_at) "

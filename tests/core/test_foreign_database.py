@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from labeldesk.core import db
+from labeldesk.core import db, db_schema
 from labeldesk.core.errors import ProjectError
 from labeldesk.core.project import open_project
 
@@ -48,7 +48,7 @@ def test_an_empty_database_still_opens_as_before(tmp_path):
     with pytest.raises(ProjectError, match="no image root recorded"):
         open_project(folder)
     conn = sqlite3.connect(folder / db.DB_FILENAME)
-    assert db.schema_version(conn) == db.SCHEMA_VERSION
+    assert db_schema.schema_version(conn) == db_schema.SCHEMA_VERSION
     conn.close()
 
 
@@ -74,9 +74,9 @@ def test_another_programs_database_with_tables_named_as_ours_is_refused_untouche
     assert (folder / db.DB_FILENAME).read_bytes() == before
 
 
-@pytest.mark.parametrize("version", [1, 6, db.SCHEMA_VERSION])
+@pytest.mark.parametrize("version", [1, 6, db_schema.SCHEMA_VERSION])
 def test_our_own_database_of_every_schema_is_not_foreign(tmp_path, version):
     conn = db.connect(tmp_path / db.DB_FILENAME)
-    db.migrate(conn, target=version)
+    db_schema.migrate(conn, target=version)
     conn.close()
-    assert db.foreign_tables(tmp_path / db.DB_FILENAME) is None
+    assert db_schema.foreign_tables(tmp_path / db.DB_FILENAME) is None

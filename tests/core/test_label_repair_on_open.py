@@ -4,7 +4,7 @@ the next open, and an open with nothing to repair writes nothing."""
 
 from __future__ import annotations
 
-from labeldesk.core import db
+from labeldesk.core import db, db_schema
 from labeldesk.core.project import Project
 
 
@@ -13,7 +13,7 @@ def _schema_11_project_with_orphans(tmp_path):
     project_dir = tmp_path / "old"
     project_dir.mkdir()
     conn = db.connect(project_dir / db.DB_FILENAME)
-    db.migrate(conn)  # the current schema: the upgrade itself committed
+    db_schema.migrate(conn)  # the current schema: the upgrade itself committed
     conn.execute("INSERT INTO meta(key, value) VALUES ('image_root', ?)", (str(tmp_path),))
     conn.execute("INSERT INTO classes(name, position, created_at) VALUES ('coat', 0, 0)")
     for i, label in enumerate([" coat", "coat", "two\nlines", " shirt ", None]):

@@ -207,13 +207,13 @@ def test_finding_the_batch_to_undo_uses_an_index(project):
 
 
 def test_labels_that_are_not_classes_are_repaired_on_upgrade(tmp_path):
-    from labeldesk.core import db
+    from labeldesk.core import db, db_schema
     from labeldesk.core.project import Project
 
     project_dir = tmp_path / "old"
     project_dir.mkdir()
     conn = db.connect(project_dir / db.DB_FILENAME)
-    db.migrate(conn, target=5)  # as an older LabelDesk left it
+    db_schema.migrate(conn, target=5)  # as an older LabelDesk left it
     conn.execute("INSERT INTO meta(key, value) VALUES ('image_root', ?)", (str(tmp_path),))
     conn.execute("INSERT INTO classes(name, position, created_at) VALUES ('coat', 0, 0)")
     for i, label in enumerate([" coat", "coat", "two\nlines", " shirt "]):

@@ -11,7 +11,7 @@ import pytest
 from helpers import make_imagefolder
 
 from labeldesk.cli import main
-from labeldesk.core import db
+from labeldesk.core import db, db_schema
 from labeldesk.core.classes import aliases, class_names
 from labeldesk.core.project import open_project
 
@@ -98,7 +98,7 @@ def test_a_schema_10_history_keeps_its_class_events_and_accepts_additions(projec
         )
     conn.close()
     with open_project(path) as reopened:
-        assert db.schema_version(reopened.db.conn) == db.SCHEMA_VERSION
+        assert db_schema.schema_version(reopened.db.conn) == db_schema.SCHEMA_VERSION
         rows = reopened.db.query("SELECT op, name, target FROM class_events")
         assert [tuple(r) for r in rows] == [("rename", "cat", "kitty")]
         reopened.set_label("_unlabeled/u0.png", "zebra", create_class=True)

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import tarfile
 
-from labeldesk.core import db
+from labeldesk.core import db, db_schema
 from labeldesk.core.project import open_project
 from labeldesk.core.versions import create_version, get_version
 from labeldesk.interop.export import ExportOptions, export
@@ -82,7 +82,7 @@ def test_a_version_recorded_before_schema_10_gains_the_column_and_still_exports(
     conn.close()
 
     with open_project(path) as reopened:
-        assert db.schema_version(reopened.db.conn) == db.SCHEMA_VERSION
+        assert db_schema.schema_version(reopened.db.conn) == db_schema.SCHEMA_VERSION
         columns = [r[1] for r in reopened.db.query("PRAGMA table_info(dataset_versions)")]
         assert "classes" in columns
         assert get_version(reopened.db, "old").classes is None  # not recorded then
