@@ -2,14 +2,15 @@
 
 It wires the pieces together and owns their lifetime; each piece stays ignorant of the
 others. The model's insights (predictions, scores, neighbours) arrive from an
-:class:`InsightsFeed` in the background and are folded into the catalog when ready.
+:class:`InsightsFeed` in the background and are folded into the catalog when ready
+(:class:`~labeldesk.gui.browser_insights.BrowserInsights`, mixed in: what they show in
+the detail panel and the searches they drive).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -17,36 +18,32 @@ from PySide6.QtGui import QImage, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.browse.image_records import ImageFilter, Insight
+from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.changes import Changes
 from labeldesk.core.project import Project
 from labeldesk.gui import settings
+from labeldesk.gui.browser_insights import BrowserInsights
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
-from labeldesk.gui.detail_panel import DetailPanel, Neighbour
+from labeldesk.gui.detail_panel import DetailPanel
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
-from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar, expected_errors_in
+from labeldesk.gui.sidebar import FilterSidebar, expected_errors_in
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
 from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
-if TYPE_CHECKING:
-    from labeldesk.ml.insights import ImageInsights
-
 SPLITTER_KEY = "project_view/splitter"
-MORE_LIKE_COUNT = 200
 # Images read before the first paint; a bigger project's others follow in the background.
 FIRST_ROWS = 3_000  # ~30 screens of tiles; reading 20,000 took ~1 s of a 1M first paint
-NEIGHBOURS_SHOWN = 8
 
 
-class ProjectView(QWidget):
+class ProjectView(QWidget, BrowserInsights):
     statusChanged = Signal(str)  # the permanent counts line (status_text)
     status_text = ""  # the project's counts, and what the browser shows and has selected
     totals_text = ""  # the project's counts alone
@@ -430,112 +427,6 @@ class ProjectView(QWidget):
             return
         self._update_detail()
         self._emit_status()
-
-    def _update_detail(self) -> None:
-        self._detail_stale = False
-        rows = self.grid.selected_rows()
-        if not len(rows):
-            self.detail.show_none()
-        elif len(rows) == 1:
-            position = self.model.position(int(rows[0]))
-            info = self.catalog.info(position)
-            self.detail.show_image(info)
-            insight = self.catalog.insight(position)
-            self.detail.show_insight(
-                insight,
-                info.label,
-                self.catalog.opinion(position),
-                bool(info.skip_reason),
-                # the first scores since the project opened are on their way (embedded
-                # long ago, it is not "not computed yet"), or those of an image just added
-                scoring=self.feed.busy
-                and (not self._insights_seen or info.path in self._awaiting_scores),
-            )
-            self.detail.show_neighbours(self._neighbours(insight))
-        else:
-            self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))
-
-    def _neighbours(self, insight: Insight | None) -> list[Neighbour]:
-        if insight is None:
-            return []
-        catalog = self.catalog
-        ids = insight.neighbour_ids[:NEIGHBOURS_SHOWN]
-        out = []
-        for image_id, position, sim in zip(
-            ids, catalog.positions_of(ids), insight.neighbour_sims, strict=False
-        ):
-            if position >= 0:
-                info = catalog.info(int(position))
-                out.append(Neighbour(image_id, info.path, info.label, sim, info.width, info.height))
-        return out
-
-    # -- the model's insights ------------------------------------------------------
-    def _insights_updated(self, insights: ImageInsights | None) -> None:
-        if self._closed or self.model.catalog is None:
-            return
-        catalog = self.catalog
-        before = self.model.rows_to_ids(self.grid.selected_rows())
-        first = catalog.insights is None
-        catalog.set_insights(insights)
-        if not self.feed.busy:  # scored now (a run started before they came is followed
-            self._awaiting_scores.clear()  # by another, which scores them)
-        self.sidebar.set_model_available(insights is not None)
-        self.detail.set_model_available(insights is not None)
-        wanted = self.model.image_filter
-        if insights is None and (wanted.sort in NEEDS_MODEL or wanted.show in NEEDS_MODEL):
-            # a choice kept from an earlier session, which had scores: back to the default
-            show = "all" if wanted.show in NEEDS_MODEL else wanted.show
-            self.sidebar.show_filter(replace(wanted, sort="path", show=show))
-        elif first and (wanted.sort != "path" or wanted.show == "flagged"):
-            self.apply_filter(wanted)  # the order or selection waited for these scores
-        else:  # keep rows where they are under the person's eyes; repaint the badges
-            self.grid.viewport().update()  # tiles read the catalog as they paint
-            self.refresh_counts()
-            self._update_detail()
-        self._insights_seen = True
-        self.restoring.resume(before, settled=self._settled())
-
-    def jump_to(self, image_id: int) -> None:
-        """Select ``image_id`` in the grid, widening the filter to every image if needed."""
-        row = self.model.row_of_id(image_id)
-        if row < 0:
-            self.sidebar.reset()
-            row = self.model.row_of_id(image_id)
-        if row >= 0:
-            self.grid.select_row(row)
-            self.grid.setFocus()
-
-    def more_like_selection(self) -> Job | None:
-        """Show the images most like the selected ones, most similar first."""
-        ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
-        if not ids or (self.search_job is not None and self.search_job.running):
-            return None
-        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
-        project = self.project
-
-        def search(*, progress: object, cancel: object) -> list[tuple[int, float]]:
-            from labeldesk.ml.insights import more_like
-
-            return more_like(project, ids, k=MORE_LIKE_COUNT)
-
-        job = Job(search, "More like this")
-        job.finished.connect(lambda found: self._show_ranking(found, len(ids)))
-        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
-        self.search_job = self.runner.start(job)
-        return job
-
-    def _show_ranking(self, found: list[tuple[int, float]], examples: int) -> None:
-        if self._closed:
-            return
-        ranking = tuple(image_id for image_id, _ in found)
-        chosen = "the selected image" if examples == 1 else f"the {examples} selected"
-        self.sidebar.set_selection(f"most like {chosen}, most similar first", ranking=ranking)
-
-    def find_different(self) -> None:
-        """Sort the current filter's images by outlier score, most unusual first."""
-        self.sidebar.select_sort("outlier")
-        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
-        self.message.emit("Sorted by outlier score: the most unusual images come first")
 
     # -- the place in the browser, kept per project -----------------------------------
     def place(self) -> BrowserPlace:

@@ -1,0 +1,165 @@
+"""The model's insights in the project browser, mixed into
+:class:`~labeldesk.gui.project_view.ProjectView`: the detail panel's insight and
+neighbours for the selected image, the scores folded in as the :class:`InsightsFeed`
+delivers them, and the searches they make possible (More like this, Find different, a
+neighbour clicked).
+
+The view owns the widgets and the state; this keeps what the model's answers do to
+them in one place, apart from reading images, counting and the browser's lifetime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter, Insight
+from labeldesk.core.project import Project
+from labeldesk.gui.browser_place import ImageRestore
+from labeldesk.gui.detail_panel import DetailPanel, Neighbour
+from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.insights_feed import InsightsFeed
+from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
+from labeldesk.gui.thumbnail_grid import ThumbnailGrid
+from labeldesk.gui.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from labeldesk.ml.insights import ImageInsights
+
+MORE_LIKE_COUNT = 200
+NEIGHBOURS_SHOWN = 8
+
+
+class BrowserInsights:
+    """What the project view does with the model's insights (see the module's note)."""
+
+    if TYPE_CHECKING:  # the view's, as ProjectView sets and defines them
+        project: Project
+        runner: JobRunner
+        model: ImageListModel
+        grid: ThumbnailGrid
+        sidebar: FilterSidebar
+        detail: DetailPanel
+        feed: InsightsFeed
+        restoring: ImageRestore
+        search_job: Job | None
+        message: SignalInstance
+        error: SignalInstance
+        _closed: bool
+        _detail_stale: bool
+        _insights_seen: bool
+        _awaiting_scores: set[str]
+
+        @property
+        def catalog(self) -> ImageCatalog: ...
+        def apply_filter(self, wanted: ImageFilter) -> None: ...
+        def refresh_counts(self) -> None: ...
+        def _settled(self) -> bool: ...
+
+    def _update_detail(self) -> None:
+        self._detail_stale = False
+        rows = self.grid.selected_rows()
+        if not len(rows):
+            self.detail.show_none()
+        elif len(rows) == 1:
+            position = self.model.position(int(rows[0]))
+            info = self.catalog.info(position)
+            self.detail.show_image(info)
+            insight = self.catalog.insight(position)
+            self.detail.show_insight(
+                insight,
+                info.label,
+                self.catalog.opinion(position),
+                bool(info.skip_reason),
+                # the first scores since the project opened are on their way (embedded
+                # long ago, it is not "not computed yet"), or those of an image just added
+                scoring=self.feed.busy
+                and (not self._insights_seen or info.path in self._awaiting_scores),
+            )
+            self.detail.show_neighbours(self._neighbours(insight))
+        else:
+            self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))
+
+    def _neighbours(self, insight: Insight | None) -> list[Neighbour]:
+        if insight is None:
+            return []
+        catalog = self.catalog
+        ids = insight.neighbour_ids[:NEIGHBOURS_SHOWN]
+        out = []
+        for image_id, position, sim in zip(
+            ids, catalog.positions_of(ids), insight.neighbour_sims, strict=False
+        ):
+            if position >= 0:
+                info = catalog.info(int(position))
+                out.append(Neighbour(image_id, info.path, info.label, sim, info.width, info.height))
+        return out
+
+    def _insights_updated(self, insights: ImageInsights | None) -> None:
+        if self._closed or self.model.catalog is None:
+            return
+        catalog = self.catalog
+        before = self.model.rows_to_ids(self.grid.selected_rows())
+        first = catalog.insights is None
+        catalog.set_insights(insights)
+        if not self.feed.busy:  # scored now (a run started before they came is followed
+            self._awaiting_scores.clear()  # by another, which scores them)
+        self.sidebar.set_model_available(insights is not None)
+        self.detail.set_model_available(insights is not None)
+        wanted = self.model.image_filter
+        if insights is None and (wanted.sort in NEEDS_MODEL or wanted.show in NEEDS_MODEL):
+            # a choice kept from an earlier session, which had scores: back to the default
+            show = "all" if wanted.show in NEEDS_MODEL else wanted.show
+            self.sidebar.show_filter(replace(wanted, sort="path", show=show))
+        elif first and (wanted.sort != "path" or wanted.show == "flagged"):
+            self.apply_filter(wanted)  # the order or selection waited for these scores
+        else:  # keep rows where they are under the person's eyes; repaint the badges
+            self.grid.viewport().update()  # tiles read the catalog as they paint
+            self.refresh_counts()
+            self._update_detail()
+        self._insights_seen = True
+        self.restoring.resume(before, settled=self._settled())
+
+    def jump_to(self, image_id: int) -> None:
+        """Select ``image_id`` in the grid, widening the filter to every image if needed."""
+        row = self.model.row_of_id(image_id)
+        if row < 0:
+            self.sidebar.reset()
+            row = self.model.row_of_id(image_id)
+        if row >= 0:
+            self.grid.select_row(row)
+            self.grid.setFocus()
+
+    def more_like_selection(self) -> Job | None:
+        """Show the images most like the selected ones, most similar first."""
+        ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
+        if not ids or (self.search_job is not None and self.search_job.running):
+            return None
+        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
+        project = self.project
+
+        def search(*, progress: object, cancel: object) -> list[tuple[int, float]]:
+            from labeldesk.ml.insights import more_like
+
+            return more_like(project, ids, k=MORE_LIKE_COUNT)
+
+        job = Job(search, "More like this")
+        job.finished.connect(lambda found: self._show_ranking(found, len(ids)))
+        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        self.search_job = self.runner.start(job)
+        return job
+
+    def _show_ranking(self, found: list[tuple[int, float]], examples: int) -> None:
+        if self._closed:
+            return
+        ranking = tuple(image_id for image_id, _ in found)
+        chosen = "the selected image" if examples == 1 else f"the {examples} selected"
+        self.sidebar.set_selection(f"most like {chosen}, most similar first", ranking=ranking)
+
+    def find_different(self) -> None:
+        """Sort the current filter's images by outlier score, most unusual first."""
+        self.sidebar.select_sort("outlier")
+        self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
+        self.message.emit("Sorted by outlier score: the most unusual images come first")
