@@ -6,7 +6,8 @@ Images in ``_unlabeled/`` or directly in ROOT (or directly in a split folder) ar
 Other tools' split folder names (``dev/``, ``eval/``, ``holdout/``…: :data:`UNREAD_SPLIT_FOLDERS`)
 are not read as splits: such a folder is a class like any other, so a project indexed
 with one keeps its labels on every rescan; the layout check and the importers say so
-where it sits beside a split folder (:func:`unread_split_advice`).
+where it sits beside a split folder (:func:`unread_split_advice`; every such message says
+why in :func:`unread_split_note`'s words).
 Class folder names come back in NFC (macOS and many zip tools write NFD), so one name
 counts as one class whatever its Unicode form.
 """
@@ -63,8 +64,21 @@ def unread_split_advice(folder: str) -> str:
     what to rename it to: "'dev/' is a split folder (Hugging Face datasets reads it so),
     but LabelDesk reads only train, val and test as splits: rename it val/"."""
     meant = UNREAD_SPLIT_FOLDERS[folder.lower()]
-    why = " (Hugging Face datasets reads it so)" if folder.lower() in HF_SPLIT_NAMES else ""
-    return (
-        f"'{folder}/' is a split folder{why}, but LabelDesk reads only train, val and test "
-        f"as splits: rename it {meant}/"
-    )
+    return f"'{folder}/' is a split folder{unread_split_note(folder)}: rename it {meant}/"
+
+
+def unread_split_note(name: str, *, as_folders: bool = False) -> str:
+    """What every message about a split name LabelDesk does not read (``name``: one of
+    :data:`UNREAD_SPLIT_FOLDERS`, any case) says after "is a split": who reads it so and
+    that LabelDesk does not, " (Hugging Face datasets reads it so), but LabelDesk reads
+    only train, val and test as splits". ``as_folders`` (the layout check's warning):
+    the split datasets makes of it ("reads it as the validation split") and the splits
+    as folders (train/, val/ and test/)."""
+    why = ""
+    if name.lower() in HF_SPLIT_NAMES and as_folders:
+        meant = "validation" if UNREAD_SPLIT_FOLDERS[name.lower()] == "val" else "test"
+        why = f" (Hugging Face datasets reads it as the {meant} split)"
+    elif name.lower() in HF_SPLIT_NAMES:
+        why = " (Hugging Face datasets reads it so)"
+    splits = "train/, val/ and test/" if as_folders else "train, val and test"
+    return f"{why}, but LabelDesk reads only {splits} as splits"

@@ -17,7 +17,7 @@ from pathlib import Path
 from .classes import nfc
 from .display import counted
 from .errors import ImageRootError
-from .layout import HF_SPLIT_NAMES, SPLIT_FOLDERS, UNLABELED_FOLDER, UNREAD_SPLIT_FOLDERS
+from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER, UNREAD_SPLIT_FOLDERS, unread_split_note
 from .progress import CancelToken
 
 # Folder names that hold a dataset rather than name a class.
@@ -152,18 +152,13 @@ def _unread_splits(root: Path, top: list[str], classes: list[str]) -> list[Layou
             continue
         meant = UNREAD_SPLIT_FOLDERS[name.lower()]
         shown = ", ".join(f"{n}/" for n in inner[:3]) + (", …" if len(inner) > 3 else "")
-        hf = (
-            f" (Hugging Face datasets reads it as the {'validation' if meant == 'val' else 'test'}"
-            " split)"
-            if name.lower() in HF_SPLIT_NAMES
-            else ""
-        )
+        note = unread_split_note(name, as_folders=True)
         out.append(
             LayoutWarning(
                 f"{name}/ beside {', '.join(f'{n}/' for n in splits)} looks like a split "
-                f"folder{hf}, but LabelDesk reads only train/, val/ and test/ as splits: "
-                f"all its images get the class {name!r} and no split, whatever class folder "
-                f"({shown}) they are in; rename it {meant}/ to make it the {meant} split",
+                f"folder{note}: all its images get the class {name!r} and no split, whatever "
+                f"class folder ({shown}) they are in; rename it {meant}/ to make it the "
+                f"{meant} split",
                 class_name=name,
                 kind=UNREAD_SPLIT,
             )

@@ -107,3 +107,37 @@ def test_a_shard_name_with_a_read_split_word_or_none_is_as_before(tmp_path):
     _, rows = read_labels(folder)
     assert sorted((r.label, r.split or "") for r in rows) == [("c", ""), ("c", "train")]
     assert rows.problems == []
+
+
+def test_the_three_messages_say_why_in_one_wording(tmp_path):
+    """The layout check, the folder and metadata importers and the WebDataset reader
+    word the note on a split name LabelDesk does not read alike (one function makes it),
+    each as it was written before: pinned whole."""
+    from labeldesk.core.layout import unread_split_advice
+    from labeldesk.core.layout_check import check_layout
+    from labeldesk.interop.formats.webdataset_read import _unread_split
+
+    assert unread_split_advice("dev") == (
+        "'dev/' is a split folder (Hugging Face datasets reads it so), but LabelDesk reads "
+        "only train, val and test as splits: rename it val/"
+    )
+    assert unread_split_advice("holdout") == (
+        "'holdout/' is a split folder, but LabelDesk reads only train, val and test as "
+        "splits: rename it test/"
+    )
+    assert _unread_split("imagenet-Eval-0001.tar") == (
+        "'Eval' in the shard's name is a split (Hugging Face datasets reads it so), but "
+        "LabelDesk reads only train, val and test as splits: rename it "
+        "imagenet-test-0001.tar, or give the sample a split in its .json (else it gets none)"
+    )
+    for rel in ("train/cat/a.png", "dev/cat/b.png", "calib/dog/c.png"):
+        write_image(tmp_path / "img" / rel, seed=len(rel))
+    assert sorted(w.message for w in check_layout(tmp_path / "img")) == [
+        "calib/ beside train/ looks like a split folder, but LabelDesk reads only train/, "
+        "val/ and test/ as splits: all its images get the class 'calib' and no split, "
+        "whatever class folder (dog/) they are in; rename it val/ to make it the val split",
+        "dev/ beside train/ looks like a split folder (Hugging Face datasets reads it as the "
+        "validation split), but LabelDesk reads only train/, val/ and test/ as splits: all "
+        "its images get the class 'dev' and no split, whatever class folder (cat/) they are "
+        "in; rename it val/ to make it the val split",
+    ]

@@ -40,7 +40,7 @@ from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
 from labeldesk.core.label_file_formats import Parsed, Record, bad_byte_at, decode, text_lines
 from labeldesk.core.label_files import LabelFile, checked_rows
-from labeldesk.core.layout import HF_SPLIT_NAMES, SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS
+from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_note
 from labeldesk.core.progress import CancelToken, Progress
 
 from ..export_target import export_manifest
@@ -175,13 +175,11 @@ def _unread_split(name: str) -> str | None:
     if at is None:
         return None
     word, meant = words[at], UNREAD_SPLIT_FOLDERS[words[at].lower()]
-    why = " (Hugging Face datasets reads it so)" if word.lower() in HF_SPLIT_NAMES else ""
     start = sum(len(w) + 1 for w in words[:at])
     renamed = name[:start] + meant + name[start + len(word) :]
     return (
-        f"'{word}' in the shard's name is a split{why}, but LabelDesk reads only train, val "
-        f"and test as splits: rename it {renamed}, or give the sample a split in its .json "
-        "(else it gets none)"
+        f"'{word}' in the shard's name is a split{unread_split_note(word)}: rename it "
+        f"{renamed}, or give the sample a split in its .json (else it gets none)"
     )
 
 
