@@ -46,11 +46,10 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         "use Tools → Compute embeddings (Ctrl+E)",
     ),
     (re.compile(r"run `labeldesk scan`"), "use File → Rescan folder"),
-    (  # with or without the project and the names to add
-        re.compile(r"\(`(labeldesk )?classes ([^`]* )?--add( [^`]*)?`\)|\(classes --add\)"),
+    (  # with or without the project and the names to add (core.vocab: not a class)
+        re.compile(r"\(`(labeldesk )?classes ([^`]* )?--add( [^`]*)?`\)"),
         "(Classes → Add class…)",
     ),
-    (re.compile(r"allow new classes \(--new-class\)"), "tick “Allow labels that add classes”"),
     (re.compile(r"`labeldesk models PROJECT` lists them"), "View → Training lists them"),
     (
         re.compile(r"`labeldesk version PROJECT list` lists them"),
