@@ -153,15 +153,24 @@ def describe(version: ModelVersion, scored: dict[str, Any] | None, used: bool) -
             f", ECE {scored['ece']:.3f}"
         )
     else:
-        for name in ("eval", "test"):
-            report = version.metrics.get(name)
-            if report and report.get("accuracy") is not None:
-                label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
-                accuracy = format_percent(report["accuracy"])
-                few = name == "eval" and version.metrics.get("eval_warning")
-                note = ", too few to measure" if few else ""
-                parts.append(f"{label} accuracy {accuracy} (n={report['n']}{note})")
+        parts += run_accuracies(version)
     return ", ".join(parts)
+
+
+def run_accuracies(version: ModelVersion) -> list[str]:
+    """The run's own accuracy figures, as `models` and `train` print them: "val accuracy
+    91.2% (n=120)" (or the split it evaluated on; ", too few to measure" where it warned),
+    "test accuracy …"; none that it did not measure."""
+    parts = []
+    for name in ("eval", "test"):
+        report = version.metrics.get(name)
+        if report and report.get("accuracy") is not None:
+            label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
+            accuracy = format_percent(report["accuracy"])
+            few = name == "eval" and version.metrics.get("eval_warning")
+            note = ", too few to measure" if few else ""
+            parts.append(f"{label} accuracy {accuracy} (n={report['n']}{note})")
+    return parts
 
 
 def _pct(value: float | None) -> str:

@@ -21,6 +21,7 @@ from labeldesk.cli._base import (
     positive_int,
     print_note,
 )
+from labeldesk.cli.models import run_accuracies
 from labeldesk.core.display import (
     counted,
     format_confidence,
@@ -492,14 +493,7 @@ def _describe(version: ModelVersion) -> str:
 
     when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
     parts = [f"#{version.id} {version.kind} {when} ({version.status})"]
-    for name in ("eval", "test"):
-        report = version.metrics.get(name)
-        if report and report.get("accuracy") is not None:
-            label = version.metrics.get("evaluated_on", "val") if name == "eval" else "test"
-            accuracy = format_percent(report["accuracy"])
-            few = name == "eval" and version.metrics.get("eval_warning")
-            note = ", too few to measure" if few else ""
-            parts.append(f"{label} accuracy {accuracy} (n={report['n']}{note})")
+    parts += run_accuracies(version)
     failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
     if failed:
         parts.append(
