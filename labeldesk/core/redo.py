@@ -25,11 +25,11 @@ from . import classes as class_table
 from .changes import REDO, Changes
 from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
-from .display import case_twin_note, counted, quoted_names
+from .display import counted, quoted_names
 from .errors import NothingToRedoError
 from .labels import USER_SOURCES, Change, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
-from .undo import label_in_use, old_labels, take_back, undos_and_redos
+from .undo import label_in_use, left_alone_note, old_labels, take_back, undos_and_redos
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -65,13 +65,9 @@ class Redone(Changes):
         if self.classes_gone:
             parts.append(f"class(es) {quoted_names(self.classes_gone)} gone again")
         text += ": " + ", ".join(parts)
-        if self.classes_kept:
-            text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
-        text += case_twin_note(self.case_twins)
-        if self.kept:
-            again = "was left as it is" if self.kept == 1 else "were left as they are"
-            text += f"; {counted(self.kept, 'image')} changed by someone else since {again}"
-        return text
+        return text + left_alone_note(
+            self.classes_kept, self.case_twins, self.kept, "changed by someone else since"
+        )
 
 
 def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object = _ME) -> Redone:

@@ -60,13 +60,28 @@ class Undone(Changes):
         if self.classes_removed:
             parts.append(f"class(es) {quoted_names(self.classes_removed)} it added removed")
         text += ": " + ", ".join(parts)
-        if self.classes_kept:
-            text += f" (class(es) {quoted_names(self.classes_kept)} kept: still in use)"
-        text += case_twin_note(self.case_twins)
-        if self.kept:
-            again = "was left as it is" if self.kept == 1 else "were left as they are"
-            text += f"; {counted(self.kept, 'image')} changed again since {again}"
-        return text
+        return text + left_alone_note(
+            self.classes_kept, self.case_twins, self.kept, "changed again since"
+        )
+
+
+def left_alone_note(
+    classes_kept: Sequence[str],
+    case_twins: Sequence[tuple[str, str]],
+    kept: int,
+    changed_since: str,
+) -> str:
+    """The end of an undo's or a redo's summary: what it left alone, classes still in use,
+    case twins, and ``kept`` images "changed again since" (``changed_since``) by another
+    batch, "; 2 images changed again since were left as they are"."""
+    text = ""
+    if classes_kept:
+        text += f" (class(es) {quoted_names(classes_kept)} kept: still in use)"
+    text += case_twin_note(case_twins)
+    if kept:
+        again = "was left as it is" if kept == 1 else "were left as they are"
+        text += f"; {counted(kept, 'image')} {changed_since} {again}"
+    return text
 
 
 def undo(
