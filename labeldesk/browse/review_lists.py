@@ -96,6 +96,7 @@ def issue_items(preds: Predictions) -> ReviewList:
             suggested=issue.suggested,
             score=issue.score,
             confidence=float(confidence[row]),
+            scored_label=issue.label,
         )
         for row, issue in ranked_issues(preds, scored)
     ]

@@ -45,6 +45,9 @@ class ReviewItem:
     # The content hash the suggestion was made for (set when the pass first meets the
     # item): a file a rescan finds edited or replaced in place loses its suggestion.
     content: str | None = None
+    # The label ``score`` is the fit of (issues: the label when the pass was made; None:
+    # not known). A decision, or a change elsewhere, leaves ``score`` as it was scored.
+    scored_label: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from labeldesk.core.display import SCORE_MEANING, format_score, model_opinion
-from labeldesk.gui.review_words import decided_opinion
+from labeldesk.core.display import SCORE_MEANING, model_opinion
+from labeldesk.gui.review_words import decided_opinion, fit_text
 from labeldesk.gui.word_joiner import unbroken_names
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ class ReviewInfo(QWidget):
         self.suggested_label = QLabel()  # the one "what the model thinks" line
         self.suggested_label.setWordWrap(True)
         self.score_label = QLabel()
+        self.score_label.setWordWrap(True)  # "12% for shirt — scored before your decision"
         for label in (self.given_label, self.suggested_label):
             label.setStyleSheet("font-size: 14pt;")
         # Over a decided image (coming back to it): what the key did, as a badge.
@@ -56,7 +57,7 @@ class ReviewInfo(QWidget):
         info.addWidget(self.suggested_caption, 3, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.suggested_label, 3, 1)
         self.score_caption = QLabel()
-        info.addWidget(self.score_caption, 4, 0)
+        info.addWidget(self.score_caption, 4, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.score_label, 4, 1)
         info.addWidget(self.last_label, 5, 0, 1, 2)
         info.addWidget(self.hint, 6, 0, 1, 2)
@@ -95,7 +96,8 @@ class ReviewInfo(QWidget):
         self.suggested_label.setText(unbroken_names(opinion.removeprefix("Model: ")))
         if place is None:
             self.score_caption.setText("Label fit:")
-            self.score_label.setText(format_score(item.score))
+            fit = fit_text(item.score, item.scored_label, item.label, decided=bool(decided))
+            self.score_label.setText(unbroken_names(fit))
             self.score_label.setToolTip(SCORE_MEANING)
         else:  # a strategy's score has no unit a person could read: say the place
             self.show_place(place)

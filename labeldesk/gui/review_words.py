@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from labeldesk.core.display import model_opinion
+from labeldesk.core.display import format_score, model_opinion
 from labeldesk.gui import shortcuts
 
 # What a decision did to the image, as the person reads it coming back to it.
@@ -47,6 +47,30 @@ def decided_opinion(suggested: str | None, confidence: float | None, label: str 
         return opinion  # no verdict to take back (a skipped image has no label yet)
     guess = model_opinion(suggested, confidence).removeprefix("Model: ")
     return f"{guess} — scored before your decision"
+
+
+def fit_text(score: float, scored_label: str | None, label: str | None, decided: bool) -> str:
+    """The label fit beside the image: the figure as scored, and, once the image was
+    decided in this pass or its label changed since, that it predates that and which
+    label it is the fit of (beside a new label "12%" read as the new label's fit; the
+    browser shows "–" for a changed label until the model has scored it again).
+
+    >>> fit_text(0.12, "shirt", "shirt", decided=False)
+    '12%'
+    >>> fit_text(0.12, "shirt", "coat", decided=True)
+    '12% for shirt — scored before your decision'
+    >>> fit_text(0.12, "shirt", "shirt", decided=True)
+    '12% — scored before your decision'
+    >>> fit_text(0.12, "shirt", "coat", decided=False)
+    '12% for shirt — scored before the label changed'
+    """
+    fit = format_score(score)
+    changed = scored_label is not None and scored_label != label
+    if not decided and not changed:
+        return fit
+    when = "your decision" if decided else "the label changed"
+    of = f" for {scored_label}" if changed else ""
+    return f"{fit}{of} — scored before {when}"
 
 
 def last_decision_text(message: str, can_undo: bool = True) -> str:

@@ -155,3 +155,42 @@ def test_a_decided_image_is_not_told_its_new_label_looks_wrong(qtbot, review, ke
     assert suggested in text and text.endswith("scored before your decision")
     qtbot.keyClick(review, Qt.Key.Key_Z)  # undone: undecided, the verdict again
     assert "looks wrong" in line.text()
+
+
+def plain(text: str) -> str:
+    """``text`` as read (no-break spaces and hyphens, word joiners taken out)."""
+    return text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2060", "")
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Space])  # accept, keep
+def test_a_decided_images_label_fit_says_which_label_it_scored_and_when(qtbot, review, key):
+    """The label fit beside an image decided in this pass is the old label's figure,
+    scored before the decision: it says so, and names that label once the label changed
+    (it showed "3%" beside the label just chosen, as if that label fitted so badly)."""
+    session = review.session
+    item = session.current
+    fit = review.info.score_label
+    figure = plain(fit.text())
+    assert re.fullmatch(r"(<1|>99|100|\d{1,2})%", figure)  # undecided: the figure alone
+    qtbot.keyClick(review, key)
+    qtbot.keyClick(review, Qt.Key.Key_Left)  # back to the decided image
+    assert session.current.path == item.path
+    if key == Qt.Key.Key_Return:  # relabeled with the suggestion
+        assert session.current.label == item.suggested != item.label
+        said = f"{figure} for {item.label} — scored before your decision"
+    else:  # kept: the figure is still its label's
+        said = f"{figure} — scored before your decision"
+    assert plain(fit.text()) == said
+    qtbot.keyClick(review, Qt.Key.Key_Z)  # undone: undecided, its label back
+    assert plain(fit.text()) == figure
+
+
+def test_a_label_changed_elsewhere_during_the_pass_says_its_fit_predates_it(qtbot, review):
+    session = review.session
+    item = session.current
+    figure = plain(review.info.score_label.text())
+    other = next(c for c in review.project.classes() if c != item.label)
+    review.project.set_labels({item.path: other}, description="elsewhere")
+    qtbot.waitUntil(lambda: session.current.label == other)
+    said = f"{figure} for {item.label} — scored before the label changed"
+    qtbot.waitUntil(lambda: plain(review.info.score_label.text()) == said)
