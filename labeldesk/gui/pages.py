@@ -52,6 +52,7 @@ class ProjectPages:
         view = self.shell.view
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
+            view.feed.busyChanged.connect(lambda _: self._rescoring_changed())
 
     def close(self) -> None:
         """Shut the pages down (the session then waits for their jobs)."""
@@ -85,6 +86,7 @@ class ProjectPages:
                 runner=session.runner,
                 track=session.track,
                 catalog_source=self._catalog,
+                rescoring=self._rescoring,
             )
             self.stats.error.connect(shell.notify_error)
             self.stats.imagesChosen.connect(shell.show_selection)
@@ -247,6 +249,16 @@ class ProjectPages:
             self.duplicates.close()
             self.duplicates.deleteLater()
             self.duplicates = None
+
+    def _rescoring(self) -> bool:
+        """The model is scoring the labels again (Statistics says its estimate is the
+        last one, as the browser's note does)."""
+        view = self.shell.view
+        return view is not None and view.feed.busy
+
+    def _rescoring_changed(self) -> None:
+        if self.stats is not None:
+            self.stats.show_estimate()
 
     def _insights_updated(self) -> None:
         if self.stats is not None:

@@ -36,7 +36,7 @@ from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui import hotkeys, shortcuts
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
-from labeldesk.gui.sidebar import expected_errors_text
+from labeldesk.gui.sidebar import RESCORING_TIP, expected_errors_text, rescoring_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 
@@ -89,10 +89,14 @@ class StatsView(QWidget):
         runner: JobRunner | None = None,
         track: Tracker | None = None,
         catalog_source: CatalogSource | None = None,
+        rescoring: Callable[[], bool] | None = None,
     ):
+        """``rescoring``: whether the model is scoring the labels again (the browser's
+        feed is busy): the estimate shown is then its last one, and says so."""
         super().__init__(parent)
         self.project = project
         self.catalog_source = catalog_source
+        self.rescoring = rescoring or (lambda: False)
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
         self.track = track  # shows the duplicate search, with Cancel, in the status bar
@@ -310,11 +314,19 @@ class StatsView(QWidget):
             return
         expected, flagged = catalog.expected_errors, int(catalog.flagged.sum())
         # Broken only before "·": the link wrapped inside it ("review" / "them").
-        label.setText(
-            f"about{NBSP}{expected:,}"
-            + (f" ·{NBSP}{link('review', f'review{NBSP}them')}" if flagged else "")
-        )
+        review = f" ·{NBSP}{link('review', f'review{NBSP}them')}" if flagged else ""
+        if self.rescoring():  # the browser's note says the same, in the same words
+            text = rescoring_text(expected)
+            label.setText(text + review)
+            label.setToolTip(f"{text}\n{RESCORING_TIP}")
+            return
+        label.setText(f"about{NBSP}{expected:,}" + review)
         label.setToolTip(expected_errors_text(expected, flagged, catalog.pixel_share))
+
+    def show_estimate(self) -> None:
+        """Say the estimate again: the model started or stopped scoring the labels."""
+        if not self._closed:
+            self._show_likely_wrong(self._catalog())
 
     # -- duplicates (background) -----------------------------------------------------
     def _start_duplicates(self) -> None:

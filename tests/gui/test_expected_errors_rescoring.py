@@ -5,6 +5,10 @@ unflagged beside the old estimate."""
 
 from __future__ import annotations
 
+import re
+
+from ml.fake_embeddings import make_clustered_project
+
 from labeldesk.gui.sidebar import expected_errors_text, rescoring_text
 
 
@@ -60,3 +64,41 @@ def test_the_rescoring_words():
     )
     assert rescoring_text(1).endswith("expected about 1 wrong label)")
     assert rescoring_text(1620).endswith("expected about 1,620 wrong labels)")
+
+
+def likely_wrong_on_statistics(window) -> str:
+    """Statistics' "Likely wrong labels" value as read (its link is rich text)."""
+    value = window.pages.stats.summary_labels["likely_wrong"].text()
+    return re.sub(r"<[^>]+>", "", value).replace("\u00a0", " ")
+
+
+def test_statistics_say_the_labels_are_scored_again_as_the_browser_does(qtbot, window, tmp_path):
+    """Statistics showed "about 4" while the browser's note said the labels were being
+    scored again: now both say so, in the same words, until the new numbers come."""
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    assert window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    catalog = view.catalog
+    flagged = [catalog.info(int(p)).path for p in catalog.flagged.nonzero()[0]]
+    assert flagged
+    expected = catalog.expected_errors
+    view.project.set_labels(dict.fromkeys(flagged[:1], "cow"))  # in the browser
+    qtbot.waitUntil(lambda: view.feed.busy)
+    window.show_statistics()  # built while the labels are scored again
+    note = view.sidebar.expected_note.text()
+    assert note == rescoring_text(expected)
+    assert likely_wrong_on_statistics(window).startswith(note)
+    tip = window.pages.stats.summary_labels["likely_wrong"].toolTip()
+    assert "scores are computed again" in tip
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    now = view.catalog.expected_errors
+    assert likely_wrong_on_statistics(window).startswith(f"about {now}")
+    # On screen when the scoring starts (as after training): it says so at once.
+    view.feed.refresh()
+    assert view.feed.busy
+    assert likely_wrong_on_statistics(window).startswith(rescoring_text(now))
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert likely_wrong_on_statistics(window).startswith("about ")
