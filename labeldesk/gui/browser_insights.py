@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
 from labeldesk.core.project import Project
@@ -20,6 +22,7 @@ from labeldesk.gui.browser_place import ImageRestore
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
+from labeldesk.gui.more_like import more_like_description, more_like_job, more_like_ranking
 from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.workers import Job, JobRunner
@@ -29,7 +32,6 @@ if TYPE_CHECKING:
 
     from labeldesk.ml.insights import ImageInsights
 
-MORE_LIKE_COUNT = 200
 NEIGHBOURS_SHOWN = 8
 
 
@@ -133,30 +135,28 @@ class BrowserInsights:
             self.grid.setFocus()
 
     def more_like_selection(self) -> Job | None:
-        """Show the images most like the selected ones, most similar first."""
+        """Show the selected images first, still selected, then those most like them."""
         ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
         if not ids or (self.search_job is not None and self.search_job.running):
             return None
         self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
-        project = self.project
-
-        def search(*, progress: object, cancel: object) -> list[tuple[int, float]]:
-            from labeldesk.ml.insights import more_like
-
-            return more_like(project, ids, k=MORE_LIKE_COUNT)
-
-        job = Job(search, "More like this")
-        job.finished.connect(lambda found: self._show_ranking(found, len(ids)))
+        current = self.grid.currentIndex()  # (stays current: the detail panel stays)
+        keep = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else ids[0]
+        job = more_like_job(self.project, ids)
+        job.finished.connect(lambda found: self._show_ranking(ids, found, keep))
         job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
         self.search_job = self.runner.start(job)
         return job
 
-    def _show_ranking(self, found: list[tuple[int, float]], examples: int) -> None:
+    def _show_ranking(self, ids: list[int], found: list[tuple[int, float]], keep: int) -> None:
         if self._closed:
             return
-        ranking = tuple(image_id for image_id, _ in found)
-        chosen = "the selected image" if examples == 1 else f"the {examples} selected"
-        self.sidebar.set_selection(f"most like {chosen}, most similar first", ranking=ranking)
+        ranking = more_like_ranking(ids, found)
+        words = more_like_description(len(ids), len(ranking) - len(ids))
+        self.sidebar.set_selection(words, ranking=ranking)
+        rows = self.model.rows_of_ids(np.asarray(ids, dtype=np.int64))
+        self.grid.restore_selection(rows, self.model.row_of_id(keep if keep in ids else ids[0]))
+        self.grid.scrollTo(self.model.index(0, 0))
 
     def find_different(self) -> None:
         """Sort the current filter's images by outlier score, most unusual first."""

@@ -89,7 +89,10 @@ class ProjectPages:
                 rescoring=self._rescoring,
             )
             self.stats.error.connect(shell.notify_error)
-            self.stats.imagesChosen.connect(shell.show_selection)
+            # a cell arrives selected, all of it: one key relabels the cell (as on the map)
+            self.stats.imagesChosen.connect(
+                lambda paths, what: shell.show_selection(paths, what, select_all=True)
+            )
             self.stats.duplicatesRequested.connect(self.show_duplicates)
             self.stats.reviewRequested.connect(shell.review_issues)
             self.stats.duplicatesReady.connect(lambda _: self._duplicates_found())
