@@ -203,6 +203,16 @@ class Project(ProjectWrites):
                 f"`labeldesk scan {self.path} --images NEW_FOLDER`"
             )
 
+    def root_went_away(self) -> bool:
+        """Whether the image folder is missing, unreadable or empty now: work that reads
+        it (an export) asks once images failed, to tell an unplugged drive (its mount
+        point stays, empty) or a moved folder from a few files deleted."""
+        try:
+            with os.scandir(self.root) as entries:
+                return next(entries, None) is None
+        except OSError:
+            return True
+
     def image_path(self, rel: str) -> Path:
         return self.root / rel
 

@@ -122,6 +122,8 @@ def export(
                     report.statuses_not_written += 1
         if items and not report.written:  # every image failed: an empty mount point
             raise _nothing_readable(project, report)
+        if failed and project.root_went_away():  # its drive unplugged as it was read
+            raise _gone_midway(project, report, len(items))
         if failed and report.made_splits:  # the splits as written, not as planned
             sizes = report.made_splits["sizes"]
             report.made_splits["sizes"] = {s: report.per_split.get(s, 0) for s in sizes}
@@ -155,6 +157,20 @@ def _nothing_readable(project: Project, report: ExportReport) -> ImageRootError:
         f"the image folder {project.root} (e.g. {first['path']}: {first['reason']}); if it "
         "is on a drive or a share, check that it is mounted; if the folder moved, run "
         f"`labeldesk scan {project_arg} --images NEW_FOLDER`"
+    )
+
+
+def _gone_midway(project: Project, report: ExportReport, total: int) -> ImageRootError:
+    """The error for an export whose image folder went away while it was read (its
+    drive unplugged, the folder moved): the export would lack every image still to come,
+    so none is written (an earlier export there stays as it was)."""
+    first = report.failed[0]
+    return ImageRootError(
+        f"nothing was exported: the image folder {project.root} went away during the "
+        f"export ({len(report.failed)} of the {total} images could not be read, e.g. "
+        f"{first['path']}: {first['reason']}); if it is on a drive or a share, check that "
+        "it is mounted and export again; if the folder moved, run "
+        f"`labeldesk scan {shlex.quote(str(project.path))} --images NEW_FOLDER`"
     )
 
 
