@@ -34,6 +34,10 @@ _OS_MESSAGES = {
     errno.ENOTDIR: "a part of the path is not a folder",
     errno.EISDIR: "is a folder, not a file",
     errno.EEXIST: "already exists",
+    errno.EFBIG: (
+        "a file is too large for the disk's file system (FAT32, a USB stick's usual format, "
+        "holds at most 4 GiB in one file) or for a file-size limit"
+    ),
 }
 
 
@@ -95,6 +99,11 @@ def _os_message(exc: OSError) -> str:
     text = f"{what}: {where}" if where else what
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         text += "; free some space and run the command again (what was saved before is safe)"
+    elif exc.errno == errno.EFBIG:
+        text += (
+            "; write to a disk formatted as exFAT, NTFS, APFS or ext4, or write smaller files "
+            "(a WebDataset export: a smaller --shard-size); what was saved before is safe"
+        )
     elif exc.errno == errno.EROFS:
         text += (
             "; make the disk writable, or use a folder on a disk that can be written to "
