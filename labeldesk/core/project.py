@@ -204,12 +204,15 @@ class Project(ProjectWrites):
             )
 
     def root_went_away(self) -> bool:
-        """Whether the image folder is missing, unreadable or empty now: work that reads
-        it (an export) asks once images failed, to tell an unplugged drive (its mount
-        point stays, empty) or a moved folder from a few files deleted."""
+        """Whether the image folder is missing, empty or fails to read (a drive pulled out
+        gives I/O errors) now: work that reads it (an export) asks once images failed, to
+        tell an unplugged drive (its mount point stays, empty) or a moved folder from a
+        few files deleted. A folder one may not list is there: not gone."""
         try:
             with os.scandir(self.root) as entries:
                 return next(entries, None) is None
+        except PermissionError:
+            return False
         except OSError:
             return True
 

@@ -104,3 +104,19 @@ def test_one_file_deleted_mid_way_is_still_left_out_and_listed(project, tmp_path
     report = export(project, tmp_path / "out", fmt, ExportOptions())
     assert [f["path"] for f in report.failed] == ["train/dog/dog3.jpg"]
     assert report.written > 0
+
+
+@pytest.mark.parametrize(
+    ("error", "gone"),
+    [(OSError(5, "Input/output error"), True), (PermissionError(13, "Permission denied"), False)],
+)
+def test_a_folder_that_fails_to_list_is_gone_unless_only_refused(project, monkeypatch, error, gone):
+    """A drive pulled out (not unmounted) answers with I/O errors: gone. A folder one may
+    not list is still there: its images that failed are left out as before."""
+    import labeldesk.core.project as project_module
+
+    def scandir(path):
+        raise error
+
+    monkeypatch.setattr(project_module.os, "scandir", scandir)
+    assert project.root_went_away() is gone
