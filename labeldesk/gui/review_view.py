@@ -47,6 +47,7 @@ from labeldesk.gui.review_words import (
     read_only_banner_text,
 )
 from labeldesk.gui.session import OUTSIDE_CHANGES
+from labeldesk.gui.word_joiner import unbroken_names_in
 from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
 if TYPE_CHECKING:
@@ -530,7 +531,8 @@ class ReviewView(QWidget):
         place = None if self.source == "issues" else (session.place_text() if session else "")
         said = decision_text(decided, item.label)
         self.info.show_item(item, place=place, hint=keys, decided=said)
-        self.info.show_last("" if decided else self._last)
+        last = unbroken_names_in(self._last, self._hint_classes)  # "→ t-shirt_top" unbroken
+        self.info.show_last("" if decided else last)
         self._say_model()
         # Decoded in the background, the next images ahead of time: usually already here.
         cached = self.loader.cached(item.path)  # any size: a sharper one may follow

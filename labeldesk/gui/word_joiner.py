@@ -5,6 +5,9 @@ clipboard, so a copied name is the name as typed."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from PySide6.QtGui import QClipboard, QGuiApplication
 
 WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
@@ -13,6 +16,18 @@ WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
 def unbroken_names(text: str) -> str:
     """``text`` with a word joiner after each hyphen: a hyphenated name wraps as one word."""
     return text.replace("-", "-" + WORD_JOINER)
+
+
+def unbroken_names_in(text: str, names: Iterable[str]) -> str:
+    """``text`` with each of ``names`` standing on its own kept whole (a word joiner after
+    its hyphens), and nothing else changed: a path in the same text ("train/t-shirt_top/
+    a-b.png") still wraps where it always did. For a line that mixes class names and paths,
+    such as the review's "Last: … → t-shirt_top"."""
+    for name in names:
+        if "-" in name:
+            alone = rf"(?<![\w/.\-]){re.escape(name)}(?![\w/.\-])"
+            text = re.sub(alone, unbroken_names(name).replace("\\", "\\\\"), text)
+    return text
 
 
 def copy_without_joiners(app: QGuiApplication) -> None:

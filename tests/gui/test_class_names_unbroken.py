@@ -78,3 +78,36 @@ def test_text_copied_from_a_label_is_the_class_name_as_typed(qtbot, qapp, monkey
     clipboard.setText(label.selectedText())  # as the label's Copy does
     qtbot.waitUntil(lambda: "\u2060" not in clipboard.text())
     assert clipboard.text().endswith("label t-shirt_top looks wrong")
+
+
+def test_the_reviews_last_decision_keeps_the_class_whole(qtbot, clustered):
+    """The line under the next image ("Last: PATH → t-shirt_top (Z undoes it)") broke the
+    class at its hyphen, at the right edge of the review at 1280×720; the path in it still
+    wraps where it did."""
+    from gui.test_review import open_review
+    from labeldesk.gui.workers import JobRunner
+
+    project, _ = clustered
+    first = project.classes()[0]
+    project.rename_class(first, "t-shirt_top")
+    runner = JobRunner()
+    review = open_review(qtbot, project, runner, "issues")
+    try:
+        path = review.session.current.path
+        qtbot.keyClick(review, Qt.Key.Key_1)  # the first class: t-shirt_top
+        shown = review.info.last_label.text()
+        plain = f"Last: {path} → t-shirt_top (Z undoes it)"
+        assert_kept_whole(shown, "t-shirt_top", plain)
+        assert path in shown  # the path as it was: it may still wrap at its own hyphens
+    finally:
+        review.shutdown()
+        runner.pool.waitForDone(10000)
+        runner.shutdown()
+
+
+def test_only_a_name_standing_alone_is_joined():
+    from labeldesk.gui.word_joiner import unbroken_names_in
+
+    text = "Kept t-shirt_top for test/t-shirt_top/fmnist-test-6.png"
+    shown = unbroken_names_in(text, ["t-shirt_top", "coat"])
+    assert shown == "Kept t-\u2060shirt_top for test/t-shirt_top/fmnist-test-6.png"
