@@ -158,6 +158,7 @@ class NewProjectDialog(QDialog):
         self.use_suggested.setVisible(False)
         self.use_suggested.clicked.connect(self._use_suggested)
         self._suggested: Path | None = None
+        self._suggested_project: str | None = None  # the project folder filled in for us
         # What the folder holds (classes, splits, unlabeled), counted off the GUI thread.
         self.found = QLabel()
         self.found.setWordWrap(True)
@@ -221,9 +222,16 @@ class NewProjectDialog(QDialog):
         """Use ``folder`` for the images; suggest a project folder beside it if none yet.
         A folder chosen whole (Browse, a drop, the suggestion) is looked at at once."""
         self.images_edit.setText(str(folder))
-        if not self.project_edit.text():
-            self.project_edit.setText(str(folder.parent / f"{folder.name}-labeldesk"))
         self._start_preview()
+
+    def _suggest_project(self, folder: Path) -> None:
+        """Fill in a project folder beside the image folder ("fashion-labeldesk"), unless
+        the person chose one: typed or pasted folders get one too, not only Browse's, and
+        it follows the image folder while it is still the suggestion."""
+        current = self.project_edit.text()
+        if folder.name and (not current or current == self._suggested_project):
+            self._suggested_project = str(folder.parent / f"{folder.name}-labeldesk")
+            self.project_edit.setText(self._suggested_project)
 
     def _browse_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -321,6 +329,7 @@ class NewProjectDialog(QDialog):
         if not folder.is_dir():
             self.found.setText("")
             return
+        self._suggest_project(folder)
         self._start_layout_check(folder)
         self.found.setText("Looking at the folder…")
 
@@ -361,10 +370,7 @@ class NewProjectDialog(QDialog):
 
     def _use_suggested(self) -> None:
         if self._suggested is not None:
-            old = Path(self.images_edit.text().strip())
-            if self.project_edit.text() == str(old.parent / f"{old.name}-labeldesk"):
-                self.project_edit.clear()  # the suggested name follows the new folder
-            self.set_images(self._suggested)
+            self.set_images(self._suggested)  # a filled-in project folder follows it
 
     def _show_note(self, text: str, *, warning: bool) -> None:
         self.note.setText(text)

@@ -94,3 +94,28 @@ def test_the_form_warns_of_a_dev_folder_beside_train(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "Classes:" in dialog.found.text(), timeout=5000)
     assert "dev 2" in dialog.found.text()
     assert not dialog.use_suggested.isVisible()
+
+
+def test_a_typed_image_folder_gets_a_project_folder_beside_it(qtbot, tmp_path):
+    """Typed or pasted (not Browse…), the image folder left the project folder empty and
+    Create greyed out under "Choose a folder for the project": a new user had to invent
+    one. It is filled in as for Browse, follows the typing, and never replaces a folder
+    the person chose."""
+    from helpers import make_imagefolder
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    make_imagefolder(tmp_path / "data" / "fashion")
+    dialog = NewProjectDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.images_edit, str(tmp_path / "data"))  # a folder on the way
+    qtbot.waitUntil(lambda: dialog.project_edit.text() == str(tmp_path / "data-labeldesk"))
+    qtbot.keyClicks(dialog.images_edit, "/fashion")
+    beside = tmp_path / "data" / "fashion-labeldesk"
+    qtbot.waitUntil(lambda: dialog.project_edit.text() == str(beside), timeout=5000)
+    create = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.problem() is None and create.isEnabled()
+    dialog.project_edit.setText(str(tmp_path / "mine"))  # the person's own choice stays
+    dialog.images_edit.setText(str(tmp_path / "data"))
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    assert dialog.project_edit.text() == str(tmp_path / "mine")
