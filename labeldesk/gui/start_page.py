@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.db import DB_FILENAME
-from labeldesk.gui import settings
+from labeldesk.gui import settings, shortcuts
 from labeldesk.gui.icons import app_icon
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 DROP_HINT = "…or drop a folder here: a project, or images for a new one"
+RECENT_CAPTION = "Recent projects (double-click one, or select it and press Enter, to open it):"
 _HINT_STYLE = "QLabel#dropHint {{ border: 2px dashed palette({border}); padding: 14px; }}"
 
 
@@ -74,8 +75,11 @@ class StartPage(QWidget):
         column.addWidget(subtitle)
 
         buttons = QHBoxLayout()
-        self.open_button = QPushButton("Open project…")
-        self.new_button = QPushButton("New project from folder…")
+        # The File menu's keys work here too: said on the buttons, where a new user looks.
+        self.open_button = QPushButton(f"Open project… ({shortcuts._text(shortcuts.OPEN_KEYS)})")
+        self.new_button = QPushButton(
+            f"New project from folder… ({shortcuts._text(shortcuts.NEW_KEYS)})"
+        )
         self.open_button.clicked.connect(self.openRequested)
         self.new_button.clicked.connect(self.newRequested)
         buttons.addWidget(self.open_button)
@@ -90,7 +94,9 @@ class StartPage(QWidget):
         self._show_drop_target(None)
 
         column.addSpacing(12)
-        column.addWidget(QLabel("Recent projects:"))
+        recent_caption = QLabel(RECENT_CAPTION)  # a single click only selects
+        recent_caption.setWordWrap(True)
+        column.addWidget(recent_caption)
         self.recent = QListWidget()
         self.recent.setObjectName("recentProjects")
         self.recent.itemActivated.connect(
@@ -108,7 +114,9 @@ class StartPage(QWidget):
             item.setData(_PATH_ROLE, str(path))
             item.setToolTip(str(path))
             self.recent.addItem(item)
-        if not self.recent.count():
+        if self.recent.count():
+            self.recent.setCurrentRow(0)  # Tab to the list, Enter: the last project opens
+        else:
             placeholder = QListWidgetItem("No recent projects yet")
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(placeholder)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from labeldesk.gui.dialogs import NewProjectDialog
 from labeldesk.gui.start_page import DROP_HINT, StartPage
@@ -236,3 +236,27 @@ def test_new_project_form_shows_what_the_folder_holds_before_indexing(qtbot, tmp
     text = dialog.found.text()
     assert "Splits: train" in text and "unlabeled" in text and "Classes: " in text
     assert dialog.preview.images == sum(dialog.preview.splits.values())
+
+
+def test_the_buttons_say_their_keys_and_the_list_how_to_open(qtbot, project):
+    """Started from the menu with no project, the page gave no key for its two buttons,
+    and a single click on a recent project only selected it, with nothing saying that a
+    double-click (or Enter) opens it."""
+    from labeldesk.gui import settings
+
+    settings.add_recent_project(project.path)
+    page = StartPage()
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.open_button.text() == "Open project… (Ctrl+O)"
+    assert page.new_button.text() == "New project from folder… (Ctrl+N)"
+    captions = [label.text() for label in page.findChildren(QLabel)]
+    assert "Recent projects (double-click one, or select it and press Enter, to open it):" in (
+        captions
+    )
+    chosen: list[Path] = []
+    page.recentChosen.connect(chosen.append)
+    page.recent.setFocus()
+    qtbot.keyClick(page.recent, Qt.Key.Key_Return)  # the newest is current: Enter opens it
+    assert chosen == [project.path]
