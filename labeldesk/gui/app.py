@@ -18,6 +18,8 @@ from labeldesk.gui.workers import relax_gc
 
 log = logging.getLogger(__name__)
 
+DESKTOP_ID = "org.labeldesk.LabelDesk"  # resources/org.labeldesk.LabelDesk.desktop
+
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication (reused when one exists, e.g. under pytest-qt)."""
@@ -30,6 +32,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(settings.APPLICATION)
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationDisplayName("LabelDesk")
+    # The menu entry's name: on Wayland the window's app id, by which the dock and the
+    # task switcher give the window the entry's icon and group it with the launcher (on
+    # X11 the entry's StartupWMClass matches the window class, LabelDesk, already).
+    app.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(app_icon())
     apply_theme(app, current_theme())  # the desktop's, until one is picked
     copy_without_joiners(app)  # a class name copied from a label is the name as typed

@@ -69,3 +69,19 @@ def test_desktop_entry_and_appstream_metadata_agree() -> None:
     assert meta.findtext("launchable") == f"{DESKTOP_ID}.desktop"
     assert meta.findtext("name") == desktop["Name"]
     assert meta.findtext("provides/binary") == "labeldesk"
+
+
+def test_the_app_names_its_menu_entry_and_its_window_class(qapp: object) -> None:
+    """Without the desktop file name, a Wayland session could not tie the window to the
+    menu entry the installer writes: the dock showed a generic icon and a second, unnamed
+    launcher beside LabelDesk's. On X11 the entry's StartupWMClass must be the window's
+    class, which Qt takes from the application name."""
+    from labeldesk.gui.app import create_application
+
+    app = create_application()
+    assert app.desktopFileName() == DESKTOP_ID
+    assert (RESOURCES / f"{app.desktopFileName()}.desktop").is_file()
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(RESOURCES / f"{DESKTOP_ID}.desktop")
+    assert entry["Desktop Entry"]["StartupWMClass"] == app.applicationName()
