@@ -25,7 +25,7 @@ NO_SPLIT = ""  # images outside train/ val/ test/ folders
 @dataclass(frozen=True)
 class LayoutPreview:
     images: int
-    classes: dict[str, int]  # class -> images, largest first
+    classes: dict[str, int]  # class -> images, largest first, equal counts by name
     splits: dict[str, int]  # "train"/"val"/"test"/NO_SPLIT -> images
     unlabeled: int
     unusable: int = 0  # names the scan would skip (links outside, bad names)
@@ -83,7 +83,9 @@ def preview_layout(root: Path | str, *, cancel: CancelToken | None = None) -> La
         per_split.setdefault(split, Counter())[place.label] += 1
     return LayoutPreview(
         images=len(listing.files),
-        classes=dict(classes.most_common()),
+        # largest first, then by name: ties (ten classes of 40) came in the order the
+        # disk listed the folders, and which ones hid behind "… 2 more" was chance
+        classes=dict(sorted(classes.items(), key=lambda item: (-item[1], item[0]))),
         splits=dict(splits),
         unlabeled=unlabeled,
         unusable=len(listing.problems),

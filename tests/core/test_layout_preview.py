@@ -34,3 +34,19 @@ def test_an_empty_folder_says_so_and_no_split_is_counted(tmp_path):
     preview = preview_layout(tmp_path)
     assert preview.splits == {NO_SPLIT: 1} and preview.classes == {"cat": 1}
     assert preview.summary()[0] == "Found 1 image: 1 class, 0 unlabeled"
+
+
+def test_classes_of_equal_size_are_listed_by_name(tmp_path, monkeypatch):
+    """Ten classes of 40 came in the disk's listing order ("shirt, sneaker, trouser,
+    dress, …, 2 more"): which classes the form hid behind "… 2 more" was chance."""
+    from labeldesk.core import layout_preview
+    from labeldesk.core.walk import WalkResult
+
+    listed = WalkResult()
+    for name, n in [("shirt", 2), ("bag", 3), ("trouser", 2), ("coat", 2), ("ankle_boot", 2)]:
+        for i in range(n):
+            listed.files[f"train/{name}/{i}.png"] = (1, 0, 0)
+    monkeypatch.setattr(layout_preview, "walk_images", lambda root: listed)
+    preview = preview_layout(tmp_path)
+    assert list(preview.classes) == ["bag", "ankle_boot", "coat", "shirt", "trouser"]
+    assert preview.summary(max_classes=3)[-1] == "Classes: bag 3, ankle_boot 2, coat 2, … 2 more"
