@@ -31,6 +31,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     found = problems()  # before PySide6 loads: Qt's own failure is an abort, not a message
     if found:
         print("\n\n".join(found), file=sys.stderr)
+        tell_the_desktop("\n\n".join(found))
         return 1
     from labeldesk.gui.threads import reserve_a_core
 
@@ -43,6 +44,26 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from labeldesk.gui.app import run
 
     return run(args.project)
+
+
+def tell_the_desktop(message: str) -> None:
+    """Started from the applications menu, nobody reads stderr: a click on the menu entry
+    ended in silence. With no terminal at all the same words go to a desktop notification
+    (where ``notify-send`` exists; Qt, which failed to start, cannot show a dialog)."""
+    import contextlib
+    import shutil
+    import subprocess
+
+    streams = (sys.stdin, sys.stdout, sys.stderr)  # a menu entry's are none of them a tty
+    if any(stream is not None and stream.isatty() for stream in streams):
+        return  # a terminal (a script's output captured in one too): it read stderr
+    notify = shutil.which("notify-send")
+    if notify is None:
+        return
+    command = [notify, "--app-name=LabelDesk", "--icon=labeldesk", "LabelDesk cannot start"]
+    # no notification service: stderr has it, as before
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run([*command, message], capture_output=True, timeout=10, check=False)
 
 
 def _smoke(project: Path | None) -> int:

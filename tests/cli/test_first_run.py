@@ -230,3 +230,45 @@ def test_gui_with_a_stale_display_stops_before_qt_and_says_why() -> None:
     )
     assert out.stdout.split() == ["1", "False"], out.stderr[-2000:]
     assert "cannot connect to display :987" in out.stderr
+
+
+def fake_notify_send(folder: Path) -> Path:
+    """A ``notify-send`` on PATH that writes its arguments, one a line, to ``folder/said``."""
+    folder.mkdir()
+    script = folder / "notify-send"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{folder}/said"\n')
+    script.chmod(0o755)
+    return folder / "said"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the checks run on Linux only")
+def test_started_from_the_menu_the_reason_is_a_desktop_notification(tmp_path: Path) -> None:
+    """The menu entry starts ``labeldesk gui`` with no terminal: the reason it could not
+    start went to a stderr nobody reads, and the click did nothing visible."""
+    said = fake_notify_send(tmp_path / "bin")
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":987"  # no X server there (or, first, missing xcb libraries)
+    env["PATH"] = f"{tmp_path / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    code = "import sys; from labeldesk.cli import main; sys.exit(main(['gui']))"
+    out = subprocess.run(  # no terminal on any stream, as for a menu entry
+        [sys.executable, "-c", code],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 1
+    lines = said.read_text().splitlines()
+    assert lines[:3] == ["--app-name=LabelDesk", "--icon=labeldesk", "LabelDesk cannot start"]
+    assert "\n".join(lines[3:]) == out.stderr.strip()
+
+
+def test_in_a_terminal_no_notification_is_sent(tmp_path: Path, monkeypatch) -> None:
+    from labeldesk.cli.app import tell_the_desktop
+
+    said = fake_notify_send(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    tell_the_desktop("LabelDesk cannot open a window")
+    assert not said.exists()
