@@ -295,6 +295,14 @@ if ! check="$("$vpython" -c 'import torch, torchvision, timm' 2>&1)"; then
     die "the installed PyTorch and torchvision do not load together (above); re-run with --torch cpu|cuda, another --torch-index, or a matching pair in LABELDESK_TORCH_SPEC"
 fi
 
+# Qt's X11 plugin needs system libraries a minimal desktop may lack: said now, in this
+# terminal, rather than first when the menu entry is clicked (no display is needed to ask).
+x11_note=""
+if [[ "$os" == Linux ]]; then
+    x11_note="$("$vpython" -c 'from labeldesk.cli.first_run import missing_libraries_problem as p
+print(p() or "")' 2>/dev/null)" || x11_note=""
+fi
+
 share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
@@ -433,3 +441,8 @@ esac
 say "  Check it:    labeldesk --version"
 say "  Upgrade:     run this installer again (settings and projects are kept)"
 say "  Uninstall:   \"$uninstaller\" --uninstall"
+if [[ -n "$x11_note" ]]; then
+    say ""
+    say "Before it can open a window in an X11 session:"
+    say "${x11_note#LabelDesk cannot start: }"
+fi

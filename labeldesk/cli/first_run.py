@@ -232,6 +232,19 @@ def problems(
             f"{env.get('QT_QPA_PLATFORM')}) but DISPLAY is not set.\n"
             "  Unset QT_QPA_PLATFORM in a Wayland session, or set DISPLAY.\n" + _OFFSCREEN_HINT
         ]
+    missing = missing_libraries_problem(plugin_finder, ldd)
+    if missing is None:
+        unreachable = x_display(env["DISPLAY"])
+        return [unreachable] if unreachable else []
+    return [missing]
+
+
+def missing_libraries_problem(
+    plugin_finder: Callable[[], Path | None] = xcb_plugin, ldd: str | None = None
+) -> str | None:
+    """The system libraries Qt's X11 plugin lacks here, with the command that installs
+    them, or None. Also asked by the installer, which has no display to check: it says
+    so when it is done, not first at the menu entry's click."""
     plugin = plugin_finder()
     missing = []  # without PySide6 at all, its import error says so plainly
     if plugin is not None:
@@ -239,11 +252,10 @@ def problems(
             lib for lib in missing_libraries(plugin, ldd) if not shipped_with_qt(lib, plugin)
         ]
     if not missing:
-        unreachable = x_display(env["DISPLAY"])
-        return [unreachable] if unreachable else []
-    return [
+        return None
+    return (
         "LabelDesk cannot start: Qt's X11 (xcb) plugin needs system libraries that are "
         f"missing: {', '.join(missing)}.\nInstall them with:\n"
         + "\n".join(install_commands(missing))
         + f"\n(then start LabelDesk again; {SKIP_VARIABLE}=1 skips this check)"
-    ]
+    )

@@ -272,3 +272,12 @@ def test_in_a_terminal_no_notification_is_sent(tmp_path: Path, monkeypatch) -> N
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     tell_the_desktop("LabelDesk cannot open a window")
     assert not said.exists()
+
+
+def test_the_installer_can_ask_for_the_libraries_alone(broken_plugin: Path) -> None:
+    """installer/install.sh asks this at its end, where there may be no display."""
+    from labeldesk.cli.first_run import missing_libraries_problem
+
+    said = missing_libraries_problem(lambda: broken_plugin)
+    assert said is not None and "missing: libldfoo.so.1" in said
+    assert missing_libraries_problem(lambda: None) is None

@@ -275,3 +275,27 @@ def test_relative_paths_in_a_manifest_are_never_removed(tmp_path, fake_python):
     assert "skipped share/labeldesk/venv: not an absolute path" in out.stdout
     assert (mine / "venv").is_dir() and (mine / "torch-build").is_file()
     assert not (home / ".local/share/labeldesk").exists()
+
+
+def test_missing_x11_libraries_are_named_when_the_install_ends(tmp_path):
+    """The installer finished with "Start it: LabelDesk in your applications menu", and
+    on a desktop without Qt's X11 libraries that menu entry then did nothing: the reason
+    (and the apt-get command) came first when the app was started from a terminal."""
+    said = "LabelDesk cannot start: Qt's X11 (xcb) plugin needs system libraries that are"
+    said += " missing: libxcb-cursor.so.0.\\nInstall them with:\\n  sudo apt-get install x"
+    lacking = tmp_path / "fakepy-lacking"
+    asked = 'if [[ "$1" == -c && "$2" == *missing_libraries_problem* ]]; then '
+    answer = f'printf "{said}\\n"; fi\n'
+    version = 'if [[ "$1" == --version ]]'
+    lacking.write_text(FAKE_PYTHON.replace(version, asked + answer + version))
+    lacking.chmod(0o755)
+    out = install(tmp_path / "home", lacking)
+    assert out.rstrip().endswith(
+        "Before it can open a window in an X11 session:\n"
+        "Qt's X11 (xcb) plugin needs system libraries that are missing: libxcb-cursor.so.0.\n"
+        "Install them with:\n  sudo apt-get install x"
+    )
+
+
+def test_with_every_library_there_the_install_says_nothing_of_x11(tmp_path, fake_python):
+    assert "X11" not in install(tmp_path / "home", fake_python)
