@@ -168,6 +168,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.setWindowTitle(f"{shown} — LabelDesk")
         self.menus.project_opened(view)
         view.sidebar.add_class_button.setEnabled(not read_only)
+        view.sidebar.reviewRequested.connect(self.review_issues)
         self.update_actions()
         if read_only:
             self.show_message(f"Opened {project.path} read-only: {READ_ONLY_NOTE}")

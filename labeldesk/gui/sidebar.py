@@ -101,6 +101,7 @@ class FilterSidebar(QWidget):
     filterChanged = Signal(object)  # ImageFilter
     classRenamed = Signal(str)  # the picked class's new name (it stays picked)
     addClassRequested = Signal()
+    reviewRequested = Signal()  # the note's link: review the likely mislabels
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "class_list"):
@@ -169,6 +170,15 @@ class FilterSidebar(QWidget):
         self.expected_note.setWordWrap(True)
         self.expected_note.hide()
         layout.addWidget(self.expected_note)
+        # The way from "N are flagged" to fixing them (Statistics has it too): the note
+        # alone left a new user with a number and no next step.
+        self.review_link = QLabel(
+            f"{REVIEW_LINK} ({shortcuts._text(shortcuts.REVIEW_ISSUES_KEYS)})"
+        )
+        self.review_link.setObjectName("reviewFlagged")
+        self.review_link.linkActivated.connect(lambda _: self.reviewRequested.emit())
+        self.review_link.hide()
+        layout.addWidget(self.review_link)
         self.set_model_available(False)
 
         layout.addWidget(self._heading("Search"))
@@ -280,6 +290,7 @@ class FilterSidebar(QWidget):
         (labels changed): the note says so, with the last estimate, not beside a count
         of flagged labels that the changes already emptied."""
         self.expected_note.setVisible(expected is not None)
+        self.review_link.setVisible(expected is not None and flagged > 0 and not scoring)
         if expected is None:
             return
         text = expected_errors_text(expected, flagged, where=where)
@@ -428,6 +439,8 @@ class FilterSidebar(QWidget):
     def _emit(self) -> None:
         self.filterChanged.emit(self.current_filter())
 
+
+REVIEW_LINK = "<a href='review'>Review likely mislabels</a>"  # + its key, under the note
 
 # Why fewer are flagged than expected: verified labels never are (ml/issues.py); a label
 # changed since the scores were computed is not until they are computed again (catalog).

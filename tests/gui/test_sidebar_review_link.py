@@ -1,0 +1,38 @@
+"""Under the browser's "The model expects about N wrong labels; the N most suspicious are
+flagged.", a link to the review that fixes them: the note gave a new user a number and
+no next step (Statistics had a "review them" link; the browser, where a new project
+opens, had none)."""
+
+from __future__ import annotations
+
+
+def test_the_note_links_to_the_review_of_the_flagged_labels(qtbot, window, tmp_path):
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert int(view.catalog.flagged.sum()) > 0
+    link = view.sidebar.review_link
+    assert link.isVisible()
+    assert link.text() == "<a href='review'>Review likely mislabels</a> (Ctrl+I)"
+    link.linkActivated.emit("review")  # as a click on it does
+    review = window.review.view
+    assert review is not None and window.stack.currentWidget() is review
+    qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
+    assert review.source == "issues"
+
+
+def test_no_link_while_nothing_is_flagged_or_the_labels_are_scored_again(qtbot, scored_view):
+    sidebar = scored_view.sidebar
+    sidebar.set_expected_errors(3, 0)
+    assert not sidebar.review_link.isVisible()
+    sidebar.set_expected_errors(3, 2, scoring=True)
+    assert not sidebar.review_link.isVisible()
+    sidebar.set_expected_errors(3, 2)
+    assert sidebar.review_link.isVisible()
+    sidebar.set_expected_errors(None, 0)
+    assert not sidebar.review_link.isVisible()
