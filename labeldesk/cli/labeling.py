@@ -126,7 +126,12 @@ def cmd_classes(args: argparse.Namespace) -> Output:
         elif args.remove is not None:
             batch = project.remove_class(args.remove).batch_id
             done = f"removed {args.remove!r}; its images are unlabeled"
-        counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
+        try:
+            counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
+        except Exception as exc:  # (a damaged page found by the listing, after the change)
+            if batch is not None:
+                exc.add_note(f"the change was saved before that was found ({done})")
+            raise
     notes = class_name_notes(named)
     data = {"classes": counts, "batch": batch, "done": done, "warnings": notes}
     undo = f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)" if batch else ""

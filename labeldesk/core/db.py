@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .damage_note import note_path, record_damage
 from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
-from .errors import ProjectBusyError, ProjectError, ProjectReadOnly
-from .read_only_db import read_only_connection, read_only_mode, read_only_refusal
+from .errors import DatabaseDamaged, ProjectBusyError, ProjectError
+from .failures import damaged_database, is_damage
+from .read_only_db import read_only_connection, read_only_mode, write_refusal
 
 DB_FILENAME = "labeldesk.db"
 QUIET_WAIT_MS = 1000  # how long it waits before Database.on_wait is told
@@ -113,6 +115,8 @@ class Database:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._wait_limits: dict[int, float] = {}  # thread id -> seconds a write waits
+        # SQLite's words when this process met damage in the file: no write after it
+        self.damaged: str | None = None
         # Called once when a write (with the full wait) finds another process's write
         # going on for more than a second: a command says why it seems to hang.
         self.on_wait: Callable[[], None] | None = None
@@ -134,7 +138,8 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed (durably) when the block exits without error."""
         if self.read_only is not None:
-            raise ProjectReadOnly(read_only_refusal(self.read_only))
+            raise write_refusal(self.read_only)
+        self._refuse_if_damaged()
         limit = self._wait_limits.get(threading.get_ident())
         if limit is None:
             self._lock.acquire()
@@ -166,14 +171,41 @@ class Database:
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 rollback(self.conn)  # (the error raised is the write's own)
+                if self._check_damage(exc):
+                    exc.add_note("nothing of this change was saved")
                 raise
             finally:
                 self._depth = 0
                 self._writer_thread = None
         finally:
             self._lock.release()
+
+    def _refuse_if_damaged(self) -> None:
+        """DatabaseDamaged, nothing written, once damage was met in the file: by this
+        process, or by another that left the note (:mod:`.damage_note`) since it opened."""
+        if self._depth and self._writer_thread == threading.get_ident():
+            return  # nested in a write that began
+        reason = self.damaged
+        if reason is None and note_path(self.path).exists():
+            reason = "LabelDesk found it so and left a note beside it"
+        if reason is not None:
+            raise DatabaseDamaged(
+                "nothing was saved: "
+                + damaged_database(f"the project database {self.path}", reason)
+            )
+
+    def _check_damage(self, exc: BaseException) -> bool:
+        """Remember that SQLite said the file is damaged (here and in the note beside it),
+        so that no later write, of this process or the next, changes it; whether it did."""
+        if not (isinstance(exc, sqlite3.DatabaseError) and is_damage(exc)):
+            return False
+        if self.damaged is None:
+            self.damaged = str(exc)
+        if self.read_only is None:
+            record_damage(self.path, str(exc))
+        return True
 
     def _begin(self, limit: float | None) -> None:
         """BEGIN IMMEDIATE, waiting at most ``limit`` seconds (None: the busy timeout) for
@@ -214,14 +246,18 @@ class Database:
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A connection for reads: this thread's own (no lock), or the writer when this
         thread is inside a write transaction."""
-        if self._writer_thread == threading.get_ident():
-            yield self.conn
-            return
-        reader = self._reader()
-        with reader.lock:
-            if self._closed:
-                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-            yield reader
+        try:
+            if self._writer_thread == threading.get_ident():
+                yield self.conn
+                return
+            reader = self._reader()
+            with reader.lock:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+                yield reader
+        except sqlite3.DatabaseError as exc:
+            self._check_damage(exc)
+            raise
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:

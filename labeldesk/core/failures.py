@@ -171,13 +171,16 @@ def damaged_database(what: str, reason: str) -> str:
     to do: keep a copy before anything else touches it, then a backup or a rescue. The
     sqlite3 program Debian and Ubuntu ship lacks the page reader `.recover` needs: it
     says "SQL logic error" and leaves recovered.db empty, hence the two warnings."""
-    return (
-        f"{what} is damaged ({reason}); copy the project folder somewhere safe, then "
-        "restore labeldesk.db from a backup or rescue it with "
-        "`sqlite3 labeldesk.db .recover | sqlite3 recovered.db` (the sqlite3 program "
-        "from sqlite.org: the one Debian and Ubuntu ship has no .recover and says "
-        '"SQL logic error") and, if recovered.db is not empty, put it in its place'
-    )
+    return f"{what} is damaged ({reason}); {DAMAGE_ADVICE}"
+
+
+DAMAGE_ADVICE = (
+    "copy the project folder somewhere safe, then "
+    "restore labeldesk.db from a backup or rescue it with "
+    "`sqlite3 labeldesk.db .recover | sqlite3 recovered.db` (the sqlite3 program "
+    "from sqlite.org: the one Debian and Ubuntu ship has no .recover and says "
+    '"SQL logic error") and, if recovered.db is not empty, put it in its place'
+)
 
 
 def check_writable(*paths: Path) -> None:

@@ -21,6 +21,7 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
+from .damage_note import damage_remaining, record_damage
 from .db import DB_FILENAME, Database
 from .db_schema import SCHEMA_VERSION, foreign_tables, migrate
 from .display import not_unicode
@@ -28,7 +29,6 @@ from .errors import (
     DatabaseDamaged,
     ImageRootError,
     ProjectError,
-    ProjectReadOnly,
     UnknownPathError,
 )
 from .failures import damaged_database, is_damage, storage_problem
@@ -40,7 +40,7 @@ from .read_only_db import (
     check_readable_schema,
     read_only_mode,
     read_only_reason,
-    read_only_refusal,
+    write_refusal,
 )
 from .root_paths import stored_spelling
 from .sql_lists import IN_LIST, json_list
@@ -87,6 +87,12 @@ class Project(ProjectWrites):
         # The database is read as it will be opened: chosen once, here, so that the
         # check below and the database see the same -wal state.
         self.read_only = read_only_reason(self.path, db_file)
+        # Damage found before (a note beside the database) and still there: read-only,
+        # so the file a rescue needs is not written around the damage. Checked only
+        # where the note is: a healthy project opens without reading its whole file.
+        damage = damage_remaining(db_file)
+        if damage is not None:
+            self.read_only = damage
         mode = None if self.read_only is None else read_only_mode(db_file)
         foreign = foreign_tables(db_file, mode or "mode=ro")
         if foreign is not None:  # refused before any write: it is another program's
@@ -154,7 +160,7 @@ class Project(ProjectWrites):
         """:class:`ProjectReadOnly` when the project was opened read-only: called before
         work that saves at its end (a scan, embedding, training), so it stops at once."""
         if self.read_only is not None:
-            raise ProjectReadOnly(read_only_refusal(self.read_only))
+            raise write_refusal(self.read_only)
 
     def __enter__(self) -> Project:
         return self
@@ -406,6 +412,7 @@ def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: s
     (SQLite calls both an I/O error), else SQLite's own words."""
     problem = storage_problem(folder, db_file)
     if problem is None and is_damage(exc):
+        record_damage(db_file, str(exc))
         return DatabaseDamaged(damaged_database(f"the project database {db_file}", str(exc)))
     return ProjectError(problem or f"{db_file} {what}: {exc}")
 

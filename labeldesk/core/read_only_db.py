@@ -13,7 +13,8 @@ import sqlite3
 from pathlib import Path
 
 from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
-from .errors import ProjectError, ProjectReadOnly
+from .errors import DatabaseDamaged, ProjectError, ProjectReadOnly
+from .failures import DAMAGE_ADVICE
 
 READ_ONLY_TEXT = (
     "{reason}: LabelDesk only reads it, nothing was saved; to change the project, copy "
@@ -21,9 +22,24 @@ READ_ONLY_TEXT = (
 )
 
 
+class DamagedReason(str):
+    """Why a project is opened read-only, when the reason is a damaged database
+    (:mod:`.damage_note`): a refused write then says how to repair it, not where to copy
+    the folder, and is a :class:`DatabaseDamaged`."""
+
+
 def read_only_refusal(reason: str) -> str:
     """What a write to a read-only project says (``reason``: which folder or disk)."""
+    if isinstance(reason, DamagedReason):
+        return f"{reason}: LabelDesk only reads it, nothing was saved; {DAMAGE_ADVICE}"
     return READ_ONLY_TEXT.format(reason=reason)
+
+
+def write_refusal(reason: str) -> ProjectError:
+    """The error a write to a project opened read-only for ``reason`` raises."""
+    if isinstance(reason, DamagedReason):
+        return DatabaseDamaged(read_only_refusal(reason))
+    return ProjectReadOnly(read_only_refusal(reason))
 
 
 def read_only_mode(path: Path) -> str:

@@ -1,0 +1,92 @@
+"""Remembering that a project database was found damaged, so nothing writes to it again
+until it is repaired.
+
+SQLite notices a damaged page only when something reads it: a command that reads the
+page fails, and the next one, which does not, writes on around the damage (the file a
+rescue needs changes under it). So the first time LabelDesk meets damage it leaves a
+note beside the database (:data:`NOTE_NAME`). Every open that finds the note checks the
+whole file (``PRAGMA integrity_check``, ``quick_check`` on a large one): damage still
+there, the project opens read-only, saying why; the check passing (a backup put back, a
+rescued file, or a note a killed process left for nothing), the note is removed and work
+goes on. A healthy project without a note is opened as fast as ever: no check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from pathlib import Path
+
+from .errors import ProjectError
+from .read_only_db import DamagedReason, read_only_connection, read_only_mode
+
+NOTE_NAME = "labeldesk.db-damaged.txt"
+# Up to this many pages (of 4 KiB: 400 MB) the full integrity_check, which also checks
+# the indexes against their tables; above it quick_check, linear in the file's size.
+FULL_CHECK_PAGES = 100_000
+SHOWN_PROBLEMS = 3  # lines of the check's report named in the message
+
+NOTE_TEXT = """LabelDesk found the project database labeldesk.db beside this file damaged
+({when}): {reason}
+
+While this file is here, LabelDesk opens the project read-only and writes nothing to
+labeldesk.db, so the damaged file stays as it is for a rescue. Copy the project folder
+somewhere safe, then restore labeldesk.db from a backup or rescue it with
+`sqlite3 labeldesk.db .recover | sqlite3 recovered.db` (the sqlite3 program from
+sqlite.org) and put recovered.db in its place. The next time the project is opened,
+LabelDesk checks the database: if it is sound, LabelDesk removes this file itself.
+"""
+
+
+def note_path(db_file: Path) -> Path:
+    return db_file.with_name(NOTE_NAME)
+
+
+def record_damage(db_file: Path, reason: str) -> None:
+    """Leave the note beside ``db_file`` (``reason``: SQLite's words). Where it cannot be
+    written (a read-only folder, a full disk) nothing writes there anyway."""
+    note = note_path(db_file)
+    if note.exists():
+        return
+    when = time.strftime("%Y-%m-%d %H:%M:%S")
+    with contextlib.suppress(OSError):
+        note.write_text(NOTE_TEXT.format(when=when, reason=reason), encoding="utf-8")
+
+
+def damage_remaining(db_file: Path) -> DamagedReason | None:
+    """None when there is no note, or when the check finds the database sound (the note
+    is then removed); else why the project is opened read-only."""
+    note = note_path(db_file)
+    if not note.exists():
+        return None
+    problem = check_database(db_file)
+    if problem is None:
+        # (a folder that cannot be written: opened read-only all the same)
+        with contextlib.suppress(OSError):
+            note.unlink(missing_ok=True)
+        return None
+    return DamagedReason(
+        f"the project database {db_file} is damaged ({problem}; LabelDesk found it so "
+        f"earlier and left {NOTE_NAME} beside it)"
+    )
+
+
+def check_database(db_file: Path) -> str | None:
+    """What SQLite's check of ``db_file`` found wrong, None if it is sound. It reads
+    without writing a byte; a database that cannot be read to the end is damaged."""
+    try:
+        conn = read_only_connection(db_file, read_only_mode(db_file))
+    except (sqlite3.DatabaseError, ProjectError) as exc:
+        return str(exc)
+    try:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        pragma = "integrity_check" if pages <= FULL_CHECK_PAGES else "quick_check"
+        rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}({SHOWN_PROBLEMS})")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    if rows == ["ok"]:
+        return None
+    return "; ".join(line.replace("\n", " ").strip() for line in rows)
