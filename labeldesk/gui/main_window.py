@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 from labeldesk.core.create import create_empty
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.failures import DAMAGE_ADVICE
 from labeldesk.core.project import Project, open_project
+from labeldesk.core.read_only_db import DamagedReason
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
@@ -56,6 +58,17 @@ READ_ONLY_NOTE = (
     "look and export, but not label or change it; to change it, copy the project folder "
     "somewhere writable and open the copy"
 )
+
+
+def read_only_note(reason: str) -> str:
+    """Why the project was opened read-only and what to do, for the notice on opening
+    and the counts line's tooltip."""
+    if isinstance(reason, DamagedReason):  # nothing may write to it until it is repaired
+        return (
+            f"{reason}, so you can browse, look and export, but not label or change it "
+            f"until it is repaired: {DAMAGE_ADVICE}"
+        )
+    return READ_ONLY_NOTE
 
 
 def first_geometry(screen: QScreen | None) -> QRect | None:
@@ -170,7 +183,11 @@ class MainWindow(StackedPages, QMainWindow):
         view.sidebar.add_class_button.setEnabled(not read_only)
         view.sidebar.reviewRequested.connect(self.review_issues)
         self.update_actions()
-        if read_only:
+        if isinstance(project.read_only, DamagedReason):  # a notice: not to be missed
+            self.notify_error(
+                f"Opened {project.path} read-only: {read_only_note(project.read_only)}"
+            )
+        elif project.read_only is not None:
             self.show_message(f"Opened {project.path} read-only: {READ_ONLY_NOTE}")
         else:
             self.show_message(f"Opened {project.path} ({project.root})")
@@ -351,7 +368,8 @@ class MainWindow(StackedPages, QMainWindow):
             on_browser = self.stack.currentWidget() is view
             text = view.status_text if on_browser else view.totals_text
             self.counts_label.setText(f"Read-only · {text}" if self._read_only else text)
-            self.counts_label.setToolTip(READ_ONLY_NOTE if self._read_only else "")
+            reason = self.project.read_only if self.project is not None else None
+            self.counts_label.setToolTip("" if reason is None else read_only_note(reason))
 
     def show_browser(self) -> None:
         """Back to the grid, in its place: it followed every write while hidden (through

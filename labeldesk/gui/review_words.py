@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from labeldesk.core.display import format_score, model_opinion
+from labeldesk.core.read_only_db import DamagedReason
 from labeldesk.gui import shortcuts
 
 # What a decision did to the image, as the person reads it coming back to it.
@@ -118,10 +119,16 @@ def end_of_issues_notice(decisions: Mapping[str, str]) -> str:
 
 def read_only_banner_text(reason: str) -> str:
     """Above the image on a read-only project: why its keys do not label."""
+    what_to_do = (
+        "Copy the project folder somewhere safe, then restore labeldesk.db from a backup "
+        "or rescue it (see the README's section on damaged projects)."
+        if isinstance(reason, DamagedReason)
+        else "To change the project, copy the project folder somewhere writable and open the copy."
+    )
     return (
         f"Read-only: {reason}. You can look through the images and move with ←/→, but "
         "accepting, labeling, keeping, excluding and undo are off, and nothing is saved. "
-        "To change the project, copy the project folder somewhere writable and open the copy."
+        + what_to_do
     )
 
 
