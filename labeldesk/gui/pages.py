@@ -53,6 +53,10 @@ class ProjectPages:
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
             view.feed.busyChanged.connect(lambda _: self._rescoring_changed())
+            # Labels changed on Statistics (an undo, a duplicate-group action) are scored
+            # again there: its "about N" said the count from before them until the
+            # browser was shown again.
+            view.scores_shown_elsewhere = self._statistics_shown
 
     def close(self) -> None:
         """Shut the pages down (the session then waits for their jobs)."""
@@ -103,6 +107,9 @@ class ProjectPages:
             self.stats.images_changed()  # no new duplicate search for a label change
         self._stats_stale = None
         self.shell.show_page(self.stats)
+        view = self.shell.view
+        if view is not None:  # labels changed behind the review: scored now, and said
+            view.score_if_stale()
 
     def find_duplicates(self) -> None:
         """Statistics, then its duplicate groups: at once when its search is done, else
@@ -258,6 +265,9 @@ class ProjectPages:
         last one, as the browser's note does)."""
         view = self.shell.view
         return view is not None and view.feed.busy
+
+    def _statistics_shown(self) -> bool:
+        return self.stats is not None and self.shell.is_showing(self.stats)
 
     def _rescoring_changed(self) -> None:
         if self.stats is not None:

@@ -91,6 +91,9 @@ class ProjectView(QWidget, BrowserInsights):
         self._select_first = False  # a selection shown before its images were read
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._insights_stale = False  # labels changed while hidden: rescore on next show
+        # Whether a page on screen in the browser's place shows the model's numbers
+        # (Statistics' "about N" likely wrong): then changes are scored again at once.
+        self.scores_shown_elsewhere: Callable[[], bool] = lambda: False
         self._closed = False  # after shutdown(): late signals must not touch the project
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
@@ -382,11 +385,20 @@ class ProjectView(QWidget, BrowserInsights):
 
     def _score_again(self) -> None:
         """The model's scores follow changed labels (and another process's new vectors or
-        model): after a pause when shown, else when the browser is shown again."""
-        if self.isVisible():
+        model): after a pause when shown (or when a page shown instead says the model's
+        numbers, Statistics), else when the browser or such a page is shown again."""
+        if self.isVisible() or self.scores_shown_elsewhere():
+            self._insights_stale = False
             self.feed.labels_changed()
         else:
             self._insights_stale = True
+
+    def score_if_stale(self) -> None:
+        """Labels changed while nothing on screen showed the model's numbers: score them
+        again now (the browser, or Statistics, is being shown)."""
+        if self._insights_stale and not self._closed:
+            self._insights_stale = False
+            self.feed.labels_changed()
 
     def _rows_refreshed(self) -> None:
         """Shown: counts, detail panel and (after a pause) the model's scores follow at
@@ -401,16 +413,15 @@ class ProjectView(QWidget, BrowserInsights):
             return
         self._totals = self.catalog.label_counts(None)
         self._emit_status()
-        self._detail_stale = self._insights_stale = True
+        self._detail_stale = True
+        self._score_again()  # now if Statistics is on screen, else when shown
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._detail_stale and not self._closed and self.model.catalog is not None:
             self.refresh_counts()
             self._update_detail()  # clears _detail_stale
-        if self._insights_stale and not self._closed:
-            self._insights_stale = False
-            self.feed.labels_changed()
+        self.score_if_stale()
 
     def _open_large(self, row: int) -> None:
         index = self.model.index(row, 0)

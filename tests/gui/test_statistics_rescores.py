@@ -1,0 +1,68 @@
+"""Labels changed while Statistics is on screen (an undo there, a duplicate-group action)
+are scored again there: the browser held its scoring off while hidden, so Statistics kept
+saying "about 40" likely wrong labels, the count from before the change, until the
+browser was shown again."""
+
+from __future__ import annotations
+
+import re
+
+from ml.fake_embeddings import make_clustered_project
+
+from labeldesk.gui.sidebar import rescoring_text
+
+
+def likely_wrong(window) -> str:
+    value = window.pages.stats.summary_labels["likely_wrong"].text()
+    return re.sub(r"<[^>]+>", "", value).replace("\u00a0", " ")
+
+
+def open_scored(qtbot, window, tmp_path):
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    assert window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    view.feed._timer.setInterval(200)  # (the pause after changes: 3 s)
+    return view
+
+
+def flagged_paths(view) -> list[str]:
+    catalog = view.catalog
+    return [catalog.info(int(p)).path for p in catalog.flagged.nonzero()[0]]
+
+
+def test_an_undo_on_statistics_is_scored_again_there(qtbot, window, tmp_path):
+    view = open_scored(qtbot, window, tmp_path)
+    flagged = flagged_paths(view)
+    assert flagged
+    view.project.set_labels(dict.fromkeys(flagged, "cow"))  # in the browser
+    qtbot.waitUntil(lambda: view.feed.busy)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    after_label = view.catalog.expected_errors
+    window.show_statistics()
+    assert likely_wrong(window).startswith(f"about {after_label}")
+    view.labeling.undo()  # Ctrl+Z on Statistics: the flagged labels come back
+    qtbot.waitUntil(lambda: view.feed.busy, timeout=5000)
+    assert likely_wrong(window).startswith(rescoring_text(after_label))
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    now = view.catalog.expected_errors
+    assert likely_wrong(window).startswith(f"about {now}")
+    assert window.pages.stats.isVisible() and not view.isVisible()  # never left
+
+
+def test_labels_changed_behind_another_page_are_scored_once_statistics_shows(
+    qtbot, window, tmp_path
+):
+    view = open_scored(qtbot, window, tmp_path)
+    expected = view.catalog.expected_errors
+    window.show_training()  # no count of likely wrong labels there: scoring waits
+    view.project.set_labels(dict.fromkeys(flagged_paths(view)[:1], "cow"))
+    qtbot.waitUntil(lambda: view._detail_stale, timeout=5000)
+    assert not view.feed.busy
+    window.show_statistics()  # says the count predates the change, then the new one
+    assert view.feed.busy
+    assert likely_wrong(window).startswith(rescoring_text(expected))
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert likely_wrong(window).startswith(f"about {view.catalog.expected_errors}")
