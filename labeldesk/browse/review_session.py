@@ -112,6 +112,7 @@ class ReviewSession:
         self._decided: dict[int, str] = {}  # id -> action
         self.gone: list[str] = []  # undecided images a rescan removed: out of the pass
         self._gone: set[str] = set()  # the same, to look up
+        self._class_names: list[str] | None = None  # the classes at the last look
         self.follow_scan()
 
     # -- reading -------------------------------------------------------------------
@@ -331,6 +332,7 @@ class ReviewSession:
         self._ids.update(ids_of(self.project, unknown) if unknown else {})
         now = present(self.project, [self._ids[i.path] for i in self.items if i.path in self._ids])
         renamed = self._class_renames()
+        scored_as = self._class_renamed()  # the label a fit was scored for, named as now
         kept: list[ReviewItem] = []
         ids: dict[str, int] = {}
         start, shown_stays = len(self.items), False
@@ -347,14 +349,17 @@ class ReviewSession:
             shown_stays = shown_stays or n == self.index
             label = row.label  # as it is now: changed in another window, or undone
             suggested = renamed(item.suggested)  # a class renamed or merged since
+            scored = item.scored_label
+            scored = scored_as.get(scored, scored) if scored is not None else None
             content, confidence = item.content or row.content, item.confidence
             if content != row.content:  # another picture under this id: not judged
                 suggested, confidence = None, float("nan")
-            if (row.path, label, suggested, content) != (
+            if (row.path, label, suggested, content, scored) != (
                 item.path,
                 item.label,
                 item.suggested,
                 item.content,
+                item.scored_label,
             ):
                 if row.path != item.path and image_id in self._decided:
                     self.touched.add(row.path)  # the browser re-reads it where it is now
@@ -365,6 +370,7 @@ class ReviewSession:
                     suggested=suggested,
                     confidence=confidence,
                     content=content,
+                    scored_label=scored,
                 )
             self._paths[image_id] = row.path
             ids[row.path] = image_id
@@ -373,6 +379,24 @@ class ReviewSession:
         self.index = start
         if not shown_stays:
             self._settle(start)
+
+    def _class_renamed(self) -> dict[str, str]:
+        """A class renamed since the last look (or a rename undone): {old: new}. The
+        label a fit was scored for is the same class under its new name ("12% for shirt"
+        named a class no longer there); a merged or removed class is not renamed (its
+        images' label did change: the fit stays the old class's, named as it was)."""
+        now = self.project.classes()
+        before, self._class_names = self._class_names, now
+        if before is None or before == now:
+            return {}
+        gone = [name for name in before if name not in now]
+        new = [name for name in now if name not in before]
+        if len(gone) != 1 or len(new) != 1:
+            return {}
+        # renamed: an alias to the new name; a rename undone leaves none (a merge sends
+        # the old name to a class there before, not a new one)
+        went_to = self.project.class_aliases().get(gone[0])
+        return {gone[0]: new[0]} if went_to in (new[0], None) else {}
 
     def _class_renames(self) -> Callable[[str | None], str | None]:
         """A suggestion's class as it is called now: a class renamed or merged since the

@@ -36,16 +36,17 @@ def decision_text(action: str | None, label: str | None) -> str:
 def decided_opinion(suggested: str | None, confidence: float | None, label: str | None) -> str:
     """The model line over an image a person decided in this pass: what the model
     suggested when it scored the image (before the decision), not a verdict on the label
-    the person chose ("label pullover looks wrong" contradicted them with stale scores).
+    the person chose ("label pullover looks wrong" contradicted them with stale scores,
+    and "the label agrees" over an image relabeled to the suggestion was the same stale
+    verdict, put kindly).
 
     >>> decided_opinion("coat", 0.62, "pullover")
     'probably coat (62%) — scored before your decision'
     >>> decided_opinion("coat", 0.62, "coat")
-    'probably coat (62%) — the label agrees'
+    'probably coat (62%) — scored before your decision'
     """
-    opinion = model_opinion(suggested, confidence, label).removeprefix("Model: ")
-    if suggested is None or label is None or suggested == label:
-        return opinion  # no verdict to take back (a skipped image has no label yet)
+    if suggested is None or label is None:  # no verdict to take back (skipped: no label)
+        return model_opinion(suggested, confidence, label).removeprefix("Model: ")
     guess = model_opinion(suggested, confidence).removeprefix("Model: ")
     return f"{guess} — scored before your decision"
 
