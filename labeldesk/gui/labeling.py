@@ -59,8 +59,11 @@ class LabelingController(QObject):
     classesChanged = Signal(list)
     message = Signal(str)  # transient status-bar text
     error = Signal(str)  # an expected failure, shown once
-    undoneImages = Signal(list)  # the ids of the images an undo changed back
-    redoneImages = Signal(list)  # the ids of the images a redo changed again
+    # The ids of the images an undo changed back (a redo changed again), and whether they
+    # were labeled together (not a class renamed, merged or removed): then all of them
+    # come back selected, so the next key acts on them again.
+    undoneImages = Signal(list, bool)
+    redoneImages = Signal(list, bool)
 
     def __init__(
         self,
@@ -289,7 +292,7 @@ class LabelingController(QObject):
     def _undid(self, undone: Undone) -> None:
         self.message.emit(capitalised(undone.summary()))
         if undone.image_ids:
-            self.undoneImages.emit(list(undone.image_ids))
+            self.undoneImages.emit(list(undone.image_ids), not undone.classes_changed)
 
     def redo(self) -> None:
         """Make again what this person's newest undo took back, unless they changed
@@ -309,7 +312,7 @@ class LabelingController(QObject):
     def _redid(self, redone: Redone) -> None:
         self.message.emit(capitalised(redone.summary()))
         if redone.image_ids:
-            self.redoneImages.emit(list(redone.image_ids))
+            self.redoneImages.emit(list(redone.image_ids), not redone.classes_changed)
 
     def _redo_failed(self, exc: LabelDeskError) -> None:
         if isinstance(exc, NothingToRedoError):

@@ -238,15 +238,21 @@ class ProjectView(QWidget, BrowserInsights):
         self.grid.verticalScrollBar().setValue(scroll)
         self.restoring.resume(selected, settled=self._insights_seen)  # all is read now
 
-    def _show_undone(self, image_ids: list[int]) -> None:
-        """Select the first image shown that an undo changed back (or a redo changed
-        again): the change is looked at where it was made, not searched for (the filter
-        stays)."""
+    def _show_undone(self, image_ids: list[int], all_of_them: bool = False) -> None:
+        """Select the images shown that an undo changed back (or a redo changed again),
+        the first one current: the change is looked at where it was made, not searched
+        for (the filter stays). ``all_of_them``: a label key's images come back selected,
+        as they were when it was pressed (a second key acts on them again); a class
+        change's undo selects only its first image (it chose no selection)."""
         # One lookup for all of them: a lookup per id took 10 s of the GUI thread after
         # the undo of a select-all label key at 200k images.
         rows = self.model.rows_of_ids(np.asarray(image_ids, dtype=np.int64))
-        if len(rows):
-            self.grid.select_row(int(rows[0]))  # ascending: the first shown
+        if not len(rows):
+            return
+        first = int(rows[0])  # ascending: the first shown
+        self.grid.select_row(first)
+        if all_of_them and len(rows) > 1:
+            self.grid.restore_selection(np.sort(np.asarray(rows, dtype=np.int64)), first)
 
     def _search_done(self) -> None:
         """The keyboard leaves the search for the grid, its first image selected when
