@@ -79,13 +79,20 @@ def cell_paths(catalog: ImageCatalog, split: str | None, label: str, guess: str)
     return [str(p) for p in catalog.paths[mask]]
 
 
+WHEN_OPENED = "when the cell was opened"  # the banner's cell: as it was then
+
+
 def cell_description(split: str | None, label: str, guess: str, count: int) -> str:
-    """What a cell's ``count`` images are, for the browser's selection banner, which puts
-    the count in front ("1 image labeled coat that the model thinks is pullover")."""
+    """What a cell's ``count`` images were when it was opened, for the browser's selection
+    banner, which puts the count in front ("1 image labeled coat that the model thought
+    was pullover when the cell was opened"). Said in the past: the banner stays while
+    they are relabeled (all at once, as a cell arrives selected) and scored again, and
+    "labeled coat that the model thinks are shirt" over images now labeled shirt was
+    no longer true."""
     where = f" (in {split})" if split else ""
-    verb = "is" if count == 1 else "are"
+    verb = "was" if count == 1 else "were"
     also = "also " if label == guess else ""
-    return f"labeled {label} that the model {also}thinks {verb} {guess}{where}"
+    return f"labeled {label} that the model {also}thought {verb} {guess}{where} {WHEN_OPENED}"
 
 
 def available_scopes(catalog: ImageCatalog) -> list[str | None]:

@@ -234,7 +234,7 @@ def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained):
             qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         paths, description = chosen.args
         assert len(paths) == count >= 2
-        assert description == "labeled ant that the model thinks are bee"
+        assert description == "labeled ant that the model thought were bee when the cell was opened"
         assert all(catalog.guess[catalog.paths == p][0] == "bee" for p in paths)
     finally:
         widget.shutdown()
