@@ -19,13 +19,16 @@ from pathlib import Path
 
 from .damage_note import note_path, record_damage
 from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
-from .errors import DatabaseDamaged, ProjectBusyError, ProjectError
+from .errors import DatabaseDamaged, ProjectBusyError, ProjectClosed, ProjectError
 from .failures import damaged_database, is_damage
 from .read_only_db import read_only_connection, read_only_mode, write_refusal
 
 DB_FILENAME = "labeldesk.db"
 QUIET_WAIT_MS = 1000  # how long it waits before Database.on_wait is told
 BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again when it is done"
+WAITED_OUT = (
+    "another process, the app or a labeldesk command, has been writing to it for over a minute"
+)
 
 
 def connect(path: Path, read_only: str | None = None) -> sqlite3.Connection:
@@ -139,6 +142,7 @@ class Database:
         """A write transaction, committed (durably) when the block exits without error."""
         if self.read_only is not None:
             raise write_refusal(self.read_only)
+        self._check_open()
         self._refuse_if_damaged()
         limit = self._wait_limits.get(threading.get_ident())
         if limit is None:
@@ -158,6 +162,7 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
+            self._check_open()  # (closed while this write waited for the lock)
             self._begin(limit)
             if not self.path.exists():  # SQLite goes on writing into the deleted file
                 self.conn.execute("ROLLBACK")
@@ -209,24 +214,28 @@ class Database:
 
     def _begin(self, limit: float | None) -> None:
         """BEGIN IMMEDIATE, waiting at most ``limit`` seconds (None: the busy timeout) for
-        another process's write."""
+        another process's write; ProjectBusyError, nothing begun, when that write goes on
+        longer (not SQLite's "database is locked")."""
         if limit is None:
             if self.on_wait is None:
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._begin_or_busy(WAITED_OUT)
             elif not self._began_within(QUIET_WAIT_MS):
                 self.on_wait()
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._begin_or_busy(WAITED_OUT)
             return
         self.conn.execute(f"PRAGMA busy_timeout={max(1, round(limit * 1000))}")
+        try:
+            self._begin_or_busy("a labeldesk command or another window is writing to it")
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def _begin_or_busy(self, what: str) -> None:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
-            what = "a labeldesk command or another window is writing to it"
             raise ProjectBusyError(BUSY_TEXT.format(what=what)) from exc
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def _began_within(self, ms: int) -> bool:
         """BEGIN IMMEDIATE if another process's write lets it within ``ms``; False if not
@@ -252,8 +261,7 @@ class Database:
                 return
             reader = self._reader()
             with reader.lock:
-                if self._closed:
-                    raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+                self._check_open()
                 yield reader
         except sqlite3.DatabaseError as exc:
             self._check_damage(exc)
@@ -276,13 +284,12 @@ class Database:
     def _reader(self) -> _Reader:
         conn: _Reader | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self._closed:
-                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            self._check_open()
             conn = _connect_reader(self.path, self._mode)
             with self._readers_lock:
                 if self._closed:  # closed while this one was opening: close() missed it
                     conn.close()
-                    raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+                    self._check_open()
                 self._readers.add(conn)
             self._local.conn = conn  # dropped (and closed) with its thread
         return conn
@@ -322,8 +329,18 @@ class Database:
                 (key, value),
             )
 
+    def _check_open(self) -> None:
+        """:class:`ProjectClosed` once :meth:`close` was called (SQLite's own words,
+        "Cannot operate on a closed database", name neither the project nor what to do)."""
+        if self._closed:
+            raise ProjectClosed(
+                f"the project {self.path.parent} is closed (close() was called, or its `with` "
+                "block ended): open it again with labeldesk.open_project() to go on"
+            )
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True  # (a write waiting for the lock finds it closed)
             self.conn.close()
         with self._readers_lock:
             self._closed = True

@@ -6,6 +6,7 @@ as one notification. Anything else escaping core is a bug.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from .display import counted
@@ -28,6 +29,12 @@ class DatabaseDamaged(ProjectError):
     """The project database cannot be read as a database (cut short by a full disk or a
     failed copy, overwritten, emptied to 0 bytes): nothing was written to it, so a copy
     of the folder still holds what a rescue needs."""
+
+
+class ProjectClosed(ProjectError, sqlite3.ProgrammingError):
+    """The project was used after ``close()`` (or after its ``with`` block ended): open it
+    again. Also a ``sqlite3.ProgrammingError``, what SQLite raised for it before, so code
+    that caught that still does."""
 
 
 class ProjectReadOnly(ProjectError):
