@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,6 +138,8 @@ class ProjectWrites:
     ) -> Changes:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
+        ``labels``, ``splits``, ``statuses``: path -> value, as a dict or a pandas Series
+        indexed by path (``found.set_index("path").suggested``).
         ``verify``: a person checked these labels (a review decision): mark them verified.
         ``splits``: new splits for some of these images, in the same batch.
         ``statuses``: new review statuses for some of these images (None: cleared), in
@@ -145,7 +148,8 @@ class ProjectWrites:
         if any is another by now (changed in another window or process).
         ``shown_ids``: path -> the image a person saw there; ImageMovedError, nothing
         written, if the path holds another image by now (a scan followed swapped files)."""
-        splits, statuses = splits or {}, statuses or {}
+        labels, splits = path_map(labels, "labels"), path_map(splits, "splits")
+        statuses = path_map(statuses, "statuses")
         ids = self.ids_for([*labels, *splits, *statuses, *(expect or {})])
         _once_each(ids, [*labels, *splits, *statuses])
         at = _shown_at(ids, shown_ids)
@@ -201,7 +205,8 @@ class ProjectWrites:
         splits: Mapping[str, str | None] | None,
         statuses: Mapping[str, str | None] | None,
     ) -> list[label_store.Change]:
-        splits, statuses = splits or {}, statuses or {}
+        labels, splits = path_map(labels, "labels"), path_map(splits, "splits")
+        statuses = path_map(statuses, "statuses")
         ids = self.ids_for([*labels, *splits, *statuses])
         _once_each(ids, [*labels, *splits, *statuses])
         keep = label_store.KEEP
@@ -217,20 +222,22 @@ class ProjectWrites:
 
     def set_status(
         self,
-        paths: Iterable[str | os.PathLike[str]],
+        paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         status: str | None,
         *,
         source: str = "human",
         expect: Mapping[str, str | None] | None = None,
         shown_ids: Mapping[str, int] | None = None,
     ) -> Changes:
-        """Mark images verified / excluded (or clear it), as an undoable event.
+        """Mark images verified / excluded (or clear it), as an undoable event; ``paths``:
+        a list of paths, or one path.
         ``expect``, ``shown_ids``: as for :meth:`set_labels` (verifying a label nobody
         saw, or excluding another picture than the one seen, is refused)."""
         if status is not None and status not in label_store.STATUSES:
             known = label_store.STATUSES
             raise BadArgument(f"status must be one of {known} or None, not {status!r}")
-        paths = list(paths)
+        # one path is that image (a string is not read as a list of its characters)
+        paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
         ids = self.ids_for([*paths, *(expect or {})])
         _once_each(ids, paths)
         at = _shown_at(ids, shown_ids)
@@ -255,6 +262,7 @@ class ProjectWrites:
     ) -> Changes:
         """Move images to other splits, as one undoable batch (``shown_ids``: as for
         :meth:`set_labels`)."""
+        splits = path_map(splits, "splits")
         bad = sorted({s for s in splits.values() if s is not None and s not in SPLITS})
         if bad:
             raise BadArgument(f"unknown split {', '.join(bad)}; use one of {', '.join(SPLITS)}")
@@ -339,6 +347,34 @@ class ProjectWrites:
             if not ids:
                 raise
         return label_store.history(self.db, ids, limit)
+
+
+def path_map(given: Any, name: str) -> Mapping[Any, Any]:
+    """``given`` as path -> value: a mapping as it is (None: an empty one), or a pandas
+    Series indexed by path
+    (``found.set_index("path").suggested``: iterating over one yields its values, which
+    were taken for paths); BadArgument, nothing written, for anything else, or for a
+    Series naming a path twice (a dict of it would keep only the last value)."""
+    if given is None:
+        return {}
+    if isinstance(given, Mapping):
+        return given
+    items = getattr(given, "items", None)
+    if not callable(items) or isinstance(given, str | bytes):
+        raise BadArgument(
+            f"{name} must map each image's path to its value: a dict or a pandas Series "
+            f"indexed by path, not {type(given).__name__}; nothing written"
+        )
+    pairs = list(items())
+    mapped = dict(pairs)
+    if len(mapped) != len(pairs):
+        counts = Counter(p for p, _ in pairs)
+        twice = sorted(os.fspath(p) for p, n in counts.items() if n > 1)
+        raise BadArgument(
+            f"{name} names an image more than once ({', '.join(twice[:5])}); give each image "
+            "once: nothing written"
+        )
+    return mapped
 
 
 def _once_each(ids: Mapping[Any, int], paths: Iterable[str | os.PathLike[str]]) -> None:
