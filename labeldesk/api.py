@@ -339,7 +339,8 @@ def drift(
 ) -> dict[str, Any]:
     """Is the new ``folder`` like the project's labeled images? The report
     ``labeldesk drift --json`` prints (``novel``: every new image, most novel first);
-    it is also saved in the project's drift history."""
+    it is also saved in the project's drift history (``saved``: the file, as a string;
+    None for a read-only project, which keeps no history)."""
     from labeldesk.ml.drift import drift_report
     from labeldesk.ml.drift_history import save_report
 
@@ -353,8 +354,8 @@ def drift(
             progress=report_progress,
             cancel=cancel,
         )
-    save_report(project, report)
-    return report.to_json()
+    saved = save_report(project, report)
+    return {**report.to_json(), "saved": None if saved is None else str(saved)}
 
 
 def model_versions(project: Project) -> pd.DataFrame:

@@ -50,5 +50,7 @@ def test_drift_report_from_the_api_is_saved_like_the_cli_one(tmp_path):
         assert sum(n["path"] in shifted for n in report["novel"][:15]) >= 13
         history = drift_history(project)
         assert len(history) == 1 and history[0]["novel"] == report["novel"]
+        # where it was saved, as `drift --json` says it ("saved" was missing here)
+        assert report["saved"] == str(project.path / "drift" / history[0]["file"])
     finally:
         project.close()
