@@ -77,3 +77,13 @@ def test_a_write_that_waits_out_another_process_is_project_busy(project, monkeyp
     assert labels_now(p, CAT, DOG) == ["cat", "dog"]
     assert p.set_labels({CAT: "dog"})  # once the other write is done, it works
     p.close()
+
+
+def test_an_unknown_label_source_is_a_bad_argument(project):
+    """``source="notebook"`` raised a bare ValueError, not a LabelDeskError."""
+    before = project.history(limit=1)
+    with pytest.raises(ld.BadArgument, match="source must be one of 'import', 'human'"):
+        project.set_label(CAT, "dog", source="notebook")
+    with pytest.raises(ld.BadArgument, match="source must be"):
+        project.set_status([CAT], "verified", source="me")
+    assert project.history(limit=1) == before

@@ -145,7 +145,8 @@ def apply_changes(
     Classes created here count as named by a person unless they come from an import.
     """
     if source not in SOURCES:
-        raise ValueError(f"unknown label source {source!r}")
+        shown = ", ".join(repr(s) for s in SOURCES)
+        raise BadArgument(f"source must be one of {shown}, not {source!r}; nothing written")
     # Each distinct label is checked once: select-all + a key gives 100k changes, one label.
     names = {c.label for c in changes if isinstance(c.label, str)}
     valid = {name: validate_class_name(name) for name in names}
