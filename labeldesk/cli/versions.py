@@ -27,9 +27,10 @@ one: ``auto-model-N``, or an existing version with the same state).
   rename under ``classes_renamed``, not under ``labels_changed``; ``moved`` are images
   whose file was renamed or moved to another folder in between (``old_path``: A's path);
   paths are B's (A's for removed images).
-- ``verify``: ``{"version", "out", "ok", "intact", "complete", "images", "state",
-  "files": [{"path", "why"}], "not_exported": [{"path", "hash", "label", "split",
-  "listed"}], "not_in_version": [{"path", "hash"}], "notes"}`` (see
+- ``verify``: ``{"version", "out", "ok", "intact", "complete", "images", "options",
+  "state", "files": [{"path", "why"}], "not_exported": [{"path", "hash", "label",
+  "split", "listed"}], "not_in_version": [{"path", "hash"}], "labels": [{"path", "hash",
+  "label", "split", "version_path", "version_label", "version_split"}], "notes"}`` (see
   :mod:`labeldesk.interop.export_check`); exit 1 when ``ok`` is false.
 """
 

@@ -7,14 +7,16 @@ the folder holds exactly the files the export wrote, unchanged since (so its cla
 and label files are as written); it was written from that version; and the images of the
 version that the recorded options choose are all in it by their content (and nothing
 else is), or were listed as left out (``missing``, ``failed``) when it was written.
-Labels and splits are those the export wrote for that state: the check does not read
-each format's way of writing them back.
+The manifest is a file of the export like any other, so what the export says of each
+picture is read from the export itself: each image file's bytes are hashed, and the
+labels and splits are read back by each format's reader (:mod:`.export_labels`) and
+compared with the version's. The manifest is trusted for the options that chose the
+images and for the images it says it left out.
 """
 
 from __future__ import annotations
 
-import json
-import tarfile
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from labeldesk.core.imageio import content_hasher
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
+from .export_labels import difference_line, label_differences, read_back, shard_samples
 from .export_target import MANIFEST, export_manifest
 from .manifest import file_hashes
 from .selection import select_items
@@ -35,10 +38,15 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
+OTHER_BYTES = "holds other bytes than the image the manifest names"
 
 
 class NotAnExport(LabelDeskError):
     """A folder with no LabelDesk export manifest in it."""
+
+
+class DamagedManifest(NotAnExport):
+    """An export manifest that cannot be read, or records what no export writes."""
 
 
 @dataclass
@@ -56,13 +64,18 @@ class ExportCheck:
     # left it out ("missing", "failed", "flagged"), or None: it did not say
     not_exported: list[dict[str, Any]] = field(default_factory=list)
     not_in_version: list[dict[str, str]] = field(default_factory=list)  # path, hash
+    # labels and splits the export's own files give its pictures that are not the
+    # version's (export_labels.label_differences)
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    # the options that chose the version's images for the export (`chosen_by`)
+    options: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
         """The export is the version as written, bar the images it said it left out."""
         unsaid = any(row["listed"] is None for row in self.not_exported)
-        return not (self.state or self.files or self.not_in_version or unsaid)
+        return not (self.state or self.files or self.not_in_version or self.labels or unsaid)
 
     @property
     def state_name(self) -> str:
@@ -80,23 +93,26 @@ class ExportCheck:
             "intact": self.intact,
             "complete": self.complete,
             "images": self.images,
+            "options": self.options,
             "state": self.state,
             "files": self.files,
             "not_exported": self.not_exported,
             "not_in_version": self.not_in_version,
+            "labels": self.labels,
             "notes": self.notes,
         }
 
     def to_text(self, limit: int = 10) -> str:
         where, state = shown_path(self.out), self.state_name
+        chose = f", as {', '.join(self.options)} chose its images" if self.options else ""
         if self.complete:
             head = (
-                f"{where} is {state}: its {counted(self.images, 'image')}, "
+                f"{where} is {state}{chose}: its {counted(self.images, 'image')}, "
                 "every file unchanged since it was exported"
             )
         elif self.intact:
             head = (
-                f"{where} is {state} as exported, less "
+                f"{where} is {state}{chose} as exported, less "
                 f"{counted(len(self.not_exported), 'image')} it left out and listed when "
                 "it was written (their files were gone or changed): not the whole version"
             )
@@ -107,6 +123,11 @@ class ExportCheck:
             ("files changed in the export since it was written", self.files, _file_line),
             ("images of the version not in the export", self.not_exported, _image_line),
             ("images in the export that are not the version's", self.not_in_version, _extra),
+            (
+                "labels or splits in the export that are not the version's",
+                self.labels,
+                difference_line,
+            ),
         )
         for title, rows, line in sections:
             if rows:
@@ -140,30 +161,32 @@ def check_export(
 ) -> ExportCheck:
     """How the export in ``folder`` differs from ``version`` (a version's name or
     ``model:N``) of ``project``; every file of the export is read."""
-    manifest = export_manifest(folder)
-    if manifest is None:
-        raise NotAnExport(f"{shown_path(str(folder))} holds no LabelDesk export ({MANIFEST})")
+    manifest = _manifest(folder)
     recorded = manifest.get("options") if isinstance(manifest.get("options"), dict) else {}
     assert isinstance(recorded, dict)
     options = ExportOptions(
         include_excluded=bool(recorded.get("include_excluded", False)),
         include_unlabeled=bool(recorded.get("include_unlabeled", False)),
         include_unverified=bool(recorded.get("include_unverified", True)),
-        class_map=tuple((str(old), new) for old, new in recorded.get("class_map") or ()),
+        class_map=_class_map(folder, recorded.get("class_map")),
         version=version,
         since=recorded.get("since"),
     )  # (flags are the model's of the day, not the version's: counted, see below)
+    if options.since is not None:
+        _known_since(project, folder, options.since)
     chosen = select_items(project, options)
     found = ExportCheck(chosen.report.version or CURRENT, str(folder))
+    found.options = chosen_by(recorded)
     _check_state(found, manifest, chosen.report.label_event_id, chosen.classes)
-    exported = _image_hashes(manifest, folder)
+    exported, cls_problems = _image_hashes(manifest, folder)
     _check_files(found, manifest, folder, exported or {}, progress, cancel or CancelToken())
+    found.files += cls_problems
     if exported is None:
         found.notes.append("the export records no content hash of its images: not checked")
         return found
     found.images = len(exported)
     left = Counter(exported.values())
-    said = {m["path"]: kind for kind in ("missing", "failed") for m in _rows(manifest, kind)}
+    said = {m.get("path"): kind for kind in ("missing", "failed") for m in _rows(manifest, kind)}
     expected: list[tuple[str, str, str | None, str | None]] = [
         (i.path, i.hash or "", i.label, None if i.split == UNASSIGNED else i.split)
         for i in chosen.items
@@ -171,10 +194,19 @@ def check_export(
     expected += [
         (str(m["path"]), str(m["hash"]), m["label"], m["split"]) for m in chosen.report.missing
     ]
-    flagged = int((manifest.get("left_out") or {}).get(FLAGGED, 0) or 0)
+    counted_out = manifest.get("left_out", {}).get(FLAGGED)
+    flagged = counted_out if isinstance(counted_out, int) else 0
+    held: list[tuple[str, str, str, str | None]] = []  # the labeled ones the export holds
+    pictures: set[str] = set()  # and the content of every one it holds
+    # labeled images without a split, written as train: read back without one where the
+    # manifest lists them (no_split; an older export's did not, and they read as train)
+    implied = {i.path for i in chosen.items if i.split_implied and "no_split" in manifest}
     for path, content, label, split in sorted(expected):
         if left[content] > 0:
             left[content] -= 1
+            pictures.add(content)
+            if label is not None:
+                held.append((path, content, label, None if path in implied else split))
             continue
         listed = said.get(path)
         if listed is None and flagged:
@@ -185,6 +217,11 @@ def check_export(
         if left[content] > 0:
             left[content] -= 1
             found.not_in_version.append({"path": path, "hash": content})
+    made = recorded.get("make_splits") is not None
+    token = cancel or CancelToken()
+    _check_labels(
+        found, manifest, folder, held, pictures, splits=not made, progress=progress, cancel=token
+    )
     if not recorded.get("include_flagged", True):
         found.notes.append(
             "the export left out the images the model flagged then (--exclude-flagged); "
@@ -192,6 +229,109 @@ def check_export(
             "not in the export"
         )
     return found
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    """The export's manifest, or an error that says why ``folder`` has none to check."""
+    where = shown_path(str(folder))
+    if not folder.exists():
+        raise NotAnExport(f"{where}: no such folder (give the folder `labeldesk export` wrote)")
+    if not folder.is_dir():
+        raise NotAnExport(f"{where} is a file, not an export folder")
+    manifest = export_manifest(folder)
+    if (
+        manifest is not None
+        and all(
+            isinstance(manifest.get(key, []), list) for key in ("gif_as_png", "missing", "failed")
+        )
+        and isinstance(manifest.get("left_out", {}), dict)
+    ):
+        return manifest
+    if os.path.lexists(folder / MANIFEST):
+        raise DamagedManifest(
+            f"{where}/{MANIFEST} is not an export manifest LabelDesk can read (cut short, "
+            "or edited): put back the copy you kept, or export the version again"
+        )
+    raise NotAnExport(f"{where} holds no LabelDesk export ({MANIFEST})")
+
+
+def _class_map(folder: Path, recorded: object) -> tuple[tuple[str, str | None], ...]:
+    pairs = recorded or []
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+        and (p[1] is None or isinstance(p[1], str))
+        for p in pairs
+    ):  # fmt: skip
+        raise DamagedManifest(
+            f"{shown_path(str(folder))}/{MANIFEST}: its class map is not one LabelDesk "
+            "wrote (a list of [old, new] names): the manifest was edited"
+        )
+    return tuple((old, new) for old, new in pairs)
+
+
+def _known_since(project: Project, folder: Path, since: object) -> None:
+    """The ``--since`` version the export records is one of the project's."""
+    from labeldesk.core.versions import VersionError, get_version
+
+    try:
+        if isinstance(since, str):
+            get_version(project.db, since)
+            return
+    except VersionError:
+        pass
+    raise DamagedManifest(
+        f"{shown_path(str(folder))} was exported with --since {since!r}, which is no "
+        "version of this project: it is another project's export, or its manifest was "
+        "edited"
+    )
+
+
+def chosen_by(recorded: dict[str, Any]) -> list[str]:
+    """The options (as `labeldesk export` spells them) the export chose the version's
+    images and splits with, beyond the defaults."""
+    said = [flag for key, flag, default in (
+        ("include_unlabeled", "--include-unlabeled", False),
+        ("include_excluded", "--include-excluded", False),
+        ("include_flagged", "--exclude-flagged", True),
+        ("include_unverified", "--exclude-unverified", True),
+    ) if bool(recorded.get(key, default)) != default]  # fmt: skip
+    if recorded.get("class_map"):
+        pairs = ",".join(f"{old}={new or '-'}" for old, new in recorded["class_map"])
+        said.append(f"--class-map {pairs}")
+    if recorded.get("since") is not None:
+        said.append(f"--since {recorded['since']}")
+    if recorded.get("make_splits") is not None:
+        ratios = "/".join(f"{r * 100:g}" for r in recorded["make_splits"]) if isinstance(
+            recorded["make_splits"], list) else str(recorded["make_splits"])  # fmt: skip
+        said.append(f"--make-splits {ratios} --seed {recorded.get('seed', 0)}")
+    return said
+
+
+def _check_labels(
+    found: ExportCheck,
+    manifest: dict[str, Any],
+    folder: Path,
+    held: list[tuple[str, str, str, str | None]],
+    pictures: set[str],
+    *,
+    splits: bool,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """The labels and splits the export gives its images, read back from its own files
+    as each format's reader reads them, against the version's (``held``: the labeled
+    images of the version in the export; ``pictures``: the content of all of them)."""
+    read = read_back(folder, manifest, labeled=bool(held), progress=progress, cancel=cancel)
+    reported = {row["path"] for row in found.files}
+    found.files += [p for p in read.problems if p["path"] not in reported]
+    # (an image not the version's is named under not_in_version: not again here)
+    mine = [row for row in read.rows if row[1] in pictures]
+    found.labels = label_differences(held, mine, splits=splits)
+    if not splits:
+        found.notes.append(
+            "its splits were made for the export (--make-splits), not the version's: "
+            "its labels are checked, not its splits"
+        )
 
 
 def _check_state(
@@ -224,8 +364,12 @@ def _check_files(
     """Every file against the manifest; a link (``--symlink``) also by the bytes of the
     file it leads to, against ``linked``: the image hashes by path in the export."""
     written = {f["path"]: f for f in _rows(manifest, "files") if isinstance(f.get("path"), str)}
-    now = {f["path"]: f for f in file_hashes(folder, progress, cancel)}
+    # an image's bytes against the content hash the manifest gives it (a GIF written as
+    # PNG holds other bytes than the GIF's)
+    images = linked.keys() - set(manifest.get("gif_as_png") or ())
+    now = {f["path"]: f for f in file_hashes(folder, progress, cancel, images)}
     for path in sorted(written.keys() | now.keys()):
+        content = now[path].pop("content", None) if path in now else None
         if path not in now:
             found.files.append({"path": path, "why": "gone from the export"})
         elif path not in written:
@@ -236,6 +380,8 @@ def _check_files(
             why = _linked_bytes(folder / path, linked[path])
             if why:
                 found.files.append({"path": path, "why": why})
+        elif content is not None and content != linked[path]:  # (the manifest edited)
+            found.files.append({"path": path, "why": OTHER_BYTES})
 
 
 def _linked_bytes(link: Path, content: str) -> str | None:
@@ -250,24 +396,18 @@ def _linked_bytes(link: Path, content: str) -> str | None:
     return None if digest.hexdigest() == content else "the file it links to holds other bytes now"
 
 
-def _image_hashes(manifest: dict[str, Any], folder: Path) -> dict[str, str] | None:
+def _image_hashes(
+    manifest: dict[str, Any], folder: Path
+) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
     """Each exported image's content hash by its place in the export: the manifest's
-    ``image_hashes``, or (WebDataset) each sample's ``KEY.json`` in the shards."""
+    ``image_hashes``, or (WebDataset) each sample's ``KEY.json`` in the shards, with the
+    samples whose ``KEY.cls`` names another class (``{"path", "why"}``)."""
     listed = manifest.get("image_hashes")
     if isinstance(listed, dict) and (listed or manifest.get("format") != "webdataset"):
-        return {str(k): str(v) for k, v in listed.items()}
+        return {str(k): str(v) for k, v in listed.items()}, []
     if manifest.get("format") != "webdataset":
-        return None
-    found: dict[str, str] = {}
-    for shard in sorted(folder.glob("*.tar")):
-        with tarfile.open(shard) as tar:
-            for member in tar:
-                if member.isfile() and member.name.endswith(".json"):
-                    data = tar.extractfile(member)
-                    sample = json.loads(data.read()) if data else {}
-                    if isinstance(sample, dict) and isinstance(sample.get("hash"), str):
-                        found[f"{shard.name}:{member.name}"] = sample["hash"]
-    return found
+        return None, []
+    return shard_samples(folder)
 
 
 def _rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -21,12 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.imageio import content_hasher
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.staging import MARKER as STAGING_MARKER
 
@@ -92,10 +95,15 @@ def write_manifest(
 
 
 def file_hashes(
-    folder: Path, progress: ProgressCallback, cancel: CancelToken
+    folder: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    content: Collection[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """``{"path", "size", "sha256"}`` of every file under ``folder`` (links: ``{"path",
-    "link"}``), sorted by path; the manifest and the staging marker left out."""
+    "link"}``), sorted by path; the manifest and the staging marker left out. The files
+    named in ``content`` (images) also get ``"content"``, the content hash of their bytes
+    as a scan takes it, from the same read."""
     paths = sorted(_files(folder))
     found: list[dict[str, Any]] = []
     # Batches, not one task per file: for 100k small images the executor's own
@@ -103,7 +111,8 @@ def file_hashes(
     batches = [paths[i : i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
     base = str(folder)
     with ThreadPoolExecutor(HASH_THREADS) as pool:
-        for batch in pool.map(lambda rels: [_describe(base, rel) for rel in rels], batches):
+        describe = partial(_describe, base, content=content)
+        for batch in pool.map(lambda rels: [describe(rel) for rel in rels], batches):
             if cancel.cancelled:
                 pool.shutdown(cancel_futures=True)
                 raise Cancelled("export cancelled: nothing was written")
@@ -122,13 +131,19 @@ def _files(folder: Path) -> list[str]:
     return [p for p in out if p not in LEFT_OUT]
 
 
-def _describe(folder: str, rel: str) -> dict[str, Any]:
+def _describe(folder: str, rel: str, content: Collection[str] = ()) -> dict[str, Any]:
     path = os.path.join(folder, rel)
     if os.path.islink(path):
         return {"path": rel, "link": os.readlink(path)}
     digest = hashlib.sha256()
+    image = content_hasher() if rel in content else None
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         while chunk := f.read(1 << 20):
             digest.update(chunk)
-    return {"path": rel, "size": size, "sha256": digest.hexdigest()}
+            if image is not None:
+                image.update(chunk)
+    found = {"path": rel, "size": size, "sha256": digest.hexdigest()}
+    if image is not None:
+        found["content"] = image.hexdigest()
+    return found

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from types import SimpleNamespace
 
 import pytest
 from helpers import write_image
@@ -135,3 +136,64 @@ def test_a_linked_image_whose_file_now_holds_other_bytes_is_named(
     assert found["files"] == [
         {"path": "train/cat/cat0.jpg", "why": "the file it links to holds other bytes now"}
     ]
+
+
+def test_an_out_that_is_no_export_folder_says_what_it_is(project, tmp_path, capsys):
+    """A typo, a file, a manifest cut short or edited into what no export writes: each an
+    error saying so (not an internal error, not "holds no export" for a missing folder)."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+
+    def error(where):
+        capsys.readouterr()
+        code = main(["version", path, "verify", "v1", str(where), "--json"])
+        assert code == 1
+        return json.loads(capsys.readouterr().out)
+
+    assert "no such folder" in error(tmp_path / "nope")["error"]
+    assert "is a file, not an export folder" in error(out / "labeldesk-export.json")["error"]
+    manifest = out / "labeldesk-export.json"
+    text = manifest.read_text()
+    data = json.loads(text)
+    for damaged in (
+        text[: len(text) // 2],  # cut short
+        json.dumps({**data, "options": {**data["options"], "class_map": 5}}),
+        json.dumps({**data, "gif_as_png": 5}),
+        json.dumps({**data, "left_out": [1]}),
+    ):
+        manifest.write_text(damaged)
+        found = error(out)
+        assert found["kind"] == "DamagedManifest", found
+    manifest.write_text(json.dumps({**data, "options": {**data["options"], "since": "v9"}}))
+    found = error(out)
+    assert found["kind"] == "DamagedManifest"
+    assert "exported with --since 'v9', which is no version of this project" in found["error"]
+
+
+def test_an_export_of_part_of_the_version_says_which_options_chose_it(project, tmp_path, capsys):
+    """A --since export holds only the images changed since: ok, but said so."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    project.set_label("train/cat/cat0.jpg", "dog")
+    assert main(["version", path, "create", "v2"]) == 0
+    assert main(["export", path, str(out), "--version", "v2", "--since", "v1"]) == 0
+    code, found = verify(capsys, project, "v2", out)
+    assert code == 0 and found["ok"] and found["images"] == 1
+    assert found["options"] == ["--since v1"]
+    capsys.readouterr()
+    assert main(["version", path, "verify", "v2", str(out)]) == 0
+    assert "is version v2, as --since v1 chose its images: its 1 image" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "hf", "webdataset", "csv"])
+def test_the_export_of_a_version_without_labeled_images_verifies(tmp_path, capsys, fmt):
+    """Nothing labeled: a folder's reader finds no class folder or shard to read, which is
+    what the version has."""
+    (tmp_path / "images").mkdir()
+    proj, out = tmp_path / "proj", tmp_path / "out"
+    assert main(["new", str(proj), "--images", str(tmp_path / "images")]) == 0
+    assert main(["version", str(proj), "create", "v0"]) == 0
+    assert main(["export", str(proj), str(out), "--format", fmt, "--version", "v0"]) == 0
+    code, found = verify(capsys, SimpleNamespace(path=proj), "v0", out)
+    assert code == 0 and found["ok"] and found["images"] == 0, found
