@@ -29,7 +29,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
 from .export_labels import difference_line, label_differences, read_back, shard_samples
-from .export_target import MANIFEST, export_manifest
+from .export_target import MANIFEST, NOT_EXPORTED, contents, export_manifest
 from .manifest import file_hashes
 from .selection import select_items
 from .writing import UNASSIGNED, ExportOptions
@@ -368,6 +368,7 @@ def _check_files(
     # PNG holds other bytes than the GIF's)
     images = linked.keys() - set(manifest.get("gif_as_png") or ())
     now = {f["path"]: f for f in file_hashes(folder, progress, cancel, images)}
+    _check_empty_folders(found, manifest, folder)
     for path in sorted(written.keys() | now.keys()):
         content = now[path].pop("content", None) if path in now else None
         if path not in now:
@@ -382,6 +383,23 @@ def _check_files(
                 found.files.append({"path": path, "why": why})
         elif content is not None and content != linked[path]:  # (the manifest edited)
             found.files.append({"path": path, "why": OTHER_BYTES})
+
+
+def _check_empty_folders(found: ExportCheck, manifest: dict[str, Any], folder: Path) -> None:
+    """Empty folders against those the export left (where every image of a folder
+    failed): torchvision's ImageFolder takes one for a class."""
+    written = manifest.get("contents")
+    listed = written.get("empty_folders") if isinstance(written, dict) else None
+    if not isinstance(listed, list):
+        return  # (an older export's manifest did not list them)
+    now = contents(folder, NOT_EXPORTED)["empty_folders"]
+    # (a folder emptied of files the export wrote: those files are named, gone)
+    parents = {p.rsplit("/", 1)[0] for p in (f.get("path") for f in _rows(manifest, "files"))
+               if isinstance(p, str) and "/" in p}  # fmt: skip
+    for path in sorted(set(now) - set(listed) - parents):
+        found.files.append({"path": path, "why": "an empty folder the export did not write"})
+    for path in sorted(set(listed) - set(now)):
+        found.files.append({"path": path, "why": "an empty folder the export wrote, gone"})
 
 
 def _linked_bytes(link: Path, content: str) -> str | None:

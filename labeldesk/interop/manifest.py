@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled
+from labeldesk.core.file_kinds import NotRegularFile, open_regular
 from labeldesk.core.imageio import content_hasher
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.staging import MARKER as STAGING_MARKER
@@ -137,7 +138,11 @@ def _describe(folder: str, rel: str, content: Collection[str] = ()) -> dict[str,
         return {"path": rel, "link": os.readlink(path)}
     digest = hashlib.sha256()
     image = content_hasher() if rel in content else None
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path)
+    except NotRegularFile:  # (a FIFO someone made in an export: opened, it would block)
+        return {"path": rel, "kind": "not a regular file"}
+    with f:
         size = os.fstat(f.fileno()).st_size
         while chunk := f.read(1 << 20):
             digest.update(chunk)

@@ -6,7 +6,9 @@ image replaced), or the export of another version, passed for the version unsaid
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -197,3 +199,39 @@ def test_the_export_of_a_version_without_labeled_images_verifies(tmp_path, capsy
     assert main(["export", str(proj), str(out), "--format", fmt, "--version", "v0"]) == 0
     code, found = verify(capsys, SimpleNamespace(path=proj), "v0", out)
     assert code == 0 and found["ok"] and found["images"] == 0, found
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_added_to_the_export_is_named_not_waited_on(project, tmp_path, capsys):
+    """Opening a FIFO to hash it waited for a writer forever: verify hung."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", "csv", "--version", "v1"]) == 0
+    os.mkfifo(out / "images" / "pipe")
+    done: list[tuple[int, dict]] = []
+    worker = threading.Thread(target=lambda: done.append(verify(capsys, project, "v1", out)))
+    worker.start()
+    worker.join(60)  # (a liveness bound, not a timing: it takes well under a second)
+    hung = not done
+    if hung:  # unblock it, so that the test run ends
+        with open(out / "images" / "pipe", "wb"):
+            pass
+        worker.join()
+    assert not hung
+    [(code, found)] = done
+    assert code == 1 and found["files"] == [
+        {"path": "images/pipe", "why": "not written by the export"}
+    ]
+
+
+def test_an_empty_folder_added_to_or_gone_from_the_export_is_named(project, tmp_path, capsys):
+    """torchvision's ImageFolder takes an empty folder for a class (numbering the others
+    after it differently, or refusing the split)."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    (out / "train/zebra").mkdir()
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and found["files"] == [
+        {"path": "train/zebra", "why": "an empty folder the export did not write"}
+    ]
