@@ -301,8 +301,9 @@ def chosen_by(recorded: dict[str, Any]) -> list[str]:
     if recorded.get("since") is not None:
         said.append(f"--since {recorded['since']}")
     if recorded.get("make_splits") is not None:
-        ratios = "/".join(f"{r * 100:g}" for r in recorded["make_splits"]) if isinstance(
-            recorded["make_splits"], list) else str(recorded["make_splits"])  # fmt: skip
+        given = recorded["make_splits"]
+        numbers = isinstance(given, list) and all(isinstance(r, int | float) for r in given)
+        ratios = "/".join(f"{r * 100:g}" for r in given) if numbers else str(given)
         said.append(f"--make-splits {ratios} --seed {recorded.get('seed', 0)}")
     return said
 

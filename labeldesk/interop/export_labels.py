@@ -172,29 +172,39 @@ def shard_samples(folder: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     for shard in sorted(folder.glob("*.tar")):
         labels: dict[str, object] = {}
         indices: dict[str, str] = {}
-        with tarfile.open(shard) as tar:
-            for member in tar:
-                key, _, kind = member.name.partition(".")
-                if not member.isfile() or kind not in ("json", "cls"):
-                    continue
-                data = tar.extractfile(member)
-                raw = data.read() if data else b""
-                if kind == "cls":
-                    indices[key] = raw.decode("utf-8", "replace").strip()
-                    continue
-                try:
-                    sample = json.loads(raw)
-                except ValueError:
-                    sample = None
-                if isinstance(sample, dict):
-                    labels[key] = sample.get("label")
-                    if isinstance(sample.get("hash"), str):
-                        hashes[f"{shard.name}:{member.name}"] = sample["hash"]
+        try:
+            _read_shard(shard, hashes, labels, indices)
+        except (tarfile.TarError, OSError, EOFError) as exc:  # cut short, not a tar
+            problems.append({"path": shard.name, "why": f"cannot be read as a shard: {exc}"})
         for key, index in sorted(indices.items()):
             why = _cls_problem(index, classes, labels.get(key))
             if why:
                 problems.append({"path": f"{shard.name}:{key}.cls", "why": why})
     return hashes, problems
+
+
+def _read_shard(
+    shard: Path, hashes: dict[str, str], labels: dict[str, object], indices: dict[str, str]
+) -> None:
+    """Each sample's ``KEY.json`` hash (into ``hashes``) and label, and ``KEY.cls``."""
+    with tarfile.open(shard) as tar:
+        for member in tar:
+            key, _, kind = member.name.partition(".")
+            if not member.isfile() or kind not in ("json", "cls"):
+                continue
+            data = tar.extractfile(member)
+            raw = data.read() if data else b""
+            if kind == "cls":
+                indices[key] = raw.decode("utf-8", "replace").strip()
+                continue
+            try:
+                sample = json.loads(raw)
+            except ValueError:
+                sample = None
+            if isinstance(sample, dict):
+                labels[key] = sample.get("label")
+                if isinstance(sample.get("hash"), str):
+                    hashes[f"{shard.name}:{member.name}"] = sample["hash"]
 
 
 def _cls_problem(index: str, classes: list[str], label: object) -> str | None:

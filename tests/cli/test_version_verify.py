@@ -235,3 +235,23 @@ def test_an_empty_folder_added_to_or_gone_from_the_export_is_named(project, tmp_
     assert code == 1 and found["files"] == [
         {"path": "train/zebra", "why": "an empty folder the export did not write"}
     ]
+
+
+@pytest.mark.parametrize("damage", ["cut", "junk"])
+def test_a_damaged_webdataset_shard_is_named_not_an_internal_error(
+    project, tmp_path, capsys, damage
+):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", "webdataset", "--version", "v1"]) == 0
+    shard = out / "train-000000.tar"
+    data = shard.read_bytes()
+    shard.write_bytes(data[: len(data) // 2] if damage == "cut" else b"junk")
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    assert {"path": "train-000000.tar", "why": "edited since it was exported"} in found["files"]
+    if damage == "junk":  # (cut at a member's end, the rest reads as a shorter shard)
+        assert any(
+            row["path"] == "train-000000.tar" and row["why"].startswith("cannot be read as a shard")
+            for row in found["files"]
+        )
