@@ -70,7 +70,7 @@ def describe(report: Progress) -> str:
 
 
 # a fine-tune's phases up to its model being saved; any other report is of re-embedding
-TUNING_PHASES = ("loading backbone", "fine-tuning", "keeping epoch")
+TUNING_PHASES = ("loading backbone", "fine-tuning", "keeping epoch", "saving the fine-tuned")
 
 
 def re_embedding(report: Progress) -> bool:

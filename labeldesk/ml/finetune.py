@@ -23,6 +23,7 @@ import numpy as np
 from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import check_writable
+from labeldesk.core.held_signals import HeldSignals
 from labeldesk.core.image_frame import image_frame
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.vocab import EXCLUDED, known_class_codes
@@ -53,6 +54,12 @@ CHECKPOINT = "model.safetensors"
 # said while an interrupted run scores the epoch it keeps: pressing again is safe
 AGAIN = "Ctrl+C again skips the scoring; the epoch is kept either way"
 FINE_TUNING = "fine-tuning"  # the progress message; epoch, loss, accuracy go in data
+# said as the kept (or last) epoch is written to the project (also in the app, which has no
+# Ctrl+C), and on stderr at a Ctrl+C then
+SAVING = "saving the fine-tuned model"
+SAVING_HELD = (
+    "Saving the fine-tuned model: Ctrl+C again is ignored until it is saved, then the run stops"
+)
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,7 @@ def finetune(
         _save(model, base, classes, pre, folder, epoch)
 
     interrupt: KeyboardInterrupt | None = None
+    held = HeldSignals(SAVING_HELD)  # while the result is written
     history: list[dict[str, float]] = []  # the epochs saved so far
     # the time the whole run has left, said with each step
     speed = _embed_speed(project, device, base.identity.architecture, pre.size)
@@ -235,34 +243,47 @@ def finetune(
         except KeyboardInterrupt as exc:  # Ctrl+C (again) while scoring: the saved epoch
             status, interrupt = "cancelled", interrupt or exc  # is kept all the same, with
             metrics["scoring_interrupted"] = True  # the scores it had by then
-        metrics["failed"] = images.report()  # skipped, as embedding reports its failures
-        tuned = load_backbone(str(folder / CHECKPOINT))
-        failed = {int(frame.index[row]) for row in images.failed}
-        version = record_version(
-            project,
-            kind="finetune",
-            status=status,
-            label_event_id=label_state,
-            embedding_key=tuned.identity.key,
-            params={
-                **asdict(params),
-                "device": device,
-                "base": base.identity.name,
-                "base_key": base.identity.key,  # what the next fine-tune may go on from
-                "reembed": then_embed,
-            },
-            metrics=metrics,
-            checkpoint=folder / CHECKPOINT,
-            classes=classes,  # as the run began: what it learned
-            seen=[m for m in indexed if m[0] not in failed],
-            awaits_embeddings=then_embed and status == "complete" and not cancel.cancelled,
-        )
+        # From here the run is written whole: Ctrl+C (any time) waits until it is saved
+        with held:
+            progress(Progress(0, 0, SAVING))
+            metrics["failed"] = images.report()  # skipped, as embedding reports its failures
+            tuned = load_backbone(str(folder / CHECKPOINT))
+            failed = {int(frame.index[row]) for row in images.failed}
+            version = record_version(
+                project,
+                kind="finetune",
+                status=status,
+                label_event_id=label_state,
+                embedding_key=tuned.identity.key,
+                params={
+                    **asdict(params),
+                    "device": device,
+                    "base": base.identity.name,
+                    "base_key": base.identity.key,  # what the next fine-tune may go on from
+                    "reembed": then_embed,
+                },
+                metrics=metrics,
+                checkpoint=folder / CHECKPOINT,
+                classes=classes,  # as the run began: what it learned
+                seen=[m for m in indexed if m[0] not in failed],
+                awaits_embeddings=then_embed and status == "complete" and not cancel.cancelled,
+            )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.
         discard_run_folder(folder)
         raise
     finally:
         images.close()  # its decode workers, on a GPU
+    stopped = held.raised()  # Ctrl+C or SIGTERM while it was saved: it stops now
+    if stopped is not None and interrupt is None:
+        if not isinstance(stopped, KeyboardInterrupt):
+            raise stopped
+        if then_embed and version.status == "complete" and not cancel.cancelled:
+            # recorded to be embedded with next, as a Ctrl+C as that began would leave it
+            note = _unfinished(project, version.id)
+            stopped.__notes__ = [*getattr(stopped, "__notes__", []), note]
+            raise stopped
+        interrupt = stopped
     if interrupt is not None:  # recorded: the command still stops (exit 130 / 143)
         note = _kept_note(project, version, params.epochs)
         interrupt.__notes__ = [*getattr(interrupt, "__notes__", []), note]

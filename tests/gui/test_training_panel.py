@@ -37,6 +37,14 @@ def test_status_line_comes_from_the_report_data():
     assert describe(Progress(0, 0, "loading backbone")) == "Loading backbone"
 
 
+def test_saving_the_fine_tuned_model_is_not_taken_for_its_re_embedding():
+    from labeldesk.gui.training_panel import re_embedding
+    from labeldesk.ml.finetune import SAVING
+
+    assert not re_embedding(Progress(0, 0, SAVING))
+    assert describe(Progress(0, 0, SAVING)) == "Saving the fine-tuned model"
+
+
 def test_status_line_says_the_time_the_whole_fine_tune_has_left():
     data = {"epoch": 2, "epochs": 3, "loss": 0.5, "left_s": 370.0, "left_rough": True,
             "left_with": "re-embedding"}  # fmt: skip

@@ -4,11 +4,13 @@ finished epoch, as Cancel does, and still stops the command."""
 from __future__ import annotations
 
 import json
+import signal
 
 import pytest
 
-from labeldesk.ml.finetune import FinetuneParams, finetune
-from labeldesk.ml.models import list_versions
+from labeldesk.ml.backbones import load_backbone
+from labeldesk.ml.finetune import SAVING, FinetuneParams, finetune
+from labeldesk.ml.models import RUN_MARKER, list_versions
 
 from .test_training import shapes_project  # noqa: F401 (a fixture)
 
@@ -105,3 +107,101 @@ def test_ctrl_c_while_a_finished_run_is_scored_keeps_its_last_epoch(
     assert (shapes_project.path / version.checkpoint).is_file()
     note = " ".join(getattr(stopped.value, "__notes__", []))
     assert f"version {version.id} keeps epoch 1 of 1" in note
+
+
+# Ctrl+C while the result is written to the project. A real SIGINT (not a raised
+# KeyboardInterrupt) is sent at each point: before anything is written (the tuned model is
+# loaded for its identity), inside the transaction that records the version, and after it
+# (the run folder's marker is removed). It lost the kept epoch at the first two (the
+# transaction rolled back, the folder deleted), and at the third left a recorded version
+# whose folder had been deleted.
+def _ctrl_c_at(point: str, monkeypatch) -> None:
+    import os
+    import signal
+
+    def ctrl_c() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    if point == "unlink":
+        real_unlink = os.unlink
+
+        def unlink(path, *args, **kwargs):
+            if os.path.basename(os.fsdecode(path)) == RUN_MARKER:
+                ctrl_c()
+            return real_unlink(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "unlink", unlink)
+        return
+    target = {
+        "load": "labeldesk.ml.finetune.load_backbone",
+        "transaction": "labeldesk.core.model_versions.version_for_model",
+    }[point]
+    module, name = target.rsplit(".", 1)
+    import importlib
+
+    real = getattr(importlib.import_module(module), name)
+
+    def wrapped(*args, **kwargs):
+        ctrl_c()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, wrapped)
+
+
+def _whole(project, version) -> None:
+    """The version's model loads, and its folder holds nothing but its files."""
+    path = project.path / version.checkpoint
+    load_backbone(str(path))
+    assert not (path.parent / RUN_MARKER).exists()
+    assert sorted(p.name for p in (project.path / "models").iterdir()) == [path.parent.name]
+
+
+@pytest.mark.parametrize("point", ["load", "transaction", "unlink"])
+def test_ctrl_c_again_while_the_kept_epoch_is_saved_neither_loses_nor_half_writes_it(
+    shapes_project,  # noqa: F811
+    backbone,
+    monkeypatch,
+    capfd,
+    point,
+):
+    _ctrl_c_at(point, monkeypatch)
+    said: list[str] = []
+
+    def progress(p):
+        said.append(p.message)
+        _interrupt_in_epoch(2)(p)  # the first Ctrl+C
+
+    params = FinetuneParams(epochs=3, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, progress=progress, base=backbone)
+    (version,) = list_versions(shapes_project)
+    assert version.status == "cancelled"
+    assert [e["epoch"] for e in version.metrics["history"]] == [1]
+    _whole(shapes_project, version)
+    assert SAVING in said
+    assert "Ctrl+C again is ignored until it is saved" in capfd.readouterr().err
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    assert f"version {version.id} keeps epoch 1 of 3" in note
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # as it was
+
+
+def test_ctrl_c_while_a_finished_run_is_saved_stops_before_its_re_embedding(
+    shapes_project,  # noqa: F811
+    backbone,
+    monkeypatch,
+):
+    """Recorded whole, as a run to embed with next (a plain `embed` finishes it), and
+    the command stops there."""
+    from labeldesk.core.model_versions import awaiting_embeddings
+
+    _ctrl_c_at("transaction", monkeypatch)
+    params = FinetuneParams(epochs=1, batch_size=4, image_size=64)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        finetune(shapes_project, params, base=backbone, then_embed=True)
+    (version,) = list_versions(shapes_project)
+    assert version.status == "complete"
+    assert awaiting_embeddings(shapes_project.db) == version.id
+    _whole(shapes_project, version)
+    note = " ".join(getattr(stopped.value, "__notes__", []))
+    assert f"fine-tuned model version {version.id} is saved" in note
+    assert "labeldesk embed" in note

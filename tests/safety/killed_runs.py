@@ -5,8 +5,10 @@ nothing, and LabelDesk deletes only what it created", checked from the outside.
 A kill point is deterministic: the child wraps a file-system call (``os.replace``,
 ``os.unlink``, ``os.fsync``, ...) and kills itself just before (or after) its Nth call,
 or before its Nth SQL statement matching a pattern (``COMMIT``) (:func:`run_killed`); or
-the parent kills it when a file appears (:func:`run_killed_when`). :func:`count_calls`
-runs the command once whole and says how many such calls it makes, so a test can try each.
+the parent kills it when a file appears (:func:`run_killed_when`). Ctrl+C is pressed the
+same way: the child sends itself SIGINT before chosen calls (:func:`run_interrupted`).
+:func:`count_calls` runs the command once whole and says how many such calls it makes, so
+a test can try each.
 The child runs ``labeldesk.cli.main`` as ``python -m labeldesk`` does; with
 ``tiny=True`` it also registers the test backbone (tests/ml/tiny_backbone.py) as
 ``tiny-test`` so ``embed --model tiny-test`` takes milliseconds.
@@ -59,6 +61,11 @@ def hook(module, name):
             except OSError:
                 pass
         names = [os.path.basename(os.fsdecode(a)) for a in paths]
+        for point in config.get("interrupts") or ():  # Ctrl+C (SIGINT), not a kill
+            if point["call"] == key and any(fnmatch.fnmatchcase(n, point["name"]) for n in names):
+                point["seen"] = point.get("seen", 0) + 1
+                if point["seen"] == point["nth"]:
+                    os.kill(os.getpid(), signal.SIGINT)
         if named and not any(fnmatch.fnmatchcase(n, named) for n in names):
             return real(*args, **kwargs)  # counted: only calls on files of that name
         counts[key] = counts.get(key, 0) + 1
@@ -185,6 +192,22 @@ def run_killed(
         timeout=timeout,
     )
     return done.returncode
+
+
+def run_interrupted(
+    args: Sequence[str], points: Sequence[tuple[str, int, str]], *, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``labeldesk ARGS --json`` and press Ctrl+C (send it SIGINT) just before each
+    of ``points``: ``(call, nth, name)``, its ``nth`` call of ``call`` on a file of that
+    name (a glob, as :func:`run_killed` takes it); the run, its output and exit status."""
+    interrupts = [{"call": c, "nth": n, "name": name} for c, n, name in points]
+    return subprocess.run(
+        _argv([*args, "--json"], {"interrupts": interrupts}),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=timeout,
+    )
 
 
 def run_killed_when(
