@@ -32,6 +32,7 @@ from .backbones import DEFAULT_BACKBONE, Backbone, Preprocess, load_backbone
 from .cachefiles import describe, stale
 from .device import resolve_device
 from .embed_speed import EmbedSpeed, recorded_speed
+from .finetune_check import CheckCache, predict
 from .finetune_clock import FinetuneClock
 from .finetune_images import TrainingImages
 from .finetune_plan import FinetunePlan
@@ -197,6 +198,7 @@ def finetune(
         weight_decay=params.weight_decay,
     )
     images = TrainingImages(paths, frame.path.tolist())
+    check = CheckCache(model, split.evaluate)  # each epoch's check on val
     folder = new_version_dir(project, "finetune")
 
     def save(epoch: int) -> None:
@@ -216,7 +218,7 @@ def finetune(
         try:
             status = _epochs(
                 model, optim, images, labels, split, params, pre, device, save, progress, cancel,
-                history, clock,
+                history, clock, check,
             )  # fmt: skip
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the saved epochs are kept, as
             if not history:  # Cancel keeps them
@@ -236,8 +238,11 @@ def finetune(
             if interrupt is not None:
                 progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it ({AGAIN})"))
             _load_saved(model, folder)
-            for name, rows in (("eval", split.evaluate), ("test", split.test)):
-                predicted, kept = _predict(model, images, rows, pre, device)
+            for name in ("eval", "test"):
+                if name == "eval":  # the frozen blocks' part as each epoch's check kept it
+                    predicted, kept = check.predict(model, images, pre, device)
+                else:
+                    predicted, kept = predict(model, images, split.test, pre, device)
                 if len(kept):
                     metrics[name] = classification_report(labels[kept], predicted, classes)
         except KeyboardInterrupt as exc:  # Ctrl+C (again) while scoring: the saved epoch
@@ -327,6 +332,7 @@ def _epochs(
     cancel: CancelToken,
     history: list[dict[str, float]],
     clock: FinetuneClock,
+    check: CheckCache,
 ) -> str:
     """Train, saving a checkpoint after each epoch; each epoch goes into ``history`` once
     saved (an interrupt from then on keeps it). Returns the run's status. Each report
@@ -381,8 +387,8 @@ def _epochs(
             )
         entry = {"epoch": epoch, "loss": total / count}
         checking = time.perf_counter()
-        predicted, kept = _predict(model, images, split.evaluate, pre, device)
-        clock.checked(len(split.evaluate), time.perf_counter() - checking)
+        predicted, kept = check.predict(model, images, pre, device)
+        clock.checked(len(split.evaluate), time.perf_counter() - checking, check.ran_whole)
         if len(kept):
             entry["eval_accuracy"] = float((predicted == labels[kept]).mean())
         done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
@@ -515,28 +521,6 @@ def _keep_frozen_batchnorm_still(net: Any) -> None:
             p.requires_grad for p in module.parameters()
         ):
             module.eval()
-
-
-def _predict(
-    model: Any,
-    images: TrainingImages,
-    rows: np.ndarray,
-    pre: Preprocess,
-    device: str,
-    batch: int = 32,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted class, row) for each of ``rows`` that could be read."""
-    import torch
-
-    model.eval()
-    out, kept = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    with torch.inference_mode():
-        pieces = (rows[start : start + batch] for start in range(0, len(rows), batch))
-        for x, read in images.batches(pieces, pre, device):
-            if len(read):
-                out.append(model(x).argmax(1).cpu().numpy())
-                kept.append(read)
-    return np.concatenate(out), np.concatenate(kept)
 
 
 def _save(

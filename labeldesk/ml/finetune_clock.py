@@ -12,7 +12,9 @@ an image takes in its checks on val (the same model run forward, but with PyTorc
 original files: on a CPU many times slower than embedding), before the first check from
 the training's pace; then the estimate is a rough guess, on the long side, and said so.
 The checks and closing scores to come are timed by the checks so far (guessed from the
-training's pace before the first one).
+training's pace before the first one): the test images and the re-embedding by the checks
+that ran the whole model (the first), the checks on val to come by the last one (after the
+first they skip the frozen blocks: :mod:`labeldesk.ml.finetune_check`).
 """
 
 from __future__ import annotations
@@ -46,12 +48,22 @@ class FinetuneClock:
     checking_s: float = 0.0  # seconds of the checks so far (forward only)
     checked_images: int = 0
     checks: int = 0
+    whole_s: float = 0.0  # of those, the checks that ran every image through the whole model
+    whole_images: int = 0
+    check_per_image: float | None = None  # the last check's seconds an image
 
-    def checked(self, images: int, seconds: float) -> None:
-        """An epoch's check ran ``images`` forward in ``seconds``."""
+    def checked(self, images: int, seconds: float, whole: bool = True) -> None:
+        """An epoch's check ran ``images`` forward in ``seconds``; ``whole``: through the
+        whole model (the first check; the later ones run only the blocks that learn on
+        what it kept: :mod:`labeldesk.ml.finetune_check`, several times faster)."""
         self.checking_s += seconds
         self.checked_images += images
         self.checks += 1
+        if images:
+            self.check_per_image = seconds / images
+        if whole:
+            self.whole_s += seconds
+            self.whole_images += images
 
     def left(self, steps_done: int, now: float | None = None) -> float | None:
         """Seconds the whole run has left once ``steps_done`` training steps are done
@@ -61,17 +73,19 @@ class FinetuneClock:
         if steps_done <= 0 or training_s <= 0:
             return None
         per_step = training_s / steps_done
-        if self.checked_images:
-            per_image = self.checking_s / self.checked_images
+        if self.whole_images:  # an image through the whole model (test, re-embedding)
+            per_image = self.whole_s / self.whole_images
         else:
             per_image = per_step / self.batch_size / FORWARD_SPEEDUP
+        # an image of a check on val: at the last check's pace
+        per_check = per_image if self.check_per_image is None else self.check_per_image
         steps_left = max(0, self.epochs * self.steps_per_epoch - steps_done)
-        forward = (
+        checks = (
             max(0, self.epochs - self.checks) * self.evaluate_images  # the checks to come
-            + self.evaluate_images  # the closing scores
-            + self.test_images
+            + self.evaluate_images  # the closing score on val
         )
-        return steps_left * per_step + forward * per_image + self.reembedding_s(per_image)
+        forward = checks * per_check + self.test_images * per_image
+        return steps_left * per_step + forward + self.reembedding_s(per_image)
 
     def reembedding_s(self, per_image: float) -> float:
         """The re-embedding's seconds: at the recorded speed, else ``per_image``."""

@@ -65,6 +65,18 @@ def test_a_check_measures_the_forward_speed_and_its_time_is_not_training():
     assert measured.data(10, now=24.0)["left_with"] is None
 
 
+def test_checks_that_skip_the_frozen_blocks_time_only_the_checks_to_come():
+    """After the first check the checks run only the blocks that learn (several times
+    faster an image): the test images and the re-embedding still run the whole model."""
+    clock = _clock()
+    clock.checked(40, 4.0)  # epoch 1's, whole: 0.1 s an image
+    clock.checked(40, 1.0, whole=False)  # epoch 2's: 0.025 s an image
+    # 20 steps in 45 - 5 = 40 s of training: 2 s a step, 10 to go
+    checks = (40 + 40) * 0.025  # epoch 3's check, the closing score on val
+    expected = 10 * 2.0 + checks + 20 * 0.1 + 600 * 0.1
+    assert clock.left(20, now=45.0) == pytest.approx(expected)
+
+
 def test_the_last_embedding_runs_speed_times_the_re_embedding():
     """Measured on the sample, the checks ran 13 times slower an image than embedding:
     the speed of the last embedding run (same model, engine, device) is taken instead."""
