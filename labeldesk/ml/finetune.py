@@ -489,8 +489,9 @@ def _is_head(model: Any, param: Any) -> bool:
 
 
 def _freeze(net: Any, train_blocks: int) -> list[Any]:
-    """Freeze all but the last ``train_blocks`` blocks (and what follows them); return the
-    parameters that learn. Models without a ``blocks`` sequence train every layer."""
+    """Freeze all but the last ``train_blocks`` blocks (and what follows them; more than
+    the model has: all its blocks, the stem still frozen); return the parameters that
+    learn. Models without a ``blocks`` sequence train every layer."""
     params = list(net.parameters())
     blocks = getattr(net, "blocks", None)
     if train_blocks < 0 or blocks is None:
@@ -500,7 +501,8 @@ def _freeze(net: Any, train_blocks: int) -> list[Any]:
     for p in params:
         p.requires_grad_(False)
     learn: list[Any] = []
-    for block in list(blocks)[len(blocks) - train_blocks :] if train_blocks else []:
+    first = max(0, len(blocks) - train_blocks)  # more than it has: every block
+    for block in list(blocks)[first:] if train_blocks else []:
         learn += list(block.parameters())
     after = False
     for name, child in net.named_children():  # conv_head, norms, ... after the blocks
