@@ -164,6 +164,8 @@ class NewProjectDialog(QDialog):
         self.found.setWordWrap(True)
         self.found.setObjectName("newProjectFound")
         self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.found.setVisible(False)
+        self._fitted_height: int | None = None  # the height _fit_height last gave the form
         self.preview: LayoutPreview | None = None
         self.preview_job: Job | None = None
         self.check_job: Job | None = None
@@ -184,6 +186,7 @@ class NewProjectDialog(QDialog):
             self.set_images(images)
         self._validate()
         self.resize(560, self.sizeHint().height())
+        self._fitted_height = self.height()
 
     @classmethod
     def prompt(
@@ -294,7 +297,7 @@ class NewProjectDialog(QDialog):
         self.use_suggested.setVisible(self._suggested is not None)
         if self._suggested is not None:
             self.use_suggested.setText(f"Use {self._suggested} instead")
-        self._validate()
+        self._validate()  # fits the height to the button shown or gone
 
     def _start_layout_check(self, folder: Path) -> None:
         """Warn (before indexing) about a folder that looks one level off. Off the GUI
@@ -323,15 +326,16 @@ class NewProjectDialog(QDialog):
             if job is not None:
                 job.cancel()
         self.preview_job = self.check_job = None
-        folder = Path(self.images_edit.text().strip())
+        typed = self.images_edit.text().strip()
+        folder = Path(typed)
         self.preview = None
         self._preview_folder = folder
-        if not folder.is_dir():
-            self.found.setText("")
+        if not typed or not folder.is_dir():  # Path("") is the working folder
+            self._show_found("")
             return
         self._suggest_project(folder)
         self._start_layout_check(folder)
-        self.found.setText("Looking at the folder…")
+        self._show_found("Looking at the folder…")
 
         def count(*, progress: object, cancel: CancelToken) -> LayoutPreview:
             return preview_layout(folder, cancel=cancel)
@@ -346,12 +350,11 @@ class NewProjectDialog(QDialog):
     def _preview_finished(self, result: LayoutPreview) -> None:
         if self._preview_current():
             self.preview = result
-            self.found.setText("\n".join(result.summary()))
-            self._fit_height()
+            self._show_found("\n".join(result.summary()))
 
     def _preview_failed(self, exc: BaseException) -> None:
         if self._preview_current() and self.preview_job is not None:
-            self.found.setText(f"Cannot list it: {self.preview_job.describe(exc)}")
+            self._show_found(f"Cannot list it: {self.preview_job.describe(exc)}")
 
     def _preview_current(self) -> bool:
         """Whether the job that just ended is ours and its folder is still the chosen one."""
@@ -378,15 +381,27 @@ class NewProjectDialog(QDialog):
         self.note.setVisible(bool(text))
         self._fit_height()
 
+    def _show_found(self, text: str) -> None:
+        self.found.setText(text)
+        self.found.setVisible(bool(text))
+        self._fit_height()
+
     def _fit_height(self) -> None:
-        """Grow to show every wrapped line: the layout's minimum height leaves out what
-        word wrap needs, so a long warning was cut off at the form's first height."""
+        """Grow to show every wrapped line (the layout's minimum height leaves out what
+        word wrap needs, so a long warning was cut off at the form's first height), and
+        shrink back when a note goes, so no blank gap stays where it was. A form made
+        taller by hand keeps its height: it only ever grows for a note then."""
         layout = self.layout()
-        if layout is None or not layout.hasHeightForWidth():
+        if layout is None:
             return
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
+        layout.activate()  # a note hidden just now no longer counts
+        needed = self.minimumSizeHint().height()
+        if layout.hasHeightForWidth():  # a wrapped note is shown
+            needed = max(needed, layout.totalHeightForWidth(self.width()))
+        ours = self._fitted_height is None or self.height() == self._fitted_height
+        if needed > self.height() or (ours and needed < self.height()):
             self.resize(self.width(), needed)
+            self._fitted_height = self.height()
 
     def paths(self) -> tuple[Path, Path]:
         return Path(self.images_edit.text().strip()), Path(self.project_edit.text().strip())
