@@ -256,18 +256,20 @@ class VersionDiff:
             kind: getattr(self, kind) for kind in self.KINDS
         }
 
-    def to_text(self, limit: int = 20) -> str:
+    def to_text(self, limit: int = 20, *, arrow: str = "->") -> str:
+        """The comparison in lines; ``arrow`` joins the old and the new (the command line
+        keeps ASCII ``->``, the app writes ``→`` as it does everywhere else)."""
         counts = self.counts()
         if not any(counts.values()):
-            return f"{self.a} -> {self.b}: no differences"
-        lines = [f"{self.a} -> {self.b}: " + ", ".join(
+            return f"{self.a} {arrow} {self.b}: no differences"
+        lines = [f"{self.a} {arrow} {self.b}: " + ", ".join(
             f"{n:,} {_kind_text(kind, n)}" for kind, n in counts.items() if n
         )]  # fmt: skip
         for kind in self.KINDS:
             rows = getattr(self, kind)
             if rows:
                 lines.append(f"{kind.replace('_', ' ')}:")
-                lines += [f"  {_describe(row)}" for row in rows[:limit]]
+                lines += [f"  {_describe(row, arrow)}" for row in rows[:limit]]
                 if len(rows) > limit:
                     lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
         return "\n".join(lines)
@@ -282,14 +284,15 @@ def _kind_text(kind: str, n: int) -> str:
     return text
 
 
-def _describe(row: dict[str, Any]) -> str:
+def _describe(row: dict[str, Any], arrow: str) -> str:
     if "images" in row:
-        names = f"{quoted_names([row['old']])} -> {quoted_names([row['new']])}"
+        names = f"{quoted_names([row['old']])} {arrow} {quoted_names([row['new']])}"
         return f"{names} ({counted(row['images'], 'image')})"
     if "new" in row:
-        return f"{shown_path(row['path'])}: {row['old'] or '(none)'} -> {row['new'] or '(none)'}"
+        old, new = row["old"] or "(none)", row["new"] or "(none)"
+        return f"{shown_path(row['path'])}: {old} {arrow} {new}"
     if "old_path" in row:
-        return f"{shown_path(row['old_path'])} -> {shown_path(row['path'])}"
+        return f"{shown_path(row['old_path'])} {arrow} {shown_path(row['path'])}"
     if "label" in row:
         return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'})"
     return shown_path(str(row["path"]))

@@ -276,11 +276,11 @@ class VersionsView(QWidget):
         result = self.last_diff
         if result is None:
             return
-        text = result.to_text(limit=DIFF_ROWS_SHOWN)
+        text = result.to_text(limit=DIFF_ROWS_SHOWN, arrow="→")
         # named as the list beside it names it ("the labels now", not "current")
         now = self.compare_with.itemText(0)
         if result.b == CURRENT:
-            text = text.replace(f"-> {CURRENT}", f"-> {now}", 1)
+            text = text.replace(f"→ {CURRENT}", f"→ {now}", 1)
         more = "(--json lists all)"  # the command line's words: here, its whole command
         if more in text:
             both = [result.a] if result.b == CURRENT else [result.a, result.b]

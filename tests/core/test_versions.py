@@ -422,3 +422,12 @@ def test_the_command_line_says_so_without_a_traceback(project, capsys):
     assert main(["version", str(project.path), "diff", "v\udcff", "--json"]) != 0
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "VersionError", out
+
+
+def test_the_app_can_ask_for_its_own_arrow(project):
+    """The command line keeps ASCII "->"; the app's Dataset versions page writes "→"."""
+    v1 = create_version(project.db, "v1")
+    project.set_label("train/cat/cat0.jpg", "dog")
+    v2 = create_version(project.db, "v2")
+    text = diff(project.db, v1, v2).to_text(arrow="→")
+    assert "v1 → v2" in text and "train/cat/cat0.jpg: cat → dog" in text and "->" not in text

@@ -102,7 +102,7 @@ def test_the_list_and_the_comparison_stay_in_step(qtbot, project):
     view.compare_with.setCurrentIndex(0)  # the labels now
     view.compare()
     qtbot.waitUntil(lambda: view.last_diff is not None, timeout=10000)
-    assert view.diff_text.toPlainText().startswith("v1 -> the labels now")
+    assert view.diff_text.toPlainText().startswith("v1 → the labels now")
     view.select("v2")
     assert view.last_diff is None and view.diff_text.toPlainText() == ""
 
