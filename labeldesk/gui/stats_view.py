@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -47,6 +47,11 @@ COMPUTING = "computing…"
 CANCELLED = "cancelled (computed again when Statistics is opened again)"
 DUPLICATE_KEYS = ("exact", "near", "leaking")
 NBSP = "\u00a0"  # a space no line breaks at
+LEAKING_NOTE = "⚠ same image in several splits"
+# The longest values the summary shows on one line where the window allows (the side
+# column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).
+LONGEST_VALUES = (f"99,999  {LEAKING_NOTE}", "about 99,999 · review them", "28×28 … 64×64 px")
+SIDE_SHARE = 0.4
 CatalogSource = Callable[[], "ImageCatalog | None"]
 
 
@@ -70,6 +75,29 @@ def training_place() -> str:
     """Where training is: "View → Training, Ctrl+Shift+T" (the user's key, if any)."""
     keys = hotkeys.key_text(hotkeys.action_name("&Training"), shortcuts.TRAINING_KEYS)
     return "View → Training" + (f", {keys}" if keys else "")
+
+
+class SideSplitter(QSplitter):
+    """The chart (left) and the summary column (right): the column gets the width its
+    longest values need on one line, up to SIDE_SHARE of the page, and the chart the
+    rest. At a quarter of 1280 px "3  ⚠ same image in several splits" wrapped onto three
+    lines and the "Dataset" box scrolled. A handle dragged by hand is left where it is."""
+
+    def __init__(self, side_width: int):
+        super().__init__(Qt.Orientation.Horizontal)
+        self.side_width = side_width
+        self.moved_by_hand = False
+        self.splitterMoved.connect(self._moved)
+
+    def _moved(self, *_: object) -> None:
+        self.moved_by_hand = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self.moved_by_hand and self.count() == 2:
+            total = sum(self.sizes()) or self.width()
+            side = min(self.side_width, max(int(total * SIDE_SHARE), 1))
+            self.setSizes([total - side, side])
 
 
 class StatsView(QWidget):
@@ -174,7 +202,7 @@ class StatsView(QWidget):
         confusion_layout.addLayout(top)
         confusion_layout.addWidget(self.confusion, 1)
 
-        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper = SideSplitter(self._side_width(summary_box, side_scroll))
         chart_box = QGroupBox("Labeled images per class and split")
         QVBoxLayout(chart_box).addWidget(self.chart)
         upper.addWidget(chart_box)
@@ -197,6 +225,29 @@ class StatsView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
         self.refresh()
+
+    def _side_width(self, box: QGroupBox, scroll: QScrollArea) -> int:
+        """The width at which the summary's longest values fit on one line (the labels'
+        column, the values', the box's margins and room for a scrollbar)."""
+        metrics = self.fontMetrics()
+        form = box.layout()
+        assert isinstance(form, QFormLayout)
+        names = [form.itemAt(row, QFormLayout.ItemRole.LabelRole) for row in range(form.rowCount())]
+        widgets = [item.widget() for item in names if item is not None]
+        labels = max(metrics.horizontalAdvance(w.text()) for w in widgets if isinstance(w, QLabel))
+        values = max(metrics.horizontalAdvance(text) for text in LONGEST_VALUES)
+        margins = form.contentsMargins()
+        frame = box.sizeHint().width() - form.sizeHint().width()  # the group box's own
+        return (
+            labels
+            + max(form.horizontalSpacing(), 0)
+            + values
+            + margins.left()
+            + margins.right()
+            + max(frame, 0)
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 8  # the label's own margins, rounding
+        )
 
     def _form_box(self, title: str, *rows: tuple[str, str]) -> QGroupBox:
         box = QGroupBox(title)
@@ -387,9 +438,7 @@ class StatsView(QWidget):
             self.summary_labels[key].setToolTip("Click to see these groups" if n else "")
         leaking = counts["leaking"]
         if leaking:
-            self._set(
-                "leaking", f"{link('leaking', f'{leaking:,}')}  ⚠ same image in several splits"
-            )
+            self._set("leaking", f"{link('leaking', f'{leaking:,}')}  {LEAKING_NOTE}")
 
     @Slot(str)
     def _duplicates_failed(self, exc: BaseException) -> None:

@@ -444,3 +444,40 @@ def test_the_count_links_are_reached_with_tab_and_opened_with_enter(qtbot, make_
     with qtbot.waitSignal(widget.duplicatesRequested, timeout=2000) as opened:
         qtbot.keyClick(label, Qt.Key.Key_Return)
     assert opened.args == ["exact"]
+
+
+def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained, monkeypatch):
+    """At 1280 × 720 the side column was a quarter of the page: "3  ⚠ same image in
+    several splits" wrapped onto three lines and the "Dataset" box got a scrollbar. The
+    column is as wide as its longest value: nothing wraps and nothing scrolls."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from labeldesk.gui import stats_view
+
+    project, _ = trained
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    try:
+        counts = {"exact": 12, "near": 34, "leaking": 3}
+        monkeypatch.setattr(stats_view, "summary", lambda groups: counts)
+        widget.duplicate_groups = []
+        widget.duplicates_changed()
+        assert shown(widget, "leaking") == "3  ⚠ same image in several splits"
+        widget.show()
+        widget.resize(1280, 650)  # the page in a 1280 × 720 window (menus, status bar)
+        qtbot.waitUntil(lambda: widget.height() == 650)
+        qtbot.wait(50)
+        (side,) = [
+            s
+            for s in widget.findChildren(QScrollArea)
+            if s.accessibleName() == "Dataset summary and duplicates"
+        ]
+        assert not side.verticalScrollBar().isVisible()
+        for key in ("leaking", "likely_wrong"):
+            label = widget.summary_labels[key]
+            assert len(wrapped_lines(label, label.width())) == 1, key
+        assert all(_whole(label) for label in widget.summary_labels.values())
+        assert widget.chart.width() > side.width()  # the chart still has most of the room
+    finally:
+        widget.shutdown()
