@@ -302,6 +302,11 @@ def confidence_word(probability: float | None) -> str:
     return next((word for bound, word in _SURE if number >= bound), _UNSURE)
 
 
+def is_unsure(probability: float | None) -> bool:
+    """Whether ``confidence_word`` says "unsure, maybe" for ``probability``."""
+    return confidence_word(probability) == _UNSURE
+
+
 def model_opinion(
     guess: str | None,
     confidence: float | None,

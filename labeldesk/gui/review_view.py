@@ -40,11 +40,13 @@ from labeldesk.gui.review_words import (
     RESCORE_BUTTON,
     decision_text,
     end_of_issues_notice,
+    enter_hint,
     expected_wrong_text,
     held_out_notice,
     last_decision_text,
     neighbour_summary,
     read_only_banner_text,
+    unbroken,
 )
 from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.word_joiner import unbroken_names_in
@@ -58,12 +60,6 @@ if TYPE_CHECKING:
 PREFETCH = 2  # images decoded ahead of the one on screen
 CLASSES_MENU_ADD = "Classes → Add class…"
 NO_CLASSES_HINT = f"1–9 label (add classes: {CLASSES_MENU_ADD})"  # the hint with no class yet
-NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
-
-
-def unbroken(text: str) -> str:
-    """``text`` kept on one line where the key hint wraps ("9 t-" / "shirt_top")."""
-    return text.translate(NO_BREAK)
 
 
 NEIGHBOUR_DELAY_MS = 300  # the neighbours of an image are looked up after this pause
@@ -518,8 +514,10 @@ class ReviewView(QWidget):
             or NO_CLASSES_HINT
         )
         keep = "Space keep" if self.source == "issues" else "Space skip"
+        enter = enter_hint(self.source, item.suggested, item.confidence)  # names the class
         keys = " · ".join(  # each key beside its word (it wrapped between "Z" and "undo")
-            [unbroken("Enter accept"), classes]
+            [enter] * bool(enter)  # (its key and class kept on one line)
+            + [classes]
             + [
                 unbroken(k)
                 for k in (keep, "X exclude", "Z undo", "Ctrl+Y redo", "←/→ move", "Esc back")

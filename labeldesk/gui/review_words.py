@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from labeldesk.core.display import format_score, model_opinion
+from labeldesk.core.display import format_score, is_unsure, model_opinion
 from labeldesk.core.read_only_db import DamagedReason
 from labeldesk.gui import shortcuts
 
@@ -23,6 +23,32 @@ DECISION_WORDS = {
 TALLY_WORDS = [("accept", "accepted"), ("relabel", "relabeled"), ("keep", "kept")]
 TALLY_WORDS.append(("exclude", "excluded"))
 RESCORE_BUTTON = "&Find likely mislabels again"  # Alt+F presses it
+
+
+UNSURE_ENTER = " (the model is unsure: check it)"
+NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
+
+
+def unbroken(text: str) -> str:
+    """``text`` kept on one line where the key hint wraps ("9 t-" / "shirt_top")."""
+    return text.translate(NO_BREAK)
+
+
+def enter_hint(source: str, suggested: str | None, confidence: float | None) -> str:
+    """What Enter does to the image on screen, for the keys line: it names the class it
+    gives ("Enter label bag"), and beside an unsure suggestion ("unsure, maybe bag (25%)")
+    says that Enter gives it all the same, so the person looks first. Enter stays one
+    press: asking twice would slow every sure image for the few unsure ones, and Z undoes.
+    "" when there is no suggestion (Enter then labels nothing). The key and its class stay
+    on one line (no-break spaces); the note may wrap.
+
+    >>> enter_hint("queue", "bag", 0.25).replace("\u00a0", " ")
+    'Enter label bag (the model is unsure: check it)'
+    """
+    if suggested is None:
+        return ""
+    verb = "label" if source == "queue" else "accept"
+    return unbroken(f"Enter {verb} {suggested}") + (UNSURE_ENTER if is_unsure(confidence) else "")
 
 
 def decision_text(action: str | None, label: str | None) -> str:

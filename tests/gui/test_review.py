@@ -522,7 +522,7 @@ def test_each_key_of_the_hint_stays_beside_its_word(queue_view):
     from labeldesk.gui.review_view import unbroken
 
     hint = queue_view.info.hint.text()
-    for part in ("Enter accept", "Space skip", "X exclude", "Z undo", "←/→ move", "Esc back"):
+    for part in ("Enter label", "Space skip", "X exclude", "Z undo", "←/→ move", "Esc back"):
         assert unbroken(part) in hint, part
 
 
