@@ -8,7 +8,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
 
 from labeldesk.gui.elided_label import ElidedLabel
+from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.map_selection import MapViewBox
+from labeldesk.gui.workers import Job
 
 COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
 SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
@@ -43,7 +45,8 @@ class MapBar(QHBoxLayout):
         self.select_tool.currentIndexChanged.connect(lambda _: self._tool_chosen())
         self.status = ElidedLabel()  # a long line is cut, never widens the window
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: the projection reports no steps
+        self.progress.setRange(0, 0)  # busy until a step that counts (see follow)
+        self._followed: Job | None = None
         self.cancel_button = QPushButton("Cancel")
         colour_label = QLabel("Colour by")
         colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
@@ -54,6 +57,29 @@ class MapBar(QHBoxLayout):
         self.addWidget(self.status, 1)
         self.addWidget(self.progress)
         self.addWidget(self.cancel_button)
+
+    def follow(self, job: Job, doing: str) -> str:
+        """Show ``job``'s steps beside ``doing`` ("computing the map…"): the step in words,
+        and for a step that counts (UMAP placing the images) its percentage and the time
+        left; a busy bar for a step that cannot say how far it is. A first map took 15 s
+        behind a bar that said nothing. Returns ``doing``, the status until the first step."""
+        self._followed = job
+        self.progress.setRange(0, 0)
+        job.progress.connect(
+            lambda done, total, step: self._job_step(job, doing, done, total, step)
+        )
+        return doing
+
+    def _job_step(self, job: Job, doing: str, done: int, total: int, step: str) -> None:
+        if job is not self._followed or not job.running:
+            return  # an older job's late report
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress.setFormat("%p%")
+        else:
+            self.progress.setRange(0, 0)
+        self.status.setText(f"{doing.removesuffix('…')}, {step}…{job_eta(job, done, total)}")
 
     def _tool_chosen(self) -> None:
         """Picking a tool means selecting with it: switch Select on."""

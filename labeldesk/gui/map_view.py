@@ -311,8 +311,7 @@ class MapView(QWidget):
 
         job = Job(compute, "Map")
         job.finished.connect(self._computed)
-        job.failed.connect(self._job_failed)  # (a lambda hid the sender: the failure was
-        # dropped as an old job's, and the spinner stayed for good)
+        job.failed.connect(self._job_failed)  # (a lambda hid the sender: failures were lost)
         job.cancelled.connect(self._cancelled)
         job.ended.connect(self._ended)
         self.job, self._job_key = job, key
@@ -323,7 +322,8 @@ class MapView(QWidget):
             self._read_from = self._source()
         self._pacer.busy()
         busy = UPDATING if following and self.data is not None else COMPUTING
-        self._set_busy(True, busy if key is None else f"computing {COLOR_BY[key].lower()}…")
+        busy = busy if key is None else f"computing {COLOR_BY[key].lower()}…"
+        self._set_busy(True, self.bar.follow(job, busy))  # then the steps, how far
         self.runner.start(job)
 
     def cancel(self) -> None:

@@ -20,9 +20,10 @@ import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 Method = Callable[[np.ndarray, int], np.ndarray]  # (vectors, seed) -> (N, 2)
+StepReport = Callable[[str, int, int], None]  # (step, done, total: 0 when unknown)
 METHODS: dict[str, Method] = {}
 ISOLATED: set[str] = set()  # methods fitted in a child process, so cancel stops them
 DEFAULT_METHOD = "umap"
@@ -48,6 +50,22 @@ STOP_GRACE_S = 2.0  # after terminate(), wait this long before kill()
 # other image is placed from it (projection_sample.py): UMAP on 1M points would take
 # hours and all 1M vectors as float32 would take 5 GB.
 MAP_FIT_MAX = 50_000
+# The steps of a first map, in words (the GUI shows them, numbered, with a percentage
+# where the step counts): reading the vectors, the fit's own steps, saving the map.
+READING = "reading the image vectors"
+SAVING = "saving the map for next time"
+FIT_STEPS = {
+    "umap": ("loading UMAP", "finding each image's nearest neighbours", "placing the images"),
+    "pca": ("projecting the vectors (PCA)",),
+}
+READING_SAVED = "reading the saved map"
+
+
+def _no_step(step: str, done: int, total: int) -> None:
+    """A fit run in this process reports its steps nowhere (PCA: under a second)."""
+
+
+_step: StepReport = _no_step  # a fit in a child process reports its steps to the parent
 
 
 class ProjectionFailed(LabelDeskError):
@@ -84,10 +102,13 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     n = len(vectors)
     if n < 4:  # UMAP needs a few neighbours; a tiny project maps fine with PCA
         return _pca(vectors, seed)
+    loading, neighbours, placing = FIT_STEPS["umap"]
+    _step(loading, 0, 0)  # importing umap and numba: seconds, the longest step of a small map
     with warnings.catch_warnings():  # umap warns at import that an optional extra is missing
         warnings.filterwarnings("ignore", "Tensorflow not installed", ImportWarning)
         import umap
-
+    _count_epochs(placing)
+    _step(neighbours, 0, 0)
     reducer = umap.UMAP(
         n_components=2,
         n_neighbors=min(15, n - 1),
@@ -99,11 +120,35 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(reducer.fit_transform(vectors))
 
 
+def _count_epochs(step: str) -> None:
+    """Report UMAP's layout epochs as ``step``'s done/total: umap counts them with its
+    module's ``tqdm`` (off unless verbose), which is swapped here for a counter. Only
+    ever called in the map's own child process; an umap without it reports no count."""
+    import umap.layouts as layouts
+
+    if not callable(getattr(layouts, "tqdm", None)):
+        return
+
+    def counted(epochs: Any, **_: Any) -> Any:
+        total = len(epochs)
+        every = max(1, total // 100)
+        for n, epoch in enumerate(epochs):
+            if n and (n == 1 or n % every == 0):  # from the end of the first epoch, which
+                _step(step, n, total)  # compiles the layout: its pace sets no time left
+            yield epoch
+        _step(step, total, total)
+
+    layouts.tqdm = counted
+
+
 def _fit_in_child(fn: Method, src: str, dst: str, seed: int, done: Connection) -> None:
-    """Child process: fit ``fn`` on the vectors in ``src``, save to ``dst``, report."""
+    """Child process: fit ``fn`` on the vectors in ``src``, save to ``dst``, report (its
+    steps as ``("step", step, done, total)`` on the way, then None or the error)."""
     from labeldesk.core.parent_watch import exit_with_parent
 
+    global _step
     exit_with_parent()  # the app killed outright: this child ends too
+    _step = lambda step, n, total: done.send(("step", step, n, total))  # noqa: E731
     try:
         xy = np.asarray(fn(np.load(src), seed), dtype=np.float32)
         np.save(dst, xy)
@@ -126,8 +171,15 @@ def _stop(process: multiprocessing.process.BaseProcess) -> None:
     process.join()
 
 
-def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken) -> np.ndarray:
-    """Run ``fn(vectors, seed)`` in a spawned child process, polling ``cancel`` meanwhile.
+def fit_isolated(
+    fn: Method,
+    vectors: np.ndarray,
+    seed: int,
+    cancel: CancelToken,
+    report: StepReport = _no_step,
+) -> np.ndarray:
+    """Run ``fn(vectors, seed)`` in a spawned child process, polling ``cancel`` meanwhile
+    and passing the steps the child reports on to ``report``.
 
     The vectors go in and the map comes back through ``.npy`` files in a temporary folder.
     Raises :class:`~labeldesk.core.errors.Cancelled` when ``cancel`` fires (the child is
@@ -147,15 +199,20 @@ def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken
         try:
             child.start()
             send.close()  # the child holds the only writer: its death reads as EOF
-            while not receive.poll(POLL_S):
+            while True:  # the child's steps, then its answer: None, or the error
+                while not receive.poll(POLL_S):
+                    cancel.raise_if_cancelled()
+                try:
+                    error = receive.recv()
+                except EOFError:
+                    child.join(STOP_GRACE_S)
+                    raise ProjectionFailed(
+                        f"the map computation stopped unexpectedly (exit code {child.exitcode})"
+                    ) from None
+                if not isinstance(error, tuple):
+                    break
                 cancel.raise_if_cancelled()
-            try:
-                error = receive.recv()
-            except EOFError:
-                child.join(STOP_GRACE_S)
-                raise ProjectionFailed(
-                    f"the map computation stopped unexpectedly (exit code {child.exitcode})"
-                ) from None
+                report(*error[1:])
             # The child has answered: let it exit by itself. Terminated while shutting
             # down, it leaks its semaphores and the resource tracker complains on stderr.
             child.join(STOP_GRACE_S)
@@ -168,12 +225,20 @@ def fit_isolated(fn: Method, vectors: np.ndarray, seed: int, cancel: CancelToken
             receive.close()
 
 
-def fit_vectors(method: str, vectors: np.ndarray, seed: int, cancel: CancelToken) -> np.ndarray:
+def fit_vectors(
+    method: str,
+    vectors: np.ndarray,
+    seed: int,
+    cancel: CancelToken,
+    report: StepReport = _no_step,
+) -> np.ndarray:
     """``method``'s 2-D positions of ``vectors`` (float32), in a child process if the
-    method is registered as isolated."""
+    method is registered as isolated (its steps reported to ``report``)."""
     fit = METHODS[method]
     if method in ISOLATED:
-        return fit_isolated(fit, np.asarray(vectors, dtype=np.float32), seed, cancel)
+        return fit_isolated(fit, np.asarray(vectors, dtype=np.float32), seed, cancel, report)
+    for step in FIT_STEPS.get(method, ()):
+        report(step, 0, 0)
     return fit(np.asarray(vectors, dtype=np.float32), seed)  # fast (PCA): not worth a process
 
 
@@ -207,18 +272,41 @@ def _placed_at(content: np.ndarray, xy: np.ndarray, hashes: list[str]) -> np.nda
     return np.asarray(xy[at], dtype=np.float32)
 
 
+def map_steps(method: str) -> tuple[str, ...]:
+    """The steps of fitting a ``method`` map, in order, as :func:`placed_images` names
+    them in its progress reports."""
+    return (READING, *FIT_STEPS.get(method, ()), SAVING)
+
+
+def step_reporter(method: str, progress: ProgressCallback) -> StepReport:
+    """``progress`` for each step: done/total (0: unknown), the step in words as the
+    message ("step 4 of 5: placing the images"), and ``data`` {"step": its number from
+    1, "steps": how many}."""
+    steps = map_steps(method)
+
+    def report(step: str, done: int, total: int) -> None:
+        number = steps.index(step) + 1 if step in steps else 0
+        message = f"step {number} of {len(steps)}: {step}" if number else step
+        progress(Progress(done, total, message, {"step": number, "steps": len(steps)}))
+
+    return report
+
+
 def _fitted(
-    project: Project, method: str, cancel: CancelToken
+    project: Project, method: str, cancel: CancelToken, progress: ProgressCallback
 ) -> tuple[ProjectVectors, np.ndarray]:
     """Fit the map of every embedded image now and cache it by content."""
+    report = step_reporter(method, progress)
+    report(READING, 0, 0)
     vectors = project_vectors(project)  # (the images read again: some may be embedded since)
     n = len(vectors.paths)
     if n > MAP_FIT_MAX:
         from .projection_sample import fit_on_sample
 
-        xy = fit_on_sample(method, vectors.vectors, SEED, cancel, fit_vectors, MAP_FIT_MAX)
+        fit = partial(fit_vectors, report=report)
+        xy = fit_on_sample(method, vectors.vectors, SEED, cancel, fit, MAP_FIT_MAX)
     else:
-        xy = fit_vectors(method, vectors.vectors, SEED, cancel)
+        xy = fit_vectors(method, vectors.vectors, SEED, cancel, report)
     xy = np.asarray(xy, dtype=np.float32).reshape(n, 2)
     cancel.raise_if_cancelled()  # a token set during an in-process fit: drop its result
     content, first = np.unique(_contents(vectors.hashes), return_index=True)
@@ -228,6 +316,7 @@ def _fitted(
         with open(tmp, "wb") as f:
             np.savez(f, content=content, xy=xy)
 
+    report(SAVING, 0, 0)
     # one version per method is enough (and the .npy maps of earlier versions go)
     replace_versions(map_cache_path(project, vectors, method), f"map-{method}-*.np[yz]", write)
     placed = _placed_at(content, xy, vectors.hashes)
@@ -248,14 +337,13 @@ def placed_images(
     if method not in METHODS:
         raise ValueError(f"unknown projection {method!r}; choose from {sorted(METHODS)}")
     cancel = cancel or CancelToken()
-    progress(Progress(0, 1, "computing the map…"))
+    progress(Progress(0, 0, READING_SAVED))
     images: EmbeddedImages | ProjectVectors = embedded_images(project)
     cached = read_arrays(map_cache_path(project, images, method), ("content", "xy"), _cache_problem)
     xy = None if cached is None else _placed_at(cached["content"], cached["xy"], images.hashes)
     if xy is None:
         cancel.raise_if_cancelled()
-        images, xy = _fitted(project, method, cancel)
-    progress(Progress(1, 1, "computing the map…"))
+        images, xy = _fitted(project, method, cancel, progress)
     return images, xy
 
 

@@ -41,3 +41,15 @@ def wait_started(marker: Path, timeout_s: float = 60.0) -> int:
             raise TimeoutError("the fit never started in the child process")
         time.sleep(0.02)
     return int(marker.read_text())
+
+
+def stepping(vectors: np.ndarray, seed: int) -> np.ndarray:
+    """Reports umap's steps (a count for the last) the way the real fit does."""
+    from labeldesk.ml import projection
+
+    loading, neighbours, placing = projection.FIT_STEPS["umap"]
+    projection._step(loading, 0, 0)
+    projection._step(neighbours, 0, 0)
+    for n in range(0, 201, 50):
+        projection._step(placing, n, 200)
+    return vectors[:, :2]

@@ -34,7 +34,12 @@ def test_one_2d_point_per_embedded_image(clustered):
     assert xy.shape == (len(paths), 2)
     assert xy.dtype == np.float32
     assert np.isfinite(xy).all()
-    assert reports[-1].done == reports[-1].total == 1
+    assert [r.message for r in reports] == [
+        projection.READING_SAVED,
+        "step 1 of 3: reading the image vectors",
+        "step 2 of 3: projecting the vectors (PCA)",
+        "step 3 of 3: saving the map for next time",
+    ]
 
 
 def test_second_call_reads_the_cache(clustered, monkeypatch):
@@ -157,3 +162,47 @@ def test_real_umap_in_the_child_keeps_clusters_apart(clustered):
     )
     gaps = [np.linalg.norm(centres[a] - centres[b]) for a in range(3) for b in range(a + 1, 3)]
     assert min(gaps) > 2 * spread
+
+
+def _steps(reports: list[Progress]) -> list[str]:
+    """The steps reported, each once, in order."""
+    names: list[str] = []
+    for report in reports:
+        if not names or names[-1] != report.message:
+            names.append(report.message)
+    return names
+
+
+def test_a_first_map_reports_its_steps_and_the_child_s_counts(clustered, monkeypatch):
+    """A first map showed a busy bar for ~15 s: now each step is named, numbered, and
+    the one that counts (placing the images) says how far it is."""
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.stepping)
+    reports: list[Progress] = []
+    project_2d(clustered, "umap", progress=reports.append)
+    steps = projection.map_steps("umap")
+    assert steps == (
+        "reading the image vectors",
+        "loading UMAP",
+        "finding each image's nearest neighbours",
+        "placing the images",
+        "saving the map for next time",
+    )
+    numbered = [f"step {n} of 5: {step}" for n, step in enumerate(steps, 1)]
+    assert _steps(reports) == [projection.READING_SAVED, *numbered]
+    fitting = [r for r in reports if r.message in numbered]
+    assert all(r.data == {"step": numbered.index(r.message) + 1, "steps": 5} for r in fitting)
+    placing = [(r.done, r.total) for r in reports if r.message == numbered[3]]
+    assert placing == [(0, 200), (50, 200), (100, 200), (150, 200), (200, 200)]
+    again: list[Progress] = []
+    project_2d(clustered, "umap", progress=again.append)  # cached: one step
+    assert _steps(again) == [projection.READING_SAVED]
+
+
+@pytest.mark.slow
+def test_real_umap_counts_its_epochs(clustered):
+    reports: list[Progress] = []
+    project_2d(clustered, "umap", progress=reports.append)
+    assert len(_steps(reports)) == 6
+    placing = [r for r in reports if r.message == "step 4 of 5: placing the images"]
+    assert placing[0].done == 1 and placing[0].total > 1
+    assert placing[-1].done == placing[-1].total
