@@ -126,8 +126,11 @@ def apply_changes(
     create_classes: bool = False,
     expected: Mapping[int, tuple[str, str | None]] | None = None,
     at: Mapping[int, str] | None = None,
+    batch_id: int | None = None,
 ) -> tuple[int | None, list[int]]:
-    """Record ``changes`` as one batch and update current state.
+    """Record ``changes`` as one batch and update current state; ``batch_id``: add them
+    to that batch instead of a new one (a scan's folder labels, written in several
+    transactions, are one batch to undo).
 
     ``at``: image id -> the path it had when a person saw it; when any is at another path
     by now or gone (a scan moved or removed it), ImageMovedError and nothing is written.
@@ -171,7 +174,7 @@ def apply_changes(
         index = class_index(conn)
         stored = {x: index.find(x) or x for x in wanted}
         changes = [_stored(c, stored) for c in changes]
-        batch, changed = record(conn, changes, source, description)
+        batch, changed = record(conn, changes, source, description, batch_id=batch_id)
         if batch is not None:  # so that undoing the batch takes its new classes away too
             record_added(conn, batch, added, aliases_before)
         return batch, changed
@@ -232,6 +235,12 @@ def new_batch(
     ).lastrowid
     assert row_id is not None
     return row_id
+
+
+def batch_undone(conn: sqlite3.Connection, batch_id: int) -> bool:
+    """Has an undo taken batch ``batch_id`` back?"""
+    row = conn.execute("SELECT 1 FROM label_batches WHERE undoes = ? LIMIT 1", (batch_id,))
+    return row.fetchone() is not None
 
 
 def record(

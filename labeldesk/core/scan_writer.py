@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
 from .display import counted
 from .imageio import ProbeResult, hash_file, stat_matches
-from .labels import RETIRED, Change, apply_changes, where_it_was
+from .labels import RETIRED, Change, apply_changes, batch_undone, where_it_was
 from .layout import Placement, placement
 
 if TYPE_CHECKING:
@@ -130,6 +130,7 @@ class ScanWriter:
         self.resolving = False
         self.counts = counts
         self.pending: list[Change] = []  # folder labels and splits, recorded as events
+        self.batch_id: int | None = None  # the batch recording them (one for the scan)
         with project.db.reading() as conn:
             self._read_classes(conn)
             removed = "SELECT DISTINCT hash FROM images WHERE removed_at IS NOT NULL"
@@ -498,8 +499,17 @@ class ScanWriter:
             found = {c.label for c in pending if isinstance(c.label, str)}
             # As the folders hold them (``Bag`` and ``bag``: two folders, two classes).
             add_classes(conn, sorted(found), explicit=False, case_twins=True)
-            apply_changes(
-                self.project.db, pending, source="import", description="folder labels from scan"
+            # One batch for the whole scan, though written in several transactions: an
+            # undo of "the scan's folder labels" takes them all. Not one undone meanwhile:
+            # labels added to it would stand, and it could not be undone again.
+            if self.batch_id is not None and batch_undone(conn, self.batch_id):
+                self.batch_id = None
+            self.batch_id, _ = apply_changes(
+                self.project.db,
+                pending,
+                source="import",
+                description="folder labels from scan",
+                batch_id=self.batch_id,
             )
 
 
