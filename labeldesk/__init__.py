@@ -15,6 +15,7 @@ Notebook entry point (the same functions the command line and the app use)::
 The functions live in :mod:`labeldesk.api` and load their libraries only when called.
 """
 
+import importlib
 from typing import Any
 
 from labeldesk.core.errors import BadArgument, LabelDeskError
@@ -22,16 +23,21 @@ from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
-    "create_version", "drift", "duplicates", "embed", "expected_errors", "export", "issues",
-    "model_values", "model_versions", "outliers", "predictions", "queue", "similar",
-    "unembedded", "version_diff", "versions",
+    "create_version", "crossfit_predictions", "drift", "duplicates", "embed", "expected_errors",
+    "export", "issues", "model_values", "model_versions", "outliers", "predictions", "queue",
+    "similar", "stats", "unembedded", "version_diff", "versions",
 )  # fmt: skip
+SUBMODULES = ("api", "quality")  # ``ld.api.records(...)`` without importing it first
 __all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", "open_project", *API]
 
 
 def __getattr__(name: str) -> Any:
+    """The API's functions and modules, imported when first used (``import labeldesk``
+    stays quick: pandas and the rest load with the first call)."""
     if name in API:
         from labeldesk import api
 
         return getattr(api, name)
+    if name in SUBMODULES:
+        return importlib.import_module(f"labeldesk.{name}")
     raise AttributeError(f"module 'labeldesk' has no attribute {name!r}")

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.api_words import api_words
 from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import TerminalProgress
@@ -71,6 +72,7 @@ def records(data: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+@api_words
 def embed(
     project: Project,
     *,
@@ -103,6 +105,7 @@ def embed(
     return report.to_json()
 
 
+@api_words
 def predictions(
     project: Project, *, label: str | None = None, predicted: str | None = None
 ) -> pd.DataFrame:
@@ -123,18 +126,46 @@ def predictions(
     return frame(rows, PREDICTION_COLUMNS)
 
 
+@api_words
 def issues(
     project: Project, *, include_all: bool = False, predictions: Predictions | None = None
 ) -> pd.DataFrame:
     """Likely mislabels (or every labeled image), most suspicious first; ``predictions``
     scores other predictions than the project's own (e.g. the first value of
-    ``labeldesk.ml.crossfit.crossfit_predictions(p)``)."""
+    ``ld.crossfit_predictions(p)``)."""
     from labeldesk.ml.issues import label_issues
 
+    _check_predictions(predictions)
     found = label_issues(project, include_all=include_all, preds=predictions)
     return frame([i.to_json() for i in found], ISSUE_COLUMNS)
 
 
+@api_words
+def crossfit_predictions(
+    project: Project,
+    *,
+    refit: bool = False,
+    device: str = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Predictions:
+    """The project's predictions on cross-fitted features (``labeldesk issues
+    --crossfit``), for ``ld.issues(p, predictions=...)`` and ``ld.expected_errors``.
+    Read from the project's cached fit when it holds every embedded image, else fitted
+    now (``refit``: always), with a progress bar as :func:`embed` shows (``progress``:
+    your own callback instead). Fitting trains the backbone twice: minutes on a GPU,
+    about 8 minutes for 600 images on two CPU cores. (Unlike
+    ``labeldesk.ml.crossfit.crossfit_predictions``, only the predictions, not the fit.)"""
+    from labeldesk.ml.crossfit import crossfit_predictions as cross_fitted
+
+    with _progress_bar(progress) as report_progress:
+        preds, _ = cross_fitted(
+            project, device=device, refit=refit, progress=report_progress, cancel=cancel
+        )
+    return preds
+
+
+@api_words
 def model_values(project: Project) -> pd.DataFrame:
     """What the model says about every image, indexed by image id like ``p.images()``
     (``p.images().merge(ld.model_values(p), left_index=True, right_index=True,
@@ -153,14 +184,17 @@ def model_values(project: Project) -> pd.DataFrame:
     return images[["path"]].join(joined(project, images).drop(columns="insights_row"))
 
 
+@api_words
 def expected_errors(project: Project, *, predictions: Predictions | None = None) -> int:
     """How many labels are likely wrong (the "about N" the app shows)."""
     from labeldesk.ml.issues import score_labels
     from labeldesk.ml.predictions import project_predictions
 
+    _check_predictions(predictions)
     return int(score_labels(predictions or project_predictions(project)).expected_errors)
 
 
+@api_words
 def queue(
     project: Project,
     n: int = 25,
@@ -182,6 +216,7 @@ def queue(
     return table
 
 
+@api_words
 def similar(project: Project, path: str | os.PathLike[str], *, k: int = 10) -> pd.DataFrame:
     """The ``k`` images most like ``path`` (relative to the image folder, or a
     ``pathlib.Path``, or absolute), nearest first (the image itself left out)."""
@@ -193,6 +228,7 @@ def similar(project: Project, path: str | os.PathLike[str], *, k: int = 10) -> p
     return frame(nearest(project, rel, k=k), SIMILAR_COLUMNS)
 
 
+@api_words
 def outliers(project: Project, n: int = 20) -> pd.DataFrame:
     """Images least like any other, most unusual first (``n=0``: all of them)."""
     from labeldesk.ml.duplicates import outliers as unusual
@@ -200,6 +236,19 @@ def outliers(project: Project, n: int = 20) -> pd.DataFrame:
     n = _check_count("n", n, 0)
     rows = unusual(project)
     return frame(rows[:n] if n else rows, SIMILAR_COLUMNS)
+
+
+def _check_predictions(predictions: object) -> None:
+    """BadArgument unless ``predictions`` is None or a ``Predictions`` (what
+    ``ld.crossfit_predictions(p)`` returns; a DataFrame of ``ld.predictions`` is not one)."""
+    from labeldesk.core.errors import BadArgument
+    from labeldesk.ml.predictions import Predictions
+
+    if predictions is not None and not isinstance(predictions, Predictions):
+        raise BadArgument(
+            "predictions must be None (the project's own) or the Predictions that "
+            f"ld.crossfit_predictions(p) returns, not {type(predictions).__name__}"
+        )
 
 
 def _check_count(name: str, value: object, least: int) -> int:
@@ -212,6 +261,18 @@ def _check_count(name: str, value: object, least: int) -> int:
     return int(value)
 
 
+@api_words
+def stats(project: Project) -> dict[str, Any]:
+    """The numbers ``labeldesk stats --json`` prints: ``p.stats()`` (images, labels,
+    classes, splits, skipped files: the project database's counts) and
+    ``unfinished_embeddings``: a fine-tune whose embeddings are not whole yet, as
+    ``{"version", "embedded", "images"}`` (``ld.embed(p)`` finishes them), or None."""
+    from labeldesk.ml.unfinished import stats_with_unfinished
+
+    return stats_with_unfinished(project)[0]
+
+
+@api_words
 def unembedded(project: Project) -> int:
     """How many images have no embedding yet (all of them before ``ld.embed``)."""
     from labeldesk.ml.store import unembedded as count
@@ -222,6 +283,7 @@ def unembedded(project: Project) -> int:
 DEFAULT: Any = object()  # "the method's own default" (kept in one place: ml.duplicates)
 
 
+@api_words
 def duplicates(
     project: Project,
     *,
@@ -265,6 +327,7 @@ def duplicates(
     return frame(rows, DUPLICATE_COLUMNS)
 
 
+@api_words
 def export(
     project: Project,
     out: Path | str,
@@ -281,7 +344,6 @@ def export(
     and ``make_splits`` the CLI's ``"80/10/10"``."""
     from labeldesk.interop.export import ExportOptions, parse_class_map
     from labeldesk.interop.export import export as write_export
-    from labeldesk.interop.export_target import ExportTargetError
     from labeldesk.ml.splits import parse_ratios
 
     class_map = options.get("class_map")
@@ -293,16 +355,14 @@ def export(
         options["make_splits"] = parse_ratios(options["make_splits"])
 
     with _progress_bar(progress) as report_progress:
-        try:
-            report = write_export(
-                project, out, format, ExportOptions(**options), progress=report_progress,
-                cancel=cancel,
-            )  # fmt: skip
-        except ExportTargetError as exc:  # name the argument, not the CLI's flag
-            raise ExportTargetError(str(exc).replace("--overwrite", "overwrite=True")) from None
+        report = write_export(
+            project, out, format, ExportOptions(**options), progress=report_progress,
+            cancel=cancel,
+        )  # fmt: skip
     return report.to_json()
 
 
+@api_words
 def versions(project: Project) -> pd.DataFrame:
     """Every dataset version, newest first: name, note, created_at, author,
     label_event_id, images, automatic, models (the model versions trained on it)."""
@@ -311,13 +371,22 @@ def versions(project: Project) -> pd.DataFrame:
     return frame([v.to_json() for v in list_versions(project.db)], VERSION_COLUMNS)
 
 
-def create_version(project: Project, name: str, *, note: str = "") -> dict[str, Any]:
-    """Name the state now (labels, statuses, splits, which images); the new version."""
+@api_words
+def create_version(project: Project, name: str, *, note: str | None = "") -> dict[str, Any]:
+    """Name the state now (labels, statuses, splits, which images); the new version
+    (``note=None``: no note)."""
+    from labeldesk.core.errors import BadArgument
     from labeldesk.core.versions import create_version as create
 
+    if note is None:
+        note = ""
+    for what, value in (("name", name), ("note", note)):
+        if not isinstance(value, str):
+            raise BadArgument(f"{what} must be text, not {type(value).__name__} ({value!r})")
     return create(project.db, name, note).to_json()
 
 
+@api_words
 def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]:
     """What changed from version ``a`` to ``b`` (``current``: now; ``model:N``: the
     version model N trained on), as ``labeldesk version diff --json`` prints it."""
@@ -327,6 +396,7 @@ def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]
     return diff(project.db, find_state(project.db, a), find_state(project.db, b)).to_json()
 
 
+@api_words
 def drift(
     project: Project,
     folder: str | Path,
@@ -358,6 +428,7 @@ def drift(
     return {**report.to_json(), "saved": None if saved is None else str(saved)}
 
 
+@api_words
 def model_versions(project: Project) -> pd.DataFrame:
     """Every trained version, newest first, scored on the frozen test set, as
     ``labeldesk models --json`` lists them: id, kind, dataset_version, in_use (the

@@ -331,13 +331,11 @@ def _relocate(project: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> Output:
-    from labeldesk.ml.unfinished import unfinished_embeddings
+    from labeldesk.ml.unfinished import stats_with_unfinished
 
     with open_existing(args.project) as project:
-        stats = project.stats()
-        unfinished = unfinished_embeddings(project)
+        stats, unfinished = stats_with_unfinished(project)
         note = None if unfinished is None else unfinished.command_text(project)
-    stats = {**stats, "unfinished_embeddings": unfinished and unfinished.to_json()}
     lines = [
         f"images {stats['images']}  labeled {stats['labeled']}  unlabeled {stats['unlabeled']}"
         f"  excluded {stats['excluded']}  skipped {stats['skipped']}",

@@ -402,6 +402,8 @@ class Project(ProjectWrites):
         return image_frame(self, include_skipped=include_skipped)
 
     def stats(self) -> dict:
+        """The project database's counts (images, labels, classes, splits, skipped files);
+        ``labeldesk.stats(p)`` adds what the model side knows, as ``labeldesk stats --json``."""
         from .stats import project_stats
 
         return project_stats(self)

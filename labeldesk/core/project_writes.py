@@ -8,6 +8,7 @@ part of ``Project``'s public API.
 
 from __future__ import annotations
 
+import numbers
 import os
 import sqlite3
 from collections import Counter
@@ -301,6 +302,14 @@ class ProjectWrites:
         a later batch changed again are left as they are (their newer value stands; the
         result counts them in ``kept``), so an undo never overwrites someone's later work.
         """
+        if batch_id is not None:
+            if isinstance(batch_id, bool) or not isinstance(batch_id, numbers.Integral):
+                raise BadArgument(
+                    f"batch_id must be a batch's number (an int, as `history` shows it) or "
+                    f"None, not {type(batch_id).__name__} ({batch_id!r}); nothing undone"
+                )
+            batch_id = int(batch_id)  # (a NumPy integer from a DataFrame too)
+        _check_author(author)
         who = author if author is not None else label_store.current_user()
         undone = undo_store.undo(self.db, batch_id, sources=sources, author=who)
         self.events.publish(undone)
@@ -315,6 +324,7 @@ class ProjectWrites:
         """Make again what the newest undo of ``author`` (default: the current user) took
         back, if they have made no change since (see :mod:`~labeldesk.core.redo`); the
         redo is a new batch that :meth:`undo` takes back."""
+        _check_author(author)
         who = author if author is not None else label_store.current_user()
         redone = redo_store.redo(self.db, sources=sources, author=who)
         self.events.publish(redone)
@@ -347,6 +357,11 @@ class ProjectWrites:
             if not ids:
                 raise
         return label_store.history(self.db, ids, limit)
+
+
+def _check_author(author: object) -> None:
+    if author is not None and not isinstance(author, str):
+        raise BadArgument(f"author must be a name (text) or None, not {author!r}")
 
 
 def path_map(given: Any, name: str) -> Mapping[Any, Any]:

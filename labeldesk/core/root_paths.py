@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import BadArgument
+
 
 def inside_root(root: Path, path: str) -> str | None:
     """An absolute ``path`` relative to ``root`` (None when it is not inside it)."""
@@ -25,7 +27,13 @@ def inside_root(root: Path, path: str) -> str | None:
 
 def stored_spelling(root: Path, path: str | os.PathLike[str]) -> str:
     """``path`` as text, relative to ``root`` when it is an absolute path inside it (any
-    other path stays as given, and names no image unless it is one's stored path)."""
+    other path stays as given, and names no image unless it is one's stored path).
+    BadArgument for what is no path (a number: an image id is not its path)."""
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise BadArgument(
+            f"an image path must be text, relative to the image folder, or a pathlib.Path, "
+            f"not {type(path).__name__} ({path!r})"
+        )
     text = os.fspath(path)
     if not isinstance(text, str) or not os.path.isabs(text):
         return text

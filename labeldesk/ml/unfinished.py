@@ -91,3 +91,12 @@ def set_aside(project: Project) -> UnfinishedEmbeddings | None:
         return None
     use_embeddings(project.db, key)  # the same embeddings, and no fine-tune awaited
     return unfinished
+
+
+def stats_with_unfinished(project: Project) -> tuple[dict, UnfinishedEmbeddings | None]:
+    """``project.stats()`` with ``unfinished_embeddings`` (:meth:`UnfinishedEmbeddings.to_json`
+    or None) added, as ``labeldesk stats --json`` and ``ld.stats`` answer; and the
+    unfinished embeddings themselves (for the note the command line prints)."""
+    unfinished = unfinished_embeddings(project)
+    stats = {**project.stats(), "unfinished_embeddings": unfinished and unfinished.to_json()}
+    return stats, unfinished

@@ -1,0 +1,54 @@
+"""Errors raised through the notebook API, in the API's own words.
+
+LabelDesk's errors are written once, for the command line, the app and the API, and
+some end with the command that fixes the problem (``run `labeldesk embed /path` first``).
+In a notebook the fix is a call: the API's functions are wrapped in :func:`api_words`,
+which puts each command the API has a call for as that call (``run `ld.embed(p)`
+first``, ``overwrite=True`` for ``--overwrite``), once, here (the app does the same with
+its menus: :mod:`labeldesk.gui.app_words`). The error keeps its type and attributes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from labeldesk.core.errors import LabelDeskError
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+_PATH = r"(?:'[^']*'|[^\s`']+)"  # a project folder as a shell command quotes it
+# (pattern, the API's words), in order: the more specific first
+_IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(rf"`labeldesk embed (?:{_PATH} )?--model ([^\s`]+)`"),
+        lambda m: f'`ld.embed(p, model="{m.group(1)}")`',
+    ),
+    (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
+    (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
+)
+
+
+def in_api_words(message: str) -> str:
+    """``message`` with the commands it names put as the API's calls."""
+    for pattern, words in _IN_API:
+        message = pattern.sub(words, message)
+    return message
+
+
+def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function``, its LabelDesk errors' advice put in the API's words."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return function(*args, **kwargs)
+        except LabelDeskError as exc:
+            if exc.args and isinstance(exc.args[0], str):
+                exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
+            raise
+
+    return wrapper
