@@ -3,7 +3,8 @@ them, and exporting any of them exactly as it was.
 
 A version records the label state (labels, statuses, splits) and which images existed;
 training records one automatically, so "the data model 3 was trained on" is a row here.
-Comparing runs in the background (it rebuilds both states from the label events).
+Comparing runs in the background (it rebuilds both states from the label events), and so
+does Verify an export… (it reads every file of the folder back against the version).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import unicodedata
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,11 +34,12 @@ from PySide6.QtWidgets import (
 from labeldesk.core import versions
 from labeldesk.core.display import capitalised
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.progress import CancelToken
+from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.core.version_state import VersionDiff, diff
 from labeldesk.core.versions import CURRENT
 from labeldesk.gui.app_words import READ_ONLY_TIP
+from labeldesk.gui.verify_dialog import VerifyDialog, details, headline, not_an_export
 from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -58,6 +62,8 @@ class VersionsView(QWidget):
         self.version_form: VersionForm | None = None  # New version…'s form, when open
         self.diff_job: Job | None = None
         self.create_job: Job | None = None  # a version being recorded
+        self.verify_job: Job | None = None  # an export folder being checked
+        self.verify_dialog: VerifyDialog | None = None  # the last check's result
         self._closed = False  # shut down: a recording that ends later reaches no widget
         self._diff_of = ""  # the version diff_job compares
         self._diff_with = NOW  # what diff_job compares it with
@@ -95,6 +101,12 @@ class VersionsView(QWidget):
         self.compare_button.clicked.connect(self.compare)
         self.export_button = QPushButton("Export this version…")
         self.export_button.clicked.connect(self._export)
+        self.verify_button = QPushButton("Verify an export…")
+        self.verify_button.setToolTip(
+            "Check that an export folder is still the version it was exported from: "
+            "every image there, every file and label unchanged"
+        )
+        self.verify_button.clicked.connect(self.prompt_verify)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create_button)
         buttons.addStretch(1)
@@ -104,6 +116,7 @@ class VersionsView(QWidget):
         buttons.addWidget(self.compare_with)
         buttons.addWidget(self.compare_button)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.verify_button)
 
         self.diff_text = QPlainTextEdit()
         self.diff_text.setAccessibleName("Comparison")
@@ -317,6 +330,78 @@ class VersionsView(QWidget):
         if chosen is not None:
             self.exportRequested.emit(chosen.name)
 
+    # -- verifying an export -----------------------------------------------------------
+    def prompt_verify(self) -> Job | None:
+        """Ask for the export folder, then check it (see :meth:`verify`)."""
+        chosen = QFileDialog.getExistingDirectory(self, "Choose the export folder to verify")
+        return self.verify(Path(chosen)) if chosen else None
+
+    def verify(self, folder: Path) -> Job | None:
+        """Check in the background that ``folder`` is the version its manifest says it
+        was exported from (else the selected version; an export of the labels of its day:
+        the labels now): every image there, every file and label unchanged. None while
+        another check runs."""
+        if self.verify_job is not None and self.verify_job.running:
+            return None
+        from labeldesk.interop.export_check import check_export, recorded_version
+
+        project, names = self.project, {v.name for v in self.versions}
+        picked = self.selected()
+
+        def run(*, progress: ProgressCallback, cancel: CancelToken) -> object:
+            said = recorded_version(folder)  # (NotAnExport: said in the result window)
+            if said in names or said is None:
+                name = said or CURRENT
+            else:  # a version this project has not (any more): the one selected
+                name = picked.name if picked is not None else CURRENT
+            return check_export(project, name, folder, progress, cancel)
+
+        job = Job(run, "Verifying an export")
+        job.finished.connect(lambda found: self._verified(job, found))
+        job.failed.connect(lambda exc: self._verify_failed(job, folder, exc))
+        job.cancelled.connect(lambda: self._verify_cancelled(job))
+        job.ended.connect(self._verify_ended)
+        self.verify_job = job
+        self.verify_button.setEnabled(False)
+        self.message.emit(f"Checking the export in {folder}…")
+        return self.runner.start(job)
+
+    def _verified(self, job: Job, found: object) -> None:
+        from labeldesk.interop.export_check import ExportCheck
+
+        if self._closed or job is not self.verify_job or not isinstance(found, ExportCheck):
+            return
+        head, color = headline(found)
+        self._show_result(found.out, head, color, details(found, str(self.project.path)))
+        self.message.emit(head)
+
+    def _verify_failed(self, job: Job, folder: Path, exc: BaseException) -> None:
+        from labeldesk.interop.export_check import NotAnExport
+
+        if self._closed or job is not self.verify_job:
+            return
+        if isinstance(exc, NotAnExport):
+            head, text = not_an_export(exc)
+            self._show_result(str(folder), head, "#c62828", text)
+        else:
+            said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
+            self.error.emit(said or job.describe(exc))
+
+    def _verify_cancelled(self, job: Job) -> None:
+        if not self._closed and job is self.verify_job:
+            self.message.emit("Verifying the export was cancelled: nothing was checked")
+
+    def _verify_ended(self) -> None:
+        if not self._closed:
+            self.verify_button.setEnabled(True)
+
+    def _show_result(self, folder: str, head: str, color: str, text: str) -> None:
+        if self.verify_dialog is not None:
+            self.verify_dialog.close()
+            self.verify_dialog.deleteLater()
+        self.verify_dialog = VerifyDialog(self, folder, head, color, text)
+        self.verify_dialog.show()
+
     def _create_failed(self, job: Job, exc: BaseException) -> None:
         if not self._closed:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
@@ -330,3 +415,5 @@ class VersionsView(QWidget):
         self._closed = True
         if self.diff_job is not None:
             self.diff_job.cancel()
+        if self.verify_job is not None:
+            self.verify_job.cancel()

@@ -231,6 +231,13 @@ def check_export(
     return found
 
 
+def recorded_version(folder: Path) -> str | None:
+    """The version the export in ``folder`` says it was written from (None: the labels
+    of its day); :class:`NotAnExport` where the folder holds no export to check."""
+    said = _manifest(folder).get("version")
+    return said if isinstance(said, str) and said else None
+
+
 def _manifest(folder: Path) -> dict[str, Any]:
     """The export's manifest, or an error that says why ``folder`` has none to check."""
     where = shown_path(str(folder))

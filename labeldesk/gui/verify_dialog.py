@@ -1,0 +1,134 @@
+"""Dataset versions → Verify an export…: the result in plain words.
+
+The check itself (:func:`labeldesk.interop.export_check.check_export`) runs in the
+background; this is the window that says what it found: one headline (✓ the folder is the
+version, every file unchanged; or what differs, counted), then the lists, scrollable, with
+a button that copies them.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.display import capitalised, counted, shown_path
+from labeldesk.core.versions import CURRENT
+from labeldesk.interop.export_check import DamagedManifest, ExportCheck, NotAnExport
+
+DETAIL_ROWS = 1000  # rows of each list shown (the rest: the command that lists them all)
+OK_COLOR, PARTLY_COLOR, NOT_COLOR = "#2e7d32", "#b26a00", "#c62828"
+
+
+def state_words(version: str) -> str:
+    return "the labels as they are now" if version == CURRENT else f"version {version}"
+
+
+def headline(found: ExportCheck) -> tuple[str, str]:
+    """(the one sentence to show first, its colour)."""
+    state = state_words(found.version)
+    if found.complete:
+        return (
+            f"✓ This folder is {state}: its {counted(found.images, 'image')}, every file "
+            "unchanged since it was exported",
+            OK_COLOR,
+        )
+    if found.intact:
+        return (
+            f"⚠ This folder is {state} as exported, less "
+            f"{counted(len(found.not_exported), 'image')} it left out when it was written "
+            "(their files were gone or changed then): not the whole version",
+            PARTLY_COLOR,
+        )
+    differs = [
+        counted(len(found.files), "file") + " changed since it was exported" if found.files else "",
+        counted(len(found.labels), "label or split", "labels or splits") + " not the version's"
+        if found.labels
+        else "",
+        counted(len(found.not_in_version), "image") + " not in the version"
+        if found.not_in_version
+        else "",
+        counted(sum(r["listed"] is None for r in found.not_exported), "image")
+        + " of the version missing"
+        if any(r["listed"] is None for r in found.not_exported)
+        else "",
+        "written from another label state" if found.state else "",
+    ]
+    said = "; ".join(d for d in differs if d)
+    return f"✗ This folder is not {state} as exported: {said}", NOT_COLOR
+
+
+def details(found: ExportCheck, project_path: str) -> str:
+    """Every list of the check (up to :data:`DETAIL_ROWS` rows each), in the command
+    line's words but for the hint to its --json: here, the whole command."""
+    text = found.to_text(limit=DETAIL_ROWS)
+    more = "(--json lists all)"
+    if more in text:
+        command = ["labeldesk", "version", project_path, "verify", found.version, found.out]
+        text = text.replace(more, f"(all of them: {shlex.join(command)} --json)")
+    return text
+
+
+def not_an_export(exc: NotAnExport) -> tuple[str, str]:
+    """(headline, details) for a folder with no export manifest to check against."""
+    if isinstance(exc, DamagedManifest):
+        head = "✗ This export's record of its files cannot be read"
+    else:
+        head = "✗ This folder is not a LabelDesk export"
+    advice = (
+        "Choose the folder that Export wrote: it holds labeldesk-export.json, the record "
+        "of every file the export wrote."
+    )
+    return head, f"{capitalised(str(exc))}.\n\n{advice}"
+
+
+class VerifyDialog(QDialog):
+    """What Verify an export… found in one folder (not modal: the app stays usable)."""
+
+    def __init__(self, parent: QWidget | None, folder: str, head: str, color: str, text: str):
+        super().__init__(parent)
+        self.setWindowTitle("Verify an export")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self.headline = QLabel(head)
+        self.headline.setWordWrap(True)
+        self.headline.setStyleSheet(f"font-weight: bold; color: {color};")
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder = QLabel(f"Folder: {shown_path(folder)}")
+        self.folder.setWordWrap(True)
+        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QPlainTextEdit(text)
+        self.details.setAccessibleName("What the check found")
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.copy_button = QPushButton("Copy details")
+        self.copy_button.setToolTip("Copy the result and every list above, to paste elsewhere")
+        self.copy_button.clicked.connect(self.copy)
+        close = QPushButton("Close")
+        close.setDefault(True)
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.folder)
+        layout.addWidget(self.details, 1)
+        layout.addLayout(buttons)
+        self.resize(760, 420)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.copied_text())
+
+    def copied_text(self) -> str:
+        return f"{self.headline.text()}\n{self.folder.text()}\n\n{self.details.toPlainText()}"
