@@ -50,18 +50,19 @@ def headline(found: ExportCheck) -> tuple[str, str]:
             "(their files were gone or changed then): not the whole version",
             PARTLY_COLOR,
         )
+    unsaid = sum(r["listed"] is None for r in found.not_exported)
+    labels = len(found.labels)
     differs = [
         counted(len(found.files), "file") + " changed since it was exported" if found.files else "",
-        counted(len(found.labels), "label or split", "labels or splits") + " not the version's"
-        if found.labels
+        counted(labels, "label or split", "labels or splits")
+        + (" differs" if labels == 1 else " differ")
+        + " from the version's"
+        if labels
         else "",
-        counted(len(found.not_in_version), "image") + " not in the version"
+        counted(len(found.not_in_version), "image") + " that the version does not have"
         if found.not_in_version
         else "",
-        counted(sum(r["listed"] is None for r in found.not_exported), "image")
-        + " of the version missing"
-        if any(r["listed"] is None for r in found.not_exported)
-        else "",
+        counted(unsaid, "image") + " of the version missing" if unsaid else "",
         "written from another label state" if found.state else "",
     ]
     said = "; ".join(d for d in differs if d)
@@ -70,7 +71,10 @@ def headline(found: ExportCheck) -> tuple[str, str]:
 
 def details(found: ExportCheck, project_path: str) -> str:
     """Every list of the check (up to :data:`DETAIL_ROWS` rows each), in the command
-    line's words but for the hint to its --json: here, the whole command."""
+    line's words but for the hint to its --json: here, the whole command. "" where the
+    headline says it all (the whole version, no options or notes to add)."""
+    if found.complete and not (found.options or found.notes):
+        return ""
     text = found.to_text(limit=DETAIL_ROWS)
     more = "(--json lists all)"
     if more in text:
@@ -109,8 +113,12 @@ class VerifyDialog(QDialog):
         self.details = QPlainTextEdit(text)
         self.details.setAccessibleName("What the check found")
         self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.copy_button = QPushButton("Copy details")
+        # the lists: one row a line, scrolled sideways; a message: wrapped
+        lists = "\n  " in text
+        if lists:
+            self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setVisible(bool(text))
+        self.copy_button = QPushButton("Copy details" if text else "Copy")
         self.copy_button.setToolTip("Copy the result and every list above, to paste elsewhere")
         self.copy_button.clicked.connect(self.copy)
         close = QPushButton("Close")
@@ -125,10 +133,12 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.folder)
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
-        self.resize(760, 420)
+        self.resize(760, 420 if text else 120)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.copied_text())
 
     def copied_text(self) -> str:
-        return f"{self.headline.text()}\n{self.folder.text()}\n\n{self.details.toPlainText()}"
+        said = f"{self.headline.text()}\n{self.folder.text()}"
+        more = self.details.toPlainText()
+        return f"{said}\n\n{more}" if more else said

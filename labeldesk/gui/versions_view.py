@@ -383,6 +383,7 @@ class VersionsView(QWidget):
         if isinstance(exc, NotAnExport):
             head, text = not_an_export(exc)
             self._show_result(str(folder), head, "#c62828", text)
+            self.message.emit(head)
         else:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
             self.error.emit(said or job.describe(exc))

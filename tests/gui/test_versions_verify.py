@@ -51,6 +51,7 @@ def test_an_export_of_the_version_verifies_and_says_so(qtbot, project, tmp_path,
         "✓ This folder is version v1: its 16 images, every file unchanged since it was exported"
     )
     assert str(out) in dialog.folder.text()
+    assert not dialog.details.isVisibleTo(dialog)  # nothing more to say than that
     dialog.copy_button.click()
     from PySide6.QtGui import QGuiApplication
 
@@ -75,7 +76,7 @@ def test_a_label_edited_in_the_exports_csv_is_reported(qtbot, project, tmp_path)
     head = dialog.headline.text()
     assert head.startswith("✗ This folder is not version v1 as exported: ")
     assert "1 file changed since it was exported" in head
-    assert "1 label or split not the version's" in head
+    assert "1 label or split differs from the version's" in head
     text = dialog.details.toPlainText()
     assert "labels.csv: edited since it was exported" in text
     assert "labels or splits in the export that are not the version's (1)" in text
@@ -87,14 +88,16 @@ def test_a_folder_that_is_not_an_export_says_so(qtbot, project, tmp_path):
     plain = tmp_path / "holiday photos"
     plain.mkdir()
     (plain / "a.txt").write_text("hi")
-    errors = []
+    errors, messages = [], []
     view.error.connect(errors.append)
+    view.message.connect(messages.append)
     run_check(qtbot, view, plain)
     dialog = view.verify_dialog
     assert dialog is not None and errors == []
     assert dialog.headline.text() == "✗ This folder is not a LabelDesk export"
     text = dialog.details.toPlainText()
     assert "holds no LabelDesk export" in text and "labeldesk-export.json" in text
+    assert messages[-1] == "✗ This folder is not a LabelDesk export"  # not "Checking…"
 
 
 def test_cancel_leaves_nothing(qtbot, project, tmp_path):
