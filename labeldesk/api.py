@@ -390,7 +390,7 @@ def create_version(project: Project, name: str, *, note: str | None = "") -> dic
 def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]:
     """What changed from version ``a`` to ``b`` (``current``: now; ``model:N``: the
     version model N trained on), as ``labeldesk version diff --json`` prints it."""
-    from labeldesk.core.version_state import diff
+    from labeldesk.core.version_diff import diff
     from labeldesk.core.versions import find_state
 
     return diff(project.db, find_state(project.db, a), find_state(project.db, b)).to_json()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import sys
@@ -18,7 +17,7 @@ import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from labeldesk.cli import (
     app,
@@ -35,6 +34,7 @@ from labeldesk.cli import (
 )
 from labeldesk.cli._base import OptionsError, Output, with_project_as_typed
 from labeldesk.cli.dash_names import dash_hint
+from labeldesk.cli.json_document import json_safe
 from labeldesk.core.display import printable_text
 from labeldesk.core.failures import describe
 from labeldesk.core.spreadsheet import NEGATIVE_NUMBER
@@ -217,7 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return result
         if result is not None:
             try:
-                if as_json:
+                if as_json and result.document is not None:  # (written as it is read)
+                    out.writelines(result.document)
+                    out.write("\n")
+                elif as_json:
                     json.dump(json_safe(result.data), out, indent=2, default=str)
                     out.write("\n")
                 else:  # a command it suggests names the project as typed, as errors do
@@ -228,18 +231,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             return result.code
         return 0
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with every float that is not finite (NaN, ±inf) as null: JSON has no
-    such numbers, and Python's NaN would make the document unreadable to jq or a browser."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def _stopped(word: str, exc: BaseException) -> str:

@@ -8,6 +8,7 @@ import math
 import re
 import shlex
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +35,22 @@ if TYPE_CHECKING:
 
 
 class Output:
-    """What a command produced: JSON-able data plus its human-readable rendering."""
+    """What a command produced: JSON-able data plus its human-readable rendering; or,
+    for a document too big to hold (``data`` None), ``document``: the ``--json`` text in
+    pieces (:func:`~labeldesk.cli.json_document.document_text`), read as it is written."""
 
-    def __init__(self, data: Any, text: str, code: int = 0):
+    def __init__(
+        self,
+        data: Any,
+        text: str,
+        code: int = 0,
+        *,
+        document: Iterable[str] | None = None,
+    ):
         self.data = data
         self.text = text
         self.code = code  # the exit status: a check that found differences says 1
+        self.document = document
 
 
 class OptionsError(Exception):

@@ -37,7 +37,7 @@ one: ``auto-model-N``, or an existing version with the same state).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,7 @@ from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_exi
 from labeldesk.core.display import counted, shown_path
 
 if TYPE_CHECKING:
+    from labeldesk.core.version_diff import DiffListing
     from labeldesk.core.versions import DatasetVersion
 
 
@@ -96,11 +97,22 @@ def cmd_version(args: argparse.Namespace) -> Output:
             with TerminalProgress() as progress:
                 checked = check_export(project, args.name, Path(args.out), progress)
             return Output(checked.to_json(), checked.to_text(), 0 if checked.complete else 1)
-        from labeldesk.core.version_state import diff
+        from labeldesk.cli.json_document import document_text
+        from labeldesk.core.version_diff import list_diff
 
         a, b = versions.find_state(project.db, args.a), versions.find_state(project.db, args.b)
-        result = diff(project.db, a, b)
-        return Output(result.to_json(), result.to_text())
+        listing = list_diff(project.db, a, b)  # (its own scratch file: the project may close)
+    if not getattr(args, "json", False):
+        with listing:  # the text shows 20 rows of each kind: only those are read
+            return Output(None, listing.to_text())
+    pieces = document_text(listing.document())
+    return Output(None, "", document=_written_then_closed(pieces, listing))
+
+
+def _written_then_closed(pieces: Iterator[str], listing: DiffListing) -> Iterator[str]:
+    """``pieces``, then the listing closed (also when the writing stops early)."""
+    with listing:
+        yield from pieces
 
 
 def _describe(version: DatasetVersion) -> str:

@@ -3,7 +3,7 @@
 :func:`recorded_state` gives every image of a version as it was (path, content hash,
 label, status, split), from its membership and the label events up to its label state;
 ``None`` gives the state now in the same shape, so "since v1", "v1 against v2" and "v1
-against now" are one comparison (:func:`diff`, :func:`differences`).
+against now" are one comparison (:func:`differences`; the diff itself: :mod:`.version_diff`).
 :func:`items_at` adds where each image can be read today: an image moved since is read
 from its new path (and keeps its path in the version, to be named by), one whose bytes
 are gone (removed, rewritten, unreadable) is reported as missing with the reason, unless
@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .db import Database
-from .display import counted, quoted_names, shown_path
 from .image_rows import USABLE
 from .imageio import IndexedStat
 from .labels import NEWEST_EVENT, state_rows, states_at
 from .sql_lists import IN_LIST, json_list
-from .versions import CURRENT, DatasetVersion
-from .vocab import EFFECTIVE_SPLIT, EXCLUDED, VERIFIED
+from .versions import DatasetVersion
+from .vocab import EFFECTIVE_SPLIT
 
 
 class Recorded(NamedTuple):
@@ -181,15 +180,19 @@ def relabeled_since(db: Database, version: DatasetVersion) -> set[int]:
 def _relabeled_between(db: Database, after: int, until: int | None) -> set[int]:
     """Images relabeled (not by a class rename) by a label event after ``after`` and up
     to ``until`` (None: the newest)."""
-    return {
-        int(r[0])
-        for r in db.query(
-            "SELECT DISTINCT image_id FROM label_events WHERE id > ? AND id <= ? "
-            "AND old_label IS NOT new_label "
-            f"AND batch_id NOT IN ({_RENAME_BATCHES})",
-            (after, until if until is not None else 2**62),
-        )
-    }
+    with db.snapshot() as conn:
+        return set(relabeled_ids(conn, after, until))
+
+
+def relabeled_ids(conn: sqlite3.Connection, after: int, until: int | None) -> Iterator[int]:
+    """:func:`_relabeled_between`'s images in id order, read a row at a time."""
+    for (image_id,) in conn.execute(
+        "SELECT DISTINCT image_id FROM label_events WHERE id > ? AND id <= ? "
+        "AND old_label IS NOT new_label "
+        f"AND batch_id NOT IN ({_RENAME_BATCHES}) ORDER BY image_id",
+        (after, until if until is not None else 2**62),
+    ):
+        yield int(image_id)
 
 
 def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None], str | None]:
@@ -219,128 +222,6 @@ def renamed_label(db: Database, version: DatasetVersion) -> Callable[[str | None
         return label
 
     return renamed
-
-
-@dataclass
-class VersionDiff:
-    """What changed from state ``a`` to state ``b``; each list of ``{"path", ...}`` rows
-    is in path order, paths as ``b`` has them (as ``a`` had them for removed images)."""
-
-    a: str
-    b: str
-    labels_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
-    # a class renamed in between: its images' label text changed, not their class
-    classes_renamed: list[dict[str, Any]] = field(default_factory=list)  # old, new, images
-    splits_changed: list[dict[str, Any]] = field(default_factory=list)  # path, old, new
-    added: list[dict[str, Any]] = field(default_factory=list)  # path, label
-    removed: list[dict[str, Any]] = field(default_factory=list)  # path, label
-    # renamed or moved to another folder in between (same bytes or not): a copy of ``a``
-    # holds it under ``old_path``
-    moved: list[dict[str, Any]] = field(default_factory=list)  # path, old_path
-    excluded: list[dict[str, Any]] = field(default_factory=list)  # path, label
-    included: list[dict[str, Any]] = field(default_factory=list)  # path, label (re-included)
-    content_changed: list[dict[str, Any]] = field(default_factory=list)  # path
-    verified: list[dict[str, Any]] = field(default_factory=list)  # path, label
-    unverified: list[dict[str, Any]] = field(default_factory=list)  # path, label
-
-    KINDS = (
-        "labels_changed", "classes_renamed", "splits_changed", "added", "removed", "moved",
-        "excluded", "included", "verified", "unverified", "content_changed",
-    )  # fmt: skip
-
-    def counts(self) -> dict[str, int]:
-        return {kind: len(getattr(self, kind)) for kind in self.KINDS}
-
-    def to_json(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "counts": self.counts()} | {
-            kind: getattr(self, kind) for kind in self.KINDS
-        }
-
-    def to_text(self, limit: int = 20, *, arrow: str = "->") -> str:
-        """The comparison in lines; ``arrow`` joins the old and the new (the command line
-        keeps ASCII ``->``, the app writes ``→`` as it does everywhere else)."""
-        counts = self.counts()
-        if not any(counts.values()):
-            return f"{self.a} {arrow} {self.b}: no differences"
-        lines = [f"{self.a} {arrow} {self.b}: " + ", ".join(
-            f"{n:,} {_kind_text(kind, n)}" for kind, n in counts.items() if n
-        )]  # fmt: skip
-        for kind in self.KINDS:
-            rows = getattr(self, kind)
-            if rows:
-                lines.append(f"{kind.replace('_', ' ')}:")
-                lines += [f"  {_describe(row, arrow)}" for row in rows[:limit]]
-                if len(rows) > limit:
-                    lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
-        return "\n".join(lines)
-
-
-def _kind_text(kind: str, n: int) -> str:
-    """The kind in words: 'labels changed', or 'label changed' for one."""
-    text = kind.replace("_", " ")
-    if n == 1:
-        for many, one in (("labels ", "label "), ("splits ", "split "), ("classes ", "class ")):
-            text = text.replace(many, one)
-    return text
-
-
-def _describe(row: dict[str, Any], arrow: str) -> str:
-    if "images" in row:
-        names = f"{quoted_names([row['old']])} {arrow} {quoted_names([row['new']])}"
-        return f"{names} ({counted(row['images'], 'image')})"
-    if "new" in row:
-        old, new = row["old"] or "(none)", row["new"] or "(none)"
-        return f"{shown_path(row['path'])}: {old} {arrow} {new}"
-    if "old_path" in row:
-        return f"{shown_path(row['old_path'])} {arrow} {shown_path(row['path'])}"
-    if "label" in row:
-        return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'})"
-    return shown_path(str(row["path"]))
-
-
-def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
-    """Labels and splits changed, classes renamed, images added, removed, moved (renamed),
-    excluded (and re-included), verified (or no longer) and files whose content changed,
-    from ``a`` to ``b`` (None: the state now). A label that differs only because its class
-    was renamed in between counts under ``classes_renamed`` (once per rename), not as a
-    relabel."""
-    out = VersionDiff(a.name if a else CURRENT, b.name if b else CURRENT)
-    # Only the images that differ are held (a million-image diff read both states whole):
-    # both states read in image id order, side by side, in one transaction.
-    with db.snapshot() as conn:
-        newest = int(conn.execute(NEWEST_EVENT).fetchone()[0])
-        differing = list(differences(states(conn, a), states(conn, b)))
-    ends = sorted(v.label_event_id if v else newest for v in (a, b))
-    relabeled = _relabeled_between(db, ends[0], ends[1])
-    renamed: dict[tuple[str | None, str | None], int] = {}
-    differing.sort(key=_path_now)  # (stable: in id order within a path)
-    for k, (i, old, new) in enumerate(differing):
-        differing[k] = _DONE  # (let its old state go once listed: the lists are the output)
-        if old is None and new is not None:
-            out.added.append({"path": new.path, "label": new.label})
-        elif new is None and old is not None:
-            out.removed.append({"path": old.path, "label": old.label})
-        elif old is not None and new is not None:
-            if old.label != new.label and i not in relabeled:
-                renamed[(old.label, new.label)] = renamed.get((old.label, new.label), 0) + 1
-            elif old.label != new.label:
-                out.labels_changed.append({"path": new.path, "old": old.label, "new": new.label})
-            if old.path != new.path:
-                out.moved.append({"path": new.path, "old_path": old.path})
-            if old.split != new.split:
-                out.splits_changed.append({"path": new.path, "old": old.split, "new": new.split})
-            if (old.status == EXCLUDED) != (new.status == EXCLUDED):
-                rows = out.excluded if new.status == EXCLUDED else out.included
-                rows.append({"path": new.path, "label": new.label})
-            if (old.status == VERIFIED) != (new.status == VERIFIED):
-                rows = out.verified if new.status == VERIFIED else out.unverified
-                rows.append({"path": new.path, "label": new.label})
-            if old.hash != new.hash:
-                out.content_changed.append({"path": new.path})
-    out.classes_renamed = [
-        {"old": old, "new": new, "images": n} for (old, new), n in sorted(renamed.items(), key=str)
-    ]
-    return out
 
 
 def states(
@@ -382,14 +263,3 @@ def differences(
             if x[1] != y[1]:
                 yield x[0], x[1], y[1]
             x, y = next(before, None), next(after, None)
-
-
-_DONE: tuple[int, Recorded | None, Recorded | None] = (0, None, None)
-
-
-def _path_now(row: tuple[int, Recorded | None, Recorded | None]) -> str:
-    """The path an image that differs is listed by: its path in the later state, else
-    (removed) in the earlier."""
-    state = row[2] or row[1]
-    assert state is not None
-    return state.path

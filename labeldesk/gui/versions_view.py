@@ -36,7 +36,7 @@ from labeldesk.core.display import capitalised
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
-from labeldesk.core.version_state import VersionDiff, diff
+from labeldesk.core.version_diff import VersionDiff, diff
 from labeldesk.core.versions import CURRENT
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.verify_dialog import VerifyDialog, details, headline, not_an_export

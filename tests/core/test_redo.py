@@ -176,7 +176,7 @@ def test_the_size_of_a_pending_redo_counts_the_images_a_rename_takes_along(proje
 
 
 def test_a_version_diff_sees_a_redone_rename_as_a_rename(project):
-    from labeldesk.core.version_state import diff
+    from labeldesk.core.version_diff import diff
     from labeldesk.core.versions import create_version
 
     v1 = create_version(project.db, "v1")

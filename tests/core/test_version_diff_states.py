@@ -10,7 +10,8 @@ import hashlib
 import pytest
 
 from labeldesk.core.labels import state_as_of
-from labeldesk.core.version_state import Recorded, diff, recorded_state, states
+from labeldesk.core.version_diff import diff
+from labeldesk.core.version_state import Recorded, recorded_state, states
 from labeldesk.core.versions import create_version, members
 from labeldesk.interop.export import ExportOptions, export
 

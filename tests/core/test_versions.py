@@ -7,7 +7,8 @@ import pytest
 from helpers import write_image
 
 from labeldesk.core import model_versions
-from labeldesk.core.version_state import diff, items_at, recorded_state
+from labeldesk.core.version_diff import diff
+from labeldesk.core.version_state import items_at, recorded_state
 from labeldesk.core.versions import (
     VersionError,
     create_version,
