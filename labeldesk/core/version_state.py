@@ -13,9 +13,12 @@ a file with the very same content is still indexed.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, replace
 from typing import NamedTuple
+
+import numpy as np
 
 from .db import Database
 from .image_rows import USABLE
@@ -36,7 +39,7 @@ class Recorded(NamedTuple):
     split: str | None  # effective: a labeled image without a split counts as train
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (slots: an export of a million images makes a million)
 class ImageAt:
     """An image of a version, with where to read it now (``missing``: why it cannot be)."""
 
@@ -80,14 +83,15 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
             f"split IS NULL AND label IS NOT NULL, ctime_ns "
             f"FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY path"
         ).fetchall()
+    one = _OneCopy()
     return int(event), [
         ImageAt(
             int(r[0]),
             r[1],
             r[2],
-            r[3],
-            r[4],
-            r[5],
+            one(r[3]),
+            one(r[4]),
+            one(r[5]),
             indexed_stat=(int(r[6]), int(r[7]), r[9]),
             split_implied=bool(r[8]),
         )
@@ -95,10 +99,31 @@ def current_items(db: Database) -> tuple[int, list[ImageAt]]:
     ]
 
 
-def current_labels(db: Database) -> dict[int, str | None]:
-    """Today's label of every usable image (those :func:`current_items` reads), by id."""
-    rows = db.query(f"SELECT id, label FROM images WHERE {USABLE} AND hash IS NOT NULL")
-    return {int(i): label for i, label in rows}
+def current_labels(
+    db: Database, wanted: Container[int]
+) -> tuple[np.ndarray, dict[int, str | None]]:
+    """The ids of every usable image now (those :func:`current_items` reads), as a sorted
+    int64 array, and today's label of those of them in ``wanted``, by id: not a dict of
+    a million images."""
+    one = _OneCopy()
+    ids = array("q")  # (8 bytes an image; a list of ints: 36)
+    labels: dict[int, str | None] = {}
+    with db.snapshot() as conn:
+        for image_id, label in conn.execute(
+            f"SELECT id, label FROM images WHERE {USABLE} AND hash IS NOT NULL ORDER BY id"
+        ):
+            ids.append(image_id)
+            if image_id in wanted:
+                labels[image_id] = one(label)
+    return np.frombuffer(ids, np.int64), labels
+
+
+class _OneCopy(dict[str | None, str | None]):
+    """One string object for each of the few values a column repeats (labels, statuses,
+    splits): SQLite gives a new one for every row, a million copies of "train"."""
+
+    def __call__(self, value: str | None) -> str | None:
+        return self.setdefault(value, value)
 
 
 def current_ids(db: Database) -> dict[str, int]:
@@ -114,10 +139,12 @@ def items_at(db: Database, version: DatasetVersion) -> list[ImageAt]:
     same_bytes: dict[str, tuple[str, IndexedStat]] = {}  # hash: a usable path, its stat
     with db.snapshot() as conn:
         rows = state_rows(conn, version.label_event_id, version.membership_id)
+        one = _OneCopy()
         for image_id, path, content, label, status, split, *now in rows:
             now_path, now_hash, problem, size, mtime, ctime = now
             implied = split is None and label is not None
             split = "train" if implied else split  # (a labeled image without one)
+            label, status, split = one(label), one(status), one(split)
             why = _why_missing(None if now_path is None else (now_path, now_hash, problem), content)
             if why is None:  # read from where it is now, named as the version names it
                 named = path if path != now_path else None

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from labeldesk.core.classes import (
     NameIndex,
     natural_key,
@@ -112,14 +114,16 @@ def select_items(
         # of the version that nobody relabeled since (renames change a label's text, not
         # its class), or that is back in the version's class under that class's name now;
         # not to one no longer indexed (read from a copy of its bytes under another id).
-        today = current_labels(db)
         relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
+        indexed, today = current_labels(db, relabeled)
+        gone = ~np.isin(np.fromiter((r.image_id for r in images), np.int64, len(images)), indexed)
         unjudged = {
             r.image_id
-            for r in images
-            if r.image_id not in today
+            for r, no_longer_indexed in zip(images, gone.tolist(), strict=True)
+            if no_longer_indexed
             or (r.image_id in relabeled and today[r.image_id] != renamed(r.label))
         }
+        del gone
     else:
         classes = project.classes()
         report.label_event_id, images = current_items(db)
@@ -185,27 +189,31 @@ def select_items(
         if r.missing
     ]  # fmt: skip
     images = [r for r in images if not r.missing]
-    splits = {r.image_id: r.split for r in images}
+    made = None
     if options.make_splits is not None:
-        splits = _made_splits(project, images, mapping, options, report, cancel)
+        made = _made_splits(project, images, mapping, options, report, cancel)
     # Named as the state names them (a version's image moved since keeps its name then,
-    # read from where it is now), in that order: the same export as at the time.
-    items = [
-        Item(
-            r.name_then,
-            mapping.get(r.label, r.label) if r.label is not None else None,
-            splits[r.image_id] or "unassigned",
-            r.image_id,
-            r.hash,
-            None if r.name_then == r.path else r.path,
-            r.indexed_stat,
-            r.image_id not in unjudged,
-            r.status,
-            # (splits made for the export are its own)
-            split_implied=r.split_implied and options.make_splits is None,
+    # read from where it is now), in that order: the same export as at the time. Each
+    # image's state is let go as its item is made (a million of each is not held).
+    items: list[Item] = []
+    images.reverse()
+    while images:
+        r = images.pop()
+        items.append(
+            Item(
+                r.name_then,
+                mapping.get(r.label, r.label) if r.label is not None else None,
+                (made[r.image_id] if made is not None else r.split) or "unassigned",
+                r.image_id,
+                r.hash,
+                None if r.name_then == r.path else r.path,
+                r.indexed_stat,
+                r.image_id not in unjudged,
+                r.status,
+                # (splits made for the export are its own)
+                split_implied=r.split_implied and made is None,
+            )
         )
-        for r in images
-    ]
     items.sort(key=lambda item: item.path)
     items = _safe_labels(items, report)
     if class_folders:

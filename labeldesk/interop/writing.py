@@ -160,7 +160,7 @@ class ExportReport:
 UNASSIGNED = "unassigned"  # an Item's split when the image has none
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (slots: an export of a million images makes a million)
 class Item:
     path: str  # relative to the image root, as the exported state names it
     label: str | None
