@@ -42,8 +42,11 @@ def test_a_versions_selection_reads_todays_labels_of_the_relabeled_only(
     assert {p: item.label for p, item in by_path.items()} == {
         p: label for p, label in expected.items() if p != "train/cat/cat2.jpg"
     }  # the version's labels, as they were
-    assert chosen.report.missing == [
-        {"path": "train/cat/cat2.jpg", "reason": "removed from the folder since"}
-    ]
+    (missing,) = chosen.report.missing
+    assert (missing["path"], missing["reason"]) == (
+        "train/cat/cat2.jpg",
+        "removed from the folder since",
+    )
+    assert missing["label"] == expected["train/cat/cat2.jpg"]  # what the version had
     splits = {item.path: item.split for item in chosen.items}
     assert splits["val/dog/dog0.jpg"] == "val" and splits["_unlabeled/u0.png"] == "unassigned"
