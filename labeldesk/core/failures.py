@@ -160,8 +160,21 @@ def write_refused(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) else None) or text
 
 
+# SQLite's result codes for a damaged file (its extended codes keep these in the low byte)
+_DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
 def is_damage(exc: sqlite3.DatabaseError) -> bool:
-    """Whether SQLite says the file is not (or no longer) a sound database."""
+    """Whether SQLite says the file is not (or no longer) a sound database: by its result
+    code where it gave one, so that another error whose words say "malformed" (malformed
+    JSON) is not one; by its words for an error made by hand. Never LabelDesk's own
+    error (:class:`~.errors.ProjectClosed`): its words name a folder, which may well be
+    called "corrupted"."""
+    if isinstance(exc, LabelDeskError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _DAMAGE_CODES
     text = str(exc)
     return "malformed" in text or "not a database" in text or "corrupt" in text
 
