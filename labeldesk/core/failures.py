@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from .errors import LabelDeskError, ProjectError
+from .errors import LabelDeskError, ProjectBusyError, ProjectError
 
 # Below this, SQLite cannot make its write-ahead log and index files: the disk is full
 # for the project's purposes, although it may show a few free kilobytes.
@@ -67,6 +67,8 @@ def describe(exc: BaseException) -> tuple[str, str] | None:
 
 
 def _described(exc: BaseException) -> tuple[str, str] | None:
+    if isinstance(exc, ProjectBusyError):  # the command line's kind for it, as SQLite's
+        return str(exc), "DatabaseBusy"  # "database is locked" has always been
     if isinstance(exc, LabelDeskError):
         return str(exc), type(exc).__name__
     if isinstance(exc, OSError):

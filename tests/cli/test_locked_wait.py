@@ -41,3 +41,28 @@ def test_no_wait_no_word(project, capsys):
     project.close()
     assert main(["label", path, "_unlabeled/u0.png", "dog", "--json"]) == 0
     assert "waiting" not in capsys.readouterr().err
+
+
+def test_a_write_that_waits_out_the_minute_stops_as_database_busy(project, capsys, monkeypatch):
+    """README's contract: after the wait, nothing written, `"kind": "DatabaseBusy"`,
+    exit 1 (the write raising ProjectBusyError made it "ProjectBusyError")."""
+    from labeldesk.core import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # the minute, shortened
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(db, "QUIET_WAIT_MS", 10)
+    path = str(project.path)
+    project.close()
+    other = sqlite3.connect(project.path / "labeldesk.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code = main(["label", path, "_unlabeled/u0.png", "dog", "--json"])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1 and doc["kind"] == "DatabaseBusy"
+    assert "busy" in doc["error"] and "Nothing was saved" in doc["error"]
+    with open_project(path) as reopened:
+        label = reopened.images().set_index("path").label["_unlabeled/u0.png"]
+        assert label != "dog"  # nothing written
