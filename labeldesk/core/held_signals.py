@@ -7,6 +7,12 @@ or left a version row whose folder was then deleted. Inside :class:`HeldSignals`
 signals are noted instead (the first one says so on stderr) and acted on by the caller
 once the write is done (:meth:`HeldSignals.raised`). ``kill -9`` cannot be held: the
 writes themselves stay safe against it (a transaction; a marker removed last).
+
+A step just before the write that may still be cut short (a fine-tune's scoring of the
+epoch it keeps) runs inside the window too, after :meth:`HeldSignals.let_through`: the
+next signal acts there as it would have (and the window holds from then on), and
+:meth:`HeldSignals.hold` ends it as the step's last instruction, so no instruction
+between the step and the write is left where a signal acts unheld.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ class HeldSignals:
     def __init__(self, said: str) -> None:
         self.said = said
         self.received: int | None = None  # the first signal held
+        self.through = False  # the next signal acts now (let_through), then they are held
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> HeldSignals:
@@ -48,7 +55,35 @@ class HeldSignals:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
+    def let_through(self) -> None:
+        """The next signal acts at once, as it would have outside (Ctrl+C raises
+        KeyboardInterrupt here); from then on they are held again. One held since the
+        block began acts now."""
+        self.through = True
+        if self.received is not None:
+            signum, self.received = self.received, None
+            self.through = False
+            self._act(signum)
+
+    def hold(self) -> None:
+        """Every signal from now on is held (ends :meth:`let_through`)."""
+        self.through = False
+
+    def _act(self, signum: int) -> None:
+        """Do what the handler the signal had does (the system's default: the process
+        ends as it would have)."""
+        handler = self._previous.get(signum)
+        if handler == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+        elif callable(handler):
+            handler(signum, None)
+
     def _note(self, signum: int, _frame: FrameType | None) -> None:
+        if self.through:
+            self.through = False
+            self._act(signum)
+            return
         if self.received is None:
             self.received = signum
             with contextlib.suppress(OSError):

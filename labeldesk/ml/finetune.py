@@ -101,13 +101,13 @@ def finetune_and_reembed(
         try:
             embed_project(project, spec, device=device, progress=progress, cancel=cancel)
         except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: still one (exit 130 / 143)
-            note = _unfinished(project, version.id)  # add_note is Python 3.11+
+            note = _unfinished(project, version)  # add_note is Python 3.11+
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
         except Cancelled as exc:
-            raise Cancelled(_unfinished(project, version.id)) from exc
+            raise Cancelled(_unfinished(project, version)) from exc
         except Exception as exc:  # a full disk, an unreadable folder: said with the way on
-            note = _unfinished(project, version.id, "did not finish")
+            note = _unfinished(project, version, "did not finish")
             exc.__notes__ = [*getattr(exc, "__notes__", []), note]
             raise
         if flags_before is not None and not cancel.cancelled:
@@ -115,13 +115,23 @@ def finetune_and_reembed(
     return version
 
 
-def _unfinished(project: Project, version_id: int, how: str = "was interrupted") -> str:
-    """The version is recorded and kept; only its embeddings are unfinished, and the
-    project keeps the ones it had until a plain `embed` finishes them (the version
-    awaits its embeddings: :func:`labeldesk.ml.store.use_store`)."""
+def _unfinished(project: Project, version: ModelVersion, how: str = "was interrupted") -> str:
+    """What a fine-tune stopped as (or just after) it embedded the project with the tuned
+    model kept, said from the project's state now. The version is recorded and kept; its
+    embeddings, unless they are the project's already (the stop came after the switch),
+    are unfinished, and the project keeps the ones it had until a plain `embed` finishes
+    them (the version awaits its embeddings: :func:`labeldesk.ml.store.use_store`)."""
+    from .store import current_key
+
+    if current_key(project) == version.embedding_key:
+        when = "when it was interrupted" if how == "was interrupted" else "before it failed"
+        return (
+            f"fine-tuned model version {version.id} is saved and the project uses its "
+            f"embeddings (they were finished {when})"
+        )
     command = shlex.join(["labeldesk", "embed", str(project.path)])
     return (
-        f"fine-tuned model version {version_id} is saved, but embedding with it {how}; "
+        f"fine-tuned model version {version.id} is saved, but embedding with it {how}; "
         f"the project keeps the embeddings it had until `{command}` finishes them"
     )
 
@@ -215,41 +225,56 @@ def finetune(
         len(split.test), plan.reembed_images, speed,
     )  # fmt: skip
     try:
-        try:
-            status = _epochs(
-                model, optim, images, labels, split, params, pre, device, save, progress, cancel,
-                history, clock, check,
-            )  # fmt: skip
-        except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM: the saved epochs are kept, as
-            if not history:  # Cancel keeps them
-                note = "the fine-tune stopped before its first epoch finished: no model was saved"
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
-                raise
-            status, interrupt = "cancelled", exc
-        if not history:
-            raise LabelDeskError("cancelled before the first epoch finished: no model was saved")
-        metrics: dict[str, Any] = {
-            "history": history,
-            "train_images": len(images.usable(split.train)),  # those that could be read
-            "evaluated_on": split.evaluate_name,
-            "eval_warning": split.warning,  # too few images to measure on (metrics.py)
-        }
-        try:
-            if interrupt is not None:
-                progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it ({AGAIN})"))
-            _load_saved(model, folder)
-            for name in ("eval", "test"):
-                if name == "eval":  # the frozen blocks' part as each epoch's check kept it
-                    predicted, kept = check.predict(model, images, pre, device)
-                else:
-                    predicted, kept = predict(model, images, split.test, pre, device)
-                if len(kept):
-                    metrics[name] = classification_report(labels[kept], predicted, classes)
-        except KeyboardInterrupt as exc:  # Ctrl+C (again) while scoring: the saved epoch
-            status, interrupt = "cancelled", interrupt or exc  # is kept all the same, with
-            metrics["scoring_interrupted"] = True  # the scores it had by then
-        # From here the run is written whole: Ctrl+C (any time) waits until it is saved
+        # Inside `held` from the training on, so that no instruction between an epoch
+        # kept and its save acts on a Ctrl+C unheld: the first one while it trains stops
+        # the training (the epochs saved are kept, as Cancel keeps them); the first one
+        # while the kept epoch is scored cuts the scoring short; any other one waits
+        # until the result is saved
         with held:
+            try:
+                held.let_through()
+                status = _epochs(
+                    model, optim, images, labels, split, params, pre, device, save, progress,
+                    cancel, history, clock, check,
+                )  # fmt: skip
+                held.hold()  # trained: a Ctrl+C from here cuts the scoring short
+            except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM (held from here)
+                held.hold()
+                if not history:
+                    note = (
+                        "the fine-tune stopped before its first epoch finished: no model was saved"
+                    )
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                    raise
+                status, interrupt = "cancelled", exc
+            if not history:
+                raise LabelDeskError(
+                    "cancelled before the first epoch finished: no model was saved"
+                )
+            metrics: dict[str, Any] = {
+                "history": history,
+                "train_images": len(images.usable(split.train)),  # those that could be read
+                "evaluated_on": split.evaluate_name,
+                "eval_warning": split.warning,  # too few images to measure on (metrics.py)
+            }
+            try:
+                held.let_through()  # one held since the training ended acts here
+                if interrupt is not None:
+                    progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it ({AGAIN})"))
+                _load_saved(model, folder)
+                for name in ("eval", "test"):
+                    if name == "eval":  # the frozen blocks' part as each epoch's check kept it
+                        predicted, kept = check.predict(model, images, pre, device)
+                    else:
+                        predicted, kept = predict(model, images, split.test, pre, device)
+                    if len(kept):
+                        metrics[name] = classification_report(labels[kept], predicted, classes)
+                held.hold()  # scored: no instruction from here to the save acts on a Ctrl+C
+            except KeyboardInterrupt as exc:  # Ctrl+C (again) while scoring: the saved epoch
+                held.hold()  # is kept all the same, with the scores it had by then
+                status, interrupt = "cancelled", interrupt or exc
+                metrics["scoring_interrupted"] = True
+            held.hold()
             progress(Progress(0, 0, SAVING))
             metrics["failed"] = images.report()  # skipped, as embedding reports its failures
             tuned = load_backbone(str(folder / CHECKPOINT))
@@ -275,17 +300,23 @@ def finetune(
             )
     except BaseException:
         # No version was recorded: its folder would be left behind with nothing to use it.
-        discard_run_folder(folder)
+        try:
+            discard_run_folder(folder)
+        finally:
+            images.close()  # its decode workers, on a GPU
         raise
-    finally:
+    closing: KeyboardInterrupt | None = None
+    try:
         images.close()  # its decode workers, on a GPU
-    stopped = held.raised()  # Ctrl+C or SIGTERM while it was saved: it stops now
+    except KeyboardInterrupt as exc:  # Ctrl+C, SIGTERM as they stop: the version is whole
+        closing = exc
+    stopped = held.raised() or closing  # Ctrl+C or SIGTERM while it was saved: it stops now
     if stopped is not None and interrupt is None:
         if not isinstance(stopped, KeyboardInterrupt):
             raise stopped
         if then_embed and version.status == "complete" and not cancel.cancelled:
             # recorded to be embedded with next, as a Ctrl+C as that began would leave it
-            note = _unfinished(project, version.id)
+            note = _unfinished(project, version)
             stopped.__notes__ = [*getattr(stopped, "__notes__", []), note]
             raise stopped
         interrupt = stopped
