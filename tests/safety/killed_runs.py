@@ -65,7 +65,7 @@ def hook(module, name):
             if point["call"] == key and any(fnmatch.fnmatchcase(n, point["name"]) for n in names):
                 point["seen"] = point.get("seen", 0) + 1
                 if point["seen"] == point["nth"]:
-                    os.kill(os.getpid(), signal.SIGINT)
+                    os.kill(os.getpid(), point.get("signal") or signal.SIGINT)
         if named and not any(fnmatch.fnmatchcase(n, named) for n in names):
             return real(*args, **kwargs)  # counted: only calls on files of that name
         counts[key] = counts.get(key, 0) + 1
@@ -195,12 +195,17 @@ def run_killed(
 
 
 def run_interrupted(
-    args: Sequence[str], points: Sequence[tuple[str, int, str]], *, timeout: float = 120
+    args: Sequence[str],
+    points: Sequence[tuple[str, int, str]],
+    *,
+    send: int = signal.SIGINT,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``labeldesk ARGS --json`` and press Ctrl+C (send it SIGINT) just before each
-    of ``points``: ``(call, nth, name)``, its ``nth`` call of ``call`` on a file of that
-    name (a glob, as :func:`run_killed` takes it); the run, its output and exit status."""
-    interrupts = [{"call": c, "nth": n, "name": name} for c, n, name in points]
+    """Run ``labeldesk ARGS --json`` and press Ctrl+C (send it SIGINT; ``send``: that
+    signal, SIGTERM as ``kill`` sends it) just before each of ``points``: ``(call, nth,
+    name)``, its ``nth`` call of ``call`` on a file of that name (a glob, as
+    :func:`run_killed` takes it); the run, its output and exit status."""
+    interrupts = [{"call": c, "nth": n, "name": name, "signal": int(send)} for c, n, name in points]
     return subprocess.run(
         _argv([*args, "--json"], {"interrupts": interrupts}),
         capture_output=True,

@@ -8,6 +8,7 @@ recorded version, whose model then could not be loaded."""
 from __future__ import annotations
 
 import json
+import signal
 
 import pytest
 
@@ -33,4 +34,23 @@ def test_ctrl_c_while_the_kept_epoch_is_saved_keeps_it_whole(tuned):  # noqa: F8
     versions, now_in_use, _ = usable(project)  # every recorded model loads
     assert versions == had + 1 and now_in_use == in_use
     assert f"fine-tuned model version {versions} keeps epoch 1 of 2" in error
+    assert unused_folders(project) == [] and leftovers(project) == []
+
+
+def test_sigterm_while_a_finished_run_is_saved_waits_until_it_is_saved_whole(tuned):  # noqa: F811
+    """`kill` (SIGTERM) as the version of a run that finished all its epochs is just
+    committed: held as Ctrl+C is; the run is saved whole, as one still to embed with,
+    and the command stops (exit 143) saying so, before its re-embedding."""
+    project, *_ = tuned
+    had, in_use, _ = usable(project)
+    done = run_interrupted(
+        ["train", project, "--mode", "finetune", "--epochs", "1"], [RECORDED], send=signal.SIGTERM
+    )
+    assert done.returncode == 143, done.stderr[-3000:]
+    assert "Ctrl+C again is ignored until it is saved" in done.stderr
+    error = json.loads(done.stdout)["error"]
+    versions, now_in_use, _ = usable(project)  # every recorded model loads
+    assert versions == had + 1 and now_in_use == in_use
+    assert error.startswith("terminated; ")
+    assert f"fine-tuned model version {versions} is saved, but embedding with it" in error
     assert unused_folders(project) == [] and leftovers(project) == []
