@@ -159,6 +159,10 @@ balanced): auto 200 200 200 225 (the same strategy as in the table above, after 
 were kept up rather than recomputed: rounding moved two mixes by one batch, either way),
 PREFILTER 30 200 200 225 225, PREFILTER 100 200 200 200 250, NEIGHBOUR 5 or 20 175 200 200
 225. Within noise; the constants stay.
+
+Session 38, the 100-label aim (al_small.py, with the figures): a longer TypiClust cold
+start, class-balanced picks, label spreading, a kNN vote or another C for the ranker, and
+herding's weights flattened at small budgets; none gained at 100 labels beyond noise.
 """
 
 from __future__ import annotations
@@ -184,6 +188,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import al_committee  # noqa: E402, F401  (registers committee_clusters)
 import al_herding  # noqa: E402, F401  (registers herding_research)
+import al_small  # noqa: E402, F401  (registers auto_small)
 
 CACHE = Path("/tmp/fc/cache")
 PATCHES_1498 = Path("/tmp/labeldesk-bench-backbones/patches-1498-lite0-224.npy")
@@ -276,6 +281,19 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "herd_nb20": ("auto", {"herding.NEIGHBOUR": 20}),
     # TypiClust's outlier bar fixed at 5 images, as before session 26
     "fixed5": ("auto", {"typiclust.min_cluster_size": lambda points, clusters: 5}),
+    # session 38 (al_small.py and auto's constants): what ranks while labels are few
+    "sw3": ("auto", {"SWITCH_LABELS_PER_CLASS": 3.0}),
+    "sw4": ("auto", {"SWITCH_LABELS_PER_CLASS": 4.0}),
+    "sw6": ("auto", {"SWITCH_LABELS_PER_CLASS": 6.0}),
+    "bal1": ("auto", {"uncertainty.RARE_FRACTION_OF_MEDIAN": 1.0}),
+    "hcov20": ("auto", {"COVERAGE_SHARE": 0.2}),
+    "lp5": ("auto_small", {"al_small.RANK": "lp"}),
+    "lp10": ("auto_small", {"al_small.RANK": "lp", "al_small.MIX": 1.0}),
+    "knn5": ("auto_small", {"al_small.RANK": "knn"}),
+    "pc1": ("auto_small", {"al_small.RANK": "probe_c", "al_small.C_SMALL": 1.0}),
+    "pc001": ("auto_small", {"al_small.RANK": "probe_c", "al_small.C_SMALL": 0.01}),
+    "ub05": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.5}),
+    "ub025": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.25}),
 }
 
 
@@ -421,7 +439,7 @@ def _constants_module(name: str) -> Any:
     (``auto`` when none is named)."""
     import importlib
 
-    if name in ("al_committee", "al_herding"):
+    if name in ("al_committee", "al_herding", "al_small"):
         return importlib.import_module(name)
     return importlib.import_module(f"labeldesk.ml.strategies.{name or 'auto'}")
 
