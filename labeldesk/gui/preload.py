@@ -27,7 +27,18 @@ def _import_all() -> None:
 
 
 def start() -> threading.Thread:
-    """Start importing :data:`MODULES` in the background; returns the thread."""
+    """Start importing :data:`MODULES` in the background; returns the thread.
+
+    shiboken (Qt's binding layer) is loaded first, on the calling thread. Its first import
+    walks ``sys.modules`` in Python; an import on this thread during that walk raised
+    "dictionary changed size during iteration" and the app aborted at start ("Fatal Python
+    error: libshiboken/signature: could not initialize part 2"), seldom (about once in 130
+    starts on a busy machine). Later, shiboken reads a copy of ``sys.modules``, so Qt's
+    own modules and the window's still load alongside pandas
+    (tests/gui/test_startup_import_race.py imports on this thread at every line of
+    shiboken's Python while Qt loads)."""
+    import shiboken6  # noqa: F401
+
     thread = threading.Thread(target=_import_all, name="labeldesk-preload", daemon=True)
     thread.start()
     return thread
