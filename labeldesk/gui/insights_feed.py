@@ -58,7 +58,8 @@ class InsightsFeed(QObject):
             return None
         self._timer.stop()
         if self.job is not None and self.job.running:
-            self._again = True
+            self._again = True  # (its result may be shown already: busy again, say so)
+            self._say_busy()
             return None
         project, in_process = self.project, self.in_process
 

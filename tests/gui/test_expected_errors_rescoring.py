@@ -106,3 +106,25 @@ def test_statistics_say_the_labels_are_scored_again_as_the_browser_does(qtbot, w
     assert likely_wrong_on_statistics(window).startswith(rescoring_text(now))
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     assert likely_wrong_on_statistics(window).startswith("about ")
+
+
+def test_a_refresh_while_the_last_job_winds_down_says_busy_at_once(qtbot, scored_view):
+    """A refresh between a computation's result (shown: not busy) and its job's end is
+    queued after it; the feed said nothing, so Statistics kept "about N" until then."""
+    feed = scored_view.feed
+    qtbot.waitUntil(lambda: not feed.busy, timeout=20000)
+    said: list[bool] = []
+    feed.busyChanged.connect(said.append)
+
+    class WindingDown:  # its result delivered, its thread not yet ended
+        running = True
+
+        def cancel(self) -> None:
+            self.running = False
+
+    feed.job, real = WindingDown(), feed.job  # type: ignore[assignment]
+    try:
+        assert feed.refresh() is None  # queued after it
+        assert feed.busy and said == [True]
+    finally:
+        feed.job, feed._again = real, False
