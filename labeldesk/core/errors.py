@@ -43,8 +43,8 @@ class ProjectReadOnly(ProjectError):
 
 
 class DiskFull(ProjectError):
-    """A new project could not be made for want of space (the kind a full disk reports
-    everywhere else); nothing was created."""
+    """A new project could not be made, or a scratch file written, for want of space
+    (the kind a full disk reports everywhere else); nothing was changed."""
 
 
 class ImageRootError(LabelDeskError):

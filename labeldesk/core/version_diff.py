@@ -11,13 +11,16 @@ notebook API).
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .db import Database
 from .display import counted, quoted_names, shown_path
+from .errors import DiskFull
 from .labels import NEWEST_EVENT
 from .version_state import Recorded, differences, relabeled_ids, states
 from .versions import CURRENT, DatasetVersion
@@ -175,10 +178,32 @@ def list_diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) 
             for (old, new), n in sorted(renamed.items(), key=str)
         ]
         listing.counts["classes_renamed"] = len(listing.classes_renamed)
+    except sqlite3.OperationalError as exc:
+        listing.close()
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise DiskFull(
+                f"no space left in the temporary folder {temporary_folder()} for the "
+                "comparison's scratch file; free some space there, or set TMPDIR to a "
+                "folder on a disk with room, and run it again (nothing was changed)"
+            ) from exc
+        raise
     except BaseException:
         listing.close()
         raise
     return listing
+
+
+def temporary_folder() -> str:
+    """The folder SQLite puts a scratch database's file in (its file is unlinked as
+    it is opened, so none is left behind): as SQLite picks it, SQLITE_TMPDIR, then
+    TMPDIR, then /var/tmp, /usr/tmp, /tmp, the first folder that can be written to."""
+    if os.name == "nt":
+        return tempfile.gettempdir()
+    named = (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"))
+    for place in (*named, "/var/tmp", "/usr/tmp", "/tmp"):
+        if place and os.path.isdir(place) and os.access(place, os.W_OK | os.X_OK):
+            return place
+    return "."
 
 
 Entry = tuple[int, str, str | None, str | None]  # kind's number, path, x, y
