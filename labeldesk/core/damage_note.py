@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from .errors import ProjectError
+from .failures import is_damage
 from .read_only_db import DamagedReason, read_only_connection, read_only_mode
 
 NOTE_NAME = "labeldesk.db-damaged.txt"
@@ -61,7 +62,10 @@ def damage_remaining(db_file: Path) -> DamagedReason | None:
     note = note_path(db_file)
     if not note.exists():
         return None
-    problem = check_database(db_file)
+    try:
+        problem = check_database(db_file)
+    except (sqlite3.DatabaseError, ProjectError) as exc:
+        return DamagedReason(not_checked(db_file, exc))
     if problem is None:
         # (a folder that cannot be written: opened read-only all the same)
         with contextlib.suppress(OSError):
@@ -73,18 +77,44 @@ def damage_remaining(db_file: Path) -> DamagedReason | None:
     )
 
 
+def not_checked(db_file: Path, exc: BaseException) -> str:
+    """Why a project with the note opens read-only when the check could not run for a
+    reason that is not damage (``exc``): it was found damaged before, and is not called
+    damaged now on the strength of a lock or a read error."""
+    busy = isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+    when = (
+        "open the project again once the other program has closed it"
+        if busy
+        else "open the project again once that is put right"
+    )
+    return (
+        f"the project database {db_file} could not be checked now ({exc}); LabelDesk "
+        f"found it damaged earlier ({NOTE_NAME} beside it says so), so the project opens "
+        f"read-only until a check passes ({when})"
+    )
+
+
 def check_database(db_file: Path) -> str | None:
     """What SQLite's check of ``db_file`` found wrong, None if it is sound. It reads
-    without writing a byte; a database that cannot be read to the end is damaged."""
+    without writing a byte; a database SQLite says is damaged as it reads it is damaged.
+    Where the check cannot run for another reason (the file locked by another program,
+    a read error, changes in the -wal of a read-only folder), that error is raised: it
+    says nothing about damage."""
     try:
         conn = read_only_connection(db_file, read_only_mode(db_file))
-    except (sqlite3.DatabaseError, ProjectError) as exc:
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
         return str(exc)
     try:
         pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
         pragma = "integrity_check" if pages <= FULL_CHECK_PAGES else "quick_check"
         rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}({SHOWN_PROBLEMS})")]
     except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
         return str(exc)
     finally:
         conn.close()

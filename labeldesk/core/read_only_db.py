@@ -73,7 +73,8 @@ def read_only_connection(
         )
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
-        if mode == "immutable=1":
+        # (busy: another program holds the file, which says nothing about the folder)
+        if mode == "immutable=1" or _busy(exc):
             raise
         raise ProjectError(
             f"the project database {path} holds changes that have not been written into it "
@@ -85,6 +86,11 @@ def read_only_connection(
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def read_only_reason(folder: Path, db_file: Path) -> str | None:
