@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
 OTHER_BYTES = "holds other bytes than the image the manifest names"
+VERIFY_CANCELLED = "verify cancelled: nothing was checked"  # (stopped while reading it)
 
 
 class NotAnExport(LabelDeskError):
@@ -375,7 +376,7 @@ def _check_files(
     # an image's bytes against the content hash the manifest gives it (a GIF written as
     # PNG holds other bytes than the GIF's)
     images = linked.keys() - set(manifest.get("gif_as_png") or ())
-    now = {f["path"]: f for f in file_hashes(folder, progress, cancel, images)}
+    now = {f["path"]: f for f in file_hashes(folder, progress, cancel, images, VERIFY_CANCELLED)}
     _check_empty_folders(found, manifest, folder)
     for path in sorted(written.keys() | now.keys()):
         content = now[path].pop("content", None) if path in now else None

@@ -52,6 +52,7 @@ CHOOSING = (
 LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
+EXPORT_CANCELLED = "export cancelled: nothing was written"
 
 
 def write_manifest(
@@ -100,11 +101,13 @@ def file_hashes(
     progress: ProgressCallback,
     cancel: CancelToken,
     content: Collection[str] = frozenset(),
+    cancelled: str = EXPORT_CANCELLED,
 ) -> list[dict[str, Any]]:
     """``{"path", "size", "sha256"}`` of every file under ``folder`` (links: ``{"path",
     "link"}``), sorted by path; the manifest and the staging marker left out. The files
     named in ``content`` (images) also get ``"content"``, the content hash of their bytes
-    as a scan takes it, from the same read."""
+    as a scan takes it, from the same read. ``cancelled``: what :class:`Cancelled` says
+    when ``cancel`` stops it (the work that hashes: an export, a verify)."""
     paths = sorted(_files(folder))
     found: list[dict[str, Any]] = []
     # Batches, not one task per file: for 100k small images the executor's own
@@ -116,7 +119,7 @@ def file_hashes(
         for batch in pool.map(lambda rels: [describe(rel) for rel in rels], batches):
             if cancel.cancelled:
                 pool.shutdown(cancel_futures=True)
-                raise Cancelled("export cancelled: nothing was written")
+                raise Cancelled(cancelled)
             found += batch
             progress(Progress(len(found), len(paths), "hashing the exported files"))
     return found
