@@ -119,11 +119,7 @@ def _os_message(exc: OSError) -> str:
 def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
     text = str(exc)
     if "disk is full" in text or "database or disk is full" in text:
-        return (
-            "no space left on the disk for the project database; free some space and run the "
-            "command again (every change saved before this one is safe)",
-            "DiskFull",
-        )
+        return _full_database_message(getattr(exc, DATABASE_FILE, None)), "DiskFull"
     if is_damage(exc):
         return damaged_database("the project database", text), "DatabaseDamaged"
     if "locked" in text or "busy" in text:
@@ -140,6 +136,45 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
             "OSError",
         )
     return f"the project database failed: {text}", "DatabaseError"
+
+
+# The attribute the project database's write puts on SQLite's "database or disk is full"
+# (the file it was writing), so that its message can tell a full disk from a file-size limit
+DATABASE_FILE = "labeldesk_database_file"
+SAVED_BEFORE = "every change saved before this one is safe"
+
+
+def _full_database_message(db_file: object) -> str:
+    """SQLite says "database or disk is full" both when the disk is full and when the
+    database file reached the largest file its disk allows (FAT32: 4 GiB, EFBIG): with
+    free space on the disk now, the second."""
+    full = (
+        "no space left on the disk for the project database; free some space and run the "
+        f"command again ({SAVED_BEFORE})"
+    )
+    if not isinstance(db_file, Path):
+        return full
+    try:
+        free = shutil.disk_usage(db_file.parent).free
+        size = db_file.stat().st_size
+    except OSError:
+        return full
+    if free < LOW_SPACE:
+        return full
+    return (
+        f"the project database {db_file} cannot grow (SQLite says the database or disk is "
+        f"full), yet its disk has {_size(free)} free: the disk's file system limits the size "
+        f"of one file (FAT32, a USB stick's usual format, holds at most 4 GiB in one file; "
+        f"labeldesk.db is {_size(size)}); move the project folder to a disk formatted as "
+        f"exFAT, NTFS, APFS or ext4 and open it there ({SAVED_BEFORE})"
+    )
+
+
+def _size(n: int) -> str:
+    for unit, step in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= step:
+            return f"{n / step:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def is_disk_full(exc: BaseException) -> bool:
