@@ -20,7 +20,12 @@ from pathlib import Path
 
 from .errors import ProjectError
 from .failures import is_damage
-from .read_only_db import DamagedReason, read_only_connection, read_only_mode
+from .read_only_db import (
+    DamagedReason,
+    NotCheckedReason,
+    read_only_connection,
+    read_only_mode,
+)
 
 NOTE_NAME = "labeldesk.db-damaged.txt"
 # Up to this many pages (of 4 KiB: 40 MB, ~150k images) the full integrity_check, which
@@ -65,7 +70,7 @@ def damage_remaining(db_file: Path) -> DamagedReason | None:
     try:
         problem = check_database(db_file)
     except (sqlite3.DatabaseError, ProjectError) as exc:
-        return DamagedReason(not_checked(db_file, exc))
+        return not_checked(db_file, exc)
     if problem is None:
         # (a folder that cannot be written: opened read-only all the same)
         with contextlib.suppress(OSError):
@@ -77,23 +82,37 @@ def damage_remaining(db_file: Path) -> DamagedReason | None:
     )
 
 
-def not_checked(db_file: Path, exc: BaseException) -> str:
+def not_checked(db_file: Path, exc: BaseException) -> NotCheckedReason:
     """Why a project with the note opens read-only when the check could not run for a
     reason that is not damage (``exc``): it was found damaged before, and is not called
-    damaged now on the strength of a lock or a read error."""
-    busy = isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )
-    when = (
-        "open the project again once the other program has closed it"
-        if busy
-        else "open the project again once that is put right"
-    )
-    return (
+    damaged now on the strength of a lock or a read error. Its advice is to put that
+    right and open the project again (the check runs then), not a repair."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        advice = (
+            "close the other program that has labeldesk.db open (another LabelDesk, a "
+            "sqlite3 shell), then open the project again"
+        )
+    elif _is_io_error(exc):
+        advice = (
+            "fix the read problem (a drive or share that went away: connect it again), "
+            "then open the project again"
+        )
+    else:
+        advice = "put that right, then open the project again"
+    return NotCheckedReason(
         f"the project database {db_file} could not be checked now ({exc}); LabelDesk "
         f"found it damaged earlier ({NOTE_NAME} beside it says so), so the project opens "
-        f"read-only until a check passes ({when})"
+        "read-only until a check passes",
+        f"{advice}, or run any command on it, to have it checked",
     )
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_IOERR
+    return "disk I/O error" in str(exc)
 
 
 def check_database(db_file: Path) -> str | None:

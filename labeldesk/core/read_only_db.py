@@ -28,10 +28,30 @@ class DamagedReason(str):
     the folder, and is a :class:`DatabaseDamaged`."""
 
 
+class NotCheckedReason(DamagedReason):
+    """A project found damaged before whose check could not run now (another program
+    holds the database locked, a read error): read-only all the same, but nothing says
+    it is still damaged, so what to do (``advice``) is to put that right and open it
+    again, not a repair."""
+
+    advice: str
+
+    def __new__(cls, reason: str, advice: str) -> NotCheckedReason:
+        made = super().__new__(cls, reason)
+        made.advice = advice
+        return made
+
+
+def damaged_advice(reason: DamagedReason) -> str:
+    """What to do about a project opened read-only for ``reason``: the repair where
+    damage was found, the reason's own advice where the check could not run."""
+    return reason.advice if isinstance(reason, NotCheckedReason) else DAMAGE_ADVICE
+
+
 def read_only_refusal(reason: str) -> str:
     """What a write to a read-only project says (``reason``: which folder or disk)."""
     if isinstance(reason, DamagedReason):
-        return f"{reason}: LabelDesk only reads it, nothing was saved; {DAMAGE_ADVICE}"
+        return f"{reason}: LabelDesk only reads it, nothing was saved; {damaged_advice(reason)}"
     return READ_ONLY_TEXT.format(reason=reason)
 
 

@@ -26,7 +26,7 @@ from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.failures import DAMAGE_ADVICE
 from labeldesk.core.project import Project, open_project
-from labeldesk.core.read_only_db import DamagedReason
+from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
@@ -63,6 +63,11 @@ READ_ONLY_NOTE = (
 def read_only_note(reason: str) -> str:
     """Why the project was opened read-only and what to do, for the notice on opening
     and the counts line's tooltip."""
+    if isinstance(reason, NotCheckedReason):  # not known to be damaged: no repair
+        return (
+            f"{reason}: you can browse, look and export, but not label or change it; "
+            f"{reason.advice}"
+        )
     if isinstance(reason, DamagedReason):  # nothing may write to it until it is repaired
         return (
             f"{reason}, so you can browse, look and export, but not label or change it "

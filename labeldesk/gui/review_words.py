@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from labeldesk.core.display import format_score, is_unsure, model_opinion
-from labeldesk.core.read_only_db import DamagedReason
+from labeldesk.core.display import format_score, is_unsure, model_opinion, sentence_start
+from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason
 from labeldesk.gui import shortcuts
 
 # What a decision did to the image, as the person reads it coming back to it.
@@ -147,7 +147,9 @@ def end_of_issues_notice(decisions: Mapping[str, str]) -> str:
 def read_only_banner_text(reason: str) -> str:
     """Above the image on a read-only project: why its keys do not label."""
     what_to_do = (
-        "Copy the project folder somewhere safe, then restore labeldesk.db from a backup "
+        sentence_start(reason.advice) + "."
+        if isinstance(reason, NotCheckedReason)
+        else "Copy the project folder somewhere safe, then restore labeldesk.db from a backup "
         "or rescue it (see the README's section on damaged projects)."
         if isinstance(reason, DamagedReason)
         else "To change the project, copy the project folder somewhere writable and open the copy."

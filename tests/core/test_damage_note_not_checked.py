@@ -69,3 +69,16 @@ def test_damage_found_by_the_check_is_still_called_damaged(noted, monkeypatch):
     reason = damage_remaining(noted)
     assert isinstance(reason, DamagedReason)
     assert "is damaged (database disk image is malformed" in reason
+
+
+def test_a_write_refused_after_a_check_that_could_not_run_gives_no_repair(noted, monkeypatch):
+    def failing(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(damage_note, "read_only_connection", failing)
+    reason = damage_remaining(noted)
+    assert reason is not None
+    refusal = read_only_db.read_only_refusal(reason)
+    assert "nothing was saved" in refusal
+    assert "close the other program that has labeldesk.db open" in refusal
+    assert "restore labeldesk.db" not in refusal and ".recover" not in refusal

@@ -1,0 +1,64 @@
+"""The app's Open on a project LabelDesk found damaged before (a note beside its
+database) whose check cannot run now (another program holds it locked, a read error):
+it opens read-only, and the notice says what to do about that (close the other program,
+fix the read problem, open it again), not how to repair a damaged database, which it
+used to say ("… until it is repaired: copy the project folder somewhere safe, then
+restore labeldesk.db …")."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from damaged_pages import sample_project
+
+import labeldesk.core.damage_note as damage_note
+from labeldesk.core.damage_note import record_damage
+from labeldesk.gui.main_window import read_only_note
+from labeldesk.gui.review_words import read_only_banner_text
+
+
+def _open_noted(window, tmp_path, monkeypatch, error: str) -> str:
+    folder = sample_project(tmp_path)
+    record_damage(folder / "labeldesk.db", "database disk image is malformed")
+
+    def failing(*args, **kwargs):
+        raise sqlite3.OperationalError(error)
+
+    monkeypatch.setattr(damage_note, "read_only_connection", failing)  # the check only
+    notices: list[str] = []
+    window.notify_error = lambda message, dialog=True: notices.append(message)
+    assert window.open_project(folder)
+    assert window.windowTitle() == "proj (read-only) — LabelDesk"
+    assert len(notices) == 1
+    return notices[0]
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("database is locked", "close the other program that has labeldesk.db open"),
+        ("disk I/O error", "fix the read problem"),
+    ],
+)
+def test_a_check_that_could_not_run_gives_its_own_advice(
+    window, tmp_path, monkeypatch, error, advice
+):
+    notice = _open_noted(window, tmp_path, monkeypatch, error)
+    assert f"could not be checked now ({error})" in notice
+    assert advice in notice
+    assert "then open the project again, or run any command on it, to have it checked" in notice
+    for repair in ("until it is repaired", "restore labeldesk.db", ".recover", "is damaged"):
+        assert repair not in notice
+    reason = window.project.read_only
+    assert notice.endswith(read_only_note(reason))  # (the counts line's tooltip too)
+    banner = read_only_banner_text(reason)
+    assert advice in banner.lower() and "restore labeldesk.db" not in banner
+    window.close_project()
+
+
+def test_damage_found_still_gives_the_repair(window, tmp_path, monkeypatch):
+    notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
+    assert "is damaged" in notice and "until it is repaired" in notice
+    assert "restore labeldesk.db from a backup" in notice
+    window.close_project()
