@@ -20,7 +20,7 @@ from pathlib import Path
 from .damage_note import note_path, record_damage
 from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
 from .errors import DatabaseDamaged, ProjectBusyError, ProjectClosed, ProjectError
-from .failures import DATABASE_FILE, damaged_database, is_damage, is_disk_full
+from .failures import DATABASE_FILE, damaged_database, is_damage, is_disk_full, is_io_error
 from .read_only_db import read_only_connection, read_only_mode, write_refusal
 
 DB_FILENAME = "labeldesk.db"
@@ -180,8 +180,10 @@ class Database:
                 rollback(self.conn)  # (the error raised is the write's own)
                 if self._check_damage(exc):
                     exc.add_note("nothing of this change was saved")
-                elif isinstance(exc, sqlite3.DatabaseError) and is_disk_full(exc):
-                    setattr(exc, DATABASE_FILE, self.path)  # (full disk or file-size limit)
+                elif isinstance(exc, sqlite3.DatabaseError) and (
+                    is_disk_full(exc) or is_io_error(exc)
+                ):  # (a full disk or failing one, or the file-size limit)
+                    setattr(exc, DATABASE_FILE, self.path)
                 raise
             finally:
                 self._depth = 0

@@ -122,6 +122,8 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
         return _full_database_message(getattr(exc, DATABASE_FILE, None)), "DiskFull"
     if is_damage(exc):
         return damaged_database("the project database", text), "DatabaseDamaged"
+    if is_io_error(exc) and (limit := _io_error_message(getattr(exc, DATABASE_FILE, None))):
+        return limit, "DiskFull"  # (as the same limit met as "database or disk is full")
     if "locked" in text or "busy" in text:
         return (
             f"the project database is busy ({text}); another program holds it too long, "
@@ -139,9 +141,14 @@ def _database_message(exc: sqlite3.DatabaseError) -> tuple[str, str]:
 
 
 # The attribute the project database's write puts on SQLite's "database or disk is full"
-# (the file it was writing), so that its message can tell a full disk from a file-size limit
+# and "disk I/O error" (the file it was writing), so that its message can tell a full disk
+# or a failing one from a file-size limit
 DATABASE_FILE = "labeldesk_database_file"
 SAVED_BEFORE = "every change saved before this one is safe"
+# FAT32 holds at most 4 GiB less one byte in one file; a labeldesk.db this close to it
+# whose write fails with "disk I/O error" (SQLITE_IOERR_WRITE) most likely met that limit
+FAT32_LIMIT = 4 * 1024**3
+NEAR_FAT32_LIMIT = 8 << 20
 
 
 def _full_database_message(db_file: object) -> str:
@@ -161,12 +168,40 @@ def _full_database_message(db_file: object) -> str:
         return full
     if free < LOW_SPACE:
         return full
+    return _file_size_limit(
+        db_file, size, "the database or disk is full", f"yet its disk has {_size(free)} free"
+    )
+
+
+def _io_error_message(db_file: object) -> str | None:
+    """SQLite's "disk I/O error" writing a database file that is within a few MB of
+    4 GiB: most likely the FAT32 limit (SQLite reports a write past it as SQLITE_IOERR,
+    not SQLITE_FULL); None for a smaller file, a plain read or write error."""
+    if not isinstance(db_file, Path):
+        return None
+    try:
+        size = db_file.stat().st_size
+    except OSError:
+        return None
+    if not FAT32_LIMIT - NEAR_FAT32_LIMIT <= size <= FAT32_LIMIT:
+        return None
+    return _file_size_limit(
+        db_file, size, "disk I/O error", "and it is just under 4 GiB", probably=True
+    )
+
+
+def _file_size_limit(
+    db_file: Path, size: int, said: str, because: str, *, probably: bool = False
+) -> str:
+    """The message for ``db_file`` (``size`` bytes) that cannot grow past its disk's
+    largest file: SQLite's words (``said``), why LabelDesk thinks it is the limit."""
+    limits = "probably limits" if probably else "limits"
     return (
-        f"the project database {db_file} cannot grow (SQLite says the database or disk is "
-        f"full), yet its disk has {_size(free)} free: the disk's file system limits the size "
-        f"of one file (FAT32, a USB stick's usual format, holds at most 4 GiB in one file; "
-        f"labeldesk.db is {_size(size)}); move the project folder to a disk formatted as "
-        f"exFAT, NTFS, APFS or ext4 and open it there ({SAVED_BEFORE})"
+        f"the project database {db_file} cannot grow (SQLite says {said}), {because}: "
+        f"the disk's file system {limits} the size of one file (FAT32, a USB stick's usual "
+        f"format, holds at most 4 GiB in one file; labeldesk.db is {_size(size)}); move the "
+        "project folder to a disk formatted as exFAT, NTFS, APFS or ext4 and open it there "
+        f"({SAVED_BEFORE})"
     )
 
 
@@ -181,6 +216,15 @@ def is_disk_full(exc: BaseException) -> bool:
     """Whether an OSError or SQLite error says the disk (or the quota) is full."""
     code = exc.errno if isinstance(exc, OSError) else None
     return code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc)
+
+
+def is_io_error(exc: BaseException) -> bool:
+    """Whether SQLite says a read or write of the file failed (SQLITE_IOERR): by its
+    result code where it gave one, else by its words."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_IOERR
+    return isinstance(exc, sqlite3.DatabaseError) and "disk I/O error" in str(exc)
 
 
 def write_refused(exc: BaseException) -> str:
