@@ -35,7 +35,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.staging import MARKER as STAGING_MARKER
 
 from .export_target import MANIFEST, contents
-from .writing import ExportOptions, ExportReport
+from .writing import EXPORT_CANCELLED, ExportOptions, ExportReport
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -52,7 +52,6 @@ CHOOSING = (
 LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
-EXPORT_CANCELLED = "export cancelled: nothing was written"
 
 
 def write_manifest(

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
+# What a cancelled export says (every format, and the manifest's hashing)
+EXPORT_CANCELLED = "export cancelled: nothing was written"
 
 
 @dataclass(frozen=True)
@@ -513,7 +515,7 @@ def copy_images(
     )
     for done, item in enumerate(items, start=1):
         if cancel.cancelled:
-            raise Cancelled("export cancelled: nothing was written")
+            raise Cancelled(EXPORT_CANCELLED)
         fmt = formats.get(item.hash or "")
         convert = gif_as_png and fmt == "GIF"
         name = png_name(item.path) if convert else typed_path(item.path, fmt, reads)

@@ -26,6 +26,7 @@ from labeldesk.core.imageio import IndexedStat
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
 from ..writing import (
+    EXPORT_CANCELLED,
     ExportOptions,
     ExportReport,
     Item,
@@ -72,7 +73,7 @@ def _webdataset(
     try:
         for done, item in enumerate(ordered, start=1):
             if cancel.cancelled:
-                raise Cancelled("export cancelled: nothing was written")
+                raise Cancelled(EXPORT_CANCELLED)
             try:
                 data = read_image(project, item.read_from, item.indexed_stat, item.hash)
             except (SkipItem, OSError) as exc:
