@@ -42,11 +42,10 @@ from .label_file_formats import (
     csv_head,
     decode,
     parse_csv,
-    parse_json,
-    parse_json_lines,
     refuse_no_rows,
     refused_path,
 )
+from .label_json import parse_json, parse_json_lines
 from .label_paths import Spellings, listed, spellings
 from .label_paths import candidates as _candidates
 from .label_paths import exact as _exact

@@ -35,10 +35,10 @@ from labeldesk.core.label_file_formats import (
     check_size,
     decode,
     parse_csv,
-    parse_json_lines,
     text_lines,
 )
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
+from labeldesk.core.label_json import parse_json_lines
 from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_advice
 
 from ..export_target import export_manifest

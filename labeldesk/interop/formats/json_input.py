@@ -18,7 +18,6 @@ import numpy as np
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.json_stream import array_items
 from labeldesk.core.label_file_formats import (
-    TOO_LONG_NUMBER,
     Parsed,
     Record,
     admit,
@@ -27,6 +26,7 @@ from labeldesk.core.label_file_formats import (
     refused_path,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
+from labeldesk.core.label_json import TOO_LONG_NUMBER
 
 MAX_JSON_DEPTH = 64  # a Label Studio snapshot export nests 9 deep (prediction result values)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
