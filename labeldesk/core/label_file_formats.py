@@ -104,6 +104,16 @@ def check_size(path: Path) -> None:
         )
 
 
+def read_label_bytes(path: Path) -> bytes:
+    """The bytes of the label file ``path``, refused as :func:`check_size` refuses it, or
+    with the reason it cannot be read ("cannot read it: Permission denied")."""
+    check_size(path)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LabelFileError(str(path), [f"cannot read it: {exc.strerror or exc}"]) from None
+
+
 def decode(data: bytes, source: str) -> str:
     """The file's text; refuses empty, binary, UTF-16, UTF-32 and non-UTF-8 files with a
     reason."""

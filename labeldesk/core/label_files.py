@@ -38,10 +38,10 @@ from .label_file_formats import (
     Columns,
     Parsed,
     Record,
-    check_size,
     csv_head,
     decode,
     parse_csv,
+    read_label_bytes,
     refuse_no_rows,
     refused_path,
 )
@@ -161,11 +161,7 @@ def read_label_file(path: Path | str, columns: Columns = USUAL_COLUMNS) -> Label
     """
     path = Path(path)
     source = str(path)
-    check_size(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    data = read_label_bytes(path)
     text = decode(data, source)
     del data
     suffix = path.suffix.lower()

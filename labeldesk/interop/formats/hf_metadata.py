@@ -32,9 +32,9 @@ from pathlib import Path
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
     LABEL_COLUMNS,
-    check_size,
     decode,
     parse_csv,
+    read_label_bytes,
     text_lines,
 )
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
@@ -162,12 +162,8 @@ def _read_one(file: Path, options: ImportOptions) -> LabelFile:
         from .parquet import read_parquet_rows  # here: hf registers before parquet
 
         return read_parquet_rows(file, columns)
-    check_size(file)
     source = str(file)
-    try:
-        text = decode(file.read_bytes(), source)
-    except OSError as exc:
-        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    text = decode(read_label_bytes(file), source)
     if file.suffix == ".csv":
         return checked_rows(parse_csv(text, source, columns), source)
     if columns.label is None:

@@ -21,8 +21,8 @@ from labeldesk.core.label_file_formats import (
     Parsed,
     Record,
     admit,
-    check_size,
     decode,
+    read_label_bytes,
     refused_path,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
@@ -42,11 +42,7 @@ def load_json_text(path: Path) -> str:
     """The text of the JSON file ``path``, not yet parsed (:func:`strict_json`,
     :func:`list_items`); refused as :func:`load_json` refuses it, but for its JSON."""
     source = str(path)
-    check_size(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LabelFileError(source, [f"cannot read it: {exc.strerror or exc}"]) from None
+    data = read_label_bytes(path)
     depth = json_depth(data)  # (first: its arrays and the text are not held together)
     text = decode(data, source)
     del data

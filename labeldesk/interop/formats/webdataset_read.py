@@ -38,7 +38,14 @@ from pathlib import Path
 
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
-from labeldesk.core.label_file_formats import Parsed, Record, bad_byte_at, decode, text_lines
+from labeldesk.core.label_file_formats import (
+    Parsed,
+    Record,
+    bad_byte_at,
+    decode,
+    read_label_bytes,
+    text_lines,
+)
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_note
 from labeldesk.core.progress import CancelToken, Progress
@@ -151,10 +158,7 @@ def _classes(folder: Path) -> list[str] | None:
     file = folder / CLASSES_FILE
     if not file.is_file():
         return None
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise LabelFileError(str(file), [f"cannot read it: {exc.strerror or exc}"]) from None
+    data = read_label_bytes(file)
     if not data.strip():
         return []  # names no class: every class index is then a bad sample
     return [line.strip() for line in text_lines(decode(data, str(file)))]  # (UTF-8 only)
