@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QApplication,
@@ -150,8 +150,9 @@ class MainWindow(StackedPages, QMainWindow):
         if last is not None and not self.open_project(last, quiet=True):
             log.info("could not reopen %s; showing the start page", last)
 
-    def open_project(self, path: Path, quiet: bool = False) -> bool:
-        """Open the project at ``path``, replacing the current one. False on failure."""
+    def open_project(self, path: Path, quiet: bool = False, *, found_damaged: bool = False) -> bool:
+        """Open the project at ``path``, replacing the current one. False on failure.
+        ``found_damaged``: it is reopened because damage was met while it was open."""
         try:
             project = open_project(path)
         except LabelDeskError as exc:
@@ -165,6 +166,8 @@ class MainWindow(StackedPages, QMainWindow):
         session.busyChanged.connect(lambda _: self.update_actions())
         session.modelsChanged.connect(self.update_actions)  # (a terminal's `embed`)
         session.refused.connect(self.show_message)
+        # after the slot that met it (a key's write): the view it closes is still in use
+        session.damaged.connect(self._reopen_damaged, Qt.ConnectionType.QueuedConnection)
         self.session = session
         view = ProjectView(project, runner=session.runner, track=session.track, session=session)
         view.statusChanged.connect(lambda _text: self._show_counts())
@@ -189,14 +192,27 @@ class MainWindow(StackedPages, QMainWindow):
         view.sidebar.reviewRequested.connect(self.review_issues)
         self.update_actions()
         if isinstance(project.read_only, DamagedReason):  # a notice: not to be missed
+            opened = "Reopened" if found_damaged else "Opened"
             self.notify_error(
-                f"Opened {project.path} read-only: {read_only_note(project.read_only)}"
+                f"{opened} {project.path} read-only: {read_only_note(project.read_only)}"
             )
         elif project.read_only is not None:
             self.show_message(f"Opened {project.path} read-only: {READ_ONLY_NOTE}")
         else:
             self.show_message(f"Opened {project.path} ({project.root})")
         return True
+
+    def _reopen_damaged(self) -> None:
+        """Damage was met in the open project's database: reopen it, so that the window
+        is read-only exactly as on any later open (its title, greyed writing actions,
+        the counts line, the review's banner) and says why in one notice, instead of an
+        error for each key that tries to write."""
+        project = self.project
+        if project is None or project.read_only is not None:
+            return
+        log.info("damage met in %s while open: reopening it read-only", project.path)
+        if not self.open_project(project.path, found_damaged=True):
+            self.close_project()  # (its notice said why it cannot be opened now)
 
     def close_project(self) -> None:
         """Stop the pages and views, then the session: it cancels and waits for every
@@ -415,6 +431,8 @@ class MainWindow(StackedPages, QMainWindow):
         message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
+        if self.session is not None and self.session.check_damage():
+            dialog = False  # the damage met: the read-only reopen's notice says it all
         if dialog:
             show_error(self, message)
 

@@ -16,7 +16,10 @@ A :class:`ProjectSession` lives exactly as long as the project is open. It owns
   everything (:mod:`labeldesk.core.outside_writes`); and their model work (``labeldesk
   embed`` or ``train`` in a terminal: new vectors, other embeddings in use, a new model
   version), published as :attr:`ProjectSession.modelsChanged`, as the end of one of this
-  window's own jobs is.
+  window's own jobs is;
+- noticing damage met in the database while it is open (a read or write of this window,
+  or another process, left the note of :mod:`labeldesk.core.damage_note`), published once
+  as :attr:`ProjectSession.damaged`: the window reopens the project, read-only.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from labeldesk.core.changes import SCAN, Changes
+from labeldesk.core.damage_note import note_path
 from labeldesk.core.outside_writes import OutsideWrites
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import Job, JobRunner, Tracker
@@ -54,6 +58,8 @@ class ProjectSession(QObject):
     # another process embedded images, switched embeddings or trained (this window's own
     # jobs say so when they end: busyChanged)
     modelsChanged = Signal()
+    # damage was met in the database since the project opened writable (see check_damage)
+    damaged = Signal()
     # Auto connection: a write on the GUI thread (a label key) reaches the views at once;
     # one in a worker thread (a scan) is queued to the GUI thread's event loop.
     _relay = Signal(object)
@@ -77,6 +83,7 @@ class ProjectSession(QObject):
         self.exclusive: Job | None = None
         self._exclusive_title = ""
         self._closed = False
+        self._damage_told = False
         self._relay.connect(self._deliver)
         self._unsubscribe = project.events.subscribe(self._relay.emit)
         self._outside = OutsideWrites(project.db)
@@ -107,7 +114,26 @@ class ProjectSession(QObject):
         if changed:
             self._deliver(OUTSIDE_CHANGES)
         self._check_models()
+        self.check_damage()
         return changed
+
+    def check_damage(self) -> bool:
+        """Whether damage was met in the database of this project, opened writable: the
+        note beside it (:mod:`labeldesk.core.damage_note`), which the database leaves when
+        a read or write of this window meets the damage, or another process left. Its
+        writes are refused from then on (:class:`~labeldesk.core.errors.DatabaseDamaged`);
+        :attr:`damaged` says so once, so that the window reopens the project read-only,
+        as any later open would. (Where the note could not be written, a reopen would
+        not be read-only: each refused write says why, as before.)"""
+        if self._damage_told:
+            return True
+        if self._closed or self.project.read_only is not None:
+            return False
+        if not note_path(self.project.db.path).exists():
+            return False
+        self._damage_told = True
+        self.damaged.emit()
+        return True
 
     def _models_now(self) -> tuple[object, ...] | None:
         """What the model views read, as far as a look costs a stat and two lookups: the
