@@ -167,7 +167,9 @@ class MainWindow(StackedPages, QMainWindow):
         session.modelsChanged.connect(self.update_actions)  # (a terminal's `embed`)
         session.refused.connect(self.show_message)
         # after the slot that met it (a key's write): the view it closes is still in use
-        session.damaged.connect(self._reopen_damaged, Qt.ConnectionType.QueuedConnection)
+        session.damaged.connect(
+            lambda: self._reopen_damaged(project), Qt.ConnectionType.QueuedConnection
+        )
         self.session = session
         view = ProjectView(project, runner=session.runner, track=session.track, session=session)
         view.statusChanged.connect(lambda _text: self._show_counts())
@@ -202,16 +204,16 @@ class MainWindow(StackedPages, QMainWindow):
             self.show_message(f"Opened {project.path} ({project.root})")
         return True
 
-    def _reopen_damaged(self) -> None:
+    def _reopen_damaged(self, damaged: Project) -> None:
         """Damage was met in the open project's database: reopen it, so that the window
         is read-only exactly as on any later open (its title, greyed writing actions,
         the counts line, the review's banner) and says why in one notice, instead of an
-        error for each key that tries to write."""
-        project = self.project
-        if project is None or project.read_only is not None:
+        error for each key that tries to write. Not for ``damaged`` closed since (the
+        notice is queued): another project opened meanwhile stays as it is."""
+        if self.project is not damaged or damaged.read_only is not None:
             return
-        log.info("damage met in %s while open: reopening it read-only", project.path)
-        if not self.open_project(project.path, found_damaged=True):
+        log.info("damage met in %s while open: reopening it read-only", damaged.path)
+        if not self.open_project(damaged.path, found_damaged=True):
             self.close_project()  # (its notice said why it cannot be opened now)
 
     def close_project(self) -> None:
