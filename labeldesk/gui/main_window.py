@@ -213,8 +213,10 @@ class MainWindow(StackedPages, QMainWindow):
         if self.project is not damaged or damaged.read_only is not None:
             return
         log.info("damage met in %s while open: reopening it read-only", damaged.path)
-        if not self.open_project(damaged.path, found_damaged=True):
-            self.close_project()  # (its notice said why it cannot be opened now)
+        # Closed first: with its session gone, a reopen that fails says why in a notice
+        # (the damage its session told holds back each error's notice, see notify_error).
+        self.close_project()
+        self.open_project(damaged.path, found_damaged=True)
 
     def close_project(self) -> None:
         """Stop the pages and views, then the session: it cancels and waits for every

@@ -37,3 +37,27 @@ def test_damage_of_the_open_project_still_reopens_it(qtbot, window, tmp_path, mo
     monkeypatch.setattr(window, "open_project", lambda path, **kw: reopened.append(path) or True)
     window.session.damaged.emit()
     qtbot.waitUntil(lambda: reopened == [folder])
+
+
+def test_a_reopen_that_fails_says_why_in_a_notice(qtbot, window, tmp_path, monkeypatch):
+    """Damage met, and the read-only reopen fails too (the folder went, a lock): the
+    window goes to the start page with a notice saying why, not a status-bar line only
+    (the damage already told had the notice held back, as if the reopen would say it)."""
+    from labeldesk.core.errors import LabelDeskError
+
+    folder = _project(tmp_path, "a")
+    assert window.open_project(folder)
+    notices: list[str] = []
+    monkeypatch.setattr(
+        "labeldesk.gui.main_window.show_error", lambda _parent, text: notices.append(text)
+    )
+    monkeypatch.setattr(window.session, "check_damage", lambda: True)  # the note is there
+
+    def cannot(path):
+        raise LabelDeskError("the project database is locked by another program")
+
+    monkeypatch.setattr("labeldesk.gui.main_window.open_project", cannot)
+    window.session.damaged.emit()
+    qtbot.waitUntil(lambda: window.project is None)
+    assert len(notices) == 1, notices
+    assert notices[0].startswith(f"Cannot open {folder}: the project database is locked")
