@@ -39,7 +39,7 @@ from labeldesk.core.project import Project
 from labeldesk.core.version_diff import VersionDiff, diff
 from labeldesk.core.versions import CURRENT
 from labeldesk.gui.app_words import READ_ONLY_TIP
-from labeldesk.gui.verify_dialog import VerifyDialog, details, headline, not_an_export
+from labeldesk.gui.verify_dialog import NOT_COLOR, VerifyDialog, details, headline, not_an_export
 from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -382,7 +382,7 @@ class VersionsView(QWidget):
             return
         if isinstance(exc, NotAnExport):
             head, text = not_an_export(exc)
-            self._show_result(str(folder), head, "#c62828", text)
+            self._show_result(str(folder), head, NOT_COLOR, text)
             self.message.emit(head)
         else:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
