@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from .errors import ProjectError
-from .failures import is_damage
+from .failures import is_damage, is_io_error
 from .read_only_db import (
     DamagedReason,
     NotCheckedReason,
@@ -93,7 +93,7 @@ def not_checked(db_file: Path, exc: BaseException) -> NotCheckedReason:
             "close the other program that has labeldesk.db open (another LabelDesk, a "
             "sqlite3 shell), then open the project again"
         )
-    elif _is_io_error(exc):
+    elif is_io_error(exc):
         advice = (
             "fix the read problem (a drive or share that went away: connect it again), "
             "then open the project again"
@@ -106,13 +106,6 @@ def not_checked(db_file: Path, exc: BaseException) -> NotCheckedReason:
         "read-only until a check passes",
         f"{advice}, or run any command on it, to have it checked",
     )
-
-
-def _is_io_error(exc: BaseException) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == sqlite3.SQLITE_IOERR
-    return "disk I/O error" in str(exc)
 
 
 def check_database(db_file: Path) -> str | None:
