@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import counted, shown_path
-from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.imageio import content_hasher
+from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.imageio import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
@@ -330,7 +330,10 @@ def _check_labels(
     """The labels and splits the export gives its images, read back from its own files
     as each format's reader reads them, against the version's (``held``: the labeled
     images of the version in the export; ``pictures``: the content of all of them)."""
-    read = read_back(folder, manifest, labeled=bool(held), progress=progress, cancel=cancel)
+    try:
+        read = read_back(folder, manifest, labeled=bool(held), progress=progress, cancel=cancel)
+    except Cancelled as exc:  # (the reader's words: "cancelled while reading …")
+        raise Cancelled(VERIFY_CANCELLED) from exc
     reported = {row["path"] for row in found.files}
     found.files += [p for p in read.problems if p["path"] not in reported]
     # (an image not the version's is named under not_in_version: not again here)
@@ -413,14 +416,11 @@ def _check_empty_folders(found: ExportCheck, manifest: dict[str, Any], folder: P
 
 def _linked_bytes(link: Path, content: str) -> str | None:
     """Why the file ``link`` leads to is not the image of ``content`` any more, or None."""
-    try:
-        with open(link, "rb") as f:
-            digest = content_hasher()
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
+    try:  # (hash_file refuses a FIFO, which would block: NotRegularFile is an OSError)
+        now = hash_file(link)
     except OSError:
         return "the file it links to cannot be read now"
-    return None if digest.hexdigest() == content else "the file it links to holds other bytes now"
+    return None if now == content else "the file it links to holds other bytes now"
 
 
 def _image_hashes(

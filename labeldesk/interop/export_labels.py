@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 
 from .formats import read_labels
@@ -63,6 +63,8 @@ def read_back(
     try:
         fmt_read = None if fmt in DETECTED else fmt
         _, rows = read_labels(folder / source, fmt_read, progress=progress, cancel=cancel)
+    except Cancelled:  # (a LabelDeskError too: stopped, not a label file that is wrong)
+        raise
     except LabelDeskError as exc:
         if not labeled and not source:  # (no class folder, no shard with a label: the
             return found  # folder's reader finds nothing to read, and says so)

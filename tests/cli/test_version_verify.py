@@ -255,3 +255,34 @@ def test_a_damaged_webdataset_shard_is_named_not_an_internal_error(
             row["path"] == "train-000000.tar" and row["why"].startswith("cannot be read as a shard")
             for row in found["files"]
         )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_linked_image_that_is_now_a_fifo_is_named_not_waited_on(
+    project, imagefolder, tmp_path, capsys
+):
+    """A --symlink export's link that now leads to a FIFO (the image file replaced by
+    one) is named as unreadable: opening it to hash its bytes waited for a writer that
+    never came, and verify hung."""
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1", "--symlink"]) == 0
+    fifo = root / "train/cat/cat0.jpg"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    result: dict[str, object] = {}
+    worker = threading.Thread(
+        target=lambda: result.update(found=verify(capsys, project, "v1", out)), daemon=True
+    )
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # let the blocked open go, so that the thread ends
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(30)
+        pytest.fail("verify waited on the FIFO")
+    code, found = result["found"]
+    assert code == 1 and not found["intact"]
+    assert {"path": "train/cat/cat0.jpg", "why": "the file it links to cannot be read now"} in (
+        found["files"]
+    )

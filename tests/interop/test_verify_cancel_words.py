@@ -33,3 +33,25 @@ def test_the_hashing_for_an_export_still_says_nothing_was_written(tmp_path):
     with pytest.raises(Cancelled) as stopped:
         file_hashes(tmp_path, lambda _: None, token)
     assert str(stopped.value) == "export cancelled: nothing was written"
+
+
+def test_a_verify_cancelled_while_it_reads_the_labels_back_is_cancelled(project, tmp_path):
+    """Cancel pressed once the files are hashed, while a WebDataset export's shards are
+    read for their labels: the reader's Cancelled (a LabelDeskError) was caught as a label
+    file that could not be read, and the check came back "not the version" (exit 1) with
+    *its labels cannot be read: cancelled while reading …* instead of stopping."""
+    from labeldesk.cli import main
+
+    out = tmp_path / "out"
+    versions.create_version(project.db, "v1", "")
+    path = str(project.path)
+    assert main(["export", path, str(out), "--format", "webdataset", "--version", "v1"]) == 0
+    token = CancelToken()
+
+    def progress(report):
+        if report.message == "hashing the exported files" and report.done == report.total:
+            token.cancel()  # the files are hashed: the labels are read next
+
+    with pytest.raises(Cancelled) as stopped:
+        check_export(project, "v1", out, progress=progress, cancel=token)
+    assert str(stopped.value) == "verify cancelled: nothing was checked"
