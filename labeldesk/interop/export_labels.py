@@ -171,7 +171,8 @@ def shard_samples(folder: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     classes = _class_lines(folder)
     hashes: dict[str, str] = {}
     problems: list[dict[str, str]] = []
-    for shard in sorted(folder.glob("*.tar")):
+    # (a FIFO so named is not opened: it would block; the files' check names it)
+    for shard in sorted(p for p in folder.glob("*.tar") if p.is_file()):
         labels: dict[str, object] = {}
         indices: dict[str, str] = {}
         try:
@@ -220,8 +221,11 @@ def _cls_problem(index: str, classes: list[str], label: object) -> str | None:
 
 
 def _class_lines(folder: Path) -> list[str]:
+    file = folder / "classes.txt"
+    if not file.is_file():  # (none, or a FIFO: not opened)
+        return []
     try:
-        text = (folder / "classes.txt").read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except (OSError, ValueError):
         return []
     return [line.strip() for line in text.splitlines()]

@@ -286,3 +286,30 @@ def test_a_linked_image_that_is_now_a_fifo_is_named_not_waited_on(
     assert {"path": "train/cat/cat0.jpg", "why": "the file it links to cannot be read now"} in (
         found["files"]
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("name", ["extra.tar", "classes.txt"])
+def test_a_fifo_in_a_webdataset_export_is_named_not_waited_on(project, tmp_path, capsys, name):
+    """A FIFO named like a shard (or classes.txt) in a WebDataset export: the read of the
+    shards' samples opened it and waited for a writer that never came (the files' own
+    check and the label reader never open one)."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", "webdataset", "--version", "v1"]) == 0
+    fifo = out / name
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    result: dict[str, object] = {}
+    worker = threading.Thread(
+        target=lambda: result.update(found=verify(capsys, project, "v1", out)), daemon=True
+    )
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # let the blocked open go, so that the thread ends
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(30)
+        pytest.fail("verify waited on the FIFO")
+    code, found = result["found"]
+    assert code == 1 and not found["intact"]
+    assert name in {row["path"] for row in found["files"]}
