@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from .errors import ProjectError
-from .failures import is_damage, is_io_error
+from .failures import DAMAGE_ADVICE, is_damage, is_io_error
 from .read_only_db import (
     DamagedReason,
     NotCheckedReason,
@@ -38,11 +38,9 @@ NOTE_TEXT = """LabelDesk found the project database labeldesk.db beside this fil
 ({when}): {reason}
 
 While this file is here, LabelDesk opens the project read-only and writes nothing to
-labeldesk.db, so the damaged file stays as it is for a rescue. Copy the project folder
-somewhere safe, then restore labeldesk.db from a backup or rescue it with
-`sqlite3 labeldesk.db .recover | sqlite3 recovered.db` (the sqlite3 program from
-sqlite.org) and put recovered.db in its place. The next time the project is opened,
-LabelDesk checks the database: if it is sound, LabelDesk removes this file itself.
+labeldesk.db, so the damaged file stays as it is for a rescue. {advice}. The next time
+the project is opened, LabelDesk checks the database: if it is sound, LabelDesk removes
+this file itself.
 """
 
 
@@ -58,7 +56,9 @@ def record_damage(db_file: Path, reason: str) -> None:
         return
     when = time.strftime("%Y-%m-%d %H:%M:%S")
     with contextlib.suppress(OSError):
-        note.write_text(NOTE_TEXT.format(when=when, reason=reason), encoding="utf-8")
+        advice = DAMAGE_ADVICE[0].upper() + DAMAGE_ADVICE[1:]  # (the error messages' words)
+        text = NOTE_TEXT.format(when=when, reason=reason, advice=advice)
+        note.write_text(text, encoding="utf-8")
 
 
 def damage_remaining(db_file: Path) -> DamagedReason | None:

@@ -122,3 +122,16 @@ def test_a_write_that_meets_the_damage_is_undone_whole_and_says_so(tmp_path):
     assert (folder / NOTE_NAME).is_file()
     with sqlite3.connect(folder / "labeldesk.db") as conn:
         assert conn.execute("SELECT count(*) FROM meta WHERE key = 'half'").fetchone()[0] == 0
+
+
+def test_the_note_gives_the_rescue_advice_the_messages_give(tmp_path):
+    """The note beside the database says what the error messages say, the warning about
+    the sqlite3 without .recover included."""
+    from labeldesk.core.damage_note import note_path, record_damage
+    from labeldesk.core.failures import DAMAGE_ADVICE
+
+    db = tmp_path / "labeldesk.db"
+    record_damage(db, "database disk image is malformed")
+    text = " ".join(note_path(db).read_text(encoding="utf-8").split())
+    assert DAMAGE_ADVICE[1:] in text and "SQL logic error" in text
+    assert "database disk image is malformed" in text
