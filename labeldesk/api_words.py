@@ -10,9 +10,11 @@ its menus: :mod:`labeldesk.gui.app_words`). The error keeps its type and attribu
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from labeldesk.core.errors import LabelDeskError
@@ -32,6 +34,21 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
 )
 
 
+# True while a `labeldesk` command runs: it calls the API's functions too, and its
+# errors must keep naming commands (`labeldesk embed PROJECT`), not notebook calls.
+_COMMAND_LINE = contextvars.ContextVar("labeldesk_command_line", default=False)
+
+
+@contextmanager
+def on_the_command_line() -> Iterator[None]:
+    """Within this block the API's errors keep the command line's words."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
 def in_api_words(message: str) -> str:
     """``message`` with the commands it names put as the API's calls."""
     for pattern, words in _IN_API:
@@ -47,7 +64,7 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return function(*args, **kwargs)
         except LabelDeskError as exc:
-            if exc.args and isinstance(exc.args[0], str):
+            if exc.args and isinstance(exc.args[0], str) and not _COMMAND_LINE.get():
                 exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
             raise
 

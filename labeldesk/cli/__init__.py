@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from typing import NoReturn, TextIO
 
+from labeldesk.api_words import on_the_command_line
 from labeldesk.cli import (
     app,
     dataset,
@@ -197,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
     with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
-            result = args.handler(args)
+            with on_the_command_line():  # (its errors name commands, not notebook calls)
+                result = args.handler(args)
         except Terminated as exc:
             return _fail(_stopped("terminated", exc), "Interrupted", as_json, code=143, out=out)
         except KeyboardInterrupt as exc:
