@@ -12,7 +12,10 @@ from labeldesk.ml.backbones import load_backbone
 from labeldesk.ml.finetune import SAVING, FinetuneParams, finetune
 from labeldesk.ml.models import RUN_MARKER, list_versions
 
+from .signal_child import IN_A_CHILD
 from .test_training import shapes_project  # noqa: F401 (a fixture)
+
+pytestmark = IN_A_CHILD
 
 
 def _interrupt_in_epoch(epoch: int):

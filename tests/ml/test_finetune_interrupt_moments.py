@@ -18,10 +18,13 @@ from labeldesk.ml.finetune_images import TrainingImages
 from labeldesk.ml.models import RUN_MARKER, list_versions
 from labeldesk.ml.store import current_key
 
+from .signal_child import IN_A_CHILD
 from .test_finetune_interrupt import _interrupt_in_epoch
 from .test_finetune_unfinished import PARAMS, embedded  # noqa: F401 (a fixture)
 from .test_finetune_unreadable import tiny_timm_backbone, two_classes  # noqa: F401
 from .test_training import shapes_project  # noqa: F401 (a fixture)
+
+pytestmark = IN_A_CHILD
 
 
 def _ctrl_c() -> None:
