@@ -123,7 +123,8 @@ def _unfinished(project: Project, version: ModelVersion, how: str = "was interru
     them (the version awaits its embeddings: :func:`labeldesk.ml.store.use_store`)."""
     from .store import current_key
 
-    if current_key(project) == version.embedding_key:
+    key = version.embedding_key  # (None: none recorded, so not the project's either)
+    if key is not None and current_key(project) == key:
         when = "when it was interrupted" if how == "was interrupted" else "before it failed"
         return (
             f"fine-tuned model version {version.id} is saved and the project uses its "
