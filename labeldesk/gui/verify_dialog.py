@@ -52,18 +52,22 @@ def headline(found: ExportCheck) -> tuple[str, str]:
         )
     unsaid = sum(r["listed"] is None for r in found.not_exported)
     labels = len(found.labels)
+    left_out = sum("left_out_by" in r for r in found.not_in_version)
+
     differs = [
         counted(len(found.files), "file") + " changed since it was exported" if found.files else "",
-        counted(labels, "label or split", "labels or splits")
+        counted(labels, "label, split or status", "labels, splits or statuses")
         + (" differs" if labels == 1 else " differ")
         + " from the version's"
         if labels
         else "",
-        counted(len(found.not_in_version), "image") + " that the version does not have"
-        if found.not_in_version
+        counted(len(found.not_in_version) - left_out, "image") + " that the version does not have"
+        if len(found.not_in_version) > left_out
         else "",
+        counted(left_out, "image") + " that its recorded options leave out" if left_out else "",
         counted(unsaid, "image") + " of the version missing" if unsaid else "",
         "written from another label state" if found.state else "",
+        "its manifest does not match its files" if found.manifest else "",
     ]
     said = "; ".join(d for d in differs if d)
     return f"✗ This folder is not {state} as exported: {said}", NOT_COLOR

@@ -28,7 +28,9 @@ from labeldesk.core.imageio import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
-from .export_labels import difference_line, label_differences, read_back, shard_samples
+from .export_labels import Row, difference_line, label_differences, read_back, unread_pictures
+from .export_manifest_check import check_written_as, class_lists, left_out_by_options
+from .export_shards import ShardsRead, read_export_shards
 from .export_target import MANIFEST, NOT_EXPORTED, contents, export_manifest
 from .manifest import file_hashes
 from .selection import select_items
@@ -37,6 +39,7 @@ from .writing import UNASSIGNED, ExportOptions
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
+TRAIN = "train"  # the split of every image of a FiftyOne export written as one dataset
 FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
 OTHER_BYTES = "holds other bytes than the image the manifest names"
 VERIFY_CANCELLED = "verify cancelled: nothing was checked"  # (stopped while reading it)
@@ -59,14 +62,19 @@ class ExportCheck:
     images: int = 0  # images the export holds
     # how the state the manifest records differs from the version (sentences)
     state: list[str] = field(default_factory=list)
+    # what the manifest says of the export that its own files contradict: the format,
+    # the options that chose its images (sentences; export_manifest_check)
+    manifest: list[str] = field(default_factory=list)
     files: list[dict[str, str]] = field(default_factory=list)  # path, why
     # the version's images (as the recorded options choose them) not in the export:
     # path, hash, label, split as the version has them; listed: why the export said it
     # left it out ("missing", "failed", "flagged"), or None: it did not say
     not_exported: list[dict[str, Any]] = field(default_factory=list)
-    not_in_version: list[dict[str, str]] = field(default_factory=list)  # path, hash
-    # labels and splits the export's own files give its pictures that are not the
-    # version's (export_labels.label_differences)
+    # path, hash; and where the picture is the version's but the recorded options leave
+    # it out: version_path, left_out_by (export_manifest_check.left_out_by_options)
+    not_in_version: list[dict[str, str]] = field(default_factory=list)
+    # labels, splits and statuses the export's own files give its pictures that are not
+    # the version's (export_labels.label_differences)
     labels: list[dict[str, Any]] = field(default_factory=list)
     # the options that chose the version's images for the export (`chosen_by`)
     options: list[str] = field(default_factory=list)
@@ -76,7 +84,8 @@ class ExportCheck:
     def intact(self) -> bool:
         """The export is the version as written, bar the images it said it left out."""
         unsaid = any(row["listed"] is None for row in self.not_exported)
-        return not (self.state or self.files or self.not_in_version or self.labels or unsaid)
+        differs = self.state or self.manifest or self.files or self.not_in_version
+        return not (differs or self.labels or unsaid)
 
     @property
     def state_name(self) -> str:
@@ -96,6 +105,7 @@ class ExportCheck:
             "images": self.images,
             "options": self.options,
             "state": self.state,
+            "manifest": self.manifest,
             "files": self.files,
             "not_exported": self.not_exported,
             "not_in_version": self.not_in_version,
@@ -119,13 +129,13 @@ class ExportCheck:
             )
         else:
             head = f"{where} is not {state} as exported:"
-        lines = [head] + [f"  {s}" for s in self.state]
+        lines = [head] + [f"  {s}" for s in self.state + self.manifest]
         sections = (
             ("files changed in the export since it was written", self.files, _file_line),
             ("images of the version not in the export", self.not_exported, _image_line),
             ("images in the export that are not the version's", self.not_in_version, _extra),
             (
-                "labels or splits in the export that are not the version's",
+                "labels, splits or statuses in the export that are not the version's",
                 self.labels,
                 difference_line,
             ),
@@ -150,6 +160,11 @@ def _image_line(row: dict[str, Any]) -> str:
 
 
 def _extra(row: dict[str, str]) -> str:
+    if "left_out_by" in row:  # (the version's, but not as the recorded options choose)
+        theirs = shown_path(row["version_path"])
+        return (
+            f"{shown_path(row['path'])} (the version's {theirs}, left out as {row['left_out_by']})"
+        )
     return f"{shown_path(row['path'])} (content {row['hash']})"
 
 
@@ -179,35 +194,40 @@ def check_export(
     found = ExportCheck(chosen.report.version or CURRENT, str(folder))
     found.options = chosen_by(recorded)
     _check_state(found, manifest, chosen.report.label_event_id, chosen.classes)
-    exported, cls_problems = _image_hashes(manifest, folder)
-    _check_files(found, manifest, folder, exported or {}, progress, cancel or CancelToken())
-    found.files += cls_problems
+    token = cancel or CancelToken()
+    shards = _shards(manifest, folder, progress, token)
+    check_written_as(found.manifest, manifest, folder)
+    exported = _image_hashes(manifest, shards)
+    known = shards.files if shards is not None else {}
+    _check_files(found, manifest, folder, exported or {}, progress, token, known)
+    found.files += shards.problems if shards is not None else []
+    found.files += class_lists(manifest, folder)
     if exported is None:
         found.notes.append("the export records no content hash of its images: not checked")
         return found
     found.images = len(exported)
     left = Counter(exported.values())
     said = {m.get("path"): kind for kind in ("missing", "failed") for m in _rows(manifest, kind)}
-    expected: list[tuple[str, str, str | None, str | None]] = [
-        (i.path, i.hash or "", i.label, None if i.split == UNASSIGNED else i.split)
+    expected: list[Row] = [
+        (i.path, i.hash or "", i.label, None if i.split == UNASSIGNED else i.split, i.status)
         for i in chosen.items
     ]
     expected += [
-        (str(m["path"]), str(m["hash"]), m["label"], m["split"]) for m in chosen.report.missing
+        (str(m["path"]), str(m["hash"]), m["label"], m["split"], m.get("status"))
+        for m in chosen.report.missing
     ]
     counted_out = manifest.get("left_out", {}).get(FLAGGED)
     flagged = counted_out if isinstance(counted_out, int) else 0
-    held: list[tuple[str, str, str, str | None]] = []  # the labeled ones the export holds
-    pictures: set[str] = set()  # and the content of every one it holds
+    held: list[Row] = []  # the version's images the export holds, labeled or not
+    pictures: set[str] = set()  # and the content of every one
     # labeled images without a split, written as train: read back without one where the
     # manifest lists them (no_split; an older export's did not, and they read as train)
     implied = {i.path for i in chosen.items if i.split_implied and "no_split" in manifest}
-    for path, content, label, split in sorted(expected):
+    for path, content, label, split, status in sorted(expected, key=lambda r: r[:2]):
         if left[content] > 0:
             left[content] -= 1
             pictures.add(content)
-            if label is not None:
-                held.append((path, content, label, None if path in implied else split))
+            held.append((path, content, label, None if path in implied else split, status))
             continue
         listed = said.get(path)
         if listed is None and flagged:
@@ -218,11 +238,12 @@ def check_export(
         if left[content] > 0:
             left[content] -= 1
             found.not_in_version.append({"path": path, "hash": content})
+    if found.not_in_version:
+        left_out_by_options(project, options, chosen, found.not_in_version, found.manifest)
     made = recorded.get("make_splits") is not None
-    token = cancel or CancelToken()
-    _check_labels(
-        found, manifest, folder, held, pictures, splits=not made, progress=progress, cancel=token
-    )
+    pictures_held = {f: c for f, c in exported.items() if c in pictures}
+    _check_labels(found, manifest, folder, held, pictures_held, splits=not made, shards=shards,
+                  progress=progress, cancel=token)  # fmt: skip
     if not recorded.get("include_flagged", True):
         found.notes.append(
             "the export left out the images the model flagged then (--exclude-flagged); "
@@ -320,29 +341,45 @@ def _check_labels(
     found: ExportCheck,
     manifest: dict[str, Any],
     folder: Path,
-    held: list[tuple[str, str, str, str | None]],
-    pictures: set[str],
+    held: list[Row],
+    pictures: dict[str, str],
     *,
     splits: bool,
+    shards: ShardsRead | None,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    """The labels and splits the export gives its images, read back from its own files
-    as each format's reader reads them, against the version's (``held``: the labeled
-    images of the version in the export; ``pictures``: the content of all of them)."""
+    """The labels, splits and statuses the export gives its images, read back from its
+    own files as each format's reader reads them, against the version's (``held``: the
+    version's images in the export; ``pictures``: their files in it, by content)."""
+    labeled = any(row[2] is not None for row in held)
     try:
-        read = read_back(folder, manifest, labeled=bool(held), progress=progress, cancel=cancel)
+        if cancel.cancelled:  # (WebDataset: the labels were read with the shards)
+            raise Cancelled(VERIFY_CANCELLED)
+        read = read_back(
+            folder, manifest, labeled=labeled, progress=progress, cancel=cancel, shards=shards
+        )
     except Cancelled as exc:  # (the reader's words: "cancelled while reading …")
         raise Cancelled(VERIFY_CANCELLED) from exc
     reported = {row["path"] for row in found.files}
     found.files += [p for p in read.problems if p["path"] not in reported]
     # (an image not the version's is named under not_in_version: not again here)
-    mine = [row for row in read.rows if row[1] in pictures]
-    found.labels = label_differences(held, mine, splits=splits)
+    contents = set(pictures.values())
+    mine = [row for row in read.rows if row[1] in contents]
+    mine += unread_pictures(mine, pictures)
+    if read.one_dataset:  # (train, or labeled with none and written as train)
+        held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]
+        mine = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in mine]
+    found.labels = label_differences(held, mine, splits=splits, statuses=read.statuses)
     if not splits:
         found.notes.append(
             "its splits were made for the export (--make-splits), not the version's: "
-            "its labels are checked, not its splits"
+            "its labels and statuses are checked, not its splits"
+        )
+    if not read.statuses and any(row[4] is not None for row in held):
+        found.notes.append(
+            f"its files ({read.reader or manifest.get('format')}: class folders) do not record "
+            "the images' review statuses (verified, excluded): those are not checked"
         )
 
 
@@ -372,14 +409,18 @@ def _check_files(
     linked: dict[str, str],
     progress: ProgressCallback,
     cancel: CancelToken,
+    known: dict[str, dict[str, Any]],
 ) -> None:
     """Every file against the manifest; a link (``--symlink``) also by the bytes of the
-    file it leads to, against ``linked``: the image hashes by path in the export."""
+    file it leads to, against ``linked``: the image hashes by path in the export.
+    ``known``: files read already (WebDataset's shards), as :func:`file_hashes` lists."""
     written = {f["path"]: f for f in _rows(manifest, "files") if isinstance(f.get("path"), str)}
     # an image's bytes against the content hash the manifest gives it (a GIF written as
     # PNG holds other bytes than the GIF's)
     images = linked.keys() - set(manifest.get("gif_as_png") or ())
-    now = {f["path"]: f for f in file_hashes(folder, progress, cancel, images, VERIFY_CANCELLED)}
+    now = {
+        f["path"]: f for f in file_hashes(folder, progress, cancel, images, VERIFY_CANCELLED, known)
+    }
     _check_empty_folders(found, manifest, folder)
     for path in sorted(written.keys() | now.keys()):
         content = now[path].pop("content", None) if path in now else None
@@ -423,18 +464,25 @@ def _linked_bytes(link: Path, content: str) -> str | None:
     return None if now == content else "the file it links to holds other bytes now"
 
 
-def _image_hashes(
-    manifest: dict[str, Any], folder: Path
-) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
-    """Each exported image's content hash by its place in the export: the manifest's
-    ``image_hashes``, or (WebDataset) each sample's ``KEY.json`` in the shards, with the
-    samples whose ``KEY.cls`` names another class (``{"path", "why"}``)."""
-    listed = manifest.get("image_hashes")
-    if isinstance(listed, dict) and (listed or manifest.get("format") != "webdataset"):
-        return {str(k): str(v) for k, v in listed.items()}, []
+def _shards(
+    manifest: dict[str, Any], folder: Path, progress: ProgressCallback, cancel: CancelToken
+) -> ShardsRead | None:
+    """A WebDataset export's shards, each read once (None: another format)."""
     if manifest.get("format") != "webdataset":
-        return None, []
-    return shard_samples(folder)
+        return None
+    try:
+        return read_export_shards(folder, progress, cancel)
+    except Cancelled as exc:
+        raise Cancelled(VERIFY_CANCELLED) from exc
+
+
+def _image_hashes(manifest: dict[str, Any], shards: ShardsRead | None) -> dict[str, str] | None:
+    """Each exported image's content hash by its place in the export: the manifest's
+    ``image_hashes``, or (WebDataset) each sample's ``KEY.json`` in the shards."""
+    listed = manifest.get("image_hashes")
+    if isinstance(listed, dict) and (listed or shards is None):
+        return {str(k): str(v) for k, v in listed.items()}
+    return shards.hashes if shards is not None else None
 
 
 def _rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -1,49 +1,67 @@
-"""The labels and splits an export folder gives its images, read back as the tools that
-use it read them (``labeldesk version P verify``).
+"""The labels, splits and review statuses an export folder gives its images, read back
+as the tools that use it read them (``labeldesk version P verify``).
 
 An export's manifest lists every file's SHA-256, but it is a file of the export like any
 other: a label changed in ``labels.csv`` (or an image moved to another class folder)
 with the manifest's list made to match would pass a check of the files alone. So each
 format's labels are read by the reader ``labeldesk import`` uses for it, each row led to
 the image file it names and that file's content hash, and compared by content with the
-version's images: ``(hash, label, split)`` as a multiset, which keeps duplicates of one
-picture (the same bytes under two labels) apart. WebDataset's samples are read for the
-hash of their image's bytes and for a ``KEY.cls`` that names another class in
-``classes.txt`` than ``KEY.json`` does (training code reads the index; LabelDesk's
-reader the ``.json``).
+version's images: ``(hash, label, split, status)`` as a multiset, which keeps duplicates
+of one picture (the same bytes under two labels) apart. Every picture counts, the
+unlabeled ones too (their split, where the format writes one: ``val/_unlabeled/``, a
+CSV's split column); a picture the export's files give no row (Label Studio writes no
+annotation, split or status for an unlabeled image without them) is unlabeled, with no
+split or status. Statuses are compared where the format writes them (:data:`STATUSES`):
+class folders alone (ImageFolder, Hugging Face without metadata) hold none.
 """
 
 from __future__ import annotations
 
-import json
-import tarfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.label_status import UNREVIEWED
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 
 from .formats import read_labels
+
+if TYPE_CHECKING:
+    from .export_shards import ShardsRead
 
 # The file each format keeps its labels in (the others: the folder itself)
 LABEL_FILES = {"csv": "labels.csv", "parquet": "labels.parquet", "labelstudio": "tasks.json"}
 # Read the folder as whatever it is: a Hugging Face export without metadata is a folder of
 # class folders (hf's reader wants a metadata file)
 DETECTED = ("hf",)
-SAME_SPLIT = "*"  # splits --make-splits made for the export: not the version's to compare
+SAME = "*"  # not compared: splits --make-splits made, statuses a format does not write
+# The readers of the files that hold review statuses (read as "imagefolder", a Hugging
+# Face export has no metadata, so none)
+STATUSES = frozenset(("csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"))
 
-Labeled = tuple[str, str, str | None]  # (content hash, label, split)
+# (the file in the export, or the path its row names; content hash, label, split, status)
+Row = tuple[str, str, str | None, str | None, str | None]
+Key = tuple[str, str | None, str | None, str | None]
 
 
 @dataclass
 class ReadBack:
-    """Per labeled row the export gives: (its file in the export, content hash, label,
-    split); ``problems``: ``{"path", "why"}`` of rows or files that could not be read."""
+    """Per row the export gives (labeled or not): :data:`Row`; ``problems``: ``{"path",
+    "why"}`` of rows or files that could not be read; ``reader``: the format read."""
 
-    rows: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
+    reader: str = ""
+    # FiftyOne written as one dataset (OUT/labels.json): every image was train, which
+    # its files do not say (read back, they give no split)
+    one_dataset: bool = False
+
+    @property
+    def statuses(self) -> bool:
+        """Do the files read hold the images' review statuses?"""
+        return self.reader in STATUSES
 
 
 def read_back(
@@ -53,16 +71,25 @@ def read_back(
     labeled: bool,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    shards: ShardsRead | None = None,
 ) -> ReadBack:
-    """The labeled rows of the export in ``folder``, each with the content hash of the
-    file it names (the manifest's ``image_hashes``, whose files are hashed separately;
-    WebDataset: the bytes in the shard). ``labeled``: it should hold a labeled image."""
+    """The rows of the export in ``folder``, each with the content hash of the file it
+    names (the manifest's ``image_hashes``, whose files are hashed separately;
+    WebDataset: the bytes in the shard, read already in ``shards``). ``labeled``: it
+    should hold a labeled image."""
     fmt = str(manifest.get("format"))
     source = LABEL_FILES.get(fmt, "")
     found = ReadBack()
     try:
-        fmt_read = None if fmt in DETECTED else fmt
-        _, rows = read_labels(folder / source, fmt_read, progress=progress, cancel=cancel)
+        if shards is not None:
+            if shards.rows is None:
+                raise LabelDeskError(shards.unreadable)
+            found.reader, rows = fmt, shards.rows
+        else:
+            fmt_read = None if fmt in DETECTED else fmt
+            found.reader, rows = read_labels(
+                folder / source, fmt_read, progress=progress, cancel=cancel
+            )
     except Cancelled:  # (a LabelDeskError too: stopped, not a label file that is wrong)
         raise
     except LabelDeskError as exc:
@@ -70,6 +97,7 @@ def read_back(
             return found  # folder's reader finds nothing to read, and says so)
         found.problems.append({"path": source or ".", "why": f"its labels cannot be read: {exc}"})
         return found
+    found.one_dataset = fmt == "fiftyone" and (folder / "labels.json").is_file()
     for line, problem in rows.problems:
         found.problems.append({"path": source or ".", "why": f"{rows.unit} {line}: {problem}"})
     listed = manifest.get("image_hashes")
@@ -88,42 +116,60 @@ def read_back(
             found.problems.append(
                 {"path": file, "why": "a label for a file the export did not write"}
             )
-        elif row.label is not None:
-            found.rows.append((file, content, row.label, row.split))
+            continue
+        label = None if row.keep_label else row.label  # (a task with no annotation)
+        status = None if row.status in ("", UNREVIEWED) else row.status
+        found.rows.append((file, content, label, row.split, status))
+    return found
+
+
+def unread_pictures(rows: list[Row], pictures: dict[str, str]) -> list[Row]:
+    """The pictures of ``pictures`` (file -> content hash) that no row of ``rows`` gives
+    anything: unlabeled, with no split or status (a file of each, by content)."""
+    left = Counter(content for _, content, *_ in rows)
+    found: list[Row] = []
+    for file, content in sorted(pictures.items()):
+        if left[content] > 0:
+            left[content] -= 1
+        else:
+            found.append((file, content, None, None, None))
     return found
 
 
 def label_differences(
-    expected: list[tuple[str, str, str, str | None]],
-    read: list[tuple[str, str, str, str | None]],
+    expected: list[Row],
+    read: list[Row],
     *,
     splits: bool = True,
+    statuses: bool = True,
 ) -> list[dict[str, Any]]:
-    """How the labeled images the export holds (``read``: file, hash, label, split) differ
-    from the version's (``expected``: path, hash, label, split): per picture whose labels
-    differ, the export's file and what it gives (None: no label) paired with the
-    version's path and what it had (None: no such labeled image)."""
+    """How the images the export holds (``read``: file, hash, label, split, status)
+    differ from the version's (``expected``: path, hash, label, split, status): per
+    picture whose record differs, the export's file and what it gives (None: no row)
+    paired with the version's path and what it had (None: no such image of the
+    version). ``splits``/``statuses`` False: those are not compared (nor shown)."""
 
-    def key(row: tuple[str, str, str, str | None]) -> Labeled:
-        return row[1], row[2], row[3] if splits else SAME_SPLIT
+    def key(row: Row) -> Key:
+        split = row[3] if splits else SAME
+        return row[1], row[2], split, row[4] if statuses else SAME
 
     want, have = Counter(map(key, expected)), Counter(map(key, read))
     lacking, extra = want - have, have - want
     theirs = [r for r in expected if _take(lacking, key(r))]
     ours = [r for r in read if _take(extra, key(r))]
-    unpaired: dict[str, list[tuple[str, str, str, str | None]]] = {}
+    unpaired: dict[str, list[Row]] = {}
     for row in reversed(theirs):  # (popped from the end: in path order)
         unpaired.setdefault(row[1], []).append(row)
     found: list[dict[str, Any]] = []
-    for file, content, label, split in ours:
-        same = unpaired.get(content)
-        found.append(_difference(file, content, label, split, same.pop() if same else None))
+    for row in ours:
+        same = unpaired.get(row[1])
+        found.append(_difference(row, same.pop() if same else None, statuses))
     left = sorted(r for rows in unpaired.values() for r in rows)
-    found += [_difference(None, r[1], None, None, r) for r in left]
+    found += [_difference(None, r, statuses) for r in left]
     return found
 
 
-def _take(extra: Counter[Labeled], k: Labeled) -> bool:
+def _take(extra: Counter[Key], k: Key) -> bool:
     """Whether a row of ``k`` is one of the ``extra`` (counted down as they are taken)."""
     if extra[k] > 0:
         extra[k] -= 1
@@ -131,101 +177,35 @@ def _take(extra: Counter[Labeled], k: Labeled) -> bool:
     return False
 
 
-def _difference(
-    file: str | None,
-    content: str,
-    label: str | None,
-    split: str | None,
-    version: tuple[str, str, str, str | None] | None,
-) -> dict[str, Any]:
+def _difference(ours: Row | None, version: Row | None, statuses: bool) -> dict[str, Any]:
+    either = ours or version
+    assert either is not None
     return {
-        "path": file,
-        "hash": content,
-        "label": label,
-        "split": split,
+        "path": None if ours is None else ours[0],
+        "hash": either[1],
+        "label": None if ours is None else ours[2],
+        "split": None if ours is None else ours[3],
+        "status": None if ours is None or not statuses else ours[4],
         "version_path": None if version is None else version[0],
         "version_label": None if version is None else version[2],
         "version_split": None if version is None else version[3],
+        "version_status": None if version is None or not statuses else version[4],
     }
 
 
 def difference_line(row: dict[str, Any]) -> str:
-    """``train/dog/cat0.jpg: dog (train); the version: train/cat/cat0.jpg, cat (train)``"""
+    """``train/dog/cat0.jpg: dog (train); the version: train/cat/cat0.jpg, cat (train)``;
+    a review status, where the format writes one, after the split (``(train,
+    verified)``)."""
 
-    def said(label: str | None, split: str | None) -> str:
-        return f"{label} ({split or 'no split'})"
+    def said(label: str | None, split: str | None, status: str | None) -> str:
+        also = f", {status}" if status else ""
+        return f"{label or 'unlabeled'} ({split or 'no split'}{also})"
 
-    version = said(row["version_label"], row["version_split"])
+    version = said(row["version_label"], row["version_split"], row.get("version_status"))
     if row["path"] is None:
-        return f"{row['version_path']}: the export gives it no label; the version: {version}"
-    ours = f"{row['path']}: {said(row['label'], row['split'])}"
+        return f"{row['version_path']}: the export gives it nothing; the version: {version}"
+    ours = f"{row['path']}: {said(row['label'], row['split'], row.get('status'))}"
     if row["version_path"] is None:
-        return f"{ours}; a label the version does not give this picture"
+        return f"{ours}; the version has no other image of this picture"
     return f"{ours}; the version: {row['version_path']}, {version}"
-
-
-def shard_samples(folder: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """Each WebDataset sample's content hash as its ``KEY.json`` gives it, by
-    ``<shard>:<KEY.json>``; and the ``KEY.cls`` members that name another class in
-    ``classes.txt`` than the ``KEY.json`` beside them (``{"path", "why"}``)."""
-    classes = _class_lines(folder)
-    hashes: dict[str, str] = {}
-    problems: list[dict[str, str]] = []
-    # (a FIFO so named is not opened: it would block; the files' check names it)
-    for shard in sorted(p for p in folder.glob("*.tar") if p.is_file()):
-        labels: dict[str, object] = {}
-        indices: dict[str, str] = {}
-        try:
-            _read_shard(shard, hashes, labels, indices)
-        except (tarfile.TarError, OSError, EOFError) as exc:  # cut short, not a tar
-            problems.append({"path": shard.name, "why": f"cannot be read as a shard: {exc}"})
-        for key, index in sorted(indices.items()):
-            why = _cls_problem(index, classes, labels.get(key))
-            if why:
-                problems.append({"path": f"{shard.name}:{key}.cls", "why": why})
-    return hashes, problems
-
-
-def _read_shard(
-    shard: Path, hashes: dict[str, str], labels: dict[str, object], indices: dict[str, str]
-) -> None:
-    """Each sample's ``KEY.json`` hash (into ``hashes``) and label, and ``KEY.cls``."""
-    with tarfile.open(shard) as tar:
-        for member in tar:
-            key, _, kind = member.name.partition(".")
-            if not member.isfile() or kind not in ("json", "cls"):
-                continue
-            data = tar.extractfile(member)
-            raw = data.read() if data else b""
-            if kind == "cls":
-                indices[key] = raw.decode("utf-8", "replace").strip()
-                continue
-            try:
-                sample = json.loads(raw)
-            except ValueError:
-                sample = None
-            if isinstance(sample, dict):
-                labels[key] = sample.get("label")
-                if isinstance(sample.get("hash"), str):
-                    hashes[f"{shard.name}:{member.name}"] = sample["hash"]
-
-
-def _cls_problem(index: str, classes: list[str], label: object) -> str | None:
-    named = classes[int(index)] if index.isdigit() and int(index) < len(classes) else None
-    if named is not None and named == label:
-        return None
-    said = f"its .json says {label}" if isinstance(label, str) else "its .json gives no label"
-    if named is None:
-        return f"class {index}, which classes.txt does not name; {said}"
-    return f"class {index} ({named}) in classes.txt, but {said}"
-
-
-def _class_lines(folder: Path) -> list[str]:
-    file = folder / "classes.txt"
-    if not file.is_file():  # (none, or a FIFO: not opened)
-        return []
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return []
-    return [line.strip() for line in text.splitlines()]

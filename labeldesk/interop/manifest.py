@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
@@ -101,12 +101,14 @@ def file_hashes(
     cancel: CancelToken,
     content: Collection[str] = frozenset(),
     cancelled: str = EXPORT_CANCELLED,
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """``{"path", "size", "sha256"}`` of every file under ``folder`` (links: ``{"path",
     "link"}``), sorted by path; the manifest and the staging marker left out. The files
     named in ``content`` (images) also get ``"content"``, the content hash of their bytes
     as a scan takes it, from the same read. ``cancelled``: what :class:`Cancelled` says
-    when ``cancel`` stops it (the work that hashes: an export, a verify)."""
+    when ``cancel`` stops it (the work that hashes: an export, a verify). ``known``: the
+    descriptions of files read already (a verify's WebDataset shards), not read again."""
     paths = sorted(_files(folder))
     found: list[dict[str, Any]] = []
     # Batches, not one task per file: for 100k small images the executor's own
@@ -114,7 +116,7 @@ def file_hashes(
     batches = [paths[i : i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
     base = str(folder)
     with ThreadPoolExecutor(HASH_THREADS) as pool:
-        describe = partial(_describe, base, content=content)
+        describe = partial(_describe, base, content=content, known=known or {})
         for batch in pool.map(lambda rels: [describe(rel) for rel in rels], batches):
             if cancel.cancelled:
                 pool.shutdown(cancel_futures=True)
@@ -134,8 +136,15 @@ def _files(folder: Path) -> list[str]:
     return [p for p in out if p not in LEFT_OUT]
 
 
-def _describe(folder: str, rel: str, content: Collection[str] = ()) -> dict[str, Any]:
+def _describe(
+    folder: str,
+    rel: str,
+    content: Collection[str] = (),
+    known: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     path = os.path.join(folder, rel)
+    if known and rel in known and not os.path.islink(path):
+        return dict(known[rel])
     if os.path.islink(path):
         return {"path": rel, "link": os.readlink(path)}
     digest = hashlib.sha256()

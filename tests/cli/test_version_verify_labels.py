@@ -138,7 +138,7 @@ def test_a_label_changed_in_the_export_with_its_manifest_made_to_match_is_found(
     capsys.readouterr()
     assert main(["version", path, "verify", "v1", str(out)]) == 1
     text = capsys.readouterr().out
-    assert "labels or splits in the export that are not the version's (1):" in text
+    assert "labels, splits or statuses in the export that are not the version's (1):" in text
     assert "dog (train); the version: train/cat/cat0.jpg, cat (train)" in text
 
 
@@ -214,9 +214,11 @@ def test_a_label_given_to_an_unlabeled_image_in_the_export_is_found(project, tmp
     assert code == 1 and not found["intact"]
     [row] = found["labels"]
     assert (row["path"], row["label"]) == ("images/_unlabeled/u0.png", "cat")
-    assert row["version_path"] is None
+    # (paired with the version's unlabeled image of that picture: every image is compared)
+    assert (row["version_path"], row["version_label"]) == ("_unlabeled/u0.png", None)
     capsys.readouterr()
     assert main(["version", path, "verify", "v1", str(out)]) == 1
     assert (
-        "cat (no split); a label the version does not give this picture" in capsys.readouterr().out
+        "images/_unlabeled/u0.png: cat (no split); the version: _unlabeled/u0.png, "
+        "unlabeled (no split)" in capsys.readouterr().out
     )

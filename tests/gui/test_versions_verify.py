@@ -76,10 +76,10 @@ def test_a_label_edited_in_the_exports_csv_is_reported(qtbot, project, tmp_path)
     head = dialog.headline.text()
     assert head.startswith("✗ This folder is not version v1 as exported: ")
     assert "1 file changed since it was exported" in head
-    assert "1 label or split differs from the version's" in head
+    assert "1 label, split or status differs from the version's" in head
     text = dialog.details.toPlainText()
     assert "labels.csv: edited since it was exported" in text
-    assert "labels or splits in the export that are not the version's (1)" in text
+    assert "labels, splits or statuses in the export that are not the version's (1)" in text
 
 
 def test_a_folder_that_is_not_an_export_says_so(qtbot, project, tmp_path):

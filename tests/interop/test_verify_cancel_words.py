@@ -35,11 +35,16 @@ def test_the_hashing_for_an_export_still_says_nothing_was_written(tmp_path):
     assert str(stopped.value) == "export cancelled: nothing was written"
 
 
-def test_a_verify_cancelled_while_it_reads_the_labels_back_is_cancelled(project, tmp_path):
-    """Cancel pressed once the files are hashed, while a WebDataset export's shards are
-    read for their labels: the reader's Cancelled (a LabelDeskError) was caught as a label
-    file that could not be read, and the check came back "not the version" (exit 1) with
-    *its labels cannot be read: cancelled while reading …* instead of stopping."""
+@pytest.mark.parametrize(
+    "when", [("reading shards", "first"), ("hashing the exported files", "last")]
+)
+def test_a_verify_cancelled_while_it_reads_the_labels_back_is_cancelled(project, tmp_path, when):
+    """Cancel pressed while a WebDataset export's shards are read for their labels: the
+    reader's Cancelled (a LabelDeskError) was caught as a label file that could not be
+    read, and the check came back "not the version" (exit 1) with *its labels cannot be
+    read: cancelled while reading …* instead of stopping. The shards are read once, for
+    their hashes and labels together, before the other files are hashed: Cancel there,
+    or once the files are hashed, stops it."""
     from labeldesk.cli import main
 
     out = tmp_path / "out"
@@ -48,9 +53,11 @@ def test_a_verify_cancelled_while_it_reads_the_labels_back_is_cancelled(project,
     assert main(["export", path, str(out), "--format", "webdataset", "--version", "v1"]) == 0
     token = CancelToken()
 
+    message, at = when
+
     def progress(report):
-        if report.message == "hashing the exported files" and report.done == report.total:
-            token.cancel()  # the files are hashed: the labels are read next
+        if report.message == message and report.done == (0 if at == "first" else report.total):
+            token.cancel()
 
     with pytest.raises(Cancelled) as stopped:
         check_export(project, "v1", out, progress=progress, cancel=token)

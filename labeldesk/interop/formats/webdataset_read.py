@@ -33,8 +33,10 @@ from __future__ import annotations
 import posixpath
 import re
 import tarfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
@@ -80,17 +82,28 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
     shards = [path] if path.is_file() else _shards(path)
     if not shards:
         raise LabelFileError(str(path), ["no .tar shards here"])
-    classes = _classes(path.parent if path.is_file() else path)
+    classes = shard_classes(path.parent if path.is_file() else path)
+    progress, cancel = reading()
+
+    def read() -> Iterator[list[ShardSample]]:
+        for n, shard in enumerate(shards):
+            progress(Progress(n, len(shards), READING_SHARDS))
+            yield read_shard(shard, classes, cancel)
+
+    return shard_rows(path, read())
+
+
+def shard_rows(path: Path, shards: Iterable[list[ShardSample]]) -> LabelFile:
+    """The rows of the samples of each shard read (``path``: the file or folder read;
+    LabelDesk's export there gives the images it wrote without a split none)."""
     records: list[Record] = []
     problems: list[tuple[int, str]] = []
     content: dict[int, str] = {}  # line -> content key
     fallbacks: dict[int, str] = {}
     bad_content: list[str] = []
     hashes: dict[str, str] = {}
-    progress, cancel = reading()
-    for n, shard in enumerate(shards):
-        progress(Progress(n, len(shards), READING_SHARDS))
-        for sample in _read_shard(shard, classes, cancel):
+    for samples in shards:
+        for sample in samples:
             line = len(records) + len(problems) + 1
             key = f"{_CONTENT}{sample.where}"
             if sample.problem:
@@ -126,7 +139,7 @@ READING_SHARDS = "reading shards"
 
 
 @dataclass
-class _Sample:
+class ShardSample:
     """What a row needs of a sample (a shard's JSON records are not kept)."""
 
     key: str
@@ -138,6 +151,11 @@ class _Sample:
     problem: str | None = None
     cls: bytes | None = None
     status: object = None  # KEY.json's review status (LabelDesk's own export writes it)
+    # what LabelDesk's export wrote of the sample, kept for `version verify`: KEY.json's
+    # content hash, KEY.cls as text, and whether KEY.json gave a label (and which)
+    recorded_hash: str | None = None
+    index: str | None = None
+    json_label: object = _NO_LABEL
 
 
 def _name(key: str) -> str:
@@ -153,7 +171,7 @@ def _shards(folder: Path) -> list[Path]:
         return []
 
 
-def _classes(folder: Path) -> list[str] | None:
+def shard_classes(folder: Path) -> list[str] | None:
     """classes.txt's names by line (line N is class N; a blank line names no class)."""
     file = folder / CLASSES_FILE
     if not file.is_file():
@@ -187,13 +205,19 @@ def _unread_split(name: str) -> str | None:
     )
 
 
-def _read_shard(
-    shard: Path, classes: list[str] | None, cancel: CancelToken | None = None
-) -> list[_Sample]:
-    samples: dict[str, _Sample] = {}
+def read_shard(
+    shard: Path,
+    classes: list[str] | None,
+    cancel: CancelToken | None = None,
+    stream: IO[bytes] | None = None,
+) -> list[ShardSample]:
+    """The samples of one shard, read as a stream (from ``stream`` when given: an open
+    file that sees every byte go by, say)."""
+    samples: dict[str, ShardSample] = {}
     split = _shard_split(shard.name)
     try:
-        with tarfile.open(shard, mode="r|*") as tar:
+        source = {"fileobj": stream} if stream is not None else {"name": shard}
+        with tarfile.open(mode="r|*", **source) as tar:
             while (member := tar.next()) is not None:
                 tar.members = []  # type: ignore[attr-defined]  # a stream needs no index
                 if cancel is not None and cancel.cancelled:  # a shard is a gigabyte or so
@@ -212,7 +236,7 @@ def _read_shard(
                 key = posixpath.join(folder, stem)
                 sample = samples.get(key)
                 if sample is None:
-                    sample = samples[key] = _Sample(key, f"{shard.name}:{key}", split)
+                    sample = samples[key] = ShardSample(key, f"{shard.name}:{key}", split)
                 limit = MAX_IMAGE_BYTES if field in IMAGE_FIELDS else MAX_SMALL_BYTES
                 data = tar.extractfile(member) if member.size <= limit else None
                 if data is None:
@@ -233,13 +257,14 @@ def _read_shard(
     return list(samples.values())
 
 
-def _take(sample: _Sample, field: str, base: str, data: bytes) -> None:
+def _take(sample: ShardSample, field: str, base: str, data: bytes) -> None:
     if field in IMAGE_FIELDS:
         if sample.digest is not None:
             sample.problem = f"{base}: a second image in one sample"
         sample.digest = content_hash(data)
     elif field == "cls":
         sample.cls = data
+        sample.index = data.decode("utf-8", "replace").strip()
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -255,16 +280,18 @@ def _take(sample: _Sample, field: str, base: str, data: bytes) -> None:
             _from_record(sample, record)
 
 
-def _from_record(sample: _Sample, record: dict[str, object]) -> None:
+def _from_record(sample: ShardSample, record: dict[str, object]) -> None:
     path, split = record.get("path"), record.get("split")
     sample.status = record.get("status")
+    digest = record.get("hash")
+    sample.recorded_hash = digest if isinstance(digest, str) else None
     if isinstance(path, str) and path:
         sample.path = path
     if isinstance(split, str) and split and split.lower() != NO_SPLIT:
         sample.split = split
     if "label" in record:
         label = record["label"]
-        sample.label = label
+        sample.label = sample.json_label = label
         if isinstance(label, int) and not isinstance(label, bool):
             sample.cls = str(label).encode()
             sample.label = _NO_LABEL  # named by classes.txt, as a .cls would be

@@ -1,0 +1,188 @@
+"""What an export's manifest says of it, checked against the export's own files
+(``labeldesk version P verify``): the format it was written as, the class lists its
+files hold, and the options that chose its images.
+
+The manifest is a file of the export like any other. Where the files can contradict it,
+they are read: a folder of one format whose manifest names another; a ``classes.txt``
+(WebDataset), a ``labels.json``'s ``classes`` (FiftyOne) or a labeling config (Label
+Studio) that lists other classes, or another order, than the manifest (training code
+reads class indices by those lists); an image in the export that is the version's, but
+one the recorded options leave out (unlabeled without ``--include-unlabeled``, excluded,
+not verified under ``--exclude-unverified``, of a class ``--class-map`` drops, unchanged
+since the ``--since`` version). What no file can say is taken on trust, and the report
+says so (:func:`taken_on_trust`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labeldesk.core.file_kinds import open_regular
+from labeldesk.core.vocab import EXCLUDED, VERIFIED
+
+from .formats.labelstudio import CONFIG, labeling_config
+from .selection import Selection, select_items
+from .writing import ExportOptions
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
+
+# The files that say which format wrote a folder: (format, file or pattern at the top)
+_LABEL_FILES = (
+    ("csv", "labels.csv"),
+    ("parquet", "labels.parquet"),
+    ("labelstudio", "tasks.json"),
+    ("webdataset", "*.tar"),
+    ("webdataset", "classes.txt"),
+    ("fiftyone", "labels.json"),
+    ("fiftyone", "*/labels.json"),
+    ("hf", "*/metadata.parquet"),
+    ("hf", "*/metadata.jsonl"),
+)
+# Formats whose files are class folders alone (Hugging Face writes metadata only where the
+# folders do not give every label): one cannot be told from the other
+_FOLDERS_ONLY = frozenset(("imagefolder", "hf"))
+_CLASS_LIST_BYTES = 64 << 20  # a class list file larger than this is not one
+
+
+def written_as(folder: Path) -> tuple[set[str], list[str]]:
+    """The formats whose label files ``folder`` holds, and those files (none: class
+    folders, which ImageFolder and Hugging Face both write)."""
+    formats: set[str] = set()
+    files: list[str] = []
+    for fmt, pattern in _LABEL_FILES:
+        found = sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern))
+        if found:
+            formats.add(fmt)
+            files += found[:1]
+    return formats, files
+
+
+def check_written_as(said: list[str], manifest: dict[str, Any], folder: Path) -> None:
+    """A line in ``said`` where the export's files are not those of the format its
+    manifest names."""
+    fmt = str(manifest.get("format"))
+    formats, files = written_as(folder)
+    if fmt in _FOLDERS_ONLY:
+        others = formats - {"hf"}
+        if not others:
+            return
+    elif formats == {fmt}:
+        return
+    found = ", ".join(files) if files else "class folders and no label file"
+    said.append(
+        f"its manifest says it was written as {fmt}, but its files are not that "
+        f"format's ({found}): another export's manifest, or one edited"
+    )
+
+
+def class_lists(manifest: dict[str, Any], folder: Path) -> list[dict[str, str]]:
+    """``{"path", "why"}`` of each class list in the export's files that is not the
+    manifest's ``classes`` (the version's, as the export's options name them)."""
+    classes = manifest.get("classes")
+    if not isinstance(classes, list):
+        return []
+    fmt = manifest.get("format")
+    found: list[dict[str, str]] = []
+    if fmt == "webdataset":
+        text = _text(folder / "classes.txt")
+        if text is not None and text != "".join(f"{c}\n" for c in classes):
+            found.append({"path": "classes.txt", "why": _not_the_classes(text.splitlines())})
+    elif fmt == "labelstudio":
+        text = _text(folder / CONFIG)
+        if text is not None and text != labeling_config([str(c) for c in classes]):
+            found.append({"path": CONFIG, "why": "its choices are not the export's classes"})
+    elif fmt == "fiftyone":
+        for labels in sorted([*folder.glob("labels.json"), *folder.glob("*/labels.json")]):
+            text = _text(labels)
+            try:
+                listed = json.loads(text)["classes"] if text is not None else classes
+            except (ValueError, KeyError, TypeError):
+                continue  # (its labels cannot be read either: said there)
+            if listed != classes:
+                rel = labels.relative_to(folder).as_posix()
+                names = listed if isinstance(listed, list) else []
+                found.append({"path": rel, "why": _not_the_classes(names)})
+    return found
+
+
+def _not_the_classes(listed: list[Any]) -> str:
+    shown = ", ".join(str(c) for c in listed[:8]) + (", …" if len(listed) > 8 else "")
+    return (
+        f"lists the classes {shown or 'none'}: not the export's classes in their order, "
+        "so class indices name other classes than the version's"
+    )
+
+
+def _text(path: Path) -> str | None:
+    """A small text file's text; None where there is none to read (the files' check
+    and the labels read back say why)."""
+    try:
+        with open_regular(path) as f:
+            data = f.read(_CLASS_LIST_BYTES + 1)
+        return data.decode("utf-8") if len(data) <= _CLASS_LIST_BYTES else None
+    except (OSError, ValueError):
+        return None
+
+
+def left_out_by_options(
+    project: Project,
+    options: ExportOptions,
+    chosen: Selection,
+    extra: list[dict[str, Any]],
+    said: list[str],
+) -> None:
+    """Of ``extra`` (images in the export that the recorded options, which chose
+    ``chosen``, do not choose: ``{"path", "hash"}``), those that are the version's,
+    with what leaves them out (``version_path``, ``left_out_by``), and a line in
+    ``said`` that says the export holds what its options would not write."""
+    every = ExportOptions(
+        include_excluded=True,
+        include_unlabeled=True,
+        include_unverified=True,
+        version=options.version,
+    )
+    taken = {item.path for item in chosen.items}
+    by_content: dict[str, list[tuple[str, str]]] = {}
+    for item in select_items(project, every).items:
+        if item.path not in taken:
+            why = _why_left_out(item.label, item.status, options, chosen.class_map)
+            by_content.setdefault(item.hash or "", []).append((item.path, why))
+    counts: dict[str, int] = {}
+    for row in extra:
+        images = by_content.get(row["hash"])
+        if not images:
+            continue
+        path, why = images.pop(0)
+        row["version_path"], row["left_out_by"] = path, why
+        counts[why] = counts.get(why, 0) + 1
+    if counts:
+        reasons = "; ".join(f"{n:,} {why}" for why, n in sorted(counts.items()))
+        said.append(
+            f"it holds images of the version that the options its manifest records leave "
+            f"out ({reasons}): it was written with other options, or its files or manifest "
+            "were edited since"
+        )
+
+
+def _why_left_out(
+    label: str | None,
+    status: str | None,
+    options: ExportOptions,
+    class_map: dict[str, str | None],
+) -> str:
+    """What, of the recorded options, leaves out an image of this label and status that
+    they did not choose."""
+    if label is None and not options.include_unlabeled:
+        return "unlabeled (no --include-unlabeled)"
+    if status == EXCLUDED and not options.include_excluded:
+        return "excluded (no --include-excluded)"
+    if status != VERIFIED and not options.include_unverified:
+        return "not verified (--exclude-unverified)"
+    if label is not None and label in class_map and class_map[label] is None:
+        return f"of a class --class-map drops ({label})"
+    if options.since is not None:
+        return f"unchanged since {options.since} (--since)"
+    return "flagged by the model when it was exported, perhaps (--exclude-flagged)"
