@@ -53,6 +53,8 @@ def headline(found: ExportCheck) -> tuple[str, str]:
     unsaid = sum(r["listed"] is None for r in found.not_exported)
     labels = len(found.labels)
     left_out = sum("left_out_by" in r for r in found.not_in_version)
+    # (the options' contradiction is one line of found.manifest, counted just above)
+    other_contradictions = len(found.manifest) > (1 if left_out else 0)
 
     differs = [
         counted(len(found.files), "file") + " changed since it was exported" if found.files else "",
@@ -67,7 +69,7 @@ def headline(found: ExportCheck) -> tuple[str, str]:
         counted(left_out, "image") + " that its recorded options leave out" if left_out else "",
         counted(unsaid, "image") + " of the version missing" if unsaid else "",
         "written from another label state" if found.state else "",
-        "its manifest does not match its files" if found.manifest else "",
+        "its manifest does not match its files" if other_contradictions else "",
     ]
     said = "; ".join(d for d in differs if d)
     return f"✗ This folder is not {state} as exported: {said}", NOT_COLOR

@@ -29,7 +29,12 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
 from .export_labels import Row, difference_line, label_differences, read_back, unread_pictures
-from .export_manifest_check import check_written_as, class_lists, left_out_by_options
+from .export_manifest_check import (
+    check_written_as,
+    class_lists,
+    left_out_by_options,
+    left_out_notes,
+)
 from .export_shards import ShardsRead, read_export_shards
 from .export_target import MANIFEST, NOT_EXPORTED, contents, export_manifest
 from .manifest import file_hashes
@@ -196,7 +201,7 @@ def check_export(
     _check_state(found, manifest, chosen.report.label_event_id, chosen.classes)
     token = cancel or CancelToken()
     shards = _shards(manifest, folder, progress, token)
-    check_written_as(found.manifest, manifest, folder)
+    its_format = check_written_as(found.manifest, manifest, folder)
     exported = _image_hashes(manifest, shards)
     known = shards.files if shards is not None else {}
     _check_files(found, manifest, folder, exported or {}, progress, token, known)
@@ -242,14 +247,22 @@ def check_export(
         left_out_by_options(project, options, chosen, found.not_in_version, found.manifest)
     made = recorded.get("make_splits") is not None
     pictures_held = {f: c for f, c in exported.items() if c in pictures}
-    _check_labels(found, manifest, folder, held, pictures_held, splits=not made, shards=shards,
-                  progress=progress, cancel=token)  # fmt: skip
+    if its_format:
+        _check_labels(found, manifest, folder, held, pictures_held, splits=not made,
+                      shards=shards, progress=progress, cancel=token)  # fmt: skip
+    else:  # (read as another format, every row would be a difference)
+        found.notes.append(
+            "its labels, splits and statuses are not read back: its files are not the "
+            "format its manifest names"
+        )
     if not recorded.get("include_flagged", True):
         found.notes.append(
             "the export left out the images the model flagged then (--exclude-flagged); "
             "it counts them but does not name them, so they are taken to be among those "
             "not in the export"
         )
+    missing_now = {str(m["path"]) for m in chosen.report.missing}
+    found.notes += left_out_notes(found.not_exported, missing_now)
     return found
 
 
@@ -378,8 +391,8 @@ def _check_labels(
         )
     if not read.statuses and any(row[4] is not None for row in held):
         found.notes.append(
-            f"its files ({read.reader or manifest.get('format')}: class folders) do not record "
-            "the images' review statuses (verified, excluded): those are not checked"
+            "its files are class folders alone, which hold no review status (verified, "
+            "excluded): the version's statuses are not checked"
         )
 
 

@@ -16,9 +16,11 @@ says so (:func:`taken_on_trust`).
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.display import counted
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
@@ -47,35 +49,41 @@ _FOLDERS_ONLY = frozenset(("imagefolder", "hf"))
 _CLASS_LIST_BYTES = 64 << 20  # a class list file larger than this is not one
 
 
-def written_as(folder: Path) -> tuple[set[str], list[str]]:
+def written_as(folder: Path, images: Collection[str] = ()) -> tuple[set[str], list[str]]:
     """The formats whose label files ``folder`` holds, and those files (none: class
-    folders, which ImageFolder and Hugging Face both write)."""
+    folders, which ImageFolder and Hugging Face both write); ``images``: the export's
+    image files (an image may have any name)."""
     formats: set[str] = set()
     files: list[str] = []
     for fmt, pattern in _LABEL_FILES:
-        found = sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern))
+        found = sorted(
+            rel
+            for p in folder.glob(pattern)
+            if p.is_file() and (rel := p.relative_to(folder).as_posix()) not in images
+        )
         if found:
             formats.add(fmt)
             files += found[:1]
     return formats, files
 
 
-def check_written_as(said: list[str], manifest: dict[str, Any], folder: Path) -> None:
-    """A line in ``said`` where the export's files are not those of the format its
-    manifest names."""
+def check_written_as(said: list[str], manifest: dict[str, Any], folder: Path) -> bool:
+    """Whether the export's files are those of the format its manifest names; a line in
+    ``said`` where they are not."""
     fmt = str(manifest.get("format"))
-    formats, files = written_as(folder)
+    listed = manifest.get("image_hashes")
+    formats, files = written_as(folder, listed if isinstance(listed, dict) else ())
     if fmt in _FOLDERS_ONLY:
-        others = formats - {"hf"}
-        if not others:
-            return
+        if not formats - {"hf"}:
+            return True
     elif formats == {fmt}:
-        return
+        return True
     found = ", ".join(files) if files else "class folders and no label file"
     said.append(
         f"its manifest says it was written as {fmt}, but its files are not that "
         f"format's ({found}): another export's manifest, or one edited"
     )
+    return False
 
 
 def class_lists(manifest: dict[str, Any], folder: Path) -> list[dict[str, str]]:
@@ -186,3 +194,33 @@ def _why_left_out(
     if options.since is not None:
         return f"unchanged since {options.since} (--since)"
     return "flagged by the model when it was exported, perhaps (--exclude-flagged)"
+
+
+def left_out_notes(not_exported: list[dict[str, Any]], missing_now: set[str]) -> list[str]:
+    """What the report takes on trust of the images the export lists as left out (no
+    file of the export can say why an image is not there), and which of those listed
+    as missing are in the image folder now as the version had them (put back since, or
+    the manifest was edited): exporting the version again writes them."""
+    listed = [row for row in not_exported if row["listed"] in ("missing", "failed")]
+    if not listed:
+        return []
+    notes = [
+        f"that {counted(len(listed), 'image')} of the version "
+        f"{'was' if len(listed) == 1 else 'were'} left out because "
+        f"{'its file was' if len(listed) == 1 else 'their files were'} gone, changed or "
+        "unreadable when it was written is taken from its manifest: no file of the export "
+        "can say so"
+    ]
+    back = sorted(
+        r["path"] for r in listed if r["listed"] == "missing" and r["path"] not in missing_now
+    )
+    if back:
+        shown = ", ".join(back[:3]) + (", …" if len(back) > 3 else "")
+        one = len(back) == 1
+        notes.append(
+            f"{counted(len(back), 'image')} it lists as missing ({shown}) "
+            f"{'is' if one else 'are'} in the image folder now as the version had "
+            f"{'it' if one else 'them'} (put back since, or its manifest was edited): "
+            f"export the version again to have {'it' if one else 'them'}"
+        )
+    return notes

@@ -181,7 +181,10 @@ def test_imagefolder_says_statuses_are_not_checked(project, tmp_path, capsys):
     assert main(["export", path, str(out), "--version", "v1", *ALL]) == 0
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"] and found["labels"] == []
-    assert any("do not record the images' review statuses" in n for n in found["notes"])
+    assert (
+        "its files are class folders alone, which hold no review status (verified, excluded): "
+        "the version's statuses are not checked" in found["notes"]
+    )
 
 
 def test_a_webdataset_class_list_reordered_with_its_indices_is_found(project, tmp_path, capsys):
@@ -256,6 +259,12 @@ def test_a_manifest_that_names_another_format_is_said_so(project, tmp_path, caps
         "its manifest says it was written as imagefolder, but its files are not that "
         "format's (labels.csv): another export's manifest, or one edited"
     ]
+    # (read as class folders, every image's label would be "images": not listed)
+    assert found["labels"] == []
+    assert (
+        "its labels, splits and statuses are not read back: its files are not the format "
+        "its manifest names" in found["notes"]
+    )
 
 
 def test_a_fiftyone_export_of_train_alone_is_the_version(project, tmp_path, capsys):
@@ -293,3 +302,33 @@ def test_each_shard_is_read_once(project, tmp_path, capsys, monkeypatch):
     shards = sorted(str(p) for p in out.glob("*.tar"))
     assert len(shards) >= 4
     assert sorted(p for p in opened if p.endswith(".tar")) == shards
+
+
+def test_an_image_listed_as_missing_whose_file_is_there_now_is_said_so(project, tmp_path, capsys):
+    """An image deleted from the export and added to the manifest's ``missing`` (the file
+    list made to match) read as an export that had to leave it out; now the report says
+    what it takes on trust, and that the version's file is in the image folder."""
+    path, out = _version(project, tmp_path), tmp_path / "out"
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    (out / "train/dog/dog0.jpg").unlink()
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    content = manifest["image_hashes"].pop("train/dog/dog0.jpg")
+    gone = "removed from the folder since"
+    manifest["missing"] = [
+        {"path": "train/dog/dog0.jpg", "reason": gone, "hash": content, "label": "dog",
+         "split": "train"}
+    ]  # fmt: skip
+    (out / "labeldesk-export.json").write_text(json.dumps(manifest))
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and found["intact"] and not found["complete"]
+    [row] = found["not_exported"]
+    assert (row["path"], row["listed"]) == ("train/dog/dog0.jpg", "missing")
+    assert found["notes"][-2:] == [
+        "that 1 image of the version was left out because its file was gone, changed or "
+        "unreadable when it was written is taken from its manifest: no file of the export "
+        "can say so",
+        "1 image it lists as missing (train/dog/dog0.jpg) is in the image folder now as the "
+        "version had it (put back since, or its manifest was edited): export the version "
+        "again to have it",
+    ]
