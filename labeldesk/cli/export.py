@@ -116,8 +116,14 @@ def cmd_export(args: argparse.Namespace) -> Output:
         no_split_text,
         statuses_not_written,
     )
+    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.splits import parse_ratios
 
+    try:  # a value that cannot be read is a usage error, before anything is done
+        class_map = parse_class_map(args.class_map) if args.class_map is not None else ()
+        make_splits = parse_ratios(args.make_splits) if args.make_splits else None
+    except LabelDeskError as exc:
+        raise OptionsError(str(exc)) from None
     if args.seed is not None and not args.make_splits:
         raise OptionsError("--seed goes with --make-splits")
     if args.shard_size is not None and args.format != "webdataset":
@@ -128,10 +134,10 @@ def cmd_export(args: argparse.Namespace) -> Output:
         include_flagged=not args.exclude_flagged,
         include_unlabeled=args.include_unlabeled,
         include_unverified=not args.exclude_unverified,
-        class_map=parse_class_map(args.class_map) if args.class_map is not None else (),
+        class_map=class_map,
         version=args.dataset_version,
         since=args.since,
-        make_splits=parse_ratios(args.make_splits) if args.make_splits else None,
+        make_splits=make_splits,
         seed=args.seed or 0,
         shard_size=args.shard_size or ExportOptions.shard_size,
         overwrite=args.overwrite,

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_existing, path_arg
+from labeldesk.cli._base import (
+    PROJECT_HELP,
+    OptionsError,
+    Output,
+    TerminalProgress,
+    open_existing,
+    path_arg,
+)
 from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import rows_named
@@ -76,13 +83,21 @@ def read_label_source(
     (``progress``: a reader of many files reports there)."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.formats import (
+        IMPORTERS,
         ImportOptions,
         UnknownFormatError,
         detect_format,
         read_labels,
         refuse_project_files,
     )
+    from labeldesk.interop.formats.base import FORMAT_ALIASES
 
+    if fmt is not None and FORMAT_ALIASES.get(fmt.lower(), fmt) not in IMPORTERS:
+        # a name the command line cannot run with, as an unknown --format of export is
+        known = [*IMPORTERS.names(), *FORMAT_ALIASES]
+        raise OptionsError(
+            f"{args.format_flag}: unknown label format {fmt!r}; use one of {', '.join(known)}"
+        )
     if fmt is None:
         if not path.exists():  # naming a format would not help
             raise LabelDeskError(f"{path}: file not found")

@@ -31,6 +31,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         help="labels file: CSV (path,label[,split]; a header may add a status column, "
         "verified or excluded) or JSON; every problem is listed by line",
     )
+    for name, what in (("path", "paths"), ("label", "labels"), ("split", "splits")):
+        p.add_argument(
+            f"--{name}-column",
+            metavar="COL",
+            help=f"with --csv: the column with {what}, when the header names it otherwise",
+        )
     p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
     p.set_defaults(handler=cmd_label)
 
@@ -52,16 +58,19 @@ def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.cli.imports import unknown_classes_advised
     from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
-    from labeldesk.core.label_file_formats import old_names_note
+    from labeldesk.core.label_file_formats import Columns, old_names_note
     from labeldesk.core.label_files import apply_label_rows, read_label_file
 
+    columns = Columns(args.path_column, args.label_column, args.split_column)
+    if any(columns) and not args.csv:  # (a column of PATH LABEL means nothing)
+        raise OptionsError("--path-column, --label-column and --split-column go with --csv")
     with open_existing(args.project) as project:
         if args.csv:
             if args.path or args.label:
                 raise OptionsError("give either PATH LABEL or --csv FILE, not both")
             from labeldesk.interop.formats.export_paths import as_project_paths
 
-            rows = as_project_paths(args.csv, read_label_file(args.csv))
+            rows = as_project_paths(args.csv, read_label_file(args.csv, columns))
             try:
                 applied = apply_label_rows(
                     project,

@@ -253,7 +253,12 @@ def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, 
 
 def cmd_queue(args: argparse.Namespace) -> Output:
     from labeldesk import api
+    from labeldesk.ml.strategies import STRATEGIES, UnknownStrategyError
 
+    try:  # an unknown name is a usage error, as an unknown --format of export is
+        STRATEGIES.get(args.strategy)
+    except UnknownStrategyError as exc:
+        raise OptionsError(f"--strategy: {exc}") from None
     with open_existing(args.project) as project:
         _warn_missing(project, args.project)
         found = api.queue(

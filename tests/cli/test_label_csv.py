@@ -107,3 +107,21 @@ def test_new_with_a_labels_file_says_how_many_labels_it_applied(tmp_path, capsys
     assert main([*argv, "--workers", "1"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first == f"labels read from {labels} as csv: 2 labels applied"
+
+
+def test_the_columns_the_error_asks_for_can_be_named(project, tmp_path, capsys):
+    """A header `file,category` made `label --csv` say "name them with --path-column and
+    --label-column", options `label` refused as unrecognized: it takes them now."""
+    f = tmp_path / "kaggle.csv"
+    f.write_text("id,category,part\n_unlabeled/u0.png,dog,val\n", encoding="utf-8")
+    project.close()
+    proj = str(project.path)
+    assert main(["label", proj, "--csv", str(f), "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert "--path-column and --label-column" in error["error"]
+    argv = ["label", proj, "--csv", str(f), "--path-column", "id", "--label-column", "category"]
+    assert main([*argv, "--split-column", "part", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"]["splits"] == 1
+    assert main(["history", proj, "--json", "-n", "1"]) == 0
+    [last] = json.loads(capsys.readouterr().out)
+    assert (last["path"], last["new"], last["new_split"]) == ("_unlabeled/u0.png", "dog", "val")

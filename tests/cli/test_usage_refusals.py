@@ -28,6 +28,13 @@ REFUSED = [
     (["drift", "{P}", "{OUT}", "--history"], "--history lists the saved"),
     (["drift", "{P}", "{OUT}", "--overwrite"], "--overwrite goes with --html"),
     (["scan", "{P}", "--force"], "--force goes with --images"),
+    # `label --csv` with a header it cannot read says to name the columns: `label` takes them
+    (["label", "{P}", "train/cat/cat0.jpg", "dog", "--path-column", "id"], "go with --csv"),
+    # a value an option cannot take exited 1, as if the command had run and failed
+    (["export", "{P}", "{OUT}", "--make-splits", "80/10"], "add up to 90"),
+    (["export", "{P}", "{OUT}", "--class-map", "cat"], "is not OLD=NEW"),
+    (["queue", "{P}", "--strategy", "nope"], "unknown query strategy 'nope'"),
+    (["import", "{P}", "{OUT}.csv", "--format", "nope"], "unknown label format 'nope'"),
 ]
 
 
@@ -65,3 +72,19 @@ def test_new_refuses_label_file_options_without_labels(imagefolder, tmp_path, ca
     assert error["kind"] == "UsageError" and "with --labels FILE" in error["error"], error
     assert extra[0] in error["error"]
     assert not made.exists()
+
+
+def test_new_with_an_unknown_labels_format_is_a_usage_error(imagefolder, tmp_path, capsys):
+    """`new P --images F --labels L --labels-format tsvx` exited 1 (a run that failed);
+    it is a command line that cannot run as typed, and nothing is made."""
+    root, _ = imagefolder
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\ntrain/cat/cat0.jpg,dog\n", encoding="utf-8")
+    made = tmp_path / "p"
+    argv = ["new", str(made), "--images", str(root), "--labels", str(labels)]
+    assert main([*argv, "--labels-format", "tsvx", "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "UsageError" and "unknown label format 'tsvx'" in error["error"]
+    assert "--labels-format" in error["error"] and not made.exists()
+    assert main([*argv, "--labels-format", "tsv", "--json"]) == 0  # the names it lists work
+    assert json.loads(capsys.readouterr().out)["labels"]["format"] == "csv"

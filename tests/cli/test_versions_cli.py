@@ -81,9 +81,9 @@ def test_export_options_on_the_command_line(project, tmp_path, capsys):
     code, error = run(
         capsys, "export", project.path, tmp_path / "c", "--make-splits", "7/7", "--json"
     )
-    assert code == 1 and "add up to 14" in error["error"]
+    assert code == 2 and "add up to 14" in error["error"]
     code, error = run(capsys, "export", project.path, tmp_path / "c", "--class-map", "x", "--json")
-    assert code == 1 and "OLD=NEW" in error["error"] and not (tmp_path / "c").exists()
+    assert code == 2 and "OLD=NEW" in error["error"] and not (tmp_path / "c").exists()
 
 
 def test_the_splits_made_are_counted_in_words():
