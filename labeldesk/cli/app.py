@@ -8,27 +8,37 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import path_arg
+from labeldesk.cli._base import OptionsError, Output, path_arg
+from labeldesk.core.errors import LabelDeskError
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 
+class AppCannotStart(LabelDeskError):
+    """What the app needs is missing (a Qt library, a display): said before Qt loads."""
+
+
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
-    p = add("gui", "open the desktop app", json_output=False)
+    p = add("gui", "open the desktop app")
     p.add_argument("project", type=path_arg, nargs="?", help="project folder to open")
     p.add_argument(
         "--smoke",
         action="store_true",
-        help="open the main window, print one line about it and quit (checks an installation)",
+        help="open the main window, print one line about it and quit (checks an installation; "
+        "with --json, one document)",
     )
     p.set_defaults(handler=cmd_gui)
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
+def cmd_gui(args: argparse.Namespace) -> int | Output:
     from labeldesk.cli.first_run import problems
 
+    if args.json and not args.smoke:  # the app itself prints nothing to read
+        raise OptionsError("--json goes with --smoke")
     found = problems()  # before PySide6 loads: Qt's own failure is an abort, not a message
+    if found and args.json:  # (a script checking an installation: one error document)
+        raise AppCannotStart("\n\n".join(found))
     if found:
         print("\n\n".join(found), file=sys.stderr)
         tell_the_desktop("\n\n".join(found))
@@ -66,7 +76,7 @@ def tell_the_desktop(message: str) -> None:
         subprocess.run([*command, message], capture_output=True, timeout=10, check=False)
 
 
-def _smoke(project: Path | None) -> int:
+def _smoke(project: Path | None) -> Output:
     """Start the app as ``run`` does, let the window paint for a moment, report and quit.
     With ``project``, it also reports whether that project opened (path, image count): an
     installation check on a project must fail when the project did not open."""
@@ -80,7 +90,7 @@ def _smoke(project: Path | None) -> int:
     why_not = window.statusBar().currentMessage()  # the reason, when it did not open
     window.show()
     seen: list[bool] = []
-    opened: list[str | None] = [_opened(window.project, wanted)]
+    opened: list[tuple[Path, int] | None] = [_opened(window.project, wanted)]
 
     def check() -> None:
         seen.append(window.isVisible())
@@ -90,20 +100,39 @@ def _smoke(project: Path | None) -> int:
     QTimer.singleShot(1500, check)
     app.exec()
     shown = bool(seen) and seen[0]
-    if wanted is not None and opened[-1] is None:
-        print(f"gui: project {wanted} did not open: {why_not or 'no reason given'}")
+    data = {
+        "ok": shown,
+        "platform": app.platformName(),
+        "window": window.windowTitle(),
+        "width": window.width(),
+        "height": window.height(),
+        "visible": shown,
+        "project": None if wanted is None else str(wanted),
+        "opened": None if wanted is None else opened[-1] is not None,
+        "images": None,
+        "why_not": None,
+    }
+    done = opened[-1]
+    if wanted is not None and done is None:
+        data.update(ok=False, why_not=why_not or "no reason given")
         window.close()
-        return 1
-    print(
-        f"gui ok: platform {app.platformName()}, window {window.windowTitle()!r}, "
-        f"{window.width()}x{window.height()}, visible {shown}{opened[-1] or ''}"
+        text = f"gui: project {wanted} did not open: {why_not or 'no reason given'}"
+        return Output(data, text, code=1)
+    about = ""
+    if done is not None:
+        data["images"] = done[1]
+        about = f", project {done[0]} ({done[1]:,} images)"
+    text = (
+        f"gui ok: platform {data['platform']}, window {data['window']!r}, "
+        f"{data['width']}x{data['height']}, visible {shown}{about}"
     )
     window.close()
-    return 0 if shown else 1
+    return Output(data, text, code=0 if shown else 1)
 
 
-def _opened(project: Project | None, wanted: Path | None) -> str | None:
-    """The words ", project PATH (N images)" when ``wanted`` is the open project, else None."""
+def _opened(project: Project | None, wanted: Path | None) -> tuple[Path, int] | None:
+    """The path and image count of ``project`` when it is the project ``wanted``, else
+    None."""
     if project is None or wanted is None or project.path.resolve() != wanted.resolve():
         return None
-    return f", project {project.path} ({project.stats()['images']:,} images)"
+    return project.path, project.stats()["images"]

@@ -139,6 +139,23 @@ def test_gui_stops_before_importing_qt_and_says_why() -> None:
     assert "no display is set" in out.stderr
 
 
+def test_smoke_with_json_says_why_the_app_cannot_start_in_one_document() -> None:
+    """An installation check with `gui --smoke --json` where there is no display: one
+    error document on stdout (the reason on stderr too), exit 1, Qt never loaded."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    code = (
+        "import sys; from labeldesk.cli import main; rc = main(['gui', '--smoke', '--json']); "
+        "print(rc, 'PySide6' in sys.modules, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    error = json.loads(out.stdout)
+    assert error["kind"] == "AppCannotStart" and "no display is set" in error["error"]
+    assert out.stderr.split()[-2:] == ["1", "False"] and "error: " in out.stderr
+
+
 def test_qt_libraries_that_ship_with_pyside_are_not_reported(tmp_path: Path) -> None:
     """In a bundle ldd may miss Qt's own libraries (moved next to the executable); only the
     system's are the user's to install."""

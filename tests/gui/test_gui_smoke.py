@@ -60,3 +60,38 @@ def test_smoke_on_a_project_says_it_opened_and_fails_when_it_did_not(tmp_path: P
     line = not_a_project.stdout.strip().splitlines()[-1]
     assert line.startswith(f"gui: project {images} did not open: ")
     assert "gui ok" not in not_a_project.stdout
+
+
+def test_smoke_with_json_prints_one_document(tmp_path: Path) -> None:
+    """`gui --smoke --json` was refused ("unrecognized arguments: --json"), though every
+    command takes --json: an installation check reads the same facts as one document."""
+    import json
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
+    not_a_project = tmp_path / "nothing here"
+    not_a_project.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-m", "labeldesk", "gui", "--smoke", str(not_a_project), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    report = json.loads(out.stdout)  # stdout holds the document alone
+    assert report["platform"] == "offscreen" and report["visible"] is True
+    assert (report["ok"], report["opened"], report["images"]) == (False, False, None)
+    assert report["project"] == str(not_a_project) and report["why_not"]
+
+
+def test_gui_json_without_smoke_is_a_usage_error(capsys) -> None:
+    import json
+
+    from labeldesk.cli import main
+
+    assert main(["gui", "--json"]) == 2  # refused before the app (or Qt) starts
+    assert json.loads(capsys.readouterr().out) == {
+        "error": "--json goes with --smoke",
+        "kind": "UsageError",
+    }
