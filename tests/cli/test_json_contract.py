@@ -1,0 +1,65 @@
+"""The `--json` shapes DESIGN.md's command line contract promises, in one place, on a
+project with synthetic embeddings: the keys and types of each document, the order of
+each list, paths relative to the image folder with `/`, and stdout holding the document
+alone (anything else on stderr)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labeldesk.cli import main
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> str:
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    return str(project.path)
+
+
+def _document(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    assert main([*argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    return json.loads(out)  # one document, nothing else on stdout
+
+
+def _relative(path: str) -> bool:
+    return not path.startswith("/") and "\\" not in path and ":" not in path
+
+
+def test_issues_and_issues_all(proj, capsys):
+    flagged = _document(capsys, "issues", proj)
+    every = _document(capsys, "issues", proj, "--all")
+    for rows in (flagged, every):
+        assert all({"path", "label", "suggested", "score", "flagged"} <= set(r) for r in rows)
+        scores = [r["score"] for r in rows]
+        assert scores == sorted(scores) and all(0 <= s <= 1 for s in scores)
+        assert all(_relative(r["path"]) and isinstance(r["flagged"], bool) for r in rows)
+    assert len(every) == 105 and {r["path"] for r in flagged} <= {r["path"] for r in every}
+    assert flagged and all(r["flagged"] for r in flagged)  # the planted mislabels
+
+
+def test_predict_lists_every_image_and_similar_leaves_the_query_out(proj, capsys):
+    rows = _document(capsys, "predict", proj)
+    assert len(rows) == 115  # 90 train + 15 val + 10 unlabeled, all embedded
+    assert all({"path", "predicted", "confidence"} <= set(r) for r in rows)
+    assert all(0 <= r["confidence"] <= 1 and _relative(r["path"]) for r in rows)
+    near = _document(capsys, "similar", proj, "train/bee/bee3.png", "-k", "5")
+    assert len(near) == 5 and all(set(r) >= {"path", "label", "score"} for r in near)
+    assert "train/bee/bee3.png" not in [r["path"] for r in near]
+    scores = [r["score"] for r in near]
+    assert scores == sorted(scores, reverse=True)  # nearest first
+
+
+def test_queue_and_models(proj, capsys):
+    queue = _document(capsys, "queue", proj, "-n", "3")
+    assert len(queue) == 3 and all(set(r) >= {"path", "predicted", "score"} for r in queue)
+    assert all(r["path"].startswith("_unlabeled/") for r in queue)
+    assert _document(capsys, "models", proj) == []  # no model trained: an empty list
+    stats = _document(capsys, "stats", proj)
+    assert (stats["images"], stats["labeled"]) == (115, 105)
