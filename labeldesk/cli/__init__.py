@@ -9,13 +9,14 @@ package adds its subcommands with ``add_parsers``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from typing import NoReturn, TextIO
 
@@ -196,14 +197,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
+    begun: list[bool] = []  # a document streamed as it is read has begun on stdout
     with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
             with on_the_command_line():  # (its errors name commands, not notebook calls)
                 result = args.handler(args)
+                if isinstance(result, int):
+                    return result
+                if result is None:
+                    return 0
+                # (inside: a document read as it is written can fail part-way)
+                return _print(result, args, as_json, out, begun)
         except Terminated as exc:
-            return _fail(_stopped("terminated", exc), "Interrupted", as_json, code=143, out=out)
+            message = _stopped("terminated", exc)
+            return _fail(message, "Interrupted", as_json, code=143, out=out, begun=begun)
         except KeyboardInterrupt as exc:
-            return _fail(_stopped("interrupted", exc), "Interrupted", as_json, code=130, out=out)
+            message = _stopped("interrupted", exc)
+            return _fail(message, "Interrupted", as_json, code=130, out=out, begun=begun)
         except OptionsError as exc:  # a usage error found by the command, not argparse
             return _fail(str(exc), "UsageError", as_json, code=2, out=out)
         except Exception as exc:
@@ -211,28 +221,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             if described is None:  # a bug: say so, with the details a report needs
                 traceback.print_exc(file=sys.stderr)
                 message = f"internal error ({type(exc).__name__}: {exc}); please report it"
-                return _fail(message, "InternalError", as_json, out=out)
+                return _fail(message, "InternalError", as_json, out=out, begun=begun)
             message, kind = described
             message = with_project_as_typed(message, getattr(args, "project", None))
-            return _fail(message, kind, as_json, out=out)
-        if isinstance(result, int):
-            return result
-        if result is not None:
-            try:
-                if as_json and result.document is not None:  # (written as it is read)
-                    out.writelines(result.document)
-                    out.write("\n")
-                elif as_json:
-                    json.dump(json_safe(result.data), out, indent=2, default=str)
-                    out.write("\n")
-                else:  # a command it suggests names the project as typed, as errors do
-                    text = with_project_as_typed(result.text, getattr(args, "project", None))
-                    print(printable_text(text), file=out)
-                out.flush()
-            except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
-                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-            return result.code
-        return 0
+            return _fail(message, kind, as_json, out=out, begun=begun)
+
+
+def _print(
+    result: Output, args: argparse.Namespace, as_json: bool, out: TextIO, begun: list[bool]
+) -> int:
+    """Write what the command produced to ``out``: its document, or its text."""
+    try:
+        if as_json and result.document is not None:  # (written as it is read)
+            out.writelines(_begun(result.document, begun))
+            out.write("\n")
+        elif as_json:
+            json.dump(json_safe(result.data), out, indent=2, default=str)
+            out.write("\n")
+        else:  # a command it suggests names the project as typed, as errors do
+            text = with_project_as_typed(result.text, getattr(args, "project", None))
+            print(printable_text(text), file=out)
+        out.flush()
+    except BrokenPipeError:  # `labeldesk … | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return result.code
+
+
+def _begun(pieces: Iterable[str], begun: list[bool]) -> Iterator[str]:
+    """``pieces``, noting in ``begun`` that the document has begun once one is read."""
+    for piece in pieces:
+        begun[:] = [True]
+        yield piece
 
 
 def _stopped(word: str, exc: BaseException) -> str:
@@ -284,10 +303,23 @@ def _stdout_to_stderr(active: bool) -> Iterator[None]:
         yield
 
 
-def _fail(message: str, kind: str, as_json: bool, code: int = 1, out: TextIO | None = None) -> int:
-    """One error: a line on stderr, and with ``--json`` one document on stdout (``out``)."""
+def _fail(
+    message: str,
+    kind: str,
+    as_json: bool,
+    code: int = 1,
+    out: TextIO | None = None,
+    begun: list[bool] | None = None,
+) -> int:
+    """One error: a line on stderr, and with ``--json`` one document on stdout (``out``);
+    not when a document streamed there had begun (``begun``): it is ended with a line
+    break and left cut short, which no JSON reader takes for a whole one."""
     print(f"error: {printable_text(message)}", file=sys.stderr)
-    if as_json:
+    if as_json and begun:
+        with contextlib.suppress(OSError):
+            (out or sys.stdout).write("\n")
+            (out or sys.stdout).flush()
+    elif as_json:
         out = out or sys.stdout
         try:
             json.dump({"error": message, "kind": kind}, out)
