@@ -106,6 +106,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> Output:
+    from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
     from labeldesk.interop.export_texts import (
         gif_text,
@@ -116,7 +117,6 @@ def cmd_export(args: argparse.Namespace) -> Output:
         no_split_text,
         statuses_not_written,
     )
-    from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.splits import parse_ratios
 
     try:  # a value that cannot be read is a usage error, before anything is done
