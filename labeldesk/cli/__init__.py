@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=0,
         help="print the version, the PyTorch build and the device it would use, and exit",
     )
+    parser.add_argument(  # `labeldesk --json stats P` said "unrecognized arguments: --json"
+        "--json",
+        dest="json_first",
+        action="store_true",
+        help="print one JSON document on stdout (as --json after the command)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str, json_output: bool = True) -> argparse.ArgumentParser:
@@ -195,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         said_by.print_usage(sys.stderr)
         print(f"{said_by.prog}: error: {printable_text(message)}", file=sys.stderr)
         return 2
+    if args.json_first:
+        args.json = True
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
     begun: list[bool] = []  # a document streamed as it is read has begun on stdout

@@ -63,3 +63,12 @@ def test_queue_and_models(proj, capsys):
     assert _document(capsys, "models", proj) == []  # no model trained: an empty list
     stats = _document(capsys, "stats", proj)
     assert (stats["images"], stats["labeled"]) == (115, 105)
+
+
+def test_json_before_the_command_is_the_same_as_after(proj, capsys):
+    """`labeldesk --json stats P` said "unrecognized arguments: --json" (exit 2)."""
+    after = _document(capsys, "stats", proj)
+    assert main(["--json", "stats", proj]) == 0
+    assert json.loads(capsys.readouterr().out) == after
+    assert main(["--json", "stats"]) == 2  # and a usage error is a document too
+    assert json.loads(capsys.readouterr().out)["kind"] == "UsageError"
