@@ -17,7 +17,7 @@ from . import classes as class_table
 from .class_events import record_event, record_rename
 from .db import Database
 from .display import quoted_names
-from .errors import CaseTwinError, UnknownClassError
+from .errors import CaseTwinError, ClassExistsError, UnknownClassError
 from .labels import KEEP, Change, new_batch, record
 
 
@@ -29,7 +29,7 @@ def rename_class(db: Database, old: str, new: str, *, source: str = "human") -> 
         if new == old:
             raise UnknownClassError(f"class {old!r} already has that name")
         if class_table.class_exists(conn, new):
-            raise UnknownClassError(
+            raise ClassExistsError(
                 f"there is a class {new!r} already; to put {old!r}'s images into it, "
                 f"merge the classes instead"
             )

@@ -80,6 +80,11 @@ class UnknownClassError(LabelDeskError):
     """A label names a class the project does not have (and may not create)."""
 
 
+class ClassExistsError(UnknownClassError):
+    """A class is renamed to the name of another class (that is a merge): its kind said
+    "UnknownClassError", of a class that plainly exists."""
+
+
 class CaseTwinError(UnknownClassError):
     """A new class name differs from a class only in case (``Bag`` beside ``bag``)."""
 

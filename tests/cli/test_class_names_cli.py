@@ -146,3 +146,15 @@ def test_a_device_name_is_taken_with_a_note(proj, capsys):
     out = capsys.readouterr().out
     assert "renamed 'aux' to 'CON'" in out
     assert "note: class 'CON' cannot be a folder name on Windows (it is a name Windows " in out
+
+
+def test_renaming_onto_another_class_is_named_for_what_it_is(proj, capsys):
+    """`classes P --rename cat dog` (dog exists) said "kind": "UnknownClassError" of a
+    class that plainly exists; a script reading the kind could not tell the two apart."""
+    before = _classes(capsys, proj)
+    assert main(["classes", proj, "--rename", "cat", "dog", "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
+    assert error["kind"] == "ClassExistsError" and "merge the classes instead" in error["error"]
+    assert main(["classes", proj, "--rename", "fox", "owl", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["kind"] == "UnknownClassError"  # no fox
+    assert _classes(capsys, proj) == before
