@@ -5,7 +5,7 @@ lives in the project).
 
 A file is hashed only when its size is that of some image with a known content
 (:func:`.image_rows.live_sizes`), so re-encoded copies and files of other datasets cost
-a ``stat`` each. Hashes are kept on the :class:`~.label_files.LabelFile` with the file's
+a ``stat`` each. Hashes are kept on the :class:`~.label_read.LabelFile` with the file's
 size and time, so a check before an import (the app's form) and the import itself read
 each file once, and a file changed in between is read again. A reader that hashed the
 bytes itself (a shard's member) gives the hash alone. :class:`ByContent` is how
@@ -91,7 +91,7 @@ class PathRow(Protocol):
 
 
 class ContentRows(Protocol):
-    """What :class:`ByContent` reads of a :class:`~.label_files.LabelFile`: every row
+    """What :class:`ByContent` reads of a :class:`~.label_read.LabelFile`: every row
     has a content file (or a key of ``content_hashes``)."""
 
     @property
