@@ -519,7 +519,7 @@ def test_no_class_yet_says_how_to_add_one(qtbot, clustered, runner):
 def test_each_key_of_the_hint_stays_beside_its_word(queue_view):
     """The queue's hint wrapped between "· Z" and "undo" on the next line (only the class
     keys were kept whole)."""
-    from labeldesk.gui.review_view import unbroken
+    from labeldesk.gui.review_words import unbroken
 
     hint = queue_view.info.hint.text()
     for part in ("Enter label", "Space skip", "X exclude", "Z undo", "←/→ move", "Esc back"):
@@ -528,7 +528,7 @@ def test_each_key_of_the_hint_stays_beside_its_word(queue_view):
 
 def test_the_hint_names_redo_beside_undo(queue_view):
     """The hint listed "Z undo" but not the redo key (Ctrl+Y, or Ctrl+Shift+Z)."""
-    from labeldesk.gui.review_view import unbroken
+    from labeldesk.gui.review_words import unbroken
 
     hint = queue_view.info.hint.text()
     assert unbroken("Z undo") + " · " + unbroken("Ctrl+Y redo") in hint

@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
-from labeldesk.gui.review_view import ReviewView, unbroken
-from labeldesk.gui.review_words import enter_hint
+from labeldesk.gui.review_view import ReviewView
+from labeldesk.gui.review_words import enter_hint, unbroken
 from labeldesk.gui.workers import JobRunner
 
 

@@ -39,7 +39,7 @@ def test_the_hint_line_is_readable_in_either_theme(qtbot, qapp, light_theme, the
 
 def test_a_class_and_its_key_stay_on_one_line_of_the_hint():
     """The hint wrapped inside a class name ("9 t-" / "shirt_top")."""
-    from labeldesk.gui.review_view import unbroken
+    from labeldesk.gui.review_words import unbroken
 
     kept = unbroken("9 t-shirt_top")
     assert kept == "9\u00a0t\u2011shirt_top"
