@@ -8,11 +8,11 @@ The project machine keeps the database and the vector store; the cluster gets on
 Workers read and decode the images themselves and run the model in a pool of actors
 that each load it once (:class:`labeldesk.ml.ray_worker.Embedder`, on a GPU when the
 cluster has them), from the same pixels a local run uses.
-Results stream back batch by batch and each is appended to the store as it arrives,
-under the store's write lock, exactly as a local run appends: a cancelled or failed job
-keeps every finished batch and the next run sends only the rest. A head that goes away
-mid-job stops it within seconds (:class:`~labeldesk.ml.ray_head.HeadWatch`) with a
-message saying what was kept.
+Results stream back batch by batch and each is appended to the store as it arrives
+(:mod:`.ray_results`), under the store's write lock, exactly as a local run appends: a
+cancelled or failed job keeps every finished batch and the next run sends only the rest.
+A head that goes away mid-job stops it within seconds
+(:class:`~labeldesk.ml.ray_head.HeadWatch`) with a message saying what was kept.
 
 The dataset executes inside a relay actor on the cluster
 (:class:`labeldesk.ml.ray_worker.JobRelay`) that hands finished batches to this machine
@@ -30,13 +30,10 @@ scan) is listed as failed and the rest are embedded, as a local run does.
 from __future__ import annotations
 
 import contextlib
-import logging
-import queue
 import re
 import shlex
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
@@ -56,17 +53,10 @@ from .embed import EmbedReport, image_root_error, image_root_state, nothing_to_e
 from .input_size import choose_model_spec
 from .ray_address import check_reachable
 from .ray_cluster import connect, import_ray, prepare_import
-from .ray_errors import (
-    STOPPED_STARTING,
-    ClusterError,
-    ClusterLost,
-    ClusterMismatch,
-    ImageMissingOnWorker,
-    summary,
-)
+from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost
 from .ray_head import HeadWatch
 from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
-from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
+from .ray_results import JobPlan, gone_here, run_job, store_results
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store
 from .vectors import VectorStore
@@ -74,12 +64,8 @@ from .vectors import VectorStore
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
-log = logging.getLogger(__name__)
 PROBE_SAMPLE = 3  # images each node must be able to read before the job starts
 PROBE_LOOK = 200  # images looked at here to find that many still as scanned
-LOST_BATCH = 8  # a batch at least this big missing whole on a worker: its mount is gone
-POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
-FETCH_WAIT_S = 1.0  # the longest one call into Ray for the next batch waits
 NOTHING_WRITTEN = "nothing was written: run it again once the cluster is back"
 
 
@@ -98,15 +84,6 @@ class ClusterEmbedReport(EmbedReport):
         data.update(engine="ray", address=self.address, workers=self.workers, nodes=self.nodes)
         data.update(head=self.head)
         return data
-
-
-@dataclass(frozen=True)
-class JobPlan:
-    workers: int  # the most model actors
-    gpus_per_worker: float
-    batch_size: int
-    device: str
-    start: int = 1  # actors started at once (as many as fit now, up to ``workers``)
 
 
 def embed_on_ray(
@@ -193,9 +170,9 @@ def embed_on_ray(
                     if items:
                         started = time.perf_counter()
                         try:
-                            outputs = _run_job(ray, items, spec, root, plan, watch)
+                            outputs = run_job(ray, items, spec, root, plan, watch)
                             try:
-                                _store_results(
+                                store_results(
                                     outputs,
                                     store,
                                     report,
@@ -204,7 +181,7 @@ def embed_on_ray(
                                     progress,
                                     cancel,
                                     stored=lambda: use_store(project, key),
-                                    gone_here=_gone_here(project),
+                                    gone_here=gone_here(project),
                                 )
                             finally:
                                 outputs.close()
@@ -393,199 +370,3 @@ def _probe_sample(project: Project, rows: list[Any]) -> list[tuple[str, str]]:
             if len(sample) == PROBE_SAMPLE:
                 break
     return sample or [(r["hash"], r["path"]) for r in rows[:PROBE_SAMPLE]]
-
-
-class _Outputs:
-    """The job's output batches, fetched on a thread so that waiting for the next one
-    (a worker starting, a slow batch) still notices a cancel."""
-
-    def __init__(
-        self,
-        batches: Iterator[dict[str, np.ndarray]],
-        stop: Callable[[], None] | None = None,
-        watch: HeadWatch | None = None,
-        closed: threading.Event | None = None,
-    ):
-        self._stop = stop
-        self._watch = watch
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
-        self._closed = closed or threading.Event()  # ``batches`` may watch it too
-        self._thread = threading.Thread(
-            target=self._pump, args=(batches,), name="ray-results", daemon=True
-        )
-        self._thread.start()
-
-    def _pump(self, batches: Iterator[dict[str, np.ndarray]]) -> None:
-        try:
-            for batch in batches:
-                if not self._offer(("batch", batch)):
-                    return
-            self._offer(("end", None))
-        except BaseException as exc:
-            self._offer(("error", exc))
-
-    def _offer(self, item: tuple[str, Any]) -> bool:
-        """Queue ``item`` unless the reader has closed (then False): a full queue nobody
-        reads any more must not hold this thread for good."""
-        while not self._closed.is_set():
-            try:
-                self._queue.put(item, timeout=POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def next(self, cancel: CancelToken) -> dict[str, np.ndarray] | None:
-        """The next batch; None at the end; raises Cancelled, ClusterLost (the head went
-        away: Ray alone would wait a minute) or the job's error."""
-        while True:
-            cancel.raise_if_cancelled()
-            if self._watch is not None:
-                self._watch.check()
-            try:
-                kind, value = self._queue.get(timeout=POLL_S)
-            except queue.Empty:
-                continue
-            if kind == "batch":
-                return dict(value)
-            if kind == "end":
-                return None
-            if self._watch is not None and self._watch.gone():
-                raise self._watch.error() from value
-            raise ClusterError(
-                f"the Ray job failed: {summary(value)}; the batches that came back before "
-                "are kept, and running it again embeds the rest"
-            ) from value
-
-    def close(self) -> None:
-        """Stop fetching; end the job on the cluster (its model actors go with it),
-        unless the cluster is gone (asking it would only wait). The fetching thread is
-        given a moment to leave Ray's calls: one still inside them when Ray disconnects
-        can crash the process as it exits."""
-        self._closed.set()
-        if self._stop is not None and not (self._watch is not None and self._watch.lost):
-            try:
-                self._stop()
-            except Exception:  # already gone (the cluster or the connection): nothing to end
-                log.debug("the Ray job had already ended", exc_info=True)
-        self._thread.join(FETCH_WAIT_S + 1.0)
-
-
-def _run_job(
-    ray: Any,
-    items: list[tuple[str, str, int]],
-    spec: str,
-    root: str,
-    plan: JobPlan,
-    watch: HeadWatch | None = None,
-) -> _Outputs:
-    """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
-    relay = (watch or HeadWatch("", None)).call(
-        ray.remote(JobRelay).options(num_cpus=0, max_restarts=0).remote,
-        items,
-        spec,
-        root,
-        plan.device,
-        workers=plan.workers,
-        start=plan.start,
-        gpus_per_worker=plan.gpus_per_worker,
-        batch_size=plan.batch_size,
-    )
-
-    closed = threading.Event()
-
-    def batches() -> Iterator[dict[str, np.ndarray]]:
-        while True:
-            ref = relay.next.remote()
-            while True:  # in Ray's call a bounded time: ends soon after ``closed``
-                try:
-                    batch = ray.get(ref, timeout=FETCH_WAIT_S)
-                    break
-                except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
-                    if closed.is_set():
-                        return
-            if batch is None:
-                return
-            yield batch
-
-    return _Outputs(batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed)
-
-
-def _store_results(
-    outputs: _Outputs,
-    store: VectorStore,
-    report: EmbedReport,
-    key: str,
-    total: int,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    stored: Callable[[], None] = lambda: None,
-    gone_here: Callable[[str], bool] = lambda rel: False,
-) -> None:
-    """Append each arriving batch; a batch from a worker with another model or code is
-    refused whole, and a row Ray delivered twice (a retried batch) is written once. An
-    image missing on a worker is listed as failed; a whole batch missing stops the job
-    (the worker lost the image folder), unless each of its files is gone here too
-    (``gone_here``: deleted since the scan, listed as failed). ``stored`` is called after
-    each append (the first makes the store the project's)."""
-    version = code_version()
-    done = 0
-    progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
-    while (batch := outputs.next(cancel)) is not None:
-        theirs = set(batch["key"]) | set(batch["version"])
-        if theirs != {key, version}:
-            raise ClusterMismatch(
-                f"a worker made vectors with {sorted(theirs - {key, version})}, this machine "
-                f"with {key} {version}: install the same LabelDesk and model on every node"
-            )
-        report.runtime = str(batch["runtime"][0])
-        report.precision = _precision(report.precision if done else "", batch["precision"])
-        status = batch["status"]
-        unique: dict[str, int] = {}
-        for i in np.flatnonzero(status == OK):
-            digest = str(batch["hash"][i])
-            if digest not in unique and store.rows_for([digest])[0] < 0:
-                unique[digest] = int(i)
-        if unique:
-            rows = list(unique.values())
-            store.append(list(unique), np.asarray(batch["vector"][rows], dtype=np.float16))
-            stored()
-        report.embedded += len(unique)
-        missing = np.flatnonzero(status == MISSING)
-        if len(missing) == len(status) >= LOST_BATCH and not all(
-            gone_here(str(batch["path"][i])) for i in missing
-        ):
-            raise ImageMissingOnWorker(
-                f"{batch['reason'][missing[0]]} (all {len(missing)} of this batch): check "
-                "that the workers see the image folder (--remote-root); finished batches "
-                "are kept"
-            )
-        report.failed += [
-            {"path": str(batch["path"][i]), "reason": str(batch["reason"][i])}
-            for i in np.flatnonzero((status == FAILED) | (status == MISSING))
-        ]
-        done += len(status)
-        progress(Progress(min(done, total), total, "embedding on the Ray cluster"))
-
-
-def _gone_here(project: Project) -> Callable[[str], bool]:
-    """Whether an image is missing from the project's image folder on this machine too
-    (deleted since the scan); never when that folder is not here at all (the images may
-    be only where the workers read them), nor when it is empty here (the mount point a
-    drive not mounted on this machine leaves)."""
-    folder_here = image_root_state(project.root) is None
-
-    def gone(rel: str) -> bool:
-        try:
-            return folder_here and not project.image_path(rel).exists()
-        except (OSError, ValueError):
-            return False
-
-    return gone
-
-
-def _precision(before: str, seen: np.ndarray) -> str:
-    """The job's arithmetic as one label: each worker's, joined when they differ."""
-    labels = set(before.split(" / ")) if before else set()
-    labels.update(str(p) for p in seen)
-    return " / ".join(sorted(labels))

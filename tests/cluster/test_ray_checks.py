@@ -153,13 +153,13 @@ def test_a_failed_job_says_the_batches_that_came_back_are_kept():
     import numpy as np
 
     from labeldesk.core.progress import CancelToken
-    from labeldesk.ml.ray_embed import _Outputs
+    from labeldesk.ml.ray_results import Outputs
 
     def batches():
         yield {"n": np.array([1])}
         raise RuntimeError("Client is shutting down.")
 
-    outputs = _Outputs(batches())
+    outputs = Outputs(batches())
     try:
         assert outputs.next(CancelToken()) is not None
         with pytest.raises(ClusterError, match="Client is shutting down") as failed:
@@ -202,12 +202,12 @@ def test_an_empty_image_folder_here_is_not_taken_for_files_deleted_since_the_sca
     too (deleted since the scan); an empty folder here (a drive not mounted on this
     machine, the workers reading --remote-root) says nothing about deletions, as a
     folder not here at all does not."""
-    from labeldesk.ml.ray_embed import _gone_here
+    from labeldesk.ml.ray_results import gone_here
 
     rel = todo(pngs)[0]["path"]
     pngs.image_path(rel).unlink()
-    assert _gone_here(pngs)(rel)  # deleted since the scan, the folder still holding others
+    assert gone_here(pngs)(rel)  # deleted since the scan, the folder still holding others
     shutil.rmtree(pngs.root)
-    assert not _gone_here(pngs)(rel)  # not here at all
+    assert not gone_here(pngs)(rel)  # not here at all
     pngs.root.mkdir()
-    assert not _gone_here(pngs)(rel)  # there, but empty: the mount point
+    assert not gone_here(pngs)(rel)  # there, but empty: the mount point

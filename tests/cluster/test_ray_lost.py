@@ -14,10 +14,11 @@ from cluster.test_ray_results import DIM, KEY, batch, h
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import ray_graph
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_embed import _kept_text, _Outputs, _store_results
+from labeldesk.ml.ray_embed import _kept_text
 from labeldesk.ml.ray_errors import ClusterLost
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource
 from labeldesk.ml.ray_head import HEAD_CHECK_S, HEAD_LOST_S, HeadWatch
+from labeldesk.ml.ray_results import Outputs, store_results
 from labeldesk.ml.vectors import VectorStore
 
 ADDRESS = "head-node:6379"
@@ -87,7 +88,7 @@ def test_the_embedding_stops_with_the_batches_that_came_back_kept(tmp_path):
         if update.done == 4:  # two batches stored: the head's process is killed
             answering[0] = False
 
-    outputs = _Outputs(
+    outputs = Outputs(
         silent_after([batch([h(1), h(2)]), batch([h(3), h(4)])], gone),
         stop=lambda: stopped.append(True),
         watch=w,
@@ -96,7 +97,7 @@ def test_the_embedding_stops_with_the_batches_that_came_back_kept(tmp_path):
     with VectorStore.writer(folder, DIM) as store:
         try:
             with pytest.raises(ClusterLost) as raised:
-                _store_results(outputs, store, report, KEY, 10, progress, CancelToken())
+                store_results(outputs, store, report, KEY, 10, progress, CancelToken())
         finally:
             gone.set()
             outputs.close()
@@ -119,10 +120,10 @@ def test_a_job_error_from_a_head_that_is_gone_says_so(tmp_path):
         raise RuntimeError("ActorUnavailableError: RpcError: Socket closed rpc_code: 14")
 
     lost = HeadWatch(ADDRESS, ("head-node", 6379), answers=lambda t: False)
-    outputs = _Outputs(failing(), watch=lost)
+    outputs = Outputs(failing(), watch=lost)
     with VectorStore.writer(tmp_path / "s", DIM) as store:
         with pytest.raises(ClusterLost, match="stopped answering"):
-            _store_results(
+            store_results(
                 outputs, store, EmbedReport("m", KEY, "cpu"), KEY, 5, lambda p: None, CancelToken()
             )
         outputs.close()

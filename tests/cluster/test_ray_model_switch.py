@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from labeldesk.core.image_rows import usable_files
-from labeldesk.ml import ray_embed
+from labeldesk.ml import ray_embed, ray_results
 from labeldesk.ml.backbones import Backbone, ModelIdentity, Preprocess
 from labeldesk.ml.ray_errors import ClusterError
 from labeldesk.ml.ray_nodes import ClusterShape
@@ -65,7 +65,7 @@ class StandIn:
         monkeypatch.setattr(ray_embed, "cluster_shape", lambda ray: shape)
         monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample, watch=None: [])
         monkeypatch.setattr(ray_embed, "load_backbone", lambda spec: OTHER)
-        monkeypatch.setattr(ray_embed, "_run_job", self.run_job)
+        monkeypatch.setattr(ray_embed, "run_job", self.run_job)
         # nothing to dial at its address: the head never goes away
         monkeypatch.setattr(
             ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a, *_: cls(a, None))
@@ -81,7 +81,7 @@ class StandIn:
             if self.fail:
                 raise RuntimeError("ActorDiedError: the relay's node went away")
 
-        return ray_embed._Outputs(batches(), watch=watch)
+        return ray_results.Outputs(batches(), watch=watch)
 
     def shutdown(self) -> None:
         pass

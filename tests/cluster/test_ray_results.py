@@ -14,7 +14,7 @@ from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_address import check_reachable
-from labeldesk.ml.ray_embed import _Outputs, _plan, _store_results
+from labeldesk.ml.ray_embed import _plan
 from labeldesk.ml.ray_errors import (
     ClusterError,
     ClusterMismatch,
@@ -22,6 +22,7 @@ from labeldesk.ml.ray_errors import (
     ImageMissingOnWorker,
 )
 from labeldesk.ml.ray_nodes import ClusterShape
+from labeldesk.ml.ray_results import Outputs, store_results
 from labeldesk.ml.ray_worker import FAILED, MISSING, OK, ImageSource, code_version
 from labeldesk.ml.vectors import VectorStore
 
@@ -66,8 +67,8 @@ def write(tmp_path, batches, cancel=None, cancel_after=None, gone_here=None):
 
     with VectorStore.writer(folder, DIM) as store:
         try:
-            _store_results(
-                _Outputs(iter(batches)),
+            store_results(
+                Outputs(iter(batches)),
                 store,
                 report,
                 KEY,
@@ -223,7 +224,7 @@ def test_closing_the_results_frees_their_thread_even_with_a_full_queue(ends_with
         if ends_with == "error":
             raise RuntimeError("a worker died")
 
-    outputs = _Outputs(batches())
+    outputs = Outputs(batches())
     outputs._thread.join(1.0)
     assert len(sent) == 4 and outputs._thread.is_alive()  # waiting to queue its last word
     outputs.close()
