@@ -31,7 +31,7 @@ variant's worst case over the choice sets.
 per class, budgets of 25-50, so only the cold start runs); ``patches-560`` is embedded_sets'
 560 crops (also pools of 10) even where the 1,498-crop cache exists.
 
-Variants are ``auto`` with module constants set (see VARIANTS); ``old`` is the previous
+Variants are ``auto`` with module constants set (see al_variants.py); ``old`` is the previous
 default (typiclust for one batch with 2 + log k k-means++ trials, then plain margin with
 the rare-class share).
 
@@ -180,15 +180,12 @@ import warnings  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import al_committee  # noqa: E402, F401  (registers committee_clusters)
-import al_herding  # noqa: E402, F401  (registers herding_research)
-import al_small  # noqa: E402, F401  (registers auto_small)
+from al_variants import VARIANTS, variant_set  # noqa: E402
 
 CACHE = Path("/tmp/fc/cache")
 PATCHES_1498 = Path("/tmp/labeldesk-bench-backbones/patches-1498-lite0-224.npy")
@@ -201,101 +198,6 @@ TEST_PER_CLASS = {
     "patches": 30,
 }  # fmt: skip
 MARKS = (50, 100, 200, 400)
-
-# Variants up to ``margin_clusters`` vary the default of their day (auto's inner step was
-# diverse margin with a 10 % coverage share until session 26): OLD_AUTO pins it.
-OLD_AUTO: dict[str, Any] = {"INNER": "margin_clusters", "COVERAGE_SHARE": 0.1}
-HERD: dict[str, Any] = {"INNER": "herding_research", "COVERAGE_SHARE": 0.1}
-NO_SHARE: dict[str, Any] = {"COVERAGE_SHARE": 0, "COVERAGE_SHARE_MISSING": 0}
-
-# name -> (strategy, constants to set: NAME in strategies/auto.py, or module.NAME)
-VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "random": ("random", {}),
-    "auto": ("auto", {}),
-    "dmargin_cov10": ("auto", OLD_AUTO),  # the default until session 26
-    "old": (
-        "auto",
-        {
-            "COVERAGE_SHARE": 0,
-            "COVERAGE_SHARE_MISSING": 0,
-            "INNER": "margin",
-            "kmeans.MIN_SEED_TRIALS": 0,
-        },
-    ),
-    "dmargin": ("auto", OLD_AUTO | NO_SHARE),
-    "cov10": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.1, "COVERAGE_SHARE_MISSING": 0.3}),
-    "cov20": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.2, "COVERAGE_SHARE_MISSING": 0.4}),
-    "cov35": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.35, "COVERAGE_SHARE_MISSING": 0.5}),
-    "miss20": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.0, "COVERAGE_SHARE_MISSING": 0.2}),
-    "cov10_20": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.1, "COVERAGE_SHARE_MISSING": 0.2}),
-    "cov50": ("auto", OLD_AUTO | {"COVERAGE_SHARE": 0.5, "COVERAGE_SHARE_MISSING": 0.6}),
-    "cov20_s6": ("auto", OLD_AUTO | {"SWITCH_LABELS_PER_CLASS": 6.0}),
-    "cov20_s4": ("auto", OLD_AUTO | {"SWITCH_LABELS_PER_CLASS": 4.0}),
-    "cov20_plain": ("auto", OLD_AUTO | {"INNER": "margin"}),
-    "bal": ("auto", OLD_AUTO | {"uncertainty.RARE_FRACTION_OF_MEDIAN": 1.0}),
-    "bal_half": (
-        "auto",
-        OLD_AUTO | {"uncertainty.RARE_FRACTION_OF_MEDIAN": 1.0, "ctx.rare_share": 0.5},
-    ),
-    "old_bal": (
-        "auto",
-        {
-            "COVERAGE_SHARE": 0,
-            "COVERAGE_SHARE_MISSING": 0,
-            "INNER": "margin",
-            "kmeans.MIN_SEED_TRIALS": 0,
-            "uncertainty.RARE_FRACTION_OF_MEDIAN": 1.0,
-        },
-    ),
-    "auto_trials3": ("auto", OLD_AUTO | {"kmeans.MIN_SEED_TRIALS": 0}),
-    "typiclust": ("typiclust", {}),
-    "pre3": ("auto", OLD_AUTO | {"uncertainty.PREFILTER": 3}),
-    "knnmix": ("auto", OLD_AUTO | {"ctx.knnmix": 0.5}),
-    "pre30": ("auto", OLD_AUTO | {"uncertainty.PREFILTER": 30}),
-    # typicality counting copies (cosine >= 1 - 1e-3) as neighbours, as before session 17
-    "copies_in": ("auto", OLD_AUTO | {"typiclust.SAME_VECTOR": 2.0}),
-    # al_committee.py: bootstrap probes as auto's inner score
-    "qbc_mean": (
-        "auto",
-        OLD_AUTO | {"INNER": "committee_clusters", "al_committee.SCORE": "mean_margin"},
-    ),
-    "qbc_kl": ("auto", OLD_AUTO | {"INNER": "committee_clusters", "al_committee.SCORE": "kl"}),
-    "qbc_mxkl": (
-        "auto",
-        OLD_AUTO | {"INNER": "committee_clusters", "al_committee.SCORE": "margin_x_kl"},
-    ),
-    "margin_clusters": ("margin_clusters", {}),
-    # al_herding.py (research): uncertainty herding summed over the whole pool
-    "uherd": ("auto", HERD),
-    "uherd_bw05": ("auto", HERD | {"al_herding.BANDWIDTH": 0.5}),
-    "uherd_bw2": ("auto", HERD | {"al_herding.BANDWIDTH": 2.0}),
-    "uherd_nocov": ("auto", HERD | NO_SHARE),
-    "uherd_nocov_pre10": ("auto", HERD | NO_SHARE | {"al_herding.PREFILTER": 10}),
-    "uherd_miss20": ("auto", HERD | {"COVERAGE_SHARE": 0}),
-    "herd_flat": ("auto", HERD | {"al_herding.WEIGHT": "flat"}),
-    "uherd_sq": ("auto", HERD | {"al_herding.WEIGHT": "margin2"}),
-    "uherd_sq_nocov": ("auto", HERD | NO_SHARE | {"al_herding.WEIGHT": "margin2"}),
-    # the shipped herding (labeldesk/ml/strategies/herding.py) with other constants
-    "herd_pre30": ("auto", {"herding.PREFILTER": 30}),
-    "herd_pre100": ("auto", {"herding.PREFILTER": 100}),
-    "herd_nb5": ("auto", {"herding.NEIGHBOUR": 5}),
-    "herd_nb20": ("auto", {"herding.NEIGHBOUR": 20}),
-    # TypiClust's outlier bar fixed at 5 images, as before session 26
-    "fixed5": ("auto", {"typiclust.min_cluster_size": lambda points, clusters: 5}),
-    # session 38 (al_small.py and auto's constants): what ranks while labels are few
-    "sw3": ("auto", {"SWITCH_LABELS_PER_CLASS": 3.0}),
-    "sw4": ("auto", {"SWITCH_LABELS_PER_CLASS": 4.0}),
-    "sw6": ("auto", {"SWITCH_LABELS_PER_CLASS": 6.0}),
-    "bal1": ("auto", {"uncertainty.RARE_FRACTION_OF_MEDIAN": 1.0}),
-    "hcov20": ("auto", {"COVERAGE_SHARE": 0.2}),
-    "lp5": ("auto_small", {"al_small.RANK": "lp"}),
-    "lp10": ("auto_small", {"al_small.RANK": "lp", "al_small.MIX": 1.0}),
-    "knn5": ("auto_small", {"al_small.RANK": "knn"}),
-    "pc1": ("auto_small", {"al_small.RANK": "probe_c", "al_small.C_SMALL": 1.0}),
-    "pc001": ("auto_small", {"al_small.RANK": "probe_c", "al_small.C_SMALL": 0.01}),
-    "ub05": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.5}),
-    "ub025": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.25}),
-}
 
 
 @dataclass
@@ -435,36 +337,14 @@ def mix_knn(x: np.ndarray, labels: np.ndarray, probs: np.ndarray, weight: float)
 _DATA: dict[str, Data] = {}
 
 
-def _constants_module(name: str) -> Any:
-    """The module whose constant a variant sets: al_committee (here), or a strategy module
-    (``auto`` when none is named)."""
-    import importlib
-
-    if name in ("al_committee", "al_herding", "al_small"):
-        return importlib.import_module(name)
-    return importlib.import_module(f"labeldesk.ml.strategies.{name or 'auto'}")
-
-
 def _run(
     task: tuple[str, str, int, str, int, int, float],
 ) -> tuple[tuple[str, str, int, str], list[float]]:
     set_name, pattern, seed, variant, batch, budget, probe_c = task
-    strategy, consts = VARIANTS[variant]
-    rare_share = consts.get("ctx.rare_share")
-    knnmix = float(consts.get("ctx.knnmix", 0.0))
-    consts = {k: v for k, v in consts.items() if not k.startswith("ctx.")}
-    where = {k: (_constants_module(k.rpartition(".")[0]), k.rpartition(".")[2]) for k in consts}
-    defaults = {k: getattr(m, name) for k, (m, name) in where.items()}
-    for k, v in consts.items():
-        setattr(where[k][0], where[k][1], v)
-    try:
+    with variant_set(variant) as (strategy, share, knnmix):
         data = _DATA[set_name]
         pool, test = make_split(data, pattern, test_per_class(set_name), seed)
-        share = None if rare_share is None else float(rare_share)
         acc = simulate(data, pool, test, strategy, seed, batch, budget, share, knnmix, probe_c)
-    finally:
-        for k, v in defaults.items():
-            setattr(where[k][0], where[k][1], v)
     return (set_name, pattern, seed, variant), acc
 
 
