@@ -14,8 +14,8 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import Backbone
 from .device import resolve_device
-from .finetune import _classifier, _freeze
 from .finetune_images import TrainingImages
+from .finetune_net import classifier, freeze
 
 CROSS_FITTING = "cross-fitting"  # the progress message; fold, epoch and loss go in data
 
@@ -103,7 +103,7 @@ def fit_parts(
     )
     for f in range(params.folds):
         torch.manual_seed(params.seed + f)
-        model = _classifier(_copy(base.model), base.dim, n_classes).to(device)
+        model = classifier(_copy(base.model), base.dim, n_classes).to(device)
         model = model.to(memory_format=torch.channels_last)
         train_rows = np.flatnonzero(trainable & (parts != f))
         _train(model, images, train_rows, labels, params, pre, device, f, steps, progress, cancel)
@@ -165,7 +165,7 @@ def _train(
     import torch
 
     blocks = getattr(model.features, "blocks", None)
-    learn = _freeze(model.features, len(blocks) if blocks is not None else -1)
+    learn = freeze(model.features, len(blocks) if blocks is not None else -1)
     head = list(model.head.parameters())
     optim = torch.optim.AdamW(
         [{"params": learn, "lr": params.lr}, {"params": head, "lr": params.lr * 10}],

@@ -3,19 +3,18 @@
 Starts from the newest fine-tuned checkpoint when there is one (else the pretrained
 backbone), trains the last ``train_blocks`` blocks plus a new classifier, saves a
 safetensors checkpoint after every epoch (so a cancel keeps the last finished epoch), and
-records a model version. The checkpoint's JSON sidecar names its architecture and
-preprocessing, so ``load_backbone(path)`` turns it into a new embedding identity.
+records a model version. The network and its checkpoint are :mod:`.finetune_net`'s: the
+checkpoint's JSON sidecar names its architecture and preprocessing, so
+``load_backbone(path)`` turns it into a new embedding identity.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import shlex
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +34,15 @@ from .embed_speed import EmbedSpeed, recorded_speed
 from .finetune_check import CheckCache, predict
 from .finetune_clock import FinetuneClock
 from .finetune_images import TrainingImages
+from .finetune_net import (
+    CHECKPOINT,
+    classifier,
+    freeze,
+    is_head,
+    keep_frozen_batchnorm_still,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .finetune_plan import FinetunePlan
 from .metrics import EvalSplit, classification_report, evaluation_split
 from .models import (
@@ -44,14 +52,11 @@ from .models import (
     models_dir,
     new_version_dir,
     record_version,
-    write_json,
-    write_weights,
 )
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
-CHECKPOINT = "model.safetensors"
 # said while an interrupted run scores the epoch it keeps: pressing again is safe
 AGAIN = "Ctrl+C again skips the scoring; the epoch is kept either way"
 FINE_TUNING = "fine-tuning"  # the progress message; epoch, loss, accuracy go in data
@@ -198,12 +203,12 @@ def finetune(
     if params.image_size:
         pre = Preprocess(params.image_size, pre.mean, pre.std)
     features = copy.deepcopy(base.model)  # the caller's backbone stays as it was
-    model = _classifier(features, base.dim, len(classes)).to(device)
+    model = classifier(features, base.dim, len(classes)).to(device)
     model = model.to(memory_format=torch.channels_last)
-    trainable = _freeze(features, params.train_blocks) + list(model.head.parameters())
+    trainable = freeze(features, params.train_blocks) + list(model.head.parameters())
     optim = torch.optim.AdamW(
         [
-            {"params": [p for p in trainable if not _is_head(model, p)], "lr": params.lr},
+            {"params": [p for p in trainable if not is_head(model, p)], "lr": params.lr},
             {"params": list(model.head.parameters()), "lr": params.lr * 10},
         ],
         weight_decay=params.weight_decay,
@@ -213,7 +218,7 @@ def finetune(
     folder = new_version_dir(project, "finetune")
 
     def save(epoch: int) -> None:
-        _save(model, base, classes, pre, folder, epoch)
+        save_checkpoint(model, base, classes, pre, folder, epoch)
 
     interrupt: KeyboardInterrupt | None = None
     held = HeldSignals(SAVING_HELD)  # while the result is written
@@ -262,7 +267,7 @@ def finetune(
                 held.let_through()  # one held since the training ended acts here
                 if interrupt is not None:
                     progress(Progress(0, 0, f"keeping epoch {len(history)}: scoring it ({AGAIN})"))
-                _load_saved(model, folder)
+                load_checkpoint(model, folder)
                 for name in ("eval", "test"):
                     if name == "eval":  # the frozen blocks' part as each epoch's check kept it
                         predicted, kept = check.predict(model, images, pre, device)
@@ -378,7 +383,7 @@ def _epochs(
     steps_per_epoch = -(-len(split.train) // params.batch_size)
     for epoch in range(1, params.epochs + 1):
         model.train()
-        _keep_frozen_batchnorm_still(model.features)
+        keep_frozen_batchnorm_still(model.features)
         rng = np.random.default_rng(params.seed + epoch)
         order = rng.permutation(split.train)
         total, count = 0.0, 0
@@ -498,89 +503,3 @@ def _starting_backbone(project: Project) -> Backbone:
             f"cannot be loaded: {exc}; make it available again, or embed with another "
             f"model first (`labeldesk embed {project.path} --model NAME`)"
         ) from exc
-
-
-def _classifier(features: Any, dim: int, n_classes: int) -> Any:
-    """backbone features -> linear classifier, as one module (torch imported lazily)."""
-    import torch
-
-    class Classifier(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.features = features
-            self.head = torch.nn.Linear(dim, n_classes)
-
-        def forward(self, x: Any) -> Any:
-            return self.head(self.features(x))
-
-    return Classifier()
-
-
-def _is_head(model: Any, param: Any) -> bool:
-    return any(param is p for p in model.head.parameters())
-
-
-def _freeze(net: Any, train_blocks: int) -> list[Any]:
-    """Freeze all but the last ``train_blocks`` blocks (and what follows them; more than
-    the model has: all its blocks, the stem still frozen); return the parameters that
-    learn. Models without a ``blocks`` sequence train every layer."""
-    params = list(net.parameters())
-    blocks = getattr(net, "blocks", None)
-    if train_blocks < 0 or blocks is None:
-        for p in params:
-            p.requires_grad_(True)
-        return params
-    for p in params:
-        p.requires_grad_(False)
-    learn: list[Any] = []
-    first = max(0, len(blocks) - train_blocks)  # more than it has: every block
-    for block in list(blocks)[first:] if train_blocks else []:
-        learn += list(block.parameters())
-    after = False
-    for name, child in net.named_children():  # conv_head, norms, ... after the blocks
-        if after:
-            learn += list(child.parameters())
-        after = after or name == "blocks"
-    for p in learn:
-        p.requires_grad_(True)
-    return learn
-
-
-def _keep_frozen_batchnorm_still(net: Any) -> None:
-    """Frozen layers keep their running statistics: BatchNorm in eval mode there."""
-    import torch
-
-    for module in net.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and not any(
-            p.requires_grad for p in module.parameters()
-        ):
-            module.eval()
-
-
-def _save(
-    model: Any, base: Backbone, classes: list[str], pre: Preprocess, folder: Path, epoch: int
-) -> None:
-    """Backbone + classifier weights in timm's own key layout, written atomically."""
-    state = {k: v.detach().cpu().contiguous() for k, v in model.features.state_dict().items()}
-    state["classifier.weight"] = model.head.weight.detach().cpu().contiguous()
-    state["classifier.bias"] = model.head.bias.detach().cpu().contiguous()
-    meta = {
-        "architecture": base.identity.architecture,
-        "name": f"{base.identity.name}-ft-{folder.name}",
-        "num_classes": len(classes),
-        "classes": classes,
-        "epoch": epoch,
-        "preprocess": {"size": pre.size, "mean": list(pre.mean), "std": list(pre.std)},
-    }
-    header = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()}
-    write_weights(folder / CHECKPOINT, state, header)
-    write_json(folder / "model.json", meta)
-
-
-def _load_saved(model: Any, folder: Path) -> None:
-    from safetensors.torch import load_file
-
-    state = load_file(str(folder / CHECKPOINT))
-    model.head.weight.data.copy_(state.pop("classifier.weight"))
-    model.head.bias.data.copy_(state.pop("classifier.bias"))
-    model.features.load_state_dict(state, strict=False)

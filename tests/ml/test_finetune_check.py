@@ -12,15 +12,10 @@ import pytest
 from labeldesk.core.image_frame import image_frame
 from labeldesk.ml import finetune_check
 from labeldesk.ml.backbones import Preprocess
-from labeldesk.ml.finetune import (
-    FinetuneParams,
-    _classifier,
-    _freeze,
-    _keep_frozen_batchnorm_still,
-    finetune,
-)
+from labeldesk.ml.finetune import FinetuneParams, finetune
 from labeldesk.ml.finetune_check import CheckCache, logits
 from labeldesk.ml.finetune_images import TrainingImages
+from labeldesk.ml.finetune_net import classifier, freeze, keep_frozen_batchnorm_still
 
 from .test_training import shapes_project  # noqa: F401 (a fixture)
 
@@ -30,8 +25,8 @@ def _tuned_model(backbone, n_classes: int, train_blocks: int = 2):
     import torch
 
     features = copy.deepcopy(backbone.model)
-    model = _classifier(features, backbone.dim, n_classes).to(memory_format=torch.channels_last)
-    _freeze(features, train_blocks)
+    model = classifier(features, backbone.dim, n_classes).to(memory_format=torch.channels_last)
+    freeze(features, train_blocks)
     return model
 
 
@@ -42,7 +37,7 @@ def _step(model, images, rows, labels, pre) -> None:
     learn = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.SGD(learn, lr=0.5)
     model.train()
-    _keep_frozen_batchnorm_still(model.features)  # as the fine-tune trains
+    keep_frozen_batchnorm_still(model.features)  # as the fine-tune trains
     x, read = images.batch(rows, pre, "cpu")
     loss = torch.nn.functional.cross_entropy(model(x), torch.from_numpy(labels[read]))
     optim.zero_grad()
@@ -108,8 +103,8 @@ def test_a_cut_that_does_not_give_the_same_result_is_not_used():
             return self.blocks(self.stem(x) * 2).mean((2, 3))
 
     torch.manual_seed(0)
-    model = _classifier(Odd(), 4, 3)
-    _freeze(model.features, 1)
+    model = classifier(Odd(), 4, 3)
+    freeze(model.features, 1)
 
     class Images:  # TrainingImages' batches, of fixed random pixels
         def batches(self, pieces, pre, device, rng=None):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeldesk.ml.finetune import _freeze
+from labeldesk.ml.finetune_net import freeze
 
 torch = pytest.importorskip("torch")
 
@@ -26,7 +26,7 @@ def _learning_blocks(net: _Net) -> list[int]:
 @pytest.mark.parametrize(("asked", "learning"), [(0, []), (2, [5, 6]), (7, list(range(7)))])
 def test_the_last_n_blocks_learn(asked, learning):
     net = _Net(7)
-    _freeze(net, asked)
+    freeze(net, asked)
     assert _learning_blocks(net) == learning
     assert not any(p.requires_grad for p in net.stem.parameters())
     assert all(p.requires_grad for p in net.head.parameters())
@@ -35,6 +35,6 @@ def test_the_last_n_blocks_learn(asked, learning):
 @pytest.mark.parametrize("asked", [8, 9, 13, 100])
 def test_more_blocks_than_the_backbone_has_means_all_of_them(asked):
     net = _Net(7)
-    _freeze(net, asked)
+    freeze(net, asked)
     assert _learning_blocks(net) == list(range(7))
     assert not any(p.requires_grad for p in net.stem.parameters())
