@@ -180,7 +180,9 @@ class StatsView(QWidget):
 
         self.history = HistoryTable()
         self.history.setAccessibleName("Training history")
-        self.history.empty_text = f"No model trained yet: Training page ({training_place()})"
+        self.history.empty_text = (
+            f"No model trained yet: train one on the Training page ({training_place()})"
+        )
         history_box = QGroupBox("Training history")
         QVBoxLayout(history_box).addWidget(self.history)
 
@@ -367,8 +369,9 @@ class StatsView(QWidget):
         # Broken only before "·": the link wrapped inside it ("review" / "them").
         review = f" ·{NBSP}{link('review', f'review{NBSP}them')}" if flagged else ""
         if self.rescoring():  # the browser's note says the same, in the same words
+            # and, as there, offers no review until the new scores say what is flagged
             text = rescoring_text(expected)
-            label.setText(text + review)
+            label.setText(text)
             label.setToolTip(f"{text}\n{RESCORING_TIP}")
             return
         label.setText(f"about{NBSP}{expected:,}" + review)

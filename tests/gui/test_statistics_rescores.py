@@ -66,3 +66,23 @@ def test_labels_changed_behind_another_page_are_scored_once_statistics_shows(
     assert likely_wrong(window).startswith(rescoring_text(expected))
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     assert likely_wrong(window).startswith(f"about {view.catalog.expected_errors}")
+
+
+def test_statistics_offers_no_review_while_the_labels_are_scored_again(qtbot, window, tmp_path):
+    """The browser's sidebar hid its "Review likely mislabels" link while the model scored
+    changed labels again (what is flagged is not known until then), but Statistics went on
+    offering "· review them" beside "Scoring the labels again…"."""
+    view = open_scored(qtbot, window, tmp_path)
+    view.project.set_labels(dict.fromkeys(flagged_paths(view)[:1], "cow"))  # in the browser
+    qtbot.waitUntil(lambda: view.feed.busy)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    window.show_statistics()
+    value = window.pages.stats.summary_labels["likely_wrong"]
+    assert likely_wrong(window).endswith(" · review them") and "<a " in value.text()
+    view.labeling.undo()  # Ctrl+Z on Statistics: scored again there
+    qtbot.waitUntil(lambda: view.feed.busy, timeout=5000)
+    assert likely_wrong(window).startswith("Scoring the labels again…")
+    assert "review" not in likely_wrong(window) and "<a " not in value.text()
+    assert not view.sidebar.review_link.isVisibleTo(view.sidebar)  # the same on both pages
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert likely_wrong(window).endswith(" · review them") and "<a " in value.text()

@@ -405,7 +405,7 @@ def test_an_empty_training_history_says_where_to_train(qtbot, make_view, project
     widget = make_view(project)
     assert not list_versions(project) and widget.history.rowCount() == 0
     assert widget.history.empty_text == (
-        "No model trained yet: Training page (View → Training, Ctrl+Shift+T)"
+        "No model trained yet: train one on the Training page (View → Training, Ctrl+Shift+T)"
     )
     blank = widget.history.viewport().grab().toImage()
     widget.history.empty_text = ""
