@@ -16,10 +16,10 @@ from .db_settings import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_S
 from .errors import DatabaseDamaged, ProjectError, ProjectReadOnly
 from .failures import DAMAGE_ADVICE
 
-READ_ONLY_TEXT = (
-    "{reason}: LabelDesk only reads it, nothing was saved; to change the project, copy "
-    "the project folder somewhere writable and open the copy"
+READ_ONLY_ADVICE = (
+    "to change the project, copy the project folder somewhere writable and open the copy"
 )
+READ_ONLY_TEXT = "{reason}: LabelDesk only reads it, nothing was saved; " + READ_ONLY_ADVICE
 
 
 class DamagedReason(str):
@@ -46,6 +46,14 @@ def damaged_advice(reason: DamagedReason) -> str:
     """What to do about a project opened read-only for ``reason``: the repair where
     damage was found, the reason's own advice where the check could not run."""
     return reason.advice if isinstance(reason, NotCheckedReason) else DAMAGE_ADVICE
+
+
+def read_only_advice(reason: str) -> str:
+    """What to do about a project opened read-only for ``reason``, as one clause: the
+    repair, the reason's own advice where the check could not run, else where to copy the
+    folder. The app's notice on opening and the review's banner both say it, in these
+    words (each had its own, and the banner's pointed to the README for the rescue)."""
+    return damaged_advice(reason) if isinstance(reason, DamagedReason) else READ_ONLY_ADVICE
 
 
 def read_only_refusal(reason: str) -> str:

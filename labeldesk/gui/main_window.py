@@ -24,9 +24,13 @@ from PySide6.QtWidgets import (
 from labeldesk.core.create import create_empty
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.failures import DAMAGE_ADVICE
 from labeldesk.core.project import Project, open_project
-from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason
+from labeldesk.core.read_only_db import (
+    READ_ONLY_ADVICE,
+    DamagedReason,
+    NotCheckedReason,
+    read_only_advice,
+)
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
@@ -55,23 +59,22 @@ FIRST_SIZE = QSize(1400, 900)  # the first window, on a screen with room for it
 
 READ_ONLY_NOTE = (
     "its folder cannot be written (a read-only disk, share or folder), so you can browse, "
-    "look and export, but not label or change it; to change it, copy the project folder "
-    "somewhere writable and open the copy"
+    f"look and export, but not label or change it; {READ_ONLY_ADVICE}"
 )
 
 
 def read_only_note(reason: str) -> str:
     """Why the project was opened read-only and what to do, for the notice on opening
-    and the counts line's tooltip."""
+    and the counts line's tooltip (what to do in the review banner's words)."""
     if isinstance(reason, NotCheckedReason):  # not known to be damaged: no repair
         return (
             f"{reason}: you can browse, look and export, but not label or change it; "
-            f"{reason.advice}"
+            f"{read_only_advice(reason)}"
         )
     if isinstance(reason, DamagedReason):  # nothing may write to it until it is repaired
         return (
             f"{reason}, so you can browse, look and export, but not label or change it "
-            f"until it is repaired: {DAMAGE_ADVICE}"
+            f"until it is repaired: {read_only_advice(reason)}"
         )
     return READ_ONLY_NOTE
 

@@ -28,11 +28,16 @@ from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import ImageLabel, ImageLoader, ImagePopup
 from labeldesk.gui.neighbour_strip import NeighbourStrip
 from labeldesk.gui.queue_refresh_box import QueueRefreshBox
-from labeldesk.gui.read_only_keys import REVIEW_WRITING_KEYS, read_only_key_text, refuse_keys
+from labeldesk.gui.read_only_keys import REVIEW_WRITING_KEYS, refuse_keys
 from labeldesk.gui.review_display import CLASSES_MENU_ADD, ReviewDisplay
 from labeldesk.gui.review_info import ReviewInfo
 from labeldesk.gui.review_jobs import ReviewJobs, title
-from labeldesk.gui.review_words import RESCORE_BUTTON, last_decision_text, read_only_banner_text
+from labeldesk.gui.review_words import (
+    READ_ONLY_KEY_NOTE,
+    RESCORE_BUTTON,
+    last_decision_text,
+    read_only_banner_text,
+)
 from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
@@ -199,11 +204,11 @@ class ReviewView(ReviewDisplay, QWidget):
             refuse_keys(self, self.writing_actions, keys, self.say_read_only)
 
     def say_read_only(self) -> None:
-        """A key that would write, on a read-only project: one line in the status bar
-        (the banner above the image says it too), not a notice per key press."""
-        reason = self.project.read_only
-        if reason is not None:
-            self.message.emit(read_only_key_text(reason))
+        """A key that would write, on a read-only project: one short line in the status
+        bar, not a notice per key press. The banner above the image gives the reason and
+        what to do; the line repeated both, cut off at the window's edge."""
+        if self.project.read_only is not None:
+            self.message.emit(READ_ONLY_KEY_NOTE)
 
     # -- loading -------------------------------------------------------------------
     def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:

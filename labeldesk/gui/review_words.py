@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from labeldesk.core.display import format_score, is_unsure, model_opinion, sentence_start
-from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason
+from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason, read_only_advice
 from labeldesk.gui import shortcuts
 
 # What a decision did to the image, as the person reads it coming back to it.
@@ -144,16 +144,17 @@ def end_of_issues_notice(decisions: Mapping[str, str]) -> str:
     )
 
 
+READ_ONLY_KEY_NOTE = (
+    "Read-only: nothing was saved (the note above the image says why, and what to do)"
+)
+
+
 def read_only_banner_text(reason: str) -> str:
-    """Above the image on a read-only project: why its keys do not label."""
-    what_to_do = (
-        sentence_start(reason.advice) + "."
-        if isinstance(reason, NotCheckedReason)
-        else "Copy the project folder somewhere safe, then restore labeldesk.db from a backup "
-        "or rescue it (see the README's section on damaged projects)."
-        if isinstance(reason, DamagedReason)
-        else "To change the project, copy the project folder somewhere writable and open the copy."
-    )
+    """Above the image on a read-only project: why its keys do not label, and what to do
+    in the words of the notice shown on opening (:func:`read_only_advice`)."""
+    advice = read_only_advice(reason)
+    repair = isinstance(reason, DamagedReason) and not isinstance(reason, NotCheckedReason)
+    what_to_do = f"To repair it, {advice}." if repair else sentence_start(advice) + "."
     return (
         f"Read-only: {reason}. You can look through the images and move with ←/→, but "
         "accepting, labeling, keeping, excluding and undo are off, and nothing is saved. "

@@ -14,6 +14,7 @@ from damaged_pages import sample_project
 
 import labeldesk.core.damage_note as damage_note
 from labeldesk.core.damage_note import record_damage
+from labeldesk.core.read_only_db import read_only_advice
 from labeldesk.gui.main_window import read_only_note
 from labeldesk.gui.review_words import read_only_banner_text
 
@@ -61,4 +62,21 @@ def test_damage_found_still_gives_the_repair(window, tmp_path, monkeypatch):
     notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
     assert "is damaged" in notice and "until it is repaired" in notice
     assert "restore labeldesk.db from a backup" in notice
+    window.close_project()
+
+
+def test_the_notice_and_the_review_banner_give_the_same_repair_once(
+    window, tmp_path, monkeypatch
+):
+    """The review's banner had its own shorter copy of the repair ("… or rescue it (see
+    the README's section on damaged projects)"), unlike the notice on opening."""
+    notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
+    reason = window.project.read_only
+    advice = read_only_advice(reason)
+    assert advice.startswith("copy the project folder somewhere safe") and ".recover" in advice
+    banner = read_only_banner_text(reason)
+    for text in (notice, banner):
+        assert text.count(advice) == 1 and text.count("restore labeldesk.db") == 1
+    assert "README" not in banner
+    assert banner.endswith(f"nothing is saved. To repair it, {advice}.")
     window.close_project()

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from labeldesk.core.project import open_project
+from labeldesk.gui.review_words import READ_ONLY_KEY_NOTE
 
 REFUSAL = "is read-only: LabelDesk only reads it, nothing was saved"
 # every key that writes, in the review: accept, a class, keep (issues), exclude, undo, redo
@@ -70,8 +71,9 @@ def test_review_keys_on_a_read_only_project_say_why_once_without_a_dialog(
             for key, modifier in REVIEW_KEYS:
                 qtbot.keyClick(review, key, modifier)
         assert _notices() == []
-        assert REFUSAL in window.statusBar().currentMessage()
-        # the page says it, above the image; the keys that write are off
+        # the page says why and what to do, above the image, and the key's line points
+        # there: it repeated the banner's reason and advice, cut off at the window's edge
+        assert window.statusBar().currentMessage() == READ_ONLY_KEY_NOTE
         assert review.read_only_banner.isVisible()
         assert "read-only" in review.read_only_banner.text()
         assert "copy the project folder" in review.read_only_banner.text()
