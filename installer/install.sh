@@ -295,14 +295,6 @@ if ! check="$("$vpython" -c 'import torch, torchvision, timm' 2>&1)"; then
     die "the installed PyTorch and torchvision do not load together (above); re-run with --torch cpu|cuda, another --torch-index, or a matching pair in LABELDESK_TORCH_SPEC"
 fi
 
-# Qt's X11 plugin needs system libraries a minimal desktop may lack: said now, in this
-# terminal, rather than first when the menu entry is clicked (no display is needed to ask).
-x11_note=""
-if [[ "$os" == Linux ]]; then
-    x11_note="$("$vpython" -c 'from labeldesk.cli.first_run import missing_libraries_problem as p
-print(p() or "")' 2>/dev/null)" || x11_note=""
-fi
-
 share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
@@ -430,6 +422,16 @@ LAUNCHER
     start_hint="LabelDesk in ~/Applications (Launchpad, Spotlight)"
 fi
 write_manifest
+
+# Qt's X11 plugin needs system libraries a minimal desktop may lack: said now, in this
+# terminal, rather than first when the menu entry is clicked (no display is needed to ask),
+# ending with how to start LabelDesk once they are installed (it has not been started yet).
+x11_note=""
+if [[ "$os" == Linux ]]; then
+    x11_note="$("$vpython" -c 'import sys
+from labeldesk.cli.first_run import missing_libraries_problem as p
+print(p(start=sys.argv[1]) or "")' "$start_hint, or run: labeldesk gui" 2>/dev/null)" || x11_note=""
+fi
 
 say ""
 say "LabelDesk $("$vpython" -c 'import labeldesk; print(labeldesk.__version__)') is installed."

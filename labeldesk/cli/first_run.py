@@ -240,11 +240,16 @@ def problems(
 
 
 def missing_libraries_problem(
-    plugin_finder: Callable[[], Path | None] = xcb_plugin, ldd: str | None = None
+    plugin_finder: Callable[[], Path | None] = xcb_plugin,
+    ldd: str | None = None,
+    start: str | None = None,
 ) -> str | None:
     """The system libraries Qt's X11 plugin lacks here, with the command that installs
     them, or None. Also asked by the installer, which has no display to check: it says
-    so when it is done, not first at the menu entry's click."""
+    so when it is done, not first at the menu entry's click. ``start``: how to start the
+    app once they are installed (the installer's words, "LabelDesk in your applications
+    menu, or run: labeldesk gui": the app was never started, so not "start LabelDesk
+    again", and there is no check to skip); by default, start it again."""
     plugin = plugin_finder()
     missing = []  # without PySide6 at all, its import error says so plainly
     if plugin is not None:
@@ -257,5 +262,9 @@ def missing_libraries_problem(
         "LabelDesk cannot start: Qt's X11 (xcb) plugin needs system libraries that are "
         f"missing: {', '.join(missing)}.\nInstall them with:\n"
         + "\n".join(install_commands(missing))
-        + f"\n(then start LabelDesk again; {SKIP_VARIABLE}=1 skips this check)"
+        + (
+            f"\n(then start LabelDesk again; {SKIP_VARIABLE}=1 skips this check)"
+            if start is None
+            else f"\nThen start it: {start} (nothing of LabelDesk needs installing again)."
+        )
     )

@@ -298,3 +298,24 @@ def test_the_installer_can_ask_for_the_libraries_alone(broken_plugin: Path) -> N
     said = missing_libraries_problem(lambda: broken_plugin)
     assert said is not None and "missing: libldfoo.so.1" in said
     assert missing_libraries_problem(lambda: None) is None
+
+
+def test_after_installing_the_libraries_the_installer_says_how_to_start_it(
+    broken_plugin: Path,
+) -> None:
+    """The installer's note ended "(then start LabelDesk again; LABELDESK_SKIP_CHECKS=1
+    skips this check)": LabelDesk had not been started yet, and no check runs there."""
+    from labeldesk.cli.first_run import missing_libraries_problem
+
+    start = "LabelDesk in your applications menu, or run: labeldesk gui"
+    said = missing_libraries_problem(lambda: broken_plugin, start=start)
+    assert said is not None and said.endswith(
+        "\nThen start it: LabelDesk in your applications menu, or run: labeldesk gui "
+        "(nothing of LabelDesk needs installing again)."
+    )
+    assert "again;" not in said and "LABELDESK_SKIP_CHECKS" not in said
+    at_start = missing_libraries_problem(lambda: broken_plugin)  # the app's own check
+    assert at_start is not None
+    assert at_start.endswith(
+        "(then start LabelDesk again; LABELDESK_SKIP_CHECKS=1 skips this check)"
+    )

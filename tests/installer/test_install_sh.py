@@ -285,7 +285,7 @@ def test_missing_x11_libraries_are_named_when_the_install_ends(tmp_path):
     said += " missing: libxcb-cursor.so.0.\\nInstall them with:\\n  sudo apt-get install x"
     lacking = tmp_path / "fakepy-lacking"
     asked = 'if [[ "$1" == -c && "$2" == *missing_libraries_problem* ]]; then '
-    answer = f'printf "{said}\\n"; fi\n'
+    answer = f'printf "{said}\\n(then: %s)\\n" "$3"; fi\n'  # how to start it, as asked
     version = 'if [[ "$1" == --version ]]'
     lacking.write_text(FAKE_PYTHON.replace(version, asked + answer + version))
     lacking.chmod(0o755)
@@ -293,7 +293,8 @@ def test_missing_x11_libraries_are_named_when_the_install_ends(tmp_path):
     assert out.rstrip().endswith(
         "Before it can open a window in an X11 session:\n"
         "Qt's X11 (xcb) plugin needs system libraries that are missing: libxcb-cursor.so.0.\n"
-        "Install them with:\n  sudo apt-get install x"
+        "Install them with:\n  sudo apt-get install x\n"
+        "(then: LabelDesk in your applications menu, or run: labeldesk gui)"
     )
 
 
