@@ -110,6 +110,9 @@ def last_decision_text(message: str, can_undo: bool = True) -> str:
     return f"Last: {message} ({undo} undoes it)" if can_undo else f"Last: {message}"
 
 
+MAX_TIED_NAMED = 3  # labels a tie over the neighbour strip names
+
+
 def neighbour_summary(
     labels: Sequence[str | None], given: str | None, suggested: str | None
 ) -> str:
@@ -120,13 +123,38 @@ def neighbour_summary(
     named = Counter(label for label in labels if label is not None)
     if not named:
         return f"Most similar images: none of {len(labels)} labeled"
-    top, count = named.most_common(1)[0]
-    role = ""
-    if top == suggested and top != given:
-        role = ", the suggestion"
-    elif top == given:
-        role = ", the given label"
+    count = max(named.values())
+    # nearest first among equals, the suggestion and the given label before the others
+    tied = sorted(
+        (label for label, n in named.items() if n == count),
+        key=lambda label: (label != suggested or label == given, label != given),
+    )
+    if len(tied) > MAX_TIED_NAMED:  # a list of every label there would not help
+        return (
+            f"Most similar images: no label leads ({len(tied)} labels, {count} of "
+            f"{len(labels)} each)"
+        )
+    if len(tied) > 1:  # "2 of 8 labeled coat" beside 2 pullover and 2 sandal misled
+        first, *others = (
+            f"{label}{role_words(label, given, suggested, ' ({})')}" for label in tied
+        )
+        rest = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+        return (
+            f"Most similar images: as many labeled {first} as {rest}, {count} of {len(labels)} each"
+        )
+    top = tied[0]
+    role = role_words(top, given, suggested, ", {}")
     return f"Most similar images: {count} of {len(labels)} labeled {top}{role}"
+
+
+def role_words(label: str, given: str | None, suggested: str | None, form: str) -> str:
+    """What ``label`` is to the image under review, in ``form`` ("the suggestion", "the
+    given label"), or "" when it is neither."""
+    if label == suggested and label != given:
+        return form.format("the suggestion")
+    if label == given:
+        return form.format("the given label")
+    return ""
 
 
 def end_of_issues_notice(decisions: Mapping[str, str]) -> str:

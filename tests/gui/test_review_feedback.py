@@ -132,6 +132,24 @@ def test_each_neighbour_says_how_similar_it_is_and_the_page_stays_narrow(qtbot, 
         (["shirt", "shirt", "coat"], "2 of 3 labeled shirt, the given label"),
         (["bag", "bag", "coat"], "2 of 3 labeled bag"),
         ([None, None], "none of 2 labeled"),
+        # a tie names every label that ties ("2 of 4 labeled bag" hid as many coats)
+        (
+            ["bag", "coat", "bag", "coat"],
+            "as many labeled coat (the suggestion) as bag, 2 of 4 each",
+        ),
+        (
+            ["bag", "shirt", "shirt", "bag", None],
+            "as many labeled shirt (the given label) as bag, 2 of 5 each",
+        ),
+        (
+            ["bag", "dress", "coat", "shirt"],
+            "no label leads (4 labels, 1 of 4 each)",
+        ),
+        (
+            ["bag", "dress", "coat", None],
+            "as many labeled coat (the suggestion) as bag and dress, 1 of 4 each",
+        ),
+        (["dress", "bag", "bag", "dress", "coat"], "as many labeled dress as bag, 2 of 5 each"),
     ],
 )
 def test_the_neighbour_summary_names_the_label_it_backs(labels, said):
