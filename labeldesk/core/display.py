@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,12 @@ def time_left_text(data: Mapping[str, Any] | None, *, short: bool = False) -> st
 
 
 KNOWN_CLASSES_SHOWN = 20  # an "unknown class" error names this many of the project's classes
+
+
+def named_classes(names: Sequence[str]) -> str:
+    """ "class 'bag'" or "classes 'bag', 'coat'": the word in the number the list has
+    (messages said "class(es) 'bag'" for one class)."""
+    return ("class " if len(names) == 1 else "classes ") + quoted_names(names)
 
 
 def quoted_names(names: Iterable[str], limit: int | None = None) -> str:

@@ -25,7 +25,7 @@ from . import classes as class_table
 from .changes import REDO, Changes
 from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
-from .display import counted, quoted_names
+from .display import counted, named_classes
 from .errors import NothingToRedoError
 from .labels import USER_SOURCES, Change, current_user, new_batch, record
 from .sql_lists import IN_LIST, json_list
@@ -60,10 +60,10 @@ class Redone(Changes):
         if self.events or not (self.classes_back or self.classes_renamed or self.classes_gone):
             parts.append(f"{counted(self.events, 'image')} changed again")
         if self.classes_back:
-            parts.append(f"class(es) {quoted_names(self.classes_back)} back")
+            parts.append(f"{named_classes(self.classes_back)} back")
         parts += [f"{old!r} renamed to {new!r} again" for old, new in self.classes_renamed]
         if self.classes_gone:
-            parts.append(f"class(es) {quoted_names(self.classes_gone)} gone again")
+            parts.append(f"{named_classes(self.classes_gone)} gone again")
         text += ": " + ", ".join(parts)
         return text + left_alone_note(
             self.classes_kept, self.case_twins, self.kept, "changed by someone else since"

@@ -20,7 +20,7 @@ from .changes import UNDO, Changes
 from .class_events import put_back_aliases, record_added, undo_add
 from .classes import add_classes, class_names
 from .db import Database
-from .display import case_twin_note, counted, quoted_names
+from .display import case_twin_note, counted, named_classes
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .layout import placement
@@ -56,9 +56,9 @@ class Undone(Changes):
         if self.events or not (self.classes_restored or self.classes_removed):
             parts.append(f"{counted(self.events, 'image')} changed back")
         if self.classes_restored:
-            parts.append(f"class(es) {quoted_names(self.classes_restored)} back")
+            parts.append(f"{named_classes(self.classes_restored)} back")
         if self.classes_removed:
-            parts.append(f"class(es) {quoted_names(self.classes_removed)} it added removed")
+            parts.append(f"{named_classes(self.classes_removed)} it added removed")
         text += ": " + ", ".join(parts)
         return text + left_alone_note(
             self.classes_kept, self.case_twins, self.kept, "changed again since"
@@ -76,7 +76,7 @@ def left_alone_note(
     batch, "; 2 images changed again since were left as they are"."""
     text = ""
     if classes_kept:
-        text += f" (class(es) {quoted_names(classes_kept)} kept: still in use)"
+        text += f" ({named_classes(classes_kept)} kept: still in use)"
     text += case_twin_note(case_twins)
     if kept:
         again = "was left as it is" if kept == 1 else "were left as they are"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 from labeldesk.core import redo as redo_store
 from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import names_to_add
-from labeldesk.core.display import capitalised, counted, quoted_names
+from labeldesk.core.display import capitalised, counted, named_classes, quoted_names
 from labeldesk.core.errors import (
     Cancelled,
     LabelDeskError,
@@ -384,7 +384,7 @@ class LabelingController(QObject):
         added = self.add_classes(names)
         if added:
             notes = "".join(f". Note: {n}" for n in class_name_notes(added))
-            self.message.emit(f"Added class(es): {quoted_names(added)} (Ctrl+Z undoes it){notes}")
+            self.message.emit(f"Added {named_classes(added)} (Ctrl+Z undoes it){notes}")
 
     def refresh_classes(self) -> None:
         self._update_label_actions()

@@ -103,9 +103,9 @@ def test_rename_merge_remove_and_redo_quote_the_classes_they_name(proj, capsys):
     out = capsys.readouterr().out.splitlines()[0]
     assert out == "removed 'top, tee'; its images are unlabeled" + undo_hint(proj)
     assert main(["undo", proj]) == 0
-    assert "class(es) 'top, tee' back" in capsys.readouterr().out
+    assert "class 'top, tee' back" in capsys.readouterr().out
     assert main(["redo", proj]) == 0
-    assert "class(es) 'top, tee' gone again" in capsys.readouterr().out
+    assert "class 'top, tee' gone again" in capsys.readouterr().out
 
 
 def test_a_name_windows_cannot_hold_is_taken_with_a_note(proj, capsys):

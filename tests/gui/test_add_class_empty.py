@@ -25,7 +25,7 @@ def test_added_names_are_quoted_in_the_message(qtbot, view, project, monkeypatch
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (r"t-shirt\, top", True))
     with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
         view.labeling.prompt_add_class()
-    assert message.args[0] == "Added class(es): 't-shirt, top' (Ctrl+Z undoes it)"
+    assert message.args[0] == "Added class 't-shirt, top' (Ctrl+Z undoes it)"
     assert "t-shirt, top" in project.classes()
 
 
@@ -33,7 +33,7 @@ def test_a_name_windows_cannot_hold_is_added_with_a_note(qtbot, view, project, m
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("a:b", True))
     with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
         view.labeling.prompt_add_class()
-    assert message.args[0].startswith("Added class(es): 'a:b' (Ctrl+Z undoes it). Note: ")
+    assert message.args[0].startswith("Added class 'a:b' (Ctrl+Z undoes it). Note: ")
     assert (
         "cannot be a folder name on Windows or on most USB sticks (it holds :)" in (message.args[0])
     )
@@ -44,6 +44,6 @@ def test_a_device_name_is_added_with_a_note(qtbot, view, project, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("aux", True))
     with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
         view.labeling.prompt_add_class()
-    assert message.args[0].startswith("Added class(es): 'aux' (Ctrl+Z undoes it). Note: ")
+    assert message.args[0].startswith("Added class 'aux' (Ctrl+Z undoes it). Note: ")
     assert "(it is a name Windows keeps for a device)" in message.args[0]
     assert "aux" in project.classes()
