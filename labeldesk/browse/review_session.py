@@ -56,6 +56,17 @@ class Decision:
     action: str  # accept, relabel, keep, skip, exclude
     batch: int | None  # the batch it recorded (None: nothing changed), which undo reverts
     image_id: int = -1  # the image, wherever a rescan moves it
+    label: str | None = None  # the image's label after it
+
+    def words(self, path: str) -> str:
+        """What the decision did, as its key said it ("x.png → coat", "kept coat for
+        x.png", "skipped x.png"), for a redo to say what it made again."""
+        if self.action in ("accept", "relabel") and self.label is not None:
+            return f"{path} → {self.label}"
+        if self.action == "keep":
+            return f"kept {self.label} for {path}"
+        done = {"skip": "skipped", "exclude": "excluded"}.get(self.action, self.action)
+        return f"{done} {path}"
 
 
 @dataclass(frozen=True)
@@ -282,7 +293,7 @@ class ReviewSession:
             self.labels_since_refresh += 1
         self.index = self._position(last.image_id)
         self._advance()
-        return f"Redid {last.action} of {path}"
+        return f"Redid: {last.words(path)}"  # ("Redid relabel of x.png" named no label)
 
     def _fall_back(self, image_id: int) -> None:
         """The image's decision is its earlier one in this pass, if any, else none."""
@@ -459,7 +470,7 @@ class ReviewSession:
                 self.items[self.index] = replace(item, label=label)
         image_id = self._ids[item.path]
         self._decided[image_id] = action
-        self._done.append(Decision(item.path, action, batch, image_id))
+        self._done.append(Decision(item.path, action, batch, image_id, label))
         self._undone.clear()  # a new decision: what was undone stays undone
         self._advance()
 

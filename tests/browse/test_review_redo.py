@@ -13,13 +13,13 @@ def test_redo_makes_the_undone_decision_again_and_moves_on(project):
     session.accept()
     session.undo()  # CAT1 is cat again, and shown
     assert label_of(project, CAT1) == "cat" and session.current.path == CAT1
-    assert session.redo() == f"Redid accept of {CAT1}"
+    assert session.redo() == f"Redid: {CAT1} → dog"
     assert label_of(project, CAT1) == "dog"
     assert session.decisions == {CAT0: "accept", CAT1: "accept"}
     assert session.current.path == CAT2 and (session.reviewed, session.remaining) == (2, 1)
     session.undo()  # the redo is an undoable step of the pass, like the decision
     assert label_of(project, CAT1) == "cat" and session.decisions == {CAT0: "accept"}
-    assert session.redo() == f"Redid accept of {CAT1}" and label_of(project, CAT1) == "dog"
+    assert session.redo() == f"Redid: {CAT1} → dog" and label_of(project, CAT1) == "dog"
 
 
 def test_two_undos_are_redone_newest_first(project):
@@ -29,8 +29,8 @@ def test_two_undos_are_redone_newest_first(project):
     session.undo()
     session.undo()
     assert label_of(project, CAT0) == "cat" and session.decisions == {}
-    assert session.redo() == f"Redid accept of {CAT0}"
-    assert session.redo() == f"Redid keep of {CAT1}"
+    assert session.redo() == f"Redid: {CAT0} → dog"
+    assert session.redo() == f"Redid: kept cat for {CAT1}"
     assert session.decisions == {CAT0: "accept", CAT1: "keep"}
     assert label_of(project, CAT0) == "dog" and label_of(project, CAT1) == "cat"
     assert session.redo() == "Nothing to redo in this review"
@@ -63,5 +63,18 @@ def test_a_decision_undone_outside_the_pass_is_redone_by_it(project):
     session.accept()
     undone = project.undo()
     assert session.forget_undone(undone.undone_batch_id) and session.decisions == {}
-    assert session.redo() == f"Redid accept of {CAT0}"
+    assert session.redo() == f"Redid: {CAT0} → dog"
     assert label_of(project, CAT0) == "dog" and session.decisions == {CAT0: "accept"}
+
+
+def test_a_redo_says_what_it_made_again(project):
+    """The line under the next image read "Last: Redid relabel of x.png": the label the
+    redo gave back was not named, where the key's own line had said "x.png → dog"."""
+    session = issues(project, CAT0, CAT1)
+    said = session.assign("dog")
+    assert said == f"{CAT0} → dog"
+    session.undo()
+    assert session.redo() == f"Redid: {said}"
+    session.exclude()
+    session.undo()
+    assert session.redo() == f"Redid: excluded {CAT1}"

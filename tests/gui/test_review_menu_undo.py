@@ -57,7 +57,7 @@ def test_ctrl_shift_z_and_ctrl_y_in_the_review_redo_the_decision(qtbot, window, 
             Qt.Key.Key_Z,
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
-    assert said.args[0] == f"Redid accept of {first.path}"
+    assert said.args[0] == f"Redid: {first.path} → {first.suggested}"
     assert label_of(proj, first.path) == first.suggested and session.decided(first) == "accept"
     assert review.info.path_label.text() == second.path  # moved on, as after the decision
     qtbot.keyClick(review, Qt.Key.Key_Z)
