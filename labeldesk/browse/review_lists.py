@@ -27,6 +27,22 @@ NO_EMBEDDINGS = (
     "This project has no embeddings yet, so there is nothing to review. "
     "Run Tools → Compute embeddings first, then try again."
 )
+
+
+def no_embeddings_text(project: Project) -> str:
+    """Why there is nothing to review without embeddings, and what to do: compute them,
+    or, on a read-only project (where Compute embeddings is greyed out), what its note on
+    opening said to do."""
+    if project.read_only is None:
+        return NO_EMBEDDINGS
+    from labeldesk.core.read_only_db import read_only_advice
+
+    return (
+        "This project has no embeddings yet, so there is nothing to review, and it is "
+        f"read-only, so they cannot be computed here: {read_only_advice(project.read_only)}."
+    )
+
+
 NO_CROSSFIT = (
     "The cross-fitted features do not cover every embedded image (images were added or "
     "re-embedded since the fit). Choose Review → Cross-fit and review mislabels…, then "
@@ -78,7 +94,7 @@ def compute_items(
         kept = [item for item in items if item.path not in skipped]
         return ReviewList(kept, held_out=found.held_out)
     except NoEmbeddings as exc:
-        raise NoEmbeddings(NO_EMBEDDINGS) from exc
+        raise NoEmbeddings(no_embeddings_text(project)) from exc
 
 
 def issue_items(preds: Predictions) -> ReviewList:
@@ -124,7 +140,7 @@ def refresh_queue_items(
     try:
         preds = project_predictions(project)
     except NoEmbeddings as exc:
-        raise NoEmbeddings(NO_EMBEDDINGS) from exc
+        raise NoEmbeddings(no_embeddings_text(project)) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
     found = compute_items(project, "queue", skipped, preds, all_splits=all_splits)
     return QueueRefresh(found.items, fitted_on, found.held_out)

@@ -82,6 +82,7 @@ def describe_insight(
     opinion: str = "",
     skipped: bool = False,
     scoring: bool = False,
+    read_only: bool = False,
 ) -> tuple[str, str]:
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
     fit" line for one image (``skipped``: a file that is not a usable image; ``scoring``:
@@ -91,6 +92,8 @@ def describe_insight(
         return "none: the file is not a usable image", "–"
     if insight is None and scoring:
         return "being scored: the model's view of it shows here in a moment", "–"
+    if insight is None and read_only:  # Compute embeddings is greyed out there
+        return "not computed: the project is read-only, so its images cannot be embedded here", "–"
     if insight is None:
         return (
             "not computed yet: the model scores images once they are embedded "
@@ -305,6 +308,8 @@ class DetailPanel(QWidget):
     def set_model_available(self, available: bool) -> None:
         """The search buttons need embeddings."""
         tip = "" if available else "Compute embeddings first (Tools → Compute embeddings)"
+        if not available and self.project.read_only is not None:
+            tip = "Needs embeddings, which a read-only project cannot compute here"
         for button in (self.more_like_button, self.find_different_button):
             button.setEnabled(available)
             if not available:
@@ -318,7 +323,8 @@ class DetailPanel(QWidget):
         skipped: bool = False,
         scoring: bool = False,
     ) -> None:
-        model, fit = describe_insight(insight, label, opinion, skipped, scoring)
+        read_only = self.project.read_only is not None
+        model, fit = describe_insight(insight, label, opinion, skipped, scoring, read_only)
         model = unbroken_names(model)  # "label t-shirt_top looks wrong" wraps at no hyphen
         self.fields["Model"].setText(model)
         # in a short window its second line can be cut: the whole of it on hover

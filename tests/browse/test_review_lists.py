@@ -70,3 +70,26 @@ def test_without_embeddings_the_message_says_what_to_do(project):
     with pytest.raises(NoEmbeddings, match="Compute embeddings") as err:
         compute_items(project, "issues")
     assert str(err.value) == NO_EMBEDDINGS
+
+
+def test_without_embeddings_a_read_only_project_is_not_told_to_compute_them(
+    project, make_read_only
+):
+    """On a read-only project Tools → Compute embeddings is greyed out, yet the message
+    said to run it: it says why they cannot be computed there and what to do."""
+    from labeldesk.core.project import open_project
+
+    path = project.path
+    project.close()
+    make_read_only(path)
+    with open_project(path) as again:
+        assert again.read_only is not None
+        with pytest.raises(NoEmbeddings) as err:
+            compute_items(again, "issues")
+    said = str(err.value)
+    assert "Compute embeddings" not in said
+    assert said.startswith("This project has no embeddings yet, so there is nothing to review")
+    assert said.endswith(
+        "read-only, so they cannot be computed here: to change the project, copy the "
+        "project folder somewhere writable and open the copy."
+    )

@@ -37,3 +37,24 @@ def test_an_image_added_from_the_drift_page_is_said_to_be_scored_not_uncomputed(
     qtbot.waitUntil(
         lambda: view.detail.fields["Model"].text().startswith("not computed yet"), timeout=10_000
     )  # this project has no embeddings: once scoring ends, that is what stands
+
+
+def test_a_read_only_project_is_not_told_to_compute_embeddings(
+    qtbot, window, project, make_read_only
+):
+    """A read-only project without embeddings: the Model line said "(Tools → Compute
+    embeddings, Ctrl+E)" and More like this pointed there, with that command greyed out."""
+    path = project.path
+    project.close()
+    make_read_only(path)
+    assert window.open_project(path) and window.project.read_only is not None
+    view = window.view
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=30_000)
+    view.grid.select_row(0)
+    assert not window.menus.embed_action.isEnabled()  # greyed out there
+    model = view.detail.fields["Model"].text().replace("\u2060", "")  # (word joiners)
+    assert model == "not computed: the project is read-only, so its images cannot be embedded here"
+    button = view.detail.more_like_button
+    assert not button.isEnabled() and "Compute embeddings" not in button.toolTip()
+    assert "read-only" in button.toolTip()
