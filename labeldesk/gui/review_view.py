@@ -269,7 +269,11 @@ class ReviewView(ReviewDisplay, QWidget):
             self._update_counter()
             self._request_images()
         self._say_model()
-        self.message.emit(f"Model refit on {result.fitted_on} labels, queue refreshed")
+        # the train split's labels: beside the counts line's "410 labeled" (val and test
+        # too), "refit on 310 labels" read as if labels had been lost
+        self.message.emit(
+            f"Model refit on the {result.fitted_on:,} labels of the train split, queue refreshed"
+        )
         self.refreshed.emit(len(result.items))
 
     def _warm_up_queue(self) -> None:

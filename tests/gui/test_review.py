@@ -250,7 +250,8 @@ def test_queue_refreshes_in_the_background_after_n_labels(qtbot, queue_view):
     upcoming = {it.path for it in session.items[session.index + 1 :]}
     assert not set(session.decisions) & upcoming  # labeled images do not come back
     trainable = 3 * 30 + 3  # the clustered project's train labels, plus three new ones
-    assert messages[-1] == f"Model refit on {trainable} labels, queue refreshed"
+    said = f"Model refit on the {trainable} labels of the train split, queue refreshed"
+    assert messages[-1] == said  # ("on 93 labels" beside "123 labeled" read as a loss)
 
 
 def test_a_queue_that_runs_out_fetches_more_and_shows_the_next_image(
