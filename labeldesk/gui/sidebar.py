@@ -290,6 +290,12 @@ class FilterSidebar(QWidget):
         (labels changed): the note says so, with the last estimate, not beside a count
         of flagged labels that the changes already emptied."""
         self.expected_note.setVisible(expected is not None)
+        # Once there is an estimate the link keeps its line while hidden: the controls
+        # above and the class list jumped by that line a few seconds after each label key
+        # (the link hides while the labels are scored again) and back when scores came.
+        policy = self.review_link.sizePolicy()
+        policy.setRetainSizeWhenHidden(expected is not None)
+        self.review_link.setSizePolicy(policy)
         self.review_link.setVisible(expected is not None and flagged > 0 and not scoring)
         if expected is None:
             return
@@ -298,6 +304,10 @@ class FilterSidebar(QWidget):
         if scoring:
             text = rescoring_text(expected, where)
             tip = f"{text}\n{RESCORING_TIP}"
+            if self.expected_note.isVisible():  # nor a shorter note for those seconds
+                self.expected_note.setMinimumHeight(self.expected_note.height())
+        else:
+            self.expected_note.setMinimumHeight(0)
         self.expected_note.setText(text)
         self.expected_note.setToolTip(tip)
         index = SHOW_CHOICES.index("flagged")

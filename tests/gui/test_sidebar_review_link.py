@@ -36,3 +36,29 @@ def test_no_link_while_nothing_is_flagged_or_the_labels_are_scored_again(qtbot, 
     assert sidebar.review_link.isVisible()
     sidebar.set_expected_errors(None, 0)
     assert not sidebar.review_link.isVisible()
+
+
+def test_the_sidebar_does_not_jump_while_the_labels_are_scored_again(qtbot, scored_view):
+    """A few seconds after each label key the link hid (the labels scored again) and the
+    class list grew by its line, Split, Images and Sort moving down under the pointer;
+    they moved back up when the new scores came."""
+    from PySide6.QtWidgets import QApplication
+
+    sidebar = scored_view.sidebar
+
+    def place() -> tuple[int, int]:
+        QApplication.processEvents()
+        return sidebar.class_list.height(), sidebar.search.mapTo(
+            sidebar, sidebar.rect().topLeft()
+        ).y()
+
+    sidebar.set_expected_errors(3, 2)
+    assert sidebar.review_link.isVisible()
+    shown = place()
+    sidebar.set_expected_errors(3, 2, scoring=True)
+    assert not sidebar.review_link.isVisible()
+    assert place() == shown
+    sidebar.set_expected_errors(3, 2)
+    assert place() == shown
+    sidebar.set_expected_errors(None, 0)  # no estimate yet (nothing embedded): no gap
+    assert place()[0] > shown[0]
