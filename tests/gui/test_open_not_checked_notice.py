@@ -65,9 +65,7 @@ def test_damage_found_still_gives_the_repair(window, tmp_path, monkeypatch):
     window.close_project()
 
 
-def test_the_notice_and_the_review_banner_give_the_same_repair_once(
-    window, tmp_path, monkeypatch
-):
+def test_the_notice_and_the_review_banner_give_the_same_repair_once(window, tmp_path, monkeypatch):
     """The review's banner had its own shorter copy of the repair ("… or rescue it (see
     the README's section on damaged projects)"), unlike the notice on opening."""
     notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
