@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised, counted
+from labeldesk.core.display import capitalised, counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
@@ -55,7 +55,13 @@ ERROR_STYLE = "color: #d0342c;"
 def report_text(report: ExportReport) -> str:
     """'Wrote 90 images (train 60, val 30) to …; left out: 10 unlabeled, 1 failed.'"""
     splits = ", ".join(f"{s} {n:,}" for s, n in sorted(report.per_split.items()))
-    text = f"Wrote {counted(report.written, 'image')}" + (f" ({splits})" if splits else "")
+    text = f"Wrote {counted(report.written, 'image')}"
+    # which labels: a version's export said nothing of the version it wrote
+    if report.version is not None:
+        text += f" of version {quoted_names([report.version])}"
+    if report.since is not None:
+        text += f" changed since version {quoted_names([report.since])}"
+    text += f" ({splits})" if splits else ""
     text += f" to {report.out}."
     left_out = left_out_text(report)
     text += f"\nLeft out: {left_out}." if left_out != "nothing" else ""

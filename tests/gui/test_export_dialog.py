@@ -160,6 +160,24 @@ def test_the_report_says_when_statuses_were_not_written():
     assert "the ImageFolder format has no place for it" in text  # as the dialog names it
 
 
+def test_the_report_names_the_version_it_wrote():
+    """Exporting a version (Dataset versions → Export this version…) said "Wrote 412
+    images (test 100, train 312) to …", as an export of the labels now does."""
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    split = {"test": 100, "train": 312}
+    report = ExportReport("/o", "csv", written=412, per_split=split, version="v1 after queue")
+    said = "Wrote 412 images of version 'v1 after queue' (test 100, train 312) to /o."
+    assert report_text(report).startswith(said)
+    report = ExportReport("/o", "csv", written=3, version="v2", since="v1")
+    assert report_text(report).startswith(
+        "Wrote 3 images of version 'v2' changed since version 'v1' to /o."
+    )
+    now = ExportReport("/o", "csv", written=3, per_split={"train": 3})
+    assert report_text(now).startswith("Wrote 3 images (train 3) to /o.")  # the labels now
+
+
 def test_the_report_says_when_gifs_were_written_as_png():
     from labeldesk.gui.export_dialog import report_text
     from labeldesk.interop.writing import ExportReport
