@@ -60,7 +60,9 @@ class Decision:
 
     def words(self, path: str) -> str:
         """What the decision did, as its key said it ("x.png → coat", "kept coat for
-        x.png", "skipped x.png"), for a redo to say what it made again."""
+        x.png", "skipped x.png"), for an undo or a redo to say what it took back or made
+        again ("Undid relabel of x.png" named no label, and "relabel" an image that had
+        none)."""
         if self.action in ("accept", "relabel") and self.label is not None:
             return f"{path} → {self.label}"
         if self.action == "keep":
@@ -256,7 +258,7 @@ class ReviewSession:
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
         self.follow_scan()  # the label the undo brought back is the one shown
         self.index = self._position(last.image_id)
-        return f"Undid {last.action} of {self._paths.get(last.image_id, last.path)}"
+        return f"Undid: {last.words(self._paths.get(last.image_id, last.path))}"
 
     def redo(self) -> str:
         """Make the decision this pass's last undo took back again (as the project's
@@ -293,7 +295,7 @@ class ReviewSession:
             self.labels_since_refresh += 1
         self.index = self._position(last.image_id)
         self._advance()
-        return f"Redid: {last.words(path)}"  # ("Redid relabel of x.png" named no label)
+        return f"Redid: {last.words(path)}"
 
     def _fall_back(self, image_id: int) -> None:
         """The image's decision is its earlier one in this pass, if any, else none."""

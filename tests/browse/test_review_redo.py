@@ -68,12 +68,13 @@ def test_a_decision_undone_outside_the_pass_is_redone_by_it(project):
 
 
 def test_a_redo_says_what_it_made_again(project):
-    """The line under the next image read "Last: Redid relabel of x.png": the label the
-    redo gave back was not named, where the key's own line had said "x.png → dog"."""
+    """The line under the next image read "Last: Redid relabel of x.png" (and an undo
+    "Undid relabel of x.png"): the label was not named, where the key's own line had
+    said "x.png → dog"."""
     session = issues(project, CAT0, CAT1)
     said = session.assign("dog")
     assert said == f"{CAT0} → dog"
-    session.undo()
+    assert session.undo() == f"Undid: {said}"  # not "Undid relabel of …"
     assert session.redo() == f"Redid: {said}"
     session.exclude()
     session.undo()
