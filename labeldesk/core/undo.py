@@ -58,7 +58,7 @@ class Undone(Changes):
         if self.classes_restored:
             parts.append(f"{named_classes(self.classes_restored)} back")
         if self.classes_removed:
-            parts.append(f"{named_classes(self.classes_removed)} it added removed")
+            parts.append(f"removed the {named_classes(self.classes_removed)} it had added")
         text += ": " + ", ".join(parts)
         return text + left_alone_note(
             self.classes_kept, self.case_twins, self.kept, "changed again since"

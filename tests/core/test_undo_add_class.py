@@ -24,7 +24,7 @@ def test_undo_after_adding_a_class_removes_it_not_the_label_before(project):
     assert project.classes() == ["cat", "dog"]
     assert label_of(project, "_unlabeled/u0.png") == "cat"  # the label before stays
     assert sorted(undone.classes_removed) == ["bird", "fish"] and undone.classes_changed
-    assert "classes 'bird', 'fish' it added removed" in undone.summary()
+    assert "removed the classes 'bird', 'fish' it had added" in undone.summary()
     assert "0 images" not in undone.summary()
     project.undo()  # now the label
     assert label_of(project, "_unlabeled/u0.png") is None
@@ -37,7 +37,7 @@ def test_labels_given_to_the_new_class_are_undone_first(project):
     assert label_of(project, "_unlabeled/u0.png") is None and "bird" in project.classes()
     undone = project.undo()  # then the class, unused by now
     assert "bird" not in project.classes()
-    assert "class 'bird' it added removed" in undone.summary()  # not "class(es) 'bird'"
+    assert "removed the class 'bird' it had added" in undone.summary()  # not "class(es)"
     redone = project.redo()
     assert "class 'bird' back" in redone.summary()
 

@@ -67,7 +67,7 @@ def test_ctrl_z_after_the_add_class_dialog_removes_the_class(qtbot, view, projec
     assert "bird" in view.labeling.label_actions[2].text()
     with qtbot.waitSignal(view.labeling.message) as message:
         qtbot.keyClick(view.grid, Qt.Key.Key_Z, CTRL)
-    assert "'bird' it added removed" in message.args[0]
+    assert "removed the class 'bird' it had added" in message.args[0]
     assert project.classes() == ["cat", "dog"] and label_in_db(project, path) == "cat"
     assert "bird" not in view.labeling.label_actions[2].text()  # its key is free again
     qtbot.keyClick(view.grid, Qt.Key.Key_Y, CTRL)
