@@ -193,9 +193,10 @@ class LabelingController(QObject):
         ids = self.model.rows_to_ids(rows)
         if not self._mass_change_confirmed(rows, label):
             return
-        verb = (
-            f"label {len(paths)} as {quoted_names([label])}" if label else f"unlabel {len(paths)}"
-        )
+        # "label 1 image as 'shirt'": Edit → Undo named "label 1 as 'shirt'", where 1 read
+        # as the label key (ankle_boot's), not a count of images
+        many = counted(len(paths), "image")
+        verb = f"label {many} as {quoted_names([label])}" if label else f"unlabel {many}"
         shown = paths[0] if len(paths) == 1 else f"{len(paths):,} images"
 
         def done(_: object) -> None:

@@ -60,4 +60,5 @@ def test_the_undo_entry_names_what_it_would_take_back(qtbot, window, project):
     qtbot.keyClick(grid, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: pending_description(project.db) is not None)
     edit.aboutToShow.emit()
-    assert labeling.undo_action.text() == f"&Undo “label 1 as {classes[1]!r}”"
+    # "label 1 image as …": "label 1 as 'bag'" read as the key 1, another class's
+    assert labeling.undo_action.text() == f"&Undo “label 1 image as {classes[1]!r}”"
