@@ -65,16 +65,18 @@ READ_ONLY_NOTE = (
 
 def read_only_note(reason: str) -> str:
     """Why the project was opened read-only and what to do, for the notice on opening
-    and the counts line's tooltip (what to do in the review banner's words)."""
+    and the counts line's tooltip (what to do in the review banner's words). For a
+    damaged database in paragraphs: why (the status bar's line), what still works, what
+    to do; it was one run-on sentence of some 600 characters naming the folder twice."""
     if isinstance(reason, NotCheckedReason):  # not known to be damaged: no repair
         return (
-            f"{reason}: you can browse, look and export, but not label or change it; "
-            f"{read_only_advice(reason)}"
+            f"{reason}.\n\nYou can browse, look and export, but not label or change it. "
+            f"What to do: {read_only_advice(reason)}."
         )
     if isinstance(reason, DamagedReason):  # nothing may write to it until it is repaired
         return (
-            f"{reason}, so you can browse, look and export, but not label or change it "
-            f"until it is repaired: {read_only_advice(reason)}"
+            f"{reason}.\n\nYou can browse, look and export, but not label or change it "
+            f"until it is repaired.\n\nTo repair it, {read_only_advice(reason)}."
         )
     return READ_ONLY_NOTE
 

@@ -75,6 +75,15 @@ def test_the_notice_and_the_review_banner_give_the_same_repair_once(window, tmp_
     banner = read_only_banner_text(reason)
     for text in (notice, banner):
         assert text.count(advice) == 1 and text.count("restore labeldesk.db") == 1
+        assert text.endswith(f"To repair it, {advice}.")  # the same sentence
     assert "README" not in banner
-    assert banner.endswith(f"nothing is saved. To repair it, {advice}.")
+    # the notice in paragraphs: why (its first line, the status bar's), what works, what to do
+    why, works, repair = notice.split("\n\n")
+    assert why.startswith(f"Opened {window.project.path} read-only: the project database")
+    assert why.endswith(
+        "is damaged (database disk image is malformed; LabelDesk found it so "
+        "earlier and left labeldesk.db-damaged.txt beside it)."
+    )
+    assert works.endswith("but not label or change it until it is repaired.")
+    assert repair == f"To repair it, {advice}."
     window.close_project()
