@@ -24,8 +24,8 @@ from labeldesk.core.project import Project, open_project
 __version__ = "0.1.0"
 API = (
     "create_version", "crossfit_predictions", "drift", "duplicates", "embed", "expected_errors",
-    "export", "issues", "model_values", "model_versions", "outliers", "predictions", "queue",
-    "similar", "stats", "unembedded", "version_diff", "versions",
+    "export", "issues", "model_values", "model_versions", "open_version_diff", "outliers",
+    "predictions", "queue", "similar", "stats", "unembedded", "version_diff", "versions",
 )  # fmt: skip
 SUBMODULES = ("api", "quality")  # ``ld.api.records(...)`` without importing it first
 __all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", "open_project", *API]

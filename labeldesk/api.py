@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from labeldesk.core.project import Project
+    from labeldesk.core.version_diff import DiffListing
     from labeldesk.ml.predictions import Predictions
 
 PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
@@ -387,13 +388,44 @@ def create_version(project: Project, name: str, *, note: str | None = "") -> dic
 
 
 @api_words
-def version_diff(project: Project, a: str, b: str = "current") -> dict[str, Any]:
+def version_diff(
+    project: Project, a: str, b: str = "current", *, limit: int | None = None
+) -> dict[str, Any]:
     """What changed from version ``a`` to ``b`` (``current``: now; ``model:N``: the
-    version model N trained on), as ``labeldesk version diff --json`` prints it."""
-    from labeldesk.core.version_diff import diff
+    version model N trained on), as ``labeldesk version diff --json`` prints it.
+
+    ``limit``: each list holds only its first ``limit`` rows (in path order) while
+    ``counts`` still counts every row: a quick look at a big comparison without holding
+    it (a million changed images held whole take about 300 MB). To go through every
+    row without holding them, use :func:`open_version_diff`."""
+    from labeldesk.core.version_diff import diff, diff_head
     from labeldesk.core.versions import find_state
 
-    return diff(project.db, find_state(project.db, a), find_state(project.db, b)).to_json()
+    if limit is not None:
+        limit = _check_count("limit", limit, 0)
+    states = find_state(project.db, a), find_state(project.db, b)
+    if limit is None:
+        return diff(project.db, *states).to_json()
+    return diff_head(project.db, *states, limit).to_json()
+
+
+@api_words
+def open_version_diff(project: Project, a: str, b: str = "current") -> DiffListing:
+    """The comparison of :func:`version_diff`, kept in a scratch file (in the temporary
+    folder; deleted as it closes) and read back a row at a time: ``counts`` (a dict by
+    kind), ``rows(kind)`` (an iterator of the rows of one kind, in path order;
+    ``rows(kind, limit)``: the first ``limit``), ``document()`` (the keys and values of
+    :func:`version_diff`'s dict, each list an iterator). Close it when done, or use it in
+    a ``with`` block::
+
+        with ld.open_version_diff(p, "v1") as d:
+            for row in d.rows("labels_changed"):
+                ...
+    """
+    from labeldesk.core.version_diff import list_diff
+    from labeldesk.core.versions import find_state
+
+    return list_diff(project.db, find_state(project.db, a), find_state(project.db, b))
 
 
 @api_words

@@ -5,8 +5,9 @@ and each entry of the diff (a label changed, an image added, …) goes into a sc
 SQLite database of this process (a file SQLite deletes as it closes, not the project's),
 which gives each kind back in path order, :data:`CHUNK` rows at a time: `version diff
 --json` of a million changed images writes its document while reading it, and the text
-reads only the rows it shows. :func:`diff` gives the same lists whole (the app, the
-notebook API).
+reads only the rows it shows. :func:`diff` gives the same lists whole (the notebook
+API's default), :func:`diff_head` the counts with the first rows of each kind (the app
+shows those: a comparison of a million changed images holds a few hundred rows).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .version_state import Recorded, differences, relabeled_ids, states
 from .versions import CURRENT, DatasetVersion
 from .vocab import EXCLUDED, VERIFIED
 
-__all__ = ["CHUNK", "KINDS", "DiffListing", "VersionDiff", "diff", "list_diff"]
+__all__ = ["CHUNK", "KINDS", "DiffListing", "VersionDiff", "diff", "diff_head", "list_diff"]
 
 KINDS = (
     "labels_changed", "classes_renamed", "splits_changed", "added", "removed", "moved",
@@ -54,7 +55,9 @@ _NUMBER = {kind: n for n, kind in enumerate(KINDS)}
 @dataclass
 class VersionDiff:
     """What changed from state ``a`` to state ``b``; each list of ``{"path", ...}`` rows
-    is in path order, paths as ``b`` has them (as ``a`` had them for removed images)."""
+    is in path order, paths as ``b`` has them (as ``a`` had them for removed images).
+    With ``totals`` the lists hold only the first rows of each kind (:func:`diff_head`)
+    and ``totals`` counts them all."""
 
     a: str
     b: str
@@ -72,10 +75,13 @@ class VersionDiff:
     content_changed: list[dict[str, Any]] = field(default_factory=list)  # path
     verified: list[dict[str, Any]] = field(default_factory=list)  # path, label
     unverified: list[dict[str, Any]] = field(default_factory=list)  # path, label
+    totals: dict[str, int] | None = None  # each kind's count (None: the lists are whole)
 
     KINDS = KINDS
 
     def counts(self) -> dict[str, int]:
+        if self.totals is not None:
+            return dict(self.totals)
         return {kind: len(getattr(self, kind)) for kind in self.KINDS}
 
     def to_json(self) -> dict[str, Any]:
@@ -121,9 +127,18 @@ class DiffListing:
             "SELECT path, x, y FROM entry WHERE kind = ? ORDER BY path, seq LIMIT ?",
             (_NUMBER[kind], -1 if limit is None else limit),
         )
+        # labels and splits: a few texts, each held once however many rows repeat it
+        # (a million rows held whole would otherwise keep two million copies)
+        shared: dict[str | None, str | None] = {None: None}
+        if kind == "moved":  # (old paths: one each)
+            while chunk := cursor.fetchmany(CHUNK):
+                for values in chunk:
+                    yield dict(zip(names, values, strict=False))
+            return
         while chunk := cursor.fetchmany(CHUNK):
-            for values in chunk:
-                yield dict(zip(names, values, strict=False))
+            for path, x, y in chunk:
+                x, y = shared.setdefault(x, x), shared.setdefault(y, y)
+                yield dict(zip(names, (path, x, y), strict=False))
 
     def document(self) -> Iterator[tuple[str, Any]]:
         """The keys and values of :meth:`VersionDiff.to_json`, in its order, each list of
@@ -143,11 +158,24 @@ class DiffListing:
         lists = {kind: list(self.rows(kind)) for kind in KINDS}
         return VersionDiff(self.a, self.b, **lists)
 
+    def head(self, limit: int) -> VersionDiff:
+        """The counts, and the first ``limit`` rows of each kind (in path order)."""
+        lists = {kind: list(self.rows(kind, limit)) for kind in KINDS}
+        return VersionDiff(self.a, self.b, **lists, totals=dict(self.counts))
+
 
 def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
     """:func:`list_diff`'s lists, whole."""
     with list_diff(db, a, b) as listing:
         return listing.whole()
+
+
+def diff_head(
+    db: Database, a: DatasetVersion | None, b: DatasetVersion | None, limit: int
+) -> VersionDiff:
+    """:func:`list_diff`'s counts, with the first ``limit`` rows of each kind."""
+    with list_diff(db, a, b) as listing:
+        return listing.head(limit)
 
 
 def list_diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> DiffListing:

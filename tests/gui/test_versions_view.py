@@ -128,8 +128,8 @@ def test_showing_the_page_again_keeps_a_running_comparison(qtbot, project, monke
 
     from labeldesk.gui import versions_view
 
-    real = versions_view.diff
-    monkeypatch.setattr(versions_view, "diff", lambda *a: (time.sleep(0.3), real(*a))[1])
+    real = versions_view.diff_head
+    monkeypatch.setattr(versions_view, "diff_head", lambda *a: (time.sleep(0.3), real(*a))[1])
     view = VersionsView(project)
     qtbot.addWidget(view)
     create(qtbot, view, "v1")
