@@ -155,13 +155,19 @@ class DiffListing:
 
     def whole(self) -> VersionDiff:
         """Every list read back whole."""
-        lists = {kind: list(self.rows(kind)) for kind in KINDS}
-        return VersionDiff(self.a, self.b, **lists)
+        return self._read(None)
 
     def head(self, limit: int) -> VersionDiff:
         """The counts, and the first ``limit`` rows of each kind (in path order)."""
-        lists = {kind: list(self.rows(kind, limit)) for kind in KINDS}
-        return VersionDiff(self.a, self.b, **lists, totals=dict(self.counts))
+        return self._read(limit)
+
+    def _read(self, limit: int | None) -> VersionDiff:
+        found = VersionDiff(self.a, self.b)
+        for kind in KINDS:
+            setattr(found, kind, list(self.rows(kind, limit)))
+        if limit is not None:
+            found.totals = dict(self.counts)
+        return found
 
 
 def diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) -> VersionDiff:
