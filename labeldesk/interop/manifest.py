@@ -25,6 +25,7 @@ from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,13 +87,23 @@ def write_manifest(
         "missing": report.missing,
         "failed": report.failed,
         "made_splits": report.made_splits,
-        "renamed": dict(sorted(report.renamed.items())),
-        "image_hashes": dict(sorted(report.exported_hashes.items())),
+        # (keys sorted as the document is written: no sorted copy of a million entries)
+        "renamed": report.renamed,
+        "image_hashes": report.exported_hashes,
         "contents": contents(folder, LEFT_OUT),
         "files": file_hashes(folder, progress, cancel),
     }
-    text = json.dumps(manifest, indent=2, sort_keys=True, default=list)
-    (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+    # the text json.dumps makes, written as it is made: a million images' manifest held
+    # as one text (and json.dumps's pieces of it beforehand) would take gigabytes
+    pieces = _ENCODER.iterencode(manifest)
+    with open(folder / MANIFEST, "w", encoding="utf-8") as out:
+        while batch := list(islice(pieces, WRITE_PIECES)):
+            out.write("".join(batch))
+        out.write("\n")
+
+
+_ENCODER = json.JSONEncoder(indent=2, sort_keys=True, default=list)
+WRITE_PIECES = 10_000  # the encoder's pieces joined into one write
 
 
 def file_hashes(

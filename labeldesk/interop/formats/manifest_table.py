@@ -11,7 +11,7 @@ reader's schema does not change once a model exists.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,8 +52,11 @@ class ManifestTable:
 
     columns: dict[str, list[Cell]]
 
-    def rows(self) -> list[list[Cell]]:
-        return [list(row) for row in zip(*(self.columns[c] for c in COLUMNS), strict=True)]
+    def rows(self) -> Iterator[list[Cell]]:
+        """Each row in turn (never all at once: a million rows beside the columns would
+        double what the manifest holds)."""
+        for row in zip(*(self.columns[c] for c in COLUMNS), strict=True):
+            yield list(row)
 
 
 def manifest_table(
