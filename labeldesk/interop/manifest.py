@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.file_kinds import NotRegularFile, open_regular
@@ -53,6 +53,7 @@ CHOOSING = (
 LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
+_T = TypeVar("_T")
 
 
 def write_manifest(
@@ -91,19 +92,52 @@ def write_manifest(
         "renamed": report.renamed,
         "image_hashes": report.exported_hashes,
         "contents": contents(folder, LEFT_OUT),
-        "files": file_hashes(folder, progress, cancel),
     }
-    # the text json.dumps makes, written as it is made: a million images' manifest held
-    # as one text (and json.dumps's pieces of it beforehand) would take gigabytes
-    pieces = _ENCODER.iterencode(manifest)
+    # each file's entry kept as the text the manifest holds (not as a dict: a third of
+    # the memory), and the document written as it is made: a million images' manifest
+    # held as one text (and json.dumps's pieces of it beforehand) took gigabytes
+    files = _hashed(folder, progress, cancel, frozenset(), EXPORT_CANCELLED, _entry_text)
     with open(folder / MANIFEST, "w", encoding="utf-8") as out:
-        while batch := list(islice(pieces, WRITE_PIECES)):
-            out.write("".join(batch))
-        out.write("\n")
+        _write_document(out, manifest, files)
 
 
 _ENCODER = json.JSONEncoder(indent=2, sort_keys=True, default=list)
-WRITE_PIECES = 10_000  # the encoder's pieces joined into one write
+WRITE_PIECES = 10_000  # the encoder's pieces (or files' entries) joined into one write
+_LEVEL = "  "  # one level of json.dumps's indent=2
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    """A file's entry as the manifest's list of files holds it (two levels deep)."""
+    return _ENCODER.encode(entry).replace("\n", "\n" + _LEVEL * 2)
+
+
+def _write_document(out: TextIO, fields: dict[str, Any], files: list[str]) -> None:
+    """``fields`` with ``"files": [...]`` (entries as :func:`_entry_text` wrote them), as
+    ``json.dumps(indent=2, sort_keys=True, default=list)`` writes the dict of both, and a
+    line break, in pieces. (A JSON text holds no raw line break: every one in a value's
+    text is the indent's, so a value is put a level deeper by indenting each.)"""
+    keys = sorted([*fields, "files"])
+    for n, key in enumerate(keys):
+        out.write(("{" if n == 0 else ",") + "\n" + _LEVEL + json.dumps(key) + ": ")
+        if key == "files":
+            _write_list(out, files)
+            continue
+        pieces = _ENCODER.iterencode(fields[key])
+        while batch := list(islice(pieces, WRITE_PIECES)):
+            out.write("".join(batch).replace("\n", "\n" + _LEVEL))
+    out.write("\n}\n")
+
+
+def _write_list(out: TextIO, texts: list[str]) -> None:
+    """A list one level deep whose items' texts are ``texts``."""
+    if not texts:
+        out.write("[]")
+        return
+    inner = "\n" + _LEVEL * 2
+    for start in range(0, len(texts), WRITE_PIECES):
+        out.write(("[" if start == 0 else ",") + inner)
+        out.write(("," + inner).join(texts[start : start + WRITE_PIECES]))
+    out.write("\n" + _LEVEL + "]")
 
 
 def file_hashes(
@@ -120,15 +154,33 @@ def file_hashes(
     as a scan takes it, from the same read. ``cancelled``: what :class:`Cancelled` says
     when ``cancel`` stops it (the work that hashes: an export, a verify). ``known``: the
     descriptions of files read already (a verify's WebDataset shards), not read again."""
+    return _hashed(folder, progress, cancel, content, cancelled, _same, known)
+
+
+def _same(entry: _T) -> _T:
+    return entry
+
+
+def _hashed(
+    folder: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    content: Collection[str],
+    cancelled: str,
+    kept: Callable[[dict[str, Any]], _T],
+    known: Mapping[str, dict[str, Any]] | None = None,
+) -> list[_T]:
+    """:func:`file_hashes`, each entry kept as ``kept`` makes it (in the hashing threads,
+    as each batch is hashed)."""
     paths = sorted(_files(folder))
-    found: list[dict[str, Any]] = []
+    found: list[_T] = []
     # Batches, not one task per file: for 100k small images the executor's own
     # bookkeeping (a future and two lock waits each) cost more than the hashing.
     batches = [paths[i : i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
     base = str(folder)
     with ThreadPoolExecutor(HASH_THREADS) as pool:
         describe = partial(_describe, base, content=content, known=known or {})
-        for batch in pool.map(lambda rels: [describe(rel) for rel in rels], batches):
+        for batch in pool.map(lambda rels: [kept(describe(rel)) for rel in rels], batches):
             if cancel.cancelled:
                 pool.shutdown(cancel_futures=True)
                 raise Cancelled(cancelled)

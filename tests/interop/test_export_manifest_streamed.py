@@ -63,3 +63,18 @@ def test_the_same_state_writes_the_same_manifest_bytes(project, tmp_path, monkey
         rows = list(csv.reader(f))
     assert rows[0][:4] == ["path", "label", "split", "content_hash"]
     assert len(rows) == 17 and len({r[0] for r in rows[1:]}) == 16
+
+
+@pytest.mark.parametrize("fmt", ["csv", "webdataset", "imagefolder"])
+def test_every_kind_of_file_entry_is_written_as_json_dumps_writes_it(project, tmp_path, fmt):
+    """Files, symbolic links (a link instead of a hash), shards: one text."""
+    link = "symlink" if fmt == "imagefolder" else "copy"
+    export(project, tmp_path / "out", fmt, ExportOptions(link=link, include_unlabeled=True))
+    text = (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    assert text == json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    kinds = {tuple(sorted(entry)) for entry in manifest["files"]}
+    if link == "symlink":
+        assert kinds == {("link", "path")}
+    else:
+        assert kinds == {("path", "sha256", "size")}
