@@ -80,7 +80,7 @@ def main() -> None:
     codes = [(" (before)", code_env(args.before)), ("", None)] if args.before else [("", None)]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     projects = build(args.data, sizes, max(args.largest, *sizes))
-    head = ("N", "format", "wall s", "cpu s", "peak MB", "written", "bytes/image")
+    head = ("N", "format", "wall s", "cpu s", "peak MB", "written", "peak bytes/image")
     table = [head]
     for n in sizes:
         for fmt, (code, env) in product(args.formats.split(","), codes):
