@@ -396,7 +396,7 @@ def version_diff(
 
     ``limit``: each list holds only its first ``limit`` rows (in path order) while
     ``counts`` still counts every row: a quick look at a big comparison without holding
-    it (a million changed images held whole take about 300 MB). To go through every
+    it (held whole, each row takes about 300 bytes). To go through every
     row without holding them, use :func:`open_version_diff`."""
     from labeldesk.core.version_diff import diff, diff_head
     from labeldesk.core.versions import find_state
