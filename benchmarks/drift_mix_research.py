@@ -43,6 +43,7 @@ random): null, mix and newclass runs only (no image files).
 
     python benchmarks/drift_mix_research.py --sets digits --out /tmp/mix-digits.json
     python benchmarks/drift_mix_research.py --score /tmp/mix-*.json    # rules, medians
+    python benchmarks/drift_mix_research.py --pixel-controls --sets fmnist,mnist5k,patches
 """
 
 from __future__ import annotations
@@ -130,9 +131,13 @@ def cluster_test(anchors: np.ndarray, held: np.ndarray, new: np.ndarray, k: int,
     return float((1 + np.sum(stat[1:] >= stat[0] - 1e-12)) / (PERMUTATIONS + 1))
 
 
-def pixel_features(path: Path) -> np.ndarray:
-    with Image.open(path) as im:
-        rgb = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
+def pixel_features(path: Path | Image.Image, side: int = 0) -> np.ndarray:
+    """The 7 statistics of one image (at ``side`` x ``side`` pixels when ``side``)."""
+    with path if isinstance(path, Image.Image) else Image.open(path) as im:
+        im = im.convert("RGB")
+        if side:
+            im = im.resize((side, side), Image.Resampling.BILINEAR)
+        rgb = np.asarray(im, dtype=np.float64) / 255.0
     grey = rgb.mean(axis=2)
     spread = grey.std()
     grad = (np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean()) / 2
@@ -351,6 +356,57 @@ def medians(runs: list[dict]) -> None:
         print(f"  {' '.join(key):<30} " + " ".join(f"{m:.3f}" for m in meds))
 
 
+def pixel_controls(name: str, args: argparse.Namespace) -> None:
+    """The pixel MMD on changes the model hardly sees: the same images at twice their size,
+    or re-saved as JPEG q90 (would a test on pixels call them a shift?), and on the
+    changed fifth; statistics at each image's own size and at 64 x 64."""
+    import io
+
+    data = embedded_sets.load(name, args.cache)
+    images = args.cache / f"{name}-images"
+    rng = np.random.default_rng(7)
+    pool = rng.choice(len(data.vectors), min(300, len(data.vectors) // 3), replace=False)
+    rest = np.setdiff1d(np.arange(len(data.vectors)), pool)
+
+    def jpeg(im: Image.Image) -> Image.Image:
+        buf = io.BytesIO()
+        im.convert("RGB").save(buf, format="JPEG", quality=90)
+        return Image.open(io.BytesIO(buf.getvalue()))
+
+    changes = {
+        "clean": lambda im: im,
+        "twice the size": lambda im: im.resize((im.width * 2, im.height * 2)),
+        "jpeg q90": jpeg,
+        "darker x0.7": SHIFTS["darker x0.7"][0],
+        "contrast x0.7": SHIFTS["contrast x0.7"][0],
+    }
+    for side in (0, 64):
+        ref = np.stack([pixel_features(images / data.paths[i], side) for i in rest])
+        for label, change in changes.items():
+            feats = []
+            for i in pool:
+                with Image.open(images / data.paths[i]) as im:
+                    im.load()
+                    feats.append(pixel_features(change(im), side))
+            changed = np.stack(feats)
+            clean = np.stack([pixel_features(images / data.paths[i], side) for i in pool])
+            whole, part = 0, 0
+            for r in range(args.repeats):
+                rng = np.random.default_rng(1000 + r)
+                ref_rows = rng.choice(len(rest), int(0.9 * len(rest)), replace=False)
+                rows = rng.choice(len(pool), 100, replace=False)
+                order = np.random.default_rng(r).permutation(len(rest[ref_rows]))
+                half = len(order) // 2
+                a, h = ref[ref_rows][order[:half]], ref[ref_rows][order[half:]]
+                whole += pixel_tests(a, h, changed[rows], r)["pixmmd"] < ALPHA / 6
+                k = round(PART * 100)
+                mixed = np.concatenate([changed[rows[:k]], clean[rows[k:]]])
+                part += pixel_tests(a, h, mixed, r)["pixmmd"] < ALPHA / 6
+            n = args.repeats
+            print(f"  {name} side {side or 'own'} {label:<16} pixel MMD below 5 %/6: "
+                  f"whole {whole}/{n}, a fifth {part}/{n}", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fc/cache"))
@@ -363,6 +419,7 @@ def main() -> None:
     parser.add_argument("--null-sizes", default="50,100,200,500")
     parser.add_argument("--no-pixels", action="store_true")
     parser.add_argument("--vectors-only", action="store_true", help="no image-shift runs")
+    parser.add_argument("--pixel-controls", action="store_true", help="pixel MMD controls only")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--score", type=Path, nargs="*")
     args = parser.parse_args()
@@ -370,6 +427,10 @@ def main() -> None:
         saved = [run for path in args.score for run in json.loads(path.read_text())]
         score(saved, RULES)
         medians(saved)
+        return
+    if args.pixel_controls:
+        for name in args.sets.split(","):
+            pixel_controls(name, args)
         return
     args.shifts = [s for s in args.shifts.split(",") if s]
     args.null_sizes = [int(s) for s in args.null_sizes.split(",") if s]
