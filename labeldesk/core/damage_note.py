@@ -9,11 +9,21 @@ whole file (``PRAGMA integrity_check``, ``quick_check`` on a large one): damage 
 there, the project opens read-only, saying why; the check passing (a backup put back, a
 rescued file, or a note a killed process left for nothing), the note is removed and work
 goes on. A healthy project without a note is opened as fast as ever: no check.
+
+A check that finds the damage still there is remembered in the note with the file's
+stamp (:func:`file_stamp`: inode, size, modification and change times of the database
+and of the changes waiting in its -wal); an open that finds the same stamp says the
+project is damaged without reading the whole file again (a few seconds at a million
+images, each command and each open of the app). The remembered verdict can only keep
+the project read-only, never let a write through; any change to the file (a backup put
+back, a rescued copy moved in) changes its stamp, and the next open checks it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -33,14 +43,18 @@ NOTE_NAME = "labeldesk.db-damaged.txt"
 # file's size and several times quicker (the app's open waits on it).
 FULL_CHECK_PAGES = 10_000
 SHOWN_PROBLEMS = 3  # lines of the check's report named in the message
+# The last line of a note whose damage a check confirmed: that check's findings and the
+# stamp of the file it found damaged (JSON), for the next open to compare.
+CHECKED_PREFIX = "LabelDesk's check of the file, for its own use: "
 
 NOTE_TEXT = """LabelDesk found the project database labeldesk.db beside this file damaged
 ({when}): {reason}
 
 While this file is here, LabelDesk opens the project read-only and writes nothing to
 labeldesk.db, so the damaged file stays as it is for a rescue. {advice}. The next time
-the project is opened, LabelDesk checks the database: if it is sound, LabelDesk removes
-this file itself.
+the project is opened, and each time labeldesk.db has changed since (a backup or a
+rescued copy put in its place), LabelDesk checks the database: if it is sound, LabelDesk
+removes this file itself.
 """
 
 
@@ -67,19 +81,76 @@ def damage_remaining(db_file: Path) -> DamagedReason | None:
     note = note_path(db_file)
     if not note.exists():
         return None
-    try:
-        problem = check_database(db_file)
-    except (sqlite3.DatabaseError, ProjectError) as exc:
-        return not_checked(db_file, exc)
+    stamp = file_stamp(db_file)
+    problem = checked_before(note, stamp)
     if problem is None:
-        # (a folder that cannot be written: opened read-only all the same)
-        with contextlib.suppress(OSError):
-            note.unlink(missing_ok=True)
-        return None
+        try:
+            problem = check_database(db_file)
+        except (sqlite3.DatabaseError, ProjectError) as exc:
+            return not_checked(db_file, exc)
+        if problem is None:
+            # (a folder that cannot be written: opened read-only all the same)
+            with contextlib.suppress(OSError):
+                note.unlink(missing_ok=True)
+            return None
+        if stamp is not None and stamp == file_stamp(db_file):  # (unchanged meanwhile)
+            remember_check(note, stamp, problem)
     return DamagedReason(
         f"the project database {db_file} is damaged ({problem}; LabelDesk found it so "
         f"earlier and left {NOTE_NAME} beside it)"
     )
+
+
+def file_stamp(db_file: Path) -> list[int] | None:
+    """What changes whenever ``db_file`` or the changes waiting in its -wal change: their
+    device, inode, size, modification and change times (an empty -wal counts as none).
+    The change time moves at every write and no copy sets it back, so a backup put back
+    over the file, times kept, still changes the stamp. None where it cannot be told:
+    a file that cannot be read, and Windows, whose st_ctime is the creation time."""
+    if os.name == "nt":
+        return None
+    stamp: list[int] = []
+    for path in (db_file, db_file.with_name(db_file.name + "-wal")):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if path == db_file:
+                return None
+            continue
+        except OSError:
+            return None
+        if path == db_file or st.st_size > 0:
+            stamp += [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return stamp
+
+
+def checked_before(note: Path, stamp: list[int] | None) -> str | None:
+    """What the last check of the file found wrong, when it found the file damaged as
+    it is now (the note's stamp is ``stamp``); None when it must be checked."""
+    if stamp is None:
+        return None
+    try:
+        last = note.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[-1]
+        if not last.startswith(CHECKED_PREFIX):
+            return None
+        found = json.loads(last.removeprefix(CHECKED_PREFIX))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(found, dict) or found.get("stamp") != stamp:
+        return None
+    problem = found.get("problem")
+    return problem if isinstance(problem, str) and problem else None
+
+
+def remember_check(note: Path, stamp: list[int], problem: str) -> None:
+    """Add to the note that a check found the file damaged (``problem``) as ``stamp``
+    says it is (replacing an earlier check's line). Where the note cannot be written,
+    the next open checks again."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        lines = note.read_text(encoding="utf-8").rstrip("\n").split("\n")
+        kept = [line for line in lines if not line.startswith(CHECKED_PREFIX)]
+        found = json.dumps({"stamp": stamp, "problem": problem}, ensure_ascii=False)
+        note.write_text("\n".join([*kept, CHECKED_PREFIX + found]) + "\n", encoding="utf-8")
 
 
 def not_checked(db_file: Path, exc: BaseException) -> NotCheckedReason:
