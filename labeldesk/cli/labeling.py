@@ -117,6 +117,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
 
 def cmd_classes(args: argparse.Namespace) -> Output:
     from labeldesk.core.portable_names import class_name_notes
+    from labeldesk.core.stats import class_totals
 
     with open_existing(args.project) as project:
         batch, done, named = None, "", []
@@ -136,7 +137,7 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             batch = project.remove_class(args.remove).batch_id
             done = f"removed {args.remove!r}; its images are unlabeled"
         try:
-            counts = {name: c["total"] for name, c in project.stats()["classes"].items()}
+            counts = class_totals(project)
         except Exception as exc:  # (a damaged page found by the listing, after the change)
             if batch is not None:
                 exc.add_note(f"the change was saved before that was found ({done})")

@@ -90,21 +90,22 @@ def test_a_note_on_a_healthy_project_is_cleared_by_the_check(project):
     assert not (path / NOTE_NAME).exists()
 
 
-def _zero_images_root(folder):
+def _zero_images_root(folder, name: str = "images"):
+    """Zero the root page of the table or index ``name``."""
     db = folder / "labeldesk.db"
     with sqlite3.connect(db) as conn:
         size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         root = int(
-            conn.execute("SELECT rootpage FROM sqlite_master WHERE name='images'").fetchone()[0]
+            conn.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (name,)).fetchone()[0]
         )
-    with open(db, "r+b") as f:  # the images table's root: opening reads it not
+    with open(db, "r+b") as f:  # (the open reads neither)
         f.seek((root - 1) * size)
         f.write(b"\0" * size)
 
 
 def test_classes_add_that_meets_damage_when_listing_says_the_class_was_saved(tmp_path, capsys):
     folder = sample_project(tmp_path)
-    _zero_images_root(folder)
+    _zero_images_root(folder, "images_live_state")  # the index the counts are read from
     code, doc = _run(capsys, "classes", str(folder), "--add", "zz")
     assert code == 1 and doc["kind"] == "DatabaseDamaged"
     assert "saved" in doc["error"] and "'zz'" in doc["error"]

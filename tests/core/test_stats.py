@@ -9,7 +9,7 @@ import pandas as pd
 from helpers import make_imagefolder, make_messy_folder, write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.stats import index_summary, project_stats
+from labeldesk.core.stats import class_totals, index_summary, project_stats
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 
 
@@ -68,8 +68,14 @@ def test_stats_match_the_per_image_table(tmp_path):
         project.set_status(paths[3:5], VERIFIED)
         project.set_splits({paths[5]: None, paths[6]: "test"})
         project.set_labels({paths[7]: None, paths[-1]: "cat"})  # unlabeled and labeled
+        project.add_classes(["unused"])  # a class no image has
+        project.set_status([paths[-1]], EXCLUDED)  # a labeled image no class counts
         stats, expected = project_stats(project), reference_stats(project)
-    assert stats["skipped"] > 0 and stats[EXCLUDED] == 3 and stats[VERIFIED] == 2
+        listed = class_totals(project)  # what `labeldesk classes` lists
+    # (excluded images and skipped files left out, as the per-image table counts them)
+    assert listed == {name: c["total"] for name, c in expected["classes"].items()}
+    assert listed["unused"] == 0
+    assert stats["skipped"] > 0 and stats[EXCLUDED] == 4 and stats[VERIFIED] == 2
     for key, value in expected.items():
         assert stats[key] == value, key
     assert stats["unlabeled"] == expected["images"] - expected["labeled"]
@@ -85,6 +91,7 @@ def test_stats_of_an_empty_project(tmp_path):
     project, _ = create_and_index(tmp_path / "p", tmp_path / "images", classes=["a"], workers=1)
     with project:
         stats = project_stats(project)
+        assert class_totals(project) == {"a": 0}
     assert stats["images"] == 0 and stats["image_size"] == {} and stats["imbalance_ratio"] is None
     assert stats["classes"] == {"a": {"total": 0, "train": 0, "val": 0, "test": 0}}
     assert stats["empty_classes"] == ["a"]
