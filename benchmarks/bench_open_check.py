@@ -28,6 +28,7 @@ states of one run, not runs):
              the next opens of the unchanged damaged file
   before     (--before DIR) as "again", with the LabelDesk in DIR (a checkout of the
              code before: `git worktree add /tmp/base COMMIT`)
+  base       (--before DIR) as "shipped", with the LabelDesk in DIR
 
 Wall time is the median over --rounds; CPU time (user + system of the measured process
 and its children) says what the wall time would be on an idle machine.
@@ -56,7 +57,7 @@ from scale_project import build, children_cpu, png_path
 from synthetic_project import CLASSES
 
 MEASURES = ("stats", "label", "classes", "api", "gui")
-STATES = ("shipped", "off", "note", "damaged", "again", "before")
+STATES = ("shipped", "off", "note", "damaged", "again", "before", "base")
 NOTE = "labeldesk.db-damaged.txt"
 # Run in the measured process before LabelDesk: the open without the damage check.
 CHECK_OFF = "import labeldesk.core.project as p; p.damage_remaining = lambda db_file: None"
@@ -161,7 +162,7 @@ def measure_size(n: int, info: dict, args: argparse.Namespace) -> dict:
     project: Path = info["project"]
     wanted = args.states.split(",")
     states = [s for s in wanted if s not in ("damaged", "again", "before") or args.damaged]
-    states = [s for s in states if s != "before" or args.before]
+    states = [s for s in states if s not in ("before", "base") or args.before]
     measures = args.measures.split(",")
     damaged = damaged_copy(project, info["base"]) if args.damaged else None
     runs: dict[str, dict[str, list[dict]]] = {m: {s: [] for s in states} for m in measures}
@@ -173,7 +174,7 @@ def measure_size(n: int, info: dict, args: argparse.Namespace) -> dict:
                 if state in ("note", "damaged"):
                     (target / NOTE).write_text("left by bench_open_check.py\n")
                 print(f"  {n:,} round {turn + 1}: {measure} {state} …", file=sys.stderr)
-                code = args.before if state == "before" else None
+                code = args.before if state in ("before", "base") else None
                 result = run_once(command(measure, state, target, n, turn), code)
                 if state == "note" and (target / NOTE).exists():
                     result.setdefault("error", "the note was not removed")
