@@ -14,9 +14,10 @@ A check that finds the damage still there is remembered in the note with the fil
 stamp (:func:`file_stamp`: inode, size, modification and change times of the database
 and of the changes waiting in its -wal); an open that finds the same stamp says the
 project is damaged without reading the whole file again (at a million images 0.7-0.9 s
-of CPU, up to 6 s on a busy machine, for each command and each open of the app). The remembered verdict can only keep
-the project read-only, never let a write through; any change to the file (a backup put
-back, a rescued copy moved in) changes its stamp, and the next open checks it.
+of CPU, up to 6 s on a busy machine, for each command and each open of the app). The
+remembered verdict can only keep the project read-only, never let a write through; any
+change to the file (a backup put back, a rescued copy moved in) changes its stamp, and
+the next open checks it.
 """
 
 from __future__ import annotations
