@@ -29,7 +29,8 @@ from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 
 from . import ray_loopback
-from .ray_address import check_reachable, connected_to, gcs_target, parse_address, same_address
+from .ray_address import check_reachable, connected_to, parse_address, same_address
+from .ray_auto import local_target
 from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, ClusterUnavailable
 from .ray_head import CALL_LEAVE_S, CALL_POLL_S, HeadWatch
 
@@ -42,8 +43,9 @@ SHUTDOWN_FLUSH = {"RAY_task_events_shutdown_flush_timeout_ms": "1000"}
 
 def prepare_import(address: str) -> None:
     """Before :func:`import_ray` for a job at ``address``: a one-machine cluster on
-    127.0.0.1 needs a setting made before Ray is imported (:mod:`.ray_loopback`)."""
-    ray_loopback.prepare(gcs_target(address))
+    127.0.0.1 needs a setting made before Ray is imported (:mod:`.ray_loopback`); for
+    ``auto``, the cluster Ray will find here (:mod:`.ray_auto`)."""
+    ray_loopback.prepare(local_target(address))
 
 
 def import_ray() -> Any:
@@ -76,7 +78,7 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
             )
         return False
     check_reachable(address)
-    problem = ray_loopback.driver_mismatch(ray, gcs_target(address))
+    problem = ray_loopback.driver_mismatch(ray, local_target(address))
     if problem is not None:
         raise ClusterUnavailable(problem)
     if left_to_ray():
