@@ -226,12 +226,12 @@ def gone_here(project: Project) -> Callable[[str], bool]:
     """Whether an image is missing from the project's image folder on this machine too
     (deleted since the scan); never when that folder is not here at all (the images may
     be only where the workers read them), nor when it is empty here (the mount point a
-    drive not mounted on this machine leaves)."""
-    folder_here = image_root_state(project.root) is None
+    drive not mounted on this machine leaves), at the time of asking: a folder gone
+    mid-job (unmounted) stops the job, its files not taken for deleted ones."""
 
     def gone(rel: str) -> bool:
         try:
-            return folder_here and not project.image_path(rel).exists()
+            return not project.image_path(rel).exists() and not image_root_state(project.root)
         except (OSError, ValueError):
             return False
 

@@ -211,3 +211,23 @@ def test_an_empty_image_folder_here_is_not_taken_for_files_deleted_since_the_sca
     assert not gone_here(pngs)(rel)  # not here at all
     pngs.root.mkdir()
     assert not gone_here(pngs)(rel)  # there, but empty: the mount point
+
+
+def test_an_image_folder_gone_mid_job_is_not_taken_for_files_deleted_since_the_scan(pngs):
+    """The folder was here as the job started and went away during it (a drive
+    unmounted, the folder moved): whole batches missing then stop the job. Before, the
+    folder's state was read once, at the start: every file was taken for deleted, the
+    run ended "successfully" with hundreds of images listed as unreadable (exit 0)."""
+    from labeldesk.ml.ray_results import gone_here
+
+    rel = todo(pngs)[0]["path"]
+    gone = gone_here(pngs)  # made as the job starts, the folder here
+    moved = pngs.root.with_name("moved")
+    pngs.root.rename(moved)
+    assert not gone(rel)  # not here at all now
+    pngs.root.mkdir()
+    assert not gone(rel)  # an empty mount point now
+    pngs.root.rmdir()
+    moved.rename(pngs.root)
+    pngs.image_path(rel).unlink()
+    assert gone(rel)  # back, without this file: deleted since the scan
