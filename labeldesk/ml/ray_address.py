@@ -20,6 +20,13 @@ def parse_address(address: str) -> tuple[str, int] | None:
     """(host, port) of a Ray address; None for ``auto`` (Ray finds the local cluster)."""
     if address == "auto":
         return None
+    scheme = address.strip().partition("://")[0] if "://" in address else "ray"
+    if scheme.lower() != "ray":  # http://HEAD:8265, `ray job submit`'s: the dashboard
+        raise ClusterUnavailable(
+            f"{address!r} is not a Ray address: {scheme}:// is for the dashboard and `ray job "
+            "submit`; give the head's GCS port (HOST:6379 by default) or Ray Client's "
+            "(ray://HOST:10001)"
+        )
     host, _, port = address.strip().removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ClusterUnavailable(

@@ -209,6 +209,10 @@ def test_an_unreachable_cluster_is_a_clear_error_and_touches_nothing(project, ca
     assert not (project.path / "embeddings").exists()
     with pytest.raises(ClusterUnavailable, match="not a Ray address"):
         check_reachable("head-node")
+    # the dashboard's address (README: `ray job submit --address http://HEAD:8265`) was
+    # "no Ray cluster answers at http://127.0.0.1:8265 (Name or service not known)"
+    with pytest.raises(ClusterUnavailable, match=r"http:// is for the dashboard.*HOST:6379"):
+        check_reachable("http://127.0.0.1:8265")
 
 
 @pytest.mark.parametrize("ends_with", ["end", "error"])
