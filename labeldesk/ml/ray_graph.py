@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -329,7 +330,7 @@ def run_graph(
         rows = np.full((n, k), -1, dtype=np.int64)
         starting = call(lambda: {a.ready.remote(shipped): a for a in actors})
         pending: dict[Any, Any] = {}
-        progress(Progress(0, n, f"{MESSAGE}: starting {count} workers"))
+        progress(Progress(0, n, f"{MESSAGE}: starting {counted(count, 'worker')}"))
         while todo or pending:
             cancel.raise_if_cancelled()
             if watch is not None:

@@ -25,3 +25,7 @@ def test_many_uneven_workers_are_grouped_by_size():
 def test_equal_workers_keep_the_short_form():
     text = line([8, 8, 8])
     assert "3 workers x 8 CPUs" in text and "shipped index" in text
+
+
+def test_one_cpu_each_is_said_in_the_singular():
+    assert "2 workers x 1 CPU," in line([1, 1])  # was "2 workers x 1 CPUs"
