@@ -465,8 +465,8 @@ def _workers_cpus(report: ClusterGraphReport) -> str:
     "12 workers (2x32+10x8 CPUs)" when there are many."""
     cpus = sorted(report.cpus, reverse=True)
     if len(set(cpus)) <= 1:
-        each = cpus[0] if cpus else report.threads
-        return f"{counted(report.workers, 'worker')} x {each} CPU{'' if each == 1 else 's'}"
+        one = cpus[0] if cpus else report.threads
+        return f"{counted(report.workers, 'worker')} x {one} CPU{'' if one == 1 else 's'}"
     if len(cpus) <= 8:
         each = "+".join(str(c) for c in cpus)
     else:
