@@ -359,6 +359,12 @@ def run_graph(
             f"{exc}; nothing was written: the neighbours are saved only once every block is "
             f"in ({done:,} of {n:,} rows had come back): run it again once the cluster is back"
         ) from exc
+    except KeyboardInterrupt as exc:  # Ctrl+C: the command said only "interrupted"
+        exc.add_note(
+            "stopped on the Ray cluster; nothing was written: the neighbours are saved only "
+            f"once every block is in ({done:,} of {n:,} rows had come back): run it again"
+        )
+        raise
     finally:
         if watch is None or not watch.lost:  # a cluster that is gone would only be waited on
             for a in actors:

@@ -71,7 +71,7 @@ class StandInRay:
         self.killed.append(actor)
 
 
-def run(monkeypatch, versions: dict[str, str]):
+def run(monkeypatch, versions: dict[str, str], progress=None):
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(64, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -87,7 +87,8 @@ def run(monkeypatch, versions: dict[str, str]):
     job = ray_graph.GraphJob(GraphSource(EXACT, K, config), vectors=vectors)
     report = ray_graph.ClusterGraphReport("127.0.0.1:6379")
     try:
-        return ray_graph.run_graph(ray, job, len(vectors), report, block_rows=4), vectors
+        kwargs = {} if progress is None else {"progress": progress}
+        return ray_graph.run_graph(ray, job, len(vectors), report, block_rows=4, **kwargs), vectors
     finally:
         assert ray.killed == workers  # every worker ended, whatever happened
 
@@ -105,3 +106,18 @@ def test_a_worker_with_other_code_is_refused_before_it_answers(monkeypatch):
     ours = graph_code_version()
     with pytest.raises(ClusterMismatch, match=r"node-b runs LabelDesk 0\.0\.1\+elsewhere"):
         run(monkeypatch, {"a": ours, "b": "0.0.1+elsewhere"})
+
+
+def test_ctrl_c_mid_search_says_nothing_was_written_and_how_far_it_got(monkeypatch):
+    """`duplicates --ray` stopped by Ctrl+C said only "error: interrupted"."""
+    ours = graph_code_version()
+
+    def progress(report):
+        if report.done >= 16:  # Ctrl+C once some blocks came back
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        run(monkeypatch, {"a": ours, "b": ours}, progress)
+    (note,) = stopped.value.__notes__
+    assert note.startswith("stopped on the Ray cluster; nothing was written")
+    assert "(16 of 64 rows had come back): run it again" in note
