@@ -4,6 +4,7 @@ without a cache file, and clear errors before anything runs."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -120,10 +121,9 @@ def test_cluster_graph_and_groups_equal_the_local_pass(ray_cluster, copies_proje
     cache.unlink()
     local = neighbors.neighbor_graph(project)  # computed here, written to the same name
     assert graph_files(project) == [cache]
-    np.testing.assert_array_equal(cluster_rows, local.rows)
     # The same float32 dot products, summed in another order (faiss takes its BLAS path
     # or its SIMD loop by batch size, and CPUs differ): equal to a few float32 ulps.
-    np.testing.assert_allclose(cluster_sims, local.sims, atol=1e-5)
+    assert_same_graph(cluster_rows, cluster_sims, local.rows, local.sims)
     local_groups = [g.to_json() for g in find_duplicates(project)]
     near = [g for g in local_groups if g["kind"] == "near"]
     assert len(near) >= 4 and all(g["leak"] for g in near)  # planted copies, found
@@ -136,9 +136,24 @@ def test_cluster_graph_and_groups_equal_the_local_pass(ray_cluster, copies_proje
     report = ray_graph.graph_on_ray(project, address=address, block_rows=50)
     assert report.blocks == -(-report.images // 50) and report.workers == 2
     with np.load(cache) as f:
-        np.testing.assert_array_equal(f["rows"], local.rows)
+        assert_same_graph(f["rows"], f["sims"], local.rows, local.sims)
     again = ray_graph.graph_on_ray(project, address=ray_cluster.address)
     assert again.mode == "cached"  # nothing to compute: the cluster is not even asked
+
+
+def assert_same_graph(rows: np.ndarray, sims: np.ndarray, want_rows, want_sims) -> None:
+    """The same neighbours at the same similarities. Blocks of another size sum the dot
+    products in another order (a float32 ulp or two), so neighbours whose similarities tie
+    to that precision may come in either order: each run of tied neighbours is compared as
+    a set; the last run of a row is left out (a neighbour tied with the first one past the
+    list may stand in its place)."""
+    np.testing.assert_allclose(sims, want_sims, atol=1e-5)
+    differs = np.flatnonzero((rows != want_rows).any(axis=1))
+    for i in differs:
+        ties = np.concatenate([[0], np.flatnonzero(np.diff(want_sims[i]) < -1e-5) + 1])
+        for start, end in itertools.pairwise(ties):  # the last run left out
+            assert set(rows[i, start:end]) == set(want_rows[i, start:end]), (i, start)
+    assert len(differs) <= max(1, len(rows) // 100)  # a tie now and then, not a new graph
 
 
 def synthetic_store(folder: Path, n: int, dim: int, seed: int = 0) -> VectorStore:
