@@ -400,28 +400,24 @@ class ReviewView(ReviewDisplay, QWidget):
         self._act(lambda s: s.assign(classes[n]))
 
     def undo(self) -> None:
-        if self.session is None or self._refused():
-            return
-        try:
-            text = self.session.undo()
-        except Exception as exc:
-            self._failed_write(exc)
-            return
-        self._last = ""
-        self.message.emit(text)
-        self._show_current()
+        self._undo_or_redo(redo=False)
 
     def redo(self) -> None:
+        self._undo_or_redo(redo=True)
+
+    def _undo_or_redo(self, *, redo: bool) -> None:
+        """The pass's own undo or redo (its keys): say what it did and show its image; a redo
+        counts as a label again, so it may be time to refresh the queue."""
         if self.session is None or self._refused():
             return
         try:
-            text = self.session.redo()
+            text = self.session.redo() if redo else self.session.undo()
         except Exception as exc:
             self._failed_write(exc)
             return
-        self._last = last_decision_text(text)
+        self._last = last_decision_text(text) if redo else ""
         self.message.emit(text)
-        if self.session.needs_refresh:
+        if redo and self.session.needs_refresh:
             self.refresh_queue()
         self._show_current()
 

@@ -270,11 +270,9 @@ def _kept_text(lost: ClusterLost, report: EmbedReport, todo: int) -> str:
     appended whole) and how to go on."""
     if not report.embedded:
         return f"{lost}; no batch had come back yet: run it again once the cluster is back"
-    left = todo - report.embedded
     return (
-        f"{lost}; the {counted(report.embedded, 'image')} embedded before that are kept and "
-        f"{left:,} {'is' if left == 1 else 'are'} left: run it again once the cluster is "
-        "back, and it embeds only those"
+        f"{lost}; {_kept_and_left(report, todo)}: run it again once the cluster is back, "
+        "and it embeds only those"
     )
 
 
@@ -286,11 +284,19 @@ def _interrupted_text(report: EmbedReport, todo: int) -> str:
             "stopped on the Ray cluster before its first batch came back: run it again to "
             f"embed the {counted(todo, 'image')}"
         )
+    return (
+        f"stopped on the Ray cluster; {_kept_and_left(report, todo)}: run it again, and it "
+        "embeds only those"
+    )
+
+
+def _kept_and_left(report: EmbedReport, todo: int) -> str:
+    """What a stopped job kept and what is left of ``todo``: "the 3 images embedded
+    before that are kept and 5 are left"."""
     left = todo - report.embedded
     return (
-        f"stopped on the Ray cluster; the {counted(report.embedded, 'image')} embedded "
-        f"before that are kept and {left:,} {'is' if left == 1 else 'are'} left: run it "
-        "again, and it embeds only those"
+        f"the {counted(report.embedded, 'image')} embedded before that are kept and "
+        f"{left:,} {'is' if left == 1 else 'are'} left"
     )
 
 
