@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.api_words import api_words
+from labeldesk.api_words import api_words, reasons_in_api_words
 from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import TerminalProgress
@@ -103,7 +103,9 @@ def embed(
             cancel=cancel,
             runtime=runtime,
         )
-    return report.to_json()
+    data = report.to_json()
+    data["failed"] = reasons_in_api_words(data["failed"])
+    return data
 
 
 @api_words

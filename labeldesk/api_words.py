@@ -30,6 +30,7 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         lambda m: f'`ld.embed(p, model="{m.group(1)}")`',
     ),
     (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
+    (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),  # not a moved folder's --images
     (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
 )
 
@@ -54,6 +55,15 @@ def in_api_words(message: str) -> str:
     for pattern, words in _IN_API:
         message = pattern.sub(words, message)
     return message
+
+
+def reasons_in_api_words(failed: list[dict[str, str]]) -> list[dict[str, str]]:
+    """A report's images that could not be read (``{"path", "reason"}``), the command a
+    reason names put as the API's call (``changed since the last scan; run `p.scan()```),
+    except while a `labeldesk` command runs."""
+    if _COMMAND_LINE.get():
+        return failed
+    return [{**row, "reason": in_api_words(row["reason"])} for row in failed]
 
 
 def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
@@ -21,6 +21,7 @@ from labeldesk.cli._base import (
     print_note,
     share,
     similarity,
+    with_project_as_typed,
 )
 from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
 from labeldesk.core.vocab import EXCLUDED
@@ -191,7 +192,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         kept = _still_unfinished(project, report) if finishing and report.failed else ""
         if args.model is not None and not report.cancelled:
             _say_set_aside(project, report)
-    data = report.to_json()
+    data = _as_json(report, args.project)
     if report.up_to_date:
         return Output(data, _up_to_date_text(report))
     text = (
@@ -275,6 +276,16 @@ def _still_unfinished(project: Project, report: EmbedReport) -> str:
     )
 
 
+def _as_json(report: EmbedReport, project: object) -> dict[str, Any]:
+    """The report for ``--json``: a command a reason names (``run `labeldesk scan
+    PROJECT```) names the project as typed, as the text does."""
+    data = report.to_json()
+    data["failed"] = [
+        {**row, "reason": with_project_as_typed(row["reason"], project)} for row in data["failed"]
+    ]
+    return data
+
+
 def _bottleneck_text(report: EmbedReport) -> str:
     """A line when decoding the images, not the model, limited the run."""
     share = report.decode_limited()
@@ -329,7 +340,7 @@ def _embed_on_ray(
         text += f"\n{len(report.failed)} could not be read:" + "".join(
             f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
         )
-    return Output(report.to_json(), text)
+    return Output(_as_json(report, args.project), text)
 
 
 def _input_size(value: str) -> str | int:

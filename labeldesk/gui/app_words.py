@@ -45,7 +45,10 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         re.compile(r"run `labeldesk embed (?![^`]*--model)[^`]*`(?! here)"),
         "use Tools → Compute embeddings (Ctrl+E)",
     ),
-    (re.compile(r"run `labeldesk scan`"), "use File → Rescan folder"),
+    (  # with the project (PROJECT or its path) but not a moved folder's --images
+        re.compile(r"run `labeldesk scan(?: (?:'[^']*'|[^\s`']+))?`"),
+        "use File → Rescan folder",
+    ),
     (  # with or without the project and the names to add (core.vocab: not a class)
         re.compile(r"\(`(labeldesk )?classes ([^`]* )?--add( [^`]*)?`\)"),
         "(Classes → Add class…)",

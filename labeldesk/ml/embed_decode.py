@@ -52,7 +52,8 @@ Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
 # (content hash, path[, the image's short side in pixels (0 when unknown), and the file's
 # size, mtime_ns and ctime_ns (None: not recorded) when it was scanned])
 Item = tuple[str, str] | tuple[str, str, int, int, int, int | None]
-CHANGED = "changed since the last scan; run `labeldesk scan`"
+# (PROJECT: the command line puts the project as typed, the app its menu, the API its call)
+CHANGED = "changed since the last scan; run `labeldesk scan PROJECT`"
 
 
 class ChangedSinceScan(Exception):

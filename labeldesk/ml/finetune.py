@@ -420,7 +420,7 @@ def _epochs(
             first = images.report()[0]
             raise LabelDeskError(
                 f"none of the {len(split.train)} labeled train images could be read "
-                f"(first: {first['path']}: {first['reason']}); run `labeldesk scan`"
+                f"(first: {first['path']}: {first['reason']}); run `labeldesk scan PROJECT`"
             )
         entry = {"epoch": epoch, "loss": total / count}
         checking = time.perf_counter()

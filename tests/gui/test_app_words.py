@@ -178,3 +178,21 @@ def test_a_symlink_export_refused_by_the_disk_names_the_dialog_choice():
     assert "--symlink" not in shown
     assert "the disk at /media/usb cannot hold symbolic links" in shown
     assert "choose “Copy files” instead of “Symbolic links” to copy the images there" in shown
+
+
+def test_a_rescan_hint_names_the_menu_and_a_moved_folders_command_stays():
+    """An image changed since the last scan, and an export whose files all changed, say
+    to rescan (the command line names the project): the app names File → Rescan folder.
+    A moved image folder's `scan … --images NEW_FOLDER` has no menu, nor an API call."""
+    from labeldesk.api_words import in_api_words
+    from labeldesk.ml.embed import CHANGED
+
+    assert CHANGED.endswith("run `labeldesk scan PROJECT`")
+    assert in_app_words(CHANGED, Path("/data/my project")) == (
+        "changed since the last scan; use File → Rescan folder"
+    )
+    export = "run `labeldesk scan '/data/my project'`, then export again"
+    assert in_app_words(export) == "use File → Rescan folder, then export again"
+    moved = "if it moved, run `labeldesk scan '/data/p' --images NEW_FOLDER`"
+    assert in_app_words(moved) == moved
+    assert in_api_words(moved) == moved

@@ -90,7 +90,9 @@ def test_a_run_that_fails_leaves_no_version_folder(two_classes, tmp_path):
     project, root = two_classes
     for path in (root / "train").rglob("*.png"):
         path.unlink()
-    with pytest.raises(LabelDeskError, match="none of the 12 labeled train images could be read"):
+    # the command to copy names the project (the command line puts it as typed)
+    said = r"none of the 12 labeled train images could be read .*; run `labeldesk scan PROJECT`$"
+    with pytest.raises(LabelDeskError, match=said):
         finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
     assert list(models_dir(project).iterdir()) == [] and list_versions(project) == []
 

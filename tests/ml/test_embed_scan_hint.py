@@ -1,0 +1,59 @@
+"""An image whose file changed since the last scan is not embedded, and its reason says
+to rescan. `labeldesk embed 'my proj'` said "run `labeldesk scan`": without the project,
+a usage error when copied, where every other hint names the project as typed. The
+command line names it now, the API puts it as ``p.scan()`` and the app as its menu
+(tests/gui/test_app_words.py)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+import labeldesk as ld
+from labeldesk.cli import main
+from labeldesk.core.create import create_and_index
+from labeldesk.ml import embed as embed_module
+
+from .tiny_backbone import tiny_backbone
+
+TYPED = "my proj"  # relative, with a space: a shell needs it quoted
+
+
+@pytest.fixture
+def edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project "my proj" (typed from ``tmp_path``) whose a.png was edited since its
+    scan; 16 px, smaller than the tiny model's input, so the originals are read."""
+    root = tmp_path / "images"
+    for name, seed in (("a.png", 1), ("b.png", 2)):
+        write_image(root / name, size=(16, 16), fmt="PNG", seed=seed)
+    project, _ = create_and_index(tmp_path / TYPED, root, workers=1)
+    project.close()
+    write_image(root / "a.png", size=(16, 16), fmt="PNG", seed=3)  # edited since the scan
+    monkeypatch.setattr(embed_module, "load_backbone", lambda spec: tiny_backbone())
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / TYPED
+
+
+def test_the_command_line_names_the_project_as_typed(edited, capsys):
+    said = f"changed since the last scan; run `labeldesk scan {shlex.quote(TYPED)}`"
+    assert main(["embed", TYPED, "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert f"  a.png: {said}\n" in out and "PROJECT" not in out
+    assert main(["embed", TYPED, "--device", "cpu", "--json"]) == 0  # a.png is tried again
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert failed == [{"path": "a.png", "reason": said}]
+
+
+def test_the_api_names_its_own_call_and_following_it_embeds_the_image(edited):
+    with ld.open_project(edited) as p:
+        report = ld.embed(p, device="cpu", progress=lambda _: None)
+        assert report["failed"] == [
+            {"path": "a.png", "reason": "changed since the last scan; run `p.scan()`"}
+        ]
+        p.scan(workers=1)  # as it says
+        report = ld.embed(p, device="cpu", progress=lambda _: None)
+        assert report["failed"] == [] and report["embedded"] == 1
