@@ -54,6 +54,12 @@ Batch = tuple[list[str], np.ndarray, list[dict[str, str]]]
 Item = tuple[str, str] | tuple[str, str, int, int, int, int | None]
 # (PROJECT: the command line puts the project as typed, the app its menu, the API its call)
 CHANGED = "changed since the last scan; run `labeldesk scan PROJECT`"
+# its file gone: deleted or moved (a drive unplugged leaves every file of it so)
+MISSING_FILE = "its file is not there: moved or deleted since the last scan"
+MISSING = (
+    f"{MISSING_FILE} (on a drive that is not plugged in: plug it in; "
+    "else run `labeldesk scan PROJECT`)"
+)
 
 
 class ChangedSinceScan(Exception):
@@ -166,6 +172,8 @@ def _load_batch(
             hashes.append(digest)
         except ChangedSinceScan as exc:
             failed.append({"path": path, "reason": str(exc)})
+        except FileNotFoundError:
+            failed.append({"path": path, "reason": MISSING})
         except Exception as exc:
             failed.append({"path": path, "reason": f"{type(exc).__name__}: {exc}"})
     return hashes, pixels[: len(hashes)], failed

@@ -167,6 +167,7 @@ class TrainingImages:
 def read_images(paths: list[Path], seeds: list[int] | None, pre: Preprocess) -> list[Read]:
     """Each image's model input (augmented by its own seed when ``seeds`` is given), or
     why it could not be read: one bad file stops nothing. Runs in the decode workers."""
+    from .embed_decode import MISSING_FILE
     from .preprocess import prepare
 
     out: list[Read] = []
@@ -176,7 +177,9 @@ def read_images(paths: list[Path], seeds: list[int] | None, pre: Preprocess) -> 
                 out.append(prepare(path, pre))
             else:
                 out.append(_augment(path, pre, np.random.default_rng(seeds[k])))
-        except Exception as exc:  # missing, unreadable, not an image: PIL/OS errors
+        except FileNotFoundError:  # said as embedding says it, not with the whole path
+            out.append(MISSING_FILE)
+        except Exception as exc:  # unreadable, not an image: PIL/OS errors
             out.append(f"{type(exc).__name__}: {exc}")
     return out
 

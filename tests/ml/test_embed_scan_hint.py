@@ -57,3 +57,19 @@ def test_the_api_names_its_own_call_and_following_it_embeds_the_image(edited):
         p.scan(workers=1)  # as it says
         report = ld.embed(p, device="cpu", progress=lambda _: None)
         assert report["failed"] == [] and report["embedded"] == 1
+
+
+def test_a_file_deleted_since_the_scan_says_so_with_the_project_not_an_os_error(edited, capsys):
+    """A deleted image gave "FileNotFoundError: [Errno 2] No such file or directory:
+    '/abs/…/a.png'": Python's words and this machine's whole path, and no way out."""
+    (edited.parent / "images" / "b.png").unlink()
+    assert main(["embed", TYPED, "--device", "cpu", "--json"]) == 0
+    reasons = {row["path"]: row["reason"] for row in json.loads(capsys.readouterr().out)["failed"]}
+    assert reasons["b.png"] == (
+        "its file is not there: moved or deleted since the last scan (on a drive that is not "
+        f"plugged in: plug it in; else run `labeldesk scan {shlex.quote(TYPED)}`)"
+    )
+    with ld.open_project(edited) as p:
+        report = ld.embed(p, device="cpu", progress=lambda _: None)
+        [missing] = [row for row in report["failed"] if row["path"] == "b.png"]
+        assert missing["reason"].endswith("else run `p.scan()`)")

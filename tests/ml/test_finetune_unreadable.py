@@ -69,7 +69,7 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
     assert version.status == "complete" and len(version.metrics["history"]) == 2
     failed = version.metrics["failed"]
     assert [f["path"] for f in failed] == ["train/blue/1.png", "train/red/0.png", "val/red/0.png"]
-    assert "FileNotFoundError" in failed[1]["reason"]
+    assert failed[1]["reason"] == "its file is not there: moved or deleted since the last scan"
     assert version.metrics["train_images"] == 10
     assert version.metrics["eval"]["n"] == 3  # the val image that is gone is left out
     # a bad file is tried once: later epochs no longer read it
