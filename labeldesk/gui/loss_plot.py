@@ -13,7 +13,7 @@ from labeldesk.gui.charts import style_legend
 
 LOSS_COLOUR = "#4e79a7"
 ACCURACY_COLOUR = "#59a14f"
-FEW_EPOCHS = 10  # the empty plot's epoch axis, before any run: 1 … 10
+FEW_EPOCHS = 10  # the empty plot's epoch axis until told the epochs a run would have
 EPOCH_LABEL_ROOM = 48  # pixels along the epoch axis for each tick's label, at least
 LEGEND_MARGIN = 3  # pixels above and below the legend, in its row over the plot area
 
@@ -71,10 +71,11 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.addItem(self.accuracy_curve)
         self.legend.addItem(self.accuracy_curve, "val accuracy")
         self.plot_item.vb.sigResized.connect(self._sync_views)
-        self.span = (1.0, float(FEW_EPOCHS))  # the epoch axis's range
+        self.span = (0.5, FEW_EPOCHS + 0.5)  # the epoch axis's range
         self.losses: dict[int, float] = {}
         self.accuracies: dict[int, float] = {}
         self.planned = 0  # a running run's epochs (0: none running)
+        self.idle_epochs = FEW_EPOCHS  # the epochs a run would have (the Epochs box)
         self._apply_palette()
         self._redraw()  # the empty plot's epoch axis: 1 … 10, not 0.1 … 0.9
 
@@ -122,14 +123,20 @@ class LossPlot(pg.PlotWidget):
         self.accuracies = {int(e["epoch"]): float(e["eval_accuracy"]) for e in accuracies}
         self._redraw()
 
+    def set_idle_epochs(self, epochs: int) -> None:
+        """The epochs a run started now would have: with no run to show, the epoch axis
+        spans them (1 … 100 while the Epochs box says 100, not a stray 1 … 10)."""
+        self.idle_epochs = max(1, int(epochs))
+        if not (self.losses or self.accuracies or self.planned):
+            self._redraw()
+
     def _redraw(self) -> None:
         epochs = sorted(self.losses)
         self.loss_curve.setData(epochs, [self.losses[e] for e in epochs])
         last = max([*epochs, *self.accuracies], default=0)
-        if last or self.planned:  # half an epoch either side: no epoch 0, nor -4
-            self.span = (0.5, max(last, self.planned) + 0.5)
-        else:
-            self.span = (1.0, float(FEW_EPOCHS))
+        # half an epoch either side: no epoch 0, nor -4; with nothing to show, the epochs
+        # a run would have, so the axis a run starts with is the one already there
+        self.span = (0.5, (max(last, self.planned) or self.idle_epochs) + 0.5)
         self.plot_item.setXRange(*self.span, padding=0)
         self._space_ticks()
         acc = sorted(self.accuracies)

@@ -207,6 +207,8 @@ class TrainingPanel(QWidget):
 
         self.plot = LossPlot()
         self.plot.setAccessibleName("Loss and validation accuracy per epoch")
+        self.plot.set_idle_epochs(self.epochs.value())
+        self.epochs.valueChanged.connect(self.plot.set_idle_epochs)
         versions_box = VersionsBox(project, self.runner)
         self.versions_box = versions_box
         self.table = versions_box.table
