@@ -33,6 +33,7 @@ from labeldesk.core.display import capitalised, counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
+from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.export_options import ExportOptionsForm
 from labeldesk.gui.job_progress import job_eta
@@ -134,8 +135,7 @@ class ExportDialog(QDialog):
 
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("a new folder outside the image folder")
-        default = project.root.parent / f"{project.root.name}-export"
-        self.folder.setText(str(default))
+        self.folder.setText(str(self.start_folder(project)))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         folder_row = QHBoxLayout()
@@ -199,6 +199,15 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
         for edit in (self.folder, self.extra.class_map, self.extra.split_shares):
             edit.textChanged.connect(self._edited)
+
+    @staticmethod
+    def start_folder(project: Project) -> Path:
+        """Where the form starts: the folder this project was last exported into from the
+        app (its parent still there), else ``<images>-export`` beside the image folder."""
+        last = settings.last_export_folder(project.path)
+        if last is not None and last.parent.is_dir():
+            return last
+        return project.root.parent / f"{project.root.name}-export"
 
     def options(self, *, overwrite: bool = False) -> ExportOptions:
         return self.extra.options(overwrite=overwrite)
@@ -341,6 +350,7 @@ class ExportDialog(QDialog):
     @Slot(object)
     def _finished(self, report: ExportReport) -> None:
         self.report = report
+        settings.save_last_export_folder(self.project.path, Path(report.out))  # the next start
         self._show_message(report_text(report))
         self.open_button.setVisible(True)
         self.exported.emit(report)

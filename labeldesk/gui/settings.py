@@ -1,5 +1,5 @@
 """Persistent user preferences (QSettings): recent projects, theme, window layout, review,
-and each recent project's place in the browser.
+and each recent project's place in the browser and last export folder.
 
 Every read goes through this module so keys are spelled once and tests can redirect
 the storage with :func:`QSettings.setPath` for the INI format used here.
@@ -25,6 +25,7 @@ QUEUE_REFRESH_KEY = "review/queue_refresh_every"
 EMBED_NEW_KEY = "projects/embed_new"
 QUEUE_REFRESH_RANGE = (1, 1000)  # labels between two refreshes of the labeling queue
 PLACES_GROUP = "project_places"  # one subgroup per recent project: its browser place
+EXPORTS_GROUP = "project_exports"  # one subgroup per recent project: its last export folder
 
 
 def settings() -> QSettings:
@@ -67,11 +68,21 @@ def last_project() -> Path | None:
     return recent[0] if recent else None
 
 
-def _place_group(project: Path) -> tuple[str, str]:
+def _place_group(project: Path, top: str = PLACES_GROUP) -> tuple[str, str]:
     """The settings group of ``project``'s place (a hash: a path is no INI key) and its
     resolved path, kept in the group so a person reading the file sees whose it is."""
     path = str(Path(project).resolve())
-    return f"{PLACES_GROUP}/{hashlib.sha1(path.encode()).hexdigest()[:16]}", path
+    return f"{top}/{hashlib.sha1(path.encode()).hexdigest()[:16]}", path
+
+
+def _forget_others(store: QSettings, top: str, group: str) -> None:
+    """Drop ``top``'s subgroups but ``group`` and the recent projects' (a small file)."""
+    kept = {_place_group(p, top)[0] for p in recent_projects(existing_only=False)} | {group}
+    store.beginGroup(top)
+    for name in store.childGroups():
+        if f"{top}/{name}" not in kept:
+            store.remove(name)
+    store.endGroup()
 
 
 def project_place(project: Path) -> dict[str, str]:
@@ -95,12 +106,26 @@ def save_project_place(project: Path, values: Mapping[str, str]) -> None:
     for key, value in values.items():
         store.setValue(key, value)
     store.endGroup()
-    kept = {_place_group(p)[0] for p in recent_projects(existing_only=False)} | {group}
-    store.beginGroup(PLACES_GROUP)
-    for name in store.childGroups():
-        if f"{PLACES_GROUP}/{name}" not in kept:
-            store.remove(name)
-    store.endGroup()
+    _forget_others(store, PLACES_GROUP, group)
+
+
+def last_export_folder(project: Path) -> Path | None:
+    """The folder ``project`` was last exported into from the app (None if never)."""
+    group, path = _place_group(project, EXPORTS_GROUP)
+    store = settings()
+    if store.value(f"{group}/path") != path:
+        return None
+    folder = store.value(f"{group}/folder")
+    return Path(str(folder)) if folder else None
+
+
+def save_last_export_folder(project: Path, folder: Path) -> None:
+    """Keep ``folder`` as where ``project``'s next export from the app starts."""
+    group, path = _place_group(project, EXPORTS_GROUP)
+    store = settings()
+    store.setValue(f"{group}/path", path)
+    store.setValue(f"{group}/folder", str(Path(folder).resolve()))
+    _forget_others(store, EXPORTS_GROUP, group)
 
 
 def theme() -> str:

@@ -4,6 +4,8 @@ replaces an earlier export."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from ml.fake_embeddings import CLASSES, make_clustered_project
 
@@ -341,3 +343,40 @@ def test_one_status_not_written_reads_as_one_and_names_the_format_plainly():
     # ImageFolder: a folder per class format has no place for it"
     assert "1 verified or excluded image was written without its status" in text
     assert "the ImageFolder format has no place for it" in text
+
+
+def test_the_form_starts_at_the_projects_last_export_folder(qtbot, dialog, tmp_path):
+    """The form always started at '<images>-export', whatever folder the project was
+    last exported into: it starts there, for that project only, and asks before it
+    replaces that export."""
+    project = dialog.project
+    assert dialog.folder.text() == str(project.root.parent / f"{project.root.name}-export")
+    out = tmp_path / "exports" / "pets-v1"
+    out.parent.mkdir()
+    dialog.folder.setText(str(out))
+    run_export(qtbot, dialog)
+    dialog.shutdown()
+
+    again = ExportDialog(project)
+    qtbot.addWidget(again)
+    assert again.folder.text() == str(out.resolve())
+    asked = []
+    again.confirm_replace = lambda target: asked.append(target) or False
+    assert again.start() is None  # the earlier export is not replaced without asking
+    assert asked == [out.resolve()] and (out / "labeldesk-export.json").is_file()
+    again.shutdown()
+
+    other, _ = make_clustered_project(tmp_path / "other")  # another project: its own default
+    try:
+        fresh = ExportDialog(other)
+        qtbot.addWidget(fresh)
+        assert fresh.folder.text() == str(other.root.parent / f"{other.root.name}-export")
+        fresh.shutdown()
+    finally:
+        other.close()
+
+    shutil.rmtree(out.parent)  # the remembered folder's parent is gone: the default again
+    gone = ExportDialog(project)
+    qtbot.addWidget(gone)
+    assert gone.folder.text() == str(project.root.parent / f"{project.root.name}-export")
+    gone.shutdown()
