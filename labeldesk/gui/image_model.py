@@ -126,6 +126,16 @@ class ImageListModel(QAbstractListModel):
             self._row_of[self._rows] = np.arange(len(self._rows), dtype=np.int64)
         self.endResetModel()
 
+    def list_changes(self) -> tuple[int, int]:
+        """(images the filter takes now that the rows lack, rows it no longer takes): the
+        rows are read when the filter is applied and stay put as labels and scores change."""
+        catalog = self._catalog
+        if catalog is None or len(self._row_of) != len(catalog):
+            return 0, 0
+        now = catalog.filter(self._filter)
+        added = int(np.count_nonzero(self._row_of[now] < 0))
+        return added, len(self._rows) - (len(now) - added)
+
     def positions_changed(self, positions: Iterable[int]) -> None:
         """Repaint rows whose catalog entries changed (after a label edit); rows stay put
         even if they no longer match the filter, so the user's place is not lost."""

@@ -14,14 +14,14 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QShowEvent
+from PySide6.QtGui import QAction, QImage, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.changes import Changes
 from labeldesk.core.project import Project
-from labeldesk.gui import settings
+from labeldesk.gui import settings, shortcuts
 from labeldesk.gui.browser_insights import BrowserInsights
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
 from labeldesk.gui.class_actions import ClassActions
@@ -123,11 +123,18 @@ class ProjectView(QWidget, BrowserInsights):
         for action in view_actions:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addActions(view_actions)
+        self.new_matches_action = QAction("Show the images flagged since", self)
+        self.new_matches_action.setShortcuts(shortcuts.sequences(shortcuts.NEW_MATCHES_KEYS))
+        self.new_matches_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.new_matches_action.setEnabled(False)  # while the sidebar's line shows
+        self.new_matches_action.triggered.connect(self.show_new_matches)
+        self.addAction(self.new_matches_action)
 
         self.sidebar.filterChanged.connect(self.apply_filter)
         self.sidebar.classRenamed.connect(self.model.rename_filter_class)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.sidebar.search.done.connect(self._search_done)
+        self.sidebar.new_matches.applyRequested.connect(self.show_new_matches)
         self.labeling.undoneImages.connect(self._show_undone)
         self.labeling.redoneImages.connect(self._show_undone)
         self.grid.selectionChangedRows.connect(self._selection_changed)
@@ -309,8 +316,25 @@ class ProjectView(QWidget, BrowserInsights):
         self.sidebar.set_show_counts(shown)
         self._update_expected_note(shown["flagged"])
         self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
+        flagged_list = self.model.image_filter.show == "flagged"
+        self.sidebar.new_matches.keep_room(flagged_list)
+        self.sidebar.new_matches.say(*(self.model.list_changes() if flagged_list else (0, 0)))
+        self.new_matches_action.setEnabled(self.sidebar.new_matches.count > 0)
         self._totals = catalog.label_counts(None)
         self._emit_status()
+
+    def show_new_matches(self) -> None:
+        """The "Likely mislabeled" list as the scores have it now (the grid kept the one
+        it had while they changed); the current image stays current if still flagged."""
+        if self._closed or not self.sidebar.new_matches.count:
+            return
+        current = self.grid.currentIndex()
+        on = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else None
+        self.apply_filter(self.model.image_filter)  # counts again: the line hides
+        row = self.model.row_of_id(on) if on is not None else -1
+        if row >= 0:
+            self.grid.select_row(row)
+        self.grid.setFocus()
 
     def _update_expected_note(self, flagged_in_split: int | None = None) -> None:
         """The sidebar's "about N wrong; M flagged" (the split's), or that it rescores

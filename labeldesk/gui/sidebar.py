@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 from labeldesk.gui import shortcuts
+from labeldesk.gui.new_matches_hint import NewMatchesHint
 from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.tile_delegate import class_color
@@ -164,6 +165,9 @@ class FilterSidebar(QWidget):
         layout.addLayout(form)
         for i, key in enumerate(SORT_CHOICES):
             self.sort_box.setItemData(i, SORT_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+        # "2 more flagged since this list was shown: show them" (the grid keeps its rows)
+        self.new_matches = NewMatchesHint()
+        layout.addWidget(self.new_matches)
         # "About N likely wrong": what the model expects, beside what it flags.
         self.expected_note = QLabel()
         self.expected_note.setObjectName("expectedErrors")

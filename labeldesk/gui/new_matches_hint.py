@@ -1,0 +1,67 @@
+"""The sidebar's line when the "Likely mislabeled" list on screen is out of date.
+
+The grid keeps the rows it had while the model rescores (tiles must not move under the
+person's eyes), so after a rescoring the Images count can say 25 while the grid shows
+23. This line says so ("2 more flagged since this list was shown") with a link, and a
+key (:data:`~labeldesk.gui.shortcuts.NEW_MATCHES_KEYS`), that shows the new list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from labeldesk.gui import shortcuts
+
+
+def new_matches_text(count: int, gone: int = 0) -> str:
+    """ "2 more flagged since this list was shown", or with ``gone`` of those shown
+    flagged no longer, "2 more flagged since (4 no longer)" (two lines in the sidebar
+    either way: its room is kept, see :meth:`NewMatchesHint.keep_room`)."""
+    if gone:
+        return f"{count:,} more flagged since ({gone:,} no longer)"
+    return f"{count:,} more flagged since this list was shown"
+
+
+class NewMatchesHint(QLabel):
+    """One line under the Images choice, hidden while the grid's list is current."""
+
+    applyRequested = Signal()  # its link: show the new list
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("newMatches")
+        self.setWordWrap(True)
+        self.linkActivated.connect(lambda _: self.applyRequested.emit())
+        self.setToolTip(
+            "The grid keeps its images while the model rescores, so nothing moves under "
+            "you; this shows the current list (the image you are on stays selected)."
+        )
+        self.count = 0
+        self._words(2)  # hidden, its line kept at about its size (see keep_room)
+        self.hide()
+
+    def keep_room(self, keep: bool) -> None:
+        """Keep this line's room while hidden (the flagged list is shown): Split, Images
+        and Sort then stay put when it appears after a rescoring, not jump under the
+        pointer."""
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(keep)
+        self.setSizePolicy(policy)
+
+    def _words(self, count: int, gone: int = 0) -> None:
+        key = shortcuts._text(shortcuts.NEW_MATCHES_KEYS)
+        words = new_matches_text(count, gone)
+        self.setText(f"{words}: <a href='show'>show them</a> ({key})")
+        self.setAccessibleName(f"{words}: show them")
+
+    def say(self, count: int, gone: int = 0) -> None:
+        """``count`` images the filter takes now that the grid lacks (0: hide), ``gone``
+        of those it shows that it takes no longer (said only beside new ones: those the
+        person fixed leave the list without a word, as before)."""
+        self.count = max(0, count)
+        if not self.count:
+            self.hide()
+            return
+        self._words(self.count, gone)
+        self.show()
