@@ -10,6 +10,7 @@ get the session and the window as a :class:`~labeldesk.gui.shell.Shell`, not the
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.create import create_empty
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.failures import damaged_database, is_damage
 from labeldesk.core.project import Project, open_project
 from labeldesk.core.read_only_db import (
     READ_ONLY_ADVICE,
@@ -176,7 +178,18 @@ class MainWindow(StackedPages, QMainWindow):
             lambda: self._reopen_damaged(project), Qt.ConnectionType.QueuedConnection
         )
         self.session = session
-        view = ProjectView(project, runner=session.runner, track=session.track, session=session)
+        try:
+            view = ProjectView(project, runner=session.runner, track=session.track, session=session)
+        except sqlite3.DatabaseError as exc:  # the images' own rows unreadable: no grid
+            if not is_damage(exc):
+                raise
+            self.session = None
+            session.close()
+            reason = damaged_database("its database labeldesk.db", str(exc))
+            self.notify_error(f"Cannot open {path}: {reason}", dialog=not quiet)
+            self.start_page.refresh()
+            self.update_actions()
+            return False
         view.statusChanged.connect(lambda _text: self._show_counts())
         view.message.connect(self.show_message)
         view.error.connect(self.notify_error)
