@@ -181,7 +181,9 @@ class StatsView(QWidget):
         self.history = HistoryTable()
         self.history.setAccessibleName("Training history")
         self.history.empty_text = (
-            f"No model trained yet: train one on the Training page ({training_place()})"
+            "No model trained yet; the project is read-only, so none can be trained here"
+            if project.read_only is not None  # (its Start training is off)
+            else f"No model trained yet: train one on the Training page ({training_place()})"
         )
         history_box = QGroupBox("Training history")
         QVBoxLayout(history_box).addWidget(self.history)

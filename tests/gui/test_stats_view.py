@@ -481,3 +481,22 @@ def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained, 
         assert widget.chart.width() > side.width()  # the chart still has most of the room
     finally:
         widget.shutdown()
+
+
+def test_an_empty_history_of_a_read_only_project_does_not_send_one_to_train(
+    make_view, project, make_read_only
+):
+    """It said to train one on the Training page, where Start training is off."""
+    from labeldesk.core.project import open_project
+
+    project.close()
+    make_read_only(project.path)
+    read_only = open_project(project.path)
+    try:
+        assert read_only.read_only is not None
+        widget = make_view(read_only)
+        assert widget.history.empty_text == (
+            "No model trained yet; the project is read-only, so none can be trained here"
+        )
+    finally:
+        read_only.close()
