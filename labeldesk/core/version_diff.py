@@ -21,7 +21,7 @@ from typing import Any
 
 from .db import Database
 from .display import counted, quoted_names, shown_path
-from .errors import DiskFull
+from .errors import BadArgument, DiskFull
 from .labels import NEWEST_EVENT
 from .version_state import Recorded, differences, relabeled_ids, states
 from .versions import CURRENT, DatasetVersion
@@ -118,7 +118,17 @@ class DiffListing:
 
     def rows(self, kind: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The rows of ``kind`` in path order (at most ``limit``), :data:`CHUNK` read at a
-        time."""
+        time. A kind that is none of :data:`KINDS`, or a negative ``limit``, is refused
+        as it is called (:class:`BadArgument`), not as a KeyError when first read."""
+        if kind not in _NUMBER:
+            raise BadArgument(f"no kind of change {kind!r}: the kinds are {', '.join(KINDS)}")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise BadArgument(f"limit must be a whole number of at least 0, not {limit!r}")
+        return self._rows(kind, limit)
+
+    def _rows(self, kind: str, limit: int | None) -> Iterator[dict[str, Any]]:
         if kind == "classes_renamed":
             yield from self.classes_renamed[:limit]
             return

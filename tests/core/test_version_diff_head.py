@@ -80,3 +80,15 @@ def test_rows_of_one_label_share_its_text(changed):
 def test_an_unknown_version_is_said_before_anything_is_opened(changed):
     with pytest.raises(ld.LabelDeskError, match="v9"):
         ld.open_version_diff(changed, "v9")
+
+
+def test_an_opened_diffs_rows_refuse_an_unknown_kind_or_a_negative_limit(changed):
+    # (a misspelt kind was a bare KeyError at the first row read; a negative limit gave
+    # every row of most kinds but all but the last of classes_renamed)
+    with ld.open_version_diff(changed, "v1") as listing:
+        with pytest.raises(BadArgument, match="no kind of change 'label_changed'.*labels_changed"):
+            listing.rows("label_changed")
+        for kind in ("labels_changed", "classes_renamed"):
+            with pytest.raises(BadArgument, match="limit must be a whole number"):
+                listing.rows(kind, -1)
+        assert len(list(listing.rows("labels_changed", 2))) == 2
