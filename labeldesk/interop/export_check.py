@@ -281,13 +281,7 @@ def _manifest(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise NotAnExport(f"{where} is a file, not an export folder")
     manifest = export_manifest(folder)
-    if (
-        manifest is not None
-        and all(
-            isinstance(manifest.get(key, []), list) for key in ("gif_as_png", "missing", "failed")
-        )
-        and isinstance(manifest.get("left_out", {}), dict)
-    ):
+    if manifest is not None and _readable(manifest):
         return manifest
     if os.path.lexists(folder / MANIFEST):
         raise DamagedManifest(
@@ -295,6 +289,27 @@ def _manifest(folder: Path) -> dict[str, Any]:
             "or edited): put back the copy you kept, or export the version again"
         )
     raise NotAnExport(f"{where} holds no LabelDesk export ({MANIFEST})")
+
+
+def _readable(manifest: dict[str, Any]) -> bool:
+    """The manifest's lists of paths hold paths (texts), as an export writes them: an
+    edited one (a list or a number for a path) is refused, not an internal error."""
+    contents = manifest.get("contents", {})
+    lists = [manifest.get("gif_as_png", [])]
+    if isinstance(contents, dict) and "empty_folders" in contents:
+        lists.append(contents["empty_folders"])
+    left = [manifest.get("missing", []), manifest.get("failed", [])]
+    return (
+        all(isinstance(paths, list) and all(isinstance(p, str) for p in paths) for paths in lists)
+        and all(isinstance(rows, list) for rows in left)
+        and all(
+            isinstance(row.get("path", ""), str)
+            for rows in left
+            for row in rows
+            if isinstance(row, dict)
+        )
+        and isinstance(manifest.get("left_out", {}), dict)
+    )
 
 
 def _class_map(folder: Path, recorded: object) -> tuple[tuple[str, str | None], ...]:

@@ -163,6 +163,11 @@ def test_an_out_that_is_no_export_folder_says_what_it_is(project, tmp_path, caps
         json.dumps({**data, "options": {**data["options"], "class_map": 5}}),
         json.dumps({**data, "gif_as_png": 5}),
         json.dumps({**data, "left_out": [1]}),
+        # a path that is no text: each was an internal error (unhashable, unorderable)
+        json.dumps({**data, "gif_as_png": [{}]}),
+        json.dumps({**data, "missing": [{"path": ["x"]}]}),
+        json.dumps({**data, "failed": [{"path": {}}]}),
+        json.dumps({**data, "contents": {**data["contents"], "empty_folders": [1, None]}}),
     ):
         manifest.write_text(damaged)
         found = error(out)
