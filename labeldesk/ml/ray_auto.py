@@ -1,7 +1,8 @@
 """The cluster that ``--ray auto`` names, found before Ray is imported.
 
-Ray resolves ``auto`` itself (``RAY_ADDRESS``, then the address the last ``ray start``
-on this machine wrote, then the GCS named by a raylet running here), and then replaces
+Ray resolves ``auto`` itself (``RAY_ADDRESS``; else the GCS named by the one raylet
+running here; among several, or with none, the address the last ``ray start`` on this
+machine wrote), and then replaces
 127.0.0.1 by this machine's network address unless RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER
 is 0 (read once, when Ray is imported). For the README's one-machine cluster, which
 listens on 127.0.0.1 only, ``--ray auto`` then dialled an address where nothing listens
@@ -40,14 +41,17 @@ def auto_address(proc: Path = Path("/proc")) -> str | None:
     env = os.environ.get("RAY_ADDRESS", "").strip()
     if env and env != "auto":
         return None if env.startswith("ray://") else env
+    # Ray's order (services.get_ray_address_from_environment): one raylet running here
+    # is joined whatever the file says (a file a crashed `ray start` left names a
+    # cluster gone); the file picks among several, and names one when none runs here
+    running = raylet_gcs_addresses(proc)
+    if len(running) == 1:
+        return running.pop()
     try:
         recorded = (ray_temp_dir() / ADDRESS_FILE).read_text().strip()
     except OSError:
         recorded = ""
-    if recorded:
-        return recorded
-    running = raylet_gcs_addresses(proc)
-    return running.pop() if len(running) == 1 else None
+    return recorded or None
 
 
 def raylet_gcs_addresses(proc: Path = Path("/proc")) -> set[str]:

@@ -53,6 +53,12 @@ def test_auto_is_found_as_ray_finds_it(tmp_path, monkeypatch):
     assert ray_auto.auto_address(proc) == "127.0.0.1:7000"  # the last `ray start`'s
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.5:6379")
     assert ray_auto.auto_address(proc) == "10.0.0.5:6379"  # the user's own choice first
+    # one raylet running beside a file a gone cluster left: Ray joins the raylet's
+    (proc / "101" / "cmdline").unlink()
+    (proc / "101").rmdir()
+    monkeypatch.delenv("RAY_ADDRESS")
+    assert ray_auto.auto_address(proc) == "127.0.0.1:6390"
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.5:6379")
     assert ray_auto.local_target("auto") == ("10.0.0.5", 6379)
     monkeypatch.setenv("RAY_ADDRESS", "ray://10.0.0.5:10001")
     assert ray_auto.auto_address(proc) is None  # a Ray Client: nothing to join here
