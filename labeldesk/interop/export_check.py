@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 TRAIN = "train"  # the split of every image of a FiftyOne export written as one dataset
 FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
+GONE = "gone from the export"
 OTHER_BYTES = "holds other bytes than the image the manifest names"
 VERIFY_CANCELLED = "verify cancelled: nothing was checked"  # (stopped while reading it)
 
@@ -246,7 +247,9 @@ def check_export(
     if found.not_in_version:
         left_out_by_options(project, options, chosen, found.not_in_version, found.manifest)
     made = recorded.get("make_splits") is not None
-    pictures_held = {f: c for f, c in exported.items() if c in pictures}
+    # (a file gone from the export is named so above: not as one it gives no label)
+    gone = {row["path"] for row in found.files if row["why"] == GONE}
+    pictures_held = {f: c for f, c in exported.items() if c in pictures and f not in gone}
     if its_format:
         _check_labels(found, manifest, folder, held, pictures_held, splits=not made,
                       shards=shards, progress=progress, cancel=token)  # fmt: skip
@@ -453,7 +456,7 @@ def _check_files(
     for path in sorted(written.keys() | now.keys()):
         content = now[path].pop("content", None) if path in now else None
         if path not in now:
-            found.files.append({"path": path, "why": "gone from the export"})
+            found.files.append({"path": path, "why": GONE})
         elif path not in written:
             found.files.append({"path": path, "why": "not written by the export"})
         elif now[path] != written[path]:

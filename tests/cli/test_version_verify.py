@@ -57,6 +57,12 @@ def test_files_edited_added_or_removed_in_the_export_are_named(project, tmp_path
     text = capsys.readouterr().out
     assert "is not version v1 as exported" in text
     assert "val/cat/cat1.jpg: gone from the export" in text
+    # the gone file's picture: given nothing by the export, not read as an unlabeled file
+    gone = [row for row in found["labels"] if row["version_path"] == "val/cat/cat1.jpg"]
+    assert [(row["path"], row["label"], row["version_label"]) for row in gone] == [
+        (None, None, "cat")
+    ]
+    assert "val/cat/cat1.jpg: the export gives it nothing; the version: cat (val)" in text
 
 
 def test_the_export_of_another_state_is_not_the_version(project, tmp_path, capsys):
