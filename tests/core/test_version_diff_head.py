@@ -86,7 +86,7 @@ def test_an_opened_diffs_rows_refuse_an_unknown_kind_or_a_negative_limit(changed
     # (a misspelt kind was a bare KeyError at the first row read; a negative limit gave
     # every row of most kinds but all but the last of classes_renamed)
     with ld.open_version_diff(changed, "v1") as listing:
-        with pytest.raises(BadArgument, match="no kind of change 'label_changed'.*labels_changed"):
+        with pytest.raises(BadArgument, match=r"no kind of change 'label_changed'.*labels_changed"):
             listing.rows("label_changed")
         for kind in ("labels_changed", "classes_renamed"):
             with pytest.raises(BadArgument, match="limit must be a whole number"):
