@@ -36,7 +36,7 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.imageio import content_hash
@@ -215,9 +215,10 @@ def read_shard(
     file that sees every byte go by, say)."""
     samples: dict[str, ShardSample] = {}
     split = _shard_split(shard.name)
+    watched, ends = _header_watch()
     try:
         source = {"fileobj": stream} if stream is not None else {"name": shard}
-        with tarfile.open(mode="r|*", **source) as tar:
+        with tarfile.open(mode="r|*", tarinfo=watched, **source) as tar:
             while (member := tar.next()) is not None:
                 tar.members = []  # type: ignore[attr-defined]  # a stream needs no index
                 if cancel is not None and cancel.cancelled:  # a shard is a gigabyte or so
@@ -245,6 +246,16 @@ def read_shard(
                 _take(sample, field, base, data.read())
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise LabelFileError(str(shard), [f"not a readable tar file: {exc}"]) from None
+    if ends and ends[-1] != "EOFHeaderError":
+        # tarfile ends a stream quietly at a header cut short or not a header past the
+        # first: a shard cut short (a copy or download stopped) read as a shorter one
+        raise LabelFileError(
+            str(shard),
+            [
+                f"not a readable tar file: it stops after {len(samples):,} samples without "
+                "the end a tar file has (cut short, or damaged there): copy it again"
+            ],
+        )
     for sample in samples.values():
         if sample.problem is None and sample.label is _NO_LABEL and sample.cls is not None:
             sample.label, sample.problem = _class(sample.cls.decode("utf-8", "replace"), classes)
@@ -255,6 +266,23 @@ def read_shard(
         if said and sample.problem is None and sample.split is None:
             sample.problem = unread
     return list(samples.values())
+
+
+def _header_watch() -> tuple[type[tarfile.TarInfo], list[str]]:
+    """A TarInfo class for reading one shard, and the list of the header errors it met:
+    the last one is how the stream ended (a block of zeros: the tar's proper end)."""
+    ends: list[str] = []
+
+    class Watched(tarfile.TarInfo):
+        @classmethod
+        def fromtarfile(cls, archive: tarfile.TarFile) -> Self:
+            try:
+                return super().fromtarfile(archive)
+            except tarfile.HeaderError as exc:  # zeros (the end), cut short, other bytes
+                ends.append(type(exc).__name__)
+                raise
+
+    return Watched, ends
 
 
 def _take(sample: ShardSample, field: str, base: str, data: bytes) -> None:
