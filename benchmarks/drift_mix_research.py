@@ -44,6 +44,13 @@ random): null, mix and newclass runs only (no image files).
     python benchmarks/drift_mix_research.py --sets digits --out /tmp/mix-digits.json
     python benchmarks/drift_mix_research.py --score /tmp/mix-*.json    # rules, medians
     python benchmarks/drift_mix_research.py --pixel-controls --sets fmnist,mnist5k,patches
+    python benchmarks/drift_mix_research.py --sets fmnist --repeats 8 --whole-repeats 2 \
+        --null-repeats 15 --pixel-side 64 --replay /tmp/h6/runs/fmnist.json --out F.json
+
+``--replay RUNS.json`` (with the arguments that made RUNS.json): the same runs in the same
+order, the report's stored p-values kept, only the pixel tests computed again (at
+``--pixel-side``; 0: each image's own size), the changed images made in memory from the
+sources (the same pixels as the PNGs written to ``--work``).
 """
 
 from __future__ import annotations
@@ -188,23 +195,42 @@ def run_all(
 
 
 class Pixels:
-    """Pixel statistics per image file, cached in memory."""
+    """Pixel statistics per image file (at ``side`` x ``side`` when ``side``), in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, side: int = 0) -> None:
         self.cache: dict[Path, np.ndarray] = {}
+        self.side = side
 
     def __call__(self, paths: list[Path]) -> np.ndarray:
         for p in paths:
             if p not in self.cache:
-                self.cache[p] = pixel_features(p)
+                self.cache[p] = pixel_features(p, self.side)
         return np.stack([self.cache[p] for p in paths])
+
+
+class Replay:
+    """Stands in for :func:`run_all` with ``--replay``: the stored runs' p-values in order,
+    the pixel tests computed again."""
+
+    def __init__(self, stored: list[dict]) -> None:
+        self.stored = stored
+        self.at = 0
+
+    def __call__(self, reference, new, seed, ref_pix=None, new_pix=None) -> dict[str, float]:
+        p = dict(self.stored[self.at]["p"])
+        self.at += 1
+        if ref_pix is not None and new_pix is not None:
+            order = np.random.default_rng(seed).permutation(len(reference))
+            half = len(order) // 2
+            p.update(pixel_tests(ref_pix[order[:half]], ref_pix[order[half:]], new_pix, seed))
+        return p
 
 
 def shift_runs(name: str, args: argparse.Namespace, runs: list[dict], pix: Pixels) -> None:
     data = embedded_sets.load(name, args.cache)
     work = args.work / name
     project_dir = work / f"{name}.labeldesk"
-    if not project_dir.exists():
+    if not project_dir.exists() and not args.replay:
         import shutil
 
         work.mkdir(parents=True, exist_ok=True)
@@ -221,8 +247,12 @@ def shift_runs(name: str, args: argparse.Namespace, runs: list[dict], pix: Pixel
     for shift in args.shifts:
         change, suffix = SHIFTS[shift]
         folder = work / shift.replace(" ", "_").replace("/", "-").replace("%", "pc")
-        changed = write_and_embed(project_dir, folder, sources, rels, change, suffix)
-        changed_pix = pix([folder / Path(rel).with_suffix(".png") for rel in rels])
+        if args.replay:
+            changed = np.zeros((len(rels), clean.shape[1]))  # vectors: p-values stored
+            changed_pix = np.stack([_changed_features(src, change, pix.side) for src in sources])
+        else:
+            changed = write_and_embed(project_dir, folder, sources, rels, change, suffix)
+            changed_pix = pix([folder / Path(rel).with_suffix(".png") for rel in rels])
         for r in range(args.repeats):
             rng = np.random.default_rng(1000 + r)
             ref_rows = rng.choice(len(reference), int(0.9 * len(reference)), replace=False)
@@ -240,6 +270,12 @@ def shift_runs(name: str, args: argparse.Namespace, runs: list[dict], pix: Pixel
             p = run_all(reference[ref_rows], mixed, r, ref_pix[ref_rows], mixed_pix)
             runs.append({"set": name, "kind": "part", "cell": shift, "p": p})
         print(f"  {name} {shift}: {time.perf_counter() - args.started:.0f} s", flush=True)
+
+
+def _changed_features(source: Path, change, side: int) -> np.ndarray:
+    with Image.open(source) as im:
+        im.load()
+        return pixel_features(change(im), side)
 
 
 def cifar_set(n: int = 4000) -> embedded_sets.EmbeddedSet:
@@ -421,6 +457,8 @@ def main() -> None:
     parser.add_argument("--vectors-only", action="store_true", help="no image-shift runs")
     parser.add_argument("--pixel-controls", action="store_true", help="pixel MMD controls only")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--pixel-side", type=int, default=0, help="0: each image's own size")
+    parser.add_argument("--replay", type=Path, help="stored runs: recompute pixel tests only")
     parser.add_argument("--score", type=Path, nargs="*")
     args = parser.parse_args()
     if args.score:
@@ -436,7 +474,11 @@ def main() -> None:
     args.null_sizes = [int(s) for s in args.null_sizes.split(",") if s]
     args.started = time.perf_counter()
     runs: list[dict] = []
-    pix = Pixels()
+    pix = Pixels(args.pixel_side)
+    if args.replay:
+        global run_all
+        replay = Replay(json.loads(args.replay.read_text()))
+        run_all = replay  # type: ignore[assignment]
     for name in args.sets.split(","):
         if name != "cifar10" and not args.vectors_only:
             shift_runs(name, args, runs, pix)
@@ -445,6 +487,11 @@ def main() -> None:
         vector_runs(name, args, runs, pix)
         if args.out:
             args.out.write_text(json.dumps(runs))
+    if args.replay:
+        stored = replay.stored
+        assert len(runs) == len(stored), (len(runs), len(stored))
+        keys = [(r["set"], r["kind"], r["cell"]) for r in runs]
+        assert keys == [(r["set"], r["kind"], r["cell"]) for r in stored], "runs differ"
     score(runs, RULES)
     print(f"\n(total {time.perf_counter() - args.started:.0f} s)")
 
