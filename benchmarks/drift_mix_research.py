@@ -153,7 +153,11 @@ def pixel_features(path: Path | Image.Image, side: int = 0) -> np.ndarray:
     return np.array([grey.mean(), spread, lo, hi, grad, grad / (spread + 1e-3), saturation])
 
 
+PIXEL_COLUMNS: list[int] = list(range(7))  # --pixel-columns: the statistics tested
+
+
 def pixel_tests(anchors: np.ndarray, held: np.ndarray, new: np.ndarray, seed: int) -> dict:
+    anchors, held, new = (x[:, PIXEL_COLUMNS] for x in (anchors, held, new))
     centre = anchors.mean(axis=0)
     scale = anchors.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -411,12 +415,18 @@ def pixel_controls(name: str, args: argparse.Namespace) -> None:
 
     changes = {
         "clean": lambda im: im,
-        "twice the size": lambda im: im.resize((im.width * 2, im.height * 2)),
+        "twice the size": lambda im: im.resize((im.width * 2, im.height * 2)),  # bicubic
+        "twice, bilinear": lambda im: im.resize(
+            (im.width * 2, im.height * 2), Image.Resampling.BILINEAR
+        ),
+        "twice, nearest": lambda im: im.resize(
+            (im.width * 2, im.height * 2), Image.Resampling.NEAREST
+        ),
         "jpeg q90": jpeg,
         "darker x0.7": SHIFTS["darker x0.7"][0],
         "contrast x0.7": SHIFTS["contrast x0.7"][0],
     }
-    for side in (0, 64):
+    for side in [args.pixel_side] if args.pixel_side else (0, 64):
         ref = np.stack([pixel_features(images / data.paths[i], side) for i in rest])
         for label, change in changes.items():
             feats = []
@@ -459,8 +469,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--pixel-side", type=int, default=0, help="0: each image's own size")
     parser.add_argument("--replay", type=Path, help="stored runs: recompute pixel tests only")
+    parser.add_argument(
+        "--pixel-columns", default="0,1,2,3,4,5,6",
+        help="statistics tested (0 grey mean, 1 spread, 2/3 1st/99th percentile, 4 mean "
+        "gradient, 5 gradient over spread, 6 saturation); the shelved candidate: 0,1,2,3,6",
+    )  # fmt: skip
     parser.add_argument("--score", type=Path, nargs="*")
     args = parser.parse_args()
+    PIXEL_COLUMNS[:] = [int(c) for c in args.pixel_columns.split(",")]
     if args.score:
         saved = [run for path in args.score for run in json.loads(path.read_text())]
         score(saved, RULES)
