@@ -38,6 +38,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.core.version_diff import VersionDiff, diff_head
 from labeldesk.core.versions import CURRENT
+from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.verify_dialog import NOT_COLOR, VerifyDialog, details, headline, not_an_export
 from labeldesk.gui.version_form import VersionForm
@@ -336,7 +337,9 @@ class VersionsView(QWidget):
     # -- verifying an export -----------------------------------------------------------
     def prompt_verify(self) -> Job | None:
         """Ask for the export folder, then check it (see :meth:`verify`)."""
-        chosen = QFileDialog.getExistingDirectory(self, "Choose the export folder to verify")
+        last = settings.last_export_folder(self.project.path)  # the app's last export
+        start = str(last) if last is not None and last.is_dir() else ""
+        chosen = QFileDialog.getExistingDirectory(self, "Choose the export folder to verify", start)
         return self.verify(Path(chosen)) if chosen else None
 
     def verify(self, folder: Path) -> Job | None:

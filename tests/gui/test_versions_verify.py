@@ -113,3 +113,24 @@ def test_cancel_leaves_nothing(qtbot, project, tmp_path):
     assert "Verifying the export was cancelled: nothing was checked" in messages
     assert view.verify_button.isEnabled()
     assert sorted((p.relative_to(out), p.stat().st_mtime_ns) for p in out.rglob("*")) == before
+
+
+def test_the_folder_picker_starts_at_the_projects_last_export(
+    qtbot, project, tmp_path, monkeypatch
+):
+    """It opened at the working directory, though the app remembers where the project was
+    last exported (the Export form starts there)."""
+    from labeldesk.gui import settings
+
+    view, out = exported(qtbot, project, tmp_path)
+    asked = []
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", lambda *args: asked.append(args[1:]) or ""
+    )
+    assert view.prompt_verify() is None  # nothing chosen: nothing checked
+    settings.save_last_export_folder(project.path, out)
+    assert view.prompt_verify() is None
+    assert asked == [
+        ("Choose the export folder to verify", ""),
+        ("Choose the export folder to verify", str(out.resolve())),
+    ]
