@@ -74,7 +74,7 @@ def load_qt(project):  # what `gui --smoke` does first: load Qt
 
 app._smoke = load_qt
 sys.settrace(tracer)
-sys.exit(app.cmd_gui(argparse.Namespace(project=None, smoke=True)))
+sys.exit(app.cmd_gui(argparse.Namespace(project=None, smoke=True, json=False)))
 """
 
 
