@@ -93,6 +93,9 @@ class ImageCatalog:
         self.usable = pd.isna(self.skip_reasons).astype(bool)
         self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
+        # the last search text and the paths holding it: a path search reads every path
+        # (about 0.1 s at a million), and the browser filters again at each key press
+        self._searched: tuple[str, np.ndarray] | None = None
         self._index = pd.Index(self.ids)
         self._path_positions: dict[str, int] | None = None
 
@@ -270,13 +273,20 @@ class ImageCatalog:
             chosen[self.positions_of_paths(wanted.paths)] = True
             mask &= chosen
         if wanted.search.strip():
-            needle = wanted.search.strip().lower()
-            mask &= self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)
+            mask &= self._paths_holding(wanted.search.strip().lower())
         if wanted.ranking is not None:
             ranked = self.positions_of(wanted.ranking)
             ranked = ranked[ranked >= 0]
             return ranked[mask[ranked]]
         return self._sorted(np.flatnonzero(mask), wanted.sort)
+
+    def _paths_holding(self, needle: str) -> np.ndarray:
+        """Which paths hold ``needle`` (lower case); the paths never change, so the last
+        search's answer is kept."""
+        if self._searched is None or self._searched[0] != needle:
+            found = self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)
+            self._searched = (needle, found)
+        return self._searched[1]
 
     def _show_mask(self, show: str) -> np.ndarray:
         if show == "all":

@@ -40,6 +40,19 @@ def test_filters_by_class_split_unlabeled_and_search(project):
     assert len(catalog.filter(ImageFilter(label="bird"))) == 0
 
 
+def test_a_search_kept_for_the_next_filter_is_not_narrowed_by_it(project):
+    """The last search's paths are kept (the browser filters again at each key press):
+    a filter that narrows them further (a split), another search, then the first again
+    give what a fresh catalog gives."""
+    catalog = ImageCatalog.load(project)
+    everywhere = paths(catalog, ImageFilter(search="cat"))
+    assert len(everywhere) == 8 and all("cat" in p for p in everywhere)
+    assert len(catalog.filter(ImageFilter(search="cat", split="train"))) == 4
+    assert paths(catalog, ImageFilter(search="CAT")) == everywhere  # the same text
+    assert paths(catalog, ImageFilter(search="u1")) == ["_unlabeled/u1.png"]
+    assert paths(catalog, ImageFilter(search="cat")) == everywhere
+
+
 def test_label_counts_follow_the_split(project):
     catalog = ImageCatalog.load(project)
     assert catalog.label_counts() == {"cat": 8, "dog": 8, None: 3}
