@@ -91,6 +91,9 @@ class ImageCatalog:
             else np.full(len(frame), None, dtype=object)
         )
         self.usable = pd.isna(self.skip_reasons).astype(bool)
+        # Bumped by every change to the values a filter reads (labels, splits, statuses,
+        # classes, the model's values): a count kept with it is current while it stays.
+        self.generation = 0
         self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         # the last search text and the paths holding it: a path search reads every path
@@ -136,6 +139,7 @@ class ImageCatalog:
 
     def set_insights(self, insights: ImageInsights | None) -> None:
         """Take the model's per-image values (None forgets them)."""
+        self.generation += 1
         self._no_insights()
         if insights is None:
             return
@@ -167,6 +171,7 @@ class ImageCatalog:
         positions = positions[positions >= 0]
         if not len(positions):
             return
+        self.generation += 1
         self._insight_row[positions] = -1
         self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
         for values in (self.confidence, self.issue_scores, self.outlier_scores):
@@ -260,12 +265,34 @@ class ImageCatalog:
     # -- queries -----------------------------------------------------------------
     def filter(self, wanted: ImageFilter) -> np.ndarray:
         """Positions (into these arrays) of the images ``wanted`` selects, in its order."""
+        mask = self._mask(wanted)
+        if wanted.ranking is not None:
+            ranked = self.positions_of(wanted.ranking)
+            ranked = ranked[ranked >= 0]
+            return ranked[mask[ranked]]
+        return self._sorted(np.flatnonzero(mask), wanted.sort)
+
+    def matches(self, wanted: ImageFilter) -> np.ndarray:
+        """Which images ``wanted`` selects, as a mask over these arrays: :meth:`filter`
+        without its order (no sort), for counting and comparing lists."""
+        mask = self._mask(wanted)
+        if wanted.ranking is not None:
+            ranked = np.zeros(len(self.ids), dtype=bool)
+            found = self.positions_of(wanted.ranking)
+            ranked[found[found >= 0]] = True
+            mask &= ranked
+        return mask
+
+    def _mask(self, wanted: ImageFilter) -> np.ndarray:
+        """What ``wanted`` selects but its ranking (a fresh mask: callers narrow it)."""
         if wanted.show == "skipped":  # unreadable files have no label or split to filter
             mask = ~self.usable
         else:
             mask = self._split_mask(wanted.split) & self.usable & self._show_mask(wanted.show)
         if wanted.unlabeled:
             mask &= self.label_codes == -1
+        elif wanted.label in self.classes:  # by class code: comparing a million
+            mask &= self.label_codes == self.classes.index(wanted.label)  # names: ~10 ms
         elif wanted.label is not None:
             mask &= self.labels == wanted.label
         if wanted.paths is not None:  # a dict lookup per chosen path: np.isin on object
@@ -274,11 +301,7 @@ class ImageCatalog:
             mask &= chosen
         if wanted.search.strip():
             mask &= self._paths_holding(wanted.search.strip().lower())
-        if wanted.ranking is not None:
-            ranked = self.positions_of(wanted.ranking)
-            ranked = ranked[ranked >= 0]
-            return ranked[mask[ranked]]
-        return self._sorted(np.flatnonzero(mask), wanted.sort)
+        return mask
 
     def _paths_holding(self, needle: str) -> np.ndarray:
         """Which paths hold ``needle`` (lower case); the paths never change, so the last
@@ -381,6 +404,7 @@ class ImageCatalog:
             states.splits[found],
             states.statuses[found],
         )
+        self.generation += 1
         if self._judged is None:
             looked_at = (labels != self.labels[positions]) | (statuses != self.statuses[positions])
             self.flagged[positions[looked_at]] = False  # a person has looked at it
@@ -407,6 +431,7 @@ class ImageCatalog:
         return self.ids[kept[np.asarray(edited, dtype=bool)]]
 
     def set_classes(self, classes: Sequence[str]) -> None:
+        self.generation += 1
         self.classes = list(classes)
         self._recode()
 

@@ -85,6 +85,8 @@ class ImageListModel(QAbstractListModel):
         self._filter = ImageFilter()
         self._rows = np.empty(0, dtype=np.int64)  # catalog positions, one per row
         self._row_of = np.empty(0, dtype=np.int64)  # catalog position -> row, or -1
+        # list_changes's last answer and the catalog generation it was counted in
+        self._changes: tuple[int, tuple[int, int]] | None = None
         self._loader = loader
         if loader is not None:
             loader.ready.connect(self._thumbnail_ready)
@@ -114,9 +116,11 @@ class ImageListModel(QAbstractListModel):
         (no reset: the rows, the selection and the place stay)."""
         if self._filter.label is not None:
             self._filter = replace(self._filter, label=name)
+            self._changes = None
 
     def _reset(self) -> None:
         self.beginResetModel()
+        self._changes = None
         if self._catalog is None:
             self._rows = np.empty(0, dtype=np.int64)
             self._row_of = np.empty(0, dtype=np.int64)
@@ -128,13 +132,21 @@ class ImageListModel(QAbstractListModel):
 
     def list_changes(self) -> tuple[int, int]:
         """(images the filter takes now that the rows lack, rows it no longer takes): the
-        rows are read when the filter is applied and stay put as labels and scores change."""
+        rows are read when the filter is applied and stay put as labels and scores change.
+
+        Counted from the filter's mask (no sort), and only again once the catalog's
+        values changed: the browser asks after every key press."""
         catalog = self._catalog
         if catalog is None or len(self._row_of) != len(catalog):
             return 0, 0
-        now = catalog.filter(self._filter)
-        added = int(np.count_nonzero(self._row_of[now] < 0))
-        return added, len(self._rows) - (len(now) - added)
+        if self._changes is not None and self._changes[0] == catalog.generation:
+            return self._changes[1]
+        taken = catalog.matches(self._filter)
+        still = taken[self._rows]
+        added = int(np.count_nonzero(taken)) - int(np.count_nonzero(still))
+        gone = len(self._rows) - int(np.count_nonzero(still))
+        self._changes = (catalog.generation, (added, gone))
+        return added, gone
 
     def positions_changed(self, positions: Iterable[int]) -> None:
         """Repaint rows whose catalog entries changed (after a label edit); rows stay put
