@@ -94,6 +94,9 @@ class ImageCatalog:
         # Bumped by every change to the values a filter reads (labels, splits, statuses,
         # classes, the model's values): a count kept with it is current while it stays.
         self.generation = 0
+        # The generation in which a person's edit (label, split, status) last reached
+        # each image, 0 if none: what left a list by an edit, not by a rescoring.
+        self.edited_at = np.zeros(len(self.ids), dtype=np.int64)
         self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         # the last search text and the paths holding it: a path search reads every path
@@ -405,8 +408,9 @@ class ImageCatalog:
             states.statuses[found],
         )
         self.generation += 1
+        looked_at = (labels != self.labels[positions]) | (statuses != self.statuses[positions])
+        self.edited_at[positions[looked_at | (splits != self.splits[positions])]] = self.generation
         if self._judged is None:
-            looked_at = (labels != self.labels[positions]) | (statuses != self.statuses[positions])
             self.flagged[positions[looked_at]] = False  # a person has looked at it
         else:
             flags, judged_labels, judged_statuses = self._judged

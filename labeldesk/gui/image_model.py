@@ -85,6 +85,7 @@ class ImageListModel(QAbstractListModel):
         self._filter = ImageFilter()
         self._rows = np.empty(0, dtype=np.int64)  # catalog positions, one per row
         self._row_of = np.empty(0, dtype=np.int64)  # catalog position -> row, or -1
+        self._shown_at = 0  # the catalog's generation when the rows were read
         # list_changes's last answer and the catalog generation it was counted in
         self._changes: tuple[int, tuple[int, int]] | None = None
         self._loader = loader
@@ -128,11 +129,14 @@ class ImageListModel(QAbstractListModel):
             self._rows = self._catalog.filter(self._filter).astype(np.int64)
             self._row_of = np.full(len(self._catalog), -1, dtype=np.int64)
             self._row_of[self._rows] = np.arange(len(self._rows), dtype=np.int64)
+            self._shown_at = self._catalog.generation
         self.endResetModel()
 
     def list_changes(self) -> tuple[int, int]:
-        """(images the filter takes now that the rows lack, rows it no longer takes): the
-        rows are read when the filter is applied and stay put as labels and scores change.
+        """(images the filter takes now that the rows lack, rows it no longer takes that
+        nobody edited since they were read): the rows are read when the filter is applied
+        and stay put as labels and scores change, so this says what a rescoring changed;
+        an image a person relabeled leaves the list without a word.
 
         Counted from the filter's mask (no sort), and only again once the catalog's
         values changed: the browser asks after every key press."""
@@ -144,7 +148,8 @@ class ImageListModel(QAbstractListModel):
         taken = catalog.matches(self._filter)
         still = taken[self._rows]
         added = int(np.count_nonzero(taken)) - int(np.count_nonzero(still))
-        gone = len(self._rows) - int(np.count_nonzero(still))
+        left = self._rows[~still]
+        gone = int(np.count_nonzero(catalog.edited_at[left] <= self._shown_at))
         self._changes = (catalog.generation, (added, gone))
         return added, gone
 

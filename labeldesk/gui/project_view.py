@@ -123,7 +123,7 @@ class ProjectView(QWidget, BrowserInsights):
         for action in view_actions:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addActions(view_actions)
-        self.new_matches_action = QAction("Show the images flagged since", self)
+        self.new_matches_action = QAction("Show the flagged list as it is now", self)
         self.new_matches_action.setShortcuts(shortcuts.sequences(shortcuts.NEW_MATCHES_KEYS))
         self.new_matches_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.new_matches_action.setEnabled(False)  # while the sidebar's line shows
@@ -319,14 +319,14 @@ class ProjectView(QWidget, BrowserInsights):
         flagged_list = self.model.image_filter.show == "flagged"
         self.sidebar.new_matches.keep_room(flagged_list)
         self.sidebar.new_matches.say(*(self.model.list_changes() if flagged_list else (0, 0)))
-        self.new_matches_action.setEnabled(self.sidebar.new_matches.count > 0)
+        self.new_matches_action.setEnabled(self.sidebar.new_matches.pending)
         self._totals = catalog.label_counts(None)
         self._emit_status()
 
     def show_new_matches(self) -> None:
         """The "Likely mislabeled" list as the scores have it now (the grid kept the one
         it had while they changed); the current image stays current if still flagged."""
-        if self._closed or not self.sidebar.new_matches.count:
+        if self._closed or not self.sidebar.new_matches.pending:
             return
         current = self.grid.currentIndex()
         on = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else None

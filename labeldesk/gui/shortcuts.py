@@ -50,7 +50,7 @@ REVIEW_PREVIOUS_KEYS: tuple[KeySpec, ...] = ("Left",)
 REVIEW_NEXT_KEYS: tuple[KeySpec, ...] = ("Right",)
 REVIEW_BACK_KEYS: tuple[KeySpec, ...] = ("Escape",)
 SELECT_ALL_KEYS: tuple[KeySpec, ...] = (_Std.SelectAll,)
-# The browser's out-of-date "Likely mislabeled" list: show the images flagged since
+# The browser's out-of-date "Likely mislabeled" list: show it as the model flags it now
 NEW_MATCHES_KEYS: tuple[KeySpec, ...] = ("Alt+S",)  # "show them"
 OPEN_LARGE_KEYS: tuple[KeySpec, ...] = ("Return", "Enter")  # the browser's current image
 # The labeling queue's button and number (their underlined letters, "&Label …", "&queue")
@@ -80,7 +80,7 @@ def fixed_key_use(key: QKeySequence) -> str:
         (REDO_KEYS, "redoing what was undone"),
         (ADD_CLASS_KEYS, "adding a class"),
         (SELECT_ALL_KEYS, "selecting every image"),
-        (NEW_MATCHES_KEYS, "showing the images flagged since the list was shown"),
+        (NEW_MATCHES_KEYS, "showing the flagged list as it is now"),
         (REVIEW_ACCEPT_KEYS, "accepting in review"),
         (REVIEW_KEEP_KEYS, "keeping in review"),
         (REVIEW_UNDO_KEYS, "undoing in review"),
@@ -157,7 +157,8 @@ def shortcut_table() -> list[tuple[str, str]]:
         (_text(SELECT_ALL_KEYS), "Select every image shown"),
         (
             _text(NEW_MATCHES_KEYS),
-            "Likely mislabeled: show the images flagged since the list was shown",
+            "Likely mislabeled: show the list as the model flags it now (when the line "
+            "under Images says it changed)",
         ),
         ("Esc", "Narrow a selection of several images to the current image"),
         (

@@ -2,7 +2,8 @@
 flagged since this list was shown" line). The browser asks after every key press; it
 ran the grid's whole filter, sort included, each time, at a million images a few to
 ten milliseconds of the GUI thread per key even when nothing had changed. Now it counts
-from the filter's mask, only once the catalog's values changed."""
+from the filter's mask, only once the catalog's values changed; and it tells images a
+rescoring took off the list from those a person relabeled."""
 
 from __future__ import annotations
 
@@ -72,3 +73,18 @@ def test_counted_again_only_once_the_catalog_changed(project, monkeypatch):
     assert model.list_changes() == (1, 1) and len(reads) == 3
     model.set_filter(FLAGGED)  # the list read anew
     assert model.list_changes() == (0, 0) and len(reads) == 5  # the filter's, the count's
+
+
+def test_images_a_rescoring_took_off_are_told_from_those_a_person_relabeled(project):
+    catalog, model, insights = shown_list(project)
+    rows = model.positions(np.arange(model.rowCount()))
+    fixed, others = catalog.ids[rows[0]], catalog.ids[rows[1:3]]
+    label = catalog.labels[rows[0]]
+    project.set_labels({str(catalog.paths[rows[0]]): "dog" if label == "cat" else "cat"})
+    reread(catalog, project, [fixed])  # the person's fix: it leaves the list, unsaid
+    assert not catalog.flagged[rows[0]]
+    assert model.list_changes() == (0, 0)
+    rescore(catalog, insights, unflag=[fixed, *others])  # the model agrees, and drops two
+    assert model.list_changes() == (0, 2)
+    rescore(catalog, insights, flag=insights.ids[6:7], unflag=others)
+    assert model.list_changes() == (1, 2)

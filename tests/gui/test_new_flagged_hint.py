@@ -70,3 +70,37 @@ def test_the_line_goes_when_the_filter_changes(qtbot, scored_view):
     assert not hint.isVisible() and not view.new_matches_action.isEnabled()
     view.sidebar.select_show("flagged")  # the list is read anew: nothing to add
     assert not hint.isVisible()
+
+
+def _rescore(view, unflag) -> None:
+    """The scores as a rescoring that flags the images ``unflag`` no longer gives them."""
+    insights = view.catalog.insights
+    flagged = insights.flagged & ~np.isin(insights.ids, list(unflag))
+    view._insights_updated(replace(insights, flagged=flagged))
+
+
+def test_images_a_rescoring_only_took_off_the_list_are_said_too(qtbot, scored_view):
+    """The count beside the choice fell below the grid's with no word when a rescoring
+    flagged none anew; an image the person relabeled still leaves without one."""
+    view = scored_view
+    hint = view.sidebar.new_matches
+    _flag_more(view, 2)  # four flagged, the list shown after
+    view.sidebar.select_show("flagged")
+    shown = view.model.rowCount()
+    assert shown >= 3 and not hint.isVisible()
+    ids = [int(i) for i in view.model.rows_to_ids([0, 1, 2])]
+    position = int(view.catalog.positions_of([ids[0]])[0])
+    before = view.catalog.labels[position]
+    other = next(i for i, c in enumerate(view.catalog.classes) if c != before)
+    view.grid.select_row(0)
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key(Qt.Key.Key_1 + other))  # the person fixes the first
+    qtbot.waitUntil(lambda: view.catalog.labels[position] != before, timeout=10000)
+    assert view.model.rowCount() == shown and not hint.isVisible()  # unsaid, as before
+
+    _rescore(view, unflag=ids)  # the model agrees with the fix and drops two more
+    assert hint.isVisible() and view.new_matches_action.isEnabled()
+    assert hint.text().startswith("2 no longer flagged since this list was shown: ")
+    assert "show the list now</a> (Alt+S)" in hint.text()
+    hint.linkActivated.emit("show")
+    assert view.model.rowCount() == shown - 3 and not hint.isVisible()
