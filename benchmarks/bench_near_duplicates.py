@@ -135,7 +135,7 @@ def bench_scale(sizes: list[int]) -> None:
     """The vector part of the pass at each size (see the module docstring)."""
     from synthetic_vectors import FOLDER, peak_mb, with_planted_copies
 
-    from labeldesk.ml.near_rule import DEFAULT_THRESHOLD
+    from labeldesk.ml.near_defaults import DEFAULT_THRESHOLD
     from labeldesk.ml.neighbors import GRAPH_K
     from labeldesk.ml.search import knn_graph
 

@@ -219,7 +219,8 @@ def index_fast(project: Path, images: Path) -> float:
 
     from labeldesk.core import scanner
     from labeldesk.core.create import create_empty
-    from labeldesk.core.imageio import ProbeResult, content_hash
+    from labeldesk.core.imageio import ProbeResult
+    from labeldesk.core.indexed_files import content_hash
     from labeldesk.core.project import open_project
 
     def probe_known(

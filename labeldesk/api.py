@@ -301,7 +301,7 @@ def duplicates(
     all but one image of a group resolves it. Near duplicates are looked for among the
     embedded images only (``ld.unembedded(p)`` says how many are not)."""
     from labeldesk.ml.duplicates import find_duplicates
-    from labeldesk.ml.near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
+    from labeldesk.ml.near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     groups = find_duplicates(
         project,

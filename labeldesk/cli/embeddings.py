@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.ml.backbones import DEFAULT_BACKBONE
-    from labeldesk.ml.near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
+    from labeldesk.ml.near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
     p = add("embed", "compute embeddings for images that have none yet (resumable)")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)

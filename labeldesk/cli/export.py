@@ -20,7 +20,7 @@ from labeldesk.core.display import counted, shown_path
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
-    from labeldesk.interop.export import EXPORTERS  # light: no numpy, no torch
+    from labeldesk.interop.export_formats import EXPORT_FORMATS  # (not the writers)
 
     p = add(
         "export",
@@ -31,7 +31,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--format",
         default="imagefolder",
-        choices=EXPORTERS.names(),  # the registry the GUI dialog lists too
+        choices=EXPORT_FORMATS,  # the registry's names, which the GUI dialog lists
         help="imagefolder: OUT/<split>/<class>/<file>; csv/parquet: a manifest with the "
         "model's columns + images/; hf: Hugging Face imagefolder; fiftyone; labelstudio: "
         "tasks + labeling config; webdataset: tar shards (see the README's table)",

@@ -32,7 +32,7 @@ from .copy_temps import sweep_copies, temp_name
 from .errors import Cancelled, LabelDeskError
 from .file_kinds import open_regular
 from .image_rows import USABLE
-from .imageio import hash_file
+from .indexed_files import hash_file
 from .no_replace import rename_no_replace
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 

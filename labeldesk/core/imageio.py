@@ -7,7 +7,6 @@ decompression-bomb limit is left at its default; nothing here raises it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import threading
@@ -18,29 +17,14 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .file_kinds import ALLOWED_FORMATS, NotRegularFile, open_regular, require_regular
+from .indexed_files import MAX_FILE_BYTES, content_hash, thumbnail_path
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
 # Thumbnails keep a short side of 224 px (the input size of most backbones, so embedding
 # a big photo can read its small thumbnail instead of decoding the original again) and a
 # long side of at most 448 px; small images are kept at their own size.
 THUMB_SHORT_SIDE = 224
 THUMB_LONG_MAX = 448
 PHASH_COMMENT = b"labeldesk-phash:"  # thumbnails carry their image's perceptual hash
-HASH_BYTES = 16
-
-
-# A file as indexed: (size, mtime_ns, ctime_ns); ctime None for one indexed before
-# schema 13. A file that no longer matches may not hold the indexed bytes.
-IndexedStat = tuple[int, int, int | None]
-
-
-def stat_matches(st: os.stat_result, indexed: IndexedStat, *, times_only: bool = False) -> bool:
-    """Whether ``st`` is the indexed size and times (``times_only``: size and mtime, the
-    change time aside, as after a hard link of our own moved it)."""
-    size, mtime, ctime = indexed
-    if st.st_size != size or st.st_mtime_ns != mtime:
-        return False
-    return times_only or ctime is None or st.st_ctime_ns == ctime
 
 
 @dataclass(frozen=True)
@@ -62,27 +46,6 @@ class ProbeResult:
     # image stays usable and the thumbnail is made again when it is needed.
     warning: str | None = None
     ctime_ns: int | None = None  # status-change time (on Windows, the creation time)
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=HASH_BYTES).hexdigest()
-
-
-def content_hasher() -> hashlib.blake2b:
-    """The hash :func:`content_hash` gives, to feed piece by piece."""
-    return hashlib.blake2b(digest_size=HASH_BYTES)
-
-
-def hash_file(path: Path) -> str:
-    h = content_hasher()
-    with open_regular(path) as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def thumbnail_path(thumb_root: Path, digest: str) -> Path:
-    return thumb_root / digest[:2] / f"{digest}.jpg"
 
 
 def probe_file(path: str, thumb_root: str | None = None) -> ProbeResult:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import Cancelled
 from .image_rows import live_paths_by_hash, live_sizes
-from .imageio import hash_file
+from .indexed_files import hash_file
 from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .progress import CancelToken, Progress, ProgressCallback, no_progress

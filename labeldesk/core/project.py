@@ -33,7 +33,7 @@ from .errors import (
 )
 from .failures import damaged_database, is_damage, storage_problem
 from .filelock import FileLock
-from .imageio import thumbnail_path
+from .indexed_files import thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .read_only_db import (

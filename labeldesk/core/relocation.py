@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from .display import counted
 from .errors import ImageRootError
-from .imageio import hash_file
+from .indexed_files import hash_file
 from .labels import RETIRED
 from .layout_check import LayoutWarning, one_level_too_high
 from .walk import WalkResult, walk_images

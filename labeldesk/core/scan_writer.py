@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from .classes import NameIndex, add_classes, aliases, class_index, class_name_problem
 from .display import counted
-from .imageio import ProbeResult, hash_file, stat_matches
+from .imageio import ProbeResult
+from .indexed_files import hash_file, stat_matches
 from .labels import RETIRED, Change, apply_changes, batch_undone, where_it_was
 from .layout import Placement, placement
 

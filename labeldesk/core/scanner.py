@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from .copy_temps import sweep_copy
 from .display import counted
-from .imageio import ProbeResult, hash_file
+from .imageio import ProbeResult
+from .indexed_files import hash_file
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .scan_writer import (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import ProjectError
 from .file_kinds import open_regular
-from .imageio import MAX_FILE_BYTES, content_hash, probe_file, thumbnail_path
+from .indexed_files import MAX_FILE_BYTES, content_hash, thumbnail_path
 
 JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
 
@@ -47,6 +47,8 @@ def cached_thumbnail(
     target = thumbnail_path(thumbs_dir, digest)
     if not remake and whole_jpeg(target):
         return target
+    from .imageio import probe_file  # (Pillow: only when a thumbnail is made)
+
     target.unlink(missing_ok=True)  # ours, and broken: probe_file writes it anew
     result = probe_file(str(root / rel), str(thumbs_dir))
     if result.skip_reason or result.hash != digest:

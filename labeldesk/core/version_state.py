@@ -16,17 +16,18 @@ import sqlite3
 from array import array
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, replace
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from .db import Database
 from .image_rows import USABLE
-from .imageio import IndexedStat
+from .indexed_files import IndexedStat
 from .labels import NEWEST_EVENT, state_rows, states_at
 from .sql_lists import IN_LIST, json_list
 from .versions import DatasetVersion
 from .vocab import EFFECTIVE_SPLIT
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Recorded(NamedTuple):
@@ -105,6 +106,8 @@ def current_labels(
     """The ids of every usable image now (those :func:`current_items` reads), as a sorted
     int64 array, and today's label of those of them in ``wanted``, by id: not a dict of
     a million images."""
+    import numpy as np  # (here: `version list` and the command line's help need none)
+
     one = _OneCopy()
     ids = array("q")  # (8 bytes an image; a list of ints: 36)
     labels: dict[int, str | None] = {}

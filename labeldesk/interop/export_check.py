@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import Cancelled, LabelDeskError
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.file_kinds import NotRegularFile, open_regular
-from labeldesk.core.imageio import content_hasher
+from labeldesk.core.indexed_files import content_hasher
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.staging import MARKER as STAGING_MARKER
 

@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from labeldesk.core.classes import (
     NameIndex,
     natural_key,
@@ -114,6 +112,8 @@ def select_items(
         # of the version that nobody relabeled since (renames change a label's text, not
         # its class), or that is back in the version's class under that class's name now;
         # not to one no longer indexed (read from a copy of its bytes under another id).
+        import numpy as np  # (here: the command line's help loads this module)
+
         relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
         indexed, today = current_labels(db, relabeled)
         gone = ~np.isin(np.fromiter((r.image_id for r in images), np.int64, len(images)), indexed)

@@ -22,7 +22,7 @@ from labeldesk.core.copy_stat import copy_stat
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.image_rows import record_change_times
-from labeldesk.core.imageio import (
+from labeldesk.core.indexed_files import (
     IndexedStat,
     content_hash,
     content_hasher,
@@ -323,7 +323,7 @@ def _as_indexed(
     path: Path, indexed_stat: IndexedStat, content: str | None, *, times_only: bool = False
 ) -> bool:
     """Whether ``path`` holds the indexed bytes: its size and times are the indexed ones
-    (:func:`~labeldesk.core.imageio.stat_matches`), or (its times alone moved: a touch, a
+    (:func:`~labeldesk.core.indexed_files.stat_matches`), or (its times alone moved: a touch, a
     copy, a hard link) its bytes hash to ``content``."""
     st = os.stat(path)
     if stat_matches(st, indexed_stat, times_only=times_only):

@@ -114,7 +114,7 @@ def render_html(
     """The report as HTML. ``thumbs``: the content-addressed thumbnail folder the new
     images' thumbnails were written to; ``project_thumb(path)``: a project image's
     thumbnail (for the copies table). Without them the images are left out."""
-    from labeldesk.core.imageio import thumbnail_path
+    from labeldesk.core.indexed_files import thumbnail_path
 
     e = html.escape
     out = [HEAD]

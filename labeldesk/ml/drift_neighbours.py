@@ -84,9 +84,10 @@ def duplicates_of(
     the new data would leak into the project's evaluation if added as training data,
     and a copy of a train image would leak into any test built from the new data."""
     from labeldesk.core.image_rows import usable_images
-    from labeldesk.core.imageio import cached_phash, hash_distance, thumbnail_path
+    from labeldesk.core.imageio import cached_phash, hash_distance
+    from labeldesk.core.indexed_files import thumbnail_path
 
-    from .near_rule import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
+    from .near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
     from .pixel_match import DEFAULT_PIXEL_DIFFERENCE, pixel_difference
 
     rows = usable_images(project.db)

@@ -28,9 +28,8 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .duplicate_group import DuplicateGroup
 from .errors import NoEmbeddings
+from .near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 from .near_rule import (
-    DEFAULT_HASH_DISTANCE,
-    DEFAULT_THRESHOLD,
     PairRule,
     check_thresholds,
     crowds,

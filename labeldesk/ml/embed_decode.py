@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.imageio import hash_file, stat_matches, thumbnail_path
+from labeldesk.core.indexed_files import hash_file, stat_matches, thumbnail_path
 
 from .backbones import Preprocess
 from .decode_pool import Decode, DecodePool

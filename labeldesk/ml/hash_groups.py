@@ -28,7 +28,7 @@ import numpy as np
 
 from labeldesk.core.progress import CancelToken
 
-from .near_rule import DEFAULT_HASH_DISTANCE
+from .near_defaults import DEFAULT_HASH_DISTANCE
 from .pixel_match import DEFAULT_PIXEL_DIFFERENCE
 
 if TYPE_CHECKING:

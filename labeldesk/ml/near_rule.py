@@ -1,4 +1,5 @@
-"""The near-duplicate rule for a candidate pair of a kNN graph, and its thresholds.
+"""The near-duplicate rule for a candidate pair of a kNN graph (its default thresholds:
+:mod:`labeldesk.ml.near_defaults`).
 
 Two images are near duplicates when their embeddings have cosine similarity at or above
 a threshold (the pair comes from the kNN graph), their 64-bit perceptual hashes differ in
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 
     from .neighbors import NeighborGraph
     from .store import EmbeddedImages
-
-DEFAULT_THRESHOLD = 0.85
-# Re-encoded or resized copies differ in 0-3 of 64 bits, unrelated photos in about 32.
-DEFAULT_HASH_DISTANCE = 4
 
 
 class PairRule:

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from labeldesk.core.imageio import THUMB_LONG_MAX, THUMB_SHORT_SIDE, thumbnail_path
+from labeldesk.core.imageio import THUMB_LONG_MAX, THUMB_SHORT_SIDE
+from labeldesk.core.indexed_files import thumbnail_path
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .store import ProjectVectors, embeddings_dir

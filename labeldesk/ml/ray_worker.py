@@ -92,7 +92,7 @@ def probe_node(root: str, sample: list[str]) -> dict[str, Any]:
     """What the project machine checks on every node before a job: versions, and whether
     the first images to embed can be read there, with their content hashes (a wrong root
     fails here, not later; so does one holding other files under the same names)."""
-    from labeldesk.core.imageio import content_hash
+    from labeldesk.core.indexed_files import content_hash
 
     source = ImageSource(root)
     missing, hashes = [], {}
@@ -160,7 +160,7 @@ class Embedder:
         self.host = socket.gethostname()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from labeldesk.core.imageio import content_hash
+        from labeldesk.core.indexed_files import content_hash
 
         from .decode_threads import in_order
         from .preprocess import prepare

@@ -25,7 +25,7 @@ import pytest
 
 from cli.test_version_verify_labels import resync, verify
 from labeldesk.cli import main
-from labeldesk.core.imageio import content_hash
+from labeldesk.core.indexed_files import content_hash
 
 ALL = ["--include-unlabeled", "--include-excluded"]
 KEPT, EXCLUDED_ONE = "train/cat/cat1.jpg", "train/dog/dog1.jpg"

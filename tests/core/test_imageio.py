@@ -10,7 +10,8 @@ from helpers import BAD_MESSY_FILES, GOOD_MESSY_FILES, make_messy_folder, write_
 from PIL import Image
 
 from labeldesk.core import file_kinds, imageio
-from labeldesk.core.imageio import load_rgb, probe_file, thumbnail_path, to_rgb
+from labeldesk.core.imageio import load_rgb, probe_file, to_rgb
+from labeldesk.core.indexed_files import thumbnail_path
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PIL import Image
 
 from labeldesk.core import db, probe_pool
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.project import Project, open_project
 
 SAME_TIME_NS = 1_600_000_000 * 10**9  # every file's mtime, as an archive extracts them

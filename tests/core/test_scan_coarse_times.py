@@ -17,7 +17,7 @@ from PIL import Image
 
 from labeldesk.core import probe_pool, scan_writer, scanner
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.project import open_project
 from labeldesk.core.walk import walk_images
 

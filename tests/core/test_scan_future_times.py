@@ -19,7 +19,7 @@ from PIL import Image
 from core.test_scan_coarse_times import fat_times
 from labeldesk.core import scanner
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.project import open_project
 
 DAY_NS = 86400 * 10**9

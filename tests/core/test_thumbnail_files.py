@@ -13,7 +13,8 @@ import pytest
 from helpers import write_image
 from PIL import Image
 
-from labeldesk.core.imageio import probe_file, thumbnail_jpeg, thumbnail_path
+from labeldesk.core.imageio import probe_file, thumbnail_jpeg
+from labeldesk.core.indexed_files import thumbnail_path
 
 # A real short write: the file-size limit makes write() stop part-way (EFBIG), as a disk
 # filling up does; in a child process so the limit touches nothing else.

@@ -187,7 +187,7 @@ def test_a_path_holding_a_tab_and_a_new_line_cannot_pass_for_two_images(tmp_path
     import shutil
 
     from labeldesk.core.create import create_and_index
-    from labeldesk.core.imageio import hash_file
+    from labeldesk.core.indexed_files import hash_file
 
     root, spare = tmp_path / "images", tmp_path / "spare"
     root.mkdir()

@@ -112,7 +112,7 @@ def test_the_tools_own_loaders_read_every_class_name_as_it_is(curated, tmp_path)
     spaces, commas, quotes, accents, numbers and null-like words included."""
     import json
 
-    from labeldesk.core.imageio import hash_file
+    from labeldesk.core.indexed_files import hash_file
 
     tv = pytest.importorskip("torchvision.datasets")
     hf = pytest.importorskip("datasets")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.core.labels import last_event_id
 from labeldesk.interop.export import ExportOptions, export

@@ -12,7 +12,8 @@ import pytest
 
 from labeldesk.cli import main
 from labeldesk.core.file_kinds import NOT_REGULAR, NotRegularFile
-from labeldesk.core.imageio import hash_file, load_rgb, probe_file
+from labeldesk.core.imageio import load_rgb, probe_file
+from labeldesk.core.indexed_files import hash_file
 
 pytestmark = [
     pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here"),

@@ -15,7 +15,7 @@ import pytest
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.formats import read_labels

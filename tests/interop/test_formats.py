@@ -6,12 +6,19 @@ import pytest
 
 from labeldesk.core.errors import LabelDeskError, LabelFileError
 from labeldesk.interop.export import EXPORTERS
+from labeldesk.interop.export_formats import EXPORT_FORMATS
 from labeldesk.interop.formats import IMPORTERS, detect_format, read_labels
 
 
 def test_every_format_registers_and_imagefolder_comes_first():
     assert EXPORTERS.names()[0] == "imagefolder"
     assert "csv" in EXPORTERS and "csv" in IMPORTERS
+
+
+def test_the_command_line_lists_every_export_format_in_the_registry_order():
+    # `--format` takes these names without loading the writers; a new format, or one
+    # moved in the dialog's list, is named there too
+    assert list(EXPORT_FORMATS) == EXPORTERS.names()
 
 
 def test_a_csv_manifest_is_detected_and_read_with_its_lines(tmp_path):

@@ -15,7 +15,7 @@ from helpers import write_image
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.formats import ImportOptions, detect_format, read_labels

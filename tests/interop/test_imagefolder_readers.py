@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.interop.export import ExportOptions, export
 
 datasets = pytest.importorskip("torchvision.datasets")

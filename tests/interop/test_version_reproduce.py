@@ -64,7 +64,7 @@ def test_each_missing_image_carries_the_version_s_hash_label_and_split(
     folder could not tell which bytes the version had (the path may hold others there
     too), nor where the file goes in a class-folder export. The version's content hash,
     label and split are there now, in `--json` and the manifest."""
-    from labeldesk.core.imageio import hash_file
+    from labeldesk.core.indexed_files import hash_file
 
     root, _ = imagefolder
     path = str(project.path)

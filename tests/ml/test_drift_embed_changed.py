@@ -9,7 +9,7 @@ from pathlib import Path
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import hash_file
+from labeldesk.core.indexed_files import hash_file
 from labeldesk.ml import drift_embed
 from labeldesk.ml.drift_embed import CHANGED_SINCE_READ, embed_folder
 from labeldesk.ml.embed import embed_project

@@ -10,7 +10,7 @@ import numpy as np
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import thumbnail_path
+from labeldesk.core.indexed_files import thumbnail_path
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.preprocess import prepare, to_tensor
 from labeldesk.ml.store import project_vectors

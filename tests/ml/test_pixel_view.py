@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from labeldesk.core.create import create_and_index
-from labeldesk.core.imageio import thumbnail_path
+from labeldesk.core.indexed_files import thumbnail_path
 from labeldesk.ml import pixel_view as pv
 from labeldesk.ml import predictions as pred_mod
 from labeldesk.ml.backbones import ModelIdentity

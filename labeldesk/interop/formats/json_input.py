@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.json_stream import array_items
 from labeldesk.core.label_file_formats import (
@@ -109,6 +107,8 @@ def json_depth(data: bytes) -> int:
     brackets; a bracket after an odd number of quotes is inside a string. Judged
     :data:`DEPTH_CHUNK` characters at a time (the parity of the quotes and the depth
     carried over), so a big file's arrays stay small."""
+    import numpy as np  # (here: the formats load for the command line's help)
+
     plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     kept = np.frombuffer(  # (translated a slice at a time: a copy of a slice, not of all)
         b"".join(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
-from labeldesk.core.imageio import IndexedStat
+from labeldesk.core.indexed_files import IndexedStat
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
 from ..writing import (

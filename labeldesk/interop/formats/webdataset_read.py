@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Self
 
 from labeldesk.core.errors import Cancelled, LabelFileError
-from labeldesk.core.imageio import content_hash
+from labeldesk.core.indexed_files import content_hash
 from labeldesk.core.label_file_formats import (
     Parsed,
     Record,
