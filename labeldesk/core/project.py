@@ -33,7 +33,7 @@ from .errors import (
 )
 from .failures import damaged_database, is_damage, storage_problem
 from .filelock import FileLock
-from .indexed_files import thumbnail_path
+from .indexed_files import hash_file, stat_matches, thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .read_only_db import (
@@ -270,22 +270,31 @@ class Project(ProjectWrites):
         return indexed_bytes(self.image_path(rel), rel, digest)
 
     def changed_on_disk(self, image_id: int) -> bool:
-        """Whether the image's file is not as the last scan found it (another size or
-        modification time, or gone): a label given now goes to the image as indexed,
-        while the file may hold another picture by now (edited, or swapped with another
-        file) until a scan reads it. One stat; False for an image no longer indexed."""
+        """Whether the image's file is not as the last scan found it (another size,
+        modification time or content, or gone): a label given now goes to the image as
+        indexed, while the file may hold another picture by now (edited, or swapped with
+        another file) until a scan reads it. One stat; where only the change time moved
+        (bytes rewritten with the old time put back, a swap of two files of one size and
+        time, or just new permissions), the bytes decide, as for a scan. False for an
+        image no longer indexed."""
         rows = self.db.query(
-            "SELECT path, size, mtime_ns FROM images WHERE id = ? AND removed_at IS NULL",
+            "SELECT path, size, mtime_ns, ctime_ns, hash FROM images "
+            "WHERE id = ? AND removed_at IS NULL",
             (int(image_id),),
         )
         if not rows:
             return False
-        rel, size, mtime_ns = rows[0][0], rows[0][1], rows[0][2]
+        rel, size, mtime_ns, ctime_ns, digest = rows[0]
+        path = self.image_path(rel)
         try:
-            st = os.stat(self.image_path(rel))
+            st = os.stat(path)
+            if not stat_matches(st, (size, mtime_ns, None)):
+                return True
+            if stat_matches(st, (size, mtime_ns, ctime_ns)) or digest is None:
+                return False
+            return hash_file(path) != digest
         except OSError:
             return True
-        return st.st_size != size or st.st_mtime_ns != mtime_ns
 
     def _indexed(self, image_id: int) -> tuple[str, str | None, str | None]:
         rows = self.db.query(

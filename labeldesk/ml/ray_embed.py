@@ -45,6 +45,7 @@ from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.failures import check_writable
 from labeldesk.core.image_rows import usable_files
+from labeldesk.core.indexed_files import stat_matches
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import load_backbone
@@ -363,7 +364,8 @@ def job_items(rows: list[Any]) -> list[tuple[str, str, int]]:
 
 def _probe_sample(project: Project, rows: list[Any]) -> list[tuple[str, str]]:
     """(hash, path) of the first images to embed whose file here is still as scanned
-    (same size and mtime): one deleted or edited since the scan says nothing about the
+    (same size, mtime and change time: bytes rewritten with the old time put back move
+    the change time): one deleted or edited since the scan says nothing about the
     workers' root. The first ones when none is found here."""
     sample: list[tuple[str, str]] = []
     for row in rows[:PROBE_LOOK]:
@@ -371,7 +373,7 @@ def _probe_sample(project: Project, rows: list[Any]) -> list[tuple[str, str]]:
             st = project.image_path(row["path"]).stat()
         except OSError:
             continue
-        if (st.st_size, st.st_mtime_ns) == (row["size"], row["mtime_ns"]):
+        if stat_matches(st, (row["size"], row["mtime_ns"], row["ctime_ns"])):
             sample.append((row["hash"], row["path"]))
             if len(sample) == PROBE_SAMPLE:
                 break
