@@ -200,9 +200,25 @@ Stats = tuple[int, int, int | None, str | None, float]
 
 
 def _racy(state: Stats, now: float) -> bool:
-    """Whether the file's indexed mtime is too close to when it was read to prove that
-    the bytes indexed are those it holds now (``now``: its times were read by then)."""
-    mtime, indexed_at = state[1], state[4]
+    """Whether the file's indexed mtime or change time is too close to when it was read
+    to prove that the bytes indexed are those it holds now (``now``: its times were read
+    by then).
+
+    The change time: a tool that puts the old mtime back (``cp --preserve=timestamps``
+    of a picture of the same size) leaves it the only sign of a rewrite, and where change
+    times are whole seconds (ext3, small-inode ext4, many network and FUSE file systems)
+    a rewrite in the second of the copy the scan read keeps that too. No tool sets a
+    change time back, so one more hash by the next scan settles it. A change time with a
+    fraction of a second comes from a fine clock, which a later write moves; one ahead
+    of this computer's clock (a share's clock) is left to the size and mtime: it would
+    be hashed at every scan."""
+    mtime, ctime, indexed_at = state[1], state[2], state[4]
+    if (
+        ctime is not None
+        and ctime % 1_000_000_000 == 0
+        and (indexed_at - RACY_SECONDS) * 1e9 <= ctime <= (now + RACY_SECONDS) * 1e9
+    ):
+        return True
     if indexed_at == _proven_at(mtime):
         return mtime <= (now + RACY_SECONDS) * 1e9
     return mtime >= (indexed_at - RACY_SECONDS) * 1e9

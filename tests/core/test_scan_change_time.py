@@ -134,3 +134,44 @@ def test_a_folder_copied_with_its_times_kept_is_hashed_not_decoded(tmp_path, mon
     stored = dict(project.db.query("SELECT path, ctime_ns FROM images"))
     assert stored == {p: os.stat(tmp_path / "copy" / p).st_ctime_ns for p in ("a.bmp", "b.bmp")}
     project.close()
+
+
+def test_bytes_rewritten_in_the_change_time_tick_of_the_scan_are_seen_by_the_next(
+    tmp_path, monkeypatch
+):
+    """A picture copied in with its time kept (``cp --preserve=timestamps``: an old mtime,
+    a change time of now) and scanned at once, then written over at the same size with
+    the time put back, in the tick the scan read it in: where change times are coarse
+    (whole seconds: ext3, small-inode ext4, network and FUSE file systems) size, mtime
+    and change time are all as indexed. The next scan hashes such a file again. (A change
+    time with a fraction of a second is from a fine clock, which a later write moves:
+    such a file is not read again, test_a_renamed_file_is_not_read_again_on_the_next_scan.)"""
+    from labeldesk.core import scanner
+    from labeldesk.core.walk import walk_images
+
+    in_tick: dict[str, int] = {}  # path -> the coarse change time the walk reports
+
+    def coarse_walk(*args, **kwargs):
+        walked = walk_images(*args, **kwargs)
+        walked.files = {
+            rel: (size, mtime, in_tick.get(rel, ctime))
+            for rel, (size, mtime, ctime) in walked.files.items()
+        }
+        return walked
+
+    monkeypatch.setattr(scanner, "walk_images", coarse_walk)
+    root, project = _indexed(tmp_path, {"a.bmp": 0, "b.bmp": 80})
+    read_at = project.db.scalar("SELECT indexed_at FROM images WHERE path = 'a.bmp'")
+    tick = int(read_at) * 10**9  # the whole second the scan read the files in
+    in_tick.update({"a.bmp": tick, "b.bmp": tick})
+    with project.db.write() as conn:  # what the scan had stored on such a file system
+        conn.execute("UPDATE images SET ctime_ns = ?", (tick,))
+    before = os.stat(root / "a.bmp")
+    _bmp(root / "a.bmp", 200)  # same size, the old time put back, the same tick
+    os.utime(root / "a.bmp", ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    counts = project.scan(workers=1)
+
+    assert (counts.changed, counts.unchanged) == (1, 1)
+    assert _stored_hash(project, "a.bmp") == hash_file(root / "a.bmp")
+    project.close()
