@@ -119,6 +119,8 @@ class NotRegularFile(OSError):
     """A path that was an image is now a FIFO, socket or device: reading it would wait
     for a writer that never comes (a FIFO) or never end (``/dev/zero``)."""
 
+    kind = "not a regular file"  # what it is (:func:`special_kind`)
+
 
 def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     """``open(path, "rb")`` for a file read as an image, refusing (NotRegularFile, or
@@ -144,8 +146,28 @@ def require_regular(path: object) -> None:
         _check_regular(os.stat(path).st_mode, path)
 
 
+def is_present(path: Path) -> bool:
+    """A file at ``path``, a regular one or a FIFO, socket or device (not a folder): a
+    label file someone replaced by a FIFO is found, then refused as what it is (opened
+    to read, it would block), not passed over as if it were not there."""
+    return os.path.lexists(path) and not path.is_dir()
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words (``a FIFO (named pipe)``)."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def _check_regular(mode: int, path: str | os.PathLike[str]) -> None:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
     if not stat.S_ISREG(mode):
-        raise NotRegularFile(errno.EINVAL, NOT_REGULAR, os.fspath(path))
+        error = NotRegularFile(errno.EINVAL, NOT_REGULAR, os.fspath(path))
+        error.kind = special_kind(mode)
+        raise error

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from .display import counted, not_unicode
 from .errors import LabelFileError
+from .file_kinds import special_kind
 from .spreadsheet import restore
 
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
@@ -95,13 +96,21 @@ def check_size(path: Path) -> None:
     missing one, or a folder, with the reason)."""
     source = str(path)
     if not path.is_file():
-        raise LabelFileError(source, ["not a file" if path.exists() else "file not found"])
+        raise LabelFileError(source, [_not_a_file(path)])
     size = path.stat().st_size
     if size > MAX_LABEL_FILE_BYTES:
         raise LabelFileError(
             source,
             [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
         )
+
+
+def _not_a_file(path: Path) -> str:
+    if not path.exists():
+        return "file not found"
+    if path.is_dir():
+        return "not a file"
+    return f"not a regular file: {special_kind(path.stat().st_mode)} (not opened)"
 
 
 def read_label_bytes(path: Path) -> bytes:

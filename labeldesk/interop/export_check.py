@@ -264,6 +264,12 @@ def check_export(
             "it counts them but does not name them, so they are taken to be among those "
             "not in the export"
         )
+    if shards is not None and shards.cut_short and found.not_exported:
+        names = ", ".join(sorted(shards.cut_short))
+        found.notes.append(
+            f"the images of the version not found in it may be among the samples of "
+            f"{names} that could not be read (above)"
+        )
     missing_now = {str(m["path"]) for m in chosen.report.missing}
     found.notes += left_out_notes(found.not_exported, missing_now)
     return found
@@ -394,6 +400,12 @@ def _check_labels(
         raise Cancelled(VERIFY_CANCELLED) from exc
     reported = {row["path"] for row in found.files}
     found.files += [p for p in read.problems if p["path"] not in reported]
+    if read.unread:  # (every picture would be listed as given no label: said once above)
+        found.notes.append(
+            "its labels, splits and statuses are not read back: its label files cannot be "
+            "read (above)"
+        )
+        return
     # (an image not the version's is named under not_in_version: not again here)
     contents = set(pictures.values())
     mine = [row for row in read.rows if row[1] in contents]
@@ -459,6 +471,12 @@ def _check_files(
             found.files.append({"path": path, "why": GONE})
         elif path not in written:
             found.files.append({"path": path, "why": "not written by the export"})
+        elif "kind" in now[path]:  # (a FIFO would block the read: never opened)
+            kind = now[path]["kind"]
+            found.files.append({"path": path, "why": f"{kind}, not the file the export wrote "
+                                "(not opened)"})  # fmt: skip
+        elif "unreadable" in now[path]:
+            found.files.append({"path": path, "why": f"cannot be read: {now[path]['unreadable']}"})
         elif now[path] != written[path]:
             found.files.append({"path": path, "why": "edited since it was exported"})
         elif "link" in now[path] and path in linked:  # (--symlink: the image folder's file)

@@ -57,6 +57,7 @@ class ReadBack:
     # FiftyOne written as one dataset (OUT/labels.json): every image was train, which
     # its files do not say (read back, they give no split)
     one_dataset: bool = False
+    unread: bool = False  # its label files could not be read at all (``problems`` says why)
 
     @property
     def statuses(self) -> bool:
@@ -96,6 +97,7 @@ def read_back(
         if not labeled and not source:  # (no class folder, no shard with a label: the
             return found  # folder's reader finds nothing to read, and says so)
         found.problems.append({"path": source or ".", "why": f"its labels cannot be read: {exc}"})
+        found.unread = True
         return found
     found.one_dataset = fmt == "fiftyone" and (folder / "labels.json").is_file()
     for line, problem in rows.problems:

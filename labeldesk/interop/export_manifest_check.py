@@ -59,7 +59,8 @@ def written_as(folder: Path, images: Collection[str] = ()) -> tuple[set[str], li
         found = sorted(
             rel
             for p in folder.glob(pattern)
-            if p.is_file() and (rel := p.relative_to(folder).as_posix()) not in images
+            # (a FIFO in a label file's place is that file, not opened: named as what it is)
+            if not p.is_dir() and (rel := p.relative_to(folder).as_posix()) not in images
         )
         if found:
             formats.add(fmt)

@@ -25,6 +25,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from .formats.webdataset_read import (
     CLASSES_FILE,
     READING_SHARDS,
+    ShardCutShort,
     ShardSample,
     read_shard,
     shard_classes,
@@ -47,6 +48,8 @@ class ShardsRead:
     # the labels as `labeldesk import` reads the shards; None with ``unreadable`` set
     rows: LabelFile | None = None
     unreadable: str = ""
+    # shard name -> the samples read whole from a shard that could be read only part-way
+    cut_short: dict[str, int] = field(default_factory=dict)
 
 
 class _Hashing:
@@ -105,7 +108,12 @@ def _read_one(
         hashing = _Hashing(stream)
         try:
             samples = read_shard(shard, classes, cancel, stream=hashing)  # type: ignore[arg-type]
-        except LabelFileError as exc:  # cut short, not a tar
+        except ShardCutShort as exc:  # damaged part-way, a read error: what came before
+            samples = exc.samples
+            found.problems.append({"path": shard.name, "why": _cut_short(exc)})
+            if exc.last is not None:
+                found.cut_short[shard.name] = len(samples)
+        except LabelFileError as exc:  # not a tar
             why = "; ".join(exc.problems) if exc.problems else str(exc)
             found.problems.append({"path": shard.name, "why": f"cannot be read as a shard: {why}"})
             samples = []
@@ -116,6 +124,19 @@ def _read_one(
     described = {"path": shard.name, "size": hashing.size, "sha256": hashing.digest.hexdigest()}
     found.files[shard.name] = described
     return samples
+
+
+def _cut_short(exc: ShardCutShort) -> str:
+    """What a shard read part-way gave, and why the rest could not be read."""
+    why = "; ".join(exc.problems) if exc.problems else str(exc)
+    if exc.last is None:
+        return f"cannot be read as a shard: {why}"
+    read = len(exc.samples)
+    return (
+        f"read as a shard up to its sample {exc.last} ({read:,} "
+        f"{'sample' if read == 1 else 'samples'} read whole and checked); the rest "
+        f"cannot be read: {why}"
+    )
 
 
 def _check_sample(

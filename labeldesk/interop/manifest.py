@@ -153,8 +153,10 @@ def file_hashes(
     named in ``content`` (images) also get ``"content"``, the content hash of their bytes
     as a scan takes it, from the same read. ``cancelled``: what :class:`Cancelled` says
     when ``cancel`` stops it (the work that hashes: an export, a verify). ``known``: the
-    descriptions of files read already (a verify's WebDataset shards), not read again."""
-    return _hashed(folder, progress, cancel, content, cancelled, _same, known)
+    descriptions of files read already (a verify's WebDataset shards), not read again.
+    A FIFO or other special file is not opened (``{"path", "kind"}``), and a file that
+    cannot be read is ``{"path", "unreadable": why}``."""
+    return _hashed(folder, progress, cancel, content, cancelled, _same, known, unreadable=True)
 
 
 def _same(entry: _T) -> _T:
@@ -169,6 +171,8 @@ def _hashed(
     cancelled: str,
     kept: Callable[[dict[str, Any]], _T],
     known: Mapping[str, dict[str, Any]] | None = None,
+    *,
+    unreadable: bool = False,
 ) -> list[_T]:
     """:func:`file_hashes`, each entry kept as ``kept`` makes it (in the hashing threads,
     as each batch is hashed)."""
@@ -179,7 +183,9 @@ def _hashed(
     batches = [paths[i : i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
     base = str(folder)
     with ThreadPoolExecutor(HASH_THREADS) as pool:
-        describe = partial(_describe, base, content=content, known=known or {})
+        describe = partial(
+            _describe, base, content=content, known=known or {}, unreadable=unreadable
+        )
         for batch in pool.map(lambda rels: [kept(describe(rel)) for rel in rels], batches):
             if cancel.cancelled:
                 pool.shutdown(cancel_futures=True)
@@ -204,7 +210,11 @@ def _describe(
     rel: str,
     content: Collection[str] = (),
     known: Mapping[str, dict[str, Any]] | None = None,
+    unreadable: bool = False,
 ) -> dict[str, Any]:
+    """A file's entry (see :func:`file_hashes`): ``{"path", "kind"}`` for a FIFO or other
+    special file, not opened; with ``unreadable``, ``{"path", "unreadable": why}`` for a
+    file that cannot be read (else the error is raised)."""
     path = os.path.join(folder, rel)
     if known and rel in known and not os.path.islink(path):
         return dict(known[rel])
@@ -214,14 +224,23 @@ def _describe(
     image = content_hasher() if rel in content else None
     try:
         f = open_regular(path)
-    except NotRegularFile:  # (a FIFO someone made in an export: opened, it would block)
-        return {"path": rel, "kind": "not a regular file"}
+    except NotRegularFile as exc:  # (a FIFO someone made in an export: it would block)
+        return {"path": rel, "kind": exc.kind}
+    except OSError as exc:
+        if not unreadable:
+            raise
+        return {"path": rel, "unreadable": exc.strerror or str(exc)}
     with f:
         size = os.fstat(f.fileno()).st_size
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-            if image is not None:
-                image.update(chunk)
+        try:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                if image is not None:
+                    image.update(chunk)
+        except OSError as exc:  # (a disk error part-way)
+            if not unreadable:
+                raise
+            return {"path": rel, "unreadable": exc.strerror or str(exc)}
     found = {"path": rel, "size": size, "sha256": digest.hexdigest()}
     if image is not None:
         found["content"] = image.hexdigest()

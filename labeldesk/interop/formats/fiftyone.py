@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.file_kinds import is_present
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -129,9 +130,9 @@ def _datasets(path: Path) -> list[tuple[Path, str | None]]:
     """(labels.json, split) of every dataset at ``path`` (see the module's docstring)."""
     if path.is_file():
         return [(path, None)]
-    if (path / LABELS).is_file():
+    if is_present(path / LABELS):
         return [(path / LABELS, None)]
-    found = sorted(p for p in path.iterdir() if p.is_dir() and (p / LABELS).is_file())
+    found = sorted(p for p in path.iterdir() if p.is_dir() and is_present(p / LABELS))
     return [(p / LABELS, SPLIT_FOLDERS.get(p.name.lower())) for p in found]
 
 

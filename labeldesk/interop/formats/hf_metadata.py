@@ -30,6 +30,7 @@ import posixpath
 from pathlib import Path
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.file_kinds import is_present
 from labeldesk.core.label_file_formats import (
     LABEL_COLUMNS,
     decode,
@@ -66,7 +67,7 @@ def _find(folder: Path) -> list[Path]:
     except OSError:
         return []
     folders = (folder, *subfolders)
-    return [d / name for d in folders for name in METADATA_NAMES if (d / name).is_file()]
+    return [d / name for d in folders for name in METADATA_NAMES if is_present(d / name)]
 
 
 def read_metadata(path: Path, options: ImportOptions) -> LabelFile:

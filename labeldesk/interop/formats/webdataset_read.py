@@ -245,17 +245,52 @@ def read_shard(
                     continue
                 _take(sample, field, base, data.read())
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise LabelFileError(str(shard), [f"not a readable tar file: {exc}"]) from None
+        raise _cut_short(shard, samples, classes, f"not a readable tar file: {exc}") from None
     if ends and ends[-1] != "EOFHeaderError":
         # tarfile ends a stream quietly at a header cut short or not a header past the
         # first: a shard cut short (a copy or download stopped) read as a shorter one
-        raise LabelFileError(
-            str(shard),
-            [
-                f"not a readable tar file: it stops after {len(samples):,} samples without "
-                "the end a tar file has (cut short, or damaged there): copy it again"
-            ],
+        raise _cut_short(
+            shard,
+            samples,
+            classes,
+            "not a readable tar file: it stops after {read} without the end a tar file "
+            "has (cut short, or damaged there): copy it again",
         )
+    return _finished(shard, samples, classes)
+
+
+class ShardCutShort(LabelFileError):
+    """A shard that could be read only up to a point (cut short, damaged there, or a
+    read error): ``samples`` are those read whole before it, the last of them
+    ``last`` (None: none)."""
+
+    def __init__(self, shard: Path, why: str, samples: list[ShardSample]):
+        super().__init__(str(shard), [why])
+        self.samples = samples
+        self.last = samples[-1].key if samples else None
+
+
+def _cut_short(
+    shard: Path, samples: dict[str, ShardSample], classes: list[str] | None, why: str
+) -> ShardCutShort:
+    """The error for a shard read up to a point (``why``: ``{read}`` is put as the
+    samples read whole). The sample being read when it stopped may lack members that
+    came after: it is one read whole only with its image and its .json (which
+    LabelDesk's export writes last)."""
+    last = next(reversed(samples.values()), None)
+    has_json = last is not None and (
+        last.recorded_hash is not None or last.json_label is not _NO_LABEL
+    )
+    if last is not None and (last.digest is None or not has_json):
+        del samples[last.key]
+    read = f"{len(samples):,} sample{'' if len(samples) == 1 else 's'}"
+    return ShardCutShort(shard, why.replace("{read}", read), _finished(shard, samples, classes))
+
+
+def _finished(
+    shard: Path, samples: dict[str, ShardSample], classes: list[str] | None
+) -> list[ShardSample]:
+    """The samples read, their class indices named and their splits checked."""
     for sample in samples.values():
         if sample.problem is None and sample.label is _NO_LABEL and sample.cls is not None:
             sample.label, sample.problem = _class(sample.cls.decode("utf-8", "replace"), classes)
