@@ -36,6 +36,7 @@ from .export_manifest_check import (
     left_out_notes,
 )
 from .export_shards import ShardsRead, read_export_shards
+from .export_splits_check import check_made_splits, made_split_of
 from .export_target import MANIFEST, NOT_EXPORTED, contents, export_manifest
 from .manifest import file_hashes
 from .selection import select_items
@@ -247,11 +248,24 @@ def check_export(
     if found.not_in_version:
         left_out_by_options(project, options, chosen, found.not_in_version, found.manifest)
     made = recorded.get("make_splits") is not None
+    split_of = made_split_of(manifest) if made else None
+    if split_of is not None:  # (its splits are its own: checked against those recorded)
+        failed = {str(row.get("path")) for row in _rows(manifest, "failed")}
+        chosen_labels = [(i.path, i.label) for i in chosen.items]
+        check_made_splits(found.manifest, manifest, split_of, chosen_labels, failed)
+        held = [(p, c, label, split_of.get(p), status) for p, c, label, _, status in held]
+        found.notes.append(
+            "its splits were made for it (--make-splits): they are checked against the "
+            "split its manifest records for each image; that these are the splits "
+            "--make-splits made is taken on trust (they hang on the duplicates found "
+            "that day, so they are not made again)"
+        )
     # (a file gone from the export is named so above: not as one it gives no label)
     gone = {row["path"] for row in found.files if row["why"] == GONE}
     pictures_held = {f: c for f, c in exported.items() if c in pictures and f not in gone}
     if its_format:
-        _check_labels(found, manifest, folder, held, pictures_held, splits=not made,
+        _check_labels(found, manifest, folder, held, pictures_held,
+                      splits=not made or split_of is not None,
                       shards=shards, progress=progress, cancel=token)  # fmt: skip
     else:  # (read as another format, every row would be a difference)
         found.notes.append(
@@ -416,8 +430,9 @@ def _check_labels(
     found.labels = label_differences(held, mine, splits=splits, statuses=read.statuses)
     if not splits:
         found.notes.append(
-            "its splits were made for the export (--make-splits), not the version's: "
-            "its labels and statuses are checked, not its splits"
+            "its splits were made for the export (--make-splits), and its manifest does "
+            "not record the split made for each image (written before LabelDesk recorded "
+            "them): its labels and statuses are checked, not its splits"
         )
     if not read.statuses and any(row[4] is not None for row in held):
         found.notes.append(

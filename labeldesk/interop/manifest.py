@@ -93,6 +93,10 @@ def write_manifest(
         "image_hashes": report.exported_hashes,
         "contents": contents(folder, LEFT_OUT),
     }
+    if report.made_splits is not None:
+        # the split --make-splits gave each image (by its path in the state written; the
+        # images that failed included): what `version verify` checks the files against
+        manifest["made_split_of"] = report.made_split_of
     # each file's entry kept as the text the manifest holds (not as a dict: a third of
     # the memory), and the document written as it is made: a million images' manifest
     # held as one text (and json.dumps's pieces of it beforehand) took gigabytes

@@ -199,6 +199,8 @@ def select_items(
     images.reverse()
     while images:
         r = images.pop()
+        if made is not None:
+            report.made_split_of[r.name_then] = made[r.image_id] or "unassigned"
         items.append(
             Item(
                 r.name_then,

@@ -89,6 +89,9 @@ class ExportReport:
     # version's "hash", "label", "split"}; not written.
     missing: list[dict[str, str | None]] = field(default_factory=list)
     made_splits: dict[str, Any] | None = None  # sizes, per-class balance, groups kept whole
+    # --make-splits: the split made for each image (its path as the state names it), which
+    # the manifest records (``made_split_of``) so that `version verify` can check them
+    made_split_of: dict[str, str] = field(default_factory=dict)
     # Files written under another name than their project file's (path in the export ->
     # project path), so that importing the export back leads each one to its image.
     renamed: dict[str, str] = field(default_factory=dict)
