@@ -30,6 +30,7 @@ from labeldesk.core.versions import CURRENT
 
 from .export_labels import Row, difference_line, label_differences, read_back, unread_pictures
 from .export_manifest_check import (
+    check_hf_metadata,
     check_written_as,
     class_lists,
     left_out_by_options,
@@ -204,6 +205,10 @@ def check_export(
     token = cancel or CancelToken()
     shards = _shards(manifest, folder, progress, token)
     its_format = check_written_as(found.manifest, manifest, folder)
+    if its_format:
+        failed = {str(row.get("path")) for row in _rows(manifest, "failed")}
+        written = (item for item in chosen.items if item.path not in failed)
+        check_hf_metadata(found.manifest, manifest, folder, written)
     exported = _image_hashes(manifest, shards)
     known = shards.files if shards is not None else {}
     _check_files(found, manifest, folder, exported or {}, progress, token, known)
@@ -436,8 +441,11 @@ def _check_labels(
         )
     if not read.statuses and any(row[4] is not None for row in held):
         found.notes.append(
-            "its files are class folders alone, which hold no review status (verified, "
-            "excluded): the version's statuses are not checked"
+            "its files are class folders alone (ImageFolder; Hugging Face where the folders "
+            "give every label, so it writes no metadata), which hold no review status "
+            "(verified, excluded): the version's statuses are not in it to compare; which "
+            "images they chose for it (excluded ones left out unless --include-excluded, "
+            "--exclude-unverified) is checked"
         )
 
 

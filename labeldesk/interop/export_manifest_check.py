@@ -16,7 +16,7 @@ says so (:func:`taken_on_trust`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +24,10 @@ from labeldesk.core.display import counted
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
 
+from .formats.hf import folders_are_labels
 from .formats.labelstudio import CONFIG, labeling_config
 from .selection import Selection, select_items
-from .writing import ExportOptions
+from .writing import ExportOptions, Item
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -85,6 +86,37 @@ def check_written_as(said: list[str], manifest: dict[str, Any], folder: Path) ->
         f"format's ({found}): another export's manifest, or one edited"
     )
     return False
+
+
+def check_hf_metadata(
+    said: list[str], manifest: dict[str, Any], folder: Path, items: Iterable[Item]
+) -> None:
+    """Hugging Face: the export writes metadata files (with the review statuses) unless
+    its class folders alone give every label (:func:`~.formats.hf.folders_are_labels`);
+    ``items``: the images it wrote. A line in ``said`` where the files have metadata
+    the export would not write, or lack metadata it would (datasets then reads every
+    folder's name as a label: ``_unlabeled`` a class, the statuses gone)."""
+    if manifest.get("format") != "hf":
+        return
+    listed = manifest.get("image_hashes")
+    formats, files = written_as(folder, listed if isinstance(listed, dict) else ())
+    held = "hf" in formats
+    written = list(items)  # (none written: no metadata either)
+    folders = not written or folders_are_labels((item, item.path) for item in written)
+    if held and folders:
+        said.append(
+            f"it holds metadata ({', '.join(files)}) that the export does not write where "
+            "its class folders give every label: added since, so datasets reads its labels "
+            "as text, not by the folders"
+        )
+    elif not held and not folders:
+        said.append(
+            "it holds no metadata file (<split>/metadata.jsonl or .parquet), which the "
+            "export writes for these images (the class folders alone do not give every "
+            "label: unlabeled images, a class named like a split, a single class), with "
+            "their review statuses: removed since, so datasets reads each folder's name as "
+            "a label"
+        )
 
 
 def class_lists(manifest: dict[str, Any], folder: Path) -> list[dict[str, str]]:
