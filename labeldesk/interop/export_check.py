@@ -33,6 +33,7 @@ from .export_manifest_check import (
     check_hf_metadata,
     check_written_as,
     class_lists,
+    files_not_written,
     left_out_by_options,
     left_out_notes,
 )
@@ -213,6 +214,8 @@ def check_export(
     known = shards.files if shards is not None else {}
     _check_files(found, manifest, folder, exported or {}, progress, token, known)
     found.files += shards.problems if shards is not None else []
+    if exported is not None:  # (an older manifest without image hashes: not said)
+        found.files += files_not_written(manifest, exported.keys())
     found.files += class_lists(manifest, folder)
     if exported is None:
         found.notes.append("the export records no content hash of its images: not checked")

@@ -16,6 +16,7 @@ says so (:func:`taken_on_trust`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,36 @@ def check_written_as(said: list[str], manifest: dict[str, Any], folder: Path) ->
         f"format's ({found}): another export's manifest, or one edited"
     )
     return False
+
+
+# The files besides its images each format writes (paths in the export)
+_WRITES = {
+    "imagefolder": r"",
+    "csv": r"labels\.csv",
+    "parquet": r"labels\.parquet",
+    "labelstudio": r"tasks\.json|labeling_config\.xml",
+    "hf": r"[^/]+/metadata\.(jsonl|parquet)",
+    "fiftyone": r"([^/]+/)?labels\.json",
+    "webdataset": r"classes\.txt|[^/]+\.tar",
+}
+NOT_WRITTEN = "not a file the export writes (its manifest lists it: edited since)"
+
+
+def files_not_written(manifest: dict[str, Any], images: Collection[str]) -> list[dict[str, str]]:
+    """``{"path", "why"}`` of each file the manifest lists that is neither one of its
+    images (``images``) nor a file its format writes: a file added to the export with
+    the manifest's list made to match (a format's reader, or training code, may read it)."""
+    pattern = _WRITES.get(str(manifest.get("format")))
+    files = manifest.get("files")
+    if pattern is None or not isinstance(files, list):
+        return []
+    writes = re.compile(pattern)
+    listed = [f.get("path") for f in files if isinstance(f, dict)]
+    return [
+        {"path": path, "why": NOT_WRITTEN}
+        for path in listed
+        if isinstance(path, str) and path not in images and not writes.fullmatch(path)
+    ]
 
 
 def check_hf_metadata(

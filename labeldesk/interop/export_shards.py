@@ -147,6 +147,17 @@ def _check_sample(
         found.hashes[f"{sample.where}.json"] = sample.recorded_hash
         if sample.digest is not None and sample.digest != sample.recorded_hash:
             found.problems.append({"path": f"{sample.where} (image)", "why": NOT_ITS_PICTURE})
+    # LabelDesk's export writes a sample into the shards of its split (<split>-000000.tar),
+    # which training code takes its split from: a sample moved to another split's shard
+    # is read as of that split, whatever its .json says
+    named = shard.rsplit("-", 1)[0] if shard.count("-") else None
+    said = sample.json_split
+    if sample.recorded_hash is not None and isinstance(said, str) and said != named:
+        found.problems.append({
+            "path": f"{sample.where}.json",
+            "why": f"gives the split {said}, but the sample is in a shard of {named} (a "
+                   f"sample moved to another split's shards is read as of that split)",
+        })  # fmt: skip
     if sample.index is not None:
         why = _cls_problem(sample.index, classes or [], sample.json_label)
         if why:

@@ -156,6 +156,7 @@ class ShardSample:
     recorded_hash: str | None = None
     index: str | None = None
     json_label: object = _NO_LABEL
+    json_split: object = None  # KEY.json's split as written
 
 
 def _name(key: str) -> str:
@@ -345,6 +346,7 @@ def _take(sample: ShardSample, field: str, base: str, data: bytes) -> None:
 
 def _from_record(sample: ShardSample, record: dict[str, object]) -> None:
     path, split = record.get("path"), record.get("split")
+    sample.json_split = split
     sample.status = record.get("status")
     digest = record.get("hash")
     sample.recorded_hash = digest if isinstance(digest, str) else None

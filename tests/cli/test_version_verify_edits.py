@@ -1,0 +1,72 @@
+"""`labeldesk version PROJECT verify` of exports edited by hand with the manifest's file
+list made to match.
+
+Before, two such edits passed for the version (exit 0): a file added to the export (a
+note, or anything a format's reader or training code may pick up) once the manifest
+listed it; and a WebDataset sample moved into another split's shard with its ``.json``
+left as it was (training code takes a shard's split from its name: the image was then
+in val, not train)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+from cli.test_version_verify_labels import resync, verify
+from labeldesk.cli import main
+
+NOT_WRITTEN = "not a file the export writes (its manifest lists it: edited since)"
+
+
+def _export(project, tmp_path, fmt: str):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", fmt, "--version", "v1"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("fmt", "added"),
+    [
+        ("imagefolder", "train/cat/notes.txt"),
+        ("csv", "labels.txt"),
+        ("hf", "train/metadata.csv"),
+        ("fiftyone", "train/extra.json"),
+        ("labelstudio", "tasks2.json"),
+        ("webdataset", "train-000000.idx"),
+    ],
+)
+def test_a_file_added_and_listed_in_the_manifest_is_found(project, tmp_path, capsys, fmt, added):
+    out = _export(project, tmp_path, fmt)
+    (out / added).write_text("not the export's\n")
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    assert {"path": added, "why": NOT_WRITTEN} in found["files"]
+
+
+def test_a_sample_moved_to_another_splits_shard_is_found(project, tmp_path, capsys):
+    out = _export(project, tmp_path, "webdataset")
+    train, val = out / "train-000000.tar", out / "val-000000.tar"
+    with tarfile.open(train) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+    with tarfile.open(val) as tar:
+        kept = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+    first = members[0][0].name.split(".")[0]
+    moved = [(m, d) for m, d in members if m.name.split(".")[0] == first]
+    for shard, samples in ((train, [x for x in members if x not in moved]), (val, kept + moved)):
+        with tarfile.open(shard, "w") as tar:
+            for member, data in samples:
+                tar.addfile(member, io.BytesIO(data))
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    assert found["files"] == [
+        {
+            "path": f"val-000000.tar:{first}.json",
+            "why": "gives the split train, but the sample is in a shard of val (a sample "
+            "moved to another split's shards is read as of that split)",
+        }
+    ]
