@@ -158,6 +158,13 @@ def _check_sample(
             "why": f"gives the split {said}, but the sample is in a shard of {named} (a "
                    f"sample moved to another split's shards is read as of that split)",
         })  # fmt: skip
+    label = sample.json_label
+    if sample.recorded_hash is not None and isinstance(label, str) and sample.index is None:
+        found.problems.append({
+            "path": f"{shard}:{sample.key}.cls",
+            "why": f"gone: the export wrote it for the class {label} its .json gives (the "
+                   "class index training code reads)",
+        })  # fmt: skip
     if sample.index is not None:
         why = _cls_problem(sample.index, classes or [], sample.json_label)
         if why:

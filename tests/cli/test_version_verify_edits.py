@@ -70,3 +70,23 @@ def test_a_sample_moved_to_another_splits_shard_is_found(project, tmp_path, caps
             "moved to another split's shards is read as of that split)",
         }
     ]
+
+
+def test_a_samples_class_index_removed_is_found(project, tmp_path, capsys):
+    """Training code reads a sample's class from its .cls; before, a labeled sample
+    without one passed, since its .json still gave the label."""
+    out = _export(project, tmp_path, "webdataset")
+    shard = out / "train-000000.tar"
+    with tarfile.open(shard) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+    [dropped] = [m.name for m, _ in members if m.name.endswith(".cls")][1:2]
+    with tarfile.open(shard, "w") as tar:
+        for member, data in members:
+            if member.name != dropped:
+                tar.addfile(member, io.BytesIO(data))
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    [row] = found["files"]
+    assert row["path"] == f"train-000000.tar:{dropped}"
+    assert row["why"].startswith("gone: the export wrote it for the class ")
