@@ -151,12 +151,17 @@ def test_a_shard_that_cannot_be_opened_is_named_with_why(project, tmp_path, caps
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_in_a_shards_place_is_said_to_be_one(project, tmp_path, capsys):
+    """Neither verify nor import opens it (opened to read, a FIFO waits for a writer)."""
     _, out = _export(project, tmp_path)
     (out / SHARD).unlink()
     os.mkfifo(out / SHARD)  # (verify never opens it: no thread needed to see it block)
     code, found = verify(capsys, project, "v1", out)
     assert code == 1 and {"path": SHARD, "why": FIFO_WHY} in found["files"]
     assert "edited since it was exported" not in {row["why"] for row in found["files"]}
+    # importing the export refuses it by name (before: passed over, its samples unread)
+    capsys.readouterr()
+    assert main(["import", str(project.path), str(out)]) == 1
+    assert "a FIFO (named pipe), not a shard (not opened)" in capsys.readouterr().err
 
 
 LABEL_FILES = {

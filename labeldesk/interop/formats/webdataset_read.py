@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, Self
 
 from labeldesk.core.errors import Cancelled, LabelFileError
+from labeldesk.core.file_kinds import NotRegularFile, is_present, open_regular
 from labeldesk.core.indexed_files import content_hash
 from labeldesk.core.label_file_formats import (
     Parsed,
@@ -167,7 +168,8 @@ def _name(key: str) -> str:
 
 def _shards(folder: Path) -> list[Path]:
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".tar" and p.is_file())
+        # (a FIFO so named too: refused by name when read, not passed over)
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".tar" and is_present(p))
     except OSError:
         return []
 
@@ -217,9 +219,12 @@ def read_shard(
     samples: dict[str, ShardSample] = {}
     split = _shard_split(shard.name)
     watched, ends = _header_watch()
+    opened = None
     try:
-        source = {"fileobj": stream} if stream is not None else {"name": shard}
-        with tarfile.open(mode="r|*", tarinfo=watched, **source) as tar:
+        # (a FIFO named like a shard is refused, not opened to wait for a writer)
+        opened = open_regular(shard) if stream is None else None
+        source = stream or opened
+        with tarfile.open(mode="r|*", tarinfo=watched, fileobj=source) as tar:
             while (member := tar.next()) is not None:
                 tar.members = []  # type: ignore[attr-defined]  # a stream needs no index
                 if cancel is not None and cancel.cancelled:  # a shard is a gigabyte or so
@@ -245,8 +250,13 @@ def read_shard(
                     sample.problem = f"{base} is {member.size:,} bytes (over {limit:,})"
                     continue
                 _take(sample, field, base, data.read())
+    except NotRegularFile as exc:
+        raise LabelFileError(str(shard), [f"{exc.kind}, not a shard (not opened)"]) from None
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise _cut_short(shard, samples, classes, f"not a readable tar file: {exc}") from None
+    finally:
+        if opened is not None:
+            opened.close()
     if ends and ends[-1] != "EOFHeaderError":
         # tarfile ends a stream quietly at a header cut short or not a header past the
         # first: a shard cut short (a copy or download stopped) read as a shorter one
