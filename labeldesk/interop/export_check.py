@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import Cancelled, LabelDeskError
+from labeldesk.core.file_kinds import is_present, special_kind
 from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
@@ -314,6 +315,13 @@ def _manifest(folder: Path) -> dict[str, Any]:
     manifest = export_manifest(folder)
     if manifest is not None and _readable(manifest):
         return manifest
+    file = folder / MANIFEST
+    if not file.is_symlink() and is_present(file) and not file.is_file():
+        kind = special_kind(file.stat().st_mode)
+        raise DamagedManifest(
+            f"{where}/{MANIFEST} is {kind}, not an export manifest (not opened): put back "
+            "the copy you kept, or export the version again"
+        )
     if os.path.lexists(folder / MANIFEST):
         raise DamagedManifest(
             f"{where}/{MANIFEST} is not an export manifest LabelDesk can read (cut short, "

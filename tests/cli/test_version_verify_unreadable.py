@@ -194,3 +194,16 @@ def test_a_fifo_in_a_label_files_place_is_said_to_be_one(project, tmp_path, caps
         capsys.readouterr()
         assert main(["import", path, str(out)]) == 1
         assert "not a regular file: a FIFO (named pipe) (not opened)" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_manifests_place_is_said_to_be_one(project, tmp_path, capsys):
+    """Before: 'not an export manifest LabelDesk can read (cut short, or edited)'."""
+    path, out = _export(project, tmp_path, "csv")
+    (out / "labeldesk-export.json").unlink()
+    os.mkfifo(out / "labeldesk-export.json")
+    capsys.readouterr()
+    assert main(["version", path, "verify", "v1", str(out)]) == 1
+    assert "labeldesk-export.json is a FIFO (named pipe), not an export manifest (not opened)" in (
+        capsys.readouterr().err
+    )
