@@ -29,7 +29,14 @@ from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
-from .export_labels import Row, difference_line, label_differences, read_back, unread_pictures
+from .export_labels import (
+    ROW_PER_IMAGE,
+    Row,
+    difference_line,
+    label_differences,
+    read_back,
+    unread_pictures,
+)
 from .export_manifest_check import (
     check_hf_metadata,
     check_written_as,
@@ -439,7 +446,15 @@ def _check_labels(
     # (an image not the version's is named under not_in_version: not again here)
     contents = set(pictures.values())
     mine = [row for row in read.rows if row[1] in contents]
-    mine += unread_pictures(mine, pictures)
+    unread = unread_pictures(mine, pictures)
+    if read.reader in ROW_PER_IMAGE:  # (a row dropped: its image is not in the dataset)
+        where = ROW_PER_IMAGE[read.reader]
+        found.files += [
+            {"path": file, "why": f"no row of {where} names it (the export writes one for "
+             "every image it holds)"}
+            for file, *_ in unread
+        ]  # fmt: skip
+    mine += unread
     if read.one_dataset:  # (train, or labeled with none and written as train)
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]
         mine = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in mine]

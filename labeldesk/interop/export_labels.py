@@ -41,6 +41,12 @@ SAME = "*"  # not compared: splits --make-splits made, statuses a format does no
 # Face export has no metadata, so none)
 STATUSES = frozenset(("csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"))
 
+# The readers of label files that hold a row for every image the export wrote, unlabeled
+# ones too (FiftyOne's labels.json lists the labeled ones, and Label Studio's reader gives
+# no row for a task without an annotation, split or status; a shard's samples are its
+# images)
+ROW_PER_IMAGE = {"csv": "labels.csv", "parquet": "labels.parquet", "hf": "its split's metadata"}
+
 # (the file in the export, or the path its row names; content hash, label, split, status)
 Row = tuple[str, str, str | None, str | None, str | None]
 Key = tuple[str, str | None, str | None, str | None]

@@ -90,3 +90,32 @@ def test_a_samples_class_index_removed_is_found(project, tmp_path, capsys):
     [row] = found["files"]
     assert row["path"] == f"train-000000.tar:{dropped}"
     assert row["why"].startswith("gone: the export wrote it for the class ")
+
+
+def _drop_csv_row(out) -> str:
+    lines = (out / "labels.csv").read_text().splitlines(keepends=True)
+    (out / "labels.csv").write_text("".join(line for line in lines if "u0.png" not in line))
+    return "images/_unlabeled/u0.png"
+
+
+def _drop_hf_row(out) -> str:
+    metadata = out / "train/metadata.jsonl"
+    lines = metadata.read_text().splitlines(keepends=True)
+    metadata.write_text("".join(line for line in lines if "u0.png" not in line))
+    return "train/_unlabeled/u0.png"
+
+
+@pytest.mark.parametrize(("fmt", "drop"), [("csv", _drop_csv_row), ("hf", _drop_hf_row)])
+def test_the_row_of_an_unlabeled_image_removed_is_found(project, tmp_path, capsys, fmt, drop):
+    """An unlabeled image without a split gives no label or split: before, its row
+    removed from the label file (the image then in no dataset read from it) passed."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", fmt, "--version", "v1",
+                 "--include-unlabeled"]) == 0  # fmt: skip
+    file = drop(out)
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    [row] = found["files"]
+    assert row["path"] == file and row["why"].startswith("no row of ")
