@@ -16,15 +16,13 @@ images and for the images it says it left out.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.display import counted, shown_path
-from labeldesk.core.errors import Cancelled, LabelDeskError
-from labeldesk.core.file_kinds import is_present, special_kind
+from labeldesk.core.errors import Cancelled
 from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
@@ -45,9 +43,20 @@ from .export_manifest_check import (
     left_out_by_options,
     left_out_notes,
 )
+from .export_manifest_read import (  # (the errors check_export raises: named from here too)
+    DamagedManifest as DamagedManifest,
+)
+from .export_manifest_read import (
+    NotAnExport as NotAnExport,
+)
+from .export_manifest_read import (
+    class_map,
+    known_since,
+    read_manifest,
+)
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
-from .export_target import MANIFEST, NOT_EXPORTED, contents, export_manifest
+from .export_target import NOT_EXPORTED, contents
 from .manifest import file_hashes
 from .selection import select_items
 from .writing import UNASSIGNED, ExportOptions
@@ -60,14 +69,6 @@ FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name th
 GONE = "gone from the export"
 OTHER_BYTES = "holds other bytes than the image the manifest names"
 VERIFY_CANCELLED = "verify cancelled: nothing was checked"  # (stopped while reading it)
-
-
-class NotAnExport(LabelDeskError):
-    """A folder with no LabelDesk export manifest in it."""
-
-
-class DamagedManifest(NotAnExport):
-    """An export manifest that cannot be read, or records what no export writes."""
 
 
 @dataclass
@@ -194,19 +195,19 @@ def check_export(
 ) -> ExportCheck:
     """How the export in ``folder`` differs from ``version`` (a version's name or
     ``model:N``) of ``project``; every file of the export is read."""
-    manifest = _manifest(folder)
+    manifest = read_manifest(folder)
     recorded = manifest.get("options") if isinstance(manifest.get("options"), dict) else {}
     assert isinstance(recorded, dict)
     options = ExportOptions(
         include_excluded=bool(recorded.get("include_excluded", False)),
         include_unlabeled=bool(recorded.get("include_unlabeled", False)),
         include_unverified=bool(recorded.get("include_unverified", True)),
-        class_map=_class_map(folder, recorded.get("class_map")),
+        class_map=class_map(folder, recorded.get("class_map")),
         version=version,
         since=recorded.get("since"),
     )  # (flags are the model's of the day, not the version's: counted, see below)
     if options.since is not None:
-        _known_since(project, folder, options.since)
+        known_since(project, folder, options.since)
     chosen = select_items(project, options)
     found = ExportCheck(chosen.report.version or CURRENT, str(folder))
     found.options = chosen_by(recorded)
@@ -308,85 +309,8 @@ def check_export(
 def recorded_version(folder: Path) -> str | None:
     """The version the export in ``folder`` says it was written from (None: the labels
     of its day); :class:`NotAnExport` where the folder holds no export to check."""
-    said = _manifest(folder).get("version")
+    said = read_manifest(folder).get("version")
     return said if isinstance(said, str) and said else None
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    """The export's manifest, or an error that says why ``folder`` has none to check."""
-    where = shown_path(str(folder))
-    if not folder.exists():
-        raise NotAnExport(f"{where}: no such folder (give the folder `labeldesk export` wrote)")
-    if not folder.is_dir():
-        raise NotAnExport(f"{where} is a file, not an export folder")
-    manifest = export_manifest(folder)
-    if manifest is not None and _readable(manifest):
-        return manifest
-    file = folder / MANIFEST
-    if not file.is_symlink() and is_present(file) and not file.is_file():
-        kind = special_kind(file.stat().st_mode)
-        raise DamagedManifest(
-            f"{where}/{MANIFEST} is {kind}, not an export manifest (not opened): put back "
-            "the copy you kept, or export the version again"
-        )
-    if os.path.lexists(folder / MANIFEST):
-        raise DamagedManifest(
-            f"{where}/{MANIFEST} is not an export manifest LabelDesk can read (cut short, "
-            "or edited): put back the copy you kept, or export the version again"
-        )
-    raise NotAnExport(f"{where} holds no LabelDesk export ({MANIFEST})")
-
-
-def _readable(manifest: dict[str, Any]) -> bool:
-    """The manifest's lists of paths hold paths (texts), as an export writes them: an
-    edited one (a list or a number for a path) is refused, not an internal error."""
-    contents = manifest.get("contents", {})
-    lists = [manifest.get("gif_as_png", [])]
-    if isinstance(contents, dict) and "empty_folders" in contents:
-        lists.append(contents["empty_folders"])
-    left = [manifest.get("missing", []), manifest.get("failed", [])]
-    return (
-        all(isinstance(paths, list) and all(isinstance(p, str) for p in paths) for paths in lists)
-        and all(isinstance(rows, list) for rows in left)
-        and all(
-            isinstance(row.get("path", ""), str)
-            for rows in left
-            for row in rows
-            if isinstance(row, dict)
-        )
-        and isinstance(manifest.get("left_out", {}), dict)
-    )
-
-
-def _class_map(folder: Path, recorded: object) -> tuple[tuple[str, str | None], ...]:
-    pairs = recorded or []
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
-        and (p[1] is None or isinstance(p[1], str))
-        for p in pairs
-    ):  # fmt: skip
-        raise DamagedManifest(
-            f"{shown_path(str(folder))}/{MANIFEST}: its class map is not one LabelDesk "
-            "wrote (a list of [old, new] names): the manifest was edited"
-        )
-    return tuple((old, new) for old, new in pairs)
-
-
-def _known_since(project: Project, folder: Path, since: object) -> None:
-    """The ``--since`` version the export records is one of the project's."""
-    from labeldesk.core.versions import VersionError, get_version
-
-    try:
-        if isinstance(since, str):
-            get_version(project.db, since)
-            return
-    except VersionError:
-        pass
-    raise DamagedManifest(
-        f"{shown_path(str(folder))} was exported with --since {since!r}, which is no "
-        "version of this project: it is another project's export, or its manifest was "
-        "edited"
-    )
 
 
 def chosen_by(recorded: dict[str, Any]) -> list[str]:
