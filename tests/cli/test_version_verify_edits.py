@@ -119,3 +119,38 @@ def test_the_row_of_an_unlabeled_image_removed_is_found(project, tmp_path, capsy
     assert code == 1 and not found["intact"]
     [row] = found["files"]
     assert row["path"] == file and row["why"].startswith("no row of ")
+
+
+def _hash_csv(out) -> None:
+    import csv
+
+    rows = list(csv.reader((out / "labels.csv").open(newline="")))
+    rows[1][3], rows[2][3] = rows[2][3], rows[1][3]
+    with (out / "labels.csv").open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _hash_parquet(out) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "labels.parquet")
+    rows = table.to_pylist()
+    rows[0]["content_hash"], rows[1]["content_hash"] = (
+        rows[1]["content_hash"],
+        rows[0]["content_hash"],
+    )
+    pq.write_table(type(table).from_pylist(rows, schema=table.schema), out / "labels.parquet")
+
+
+@pytest.mark.parametrize(("fmt", "edit"), [("csv", _hash_csv), ("parquet", _hash_parquet)])
+def test_a_content_hash_column_edited_is_found(project, tmp_path, capsys, fmt, edit):
+    """The column scripts match pictures by; LabelDesk's reader leads rows to pictures by
+    the manifest's hashes instead, so before, two rows' hashes swapped passed."""
+    out = _export(project, tmp_path, fmt)
+    edit(out)
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"] and found["labels"] == []
+    name = f"labels.{fmt}"
+    assert [row["path"] for row in found["files"]] == [f"{name} row 1", f"{name} row 2"]
+    assert all("its content_hash " in row["why"] for row in found["files"])

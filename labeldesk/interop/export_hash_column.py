@@ -1,0 +1,77 @@
+"""The ``content_hash`` column of a CSV or Parquet export, for ``labeldesk version P
+verify``.
+
+The column gives each row's image file its content hash (BLAKE2b-128 of its bytes), for
+scripts that find duplicates or match pictures by it. LabelDesk's own reader leads a row
+to its picture by the manifest's ``image_hashes`` (whose files are hashed), not by this
+column, so an edited column changes nothing the labels read back show: it is checked on
+its own, each row's hash against that of the file its ``path`` names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from labeldesk.core.file_kinds import open_regular
+from labeldesk.core.spreadsheet import restore
+
+PATH, HASH = "path", "content_hash"
+LABEL_FILES = {"csv": "labels.csv", "parquet": "labels.parquet"}
+
+
+def hash_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[str, str]]:
+    """``{"path", "why"}`` of each row whose ``content_hash`` is not the hash of the file
+    its ``path`` names (a file the export did not write is said elsewhere); none where
+    the file cannot be read (the labels read back say why)."""
+    name = LABEL_FILES.get(str(manifest.get("format")))
+    listed = manifest.get("image_hashes")
+    if name is None or not isinstance(listed, dict):
+        return []
+    read = _csv_rows if name.endswith(".csv") else _parquet_rows
+    found: list[dict[str, str]] = []
+    try:
+        for n, (path, digest) in enumerate(read(folder / name), start=1):
+            want = listed.get(path)
+            if isinstance(want, str) and digest != want:
+                found.append({
+                    "path": f"{name} row {n:,}",
+                    "why": f"its content_hash {digest or '(empty)'} is not that of {path}, "
+                           f"which the export wrote ({want})",
+                })  # fmt: skip
+    except (OSError, ValueError, csv.Error):
+        return found
+    except Exception as exc:  # (pyarrow's own errors: a damaged file, said elsewhere)
+        if type(exc).__module__.startswith("pyarrow"):
+            return found
+        raise
+    return found
+
+
+def _csv_rows(file: Path) -> Iterator[tuple[str, str]]:
+    with open_regular(file) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        rows = csv.reader(text)
+        header = next(rows, [])
+        if PATH not in header or HASH not in header:
+            return
+        at, digest_at = header.index(PATH), header.index(HASH)
+        for row in rows:
+            if len(row) > max(at, digest_at):
+                yield restore(row[at]), restore(row[digest_at])
+
+
+def _parquet_rows(file: Path) -> Iterator[tuple[str, str]]:
+    import pyarrow.parquet as pq
+
+    with open_regular(file) as raw:
+        parquet = pq.ParquetFile(raw)
+        if not {PATH, HASH} <= set(parquet.schema_arrow.names):
+            return
+        for batch in parquet.iter_batches(columns=[PATH, HASH], batch_size=65_536):
+            columns = batch.to_pydict()
+            for path, digest in zip(columns[PATH], columns[HASH], strict=True):
+                yield str(path or ""), str(digest or "")
