@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.display import capitalised, counted, time_left_text
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
+from labeldesk.core.read_only_db import read_only_advice
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.charts import accuracy, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
@@ -45,6 +46,17 @@ NEEDS_EMBEDDINGS = (
     "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
 )
 UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
+
+
+def read_only_status(reason: str) -> str:
+    """What the page says of a project opened read-only for ``reason``: why Start is off
+    and what to do (it said "Ready." beside a Start button that did nothing)."""
+    return (
+        f"Training is not available: {reason}, and a trained model is saved in the "
+        f"project folder. To train, {read_only_advice(reason)}."
+    )
+
+
 FINETUNE_HELPED = (
     "Did it help? Train a classifier head on the new embeddings (seconds) and compare "
     "its frozen test accuracy below with the earlier heads'."
@@ -271,13 +283,16 @@ class TrainingPanel(QWidget):
         running = self.job is not None and self.job.running
         self._show_unfinished(running)
         waiting = self.selected_mode == "head" and current_key(self.project) is None
-        read_only = self.project.read_only is not None
+        reason = self.project.read_only
+        read_only = reason is not None
         self.start_button.setEnabled(not running and not waiting and not read_only)
         tip = READ_ONLY_TIP if read_only else NEEDS_EMBEDDINGS if waiting else ""
         self.start_button.setToolTip(tip)
         if running:
             return
-        if waiting and self.status.text() == READY:
+        if reason is not None:
+            self.status.setText(read_only_status(reason))
+        elif waiting and self.status.text() == READY:
             self.status.setText(NEEDS_EMBEDDINGS)
         elif not waiting and self.status.text() == NEEDS_EMBEDDINGS:
             self.status.setText(READY)
