@@ -43,12 +43,19 @@ class ElidedLabel(QLabel):
     def is_cut(self) -> bool:
         return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
 
+    def shown_text(self) -> str:
+        """The text as drawn: the whole text, or where it is cut, the part that fits
+        with "…"."""
+        if not self.is_cut():
+            return self.text()
+        return self.fontMetrics().elidedText(self.text(), self._mode, self.contentsRect().width())
+
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.is_cut():
             super().paintEvent(event)
             return
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), self._mode, rect.width())
+        shown = self.shown_text()
         painter = QPainter(self)
         self.style().drawItemText(
             painter,

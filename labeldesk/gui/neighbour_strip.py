@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from labeldesk.core.display import format_similarity
+from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import fit_pixmap, load_image
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ FEWEST_SHOWN = 3  # a narrow window shows the nearest this many, at least
 
 NeighbourRow = tuple[str, str | None, QImage, float]  # path, label, pixels, cosine
 SIMILARITY_TIP = (
-    "{path}\nSimilarity to the image under review: {similarity} (the cosine of their "
-    "embeddings; 100% is the same picture)"
+    "{path}\nLabel: {label}\nSimilarity to the image under review: {similarity} (the "
+    "cosine of their embeddings; 100% is the same picture)"
 )
 
 
@@ -58,13 +59,16 @@ def find_neighbours(
     return rows
 
 
-class TileLabel(QLabel):
-    """A picture or caption of one tile; a left click on a filled tile reports its path."""
+class TileLabel(ElidedLabel):
+    """A picture or caption of one tile; a left click on a filled tile reports its path.
+    A class name longer than the tile ends in "…" (centred in 96 px, "long-sleeved-
+    pullover-with-hood" showed as "eved-pullover-wi", cut at both ends); the tile's
+    tooltip names it whole."""
 
     clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self.path = ""
 
     def set_path(self, path: str) -> None:
@@ -74,6 +78,9 @@ class TileLabel(QLabel):
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             self.unsetCursor()
+
+    def _update_tip(self) -> None:
+        QLabel.setToolTip(self, self._own_tip)  # the tile's tip, cut or not: it has more
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
@@ -177,7 +184,9 @@ class NeighbourStrip(QWidget):
             caption.setText(label or "(unlabeled)")
             similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image
-            tip = SIMILARITY_TIP.format(path=path, similarity=format_similarity(cosine))
+            similarity = format_similarity(cosine)
+            named = label or "(unlabeled)"  # whole, where the caption ends in "…"
+            tip = SIMILARITY_TIP.format(path=path, label=named, similarity=similarity)
             for shown in (picture, caption, similar):
                 shown.set_path(path)
                 shown.setToolTip(tip)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from labeldesk.core.display import SCORE_MEANING, model_opinion
 from labeldesk.gui.review_words import decided_opinion, fit_text
-from labeldesk.gui.word_joiner import unbroken_names
+from labeldesk.gui.word_joiner import unbroken_names_within
 
 if TYPE_CHECKING:
     from labeldesk.browse.review_session import ReviewItem
@@ -26,6 +26,7 @@ class ReviewInfo(QWidget):
         self.path_label = QLabel()
         self.path_label.setWordWrap(True)
         self.given_label = QLabel()
+        self.given_label.setWordWrap(True)  # a long class name wraps at its hyphens
         self.suggested_label = QLabel()  # the one "what the model thinks" line
         self.suggested_label.setWordWrap(True)
         self.score_label = QLabel()
@@ -50,7 +51,9 @@ class ReviewInfo(QWidget):
         info = QGridLayout(self)
         info.addWidget(self.decision_label, 0, 0, 1, 2)
         info.addWidget(self.path_label, 1, 0, 1, 2)
-        info.addWidget(QLabel("Given label:"), 2, 0)
+        given_caption = QLabel("Given label:")
+        given_caption.setContentsMargins(0, 6, 0, 0)  # level with line 1 of a wrapped name
+        info.addWidget(given_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.given_label, 2, 1)
         self.suggested_caption = QLabel()
         self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
@@ -87,21 +90,40 @@ class ReviewInfo(QWidget):
         this pass decided on it, in words ("" when undecided)."""
         self.show_decision(decided)
         self.path_label.setText(item.path)
-        self.given_label.setText(item.label or "(unlabeled)")
+        self.given_label.setText(self._kept_whole(item.label or "(unlabeled)", self.given_label))
         self.suggested_caption.setText("Model:")
         opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
         if decided:  # the scores predate the person's decision: no verdict on it
             opinion = decided_opinion(item.suggested, item.confidence, item.label)
         # "label t-shirt_top looks wrong" wraps at no hyphen
-        self.suggested_label.setText(unbroken_names(opinion.removeprefix("Model: ")))
+        opinion = opinion.removeprefix("Model: ")
+        self.suggested_label.setText(self._kept_whole(opinion, self.suggested_label))
         if place is None:
             self.score_caption.setText("Label fit:")
             fit = fit_text(item.score, item.scored_label, item.label, decided=bool(decided))
-            self.score_label.setText(unbroken_names(fit))
+            self.score_label.setText(self._kept_whole(fit, self.score_label))
             self.score_label.setToolTip(SCORE_MEANING)
         else:  # a strategy's score has no unit a person could read: say the place
             self.show_place(place)
         self.hint.setText(hint)
+
+    def value_width(self) -> int:
+        """The width of the column the values wrap in, beside "Given label:" and the
+        other captions (the panel's width is fixed: known before the first layout)."""
+        layout = self.layout()
+        if not isinstance(layout, QGridLayout):
+            return WIDTH
+        margins = layout.contentsMargins()
+        captions = ("Given label:", "Model:", "Label fit:", "In the queue:")
+        widest = max(self.fontMetrics().horizontalAdvance(c) for c in captions)
+        spacing = max(layout.horizontalSpacing(), 0)
+        return WIDTH - margins.left() - margins.right() - widest - spacing
+
+    def _kept_whole(self, text: str, label: QLabel) -> str:
+        """``text`` for ``label``: each hyphenated class name kept on one line where it
+        fits the column, wrapped at its hyphens where it is longer than the column (it
+        was cut off at the panel's edge)."""
+        return unbroken_names_within(text, label.fontMetrics(), self.value_width())
 
     def show_decision(self, text: str) -> None:
         """The badge over a decided image; hidden over an undecided one."""

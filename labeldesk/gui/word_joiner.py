@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtGui import QClipboard, QFontMetrics, QGuiApplication
 
 WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
 
@@ -16,6 +16,19 @@ WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
 def unbroken_names(text: str) -> str:
     """``text`` with a word joiner after each hyphen: a hyphenated name wraps as one word."""
     return text.replace("-", "-" + WORD_JOINER)
+
+
+def unbroken_names_within(text: str, metrics: QFontMetrics, width: int) -> str:
+    """``text`` with each hyphenated word kept whole (:func:`unbroken_names`) where it fits
+    on a line ``width`` pixels wide in ``metrics``' font, and left to wrap at its hyphens
+    where it does not: a name longer than the line ("coat-with-long-sleeves-and-buttons"
+    beside the review's image) was cut off at the edge, unreadable."""
+
+    def joined(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return unbroken_names(word) if metrics.horizontalAdvance(word) <= width else word
+
+    return re.sub(r"\S*-\S*", joined, text)
 
 
 def unbroken_names_in(text: str, names: Iterable[str]) -> str:

@@ -7,9 +7,7 @@ from labeldesk.core.project import open_project
 from labeldesk.gui.training_panel import READY, TrainingPanel
 
 
-def test_a_read_only_projects_training_page_says_why_and_what_to_do(
-    qtbot, project, make_read_only
-):
+def test_a_read_only_projects_training_page_says_why_and_what_to_do(qtbot, project, make_read_only):
     project.close()
     make_read_only(project.path)
     with open_project(project.path) as read_only:
