@@ -55,6 +55,7 @@ SHOW_TEXT = {
     EXCLUDED: "Excluded",
     "skipped": "Skipped (unreadable)",
 }
+UPDATING = "updating…"  # in place of the Images list's count of likely mislabels
 SORT_TEXT = {
     "path": "Path",
     "issue": "Likely mislabeled first",
@@ -118,6 +119,8 @@ class FilterSidebar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         self._selection = ImageFilter()  # only its paths, ranking and selection are used
+        self._show_counts: dict[str, int] = {}  # the Images list's counts, as last given
+        self._rescoring = False  # the model scores the labels again: "flagged" is old
         self.banner = SelectionBanner()
         self.banner.cleared.connect(self.clear_selection)
         self.banner_text = self.banner.text
@@ -293,6 +296,9 @@ class FilterSidebar(QWidget):
         how the predictions were made. ``scoring``: the scores are being computed again
         (labels changed): the note says so, with the last estimate, not beside a count
         of flagged labels that the changes already emptied."""
+        if scoring != self._rescoring:
+            self._rescoring = scoring
+            self._write_show_counts()
         self.expected_note.setVisible(expected is not None)
         # Once there is an estimate the link keeps its line while hidden: the controls
         # above and the class list jumped by that line a few seconds after each label key
@@ -319,8 +325,19 @@ class FilterSidebar(QWidget):
 
     def set_show_counts(self, counts: dict[str, int]) -> None:
         """Put each choice's image count in the "Images" list."""
+        self._show_counts = dict(counts)
+        self._write_show_counts()
+
+    def _write_show_counts(self) -> None:
+        """The Images list's counts; while the labels are scored again, "Likely
+        mislabeled (updating…)": its count was the old one less the labels just changed
+        (and said 237 beside a note that the labels were being scored) until new scores
+        came."""
         for i, key in enumerate(SHOW_CHOICES):
-            self.show_box.setItemText(i, f"{SHOW_TEXT[key]} ({counts.get(key, 0):,})")
+            count = f"{self._show_counts.get(key, 0):,}"
+            if key == "flagged" and self._rescoring:
+                count = UPDATING
+            self.show_box.setItemText(i, f"{SHOW_TEXT[key]} ({count})")
 
     def set_model_available(self, available: bool) -> None:
         """Enable the choices that need the model's scores (embeddings computed)."""
