@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +53,30 @@ LEAKING_NOTE = "⚠ same image in several splits"
 # column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).
 LONGEST_VALUES = (f"99,999  {LEAKING_NOTE}", "about 99,999 · review them", "28×28 … 64×64 px")
 SIDE_SHARE = 0.4
+# In place of the chart while it would have no bar (it drew an empty grid from 0 to 1.1)
+NO_IMAGES_CHART = (
+    "No images yet: LabelDesk found none it can read in the image folder. Add images "
+    "to it, then File → Rescan folder (F5)."
+)
+NO_LABELS_CHART = (
+    "No labeled images yet: label images in the browser (Ctrl+B) with a class key, "
+    "1–9, and this chart counts them per class and split."
+)
+NO_CLASSES_CHART = (
+    "No labeled images yet: add a class (Classes → Add class…, Ctrl+K), then label "
+    "images in the browser with its key; this chart counts them per class and split."
+)
+
+
+def empty_chart_text(stats: dict[str, Any]) -> str:
+    """What the chart's place says when no image is labeled ("" when one is)."""
+    if stats["labeled"]:
+        return ""
+    if not stats["images"]:
+        return NO_IMAGES_CHART
+    return NO_LABELS_CHART if stats["classes"] else NO_CLASSES_CHART
+
+
 CatalogSource = Callable[[], "ImageCatalog | None"]
 
 
@@ -136,6 +161,15 @@ class StatsView(QWidget):
 
         self.chart = SplitBarChart()
         self.chart.setAccessibleName("Labeled images per class and split")
+        self.chart_empty = QLabel()  # said in place of a chart with no bar to draw
+        self.chart_empty.setWordWrap(True)
+        self.chart_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart_empty.setStyleSheet(
+            "color: palette(placeholder-text); background: palette(base); padding: 12px;"
+        )
+        self.chart_stack = QStackedWidget()
+        self.chart_stack.addWidget(self.chart)
+        self.chart_stack.addWidget(self.chart_empty)
         self.summary_labels: dict[str, QLabel] = {}
         summary_box = self._form_box(
             "Dataset",
@@ -208,7 +242,7 @@ class StatsView(QWidget):
 
         upper = SideSplitter(self._side_width(summary_box, side_scroll))
         chart_box = QGroupBox("Labeled images per class and split")
-        QVBoxLayout(chart_box).addWidget(self.chart)
+        QVBoxLayout(chart_box).addWidget(self.chart_stack)
         upper.addWidget(chart_box)
         upper.addWidget(side_scroll)
         upper.setStretchFactor(0, 3)
@@ -284,6 +318,9 @@ class StatsView(QWidget):
         by_split = {s: [stats["classes"][c][s] for c in classes] for s in SPLITS}
         shown = {s: v for s, v in by_split.items() if any(v)} or {"train": by_split["train"]}
         self.chart.set_counts(classes, shown)
+        empty = empty_chart_text(stats)
+        self.chart_empty.setText(empty)
+        self.chart_stack.setCurrentWidget(self.chart_empty if empty else self.chart)
         set_text = self._set
         for key in ("images", "labeled", "unlabeled", EXCLUDED):
             set_text(key, f"{stats[key]:,}")
