@@ -151,6 +151,9 @@ class ExportDialog(QDialog):
                 Qt.ItemDataRole.ToolTipRole,
             )
         self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
+        last = settings.last_export_choices(project.path)  # what the last export used
+        self.format.setCurrentIndex(max(0, self.format.findData(last.get("format", ""))))
+        self.extra.restore(last)
         self.extra.show_for_format(str(self.format.currentData()))
         self.format.currentIndexChanged.connect(self._format_changed)
         self.format.currentIndexChanged.connect(self._edited)
@@ -350,7 +353,9 @@ class ExportDialog(QDialog):
     @Slot(object)
     def _finished(self, report: ExportReport) -> None:
         self.report = report
-        settings.save_last_export_folder(self.project.path, Path(report.out))  # the next start
+        # the next export's form starts as this one was: folder, format and options
+        choices = {"format": str(self.format.currentData()), **self.extra.choices()}
+        settings.save_last_export_folder(self.project.path, Path(report.out), choices)
         self._show_message(report_text(report))
         self.open_button.setVisible(True)
         self.exported.emit(report)

@@ -8,6 +8,8 @@ for the export; the WebDataset shard size.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -111,6 +113,54 @@ class ExportOptionsForm(QWidget):
         on = self.make_splits.isChecked()
         self.split_shares.setEnabled(on)
         self.seed.setEnabled(on)
+
+    def _remembered(self) -> dict[str, QCheckBox | QLineEdit | QSpinBox]:
+        """The choices a person makes once and keeps, by the names settings keep them
+        under (not the version: a past state exported again by surprise is worse than
+        choosing it again)."""
+        return {
+            "leave_out_flagged": self.leave_out_flagged,
+            "leave_out_unverified": self.leave_out_unverified,
+            "include_excluded": self.include_excluded,
+            "include_unlabeled": self.include_unlabeled,
+            "class_map": self.class_map,
+            "make_splits": self.make_splits,
+            "split_shares": self.split_shares,
+            "seed": self.seed,
+            "shard_size": self.shard_size,
+        }
+
+    def choices(self) -> dict[str, str]:
+        """The form's choices as text, for :meth:`restore` in the next export's form."""
+        link = "hardlink" if self.hardlink.isChecked() else "copy"
+        values = {"link": "symlink" if self.symlink.isChecked() else link}
+        for key, widget in self._remembered().items():
+            if isinstance(widget, QCheckBox):
+                values[key] = "true" if widget.isChecked() else "false"
+            elif isinstance(widget, QLineEdit):
+                values[key] = widget.text()
+            else:
+                values[key] = str(widget.value())
+        return values
+
+    def restore(self, values: Mapping[str, str]) -> None:
+        """Put back :meth:`choices` kept from an earlier export; a value that cannot be
+        read (an edited settings file) leaves its widget as it is."""
+        links = {"copy": self.copy, "hardlink": self.hardlink, "symlink": self.symlink}
+        button = links.get(values.get("link", ""))
+        if button is not None:
+            button.setChecked(True)
+        for key, widget in self._remembered().items():
+            value = values.get(key)
+            if value is None:
+                continue
+            if isinstance(widget, QCheckBox):
+                if value in ("true", "false"):
+                    widget.setChecked(value == "true")
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value)
+            elif value.isdigit() and widget.minimum() <= int(value) <= widget.maximum():
+                widget.setValue(int(value))
 
     def options(self, *, overwrite: bool = False) -> ExportOptions:
         """The options chosen; LabelDeskError for a class map or shares that cannot be read."""

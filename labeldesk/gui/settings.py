@@ -1,5 +1,5 @@
 """Persistent user preferences (QSettings): recent projects, theme, window layout, review,
-and each recent project's place in the browser and last export folder.
+and each recent project's place in the browser and last export (folder, format, options).
 
 Every read goes through this module so keys are spelled once and tests can redirect
 the storage with :func:`QSettings.setPath` for the INI format used here.
@@ -25,7 +25,8 @@ QUEUE_REFRESH_KEY = "review/queue_refresh_every"
 EMBED_NEW_KEY = "projects/embed_new"
 QUEUE_REFRESH_RANGE = (1, 1000)  # labels between two refreshes of the labeling queue
 PLACES_GROUP = "project_places"  # one subgroup per recent project: its browser place
-EXPORTS_GROUP = "project_exports"  # one subgroup per recent project: its last export folder
+# one subgroup per recent project: its last export's folder, format and options
+EXPORTS_GROUP = "project_exports"
 
 
 def settings() -> QSettings:
@@ -119,12 +120,33 @@ def last_export_folder(project: Path) -> Path | None:
     return Path(str(folder)) if folder else None
 
 
-def save_last_export_folder(project: Path, folder: Path) -> None:
-    """Keep ``folder`` as where ``project``'s next export from the app starts."""
+def last_export_choices(project: Path) -> dict[str, str]:
+    """The format and options ``project`` was last exported with from the app ({} if
+    never): "format", and the export form's choices by name (see
+    :func:`save_last_export_folder`)."""
+    group, path = _place_group(project, EXPORTS_GROUP)
+    store = settings()
+    if store.value(f"{group}/path") != path:
+        return {}
+    store.beginGroup(f"{group}/choices")
+    values = {key: str(store.value(key)) for key in store.childKeys()}
+    store.endGroup()
+    return values
+
+
+def save_last_export_folder(
+    project: Path, folder: Path, choices: Mapping[str, str] | None = None
+) -> None:
+    """Keep ``folder`` as where ``project``'s next export from the app starts and, given,
+    its ``choices`` (the format and options) as what the form starts with."""
     group, path = _place_group(project, EXPORTS_GROUP)
     store = settings()
     store.setValue(f"{group}/path", path)
     store.setValue(f"{group}/folder", str(Path(folder).resolve()))
+    if choices is not None:
+        store.remove(f"{group}/choices")
+        for key, value in choices.items():
+            store.setValue(f"{group}/choices/{key}", value)
     _forget_others(store, EXPORTS_GROUP, group)
 
 
