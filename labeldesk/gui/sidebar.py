@@ -55,7 +55,10 @@ SHOW_TEXT = {
     EXCLUDED: "Excluded",
     "skipped": "Skipped (unreadable)",
 }
-UPDATING = "updating…"  # in place of the Images list's count of likely mislabels
+# In place of the Images list's count of likely mislabels while the labels are scored
+# again ("updating…" was cut to "(updatin" in the sidebar's width); the note below says
+# why, and so does the choice's tooltip.
+UPDATING = "…"
 SORT_TEXT = {
     "path": "Path",
     "issue": "Likely mislabeled first",
@@ -330,8 +333,8 @@ class FilterSidebar(QWidget):
 
     def _write_show_counts(self) -> None:
         """The Images list's counts; while the labels are scored again, "Likely
-        mislabeled (updating…)": its count was the old one less the labels just changed
-        (and said 237 beside a note that the labels were being scored) until new scores
+        mislabeled (…)" above the note that says so: its count was the old one less the
+        labels just changed ("237" beside "Scoring the labels again…") until new scores
         came."""
         for i, key in enumerate(SHOW_CHOICES):
             count = f"{self._show_counts.get(key, 0):,}"

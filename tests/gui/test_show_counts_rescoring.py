@@ -1,11 +1,13 @@
 """While the model scores the labels again after label keys, the sidebar's Images list
-says its count of likely mislabels is updating: it showed the old count less the labels
-just changed ("Likely mislabeled (237)") beside a note that the labels were being
-scored again, until the new scores came."""
+says its count of likely mislabels is being updated ("Likely mislabeled (…)", above the
+note that says so): it showed the old count less the labels just changed ("Likely
+mislabeled (237)") beside a note that the labels were being scored again, until the
+new scores came."""
 
 from __future__ import annotations
 
 from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import Qt
 
 from labeldesk.browse.image_records import SHOW_CHOICES
 
@@ -34,9 +36,11 @@ def test_the_images_list_says_its_count_of_likely_mislabels_is_updating(qtbot, w
     view.project.set_labels({first.path: other})  # as its class key does
     qtbot.waitUntil(lambda: view.feed.busy, timeout=5000)
     qtbot.waitUntil(lambda: view.catalog.show_counts(None)["flagged"] < before)
-    assert flagged_text(view) == "Likely mislabeled (updating…)"
-    assert view.sidebar.show_box.currentText() == "Likely mislabeled (updating…)"
+    assert flagged_text(view) == "Likely mislabeled (…)"
+    assert view.sidebar.show_box.currentText() == "Likely mislabeled (…)"
     assert view.sidebar.expected_note.text().startswith("Scoring the labels again…")
+    tip = view.sidebar.show_box.itemData(FLAGGED, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Scoring the labels again…")
 
     view.feed.refresh()
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
