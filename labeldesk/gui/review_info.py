@@ -65,6 +65,9 @@ class ReviewInfo(QWidget):
         info.addWidget(self.last_label, 5, 0, 1, 2)
         info.addWidget(self.hint, 6, 0, 1, 2)
         info.setRowStretch(7, 1)
+        # the values' column takes the room the captions leave: shared out, the column
+        # moved sideways from one image to the next (with the lines under it)
+        info.setColumnStretch(1, 1)
         self.setFixedWidth(WIDTH)
 
     def add_footer(self, widget: QWidget) -> None:
