@@ -73,7 +73,7 @@ class ClassActions(QObject):
         self.rename_action.triggered.connect(self.prompt_rename)
         self.merge_action = QAction("&Merge class into another…", self)
         self.merge_action.triggered.connect(self.prompt_merge)
-        self.remove_action = QAction("Re&move class…", self)
+        self.remove_action = QAction("Remo&ve class…", self)
         self.remove_action.triggered.connect(self.prompt_remove)
         self.actions = [self.rename_action, self.merge_action, self.remove_action]
 

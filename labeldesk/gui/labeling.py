@@ -91,7 +91,7 @@ class LabelingController(QObject):
             for n, key in enumerate(shortcuts.LABEL_KEYS)
         ]
         self.clear_action = self._grid_action(
-            "&Remove label",
+            "Remove &label",
             shortcuts.sequences(shortcuts.CLEAR_KEYS),
             lambda: self.label_selection(None),
         )

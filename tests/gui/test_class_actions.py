@@ -84,7 +84,7 @@ def test_the_classes_menu_lists_the_actions(qtbot, project):
     try:
         texts = [a.text() for a in window.menus.classes_menu.actions()]
         assert "&Rename class…" in texts and "&Merge class into another…" in texts
-        assert "Re&move class…" in texts
+        assert "Remo&ve class…" in texts
     finally:
         window.close_project()
 
