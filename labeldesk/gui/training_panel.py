@@ -53,7 +53,7 @@ def read_only_status(reason: str) -> str:
     and what to do (it said "Ready." beside a Start button that did nothing)."""
     return (
         f"Training is not available: {reason}, and a trained model is saved in the "
-        f"project folder. To train, {read_only_advice(reason)}."
+        f"project folder. {capitalised(read_only_advice(reason))}."
     )
 
 

@@ -20,6 +20,9 @@ def test_a_read_only_projects_training_page_says_why_and_what_to_do(qtbot, proje
             assert text != READY
             assert text.startswith("Training is not available: ")
             assert str(project.path) in text and "read-only" in text
-            assert "copy the project folder somewhere writable" in text
+            assert text.endswith(
+                ". To change the project, copy the project folder somewhere writable and "
+                "open the copy."
+            )
             assert not panel.start_button.isEnabled()
         panel.shutdown()
