@@ -32,6 +32,16 @@ def title(source: Source, crossfit: bool = False) -> str:
     return CROSSFIT_TITLE if crossfit and source == "issues" else TITLES[source]
 
 
+def finding_text(source: Source, crossfit: bool = False) -> str:
+    """What the page and the job bar say while the list is computed, without the "…":
+    "Finding likely mislabels", "Finding the images to label next" (it said "Finding
+    labeling queue…", as if the queue were a thing to look for)."""
+    if source == "queue":
+        return "Finding the images to label next"
+    name = title(source, crossfit)
+    return f"Finding {name[0].lower()}{name[1:]}"
+
+
 class ReviewJobs(QObject):
     """Runs the review's jobs on ``runner``; long ones are shown through ``track``."""
 
@@ -78,7 +88,7 @@ class ReviewJobs(QObject):
         job.finished.connect(lambda items: self._loaded(job, items))
         job.failed.connect(lambda exc: self._load_failed(job, job.describe(exc)))
         self.load_job = job
-        self._start(job, f"Finding {name[0].lower()}{name[1:]}")
+        self._start(job, finding_text(source, crossfit))
         return job
 
     def _loaded(self, job: Job, result: ReviewList) -> None:

@@ -31,7 +31,7 @@ from labeldesk.gui.queue_refresh_box import QueueRefreshBox
 from labeldesk.gui.read_only_keys import REVIEW_WRITING_KEYS, refuse_keys
 from labeldesk.gui.review_display import CLASSES_MENU_ADD, ReviewDisplay
 from labeldesk.gui.review_info import ReviewInfo
-from labeldesk.gui.review_jobs import ReviewJobs, title
+from labeldesk.gui.review_jobs import ReviewJobs, finding_text
 from labeldesk.gui.review_words import (
     READ_ONLY_KEY_NOTE,
     RESCORE_BUTTON,
@@ -220,8 +220,7 @@ class ReviewView(ReviewDisplay, QWidget):
         self.session = None
         self.expected_errors, self.pixel_share, self.held_out = None, 0.0, {}
         self._last = ""
-        name = title(source, self.crossfit)
-        self._show_current(notice=f"Finding {name[0].lower()}{name[1:]}…")
+        self._show_current(notice=f"{finding_text(source, self.crossfit)}…")
         return self.jobs.load(source, self.crossfit, self.all_splits)
 
     def _loaded(self, result: ReviewList) -> None:
