@@ -98,6 +98,10 @@ class ProjectView(QWidget, BrowserInsights):
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
+        from labeldesk.ml.store import current_key
+
+        # embedded when opened: its first scores are on their way (the sidebar keeps room)
+        self._embedded = current_key(project) is not None
         self._counts_soon = Deferred(self)  # over 200k images: after the next image shows
         self._counts_soon.due.connect(self.refresh_counts)
 
@@ -344,7 +348,10 @@ class ProjectView(QWidget, BrowserInsights):
         catalog, split = self.catalog, self.sidebar.current_filter().split
         expected, flagged, where = expected_errors_in(catalog, split, flagged_in_split)
         scoring = self.feed.busy  # (a rescoring: its numbers are the last ones)
-        self.sidebar.set_expected_errors(expected, flagged, catalog.pixel_share, where, scoring)
+        first = self._embedded and catalog.expected_errors is None  # the first scores come
+        self.sidebar.set_expected_errors(
+            expected, flagged, catalog.pixel_share, where, scoring, first=first
+        )
 
     def _emit_status(self) -> None:
         catalog = self.catalog

@@ -59,6 +59,12 @@ SHOW_TEXT = {
 # again ("updating…" was cut to "(updatin" in the sidebar's width); the note below says
 # why, and so does the choice's tooltip.
 UPDATING = "…"
+# The note while a project's first scores are computed (``first``): it takes the room the
+# estimate will, so the class list does not shrink under the pointer when they come
+FIRST_SCORING = (
+    "Scoring the labels… the model's estimate of wrong labels, and how many it flags, "
+    "shows here in a moment."
+)
 SORT_TEXT = {
     "path": "Path",
     "issue": "Likely mislabeled first",
@@ -293,6 +299,7 @@ class FilterSidebar(QWidget):
         pixel_share: float = 0.0,
         where: str = "",
         scoring: bool = False,
+        first: bool = False,
     ) -> None:
         """ "About N likely wrong" under the Images choice (hidden before scoring), of the
         part ``where`` names (" in test"; "": the whole project); its tooltip also says
@@ -302,14 +309,19 @@ class FilterSidebar(QWidget):
         if scoring != self._rescoring:
             self._rescoring = scoring
             self._write_show_counts()
-        self.expected_note.setVisible(expected is not None)
-        # Once there is an estimate the link keeps its line while hidden: the controls
-        # above and the class list jumped by that line a few seconds after each label key
-        # (the link hides while the labels are scored again) and back when scores came.
+        first = first and expected is None and scoring
+        self.expected_note.setVisible(expected is not None or first)
+        # Once there is an estimate (or one is on its way) the link keeps its line while
+        # hidden: the controls above and the class list jumped by that line a few seconds
+        # after each label key (the link hides while the labels are scored again) and back
+        # when scores came.
         policy = self.review_link.sizePolicy()
-        policy.setRetainSizeWhenHidden(expected is not None)
+        policy.setRetainSizeWhenHidden(expected is not None or first)
         self.review_link.setSizePolicy(policy)
         self.review_link.setVisible(expected is not None and flagged > 0 and not scoring)
+        if first:  # the note's room is kept from the start: the class list stays as tall
+            self.expected_note.setText(FIRST_SCORING)
+            self.expected_note.setToolTip("")
         if expected is None:
             return
         text = expected_errors_text(expected, flagged, where=where)
