@@ -20,6 +20,7 @@ from labeldesk.cli._base import (
     path_arg,
     positive_int,
     print_note,
+    with_project_as_typed,
 )
 from labeldesk.cli.models import run_accuracies
 from labeldesk.core.display import (
@@ -442,7 +443,7 @@ def cmd_train(args: argparse.Namespace) -> Output:
             )
             # re-embedded, the heads of the old embeddings stop predicting: say what does
             now = predicting(project)
-            data = version.to_json() | {
+            data = _failed_as_typed(version.to_json(), args.project) | {
                 "in_use": False,  # a fine-tune is a backbone, never the head in use
                 "in_use_reason": now.reason,
                 "head_in_use": now.version.id if now.version else None,
@@ -452,6 +453,16 @@ def cmd_train(args: argparse.Namespace) -> Output:
             if version.status == "complete" and now.version is None:
                 lines.append(_whether_it_helped(project, version, before))
             return _warned(version, data, "\n".join(line for line in lines if line))
+
+
+def _failed_as_typed(data: dict, project: object) -> dict:
+    """``data`` (a fine-tune's record) with the command a skipped image's reason names
+    (``run `labeldesk scan PROJECT```) naming the project as typed, as the text does."""
+    failed = data["metrics"].get("failed")
+    if not failed:
+        return data
+    rows = [{**row, "reason": with_project_as_typed(row["reason"], project)} for row in failed]
+    return data | {"metrics": data["metrics"] | {"failed": rows}}
 
 
 def _whether_it_helped(project: Project, version: ModelVersion, before: ModelVersion | None) -> str:
@@ -499,10 +510,19 @@ def _describe(version: ModelVersion) -> str:
     when = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")
     parts = [f"#{version.id} {version.kind} {when} ({version.status})"]
     parts += run_accuracies(version)
-    failed = version.metrics.get("failed") or []  # fine-tuning's unreadable images
-    if failed:
+    from labeldesk.ml.embed_decode import CHANGED
+
+    failed = version.metrics.get("failed") or []  # fine-tuning's skipped images
+    changed = [f for f in failed if f["reason"] == CHANGED]
+    unreadable = [f for f in failed if f["reason"] != CHANGED]
+    if unreadable:
         parts.append(
-            f"{counted(len(failed), 'unreadable image')} skipped, "
-            f"first {shown_path(failed[0]['path'])}"
+            f"{counted(len(unreadable), 'unreadable image')} skipped, "
+            f"first {shown_path(unreadable[0]['path'])}"
+        )
+    if changed:  # their labels were given to the pictures the scan saw
+        parts.append(
+            f"{counted(len(changed), 'image')} changed since the last scan skipped, "
+            f"first {shown_path(changed[0]['path'])} (run `labeldesk scan PROJECT`)"
         )
     return ", ".join(parts)

@@ -36,7 +36,11 @@ class HasDatabase(Protocol):
 
 
 def image_frame(
-    source: Database | HasDatabase, *, include_skipped: bool = True, first: int | None = None
+    source: Database | HasDatabase,
+    *,
+    include_skipped: bool = True,
+    first: int | None = None,
+    ctime: bool = False,
 ) -> pd.DataFrame:
     """Every image in the folder now (removed files left out), in path order.
 
@@ -48,7 +52,9 @@ def image_frame(
     ``>= len(classes)``, where :func:`~.vocab.class_codes` says -1. The class list read
     with the labels is ``frame.attrs["classes"]``, and the newest label event then (the
     label state the frame holds) ``frame.attrs["label_event_id"]``. ``first``: only the
-    first rows, in path order (a screenful to show while the rest is read).
+    first rows, in path order (a screenful to show while the rest is read). ``ctime``:
+    with ``ctime_ns`` too (the file's change time as indexed; None before schema 13), so
+    that a reader of the originals can tell one changed since the scan.
 
     Rows are read as plain tuples (no ``sqlite3.Row`` per row) and made a frame in one
     call: at 1M images that is the difference between ~20 s and ~6 s of CPU.
@@ -56,7 +62,8 @@ def image_frame(
     import pandas as pd
 
     db = source if isinstance(source, Database) else source.db
-    columns = ", ".join(f"{EFFECTIVE_SPLIT} AS split" if c == "split" else c for c in COLUMNS)
+    names = (*COLUMNS, "ctime_ns") if ctime else COLUMNS
+    columns = ", ".join(f"{EFFECTIVE_SPLIT} AS split" if c == "split" else c for c in names)
     sql = f"SELECT id, {columns} FROM images WHERE removed_at IS NULL"
     if not include_skipped:
         sql += " AND skip_reason IS NULL"
@@ -67,7 +74,7 @@ def image_frame(
         cursor = conn.cursor()
         cursor.row_factory = None
         rows = cursor.execute(sql).fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=["id", *COLUMNS])
+    frame = pd.DataFrame.from_records(rows, columns=["id", *names])
     del rows
     frame = categorised(frame.set_index("id"), classes)
     frame.attrs["classes"] = classes  # read with the labels (the categories may add more)

@@ -163,10 +163,7 @@ def _load_batch(
             row = pixels[len(hashes)]
             if source.parent.parent != project.thumbs_dir or not _from_thumbnail(source, pre, row):
                 source = project.image_path(path)
-                as_scanned = _as_scanned(source, item)
-                if as_scanned is False or (
-                    (as_scanned is None or check_content) and hash_file(source) != digest
-                ):
+                if not unchanged_since_scan(source, item, check_content=check_content):
                     raise ChangedSinceScan(changed)
                 prepare_into(source, pre, row)
             hashes.append(digest)
@@ -195,6 +192,16 @@ def _from_thumbnail(thumb: Path, pre: Preprocess, out: np.ndarray) -> bool:
 
 def _known(item: Item) -> int:
     return item[2] if len(item) > 2 else 0
+
+
+def unchanged_since_scan(source: Path, item: Item, *, check_content: bool = False) -> bool:
+    """Whether the original ``source`` still holds the content ``item``'s hash names, as
+    far as one stat tells (:func:`_as_scanned`), reading its bytes only when that cannot
+    tell (or with ``check_content``). Fine-tuning reads originals by the same rule."""
+    as_scanned = _as_scanned(source, item)
+    if as_scanned is False:
+        return False
+    return not ((as_scanned is None or check_content) and hash_file(source) != item[0])
 
 
 def _as_scanned(source: Path, item: Item) -> bool | None:

@@ -55,7 +55,11 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from labeldesk.core.project import Project
+
+    from .embed_decode import Item
 
 # said while an interrupted run scores the epoch it keeps: pressing again is safe
 AGAIN = "Ctrl+C again skips the scoring; the epoch is kept either way"
@@ -166,7 +170,7 @@ def finetune(
     then = [embeddings_dir(project)] if then_embed else []
     check_writable(models_dir(project), *then, project.path / DB_FILENAME)
     torch.manual_seed(params.seed)
-    frame = image_frame(project, include_skipped=False)
+    frame = image_frame(project, include_skipped=False, ctime=True)
     classes = frame.attrs["classes"]  # read with the labels
     # its dataset version: these as read now (a file edited or removed while the run
     # trains is reported so by an export of it), less any unreadable
@@ -213,7 +217,7 @@ def finetune(
         ],
         weight_decay=params.weight_decay,
     )
-    images = TrainingImages(paths, frame.path.tolist())
+    images = TrainingImages(paths, frame.path.tolist(), scanned=_as_scanned(frame))
     check = CheckCache(model, split.evaluate)  # each epoch's check on val
     folder = new_version_dir(project, "finetune")
 
@@ -331,6 +335,21 @@ def finetune(
         interrupt.__notes__ = [*getattr(interrupt, "__notes__", []), note]
         raise interrupt
     return version
+
+
+def _as_scanned(frame: pd.DataFrame) -> list[Item | None]:
+    """Each row's file as the scan recorded it, for :class:`TrainingImages` to leave out
+    one changed since (trained on, its label would name a picture it no longer holds)."""
+    import pandas as pd
+
+    return [
+        (h, p, 0, int(size), int(mtime), None if pd.isna(ctime) else int(ctime))
+        if isinstance(h, str) and pd.notna(size) and pd.notna(mtime)
+        else None
+        for h, p, size, mtime, ctime in zip(
+            frame.hash, frame.path, frame["size"], frame.mtime_ns, frame.ctime_ns, strict=True
+        )
+    ]
 
 
 def _kept_note(project: Project, version: ModelVersion, epochs: int) -> str:

@@ -2,7 +2,9 @@
 
 A file deleted, moved or damaged since the scan must not end a run that may have trained
 for minutes: it is left out of its batch and of every later one, and recorded with the
-reason, as embedding does (:class:`labeldesk.ml.embed.EmbedReport`'s ``failed``).
+reason, as embedding does (:class:`labeldesk.ml.embed.EmbedReport`'s ``failed``). So is
+a file changed since the scan (its size or times not the scan's, and its bytes not the
+content hashed then, as embedding checks): its label was given to the picture it held.
 
 On a GPU the next batches are decoded in worker processes while the model trains on this
 one (:meth:`TrainingImages.batches`): on an H200 (16 cores) one thread decoded about
@@ -17,13 +19,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .backbones import Preprocess
 from .decode_pool import Decode, DecodePool
 from .decode_threads import decode_threads
+
+if TYPE_CHECKING:
+    from .embed_decode import Item
 
 PREFETCH_BATCHES = 3  # batches decoded ahead while the model trains on one
 Read = np.ndarray | str  # an image's pixels, or why it could not be read
@@ -35,11 +40,20 @@ class TrainingImages:
 
     Used as a context manager (or :meth:`close` it): the decode workers of a GPU run live
     as long as it. ``workers`` overrides how many (default: :func:`decode_threads` of the
-    device: none on the CPU)."""
+    device: none on the CPU). ``scanned``: each row's file as the scan recorded it (hash,
+    name, 0, size, mtime_ns, ctime_ns; None: not checked); one that no longer matches is
+    left out as changed since the scan."""
 
-    def __init__(self, paths: list[Path], names: list[str], workers: int | None = None) -> None:
+    def __init__(
+        self,
+        paths: list[Path],
+        names: list[str],
+        workers: int | None = None,
+        scanned: list[Item | None] | None = None,
+    ) -> None:
         self.paths = paths
         self.names = names  # as the project shows them (relative to the image folder)
+        self.scanned = scanned
         self.failed: dict[int, dict[str, str]] = {}
         self.workers = workers
         self._pool: DecodePool | None = None
@@ -88,7 +102,7 @@ class TrainingImages:
         if pool is None:
             for rows in row_batches:
                 usable, seeds = self._plan(rows, rng)
-                got = read_images(self._files(usable), seeds, pre)
+                got = read_images(self._files(usable), seeds, pre, self._scanned(usable))
                 yield self._collect(usable, got, pre, device)
             return
         upcoming: Iterator[np.ndarray | None] = iter(row_batches)
@@ -133,16 +147,25 @@ class TrainingImages:
     def _files(self, usable: np.ndarray) -> list[Path]:
         return [self.paths[row] for row in usable]
 
+    def _scanned(self, usable: np.ndarray) -> list[Item | None] | None:
+        return None if self.scanned is None else [self.scanned[row] for row in usable]
+
     def _submit(
         self, pool: DecodePool, rows: np.ndarray, pre: Preprocess, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, list[Decode[list[Read]]]]:
         """Queue one batch, in pieces: the workers share each batch among the batches in
         flight, so the first one is ready soon."""
         usable, seeds = self._plan(rows, rng)
-        files = self._files(usable)
+        files, scanned = self._files(usable), self._scanned(usable)
         step = max(1, -(-len(files) // max(1, pool.width // (PREFETCH_BATCHES + 1))))
         futures = [
-            pool.submit(read_images, files[i : i + step], seeds and seeds[i : i + step], pre)
+            pool.submit(
+                read_images,
+                files[i : i + step],
+                seeds and seeds[i : i + step],
+                pre,
+                scanned and scanned[i : i + step],
+            )
             for i in range(0, len(files), step)
         ]
         return usable, futures
@@ -164,16 +187,25 @@ class TrainingImages:
         return to_tensor(np.stack(arrays), pre, device), np.array(kept, dtype=np.int64)
 
 
-def read_images(paths: list[Path], seeds: list[int] | None, pre: Preprocess) -> list[Read]:
+def read_images(
+    paths: list[Path],
+    seeds: list[int] | None,
+    pre: Preprocess,
+    scanned: list[Item | None] | None = None,
+) -> list[Read]:
     """Each image's model input (augmented by its own seed when ``seeds`` is given), or
-    why it could not be read: one bad file stops nothing. Runs in the decode workers."""
-    from .embed_decode import MISSING_FILE
+    why it could not be read (``scanned``: or that it changed since the scan, as
+    :class:`TrainingImages` says): one bad file stops nothing. Runs in the decode workers."""
+    from .embed_decode import CHANGED, MISSING_FILE, unchanged_since_scan
     from .preprocess import prepare
 
     out: list[Read] = []
     for k, path in enumerate(paths):
         try:
-            if seeds is None:
+            item = scanned[k] if scanned is not None else None
+            if item is not None and not unchanged_since_scan(path, item):
+                out.append(CHANGED)
+            elif seeds is None:
                 out.append(prepare(path, pre))
             else:
                 out.append(_augment(path, pre, np.random.default_rng(seeds[k])))

@@ -12,11 +12,12 @@ from labeldesk.cli.review import _describe
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
-from labeldesk.ml import finetune_images
+from labeldesk.ml import embed_decode
 from labeldesk.ml.backbones import Backbone, load_backbone
 from labeldesk.ml.finetune import FinetuneParams, finetune
 from labeldesk.ml.models import list_versions, models_dir
 
+CHANGED = "changed since the last scan; run `labeldesk scan PROJECT`"
 PARAMS = FinetuneParams(epochs=2, batch_size=4, image_size=32, train_blocks=1)
 
 
@@ -55,29 +56,32 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
 ):
     project, root = two_classes
     (root / "train/red/0.png").unlink()  # deleted, no rescan
-    (root / "train/blue/1.png").write_bytes(b"not a picture any more")
+    (root / "train/blue/1.png").write_bytes(b"not a picture any more")  # (changed: its size)
     (root / "val/red/0.png").unlink()
-    augmented: list[Path] = []
-    original = finetune_images._augment
+    tried: list[Path] = []  # each read begins by checking the file against the scan
+    original = embed_decode.unchanged_since_scan
 
-    def counting(path, pre, rng):
-        augmented.append(path)
-        return original(path, pre, rng)
+    def counting(path, item, **kwargs):
+        tried.append(path)
+        return original(path, item, **kwargs)
 
-    monkeypatch.setattr(finetune_images, "_augment", counting)
+    monkeypatch.setattr(embed_decode, "unchanged_since_scan", counting)
     version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
     assert version.status == "complete" and len(version.metrics["history"]) == 2
     failed = version.metrics["failed"]
     assert [f["path"] for f in failed] == ["train/blue/1.png", "train/red/0.png", "val/red/0.png"]
     assert failed[1]["reason"] == "its file is not there: moved or deleted since the last scan"
+    assert failed[0]["reason"] == CHANGED
     assert version.metrics["train_images"] == 10
     assert version.metrics["eval"]["n"] == 3  # the val image that is gone is left out
     # a bad file is tried once: later epochs no longer read it
-    assert augmented.count(root / "train/red/0.png") == 1
-    assert augmented.count(root / "train/red/1.png") == 2
+    assert tried.count(root / "train/red/0.png") == 1
+    assert tried.count(root / "train/red/1.png") == 2
     assert (project.path / version.checkpoint).exists()
     # `labeldesk train --mode finetune` says so in its one-line summary too
-    assert "3 unreadable images skipped, first train/blue/1.png" in _describe(version)
+    said = _describe(version)
+    assert "2 unreadable images skipped, first train/red/0.png" in said
+    assert "1 image changed since the last scan skipped, first train/blue/1.png" in said
     # its dataset version is what it could train on: not the three it could not read
     from labeldesk.core.versions import get_version, members
 
@@ -134,8 +138,9 @@ def test_a_label_set_while_a_fine_tune_starts_is_not_recorded_as_trained_on(
 
 def test_its_version_is_the_folder_as_the_run_began(two_classes, tmp_path):
     """A file edited in place while the fine-tune ran (and a scan from another window
-    saw it): `export --version model:N` reports it changed, instead of writing the new
-    bytes under the label the run learned for the old ones."""
+    saw it): the run leaves it out from then on (changed since the scan it read), and
+    `export --version model:N` does not write the new bytes under the label the run
+    learned for the old ones."""
     from labeldesk.interop.export import ExportOptions, export
 
     project, root = two_classes
@@ -152,7 +157,28 @@ def test_its_version_is_the_folder_as_the_run_began(two_classes, tmp_path):
     assert changed
     out = tmp_path / "out"
     report = export(project, out, "csv", ExportOptions(version=f"model:{version.id}"))
-    assert [(m["path"], m["reason"]) for m in report.missing] == [
-        (edited, "its content changed since the version")
-    ]
+    assert [f["path"] for f in version.metrics["failed"]] == [edited]
+    assert edited not in {m["path"] for m in report.missing}  # not in the version
     assert not (out / "images" / edited).exists()
+
+
+def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(two_classes, tmp_path):
+    """Its label was given to the picture the scan saw: trained on the new one, the run
+    learned that label for a picture no one labeled. A file whose change time alone
+    moved (new permissions), its bytes the scan's, is trained on as before."""
+    import os
+
+    project, root = two_classes
+    write_image(root / "train/red/2.png", size=(16, 16), fmt="PNG", seed=4242)  # no rescan
+    kept = root / "train/blue/3.png"
+    os.chmod(kept, 0o600)  # only its change time moves
+    version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
+    assert version.metrics["failed"] == [{"path": "train/red/2.png", "reason": CHANGED}]
+    assert version.metrics["train_images"] == 11
+    assert "1 image changed since the last scan skipped, first train/red/2.png" in _describe(
+        version
+    )
+    from labeldesk.core.versions import get_version, members
+
+    listed = {p for _, p, _ in members(project.db, get_version(project.db, f"model:{version.id}"))}
+    assert "train/red/2.png" not in listed and "train/blue/3.png" in listed
