@@ -1,14 +1,16 @@
 """How long the light commands take to start and finish, and what they import.
 
-`labeldesk --help`, `classes P`, `label P PATH LABEL` and `version P list` only read or
-write the project's database; each is run ``--runs`` times (a fresh process each time)
-and the median wall-clock and CPU time (user + system, of the child) are printed, with the
-heavy libraries the command imported (from one more run under ``python -X importtime``)
-and how many modules it imported in all. ``--before PATH`` runs the same commands from
+`labeldesk --help`, `classes P`, `label P PATH LABEL`, `version P list` and `stats P` (a
+project with no fine-tune awaiting its embeddings) only read or write the project's
+database; each is run ``--runs`` times (a fresh process each time) and the median
+wall-clock and CPU time (user + system, of the child) are printed, with the heavy
+libraries the command imported (from one more run under ``python -X importtime``) and
+how many modules it imported in all. ``--before PATH`` runs the same commands from
 another checkout (e.g. ``/work/main``) in the same run, interleaved, for a fair
-comparison on a busy machine.
+comparison on a busy machine; ``--only TITLE`` runs one of them.
 
     python benchmarks/bench_cli_startup.py [--runs 5] [--before /path/to/other/checkout]
+        [--only TITLE]
 
 The project is a small one made here (24 images) in a temporary folder, one per checkout.
 """
@@ -48,6 +50,7 @@ def commands(project: Path) -> dict[str, list[str]]:
         "classes P": ["classes", p],
         "label P IMG LABEL": ["label", p, IMAGE, "b"],  # (a or b in turn: each run writes)
         "version P list": ["version", p, "list"],
+        "stats P": ["stats", p],
     }
 
 
@@ -88,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    parser.add_argument("--only", help="one command's title, e.g. 'stats P'")
     args = parser.parse_args()
     checkouts = {"this": HERE}
     if args.before:
@@ -102,6 +106,8 @@ def main() -> None:
         print(f"python {sys.version.split()[0]}, {args.runs} runs each, medians")
         print(f"{'command':<20} {'checkout':<8} {'wall s':>7} {'cpu s':>7} {'modules':>8}  heavy")
         for title in commands(Path("P")):
+            if args.only and title != args.only:
+                continue
             times: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}
             for i in range(args.runs):
                 for name, checkout in checkouts.items():  # interleaved

@@ -17,9 +17,6 @@ from typing import TYPE_CHECKING
 from labeldesk.core.image_rows import usable_images
 from labeldesk.core.model_versions import awaiting_embeddings, model_version, use_embeddings
 
-from .store import current_key, embeddings_dir
-from .vectors import VectorStore
-
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -56,11 +53,16 @@ class UnfinishedEmbeddings:
 def unfinished_embeddings(project: Project, *, count: bool = True) -> UnfinishedEmbeddings | None:
     """The fine-tune awaiting its embeddings, when the project does not use them yet and
     its checkpoint is still there; ``count``: how many images have a vector of it (reads
-    the store's keys, as ``unembedded`` does)."""
+    the store's keys, as ``unembedded`` does). With no fine-tune awaited (the rule) it
+    reads only the database: `labeldesk stats` then starts without numpy, which the
+    vector store's modules load (tests/cli/test_light_startup.py)."""
     version_id = awaiting_embeddings(project.db)
     version = None if version_id is None else model_version(project.db, version_id)
     if version is None or not version.embedding_key or not version.checkpoint:
         return None
+    from .store import current_key, embeddings_dir
+    from .vectors import VectorStore
+
     if version.embedding_key == current_key(project):
         return None
     checkpoint = project.path / version.checkpoint
@@ -85,6 +87,8 @@ def set_aside(project: Project) -> UnfinishedEmbeddings | None:
     """A person chose the model of the embeddings in use (``embed --model``): the
     fine-tune awaiting its embeddings no longer does (its files stay; ``embed --model``
     with its checkpoint finishes them). Returns the one set aside, if any."""
+    from .store import current_key
+
     unfinished = unfinished_embeddings(project, count=False)
     key = current_key(project)
     if unfinished is None or key is None:

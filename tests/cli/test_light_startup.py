@@ -2,7 +2,9 @@
 libraries: `labeldesk label P PATH LABEL`, `history`, `classes P`, `version P list`, `--help`
 loaded numpy and Pillow (opening a project imported the image decoder, and the help
 imported the near-duplicate rule and the export formats for their defaults), which cost
-each of them about half of its CPU time (benchmarks/bench_cli_startup.py)."""
+each of them about half of its CPU time (benchmarks/bench_cli_startup.py). `stats P` loaded
+numpy to look for an unfinished fine-tune's embeddings (the vector store's modules) even
+when no fine-tune awaits them."""
 
 from __future__ import annotations
 
@@ -81,4 +83,14 @@ def test_version_list_imports_no_heavy_library(project_folder: Path) -> None:
 def test_help_imports_no_heavy_library() -> None:
     said, heavy = run_command("--help")
     assert said.startswith("usage: labeldesk") and "export" in said and "embed" in said
+    assert heavy == []
+
+
+def test_stats_imports_no_heavy_library(project_folder: Path) -> None:
+    said, heavy = run_command("stats", str(project_folder))
+    assert said.startswith("images 19  labeled 16  unlabeled 3")
+    assert heavy == []
+    said, heavy = run_command("stats", str(project_folder), "--json")
+    stats = json.loads(said)
+    assert stats["images"] == 19 and stats["unfinished_embeddings"] is None
     assert heavy == []
