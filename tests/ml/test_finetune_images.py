@@ -114,3 +114,30 @@ def test_only_a_gpu_run_gets_decode_workers(device):
     expected = 1 if device == "cpu" else max(1, usable_cores() - 1)
     assert decode_threads(device) == expected
     assert decode_threads("cuda") == embed_decode.decode_workers()  # the same spare cores
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_a_file_changed_since_the_scan_is_left_out_in_workers_too(tmp_path, workers):
+    """The check against the scan runs where the file is read: in the training thread on
+    the CPU, in the decode worker processes on a GPU."""
+    from labeldesk.core.indexed_files import hash_file
+
+    source = images(tmp_path, workers=workers)
+
+    def recorded(path):
+        st = path.stat()
+        return (hash_file(path), path.name, 0, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    source.scanned = [None if row == 4 else recorded(p) for row, p in enumerate(source.paths)]
+    pixels = np.random.default_rng(99).integers(0, 255, (30, 40, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(source.paths[7])  # overwritten since the scan
+    with source:
+        got = epoch(source, np.random.default_rng(5))
+    assert sorted(r for _, rows in got for r in rows) == [0, 1, 2, 3, 5, 6, 8, 9, 10]
+    assert source.report() == [
+        {"path": "7.png", "reason": embed_decode.CHANGED},
+        {
+            "path": "gone.png",
+            "reason": "its file is not there: moved or deleted since the last scan",
+        },
+    ]
