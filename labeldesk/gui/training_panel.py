@@ -485,12 +485,32 @@ class TrainingPanel(QWidget):
         warning = version.metrics.get("eval_warning")  # a val split too small to measure
         if warning:
             text += f"\nWarning: {warning}."
+        text += TrainingPanel._skipped(version)
         if flags:  # a fine-tune re-embedded, and the count before was cached
             from labeldesk.ml.flag_change import FlagChange
 
             text += f"\n{capitalised(FlagChange(**flags).text())}."
         if version.kind == "finetune" and version.status == "complete":
             text += f"\n{FINETUNE_HELPED}"  # its own figures are its own classifier's
+        return text
+
+    @staticmethod
+    def _skipped(version: ModelVersion) -> str:
+        """Lines for the images a fine-tune left out (its ``metrics.failed``): those
+        changed since the scan apart, with the way to take them in."""
+        from labeldesk.ml.embed_decode import CHANGED
+
+        failed = version.metrics.get("failed") or []
+        changed = [f["path"] for f in failed if f["reason"] == CHANGED]
+        unreadable = [f["path"] for f in failed if f["reason"] != CHANGED]
+        text = ""
+        if unreadable:
+            text += f"\nSkipped {counted(len(unreadable), 'unreadable image')} ({unreadable[0]}…)."
+        if changed:  # their labels were given to the pictures the scan saw
+            text += (
+                f"\nSkipped {counted(len(changed), 'image')} changed since the last scan "
+                f"({changed[0]}…): use File → Rescan folder, then train again to use them."
+            )
         return text
 
     # -- lifetime ------------------------------------------------------------------

@@ -524,3 +524,24 @@ def test_cancel_while_the_flags_are_counted_again_says_the_fine_tune_is_done(
     text = panel.status.text()
     assert text.startswith("Trained version #")
     assert "Likely mislabels flagged: 12 before the fine-tune, 9 with its embeddings (" in text
+
+
+def test_a_fine_tune_that_skipped_images_says_so_and_how_to_take_in_the_changed_ones():
+    """Images changed since the scan are left out of a fine-tune (their labels were given
+    to the pictures the scan saw); the run's summary said nothing of any it skipped."""
+    from labeldesk.core.model_versions import ModelVersion
+    from labeldesk.ml.embed_decode import CHANGED, MISSING_FILE
+
+    failed = [
+        {"path": "cats/1.jpg", "reason": CHANGED},
+        {"path": "cats/2.jpg", "reason": CHANGED},
+        {"path": "dogs/3.jpg", "reason": MISSING_FILE},
+    ]
+    metrics = {"eval": {"accuracy": 0.5, "n": 4}, "history": [{"epoch": 1}], "failed": failed}
+    version = ModelVersion(3, "finetune", "cancelled", 0.0, 0, None, {}, metrics, None)
+    assert TrainingPanel._summary(version, "Cancelled; kept") == (
+        "Cancelled; kept version #3 (finetune, 1 epoch, val acc 50.0%).\n"
+        "Skipped 1 unreadable image (dogs/3.jpg…).\n"
+        "Skipped 2 images changed since the last scan (cats/1.jpg…): use File → Rescan "
+        "folder, then train again to use them."
+    )
