@@ -23,7 +23,7 @@ from . import labels as label_store
 from .changes import Changes, ProjectEvents
 from .damage_note import damage_remaining, record_damage
 from .db import DB_FILENAME, Database
-from .db_schema import SCHEMA_VERSION, foreign_tables, migrate
+from .db_schema import READABLE_FROM, SCHEMA_VERSION, foreign_tables, migrate
 from .display import not_unicode
 from .errors import (
     DatabaseDamaged,
@@ -113,7 +113,7 @@ class Project(ProjectWrites):
                 # open (cheap): an upgrade interrupted before its repair is repaired later.
                 label_store.repair_labels(self.db)
             else:
-                check_readable_schema(self.db.conn, self.read_only, SCHEMA_VERSION)
+                check_readable_schema(self.db.conn, self.read_only, SCHEMA_VERSION, READABLE_FROM)
             root = self.db.get_meta("image_root")
         except sqlite3.DatabaseError as exc:
             self.db.close()

@@ -138,17 +138,20 @@ def read_only_reason(folder: Path, db_file: Path) -> str | None:
     return None
 
 
-def check_readable_schema(conn: sqlite3.Connection, reason: str, latest: int) -> None:
-    """ProjectError when a read-only project's database is not at schema ``latest``: an
-    older one is upgraded as it opens, which writes (an older LabelDesk still reads it),
-    a newer one needs a newer LabelDesk."""
+def check_readable_schema(
+    conn: sqlite3.Connection, reason: str, latest: int, oldest: int | None = None
+) -> None:
+    """ProjectError when a read-only project's database is not at a schema from
+    ``oldest`` (default ``latest``) to ``latest``: an older one is upgraded as it opens,
+    which writes (an older LabelDesk still reads it), a newer one needs a newer LabelDesk.
+    Between ``oldest`` and ``latest`` the upgrades only add indexes: read as it is."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > latest:
         raise ProjectError(
             f"this project was written by a newer LabelDesk (schema {version}, this version "
             f"reads up to {latest}); upgrade LabelDesk to open it"
         )
-    if version < latest:
+    if version < (latest if oldest is None else oldest):
         raise ProjectReadOnly(
             f"{reason}, and its database was written by an older LabelDesk (schema "
             f"{version}): this version upgrades it as it opens, which writes; copy the "

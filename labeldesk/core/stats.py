@@ -23,7 +23,9 @@ def project_stats(project: ImageTable) -> dict[str, Any]:
 
     Computed with SQL aggregates over covering indexes (schema 8) in one read
     transaction, never from the whole per-image table: at 1M images a few index scans
-    and a few hundred grouped rows instead of a million rows read into Python."""
+    and a few hundred grouped rows instead of a million rows read into Python. The skip
+    reasons come from the skipped files' own index (schema 14; a read-only project of
+    schema 13 has none and reads every row for them, as before)."""
     with project.db.reading() as conn:
         classes = class_names(conn)
         groups = _state_groups(conn)
@@ -156,7 +158,9 @@ def index_summary(project: ImageTable) -> dict[str, Any]:
         ).fetchall()
         skipped = conn.execute(
             "SELECT path, skip_reason FROM images "
-            "WHERE removed_at IS NULL AND skip_reason IS NOT NULL ORDER BY path"
+            # (+path: sorted after the skipped rows are found by their index, not by
+            # walking the path index over every row to find them in order)
+            "WHERE removed_at IS NULL AND skip_reason IS NOT NULL ORDER BY +path"
         ).fetchall()
     images = labeled = 0
     for label, excluded, count in counts:
