@@ -37,6 +37,7 @@ from .indexed_files import hash_file, stat_matches, thumbnail_path
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .project_writes import ProjectWrites
 from .read_only_db import (
+    DamagedReason,
     check_readable_schema,
     read_only_mode,
     read_only_reason,
@@ -69,7 +70,10 @@ class ImageState(NamedTuple):
 class Project(ProjectWrites):
     """An open project. Use :func:`open_project` or :meth:`create`; close when done."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, checked: DamagedReason | None = None):
+        """``checked``: why a damage check the caller ran just now (the app, off its GUI
+        thread) found the project must open read-only; it is not checked again. It can
+        only keep the project read-only: without it, the check runs as on every open."""
         self.path = Path(path).resolve()
         self.events = ProjectEvents()  # every write below is published here
         db_file = self.path / DB_FILENAME
@@ -90,7 +94,7 @@ class Project(ProjectWrites):
         # Damage found before (a note beside the database) and still there: read-only,
         # so the file a rescue needs is not written around the damage. Checked only
         # where the note is: a healthy project opens without reading its whole file.
-        damage = damage_remaining(db_file)
+        damage = checked if checked is not None else damage_remaining(db_file)
         if damage is not None:
             self.read_only = damage
         mode = None if self.read_only is None else read_only_mode(db_file)
@@ -438,9 +442,10 @@ def _emptied(db_file: Path) -> bool:
         return False
 
 
-def open_project(path: Path | str) -> Project:
-    """Open an existing project folder (migrating an older schema in place)."""
-    return Project(path)
+def open_project(path: Path | str, checked: DamagedReason | None = None) -> Project:
+    """Open an existing project folder (migrating an older schema in place); ``checked``:
+    see :class:`Project`."""
+    return Project(path, checked)
 
 
 def not_a_project(given: Path, resolved: Path) -> str:

@@ -36,6 +36,7 @@ from labeldesk.core.read_only_db import (
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
+from labeldesk.gui.damage_check import check_job, needs_check
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
@@ -110,6 +111,10 @@ class MainWindow(StackedPages, QMainWindow):
         self.pages = ProjectPages(self)
         self.runner = JobRunner(self)  # the open project's jobs run here (see the session)
         self.jobs = ProjectJobs(self, parent=self)
+        # the damage check before an open (see open_project): a pool of its own, so that
+        # closing a project (which waits for its jobs) never waits on it
+        self._check_runner = JobRunner(self, max_threads=1)
+        self._checking: Job | None = None  # the check the next open waits for
 
         self.stack = QStackedWidget()
         self.start_page = StartPage()
@@ -159,9 +164,51 @@ class MainWindow(StackedPages, QMainWindow):
 
     def open_project(self, path: Path, quiet: bool = False, *, found_damaged: bool = False) -> bool:
         """Open the project at ``path``, replacing the current one. False on failure.
-        ``found_damaged``: it is reopened because damage was met while it was open."""
+        ``found_damaged``: it is reopened because damage was met while it was open.
+
+        A project found damaged before whose file must be checked again (see
+        :mod:`labeldesk.gui.damage_check`) is checked first, off the GUI thread, the job
+        bar saying so; it opens when the check ends (True: the open is under way)."""
+        self._checking = None  # an open asked for since replaces the one a check holds
+        if needs_check(Path(path)):
+            return self._check_then_open(Path(path), quiet, found_damaged)
+        return self._open_now(path, quiet, found_damaged)
+
+    @property
+    def checking(self) -> bool:
+        """Whether an open waits for its damage check (see :meth:`open_project`)."""
+        return self._checking is not None
+
+    def _check_then_open(self, path: Path, quiet: bool, found_damaged: bool) -> bool:
+        job = check_job(path)
+        self._checking = job
+
+        def ended() -> None:
+            if self._checking is not job:  # another open, or the window closing, since
+                return
+            self._checking = None
+            if job.token.cancelled:
+                self.show_message(f"Did not open {path}: its check was cancelled")
+                return
+            # its verdict: not checked again (a check that failed runs again in the open,
+            # which says why; a sound file, the note gone, opens as any other)
+            verdict = job.result if isinstance(job.result, DamagedReason) else None
+            self._open_now(path, quiet, found_damaged, verdict)
+
+        job.ended.connect(ended)
+        self.job_widget.track(job, f"Checking {path.name} (found damaged before)")
+        self.show_message(
+            f"Checking {path} before opening it: LabelDesk found its database damaged "
+            "before (a note beside it says so), so the whole file is read first"
+        )
+        self._check_runner.start(job)
+        return True
+
+    def _open_now(
+        self, path: Path, quiet: bool, found_damaged: bool, checked: DamagedReason | None = None
+    ) -> bool:
         try:
-            project = open_project(path)
+            project = open_project(path, checked)
         except LabelDeskError as exc:
             self.notify_error(f"Cannot open {path}: {exc}", dialog=not quiet)
             if quiet:
@@ -481,6 +528,7 @@ class MainWindow(StackedPages, QMainWindow):
             self.statusBar().showMessage("Stopping background jobs…")
             self.statusBar().repaint()  # painted now: the wait below blocks the event loop
         self.runner.shutdown()
+        self._checking = None  # (a check still running opens nothing after it)
         settings.save_bytes(GEOMETRY_KEY, self.saveGeometry())
         settings.save_bytes(STATE_KEY, self.saveState())
         self.close_project()

@@ -19,6 +19,7 @@ def test_a_project_found_damaged_opens_read_only_and_says_so(qtbot, window, tmp_
     notices: list[str] = []
     window.notify_error = lambda message, dialog=True: notices.append(message)
     assert window.open_project(folder)
+    qtbot.waitUntil(lambda: window.view is not None)  # after the check (off the GUI thread)
     view = window.view
     assert view is not None
     assert window.windowTitle() == "proj (read-only) — LabelDesk"

@@ -19,7 +19,7 @@ from labeldesk.gui.main_window import read_only_note
 from labeldesk.gui.review_words import read_only_banner_text
 
 
-def _open_noted(window, tmp_path, monkeypatch, error: str) -> str:
+def _open_noted(qtbot, window, tmp_path, monkeypatch, error: str) -> str:
     folder = sample_project(tmp_path)
     record_damage(folder / "labeldesk.db", "database disk image is malformed")
 
@@ -30,6 +30,7 @@ def _open_noted(window, tmp_path, monkeypatch, error: str) -> str:
     notices: list[str] = []
     window.notify_error = lambda message, dialog=True: notices.append(message)
     assert window.open_project(folder)
+    qtbot.waitUntil(lambda: window.view is not None)  # after the check (off the GUI thread)
     assert window.windowTitle() == "proj (read-only) — LabelDesk"
     assert len(notices) == 1
     return notices[0]
@@ -43,9 +44,9 @@ def _open_noted(window, tmp_path, monkeypatch, error: str) -> str:
     ],
 )
 def test_a_check_that_could_not_run_gives_its_own_advice(
-    window, tmp_path, monkeypatch, error, advice
+    qtbot, window, tmp_path, monkeypatch, error, advice
 ):
-    notice = _open_noted(window, tmp_path, monkeypatch, error)
+    notice = _open_noted(qtbot, window, tmp_path, monkeypatch, error)
     assert f"could not be checked now ({error})" in notice
     assert advice in notice
     assert "then open the project again, or run any command on it, to have it checked" in notice
@@ -58,17 +59,19 @@ def test_a_check_that_could_not_run_gives_its_own_advice(
     window.close_project()
 
 
-def test_damage_found_still_gives_the_repair(window, tmp_path, monkeypatch):
-    notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
+def test_damage_found_still_gives_the_repair(qtbot, window, tmp_path, monkeypatch):
+    notice = _open_noted(qtbot, window, tmp_path, monkeypatch, "database disk image is malformed")
     assert "is damaged" in notice and "until it is repaired" in notice
     assert "restore labeldesk.db from a backup" in notice
     window.close_project()
 
 
-def test_the_notice_and_the_review_banner_give_the_same_repair_once(window, tmp_path, monkeypatch):
+def test_the_notice_and_the_review_banner_give_the_same_repair_once(
+    qtbot, window, tmp_path, monkeypatch
+):
     """The review's banner had its own shorter copy of the repair ("… or rescue it (see
     the README's section on damaged projects)"), unlike the notice on opening."""
-    notice = _open_noted(window, tmp_path, monkeypatch, "database disk image is malformed")
+    notice = _open_noted(qtbot, window, tmp_path, monkeypatch, "database disk image is malformed")
     reason = window.project.read_only
     advice = read_only_advice(reason)
     assert advice.startswith("copy the project folder somewhere safe") and ".recover" in advice
