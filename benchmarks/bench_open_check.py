@@ -29,6 +29,12 @@ states of one run, not runs):
   before     (--before DIR) as "again", with the LabelDesk in DIR (a checkout of the
              code before: `git worktree add /tmp/base COMMIT`)
   base       (--before DIR) as "shipped", with the LabelDesk in DIR
+  note-before, damaged-before
+             (--before DIR) as "note" and "damaged", with the LabelDesk in DIR
+
+For gui, "stall" is the GUI thread's longest stall in the open: the open call itself, or
+(where the app checks a project found damaged before off the GUI thread, then opens it)
+the longest gap between the event loop's turns until the project is open.
 
 Wall time is the median over --rounds; CPU time (user + system of the measured process
 and its children) says what the wall time would be on an idle machine.
@@ -57,7 +63,10 @@ from scale_project import build, children_cpu, png_path
 from synthetic_project import CLASSES
 
 MEASURES = ("stats", "label", "classes", "api", "gui")
-STATES = ("shipped", "off", "note", "damaged", "again", "before", "base")
+STATES = ("shipped", "off", "note", "damaged", "again", "before", "base", "note-before",
+          "damaged-before")  # fmt: skip
+BEFORE = ("before", "base", "note-before", "damaged-before")  # run with --before's code
+DAMAGED = ("damaged", "again", "before", "damaged-before")  # on the damaged copy
 NOTE = "labeldesk.db-damaged.txt"
 # Run in the measured process before LabelDesk: the open without the damage check.
 CHECK_OFF = "import labeldesk.core.project as p; p.damage_remaining = lambda db_file: None"
@@ -129,7 +138,8 @@ def run_once(cmd: list[str], code: Path | None = None) -> dict:
     if cmd[-1].endswith("run_name='__main__')") and "bench_gui" in cmd[-1]:
         launch = json.loads(proc.stdout.strip().splitlines()[-1])["launch"]
         return {**out, "opened_s": launch["opened_s"], "first_paint_s": launch["first_paint_s"],
-                "open_cpu_s": open_cpu[0] if open_cpu else None}  # fmt: skip
+                "open_cpu_s": open_cpu[0] if open_cpu else None,
+                "open_stall_s": launch.get("open_stall_s")}  # fmt: skip
     if "exec(" in cmd[-1]:
         return {**out, **json.loads(proc.stdout.strip().splitlines()[-1])}
     return out
@@ -161,22 +171,22 @@ def damaged_copy(project: Path, base: Path) -> Path:
 def measure_size(n: int, info: dict, args: argparse.Namespace) -> dict:
     project: Path = info["project"]
     wanted = args.states.split(",")
-    states = [s for s in wanted if s not in ("damaged", "again", "before") or args.damaged]
-    states = [s for s in states if s not in ("before", "base") or args.before]
+    states = [s for s in wanted if s not in DAMAGED or args.damaged]
+    states = [s for s in states if s not in BEFORE or args.before]
     measures = args.measures.split(",")
     damaged = damaged_copy(project, info["base"]) if args.damaged else None
     runs: dict[str, dict[str, list[dict]]] = {m: {s: [] for s in states} for m in measures}
     for turn in range(args.rounds):
         for measure in measures:
             for state in states:
-                damage = state in ("damaged", "again", "before")
+                damage = state in DAMAGED
                 target = damaged if damage and damaged else project
-                if state in ("note", "damaged"):
+                if state in ("note", "damaged", "note-before", "damaged-before"):
                     (target / NOTE).write_text("left by bench_open_check.py\n")
                 print(f"  {n:,} round {turn + 1}: {measure} {state} …", file=sys.stderr)
-                code = args.before if state in ("before", "base") else None
+                code = args.before if state in BEFORE else None
                 result = run_once(command(measure, state, target, n, turn), code)
-                if state == "note" and (target / NOTE).exists():
+                if state in ("note", "note-before") and (target / NOTE).exists():
                     result.setdefault("error", "the note was not removed")
                 runs[measure][state].append(result)
     (project / NOTE).unlink(missing_ok=True)
@@ -187,7 +197,9 @@ def summary(runs: list[dict]) -> dict:
     good = [r for r in runs if "error" not in r]
     out: dict = {"runs": len(runs), "errors": sorted({r["error"] for r in runs if "error" in r})}
     if good:
-        for key in ("wall_s", "cpu_s", "open_s", "open_cpu_s", "opened_s", "first_paint_s"):
+        keys = ("wall_s", "cpu_s", "open_s", "open_cpu_s", "opened_s", "first_paint_s",
+                "open_stall_s")  # fmt: skip
+        for key in keys:
             values = [r[key] for r in good if r.get(key) is not None]
             if values:
                 out[key] = statistics.median(values)
@@ -195,7 +207,7 @@ def summary(runs: list[dict]) -> dict:
 
 
 def print_table(results: dict[int, dict]) -> None:
-    print(f"\n{'size':>10}  {'measure':<8} {'state':<8} {'wall':>8} {'CPU':>8}  detail")
+    print(f"\n{'size':>10}  {'measure':<8} {'state':<14} {'wall':>8} {'CPU':>8}  detail")
     for n, per_measure in results.items():
         for measure, per_state in per_measure.items():
             for state, runs in per_state.items():
@@ -210,6 +222,8 @@ def print_table(results: dict[int, dict]) -> None:
                     detail.append(f"opened {s['opened_s']:.2f} s{in_open}")
                 if "first_paint_s" in s:
                     detail.append(f"first paint {s['first_paint_s']:.2f} s")
+                if "open_stall_s" in s:
+                    detail.append(f"GUI-thread stall {s['open_stall_s']:.3f} s")
                 if any(r.get("refused") for r in runs):
                     detail.append("refused: damaged (as it should be)")
                 if s["errors"]:
@@ -217,7 +231,7 @@ def print_table(results: dict[int, dict]) -> None:
                                   + "; ".join(s["errors"]))  # fmt: skip
                 wall = f"{s['wall_s']:.2f} s" if "wall_s" in s else "–"
                 cpu = f"{s['cpu_s']:.2f} s" if "cpu_s" in s else "–"
-                print(f"{n:>10,}  {measure:<8} {state:<8} {wall:>8} {cpu:>8}  "
+                print(f"{n:>10,}  {measure:<8} {state:<14} {wall:>8} {cpu:>8}  "
                       + ", ".join(detail))  # fmt: skip
 
 

@@ -44,7 +44,16 @@ class AppUnderTest:
         width, height = (int(v) for v in args.window.lower().split("x"))
         self.window.resize(width, height)
         self.t_window = time.time()
+        start = time.perf_counter()
         self.profiled("open", lambda: self.window.open_initial(project))
+        # The GUI thread's longest stall in the open: the call itself (the event loop
+        # does not run in it), or the longest gap between event-loop turns while a
+        # project found damaged before is checked off the GUI thread before it opens.
+        self.open_stall_s = time.perf_counter() - start
+        self.open_stall_s = max(self.open_stall_s, self.longest_turn(
+            lambda: self.window.view is not None or not getattr(self.window, "checking", False),
+            300,
+        ))  # fmt: skip
         self.t_opened = time.time()
         view = self.window.view
         assert view is not None, f"could not open {project}"
@@ -67,6 +76,18 @@ class AppUnderTest:
             if not done():
                 time.sleep(0.001)
         return True
+
+    def longest_turn(self, done: Callable[[], object], timeout_s: float) -> float:
+        """Run the event loop until ``done()``: the longest time between two of its turns."""
+        deadline = time.perf_counter() + timeout_s
+        longest, last = 0.0, time.perf_counter()
+        while not done() and time.perf_counter() < deadline:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+            time.sleep(0.001)
+            last = time.perf_counter()
+        return longest
 
     def pump(self, seconds: float) -> None:
         self.wait_until(lambda: False, seconds)
@@ -129,6 +150,7 @@ class AppUnderTest:
             "imports_s": self.t_imported - t0,
             "window_s": self.t_window - t0,
             "opened_s": self.t_opened - t0,
+            "open_stall_s": self.open_stall_s,
             "shown_s": t_shown - t0,
             "first_paint_s": None if first_paint is None else first_paint + to_wall - t0,
             "thumbnails_s": None if thumbnails is None else thumbnails + to_wall - t0,
