@@ -32,6 +32,9 @@ states of one run, not runs):
   note-before, damaged-before
              (--before DIR) as "note" and "damaged", with the LabelDesk in DIR
 
+The states with --before's code run on a copy of the project at that code's schema
+(bench_small_asks.before_copy: the indexes newer migrations added dropped).
+
 For gui, "stall" is the GUI thread's longest stall in the open: the open call itself, or
 (where the app checks a project found damaged before off the GUI thread, then opens it)
 the longest gap between the event loop's turns until the project is open.
@@ -59,6 +62,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_small_asks import before_copy
 from scale_project import build, children_cpu, png_path
 from synthetic_project import CLASSES
 
@@ -145,10 +149,10 @@ def run_once(cmd: list[str], code: Path | None = None) -> dict:
     return out
 
 
-def damaged_copy(project: Path, base: Path) -> Path:
+def damaged_copy(project: Path, base: Path, name: str = "damaged-project") -> Path:
     """A project folder whose labeldesk.db is the project's, one page in the middle of
     the file overwritten with other bytes (made once)."""
-    copy = base / "damaged-project"
+    copy = base / name
     db = copy / "labeldesk.db"
     if not (copy / ".complete").exists():
         shutil.rmtree(copy, ignore_errors=True)
@@ -175,12 +179,18 @@ def measure_size(n: int, info: dict, args: argparse.Namespace) -> dict:
     states = [s for s in states if s not in BEFORE or args.before]
     measures = args.measures.split(",")
     damaged = damaged_copy(project, info["base"]) if args.damaged else None
+    old = before_copy(project, info["base"], args.before.resolve()) if args.before else None
+    old_damaged = (
+        damaged_copy(old, info["base"], "damaged-before") if old and args.damaged else None
+    )
     runs: dict[str, dict[str, list[dict]]] = {m: {s: [] for s in states} for m in measures}
     for turn in range(args.rounds):
         for measure in measures:
             for state in states:
                 damage = state in DAMAGED
                 target = damaged if damage and damaged else project
+                if state in BEFORE and old is not None:  # (at that code's schema)
+                    target = old_damaged if damage and old_damaged else old
                 if state in ("note", "damaged", "note-before", "damaged-before"):
                     (target / NOTE).write_text("left by bench_open_check.py\n")
                 print(f"  {n:,} round {turn + 1}: {measure} {state} …", file=sys.stderr)
@@ -189,7 +199,9 @@ def measure_size(n: int, info: dict, args: argparse.Namespace) -> dict:
                 if state in ("note", "note-before") and (target / NOTE).exists():
                     result.setdefault("error", "the note was not removed")
                 runs[measure][state].append(result)
-    (project / NOTE).unlink(missing_ok=True)
+    for folder in (project, old):
+        if folder is not None:
+            (folder / NOTE).unlink(missing_ok=True)
     return runs
 
 
