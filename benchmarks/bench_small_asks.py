@@ -11,13 +11,15 @@ once under --data), each in a fresh process:
   versions   `labeldesk version P list`
 
 For each: wall time, CPU time (user + system of the process and the children it waited
-for) and peak memory (the kernel's high-water mark of its resident set, from wait4: exact,
-not sampled). With --before DIR (a checkout of the code before: `git worktree add
-/tmp/base COMMIT`) each command runs as well with the LabelDesk in DIR, in the same round,
-on a copy of the project at that code's schema (made once: the database copied, the rest
-hard-linked; the indexes newer migrations added are dropped, which is all a copy may
-differ by: anything else stops the run). Medians over --rounds; CPU and memory are what
-to compare on a shared machine.
+for), peak memory (the kernel's high-water mark of its resident set, from wait4: exact,
+not sampled) and what it read (rchar: the database pages from the disk or the page
+cache, its Python modules too; what a cold cache would fetch). With --before DIR (a
+checkout of the code before: `git worktree add /tmp/base COMMIT`) each command runs as
+well with the LabelDesk in DIR, in the same round, on a copy of the project at that
+code's schema (made once: the database copied, the rest hard-linked; the indexes newer
+migrations added are dropped, which is all a copy may differ by: anything else stops
+the run). Medians over --rounds; CPU, memory and reads are what to compare on a shared
+machine.
 
     python benchmarks/bench_small_asks.py --sizes 100000,300000 --before /tmp/base
     python benchmarks/bench_small_asks.py --sizes 1000000 --measures stats,classes --rounds 3
@@ -71,8 +73,10 @@ def measured(args: list[str], code: Path, timeout_s: float) -> dict:
         )  # fmt: skip
         deadline = start + timeout_s
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
+            # ended: read what it read (its /proc entry stays until it is reaped)
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                read = read_bytes(proc.pid)
+                _pid, status, usage = os.wait4(proc.pid, 0)
                 break
             if time.perf_counter() > deadline:
                 proc.kill()
@@ -85,7 +89,18 @@ def measured(args: list[str], code: Path, timeout_s: float) -> dict:
     if proc.returncode != 0:
         return {"error": f"exit {proc.returncode}: {(err.strip().splitlines() or ['?'])[-1][:160]}"}
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024}  # fmt: skip
+            "peak_mb": usage.ru_maxrss / 1024, "read_mb": read / 2**20}  # fmt: skip
+
+
+def read_bytes(pid: int) -> float:
+    """What a process read (rchar: from the disk or the page cache, its Python modules
+    too): the database pages it read are what a cold cache would fetch from the disk."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            fields = dict(line.split(": ") for line in f.read().splitlines())
+        return float(fields["rchar"])
+    except (OSError, KeyError, ValueError):
+        return float("nan")
 
 
 def index_names(code: Path) -> tuple[int, set[str], dict[str, set[str]]]:
@@ -181,7 +196,8 @@ def main() -> None:
         results[n] = runs
         if args.json:
             args.json.write_text(json.dumps(results, indent=1))
-    print(f"\n{'size':>10}  {'measure':<14} {'code':<7} {'wall':>8} {'CPU':>8} {'peak':>9}")
+    print(f"\n{'size':>10}  {'measure':<14} {'code':<7} {'wall':>8} {'CPU':>8} {'peak':>9} "
+          f"{'read':>9}")  # fmt: skip
     for n, per_measure in results.items():
         for measure, per_code in per_measure.items():
             for which, runs in per_code.items():
@@ -190,11 +206,11 @@ def main() -> None:
                 if not good:
                     print(f"{n:>10,}  {measure:<14} {which:<7} {'; '.join(errors)}")
                     continue
-                wall, cpu, peak = (statistics.median(r[k] for r in good)
-                                   for k in ("wall_s", "cpu_s", "peak_mb"))  # fmt: skip
+                keys = ("wall_s", "cpu_s", "peak_mb", "read_mb")
+                wall, cpu, peak, read = (statistics.median(r[k] for r in good) for k in keys)
                 note = f"  ({len(errors)} error(s): {'; '.join(errors)})" if errors else ""
                 print(f"{n:>10,}  {measure:<14} {which:<7} {wall:>6.2f} s {cpu:>6.2f} s "
-                      f"{peak:>6.0f} MB{note}")  # fmt: skip
+                      f"{peak:>6.0f} MB {read:>6.0f} MB{note}")  # fmt: skip
 
 
 if __name__ == "__main__":
