@@ -244,16 +244,46 @@ if [[ -x "$venv/bin/python" && ! -f "$manifest" ]]; then
     if [[ -f "$legacy_icon" ]]; then record file "$legacy_icon"; fi
 fi
 make_dir "$home_dir"
+# A run killed while it made the environment left one without pip (ensurepip is venv's
+# last step), or without a python: made again, not failing at "pip could not install".
+if [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
+    ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    say "  the environment an earlier, stopped run began is incomplete: making it again"
+    rm -rf -- "$venv"
+fi
 fresh=0
 if [[ ! -x "$venv/bin/python" ]]; then
-    "$python" -m venv "$venv" || die "could not create a virtual environment with $python"
+    if [[ -e "$venv" ]]; then
+        die "$venv exists and was not made by this installer; move it away and run again"
+    fi
+    # Listed before it is made: a run killed meanwhile leaves it to --uninstall and re-runs.
     record tree "$venv"
+    write_manifest
+    "$python" -m venv "$venv" || die "could not create a virtual environment with $python"
     fresh=1
 fi
 write_manifest  # from here on an interrupted install can still be uninstalled
 # and whatever a run that stops (an error, Ctrl-C) has made by then is listed too: a menu
-# entry or icon left unlisted would be "not LabelDesk's" to every later run and uninstall
-trap 'write_manifest' EXIT
+# entry or icon left unlisted would be "not LabelDesk's" to every later run and uninstall;
+# and the person who ran it reads what to do next.
+work=""
+stopped() {
+    local status=$? undo
+    if [[ -n "$work" ]]; then rm -rf -- "$work"; fi
+    write_manifest
+    if ((status != 0)); then
+        if [[ -f "$uninstaller" ]]; then
+            undo="\"$uninstaller\""
+        elif [[ "$os" == Linux && "$data" != "$HOME/.local/share" ]]; then
+            undo="XDG_DATA_HOME=\"$data\" \"$script\""
+        else
+            undo="\"$script\""
+        fi
+        echo "install.sh: the installation did not finish. Run the installer again to finish it" >&2
+        echo "  (what is done is kept), or remove what it made: $undo --uninstall" >&2
+    fi
+}
+trap stopped EXIT
 vpython="$venv/bin/python"
 
 if ((fresh)); then
@@ -298,8 +328,7 @@ fi
 share="$venv/share/labeldesk"
 [[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"
-trap 'rm -rf -- "$work"; write_manifest' EXIT
+work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"  # removed by stopped()
 
 # Copies a file into place where there is none, or where the one there is still what the
 # installer wrote (its checksum in the manifest), and records the new checksum. Anything

@@ -32,7 +32,11 @@ if [[ "$1" == -m && "$2" == venv ]]; then
     res="{REPO}/resources"
     cp "$res"/labeldesk.svg "$res"/org.labeldesk.LabelDesk.* "$3/share/labeldesk/"
     cp "$res"/icons/*.png "$3/share/labeldesk/icons/"
+    touch "$3/pip-ready"  # as ensurepip, the last step of making a venv
     exit 0
+fi
+if [[ "$1" == -m && "$2" == pip && ! -e "$(dirname "$0")/../pip-ready" ]]; then
+    echo "$0: No module named pip" >&2; exit 1
 fi
 if [[ "$1" == --version ]]; then echo "Python 3.12.0 (stand-in)"; fi
 if [[ "$1" == -c && "$2" == *__version__* ]]; then echo 0.0.test; fi
@@ -300,3 +304,71 @@ def test_missing_x11_libraries_are_named_when_the_install_ends(tmp_path):
 
 def test_with_every_library_there_the_install_says_nothing_of_x11(tmp_path, fake_python):
     assert "X11" not in install(tmp_path / "home", fake_python)
+
+
+def test_an_install_killed_while_making_its_environment_is_finished_or_removed(tmp_path):
+    """Killed while `python -m venv` ran (the terminal closed, a kill -9), an install left
+    a venv with a python and no pip, listed nowhere: the re-run took it for an old
+    install-linux.sh installation and stopped at "pip could not install LabelDesk" every
+    time, and --uninstall said "no LabelDesk installation found"."""
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    killed = tmp_path / "killedpy"  # makes bin/python, then the installer is killed
+    made_python = 'cp "$0" "$3/bin/python"\n'
+    killed.write_text(FAKE_PYTHON.replace(made_python, made_python + "kill -9 $PPID $$\n"))
+    killed.chmod(0o755)
+    args = ["--torch", "cpu", "--torch-index", "default", "--from", str(REPO)]
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    stopped = subprocess.run(
+        ["bash", str(INSTALL), "--python", str(killed), *args], env=base, capture_output=True
+    )
+    assert stopped.returncode != 0
+    assert (data / "labeldesk/venv/bin/python").is_file()
+    assert not (data / "applications" / DESKTOP).exists()
+    # --uninstall (from the checkout: the copy beside the manifest is not there yet)
+    said = run(home, "--uninstall")
+    assert "LabelDesk is uninstalled" in said
+    assert not any(home.rglob("*"))
+    # killed again, then a re-run finishes the installation
+    subprocess.run(["bash", str(INSTALL), "--python", str(killed), *args], env=base)
+    fake = tmp_path / "fakepy"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    said = install(home, fake)
+    assert "adopting" not in said and "is installed" in said
+    assert (data / "labeldesk/venv/pip-ready").is_file()
+    assert (data / "applications" / DESKTOP).is_file()
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+@pytest.mark.parametrize("xdg", [False, True])
+def test_a_failed_pip_leaves_no_menu_entry_and_says_how_to_undo(tmp_path, xdg):
+    """pip failing (no network, a broken wheel) ended with "pip could not install
+    LabelDesk" and nothing on what to do next, with an environment left behind."""
+    home = tmp_path / "home"
+    data = tmp_path / "my data" if xdg else home / ".local/share"
+    failing = tmp_path / "failingpy"
+    pip_fails = (
+        'if [[ "$1" == -m && "$2" == pip && "$3" == install && "$*" != *--upgrade\\ pip* ]]; '
+    )
+    pip_fails += 'then echo "ERROR: no matching distribution" >&2; exit 1; fi\n'
+    version = 'if [[ "$1" == --version ]]'
+    failing.write_text(FAKE_PYTHON.replace(version, pip_fails + version))
+    failing.chmod(0o755)
+    args = ["--python", str(failing), "--torch", "cpu", "--torch-index", "default"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    if xdg:
+        env["XDG_DATA_HOME"] = str(data)
+    done = subprocess.run(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert not (data / "applications").exists() and not (home / ".local/bin").exists()
+    assert "the installation did not finish. Run the installer again" in done.stderr
+    [undo] = [line for line in done.stderr.splitlines() if "remove what it made: " in line]
+    command = undo.split("remove what it made: ", 1)[1]
+    env.pop("XDG_DATA_HOME", None)  # the printed command works from any shell
+    removed = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
+    assert "LabelDesk is uninstalled" in removed.stdout, removed.stderr
+    assert not (data / "labeldesk").exists()
