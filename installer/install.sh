@@ -467,7 +467,7 @@ say "LabelDesk $("$vpython" -c 'import labeldesk; print(labeldesk.__version__)')
 say "  Start it:    $start_hint, or run: labeldesk gui"
 case ":$PATH:" in
     *":$bin_dir:"*) ;;
-    *) say "               ($bin_dir is not on your PATH: run $command_link gui, or add it)" ;;
+    *) say "               ($bin_dir is not on your PATH: run \"$command_link\" gui, or add it)" ;;
 esac
 say "  Check it:    labeldesk --version"
 say "  Upgrade:     run this installer again (settings and projects are kept)"

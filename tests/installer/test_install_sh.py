@@ -372,3 +372,14 @@ def test_a_failed_pip_leaves_no_menu_entry_and_says_how_to_undo(tmp_path, xdg):
     removed = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
     assert "LabelDesk is uninstalled" in removed.stdout, removed.stderr
     assert not (data / "labeldesk").exists()
+
+
+def test_the_printed_start_command_runs_with_a_space_in_home(tmp_path, fake_python):
+    """With ~/.local/bin off PATH the installer says which command starts LabelDesk; it
+    printed the path unquoted, so with a space in HOME pasting it ran nothing."""
+    home = tmp_path / "Jane Doe"
+    said = install(home, fake_python)
+    [hint] = [line for line in said.splitlines() if "is not on your PATH: run " in line]
+    command = hint.split("is not on your PATH: run ", 1)[1].split(", or add it")[0]
+    ran = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert ran.stdout == "labeldesk gui\n", ran.stderr
