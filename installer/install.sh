@@ -18,7 +18,7 @@
 #                           "torch==2.13.0+cpu torchvision==0.28.0" from a local wheel folder
 #   XDG_DATA_HOME           where on Linux (default ~/.local/share)
 #
-# Settings (~/.config/LabelDesk or ~/Library/Preferences) and projects are never touched.
+# Settings (~/.config/LabelDesk), the model cache and projects are never touched.
 # What an installation created is listed in <data>/labeldesk/install-manifest.txt, and
 # --uninstall removes exactly that; a folder it created is removed only when empty.
 # A file outside that folder (menu entry, icons) is written only where there was none or
@@ -175,7 +175,24 @@ uninstall() {
         if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
     done < <(printf '%s\n' "$entries" | sed -n 's/^dir \(\/\)/\1/p' |
         awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
-    say "LabelDesk is uninstalled. Your projects, image folders and settings are untouched."
+    say "LabelDesk is uninstalled. Your projects and image folders are untouched."
+    # What the app itself wrote is the user's to keep, but named, so that it can be found:
+    # its settings (Qt's INI location: XDG_CONFIG_HOME or ~/.config, macOS included) and
+    # the model cache (platformdirs' user cache folder).
+    local config cache
+    config="${XDG_CONFIG_HOME:-}"
+    if [[ "$config" != /* ]]; then config="$HOME/.config"; fi
+    cache="${XDG_CACHE_HOME:-}"
+    if [[ "$os" == Darwin ]]; then
+        cache="$HOME/Library/Caches"
+    elif [[ "$cache" != /* ]]; then
+        cache="$HOME/.cache"
+    fi
+    if [[ -d "$config/LabelDesk" || -d "$cache/labeldesk" ]]; then
+        say "Kept, as yours (delete these folders to remove them too):"
+        if [[ -d "$config/LabelDesk" ]]; then say "  settings:    $config/LabelDesk"; fi
+        if [[ -d "$cache/labeldesk" ]]; then say "  model cache: $cache/labeldesk"; fi
+    fi
 }
 
 if [[ "$action" == uninstall ]]; then

@@ -383,3 +383,32 @@ def test_the_printed_start_command_runs_with_a_space_in_home(tmp_path, fake_pyth
     command = hint.split("is not on your PATH: run ", 1)[1].split(", or add it")[0]
     ran = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     assert ran.stdout == "labeldesk gui\n", ran.stderr
+
+
+@pytest.mark.parametrize("xdg", [False, True])
+def test_the_uninstaller_names_the_settings_and_cache_it_keeps(tmp_path, fake_python, xdg):
+    """After --uninstall the app's settings and its model cache (13 MB after one embedding
+    run) stayed, unnamed: "settings are untouched" did not say where, and the cache not
+    at all, so a person who wanted LabelDesk gone had to go looking."""
+    home = tmp_path / "home"
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    env = env if xdg else {}
+    config = tmp_path / "cfg" if xdg else home / ".config"
+    cache = tmp_path / "c" if xdg else home / ".cache"
+    install(home, fake_python)
+    (config / "LabelDesk").mkdir(parents=True)
+    (config / "LabelDesk/LabelDesk.ini").write_text("[projects]\n")
+    (cache / "labeldesk/runtime").mkdir(parents=True)
+    (cache / "labeldesk/runtime/model.onnx").write_bytes(b"x")
+    said = uninstall(home, **env)
+    assert f"settings:    {config / 'LabelDesk'}" in said
+    assert f"model cache: {cache / 'labeldesk'}" in said
+    assert (config / "LabelDesk/LabelDesk.ini").is_file()
+    assert (cache / "labeldesk/runtime/model.onnx").is_file()
+
+
+def test_the_uninstaller_names_no_settings_where_there_are_none(tmp_path, fake_python):
+    home = tmp_path / "home"
+    install(home, fake_python)
+    said = uninstall(home)
+    assert "settings:" not in said and "model cache:" not in said
