@@ -173,6 +173,10 @@ uninstall() {
     # Then the folders it created, deepest first, each only if nothing else is in it now.
     while IFS= read -r path; do
         if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
+        if [[ "$path" == "$home_dir" && -d "$path" ]]; then
+            say "  kept $path: it holds files that are not LabelDesk's ($(ls -A "$path" | head -3 |
+                paste -sd, - | sed 's/,/, /g'))"
+        fi
     done < <(printf '%s\n' "$entries" | sed -n 's/^dir \(\/\)/\1/p' |
         awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
     say "LabelDesk is uninstalled. Your projects and image folders are untouched."

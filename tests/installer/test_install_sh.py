@@ -412,3 +412,15 @@ def test_the_uninstaller_names_no_settings_where_there_are_none(tmp_path, fake_p
     install(home, fake_python)
     said = uninstall(home)
     assert "settings:" not in said and "model cache:" not in said
+
+
+def test_the_uninstaller_says_why_its_data_folder_stays(tmp_path, fake_python):
+    """A file of the user's in the installer's data folder kept the folder, silently: the
+    person who had just uninstalled found ~/.local/share/labeldesk still there."""
+    home = tmp_path / "home"
+    folder = home / ".local/share/labeldesk"
+    install(home, fake_python)
+    (folder / "my notes.txt").write_text("mine\n")
+    said = uninstall(home)
+    assert f"kept {folder}: it holds files that are not LabelDesk's (my notes.txt)" in said
+    assert [p.name for p in folder.iterdir()] == ["my notes.txt"]
