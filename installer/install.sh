@@ -265,6 +265,32 @@ if [[ -x "$venv/bin/python" && ! -f "$manifest" ]]; then
     if [[ -f "$legacy_icon" ]]; then record file "$legacy_icon"; fi
 fi
 make_dir "$home_dir"
+# Whatever a run that stops (an error, Ctrl-C) has made by then is listed: a menu entry or
+# icon left unlisted would be "not LabelDesk's" to every later run and uninstall; and the
+# person who ran it reads what to do next.
+work=""
+stopped() {
+    local status=$? undo
+    if [[ -n "$work" ]]; then rm -rf -- "$work"; fi
+    write_manifest
+    if ((status != 0)); then
+        if [[ -f "$uninstaller" ]]; then
+            undo="\"$uninstaller\""
+        elif [[ "$os" == Linux && "$data" != "$HOME/.local/share" ]]; then
+            undo="XDG_DATA_HOME=\"$data\" \"$script\""
+        else
+            undo="\"$script\""
+        fi
+        echo "install.sh: the installation did not finish. Run the installer again to finish it" >&2
+        echo "  (what is done is kept), or remove what it made: $undo --uninstall" >&2
+    fi
+}
+trap stopped EXIT
+# A shell that a signal ends runs its EXIT trap with $? 0 (it would say nothing): exit
+# with the signal's status instead.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 # A run killed while it made the environment left one without pip (ensurepip is venv's
 # last step), or without a python: made again, not failing at "pip could not install".
 if [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
@@ -284,27 +310,6 @@ if [[ ! -x "$venv/bin/python" ]]; then
     fresh=1
 fi
 write_manifest  # from here on an interrupted install can still be uninstalled
-# and whatever a run that stops (an error, Ctrl-C) has made by then is listed too: a menu
-# entry or icon left unlisted would be "not LabelDesk's" to every later run and uninstall;
-# and the person who ran it reads what to do next.
-work=""
-stopped() {
-    local status=$? undo
-    if [[ -n "$work" ]]; then rm -rf -- "$work"; fi
-    write_manifest
-    if ((status != 0)); then
-        if [[ -f "$uninstaller" ]]; then
-            undo="\"$uninstaller\""
-        elif [[ "$os" == Linux && "$data" != "$HOME/.local/share" ]]; then
-            undo="XDG_DATA_HOME=\"$data\" \"$script\""
-        else
-            undo="\"$script\""
-        fi
-        echo "install.sh: the installation did not finish. Run the installer again to finish it" >&2
-        echo "  (what is done is kept), or remove what it made: $undo --uninstall" >&2
-    fi
-}
-trap stopped EXIT
 vpython="$venv/bin/python"
 
 if ((fresh)); then

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -424,3 +426,34 @@ def test_the_uninstaller_says_why_its_data_folder_stays(tmp_path, fake_python):
     said = uninstall(home)
     assert f"kept {folder}: it holds files that are not LabelDesk's (my notes.txt)" in said
     assert [p.name for p in folder.iterdir()] == ["my notes.txt"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_an_interrupted_install_says_how_to_finish_or_undo(tmp_path, sig):
+    """Ctrl-C (or a closed terminal) while pip ran ended the installer silently: bash runs
+    the EXIT trap of a shell killed by a signal with $? 0, so "did not finish" never came."""
+    home = tmp_path / "home"
+    started = tmp_path / "pip-started"
+    slow = tmp_path / "slowpy"
+    wait = f'if [[ "$1" == -m && "$2" == pip && "$3" == install ]]; then touch "{started}"; '
+    wait += "sleep 60; fi\n"
+    version = 'if [[ "$1" == --version ]]'
+    slow.write_text(FAKE_PYTHON.replace(version, wait + version))
+    slow.chmod(0o755)
+    args = ["--python", str(slow), "--torch", "cpu", "--torch-index", "default"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    running = subprocess.Popen(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    for _ in range(600):  # until pip runs (or the installer ended early)
+        if started.exists() or running.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert started.exists()
+    os.killpg(running.pid, sig)  # the whole terminal's process group, as Ctrl-C does
+    _, err = running.communicate(timeout=60)
+    assert running.returncode != 0
+    assert "the installation did not finish. Run the installer again" in err
+    assert not (home / ".local/share/applications").exists()
