@@ -2,13 +2,19 @@
 
 Ray resolves ``auto`` itself (``RAY_ADDRESS``; else the GCS named by the one raylet
 running here; among several, or with none, the address the last ``ray start`` on this
-machine wrote), and then replaces
+machine wrote, or with several and no such address any one of them), and then replaces
 127.0.0.1 by this machine's network address unless RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER
 is 0 (read once, when Ray is imported). For the README's one-machine cluster, which
 listens on 127.0.0.1 only, ``--ray auto`` then dialled an address where nothing listens
 and waited for good, printing Ray's "Failed to connect to GCS" every few seconds. So
 the same steps are taken here, without Ray, to learn the address ``auto`` will reach:
 :mod:`.ray_loopback` makes the setting for it as it does for ``--ray 127.0.0.1:PORT``.
+
+Several clusters running here are refused (:class:`~.ray_errors.SeveralClusters`, naming
+them), as older Ray releases did ("Found multiple active Ray instances"); Ray 2.60
+takes the file's (logging a warning nobody sees), and the file is written by whoever ran
+``ray start`` last here (another user, another shell), or, with no file, whichever it
+listed first: the job ran on a cluster the person may not have meant.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sys
 from pathlib import Path
 
 from .ray_address import parse_address
-from .ray_errors import ClusterUnavailable
+from .ray_errors import ClusterUnavailable, SeveralClusters
 
 ADDRESS_FILE = "ray_current_cluster"  # written by `ray start` in Ray's temp folder
 GCS_FLAG = "--gcs-address="  # on a raylet's command line
@@ -35,15 +41,15 @@ def ray_temp_dir() -> Path:
 
 
 def auto_address(proc: Path = Path("/proc")) -> str | None:
-    """The ``HOST:PORT`` that Ray's ``auto`` connects to, as far as it can be told
-    without Ray: None when there is none, or several clusters run here and no ``ray
-    start`` recorded which one (Ray then decides)."""
+    """The ``HOST:PORT`` that ``auto`` names: ``RAY_ADDRESS``, else the one cluster
+    running here, else the address the last ``ray start`` here recorded; None when there
+    is none. Several clusters running here are :class:`SeveralClusters` (unless
+    ``RAY_ADDRESS`` names one)."""
     env = os.environ.get("RAY_ADDRESS", "").strip()
     if env and env != "auto":
         return None if env.startswith("ray://") else env
-    # Ray's order (services.get_ray_address_from_environment): one raylet running here
-    # is joined whatever the file says (a file a crashed `ray start` left names a
-    # cluster gone); the file picks among several, and names one when none runs here
+    # One raylet running here is joined whatever the file says (a file a crashed `ray
+    # start` left names a cluster gone); with none, the file names the one to join
     running = raylet_gcs_addresses(proc)
     if len(running) == 1:
         return running.pop()
@@ -51,7 +57,19 @@ def auto_address(proc: Path = Path("/proc")) -> str | None:
         recorded = (ray_temp_dir() / ADDRESS_FILE).read_text().strip()
     except OSError:
         recorded = ""
+    if len(running) > 1:
+        raise SeveralClusters(several_text(sorted(running), recorded))
     return recorded or None
+
+
+def several_text(running: list[str], recorded: str) -> str:
+    """Why ``auto`` does not choose among ``running``, and what to give instead."""
+    last = f"; the last `ray start` here recorded {recorded}" if recorded in running else ""
+    return (
+        f"auto found {len(running)} Ray clusters running on this machine "
+        f"({', '.join(running)}) and cannot tell which one you mean{last}: give the address "
+        f"of the one to use instead of auto (for example {running[0]}), or set RAY_ADDRESS"
+    )
 
 
 def raylet_gcs_addresses(proc: Path = Path("/proc")) -> set[str]:

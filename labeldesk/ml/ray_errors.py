@@ -23,6 +23,11 @@ class ClusterLost(ClusterUnavailable):
     (the job's message says what was kept)."""
 
 
+class SeveralClusters(ClusterError):
+    """``auto`` found several Ray clusters running on this machine: which one is meant
+    cannot be told (Ray would take the last ``ray start``'s, or any)."""
+
+
 class ClusterMismatch(ClusterError):
     """The cluster runs another version of Ray, Python, LabelDesk or the model."""
 

@@ -7,6 +7,7 @@ imported (labeldesk.ml.ray_auto) and the process kept on 127.0.0.1 for it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from labeldesk.ml import ray_auto
+from labeldesk.ml.ray_errors import SeveralClusters
 from labeldesk.ml.ray_loopback import ONE_MACHINE
 
 REPO = Path(__file__).parents[2]
@@ -46,18 +48,15 @@ def test_auto_is_found_as_ray_finds_it(tmp_path, monkeypatch):
     assert ray_auto.auto_address(proc) is None  # no cluster here
     fake_raylet(proc, 100, "127.0.0.1:6390")
     assert ray_auto.auto_address(proc) == "127.0.0.1:6390"  # the one raylet running here
-    fake_raylet(proc, 101, "127.0.0.1:7000")
-    assert ray_auto.auto_address(proc) is None  # two: Ray decides, nothing is guessed
     (tmp_path / "tmp" / "ray").mkdir(parents=True)
     (tmp_path / "tmp" / "ray" / "ray_current_cluster").write_text("127.0.0.1:7000\n")
-    assert ray_auto.auto_address(proc) == "127.0.0.1:7000"  # the last `ray start`'s
+    assert ray_auto.auto_address(proc) == "127.0.0.1:6390"  # a file a gone cluster left
+    (proc / "101").mkdir()  # no command line to read (gone meanwhile): skipped
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.5:6379")
     assert ray_auto.auto_address(proc) == "10.0.0.5:6379"  # the user's own choice first
-    # one raylet running beside a file a gone cluster left: Ray joins the raylet's
-    (proc / "101" / "cmdline").unlink()
-    (proc / "101").rmdir()
     monkeypatch.delenv("RAY_ADDRESS")
-    assert ray_auto.auto_address(proc) == "127.0.0.1:6390"
+    (proc / "100" / "cmdline").write_bytes(b"/bin/bash\0")  # the cluster stopped
+    assert ray_auto.auto_address(proc) == "127.0.0.1:7000"  # none here: the last `ray start`'s
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.5:6379")
     assert ray_auto.local_target("auto") == ("10.0.0.5", 6379)
     monkeypatch.setenv("RAY_ADDRESS", "ray://10.0.0.5:10001")
@@ -66,7 +65,54 @@ def test_auto_is_found_as_ray_finds_it(tmp_path, monkeypatch):
     assert ray_auto.local_target("127.0.0.1:6390") == ("127.0.0.1", 6390)
 
 
+def test_auto_refuses_to_choose_among_several_clusters_here(tmp_path, monkeypatch):
+    """Two clusters running here: `auto` joined the one the last `ray start` recorded
+    (whoever ran it), or, with no record, whichever Ray listed first. Now it names them
+    and asks for one; RAY_ADDRESS, or an address given, still chooses."""
+    proc = tmp_path / "proc"
+    fake_raylet(proc, 100, "127.0.0.1:6390")
+    fake_raylet(proc, 101, "127.0.0.1:7000")
+    fake_raylet(proc, 102, "127.0.0.1:6390")  # the same cluster's second node
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "tmp"))
+    with pytest.raises(SeveralClusters) as caught:
+        ray_auto.auto_address(proc)
+    assert str(caught.value) == (
+        "auto found 2 Ray clusters running on this machine (127.0.0.1:6390, 127.0.0.1:7000) "
+        "and cannot tell which one you mean: give the address of the one to use instead of "
+        "auto (for example 127.0.0.1:6390), or set RAY_ADDRESS"
+    )
+    (tmp_path / "tmp" / "ray").mkdir(parents=True)
+    (tmp_path / "tmp" / "ray" / "ray_current_cluster").write_text("127.0.0.1:7000\n")
+    recorded = r"mean; the last `ray start` here recorded 127.0.0.1:7000: give"
+    with pytest.raises(SeveralClusters, match=recorded):
+        ray_auto.auto_address(proc)
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:7000")
+    assert ray_auto.auto_address(proc) == "127.0.0.1:7000"
+
+
+def test_embed_ray_auto_among_several_clusters_says_so_and_writes_nothing(
+    sample_project, monkeypatch, capsys
+):
+    from labeldesk.cli import main
+
+    running = {"127.0.0.1:6391", "127.0.0.1:6392"}
+    monkeypatch.setattr(ray_auto, "raylet_gcs_addresses", lambda proc=None: set(running))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    before = sorted(p.name for p in sample_project.path.rglob("*"))
+    args = ["embed", str(sample_project.path), "--ray", "auto", "--json"]
+    assert main(args) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "SeveralClusters"
+    assert "(127.0.0.1:6391, 127.0.0.1:6392)" in data["error"]
+    assert "give the address of the one to use instead of auto" in data["error"]
+    assert sorted(p.name for p in sample_project.path.rglob("*")) == before
+
+
 def test_auto_joins_a_loopback_cluster_from_a_shell_without_the_setting(ray_cluster, tmp_path):
+    others = ray_auto.raylet_gcs_addresses() - {ray_cluster.address}
+    if others:  # (another person's, or another test run's): auto refuses to choose, above
+        pytest.skip(f"other Ray clusters run on this machine: {sorted(others)}")
     # where `ray start` (without --temp-dir) records the cluster it started
     (tmp_path / "ray").mkdir()
     (tmp_path / "ray" / "ray_current_cluster").write_text(ray_cluster.address)
