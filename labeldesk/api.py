@@ -269,7 +269,9 @@ def stats(project: Project) -> dict[str, Any]:
     """The numbers ``labeldesk stats --json`` prints: ``p.stats()`` (images, labels,
     classes, splits, skipped files: the project database's counts) and
     ``unfinished_embeddings``: a fine-tune whose embeddings are not whole yet, as
-    ``{"version", "embedded", "images"}`` (``ld.embed(p)`` finishes them), or None."""
+    ``{"version", "embedded", "images"}`` (``ld.embed(p)`` finishes them), or None; and
+    ``embeddings``: those in use, ``{"model", "embedded", "images"}`` (fewer embedded
+    than images: a run stopped part-way, which ``ld.embed(p)`` finishes), or None."""
     from labeldesk.ml.unfinished import stats_with_unfinished
 
     return stats_with_unfinished(project)[0]

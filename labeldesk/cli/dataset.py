@@ -334,8 +334,9 @@ def cmd_stats(args: argparse.Namespace) -> Output:
     from labeldesk.ml.unfinished import stats_with_unfinished
 
     with open_existing(args.project) as project:
-        stats, unfinished = stats_with_unfinished(project)
+        stats, unfinished, coverage = stats_with_unfinished(project)
         note = None if unfinished is None else unfinished.command_text(project)
+        embedded = None if coverage is None else coverage.command_text(project)
     lines = [
         f"images {stats['images']}  labeled {stats['labeled']}  unlabeled {stats['unlabeled']}"
         f"  excluded {stats['excluded']}  skipped {stats['skipped']}",
@@ -360,6 +361,8 @@ def cmd_stats(args: argparse.Namespace) -> Output:
             f" height {size['height']['min']}–{size['height']['max']}"
             f" (median {size['height']['median']:.0f}), {size['bytes']['total'] / 2**20:.1f} MB"
         )
+    if embedded:  # a run stopped part-way kept what it embedded: how far, how to finish
+        lines.append(f"embeddings: {embedded}")
     if note:  # a fine-tune stopped before its embeddings were whole
         lines.append(f"note: {note}")
     return Output(stats, "\n".join(lines))

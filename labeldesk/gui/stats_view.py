@@ -40,11 +40,13 @@ from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarCha
 from labeldesk.gui.sidebar import RESCORING_TIP, expected_errors_text, rescoring_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
+from labeldesk.ml.unfinished import EmbeddingCoverage, embedding_coverage
 
 if TYPE_CHECKING:
     from labeldesk.browse.catalog import ImageCatalog
 
 COMPUTING = "computing…"
+COMPUTE_EMBEDDINGS = "Tools → Compute embeddings"
 CANCELLED = "cancelled (computed again when Statistics is opened again)"
 DUPLICATE_KEYS = ("exact", "near", "leaking")
 NBSP = "\u00a0"  # a space no line breaks at
@@ -157,6 +159,10 @@ class StatsView(QWidget):
         self.duplicate_counts: dict[str, int] | None = None
         self.duplicate_groups: list[Group] | None = None
         self._dup_job: Job | None = None
+        self._coverage_job: Job | None = None
+        # the embeddings' count reads every key (seconds at 1M images): off the GUI
+        # thread, and not queued behind the duplicate search
+        self._coverage_runner = JobRunner(self, max_threads=1)
         self._closed = False
 
         self.chart = SplitBarChart()
@@ -180,11 +186,16 @@ class StatsView(QWidget):
             ("imbalance", "Imbalance ratio"),
             ("skipped", "Skipped files"),
             ("size", "Image size"),
+            ("embeddings", "Embeddings"),
             ("likely_wrong", "Likely wrong labels"),
         )
         self.summary_labels["likely_wrong"].linkActivated.connect(
             lambda _: self.reviewRequested.emit()
         )
+        summary_form = summary_box.layout()
+        assert isinstance(summary_form, QFormLayout)
+        self._summary_form = summary_form
+        summary_form.setRowVisible(self.summary_labels["embeddings"], False)  # until partial
         dup_box = self._form_box(
             "Duplicates and leakage",
             ("exact", "Exact groups"),
@@ -308,6 +319,7 @@ class StatsView(QWidget):
             return
         stats = self.project.stats()
         self._show_stats(stats)
+        self._start_coverage()
         self.versions = list_versions(self.project)
         self.history.set_versions(self.versions)
         self.show_model()
@@ -342,6 +354,35 @@ class StatsView(QWidget):
             set_text("size", f"{span}{NBSP}px\nmedian {w['median']:g}×{h['median']:g}")
         else:
             set_text("size", NONE)
+
+    def _start_coverage(self) -> None:
+        """Count the images with a vector in the background (:meth:`_show_embeddings`)."""
+        if self._coverage_job is not None:
+            self._coverage_job.cancel()  # only the newest count is shown
+        project = self.project
+        job = Job(lambda **_: embedding_coverage(project), "Embeddings")
+        job.finished.connect(self._show_embeddings)
+        self._coverage_job = job
+        self._coverage_runner.start(job)
+
+    @Slot(object)
+    def _show_embeddings(self, coverage: EmbeddingCoverage | None) -> None:
+        """A run stopped part-way (Cancel, a Ray job whose cluster went away) keeps what
+        it embedded and makes it the project's: the row says how far the embeddings go
+        and how to finish. Shown only then (the summary fits a 1280 x 720 window)."""
+        if self._closed or self.sender() is not self._coverage_job:
+            return
+        label = self.summary_labels["embeddings"]
+        partial = coverage is not None and coverage.partial
+        self._summary_form.setRowVisible(label, partial)
+        if coverage is None or not partial:
+            return
+        left = coverage.images - coverage.embedded
+        text = f"{coverage.embedded:,} of {coverage.images:,}"
+        if self.project.read_only is None:
+            text += f"\n{COMPUTE_EMBEDDINGS} embeds the other {left:,}"
+        self._set("embeddings", text)
+        label.setToolTip(f"Model: {coverage.model}" if coverage.model else "")
 
     def _set(self, key: str, text: str) -> None:
         self.summary_labels[key].setText(text)
@@ -506,5 +547,6 @@ class StatsView(QWidget):
         self._closed = True
         if self._dup_job is not None:
             self._dup_job.cancel()
+        self._coverage_runner.shutdown()
         if self._owns_runner:
             self.runner.shutdown()

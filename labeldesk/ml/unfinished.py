@@ -6,6 +6,11 @@ so nothing uses half of them; the next plain ``labeldesk embed`` (or the app's C
 embeddings) continues with the tuned model and makes its embeddings the project's once
 whole (:func:`labeldesk.ml.input_size.choose_model_spec`). ``stats``, ``models``, the
 commands that read the embeddings and the app's Training page say so.
+
+The embeddings in use can be partial too: a run stopped part-way (Ctrl+C, Cancel, a Ray
+job whose cluster went away) keeps every finished batch and makes them the project's.
+:func:`embedding_coverage` counts them for ``stats`` and the app's Statistics, which say
+"embedded N of M" and how to finish.
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from labeldesk.core.image_rows import usable_images
-from labeldesk.core.model_versions import awaiting_embeddings, model_version, use_embeddings
+from labeldesk.core.model_versions import (
+    EMBEDDING_KEY,
+    awaiting_embeddings,
+    model_version,
+    use_embeddings,
+)
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -97,10 +107,71 @@ def set_aside(project: Project) -> UnfinishedEmbeddings | None:
     return unfinished
 
 
-def stats_with_unfinished(project: Project) -> tuple[dict, UnfinishedEmbeddings | None]:
+@dataclass(frozen=True)
+class EmbeddingCoverage:
+    """How many usable images the embeddings in use have a vector of."""
+
+    model: str | None  # the --model value that made them (None: not recorded)
+    embedded: int
+    images: int
+
+    @property
+    def partial(self) -> bool:
+        return self.embedded < self.images
+
+    def text(self, finish: str) -> str:
+        """ "embedded 300 of 600 images (MODEL): FINISH embeds the other 300", or, when
+        every image has a vector, "all 600 images embedded (MODEL)"."""
+        model = f" ({self.model})" if self.model else ""
+        if not self.partial:
+            return f"all {self.images:,} images embedded{model}"
+        left = self.images - self.embedded
+        return (
+            f"embedded {self.embedded:,} of {self.images:,} images{model}: {finish} embeds "
+            f"the other {left:,} (only those)"
+        )
+
+    def command_text(self, project: Project) -> str:
+        """The text with the command that finishes them (the command line's)."""
+        return self.text(f"`labeldesk embed {project.path}`")
+
+    def to_json(self) -> dict[str, object]:
+        return {"model": self.model, "embedded": self.embedded, "images": self.images}
+
+
+def embedding_coverage(project: Project) -> EmbeddingCoverage | None:
+    """The embeddings in use and how many usable images they cover (reads the store's
+    keys, as ``unembedded`` does); None without embeddings, or when they cannot be read
+    (the commands that use them say why). Without embeddings it reads only the database,
+    so `labeldesk stats` starts without numpy."""
+    if project.db.get_meta(EMBEDDING_KEY) is None:
+        return None
+    from .errors import NoEmbeddings
+    from .store import current_store, recorded_spec
+
+    try:
+        store = current_store(project)
+    except NoEmbeddings:
+        return None
+    if store.damaged:
+        return None
+    hashes = [r[2] for r in usable_images(project.db)]
+    embedded = int((store.rows_for(hashes) >= 0).sum()) if hashes else 0
+    return EmbeddingCoverage(recorded_spec(store.folder), embedded, len(hashes))
+
+
+def stats_with_unfinished(
+    project: Project,
+) -> tuple[dict, UnfinishedEmbeddings | None, EmbeddingCoverage | None]:
     """``project.stats()`` with ``unfinished_embeddings`` (:meth:`UnfinishedEmbeddings.to_json`
-    or None) added, as ``labeldesk stats --json`` and ``ld.stats`` answer; and the
-    unfinished embeddings themselves (for the note the command line prints)."""
+    or None) and ``embeddings`` (:meth:`EmbeddingCoverage.to_json` or None) added, as
+    ``labeldesk stats --json`` and ``ld.stats`` answer; and both themselves (for the
+    lines the command line prints)."""
     unfinished = unfinished_embeddings(project)
-    stats = {**project.stats(), "unfinished_embeddings": unfinished and unfinished.to_json()}
-    return stats, unfinished
+    coverage = embedding_coverage(project)
+    stats = {
+        **project.stats(),
+        "unfinished_embeddings": unfinished and unfinished.to_json(),
+        "embeddings": coverage and coverage.to_json(),
+    }
+    return stats, unfinished, coverage
