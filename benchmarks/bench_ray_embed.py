@@ -8,8 +8,9 @@ Both runs embed the bundled sample project (sample_data/fashion, 600 images, mad
           (tests/cluster/local_ray.py), or --address for a running one.
 For the cluster the job's wall time is split into start-up (actors start, import torch,
 load and compile the model: until the first batch arrives) and the steady rate after
-it, which is what a long job runs at. The mean cosine between the two runs' vectors
-shows they mix.
+it, which is what a long job runs at; the line after it is the command's own summary of
+the same job (`labeldesk embed --ray` prints it: where the time went, from the job's
+report), to compare with. The mean cosine between the two runs' vectors shows they mix.
 
     python benchmarks/bench_ray_embed.py [--address HOST:PORT] [--batch-size 64]
 """
@@ -100,6 +101,8 @@ def main() -> None:
             f"then {steady:.1f} img/s steady ({job.workers} workers on {job.nodes} nodes, "
             f"{job.runtime})"
         )
+        if job.timing is not None:
+            print(f"ray, as the command says it: {job.timing.text()}")
         a, b = vectors(local), vectors(remote)
         cos = [float(a[h] @ b[h]) for h in a]
         print(

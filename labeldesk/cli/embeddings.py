@@ -334,6 +334,9 @@ def _embed_on_ray(
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{report.total} usable images in the project"
     )
+    if report.timing is not None:  # the start (the workers loading the model) and the rate
+        text += f"\n{report.timing.text()}"
+    text += "".join(f"\nnote: {line}" for line in report.notices)
     if report.cancelled:
         text += "\ncancelled: the finished batches are kept; run it again to continue"
     if report.failed:
@@ -452,6 +455,11 @@ def _graph_on_ray(args: argparse.Namespace, project: Project) -> ClusterGraphRep
 
 
 def _cluster_line(report: ClusterGraphReport) -> str:
+    """What the neighbour search on the cluster did, and what the cluster reported."""
+    return _cluster_search(report) + "".join(f"\nnote: {line}" for line in report.notices)
+
+
+def _cluster_search(report: ClusterGraphReport) -> str:
     if report.mode == "none":
         return f"nothing for the cluster to search: {report.note}"
     if report.mode == "cached":

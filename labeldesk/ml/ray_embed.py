@@ -34,7 +34,7 @@ import re
 import shlex
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,9 @@ from .ray_cluster import connect, import_ray, prepare_import
 from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost
 from .ray_head import HeadWatch
 from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
+from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost
 from .ray_results import JobPlan, gone_here, run_job, store_results
+from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store
 from .vectors import VectorStore
@@ -78,12 +80,15 @@ class ClusterEmbedReport(EmbedReport):
     workers: int = 0
     nodes: int = 0
     head: str | None = None  # the head reached (``auto`` resolved); None: none asked
+    timing: JobTiming | None = None  # where the time went (None: nothing ran)
+    notices: list[str] = field(default_factory=list)  # what the cluster reported meanwhile
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
         del data["copies"]  # identical files are embedded once here too, but not counted
         data.update(engine="ray", address=self.address, workers=self.workers, nodes=self.nodes)
-        data.update(head=self.head)
+        data.update(head=self.head, notices=self.notices)
+        data.update(timing=None if self.timing is None else self.timing.to_json())
         return data
 
 
@@ -120,6 +125,8 @@ def embed_on_ray(
         _check_root_before(project)
     project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)  # before the cluster
+    timing = JobTiming()
+    began = timing.clock()
     with starting(cancel):
         prepare_import(address)
         ray = import_ray()
@@ -128,78 +135,121 @@ def embed_on_ray(
         root = remote_root or str(project.root)
         progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
         owned = connect(ray, address, cancel)
+    timing.connect_s = timing.clock() - began
     watch = HeadWatch.of(ray, address, cancel)
-    try:
-        with starting(cancel):
-            shape = watch.call(cluster_shape, ray)
-            # before the model loads: a cluster without room (GPUs asked for that it
-            # lacks) is said in seconds, not after the load
-            plan = _plan(shape, workers, gpus_per_worker, batch_size)
-            # the head reached (``auto`` resolved), for a view that names where it runs
-            progress(Progress(0, 0, f"loading model {spec}", {"head": watch.head}))
-            backbone = load_backbone(spec)
-            cancel.raise_if_cancelled()
-            report = ClusterEmbedReport(
-                spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes,
-                head=watch.head,
-            )  # fmt: skip
-            report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
-            # The nodes are checked before the project is touched: a job that cannot run
-            # leaves the project's current model and its store as they were.
-            peek = _existing_store(project, backbone.identity.key, backbone.dim)
-            if peek is not None and peek.legacy:  # refused before the project uses it
-                raise ClusterError(_legacy_message(project, spec))
-            sample = _probe_sample(project, _missing(project, peek, report))
-            if sample:
-                progress(Progress(0, 0, "checking the cluster's nodes"))
-                probe_nodes(ray, root, sample, watch)
-            cancel.raise_if_cancelled()  # the last moment at which nothing is written
-        # The project switches to this model's store only once it holds vectors (as a
-        # local run): a job that fails or is stopped before its first batch leaves the
-        # project's embeddings in use, not an empty store.
-        opened = open_model_store(project, spec, backbone)
-        key = backbone.identity.key
-        if opened.count and not opened.legacy:  # a run of this model stopped part-way
-            use_store(project, key)
+    with caught() as notices:  # Ray's own lines (a worker died…), said in one each
         try:
-            with VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store:
-                if store.legacy:  # before current_once_stored: not made the project's
-                    raise ClusterError(_legacy_message(project, spec))
-                with current_once_stored(project, store, key):
-                    report.rebuilt = store.rebuilt
-                    items = job_items(_missing(project, store, report))
-                    if items:
-                        started = time.perf_counter()
+            return _job(
+                project, ray, spec, address, root, watch, timing, notices, cancel,
+                workers=workers, gpus_per_worker=gpus_per_worker, batch_size=batch_size,
+                progress=progress,
+            )  # fmt: skip
+        finally:
+            if owned:
+                ray.shutdown()  # ends this job's actors
+
+
+def _job(
+    project: Project,
+    ray: Any,
+    spec: str,
+    address: str,
+    root: str,
+    watch: HeadWatch,
+    timing: JobTiming,
+    notices: Notices,
+    cancel: CancelToken,
+    *,
+    workers: int | None,
+    gpus_per_worker: float | None,
+    batch_size: int | None,
+    progress: ProgressCallback,
+) -> ClusterEmbedReport:
+    """The job, once this machine is connected to the cluster: its checks, then the
+    batches stored as they come back."""
+    checks_began = timing.clock()
+    with starting(cancel):
+        shape = watch.call(cluster_shape, ray)
+        before = watch.call(alive_nodes, ray)  # a node gone mid-job is named
+        # before the model loads: a cluster without room (GPUs asked for that it
+        # lacks) is said in seconds, not after the load
+        plan = _plan(shape, workers, gpus_per_worker, batch_size)
+        # the head reached (``auto`` resolved), for a view that names where it runs
+        progress(Progress(0, 0, f"loading model {spec}", {"head": watch.head}))
+        backbone = load_backbone(spec)
+        cancel.raise_if_cancelled()
+        report = ClusterEmbedReport(
+            spec, backbone.identity.key, plan.device, address=address, nodes=shape.nodes,
+            head=watch.head,
+        )  # fmt: skip
+        report.workers, report.input_size = plan.workers, backbone.identity.preprocess.size
+        # The nodes are checked before the project is touched: a job that cannot run
+        # leaves the project's current model and its store as they were.
+        peek = _existing_store(project, backbone.identity.key, backbone.dim)
+        if peek is not None and peek.legacy:  # refused before the project uses it
+            raise ClusterError(_legacy_message(project, spec))
+        sample = _probe_sample(project, _missing(project, peek, report))
+        if sample:
+            progress(Progress(0, 0, "checking the cluster's nodes"))
+            probe_nodes(ray, root, sample, watch)
+        cancel.raise_if_cancelled()  # the last moment at which nothing is written
+    # The project switches to this model's store only once it holds vectors (as a
+    # local run): a job that fails or is stopped before its first batch leaves the
+    # project's embeddings in use, not an empty store.
+    opened = open_model_store(project, spec, backbone)
+    key = backbone.identity.key
+    if opened.count and not opened.legacy:  # a run of this model stopped part-way
+        use_store(project, key)
+    try:
+        with VectorStore.writer(opened.folder, backbone.dim, cancel=cancel) as store:
+            if store.legacy:  # before current_once_stored: not made the project's
+                raise ClusterError(_legacy_message(project, spec))
+            with current_once_stored(project, store, key):
+                report.rebuilt = store.rebuilt
+                items = job_items(_missing(project, store, report))
+                if items:
+                    timing.checks_s = timing.clock() - checks_began
+                    report.timing = timing  # (none when nothing was sent)
+                    timing.job_started()
+                    started = time.perf_counter()
+
+                    def alive_now() -> dict[str, str]:
+                        return watch.call(alive_nodes, ray)
+
+                    def explain(error: BaseException) -> NodeLost | None:  # a node gone?
+                        return node_lost(error, before, alive_now, notices)
+
+                    try:
+                        outputs = run_job(ray, items, spec, root, plan, watch, explain)
                         try:
-                            outputs = run_job(ray, items, spec, root, plan, watch)
-                            try:
-                                store_results(
-                                    outputs,
-                                    store,
-                                    report,
-                                    key,
-                                    len(items),
-                                    progress,
-                                    cancel,
-                                    stored=lambda: use_store(project, key),
-                                    gone_here=gone_here(project),
-                                )
-                            finally:
-                                outputs.close()
-                                report.seconds = time.perf_counter() - started
-                        except ClusterLost as exc:
-                            raise ClusterLost(_kept_text(exc, report, len(items))) from exc
-                        except KeyboardInterrupt as exc:  # "interrupted; …": what is kept
-                            exc.add_note(_interrupted_text(report, len(items)))
-                            raise
-                    if store.count and not report.cancelled:  # a fine-tune's: once whole
-                        use_store(project, key, finished=True)
-        except Cancelled:
-            report.cancelled = True
-        return report
-    finally:
-        if owned:
-            ray.shutdown()  # ends this job's actors
+                            store_results(
+                                outputs,
+                                store,
+                                report,
+                                key,
+                                len(items),
+                                progress,
+                                cancel,
+                                stored=lambda: use_store(project, key),
+                                gone_here=gone_here(project),
+                                timing=timing,
+                            )
+                        finally:
+                            outputs.close()
+                            report.seconds = time.perf_counter() - started
+                    except ClusterLost as exc:
+                        raise ClusterLost(_kept_text(exc, report, len(items))) from exc
+                    except NodeLost as exc:  # the rest of the cluster can go on
+                        raise NodeLost(_kept_text(exc, report, len(items), "")) from exc
+                    except KeyboardInterrupt as exc:  # "interrupted; …": what is kept
+                        exc.add_note(_interrupted_text(report, len(items)))
+                        raise
+                if store.count and not report.cancelled:  # a fine-tune's: once whole
+                    use_store(project, key, finished=True)
+    except Cancelled:
+        report.cancelled = True
+    report.notices = notices.lines()
+    return report
 
 
 @contextlib.contextmanager
@@ -266,15 +316,14 @@ def _legacy_message(project: Project, spec: str) -> str:
     )
 
 
-def _kept_text(lost: ClusterLost, report: EmbedReport, todo: int) -> str:
-    """The cluster went away mid-job: what is kept (every batch that came back was
-    appended whole) and how to go on."""
+def _kept_text(
+    lost: ClusterError, report: EmbedReport, todo: int, when: str = " once the cluster is back"
+) -> str:
+    """The cluster (or a node) went away mid-job: what is kept (every batch that came back
+    was appended whole) and how to go on."""
     if not report.embedded:
-        return f"{lost}; no batch had come back yet: run it again once the cluster is back"
-    return (
-        f"{lost}; {_kept_and_left(report, todo)}: run it again once the cluster is back, "
-        "and it embeds only those"
-    )
+        return f"{lost}; no batch had come back yet: run it again{when}"
+    return f"{lost}; {_kept_and_left(report, todo)}: run it again{when}, and it embeds only those"
 
 
 def _interrupted_text(report: EmbedReport, todo: int) -> str:

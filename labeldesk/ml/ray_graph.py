@@ -47,6 +47,7 @@ from .ray_graph_worker import (
 )
 from .ray_head import HeadWatch
 from .ray_nodes import on_every_node
+from .ray_notices import caught
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -74,6 +75,7 @@ class ClusterGraphReport:
     seconds: float = 0.0
     note: str = ""  # why nothing ran (mode "none")
     head: str | None = None  # the head reached (``auto`` resolved); None: none asked
+    notices: list[str] = field(default_factory=list)  # what the cluster reported meanwhile
 
     def to_json(self) -> dict[str, Any]:
         return {"engine": "ray", **asdict(self), "seconds": round(self.seconds, 2)}
@@ -119,24 +121,26 @@ def graph_on_ray(
     owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too
     watch = HeadWatch.of(ray, address, cancel)
     report.head = watch.head
-    try:
+    with caught() as notices:  # Ray's own lines (a worker died…), said in one each
         try:
-            progress(Progress(0, 0, "checking the cluster's nodes"))
-            check_versions(on_every_node(ray, probe_graph_node, "", 0, watch=watch))
-            progress(Progress(0, 0, "preparing the search index"))
-            job = prepare_job(ray, project, vectors, k, watch)
-        except ClusterLost as exc:
-            raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
-        started = time.perf_counter()
-        sims, rows = run_graph(
-            ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel, watch
-        )
-        neighbors.save_graph(cache, sims, rows)
-        report.seconds = time.perf_counter() - started
-        return report
-    finally:
-        if owned:
-            ray.shutdown()
+            try:
+                progress(Progress(0, 0, "checking the cluster's nodes"))
+                check_versions(on_every_node(ray, probe_graph_node, "", 0, watch=watch))
+                progress(Progress(0, 0, "preparing the search index"))
+                job = prepare_job(ray, project, vectors, k, watch)
+            except ClusterLost as exc:
+                raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
+            started = time.perf_counter()
+            sims, rows = run_graph(
+                ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel, watch
+            )
+            neighbors.save_graph(cache, sims, rows)
+            report.seconds = time.perf_counter() - started
+            report.notices = notices.lines()
+            return report
+        finally:
+            if owned:
+                ray.shutdown()
 
 
 def check_versions(answers: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:

@@ -26,6 +26,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from .embed import EmbedReport, image_root_state
 from .ray_errors import ClusterError, ClusterMismatch, ImageMissingOnWorker, summary
 from .ray_head import HeadWatch
+from .ray_timing import JobTiming
 from .ray_worker import FAILED, MISSING, OK, JobRelay, code_version
 from .vectors import VectorStore
 
@@ -59,9 +60,12 @@ class Outputs:
         stop: Callable[[], None] | None = None,
         watch: HeadWatch | None = None,
         closed: threading.Event | None = None,
+        explain: Callable[[BaseException], ClusterError | None] | None = None,
     ):
+        """``explain``: the job's error as the user's to read (a node gone), or None."""
         self._stop = stop
         self._watch = watch
+        self._explain = explain
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
         self._closed = closed or threading.Event()  # ``batches`` may watch it too
         self._thread = threading.Thread(
@@ -106,6 +110,9 @@ class Outputs:
                 return None
             if self._watch is not None and self._watch.gone():
                 raise self._watch.error() from value
+            explained = self._explain(value) if self._explain is not None else None
+            if explained is not None:
+                raise explained from value
             raise ClusterError(
                 f"the Ray job failed: {summary(value)}; the batches that came back before "
                 "are kept, and running it again embeds the rest"
@@ -132,8 +139,10 @@ def run_job(
     root: str,
     plan: JobPlan,
     watch: HeadWatch | None = None,
+    explain: Callable[[BaseException], ClusterError | None] | None = None,
 ) -> Outputs:
-    """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish."""
+    """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish
+    (``explain``: see :class:`Outputs`)."""
     relay = (watch or HeadWatch("", None)).call(
         ray.remote(JobRelay).options(num_cpus=0, max_restarts=0).remote,
         items,
@@ -162,7 +171,9 @@ def run_job(
                 return
             yield batch
 
-    return Outputs(batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed)
+    return Outputs(
+        batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed, explain=explain
+    )
 
 
 def store_results(
@@ -175,17 +186,24 @@ def store_results(
     cancel: CancelToken,
     stored: Callable[[], None] = lambda: None,
     gone_here: Callable[[str], bool] = lambda rel: False,
+    timing: JobTiming | None = None,
 ) -> None:
     """Append each arriving batch; a batch from a worker with another model or code is
     refused whole, and a row Ray delivered twice (a retried batch) is written once. An
     image missing on a worker is listed as failed; a whole batch missing stops the job
     (the worker lost the image folder), unless each of its files is gone here too
     (``gone_here``: deleted since the scan, listed as failed). ``stored`` is called after
-    each append (the first makes the store the project's)."""
+    each append (the first makes the store the project's); ``timing`` is told of each
+    batch as it arrives."""
     version = code_version()
     done = 0
     progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
     while (batch := outputs.next(cancel)) is not None:
+        if timing is not None:
+            load = batch.get("load_s")
+            timing.batch(
+                len(batch["status"]), None if load is None or not len(load) else float(load[0])
+            )
         theirs = set(batch["key"]) | set(batch["version"])
         if theirs != {key, version}:
             raise ClusterMismatch(

@@ -143,10 +143,14 @@ class Embedder:
 
     Returns, per row: the hash, the path, a status (ok, missing, failed), the reason, and
     the vector as float16 (the store's precision: half the traffic), plus this actor's
-    model key and code version so the project machine can refuse vectors it must not mix.
+    model key and code version so the project machine can refuse vectors it must not mix,
+    and the seconds it took to start (imports and model: the job's summary says them).
     """
 
     def __init__(self, spec: str, root: str, device: str) -> None:
+        import time
+
+        began = time.perf_counter()  # this actor's start, imports and model included
         from .backbones import load_backbone
         from .decode_threads import decode_threads
         from .runtime import load_runner
@@ -158,6 +162,7 @@ class Embedder:
         self.key = self.backbone.identity.key
         self.version = code_version()
         self.host = socket.gethostname()
+        self.load_s = time.perf_counter() - began
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from labeldesk.core.indexed_files import content_hash
@@ -204,6 +209,7 @@ class Embedder:
             "version": np.array([self.version] * n, dtype=object),
             "runtime": np.array([self.runner.name] * n, dtype=object),
             "precision": np.array([self.runner.precision] * n, dtype=object),
+            "load_s": np.full(n, self.load_s, np.float32),  # for the job's summary
         }
 
 

@@ -71,7 +71,7 @@ class StandIn:
             ray_embed.HeadWatch, "of", classmethod(lambda cls, r, a, *_: cls(a, None))
         )
 
-    def run_job(self, ray, items, spec, root, plan, watch=None):
+    def run_job(self, ray, items, spec, root, plan, watch=None, explain=None):
         self.sent.append(items)
         self.key_at_start.append(current_key(self.project))
 
@@ -81,7 +81,10 @@ class StandIn:
             if self.fail:
                 raise RuntimeError("ActorDiedError: the relay's node went away")
 
-        return ray_results.Outputs(batches(), watch=watch)
+        return ray_results.Outputs(batches(), watch=watch, explain=explain)
+
+    def nodes(self) -> list[dict]:
+        return [{"NodeID": "n1", "NodeManagerAddress": "127.0.0.1", "Alive": True}]
 
     def shutdown(self) -> None:
         pass

@@ -1,0 +1,188 @@
+"""Ray's own notices during a job, said in one line each, and a job that failed because
+one of the cluster's nodes went away, said so.
+
+Ray's driver prints what the cluster reports (a worker that died, a node's raylet that
+ended) from a thread of its own, straight to stdout: a worker killed mid-job printed three
+"(raylet) …" paragraphs in colour (the job went on: Ray started another worker and ran
+its batch again), and a node whose raylet was killed printed "Raylet is terminated" with
+the last 20 lines of that raylet's log, twice, before the command ended with "the Ray job
+failed: The actor 09c8… is unavailable: … RpcError: RPC error: Socket closed rpc_code:
+14 …". :func:`caught` takes these notices while a job runs (Ray's printing function is
+swapped for one that keeps them, and put back after), and :class:`Notices` says each in
+one line; :func:`node_lost` tells a job that failed because a node went away, naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ray_errors import ClusterError
+
+WORKER_DIED = "A worker died or was killed"
+RAYLET_ENDED = "Raylet is terminated"
+RETRIED = "retries remaining"  # "Task … failed. There are infinite retries remaining, …"
+WORKER_IP = re.compile(r"Worker IP address: (\S+)")
+NOTICE_CHARS = 200  # the most of another notice said (Ray's can hold a whole log)
+# Errors of Ray's that mean an actor or a node went away (a Python error in a worker
+# is a RayTaskError, and says its own cause)
+LOST_KINDS = {
+    "ActorDiedError",
+    "ActorUnavailableError",
+    "RayActorError",
+    "NodeDiedError",
+    "ObjectLostError",
+    "OwnerDiedError",
+    "WorkerCrashedError",
+}
+NODE_GRACE_S = 5.0  # how long a failed job waits for the cluster to see a node gone
+NODE_POLL_S = 0.25
+WORKER_DIED_TEXT = "killed, out of memory, or crashed"
+
+
+class NodeLost(ClusterError):
+    """One of the cluster's nodes went away mid-job and took the job with it (its head
+    still answers: that is :class:`~.ray_errors.ClusterLost`)."""
+
+
+@dataclass
+class Notices:
+    """What the cluster reported during a job, kept rather than printed."""
+
+    workers_died: list[str] = field(default_factory=list)  # the workers' IP addresses
+    nodes_ended: int = 0  # raylets that ended
+    other: list[str] = field(default_factory=list)  # any other notice's first line
+
+    def take(self, text: str) -> None:
+        """Keep one of Ray's notices (a paragraph, maybe with a log after it)."""
+        if WORKER_DIED in text:
+            found = WORKER_IP.search(text)
+            self.workers_died.append(found.group(1) if found else "")
+        elif RAYLET_ENDED in text:
+            self.nodes_ended += 1
+        elif RETRIED in text:
+            return  # Ray runs the batch again: part of the worker's death said above
+        else:
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            if first:
+                cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
+                self.other.append(cut)
+
+    def lines(self) -> list[str]:
+        """One line for each kind of notice, for the job's summary."""
+        lines = []
+        if self.workers_died:
+            where = sorted({ip for ip in self.workers_died if ip})
+            on = f" (on {', '.join(where)})" if where else ""
+            n = len(self.workers_died)
+            lines.append(
+                f"{'a Ray worker' if n == 1 else f'{n} Ray workers'} died during the job{on}: "
+                f"{WORKER_DIED_TEXT}; Ray started {'another' if n == 1 else 'others'} and "
+                "ran the unfinished batches again"
+            )
+        if self.nodes_ended:
+            n = self.nodes_ended
+            lines.append(
+                f"{'a node' if n == 1 else f'{n} nodes'} of the Ray cluster stopped during the "
+                f"job (its raylet ended: {WORKER_DIED_TEXT})"
+            )
+        lines += [f"Ray: {text}" for text in dict.fromkeys(self.other)]
+        return lines
+
+
+_ACTIVE: list[Notices] = []  # the jobs now taking the notices (the app runs several)
+_LOCK = threading.Lock()
+_ORIGINAL: list[Any] = []  # Ray's printing function, while it is swapped
+
+
+@contextlib.contextmanager
+def caught() -> Iterator[Notices]:
+    """While the block runs, the cluster's notices that Ray's driver would print are kept
+    in the :class:`Notices` yielded (each job running then gets them); Ray's other output
+    is printed as before, and Ray's own printing is back once no job takes them. Left as
+    it is when this Ray prints them otherwise (then they are printed, as before)."""
+    notices = Notices()
+    module: Any = sys.modules.get("ray._private.worker")
+    if module is None or getattr(module, "print_to_stdstream", None) is None:
+        yield notices
+        return
+    with _LOCK:
+        if not _ACTIVE:
+            original = module.print_to_stdstream
+            _ORIGINAL[:] = [original]
+
+            def keep(data: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+                if isinstance(data, dict) and data.get("pid") == "raylet":
+                    with _LOCK:
+                        takers = list(_ACTIVE)
+                    for text in data.get("lines") or []:
+                        for taker in takers:
+                            taker.take(str(text))
+                    return
+                original(data, *args, **kwargs)
+
+            module.print_to_stdstream = keep  # looked up by Ray's listening thread
+        _ACTIVE.append(notices)
+    try:
+        yield notices
+    finally:
+        with _LOCK:
+            _ACTIVE[:] = [n for n in _ACTIVE if n is not notices]  # (equal is not it)
+            if not _ACTIVE and _ORIGINAL:
+                module.print_to_stdstream = _ORIGINAL.pop()
+
+
+def alive_nodes(ray: Any) -> dict[str, str]:
+    """The cluster's live nodes: node id -> address."""
+    return {
+        str(n["NodeID"]): str(n.get("NodeManagerAddress") or "?")
+        for n in ray.nodes()
+        if n.get("Alive")
+    }
+
+
+def node_lost(
+    error: BaseException,
+    before: dict[str, str],
+    now: Callable[[], dict[str, str]],
+    notices: Notices,
+    *,
+    grace_s: float = NODE_GRACE_S,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> NodeLost | None:
+    """The job failed with ``error``: when that says an actor or node went away, and a
+    node alive at the start (``before``) is gone by ``now()`` (asked for up to
+    ``grace_s``: the cluster notices a node gone within seconds), or Ray reported a raylet
+    that ended, a :class:`NodeLost` that names it; else None."""
+    kinds = {k.__name__ for k in type(error).__mro__}
+    if not kinds & LOST_KINDS:
+        return None
+    deadline = clock() + grace_s
+    while True:
+        try:
+            alive = now()
+        except Exception:  # the cluster cannot tell now: the notices may
+            alive = before
+        gone = sorted({address for node, address in before.items() if node not in alive})
+        if gone or notices.nodes_ended or clock() >= deadline:
+            break
+        sleep(NODE_POLL_S)
+    if gone:
+        which = f"node {gone[0]}" if len(gone) == 1 else f"nodes {', '.join(gone)}"
+        return NodeLost(
+            f"{which} of the Ray cluster went away during the job (its raylet ended: "
+            f"{WORKER_DIED_TEXT}; or its machine is down), and the job with it"
+        )
+    if notices.nodes_ended:
+        return NodeLost(
+            f"a node of the Ray cluster went away during the job (its raylet ended: "
+            f"{WORKER_DIED_TEXT}), and the job with it"
+        )
+    return None

@@ -1,0 +1,290 @@
+"""What a person sees when a Ray worker or a node dies mid-job, and where a job's time
+went. The cluster is a stand-in (no Ray job), but Ray's own printing function is the
+real one, called as Ray's listening thread calls it.
+
+Seen on a real local cluster (`labeldesk embed --ray`, a worker or a node's raylet
+killed with SIGKILL mid-job): a worker killed printed three "(raylet) …" paragraphs in
+colour on stdout (the job went on: Ray started another worker); a node's raylet killed
+printed "(raylet) Raylet is terminated …" with the last 20 lines of its log, twice, and
+the command ended with "error: the Ray job failed: The actor 09c8… is unavailable: The
+actor is temporarily unavailable: RpcError: RPC error: Socket closed rpc_code: 14. …"."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from cluster.test_ray_model_switch import StandIn, batch
+from labeldesk.cli import main
+from labeldesk.core.image_rows import usable_files
+from labeldesk.ml import ray_results
+from labeldesk.ml.ray_notices import NodeLost, Notices, caught, node_lost
+from labeldesk.ml.ray_timing import JobTiming
+from labeldesk.ml.store import project_vectors
+
+pytest.importorskip("ray")
+
+WORKER_DIED = (
+    "A worker died or was killed while executing a task by an unexpected system error. To "
+    "troubleshoot the problem, check the logs for the dead worker. Lease ID: 0400 Worker ID: "
+    "f4dc Node ID: 1e5d Worker IP address: 10.0.0.2 Worker port: 10016 Worker PID: 13963 "
+    "Worker exit type: SYSTEM_ERROR Worker exit detail: Worker unexpectedly exits with a "
+    "connection error code 2. End of file."
+)
+RETRIED = (
+    "Task MapWorker(MapBatches(Embedder)).submit failed. There are infinite retries "
+    "remaining, so the task will be retried. Error: The actor is temporarily unavailable"
+)
+RAYLET_ENDED = (
+    "Raylet is terminated. Termination is unexpected. Possible reasons include: (1) SIGKILL "
+    "by the user or system OOM killer, (2) Invalid memory access from Raylet causing SIGSEGV "
+    "or SIGBUS, (3) Other termination signals. Last 20 lines of the Raylet logs:\n"
+    + "\n".join(f"    [state-dump] NodeManager.line{i} - 1 total" for i in range(20))
+)
+
+
+def ray_prints(*texts: str) -> None:
+    """What Ray's driver does with the cluster's error messages (its listening thread
+    looks the function up in its module at each message)."""
+    worker = sys.modules["ray._private.worker"]
+    for text in texts:
+        worker.print_to_stdstream(
+            {"lines": [text], "pid": "raylet", "is_err": False}, ignore_prefix=False
+        )
+
+
+class Dying(StandIn):
+    """The stand-in cluster, on two nodes; mid-job a worker dies (Ray retries its batch),
+    or, with ``node_goes``, the second node goes and the job with it."""
+
+    def __init__(self, monkeypatch, project, node_goes: bool = False) -> None:
+        super().__init__(monkeypatch, project, take=99, fail=False)
+        import ray._private.worker  # noqa: F401  (Ray's driver, as connected)
+
+        self.node_goes = node_goes
+        self.alive = {"n1": "10.0.0.1", "n2": "10.0.0.2"}
+
+    def nodes(self) -> list[dict]:
+        return [
+            {"NodeID": n, "NodeManagerAddress": self.alive[n], "Alive": True} for n in self.alive
+        ]
+
+    def run_job(self, ray, items, spec, root, plan, watch=None, explain=None):
+        from ray.exceptions import ActorUnavailableError
+
+        def batches():
+            for i in range(0, len(items), 4):
+                out = batch(items[i : i + 4])
+                out["load_s"] = np.full(len(out["hash"]), 12.5, np.float32)
+                yield out
+                if i == 0 and self.node_goes:
+                    ray_prints(RAYLET_ENDED, RAYLET_ENDED)
+                    del self.alive["n2"]
+                    raise ActorUnavailableError(
+                        "The actor 09c8 is unavailable: The actor is temporarily "
+                        "unavailable: RpcError: RPC error: Socket closed rpc_code: 14.",
+                        None,
+                    )
+                if i == 0:
+                    ray_prints(WORKER_DIED, RETRIED, RETRIED)
+
+        return ray_results.Outputs(batches(), watch=watch, explain=explain)
+
+
+def test_a_worker_that_died_is_one_line_of_the_summary(project, monkeypatch, capfd):
+    Dying(monkeypatch, project)
+    args = ["embed", str(project.path), "--model", "tiny:48", "--ray", "127.0.0.1:6379"]
+    assert main(args) == 0
+    out, err = capfd.readouterr()
+    assert "(raylet)" not in out + err and "Worker ID" not in out + err
+    assert (
+        "note: a Ray worker died during the job (on 10.0.0.2): killed, out of memory, or "
+        "crashed; Ray started another and ran the unfinished batches again"
+    ) in out
+    assert len(project_vectors(project).paths) == len(usable_files(project.db))
+
+
+def test_a_node_gone_mid_job_is_named_and_the_batches_before_are_kept(project, monkeypatch, capfd):
+    Dying(monkeypatch, project, node_goes=True)
+    args = ["embed", str(project.path), "--model", "tiny:48", "--ray", "127.0.0.1:6379"]
+    assert main([*args, "--json"]) == 1
+    out, err = capfd.readouterr()
+    assert "[state-dump]" not in out + err and "rpc_code" not in out + err
+    left = len({r["hash"] for r in usable_files(project.db)}) - 4
+    assert json.loads(out) == {
+        "error": "node 10.0.0.2 of the Ray cluster went away during the job (its raylet "
+        "ended: killed, out of memory, or crashed; or its machine is down), and the job "
+        f"with it; the 4 images embedded before that are kept and {left} are left: run it "
+        "again, and it embeds only those",
+        "kind": "NodeLost",
+    }
+    assert err.count("\n") == 1  # one line
+    assert len(project_vectors(project).paths) == 4
+
+
+def test_a_node_gone_is_told_by_the_cluster_or_by_its_notice():
+    from ray.exceptions import ActorDiedError, RayTaskError
+
+    before = {"n1": "10.0.0.1", "n2": "10.0.0.2"}
+    quiet = Notices()
+    clock = iter(range(100))
+    waited = {"clock": lambda: next(clock), "sleep": lambda s: None}
+    lost = node_lost(ActorDiedError(), before, lambda: {"n1": "10.0.0.1"}, quiet, **waited)
+    assert isinstance(lost, NodeLost) and str(lost).startswith("node 10.0.0.2 of the Ray")
+    # the cluster has not seen it yet, Ray's notice has
+    told = Notices()
+    told.take(RAYLET_ENDED)
+    lost = node_lost(ActorDiedError(), before, lambda: before, told, **waited)
+    assert str(lost).startswith("a node of the Ray cluster went away during the job")
+    # nothing gone after the wait: not a node's loss (the job's own error is said)
+    assert node_lost(ActorDiedError(), before, lambda: before, quiet, **waited) is None
+    # a Python error in a worker says its own cause: no wait, no node asked
+    asked = []
+    task_error = RayTaskError("f", "Traceback…", ValueError("bad"))
+    assert node_lost(task_error, before, lambda: asked.append(1) or before, quiet) is None
+    assert asked == []
+
+
+def test_other_notices_are_cut_to_their_first_line_and_others_printed_as_before(capfd):
+    with caught() as notices:
+        ray_prints("Some new notice of Ray's\n" + "x" * 5000, "Some new notice of Ray's\nsame")
+        sys.modules["ray._private.worker"].print_to_stdstream(
+            {"lines": ["a worker's own line"], "pid": 1234, "ip": "10.0.0.2", "is_err": False},
+            ignore_prefix=True,
+        )
+    assert notices.lines() == ["Ray: Some new notice of Ray's"]
+    assert "a worker's own line" in capfd.readouterr().out
+    ray_prints("after the job")  # Ray's own printing is back
+    assert "after the job" in capfd.readouterr().out
+
+
+def test_the_summary_says_where_the_time_went(project, imagefolder, tmp_path, monkeypatch, capsys):
+    from labeldesk.core.create import create_and_index
+
+    Dying(monkeypatch, project)
+    args = ["embed", str(project.path), "--model", "tiny:48", "--ray", "127.0.0.1:6379"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    n = len({r["hash"] for r in usable_files(project.db)})
+    timing = data["timing"]
+    assert set(timing) == {
+        "connect_s",
+        "checks_s",
+        "first_batch_s",
+        "first_batch_images",
+        "worker_start_s",
+        "after_first_batch_s",
+        "after_first_batch_images",
+        "after_first_batch_images_per_s",
+    }
+    assert timing["first_batch_images"] == 4 and timing["after_first_batch_images"] == n - 4
+    assert timing["worker_start_s"] == 12.5  # the worker's own figure, as it sent it
+    assert data["notices"] == [
+        "a Ray worker died during the job (on 10.0.0.2): killed, out of memory, or crashed; "
+        "Ray started another and ran the unfinished batches again"
+    ]
+    other, _ = create_and_index(tmp_path / "other", imagefolder[0], workers=1)
+    try:
+        Dying(monkeypatch, other)
+        assert main(["embed", str(other.path), "--model", "tiny:48", "--ray", "h:6379"]) == 0
+    finally:
+        other.close()
+    text = capsys.readouterr().out
+    assert "where the time went: " in text
+    assert (
+        "until the first batch of 4 images came back (the workers starting: 12.5 s to start "
+        "and load the model on the first), then "
+    ) in text
+    assert f"img/s for the other {n - 4} images (" in text
+
+
+def test_job_timing_stages():
+    now = [0.0]
+    timing = JobTiming(connect_s=1.25, checks_s=3.5, clock=lambda: now[0])
+    timing.job_started()
+    now[0] = 20.0
+    timing.batch(16, 12.0)
+    now[0] = 30.0
+    timing.batch(16, 11.0)
+    now[0] = 36.0
+    timing.batch(8)
+    assert timing.to_json() == {
+        "connect_s": 1.25,
+        "checks_s": 3.5,
+        "first_batch_s": 20.0,
+        "first_batch_images": 16,
+        "worker_start_s": 12.0,
+        "after_first_batch_s": 16.0,
+        "after_first_batch_images": 24,
+        "after_first_batch_images_per_s": 1.5,
+    }
+    assert timing.text() == (
+        "where the time went: 1.2 s joining the cluster, 3.5 s checking it and loading the "
+        "model here, 20.0 s until the first batch of 16 images came back (the workers "
+        "starting: 12.0 s to start and load the model on the first), then 1.5 img/s for "
+        "the other 24 images (16.0 s)"
+    )
+    one = JobTiming(clock=lambda: now[0])
+    one.job_started()
+    one.batch(5)
+    assert one.text().endswith(
+        "until the first batch of 5 images came back (the workers starting) (all of them)"
+    )
+
+
+def test_duplicates_ray_says_a_worker_that_died_in_one_line(monkeypatch, capfd):
+    """The neighbour search on the cluster: Ray's paragraphs become a note of its report."""
+    from types import SimpleNamespace
+
+    import ray._private.worker  # noqa: F401  (Ray's driver, as connected)
+
+    from labeldesk.cli.embeddings import _cluster_line
+    from labeldesk.ml import ray_graph
+
+    fake = SimpleNamespace(get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"))
+    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
+    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
+    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
+    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
+    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
+
+    def run_graph(*args, **kwargs):
+        ray_prints(WORKER_DIED, RETRIED)
+        return np.zeros((3, 1), np.float32), np.zeros((3, 1), np.int64)
+
+    monkeypatch.setattr(ray_graph, "run_graph", run_graph)
+    vectors = SimpleNamespace(paths=["a", "b", "c"])
+    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
+    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
+    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
+    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: None)
+    report = ray_graph.graph_on_ray(SimpleNamespace(), address="h:6379")
+    out, err = capfd.readouterr()
+    assert "(raylet)" not in out + err
+    died = (
+        "a Ray worker died during the job (on 10.0.0.2): killed, out of memory, or crashed; "
+        "Ray started another and ran the unfinished batches again"
+    )
+    assert report.to_json()["notices"] == [died]
+    assert _cluster_line(report).endswith(f"\nnote: {died}")
+
+
+def test_two_jobs_at_once_both_take_the_notices_and_ray_prints_again_after(capfd):
+    """The app can run an embedding and a neighbour search on the cluster together: the
+    one that ends first must not leave Ray's printing swapped for good."""
+    first_job, second_job = caught(), caught()
+    first = first_job.__enter__()
+    second = second_job.__enter__()
+    ray_prints(WORKER_DIED)
+    first_job.__exit__(None, None, None)  # the first to start ends first
+    ray_prints(RAYLET_ENDED)
+    second_job.__exit__(None, None, None)
+    assert len(first.workers_died) == len(second.workers_died) == 1
+    assert first.nodes_ended == 0 and second.nodes_ended == 1
+    assert capfd.readouterr().out == ""
+    ray_prints("after both jobs")
+    assert "after both jobs" in capfd.readouterr().out
