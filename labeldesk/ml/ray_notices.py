@@ -159,8 +159,9 @@ def node_lost(
 ) -> NodeLost | None:
     """The job failed with ``error``: when that says an actor or node went away, and a
     node alive at the start (``before``) is gone by ``now()`` (asked for up to
-    ``grace_s``: the cluster notices a node gone within seconds), or Ray reported a raylet
-    that ended, a :class:`NodeLost` that names it; else None."""
+    ``grace_s``: the cluster notices a node gone within seconds), a :class:`NodeLost`
+    that names it; one that does not, when only Ray's notice of a raylet that ended
+    said so by then; else None."""
     kinds = {k.__name__ for k in type(error).__mro__}
     if not kinds & LOST_KINDS:
         return None
@@ -171,7 +172,7 @@ def node_lost(
         except Exception:  # the cluster cannot tell now: the notices may
             alive = before
         gone = sorted({address for node, address in before.items() if node not in alive})
-        if gone or notices.nodes_ended or clock() >= deadline:
+        if gone or clock() >= deadline:  # (Ray's notice may come first: named if it can)
             break
         sleep(NODE_POLL_S)
     if gone:
