@@ -24,8 +24,13 @@ same (Fashion-MNIST-500 0.8614 -> 0.8511, crops 0.9630 -> 0.9583). A bigger proj
 not change it (session 33, ``--sets fmnist,fmnist10k --seeds 3 --sizes 160``): on 10,000
 Fashion-MNIST images 160 px lost too (0.9743 / 0.756 -> 0.9728 / 0.744, worst group AUROC /
 precision at #errors), as on 3,000 (0.9621 -> 0.9610) and the held-out crops (0.9546 ->
-0.9412). The bundled model's own 224 px stays the default; ``--input-size`` is the user's
-choice.
+0.9412). Session 40 (``input_size_rule_research.py``, 340 decisions on five sets, MNIST
+5k held out) tried rules on a labeled sample of the project itself (probe accuracy, log
+loss, kNN agreement at 224/160/112 px): every "not worse" rule picked a size that lost
+(14-56 times), and the one strict rule that never lost (both accuracies 0.01 higher and
+log loss 0.02 lower) chose a smaller size only on digits, so it would not speed up the
+sets that need it. The bundled model's own 224 px stays the default; ``--input-size`` is
+the user's choice.
 """
 
 from __future__ import annotations
