@@ -5,11 +5,13 @@
 #
 #   installer/install.sh                       install, or upgrade in place, from this checkout
 #   installer/install.sh --from FILE.whl       install from a wheel (or another checkout)
-#   installer/install.sh --torch cpu|cuda      choose the PyTorch build (default: auto)
+#   installer/install.sh --torch cpu|cuda      choose the PyTorch build (default: the one
+#                                              installed before, else auto)
 #   installer/install.sh --uninstall           remove what the installer created, nothing else
 #
 # Options (and environment variables):
-#   --torch auto|cpu|cuda   auto: cuda where `nvidia-smi` finds an NVIDIA GPU, else cpu
+#   --torch auto|cpu|cuda   auto: cuda where `nvidia-smi` finds an NVIDIA GPU, else cpu;
+#                           left out, an upgrade keeps the build installed before
 #   --torch-index URL       (LABELDESK_TORCH_INDEX) package index for the PyTorch build;
 #                           "default" uses pip's own index. Default for a Linux CPU build:
 #                           https://download.pytorch.org/whl/cpu (the smaller, CPU-only one)
@@ -19,6 +21,9 @@
 #   XDG_DATA_HOME           where on Linux (default ~/.local/share)
 #
 # Settings (~/.config/LabelDesk), the model cache and projects are never touched.
+# Every run builds a new environment beside the one in use (venv-STAMP) and switches the
+# `venv` link to it only once it works, then removes the old one: an upgrade stopped at
+# any point (even kill -9) leaves the previous installation working.
 # What an installation created is listed in <data>/labeldesk/install-manifest.txt, and
 # --uninstall removes exactly that; a folder it created is removed only when empty.
 # A file outside that folder (menu entry, icons) is written only where there was none or
@@ -30,7 +35,7 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "$*"; }
 
 script="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-torch_choice="auto"
+torch_choice=""  # "": not told (the recorded build, else auto)
 torch_index="${LABELDESK_TORCH_INDEX:-}"
 source_path=""
 python="${PYTHON:-}"
@@ -51,7 +56,7 @@ while (($#)); do
     esac
     shift
 done
-case "$torch_choice" in auto | cpu | cuda) ;; *) die "--torch must be auto, cpu or cuda" ;; esac
+case "$torch_choice" in "" | auto | cpu | cuda) ;; *) die "--torch must be auto, cpu or cuda" ;; esac
 
 os="$(uname -s)"
 case "$os" in
@@ -86,6 +91,7 @@ case "$home_dir" in *$'\n'*) die "the data folder's path holds a line break: $ho
 # Written for bash 3.2 too (macOS): no mapfile, and empty arrays expanded with ${a[@]+…}.
 created=()
 record() { created+=("$1 $2"); }
+forget() { created+=("- $1"); }  # no longer there: dropped from the manifest
 
 sha256() {  # of stdin
     if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
@@ -130,7 +136,8 @@ write_manifest() {
         if [[ -f "$manifest" ]]; then cat "$manifest"; fi
         for entry in ${created[@]+"${created[@]}"}; do printf '%s\n' "$entry"; done
     } | awk '{ k = substr($0, index($0, " ") + 1); if (!(k in last)) order[n++] = k; last[k] = $0 }
-        END { for (i = 0; i < n; i++) print last[order[i]] }' >"$manifest.tmp"
+        END { for (i = 0; i < n; i++) if (substr(last[order[i]], 1, 2) != "- ") print last[order[i]] }' \
+        >"$manifest.tmp"
     mv "$manifest.tmp" "$manifest"
 }
 
@@ -166,7 +173,7 @@ uninstall() {
                         say "  kept $path: it now points at $target, not at LabelDesk's"
                     fi
                 fi ;;
-            tree) if [[ -d "$path" ]]; then rm -rf -- "$path"; fi ;;
+            tree) if [[ -d "$path" || -L "$path" ]]; then rm -rf -- "$path"; fi ;;  # a link: itself
         esac
     done <<<"$entries"
     rm -f -- "$manifest"
@@ -235,6 +242,15 @@ python="$(find_python)" || die "LabelDesk needs Python 3.10 or newer with its ve
 brew install python). Pass --python PATH to choose one."
 
 # --- which PyTorch ----------------------------------------------------------------------------
+state="$home_dir/torch-build"  # the build installed last ("cpu" or "cuda")
+torch_kept=""
+if [[ -z "$torch_choice" ]]; then
+    # A re-run keeps the build installed before (a `--torch cuda` install stays CUDA).
+    torch_choice="auto"
+    if [[ -f "$state" ]]; then
+        case "$(cat "$state")" in cpu | cuda) torch_choice="$(cat "$state")" torch_kept=1 ;; esac
+    fi
+fi
 if [[ "$torch_choice" == auto ]]; then
     if [[ "$os" == Linux ]] && command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q GPU; then
         torch_choice="cuda"
@@ -253,11 +269,11 @@ fi
 say "Installing LabelDesk into $venv"
 say "  from:    $source_path"
 say "  python:  $("$python" --version 2>&1) ($python)"
-say "  PyTorch: $torch_choice build${torch_index:+ from $torch_index}${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
+say "  PyTorch: $torch_choice build${torch_kept:+ (as installed before; --torch to choose)}${torch_index:+ from $torch_index}${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
 
 # An environment without a manifest was made by install-linux.sh (before this installer):
 # adopt what it made, so that --uninstall removes it too.
-if [[ -x "$venv/bin/python" && ! -f "$manifest" ]]; then
+if [[ -x "$venv/bin/python" && ! -L "$venv" && ! -f "$manifest" ]]; then
     say "  adopting the installation made by install-linux.sh"
     record dir "$home_dir"
     record tree "$venv"
@@ -269,9 +285,11 @@ make_dir "$home_dir"
 # icon left unlisted would be "not LabelDesk's" to every later run and uninstall; and the
 # person who ran it reads what to do next.
 work=""
+building=""  # the new environment, until `venv` points at it
 stopped() {
     local status=$? undo
     if [[ -n "$work" ]]; then rm -rf -- "$work"; fi
+    if [[ -n "$building" ]]; then rm -rf -- "$building" && forget "$building"; fi
     write_manifest
     if ((status != 0)); then
         if [[ -f "$uninstaller" ]]; then
@@ -291,30 +309,54 @@ trap stopped EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-# A run killed while it made the environment left one without pip (ensurepip is venv's
-# last step), or without a python: made again, not failing at "pip could not install".
-if [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
+
+# The environment in use: `venv`, a link to venv-STAMP (or, from installers before the
+# link, a folder). What is listed and is not it was left by a run that stopped (kill -9):
+# removed, with the environment a run killed while making a first `venv` folder left.
+in_use=""
+if [[ ! -e "$venv" && ! -L "$venv" && -f "$manifest" ]]; then
+    # Stopped between moving an older installer's `venv` folder aside and linking the new
+    # one: that folder goes back (its scripts name "$venv/bin/python").
+    while IFS= read -r entry; do
+        path="${entry#* }"
+        if [[ "${entry%% *}" == tree && "$path" == "$home_dir/venv-"*-old && -d "$path" ]]; then
+            mv -- "$path" "$venv"
+            forget "$path"
+            write_manifest
+            break
+        fi
+    done <"$manifest"
+fi
+if [[ (-e "$venv" || -L "$venv") && "$(recorded "$venv")" != tree ]]; then
+    die "$venv exists and was not made by this installer; move it away and run again"
+fi
+if [[ -L "$venv" ]]; then
+    in_use="$home_dir/$(readlink "$venv")"
+elif [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
     ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-    say "  the environment an earlier, stopped run began is incomplete: making it again"
+    say "  the environment an earlier, stopped run began is incomplete: removing it"
     rm -rf -- "$venv"
 fi
-fresh=0
-if [[ ! -x "$venv/bin/python" ]]; then
-    if [[ -e "$venv" ]]; then
-        die "$venv exists and was not made by this installer; move it away and run again"
-    fi
-    # Listed before it is made: a run killed meanwhile leaves it to --uninstall and re-runs.
-    record tree "$venv"
-    write_manifest
-    "$python" -m venv "$venv" || die "could not create a virtual environment with $python"
-    fresh=1
+if [[ -f "$manifest" ]]; then
+    while IFS= read -r entry; do
+        path="${entry#* }"
+        if [[ "${entry%% *}" == tree && "$path" == "$home_dir/venv-"* && "$path" != "$in_use" ]]; then
+            say "  removing $path, left by an earlier run that stopped"
+            rm -rf -- "$path"
+            forget "$path"
+        fi
+    done <"$manifest"
 fi
-write_manifest  # from here on an interrupted install can still be uninstalled
-vpython="$venv/bin/python"
 
-if ((fresh)); then
-    "$vpython" -m pip install --quiet --upgrade pip
-fi
+# A new environment beside the one in use, listed before it is made (a run killed
+# meanwhile leaves it to the next run and to --uninstall).
+building="$home_dir/venv-$(date +%Y%m%d%H%M%S)-$$"
+record tree "$building"
+if [[ ! -L "$venv" ]]; then record tree "$venv"; fi  # the link made below (or the old folder)
+write_manifest
+"$python" -m venv "$building" || die "could not create a virtual environment with $python"
+vpython="$building/bin/python"
+"$vpython" -m pip install --quiet --upgrade pip
 
 pip_args=(install --upgrade --upgrade-strategy only-if-needed)
 if [[ -n "$torch_index" ]]; then
@@ -326,33 +368,52 @@ if [[ -n "$torch_index" ]]; then
         say "        instead (on Linux that is the larger CUDA build; --torch-index URL to choose)"
     fi
 fi
-# Switching between the CPU and CUDA build: the installed one satisfies the version pins, so
-# it has to go first for pip to fetch the other.
-state="$home_dir/torch-build"
-if [[ -f "$state" && "$(cat "$state")" != "$torch_choice" ]]; then
-    say "  switching PyTorch from the $(cat "$state") to the $torch_choice build"
-    "$vpython" -m pip uninstall --quiet --yes torch torchvision || true
-fi
 
-say "Installing packages (PyTorch included: a few minutes the first time)…"
+say "Installing packages (PyTorch included: a few minutes)…"
 # shellcheck disable=SC2086  # LABELDESK_TORCH_SPEC is a list of requirements
 "$vpython" -m pip "${pip_args[@]}" --quiet "$source_path" ${LABELDESK_TORCH_SPEC:-} ||
-    die "pip could not install LabelDesk (see above); nothing outside $home_dir was changed"
-if ((!fresh)) && [[ -f "$source_path" ]]; then
-    # pip reinstalls a checkout every time, but skips a wheel of the installed version.
-    "$vpython" -m pip install --quiet --force-reinstall --no-deps "$source_path" >/dev/null
-fi
-[[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
-echo "$torch_choice" >"$state"
+    die "pip could not install LabelDesk (see above); the installation in use (if any) is unchanged"
 # A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
-if ! check="$("$vpython" -c 'import torch, torchvision, timm' 2>&1)"; then
-    write_manifest
+if ! check="$("$vpython" -c 'import torch, torchvision, timm
+print("cuda" if torch.version.cuda else "cpu")' 2>&1)"; then
     echo "$check" | tail -3 >&2
     die "the installed PyTorch and torchvision do not load together (above); re-run with --torch cpu|cuda, another --torch-index, or a matching pair in LABELDESK_TORCH_SPEC"
 fi
+installed_build="$(printf '%s\n' "$check" | tail -1)"
+case "$installed_build" in
+    cpu | cuda)
+        if [[ "$installed_build" != "$torch_choice" ]]; then
+            say "  note: pip installed the $installed_build build of PyTorch, not the $torch_choice build"
+        fi ;;
+    *) installed_build="$torch_choice" ;;
+esac
+[[ -f "$building/share/labeldesk/$desktop_id.desktop" ]] ||
+    die "the installed package lacks its resources ($building/share/labeldesk)"
+
+# It works: `venv` now points at it, in one step (a rename). A `venv` folder from an older
+# installer is moved aside first (its scripts start "$venv/bin/python": through the link).
+if [[ -d "$venv" && ! -L "$venv" ]]; then
+    aside="$home_dir/venv-$(date +%Y%m%d%H%M%S)-$$-old"
+    record tree "$aside"
+    write_manifest
+    mv -- "$venv" "$aside"
+    in_use="$aside"
+fi
+rm -f -- "$home_dir/venv.next"  # left by a run killed here
+ln -s -- "$(basename "$building")" "$home_dir/venv.next"
+# (rename(2) over the old link: GNU mv -T, BSD/macOS mv -h, neither following the link)
+if [[ "$os" == Darwin ]]; then mv -f -h -- "$home_dir/venv.next" "$venv"; else mv -f -T -- "$home_dir/venv.next" "$venv"; fi
+building=""
+[[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
+echo "$installed_build" >"$state.tmp" && mv -f -- "$state.tmp" "$state"
+if [[ -n "$in_use" ]]; then
+    rm -rf -- "$in_use"
+    forget "$in_use"
+fi
+write_manifest
+vpython="$venv/bin/python"
 
 share="$venv/share/labeldesk"
-[[ -f "$share/$desktop_id.desktop" ]] || die "the installed package lacks its resources ($share)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"  # removed by stopped()
 
@@ -491,11 +552,14 @@ fi
 say ""
 say "LabelDesk $("$vpython" -c 'import labeldesk; print(labeldesk.__version__)') is installed."
 say "  Start it:    $start_hint, or run: labeldesk gui"
+check_command="labeldesk --version"
 case ":$PATH:" in
     *":$bin_dir:"*) ;;
-    *) say "               ($bin_dir is not on your PATH: run \"$command_link\" gui, or add it)" ;;
+    *)
+        say "               ($bin_dir is not on your PATH: run \"$command_link\" gui, or add it)"
+        check_command="\"$command_link\" --version" ;;  # as typed, `labeldesk` runs nothing
 esac
-say "  Check it:    labeldesk --version"
+say "  Check it:    $check_command"
 say "  Upgrade:     run this installer again (settings and projects are kept)"
 say "  Uninstall:   \"$uninstaller\" --uninstall"
 if [[ -n "$x11_note" ]]; then

@@ -30,7 +30,10 @@ FAKE_PYTHON = f"""#!/bin/bash
 if [[ "$1" == -m && "$2" == venv ]]; then
     mkdir -p "$3/bin" "$3/share/labeldesk/icons"
     cp "$0" "$3/bin/python"
-    printf '#!/bin/sh\\necho labeldesk "$@"\\n' >"$3/bin/labeldesk"; chmod +x "$3/bin/labeldesk"
+    # the launcher runs only with the package installed (pip installs it, below)
+    printf '%s\\n' '#!/bin/sh' \\
+        '[ -e "$(dirname "$(readlink -f "$0")")/../lib/labeldesk" ] || exit 1' \\
+        'echo labeldesk "$@"' >"$3/bin/labeldesk"; chmod +x "$3/bin/labeldesk"
     res="{REPO}/resources"
     cp "$res"/labeldesk.svg "$res"/org.labeldesk.LabelDesk.* "$3/share/labeldesk/"
     cp "$res"/icons/*.png "$3/share/labeldesk/icons/"
@@ -40,6 +43,20 @@ fi
 if [[ "$1" == -m && "$2" == pip && ! -e "$(dirname "$0")/../pip-ready" ]]; then
     echo "$0: No module named pip" >&2; exit 1
 fi
+env="$(dirname "$0")/.."
+if [[ "$1" == -m && "$2" == pip && "$3" == install && "$*" != *--upgrade\\ pip* ]]; then
+    if [[ -n "${{FAKE_KILL_IN_PIP:-}}" && -e "$FAKE_KILL_IN_PIP" ]]; then
+        # pip has removed the installed package and not yet written the new one: kill -9
+        rm -f "$env/lib/labeldesk" "$FAKE_KILL_IN_PIP"; kill -9 $PPID $$
+    fi
+    mkdir -p "$env/lib"; touch "$env/lib/labeldesk"
+    if [[ -n "${{FAKE_PYPI_TORCH:-}}" ]]; then  # PyPI's Linux torch is the CUDA build
+        if [[ "$*" == *download.pytorch.org/whl/cpu* ]]; then b=cpu; else b=cuda; fi
+        echo "$b" >"$env/lib/torch-build"; echo "$*" >"$env/lib/pip-args"
+    fi
+fi
+if [[ "$1" == -c && "$2" == *urlopen* && -n "${{FAKE_OFFLINE:-}}" ]]; then exit 1; fi
+if [[ "$1" == -c && "$2" == *torch.version.cuda* ]]; then cat "$env/lib/torch-build" 2>/dev/null; fi
 if [[ "$1" == --version ]]; then echo "Python 3.12.0 (stand-in)"; fi
 if [[ "$1" == -c && "$2" == *__version__* ]]; then echo 0.0.test; fi
 exit 0
@@ -231,7 +248,6 @@ def test_an_install_stopped_while_placing_the_menu_entry_is_fully_uninstalled(tm
     entry = data / "applications" / DESKTOP
     assert entry.is_file()  # placed before it stopped, and listed
     assert str(entry) in (data / "labeldesk/install-manifest.txt").read_text()
-    shutil.rmtree(data / "labeldesk/venv")
     fixed = tmp_path / "fixedpy"
     fixed.write_text(FAKE_PYTHON)
     fixed.chmod(0o755)
@@ -325,7 +341,9 @@ def test_an_install_killed_while_making_its_environment_is_finished_or_removed(t
         ["bash", str(INSTALL), "--python", str(killed), *args], env=base, capture_output=True
     )
     assert stopped.returncode != 0
-    assert (data / "labeldesk/venv/bin/python").is_file()
+    [begun] = (data / "labeldesk").glob("venv-*")  # the environment it was making
+    assert (begun / "bin/python").is_file() and not (begun / "pip-ready").exists()
+    assert not (data / "labeldesk/venv").exists()
     assert not (data / "applications" / DESKTOP).exists()
     # --uninstall (from the checkout: the copy beside the manifest is not there yet)
     said = run(home, "--uninstall")
@@ -457,3 +475,77 @@ def test_an_interrupted_install_says_how_to_finish_or_undo(tmp_path, sig):
     assert running.returncode != 0
     assert "the installation did not finish. Run the installer again" in err
     assert not (home / ".local/share/applications").exists()
+
+
+def test_an_upgrade_killed_midway_leaves_the_previous_install_working(tmp_path, fake_python):
+    """Upgrading in place, pip removes the installed LabelDesk before it writes the new one:
+    a kill -9 between the two left a launcher (so a menu entry TryExec still showed) that
+    started nothing, until a re-run finished."""
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    install(home, fake_python)
+    armed = tmp_path / "kill-in-pip"
+    armed.touch()
+    args = ["--python", str(fake_python), "--torch", "cpu", "--torch-index", "default"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    killed = subprocess.run(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)],
+        env={**env, "FAKE_KILL_IN_PIP": str(armed)}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert killed.returncode != 0 and not armed.exists()  # killed inside pip
+    command = subprocess.run([str(home / ".local/bin/labeldesk"), "--version"], capture_output=True)
+    assert command.returncode == 0 and command.stdout == b"labeldesk --version\n"
+    [exec_line] = [x for x in (data / "applications" / DESKTOP).read_text().splitlines()
+                   if x.startswith("Exec=")]  # fmt: skip
+    menu = subprocess.run(desktop_exec_argument(exec_line[5:]), capture_output=True)
+    assert menu.returncode == 0 and menu.stdout == b"labeldesk gui\n"
+    said = install(home, fake_python)  # the next run removes the half-made environment
+    assert "left by an earlier run that stopped" in said
+    assert len(list((data / "labeldesk").glob("venv-*"))) == 1
+    manifest = (data / "labeldesk/install-manifest.txt").read_text()
+    assert manifest.count("/venv-") == 1
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+def test_a_rerun_keeps_the_cuda_build_installed_before(tmp_path, fake_python):
+    """A plain re-run after `--torch cuda` reinstalled from the CPU index: the upgrade
+    switched a GPU user's LabelDesk to the CPU build."""
+    home = tmp_path / "home"
+    state = home / ".local/share/labeldesk/torch-build"
+    run(home, "--python", str(fake_python), "--torch", "cuda", "--from", str(REPO),
+        FAKE_PYPI_TORCH="1")  # fmt: skip
+    assert state.read_text() == "cuda\n"
+    said = run(home, "--python", str(fake_python), "--from", str(REPO), FAKE_PYPI_TORCH="1")
+    assert "PyTorch: cuda build (as installed before; --torch to choose)" in said
+    assert state.read_text() == "cuda\n"
+    assert "whl/cpu" not in (home / ".local/share/labeldesk/venv/lib/pip-args").read_text()
+    run(home, "--python", str(fake_python), "--torch", "cpu", "--from", str(REPO),
+        FAKE_PYPI_TORCH="1")  # fmt: skip
+    assert state.read_text() == "cpu\n"  # told otherwise
+
+
+def test_the_build_pip_really_installed_is_recorded(tmp_path, fake_python):
+    """With the CPU index unreachable pip installs PyPI's CUDA build, and "cpu" was
+    recorded: the next re-run then "switched" builds that were already the same."""
+    home = tmp_path / "home"
+    said = run(home, "--python", str(fake_python), "--torch", "cpu", "--from", str(REPO),
+               FAKE_PYPI_TORCH="1", FAKE_OFFLINE="1")  # fmt: skip
+    assert "cannot be reached" in said
+    assert "note: pip installed the cuda build of PyTorch, not the cpu build" in said
+    assert (home / ".local/share/labeldesk/torch-build").read_text() == "cuda\n"
+
+
+@pytest.mark.parametrize("on_path", [False, True])
+def test_the_printed_check_command_runs_as_typed(tmp_path, fake_python, on_path):
+    """The hint "Check it: labeldesk --version" was printed with ~/.local/bin off PATH, where
+    typed as it is it ran nothing."""
+    home = tmp_path / "Jane Doe"
+    path = f"{home}/.local/bin:/usr/bin:/bin" if on_path else "/usr/bin:/bin"
+    said = install(home, fake_python, PATH=path)
+    [check] = [line for line in said.splitlines() if "Check it:" in line]
+    command = check.split("Check it:", 1)[1].strip()
+    assert (command == "labeldesk --version") == on_path
+    ran = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                         env={"PATH": path, "HOME": str(home)})  # fmt: skip
+    assert ran.stdout == "labeldesk --version\n", ran.stderr
