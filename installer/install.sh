@@ -321,6 +321,7 @@ if [[ ! -e "$venv" && ! -L "$venv" && -f "$manifest" ]]; then
         path="${entry#* }"
         if [[ "${entry%% *}" == tree && "$path" == "$home_dir/venv-"*-old && -d "$path" ]]; then
             mv -- "$path" "$venv"
+            say "  moved $path back to $venv (an earlier run stopped while replacing it)"
             forget "$path"
             write_manifest
             break

@@ -549,3 +549,37 @@ def test_the_printed_check_command_runs_as_typed(tmp_path, fake_python, on_path)
     ran = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
                          env={"PATH": path, "HOME": str(home)})  # fmt: skip
     assert ran.stdout == "labeldesk --version\n", ran.stderr
+
+
+def test_an_older_installers_venv_folder_survives_a_kill_while_it_is_swapped(tmp_path, fake_python):
+    """An older installer's `venv` is a folder, which a link cannot replace in one step:
+    it is moved aside first. Killed right then, the next run moves it back (its scripts
+    name venv/bin/python) before anything else, and finishes."""
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    install(home, fake_python)
+    venv = data / "labeldesk/venv"
+    [env] = (data / "labeldesk").glob("venv-*")
+    venv.unlink()
+    env.rename(venv)  # as installers before the link left it
+    manifest = data / "labeldesk/install-manifest.txt"
+    manifest.write_text(manifest.read_text().replace(f"tree {env}\n", ""))
+    wrappers = tmp_path / "wrappers"
+    wrappers.mkdir()
+    (wrappers / "mv").write_text(  # kill -9 the installer once the folder is aside
+        '#!/bin/bash\n/bin/mv "$@" || exit\n[[ "${@: -1}" == *-old ]] && kill -9 $PPID\nexit 0\n'
+    )
+    (wrappers / "mv").chmod(0o755)
+    args = ["--python", str(fake_python), "--torch", "cpu", "--torch-index", "default"]
+    env_vars = {"PATH": f"{wrappers}:/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    killed = subprocess.run(
+        ["bash", str(INSTALL), *args, "--from", str(REPO)], env=env_vars, capture_output=True
+    )
+    assert killed.returncode != 0 and not venv.exists()
+    said = install(home, fake_python)
+    assert f"-old back to {venv} (an earlier run stopped while replacing it)" in said
+    assert venv.is_symlink() and "is installed" in said
+    assert len(list((data / "labeldesk").glob("venv-*"))) == 1
+    assert subprocess.run([str(home / ".local/bin/labeldesk"), "gui"], capture_output=True).stdout
+    uninstall(home)
+    assert not any(home.rglob("*"))
