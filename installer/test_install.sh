@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of installer/install.sh (Linux): install this checkout into a temporary
 # HOME, run the installed launcher (--version, an offscreen GUI start, the no-display
-# message), upgrade in place, uninstall, and check that exactly what the installer created
+# message), upgrade, uninstall, and check that exactly what the installer created
 # is gone while unrelated files, settings and projects stay. `make test-install` runs it.
 #
 # PyTorch: the installer's default for a machine without an NVIDIA GPU is the CPU build
@@ -95,7 +95,8 @@ step "installed launcher: --version"
 "$launcher" --version | tee "$tmp/version.txt"
 grep -q "^labeldesk " "$tmp/version.txt" || fail "no version line"
 grep -q "^torch .*($expect_build)" "$tmp/version.txt" || fail "not the $expect_build of PyTorch"
-grep -q "^python .*($venv/bin/python" "$tmp/version.txt" || fail "not the installed environment"
+# (the environment `venv` links to: venv-STAMP, which its scripts name)
+grep -q "^python .*($venv-[0-9-]*/bin/python" "$tmp/version.txt" || fail "not the installed environment"
 
 step "installed launcher: a project on sample_data/fashion, embedded"
 "$launcher" new "$tmp/project" --images "$repo/sample_data/fashion" >/dev/null 2>"$tmp/new.err" ||
@@ -122,7 +123,7 @@ fi
 grep -q "no display is set" "$tmp/nodisplay.txt" || fail "$(cat "$tmp/nodisplay.txt")"
 
 # --- upgrade in place --------------------------------------------------------------------------
-step "re-run (upgrade in place)"
+step "re-run (upgrade: a new environment, then the switch)"
 settings="$HOME/.config/LabelDesk/LabelDesk.ini"
 [[ -f "$settings" ]] || fail "the GUI wrote no settings at $settings"
 cp "$settings" "$tmp/settings.before"
@@ -147,6 +148,8 @@ cmp -s "$settings" "$tmp/settings.before" || fail "the upgrade changed the setti
 [[ "$(wc -l <"$manifest")" == "$lines_before" ]] || fail "the upgrade grew the manifest"
 [[ "$(sort "$manifest" | uniq -d)" == "" ]] || fail "duplicate manifest lines"
 "$launcher" --version >/dev/null || fail "--version after the upgrade"
+envs=("$data"/labeldesk/venv-*)
+[[ ${#envs[@]} == 1 && -L "$venv" ]] || fail "after the upgrade: ${envs[*]} (venv -> $(readlink "$venv"))"
 
 # --- uninstall ---------------------------------------------------------------------------------
 step "uninstall"
