@@ -402,8 +402,13 @@ if [[ -d "$venv" && ! -L "$venv" ]]; then
 fi
 rm -f -- "$home_dir/venv.next"  # left by a run killed here
 ln -s -- "$(basename "$building")" "$home_dir/venv.next"
-# (rename(2) over the old link: GNU mv -T, BSD/macOS mv -h, neither following the link)
-if [[ "$os" == Darwin ]]; then mv -f -h -- "$home_dir/venv.next" "$venv"; else mv -f -T -- "$home_dir/venv.next" "$venv"; fi
+# (rename(2) over the old link, not into the folder it names: GNU mv -T; older macOS mv
+# lacks -h, so Python's os.replace there)
+if [[ "$os" == Darwin ]]; then
+    "$python" -c 'import os, sys; os.replace(sys.argv[1], sys.argv[2])' "$home_dir/venv.next" "$venv"
+else
+    mv -f -T -- "$home_dir/venv.next" "$venv"
+fi
 building=""
 [[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
 echo "$installed_build" >"$state.tmp" && mv -f -- "$state.tmp" "$state"
