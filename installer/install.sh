@@ -332,7 +332,8 @@ if [[ (-e "$venv" || -L "$venv") && "$(recorded "$venv")" != tree ]]; then
     die "$venv exists and was not made by this installer; move it away and run again"
 fi
 if [[ -L "$venv" ]]; then
-    in_use="$home_dir/$(readlink "$venv")"
+    in_use="$(readlink "$venv")"
+    case "$in_use" in /*) ;; *) in_use="$home_dir/$in_use" ;; esac
 elif [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
     ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
     say "  the environment an earlier, stopped run began is incomplete: removing it"
@@ -411,7 +412,7 @@ else
 fi
 building=""
 [[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
-echo "$installed_build" >"$state.tmp" && mv -f -- "$state.tmp" "$state"
+echo "$installed_build" >"$state"
 if [[ -n "$in_use" ]]; then
     rm -rf -- "$in_use"
     forget "$in_use"
