@@ -151,7 +151,23 @@ def _edited(folder: Path, files: Any) -> str | None:
 
 
 def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
+    """Is ``path`` ``folder`` or inside it? By name, and by identity: the same folder
+    reached under another name (a bind mount; a case-insensitive disk, as a Mac's, where
+    ``Images/out`` is inside ``images``) has the same device and inode."""
+    if path == folder or folder in path.parents:
+        return True
+    try:
+        wanted = os.stat(folder)
+    except OSError:
+        return False
+    for part in (path, *path.parents):
+        try:
+            found = os.stat(part)
+        except OSError:
+            continue  # not made yet: an ancestor that exists is compared
+        if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
+            return True
+    return False
 
 
 def resolved_target(out: Path | str) -> Path:
