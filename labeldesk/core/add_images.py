@@ -35,6 +35,7 @@ from .image_rows import USABLE
 from .indexed_files import hash_file
 from .no_replace import rename_no_replace
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
+from .same_folder import within
 
 if TYPE_CHECKING:
     from .project import Project
@@ -77,7 +78,7 @@ def check_source(project: Project, source: Path) -> None:
     project.require_writable()
     where = source.resolve()
     for inside, what in ((project.root, "image folder"), (project.path, "project folder")):
-        if where.is_relative_to(inside.resolve()):
+        if within(where, inside.resolve()):
             raise LabelDeskError(
                 f"{source} is inside the project's {what} ({inside}): its images are "
                 "already in the project, so there is nothing to add"

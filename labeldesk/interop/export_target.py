@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.same_folder import within as _within
 from labeldesk.core.staging import (
     EXPORT_MANIFEST,
     MARKER,
@@ -148,26 +149,6 @@ def _edited(folder: Path, files: Any) -> str | None:
         return None
     more = f" and {len(edited) - 3:,} more" if len(edited) > 3 else ""
     return f"{EDITED} ({', '.join(sorted(edited)[:3])}{more})"
-
-
-def _within(path: Path, folder: Path) -> bool:
-    """Is ``path`` ``folder`` or inside it? By name, and by identity: the same folder
-    reached under another name (a bind mount; a case-insensitive disk, as a Mac's, where
-    ``Images/out`` is inside ``images``) has the same device and inode."""
-    if path == folder or folder in path.parents:
-        return True
-    try:
-        wanted = os.stat(folder)
-    except OSError:
-        return False
-    for part in (path, *path.parents):
-        try:
-            found = os.stat(part)
-        except OSError:
-            continue  # not made yet: an ancestor that exists is compared
-        if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
-            return True
-    return False
 
 
 def resolved_target(out: Path | str) -> Path:

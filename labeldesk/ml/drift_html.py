@@ -16,6 +16,7 @@ import numpy as np
 
 from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.same_folder import within
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -235,7 +236,7 @@ def check_html_target(
         places.append(("folder checked", Path(checked).expanduser()))
     for name, protected in places:
         protected = Path(protected).resolve()
-        if path == protected or protected in path.parents:
+        if within(path, protected):
             raise ReportTargetError(
                 f"{path} is inside the {name} ({protected}); write the HTML report to a file "
                 "outside the image folder, the project and the folder checked"
