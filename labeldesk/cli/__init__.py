@@ -206,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = getattr(args, "json", False)
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
     begun: list[bool] = []  # a document streamed as it is read has begun on stdout
+    saved_before = _commits_made()
     with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
             with on_the_command_line():  # (its errors name commands, not notebook calls)
@@ -216,12 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return 0
                 # (inside: a document read as it is written can fail part-way)
                 return _print(result, args, as_json, out, begun)
-        except Terminated as exc:
-            message = _stopped("terminated", exc)
-            return _fail(message, "Interrupted", as_json, code=143, out=out, begun=begun)
-        except KeyboardInterrupt as exc:
-            message = _stopped("interrupted", exc)
-            return _fail(message, "Interrupted", as_json, code=130, out=out, begun=begun)
+        except KeyboardInterrupt as exc:  # Ctrl+C, or Terminated (SIGTERM)
+            terminated = isinstance(exc, Terminated)
+            saved = _commits_made() > saved_before
+            message = _stopped("terminated" if terminated else "interrupted", exc, saved)
+            message = with_project_as_typed(message, getattr(args, "project", None))
+            code = 143 if terminated else 130
+            extra: dict[str, object] | None = {"saved": True} if saved else None
+            return _fail(message, "Interrupted", as_json, code, out=out, begun=begun, extra=extra)
         except OptionsError as exc:  # a usage error found by the command, not argparse
             return _fail(str(exc), "UsageError", as_json, code=2, out=out)
         except Exception as exc:
@@ -262,11 +265,27 @@ def _begun(pieces: Iterable[str], begun: list[bool]) -> Iterator[str]:
         yield piece
 
 
-def _stopped(word: str, exc: BaseException) -> str:
+SAVED_BEFORE_STOP = (
+    "it had already saved changes to the project, and they stay (`labeldesk history PROJECT` "
+    "lists label and class changes)"
+)
+
+
+def _stopped(word: str, exc: BaseException, saved: bool = False) -> str:
     """ "interrupted", with what the command left to do when it said (a note on the
-    exception, such as how to finish a fine-tune's embeddings)."""
+    exception, such as how to finish a fine-tune's embeddings), and whether it had saved
+    changes already (an undo stopped after its commit is done: run again, it would take
+    back one more), unless a note says what was kept (a fine-tune's, an embedding's)."""
     notes = getattr(exc, "__notes__", None) or []
-    return "; ".join([word, *notes])
+    said = [SAVED_BEFORE_STOP] if saved and not notes else []
+    return "; ".join([word, *notes, *said])
+
+
+def _commits_made() -> int:
+    """Write transactions committed so far (none before the database module is loaded;
+    not imported for that: ``labeldesk --help`` stays quick)."""
+    db = sys.modules.get("labeldesk.core.db")
+    return int(db.commits_made()) if db is not None else 0
 
 
 class Terminated(KeyboardInterrupt):
@@ -318,6 +337,7 @@ def _fail(
     code: int = 1,
     out: TextIO | None = None,
     begun: list[bool] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> int:
     """One error: a line on stderr, and with ``--json`` one document on stdout (``out``);
     not when a document streamed there had begun (``begun``): it is ended with a line
@@ -330,7 +350,7 @@ def _fail(
     elif as_json:
         out = out or sys.stdout
         try:
-            json.dump({"error": message, "kind": kind}, out)
+            json.dump({"error": message, "kind": kind, **(extra or {})}, out)
             out.write("\n")
             out.flush()
         except BrokenPipeError:

@@ -29,6 +29,14 @@ BUSY_TEXT = "Nothing was saved: the project database is busy ({what}); try again
 WAITED_OUT = (
     "another process, the app or a labeldesk command, has been writing to it for over a minute"
 )
+_committed = [0]  # write transactions this process has committed, to any project
+
+
+def commits_made() -> int:
+    """How many write transactions this process has committed (to any project): a
+    command stopped by Ctrl+C or SIGTERM compares it with the count when it began, to say
+    whether what it did was already saved (an undo said "interrupted" after it was)."""
+    return _committed[0]
 
 
 def connect(path: Path, read_only: str | None = None) -> sqlite3.Connection:
@@ -176,6 +184,7 @@ class Database:
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
+                _committed[0] += 1
             except BaseException as exc:
                 rollback(self.conn)  # (the error raised is the write's own)
                 if self._check_damage(exc):
