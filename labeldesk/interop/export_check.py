@@ -58,6 +58,7 @@ from .export_manifest_read import (
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
 from .export_target import NOT_EXPORTED, contents
+from .export_unlisted import NAMED_BY, unlisted_files
 from .manifest import file_hashes
 from .selection import select_items
 from .writing import UNASSIGNED, ExportOptions
@@ -381,6 +382,8 @@ def _check_labels(
              "every image it holds)"}
             for file, *_ in unread
         ]  # fmt: skip
+    elif read.reader in NAMED_BY:  # (an unlabeled image's entry gives no row: read apart)
+        found.files += unlisted_files(folder, read.reader, [file for file, *_ in unread])
     mine += unread
     if read.one_dataset:  # (train, or labeled with none and written as train)
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]

@@ -44,7 +44,8 @@ STATUSES = frozenset(("csv", "parquet", "hf", "fiftyone", "labelstudio", "webdat
 # The readers of label files that hold a row for every image the export wrote, unlabeled
 # ones too (FiftyOne's labels.json lists the labeled ones, and Label Studio's reader gives
 # no row for a task without an annotation, split or status; a shard's samples are its
-# images)
+# images; the files Label Studio's tasks and FiftyOne's keys name are read apart:
+# export_unlisted)
 ROW_PER_IMAGE = {"csv": "labels.csv", "parquet": "labels.parquet", "hf": "its split's metadata"}
 
 # (the file in the export, or the path its row names; content hash, label, split, status)
