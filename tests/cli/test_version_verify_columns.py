@@ -1,0 +1,88 @@
+"""`labeldesk version PROJECT verify` of a CSV or Parquet export with a column added to
+its label file, the manifest made to match.
+
+LabelDesk's reader takes path, label, split and status by name, so before, a second
+``status`` column, a ``Label`` beside ``label`` (a training script reads one or the
+other) or a column put first (a script reading by position then reads other cells)
+passed for the version (exit 0). A column of a new name after the export's changes
+nothing a script reads: it still passes."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from cli.test_version_verify_labels import resync, verify
+from labeldesk.cli import main
+
+SHADOWS = "2 columns are named {!r} ({}): a training script reads one or the other"
+MOVED = "its columns do not start with the export's (path, label, …) in the order it wrote"
+
+
+def _export(project, tmp_path, fmt: str):
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", fmt, "--version", "v1",
+                 "--include-unlabeled"]) == 0  # fmt: skip
+    return out
+
+
+def _add_column(out, fmt: str, name: str, value: str, first: bool = False) -> None:
+    if fmt == "csv":
+        rows = list(csv.reader((out / "labels.csv").open(newline="")))
+        added = [[name] if n == 0 else [value] for n in range(len(rows))]
+        rows = [a + r if first else r + a for a, r in zip(added, rows, strict=True)]
+        with (out / "labels.csv").open("w", newline="") as f:
+            csv.writer(f).writerows(rows)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "labels.parquet")
+    column = pa.array([value] * table.num_rows)
+    at = 0 if first else table.num_columns
+    pq.write_table(table.add_column(at, name, column), out / "labels.parquet")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "value", "shadowed", "shown"),
+    [
+        ("csv", "status", "verified", "status", "'status', 'status'"),
+        ("csv", "Flagged", "true", "flagged", "'flagged', 'Flagged'"),
+        ("parquet", "Label", "dog", "label", "'label', 'Label'"),
+        ("parquet", "status", "verified", "status", "'status', 'status'"),
+    ],
+)
+def test_a_column_named_like_one_of_the_exports_is_found(
+    project, tmp_path, capsys, fmt, name, value, shadowed, shown
+):
+    out = _export(project, tmp_path, fmt)
+    _add_column(out, fmt, name, value)
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"]
+    [row] = found["files"]
+    assert row["path"] == f"labels.{fmt}"
+    assert row["why"].startswith(SHADOWS.format(shadowed, shown))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_column_put_before_the_exports_is_found(project, tmp_path, capsys, fmt):
+    out = _export(project, tmp_path, fmt)
+    _add_column(out, fmt, "id", "7", first=True)
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"] and found["labels"] == []
+    [row] = found["files"]
+    assert row["path"] == f"labels.{fmt}" and row["why"].startswith(MOVED)
+    assert "(now: 'id', 'path', 'label', …)" in row["why"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_column_of_a_new_name_after_the_exports_is_left_alone(project, tmp_path, capsys, fmt):
+    out = _export(project, tmp_path, fmt)
+    _add_column(out, fmt, "notes", "seen twice")
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
