@@ -244,12 +244,31 @@ def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, 
         )
     how = "fitted now" if fit.fitted_now else "from the cache"
     line = f"scored on cross-fitted features ({how}, {len(fit.vectors):,} images)"
-    if fit.failed:
-        first = fit.failed[0]
-        line += (
-            f"; {len(fit.failed)} unreadable, first {shown_path(first['path'])}: {first['reason']}"
+    return preds, line + _skipped(fit.failed, args.project)
+
+
+def _skipped(failed: list[dict[str, str]], project: object) -> str:
+    """What the cross-fit could not embed (those images are not judged): the unreadable
+    ones, and apart from them those changed since the last scan (their labels name the
+    pictures the scan saw), with the command that indexes them again."""
+    from labeldesk.ml.embed_decode import CHANGED
+
+    changed = [f for f in failed if f["reason"] == CHANGED]
+    unreadable = [f for f in failed if f["reason"] != CHANGED]
+    text = ""
+    if unreadable:
+        first = unreadable[0]
+        text += (
+            f"; {len(unreadable)} unreadable, first {shown_path(first['path'])}: "
+            f"{with_project_as_typed(first['reason'], project)}"
         )
-    return preds, line
+    if changed:
+        text += (
+            f"; {counted(len(changed), 'image')} changed since the last scan, not judged, "
+            f"first {shown_path(changed[0]['path'])} "
+            f"({with_project_as_typed('run `labeldesk scan PROJECT`', project)})"
+        )
+    return text
 
 
 def cmd_queue(args: argparse.Namespace) -> Output:

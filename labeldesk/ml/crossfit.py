@@ -44,6 +44,8 @@ from .store import ProjectVectors, current_store, model_spec, project_vectors
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
+    from .embed_decode import Item
+
 __all__ = [
     "CROSS_FITTING",
     "CrossFit",
@@ -166,7 +168,10 @@ def fit_vectors(
     progress(Progress(0, 0, "loading backbone"))
     base = base or load_backbone(model_spec(current_store(project)))
     paths = [project.image_path(p) for p in vectors.paths]
-    with TrainingImages(paths, vectors.paths) as images:  # its decode workers, on a GPU
+    scanned = as_scanned(project, vectors)
+    with TrainingImages(
+        paths, vectors.paths, scanned=scanned
+    ) as images:  # its decode workers, on a GPU
         fit = fit_parts(
             images, vectors.hashes, labels, trainable, vectors.vectors, base, params,
             device=device, progress=progress, cancel=cancel,
@@ -175,3 +180,24 @@ def fit_vectors(
         raise Cancelled("cross-fitting cancelled; nothing was saved")
     save(project, vectors, params, fit)
     return fit
+
+
+def as_scanned(project: Project, vectors: ProjectVectors) -> list[Item | None]:
+    """Each row's file as the scan recorded it, for :class:`TrainingImages` to leave out
+    one changed since, as embedding and fine-tuning do: trained on, its label would name
+    a picture it no longer holds, and its vector would be filed under the old content's
+    hash. A row whose file the index now records with other content (rescanned since
+    the vectors were read) counts as changed."""
+    from labeldesk.core.image_rows import usable_files
+
+    now = {r["path"]: r for r in usable_files(project.db)}
+    out: list[Item | None] = []
+    for path, digest in zip(vectors.paths, vectors.hashes, strict=True):
+        row = now.get(path)
+        if row is None or row["size"] is None or row["mtime_ns"] is None:
+            out.append(None)  # not recorded: read as before
+        elif row["hash"] != digest:
+            out.append((digest, path, 0, -1, -1, None))  # no file has size -1
+        else:
+            out.append((digest, path, 0, row["size"], row["mtime_ns"], row["ctime_ns"]))
+    return out

@@ -180,3 +180,33 @@ def test_a_cancel_after_the_last_batch_saves_nothing(colours):
     with pytest.raises(Cancelled):
         crossfit_predictions(project, PARAMS, device="cpu", progress=progress, cancel=token)
     assert not list(embeddings_dir(project).rglob("crossfit-*.npz"))
+
+
+def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(colours, capsys):
+    """Its label was given to the picture the scan saw: fitted on the new one, a part's
+    model learns that label for a picture no one labeled, and the image is judged on a
+    picture no one looked at. A file whose change time alone moved (new permissions),
+    its bytes the scan's, is fitted as before."""
+    import json
+    import os
+
+    from labeldesk.cli import main
+    from labeldesk.ml.embed_decode import CHANGED
+
+    project, root = colours
+    changed, kept = "train/green/2.png", "train/red/3.png"
+    write_image(root / changed, size=(24, 24), fmt="PNG", seed=4242)  # no rescan
+    os.chmod(root / kept, 0o600)  # only its change time moves
+    preds, fit = crossfit_predictions(project, PARAMS, device="cpu")
+    assert fit.failed == [{"path": changed, "reason": CHANGED}]
+    assert not fit.fitted[preds.paths.index(changed)] and fit.fitted[preds.paths.index(kept)]
+    where = str(project.path)
+    assert main(["issues", where, "--crossfit", "--device", "cpu"]) == 0  # from the cache
+    assert (
+        f"1 image changed since the last scan, not judged, first {changed} "
+        f"(run `labeldesk scan {where}`)"
+    ) in capsys.readouterr().out
+    assert main(["issues", where, "--all", "--json", "--crossfit", "--device", "cpu"]) == 0
+    rows = {r["path"]: r for r in json.loads(capsys.readouterr().out)}
+    assert not rows[changed]["judged"] and rows[changed]["suggested"] is None
+    assert rows[kept]["judged"]
