@@ -119,10 +119,20 @@ class CrossFitJobs(QObject):
         """Open the review on the fit, unless the person moved on: another project is
         open now, or a review is in progress (its place is kept; the message says how to
         see the fit)."""
+        from labeldesk.ml.embed_decode import CHANGED
+
         done = f"Cross-fit of {name} done on {fit.images:,} images"
-        if fit.failed:
-            verb = "is" if len(fit.failed) == 1 else "are"
-            done += f"; {counted(len(fit.failed), 'unreadable image')} {verb} not judged"
+        changed = [f for f in fit.failed if f["reason"] == CHANGED]
+        unreadable = len(fit.failed) - len(changed)
+        if unreadable:
+            verb = "is" if unreadable == 1 else "are"
+            done += f"; {counted(unreadable, 'unreadable image')} {verb} not judged"
+        if changed:  # their labels were given to the pictures the scan saw
+            verb = "is" if len(changed) == 1 else "are"
+            done += (
+                f"; {counted(len(changed), 'image')} changed since the last scan {verb} not "
+                f"judged ({changed[0]['path']}…: use File → Rescan folder, then fit again)"
+            )
         later = "Review → Cross-fit and review mislabels… → Review the last fit"
         if self.session is not session:
             self.shell.show_message(f"{done}. Open {name} again and choose {later}.")

@@ -143,3 +143,27 @@ def test_a_fit_that_misses_new_images_is_refused_with_what_to_do(tmp_path):
             assert str(exc) == NO_CROSSFIT
         else:
             raise AssertionError("a stale fit was used")
+
+
+def test_an_image_overwritten_since_the_scan_is_named_apart_when_the_fit_ends(
+    window, qtbot, tmp_path, monkeypatch
+):
+    """The fit leaves it out (its label names the picture the scan saw); the message
+    says so apart from unreadable images, with the way to take it in."""
+    from helpers import write_image
+
+    _, root = embedded_colours(tmp_path)
+    write_image(root / "train/blue/1.png", size=(24, 24), fmt="PNG", seed=4242)  # no rescan
+    (root / "train/red/4.png").unlink()  # gone: unreadable
+    gate, done = threading.Event(), threading.Event()
+    gate.set()
+    _fit_in_process(monkeypatch, gate, done)
+    assert window.open_project(tmp_path / "proj")
+    assert window.crossfit.fit() is not None
+    qtbot.waitUntil(lambda: window.review.view is not None, timeout=120_000)
+    message = window.statusBar().currentMessage()
+    assert "Cross-fit of proj done on 21 images; 1 unreadable image is not judged" in message
+    assert (
+        "1 image changed since the last scan is not judged (train/blue/1.png…: "
+        "use File → Rescan folder, then fit again)"
+    ) in message
