@@ -85,7 +85,7 @@ def crossfit_predictions(
     :func:`~labeldesk.ml.predictions.project_predictions`."""
     vectors = project_vectors(project)
     rows = _LabelRows.read(project, vectors)
-    fit = None if refit else cached_fit(project, vectors, params)
+    fit = None if refit else _from_cache(project, vectors, params)
     if fit is None:
         fit = fit_vectors(
             project, vectors, rows.labels, rows.trainable, params,
@@ -100,8 +100,34 @@ def cached_predictions(
     """Predictions on the cached cross-fit, with today's labels; None when no fit covers
     every embedded image (none yet, or images added since)."""
     vectors = project_vectors(project)
-    fit = cached_fit(project, vectors, params)
+    fit = _from_cache(project, vectors, params)
     return None if fit is None else _LabelRows.read(project, vectors).scored(vectors, fit)
+
+
+def _from_cache(
+    project: Project, vectors: ProjectVectors, params: CrossFitParams
+) -> CrossFit | None:
+    """:func:`cached_fit`, an image left out of it still changed since the last scan
+    said so (the cache records only that it was not read): a scan, not a refit, takes
+    it in."""
+    from .embed_decode import CHANGED, unchanged_since_scan
+
+    fit = cached_fit(project, vectors, params)
+    if fit is None or not fit.failed:
+        return fit
+    scanned = dict(zip(vectors.paths, as_scanned(project, vectors), strict=True))
+
+    def reason(failed: dict[str, str]) -> str:
+        item = scanned[failed["path"]]
+        try:
+            if item is not None and not unchanged_since_scan(project.image_path(item[1]), item):
+                return CHANGED
+        except Exception:  # gone, unreadable: as the cache says
+            pass
+        return failed["reason"]
+
+    fit.failed = [{"path": f["path"], "reason": reason(f)} for f in fit.failed]
+    return fit
 
 
 @dataclass

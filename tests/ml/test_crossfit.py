@@ -197,15 +197,17 @@ def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(colo
     changed, kept = "train/green/2.png", "train/red/3.png"
     write_image(root / changed, size=(24, 24), fmt="PNG", seed=4242)  # no rescan
     os.chmod(root / kept, 0o600)  # only its change time moves
-    preds, fit = crossfit_predictions(project, PARAMS, device="cpu")
-    assert fit.failed == [{"path": changed, "reason": CHANGED}]
-    assert not fit.fitted[preds.paths.index(changed)] and fit.fitted[preds.paths.index(kept)]
+    for refit in (True, False):  # fitted now, then read back from the cache
+        preds, fit = crossfit_predictions(project, PARAMS, device="cpu", refit=refit)
+        assert fit.fitted_now is refit
+        assert fit.failed == [{"path": changed, "reason": CHANGED}]  # a scan takes it in
+        assert not fit.fitted[preds.paths.index(changed)] and fit.fitted[preds.paths.index(kept)]
     where = str(project.path)
-    assert main(["issues", where, "--crossfit", "--device", "cpu"]) == 0  # from the cache
-    assert (
-        f"1 image changed since the last scan, not judged, first {changed} "
-        f"(run `labeldesk scan {where}`)"
-    ) in capsys.readouterr().out
+    for how in ("fitted now", "from the cache"):
+        assert main(["issues", where, "--crossfit", "--device", "cpu"]) == 0
+        out = capsys.readouterr().out
+        assert f"cross-fitted features ({how}, 21 images); 1 image changed since the last " in out
+        assert f"not judged, first {changed} (run `labeldesk scan {where}`)" in out
     assert main(["issues", where, "--all", "--json", "--crossfit", "--device", "cpu"]) == 0
     rows = {r["path"]: r for r in json.loads(capsys.readouterr().out)}
     assert not rows[changed]["judged"] and rows[changed]["suggested"] is None
