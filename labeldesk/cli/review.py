@@ -244,10 +244,14 @@ def _crossfit(project: Project, args: argparse.Namespace) -> tuple[Predictions, 
         )
     how = "fitted now" if fit.fitted_now else "from the cache"
     line = f"scored on cross-fitted features ({how}, {len(fit.vectors):,} images)"
-    return preds, line + _skipped(fit.failed, args.project)
+    skipped = _skipped(fit.failed, args.project)
+    if args.json:  # their rows say only "judged": false; why goes to stderr
+        for part in skipped:
+            print(f"note: {part}", file=sys.stderr)
+    return preds, "; ".join([line, *skipped])
 
 
-def _skipped(failed: list[dict[str, str]], project: object) -> str:
+def _skipped(failed: list[dict[str, str]], project: object) -> list[str]:
     """What the cross-fit could not embed (those images are not judged): the unreadable
     ones, and apart from them those changed since the last scan (their labels name the
     pictures the scan saw), with the command that indexes them again."""
@@ -255,20 +259,20 @@ def _skipped(failed: list[dict[str, str]], project: object) -> str:
 
     changed = [f for f in failed if f["reason"] == CHANGED]
     unreadable = [f for f in failed if f["reason"] != CHANGED]
-    text = ""
+    parts = []
     if unreadable:
         first = unreadable[0]
-        text += (
-            f"; {len(unreadable)} unreadable, first {shown_path(first['path'])}: "
+        parts.append(
+            f"{len(unreadable)} unreadable, first {shown_path(first['path'])}: "
             f"{with_project_as_typed(first['reason'], project)}"
         )
     if changed:
-        text += (
-            f"; {counted(len(changed), 'image')} changed since the last scan, not judged, "
+        parts.append(
+            f"{counted(len(changed), 'image')} changed since the last scan, not judged, "
             f"first {shown_path(changed[0]['path'])} "
             f"({with_project_as_typed('run `labeldesk scan PROJECT`', project)})"
         )
-    return text
+    return parts
 
 
 def cmd_queue(args: argparse.Namespace) -> Output:

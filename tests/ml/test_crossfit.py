@@ -209,6 +209,11 @@ def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(colo
         assert f"cross-fitted features ({how}, 21 images); 1 image changed since the last " in out
         assert f"not judged, first {changed} (run `labeldesk scan {where}`)" in out
     assert main(["issues", where, "--all", "--json", "--crossfit", "--device", "cpu"]) == 0
-    rows = {r["path"]: r for r in json.loads(capsys.readouterr().out)}
+    out, err = capsys.readouterr()
+    rows = {r["path"]: r for r in json.loads(out)}
+    assert (
+        f"note: 1 image changed since the last scan, not judged, first {changed} "
+        f"(run `labeldesk scan {where}`)\n"
+    ) in err
     assert not rows[changed]["judged"] and rows[changed]["suggested"] is None
     assert rows[kept]["judged"]
