@@ -144,3 +144,28 @@ def record_change_times(db: Database, changes: dict[str, tuple[int, int]]) -> No
     rows = [(new, path, old) for path, (old, new) in changes.items()]
     with db.write() as conn:
         conn.executemany("UPDATE images SET ctime_ns = ? WHERE path = ? AND ctime_ns = ?", rows)
+
+
+def usable_count(db: Database) -> int:
+    """How many usable images the project has (one count, no row read into Python)."""
+    return int(db.query(f"SELECT COUNT(*) FROM images WHERE {USABLE}")[0][0])
+
+
+def usable_image(db: Database, path: str) -> sqlite3.Row | None:
+    """The :func:`usable_images` row of the image at ``path`` (as stored), or None."""
+    rows = db.query(
+        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} AS split, status, phash FROM images "
+        f"WHERE path = ? AND {USABLE}",
+        (path,),
+    )
+    return rows[0] if rows else None
+
+
+def usable_with_hashes(db: Database, hashes: Iterable[str]) -> list[sqlite3.Row]:
+    """The :func:`usable_images` rows whose content is one of ``hashes``, by path: looked
+    up by the content index, so a few hashes read a few rows, not the table."""
+    return db.query(
+        f"SELECT id, path, hash, label, {EFFECTIVE_SPLIT} AS split, status, phash FROM images "
+        f"WHERE hash {IN_LIST} AND {USABLE} ORDER BY path",
+        (json_list(dict.fromkeys(hashes)),),
+    )

@@ -179,7 +179,16 @@ def _build_index(project: Project, vectors: ProjectVectors, digest: str) -> Any:
 
 
 def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]:
-    """Images most like ``path`` (by cosine similarity), nearest first, itself excluded."""
+    """Images most like ``path`` (by cosine similarity), nearest first, itself excluded.
+
+    A large project answers from the store's saved index, reading only the rows shown
+    (:mod:`labeldesk.ml.nearest_rows`); a small one, or where that does not apply, from
+    all of its vectors."""
+    from .nearest_rows import similar_from_index
+
+    found = similar_from_index(project, path, k)
+    if found is not None:
+        return found
     vectors = project_vectors(project)
     try:
         row = vectors.row_of(path)
