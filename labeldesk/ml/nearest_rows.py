@@ -71,7 +71,7 @@ def _index(store: VectorStore) -> VectorIndex:
     with _lock:
         if _last is not None and _last[0] == version:
             return _last[1]
-    index = store_index(store, IndexConfig.choose(store.count))
+    index = store_index(store, IndexConfig.choose(store.count), few_queries=True)
     with _lock:
         _last = (version, index)
     return index

@@ -40,18 +40,24 @@ MAX_CANDIDATES = 1024  # store rows one query may ask faiss for before an exact 
 CHUNK = 65_536  # project rows read at once by the exact search
 
 
-def store_index(store: VectorStore, config: IndexConfig | None = None) -> VectorIndex:
+def store_index(
+    store: VectorStore, config: IndexConfig | None = None, *, few_queries: bool = False
+) -> VectorIndex:
     """An index over all of ``store``'s rows (a row number is a store row), re-ranking
     from its memory-mapped vectors: read from the store's folder and extended with rows
     appended since, or built (and saved) when missing, stale, damaged or outgrown.
-    Exact configurations are built in memory and not saved."""
+    Exact configurations are built in memory and not saved.
+
+    ``few_queries``: a saved index is read without the table faiss precomputes to
+    speed up many queries (lists × 64 codes × 256 floats: 83 MB at 100k images, 260 MB
+    at 1M, more than the index itself); a query then computes the few it needs."""
     matrix = store.matrix()
     config = config or IndexConfig.choose(store.count)
     if config.exact:
         return VectorIndex(matrix, config)
     path = store.folder / FILE_NAME
     keys = b"".join(store.keys())
-    loaded = _read(path, store, keys)
+    loaded = _read(path, store, keys, few_queries)
     if loaded is not None:
         index, trained = loaded
         if index.size == store.count:
@@ -93,7 +99,9 @@ def _write(path: Path, index: VectorIndex, store: VectorStore, keys: bytes, trai
         log.warning("could not save the search index %s (%s)", path, describe(exc))
 
 
-def _read(path: Path, store: VectorStore, keys: bytes) -> tuple[VectorIndex, int] | None:
+def _read(
+    path: Path, store: VectorStore, keys: bytes, few_queries: bool = False
+) -> tuple[VectorIndex, int] | None:
     """The saved index and the rows it was trained on, or None (missing or stale)."""
     try:
         data = path.read_bytes()
@@ -109,7 +117,8 @@ def _read(path: Path, store: VectorStore, keys: bytes) -> tuple[VectorIndex, int
             stale(path, problem)
             return None
         faiss = import_faiss()
-        raw = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+        flags = faiss.IO_FLAG_SKIP_PRECOMPUTE_TABLE if few_queries else 0
+        raw = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8), flags)
         config = IndexConfig.from_json(header["config"])
         if config.exact or (raw.ntotal, raw.d) != (header["rows"], store.dim):
             stale(path, f"an index of {raw.ntotal} x {raw.d} vectors, not the one described")
@@ -120,16 +129,17 @@ def _read(path: Path, store: VectorStore, keys: bytes) -> tuple[VectorIndex, int
     return VectorIndex.from_faiss(raw, config, store.matrix()), int(header["trained_rows"])
 
 
-def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """Header and faiss bytes of a file whose magic, lengths and checksum are right."""
+def _parse(data: bytes) -> tuple[dict[str, Any], memoryview]:
+    """Header and faiss bytes (a view of ``data``, not a copy) of a file whose magic,
+    lengths and checksum are right."""
     start = len(MAGIC) + 8
     if len(data) < start + 32 or not data.startswith(MAGIC):
         raise ValueError("not a LabelDesk search index")
     (length,) = struct.unpack("<Q", data[len(MAGIC) : start])
-    body, checksum = data[:-32], data[-32:]
+    body, checksum = memoryview(data)[:-32], data[-32:]
     if start + length > len(body) or hashlib.sha256(body).digest() != checksum:
         raise ValueError("its checksum does not match (truncated or damaged)")
-    header = json.loads(body[start : start + length])
+    header = json.loads(bytes(body[start : start + length]))
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError("an index format this version does not read")
     return header, body[start + length :]

@@ -115,6 +115,25 @@ def test_saved_index_is_reloaded_not_rebuilt(tmp_path, monkeypatch):
     assert (again.search(x[:20], 1)[1][:, 0] == np.arange(20)).all()  # each finds itself
 
 
+def test_an_index_read_for_a_few_queries_skips_the_precomputed_table(tmp_path):
+    """The table faiss precomputes for many queries (lists x codes x 256 floats: 83 MB
+    at 100k images, more than the index) is not made for one query; the same answers."""
+    import faiss
+
+    x = clustered(3000)
+    store = make_store(tmp_path, x)
+    store_index(store, SMALL)  # built and saved
+    full = store_index(VectorStore(store.folder, DIM), SMALL)
+    lean = store_index(VectorStore(store.folder, DIM), SMALL, few_queries=True)
+
+    def table(index: VectorIndex) -> int:
+        return faiss.downcast_index(faiss.extract_index_ivf(index.index)).precomputed_table.size()
+
+    assert table(full) > 0 and table(lean) == 0
+    for got, want in zip(lean.search(x[:50], 10), full.search(x[:50], 10), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def header_of(path) -> dict:
     data = path.read_bytes()
     start = len(si.MAGIC) + 8
