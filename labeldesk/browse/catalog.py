@@ -187,6 +187,47 @@ class ImageCatalog:
             self.expected_wrong[positions] = False
         self._guess_codes = None  # the guesses changed in place
 
+    def follow_class_names(
+        self, renamed: Sequence[tuple[str, str]], merged: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Classes renamed (old, new) or merged (source, into) since the model's values
+        came: they name the classes as now, before the relabeled rows are re-read, so a
+        rename keeps every flag (a label judged ``old`` and now ``new`` is as judged) and
+        a merge drops only the flags of images whose label the model now agrees with
+        (one labeled ``source`` it took for ``into``, or the other way round)."""
+        names = dict([*renamed, *merged])
+        if not names:
+            return
+        self.generation += 1
+
+        def named_now(values: np.ndarray) -> np.ndarray:
+            out = values.copy()
+            for old, new in names.items():
+                out[values == old] = new
+            return out
+
+        before = (self.predicted, self._judged[1] if self._judged is not None else None)
+        self.predicted = named_now(self.predicted)
+        self.suggested = named_now(self.suggested)
+        self.guess = named_now(self.guess)
+        self._guess_codes = None
+        if self.insights is not None:
+            self.insights = self.insights.with_names(names)
+        if self._judged is None:
+            return
+        flags, labels, statuses = self._judged
+        labels = named_now(labels)
+        if merged:
+            sources = [source for source, _ in merged]
+            touched = (
+                pd.Series(before[0]).isin(sources).to_numpy()
+                | pd.Series(before[1]).isin(sources).to_numpy()
+            )
+            agrees = touched & (self.predicted == labels)
+            flags = flags & ~agrees
+            self.flagged &= ~agrees  # (those not relabeled are not re-read)
+        self._judged = (flags, labels, statuses)
+
     def guess_codes(self) -> np.ndarray:
         """The class index of each image's :attr:`guess` (-1: none, or not a class now),
         kept until the guesses or the classes change: Statistics asks five times per

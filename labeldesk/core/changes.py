@@ -42,6 +42,11 @@ class Changes:
     image_ids: tuple[int, ...] = ()
     classes_changed: bool = False
     all_images: bool = False
+    # A class edit's names, (old, new) pairs: ``renamed``, a class now called ``new``
+    # (its labels mean what they meant, so the model's scores still hold, renamed);
+    # ``merged``, the images of ``old`` given the class ``new`` (``old`` gone).
+    renamed: tuple[tuple[str, str], ...] = ()
+    merged: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -140,6 +140,19 @@ class ClassEvent:
         return text if self.undoes is None else f"undid #{self.undoes}: {text}"
 
 
+def names_moved(db: Database, batch_id: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The classes ``batch_id`` renamed and those it merged into another, as (old, new)
+    pairs in the order made (a removal that left its images unlabeled is neither)."""
+    rows = db.query(
+        "SELECT op, name, target FROM class_events WHERE batch_id = ? AND op IN "
+        "('rename', 'remove') AND target IS NOT NULL ORDER BY id",
+        (batch_id,),
+    )
+    renamed = [(str(r[1]), str(r[2])) for r in rows if r[0] == "rename"]
+    merged = [(str(r[1]), str(r[2])) for r in rows if r[0] == "remove"]
+    return renamed, merged
+
+
 def class_history(db: Database, limit: int | None = None) -> list[ClassEvent]:
     """Changes to the class list, newest first (each with its batch, which ``undo
     --batch`` takes back), and the undos that took one back: each change of the undone

@@ -23,7 +23,7 @@ from . import redo as redo_store
 from . import undo as undo_store
 from .batch_counts import BatchCounts
 from .changes import Changes, ProjectEvents
-from .class_events import ClassEvent, class_history, record_added
+from .class_events import ClassEvent, class_history, names_moved, record_added
 from .db import Database
 from .display import quoted_names, shown_path
 from .errors import BadArgument, ImageMovedError, UnknownPathError
@@ -99,8 +99,16 @@ class ProjectWrites:
 
     def _class_batch(self, batch_id: int) -> Changes:
         ids = tuple(self.batch_image_ids(batch_id))
+        renamed, merged = names_moved(self.db, batch_id)
         return self.events.publish(
-            Changes(kind=changes.CLASS, batch_id=batch_id, image_ids=ids, classes_changed=True)
+            Changes(
+                kind=changes.CLASS,
+                batch_id=batch_id,
+                image_ids=ids,
+                classes_changed=True,
+                renamed=tuple(renamed),
+                merged=tuple(merged),
+            )
         )
 
     def set_label(

@@ -91,6 +91,7 @@ class ProjectView(QWidget, BrowserInsights):
         self._select_first = False  # a selection shown before its images were read
         self._detail_stale = False  # changed while hidden: sidebar and detail on next show
         self._insights_stale = False  # labels changed while hidden: rescore on next show
+        self._renamed_only = False  # the rows re-read now only follow a class's new name
         # Whether a page on screen in the browser's place shows the model's numbers
         # (Statistics' "about N" likely wrong): then changes are scored again at once.
         self.scores_shown_elsewhere: Callable[[], bool] = lambda: False
@@ -411,6 +412,8 @@ class ProjectView(QWidget, BrowserInsights):
             self.fill_in()
             self._score_again()  # (another process's labels too: they reach us as this)
             return
+        if changes.renamed or changes.merged:
+            self._follow_class_names(changes)
         if changes.classes_changed:
             self.labeling.sync_classes()
         if self.fill_job is not None and self.fill_job.running:  # it may have read before
@@ -419,6 +422,17 @@ class ProjectView(QWidget, BrowserInsights):
             self.rows.refresh(changes.image_ids)
         else:
             self._rows_refreshed()
+
+    def _follow_class_names(self, changes: Changes) -> None:
+        """A class renamed or merged: the model's values call it by its new name before
+        its images are re-read. A rename changes no label's meaning, so its flags and
+        counts stay as they were and nothing is scored again for it (the status bar said
+        214 likely mislabeled instead of 239 until a rescoring put the flags back)."""
+        names = dict([*changes.renamed, *changes.merged])
+        self.catalog.follow_class_names(changes.renamed, changes.merged)
+        if self.feed.latest is not None:
+            self.feed.latest = self.feed.latest.with_names(names)
+        self._renamed_only = not changes.merged
 
     def _score_again(self) -> None:
         """The model's scores follow changed labels (and another process's new vectors or
@@ -443,15 +457,18 @@ class ProjectView(QWidget, BrowserInsights):
         sidebar, the detail panel and the scores when the browser is shown again."""
         if self._closed or self.model.catalog is None:
             return
+        renamed_only, self._renamed_only = self._renamed_only, False  # (nothing to score)
         if self.isVisible():
             self._counts_soon(now=len(self.catalog) <= 200_000)
             self._update_detail()
-            self.feed.labels_changed()
+            if not renamed_only:
+                self.feed.labels_changed()
             return
         self._totals = self.catalog.label_counts(None)
         self._emit_status()
         self._detail_stale = True
-        self._score_again()  # now if Statistics is on screen, else when shown
+        if not renamed_only:
+            self._score_again()  # now if Statistics is on screen, else when shown
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

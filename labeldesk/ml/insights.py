@@ -12,7 +12,8 @@ contradiction ("coat 28%" beside "suggest shirt")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,6 +65,11 @@ class ImageInsights:
     @property
     def has_model(self) -> bool:
         return bool((self.predicted >= 0).any())
+
+    def with_names(self, names: Mapping[str, str]) -> ImageInsights:
+        """The same values with classes called as ``names`` has them now (a class renamed
+        or merged since they were computed: old name -> new)."""
+        return replace(self, classes=[names.get(c, c) for c in self.classes])
 
 
 def insights_if_embedded(

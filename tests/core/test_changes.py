@@ -55,6 +55,16 @@ def test_a_class_rename_lists_the_relabeled_images(project, heard):
     assert heard[-1].batch_id is not None  # an undoable step of its own
 
 
+def test_a_class_edit_names_the_classes_it_renamed_or_merged(project, heard):
+    """What a view keyed by class name needs to follow it (the model's flags)."""
+    renamed = project.rename_class("cat", "Kätzchen")
+    assert renamed.renamed == (("cat", "Kätzchen"),) and renamed.merged == ()
+    merged = project.merge_classes("Kätzchen", "dog")
+    assert merged.merged == (("Kätzchen", "dog"),) and merged.renamed == ()
+    removed = project.remove_class("dog")
+    assert removed.renamed == removed.merged == ()  # its images are unlabeled: no new name
+
+
 def test_undo_is_published_with_the_images_it_changed_back(project, heard, monkeypatch):
     monkeypatch.setenv("LABELDESK_USER", "alice")
     first = project.set_label("_unlabeled/u0.png", "cat")

@@ -1,0 +1,88 @@
+"""A class renamed or merged in the browser: the model's flags follow the class's name.
+
+A rename changes no label's meaning: the flags, the status bar's "N likely mislabeled"
+and the sidebar's "Likely mislabeled (N)" stay as they were, and nothing is scored again
+(they dropped the renamed class's flags until a rescoring put them back). A merge drops
+only the flags of images whose label the model now agrees with.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labeldesk.browse.image_records import SHOW_CHOICES
+from labeldesk.gui.project_view import ProjectView
+
+
+@pytest.fixture
+def view(qtbot, clustered):
+    project, _ = clustered
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
+    # A rescoring, if one is started, stays pending: what shows is what the view keeps.
+    widget.feed._timer.setInterval(600_000)
+    yield widget
+    widget.shutdown()
+
+
+def _flagged(view: ProjectView) -> set[str]:
+    return {str(p) for p in view.catalog.paths[view.catalog.flagged]}
+
+
+def _flagged_count_shown(view: ProjectView) -> str:
+    return view.sidebar.show_box.itemText(SHOW_CHOICES.index("flagged"))
+
+
+def test_renaming_a_class_keeps_its_flags_and_counts(qtbot, view, clustered):
+    _, flipped = clustered
+    before = _flagged(view)
+    assert set(flipped) <= before  # labeled ant, the model says bee
+    count = f"{len(before):,} likely mislabeled"
+    assert count in view.status_text
+    shown = _flagged_count_shown(view)
+    assert shown == f"Likely mislabeled ({len(before)})"
+
+    assert view.class_actions.rename("ant", "formica")
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "formica")
+    qtbot.wait(50)  # (the counts that follow a write)
+
+    assert _flagged(view) == before
+    assert count in view.status_text
+    assert _flagged_count_shown(view) == shown
+    assert not view.sidebar.new_matches.pending  # no "3 more flagged since (30 no longer)"
+    assert not view.feed.busy  # nothing to score again: no "Likely mislabeled (…)"
+    # The model's values call the class by its new name (the detail panel, the sorts).
+    assert "ant" not in set(view.catalog.predicted) | set(view.catalog.guess)
+    assert "ant" not in view.catalog.insights.classes
+    assert "ant" not in view.feed.latest.classes
+
+
+def test_merging_drops_only_the_flags_the_model_now_agrees_with(qtbot, view, clustered):
+    _, flipped = clustered
+    before = _flagged(view)
+    assert view.class_actions.merge("ant", "bee")
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "bee")
+
+    # Labeled ant and taken for a bee: bees now, as the model thought.
+    assert not set(flipped) & _flagged(view)
+    catalog = view.catalog
+    kept = {p for p in before - set(flipped) if catalog.predicted[catalog.paths == p][0] != "bee"}
+    assert kept <= _flagged(view)
+    assert view.feed.busy  # a merge changes what labels mean: scored again
+
+
+def test_merging_keeps_the_flags_the_model_still_disagrees_with(qtbot, view, clustered):
+    _, flipped = clustered
+    before = _flagged(view)
+    assert view.class_actions.merge("ant", "cow")
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "cow")
+
+    # Labeled ant, now cow, and the model still takes them for bees: still flagged while
+    # the labels are scored again.
+    assert _flagged(view) == before
+    assert set(view.catalog.suggested[view.catalog.flagged]) <= {"bee", "cow"}
