@@ -43,6 +43,9 @@ SPLITTER_KEY = "project_view/splitter"
 FIRST_ROWS = 3_000  # ~30 screens of tiles; reading 20,000 took ~1 s of a 1M first paint
 
 
+RESCORING_STATUS = "likely mislabeled: scoring again…"
+
+
 class ProjectView(QWidget, BrowserInsights):
     statusChanged = Signal(str)  # the permanent counts line (status_text)
     status_text = ""  # the project's counts, and what the browser shows and has selected
@@ -152,6 +155,7 @@ class ProjectView(QWidget, BrowserInsights):
         self.labeling.error.connect(self.error)
         self.feed.updated.connect(self._insights_updated)
         self.feed.busyChanged.connect(lambda *_: self._update_expected_note())
+        self.feed.busyChanged.connect(self._scoring_changed)
         self.feed.failed.connect(self.error)
         self.detail.neighbourClicked.connect(self.jump_to)
         self.grid.openRequested.connect(self._open_large)
@@ -354,6 +358,11 @@ class ProjectView(QWidget, BrowserInsights):
             expected, flagged, catalog.pixel_share, where, scoring, first=first
         )
 
+    def _scoring_changed(self) -> None:
+        """The status bar's "likely mislabeled" follows the sidebar's while rescoring."""
+        if not self._closed and self.model.catalog is not None:
+            self._emit_status()
+
     def _emit_status(self) -> None:
         catalog = self.catalog
         unlabeled = self._totals.get(None, 0)
@@ -367,7 +376,11 @@ class ProjectView(QWidget, BrowserInsights):
         if excluded:
             parts.append(f"{excluded:,} excluded")
         flagged = int(catalog.flagged.sum())
-        if flagged:
+        if self.feed.busy and (flagged or catalog.expected_errors is not None):
+            # as the sidebar's "Likely mislabeled (…)": the count is the last scores' less
+            # the labels changed since, not yet what the model says of them
+            parts.append(RESCORING_STATUS)
+        elif flagged:
             parts.append(f"{flagged:,} likely mislabeled")
         self.totals_text = " · ".join(parts)  # (the line while another page shows)
         parts.append(f"showing {self.model.rowCount():,}")

@@ -9,6 +9,7 @@ only the flags of images whose label the model now agrees with.
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from labeldesk.browse.image_records import SHOW_CHOICES
 from labeldesk.gui.project_view import ProjectView
@@ -22,6 +23,8 @@ def view(qtbot, clustered):
     widget.resize(1300, 850)
     widget.show()
     qtbot.waitExposed(widget)
+    widget.activateWindow()
+    widget.grid.setFocus()
     qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
     qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
     # A rescoring, if one is started, stays pending: what shows is what the view keeps.
@@ -86,3 +89,20 @@ def test_merging_keeps_the_flags_the_model_still_disagrees_with(qtbot, view, clu
     # the labels are scored again.
     assert _flagged(view) == before
     assert set(view.catalog.suggested[view.catalog.flagged]) <= {"bee", "cow"}
+
+
+def test_the_status_bar_says_the_flags_are_scored_again_as_the_sidebar_does(qtbot, view, clustered):
+    """After a label key the sidebar says "Likely mislabeled (…)" until the new scores
+    come; the status bar said the old count less the image relabeled meanwhile."""
+    project, flipped = clustered
+    view.grid.select_row(view.model.row_of_id(project.ids_for([flipped[0]])[flipped[0]]))
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
+    qtbot.waitUntil(lambda: view.feed.busy)
+    assert _flagged_count_shown(view) == "Likely mislabeled (…)"
+    assert "likely mislabeled: scoring again…" in view.status_text
+    assert "1 likely mislabeled" not in view.status_text
+    view.feed.refresh()  # the new scores: a count again, in both
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    count = len(_flagged(view))
+    assert f"{count:,} likely mislabeled ·" in view.status_text
+    assert _flagged_count_shown(view) == f"Likely mislabeled ({count})"
