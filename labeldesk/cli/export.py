@@ -174,6 +174,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
         report,
         see=f"{duplicates} shows the copies, leaking groups first; --json lists these images",
         search=f"{duplicates} makes one",
+        in_copy="copy the project folder somewhere writable, run `labeldesk duplicates` on "
+        "the copy and export from the copy",
     )
     if leaks:
         lines.append(leaks)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.display import counted, shown_path
 
-from .export_leaks import SEARCH_MAKES
+from .export_leaks import COPY_MAKES, SEARCH_MAKES
 
 if TYPE_CHECKING:
     from .writing import ExportReport
@@ -108,12 +108,13 @@ def gone_since_text(report: ExportReport) -> str:
     )
 
 
-def leakage_text(report: ExportReport, *, see: str, search: str) -> str:
+def leakage_text(report: ExportReport, *, see: str, search: str, in_copy: str = "") -> str:
     """What to tell a person about the export's val/test images that have a copy in its
     train split ("" when it wrote no val or test image), and what was checked. ``see``:
     where the copies are shown ("`labeldesk duplicates P` lists them"); ``search``: how
     near duplicates get checked next time, where a duplicate search is what they lack
-    ("`labeldesk duplicates P` makes one")."""
+    ("`labeldesk duplicates P` makes one"); ``in_copy``: the same for a read-only
+    project, which keeps no search ("copy the project folder somewhere writable, …")."""
     leakage = report.leakage
     if not leakage or not leakage["held_out"]:
         return ""
@@ -127,7 +128,8 @@ def leakage_text(report: ExportReport, *, see: str, search: str) -> str:
             checked += "embeddings"
     else:
         checked = f"checked: exact copies only, not near duplicates ({why}"
-        checked += f": {search})" if why in SEARCH_MAKES else ")"
+        remedy = search if why in SEARCH_MAKES else in_copy if why in COPY_MAKES else ""
+        checked += f": {remedy})" if remedy else ")"
     n, held = leakage["images"], leakage["held_out"]
     if not n:
         return f"leakage: no val/test image ({held:,} written) has a copy in train; {checked}"

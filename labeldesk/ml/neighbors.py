@@ -81,6 +81,24 @@ def neighbor_graph(
     return NeighborGraph(vectors, sims, rows)
 
 
+def graph_in_memory(
+    project: Project, most: int, k: int = GRAPH_K
+) -> tuple[EmbeddedImages, np.ndarray, np.ndarray] | None:
+    """The kNN graph of the current embeddings, computed now and not kept (a read-only
+    project, where none can be cached), as :func:`cached_neighbours` gives it; None when
+    more than ``most`` images are embedded (nothing is computed then). NoEmbeddings when
+    the project has none."""
+    if len(embedded_images(project).paths) > most:
+        return None
+    vectors = project_vectors(project)
+    _, k = graph_cache(project, vectors, k)
+    sims, rows = knn_graph(vectors.vectors, k)
+    images = EmbeddedImages(
+        vectors.ids, vectors.paths, vectors.hashes, vectors.key, vectors.generation
+    )
+    return images, sims, rows
+
+
 def graph_cache(
     project: Project, vectors: ProjectVectors | EmbeddedImages, k: int = GRAPH_K
 ) -> tuple[Path, int]:

@@ -1,0 +1,66 @@
+"""A read-only project keeps no duplicate search, so its export's leakage check searched
+near duplicates never, and told the person to run a search first, which could not help:
+the search's result cannot be kept in a read-only folder. The export now searches a
+read-only project's embedded images itself, for this run, where that is quick (up to
+IN_MEMORY_MAX), and otherwise says to search in a writable copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import make_imagefolder
+from ml.fake_embeddings import store_vectors
+from PIL import Image
+
+import labeldesk as ld
+from labeldesk.core.create import create_and_index
+from labeldesk.core.project import open_project
+from labeldesk.interop import export_leaks
+from labeldesk.interop.export_texts import leakage_text
+from labeldesk.interop.writing import ExportReport
+
+NEAR = "test/cat/near_copy_of_cat1.jpg"  # cat1 re-encoded: a leak
+
+
+@pytest.fixture
+def read_only(tmp_path, make_read_only):
+    """An embedded project, no duplicate search made, then opened read-only."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    with Image.open(root / "train/cat/cat1.jpg") as img:
+        img.save(root / NEAR, quality=60)
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    rng = np.random.default_rng(0)
+    base = {p: rng.normal(size=16) for p in project.images().path}
+    base[NEAR] = base["train/cat/cat1.jpg"] + 0.01 * rng.normal(size=16)
+    store_vectors(project, [base[p] for p in project.images().path], "d", "near")
+    path = project.path
+    project.close()
+    make_read_only(path)
+    opened = open_project(path)
+    assert opened.read_only is not None
+    yield opened
+    opened.close()
+
+
+def _files(folder) -> set[str]:
+    return {str(p) for p in folder.rglob("*")}
+
+
+def test_a_read_only_project_s_export_searches_near_duplicates_itself(read_only, tmp_path):
+    before = _files(read_only.path)
+    leakage = ld.export(read_only, tmp_path / "out")["leakage"]
+    assert leakage["checked"] == ["exact", "near"]
+    assert (leakage["near"], leakage["paths"]) == (1, [NEAR])
+    assert _files(read_only.path) == before  # nothing kept in the project
+
+
+def test_too_many_to_search_says_to_search_in_a_writable_copy(read_only, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_leaks, "IN_MEMORY_MAX", 3)
+    leakage = ld.export(read_only, tmp_path / "out")["leakage"]
+    assert leakage["near"] is None and leakage["checked"] == ["exact"]
+    assert leakage["near_not_checked"] == export_leaks.READ_ONLY_LARGE
+    report = ExportReport(out="", format="imagefolder")
+    report.leakage = leakage
+    text = leakage_text(report, see="S", search="SEARCH", in_copy="COPY")
+    assert text.endswith(f"({export_leaks.READ_ONLY_LARGE}: COPY)") and "SEARCH" not in text
