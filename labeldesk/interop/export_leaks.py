@@ -45,8 +45,8 @@ NOT_HASHED = "the images' perceptual hashes are not computed yet"
 # Whose remedy is a duplicate search (``labeldesk duplicates``, Statistics)
 SEARCH_MAKES = (NO_SEARCH, NOT_HASHED)
 # A read-only project keeps no search (nor perceptual hashes): an export searches its
-# embedded images itself, for this run, up to IN_MEMORY_MAX of them (the exact search,
-# GRAPH_EXACT_MAX: about 4 s on 2 cores at 20,000; under 0.1 s at 2,000)
+# embedded images itself, for this run, up to IN_MEMORY_MAX of them (the exact search:
+# labeldesk.ml.search.GRAPH_EXACT_MAX)
 IN_MEMORY_MAX = 20_000
 READ_ONLY_LARGE = (
     f"the project is read-only, so no duplicate search is kept in it, and an export "
