@@ -113,6 +113,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         description=description,
         image_ids=tuple(changed),
         classes_changed=bool(back or renamed or revived or removed),
+        renamed=tuple(renamed) if not (back or revived or removed or after) else (),
         kept=kept,
         classes_back=tuple(back + revived),
         classes_renamed=tuple(renamed),

@@ -115,7 +115,7 @@ def undo(
         )
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
-        restored, removed, kept_classes, moved = _undo_class_events(
+        restored, removed, kept_classes, moved, renamed = _undo_class_events(
             conn, row[0], twins, undo_id, description
         )
         # Recorded, so that a redo takes such a class away again if nothing carries it.
@@ -131,6 +131,10 @@ def undo(
         author=row[2],
         image_ids=tuple(changed + moved),
         classes_changed=bool(restored or revived or removed),
+        # (only a batch that did nothing but rename: then no label means something else)
+        renamed=tuple(renamed)
+        if len(renamed) == len(restored) and not (revived or removed or kept_classes or moved)
+        else (),
         kept=kept,
         classes_restored=tuple(restored + revived),
         classes_removed=tuple(removed),
@@ -398,7 +402,7 @@ def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -
 
 def _undo_class_events(
     conn: sqlite3.Connection, batch_id: int, twins: dict[str, str], undo_id: int, text: str
-) -> tuple[list[str], list[str], list[str], list[int]]:
+) -> tuple[list[str], list[str], list[str], list[int], list[tuple[str, str]]]:
     """Put back the classes a batch renamed or removed, and take away those it added
     (after its labels are back); not those of ``twins`` (see :func:`_twins_to_avoid`).
     Images that a scan filed under a renamed class by its old folder name go back to the
@@ -406,11 +410,13 @@ def _undo_class_events(
 
     Returns (classes restored, classes removed, names kept because something still uses
     them: someone labeled with a renamed class's new name, or with a class the batch
-    added, since; and the images the scan had filed)."""
+    added, since; the images the scan had filed; and the classes renamed back, (new
+    name, old name): those whose new name nothing else carries)."""
     restored: list[str] = []
     removed: list[str] = []
     kept: list[str] = []
     moved: list[int] = []
+    renamed: list[tuple[str, str]] = []
     for op, name, target, position, origin, aliases in conn.execute(
         "SELECT op, name, target, position, origin, aliases FROM class_events "
         "WHERE batch_id = ? ORDER BY id DESC",
@@ -436,6 +442,7 @@ def _undo_class_events(
                 kept.append(target)
             else:
                 class_table.undo_rename(conn, name, target)
+                renamed.append((target, name))
         elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)
             if op == "remove":  # a merge (target: the class) or a removal (None)
@@ -445,7 +452,7 @@ def _undo_class_events(
         put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored, removed[::-1], kept, moved  # (taken back newest first; named as added)
+    return restored, removed[::-1], kept, moved, renamed  # (taken back newest first)
 
 
 def label_in_use(conn: sqlite3.Connection, label: str) -> bool:

@@ -65,6 +65,17 @@ def test_a_class_edit_names_the_classes_it_renamed_or_merged(project, heard):
     assert removed.renamed == removed.merged == ()  # its images are unlabeled: no new name
 
 
+def test_undo_and_redo_of_a_rename_name_the_class_renamed(project, monkeypatch):
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    project.rename_class("cat", "kitten")
+    assert project.undo().renamed == (("kitten", "cat"),)
+    redone = project.redo()
+    assert redone.renamed == (("cat", "kitten"),)
+    project.set_label("_unlabeled/u0.png", "kitten")  # the new name used since
+    undone = project.undo(batch_id=redone.batch_id)
+    assert undone.renamed == ()  # kitten stays beside cat: not a rename back
+
+
 def test_undo_is_published_with_the_images_it_changed_back(project, heard, monkeypatch):
     monkeypatch.setenv("LABELDESK_USER", "alice")
     first = project.set_label("_unlabeled/u0.png", "cat")

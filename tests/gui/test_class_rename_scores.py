@@ -106,3 +106,21 @@ def test_the_status_bar_says_the_flags_are_scored_again_as_the_sidebar_does(qtbo
     count = len(_flagged(view))
     assert f"{count:,} likely mislabeled ·" in view.status_text
     assert _flagged_count_shown(view) == f"Likely mislabeled ({count})"
+
+
+def test_undoing_and_redoing_a_rename_keep_the_flags(qtbot, view, clustered):
+    _, flipped = clustered
+    before = _flagged(view)
+
+    def label_is(name: str) -> bool:
+        return view.catalog.labels[view.catalog.paths == flipped[0]][0] == name
+
+    assert view.class_actions.rename("ant", "formica")
+    qtbot.waitUntil(lambda: label_is("formica"))
+    view.labeling.undo()  # Ctrl+Z
+    qtbot.waitUntil(lambda: label_is("ant"))
+    assert _flagged(view) == before and not view.feed.busy
+    view.labeling.redo()
+    qtbot.waitUntil(lambda: label_is("formica"))
+    assert _flagged(view) == before and not view.feed.busy
+    assert f"{len(before):,} likely mislabeled ·" in view.status_text
