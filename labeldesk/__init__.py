@@ -16,10 +16,11 @@ The functions live in :mod:`labeldesk.api` and load their libraries only when ca
 """
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.errors import BadArgument, LabelDeskError
-from labeldesk.core.project import Project, open_project
+if TYPE_CHECKING:
+    from labeldesk.core.errors import BadArgument, LabelDeskError
+    from labeldesk.core.project import Project, open_project
 
 __version__ = "0.1.0"
 API = (
@@ -27,6 +28,12 @@ API = (
     "export", "issues", "model_values", "model_versions", "open_version_diff", "outliers",
     "predictions", "queue", "similar", "stats", "unembedded", "version_diff", "versions",
 )  # fmt: skip
+CORE = {  # loaded when first used too: `labeldesk` (the command) starts with nothing heavy
+    "BadArgument": "labeldesk.core.errors",
+    "LabelDeskError": "labeldesk.core.errors",
+    "Project": "labeldesk.core.project",
+    "open_project": "labeldesk.core.project",
+}
 SUBMODULES = ("api", "quality")  # ``ld.api.records(...)`` without importing it first
 __all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", "open_project", *API]
 
@@ -38,6 +45,8 @@ def __getattr__(name: str) -> Any:
         from labeldesk import api
 
         return getattr(api, name)
+    if name in CORE:
+        return getattr(importlib.import_module(CORE[name]), name)
     if name in SUBMODULES:
         return importlib.import_module(f"labeldesk.{name}")
     raise AttributeError(f"module 'labeldesk' has no attribute {name!r}")

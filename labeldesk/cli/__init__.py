@@ -207,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout  # the document's stream; with --json nothing else may write to it
     begun: list[bool] = []  # a document streamed as it is read has begun on stdout
     saved_before = _commits_made()
+    _early_stop_off()
     with _stdout_to_stderr(as_json), _terminate_as_interrupt(args.command != "gui"):
         try:
             with on_the_command_line():  # (its errors name commands, not notebook calls)
@@ -279,6 +280,15 @@ def _stopped(word: str, exc: BaseException, saved: bool = False) -> str:
     notes = getattr(exc, "__notes__", None) or []
     said = [SAVED_BEFORE_STOP] if saved and not notes else []
     return "; ".join([word, *notes, *said])
+
+
+def _early_stop_off() -> None:
+    """From here Ctrl+C and SIGTERM stop the command as below (with cleanup, saying what
+    was kept), no longer as they stop it while it loads (see :mod:`labeldesk.entry`; not
+    imported here: only the entry point loads it)."""
+    entry = sys.modules.get("labeldesk.entry")
+    if entry is not None:
+        entry.settle()
 
 
 def _commits_made() -> int:
