@@ -158,13 +158,18 @@ def crossfit_predictions(
     now (``refit``: always), with a progress bar as :func:`embed` shows (``progress``:
     your own callback instead). Fitting trains the backbone twice: minutes on a GPU,
     about 8 minutes for 600 images on two CPU cores. (Unlike
-    ``labeldesk.ml.crossfit.crossfit_predictions``, only the predictions, not the fit.)"""
+    ``labeldesk.ml.crossfit.crossfit_predictions``, only the predictions, not the fit.)
+
+    ``.failed``: the images the fit left out, not judged (``{"path", "reason"}``, as in
+    :func:`embed`'s report): unreadable, or changed since the last scan (``p.scan()``
+    takes those in)."""
     from labeldesk.ml.crossfit import crossfit_predictions as cross_fitted
 
     with _progress_bar(progress) as report_progress:
-        preds, _ = cross_fitted(
+        preds, fit = cross_fitted(
             project, device=device, refit=refit, progress=report_progress, cancel=cancel
         )
+    preds.failed = reasons_in_api_words(fit.failed)
     return preds
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -104,7 +105,7 @@ def test_crossfit_predictions_reports_progress(clustered, monkeypatch):
         progress(Progress(2, 2, "cross-fitting"))
         from labeldesk.ml.predictions import project_predictions
 
-        return project_predictions(project), None
+        return project_predictions(project), SimpleNamespace(failed=[])
 
     monkeypatch.setattr(crossfit, "crossfit_predictions", fake)
     preds = ld.crossfit_predictions(project, progress=seen.append)

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,9 @@ class Predictions:
     out_of_fold: np.ndarray  # bool (N,)
     unjudgeable: np.ndarray | None = None  # bool (N,): rows these predictions cannot judge
     pixel_share: float = 0.0  # the pixel view's share in the mix (pixel_view.blend_weight)
+    # images a cross-fit could not read, so left unjudged: {"path", "reason"} (the API's
+    # ld.crossfit_predictions fills it; empty elsewhere)
+    failed: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def predicted(self) -> np.ndarray:

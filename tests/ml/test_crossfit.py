@@ -217,3 +217,28 @@ def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(colo
     ) in err
     assert not rows[changed]["judged"] and rows[changed]["suggested"] is None
     assert rows[kept]["judged"]
+
+
+def test_the_api_says_which_images_the_fit_left_out(colours, monkeypatch):
+    """``ld.crossfit_predictions`` returned only the predictions: a notebook was never
+    told which images the fit could not read (the command line names them)."""
+    import labeldesk as ld
+    from labeldesk.api_words import in_api_words
+    from labeldesk.ml.embed_decode import CHANGED
+
+    real = crossfit.crossfit_predictions
+
+    def quick(project, **options):  # the API's call, with settings that fit in seconds
+        return real(project, PARAMS, **options)
+
+    monkeypatch.setattr(crossfit, "crossfit_predictions", quick)
+    project, root = colours
+    broken = "train/green/2.png"
+    (root / broken).write_bytes(b"not a png")  # after the scan and the embedding
+    preds = ld.crossfit_predictions(project, device="cpu", progress=lambda _: None)
+    assert [f["path"] for f in preds.failed] == [broken]
+    assert preds.failed[0]["reason"] != CHANGED
+    write_image(root / broken, size=(24, 24), fmt="PNG", seed=999)  # readable, but new
+    again = ld.crossfit_predictions(project, device="cpu", progress=lambda _: None)
+    assert again.failed == [{"path": broken, "reason": in_api_words(CHANGED)}]
+    assert "p.scan()" in again.failed[0]["reason"]
