@@ -334,6 +334,14 @@ fi
 if [[ -L "$venv" ]]; then
     in_use="$(readlink "$venv")"
     case "$in_use" in /*) ;; *) in_use="$home_dir/$in_use" ;; esac
+    # Removed once replaced only where it is one of the environments this installer made
+    # and listed (venv-STAMP beside the link): a link someone pointed at a folder of their
+    # own (../.., another environment) leaves that folder as it is.
+    if [[ "${in_use#"$home_dir"/venv-}" == "$in_use" || "${in_use#"$home_dir"/}" == */* ||
+        "$(recorded "$in_use")" != tree ]]; then
+        say "  note: $venv points at $in_use, not an environment this installer made: kept"
+        in_use=""
+    fi
 elif [[ -e "$venv" && "$(recorded "$venv")" == tree ]] &&
     ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
     say "  the environment an earlier, stopped run began is incomplete: removing it"

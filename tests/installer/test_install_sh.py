@@ -583,3 +583,27 @@ def test_an_older_installers_venv_folder_survives_a_kill_while_it_is_swapped(tmp
     assert subprocess.run([str(home / ".local/bin/labeldesk"), "gui"], capture_output=True).stdout
     uninstall(home)
     assert not any(home.rglob("*"))
+
+
+@pytest.mark.parametrize("absolute", [True, False])
+def test_a_venv_link_pointed_at_the_users_own_folder_keeps_that_folder(
+    tmp_path, fake_python, absolute
+):
+    """Someone pointed the installer's `venv` link at an environment of their own (or a
+    relative target above the data folder): the upgrade switched the link and then
+    removed the folder it had pointed at, as if it were the installer's old environment."""
+    home = tmp_path / "home"
+    data = home / ".local/share"
+    install(home, fake_python)
+    mine = tmp_path / "my-env"
+    (mine / "bin").mkdir(parents=True)
+    (mine / "bin/keep.txt").write_text("mine")
+    venv = data / "labeldesk/venv"
+    venv.unlink()
+    venv.symlink_to(mine if absolute else os.path.relpath(mine, venv.parent))
+    said = install(home, fake_python)
+    assert "not an environment this installer made: kept" in said
+    assert (mine / "bin/keep.txt").read_text() == "mine"
+    assert (venv / "lib/labeldesk").exists()  # the new environment is in use
+    uninstall(home)
+    assert (mine / "bin/keep.txt").read_text() == "mine"
