@@ -205,13 +205,30 @@ def cmd_embed(args: argparse.Namespace) -> Output:
     text += _bottleneck_text(report)
     if report.rebuilt:
         text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
-    if report.failed:
-        text += f"\n{len(report.failed)} could not be read:" + "".join(
-            f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
-        )
+    text += _failed_text(report.failed)
     if kept:
         text += f"\n{kept}"
     return Output(data, text)
+
+
+def _failed_text(failed: list[dict[str, str]]) -> str:
+    """The images left out, the unreadable apart from those changed since the last scan:
+    those were read well enough, and a scan (not a fix of the file) takes them in. All
+    600 of a folder copied back with new times were "600 could not be read"."""
+    changed = [f for f in failed if f["reason"].startswith("changed since the last scan")]
+    unreadable = [f for f in failed if f not in changed]
+    text = ""
+    for rows, head in (
+        (unreadable, f"{len(unreadable)} could not be read:"),
+        (changed, f"{counted(len(changed), 'image')} changed since the last scan, not embedded:"),
+    ):
+        if rows:
+            text += f"\n{head}" + "".join(
+                f"\n  {shown_path(f['path'])}: {f['reason']}" for f in rows[:20]
+            )
+            if len(rows) > 20:
+                text += f"\n  … and {len(rows) - 20} more"
+    return text
 
 
 def _say_finishing(project: Project, model: str | None) -> bool:
@@ -339,10 +356,7 @@ def _embed_on_ray(
     text += "".join(f"\nnote: {line}" for line in report.notices)
     if report.cancelled:
         text += "\ncancelled: the finished batches are kept; run it again to continue"
-    if report.failed:
-        text += f"\n{len(report.failed)} could not be read:" + "".join(
-            f"\n  {shown_path(f['path'])}: {f['reason']}" for f in report.failed[:20]
-        )
+    text += _failed_text(report.failed)
     return Output(_as_json(report, args.project), text)
 
 

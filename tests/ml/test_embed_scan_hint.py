@@ -73,3 +73,12 @@ def test_a_file_deleted_since_the_scan_says_so_with_the_project_not_an_os_error(
         report = ld.embed(p, device="cpu", progress=lambda _: None)
         [missing] = [row for row in report["failed"] if row["path"] == "b.png"]
         assert missing["reason"].endswith("else run `p.scan()`)")
+
+
+def test_images_changed_since_the_scan_are_not_said_unreadable(edited, capsys):
+    """Every file of a folder copied back with new times was "N could not be read", each
+    line then saying it changed: the heading named a fault the files did not have."""
+    assert main(["embed", TYPED, "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "could not be read" not in out
+    assert "\n1 image changed since the last scan, not embedded:\n  a.png: changed" in out
