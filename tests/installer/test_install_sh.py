@@ -464,6 +464,9 @@ def test_an_interrupted_install_says_how_to_finish_or_undo(tmp_path, sig):
         ["bash", str(INSTALL), *args, "--from", str(REPO)],
         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         start_new_session=True,
+        # as a terminal starts it: a test run started in the background (`pytest &`, some
+        # CI runners) ignores SIGINT, which bash then cannot trap and its children inherit
+        preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL),
     )  # fmt: skip
     for _ in range(600):  # until pip runs (or the installer ended early)
         if started.exists() or running.poll() is not None:
