@@ -221,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt as exc:  # Ctrl+C, or Terminated (SIGTERM)
             terminated = isinstance(exc, Terminated)
             saved = _commits_made() > saved_before
-            message = _stopped("terminated" if terminated else "interrupted", exc, saved)
+            word = "terminated" if terminated else "interrupted"
+            message = _stopped(word, exc, saved, args.command)
             message = with_project_as_typed(message, getattr(args, "project", None))
             code = 143 if terminated else 130
             extra: dict[str, object] | None = {"saved": True} if saved else None
@@ -272,13 +273,22 @@ SAVED_BEFORE_STOP = (
 )
 
 
-def _stopped(word: str, exc: BaseException, saved: bool = False) -> str:
+SAVED_BY_COMMAND = {  # what a scan stopped part-way keeps: its committed batches
+    "new": (
+        "the project and the images it had indexed are kept: `labeldesk scan PROJECT` "
+        "indexes the rest"
+    ),
+    "scan": "the images it had indexed are kept: `labeldesk scan PROJECT` indexes the rest",
+}
+
+
+def _stopped(word: str, exc: BaseException, saved: bool = False, command: str = "") -> str:
     """ "interrupted", with what the command left to do when it said (a note on the
     exception, such as how to finish a fine-tune's embeddings), and whether it had saved
     changes already (an undo stopped after its commit is done: run again, it would take
     back one more), unless a note says what was kept (a fine-tune's, an embedding's)."""
     notes = getattr(exc, "__notes__", None) or []
-    said = [SAVED_BEFORE_STOP] if saved and not notes else []
+    said = [SAVED_BY_COMMAND.get(command, SAVED_BEFORE_STOP)] if saved and not notes else []
     return "; ".join([word, *notes, *said])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from collections.abc import Callable
 
 from labeldesk.cli._base import (
@@ -22,6 +23,12 @@ from labeldesk.core.display import counted, shown_path
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     from labeldesk.interop.export_formats import EXPORT_FORMATS  # (not the writers)
 
+    # a format registered by code that ran first (a plugin, a script calling main) is
+    # offered too; the registry is only read when that code has loaded it already
+    registry = sys.modules.get("labeldesk.interop.writing")
+    registered = list(getattr(registry, "EXPORTERS", {}))
+    formats = [*EXPORT_FORMATS, *(name for name in registered if name not in EXPORT_FORMATS)]
+
     p = add(
         "export",
         "write a curated copy of the dataset (never changes the originals; see --hardlink)",
@@ -31,7 +38,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--format",
         default="imagefolder",
-        choices=EXPORT_FORMATS,  # the registry's names, which the GUI dialog lists
+        choices=formats,  # the registry's names, which the GUI dialog lists
         help="imagefolder: OUT/<split>/<class>/<file>; csv/parquet: a manifest with the "
         "model's columns + images/; hf: Hugging Face imagefolder; fiftyone; labelstudio: "
         "tasks + labeling config; webdataset: tar shards (see the README's table)",

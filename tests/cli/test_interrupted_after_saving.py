@@ -51,3 +51,19 @@ def test_an_undo_stopped_before_its_commit_says_only_interrupted(project, capsys
     assert main(["undo", path, "--json"]) == 130
     assert json.loads(capsys.readouterr().out) == {"error": "interrupted", "kind": "Interrupted"}
     assert label_of(project, "_unlabeled/u0.png") == "cat"
+
+
+def test_a_scan_stopped_after_some_batches_says_how_to_index_the_rest():
+    from labeldesk.cli import SAVED_BEFORE_STOP, _stopped
+
+    for command in ("new", "scan"):
+        said = _stopped("terminated", KeyboardInterrupt(), saved=True, command=command)
+        assert said.startswith("terminated; ")
+        assert "`labeldesk scan PROJECT` indexes the rest" in said
+        assert "history" not in said  # a scan changes no label or class
+    assert _stopped("interrupted", KeyboardInterrupt(), saved=True, command="undo") == (
+        f"interrupted; {SAVED_BEFORE_STOP}"
+    )
+    assert _stopped("interrupted", KeyboardInterrupt(), saved=False, command="new") == (
+        "interrupted"
+    )

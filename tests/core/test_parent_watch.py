@@ -85,7 +85,13 @@ def test_a_terminated_scan_stops_its_workers_and_says_so(tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 143
-    assert json.loads(out) == {"error": "terminated", "kind": "Interrupted"}
+    said = json.loads(out)
+    assert said["kind"] == "Interrupted"
+    if said.get("saved"):  # batches committed before the signal stay, and it says how to go on
+        assert said["error"].startswith("terminated; the project and the images it had indexed")
+        assert f"`labeldesk scan {tmp_path / 'p'}` indexes the rest" in said["error"]
+    else:
+        assert said == {"error": "terminated", "kind": "Interrupted"}
     assert wait_gone(workers) == []
 
 

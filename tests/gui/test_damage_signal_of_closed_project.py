@@ -53,7 +53,7 @@ def test_a_reopen_that_fails_says_why_in_a_notice(qtbot, window, tmp_path, monke
     )
     monkeypatch.setattr(window.session, "check_damage", lambda: True)  # the note is there
 
-    def cannot(path):
+    def cannot(path, *_checked):
         raise LabelDeskError("the project database is locked by another program")
 
     monkeypatch.setattr("labeldesk.gui.main_window.open_project", cannot)
