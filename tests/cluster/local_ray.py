@@ -39,11 +39,15 @@ START_TIMEOUT_S = 90.0
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
-def free_port() -> int:
-    """A port in PORT_RANGE that nothing listens on now (random start: parallel runs)."""
+def free_port(taken: Iterable[int] = ()) -> int:
+    """A port in PORT_RANGE that nothing listens on now (random start: parallel runs),
+    not one of ``taken`` (chosen already but not bound yet: the head's own port, which
+    a second pick once returned for Ray Client, and `ray start` refused the pair)."""
     first = secrets.randbelow(len(PORT_RANGE))
     for i in range(len(PORT_RANGE)):
         port = PORT_RANGE[(first + i) % len(PORT_RANGE)]
+        if port in taken:
+            continue
         with socket.socket() as s:
             try:
                 s.bind((HOST, port))
@@ -196,7 +200,7 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int
     head = [ray_bin, "start", "--head", "--port", str(cluster.port), "--include-dashboard"]
     head += ["false", "--temp-dir", str(temp_dir), *common]
     if importlib.util.find_spec("grpc") is not None:  # ray[client]: a Ray Client server too
-        cluster.client_port = free_port()
+        cluster.client_port = free_port(taken={cluster.port})
         head += ["--ray-client-server-port", str(cluster.client_port)]
     # `ray start --address` with the node kept on 127.0.0.1 (Ray's CLI would refuse it)
     worker = [sys.executable, str(Path(__file__).with_name("loopback_node.py"))]
