@@ -16,21 +16,14 @@ from labeldesk.gui.project_view import ProjectView
 
 
 @pytest.fixture
-def view(qtbot, clustered):
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    widget.grid.setFocus()
-    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
-    # A rescoring, if one is started, stays pending: what shows is what the view keeps.
-    widget.feed._timer.setInterval(600_000)
-    yield widget
-    widget.shutdown()
+def view(qtbot, scored_view):
+    """conftest's scored view, focused, its insights in; a rescoring, if one is started,
+    stays pending: what shows is what the view keeps."""
+    scored_view.activateWindow()
+    scored_view.grid.setFocus()
+    qtbot.waitUntil(lambda: scored_view.catalog.insights is not None, timeout=20000)
+    scored_view.feed._timer.setInterval(600_000)
+    return scored_view
 
 
 def _flagged(view: ProjectView) -> set[str]:
