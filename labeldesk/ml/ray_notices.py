@@ -7,14 +7,19 @@ ended) from a thread of its own, straight to stdout: a worker killed mid-job pri
 its batch again), and a node whose raylet was killed printed "Raylet is terminated" with
 the last 20 lines of that raylet's log, twice, before the command ended with "the Ray job
 failed: The actor 09c8… is unavailable: … RpcError: RPC error: Socket closed rpc_code:
-14 …". :func:`caught` takes these notices while a job runs (Ray's printing function is
-swapped for one that keeps them, and put back after), and :class:`Notices` says each in
-one line; :func:`node_lost` tells a job that failed because a node went away, naming it.
+14 …". Ray's autoscaler's events come another way, with the workers' output, and were
+printed as they came ("(autoscaler +1m2s) Tip: use `ray status` …", "(autoscaler +1m2s)
+Error: No available node types can fulfill resource request …"). :func:`caught` takes
+these notices while a job runs (Ray's printing function, and the driver's handler of the
+workers' output, are swapped for ones that keep them, and put back after), and
+:class:`Notices` says each in one line; :func:`node_lost` tells a job that failed because
+a node went away, naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sys
 import threading
@@ -44,6 +49,10 @@ LOST_KINDS = {
 NODE_GRACE_S = 5.0  # how long a failed job waits for the cluster to see a node gone
 NODE_POLL_S = 0.25
 WORKER_DIED_TEXT = "killed, out of memory, or crashed"
+LOG_HANDLER = "ray_print_logs"  # the name ray.init gives the driver's printer of output
+EVENT_SUMMARY = ":event_summary:"  # an autoscaler (v1) event in its log line
+AUTOSCALER_TIP = "Tip: use `ray status`"  # Ray's hint before the first event: not news
+QUIET_LEVELS = {"TRACE", "DEBUG"}  # autoscaler (v2) events Ray leaves out too
 
 
 class NodeLost(ClusterError):
@@ -58,6 +67,7 @@ class Notices:
     workers_died: list[str] = field(default_factory=list)  # the workers' IP addresses
     nodes_ended: int = 0  # raylets that ended
     other: list[str] = field(default_factory=list)  # any other notice's first line
+    autoscaler: list[str] = field(default_factory=list)  # the autoscaler's events
 
     def take(self, text: str) -> None:
         """Keep one of Ray's notices (a paragraph, maybe with a log after it)."""
@@ -73,6 +83,14 @@ class Notices:
             if first:
                 cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
                 self.other.append(cut)
+
+    def take_autoscaler(self, text: str) -> None:
+        """Keep one of the autoscaler's events (its hint on ``ray status`` left out)."""
+        text = text.strip()
+        if text and not text.startswith(AUTOSCALER_TIP):
+            first = text.splitlines()[0].removeprefix("Error: ").removeprefix("Warning: ")
+            cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
+            self.autoscaler.append(cut)
 
     def lines(self) -> list[str]:
         """One line for each kind of notice, for the job's summary."""
@@ -93,20 +111,47 @@ class Notices:
                 f"job (its raylet ended: {WORKER_DIED_TEXT})"
             )
         lines += [f"Ray: {text}" for text in dict.fromkeys(self.other)]
+        lines += [f"Ray's autoscaler: {text}" for text in dict.fromkeys(self.autoscaler)]
         return lines
+
+
+def autoscaler_events(lines: list[str]) -> list[str]:
+    """The events in the autoscaler's log lines as the driver gets them: v1's after its
+    marker, v2's as JSON (its message), as Ray would print them; other lines none."""
+    events = []
+    for line in lines:
+        line = str(line)
+        if EVENT_SUMMARY in line:
+            events.append(line.split(EVENT_SUMMARY, 1)[1])
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        quiet = isinstance(event, dict) and str(event.get("severity", "")).upper() in QUIET_LEVELS
+        if isinstance(event, dict) and event.get("message") and not quiet:
+            events.append(str(event["message"]))
+    return events
 
 
 _ACTIVE: list[Notices] = []  # the jobs now taking the notices (the app runs several)
 _LOCK = threading.Lock()
 _ORIGINAL: list[Any] = []  # Ray's printing function, while it is swapped
+_UNDO: list[Callable[[], None]] = []  # puts the driver's output handler back
+
+
+def _takers() -> list[Notices]:
+    with _LOCK:
+        return list(_ACTIVE)
 
 
 @contextlib.contextmanager
 def caught() -> Iterator[Notices]:
-    """While the block runs, the cluster's notices that Ray's driver would print are kept
-    in the :class:`Notices` yielded (each job running then gets them); Ray's other output
-    is printed as before, and Ray's own printing is back once no job takes them. Left as
-    it is when this Ray prints them otherwise (then they are printed, as before)."""
+    """While the block runs, the cluster's notices that Ray's driver would print (a
+    worker or a raylet gone, the autoscaler's events) are kept in the :class:`Notices`
+    yielded (each job running then gets them); Ray's other output is printed as before,
+    and Ray's own printing is back once no job takes them. Left as it is when this Ray
+    prints them otherwise (then they are printed, as before)."""
     notices = Notices()
     module: Any = sys.modules.get("ray._private.worker")
     if module is None or getattr(module, "print_to_stdstream", None) is None:
@@ -119,8 +164,7 @@ def caught() -> Iterator[Notices]:
 
             def keep(data: dict[str, Any], *args: Any, **kwargs: Any) -> None:
                 if isinstance(data, dict) and data.get("pid") == "raylet":
-                    with _LOCK:
-                        takers = list(_ACTIVE)
+                    takers = _takers()
                     for text in data.get("lines") or []:
                         for taker in takers:
                             taker.take(str(text))
@@ -128,6 +172,7 @@ def caught() -> Iterator[Notices]:
                 original(data, *args, **kwargs)
 
             module.print_to_stdstream = keep  # looked up by Ray's listening thread
+            _UNDO[:] = [_divert_autoscaler(module)]
         _ACTIVE.append(notices)
     try:
         yield notices
@@ -136,6 +181,46 @@ def caught() -> Iterator[Notices]:
             _ACTIVE[:] = [n for n in _ACTIVE if n is not notices]  # (equal is not it)
             if not _ACTIVE and _ORIGINAL:
                 module.print_to_stdstream = _ORIGINAL.pop()
+                for undo in _UNDO:
+                    undo()
+                _UNDO.clear()
+
+
+def _divert_autoscaler(module: Any) -> Callable[[], None]:
+    """The driver's handler of the workers' output (which ray.init bound to Ray's
+    printing function, so swapping that does not reach it) wrapped: the autoscaler's
+    events go to the jobs taking notices, the rest is printed as before. Returns what
+    puts the handler back (nothing to do where this Ray has no such handler)."""
+    dispatcher = getattr(module, "global_worker_stdstream_dispatcher", None)
+    handlers = getattr(dispatcher, "handlers", None)
+    if not isinstance(handlers, list):
+        return lambda: None
+    wrapped: dict[int, Any] = {}
+
+    def diverting(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            if isinstance(data, dict) and data.get("pid") == "autoscaler":
+                events = autoscaler_events(data.get("lines") or [])
+                for taker in _takers():
+                    for text in events:
+                        taker.take_autoscaler(text)
+                return
+            handler(data)
+
+        wrapped[id(handle)] = handler
+        return handle
+
+    # one assignment: Ray's dispatcher reads the list whole, under its own lock
+    dispatcher.handlers = [
+        (name, diverting(handler) if name == LOG_HANDLER else handler) for name, handler in handlers
+    ]
+
+    def undo() -> None:
+        dispatcher.handlers = [
+            (name, wrapped.get(id(handler), handler)) for name, handler in dispatcher.handlers
+        ]
+
+    return undo
 
 
 def alive_nodes(ray: Any) -> dict[str, str]:

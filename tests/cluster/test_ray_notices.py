@@ -288,3 +288,54 @@ def test_two_jobs_at_once_both_take_the_notices_and_ray_prints_again_after(capfd
     assert capfd.readouterr().out == ""
     ray_prints("after both jobs")
     assert "after both jobs" in capfd.readouterr().out
+
+
+INFEASIBLE = (
+    "Error: No available node types can fulfill resource request {'CPU': 1.0}. Add suitable "
+    "node types to this cluster to resolve this issue."
+)
+
+
+@pytest.fixture
+def driver_output(monkeypatch):
+    """Ray's driver's handler of the workers' output, as ``ray.init`` adds it (bound to
+    Ray's printing function), and its autoscaler taken for v1 (asked of the GCS else)."""
+    import functools
+
+    import ray._private.worker as worker
+    from ray.autoscaler.v2 import utils
+
+    monkeypatch.setattr(utils, "cached_is_autoscaler_v2", False)
+    monkeypatch.setattr(worker, "autoscaler_log_fyi_printed", False)
+    dispatcher = worker.global_worker_stdstream_dispatcher
+    dispatcher.add_handler(
+        "ray_print_logs", functools.partial(worker.print_to_stdstream, ignore_prefix=False)
+    )
+    yield dispatcher
+    dispatcher.remove_handler("ray_print_logs")
+
+
+def ray_logs(dispatcher, pid, *lines: str) -> None:
+    """What Ray's driver does with a batch of the cluster's output lines (its log thread)."""
+    batch = {"lines": list(lines), "pid": pid, "ip": "10.0.0.1", "is_err": False, "job": ""}
+    dispatcher.emit({**batch, "localhost": "10.0.0.2"})
+
+
+def test_the_autoscalers_events_are_notices_not_printed(driver_output, capfd):
+    """Seen: "(autoscaler +12s) Tip: use `ray status` …" and "(autoscaler +12s) Error: No
+    available node types can fulfill resource request …" in the middle of the output."""
+    v2 = json.dumps({"message": INFEASIBLE.removeprefix("Error: "), "severity": "WARNING"})
+    with caught() as notices:
+        ray_logs(driver_output, "autoscaler", f":event_summary:{INFEASIBLE}", "monitor.py:1 INFO")
+        ray_logs(driver_output, "autoscaler", f":event_summary:{INFEASIBLE}", v2)
+        ray_logs(driver_output, "autoscaler", json.dumps({"message": "x", "severity": "DEBUG"}))
+        ray_logs(driver_output, 1234, "a worker's line, not the autoscaler's")
+    out, err = capfd.readouterr()
+    assert "(autoscaler" not in out + err and "No available node types" not in out + err
+    assert "a worker's line, not the autoscaler's" in out
+    assert notices.lines() == [
+        "Ray's autoscaler: No available node types can fulfill resource request {'CPU': 1.0}. "
+        "Add suitable node types to this cluster to resolve this issue."
+    ]
+    ray_logs(driver_output, "autoscaler", f":event_summary:{INFEASIBLE}")  # Ray's own again
+    assert "(autoscaler +" in capfd.readouterr().out
