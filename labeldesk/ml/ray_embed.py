@@ -216,8 +216,12 @@ def _job(
                     def alive_now() -> dict[str, str]:
                         return watch.call(alive_nodes, ray)
 
+                    def waited(seconds: float) -> None:  # Cancel still heard meanwhile
+                        cancel.raise_if_cancelled()
+                        time.sleep(seconds)
+
                     def explain(error: BaseException) -> NodeLost | None:  # a node gone?
-                        return node_lost(error, before, alive_now, notices)
+                        return node_lost(error, before, alive_now, notices, sleep=waited)
 
                     try:
                         outputs = run_job(ray, items, spec, root, plan, watch, explain)

@@ -47,6 +47,11 @@ LOST_KINDS = {
     "WorkerCrashedError",
 }
 NODE_GRACE_S = 5.0  # how long a failed job waits for the cluster to see a node gone
+NODE_DEATH_S = 18.0  # as long, with a sign that one went (node_death_window: Ray's own)
+# Ray's error saying an actor's node died ("The actor is dead because its node has
+# died"), and the node's address it gives ("ip: 10.0.0.2", "Worker IP address: …")
+NODE_DIED = re.compile(r"\bnode (has )?died\b|\bnode .{0,40}\bis dead\b", re.IGNORECASE)
+ERROR_IP = re.compile(r"(?:\bip: |IP address: )(\S+)")
 NODE_POLL_S = 0.25
 WORKER_DIED_TEXT = "killed, out of memory, or crashed"
 LOG_HANDLER = "ray_print_logs"  # the name ray.init gives the driver's printer of output
@@ -232,6 +237,20 @@ def alive_nodes(ray: Any) -> dict[str, str]:
     }
 
 
+def node_death_window() -> float:
+    """How long the cluster may take to see a node gone: its head asks each node every
+    ``health_check_period_ms`` and gives it up after ``health_check_failure_threshold``
+    failed asks (Ray's defaults: 3 s, 5 times), and a period more for the news to come
+    back. The 5 s waited before was shorter, and a node gone was often left unnamed."""
+    try:
+        from ray import _config
+
+        period = _config.health_check_period_ms() / 1000
+        return period * (_config.health_check_failure_threshold() + 1)
+    except Exception:  # another Ray: its defaults
+        return NODE_DEATH_S
+
+
 def node_lost(
     error: BaseException,
     before: dict[str, str],
@@ -239,36 +258,52 @@ def node_lost(
     notices: Notices,
     *,
     grace_s: float = NODE_GRACE_S,
+    death_s: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> NodeLost | None:
     """The job failed with ``error``: when that says an actor or node went away, and a
-    node alive at the start (``before``) is gone by ``now()`` (asked for up to
-    ``grace_s``: the cluster notices a node gone within seconds), a :class:`NodeLost`
-    that names it; one that does not, when only Ray's notice of a raylet that ended
-    said so by then; else None."""
+    node alive at the start (``before``) is gone by ``now()``, a :class:`NodeLost` that
+    names it. The cluster is asked for up to ``grace_s``, or, once there is a sign that
+    a node went away (Ray's notice of a raylet that ended, the error saying a node died
+    or an actor unavailable), for up to ``death_s`` (:func:`node_death_window`: the
+    cluster's own time to tell). A node the error itself names as died is named at once.
+    A node gone that the cluster has not named by then is said so, unnamed; no sign of
+    a node gone, None (the job's own error is said)."""
     kinds = {k.__name__ for k in type(error).__mro__}
     if not kinds & LOST_KINDS:
         return None
-    deadline = clock() + grace_s
+    text = str(error)
+    said_died = bool(NODE_DIED.search(text)) or "NodeDiedError" in kinds
+    named = sorted(set(ERROR_IP.findall(text)) & set(before.values())) if said_died else []
+    if named:
+        return _node_lost(named)
+    window = node_death_window() if death_s is None else death_s
+    began = clock()
     while True:
         try:
             alive = now()
         except Exception:  # the cluster cannot tell now: the notices may
             alive = before
         gone = sorted({address for node, address in before.items() if node not in alive})
-        if gone or clock() >= deadline:  # (Ray's notice may come first: named if it can)
+        signs = said_died or notices.nodes_ended or "ActorUnavailableError" in kinds
+        if gone or clock() - began >= (window if signs else grace_s):
             break
         sleep(NODE_POLL_S)
     if gone:
-        which = f"node {gone[0]}" if len(gone) == 1 else f"nodes {', '.join(gone)}"
-        return NodeLost(
-            f"{which} of the Ray cluster went away during the job (its raylet ended: "
-            f"{WORKER_DIED_TEXT}; or its machine is down), and the job with it"
-        )
-    if notices.nodes_ended:
+        return _node_lost(gone)
+    if said_died or notices.nodes_ended:
         return NodeLost(
             f"a node of the Ray cluster went away during the job (its raylet ended: "
-            f"{WORKER_DIED_TEXT}), and the job with it"
+            f"{WORKER_DIED_TEXT}; or its machine is down), and the job with it; which one, "
+            f"the cluster had not said after {clock() - began:.0f} s"
         )
     return None
+
+
+def _node_lost(addresses: list[str]) -> NodeLost:
+    which = f"node {addresses[0]}" if len(addresses) == 1 else f"nodes {', '.join(addresses)}"
+    return NodeLost(
+        f"{which} of the Ray cluster went away during the job (its raylet ended: "
+        f"{WORKER_DIED_TEXT}; or its machine is down), and the job with it"
+    )

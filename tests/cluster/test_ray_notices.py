@@ -21,7 +21,7 @@ from cluster.test_ray_model_switch import StandIn, batch
 from labeldesk.cli import main
 from labeldesk.core.image_rows import usable_files
 from labeldesk.ml import ray_results
-from labeldesk.ml.ray_notices import NodeLost, Notices, caught, node_lost
+from labeldesk.ml.ray_notices import NodeLost, Notices, caught, node_death_window, node_lost
 from labeldesk.ml.ray_timing import JobTiming
 from labeldesk.ml.store import project_vectors
 
@@ -339,3 +339,95 @@ def test_the_autoscalers_events_are_notices_not_printed(driver_output, capfd):
     ]
     ray_logs(driver_output, "autoscaler", f":event_summary:{INFEASIBLE}")  # Ray's own again
     assert "(autoscaler +" in capfd.readouterr().out
+
+
+class Seen:
+    """The cluster's view of its nodes over time: ``gone_at`` s after the failure, the
+    second node is no longer alive (Ray's head gives a node up after its health checks
+    fail: about 15 s for a raylet killed); each wait moves the clock on."""
+
+    def __init__(self, gone_at: float) -> None:
+        self.now, self.gone_at, self.asked = 0.0, gone_at, 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def alive(self) -> dict[str, str]:
+        self.asked += 1
+        if self.now >= self.gone_at:
+            return {"n1": "10.0.0.1"}
+        return {"n1": "10.0.0.1", "n2": "10.0.0.2"}
+
+
+BEFORE = {"n1": "10.0.0.1", "n2": "10.0.0.2"}
+
+
+def test_a_node_the_cluster_gives_up_after_its_health_checks_is_named():
+    """Before, the cluster was asked for 5 s only: a raylet killed was named by nobody
+    ("a node of the Ray cluster went away"), or, without Ray's notice, the command
+    ended with "the Ray job failed: The actor 09c8… is unavailable: … rpc_code: 14"."""
+    from ray.exceptions import ActorUnavailableError
+
+    told = Notices()
+    told.take(RAYLET_ENDED)
+    unavailable = ActorUnavailableError("RpcError: RPC error: Socket closed rpc_code: 14", None)
+    for error, notices in [(unavailable, Notices()), (unavailable, told)]:
+        seen = Seen(gone_at=15.0)
+        lost = node_lost(
+            error, BEFORE, seen.alive, notices, death_s=18.0, clock=seen.clock, sleep=seen.sleep
+        )
+        assert isinstance(lost, NodeLost)
+        assert str(lost).startswith("node 10.0.0.2 of the Ray cluster went away during the job")
+        assert 15.0 <= seen.now < 16.0  # said as soon as the cluster knew
+
+
+def test_a_node_named_dead_by_the_error_is_named_at_once():
+    from ray.core.generated.common_pb2 import ActorDiedErrorContext
+    from ray.exceptions import ActorDiedError
+
+    died = ActorDiedError(
+        ActorDiedErrorContext(
+            class_name="JobRelay",
+            actor_id=bytes(16),
+            node_ip_address="10.0.0.2",
+            error_message="The actor is dead because its node has died. Node Id: 1e5d",
+        )
+    )
+    seen = Seen(gone_at=15.0)
+    lost = node_lost(died, BEFORE, seen.alive, Notices(), clock=seen.clock, sleep=seen.sleep)
+    assert str(lost).startswith("node 10.0.0.2 of the Ray cluster went away")
+    assert seen.asked == 0
+    # an actor that died on a node still here (its process killed) is no node's loss
+    killed = ActorDiedError(
+        ActorDiedErrorContext(
+            class_name="JobRelay",
+            actor_id=bytes(16),
+            node_ip_address="10.0.0.2",
+            error_message="The actor is dead because its worker process has died.",
+        )
+    )
+    seen = Seen(gone_at=1e9)
+    quiet = {"death_s": 18.0, "clock": seen.clock, "sleep": seen.sleep}
+    assert node_lost(killed, BEFORE, seen.alive, Notices(), **quiet) is None
+    assert seen.now < 6  # no sign of a node gone: the short wait
+
+
+def test_a_node_gone_that_the_cluster_never_names_is_said_unnamed_not_guessed():
+    from ray.exceptions import ActorUnavailableError
+
+    told = Notices()
+    told.take(RAYLET_ENDED)
+    seen = Seen(gone_at=1e9)
+    error = ActorUnavailableError("RpcError: RPC error: Socket closed rpc_code: 14", None)
+    lost = node_lost(
+        error, BEFORE, seen.alive, told, death_s=18.0, clock=seen.clock, sleep=seen.sleep
+    )
+    assert str(lost) == (
+        "a node of the Ray cluster went away during the job (its raylet ended: killed, out "
+        "of memory, or crashed; or its machine is down), and the job with it; which one, the "
+        "cluster had not said after 18 s"
+    )
+    assert node_death_window() == 18.0  # Ray's defaults: asked every 3 s, given up after 5
