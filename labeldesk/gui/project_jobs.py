@@ -203,6 +203,7 @@ class ProjectJobs(QObject):
                 f"at {r.input_size} px on {where() or r.device}"
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
                 + _decode_limited_text(r)
+                + _cluster_news_text(r)
             )
         )
         job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where())))
@@ -249,6 +250,18 @@ def _embed_cancelled_text(job: Job, cluster: str | None) -> str:
     if cluster is not None and job.result is None:
         return f"Embedding cancelled while it was starting on {cluster}; nothing was written"
     return "Embedding cancelled; finished batches are kept"
+
+
+def _cluster_news_text(report: EmbedReport) -> str:
+    """After a Ray cluster job, what `labeldesk embed --ray` says below its summary: the
+    cluster's notices (a worker that died, the autoscaler's events) and where the time
+    went (the workers starting, then the rate). The status bar shows the start of a long
+    message and the whole of it as its tooltip."""
+    parts = [f"note: {line}" for line in getattr(report, "notices", None) or []]
+    timing = getattr(report, "timing", None)
+    if timing is not None:
+        parts.append(timing.text())
+    return "".join(f"; {part}" for part in parts)
 
 
 def _decode_limited_text(report: EmbedReport) -> str:
