@@ -196,17 +196,19 @@ def _divert_autoscaler(module: Any) -> Callable[[], None]:
     printing function, so swapping that does not reach it) wrapped: the autoscaler's
     events go to the jobs taking notices, the rest is printed as before. Returns what
     puts the handler back (nothing to do where this Ray has no such handler)."""
-    dispatcher = getattr(module, "global_worker_stdstream_dispatcher", None)
-    handlers = getattr(dispatcher, "handlers", None)
-    if not isinstance(handlers, list):
+    dispatcher: Any = getattr(module, "global_worker_stdstream_dispatcher", None)
+    if not isinstance(getattr(dispatcher, "handlers", None), list):
         return lambda: None
+    lock = getattr(dispatcher, "_lock", None) or contextlib.nullcontext()
     wrapped: dict[int, Any] = {}
 
     def diverting(handler: Callable[[Any], None]) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             if isinstance(data, dict) and data.get("pid") == "autoscaler":
                 events = autoscaler_events(data.get("lines") or [])
-                for taker in _takers():
+                # not under _LOCK: Ray holds its dispatcher's lock here, and caught() takes
+                # that one under _LOCK (a copy of the list is taken whole all the same)
+                for taker in tuple(_ACTIVE):
                     for text in events:
                         taker.take_autoscaler(text)
                 return
@@ -215,15 +217,17 @@ def _divert_autoscaler(module: Any) -> Callable[[], None]:
         wrapped[id(handle)] = handler
         return handle
 
-    # one assignment: Ray's dispatcher reads the list whole, under its own lock
-    dispatcher.handlers = [
-        (name, diverting(handler) if name == LOG_HANDLER else handler) for name, handler in handlers
-    ]
+    with lock:  # (Ray's own, which it holds while it hands a batch of output round)
+        dispatcher.handlers = [
+            (name, diverting(handler) if name == LOG_HANDLER else handler)
+            for name, handler in dispatcher.handlers
+        ]
 
     def undo() -> None:
-        dispatcher.handlers = [
-            (name, wrapped.get(id(handler), handler)) for name, handler in dispatcher.handlers
-        ]
+        with lock:
+            dispatcher.handlers = [
+                (name, wrapped.get(id(handler), handler)) for name, handler in dispatcher.handlers
+            ]
 
     return undo
 
