@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 LOST_BATCH = 8  # a batch at least this big missing whole on a worker: its mount is gone
 POLL_S = 0.2  # how often a wait for the next batch looks at the cancel token
 FETCH_WAIT_S = 1.0  # the longest one call into Ray for the next batch waits
+HEAD_RESOURCE = "node:__internal_head__"  # the resource Ray gives its head node alone
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,17 @@ def run_job(
 ) -> Outputs:
     """Start the job in a :class:`JobRelay` on the cluster; its batches, as they finish
     (``explain``: see :class:`Outputs`)."""
+
+    def start_relay(*args: Any, **kwargs: Any) -> Any:
+        options = relay_options(ray.nodes())
+        return (
+            ray.remote(JobRelay)
+            .options(num_cpus=0, max_restarts=0, **options)
+            .remote(*args, **kwargs)
+        )
+
     relay = (watch or HeadWatch("", None)).call(
-        ray.remote(JobRelay).options(num_cpus=0, max_restarts=0).remote,
+        start_relay,
         items,
         spec,
         root,
@@ -174,6 +184,23 @@ def run_job(
     return Outputs(
         batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed, explain=explain
     )
+
+
+def relay_options(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where the relay runs: on the cluster's head, held there. Ray put it on any node,
+    and a worker node that went away took the job with it, where Ray Data alone would
+    have started that node's workers elsewhere; the head's loss is the cluster's
+    (ClusterLost, said within seconds), and the head is next to the workers whatever
+    link this machine has to them (with Ray Client, this machine's driver runs on the
+    head too). No head marked (another Ray): Ray's choice, as before."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    for node in nodes:
+        if node.get("Alive") and HEAD_RESOURCE in (node.get("Resources") or {}):
+            return {
+                "scheduling_strategy": NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+            }
+    return {}
 
 
 def store_results(
