@@ -130,14 +130,17 @@ def embed_on_ray(
     with starting(cancel):
         prepare_import(address)
         ray = import_ray()
-        check_reachable(address)  # before the model loads: a wrong address fails in seconds
-        cancel.raise_if_cancelled()
-        root = remote_root or str(project.root)
-        progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
-        owned = connect(ray, address, cancel)
-    timing.connect_s = timing.clock() - began
-    watch = HeadWatch.of(ray, address, cancel)
-    with caught() as notices:  # Ray's own lines (a worker died…), said in one each
+    # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
+    # joins), said in one each
+    with caught() as notices:
+        with starting(cancel):
+            check_reachable(address)  # before the model loads: a wrong address fails fast
+            cancel.raise_if_cancelled()
+            root = remote_root or str(project.root)
+            progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
+            owned = connect(ray, address, cancel)
+        timing.connect_s = timing.clock() - began
+        watch = HeadWatch.of(ray, address, cancel)
         try:
             return _job(
                 project, ray, spec, address, root, watch, timing, notices, cancel,

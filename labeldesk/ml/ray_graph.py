@@ -116,12 +116,14 @@ def graph_on_ray(
         return report
     prepare_import(address)
     ray = import_ray()
-    check_reachable(address)
-    progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
-    owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too
-    watch = HeadWatch.of(ray, address, cancel)
-    report.head = watch.head
-    with caught() as notices:  # Ray's own lines (a worker died…), said in one each
+    # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
+    # joins), said in one each
+    with caught() as notices:
+        check_reachable(address)
+        progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
+        owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too
+        watch = HeadWatch.of(ray, address, cancel)
+        report.head = watch.head
         try:
             try:
                 progress(Progress(0, 0, "checking the cluster's nodes"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import sys
 import threading
@@ -58,6 +59,11 @@ LOG_HANDLER = "ray_print_logs"  # the name ray.init gives the driver's printer o
 EVENT_SUMMARY = ":event_summary:"  # an autoscaler (v1) event in its log line
 AUTOSCALER_TIP = "Tip: use `ray status`"  # Ray's hint before the first event: not news
 QUIET_LEVELS = {"TRACE", "DEBUG"}  # autoscaler (v2) events Ray leaves out too
+# The autoscaler's failure, with its traceback: pushed to the drivers when it happens,
+# and logged by every driver that joins the cluster afterwards (until the autoscaler
+# starts again), where it went to stderr whole
+AUTOSCALER_FAILED = "The autoscaler failed"
+DRIVER_LOGGER = "ray._private.worker"
 
 
 class NodeLost(ClusterError):
@@ -76,7 +82,9 @@ class Notices:
 
     def take(self, text: str) -> None:
         """Keep one of Ray's notices (a paragraph, maybe with a log after it)."""
-        if WORKER_DIED in text:
+        if text.startswith(AUTOSCALER_FAILED):
+            self.take_autoscaler(failure_line(text))
+        elif WORKER_DIED in text:
             found = WORKER_IP.search(text)
             self.workers_died.append(found.group(1) if found else "")
         elif RAYLET_ENDED in text:
@@ -120,6 +128,28 @@ class Notices:
         return lines
 
 
+def failure_line(text: str) -> str:
+    """The autoscaler's failure in one line: the error its traceback ends with."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return f"it failed on the cluster ({lines[-1] if len(lines) > 1 else 'no cause given'})"
+
+
+class _AutoscalerFailure(logging.Filter):
+    """Ray's driver logs the autoscaler's failure as it joins the cluster: kept as the
+    jobs' notice, not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)  # (Ray logs the text itself, with no arguments)
+        if not text.startswith(AUTOSCALER_FAILED):
+            return True
+        for taker in tuple(_ACTIVE):
+            taker.take_autoscaler(failure_line(text))
+        return False
+
+
+_FAILURE_FILTER = _AutoscalerFailure()
+
+
 def autoscaler_events(lines: list[str]) -> list[str]:
     """The events in the autoscaler's log lines as the driver gets them: v1's after its
     marker, v2's as JSON (its message), as Ray would print them; other lines none."""
@@ -153,7 +183,7 @@ def _takers() -> list[Notices]:
 @contextlib.contextmanager
 def caught() -> Iterator[Notices]:
     """While the block runs, the cluster's notices that Ray's driver would print (a
-    worker or a raylet gone, the autoscaler's events) are kept in the :class:`Notices`
+    worker or a raylet gone, the autoscaler's events and failure) are kept in the :class:`Notices`
     yielded (each job running then gets them); Ray's other output is printed as before,
     and Ray's own printing is back once no job takes them. Left as it is when this Ray
     prints them otherwise (then they are printed, as before)."""
@@ -177,7 +207,11 @@ def caught() -> Iterator[Notices]:
                 original(data, *args, **kwargs)
 
             module.print_to_stdstream = keep  # looked up by Ray's listening thread
-            _UNDO[:] = [_divert_autoscaler(module)]
+            logging.getLogger(DRIVER_LOGGER).addFilter(_FAILURE_FILTER)
+            _UNDO[:] = [
+                _divert_autoscaler(module),
+                lambda: logging.getLogger(DRIVER_LOGGER).removeFilter(_FAILURE_FILTER),
+            ]
         _ACTIVE.append(notices)
     try:
         yield notices

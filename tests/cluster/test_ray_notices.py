@@ -431,3 +431,35 @@ def test_a_node_gone_that_the_cluster_never_names_is_said_unnamed_not_guessed():
         "cluster had not said after 18 s"
     )
     assert node_death_window() == 18.0  # Ray's defaults: asked every 3 s, given up after 5
+
+
+AUTOSCALER_FAILURE = (
+    "The autoscaler failed with the following error:\nTraceback (most recent call last):\n"
+    '  File "monitor.py", line 1, in _run\nValueError: the node provider is out of reach'
+)
+
+
+def test_the_autoscalers_failure_told_as_the_job_joins_is_a_note(project, monkeypatch, capfd):
+    """Ray's driver logs the autoscaler's failure (kept on the cluster until it starts
+    again) as it joins the cluster: the command printed it whole, traceback and all,
+    before its own first line."""
+    import logging
+
+    import ray._private.worker  # noqa: F401  (Ray's driver, as connected)
+
+    from labeldesk.ml import ray_embed
+
+    StandIn(monkeypatch, project, take=99, fail=False)
+
+    def joining(ray, address, cancel=None) -> bool:
+        logging.getLogger("ray._private.worker").warning(AUTOSCALER_FAILURE)  # as Ray does
+        ray_prints(AUTOSCALER_FAILURE)  # and as the autoscaler pushes it when it fails
+        return False
+
+    monkeypatch.setattr(ray_embed, "connect", joining)
+    args = ["embed", str(project.path), "--model", "tiny:48", "--ray", "127.0.0.1:6379"]
+    assert main(args) == 0
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "The autoscaler failed" not in out + err
+    said = "note: Ray's autoscaler: it failed on the cluster (ValueError: the node provider is"
+    assert out.count(said) == 1, out  # once, however many ways it came
