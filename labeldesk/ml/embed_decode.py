@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -197,22 +199,58 @@ def _known(item: Item) -> int:
 def unchanged_since_scan(source: Path, item: Item, *, check_content: bool = False) -> bool:
     """Whether the original ``source`` still holds the content ``item``'s hash names, as
     far as one stat tells (:func:`_as_scanned`), reading its bytes only when that cannot
-    tell (or with ``check_content``). Fine-tuning reads originals by the same rule."""
-    as_scanned = _as_scanned(source, item)
+    tell (or with ``check_content``). Fine-tuning reads originals by the same rule
+    (:func:`recheck_since_scan`)."""
+    as_scanned = _as_scanned(source.stat(), item) if len(item) >= 6 else True
     if as_scanned is False:
         return False
     return not ((as_scanned is None or check_content) and hash_file(source) != item[0])
 
 
-def _as_scanned(source: Path, item: Item) -> bool | None:
-    """Whether the original is still as the scan saw it: False when its size or mtime
-    differs (its pixels may not be the content ``item``'s hash names, and a vector stored
-    under that hash would be wrong for every duplicate of it); None when only its change
-    time moved (a rename, a swap of two files of one size and time, or new permissions
-    or another hard link: its bytes decide); True otherwise. One stat, no read."""
+def recheck_since_scan(source: Path, item: Item) -> Item | None:
+    """:func:`unchanged_since_scan` for a file one run reads again and again (each epoch
+    of a fine-tune): None when it changed since the scan, else the item to check it by
+    the next time. A file whose change time alone moved (a folder copied with new change
+    times) has its bytes hashed once: when they are the content the scan hashed, the item
+    returned holds the change time seen before that read, so each later read is one
+    stat again; any write since moves that time. Not a change time in whole seconds that
+    is this recent (:func:`_racy_change_time`): a rewrite within its second would keep
+    it, so such a file is hashed at each read, as the next scan hashes it. The project's
+    index is left as it is (a scan records what it proved)."""
+    if len(item) < 6:
+        return item
+    started = time.time()
+    st = source.stat()
+    as_scanned = _as_scanned(st, item)
+    if as_scanned is not None:
+        return item if as_scanned else None
+    if hash_file(source) != item[0]:
+        return None
+    if _racy_change_time(st.st_ctime_ns, started, time.time()):
+        return item
+    return (item[0], item[1], item[2], item[3], item[4], st.st_ctime_ns)
+
+
+def _racy_change_time(ctime_ns: int, started: float, now: float) -> bool:
+    """Whether a change time read between ``started`` and ``now`` may not move on a
+    rewrite: whole seconds (a coarse clock) within the scan's racy span of the read
+    (:data:`labeldesk.core.scanner.RACY_SECONDS`)."""
+    from labeldesk.core.scanner import RACY_SECONDS
+
+    return (
+        ctime_ns % 1_000_000_000 == 0
+        and (started - RACY_SECONDS) * 1e9 <= ctime_ns <= (now + RACY_SECONDS) * 1e9
+    )
+
+
+def _as_scanned(st: os.stat_result, item: Item) -> bool | None:
+    """Whether the original (``st``: one stat of it) is still as the scan saw it: False
+    when its size or mtime differs (its pixels may not be the content ``item``'s hash
+    names, and a vector stored under that hash would be wrong for every duplicate of it);
+    None when only its change time moved (a rename, a swap of two files of one size and
+    time, or new permissions or another hard link: its bytes decide); True otherwise."""
     if len(item) < 6:
         return True
-    st = source.stat()
     if not stat_matches(st, (item[3], item[4], None)):
         return False
     return stat_matches(st, (item[3], item[4], item[5])) or None

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 PREFETCH_BATCHES = 3  # batches decoded ahead while the model trains on one
 Read = np.ndarray | str  # an image's pixels, or why it could not be read
+# and the scan's record to check its file by the next time (None: not checked)
+Got = tuple[Read, "Item | None"]
 
 
 class TrainingImages:
@@ -42,7 +44,9 @@ class TrainingImages:
     as long as it. ``workers`` overrides how many (default: :func:`decode_threads` of the
     device: none on the CPU). ``scanned``: each row's file as the scan recorded it (hash,
     name, 0, size, mtime_ns, ctime_ns; None: not checked); one that no longer matches is
-    left out as changed since the scan."""
+    left out as changed since the scan. One whose change time alone moved is hashed the
+    first time it is read, not in every epoch (:func:`~.embed_decode.recheck_since_scan`:
+    its row then holds the change time its bytes were checked at)."""
 
     def __init__(
         self,
@@ -106,7 +110,7 @@ class TrainingImages:
                 yield self._collect(usable, got, pre, device)
             return
         upcoming: Iterator[np.ndarray | None] = iter(row_batches)
-        pending: deque[tuple[np.ndarray, list[Decode[list[Read]]]]] = deque()
+        pending: deque[tuple[np.ndarray, list[Decode[list[Got]]]]] = deque()
         try:
             while True:
                 while len(pending) <= PREFETCH_BATCHES:  # the next one and those ahead
@@ -152,7 +156,7 @@ class TrainingImages:
 
     def _submit(
         self, pool: DecodePool, rows: np.ndarray, pre: Preprocess, rng: np.random.Generator | None
-    ) -> tuple[np.ndarray, list[Decode[list[Read]]]]:
+    ) -> tuple[np.ndarray, list[Decode[list[Got]]]]:
         """Queue one batch, in pieces: the workers share each batch among the batches in
         flight, so the first one is ready soon."""
         usable, seeds = self._plan(rows, rng)
@@ -171,12 +175,14 @@ class TrainingImages:
         return usable, futures
 
     def _collect(
-        self, usable: np.ndarray, got: list[Read], pre: Preprocess, device: str
+        self, usable: np.ndarray, got: list[Got], pre: Preprocess, device: str
     ) -> tuple[Any, np.ndarray]:
         from .preprocess import to_tensor
 
         arrays, kept = [], []
-        for row, read in zip(usable, got, strict=True):
+        for row, (read, checked) in zip(usable, got, strict=True):
+            if self.scanned is not None and checked is not None:
+                self.scanned[row] = checked  # a change time found harmless, kept for the run
             if isinstance(read, str):
                 self.failed[int(row)] = {"path": self.names[row], "reason": read}
                 continue
@@ -192,27 +198,30 @@ def read_images(
     seeds: list[int] | None,
     pre: Preprocess,
     scanned: list[Item | None] | None = None,
-) -> list[Read]:
+) -> list[Got]:
     """Each image's model input (augmented by its own seed when ``seeds`` is given), or
     why it could not be read (``scanned``: or that it changed since the scan, as
-    :class:`TrainingImages` says): one bad file stops nothing. Runs in the decode workers."""
-    from .embed_decode import CHANGED, MISSING_FILE, unchanged_since_scan
+    :class:`TrainingImages` says), with the record to check its file by the next time
+    (:func:`~.embed_decode.recheck_since_scan`): one bad file stops nothing. Runs in the
+    decode workers."""
+    from .embed_decode import CHANGED, MISSING_FILE, recheck_since_scan
     from .preprocess import prepare
 
-    out: list[Read] = []
+    out: list[Got] = []
     for k, path in enumerate(paths):
+        item = scanned[k] if scanned is not None else None
         try:
-            item = scanned[k] if scanned is not None else None
-            if item is not None and not unchanged_since_scan(path, item):
-                out.append(CHANGED)
+            checked = item if item is None else recheck_since_scan(path, item)
+            if item is not None and checked is None:
+                out.append((CHANGED, None))
             elif seeds is None:
-                out.append(prepare(path, pre))
+                out.append((prepare(path, pre), checked))
             else:
-                out.append(_augment(path, pre, np.random.default_rng(seeds[k])))
+                out.append((_augment(path, pre, np.random.default_rng(seeds[k])), checked))
         except FileNotFoundError:  # said as embedding says it, not with the whole path
-            out.append(MISSING_FILE)
+            out.append((MISSING_FILE, None))
         except Exception as exc:  # unreadable, not an image: PIL/OS errors
-            out.append(f"{type(exc).__name__}: {exc}")
+            out.append((f"{type(exc).__name__}: {exc}", None))
     return out
 
 

@@ -141,3 +141,33 @@ def test_a_file_changed_since_the_scan_is_left_out_in_workers_too(tmp_path, work
             "reason": "its file is not there: moved or deleted since the last scan",
         },
     ]
+
+
+def test_a_file_whose_change_time_alone_moved_is_held_to_the_time_its_bytes_were_checked(
+    tmp_path, monkeypatch
+):
+    """Hashed once, then checked by one stat against the change time seen then: a later
+    rewrite moves that time and is caught. Not where change times are whole seconds and
+    this recent: a rewrite in that second would keep it, so it is hashed each time."""
+    import os
+
+    from labeldesk.core.indexed_files import hash_file
+
+    path = tmp_path / "a.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path, compress_level=0)
+    st = path.stat()
+    item = (hash_file(path), "a.png", 0, st.st_size, st.st_mtime_ns, st.st_ctime_ns - 1)
+    checked = embed_decode.recheck_since_scan(path, item)
+    assert checked == (*item[:5], path.stat().st_ctime_ns)
+    assert embed_decode.recheck_since_scan(path, checked) is checked  # no read: as checked
+    os.chmod(path, 0o600)
+    assert embed_decode.recheck_since_scan(path, checked) == (*item[:5], path.stat().st_ctime_ns)
+    Image.fromarray(np.ones((8, 8, 3), np.uint8)).save(path, compress_level=0)  # same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+    assert embed_decode.recheck_since_scan(path, checked) is None
+    now = 1_700_000_000.0
+    whole = int(now) * 1_000_000_000
+    assert embed_decode._racy_change_time(whole, now, now + 1)
+    assert not embed_decode._racy_change_time(whole - 10_000_000_000, now, now + 1)
+    assert not embed_decode._racy_change_time(whole + 5, now, now + 1)  # a fine clock

@@ -59,13 +59,13 @@ def test_a_file_gone_or_damaged_after_the_scan_is_skipped_and_reported(
     (root / "train/blue/1.png").write_bytes(b"not a picture any more")  # (changed: its size)
     (root / "val/red/0.png").unlink()
     tried: list[Path] = []  # each read begins by checking the file against the scan
-    original = embed_decode.unchanged_since_scan
+    original = embed_decode.recheck_since_scan
 
     def counting(path, item, **kwargs):
         tried.append(path)
         return original(path, item, **kwargs)
 
-    monkeypatch.setattr(embed_decode, "unchanged_since_scan", counting)
+    monkeypatch.setattr(embed_decode, "recheck_since_scan", counting)
     version = finetune(project, PARAMS, base=tiny_timm_backbone(tmp_path))
     assert version.status == "complete" and len(version.metrics["history"]) == 2
     failed = version.metrics["failed"]
@@ -182,3 +182,32 @@ def test_a_file_overwritten_since_the_scan_is_skipped_as_embedding_skips_it(two_
 
     listed = {p for _, p, _ in members(project.db, get_version(project.db, f"model:{version.id}"))}
     assert "train/red/2.png" not in listed and "train/blue/3.png" in listed
+
+
+def test_a_file_whose_change_time_alone_moved_is_hashed_once_a_run(
+    two_classes, tmp_path, monkeypatch
+):
+    """A folder copied keeping the files' times (``cp -p``) gives every file a new change
+    time: its bytes decide whether it is the picture the scan saw. They were read once
+    per run, not in every epoch (before: 3 epochs read the train images' bytes 3 times,
+    and the val images' at each epoch's check too). A file rewritten during the run
+    still counts as changed: its change time moves again."""
+    import os
+
+    project, root = two_classes
+    files = sorted(root.rglob("*.png"))
+    for path in files:
+        os.chmod(path, 0o600)  # only the change time moves
+    hashed: list[Path] = []
+    original = embed_decode.hash_file
+
+    def counting(path):
+        hashed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(embed_decode, "hash_file", counting)
+    params = FinetuneParams(epochs=3, batch_size=4, image_size=32, train_blocks=1)
+    version = finetune(project, params, base=tiny_timm_backbone(tmp_path))
+    assert len(version.metrics["history"]) == 3 and not version.metrics.get("failed")
+    assert version.metrics["train_images"] == 12 and version.metrics["eval"]["n"] == 4
+    assert sorted(hashed) == files  # each file once: 16 hashes, not 3 x 16 (or more)
