@@ -51,6 +51,12 @@ class ImageRootError(LabelDeskError):
     """The image folder a project indexes cannot be found or read."""
 
 
+class ScanNeeded(LabelDeskError):
+    """Nothing could be done because every image a command needed changed on disk since
+    the last scan (its size, times or bytes not those indexed): a scan takes them in as
+    they are now, then the command can run."""
+
+
 class UnknownPathError(LabelDeskError):
     """One or more image paths are not in the project."""
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.display import counted
-from labeldesk.core.errors import Cancelled, ImageRootError
+from labeldesk.core.errors import Cancelled, ImageRootError, ScanNeeded
 from labeldesk.core.failures import check_writable
 from labeldesk.core.image_rows import usable_files
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -232,7 +232,25 @@ def embed_project(
         report.cancelled = True
     if report.failed and not report.embedded and not report.cancelled:
         _check_root_after(project, len(report.failed))
+        _check_not_all_changed(report.failed)
     return report
+
+
+def _check_not_all_changed(failed: list[dict[str, str]]) -> None:
+    """Every image a run tried changed since the last scan (a folder copied back, files
+    edited in place): an error that says to scan, not a run that ends as if done with
+    nothing embedded (exit 0, "0 images embedded")."""
+    from .embed_decode import CHANGED
+
+    if any(f["reason"] != CHANGED for f in failed):
+        return  # some could not be read: the report lists them, each with its reason
+    paths = sorted(f["path"] for f in failed)
+    first = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+    raise ScanNeeded(
+        f"nothing was embedded: the {counted(len(paths), 'image')} to embed changed since "
+        f"the last scan ({first}); run `labeldesk scan PROJECT` to index them as they are "
+        "now, then run `labeldesk embed PROJECT`"
+    )
 
 
 def _check_root_after(project: Project, failed: int) -> None:

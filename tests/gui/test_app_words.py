@@ -193,6 +193,25 @@ def test_a_rescan_hint_names_the_menu_and_a_moved_folders_command_stays():
     )
     export = "run `labeldesk scan '/data/my project'`, then export again"
     assert in_app_words(export) == "use File → Rescan folder, then export again"
+    nothing = all_changed_message()
+    assert in_app_words(nothing, Path("/data/my project")).endswith(
+        "use File → Rescan folder to index them as they are now, then use Tools → Compute "
+        "embeddings (Ctrl+E)"
+    )
     moved = "if it moved, run `labeldesk scan '/data/p' --images NEW_FOLDER`"
     assert in_app_words(moved) == moved
     assert in_api_words(moved) == moved
+
+
+def all_changed_message() -> str:
+    """What an embedding run says when every image it had to embed changed since the
+    last scan (labeldesk.ml.embed)."""
+    from labeldesk.core.errors import ScanNeeded
+    from labeldesk.ml.embed import _check_not_all_changed
+    from labeldesk.ml.embed_decode import CHANGED
+
+    try:
+        _check_not_all_changed([{"path": "a.png", "reason": CHANGED}])
+    except ScanNeeded as exc:
+        return str(exc)
+    raise AssertionError("not refused")

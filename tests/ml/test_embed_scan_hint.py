@@ -16,6 +16,7 @@ from helpers import write_image
 import labeldesk as ld
 from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import ScanNeeded
 from labeldesk.ml import embed as embed_module
 
 from .tiny_backbone import tiny_backbone
@@ -43,9 +44,37 @@ def test_the_command_line_names_the_project_as_typed(edited, capsys):
     assert main(["embed", TYPED, "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert f"  a.png: {said}\n" in out and "PROJECT" not in out
+    (edited / "embeddings").rename(edited.parent / "aside")  # b.png is embedded again
     assert main(["embed", TYPED, "--device", "cpu", "--json"]) == 0  # a.png is tried again
     failed = json.loads(capsys.readouterr().out)["failed"]
     assert failed == [{"path": "a.png", "reason": said}]
+
+
+def test_nothing_embedded_as_every_image_changed_is_an_error_that_says_to_scan(edited, capsys):
+    """A run whose every image to embed changed since the scan (a folder copied back
+    with new times, files edited) embedded nothing, yet exited 0 with "0 images
+    embedded": a script went on to `issues` without the vectors. Now it is an error
+    (exit 1, kind ScanNeeded) that says to scan, in the command line's words, the API's
+    and (tests/gui) the app's; a scan, as it says, then lets the run embed them."""
+    said = (
+        "nothing was embedded: the 1 image to embed changed since the last scan (a.png); "
+        f"run `labeldesk scan {shlex.quote(TYPED)}` to index them as they are now, then "
+        f"run `labeldesk embed {shlex.quote(TYPED)}`"
+    )
+    assert main(["embed", TYPED, "--device", "cpu"]) == 0  # b.png embedded, a.png not
+    capsys.readouterr()
+    assert main(["embed", TYPED, "--device", "cpu"]) == 1  # only a.png is left to embed
+    assert capsys.readouterr().err == f"error: {said}\n"
+    assert main(["embed", TYPED, "--device", "cpu", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"error": said, "kind": "ScanNeeded"}
+    with ld.open_project(edited) as p:
+        with pytest.raises(
+            ScanNeeded, match=r"; run `p\.scan\(\)` to .*, then run `ld\.embed\(p\)`$"
+        ):
+            ld.embed(p, device="cpu", progress=lambda _: None)
+        p.scan(workers=1)  # as it says
+        report = ld.embed(p, device="cpu", progress=lambda _: None)
+        assert report["failed"] == [] and report["embedded"] == 1
 
 
 def test_the_api_names_its_own_call_and_following_it_embeds_the_image(edited):
