@@ -135,12 +135,21 @@ def issues(
 ) -> pd.DataFrame:
     """Likely mislabels (or every labeled image), most suspicious first; ``predictions``
     scores other predictions than the project's own (e.g. the first value of
-    ``ld.crossfit_predictions(p)``)."""
+    ``ld.crossfit_predictions(p)``).
+
+    ``.attrs["failed"]``: the images the predictions could not read, so not judged and
+    not in the table (with ``include_all``, listed unjudged): ``predictions.failed``
+    (``{"path", "reason"}``: unreadable, or changed since the last scan, which
+    ``p.scan()`` takes in); none for the project's own predictions, which hold the
+    embedded images (:func:`embed`'s report lists those it could not read)."""
     from labeldesk.ml.issues import label_issues
 
     _check_predictions(predictions)
     found = label_issues(project, include_all=include_all, preds=predictions)
-    return frame([i.to_json() for i in found], ISSUE_COLUMNS)
+    table = frame([i.to_json() for i in found], ISSUE_COLUMNS)
+    failed = [] if predictions is None else predictions.failed
+    table.attrs["failed"] = reasons_in_api_words([dict(row) for row in failed])
+    return table
 
 
 @api_words

@@ -242,3 +242,13 @@ def test_the_api_says_which_images_the_fit_left_out(colours, monkeypatch):
     again = ld.crossfit_predictions(project, device="cpu", progress=lambda _: None)
     assert again.failed == [{"path": broken, "reason": in_api_words(CHANGED)}]
     assert "p.scan()" in again.failed[0]["reason"]
+    # ld.issues on them says so too: the image was silently not in the table
+    for include_all in (False, True):
+        table = ld.issues(project, predictions=again, include_all=include_all)
+        assert table.attrs["failed"] == again.failed
+        listed = table.set_index("path")
+        if include_all:  # listed, unjudged
+            assert listed.loc[broken, "suggested"] is None
+        else:
+            assert broken not in listed.index
+    assert ld.issues(project).attrs["failed"] == []  # the embedded images, each judged
