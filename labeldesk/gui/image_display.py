@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from labeldesk.core.image_lookup import present
-from labeldesk.core.imageio import load_rgb
+from labeldesk.core.imageio import decode_rgb, load_rgb
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import pil_to_qimage
 
@@ -51,6 +51,29 @@ def load_image(project: Project, path: str, max_side: int | None = None) -> QIma
             return QImage(str(project.thumbnail(path)))
         except Exception:
             return QImage()
+
+
+def load_as_scanned(project: Project, path: str, max_side: int) -> QImage:
+    """:func:`load_image` of the picture the index holds at ``path``: a file edited or
+    replaced since the scan shows its cached thumbnail (the picture scanned, which its
+    label, vector and similarity describe), not the new picture, as the grid's tiles
+    do. For views that show an image as the index knows it (a neighbour tile), not the
+    image under review (the detail panel says when that one changed on disk)."""
+    from labeldesk.core.image_rows import usable_image
+
+    row = usable_image(project.db, path)
+    if row is None:  # no longer indexed: what the file holds, as before
+        return load_image(project, path, max_side)
+    try:
+        img = decode_rgb(project.original_of(row["id"]), draft=(max_side, max_side))
+        img.thumbnail((max_side, max_side))
+        return pil_to_qimage(img)
+    except Exception as exc:  # changed since the scan, or unreadable
+        log.debug("showing the thumbnail of %s: %s", path, exc)
+    try:
+        return QImage(str(project.thumbnail_of(row["id"])))
+    except Exception:
+        return QImage()
 
 
 class ImageLoader(QObject):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from labeldesk.core.display import format_similarity
 from labeldesk.gui.elided_label import ElidedLabel
-from labeldesk.gui.image_display import fit_pixmap, load_image
+from labeldesk.gui.image_display import fit_pixmap, load_as_scanned
 
 if TYPE_CHECKING:
     from labeldesk.core.progress import CancelToken
@@ -51,7 +51,7 @@ def find_neighbours(
         if cancel is not None and cancel.cancelled:
             break
         label = hit["label"]
-        image = load_image(project, str(hit["path"]), max_side=2 * NEIGHBOUR_SIDE)
+        image = load_as_scanned(project, str(hit["path"]), max_side=2 * NEIGHBOUR_SIDE)
         score = hit["score"]
         similarity = float(score) if isinstance(score, (int, float)) else 0.0
         named = label if isinstance(label, str) else None

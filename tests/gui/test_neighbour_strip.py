@@ -114,3 +114,26 @@ def test_find_neighbours_carries_each_cosine_nearest_first(tmp_path):
         assert cosines == sorted(cosines, reverse=True) and all(-1 <= c <= 1 for c in cosines)
     finally:
         project.close()
+
+
+def test_a_neighbour_edited_since_the_scan_shows_the_picture_scanned(tmp_path):
+    """A neighbour is found by the vector of the picture the scan read, and its label was
+    given to that picture: a file edited since (no rescan) showed its new picture on the
+    tile, unlike the grid's tile of it. Now the tile shows the picture as scanned (its
+    cached thumbnail), until a scan takes the edit in."""
+    from helpers import write_image
+
+    project, _ = make_clustered_project(tmp_path)
+    try:
+        query = "train/cow/cow0.png"
+        path, _, before, _ = find_neighbours(project, query, k=1)[0]
+        write_image(project.image_path(path), size=(16, 16), fmt="PNG", seed=999)  # edited
+        [(again, _, shown, _)] = find_neighbours(project, query, k=1)
+        assert again == path and shown.size() == before.size() == QSize(8, 8)  # not 16x16
+        assert shown == QImage(str(project.thumbnail(path)))  # the scanned picture's
+        untouched = find_neighbours(project, query, k=2)[1]  # the original, exactly
+        assert untouched[2] == QImage(str(project.image_path(untouched[0]))).convertToFormat(
+            untouched[2].format()
+        )
+    finally:
+        project.close()
