@@ -80,7 +80,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         twins = _twins_to_avoid(conn, batch_id, old_labels(conn, undo_id))
         redo_id = new_batch(conn, source, description)
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
-        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, twins)
+        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, undo_id, twins)
         # (class events only: the images' labels are as they were, so judged as before)
         changed, kept, given = take_back(
             conn,
@@ -251,12 +251,12 @@ def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -
 
 
 def _classes_before_labels(
-    conn: sqlite3.Connection, redo_id: int, batch_id: int, twins: dict[str, str]
+    conn: sqlite3.Connection, redo_id: int, batch_id: int, undo_id: int, twins: dict[str, str]
 ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str, str | None]]]:
     """Make again the class additions and renames of batch ``batch_id`` that its undo
-    took back, recorded in batch ``redo_id``; not those that would make a class of
-    ``twins``. Returns (classes back, (old, new) renamed, and the removals left for
-    after the labels: (op, name, target))."""
+    (``undo_id``) took back, recorded in batch ``redo_id``; not those that would make a
+    class of ``twins``, nor a rename the undo left as it was. Returns (classes back,
+    (old, new) renamed, and the removals left for after the labels: (op, name, target))."""
     back: list[str] = []
     renamed: list[tuple[str, str]] = []
     after: list[tuple[str, str, str | None]] = []
@@ -278,11 +278,32 @@ def _classes_before_labels(
             record_rename(conn, redo_id, name, target)
             class_table.rename_in_table(conn, name, target)
             renamed.append((name, target))
+        elif op == "rename" and exists and _taken_before_the_undo(conn, name, batch_id, undo_id):
+            continue  # the undo left it (a class of its old name was made): nothing to do
         elif op != "add" and exists:
             # a removal or merge; or a rename whose new name stayed (someone used it):
             # then the old name goes into it, as a merge would
             after.append((op, name, target))
     return back, renamed, after
+
+
+def _taken_before_the_undo(
+    conn: sqlite3.Connection, name: str, batch_id: int, undo_id: int
+) -> bool:
+    """Was class ``name`` made (added, or another renamed to it) after batch ``batch_id``
+    and before its undo ``undo_id``? Then the undo did not rename ``name``'s class back
+    (see :func:`~labeldesk.core.undo._names_taken`) and this class is someone else's:
+    a redo must not merge it into the rename's new name. (A class the undo itself put
+    back was made by the undo, not before it.)"""
+    row = conn.execute(
+        "SELECT 1 FROM classes c JOIN label_batches b ON b.id = ? "
+        "JOIN label_batches u ON u.id = ? WHERE c.name = ? "
+        "AND c.created_at > b.created_at AND c.created_at < u.created_at UNION ALL "
+        "SELECT 1 FROM class_events WHERE op = 'rename' AND target = ? "
+        "AND batch_id > ? AND batch_id < ?",
+        (batch_id, undo_id, name, name, batch_id, undo_id),
+    ).fetchone()
+    return row is not None
 
 
 def _follow_renames(

@@ -20,7 +20,7 @@ from .changes import UNDO, Changes
 from .class_events import put_back_aliases, record_added, undo_add
 from .classes import add_classes, class_names
 from .db import Database
-from .display import case_twin_note, counted, named_classes
+from .display import case_twin_note, counted, named_classes, quoted_names
 from .errors import NothingToUndoError
 from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
 from .layout import placement
@@ -43,6 +43,8 @@ class Undone(Changes):
     classes_removed: tuple[str, ...] = ()  # the classes the batch added
     classes_kept: tuple[str, ...] = ()  # still in use: not renamed back, nor removed
     case_twins: tuple[tuple[str, str], ...] = ()  # (class not brought back, its case twin)
+    # (old, new): a rename not taken back, its old name a class again made since
+    names_taken: tuple[tuple[str, str], ...] = ()
 
     @property
     def events(self) -> int:
@@ -53,16 +55,30 @@ class Undone(Changes):
         if self.author:
             text += f" by {self.author}"
         parts = []
-        if self.events or not (self.classes_restored or self.classes_removed):
+        if self.names_taken and not (self.events or self.classes_restored or self.kept):
+            parts.append("nothing changed")
+        elif self.events or not (self.classes_restored or self.classes_removed):
             parts.append(f"{counted(self.events, 'image')} changed back")
         if self.classes_restored:
             parts.append(f"{named_classes(self.classes_restored)} back")
         if self.classes_removed:
             parts.append(f"removed the {named_classes(self.classes_removed)} it had added")
         text += ": " + ", ".join(parts)
-        return text + left_alone_note(
-            self.classes_kept, self.case_twins, self.kept, "changed again since"
+        return (
+            text
+            + taken_note(self.names_taken)
+            + left_alone_note(self.classes_kept, self.case_twins, self.kept, "changed again since")
         )
+
+
+def taken_note(pairs: Sequence[tuple[str, str]]) -> str:
+    """The note on renames an undo left (:func:`_names_taken`): "" when none."""
+    return "".join(
+        f"; {quoted_names([new])} not renamed back: a class {quoted_names([old])} was made "
+        f"since, so its images stay {quoted_names([new])} (merge it into "
+        f"{quoted_names([old])} to join them)"
+        for old, new in pairs
+    )
 
 
 def left_alone_note(
@@ -101,13 +117,15 @@ def undo(
     with db.write() as conn:
         row = _batch_to_undo(conn, batch_id, sources, who)
         twins = _twins_to_avoid(conn, row[0], old_labels(conn, row[0]))
+        taken = _names_taken(conn, row[0])
+        left = {**twins, **taken}  # classes not brought back: their images stay
         description = f"undo: {row[1]}".rstrip(": ")
         undo_id = new_batch(conn, "undo", description, undoes=row[0])
         changed, kept, given_back = take_back(
             conn,
             row[0],
             lambda ids: _changed_later(conn, row[0], ids),
-            twins,
+            left,
             undo_id,
             "undo",
             description,
@@ -116,7 +134,7 @@ def undo(
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
         restored, removed, kept_classes, moved, renamed = _undo_class_events(
-            conn, row[0], twins, undo_id, description
+            conn, row[0], left, undo_id, description
         )
         # Recorded, so that a redo takes such a class away again if nothing carries it.
         before = class_table.aliases(conn)
@@ -140,7 +158,25 @@ def undo(
         classes_removed=tuple(removed),
         classes_kept=tuple(kept_classes),
         case_twins=tuple(twins.items()),
+        names_taken=tuple(taken.items()),
     )
+
+
+def _names_taken(conn: sqlite3.Connection, batch_id: int) -> dict[str, str]:
+    """{old: new} of the renames of batch ``batch_id`` whose old name is a class again
+    (someone made a class of that name since, or renamed another to it) while the new
+    name is still one: the undo leaves both classes and their images as they are. Given
+    back their old label, the renamed images would join that other class and leave their
+    own empty (a merge no one asked for, and the model's view of them changed)."""
+    rows = conn.execute(
+        "SELECT name, target FROM class_events WHERE batch_id = ? AND op = 'rename'",
+        (batch_id,),
+    ).fetchall()
+    return {
+        str(name): str(target)
+        for name, target in rows
+        if class_table.class_exists(conn, name) and class_table.class_exists(conn, target)
+    }
 
 
 # Label events read, decided and written back at a time: an undo or redo of a million
@@ -433,8 +469,6 @@ def _undo_class_events(
         recorded = json.loads(aliases or "[]")
         old_aliases = [a for a in recorded if isinstance(a, str)]
         if op == "rename" and class_table.class_exists(conn, target):
-            if class_table.class_exists(conn, name):
-                continue  # the old name was taken again since: keep both as they are
             back = [Change(i, label=name, status=s) for i, s in _scanned_into(conn, name, target)]
             moved += record(conn, back, "undo", text, undoes=batch_id, batch_id=undo_id)[1]
             if label_in_use(conn, target):

@@ -126,3 +126,43 @@ def test_redoing_a_rename_takes_along_images_a_scan_filed_under_the_old_name(
     project.redo()
     assert label_of(project, "train/cat/new.png") == "kitty"
     assert set(project.images().label.dropna()) <= set(project.classes())
+
+
+def test_undoing_a_rename_whose_old_name_was_made_again_leaves_both_classes(project, as_user):
+    """Alice renames cat to kitty, Bob makes a new class cat, Alice undoes her rename: the
+    kittens went back to the label cat, joining Bob's class, and kitty stayed, empty (a
+    merge nobody asked for, said as "N images changed back")."""
+    as_user("alice")
+    kittens = sorted(project.images().query("label == 'cat'").path)
+    project.rename_class("cat", "kitty")
+    as_user("bob")
+    project.set_labels({"_unlabeled/u0.png": "cat"}, create_classes=True)
+    as_user("alice")
+    undone = project.undo()
+    assert {label_of(project, p) for p in kittens} == {"kitty"}
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert set(project.classes()) == {"kitty", "dog", "cat"}
+    assert not undone  # nothing changed: nothing for a view to re-read or score again
+    assert undone.names_taken == (("cat", "kitty"),)
+    assert "nothing changed; 'kitty' not renamed back: a class 'cat' was made since" in (
+        undone.summary()
+    )
+    assert "merge it into 'cat'" in undone.summary()
+    redone = project.redo()  # nothing was taken back: nothing to make again
+    assert {label_of(project, p) for p in kittens} == {"kitty"}
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert set(project.classes()) == {"kitty", "dog", "cat"} and not redone
+
+
+def test_a_redo_leaves_an_empty_class_made_with_the_old_name_before_the_undo(project, as_user):
+    """The redo took Bob's class cat (empty) for the one the undo had put back and removed
+    it into kitty."""
+    as_user("alice")
+    project.rename_class("cat", "kitty")
+    as_user("bob")
+    project.add_classes(["cat"])
+    as_user("alice")
+    project.undo()
+    project.redo()
+    assert set(project.classes()) == {"kitty", "dog", "cat"}
+    assert "cat" not in project.class_aliases()

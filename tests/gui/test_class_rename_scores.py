@@ -8,6 +8,7 @@ only the flags of images whose label the model now agrees with.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -115,5 +116,34 @@ def test_undoing_and_redoing_a_rename_keep_the_flags(qtbot, view, clustered):
     assert _flagged(view) == before and not view.feed.busy
     view.labeling.redo()
     qtbot.waitUntil(lambda: label_is("formica"))
+    assert _flagged(view) == before and not view.feed.busy
+    assert f"{len(before):,} likely mislabeled ·" in view.status_text
+
+
+def test_undoing_a_rename_whose_old_name_was_made_again_changes_nothing(
+    qtbot, view, clustered, monkeypatch
+):
+    """Someone made a new class ant after ant was renamed formica: Ctrl+Z gave the
+    formicas back the label ant (joining that class, formica left empty) and scored
+    every label again (the flags gone meanwhile). Now it leaves both and says why."""
+    project, flipped = clustered
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    assert view.class_actions.rename("ant", "formica")
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "formica")
+    monkeypatch.setenv("LABELDESK_USER", "bob")  # (in a terminal, or their own app)
+    project.set_labels({"_unlabeled/u0.png": "ant"}, create_classes=True)
+    qtbot.waitUntil(lambda: "ant" in view.catalog.classes)
+    view.feed.refresh()  # bob's label scored
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    before = _flagged(view)
+    assert set(flipped) <= before
+    said: list[str] = []
+    view.labeling.message.connect(said.append)
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    view.labeling.undo()  # Ctrl+Z
+    qtbot.waitUntil(lambda: bool(said))
+    assert "'formica' not renamed back: a class 'ant' was made since" in said[-1]
+    qtbot.wait(50)
+    assert set(view.catalog.labels[np.isin(view.catalog.paths, flipped)]) == {"formica"}
     assert _flagged(view) == before and not view.feed.busy
     assert f"{len(before):,} likely mislabeled ·" in view.status_text
