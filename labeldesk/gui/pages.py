@@ -55,8 +55,9 @@ class ProjectPages:
             view.feed.busyChanged.connect(lambda _: self._rescoring_changed())
             # Labels changed on Statistics (an undo, a duplicate-group action) are scored
             # again there: its "about N" said the count from before them until the
-            # browser was shown again.
-            view.scores_shown_elsewhere = self._statistics_shown
+            # browser was shown again. So on the map coloured by what the model thinks
+            # (a merge made there drew the guesses from before it until then).
+            view.scores_shown_elsewhere = self._scores_shown
 
     def close(self) -> None:
         """Shut the pages down (the session then waits for their jobs)."""
@@ -168,6 +169,7 @@ class ProjectPages:
                 lambda paths: shell.show_selection(paths, "selected on the map", select_all=True)
             )
             self._lend_keys(self.map)
+            self.map.color_by.currentIndexChanged.connect(lambda _: self._map_colouring_changed())
         self.map.compute_if_missing()  # the first show (or after a failed one)
         # shown, it reads again only what may have changed while hidden (~9 s of CPU at
         # 1M images a read); on screen it follows changes itself (_changed)
@@ -175,6 +177,7 @@ class ProjectPages:
         # the keys go to the map (arrows, Space, ]…), not to the colouring box first
         # in the page, where Up and Down changed the colouring
         self.map.plot.setFocus()
+        self._map_colouring_changed()  # labels changed behind it: scored now
 
     def show_drift(self) -> None:
         session = self.session
@@ -268,6 +271,22 @@ class ProjectPages:
 
     def _statistics_shown(self) -> bool:
         return self.stats is not None and self.shell.is_showing(self.stats)
+
+    def _scores_shown(self) -> bool:
+        """Is a page other than the browser showing the model's view of the labels:
+        Statistics, or the map coloured by what the model thinks?"""
+        return self._statistics_shown() or self._map_shows_scores()
+
+    def _map_shows_scores(self) -> bool:
+        page = self.map
+        shown = page is not None and self.shell.is_showing(page)
+        return shown and page is not None and page.color_by.currentData() == "prediction"
+
+    def _map_colouring_changed(self) -> None:
+        """The map now shows what the model thinks: labels changed meanwhile are scored."""
+        view = self.shell.view
+        if view is not None and self._map_shows_scores():
+            view.score_if_stale()
 
     def _rescoring_changed(self) -> None:
         if self.stats is not None:
