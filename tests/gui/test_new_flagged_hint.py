@@ -104,3 +104,27 @@ def test_images_a_rescoring_only_took_off_the_list_are_said_too(qtbot, scored_vi
     assert "show the list now</a> (Alt+S)" in hint.text()
     hint.linkActivated.emit("show")
     assert view.model.rowCount() == shown - 3 and not hint.isVisible()
+
+
+def test_a_flagged_file_edited_on_disk_is_not_counted_as_no_longer_flagged(
+    qtbot, scored_view, clustered
+):
+    """A rescan that finds a flagged picture edited drops the model's view of it (it judged
+    the old picture): the list is read anew with the rescan, so the line never counts it
+    among those "no longer flagged", neither then nor after the rescoring."""
+    from helpers import write_image
+
+    project, flipped = clustered
+    view = scored_view
+    hint = view.sidebar.new_matches
+    view.sidebar.select_show("flagged")
+    shown = {view.catalog.paths[view.model.position(r)] for r in range(view.model.rowCount())}
+    assert flipped[0] in shown
+    write_image(project.root / flipped[0], size=(9, 9), seed=999, fmt="PNG")
+    project.scan(workers=1)
+    qtbot.waitUntil(lambda: view.fill_job is not None and not view.fill_job.running)
+    qtbot.waitUntil(lambda: flipped[0] not in set(view.catalog.paths[view.catalog.flagged]))
+    view.feed.refresh()
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert view.model.list_changes()[1] == 0
+    assert not hint.pending and "no longer" not in hint.accessibleName()
