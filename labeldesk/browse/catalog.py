@@ -265,13 +265,19 @@ class ImageCatalog:
     def opinion(self, position: int) -> str:
         """The one "Model: …" line for an image (see :func:`model_opinion`); "" before
         the insights are computed. Insights that name a class the project no longer has
-        (a rename, a merge or an undo of one, while they are computed again) are not
-        shown as an opinion on today's label."""
+        (a rename, a merge or an undo of one, while they are computed again), or that
+        lack the image's class, are not shown as an opinion on today's label."""
         if self._insight_row[position] < 0:
             return ""
         guess = self.guess[position]
         if isinstance(guess, str) and guess not in self.classes:
             return f"Model: updating (the classes changed since it named {guess!r})"
+        label, scored = self.labels[position], self.insights.classes if self.insights else None
+        if isinstance(label, str) and scored is not None and label not in scored:
+            # a class back (a merge or removal undone) or new since: a guess of the model
+            # that had no such class ("almost surely ant — label bee is doubtful" after
+            # a merge of bee into ant was undone) says nothing of the label
+            return f"Model: updating (it has not learned the class {label!r} yet)"
         return model_opinion(
             self.guess[position],
             float(self.guess_confidence[position]),

@@ -147,3 +147,28 @@ def test_undoing_a_rename_whose_old_name_was_made_again_changes_nothing(
     assert set(view.catalog.labels[np.isin(view.catalog.paths, flipped)]) == {"formica"}
     assert _flagged(view) == before and not view.feed.busy
     assert f"{len(before):,} likely mislabeled ·" in view.status_text
+
+
+def test_after_a_merge_is_undone_the_merged_model_does_not_judge_the_class_back(
+    qtbot, view, clustered
+):
+    """Merge bee into ant, scored, Ctrl+Z: until scored again the detail panel said
+    "Model: almost surely ant (98%) — label bee is doubtful" of every bee, from a model
+    that had no class bee."""
+    catalog = view.catalog
+    bee = int(np.flatnonzero(catalog.labels == "bee")[0])
+    assert view.class_actions.merge("bee", "ant")
+    qtbot.waitUntil(lambda: view.catalog.labels[bee] == "ant")
+    view.feed.refresh()  # the merged labels scored: the model knows ant and cow
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert view.catalog.guess[bee] == "ant"
+    view.labeling.undo()  # Ctrl+Z: bee is back, the new scores still to come
+    qtbot.waitUntil(lambda: view.catalog.labels[bee] == "bee")
+    assert view.feed.busy
+    opinion = view.catalog.opinion(bee)
+    assert opinion == "Model: updating (it has not learned the class 'bee' yet)"
+    view.grid.select_row(view.model.row_of_id(int(view.catalog.ids[bee])))
+    qtbot.waitUntil(lambda: "has not learned the class 'bee'" in view.detail.fields["Model"].text())
+    view.feed.refresh()
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    assert "updating" not in view.catalog.opinion(bee)  # scored: the model knows bee again
