@@ -103,6 +103,11 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         )
         record_added(conn, redo_id, revived, before)
         removed, kept_classes = _classes_after_labels(conn, redo_id, after)
+        merged = conn.execute(  # (a class merged again into one there is)
+            "SELECT name, target FROM class_events WHERE batch_id = ? AND op = 'remove' "
+            "AND target IS NOT NULL ORDER BY id",
+            (redo_id,),
+        ).fetchall()
         gone, still_used = _classes_the_undo_revived(conn, redo_id, undo_id)
         removed += gone
         kept_classes += still_used
@@ -114,6 +119,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         image_ids=tuple(changed),
         classes_changed=bool(back or renamed or revived or removed),
         renamed=tuple(renamed) if not (back or revived or removed or after) else (),
+        merged=tuple((str(a), str(b)) for a, b in merged),
         kept=kept,
         classes_back=tuple(back + revived),
         classes_renamed=tuple(renamed),

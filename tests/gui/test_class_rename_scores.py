@@ -172,3 +172,30 @@ def test_after_a_merge_is_undone_the_merged_model_does_not_judge_the_class_back(
     view.feed.refresh()
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     assert "updating" not in view.catalog.opinion(bee)  # scored: the model knows bee again
+
+
+def test_a_merge_redone_names_the_classes_as_the_merge_did(qtbot, view, clustered):
+    """Merge bee into ant, Ctrl+Z, Ctrl+Shift+Z, each scored: after the redo the model's
+    values still named bee, no class any more ("Model: updating (the classes changed
+    since it named 'bee')" on every former bee, suggestions of bee) until scored again;
+    the merge itself had them follow."""
+    catalog = view.catalog
+    bee = int(np.flatnonzero(catalog.labels == "bee")[0])
+
+    def scored() -> None:
+        view.feed.refresh()
+        qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+
+    assert view.class_actions.merge("bee", "ant")
+    qtbot.waitUntil(lambda: view.catalog.labels[bee] == "ant")
+    scored()
+    view.labeling.undo()
+    qtbot.waitUntil(lambda: view.catalog.labels[bee] == "bee")
+    scored()
+    assert view.catalog.guess[bee] == "bee"
+    view.labeling.redo()
+    qtbot.waitUntil(lambda: view.catalog.labels[bee] == "ant")
+    catalog = view.catalog
+    assert "bee" not in set(catalog.guess) | set(catalog.suggested) | set(catalog.predicted)
+    assert catalog.opinion(bee).endswith("the label agrees")
+    assert view.feed.busy  # a merge made again: scored again, as the merge was
