@@ -105,6 +105,8 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         "classes_removed": list(undone.classes_removed),
         "classes_kept": list(undone.classes_kept),
         "case_twins": [list(pair) for pair in undone.case_twins],  # (not made, the class)
+        # (old, new): renames left, a class of the old name made since
+        "not_renamed_back": [list(pair) for pair in undone.names_taken],
         "paths": paths,
     }
     return Output(data, _with_paths(undone.summary(), paths, undone.events))

@@ -87,6 +87,21 @@ def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, m
     assert json.loads(capsys.readouterr().out)["case_twins"] == [["dog", "Dog"]]
 
 
+def test_undo_json_names_a_rename_it_left_because_the_old_name_was_made_again(
+    proj, monkeypatch, capsys
+):
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    assert main(["classes", proj, "--rename", "dog", "hound"]) == 0
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    assert main(["classes", proj, "--add", "dog"]) == 0
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    capsys.readouterr()
+    assert main(["undo", proj, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["not_renamed_back"] == [["dog", "hound"]] and out["events"] == 0
+    assert _classes(capsys, proj) == {"cat": 8, "hound": 8, "dog": 0}
+
+
 def test_rename_merge_remove_and_redo_quote_the_classes_they_name(proj, capsys):
     # "removed t-shirt, top" would read as two classes removed
     assert main(["classes", proj, "--add", r"t-shirt\, top,bag"]) == 0
