@@ -44,7 +44,8 @@ class Changes:
     all_images: bool = False
     # A class edit's names, (old, new) pairs: ``renamed``, a class now called ``new``
     # (its labels mean what they meant, so the model's scores still hold, renamed);
-    # ``merged``, the images of ``old`` given the class ``new`` (``old`` gone).
+    # ``merged``, the images of ``old`` given the class ``new`` (``old`` gone; or, an undo
+    # of a rename whose new name someone used since, kept for the images labeled so).
     renamed: tuple[tuple[str, str], ...] = ()
     merged: tuple[tuple[str, str], ...] = ()
 

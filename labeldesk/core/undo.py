@@ -133,7 +133,7 @@ def undo(
         )
         # Classes last, when the labels are back: a class still in use is kept, and a
         # label given back whose class someone removed since brings the class back.
-        restored, removed, kept_classes, moved, renamed = _undo_class_events(
+        restored, removed, kept_classes, moved, renamed, split = _undo_class_events(
             conn, row[0], left, undo_id, description
         )
         # Recorded, so that a redo takes such a class away again if nothing carries it.
@@ -153,6 +153,7 @@ def undo(
         renamed=tuple(renamed)
         if len(renamed) == len(restored) and not (revived or removed or kept_classes or moved)
         else (),
+        merged=tuple(split),
         kept=kept,
         classes_restored=tuple(restored + revived),
         classes_removed=tuple(removed),
@@ -438,7 +439,9 @@ def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -
 
 def _undo_class_events(
     conn: sqlite3.Connection, batch_id: int, twins: dict[str, str], undo_id: int, text: str
-) -> tuple[list[str], list[str], list[str], list[int], list[tuple[str, str]]]:
+) -> tuple[
+    list[str], list[str], list[str], list[int], list[tuple[str, str]], list[tuple[str, str]]
+]:
     """Put back the classes a batch renamed or removed, and take away those it added
     (after its labels are back); not those of ``twins`` (see :func:`_twins_to_avoid`).
     Images that a scan filed under a renamed class by its old folder name go back to the
@@ -446,13 +449,16 @@ def _undo_class_events(
 
     Returns (classes restored, classes removed, names kept because something still uses
     them: someone labeled with a renamed class's new name, or with a class the batch
-    added, since; the images the scan had filed; and the classes renamed back, (new
-    name, old name): those whose new name nothing else carries)."""
+    added, since; the images the scan had filed; the classes renamed back, (new
+    name, old name): those whose new name nothing else carries; and (new name, old
+    name) of the others, whose images carry the old name again but for those labeled
+    with the new one since: to the model's values, as a merge into the old name)."""
     restored: list[str] = []
     removed: list[str] = []
     kept: list[str] = []
     moved: list[int] = []
     renamed: list[tuple[str, str]] = []
+    split: list[tuple[str, str]] = []
     for op, name, target, position, origin, aliases in conn.execute(
         "SELECT op, name, target, position, origin, aliases FROM class_events "
         "WHERE batch_id = ? ORDER BY id DESC",
@@ -474,6 +480,7 @@ def _undo_class_events(
             if label_in_use(conn, target):
                 class_table.restore_in_table(conn, name, position, origin)
                 kept.append(target)
+                split.append((target, name))
             else:
                 class_table.undo_rename(conn, name, target)
                 renamed.append((target, name))
@@ -486,7 +493,7 @@ def _undo_class_events(
         put_back_aliases(conn, [a for a in recorded if isinstance(a, list)])
         class_table.point_aliases(conn, old_aliases, name)
         restored.append(name)
-    return restored, removed[::-1], kept, moved, renamed  # (taken back newest first)
+    return restored, removed[::-1], kept, moved, renamed, split  # (taken back newest first)
 
 
 def label_in_use(conn: sqlite3.Connection, label: str) -> bool:

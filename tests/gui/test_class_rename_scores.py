@@ -199,3 +199,28 @@ def test_a_merge_redone_names_the_classes_as_the_merge_did(qtbot, view, clustere
     assert "bee" not in set(catalog.guess) | set(catalog.suggested) | set(catalog.predicted)
     assert catalog.opinion(bee).endswith("the label agrees")
     assert view.feed.busy  # a merge made again: scored again, as the merge was
+
+
+def test_undoing_a_rename_whose_new_name_was_used_since_keeps_the_flags(
+    qtbot, view, clustered, monkeypatch
+):
+    """Bob labeled an image formica after ant was renamed formica; Alice's Ctrl+Z gives
+    the formicas the label ant again (formica stays, for Bob's image): the model's values
+    still said formica, so every flag of them dropped until the labels were scored again
+    (2 likely mislabeled → 0 → 2)."""
+    project, flipped = clustered
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    assert view.class_actions.rename("ant", "formica")
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "formica")
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    project.set_labels({"_unlabeled/u0.png": "formica"})
+    view.feed.refresh()  # bob's label scored
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    before = _flagged(view)
+    assert set(flipped) <= before
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    view.labeling.undo()  # Ctrl+Z
+    qtbot.waitUntil(lambda: view.catalog.labels[view.catalog.paths == flipped[0]][0] == "ant")
+    assert _flagged(view) == before
+    assert "ant" in set(view.catalog.suggested) | set(view.catalog.guess)
+    assert view.feed.busy  # the classes changed (formica holds Bob's image): scored again
