@@ -7,14 +7,18 @@
 #   installer/install.sh --from FILE.whl       install from a wheel (or another checkout)
 #   installer/install.sh --torch cpu|cuda      choose the PyTorch build (default: the one
 #                                              installed before, else auto)
+#   installer/install.sh --torch-index URL     take PyTorch from another index (remembered)
 #   installer/install.sh --uninstall           remove what the installer created, nothing else
 #
 # Options (and environment variables):
 #   --torch auto|cpu|cuda   auto: cuda where `nvidia-smi` finds an NVIDIA GPU, else cpu;
 #                           left out, an upgrade keeps the build installed before
-#   --torch-index URL       (LABELDESK_TORCH_INDEX) package index for the PyTorch build;
-#                           "default" uses pip's own index. Default for a Linux CPU build:
-#                           https://download.pytorch.org/whl/cpu (the smaller, CPU-only one)
+#   --torch-index URL       (LABELDESK_TORCH_INDEX) package index for the PyTorch build,
+#                           e.g. https://download.pytorch.org/whl/rocm6.4 for AMD GPUs;
+#                           "default" uses pip's own index; "auto" the installer's choice:
+#                           for a Linux CPU build https://download.pytorch.org/whl/cpu (the
+#                           smaller, CPU-only one), else pip's own. Left out, an upgrade
+#                           keeps the index the kept build came from.
 #   --python PATH           (PYTHON) the Python 3.10+ that creates the environment
 #   LABELDESK_TORCH_SPEC    extra requirements resolved with LabelDesk, e.g. a pinned
 #                           "torch==2.13.0+cpu torchvision==0.28.0" from a local wheel folder
@@ -242,14 +246,24 @@ python="$(find_python)" || die "LabelDesk needs Python 3.10 or newer with its ve
 brew install python). Pass --python PATH to choose one."
 
 # --- which PyTorch ----------------------------------------------------------------------------
-state="$home_dir/torch-build"  # the build installed last ("cpu" or "cuda")
-torch_kept=""
+state="$home_dir/torch-build"  # the build pip installed last: cpu, cuda, rocm or mps
+index_state="$home_dir/torch-index"  # the index asked for it (a URL, or "default")
+recorded_build="" recorded_index=""
+if [[ -f "$state" ]]; then
+    recorded_build="$(head -n 1 "$state")"
+    case "$recorded_build" in
+        cpu | cuda | rocm) ;;
+        mps) recorded_build=cpu ;;  # macOS: what PyPI's CPU build is
+        *) recorded_build="" ;;
+    esac
+fi
+if [[ -f "$index_state" ]]; then recorded_index="$(head -n 1 "$index_state")"; fi
+torch_kept="" index_kept=""
 if [[ -z "$torch_choice" ]]; then
-    # A re-run keeps the build installed before (a `--torch cuda` install stays CUDA).
-    torch_choice="auto"
-    if [[ -f "$state" ]]; then
-        case "$(cat "$state")" in cpu | cuda) torch_choice="$(cat "$state")" torch_kept=1 ;; esac
-    fi
+    # A re-run keeps the build installed before (a `--torch cuda` install stays CUDA, one
+    # from a ROCm index stays ROCm).
+    torch_choice="${recorded_build:-auto}"
+    if [[ -n "$recorded_build" ]]; then torch_kept=1; fi
 fi
 if [[ "$torch_choice" == auto ]]; then
     if [[ "$os" == Linux ]] && command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q GPU; then
@@ -258,18 +272,26 @@ if [[ "$torch_choice" == auto ]]; then
         torch_choice="cpu"
     fi
 fi
+if [[ -z "$torch_index" && -n "$recorded_index" && "$torch_choice" == "$recorded_build" ]]; then
+    # ...and the index it came from, with it (a build chosen anew gets its own index).
+    torch_index="$recorded_index" index_kept=1
+fi
+[[ "$torch_index" == auto ]] && torch_index=""
+index_asked="$torch_index"  # remembered once installed: "", a URL or "default"
 [[ "$os" == Darwin && "$torch_choice" == cuda ]] && die "macOS has no CUDA builds of PyTorch (use --torch cpu; Apple GPUs are used through MPS)"
 if [[ -z "$torch_index" && "$os" == Linux && "$torch_choice" == cpu ]]; then
     # PyPI's Linux wheels are the CUDA build (several GB with its libraries); this index
     # has the CPU-only one. macOS wheels on PyPI are CPU/MPS builds already.
     torch_index="https://download.pytorch.org/whl/cpu"
 fi
-[[ "$torch_index" == default ]] && torch_index=""
+index_said="${torch_index:+ from $torch_index}"
+if [[ "$torch_index" == default ]]; then index_said=" from pip's default index" torch_index=""; fi
+if [[ -n "$index_kept" ]]; then index_said+=" (as before; --torch-index URL|default|auto to choose)"; fi
 
 say "Installing LabelDesk into $venv"
 say "  from:    $source_path"
 say "  python:  $("$python" --version 2>&1) ($python)"
-say "  PyTorch: $torch_choice build${torch_kept:+ (as installed before; --torch to choose)}${torch_index:+ from $torch_index}${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
+say "  PyTorch: $torch_choice build${torch_kept:+ (as installed before; --torch to choose)}$index_said${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
 
 # An environment without a manifest was made by install-linux.sh (before this installer):
 # adopt what it made, so that --uninstall removes it too.
@@ -375,6 +397,7 @@ if [[ -n "$torch_index" ]]; then
         pip_args+=(--extra-index-url "$torch_index")
     else
         say "  note: $torch_index cannot be reached; PyTorch comes from pip's default index"
+        index_asked=""  # not remembered: the build recorded is the one pip's index gave
         say "        instead (on Linux that is the larger CUDA build; --torch-index URL to choose)"
     fi
 fi
@@ -384,15 +407,19 @@ say "Installing packages (PyTorch included: a few minutes)…"
 "$vpython" -m pip "${pip_args[@]}" --quiet "$source_path" ${LABELDESK_TORCH_SPEC:-} ||
     die "pip could not install LabelDesk (see above); the installation in use (if any) is unchanged"
 # A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
+# The build recorded is the one installed: ROCm builds name their HIP version (and no CUDA).
 if ! check="$("$vpython" -c 'import torch, torchvision, timm
-print("cuda" if torch.version.cuda else "cpu")' 2>&1)"; then
+mps = getattr(getattr(torch, "backends", None), "mps", None)
+print("cuda" if torch.version.cuda else "rocm" if getattr(torch.version, "hip", None)
+      else "mps" if mps is not None and mps.is_built() else "cpu")' 2>&1)"; then
     echo "$check" | tail -3 >&2
     die "the installed PyTorch and torchvision do not load together (above); re-run with --torch cpu|cuda, another --torch-index, or a matching pair in LABELDESK_TORCH_SPEC"
 fi
 installed_build="$(printf '%s\n' "$check" | tail -1)"
 case "$installed_build" in
-    cpu | cuda)
-        if [[ "$installed_build" != "$torch_choice" ]]; then
+    cpu | cuda | rocm | mps)
+        # (macOS: PyPI's CPU build is the MPS one)
+        if [[ "$installed_build" != "$torch_choice" && "$torch_choice$installed_build" != cpumps ]]; then
             say "  note: pip installed the $installed_build build of PyTorch, not the $torch_choice build"
         fi ;;
     *) installed_build="$torch_choice" ;;
@@ -421,6 +448,13 @@ fi
 building=""
 [[ -f "$state" ]] || record file "$state"  # in the data folder: ours, no checksum
 echo "$installed_build" >"$state"
+if [[ -n "$index_asked" ]]; then
+    [[ -f "$index_state" ]] || record file "$index_state"
+    echo "$index_asked" >"$index_state"
+elif [[ -f "$index_state" ]]; then
+    rm -f -- "$index_state"
+    forget "$index_state"
+fi
 if [[ -n "$in_use" ]]; then
     rm -rf -- "$in_use"
     forget "$in_use"

@@ -45,13 +45,32 @@ if [[ "$1" == -m && "$2" == pip && "$3" == install && "$*" != *--upgrade\\ pip* 
         rm -f "$env/lib/labeldesk" "$FAKE_KILL_IN_PIP"; kill -9 $PPID $$
     fi
     mkdir -p "$env/lib"; touch "$env/lib/labeldesk"
-    if [[ -n "${{FAKE_PYPI_TORCH:-}}" ]]; then  # PyPI's Linux torch is the CUDA build
-        if [[ "$*" == *download.pytorch.org/whl/cpu* ]]; then b=cpu; else b=cuda; fi
+    if [[ -n "${{FAKE_PYPI_TORCH:-}}" ]]; then
+        # PyPI's torch: the CUDA build on Linux (FAKE_PYPI_TORCH=mps: as on a Mac); the
+        # build an index names in its URL (download.pytorch.org/whl/cpu, …/rocm6.4)
+        case "$*" in
+            *download.pytorch.org/whl/cpu*) b=cpu ;;
+            *download.pytorch.org/whl/rocm*) b=rocm ;;
+            *) if [[ "$FAKE_PYPI_TORCH" == mps ]]; then b=mps; else b=cuda; fi ;;
+        esac
         echo "$b" >"$env/lib/torch-build"; echo "$*" >"$env/lib/pip-args"
+        # a stand-in torch that says what it is as that build does
+        site="$env/lib/site"; cuda=None hip=None mps=False
+        case "$b" in cuda) cuda="'13.0'" ;; rocm) hip="'6.4.43482'" ;; mps) mps=True ;; esac
+        mkdir -p "$site/torch/backends" "$site/torchvision" "$site/timm"
+        printf 'from . import backends, version\n' >"$site/torch/__init__.py"
+        printf 'cuda = %s\nhip = %s\n' "$cuda" "$hip" >"$site/torch/version.py"
+        printf 'from . import mps\n' >"$site/torch/backends/__init__.py"
+        printf 'def is_built():\n    return %s\n' "$mps" >"$site/torch/backends/mps.py"
+        touch "$site/torchvision/__init__.py" "$site/timm/__init__.py"
     fi
 fi
 if [[ "$1" == -c && "$2" == *urlopen* && -n "${{FAKE_OFFLINE:-}}" ]]; then exit 1; fi
-if [[ "$1" == -c && "$2" == *torch.version.cuda* ]]; then cat "$env/lib/torch-build" 2>/dev/null; fi
+if [[ "$1" == -c && "$2" == *torch.version.cuda* ]]; then
+    # the installer's own question, asked of the stand-in torch by a real Python
+    if [[ -d "$env/lib/site" ]]; then PYTHONPATH="$env/lib/site" exec {sys.executable} "$@"; fi
+    cat "$env/lib/torch-build" 2>/dev/null
+fi
 if [[ "$1" == --version ]]; then echo "Python 3.12.0 (stand-in)"; fi
 if [[ "$1" == -c && "$2" == *__version__* ]]; then echo 0.0.test; fi
 exit 0
