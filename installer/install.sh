@@ -145,8 +145,42 @@ write_manifest() {
     mv "$manifest.tmp" "$manifest"
 }
 
+# --- LabelDesk running from this installation -------------------------------------------
+# A running LabelDesk loads its modules as it goes (a page, a model, the Ray client): the
+# environment it started from has to stay until it is closed. Its processes run that
+# environment's Python (the `labeldesk` script's first line names venv-STAMP/bin/python;
+# ps shows it first) or, where Python re-executes itself (macOS), the script.
+running_here() {  # "PID COMMAND" for each, one a line
+    ps -A -ww -o pid= -o args= 2>/dev/null | LABELDESK_ENVS="$home_dir/venv" SELF="$$" awk '
+        { pid = $1; line = $0; sub(/^ *[0-9]+ +/, "", line); envs = ENVIRON["LABELDESK_ENVS"]
+          if (pid == ENVIRON["SELF"]) next
+          if (index(line, envs) == 1) { print pid " " line; next }
+          at = index(line, " " envs)
+          if (at > 0 && substr(line, at + 1 + length(envs)) ~ /^(-[0-9-]+)?\/bin\/labeldesk( |$)/)
+              print pid " " line }' || true
+}
+
+# Stops here (nothing changed yet) while LabelDesk runs from this installation; from a
+# terminal, waits for it to be closed instead.
+wait_until_closed() {  # $1: what this run would do to it
+    local procs answer
+    while procs="$(running_here)" && [[ -n "$procs" ]]; do
+        echo "install.sh: LabelDesk is running from this installation:" >&2
+        printf '%s\n' "$procs" | head -n 5 | while read -r pid command; do
+            if ((${#command} > 110)); then command="${command:0:107}..."; fi
+            echo "  PID $pid: $command" >&2
+        done
+        if [[ ! -t 0 ]]; then
+            die "close LabelDesk first (File > Quit), then run this again: $1. Nothing was changed."
+        fi
+        read -r -p "Close LabelDesk (File > Quit), then press Enter to go on (Ctrl-C: stop here) " answer ||
+            die "stopped; nothing was changed"
+    done
+}
+
 uninstall() {
     [[ -f "$manifest" ]] || die "no LabelDesk installation found (no $manifest)"
+    wait_until_closed "--uninstall removes the files it runs from"
     say "Removing LabelDesk (what $manifest lists)…"
     local entries kind path target
     entries="$(cat "$manifest")"
@@ -293,6 +327,8 @@ say "  from:    $source_path"
 say "  python:  $("$python" --version 2>&1) ($python)"
 say "  PyTorch: $torch_choice build${torch_kept:+ (as installed before; --torch to choose)}$index_said${LABELDESK_TORCH_SPEC:+ ($LABELDESK_TORCH_SPEC)}"
 
+wait_until_closed "an upgrade replaces the files it runs from"
+
 # An environment without a manifest was made by install-linux.sh (before this installer):
 # adopt what it made, so that --uninstall removes it too.
 if [[ -x "$venv/bin/python" && ! -L "$venv" && ! -f "$manifest" ]]; then
@@ -373,7 +409,7 @@ if [[ -f "$manifest" ]]; then
     while IFS= read -r entry; do
         path="${entry#* }"
         if [[ "${entry%% *}" == tree && "$path" == "$home_dir/venv-"* && "$path" != "$in_use" ]]; then
-            say "  removing $path, left by an earlier run that stopped"
+            say "  removing $path, an environment an earlier run left"
             rm -rf -- "$path"
             forget "$path"
         fi
@@ -455,7 +491,11 @@ elif [[ -f "$index_state" ]]; then
     rm -f -- "$index_state"
     forget "$index_state"
 fi
-if [[ -n "$in_use" ]]; then
+if [[ -n "$in_use" && -n "$(running_here)" ]]; then
+    # Started while pip ran: what it loads stays (listed) for the next run to remove.
+    say "  note: LabelDesk was started while this ran; the environment it runs from"
+    say "        ($in_use) is kept until the next run of the installer"
+elif [[ -n "$in_use" ]]; then
     rm -rf -- "$in_use"
     forget "$in_use"
 fi

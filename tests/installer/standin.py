@@ -90,6 +90,7 @@ def run(home: Path, *args: str, script: Path = INSTALL, **env: str) -> str:
         ["bash", str(script), *args],
         env={**base, **env},
         capture_output=True,
+        stdin=subprocess.DEVNULL,  # not a terminal: install.sh asks nothing
         text=True,
         timeout=120,
     )

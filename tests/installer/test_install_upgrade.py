@@ -5,9 +5,13 @@ the stopped one began."""
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +24,7 @@ from .standin import (
     install,
     linux_only,
     run,
+    stand_in,
     uninstall,
 )
 
@@ -177,7 +182,7 @@ def test_an_upgrade_killed_midway_leaves_the_previous_install_working(tmp_path, 
     menu = subprocess.run(desktop_exec_argument(exec_line[5:]), capture_output=True)
     assert menu.returncode == 0 and menu.stdout == b"labeldesk gui\n"
     said = install(home, fake_python)  # the next run removes the half-made environment
-    assert "left by an earlier run that stopped" in said
+    assert "an environment an earlier run left" in said
     assert len(list((data / "labeldesk").glob("venv-*"))) == 1
     manifest = (data / "labeldesk/install-manifest.txt").read_text()
     assert manifest.count("/venv-") == 1
@@ -241,3 +246,136 @@ def test_a_venv_link_pointed_at_the_users_own_folder_keeps_that_folder(
     assert (venv / "lib/labeldesk").exists()  # the new environment is in use
     uninstall(home)
     assert (mine / "bin/keep.txt").read_text() == "mine"
+
+
+def start_app(program: Path, script: Path | None = None) -> subprocess.Popen:
+    """A stand-in for a running LabelDesk: a process whose command line is the one the
+    real app's has, ENV/bin/python first (the `labeldesk` script's first line names it) or,
+    as where Python re-executes itself (macOS), the script after the interpreter."""
+    if script is None:
+        command = ["bash", "-c", 'exec -a "$0" sleep 300', str(program)]
+    else:
+        command = [sys.executable, "-c", "import time; time.sleep(300)", str(script), "gui"]
+    app = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    for _ in range(100):  # until ps shows the command line asked for
+        shown = subprocess.run(
+            ["ps", "-ww", "-o", "args=", "-p", str(app.pid)], capture_output=True
+        )
+        if str(script or program) in shown.stdout.decode():
+            return app
+        time.sleep(0.05)
+    raise AssertionError(f"the stand-in app never showed its command line: {shown.stdout!r}")
+
+
+def fails(home: Path, *args: str, script: Path = INSTALL) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    done = subprocess.run(["bash", str(script), *args], env=env, capture_output=True,
+                          stdin=subprocess.DEVNULL, text=True, timeout=120)  # fmt: skip
+    assert done.returncode != 0, done.stdout
+    return done
+
+
+@pytest.mark.parametrize("form", ["python first", "script after the interpreter"])
+def test_an_upgrade_or_uninstall_waits_for_labeldesk_to_be_closed(tmp_path, fake_python, form):
+    """Upgrading while LabelDesk was open removed the environment it ran from: the open
+    window then failed at its next import (a page, a model), with unsaved work in it."""
+    home = tmp_path / "home"
+    data = home / ".local/share/labeldesk"
+    install(home, fake_python)
+    [in_use] = data.glob("venv-*")
+    manifest = (data / "install-manifest.txt").read_text()
+    script = data / "venv/bin/labeldesk" if form != "python first" else None
+    app = start_app(in_use / "bin/python", script)
+    try:
+        args = ["--python", str(fake_python), "--torch", "cpu", "--from", str(REPO)]
+        upgrade = fails(home, *args)
+        assert "LabelDesk is running from this installation:" in upgrade.stderr
+        assert f"  PID {app.pid}: " in upgrade.stderr
+        assert "close LabelDesk first (File > Quit), then run this again" in upgrade.stderr
+        assert "Nothing was changed." in upgrade.stderr
+        assert "did not finish" not in upgrade.stderr
+        assert list(data.glob("venv-*")) == [in_use]
+        assert (data / "install-manifest.txt").read_text() == manifest
+        removal = fails(home, "--uninstall", script=data / "install.sh")
+        assert f"  PID {app.pid}: " in removal.stderr
+        assert (in_use / "lib/labeldesk").exists() and (home / ".local/bin/labeldesk").is_symlink()
+    finally:
+        app.kill()
+        app.wait()
+    said = install(home, fake_python)  # closed: the upgrade goes ahead
+    assert "is installed" in said and not in_use.exists()
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+def test_labeldesk_started_during_an_upgrade_keeps_its_environment(tmp_path, fake_python):
+    """Started while pip ran (after the installer had looked), LabelDesk's environment was
+    removed under it once the new one was in place."""
+    home = tmp_path / "home"
+    data = home / ".local/share/labeldesk"
+    install(home, fake_python)
+    [in_use] = data.glob("venv-*")
+    pid_file = tmp_path / "app.pid"
+    starts = (  # in pip: LabelDesk started from the menu, running the environment in use
+        f'if [[ "$3" == install && "$*" != *--upgrade\\ pip* && ! -e "{pid_file}" ]]; then\n'
+        f'    setsid bash -c \'echo $$ >"{pid_file}"; exec -a "$0" sleep 300\' '
+        f'"{in_use}/bin/python" </dev/null >/dev/null 2>&1 &\n'
+        f'    while [[ ! -s "{pid_file}" ]]; do sleep 0.05; done; sleep 0.2\n'
+        "fi\n"
+    )
+    pip = 'mkdir -p "$env/lib"; touch "$env/lib/labeldesk"'
+    starting = stand_in(tmp_path / "startingpy", FAKE_PYTHON.replace(pip, starts + pip))
+    try:
+        said = install(home, starting)
+        assert "note: LabelDesk was started while this ran; the environment it runs from" in said
+        assert f"({in_use}) is kept until the next run of the installer" in said
+        assert (in_use / "lib/labeldesk").exists()
+        assert f"tree {in_use}\n" in (data / "install-manifest.txt").read_text()
+        assert (data / "venv").resolve() != in_use
+    finally:
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    said = install(home, fake_python)
+    assert f"removing {in_use}, an environment an earlier run left" in said
+    assert len(list(data.glob("venv-*"))) == 1
+    uninstall(home)
+    assert not any(home.rglob("*"))
+
+
+def test_from_a_terminal_the_upgrade_goes_on_once_labeldesk_is_closed(tmp_path, fake_python):
+    home = tmp_path / "home"
+    data = home / ".local/share/labeldesk"
+    install(home, fake_python)
+    [in_use] = data.glob("venv-*")
+    app = start_app(in_use / "bin/python")
+    leader, terminal = pty.openpty()
+    args = ["--python", str(fake_python), "--torch", "cpu", "--from", str(REPO)]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    upgrade = subprocess.Popen(["bash", str(INSTALL), *args], env=env, stdin=terminal,
+                               stdout=terminal, stderr=terminal)  # fmt: skip
+    os.close(terminal)
+    said = b""
+
+    def read_until(text: bytes, times: int = 1) -> None:
+        nonlocal said
+        while said.count(text) < times:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, said.decode()
+            said += os.read(leader, 4096)
+
+    prompt = b"then press Enter to go on (Ctrl-C: stop here) "
+    try:
+        read_until(prompt)
+        os.write(leader, b"\n")  # not closed yet: said again, asked again
+        read_until(prompt, times=2)
+        assert said.count(f"  PID {app.pid}: ".encode()) == 2
+        app.kill()
+        app.wait()
+        os.write(leader, b"\n")
+        read_until(b"is installed.")
+        assert upgrade.wait(timeout=60) == 0
+    finally:
+        app.kill()
+        upgrade.kill()
+        os.close(leader)
+    assert not in_use.exists()
