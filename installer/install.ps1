@@ -17,6 +17,8 @@ resolves with LabelDesk (e.g. a pinned torch). Settings and projects are never t
 an installation created is listed in install-manifest.txt, and -Uninstall removes exactly
 that (a folder it created only when empty). A Start-menu shortcut LabelDesk.lnk that is not
 the installer's (yours, or one you pointed elsewhere) is never replaced or removed.
+While LabelDesk runs from this installation an upgrade or -Uninstall changes nothing: it
+names LabelDesk's processes and, run from a console, waits for them to be closed.
 #>
 [CmdletBinding()]
 param(
@@ -100,10 +102,49 @@ function Invoke-Checked([string]$Exe, [string[]]$Arguments, [string]$What) {
     if ($LASTEXITCODE -ne 0) { Fail "$What failed (exit code $LASTEXITCODE); see above" }
 }
 
+function Get-RunningLabelDesk {
+    # The processes started from this installation's environment: the venv's python.exe or
+    # pythonw.exe (a launcher that stays alive beside the interpreter it starts), or any
+    # whose command line names a program in it. An upgrade rewrites files they hold open
+    # (Windows refuses, and pip stops half-way), and -Uninstall removes them.
+    $prefix = $Venv + '\'
+    try { $all = @(Get-CimInstance -ClassName Win32_Process -ErrorAction Stop) }
+    catch { return @() }  # cannot tell: as before
+    $ours = @()
+    foreach ($p in $all) {
+        if ($p.ProcessId -eq $PID) { continue }
+        $exe = [string]$p.ExecutablePath
+        $line = [string]$p.CommandLine
+        if ($exe.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase) -or
+            $line.IndexOf($prefix, [StringComparison]::OrdinalIgnoreCase) -ge 0) { $ours += $p }
+    }
+    return $ours
+}
+
+function Wait-UntilClosed([string]$What) {
+    # Stops here, nothing changed, while LabelDesk runs from this installation; run from a
+    # console, waits for it to be closed instead.
+    while ($true) {
+        $running = @(Get-RunningLabelDesk)
+        if ($running.Count -eq 0) { return }
+        Write-Host 'install.ps1: LabelDesk is running from this installation:' -ForegroundColor Red
+        foreach ($p in ($running | Select-Object -First 5)) {
+            $line = [string]$p.CommandLine
+            if (-not $line) { $line = [string]$p.ExecutablePath }
+            Write-Host "  PID $($p.ProcessId): $line"
+        }
+        if ([Console]::IsInputRedirected -or -not [Environment]::UserInteractive) {
+            Fail "close LabelDesk first (File > Quit), then run this again: $What. Nothing was changed."
+        }
+        Read-Host 'Close LabelDesk (File > Quit), then press Enter to go on (Ctrl-C: stop here)' | Out-Null
+    }
+}
+
 function Remove-Installation {
     if (-not (Test-Path -LiteralPath $Manifest)) {
         Fail "no LabelDesk installation found (no $Manifest)"
     }
+    Wait-UntilClosed '-Uninstall removes the files it runs from'
     Write-Host "Removing LabelDesk (what $Manifest lists)..."
     $entries = @(Get-Content -LiteralPath $Manifest | Where-Object { $_ -match '^\w+ ' })
     foreach ($entry in $entries) {
@@ -137,6 +178,7 @@ if ($Uninstall) {
     if ($PSScriptRoot -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'install-manifest.txt'))) {
         $AppDir = $PSScriptRoot
         $Manifest = Join-Path $AppDir 'install-manifest.txt'
+        $Venv = Join-Path $AppDir 'venv'
         $VenvPythonW = Join-Path $AppDir 'venv\Scripts\pythonw.exe'
     }
     Remove-Installation
@@ -198,6 +240,7 @@ $indexNote = ''
 if ($TorchIndex) { $indexNote = " from $TorchIndex" }
 Write-Host "  PyTorch: $Torch build$indexNote"
 
+Wait-UntilClosed 'the upgrade replaces the files it runs from (Windows keeps them locked)'
 New-Folder $AppDir
 $fresh = $false
 if (-not (Test-Path -LiteralPath $VenvPython)) {
