@@ -27,7 +27,9 @@
 # Settings (~/.config/LabelDesk), the model cache and projects are never touched.
 # Every run builds a new environment beside the one in use (venv-STAMP) and switches the
 # `venv` link to it only once it works, then removes the old one: an upgrade stopped at
-# any point (even kill -9) leaves the previous installation working.
+# any point (even kill -9) leaves the previous installation working. While LabelDesk runs
+# from this installation an upgrade or --uninstall changes nothing (it says which
+# processes; in a terminal it waits for them to be closed).
 # What an installation created is listed in <data>/labeldesk/install-manifest.txt, and
 # --uninstall removes exactly that; a folder it created is removed only when empty.
 # A file outside that folder (menu entry, icons) is written only where there was none or
