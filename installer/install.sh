@@ -165,13 +165,16 @@ running_here() {  # "PID COMMAND" for each, one a line
 # Stops here (nothing changed yet) while LabelDesk runs from this installation; from a
 # terminal, waits for it to be closed instead.
 wait_until_closed() {  # $1: what this run would do to it
-    local procs answer
+    local procs answer pid command shown
     while procs="$(running_here)" && [[ -n "$procs" ]]; do
         echo "install.sh: LabelDesk is running from this installation:" >&2
-        printf '%s\n' "$procs" | head -n 5 | while read -r pid command; do
+        shown=0
+        while read -r pid command; do
+            if ((shown++ == 5)); then echo "  (and more)" >&2; fi
+            if ((shown > 5)); then continue; fi
             if ((${#command} > 110)); then command="${command:0:107}..."; fi
             echo "  PID $pid: $command" >&2
-        done
+        done <<<"$procs"
         if [[ ! -t 0 ]]; then
             die "close LabelDesk first (File > Quit), then run this again: $1. Nothing was changed."
         fi
