@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of installer/install.sh (Linux): install this checkout into a temporary
 # HOME, run the installed launcher (--version, an offscreen GUI start, the no-display
-# message), upgrade, uninstall, and check that exactly what the installer created
-# is gone while unrelated files, settings and projects stay. `make test-install` runs it.
+# message), upgrade (refused while the app runs), uninstall, and check that exactly what
+# the installer created is gone while unrelated files, settings and projects stay. `make test-install` runs it.
 #
 # PyTorch: the installer's default for a machine without an NVIDIA GPU is the CPU build
 # from https://download.pytorch.org/whl/cpu. Where that index cannot be reached and a
@@ -122,7 +122,28 @@ if env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$launcher" gui >"$tmp/n
 fi
 grep -q "no display is set" "$tmp/nodisplay.txt" || fail "$(cat "$tmp/nodisplay.txt")"
 
+step "the build recorded"
+recorded="$(cat "$data/labeldesk/torch-build")"
+case "$expect_build" in
+    CPU*) [[ "$recorded" == cpu ]] || fail "torch-build says $recorded, not cpu" ;;
+    *) [[ "$recorded" == cuda ]] || fail "torch-build says $recorded, not cuda" ;;
+esac
+
 # --- upgrade in place --------------------------------------------------------------------------
+step "upgrade while LabelDesk runs: refused, nothing changed"
+QT_QPA_PLATFORM=offscreen "$launcher" gui "$tmp/project" </dev/null >/dev/null 2>&1 &
+app=$!
+sleep 2
+in_use="$(readlink "$venv")"
+if "${install[@]}" </dev/null >"$tmp/running.log" 2>&1; then
+    kill "$app" 2>/dev/null || true
+    fail "install.sh upgraded under a running LabelDesk: $(cat "$tmp/running.log")"
+fi
+kill "$app" 2>/dev/null || true
+wait "$app" || true
+grep -q "^  PID $app: $venv-" "$tmp/running.log" || fail "did not name LabelDesk: $(cat "$tmp/running.log")"
+[[ "$(readlink "$venv")" == "$in_use" ]] || fail "the refused upgrade changed $venv"
+
 step "re-run (upgrade: a new environment, then the switch)"
 settings="$HOME/.config/LabelDesk/LabelDesk.ini"
 [[ -f "$settings" ]] || fail "the GUI wrote no settings at $settings"
