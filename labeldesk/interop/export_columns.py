@@ -13,8 +13,11 @@ changes nothing it reads back; what a training script reads can change, though:
   script that takes them by position reads (``row[1]`` for the label): the export
   writes its columns first, and added ``status`` last, for such scripts.
 
-A column of a new name after the export's (``notes``, ``weight``) is read by no script
-that does not ask for it by name: it is left alone.
+- a column of a new name after the export's (``notes``, ``weight``) holds values the
+  version does not have: a script that asks for it by name (sample weights, a fold), or
+  reads every column (``df.drop(columns=["path", "label"])`` as features), trains on
+  them, and the file is not the one the export wrote, as a file added to the export is
+  not (the export writes exactly :data:`COLUMNS`).
 """
 
 from __future__ import annotations
@@ -49,10 +52,8 @@ def column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[str, st
         if type(exc).__module__.startswith("pyarrow"):
             return []
         raise
-    found = [{"path": name, "why": why} for why in _shadowing(names)]
-    if not found:
-        found += [{"path": name, "why": why} for why in _moved(names)]
-    return found
+    said = _shadowing(names) or _moved(names) or _added(names)
+    return [{"path": name, "why": why} for why in said]
 
 
 def _plain(name: str) -> str:
@@ -84,6 +85,22 @@ def _moved(names: list[str]) -> list[str]:
         f"its columns do not start with the export's ({', '.join(ours[:2])}, …) in the "
         f"order it wrote them (now: {shown}): a script that reads the columns by position "
         "(row[1] for the label) reads other cells; a column was added or moved since"
+    ]
+
+
+def _added(names: list[str]) -> list[str]:
+    """A sentence where the file has columns the export does not write (after its own:
+    one before or among them is :func:`_moved`'s, one named like one of them
+    :func:`_shadowing`'s)."""
+    added = [n for n in names if _plain(n) not in COLUMNS]
+    if not added:
+        return []
+    shown = ", ".join(repr(n) for n in added[:3]) + (", …" if len(added) > 3 else "")
+    columns = "a column" if len(added) == 1 else f"{len(added)} columns"
+    return [
+        f"{columns} the export does not write ({shown}, after its own): a training "
+        "script that asks for it by name or reads every column gets values that are not "
+        "the version's; a column was added since"
     ]
 
 

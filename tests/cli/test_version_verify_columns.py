@@ -4,8 +4,9 @@ its label file, the manifest made to match.
 LabelDesk's reader takes path, label, split and status by name, so before, a second
 ``status`` column, a ``Label`` beside ``label`` (a training script reads one or the
 other) or a column put first (a script reading by position then reads other cells)
-passed for the version (exit 0). A column of a new name after the export's changes
-nothing a script reads: it still passes."""
+passed for the version (exit 0). So did a column of a new name after the export's
+(``notes``, ``weight``), which a script that asks for it or reads every column trains
+on: it is found too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cli.test_version_verify_labels import resync, verify
 from labeldesk.cli import main
 
 SHADOWS = "2 columns are named {!r} ({}): a training script reads one or the other"
+ADDED = "a column the export does not write ({}, after its own): a training script"
 MOVED = "its columns do not start with the export's (path, label, …) in the order it wrote"
 
 
@@ -80,9 +82,23 @@ def test_a_column_put_before_the_exports_is_found(project, tmp_path, capsys, fmt
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_a_column_of_a_new_name_after_the_exports_is_left_alone(project, tmp_path, capsys, fmt):
+def test_a_column_of_a_new_name_after_the_exports_is_found(project, tmp_path, capsys, fmt):
     out = _export(project, tmp_path, fmt)
+    _add_column(out, fmt, "weight", "0.5")
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"] and found["labels"] == []
+    [row] = found["files"]
+    assert row["path"] == f"labels.{fmt}" and row["why"].startswith(ADDED.format("'weight'"))
     _add_column(out, fmt, "notes", "seen twice")
     resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    [row] = found["files"]
+    assert "2 columns the export does not write ('weight', 'notes', after" in row["why"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_exports_own_columns_pass(project, tmp_path, capsys, fmt):
+    out = _export(project, tmp_path, fmt)
     code, found = verify(capsys, project, "v1", out)
     assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
