@@ -59,7 +59,7 @@ from .export_manifest_read import (
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
 from .export_target import NOT_EXPORTED, contents
-from .export_unlisted import NAMED_BY, unlisted_files
+from .export_unlisted import NAMED_BY, task_path_problems, unlisted_files
 from .manifest import file_hashes
 from .selection import select_items
 from .writing import UNASSIGNED, ExportOptions
@@ -386,6 +386,11 @@ def _check_labels(
         ]  # fmt: skip
     elif read.reader in NAMED_BY:  # (an unlabeled image's entry gives no row: read apart)
         found.files += unlisted_files(folder, read.reader, [file for file, *_ in unread])
+    if read.reader == "labelstudio":  # (data.path: what `import` matches a task by)
+        paths: dict[str, set[str]] = {}
+        for path, content, *_ in held:
+            paths.setdefault(content, set()).add(path)
+        found.files += task_path_problems(folder, pictures, paths)
     mine += unread
     if read.one_dataset:  # (train, or labeled with none and written as train)
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]

@@ -8,6 +8,13 @@ apply on import), so an entry removed was not seen, yet it takes the image out o
 dataset those tools load: Label Studio makes a task of each entry, and FiftyOne's
 importer makes samples only of the keys ``labels.json`` lists (files in ``data/`` without
 one are passed over). So the files the entries name are read apart from the labels.
+
+A Label Studio task also gives ``data.path``, the image's path in the version, which
+Label Studio shows but does not read; ``labeldesk import`` of the tasks (labels made in
+Label Studio, brought back) matches a task by it where its file name differs from the
+image's. So a ``data.path`` edited to another path would give the task's label to
+another image of the project, or to none: each must be the version's path of the
+picture the task's image file holds (:func:`task_path_problems`).
 """
 
 from __future__ import annotations
@@ -52,6 +59,38 @@ def unlisted_files(folder: Path, reader: str, files: list[str]) -> list[dict[str
     except (LabelDeskError, OSError):
         return []
     return []
+
+
+def task_path_problems(
+    folder: Path, pictures: dict[str, str], paths: dict[str, set[str]]
+) -> list[dict[str, str]]:
+    """``{"path", "why"}`` for each task of a Label Studio export whose ``data.path`` is
+    not the version's path of the picture its image file holds (``pictures``: the
+    version's image files in the export -> content hash; ``paths``: content hash -> the
+    version's paths of that picture); none where ``tasks.json`` cannot be read (the
+    reader says why)."""
+    try:
+        tasks = list_items(load_json_text(folder / TASKS), str(folder / TASKS))
+    except (LabelDeskError, OSError):
+        return []
+    found = []
+    for task in tasks:
+        data = task.get("data") if isinstance(task, dict) else None
+        if not isinstance(data, dict):
+            continue
+        ref, problem = image_reference(data)
+        file, problem = reference_path(ref) if problem is None else ("", problem)
+        wrote = sorted(paths.get(pictures.get(file, ""), ()))
+        if problem is not None or not wrote or data.get("path") in wrote:
+            continue
+        own = data.get("path")
+        gives = f"gives data.path {own!r}" if "path" in data else "has no data.path"
+        found.append({"path": TASKS, "why": (
+            f"the task of {file} {gives}, not the version's path of its picture that the "
+            f"export wrote ({wrote[0]}): labeldesk import matches a task by data.path, so "
+            "its label would go to another image, or to none; the task was edited since"
+        )})  # fmt: skip
+    return found
 
 
 def _task_images(tasks: Path) -> set[str]:
