@@ -15,7 +15,7 @@ import contextlib
 import shlex
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import ImageRootError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
@@ -32,6 +32,7 @@ from .selection import Selection, parse_class_map, select_items
 from .writing import (
     CHANGED_SINCE_INDEXED,
     EXPORTERS,
+    GONE_SINCE_INDEXED,
     UNASSIGNED,
     ExportOptions,
     ExportReport,
@@ -154,7 +155,7 @@ def _nothing_readable(project: Project, report: ExportReport) -> ImageRootError:
         )
     return ImageRootError(
         f"nothing was exported: none of the {len(report.failed)} images could be read from "
-        f"the image folder {project.root} (e.g. {first['path']}: {first['reason']}); if it "
+        f"the image folder {project.root} (e.g. {first['path']}: {_why(first)}); if it "
         "is on a drive or a share, check that it is mounted; if the folder moved, run "
         f"`labeldesk scan {project_arg} --images NEW_FOLDER`"
     )
@@ -168,10 +169,16 @@ def _gone_midway(project: Project, report: ExportReport, total: int) -> ImageRoo
     return ImageRootError(
         f"nothing was exported: the image folder {project.root} went away during the "
         f"export ({len(report.failed)} of the {total} images could not be read, e.g. "
-        f"{first['path']}: {first['reason']}); if it is on a drive or a share, check that "
+        f"{first['path']}: {_why(first)}); if it is on a drive or a share, check that "
         "it is mounted and export again; if the folder moved, run "
         f"`labeldesk scan {shlex.quote(str(project.path))} --images NEW_FOLDER`"
     )
+
+
+def _why(failed: dict[str, Any]) -> str:
+    """A failed image's reason, in an error that says the whole folder may be gone: not
+    found (not "rescan the project", which an unmounted drive's folder must not be)."""
+    return "not found" if failed["reason"] == GONE_SINCE_INDEXED else str(failed["reason"])
 
 
 def _count_where_written(report: ExportReport) -> None:

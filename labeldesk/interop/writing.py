@@ -81,7 +81,8 @@ class ExportReport:
     written: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
     per_split: dict[str, int] = field(default_factory=dict)
-    failed: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    # {"path", "reason", "hash", "label", "split"} (writing.failed_row; "path", "reason")
+    failed: list[dict[str, Any]] = field(default_factory=list)
     label_event_id: int = 0  # the label state written (the newest event, or the version's)
     version: str | None = None
     since: str | None = None
@@ -414,6 +415,24 @@ class SkipItem(Exception):
 
 
 CHANGED_SINCE_INDEXED = "its file changed since it was indexed (rescan the project)"
+GONE_SINCE_INDEXED = (
+    "its file is gone since it was indexed: moved, renamed or deleted (rescan the project: "
+    "a file moved or renamed is then found and exported)"
+)
+
+
+def failed_row(item: Item, exc: SkipItem | OSError) -> dict[str, Any]:
+    """``report.failed``'s entry for ``item``: its path, why, and what the export meant
+    to write (content ``hash``, ``label``, ``split``, as ``missing`` lists a version's),
+    so the state it could not write is said. A file indexed and not found now was
+    moved, renamed or deleted since the last scan: a scan finds a moved one again."""
+    if isinstance(exc, FileNotFoundError) and item.indexed_stat is not None:
+        reason = GONE_SINCE_INDEXED
+    else:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    split = None if item.split == UNASSIGNED else item.split
+    return {"path": item.path, "reason": reason, "hash": item.hash, "label": item.label,
+            "split": split}  # fmt: skip
 
 
 def check_unchanged(
@@ -547,12 +566,12 @@ def copy_images(
                     # a format renamed a file to this name: take another
                     rel = claim(used, folder, name, avoid)
         except SkipItem as exc:
-            report.failed.append({"path": item.path, "reason": str(exc)})
+            report.failed.append(failed_row(item, exc))
             continue
         except OSError as exc:
             if exc.errno not in _ITEM_ERRNOS or not _source_problem(project, item, exc):
                 raise
-            report.failed.append({"path": item.path, "reason": exc.strerror or str(exc)})
+            report.failed.append(failed_row(item, exc))
             continue
         if rel != posixpath.join(folder_of(item), posixpath.basename(item.path)) or (
             all_paths and rel != item.path

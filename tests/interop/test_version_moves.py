@@ -64,7 +64,7 @@ def test_a_file_rewritten_since_it_was_indexed_is_not_exported_under_its_label(
 
     report = export(project, tmp_path / "after", fmt, ExportOptions(version=version))
 
-    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert _why(report.failed) == [("train/cat/cat0.jpg", CHANGED_SINCE_INDEXED)]
     assert report.written == before.written - 1
 
 
@@ -150,7 +150,7 @@ def test_a_copy_is_judged_by_the_bytes_copied(project, imagefolder, tmp_path, mo
     cat.write_bytes(dog_bytes)  # now really rewritten, same time as the touch
     os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     again = export(project, tmp_path / "out2" / "x", "csv", ExportOptions())
-    assert again.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert _why(again.failed) == [("train/cat/cat0.jpg", CHANGED_SINCE_INDEXED)]
     assert not (tmp_path / "out2/x/images/train/cat/cat0.jpg").exists()  # copy removed
     assert (tmp_path / "out2/x/images/val/cat/cat0.jpg").exists()
 
@@ -181,7 +181,7 @@ def test_a_rewrite_just_before_the_copy_is_caught(
 
     monkeypatch.setattr(writing, "_copy_new", rewrite_then_copy)
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
-    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert _why(report.failed) == [("train/cat/cat0.jpg", CHANGED_SINCE_INDEXED)]
     assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
 
 
@@ -231,5 +231,10 @@ def test_a_file_replaced_with_the_same_size_and_time_is_not_exported_under_its_l
     assert (cat.stat().st_size, cat.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
 
     report = export(project, tmp_path / "out", fmt, ExportOptions())
-    assert report.failed == [{"path": "train/cat/cat0.jpg", "reason": CHANGED_SINCE_INDEXED}]
+    assert _why(report.failed) == [("train/cat/cat0.jpg", CHANGED_SINCE_INDEXED)]
     assert all(data not in p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+
+
+def _why(failed: list[dict]) -> list[tuple[str, str]]:
+    """(path, reason) of each failed image (each also says its hash, label and split)."""
+    return [(row["path"], row["reason"]) for row in failed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import write_image
 
 from labeldesk.cli import main
@@ -87,3 +88,37 @@ def test_each_missing_image_carries_the_version_s_hash_label_and_split(
     ]
     manifest = json.loads((out / "labeldesk-export.json").read_text())
     assert manifest["missing"] == report.missing
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "webdataset"])
+def test_a_version_s_file_moved_or_edited_before_a_rescan_is_named_with_what_to_do(
+    project, imagefolder, tmp_path, fmt
+):
+    """A version's file moved, renamed or deleted since the last scan was listed under
+    `failed` as "No such file or directory", by path alone: not what to do (a rescan
+    finds a moved file, and the export then writes it under the version's name), nor,
+    as `missing` says, which bytes, label and split the version had there. Both now."""
+    from labeldesk.core.indexed_files import hash_file
+
+    root, _ = imagefolder
+    path = str(project.path)
+    moved, edited = "train/cat/cat0.jpg", "train/dog/dog0.jpg"
+    hashes = {p: hash_file(root / p) for p in (moved, edited)}
+    assert main(["version", path, "create", "v1"]) == 0
+    project.set_label(moved, "dog")  # (the version's label is the one said)
+    (root / moved).rename(root / "train/cat/renamed.jpg")
+    write_image(root / edited, seed=777)  # the same name, other bytes
+    report = export(project, tmp_path / "out", fmt, ExportOptions(version="v1"))
+    assert sorted(report.failed, key=lambda row: row["path"]) == [
+        {"path": moved, "hash": hashes[moved], "label": "cat", "split": "train", "reason": (
+            "its file is gone since it was indexed: moved, renamed or deleted (rescan the "
+            "project: a file moved or renamed is then found and exported)"
+        )},
+        {"path": edited, "hash": hashes[edited], "label": "dog", "split": "train",
+         "reason": "its file changed since it was indexed (rescan the project)"},
+    ]  # fmt: skip
+    manifest = json.loads((tmp_path / "out/labeldesk-export.json").read_text())
+    assert manifest["failed"] == report.failed
+    assert main(["scan", path]) == 0  # as it says: the moved file is found and written
+    again = export(project, tmp_path / "again", fmt, ExportOptions(version="v1"))
+    assert again.failed == [] and [m["path"] for m in again.missing] == [edited]

@@ -32,6 +32,7 @@ from ..writing import (
     Item,
     SkipItem,
     export_classes,
+    failed_row,
     read_unchanged,
     register_exporter,
 )
@@ -77,8 +78,7 @@ def _webdataset(
             try:
                 data = read_image(project, item.read_from, item.indexed_stat, item.hash)
             except (SkipItem, OSError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                report.failed.append({"path": item.path, "reason": reason})
+                report.failed.append(failed_row(item, exc))
                 continue
             number = counts.get(item.split, 0)
             counts[item.split] = number + 1
