@@ -57,3 +57,21 @@ def test_an_export_with_unlabeled_images_as_written_is_the_version(project, tmp_
     code, found = verify(capsys, project, "v1", out)
     assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
     assert found["images"] == 19  # (16 labeled, 3 unlabeled)
+
+
+def test_a_fiftyone_file_renamed_with_its_key_passes(project, tmp_path, capsys):
+    """Renamed in ``data/`` with its ``labels.json`` key (and the manifest) to match, a
+    file is the same picture with the same label and split: what a training script and
+    ``labeldesk import`` (it matches a file of ``data/`` by its bytes) read. FiftyOne's
+    own exporter renames files too, so this passes; renamed alone, it does not."""
+    out = _export(project, tmp_path, "fiftyone")
+    old, new = "train/data/train/cat/cat0.jpg", "train/data/train/cat/renamed.jpg"
+    (out / old).rename(out / new)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and {"path": old, "why": "gone from the export"} in found["files"]
+    labels = json.loads((out / "train/labels.json").read_text())
+    labels["labels"]["train/cat/renamed"] = labels["labels"].pop("train/cat/cat0")
+    (out / "train/labels.json").write_text(json.dumps(labels, indent=1))
+    resync(out, moved={old: new})
+    code, found = verify(capsys, project, "v1", out)
+    assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
