@@ -184,7 +184,7 @@ def select_items(
     # backup of the folder needs to find the file and put it where the export would have
     report.missing = [
         {"path": r.path, "reason": str(r.missing), "hash": r.hash, "label": r.label,
-         "split": r.split}
+         "split": r.split, "status": r.status}
         for r in images
         if r.missing
     ]  # fmt: skip

@@ -81,7 +81,7 @@ class ExportReport:
     written: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
     per_split: dict[str, int] = field(default_factory=dict)
-    # {"path", "reason", "hash", "label", "split"} (writing.failed_row; "path", "reason")
+    # {"path", "reason", "hash", "label", "split", "status"} (failed_row)
     failed: list[dict[str, Any]] = field(default_factory=list)
     label_event_id: int = 0  # the label state written (the newest event, or the version's)
     version: str | None = None
@@ -423,7 +423,7 @@ GONE_SINCE_INDEXED = (
 
 def failed_row(item: Item, exc: SkipItem | OSError) -> dict[str, Any]:
     """``report.failed``'s entry for ``item``: its path, why, and what the export meant
-    to write (content ``hash``, ``label``, ``split``, as ``missing`` lists a version's),
+    to write (content ``hash``, ``label``, ``split``, ``status``, as ``missing`` does),
     so the state it could not write is said. A file indexed and not found now was
     moved, renamed or deleted since the last scan: a scan finds a moved one again."""
     if isinstance(exc, FileNotFoundError) and item.indexed_stat is not None:
@@ -432,7 +432,7 @@ def failed_row(item: Item, exc: SkipItem | OSError) -> dict[str, Any]:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     split = None if item.split == UNASSIGNED else item.split
     return {"path": item.path, "reason": reason, "hash": item.hash, "label": item.label,
-            "split": split}  # fmt: skip
+            "split": split, "status": item.status}  # fmt: skip
 
 
 def check_unchanged(

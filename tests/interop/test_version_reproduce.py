@@ -84,6 +84,7 @@ def test_each_missing_image_carries_the_version_s_hash_label_and_split(
             "hash": before,
             "label": "dog",
             "split": "train",
+            "status": None,
         }
     ]
     manifest = json.loads((out / "labeldesk-export.json").read_text())
@@ -110,11 +111,12 @@ def test_a_version_s_file_moved_or_edited_before_a_rescan_is_named_with_what_to_
     write_image(root / edited, seed=777)  # the same name, other bytes
     report = export(project, tmp_path / "out", fmt, ExportOptions(version="v1"))
     assert sorted(report.failed, key=lambda row: row["path"]) == [
-        {"path": moved, "hash": hashes[moved], "label": "cat", "split": "train", "reason": (
+        {"path": moved, "hash": hashes[moved], "label": "cat", "split": "train", "status": None,
+         "reason": (
             "its file is gone since it was indexed: moved, renamed or deleted (rescan the "
             "project: a file moved or renamed is then found and exported)"
         )},
-        {"path": edited, "hash": hashes[edited], "label": "dog", "split": "train",
+        {"path": edited, "hash": hashes[edited], "label": "dog", "split": "train", "status": None,
          "reason": "its file changed since it was indexed (rescan the project)"},
     ]  # fmt: skip
     manifest = json.loads((tmp_path / "out/labeldesk-export.json").read_text())
