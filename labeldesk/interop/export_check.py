@@ -27,7 +27,7 @@ from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
-from .export_columns import column_problems
+from .export_columns import column_problems, metadata_column_problems
 from .export_hash_column import hash_column_problems
 from .export_labels import (
     ROW_PER_IMAGE,
@@ -232,6 +232,7 @@ def check_export(
     if its_format:  # (CSV, Parquet: a column the labels read back do not use)
         found.files += hash_column_problems(folder, manifest)
         found.files += column_problems(folder, manifest)
+        found.files += metadata_column_problems(folder, manifest)
     if exported is None:
         found.notes.append("the export records no content hash of its images: not checked")
         return found

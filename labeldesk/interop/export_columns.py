@@ -18,12 +18,18 @@ changes nothing it reads back; what a training script reads can change, though:
   reads every column (``df.drop(columns=["path", "label"])`` as features), trains on
   them, and the file is not the one the export wrote, as a file added to the export is
   not (the export writes exactly :data:`COLUMNS`).
+
+A Hugging Face export's metadata (``<split>/metadata.jsonl`` or ``.parquet``) holds
+``file_name``, ``label`` and, where any image has one, ``status``: datasets makes every
+other column a feature of each example, so one added is found as above
+(:func:`metadata_column_problems`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,7 @@ from labeldesk.core.file_kinds import open_regular
 from .formats.manifest_table import COLUMNS
 
 LABEL_FILES = {"csv": "labels.csv", "parquet": "labels.parquet"}
+METADATA_COLUMNS = ("file_name", "label", "status")  # what a Hugging Face export writes
 
 
 def column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[str, str]]:
@@ -93,15 +100,55 @@ def _added(names: list[str]) -> list[str]:
     one before or among them is :func:`_moved`'s, one named like one of them
     :func:`_shadowing`'s)."""
     added = [n for n in names if _plain(n) not in COLUMNS]
-    if not added:
+    return [_added_words(added, "a training script")] if added else []
+
+
+def metadata_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[str, str]]:
+    """``{"path", "why"}`` for each metadata file of a Hugging Face export with a column
+    the export does not write (:data:`METADATA_COLUMNS`); none for another format, or a
+    file that cannot be read (the labels read back say why)."""
+    if manifest.get("format") != "hf":
         return []
+    found = []
+    for split in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+        for name, read in (("metadata.jsonl", _jsonl_keys), ("metadata.parquet", _parquet_names)):
+            file = split / name
+            if not file.is_file():
+                continue
+            try:
+                names = read(file)
+            except (OSError, ValueError):
+                continue
+            except Exception as exc:  # (pyarrow's own errors: a damaged file, said elsewhere)
+                if type(exc).__module__.startswith("pyarrow"):
+                    continue
+                raise
+            added = [n for n in names if n not in METADATA_COLUMNS]
+            if added:
+                rel = f"{split.name}/{name}"
+                found.append({"path": rel, "why": _added_words(added, "datasets makes it a "
+                              "feature of every example, so a training script")})  # fmt: skip
+    return found
+
+
+def _added_words(added: list[str], reader: str) -> str:
     shown = ", ".join(repr(n) for n in added[:3]) + (", …" if len(added) > 3 else "")
     columns = "a column" if len(added) == 1 else f"{len(added)} columns"
-    return [
-        f"{columns} the export does not write ({shown}, after its own): a training "
-        "script that asks for it by name or reads every column gets values that are not "
-        "the version's; a column was added since"
-    ]
+    return (
+        f"{columns} the export does not write ({shown}, after its own): {reader} that asks "
+        "for it by name or reads every column gets values that are not the version's; a "
+        "column was added since"
+    )
+
+
+def _jsonl_keys(file: Path) -> list[str]:
+    """Every key of the file's rows, in the order first met."""
+    keys: dict[str, None] = {}
+    with open_regular(file) as raw:
+        for line in io.TextIOWrapper(raw, encoding="utf-8"):
+            row = json.loads(line) if line.strip() else {}
+            keys.update(dict.fromkeys(row if isinstance(row, dict) else ()))
+    return list(keys)
 
 
 def _csv_header(file: Path) -> list[str]:

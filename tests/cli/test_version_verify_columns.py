@@ -11,6 +11,7 @@ on: it is found too."""
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -102,3 +103,32 @@ def test_the_exports_own_columns_pass(project, tmp_path, capsys, fmt):
     out = _export(project, tmp_path, fmt)
     code, found = verify(capsys, project, "v1", out)
     assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
+
+
+@pytest.mark.parametrize("statuses", [False, True])
+def test_a_column_added_to_hugging_face_metadata_is_found(project, tmp_path, capsys, statuses):
+    """datasets makes every column of a split's metadata a feature of each example: one
+    added (the manifest made to match) passed for the version before."""
+    if statuses:  # (then the metadata is Parquet, with a status column)
+        project.set_status("train/cat/cat0.jpg", "verified")
+    out = _export(project, tmp_path, "hf")
+    [file, *_] = sorted(out.glob("*/metadata.*"))
+    if file.suffix == ".jsonl":
+        rows = [json.loads(line) for line in file.read_text().splitlines()]
+        file.write_text("".join(json.dumps({**row, "weight": 0.5}) + "\n" for row in rows))
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(file)
+        column = pa.array(["0.5"] * table.num_rows)
+        pq.write_table(table.append_column("weight", column), file)
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"] and found["labels"] == []
+    rel = file.relative_to(out).as_posix()
+    assert found["files"] == [{"path": rel, "why": (
+        "a column the export does not write ('weight', after its own): datasets makes it a "
+        "feature of every example, so a training script that asks for it by name or reads "
+        "every column gets values that are not the version's; a column was added since"
+    )}]  # fmt: skip
