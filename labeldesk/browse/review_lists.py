@@ -68,7 +68,7 @@ def compute_items(
     image."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.errors import NoEmbeddings
-    from labeldesk.ml.predictions import project_predictions
+    from labeldesk.ml.predictions import quick_predictions
 
     try:
         if crossfit:
@@ -77,7 +77,7 @@ def compute_items(
             preds = cached_predictions(project)
             if preds is None:
                 raise LabelDeskError(NO_CROSSFIT)
-        preds = preds or project_predictions(project)
+        preds = preds or quick_predictions(project)  # no vector read when cached
         if source == "issues":
             return issue_items(preds)
         from labeldesk.ml.queue import next_to_label
@@ -135,10 +135,10 @@ def refresh_queue_items(
     The predictions are cached by label state, so the queue computation reuses this fit.
     """
     from labeldesk.ml.errors import NoEmbeddings
-    from labeldesk.ml.predictions import project_predictions, training_mask
+    from labeldesk.ml.predictions import quick_predictions, training_mask
 
     try:
-        preds = project_predictions(project)
+        preds = quick_predictions(project)  # computed (every vector read) only if not cached
     except NoEmbeddings as exc:
         raise NoEmbeddings(no_embeddings_text(project)) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())

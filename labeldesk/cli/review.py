@@ -140,10 +140,10 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 def _warn_missing(project: Project, typed: Path) -> None:
     """Notes on what the answers leave out (``typed``: the project as typed, for the
     commands they suggest)."""
-    from labeldesk.ml.store import project_vectors
+    from labeldesk.ml.store import embedded_images
     from labeldesk.ml.unfinished import unfinished_embeddings
 
-    missing = project_vectors(project).missing
+    missing = embedded_images(project).missing  # no vector read: a count
     if missing:
         print_note(
             f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "

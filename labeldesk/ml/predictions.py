@@ -46,6 +46,7 @@ from .store import (
     ProjectVectors,
     embedded_images,
     embeddings_dir,
+    mapped_project_vectors,
     project_vectors,
 )
 from .train import head_probabilities
@@ -238,6 +239,35 @@ def cached_predictions(project: Project) -> Predictions | None:
         images.paths, state.classes, state.labels, state.splits, state.statuses,
         cached["probs"], cached["oof"], pixel_share=share,
     )  # fmt: skip
+
+
+def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predictions | None:
+    """What :func:`project_predictions` gives for ``vectors`` when it would compute
+    nothing (no classes, or its cache holds them and no thumbnail changed since they were
+    made without some), without touching ``vectors.vectors``; else None."""
+    state = row_labels(project, vectors)
+    if not state.classes:
+        return project_predictions(project, vectors)  # reads no vector either
+    cache, _, _ = _cache_file(project, vectors, state, pixels=True, head=True)
+    cached = _read_cache(cache, len(vectors.paths), len(state.classes))
+    if cached is None:
+        return None
+    looked = int(cached["thumbs_seen"].reshape(1)[0])
+    if looked != NOT_MISSING and thumbnails_stamp(project) != looked:
+        return None
+    share = float(cached["pixel_share"].reshape(1)[0])
+    return Predictions(
+        vectors.paths, state.classes, state.labels, state.splits, state.statuses,
+        cached["probs"], cached["oof"], pixel_share=share,
+    )  # fmt: skip
+
+
+def quick_predictions(project: Project) -> Predictions:
+    """:func:`project_predictions` for the project, reading every vector only when they
+    must be computed (a cached answer reads none)."""
+    return predictions_if_cached(project, mapped_project_vectors(project)) or (
+        project_predictions(project)
+    )
 
 
 def _cache_file(

@@ -24,8 +24,8 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED
 
 from .active import DEFAULT_STRATEGY, make_context, query
-from .predictions import project_predictions, training_mask
-from .store import project_vectors
+from .predictions import predictions_if_cached, project_predictions, training_mask
+from .store import mapped_project_vectors, project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -71,8 +71,14 @@ def next_to_label(
     The strategy sees the labels the model learns from (train) as what is known: a
     labeled test image teaches the model nothing, so its region is not covered for it.
     With ``all_splits`` every label counts and every unlabeled image is a candidate."""
-    vectors = project_vectors(project)
-    preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
+    # The strategies read a few thousand rows (typiclust's k-means reads all, in chunks):
+    # the store's memory map, not every vector as float32 (0.5 GB at 100k images). Only
+    # predictions not made yet need every vector, as before.
+    vectors = mapped_project_vectors(project)
+    preds = predictions_if_cached(project, vectors)
+    if preds is None:
+        vectors = project_vectors(project)
+        preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
     excluded = np.array([s == EXCLUDED for s in preds.statuses], dtype=bool)
     labels = np.where(excluded, -1, preds.labels)
     unlabeled = (preds.labels < 0) & ~excluded

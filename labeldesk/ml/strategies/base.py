@@ -27,8 +27,11 @@ class QueryContext:
     """Everything a strategy may look at; rows are the project's images, all N of them.
 
     Attributes:
-        embeddings: float32 (N, d), L2-normalised; every image, labeled or not, so that
-            density and diversity see the whole collection.
+        embeddings: (N, d), L2-normalised; every image, labeled or not, so that
+            density and diversity see the whole collection. float32, or float16 rows as
+            the store keeps them (the queue's: read from the store only when indexed,
+            :class:`~labeldesk.ml.store_rows.StoreRows`): a strategy takes the rows it
+            needs and converts them to float32 (exactly the float32 values).
         labeled_mask: bool (N,), images that have a label.
         candidate_mask: bool (N,), images that may be proposed (unlabeled, not excluded,
             not skipped). Labeled rows are never candidates, whatever this says.

@@ -4,10 +4,13 @@ faiss is an order of magnitude faster than scikit-learn at 1280-d but seeds with
 points, which often puts two centroids in one tight group of near-duplicates and none in
 another: exactly the batches a diversity strategy exists to avoid. Greedy D² (k-means++)
 seeding fixes that (Arthur & Vassilvitskii 2007); both run on a subsample of at most 64 points per
-centroid, and every point is then assigned, so 100k images stay fast.
+centroid, and every point is then assigned, a chunk at a time, so 100k images stay fast
+and ``x`` may be the vector store's float16 memory map.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -15,6 +18,11 @@ NITER = 20
 MAX_POINTS_PER_CENTROID = 64
 SEED_DIM = 64
 MIN_SEED_TRIALS = 10  # candidates per seed at least (see kmeans_pp_seeds)
+# Rows assigned at once (84 MB of float32 at 1280-d): all of x is never float32 at once.
+# A multiple of 4096, the block of queries faiss's exact search computes at a time, so the
+# assignment is the one a single search over every row gives; a short tail joins the
+# chunk before (under 20 rows, faiss would take its other, non-BLAS path).
+CHUNK = 16_384
 
 
 def kmeans_pp_seeds(
@@ -66,15 +74,15 @@ def kmeans(
     from labeldesk.ml.search import import_faiss
 
     faiss = import_faiss()  # quietly: its loader logs each CPU feature it tries
-    x = np.ascontiguousarray(x, dtype=np.float32)
     k = int(min(k, len(x)))
     if k <= 1:
-        return x.mean(axis=0, keepdims=True), np.zeros(len(x), np.int64)
+        total = sum(_f32(x[s : s + CHUNK]).sum(axis=0) for s in range(0, len(x), CHUNK))
+        return (total / max(len(x), 1))[None, :].astype(np.float32), np.zeros(len(x), np.int64)
     rng = np.random.default_rng(seed)
     sample = np.arange(len(x))
     if len(x) > k * MAX_POINTS_PER_CENTROID:
         sample = np.sort(rng.choice(len(x), k * MAX_POINTS_PER_CENTROID, replace=False))
-    xs = x[sample]
+    xs = _f32(x[sample])
     ws = None if weights is None else np.asarray(weights, np.float32)[sample]
     seeds = kmeans_pp_seeds(xs, k, rng, ws)
     km = faiss.Kmeans(
@@ -87,5 +95,16 @@ def kmeans(
         verbose=False,
     )
     km.train(xs, weights=ws, init_centroids=np.ascontiguousarray(xs[seeds]))
-    _, assign = km.index.search(x, 1)
-    return np.asarray(km.centroids), assign[:, 0].astype(np.int64)
+    assign = np.empty(len(x), np.int64)
+    bounds = [*range(0, len(x), CHUNK), len(x)]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < CHUNK // 4:
+        del bounds[-2]  # a short tail goes with the chunk before (see CHUNK)
+    for start, stop in itertools.pairwise(bounds):  # read a chunk at a time
+        _, found = km.index.search(_f32(x[start:stop]), 1)
+        assign[start:stop] = found[:, 0]
+    return np.asarray(km.centroids), assign
+
+
+def _f32(rows: np.ndarray) -> np.ndarray:
+    """``rows`` as contiguous float32 (float16 rows of the vector store convert exactly)."""
+    return np.ascontiguousarray(rows, dtype=np.float32)

@@ -117,6 +117,7 @@ def _rank_cluster(
     rest = np.setdiff1d(reference, cands, assume_unique=True)
     ref = np.concatenate([cands, rest])
     k = min(K_NN, len(members) // 2)
-    typ = typicality(x[cands], x[ref], k=k)
+    # float32 whatever the store keeps (a memory map of float16 rows): the same values
+    typ = typicality(np.asarray(x[cands], np.float32), np.asarray(x[ref], np.float32), k=k)
     order = np.argsort(-typ, kind="stable")
     return cands[order], typ[order]
