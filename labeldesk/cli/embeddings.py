@@ -194,7 +194,7 @@ def cmd_embed(args: argparse.Namespace) -> Output:
             _say_set_aside(project, report)
     data = _as_json(report, args.project)
     if report.up_to_date:
-        return Output(data, _up_to_date_text(report))
+        return Output(data, _up_to_date_text(report) + _index_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
         f"on {report.device} ({report.runtime}"
@@ -202,13 +202,21 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
         f"{_copies(report.copies)}{report.total} usable images in the project"
     )
-    text += _bottleneck_text(report)
+    text += _bottleneck_text(report) + _index_text(report)
     if report.rebuilt:
         text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
     text += _failed_text(report.failed)
     if kept:
         text += f"\n{kept}"
     return Output(data, text)
+
+
+def _index_text(report: EmbedReport) -> str:
+    """The line for the similar-image search's index built at the end of the run (above
+    20,000 images), so that the first `labeldesk similar` answers at once."""
+    if report.index_s is None:
+        return ""
+    return f"\nsearch index for similar images ready in {report.index_s:.1f} s"
 
 
 def _failed_text(failed: list[dict[str, str]]) -> str:
@@ -343,7 +351,7 @@ def _embed_on_ray(
         progress=progress,
     )
     if report.up_to_date:  # found before Ray started or the model loaded
-        return Output(report.to_json(), _up_to_date_text(report))
+        return Output(report.to_json(), _up_to_date_text(report) + _index_text(report))
     text = (
         f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
         f"on the Ray cluster at {reached(report)} ({counted(report.nodes, 'node')}, up "
@@ -353,7 +361,7 @@ def _embed_on_ray(
     )
     if report.timing is not None:  # the start (the workers loading the model) and the rate
         text += f"\n{report.timing.text()}"
-    text += "".join(f"\nnote: {line}" for line in report.notices)
+    text += "".join(f"\nnote: {line}" for line in report.notices) + _index_text(report)
     if report.cancelled:
         text += "\ncancelled: the finished batches are kept; run it again to continue"
     text += _failed_text(report.failed)

@@ -69,6 +69,7 @@ from .store import (
     stored_input_size,
     use_store,
 )
+from .store_index import ready_for_search
 from .storecheck import verify_legacy_store
 from .vectors import VectorStore
 
@@ -102,6 +103,9 @@ class EmbedReport:
     # Images that needed a vector and got one embedded for another image: identical
     # files are embedded once ("398 embedded" of 403 needed 5 words more).
     copies: int = 0
+    # Seconds spent at the end building or extending the similar-image search's index
+    # (store_index.ready_for_search), so that the first search does not; None: no need.
+    index_s: float | None = None
 
     def up_to_date_text(self) -> str:
         """What a run with nothing to do says: "All 600 images already have embeddings"."""
@@ -143,6 +147,7 @@ class EmbedReport:
             "up_to_date": self.up_to_date,
             "waiting_for_images_s": round(self.waiting_s, 3),
             "model_s": round(self.model_s, 3),
+            "search_index_s": None if self.index_s is None else round(self.index_s, 3),
         }
 
 
@@ -172,6 +177,8 @@ def embed_project(
         model = backbone.identity.name
     done = nothing_to_embed(project, model, backbone.identity.key if backbone else None)
     if done is not None:  # no engine runs: the report names none
+        # an index a killed run never saved is built now, not at the first search
+        done.index_s = ready_for_search(project, done.key, progress, only_missing=True)
         return done
     # a read-only project says so now, not after loading the model and embedding
     project.require_writable()  # a project opened read-only
@@ -233,6 +240,8 @@ def embed_project(
     if report.failed and not report.embedded and not report.cancelled:
         _check_root_after(project, len(report.failed))
         _check_not_all_changed(report.failed)
+    if not report.cancelled:
+        report.index_s = ready_for_search(project, key, progress)
     return report
 
 

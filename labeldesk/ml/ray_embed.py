@@ -62,6 +62,7 @@ from .ray_results import JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store
+from .store_index import ready_for_search
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ def embed_on_ray(
     spec = choose_model_spec(project, model)
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
+        done.index_s = ready_for_search(project, done.key, progress, only_missing=True)
         return _up_to_date(done, address)
     if remote_root is None:  # the workers read the image folder at its path here
         _check_root_before(project)
@@ -255,6 +257,8 @@ def _job(
                     use_store(project, key, finished=True)
     except Cancelled:
         report.cancelled = True
+    if not report.cancelled:  # built here, as a local run does: not at the first search
+        report.index_s = ready_for_search(project, key, progress)
     report.notices = notices.lines()
     return report
 

@@ -13,7 +13,12 @@ The file (``ivf-index.faiss``, one of the store's derived files) is a header, fa
 serialised index and a SHA-256 of both. It is only a cache: a file whose checksum,
 header, store generation (the vectors file was rebuilt) or keys (a digest of the rows it
 covers) do not match, or that faiss cannot read, is stale: logged, rebuilt, replaced;
-never trusted, never fatal.
+never trusted, never fatal. It is written whole or not at all (a temporary file renamed
+into place): a build killed part-way leaves the old file or none, and the next search
+builds it again.
+
+``labeldesk embed`` (and the app's Compute embeddings) end by building or extending it
+(:func:`ready_for_search`), so a search never waits for it after an embedding run.
 """
 
 from __future__ import annotations
@@ -22,14 +27,24 @@ import hashlib
 import json
 import logging
 import struct
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.image_rows import usable_count
+from labeldesk.core.progress import Progress, ProgressCallback, no_progress
+
 from .cachefiles import describe, stale, write_atomically
+from .errors import NoEmbeddings
 from .search import IndexConfig, VectorIndex, import_faiss
+from .store import current_key, current_store
 from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
 FILE_NAME = "ivf-index.faiss"
@@ -40,8 +55,48 @@ MAX_CANDIDATES = 1024  # store rows one query may ask faiss for before an exact 
 CHUNK = 65_536  # project rows read at once by the exact search
 
 
+def ready_for_search(
+    project: Project,
+    key: str,
+    progress: ProgressCallback = no_progress,
+    *,
+    only_missing: bool = False,
+) -> float | None:
+    """Build (or extend with the rows embedded since) and save the index a similar-image
+    search of ``project`` reads, when its search uses one (the store ``key`` is its
+    current one and both it and the project hold more than
+    :data:`~labeldesk.ml.search.EXACT_MAX` images), so
+    that the first search after ``labeldesk embed`` does not build it: ~40 s at 100k
+    images, the user waiting at their first click. Seconds spent building or extending;
+    None when nothing was to do (an index that was up to date is only read).
+    ``only_missing``: only when no index file is saved (a run that embedded nothing)."""
+    if current_key(project) != key:
+        return None  # embeddings set aside: the search does not use them
+    try:
+        store = current_store(project, key)
+    except NoEmbeddings:
+        return None
+    config = IndexConfig.choose(store.count)
+    if store.damaged or config.exact or IndexConfig.choose(usable_count(project.db)).exact:
+        return None
+    if only_missing and (store.folder / FILE_NAME).exists():
+        return None
+    began: list[float] = []
+
+    def building(what: str) -> None:
+        began.append(time.perf_counter())
+        progress(Progress(0, 0, f"{what} the search index for similar images"))
+
+    store_index(store, config, few_queries=True, on_build=building)
+    return time.perf_counter() - began[0] if began else None
+
+
 def store_index(
-    store: VectorStore, config: IndexConfig | None = None, *, few_queries: bool = False
+    store: VectorStore,
+    config: IndexConfig | None = None,
+    *,
+    few_queries: bool = False,
+    on_build: Callable[[str], None] | None = None,
 ) -> VectorIndex:
     """An index over all of ``store``'s rows (a row number is a store row), re-ranking
     from its memory-mapped vectors: read from the store's folder and extended with rows
@@ -50,7 +105,9 @@ def store_index(
 
     ``few_queries``: a saved index is read without the table faiss precomputes to
     speed up many queries (lists × 64 codes × 256 floats: 83 MB at 100k images, 260 MB
-    at 1M, more than the index itself); a query then computes the few it needs."""
+    at 1M, more than the index itself); a query then computes the few it needs.
+    ``on_build``: called with "building" or "extending" before the index is built or
+    extended (not when the saved one is read as it is)."""
     matrix = store.matrix()
     config = config or IndexConfig.choose(store.count)
     if config.exact:
@@ -63,10 +120,14 @@ def store_index(
         if index.size == store.count:
             return index
         if store.count <= RETRAIN_GROWTH * trained:
+            if on_build is not None:
+                on_build("extending")
             index.add(matrix)
             _write(path, index, store, keys, trained)
             return index
         log.info("retraining the search index: %d rows, trained on %d", store.count, trained)
+    if on_build is not None:
+        on_build("building")
     index = VectorIndex(matrix, config)
     _write(path, index, store, keys, store.count)
     return index
