@@ -6,6 +6,10 @@ once under --data), each in a fresh process:
   label      `labeldesk label P IMAGE CLASS` (one image; two classes in turn)
   classes    `labeldesk classes P`
   history    `labeldesk history P -n 10`, and `history-image`: `history P IMAGE`
+  embed      `labeldesk embed P` with every image embedded but the similar-image search's
+             index removed first (ivf-index.faiss: what a run that embedded images past
+             20,000 leaves to build); run before `similar`, which then finds the index
+             built or, with code that leaves it to the first search, builds it (cold)
   similar    `labeldesk similar P IMAGE -k 10`
   queue      `labeldesk queue P -n 10`
   versions   `labeldesk version P list`
@@ -43,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_project import build, png_path
 from synthetic_project import CLASSES
 
-MEASURES = ("stats", "label", "classes", "history", "history-image", "similar", "queue",
-            "versions")  # fmt: skip
+MEASURES = ("stats", "label", "classes", "history", "history-image", "embed", "similar",
+            "queue", "versions")  # fmt: skip
 HERE = Path(__file__).resolve().parents[1]
 
 
@@ -56,6 +60,7 @@ def arguments(measure: str, project: Path, turn: int) -> list[str]:
         "classes": ["classes", str(project)],
         "history": ["history", str(project), "-n", "10"],
         "history-image": ["history", str(project), image],
+        "embed": ["embed", str(project)],
         "similar": ["similar", str(project), image, "-k", "10"],
         "queue": ["queue", str(project), "-n", "10"],
         "versions": ["version", str(project), "list"],
@@ -190,6 +195,9 @@ def main() -> None:
                 for which, code in codes.items():
                     print(f"  {n:,} round {turn + 1}: {measure} {which} …", file=sys.stderr)
                     cmd = arguments(measure, targets[which], turn)
+                    if measure == "embed":  # the index to build (see the docstring)
+                        for index in (targets[which] / "embeddings").glob("*/ivf-index.faiss"):
+                            index.unlink()
                     runs.setdefault(measure, {}).setdefault(which, []).append(
                         measured(cmd, code, args.timeout)
                     )
