@@ -164,16 +164,16 @@ def _near_copies(
     compared = (TRAIN, *HELD_OUT)
     if any(s in compared and i.read_from in unhashed for i, s in zip(items, splits, strict=True)):
         return READ_ONLY_NOT_HASHED if read_only else NOT_HASHED
-    if graph is None:  # read-only: searched now where that is quick, not kept
-        progress(Progress(0, 1, "checking for leakage: searching near duplicates"))
-        graph = graph_in_memory(project, IN_MEMORY_MAX)
-        if graph is None:
-            return READ_ONLY_LARGE
-    images, sims, rows = graph
 
     def phase(p: Progress) -> None:
         progress(Progress(p.done, p.total, f"checking for leakage: {p.message}"))
 
+    if graph is None:  # read-only: searched now where that is quick, not kept (its bar
+        # moves, Cancel stops it: the export is cancelled and nothing is written)
+        graph = graph_in_memory(project, IN_MEMORY_MAX, progress=phase, cancel=cancel)
+        if graph is None:
+            return READ_ONLY_LARGE
+    images, sims, rows = graph
     copied = near_copies_between(
         project, images, sims, rows, in_train, held_out, progress=phase, cancel=cancel
     )

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
 from .search import (
@@ -35,6 +37,11 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 GRAPH_K = 20
+# A search made for one use and not kept (graph_in_memory): its phase, in about this many
+# steps, so that a bar moves and Cancel is heard within one (a read-only project's export)
+SEARCHING = "searching near duplicates"
+IN_MEMORY_STEPS = 20
+IN_MEMORY_MIN_BATCH = 256  # (smaller batches search no faster)
 
 
 @dataclass
@@ -82,17 +89,30 @@ def neighbor_graph(
 
 
 def graph_in_memory(
-    project: Project, most: int, k: int = GRAPH_K
+    project: Project,
+    most: int,
+    k: int = GRAPH_K,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[EmbeddedImages, np.ndarray, np.ndarray] | None:
     """The kNN graph of the current embeddings, computed now and not kept (a read-only
     project, where none can be cached), as :func:`cached_neighbours` gives it; None when
     more than ``most`` images are embedded (nothing is computed then). NoEmbeddings when
-    the project has none."""
+    the project has none. ``progress`` hears the images searched ("searching near
+    duplicates", after each of some 20 batches); ``cancel`` stops it between them."""
     if len(embedded_images(project).paths) > most:
         return None
     vectors = project_vectors(project)
     _, k = graph_cache(project, vectors, k)
-    sims, rows = knn_graph(vectors.vectors, k)
+    n = len(vectors.paths)
+    progress(Progress(0, n, SEARCHING))
+
+    def done(searched: int, total: int) -> None:
+        progress(Progress(searched, total, SEARCHING))
+
+    batch = max(IN_MEMORY_MIN_BATCH, -(-n // IN_MEMORY_STEPS))  # steps the bar and Cancel can see
+    sims, rows = knn_graph(vectors.vectors, k, batch=batch, done=done, cancel=cancel)
     images = EmbeddedImages(
         vectors.ids, vectors.paths, vectors.hashes, vectors.key, vectors.generation
     )

@@ -5,8 +5,11 @@ is quick, and otherwise says to do it in a writable copy."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ml.fake_embeddings import make_clustered_project
+from PySide6.QtCore import Qt
 
 from labeldesk.core.project import open_project
 from labeldesk.gui.export_dialog import SEARCH_IN_COPY, SEARCH_LEAKS, ExportDialog
@@ -51,3 +54,41 @@ def test_too_big_to_search_it_says_to_export_from_a_writable_copy(
     text = _export(qtbot, read_only_dialog)
     assert text.endswith(f"not near duplicates ({export_leaks.READ_ONLY_LARGE}: {SEARCH_IN_COPY}).")
     assert SEARCH_LEAKS not in text  # (Statistics' search is lost when it closes)
+
+
+def test_the_search_shows_its_progress_and_cancel_stops_it(qtbot, read_only_dialog, monkeypatch):
+    """The export's own search (up to 20,000 images) showed "0 of 1" and its Cancel
+    waited for the whole search: the bar now counts the images searched, and Cancel
+    stops the search at its next step, as in the export's other phases."""
+    import threading
+
+    from labeldesk.ml import neighbors, search
+
+    dialog = read_only_dialog
+    monkeypatch.setattr(neighbors, "IN_MEMORY_MIN_BATCH", 2)  # steps, at this size
+    go = threading.Event()
+    search_rows = search.graph_rows
+
+    def held(*args, **kwargs):  # the search's steps wait until the test has looked
+        go.wait(20)
+        return search_rows(*args, **kwargs)
+
+    monkeypatch.setattr(search, "graph_rows", held)
+    embedded = len(dialog.project.images())
+    job = dialog.start()
+    assert job is not None
+    try:
+        qtbot.waitUntil(
+            lambda: (
+                "searching near duplicates" in dialog.message.text()
+                and dialog.progress.maximum() == embedded
+            ),
+            timeout=20_000,
+        )
+        assert dialog.progress.isVisible() and dialog.cancel_button.isEnabled()
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    finally:
+        go.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+    assert dialog.message.text() == "Export cancelled; nothing was written."
+    assert not Path(dialog.folder.text()).exists()

@@ -64,3 +64,43 @@ def test_too_many_to_search_says_to_search_in_a_writable_copy(read_only, tmp_pat
     report.leakage = leakage
     text = leakage_text(report, see="S", search="SEARCH", in_copy="COPY")
     assert text.endswith(f"({export_leaks.READ_ONLY_LARGE}: COPY)") and "SEARCH" not in text
+
+
+SEARCHING = "checking for leakage: searching near duplicates"
+
+
+def test_the_search_reports_its_progress_and_a_cancel_stops_it(read_only, tmp_path, monkeypatch):
+    """The search made for the export (up to 20,000 images) said "0 of 1" and then
+    nothing until it ended, and Cancel waited for the whole of it: it now reports the
+    images searched after each step, and a cancel is heard at the next one (the export
+    is cancelled: nothing is written)."""
+    from labeldesk.core.errors import Cancelled
+    from labeldesk.core.progress import CancelToken
+    from labeldesk.interop.export import export
+    from labeldesk.ml import neighbors
+
+    monkeypatch.setattr(neighbors, "IN_MEMORY_MIN_BATCH", 2)  # steps, at this size
+    embedded = len(read_only.images())
+    seen: list[tuple[int, int]] = []
+
+    def heard(p) -> None:
+        if p.message == SEARCHING:
+            seen.append((p.done, p.total))
+
+    export(read_only, tmp_path / "whole", progress=heard)
+    assert {total for _, total in seen} == {embedded}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == embedded and len(done) > 3
+
+    seen.clear()
+    cancel = CancelToken()
+
+    def cancel_at_first_step(p) -> None:
+        heard(p)
+        if p.message == SEARCHING and p.done > 0:
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        export(read_only, tmp_path / "out", progress=cancel_at_first_step, cancel=cancel)
+    assert seen[-1][0] < embedded  # stopped part-way, not after the whole search
+    assert not (tmp_path / "out").exists()
