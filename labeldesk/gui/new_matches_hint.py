@@ -53,9 +53,10 @@ class NewMatchesHint(QLabel):
         self.hide()
 
     def keep_room(self, keep: bool) -> None:
-        """Keep this line's room while hidden (the flagged list is shown): Split, Images
-        and Sort then stay put when it appears after a rescoring, not jump under the
-        pointer."""
+        """Keep this line's room while hidden (once the model flags images): the
+        controls above then stay put when it appears after a rescoring, not jump under
+        the pointer, and the class list keeps its size when "Likely mislabeled" is
+        chosen."""
         policy = self.sizePolicy()
         policy.setRetainSizeWhenHidden(keep)
         self.setSizePolicy(policy)

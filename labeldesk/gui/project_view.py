@@ -326,7 +326,7 @@ class ProjectView(QWidget, BrowserInsights):
         self._update_expected_note(shown["flagged"])
         self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
         flagged_list = self.model.image_filter.show == "flagged"
-        self.sidebar.new_matches.keep_room(flagged_list)
+        # (its room is kept by the sidebar once the model scores the labels)
         self.sidebar.new_matches.say(*(self.model.list_changes() if flagged_list else (0, 0)))
         self.new_matches_action.setEnabled(self.sidebar.new_matches.pending)
         self._totals = catalog.label_counts(None)

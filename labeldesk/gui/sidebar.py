@@ -37,6 +37,7 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.new_matches_hint import NewMatchesHint
 from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
+from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.tile_delegate import class_color
 
 if TYPE_CHECKING:
@@ -177,13 +178,9 @@ class FilterSidebar(QWidget):
         layout.addLayout(form)
         for i, key in enumerate(SORT_CHOICES):
             self.sort_box.setItemData(i, SORT_TIPS[key], Qt.ItemDataRole.ToolTipRole)
-        # "2 more flagged since this list was shown: show them" (the grid keeps its rows)
-        self.new_matches = NewMatchesHint()
-        layout.addWidget(self.new_matches)
         # "About N likely wrong": what the model expects, beside what it flags.
-        self.expected_note = QLabel()
+        self.expected_note = SteadyLabel()  # as tall as its longest wording
         self.expected_note.setObjectName("expectedErrors")
-        self.expected_note.setWordWrap(True)
         self.expected_note.hide()
         layout.addWidget(self.expected_note)
         # The way from "N are flagged" to fixing them (Statistics has it too): the note
@@ -195,6 +192,10 @@ class FilterSidebar(QWidget):
         self.review_link.linkActivated.connect(lambda _: self.reviewRequested.emit())
         self.review_link.hide()
         layout.addWidget(self.review_link)
+        # "2 more flagged since this list was shown: show them" (the grid keeps its rows);
+        # last, so that its room, kept while hidden, is a gap before Search
+        self.new_matches = NewMatchesHint()
+        layout.addWidget(self.new_matches)
         self.set_model_available(False)
 
         layout.addWidget(self._heading("Search"))
@@ -319,6 +320,15 @@ class FilterSidebar(QWidget):
         policy.setRetainSizeWhenHidden(expected is not None or first)
         self.review_link.setSizePolicy(policy)
         self.review_link.setVisible(expected is not None and flagged > 0 and not scoring)
+        # So do the "more flagged since" line (choosing "Likely mislabeled" shrank the class
+        # list by its two lines) and the note's other wordings (fewer flagged than
+        # expected; scoring again), which alternate after each label key: the class list
+        # jumped by a line each time
+        kept = expected is not None or first
+        self.new_matches.keep_room(kept)
+        n = expected if expected is not None else 999  # (the first: its number unknown)
+        wordings = (expected_errors_text(n, n + 1, where=where), rescoring_text(n, where))
+        self.expected_note.also_fit((*wordings, FIRST_SCORING) if kept else ())
         if first:  # the note's room is kept from the start: the class list stays as tall
             self.expected_note.setText(FIRST_SCORING)
             self.expected_note.setToolTip("")

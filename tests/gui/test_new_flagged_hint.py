@@ -128,3 +128,50 @@ def test_a_flagged_file_edited_on_disk_is_not_counted_as_no_longer_flagged(
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     assert view.model.list_changes()[1] == 0
     assert not hint.pending and "no longer" not in hint.accessibleName()
+
+
+def test_choosing_likely_mislabeled_leaves_the_sidebar_as_it_was(qtbot, scored_view):
+    """The line's room was kept only while "Likely mislabeled" was chosen, so choosing it
+    shrank the class list by two lines (34 px) and moved Add class, Split, Images and
+    Sort up; choosing another list moved them back. Its room is now kept once the model
+    flags images, and nothing in the sidebar moves or changes size."""
+    view = scored_view
+    view.resize(1280, 660)  # a 1280×720 screen, less the title bar and the panel
+    sidebar = view.sidebar
+    watched = (sidebar.class_list, sidebar.add_class_button, sidebar.show_box, sidebar.search)
+
+    def places() -> list[tuple[int, int, int, int]]:
+        QApplication.processEvents()
+        return [w.geometry().getRect() for w in watched]
+
+    before = places()
+    sidebar.select_show("flagged")
+    assert view.model.image_filter.show == "flagged"
+    assert places() == before
+    sidebar.select_show("all")
+    assert places() == before
+
+
+def test_the_class_list_keeps_its_size_as_the_note_on_wrong_labels_changes(qtbot, scored_view):
+    """After each label key the note read "Scoring the labels again… (the model last
+    expected about 39 wrong labels)", then "…; 35 are flagged (not labels you verified,
+    nor those changed since it last scored them)": two, three or four lines at 1280 ×
+    720, so the class list and the controls under it jumped by a line each time. The
+    note keeps the room of its longest wording."""
+    view = scored_view
+    view.resize(1280, 660)
+    sidebar = view.sidebar
+    watched = (sidebar.class_list, sidebar.add_class_button, sidebar.show_box, sidebar.search)
+
+    def places() -> list[tuple[int, int, int, int]]:
+        QApplication.processEvents()
+        return [w.geometry().getRect() for w in watched]
+
+    sidebar.set_expected_errors(39, 39)  # "the 39 most suspicious are flagged"
+    before = places()
+    sidebar.set_expected_errors(39, 39, scoring=True)  # a label key: scored again
+    assert places() == before
+    sidebar.set_expected_errors(36, 35)  # "35 are flagged (not labels you verified, …)"
+    assert places() == before
+    sidebar.set_expected_errors(36, 36)
+    assert places() == before
