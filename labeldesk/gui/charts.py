@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -349,6 +349,17 @@ class HistoryTable(QTableWidget):
         # (no stretched last column: "Train imgs" took the spare width, its number far right)
         self.horizontalHeader().setStretchLastSection(False)
         self.empty_text = ""  # drawn in the empty table: what to do to fill it
+        # the height asked for (None: Qt's): Statistics asks for a few rows, so that the
+        # page's column with the duplicates above it fits without scrolling; it stretches
+        self.preferred_rows: int | None = None
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.preferred_rows is None:
+            return hint
+        rows = self.preferred_rows * self.verticalHeader().defaultSectionSize()
+        frame = 2 * self.frameWidth()
+        return QSize(hint.width(), self.horizontalHeader().sizeHint().height() + rows + frame)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -11,6 +11,7 @@ take seconds, so it runs as a background :class:`Job`; its counts open the group
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -53,7 +54,7 @@ NBSP = "\u00a0"  # a space no line breaks at
 LEAKING_NOTE = "⚠ same image in several splits"
 # The longest values the summary shows on one line where the window allows (the side
 # column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).
-LONGEST_VALUES = (f"99,999  {LEAKING_NOTE}", "about 99,999 · review them", "28×28 … 64×64 px")
+LONGEST_VALUES = ("about 99,999 · review them", "28×28 … 64×64 px")
 SIDE_SHARE = 0.4
 # In place of the chart while it would have no bar (it drew an empty grid from 0 to 1.1)
 NO_IMAGES_CHART = (
@@ -213,7 +214,6 @@ class StatsView(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(summary_box)
-        side_layout.addWidget(dup_box)
         side_layout.addStretch(1)
         side_scroll = QScrollArea()  # a short window scrolls the boxes, not cuts their lines
         side_scroll.setWidget(side)
@@ -221,7 +221,7 @@ class StatsView(QWidget):
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         side_scroll.setMinimumWidth(260)
-        side_scroll.setAccessibleName("Dataset summary and duplicates")
+        side_scroll.setAccessibleName("Dataset summary")
 
         self.history = HistoryTable()
         self.history.setAccessibleName("Training history")
@@ -232,6 +232,21 @@ class StatsView(QWidget):
         )
         history_box = QGroupBox("Training history")
         QVBoxLayout(history_box).addWidget(self.history)
+        # The duplicates' three lines sit above the history (a short table, blank until a
+        # model is trained): beside the dataset's they took the column's room, and at
+        # 1280 × 720 the column scrolled and "Leaking groups" was cut off
+        history_column = QWidget()
+        history_layout = QVBoxLayout(history_column)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(dup_box)
+        history_layout.addWidget(history_box, 1)
+        self.history.preferred_rows = 3
+        history_scroll = QScrollArea()  # (a very short window: scrolled, not cut)
+        history_scroll.setWidget(history_column)
+        history_scroll.setWidgetResizable(True)
+        history_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        history_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        history_scroll.setAccessibleName("Duplicates and training history")
 
         self.confusion = ConfusionTable()
         self.confusion.setAccessibleName("Labels against what the model thinks")
@@ -259,7 +274,7 @@ class StatsView(QWidget):
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 1)
         lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(history_box)
+        lower.addWidget(history_scroll)
         lower.addWidget(confusion_box)
         lower.setStretchFactor(0, 1)
         lower.setStretchFactor(1, 1)
@@ -273,6 +288,12 @@ class StatsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
+        # Tab as the page reads: the summary's link, the duplicates' (moved below the
+        # chart, they came after the matrix), the history, the matrix
+        chain: list[QWidget] = [self.summary_labels[k] for k in ("likely_wrong", *DUPLICATE_KEYS)]
+        chain += [self.history, self.confusion_split, self.confusion]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.refresh()
 
     def _side_width(self, box: QGroupBox, scroll: QScrollArea) -> int:

@@ -469,9 +469,7 @@ def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained, 
         qtbot.waitUntil(lambda: widget.height() == 650)
         qtbot.wait(50)
         (side,) = [
-            s
-            for s in widget.findChildren(QScrollArea)
-            if s.accessibleName() == "Dataset summary and duplicates"
+            s for s in widget.findChildren(QScrollArea) if s.accessibleName() == "Dataset summary"
         ]
         assert not side.verticalScrollBar().isVisible()
         for key in ("leaking", "likely_wrong"):
