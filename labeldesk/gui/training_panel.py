@@ -205,7 +205,12 @@ class TrainingPanel(QWidget):
         form = QFormLayout(settings)
         form.addRow("Mode", self.mode)
         form.addRow("Epochs", self.epochs)
-        form.addRow("Train blocks", self.train_blocks)
+        # the row keeps its room while hidden (a head): switching the mode moved Start and
+        # Cancel by a row, and "Train blocks" widened the column, moving the plot (a form
+        # drops a hidden row whatever its size policy: each half sits in a box that keeps it)
+        self._blocks_label = QLabel("Train blocks")
+        self._blocks_label.setBuddy(self.train_blocks)
+        form.addRow(_room_kept(self._blocks_label), _room_kept(self.train_blocks))
         form.addRow("Device", self.device)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -214,7 +219,6 @@ class TrainingPanel(QWidget):
         form.addRow(self.status)
         form.addRow(self.plan)
         form.addRow(self.unfinished)
-        self._blocks_label = form.labelForField(self.train_blocks)
         self.mode.currentIndexChanged.connect(self._mode_changed)
 
         self.plot = LossPlot()
@@ -270,8 +274,7 @@ class TrainingPanel(QWidget):
     def _mode_changed(self) -> None:
         finetune = self.selected_mode == "finetune"
         self.train_blocks.setVisible(finetune)
-        if self._blocks_label is not None:
-            self._blocks_label.setVisible(finetune)
+        self._blocks_label.setVisible(finetune)
         self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running
         self.update_start()
 
@@ -525,3 +528,15 @@ class TrainingPanel(QWidget):
                 job.cancel()
         if self._owns_runner:
             self.runner.shutdown()
+
+
+def _room_kept(widget: QWidget) -> QWidget:
+    """``widget`` in a box that keeps its room while it is hidden."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(widget)
+    return box
