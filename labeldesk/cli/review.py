@@ -202,8 +202,11 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     lines = [fitted] if fitted else []
     # the estimate counts likely errors a person verified; the flags leave them out
     kept = f" ({expected - flagged:,} more verified by a person)" if expected > flagged else ""
+    # what the columns are, as `queue` and `predict` say (the first one read as a bare "0%")
+    columns = ": label fit (low: likely wrong), verdict, path, label -> suggestion" if rows else ""
     lines += [
         f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review{kept}"
+        f"{columns}"
     ]
     if preds.pixel_share > 0:
         from labeldesk.ml.pixel_view import share_note

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -156,13 +157,26 @@ def test_the_count_line_says_which_likely_errors_a_person_kept(clustered, capsys
     project, flipped = clustered
     assert main(["issues", str(project.path)]) == 0
     before = capsys.readouterr().out.splitlines()[0]
-    assert before == "about 2 labels likely wrong; 2 flagged for review"
+    assert before == "about 2 labels likely wrong; 2 flagged for review" + COLUMNS
     review.keep(project, flipped[1])
     assert main(["issues", str(project.path)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert (
-        first == "about 2 labels likely wrong; 1 flagged for review (1 more verified by a person)"
+    assert first == (
+        "about 2 labels likely wrong; 1 flagged for review (1 more verified by a person)" + COLUMNS
     )
+
+
+COLUMNS = ": label fit (low: likely wrong), verdict, path, label -> suggestion"
+
+
+def test_the_count_line_names_the_columns_of_the_rows(clustered, capsys):
+    """The rows began with a bare percentage ("  0%  very likely wrong  a.png  ant -> bee")
+    and nothing said it was the label fit, where `queue` and `predict` name their columns."""
+    project, _ = clustered
+    assert main(["issues", str(project.path)]) == 0
+    head, first = capsys.readouterr().out.splitlines()[:2]
+    assert head.endswith(COLUMNS)
+    assert re.fullmatch(r" *<?\d+%  [a-z ]*wrong +\S+\.png  \S+ -> \S+  \(flagged\)", first)
 
 
 def test_issues_all_shows_no_arrow_where_the_suggestion_is_the_label(clustered, capsys):
