@@ -75,7 +75,12 @@ def share_note(share: float) -> str:
     it did not (the CLI's note on stderr, the app's tooltips on its estimate)."""
     if share <= 0:
         return ""
-    return f"Predicted from the embeddings and, at {share:.0%}, from the images' own coarse pixels."
+    # "and, at 20%, from the pixels" read as if it were 20% of the images: name both parts
+    pixels = round(share * 100)
+    return (
+        f"Predicted {100 - pixels}% from the embeddings and {pixels}% from the images' own "
+        "coarse pixels."
+    )
 
 
 def descriptors(pixels: np.ndarray) -> np.ndarray:

@@ -246,7 +246,7 @@ def test_the_estimates_tooltip_says_when_the_pixels_took_part(qtbot):
         == "The model expects about 17 wrong labels; the 17 most suspicious are flagged."
     )
     assert note.toolTip() == note.text() + (
-        "\nPredicted from the embeddings and, at 35%, from the images' own coarse pixels."
+        "\nPredicted 65% from the embeddings and 35% from the images' own coarse pixels."
     )
     sidebar.set_expected_errors(17, 17, 0.0)
     assert note.toolTip() == note.text()

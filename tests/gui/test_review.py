@@ -87,7 +87,7 @@ def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, cluste
     issues_view.pixel_share = 0.35
     issues_view._update_counter()
     assert issues_view.counter.toolTip() == (
-        "Predicted from the embeddings and, at 35%, from the images' own coarse pixels."
+        "Predicted 65% from the embeddings and 35% from the images' own coarse pixels."
     )
     qtbot.waitUntil(lambda: not issues_view.image.pixmap().isNull(), timeout=5000)
 

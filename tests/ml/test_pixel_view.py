@@ -277,7 +277,7 @@ def test_the_pixels_share_is_kept_with_the_predictions_and_told(pixel_project, c
     assert np.array_equal(again.probs, first.probs)
     assert main(["issues", str(pixel_project.path)]) == 0
     err = capsys.readouterr().err
-    assert f"at {first.pixel_share:.0%}, from the images' own coarse pixels" in err
+    assert f"and {round(first.pixel_share * 100)}% from the images' own coarse pixels" in err
     assert project_predictions(pixel_project, pixels=False).pixel_share == 0.0
 
 
@@ -289,7 +289,8 @@ def test_the_apps_insights_carry_the_pixels_share(pixel_project):
     assert share >= 0.5
     assert image_insights(pixel_project).pixel_share == share
     assert pv.share_note(share) == (
-        f"Predicted from the embeddings and, at {share:.0%}, from the images' own coarse pixels."
+        f"Predicted {100 - round(share * 100)}% from the embeddings and {round(share * 100)}% "
+        "from the images' own coarse pixels."
     )
     assert pv.share_note(0.0) == ""
 
