@@ -46,8 +46,7 @@ def headline(found: ExportCheck) -> tuple[str, str]:
     if found.intact:
         return (
             f"⚠ This folder is {state} as exported, less "
-            f"{counted(len(found.not_exported), 'image')} it left out when it was written "
-            "(their files were gone or changed then): not the whole version",
+            f"{found.left_out_words(then=' then')}: not the whole version",
             PARTLY_COLOR,
         )
     unsaid = sum(r["listed"] is None for r in found.not_exported)

@@ -114,7 +114,28 @@ class ExportCheck:
 
     @property
     def complete(self) -> bool:
-        return self.intact and not self.not_exported
+        """Intact, and nothing of what its options chose left out: the images the model
+        flagged when --exclude-flagged wrote it are chosen out by that option (as the
+        README says; it exited 1 on an export checked right after it was written)."""
+        return self.intact and all(row["listed"] == FLAGGED for row in self.not_exported)
+
+    def left_out_words(self, listed: str = "", then: str = "") -> str:
+        """The version's images an intact export left out, counted by why: its files were
+        gone or changed, or the model flagged it (--exclude-flagged; every such image
+        read "their files were gone or changed" before)."""
+        flagged = sum(row["listed"] == FLAGGED for row in self.not_exported)
+        parts = []
+        if len(self.not_exported) > flagged:
+            parts.append(
+                f"{counted(len(self.not_exported) - flagged, 'image')} it left out{listed} "
+                f"when it was written (their files were gone or changed{then})"
+            )
+        if flagged:
+            parts.append(
+                f"{counted(flagged, 'image')} it left out as flagged by the model then "
+                "(--exclude-flagged)"
+            )
+        return " and ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,8 +166,7 @@ class ExportCheck:
         elif self.intact:
             head = (
                 f"{where} is {state}{chose} as exported, less "
-                f"{counted(len(self.not_exported), 'image')} it left out and listed when "
-                "it was written (their files were gone or changed): not the whole version"
+                f"{self.left_out_words(listed=' and listed')}: not the whole version"
             )
         else:
             head = f"{where} is not {state} as exported:"

@@ -120,10 +120,43 @@ def test_images_left_out_as_flagged_are_counted_not_named(clustered, tmp_path):
     report = export(project, out, "csv", ExportOptions(version="v1", include_flagged=False))
     assert report.left_out["flagged"] >= len(flipped)
     found = check_export(project, "v1", out)
-    assert found.intact and not found.complete
+    assert found.intact and found.complete  # (was not complete: exit 1 right after export)
     assert {r["path"] for r in found.not_exported} >= set(flipped)
     assert {r["listed"] for r in found.not_exported} == {"flagged"}
     assert "--exclude-flagged" in found.to_text()
+    # it said "… less N images it left out and listed when it was written (their files
+    # were gone or changed): not the whole version", in the app too, and exited 1
+    from labeldesk.gui.verify_dialog import headline
+
+    assert found.to_text().splitlines()[0] == (
+        f"{out} is version v1, as --exclude-flagged chose its images: its "
+        f"{found.images:,} images, every file unchanged since it was exported"
+    )
+    assert headline(found)[0].startswith("✓ This folder is version v1")
+    assert main(["version", str(project.path), "verify", "v1", str(out)]) == 0
+
+
+def test_an_export_short_of_files_counts_apart_those_left_out_as_flagged():
+    """Images an export left out for their files and images --exclude-flagged left out
+    were all said to be gone or changed."""
+    from labeldesk.gui.verify_dialog import headline
+    from labeldesk.interop.export_check import ExportCheck
+
+    found = ExportCheck("v1", "out", images=5)
+    row = {"hash": "h", "label": "ant", "split": "train"}
+    found.not_exported = [
+        {**row, "path": "a.png", "listed": "missing"},
+        {**row, "path": "b.png", "listed": "flagged"},
+        {**row, "path": "c.png", "listed": "flagged"},
+    ]
+    assert found.intact and not found.complete
+    both = (
+        "less 1 image it left out{} when it was written (their files were gone or "
+        "changed{}) and 2 images it left out as flagged by the model then "
+        "(--exclude-flagged): not the whole version"
+    )
+    assert found.to_text().splitlines()[0].endswith(both.format(" and listed", ""))
+    assert headline(found)[0].endswith(both.format("", " then"))
 
 
 def test_a_linked_image_whose_file_now_holds_other_bytes_is_named(
