@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from labeldesk.ml.drift import DriftReport
 
 SHOWN = 15  # most novel images listed in the text output
+NOVELTY_COLUMNS = "novelty (0-1, higher: less like the labeled images), path"
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -152,7 +153,10 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
             f"{_is_a_copy(report.reference_copies)} of another labeled one: the project side "
             f"counts {report.reference} distinct images"
         )
-    lines.append(f"most novel of {counted(report.images, 'new image')}{_cut(report.novel)}:")
+    lines.append(  # what the number is (it stood there alone: "0.98  n00042.png")
+        f"most novel of {counted(report.images, 'new image')}{_cut(report.novel)}: "
+        f"{NOVELTY_COLUMNS}"
+    )
     lines += [f"  {n['score']:.2f}  {shown_path(n['path'])}" for n in report.novel[:SHOWN]]
     if report.duplicates:
         what = counted(len(report.duplicates), "copy", "copies")

@@ -150,6 +150,11 @@ def test_drift_text_counts_one_file_in_the_singular_and_says_what_it_leaves_out(
     assert "most novel of 40 new images (15 shown; --json lists all):" in text
     whole = _report_text(novel=[{"path": "a.png", "score": 0.5}], images=1)
     assert "most novel of 1 new image:" in whole
+    # the score before each path had no name: the line says what the columns are
+    novel = whole.splitlines().index(
+        "most novel of 1 new image: novelty (0-1, higher: less like the labeled images), path"
+    )
+    assert whole.splitlines()[novel + 1] == "  0.50  a.png"
 
 
 def test_the_verdict_line_does_not_repeat_the_verdict():
