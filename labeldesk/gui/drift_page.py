@@ -107,9 +107,9 @@ class DriftPage(QWidget):
 
         title = QLabel("<b>Drift</b>: is a folder of new images like this project's?")
         hint = QLabel(
-            "New images are compared with the project's labeled ones (two tests, and what "
-            "the model predicts). They are embedded but not added to the project unless you "
-            "ask: add the most novel ones to label them first."
+            "New images are compared with the project's labeled ones (five statistical tests, "
+            "and what the model predicts). They are embedded but not added to the project "
+            "unless you ask: add the most novel ones to label them first."
         )
         hint.setWordWrap(True)
         self.choose_button = QPushButton("Choose folder…")

@@ -193,6 +193,18 @@ def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
         window.close()
 
 
+def test_the_pages_hint_counts_the_tests_the_verdict_runs(page):
+    """It said "two tests" while the verdict (and the README, and `drift`'s line of
+    p-values) came from five."""
+    from PySide6.QtWidgets import QLabel
+
+    from labeldesk.ml.drift_verdict import TESTS
+
+    hint = next(w.text() for w in page.findChildren(QLabel) if "are compared with" in w.text())
+    number = ("two", "three", "four", "five", "six")[TESTS - 2]
+    assert f"({number} statistical tests, and what the model predicts)" in hint
+
+
 def test_before_a_folder_is_chosen_the_gallery_area_says_what_to_do(page, tmp_path):
     """The picture area was a large blank until a check ran."""
     assert page.gallery_hint.isVisible() and not page.gallery.isVisible()
