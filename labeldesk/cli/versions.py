@@ -3,7 +3,7 @@
     labeldesk version PROJECT create NAME [--note TEXT]
     labeldesk version PROJECT list
     labeldesk version PROJECT diff A [B]
-    labeldesk version PROJECT verify NAME OUT
+    labeldesk version PROJECT verify [NAME] OUT
 
 A version can be exported again at any later time with ``labeldesk export PROJECT OUT
 --version NAME``. In ``diff`` and ``export --version``, ``current`` names the state now
@@ -75,7 +75,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "b", nargs="?", default="current", help="the same; default: current (the state now)"
     )
     verify = action("verify", "is the export in OUT version NAME, every image there and unchanged?")
-    verify.add_argument("name", help="a version's name, model:N or current")
+    verify.add_argument(
+        "name",
+        nargs="?",
+        help="a version's name, model:N or current (default: the version the export's "
+        "manifest names, or the labels now for an export of the labels of its day)",
+    )
     verify.add_argument("out", type=path_arg, help="the folder `labeldesk export` wrote")
     p.set_defaults(handler=cmd_version)
 
@@ -92,10 +97,12 @@ def cmd_version(args: argparse.Namespace) -> Output:
             text = "\n".join(_describe(v) for v in found) or "no versions yet"
             return Output([v.to_json() for v in found], text)
         if args.action == "verify":
-            from labeldesk.interop.export_check import check_export
+            from labeldesk.interop.export_check import check_export, recorded_version
 
+            # as the app's Verify an export… does: the manifest says which version it is
+            name = args.name or recorded_version(Path(args.out)) or versions.CURRENT
             with TerminalProgress() as progress:
-                checked = check_export(project, args.name, Path(args.out), progress)
+                checked = check_export(project, name, Path(args.out), progress)
             return Output(checked.to_json(), checked.to_text(), 0 if checked.complete else 1)
         from labeldesk.cli.json_document import document_text
         from labeldesk.core.version_diff import list_diff

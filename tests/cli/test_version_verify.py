@@ -38,6 +38,22 @@ def test_an_export_of_the_version_as_written_verifies(project, tmp_path, capsys,
     assert "is version v1: its 16 images, every file unchanged" in capsys.readouterr().out
 
 
+def test_verify_without_a_name_checks_the_version_the_manifest_names(project, tmp_path, capsys):
+    """NAME was required, though the export's manifest records its version and the app's
+    Verify an export… reads it from there (a usage error, exit 2, before)."""
+    path, out, now = str(project.path), tmp_path / "out", tmp_path / "now"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    assert main(["export", path, str(now)]) == 0  # the labels of its day
+    project.set_label("train/cat/cat0.jpg", "dog")
+    capsys.readouterr()
+    assert main(["version", path, "verify", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == "v1"
+    assert main(["version", path, "verify", str(now), "--json"]) == 1  # a label changed since
+    found = json.loads(capsys.readouterr().out)
+    assert found["version"] == "current" and len(found["labels"]) == 1
+
+
 def test_files_edited_added_or_removed_in_the_export_are_named(project, tmp_path, capsys):
     path, out = str(project.path), tmp_path / "out"
     assert main(["version", path, "create", "v1"]) == 0
