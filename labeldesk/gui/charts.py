@@ -316,6 +316,15 @@ class ConfusionTable(QTableWidget):
 
 
 TOO_FEW = "⚠"  # beside a val accuracy measured on too few images (the tooltip says why)
+EVAL_COLUMN = HISTORY_COLUMNS.index("Val acc")
+
+
+def evaluated_on(versions: Sequence[ModelVersion]) -> str:
+    """What the runs' accuracy was measured on, in the words `labeldesk train` uses:
+    "val", "holdout" (a part of train held out, the project having no val split: the
+    app called it "val" all the same) or "val/holdout" when the runs differ."""
+    names = {str(v.metrics.get("evaluated_on") or "val") for v in versions}
+    return "/".join(sorted(names, reverse=True)) if names else "val"
 
 
 def class_mark(n: int) -> str:
@@ -373,6 +382,8 @@ class HistoryTable(QTableWidget):
 
     def set_versions(self, versions: Sequence[ModelVersion]) -> None:
         self.setRowCount(len(versions))
+        header = f"{evaluated_on(versions).capitalize()} acc"
+        self.setHorizontalHeaderItem(EVAL_COLUMN, QTableWidgetItem(header))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, version in enumerate(versions):
             trained = dt.datetime.fromtimestamp(version.created_at).strftime("%Y-%m-%d %H:%M")

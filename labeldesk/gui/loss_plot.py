@@ -71,6 +71,7 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.addItem(self.accuracy_curve)
         self.legend.addItem(self.accuracy_curve, "val accuracy")
         self.plot_item.vb.sigResized.connect(self._sync_views)
+        self.evaluated_on = "val"
         self.span = (0.5, FEW_EPOCHS + 0.5)  # the epoch axis's range
         self.losses: dict[int, float] = {}
         self.accuracies: dict[int, float] = {}
@@ -109,6 +110,17 @@ class LossPlot(pg.PlotWidget):
         """Record (or, within an epoch, update) the loss of ``epoch``."""
         self.losses[epoch] = loss
         self._redraw()
+
+    def set_evaluated_on(self, name: str) -> None:
+        """Name the accuracy as measured: on "val", or on images held out of train
+        ("holdout", as `labeldesk train` says: it read "val accuracy" with no val split)."""
+        self.evaluated_on = name
+        words = f"{name} accuracy"
+        self.plot_item.setLabel("right", words)
+        for sample, label in self.legend.items:
+            if sample.item is self.accuracy_curve:
+                label.setText(words)
+        self._apply_palette()  # (the new text in the theme's colour, the row refitted)
 
     def add_accuracy(self, epoch: int, accuracy: float) -> None:
         self.accuracies[epoch] = accuracy

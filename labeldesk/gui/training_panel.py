@@ -29,7 +29,7 @@ from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.core.read_only_db import read_only_advice
 from labeldesk.gui.app_words import READ_ONLY_TIP
-from labeldesk.gui.charts import accuracy, percent
+from labeldesk.gui.charts import accuracy, evaluated_on, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
 from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
@@ -317,6 +317,7 @@ class TrainingPanel(QWidget):
         self.versions_box.set_versions(self.versions)
         self.update_start()
         if self.versions and (self.job is None or not self.job.running):
+            self.plot.set_evaluated_on(evaluated_on(self.versions[:1]))
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
 
     # -- running -------------------------------------------------------------------
@@ -477,6 +478,7 @@ class TrainingPanel(QWidget):
 
     def _show_result(self, version: ModelVersion) -> None:
         self.refresh()
+        self.plot.set_evaluated_on(evaluated_on([version]))
         self.plot.set_history(version.metrics.get("history") or [])
         self.trained.emit(version.id)
 
@@ -484,7 +486,8 @@ class TrainingPanel(QWidget):
     def _summary(version: ModelVersion, verb: str, flags: dict[str, int] | None = None) -> str:
         epochs = counted(len(version.metrics.get("history") or []), "epoch")
         val = percent(accuracy(version, "eval"))
-        text = f"{verb} version #{version.id} ({version.kind}, {epochs}, val acc {val})."
+        where = evaluated_on([version])  # "holdout" where the project has no val split
+        text = f"{verb} version #{version.id} ({version.kind}, {epochs}, {where} acc {val})."
         warning = version.metrics.get("eval_warning")  # a val split too small to measure
         if warning:
             text += f"\nWarning: {warning}."

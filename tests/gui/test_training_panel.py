@@ -545,3 +545,31 @@ def test_a_fine_tune_that_skipped_images_says_so_and_how_to_take_in_the_changed_
         "Skipped 2 images changed since the last scan (cats/1.jpg…): use File → Rescan "
         "folder, then train again to use them."
     )
+
+
+def test_an_accuracy_held_out_of_train_is_not_called_val(qtbot):
+    """With no val split a run is measured on part of train held out: `labeldesk train`
+    says "holdout accuracy", while the page said "Val acc", "val accuracy" and "val acc"
+    (and the project's statistics read "val 0")."""
+    from labeldesk.core.model_versions import ModelVersion
+    from labeldesk.gui.charts import EVAL_COLUMN, HistoryTable
+    from labeldesk.gui.training_panel import LossPlot
+
+    def run(number: int, on: str) -> ModelVersion:
+        metrics = {"eval": {"accuracy": 0.8, "n": 226}, "evaluated_on": on, "history": []}
+        return ModelVersion(number, "head", "complete", 0.0, 0, None, {}, metrics, None)
+
+    held, val = run(2, "holdout"), run(1, "val")
+    assert "holdout acc 80.0%" in TrainingPanel._summary(held, "Trained")
+    table = HistoryTable()
+    qtbot.addWidget(table)
+    for versions, header in (([held], "Holdout acc"), ([held, val], "Val/holdout acc")):
+        table.set_versions(versions)
+        assert table.horizontalHeaderItem(EVAL_COLUMN).text() == header
+    table.set_versions([val])
+    assert table.horizontalHeaderItem(EVAL_COLUMN).text() == "Val acc"
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_evaluated_on("holdout")
+    assert [label.text for _sample, label in plot.legend.items] == ["loss", "holdout accuracy"]
+    assert plot.plot_item.getAxis("right").labelText == "holdout accuracy"
