@@ -139,7 +139,8 @@ def _no_head(project: Project) -> str:
         return "no trained head yet"
     key = str(other.embedding_key)
     spec = recorded_spec(embeddings_dir(project) / key) if other.embedding_key else None
-    made = f", made with --model {spec}" if spec else ""
+    # (", made with --model X" read, after a fine-tune, as if the person had typed one)
+    made = f" (the embeddings `embed --model {spec}` makes)" if spec else ""
     return f"no head trained on these embeddings: #{other.id} was trained on {key}{made}"
 
 
