@@ -166,3 +166,24 @@ def test_a_redo_leaves_an_empty_class_made_with_the_old_name_before_the_undo(pro
     project.redo()
     assert set(project.classes()) == {"kitty", "dog", "cat"}
     assert "cat" not in project.class_aliases()
+
+
+def test_a_redo_leaves_the_old_names_class_made_within_one_clock_tick(
+    project, as_user, monkeypatch
+):
+    """As above, with the rename, Bob's class and the undo recorded within one tick of the
+    clock (a script's steps; Windows' clock moves every 15.6 ms): the redo compared the
+    class's creation time with the batches' and, equal, took Bob's class cat (empty) for
+    one the undo had made, and removed it into kitty."""
+    import time
+
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    as_user("alice")
+    project.rename_class("cat", "kitty")
+    as_user("bob")
+    project.add_classes(["cat"])
+    as_user("alice")
+    project.undo()
+    project.redo()
+    assert "cat" not in project.class_aliases()
+    assert set(project.classes()) == {"kitty", "dog", "cat"}
