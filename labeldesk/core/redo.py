@@ -280,12 +280,14 @@ def _classes_before_labels(
             class_table.drop_aliases(conn, [name])
             record_added(conn, redo_id, [name], before)
             back.append(name)
+        elif op == "rename" and exists and _taken_before_the_undo(conn, name, batch_id, undo_id):
+            # the undo left it (a class of its old name was made): nothing to do, even
+            # where the new name is free again (that class is someone else's)
+            continue
         elif op == "rename" and exists and not class_table.class_exists(conn, target):
             record_rename(conn, redo_id, name, target)
             class_table.rename_in_table(conn, name, target)
             renamed.append((name, target))
-        elif op == "rename" and exists and _taken_before_the_undo(conn, name, batch_id, undo_id):
-            continue  # the undo left it (a class of its old name was made): nothing to do
         elif op != "add" and exists:
             # a removal or merge; or a rename whose new name stayed (someone used it):
             # then the old name goes into it, as a merge would

@@ -187,3 +187,23 @@ def test_a_redo_leaves_the_old_names_class_made_within_one_clock_tick(
     project.redo()
     assert "cat" not in project.class_aliases()
     assert set(project.classes()) == {"kitty", "dog", "cat"}
+
+
+def test_a_redo_leaves_the_old_names_class_when_the_new_name_was_renamed_since(project, as_user):
+    """Alice renames cat to kitty, Bob makes a class cat, Alice undoes her rename (left:
+    both classes stay), Carol renames kitty to feline, Alice redoes: the redo saw cat
+    there and kitty free, and renamed Bob's class cat to kitty."""
+    as_user("alice")
+    kittens = sorted(project.images().query("label == 'cat'").path)
+    project.rename_class("cat", "kitty")
+    as_user("bob")
+    project.set_labels({"_unlabeled/u0.png": "cat"}, create_classes=True)
+    as_user("alice")
+    project.undo()
+    as_user("carol")
+    project.rename_class("kitty", "feline")
+    as_user("alice")
+    project.redo()
+    assert label_of(project, "_unlabeled/u0.png") == "cat"
+    assert {label_of(project, p) for p in kittens} == {"feline"}
+    assert set(project.classes()) == {"feline", "dog", "cat"}
