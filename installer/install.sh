@@ -151,15 +151,24 @@ write_manifest() {
 # A running LabelDesk loads its modules as it goes (a page, a model, the Ray client): the
 # environment it started from has to stay until it is closed. Its processes run that
 # environment's Python (the `labeldesk` script's first line names venv-STAMP/bin/python;
-# ps shows it first) or, where Python re-executes itself (macOS), the script.
+# ps shows it first) or, where Python re-executes itself (macOS), the script: by the
+# path it was started by, the installer's command link too (`labeldesk gui` typed).
 running_here() {  # "PID COMMAND" for each, one a line
-    ps -A -ww -o pid= -o args= 2>/dev/null | LABELDESK_ENVS="$home_dir/venv" SELF="$$" awk '
+    local link=""
+    if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
+        link="$command_link"
+    fi
+    ps -A -ww -o pid= -o args= 2>/dev/null |
+        LABELDESK_ENVS="$home_dir/venv" LABELDESK_LINK="$link" SELF="$$" awk '
         { pid = $1; line = $0; sub(/^ *[0-9]+ +/, "", line); envs = ENVIRON["LABELDESK_ENVS"]
+          link = ENVIRON["LABELDESK_LINK"]
           if (pid == ENVIRON["SELF"]) next
           if (index(line, envs) == 1) { print pid " " line; next }
           at = index(line, " " envs)
-          if (at > 0 && substr(line, at + 1 + length(envs)) ~ /^(-[0-9-]+)?\/bin\/labeldesk( |$)/)
-              print pid " " line }' || true
+          if (at > 0 && substr(line, at + 1 + length(envs)) ~ /^(-[0-9-]+)?\/bin\/labeldesk( |$)/) {
+              print pid " " line; next }
+          at = link == "" ? 0 : index(line, " " link)
+          if (at > 0 && substr(line, at + 1 + length(link)) ~ /^( |$)/) print pid " " line }' || true
 }
 
 # Stops here (nothing changed yet) while LabelDesk runs from this installation; from a
