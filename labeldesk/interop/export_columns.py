@@ -117,7 +117,7 @@ def metadata_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dic
                 continue
             try:
                 names = read(file)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # (JSON nested too deep)
                 continue
             except Exception as exc:  # (pyarrow's own errors: a damaged file, said elsewhere)
                 if type(exc).__module__.startswith("pyarrow"):

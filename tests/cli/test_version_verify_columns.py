@@ -132,3 +132,23 @@ def test_a_column_added_to_hugging_face_metadata_is_found(project, tmp_path, cap
         "feature of every example, so a training script that asks for it by name or reads "
         "every column gets values that are not the version's; a column was added since"
     )}]  # fmt: skip
+
+
+def test_hugging_face_metadata_nested_too_deep_is_an_answer_not_an_internal_error(
+    project, tmp_path, capsys
+):
+    """A metadata.jsonl row nested thousands of levels deep (a damaged or hostile file,
+    the manifest made to match): the new column check parsed it with json.loads and
+    `verify` ended with "error: internal error (RecursionError: maximum recursion depth
+    exceeded …); please report it"."""
+    out = _export(project, tmp_path, "hf")
+    [file, *_] = sorted(out.glob("*/metadata.jsonl"))
+    with file.open("a") as metadata:
+        metadata.write("[" * 100_000 + "]" * 100_000 + "\n")
+    resync(out)
+    capsys.readouterr()
+    code = main(["version", str(project.path), "verify", "v1", str(out), "--json"])
+    said = capsys.readouterr()
+    assert "internal error" not in said.out + said.err
+    found = json.loads(said.out)
+    assert code == 1 and found["intact"] is False
