@@ -393,8 +393,11 @@ def versions(project: Project) -> pd.DataFrame:
 @api_words
 def create_version(project: Project, name: str, *, note: str | None = "") -> dict[str, Any]:
     """Name the state now (labels, statuses, splits, which images); the new version
-    (``note=None``: no note)."""
+    (``note=None``: no note), as ``labeldesk version create --json`` prints it: with
+    ``files_since_scan`` (its files edited, moved or deleted since the last scan, which
+    its export cannot write: rescan first) and ``warnings``."""
     from labeldesk.core.errors import BadArgument
+    from labeldesk.core.version_files import stale_files
     from labeldesk.core.versions import create_version as create
 
     if note is None:
@@ -402,7 +405,10 @@ def create_version(project: Project, name: str, *, note: str | None = "") -> dic
     for what, value in (("name", name), ("note", note)):
         if not isinstance(value, str):
             raise BadArgument(f"{what} must be text, not {type(value).__name__} ({value!r})")
-    return create(project.db, name, note).to_json()
+    made = create(project.db, name, note).to_json()
+    found = stale_files(project.db, project.root)
+    warnings = [] if found.clean else [found.warning(str(project.path))]
+    return made | {"files_since_scan": found.to_json(), "warnings": warnings}
 
 
 @api_words

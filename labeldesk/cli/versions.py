@@ -13,7 +13,12 @@ one: ``auto-model-N``, or an existing version with the same state).
 ``--json`` output:
 
 - ``create``: ``{"name", "note", "created_at", "author", "label_event_id", "images",
-  "automatic", "models"}`` (``models``: ids of the model versions trained on it).
+  "automatic", "models", "files_since_scan": {"checked", "changed", "gone",
+  "changed_paths", "gone_paths", "root_missing"}, "warnings"}`` (``models``: ids of the
+  model versions trained on it; ``files_since_scan``: the version's files that no longer
+  hold what the last scan indexed, edited or touched (``changed``) or moved, renamed or
+  deleted (``gone``), counted, with the first 100 paths of each; a version records them
+  as indexed, so its export lists them under failed or missing: rescan first).
 - ``list``: a list of those, newest first.
 - ``diff``: ``{"a", "b", "counts": {kind: n}, "labels_changed": [{"path", "old", "new"}],
   "classes_renamed": [{"old", "new", "images"}], "splits_changed": [{"path", "old",
@@ -41,10 +46,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.cli._base import PROJECT_HELP, Output, TerminalProgress, open_existing, path_arg
+from labeldesk.cli._base import (
+    PROJECT_HELP,
+    Output,
+    TerminalProgress,
+    open_existing,
+    path_arg,
+    with_project_as_typed,
+)
 from labeldesk.core.display import counted, shown_path
 
 if TYPE_CHECKING:
+    from labeldesk.core.project import Project
     from labeldesk.core.version_diff import DiffListing
     from labeldesk.core.versions import DatasetVersion
 
@@ -91,7 +104,7 @@ def cmd_version(args: argparse.Namespace) -> Output:
     with open_existing(args.project) as project:
         if args.action == "create":
             made = versions.create_version(project.db, args.name, args.note)
-            return Output(made.to_json(), f"created version {_describe(made)}")
+            return _created(made, project, args.project)
         if args.action == "list":
             found = versions.list_versions(project.db)
             text = "\n".join(_describe(v) for v in found) or "no versions yet"
@@ -114,6 +127,21 @@ def cmd_version(args: argparse.Namespace) -> Output:
             return Output(None, listing.to_text())
     pieces = document_text(listing.document())
     return Output(None, "", document=_written_then_closed(pieces, listing))
+
+
+def _created(made: DatasetVersion, project: Project, typed: object) -> Output:
+    """The new version, then whether its files still hold what the last scan found (a
+    version names the indexed bytes: a file edited, moved or deleted since cannot be
+    exported with it): a ``warning:`` line naming them and what to do, and in JSON
+    ``files_since_scan`` and ``warnings``."""
+    from labeldesk.core.version_files import stale_files
+
+    with TerminalProgress() as progress:
+        found = stale_files(project.db, project.root, progress)
+    warnings = [with_project_as_typed(found.warning(), typed)] if not found.clean else []
+    data = made.to_json() | {"files_since_scan": found.to_json(), "warnings": warnings}
+    text = "\n".join([f"created version {_describe(made)}", *(f"warning: {w}" for w in warnings)])
+    return Output(data, text)
 
 
 def _written_then_closed(pieces: Iterator[str], listing: DiffListing) -> Iterator[str]:

@@ -37,6 +37,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.core.version_diff import VersionDiff, diff_head
+from labeldesk.core.version_files import StaleFiles, stale_files
 from labeldesk.core.versions import CURRENT
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
@@ -45,6 +46,7 @@ from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
 NOW = ""  # the "compare with" entry for the state now
+Recorded = tuple[versions.DatasetVersion, StaleFiles]  # a new version, its files' check
 COLUMNS = ("Name", "Created", "By", "Images", "Models trained on it", "Note")
 DIFF_ROWS_SHOWN = 50
 STALE_NOTE = "The labels have changed since this comparison; press Compare to update it."
@@ -238,8 +240,12 @@ class VersionsView(QWidget):
             return None
         db = self.project.db
 
-        def record(*, progress: object, cancel: CancelToken) -> versions.DatasetVersion:
-            return versions.create_version(db, name, note)
+        root = self.project.root
+
+        def record(*, progress: object, cancel: CancelToken) -> Recorded:
+            made = versions.create_version(db, name, note)
+            # then whether its files still hold what the scan indexed (one stat a file)
+            return made, stale_files(db, root)
 
         job = Job(record, "Recording a dataset version")
         job.keep_on_close = True  # asked for: closing the project must not drop it
@@ -252,12 +258,15 @@ class VersionsView(QWidget):
         self.message.emit(f"Recording version {name!r}…")
         return self.runner.start(job)
 
-    def _created(self, made: versions.DatasetVersion) -> None:
+    def _created(self, recorded: Recorded) -> None:
         if self._closed:
             return
+        made, found = recorded
         self.refresh()
         self.select(made.name)
         self.message.emit(f"Version {made.name!r} records {made.images:,} images as they are now")
+        if not found.clean:  # said now, not first at its export
+            self.error.emit(f"Version {made.name!r} is recorded, but {found.warning()}")
 
     def compare(self) -> Job | None:
         """What changed from the selected version to the one chosen (or now)."""

@@ -186,3 +186,16 @@ def test_a_note_of_several_lines_reads_on_one_line_in_the_table(qtbot, project):
     assert cell.toolTip() == "first line\nsecond line\r\nthird"
     assert create(qtbot, view, "v2", "one line") is not None
     assert view.table.item(0, 5).text() == "one line" and view.table.item(0, 5).toolTip() == ""
+
+
+def test_new_version_says_which_files_changed_since_the_scan(qtbot, project):
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    errors: list[str] = []
+    view.error.connect(errors.append)
+    assert create(qtbot, view, "clean") is not None and errors == []
+    (project.root / "val/dog/dog0.jpg").unlink()  # deleted on disk, not rescanned
+    assert create(qtbot, view, "after-delete") is not None
+    assert view.table.item(0, 0).text() == "after-delete"  # recorded all the same
+    assert len(errors) == 1 and errors[0].startswith("Version 'after-delete' is recorded, but")
+    assert "1 file gone" in errors[0] and "val/dog/dog0.jpg" in errors[0]
