@@ -77,7 +77,7 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         re.compile(r"in the project \(labeldesk classes .+? --rename .+?\); or export"),
         "in the project (Classes → Rename class…); or export",
     ),
-    (  # --symlink onto a disk without links (interop.writing.no_symlinks)
+    (  # --symlink onto a disk without links (interop.placing.no_symlinks)
         re.compile(r"export without --symlink to copy"),
         "choose “Copy files” instead of “Symbolic links” to copy",
     ),

@@ -28,19 +28,16 @@ from .export_portable import check_names
 from .export_target import check_target, put_in_place
 from .formats.export_paths import CLASS_FOLDERS, IMAGES_IN_SHARDS, MODEL_COLUMNS
 from .manifest import write_manifest
+from .placing import CHANGED_SINCE_INDEXED, GONE_SINCE_INDEXED, SkipItem, place
 from .selection import Selection, parse_class_map, select_items
 from .writing import (
-    CHANGED_SINCE_INDEXED,
     EXPORTERS,
-    GONE_SINCE_INDEXED,
     UNASSIGNED,
     ExportOptions,
     ExportReport,
     Item,
-    SkipItem,
     Writer,
     copy_images,
-    place,
     register_exporter,
 )
 

@@ -172,7 +172,7 @@ def test_an_export_refused_for_class_names_says_where_in_the_app_to_rename_them(
 def test_a_symlink_export_refused_by_the_disk_names_the_dialog_choice():
     """The export dialog's choice, not the command line's --symlink (a USB stick holds
     no symbolic links)."""
-    from labeldesk.interop.writing import no_symlinks
+    from labeldesk.interop.placing import no_symlinks
 
     shown = in_app_words(no_symlinks(Path("/media/usb")), Path("/data/my project"))
     assert "--symlink" not in shown

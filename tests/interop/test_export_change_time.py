@@ -14,7 +14,7 @@ from PIL import Image
 from labeldesk.core import probe_pool, scan_writer, scanner
 from labeldesk.core.create import create_and_index
 from labeldesk.interop.export import ExportOptions, export
-from labeldesk.interop.writing import CHANGED_SINCE_INDEXED
+from labeldesk.interop.placing import CHANGED_SINCE_INDEXED
 
 SAME_TIME_NS = 1_600_000_000 * 10**9
 

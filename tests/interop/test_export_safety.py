@@ -19,7 +19,7 @@ from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.staging import MARKER
-from labeldesk.interop import export_names, writing
+from labeldesk.interop import export_names, placing
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.export_target import MANIFEST, ExportTargetError
 
@@ -69,7 +69,7 @@ def test_place_never_overwrites(project, tmp_path):
     dest.write_bytes(b"someone's")
     for link in ("copy", "hardlink", "symlink"):
         with pytest.raises(FileExistsError):
-            writing.place(project, "train/cat/cat0.jpg", dest, link)
+            placing.place(project, "train/cat/cat0.jpg", dest, link)
         assert dest.read_bytes() == b"someone's"
 
 
@@ -241,8 +241,8 @@ def test_a_class_an_older_version_allowed_still_exports_in_its_place(project, tm
 
 def test_place_refuses_a_destination_outside_the_folder(project, tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(writing.SkipItem, match="outside the export folder"):
-        writing.place(project, "train/cat/cat0.jpg", out / "a/../../x.jpg", "copy", None, out)
+    with pytest.raises(placing.SkipItem, match="outside the export folder"):
+        placing.place(project, "train/cat/cat0.jpg", out / "a/../../x.jpg", "copy", None, out)
     assert not (tmp_path / "x.jpg").exists()
 
 

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from labeldesk.cli import main
-from labeldesk.interop import writing
+from labeldesk.interop import placing
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.export_target import ExportTargetError
 
@@ -22,7 +22,7 @@ def _no_symlinks(monkeypatch, code: int) -> None:
     def refuse(src, dst, *args, **kwargs):
         raise OSError(code, os.strerror(code), src, None, dst)  # as symlink() names them
 
-    monkeypatch.setattr(writing.os, "symlink", refuse)
+    monkeypatch.setattr(placing.os, "symlink", refuse)
 
 
 @pytest.mark.parametrize("code", [errno.EPERM, errno.ENOSYS, errno.EOPNOTSUPP])

@@ -12,7 +12,7 @@ import pytest
 from labeldesk.core.version_state import items_at
 from labeldesk.core.versions import create_version
 from labeldesk.interop.export import EXPORTERS, ExportOptions, export
-from labeldesk.interop.writing import CHANGED_SINCE_INDEXED
+from labeldesk.interop.placing import CHANGED_SINCE_INDEXED
 
 
 def tree(folder):
@@ -93,14 +93,14 @@ def test_webdataset_writes_the_bytes_it_checked(project, imagefolder, tmp_path, 
     import os
     import tarfile
 
-    from labeldesk.interop import writing
+    from labeldesk.interop import placing
 
     root, _ = imagefolder
     cat = root / "train/cat/cat0.jpg"
     cat_bytes, dog_bytes = cat.read_bytes(), (root / "train/dog/dog0.jpg").read_bytes()
     st = cat.stat()
     os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # the time alone
-    real_hash = writing.hash_file
+    real_hash = placing.hash_file
 
     def hash_then_rewrite(path):
         digest = real_hash(path)
@@ -108,7 +108,7 @@ def test_webdataset_writes_the_bytes_it_checked(project, imagefolder, tmp_path, 
             path.write_bytes(dog_bytes)  # another program writes just after the check
         return digest
 
-    monkeypatch.setattr(writing, "hash_file", hash_then_rewrite)
+    monkeypatch.setattr(placing, "hash_file", hash_then_rewrite)
     report = export(project, tmp_path / "out", "webdataset", ExportOptions())
     assert report.failed == []
     samples: dict[str, dict[str, bytes]] = {}
@@ -126,14 +126,14 @@ def test_a_copy_is_judged_by_the_bytes_copied(project, imagefolder, tmp_path, mo
     under the old label. The copy itself is judged now."""
     import os
 
-    from labeldesk.interop import writing
+    from labeldesk.interop import placing
 
     root, _ = imagefolder
     cat = root / "train/cat/cat0.jpg"
     cat_bytes, dog_bytes = cat.read_bytes(), (root / "train/dog/dog0.jpg").read_bytes()
     st = cat.stat()
     os.utime(cat, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    real_hash = writing.hash_file
+    real_hash = placing.hash_file
 
     def hash_then_rewrite(path):
         digest = real_hash(path)
@@ -141,7 +141,7 @@ def test_a_copy_is_judged_by_the_bytes_copied(project, imagefolder, tmp_path, mo
             path.write_bytes(dog_bytes)
         return digest
 
-    monkeypatch.setattr(writing, "hash_file", hash_then_rewrite)
+    monkeypatch.setattr(placing, "hash_file", hash_then_rewrite)
     report = export(project, tmp_path / "out", "csv", ExportOptions())
     copy = tmp_path / "out/images/train/cat/cat0.jpg"
     assert report.failed == [] and copy.read_bytes() == cat_bytes
@@ -163,12 +163,12 @@ def test_a_rewrite_just_before_the_copy_is_caught(
     went out under the old label: the copy is what gets judged. With the source deleted
     just after the copy, the check raised before the copy it could not vouch for was
     removed, and a dog went out labeled cat."""
-    from labeldesk.interop import writing
+    from labeldesk.interop import placing
 
     root, _ = imagefolder
     cat = root / "train/cat/cat0.jpg"
     dog_bytes = (root / "train/dog/dog0.jpg").read_bytes()
-    real_copy = writing._copy_new
+    real_copy = placing._copy_new
 
     def rewrite_then_copy(src, dst):
         if Path(src) != cat:
@@ -179,7 +179,7 @@ def test_a_rewrite_just_before_the_copy_is_caught(
             cat.unlink()
         return done
 
-    monkeypatch.setattr(writing, "_copy_new", rewrite_then_copy)
+    monkeypatch.setattr(placing, "_copy_new", rewrite_then_copy)
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
     assert _why(report.failed) == [("train/cat/cat0.jpg", CHANGED_SINCE_INDEXED)]
     assert not (tmp_path / "out/train/cat/cat0.jpg").exists()
@@ -192,7 +192,7 @@ def test_a_target_with_coarse_times_does_not_make_the_export_hash_everything(
     index: every image was read back and hashed."""
     import os
 
-    from labeldesk.interop import writing
+    from labeldesk.interop import placing
 
     real_utime, hashed = os.utime, []
 
@@ -202,7 +202,7 @@ def test_a_target_with_coarse_times_does_not_make_the_export_hash_everything(
         return real_utime(path, times, ns=ns, **kwargs) if ns else real_utime(path, times)
 
     monkeypatch.setattr(os, "utime", coarse_utime)
-    monkeypatch.setattr(writing, "hash_file", lambda p: hashed.append(p) or "")
+    monkeypatch.setattr(placing, "hash_file", lambda p: hashed.append(p) or "")
     report = export(project, tmp_path / "out", "imagefolder", ExportOptions())
     assert report.failed == [] and report.written > 0 and hashed == []
 

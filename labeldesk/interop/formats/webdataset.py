@@ -25,15 +25,14 @@ from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.indexed_files import IndexedStat
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
+from ..placing import SkipItem, read_unchanged
 from ..writing import (
     EXPORT_CANCELLED,
     ExportOptions,
     ExportReport,
     Item,
-    SkipItem,
     export_classes,
     failed_row,
-    read_unchanged,
     register_exporter,
 )
 
@@ -126,7 +125,7 @@ def read_image(
 ) -> bytes:
     """An image's bytes; a symbolic link to outside the image folder is not followed
     (unless the project follows them), nor a file changed since it was indexed (as
-    ``indexed_stat`` and ``content`` say), as :func:`labeldesk.interop.writing.place`."""
+    ``indexed_stat`` and ``content`` say), as :func:`labeldesk.interop.placing.place`."""
     source = project.image_path(rel)
     if not project.follows_outside_links:
         real, root = os.path.realpath(source), os.path.realpath(project.root)
