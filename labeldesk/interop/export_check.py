@@ -28,7 +28,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
 from .export_columns import column_problems, metadata_column_problems
-from .export_hash_column import hash_column_problems
+from .export_hash_column import hash_column_problems, renamed_file_problems
 from .export_labels import (
     ROW_PER_IMAGE,
     Row,
@@ -410,11 +410,12 @@ def _check_labels(
         ]  # fmt: skip
     elif read.reader in NAMED_BY:  # (an unlabeled image's entry gives no row: read apart)
         found.files += unlisted_files(folder, read.reader, [file for file, *_ in unread])
+    paths: dict[str, set[str]] = {}  # content -> the version's paths of that picture
+    for path, content, *_ in held:
+        paths.setdefault(content, set()).add(path)
     if read.reader == "labelstudio":  # (data.path: what `import` matches a task by)
-        paths: dict[str, set[str]] = {}
-        for path, content, *_ in held:
-            paths.setdefault(content, set()).add(path)
         found.files += task_path_problems(folder, pictures, paths)
+    found.files += renamed_file_problems(manifest, pictures, paths)  # (CSV, Parquet)
     mine += unread
     if read.one_dataset:  # (train, or labeled with none and written as train)
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]

@@ -1,11 +1,12 @@
-"""The ``content_hash`` column of a CSV or Parquet export, for ``labeldesk version P
-verify``.
+"""The ``content_hash`` column of a CSV or Parquet export, and the names of its image
+files (its ``path`` column), for ``labeldesk version P verify``.
 
 The column gives each row's image file its content hash (BLAKE2b-128 of its bytes), for
 scripts that find duplicates or match pictures by it. LabelDesk's own reader leads a row
 to its picture by the manifest's ``image_hashes`` (whose files are hashed), not by this
 column, so an edited column changes nothing the labels read back show: it is checked on
-its own, each row's hash against that of the file its ``path`` names.
+its own, each row's hash against that of the file its ``path`` names. A file's name is
+checked against the version's path of the picture it holds (:func:`renamed_file_problems`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.spreadsheet import restore
+
+from .writing import IMAGES
 
 PATH, HASH = "path", "content_hash"
 LABEL_FILES = {"csv": "labels.csv", "parquet": "labels.parquet"}
@@ -48,6 +51,46 @@ def hash_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[st
         if type(exc).__module__.startswith("pyarrow"):
             return found
         raise
+    return found
+
+
+def renamed_file_problems(
+    manifest: dict[str, Any], pictures: dict[str, str], paths: dict[str, set[str]]
+) -> list[dict[str, str]]:
+    """``{"path", "why"}`` for each image file of a CSV or Parquet export whose name no
+    longer leads to the version's path of the picture it holds (``pictures``: the
+    version's image files in the export -> content hash; ``paths``: content hash -> the
+    version's paths of that picture). The export writes each image at
+    ``images/<its path in the version>`` (or records the path of a file it had to name
+    otherwise under ``renamed``), and a row's ``path`` is its file's: a file renamed
+    with its row and the manifest edited to match is still the same picture with the
+    same label for a training script, but ``labeldesk import`` into any project other
+    than this one (of a copy of the image folder, a colleague's) matches the row by that
+    path, and so does a script joining the rows to the image folder: the label would go
+    to another image, or to none. (Read back into this project, a row is led to its
+    picture by its bytes.)"""
+    name = LABEL_FILES.get(str(manifest.get("format")))
+    if name is None:
+        return []
+    recorded = manifest.get("renamed")
+    renamed = recorded if isinstance(recorded, dict) else {}
+    prefix = IMAGES + "/"
+    found = []
+    for file, content in sorted(pictures.items()):
+        wrote = sorted(paths.get(content, ()))
+        led = renamed.get(file)
+        if not isinstance(led, str):
+            led = file[len(prefix) :] if file.startswith(prefix) else None
+        if not wrote or led in wrote:
+            continue
+        leads = f"to {led}" if led else "to no image's path"
+        found.append({"path": file, "why": (
+            f"it holds the picture the version has at {wrote[0]}, but its name leads its "
+            f"row of {name} {leads}: renamed since it was exported (the row and the "
+            "manifest edited to match); labeldesk import into another project than this "
+            "one (of a copy of the image folder) matches a row by its path, so its label "
+            "would go to another image, or to none"
+        )})  # fmt: skip
     return found
 
 
