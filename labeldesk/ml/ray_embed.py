@@ -53,8 +53,9 @@ from .device import default_batch_size
 from .embed import EmbedReport, image_root_error, image_root_state, nothing_to_embed
 from .input_size import choose_model_spec
 from .ray_address import check_reachable
+from .ray_changed import all_changed_on_workers, probed_changed
 from .ray_cluster import connect, import_ray, prepare_import
-from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost
+from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
 from .ray_head import HeadWatch
 from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
 from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost
@@ -144,7 +145,7 @@ def embed_on_ray(
         timing.connect_s = timing.clock() - began
         watch = HeadWatch.of(ray, address, cancel)
         try:
-            return _job(
+            report = _job(
                 project, ray, spec, address, root, watch, timing, notices, cancel,
                 workers=workers, gpus_per_worker=gpus_per_worker, batch_size=batch_size,
                 progress=progress,
@@ -152,6 +153,11 @@ def embed_on_ray(
         finally:
             if owned:
                 ray.shutdown()  # ends this job's actors
+    if not report.embedded and not report.cancelled:  # each image read as changed?
+        changed = all_changed_on_workers(project, report.failed, root, address)
+        if changed is not None:
+            raise changed
+    return report
 
 
 def _job(
@@ -196,7 +202,14 @@ def _job(
         sample = _probe_sample(project, _missing(project, peek, report))
         if sample:
             progress(Progress(0, 0, "checking the cluster's nodes"))
-            probe_nodes(ray, root, sample, watch)
+            try:
+                probe_nodes(ray, root, sample, watch)
+            except ImagesDifferOnWorker as exc:  # changed here too? then say to scan
+                paths = [rel for _, rel in sample]
+                changed = probed_changed(project, paths, root, address)
+                if changed is None:
+                    raise
+                raise changed from exc
         cancel.raise_if_cancelled()  # the last moment at which nothing is written
     # The project switches to this model's store only once it holds vectors (as a
     # local run): a job that fails or is stopped before its first batch leaves the

@@ -28,6 +28,11 @@ from typing import Any, cast
 import numpy as np
 
 OK, MISSING, FAILED = "ok", "missing", "failed"
+# the reason of an image whose bytes here are not those indexed (see .ray_changed)
+CHANGED_ON_WORKER = (
+    "the file read here differs from the one indexed (changed since the last scan, or the "
+    "workers' copy of the image folder is out of date)"
+)
 # The modules whose code decides what vector an image gets: a worker whose copy differs
 # from the project machine's would make vectors that do not mix, under the same key.
 VECTOR_CODE = (
@@ -180,10 +185,7 @@ class Embedder:
             try:
                 data = self.source.read(rel)
                 if content_hash(data) != hashes[i]:
-                    raise ValueError(
-                        "the file read here differs from the one indexed (changed since the "
-                        "last scan, or the workers' copy of the image folder is out of date)"
-                    )
+                    return FAILED, CHANGED_ON_WORKER
                 source = model_input(data, sides[i], pre.size)
                 pixels[i] = prepare(cast(Path, source), pre)
             except FileNotFoundError:
