@@ -15,6 +15,7 @@ runs the search on the cluster when the project's neighbours are not computed ye
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from labeldesk.gui import settings
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
+    from labeldesk.ml.ray_graph import ClusterGraphReport
 
 ENABLED_KEY = "embeddings/ray_enabled"
 ADDRESS_KEY = "embeddings/ray_address"
@@ -113,11 +115,17 @@ def _duplicates_flag() -> bool:
 
 
 def graph_on_cluster(
-    project: Project, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+    project: Project,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    said: Callable[[str], None] | None = None,
 ) -> bool:
     """Compute the project's kNN graph on the saved cluster (in a child process: a Ray
     driver, the GUI never waits on it) when that is switched on and the graph is not
-    cached yet; the duplicate search then reads it like its own. True when it ran."""
+    cached yet; the duplicate search then reads it like its own. True when it ran;
+    ``said`` then gets a line for the status bar (where it ran, how long, the cluster's
+    notices: what `labeldesk duplicates --ray` prints)."""
     choice = duplicates_cluster()
     if choice is None:
         return False
@@ -132,7 +140,7 @@ def graph_on_cluster(
         return False
     from labeldesk.ml.child_jobs import run_in_child
 
-    run_in_child(
+    report = run_in_child(
         "labeldesk.ml.ray_graph:graph_on_ray",
         project.path,
         progress=progress,
@@ -143,7 +151,19 @@ def graph_on_cluster(
         # the cluster's CPUs, fine for embedding actors, would fail the search
         workers=None,
     )
+    if said is not None:
+        said(graph_text(report))
     return True
+
+
+def graph_text(report: ClusterGraphReport) -> str:
+    """The status bar's line after the neighbour search ran on the cluster."""
+    where = report.address if report.head in (None, report.address) else report.head
+    text = (
+        f"Near-duplicate neighbours of {report.images:,} images found on the Ray cluster at "
+        f"{where} in {report.seconds:.1f} s"
+    )
+    return text + "".join(f"; note: {line}" for line in report.notices)
 
 
 def save_cluster_choice(

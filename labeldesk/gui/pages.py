@@ -94,6 +94,7 @@ class ProjectPages:
                 rescoring=self._rescoring,
             )
             self.stats.error.connect(shell.notify_error)
+            self.stats.message.connect(shell.show_message)
             # a cell arrives selected, all of it: one key relabels the cell (as on the map)
             self.stats.imagesChosen.connect(
                 lambda paths, what: shell.show_selection(paths, what, select_all=True)

@@ -137,6 +137,7 @@ class StatsView(QWidget):
     reviewRequested = Signal()  # review the likely mislabels
     duplicatesReady = Signal(dict)  # the counts shown, once the background search ends
     error = Signal(str)
+    message = Signal(str)  # for the status bar (the neighbour search on a cluster)
 
     def __init__(
         self,
@@ -160,6 +161,7 @@ class StatsView(QWidget):
         self.duplicate_counts: dict[str, int] | None = None
         self.duplicate_groups: list[Group] | None = None
         self._dup_job: Job | None = None
+        self._dup_said: list[str] = []  # what the newest search said of the cluster
         self._coverage_job: Job | None = None
         # the embeddings' count reads every key (seconds at 1M images): off the GUI
         # thread, and not queued behind the duplicate search
@@ -492,12 +494,15 @@ class StatsView(QWidget):
         for key in DUPLICATE_KEYS:
             self._set(key, COMPUTING)
         project = self.project
+        said: list[str] = []  # what the search on the cluster said, for the status bar
+        self._dup_said = said
 
         def search(*, progress: Any, cancel: Any) -> list[Group]:
             from labeldesk.gui.cluster_dialog import graph_on_cluster
             from labeldesk.ml.duplicates import find_duplicates
 
-            graph_on_cluster(project, progress=progress, cancel=cancel)  # if chosen and needed
+            # if chosen and needed
+            graph_on_cluster(project, progress=progress, cancel=cancel, said=said.append)
             return build_groups(project, find_duplicates(project, progress=progress, cancel=cancel))
 
         job = Job(search, "Duplicates")
@@ -515,6 +520,8 @@ class StatsView(QWidget):
         if self._closed or self.sender() is not self._dup_job:
             return
         self.duplicate_groups = groups
+        for line in self._dup_said:  # the neighbours came from the cluster
+            self.message.emit(line)
         self.duplicates_changed()
         assert self.duplicate_counts is not None
         self.duplicatesReady.emit(self.duplicate_counts)

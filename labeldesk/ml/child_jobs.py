@@ -162,10 +162,16 @@ def _run_child(
         with open_project(path) as project:
             result = fn(project, progress=report, cancel=token, **kwargs)
         messages.put(("done", result))
-    except LabelDeskError as exc:
-        messages.put(("error", str(exc)))
+    except LabelDeskError as exc:  # with its notes (what was kept, the cluster's notices)
+        messages.put(("error", _with_notes(str(exc), exc)))
     except Exception as exc:  # reported as one line; the traceback stays in the child
-        messages.put(("error", f"{target} failed: {type(exc).__name__}: {exc}"))
+        messages.put(("error", _with_notes(f"{target} failed: {type(exc).__name__}: {exc}", exc)))
+
+
+def _with_notes(message: str, exc: BaseException) -> str:
+    """The error's message and the notes the work added on the way up, as the command
+    line says them (they were dropped here: a cluster job's notices, what it kept)."""
+    return "; ".join([message, *(str(n) for n in getattr(exc, "__notes__", None) or [])])
 
 
 def _may_have_children() -> None:

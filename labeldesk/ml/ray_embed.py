@@ -58,7 +58,7 @@ from .ray_cluster import connect, import_ray, prepare_import
 from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
 from .ray_head import HeadWatch
 from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
-from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost
+from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost, noted
 from .ray_results import JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
@@ -135,24 +135,44 @@ def embed_on_ray(
         ray = import_ray()
     # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
     # joins), said in one each
-    with caught() as notices:
-        with starting(cancel):
-            check_reachable(address)  # before the model loads: a wrong address fails fast
-            cancel.raise_if_cancelled()
-            root = remote_root or str(project.root)
-            progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
-            owned = connect(ray, address, cancel)
-        timing.connect_s = timing.clock() - began
-        watch = HeadWatch.of(ray, address, cancel)
-        try:
-            report = _job(
-                project, ray, spec, address, root, watch, timing, notices, cancel,
-                workers=workers, gpus_per_worker=gpus_per_worker, batch_size=batch_size,
-                progress=progress,
-            )  # fmt: skip
-        finally:
-            if owned:
-                ray.shutdown()  # ends this job's actors
+    root = remote_root or str(project.root)
+    with caught() as notices, noted(notices, timing):  # a failure says them too
+        return _connected(
+            project, ray, spec, address, root, (timing, began), notices, cancel, progress,
+            workers=workers, gpus_per_worker=gpus_per_worker, batch_size=batch_size,
+        )  # fmt: skip
+
+
+def _connected(
+    project: Project,
+    ray: Any,
+    spec: str,
+    address: str,
+    root: str,
+    clock: tuple[JobTiming, float],
+    notices: Notices,
+    cancel: CancelToken,
+    progress: ProgressCallback,
+    **plan: Any,
+) -> ClusterEmbedReport:
+    """Connect, run the job (:func:`_job`), and leave the cluster (``clock``: the job's
+    timing, and when it began)."""
+    timing, began = clock
+    with starting(cancel):
+        check_reachable(address)  # before the model loads: a wrong address fails fast
+        cancel.raise_if_cancelled()
+        progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
+        owned = connect(ray, address, cancel)
+    timing.connect_s = timing.clock() - began
+    watch = HeadWatch.of(ray, address, cancel)
+    try:
+        report = _job(
+            project, ray, spec, address, root, watch, timing, notices, cancel,
+            progress=progress, **plan,
+        )  # fmt: skip
+    finally:
+        if owned:
+            ray.shutdown()  # ends this job's actors
     if not report.embedded and not report.cancelled:  # each image read as changed?
         changed = all_changed_on_workers(project, report.failed, root, address)
         if changed is not None:

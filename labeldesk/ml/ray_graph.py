@@ -47,7 +47,7 @@ from .ray_graph_worker import (
 )
 from .ray_head import HeadWatch
 from .ray_nodes import on_every_node
-from .ray_notices import caught
+from .ray_notices import caught, noted
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -118,7 +118,7 @@ def graph_on_ray(
     ray = import_ray()
     # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
     # joins), said in one each
-    with caught() as notices:
+    with caught() as notices, noted(notices):  # a failure says the notices too
         check_reachable(address)
         progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
         owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too

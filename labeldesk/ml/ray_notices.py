@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from labeldesk.core.errors import Cancelled
+
 from .ray_errors import ClusterError
 
 WORKER_DIED = "A worker died or was killed"
@@ -105,8 +107,9 @@ class Notices:
             cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
             self.autoscaler.append(cut)
 
-    def lines(self) -> list[str]:
-        """One line for each kind of notice, for the job's summary."""
+    def lines(self, *, nodes: bool = True) -> list[str]:
+        """One line for each kind of notice, for the job's summary (``nodes`` False:
+        not the raylets that ended, which a :class:`NodeLost` error says already)."""
         lines = []
         if self.workers_died:
             where = sorted({ip for ip in self.workers_died if ip})
@@ -117,7 +120,7 @@ class Notices:
                 f"{WORKER_DIED_TEXT}; Ray started {'another' if n == 1 else 'others'} and "
                 "ran the unfinished batches again"
             )
-        if self.nodes_ended:
+        if self.nodes_ended and nodes:
             n = self.nodes_ended
             lines.append(
                 f"{'a node' if n == 1 else f'{n} nodes'} of the Ray cluster stopped during the "
@@ -264,6 +267,30 @@ def _divert_autoscaler(module: Any) -> Callable[[], None]:
             ]
 
     return undo
+
+
+@contextlib.contextmanager
+def noted(notices: Notices, timing: Any = None) -> Iterator[None]:
+    """A job's block whose failure (not Cancel) gets :func:`failure_notes`."""
+    try:
+        yield
+    except Cancelled:
+        raise
+    except Exception as exc:
+        failure_notes(exc, notices, timing)
+        raise
+
+
+def failure_notes(exc: BaseException, notices: Notices, timing: Any = None) -> None:
+    """A job that failed: what the cluster reported meanwhile ("note: …") and, once it
+    was sent to the workers, where its time went (``timing``, a
+    :class:`~.ray_timing.JobTiming`), as notes on the error, after what it kept: the
+    command line's error and the app's message end with them, as a finished job's
+    summary does (they were said only of jobs that finished)."""
+    for line in notices.lines(nodes=not isinstance(exc, NodeLost)):
+        exc.add_note(f"note: {line}")
+    if timing is not None and timing.started:
+        exc.add_note(timing.text())
 
 
 def alive_nodes(ray: Any) -> dict[str, str]:

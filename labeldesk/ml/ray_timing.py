@@ -32,6 +32,11 @@ class JobTiming:
     def job_started(self) -> None:
         self._job_start = self.clock()
 
+    @property
+    def started(self) -> bool:
+        """Whether the job was sent to the workers (else its timing says little)."""
+        return self._job_start is not None
+
     def batch(self, rows: int, worker_load_s: float | None = None) -> None:
         """A batch of ``rows`` images came back (its worker took ``worker_load_s`` to
         start, when it says)."""

@@ -63,6 +63,8 @@ def test_every_image_read_as_changed_during_the_job_is_not_a_finished_run(
     edit_all(pngs.root)
     said = scan_needed(*embed_json(pngs, ray_cluster.address, capsys))
     assert "read all 6 images to embed" in said and "changed since the scan too" in said
+    # a failed job says where its time went too, as a finished one does
+    assert "; where the time went: " in said and "first batch of " in said
 
 
 def test_a_stale_copy_on_the_workers_is_named_the_likely_cause(

@@ -47,3 +47,22 @@ def ignores_ctrl_c() -> bool:
     import signal
 
     return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def cluster_job_fails(project: Any, *, progress: ProgressCallback, cancel: CancelToken, **_: Any):
+    """A stand-in for a Ray job that fails after batches came back, with a worker death
+    reported meanwhile: its error is noted as ``embed_on_ray``'s and ``graph_on_ray``'s
+    are (:func:`labeldesk.ml.ray_notices.noted`)."""
+    from itertools import count
+
+    from labeldesk.ml.ray_notices import NodeLost, Notices, noted
+    from labeldesk.ml.ray_timing import JobTiming
+
+    notices = Notices()
+    notices.take("A worker died or was killed while executing a task. Worker IP address: 10.0.0.2")
+    ticks = count()
+    timing = JobTiming(clock=lambda: float(next(ticks)))
+    timing.job_started()
+    timing.batch(16)
+    with noted(notices, timing):
+        raise NodeLost("node 10.0.0.3 left the Ray cluster mid-job")
