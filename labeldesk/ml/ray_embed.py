@@ -258,8 +258,13 @@ def _job(
                         cancel.raise_if_cancelled()
                         time.sleep(seconds)
 
+                    def said(text: str) -> None:  # the wait, on the progress line
+                        progress(Progress(0, 0, text))
+
                     def explain(error: BaseException) -> NodeLost | None:  # a node gone?
-                        return node_lost(error, before, alive_now, notices, sleep=waited)
+                        return node_lost(
+                            error, before, alive_now, notices, sleep=waited, waiting=said
+                        )
 
                     try:
                         outputs = run_job(ray, items, spec, root, plan, watch, explain)

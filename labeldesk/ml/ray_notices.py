@@ -56,6 +56,11 @@ NODE_DEATH_S = 18.0  # as long, with a sign that one went (node_death_window: Ra
 NODE_DIED = re.compile(r"\bnode (has )?died\b|\bnode .{0,40}\bis dead\b", re.IGNORECASE)
 ERROR_IP = re.compile(r"(?:\bip: |IP address: )(\S+)")
 NODE_POLL_S = 0.25
+# the progress line while the cluster is asked which node went away
+NODE_WAIT = (
+    "waiting up to {seconds:.0f} s for the cluster to say which node went away… "
+    "(Cancel or Ctrl+C stops)"
+)
 WORKER_DIED_TEXT = "killed, out of memory, or crashed"
 LOG_HANDLER = "ray_print_logs"  # the name ray.init gives the driver's printer of output
 EVENT_SUMMARY = ":event_summary:"  # an autoscaler (v1) event in its log line
@@ -326,6 +331,7 @@ def node_lost(
     death_s: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    waiting: Callable[[str], None] = lambda text: None,
 ) -> NodeLost | None:
     """The job failed with ``error``: when that says an actor or node went away, and a
     node alive at the start (``before``) is gone by ``now()``, a :class:`NodeLost` that
@@ -334,7 +340,8 @@ def node_lost(
     or an actor unavailable), for up to ``death_s`` (:func:`node_death_window`: the
     cluster's own time to tell). A node the error itself names as died is named at once.
     A node gone that the cluster has not named by then is said so, unnamed; no sign of
-    a node gone, None (the job's own error is said)."""
+    a node gone, None (the job's own error is said). ``waiting`` gets a line for the
+    progress display once, as the wait begins (up to ~18 s, said by nothing before)."""
     kinds = {k.__name__ for k in type(error).__mro__}
     if not kinds & LOST_KINDS:
         return None
@@ -345,6 +352,7 @@ def node_lost(
         return _node_lost(named)
     window = node_death_window() if death_s is None else death_s
     began = clock()
+    told: list[float] = []  # the wait, once said
     while True:
         try:
             alive = now()
@@ -352,8 +360,12 @@ def node_lost(
             alive = before
         gone = sorted({address for node, address in before.items() if node not in alive})
         signs = said_died or notices.nodes_ended or "ActorUnavailableError" in kinds
-        if gone or clock() - began >= (window if signs else grace_s):
+        limit = window if signs else grace_s
+        if gone or clock() - began >= limit:
             break
+        if not told:
+            told.append(limit)
+            waiting(NODE_WAIT.format(seconds=limit))
         sleep(NODE_POLL_S)
     if gone:
         return _node_lost(gone)

@@ -128,6 +128,40 @@ def test_a_node_gone_mid_job_is_named_and_the_batches_before_are_kept(project, m
     assert len(project_vectors(project).paths) == 4
 
 
+class SlowToTell(Dying):
+    """As :class:`Dying` with its node gone, but the cluster still counts that node alive
+    for its first ``late`` asks after the failure (Ray's head gives a node up only after
+    its health checks: ~15 s)."""
+
+    def __init__(self, monkeypatch, project, late: int = 3) -> None:
+        super().__init__(monkeypatch, project, node_goes=True)
+        self.late = late
+
+    def nodes(self) -> list[dict]:
+        if "n2" in self.alive or self.late <= 0:
+            return super().nodes()
+        self.late -= 1
+        return [
+            {"NodeID": n, "NodeManagerAddress": f"10.0.0.{n[1]}", "Alive": True} for n in BEFORE
+        ]
+
+
+def test_the_wait_for_the_cluster_to_name_a_node_is_said_on_the_progress_line(project, monkeypatch):
+    """Up to ~18 s with the last batch's line on screen, as if the job were still
+    embedding: now a line says what it waits for, and that Cancel stops it."""
+    from labeldesk.ml.ray_embed import embed_on_ray
+
+    SlowToTell(monkeypatch, project)
+    seen = []
+    with pytest.raises(NodeLost, match=r"^node 10\.0\.0\.2 of the Ray cluster went away"):
+        embed_on_ray(project, "tiny:48", address="127.0.0.1:6379", progress=seen.append)
+    waits = [p.message for p in seen if "went away" in p.message]
+    assert waits == [
+        "waiting up to 18 s for the cluster to say which node went away… (Cancel or Ctrl+C stops)"
+    ]
+    assert seen[-1].message == waits[0]  # said last: nothing came after it
+
+
 def test_a_node_gone_is_told_by_the_cluster_or_by_its_notice():
     from ray.exceptions import ActorDiedError, RayTaskError
 
@@ -400,9 +434,12 @@ def test_a_node_named_dead_by_the_error_is_named_at_once():
         )
     )
     seen = Seen(gone_at=15.0)
-    lost = node_lost(died, BEFORE, seen.alive, Notices(), clock=seen.clock, sleep=seen.sleep)
+    said: list[str] = []
+    lost = node_lost(
+        died, BEFORE, seen.alive, Notices(), clock=seen.clock, sleep=seen.sleep, waiting=said.append
+    )
     assert str(lost).startswith("node 10.0.0.2 of the Ray cluster went away")
-    assert seen.asked == 0
+    assert seen.asked == 0 and said == []  # no wait: nothing said of one
     # an actor that died on a node still here (its process killed) is no node's loss
     killed = ActorDiedError(
         ActorDiedErrorContext(
