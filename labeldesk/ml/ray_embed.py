@@ -136,7 +136,8 @@ def embed_on_ray(
     # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
     # joins), said in one each
     root = remote_root or str(project.root)
-    with caught() as notices, noted(notices, timing):  # a failure says them too
+    client = address.strip().startswith("ray://")  # Ray Client: its log stream too
+    with caught(client) as notices, noted(notices, timing):  # a failure says them too
         return _connected(
             project, ray, spec, address, root, (timing, began), notices, cancel, progress,
             workers=workers, gpus_per_worker=gpus_per_worker, batch_size=batch_size,

@@ -118,7 +118,7 @@ def graph_on_ray(
     ray = import_ray()
     # Ray's own lines (a worker died…; the autoscaler's failure, told as this process
     # joins), said in one each
-    with caught() as notices, noted(notices):  # a failure says the notices too
+    with caught(address.strip().startswith("ray://")) as notices, noted(notices):
         check_reachable(address)
         progress(Progress(0, 0, f"connecting to the Ray cluster at {address}"))
         owned = connect(ray, address, cancel)  # Cancel and Ctrl+C end it too

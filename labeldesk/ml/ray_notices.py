@@ -189,12 +189,14 @@ def _takers() -> list[Notices]:
 
 
 @contextlib.contextmanager
-def caught() -> Iterator[Notices]:
+def caught(client: bool = False) -> Iterator[Notices]:
     """While the block runs, the cluster's notices that Ray's driver would print (a
     worker or a raylet gone, the autoscaler's events and failure) are kept in the :class:`Notices`
     yielded (each job running then gets them); Ray's other output is printed as before,
     and Ray's own printing is back once no job takes them. Left as it is when this Ray
-    prints them otherwise (then they are printed, as before)."""
+    prints them otherwise (then they are printed, as before). ``client``: the job joins
+    through Ray Client (``ray://``), whose server sends the autoscaler's events as
+    printed text down its log stream: they are taken from there too."""
     notices = Notices()
     module: Any = sys.modules.get("ray._private.worker")
     if module is None or getattr(module, "print_to_stdstream", None) is None:
@@ -218,6 +220,7 @@ def caught() -> Iterator[Notices]:
             logging.getLogger(DRIVER_LOGGER).addFilter(_FAILURE_FILTER)
             _UNDO[:] = [
                 _divert_autoscaler(module),
+                _divert_client_logs(client),
                 lambda: logging.getLogger(DRIVER_LOGGER).removeFilter(_FAILURE_FILTER),
             ]
         _ACTIVE.append(notices)
@@ -231,6 +234,47 @@ def caught() -> Iterator[Notices]:
                 for undo in _UNDO:
                     undo()
                 _UNDO.clear()
+
+
+# a line of the autoscaler's as Ray prints it ("(autoscaler +1m2s) Error: …"), in colour
+CLIENT_EVENT = re.compile(r"^\(autoscaler \+[^)]*\) (.*)$")
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _divert_client_logs(client: bool) -> Callable[[], None]:
+    """Ray Client's printer of the log stream (its server prints the cluster's output,
+    then sends the text) wrapped: the autoscaler's events go to the jobs taking notices,
+    the rest is printed as before. Returns what puts it back (nothing to do for a job
+    not joined through Ray Client, or a Ray without Ray Client)."""
+    if not client:
+        return lambda: None
+    try:
+        from ray.util.client.logsclient import LogstreamClient
+    except ImportError:
+        return lambda: None
+    printer: Any = LogstreamClient  # (Any: its method is swapped, as Ray's function is)
+    original = printer.__dict__.get("stdstream")
+    if original is None:
+        return lambda: None
+
+    def stdstream(self: Any, level: int, msg: str) -> None:
+        kept = []
+        for line in str(msg).splitlines(keepends=True):
+            found = CLIENT_EVENT.match(COLOUR.sub("", line).rstrip("\n"))
+            if found is None:
+                kept.append(line)
+                continue
+            for taker in tuple(_ACTIVE):
+                taker.take_autoscaler(found.group(1))
+        if kept:
+            original(self, level, "".join(kept))
+
+    printer.stdstream = stdstream  # looked up by its log thread at each record
+
+    def undo() -> None:
+        printer.stdstream = original
+
+    return undo
 
 
 def _divert_autoscaler(module: Any) -> Callable[[], None]:

@@ -503,3 +503,40 @@ def test_the_autoscalers_failure_told_as_the_job_joins_is_a_note(project, monkey
     assert "Traceback" not in out + err and "The autoscaler failed" not in out + err
     said = "note: Ray's autoscaler: it failed on the cluster (ValueError: the node provider is"
     assert out.count(said) == 1, out  # once, however many ways it came
+
+
+def test_ray_clients_autoscaler_events_are_notices_not_printed(monkeypatch, capfd):
+    """Joined through Ray Client (``ray://``), the autoscaler's events come down the
+    client's log stream as the text its server printed with Ray's own printer, and were
+    printed as they came ("(autoscaler +12s) Error: No available node types …")."""
+    import io
+
+    import ray._private.worker as worker
+    from ray.autoscaler.v2 import utils
+    from ray.util.client.logsclient import LogstreamClient
+
+    monkeypatch.setattr(utils, "cached_is_autoscaler_v2", False)
+    monkeypatch.setattr(worker, "autoscaler_log_fyi_printed", False)
+
+    def served(pid: str, *lines: str) -> str:
+        """What Ray Client's server sends for a batch of the cluster's output."""
+        batch = {"lines": list(lines), "pid": pid, "ip": "10.0.0.1", "is_err": False}
+        with io.StringIO() as file:
+            worker.print_worker_logs(batch, file)
+            return file.getvalue()
+
+    stream = LogstreamClient.__new__(LogstreamClient)  # its printer alone (no channel)
+    own = served("12", "a worker's own line")
+    with caught(client=True) as notices:
+        stream.stdstream(-1, served("autoscaler", f":event_summary:{INFEASIBLE}") + own)
+    assert notices.lines() == [
+        "Ray's autoscaler: No available node types can fulfill resource request {'CPU': 1.0}. "
+        "Add suitable node types to this cluster to resolve this issue."
+    ]
+    out = capfd.readouterr().out
+    assert "a worker's own line" in out and "autoscaler" not in out
+    with caught() as notices:  # a job on a head's address: Ray Client's printing untouched
+        stream.stdstream(-1, served("autoscaler", f":event_summary:{INFEASIBLE}"))
+    assert notices.lines() == [] and "(autoscaler +" in capfd.readouterr().out
+    stream.stdstream(-1, served("autoscaler", f":event_summary:{INFEASIBLE}"))  # after
+    assert "(autoscaler +" in capfd.readouterr().out
