@@ -67,7 +67,7 @@ def _scan_needed(
     return ScanNeeded(
         f"nothing was embedded: the Ray workers read {which} to embed as other files than "
         f"those indexed at the last scan ({first}); {seen}. If the images changed since the "
-        f"scan, run `labeldesk scan {folder}` to index them as they are now, then "
+        f"scan, run `labeldesk scan {folder}` to index them as they are now, then run "
         f"`{again}`; if the workers' copy of the image folder ({root}) is out of date, "
         f"bring it up to date with this machine's, then run `{again}` again"
     )

@@ -42,7 +42,7 @@ def scan_needed(code: int, out: dict) -> str:
     assert (code, out["kind"]) == (1, "ScanNeeded"), out
     said = out["error"]
     assert said.startswith("nothing was embedded: the Ray workers read ")
-    assert "run `labeldesk scan " in said and "then `labeldesk embed " in said
+    assert "run `labeldesk scan " in said and "then run `labeldesk embed " in said
     assert "if the workers' copy of the image folder (" in said
     return said
 
@@ -86,3 +86,14 @@ def test_some_unreadable_images_are_listed_not_an_error(pngs):
     ]
     assert all_changed_on_workers(pngs, failed, str(pngs.root), "h:1") is None
     assert all_changed_on_workers(pngs, failed[:1], str(pngs.root), "h:1") is not None
+
+
+def test_the_app_says_it_in_its_menus(pngs):
+    """The app shows the message with its menus for the commands (the cluster job's in
+    the app: Tools → Compute embeddings), none of the command line's left."""
+    from labeldesk.gui.app_words import in_app_words
+
+    failed = [{"path": "a/0.png", "reason": CHANGED_ON_WORKER}]
+    said = in_app_words(str(all_changed_on_workers(pngs, failed, str(pngs.root), "h:1")))
+    assert "use File → Rescan folder to index them as they are now, then use Tools → " in said
+    assert "labeldesk " not in said
