@@ -307,6 +307,14 @@ if [[ -f "$state" ]]; then
 fi
 if [[ -f "$index_state" ]]; then recorded_index="$(head -n 1 "$index_state")"; fi
 torch_kept="" index_kept=""
+# Whose index it is: where it cannot be reached, an index asked for, the one an installation
+# came from, or the CPU one a CPU build needs, stops the run (nothing changed) rather than
+# let pip take its default index (on Linux the CUDA build: GBs, in place of a CPU or ROCm one).
+index_owner=""
+case "$torch_index" in "" | auto | default) ;; *) index_owner="the index asked for" ;; esac
+build_asked="$torch_choice"
+installed_before=""
+if [[ -e "$venv" || -L "$venv" ]]; then installed_before=1; fi
 if [[ -z "$torch_choice" ]]; then
     # A re-run keeps the build installed before (a `--torch cuda` install stays CUDA, one
     # from a ROCm index stays ROCm).
@@ -323,6 +331,7 @@ fi
 if [[ -z "$torch_index" && -n "$recorded_index" && "$torch_choice" == "$recorded_build" ]]; then
     # ...and the index it came from, with it (a build chosen anew gets its own index).
     torch_index="$recorded_index" index_kept=1
+    index_owner="the index this installation's PyTorch came from"
 fi
 [[ "$torch_index" == auto ]] && torch_index=""
 index_asked="$torch_index"  # remembered once installed: "", a URL or "default"
@@ -331,6 +340,11 @@ if [[ -z "$torch_index" && "$os" == Linux && "$torch_choice" == cpu ]]; then
     # PyPI's Linux wheels are the CUDA build (several GB with its libraries); this index
     # has the CPU-only one. macOS wheels on PyPI are CPU/MPS builds already.
     torch_index="https://download.pytorch.org/whl/cpu"
+    if [[ "$build_asked" == cpu ]]; then
+        index_owner="where the CPU build asked for comes from"
+    elif [[ -n "$installed_before" ]]; then
+        index_owner="the index this installation's PyTorch came from"
+    fi  # else a first install, nothing asked: pip's default index will do (with a note)
 fi
 index_said="${torch_index:+ from $torch_index}"
 if [[ "$torch_index" == default ]]; then index_said=" from pip's default index" torch_index=""; fi
@@ -352,18 +366,30 @@ if [[ -x "$venv/bin/python" && ! -L "$venv" && ! -f "$manifest" ]]; then
     legacy_icon="$data/icons/hicolor/scalable/apps/labeldesk.svg"
     if [[ -f "$legacy_icon" ]]; then record file "$legacy_icon"; fi
 fi
+had_manifest=""
+if [[ -f "$manifest" ]]; then had_manifest=1; fi
 make_dir "$home_dir"
 # Whatever a run that stops (an error, Ctrl-C) has made by then is listed: a menu entry or
 # icon left unlisted would be "not LabelDesk's" to every later run and uninstall; and the
 # person who ran it reads what to do next.
 work=""
 building=""  # the new environment, until `venv` points at it
+unchanged=""  # stopped before anything in use changed: stop_unchanged() below
 stopped() {
-    local status=$? undo
+    local status=$? undo i entry
     if [[ -n "$work" ]]; then rm -rf -- "$work"; fi
     if [[ -n "$building" ]]; then rm -rf -- "$building" && forget "$building"; fi
+    if [[ -n "$unchanged" && -z "$had_manifest" ]]; then
+        # nothing installed yet: the folders this run made go too, with the manifest
+        rm -f -- "$manifest"
+        for ((i = ${#created[@]} - 1; i >= 0; i--)); do
+            entry="${created[i]}"
+            if [[ "${entry%% *}" == dir ]]; then rmdir -- "${entry#* }" 2>/dev/null || true; fi
+        done
+        return
+    fi
     write_manifest
-    if ((status != 0)); then
+    if ((status != 0)) && [[ -z "$unchanged" ]]; then
         if [[ -f "$uninstaller" ]]; then
             undo="\"$uninstaller\""
         elif [[ "$os" == Linux && "$data" != "$HOME/.local/share" ]]; then
@@ -376,6 +402,12 @@ stopped() {
     fi
 }
 trap stopped EXIT
+# Stops before the environment in use, the command or the menu entry changed (what this
+# run made is removed as it is on any stop): nothing to finish or undo.
+stop_unchanged() {
+    unchanged=1
+    die "$@"
+}
 # A shell that a signal ends runs its EXIT trap with $? 0 (it would say nothing): exit
 # with the signal's status instead.
 trap 'exit 130' INT
@@ -440,15 +472,64 @@ write_manifest
 vpython="$building/bin/python"
 "$vpython" -m pip install --quiet --upgrade pip
 
+# Can pip get PyTorch from the index? Asked as pip asks it, for INDEX/torch/ (an index's
+# root may answer 404: not every mirror serves a page there), with a user:password in the
+# URL sent as pip sends it and pip's own certificates. Any answer but 404/410 or a server
+# error counts (401/403: pip may hold credentials, in .netrc or a keyring, this lacks).
+# Exit 1: no answer, with why (2: no PyTorch there).
+index_probe='import base64, os, ssl, sys, urllib.error, urllib.parse, urllib.request
+def unusable(status, why):
+    print(why)
+    sys.exit(status)
+url = urllib.parse.urlsplit(sys.argv[1].rstrip("/") + "/torch/")
+if url.scheme == "file":
+    path = urllib.request.url2pathname(url.path)
+    sys.exit(0 if os.path.exists(path) else unusable(2, f"no {path}"))
+userinfo, _, host = url.netloc.rpartition("@")
+request = urllib.request.Request(urllib.parse.urlunsplit(url._replace(netloc=host)))
+if userinfo:
+    user, _, password = userinfo.partition(":")
+    login = urllib.parse.unquote(user) + ":" + urllib.parse.unquote(password)
+    request.add_header("Authorization", "Basic " + base64.b64encode(login.encode()).decode())
+context = ssl.create_default_context()
+for bundle in ("pip", os.environ.get("PIP_CERT")):
+    try:
+        if bundle == "pip":
+            from pip._vendor import certifi
+            bundle = certifi.where()
+        if bundle:
+            context.load_verify_locations(bundle)
+    except Exception:
+        pass
+try:
+    urllib.request.urlopen(request, timeout=15, context=context).close()
+except urllib.error.HTTPError as error:
+    if error.code in (404, 410):
+        unusable(2, f"it has no PyTorch: {error.code} for {request.full_url}")
+    if error.code >= 500:
+        unusable(1, f"it answers {error.code} {error.reason}")
+except Exception as error:
+    unusable(1, getattr(error, "reason", None) or error)'
+
 pip_args=(install --upgrade --upgrade-strategy only-if-needed)
 if [[ -n "$torch_index" ]]; then
-    if "$vpython" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=15)' \
-        "$torch_index/" >/dev/null 2>&1; then
+    if why="$("$vpython" -c "$index_probe" "$torch_index" 2>&1)"; then
         pip_args+=(--extra-index-url "$torch_index")
+    elif [[ -n "$index_owner" ]]; then
+        # pip's default index instead would replace this PyTorch (or the one asked for) with
+        # another build, and later runs would keep that one: stop before anything changes.
+        stop_unchanged "cannot get PyTorch from $torch_index
+  ($index_owner): $(printf '%s' "$why" | tail -1).
+  Nothing was changed: run this again when it can be reached, or add --torch-index default
+  to take PyTorch from pip's default index (on Linux the larger CUDA build)."
     else
-        say "  note: $torch_index cannot be reached; PyTorch comes from pip's default index"
+        # A first install with nothing asked: a working LabelDesk from pip's index, rather
+        # than none because of a host the installer chose.
+        say "  note: no PyTorch from $torch_index ($(printf '%s' "$why" | tail -1));"
+        say "        it comes from pip's default index instead (on Linux that is the larger CUDA"
+        say "        build, which runs on the CPU too); for the smaller CPU build, once that index"
+        say "        can be reached: run this again with --torch cpu"
         index_asked=""  # not remembered: the build recorded is the one pip's index gave
-        say "        instead (on Linux that is the larger CUDA build; --torch-index URL to choose)"
     fi
 fi
 

@@ -8,6 +8,8 @@
 # from https://download.pytorch.org/whl/cpu. Where that index cannot be reached and a
 # local CPU wheel of torch is in pip's find-links folders, the test pins that wheel
 # (LABELDESK_TORCH_SPEC) rather than fetch the multi-GB CUDA build; it says which it used.
+# Either way it passes --torch-index default (asked for --torch cpu with its index out of
+# reach, the installer stops, changing nothing).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +44,7 @@ snapshot >"$tmp/before.txt"
 # cannot change the run, and --from is tested too.
 cp "$repo/installer/install.sh" "$tmp/install.sh"
 install=("$tmp/install.sh" --from "$repo" --torch cpu)
+index_args=()  # --torch-index default where the CPU index cannot be reached
 
 # --- which PyTorch -----------------------------------------------------------------------------
 # The installer's default here is the CPU build from download.pytorch.org. Where that index
@@ -51,6 +54,7 @@ install=("$tmp/install.sh" --from "$repo" --torch cpu)
 expect_build="CPU build"
 if [[ -z "${LABELDESK_TORCH_SPEC:-}" ]] &&
     ! python3 -c 'import urllib.request; urllib.request.urlopen("https://download.pytorch.org/whl/cpu/", timeout=15)' 2>/dev/null; then
+    index_args=(--torch-index default)
     links="${PIP_FIND_LINKS:-$(python3 -m pip config get global.find-links 2>/dev/null || true)}"
     torch_wheel="" vision_wheel=""
     for dir in $links; do
@@ -71,7 +75,7 @@ fi
 
 # --- install -----------------------------------------------------------------------------------
 step "install"
-"${install[@]}" >"$tmp/install.log" 2>&1 || {
+"${install[@]}" ${index_args[@]+"${index_args[@]}"} >"$tmp/install.log" 2>&1 || {
     tail -30 "$tmp/install.log"
     fail "install.sh exited non-zero"
 }
@@ -135,7 +139,7 @@ QT_QPA_PLATFORM=offscreen "$launcher" gui "$tmp/project" </dev/null >/dev/null 2
 app=$!
 sleep 2
 in_use="$(readlink "$venv")"
-if "${install[@]}" </dev/null >"$tmp/running.log" 2>&1; then
+if "${install[@]}" ${index_args[@]+"${index_args[@]}"} </dev/null >"$tmp/running.log" 2>&1; then
     kill "$app" 2>/dev/null || true
     fail "install.sh upgraded under a running LabelDesk: $(cat "$tmp/running.log")"
 fi
@@ -159,7 +163,8 @@ echo "UPGRADE_MARK = 1  # test_install.sh" >>"$tmp/src/labeldesk/__init__.py"
 # would skip as installed.
 "$venv/bin/python" -m pip wheel --quiet --no-deps "$tmp/src" -w "$tmp/wheel" >/dev/null
 wheel_file="$(find "$tmp/wheel" -name 'labeldesk-*.whl')"
-"$tmp/install.sh" --from "$wheel_file" --torch cpu >"$tmp/upgrade.log" 2>&1 || {
+"$tmp/install.sh" --from "$wheel_file" --torch cpu ${index_args[@]+"${index_args[@]}"} \
+    >"$tmp/upgrade.log" 2>&1 || {
     tail -30 "$tmp/upgrade.log"
     fail "re-running install.sh failed"
 }

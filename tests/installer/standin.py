@@ -65,7 +65,12 @@ if [[ "$1" == -m && "$2" == pip && "$3" == install && "$*" != *--upgrade\\ pip* 
         touch "$site/torchvision/__init__.py" "$site/timm/__init__.py"
     fi
 fi
-if [[ "$1" == -c && "$2" == *urlopen* && -n "${{FAKE_OFFLINE:-}}" ]]; then exit 1; fi
+if [[ "$1" == -c && "$2" == *urlopen* ]]; then
+    # the installer's question to a package index: offline, no answer; FAKE_REAL_PROBE: asked
+    # of a real Python (of an index the test serves)
+    if [[ -n "${{FAKE_OFFLINE:-}}" ]]; then echo "[Errno -2] Name or service not known"; exit 1; fi
+    if [[ -n "${{FAKE_REAL_PROBE:-}}" ]]; then exec {sys.executable} "$@"; fi
+fi
 if [[ "$1" == -c && "$2" == *torch.version.cuda* ]]; then
     # the installer's own question, asked of the stand-in torch by a real Python
     if [[ -d "$env/lib/site" ]]; then PYTHONPATH="$env/lib/site" exec {sys.executable} "$@"; fi
@@ -96,6 +101,15 @@ def run(home: Path, *args: str, script: Path = INSTALL, **env: str) -> str:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
+
+
+def stops(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """install.sh run as run() does, where it is to stop (exit 1)."""
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"}
+    done = subprocess.run(["bash", str(INSTALL), *args], env={**base, **env}, capture_output=True,
+                          stdin=subprocess.DEVNULL, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done
 
 
 def install(home: Path, fake_python: Path, **env: str) -> str:
