@@ -155,6 +155,7 @@ def cmd_redo(args: argparse.Namespace) -> Output:
         "classes_removed": list(redone.classes_gone),
         "classes_kept": list(redone.classes_kept),
         "case_twins": [list(pair) for pair in redone.case_twins],
+        "undo_changed_nothing": redone.undo_changed_nothing,
         "paths": paths,
     }
     return Output(data, _with_paths(redone.summary(), paths, redone.events))

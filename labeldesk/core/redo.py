@@ -49,6 +49,9 @@ class Redone(Changes):
     classes_gone: tuple[str, ...] = ()  # removed or merged again
     classes_kept: tuple[str, ...] = ()  # not removed again: still in use
     case_twins: tuple[tuple[str, str], ...] = ()  # (class not made again, its case twin)
+    # The undo taken back had changed nothing (each image changed again since, left as
+    # it was): nothing to make again, which the summary says rather than "0 images".
+    undo_changed_nothing: bool = False
 
     @property
     def events(self) -> int:
@@ -65,6 +68,11 @@ class Redone(Changes):
         if self.classes_gone:
             parts.append(f"{named_classes(self.classes_gone)} gone again")
         text += ": " + ", ".join(parts)
+        if self.undo_changed_nothing and not (self.events or self.kept or self.classes_changed):
+            text += (
+                " (nothing to make again: that undo had changed nothing, as every image of it "
+                "had been changed again since)"
+            )
         return text + left_alone_note(
             self.classes_kept, self.case_twins, self.kept, "changed by someone else since"
         )
@@ -108,6 +116,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
             "AND target IS NOT NULL ORDER BY id",
             (redo_id,),
         ).fetchall()
+        undid_nothing = _changed_nothing(conn, undo_id)
         gone, still_used = _classes_the_undo_revived(conn, redo_id, undo_id)
         removed += gone
         kept_classes += still_used
@@ -126,7 +135,18 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
         classes_gone=tuple(removed),
         classes_kept=tuple(kept_classes),
         case_twins=tuple(twins.items()),
+        undo_changed_nothing=undid_nothing,
     )
+
+
+def _changed_nothing(conn: sqlite3.Connection, undo_id: int) -> bool:
+    """Whether the undo ``undo_id`` changed no label and no class."""
+    found = conn.execute(
+        "SELECT 1 FROM label_events WHERE batch_id = ? UNION ALL "
+        "SELECT 1 FROM class_events WHERE batch_id = ? LIMIT 1",
+        (undo_id, undo_id),
+    ).fetchone()
+    return found is None
 
 
 def pending_redo_size(

@@ -255,3 +255,27 @@ def test_the_standing_batch_follows_undos_and_redos(project):
     project.undo()
     third = project.redo().batch_id
     assert standing_batch(project.db, made) == third and standing_batch(project.db, again) == third
+
+
+def test_a_redo_of_an_undo_that_changed_nothing_says_why_nothing_changed(project, monkeypatch):
+    """It said "0 images changed again" and no more."""
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    project.set_label("_unlabeled/u0.png", "cat")
+    monkeypatch.setenv("LABELDESK_USER", "bob")
+    project.set_label("_unlabeled/u0.png", "dog")
+    monkeypatch.setenv("LABELDESK_USER", "alice")
+    assert project.undo().kept == 1  # bob's label stands: the undo changed nothing
+    redone = project.redo()
+    assert (redone.events, redone.kept, redone.undo_changed_nothing) == (0, 0, True)
+    assert redone.summary() == (
+        "redid “label _unlabeled/u0.png”: 0 images changed again (nothing to make again: "
+        "that undo had changed nothing, as every image of it had been changed again since)"
+    )
+    assert label_of(project, "_unlabeled/u0.png") == "dog"
+
+
+def test_a_redo_that_changed_images_says_no_such_thing(project):
+    project.set_label("_unlabeled/u0.png", "cat")
+    project.undo()
+    redone = project.redo()
+    assert not redone.undo_changed_nothing and "nothing to make again" not in redone.summary()

@@ -162,3 +162,21 @@ def test_a_redone_rename_counts_the_images_it_takes_along_for_the_background(
     qtbot.waitUntil(lambda: not job.running and not view.rows.busy)
     assert [label_in_db(project, p) for p in others] == ["kitten"] * 3
     assert "cat" not in set(project.images().label)
+
+
+def test_redo_of_an_undo_that_changed_nothing_says_why(qtbot, view, project, monkeypatch):
+    """Ctrl+Shift+Z said "Redid “…”: 0 images changed again" and not why."""
+    path = view.model.path(0)
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    monkeypatch.setenv("LABELDESK_USER", "someone-else")
+    project.set_label(path, "cat")  # changed since by another person: an undo leaves it
+    monkeypatch.delenv("LABELDESK_USER")
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, CTRL)
+    with qtbot.waitSignal(view.labeling.message) as message:
+        qtbot.keyClick(view.grid, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert (
+        "0 images changed again (nothing to make again: that undo had changed nothing"
+        in (message.args[0])
+    )
+    assert label_in_db(project, path) == "cat"
