@@ -8,7 +8,7 @@ model's values joined onto it by id (:func:`labeldesk.ml.image_values.insight_va
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -67,8 +67,16 @@ class ImageCatalog:
     """The images of one project in path order, skipped files included (the grid shows
     them only when asked to), with the model's insights once they are computed."""
 
-    def __init__(self, frame: pd.DataFrame, classes: Sequence[str]):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        classes: Sequence[str],
+        colours: Mapping[str, int] | None = None,
+    ):
         self.classes: list[str] = list(classes)
+        # Class name -> its colour's palette slot, kept through merges and removals
+        # (core.class_colours); a class missing here is coloured by its place.
+        self.colours: dict[str, int] = dict(colours or {})
         self.ids = frame.index.to_numpy(dtype=np.int64)
         self.paths = frame["path"].to_numpy(dtype=object)
         self.hashes = _objects(frame["hash"])
@@ -109,7 +117,7 @@ class ImageCatalog:
     def load(cls, project: Project, first: int | None = None) -> ImageCatalog:
         """Every image of ``project`` (or its ``first`` ones in path order)."""
         frame = image_frame(project, include_skipped=True, first=first)
-        return cls(frame, frame.attrs["classes"])
+        return cls(frame, frame.attrs["classes"], frame.attrs.get("class_colours"))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -407,6 +415,11 @@ class ImageCatalog:
         """Index of the image's class in :attr:`classes`, -1 when unlabeled or unknown."""
         return max(int(self.label_codes[position]), -1)
 
+    def colour_slot(self, position: int) -> int:
+        """The palette slot of the image's class's colour, -1 when unlabeled or unknown."""
+        code = int(self.label_codes[position])
+        return -1 if code < 0 else self.colours.get(self.classes[code], code)
+
     def path_positions(self) -> dict[str, int]:
         """Position of each path (built on first use: ~20 ms at 100k, then free)."""
         if self._path_positions is None:
@@ -481,9 +494,11 @@ class ImageCatalog:
         edited = older.hashes[before[kept]] != self.hashes[kept]
         return self.ids[kept[np.asarray(edited, dtype=bool)]]
 
-    def set_classes(self, classes: Sequence[str]) -> None:
+    def set_classes(self, classes: Sequence[str], colours: Mapping[str, int] | None = None) -> None:
         self.generation += 1
         self.classes = list(classes)
+        if colours is not None:
+            self.colours = dict(colours)
         self._recode()
 
     def _recode(self, positions: np.ndarray | None = None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import classes as class_table
+from .class_colours import keep_colours
 from .db import Database
 from .display import quoted_names
 
@@ -98,7 +99,9 @@ def undo_add(conn: sqlite3.Connection, name: str, replaced: list) -> bool:
     ).fetchone()
     if in_use is not None or not class_table.class_exists(conn, name):
         return False
+    keep_colours(conn, removing=[name])
     conn.execute("DELETE FROM classes WHERE name = ?", (name,))
+    keep_colours(conn)
     for pair in replaced:
         if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
             target = pair[1] if isinstance(pair[1], str) else None

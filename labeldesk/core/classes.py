@@ -34,6 +34,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
+from .class_colours import keep_colours
 from .display import KNOWN_CLASSES_SHOWN, NOT_UNICODE, not_unicode, quoted_names
 from .errors import CaseTwinError, UnknownClassError
 from .layout import UNLABELED_FOLDER
@@ -282,6 +283,7 @@ def add_classes(
         rows.insert(_place(rows, name, origin), (None, name, origin))
     # A class named again after it was removed or renamed is no longer an alias.
     drop_aliases(conn, added)
+    keep_colours(conn)  # the classes there are keep their colours, whatever their places
     now = time.time()
     for position, (class_id, name, row_origin) in enumerate(rows):
         if class_id is None:
@@ -291,6 +293,7 @@ def add_classes(
             )
         else:
             conn.execute("UPDATE classes SET position = ? WHERE id = ?", (position, class_id))
+    keep_colours(conn)
     return added
 
 
@@ -354,7 +357,9 @@ def rename_in_table(conn: sqlite3.Connection, old: str, new: str) -> None:
 
 
 def delete_from_table(conn: sqlite3.Connection, name: str, alias_to: str | None) -> None:
+    keep_colours(conn, removing=[name])
     conn.execute("DELETE FROM classes WHERE name = ?", (name,))
+    keep_colours(conn)
     conn.execute("UPDATE class_aliases SET target = ? WHERE target = ?", (alias_to, name))
     set_alias(conn, name, alias_to)
 
@@ -362,11 +367,13 @@ def delete_from_table(conn: sqlite3.Connection, name: str, alias_to: str | None)
 def restore_in_table(conn: sqlite3.Connection, name: str, position: int, origin: int) -> None:
     """Put a removed class back where it was (undo)."""
     if not class_exists(conn, name):
+        keep_colours(conn)
         conn.execute("UPDATE classes SET position = position + 1 WHERE position >= ?", (position,))
         conn.execute(
             "INSERT INTO classes(name, position, created_at, origin) VALUES (?, ?, ?, ?)",
             (name, position, time.time(), origin),
         )
+        keep_colours(conn)  # its colour from before its removal, if no class took it
     conn.execute("DELETE FROM class_aliases WHERE alias = ?", (name,))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from .class_colours import colour_slots
 from .classes import class_names
 from .db import Database
 from .labels import NEWEST_EVENT
@@ -70,6 +71,7 @@ def image_frame(
     sql += " ORDER BY path" + ("" if first is None else f" LIMIT {int(first)}")
     with db.snapshot() as conn:  # one read transaction: classes, labels, event agree
         classes = class_names(conn)
+        colours = colour_slots(conn)
         event = int(conn.execute(NEWEST_EVENT).fetchone()[0])
         cursor = conn.cursor()
         cursor.row_factory = None
@@ -78,6 +80,7 @@ def image_frame(
     del rows
     frame = categorised(frame.set_index("id"), classes)
     frame.attrs["classes"] = classes  # read with the labels (the categories may add more)
+    frame.attrs["class_colours"] = colours  # class name -> palette slot
     frame.attrs["label_event_id"] = event  # the label state these labels are
     return frame
 

@@ -23,6 +23,7 @@ from . import redo as redo_store
 from . import undo as undo_store
 from .batch_counts import BatchCounts
 from .changes import Changes, ProjectEvents
+from .class_colours import colour_slots
 from .class_events import ClassEvent, class_history, names_moved, record_added
 from .db import Database
 from .display import quoted_names, shown_path
@@ -51,6 +52,12 @@ class ProjectWrites:
         # waits for another process's write transaction (WAL readers do not block).
         with self.db.reading() as conn:
             return class_table.class_names(conn)
+
+    def class_colours(self) -> dict[str, int]:
+        """Class name -> its colour's slot in the app's palette, kept through merges,
+        removals, renames and additions (:mod:`.class_colours`)."""
+        with self.db.reading() as conn:
+            return colour_slots(conn)
 
     def class_aliases(self) -> dict[str, str | None]:
         """Old class name -> the class its images went to (renamed or merged; None:

@@ -55,7 +55,7 @@ class TileData:
 
     pixmap: QPixmap | None
     label: str | None
-    class_index: int
+    colour_slot: int  # of its class in the palette (-1: none)
     split: str | None
     status: str | None
     failed: bool
@@ -227,7 +227,7 @@ class ImageListModel(QAbstractListModel):
         return TileData(
             pixmap,
             catalog.labels[pos],
-            catalog.class_index(pos),
+            catalog.colour_slot(pos),
             catalog.splits[pos],
             catalog.statuses[pos],
             bool(failed) or skipped,

@@ -354,7 +354,7 @@ class LabelingController(QObject):
         if classes == self.classes:
             return
         if self.model.catalog is not None:
-            self.model.catalog.set_classes(classes)
+            self.model.catalog.set_classes(classes, self.project.class_colours())
         self._update_label_actions()
         self.classesChanged.emit(classes)
 

@@ -5,11 +5,13 @@ map, and a colouring's values carried over to a map read again. Split from
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush
 
-from labeldesk.gui.tile_delegate import class_color
+from labeldesk.gui.tile_delegate import CLASS_COLORS, class_color
 from labeldesk.ml.projection import MapPoints
 
 SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
@@ -21,25 +23,37 @@ ISSUE_LEGEND = (
 )
 
 
-def point_codes(key: str, values: np.ndarray, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def point_codes(
+    key: str, values: np.ndarray, classes: list[str], slots: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each point's index into a palette of one shared QBrush per colour (class, or
-    binned score; the last: grey), and the palette."""
+    binned score; the last: grey), and the palette. ``slots``: each class's colour
+    (:func:`class_slots`); None: by its place in ``classes``."""
     if key == "issue":
         colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
         scaled = np.nan_to_num(values * SCORE_LEVELS, nan=-1)
         codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
     else:
-        colors = [class_color(i) for i in range(len(classes))]
+        colors = [class_color(s) for s in (slots or range(len(classes)))]
         codes = np.asarray(values, dtype=np.int64)
     palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
     return np.where(codes < 0, len(colors), codes), palette
 
 
-def legend(key: str, classes: list[str]) -> str:
+def class_slots(classes: Sequence[str], colours: Mapping[str, int]) -> list[int]:
+    """The palette slot of each of ``classes`` (a class the project no longer has: the
+    first slot none of them holds, else its place)."""
+    known = [colours.get(c) for c in classes]
+    free = iter(sorted(set(range(len(CLASS_COLORS))) - {s for s in known if s is not None}))
+    return [s if s is not None else next(free, i) for i, s in enumerate(known)]
+
+
+def legend(key: str, classes: list[str], slots: Sequence[int] | None = None) -> str:
     """The line under the map that says what its colours mean."""
     if key == "issue":
         return ISSUE_LEGEND
-    items = [(class_color(i).name(), c) for i, c in enumerate(classes)]
+    shown = slots or range(len(classes))
+    items = [(class_color(s).name(), c) for s, c in zip(shown, classes, strict=True)]
     items.append((class_color(-1).name(), "unlabeled" if key == "label" else "no prediction"))
     return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
 

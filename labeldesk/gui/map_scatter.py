@@ -17,13 +17,13 @@ class DrawnPoints:
     def __init__(
         self,
         points: MapPoints | None = None,
-        style: tuple[str, tuple[str, ...]] | None = None,
+        style: tuple[str, tuple[str, ...], tuple[int, ...]] | None = None,
         codes: np.ndarray | None = None,
         palette: np.ndarray | None = None,
     ):
         self.points, self.style, self.codes, self.palette = points, style, codes, palette
 
-    def holds(self, points: MapPoints, style: tuple[str, tuple[str, ...]]) -> bool:
+    def holds(self, points: MapPoints, style: tuple[str, tuple[str, ...], tuple[int, ...]]) -> bool:
         """Whether the scatter holds ``points`` (these images where they are) coloured
         by ``style``."""
         held = self.points

@@ -30,7 +30,7 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses
 from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
-from labeldesk.gui.map_colors import carried, legend, point_codes
+from labeldesk.gui.map_colors import carried, class_slots, legend, point_codes
 from labeldesk.gui.map_follow import WAIT_SHOWN_S, FollowsProject
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_keys import MapKeys
@@ -331,15 +331,16 @@ class MapView(FollowsProject, QWidget):
             if drawn.points is data:
                 return
             values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
-        codes, palette = point_codes(key, values, data.classes)
-        style = (key, tuple(data.classes))
+        slots = class_slots(data.classes, self.project.class_colours())
+        codes, palette = point_codes(key, values, data.classes, slots)
+        style = (key, tuple(data.classes), tuple(slots))
         order = self._draw_order()
         if drawn.holds(data, style) and restyle(self.scatter, codes, drawn, order.rank):
             drawn.points = data
         else:
             self.raster.draw(data.xy, codes, palette, order)  # the scatter, or an image
             self._drawn = DrawnPoints(data, style, codes, palette)
-        self.legend.setText(legend(key, data.classes))
+        self.legend.setText(legend(key, data.classes, slots))
 
     def _draw_order(self) -> DrawOrder:
         """The map's drawing order (made with the map by its read; here for points set

@@ -320,7 +320,7 @@ class ProjectView(QWidget, BrowserInsights):
         """Sidebar counts (within the chosen split) and the status line."""
         catalog = self.catalog
         split = self.sidebar.current_filter().split
-        self.sidebar.set_counts(catalog.classes, catalog.label_counts(split))
+        self.sidebar.set_counts(catalog.classes, catalog.label_counts(split), catalog.colours)
         shown = catalog.show_counts(split)  # once: a few ms a key press at 1M images
         self.sidebar.set_show_counts(shown)
         self._update_expected_note(shown["flagged"])

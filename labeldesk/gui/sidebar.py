@@ -12,6 +12,7 @@ an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileD
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -417,8 +418,15 @@ class FilterSidebar(QWidget):
     def select_sort(self, sort: str) -> None:
         self.sort_box.setCurrentIndex(SORT_CHOICES.index(sort))
 
-    def set_counts(self, classes: list[str], counts: dict[str | None, int]) -> None:
-        """Rebuild the class list with fresh counts, keeping the selected entry."""
+    def set_counts(
+        self,
+        classes: list[str],
+        counts: dict[str | None, int],
+        colours: Mapping[str, int] | None = None,
+    ) -> None:
+        """Rebuild the class list with fresh counts, keeping the selected entry;
+        ``colours``: each class's palette slot (missing: its place in the list)."""
+        slots = colours or {}
         current = self.class_list.currentItem()
         before = str(current.data(0, _KEY_ROLE)) if current is not None else None
         keep = _renamed_entry(before, self._listed_classes(), classes)
@@ -439,7 +447,7 @@ class FilterSidebar(QWidget):
                     counts.get(class_name, 0),
                     _CLASS_PREFIX,
                     class_name,
-                    class_color(n),
+                    class_color(slots.get(class_name, n)),
                 )
             )
         selected: QTreeWidgetItem | None = None

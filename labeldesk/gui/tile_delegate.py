@@ -52,11 +52,13 @@ CURRENT_TINT = 140  # … over the current one among them
 SPLIT_ABBREVIATIONS = {"train": "train", "val": "val", "test": "test"}
 
 
-def class_color(class_index: int) -> QColor:
-    """Color of the class at ``class_index`` in the project's class order (-1: none)."""
-    if class_index < 0:
+def class_color(slot: int) -> QColor:
+    """The colour of a class whose palette slot is ``slot`` (-1: no class). A class keeps
+    its slot through merges, removals and renames (:mod:`labeldesk.core.class_colours`):
+    ask the catalog or the project for it, not the class's place in the list."""
+    if slot < 0:
         return QColor(UNLABELED_COLOR)
-    return QColor(CLASS_COLORS[class_index % len(CLASS_COLORS)])
+    return QColor(CLASS_COLORS[slot % len(CLASS_COLORS)])
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class TileDelegate(QStyledItemDelegate):
             text = "skipped" if data.skipped else "no preview" if data.failed else ""
             self._paint_placeholder(painter, palette, image_rect, text)
         bar = QRect(image_rect.left(), image_rect.bottom() + 1, image_rect.width(), m.bar_height)
-        painter.fillRect(bar, class_color(data.class_index))
+        painter.fillRect(bar, class_color(data.colour_slot))
         text_rect = QRect(image_rect.left(), bar.bottom() + 1, image_rect.width(), m.label_height)
         self._paint_text(painter, palette, text_rect, data)
         if excluded:
