@@ -53,6 +53,13 @@ def keep_colours(conn: sqlite3.Connection, removing: Iterable[str] = ()) -> None
     )
 
 
+def colours_in_list_order(conn: sqlite3.Connection) -> None:
+    """Give the classes the palette's colours in list order (a project just made: no one
+    has seen its colours yet, and its scan found the classes in any order)."""
+    conn.execute("DELETE FROM meta WHERE key = ?", (_KEY,))
+    keep_colours(conn)
+
+
 def _rows(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return [
         (int(r[0]), str(r[1]))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import classes as class_table
+from .class_colours import colours_in_list_order
 from .display import quoted_names
 from .errors import DiskFull, ProjectError
 from .failures import is_disk_full, write_refused
@@ -164,6 +165,8 @@ def create_and_index(
         inside = project_inside_images(target, project.root)
         if inside is not None:
             counts.warnings.append(inside)
+        with project.db.write() as conn:  # found in any order: coloured in list order
+            colours_in_list_order(conn)
         extra = [c for c in project.classes() if c not in classes]
         if classes and extra:
             counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")

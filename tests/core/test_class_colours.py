@@ -63,3 +63,18 @@ def test_more_classes_than_colours_share_the_least_used(project):
     used = sorted(slots.values())
     assert set(used) == set(range(PALETTE_SIZE))  # every colour in use
     assert max(used.count(s) for s in set(used)) == 2  # none three times
+
+
+def test_a_new_project_colours_its_classes_in_list_order(tmp_path):
+    """Its scan finds the classes in any order (the sample's shirt and sneaker first):
+    each took the next colour as found, so ankle_boot, first in the list, was red."""
+    from pathlib import Path
+
+    from labeldesk.core.create import create_and_index
+
+    sample = Path(__file__).parents[2] / "sample_data" / "fashion"
+    project, _ = create_and_index(tmp_path / "proj", sample, workers=1)
+    try:
+        assert [project.class_colours()[c] for c in project.classes()] == list(range(10))
+    finally:
+        project.close()
