@@ -474,10 +474,15 @@ vpython="$building/bin/python"
 
 # Can pip get PyTorch from the index? Asked as pip asks it, for INDEX/torch/ (an index's
 # root may answer 404: not every mirror serves a page there), with a user:password in the
-# URL sent as pip sends it and pip's own certificates. Any answer but 404/410 or a server
-# error counts (401/403: pip may hold credentials, in .netrc or a keyring, this lacks).
+# URL sent as pip sends it, and with the settings `pip install` reads (`pip config list`:
+# pip.conf files, PIP_CONFIG_FILE's, PIP_* variables): its proxy (as in pip, for every
+# host, NO_PROXY and the environment's proxies aside; "" or no-proxy-env: none), cert,
+# client-cert and trusted-host (that host's certificate is not checked); pip's certifi
+# bundle, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE are added to the system's certificates.
+# Any answer but 404/410 or a server error counts (401/403: pip may hold credentials, in
+# .netrc or a keyring, this lacks). Nothing but the index (through that proxy) is asked.
 # Exit 1: no answer, with why (2: no PyTorch there).
-index_probe='import base64, os, ssl, sys, urllib.error, urllib.parse, urllib.request
+index_probe='import ast, base64, os, ssl, subprocess, sys, urllib.error, urllib.parse, urllib.request
 def unusable(status, why):
     print(why)
     sys.exit(status)
@@ -485,24 +490,67 @@ url = urllib.parse.urlsplit(sys.argv[1].rstrip("/") + "/torch/")
 if url.scheme == "file":
     path = urllib.request.url2pathname(url.path)
     sys.exit(0 if os.path.exists(path) else unusable(2, f"no {path}"))
+# the settings pip uses: a PIP_* variable over the [install] section over [global]
+settings, rank = {"cert": os.environ.get("PIP_CERT")}, {"global": 1, "install": 2, ":env:": 3}
+try:
+    listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], timeout=60,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True).stdout
+except Exception:
+    listed = ""
+taken = {}
+for line in listed.splitlines():
+    key, _, value = line.partition("=")
+    section, _, name = key.partition(".")
+    if section in rank and rank[section] >= taken.get(name, 0):  # later files win
+        try:
+            settings[name], taken[name] = ast.literal_eval(value), rank[section]
+        except (SyntaxError, ValueError):
+            pass
 userinfo, _, host = url.netloc.rpartition("@")
 request = urllib.request.Request(urllib.parse.urlunsplit(url._replace(netloc=host)))
 if userinfo:
     user, _, password = userinfo.partition(":")
     login = urllib.parse.unquote(user) + ":" + urllib.parse.unquote(password)
     request.add_header("Authorization", "Basic " + base64.b64encode(login.encode()).decode())
+handlers = []
+proxy = settings.get("proxy")
+no_env = str(settings.get("no-proxy-env")).strip().lower() in ("1", "y", "yes", "t", "true", "on")
+if proxy is not None or no_env:
+    # pip then leaves the environment out: its proxies and NO_PROXY (proxy "": none at all);
+    # else pip sends everything through it, written scheme://[user:password@]host:port
+    proxy = proxy.strip() if proxy else ""
+    proxy = proxy if "://" in proxy or not proxy else "http://" + proxy
+    handlers.append(urllib.request.ProxyHandler({"http": proxy, "https": proxy} if proxy else {}))
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ.pop(name, None)
 context = ssl.create_default_context()
-for bundle in ("pip", os.environ.get("PIP_CERT")):
+bundles = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+for bundle in ("pip", settings.get("cert"), *(os.environ.get(name) for name in bundles)):
     try:
         if bundle == "pip":
             from pip._vendor import certifi
             bundle = certifi.where()
-        if bundle:
+        if bundle and os.path.isdir(bundle):
+            context.load_verify_locations(capath=bundle)
+        elif bundle:
             context.load_verify_locations(bundle)
     except Exception:
         pass
+# a trusted host ("host" for any port, or "host:port") is used without a certificate check
+trusted = str(settings.get("trusted-host") or "").lower().split()
+if any(host.lower() == name or host.lower().startswith(name + ":") for name in trusted):
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+client_cert = settings.get("client-cert")
+if client_cert:
+    try:
+        context.load_cert_chain(client_cert)
+    except Exception as error:
+        unusable(1, f"pip\x27s client-cert {client_cert} cannot be used: {error}")
+handlers.append(urllib.request.HTTPSHandler(context=context))
+urllib.request.install_opener(urllib.request.build_opener(*handlers))
 try:
-    urllib.request.urlopen(request, timeout=15, context=context).close()
+    urllib.request.urlopen(request, timeout=15).close()
 except urllib.error.HTTPError as error:
     if error.code in (404, 410):
         unusable(2, f"it has no PyTorch: {error.code} for {request.full_url}")
