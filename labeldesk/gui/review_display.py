@@ -24,6 +24,7 @@ from labeldesk.gui.review_words import (
     enter_hint,
     expected_wrong_text,
     held_out_notice,
+    last_decision_room,
     neighbour_summary,
     unbroken,
 )
@@ -165,6 +166,10 @@ class ReviewDisplay:
         place = None if self.source == "issues" else (session.place_text() if session else "")
         said = decision_text(decided, item.label)
         self.info.show_item(item, place=place, hint=keys, decided=said)
+        if session is not None:  # room for the Last line of any image of the pass
+            paths = [i.path for i in session.items]
+            room = last_decision_room(paths, self._hint_classes, self.project.read_only is None)
+            self.info.keep_room_for_last([unbroken_names_in(t, self._hint_classes) for t in room])
         last = unbroken_names_in(self._last, self._hint_classes)  # "→ t-shirt_top" unbroken
         self.info.show_last("" if decided else last)
         self._say_model()

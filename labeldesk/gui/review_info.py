@@ -3,6 +3,7 @@ fit (or the place in the queue) and the keys, for the image under review."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from labeldesk.core.display import SCORE_MEANING, model_opinion
 from labeldesk.gui.review_words import decided_opinion, fit_text
+from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.word_joiner import unbroken_names_within
 
 if TYPE_CHECKING:
@@ -42,9 +44,9 @@ class ReviewInfo(QWidget):
             " border-radius: 4px; padding: 4px 6px; font-weight: bold; }"
         )
         self.decision_label.hide()
-        self.last_label = QLabel()  # the decision the last key made (the view moved on)
-        self.last_label.setWordWrap(True)
-        self.last_label.hide()
+        # the decision the last key made (the view moved on): its room is kept while it
+        # says nothing, so the key hint under it stays put as it comes and goes
+        self.last_label = SteadyLabel()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(placeholder-text);")  # mid: unreadable when dark
@@ -134,10 +136,15 @@ class ReviewInfo(QWidget):
         self.decision_label.setVisible(bool(text))
 
     def show_last(self, text: str) -> None:
-        """The decision the last key made, under the image it moved on to (hidden when
-        there is none: no empty line between the score and the keys)."""
+        """The decision the last key made, under the image it moved on to ("" when there
+        is none: its room stays, see :meth:`keep_room_for_last`)."""
         self.last_label.setText(text)
-        self.last_label.setVisible(bool(text))
+
+    def keep_room_for_last(self, texts: Sequence[str]) -> None:
+        """Keep the room the "Last: …" line takes for the longest of ``texts`` (see
+        :func:`~labeldesk.gui.review_words.last_decision_room`), shown or not: it came
+        and went with the keys, and the key hint under it moved a line each time."""
+        self.last_label.also_fit(texts)
 
     def show_place(self, place: str) -> None:
         """Say where the image stands in the queue ("11 of 36"): also when the queue

@@ -110,6 +110,27 @@ def last_decision_text(message: str, can_undo: bool = True) -> str:
     return f"Last: {message} ({undo} undoes it)" if can_undo else f"Last: {message}"
 
 
+def last_decision_room(
+    paths: Sequence[str], classes: Sequence[str], can_undo: bool = True
+) -> list[str]:
+    """The longest wordings the "Last: …" line may take in a pass over ``paths`` (the
+    longest path with the longest class names): the panel keeps room for them, so the
+    key hint under it stays where it is when the line comes and goes with a key.
+
+    >>> last_decision_room(["a.png", "long/b.png"], ["cat", "dog-or-wolf"])[0]
+    'Last: Redid: kept dog-or-wolf for long/b.png (Z undoes it)'
+    """
+    if not paths:
+        return []
+    path = max(paths, key=len)
+    longest = sorted(classes, key=len, reverse=True)[:3] or ["(unlabeled)"]
+    return [
+        last_decision_text(text, can_undo)
+        for name in longest
+        for text in (f"Redid: kept {name} for {path}", f"Redid: {path} → {name}")
+    ]
+
+
 MAX_TIED_NAMED = 3  # labels a tie over the neighbour strip names
 
 

@@ -19,6 +19,12 @@ class SteadyLabel(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWordWrap(True)
+        # Asked its height for its width from the start: a QLabel given no text yet
+        # says it has none, and the layout gave it one line (the room it keeps while
+        # empty, such as the review's "Last: …" line before a first key, was lost).
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self._also: tuple[str, ...] = ()
 
     def also_fit(self, texts: Sequence[str]) -> None:
