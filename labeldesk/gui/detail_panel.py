@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.browse.image_records import ImageInfo, Insight
-from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity
+from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity, model_opinion
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.image_lookup import present
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
+from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.thumbnails import ThumbnailLoader
 from labeldesk.gui.word_joiner import unbroken_names
 
@@ -107,6 +109,24 @@ def describe_insight(
         return model, "–"
     fit = format_score(insight.issue_score)
     return model, (f"{fit} · flagged as likely mislabeled" if insight.flagged else fit)
+
+
+def model_room(classes: Sequence[str]) -> list[str]:
+    """The longest verdicts the Model line may say with these classes (the two longest
+    names, each way round), as :func:`~labeldesk.core.display.model_opinion` words them.
+
+    >>> model_room(["ant", "bee"])[0]
+    'almost surely ant (>99%) — label bee looks wrong'
+    """
+    longest = sorted(classes, key=len, reverse=True)[:2]
+    if len(longest) < 2:
+        return []
+    first, second = longest
+    return [
+        model_opinion(guess, 0.999, label, **verdict).removeprefix("Model: ")
+        for guess, label in ((first, second), (second, first))
+        for verdict in ({"flagged": True}, {"verified": True}, {})
+    ]
 
 
 def _format_bytes(size: int) -> str:
@@ -244,12 +264,16 @@ class DetailPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, QLabel] = {}
         for name in ("Path", "Size", "Format", "Label", "Split", "Status", "Model", "Label fit"):
-            value = QLabel("–")
+            # the Model line keeps the room of its longest wording (see show_insight)
+            value = SteadyLabel() if name == "Model" else QLabel()
+            value.setText("–")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
             form.addRow(f"{name}:", value)
         self.fields["Label fit"].setToolTip(SCORE_MEANING)
+        self.model_line = self.fields["Model"]
+        assert isinstance(self.model_line, SteadyLabel)
         layout.addLayout(form)
 
         layout.addWidget(QLabel("Nearest neighbours:"))
@@ -326,6 +350,11 @@ class DetailPanel(QWidget):
         read_only = self.project.read_only is not None
         model, fit = describe_insight(insight, label, opinion, skipped, scoring, read_only)
         model = unbroken_names(model)  # "label t-shirt_top looks wrong" wraps at no hyphen
+        # Room for the longest of the model's verdicts, shown or not: one that wrapped
+        # ("… — label pullover looks wrong") moved everything under it by ~4 px from
+        # one image to the next (the preview gave up 10 px of the line, the history 4).
+        room = model_room(self.project.classes()) if insight is not None else []
+        self.model_line.also_fit([unbroken_names(text) for text in room])
         self.fields["Model"].setText(model)
         # in a short window its second line can be cut: the whole of it on hover
         self.fields["Model"].setToolTip(model)

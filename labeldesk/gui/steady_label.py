@@ -19,6 +19,8 @@ class SteadyLabel(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWordWrap(True)
+        # a shorter wording sits at the top of the room, level with its caption
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # Asked its height for its width from the start: a QLabel given no text yet
         # says it has none, and the layout gave it one line (the room it keeps while
         # empty, such as the review's "Last: …" line before a first key, was lost).
