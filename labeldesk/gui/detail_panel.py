@@ -263,17 +263,15 @@ class DetailPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, QLabel] = {}
+        self.model_line = SteadyLabel()  # keeps the room of its longest wording
         for name in ("Path", "Size", "Format", "Label", "Split", "Status", "Model", "Label fit"):
-            # the Model line keeps the room of its longest wording (see show_insight)
-            value = SteadyLabel() if name == "Model" else QLabel()
+            value = self.model_line if name == "Model" else QLabel()
             value.setText("–")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
             form.addRow(f"{name}:", value)
         self.fields["Label fit"].setToolTip(SCORE_MEANING)
-        self.model_line = self.fields["Model"]
-        assert isinstance(self.model_line, SteadyLabel)
         layout.addLayout(form)
 
         layout.addWidget(QLabel("Nearest neighbours:"))

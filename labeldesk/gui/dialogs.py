@@ -40,12 +40,25 @@ from labeldesk.gui.workers import Job
 PREVIEW_DELAY_MS = 300  # wait for typing to pause before listing a folder
 
 
-def show_error(parent: QWidget | None, message: str, title: str = "LabelDesk") -> QMessageBox:
-    """One readable notice, window-modal but non-blocking (never a traceback)."""
+def show_error(
+    parent: QWidget | None,
+    message: str,
+    title: str = "LabelDesk",
+    fix: tuple[str, Callable[[], object]] | None = None,
+) -> QMessageBox:
+    """One readable notice, window-modal but non-blocking (never a traceback); ``fix``:
+    a button that does what the message asks ("Rescan folder", its command), the
+    default one, beside Close."""
     box = QMessageBox(
         QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
     )
     box.setObjectName("errorNotice")
+    if fix is not None:
+        words, command = fix
+        button = box.addButton(words, QMessageBox.ButtonRole.AcceptRole)
+        button.clicked.connect(lambda: command())
+        box.setDefaultButton(button)
+        box.button(QMessageBox.StandardButton.Ok).setText("Close")
     box.open()
     return box
 

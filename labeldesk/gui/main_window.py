@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -495,15 +496,21 @@ class MainWindow(StackedPages, QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(self._in_app_words(text), MESSAGE_MS)
 
-    def notify_error(self, message: str, dialog: bool = True) -> None:
-        """An expected failure: one line in the status bar and, usually, one notice."""
+    def notify_error(
+        self, message: str, dialog: bool = True, fix: tuple[str, Callable[[], object]] | None = None
+    ) -> None:
+        """An expected failure: one line in the status bar and, usually, one notice
+        (with a button that does what it asks, given ``fix``: its words and command)."""
         message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
         if dialog:
-            show_error(self, message)
+            if fix is None:
+                show_error(self, message)
+            else:
+                show_error(self, message, fix=fix)
 
     def _in_app_words(self, text: str) -> str:
         """What a page, a job or the core says, with the commands it suggests as the

@@ -207,13 +207,24 @@ class ProjectJobs(QObject):
             )
         )
         job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where())))
-        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
+        job.failed.connect(lambda exc: self._embed_failed(job, exc))
         title = "Computing embeddings" + (f" on {where()}" if cluster is not None else "")
         if session.start_exclusive(job, title) is None:
             return None
         shell.show_message("")  # a "no embeddings yet" said before is no longer news
         self.embed_job = job
         return job
+
+    def _embed_failed(self, job: Job, exc: BaseException) -> None:
+        """Say why embedding failed; when the images changed since the last scan
+        (ScanNeeded, also from the child process or the cluster), the notice's button
+        rescans the folder: the fix it names, one click away."""
+        from labeldesk.core.errors import ScanNeeded
+
+        if isinstance(exc, ScanNeeded):
+            self.shell.notify_error(job.describe(exc), fix=(RESCAN_WORDS, self.rescan))
+        else:
+            self.shell.notify_error(job.describe(exc))
 
     def _embed_ended(self, job: Job) -> None:
         """Rescore with the new vectors (cancelled batches are kept: use them too); a run
@@ -224,6 +235,9 @@ class ProjectJobs(QObject):
         view = self.shell.view
         if view is not None:
             view.feed.refresh()
+
+
+RESCAN_WORDS = "Rescan folder"  # the notice's button (File → Rescan folder)
 
 
 def _held_back_text(report: EmbedReport, version: int) -> str:

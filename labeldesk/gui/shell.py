@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from PySide6.QtWidgets import QStackedWidget, QWidget
@@ -29,8 +30,11 @@ class Shell(Protocol):
         """A transient line in the status bar."""
         ...
 
-    def notify_error(self, message: str, dialog: bool = True) -> None:
-        """An expected failure: one status line and, usually, one notice."""
+    def notify_error(
+        self, message: str, dialog: bool = True, fix: tuple[str, Callable[[], object]] | None = None
+    ) -> None:
+        """An expected failure: one status line and, usually, one notice (with a button
+        that does what it asks, given ``fix``: its words and command)."""
         ...
 
     def show_page(self, page: QWidget) -> None:

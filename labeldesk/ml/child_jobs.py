@@ -52,7 +52,8 @@ def run_in_child(
     **kwargs)`` in a spawned child on the project at ``project_path``; return its result.
 
     Arguments and the result must pickle. A :class:`LabelDeskError` in the child comes
-    back with its message; a child that dies raises one saying so. With ``all_cores``
+    back as the same kind (a :class:`~labeldesk.core.errors.ScanNeeded` as one), with its
+    message; a child that dies raises one saying so. With ``all_cores``
     torch in the child uses every core (the app keeps one free for itself otherwise).
     """
     cancel = cancel or CancelToken()
@@ -87,7 +88,7 @@ def run_in_child(
             elif kind == "done":
                 return payload
             else:
-                raise LabelDeskError(str(payload))
+                raise _error_from_child(*payload)
     finally:
         stop.value = 1
         child.join(STOP_WAIT_S)
@@ -163,9 +164,38 @@ def _run_child(
             result = fn(project, progress=report, cancel=token, **kwargs)
         messages.put(("done", result))
     except LabelDeskError as exc:  # with its notes (what was kept, the cluster's notices)
-        messages.put(("error", _with_notes(str(exc), exc)))
+        messages.put(("error", (_kind_of(exc), _with_notes(str(exc), exc))))
     except Exception as exc:  # reported as one line; the traceback stays in the child
-        messages.put(("error", _with_notes(f"{target} failed: {type(exc).__name__}: {exc}", exc)))
+        text = _with_notes(f"{target} failed: {type(exc).__name__}: {exc}", exc)
+        messages.put(("error", ("", text)))
+
+
+def _kind_of(exc: LabelDeskError) -> str:
+    """Where the error's class lives ("labeldesk.core.errors:ScanNeeded"), so the parent
+    raises the same kind: it came back as a plain LabelDeskError, and the app could not
+    tell a "scan first" from any other failure to offer the scan."""
+    kind = type(exc)
+    return f"{kind.__module__}:{kind.__qualname__}"
+
+
+def _error_from_child(kind: str, message: str) -> LabelDeskError:
+    """The child's error as the kind it raised, with its message (and notes) as said
+    there; a kind that is not one of LabelDesk's errors, or not found here, comes back
+    as a plain :class:`LabelDeskError`. Made without calling the class's own
+    ``__init__`` (some take other arguments than a message), so its extra attributes
+    (``UnknownPathError.paths``) are not there: the message says what they held."""
+    cls: type[LabelDeskError] = LabelDeskError
+    module, _, name = kind.partition(":")
+    if module.split(".")[0] == "labeldesk" and name:
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            found = None
+        if isinstance(found, type) and issubclass(found, LabelDeskError):
+            cls = found
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    return error
 
 
 def _with_notes(message: str, exc: BaseException) -> str:

@@ -66,3 +66,13 @@ def cluster_job_fails(project: Any, *, progress: ProgressCallback, cancel: Cance
     timing.batch(16)
     with noted(notices, timing):
         raise NodeLost("node 10.0.0.3 left the Ray cluster mid-job")
+
+
+def raise_error(project: Any, *, progress: ProgressCallback, cancel: CancelToken, kind: str):
+    """Raise one of LabelDesk's errors by its class name (a test's stand-in for a job
+    that fails with it)."""
+    from labeldesk.core import errors
+
+    if kind == "UnknownPathError":
+        raise errors.UnknownPathError(["a.png", "b.png"], "scan first")
+    raise getattr(errors, kind)(f"a {kind} from the child")

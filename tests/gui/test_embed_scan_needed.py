@@ -1,0 +1,51 @@
+"""Compute embeddings that fails because the images changed since the last scan
+(ScanNeeded, raised in the child process) offers the scan on its notice: the child
+passed on only the error's message, so the app showed it as any failure, with an OK
+button and the user left to find File → Rescan folder."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from labeldesk.ml import child_jobs
+
+
+def _notice(window) -> QMessageBox:
+    boxes = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorNotice"]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def _fails_in_child(kind: str):
+    def embedded(path, **_kwargs):  # a real child, raising as the embedding would
+        return child_jobs.run_in_child("ml.child_targets:raise_error", path, kind=kind)
+
+    return embedded
+
+
+def test_a_scan_needed_notice_offers_the_rescan(qtbot, window, project, monkeypatch):
+    monkeypatch.setattr(child_jobs, "embed_in_child", _fails_in_child("ScanNeeded"))
+    assert window.open_project(project.path)
+    job = window.compute_embeddings()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)), timeout=5000)
+    notice = _notice(window)
+    assert notice.text() == "A ScanNeeded from the child"
+    button = notice.defaultButton()
+    assert button is not None and button.text() == "Rescan folder"
+    button.click()
+    scan = window.jobs.scan_job
+    assert scan is not None and scan.name == "Rescan"
+    qtbot.waitUntil(lambda: not scan.running, timeout=20000)
+
+
+def test_another_failure_offers_no_rescan(qtbot, window, project, monkeypatch):
+    monkeypatch.setattr(child_jobs, "embed_in_child", _fails_in_child("ProjectError"))
+    assert window.open_project(project.path)
+    job = window.compute_embeddings()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)), timeout=5000)
+    notice = _notice(window)
+    assert [b.text() for b in notice.buttons()] == ["OK"]
