@@ -1,18 +1,49 @@
 """The main window's status bar: a message too long for the room beside the job bar and
 the counts ends in "…", with the whole of it as the bar's tooltip (it was cut off
 mid-word with no sign: "Training finished: pr"). :meth:`currentMessage` still gives the
-whole message. The counts step aside while a message that needs their room shows (at
-1024 px beside a job bar, a message had room for four letters). The message is fitted
-again whenever the room changes: the window shown or resized, a job bar shown or hidden.
+whole message. A tooltip waits for a still pointer and goes when it moves, with nothing
+saying it is there: over a shortened message the pointer is a hand, and a click opens
+the whole of it above the bar (wrapped, selectable to copy; Esc or a click elsewhere
+closes it), as a shortened line in a desktop app's status bar does. The counts step
+aside while a message that needs their room shows (at 1024 px beside a job bar, a
+message had room for four letters). The message is fitted again whenever the room
+changes: the window shown or resized, a job bar shown or hidden.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QStatusBar, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QLabel, QStatusBar, QVBoxLayout, QWidget
 
 MARGIN = 24  # the bar's own margins and the gap before the first permanent widget
 _ROOM_EVENTS = (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Resize, QEvent.Type.Move)
+WHOLE_WIDTH = 640  # the widest the whole message opens (narrower in a narrower window)
+
+
+class WholeMessage(QFrame):
+    """The whole of a shortened status message, in a popup over the bar."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setObjectName("wholeMessage")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.label)
+
+    def open_over(self, bar: QWidget, text: str) -> None:
+        """Show ``text`` wrapped, its bottom on the bar's top, at the bar's left."""
+        self.label.setText(text)
+        width = max(min(WHOLE_WIDTH, bar.width() - 8), 120)
+        self.setFixedWidth(width)
+        self.resize(width, self.heightForWidth(width))  # the wrapped text's, frame included
+        self.show()
+        self.move(bar.mapToGlobal(QPoint(4, -self.frameGeometry().height() - 2)))
 
 
 class ElidingStatusBar(QStatusBar):
@@ -35,10 +66,12 @@ class ElidingStatusBar(QStatusBar):
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
         self.messageChanged.connect(self._changed)
+        self.whole_message = WholeMessage(self)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
         super().addPermanentWidget(widget, stretch or 0)
         self._permanent.append(widget)
+        widget.setCursor(Qt.CursorShape.ArrowCursor)  # the hand is the message's alone
         widget.installEventFilter(self)
 
     def add_yielding_widget(self, widget: QWidget) -> None:
@@ -84,7 +117,7 @@ class ElidingStatusBar(QStatusBar):
                 shown = metrics.elidedText(message, Qt.TextElideMode.ElideRight, room)
             self._shown = shown
             super().showMessage(shown, 0)
-            self.setToolTip(message if shown != message else "")
+            self._say_shortened(shown != message)
             self._fitted_for = self._room_key()
         finally:
             self._fitting = False
@@ -93,8 +126,34 @@ class ElidingStatusBar(QStatusBar):
         if text != self._shown or not text:  # cleared, timed out, or Qt's own status tip
             self._timer.stop()
             self._whole = self._shown = ""
-            self.setToolTip("")
+            self._say_shortened(False)
             self._come_back()
+
+    def shortened(self) -> bool:
+        """The message showing is not the whole of it."""
+        shown = super().currentMessage()
+        return bool(shown) and shown == self._shown and self._shown != self._whole
+
+    def show_whole(self) -> None:
+        """Open the whole message over the bar (when it is shortened)."""
+        if self.shortened():
+            self.whole_message.open_over(self, self._whole)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        on_message = event.position().x() < self.room() + MARGIN
+        if event.button() == Qt.MouseButton.LeftButton and self.shortened() and on_message:
+            self.show_whole()
+            return
+        super().mousePressEvent(event)
+
+    def _say_shortened(self, shortened: bool) -> None:
+        """The tooltip and the pointer over a shortened message: the whole of it, and
+        a hand that says a click opens it."""
+        self.setToolTip(self._whole if shortened else "")
+        if shortened:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.unsetCursor()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ROOM_EVENTS and self._whole and not self._fitting:

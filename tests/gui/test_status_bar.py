@@ -121,3 +121,36 @@ def test_no_fit_is_left_queued_for_a_deleted_bar(qtbot):
         qtbot.wait(50)
     errors.extend(e for _, e, _ in caught)
     assert errors == []
+
+
+def test_a_click_on_a_shortened_message_opens_the_whole_of_it(qtbot, window):
+    """Its tooltip waits for a still pointer and goes when it moves, with nothing to say
+    it is there: the pointer is a hand over a shortened message, and a click opens the
+    whole of it over the bar, wrapped to fit the window, selectable."""
+    from PySide6.QtCore import QPoint, Qt
+
+    window.resize(1280, 720)
+    bar = window.statusBar()
+    window.counts_label.setText("600 images · 401 labeled · 199 unlabeled · showing 600")
+    qtbot.waitUntil(lambda: window.counts_label.geometry().left() > 0)
+    long = "Training finished: " + "the first head trained on these embeddings; " * 8
+    window.show_message(long)
+    assert shown(bar).endswith("…")
+    assert bar.cursor().shape() == Qt.CursorShape.PointingHandCursor
+    assert window.counts_label.cursor().shape() == Qt.CursorShape.ArrowCursor
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(40, bar.height() // 2))
+    whole = bar.whole_message
+    qtbot.waitUntil(whole.isVisible, timeout=2000)
+    assert whole.label.text() == long
+    label = whole.label
+    assert label.height() >= label.heightForWidth(label.width())  # no line cut off
+    at = whole.frameGeometry()
+    top_of_bar = bar.mapToGlobal(QPoint(0, 0)).y()
+    assert at.bottom() < top_of_bar and at.width() == 640  # (the bar is wider)
+    assert label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    qtbot.keyClick(whole, Qt.Key.Key_Escape)
+    assert not whole.isVisible()
+    window.show_message("Saved.")  # whole: no hand, and a click opens nothing
+    assert bar.cursor().shape() == Qt.CursorShape.ArrowCursor
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(20, bar.height() // 2))
+    assert not whole.isVisible()
