@@ -270,7 +270,10 @@ class DetailPanel(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
-            form.addRow(f"{name}:", value)
+            caption = QLabel(f"{name}:")
+            # level with its value's first line (the Model line keeps room for two)
+            caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            form.addRow(caption, value)
         self.fields["Label fit"].setToolTip(SCORE_MEANING)
         layout.addLayout(form)
 

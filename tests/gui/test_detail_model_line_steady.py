@@ -34,3 +34,9 @@ def test_what_is_under_the_model_line_stays_put(qtbot, scored_view):
     assert places[True] == places[False]
     # the short verdict sits at the top of its room, level with "Model:"
     assert model.alignment() & Qt.AlignmentFlag.AlignTop
+    from PySide6.QtWidgets import QFormLayout
+
+    form = next(f for f in detail.findChildren(QFormLayout) if f.indexOf(model) >= 0)
+    caption = form.labelForField(model)
+    assert caption.geometry().top() == model.geometry().top()
+    assert caption.alignment() & Qt.AlignmentFlag.AlignTop  # (it was centred, lower)
