@@ -3,6 +3,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +12,12 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A shell without job control starts a background job (`pytest … &`, `nohup make test &`)
+# with SIGINT ignored, and every process it starts inherits that: the Ctrl+C tests then
+# send signals nobody hears (`labeldesk` rightly leaves an ignored SIGINT ignored). The
+# suite runs as if started in a terminal; children inherit the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # Exported runtime graphs (labeldesk.ml.onnx_export) go to a folder of this run, not ~/.cache.
 if "LABELDESK_RUNTIME_CACHE" not in os.environ:
     _runtime_cache = tempfile.mkdtemp(prefix="labeldesk-runtime-")

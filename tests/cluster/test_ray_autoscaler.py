@@ -97,9 +97,9 @@ def test_the_autoscalers_events_are_the_jobs_notices_not_printed(ray_cluster, ca
             while not notices.autoscaler and time.monotonic() < deadline:
                 time.sleep(0.5)
             ray.kill(actor)
+            out, err = capfd.readouterr()  # what reached the output while the job ran
     finally:
-        ray.shutdown()
-    out, err = capfd.readouterr()
+        ray.shutdown()  # (events after the job are Ray's to print again)
     assert "(autoscaler" not in out + err and "No available node types" not in out + err
     assert (
         "Ray's autoscaler: No available node types can fulfill resource request {'CPU': 64.0}. "
