@@ -65,8 +65,9 @@ FINETUNE_HELPED = (
 
 def describe(report: Progress) -> str:
     """The status line for a progress report: "Training head: epoch 3/100, loss 0.512,
-    val acc 91.3%" while training, the report's message otherwise; and below, the time
-    the whole run has left when it says (a fine-tune: "About 6m 10s left in all,
+    val acc 91.3%" while training ("holdout acc": measured on part of train, the project
+    having no val split), the report's message otherwise; and below, the time the
+    whole run has left when it says (a fine-tune: "About 6m 10s left in all,
     re-embedding included (rough guess).")."""
     data = report.data or {}
     message = capitalised(report.message)
@@ -76,7 +77,8 @@ def describe(report: Progress) -> str:
     if isinstance(data.get("loss"), int | float):
         parts.append(f"loss {data['loss']:.3f}")
     if isinstance(data.get("eval_accuracy"), int | float):
-        parts.append(f"val acc {percent(data['eval_accuracy'])}")
+        where = data.get("evaluated_on") or "val"  # "holdout": part of train, no val split
+        parts.append(f"{where} acc {percent(data['eval_accuracy'])}")
     left = time_left_text(data)
     return f"{message}: {', '.join(parts)}" + (f"\n{capitalised(left)}." if left else "")
 
@@ -438,6 +440,9 @@ class TrainingPanel(QWidget):
             if isinstance(data.get("loss"), int | float):
                 self.plot.add_loss(epoch, float(data["loss"]))
             if isinstance(data.get("eval_accuracy"), int | float):
+                where = data.get("evaluated_on")
+                if isinstance(where, str) and where != self.plot.evaluated_on:
+                    self.plot.set_evaluated_on(where)  # the curve named as the run measures
                 self.plot.add_accuracy(epoch, float(data["eval_accuracy"]))
         if not (self.job is not None and self.job.token.cancelled):
             self.status.setText(describe(report))

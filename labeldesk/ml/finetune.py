@@ -432,6 +432,7 @@ def _epochs(
             running = {"epoch": epoch, "loss": total / max(count, 1), "images_per_s": rate}
             running |= clock.data(done)  # the time the whole run has left
             data = {"unit": "step", "epochs": params.epochs, **running}
+            data["evaluated_on"] = split.evaluate_name  # "val", or "holdout": no val split
             progress(Progress(done, params.epochs * steps_per_epoch, FINE_TUNING, data))
         if cancel.cancelled:
             return "cancelled"  # the checkpoint on disk is the last completed epoch
@@ -448,7 +449,8 @@ def _epochs(
         if len(kept):
             entry["eval_accuracy"] = float((predicted == labels[kept]).mean())
         done, steps = epoch * steps_per_epoch, params.epochs * steps_per_epoch
-        closing = {"unit": "step", "epochs": params.epochs, **entry}  # with val accuracy
+        closing = {"unit": "step", "epochs": params.epochs, **entry}  # with its accuracy
+        closing["evaluated_on"] = split.evaluate_name
         closing |= clock.data(done)
         progress(Progress(done, steps, FINE_TUNING, closing))
         save(epoch)

@@ -121,6 +121,7 @@ def train_head(
         best_state = {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}
         rate = epoch * len(order) / (time.perf_counter() - started)
         details = {"unit": "epoch", "epochs": params.epochs, **entry, "images_per_s": rate}
+        details["evaluated_on"] = split.evaluate_name  # "val", or "holdout": no val split
         progress(Progress(epoch, params.epochs, TRAINING_HEAD, details))
     if best_state is None:
         raise LabelDeskError("cancelled before the first epoch finished: no model was saved")

@@ -38,6 +38,8 @@ class FakeBar:
 def bars(monkeypatch) -> list[FakeBar]:
     FakeBar.made = []
     monkeypatch.setattr("tqdm.tqdm", FakeBar)
+    # bars are for a terminal (pytest's stderr is none: see test_progress_lines.py)
+    monkeypatch.setattr("labeldesk.core.progress_bar.stderr_is_terminal", lambda: True)
     return FakeBar.made
 
 
@@ -80,3 +82,22 @@ def test_the_cluster_head_a_job_reports_stays_off_the_bar():
     """`embed --ray` reports the head it reached with its progress (the app names it in
     its progress line); the command's bar leaves it out: its summary names the head."""
     assert postfix({"head": "10.0.0.5:6379"}) == ""
+
+
+def test_the_accuracy_is_named_by_what_it_is_measured_on():
+    """With no val split a run is measured on part of train held out: the bar said
+    "val acc" all the same (the end-of-run text said "holdout accuracy")."""
+    data = {"epoch": 2, "loss": 0.1, "eval_accuracy": 0.9, "evaluated_on": "holdout"}
+    assert postfix(data) == "epoch 2, loss 0.100, holdout acc 0.900"
+    assert postfix(data | {"evaluated_on": "val"}) == "epoch 2, loss 0.100, val acc 0.900"
+
+
+def test_train_head_on_a_project_without_val_says_holdout_acc(tmp_path, bars):
+    pytest.importorskip("torch")
+    project, _ = make_clustered_project(tmp_path)
+    val = [row.path for row in project.images().itertuples() if row.split == "val"]
+    project.set_splits(dict.fromkeys(val, "train"))
+    project.close()
+    assert main(["train", str(project.path), "--epochs", "3"]) == 0
+    [bar] = [b for b in bars if b.desc == "training head"]
+    assert "holdout acc " in bar.postfix and "val acc" not in bar.postfix

@@ -109,6 +109,8 @@ def test_a_worker_that_died_is_one_line_of_the_summary(project, monkeypatch, cap
 
 def test_a_node_gone_mid_job_is_named_and_the_batches_before_are_kept(project, monkeypatch, capfd):
     Dying(monkeypatch, project, node_goes=True)
+    # as in a terminal: no progress lines (those a log file gets: test_progress_lines.py)
+    monkeypatch.setattr("labeldesk.core.progress_bar.stderr_is_terminal", lambda: True)
     args = ["embed", str(project.path), "--model", "tiny:48", "--ray", "127.0.0.1:6379"]
     assert main([*args, "--json"]) == 1
     out, err = capfd.readouterr()

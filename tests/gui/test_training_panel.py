@@ -573,3 +573,24 @@ def test_an_accuracy_held_out_of_train_is_not_called_val(qtbot):
     plot.set_evaluated_on("holdout")
     assert [label.text for _sample, label in plot.legend.items] == ["loss", "holdout accuracy"]
     assert plot.plot_item.getAxis("right").labelText == "holdout accuracy"
+
+
+def test_the_live_status_says_what_the_accuracy_is_measured_on(qtbot, panel, monkeypatch):
+    """With no val split the run reports "holdout": the live status line said "val acc"
+    (and the plot's curve "val accuracy") until the run ended."""
+    data = {"epoch": 3, "epochs": 100, "loss": 0.5123, "eval_accuracy": 0.913}
+    held = data | {"evaluated_on": "holdout"}
+    assert describe(Progress(3, 100, "training head", held)) == (
+        "Training head: epoch 3/100, loss 0.512, holdout acc 91.3%"
+    )
+
+    def fake_train_head(project, params, *, progress, cancel):
+        progress(Progress(1, 3, "training head", {**held, "epoch": 1, "epochs": 3}))
+        raise LabelDeskError("stopped here, before the run's end names it")
+
+    monkeypatch.setattr("labeldesk.ml.train.train_head", fake_train_head)
+    job = panel.start()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.plot.accuracies == {1: 0.913}, timeout=5_000)
+    assert panel.plot.evaluated_on == "holdout"
