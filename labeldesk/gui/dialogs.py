@@ -40,6 +40,17 @@ from labeldesk.gui.workers import Job
 PREVIEW_DELAY_MS = 300  # wait for typing to pause before listing a folder
 
 
+def show_in_front(window: QWidget) -> None:
+    """Show a window that is not modal (a result, a list to work through) in front and
+    with the keyboard, so that Esc closes it and Tab moves in it at once. A modal
+    dialog is given the keyboard by Qt; this one was only where a window manager gives
+    new windows focus: without one (Xvfb, some remote desktops) Esc went to the window
+    under the pointer and Verify an export…'s result stayed open."""
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 def show_error(
     parent: QWidget | None,
     message: str,

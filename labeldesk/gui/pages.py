@@ -237,6 +237,7 @@ class ProjectPages:
         if stats.duplicate_groups is None:
             self.shell.show_message("The duplicate search is still running")
             return None
+        from labeldesk.gui.dialogs import show_in_front
         from labeldesk.gui.duplicates_dialog import DuplicatesDialog
 
         self._close_duplicates()
@@ -254,7 +255,7 @@ class ProjectPages:
         # The groups re-read their members after each action: recount them then.
         dialog.changed.connect(stats.duplicates_changed)
         dialog.openRequested.connect(self.shell.show_image_among)
-        dialog.show()
+        show_in_front(dialog)  # the keyboard in it: Esc closes it
         self.duplicates = dialog
         return dialog
 

@@ -41,6 +41,7 @@ from labeldesk.core.version_files import StaleFiles, stale_files
 from labeldesk.core.versions import CURRENT
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
+from labeldesk.gui.dialogs import show_in_front
 from labeldesk.gui.verify_dialog import NOT_COLOR, VerifyDialog, details, headline, not_an_export
 from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
@@ -416,7 +417,7 @@ class VersionsView(QWidget):
             self.verify_dialog.close()
             self.verify_dialog.deleteLater()
         self.verify_dialog = VerifyDialog(self, folder, head, color, text)
-        self.verify_dialog.show()
+        show_in_front(self.verify_dialog)  # Esc closes it, with or without a window manager
 
     def _create_failed(self, job: Job, exc: BaseException) -> None:
         if not self._closed:
