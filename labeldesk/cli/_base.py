@@ -27,6 +27,7 @@ __all__ = [
     "print_note",
     "share",
     "similarity",
+    "undo_hint",
     "with_project_as_typed",
 ]
 
@@ -74,6 +75,12 @@ def with_project_as_typed(message: str, project: object) -> str:
     )
     message = full.sub(lambda m: m.group(1) + typed, message)
     return with_project(message, typed)
+
+
+def undo_hint(project: object, batch: int | None) -> str:
+    """ " (undo with `labeldesk undo P`)", P as typed, after what a command changed as
+    one batch (none: ""): `classes`, `import`, `label` and `review` all say it."""
+    return f" (undo with `labeldesk undo {shlex.quote(str(project))}`)" if batch else ""
 
 
 def print_note(text: str, project: object) -> None:

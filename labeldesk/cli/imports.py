@@ -21,6 +21,7 @@ from labeldesk.cli._base import (
     TerminalProgress,
     open_existing,
     path_arg,
+    undo_hint,
 )
 from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelFileError
@@ -172,6 +173,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
     data = {
         "format": fmt,
         "applied": applied,
+        "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)
         "skipped": skipped or [],
         "unmatched": rows.unmatched,
         "matched_by_file_name": rows.by_name,
@@ -180,8 +182,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "old_class_names": rows.old_names,
     }
     lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
-    if applied:
-        lines[0] += f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)"
+    lines[0] += undo_hint(args.project, rows.applied.batch)
     lines += describe_skipped(skipped or [])
     if rows.status_note:
         lines.append(rows.status_note)

@@ -13,6 +13,7 @@ from labeldesk.cli._base import (
     image_path,
     open_existing,
     path_arg,
+    undo_hint,
 )
 from labeldesk.core.classes import names_to_add
 from labeldesk.core.display import counted, quoted_names
@@ -80,11 +81,12 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 )
             except LabelFileError as exc:
                 raise unknown_classes_advised(exc, args.project) from None
-            text = rows.applied.describe()
+            text = rows.applied.describe() + undo_hint(args.project, rows.applied.batch)
             text += f"; {rows.status_note}" if rows.status_note else ""
             text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
             data = {
                 "applied": applied,
+                "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)
                 "status_note": rows.status_note,
                 "changed": rows.applied.by_kind(),
                 "old_class_names": rows.old_names,
@@ -112,7 +114,8 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 ) from None
             applied = len(changed.image_ids)  # 0 when the image had that label already
     done = "applied" if label is not None else "removed"
-    return Output({"applied": applied}, f"{counted(applied, 'label')} {done}")
+    text = f"{counted(applied, 'label')} {done}{undo_hint(args.project, changed.batch_id)}"
+    return Output({"applied": applied, "batch": changed.batch_id}, text)
 
 
 def cmd_classes(args: argparse.Namespace) -> Output:
@@ -144,8 +147,7 @@ def cmd_classes(args: argparse.Namespace) -> Output:
             raise
     notes = class_name_notes(named)
     data = {"classes": counts, "batch": batch, "done": done, "warnings": notes}
-    undo = f" (undo with `labeldesk undo {shlex.quote(str(args.project))}`)" if batch else ""
-    lines = [done + undo] if done else []
+    lines = [done + undo_hint(args.project, batch)] if done else []
     lines += [f"note: {n}" for n in notes]
     lines += [f"{n}\t{c}" for n, c in counts.items()] or ["no classes yet"]
     return Output(data, "\n".join(lines))

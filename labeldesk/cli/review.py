@@ -20,6 +20,7 @@ from labeldesk.cli._base import (
     path_arg,
     positive_int,
     print_note,
+    undo_hint,
     with_project_as_typed,
 )
 from labeldesk.cli.models import run_accuracies
@@ -349,21 +350,21 @@ def cmd_review(args: argparse.Namespace) -> Output:
         if args.action == "relabel":
             if not args.label:
                 raise OptionsError("relabel needs the new LABEL")
-            review.relabel(project, path, args.label)
+            changed = review.relabel(project, path, args.label)
         elif args.action == "accept":
             suggested, judged = _suggestion(project, path, crossfit=args.crossfit)
             # the suggestion answers the label it judged: a label changed meanwhile (by a
             # person in the app, while the issues were computed) is kept, not overwritten
-            review.accept(project, path, suggested, shown=judged)
+            changed = review.accept(project, path, suggested, shown=judged)
         else:
             if args.crossfit:
                 raise OptionsError("--crossfit goes with accept")
-            getattr(review, args.action)(project, path)
+            changed = getattr(review, args.action)(project, path)
         state = project.image_states(project.ids_for([path]).values())[0]
-    data = {"path": path, "label": state.label, "status": state.status}
-    return Output(
-        data, f"{shown_path(path)}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})"
-    )
+    batch = changed.batch_id  # what `labeldesk undo` takes back (None: nothing changed)
+    data = {"path": path, "label": state.label, "status": state.status, "batch": batch}
+    said = f"{shown_path(path)}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})"
+    return Output(data, said + undo_hint(args.project, batch))
 
 
 def _suggestion(project: Project, path: str, *, crossfit: bool) -> tuple[str, str | None]:

@@ -6,7 +6,7 @@ spreadsheet would otherwise take a label away unseen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .db import Database
 from .display import counted
@@ -19,6 +19,9 @@ class BatchCounts:
     splits: int = 0
     statuses: int = 0  # given or cleared (a relabel clearing "verified" is not counted)
     removed: int = 0  # of ``labels``: labeled images left unlabeled (an empty label)
+    # the batch counted (what `labeldesk undo` takes back); not compared: what a form said
+    # would change equals what the batch then changed
+    batch: int | None = field(default=None, compare=False)
 
     def by_kind(self) -> dict[str, int]:
         """For ``--json``: how many images got another label (``labels_removed`` of them
@@ -68,4 +71,5 @@ def batch_counts(db: Database, batch_id: int | None) -> BatchCounts:
         "FROM label_events WHERE batch_id = ?",
         (batch_id,),
     )[0]
-    return BatchCounts(*(int(n) for n in row))
+    images, labels, splits, statuses, removed = (int(n) for n in row)
+    return BatchCounts(images, labels, splits, statuses, removed, batch=batch_id)

@@ -11,10 +11,13 @@ from labeldesk.cli import main
 
 
 def _label(capsys, proj: str, *args: str) -> dict:
+    """The JSON's "applied" (and, tests/cli/test_undo_hints.py, a batch where it changed)."""
     code = main(["label", proj, *args, "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
-    return json.loads(out.out)
+    said = json.loads(out.out)
+    assert (said.pop("batch") is None) == (said["applied"] == 0)
+    return said
 
 
 def test_a_label_the_image_has_already_is_not_counted(project, capsys):
@@ -67,8 +70,8 @@ def test_removing_a_label_says_removed_not_applied(project, capsys):
     """`label P PATH -` took the label away and said "1 label applied"."""
     proj = str(project.path)
     assert main(["label", proj, "train/cat/cat0.jpg", "-"]) == 0
-    assert capsys.readouterr().out.strip() == "1 label removed"
+    assert capsys.readouterr().out.strip() == f"1 label removed (undo with `labeldesk undo {proj}`)"
     assert main(["label", proj, "train/cat/cat0.jpg", "-"]) == 0
     assert capsys.readouterr().out.strip() == "0 labels removed"  # unlabeled already
     assert main(["label", proj, "train/cat/cat0.jpg", "cat"]) == 0
-    assert capsys.readouterr().out.strip() == "1 label applied"
+    assert capsys.readouterr().out.strip() == f"1 label applied (undo with `labeldesk undo {proj}`)"
