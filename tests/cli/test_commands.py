@@ -68,11 +68,13 @@ def test_skipped_files_are_listed_with_reasons(tmp_path, capsys):
 def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
     proj = str(tmp_path / "p")
     run_json(capsys, "new", proj, "--images", str(root))
-    assert run_json(capsys, "label", proj, "_unlabeled/u0.png", "dog") == {"applied": 1}
+    one = run_json(capsys, "label", proj, "_unlabeled/u0.png", "dog")
+    assert one == {"applied": 1, "batch": one["batch"]} and isinstance(one["batch"], int)
     csv = tmp_path / "l.csv"
     csv.write_text("path,label\n_unlabeled/u1.png,cat\n_unlabeled/u2.png,cat\n")
     assert run_json(capsys, "label", proj, "--csv", str(csv)) == {
         "applied": 2,
+        "batch": one["batch"] + 1,
         "status_note": "",
         "changed": {"labels": 2, "labels_removed": 0, "splits": 0, "statuses": 0},
         "old_class_names": {},
