@@ -337,22 +337,28 @@ def cmd_stats(args: argparse.Namespace) -> Output:
         stats, unfinished, coverage = stats_with_unfinished(project)
         note = None if unfinished is None else unfinished.command_text(project)
         embedded = None if coverage is None else coverage.command_text(project)
+    return Output(stats, stats_text(stats, embedded, note))
+
+
+def stats_text(stats: dict, embedded: str | None, note: str | None) -> str:
+    """`stats`'s lines, counts written as `new` writes them ("2,000 images"; they read
+    "images 2000")."""
     lines = [
-        f"images {stats['images']}  labeled {stats['labeled']}  unlabeled {stats['unlabeled']}"
-        f"  excluded {stats['excluded']}  skipped {stats['skipped']}",
-        "splits: " + ", ".join(f"{k} {v}" for k, v in stats["splits"].items()),
+        f"images {stats['images']:,}  labeled {stats['labeled']:,}  unlabeled "
+        f"{stats['unlabeled']:,}  excluded {stats['excluded']:,}  skipped {stats['skipped']:,}",
+        "splits: " + ", ".join(f"{k} {v:,}" for k, v in stats["splits"].items()),
     ]
     if stats["classes"]:
         width = max(len(n) for n in stats["classes"]) + 2
-        lines.append(f"{'class':<{width}}{'total':>7}{'train':>7}{'val':>7}{'test':>7}")
+        lines.append(f"{'class':<{width}}{'total':>8}{'train':>8}{'val':>8}{'test':>8}")
         for name, c in stats["classes"].items():
             lines.append(
-                f"{name:<{width}}{c['total']:>7}{c['train']:>7}{c['val']:>7}{c['test']:>7}"
+                f"{name:<{width}}{c['total']:>8,}{c['train']:>8,}{c['val']:>8,}{c['test']:>8,}"
             )
     if stats["imbalance_ratio"]:
         lines.append(f"imbalance (largest / smallest class): {stats['imbalance_ratio']:.2f}")
     for reason, n in stats["skipped_by_reason"].items():
-        lines.append(f"skipped, {reason}: {n}")
+        lines.append(f"skipped, {reason}: {n:,}")
     size = stats["image_size"]
     if size:
         lines.append(
@@ -365,4 +371,4 @@ def cmd_stats(args: argparse.Namespace) -> Output:
         lines.append(f"embeddings: {embedded}")
     if note:  # a fine-tune stopped before its embeddings were whole
         lines.append(f"note: {note}")
-    return Output(stats, "\n".join(lines))
+    return "\n".join(lines)

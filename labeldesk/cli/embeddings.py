@@ -24,6 +24,7 @@ from labeldesk.cli._base import (
     with_project_as_typed,
 )
 from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
+from labeldesk.core.model_versions import model_shown
 from labeldesk.core.vocab import EXCLUDED
 
 SHOWN_GROUPS = 50  # duplicate groups the text output lists by default (--limit)
@@ -192,23 +193,31 @@ def cmd_embed(args: argparse.Namespace) -> Output:
         kept = _still_unfinished(project, report) if finishing and report.failed else ""
         if args.model is not None and not report.cancelled:
             _say_set_aside(project, report)
+        # a fine-tune's checkpoint as `models` lists it, not by its path (--json has it)
+        model_name = model_shown(project.db, project.path, report.model, size=False)
     data = _as_json(report, args.project)
     if report.up_to_date:
-        return Output(data, _up_to_date_text(report) + _index_text(report))
-    text = (
-        f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
-        f"on {report.device} ({report.runtime}"
-        f"{'' if report.precision == 'f32' else ', ' + report.precision}) in "
-        f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
-        f"{_copies(report.copies)}{report.total} usable images in the project"
-    )
-    text += _bottleneck_text(report) + _index_text(report)
+        return Output(data, _up_to_date_text(report, model_name) + _index_text(report))
+    text = embedded_text(report, model_name) + _bottleneck_text(report) + _index_text(report)
     if report.rebuilt:
         text += f"\nthe stored vectors were rebuilt: {report.rebuilt}"
     text += _failed_text(report.failed)
     if kept:
         text += f"\n{kept}"
     return Output(data, text)
+
+
+def embedded_text(report: EmbedReport, model_name: str) -> str:
+    """The run's summary line: "2,000 images embedded with MODEL at 224 px on cpu
+    (openvino) in …; 2,000 usable images in the project", counts written as `new` and
+    `stats` write them (it said "2000 images embedded")."""
+    precision = "" if report.precision == "f32" else ", " + report.precision
+    return (
+        f"{counted(report.embedded, 'image')} embedded with {model_name} at "
+        f"{report.input_size} px on {report.device} ({report.runtime}{precision}) in "
+        f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
+        f"{_copies(report.copies)}{counted(report.total, 'usable image')} in the project"
+    )
 
 
 def _index_text(report: EmbedReport) -> str:
@@ -227,7 +236,7 @@ def _failed_text(failed: list[dict[str, str]]) -> str:
     unreadable = [f for f in failed if f not in changed]
     text = ""
     for rows, head in (
-        (unreadable, f"{len(unreadable)} could not be read:"),
+        (unreadable, f"{len(unreadable):,} could not be read:"),
         (changed, f"{counted(len(changed), 'image')} changed since the last scan, not embedded:"),
     ):
         if rows:
@@ -235,7 +244,7 @@ def _failed_text(failed: list[dict[str, str]]) -> str:
                 f"\n  {shown_path(f['path'])}: {f['reason']}" for f in rows[:20]
             )
             if len(rows) > 20:
-                text += f"\n  … and {len(rows) - 20} more"
+                text += f"\n  … and {len(rows) - 20:,} more"
     return text
 
 
@@ -327,11 +336,12 @@ def _copies(n: int) -> str:
     return f"{more} of them and share{'s its vector' if n == 1 else ' their vectors'}; "
 
 
-def _up_to_date_text(report: EmbedReport) -> str:
+def _up_to_date_text(report: EmbedReport, model_name: str) -> str:
     """What a run with nothing to do prints, local or on Ray: the model was not loaded
-    (nor Ray started), so there is no engine or speed to tell."""
+    (nor Ray started), so there is no engine or speed to tell. ``model_name``: the
+    report's model as `models` names a fine-tune (:func:`model_shown`)."""
     return (
-        f"{report.up_to_date_text()} ({report.model} at {report.input_size} px): nothing to compute"
+        f"{report.up_to_date_text()} ({model_name} at {report.input_size} px): nothing to compute"
     )
 
 
@@ -350,14 +360,16 @@ def _embed_on_ray(
         batch_size=args.batch_size,
         progress=progress,
     )
+    model_name = model_shown(project.db, project.path, report.model, size=False)
     if report.up_to_date:  # found before Ray started or the model loaded
-        return Output(report.to_json(), _up_to_date_text(report) + _index_text(report))
+        return Output(report.to_json(), _up_to_date_text(report, model_name) + _index_text(report))
     text = (
-        f"{report.embedded} images embedded with {report.model} at {report.input_size} px "
-        f"on the Ray cluster at {reached(report)} ({counted(report.nodes, 'node')}, up "
-        f"to {counted(report.workers, 'worker')}, {report.device}, {report.runtime}) in "
+        f"{counted(report.embedded, 'image')} embedded with {model_name} at "
+        f"{report.input_size} px on the Ray cluster at {reached(report)} "
+        f"({counted(report.nodes, 'node')}, up to {counted(report.workers, 'worker')}, "
+        f"{report.device}, {report.runtime}) in "
         f"{report.seconds:.1f} s ({report.images_per_s:.1f} img/s); "
-        f"{report.total} usable images in the project"
+        f"{counted(report.total, 'usable image')} in the project"
     )
     if report.timing is not None:  # the start (the workers loading the model) and the rate
         text += f"\n{report.timing.text()}"

@@ -19,6 +19,7 @@ import sqlite3
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .db import Database
@@ -166,3 +167,25 @@ def _from_row(r: sqlite3.Row) -> ModelVersion:
         dataset_version_id=r["dataset_version_id"],
         dataset_version=r["dataset_version"],
     )
+
+
+CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
+
+
+def model_shown(db: Database, root: Path, spec: str, *, size: bool = True) -> str:
+    """A model spec as a person reads it: a fine-tune's checkpoint (``PATH``,
+    ``ARCH@PATH``, ``PATH:SIZE``) by its run, "fine-tuned model #3" (as `models` lists
+    it, "at 300 px" with a size unless ``size`` is False: the text says the size
+    already), where commands showed its full ``.safetensors`` path; any other spec
+    as it is. ``root``: the project folder the run's checkpoint is relative to."""
+    base, sep, tail = spec.rpartition(":")
+    pixels = int(tail) if sep and base and tail.isdigit() else None
+    path = Path((base if pixels is not None else spec).rpartition("@")[2])
+    if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
+        return spec
+    where = (root / path).resolve()
+    for version in model_versions(db, "finetune"):
+        if version.checkpoint and (root / version.checkpoint).resolve() == where:
+            at = f" at {pixels} px" if size and pixels is not None else ""
+            return f"fine-tuned model #{version.id}{at}"
+    return spec

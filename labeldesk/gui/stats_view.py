@@ -405,7 +405,8 @@ class StatsView(QWidget):
         if self.project.read_only is None:
             text += f"\n{COMPUTE_EMBEDDINGS} embeds the other {left:,}"
         self._set("embeddings", text)
-        label.setToolTip(f"Model: {coverage.model}" if coverage.model else "")
+        shown = coverage.name or coverage.model  # a fine-tune by its run, not its path
+        label.setToolTip(f"Model: {shown}" if shown else "")
 
     def _set(self, key: str, text: str) -> None:
         self.summary_labels[key].setText(text)

@@ -23,6 +23,7 @@ from labeldesk.core.image_rows import usable_images
 from labeldesk.core.model_versions import (
     EMBEDDING_KEY,
     awaiting_embeddings,
+    model_shown,
     model_version,
     use_embeddings,
 )
@@ -114,6 +115,7 @@ class EmbeddingCoverage:
     model: str | None  # the --model value that made them (None: not recorded)
     embedded: int
     images: int
+    name: str | None = None  # ``model`` as people read it: "fine-tuned model #3" (model_shown)
 
     @property
     def partial(self) -> bool:
@@ -122,7 +124,8 @@ class EmbeddingCoverage:
     def text(self, finish: str) -> str:
         """ "embedded 300 of 600 images (MODEL): FINISH embeds the other 300", or, when
         every image has a vector, "all 600 images embedded (MODEL)"."""
-        model = f" ({self.model})" if self.model else ""
+        shown = self.name or self.model
+        model = f" ({shown})" if shown else ""
         if not self.partial:
             return f"all {self.images:,} images embedded{model}"
         left = self.images - self.embedded
@@ -157,7 +160,9 @@ def embedding_coverage(project: Project) -> EmbeddingCoverage | None:
         return None
     hashes = [r[2] for r in usable_images(project.db)]
     embedded = int((store.rows_for(hashes) >= 0).sum()) if hashes else 0
-    return EmbeddingCoverage(recorded_spec(store.folder), embedded, len(hashes))
+    spec = recorded_spec(store.folder)
+    name = None if spec is None else model_shown(project.db, project.path, spec)
+    return EmbeddingCoverage(spec, embedded, len(hashes), name)
 
 
 def stats_with_unfinished(
