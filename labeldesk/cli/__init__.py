@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="labeldesk",
         description="Curate image-classification datasets: index, label, find mistakes, export.",
+        epilog="Progress goes to stderr: a bar in a terminal; where stderr is a file or a "
+        "pipe (a log, CI, nohup), a plain line when a phase starts, at each fine-tune "
+        "epoch and at least every 30 s.",
     )
     parser.add_argument(
         "--version",

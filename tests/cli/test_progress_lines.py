@@ -102,3 +102,11 @@ def test_train_with_stderr_to_a_file_prints_progress_lines(tmp_path, no_terminal
         f"training head: epoch {n}/5" for n in range(1, 6)
     ]
     assert all("val acc " in line for line in said)
+
+
+def test_the_help_says_where_progress_goes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "where stderr is a file or a pipe" in said
+    assert f"at least every {LINE_EVERY_S:.0f} s" in said
