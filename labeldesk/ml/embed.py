@@ -37,6 +37,7 @@ from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled, ImageRootError, ScanNeeded
 from labeldesk.core.failures import check_writable
 from labeldesk.core.image_rows import usable_files
+from labeldesk.core.model_versions import model_shown
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .backbones import Backbone, load_backbone
@@ -184,7 +185,8 @@ def embed_project(
     project.require_writable()  # a project opened read-only
     check_writable(embeddings_dir(project), project.path / DB_FILENAME)
     began = time.perf_counter()
-    progress(Progress(0, 0, f"loading model {model}"))
+    shown = model_shown(project.db, project.path, model)  # a fine-tune: not its path
+    progress(Progress(0, 0, f"loading {shown}" if shown != model else f"loading model {model}"))
     backbone = backbone or load_backbone(model)
     opened = open_model_store(project, model, backbone)
     folder, key = opened.folder, backbone.identity.key

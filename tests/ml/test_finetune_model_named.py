@@ -20,9 +20,12 @@ from .test_finetune_unreadable import tiny_timm_backbone, two_classes  # noqa: F
 def test_stats_and_embed_name_the_fine_tune_as_models_does(embedded, capsys, monkeypatch):  # noqa: F811
     monkeypatch.setattr(runtime, "CPU_RUNTIME", "torch")
     project, _ = embedded
-    finetune_and_reembed(project, PARAMS, device="cpu")
+    phases: list[str] = []
+    finetune_and_reembed(project, PARAMS, device="cpu", progress=lambda p: phases.append(p.message))
     (version,) = list_versions(project)
     checkpoint = str(project.path / version.checkpoint)
+    # its re-embedding's phase, a line in a log (it named the path there too)
+    assert f"loading fine-tuned model #{version.id}" in phases
     proj = str(project.path)
     assert main(["stats", proj]) == 0
     said = capsys.readouterr().out
