@@ -78,5 +78,5 @@ def test_a_run_limited_by_decoding_says_so(tmp_path, photo_root, capsys, monkeyp
         assert main(["embed", proj]) == 0
         out = capsys.readouterr().out
         assert ("the model waited for them 70% of it" in out) is said
-        assert "40000 images embedded" in out
+        assert "40,000 images embedded" in out
     assert run_json(capsys, "embed", proj)["waiting_for_images_s"] == 6.0
