@@ -56,6 +56,7 @@ from .export_manifest_read import (
     known_since,
     read_manifest,
 )
+from .export_renamed import renamed_entry_problems
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
 from .export_target import NOT_EXPORTED, contents
@@ -416,6 +417,7 @@ def _check_labels(
     if read.reader == "labelstudio":  # (data.path: what `import` matches a task by)
         found.files += task_path_problems(folder, pictures, paths)
     found.files += renamed_file_problems(manifest, pictures, paths)  # (CSV, Parquet)
+    found.files += renamed_entry_problems(manifest, pictures, paths)  # (every format)
     mine += unread
     if read.one_dataset:  # (train, or labeled with none and written as train)
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]

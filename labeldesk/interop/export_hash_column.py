@@ -20,6 +20,7 @@ from typing import Any
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.spreadsheet import restore
 
+from .export_renamed import outside
 from .writing import IMAGES
 
 PATH, HASH = "path", "content_hash"
@@ -79,6 +80,8 @@ def renamed_file_problems(
     for file, content in sorted(pictures.items()):
         wrote = sorted(paths.get(content, ()))
         led = renamed.get(file)
+        if isinstance(led, str) and outside(led):
+            continue  # (a path no export records: said with the map's entries)
         if not isinstance(led, str):
             led = file[len(prefix) :] if file.startswith(prefix) else None
         if not wrote or led in wrote:
