@@ -123,3 +123,37 @@ def test_a_file_renamed_with_its_entry_leading_to_its_image_passes(project, tmp_
     _edit_map(out, {new: "train/cat/cat0.jpg"})
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"], found
+
+
+def test_two_copies_led_to_one_image_are_found(project, tmp_path, capsys):
+    """Copies of a picture at two paths: the map leading both files to one of them."""
+    import shutil
+
+    from labeldesk.cli import main
+    from labeldesk.core.project import open_project
+
+    root, path = project.root, str(project.path)
+    shutil.copyfile(root / "train/cat/cat0.jpg", root / "train/cat/copy.jpg")
+    assert main(["scan", path]) == 0
+    assert main(["label", path, "train/cat/copy.jpg", "cat"]) == 0
+    out = _export(project, tmp_path, "imagefolder")
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 0 and found["ok"], found
+    _edit_map(out, {"train/cat/copy.jpg": "train/cat/cat0.jpg"})
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and found["labels"] == []
+    [said] = found["files"]
+    assert said["path"] == "train/cat/copy.jpg"
+    assert said["why"].startswith(
+        "the manifest's renamed map leads it to train/cat/cat0.jpg, as it does "
+        "train/cat/cat0.jpg: two files for one image of the version"
+    )
+
+    # what it would do: the copy relabeled since, the export imported to put v1's
+    # labels back leads both rows to cat0.jpg, and the copy keeps the label of today
+    assert main(["label", path, "train/cat/copy.jpg", "dog"]) == 0
+    main(["import", path, str(out)])
+    capsys.readouterr()
+    with open_project(project.path) as reopened:
+        labels = reopened.images().set_index("path").label
+    assert labels["train/cat/copy.jpg"] == "dog"
