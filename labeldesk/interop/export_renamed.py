@@ -25,7 +25,7 @@ from .export_target import MANIFEST
 # the formats whose images are files of their own in the export (WebDataset's are in
 # shards: it records no renamed file)
 FILE_FORMATS = ("csv", "parquet", "labelstudio", "fiftyone", "hf", "imagefolder")
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE = re.compile(r"^[A-Za-z]:(/|$)")  # (not "c:x.png": a name on Linux)
 EDITED = "the manifest was edited since it was exported"
 
 

@@ -157,3 +157,20 @@ def test_two_copies_led_to_one_image_are_found(project, tmp_path, capsys):
     with open_project(project.path) as reopened:
         labels = reopened.images().set_index("path").label
     assert labels["train/cat/copy.jpg"] == "dog"
+
+
+def test_a_name_like_a_drive_in_the_version_passes(project, tmp_path, capsys):
+    """`c:x.png` is a name on Linux (no drive): a file renamed to it is led back to it."""
+    import shutil
+
+    from labeldesk.cli import main
+
+    root, path = project.root, str(project.path)
+    shutil.copyfile(root / "train/cat/cat0.jpg", root / "c:x.jpg")
+    assert main(["scan", path]) == 0
+    assert main(["label", path, "c:x.jpg", "cat"]) == 0
+    out = _export(project, tmp_path, "hf")  # (train/cat/c:x.jpg: no split of its own)
+    manifest = json.loads((out / "labeldesk-export.json").read_text())
+    assert manifest["renamed"]["train/cat/c:x.jpg"] == "c:x.jpg"
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 0 and found["ok"], found
