@@ -23,6 +23,9 @@ from collections.abc import Iterable
 
 PALETTE_SIZE = 20  # the colours of labeldesk.gui.tile_delegate.CLASS_COLORS
 _KEY = "class_colours"
+# Set when a project is made, dropped when its first scan has ended: the classes that
+# scan found (in any order) are then given the palette in list order.
+_FIRST_SCAN = "class_colours_after_first_scan"
 
 
 def colour_slots(conn: sqlite3.Connection) -> dict[str, int]:
@@ -58,6 +61,22 @@ def colours_in_list_order(conn: sqlite3.Connection) -> None:
     has seen its colours yet, and its scan found the classes in any order)."""
     conn.execute("DELETE FROM meta WHERE key = ?", (_KEY,))
     keep_colours(conn)
+
+
+def colour_after_first_scan(conn: sqlite3.Connection) -> None:
+    """Mark a project just made: its first whole scan ends in
+    :func:`first_scan_ended`, wherever the scan runs (the CLI's ``new``, the app's New
+    project, a rescan after a cancelled first one)."""
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_FIRST_SCAN,))
+
+
+def first_scan_ended(conn: sqlite3.Connection) -> None:
+    """A scan ran to its end: after the project's first, its classes take the palette's
+    colours in list order (a scan finds them in any order, and each took the next
+    free colour as found)."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (_FIRST_SCAN,)).fetchone():
+        colours_in_list_order(conn)
+        conn.execute("DELETE FROM meta WHERE key = ?", (_FIRST_SCAN,))
 
 
 def _rows(conn: sqlite3.Connection) -> list[tuple[int, str]]:

@@ -21,6 +21,7 @@ from . import changes
 from . import classes as class_table
 from . import labels as label_store
 from .changes import Changes, ProjectEvents
+from .class_colours import colour_after_first_scan, first_scan_ended
 from .damage_note import damage_remaining, record_damage
 from .db import DB_FILENAME, Database
 from .db_schema import READABLE_FROM, SCHEMA_VERSION, foreign_tables, migrate
@@ -151,6 +152,7 @@ class Project(ProjectWrites):
             for key, value in (("image_root", str(root)), ("created_at", str(time.time()))):
                 conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, value))
             class_table.add_classes(conn, classes)
+            colour_after_first_scan(conn)
         db.close()
         return cls(path)
 
@@ -247,7 +249,11 @@ class Project(ProjectWrites):
             cancel=cancel, on_wait=lambda: progress(Progress(0, 0, "waiting for another scan"))
         )
         try:
-            return scan(self, progress=progress, cancel=cancel, workers=workers)
+            counts = scan(self, progress=progress, cancel=cancel, workers=workers)
+            if not counts.cancelled:
+                with self.db.write() as conn:
+                    first_scan_ended(conn)
+            return counts
         finally:  # a cancelled or failed scan keeps what it indexed: views re-read too
             lock.release()
             self.events.publish(Changes(kind=changes.SCAN, all_images=True, classes_changed=True))

@@ -78,3 +78,28 @@ def test_a_new_project_colours_its_classes_in_list_order(tmp_path):
         assert [project.class_colours()[c] for c in project.classes()] == list(range(10))
     finally:
         project.close()
+
+
+def test_a_project_made_empty_and_scanned_colours_its_classes_in_list_order(tmp_path):
+    """The app's New project makes an empty project and scans it in the background (not
+    through ``create_and_index``): its classes kept the colours they took as the scan
+    found them (the sample: ankle_boot, first in the list, red; shirt blue)."""
+    from pathlib import Path
+
+    from labeldesk.core.create import create_empty
+    from labeldesk.core.progress import CancelToken
+
+    sample = Path(__file__).parents[2] / "sample_data" / "fashion"
+    cancel = CancelToken()
+    cancel.cancel()
+    project = open_project(create_empty(tmp_path / "proj", sample))
+    try:
+        assert project.scan(cancel=cancel, workers=1).cancelled  # the first scan stopped
+        project.scan(workers=1)  # and a rescan finished it
+        assert [project.class_colours()[c] for c in project.classes()] == list(range(10))
+        project.merge_classes("ankle_boot", "sneaker")
+        after = project.class_colours()
+        project.scan(workers=1)  # later scans keep the colours a merge left
+        assert project.class_colours() == after and after["bag"] == 1
+    finally:
+        project.close()
