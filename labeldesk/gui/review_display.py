@@ -19,6 +19,7 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.neighbour_strip import NeighbourRow
 from labeldesk.gui.review_jobs import title
 from labeldesk.gui.review_words import (
+    decision_room,
     decision_text,
     end_of_issues_notice,
     enter_hint,
@@ -151,21 +152,30 @@ class ReviewDisplay:
             or NO_CLASSES_HINT
         )
         keep = "Space keep" if self.source == "issues" else "Space skip"
-        enter = enter_hint(self.source, item.suggested, item.confidence)  # names the class
-        keys = " · ".join(  # each key beside its word (it wrapped between "Z" and "undo")
-            [enter] * bool(enter)  # (its key and class kept on one line)
-            + [classes]
-            + [
-                unbroken(k)
-                for k in (keep, "X exclude", "Z undo", "Ctrl+Y redo", "←/→ move", "Esc back")
-            ]
-        )
+        others = (keep, "X exclude", "Z undo", "Ctrl+Y redo", "←/→ move", "Esc back")
+        rest = [classes] + [unbroken(k) for k in others]
+
+        def keys_with(enter: str) -> str:  # each key beside its word (it wrapped at "Z" "undo")
+            return " · ".join([enter] * bool(enter) + rest)  # (Enter's class on one line)
+
+        keys = keys_with(enter_hint(self.source, item.suggested, item.confidence))
         if self.project.read_only is not None:  # only the keys that still work
             still = ["Space skip"] if self.source == "queue" else []
             keys = "Read-only: " + " · ".join(unbroken(k) for k in [*still, "←/→ move", "Esc back"])
+        else:  # room for Enter naming any class, sure or not, so the hint keeps its lines
+            self.info.keep_room_for_hint(
+                [
+                    keys_with(enter_hint(self.source, c, confidence))
+                    for c in self._hint_classes
+                    for confidence in (1.0, 0.0)
+                ]
+            )
         place = None if self.source == "issues" else (session.place_text() if session else "")
         said = decision_text(decided, item.label)
         self.info.show_item(item, place=place, hint=keys, decided=said)
+        # the badge over a decided image: room for its longest wording, kept in the row of
+        # the Last line (never both at once)
+        self.info.keep_room_for_decision(decision_room(self._hint_classes))
         if session is not None:  # room for the Last line of any image of the pass
             paths = [i.path for i in session.items]
             room = last_decision_room(paths, self._hint_classes, self.project.read_only is None)

@@ -35,7 +35,9 @@ class ReviewInfo(QWidget):
         self.score_label.setWordWrap(True)  # "12% for shirt — scored before your decision"
         for label in (self.given_label, self.suggested_label):
             label.setStyleSheet("font-size: 14pt;")
-        # Over a decided image (coming back to it): what the key did, as a badge.
+        # Over a decided image (coming back to it): what the key did, as a badge, in the
+        # room the "Last: …" line keeps (that line says nothing there). At the top of the
+        # panel it pushed the path, the labels and the key hint down by its height on ←.
         self.decision_label = QLabel()
         self.decision_label.setObjectName("reviewDecision")
         self.decision_label.setWordWrap(True)
@@ -43,15 +45,18 @@ class ReviewInfo(QWidget):
             "#reviewDecision { background: palette(highlight); color: palette(highlighted-text);"
             " border-radius: 4px; padding: 4px 6px; font-weight: bold; }"
         )
+        policy = self.decision_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # in the layout either way: the same spacing
+        self.decision_label.setSizePolicy(policy)
         self.decision_label.hide()
         # the decision the last key made (the view moved on): its room is kept while it
         # says nothing, so the key hint under it stays put as it comes and goes
         self.last_label = SteadyLabel()
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
+        # the keys line, its room kept for the longest Enter wording of the pass ("Enter
+        # accept t-shirt_top" took a line more than "Enter accept coat")
+        self.hint = SteadyLabel()
         self.hint.setStyleSheet("color: palette(placeholder-text);")  # mid: unreadable when dark
         info = QGridLayout(self)
-        info.addWidget(self.decision_label, 0, 0, 1, 2)
         info.addWidget(self.path_label, 1, 0, 1, 2)
         given_caption = QLabel("Given label:")
         given_caption.setContentsMargins(0, 6, 0, 0)  # level with line 1 of a wrapped name
@@ -65,6 +70,7 @@ class ReviewInfo(QWidget):
         info.addWidget(self.score_caption, 4, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.score_label, 4, 1)
         info.addWidget(self.last_label, 5, 0, 1, 2)
+        info.addWidget(self.decision_label, 5, 0, 1, 2, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.hint, 6, 0, 1, 2)
         info.setRowStretch(7, 1)
         # the values' column takes the room the captions leave: shared out, the column
@@ -145,6 +151,31 @@ class ReviewInfo(QWidget):
         :func:`~labeldesk.gui.review_words.last_decision_room`), shown or not: it came
         and went with the keys, and the key hint under it moved a line each time."""
         self.last_label.also_fit(texts)
+
+    def keep_room_for_decision(self, texts: Sequence[str]) -> None:
+        """Keep the room the decided badge takes for the longest of ``texts`` (each
+        wording :func:`~labeldesk.gui.review_words.decision_text` may give in the pass)
+        in the row it shares with the "Last: …" line, so the key hint under it stays put
+        on an image decided or not."""
+        layout = self.layout()
+        if not isinstance(layout, QGridLayout):
+            return
+        margins = layout.contentsMargins()
+        width = WIDTH - margins.left() - margins.right()
+        shown = self.decision_label.text()
+        tallest = 0
+        for text in texts:
+            self.decision_label.setText(text)
+            tallest = max(tallest, self.decision_label.heightForWidth(width))
+        self.decision_label.setText(shown)
+        # the Last line is as tall at least (a row's minimum height is not heeded where
+        # its height follows its width)
+        self.last_label.setMinimumHeight(tallest)
+
+    def keep_room_for_hint(self, texts: Sequence[str]) -> None:
+        """Keep the key hint's room for the longest of ``texts`` (its wording for each
+        class Enter may name): it grew and shrank a line from one image to the next."""
+        self.hint.also_fit(texts)
 
     def show_place(self, place: str) -> None:
         """Say where the image stands in the queue ("11 of 36"): also when the queue

@@ -59,6 +59,17 @@ def decision_text(action: str | None, label: str | None) -> str:
     return "✓ Decided: " + words.format(label=label or "unlabeled")
 
 
+def decision_room(classes: Sequence[str]) -> list[str]:
+    """The longest wordings the decided badge may take in a pass (each decision with the
+    three longest class names): the panel keeps room for them.
+
+    >>> decision_room(["cat", "dog"])[0]
+    '✓ Decided: accepted the suggestion, now cat'
+    """
+    longest = sorted(classes, key=len, reverse=True)[:3] or ["unlabeled"]
+    return [decision_text(action, name) for name in longest for action in DECISION_WORDS]
+
+
 def decided_opinion(suggested: str | None, confidence: float | None, label: str | None) -> str:
     """The model line over an image a person decided in this pass: what the model
     suggested when it scored the image (before the decision), not a verdict on the label

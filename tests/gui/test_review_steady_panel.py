@@ -1,0 +1,80 @@
+"""The review's side panel holds still under the annotator's eyes: coming back to a
+decided image (←) showed a "✓ Decided" badge over the path that pushed the labels and
+the key hint down by its height, and the key hint ("Enter accept t-shirt_top · 1 …")
+took a line more or less from one image to the next as the suggested class changed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from gui.test_review import open_review
+from labeldesk.gui.review_view import ReviewView
+from labeldesk.gui.workers import JobRunner
+
+LONG = "a-much-longer-class-name-than-the-others"
+
+
+@pytest.fixture
+def review(qtbot, clustered):
+    project, _ = clustered
+    runner = JobRunner()
+    view = open_review(qtbot, project, runner, "issues")
+    yield view
+    view.shutdown()
+    runner.pool.waitForDone(10000)
+    runner.shutdown()
+
+
+def _hint_place(qtbot, view: ReviewView) -> tuple[int, int]:
+    """Where the key hint sits in the view, and how tall it is, once laid out."""
+    qtbot.wait(50)  # the layout request is posted
+    hint = view.info.hint
+    return hint.mapTo(view, QPoint(0, 0)).y(), hint.height()
+
+
+def test_a_decided_image_shows_its_badge_without_moving_the_panel(qtbot, review):
+    session = review.session
+    path = session.current.path
+    before = _hint_place(qtbot, review)
+    path_top = review.info.path_label.mapTo(review, QPoint(0, 0)).y()
+    qtbot.keyClick(review, Qt.Key.Key_Space)  # keep: decided, on to the next
+    qtbot.keyClick(review, Qt.Key.Key_Left)  # back to it
+    assert session.current.path == path
+    badge = review.info.decision_label
+    assert badge.isVisible() and badge.text().startswith("✓ Decided: kept")
+    assert review.info.path_label.mapTo(review, QPoint(0, 0)).y() == path_top
+    assert _hint_place(qtbot, review) == before
+    # the badge sits in the room of the "Last: …" line (empty over a decided image),
+    # between the label fit and the key hint, overlapping neither
+    score = review.info.score_label.geometry()
+    assert badge.geometry().top() > score.bottom()
+    assert badge.geometry().bottom() < review.info.hint.geometry().top()
+    qtbot.keyClick(review, Qt.Key.Key_Right)  # the next image, with the Last line
+    qtbot.keyClick(review, Qt.Key.Key_Left)
+    assert _hint_place(qtbot, review) == before
+
+
+def test_the_key_hint_keeps_its_lines_whichever_class_enter_names(qtbot, review):
+    project = review.project
+    project.add_classes([LONG])
+    qtbot.wait(50)  # the view hears of the write (queued) and lists the new class
+    session = review.session
+    classes = project.classes()
+    shortest = min(classes, key=len)
+    first, second = session.items[0], session.items[1]
+    session.items[0] = dataclasses.replace(first, suggested=shortest, confidence=0.9)
+    session.items[1] = dataclasses.replace(second, suggested=LONG, confidence=0.9)
+    review.step_by(0)  # shown again with the new suggestion
+    assert review.info.hint.text().replace("\u00a0", " ").startswith(f"Enter accept {shortest} ·")
+    short = _hint_place(qtbot, review)
+    qtbot.keyClick(review, Qt.Key.Key_Right)
+    said = review.info.hint.text().replace("\u00a0", " ").replace("\u2011", "-")
+    assert said.startswith(f"Enter accept {LONG} ·")
+    # as tall (the rows above may wrap the long name onto more lines: theirs to keep)
+    assert _hint_place(qtbot, review)[1] == short[1]
+    # and the room is no more than the longest wording needs: the hint's text fits it
+    hint = review.info.hint
+    assert hint.height() >= hint.heightForWidth(hint.width()) - 1
