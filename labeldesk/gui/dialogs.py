@@ -60,16 +60,16 @@ def show_error(
     """One readable notice, window-modal but non-blocking (never a traceback); ``fix``:
     a button that does what the message asks ("Rescan folder", its command), the
     default one, beside Close."""
-    box = QMessageBox(
-        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
-    )
+    # Beside a fix, the standard Close button (its own icon where the style shows one: an
+    # OK button renamed "Close" kept the OK button's check mark)
+    plain = QMessageBox.StandardButton.Ok if fix is None else QMessageBox.StandardButton.Close
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, plain, parent)
     box.setObjectName("errorNotice")
     if fix is not None:
         words, command = fix
         button = box.addButton(words, QMessageBox.ButtonRole.AcceptRole)
         button.clicked.connect(lambda: command())
         box.setDefaultButton(button)
-        box.button(QMessageBox.StandardButton.Ok).setText("Close")
     box.open()
     return box
 

@@ -49,3 +49,26 @@ def test_another_failure_offers_no_rescan(qtbot, window, project, monkeypatch):
     qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)), timeout=5000)
     notice = _notice(window)
     assert [b.text() for b in notice.buttons()] == ["OK"]
+
+
+def test_the_close_beside_the_rescan_is_a_close_button(qtbot, window):
+    """It was the OK button renamed "Close", with the OK button's check-mark icon where
+    the style shows icons; now the standard Close (its own icon, as the app's other
+    Close buttons)."""
+    from PySide6.QtWidgets import QStyle
+
+    from labeldesk.gui.dialogs import show_error
+
+    notice = show_error(window, "The images changed", fix=("Rescan folder", lambda: None))
+    close = notice.button(QMessageBox.StandardButton.Close)
+    assert close is not None and close.text() == "Close"
+    assert notice.button(QMessageBox.StandardButton.Ok) is None
+    assert sorted(b.text() for b in notice.buttons()) == ["Close", "Rescan folder"]
+    style = notice.style()
+    ok_icon = style.standardIcon(QStyle.StandardPixmap.SP_DialogOkButton)
+    if not close.icon().isNull():  # the style shows icons on dialog buttons
+        shown = close.icon().pixmap(16).toImage()
+        assert shown != ok_icon.pixmap(16).toImage()
+        closing = style.standardIcon(QStyle.StandardPixmap.SP_DialogCloseButton)
+        assert shown == closing.pixmap(16).toImage()
+    notice.close()
