@@ -309,17 +309,8 @@ def _embedded(
 
 def project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
     store, picked, rows, missing = _embedded(project, key)
-    return ProjectVectors(
-        ids=np.array([r[0] for r in picked], dtype=np.int64),
-        paths=[r[1] for r in picked],
-        hashes=[r[2] for r in picked],
-        labels=[r[3] for r in picked],
-        splits=[r[4] for r in picked],
-        vectors=_gather_shared(store, rows, _dtype_for(len(rows), store.dim)),
-        key=store.folder.name,
-        missing=missing,
-        generation=store.generation,
-    )
+    vectors = _gather_shared(store, rows, _dtype_for(len(rows), store.dim))
+    return _with_rows(store, picked, vectors, missing)
 
 
 def mapped_project_vectors(project: Project, key: str | None = None) -> ProjectVectors:
@@ -330,13 +321,20 @@ def mapped_project_vectors(project: Project, key: str | None = None) -> ProjectV
     are float16 as stored; converted to float32 they are the values
     :func:`project_vectors` gives, exactly."""
     store, picked, rows, missing = _embedded(project, key)
+    return _with_rows(store, picked, cast(np.ndarray, StoreRows(store, rows)), missing)
+
+
+def _with_rows(
+    store: VectorStore, picked: list[sqlite3.Row], vectors: np.ndarray, missing: int
+) -> ProjectVectors:
+    """The project's rows (id, path, hash, label, split) beside their ``vectors``."""
     return ProjectVectors(
         ids=np.array([r[0] for r in picked], dtype=np.int64),
         paths=[r[1] for r in picked],
         hashes=[r[2] for r in picked],
         labels=[r[3] for r in picked],
         splits=[r[4] for r in picked],
-        vectors=cast(np.ndarray, StoreRows(store, rows)),
+        vectors=vectors,
         key=store.folder.name,
         missing=missing,
         generation=store.generation,
