@@ -22,6 +22,13 @@ HASH_BYTES = 16
 IndexedStat = tuple[int, int, int | None]
 
 
+def racy_change_time(ctime_ns: int, since: float, now: float, span: float) -> bool:
+    """Whether a change time read between ``since`` and ``now`` (seconds) may not move
+    on a rewrite: whole seconds (a coarse clock) within ``span`` seconds of that time
+    (the scanner's RACY_SECONDS)."""
+    return ctime_ns % 1_000_000_000 == 0 and (since - span) * 1e9 <= ctime_ns <= (now + span) * 1e9
+
+
 def stat_matches(st: os.stat_result, indexed: IndexedStat, *, times_only: bool = False) -> bool:
     """Whether ``st`` is the indexed size and times (``times_only``: size and mtime, the
     change time aside, as after a hard link of our own moved it)."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from .copy_temps import sweep_copy
 from .display import counted
 from .imageio import ProbeResult
-from .indexed_files import hash_file
+from .indexed_files import hash_file, racy_change_time
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
 from .scan_writer import (
@@ -213,11 +213,7 @@ def _racy(state: Stats, now: float) -> bool:
     of this computer's clock (a share's clock) is left to the size and mtime: it would
     be hashed at every scan."""
     mtime, ctime, indexed_at = state[1], state[2], state[4]
-    if (
-        ctime is not None
-        and ctime % 1_000_000_000 == 0
-        and (indexed_at - RACY_SECONDS) * 1e9 <= ctime <= (now + RACY_SECONDS) * 1e9
-    ):
+    if ctime is not None and racy_change_time(ctime, indexed_at, now, RACY_SECONDS):
         return True
     if indexed_at == _proven_at(mtime):
         return mtime <= (now + RACY_SECONDS) * 1e9

@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.indexed_files import hash_file, stat_matches, thumbnail_path
+from labeldesk.core.indexed_files import (
+    hash_file,
+    racy_change_time,
+    stat_matches,
+    thumbnail_path,
+)
 
 from .backbones import Preprocess
 from .decode_pool import Decode, DecodePool
@@ -237,10 +242,7 @@ def _racy_change_time(ctime_ns: int, started: float, now: float) -> bool:
     (:data:`labeldesk.core.scanner.RACY_SECONDS`)."""
     from labeldesk.core.scanner import RACY_SECONDS
 
-    return (
-        ctime_ns % 1_000_000_000 == 0
-        and (started - RACY_SECONDS) * 1e9 <= ctime_ns <= (now + RACY_SECONDS) * 1e9
-    )
+    return racy_change_time(ctime_ns, started, now, RACY_SECONDS)  # the scan's own rule
 
 
 def _as_scanned(st: os.stat_result, item: Item) -> bool | None:
