@@ -4,7 +4,7 @@ In the style of cleanlab: plain functions, the project first, options keyword-on
 
     import labeldesk as ld
     p = ld.open_project("proj")
-    ld.embed(p)                                   # a progress bar in a terminal or notebook
+    ld.embed(p)                                   # progress: bar, notebook widget or log lines
     ld.issues(p).head()                           # path, label, suggested, score, flagged, …
     ld.queue(p, n=50); ld.similar(p, "train/cat/001.jpg", k=10); ld.outliers(p, n=20)
     ld.model_values(p)                            # per image id: prediction, scores, …
@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.api_words import api_words, reasons_in_api_words
 from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
-from labeldesk.core.progress_bar import TerminalProgress
+from labeldesk.core.progress_bar import shown_progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,19 +79,27 @@ def embed(
     device: str = "auto",
     batch_size: int | None = None,
     runtime: str = "auto",
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Embed every image without a vector yet (incremental, resumable); the report, as
     ``labeldesk embed --json`` prints it. ``runtime``: auto, torch, openvino or onnx
     (``--runtime``); ``model="NAME:SIZE"`` sets the input size (``--input-size``);
-    ``batch_size``: None (the device's default) or a whole number of at least 1."""
+    ``batch_size``: None (the device's default) or a whole number of at least 1.
+
+    ``progress`` (as in :func:`export`, :func:`drift`, :func:`duplicates`,
+    :func:`crossfit_predictions` and ``p.scan()``): None shows it where this runs (a
+    widget in a Jupyter notebook with ipywidgets, else a line every 10 s there; a bar in
+    a terminal; a line now and then where stderr is a file or a pipe); False shows
+    nothing; a function gets each :class:`~labeldesk.core.progress.Progress`.
+    ``cancel``: a :class:`~labeldesk.core.progress.CancelToken` to stop it from another
+    thread (what was embedded is kept)."""
     from labeldesk.ml.embed import embed_project
 
     if batch_size is not None:
         batch_size = _check_count("batch_size", batch_size, 1)
 
-    with _progress_bar(progress) as report_progress:
+    with shown_progress(progress) as report_progress:
         report = embed_project(
             project,
             model,
@@ -158,7 +164,7 @@ def crossfit_predictions(
     *,
     refit: bool = False,
     device: str = "auto",
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> Predictions:
     """The project's predictions on cross-fitted features (``labeldesk issues
@@ -174,7 +180,7 @@ def crossfit_predictions(
     takes those in)."""
     from labeldesk.ml.crossfit import crossfit_predictions as cross_fitted
 
-    with _progress_bar(progress) as report_progress:
+    with shown_progress(progress) as report_progress:
         preds, fit = cross_fitted(
             project, device=device, refit=refit, progress=report_progress, cancel=cancel
         )
@@ -308,7 +314,7 @@ def duplicates(
     *,
     threshold: float = DEFAULT,
     hash_distance: int | None = DEFAULT,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> pd.DataFrame:
     """Exact and near-duplicate groups, one row per image (``group`` numbers them;
@@ -319,13 +325,14 @@ def duplicates(
     from labeldesk.ml.duplicates import find_duplicates
     from labeldesk.ml.near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 
-    groups = find_duplicates(
-        project,
-        threshold=DEFAULT_THRESHOLD if threshold is DEFAULT else threshold,
-        max_hash_distance=DEFAULT_HASH_DISTANCE if hash_distance is DEFAULT else hash_distance,
-        progress=progress or (lambda _: None),
-        cancel=cancel,
-    )
+    with shown_progress(progress) as report_progress:
+        groups = find_duplicates(
+            project,
+            threshold=DEFAULT_THRESHOLD if threshold is DEFAULT else threshold,
+            max_hash_distance=DEFAULT_HASH_DISTANCE if hash_distance is DEFAULT else hash_distance,
+            progress=report_progress,
+            cancel=cancel,
+        )
     rows = [
         {
             "group": number,
@@ -352,7 +359,7 @@ def export(
     out: Path | str,
     *,
     format: str = "imagefolder",
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
     **options: Any,
 ) -> dict[str, Any]:
@@ -373,7 +380,7 @@ def export(
     if isinstance(options.get("make_splits"), str):
         options["make_splits"] = parse_ratios(options["make_splits"])
 
-    with _progress_bar(progress) as report_progress:
+    with shown_progress(progress) as report_progress:
         report = write_export(
             project, out, format, ExportOptions(**options), progress=report_progress,
             cancel=cancel,
@@ -460,7 +467,7 @@ def drift(
     seed: int = 0,
     device: str = "auto",
     runtime: str = "auto",
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Is the new ``folder`` like the project's labeled images? The report
@@ -470,7 +477,7 @@ def drift(
     from labeldesk.ml.drift import drift_report
     from labeldesk.ml.drift_history import save_report
 
-    with _progress_bar(progress) as report_progress:
+    with shown_progress(progress) as report_progress:
         report = drift_report(
             project,
             folder,
@@ -514,13 +521,3 @@ def model_versions(project: Project) -> pd.DataFrame:
         )
     columns = ("id", "kind", "dataset_version", "in_use", "chosen", "accuracy", "macro_f1", "ece")
     return frame(rows, columns)
-
-
-@contextmanager
-def _progress_bar(progress: ProgressCallback | None) -> Iterator[ProgressCallback]:
-    """The caller's callback, or a bar (a widget in a notebook, text in a terminal)."""
-    if progress is not None:
-        yield progress
-        return
-    with TerminalProgress(notebook=True) as bar:
-        yield bar

@@ -1,18 +1,26 @@
 """Progress reports as tqdm bars, for the command line and notebooks; as plain lines now
 and then where stderr is no terminal (a log file, a CI job, nohup), where tqdm draws
-nothing and an 11-minute fine-tune said nothing until its end."""
+nothing and an 11-minute fine-tune said nothing until its end.
+
+:func:`shown_progress` picks what a call from a notebook or a script shows: a widget in
+Jupyter (plain lines there without ipywidgets), a bar in a terminal, plain lines now and
+then in a log file or a pipe."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from .display import duration, time_left_text
-from .progress import Progress
+from .errors import BadArgument
+from .progress import Progress, ProgressCallback, no_progress
 
 LINE_EVERY_S = 30.0  # with no terminal: a progress line at least this often during a phase
+NOTEBOOK_LINE_EVERY_S = 10.0  # in a notebook without widgets, where someone is watching
 EPOCH_LINES_UP_TO = 20  # ... and one at every epoch's end for runs of this many epochs or fewer
 UNIT_WORDS = {"img": "images", "step": "steps", "epoch": "epochs"}
 
@@ -25,36 +33,87 @@ def stderr_is_terminal() -> bool:
         return False
 
 
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (a notebook in Jupyter, JupyterLab, VS Code,
+    Colab), whose page can show widgets; not IPython in a terminal, qtconsole or Spyder."""
+    if "ipykernel" not in sys.modules or any(
+        name == "QT_API" or name.startswith("SPYDER") for name in os.environ
+    ):
+        return False
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def notebook_widgets() -> bool:
+    """Whether tqdm can draw its notebook widget (ipywidgets is installed)."""
+    try:
+        from tqdm.notebook import IProgress
+    except ImportError:
+        return False
+    return IProgress is not None
+
+
+@contextmanager
+def shown_progress(progress: ProgressCallback | bool | None) -> Iterator[ProgressCallback]:
+    """The callback a long call of the Python API reports to: ``progress`` itself where it
+    is one, nothing for ``False``, and for ``None`` (or ``True``) what suits where it
+    runs: a widget in a Jupyter notebook (plain lines every
+    :data:`NOTEBOOK_LINE_EVERY_S` seconds there without ipywidgets), a bar in a
+    terminal, and plain lines at least every :data:`LINE_EVERY_S` seconds where stderr
+    is a file or a pipe. BadArgument, before any work, for anything else."""
+    if progress is False:
+        yield no_progress
+    elif progress is None or progress is True:
+        with TerminalProgress(notebook=True) as shown:
+            yield shown
+    elif callable(progress):
+        yield progress
+    else:
+        raise BadArgument(
+            "progress must be None (a bar, or lines in a log), False (nothing) or a "
+            f"function taking each Progress report, not {type(progress).__name__} "
+            f"({progress!r})"
+        )
+
+
 class TerminalProgress:
     """Renders core ``Progress`` reports as tqdm bars (rate and ETA) on stderr: one bar
     per phase (``message``), with the report's ``data`` (epoch, loss, …) as its postfix;
     ``data["plan"]``, a sentence (what a fine-tune will do), is printed above them.
-    ``notebook``: a widget in Jupyter where it can (tqdm.auto), a text bar elsewhere.
 
-    Where stderr is no terminal (and not in a notebook) tqdm draws nothing, so reports
-    become :class:`ProgressLines` instead: plain lines now and then."""
+    Where stderr is no terminal tqdm draws nothing, so reports become
+    :class:`ProgressLines` instead: plain lines now and then. ``notebook``: in a Jupyter
+    notebook, tqdm's widget where ipywidgets is installed, else plain lines on stdout
+    (Jupyter shows stderr as an error's red block); outside one, as without."""
 
     def __init__(
         self, *, notebook: bool = False, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._bar: Any = None
         self._message: str | None = None
-        self._notebook = notebook
-        self._lines = None if notebook or stderr_is_terminal() else ProgressLines(clock)
+        self._widget = False
+        self._lines: ProgressLines | None = None
+        if notebook and in_notebook():
+            self._widget = notebook_widgets()
+            if not self._widget:
+                self._lines = ProgressLines(clock, every_s=NOTEBOOK_LINE_EVERY_S, stdout=True)
+        elif not stderr_is_terminal():
+            self._lines = ProgressLines(clock)
 
     def __call__(self, progress: Progress) -> None:
         if self._lines is not None:
             self._lines(progress)
             return
-        if self._notebook:
-            from tqdm.auto import tqdm
+        if self._widget:
+            from tqdm.notebook import tqdm
         else:
             from tqdm import tqdm
 
         data = progress.data or {}
         if isinstance(data.get("plan"), str):  # a sentence for the person, once
             self.close()
-            tqdm.write(data["plan"], file=sys.stderr)
+            tqdm.write(data["plan"], file=sys.stdout if self._widget else sys.stderr)
         if progress.message != self._message or self._bar is None:
             self.close()
             self._message = progress.message
@@ -64,7 +123,8 @@ class TerminalProgress:
                 unit=str(data.get("unit", "img")),
                 file=sys.stderr,
                 disable=None,
-                leave=False,
+                # a notebook keeps each counted phase's bar ("embedding 100% 54/54")
+                leave=self._widget and bool(progress.total),
                 dynamic_ncols=True,
             )
         if progress.total and self._bar.total != progress.total:
@@ -90,12 +150,20 @@ class TerminalProgress:
 class ProgressLines:
     """Progress as plain lines on stderr, for a stderr that is no terminal: one when a
     phase starts, one at each epoch's end (runs of up to :data:`EPOCH_LINES_UP_TO`
-    epochs), one at least every :data:`LINE_EVERY_S` seconds, and the phase's last
-    report when it ends. "fine-tuning: 1,200/3,600 steps (33%), epoch 1/3, loss 0.412,
-    holdout acc 0.871, about 6m 10s left in all"."""
+    epochs), one at least every ``every_s`` seconds (:data:`LINE_EVERY_S`), and the
+    phase's last report when it ends. "fine-tuning: 1,200/3,600 steps (33%), epoch 1/3,
+    loss 0.412, holdout acc 0.871, about 6m 10s left in all". ``stdout``: on stdout."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        every_s: float = LINE_EVERY_S,
+        stdout: bool = False,
+    ) -> None:
         self._clock = clock
+        self._every_s = every_s
+        self._stdout = stdout
         self._message: str | None = None
         self._started = (0.0, 0)  # when the phase began, and its count then
         self._said_at = 0.0
@@ -105,20 +173,23 @@ class ProgressLines:
         data = progress.data or {}
         if isinstance(data.get("plan"), str):  # a sentence for the person, once
             self.close()
-            print(data["plan"], file=sys.stderr, flush=True)
+            print(data["plan"], file=self._file(), flush=True)
         now = self._clock()
         if progress.message != self._message:
             self.close()  # the phase before ends with its last report
             self._message = progress.message
             self._started = (now, progress.done)
             self._say(progress, now)
-        elif _epoch_end(data) or now - self._said_at >= LINE_EVERY_S:
+        elif _epoch_end(data) or now - self._said_at >= self._every_s:
             self._say(progress, now)
         else:
             self._unsaid = progress
 
+    def _file(self) -> TextIO:
+        return sys.stdout if self._stdout else sys.stderr  # as now (a notebook swaps them)
+
     def _say(self, progress: Progress, now: float) -> None:
-        print(self.line(progress, now), file=sys.stderr, flush=True)
+        print(self.line(progress, now), file=self._file(), flush=True)
         self._said_at, self._unsaid = now, None
 
     def line(self, progress: Progress, now: float) -> str:

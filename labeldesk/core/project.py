@@ -35,7 +35,7 @@ from .errors import (
 from .failures import damaged_database, is_damage, storage_problem
 from .filelock import FileLock
 from .indexed_files import hash_file, stat_matches, thumbnail_path
-from .progress import CancelToken, Progress, ProgressCallback, no_progress
+from .progress import CancelToken, Progress, ProgressCallback
 from .project_writes import ProjectWrites
 from .read_only_db import (
     DamagedReason,
@@ -234,11 +234,22 @@ class Project(ProjectWrites):
     # -- scanning --------------------------------------------------------------------
     def scan(
         self,
-        progress: ProgressCallback = no_progress,
+        progress: ProgressCallback | bool | None = None,
         cancel: CancelToken | None = None,
         workers: int | None = None,
     ) -> ScanCounts:
-        """Incrementally re-index the image folder (see :mod:`labeldesk.core.scanner`)."""
+        """Incrementally re-index the image folder (see :mod:`labeldesk.core.scanner`); the
+        counts (added, removed, changed, moved, unchanged). ``progress``: None shows it as
+        ``ld.embed`` does (a bar in a terminal, a widget in a notebook, lines now and then
+        in a log file), False shows nothing, a function gets each ``Progress``."""
+        from .progress_bar import shown_progress
+
+        with shown_progress(progress) as report:
+            return self._scan(report, cancel, workers)
+
+    def _scan(
+        self, progress: ProgressCallback, cancel: CancelToken | None, workers: int | None
+    ) -> ScanCounts:
         from .scanner import scan
 
         self.require_writable()
