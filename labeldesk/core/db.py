@@ -342,6 +342,11 @@ class Database:
                 (key, value),
             )
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
     def _check_open(self) -> None:
         """:class:`ProjectClosed` once :meth:`close` was called (SQLite's own words,
         "Cannot operate on a closed database", name neither the project nor what to do)."""

@@ -137,6 +137,17 @@ class Project(ProjectWrites):
         if self.read_only is None:
             drop_placed_marker(self.path)  # what a `new` killed as it finished left
 
+    def __repr__(self) -> str:
+        """What a notebook shows for ``p``: the project, its images, and whether it is
+        closed or read-only (it showed ``<labeldesk.core.project.Project object at 0x…>``)."""
+        if self.db.closed:
+            state = " (closed)"
+        elif self.read_only is not None:
+            state = f" (read-only: {self.read_only})"
+        else:
+            state = ""
+        return f"<LabelDesk project {str(self.path)!r}, images in {str(self.root)!r}{state}>"
+
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path | str, images: Path | str, classes: Iterable[str] = ()) -> Project:
