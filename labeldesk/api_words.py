@@ -32,6 +32,8 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
     (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),  # not a moved folder's --images
     (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
+    (re.compile(rf"`labeldesk version {_PATH} list`"), "`ld.versions(p)`"),  # a version not found
+    (re.compile(rf"`labeldesk models {_PATH}`"), "`ld.model_versions(p)`"),  # a model not found
 )
 
 

@@ -3,6 +3,10 @@ errors that name the API's own call, or the options a call takes."""
 
 from __future__ import annotations
 
+import pytest
+
+import labeldesk as ld
+
 
 def test_a_project_shows_its_folders_and_whether_it_is_closed(project):
     # it showed <labeldesk.core.project.Project object at 0x7f…>
@@ -11,3 +15,15 @@ def test_a_project_shows_its_folders_and_whether_it_is_closed(project):
     assert "closed" not in shown
     project.close()
     assert repr(project).endswith("(closed)>")
+
+
+def test_a_version_or_model_not_found_names_the_call_that_lists_them(clustered):
+    project, _ = clustered
+    ld.create_version(project, "v1")
+    with pytest.raises(ld.LabelDeskError) as err:
+        ld.version_diff(project, "v9")
+    assert "`ld.versions(p)` lists them" in str(err.value)  # was `labeldesk version … list`
+    with pytest.raises(ld.LabelDeskError) as err:
+        ld.version_diff(project, "v1", "model:9")
+    assert "`ld.model_versions(p)` lists them" in str(err.value)
+    assert "labeldesk " not in str(err.value)
