@@ -372,6 +372,7 @@ def export(
     from labeldesk.interop.export import export as write_export
     from labeldesk.ml.splits import parse_ratios
 
+    _check_export_options(options)
     class_map = options.get("class_map")
     if isinstance(class_map, str):
         options["class_map"] = parse_class_map(class_map)
@@ -386,6 +387,26 @@ def export(
             cancel=cancel,
         )  # fmt: skip
     return report.to_json()
+
+
+EXPORT_FILLED = ("classes", "unwritable")  # ExportOptions' fields that export() fills in
+
+
+def _check_export_options(options: dict[str, Any]) -> None:
+    """BadArgument, before anything is written, for an option :func:`export` has not
+    (``formt="csv"`` was a TypeError from inside ``ExportOptions``)."""
+    import dataclasses
+
+    from labeldesk.core.errors import BadArgument
+    from labeldesk.interop.export import ExportOptions
+
+    known = [f.name for f in dataclasses.fields(ExportOptions) if f.name not in EXPORT_FILLED]
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        raise BadArgument(
+            f"ld.export has no option {quoted_names(unknown)}; it takes format, progress, "
+            f"cancel and {quoted_names(sorted(known))}"
+        )
 
 
 @api_words

@@ -27,3 +27,14 @@ def test_a_version_or_model_not_found_names_the_call_that_lists_them(clustered):
         ld.version_diff(project, "v1", "model:9")
     assert "`ld.model_versions(p)` lists them" in str(err.value)
     assert "labeldesk " not in str(err.value)
+
+
+def test_an_export_option_it_has_not_is_a_bad_argument_naming_those_it_has(clustered, tmp_path):
+    # `formt="csv"` was "TypeError: ExportOptions.__init__() got an unexpected keyword"
+    project, _ = clustered
+    with pytest.raises(ld.BadArgument) as err:
+        ld.export(project, tmp_path / "out", formt="csv", progress=False)
+    assert "no option 'formt'" in str(err.value)
+    assert "format" in str(err.value) and "'include_unlabeled'" in str(err.value)
+    assert "'unwritable'" not in str(err.value)  # export() fills that in itself
+    assert not (tmp_path / "out").exists()
