@@ -50,3 +50,9 @@ def __getattr__(name: str) -> Any:
     if name in SUBMODULES:
         return importlib.import_module(f"labeldesk.{name}")
     raise AttributeError(f"module 'labeldesk' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """What ``dir(ld)`` and a notebook's completion (``ld.<Tab>``) offer: the API too,
+    which loads only when used (they offered none of it)."""
+    return sorted({*globals(), *API, *CORE, *SUBMODULES})

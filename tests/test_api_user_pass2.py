@@ -3,6 +3,9 @@ errors that name the API's own call, or the options a call takes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import labeldesk as ld
@@ -38,3 +41,14 @@ def test_an_export_option_it_has_not_is_a_bad_argument_naming_those_it_has(clust
     assert "format" in str(err.value) and "'include_unlabeled'" in str(err.value)
     assert "'unwritable'" not in str(err.value)  # export() fills that in itself
     assert not (tmp_path / "out").exists()
+
+
+def test_dir_and_notebook_completion_offer_the_api_without_loading_it():
+    # `ld.emb<Tab>` in IPython or Jupyter offered nothing: the functions load when used
+    code = (
+        "import sys, labeldesk as ld\n"
+        "names = dir(ld)\n"
+        "assert {'embed', 'issues', 'open_project', 'LabelDeskError', 'api'} <= set(names)\n"
+        "assert 'pandas' not in sys.modules and 'labeldesk.api' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
