@@ -363,11 +363,18 @@ def export(
     cancel: CancelToken | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Write a curated copy; the report (``leakage``: its val/test images with a copy in
-    its train split, a warning). ``options``: see
-    :class:`~labeldesk.interop.export.ExportOptions`, with two conveniences: ``class_map``
-    may be a dict (``{"kitten": "cat", "junk": None}``) or the CLI's ``"kitten=cat,junk=-"``,
-    and ``make_splits`` the CLI's ``"80/10/10"``."""
+    """Write a curated copy to the new folder ``out``; the report (``leakage``: its
+    val/test images with a copy in its train split, a warning). ``format``: imagefolder,
+    hf, parquet, fiftyone, labelstudio, webdataset or csv. ``options``, as
+    :class:`~labeldesk.interop.export.ExportOptions` and the command's flags:
+    ``include_unlabeled``, ``include_excluded``, ``include_flagged`` (False: leave out
+    the images ``ld.issues`` flags), ``include_unverified`` (False: verified only),
+    ``version`` (a dataset version's state; ``"model:N"``: what model N trained on),
+    ``since`` (only what changed since that version), ``class_map`` (a dict,
+    ``{"kitten": "cat", "junk": None}``, or the CLI's ``"kitten=cat,junk=-"``),
+    ``make_splits`` (``"80/10/10"`` or three fractions) with ``seed``, ``link`` (copy,
+    hardlink or symlink), ``overwrite`` (replace an earlier export in ``out``) and
+    ``shard_size`` (webdataset). ``progress``: as in :func:`embed`."""
     from labeldesk.interop.export import ExportOptions, parse_class_map
     from labeldesk.interop.export import export as write_export
     from labeldesk.ml.splits import parse_ratios

@@ -471,8 +471,11 @@ def _emptied(db_file: Path) -> bool:
 
 
 def open_project(path: Path | str, checked: DamagedReason | None = None) -> Project:
-    """Open an existing project folder (migrating an older schema in place); ``checked``:
-    see :class:`Project`."""
+    """Open the project folder ``path`` (one ``labeldesk new`` or the app made; an older
+    schema is migrated in place). Close it with ``p.close()``, or use ``with
+    open_project(path) as p:``. ``ProjectError`` for a folder that is not a project (it
+    says what to do); a folder that cannot be written opens read-only (``p.read_only``
+    says why). ``checked``: see :class:`Project`."""
     return Project(path, checked)
 
 
