@@ -105,7 +105,7 @@ class Bar:
 
     def __init__(self, **kwargs):
         self.made.append((self.kind, kwargs))
-        self.n, self.total = 0, kwargs["total"]
+        self.n, self.total, self.bar_format = 0, kwargs["total"], kwargs.get("bar_format")
 
     def update(self, n):
         self.n += n
@@ -147,3 +147,15 @@ def test_a_script_in_a_terminal_gets_a_bar_that_goes_when_done(bars, monkeypatch
         shown(Progress(54, 54, "embedding"))
     assert [(kind, m["desc"], m["leave"]) for kind, m in bars] == [("bar", "embedding", False)]
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_step_that_counts_nothing_shows_its_time_not_zero_images(bars, monkeypatch):
+    # "loading model efficientnet_lite0: 0img [00:03, ?img/s]", in a terminal and a notebook
+    monkeypatch.setattr(progress_bar, "stderr_is_terminal", lambda: True)
+    with TerminalProgress() as shown:
+        shown(Progress(0, 0, "loading model"))
+        shown(Progress(0, 0, "embedding"))
+        [(_, loading), (_, embedding)] = bars
+        assert loading["bar_format"] == embedding["bar_format"] == "{desc} ({elapsed}{postfix})"
+        shown(Progress(3, 10, "embedding"))  # its count known now: tqdm's usual bar
+        assert len(bars) == 2 and shown._bar.bar_format is None

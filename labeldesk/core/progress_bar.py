@@ -23,6 +23,7 @@ LINE_EVERY_S = 30.0  # with no terminal: a progress line at least this often dur
 NOTEBOOK_LINE_EVERY_S = 10.0  # in a notebook without widgets, where someone is watching
 EPOCH_LINES_UP_TO = 20  # ... and one at every epoch's end for runs of this many epochs or fewer
 UNIT_WORDS = {"img": "images", "step": "steps", "epoch": "epochs"}
+UNCOUNTED_FORMAT = "{desc} ({elapsed}{postfix})"  # tqdm's bar_format for a step of no count
 
 
 def stderr_is_terminal() -> bool:
@@ -126,9 +127,12 @@ class TerminalProgress:
                 # a notebook keeps each counted phase's bar ("embedding 100% 54/54")
                 leave=self._widget and bool(progress.total),
                 dynamic_ncols=True,
+                # a step that counts nothing: "loading model … (00:03)", not "0img [00:03, ?img/s]"
+                bar_format=None if progress.total else UNCOUNTED_FORMAT,
             )
         if progress.total and self._bar.total != progress.total:
             self._bar.total = progress.total
+            self._bar.bar_format = None  # counting now: tqdm's usual bar
         if data:
             self._bar.set_postfix_str(postfix(data), refresh=False)
         self._bar.update(progress.done - self._bar.n)
