@@ -47,7 +47,9 @@ def test_an_export_in_a_script_logging_to_a_file_prints_lines(
     ld.duplicates(project)
     said = capsys.readouterr()
     assert "exporting: 105/105 images (100%)" in said.err.splitlines()
-    assert f"done: {len(PHASES)}/{len(PHASES)}" in said.err  # the duplicate search's end
+    # the duplicate search's steps: they said "0/5 images" … "5/5 images"
+    assert f"done: {len(PHASES)}/{len(PHASES)} steps (100%)" in said.err.splitlines()
+    assert " images" not in said.err.split("perceptual hashes")[1]
     assert said.out == ""
 
 

@@ -50,6 +50,8 @@ from .drift_verdict import (
 )
 from .search import cosine
 
+STEPS = {"unit": "step"}  # the report's steps, not images
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -186,7 +188,7 @@ def drift_report(
     labeled = np.flatnonzero(_reference_rows(vectors, statuses))
     if len(labeled) == 0:
         raise LabelDeskError("the project has no labeled embedded images to compare with")
-    progress(Progress(1, 4, "comparing with the project's images"))
+    progress(Progress(1, 4, "comparing with the project's images", STEPS))
     rng = np.random.default_rng(seed)
     shuffled = labeled[rng.permutation(len(labeled))]  # random order: any prefix is a sample
     reference = shuffled[first_of_each([vectors.hashes[r] for r in shuffled])]
@@ -200,12 +202,12 @@ def drift_report(
         seed=seed,
     )  # fmt: skip
     cancel.raise_if_cancelled()
-    progress(Progress(2, 4, "checking the model's outputs"))
+    progress(Progress(2, 4, "checking the model's outputs", STEPS))
     outputs = model_outputs(
         project, vectors, statuses, new.vectors[distinct], near.project_sims,
         near.project_rows, reference=reference,
     )  # fmt: skip
-    progress(Progress(3, 4, "looking for copies of project images"))
+    progress(Progress(3, 4, "looking for copies of project images", STEPS))
     near_each = replace(
         near,
         project_sims=near.project_sims[as_distinct],
@@ -227,7 +229,7 @@ def drift_report(
             item["predicted"] = outputs.classes[int(outputs.new_predicted[d])]
             item["confidence"] = round(float(outputs.new_confidence[d]), 4)
         novel.append(item)
-    progress(Progress(4, 4, "done"))
+    progress(Progress(4, 4, "done", STEPS))
     return DriftReport(
         folder=str(new.root),
         images=len(new.paths),

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 BATCH = 2048  # images or candidate pairs between two cancel checks
 PHASES = ("perceptual hashes", "neighbours", "exact duplicates", "near duplicates", "groups")
+STEPS = {"unit": "step"}  # the phases count steps of the search, not images
+PAIRS = {"unit": "pair"}  # a leak check counts the pairs of images it compares
 
 
 class _UnionFind:
@@ -99,7 +101,7 @@ def find_duplicates(
 
     def phase(n: int) -> None:
         cancel.raise_if_cancelled()
-        progress(Progress(n, len(PHASES), PHASES[n]))
+        progress(Progress(n, len(PHASES), PHASES[n], STEPS))
 
     phase(0)
     fill_perceptual_hashes(project, cancel=cancel)
@@ -175,7 +177,7 @@ def find_duplicates(
         )
     groups.sort(key=lambda g: (not g.leaks, g.resolved, -len(g.paths), g.paths[0]))
     cancel.raise_if_cancelled()
-    progress(Progress(len(PHASES), len(PHASES), "done"))
+    progress(Progress(len(PHASES), len(PHASES), "done", STEPS))
     return groups
 
 
@@ -229,12 +231,12 @@ def near_copies_between(
     total = len(pairs)
     for start in range(0, total, BATCH):
         cancel.raise_if_cancelled()
-        progress(Progress(start, total, "near duplicates"))
+        progress(Progress(start, total, "near duplicates", PAIRS))
         for t, s in pairs[start : start + BATCH].tolist():
             if hashes[t] not in found and rule.positions(t, s) is not None:
                 found.add(hashes[t])
     cancel.raise_if_cancelled()
-    progress(Progress(total, total, "near duplicates"))
+    progress(Progress(total, total, "near duplicates", PAIRS))
     return found
 
 
