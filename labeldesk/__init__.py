@@ -3,7 +3,7 @@
 Notebook entry point (the same functions the command line and the app use)::
 
     import labeldesk as ld
-    p = ld.open_project("my-project")
+    p = ld.open_project("my-project")  # or ld.new_project("my-project", "images-folder")
     p.images()                        # DataFrame indexed by image id
     ld.model_values(p)                # the model's view of each image, by the same id
     ld.embed(p)
@@ -20,22 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from labeldesk.core.errors import BadArgument, LabelDeskError
-    from labeldesk.core.project import Project, open_project
+    from labeldesk.core.project import Project
 
 __version__ = "0.1.0"
 API = (
     "create_version", "crossfit_predictions", "drift", "duplicates", "embed", "expected_errors",
-    "export", "issues", "model_values", "model_versions", "open_version_diff", "outliers",
-    "predictions", "queue", "similar", "stats", "unembedded", "version_diff", "versions",
+    "export", "issues", "model_values", "model_versions", "new_project", "open_project",
+    "open_version_diff", "outliers", "predictions", "queue", "similar", "stats", "unembedded",
+    "version_diff", "versions",
 )  # fmt: skip
 CORE = {  # loaded when first used too: `labeldesk` (the command) starts with nothing heavy
     "BadArgument": "labeldesk.core.errors",
     "LabelDeskError": "labeldesk.core.errors",
     "Project": "labeldesk.core.project",
-    "open_project": "labeldesk.core.project",
 }
 SUBMODULES = ("api", "quality")  # ``ld.api.records(...)`` without importing it first
-__all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", "open_project", *API]
+__all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", *API]
 
 
 def __getattr__(name: str) -> Any:

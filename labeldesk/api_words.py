@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -33,6 +34,10 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),  # not a moved folder's --images
     (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
     (re.compile(rf"`labeldesk version {_PATH} list`"), "`ld.versions(p)`"),  # a version not found
+    (  # ld.open_project on an image folder
+        re.compile(r"run `labeldesk new PROJECT --images ([^`]+)` \(or New project… in the app\)"),
+        lambda m: f"run `ld.new_project(PROJECT, {shlex.split(m.group(1))[0]!r})`",
+    ),
     (re.compile(rf"`labeldesk models {_PATH}`"), "`ld.model_versions(p)`"),  # a model not found
 )
 

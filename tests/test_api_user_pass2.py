@@ -7,8 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers import write_image
 
 import labeldesk as ld
+from labeldesk.api_projects import FolderWarning
+from labeldesk.core.errors import ProjectError
 
 
 def test_a_project_shows_its_folders_and_whether_it_is_closed(project):
@@ -52,3 +55,27 @@ def test_dir_and_notebook_completion_offer_the_api_without_loading_it():
         "assert 'pandas' not in sys.modules and 'labeldesk.api' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_notebook_makes_a_project_as_labeldesk_new_does(imagefolder, tmp_path):
+    # Python had only Project.create, which indexes nothing, and open_project on the
+    # image folder said to run `labeldesk new` in a shell
+    root, labels = imagefolder
+    with pytest.raises(ProjectError) as err:
+        ld.open_project(root)
+    assert f"run `ld.new_project(PROJECT, {str(root)!r})`" in str(err.value)
+    with ld.new_project(tmp_path / "p", root, progress=False) as project:
+        found = project.images().set_index("path").label
+        assert found.dropna().to_dict() == {p: c for p, c in labels.items() if c is not None}
+    with pytest.raises(ld.BadArgument, match="classes must be a list"):
+        ld.new_project(tmp_path / "q", root, classes="cat, dog")
+    assert not (tmp_path / "q").exists()
+
+
+def test_what_labeldesk_new_warns_about_comes_as_a_python_warning(tmp_path):
+    write_image(tmp_path / "pets" / "train" / "cat" / "a.png", size=(8, 8), fmt="PNG")
+    write_image(tmp_path / "pets" / "dev" / "cat" / "b.png", size=(8, 8), fmt="PNG")
+    with pytest.warns(FolderWarning, match="dev/ beside train/"):
+        project = ld.new_project(tmp_path / "p", tmp_path / "pets", progress=False)
+    assert sorted(project.classes()) == ["cat", "dev"]
+    project.close()
