@@ -6,13 +6,16 @@ Notebook entry point (the same functions the command line and the app use)::
     p = ld.open_project("my-project")  # or ld.new_project("my-project", "images-folder")
     p.images()                        # DataFrame indexed by image id
     ld.model_values(p)                # the model's view of each image, by the same id
-    ld.embed(p)
+    ld.embed(p)                       # progress: a bar, a notebook widget, or log lines
+    p.set_label("train/cat/001.jpg", "dog"); p.undo(); ld.create_version(p, "v1")
     ld.issues(p); ld.predictions(p); ld.queue(p, n=50); ld.outliers(p, n=20)
     ld.similar(p, "train/cat/001.jpg", k=10); ld.duplicates(p)
     ld.export(p, "out", format="imagefolder")
     ld.drift(p, "new-batch"); ld.model_versions(p)
 
-The functions live in :mod:`labeldesk.api` and load their libraries only when called.
+The functions live in :mod:`labeldesk.api` and load their libraries only when called;
+``help(ld.embed)`` and the others say what each takes. Every failure LabelDesk expects
+raises a :class:`LabelDeskError` that says what to do.
 """
 
 import importlib
