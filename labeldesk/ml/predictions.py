@@ -110,8 +110,7 @@ class Predictions:
     def meaningful(self) -> bool:
         """Whether the predictions say anything: a model needs trainable labels of at least
         two classes (with one, every image is that class at 100 %; with none, uniform)."""
-        trainable = training_mask(self.labels, self.splits, self.statuses)
-        return len(np.unique(self.labels[trainable])) >= 2
+        return meaningful(self.labels, self.splits, self.statuses)
 
     def to_json(self) -> list[dict[str, Any]]:
         """One row per image; predicted and confidence None while not :attr:`meaningful`."""
@@ -128,6 +127,12 @@ class Predictions:
                 self.paths, self.predicted, self.confidence, self.labels, strict=True
             )
         ]
+
+
+def meaningful(labels: np.ndarray, splits: list[str | None], statuses: list[str | None]) -> bool:
+    """Whether predictions from these labels say anything (:attr:`Predictions.meaningful`):
+    known before any is made."""
+    return len(np.unique(labels[training_mask(labels, splits, statuses)])) >= 2
 
 
 def training_mask(

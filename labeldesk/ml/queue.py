@@ -24,8 +24,15 @@ import numpy as np
 from labeldesk.core.vocab import EXCLUDED
 
 from .active import DEFAULT_STRATEGY, make_context, query
-from .predictions import predictions_if_cached, project_predictions, training_mask
-from .store import mapped_project_vectors, project_vectors
+from .predictions import (
+    Predictions,
+    meaningful,
+    predictions_if_cached,
+    project_predictions,
+    training_mask,
+)
+from .row_labels import RowLabels, row_labels
+from .store import ProjectVectors, mapped_project_vectors, project_vectors
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -71,40 +78,60 @@ def next_to_label(
     The strategy sees the labels the model learns from (train) as what is known: a
     labeled test image teaches the model nothing, so its region is not covered for it.
     With ``all_splits`` every label counts and every unlabeled image is a candidate."""
-    # The strategies read a few thousand rows (typiclust's k-means reads all, in chunks):
-    # the store's memory map, not every vector as float32 (0.5 GB at 100k images). Only
-    # predictions not made yet need every vector, as before.
+    # The strategies read a few thousand rows (typiclust a sample of 50,000 at most): the
+    # store's rows as they are indexed, not every vector as float32 (0.5 GB at 100k
+    # images). Only predictions not made yet need every vector, and the cold start
+    # (labels of fewer than two classes to learn from) needs no prediction at all.
     vectors = mapped_project_vectors(project)
     preds = predictions_if_cached(project, vectors)
     if preds is None:
+        state = row_labels(project, vectors)
+        if not meaningful(state.labels, state.splits, state.statuses):
+            return _chosen(vectors, state, None, n, strategy, seed, all_splits)
         vectors = project_vectors(project)
         preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
-    excluded = np.array([s == EXCLUDED for s in preds.statuses], dtype=bool)
-    labels = np.where(excluded, -1, preds.labels)
-    unlabeled = (preds.labels < 0) & ~excluded
-    trains = np.array([s in TRAINING_SPLITS for s in preds.splits], dtype=bool)
+    return _chosen(vectors, preds, preds, n, strategy, seed, all_splits)
+
+
+def _chosen(
+    vectors: ProjectVectors,
+    state: RowLabels | Predictions,
+    preds: Predictions | None,
+    n: int,
+    strategy: str,
+    seed: int,
+    all_splits: bool,
+) -> LabelingQueue:
+    """The queue from the rows' label ``state`` and their predictions (None: the cold
+    start, which chooses without any)."""
+    excluded = np.array([s == EXCLUDED for s in state.statuses], dtype=bool)
+    labels = np.where(excluded, -1, state.labels)
+    unlabeled = (state.labels < 0) & ~excluded
+    trains = np.array([s in TRAINING_SPLITS for s in state.splits], dtype=bool)
     if all_splits:
         known, pool, held_out = labels, unlabeled, {}
     else:
-        known = np.where(training_mask(preds.labels, preds.splits, preds.statuses), labels, -1)
+        known = np.where(training_mask(state.labels, state.splits, state.statuses), labels, -1)
         pool = unlabeled & trains
         left = one_per_content(vectors.hashes, unlabeled & ~trains, labels >= 0)
-        held_out = dict(Counter(str(preds.splits[i]) for i in np.flatnonzero(left)))
-    enough = preds.meaningful  # else the cold-start strategy, without predictions
+        held_out = dict(Counter(str(state.splits[i]) for i in np.flatnonzero(left)))
+    enough = preds is not None and preds.meaningful  # else the cold-start strategy
     ctx = make_context(
         vectors.vectors,
         known,
-        len(preds.classes),
+        len(state.classes),
         candidate_mask=one_per_content(vectors.hashes, pool, labels >= 0),
-        pred_probs=preds.probs if enough else None,
+        pred_probs=preds.probs if preds is not None and enough else None,
         fit=False,
         seed=seed,
     )
     result = query(ctx, n, strategy)
     out = []
     for row, score in zip(result.indices, result.scores, strict=True):
-        predicted = preds.classes[int(preds.predicted[row])] if enough else None
-        out.append({"path": preds.paths[row], "predicted": predicted, "score": float(score)})
+        predicted = (
+            preds.classes[int(preds.predicted[row])] if preds is not None and enough else None
+        )
+        out.append({"path": vectors.paths[row], "predicted": predicted, "score": float(score)})
     return LabelingQueue(out, held_out)
 
 

@@ -1,8 +1,9 @@
 """A project's rows of its vector store, read only when indexed.
 
 The queue's strategies look at a few thousand of a project's vectors (the candidates
-they weigh, a sample the objective is summed over) and k-means reads the rest a chunk at
-a time. Gathering them all first copies every vector: 0.5 GB of float32 at 100k images.
+they weigh, a sample the objective is summed over; the cold start's TypiClust clusters a
+seeded sample of at most 50,000). Gathering them all first copies every vector: 0.5 GB
+of float32 at 100k images.
 :class:`StoreRows` reads a row from the store's file only when it is asked for (read,
 not memory-mapped: a memory map faults in the pages around each row read, and a 5 %
 sample of the rows then maps most of the file into the process's resident memory).

@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from .base import STRATEGIES, QueryContext, QueryResult, register_strategy
-from .typiclust import typiclust
+from .typiclust import typiclust, typiclust_all
 from .uncertainty import interleave, margin_score
 
 SWITCH_LABELS_PER_CLASS = 2.0  # typiclust until this many labels per defined class
@@ -107,4 +107,4 @@ def coverage_picks(ctx: QueryContext, n: int) -> np.ndarray:
         n_classes=ctx.n_classes,
         seed=ctx.seed,
     )
-    return rows[typiclust(sample, n).indices]
+    return rows[typiclust_all(sample, n).indices]  # its own sample: not sampled again

@@ -11,9 +11,17 @@ clusters of 5, half the mean cluster size is the bar instead (:func:`min_cluster
 
 Scores are each pick's typicality divided by the batch's highest, in [0, 1] (1 = the most
 typical pick), like every other strategy's: typicality itself has no upper bound.
+
+A pool of more than MAX_POINTS rows (50,000) is clustered on a seeded sample of that many
+(:func:`sample_rows`). Every row took part before: the cold start of a project read all
+its vectors from the store (2.4 GB at a million images) to place each in a cluster, where
+k-means itself is fit on at most 64 points a cluster and a cluster's typicality taken
+over at most 2,000 of its members.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,6 +36,13 @@ MAX_DENSITY_POINTS = 2000  # typicality of a huge cluster is estimated on a rand
 # not re-normalised, a copy's cosine to its twin is off by up to ~6e-5 (and by more in
 # float16 search); distinct images are not this close.
 SAME_VECTOR = 1 - 1e-3
+# Rows clustered at most (a seeded sample above that: every labeled row up to MAX_LABELED,
+# the rest drawn from the unlabeled ones): 100 a cluster at MAX_CLUSTERS, 128 MB of
+# float16 at 1280-d. benchmarks/bench_active.py's typ_s1000 and typ_s500 (40 and 20 rows a
+# cluster at the first batch's 25) lost 0.02-0.05 accuracy at 25 labels on 4 of the 8
+# mixes, the whole pools there hold 80 a cluster (README, *Large projects*).
+MAX_POINTS = 50_000
+MAX_LABELED = 10_000
 
 
 def typicality(points: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
@@ -49,6 +64,58 @@ def typicality(points: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
 
 @register_strategy("typiclust")
 def typiclust(ctx: QueryContext, n: int) -> QueryResult:
+    """:func:`typiclust_all` on the pool, or on a seeded sample of MAX_POINTS rows of a
+    larger one (:func:`sample_rows`); only the sample's rows are read."""
+    rows = sample_rows(ctx, n, MAX_POINTS, MAX_LABELED)
+    if rows is None:
+        return typiclust_all(ctx, n)
+    picked = typiclust_all(sample_context(ctx, rows), n)
+    return QueryResult(rows[picked.indices], picked.scores, picked.strategy)
+
+
+def sample_rows(ctx: QueryContext, n: int, most: int, most_labeled: int) -> np.ndarray | None:
+    """Rows (ascending) of a seeded sample of the pool: every labeled row (a random
+    ``most_labeled`` of them when there are more), so regions already covered still count
+    as covered, and unlabeled rows drawn at random, candidates or not (as the whole pool,
+    they make the density), with at least ``n`` candidates among them (or all there
+    are), ``most`` rows in all unless ``n`` candidates need more. None when the pool
+    has no more than ``most`` rows: it is used whole."""
+    total = len(ctx.labels)
+    if total <= most:
+        return None
+    rng = np.random.default_rng(ctx.seed)
+    labeled = np.flatnonzero(ctx.labeled_mask)
+    if len(labeled) > most_labeled:
+        labeled = rng.choice(labeled, most_labeled, replace=False)
+    rest = np.flatnonzero(~ctx.labeled_mask)
+    cands = ctx.candidates
+    want = min(n, len(cands))
+    take = min(len(rest), max(most - len(labeled), want))
+    others = rng.choice(rest, take, replace=False)
+    is_cand = ctx.candidate_mask[others]
+    short = want - int(is_cand.sum())
+    if short > 0:  # too few candidates drawn: some non-candidates give way to them
+        missing = np.setdiff1d(cands, others[is_cand], assume_unique=True)
+        extra = rng.choice(missing, short, replace=False)
+        others = np.concatenate([others[is_cand], extra, others[~is_cand][: take - want]])
+    return np.sort(np.concatenate([labeled, others]))
+
+
+def sample_context(ctx: QueryContext, rows: np.ndarray) -> QueryContext:
+    """``ctx`` restricted to ``rows`` (ascending), their vectors read once, as stored."""
+    probs = ctx.pred_probs
+    return replace(
+        ctx,
+        embeddings=np.asarray(ctx.embeddings[rows]),
+        labeled_mask=ctx.labeled_mask[rows],
+        candidate_mask=ctx.candidate_mask[rows],
+        labels=ctx.labels[rows],
+        pred_probs=None if probs is None else probs[rows],
+    )
+
+
+def typiclust_all(ctx: QueryContext, n: int) -> QueryResult:
+    """TypiClust over every row of ``ctx`` (see the module's docstring)."""
     cand = ctx.candidates
     n = min(n, len(cand))
     if n == 0:
