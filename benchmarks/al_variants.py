@@ -114,6 +114,15 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "pc001": ("auto_small", {"al_small.RANK": "probe_c", "al_small.C_SMALL": 0.01}),
     "ub05": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.5}),
     "ub025": ("auto_small", {"al_small.RANK": "beta", "al_small.BETA": 0.25}),
+    # session 42: TypiClust on a seeded sample of the pool (typiclust.sample_rows), as a
+    # large project's cold start clusters 20,000 rows: 1,000 rows are 40 a cluster at
+    # the first batch's 25 clusters, as 20,000 are at the most clusters (500); 500 rows 20
+    "typ_s1000": ("auto", {"typiclust.MAX_POINTS": 1000, "typiclust.MAX_LABELED": 500}),
+    "typ_s500": ("auto", {"typiclust.MAX_POINTS": 500, "typiclust.MAX_LABELED": 250}),
+    "typonly_s1000": (
+        "typiclust",
+        {"typiclust.MAX_POINTS": 1000, "typiclust.MAX_LABELED": 500},
+    ),
 }
 
 

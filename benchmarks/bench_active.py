@@ -160,6 +160,13 @@ were kept up rather than recomputed: rounding moved two mixes by one batch, eith
 PREFILTER 30 200 200 225 225, PREFILTER 100 200 200 200 250, NEIGHBOUR 5 or 20 175 200 200
 225. Within noise; the constants stay.
 
+Session 42, TypiClust on a seeded sample of a large pool (typiclust.MAX_POINTS; ``--seeds
+10 --budget 100 --marks 25,50,75 --jobs 2 --variants random,auto,typ_s1000,typ_s500``):
+samples of 40 and 20 rows a cluster lost 0.02-0.05 accuracy at 25 labels on 4 of the 8
+mixes (e.g. digits balanced 0.737 on the whole pool, 0.682 / 0.684 sampled) and were within
+0.011 of the whole pool at 100 labels; so a project's sample keeps 100 a cluster at 500
+clusters (50,000 rows). Figures in benchmarks/RESULTS.md.
+
 Session 38, the 100-label aim (al_small.py, with the figures): a longer TypiClust cold
 start, class-balanced picks, label spreading, a kNN vote or another C for the ranker, and
 herding's weights flattened at small budgets; none gained at 100 labels beyond noise.
@@ -364,16 +371,18 @@ def report(
     variants: list[str],
     batch: int,
     sets: list[str],
+    marks_at: tuple[int, ...] | None = None,
 ) -> dict[str, dict[tuple[str, str], tuple[float, float]]]:
     """Per set and pattern tables; returns variant -> (set, pattern) -> (worst margin vs
     random, labels to reach random's final accuracy / budget)."""
     summary: dict[str, dict[tuple[str, str], tuple[float, float]]] = {v: {} for v in variants}
+    marks_at = marks_at or MARKS
     cells = sorted({(s, p) for s, p, _ in results}, key=lambda sp: (sets.index(sp[0]), sp[1]))
     for set_name, pattern in cells:
         rand = results[(set_name, pattern, "random")]
         budget = rand.shape[1] * batch
         target = float(rand[:, -1].mean())
-        marks = [m for m in MARKS if m < budget] + [budget]
+        marks = [m for m in marks_at if m < budget] + [budget]
         print(f"\n{set_name} / {pattern}: {rand.shape[0]} seeds, budget {budget}")
         head = f"{'variant':<16}" + "".join(f"{m:>7}" for m in marks)
         print(head + f"{'to reach':>10}{'worst vs random':>17}")
@@ -401,6 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", type=int, default=400)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--probe-c", type=float, default=0.1, help="the probe's C (scored)")
+    parser.add_argument("--marks", default=",".join(map(str, MARKS)),
+                        help="label counts whose accuracy the tables show")  # fmt: skip
     args = parser.parse_args(argv)
     # 14 classes and 25 labels: sklearn wonders whether y is a regression target
     warnings.filterwarnings("ignore", message="The number of unique classes")
@@ -447,7 +458,8 @@ def main(argv: list[str] | None = None) -> None:
         for s, p in cells
         for v in variants
     }
-    summary = report(results, variants, args.batch, sets)
+    marks = tuple(int(m) for m in args.marks.split(","))
+    summary = report(results, variants, args.batch, sets, marks)
     for group, names in (
         ("choice sets", [s for s in sets if not s.startswith(NEVER_CHOSEN)]),
         ("held out", [s for s in sets if s.startswith(NEVER_CHOSEN)]),

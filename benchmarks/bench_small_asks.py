@@ -12,6 +12,12 @@ once under --data), each in a fresh process:
              built or, with code that leaves it to the first search, builds it (cold)
   similar    `labeldesk similar P IMAGE -k 10`
   queue      `labeldesk queue P -n 10`
+  queue-uncached  `labeldesk queue P -n 10` with the predictions deleted first (as after
+             any label change: the queue makes them; the kNN graph stays, as the
+             near-duplicate pass leaves it, made by a first run when missing)
+  queue-cold `labeldesk queue P -n 10` on a copy of the project with every label cleared
+             (made once, `project-nolabels`): the cold start, with the predictions
+             deleted first as for queue-uncached
   versions   `labeldesk version P list`
 
 For each: wall time, CPU time (user + system of the process and the children it waited
@@ -48,7 +54,8 @@ from scale_project import build, png_path
 from synthetic_project import CLASSES
 
 MEASURES = ("stats", "label", "classes", "history", "history-image", "embed", "similar",
-            "queue", "versions")  # fmt: skip
+            "queue", "queue-uncached", "queue-cold", "versions")  # fmt: skip
+UNCACHED = ("queue-uncached", "queue-cold")  # predictions deleted before each run
 HERE = Path(__file__).resolve().parents[1]
 
 
@@ -63,6 +70,8 @@ def arguments(measure: str, project: Path, turn: int) -> list[str]:
         "embed": ["embed", str(project)],
         "similar": ["similar", str(project), image, "-k", "10"],
         "queue": ["queue", str(project), "-n", "10"],
+        "queue-uncached": ["queue", str(project), "-n", "10"],
+        "queue-cold": ["queue", str(project), "-n", "10"],
         "versions": ["version", str(project), "list"],
     }[measure]
 
@@ -128,10 +137,53 @@ def index_names(code: Path) -> tuple[int, set[str], dict[str, set[str]]]:
     return int(version), set(indexes), {k: set(v) for k, v in tables.items()}
 
 
+def without_labels(project: Path, base: Path) -> Path:
+    """A copy of ``project`` with every label cleared (made once): the database copied,
+    the rest hard-linked, the labels cleared by this LabelDesk in one batch."""
+    copy = base / f"{project.name}-nolabels"
+    if (copy / ".complete").exists():
+        return copy
+    shutil.rmtree(copy, ignore_errors=True)
+    subprocess.run(["cp", "-al", str(project), str(copy)], check=True)
+    for extra in ("labeldesk.db", "labeldesk.db-wal", "labeldesk.db-shm"):
+        (copy / extra).unlink(missing_ok=True)
+    with sqlite3.connect(project / "labeldesk.db") as src:
+        src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy2(project / "labeldesk.db", copy / "labeldesk.db")
+    # in a process of its own: a measured child's peak memory (wait4) counts its parent's
+    # high-water mark, which clearing 100k labels here would raise
+    clear = (
+        "import sys; from labeldesk.core.project import open_project\n"
+        "with open_project(sys.argv[1]) as p:\n"
+        "    paths = p.images(include_skipped=False).path\n"
+        "    p.set_labels(dict.fromkeys(paths), description='clear every label (benchmark)')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", clear, str(copy)], check=True,
+        env=dict(os.environ, PYTHONPATH=str(HERE)),
+    )  # fmt: skip
+    print(f"  {copy}: every label cleared", file=sys.stderr)
+    (copy / ".complete").touch()
+    return copy
+
+
+def graph_made(project: Path, code: Path, args: argparse.Namespace) -> None:
+    """The project's kNN graph and search index, made by a first queue when missing (the
+    copies made after it share them: their images and vectors are the same)."""
+    if not list(project.glob("embeddings/*/knn-*")):
+        print(f"  {project}: a first queue makes the kNN graph …", file=sys.stderr)
+        measured(arguments("queue", project, 0), code, args.timeout)
+
+
+def drop_predictions(project: Path) -> None:
+    for cache in (project / "embeddings").glob("*/predictions-*.npz"):
+        cache.unlink()
+
+
 def before_copy(project: Path, base: Path, code: Path) -> Path:
     """A copy of ``project`` at the schema of the LabelDesk in ``code`` (made once)."""
     version, indexes, tables = index_names(code)
-    copy = base / f"project-schema{version}"
+    copy = base / f"{project.name}-schema{version}"
     if (copy / ".complete").exists():
         return copy
     shutil.rmtree(copy, ignore_errors=True)
@@ -186,18 +238,28 @@ def main() -> None:
     results: dict[int, dict[str, dict[str, list[dict]]]] = {}
     for n in sizes:
         info = projects[n]
-        targets = {"after": info["project"]}
+        measures = args.measures.split(",")
+        sources = {"": info["project"]}
+        if set(UNCACHED) & set(measures):  # the kNN graph, made once, before the copies
+            graph_made(info["project"], codes["before" if args.before else "after"], args)
+        if "queue-cold" in measures:
+            sources["cold"] = without_labels(info["project"], info["base"])
+        targets = {("after", kind): src for kind, src in sources.items()}
         if args.before:
-            targets["before"] = before_copy(info["project"], info["base"], codes["before"])
+            for kind, src in sources.items():
+                targets[("before", kind)] = before_copy(src, info["base"], codes["before"])
         runs: dict[str, dict[str, list[dict]]] = {}
         for turn in range(args.rounds):
-            for measure in args.measures.split(","):
+            for measure in measures:
                 for which, code in codes.items():
                     print(f"  {n:,} round {turn + 1}: {measure} {which} …", file=sys.stderr)
-                    cmd = arguments(measure, targets[which], turn)
+                    target = targets[(which, "cold" if measure == "queue-cold" else "")]
+                    cmd = arguments(measure, target, turn)
                     if measure == "embed":  # the index to build (see the docstring)
-                        for index in (targets[which] / "embeddings").glob("*/ivf-index.faiss"):
+                        for index in (target / "embeddings").glob("*/ivf-index.faiss"):
                             index.unlink()
+                    if measure in UNCACHED:
+                        drop_predictions(target)
                     runs.setdefault(measure, {}).setdefault(which, []).append(
                         measured(cmd, code, args.timeout)
                     )
