@@ -40,7 +40,7 @@ SAME_VECTOR = 1 - 1e-3
 # the rest drawn from the unlabeled ones): 100 a cluster at MAX_CLUSTERS, 128 MB of
 # float16 at 1280-d. benchmarks/bench_active.py's typ_s1000 and typ_s500 (40 and 20 rows a
 # cluster at the first batch's 25) lost 0.02-0.05 accuracy at 25 labels on 4 of the 8
-# mixes, the whole pools there hold 80 a cluster (README, *Large projects*).
+# mixes, where the whole pools hold 80 a cluster (README, *What to label next*).
 MAX_POINTS = 50_000
 MAX_LABELED = 10_000
 
