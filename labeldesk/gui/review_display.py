@@ -24,9 +24,11 @@ from labeldesk.gui.review_words import (
     end_of_issues_notice,
     enter_hint,
     expected_wrong_text,
+    fit_room,
     held_out_notice,
     last_decision_room,
     neighbour_summary,
+    opinion_room,
     unbroken,
 )
 from labeldesk.gui.word_joiner import unbroken_names_in
@@ -176,6 +178,11 @@ class ReviewDisplay:
         # the badge over a decided image: room for its longest wording, kept in the row of
         # the Last line (never both at once)
         self.info.keep_room_for_decision(decision_room(self._hint_classes))
+        # the model line: room for its longest wording, so the lines under it hold still
+        queue = self.source == "queue"  # the lines that wrap keep room for their longest
+        self.info.keep_room_for_given(self._hint_classes)
+        self.info.keep_room_for_opinion(opinion_room(self._hint_classes, queue))
+        self.info.keep_room_for_fit([] if queue else fit_room(self._hint_classes))
         if session is not None:  # room for the Last line of any image of the pass
             paths = [i.path for i in session.items]
             room = last_decision_room(paths, self._hint_classes, self.project.read_only is None)

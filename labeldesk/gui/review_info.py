@@ -27,12 +27,17 @@ class ReviewInfo(QWidget):
         super().__init__(parent)
         self.path_label = QLabel()
         self.path_label.setWordWrap(True)
-        self.given_label = QLabel()
-        self.given_label.setWordWrap(True)  # a long class name wraps at its hyphens
-        self.suggested_label = QLabel()  # the one "what the model thinks" line
-        self.suggested_label.setWordWrap(True)
-        self.score_label = QLabel()
-        self.score_label.setWordWrap(True)  # "12% for shirt — scored before your decision"
+        # a long class name wraps at its hyphens: its room is kept for the longest names
+        # of the project, so the lines under it stay put from one image to the next
+        self.given_label = SteadyLabel()
+        # the one "what the model thinks" line, its room kept for its longest wording in
+        # the pass: "probably t-shirt_top (81%) — label trouser looks wrong" took a line
+        # more than "perhaps shirt (46%) — label coat looks wrong", and the lines under it
+        # moved by that line from one image to the next
+        self.suggested_label = SteadyLabel()
+        # "12% for shirt — scored before your decision" (back on a decided image) took a
+        # line more than "12%": its room is kept in a pass of likely mislabels
+        self.score_label = SteadyLabel()
         for label in (self.given_label, self.suggested_label):
             label.setStyleSheet("font-size: 14pt;")
         # Over a decided image (coming back to it): what the key did, as a badge, in the
@@ -62,13 +67,16 @@ class ReviewInfo(QWidget):
         given_caption.setContentsMargins(0, 6, 0, 0)  # level with line 1 of a wrapped name
         info.addWidget(given_caption, 2, 0, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.given_label, 2, 1)
+        # the label fit (or the place in the queue) under the given label, the model line
+        # under it: the room that line keeps for its longest wording is then one gap with
+        # the Last line's, over the key hint (between the two lines it read as a hole)
+        self.score_caption = QLabel()
+        info.addWidget(self.score_caption, 3, 0, Qt.AlignmentFlag.AlignTop)
+        info.addWidget(self.score_label, 3, 1)
         self.suggested_caption = QLabel()
         self.suggested_caption.setContentsMargins(0, 6, 0, 0)  # level with a wrapped line 1
-        info.addWidget(self.suggested_caption, 3, 0, Qt.AlignmentFlag.AlignTop)
-        info.addWidget(self.suggested_label, 3, 1)
-        self.score_caption = QLabel()
-        info.addWidget(self.score_caption, 4, 0, Qt.AlignmentFlag.AlignTop)
-        info.addWidget(self.score_label, 4, 1)
+        info.addWidget(self.suggested_caption, 4, 0, Qt.AlignmentFlag.AlignTop)
+        info.addWidget(self.suggested_label, 4, 1)
         info.addWidget(self.last_label, 5, 0, 1, 2)
         info.addWidget(self.decision_label, 5, 0, 1, 2, Qt.AlignmentFlag.AlignTop)
         info.addWidget(self.hint, 6, 0, 1, 2)
@@ -171,6 +179,23 @@ class ReviewInfo(QWidget):
         # the Last line is as tall at least (a row's minimum height is not heeded where
         # its height follows its width)
         self.last_label.setMinimumHeight(tallest)
+
+    def keep_room_for_given(self, classes: Sequence[str]) -> None:
+        """Keep the given label's room for the longest of ``classes``."""
+        longest = sorted(classes, key=len, reverse=True)[:3]
+        self.given_label.also_fit([self._kept_whole(c, self.given_label) for c in longest])
+
+    def keep_room_for_opinion(self, texts: Sequence[str]) -> None:
+        """Keep the model line's room for the longest of ``texts`` (see
+        :func:`~labeldesk.gui.review_words.opinion_room`), class names kept whole as on
+        screen."""
+        self.suggested_label.also_fit([self._kept_whole(t, self.suggested_label) for t in texts])
+
+    def keep_room_for_fit(self, texts: Sequence[str]) -> None:
+        """Keep the label fit's room for the longest of ``texts`` (see
+        :func:`~labeldesk.gui.review_words.fit_room`; none in the queue, where the line
+        says the image's place)."""
+        self.score_label.also_fit([self._kept_whole(t, self.score_label) for t in texts])
 
     def keep_room_for_hint(self, texts: Sequence[str]) -> None:
         """Keep the key hint's room for the longest of ``texts`` (its wording for each

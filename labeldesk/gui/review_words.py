@@ -88,6 +88,32 @@ def decided_opinion(suggested: str | None, confidence: float | None, label: str 
     return f"{guess} — scored before your decision"
 
 
+# A figure of each confidence word ("almost surely", "probably", "perhaps", "unsure,
+# maybe") with its widest percentage: the model line's room is kept for the widest
+ROOM_CONFIDENCES = (0.995, 1.0, 0.89, 0.59, 0.39)
+
+
+def opinion_room(classes: Sequence[str], queue: bool) -> list[str]:
+    """The longest wordings the model line beside the image may take in a pass (each
+    confidence word with the three longest class names, as the suggestion and, in a pass
+    of likely mislabels, as the label; undecided and decided): the panel keeps room for
+    them, so the label fit, the Last line and the key hint under it stay where they are.
+
+    >>> opinion_room(["cat", "dog"], queue=True)[1]
+    'almost surely cat (>99%)'
+    """
+    longest = sorted(classes, key=len, reverse=True)[:3]
+    labels: list[str | None] = [None] if queue else list(longest)
+    texts = [model_opinion(None, None).removeprefix("Model: ")]
+    for guess in longest:
+        for confidence in ROOM_CONFIDENCES:
+            for label in labels:
+                undecided = model_opinion(guess, confidence, label, flagged=True)
+                texts.append(undecided.removeprefix("Model: "))
+                texts.append(decided_opinion(guess, confidence, label or guess))
+    return texts
+
+
 def fit_text(score: float, scored_label: str | None, label: str | None, decided: bool) -> str:
     """The label fit beside the image: the figure as scored, and, once the image was
     decided in this pass or its label changed since, that it predates that and which
@@ -110,6 +136,23 @@ def fit_text(score: float, scored_label: str | None, label: str | None, decided:
     when = "your decision" if decided else "the label changed"
     of = f" for {scored_label}" if changed else ""
     return f"{fit}{of} — scored before {when}"
+
+
+def fit_room(classes: Sequence[str]) -> list[str]:
+    """The longest wordings the label fit may take in a pass of likely mislabels (the
+    figure named for each of the three longest class names, before a decision or a
+    change): the panel keeps room for them, so the model line and the key hint under it
+    stay where they are coming back to a decided image.
+
+    >>> fit_room(["cat"])[0]
+    '>99% for cat — scored before your decision'
+    """
+    longest = sorted(classes, key=len, reverse=True)[:3]
+    return [
+        fit_text(0.995, name, None, decided=decided)
+        for name in longest
+        for decided in (True, False)
+    ]
 
 
 def last_decision_text(message: str, can_undo: bool = True) -> str:

@@ -48,9 +48,9 @@ def test_a_decided_image_shows_its_badge_without_moving_the_panel(qtbot, review)
     assert review.info.path_label.mapTo(review, QPoint(0, 0)).y() == path_top
     assert _hint_place(qtbot, review) == before
     # the badge sits in the room of the "Last: …" line (empty over a decided image),
-    # between the label fit and the key hint, overlapping neither
-    score = review.info.score_label.geometry()
-    assert badge.geometry().top() > score.bottom()
+    # between the model line and the key hint, overlapping neither
+    above = review.info.suggested_label.geometry()
+    assert badge.geometry().top() > above.bottom()
     assert badge.geometry().bottom() < review.info.hint.geometry().top()
     qtbot.keyClick(review, Qt.Key.Key_Right)  # the next image, with the Last line
     qtbot.keyClick(review, Qt.Key.Key_Left)
@@ -78,3 +78,67 @@ def test_the_key_hint_keeps_its_lines_whichever_class_enter_names(qtbot, review)
     # and the room is no more than the longest wording needs: the hint's text fits it
     hint = review.info.hint
     assert hint.height() >= hint.heightForWidth(hint.width()) - 1
+
+
+def _with_opinions(review: ReviewView, opinions: list[tuple[str, float]]) -> None:
+    """The pass's first images given these (suggested, confidence) scores."""
+    session = review.session
+    for n, (suggested, confidence) in enumerate(opinions):
+        item = session.items[n]
+        session.items[n] = dataclasses.replace(item, suggested=suggested, confidence=confidence)
+    review.step_by(0)  # the first shown again with its new scores
+
+
+def test_the_key_hint_stays_put_as_the_model_line_wraps(qtbot, review):
+    # "almost surely b (95%) — label a looks wrong" took two lines, "probably LONG (81%)
+    # — label a looks wrong" three: the lines under it and the key hint moved by a line
+    # (23 px at 1280 × 720) from one image to the next
+    project = review.project
+    project.add_classes([LONG])
+    qtbot.wait(50)
+    short = min(project.classes(), key=len)
+    _with_opinions(review, [(LONG, 0.81), (short, 0.95)])
+    first = _hint_place(qtbot, review)
+    qtbot.keyClick(review, Qt.Key.Key_Right)
+    assert _hint_place(qtbot, review) == first
+    # the model line's room holds its longest wording: nothing cut off
+    line = review.info.suggested_label
+    assert line.height() >= line.heightForWidth(line.width()) - 1
+    # back on a decided image, the fit ("3% for ant — scored before your decision") and
+    # the model line ("… — scored before your decision") wrap longer: still put
+    qtbot.keyClick(review, Qt.Key.Key_Left)
+    qtbot.keyClick(review, Qt.Key.Key_Return)  # accept: decided, on to the next
+    qtbot.keyClick(review, Qt.Key.Key_Left)
+    assert review.info.decision_label.isVisible()
+    assert "scored before your decision" in review.info.score_label.text()
+    assert _hint_place(qtbot, review) == first
+
+
+def test_the_queue_key_hint_stays_put_as_the_model_line_wraps(qtbot, clustered):
+    project, _ = clustered
+    project.add_classes([LONG])
+    runner = JobRunner()
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        short = min(project.classes(), key=len)
+        _with_opinions(view, [(short, 0.95), (LONG, 0.2)])
+        first = _hint_place(qtbot, view)
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+        assert _hint_place(qtbot, view) == first
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
+        runner.shutdown()
+
+
+def test_the_key_hint_stays_put_under_a_long_given_label(qtbot, review):
+    # a class name longer than the column wraps at its hyphens (14 pt): the lines under
+    # it moved by a line or two between an image labeled with it and one that is not
+    review.project.add_classes([LONG])
+    qtbot.wait(50)
+    session = review.session
+    session.items[1] = dataclasses.replace(session.items[1], label=LONG)
+    first = _hint_place(qtbot, review)
+    qtbot.keyClick(review, Qt.Key.Key_Right)
+    assert review.info.given_label.text().replace("\u2060", "") == LONG
+    assert _hint_place(qtbot, review) == first
