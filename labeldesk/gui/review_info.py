@@ -111,9 +111,12 @@ class ReviewInfo(QWidget):
         self.path_label.setText(item.path)
         self.given_label.setText(self._kept_whole(item.label or "(unlabeled)", self.given_label))
         self.suggested_caption.setText("Model:")
-        opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
-        if decided:  # the scores predate the person's decision: no verdict on it
+        if place is not None:  # the queue's guess, never a verdict on a label: as it was
+            opinion = model_opinion(item.suggested, item.confidence)
+        elif decided:  # the scores predate the person's decision: no verdict on it
             opinion = decided_opinion(item.suggested, item.confidence, item.label)
+        else:
+            opinion = model_opinion(item.suggested, item.confidence, item.label, flagged=True)
         # "label t-shirt_top looks wrong" wraps at no hyphen
         opinion = opinion.removeprefix("Model: ")
         self.suggested_label.setText(self._kept_whole(opinion, self.suggested_label))

@@ -96,8 +96,9 @@ ROOM_CONFIDENCES = (0.995, 1.0, 0.89, 0.59, 0.39)
 def opinion_room(classes: Sequence[str], queue: bool) -> list[str]:
     """The longest wordings the model line beside the image may take in a pass (each
     confidence word with the three longest class names, as the suggestion and, in a pass
-    of likely mislabels, as the label; undecided and decided): the panel keeps room for
-    them, so the label fit, the Last line and the key hint under it stay where they are.
+    of likely mislabels, as the label, undecided and decided; the queue's line is the
+    guess alone, decided or not): the panel keeps room for them, so the Last line and
+    the key hint under it stay where they are.
 
     >>> opinion_room(["cat", "dog"], queue=True)[1]
     'almost surely cat (>99%)'
@@ -110,7 +111,8 @@ def opinion_room(classes: Sequence[str], queue: bool) -> list[str]:
             for label in labels:
                 undecided = model_opinion(guess, confidence, label, flagged=True)
                 texts.append(undecided.removeprefix("Model: "))
-                texts.append(decided_opinion(guess, confidence, label or guess))
+                if not queue:
+                    texts.append(decided_opinion(guess, confidence, label))
     return texts
 
 

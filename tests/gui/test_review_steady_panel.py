@@ -142,3 +142,24 @@ def test_the_key_hint_stays_put_under_a_long_given_label(qtbot, review):
     qtbot.keyClick(review, Qt.Key.Key_Right)
     assert review.info.given_label.text().replace("\u2060", "") == LONG
     assert _hint_place(qtbot, review) == first
+
+
+def test_the_queue_model_line_of_a_labeled_image_is_its_guess(qtbot, clustered):
+    # the queue's guess was never a verdict on a label: back on an image just labeled,
+    # "unsure, maybe coat (30%) — scored before your decision" took two lines more than
+    # the guess (a room every image kept, blank); the badge says it was decided
+    project, _ = clustered
+    runner = JobRunner()
+    view = open_review(qtbot, project, runner, "queue")
+    try:
+        line = view.info.suggested_label
+        before, place = line.text(), _hint_place(qtbot, view)
+        qtbot.keyClick(view, Qt.Key.Key_Return)  # label it with the guess
+        qtbot.keyClick(view, Qt.Key.Key_Left)
+        assert view.info.decision_label.isVisible()
+        assert line.text() == before
+        assert _hint_place(qtbot, view) == place
+    finally:
+        view.shutdown()
+        runner.pool.waitForDone(10000)
+        runner.shutdown()
