@@ -201,10 +201,13 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.extra)
+        # the progress bar and the report under the buttons, the room left over under
+        # them: over the buttons, they pushed Export, Cancel and Close down by their
+        # height (five lines of report) as an export started and ended
+        layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        layout.addLayout(buttons)
         for edit in (self.folder, self.extra.class_map, self.extra.split_shares):
             edit.textChanged.connect(self._edited)
 
