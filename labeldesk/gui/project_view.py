@@ -353,6 +353,10 @@ class ProjectView(QWidget, BrowserInsights):
         catalog, split = self.catalog, self.sidebar.current_filter().split
         expected, flagged, where = expected_errors_in(catalog, split, flagged_in_split)
         scoring = self.feed.busy  # (a rescoring: its numbers are the last ones)
+        if scoring and not self._embedded:  # embedded since it opened (a new project's
+            from labeldesk.ml.store import current_key  # first embedding): scores come
+
+            self._embedded = current_key(self.project) is not None
         first = self._embedded and catalog.expected_errors is None  # the first scores come
         self.sidebar.set_expected_errors(
             expected, flagged, catalog.pixel_share, where, scoring, first=first

@@ -327,8 +327,13 @@ class FilterSidebar(QWidget):
         # jumped by a line each time
         kept = expected is not None or first
         self.new_matches.keep_room(kept)
-        n = expected if expected is not None else 999  # (the first: its number unknown)
-        wordings = (expected_errors_text(n, n + 1, where=where), rescoring_text(n, where))
+        # the first: its number unknown, room for three digits (kept once it is known, so a
+        # smaller one, "expects no wrong labels", does not give a line back to the list)
+        wordings = tuple(
+            text
+            for n in {999, expected if expected is not None else 999}
+            for text in (expected_errors_text(n, n + 1, where=where), rescoring_text(n, where))
+        )
         self.expected_note.also_fit((*wordings, FIRST_SCORING) if kept else ())
         if first:  # the note's room is kept from the start: the class list stays as tall
             self.expected_note.setText(FIRST_SCORING)

@@ -35,3 +35,48 @@ def test_a_project_without_embeddings_has_no_such_note(qtbot, window, project):
     assert window.open_project(project.path)
     qtbot.wait(200)
     assert not window.view.sidebar.expected_note.isVisible()
+
+
+def test_a_new_projects_first_scores_are_announced_in_their_room(qtbot, window, tmp_path):
+    # A project embedded after it was opened (a new project: its first embedding runs in
+    # the app) showed no note while its first scores were computed, and the class list
+    # shrank by the note and the link (116 px at 1280 × 720) when they came: the view
+    # judged "embedded" once, when it opened the project. "The model expects no wrong
+    # labels" then gave a line back to the list (the room kept was for the first's 999).
+    import numpy as np
+    from helpers import write_image
+    from ml.fake_embeddings import CLASSES, DIM, _store_cluster_vectors
+
+    from labeldesk.core.create import create_and_index
+    from labeldesk.core.project import open_project
+
+    root, truth = tmp_path / "images", {}
+    for c, name in enumerate(CLASSES):
+        for i in range(30):
+            rel = f"train/{name}/{name}{i}.png"
+            write_image(root / rel, size=(8, 8), fmt="PNG", seed=len(truth))
+            truth[rel] = c
+    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
+    project.close()
+    assert window.open_project(tmp_path / "proj")
+    view = window.view
+    sidebar = view.sidebar
+    qtbot.wait(200)
+    assert not sidebar.expected_note.isVisible()  # nothing to score yet
+
+    writer = open_project(tmp_path / "proj")  # as the app's embedding, or `labeldesk embed`
+    rng = np.random.default_rng(0)
+    try:
+        _store_cluster_vectors(writer, truth, rng.normal(size=(len(CLASSES), DIM)) * 2.5, rng, "f")
+    finally:
+        writer.close()
+    qtbot.waitUntil(lambda: view.feed.busy, timeout=10000)
+    qtbot.wait(50)
+    assert sidebar.expected_note.isVisible()
+    assert sidebar.expected_note.text() == FIRST_SCORING
+    before = sidebar.class_list.height(), sidebar.add_class_button.y()
+    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    qtbot.wait(50)
+    assert sidebar.expected_note.text() == "The model expects no wrong labels."
+    assert (sidebar.class_list.height(), sidebar.add_class_button.y()) == before
