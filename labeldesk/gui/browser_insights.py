@@ -54,12 +54,20 @@ class BrowserInsights:
         _detail_stale: bool
         _insights_seen: bool
         _awaiting_scores: set[str]
+        embedding: bool  # Compute embeddings runs (see set_embedding)
 
         @property
         def catalog(self) -> ImageCatalog: ...
         def apply_filter(self, wanted: ImageFilter) -> None: ...
         def refresh_counts(self) -> None: ...
         def _settled(self) -> bool: ...
+
+    def set_embedding(self, running: bool) -> None:
+        """Compute embeddings started or ended: the Model line of an image with no
+        scores says it is being embedded, not to run what runs."""
+        self.embedding = running
+        if not self._closed:
+            self._update_detail()
 
     def _update_detail(self) -> None:
         self._detail_stale = False
@@ -80,6 +88,7 @@ class BrowserInsights:
                 # long ago, it is not "not computed yet"), or those of an image just added
                 scoring=self.feed.busy
                 and (not self._insights_seen or info.path in self._awaiting_scores),
+                embedding=self.embedding,
             )
             self.detail.show_neighbours(self._neighbours(insight))
         else:

@@ -85,15 +85,19 @@ def describe_insight(
     skipped: bool = False,
     scoring: bool = False,
     read_only: bool = False,
+    embedding: bool = False,
 ) -> tuple[str, str]:
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
     fit" line for one image (``skipped``: a file that is not a usable image; ``scoring``:
     new scores are on their way, as for an image just added, whose embedding the drift
-    check or the app's embedding after a rescan stored)."""
+    check or the app's embedding after a rescan stored; ``embedding``: Compute
+    embeddings runs, as after a new project's indexing)."""
     if skipped:
         return "none: the file is not a usable image", "–"
     if insight is None and scoring:
         return "being scored: the model's view of it shows here in a moment", "–"
+    if insight is None and embedding:  # not "run Compute embeddings": it runs
+        return "not computed yet: the images are being embedded (the bar below)", "–"
     if insight is None and read_only:  # Compute embeddings is greyed out there
         return "not computed: the project is read-only, so its images cannot be embedded here", "–"
     if insight is None:
@@ -347,9 +351,12 @@ class DetailPanel(QWidget):
         opinion: str = "",
         skipped: bool = False,
         scoring: bool = False,
+        embedding: bool = False,
     ) -> None:
         read_only = self.project.read_only is not None
-        model, fit = describe_insight(insight, label, opinion, skipped, scoring, read_only)
+        model, fit = describe_insight(
+            insight, label, opinion, skipped, scoring, read_only, embedding
+        )
         model = unbroken_names(model)  # "label t-shirt_top looks wrong" wraps at no hyphen
         # Room for the longest of the model's verdicts, shown or not: one that wrapped
         # ("… — label pullover looks wrong") moved everything under it by ~4 px from

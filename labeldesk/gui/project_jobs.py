@@ -213,6 +213,8 @@ class ProjectJobs(QObject):
             return None
         shell.show_message("")  # a "no embeddings yet" said before is no longer news
         self.embed_job = job
+        if shell.view is not None:  # its Model line: being embedded, not "run Ctrl+E"
+            shell.view.set_embedding(True)
         return job
 
     def _embed_failed(self, job: Job, exc: BaseException) -> None:
@@ -229,10 +231,12 @@ class ProjectJobs(QObject):
     def _embed_ended(self, job: Job) -> None:
         """Rescore with the new vectors (cancelled batches are kept: use them too); a run
         that found every image embedded changed nothing to rescore."""
+        view = self.shell.view
+        if view is not None:
+            view.set_embedding(False)
         report = job.result
         if report is not None and report.up_to_date:
             return
-        view = self.shell.view
         if view is not None:
             view.feed.refresh()
 

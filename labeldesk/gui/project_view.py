@@ -102,6 +102,7 @@ class ProjectView(QWidget, BrowserInsights):
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
+        self.embedding = False  # Compute embeddings runs (set by the window's jobs)
         from labeldesk.ml.store import current_key
 
         # embedded when opened: its first scores are on their way (the sidebar keeps room)

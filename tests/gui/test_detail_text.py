@@ -58,3 +58,42 @@ def test_a_read_only_project_is_not_told_to_compute_embeddings(
     button = view.detail.more_like_button
     assert not button.isEnabled() and "Compute embeddings" not in button.toolTip()
     assert "read-only" in button.toolTip()
+
+
+def test_an_image_being_embedded_is_not_sent_to_compute_embeddings(
+    qtbot, window, project, monkeypatch
+):
+    """While Compute embeddings runs (a new project's first, started by itself), the Model
+    line said "not computed yet … (Tools → Compute embeddings, Ctrl+E)": a new user was
+    told to start what was already running. It says the images are being embedded."""
+    import threading
+
+    from labeldesk.ml import child_jobs
+    from labeldesk.ml.embed import EmbedReport
+
+    release = threading.Event()
+
+    def embedded(*_args, **_kwargs) -> EmbedReport:
+        release.wait(20)
+        report = EmbedReport("m", "k", "cpu", embedded=0, total=19, seconds=1.0)
+        report.input_size = 224
+        return report
+
+    monkeypatch.setattr(child_jobs, "embed_in_child", embedded)
+    assert window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: not view.feed.busy, timeout=30_000)
+    view.grid.select_row(0)
+    assert view.detail.fields["Model"].text().startswith("not computed yet")
+    job = window.compute_embeddings()
+    assert job is not None
+    try:
+        qtbot.waitUntil(lambda: "being embedded" in view.detail.fields["Model"].text())
+        model = view.detail.fields["Model"].text()
+        assert "Compute embeddings" not in model and "Ctrl+E" not in model
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+    # ended with nothing stored (as a cancel would): what it needs, said again
+    qtbot.waitUntil(lambda: "Compute embeddings" in view.detail.fields["Model"].text())
