@@ -306,6 +306,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.setWindowTitle("LabelDesk")
         self.start_page.refresh()
         self.stack.setCurrentWidget(self.start_page)
+        self.start_page.take_keyboard()  # the browser that had it is gone
         self.update_actions()
 
     def prompt_open_project(self) -> None:

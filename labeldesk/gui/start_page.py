@@ -121,6 +121,14 @@ class StartPage(QWidget):
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(placeholder)
 
+    def take_keyboard(self) -> None:
+        """Give the keyboard to the recent list where it lists a project (the newest is
+        highlighted: Enter opens it, as its caption says), else to *Open project…*.
+        After File → Close project it was on no widget, and Enter did nothing."""
+        item = self.recent.currentItem()
+        listed = item is not None and bool(item.flags() & Qt.ItemFlag.ItemIsEnabled)
+        (self.recent if listed else self.open_button).setFocus()
+
     # -- drag and drop -----------------------------------------------------------------
     def _show_drop_target(self, folder: Path | None) -> None:
         """Say what dropping ``folder`` would do, highlighted; None: the resting hint."""

@@ -260,3 +260,21 @@ def test_the_buttons_say_their_keys_and_the_list_how_to_open(qtbot, project):
     page.recent.setFocus()
     qtbot.keyClick(page.recent, Qt.Key.Key_Return)  # the newest is current: Enter opens it
     assert chosen == [project.path]
+
+
+def test_after_close_project_enter_opens_the_highlighted_recent_project(qtbot, window, project):
+    """File → Close project showed the start page with the project just closed
+    highlighted in the recent list ("select it and press Enter, to open it"), but the
+    keyboard was on no widget (the browser that had it was gone): Enter did nothing."""
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    assert window.open_project(project.path)
+    window.view.grid.setFocus()
+    window.close_project()
+    assert window.stack.currentWidget() is window.start_page
+    focused = QApplication.focusWidget()
+    assert focused is window.start_page.recent
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.view is not None, timeout=10_000)
+    assert window.project is not None and window.project.path == project.path
