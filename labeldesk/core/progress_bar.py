@@ -22,7 +22,14 @@ from .progress import Progress, ProgressCallback, no_progress
 LINE_EVERY_S = 30.0  # with no terminal: a progress line at least this often during a phase
 NOTEBOOK_LINE_EVERY_S = 10.0  # in a notebook without widgets, where someone is watching
 EPOCH_LINES_UP_TO = 20  # ... and one at every epoch's end for runs of this many epochs or fewer
-UNIT_WORDS = {"img": "images", "step": "steps", "epoch": "epochs", "pair": "pairs"}
+UNIT_WORDS = {
+    "img": "images",
+    "step": "steps",
+    "epoch": "epochs",
+    "pair": "pairs",
+    "file": "files",
+    "shard": "shards",
+}
 UNCOUNTED_FORMAT = "{desc} ({elapsed}{postfix})"  # tqdm's bar_format for a step of no count
 
 

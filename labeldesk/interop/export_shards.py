@@ -25,6 +25,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from .formats.webdataset_read import (
     CLASSES_FILE,
     READING_SHARDS,
+    SHARDS,
     ShardCutShort,
     ShardSample,
     read_shard,
@@ -79,12 +80,12 @@ def read_export_shards(folder: Path, progress: ProgressCallback, cancel: CancelT
     shards = sorted(p for p in folder.glob("*.tar") if p.is_file())
     per_shard: list[list[ShardSample]] = []
     for n, shard in enumerate(shards):
-        progress(Progress(n, len(shards), READING_SHARDS))
+        progress(Progress(n, len(shards), READING_SHARDS, SHARDS))
         samples = _read_one(shard, classes, cancel, found)
         per_shard.append(samples)
         for sample in samples:
             _check_sample(shard.name, sample, classes, found)
-    progress(Progress(len(shards), len(shards), READING_SHARDS))
+    progress(Progress(len(shards), len(shards), READING_SHARDS, SHARDS))
     try:
         found.rows = shard_rows(folder, _each(per_shard))
     except LabelFileError as exc:

@@ -52,6 +52,7 @@ CHOOSING = (
 # the files are hashed, so that a run killed meanwhile is cleaned up by the next one).
 LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
+HASHING = "hashing the exported files"  # a phase counting files: {"unit": "file"}
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
 _T = TypeVar("_T")
 
@@ -195,7 +196,7 @@ def _hashed(
                 pool.shutdown(cancel_futures=True)
                 raise Cancelled(cancelled)
             found += batch
-            progress(Progress(len(found), len(paths), "hashing the exported files"))
+            progress(Progress(len(found), len(paths), HASHING, {"unit": "file"}))
     return found
 
 

@@ -88,7 +88,7 @@ def read_shards(path: Path, options: ImportOptions) -> LabelFile:
 
     def read() -> Iterator[list[ShardSample]]:
         for n, shard in enumerate(shards):
-            progress(Progress(n, len(shards), READING_SHARDS))
+            progress(Progress(n, len(shards), READING_SHARDS, SHARDS))
             yield read_shard(shard, classes, cancel)
 
     return shard_rows(path, read())
@@ -137,6 +137,7 @@ def shard_rows(path: Path, shards: Iterable[list[ShardSample]]) -> LabelFile:
 
 _NO_LABEL = object()  # a sample that says nothing of its label
 READING_SHARDS = "reading shards"
+SHARDS = {"unit": "shard"}  # (what its progress counts)
 
 
 @dataclass
