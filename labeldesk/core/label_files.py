@@ -38,6 +38,7 @@ from .label_stems import StemMatches
 from .label_suffixes import SuffixMatches
 from .progress import CancelToken, ProgressCallback, no_progress
 from .rows_elsewhere import in_another_project
+from .upload_names import UploadNameMatches
 
 if TYPE_CHECKING:
     from .project import Project
@@ -193,6 +194,7 @@ def _chosen(
     ]
     paths = live_paths(project.db) if unknown else []  # read once, only when needed
     stems, suffixes = StemMatches.find(paths, unknown), SuffixMatches.find(paths, unknown)
+    uploads = UploadNameMatches.find(paths, _uploads(found, per_row) if paths else [])
 
     def image_of(written: str, spelt: Spellings) -> tuple[str | None, bool]:
         """(the image a row names, whether exactly): exactly; else the one whose path
@@ -241,10 +243,15 @@ def _chosen(
                 by_name.add(path)
         else:
             path, exact = image_of(row.path, candidates)
+            upload = row.line in found.upload_lines
+            if path is None and upload:  # stored by Label Studio under a safe name
+                path = uploads.unique(listed(candidates))
             if path is not None and not exact and "/" in path and "/" not in _tidy(row.path):
                 by_name.add(path)  # a bare file name found an image in a folder
             if path is None:
-                ambiguity = _ambiguity(suffixes, stems)(listed(candidates))
+                ambiguity = _ambiguity(suffixes, stems)(listed(candidates)) or (
+                    uploads.ambiguity(listed(candidates)) if upload else None
+                )
                 missing = unmatched if found.unmatched_ok and not ambiguity else problems
                 missing.append((row.line, ambiguity or _unknown(project, row.path)))
                 continue
@@ -318,6 +325,14 @@ def _renamed_classes(project: Project, classes: NameIndex) -> dict[str, str]:
         if now is not None:
             found[nfc(old)] = now
     return found
+
+
+def _uploads(found: LabelFile, per_row: Sequence[Spellings]) -> list[list[str]]:
+    """The spellings of each row that names a Label Studio upload (none: no list)."""
+    if not found.upload_lines:
+        return []
+    rows = zip(found.rows, per_row, strict=True)
+    return [listed(spelt) for row, spelt in rows if row.line in found.upload_lines]
 
 
 def _ambiguity(suffixes: SuffixMatches, stems: StemMatches) -> Ambiguity:

@@ -60,6 +60,9 @@ class LabelFile:
     # Images in a folder that rows found by a bare file name alone (Label Studio uploads
     # carry no folder), among those applied: counted by apply_label_rows.
     by_name: int = 0
+    # Rows (by line) that name a Label Studio upload, whose name Label Studio stored in
+    # a safe spelling (:mod:`.upload_names`): matched by it when their name fits no image
+    upload_lines: set[int] = field(default_factory=set)
     # What apply_label_rows changed, by kind (labels, splits, review statuses)
     applied: BatchCounts = field(default_factory=BatchCounts)
     would_change: BatchCounts = field(default_factory=BatchCounts)  # (a dry run's count)

@@ -30,6 +30,7 @@ from .json_input import RowMaker, list_items, load_json_text, strict_json
 from .labelstudio_read import (
     entry_time,
     image_reference,
+    is_upload,
     own_path,
     reference_path,
     tasks_rows,
@@ -76,6 +77,7 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
     key = options.label_column or _label_key(tasks, source)
     maker = RowMaker(source)
     written: dict[int, str] = {}  # (see labelstudio_read.own_path)
+    uploads: set[int] = set()  # (entries of uploaded files: see with_written)
     newest = _newest_per_task(tasks)
     for entry, task in enumerate(tasks, start=1):
         ident = _task_key(task) if isinstance(task, dict) else None
@@ -92,13 +94,15 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
             maker.problem(entry, problem or "no image")
             continue
         image = own_path(task, image, entry, written)
+        if is_upload(ref):
+            uploads.add(entry)
         split, status = task.get("split"), task.get("status")
         label, label_problem = _choice(task.get(key))
         if label_problem is not None:
             maker.problem(entry, label_problem, path=image)
         elif label is not None or split or status:
             maker.add(entry, image, KEEP_LABEL if label is None else label, split, status)
-    return with_written(maker.result(unmatched_ok=True), written)
+    return with_written(maker.result(unmatched_ok=True), written, uploads)
 
 
 def _task_key(task: dict[str, Any]) -> tuple[object, object] | None:

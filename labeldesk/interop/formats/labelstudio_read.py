@@ -93,16 +93,25 @@ def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
         )
     maker = RowMaker(str(path))
     written: dict[int, str] = {}
-    maker.parsed.records = _task_records(maker, iter(tasks), path, options, written)
-    return with_written(maker.result(unmatched_ok=True), written)
+    uploads: set[int] = set()
+    maker.parsed.records = _task_records(maker, iter(tasks), path, options, (written, uploads))
+    return with_written(maker.result(unmatched_ok=True), written, uploads)
 
 
-def with_written(rows: LabelFile, written: dict[int, str]) -> LabelFile:
+def with_written(rows: LabelFile, written: dict[int, str], uploads: set[int]) -> LabelFile:
     """``rows`` with each row's reference as written (``written``, by entry) where its
-    ``data.path`` was taken instead (see :func:`own_path`)."""
+    ``data.path`` was taken instead (see :func:`own_path`), and the entries whose image is
+    an uploaded file (``uploads``: its name is the safe spelling Label Studio stored it
+    under, :mod:`labeldesk.core.upload_names`)."""
     if written:
         rows.written_paths = [written.get(row.line, "") for row in rows.rows]
+    rows.upload_lines = uploads
     return rows
+
+
+def is_upload(ref: str) -> bool:
+    """Whether a reference is a file uploaded to Label Studio (``/data/upload/…``)."""
+    return "/data/upload/" in ref and not _CLOUD_KEY.match(ref) and not _LOCAL_FILES.match(ref)
 
 
 def _task_records(
@@ -110,8 +119,11 @@ def _task_records(
     tasks: Iterator[Any],
     path: Path,
     options: ImportOptions,
-    written: dict[int, str],
+    kept: tuple[dict[int, str], set[int]],
 ) -> Iterator[Record]:
+    """The tasks' records; ``kept``: where each task's reference is kept when its
+    ``data.path`` is taken (:func:`own_path`), and the entries of uploaded files."""
+    written, uploads = kept
     kind = "predictions" if options.predictions else "annotations"
     ids = _PredictionIds()
     for entry, task in enumerate(tasks, start=1):
@@ -128,6 +140,8 @@ def _task_records(
             image, problem = reference_path(ref)
         if problem is None and image is not None:
             image = own_path(task["data"], image, entry, written)
+            if is_upload(ref):
+                uploads.add(entry)
         text, label_problem, found = task_label(task.get(kind), kind)
         split, status = task["data"].get("split"), task["data"].get("status")
         label: object = text
