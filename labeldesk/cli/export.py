@@ -116,6 +116,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
     from labeldesk.interop.export_texts import (
+        flags_text,
         gif_text,
         gone_since_text,
         leakage_text,
@@ -157,6 +158,9 @@ def cmd_export(args: argparse.Namespace) -> Output:
         f"exported {counted(report.written, 'image')} of {state} to {report.out}"
         f"{f' ({splits})' if splits else ''}; left out: {left_out_text(report)}"
     ]
+    issues = f"`labeldesk issues {shlex.quote(str(args.project))}` lists them"
+    if flags := flags_text(report, "--exclude-flagged", issues):
+        lines.append(flags)
     if report.missing:
         lines.append(missing_text(report))
     if report.failed:

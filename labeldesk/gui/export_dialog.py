@@ -35,12 +35,13 @@ from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
-from labeldesk.gui.export_options import ExportOptionsForm
+from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target
 from labeldesk.interop.export_texts import (
+    flags_text,
     gif_text,
     gone_since_text,
     leakage_text,
@@ -66,6 +67,9 @@ def report_text(report: ExportReport) -> str:
     text += f" to {report.out}."
     left_out = left_out_text(report)
     text += f"\nLeft out: {left_out}." if left_out != "nothing" else ""
+    flags = flags_text(report, LEAVE_OUT_FLAGGED, "Review likely mislabels shows them")
+    if flags:
+        text += "\n" + flags + "."
     if report.missing:
         text += "\n" + capitalised(missing_text(report)) + "."
     if report.failed:

@@ -27,6 +27,7 @@ from labeldesk.interop.export import ExportOptions, parse_class_map
 from labeldesk.ml.splits import parse_ratios
 
 NOW = ""  # the version combo's "the labels now"
+LEAVE_OUT_FLAGGED = "Leave out likely mislabels"  # (the option, as the report names it)
 
 
 class ExportOptionsForm(QWidget):
@@ -43,7 +44,7 @@ class ExportOptionsForm(QWidget):
         self._link_group = QButtonGroup(self)
         for button in (self.copy, self.hardlink, self.symlink):
             self._link_group.addButton(button)
-        self.leave_out_flagged = QCheckBox("Leave out likely mislabels (flagged issues)")
+        self.leave_out_flagged = QCheckBox(LEAVE_OUT_FLAGGED + " (flagged issues)")
         self.leave_out_unverified = QCheckBox("Leave out images nobody verified")
         self.include_excluded = QCheckBox("Include excluded images")
         self.include_unlabeled = QCheckBox("Include unlabeled images")

@@ -48,6 +48,33 @@ def left_out_text(report: ExportReport) -> str:
     return ", ".join(parts) or "nothing"
 
 
+def flags_text(report: ExportReport, option: str, issues: str) -> str:
+    """Whose flags the option that leaves out likely mislabels (``option``, as the
+    reader knows it) went by ("" without it): the model's now, which for a version judge
+    the labels it gave its images (a version records no flags), and how many of its
+    images, relabeled since, could not be judged and were kept. ``issues``: where the
+    flagged images are listed."""
+    if report.flags_not_judged is None:
+        return ""
+    n = report.left_out.get("flagged", 0)
+    if report.version is None or report.version == "current":
+        return f"{option} left out the {counted(n, 'image')} the model flags now ({issues})"
+    v = report.version
+    text = (
+        f"{option} left out the {counted(n, 'image')} of version {v} the model flags now: "
+        f"a version records no flags, so the model of today judged the labels {v} gave "
+        f"them (exporting {v} again after labels change or a model is trained can leave out "
+        "others)"
+    )
+    kept = report.flags_not_judged
+    if kept:
+        text += (
+            f"; {counted(kept, 'image')} relabeled since {v} "
+            f"{'was' if kept == 1 else 'were'} kept, not judged"
+        )
+    return text
+
+
 MISSING_NAMED = 3  # images of a version not written that the summary names
 
 

@@ -117,14 +117,19 @@ def select_items(
         relabeled, renamed = relabeled_since(db, version), renamed_label(db, version)
         indexed, today = current_labels(db, relabeled)
         gone = ~np.isin(np.fromiter((r.image_id for r in images), np.int64, len(images)), indexed)
-        unjudged = {
+        gone_ids = {r.image_id for r, g in zip(images, gone.tolist(), strict=True) if g}
+        # (relabeled since: counted where --exclude-flagged keeps them unjudged)
+        relabeled_kept = {
             r.image_id
-            for r, no_longer_indexed in zip(images, gone.tolist(), strict=True)
-            if no_longer_indexed
-            or (r.image_id in relabeled and today[r.image_id] != renamed(r.label))
+            for r in images
+            if r.image_id in relabeled
+            and r.image_id not in gone_ids
+            and today[r.image_id] != renamed(r.label)
         }
-        del gone
+        unjudged = gone_ids | relabeled_kept
+        del gone, gone_ids
     else:
+        relabeled_kept = set()
         classes = project.classes()
         report.label_event_id, images = current_items(db)
         unjudged = set()
@@ -167,6 +172,7 @@ def select_items(
             and _same_class(label_of.get(image_id), i.suggested, mapping)
         }
     if not options.include_flagged:
+        report.flags_not_judged = sum(r.image_id in relabeled_kept for r in images)
         images = keep(
             images, lambda r: r.image_id not in flagged or r.image_id in unjudged, "flagged"
         )

@@ -114,6 +114,10 @@ class ExportReport:
     gif_as_png: list[str] = field(default_factory=list)
     # val/test images written with a copy in the written train split (export_leaks)
     leakage: dict[str, Any] | None = None
+    # --exclude-flagged: the version's images the model's flags of now could not judge
+    # (relabeled since, or no longer indexed: it judges today's labels), kept; None
+    # without --exclude-flagged
+    flags_not_judged: int | None = None
 
     def moved(self, old: str, new: str) -> None:
         """A format renamed a file it wrote (``old`` -> ``new``): its records follow it."""
@@ -153,6 +157,10 @@ class ExportReport:
             "missing": self.missing,
             "made_splits": self.made_splits,
             "leakage": self.leakage,
+            # whose flags --exclude-flagged used: the model's now (a version keeps none)
+            "flags": None
+            if self.flags_not_judged is None
+            else {"judged": "now", "not_judged": self.flags_not_judged},
         }
 
 

@@ -380,3 +380,25 @@ def test_the_form_starts_at_the_projects_last_export_folder(qtbot, dialog, tmp_p
     qtbot.addWidget(gone)
     assert gone.folder.text() == str(project.root.parent / f"{project.root.name}-export")
     gone.shutdown()
+
+
+def test_the_report_says_whose_flags_left_images_out():
+    """Leave out likely mislabels went by the model's flags of now, which for a version
+    judge the labels it gave its images: the report said only "1 flagged"."""
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.writing import ExportReport
+
+    left = {"flagged": 3}
+    report = ExportReport("/o", "csv", written=5, left_out=left, version="v1", flags_not_judged=2)
+    assert (
+        "\nLeave out likely mislabels left out the 3 images of version v1 the model flags now: "
+        "a version records no flags, so the model of today judged the labels v1 gave them "
+        "(exporting v1 again after labels change or a model is trained can leave out "
+        "others); 2 images relabeled since v1 were kept, not judged.\n"
+    ) in report_text(report) + "\n"
+    now = ExportReport("/o", "csv", written=5, left_out=left, flags_not_judged=0)
+    assert (
+        "\nLeave out likely mislabels left out the 3 images the model flags now (Review "
+        "likely mislabels shows them)."
+    ) in report_text(now)
+    assert "flags now" not in report_text(ExportReport("/o", "csv", written=5, left_out=left))
