@@ -34,6 +34,7 @@ from .export_labels import (
     Row,
     difference_line,
     label_differences,
+    mark_before_class_map,
     read_back,
     unread_pictures,
 )
@@ -423,6 +424,9 @@ def _check_labels(
         held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]
         mine = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in mine]
     found.labels = label_differences(held, mine, splits=splits, statuses=read.statuses)
+    recorded = manifest.get("options")
+    if isinstance(recorded, dict) and recorded.get("class_map"):  # (read when checked)
+        mark_before_class_map(found.labels, dict(class_map(folder, recorded["class_map"])))
     if not splits:
         found.notes.append(
             "its splits were made for the export (--make-splits), and its manifest does "

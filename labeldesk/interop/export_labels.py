@@ -199,7 +199,22 @@ def _difference(ours: Row | None, version: Row | None, statuses: bool) -> dict[s
         "version_label": None if version is None else version[2],
         "version_split": None if version is None else version[3],
         "version_status": None if version is None or not statuses else version[4],
+        # the export's label is the version's own class, which the export's --class-map
+        # renames to version_label (set by :func:`mark_before_class_map`)
+        "before_class_map": False,
     }
+
+
+def mark_before_class_map(found: list[dict[str, Any]], mapping: dict[str, str | None]) -> None:
+    """Mark each difference whose label is the version's class before the class map
+    (``mapping``: old -> new) renamed it to the label the version is exported with."""
+    sources: dict[str, set[str]] = {}
+    for old, new in mapping.items():
+        if new is not None and new != old:
+            sources.setdefault(new, set()).add(old)
+    for row in found:
+        if row["label"] is not None and row["label"] in sources.get(row["version_label"], ()):
+            row["before_class_map"] = True
 
 
 def difference_line(row: dict[str, Any]) -> str:
@@ -217,4 +232,11 @@ def difference_line(row: dict[str, Any]) -> str:
     ours = f"{row['path']}: {said(row['label'], row['split'], row.get('status'))}"
     if row["version_path"] is None:
         return f"{ours}; the version has no other image of this picture"
-    return f"{ours}; the version: {row['version_path']}, {version}"
+    line = f"{ours}; the version: {row['version_path']}, {version}"
+    if row.get("before_class_map"):
+        line += (
+            f": {row['label']} is the version's class, which --class-map "
+            f"{row['label']}={row['version_label']} renames: this row was written without "
+            "the class map, or edited back since"
+        )
+    return line
