@@ -1,7 +1,8 @@
 """How a label file's row names an image: the project paths its path may mean.
 
 A row may write a path with ``./``, backslashes, the image root before it, as a
-``file:`` URI, with outer spaces or in the other Unicode form; :func:`candidates` lists
+``file:`` URI or a web or bucket URL (:func:`url_path`), with outer spaces or in the
+other Unicode form; :func:`candidates` lists
 what it may mean, most likely first, and :func:`exact` picks the one an image has.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +59,8 @@ def candidates(root: Path, path: str) -> list[str]:
     # stripped first: the first spelling is the one matched by suffix or stem, and
     # " /elsewhere/a.jpg" is as absolute as "/elsewhere/a.jpg" (never matched so); an
     # exact match tries the path as written first (:func:`exact`)
+    elif "://" in path[:16] and (in_url := url_path(path.strip())) is not None:
+        path = in_url  # a web URL's path, a bucket's key: matched by suffix
     for text in (path.strip(), path) if path != path.strip() else (path,):
         unified = text.replace("\\", "/")
         if os.path.isabs(text) or os.path.isabs(unified):  # (Path() is slow for 1M rows)
@@ -109,6 +113,26 @@ def exact(written: str, candidates: Sequence[str], known: set[str]) -> str | Non
     """The image a row names exactly: by its path as written first (a file may be named
     with an outer space), then by the other spellings, most likely first."""
     return written if written in known else next((c for c in candidates if c in known), None)
+
+
+# A web URL (its path is escaped) or a bucket's URL (the object's key as the bucket
+# spells it: "#", "?" and "%" are ordinary characters there)
+_WEB_URL = re.compile(r"^https?://[^/]+/", re.I)
+_BUCKET_URL = re.compile(r"^(?:s3|s3a|gs|gcs|azure-blob|az|abfss?|r2)://[^/]+/", re.I)
+
+
+def url_path(url: str) -> str | None:
+    """``https://host/photos/caf%C3%A9.jpg?x=1`` -> ``photos/café.jpg``;
+    ``s3://bucket/photos/a.jpg`` -> ``photos/a.jpg``: a path matched by suffix, as a
+    Label Studio task's URL is. None: no such URL."""
+    if bucket := _BUCKET_URL.match(url):
+        return url[bucket.end() :] or None
+    if _WEB_URL.match(url):
+        try:
+            return unquote(urlsplit(url).path).lstrip("/") or None
+        except ValueError:  # "http://[x/a.jpg": names no image
+            return None
+    return None
 
 
 def file_uri_path(uri: str) -> str:
