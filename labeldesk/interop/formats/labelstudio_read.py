@@ -60,6 +60,7 @@ _LOCAL_FILES = re.compile(
 )
 # A cloud storage URL: what follows the bucket is the object's key, as the bucket spells it.
 _CLOUD_KEY = re.compile(r"^(?:s3|s3a|gs|gcs|azure-blob|az|abfss?|r2)://[^/]*/", re.I)
+_UNESCAPED = re.compile(r"[\s\\#]|[^\x00-\x7f]")  # (never in an escaped URL)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 _SNIFF_BYTES = 65536
 
@@ -253,14 +254,17 @@ def _local_files_path(query: str) -> tuple[str, str | None]:
     """The ``d`` parameter of a local-files URL's query, everything after ``d=``: Label
     Studio's local storage wrote the path into the URL unescaped in some versions, so a
     ``#``, ``?``, ``&`` or ``+`` in it is part of the file's name (LabelDesk's own export
-    escapes them, and ``%XX`` escapes are decoded)."""
+    escapes them, and ``%XX`` escapes are decoded, unless the value holds what no escaped
+    value does: a space, a backslash, ``#``, a non-ASCII letter)."""
     if query.startswith("d="):
         value = query[2:]
     elif "&d=" in query:
         value = query.split("&d=", 1)[1]
     else:
         return "", "a local-files URL without ?d=<path>"
-    return unquote(value), None
+    # An escaped value never holds a space, a backslash, "#" or a non-ASCII letter: one
+    # that does was written unescaped (str() of a path), so its "%" signs are the name's
+    return (value if _UNESCAPED.search(value) else unquote(value)), None
 
 
 def task_label(entries: object, kind: str) -> tuple[str | None, str | None, bool]:
