@@ -395,4 +395,10 @@ def _unknown(project: Project, path: str) -> str:
     local = (_file_uri_path(path) if _is_file_uri(path) else path).strip()
     if Path(local).is_absolute() and _relative(project.root, local) is None:
         return f"{path!r} is outside the image folder {project.root}"
+    if len(local) > 2 and local[0].isalpha() and local[1] == ":" and local[2] in "\\/":
+        return (
+            f"{path!r} is a Windows path with a drive, which is never matched by its ending: "
+            f"name the image by its path in the image folder {project.root}, the drive and "
+            "the folders above it taken off"
+        )
     return f"{path!r} is not an image in the project"
