@@ -83,7 +83,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
 from bench_flag_posterior import shipped_parts  # noqa: E402
-from suite_metrics import FIXTURES  # noqa: E402
+from suite_metrics import FIXTURES, fixtures_found  # noqa: E402
 from suite_views import pixel_views  # noqa: E402
 
 from labeldesk.ml.confident import (  # noqa: E402
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     suite.PROBS_CACHE = args.views / "probs"
     names = [s for s in args.sets.split(",") if s]
     cases = suite_cases(names, args.seeds, args.cache, args.held_out)
-    if args.rule is None and args.fixtures.is_dir():
+    if args.rule is None and fixtures_found(args.fixtures):
         cases += fixture_cases(args.fixtures)
     print(f"{len(cases)} runs and fixtures ({time.perf_counter() - started:.0f} s)")
     if args.rule:

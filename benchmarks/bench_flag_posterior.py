@@ -83,7 +83,7 @@ from sklearn.mixture import GaussianMixture  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
-from suite_metrics import FIXTURES, flag_f1  # noqa: E402
+from suite_metrics import FIXTURES, fixtures_found, flag_f1  # noqa: E402
 from suite_views import pixel_views  # noqa: E402
 
 from labeldesk.ml.confident import (  # noqa: E402
@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\nNeighbours noise ({suite.NEIGHBOURS}, kept out of every choice):")
         print_groups(held)
         print_worst(held, "Worst cases under the neighbours noise:")
-    if args.fixtures.is_dir():
+    if fixtures_found(args.fixtures):
         fixtures(args.fixtures)
     print(f"\n{time.perf_counter() - started:.0f} s")
 

@@ -200,6 +200,7 @@ from suite_metrics import (  # noqa: E402
     FIXTURES,
     OLD_COUNT,
     fixtures,
+    fixtures_found,
     measure,
     print_table,
     worst_cases,
@@ -557,7 +558,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nHeld-out set '{HELD_OUT}' (kept out of every choice):")
     print_table(held_results, args.count)
     worst_cases(held_results, "Held-out worst cases:")
-    if args.fixtures.is_dir():
+    if fixtures_found(args.fixtures):
         fixtures(args.fixtures)
     print(f"\n{time.perf_counter() - started:.0f} s")
 

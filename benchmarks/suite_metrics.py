@@ -39,6 +39,15 @@ COUNTS = (
 # ---- metrics --------------------------------------------------------------------------
 
 
+def fixtures_found(folder: Path) -> bool:
+    """Whether the CIFAR-10/10N fixtures are in ``folder``; says so when they are not, so a
+    run from a checkout without ../shared does not leave them out without a word."""
+    if folder.is_dir():
+        return True
+    print(f"CIFAR-10/10N fixtures not found in {folder}: left out (pass --fixtures DIR)")
+    return False
+
+
 def flag_f1(flagged: np.ndarray, errors: np.ndarray) -> tuple[float, float, float]:
     hits = int((flagged & errors).sum())
     f, e = int(flagged.sum()), int(errors.sum())
