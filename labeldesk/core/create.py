@@ -20,7 +20,7 @@ from .errors import DiskFull, ProjectError
 from .failures import is_disk_full, write_refused
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project, check_images_folder
-from .staging import delete_marked, finish_staging, make_staging
+from .staging import delete_marked, finish_staging, make_staging, mount_point_refusal
 
 if TYPE_CHECKING:
     from .label_files import LabelFile
@@ -43,6 +43,9 @@ def _free_target(path: Path | str) -> Path:
         raise ProjectError(f"{target} is a symbolic link; pick a new folder for the project")
     if target.exists() and not target.is_dir():
         raise ProjectError(f"{target} is a file; pick a new folder for the project")
+    mounted = mount_point_refusal(target, "project", "project")
+    if mounted is not None:
+        raise ProjectError(mounted)
     if target.exists() and any(target.iterdir()):
         raise ProjectError(f"{target} already exists and is not empty; pick a new project folder")
     return target

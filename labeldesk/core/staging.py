@@ -92,6 +92,50 @@ def make_staging(target: Path) -> Path:
     return staging
 
 
+def mount_point_refusal(target: Path, what: str, example: str) -> str | None:
+    """Why ``target`` cannot become a ``what`` built beside it and renamed into place: it
+    is the top folder of a mounted drive (a USB stick at /media/me/USB), which cannot be
+    renamed or removed (EBUSY); and the staging folder beside it would sit on another
+    disk, the parent's. None when it is not one. ``example``: a folder name to suggest
+    on the drive. Asked before anything is written, as the rename failed only after the
+    whole export or index had been built on the wrong disk."""
+    try:
+        if not target.is_dir() or target.is_symlink():
+            return None
+        mounted = os.path.ismount(target) or _listed_as_mounted(target.resolve())
+    except OSError:
+        return None
+    if not mounted:
+        return None
+    return (
+        f"{target} is the top folder of a drive (a mount point): LabelDesk builds the "
+        f"{what} beside its folder and renames it into place, which cannot be done to a "
+        f"drive's top folder; use a new folder on the drive, e.g. {target / example}"
+    )
+
+
+def _listed_as_mounted(folder: Path) -> bool:
+    """Is ``folder`` a mount point in this process's mount table (Linux)? It also names a
+    folder mounted from the same disk (``mount --bind``, a container's volume), which has
+    its parent's device number, so ``os.path.ismount`` does not see it."""
+    try:
+        with open("/proc/self/mountinfo", "rb") as table:
+            lines = table.read().splitlines()
+    except OSError:  # not Linux
+        return False
+    wanted = os.fsencode(folder)
+    for line in lines:
+        fields = line.split(b" ")
+        # the mount point, with space, tab, newline and backslash written in octal
+        if len(fields) > 4 and _unescape(fields[4]) == wanted:
+            return True
+    return False
+
+
+def _unescape(field: bytes) -> bytes:
+    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)
+
+
 def finish_staging(placed: Path) -> None:
     """Drop the marker from a staged folder once it has been renamed into place. Before,
     it went just before the rename, and a run killed between the two left a whole

@@ -27,6 +27,7 @@ from labeldesk.core.staging import (
     delete_marked,
     finish_staging,
     mark_for_deletion,
+    mount_point_refusal,
 )
 
 if TYPE_CHECKING:
@@ -201,6 +202,9 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
         return target
     if not target.is_dir():
         raise ExportTargetError(f"{target} is a file; pick a new folder for the export")
+    mounted = mount_point_refusal(target, "export", "export")
+    if mounted is not None:
+        raise ExportTargetError(mounted)
     if not any(target.iterdir()):
         return target  # an empty folder made for it
     if not is_export(target):
