@@ -15,6 +15,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,10 +131,14 @@ def _added_folders(now: dict[str, Any], written: dict[str, Any]) -> str | None:
 
 def _edited(folder: Path, files: Any) -> str | None:
     """Why a file of an export with the names it was written with has been edited since
-    (its size is not the manifest's, or it is newer than the manifest, written last)."""
+    (its size is not the manifest's, or it is newer than the manifest, written last; or
+    it changed since, by its change time, which no one can set back, and its bytes are
+    not the ones written: a file of the same size copied over it keeping its old time,
+    as ``cp -p``, ``rsync -a`` and a Mac's Finder do)."""
     written = os.lstat(folder / MANIFEST).st_mtime
     listed = files if isinstance(files, list) else []  # an older manifest may lack them
     sizes = {f.get("path"): f.get("size") for f in listed if isinstance(f, dict)}
+    digests = {f.get("path"): f.get("sha256") for f in listed if isinstance(f, dict)}
     edited: list[str] = []
     for parent, dirs, names in os.walk(folder):
         links = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
@@ -144,12 +149,37 @@ def _edited(folder: Path, files: Any) -> str | None:
                 continue
             info = os.lstat(path)
             size = sizes.get(rel) if not os.path.islink(path) else None
-            if info.st_mtime > written or (size is not None and size != info.st_size):
+            changed = info.st_mtime > written or (size is not None and size != info.st_size)
+            # a change time after it: same-size bytes copied in with their old time?
+            if changed or (
+                size is not None
+                and info.st_ctime > written
+                and not _holds(path, info, digests.get(rel))
+            ):
                 edited.append(rel)
     if not edited:
         return None
     more = f" and {len(edited) - 3:,} more" if len(edited) > 3 else ""
     return f"{EDITED} ({', '.join(sorted(edited)[:3])}{more})"
+
+
+def _holds(path: str, info: os.stat_result, sha256: Any) -> bool:
+    """Does the file at ``path`` still hold the bytes the export wrote (``sha256``, from
+    its manifest)? Only a regular file can (a FIFO put there is not opened: it would
+    block); one that cannot be read is not known to, so it is not replaced. A manifest
+    without digests cannot tell: yes, as before they were compared."""
+    if not isinstance(sha256, str):
+        return True
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
 
 
 def resolved_target(out: Path | str) -> Path:
