@@ -365,10 +365,17 @@ def delete_from_table(conn: sqlite3.Connection, name: str, alias_to: str | None)
 
 
 def restore_in_table(conn: sqlite3.Connection, name: str, position: int, origin: int) -> None:
-    """Put a removed class back where it was (undo)."""
+    """Put a removed class back where it was (undo). The classes after it move down one
+    only when another holds its place: a removal leaves its place empty, and moving them
+    anyway put the next class restored (an earlier merge undone) after one it had been
+    before, so its key and theirs were not the ones they had."""
     if not class_exists(conn, name):
         keep_colours(conn)
-        conn.execute("UPDATE classes SET position = position + 1 WHERE position >= ?", (position,))
+        taken = conn.execute("SELECT 1 FROM classes WHERE position = ?", (position,)).fetchone()
+        if taken:
+            conn.execute(
+                "UPDATE classes SET position = position + 1 WHERE position >= ?", (position,)
+            )
         conn.execute(
             "INSERT INTO classes(name, position, created_at, origin) VALUES (?, ?, ?, ?)",
             (name, position, time.time(), origin),
