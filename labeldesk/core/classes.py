@@ -285,7 +285,7 @@ def add_classes(
     drop_aliases(conn, added)
     keep_colours(conn)  # the classes there are keep their colours, whatever their places
     now = time.time()
-    for position, (class_id, name, row_origin) in enumerate(rows):
+    for position, (class_id, name, row_origin) in _kept_places(conn, rows):
         if class_id is None:
             conn.execute(
                 "INSERT INTO classes(name, position, created_at, origin) VALUES (?, ?, ?, ?)",
@@ -295,6 +295,25 @@ def add_classes(
             conn.execute("UPDATE classes SET position = ? WHERE id = ?", (position, class_id))
     keep_colours(conn)
     return added
+
+
+def _kept_places(
+    conn: sqlite3.Connection, rows: list[tuple[int | None, str, int]]
+) -> list[tuple[int, tuple[int | None, str, int]]]:
+    """The position each of ``rows`` (in their order) gets: a class keeps its own unless
+    one put before it takes it (then it and those after it move down one, no further).
+    The empty places removed classes left stay empty: an undo puts a class back in its
+    place by number, and numbering them all afresh (as before) moved the others into
+    it, so an undone removal came back after a class it had been before."""
+    held = dict(conn.execute("SELECT id, position FROM classes").fetchall())
+    placed: list[tuple[int, tuple[int | None, str, int]]] = []
+    free = 0
+    for row in rows:
+        own = held.get(row[0]) if row[0] is not None else None
+        position = free if own is None else max(int(own), free)
+        placed.append((position, row))
+        free = position + 1
+    return placed
 
 
 def _place(rows: list[tuple[int | None, str, int]], name: str, origin: int) -> int:

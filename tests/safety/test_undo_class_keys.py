@@ -26,3 +26,21 @@ def test_undoing_a_removal_then_a_merge_gives_every_class_its_key_back(small):
         opened.undo()
         opened.undo()
         assert opened.classes() == order
+
+
+def test_a_class_added_after_removals_does_not_move_the_removed_classes_places(small):
+    """Adding a class numbered the places afresh, closing the ones removals left: each
+    class after the first removed moved up one, and the second removed class, brought
+    back by an undo, came after the class that had followed it."""
+    project, _, _ = small
+    with labeldesk.open_project(project) as opened:
+        order = opened.classes()
+        assert order[:5] == ["ankle_boot", "bag", "coat", "dress", "pullover"]
+        opened.remove_class("ankle_boot")
+        opened.remove_class("dress")
+        opened.add_classes(["hats"])
+        assert opened.classes() == [c for c in order if c not in ("ankle_boot", "dress")] + ["hats"]
+        opened.undo()  # the addition
+        opened.undo()  # dress between coat and pullover again
+        opened.undo()  # ankle_boot first again
+        assert opened.classes() == order
