@@ -347,9 +347,17 @@ def class_position(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def undo_rename(conn: sqlite3.Connection, old: str, new: str) -> None:
-    """Take a rename back: ``new`` is called ``old`` again, in the same place."""
-    conn.execute("UPDATE classes SET name = ? WHERE name = ?", (old, new))
+def undo_rename(conn: sqlite3.Connection, old: str, new: str, batch_id: int) -> None:
+    """Take back the rename of batch ``batch_id``: ``new`` is called ``old`` again, in the
+    same place, and made no later than that batch (the class was there before it). A
+    class ``new`` that an undo brought back since (a merge of it undone) was made then:
+    a redo of the rename took ``old`` for a class made after the rename, someone else's,
+    and left it, empty, making ``new`` a class at the end without the alias."""
+    conn.execute(
+        "UPDATE classes SET name = ?, created_at = MIN(created_at, "
+        "(SELECT created_at FROM label_batches WHERE id = ?)) WHERE name = ?",
+        (old, batch_id, new),
+    )
     conn.execute("DELETE FROM class_aliases WHERE alias IN (?, ?)", (old, new))
 
 

@@ -324,15 +324,17 @@ def _taken_before_the_undo(
     a redo must not merge it into the rename's new name. (A class the undo itself put
     back was made by the undo, not before it.) Told by the batches' order where a batch
     recorded it (times within one tick of the clock are equal); by the class's creation
-    time where none did (a scan)."""
+    time where none did (a scan). A batch undone before ``undo_id`` made nothing that
+    stayed (a class added, then taken away before the rename was undone)."""
     row = conn.execute(
         "SELECT 1 FROM class_events WHERE op IN ('add', 'rename') "
         "AND (CASE op WHEN 'add' THEN name ELSE target END) = ? "
-        "AND batch_id > ? AND batch_id < ? UNION ALL "
+        "AND batch_id > ? AND batch_id < ? AND batch_id NOT IN (SELECT undoes FROM "
+        "label_batches WHERE undoes IS NOT NULL AND id < ?) UNION ALL "
         "SELECT 1 FROM classes c JOIN label_batches b ON b.id = ? "
         "JOIN label_batches u ON u.id = ? WHERE c.name = ? "
         "AND c.created_at > b.created_at AND c.created_at < u.created_at",
-        (name, batch_id, undo_id, batch_id, undo_id, name),
+        (name, batch_id, undo_id, undo_id, batch_id, undo_id, name),
     ).fetchone()
     return row is not None
 

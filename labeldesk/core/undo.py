@@ -482,7 +482,7 @@ def _undo_class_events(
                 kept.append(target)
                 split.append((target, name))
             else:
-                class_table.undo_rename(conn, name, target)
+                class_table.undo_rename(conn, name, target, batch_id)
                 renamed.append((target, name))
         elif op == "rename" or op == "remove":
             class_table.restore_in_table(conn, name, position, origin)

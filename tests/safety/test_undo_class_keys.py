@@ -44,3 +44,39 @@ def test_a_class_added_after_removals_does_not_move_the_removed_classes_places(s
         opened.undo()  # dress between coat and pullover again
         opened.undo()  # ankle_boot first again
         assert opened.classes() == order
+
+
+def test_redoing_a_rename_after_undoing_a_merge_of_its_new_name_renames_again(small):
+    """The undone merge brought `x1` back as a class made then; the undone rename called it
+    `ankle_boot` again, and the redo took that for a class someone made after the rename:
+    it kept `ankle_boot` (empty) and made `x1` a new class at the end, with another key
+    and no alias (new files in an `ankle_boot/` folder stayed `ankle_boot`)."""
+    project, _, _ = small
+    with labeldesk.open_project(project) as opened:
+        opened.rename_class("ankle_boot", "x1")
+        renamed, aliases = opened.classes(), dict(opened.class_aliases())
+        assert renamed[0] == "x1" and aliases == {"ankle_boot": "x1"}
+        opened.merge_classes("x1", "sandal")
+        opened.undo()
+        opened.undo()
+        assert opened.classes()[0] == "ankle_boot"
+        opened.redo()
+        opened.redo()  # the merge again, then both undone again
+        opened.undo()
+        assert opened.classes() == renamed
+        assert dict(opened.class_aliases()) == aliases
+
+
+def test_redoing_a_rename_after_undoing_a_class_added_with_its_old_name_renames_again(small):
+    """A class added with the old name after the rename, and taken away again before the
+    rename was undone, made nothing that stayed: the redo renames as the rename did."""
+    project, _, _ = small
+    with labeldesk.open_project(project) as opened:
+        opened.rename_class("coat", "hats")
+        renamed, aliases = opened.classes(), dict(opened.class_aliases())
+        opened.add_classes(["coat"])
+        opened.undo()
+        opened.undo()
+        opened.redo()
+        assert opened.classes() == renamed
+        assert dict(opened.class_aliases()) == aliases
