@@ -4,7 +4,9 @@ Each node is a ``ray start --block`` process in a session (process group) of its
 with Ray's files in a fresh temporary folder, so stopping it touches only what it
 started: the group gets SIGTERM, then SIGKILL, and any process still naming the folder
 (a worker that left the group) is killed by its id. ``ray stop`` is not used: it kills
-every Ray process of the user on the machine, other people's clusters included.
+every Ray process of the user on the machine, other people's clusters included. A
+watchdog process (``watchdog.py``), started before the first node, does the same if the
+test process dies first (SIGTERM, a crash), also while the cluster is still starting.
 
 Every server of the cluster listens on 127.0.0.1 only (:data:`LOOPBACK_ENV`, and
 ``loopback_node.py`` for the second node); token authentication (a random token known
@@ -90,16 +92,29 @@ class LocalRay:
         for proc in self.nodes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-        if self.watchdog is not None:
-            self.watchdog.terminate()
-            self.watchdog.wait(timeout=5)
         shutil.rmtree(self.temp_dir, ignore_errors=True)
+        if self.watchdog is not None:  # stopped here: the watchdog has nothing to do
+            with contextlib.suppress(OSError, ValueError):  # (ValueError: told already)
+                self.watchdog.communicate(b"done\n", timeout=5)
+
+    def started(self, node: subprocess.Popen) -> None:
+        """A node started: kept, and told to the watchdog (its process group)."""
+        self.nodes.append(node)
+        self.tell_watchdog(f"node {node.pid}")
+
+    def tell_watchdog(self, line: str) -> None:
+        if self.watchdog is not None and self.watchdog.stdin is not None:
+            self.watchdog.stdin.write(f"{line}\n".encode())
+            self.watchdog.stdin.flush()
 
 
 def kill_cluster_processes(groups: list[int], temp_dir: str, known: Iterable[int] = ()) -> None:
     """SIGKILL the nodes' processes: their descendants (Ray's workers start sessions of
     their own and rename themselves ``ray::...``), their process groups, and any process
-    still naming ``temp_dir``."""
+    still naming ``temp_dir`` with its group (a node's ``ray start`` names it: its agents,
+    renamed ``ray::…``, are in its group)."""
+    naming = processes_naming(temp_dir)
+    groups = list({*groups, *(_group_of(pid) for pid in naming)} - {os.getpgrp(), 0})
     # Known ids are checked again: one freed since then may be someone else's now.
     doomed = descendants(groups) | {pid for pid in known if _is_ray(pid)}
     for group in groups:
@@ -148,6 +163,13 @@ def descendants(pids: list[int]) -> set[int]:
     return found
 
 
+def _group_of(pid: int) -> int:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return 0
+
+
 def _signal_group(group: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, sig)  # a node runs in a session of its own: group id = its pid
@@ -179,9 +201,21 @@ def ray_env() -> dict[str, str]:
     return env
 
 
+def keep_sigterm_deadly() -> None:
+    """Ray's ``ray.init`` on the main thread (a test joining the cluster as a notebook
+    does) sets a SIGTERM handler that raises SystemExit, for good: pytest then reports
+    SIGTERM as the running test's failure and goes on with the others, the cluster up.
+    In this process Ray leaves SIGTERM as it is: it ends pytest, and the watchdog stops
+    the cluster."""
+    import ray._private.utils as ray_utils
+
+    ray_utils.set_sigterm_handler = lambda handler: None  # (looked up at each ray.init)
+
+
 def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int = 120) -> LocalRay:
     """Start a head and ``nodes - 1`` more nodes on 127.0.0.1; wait until all are up
     (each with an object store of ``object_store_mb``)."""
+    keep_sigterm_deadly()
     ray_bin = str(Path(sys.executable).parent / "ray")
     temp_dir = Path(tempfile.mkdtemp(prefix="ldray", dir="/tmp"))  # short: socket paths
     cluster = LocalRay(temp_dir, free_port(), ray_env())
@@ -205,15 +239,17 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int
     # `ray start --address` with the node kept on 127.0.0.1 (Ray's CLI would refuse it)
     worker = [sys.executable, str(Path(__file__).with_name("loopback_node.py"))]
     worker += ["start", "--address", cluster.address, *common]
+    # Started before the first node: pytest killed while the cluster starts (its slowest
+    # part, a minute on a loaded machine) leaves nothing running either.
+    watchdog = [sys.executable, str(Path(__file__).with_name("watchdog.py")), str(os.getpid())]
+    cluster.watchdog = subprocess.Popen(watchdog, stdin=subprocess.PIPE, start_new_session=True)
     try:
-        cluster.nodes.append(_spawn(head, cluster.env, temp_dir / "head.log"))
+        cluster.tell_watchdog(f"dir {temp_dir}")
+        cluster.started(_spawn(head, cluster.env, temp_dir / "head.log"))
         _wait_for_nodes(cluster, 1)
         for i in range(1, nodes):
-            cluster.nodes.append(_spawn(worker, cluster.env, temp_dir / f"node{i}.log"))
+            cluster.started(_spawn(worker, cluster.env, temp_dir / f"node{i}.log"))
         _wait_for_nodes(cluster, nodes)
-        watchdog = [sys.executable, str(Path(__file__).with_name("watchdog.py")), str(os.getpid())]
-        watchdog += [str(temp_dir), *(str(p.pid) for p in cluster.nodes)]
-        cluster.watchdog = subprocess.Popen(watchdog, start_new_session=True)
     except BaseException:
         cluster.stop()
         raise
