@@ -244,8 +244,9 @@ COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 def _divert_client_logs(client: bool) -> Callable[[], None]:
     """Ray Client's printer of the log stream (its server prints the cluster's output,
     then sends the text) wrapped: the autoscaler's events go to the jobs taking notices,
-    the rest is printed as before. Returns what puts it back (nothing to do for a job
-    not joined through Ray Client, or a Ray without Ray Client)."""
+    the rest is printed as before; and its logger of the server's own log records
+    (:func:`_server_record`). Returns what puts both back (nothing to do for a job not
+    joined through Ray Client, or a Ray without Ray Client)."""
     if not client:
         return lambda: None
     try:
@@ -254,7 +255,8 @@ def _divert_client_logs(client: bool) -> Callable[[], None]:
         return lambda: None
     printer: Any = LogstreamClient  # (Any: its method is swapped, as Ray's function is)
     original = printer.__dict__.get("stdstream")
-    if original is None:
+    original_log = printer.__dict__.get("log")
+    if original is None or original_log is None:
         return lambda: None
 
     def stdstream(self: Any, level: int, msg: str) -> None:
@@ -269,12 +271,36 @@ def _divert_client_logs(client: bool) -> Callable[[], None]:
         if kept:
             original(self, level, "".join(kept))
 
+    def log(self: Any, level: int, msg: str) -> None:
+        if _server_record(level, str(msg)):
+            original_log(self, level, msg)
+
     printer.stdstream = stdstream  # looked up by its log thread at each record
+    printer.log = log
 
     def undo() -> None:
         printer.stdstream = original
+        printer.log = original_log
 
     return undo
+
+
+def _server_record(level: int, text: str) -> bool:
+    """One of the log records Ray Client's server sends (its driver's, at INFO and up
+    whatever this process asked for), taken: whether to log it here as Ray would.
+    Its notices of the cluster go to the jobs taking notices: the autoscaler's failure,
+    which it logs as it joins the cluster (Ray printed its whole traceback on stderr),
+    and any other warning (its first line). Below warnings, Ray's own news of its work,
+    nothing (LabelDesk asks Ray for warnings and up); errors are logged as before."""
+    if level >= logging.ERROR:
+        return True
+    if level >= logging.WARNING:
+        for taker in tuple(_ACTIVE):
+            if text.startswith(AUTOSCALER_FAILED):
+                taker.take_autoscaler(failure_line(text))
+            else:
+                taker.take(text)
+    return False
 
 
 def _divert_autoscaler(module: Any) -> Callable[[], None]:

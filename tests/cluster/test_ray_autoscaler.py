@@ -22,6 +22,7 @@ import pytest
 from labeldesk.ml.ray_notices import caught
 
 pytestmark = pytest.mark.slow
+CLIENT_JOINS = 6  # Ray Client's joins tried until one gets the failure (see its test)
 EVENT_WAIT_S = 90.0  # the autoscaler reports every few seconds; a loaded machine is slower
 FAILED_KEY = "__autoscaling_error"  # where the autoscaler leaves its failure (Ray's name)
 FAILURE = (
@@ -37,7 +38,7 @@ from labeldesk.ml.ray_notices import caught
 address, mode = sys.argv[1:]
 prepare_import(address)
 ray = import_ray()
-with caught() as notices:
+with caught(address.startswith("ray://")) as notices:  # as embed_on_ray
     connect(ray, address)
     if mode == "fail":
         from ray.experimental.internal_kv import _internal_kv_put
@@ -53,9 +54,9 @@ print(json.dumps(notices.lines()))
 """.replace("{key}", FAILED_KEY).replace("{failure!r}", repr(FAILURE))
 
 
-def join(cluster, mode: str) -> tuple[list[str], str]:
+def join(cluster, mode: str, address: str | None = None) -> tuple[list[str], str]:
     run = subprocess.run(
-        [sys.executable, "-c", JOIN, cluster.address, mode],
+        [sys.executable, "-c", JOIN, address or cluster.address, mode],
         env=cluster.env,
         capture_output=True,
         text=True,
@@ -75,6 +76,31 @@ def test_the_autoscalers_failure_is_a_notice_not_a_traceback(ray_cluster):
         join(ray_cluster, "mend")  # the other tests' cluster, as it was
     assert "Traceback" not in err and "node provider" not in err, err
     assert notices == [
+        "Ray's autoscaler: it failed on the cluster (ValueError: the node provider is out of reach)"
+    ]
+
+
+@pytest.mark.timeout(600)
+def test_through_ray_client_the_autoscalers_failure_is_a_notice_not_a_traceback(ray_cluster):
+    """Through Ray Client (``--ray ray://…``) the failure comes as a log record from Ray
+    Client's server (its driver logs it as it joins), which Ray printed on stderr whole,
+    and the job's notices did not have it. The record comes only when the client's log
+    stream reaches the server before its driver joins (a race of Ray's; seen lost in
+    about half the joins): joined again until it came."""
+    if ray_cluster.client_address is None:
+        pytest.skip("Ray Client is not installed (pip install 'labeldesk[cluster]')")
+    join(ray_cluster, "fail")
+    said = []
+    try:
+        for _ in range(CLIENT_JOINS):
+            notices, err = join(ray_cluster, "job", ray_cluster.client_address)
+            assert "Traceback" not in err and "node provider" not in err, err
+            if notices:
+                said = notices
+                break
+    finally:
+        join(ray_cluster, "mend")
+    assert said == [
         "Ray's autoscaler: it failed on the cluster (ValueError: the node provider is out of reach)"
     ]
 

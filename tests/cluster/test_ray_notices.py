@@ -542,3 +542,31 @@ def test_ray_clients_autoscaler_events_are_notices_not_printed(monkeypatch, capf
     assert notices.lines() == [] and "(autoscaler +" in capfd.readouterr().out
     stream.stdstream(-1, served("autoscaler", f":event_summary:{INFEASIBLE}"))  # after
     assert "(autoscaler +" in capfd.readouterr().out
+
+
+def test_ray_clients_server_records_are_notices_and_errors_still_logged(caplog):
+    """Joined through Ray Client, the log records of its server's driver come down the
+    log stream and were logged here as they came: the autoscaler's failure as it joined
+    (its whole traceback on stderr), and its other warnings and news."""
+    import logging
+
+    from ray.util.client.logsclient import LogstreamClient
+
+    failure = (
+        "The autoscaler failed with the following error:\nTraceback (most recent call "
+        'last):\n  File "monitor.py", line 1, in _run\nValueError: out of reach'
+    )
+    stream = LogstreamClient.__new__(LogstreamClient)  # its logger alone (no channel)
+    caplog.set_level(logging.INFO, logger="ray.util.client.logsclient")  # (Ray Client's)
+    with caught(client=True) as notices:
+        stream.log(logging.WARNING, failure)
+        stream.log(logging.WARNING, "Some warning of the server's\nwith more")
+        stream.log(logging.INFO, "Some news of the server's work")
+        stream.log(logging.ERROR, "A real error on the server")
+    assert notices.lines() == [
+        "Ray: Some warning of the server's",
+        "Ray's autoscaler: it failed on the cluster (ValueError: out of reach)",
+    ]
+    assert [r.getMessage() for r in caplog.records] == ["A real error on the server"]
+    stream.log(logging.WARNING, "after the job")  # Ray Client's logging is back
+    assert caplog.records[-1].getMessage() == "after the job"
