@@ -57,7 +57,7 @@ from .ray_changed import all_changed_on_workers, probed_changed
 from .ray_cluster import connect, import_ray, prepare_import
 from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
 from .ray_head import HeadWatch
-from .ray_nodes import ClusterShape, cluster_shape, probe_nodes
+from .ray_nodes import ClusterShape, cluster_shape, death_window, probe_nodes
 from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost, noted
 from .ray_results import JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
@@ -221,10 +221,11 @@ def _job(
         if peek is not None and peek.legacy:  # refused before the project uses it
             raise ClusterError(_legacy_message(project, spec))
         sample = _probe_sample(project, _missing(project, peek, report))
+        death_s = None  # the cluster's time to give up a node gone (None: this machine's)
         if sample:
             progress(Progress(0, 0, "checking the cluster's nodes"))
             try:
-                probe_nodes(ray, root, sample, watch)
+                death_s = death_window(probe_nodes(ray, root, sample, watch))
             except ImagesDifferOnWorker as exc:  # changed here too? then say to scan
                 paths = [rel for _, rel in sample]
                 changed = probed_changed(project, paths, root, address)
@@ -264,8 +265,9 @@ def _job(
 
                     def explain(error: BaseException) -> NodeLost | None:  # a node gone?
                         return node_lost(
-                            error, before, alive_now, notices, sleep=waited, waiting=said
-                        )
+                            error, before, alive_now, notices, death_s=death_s, sleep=waited,
+                            waiting=said,
+                        )  # fmt: skip
 
                     try:
                         outputs = run_job(ray, items, spec, root, plan, watch, explain)

@@ -1,6 +1,7 @@
 """What the connected Ray cluster offers (:func:`cluster_shape`), and the checks run on
 every node before a job (:func:`probe_nodes`): LabelDesk installed there with the same
-vector code, and the images readable, the same files as scanned here. Each failure is one
+vector code, and the images readable, the same files as scanned here; the answers also
+say how long the cluster takes to give up a node (:func:`death_window`). Each failure is one
 :class:`~.ray_errors.ClusterError` with a message saying what to do."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .ray_errors import (
 from .ray_head import CALL_LEAVE_S, HeadWatch
 from .ray_worker import code_version, probe_node
 
+HEAD_RESOURCE = "node:__internal_head__"  # in the head node's resources (Ray's name)
 PROBE_TIMEOUT_S = 180.0  # a node may first have to start a worker process and import
 
 
@@ -121,6 +123,7 @@ def probe_nodes(
     answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
     ours = code_version()
     for node, found in answers:
+        found["head"] = HEAD_RESOURCE in (node.get("Resources") or {})
         where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
         if found["labeldesk"] != ours:
             raise ClusterMismatch(
@@ -139,3 +142,14 @@ def probe_nodes(
                 "content): point --remote-root at a copy of the project's image folder"
             )
     return [found for _, found in answers]
+
+
+def death_window(answers: list[dict[str, Any]]) -> float | None:
+    """How long the cluster takes to give up a node gone, from the nodes' answers to
+    :func:`probe_nodes`: as the head's Ray settings say (its GCS runs the health checks
+    with the settings the head's Ray started with: the cluster's system config and the
+    head's environment, e.g. ``RAY_health_check_period_ms``, which this machine cannot
+    read), else the longest any node says; None when no node could tell."""
+    said = [a["node_death_s"] for a in answers if a.get("node_death_s") is not None]
+    head = [a["node_death_s"] for a in answers if a.get("head") and a.get("node_death_s")]
+    return float(head[0]) if head else (max(said) if said else None)

@@ -32,6 +32,7 @@ from typing import Any
 from labeldesk.core.errors import Cancelled
 
 from .ray_errors import ClusterError
+from .ray_worker import health_check_window
 
 WORKER_DIED = "A worker died or was killed"
 RAYLET_ENDED = "Raylet is terminated"
@@ -50,7 +51,7 @@ LOST_KINDS = {
     "WorkerCrashedError",
 }
 NODE_GRACE_S = 5.0  # how long a failed job waits for the cluster to see a node gone
-NODE_DEATH_S = 18.0  # as long, with a sign that one went (node_death_window: Ray's own)
+NODE_DEATH_S = 18.0  # as long, with a sign that one went (the cluster's own: death_window)
 # Ray's error saying an actor's node died ("The actor is dead because its node has
 # died"), and the node's address it gives ("ip: 10.0.0.2", "Worker IP address: …")
 NODE_DIED = re.compile(r"\bnode (has )?died\b|\bnode .{0,40}\bis dead\b", re.IGNORECASE)
@@ -378,17 +379,12 @@ def alive_nodes(ray: Any) -> dict[str, str]:
 
 
 def node_death_window() -> float:
-    """How long the cluster may take to see a node gone: its head asks each node every
-    ``health_check_period_ms`` and gives it up after ``health_check_failure_threshold``
-    failed asks (Ray's defaults: 3 s, 5 times), and a period more for the news to come
-    back. The 5 s waited before was shorter, and a node gone was often left unnamed."""
-    try:
-        from ray import _config
-
-        period = _config.health_check_period_ms() / 1000
-        return period * (_config.health_check_failure_threshold() + 1)
-    except Exception:  # another Ray: its defaults
-        return NODE_DEATH_S
+    """How long the cluster may take to see a node gone, by this machine's Ray settings
+    (:func:`~.ray_worker.health_check_window`; Ray's defaults where it has none): used
+    when the cluster's own (:func:`~.ray_nodes.death_window`) is not known. The 5 s
+    waited before was shorter, and a node gone was often left unnamed."""
+    window = health_check_window()
+    return NODE_DEATH_S if window is None else window
 
 
 def node_lost(
@@ -407,8 +403,9 @@ def node_lost(
     node alive at the start (``before``) is gone by ``now()``, a :class:`NodeLost` that
     names it. The cluster is asked for up to ``grace_s``, or, once there is a sign that
     a node went away (Ray's notice of a raylet that ended, the error saying a node died
-    or an actor unavailable), for up to ``death_s`` (:func:`node_death_window`: the
-    cluster's own time to tell). A node the error itself names as died is named at once.
+    or an actor unavailable), for up to ``death_s`` (the cluster's own time to tell, as
+    its head node's Ray settings say: :func:`~.ray_nodes.death_window`; None: this
+    machine's, :func:`node_death_window`). A node the error itself names as died is named at once.
     A node gone that the cluster has not named by then is said so, unnamed; no sign of
     a node gone, None (the job's own error is said). ``waiting`` gets a line for the
     progress display once, as the wait begins (up to ~18 s, said by nothing before)."""

@@ -116,7 +116,23 @@ def probe_node(root: str, sample: list[str]) -> dict[str, Any]:
         "missing": missing,
         "hashes": hashes,
         "where": source.where(""),
+        "node_death_s": health_check_window(),
     }
+
+
+def health_check_window() -> float | None:
+    """How long the cluster may take to see a node gone, by this process's Ray settings
+    (on a node, that node's: the cluster's system config and the environment its Ray
+    started with): the head asks each node every ``health_check_period_ms`` and gives it
+    up after ``health_check_failure_threshold`` failed asks (Ray's defaults: 3 s, 5
+    times), and a period more for the news to come back. None: a Ray without them."""
+    try:
+        from ray import _config
+
+        period = _config.health_check_period_ms() / 1000
+        return float(period * (_config.health_check_failure_threshold() + 1))
+    except Exception:  # another Ray
+        return None
 
 
 def model_input(data: bytes, short_side: int, size: int) -> io.BytesIO:

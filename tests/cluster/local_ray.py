@@ -212,9 +212,15 @@ def keep_sigterm_deadly() -> None:
     ray_utils.set_sigterm_handler = lambda handler: None  # (looked up at each ray.init)
 
 
-def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int = 120) -> LocalRay:
+def start_local_ray(
+    cpus_per_node: int = 1,
+    nodes: int = 2,
+    object_store_mb: int = 120,
+    node_env: dict[str, str] | None = None,
+) -> LocalRay:
     """Start a head and ``nodes - 1`` more nodes on 127.0.0.1; wait until all are up
-    (each with an object store of ``object_store_mb``)."""
+    (each with an object store of ``object_store_mb``, and ``node_env`` in the nodes'
+    environment, not in ``env``: Ray settings of the cluster's own)."""
     keep_sigterm_deadly()
     ray_bin = str(Path(sys.executable).parent / "ray")
     temp_dir = Path(tempfile.mkdtemp(prefix="ldray", dir="/tmp"))  # short: socket paths
@@ -245,10 +251,11 @@ def start_local_ray(cpus_per_node: int = 1, nodes: int = 2, object_store_mb: int
     cluster.watchdog = subprocess.Popen(watchdog, stdin=subprocess.PIPE, start_new_session=True)
     try:
         cluster.tell_watchdog(f"dir {temp_dir}")
-        cluster.started(_spawn(head, cluster.env, temp_dir / "head.log"))
+        env = {**cluster.env, **(node_env or {})}
+        cluster.started(_spawn(head, env, temp_dir / "head.log"))
         _wait_for_nodes(cluster, 1)
         for i in range(1, nodes):
-            cluster.started(_spawn(worker, cluster.env, temp_dir / f"node{i}.log"))
+            cluster.started(_spawn(worker, env, temp_dir / f"node{i}.log"))
         _wait_for_nodes(cluster, nodes)
     except BaseException:
         cluster.stop()

@@ -164,6 +164,24 @@ def test_the_wait_for_the_cluster_to_name_a_node_is_said_on_the_progress_line(pr
     assert seen[-1].message == waits[0]  # said last: nothing came after it
 
 
+def test_the_wait_is_as_long_as_the_clusters_head_says(project, monkeypatch):
+    """The nodes' answers to the job's checks say how long the cluster takes to give a
+    node up (the head's Ray settings, here 4 s × 6); the wait was this machine's (18 s)."""
+    from labeldesk.ml import ray_embed
+    from labeldesk.ml.ray_embed import embed_on_ray
+
+    SlowToTell(monkeypatch, project)
+    answers = [{"head": False, "node_death_s": 18.0}, {"head": True, "node_death_s": 24.0}]
+    monkeypatch.setattr(ray_embed, "probe_nodes", lambda ray, root, sample, watch=None: answers)
+    seen = []
+    with pytest.raises(NodeLost):
+        embed_on_ray(project, "tiny:48", address="127.0.0.1:6379", progress=seen.append)
+    waits = [p.message for p in seen if "went away" in p.message]
+    assert waits == [
+        "waiting up to 24 s for the cluster to say which node went away… (Cancel or Ctrl+C stops)"
+    ]
+
+
 def test_a_node_gone_is_told_by_the_cluster_or_by_its_notice():
     from ray.exceptions import ActorDiedError, RayTaskError
 
