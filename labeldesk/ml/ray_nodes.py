@@ -1,8 +1,8 @@
 """What the connected Ray cluster offers (:func:`cluster_shape`), and the checks run on
 every node before a job (:func:`probe_nodes`): LabelDesk installed there with the same
 vector code, and the images readable, the same files as scanned here; the answers also
-say how long the cluster takes to give up a node (:func:`death_window`). Each failure is one
-:class:`~.ray_errors.ClusterError` with a message saying what to do."""
+say how long the cluster takes to give up a node (:func:`death_window`). Each failure is
+one :class:`~.ray_errors.ClusterError` with a message saying what to do."""
 
 from __future__ import annotations
 

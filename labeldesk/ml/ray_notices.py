@@ -405,10 +405,11 @@ def node_lost(
     a node went away (Ray's notice of a raylet that ended, the error saying a node died
     or an actor unavailable), for up to ``death_s`` (the cluster's own time to tell, as
     its head node's Ray settings say: :func:`~.ray_nodes.death_window`; None: this
-    machine's, :func:`node_death_window`). A node the error itself names as died is named at once.
-    A node gone that the cluster has not named by then is said so, unnamed; no sign of
-    a node gone, None (the job's own error is said). ``waiting`` gets a line for the
-    progress display once, as the wait begins (up to ~18 s, said by nothing before)."""
+    machine's, :func:`node_death_window`). A node the error itself names as died is
+    named at once. A node gone that the cluster has not named by then is said so,
+    unnamed; no sign of a node gone, None (the job's own error is said). ``waiting``
+    gets a line for the progress display once, as the wait begins (up to ~18 s, said
+    by nothing before)."""
     kinds = {k.__name__ for k in type(error).__mro__}
     if not kinds & LOST_KINDS:
         return None
