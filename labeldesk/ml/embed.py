@@ -179,7 +179,7 @@ def embed_project(
     done = nothing_to_embed(project, model, backbone.identity.key if backbone else None)
     if done is not None:  # no engine runs: the report names none
         # an index a killed run never saved is built now, not at the first search
-        done.index_s = ready_for_search(project, done.key, progress, only_missing=True)
+        index_for_search(project, done, progress, cancel, only_missing=True)
         return done
     # a read-only project says so now, not after loading the model and embedding
     project.require_writable()  # a project opened read-only
@@ -243,8 +243,28 @@ def embed_project(
         _check_root_after(project, len(report.failed))
         _check_not_all_changed(report.failed)
     if not report.cancelled:
-        report.index_s = ready_for_search(project, key, progress)
+        index_for_search(project, report, progress, cancel)
     return report
+
+
+def index_for_search(
+    project: Project,
+    report: EmbedReport,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    *,
+    only_missing: bool = False,
+) -> None:
+    """Build or extend the similar-image search's index at the end of a run
+    (:func:`~labeldesk.ml.store_index.ready_for_search`), its seconds in the report. A
+    cancel while it is built marks the run cancelled: every vector is kept, no index is
+    saved, and the next search or run builds it."""
+    try:
+        report.index_s = ready_for_search(
+            project, report.key, progress, only_missing=only_missing, cancel=cancel
+        )
+    except Cancelled:
+        report.cancelled = True
 
 
 def _check_not_all_changed(failed: list[dict[str, str]]) -> None:

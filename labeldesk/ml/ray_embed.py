@@ -50,7 +50,13 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import load_backbone
 from .device import default_batch_size
-from .embed import EmbedReport, image_root_error, image_root_state, nothing_to_embed
+from .embed import (
+    EmbedReport,
+    image_root_error,
+    image_root_state,
+    index_for_search,
+    nothing_to_embed,
+)
 from .input_size import choose_model_spec
 from .ray_address import check_reachable
 from .ray_changed import all_changed_on_workers, probed_changed
@@ -63,7 +69,6 @@ from .ray_results import JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store
-from .store_index import ready_for_search
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -122,7 +127,7 @@ def embed_on_ray(
     spec = choose_model_spec(project, model)
     done = nothing_to_embed(project, spec)
     if done is not None:  # every image has a vector: no Ray, no model (as a local run)
-        done.index_s = ready_for_search(project, done.key, progress, only_missing=True)
+        index_for_search(project, done, progress, cancel, only_missing=True)
         return _up_to_date(done, address)
     if remote_root is None:  # the workers read the image folder at its path here
         _check_root_before(project)
@@ -299,7 +304,7 @@ def _job(
     except Cancelled:
         report.cancelled = True
     if not report.cancelled:  # built here, as a local run does: not at the first search
-        report.index_s = ready_for_search(project, key, progress)
+        index_for_search(project, report, progress, cancel)
     report.notices = notices.lines()
     return report
 

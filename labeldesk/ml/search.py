@@ -12,27 +12,28 @@ from the stored vectors (a float16 memory map is fine: only the candidates' rows
 read), so the similarities returned are exact and only the candidate list is approximate.
 
 Building never holds all vectors as float32: the index is trained on a sample and the
-vectors are added in chunks. :meth:`VectorIndex.add` indexes rows appended since.
+vectors are added in chunks, with a cancel check between steps
+(:mod:`labeldesk.ml.index_build`). :meth:`VectorIndex.add` indexes rows appended since.
 ``benchmarks/bench_search.py`` measures recall against exact search and chose the
 parameters.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from labeldesk.core.progress import CancelToken
 
+from . import index_build
 from .device import usable_cores
+from .faiss_loader import import_faiss
 
 EXACT_MAX = 20_000  # an exact single query scans every vector: ~10 ms at 20k × 1280
 GRAPH_EXACT_MAX = 20_000  # all-pairs kNN graph exact up to here (~4 s on 2 cores)
@@ -57,26 +58,12 @@ def pair_cosine(value: float, *, same_content: bool) -> float:
     return 1.0 if same_content else min(cosine(value), UNDER_ONE)
 
 
-TRAIN_PER_LIST = 24  # k-means training points per inverted list
-CHUNK = 65_536  # rows converted to float32 at once while adding
+CHUNK = 65_536  # rows converted to float32 at once while re-ranking
 RERANK_QUERIES = 256  # queries re-ranked at once (bounds the gathered rows)
 GRAPH_NPROBE = 4  # the all-pairs graph probes fewer lists and re-ranks fewer candidates:
 GRAPH_RERANK = 32  # near copies are each other's first candidates (1M: ~5.5 min CPU)
 FEW_QUERIES = 32  # below this many queries faiss runs on the calling thread only
 GRAPH_THREADS = 8  # the graph's batches run on up to this many threads (one per core)
-
-
-def import_faiss() -> ModuleType:
-    """faiss, imported on first use without its loader's start-up chatter.
-
-    The loader logs at INFO each instruction set it tries ("Loading faiss with AVX512
-    support", "Could not load library with AVX512 support due to ..."): noise in any
-    app that shows INFO logs, as the GUI does. A faiss that cannot load still raises.
-    """
-    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    import faiss
-
-    return faiss
 
 
 @dataclass(frozen=True)
@@ -118,20 +105,29 @@ class VectorIndex:
     its rows unchanged) while the index is used.
     """
 
-    def __init__(self, vectors: np.ndarray, config: IndexConfig | None = None, seed: int = 0):
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        config: IndexConfig | None = None,
+        seed: int = 0,
+        *,
+        cancel: CancelToken | None = None,
+        many_queries: bool = True,
+    ):
+        """Build the index over ``vectors``; ``cancel`` stops it between steps
+        (Cancelled). ``many_queries`` False leaves out faiss's table for many queries
+        (an index built to be saved, not searched)."""
         n, dim = vectors.shape
         self.config = config or IndexConfig.choose(n)
         self.size = 0
         self.source = vectors
         self.index: Any = _empty_index(dim, self.config, n)
         if not self.config.exact:
-            rng = np.random.default_rng(seed)
-            n_train = min(n, max(self.config.nlist * TRAIN_PER_LIST, 8192))
-            sample = _rows_f32(vectors, np.sort(rng.choice(n, n_train, replace=False)))
-            self.index.train(sample)
-            del sample
+            index_build.train(self.index, vectors, self.config.nlist, seed, cancel or CancelToken())
             _ivf(self.index).nprobe = self.config.nprobe
-        self.add(vectors)
+        self.add(vectors, cancel=cancel)
+        if not self.config.exact and many_queries:
+            index_build.precompute_table(self.index)
 
     @classmethod
     def from_faiss(
@@ -145,13 +141,13 @@ class VectorIndex:
             _ivf(index).nprobe = config.nprobe
         return self
 
-    def add(self, vectors: np.ndarray) -> None:
+    def add(self, vectors: np.ndarray, *, cancel: CancelToken | None = None) -> None:
         """Index the rows of ``vectors`` past :attr:`size` (the rows before are the ones
-        already indexed: an append-only store grew), in chunks."""
+        already indexed: an append-only store grew), in chunks; ``cancel`` stops it
+        between chunks (Cancelled: the index is then part-filled, for the bin)."""
         if len(vectors) < self.size:
             raise ValueError("the vectors shrank: the index must be built again")
-        for start in range(self.size, len(vectors), CHUNK):
-            self.index.add(np.ascontiguousarray(vectors[start : start + CHUNK], np.float32))
+        index_build.add(self.index, vectors, self.size, cancel)
         self.source, self.size = vectors, int(self.index.ntotal)
 
     def search(
@@ -297,15 +293,11 @@ def _empty_index(dim: int, config: IndexConfig, n: int) -> Any:
         return faiss.IndexFlatIP(dim)
     reduced = min(config.reduced, dim)
     m = max(d for d in range(1, min(config.code_bytes, reduced) + 1) if reduced % d == 0)
-    n_train = min(n, max(config.nlist * TRAIN_PER_LIST, 8192))
+    n_train = index_build.training_size(n, config.nlist)
     bits = 8 if n_train >= 256 * 16 else max(2, min(8, int(math.log2(max(4, n_train // 16)))))
     pca = f"PCAR{reduced}," if reduced < dim else ""
     index = faiss.index_factory(dim, f"{pca}IVF{config.nlist},PQ{m}x{bits}np", faiss.METRIC_L2)
-    ivf = _ivf(index)
-    ivf.cp.niter = 10
-    ivf.cp.min_points_per_centroid = 1  # no warning for small lists
-    ivf.cp.max_points_per_centroid = TRAIN_PER_LIST
-    pq = faiss.downcast_index(ivf).pq.cp
+    pq = faiss.downcast_index(_ivf(index)).pq.cp
     pq.min_points_per_centroid, pq.max_points_per_centroid, pq.niter = 1, 64, 10
     return index
 

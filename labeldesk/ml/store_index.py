@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.image_rows import usable_count
-from labeldesk.core.progress import Progress, ProgressCallback, no_progress
+from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .cachefiles import describe, stale, write_atomically
 from .errors import NoEmbeddings
@@ -61,6 +61,7 @@ def ready_for_search(
     progress: ProgressCallback = no_progress,
     *,
     only_missing: bool = False,
+    cancel: CancelToken | None = None,
 ) -> float | None:
     """Build (or extend with the rows embedded since) and save the index a similar-image
     search of ``project`` reads, when its search uses one (the store ``key`` is its
@@ -69,7 +70,9 @@ def ready_for_search(
     that the first search after ``labeldesk embed`` does not build it: ~40 s at 100k
     images, the user waiting at their first click. Seconds spent building or extending;
     None when nothing was to do (an index that was up to date is only read).
-    ``only_missing``: only when no index file is saved (a run that embedded nothing)."""
+    ``only_missing``: only when no index file is saved (a run that embedded nothing).
+    ``cancel`` stops the build between steps (Cancelled) and nothing is saved: the
+    next search, or the next ``labeldesk embed``, builds it."""
     if current_key(project) != key:
         return None  # embeddings set aside: the search does not use them
     try:
@@ -87,7 +90,7 @@ def ready_for_search(
         began.append(time.perf_counter())
         progress(Progress(0, 0, f"{what} the search index for similar images"))
 
-    store_index(store, config, few_queries=True, on_build=building)
+    store_index(store, config, few_queries=True, on_build=building, cancel=cancel)
     return time.perf_counter() - began[0] if began else None
 
 
@@ -97,6 +100,7 @@ def store_index(
     *,
     few_queries: bool = False,
     on_build: Callable[[str], None] | None = None,
+    cancel: CancelToken | None = None,
 ) -> VectorIndex:
     """An index over all of ``store``'s rows (a row number is a store row), re-ranking
     from its memory-mapped vectors: read from the store's folder and extended with rows
@@ -107,7 +111,8 @@ def store_index(
     speed up many queries (lists × 64 codes × 256 floats: 83 MB at 100k images, 260 MB
     at 1M, more than the index itself); a query then computes the few it needs.
     ``on_build``: called with "building" or "extending" before the index is built or
-    extended (not when the saved one is read as it is)."""
+    extended (not when the saved one is read as it is). ``cancel`` stops a build or
+    an extension between chunks (Cancelled); the file is then left as it was."""
     matrix = store.matrix()
     config = config or IndexConfig.choose(store.count)
     if config.exact:
@@ -122,13 +127,13 @@ def store_index(
         if store.count <= RETRAIN_GROWTH * trained:
             if on_build is not None:
                 on_build("extending")
-            index.add(matrix)
+            index.add(matrix, cancel=cancel)
             _write(path, index, store, keys, trained)
             return index
         log.info("retraining the search index: %d rows, trained on %d", store.count, trained)
     if on_build is not None:
         on_build("building")
-    index = VectorIndex(matrix, config)
+    index = VectorIndex(matrix, config, cancel=cancel, many_queries=not few_queries)
     _write(path, index, store, keys, store.count)
     return index
 
