@@ -78,6 +78,10 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
+INDEX_INTERRUPTED = (
+    "every embedding is kept; the search index for similar images was not saved "
+    "(the next `labeldesk embed` or `labeldesk similar` builds it)"
+)
 BOTTLENECK_MIN_S = 10.0  # shorter runs: starting the decode workers alone shows as waiting
 
 
@@ -265,6 +269,9 @@ def index_for_search(
         )
     except Cancelled:
         report.cancelled = True
+    except KeyboardInterrupt as exc:  # Ctrl+C in a terminal: say what was kept
+        exc.add_note(INDEX_INTERRUPTED)
+        raise
 
 
 def _check_not_all_changed(failed: list[dict[str, str]]) -> None:

@@ -166,3 +166,25 @@ def test_rows_are_read_from_a_mapped_file_as_stored(tmp_path):
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, data[rows].astype(np.float32))
     np.testing.assert_array_equal(index_build.read_f32(data, rows), got)  # not mapped
+
+
+def test_ctrl_c_while_the_index_is_built_says_what_was_kept(tmp_path, monkeypatch, capsys):
+    from labeldesk.cli import main
+
+    compressed(monkeypatch)
+    project = large_project(tmp_path)
+    project.close()
+    monkeypatch.setattr("labeldesk.ml.embed.load_backbone", lambda _spec: tiny_backbone())
+
+    def ctrl_c(*_a, **_k):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(si, "VectorIndex", type("Interrupted", (VectorIndex,), {"__init__": ctrl_c}))
+        assert main(["embed", str(project.path), "--runtime", "torch"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; every embedding is kept; the search index for similar images was " in err
+    with ld.open_project(project.path) as again:
+        assert current_store(again).count == 90 and not si_path(again).exists()
+    assert main(["embed", str(project.path), "--runtime", "torch"]) == 0
+    assert "search index for similar images ready in" in capsys.readouterr().out
