@@ -120,6 +120,9 @@ def child(measure: str, folder: Path, stop_after: float) -> dict:
             stopped_at.append((time.perf_counter(), cpu_s()))
             token.cancel()
     else:
+        # Ctrl+C raises KeyboardInterrupt, as in a terminal (a process started in the
+        # background by a shell inherits SIGINT ignored, and Python then leaves it so)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def stop() -> None:
             stopped_at.append((time.perf_counter(), cpu_s()))
