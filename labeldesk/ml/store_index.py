@@ -14,8 +14,8 @@ serialised index and a SHA-256 of both. It is only a cache: a file whose checksu
 header, store generation (the vectors file was rebuilt) or keys (a digest of the rows it
 covers) do not match, or that faiss cannot read, is stale: logged, rebuilt, replaced;
 never trusted, never fatal. It is written whole or not at all (a temporary file renamed
-into place): a build killed part-way leaves the old file or none, and the next search
-builds it again.
+into place): a build killed or cancelled part-way leaves the old file or none, and the
+next search builds it again.
 
 ``labeldesk embed`` (and the app's Compute embeddings) end by building or extending it
 (:func:`ready_for_search`), so a search never waits for it after an embedding run.
