@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.api_projects import new_project as new_project  # ld.new_project
-from labeldesk.api_words import api_words, reasons_in_api_words
+from labeldesk.api_words import api_words, checked_argument, reasons_in_api_words
 from labeldesk.core import project as project_module
 from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -405,19 +405,23 @@ EXPORT_FILLED = ("classes", "unwritable")  # ExportOptions' fields that export()
 
 def _check_export_options(options: dict[str, Any]) -> None:
     """BadArgument, before anything is written, for an option :func:`export` has not
-    (``formt="csv"`` was a TypeError from inside ``ExportOptions``)."""
+    (``formt="csv"`` was a TypeError from inside ``ExportOptions``), or a yes/no option
+    given something other than True or False (``overwrite="no"`` was read as true)."""
     import dataclasses
 
     from labeldesk.core.errors import BadArgument
     from labeldesk.interop.export import ExportOptions
 
-    known = [f.name for f in dataclasses.fields(ExportOptions) if f.name not in EXPORT_FILLED]
+    fields = {f.name: f for f in dataclasses.fields(ExportOptions) if f.name not in EXPORT_FILLED}
+    known = list(fields)
     unknown = [name for name in options if name not in known]
     if unknown:
         raise BadArgument(
             f"ld.export has no option {quoted_names(unknown)}; it takes format, progress, "
             f"cancel and {quoted_names(sorted(known))}"
         )
+    for name, value in options.items():  # overwrite="no" was read as true
+        options[name] = checked_argument(name, fields[name].type, value)
 
 
 @api_words

@@ -6,22 +6,29 @@ In a notebook the fix is a call: the API's functions are wrapped in :func:`api_w
 which puts each command the API has a call for as that call (``run `ld.embed(p)`
 first``, ``overwrite=True`` for ``--overwrite``), once, here (the app does the same with
 its menus: :mod:`labeldesk.gui.app_words`). The error keeps its type and attributes.
+
+The wrapper also checks, before the call, the arguments whose annotation says plainly
+what they must be (:func:`checked_argument`): a ``bool`` keyword given ``"yes"`` was read
+as true, and a path given ``123`` was a TypeError from deep inside.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
+import os
 import re
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import BadArgument, LabelDeskError
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_V = TypeVar("_V")
 
 _PATH = r"(?:'[^']*'|[^\s`']+)"  # a project folder as a shell command quotes it
 # (pattern, the API's words), in order: the more specific first
@@ -73,13 +80,51 @@ def reasons_in_api_words(failed: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{**row, "reason": in_api_words(row["reason"])} for row in failed]
 
 
+PATH_TYPES = {"str", "Path", "os.PathLike[str]"}  # annotations of a path (some of them)
+
+
+def checked_argument(name: str, annotation: object, value: _V) -> _V:
+    """``value`` as the argument ``name`` (annotated ``annotation``, as text) takes it;
+    BadArgument where it cannot be. Checked: ``bool`` (True or False; a NumPy bool, such
+    as ``df.flagged.any()``, becomes one) and paths (``str | os.PathLike[str]``, ``Path |
+    str``, with or without ``| None``). Other annotations are the function's own to check."""
+    kinds = {part.strip() for part in str(annotation).split("|")}
+    if kinds == {"bool"}:
+        if isinstance(value, bool):
+            return value
+        if type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool"):
+            return bool(value)  # type: ignore[return-value]  # a bool where a bool was meant
+        raise BadArgument(f"{name} must be True or False, not {type(value).__name__} ({value!r})")
+    paths = kinds - {"None"} <= PATH_TYPES and kinds & {"Path", "os.PathLike[str]"}
+    if paths and not isinstance(value, str | os.PathLike):
+        if value is None and "None" in kinds:
+            return value
+        raise BadArgument(
+            f"{name} must be a str or an os.PathLike (such as pathlib.Path), "
+            f"not {type(value).__name__} ({value!r})"
+        )
+    return value
+
+
 def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """``function``, its LabelDesk errors' advice put in the API's words."""
+    """``function``, its arguments checked up front (:func:`checked_argument`) and its
+    LabelDesk errors' advice put in the API's words."""
+    signature = inspect.signature(function)
 
     @functools.wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
-            return function(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            bound = None  # a missing or unknown argument: the call itself says so
+        if bound is not None:
+            for name, value in bound.arguments.items():
+                annotation = signature.parameters[name].annotation
+                bound.arguments[name] = checked_argument(name, annotation, value)
+        try:
+            if bound is None:
+                return function(*args, **kwargs)
+            return function(*bound.args, **bound.kwargs)
         except LabelDeskError as exc:
             if exc.args and isinstance(exc.args[0], str) and not _COMMAND_LINE.get():
                 exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
