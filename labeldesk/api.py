@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeldesk.api_projects import new_project as new_project  # ld.new_project
+from labeldesk.api_projects import open_project as open_project  # ld.open_project
 from labeldesk.api_words import api_words, checked_argument, reasons_in_api_words
-from labeldesk.core import project as project_module
 from labeldesk.core.display import quoted_names
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import shown_progress
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.core.version_diff import DiffListing
     from labeldesk.ml.predictions import Predictions
-
-open_project = api_words(project_module.open_project)  # its advice in the API's words too
 
 PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
 ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged")

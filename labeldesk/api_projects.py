@@ -1,19 +1,93 @@
-"""Making a project from Python, as ``labeldesk new`` does (part of :mod:`labeldesk.api`,
-reached as ``ld.new_project``)."""
+"""Opening and making a project from Python (part of :mod:`labeldesk.api`, reached as
+``ld.open_project`` and ``ld.new_project``, which ``labeldesk new`` does); the project
+they return says, where a write needs a keyword the command line spells as a flag,
+the keyword."""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import warnings
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Concatenate, ParamSpec, TypeVar
 
-from labeldesk.api_words import api_words
+from labeldesk.api_words import api_words, on_command_line
+from labeldesk.core import project as project_module
+from labeldesk.core.errors import UnknownClassError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import shown_progress
+from labeldesk.core.project import Project
+from labeldesk.core.read_only_db import DamagedReason
 
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# The keyword that makes an unknown class, for the outermost write running
+# (p.set_label writes through p.set_labels, whose keyword differs).
+_NEW_CLASS_KEYWORD: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "labeldesk_new_class_keyword", default=None
+)
+
+
+@contextmanager
+def _new_class_advice(keyword: str) -> Iterator[None]:
+    """Within this block an unknown class's error ends with the keyword that makes it
+    (the core's message is the app's and the command line's too, which say it their way:
+    ``--new-class``)."""
+    if _NEW_CLASS_KEYWORD.get() is not None:
+        yield
+        return
+    token = _NEW_CLASS_KEYWORD.set(keyword)
+    try:
+        yield
+    except UnknownClassError as exc:  # not a case twin or a bad name: the keyword cannot help
+        message = exc.args[0] if exc.args else None
+        unknown = isinstance(message, str) and message.startswith("unknown class(es)")
+        if type(exc) is UnknownClassError and unknown and not on_command_line():
+            exc.args = (f"{message}; pass {keyword} to add new classes", *exc.args[1:])
+        raise
+    finally:
+        _NEW_CLASS_KEYWORD.reset(token)
+
+
+def _advising(
+    keyword: str,
+) -> Callable[[Callable[Concatenate[Project, _P], _R]], Callable[Concatenate[Project, _P], _R]]:
+    """A write of :class:`Project` whose unknown class's error names ``keyword``."""
+
+    def decorate(
+        method: Callable[Concatenate[Project, _P], _R],
+    ) -> Callable[Concatenate[Project, _P], _R]:
+        @functools.wraps(method)
+        def advised(self: Project, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            with _new_class_advice(keyword):
+                return method(self, *args, **kwargs)
+
+        return advised
+
+    return decorate
+
+
+class NotebookProject(Project):
+    """The :class:`Project` that ``ld.open_project`` and ``ld.new_project`` return: the
+    same, but a label of no class says the keyword that makes it (``p.set_label(path,
+    "kat")``: "unknown class(es): 'kat'; known classes: …; pass create_class=True to
+    add new classes")."""
+
+    set_label = _advising("create_class=True")(Project.set_label)
+    set_labels = _advising("create_classes=True")(Project.set_labels)
+
+
+@api_words
+def open_project(
+    path: str | os.PathLike[str], checked: DamagedReason | None = None
+) -> NotebookProject:
+    return NotebookProject(os.fspath(path), checked)
+
+
+open_project.__doc__ = project_module.open_project.__doc__  # the same call, as help() says
 
 
 class FolderWarning(UserWarning):
@@ -64,4 +138,5 @@ def new_project(
         found = still_true(found, project.count_labeled)
     for warning in [*map(str, found), *counts.warnings]:
         warnings.warn(warning, FolderWarning, stacklevel=3)  # the caller's line (past api_words)
+    project.__class__ = NotebookProject  # the project made, with the notebook's error words
     return project

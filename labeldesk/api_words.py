@@ -64,6 +64,11 @@ def on_the_command_line() -> Iterator[None]:
         _COMMAND_LINE.reset(token)
 
 
+def on_command_line() -> bool:
+    """Whether a `labeldesk` command is running (its errors keep its own words)."""
+    return _COMMAND_LINE.get()
+
+
 def in_api_words(message: str) -> str:
     """``message`` with the commands it names put as the API's calls."""
     for pattern, words in _IN_API:

@@ -87,3 +87,28 @@ def test_an_unknown_label_source_is_a_bad_argument(project):
     with pytest.raises(ld.BadArgument, match="source must be"):
         project.set_status([CAT], "verified", source="me")
     assert project.history(limit=1) == before
+
+
+def test_a_label_of_no_class_names_the_keyword_that_makes_it(project):
+    """``p.set_label(path, "kat")`` said the class is unknown and listed the known ones,
+    but not how the call makes it (the command line says --new-class, its own way)."""
+    with ld.open_project(project.path) as p:
+        before = p.history(limit=1)
+        with pytest.raises(ld.LabelDeskError) as raised:
+            p.set_label(CAT, "kat")
+        assert str(raised.value).startswith("unknown class(es): 'kat'; known classes: ")
+        assert str(raised.value).endswith("; pass create_class=True to add new classes")
+        with pytest.raises(ld.LabelDeskError, match="; pass create_classes=True to add new"):
+            p.set_labels({CAT: "kat", DOG: "cow"})
+        assert p.history(limit=1) == before and "kat" not in p.classes()
+        p.set_label(CAT, "kat", create_class=True)  # as it says
+        assert labels_now(p, CAT) == ["kat"]
+
+
+def test_a_made_project_names_the_keyword_too(tmp_path, imagefolder):
+    root, _ = imagefolder
+    with (
+        ld.new_project(tmp_path / "made", root, progress=False) as p,
+        pytest.raises(ld.LabelDeskError, match="; pass create_class=True to add new"),
+    ):
+        p.set_label(CAT, "kat")
