@@ -161,3 +161,14 @@ def test_a_step_that_counts_nothing_shows_its_time_not_zero_images(bars, monkeyp
         assert loading["bar_format"] == embedding["bar_format"] == "{desc} ({elapsed}{postfix})"
         shown(Progress(3, 10, "embedding"))  # its count known now: tqdm's usual bar
         assert len(bars) == 2 and shown._bar.bar_format is None
+
+
+def test_a_jobs_last_step_in_a_notebook_is_a_line_not_a_bar(jupyter, bars, monkeypatch, capsys):
+    """A scan's last report ("done") stayed under the cell as a counted widget, drawn
+    before its update: "done: 0/54 …"."""
+    monkeypatch.setattr(progress_bar, "notebook_widgets", lambda: True)
+    with TerminalProgress(notebook=True) as shown:
+        shown(Progress(54, 54, "indexing"))
+        shown(Progress(54, 54, "done"))
+    assert [m["desc"] for _, m in bars] == ["indexing"]
+    assert capsys.readouterr().out == "done\n"

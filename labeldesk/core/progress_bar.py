@@ -31,6 +31,7 @@ UNIT_WORDS = {
     "shard": "shards",
 }
 UNCOUNTED_FORMAT = "{desc} ({elapsed}{postfix})"  # tqdm's bar_format for a step of no count
+FINAL_STEP = "done"  # the message of a job's last report (a scan's, a duplicate search's, …)
 
 
 def stderr_is_terminal() -> bool:
@@ -122,6 +123,13 @@ class TerminalProgress:
         if isinstance(data.get("plan"), str):  # a sentence for the person, once
             self.close()
             tqdm.write(data["plan"], file=sys.stdout if self._widget else sys.stderr)
+        if self._widget and progress.message == FINAL_STEP:
+            # the job's last report: a line under the cell's bars, not a bar that stays
+            # ("done: 0/54", a scan's step count drawn before its update)
+            self.close()
+            self._message = None
+            print(FINAL_STEP, file=sys.stdout, flush=True)  # no bar is left to write past
+            return
         if progress.message != self._message or self._bar is None:
             self.close()
             self._message = progress.message
