@@ -18,8 +18,9 @@ from .class_colours import colours_in_list_order
 from .display import quoted_names
 from .errors import DiskFull, ProjectError
 from .failures import is_disk_full, write_refused
+from .given_folders import check_images_folder
 from .progress import CancelToken, ProgressCallback, no_progress
-from .project import Project, check_images_folder
+from .project import Project
 from .staging import delete_marked, finish_staging, make_staging, mount_point_refusal
 
 if TYPE_CHECKING:

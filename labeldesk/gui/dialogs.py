@@ -29,10 +29,10 @@ from labeldesk import __version__
 from labeldesk.core.create import project_inside_images
 from labeldesk.core.db import DB_FILENAME
 from labeldesk.core.display import capitalised
+from labeldesk.core.given_folders import project_folder_problem
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
-from labeldesk.core.project import project_folder_problem
 from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job

@@ -66,8 +66,8 @@ def list_folder(
     """Probe every candidate image under ``root`` (thumbnails into ``thumbs``, else the
     project's content-addressed thumbnail cache): (usable results by path, unreadable
     files)."""
+    from labeldesk.core.given_folders import check_images_folder
     from labeldesk.core.probe_pool import probe_all
-    from labeldesk.core.project import check_images_folder
     from labeldesk.core.walk import walk_images
 
     cancel = cancel or CancelToken()

@@ -81,7 +81,7 @@ def test_a_huge_folder_is_not_listed_to_its_end(tmp_path, monkeypatch):
     app on the GUI thread)."""
     import os
 
-    from labeldesk.core import project as project_module
+    from labeldesk.core import given_folders
 
     for i in range(300):
         (tmp_path / f"notes-{i:03d}.txt").write_text("")
@@ -104,8 +104,8 @@ def test_a_huge_folder_is_not_listed_to_its_end(tmp_path, monkeypatch):
                 read.append(entry.name)
                 yield entry
 
-    monkeypatch.setattr(project_module.os, "scandir", Counted)
-    projects, _ = project_module._look_inside(tmp_path, budget=20)
+    monkeypatch.setattr(given_folders.os, "scandir", Counted)
+    projects, _ = given_folders._look_inside(tmp_path, budget=20)
     monkeypatch.undo()
     assert projects == []
     assert len(read) <= 21  # its budget, not all 301 entries
