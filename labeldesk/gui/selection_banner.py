@@ -1,5 +1,5 @@
-"""The banner at the top of the sidebar while a selection is shown ("Showing 55 images
-selected on the map ✕"): says what the grid holds and offers the way back."""
+"""The banner in the sidebar, under the class list, while a selection is shown ("Showing
+55 images selected on the map ✕"): says what the grid holds and offers the way back."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class SelectionBanner(QFrame):
         self.text.setWordWrap(True)
         self.clear_button = QToolButton()
         self.clear_button.setText("✕")
-        self.clear_button.setToolTip("Drop the selection: back to the filters below")
+        self.clear_button.setToolTip("Drop the selection: back to the filters")
         self.clear_button.setAccessibleName("Drop the selection")  # not "✕"
         self.clear_button.setAutoRaise(True)
         self.clear_button.clicked.connect(self.cleared)
@@ -45,5 +45,5 @@ class SelectionBanner(QFrame):
         else:
             self.text.setText(
                 f"Showing {shown:,} of the {counted(total, 'image')} {description} "
-                "(narrowed by the filters below)"
+                "(narrowed by the filters)"
             )

@@ -3,7 +3,7 @@ it is sorted, and see counts.
 
 A *selection* (images picked on the map, a confusion cell, "more like this", a duplicate
 group) replaces the filters when it arrives: the controls go back to every image and a
-banner at the top says what is shown ("Showing 55 images selected on the map ✕"). The
+banner under the class list says what is shown ("Showing 55 images selected on the map ✕"). The
 controls then narrow within the selection, and the banner says so; ✕ drops it.
 
 Item data is always a non-empty string and split buttons are told apart by id: reading
@@ -132,12 +132,6 @@ class FilterSidebar(QWidget):
         self._selection = ImageFilter()  # only its paths, ranking and selection are used
         self._show_counts: dict[str, int] = {}  # the Images list's counts, as last given
         self._rescoring = False  # the model scores the labels again: "flagged" is old
-        self.banner = SelectionBanner()
-        self.banner.cleared.connect(self.clear_selection)
-        self.banner_text = self.banner.text
-        self.clear_selection_button = self.banner.clear_button
-        layout.addWidget(self.banner)
-
         layout.addWidget(self._heading("Classes"))
         self.class_list = QTreeWidget()
         self.class_list.setAccessibleName("Classes")
@@ -153,6 +147,14 @@ class FilterSidebar(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.class_list.currentItemChanged.connect(lambda *_: self._emit())
         layout.addWidget(self.class_list, 1)
+        # Under the class rows, not over them: shown there, the banner (one to four lines)
+        # pushed the rows down as a map selection or a confusion cell arrived, and the
+        # class the eye was on moved. Here only the list's end gives way.
+        self.banner = SelectionBanner()
+        self.banner.cleared.connect(self.clear_selection)
+        self.banner_text = self.banner.text
+        self.clear_selection_button = self.banner.clear_button
+        layout.addWidget(self.banner)
         self.add_class_button = QPushButton("Add class…")
         self.add_class_button.clicked.connect(self.addClassRequested)
         layout.addWidget(self.add_class_button)

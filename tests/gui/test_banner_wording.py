@@ -24,7 +24,7 @@ def test_one_image_from_a_cell_is_said_in_the_singular(qtbot):
     banner.say(cell_description(None, "coat", "coat", 1), shown=0, total=1)
     assert banner.text.text() == (
         "Showing 0 of the 1 image labeled coat that the model also thought was coat when the "
-        "cell was opened (narrowed by the filters below)"
+        "cell was opened (narrowed by the filters)"
     )
 
 

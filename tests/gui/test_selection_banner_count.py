@@ -13,11 +13,11 @@ def test_one_image_is_said_in_the_singular(qtbot):
     assert banner.text.text() == "Showing 1 image added from the drift check"
     banner.say("selected on the map", shown=1, total=3)
     assert banner.text.text() == (
-        "Showing 1 of the 3 images selected on the map (narrowed by the filters below)"
+        "Showing 1 of the 3 images selected on the map (narrowed by the filters)"
     )
     banner.say("selected on the map", shown=0, total=1)
     assert banner.text.text() == (
-        "Showing 0 of the 1 image selected on the map (narrowed by the filters below)"
+        "Showing 0 of the 1 image selected on the map (narrowed by the filters)"
     )
     banner.say("selected on the map", shown=1200, total=1200)
     assert banner.text.text() == "Showing 1,200 images selected on the map"

@@ -68,7 +68,7 @@ def test_a_map_selection_replaces_the_filters_and_says_so(qtbot, opened, monkeyp
     k = view.model.rowCount()
     assert 0 < k < n
     assert sidebar.banner_text.text() == (
-        f"Showing {k} of the {n} images selected on the map (narrowed by the filters below)"
+        f"Showing {k} of the {n} images selected on the map (narrowed by the filters)"
     )
     # ✕ drops the selection; the filters stay as they are.
     qtbot.mouseClick(sidebar.clear_selection_button, Qt.MouseButton.LeftButton)
@@ -130,7 +130,7 @@ def test_a_selection_of_images_not_read_yet_is_counted_and_chosen_once_they_are(
     qtbot, view, project
 ):
     """Images added from the drift page were shown before the browser had read them:
-    "Showing 2 of the 0 images … (narrowed by the filters below)", nothing selected."""
+    "Showing 2 of the 0 images … (narrowed by the filters)", nothing selected."""
     from helpers import write_image
 
     added = ["_unlabeled/new/a.png", "_unlabeled/new/b.png"]
