@@ -23,6 +23,7 @@ from labeldesk.gui.review_words import (
     decision_text,
     end_of_issues_notice,
     enter_hint,
+    enter_room,
     expected_wrong_text,
     fit_room,
     held_out_notice,
@@ -160,17 +161,13 @@ class ReviewDisplay:
         def keys_with(enter: str) -> str:  # each key beside its word (it wrapped at "Z" "undo")
             return " · ".join([enter] * bool(enter) + rest)  # (Enter's class on one line)
 
-        keys = keys_with(enter_hint(self.source, item.suggested, item.confidence))
+        keys = keys_with(enter_hint(self.source, item.suggested, item.confidence, item.label))
         if self.project.read_only is not None:  # only the keys that still work
             still = ["Space skip"] if self.source == "queue" else []
             keys = "Read-only: " + " · ".join(unbroken(k) for k in [*still, "←/→ move", "Esc back"])
         else:  # room for Enter naming any class, sure or not, so the hint keeps its lines
             self.info.keep_room_for_hint(
-                [
-                    keys_with(enter_hint(self.source, c, confidence))
-                    for c in self._hint_classes
-                    for confidence in (1.0, 0.0)
-                ]
+                [keys_with(enter) for enter in enter_room(self.source, self._hint_classes)]
             )
         place = None if self.source == "issues" else (session.place_text() if session else "")
         said = decision_text(decided, item.label)

@@ -22,6 +22,7 @@ DECISION_WORDS = {
 # The end of a pass of likely mislabels: how many of each, in this order.
 TALLY_WORDS = [("accept", "accepted"), ("relabel", "relabeled"), ("keep", "kept")]
 TALLY_WORDS.append(("exclude", "excluded"))
+CORRECTIONS = ("accept", "relabel", "exclude")  # decisions the scores came before
 RESCORE_BUTTON = "&Find likely mislabels again"  # Alt+F presses it
 
 
@@ -34,21 +35,42 @@ def unbroken(text: str) -> str:
     return text.translate(NO_BREAK)
 
 
-def enter_hint(source: str, suggested: str | None, confidence: float | None) -> str:
-    """What Enter does to the image on screen, for the keys line: it names the class it
-    gives ("Enter label bag"), and beside an unsure suggestion ("unsure, maybe bag (25%)")
-    says that Enter gives it all the same, so the person looks first. Enter stays one
-    press: asking twice would slow every sure image for the few unsure ones, and Z undoes.
-    "" when there is no suggestion (Enter then labels nothing). The key and its class stay
-    on one line (no-break spaces); the note may wrap.
+def enter_hint(
+    source: str, suggested: str | None, confidence: float | None, label: str | None = None
+) -> str:
+    """What Enter does to the image on screen, labeled ``label`` now, for the keys line:
+    it names the class it gives ("Enter label bag"; in the queue over an image labeled
+    since, "Enter relabel bag"), and beside an unsure suggestion ("unsure, maybe bag
+    (25%)") says that Enter gives it all the same, so the person looks first. Enter stays
+    one press: asking twice would slow every sure image for the few unsure ones, and Z
+    undoes. "" when there is no suggestion (Enter then labels nothing) or the image has
+    the suggested label already (coming back to it: "Enter label coat" over a coat read
+    as if it had none). The key and its class stay on one line (no-break spaces); the
+    note may wrap.
 
     >>> enter_hint("queue", "bag", 0.25).replace("\u00a0", " ")
     'Enter label bag (the model is unsure: check it)'
+    >>> enter_hint("queue", "bag", 0.9, label="coat").replace("\u00a0", " ")
+    'Enter relabel bag'
+    >>> enter_hint("queue", "bag", 0.9, label="bag")
+    ''
     """
-    if suggested is None:
+    if suggested is None or label == suggested:
         return ""
-    verb = "label" if source == "queue" else "accept"
+    verb = "accept" if source != "queue" else "label" if label is None else "relabel"
     return unbroken(f"Enter {verb} {suggested}") + (UNSURE_ENTER if is_unsure(confidence) else "")
+
+
+def enter_room(source: str, classes: Sequence[str]) -> list[str]:
+    """Every wording :func:`enter_hint` may take in a pass over ``classes`` (each class,
+    sure or not, over an unlabeled image and over one labeled another class): the keys
+    line keeps room for the longest, so it keeps its lines from image to image."""
+    texts = []
+    for name in classes:
+        other = next((c for c in classes if c != name), None)
+        for label in {None, other}:
+            texts += [enter_hint(source, name, sure, label) for sure in (1.0, 0.0)]
+    return texts
 
 
 def decision_text(action: str | None, label: str | None) -> str:
@@ -157,13 +179,24 @@ def fit_room(classes: Sequence[str]) -> list[str]:
     ]
 
 
+REDID = "Redid: "  # how the pass's redo says what it made again (the status bar's line)
+
+
 def last_decision_text(message: str, can_undo: bool = True) -> str:
     """Under the next image, the decision the key just made (it moved on at once): the
-    status bar's line, with the way back (not on a read-only project, where Z is off)."""
+    status bar's line, with the way back (not on a read-only project, where Z is off).
+    After a redo, "Redone: …" ("Last: Redid: …" read as two headings); "(Z undoes it)"
+    stays on one line (it wrapped, leaving "it)" alone).
+
+    >>> last_decision_text("Redid: a.png → cat").replace("\u00a0", " ")
+    'Redone: a.png → cat (Z undoes it)'
+    """
     if not message:
         return ""
+    head = "Redone: " if message.startswith(REDID) else "Last: "
+    text = head + message.removeprefix(REDID)
     undo = shortcuts.key_words("Z")
-    return f"Last: {message} ({undo} undoes it)" if can_undo else f"Last: {message}"
+    return f"{text} {unbroken(f'({undo} undoes it)')}" if can_undo else text
 
 
 def last_decision_room(
@@ -173,8 +206,8 @@ def last_decision_room(
     longest path with the longest class names): the panel keeps room for them, so the
     key hint under it stays where it is when the line comes and goes with a key.
 
-    >>> last_decision_room(["a.png", "long/b.png"], ["cat", "dog-or-wolf"])[0]
-    'Last: Redid: kept dog-or-wolf for long/b.png (Z undoes it)'
+    >>> last_decision_room(["a.png", "b/c.png"], ["cat", "dog"])[0].replace("\u00a0", " ")
+    'Redone: kept cat for b/c.png (Z undoes it)'
     """
     if not paths:
         return []
@@ -183,7 +216,7 @@ def last_decision_room(
     return [
         last_decision_text(text, can_undo)
         for name in longest
-        for text in (f"Redid: kept {name} for {path}", f"Redid: {path} → {name}")
+        for text in (f"{REDID}kept {name} for {path}", f"{REDID}{path} → {name}")
     ]
 
 
@@ -241,11 +274,17 @@ def end_of_issues_notice(decisions: Mapping[str, str]) -> str:
     done = [f"{actions.count(a)} {word}" for a, word in TALLY_WORDS if actions.count(a)]
     head = f"All reviewed: {', '.join(done)}." if done else "All reviewed."
     again = shortcuts.key_words(shortcuts._text(shortcuts.REVIEW_ISSUES_KEYS))
-    button = RESCORE_BUTTON.replace("&", "")
+    button = f"{RESCORE_BUTTON.replace('&', '')} (below, or {again})"
+    if not any(a in CORRECTIONS for a in actions):  # every label kept: none to score with
+        kept = ", without the labels you kept" if "keep" in actions else ""
+        return (
+            f"{head} No label was changed, so the scores still hold: {button} lists the "
+            f"likely mislabels again{kept}. Esc goes back to the browser."
+        )
     return (
-        f"{head} The scores were computed before your corrections: {button} (below, or "
-        f"{again}) scores the labels again with them, and labels you kept are not flagged "
-        "again. Esc goes back to the browser."
+        f"{head} The scores were computed before your corrections: {button} scores the "
+        "labels again with them, and labels you kept are not flagged again. Esc goes back "
+        "to the browser."
     )
 
 

@@ -96,7 +96,7 @@ def test_the_reviews_last_decision_keeps_the_class_whole(qtbot, clustered):
         path = review.session.current.path
         qtbot.keyClick(review, Qt.Key.Key_1)  # the first class: t-shirt_top
         shown = review.info.last_label.text()
-        plain = f"Last: {path} → t-shirt_top (Z undoes it)"
+        plain = f"Last: {path} → t-shirt_top (Z\u00a0undoes\u00a0it)"  # (one piece)
         assert_kept_whole(shown, "t-shirt_top", plain)
         assert path in shown  # the path as it was: it may still wrap at its own hyphens
     finally:
