@@ -10,11 +10,12 @@ Split from :mod:`labeldesk.gui.map_view`, which it drives through :class:`KeyedM
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel
 
@@ -33,10 +34,20 @@ MOVES = {  # screen direction (x right, y down) of each arrow
     Qt.Key.Key_Up: (0.0, -1.0),
     Qt.Key.Key_Down: (0.0, 1.0),
 }
-HINT = (
-    "arrows move · Space selects · ] / [ more / fewer around it · Enter: to the browser"
-    " · Esc clears · + / - zoom · Ctrl+0 whole map"
+# The keys the status line lists, most used first: at 1280 px the line ran past its
+# room and was cut at "… Ctrl+0 …" (60,000 images); shorter now, and where it still does
+# not fit, whole keys are left off the end, and F1 (Help → Keyboard shortcuts) has them.
+HINT_KEYS = (
+    "arrows move",
+    "Space selects",
+    "Enter: to the browser",
+    "] / [ more / fewer",
+    "Esc clears",
+    "+ / - zoom",
+    "Ctrl+0 whole map",
 )
+HINT = " · ".join(HINT_KEYS)
+MORE_KEYS = f" · {shortcuts._text(shortcuts.HELP_KEYS)}: all keys"
 SEND_HINT = " · Enter shows them in the browser"
 
 
@@ -66,6 +77,22 @@ class KeyedMap(Protocol):
     def select_rows(self, rows: np.ndarray, send: bool = True, note: str = "") -> None: ...
 
     def show_card(self, row: int, scene_pos: QPointF) -> None: ...
+
+
+def keys_line(count: str, fits: Callable[[str], bool]) -> str:
+    """The status line with the map's keys after ``count``: every key where the line
+    ``fits``, else as many as fit, whole, and where F1 lists the rest (cut where it ran
+    out of room, it read "… Ctrl+0 …").
+
+    >>> keys_line("9 images", lambda text: len(text) < 60)
+    '9 images · keys: arrows move · Space selects · F1: all keys'
+    """
+    for n in range(len(HINT_KEYS), 0, -1):
+        more = "" if n == len(HINT_KEYS) else MORE_KEYS
+        text = f"{count} · keys: {' · '.join(HINT_KEYS[:n])}{more}"
+        if fits(text):
+            return text
+    return text  # not even one key fits: the label cuts it
 
 
 def grow_step(count: int, total: int, grow: bool) -> int:
@@ -99,6 +126,7 @@ class MapKeys(QObject):
         super().__init__(view.plot)
         self.view = view
         self.cursor_id: int | None = None  # the image under the cursor (ids outlive rows)
+        self._said = ""  # the keys line as last put on the status line
         self.marker = pg.ScatterPlotItem(pxMode=True, size=CURSOR_SIZE, brush=None)
         self.marker.setZValue(1e8)  # above the points and their rings
         view.viewbox.addItem(self.marker, ignoreBounds=True)
@@ -188,7 +216,13 @@ class MapKeys(QObject):
         view = self.view
         quiet = view.data is not None and view.job is None and self.cursor_id is None
         if quiet and view.plot.hasFocus() and not len(view.selected_rows):
-            view.status.setText(f"{view.count_text()} · keys: {HINT}")
+            status = view.status
+            room = status.contentsRect().width()
+            line = keys_line(
+                view.count_text(), lambda text: status.fontMetrics().horizontalAdvance(text) <= room
+            )
+            status.setText(line)
+            self._said = line
 
     # -- selecting -----------------------------------------------------------------------
     def toggle(self, add_only: bool = False) -> None:
@@ -304,4 +338,6 @@ class MapKeys(QObject):
             return True
         if kind == QEvent.Type.FocusIn:
             self.say_keys()
+        elif kind == QEvent.Type.Resize and self.view.status.text() == self._said:
+            QTimer.singleShot(0, self.say_keys)  # the keys that fit the new width (laid out)
         return False

@@ -138,6 +138,7 @@ def test_the_cursor_follows_the_view_when_it_leaves_it(qtbot, map_view):
 
 def test_focus_says_the_keys(qtbot, map_view):
     widget = map_view
+    widget.resize(1280, 700)  # room for every key (narrower: test_map_keys_line.py)
     widget.color_by.setFocus()
     qtbot.keyClick(widget.color_by, Qt.Key.Key_Tab)  # Select, the tool, then the map
     widget.plot.setFocus(Qt.FocusReason.TabFocusReason)
