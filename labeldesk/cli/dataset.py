@@ -24,6 +24,7 @@ from labeldesk.cli._base import (
 from labeldesk.cli.imports import (
     add_label_source_arguments,
     describe_skipped,
+    describe_unusable,
     read_label_source,
     unknown_classes_advised,
 )
@@ -261,6 +262,7 @@ def _new(args: argparse.Namespace) -> Output:
             "rows": len(rows),
             "skipped": skipped or [],
             "unmatched": rows.unmatched,
+            "skipped_files": rows.unusable,  # rows naming a file the scan skips
             "status_note": rows.status_note,
         }
         found = [
@@ -272,6 +274,7 @@ def _new(args: argparse.Namespace) -> Output:
             n = len(rows.unmatched)
             verb = "names" if n == 1 else "name"
             found.append(f"{counted(n, 'row')} {verb} no image in the folder (--json)")
+        found += describe_unusable(rows.unusable)
         output.text = "\n".join([*found, output.text, *describe_skipped(skipped or [])])
     return output
 

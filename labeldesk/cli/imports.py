@@ -152,6 +152,20 @@ def describe_skipped(skipped: list[str]) -> list[str]:
     return lines
 
 
+def describe_unusable(unusable: list[str]) -> list[str]:
+    """The rows left out because they name a file the scan skips (``rows.unusable``)."""
+    if not unusable:
+        return []
+    n = rows_named(unusable)
+    lines = [
+        f"not applied: {counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips:"
+    ]
+    lines += [f"  {problem}" for problem in unusable[:SKIPPED_SHOWN]]
+    if len(unusable) > SKIPPED_SHOWN:
+        lines.append(f"  … and {len(unusable) - SKIPPED_SHOWN} more (see --json)")
+    return lines
+
+
 def cmd_import(args: argparse.Namespace) -> Output:
     from labeldesk.core.label_file_formats import by_name_notice, old_names_note
     from labeldesk.core.label_files import apply_label_rows
@@ -176,6 +190,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)
         "skipped": skipped or [],
         "unmatched": rows.unmatched,
+        "skipped_files": rows.unusable,  # rows naming a file the scan skips: not applied
         "matched_by_file_name": rows.by_name,
         "status_note": rows.status_note,
         "changed": rows.applied.by_kind(),
@@ -184,6 +199,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
     lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
     lines[0] += undo_hint(args.project, rows.applied.batch)
     lines += describe_skipped(skipped or [])
+    lines += describe_unusable(rows.unusable)
     if rows.status_note:
         lines.append(rows.status_note)
     if rows.old_names:

@@ -56,7 +56,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.cli.imports import unknown_classes_advised
+    from labeldesk.cli.imports import describe_unusable, unknown_classes_advised
     from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
     from labeldesk.core.label_file_formats import Columns, old_names_note
@@ -84,12 +84,14 @@ def cmd_label(args: argparse.Namespace) -> Output:
             text = rows.applied.describe() + undo_hint(args.project, rows.applied.batch)
             text += f"; {rows.status_note}" if rows.status_note else ""
             text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
+            text = "\n".join([text, *describe_unusable(rows.unusable)])
             data = {
                 "applied": applied,
                 "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)
                 "status_note": rows.status_note,
                 "changed": rows.applied.by_kind(),
                 "old_class_names": rows.old_names,
+                "skipped_files": rows.unusable,  # rows naming a file the scan skips
             }
             return Output(data, text)
         else:

@@ -29,6 +29,15 @@ def live_paths(db: Database) -> list[str]:
     return [row[0] for row in db.query("SELECT path FROM images WHERE removed_at IS NULL")]
 
 
+def skipped_files(db: Database) -> dict[str, str]:
+    """path -> why the scan skips it, for the files in the folder now that it cannot use
+    (a link out of the image folder, not an image, unreadable): known, never counted."""
+    query = (
+        "SELECT path, skip_reason FROM images WHERE removed_at IS NULL AND skip_reason IS NOT NULL"
+    )
+    return {row[0]: row[1] for row in db.query(query)}
+
+
 def live_sizes(db: Database) -> set[int]:
     """The file sizes of the images in the folder now whose content is known: a file of
     any other size holds none of their contents (no need to hash it to know)."""

@@ -21,7 +21,7 @@ from .classes import NameIndex, case_twin_problem, nfc
 from .display import KNOWN_CLASSES_SHOWN, quoted_names
 from .errors import LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
-from .image_rows import live_paths
+from .image_rows import live_paths, skipped_files
 from .label_content import Ambiguity, ByContent
 from .label_file_formats import LABEL_COLUMNS, PATH_COLUMNS, refuse_no_rows
 from .label_paths import Spellings, listed, spellings
@@ -312,8 +312,31 @@ def _chosen(
         ]
         skipped.extend(found.describe([*problems, *with_bad]))
         chosen = kept
+    _leave_out_unusable(project, found, chosen, lines_of)
     found.by_name = len(by_name.intersection(chosen))
     return chosen
+
+
+def _leave_out_unusable(
+    project: Project,
+    found: LabelFile,
+    chosen: dict[str, int | LabelRow],
+    lines_of: dict[str, list[int]],
+) -> None:
+    """Take the files the scan skips out of ``chosen`` and list their rows in
+    ``found.unusable`` with the scan's reason: a label there is counted nowhere (not in
+    ``stats``, not exported), so it is not applied and not reported as applied."""
+    found.unusable = []
+    if not chosen:
+        return
+    reasons = skipped_files(project.db)
+    left_out: list[tuple[int, str]] = []
+    for path in [p for p in chosen if p in reasons]:
+        held = chosen.pop(path)
+        row = found.rows[held] if isinstance(held, int) else held
+        text = f"{path!r}: {reasons[path]}"  # (as the scan says it)
+        left_out += [(n, text) for n in lines_of.get(path) or (row.line,)]
+    found.unusable = found.describe(left_out)
 
 
 def _renamed_classes(project: Project, classes: NameIndex) -> dict[str, str]:

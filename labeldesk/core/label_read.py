@@ -57,6 +57,10 @@ class LabelFile:
     # (unless no row names one).
     unmatched_ok: bool = False
     unmatched: list[str] = field(default_factory=list)
+    # Rows naming a file the scan skips (a link out of the image folder, not an image,
+    # unreadable), with the scan's reason: left out by apply_label_rows, not applied (a
+    # label there would count nowhere), and listed here by line
+    unusable: list[str] = field(default_factory=list)
     # Images in a folder that rows found by a bare file name alone (Label Studio uploads
     # carry no folder), among those applied: counted by apply_label_rows.
     by_name: int = 0

@@ -277,6 +277,7 @@ class ImportDialog(QDialog):
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
             lines += _add_classes_advice(self.rows.unknown_classes)
+        lines += _unusable_lines(self.rows.unusable)
         self._say("\n".join(lines))
 
     def _say(self, text: str) -> None:
@@ -334,7 +335,12 @@ class ImportDialog(QDialog):
         key = self._rows_key  # what is applied: a read finishing meanwhile is another
         job.finished.connect(
             lambda _: self._applied(
-                rows.applied, skipped or [], list(rows.unmatched), rows.by_name, key
+                rows.applied,
+                skipped or [],
+                list(rows.unmatched),
+                rows.by_name,
+                key,
+                unusable=list(rows.unusable),
             )
         )
         job.failed.connect(lambda exc: self._say(job.describe(exc)))
@@ -355,6 +361,8 @@ class ImportDialog(QDialog):
         unmatched: list[str],
         by_name: int,
         key: tuple[object, ...] | None = None,
+        *,
+        unusable: list[str] | None = None,
     ) -> None:
         self._applied_key = key  # Import now reads again first (the counts changed)
         lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
@@ -367,6 +375,7 @@ class ImportDialog(QDialog):
                 "no image in this project:"
             )
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
+        lines += _unusable_lines(unusable or [])
         if by_name:
             lines.append(by_name_notice(by_name))
         self._say("\n".join(lines))
@@ -428,3 +437,18 @@ def _add_classes_advice(unknown: list[str]) -> list[str]:
         f"Add the {classes} first (Classes → Add class…), or tick “Allow labels that add "
         f"classes” to add {it} with the labels."
     ]
+
+
+def _unusable_lines(unusable: list[str]) -> list[str]:
+    """The rows not applied because they name a file the scan skips (the scan's reason):
+    a label there would count nowhere, so it is neither applied nor counted."""
+    if not unusable:
+        return []
+    n = rows_named(unusable)
+    lines = [
+        f"{counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips (not applied):"
+    ]
+    lines += [f"  {p}" for p in unusable[:PROBLEMS_SHOWN]]
+    if len(unusable) > PROBLEMS_SHOWN:
+        lines.append(f"  … and {len(unusable) - PROBLEMS_SHOWN} more")
+    return lines

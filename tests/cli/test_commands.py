@@ -78,6 +78,7 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
         "status_note": "",
         "changed": {"labels": 2, "labels_removed": 0, "splits": 0, "statuses": 0},
         "old_class_names": {},
+        "skipped_files": [],
     }
     history = run_json(capsys, "history", proj, "-n", "3")
     assert [h["path"] for h in history] == [
