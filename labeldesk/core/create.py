@@ -21,7 +21,14 @@ from .failures import is_disk_full, write_refused
 from .given_folders import check_images_folder
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project
-from .staging import delete_marked, finish_staging, make_staging, mount_point_refusal
+from .staging import (
+    delete_marked,
+    finish_staging,
+    make_staging,
+    missing_parents,
+    mount_point_refusal,
+    remove_made_parents,
+)
 
 if TYPE_CHECKING:
     from .label_files import LabelFile
@@ -57,6 +64,7 @@ def _staged(target: Path) -> Iterator[Path]:
     """A hidden folder beside ``target`` (never walked by a scan) to build a project in:
     renamed into place when the block ends, deleted if it raises (a cancel included).
     A folder that cannot be written (permissions, a full disk) raises ProjectError."""
+    made = missing_parents(target)  # removed again (while empty) if it fails
     try:
         staging = make_staging(target)
     except OSError as exc:
@@ -69,9 +77,11 @@ def _staged(target: Path) -> Iterator[Path]:
         finish_staging(target)
     except (OSError, sqlite3.DatabaseError) as exc:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
+        remove_made_parents(made)
         raise _not_created(target, exc) from exc
     except BaseException:
         delete_marked(staging)
+        remove_made_parents(made)
         raise
 
 

@@ -73,9 +73,36 @@ def staged_name(name: str) -> str:
     return "".join(cut) + DIGEST_SEP + digest
 
 
+def missing_parents(target: Path) -> list[Path]:
+    """The folders above ``target`` that are not there yet, deepest first: what making
+    its staging folder creates, and so what a failed run may remove again
+    (:func:`remove_made_parents`)."""
+    missing: list[Path] = []
+    for parent in Path(target).parents:  # as ``mkdir(parents=True)`` walks them
+        if os.path.lexists(parent):
+            break
+        missing.append(parent)
+    return missing
+
+
+def remove_made_parents(made: list[Path]) -> None:
+    """Remove the folders a failed run created above its target (``made``, from
+    :func:`missing_parents` before it began, deepest first), each only while it is
+    empty: one that something else was put in since stays, and so do those above it.
+    LabelDesk deletes only what it created."""
+    for folder in made:
+        try:
+            os.rmdir(folder)  # an empty folder only; never a link or anything in one
+        except OSError:
+            return
+
+
 def make_staging(target: Path) -> Path:
-    """A new, empty, marked staging folder beside ``target`` (stale ones removed first)."""
+    """A new, empty, marked staging folder beside ``target`` (stale ones removed first;
+    the folders above ``target`` that are missing are made: a failed run removes them
+    with :func:`remove_made_parents`, as this does when it fails itself)."""
     remove_stale(target)
+    made = missing_parents(target)
     name = staged_name(target.name)
     staging = target.with_name(f".{name}.partial-{os.getpid()}-{secrets.token_hex(3)}")
     info: dict[str, object] = {"pid": os.getpid(), "target": str(target)}
@@ -87,6 +114,7 @@ def make_staging(target: Path) -> Path:
         with contextlib.suppress(OSError):
             (staging / MARKER).unlink(missing_ok=True)
             staging.rmdir()
+        remove_made_parents(made)
         # named by the target: which disk is full, not a hidden name the person never gave
         raise OSError(exc.errno, exc.strerror, str(target)) from exc
     return staging

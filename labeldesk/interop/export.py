@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import ImageRootError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
-from labeldesk.core.staging import delete_marked, finish_staging, make_staging, remove_stale
+from labeldesk.core.staging import (
+    delete_marked,
+    finish_staging,
+    make_staging,
+    missing_parents,
+    remove_made_parents,
+    remove_stale,
+)
 
 from . import formats  # noqa: F401  (registers every format)
 from .export_leaks import find_leakage
@@ -99,6 +106,7 @@ def export(
     class_map = tuple(chosen.class_map.items())
     options = replace(options, classes=tuple(chosen.classes), class_map=class_map)
     report.out, report.format = str(target), fmt
+    made = missing_parents(target)  # removed again (while empty) if the export fails
     staging = make_staging(target)
     try:
         # names the destination cannot hold: a class's folder refused, before a file is
@@ -135,6 +143,7 @@ def export(
         finish_staging(target)
     except BaseException:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
+        remove_made_parents(made)  # the folders it made above the target, while empty
         raise
     return report
 
