@@ -102,10 +102,15 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 # --new-class cannot help here: say why, and how to remove a label
                 hint = "; to remove the label, give - as LABEL" if not label.strip() else ""
                 raise LabelDeskError(f"invalid class name {label!r}: {problem}{hint}")
-            try:
-                changed = project.set_label(
-                    image_path(project, args.path), label, create_class=args.new_class
+            path = image_path(project, args.path)
+            reason = project.skip_reason(path) if label is not None else None
+            if reason:  # a label there counts nowhere: not "1 label applied"
+                raise LabelDeskError(
+                    f"{path} is a file the scan skips ({reason}); a label there would count "
+                    "nowhere (`labeldesk stats` lists the skipped files)"
                 )
+            try:
+                changed = project.set_label(path, label, create_class=args.new_class)
             except CaseTwinError:
                 raise  # its own message says what to do; --new-class cannot help
             except UnknownClassError as exc:

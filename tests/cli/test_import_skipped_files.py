@@ -75,3 +75,16 @@ def test_label_csv_and_new_with_labels_leave_them_out_too(tmp_path, capsys):
         capsys, "new", str(tmp_path / "q"), "--images", str(images), "--labels", str(labels)
     )
     assert made["labels"]["skipped_files"] == done["skipped_files"]
+
+
+def test_labeling_one_skipped_file_is_refused_saying_why(tmp_path, capsys):
+    """`label PROJECT PATH LABEL` on a skipped file said "1 label applied"."""
+    project, reasons = _project(tmp_path, capsys)
+    labeled = _run(capsys, "stats", project)["labeled"]
+    assert main(["label", project, "_unlabeled/link.png", "cat", "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert f"_unlabeled/link.png is a file the scan skips ({reasons['_unlabeled/link.png']})" in (
+        error
+    )
+    assert _run(capsys, "stats", project)["labeled"] == labeled
+    assert _run(capsys, "label", project, "_unlabeled/u2.png", "cat")["applied"] == 1
