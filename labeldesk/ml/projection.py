@@ -7,9 +7,10 @@ moved or renamed image keeps its point, removed images just leave it. Only image
 embedded since (not placed yet) make it fit again.
 ``umap`` is imported inside its method: the import alone takes seconds.
 
-A UMAP fit (numba compiles on first use: 15-25 s) cannot be interrupted from inside, so
-methods registered with ``isolated=True`` run in a spawned child process that the parent
-terminates when the cancel token fires; closing the window never waits for a fit.
+A UMAP fit (numba compiles its code on a computer's first map: map_neighbours.py) cannot
+be interrupted from inside, so methods registered with ``isolated=True`` run in a spawned
+child process that the parent terminates when the cancel token fires; closing the window
+never waits for a fit.
 """
 
 from __future__ import annotations
@@ -102,22 +103,32 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     n = len(vectors)
     if n < 4:  # UMAP needs a few neighbours; a tiny project maps fine with PCA
         return _pca(vectors, seed)
+    from .map_neighbours import EXACT_MAX, cache_umap_compilation, exact_neighbours
+
     loading, neighbours, placing = FIT_STEPS["umap"]
     _step(loading, 0, 0)  # importing umap and numba: seconds, the longest step of a small map
     with warnings.catch_warnings():  # umap warns at import that an optional extra is missing
         warnings.filterwarnings("ignore", "Tensorflow not installed", ImportWarning)
         import umap
+    cache_umap_compilation()  # a computer's first map compiles UMAP; later ones load it
     _count_epochs(placing)
     _step(neighbours, 0, 0)
+    k = min(15, n - 1)
+    knn: Any = (None, None, None)  # above EXACT_MAX, UMAP finds them (pynndescent)
+    if n <= EXACT_MAX:  # exact, counted; UMAP then only builds its graph from them
+        knn = exact_neighbours(vectors, k, lambda done, total: _step(neighbours, done, total))
     reducer = umap.UMAP(
         n_components=2,
-        n_neighbors=min(15, n - 1),
+        n_neighbors=k,
         min_dist=0.1,
         metric="cosine",
         random_state=seed,
         n_jobs=1,  # a seed means one thread anyway; said outright, umap does not warn
+        precomputed_knn=knn,
     )
-    return np.asarray(reducer.fit_transform(vectors))
+    with warnings.catch_warnings():  # that a map without pynndescent's index can't place
+        warnings.filterwarnings("ignore", "precomputed_knn", UserWarning)  # new points
+        return np.asarray(reducer.fit_transform(vectors))
 
 
 def _count_epochs(step: str) -> None:
