@@ -117,6 +117,7 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     knn: Any = (None, None, None)  # above EXACT_MAX, UMAP finds them (pynndescent)
     if n <= EXACT_MAX:  # exact, counted; UMAP then only builds its graph from them
         knn = exact_neighbours(vectors, k, lambda done, total: _step(neighbours, done, total))
+        _step(neighbours, 0, 0)  # UMAP's graph from them: no count (a busy bar, not 100 %)
     reducer = umap.UMAP(
         n_components=2,
         n_neighbors=k,
