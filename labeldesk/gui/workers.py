@@ -83,6 +83,7 @@ class Job(QObject):
         self._running = False
         self._last_report = 0.0
         self._last_message: str | None = None
+        self._last_counted = False  # whether the last report passed on had a count
         self.executed = threading.Event()  # set on the worker thread once the job has run
         # A person's write (a label key on many images): closing the window lets it run
         # and commit rather than cancel it unseen; only its own Cancel button drops it.
@@ -130,9 +131,14 @@ class Job(QObject):
             self.phase_began = (now, update.done)
         data = update.data
         self.told_left = (now, data) if data is not None and "left_s" in data else None
-        if final or new_phase or now - self._last_report >= PROGRESS_INTERVAL_S:
+        # A step that stops counting (the map's neighbours found, its graph being built)
+        # must show a busy bar again at once, not stay at its last percentage.
+        counted = update.total > 0
+        switched = counted != self._last_counted
+        if final or new_phase or switched or now - self._last_report >= PROGRESS_INTERVAL_S:
             self._last_report = now
             self._last_message = update.message
+            self._last_counted = counted
             self.progress.emit(update.done, update.total, update.message)
 
     def _execute(self) -> None:

@@ -31,6 +31,24 @@ def test_a_job_reports_progress_then_its_result(qtbot):
     assert not job.running
 
 
+def test_a_step_that_stops_counting_shows_that_at_once(qtbot):
+    """The map's neighbour step counts its search to 100 %, then UMAP builds its graph
+    with no count: that report must not be dropped as too soon after the last."""
+
+    def search_then_graph(*, progress, cancel):
+        progress(Progress(0, 0, "neighbours"))
+        progress(Progress(300, 300, "neighbours"))
+        progress(Progress(0, 0, "neighbours"))
+        return None
+
+    job = Job(search_then_graph)
+    events: list[tuple] = []
+    job.progress.connect(lambda *args: events.append(args))
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        job.start()
+    assert events == [(0, 0, "neighbours"), (300, 300, "neighbours"), (0, 0, "neighbours")]
+
+
 def test_an_expected_error_becomes_one_readable_message(qtbot):
     def broken(*, progress, cancel):
         raise ImageRootError("image folder /nowhere is missing")
