@@ -34,7 +34,9 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "write a curated copy of the dataset (never changes the originals; see --hardlink)",
     )
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("out", type=path_arg, help="folder to create (new or empty)")
+    p.add_argument(
+        "out", type=path_arg, help="folder to create (new or empty; folders above it are made)"
+    )
     p.add_argument(
         "--format",
         default="imagefolder",
@@ -59,7 +61,8 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--exclude-flagged",
         action="store_true",
-        help="leave out images `labeldesk issues` flags as likely mislabeled",
+        help="leave out images `labeldesk issues` flags as likely mislabeled (the model's "
+        "flags now, which judge a --version's labels too: a version records no flags)",
     )
     p.add_argument("--include-excluded", action="store_true", help="keep excluded images")
     p.add_argument("--include-unlabeled", action="store_true", help="also export unlabeled")

@@ -44,7 +44,11 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
         "csv (also JSON, JSON Lines and TSV: json, jsonl, tsv), parquet, hf, fiftyone, "
         "labelstudio, webdataset, imagefolder (class folders)",
     )
-    p.add_argument("--path-column", metavar="COL", help="CSV/Parquet: the column with paths")
+    p.add_argument(
+        "--path-column",
+        metavar="COL",
+        help="CSV/Parquet: the column with paths (below the image folder, or URLs)",
+    )
     p.add_argument("--label-column", metavar="COL", help="CSV/Parquet: the column with labels")
     p.add_argument(
         "--split-column",
