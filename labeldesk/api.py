@@ -90,10 +90,11 @@ def embed(
     ``batch_size``: None (the device's default) or a whole number of at least 1.
 
     ``progress`` (as in :func:`export`, :func:`drift`, :func:`duplicates`,
-    :func:`crossfit_predictions` and ``p.scan()``): None shows it where this runs (a
-    widget in a Jupyter notebook with ipywidgets, else a line every 10 s there; a bar in
-    a terminal; a line now and then where stderr is a file or a pipe); False shows
-    nothing; a function gets each :class:`~labeldesk.core.progress.Progress`.
+    :func:`crossfit_predictions`, :func:`new_project` and ``p.scan()``): None shows it
+    where this runs (a widget in a Jupyter notebook with ipywidgets, else a line every
+    10 s there; a bar in a terminal; where stderr is a file or a pipe, a line as each
+    step starts, at least every 30 s, and as it ends); False shows nothing; a function
+    gets each :class:`~labeldesk.core.progress.Progress`.
     ``cancel``: a :class:`~labeldesk.core.progress.CancelToken` to stop it from another
     thread (what was embedded is kept)."""
     from labeldesk.ml.embed import embed_project
