@@ -11,7 +11,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from labeldesk.api_words import api_words, on_command_line
 from labeldesk.core import project as project_module
@@ -106,7 +106,7 @@ def new_project(
     force: bool = False,
     progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
-) -> Project:
+) -> NotebookProject:
     """Make a project in the new folder ``path`` for the image folder ``images`` and
     index it, as ``labeldesk new PATH --images IMAGES`` does; the project, open (close
     it, or use it in a ``with`` block). The images are never changed.
@@ -139,4 +139,4 @@ def new_project(
     for warning in [*map(str, found), *counts.warnings]:
         warnings.warn(warning, FolderWarning, stacklevel=3)  # the caller's line (past api_words)
     project.__class__ = NotebookProject  # the project made, with the notebook's error words
-    return project
+    return cast(NotebookProject, project)
