@@ -242,6 +242,12 @@ class ProjectJobs(QObject):
 
 
 RESCAN_WORDS = "Rescan folder"  # the notice's button (File → Rescan folder)
+# Compute embeddings cancelled while it built the search index: the CLI's words
+# (labeldesk.ml.embed.INDEX_INTERRUPTED), with the app's own commands in them
+INDEX_UNSAVED = (
+    "every embedding is kept; the search index for similar images was not saved (the "
+    "next Compute embeddings or the first More like this builds it)"
+)
 
 
 def _held_back_text(report: EmbedReport, version: int) -> str:
@@ -264,9 +270,13 @@ def _cluster_text(address: str, head: str | None) -> str:
 
 
 def _embed_cancelled_text(job: Job, cluster: str | None) -> str:
-    """A cluster job cancelled while it started has no report: nothing was written."""
+    """A cluster job cancelled while it started has no report: nothing was written. One
+    cancelled while it built the similar-image search's index kept every embedding but
+    saved no index (as `labeldesk embed` says after Ctrl+C then)."""
     if cluster is not None and job.result is None:
         return f"Embedding cancelled while it was starting on {cluster}; nothing was written"
+    if getattr(job.result, "index_unsaved", False):
+        return f"Embedding cancelled; {INDEX_UNSAVED}"
     return "Embedding cancelled; finished batches are kept"
 
 

@@ -111,6 +111,9 @@ class EmbedReport:
     # Seconds spent at the end building or extending the similar-image search's index
     # (store_index.ready_for_search), so that the first search does not; None: no need.
     index_s: float | None = None
+    # Cancelled while that index was built: every vector is kept, no index was saved
+    # (the next run or the first search builds it).
+    index_unsaved: bool = False
 
     def up_to_date_text(self) -> str:
         """What a run with nothing to do says: "All 600 images already have embeddings"."""
@@ -268,7 +271,7 @@ def index_for_search(
             project, report.key, progress, only_missing=only_missing, cancel=cancel
         )
     except Cancelled:
-        report.cancelled = True
+        report.cancelled = report.index_unsaved = True
     except KeyboardInterrupt as exc:  # Ctrl+C in a terminal: say what was kept
         exc.add_note(INDEX_INTERRUPTED)
         raise

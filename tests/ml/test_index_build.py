@@ -61,6 +61,7 @@ def test_a_cancel_while_the_index_trains_keeps_the_vectors_and_saves_no_index(
             project, backbone=tiny_backbone(), runtime="torch", progress=progress, cancel=token
         )
         assert token.armed and report.cancelled and report.index_s is None
+        assert report.index_unsaved  # the app says so (tests/gui/test_embed_cancel_index.py)
         assert report.embedded == 90 and current_store(project).count == 90  # all kept
         assert not si_path(project).exists() and not trained
         assert [p.name for p in current_store(project).folder.iterdir() if "faiss" in p.name] == []
