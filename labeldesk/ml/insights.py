@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 NEIGHBOURS = 12  # kept per image for the detail panel's strip
+STEPS = {"unit": "step"}  # the reports count these four steps, not images
 
 
 @dataclass
@@ -96,15 +97,15 @@ def image_insights(
     Raises :class:`~labeldesk.ml.errors.NoEmbeddings` when nothing is embedded yet.
     """
     cancel = cancel or CancelToken()
-    progress(Progress(0, 3, "neighbours"))
+    progress(Progress(0, 3, "neighbours", STEPS))
     vectors = project_vectors(project)  # one read: an embedding job may be adding rows
     graph = neighbor_graph(project, vectors=vectors)
     cancel.raise_if_cancelled()
     n = len(vectors.ids)
-    progress(Progress(1, 3, "predictions"))
+    progress(Progress(1, 3, "predictions", STEPS))
     preds = project_predictions(project, vectors=vectors)
     cancel.raise_if_cancelled()
-    progress(Progress(2, 3, "label quality"))
+    progress(Progress(2, 3, "label quality", STEPS))
     predicted = np.full(n, -1, dtype=np.int64)
     confidence = np.full(n, np.nan)
     if preds.meaningful:  # trainable labels of two classes: one alone predicts itself
@@ -124,7 +125,7 @@ def image_insights(
     k = min(NEIGHBOURS, graph.rows.shape[1])
     rows = graph.rows[:, :k]
     neighbour_ids = np.where(rows >= 0, vectors.ids[np.maximum(rows, 0)], -1)
-    progress(Progress(3, 3, "done"))
+    progress(Progress(3, 3, "done", STEPS))
     return ImageInsights(
         key=vectors.key,
         ids=vectors.ids.copy(),

@@ -1,0 +1,31 @@
+"""The app's insights job counts its steps (neighbours, predictions, label quality, done),
+not images: each report says so (``data["unit"]``), so a view that names the unit says
+"3/3 steps", not "3/3 images" for a project of thousands of images."""
+
+from __future__ import annotations
+
+from labeldesk.core.progress import Progress
+from labeldesk.core.progress_bar import ProgressLines
+from labeldesk.gui.project_view import ProjectView
+from labeldesk.gui.workers import Job
+
+
+def test_the_insights_job_reports_steps(qtbot, clustered, monkeypatch):
+    reports: list[tuple[str, Progress]] = []
+    real = Job._report
+
+    def kept(job: Job, update: Progress) -> None:
+        reports.append((job.name, update))
+        real(job, update)
+
+    monkeypatch.setattr(Job, "_report", kept)
+    project, _ = clustered
+    widget = ProjectView(project)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
+    widget.shutdown()
+    insights = [update for title, update in reports if title == "Model insights"]
+    assert [(p.done, p.total) for p in insights] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert {(p.data or {}).get("unit") for p in insights} == {"step"}
+    assert ProgressLines().line(insights[-1], 0.0) == "done: 3/3 steps (100%)"
