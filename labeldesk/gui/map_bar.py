@@ -61,8 +61,11 @@ class MapBar(QHBoxLayout):
     def follow(self, job: Job, doing: str) -> str:
         """Show ``job``'s steps beside ``doing`` ("computing the map…"): the step in words,
         and for a step that counts (UMAP placing the images) its percentage and the time
-        left; a busy bar for a step that cannot say how far it is. A first map took 15 s
-        behind a bar that said nothing. Returns ``doing``, the status until the first step."""
+        left; a busy bar for a step that cannot say how far it is. The very first map on a
+        computer spends most of a minute loading UMAP; a project's first map after it, seconds
+        (the README's figures, from benchmarks/bench_map_neighbours.py); before the steps
+        were named, all of it went by behind a bar that said nothing. Returns ``doing``,
+        the status until the first step."""
         self._followed = job
         self.progress.setRange(0, 0)
         job.progress.connect(
