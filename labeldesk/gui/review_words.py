@@ -27,7 +27,9 @@ RESCORE_BUTTON = "&Find likely mislabels again"  # Alt+F presses it
 
 
 UNSURE_ENTER = " (the model is unsure: check it)"
-NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011"})  # no-break space and hyphen
+# no-break space and hyphen; a word joiner after a slash, which allows a break after it
+# ("←/" and "→ move" on two lines)
+NO_BREAK = str.maketrans({" ": "\u00a0", "-": "\u2011", "/": "/\u2060"})
 
 
 def unbroken(text: str) -> str:
