@@ -156,13 +156,13 @@ def test_coverage_clusters_a_sample_of_a_huge_label_set(monkeypatch):
         seed=0,
     )
     seen = []
-    real = auto.typiclust
+    real = auto.typiclust_all  # (the sample is its own: typiclust does not sample it again)
 
     def recording(sample: QueryContext, k: int):
         seen.append((len(sample.labels), int(sample.labeled_mask.sum())))
         return real(sample, k)
 
-    monkeypatch.setattr(auto, "typiclust", recording)
+    monkeypatch.setattr(auto, "typiclust_all", recording)
     monkeypatch.setattr(auto, "COVERAGE_MAX_LABELED", 2000)
     picks = auto.coverage_picks(ctx, 5)
     others = int((labels < 0).sum())
