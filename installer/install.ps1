@@ -6,24 +6,41 @@ Install LabelDesk for the current user on Windows: a private virtual environment
 .DESCRIPTION
   powershell -ExecutionPolicy Bypass -File installer\install.ps1                 install or upgrade from this checkout
   powershell -ExecutionPolicy Bypass -File installer\install.ps1 -From X.whl     install from a wheel
-  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Torch cuda     the CUDA build of PyTorch
-  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Uninstall      remove what it created
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Torch cpu|cuda choose the PyTorch build (default: the one
+                                                                                 installed before, else auto)
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -TorchIndex URL take PyTorch from another index (remembered)
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Uninstall      remove what it created, nothing else
+                                                                                 (-Remove is the same)
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Help           this text
 
--Torch auto (default) picks cuda when an NVIDIA graphics card is present, else cpu. The CPU
-build comes from PyPI (on Windows PyPI's wheels are CPU-only); the CUDA build from
-https://download.pytorch.org/whl/cu130 unless -TorchIndex URL (or LABELDESK_TORCH_INDEX)
-names another index ("default": pip's own). LABELDESK_TORCH_SPEC adds requirements that pip
-resolves with LabelDesk (e.g. a pinned torch). Settings and projects are never touched: what
-an installation created is listed in install-manifest.txt, and -Uninstall removes exactly
-that (a folder it created only when empty). A Start-menu shortcut LabelDesk.lnk that is not
-the installer's (yours, or one you pointed elsewhere) is never replaced or removed.
-While LabelDesk runs from this installation an upgrade or -Uninstall changes nothing: it
-names LabelDesk's processes and, run from a console, waits for them to be closed.
+Options (and environment variables), as installer/install.sh takes them:
+  -Torch auto|cpu|cuda   auto: cuda when an NVIDIA graphics card is present, else cpu; left
+                         out, an upgrade keeps the build installed before
+  -TorchIndex URL        (LABELDESK_TORCH_INDEX) package index for the PyTorch build; "default"
+                         uses pip's own index (on Windows the CPU build); "auto" the
+                         installer's choice: https://download.pytorch.org/whl/cu130 for the
+                         CUDA build, else pip's own. Left out, an upgrade keeps the index the
+                         kept build came from.
+  -Python PATH           (PYTHON) the Python 3.10+ that creates the environment
+  -From FILE.whl         install from a wheel (or another checkout)
+  LABELDESK_TORCH_SPEC   extra requirements resolved with LabelDesk (e.g. a pinned torch)
+
+Settings (%APPDATA%\LabelDesk), the model cache and projects are never touched. What an
+installation created is listed in install-manifest.txt, and -Uninstall removes exactly that
+(a folder it created only when empty), then names the settings and model cache it keeps. A
+Start-menu shortcut LabelDesk.lnk that is not the installer's (yours, or one you pointed
+elsewhere) is never replaced or removed. When the PyTorch index asked for (or the one the
+installed build came from) cannot be reached, the run stops and changes nothing. While
+LabelDesk runs from this installation an upgrade or -Uninstall changes nothing: it names
+LabelDesk's processes and, run from a console, waits for them to be closed. Unlike
+install.sh, an upgrade replaces the environment in place.
 #>
 [CmdletBinding()]
 param(
-    [switch]$Uninstall,
-    [ValidateSet('auto', 'cpu', 'cuda')][string]$Torch = 'auto',
+    [Alias('Remove')][switch]$Uninstall,
+    [switch]$Help,
+    # '' (left out): the build installed before, else auto
+    [ValidateSet('auto', 'cpu', 'cuda')][string]$Torch = '',
     [string]$TorchIndex = $env:LABELDESK_TORCH_INDEX,
     [string]$From = '',
     [string]$Python = $env:PYTHON
@@ -38,13 +55,32 @@ $VenvPython = Join-Path $Venv 'Scripts\python.exe'
 $VenvPythonW = Join-Path $Venv 'Scripts\pythonw.exe'
 $Manifest = Join-Path $AppDir 'install-manifest.txt'
 $TorchState = Join-Path $AppDir 'torch-build'
+$IndexState = Join-Path $AppDir 'torch-index'
 $Uninstaller = Join-Path $AppDir 'install.ps1'
 $Shortcut = Join-Path ([Environment]::GetFolderPath('Programs')) 'LabelDesk.lnk'
 $ShortcutArguments = '-m labeldesk gui'
 $Created = New-Object System.Collections.Generic.List[string]
+$script:Began = $false     # something of this run's is on disk: a stop says what to do
+$script:Finished = $false
+$script:Said = $false
+
+if ($Help) { Get-Help -Detailed $PSCommandPath; exit 0 }
+
+function Write-NotFinished {
+    # A run that stops after it began changing things (an error, Ctrl-C) lists what it made
+    # and says what to do next, once.
+    if ((-not $script:Began) -or $script:Finished -or $script:Said) { return }
+    $script:Said = $true
+    try { Save-Manifest } catch { }
+    $undo = "`"$PSCommandPath`""
+    if (Test-Path -LiteralPath $Uninstaller) { $undo = "`"$Uninstaller`"" }
+    Write-Host 'install.ps1: the installation did not finish. Run the installer again to finish it' -ForegroundColor Red
+    Write-Host "  (what is done is kept), or remove what it made: powershell -ExecutionPolicy Bypass -File $undo -Uninstall" -ForegroundColor Red
+}
 
 function Fail([string]$Message) {
     Write-Host "install.ps1: $Message" -ForegroundColor Red
+    Write-NotFinished
     exit 1
 }
 
@@ -153,7 +189,7 @@ function Remove-Installation {
         $isShortcut = ($kind -eq 'shortcut') -or ($kind -eq 'file' -and $path -like '*.lnk')
         if ($isShortcut -and (Test-Path -LiteralPath $path -PathType Leaf)) {
             if (Test-OurShortcut $path) { Remove-Item -LiteralPath $path -Force }
-            else { Write-Host "  kept ${path}: it no longer starts this LabelDesk" }
+            else { Write-Host "  kept ${path}: changed since LabelDesk installed it" }
         }
         elseif ($kind -eq 'file' -and (Test-Path -LiteralPath $path -PathType Leaf)) {
             Remove-Item -LiteralPath $path -Force
@@ -169,8 +205,23 @@ function Remove-Installation {
         if ((Test-Path -LiteralPath $dir) -and -not (Get-ChildItem -LiteralPath $dir -Force)) {
             Remove-Item -LiteralPath $dir -Force
         }
+        elseif (($dir -eq $AppDir) -and (Test-Path -LiteralPath $dir)) {
+            $names = @(Get-ChildItem -LiteralPath $dir -Force | Select-Object -First 3 | ForEach-Object { $_.Name })
+            Write-Host "  kept ${dir}: it holds files that are not LabelDesk's ($($names -join ', '))"
+        }
     }
-    Write-Host 'LabelDesk is uninstalled. Your projects, image folders and settings are untouched.'
+    Write-Host 'LabelDesk is uninstalled. Your projects and image folders are untouched.'
+    # What the app itself wrote is the user's to keep, but named, so that it can be found:
+    # its settings (Qt's INI location) and the model cache (platformdirs' user cache folder).
+    $settings = Join-Path $env:APPDATA 'LabelDesk'
+    $cache = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Cache'
+    $hasSettings = Test-Path -LiteralPath $settings -PathType Container
+    $hasCache = Test-Path -LiteralPath $cache -PathType Container
+    if ($hasSettings -or $hasCache) {
+        Write-Host 'Kept, as yours (delete these folders to remove them too):'
+        if ($hasSettings) { Write-Host "  settings:    $settings" }
+        if ($hasCache) { Write-Host "  model cache: $cache" }
+    }
 }
 
 if ($Uninstall) {
@@ -220,109 +271,207 @@ if (-not $BasePython) {
 }
 
 # --- which PyTorch -------------------------------------------------------------------------
+# The build pip installed last (cpu or cuda) and the index asked for it (a URL, or "default").
+$recordedBuild = ''
+if (Test-Path -LiteralPath $TorchState) {
+    $recordedBuild = [string](Get-Content -LiteralPath $TorchState -TotalCount 1)
+    if (($recordedBuild -ne 'cpu') -and ($recordedBuild -ne 'cuda')) { $recordedBuild = '' }
+}
+$recordedIndex = ''
+if (Test-Path -LiteralPath $IndexState) { $recordedIndex = [string](Get-Content -LiteralPath $IndexState -TotalCount 1) }
+$installedBefore = Test-Path -LiteralPath $VenvPython
+$buildAsked = $Torch
+$torchKept = $false
+$indexKept = $false
+# Whose index it is: where it cannot be reached, an index asked for, the one an installation
+# came from, or the CUDA one a CUDA build asked for needs, stops the run (nothing changed)
+# rather than let pip take its default index (the CPU build, in place of the one wanted).
+$indexOwner = ''
+if ($TorchIndex -and ($TorchIndex -ne 'auto') -and ($TorchIndex -ne 'default')) { $indexOwner = 'the index asked for' }
+if (-not $Torch) {
+    # A re-run keeps the build installed before (a -Torch cuda install stays CUDA).
+    $Torch = 'auto'
+    if ($recordedBuild) { $Torch = $recordedBuild; $torchKept = $true }
+}
 if ($Torch -eq 'auto') {
     $Torch = 'cpu'
     try {
         $cards = Get-CimInstance -ClassName Win32_VideoController -ErrorAction Stop
         if ($cards | Where-Object { $_.Name -match 'NVIDIA' }) { $Torch = 'cuda' }
     }
-    catch { Write-Host 'note: could not list graphics cards; using the CPU build of PyTorch' }
+    catch { Write-Host '  note: could not list graphics cards; using the CPU build of PyTorch' }
 }
-if (-not $TorchIndex -and $Torch -eq 'cuda') { $TorchIndex = 'https://download.pytorch.org/whl/cu130' }
-if ($TorchIndex -eq 'default') { $TorchIndex = '' }
+if ((-not $TorchIndex) -and $recordedIndex -and ($Torch -eq $recordedBuild)) {
+    # ...and the index it came from, with it (a build chosen anew gets its own index).
+    $TorchIndex = $recordedIndex
+    $indexKept = $true
+    $indexOwner = "the index this installation's PyTorch came from"
+}
+if ($TorchIndex -eq 'auto') { $TorchIndex = '' }
+$indexAsked = $TorchIndex  # remembered once installed: '', a URL or "default"
+if ((-not $TorchIndex) -and ($Torch -eq 'cuda')) {
+    # On Windows PyPI's wheels are CPU-only; this index has the CUDA build.
+    $TorchIndex = 'https://download.pytorch.org/whl/cu130'
+    if ($buildAsked -eq 'cuda') { $indexOwner = 'where the CUDA build asked for comes from' }
+    elseif ($installedBefore) { $indexOwner = "the index this installation's PyTorch came from" }
+}
+$indexSaid = ''
+if ($TorchIndex) { $indexSaid = " from $TorchIndex" }
+if ($TorchIndex -eq 'default') { $indexSaid = " from pip's default index"; $TorchIndex = '' }
+if ($indexKept) { $indexSaid += ' (as before; -TorchIndex URL|default|auto to choose)' }
+$keptSaid = ''
+if ($torchKept) { $keptSaid = ' (as installed before; -Torch to choose)' }
+$specSaid = ''
+if ($env:LABELDESK_TORCH_SPEC) { $specSaid = " ($env:LABELDESK_TORCH_SPEC)" }
 $TorchSpec = @()
 if ($env:LABELDESK_TORCH_SPEC) { $TorchSpec = @($env:LABELDESK_TORCH_SPEC -split '\s+' | Where-Object { $_ }) }
 
+$pythonVersion = [string](& $BasePython --version 2>&1)
 Write-Host "Installing LabelDesk into $Venv"
 Write-Host "  from:    $From"
-Write-Host "  python:  $BasePython"
-$indexNote = ''
-if ($TorchIndex) { $indexNote = " from $TorchIndex" }
-Write-Host "  PyTorch: $Torch build$indexNote"
+Write-Host "  python:  $($pythonVersion.Trim()) ($BasePython)"
+Write-Host "  PyTorch: $Torch build$keptSaid$indexSaid$specSaid"
 
-Wait-UntilClosed 'the upgrade replaces the files it runs from (Windows keeps them locked)'
-New-Folder $AppDir
-$fresh = $false
-if (-not (Test-Path -LiteralPath $VenvPython)) {
-    Invoke-Checked $BasePython @('-m', 'venv', $Venv) 'creating the virtual environment'
-    Add-Record 'tree' $Venv
-    $fresh = $true
-}
-Save-Manifest  # from here on an interrupted install can still be uninstalled
-if ($fresh) {
-    Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--upgrade', 'pip') 'upgrading pip'
+function Test-TorchIndex([string]$Index) {
+    # Can pip get PyTorch from the index? Asked as pip asks it, for INDEX/torch/ (an index's
+    # root may answer 404). '' when it can, else why not. Any answer but 404/410 or a server
+    # error counts (401/403: pip may hold credentials this lacks).
+    $url = $Index.TrimEnd('/') + '/torch/'
+    if ($url -like 'file:*') {
+        $local = ([Uri]$url).LocalPath
+        if (Test-Path -LiteralPath $local) { return '' }
+        return "no $local"
+    }
+    try {
+        Invoke-WebRequest -Uri $url -UseBasicParsing -TimeoutSec 15 | Out-Null
+        return ''
+    }
+    catch {
+        $response = $null
+        if ($_.Exception.PSObject.Properties['Response']) { $response = $_.Exception.Response }
+        if ($null -eq $response) { return [string]$_.Exception.Message }
+        $code = [int]$response.StatusCode
+        if (($code -eq 404) -or ($code -eq 410)) { return "it has no PyTorch: $code for $url" }
+        if ($code -ge 500) { return "it answers $code" }
+        return ''
+    }
 }
 
 $pipArgs = @('-m', 'pip', 'install', '--quiet', '--upgrade', '--upgrade-strategy', 'only-if-needed')
 if ($TorchIndex) {
-    try {
-        Invoke-WebRequest -Uri "$TorchIndex/" -Method Head -UseBasicParsing -TimeoutSec 15 | Out-Null
+    $why = Test-TorchIndex $TorchIndex
+    if (-not $why) {
         $pipArgs += @('--extra-index-url', $TorchIndex)
     }
-    catch {
-        Write-Host "  note: $TorchIndex cannot be reached; PyTorch comes from pip's default index (the CPU build)"
+    elseif ($indexOwner) {
+        # pip's default index instead would replace this PyTorch (or the one asked for) with
+        # the CPU build, and later runs would keep that one: stop before anything changes.
+        Fail ("cannot get PyTorch from $TorchIndex`n  (${indexOwner}): $why.`n" +
+            "  Nothing was changed: run this again when it can be reached, or add -TorchIndex default`n" +
+            "  to take PyTorch from pip's default index (on Windows the CPU build).")
+    }
+    else {
+        # A first install with nothing asked: a working LabelDesk from pip's index, rather
+        # than none because of a host the installer chose.
+        Write-Host "  note: no PyTorch from $TorchIndex ($why);"
+        Write-Host "        it comes from pip's default index instead (on Windows that is the CPU"
+        Write-Host '        build); for the CUDA build, once that index can be reached: run this'
+        Write-Host '        again with -Torch cuda'
+        $indexAsked = ''  # not remembered: the build recorded is the one pip's index gave
     }
 }
-if ((Test-Path -LiteralPath $TorchState) -and ((Get-Content -LiteralPath $TorchState) -ne $Torch)) {
-    # The installed build satisfies the version pins: it has to go for pip to fetch the other.
-    Write-Host "  switching PyTorch to the $Torch build"
-    & $VenvPython -m pip uninstall --quiet --yes torch torchvision
-}
-Write-Host 'Installing packages (PyTorch included: a few minutes the first time)...'
-Invoke-Checked $VenvPython ($pipArgs + @($From) + $TorchSpec) 'pip install'
-if ((-not $fresh) -and (Test-Path -LiteralPath $From -PathType Leaf)) {
-    # pip reinstalls a checkout every time, but skips a wheel of the installed version.
-    Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', $From) 'reinstalling LabelDesk'
-}
-if (-not (Test-Path -LiteralPath $TorchState)) { Add-Record 'file' $TorchState }
-Set-Content -LiteralPath $TorchState -Value $Torch -Encoding ASCII
-# A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
-& $VenvPython -c 'import torch, torchvision, timm'
-if ($LASTEXITCODE -ne 0) {
+
+Wait-UntilClosed 'an upgrade replaces the files it runs from (Windows keeps them locked)'
+try {
+    $script:Began = $true
+    New-Folder $AppDir
+    $fresh = $false
+    if (-not (Test-Path -LiteralPath $VenvPython)) {
+        Invoke-Checked $BasePython @('-m', 'venv', $Venv) "creating a virtual environment with $BasePython"
+        Add-Record 'tree' $Venv
+        $fresh = $true
+    }
+    Save-Manifest  # from here on an interrupted install can still be uninstalled
+    if ($fresh) {
+        Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--upgrade', 'pip') 'upgrading pip'
+    }
+    if ($recordedBuild -and ($recordedBuild -ne $Torch)) {
+        # The installed build satisfies the version pins: it has to go for pip to fetch the other.
+        Write-Host "  switching PyTorch to the $Torch build"
+        & $VenvPython -m pip uninstall --quiet --yes torch torchvision
+    }
+    Write-Host 'Installing packages (PyTorch included: a few minutes)...'
+    Invoke-Checked $VenvPython ($pipArgs + @($From) + $TorchSpec) 'installing LabelDesk with pip'
+    if ((-not $fresh) -and (Test-Path -LiteralPath $From -PathType Leaf)) {
+        # pip reinstalls a checkout every time, but skips a wheel of the installed version.
+        Invoke-Checked $VenvPython @('-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', $From) 'reinstalling LabelDesk'
+    }
+    # A CPU torch with a CUDA torchvision (or the reverse) installs fine and fails on import.
+    # The build recorded is the one installed.
+    # (no double quotes in -c: Windows PowerShell 5.1 drops them on the way to python)
+    $check = & $VenvPython -c 'import torch, torchvision, timm; print(''cuda'' if torch.version.cuda else ''cpu'')'
+    if ($LASTEXITCODE -ne 0) {
+        Fail 'the installed PyTorch and torchvision do not load together (above); re-run with -Torch cpu|cuda, another -TorchIndex, or a matching pair in LABELDESK_TORCH_SPEC'
+    }
+    $installedBuild = ([string]($check | Select-Object -Last 1)).Trim()
+    if (($installedBuild -ne 'cpu') -and ($installedBuild -ne 'cuda')) { $installedBuild = $Torch }
+    if ($installedBuild -ne $Torch) {
+        Write-Host "  note: pip installed the $installedBuild build of PyTorch, not the $Torch build"
+    }
+    if (-not (Test-Path -LiteralPath $TorchState)) { Add-Record 'file' $TorchState }
+    Set-Content -LiteralPath $TorchState -Value $installedBuild -Encoding ASCII
+    if ($indexAsked) {
+        if (-not (Test-Path -LiteralPath $IndexState)) { Add-Record 'file' $IndexState }
+        Set-Content -LiteralPath $IndexState -Value $indexAsked -Encoding ASCII
+    }
+    elseif (Test-Path -LiteralPath $IndexState) {
+        Remove-Item -LiteralPath $IndexState -Force
+    }
+
+    $Share = Join-Path $Venv 'share\labeldesk'
+    $Icon = Join-Path $Share 'labeldesk.ico'
+    if (-not (Test-Path -LiteralPath $Icon)) { Fail "the installed package lacks its resources ($Share)" }
+
+    # --- the uninstaller and the Start-menu shortcut -------------------------------------------
+    if (-not (Test-Path -LiteralPath $Uninstaller)) { Add-Record 'file' $Uninstaller }
+    if ($PSCommandPath -ne $Uninstaller) { Copy-Item -LiteralPath $PSCommandPath -Destination $Uninstaller -Force }
+
+    New-Folder (Split-Path -Parent $Shortcut)
+    $writeShortcut = $true
+    if (Test-Path -LiteralPath $Shortcut) {
+        $kind = Get-RecordedKind $Shortcut
+        if (-not $kind) {
+            Write-Host "  note: $Shortcut exists and is not LabelDesk's; left as it is"
+            $writeShortcut = $false
+        }
+        elseif (-not (Test-OurShortcut $Shortcut)) {
+            Write-Host "  note: $Shortcut was changed since LabelDesk installed it; left as it is"
+            $writeShortcut = $false
+        }
+    }
+    if ($writeShortcut) {
+        $shell = New-Object -ComObject WScript.Shell
+        $link = $shell.CreateShortcut($Shortcut)
+        $link.TargetPath = $VenvPythonW  # no console window behind the app
+        $link.Arguments = $ShortcutArguments
+        $link.WorkingDirectory = $env:USERPROFILE
+        $link.IconLocation = "$Icon,0"
+        $link.Description = 'Label images, find mislabels and export clean datasets, offline'
+        $link.Save()
+        Add-Record 'shortcut' $Shortcut
+    }
     Save-Manifest
-    Fail 'the installed PyTorch and torchvision do not load together (above); re-run with -Torch cpu or cuda, another -TorchIndex, or a matching pair in LABELDESK_TORCH_SPEC'
+    $script:Finished = $true
 }
-
-$Share = Join-Path $Venv 'share\labeldesk'
-$Icon = Join-Path $Share 'labeldesk.ico'
-if (-not (Test-Path -LiteralPath $Icon)) { Fail "the installed package lacks its resources ($Share)" }
-
-# --- the uninstaller and the Start-menu shortcut -------------------------------------------
-if (-not (Test-Path -LiteralPath $Uninstaller)) { Add-Record 'file' $Uninstaller }
-if ($PSCommandPath -ne $Uninstaller) { Copy-Item -LiteralPath $PSCommandPath -Destination $Uninstaller -Force }
-
-New-Folder (Split-Path -Parent $Shortcut)
-$writeShortcut = $true
-if (Test-Path -LiteralPath $Shortcut) {
-    $kind = Get-RecordedKind $Shortcut
-    if (-not $kind) {
-        Write-Host "  note: $Shortcut exists and is not LabelDesk's; left as it is"
-        $writeShortcut = $false
-    }
-    elseif (-not (Test-OurShortcut $Shortcut)) {
-        Write-Host "  note: $Shortcut was changed since LabelDesk installed it; left as it is"
-        $writeShortcut = $false
-    }
+finally {
+    Write-NotFinished  # an error or Ctrl-C above: what was made is listed, and what to do
 }
-if ($writeShortcut) {
-    $shell = New-Object -ComObject WScript.Shell
-    $link = $shell.CreateShortcut($Shortcut)
-    $link.TargetPath = $VenvPythonW  # no console window behind the app
-    $link.Arguments = $ShortcutArguments
-    $link.WorkingDirectory = $env:USERPROFILE
-    $link.IconLocation = "$Icon,0"
-    $link.Description = 'Label images, find mislabels and export clean datasets, offline'
-    $link.Save()
-    Add-Record 'shortcut' $Shortcut
-}
-Save-Manifest
 
 $version = & $VenvPython -c 'import labeldesk; print(labeldesk.__version__)'
 $exe = Join-Path $Venv 'Scripts\labeldesk.exe'
 Write-Host ''
 Write-Host "LabelDesk $version is installed."
-Write-Host '  Start it:   LabelDesk in the Start menu, or run:'
-Write-Host "              & `"$exe`" gui"
-Write-Host "  Check it:   & `"$exe`" --version"
-Write-Host '  Upgrade:    run this installer again (settings and projects are kept)'
-Write-Host "  Uninstall:  powershell -ExecutionPolicy Bypass -File `"$Uninstaller`" -Uninstall"
+Write-Host "  Start it:    LabelDesk in the Start menu, or run: & `"$exe`" gui"
+Write-Host "  Check it:    & `"$exe`" --version"
+Write-Host '  Upgrade:     run this installer again (settings and projects are kept)'
+Write-Host "  Uninstall:   powershell -ExecutionPolicy Bypass -File `"$Uninstaller`" -Uninstall"
