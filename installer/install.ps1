@@ -326,7 +326,7 @@ if ($env:LABELDESK_TORCH_SPEC) { $specSaid = " ($env:LABELDESK_TORCH_SPEC)" }
 $TorchSpec = @()
 if ($env:LABELDESK_TORCH_SPEC) { $TorchSpec = @($env:LABELDESK_TORCH_SPEC -split '\s+' | Where-Object { $_ }) }
 
-$pythonVersion = [string](& $BasePython --version 2>&1)
+$pythonVersion = [string](& $BasePython --version)  # stdout (2>&1 with Stop: 5.1 throws on any stderr)
 Write-Host "Installing LabelDesk into $Venv"
 Write-Host "  from:    $From"
 Write-Host "  python:  $($pythonVersion.Trim()) ($BasePython)"
