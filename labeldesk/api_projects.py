@@ -11,7 +11,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import Concatenate, ParamSpec, TypeVar
 
 from labeldesk.api_words import api_words, on_command_line
 from labeldesk.core import project as project_module
@@ -132,11 +132,12 @@ def new_project(
             refuse_too_high=not force,
             progress=report,
             cancel=cancel,
+            project_type=NotebookProject,  # the project made, with the notebook's error words
         )
+    assert isinstance(project, NotebookProject)
     found = check_layout(project.root)
     if labels is not None:  # a class a folder name gave, that the file relabeled: no more
         found = still_true(found, project.count_labeled)
     for warning in [*map(str, found), *counts.warnings]:
         warnings.warn(warning, FolderWarning, stacklevel=3)  # the caller's line (past api_words)
-    project.__class__ = NotebookProject  # the project made, with the notebook's error words
-    return cast(NotebookProject, project)
+    return project

@@ -104,6 +104,7 @@ def create_and_index(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    project_type: type[Project] = Project,
 ) -> tuple[Project, ScanCounts]:
     """``labeldesk new``: build the project beside ``path`` and rename it into place.
 
@@ -121,6 +122,9 @@ def create_and_index(
     and nothing is made: before indexing, or with a labels file (that may label every
     image itself) once it is applied, if any image still has that class. Off for other
     callers, which may apply labels themselves afterwards (a re-imported export).
+
+    ``project_type``: the class of the project returned, open (the Python API's
+    ``NotebookProject``: a :class:`Project` whose errors name the API's keywords).
     """
     from .label_file_formats import refuse_no_rows
     from .label_files import LabelFile, apply_label_rows, read_label_file
@@ -185,7 +189,7 @@ def create_and_index(
         if classes and extra:
             counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")
         project.close()
-    return Project(target), counts
+    return project_type(target), counts
 
 
 def project_inside_images(project: Path | str, images: Path | str) -> str | None:
