@@ -25,7 +25,7 @@ from labeldesk.cli._base import (
 )
 from labeldesk.core.display import counted
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import rows_named
+from labeldesk.core.label_file_formats import rows_named, unusable_rows_note
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -158,16 +158,7 @@ def describe_skipped(skipped: list[str]) -> list[str]:
 
 def describe_unusable(unusable: list[str]) -> list[str]:
     """The rows left out because they name a file the scan skips (``rows.unusable``)."""
-    if not unusable:
-        return []
-    n = rows_named(unusable)
-    lines = [
-        f"not applied: {counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips:"
-    ]
-    lines += [f"  {problem}" for problem in unusable[:SKIPPED_SHOWN]]
-    if len(unusable) > SKIPPED_SHOWN:
-        lines.append(f"  … and {len(unusable) - SKIPPED_SHOWN} more (see --json)")
-    return lines
+    return unusable_rows_note(unusable, SKIPPED_SHOWN, " (see --json)")
 
 
 def cmd_import(args: argparse.Namespace) -> Output:

@@ -436,6 +436,23 @@ def rows_named(problems: Sequence[str]) -> int:
 _ROW = re.compile(r"\S+ \d+:")
 
 
+def unusable_rows_note(unusable: Sequence[str], shown: int, more: str = "") -> list[str]:
+    """The lines that list the rows not applied because they name a file the scan skips
+    (``rows.unusable``, each with the scan's reason: a label there would count nowhere),
+    for ``labeldesk import`` and the app's import form alike: the first ``shown`` of
+    them, then "… and N more" followed by ``more`` (the command line's " (see --json)")."""
+    if not unusable:
+        return []
+    n = rows_named(unusable)
+    lines = [
+        f"{counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips (not applied):"
+    ]
+    lines += [f"  {problem}" for problem in unusable[:shown]]
+    if len(unusable) > shown:
+        lines.append(f"  … and {len(unusable) - shown} more{more}")
+    return lines
+
+
 def old_names_note(old_names: dict[str, str]) -> str:
     """What to tell a person whose rows named classes by their old names ("" if none)."""
     if not old_names:

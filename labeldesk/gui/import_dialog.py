@@ -30,7 +30,12 @@ from PySide6.QtWidgets import (
 from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
 from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import by_name_notice, old_names_note, rows_named
+from labeldesk.core.label_file_formats import (
+    by_name_notice,
+    old_names_note,
+    rows_named,
+    unusable_rows_note,
+)
 from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
@@ -277,7 +282,7 @@ class ImportDialog(QDialog):
             if len(problems) > PROBLEMS_SHOWN:
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
             lines += _add_classes_advice(self.rows.unknown_classes)
-        lines += _unusable_lines(self.rows.unusable)
+        lines += unusable_rows_note(self.rows.unusable, PROBLEMS_SHOWN)
         self._say("\n".join(lines))
 
     def _say(self, text: str) -> None:
@@ -375,7 +380,7 @@ class ImportDialog(QDialog):
                 "no image in this project:"
             )
             lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
-        lines += _unusable_lines(unusable or [])
+        lines += unusable_rows_note(unusable or [], PROBLEMS_SHOWN)
         if by_name:
             lines.append(by_name_notice(by_name))
         self._say("\n".join(lines))
@@ -437,18 +442,3 @@ def _add_classes_advice(unknown: list[str]) -> list[str]:
         f"Add the {classes} first (Classes → Add class…), or tick “Allow labels that add "
         f"classes” to add {it} with the labels."
     ]
-
-
-def _unusable_lines(unusable: list[str]) -> list[str]:
-    """The rows not applied because they name a file the scan skips (the scan's reason):
-    a label there would count nowhere, so it is neither applied nor counted."""
-    if not unusable:
-        return []
-    n = rows_named(unusable)
-    lines = [
-        f"{counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips (not applied):"
-    ]
-    lines += [f"  {p}" for p in unusable[:PROBLEMS_SHOWN]]
-    if len(unusable) > PROBLEMS_SHOWN:
-        lines.append(f"  … and {len(unusable) - PROBLEMS_SHOWN} more")
-    return lines

@@ -56,7 +56,7 @@ def test_rows_naming_skipped_files_are_not_applied_and_say_why(tmp_path, capsys)
     assert main(["import", project, str(alone)]) == 0
     text = capsys.readouterr().out
     assert "0 labels applied" in text and "undo" not in text
-    assert "not applied: 1 row names a file the scan skips:" in text
+    assert "1 row names a file the scan skips (not applied):" in text
     assert f"line 2: '_unlabeled/link.png': {reasons['_unlabeled/link.png']}" in text
     assert _run(capsys, "import", project, str(alone))["batch"] is None
 

@@ -7,7 +7,7 @@ import pytest
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import Columns
+from labeldesk.core.label_file_formats import Columns, unusable_rows_note
 from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
 
 
@@ -532,3 +532,21 @@ def test_a_header_naming_a_used_column_twice_is_refused(tmp_path):
     named.write_text("id,ID,category\nx,_unlabeled/u0.png,cat\n")
     rows = read_label_file(named, Columns(path="ID", label="category"))
     assert [(r.path, r.label) for r in rows] == [("_unlabeled/u0.png", "cat")]
+
+
+def test_the_rows_naming_skipped_files_are_listed_in_one_way_for_app_and_command_line():
+    """`labeldesk import` and the app's import form listed these rows in two wordings
+    ("not applied: 1 row names …:" and "1 row names … (not applied):"); both now use
+    this one note, the command line adding where the rest is."""
+    unusable = [f"line {n}: 'l{n}.png': symbolic link" for n in (2, 3, 4)]
+    assert unusable_rows_note([], 2) == []
+    assert unusable_rows_note(unusable, 2, " (see --json)") == [
+        "3 rows name a file the scan skips (not applied):",
+        "  line 2: 'l2.png': symbolic link",
+        "  line 3: 'l3.png': symbolic link",
+        "  … and 1 more (see --json)",
+    ]
+    assert unusable_rows_note(unusable[:1], 2) == [
+        "1 row names a file the scan skips (not applied):",
+        "  line 2: 'l2.png': symbolic link",
+    ]
