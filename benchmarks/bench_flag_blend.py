@@ -69,7 +69,6 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # BLAS threads fight over 2 shared cores
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
@@ -82,8 +81,8 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
-from bench_flag_posterior import shipped_parts  # noqa: E402
-from suite_metrics import FIXTURES, fixtures_found  # noqa: E402
+from bench_flag_posterior import shipped_parts, suite_parser  # noqa: E402
+from suite_metrics import REFERENCE, fixture, fixtures_found  # noqa: E402
 from suite_views import pixel_views  # noqa: E402
 
 from labeldesk.ml.confident import (  # noqa: E402
@@ -357,26 +356,14 @@ def suite_cases(names: list[str], seeds: int, cache: Path, held_out: bool) -> li
 
 def fixture_cases(folder: Path) -> list[Case]:
     out = []
-    for name in ("cifar10-noise20-sp0.4", "cifar10n-aggre", "cifar10n-worst"):
-        probs, given, true = (
-            np.load(folder / f"{name}_{part}.npy")
-            for part in ("pred_probs", "noisy_labels", "true_labels")
-        )
+    for name in REFERENCE:
+        probs, given, true = fixture(folder, name)
         out.append(case((name, "fixture", 0.0), given, probs, given != true))
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/fc/cache"), help="embedded sets")
-    parser.add_argument("--views", type=Path, default=Path("/tmp/labeldesk-bench-suite"),
-                        help="cache of the computed probabilities")  # fmt: skip
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--sets", default=",".join(suite.CHOICE_SETS))
-    parser.add_argument("--held-out", action="store_true", help="also the neighbours noise")
-    parser.add_argument("--fixtures", type=Path, default=FIXTURES)
+    parser = suite_parser(__doc__)
     parser.add_argument(
         "--rule", action="append", help="PROP:LO:HI:FLOOR, a fixed rule (nothing is chosen)"
     )

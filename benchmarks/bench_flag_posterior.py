@@ -77,13 +77,19 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
-from suite_metrics import FIXTURES, fixtures_found, flag_f1  # noqa: E402
+from suite_metrics import (  # noqa: E402
+    FIXTURES,
+    REFERENCE,
+    fixture,
+    fixtures_found,
+    flag_f1,
+    ranking,
+)
 from suite_views import pixel_views  # noqa: E402
 
 from labeldesk.ml.confident import (  # noqa: E402
@@ -223,13 +229,7 @@ def flags_for(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, dict[s
 
 def measure(labels: np.ndarray, probs: np.ndarray, errors: np.ndarray) -> dict[str, float]:
     scores, flagged = flags_for(labels, probs)
-    e = int(errors.sum())
-    lowest = np.argsort(scores, kind="stable")[:e]
-    m: dict[str, float] = {
-        "E": e,
-        "AUROC": float(roc_auc_score(errors, -scores)) if 0 < e < len(errors) else np.nan,
-        "P@E": float(errors[lowest].mean()) if e else np.nan,
-    }
+    m = ranking(scores, errors)
     for name, mask in flagged.items():
         p, r, f1 = flag_f1(mask, errors)
         m |= {f"F:{name}": int(mask.sum()), f"P:{name}": p, f"R:{name}": r, f"F1:{name}": f1}
@@ -298,11 +298,8 @@ def print_worst(results: list[tuple[suite.Run, dict]], title: str) -> None:
 
 def fixtures(folder: Path) -> None:
     print(f"\nPublished fixtures ({folder}): F/E and flag F1 per count")
-    for name in ("cifar10-noise20-sp0.4", "cifar10n-aggre", "cifar10n-worst"):
-        probs, given, true = (
-            np.load(folder / f"{name}_{part}.npy")
-            for part in ("pred_probs", "noisy_labels", "true_labels")
-        )
+    for name in REFERENCE:
+        probs, given, true = fixture(folder, name)
         m = measure(given, probs, given != true)
         cells = "".join(f"  {c} {m[f'F:{c}'] / m['E']:.2f} F1 {m[f'F1:{c}']:.3f}" for c in COUNTS)
         print(f"  {name:<24}E {m['E']:>5.0f} AUROC {m['AUROC']:.4f} P@E {m['P@E']:.3f}{cells}")
@@ -340,9 +337,11 @@ def sample_project() -> None:
               f"({m[f'F:{c}'] / m['E']:.2f}x), F1 {m[f'F1:{c}']:.3f}")  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> None:
+def suite_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options of a study on bench_label_suite.py's runs and the fixtures (this one's
+    and bench_flag_blend.py's)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fc/cache"), help="embedded sets")
     parser.add_argument("--views", type=Path, default=Path("/tmp/labeldesk-bench-suite"),
@@ -351,6 +350,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(suite.CHOICE_SETS))
     parser.add_argument("--held-out", action="store_true", help="also the neighbours noise")
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = suite_parser(__doc__)
     parser.add_argument(
         "--sample-project", action="store_true", help="only the bundled sample as shipped"
     )

@@ -48,6 +48,27 @@ def fixtures_found(folder: Path) -> bool:
     return False
 
 
+def fixture(folder: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(out-of-fold probabilities, given labels, true labels) of the fixture ``name``."""
+    probs, given, true = (
+        np.load(folder / f"{name}_{part}.npy")
+        for part in ("pred_probs", "noisy_labels", "true_labels")
+    )
+    return probs, given, true
+
+
+def ranking(scores: np.ndarray, errors: np.ndarray) -> dict[str, float]:
+    """E (the true errors), the AUROC of the lowest scores for them and the precision at
+    E of the E lowest-scored images."""
+    e = int(errors.sum())
+    lowest = np.argsort(scores, kind="stable")[:e]
+    return {
+        "E": e,
+        "AUROC": float(roc_auc_score(errors, -scores)) if 0 < e < len(errors) else np.nan,
+        "P@E": float(errors[lowest].mean()) if e else np.nan,
+    }
+
+
 def flag_f1(flagged: np.ndarray, errors: np.ndarray) -> tuple[float, float, float]:
     hits = int((flagged & errors).sum())
     f, e = int(flagged.sum()), int(errors.sum())
@@ -81,17 +102,11 @@ def anchor_count(labels: np.ndarray, probs: np.ndarray) -> float:
 
 def measure(labels: np.ndarray, probs: np.ndarray, errors: np.ndarray) -> dict[str, float]:
     scores = label_quality_scores(labels, probs)
-    e = int(errors.sum())
-    lowest = np.argsort(scores, kind="stable")[:e]
-    m: dict[str, float] = {
-        "E": e,
-        "AUROC": float(roc_auc_score(errors, -scores)) if 0 < e < len(errors) else np.nan,
-        "P@E": float(errors[lowest].mean()) if e else np.nan,
-        "refF1": max(
-            flag_f1(find_label_issues(labels, probs, filter_by=f), errors)[2]
-            for f in ("prune_by_noise_rate", "predicted_neq_given")
-        ),
-    }
+    m = ranking(scores, errors)
+    m["refF1"] = max(
+        flag_f1(find_label_issues(labels, probs, filter_by=f), errors)[2]
+        for f in ("prune_by_noise_rate", "predicted_neq_given")
+    )
     for count in COUNTS:
         if count == ANCHORS:
             flagged = np.zeros(len(labels), bool)
@@ -189,10 +204,7 @@ def fixtures(folder: Path) -> None:
         f"  {'set':<24}{'AUROC':>8}{'ref':>8}{'P@E':>7}{'ref':>7}   count        F/E     F1  ref F1"
     )
     for name, (auroc, pe, cl_f1, argmax_f1) in REFERENCE.items():
-        probs, given, true = (
-            np.load(folder / f"{name}_{part}.npy")
-            for part in ("pred_probs", "noisy_labels", "true_labels")
-        )
+        probs, given, true = fixture(folder, name)
         m = measure(given, probs, given != true)
         for i, c in enumerate(COUNTS):
             head = (
