@@ -235,15 +235,7 @@ def cached_predictions(project: Project) -> Predictions | None:
     state = row_labels(project, images)
     if not state.classes:
         return None
-    cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
-    cached = _read_cache(cache, len(images.paths), len(state.classes))
-    if cached is None:
-        return None
-    share = float(cached["pixel_share"].reshape(1)[0])
-    return Predictions(
-        images.paths, state.classes, state.labels, state.splits, state.statuses,
-        cached["probs"], cached["oof"], pixel_share=share,
-    )  # fmt: skip
+    return _from_cache(project, images, state, check_thumbnails=False)
 
 
 def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predictions | None:
@@ -253,16 +245,29 @@ def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predicti
     state = row_labels(project, vectors)
     if not state.classes:
         return project_predictions(project, vectors)  # reads no vector either
-    cache, _, _ = _cache_file(project, vectors, state, pixels=True, head=True)
-    cached = _read_cache(cache, len(vectors.paths), len(state.classes))
+    return _from_cache(project, vectors, state, check_thumbnails=True)
+
+
+def _from_cache(
+    project: Project,
+    images: ProjectVectors | EmbeddedImages,
+    state: RowLabels,
+    *,
+    check_thumbnails: bool,
+) -> Predictions | None:
+    """The predictions of ``images`` (labels ``state``, some classes) that the cache
+    holds, else None; ``check_thumbnails``: None too when they were made without some
+    thumbnails and one has come since."""
+    cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
+    cached = _read_cache(cache, len(images.paths), len(state.classes))
     if cached is None:
         return None
     looked = int(cached["thumbs_seen"].reshape(1)[0])
-    if looked != NOT_MISSING and thumbnails_stamp(project) != looked:
+    if check_thumbnails and looked != NOT_MISSING and thumbnails_stamp(project) != looked:
         return None
     share = float(cached["pixel_share"].reshape(1)[0])
     return Predictions(
-        vectors.paths, state.classes, state.labels, state.splits, state.statuses,
+        images.paths, state.classes, state.labels, state.splits, state.statuses,
         cached["probs"], cached["oof"], pixel_share=share,
     )  # fmt: skip
 
