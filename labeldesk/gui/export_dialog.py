@@ -35,6 +35,7 @@ from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.dialog_height import grow_to_fit, lay_out_now
 from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
@@ -253,22 +254,14 @@ class ExportDialog(QDialog):
         fitted = self.height() <= self.sizeHint().height()
         self.extra.show_for_format(str(self.format.currentData()))
         if fitted and self.isVisible():
-            for layout in (self.extra.layout(), self.layout()):  # inner first: it tells
-                if layout is not None:  # the dialog's layout its new size
-                    layout.activate()
+            lay_out_now(self, self.extra.layout())
             self.resize(self.width(), self.sizeHint().height())
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else "")
         self.message.setText(text)
         self._error_shown = error
-        if self.isVisible():  # a report of several lines: the dialog grows for it, its
-            for layout in (self.extra.layout(), self.layout()):  # rows are not squeezed
-                if layout is not None:
-                    layout.activate()
-            need = self.sizeHint().height()
-            if self.height() < need:
-                self.resize(self.width(), need)
+        grow_to_fit(self, self.extra.layout())  # a report of several lines
 
     def _edited(self) -> None:
         """An error about what was typed goes once the person changes it; a change after

@@ -40,6 +40,7 @@ from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.dialog_height import grow_to_fit
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
 
@@ -289,13 +290,7 @@ class ImportDialog(QDialog):
         """Show ``text`` under the form; a report of several lines makes the dialog
         grow (as the Export dialog does), rather than squeeze the form's rows."""
         self.found.setText(text)
-        if self.isVisible():
-            layout = self.layout()
-            if layout is not None:
-                layout.activate()
-            need = self.sizeHint().height()
-            if self.height() < need:
-                self.resize(self.width(), need)
+        grow_to_fit(self)
 
     def _read_failed(self, exc: BaseException) -> None:
         job = self.read_job
