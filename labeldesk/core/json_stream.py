@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 __all__ = ["NotStreamed", "array_items", "object_pairs", "opening"]
 
+_T = TypeVar("_T")
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as json.decoder skips it
 
 
@@ -33,37 +34,14 @@ def opening(text: str) -> str:
 
 def array_items(text: str, decoder: json.JSONDecoder) -> Iterator[Any]:
     """The items of the list ``text`` holds, parsed by ``decoder`` one at a time."""
-    at = _skip(text, 0)
-    if text[at : at + 1] != "[":
-        raise NotStreamed(at)
-    at = _skip(text, at + 1)
-    if text[at : at + 1] == "]":
-        _end(text, at + 1)
-        return
-    while True:
-        item, at = decoder.raw_decode(text, at)
-        yield item
-        at = _skip(text, at)
-        mark = text[at : at + 1]
-        if mark == "]":
-            _end(text, at + 1)
-            return
-        if mark != ",":
-            raise NotStreamed(at)
-        at = _skip(text, at + 1)
+    return _members(text, "[", "]", decoder.raw_decode)
 
 
 def object_pairs(text: str, decoder: json.JSONDecoder) -> Iterator[tuple[str, Any]]:
     """The (key, value) pairs of the object ``text`` holds, in order, a key written twice
     given twice; each value parsed by ``decoder`` as it comes."""
-    at = _skip(text, 0)
-    if text[at : at + 1] != "{":
-        raise NotStreamed(at)
-    at = _skip(text, at + 1)
-    if text[at : at + 1] == "}":
-        _end(text, at + 1)
-        return
-    while True:
+
+    def pair(text: str, at: int) -> tuple[tuple[str, Any], int]:
         if text[at : at + 1] != '"':
             raise NotStreamed(at)
         key, at = decoder.raw_decode(text, at)  # (a string: it starts with a quote)
@@ -71,10 +49,29 @@ def object_pairs(text: str, decoder: json.JSONDecoder) -> Iterator[tuple[str, An
         if text[at : at + 1] != ":":
             raise NotStreamed(at)
         value, at = decoder.raw_decode(text, _skip(text, at + 1))
-        yield key, value
+        return (key, value), at
+
+    return _members(text, "{", "}", pair)
+
+
+def _members(
+    text: str, opener: str, closer: str, parse: Callable[[str, int], tuple[_T, int]]
+) -> Iterator[_T]:
+    """Each member of the container ``text`` holds (``opener`` … ``closer``, members
+    between commas), as ``parse`` reads it from where it starts: (member, where it ends)."""
+    at = _skip(text, 0)
+    if text[at : at + 1] != opener:
+        raise NotStreamed(at)
+    at = _skip(text, at + 1)
+    if text[at : at + 1] == closer:
+        _end(text, at + 1)
+        return
+    while True:
+        member, at = parse(text, at)
+        yield member
         at = _skip(text, at)
         mark = text[at : at + 1]
-        if mark == "}":
+        if mark == closer:
             _end(text, at + 1)
             return
         if mark != ",":
