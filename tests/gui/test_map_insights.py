@@ -11,9 +11,9 @@ from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush, QTextDocument
 
+from gui.map_shown import shown_map
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.gui.map_colors import ISSUE_LEGEND
-from labeldesk.gui.map_view import MapView
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.ml.insights import image_insights
 
@@ -23,13 +23,7 @@ def map_and_catalog(qtbot, tmp_path):
     project, flipped = make_clustered_project(tmp_path)
     catalog = ImageCatalog.load(project)
     catalog.set_insights(image_insights(project))
-    widget = MapView(project, method="pca", catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    with qtbot.waitSignal(widget.mapReady, timeout=15000):
-        widget.refresh()
+    widget = shown_map(qtbot, project, catalog_source=lambda: catalog)
     yield widget, catalog, flipped
     widget.shutdown()
     project.close()

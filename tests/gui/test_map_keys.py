@@ -12,6 +12,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF, Qt
 
+from gui.map_shown import shown_map
 from labeldesk.gui.dialogs import ShortcutsDialog
 from labeldesk.gui.map_keys import grow_step, step_toward
 from labeldesk.gui.map_view import MapView
@@ -20,13 +21,7 @@ from labeldesk.gui.map_view import MapView
 @pytest.fixture
 def map_view(qtbot, tmp_path):
     project, _ = make_clustered_project(tmp_path, flipped=0)
-    widget = MapView(project, method="pca")
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    with qtbot.waitSignal(widget.mapReady, timeout=15000):
-        widget.refresh()
+    widget = shown_map(qtbot, project)
     widget.plot.setFocus()
     qtbot.waitUntil(lambda: widget.finder() is not None and widget.finder().built)
     yield widget

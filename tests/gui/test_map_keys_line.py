@@ -8,6 +8,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
+from gui.map_shown import shown_map
 from labeldesk.gui.map_keys import HINT_KEYS, MORE_KEYS, keys_line
 from labeldesk.gui.map_view import MapView
 
@@ -15,13 +16,7 @@ from labeldesk.gui.map_view import MapView
 @pytest.fixture
 def map_view(qtbot, tmp_path):
     project, _ = make_clustered_project(tmp_path, flipped=0)
-    widget = MapView(project, method="pca")
-    qtbot.addWidget(widget)
-    widget.resize(1280, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    with qtbot.waitSignal(widget.mapReady, timeout=15000):
-        widget.refresh()
+    widget = shown_map(qtbot, project, width=1280)
     yield widget
     widget.shutdown()
     project.close()

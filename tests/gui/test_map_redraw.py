@@ -21,6 +21,7 @@ from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush
 
+from gui.map_shown import shown_map
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup
 from labeldesk.gui import map_view
@@ -40,14 +41,7 @@ def project(tmp_path):
 
 
 def _shown(qtbot, project, catalog=None) -> MapView:
-    widget = MapView(project, method="pca", catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    with qtbot.waitSignal(widget.mapReady, timeout=15000):
-        widget.refresh()
-    return widget
+    return shown_map(qtbot, project, catalog_source=lambda: catalog)
 
 
 def _read_again(qtbot, widget: MapView) -> None:
