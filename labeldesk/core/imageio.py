@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .file_kinds import ALLOWED_FORMATS, NotRegularFile, open_regular, require_regular
 from .indexed_files import MAX_FILE_BYTES, content_hash, thumbnail_path
+from .parent_watch import stop_if_orphaned
 
 # Thumbnails keep a short side of 224 px (the input size of most backbones, so embedding
 # a big photo can read its small thumbnail instead of decoding the original again) and a
@@ -307,9 +308,15 @@ def thumbnail_jpeg(data: bytes) -> bytes:
 
 def _write_thumbnail(img: Image.Image, target: Path, phash: int | None = None) -> None:
     """Encode in memory, then write with a plain write (which raises on a short write,
-    where Pillow's own file output may not) and rename: a thumbnail is whole or absent."""
+    where Pillow's own file output may not) and rename: a thumbnail is whole or absent.
+    ``target`` is ``ROOT/xx/NAME.jpg`` (:func:`thumbnail_path`): ROOT and xx are made
+    when missing, but never the folder ROOT is in (a project, or a staging folder a
+    killed run's worker still writes to, that the next run has removed: made again, it
+    stayed for good). A worker whose command has ended writes nothing: it exits."""
     data = encode_thumbnail(img, phash)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    stop_if_orphaned()
+    target.parent.parent.mkdir(exist_ok=True)
+    target.parent.mkdir(exist_ok=True)
     # One temporary per thread: the app's loader threads make the thumbnail of two
     # identical files at once, and a shared name let one move the other's half-written
     # file into place, then fail its own rename ("thumbnail not written").

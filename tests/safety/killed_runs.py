@@ -120,9 +120,12 @@ sys.exit(code)
 """
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    extra = dict(extra or {})
+    first = [extra.pop("PYTHONPATH")] if "PYTHONPATH" in extra else []
+    env["PYTHONPATH"] = os.pathsep.join([*first, str(REPO), env.get("PYTHONPATH", "")])
+    env.update(extra)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return env
 
@@ -222,17 +225,19 @@ def run_killed_when(
     tiny: bool = False,
     send: int = signal.SIGKILL,
     then_kill: dict | None = None,
+    env: dict[str, str] | None = None,
     timeout: float = 60,
 ) -> int:
     """Run ``labeldesk ARGS`` and send it ``send`` (SIGKILL: kill it) as soon as
     ``ready()`` is true (polled every millisecond or so); ``then_kill``: a kill point
     as :func:`run_killed` takes it (``call``, ``nth``, ``name``, ``after``), for the
-    clean-up a SIGTERM starts. Returns the exit status (-9 when it was killed)."""
+    clean-up a SIGTERM starts; ``env``: variables to set in the child (``PYTHONPATH``:
+    a folder put first on it). Returns the exit status (-9 when it was killed)."""
     child = subprocess.Popen(
         _argv([*args, "--json"], {"tiny": tiny, "kill": then_kill}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=_env(),
+        env=_env(env),
     )
     deadline = time.monotonic() + timeout
     try:
