@@ -224,29 +224,60 @@ def mark_for_deletion(folder: Path) -> None:
         log.warning("could not mark %s for deletion", folder)
 
 
-def delete_marked(folder: Path, marker: str = MARKER) -> None:
+DELETE_TRIES = 5
+DELETE_RETRY_S = 0.1  # doubled before each further try: 1.5 s of waiting at most
+
+
+def delete_marked(folder: Path, marker: str = MARKER) -> bool:
     """Delete a folder LabelDesk made, its ``marker`` last (see :func:`mark_for_deletion`):
     a run killed mid-delete leaves a marked folder, or at worst an empty one
-    (:func:`remove_empty_leftover`). Never an error (a file it cannot delete is logged)."""
+    (:func:`remove_empty_leftover`). Never an error (a file it cannot delete is logged);
+    whether the folder is gone.
+
+    What will not go, or comes back (a killed run's worker still writing in the folder
+    for a moment: the delete of its subfolder failed), is tried again a few times; a
+    folder that still holds anything keeps its marker, so the next run recognises it and
+    deletes it then. Before, the marker went whatever was left, and such a folder stayed
+    for good: nothing said any more that LabelDesk had made it."""
+    failed: list[str] = []
+    for attempt in range(DELETE_TRIES + 1):
+        try:
+            with os.scandir(folder) as listing:
+                entries = [entry for entry in listing if entry.name != marker]
+        except OSError:  # gone already, or not a folder it can read: nothing to do
+            return not os.path.lexists(folder)
+        if not entries:
+            break
+        if attempt == DELETE_TRIES:
+            for path in failed:
+                log.warning("could not delete %s", path)
+            log.warning("could not delete %s; the next run tries again", folder)
+            return False
+        if attempt:
+            time.sleep(DELETE_RETRY_S * 2 ** (attempt - 1))
+        failed = _delete_entries(entries)
     try:
-        entries = list(os.scandir(folder))
+        (folder / marker).unlink(missing_ok=True)
+        folder.rmdir()
     except OSError:
-        return
+        log.warning("could not delete %s", folder)
+        return False
+    return True
+
+
+def _delete_entries(entries: list[os.DirEntry[str]]) -> list[str]:
+    """Delete these entries of a folder (a folder with all it holds, never through a
+    link); the paths of those that would not go."""
+    failed = []
     for entry in entries:
-        if entry.name == marker:
-            continue
         try:
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:
                 os.unlink(entry.path)
         except OSError:
-            log.warning("could not delete %s", entry.path)
-    try:
-        (folder / marker).unlink(missing_ok=True)
-        folder.rmdir()
-    except OSError:
-        log.warning("could not delete %s", folder)
+            failed.append(entry.path)
+    return failed
 
 
 EMPTY_LEFTOVER_AGE_S = 60
@@ -313,9 +344,9 @@ def remove_stale(target: Path) -> list[Path]:
                 continue
         if not marked:
             mark_for_deletion(path)
-        delete_marked(path)
-        log.info("removed %s, left by an interrupted run", path)
-        removed.append(path)
+        if delete_marked(path):
+            log.info("removed %s, left by an interrupted run", path)
+            removed.append(path)
     return removed
 
 

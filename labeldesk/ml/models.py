@@ -126,19 +126,22 @@ def sweep_unrecorded(project: Project) -> list[Path]:
             continue
         if folder.name in used:
             (folder / RUN_MARKER).unlink(missing_ok=True)
-        elif made_in == process_space() and not process_alive(pid):
-            # (a run on another machine or in another container: its id means nothing here)
-            discard_run_folder(folder)
+        elif (
+            made_in == process_space()  # (of another machine or container: its id means nothing)
+            and not process_alive(pid)
+            and discard_run_folder(folder)  # (one it could not empty keeps its marker)
+        ):
             removed.append(folder)
     # A run killed while deleting such a folder, between its marker and the folder itself
     removed += [f for f in folders if f.name not in used and remove_empty_leftover(f)]
     return removed
 
 
-def discard_run_folder(folder: Path) -> None:
+def discard_run_folder(folder: Path) -> bool:
     """Delete a run's folder that no version uses, its marker last: a run killed
-    mid-delete leaves a marked folder (removed by the next run), or an empty one."""
-    delete_marked(folder, RUN_MARKER)
+    mid-delete leaves a marked folder (removed by the next run), or an empty one.
+    Whether it is gone."""
+    return delete_marked(folder, RUN_MARKER)
 
 
 def record_version(
