@@ -133,3 +133,19 @@ def test_an_image_in_memory_decodes_as_from_its_file(tmp_path):
     from_file = np.asarray(load_rgb(path))
     from_memory = np.asarray(load_rgb(io.BytesIO(path.read_bytes())))  # type: ignore[arg-type]
     assert from_memory.shape == (12, 20, 3) and (from_memory == from_file).all()
+
+
+def test_a_thumbnail_never_makes_the_folder_its_thumbs_folder_is_in(tmp_path):
+    """A killed `new`'s worker, writing late into the staging folder the next run had
+    removed, made that folder again (it stayed for good); the thumbs folder and its
+    shard are still made, but not the folder above them."""
+    write_image(tmp_path / "a.png", fmt="PNG", seed=1)
+    gone = tmp_path / ".proj.partial-123-abcdef"
+    result = probe_file(str(tmp_path / "a.png"), str(gone / "thumbs"))
+    assert result.skip_reason is None and result.hash
+    assert result.warning is not None and result.warning.startswith("thumbnail not written")
+    assert not gone.exists()
+    gone.mkdir()
+    result = probe_file(str(tmp_path / "a.png"), str(gone / "thumbs"))
+    assert result.warning is None
+    assert thumbnail_path(gone / "thumbs", result.hash).is_file()
