@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -160,7 +159,10 @@ class ExportDialog(QDialog):
                 f"labeldesk export --format {name}",
                 Qt.ItemDataRole.ToolTipRole,
             )
-        self.extra = ExportOptionsForm([v.name for v in list_versions(project.db)])
+        self.extra = ExportOptionsForm(
+            [v.name for v in list_versions(project.db)],
+            top_rows=(("Output folder", folder_row), ("Format", self.format)),
+        )
         last = settings.last_export_choices(project.path)  # what the last export used
         self.format.setCurrentIndex(max(0, self.format.findData(last.get("format", ""))))
         self.extra.restore(last)
@@ -173,10 +175,6 @@ class ExportDialog(QDialog):
         self.leave_out_flagged = self.extra.leave_out_flagged
         self.include_excluded = self.extra.include_excluded
         self.include_unlabeled = self.extra.include_unlabeled
-
-        form = QFormLayout()
-        form.addRow("Output folder", folder_row)
-        form.addRow("Format", self.format)
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -204,7 +202,6 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
         layout.addWidget(self.extra)
         # the progress bar and the report under the buttons, the room left over under
         # them: over the buttons, they pushed Export, Cancel and Close down by their

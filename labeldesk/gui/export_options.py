@@ -8,7 +8,7 @@ for the export; the WebDataset shard size.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLayout,
     QLineEdit,
     QRadioButton,
     QSpinBox,
@@ -31,7 +32,17 @@ LEAVE_OUT_FLAGGED = "Leave out likely mislabels"  # (the option, as the report n
 
 
 class ExportOptionsForm(QWidget):
-    def __init__(self, version_names: list[str], parent: QWidget | None = None):
+    def __init__(
+        self,
+        version_names: list[str],
+        parent: QWidget | None = None,
+        *,
+        top_rows: Sequence[tuple[str, QWidget | QLayout]] = (),
+    ):
+        """``top_rows``: the dialog's own (label, field) rows, put first in this form: one
+        label column, so every field starts at one left edge (in a form of their own,
+        Output folder and Format started 20 px right of the options), and Tab reaches
+        them first."""
         super().__init__(parent)
         self.copy = QRadioButton("Copy files")
         self.hardlink = QRadioButton("Hard-link files (no extra space; same drive only)")
@@ -87,6 +98,8 @@ class ExportOptionsForm(QWidget):
             include.addWidget(box)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        for label, field in top_rows:
+            form.addRow(label, field)
         form.addRow("Files", self.copy)
         form.addRow("", self.hardlink)
         form.addRow("", self.symlink)
