@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -92,6 +94,7 @@ class ImportDialog(QDialog):
         self.file.setPlaceholderText(
             "a CSV, Parquet, JSON or .tar file, or a folder (an export, class folders)"
         )
+        _fit_placeholder(self.file)  # its end says which folders: it was cut off
         pick_file, pick_folder = QPushButton("File…"), QPushButton("Folder…")
         pick_file.clicked.connect(self._browse_file)
         pick_folder.clicked.connect(self._browse_folder)
@@ -151,6 +154,9 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.found)
         layout.addLayout(buttons)
+        # as wide as the rows need (the Labels field as wide as its hint): a minimum width
+        # set by hand overrides the layout's own, and the rows were squeezed under it
+        self.setMinimumWidth(max(self.minimumWidth(), layout.totalMinimumSize().width()))
 
         self._read_timer = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
         self._read_timer.timeout.connect(self.read)
@@ -437,3 +443,20 @@ def _add_classes_advice(unknown: list[str]) -> list[str]:
         f"Add the {classes} first (Classes → Add class…), or tick “Allow labels that add "
         f"classes” to add {it} with the labels."
     ]
+
+
+def _fit_placeholder(edit: QLineEdit) -> None:
+    """At least as wide as ``edit``'s whole placeholder (the form widens to it)."""
+    metrics = edit.fontMetrics()
+    margins = edit.textMargins()
+    text = QSize(
+        metrics.horizontalAdvance(edit.placeholderText())
+        + margins.left()
+        + margins.right()
+        + 2 * 2,  # the line edit's own margin each side
+        metrics.height(),
+    )
+    option = QStyleOptionFrame()
+    edit.initStyleOption(option)
+    size = edit.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, text, edit)
+    edit.setMinimumWidth(size.width())
