@@ -249,6 +249,9 @@ class StatsView(QWidget):
         history_scroll.setFrameShape(QFrame.Shape.NoFrame)
         history_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         history_scroll.setAccessibleName("Duplicates and training history")
+        # No Tab stop of its own (its links and the table are): as one, it came after
+        # the matrix, so Tab went back from the right column to the left
+        history_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.confusion = ConfusionTable()
         self.confusion.setAccessibleName("Labels against what the model thinks")
