@@ -169,6 +169,6 @@ class BrowserInsights:
 
     def find_different(self) -> None:
         """Sort the current filter's images by outlier score, most unusual first."""
-        self.sidebar.select_sort("outlier")
+        self.sidebar.sort_by("outlier")  # (More like this's order gives way)
         self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
         self.message.emit("Sorted by outlier score: the most unusual images come first")

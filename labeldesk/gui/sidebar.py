@@ -83,6 +83,8 @@ SORT_TIPS = {
     "outlier": "Farthest from their nearest neighbours first: unusual or broken images",
 }
 
+SORT_OFF_TIP = "Most similar first: close the note above (✕) to sort the images another way"
+
 
 def _entry_key(kind: str, name: str | None) -> str:
     return f"{_CLASS_PREFIX}{name}" if kind == _CLASS_PREFIX else kind
@@ -279,6 +281,7 @@ class FilterSidebar(QWidget):
         """Show only ``paths`` (or ``ranking``, in its order), described by ``text``
         ("selected on the map"). The filters go back to every image (one filter change)."""
         self._selection = ImageFilter(paths=paths, ranking=ranking, selection=text)
+        self._show_sort_in_use()
         self.banner.show()
         self.banner.say(text)
         self.reset(keep_selection=True)
@@ -287,8 +290,29 @@ class FilterSidebar(QWidget):
         """Drop the selection; the filters stay as they are."""
         if self.selection_active:
             self._selection = ImageFilter()
+            self._show_sort_in_use()
             self.banner.hide()
             self._emit()
+
+    def sort_by(self, sort: str) -> None:
+        """Show the images in ``sort``'s order (one filter change); a similarity order
+        (More like this) gives way to it, where it had kept its own whatever Sort said."""
+        ranked = self._selection.ranking is not None
+        if ranked:
+            self._selection = ImageFilter()
+            self._show_sort_in_use()
+            self.banner.hide()
+        if self.sort_box.currentIndex() != SORT_CHOICES.index(sort):
+            self.select_sort(sort)  # (its change is the filter change)
+        elif ranked:
+            self._emit()
+
+    def _show_sort_in_use(self) -> None:
+        """Sort is off while the images are in a similarity order: that order is shown
+        whatever Sort says, and a choice there changed nothing."""
+        ranked = self._selection.ranking is not None
+        self.sort_box.setEnabled(not ranked)
+        self.sort_box.setToolTip(SORT_OFF_TIP if ranked else "")
 
     def set_selection_counts(self, shown: int, total: int) -> None:
         """Say how many images the selection holds, and whether the filters narrow it."""
@@ -389,6 +413,7 @@ class FilterSidebar(QWidget):
         ``keep_selection`` (one filter change)."""
         if not keep_selection:
             self._selection = ImageFilter()
+            self._show_sort_in_use()
             self.banner.hide()
         widgets = (self.class_list, self.split_buttons, self.show_box, self.search)
         for widget in widgets:
