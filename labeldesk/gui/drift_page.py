@@ -174,7 +174,10 @@ class DriftPage(QWidget):
 
     # -- checking ------------------------------------------------------------------
     def choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Folder of new images")
+        # the folder last checked, else beside the image folder, where new images
+        # usually are (it opened wherever the app was started from)
+        start = self.folder or self.project.root.parent
+        chosen = QFileDialog.getExistingDirectory(self, "Folder of new images", str(start))
         if chosen:
             self.check(Path(chosen))
 

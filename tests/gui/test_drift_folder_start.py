@@ -1,0 +1,46 @@
+"""View → Drift → Choose folder… opens beside the project's image folder (new images
+usually sit there), then in the folder last checked; it opened wherever the app was
+started from (a source checkout, /, the home folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ml.drift_fixtures import make_project
+
+from labeldesk.gui import drift_page
+from labeldesk.gui.drift_page import DriftPage
+from labeldesk.gui.session import ProjectSession
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    project = make_project(tmp_path)
+    session = ProjectSession(project)
+    widget = DriftPage(session)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+    session.detach()
+    project.close()
+
+
+def test_the_folder_dialog_starts_beside_the_images_then_at_the_last_folder(
+    page, tmp_path, monkeypatch
+):
+    asked: list[str] = []
+    answer = {"folder": ""}
+
+    def pick(parent, caption, folder="", *args, **kwargs):
+        asked.append(folder)
+        return answer["folder"]
+
+    monkeypatch.setattr(drift_page.QFileDialog, "getExistingDirectory", pick)
+    checked: list[Path] = []
+    monkeypatch.setattr(page, "check", lambda folder: checked.append(folder))
+    page.choose_folder()  # cancelled: nothing checked
+    assert asked == [str(page.project.root.parent)] and not checked
+    page.folder = tmp_path / "new"  # (what a check records)
+    page.choose_folder()
+    assert asked[-1] == str(tmp_path / "new")
