@@ -310,7 +310,11 @@ class MainWindow(StackedPages, QMainWindow):
         self.update_actions()
 
     def prompt_open_project(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open LabelDesk project")
+        # beside the last project opened (it and its neighbours listed), not wherever
+        # the app was started from
+        recent = settings.recent_projects()
+        start = str(recent[0].parent) if recent else ""
+        folder = QFileDialog.getExistingDirectory(self, "Open LabelDesk project", start)
         if folder:
             self.open_project(Path(folder))
 
