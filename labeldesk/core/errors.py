@@ -82,6 +82,22 @@ class ImageMovedError(UnknownPathError):
         )
 
 
+class SkippedFileError(LabelDeskError):
+    """A label given to a file the scan skips (not an image, unreadable, a link out of
+    the image folder): it would count nowhere (not in stats, not exported), so nothing
+    was written. ``skipped``: path -> the scan's reason."""
+
+    def __init__(self, skipped: dict[str, str]):
+        self.skipped = skipped
+        shown = "; ".join(f"{p} ({why})" for p, why in list(skipped.items())[:5])
+        more = f" … and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        files = "a file" if len(skipped) == 1 else f"{len(skipped):,} files"
+        super().__init__(
+            f"{files} the scan skips: {shown}{more}; a label there would count nowhere: "
+            "nothing written"
+        )
+
+
 class UnknownClassError(LabelDeskError):
     """A label names a class the project does not have (and may not create)."""
 

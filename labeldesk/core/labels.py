@@ -31,7 +31,13 @@ from .classes import (
 )
 from .db import Database
 from .display import KNOWN_CLASSES_SHOWN, quoted_names, valid_text
-from .errors import BadArgument, ImageMovedError, LabelChangedError, UnknownClassError
+from .errors import (
+    BadArgument,
+    ImageMovedError,
+    LabelChangedError,
+    SkippedFileError,
+    UnknownClassError,
+)
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
 from .vocab import EXCLUDED, STATUSES, VERIFIED
@@ -127,10 +133,14 @@ def apply_changes(
     expected: Mapping[int, tuple[str, str | None]] | None = None,
     at: Mapping[int, str] | None = None,
     batch_id: int | None = None,
+    usable_only: bool = False,
 ) -> tuple[int | None, list[int]]:
     """Record ``changes`` as one batch and update current state; ``batch_id``: add them
     to that batch instead of a new one (a scan's folder labels, written in several
     transactions, are one batch to undo).
+
+    ``usable_only``: a label given to a file the scan skips is refused (SkippedFileError,
+    nothing written), as a person's label there would count nowhere; removing one is not.
 
     ``at``: image id -> the path it had when a person saw it; when any is at another path
     by now or gone (a scan moved or removed it), ImageMovedError and nothing is written.
@@ -159,6 +169,8 @@ def apply_changes(
             _check_at(conn, at)
         if expected:
             _check_expected(conn, expected)
+        if usable_only:
+            _check_usable(conn, [c.image_id for c in changes if isinstance(c.label, str)])
         wanted = {str(c.label) for c in changes if c.label is not KEEP and c.label is not None}
         known = class_names(conn)
         index = NameIndex(known)
@@ -189,6 +201,20 @@ def _check_expected(
     now = {path: state[i][0] for i, (path, label) in expected.items() if state[i][0] != label}
     if now:
         raise LabelChangedError(now)
+
+
+def _check_usable(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """SkippedFileError when any of the images ``ids`` is a file the scan skips (in the
+    write's transaction, as :func:`_check_expected`)."""
+    if not ids:
+        return
+    rows = conn.execute(
+        "SELECT path, skip_reason FROM images WHERE skip_reason IS NOT NULL AND "
+        f"id {IN_LIST} ORDER BY path",
+        (json_list(ids),),
+    ).fetchall()
+    if rows:
+        raise SkippedFileError({str(row[0]): str(row[1]) for row in rows})
 
 
 def _check_at(conn: sqlite3.Connection, at: Mapping[int, str]) -> None:

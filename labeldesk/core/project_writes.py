@@ -163,7 +163,10 @@ class ProjectWrites:
         ``expect``: path -> the label the person saw; LabelChangedError, nothing written,
         if any is another by now (changed in another window or process).
         ``shown_ids``: path -> the image a person saw there; ImageMovedError, nothing
-        written, if the path holds another image by now (a scan followed swapped files)."""
+        written, if the path holds another image by now (a scan followed swapped files).
+        A label for a file the scan skips (not an image, unreadable: ``p.images()``'s
+        ``skip_reason``) would count nowhere: SkippedFileError, naming the file and why,
+        and nothing written (None, removing one, is fine)."""
         labels, splits = path_map(labels, "labels"), path_map(splits, "splits")
         statuses = path_map(statuses, "statuses")
         ids = self.ids_for([*labels, *splits, *statuses, *(expect or {})])
@@ -189,6 +192,7 @@ class ProjectWrites:
             create_classes=create_classes,
             expected=_expected(ids, expect),
             at=at,
+            usable_only=True,
         )
         grew = before is not None and len(self.classes()) != before
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.durable import sync_folders
 from labeldesk.core.errors import ImageRootError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.staging import (
@@ -139,7 +140,8 @@ def export(
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)
-        put_in_place(staging, target, overwrite=options.overwrite)
+        put_in_place(staging, target, overwrite=options.overwrite)  # (and syncs its folder)
+        sync_folders(folder.parent for folder in made)  # the folders made above it
         finish_staging(target)
     except BaseException:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.durable import sync_folder
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.same_folder import within as _within
 from labeldesk.core.staging import (
@@ -267,8 +268,9 @@ def _check_unchanged(target: Path) -> None:
 
 
 def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
-    """Rename the finished export into place. An earlier export there (checked again
-    now: still exactly as written) is set aside and then deleted."""
+    """Rename the finished export into place, and sync the folder it is in (the rename
+    durable before the command says done). An earlier export there (checked again now:
+    still exactly as written) is set aside and then deleted."""
     if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
         target.rmdir()
     if not target.exists() and not target.is_symlink():
@@ -278,6 +280,7 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
             raise ExportTargetError(
                 f"{target} was created by someone else during the export; nothing replaced"
             ) from exc
+        sync_folder(target.parent)
         return
     if not overwrite:
         raise ExportTargetError(
@@ -293,5 +296,6 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
     except OSError:
         os.replace(old, target)  # put the earlier export back
         raise
+    sync_folder(target.parent)  # both renames: the new export in place before the old goes
     mark_for_deletion(old)  # a run killed mid-delete leaves it recognisable (remove_stale)
     delete_marked(old)

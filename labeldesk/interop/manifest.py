@@ -29,6 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from labeldesk.core.durable import sync_files, sync_folders, sync_open_file
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.file_kinds import NotRegularFile, open_regular
 from labeldesk.core.indexed_files import content_hasher
@@ -66,7 +67,10 @@ def write_manifest(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    """Hash every file in ``folder`` and write the manifest beside them."""
+    """Hash every file in ``folder`` and write the manifest beside them; every file,
+    the manifest last, and every folder is synced to the disk (fsync) on the way, so
+    that once the folder is renamed into place the export survives a power cut whole:
+    without it, one could come back with empty or cut files that its manifest lists."""
     chosen = {k: v for k, v in asdict(options).items() if k in CHOOSING}
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -101,9 +105,17 @@ def write_manifest(
     # each file's entry kept as the text the manifest holds (not as a dict: a third of
     # the memory), and the document written as it is made: a million images' manifest
     # held as one text (and json.dumps's pieces of it beforehand) took gigabytes
-    files = _hashed(folder, progress, cancel, frozenset(), EXPORT_CANCELLED, _entry_text)
+    folders: list[str] = []
+    files = _hashed(
+        folder, progress, cancel, frozenset(), EXPORT_CANCELLED, _entry_text,
+        folders=folders, sync=True,
+    )  # fmt: skip
+    sync_folders(folders[1:])  # the folders the format made (their entries)
     with open(folder / MANIFEST, "w", encoding="utf-8") as out:
         _write_document(out, manifest, files)
+        out.flush()
+        sync_open_file(out.fileno(), folder / MANIFEST)
+    sync_folders([folder])  # last: its entries, the manifest's among them
 
 
 _ENCODER = json.JSONEncoder(indent=2, sort_keys=True, default=list)
@@ -178,10 +190,15 @@ def _hashed(
     known: Mapping[str, dict[str, Any]] | None = None,
     *,
     unreadable: bool = False,
+    folders: list[str] | None = None,
+    sync: bool = False,
 ) -> list[_T]:
     """:func:`file_hashes`, each entry kept as ``kept`` makes it (in the hashing threads,
-    as each batch is hashed)."""
-    paths = sorted(_files(folder))
+    as each batch is hashed). ``folders``: filled with every folder walked, ``folder``
+    first; ``sync``: each file hashed is then synced to the disk (fsync; not a hard
+    link to an image, whose bytes were not written here), not the whole system's
+    (os.sync)."""
+    paths = sorted(_files(folder, folders))
     found: list[_T] = []
     # Batches, not one task per file: for 100k small images the executor's own
     # bookkeeping (a future and two lock waits each) cost more than the hashing.
@@ -197,12 +214,18 @@ def _hashed(
                 raise Cancelled(cancelled)
             found += batch
             progress(Progress(len(found), len(paths), HASHING, {"unit": "file"}))
+    if sync:
+        sync_files([os.path.join(base, rel) for rel in paths], own_only=True)
     return found
 
 
-def _files(folder: Path) -> list[str]:
+def _files(folder: Path, folders: list[str] | None = None) -> list[str]:
+    """The files under ``folder`` (links to folders included), as relative paths;
+    ``folders``: filled with the folders walked (not links), ``folder`` first."""
     out = []
     for parent, dirs, files in os.walk(folder):
+        if folders is not None:
+            folders.append(parent)
         rel = os.path.relpath(parent, folder)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         links = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
