@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 # What a file system says when it does not sync (or cannot sync a folder): nothing to
 # make durable there, and nothing lost by going on.
 _CANNOT_SYNC = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EROFS, errno.ENOSYS})
-# An fsync waits on the disk, not the CPU, and a journaling file system commits the
-# fsyncs that wait together at once: 3,000 small files took 0.8 s to sync on 4 threads
-# (one after another on each), 0.3 s on 16 (ext4 on an SSD)
+# An fsync waits on the disk, not the CPU, and a journaling file system (ext4) commits
+# the fsyncs waiting together in one go: many small files sync faster 16 at a time than
+# one after another on a few threads (benchmarks/RESULTS.md, bench_export.py's row)
 SYNC_THREADS = 16
 
 
