@@ -97,6 +97,20 @@ def class_totals(project: ImageTable) -> dict[str, int]:
     return totals
 
 
+def labeled_val_images(project: ImageTable) -> int:
+    """The labeled val images a training run measures its accuracy on (usable, not
+    excluded, of a known class); with none, a run holds part of train out instead and
+    reports "holdout" accuracy."""
+    with project.db.reading() as conn:
+        classes = set(class_names(conn))
+        groups = _state_groups(conn)
+    return sum(
+        count
+        for label, split, status, _format, count in groups
+        if split == "val" and label in classes and status != EXCLUDED
+    )
+
+
 def _state_groups(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
     """(label, split, status, format, count) of the usable images."""
     return conn.execute(

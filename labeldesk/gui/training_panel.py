@@ -28,6 +28,7 @@ from labeldesk.core.display import capitalised, counted, time_left_text
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.core.read_only_db import read_only_advice
+from labeldesk.core.stats import labeled_val_images
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.charts import accuracy, evaluated_on, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
@@ -318,9 +319,13 @@ class TrainingPanel(QWidget):
         self.versions = list_versions(self.project)
         self.versions_box.set_versions(self.versions)
         self.update_start()
-        if self.versions and (self.job is None or not self.job.running):
+        if self.job is not None and self.job.running:
+            return
+        if self.versions:
             self.plot.set_evaluated_on(evaluated_on(self.versions[:1]))
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
+        else:  # the words a first run will report: it read "val accuracy" with no val split
+            self.plot.set_evaluated_on("val" if labeled_val_images(self.project) else "holdout")
 
     # -- running -------------------------------------------------------------------
     @Slot()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from ml.fake_embeddings import make_clustered_project, record_awaited_finetune
+from ml.fake_embeddings import CLASSES, make_clustered_project, record_awaited_finetune
 
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import Progress
@@ -594,3 +594,22 @@ def test_the_live_status_says_what_the_accuracy_is_measured_on(qtbot, panel, mon
     qtbot.waitUntil(lambda: not job.running, timeout=30_000)
     qtbot.waitUntil(lambda: panel.plot.accuracies == {1: 0.913}, timeout=5_000)
     assert panel.plot.evaluated_on == "holdout"
+
+
+def test_before_any_run_the_plot_names_the_accuracy_a_run_will_report(qtbot, tmp_path):
+    """Before the first run the plot said "val accuracy" on a project with no labeled
+    val images, whose runs then report "holdout accuracy"."""
+    project, _ = make_clustered_project(tmp_path)
+    val = [f"val/{name}/{name}{i}.png" for name in CLASSES for i in range(5)]
+    panel = TrainingPanel(project)
+    qtbot.addWidget(panel)
+    try:
+        assert panel.plot.plot_item.getAxis("right").labelText == "val accuracy"
+        project.set_splits(dict.fromkeys(val, "train"))
+        panel.refresh()
+        legend = [label.text for _sample, label in panel.plot.legend.items]
+        assert legend == ["loss", "holdout accuracy"]
+        assert panel.plot.plot_item.getAxis("right").labelText == "holdout accuracy"
+    finally:
+        panel.shutdown()
+        project.close()
