@@ -226,8 +226,9 @@ def project_predictions(
 def cached_predictions(project: Project) -> Predictions | None:
     """The project's predictions, as :func:`project_predictions` gives them, when its
     cache holds them (what `issues` and the app showed last, if nothing they depend on
-    changed since); else None. Computes nothing and reads no vector: a count of flags
-    from them costs a read of one small file."""
+    changed since: None too when they were made without some thumbnails and one has
+    come since, as `issues` may make them again); else None. Computes nothing and reads
+    no vector: a count of flags from them costs a read of one small file."""
     try:
         images = embedded_images(project)
     except NoEmbeddings:
@@ -235,7 +236,7 @@ def cached_predictions(project: Project) -> Predictions | None:
     state = row_labels(project, images)
     if not state.classes:
         return None
-    return _from_cache(project, images, state, check_thumbnails=False)
+    return _from_cache(project, images, state)
 
 
 def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predictions | None:
@@ -245,25 +246,23 @@ def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predicti
     state = row_labels(project, vectors)
     if not state.classes:
         return project_predictions(project, vectors)  # reads no vector either
-    return _from_cache(project, vectors, state, check_thumbnails=True)
+    return _from_cache(project, vectors, state)
 
 
 def _from_cache(
     project: Project,
     images: ProjectVectors | EmbeddedImages,
     state: RowLabels,
-    *,
-    check_thumbnails: bool,
 ) -> Predictions | None:
     """The predictions of ``images`` (labels ``state``, some classes) that the cache
-    holds, else None; ``check_thumbnails``: None too when they were made without some
-    thumbnails and one has come since."""
+    holds, else None; None too when they were made without some thumbnails and one has
+    come since (:func:`project_predictions` then looks whether to make them again)."""
     cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
     cached = _read_cache(cache, len(images.paths), len(state.classes))
     if cached is None:
         return None
     looked = int(cached["thumbs_seen"].reshape(1)[0])
-    if check_thumbnails and looked != NOT_MISSING and thumbnails_stamp(project) != looked:
+    if looked != NOT_MISSING and thumbnails_stamp(project) != looked:
         return None
     share = float(cached["pixel_share"].reshape(1)[0])
     return Predictions(

@@ -345,3 +345,32 @@ def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they
     assert len(fits) == 2 and back.pixel_share >= 0.5
     assert project_predictions(pixel_project).pixel_share == back.pixel_share
     assert len(fits) == 2  # now made with the view: cached as any other
+
+
+def test_the_flag_count_before_a_fine_tune_is_not_read_from_predictions_made_again(
+    pixel_project, tmp_path
+):
+    """`cached_predictions` (the flag count a fine-tune reports as "before") gave the
+    predictions made while thumbnails were missing after they had come back, when
+    `issues` made them again with the pixel view: its count was not the one `issues`
+    then gave. Now it is None (not counted) until they are made again."""
+    from labeldesk.ml.predictions import cached_predictions
+
+    vectors = project_vectors(pixel_project)
+    thumbs = [thumbnail_path(pixel_project.thumbs_dir, h) for h in vectors.hashes]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+        t.rename(aside / f"{i}.jpg")
+    assert project_predictions(pixel_project).pixel_share == 0.0  # the view is off
+    cached = cached_predictions(pixel_project)
+    assert cached is not None and cached.pixel_share == 0.0
+    time.sleep(0.05)  # folder times tick coarsely
+    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+        (aside / f"{i}.jpg").rename(t)
+
+    assert cached_predictions(pixel_project) is None
+    again = project_predictions(pixel_project)
+    assert again.pixel_share >= 0.5  # `issues` makes them again, with the view
+    cached = cached_predictions(pixel_project)
+    assert cached is not None and cached.pixel_share == again.pixel_share
