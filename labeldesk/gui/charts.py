@@ -380,9 +380,11 @@ class HistoryTable(QTableWidget):
         painter.drawText(self.viewport().rect().adjusted(12, 12, -12, -12), flags, self.empty_text)
         painter.end()
 
-    def set_versions(self, versions: Sequence[ModelVersion]) -> None:
+    def set_versions(self, versions: Sequence[ModelVersion], first_run: str = "val") -> None:
+        """``first_run``: with no versions, what a run would measure on ("holdout": no
+        labeled val images), the header's word until there is one."""
         self.setRowCount(len(versions))
-        header = f"{evaluated_on(versions).capitalize()} acc"
+        header = f"{(evaluated_on(versions) if versions else first_run).capitalize()} acc"
         self.setHorizontalHeaderItem(EVAL_COLUMN, QTableWidgetItem(header))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, version in enumerate(versions):

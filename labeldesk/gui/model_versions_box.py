@@ -95,9 +95,9 @@ class VersionsBox(QGroupBox):
         self._update_buttons()
 
     # -- reading -------------------------------------------------------------------
-    def set_versions(self, versions: list[ModelVersion]) -> None:
+    def set_versions(self, versions: list[ModelVersion], first_run: str = "val") -> None:
         self.versions = versions
-        self.table.set_versions(versions)
+        self.table.set_versions(versions, first_run)
         self.table.set_scores(self.versions, self.scores, self.in_use_id)
         self._score()
 

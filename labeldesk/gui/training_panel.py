@@ -317,15 +317,17 @@ class TrainingPanel(QWidget):
         if self._closed:
             return
         self.versions = list_versions(self.project)
-        self.versions_box.set_versions(self.versions)
+        # the words a first run will report: the page read "val" with no val split
+        first_run = "val" if self.versions or labeled_val_images(self.project) else "holdout"
+        self.versions_box.set_versions(self.versions, first_run)
         self.update_start()
         if self.job is not None and self.job.running:
             return
         if self.versions:
             self.plot.set_evaluated_on(evaluated_on(self.versions[:1]))
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
-        else:  # the words a first run will report: it read "val accuracy" with no val split
-            self.plot.set_evaluated_on("val" if labeled_val_images(self.project) else "holdout")
+        else:
+            self.plot.set_evaluated_on(first_run)
 
     # -- running -------------------------------------------------------------------
     @Slot()

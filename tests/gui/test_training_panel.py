@@ -597,19 +597,23 @@ def test_the_live_status_says_what_the_accuracy_is_measured_on(qtbot, panel, mon
 
 
 def test_before_any_run_the_plot_names_the_accuracy_a_run_will_report(qtbot, tmp_path):
-    """Before the first run the plot said "val accuracy" on a project with no labeled
-    val images, whose runs then report "holdout accuracy"."""
+    """Before the first run the plot said "val accuracy" (and the versions table "Val
+    acc") on a project with no labeled val images, whose runs report "holdout accuracy"."""
+    from labeldesk.gui.charts import EVAL_COLUMN
+
     project, _ = make_clustered_project(tmp_path)
     val = [f"val/{name}/{name}{i}.png" for name in CLASSES for i in range(5)]
     panel = TrainingPanel(project)
     qtbot.addWidget(panel)
     try:
         assert panel.plot.plot_item.getAxis("right").labelText == "val accuracy"
+        assert panel.table.horizontalHeaderItem(EVAL_COLUMN).text() == "Val acc"
         project.set_splits(dict.fromkeys(val, "train"))
         panel.refresh()
         legend = [label.text for _sample, label in panel.plot.legend.items]
         assert legend == ["loss", "holdout accuracy"]
         assert panel.plot.plot_item.getAxis("right").labelText == "holdout accuracy"
+        assert panel.table.horizontalHeaderItem(EVAL_COLUMN).text() == "Holdout acc"
     finally:
         panel.shutdown()
         project.close()
