@@ -5,7 +5,9 @@ The vectors are synthetic_vectors.py's clustered float16 rows (made once under t
 folder), read as the queue reads the store: a row's bytes when it is indexed
 (:class:`FileRows`, as labeldesk.ml.store_rows.StoreRows reads the store's file), so
 the process holds only what the strategy keeps. Each case runs in a fresh process: CPU
-seconds, peak memory (wait4: exact) and the rows read. ``whole`` is every row clustered,
+seconds, peak memory (wait4: exact; the process is started by own_peak.py's small
+launcher, not by this script, so the peak is its own and not this script's high-water
+mark, which Linux keeps across exec) and the rows read. ``whole`` is every row clustered,
 as before session 42 (typiclust_all); ``sampled`` is the strategy as shipped.
 
     python benchmarks/bench_cold_start.py --sizes 100000,1000000 --n 10
@@ -25,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from own_peak import run_measured
 from synthetic_vectors import DIM, clustered_memmap
 
 
@@ -76,7 +79,9 @@ def child(n: int, case: str, picks: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--n", type=int, default=10, help="images asked for")
     parser.add_argument("--cases", default="whole,sampled")
@@ -94,20 +99,17 @@ def main() -> None:
     print(f"cpus: {os.cpu_count()} (load average {load})")
     print(f"{'vectors':>10}  {'case':<8} {'CPU':>8} {'peak':>9} {'rows read':>11}")
     for n in (int(s) for s in args.sizes.split(",")):
-        # made once, in a process of its own: a child's peak memory (wait4) counts its
-        # parent's high-water mark, which writing the vectors here would raise
+        # made once, in a process of its own, so this script stays small
         subprocess.run([sys.executable, __file__, "--make", str(n)], check=True)
         for case in args.cases.split(","):
             cmd = [sys.executable, __file__, "--child", str(n), case, str(args.n)]
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-            out = proc.stdout.read() if proc.stdout else ""
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
+            r = run_measured(cmd)
+            if r["returncode"] != 0:
                 print(f"{n:>10,}  {case:<8} failed")
                 continue
-            r = json.loads(out.strip().splitlines()[-1])
-            print(f"{n:>10,}  {case:<8} {r['cpu_s']:>6.1f} s {usage.ru_maxrss / 1024:>6.0f} MB "
-                  f"{r['rows_read']:>11,}")  # fmt: skip
+            got = json.loads(r["stdout"].strip().splitlines()[-1])
+            print(f"{n:>10,}  {case:<8} {got['cpu_s']:>6.1f} s {r['peak_mb']:>6.0f} MB "
+                  f"{got['rows_read']:>11,}")  # fmt: skip
 
 
 if __name__ == "__main__":

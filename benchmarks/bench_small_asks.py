@@ -22,7 +22,10 @@ once under --data), each in a fresh process:
 
 For each: wall time, CPU time (user + system of the process and the children it waited
 for), peak memory (the kernel's high-water mark of its resident set, from wait4: exact,
-not sampled) and what it read (rchar: the database pages from the disk or the page
+not sampled; the command is started by own_peak.py's small launcher, not by this script,
+so the figure is the command's own: a child started straight from here would count this
+script's high-water mark too, as Linux keeps the memory a process had at exec) and what
+it read (rchar: the database pages from the disk or the page
 cache, its Python modules too; what a cold cache would fetch). With --before DIR (a
 checkout of the code before: `git worktree add /tmp/base COMMIT`) each command runs as
 well with the LabelDesk in DIR, in the same round, on a copy of the project at that
@@ -45,11 +48,11 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from own_peak import run_measured
 from scale_project import build, png_path
 from synthetic_project import CLASSES
 
@@ -77,44 +80,16 @@ def arguments(measure: str, project: Path, turn: int) -> list[str]:
 
 
 def measured(args: list[str], code: Path, timeout_s: float) -> dict:
-    """Run once, reaped with wait4: its own CPU time and peak memory."""
+    """Run once from own_peak.py's small launcher: its own CPU time and peak memory."""
     env = dict(os.environ, PYTHONPATH=str(code))
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "labeldesk", *args, "--json"],
-            cwd=code, env=env, stdout=null, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = start + timeout_s
-        while True:
-            # ended: read what it read (its /proc entry stays until it is reaped)
-            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                read = read_bytes(proc.pid)
-                _pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                return {"error": f"over {timeout_s:.0f} s"}
-            time.sleep(0.01)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # (reaped here, not by Popen)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        return {"error": f"exit {proc.returncode}: {(err.strip().splitlines() or ['?'])[-1][:160]}"}
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024, "read_mb": read / 2**20}  # fmt: skip
-
-
-def read_bytes(pid: int) -> float:
-    """What a process read (rchar: from the disk or the page cache, its Python modules
-    too): the database pages it read are what a cold cache would fetch from the disk."""
-    try:
-        with open(f"/proc/{pid}/io") as f:
-            fields = dict(line.split(": ") for line in f.read().splitlines())
-        return float(fields["rchar"])
-    except (OSError, KeyError, ValueError):
-        return float("nan")
+    cmd = [sys.executable, "-m", "labeldesk", *args, "--json"]
+    r = run_measured(cmd, env=env, cwd=code, timeout_s=timeout_s, capture_stdout=False)
+    if r["timed_out"]:
+        return {"error": f"over {timeout_s:.0f} s"}
+    if r["returncode"] != 0:
+        last = (r["stderr"].strip().splitlines() or ["?"])[-1][:160]
+        return {"error": f"exit {r['returncode']}: {last}"}
+    return {k: r[k] for k in ("wall_s", "cpu_s", "peak_mb", "read_mb")}
 
 
 def index_names(code: Path) -> tuple[int, set[str], dict[str, set[str]]]:
@@ -150,8 +125,8 @@ def without_labels(project: Path, base: Path) -> Path:
     with sqlite3.connect(project / "labeldesk.db") as src:
         src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy2(project / "labeldesk.db", copy / "labeldesk.db")
-    # in a process of its own: a measured child's peak memory (wait4) counts its parent's
-    # high-water mark, which clearing 100k labels here would raise
+    # in a process of its own, so this script stays small (the measured commands start
+    # from own_peak.py's launcher anyway)
     clear = (
         "import sys; from labeldesk.core.project import open_project\n"
         "with open_project(sys.argv[1]) as p:\n"
