@@ -58,9 +58,11 @@ class FileRows:
             for a, b in zip(starts, stops, strict=True):
                 f.seek(int(ordered[a]) * width)
                 f.readinto(raw[a:b].data.cast("B"))
+        self.read += len(rows)
+        if (np.diff(rows) >= 0).all():  # in the file's order: no copy (as StoreRows)
+            return got[0] if single else got
         out = np.empty_like(got)
         out[order] = got
-        self.read += len(rows)
         return out[0] if single else out
 
 

@@ -39,6 +39,8 @@ class StoreRows:
         picked = self._rows[key]
         if np.ndim(picked) == 0:
             return self._store.read(np.asarray([picked]))[0]
+        if (np.diff(picked) >= 0).all():  # in the file's order (a sample): read, no copy
+            return self._store.read(picked)
         order = np.argsort(picked, kind="stable")  # the file read in order
         out = np.empty((len(picked), self.shape[1]), dtype=self.dtype)
         out[order] = self._store.read(picked[order])

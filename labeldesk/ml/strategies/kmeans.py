@@ -18,11 +18,12 @@ NITER = 20
 MAX_POINTS_PER_CENTROID = 64
 SEED_DIM = 64
 MIN_SEED_TRIALS = 10  # candidates per seed at least (see kmeans_pp_seeds)
-# Rows assigned at once (84 MB of float32 at 1280-d): all of x is never float32 at once.
-# A multiple of 4096, the block of queries faiss's exact search computes at a time, so the
+# Rows assigned at once (21 MB of float32 at 1280-d; 84 MB with 16,384 before session
+# 43, held beside the cold start's 128 MB sample): all of x is never float32 at once.
+# 4096 is the block of queries faiss's exact search computes at a time, so the
 # assignment is the one a single search over every row gives; a short tail joins the
 # chunk before (under 20 rows, faiss would take its other, non-BLAS path).
-CHUNK = 16_384
+CHUNK = 4096
 
 
 def kmeans_pp_seeds(
