@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from own_peak import run_measured
+
 HERE = Path(__file__).resolve()
 K = 10
+TRUST_MAX = 5000  # trustworthiness holds an n x n distance matrix: not above this
 
 
 def child(vectors: str, out: str, seed: int) -> None:
@@ -60,12 +64,17 @@ def child(vectors: str, out: str, seed: int) -> None:
 
 
 def fit(checkout: Path, vectors: Path, out: Path, numba_dir: Path, seed: int) -> dict:
+    """The child's step times (wall), then the whole process's wall and CPU seconds and
+    its own peak memory (started from own_peak.py's launcher)."""
     env = dict(os.environ, PYTHONPATH=str(checkout), NUMBA_CACHE_DIR=str(numba_dir))
     command = [sys.executable, str(HERE), "--child", str(vectors), str(out), str(seed)]
-    wall = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    times = json.loads(done.stdout.strip().splitlines()[-1])
-    times["process, all"] = time.perf_counter() - wall
+    done = run_measured(command, env=env, timeout_s=3600)
+    if done["returncode"] != 0:
+        raise SystemExit(f"the fit failed: {done['stderr'][-2000:]}")
+    times = json.loads(done["stdout"].strip().splitlines()[-1])
+    times["process, all"] = done["wall_s"]
+    times["process, CPU s"] = done["cpu_s"]
+    times["process, peak MB"] = done["peak_mb"]
     return dict(times)
 
 
@@ -90,24 +99,42 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=303, help="images drawn (labeled ones)")
     parser.add_argument("--rounds", type=int, default=1, help="before/after pairs")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fc/cache"))
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        help="N images of synthetic_vectors.py's clustered 1280-d vectors instead of --set: "
+        "the map fits a seeded sample of at most 50,000 of them, as the app does",
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]))
         return
-    sys.path.insert(0, str(HERE.parent))
-    import embedded_sets
     from sklearn.manifold import trustworthiness
 
-    data = embedded_sets.load(args.set, args.cache)
-    rows = np.random.default_rng(0).permutation(np.flatnonzero(data.labeled))[: args.n]
-    x, truth = data.vectors[rows].astype(np.float32), data.truth[rows]
+    truth: np.ndarray | None = None
+    if args.synthetic:
+        from synthetic_vectors import clustered_memmap
+
+        from labeldesk.ml.projection import MAP_FIT_MAX
+
+        n = args.synthetic
+        rows = np.sort(np.random.default_rng(0).choice(n, min(n, MAP_FIT_MAX), replace=False))
+        x = np.asarray(clustered_memmap(n)[rows], np.float32)
+        print(f"{len(x)} of {n} synthetic clustered vectors (dim {x.shape[1]}); ", end="")
+    else:
+        import embedded_sets
+
+        data = embedded_sets.load(args.set, args.cache)
+        rows = np.random.default_rng(0).permutation(np.flatnonzero(data.labeled))[: args.n]
+        x, truth = data.vectors[rows].astype(np.float32), data.truth[rows]
+        print(
+            f"{len(x)} images of {args.set!r} ({len(data.classes)} classes, dim {x.shape[1]}); ",
+            end="",
+        )
     here = HERE.parents[1]
     runs = [("before", args.before)] if args.before else []
     runs.append(("after", here))
-    print(
-        f"{len(x)} images of {args.set!r} ({len(data.classes)} classes, dim {x.shape[1]}); "
-        f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
-    )
+    print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
     layouts: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="labeldesk-bench-map-nn-") as tmp:
         vectors = Path(tmp) / "x.npy"
@@ -121,18 +148,20 @@ def main() -> None:
                     times = fit(checkout, vectors, out, numba_dir, 42)
                     print(f"  round {r + 1}, {name} ({checkout}), {when}:")
                     for step, s in times.items():
-                        print(f"    {step:48s} {s:6.1f} s")
+                        unit = "MB" if step.endswith("MB") else "s"
+                        print(f"    {step:48s} {s:6.1f} {unit}")
                 layouts[name] = np.load(Path(tmp) / f"{name}-cold.npy")
                 again = np.load(Path(tmp) / f"{name}-again.npy")
                 print(f"    the same map both times: {np.array_equal(layouts[name], again)}")
         numba_dir = Path(tmp) / f"numba-after-{args.rounds - 1}"
         fit(here, vectors, Path(tmp) / "seed.npy", numba_dir, 43)
         layouts["after, seed 43"] = np.load(Path(tmp) / "seed.npy")
-    print(f"  {'layout':16s} {'trustworthiness':>15s} {'10-NN same class':>16s}")
-    for name, xy in layouts.items():
-        trust = trustworthiness(x, xy, n_neighbors=K, metric="cosine")
-        same = float((truth[neighbours_2d(xy)] == truth[:, None]).mean())
-        print(f"  {name:16s} {trust:15.3f} {same:16.3f}")
+    if truth is not None and len(x) <= TRUST_MAX:
+        print(f"  {'layout':16s} {'trustworthiness':>15s} {'10-NN same class':>16s}")
+        for name, xy in layouts.items():
+            trust = trustworthiness(x, xy, n_neighbors=K, metric="cosine")
+            same = float((truth[neighbours_2d(xy)] == truth[:, None]).mean())
+            print(f"  {name:16s} {trust:15.3f} {same:16.3f}")
     if "before" in layouts:
         shared = overlap(layouts["before"], layouts["after"])
         print(f"  10-NN on the map shared, before vs after: {shared:.3f}")
