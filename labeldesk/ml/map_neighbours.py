@@ -17,10 +17,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-# Exact search costs n^2 dot products: at 20,000 images of 1,280 floats, ~5e11
-# multiply-adds (seconds to tens of seconds on 2 cores). Above it UMAP finds its own
-# (approximate) neighbours with pynndescent, as before.
-EXACT_MAX = 20_000
+# Exact search costs n^2 dot products. The map fits at most projection.MAP_FIT_MAX images
+# (a bigger project's map is fitted on a sample of that many), so every map the app fits
+# is searched exactly (at 50,000 images of 1,280 floats ~3e12 multiply-adds, BLAS on every
+# core): UMAP's own search above 20,000 (pynndescent) was approximate and no quicker, and
+# numba compiled it on a computer's first map (benchmarks/bench_map_neighbour_step.py).
+# Above it (only a fit asked for directly, not a project's map) UMAP searches itself.
+EXACT_MAX = 50_000
 CHUNK = 1024  # query rows a search call: the count moves every chunk
 
 Report = Callable[[int, int], None]  # (done, total)
@@ -31,20 +34,22 @@ def exact_neighbours(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` nearest rows by cosine distance, itself among them (distance 0):
     ``(indices int64 (n, k), distances float32 (n, k))``, nearest first, as UMAP's
-    ``precomputed_knn`` takes them. ``report(done, total)`` after each chunk of rows."""
+    ``precomputed_knn`` takes them. ``report(done, total)`` after each chunk of rows.
+    Holds one float32 copy of the vectors (unit rows), searched in place: no index."""
     import faiss
 
-    x = np.ascontiguousarray(vectors, dtype=np.float32).copy()
+    x = np.array(vectors, dtype=np.float32, order="C", copy=True)  # the caller's stay as given
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     x /= np.where(norms > 0, norms, 1)  # a zero vector stays zero (cosine 0 to all)
+    del norms
     n = len(x)
-    index = faiss.IndexFlatIP(x.shape[1])
-    index.add(x)
     indices = np.empty((n, k), dtype=np.int64)
     sims = np.empty((n, k), dtype=np.float32)
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
-        sims[start:stop], indices[start:stop] = index.search(x[start:stop], k)
+        sims[start:stop], indices[start:stop] = faiss.knn(
+            x[start:stop], x, k, metric=faiss.METRIC_INNER_PRODUCT
+        )
         if report is not None:
             report(stop, n)
     return indices, np.clip(1.0 - sims, 0.0, 2.0).astype(np.float32)

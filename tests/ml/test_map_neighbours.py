@@ -87,3 +87,33 @@ def test_the_map_keeps_the_clusters_apart(fitted):
     truth = np.arange(80) % 4
     _, near = NearestNeighbors(n_neighbors=6).fit(xy).kneighbors(xy)
     assert (truth[near[:, 1:]] == truth[:, None]).mean() > 0.95
+
+
+def test_every_map_the_app_fits_gets_exact_neighbours(monkeypatch):
+    """A project's map fits at most MAP_FIT_MAX images (a sample of a bigger project's),
+    and all of them are searched exactly: above 20,000 UMAP searched for itself, with
+    pynndescent, which numba compiles on a computer's first map (tens of seconds)."""
+    import umap
+
+    assert map_neighbours.EXACT_MAX >= projection.MAP_FIT_MAX
+    given: dict = {}
+
+    class Recorder:  # UMAP's layout is not what this test is about: only what it is given
+        def __init__(self, **kwargs):
+            given.update(kwargs)
+
+        def fit_transform(self, x):
+            return np.zeros((len(x), 2), np.float32)
+
+    monkeypatch.setattr(umap, "UMAP", Recorder)
+    monkeypatch.setattr(projection, "_step", lambda *s: None)
+    x = clusters(25_000, dim=16)
+    projection._umap(x, 0)
+    indices, distances = given["precomputed_knn"]
+    assert indices.shape == distances.shape == (25_000, 15)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    rows = np.random.default_rng(1).choice(25_000, 300, replace=False)
+    nearest = np.sort(1 - unit[rows] @ unit.T, axis=1)[:, :15]
+    np.testing.assert_allclose(distances[rows], np.clip(nearest, 0, 2), atol=1e-5)
+    cos = np.einsum("id,ikd->ik", unit[rows], unit[indices[rows]])
+    np.testing.assert_allclose(1 - cos, distances[rows], atol=1e-5)  # the rows named
