@@ -17,13 +17,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-# Exact search costs n^2 dot products. The map fits at most projection.MAP_FIT_MAX images
-# (a bigger project's map is fitted on a sample of that many), so every map the app fits
-# is searched exactly (at 50,000 images of 1,280 floats ~3e12 multiply-adds, BLAS on every
-# core): UMAP's own search above 20,000 (pynndescent) was approximate and no quicker, and
-# numba compiled it on a computer's first map (benchmarks/bench_map_neighbour_step.py).
-# Above it (only a fit asked for directly, not a project's map) UMAP searches itself.
-EXACT_MAX = 50_000
+# Exact search costs n^2 dot products (at 30,000 images of 1,280 floats ~1.2e12
+# multiply-adds, BLAS on every core). Up to 30,000 images it was no slower than UMAP's own
+# search (pynndescent), which is approximate and which numba compiles on a computer's
+# first map (benchmarks/bench_map_neighbour_step.py). A map of more (a project's map is
+# fitted on at most projection.MAP_FIT_MAX) lets UMAP search itself: exact at 50,000
+# would cost ~2.8 times as much, and was not measured.
+EXACT_MAX = 30_000
 CHUNK = 1024  # query rows a search call: the count moves every chunk
 
 Report = Callable[[int, int], None]  # (done, total)

@@ -114,7 +114,7 @@ def _umap(vectors: np.ndarray, seed: int) -> np.ndarray:
     _count_epochs(placing)
     _step(neighbours, 0, 0)
     k = min(15, n - 1)
-    knn: Any = (None, None, None)  # above EXACT_MAX (never a project map), UMAP searches
+    knn: Any = (None, None, None)  # above EXACT_MAX, UMAP searches itself (pynndescent)
     if n <= EXACT_MAX:  # exact, counted; UMAP then only builds its graph from them
         knn = exact_neighbours(vectors, k, lambda done, total: _step(neighbours, done, total))
         _step(neighbours, 0, 0)  # UMAP's graph from them: no count (a busy bar, not 100 %)
