@@ -1,0 +1,588 @@
+"""A seeded random-sequence fuzzer for "any past dataset state can be reproduced" and "no
+path may lose data".
+
+A small project (a few classes, a train/val/test split, some unlabeled images) is driven
+through the Python API and the command line with random operations: label, relabel, clear
+a label, set a split, add/rename/remove a class, undo, redo, import a CSV with bad rows,
+``version create``, rename an image file on disk, add one, corrupt one, delete one (each
+followed by a scan). A pure-Python model keeps the labels, splits and classes expected;
+after each step the project's reads and ``labeldesk stats --json`` are compared with it,
+and every version recorded is exported (ImageFolder and CSV) and verified against what the
+model held when it was recorded: each image written with the version's label, split and
+bytes, or listed under ``missing`` by name.
+
+``run_fuzz(seed, steps, folder)`` raises ``AssertionError`` naming the seed, the step and
+the operations so far. tests/safety/test_version_fuzz.py runs a few seeds; more with
+``LABELDESK_FUZZ_SEEDS=0-199 LABELDESK_FUZZ_STEPS=80``."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import itertools
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers import write_image
+
+from labeldesk.cli import main
+from labeldesk.core.create import create_and_index
+
+SPLITS = ("train", "val", "test")
+
+
+def blake(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class Image:
+    path: str
+    label: str | None
+    split: str | None  # as stored: an image labeled without one counts as train
+    hash: str
+    skipped: bool = False
+    folder: str | None = None  # the class its folder gave it, as that class is called now
+
+    def folder_split(self) -> str | None:
+        top = self.path.split("/", 1)[0]
+        return top if top in SPLITS else None
+
+    def shown_split(self) -> str | None:
+        return self.split or ("train" if self.label is not None else None)
+
+
+@dataclass
+class Batch:
+    before: dict[int, tuple[str | None, str | None]]
+    after: dict[int, tuple[str | None, str | None]]
+    classes_before: list[str]
+    classes_after: list[str]
+
+
+@dataclass
+class Model:
+    images: dict[int, Image] = field(default_factory=dict)
+    classes: list[str] = field(default_factory=list)
+    undo: list[Batch] = field(default_factory=list)
+    redo: list[Batch] = field(default_factory=list)
+    versions: dict[str, dict] = field(default_factory=dict)
+    next_key: int = 0
+    seen_names: set[str] = field(default_factory=set)
+    originals: dict[int, bytes] = field(default_factory=dict)  # of corrupted images
+    gone: dict[int, tuple[Image, bytes]] = field(default_factory=dict)  # deleted files
+
+    def everyone(self) -> list[Image]:
+        return [*self.images.values(), *(im for im, _ in self.gone.values())]
+
+    def add(self, path: str, label: str | None, split: str | None, digest: str) -> None:
+        self.images[self.next_key] = Image(path, label, split, digest, folder=label)
+        self.next_key += 1
+
+    def by_path(self, path: str) -> int:
+        return next(k for k, im in self.images.items() if im.path == path)
+
+    def state(self) -> dict[int, tuple[str | None, str | None]]:
+        return {k: (im.label, im.split) for k, im in self.images.items()}
+
+
+class Fuzz:
+    def __init__(self, seed: int, folder: Path) -> None:
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.folder = folder
+        self.root = folder / "images"
+        self.model = Model()
+        self.log: list[str] = []
+        self.n_files = 0
+        classes = ["cat", "dog", "fox"]
+        for split in SPLITS:
+            for cls in classes:
+                for _ in range(self.rng.randint(1, 3) if split == "train" else 1):
+                    self._new_file(f"{split}/{cls}", cls, split)
+        for _ in range(4):
+            self._new_file("_unlabeled", None, None)
+        self.project, _ = create_and_index(folder / "proj", self.root, workers=1)
+        self.path = str(self.project.path)
+        self.model.classes = sorted(classes)
+        self.model.seen_names = set(classes)
+
+    def _new_file(self, where: str, label: str | None, split: str | None) -> str:
+        self.n_files += 1
+        name = f"{where}/im{self.n_files}.png"
+        write_image(self.root / name, size=(8, 6), fmt="PNG", seed=self.seed * 1000 + self.n_files)
+        self.model.add(name, label, split, blake((self.root / name).read_bytes()))
+        return name
+
+    # -- helpers --------------------------------------------------------------------
+    def cli(self, *args: str) -> tuple[int, str]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main(list(args))
+        return code, out.getvalue()
+
+    def live(self) -> list[int]:
+        return sorted(k for k, im in self.model.images.items() if not im.skipped)
+
+    def new_name(self) -> str:
+        n = 0
+        while f"c{n}" in self.model.seen_names:
+            n += 1
+        self.model.seen_names.add(f"c{n}")
+        return f"c{n}"
+
+    def record(self, before: dict, classes_before: list[str]) -> None:
+        after = self.model.state()
+        changed = {k for k in after if before.get(k) != after[k]}
+        if not changed and classes_before == self.model.classes:
+            return
+        self.model.undo.append(
+            Batch(
+                {k: before[k] for k in changed},
+                {k: after[k] for k in changed},
+                classes_before,
+                list(self.model.classes),
+            )
+        )
+        self.model.redo.clear()
+
+    # -- operations -----------------------------------------------------------------
+    def op_label(self) -> str:
+        live = self.live()
+        if not live or not self.model.classes:
+            return "label: nothing"
+        k, cls = self.rng.choice(live), self.rng.choice(self.model.classes)
+        im = self.model.images[k]
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.set_label(im.path, cls)
+        im.label = cls
+        self.record(before, classes)
+        return f"label {im.path} {cls}"
+
+    def op_clear(self) -> str:
+        labeled = [k for k in self.live() if self.model.images[k].label is not None]
+        if not labeled:
+            return "clear: nothing"
+        im = self.model.images[self.rng.choice(labeled)]
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.set_label(im.path, None)
+        im.label = None
+        self.record(before, classes)
+        return f"clear {im.path}"
+
+    def op_split(self) -> str:
+        live = self.live()
+        if not live:
+            return "split: nothing"
+        im, split = self.model.images[self.rng.choice(live)], self.rng.choice(SPLITS)
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.set_splits({im.path: split})
+        im.split = split
+        self.record(before, classes)
+        return f"split {im.path} {split}"
+
+    def op_add_class(self) -> str:
+        name = self.new_name()
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.add_classes([name])
+        self.model.classes.append(name)
+        self.record(before, classes)
+        return f"add class {name}"
+
+    def op_rename_class(self) -> str:
+        if not self.model.classes:
+            return "rename: nothing"
+        old, new = self.rng.choice(self.model.classes), self.new_name()
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.rename_class(old, new)
+        self.model.classes[self.model.classes.index(old)] = new
+        for im in self.model.everyone():
+            if im.label == old:
+                im.label = new
+            if im.folder == old:
+                im.folder = new
+        self.record(before, classes)
+        return f"rename class {old} {new}"
+
+    def op_remove_class(self) -> str:
+        if len(self.model.classes) < 2:
+            return "remove: nothing"
+        name = self.rng.choice(self.model.classes)
+        before, classes = self.model.state(), list(self.model.classes)
+        self.project.remove_class(name)
+        self.model.classes.remove(name)
+        for im in self.model.everyone():
+            if im.label == name:
+                im.label = None
+        self.record(before, classes)
+        return f"remove class {name}"
+
+    def op_undo(self) -> str:
+        if not self.model.undo:
+            return "undo: nothing"
+        batch = self.model.undo.pop()
+        self.project.undo()
+        self._apply(batch.before, batch.classes_before)
+        self.model.redo.append(batch)
+        return "undo"
+
+    def op_redo(self) -> str:
+        if not self.model.redo:
+            return "redo: nothing"
+        batch = self.model.redo.pop()
+        self.project.redo()
+        self._apply(batch.after, batch.classes_after)
+        self.model.undo.append(batch)
+        return "redo"
+
+    def _apply(self, values: dict, classes: list[str]) -> None:
+        if len(classes) == len(self.model.classes):  # a class renamed back or again
+            renamed = dict(zip(self.model.classes, classes, strict=True))
+            for im, _ in self.model.gone.values():
+                im.label = renamed.get(im.label, im.label) if im.label else None
+            for im in self.model.everyone():
+                im.folder = renamed.get(im.folder, im.folder) if im.folder else None
+        for k, (label, split) in values.items():
+            self.model.images[k].label, self.model.images[k].split = label, split
+        self.model.classes = list(classes)
+
+    def op_import(self) -> str:
+        live = self.live()
+        if not live or not self.model.classes:
+            return "import: nothing"
+        rows, good, bad_paths = ["path,label,split"], {}, set()
+        for k in self.rng.sample(live, min(len(live), self.rng.randint(1, 4))):
+            im = self.model.images[k]
+            cls, split = self.rng.choice(self.model.classes), self.rng.choice(SPLITS)
+            rows.append(f"{im.path},{cls},{split}")
+            good[k] = (cls, split)
+        bad = self.rng.sample(live, 1)[0]
+        kind = self.rng.choice(["unknown path", "unknown class", "extra cell"])
+        if kind == "unknown path":
+            rows.append("no/such/file.png,cat,train")
+        elif kind == "unknown class":
+            rows.append(f"{self.model.images[bad].path},zzz_no_class,train")
+            bad_paths.add(bad)
+        else:
+            rows.append(f"{self.model.images[bad].path},a,b,c")
+            bad_paths.add(bad)
+        self.rng.shuffle(rows[1:])
+        csv_path = self.folder / "import.csv"
+        csv_path.write_text("\n".join(rows) + "\n")
+        code, _ = self.cli("import", self.path, str(csv_path), "--skip-bad-rows")
+        assert code == 0, f"import --skip-bad-rows exited {code}"
+        for k, (cls, split) in good.items():
+            if k not in bad_paths:
+                self.model.images[k].label, self.model.images[k].split = cls, split
+        # a plain undo skips imports: what it would take back is no longer the model's top
+        self.model.undo.clear()
+        self.model.redo.clear()
+        return f"import ({kind})"
+
+    def op_version(self) -> str:
+        name = f"v{len(self.model.versions) + 1}"
+        code, _out = self.cli("version", self.path, "create", name, "--json")
+        assert code == 0, f"version create exited {code}"
+        self.model.versions[name] = {
+            "classes": list(self.model.classes),
+            "images": {
+                im.path: (im.label, im.shown_split(), im.hash)
+                for im in self.model.images.values()
+                if not im.skipped
+            },
+            "keys": {
+                k: (im.path, im.shown_split())
+                for k, im in self.model.images.items()
+                if not im.skipped
+            },
+        }
+        if self.rng.random() < 0.5:  # an export of the day, verified again at the end
+            fmt = self.rng.choice(["csv", "imagefolder", "webdataset"])
+            out = self.folder / f"kept-{name}"
+            code, _out = self.cli(
+                "export", self.path, str(out), "--format", fmt, "--version", name,
+                "--include-unlabeled",
+            )  # fmt: skip
+            assert code == 0, f"export of the day of {name} exited {code}"
+            self.model.versions[name]["kept"] = out
+        return f"version create {name}"
+
+    def check_kept_export(self, name: str) -> None:
+        out = self.model.versions[name].get("kept")
+        if out is None:
+            return
+        code, text = self.cli("version", self.path, "verify", name, str(out), "--json")
+        verdict = json.loads(text)
+        assert (code, verdict.get("ok")) == (0, True), (
+            f"the export of the day of {name} is no longer the version: {verdict}"
+        )
+
+    def check_diff(self, a: str, b: str) -> None:
+        old, new = self.model.versions[a]["keys"], self.model.versions[b]["keys"]
+        code, text = self.cli("version", self.path, "diff", a, b, "--json")
+        assert code == 0, f"version diff {a} {b} exited {code}"
+        diff = json.loads(text)
+        found = {
+            "added": sorted(r["path"] for r in diff["added"]),
+            "removed": sorted(r["path"] for r in diff["removed"]),
+            "moved": sorted((r["old_path"], r["path"]) for r in diff["moved"]),
+            "splits_changed": sorted(r["path"] for r in diff["splits_changed"]),
+        }
+        both = set(old) & set(new)
+        want = {
+            "added": sorted(new[k][0] for k in set(new) - set(old)),
+            "removed": sorted(old[k][0] for k in set(old) - set(new)),
+            "moved": sorted((old[k][0], new[k][0]) for k in both if old[k][0] != new[k][0]),
+            "splits_changed": sorted(new[k][0] for k in both if old[k][1] != new[k][1]),
+        }
+        assert found == want, f"version diff {a} {b}: {found} != {want}"
+
+    def scan(self) -> None:
+        self.project.scan(progress=False)
+
+    def op_rename_file(self) -> str:
+        live = self.live()
+        if not live:
+            return "rename file: nothing"
+        im = self.model.images[self.rng.choice(live)]
+        self.n_files += 1
+        new = f"{im.path.rsplit('/', 1)[0]}/mv{self.n_files}.png"
+        (self.root / im.path).rename(self.root / new)
+        self.scan()
+        old, im.path = im.path, new
+        return f"rename file {old} {new}"
+
+    def op_add_file(self) -> str:
+        folders = ["_unlabeled"] + [
+            f"{s}/{c}" for s in SPLITS for c in ("cat", "dog", "fox") if c in self.model.classes
+        ]
+        where = self.rng.choice(folders)
+        label = None if where == "_unlabeled" else where.split("/")[1]
+        split = None if where == "_unlabeled" else where.split("/")[0]
+        name = self._new_file(where, label, split)
+        self.scan()
+        return f"add file {name}"
+
+    def op_corrupt(self) -> str:
+        live = self.live()
+        if not live:
+            return "corrupt: nothing"
+        k = self.rng.choice(live)
+        im = self.model.images[k]
+        data = b"not an image " + str(k).encode()
+        self.model.originals.setdefault(k, (self.root / im.path).read_bytes())
+        (self.root / im.path).write_bytes(data)
+        self.scan()
+        im.skipped, im.hash = True, blake(data)
+        self._forget_batches_of(k)
+        return f"corrupt {im.path}"
+
+    def op_delete(self) -> str:
+        keys = sorted(self.model.images)
+        if len(keys) < 5:
+            return "delete: nothing"
+        k = self.rng.choice(keys)
+        im = self.model.images.pop(k)
+        path = im.path
+        data = self.model.originals.pop(k, None) or (self.root / path).read_bytes()
+        self.model.gone[k] = (im, data)
+        (self.root / path).unlink()
+        self.scan()
+        self._forget_batches_of(k)
+        return f"delete {path}"
+
+    def op_repair(self) -> str:
+        broken = sorted(k for k in self.model.originals if k in self.model.images)
+        if not broken:
+            return "repair: nothing"
+        k = self.rng.choice(broken)
+        im, data = self.model.images[k], self.model.originals.pop(k)
+        (self.root / im.path).write_bytes(data)
+        self.scan()
+        im.skipped, im.hash = False, blake(data)
+        return f"repair {im.path}"
+
+    def op_swap(self) -> str:
+        live = self.live()
+        folders: dict[str, list[int]] = {}
+        for k in live:
+            folders.setdefault(self.model.images[k].path.rsplit("/", 1)[0], []).append(k)
+        pairs = [ks for ks in folders.values() if len(ks) > 1]
+        if not pairs:
+            return "swap: nothing"
+        a, b = (self.model.images[k] for k in self.rng.sample(self.rng.choice(pairs), 2))
+        tmp = self.root / "swap.tmp"
+        (self.root / a.path).rename(tmp)
+        (self.root / b.path).rename(self.root / a.path)
+        tmp.rename(self.root / b.path)
+        self.scan()
+        a.path, b.path = b.path, a.path
+        return f"swap {a.path} {b.path}"
+
+    def op_readd(self) -> str:
+        if not self.model.gone:
+            return "readd: nothing"
+        # a deleted image comes back, label and all, with its own bytes (README)
+        k = self.rng.choice(sorted(self.model.gone))
+        im, data = self.model.gone.pop(k)
+        # put back in _unlabeled/: what its old folder gave it (and no person changed
+        # since) goes with the folder (README: How a folder is read)
+        if im.folder is not None and im.label == im.folder:
+            im.label = None
+        if im.folder_split() is not None and im.split == im.folder_split():
+            im.split = None
+        im.folder = None
+        self.n_files += 1
+        im.path, im.skipped, im.hash = f"_unlabeled/back{self.n_files}.png", False, blake(data)
+        (self.root / im.path).write_bytes(data)
+        self.scan()
+        self.model.images[k] = im
+        return f"readd {im.path}"
+
+    def _forget_batches_of(self, key: int) -> None:
+        # what an undo does to an image gone since is not modelled: stop undoing there
+        if any(key in b.before for b in self.model.undo + self.model.redo):
+            self.model.undo.clear()
+            self.model.redo.clear()
+
+    # -- checks ---------------------------------------------------------------------
+    def check_state(self) -> None:
+        frame = self.project.images()
+        found = {}
+        for row in frame.itertuples():
+            label = None if not isinstance(row.label, str) else row.label
+            split = None if not isinstance(row.split, str) else row.split
+            found[row.path] = (label, split, isinstance(row.skip_reason, str))
+        expected = {
+            im.path: (im.label, im.shown_split(), im.skipped) for im in self.model.images.values()
+        }
+        diff = {
+            p: (found.get(p), expected.get(p))
+            for p in set(found) | set(expected)
+            if found.get(p) != expected.get(p)
+        }
+        assert not diff, f"images (found, expected): {diff}"
+        assert self.project.classes() == self.model.classes, (
+            f"classes {self.project.classes()} != {self.model.classes}"
+        )
+        code, out = self.cli("stats", self.path, "--json")
+        assert code == 0
+        stats = json.loads(out)
+        live = [self.model.images[k] for k in self.live()]
+        counts = {
+            c: {
+                "total": sum(im.label == c for im in live),
+                **{s: sum(im.label == c and im.shown_split() == s for im in live) for s in SPLITS},
+            }
+            for c in self.model.classes
+        }
+        assert stats["classes"] == counts, f"stats classes {stats['classes']} != {counts}"
+        got = (stats["images"], stats["labeled"], stats["skipped"])
+        want = (
+            len(live),
+            sum(im.label is not None for im in live),
+            len(self.model.images) - len(live),
+        )
+        assert got == want, f"stats (images, labeled, skipped) {got} != {want}"
+
+    def check_version(self, name: str) -> None:
+        version = self.model.versions[name]
+        on_disk = {}
+        for im in self.model.images.values():
+            on_disk.setdefault(im.hash, im.path)
+        expect_written = {path: v for path, v in version["images"].items() if v[2] in on_disk}
+        expect_missing = set(version["images"]) - set(expect_written)
+        for fmt in ("imagefolder", "csv"):
+            out = self.folder / f"export-{name}-{fmt}"
+            code, text = self.cli(
+                "export", self.path, str(out), "--format", fmt, "--version", name,
+                "--include-unlabeled", "--overwrite", "--json",
+            )  # fmt: skip
+            assert code == 0, f"export --version {name} --format {fmt} exited {code}"
+            report = json.loads(text)
+            missing = {m["path"]: (m["label"], m["split"], m["hash"]) for m in report["missing"]}
+            assert report["failed"] == [], f"{fmt}: failed {report['failed']}"
+            assert set(missing) == expect_missing, (
+                f"{fmt} {name}: missing {sorted(missing)}, expected {sorted(expect_missing)}"
+            )
+            for path in expect_missing:
+                assert missing[path] == version["images"][path], (
+                    f"{fmt} {name}: missing {path} as {missing[path]}, "
+                    f"the version had {version['images'][path]}"
+                )
+            written = self._read_export(out, fmt)
+            want = sorted((v[2], v[0], v[1]) for v in expect_written.values())
+            assert sorted(written) == want, (
+                f"{fmt} {name}: written (hash, label, split) "
+                f"{sorted(set(written) ^ set(want))} differ"
+            )
+            manifest = json.loads((out / "labeldesk-export.json").read_text())
+            assert manifest["classes"] == version["classes"] or fmt == "imagefolder", (
+                f"{fmt} {name}: classes {manifest['classes']} != {version['classes']}"
+            )
+            code, text = self.cli("version", self.path, "verify", name, str(out), "--json")
+            verdict = json.loads(text)
+            assert verdict.get("intact") is True, f"verify {fmt} {name}: {verdict}"
+            listed = {row["path"] for row in verdict["not_exported"]}
+            assert listed == expect_missing, f"verify {fmt} {name}: not_exported {listed}"
+            assert code == (0 if not expect_missing else 1), f"verify exit {code}: {verdict}"
+
+    def _read_export(self, out: Path, fmt: str) -> list[tuple[str, str | None, str | None]]:
+        rows = []
+        if fmt == "csv":
+            with open(out / "labels.csv", newline="") as f:
+                for row in csv.DictReader(f):
+                    data = (out / row["path"]).read_bytes()
+                    assert blake(data) == row["content_hash"], row
+                    rows.append((blake(data), row["label"] or None, row["split"] or None))
+            return rows
+        for file in out.rglob("*"):
+            if not file.is_file() or file.name == "labeldesk-export.json":
+                continue
+            parts = file.relative_to(out).parts
+            if parts[0] in SPLITS:
+                label = None if parts[1] == "_unlabeled" else parts[1]
+                rows.append((blake(file.read_bytes()), label, parts[0]))
+            else:
+                assert parts[0] == "_unlabeled", parts
+                rows.append((blake(file.read_bytes()), None, None))
+        return rows
+
+
+OPS = {
+    "label": 6, "clear": 2, "split": 3, "add_class": 1, "rename_class": 1,
+    "remove_class": 1, "undo": 3, "redo": 2, "import": 1, "version": 2,
+    "rename_file": 1, "add_file": 1, "corrupt": 1, "delete": 1,
+    "repair": 1, "swap": 1, "readd": 1,
+}  # fmt: skip
+
+
+def run_fuzz(seed: int, steps: int, folder: Path) -> list[str]:
+    fuzz = Fuzz(seed, folder)
+    names, weights = list(OPS), list(OPS.values())
+    try:
+        fuzz.check_state()
+        for _step in range(steps):
+            op = fuzz.rng.choices(names, weights)[0]
+            fuzz.log.append(getattr(fuzz, f"op_{op}")())
+            fuzz.check_state()
+            if fuzz.model.versions and fuzz.rng.random() < 0.15:
+                fuzz.check_version(fuzz.rng.choice(sorted(fuzz.model.versions)))
+        fuzz.op_version()
+        names = sorted(fuzz.model.versions, key=lambda n: int(n[1:]))
+        for name in names:
+            fuzz.check_version(name)
+            fuzz.check_kept_export(name)
+        for a, b in itertools.pairwise(names):
+            fuzz.check_diff(a, b)
+    except AssertionError as e:
+        raise AssertionError(
+            f"seed {seed}, step {len(fuzz.log)}: {e}\nsteps: " + "; ".join(fuzz.log)
+        ) from e
+    finally:
+        fuzz.project.close()
+    return fuzz.log
