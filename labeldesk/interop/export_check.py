@@ -402,7 +402,7 @@ def _check_labels(
     # (an image not the version's is named under not_in_version: not again here)
     contents = set(pictures.values())
     mine = [row for row in read.rows if row[1] in contents]
-    unread = unread_pictures(mine, pictures)
+    unread = unread_pictures(mine, pictures, split_folders=manifest.get("format") == "imagefolder")
     if read.reader in ROW_PER_IMAGE:  # (a row dropped: its image is not in the dataset)
         where = ROW_PER_IMAGE[read.reader]
         found.files += [

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.label_status import UNREVIEWED
+from labeldesk.core.layout import placement
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 
 from .formats import read_labels
@@ -132,16 +133,22 @@ def read_back(
     return found
 
 
-def unread_pictures(rows: list[Row], pictures: dict[str, str]) -> list[Row]:
+def unread_pictures(
+    rows: list[Row], pictures: dict[str, str], *, split_folders: bool = False
+) -> list[Row]:
     """The pictures of ``pictures`` (file -> content hash) that no row of ``rows`` gives
-    anything: unlabeled, with no split or status (a file of each, by content)."""
+    anything: unlabeled, with no split or status (a file of each, by content).
+    ``split_folders``: the export's folders are its splits (ImageFolder), so such a
+    picture in ``<split>/_unlabeled/`` has that split (an export of unlabeled images
+    alone holds no class folder, which its folders' reader refuses)."""
     left = Counter(content for _, content, *_ in rows)
     found: list[Row] = []
     for file, content in sorted(pictures.items()):
         if left[content] > 0:
             left[content] -= 1
         else:
-            found.append((file, content, None, None, None))
+            split = placement(file).split if split_folders else None
+            found.append((file, content, None, split, None))
     return found
 
 
