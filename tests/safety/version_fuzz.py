@@ -87,7 +87,14 @@ class Model:
         return next(k for k, im in self.images.items() if im.path == path)
 
     def state(self) -> dict[int, tuple[str | None, str | None]]:
-        return {k: (im.label, im.split) for k, im in self.images.items()}
+        return {k: (im.label, im.split) for k, im in self.keyed().items()}
+
+    def keyed(self) -> dict[int, Image]:
+        return {**self.images, **{k: im for k, (im, _) in self.gone.items()}}
+
+    def folder_class(self, im: Image) -> str | None:
+        # the class its folder gave it, as called now; None once that class is removed
+        return im.folder if im.folder in self.classes else None
 
 
 class Fuzz:
@@ -242,12 +249,11 @@ class Fuzz:
     def _apply(self, values: dict, classes: list[str]) -> None:
         if len(classes) == len(self.model.classes):  # a class renamed back or again
             renamed = dict(zip(self.model.classes, classes, strict=True))
-            for im, _ in self.model.gone.values():
-                im.label = renamed.get(im.label, im.label) if im.label else None
             for im in self.model.everyone():
                 im.folder = renamed.get(im.folder, im.folder) if im.folder else None
+        keyed = self.model.keyed()
         for k, (label, split) in values.items():
-            self.model.images[k].label, self.model.images[k].split = label, split
+            keyed[k].label, keyed[k].split = label, split
         self.model.classes = list(classes)
 
     def op_import(self) -> str:
@@ -395,6 +401,34 @@ class Fuzz:
         self._forget_batches_of(k)
         return f"delete {path}"
 
+    def op_move(self) -> str:
+        live = self.live()
+        folders = ["_unlabeled"] + [
+            f"{s}/{c}" for s in SPLITS for c in ("cat", "dog", "fox") if c in self.model.classes
+        ]
+        if not live:
+            return "move: nothing"
+        k, where = self.rng.choice(live), self.rng.choice(folders)
+        im = self.model.images[k]
+        self.n_files += 1
+        new = f"{where}/mv{self.n_files}.png"
+        (self.root / new).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / im.path).rename(self.root / new)
+        self.scan()
+        old, before = im.path, (im.label, im.split)
+        # what its old folder gave it, unless a person changed it since, goes with the
+        # folder it is moved to (README: How a folder is read)
+        label = None if where == "_unlabeled" else where.split("/")[1]
+        split = None if where == "_unlabeled" else where.split("/")[0]
+        if label != (folder := self.model.folder_class(im)) and im.label == folder:
+            im.label = label
+        if split != im.folder_split() and im.split == im.folder_split():
+            im.split = split
+        im.path, im.folder = new, label
+        if (im.label, im.split) != before:
+            self._forget_batches_of(k)
+        return f"move {old} {new}"
+
     def op_repair(self) -> str:
         broken = sorted(k for k in self.model.originals if k in self.model.images)
         if not broken:
@@ -431,7 +465,7 @@ class Fuzz:
         im, data = self.model.gone.pop(k)
         # put back in _unlabeled/: what its old folder gave it (and no person changed
         # since) goes with the folder (README: How a folder is read)
-        if im.folder is not None and im.label == im.folder:
+        if (folder := self.model.folder_class(im)) is not None and im.label == folder:
             im.label = None
         if im.folder_split() is not None and im.split == im.folder_split():
             im.split = None
@@ -557,7 +591,7 @@ OPS = {
     "label": 6, "clear": 2, "split": 3, "add_class": 1, "rename_class": 1,
     "remove_class": 1, "undo": 3, "redo": 2, "import": 1, "version": 2,
     "rename_file": 1, "add_file": 1, "corrupt": 1, "delete": 1,
-    "repair": 1, "swap": 1, "readd": 1,
+    "repair": 1, "swap": 1, "readd": 1, "move": 2,
 }  # fmt: skip
 
 
