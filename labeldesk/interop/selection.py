@@ -57,6 +57,9 @@ class Selection:
     classes: list[str]  # the export's classes, in order (class map and version applied)
     # the class map as applied: old names as the project spells them, None: dropped
     class_map: dict[str, str | None] = field(default_factory=dict)
+    # the images of report.missing labeled without a split of their own (counted as
+    # train): an export of the day wrote them so, listed under its no_split
+    missing_split_implied: set[str] = field(default_factory=set)
 
 
 def parse_class_map(text: str) -> tuple[tuple[str, str | None], ...]:
@@ -194,6 +197,7 @@ def select_items(
         for r in images
         if r.missing
     ]  # fmt: skip
+    missing_implied = {r.path for r in images if r.missing and r.split_implied}
     images = [r for r in images if not r.missing]
     made = None
     if options.make_splits is not None:
@@ -226,7 +230,7 @@ def select_items(
     items = _safe_labels(items, report)
     if class_folders:
         refuse_folder_twins(items, classes)
-    return Selection(items, report, classes, mapping)
+    return Selection(items, report, classes, mapping, missing_implied)
 
 
 def refuse_folder_twins(items: list[Item], classes: list[str]) -> None:
