@@ -394,8 +394,8 @@ class Fuzz:
         k = self.rng.choice(keys)
         im = self.model.images.pop(k)
         path = im.path
-        data = self.model.originals.pop(k, None) or (self.root / path).read_bytes()
-        self.model.gone[k] = (im, data)
+        if self.model.originals.pop(k, None) is None:  # (corrupted: its bytes then are
+            self.model.gone[k] = (im, (self.root / path).read_bytes())  # not put back)
         (self.root / path).unlink()
         self.scan()
         self._forget_batches_of(k)
