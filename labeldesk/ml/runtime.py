@@ -16,12 +16,15 @@ f32, so the model identity, and every stored vector, stays valid whichever engin
 ``auto`` means OpenVINO on the CPU, PyTorch on CUDA and MPS (and always for training).
 Whatever fails on the way (a missing package, an op the exporter or runtime lacks,
 vectors that do not match PyTorch's on a check batch) logs one line and falls back to
-PyTorch: a slower embed, never a failed one.
+PyTorch: a slower embed, never a failed one. PyTorch's vectors of the check batch are
+computed once per model and kept beside its exported graph (:func:`torch_reference`);
+the runtime's are computed and compared at every load.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ from labeldesk.core.errors import LabelDeskError
 
 from . import ov_mixed
 from .backbones import Backbone, Preprocess
+from .cachefiles import read_arrays, rows_of, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 
 RUNTIMES = ("auto", "torch", "openvino", "onnx")
 MIN_COSINE = 0.999  # a runtime whose vectors differ more than this is not used
+CHECK_VERSION = 1  # bump when check_pixels changes: PyTorch's kept vectors of it go stale
 CPU_RUNTIME = "openvino"
 TORCH_PRECISION = {"cuda": "f16 autocast"}  # what a run reports: torch_features' autocast
 RUNTIME_BATCH = 64  # split over the streams: 32 per request ran fastest here (16: -9%)
@@ -221,10 +226,50 @@ def _check_against_torch(backbone: Backbone, features: Features) -> None:
     """Refuse a runtime whose vectors would not be interchangeable with PyTorch's."""
     pixels = check_pixels(backbone.identity.preprocess)
     ours = features(pixels)
-    theirs = torch_features(backbone, "cpu")(pixels)
+    theirs = torch_reference(backbone, pixels)
     cosine = float(np.min(np.sum(ours * theirs, axis=1)))
     if ours.shape != theirs.shape or cosine < MIN_COSINE:
         raise RuntimeError(f"its vectors differ from PyTorch's (cosine {cosine:.4f})")
+
+
+def reference_path(backbone: Backbone) -> Path:
+    """Where PyTorch's vectors of the check batch are kept: beside the exported graphs,
+    named by the model identity, the check batch's version and PyTorch's version."""
+    import torch
+
+    from .onnx_export import cache_dir
+
+    version = re.sub(r"[^0-9A-Za-z.]+", "_", torch.__version__)
+    return cache_dir() / f"{backbone.identity.key}-check{CHECK_VERSION}-torch{version}.npy"
+
+
+def torch_reference(backbone: Backbone, pixels: np.ndarray) -> np.ndarray:
+    """PyTorch's vectors of the check batch ``pixels`` (:func:`check_pixels`), computed
+    once per model identity and kept (:func:`reference_path`). Computing them ran the
+    model's first PyTorch forward in every `labeldesk embed` on the CPU: 0.9 s of CPU of
+    the 1.2 s that preparing OpenVINO took (2 cores, default backbone), for two images.
+    The runtime's own vectors are still computed and compared at each load; a kept file
+    that does not read as (images, dim) finite floats is computed again."""
+    path = reference_path(backbone)
+
+    def check(arrays: dict[str, np.ndarray]) -> str | None:
+        return rows_of(arrays["vectors"], len(pixels), backbone.dim, "f")
+
+    found = read_arrays(path, ["vectors"], check)
+    if found is not None:
+        return found["vectors"].astype(np.float32, copy=False)
+    vectors = torch_features(backbone, "cpu")(pixels)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.save(f, vectors, allow_pickle=False)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, write)
+    except OSError as exc:  # a read-only cache: computed again at the next load
+        log.info("PyTorch's check vectors not kept (%s)", exc)
+    return vectors
 
 
 class _NullContext:
