@@ -64,7 +64,15 @@ from .ray_cluster import connect, import_ray, prepare_import
 from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
 from .ray_head import HeadWatch
 from .ray_nodes import ClusterShape, cluster_shape, death_window, probe_nodes
-from .ray_notices import NodeLost, Notices, alive_nodes, caught, node_lost, noted
+from .ray_notices import (
+    NodeLost,
+    Notices,
+    alive_nodes,
+    caught,
+    losses_told,
+    node_lost,
+    noted,
+)
 from .ray_results import JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
@@ -276,19 +284,23 @@ def _job(
 
                     try:
                         outputs = run_job(ray, items, spec, root, plan, watch, explain)
+                        # through Ray Client, Ray's notices of workers and nodes lost
+                        # went to its server: the cluster is asked at the job's end
+                        client = notices if address.strip().startswith("ray://") else None
                         try:
-                            store_results(
-                                outputs,
-                                store,
-                                report,
-                                key,
-                                len(items),
-                                progress,
-                                cancel,
-                                stored=lambda: use_store(project, key),
-                                gone_here=gone_here(project),
-                                timing=timing,
-                            )
+                            with losses_told(client, outputs.dead_workers, before, alive_now):
+                                store_results(
+                                    outputs,
+                                    store,
+                                    report,
+                                    key,
+                                    len(items),
+                                    progress,
+                                    cancel,
+                                    stored=lambda: use_store(project, key),
+                                    gone_here=gone_here(project),
+                                    timing=timing,
+                                )
                         finally:
                             outputs.close()
                             report.seconds = time.perf_counter() - started

@@ -33,6 +33,7 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 from . import neighbors
 from .ray_address import check_reachable
 from .ray_cluster import connect, import_ray, prepare_import
+from .ray_deaths import job_deaths
 from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, summary
 from .ray_graph_worker import (
     BATCH,
@@ -47,7 +48,8 @@ from .ray_graph_worker import (
 )
 from .ray_head import HeadWatch
 from .ray_nodes import on_every_node
-from .ray_notices import caught, noted
+from .ray_notices import alive_nodes, caught, losses_told, noted
+from .ray_results import relay_options
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -130,12 +132,22 @@ def graph_on_ray(
                 check_versions(on_every_node(ray, probe_graph_node, "", 0, watch=watch))
                 progress(Progress(0, 0, "preparing the search index"))
                 job = prepare_job(ray, project, vectors, k, watch)
+                # through Ray Client, Ray's notices of workers and nodes lost went to its
+                # server: the cluster is asked at the job's end
+                client = notices if address.strip().startswith("ray://") else None
+                before = watch.call(alive_nodes, ray) if client is not None else {}
             except ClusterLost as exc:
                 raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
             started = time.perf_counter()
-            sims, rows = run_graph(
-                ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel, watch
-            )
+
+            def deaths() -> list[tuple[str, str]]:  # asked on the head, where Ray's went
+                return job_deaths(ray, relay_options(ray.nodes()))
+
+            with losses_told(client, deaths, before, lambda: alive_nodes(ray)):
+                sims, rows = run_graph(
+                    ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel,
+                    watch,
+                )  # fmt: skip
             neighbors.save_graph(cache, sims, rows)
             report.seconds = time.perf_counter() - started
             report.notices = notices.lines()

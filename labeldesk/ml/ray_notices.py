@@ -31,13 +31,14 @@ from typing import Any
 
 from labeldesk.core.errors import Cancelled
 
-from .ray_errors import ClusterError
+from .ray_errors import ClusterError, ClusterLost
 from .ray_worker import health_check_window
 
 WORKER_DIED = "A worker died or was killed"
 RAYLET_ENDED = "Raylet is terminated"
 RETRIED = "retries remaining"  # "Task … failed. There are infinite retries remaining, …"
 WORKER_IP = re.compile(r"Worker IP address: (\S+)")
+WORKER_ID = re.compile(r"Worker ID: ([0-9a-f]+)")
 NOTICE_CHARS = 200  # the most of another notice said (Ray's can hold a whole log)
 # Errors of Ray's that mean an actor or a node went away (a Python error in a worker
 # is a RayTaskError, and says its own cause)
@@ -72,6 +73,7 @@ QUIET_LEVELS = {"TRACE", "DEBUG"}  # autoscaler (v2) events Ray leaves out too
 # starts again), where it went to stderr whole
 AUTOSCALER_FAILED = "The autoscaler failed"
 DRIVER_LOGGER = "ray._private.worker"
+log = logging.getLogger(__name__)
 
 
 class NodeLost(ClusterError):
@@ -85,6 +87,7 @@ class Notices:
 
     workers_died: list[str] = field(default_factory=list)  # the workers' IP addresses
     nodes_ended: int = 0  # raylets that ended
+    worker_ids: set[str] = field(default_factory=set)  # of the workers died, where known
     other: list[str] = field(default_factory=list)  # any other notice's first line
     autoscaler: list[str] = field(default_factory=list)  # the autoscaler's events
 
@@ -93,8 +96,11 @@ class Notices:
         if text.startswith(AUTOSCALER_FAILED):
             self.take_autoscaler(failure_line(text))
         elif WORKER_DIED in text:
-            found = WORKER_IP.search(text)
-            self.workers_died.append(found.group(1) if found else "")
+            found, named = WORKER_IP.search(text), WORKER_ID.search(text)
+            if named is None or named.group(1) not in self.worker_ids:
+                self.workers_died.append(found.group(1) if found else "")
+            if named is not None:
+                self.worker_ids.add(named.group(1))
         elif RAYLET_ENDED in text:
             self.nodes_ended += 1
         elif RETRIED in text:
@@ -104,6 +110,19 @@ class Notices:
             if first:
                 cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
                 self.other.append(cut)
+
+    def take_dead_workers(self, found: list[tuple[str, str]]) -> None:
+        """Keep the workers the cluster says died (worker id, IP address), as Ray's notice
+        of each would be (one already told by its notice is not counted twice)."""
+        for worker_id, address in found:
+            if worker_id not in self.worker_ids:
+                self.worker_ids.add(worker_id)
+                self.workers_died.append(address)
+
+    def take_nodes_gone(self, addresses: list[str]) -> None:
+        """Keep the nodes the cluster no longer lists, as Ray's notices of raylets that
+        ended would be (as many as those notices, at least)."""
+        self.nodes_ended = max(self.nodes_ended, len(addresses))
 
     def take_autoscaler(self, text: str) -> None:
         """Keep one of the autoscaler's events (its hint on ``ray status`` left out)."""
@@ -452,3 +471,49 @@ def _node_lost(addresses: list[str]) -> NodeLost:
         f"{which} of the Ray cluster went away during the job (its raylet ended: "
         f"{WORKER_DIED_TEXT}; or its machine is down), and the job with it"
     )
+
+
+def nodes_gone(before: dict[str, str], alive: Callable[[], dict[str, str]]) -> list[str]:
+    """The addresses of the nodes alive at the job's start (``before``: node id ->
+    address) that the cluster no longer lists alive; none when it cannot tell."""
+    try:
+        now = alive()
+    except Exception:
+        log.debug("the cluster did not list its nodes", exc_info=True)
+        return []
+    return sorted(address for node, address in before.items() if node not in now)
+
+
+@contextlib.contextmanager
+def losses_told(
+    notices: Notices | None,
+    deaths: Callable[[], list[tuple[str, str]]],
+    before: dict[str, str],
+    alive: Callable[[], dict[str, str]],
+) -> Iterator[None]:
+    """A job joined through Ray Client (``notices`` None: joined to the cluster, where
+    Ray's own notices come): once it is over, finished or failed (not at a Cancel, a
+    Ctrl+C or the head gone: nothing more is asked then), the workers that died
+    (``deaths``: :func:`.ray_deaths.dead_workers`, asked on the cluster) and the nodes gone since
+    its start (``before``, against ``alive()``) are kept in ``notices``, as Ray's
+    notices of them would be."""
+    try:
+        yield
+    except (Cancelled, ClusterLost):
+        raise
+    except Exception:
+        if notices is not None:
+            _take(notices, deaths, before, alive)
+        raise
+    if notices is not None:
+        _take(notices, deaths, before, alive)
+
+
+def _take(
+    notices: Notices,
+    deaths: Callable[[], list[tuple[str, str]]],
+    before: dict[str, str],
+    alive: Callable[[], dict[str, str]],
+) -> None:
+    notices.take_dead_workers(deaths())
+    notices.take_nodes_gone(nodes_gone(before, alive))

@@ -24,6 +24,7 @@ import numpy as np
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
 from .embed import EmbedReport, image_root_state
+from .ray_deaths import ASK_TIMEOUT_S
 from .ray_errors import ClusterError, ClusterMismatch, ImageMissingOnWorker, summary
 from .ray_head import HeadWatch
 from .ray_timing import JobTiming
@@ -62,9 +63,12 @@ class Outputs:
         watch: HeadWatch | None = None,
         closed: threading.Event | None = None,
         explain: Callable[[BaseException], ClusterError | None] | None = None,
+        deaths: Callable[[], list[tuple[str, str]]] | None = None,
     ):
-        """``explain``: the job's error as the user's to read (a node gone), or None."""
+        """``explain``: the job's error as the user's to read (a node gone), or None;
+        ``deaths``: asks the cluster which of the job's workers died."""
         self._stop = stop
+        self._deaths = deaths
         self._watch = watch
         self._explain = explain
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
@@ -118,6 +122,17 @@ class Outputs:
                 f"the Ray job failed: {summary(value)}; the batches that came back before "
                 "are kept, and running it again embeds the rest"
             ) from value
+
+    def dead_workers(self) -> list[tuple[str, str]]:
+        """The job's workers that died (worker id, IP address), asked of the cluster
+        before :meth:`close`; none when it cannot say (gone, another Ray)."""
+        if self._deaths is None or (self._watch is not None and self._watch.lost):
+            return []
+        try:
+            return self._deaths()
+        except Exception:  # the relay or the cluster gone: nothing known
+            log.debug("the cluster did not say which workers died", exc_info=True)
+            return []
 
     def close(self) -> None:
         """Stop fetching; end the job on the cluster (its model actors go with it),
@@ -181,8 +196,16 @@ def run_job(
                 return
             yield batch
 
+    def deaths() -> list[tuple[str, str]]:
+        return list(ray.get(relay.deaths.remote(), timeout=ASK_TIMEOUT_S))
+
     return Outputs(
-        batches(), stop=lambda: ray.kill(relay), watch=watch, closed=closed, explain=explain
+        batches(),
+        stop=lambda: ray.kill(relay),
+        watch=watch,
+        closed=closed,
+        explain=explain,
+        deaths=deaths,
     )
 
 

@@ -288,3 +288,9 @@ class JobRelay:
     def next(self) -> dict[str, np.ndarray] | None:
         """The next finished batch, in the order they finish; None when all are done."""
         return next(self._batches, None)
+
+    def deaths(self) -> list[tuple[str, str]]:
+        """This job's workers that died so far (:func:`.ray_deaths.dead_workers`)."""
+        from .ray_deaths import dead_workers
+
+        return dead_workers()

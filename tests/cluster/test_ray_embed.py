@@ -33,14 +33,16 @@ def vectors_by_hash(project) -> dict[str, np.ndarray]:
     return dict(zip([h for h, r in zip(hashes, rows, strict=True) if r >= 0], matrix, strict=True))
 
 
-def kill_a_working_actor(cluster, run: subprocess.Popen) -> int | None:
-    """SIGKILL the first model actor that has loaded its model (a worker dying mid-job)."""
+def kill_a_working_actor(cluster, run: subprocess.Popen, old: set[int]) -> int | None:
+    """SIGKILL the first model actor of ``run``'s job that has loaded its model (a worker
+    dying mid-job); not one of ``old``, the processes there before (an earlier job's
+    actor may still be ending)."""
     from cluster.local_ray import descendants
 
     nodes = [p.pid for p in cluster.nodes]
     deadline = time.monotonic() + 1200
     while run.poll() is None and time.monotonic() < deadline:
-        for pid in descendants(nodes):
+        for pid in descendants(nodes) - old:
             try:
                 title = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
             except OSError:
@@ -82,8 +84,9 @@ def test_cancelled_job_keeps_batches_a_deleted_image_is_listed_same_vectors_as_l
     ray_cluster, photo_project, tmp_path
 ):
     """Workers read a mount of their own (--remote-root as a file:// URI). A cancelled
-    job keeps its batches; the next (the CLI) sends only the rest, lists an image deleted
-    since the scan as failed and embeds the others, survives a worker killed mid-job;
+    job keeps its batches; the next (the CLI, through Ray Client) sends only the rest,
+    lists an image deleted since the scan as failed and embeds the others, survives a
+    worker killed mid-job and says so;
     the image back, a third run sends it alone. Every vector, photos embedded from
     thumbnails included, matches a local run's."""
     project, mounted = photo_project
@@ -100,11 +103,9 @@ def test_cancelled_job_keeps_batches_a_deleted_image_is_listed_same_vectors_as_l
         if update.message.startswith("embedding on") and update.done > 0:
             cancel.cancel()
 
-    # From here as a Ray Client (ray://, as to a KubeRay head) when ray[client] is installed.
-    address = ray_cluster.client_address or ray_cluster.address
     first = embed_on_ray(
         project,
-        address=address,
+        address=ray_cluster.address,
         remote_root=remote,
         batch_size=32,
         progress=first_batch_then_cancel,
@@ -113,6 +114,8 @@ def test_cancelled_job_keeps_batches_a_deleted_image_is_listed_same_vectors_as_l
     kept = current_store(project).count
     assert first.cancelled and 0 < kept < len(contents)
 
+    # From here as a Ray Client (ray://, as to a KubeRay head) when ray[client] is installed.
+    address = ray_cluster.client_address or ray_cluster.address
     cli = [
         sys.executable,
         "-m",
@@ -120,26 +123,32 @@ def test_cancelled_job_keeps_batches_a_deleted_image_is_listed_same_vectors_as_l
         "embed",
         str(project.path),
         "--ray",
-        ray_cluster.address,
+        address,
         "--remote-root",
         remote,
         "--batch-size",
         "32",
         "--json",
     ]
+    from cluster.local_ray import descendants
+
+    old = descendants([p.pid for p in ray_cluster.nodes])
     with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:
         run = subprocess.Popen(cli, env=ray_cluster.env, stdout=out, stderr=err, text=True)
         try:
-            killed = kill_a_working_actor(ray_cluster, run)  # Ray restarts it, retries its batch
+            killed = kill_a_working_actor(ray_cluster, run, old)  # Ray restarts it and its batch
             run.wait(timeout=1200)
         finally:
             run.kill()  # only if it is still running (a timeout): never left behind
     assert killed is not None, "no model actor was seen working"
     assert run.returncode == 0, (tmp_path / "err").read_text()[-3000:]
-    # Ray's driver prints "(raylet) A worker died ..." when it hears of the killed worker
-    # in time: with --json that goes to stderr, stdout is the report alone.
     report = json.loads((tmp_path / "out").read_text())
     assert report["engine"] == "ray" and report["nodes"] == 2 and report["workers"] == 2
+    if address.startswith("ray://"):  # Ray told its server on the head: the cluster is asked
+        assert (
+            "a Ray worker died during the job (on 127.0.0.1): killed, out of memory, or "
+            "crashed; Ray started another and ran the unfinished batches again"
+        ) in report["notices"]
     assert [f["path"] for f in report["failed"]] == [gone_path]
     assert "not found" in report["failed"][0]["reason"]
     assert report["embedded"] == len(contents) - kept - 1
