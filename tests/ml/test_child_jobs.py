@@ -33,10 +33,11 @@ def test_a_cancel_reaches_the_child_and_a_later_run_continues(project):
 
 def test_fine_tuning_in_a_child_records_a_version_and_reembeds(project):
     from labeldesk.ml.child_jobs import finetune_in_child
+    from labeldesk.ml.embed import embed_project
     from labeldesk.ml.finetune import FinetuneParams
     from labeldesk.ml.models import latest
 
-    embed_in_child(project.path)
+    embed_project(project)  # the frozen vectors to tune from (embedding in a child: above)
     before = project_vectors(project).key
     seen: list[Progress] = []
     version = finetune_in_child(
