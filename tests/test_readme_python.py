@@ -78,10 +78,9 @@ def test_the_python_api_examples_run_as_written(tmp_path, monkeypatch):
         p.set_label("train/dog/004.jpg", "cat")
     monkeypatch.delenv("LABELDESK_USER")
     real = crossfit.crossfit_predictions  # the real fit, with settings that take seconds
+    quick = CrossFitParams(epochs=1, batch_size=32)  # one step a part: few images
     monkeypatch.setattr(
-        crossfit,
-        "crossfit_predictions",
-        lambda project, **options: real(project, CrossFitParams(epochs=1, batch_size=4), **options),
+        crossfit, "crossfit_predictions", lambda project, **options: real(project, quick, **options)
     )
 
     [block] = python_blocks("## Python API")
