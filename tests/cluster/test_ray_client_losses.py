@@ -153,10 +153,19 @@ def test_through_ray_client_the_cluster_says_which_workers_of_the_job_died(ray_c
         pytest.skip("no Ray Client server (grpcio is not installed)")
     from labeldesk.ml.ray_cluster import connect, import_ray, prepare_import
     from labeldesk.ml.ray_deaths import job_deaths
+    from labeldesk.ml.ray_errors import ClusterUnavailable
 
     prepare_import(ray_cluster.client_address)
     ray = import_ray()
-    connect(ray, ray_cluster.client_address)
+    try:
+        connect(ray, ray_cluster.client_address)
+    except ClusterUnavailable as exc:
+        # Ray Client's per-job server can die as it starts, on a busy machine several
+        # times running (connect tries 3; seen once in CI: psutil.ZombieProcess in Ray's
+        # proxier): Ray's race, not what this test is about
+        if "Initialization failure" not in str(exc):
+            raise
+        pytest.skip(f"Ray Client's server did not start: {str(exc)[:200]}")
     try:
 
         @ray.remote(num_cpus=0, max_retries=1)
