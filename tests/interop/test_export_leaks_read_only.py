@@ -6,6 +6,8 @@ IN_MEMORY_MAX), and otherwise says to search in a writable copy."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from helpers import make_imagefolder
@@ -77,7 +79,7 @@ def test_the_search_reports_its_progress_and_a_cancel_stops_it(read_only, tmp_pa
     from labeldesk.core.errors import Cancelled
     from labeldesk.core.progress import CancelToken
     from labeldesk.interop.export import export
-    from labeldesk.ml import neighbors
+    from labeldesk.ml import neighbors, search
 
     monkeypatch.setattr(neighbors, "IN_MEMORY_MIN_BATCH", 2)  # steps, at this size
     embedded = len(read_only.images())
@@ -94,11 +96,24 @@ def test_the_search_reports_its_progress_and_a_cancel_stops_it(read_only, tmp_pa
 
     seen.clear()
     cancel = CancelToken()
+    # Batches after the first wait until the first step is heard (and the cancel made):
+    # unheld, on a busy machine the search threads finished every batch before the
+    # thread that reports the steps heard the first one, and the cancel came too late
+    first_heard = threading.Event()
+    search_rows = search.graph_rows
+
+    def held_rows(index, queries, k, first):
+        if first > 0:
+            first_heard.wait(30)
+        return search_rows(index, queries, k, first)
+
+    monkeypatch.setattr(search, "graph_rows", held_rows)
 
     def cancel_at_first_step(p) -> None:
         heard(p)
         if p.message == SEARCHING and p.done > 0:
             cancel.cancel()
+            first_heard.set()
 
     with pytest.raises(Cancelled):
         export(read_only, tmp_path / "out", progress=cancel_at_first_step, cancel=cancel)
