@@ -21,43 +21,23 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from labeldesk.core.label_files import LabelFile, read_label_file
-from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.spreadsheet import neutralise
 
-from ..writing import (
-    ExportOptions,
-    ExportReport,
-    Item,
-    copy_images,
-    image_folder,
-    register_exporter,
-)
 from .base import Importer, ImportOptions, register_importer
-from .manifest_table import COLUMNS, columns_of, format_cell, manifest_table
+from .manifest_table import (
+    COLUMNS,
+    ManifestTable,
+    columns_of,
+    format_cell,
+    register_manifest_exporter,
+)
 
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
 
-
-@register_exporter("csv")
-def _csv(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+@register_manifest_exporter("csv")
+def _csv(table: ManifestTable, out: Path) -> None:
     """OUT/labels.csv with the images under OUT/images/ (see the module's docstring)."""
-    written = list(
-        copy_images(project, items, out, options, progress, cancel, report, image_folder)
-    )
-    table = manifest_table(project, written, options, cancel)
-    report.carries_status = True  # its status column
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)

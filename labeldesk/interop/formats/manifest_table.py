@@ -17,17 +17,19 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.label_file_formats import Columns
 
-from ..writing import export_classes
+from ..writing import copy_images, export_classes, image_folder, register_exporter
 from .base import ImportOptions
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import pandas as pd
 
-    from labeldesk.core.progress import CancelToken
+    from labeldesk.core.progress import CancelToken, ProgressCallback
     from labeldesk.core.project import Project
 
-    from ..writing import ExportOptions, Item
+    from ..writing import ExportOptions, ExportReport, Item
 
 # path: in the export (images/<file>); split: train/val/test, empty when none;
 # content_hash: the indexed file's BLAKE2b-128 (hex); predicted/confidence: the model's
@@ -98,6 +100,38 @@ def manifest_table(
     flagged = values.flagged.to_numpy()
     columns["flagged"] = [bool(f) if j else None for f, j in zip(flagged, judged, strict=True)]
     return ManifestTable(columns)
+
+
+TableWriter = Callable[["ManifestTable", "Path"], None]
+
+
+def register_manifest_exporter(name: str) -> Callable[[TableWriter], TableWriter]:
+    """Decorator: export format ``name`` copies the images under OUT/images/ and has the
+    decorated ``write(table, out)`` write their manifest (the CSV's and the Parquet's
+    one way of exporting; only the file they write differs)."""
+
+    def add(write: TableWriter) -> TableWriter:
+        def export(
+            project: Project,
+            items: list[Item],
+            out: Path,
+            options: ExportOptions,
+            progress: ProgressCallback,
+            cancel: CancelToken,
+            report: ExportReport,
+        ) -> None:
+            written = list(
+                copy_images(project, items, out, options, progress, cancel, report, image_folder)
+            )
+            table = manifest_table(project, written, options, cancel)
+            report.carries_status = True  # its status column
+            write(table, out)
+
+        export.__doc__ = write.__doc__
+        register_exporter(name)(export)
+        return write
+
+    return add
 
 
 def _model_values(

@@ -31,24 +31,13 @@ from labeldesk.core.label_file_formats import (
     find_columns,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows
-from labeldesk.core.progress import CancelToken, ProgressCallback
 
-from ..writing import (
-    ExportOptions,
-    ExportReport,
-    Item,
-    copy_images,
-    image_folder,
-    register_exporter,
-)
 from .base import Importer, ImportOptions, register_importer
-from .manifest_table import COLUMNS, columns_of, manifest_table
+from .manifest_table import COLUMNS, ManifestTable, columns_of, register_manifest_exporter
 
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from labeldesk.core.project import Project
 
 MAGIC = b"PAR1"
 
@@ -60,25 +49,12 @@ def _schema() -> pa.Schema:
     return pa.schema([pa.field(name, kinds.get(name, pa.string())) for name in COLUMNS])
 
 
-@register_exporter("parquet")
-def _parquet(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+@register_manifest_exporter("parquet")
+def _parquet(table: ManifestTable, out: Path) -> None:
     """OUT/labels.parquet with the images under OUT/images/ (see the module's docstring)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    written = list(
-        copy_images(project, items, out, options, progress, cancel, report, image_folder)
-    )
-    table = manifest_table(project, written, options, cancel)
-    report.carries_status = True  # its status column
     pq.write_table(pa.Table.from_pydict(table.columns, schema=_schema()), out / "labels.parquet")
 
 
