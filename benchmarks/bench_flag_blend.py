@@ -81,21 +81,24 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
-from bench_flag_posterior import shipped_parts, suite_parser  # noqa: E402
+from bench_flag_posterior import (  # noqa: E402
+    labeled_predictions,
+    ranked,
+    seeded_runs,
+    shipped_parts,
+    suite_bases,
+    suite_parser,
+)
 from suite_metrics import REFERENCE, fixture, fixtures_found  # noqa: E402
-from suite_views import pixel_views  # noqa: E402
 
 from labeldesk.ml.confident import (  # noqa: E402
     CLEAR_AMBIGUITY_RATIO,
     OBVIOUS,
     NoiseEstimate,
-    check_inputs,
     clear_errors,
     count_label_issues,
-    estimate_noise_unchecked,
     is_top_class,
 )
-from labeldesk.ml.quality import DEFAULT_SCORE, _scores, denoise  # noqa: E402
 
 PROPERTIES = ("agree", "conf", "self", "has", "strict", "xshare", "slope")
 BAND = (0.7, 1.5)
@@ -125,12 +128,10 @@ class Case:
 
 def case(group: tuple[str, str, float], labels: np.ndarray, probs: np.ndarray,
          errors: np.ndarray) -> Case:  # fmt: skip
-    given, p = check_inputs(labels, probs)
-    estimate = estimate_noise_unchecked(given, p)
-    scores = _scores(given, p, DEFAULT_SCORE, estimate)
-    order = np.argsort(scores, kind="stable")
-    top = is_top_class(given, denoise(p, estimate.noise_matrix))
-    flaggable = order[~top[order]]
+    r = ranked(labels, probs)
+    given, p, estimate, scores, order, flaggable = (
+        r.given, r.p, r.estimate, r.scores, r.order, r.flaggable
+    )  # fmt: skip
     shipped = count_label_issues(given, p, estimate, "clear_ambiguity")
     strict, _ = shipped_parts(given, p, estimate)
     e = int(errors.sum())
@@ -336,22 +337,14 @@ def print_worst(cases: list[Case], rules: list[Rule], title: str) -> None:
 
 
 def suite_cases(names: list[str], seeds: int, cache: Path, held_out: bool) -> list[Case]:
-    bases = {name: suite.load(name, cache) for name in names}
-    for name in {n.removesuffix(f"-{suite.SUBSET}") for n in names}:
-        pixel_views(name, cache)
-    suite._track_subsets()
-    runs = [r for n in names for s in range(seeds) for r in suite.runs_for(n, bases[n], s)]
+    bases = suite_bases(names, cache)
+    runs = seeded_runs(names, bases, seeds)
     if held_out:
-        runs += [r for n in names for s in range(seeds)
-                 for r in suite.neighbour_runs(n, bases[n], s)]  # fmt: skip
-    method = suite.probs_with(1, gated=True, pixels=True)  # the project's predictions
-    out = []
-    for run in runs:
-        rows = np.flatnonzero(run.source.labeled)
-        probs = suite.cached_probs(suite.DEFAULT, method, run)
-        errors = (run.labels != run.truth)[rows]
-        out.append(case((run.set, run.pattern, run.rate), run.labels[rows], probs[rows], errors))
-    return out
+        runs += seeded_runs(names, bases, seeds, neighbours=True)
+    return [
+        case((run.set, run.pattern, run.rate), labels, probs, errors)
+        for run, labels, probs, errors in labeled_predictions(runs)
+    ]
 
 
 def fixture_cases(folder: Path) -> list[Case]:

@@ -73,6 +73,8 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -82,6 +84,7 @@ from sklearn.mixture import GaussianMixture  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_label_suite as suite  # noqa: E402
+from embedded_sets import EmbeddedSet  # noqa: E402
 from suite_metrics import (  # noqa: E402
     FIXTURES,
     REFERENCE,
@@ -198,14 +201,33 @@ def shipped_parts(
     return float(off.sum()), float(off.sum() + rate[labels][~has].sum())
 
 
-def flags_for(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(scores, {count: flagged mask}) for the shipped count and the candidates."""
+@dataclass
+class Ranked:
+    """One run's images as the shipped score ranks them: what every count compared here
+    (this study's and bench_flag_blend.py's) starts from."""
+
+    given: np.ndarray  # the labels, checked
+    p: np.ndarray  # the out-of-fold probabilities, checked
+    estimate: NoiseEstimate
+    scores: np.ndarray  # the shipped score (low = suspect)
+    order: np.ndarray  # every image, lowest score first
+    top: np.ndarray  # the given label is the most likely class after de-noising
+    flaggable: np.ndarray  # ``order`` without the ``top`` images (never flagged)
+
+
+def ranked(labels: np.ndarray, probs: np.ndarray) -> Ranked:
     given, p = check_inputs(labels, probs)
     estimate = estimate_noise_unchecked(given, p)
     scores = _scores(given, p, DEFAULT_SCORE, estimate)
     order = np.argsort(scores, kind="stable")
     top = is_top_class(given, denoise(p, estimate.noise_matrix))
-    order = order[~top[order]]
+    return Ranked(given, p, estimate, scores, order, top, order[~top[order]])
+
+
+def flags_for(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(scores, {count: flagged mask}) for the shipped count and the candidates."""
+    r = ranked(labels, probs)
+    given, p, estimate, scores, top, order = r.given, r.p, r.estimate, r.scores, r.top, r.flaggable
 
     def lowest(n: float) -> np.ndarray:
         out = np.zeros(len(given), dtype=bool)
@@ -236,14 +258,20 @@ def measure(labels: np.ndarray, probs: np.ndarray, errors: np.ndarray) -> dict[s
     return m
 
 
-def evaluate(runs: list[suite.Run]) -> list[tuple[suite.Run, dict[str, float]]]:
+def labeled_predictions(
+    runs: list[suite.Run],
+) -> Iterator[tuple[suite.Run, np.ndarray, np.ndarray, np.ndarray]]:
+    """Each run's labeled images: (run, given labels, the project's predictions, which
+    labels are wrong)."""
     method = suite.probs_with(1, gated=True, pixels=True)  # the project's predictions
-    out = []
     for run in runs:
         rows = np.flatnonzero(run.source.labeled)
         probs = suite.cached_probs(suite.DEFAULT, method, run)
-        out.append((run, measure(run.labels[rows], probs[rows], (run.labels != run.truth)[rows])))
-    return out
+        yield run, run.labels[rows], probs[rows], (run.labels != run.truth)[rows]
+
+
+def evaluate(runs: list[suite.Run]) -> list[tuple[suite.Run, dict[str, float]]]:
+    return [(run, measure(*data)) for run, *data in labeled_predictions(runs)]
 
 
 def grouped(results: list[tuple[suite.Run, dict]]) -> dict[tuple[str, str, float], dict]:
@@ -353,6 +381,24 @@ def suite_parser(description: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def suite_bases(names: list[str], cache: Path) -> dict[str, EmbeddedSet]:
+    """The embedded sets ``names`` (their pixel views computed), by name."""
+    bases = {name: suite.load(name, cache) for name in names}
+    for name in {n.removesuffix(f"-{suite.SUBSET}") for n in names}:
+        pixel_views(name, cache)
+    suite._track_subsets()
+    return bases
+
+
+def seeded_runs(
+    names: list[str], bases: dict[str, EmbeddedSet], seeds: int, neighbours: bool = False
+) -> list[suite.Run]:
+    """The runs of every set and seed, set by set: the suite's noise, or (``neighbours``)
+    its neighbours noise."""
+    runs_for = suite.neighbour_runs if neighbours else suite.runs_for
+    return [r for n in names for seed in range(seeds) for r in runs_for(n, bases[n], seed)]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = suite_parser(__doc__)
     parser.add_argument(
@@ -365,22 +411,14 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     suite.PROBS_CACHE = args.views / "probs"
     names = [s for s in args.sets.split(",") if s]
-    bases = {name: suite.load(name, args.cache) for name in names}
-    for name in {n.removesuffix(f"-{suite.SUBSET}") for n in names}:
-        pixel_views(name, args.cache)
-    suite._track_subsets()
-    runs = [
-        r for n in names for seed in range(args.seeds) for r in suite.runs_for(n, bases[n], seed)
-    ]
+    bases = suite_bases(names, args.cache)
+    runs = seeded_runs(names, bases, args.seeds)
     results = evaluate(runs)
     print(f"{len(runs)} runs ({time.perf_counter() - started:.0f} s); counts: {', '.join(COUNTS)}")
     print_groups(results)
     print_worst(results, "Worst cases (groups = set, pattern, rate; mean of seeds):")
     if args.held_out:
-        runs = [
-            r for n in names for seed in range(args.seeds)
-            for r in suite.neighbour_runs(n, bases[n], seed)
-        ]  # fmt: skip
+        runs = seeded_runs(names, bases, args.seeds, neighbours=True)
         held = evaluate(runs)
         print(f"\nNeighbours noise ({suite.NEIGHBOURS}, kept out of every choice):")
         print_groups(held)
