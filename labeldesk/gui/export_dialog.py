@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit, lay_out_now
 from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
+from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
@@ -118,7 +118,7 @@ FORMAT_NAMES = {
 }
 
 
-class ExportDialog(QDialog):
+class ExportDialog(ProjectJobDialog):
     """Choose a folder, a format and what to include; export in the background."""
 
     exported = Signal(object)  # the ExportReport
@@ -132,13 +132,7 @@ class ExportDialog(QDialog):
     ):
         """``exclusive``: the project session; an export takes its slot for exclusive
         jobs (no scan or training changes the project under it)."""
-        super().__init__(parent)
-        self.setWindowTitle("Export dataset")
-        self.setMinimumWidth(520)
-        self.project = project
-        self._owns_runner = runner is None
-        self.runner = runner or JobRunner(self, max_threads=1)
-        self.exclusive = exclusive
+        super().__init__(project, parent, runner, exclusive, title="Export dataset", min_width=520)
         self.job: Job | None = None
         self.report: ExportReport | None = None
 
@@ -314,21 +308,16 @@ class ExportDialog(QDialog):
         job.failed.connect(lambda exc: self._failed(job.describe(exc)))
         job.cancelled.connect(self._cancelled)
         job.ended.connect(self._ended)
-        if self.exclusive is not None:
-            reason = self.exclusive.blocker()
-            if reason:
-                self._show_message(reason, error=True)
-                return None
+        if reason := self.blocker():
+            self._show_message(reason, error=True)
+            return None
         self.job = job
         self.report = None
         self.open_button.setVisible(False)
         self._set_running(True)
         self.progress.setRange(0, 0)
         self._show_message("Exporting…")
-        if self.exclusive is not None:
-            self.exclusive.start_exclusive(job, "Exporting")
-        else:
-            self.runner.start(job)
+        self.start_job(job, "Exporting")
         return job
 
     @Slot()
@@ -387,8 +376,7 @@ class ExportDialog(QDialog):
         """Cancel a running export and wait for it (the export leaves no partial folder)."""
         if self.job is not None:
             self.job.cancel()
-        if self._owns_runner:
-            self.runner.shutdown()
+        self.shut_own_runner()
 
     def done(self, result: int) -> None:
         if self.job is not None and self.job.running:

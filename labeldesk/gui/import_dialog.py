@@ -16,7 +16,6 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -43,6 +42,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
 
@@ -62,7 +62,7 @@ class Checked:
     removed: int = 0  # of ``images``: labeled images the rows would leave unlabeled
 
 
-class ImportDialog(QDialog):
+class ImportDialog(ProjectJobDialog):
     imported = Signal(int)  # images changed (label, split or status)
 
     def __init__(
@@ -74,13 +74,7 @@ class ImportDialog(QDialog):
     ):
         """``exclusive``: the project session, whose slot the import takes (no scan or
         export runs while labels are written)."""
-        super().__init__(parent)
-        self.setWindowTitle("Import labels")
-        self.setMinimumWidth(560)
-        self.project = project
-        self._owns_runner = runner is None
-        self.runner = runner or JobRunner(self, max_threads=1)
-        self.exclusive = exclusive
+        super().__init__(project, parent, runner, exclusive, title="Import labels", min_width=560)
         self.rows: LabelFile | None = None
         self._rows_key: tuple[object, ...] | None = None  # the inputs self.rows was read from
         self._read_key: tuple[object, ...] | None = None  # the inputs read_job reads
@@ -317,7 +311,7 @@ class ImportDialog(QDialog):
         if self._applied_key == self._rows_key:  # applied already: count again first
             self.read()
             return None
-        if self.exclusive is not None and (reason := self.exclusive.blocker()):
+        if reason := self.blocker():
             self._say(reason)
             return None
         project, create = self.project, self.new_classes.isChecked()
@@ -353,10 +347,7 @@ class ImportDialog(QDialog):
         job.ended.connect(self._update)
         self.apply_job = job
         self._say("Importing labels…")
-        if self.exclusive is not None:
-            self.exclusive.start_exclusive(job, "Importing labels")
-        else:
-            self.runner.start(job)
+        self.start_job(job, "Importing labels")
         self._update()
         return job
 
@@ -429,8 +420,7 @@ class ImportDialog(QDialog):
         if self.read_job is not None:
             self.read_job.cancel()
             self.read_job = None
-        if self._owns_runner:
-            self.runner.shutdown()
+        self.shut_own_runner()
 
 
 def _add_classes_advice(unknown: list[str]) -> list[str]:
