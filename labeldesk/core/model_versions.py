@@ -20,11 +20,14 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .db import Database
 from .image_rows import Member
 from .versions import version_for_model
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 EMBEDDING_KEY = "embedding_key"  # meta: the store the project's views read
 AWAITING_EMBEDDINGS = "awaiting_embeddings"  # meta: a fine-tune's id, until embedded
@@ -62,45 +65,52 @@ class ModelVersion:
         }
 
 
-def add_model_version(
-    db: Database,
-    *,
-    kind: str,
-    status: str,
-    label_event_id: int,
-    embedding_key: str | None,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    checkpoint: str | None,
-    classes: list[str] | None = None,
-    seen: Collection[Member] | None = None,
-    awaits_embeddings: bool = False,
-) -> int:
+class _RunChoices(TypedDict, total=False):
+    classes: list[str] | None  # the class list it learned (None: the project's now)
+    seen: Collection[Member] | None  # the only images it could use (None: every one now)
+    awaits_embeddings: bool  # the project is to be embedded with it next (default False)
+
+
+class NewRun(_RunChoices):
+    """What recording a run takes, besides its checkpoint: the keyword arguments of
+    :func:`add_model_version` and :func:`labeldesk.ml.models.record_version`."""
+
+    kind: str  # "head" | "finetune"
+    status: str  # "complete" | "cancelled"
+    label_event_id: int  # the label state it trained on
+    embedding_key: str | None
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+def add_model_version(db: Database, *, checkpoint: str | None, **run: Unpack[NewRun]) -> int:
     """Record a run (created now) and the dataset version it trained on (the label state
     ``label_event_id`` and the run's ``classes`` over ``seen``: the images it used, with
     their paths and content hashes as it read them; else the images in the folder now),
     in one transaction; return the run's id. ``awaits_embeddings``: the project is to be
     embedded with it next (:data:`AWAITING_EMBEDDINGS`), said in the same transaction, so
-    no kill leaves it recorded without that."""
+    no kill leaves it recorded without that. ``checkpoint``: relative to the project."""
+    label_event_id = run["label_event_id"]
     with db.write() as conn:
-        version_id = conn.execute(
+        row_id = conn.execute(
             "INSERT INTO model_versions(kind, status, created_at, label_event_id, embedding_key, "
             "params, metrics, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                kind,
-                status,
+                run["kind"],
+                run["status"],
                 time.time(),
                 label_event_id,
-                embedding_key,
-                json.dumps(params),
-                json.dumps(metrics),
+                run["embedding_key"],
+                json.dumps(run["params"]),
+                json.dumps(run["metrics"]),
                 checkpoint,
             ),
         ).lastrowid
-        version_for_model(conn, int(version_id or 0), label_event_id, classes, seen)
-        if awaits_embeddings:
+        version_id = int(row_id or 0)
+        version_for_model(conn, version_id, label_event_id, run.get("classes"), run.get("seen"))
+        if run.get("awaits_embeddings", False):
             _set_meta(conn, AWAITING_EMBEDDINGS, str(version_id))
-    return int(version_id or 0)
+    return version_id
 
 
 def awaiting_embeddings(db: Database) -> int | None:

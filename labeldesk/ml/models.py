@@ -13,7 +13,6 @@ import json
 import os
 import socket
 import time
-from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,9 @@ from labeldesk.core.staging import delete_marked, process_space, remove_empty_le
 from .cachefiles import write_bytes_atomically
 
 if TYPE_CHECKING:
-    from labeldesk.core.image_rows import Member
+    from typing_extensions import Unpack
+
+    from labeldesk.core.model_versions import NewRun
     from labeldesk.core.project import Project
 
 __all__ = [
@@ -145,18 +146,7 @@ def discard_run_folder(folder: Path) -> bool:
 
 
 def record_version(
-    project: Project,
-    *,
-    kind: str,
-    status: str,
-    label_event_id: int,
-    embedding_key: str | None,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    checkpoint: Path | None,
-    classes: list[str] | None = None,
-    seen: Collection[Member] | None = None,
-    awaits_embeddings: bool = False,
+    project: Project, *, checkpoint: Path | None, **run: Unpack[NewRun]
 ) -> ModelVersion:
     """Record a finished (or cancelled) run; ``classes``: the class list it learned, as
     it was when the run began (its dataset version keeps that list); ``seen``: the only
@@ -165,19 +155,7 @@ def record_version(
     export of it), else every usable one now; ``awaits_embeddings``: the project is
     embedded with it next, and keeps the embeddings it has until those are whole."""
     rel = str(checkpoint.relative_to(project.path)) if checkpoint else None
-    version_id = add_model_version(
-        project.db,
-        kind=kind,
-        status=status,
-        label_event_id=label_event_id,
-        embedding_key=embedding_key,
-        params=params,
-        metrics=metrics,
-        checkpoint=rel,
-        classes=classes,
-        seen=seen,
-        awaits_embeddings=awaits_embeddings,
-    )
+    version_id = add_model_version(project.db, checkpoint=rel, **run)
     if checkpoint is not None:  # recorded: no longer a leftover to sweep
         with contextlib.suppress(OSError):
             (checkpoint.parent / RUN_MARKER).unlink(missing_ok=True)
