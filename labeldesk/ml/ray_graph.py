@@ -141,9 +141,12 @@ def graph_on_ray(
             started = time.perf_counter()
 
             def deaths() -> list[tuple[str, str]]:  # asked on the head, where Ray's went
-                return job_deaths(ray, relay_options(ray.nodes()))
+                return job_deaths(ray, relay_options(watch.call(ray.nodes)))
 
-            with losses_told(client, deaths, before, lambda: alive_nodes(ray)):
+            def alive_now() -> dict[str, str]:  # (a head gone: ClusterLost, not a wait)
+                return watch.call(alive_nodes, ray)
+
+            with losses_told(client, deaths, before, alive_now):
                 sims, rows = run_graph(
                     ray, job, len(vectors.paths), report, workers, block_rows, progress, cancel,
                     watch,

@@ -496,7 +496,8 @@ def losses_told(
     Ctrl+C or the head gone: nothing more is asked then), the workers that died
     (``deaths``: :func:`.ray_deaths.dead_workers`, asked on the cluster) and the nodes gone since
     its start (``before``, against ``alive()``) are kept in ``notices``, as Ray's
-    notices of them would be."""
+    notices of them would be. A cluster that cannot say (an error asking) adds nothing:
+    the job's own result, or its own error, stands."""
     try:
         yield
     except (Cancelled, ClusterLost):
@@ -515,5 +516,10 @@ def _take(
     before: dict[str, str],
     alive: Callable[[], dict[str, str]],
 ) -> None:
-    notices.take_dead_workers(deaths())
+    try:
+        found = deaths()
+    except Exception:  # the cluster gone at the job's end: the job's own outcome stands
+        log.debug("the cluster did not say which workers died", exc_info=True)
+        found = []
+    notices.take_dead_workers(found)
     notices.take_nodes_gone(nodes_gone(before, alive))

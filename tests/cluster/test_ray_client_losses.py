@@ -185,3 +185,63 @@ def test_through_ray_client_the_cluster_says_which_workers_of_the_job_died(ray_c
         ray.shutdown()
     assert (tmp_path / "killed").exists()
     assert [address for _, address in found] == ["127.0.0.1"]
+
+
+def graph_through_client(monkeypatch, run_graph) -> tuple[list, object]:
+    """:func:`graph_on_ray` through Ray Client on a stand-in cluster whose list of nodes
+    cannot be had once the search has run (the connection dropped at its end); the
+    graphs saved, and the stand-in."""
+    from types import SimpleNamespace
+
+    from labeldesk.ml import ray_graph
+
+    state = {"searched": False}
+
+    def nodes():
+        if state["searched"]:
+            raise ConnectionError("Ray Client's connection dropped")
+        return [{"NodeID": "n1", "NodeManagerAddress": "10.0.0.1", "Alive": True}]
+
+    def searched(*args, **kwargs):
+        state["searched"] = True
+        return run_graph()
+
+    fake = SimpleNamespace(
+        get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"), nodes=nodes
+    )
+    saved: list = []
+    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
+    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
+    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
+    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
+    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
+    monkeypatch.setattr(ray_graph, "run_graph", searched)
+    vectors = SimpleNamespace(paths=["a", "b", "c"])
+    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
+    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
+    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
+    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: saved.append(a))
+    return saved, ray_graph
+
+
+def test_a_graph_found_is_kept_when_the_cluster_cannot_then_say_what_was_lost(monkeypatch):
+    """Asking which workers died, at the search's end, began with the cluster's list of
+    nodes asked unguarded: an error there (the connection gone at that moment) replaced
+    the finished search's result, and the graph was not saved. The job's own result
+    stands; the notices are just not known."""
+    saved, ray_graph = graph_through_client(
+        monkeypatch, lambda: (np.zeros((3, 1)), np.zeros((3, 1), np.int64))
+    )
+    report = ray_graph.graph_on_ray(object(), address="ray://h:10001")
+    assert len(saved) == 1 and report.to_json()["notices"] == []
+
+
+def test_a_failed_search_keeps_its_own_error_when_the_cluster_cannot_say_more(monkeypatch):
+    def failed():
+        raise RuntimeError("a worker's error")
+
+    saved, ray_graph = graph_through_client(monkeypatch, failed)
+    with pytest.raises(RuntimeError, match="a worker's error"):
+        ray_graph.graph_on_ray(object(), address="ray://h:10001")
+    assert saved == []
