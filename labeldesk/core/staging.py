@@ -257,10 +257,19 @@ def delete_marked(folder: Path, marker: str = MARKER) -> bool:
             time.sleep(DELETE_RETRY_S * 2 ** (attempt - 1))
         failed = _delete_entries(entries)
     try:
+        kept = (folder / marker).read_bytes()
+    except OSError:  # none (a run killed mid-delete): nothing to put back
+        kept = None
+    try:
         (folder / marker).unlink(missing_ok=True)
         folder.rmdir()
     except OSError:
-        log.warning("could not delete %s", folder)
+        # written to again since the last look (a worker's thumbnail folder): the
+        # marker back, as it was, so that the next run still recognises the folder
+        if kept is not None and os.path.isdir(folder):
+            with contextlib.suppress(OSError):
+                (folder / marker).write_bytes(kept)
+        log.warning("could not delete %s; the next run tries again", folder)
         return False
     return True
 

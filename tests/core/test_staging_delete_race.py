@@ -85,3 +85,28 @@ def test_nothing_beside_the_staging_folder_is_touched(tmp_path, monkeypatch):
     assert remove_stale(target) == [staging]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt", "thumbs"]
     assert (tmp_path / "thumbs" / "keep.jpg").read_bytes() == b"theirs"
+
+
+def test_a_file_written_between_the_last_look_and_the_folders_removal_keeps_its_marker(
+    tmp_path, monkeypatch
+):
+    """The folder itself is removed after its marker: a worker that made its thumbnail
+    folder again just then (after the delete had found the folder empty) made that
+    removal fail, and the folder stayed without its marker, for good. Its marker is put
+    back, as it was, and the next run removes it."""
+    target = tmp_path / "proj"
+    staging = staged_project(target)
+    marker = (staging / MARKER).read_bytes()
+    real, late = os.rmdir, []
+
+    def rmdir(path, *args, **kwargs):
+        if os.fsdecode(path) == str(staging) and not late:
+            late.append((staging / "thumbs").mkdir())  # the worker's folder, again
+        return real(path, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "rmdir", rmdir)
+        assert remove_stale(target) == []
+    assert late and (staging / MARKER).read_bytes() == marker
+    assert remove_stale(target) == [staging]
+    assert list(tmp_path.iterdir()) == []
