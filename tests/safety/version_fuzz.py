@@ -9,7 +9,8 @@ followed by a scan). A pure-Python model keeps the labels, splits and classes ex
 after each step the project's reads and ``labeldesk stats --json`` are compared with it,
 and every version recorded is exported (ImageFolder and CSV) and verified against what the
 model held when it was recorded: each image written with the version's label, split and
-bytes, or listed under ``missing`` by name.
+bytes, or listed under ``missing`` by name. The model is in version_fuzz_model.py, the
+checks in version_fuzz_checks.py; this module holds the operations.
 
 ``run_fuzz(seed, steps, folder)`` raises ``AssertionError`` naming the seed, the step and
 the operations so far. tests/safety/test_version_fuzz.py runs a few seeds; more with
@@ -17,87 +18,20 @@ the operations so far. tests/safety/test_version_fuzz.py runs a few seeds; more 
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import hashlib
-import io
 import itertools
-import json
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import write_image
 
-from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
-
-SPLITS = ("train", "val", "test")
-
-
-def blake(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+from safety.version_fuzz_checks import FuzzChecks
+from safety.version_fuzz_model import SPLITS, Batch, Model, blake
 
 
-@dataclass
-class Image:
-    path: str
-    label: str | None
-    split: str | None  # as stored: an image labeled without one counts as train
-    hash: str
-    skipped: bool = False
-    folder: str | None = None  # the class its folder gave it, as that class is called now
+class Fuzz(FuzzChecks):
+    """One seed's project, its model, and the random operations on both."""
 
-    def folder_split(self) -> str | None:
-        top = self.path.split("/", 1)[0]
-        return top if top in SPLITS else None
-
-    def shown_split(self) -> str | None:
-        return self.split or ("train" if self.label is not None else None)
-
-
-@dataclass
-class Batch:
-    before: dict[int, tuple[str | None, str | None]]
-    after: dict[int, tuple[str | None, str | None]]
-    classes_before: list[str]
-    classes_after: list[str]
-
-
-@dataclass
-class Model:
-    images: dict[int, Image] = field(default_factory=dict)
-    classes: list[str] = field(default_factory=list)
-    undo: list[Batch] = field(default_factory=list)
-    redo: list[Batch] = field(default_factory=list)
-    versions: dict[str, dict] = field(default_factory=dict)
-    next_key: int = 0
-    seen_names: set[str] = field(default_factory=set)
-    originals: dict[int, bytes] = field(default_factory=dict)  # of corrupted images
-    gone: dict[int, tuple[Image, bytes]] = field(default_factory=dict)  # deleted files
-
-    def everyone(self) -> list[Image]:
-        return [*self.images.values(), *(im for im, _ in self.gone.values())]
-
-    def add(self, path: str, label: str | None, split: str | None, digest: str) -> None:
-        self.images[self.next_key] = Image(path, label, split, digest, folder=label)
-        self.next_key += 1
-
-    def by_path(self, path: str) -> int:
-        return next(k for k, im in self.images.items() if im.path == path)
-
-    def state(self) -> dict[int, tuple[str | None, str | None]]:
-        return {k: (im.label, im.split) for k, im in self.keyed().items()}
-
-    def keyed(self) -> dict[int, Image]:
-        return {**self.images, **{k: im for k, (im, _) in self.gone.items()}}
-
-    def folder_class(self, im: Image) -> str | None:
-        # the class its folder gave it, as called now; None once that class is removed
-        return im.folder if im.folder in self.classes else None
-
-
-class Fuzz:
     def __init__(self, seed: int, folder: Path) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
@@ -124,16 +58,6 @@ class Fuzz:
         write_image(self.root / name, size=(8, 6), fmt="PNG", seed=self.seed * 1000 + self.n_files)
         self.model.add(name, label, split, blake((self.root / name).read_bytes()))
         return name
-
-    # -- helpers --------------------------------------------------------------------
-    def cli(self, *args: str) -> tuple[int, str]:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = main(list(args))
-        return code, out.getvalue()
-
-    def live(self) -> list[int]:
-        return sorted(k for k, im in self.model.images.items() if not im.skipped)
 
     def new_name(self) -> str:
         n = 0
@@ -317,35 +241,12 @@ class Fuzz:
             self.model.versions[name]["kept"] = out
         return f"version create {name}"
 
-    def check_kept_export(self, name: str) -> None:
-        out = self.model.versions[name].get("kept")
-        if out is None:
-            return
-        code, text = self.cli("version", self.path, "verify", name, str(out), "--json")
-        verdict = json.loads(text)
-        assert (code, verdict.get("ok")) == (0, True), (
-            f"the export of the day of {name} is no longer the version: {verdict}"
-        )
-
-    def check_diff(self, a: str, b: str) -> None:
-        old, new = self.model.versions[a]["keys"], self.model.versions[b]["keys"]
-        code, text = self.cli("version", self.path, "diff", a, b, "--json")
-        assert code == 0, f"version diff {a} {b} exited {code}"
-        diff = json.loads(text)
-        found = {
-            "added": sorted(r["path"] for r in diff["added"]),
-            "removed": sorted(r["path"] for r in diff["removed"]),
-            "moved": sorted((r["old_path"], r["path"]) for r in diff["moved"]),
-            "splits_changed": sorted(r["path"] for r in diff["splits_changed"]),
-        }
-        both = set(old) & set(new)
-        want = {
-            "added": sorted(new[k][0] for k in set(new) - set(old)),
-            "removed": sorted(old[k][0] for k in set(old) - set(new)),
-            "moved": sorted((old[k][0], new[k][0]) for k in both if old[k][0] != new[k][0]),
-            "splits_changed": sorted(new[k][0] for k in both if old[k][1] != new[k][1]),
-        }
-        assert found == want, f"version diff {a} {b}: {found} != {want}"
+    def image_folders(self) -> list[str]:
+        """Where a file may be added or moved to: _unlabeled/ and each split's folder of
+        the first classes still called so."""
+        return ["_unlabeled"] + [
+            f"{s}/{c}" for s in SPLITS for c in ("cat", "dog", "fox") if c in self.model.classes
+        ]
 
     def scan(self) -> None:
         self.project.scan(progress=False)
@@ -363,9 +264,7 @@ class Fuzz:
         return f"rename file {old} {new}"
 
     def op_add_file(self) -> str:
-        folders = ["_unlabeled"] + [
-            f"{s}/{c}" for s in SPLITS for c in ("cat", "dog", "fox") if c in self.model.classes
-        ]
+        folders = self.image_folders()
         where = self.rng.choice(folders)
         label = None if where == "_unlabeled" else where.split("/")[1]
         split = None if where == "_unlabeled" else where.split("/")[0]
@@ -403,9 +302,7 @@ class Fuzz:
 
     def op_move(self) -> str:
         live = self.live()
-        folders = ["_unlabeled"] + [
-            f"{s}/{c}" for s in SPLITS for c in ("cat", "dog", "fox") if c in self.model.classes
-        ]
+        folders = self.image_folders()
         if not live:
             return "move: nothing"
         k, where = self.rng.choice(live), self.rng.choice(folders)
@@ -482,109 +379,6 @@ class Fuzz:
         if any(key in b.before for b in self.model.undo + self.model.redo):
             self.model.undo.clear()
             self.model.redo.clear()
-
-    # -- checks ---------------------------------------------------------------------
-    def check_state(self) -> None:
-        frame = self.project.images()
-        found = {}
-        for row in frame.itertuples():
-            label = None if not isinstance(row.label, str) else row.label
-            split = None if not isinstance(row.split, str) else row.split
-            found[row.path] = (label, split, isinstance(row.skip_reason, str))
-        expected = {
-            im.path: (im.label, im.shown_split(), im.skipped) for im in self.model.images.values()
-        }
-        diff = {
-            p: (found.get(p), expected.get(p))
-            for p in set(found) | set(expected)
-            if found.get(p) != expected.get(p)
-        }
-        assert not diff, f"images (found, expected): {diff}"
-        assert self.project.classes() == self.model.classes, (
-            f"classes {self.project.classes()} != {self.model.classes}"
-        )
-        code, out = self.cli("stats", self.path, "--json")
-        assert code == 0
-        stats = json.loads(out)
-        live = [self.model.images[k] for k in self.live()]
-        counts = {
-            c: {
-                "total": sum(im.label == c for im in live),
-                **{s: sum(im.label == c and im.shown_split() == s for im in live) for s in SPLITS},
-            }
-            for c in self.model.classes
-        }
-        assert stats["classes"] == counts, f"stats classes {stats['classes']} != {counts}"
-        got = (stats["images"], stats["labeled"], stats["skipped"])
-        want = (
-            len(live),
-            sum(im.label is not None for im in live),
-            len(self.model.images) - len(live),
-        )
-        assert got == want, f"stats (images, labeled, skipped) {got} != {want}"
-
-    def check_version(self, name: str) -> None:
-        version = self.model.versions[name]
-        on_disk = {}
-        for im in self.model.images.values():
-            on_disk.setdefault(im.hash, im.path)
-        expect_written = {path: v for path, v in version["images"].items() if v[2] in on_disk}
-        expect_missing = set(version["images"]) - set(expect_written)
-        for fmt in ("imagefolder", "csv"):
-            out = self.folder / f"export-{name}-{fmt}"
-            code, text = self.cli(
-                "export", self.path, str(out), "--format", fmt, "--version", name,
-                "--include-unlabeled", "--overwrite", "--json",
-            )  # fmt: skip
-            assert code == 0, f"export --version {name} --format {fmt} exited {code}"
-            report = json.loads(text)
-            missing = {m["path"]: (m["label"], m["split"], m["hash"]) for m in report["missing"]}
-            assert report["failed"] == [], f"{fmt}: failed {report['failed']}"
-            assert set(missing) == expect_missing, (
-                f"{fmt} {name}: missing {sorted(missing)}, expected {sorted(expect_missing)}"
-            )
-            for path in expect_missing:
-                assert missing[path] == version["images"][path], (
-                    f"{fmt} {name}: missing {path} as {missing[path]}, "
-                    f"the version had {version['images'][path]}"
-                )
-            written = self._read_export(out, fmt)
-            want = sorted((v[2], v[0], v[1]) for v in expect_written.values())
-            assert sorted(written) == want, (
-                f"{fmt} {name}: written (hash, label, split) "
-                f"{sorted(set(written) ^ set(want))} differ"
-            )
-            manifest = json.loads((out / "labeldesk-export.json").read_text())
-            assert manifest["classes"] == version["classes"] or fmt == "imagefolder", (
-                f"{fmt} {name}: classes {manifest['classes']} != {version['classes']}"
-            )
-            code, text = self.cli("version", self.path, "verify", name, str(out), "--json")
-            verdict = json.loads(text)
-            assert verdict.get("intact") is True, f"verify {fmt} {name}: {verdict}"
-            listed = {row["path"] for row in verdict["not_exported"]}
-            assert listed == expect_missing, f"verify {fmt} {name}: not_exported {listed}"
-            assert code == (0 if not expect_missing else 1), f"verify exit {code}: {verdict}"
-
-    def _read_export(self, out: Path, fmt: str) -> list[tuple[str, str | None, str | None]]:
-        rows = []
-        if fmt == "csv":
-            with open(out / "labels.csv", newline="") as f:
-                for row in csv.DictReader(f):
-                    data = (out / row["path"]).read_bytes()
-                    assert blake(data) == row["content_hash"], row
-                    rows.append((blake(data), row["label"] or None, row["split"] or None))
-            return rows
-        for file in out.rglob("*"):
-            if not file.is_file() or file.name == "labeldesk-export.json":
-                continue
-            parts = file.relative_to(out).parts
-            if parts[0] in SPLITS:
-                label = None if parts[1] == "_unlabeled" else parts[1]
-                rows.append((blake(file.read_bytes()), label, parts[0]))
-            else:
-                assert parts[0] == "_unlabeled", parts
-                rows.append((blake(file.read_bytes()), None, None))
-        return rows
 
 
 OPS = {
