@@ -101,6 +101,25 @@ def yes_to_many_labels(monkeypatch):
 
 
 @pytest.fixture
+def panel(qtbot, tmp_path):
+    """A Training panel (1000x700, shown) on a small clustered project; shut down (its job
+    stopped, the project closed) afterwards. ``training_panel`` also waits until it is
+    the active window, for the tests of focus."""
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.gui.training_panel import TrainingPanel
+
+    project, _ = make_clustered_project(tmp_path)
+    widget = TrainingPanel(project)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    project.close()
+
+
+@pytest.fixture
 def training_panel(qtbot, tmp_path):
     """A Training panel on a small clustered project, shown and the active window; shut
     down (its job stopped, the project closed) afterwards."""
