@@ -87,3 +87,13 @@ def make_read_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator:
     yield arm
     for folder in made:
         chmod_tree(folder, writable=True)
+
+
+@pytest.fixture
+def as_user(monkeypatch: pytest.MonkeyPatch):
+    """``as_user("bob")``: what the project writes next is bob's (LABELDESK_USER)."""
+
+    def switch(name: str) -> None:
+        monkeypatch.setenv("LABELDESK_USER", name)
+
+    return switch

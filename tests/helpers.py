@@ -200,3 +200,9 @@ def peak_bytes(run):
         return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def label_of(project, path: str) -> str | None:
+    """The label of the image at ``path`` as the project reads it; None if it has none."""
+    label = project.images().set_index("path").label[path]
+    return label if isinstance(label, str) else None

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from helpers import label_of
 
 from labeldesk.core.errors import NothingToUndoError
-
-
-def label_of(project, path):
-    label = project.images().set_index("path").label[path]
-    return None if pd.isna(label) else label
 
 
 def split_of(project, path):
     return project.db.scalar(
         "SELECT split FROM images WHERE path = ? AND removed_at IS NULL", (path,)
     )
-
-
-@pytest.fixture
-def as_user(monkeypatch):
-    def switch(name: str) -> None:
-        monkeypatch.setenv("LABELDESK_USER", name)
-
-    return switch
 
 
 def test_undo_takes_back_my_newest_batch_not_another_persons(project, as_user):

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-
-
-def label_of(project, path):
-    label = project.images().set_index("path").label[path]
-    return None if pd.isna(label) else label
-
-
-@pytest.fixture
-def as_user(monkeypatch):
-    def switch(name: str) -> None:
-        monkeypatch.setenv("LABELDESK_USER", name)
-
-    return switch
+from helpers import label_of
 
 
 def test_redo_removes_again_a_class_its_undo_brought_back(project, as_user):
@@ -154,9 +140,9 @@ def test_undoing_a_rename_whose_old_name_was_made_again_leaves_both_classes(proj
     assert set(project.classes()) == {"kitty", "dog", "cat"} and not redone
 
 
-def test_a_redo_leaves_an_empty_class_made_with_the_old_name_before_the_undo(project, as_user):
-    """The redo took Bob's class cat (empty) for the one the undo had put back and removed
-    it into kitty."""
+def _redo_a_rename_after_bob_makes_the_old_name(project, as_user) -> None:
+    """Alice renames cat to kitty, Bob makes a class cat (empty), Alice undoes her rename
+    and redoes it."""
     as_user("alice")
     project.rename_class("cat", "kitty")
     as_user("bob")
@@ -164,6 +150,12 @@ def test_a_redo_leaves_an_empty_class_made_with_the_old_name_before_the_undo(pro
     as_user("alice")
     project.undo()
     project.redo()
+
+
+def test_a_redo_leaves_an_empty_class_made_with_the_old_name_before_the_undo(project, as_user):
+    """The redo took Bob's class cat (empty) for the one the undo had put back and removed
+    it into kitty."""
+    _redo_a_rename_after_bob_makes_the_old_name(project, as_user)
     assert set(project.classes()) == {"kitty", "dog", "cat"}
     assert "cat" not in project.class_aliases()
 
@@ -178,13 +170,7 @@ def test_a_redo_leaves_the_old_names_class_made_within_one_clock_tick(
     import time
 
     monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
-    as_user("alice")
-    project.rename_class("cat", "kitty")
-    as_user("bob")
-    project.add_classes(["cat"])
-    as_user("alice")
-    project.undo()
-    project.redo()
+    _redo_a_rename_after_bob_makes_the_old_name(project, as_user)
     assert "cat" not in project.class_aliases()
     assert set(project.classes()) == {"kitty", "dog", "cat"}
 
