@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tarfile
 import zlib
 from pathlib import Path
 
@@ -206,3 +207,14 @@ def label_of(project, path: str) -> str | None:
     """The label of the image at ``path`` as the project reads it; None if it has none."""
     label = project.images().set_index("path").label[path]
     return label if isinstance(label, str) else None
+
+
+def shard(path: Path, samples: dict[str, dict[str, bytes]]) -> None:
+    """A WebDataset shard (a plain tar) at ``path``: ``samples`` maps each key to its
+    members' bytes by suffix, ``{"k": {"png": ..., "cls": b"3"}}``."""
+    with tarfile.open(path, "w") as tar:
+        for key, members in samples.items():
+            for suffix, data in members.items():
+                info = tarfile.TarInfo(f"{key}.{suffix}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))

@@ -6,12 +6,10 @@ row saying what to rename the folder or shard to; a row with a split of its own 
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 
 import pytest
-from helpers import write_image
+from helpers import shard, write_image
 
 from labeldesk.interop.formats import read_labels
 
@@ -55,15 +53,6 @@ def test_one_metadata_file_of_a_dev_folder_is_read_from_the_dataset_folder(tmp_p
     (problem,) = [text for _, text in rows.problems]
     assert "(Hugging Face datasets reads it so)" in problem and "rename it val/" in problem
     assert [p for _, p in rows.refused] == ["dev/b.png"]
-
-
-def shard(path, samples: dict[str, dict[str, bytes]]) -> None:
-    with tarfile.open(path, "w") as tar:
-        for key, members in samples.items():
-            for suffix, data in members.items():
-                info = tarfile.TarInfo(f"{key}.{suffix}")
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,10 @@ they hold or, re-encoded, whose file stem is the key; bad samples are listed by 
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 
 import pytest
-from helpers import write_image
+from helpers import shard, write_image
 
 from labeldesk.cli import main
 from labeldesk.core.errors import LabelDeskError, LabelFileError
@@ -37,15 +35,6 @@ def made(tmp_path):
     path = tmp_path / "p"
     assert main(["new", str(path), "--images", str(root)]) == 0
     return path
-
-
-def shard(path, samples: dict[str, dict[str, bytes]]) -> None:
-    with tarfile.open(path, "w") as tar:
-        for key, members in samples.items():
-            for suffix, data in members.items():
-                info = tarfile.TarInfo(f"{key}.{suffix}")
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
 
 
 def test_an_export_reads_back_with_labels_splits_and_unlabeled_images(tmp_path):
