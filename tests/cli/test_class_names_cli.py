@@ -76,28 +76,28 @@ def test_the_unknown_class_hint_quotes_the_classes(proj, capsys):
     assert "no class 'top'; known classes: 'cat', 'dog', 't-shirt, top'" in error
 
 
-def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, monkeypatch, capsys):
-    monkeypatch.setenv("LABELDESK_USER", "alice")
+def _undo_a_rename_after_bob_adds(proj, as_user, capsys, added: str) -> dict:
+    """Alice renames dog to hound, Bob adds the class ``added``, Alice runs ``undo
+    --json``: what it prints."""
+    as_user("alice")
     assert main(["classes", proj, "--rename", "dog", "hound"]) == 0
-    monkeypatch.setenv("LABELDESK_USER", "bob")
-    assert main(["classes", proj, "--add", "Dog"]) == 0
-    monkeypatch.setenv("LABELDESK_USER", "alice")
+    as_user("bob")
+    assert main(["classes", proj, "--add", added]) == 0
+    as_user("alice")
     capsys.readouterr()
     assert main(["undo", proj, "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["case_twins"] == [["dog", "Dog"]]
+    return json.loads(capsys.readouterr().out)
+
+
+def test_undo_json_names_a_class_it_did_not_bring_back_for_its_case_twin(proj, as_user, capsys):
+    out = _undo_a_rename_after_bob_adds(proj, as_user, capsys, "Dog")
+    assert out["case_twins"] == [["dog", "Dog"]]
 
 
 def test_undo_json_names_a_rename_it_left_because_the_old_name_was_made_again(
-    proj, monkeypatch, capsys
+    proj, as_user, capsys
 ):
-    monkeypatch.setenv("LABELDESK_USER", "alice")
-    assert main(["classes", proj, "--rename", "dog", "hound"]) == 0
-    monkeypatch.setenv("LABELDESK_USER", "bob")
-    assert main(["classes", proj, "--add", "dog"]) == 0
-    monkeypatch.setenv("LABELDESK_USER", "alice")
-    capsys.readouterr()
-    assert main(["undo", proj, "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    out = _undo_a_rename_after_bob_adds(proj, as_user, capsys, "dog")
     assert out["not_renamed_back"] == [["dog", "hound"]] and out["events"] == 0
     assert _classes(capsys, proj) == {"cat": 8, "hound": 8, "dog": 0}
 
