@@ -7,30 +7,20 @@ from __future__ import annotations
 
 import json
 
-from ml.fake_embeddings import make_clustered_project
+from ml.fake_embeddings import make_clustered_project, record_finetune
 
 from labeldesk.cli import main
 from labeldesk.ml.embed_decode import CHANGED, MISSING_FILE
-from labeldesk.ml.models import new_version_dir, record_version
 
 
 def _fake_finetune(project, params, **_):
     """A fine-tune that skipped an edited image and a deleted one."""
-    folder = new_version_dir(project, "finetune")
-    (folder / "model.safetensors").write_bytes(b"weights")
     failed = [
         {"path": "a/edited.png", "reason": CHANGED},
         {"path": "b/gone.png", "reason": MISSING_FILE},
     ]
-    return record_version(
-        project,
-        kind="finetune",
-        status="complete",
-        label_event_id=0,
-        embedding_key=None,
-        params={},
-        metrics={"history": [{"epoch": 1, "loss": 1.0}], "failed": failed},
-        checkpoint=folder / "model.safetensors",
+    return record_finetune(
+        project, metrics={"history": [{"epoch": 1, "loss": 1.0}], "failed": failed}
     )
 
 

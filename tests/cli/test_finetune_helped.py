@@ -5,11 +5,10 @@ says how to see it (a head on the new embeddings, then `models` side by side).""
 from __future__ import annotations
 
 import numpy as np
-from ml.fake_embeddings import DIM, make_clustered_project, store_vectors
+from ml.fake_embeddings import DIM, make_clustered_project, record_finetune, store_vectors
 
 from labeldesk.cli import main
 from labeldesk.ml.model_choice import train_and_choose
-from labeldesk.ml.models import new_version_dir, record_version
 from labeldesk.ml.store import current_key
 from labeldesk.ml.train import HeadParams
 
@@ -18,18 +17,8 @@ def _fake_finetune(project, params, **_):
     """A fine-tune that re-embedded the project with its own (other) model."""
     rng = np.random.default_rng(1)
     store_vectors(project, [rng.normal(size=DIM) for _ in project.images().path], "9", "tuned")
-    folder = new_version_dir(project, "finetune")
-    (folder / "model.safetensors").write_bytes(b"weights")
-    return record_version(
-        project,
-        kind="finetune",
-        status="complete",
-        label_event_id=0,
-        embedding_key=current_key(project),
-        params={},
-        metrics={"history": [{"epoch": 1, "loss": 1.0}]},
-        checkpoint=folder / "model.safetensors",
-    )
+    metrics = {"history": [{"epoch": 1, "loss": 1.0}]}
+    return record_finetune(project, embedding_key=current_key(project), metrics=metrics)
 
 
 def test_after_a_fine_tune_train_says_how_to_see_whether_it_helped(tmp_path, capsys, monkeypatch):

@@ -104,9 +104,15 @@ def store_vectors(
     return store
 
 
-def record_awaited_finetune(project: Project) -> Any:
-    """Record a complete fine-tune (a stand-in checkpoint) that awaits its embeddings
-    (store "tuned-key", not made): as one stopped while it re-embedded leaves it."""
+def record_finetune(
+    project: Project,
+    *,
+    embedding_key: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    awaits_embeddings: bool = False,
+) -> Any:
+    """Record a complete fine-tune with a stand-in checkpoint (what a stand-in for
+    ``finetune_and_reembed`` returns): its embeddings' key and its ``metrics``."""
     from labeldesk.ml.models import new_version_dir, record_version
 
     folder = new_version_dir(project, "finetune")
@@ -116,12 +122,18 @@ def record_awaited_finetune(project: Project) -> Any:
         kind="finetune",
         status="complete",
         label_event_id=0,
-        embedding_key="tuned-key",
+        embedding_key=embedding_key,
         params={},
-        metrics={},
+        metrics=metrics or {},
         checkpoint=folder / "model.safetensors",
-        awaits_embeddings=True,
+        awaits_embeddings=awaits_embeddings,
     )
+
+
+def record_awaited_finetune(project: Project) -> Any:
+    """Record a complete fine-tune (a stand-in checkpoint) that awaits its embeddings
+    (store "tuned-key", not made): as one stopped while it re-embedded leaves it."""
+    return record_finetune(project, embedding_key="tuned-key", awaits_embeddings=True)
 
 
 def make_folder_project(
