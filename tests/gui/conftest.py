@@ -44,18 +44,35 @@ def light_theme(qapp: QApplication) -> Iterator[None]:
     apply_theme(qapp, "light")
 
 
-@pytest.fixture
-def view(qtbot, project):
-    """A shown ProjectView with the grid focused, shut down after the test."""
+def shown_view(qtbot, project, width: int, height: int, *, focused: bool = True):
+    """A ProjectView of ``project``, ``width`` x ``height``, shown and (``focused``) the
+    active window with its grid focused."""
     from labeldesk.gui.project_view import ProjectView
 
     widget = ProjectView(project)
     qtbot.addWidget(widget)
-    widget.resize(1200, 800)
+    widget.resize(width, height)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.activateWindow()
-    widget.grid.setFocus()
+    if focused:
+        widget.activateWindow()
+        widget.grid.setFocus()
+    return widget
+
+
+@pytest.fixture
+def view(qtbot, project):
+    """A shown ProjectView with the grid focused, shut down after the test."""
+    widget = shown_view(qtbot, project, 1200, 800)
+    yield widget
+    widget.shutdown()
+
+
+@pytest.fixture
+def insight_view(qtbot, clustered):
+    """A project view over the clustered project, focused, its model insights computed."""
+    widget = shown_view(qtbot, clustered[0], 1300, 850)
+    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
     yield widget
     widget.shutdown()
 
@@ -142,15 +159,39 @@ def training_panel(qtbot, tmp_path):
 @pytest.fixture
 def scored_view(qtbot, clustered):
     """A project view over the clustered project, shown, its first scores computed."""
-    from labeldesk.gui.project_view import ProjectView
-
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown_view(qtbot, clustered[0], 1300, 850, focused=False)
     qtbot.waitUntil(lambda: widget.catalog.expected_errors is not None, timeout=20000)
     qtbot.waitUntil(lambda: not widget.feed.busy, timeout=20000)
     yield widget
     widget.shutdown()
+
+
+@pytest.fixture
+def runner(qtbot):
+    """A job runner for a review page; its jobs waited for and it shut down afterwards."""
+    from labeldesk.gui.workers import JobRunner
+
+    jobs = JobRunner()
+    yield jobs
+    jobs.pool.waitForDone(10000)
+    jobs.shutdown()
+
+
+@pytest.fixture
+def issues_view(qtbot, clustered, runner):
+    """The review of likely mislabels over the clustered project, loaded and focused."""
+    from gui.review_views import open_review
+
+    view = open_review(qtbot, clustered[0], runner, "issues")
+    yield view
+    view.shutdown()
+
+
+@pytest.fixture
+def queue_view(qtbot, clustered, runner):
+    """The labeling queue over the clustered project, loaded and focused."""
+    from gui.review_views import open_review
+
+    view = open_review(qtbot, clustered[0], runner, "queue")
+    yield view
+    view.shutdown()

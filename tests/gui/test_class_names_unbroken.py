@@ -84,7 +84,7 @@ def test_the_reviews_last_decision_keeps_the_class_whole(qtbot, clustered):
     """The line under the next image ("Last: PATH → t-shirt_top (Z undoes it)") broke the
     class at its hyphen, at the right edge of the review at 1280×720; the path in it still
     wraps where it did."""
-    from gui.test_review import open_review
+    from gui.review_views import open_review
     from labeldesk.gui.workers import JobRunner
 
     project, _ = clustered

@@ -8,11 +8,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from PySide6.QtCore import Qt
 
 from labeldesk.gui.review_view import ReviewView
-from labeldesk.gui.workers import JobRunner
 
 U0 = "_unlabeled/u0.png"
 
@@ -59,13 +57,6 @@ def test_a_duplicate_group_write_on_a_locked_database_says_so(qtbot, view, proje
     with locked(project):
         assert not view.write(lambda: project.set_status([U0], "excluded"), [U0], "done")
     assert len(errors) == 1 and errors[0].startswith("Nothing was saved")
-
-
-@pytest.fixture
-def runner(qtbot):
-    jobs = JobRunner()
-    yield jobs
-    jobs.shutdown()
 
 
 def test_a_review_key_on_a_locked_database_says_nothing_was_saved(qtbot, clustered, runner):

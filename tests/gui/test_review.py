@@ -9,10 +9,9 @@ from ml.fake_embeddings import CLASSES, make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from gui.review_views import open_review
 from labeldesk.browse import review_session
 from labeldesk.gui import settings
-from labeldesk.gui.review_view import ReviewView
-from labeldesk.gui.workers import JobRunner
 
 
 def state(project, path: str) -> tuple[str | None, str | None]:
@@ -20,44 +19,6 @@ def state(project, path: str) -> tuple[str | None, str | None]:
     label = row.label if isinstance(row.label, str) else None
     status = row.status if isinstance(row.status, str) else None
     return label, status
-
-
-@pytest.fixture
-def runner(qtbot):
-    jobs = JobRunner()
-    yield jobs
-    jobs.shutdown()
-
-
-def open_review(qtbot, project, runner, source: str) -> ReviewView:
-    view = ReviewView(project, runner)
-    qtbot.addWidget(view)
-    view.resize(1000, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    view.setFocus()
-    with qtbot.waitSignal(view.loaded, timeout=20000):
-        view.load(source)  # type: ignore[arg-type]
-    return view
-
-
-@pytest.fixture
-def issues_view(qtbot, clustered, runner):
-    project, _ = clustered
-    view = open_review(qtbot, project, runner, "issues")
-    yield view
-    view.shutdown()
-    runner.pool.waitForDone(10000)
-
-
-@pytest.fixture
-def queue_view(qtbot, clustered, runner):
-    project, _ = clustered
-    view = open_review(qtbot, project, runner, "queue")
-    yield view
-    view.shutdown()
-    runner.pool.waitForDone(10000)
 
 
 def test_issues_open_with_the_planted_mislabels_first(qtbot, issues_view, clustered):

@@ -8,36 +8,26 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
+from gui.review_views import open_review
 from labeldesk.gui import settings
-from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.session import OUTSIDE_CHANGES
-from labeldesk.gui.workers import JobRunner
 
 COLD = "label a few images of each class"
 
 
 @pytest.fixture
-def cold(qtbot, tmp_path):
+def cold(qtbot, tmp_path, runner):
     """A project whose labels are all of one class, and its queue open."""
     project, _ = make_clustered_project(tmp_path)
     frame = project.images()
     others = [p for p, lab in zip(frame.path, frame.label, strict=True) if lab in ("bee", "cow")]
     project.set_labels(dict.fromkeys(others))
     settings.set_queue_refresh_every(50)  # far more labels than this test gives
-    runner = JobRunner()
-    view = ReviewView(project, runner)
-    qtbot.addWidget(view)
-    view.resize(1000, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.setFocus()
-    with qtbot.waitSignal(view.loaded, timeout=20000):
-        view.load("queue")
+    view = open_review(qtbot, project, runner, "queue")
     assert COLD in view.info.suggested_label.text()
     yield project, view
     view.shutdown()
     runner.pool.waitForDone(10000)
-    runner.shutdown()
     project.close()
 
 

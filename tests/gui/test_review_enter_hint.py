@@ -5,29 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from PySide6.QtCore import Qt
 
-from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.review_words import enter_hint, unbroken
-from labeldesk.gui.workers import JobRunner
-
-
-@pytest.fixture
-def queue_view(qtbot, clustered):
-    project, _ = clustered
-    runner = JobRunner()
-    view = ReviewView(project, runner)
-    qtbot.addWidget(view)
-    view.resize(1000, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.setFocus()
-    with qtbot.waitSignal(view.loaded, timeout=20000):
-        view.load("queue")
-    yield view
-    view.shutdown()
-    runner.shutdown()
 
 
 def read(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from gui.test_review import open_review
+from gui.review_views import open_review
 from labeldesk.gui.workers import JobRunner
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from gui.review_views import open_review
 from gui.test_class_names_unbroken import break_points
-from gui.test_review import open_review, runner  # noqa: F401  (the fixture)
 
 KEYS = ("Enter accept", "Space keep", "Space skip", "X exclude", "Z undo", "Ctrl+Y redo")
 MOVE = "←/→ move"
@@ -29,7 +29,7 @@ def assert_phrases_whole(hint: str, phrases: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("source", ["issues", "queue"])
-def test_no_key_phrase_of_the_hint_can_wrap(qtbot, clustered, runner, source):  # noqa: F811
+def test_no_key_phrase_of_the_hint_can_wrap(qtbot, clustered, runner, source):
     project, _ = clustered
     view = open_review(qtbot, project, runner, source)
     try:

@@ -5,38 +5,13 @@ said "Enter label coat" over an image already labeled coat."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from gui.test_review import open_review
 from labeldesk.gui.review_words import end_of_issues_notice, last_decision_text
-from labeldesk.gui.workers import JobRunner
 
 
 def read(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u2011", "-")
-
-
-@pytest.fixture
-def runner():
-    jobs = JobRunner()
-    yield jobs
-    jobs.pool.waitForDone(10000)
-    jobs.shutdown()
-
-
-@pytest.fixture
-def issues(qtbot, clustered, runner):
-    view = open_review(qtbot, clustered[0], runner, "issues")
-    yield view
-    view.shutdown()
-
-
-@pytest.fixture
-def queue(qtbot, clustered, runner):
-    view = open_review(qtbot, clustered[0], runner, "queue")
-    yield view
-    view.shutdown()
 
 
 def test_the_way_back_wraps_as_one_piece():
@@ -45,21 +20,21 @@ def test_the_way_back_wraps_as_one_piece():
     assert text.endswith(" (Z\u00a0undoes\u00a0it)")  # never "it)" alone on a line
 
 
-def test_a_redo_says_redone_under_the_next_image(qtbot, issues):
-    first = issues.session.current
-    qtbot.keyClick(issues, Qt.Key.Key_Return)  # accept the suggestion
-    qtbot.keyClick(issues, Qt.Key.Key_Z)
-    qtbot.keyClick(issues, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
-    said = read(issues.info.last_label.text())
+def test_a_redo_says_redone_under_the_next_image(qtbot, issues_view):
+    first = issues_view.session.current
+    qtbot.keyClick(issues_view, Qt.Key.Key_Return)  # accept the suggestion
+    qtbot.keyClick(issues_view, Qt.Key.Key_Z)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    said = read(issues_view.info.last_label.text())
     assert said == f"Redone: {first.path} → {first.suggested} (Z undoes it)"
 
 
-def test_a_pass_where_every_label_was_kept_does_not_speak_of_corrections(qtbot, issues):
-    for _ in range(len(issues.session.items)):
-        qtbot.keyClick(issues, Qt.Key.Key_Space)  # keep: the label is right
-    assert issues.session.finished
-    text = issues.notice.text()
-    kept = len(issues.session.items)
+def test_a_pass_where_every_label_was_kept_does_not_speak_of_corrections(qtbot, issues_view):
+    for _ in range(len(issues_view.session.items)):
+        qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # keep: the label is right
+    assert issues_view.session.finished
+    text = issues_view.notice.text()
+    kept = len(issues_view.session.items)
     assert text.startswith(f"All reviewed: {kept} kept. No label was changed, so the scores")
     assert "corrections" not in text
     assert "without the labels you kept" in text
@@ -67,19 +42,19 @@ def test_a_pass_where_every_label_was_kept_does_not_speak_of_corrections(qtbot, 
     assert "computed before your corrections" in corrected  # a relabel: they predate it
 
 
-def test_the_queue_does_not_offer_to_label_an_image_with_its_own_label(qtbot, queue):
-    session = queue.session
+def test_the_queue_does_not_offer_to_label_an_image_with_its_own_label(qtbot, queue_view):
+    session = queue_view.session
     item = session.current
-    classes = queue.project.classes()
-    qtbot.keyClick(queue, Qt.Key.Key_Return)  # labeled with the suggestion
-    qtbot.keyClick(queue, Qt.Key.Key_Left)  # back to it
+    classes = queue_view.project.classes()
+    qtbot.keyClick(queue_view, Qt.Key.Key_Return)  # labeled with the suggestion
+    qtbot.keyClick(queue_view, Qt.Key.Key_Left)  # back to it
     assert session.current.path == item.path
     assert session.current.label == item.suggested
-    hint = read(queue.info.hint.text())
+    hint = read(queue_view.info.hint.text())
     assert not hint.startswith("Enter")  # Enter would give it the label it has
     assert hint.startswith("1 ")
     other = next(c for c in classes if c != item.suggested)
-    qtbot.keyClick(queue, Qt.Key(Qt.Key.Key_1 + classes.index(other)))  # another class
-    qtbot.keyClick(queue, Qt.Key.Key_Left)
+    qtbot.keyClick(queue_view, Qt.Key(Qt.Key.Key_1 + classes.index(other)))  # another class
+    qtbot.keyClick(queue_view, Qt.Key.Key_Left)
     assert session.current.label == other
-    assert read(queue.info.hint.text()).startswith(f"Enter relabel {item.suggested} ")
+    assert read(queue_view.info.hint.text()).startswith(f"Enter relabel {item.suggested} ")

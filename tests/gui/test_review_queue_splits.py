@@ -8,6 +8,7 @@ import pytest
 from ml.fake_embeddings import make_folder_project
 from PySide6.QtCore import Qt
 
+from gui.review_views import open_review
 from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.workers import JobRunner
 
@@ -19,14 +20,8 @@ def open_queue(qtbot, tmp_path):
     def open_(folders: dict[str, int]) -> ReviewView:
         project = make_folder_project(tmp_path, folders)
         runner = JobRunner()
-        view = ReviewView(project, runner)
-        qtbot.addWidget(view)
-        view.resize(1000, 700)
-        view.show()
-        qtbot.waitExposed(view)
+        view = open_review(qtbot, project, runner, "queue")
         views.append((view, runner))
-        with qtbot.waitSignal(view.loaded, timeout=20000):
-            view.load("queue")
         return view
 
     yield open_

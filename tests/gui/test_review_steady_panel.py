@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gui.test_review import open_review
+from gui.review_views import open_review
 from labeldesk.gui.review_view import ReviewView
 from labeldesk.gui.workers import JobRunner
 
 LONG = "a-much-longer-class-name-than-the-others"
-
-
-@pytest.fixture
-def review(qtbot, clustered):
-    project, _ = clustered
-    runner = JobRunner()
-    view = open_review(qtbot, project, runner, "issues")
-    yield view
-    view.shutdown()
-    runner.pool.waitForDone(10000)
-    runner.shutdown()
 
 
 def _hint_place(qtbot, view: ReviewView) -> tuple[int, int]:
@@ -35,84 +23,86 @@ def _hint_place(qtbot, view: ReviewView) -> tuple[int, int]:
     return hint.mapTo(view, QPoint(0, 0)).y(), hint.height()
 
 
-def test_a_decided_image_shows_its_badge_without_moving_the_panel(qtbot, review):
-    session = review.session
+def test_a_decided_image_shows_its_badge_without_moving_the_panel(qtbot, issues_view):
+    session = issues_view.session
     path = session.current.path
-    before = _hint_place(qtbot, review)
-    path_top = review.info.path_label.mapTo(review, QPoint(0, 0)).y()
-    qtbot.keyClick(review, Qt.Key.Key_Space)  # keep: decided, on to the next
-    qtbot.keyClick(review, Qt.Key.Key_Left)  # back to it
+    before = _hint_place(qtbot, issues_view)
+    path_top = issues_view.info.path_label.mapTo(issues_view, QPoint(0, 0)).y()
+    qtbot.keyClick(issues_view, Qt.Key.Key_Space)  # keep: decided, on to the next
+    qtbot.keyClick(issues_view, Qt.Key.Key_Left)  # back to it
     assert session.current.path == path
-    badge = review.info.decision_label
+    badge = issues_view.info.decision_label
     assert badge.isVisible() and badge.text().startswith("✓ Decided: kept")
-    assert review.info.path_label.mapTo(review, QPoint(0, 0)).y() == path_top
-    assert _hint_place(qtbot, review) == before
+    assert issues_view.info.path_label.mapTo(issues_view, QPoint(0, 0)).y() == path_top
+    assert _hint_place(qtbot, issues_view) == before
     # the badge sits in the room of the "Last: …" line (empty over a decided image),
     # between the model line and the key hint, overlapping neither
-    above = review.info.suggested_label.geometry()
+    above = issues_view.info.suggested_label.geometry()
     assert badge.geometry().top() > above.bottom()
-    assert badge.geometry().bottom() < review.info.hint.geometry().top()
-    qtbot.keyClick(review, Qt.Key.Key_Right)  # the next image, with the Last line
-    qtbot.keyClick(review, Qt.Key.Key_Left)
-    assert _hint_place(qtbot, review) == before
+    assert badge.geometry().bottom() < issues_view.info.hint.geometry().top()
+    qtbot.keyClick(issues_view, Qt.Key.Key_Right)  # the next image, with the Last line
+    qtbot.keyClick(issues_view, Qt.Key.Key_Left)
+    assert _hint_place(qtbot, issues_view) == before
 
 
-def test_the_key_hint_keeps_its_lines_whichever_class_enter_names(qtbot, review):
-    project = review.project
+def test_the_key_hint_keeps_its_lines_whichever_class_enter_names(qtbot, issues_view):
+    project = issues_view.project
     project.add_classes([LONG])
     qtbot.wait(50)  # the view hears of the write (queued) and lists the new class
-    session = review.session
+    session = issues_view.session
     classes = project.classes()
     first, second = session.items[0], session.items[1]
     # (a suggestion of the label the image has already gives no Enter: not that one)
     shortest = min((c for c in classes if c != first.label), key=len)
     session.items[0] = dataclasses.replace(first, suggested=shortest, confidence=0.9)
     session.items[1] = dataclasses.replace(second, suggested=LONG, confidence=0.9)
-    review.step_by(0)  # shown again with the new suggestion
-    assert review.info.hint.text().replace("\u00a0", " ").startswith(f"Enter accept {shortest} ·")
-    short = _hint_place(qtbot, review)
-    qtbot.keyClick(review, Qt.Key.Key_Right)
-    said = review.info.hint.text().replace("\u00a0", " ").replace("\u2011", "-")
+    issues_view.step_by(0)  # shown again with the new suggestion
+    assert (
+        issues_view.info.hint.text().replace("\u00a0", " ").startswith(f"Enter accept {shortest} ·")
+    )
+    short = _hint_place(qtbot, issues_view)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Right)
+    said = issues_view.info.hint.text().replace("\u00a0", " ").replace("\u2011", "-")
     assert said.startswith(f"Enter accept {LONG} ·")
     # as tall (the rows above may wrap the long name onto more lines: theirs to keep)
-    assert _hint_place(qtbot, review)[1] == short[1]
+    assert _hint_place(qtbot, issues_view)[1] == short[1]
     # and the room is no more than the longest wording needs: the hint's text fits it
-    hint = review.info.hint
+    hint = issues_view.info.hint
     assert hint.height() >= hint.heightForWidth(hint.width()) - 1
 
 
-def _with_opinions(review: ReviewView, opinions: list[tuple[str, float]]) -> None:
+def _with_opinions(issues_view: ReviewView, opinions: list[tuple[str, float]]) -> None:
     """The pass's first images given these (suggested, confidence) scores."""
-    session = review.session
+    session = issues_view.session
     for n, (suggested, confidence) in enumerate(opinions):
         item = session.items[n]
         session.items[n] = dataclasses.replace(item, suggested=suggested, confidence=confidence)
-    review.step_by(0)  # the first shown again with its new scores
+    issues_view.step_by(0)  # the first shown again with its new scores
 
 
-def test_the_key_hint_stays_put_as_the_model_line_wraps(qtbot, review):
+def test_the_key_hint_stays_put_as_the_model_line_wraps(qtbot, issues_view):
     # "almost surely b (95%) — label a looks wrong" took two lines, "probably LONG (81%)
     # — label a looks wrong" three: the lines under it and the key hint moved by a line
     # (23 px at 1280 × 720) from one image to the next
-    project = review.project
+    project = issues_view.project
     project.add_classes([LONG])
     qtbot.wait(50)
     short = min(project.classes(), key=len)
-    _with_opinions(review, [(LONG, 0.81), (short, 0.95)])
-    first = _hint_place(qtbot, review)
-    qtbot.keyClick(review, Qt.Key.Key_Right)
-    assert _hint_place(qtbot, review) == first
+    _with_opinions(issues_view, [(LONG, 0.81), (short, 0.95)])
+    first = _hint_place(qtbot, issues_view)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Right)
+    assert _hint_place(qtbot, issues_view) == first
     # the model line's room holds its longest wording: nothing cut off
-    line = review.info.suggested_label
+    line = issues_view.info.suggested_label
     assert line.height() >= line.heightForWidth(line.width()) - 1
     # back on a decided image, the fit ("3% for ant — scored before your decision") and
     # the model line ("… — scored before your decision") wrap longer: still put
-    qtbot.keyClick(review, Qt.Key.Key_Left)
-    qtbot.keyClick(review, Qt.Key.Key_Return)  # accept: decided, on to the next
-    qtbot.keyClick(review, Qt.Key.Key_Left)
-    assert review.info.decision_label.isVisible()
-    assert "scored before your decision" in review.info.score_label.text()
-    assert _hint_place(qtbot, review) == first
+    qtbot.keyClick(issues_view, Qt.Key.Key_Left)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Return)  # accept: decided, on to the next
+    qtbot.keyClick(issues_view, Qt.Key.Key_Left)
+    assert issues_view.info.decision_label.isVisible()
+    assert "scored before your decision" in issues_view.info.score_label.text()
+    assert _hint_place(qtbot, issues_view) == first
 
 
 def test_the_queue_key_hint_stays_put_as_the_model_line_wraps(qtbot, clustered):
@@ -132,17 +122,17 @@ def test_the_queue_key_hint_stays_put_as_the_model_line_wraps(qtbot, clustered):
         runner.shutdown()
 
 
-def test_the_key_hint_stays_put_under_a_long_given_label(qtbot, review):
+def test_the_key_hint_stays_put_under_a_long_given_label(qtbot, issues_view):
     # a class name longer than the column wraps at its hyphens (14 pt): the lines under
     # it moved by a line or two between an image labeled with it and one that is not
-    review.project.add_classes([LONG])
+    issues_view.project.add_classes([LONG])
     qtbot.wait(50)
-    session = review.session
+    session = issues_view.session
     session.items[1] = dataclasses.replace(session.items[1], label=LONG)
-    first = _hint_place(qtbot, review)
-    qtbot.keyClick(review, Qt.Key.Key_Right)
-    assert review.info.given_label.text().replace("\u2060", "") == LONG
-    assert _hint_place(qtbot, review) == first
+    first = _hint_place(qtbot, issues_view)
+    qtbot.keyClick(issues_view, Qt.Key.Key_Right)
+    assert issues_view.info.given_label.text().replace("\u2060", "") == LONG
+    assert _hint_place(qtbot, issues_view) == first
 
 
 def test_the_queue_model_line_of_a_labeled_image_is_its_guess(qtbot, clustered):
