@@ -6,26 +6,10 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES
 from labeldesk.gui.project_view import ProjectView
-
-
-@pytest.fixture
-def insight_view(qtbot, clustered):
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    widget.grid.setFocus()
-    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
-    yield widget
-    widget.shutdown()
 
 
 def test_flagged_filter_shows_the_planted_errors_with_badges(qtbot, insight_view, clustered):

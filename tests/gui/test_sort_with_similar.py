@@ -8,25 +8,9 @@ drops it and sorts the images by outlier score."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from labeldesk.browse.image_records import SORT_CHOICES
 from labeldesk.gui.project_view import ProjectView
-
-
-@pytest.fixture
-def insight_view(qtbot, clustered):
-    project, _ = clustered
-    widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1300, 850)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    widget.grid.setFocus()
-    qtbot.waitUntil(lambda: widget.catalog.insights is not None, timeout=20000)
-    yield widget
-    widget.shutdown()
 
 
 def _more_like_first_image(qtbot, view: ProjectView) -> None:
