@@ -15,20 +15,12 @@ import json
 
 import pytest
 
-from cli.test_version_verify_labels import resync, verify
+from cli.test_version_verify_labels import export_v1, resync, verify
 from labeldesk.cli import main
 
 SHADOWS = "2 columns are named {!r} ({}): a training script reads one or the other"
 ADDED = "a column the export does not write ({}, after its own): a training script"
 MOVED = "its columns do not start with the export's (path, label, …) in the order it wrote"
-
-
-def _export(project, tmp_path, fmt: str):
-    path, out = str(project.path), tmp_path / "out"
-    assert main(["version", path, "create", "v1"]) == 0
-    assert main(["export", path, str(out), "--format", fmt, "--version", "v1",
-                 "--include-unlabeled"]) == 0  # fmt: skip
-    return out
 
 
 def _add_column(out, fmt: str, name: str, value: str, first: bool = False) -> None:
@@ -60,7 +52,7 @@ def _add_column(out, fmt: str, name: str, value: str, first: bool = False) -> No
 def test_a_column_named_like_one_of_the_exports_is_found(
     project, tmp_path, capsys, fmt, name, value, shadowed, shown
 ):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     _add_column(out, fmt, name, value)
     resync(out)
     code, found = verify(capsys, project, "v1", out)
@@ -72,7 +64,7 @@ def test_a_column_named_like_one_of_the_exports_is_found(
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_column_put_before_the_exports_is_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     _add_column(out, fmt, "id", "7", first=True)
     resync(out)
     code, found = verify(capsys, project, "v1", out)
@@ -84,7 +76,7 @@ def test_a_column_put_before_the_exports_is_found(project, tmp_path, capsys, fmt
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_column_of_a_new_name_after_the_exports_is_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     _add_column(out, fmt, "weight", "0.5")
     resync(out)
     code, found = verify(capsys, project, "v1", out)
@@ -100,7 +92,7 @@ def test_a_column_of_a_new_name_after_the_exports_is_found(project, tmp_path, ca
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_the_exports_own_columns_pass(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     code, found = verify(capsys, project, "v1", out)
     assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
 
@@ -111,7 +103,7 @@ def test_a_column_added_to_hugging_face_metadata_is_found(project, tmp_path, cap
     added (the manifest made to match) passed for the version before."""
     if statuses:  # (then the metadata is Parquet, with a status column)
         project.set_status("train/cat/cat0.jpg", "verified")
-    out = _export(project, tmp_path, "hf")
+    out = export_v1(project, tmp_path, "hf")
     [file, *_] = sorted(out.glob("*/metadata.*"))
     if file.suffix == ".jsonl":
         rows = [json.loads(line) for line in file.read_text().splitlines()]
@@ -141,7 +133,7 @@ def test_hugging_face_metadata_nested_too_deep_is_an_answer_not_an_internal_erro
     the manifest made to match): the new column check parsed it with json.loads and
     `verify` ended with "error: internal error (RecursionError: maximum recursion depth
     exceeded …); please report it"."""
-    out = _export(project, tmp_path, "hf")
+    out = export_v1(project, tmp_path, "hf")
     [file, *_] = sorted(out.glob("*/metadata.jsonl"))
     with file.open("a") as metadata:
         metadata.write("[" * 100_000 + "]" * 100_000 + "\n")

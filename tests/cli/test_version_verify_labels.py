@@ -30,6 +30,16 @@ def verify(capsys, project, name, out):
     return code, json.loads(capsys.readouterr().out)
 
 
+def export_v1(project, tmp_path, fmt: str) -> Path:
+    """Version "v1" of ``project`` created and exported as ``fmt`` (unlabeled images too)
+    to ``tmp_path``/out."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--format", fmt, "--version", "v1",
+                 "--include-unlabeled"]) == 0  # fmt: skip
+    return out
+
+
 def resync(out: Path, moved: dict[str, str] | None = None) -> None:
     """The manifest edited to match the folder: every file's size and SHA-256 as it is
     now (and ``moved`` files' entries under their new names)."""

@@ -15,8 +15,7 @@ import json
 
 import pytest
 
-from cli.test_version_verify_labels import resync, verify
-from cli.test_version_verify_unlisted import _export
+from cli.test_version_verify_labels import export_v1, resync, verify
 
 # each format's file of the version's train/cat/cat0.jpg and cat1.jpg
 CAT0 = {
@@ -42,7 +41,7 @@ def _edit_map(out, entries: dict[str, object] | list[str]) -> None:
 
 @pytest.mark.parametrize("fmt", ["hf", "imagefolder", "fiftyone", "labelstudio"])
 def test_an_entry_leading_a_file_to_another_image_is_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"], found
     _edit_map(out, {CAT0[fmt]: "train/dog/dog0.jpg"})
@@ -58,7 +57,7 @@ def test_an_entry_leading_a_file_to_another_image_is_found(project, tmp_path, ca
 
 @pytest.mark.parametrize("fmt", ["hf", "imagefolder", "fiftyone", "labelstudio"])
 def test_two_files_led_to_one_image_are_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     cat1 = CAT0[fmt].replace("cat0", "cat1")
     _edit_map(out, {cat1: "train/cat/cat0.jpg"})
     code, found = verify(capsys, project, "v1", out)
@@ -72,7 +71,7 @@ def test_two_files_led_to_one_image_are_found(project, tmp_path, capsys, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("led", ["../x.png", "/etc/passwd", "C:\\x.png"])
 def test_an_entry_leading_outside_the_image_folder_is_found(project, tmp_path, capsys, fmt, led):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     _edit_map(out, {CAT0[fmt]: led})
     code, found = verify(capsys, project, "v1", out)
     assert code == 1 and found["labels"] == []
@@ -86,7 +85,7 @@ def test_an_entry_leading_outside_the_image_folder_is_found(project, tmp_path, c
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_entries_naming_paths_outside_the_export_are_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     _edit_map(out, {"../x.png": "train/cat/cat0.jpg", "/abs.png": "a.png", CAT0[fmt]: 5})
     code, found = verify(capsys, project, "v1", out)
     assert code == 1 and found["labels"] == []
@@ -101,7 +100,7 @@ def test_entries_naming_paths_outside_the_export_are_found(project, tmp_path, ca
 
 
 def test_a_map_that_is_no_map_is_found(project, tmp_path, capsys):
-    out = _export(project, tmp_path, "hf")
+    out = export_v1(project, tmp_path, "hf")
     _edit_map(out, ["train/cat/cat0.jpg"])
     code, found = verify(capsys, project, "v1", out)
     assert code == 1
@@ -112,7 +111,7 @@ def test_a_map_that_is_no_map_is_found(project, tmp_path, capsys):
 
 @pytest.mark.parametrize("fmt", ["imagefolder", "fiftyone"])
 def test_a_file_renamed_with_its_entry_leading_to_its_image_passes(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     new = CAT0[fmt].replace("cat0", "renamed")
     (out / CAT0[fmt]).rename(out / new)
     if fmt == "fiftyone":  # (its labels.json key follows the file)
@@ -136,7 +135,7 @@ def test_two_copies_led_to_one_image_are_found(project, tmp_path, capsys):
     shutil.copyfile(root / "train/cat/cat0.jpg", root / "train/cat/copy.jpg")
     assert main(["scan", path]) == 0
     assert main(["label", path, "train/cat/copy.jpg", "cat"]) == 0
-    out = _export(project, tmp_path, "imagefolder")
+    out = export_v1(project, tmp_path, "imagefolder")
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"], found
     _edit_map(out, {"train/cat/copy.jpg": "train/cat/cat0.jpg"})
@@ -169,7 +168,7 @@ def test_a_name_like_a_drive_in_the_version_passes(project, tmp_path, capsys):
     shutil.copyfile(root / "train/cat/cat0.jpg", root / "c:x.jpg")
     assert main(["scan", path]) == 0
     assert main(["label", path, "c:x.jpg", "cat"]) == 0
-    out = _export(project, tmp_path, "hf")  # (train/cat/c:x.jpg: no split of its own)
+    out = export_v1(project, tmp_path, "hf")  # (train/cat/c:x.jpg: no split of its own)
     manifest = json.loads((out / "labeldesk-export.json").read_text())
     assert manifest["renamed"]["train/cat/c:x.jpg"] == "c:x.jpg"
     code, found = verify(capsys, project, "v1", out)

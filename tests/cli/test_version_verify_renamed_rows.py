@@ -13,8 +13,7 @@ import shutil
 
 import pytest
 
-from cli.test_version_verify_labels import resync, verify
-from cli.test_version_verify_unlisted import _export
+from cli.test_version_verify_labels import export_v1, resync, verify
 from labeldesk.cli import main
 from labeldesk.core.project import open_project
 
@@ -54,7 +53,7 @@ def _swap(out, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_file_renamed_with_its_row_and_the_manifest_is_found(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     new = "images/train/cat/renamed.jpg"
     (out / CAT).rename(out / new)
     _edit_paths(out, fmt, {CAT: new})
@@ -68,7 +67,7 @@ def test_a_file_renamed_with_its_row_and_the_manifest_is_found(project, tmp_path
 
 
 def test_two_files_swapped_with_their_rows_are_found(project, tmp_path, capsys):
-    out = _export(project, tmp_path, "csv")
+    out = export_v1(project, tmp_path, "csv")
     _swap(out, "csv")
     code, found = verify(capsys, project, "v1", out)
     assert code == 1 and found["labels"] == []

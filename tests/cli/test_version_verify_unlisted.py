@@ -11,16 +11,7 @@ import json
 
 import pytest
 
-from cli.test_version_verify_labels import resync, verify
-from labeldesk.cli import main
-
-
-def _export(project, tmp_path, fmt: str):
-    path, out = str(project.path), tmp_path / "out"
-    assert main(["version", path, "create", "v1"]) == 0
-    assert main(["export", path, str(out), "--format", fmt, "--version", "v1",
-                 "--include-unlabeled"]) == 0  # fmt: skip
-    return out
+from cli.test_version_verify_labels import export_v1, resync, verify
 
 
 def _drop_task(out) -> tuple[str, str]:
@@ -40,7 +31,7 @@ def _drop_key(out) -> tuple[str, str]:
 
 @pytest.mark.parametrize(("fmt", "drop"), [("labelstudio", _drop_task), ("fiftyone", _drop_key)])
 def test_the_entry_of_an_unlabeled_image_removed_is_found(project, tmp_path, capsys, fmt, drop):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     file, why = drop(out)
     resync(out)
     code, found = verify(capsys, project, "v1", out)
@@ -53,7 +44,7 @@ def test_the_entry_of_an_unlabeled_image_removed_is_found(project, tmp_path, cap
 
 @pytest.mark.parametrize("fmt", ["labelstudio", "fiftyone", "csv", "parquet"])
 def test_an_export_with_unlabeled_images_as_written_is_the_version(project, tmp_path, capsys, fmt):
-    out = _export(project, tmp_path, fmt)
+    out = export_v1(project, tmp_path, fmt)
     code, found = verify(capsys, project, "v1", out)
     assert (code, found["ok"], found["files"], found["labels"]) == (0, True, [], [])
     assert found["images"] == 19  # (16 labeled, 3 unlabeled)
@@ -64,7 +55,7 @@ def test_a_fiftyone_file_renamed_with_its_key_passes(project, tmp_path, capsys):
     file is the same picture with the same label and split: what a training script and
     ``labeldesk import`` (it matches a file of ``data/`` by its bytes) read. FiftyOne's
     own exporter renames files too, so this passes; renamed alone, it does not."""
-    out = _export(project, tmp_path, "fiftyone")
+    out = export_v1(project, tmp_path, "fiftyone")
     old, new = "train/data/train/cat/cat0.jpg", "train/data/train/cat/renamed.jpg"
     (out / old).rename(out / new)
     code, found = verify(capsys, project, "v1", out)

@@ -8,29 +8,19 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 from helpers import write_image
 
 import labeldesk as ld
 from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
-from labeldesk.ml import nearest_rows, neighbors, store
+from labeldesk.ml import nearest_rows, neighbors
 from labeldesk.ml import store_index as si
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.search import VectorIndex
 from labeldesk.ml.store import current_store
 
-from .test_similar_from_index import compressed
+from .test_similar_from_index import compressed, fresh_caches  # noqa: F401  (autouse)
 from .tiny_backbone import tiny_backbone
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    neighbors._last_index = nearest_rows._last = None
-    store.forget_shared_vectors()
-    yield
-    neighbors._last_index = nearest_rows._last = None
-    store.forget_shared_vectors()
 
 
 def large_project(tmp_path, n=90):

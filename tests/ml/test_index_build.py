@@ -20,8 +20,8 @@ from labeldesk.ml.search import IndexConfig, VectorIndex, import_faiss
 from labeldesk.ml.store import current_store
 from labeldesk.ml.vectors import VectorStore
 
-from .test_index_at_embed import fresh_caches, indexed_rows, large_project, si_path  # noqa: F401
-from .test_similar_from_index import compressed
+from .test_index_at_embed import indexed_rows, large_project, si_path
+from .test_similar_from_index import compressed, fresh_caches  # noqa: F401  (autouse)
 from .test_store_index import hashes, recall
 from .tiny_backbone import tiny_backbone
 
