@@ -118,14 +118,17 @@ def yes_to_many_labels(monkeypatch):
 
 
 @pytest.fixture
-def panel(qtbot, tmp_path):
+def panel(qtbot, tmp_path, monkeypatch):
     """A Training panel (1000x700, shown) on a small clustered project; shut down (its job
     stopped, the project closed) afterwards. ``training_panel`` also waits until it is
-    the active window, for the tests of focus."""
+    the active window, for the tests of focus. The device is taken as found (the check's
+    child process, test_the_device_is_found_in_a_child_process's subject, would run
+    before each test's job until one panel lived to hear its answer)."""
     from ml.fake_embeddings import make_clustered_project
 
     from labeldesk.gui.training_panel import TrainingPanel
 
+    monkeypatch.setattr(TrainingPanel, "detected_device", "cpu (no GPU found)")
     project, _ = make_clustered_project(tmp_path)
     widget = TrainingPanel(project)
     qtbot.addWidget(widget)
