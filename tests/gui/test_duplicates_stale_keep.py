@@ -6,14 +6,12 @@ that another program had resolved."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from PySide6.QtCore import Qt
 
+from gui.leaking_copy import LEAK, open_leaking_group
 from labeldesk.core.project import open_project
-
-LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")
 
 
 def _status(project, path: str) -> str | None:
@@ -31,15 +29,7 @@ def _elsewhere(project, path: str) -> None:
 
 @pytest.fixture
 def leaking(qtbot, window, project):
-    root = project.root
-    shutil.copy(root / LEAK[0], root / LEAK[1])
-    project.scan()
-    window.open_project(project.path)
-    window.show_statistics()
-    stats = window.pages.stats
-    qtbot.waitUntil(lambda: stats.duplicate_counts is not None, timeout=20000)
-    stats.summary_labels["leaking"].linkActivated.emit("leaking")
-    return window, stats, window.pages.duplicates
+    return window, *open_leaking_group(qtbot, window, project)
 
 
 def test_keep_only_an_image_excluded_elsewhere_excludes_nothing(qtbot, leaking):

@@ -6,26 +6,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 
 from PySide6.QtCore import Qt
 
+from gui.leaking_copy import LEAK, open_leaking_group
 from labeldesk.core.project import open_project
 
-LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")
 OTHER = "test/dog/dog0.jpg"
 
 
 def test_keep_one_after_a_swap_excludes_no_other_picture(qtbot, window, project):
     root = project.root
-    shutil.copy(root / LEAK[0], root / LEAK[1])
-    project.scan()
-    window.open_project(project.path)
-    window.show_statistics()
-    stats = window.pages.stats
-    qtbot.waitUntil(lambda: stats.duplicate_counts is not None, timeout=20000)
-    stats.summary_labels["leaking"].linkActivated.emit("leaking")
-    dialog = window.pages.duplicates
+    _, dialog = open_leaking_group(qtbot, window, project)
     kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
     errors: list[str] = []
     window.view.error.connect(errors.append)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")
+from gui.leaking_copy import LEAK
 
 
 def tools_texts(window) -> list[str]:

@@ -5,7 +5,6 @@ on the GUI thread (the window would freeze). (Threshold lowered here: the real o
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -13,6 +12,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
+from gui.leaking_copy import LEAK, open_leaking_group
 from labeldesk.core.vocab import EXCLUDED
 
 
@@ -72,20 +72,8 @@ def test_review_keys_wait_for_a_big_write(qtbot, window, tmp_path, held_writes):
     assert window.project.images().set_index("path").loc[first.path].label == "bee"
 
 
-LEAK = ("train/cat/cat0.jpg", "test/cat/copy_of_cat0.jpg")
-
-
 def test_duplicate_group_actions_wait_for_a_big_write(qtbot, window, project, held_writes):
-    root = project.root
-    shutil.copy(root / LEAK[0], root / LEAK[1])
-    project.scan()
-    assert window.open_project(project.path)
-    window.show_statistics()
-    stats = window.pages.stats
-    qtbot.waitUntil(lambda: stats.duplicate_counts is not None, timeout=20000)
-    stats.summary_labels["leaking"].linkActivated.emit("leaking")
-    dialog = window.pages.duplicates
-    assert dialog is not None
+    _, dialog = open_leaking_group(qtbot, window, project)
     job = start_big_write(window.view)
     kept = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[0])
     assert not dialog.keep(dialog.groups[0], kept.member)
