@@ -198,3 +198,21 @@ def queue_view(qtbot, clustered, runner):
     view = open_review(qtbot, clustered[0], runner, "queue")
     yield view
     view.shutdown()
+
+
+@pytest.fixture
+def export_dialog(qtbot, tmp_path):
+    """An Export dialog on a small clustered project, shown; shut down and the project
+    closed afterwards."""
+    from ml.fake_embeddings import make_clustered_project
+
+    from labeldesk.gui.export_dialog import ExportDialog
+
+    project, _ = make_clustered_project(tmp_path)
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    yield dialog
+    dialog.shutdown()
+    project.close()

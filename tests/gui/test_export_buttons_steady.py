@@ -5,7 +5,6 @@ as the export started and ended."""
 
 from __future__ import annotations
 
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPoint
 
 from gui.test_export_dialog import run_export
@@ -17,23 +16,15 @@ def _buttons(dialog: ExportDialog) -> list[QPoint]:
     return [b.mapTo(dialog, QPoint(0, 0)) for b in buttons]
 
 
-def test_the_buttons_hold_still_as_the_report_appears(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    dialog = ExportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    try:
-        dialog.folder.setText(str(tmp_path / "out"))
-        qtbot.wait(50)
-        before = _buttons(dialog)
-        run_export(qtbot, dialog)
-        qtbot.wait(50)  # the layout request is posted
-        assert dialog.message.isVisible() and dialog.message.text().startswith("Wrote ")
-        assert _buttons(dialog) == before
-        # the report reads under the buttons, overlapping none
-        top = dialog.message.mapTo(dialog, QPoint(0, 0)).y()
-        assert top >= before[0].y() + dialog.export_button.height()
-    finally:
-        dialog.shutdown()
-        project.close()
+def test_the_buttons_hold_still_as_the_report_appears(qtbot, export_dialog, tmp_path):
+    dialog = export_dialog
+    dialog.folder.setText(str(tmp_path / "out"))
+    qtbot.wait(50)
+    before = _buttons(dialog)
+    run_export(qtbot, dialog)
+    qtbot.wait(50)  # the layout request is posted
+    assert dialog.message.isVisible() and dialog.message.text().startswith("Wrote ")
+    assert _buttons(dialog) == before
+    # the report reads under the buttons, overlapping none
+    top = dialog.message.mapTo(dialog, QPoint(0, 0)).y()
+    assert top >= before[0].y() + dialog.export_button.height()
