@@ -23,14 +23,19 @@ def _fails_in_child(kind: str):
     return embedded
 
 
-def test_a_scan_needed_notice_offers_the_rescan(qtbot, window, project, monkeypatch):
-    monkeypatch.setattr(child_jobs, "embed_in_child", _fails_in_child("ScanNeeded"))
+def _failed_embedding_notice(qtbot, window, project, monkeypatch, kind: str) -> QMessageBox:
+    """The notice shown when Compute embeddings' child raises a ``kind`` error."""
+    monkeypatch.setattr(child_jobs, "embed_in_child", _fails_in_child(kind))
     assert window.open_project(project.path)
     job = window.compute_embeddings()
     assert job is not None
     qtbot.waitUntil(lambda: not job.running, timeout=20000)
     qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)), timeout=5000)
-    notice = _notice(window)
+    return _notice(window)
+
+
+def test_a_scan_needed_notice_offers_the_rescan(qtbot, window, project, monkeypatch):
+    notice = _failed_embedding_notice(qtbot, window, project, monkeypatch, "ScanNeeded")
     assert notice.text() == "A ScanNeeded from the child"
     button = notice.defaultButton()
     assert button is not None and button.text() == "Rescan folder"
@@ -41,13 +46,7 @@ def test_a_scan_needed_notice_offers_the_rescan(qtbot, window, project, monkeypa
 
 
 def test_another_failure_offers_no_rescan(qtbot, window, project, monkeypatch):
-    monkeypatch.setattr(child_jobs, "embed_in_child", _fails_in_child("ProjectError"))
-    assert window.open_project(project.path)
-    job = window.compute_embeddings()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=20000)
-    qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)), timeout=5000)
-    notice = _notice(window)
+    notice = _failed_embedding_notice(qtbot, window, project, monkeypatch, "ProjectError")
     assert [b.text() for b in notice.buttons()] == ["OK"]
 
 
