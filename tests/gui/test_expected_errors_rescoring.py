@@ -5,10 +5,9 @@ unflagged beside the old estimate."""
 
 from __future__ import annotations
 
-import re
-
 from ml.fake_embeddings import make_clustered_project
 
+from gui.scored_window import likely_wrong, open_scored
 from labeldesk.gui.sidebar import expected_errors_text, rescoring_text
 
 
@@ -66,21 +65,11 @@ def test_the_rescoring_words():
     assert rescoring_text(1620).endswith("expected about 1,620 wrong labels)")
 
 
-def likely_wrong_on_statistics(window) -> str:
-    """Statistics' "Likely wrong labels" value as read (its link is rich text)."""
-    value = window.pages.stats.summary_labels["likely_wrong"].text()
-    return re.sub(r"<[^>]+>", "", value).replace("\u00a0", " ")
-
-
 def test_statistics_say_the_labels_are_scored_again_as_the_browser_does(qtbot, window, tmp_path):
     """Statistics showed "about 4" while the browser's note said the labels were being
     scored again: now both say so, in the same words, until the new numbers come."""
     project, _ = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    view = open_scored(qtbot, window, project)
     catalog = view.catalog
     flagged = [catalog.info(int(p)).path for p in catalog.flagged.nonzero()[0]]
     assert flagged
@@ -93,19 +82,19 @@ def test_statistics_say_the_labels_are_scored_again_as_the_browser_does(qtbot, w
     window.show_statistics()  # built while the labels are scored again
     note = view.sidebar.expected_note.text()
     assert note == rescoring_text(expected)
-    assert likely_wrong_on_statistics(window).startswith(note)
+    assert likely_wrong(window).startswith(note)
     tip = window.pages.stats.summary_labels["likely_wrong"].toolTip()
     assert "scores are computed again" in tip
     view.feed.refresh()
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     now = view.catalog.expected_errors
-    assert likely_wrong_on_statistics(window).startswith(f"about {now}")
+    assert likely_wrong(window).startswith(f"about {now}")
     # On screen when the scoring starts (as after training): it says so at once.
     view.feed.refresh()
     assert view.feed.busy
-    assert likely_wrong_on_statistics(window).startswith(rescoring_text(now))
+    assert likely_wrong(window).startswith(rescoring_text(now))
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
-    assert likely_wrong_on_statistics(window).startswith("about ")
+    assert likely_wrong(window).startswith("about ")
 
 
 def test_a_refresh_while_the_last_job_winds_down_says_busy_at_once(qtbot, scored_view):

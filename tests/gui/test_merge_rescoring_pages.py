@@ -9,22 +9,12 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QBrush
 
+from gui.scored_window import likely_wrong, open_scored
 from gui.test_map_follows_project import fits  # noqa: F401  (UMAP as PCA, in process)
-from gui.test_statistics_rescores import likely_wrong
 from labeldesk.gui.sidebar import rescoring_text
 from labeldesk.gui.tile_delegate import class_color
 
 pytestmark = pytest.mark.usefixtures("fits")
-
-
-def open_scored(qtbot, window, project):
-    project.close()
-    assert window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
-    view.feed._timer.setInterval(200)  # (the pause after changes: 3 s)
-    return view
 
 
 def legend(widget) -> str:
@@ -33,7 +23,7 @@ def legend(widget) -> str:
 
 def test_a_merge_on_statistics_is_scored_again_there(qtbot, window, clustered):
     project, _ = clustered
-    view = open_scored(qtbot, window, project)
+    view = open_scored(qtbot, window, project, short_pause=True)
     expected = view.catalog.expected_errors
     window.show_statistics()
     stats = window.pages.stats
@@ -53,7 +43,7 @@ def test_the_map_coloured_by_the_model_is_scored_again_after_a_merge(qtbot, wind
     """On the map coloured by what the model thinks, a merge was not scored again until
     the browser or Statistics was shown: the map drew the guesses from before it."""
     project, _ = clustered
-    view = open_scored(qtbot, window, project)
+    view = open_scored(qtbot, window, project, short_pause=True)
     window.show_map()
     widget = window.pages.map
     qtbot.waitUntil(lambda: widget.data is not None and widget.job is None, timeout=15000)
@@ -76,7 +66,7 @@ def test_the_map_coloured_by_the_model_is_scored_again_after_a_merge(qtbot, wind
 
 def test_labels_changed_behind_the_map_are_scored_once_it_shows_the_model(qtbot, window, clustered):
     project, _ = clustered
-    view = open_scored(qtbot, window, project)
+    view = open_scored(qtbot, window, project, short_pause=True)
     window.show_map()
     widget = window.pages.map
     qtbot.waitUntil(lambda: widget.data is not None and widget.job is None, timeout=15000)

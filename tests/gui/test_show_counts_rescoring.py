@@ -9,6 +9,7 @@ from __future__ import annotations
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 
+from gui.scored_window import open_scored
 from labeldesk.browse.image_records import SHOW_CHOICES
 
 FLAGGED = SHOW_CHOICES.index("flagged")
@@ -20,11 +21,7 @@ def flagged_text(view) -> str:
 
 def test_the_images_list_says_its_count_of_likely_mislabels_is_updating(qtbot, window, tmp_path):
     project, _ = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    view = open_scored(qtbot, window, project)
     before = view.catalog.show_counts(None)["flagged"]
     assert before > 0 and flagged_text(view) == f"Likely mislabeled ({before:,})"
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 def test_the_note_links_to_the_review_of_the_flagged_labels(qtbot, window, tmp_path):
     from ml.fake_embeddings import make_clustered_project
 
+    from gui.scored_window import open_scored
+
     project, _ = make_clustered_project(tmp_path)
-    project.close()
-    window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
+    view = open_scored(qtbot, window, project)
     assert int(view.catalog.flagged.sum()) > 0
     link = view.sidebar.review_link
     assert link.isVisible()

@@ -5,27 +5,15 @@ browser was shown again."""
 
 from __future__ import annotations
 
-import re
-
 from ml.fake_embeddings import make_clustered_project
 
+from gui.scored_window import likely_wrong, open_scored
 from labeldesk.gui.sidebar import rescoring_text
 
 
-def likely_wrong(window) -> str:
-    value = window.pages.stats.summary_labels["likely_wrong"].text()
-    return re.sub(r"<[^>]+>", "", value).replace("\u00a0", " ")
-
-
-def open_scored(qtbot, window, tmp_path):
+def open_clustered(qtbot, window, tmp_path):
     project, _ = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.expected_errors is not None, timeout=20000)
-    qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
-    view.feed._timer.setInterval(200)  # (the pause after changes: 3 s)
-    return view
+    return open_scored(qtbot, window, project, short_pause=True)
 
 
 def flagged_paths(view) -> list[str]:
@@ -34,7 +22,7 @@ def flagged_paths(view) -> list[str]:
 
 
 def test_an_undo_on_statistics_is_scored_again_there(qtbot, window, tmp_path):
-    view = open_scored(qtbot, window, tmp_path)
+    view = open_clustered(qtbot, window, tmp_path)
     flagged = flagged_paths(view)
     assert flagged
     view.project.set_labels(dict.fromkeys(flagged, "cow"))  # in the browser
@@ -55,7 +43,7 @@ def test_an_undo_on_statistics_is_scored_again_there(qtbot, window, tmp_path):
 def test_labels_changed_behind_another_page_are_scored_once_statistics_shows(
     qtbot, window, tmp_path
 ):
-    view = open_scored(qtbot, window, tmp_path)
+    view = open_clustered(qtbot, window, tmp_path)
     expected = view.catalog.expected_errors
     window.show_training()  # no count of likely wrong labels there: scoring waits
     view.project.set_labels(dict.fromkeys(flagged_paths(view)[:1], "cow"))
@@ -72,7 +60,7 @@ def test_statistics_offers_no_review_while_the_labels_are_scored_again(qtbot, wi
     """The browser's sidebar hid its "Review likely mislabels" link while the model scored
     changed labels again (what is flagged is not known until then), but Statistics went on
     offering "· review them" beside "Scoring the labels again…"."""
-    view = open_scored(qtbot, window, tmp_path)
+    view = open_clustered(qtbot, window, tmp_path)
     view.project.set_labels(dict.fromkeys(flagged_paths(view)[:1], "cow"))  # in the browser
     qtbot.waitUntil(lambda: view.feed.busy)
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
