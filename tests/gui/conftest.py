@@ -216,3 +216,16 @@ def export_dialog(qtbot, tmp_path):
     yield dialog
     dialog.shutdown()
     project.close()
+
+
+@pytest.fixture
+def opened(qtbot, window, tmp_path):
+    """(window, the planted errors): the main window on the clustered project (two
+    planted errors), its insights computed."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, flipped = make_clustered_project(tmp_path)
+    project.close()
+    assert window.open_project(project.path)
+    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=20000)
+    return window, flipped

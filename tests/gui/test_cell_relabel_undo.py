@@ -6,21 +6,10 @@ all again)."""
 
 from __future__ import annotations
 
-import pytest
-from ml.fake_embeddings import CLASSES, make_clustered_project
+from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import Qt
 
 from gui.test_selection_arrivals import labels_of, selected_paths
-
-
-@pytest.fixture
-def opened(qtbot, window, tmp_path):
-    """The main window on the clustered project, its insights computed."""
-    project, flipped = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=20000)
-    return window, flipped
 
 
 def plain(text: str) -> str:

@@ -6,7 +6,6 @@ needed Ctrl+A first."""
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QRectF, Qt
 
 from labeldesk.gui import map_view
@@ -21,12 +20,9 @@ class PcaMap(map_view.MapView):
 
 
 @pytest.fixture
-def on_map(qtbot, window, tmp_path, monkeypatch):
+def on_map(qtbot, opened, monkeypatch):
     """The main window on the clustered project, its map shown and drawn."""
-    project, _ = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=20000)
+    window, _ = opened
     monkeypatch.setattr(map_view, "MapView", PcaMap)
     window.show_map()
     page = window.pages.map

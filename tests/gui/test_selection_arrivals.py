@@ -8,18 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ml.fake_embeddings import CLASSES, make_clustered_project
+from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import Qt
-
-
-@pytest.fixture
-def opened(qtbot, window, tmp_path):
-    """The main window on the clustered project (two planted errors), insights computed."""
-    project, flipped = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=20000)
-    return window, flipped
 
 
 def labels_of(window, paths) -> dict[str, str | None]:

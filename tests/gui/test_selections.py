@@ -7,22 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from ml.fake_embeddings import CLASSES, make_clustered_project
+from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import QRectF, Qt
 
 from labeldesk.gui import map_view
 from labeldesk.ml.store import project_vectors
-
-
-@pytest.fixture
-def opened(qtbot, window, tmp_path):
-    """The main window on the clustered project (two planted errors), insights computed."""
-    project, flipped = make_clustered_project(tmp_path)
-    project.close()
-    assert window.open_project(project.path)
-    view = window.view
-    qtbot.waitUntil(lambda: view.catalog.insights is not None, timeout=20000)
-    return window, flipped
 
 
 def shown_paths(window) -> set[str]:
