@@ -107,9 +107,17 @@ class CrossFitJobs(QObject):
 
         shell, name = self.shell, session.project.path.name
         job = Job(run, "Cross-fit")
-        job.finished.connect(lambda fit: self._fitted(session, name, fit))
-        job.cancelled.connect(lambda: shell.show_message("Cross-fit cancelled; nothing was saved"))
-        job.failed.connect(lambda exc: shell.notify_error(f"{name}: {job.describe(exc)}"))
+        # (tied to this child of the window: a fit that ends after the window was closed
+        # and deleted calls nothing on it)
+        job.connect_while(self, job.finished, lambda fit: self._fitted(session, name, fit))
+        job.connect_while(
+            self,
+            job.cancelled,
+            lambda: shell.show_message("Cross-fit cancelled; nothing was saved"),
+        )
+        job.connect_while(
+            self, job.failed, lambda exc: shell.notify_error(f"{name}: {job.describe(exc)}")
+        )
         if session.start_exclusive(job, "Cross-fitting the backbone") is None:
             return None
         self.job = job

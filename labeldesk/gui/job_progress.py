@@ -61,9 +61,11 @@ class JobProgressWidget(QWidget):
     def track(self, job: Job, title: str) -> None:
         """Follow ``job`` until it ends (connect before the job starts)."""
         self._tracked.append((job, title, None))
-        job.progress.connect(lambda d, t, m: self._job_progress(job, d, t, m))
-        job.retitled.connect(lambda new: self._job_retitled(job, new))
-        job.ended.connect(lambda: self._job_ended(job))
+        # (tied to this widget: a job still running when the window was deleted, or
+        # whose last signals were still queued then, calls nothing on it)
+        job.connect_while(self, job.progress, lambda d, t, m: self._job_progress(job, d, t, m))
+        job.connect_while(self, job.retitled, lambda new: self._job_retitled(job, new))
+        job.connect_while(self, job.ended, lambda: self._job_ended(job))
         self._display(job, title, None)
 
     def _display(self, job: Job, title: str, last: tuple[int, int, str] | None) -> None:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
@@ -114,6 +114,18 @@ class Job(QObject):
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
         return self
 
+    def connect_while(
+        self, owner: QObject, signal: SignalInstance, fn: Callable[..., object]
+    ) -> None:
+        """Call ``fn`` with ``signal``'s arguments (one of this job's signals) for as long
+        as ``owner`` lives. A job can outlive the window that started it (closing waits
+        only so long, and its last signals may still be queued): a plain lambda would
+        then run on deleted widgets (RuntimeError: Internal C++ object already deleted).
+        Here the receiver is a child of ``owner``, so Qt drops the connection with it."""
+        handler = _Handler(owner, fn)
+        signal.connect(handler.call)
+        self.ended.connect(handler.deleteLater)  # after the job's last signal
+
     def cancel(self) -> None:
         """Ask the job to stop at its next check; it still ends with a signal."""
         self.token.cancel()
@@ -167,6 +179,18 @@ class Job(QObject):
                 self.finished.emit(self.result)
         finally:
             self.ended.emit()
+
+
+class _Handler(QObject):
+    """One handler of a job's signal, owned by the object it works on (see
+    :meth:`Job.connect_while`)."""
+
+    def __init__(self, owner: QObject, fn: Callable[..., object]):
+        super().__init__(owner)
+        self._fn = fn
+
+    def call(self, *args: object) -> None:
+        self._fn(*args)
 
 
 Tracker = Callable[[Job, str], None]  # shows a job (with a title) in a progress bar

@@ -74,6 +74,7 @@ def _fit_in_process(monkeypatch, gate: threading.Event, done: threading.Event) -
     def fit(*args, **kwargs):
         gate.wait(60)
         try:
+            kwargs["cancel"].raise_if_cancelled()  # (a real fit stops at its first batch)
             return real(*args, **kwargs)
         finally:
             done.set()
@@ -167,3 +168,42 @@ def test_an_image_overwritten_since_the_scan_is_named_apart_when_the_fit_ends(
         "1 image changed since the last scan is not judged (train/blue/1.png…: "
         "use File → Rescan folder, then fit again)"
     ) in message
+
+
+def test_a_fit_cancelled_by_closing_its_window_calls_nothing_on_the_deleted_window(
+    qtbot, tmp_path, monkeypatch
+):
+    """Closing the window cancels the fit and waits for it; the fit's last signals are
+    still queued when the window is deleted (as pytest-qt deletes it, or once a job
+    outlives closing's wait). The fit ends cancelled and saves nothing, and none of its
+    handlers runs on the deleted window. Before, its cancelled handler and the job bar's
+    ended handler called deleted widgets: RuntimeError, Internal C++ object already
+    deleted."""
+    import shiboken6
+
+    from labeldesk.core.project import open_project
+    from labeldesk.gui.main_window import MainWindow
+
+    embedded_colours(tmp_path)[0].close()
+    gate, done = threading.Event(), threading.Event()
+    _fit_in_process(monkeypatch, gate, done)
+    win = MainWindow()
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_project(tmp_path / "proj")
+    job = win.crossfit.fit()
+    assert job is not None
+    ends: list[str] = []
+    job.cancelled.connect(lambda: ends.append("cancelled"))
+    job.finished.connect(lambda _fit: ends.append("finished"))
+    threading.Timer(0.5, gate.set).start()  # while closing waits for the fit
+    win.close()
+    assert done.is_set() and job.executed.is_set()  # ended; its signals are queued
+    shiboken6.delete(win)
+    with qtbot.captureExceptions() as exceptions:
+        qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+        qtbot.wait(200)
+    assert [str(e[1]) for e in exceptions] == []
+    assert ends == ["cancelled"]
+    with open_project(tmp_path / "proj") as project:
+        assert cached_predictions(project) is None
