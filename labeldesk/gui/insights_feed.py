@@ -80,7 +80,8 @@ class InsightsFeed(QObject):
 
         job = Job(compute, "Model insights")
         job.finished.connect(self._finished)
-        job.failed.connect(lambda exc: self.failed.emit(job.describe(exc)))
+        # (tied to this object: its view may be deleted while the job still runs)
+        job.connect_while(self, job.failed, lambda exc: self.failed.emit(job.describe(exc)))
         job.ended.connect(self._ended)
         if self.track is not None and not quiet:
             self.track(job, "Scoring images")

@@ -81,12 +81,16 @@ class ProjectJobs(QObject):
         shell = self.shell
         job = Job(scan, "Index" if new else "Rescan")
         if new:  # the browser fills in as images arrive
-            job.progress.connect(lambda *_: self._fill_soon())
-        job.finished.connect(lambda counts: self._scan_finished(counts, unusable[0], new=new))
+            job.connect_while(self, job.progress, lambda *_: self._fill_soon())
+        # (handlers tied to this child of the window: a job whose last signals come after
+        # the window was deleted calls nothing on it)
+        job.connect_while(
+            self, job.finished, lambda counts: self._scan_finished(counts, unusable[0], new=new)
+        )
         job.cancelled.connect(self._scan_cancelled)
-        job.failed.connect(lambda exc: shell.notify_error(job.describe(exc)))
+        job.connect_while(self, job.failed, lambda exc: shell.notify_error(job.describe(exc)))
         if new and settings.embed_new_projects():
-            job.ended.connect(lambda: self._embed_after(job))
+            job.connect_while(self, job.ended, lambda: self._embed_after(job))
         if session.start_exclusive(job, title) is None:
             return None
         self.scan_job = job
@@ -192,8 +196,10 @@ class ProjectJobs(QObject):
 
         shell = self.shell
         job = Job(embed, "Embeddings")
-        job.ended.connect(lambda: self._embed_ended(job))
-        job.finished.connect(
+        job.connect_while(self, job.ended, lambda: self._embed_ended(job))  # (see _scan)
+        job.connect_while(
+            self,
+            job.finished,
             lambda r: shell.show_message(
                 r.up_to_date_text()
                 if r.up_to_date
@@ -204,10 +210,12 @@ class ProjectJobs(QObject):
                 + (f", {len(r.failed)} unreadable" if r.failed else "")
                 + _decode_limited_text(r)
                 + _cluster_news_text(r)
-            )
+            ),
         )
-        job.cancelled.connect(lambda: shell.show_message(_embed_cancelled_text(job, where())))
-        job.failed.connect(lambda exc: self._embed_failed(job, exc))
+        job.connect_while(
+            self, job.cancelled, lambda: shell.show_message(_embed_cancelled_text(job, where()))
+        )
+        job.connect_while(self, job.failed, lambda exc: self._embed_failed(job, exc))
         title = "Computing embeddings" + (f" on {where()}" if cluster is not None else "")
         if session.start_exclusive(job, title) is None:
             return None

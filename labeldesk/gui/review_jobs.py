@@ -85,8 +85,9 @@ class ReviewJobs(QObject):
 
         name = title(source, crossfit)
         job = Job(compute, name)
-        job.finished.connect(lambda items: self._loaded(job, items))
-        job.failed.connect(lambda exc: self._load_failed(job, job.describe(exc)))
+        # (tied to this object: the review view that owns it may be deleted first)
+        job.connect_while(self, job.finished, lambda items: self._loaded(job, items))
+        job.connect_while(self, job.failed, lambda exc: self._load_failed(job, job.describe(exc)))
         self.load_job = job
         self._start(job, finding_text(source, crossfit))
         return job
@@ -112,7 +113,7 @@ class ReviewJobs(QObject):
 
         job = Job(compute, "Queue refresh")
         job.finished.connect(self._refresh_ended)
-        job.failed.connect(lambda exc: self._refresh_failed(job.describe(exc)))
+        job.connect_while(self, job.failed, lambda exc: self._refresh_failed(job.describe(exc)))
         job.cancelled.connect(self._refresh_cancelled)
         self.refresh_job = job
         self._start(job, "Refreshing the labeling queue")
@@ -149,7 +150,7 @@ class ReviewJobs(QObject):
         if self.neighbour_job is not None:
             self.neighbour_job.cancel()
         job = Job(find, "Neighbours")
-        job.finished.connect(lambda rows: self._neighbours_ended(job, rows))
+        job.connect_while(self, job.finished, lambda rows: self._neighbours_ended(job, rows))
         job.failed.connect(lambda exc: log.info("no neighbours for %s: %s", path, exc))
         self.neighbour_job = job
         self.runner.start(job)
