@@ -19,6 +19,10 @@ from pathlib import Path
 
 from labeldesk.core.failures import with_project
 
+# How the app names a missing label, everywhere a person reads one (a tile, the details,
+# a history line, the review's caption and strip); the command line writes [unlabeled].
+NO_LABEL = "unlabeled"
+
 # The tooltip of a button a read-only project cannot use (its folder cannot be written)
 READ_ONLY_TIP = "The project is read-only: copy its folder somewhere writable to change it"
 

@@ -37,6 +37,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.image_lookup import present
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.steady_label import SteadyLabel
@@ -147,7 +148,7 @@ def describe_event(event: LabelEvent) -> str:
     when = dt.datetime.fromtimestamp(event.created_at).strftime("%Y-%m-%d %H:%M")
     parts = []
     if event.old_label != event.new_label:
-        parts.append(f"{event.old_label or '∅'} → {event.new_label or '∅'}")
+        parts.append(f"{event.old_label or NO_LABEL} → {event.new_label or NO_LABEL}")
     if event.old_status != event.new_status:
         parts.append(f"{event.old_status or 'unreviewed'} → {event.new_status or 'unreviewed'}")
     source = event.shown_source  # "redo" for a redo's batch, as `labeldesk history` says
@@ -389,10 +390,10 @@ class DetailPanel(QWidget):
         """Fill the strip; thumbnails arrive from the loader as they are ready."""
         self.neighbours.clear()
         for n in neighbours:
-            item = QListWidgetItem(f"{n.label or 'unlabeled'}")
+            item = QListWidgetItem(f"{n.label or NO_LABEL}")
             item.setData(_ID_ROLE, n.image_id)
             similarity = format_similarity(n.similarity)
-            item.setToolTip(f"{n.path}\n{n.label or 'unlabeled'} · similarity {similarity}")
+            item.setToolTip(f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}")
             item.setSizeHint(self.neighbours.gridSize())
             item.setIcon(self._placeholder)  # full size from the start: no relayout later
             self._set_icon(item, n)
@@ -453,7 +454,7 @@ class DetailPanel(QWidget):
         """Summarise a multi-selection: how many of each label it holds."""
         self._shown, self._shown_id = "", None
         self.title.setText(f"{len(labels):,} images selected")
-        counts = Counter(label or "unlabeled" for label in labels)
+        counts = Counter(label or NO_LABEL for label in labels)
         summary = ", ".join(f"{name}: {n:,}" for name, n in counts.most_common(6))
         if len(counts) > 6:
             summary += f", and {len(counts) - 6} more"
@@ -470,7 +471,7 @@ class DetailPanel(QWidget):
         self.fields["Path"].setToolTip(info.path)
         self.fields["Size"].setText(f"{info.width} × {info.height} px · {_format_bytes(info.size)}")
         self.fields["Format"].setText(info.format)
-        self.fields["Label"].setText(info.label or "unlabeled")
+        self.fields["Label"].setText(info.label or NO_LABEL)
         self.fields["Split"].setText(info.split or "none")
         self.fields["Status"].setText(
             f"skipped: {info.skip_reason}" if info.skip_reason else info.status or "unreviewed"

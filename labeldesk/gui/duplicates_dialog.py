@@ -44,6 +44,7 @@ from labeldesk.core.project import Project
 from labeldesk.core.redo import standing_batch
 from labeldesk.core.undo import batch_paths
 from labeldesk.core.vocab import EXCLUDED, SPLITS
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 THUMB = 120
@@ -76,7 +77,7 @@ class _MemberTile(QFrame):
         self.check = QCheckBox(elided(Path(member.path).name, middle, room - CHECK_ROOM))
         self.check.setToolTip(member.path)
         layout.addWidget(self.check)
-        facts = f"{member.label or 'unlabeled'} · {member.split or 'no split'}"
+        facts = f"{member.label or NO_LABEL} · {member.split or 'no split'}"
         self.facts = QLabel(facts + (" · excluded" if member.excluded else ""))
         self.facts.setToolTip(member.path)
         self.facts.setWordWrap(True)

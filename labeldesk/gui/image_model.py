@@ -25,6 +25,7 @@ from PySide6.QtGui import QPixmap
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -67,7 +68,7 @@ def tooltip(catalog: ImageCatalog, pos: int) -> str:
     """Path, label, split and status, plus what the model thinks when it knows."""
     if not catalog.usable[pos]:
         return f"{catalog.paths[pos]}\nskipped: {catalog.skip_reasons[pos]}"
-    label = catalog.labels[pos] or "unlabeled"
+    label = catalog.labels[pos] or NO_LABEL
     status = f" · {catalog.statuses[pos]}" if catalog.statuses[pos] else ""
     lines = [str(catalog.paths[pos]), f"{label} · {catalog.splits[pos] or 'no split'}{status}"]
     opinion = catalog.opinion(pos)  # the same line as the detail panel's

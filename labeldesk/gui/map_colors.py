@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush
 
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.tile_delegate import CLASS_COLORS, class_color
 from labeldesk.ml.projection import MapPoints
 
@@ -54,7 +55,7 @@ def legend(key: str, classes: list[str], slots: Sequence[int] | None = None) -> 
         return ISSUE_LEGEND
     shown = slots or range(len(classes))
     items = [(class_color(s).name(), c) for s, c in zip(shown, classes, strict=True)]
-    items.append((class_color(-1).name(), "unlabeled" if key == "label" else "no prediction"))
+    items.append((class_color(-1).name(), NO_LABEL if key == "label" else "no prediction"))
     return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
 
 

@@ -15,6 +15,7 @@ from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup, hover_lines
 from labeldesk.core.display import format_score
 from labeldesk.core.project import Project
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.map_tree import PointFinder
 from labeldesk.ml.projection import MapPoints
 
@@ -49,7 +50,7 @@ def nearest_row(
 def card_text(project: Project, data: MapPoints, row: int, model: str) -> str:
     """The card of a point: its thumbnail, path, label and ``model``'s lines."""
     label = int(data.labels[row])
-    name = data.classes[label] if label >= 0 else "unlabeled"
+    name = data.classes[label] if label >= 0 else NO_LABEL
     # (rich text: a path such as "a<b>.png" or a class "x & y" shown as written)
     text = f"{html.escape(str(data.paths[row]))}<br>{html.escape(name)}{model}"
     try:  # by id: the path may hold another image by now (a scan not read yet)

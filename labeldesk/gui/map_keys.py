@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel
 
 from labeldesk.gui import shortcuts
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.map_tree import PointFinder
 from labeldesk.ml.projection import MapPoints
 
@@ -191,7 +192,7 @@ class MapKeys(QObject):
             centre = box.viewRect().center()
             box.translateBy(x=x - centre.x(), y=y - centre.y())
         label = int(data.labels[row])
-        name = data.classes[label] if label >= 0 else "unlabeled"
+        name = data.classes[label] if label >= 0 else NO_LABEL
         view.plot.setAccessibleDescription(f"{data.paths[row]}, {name}")
         if reveal:
             view.show_card(row, box.mapViewToScene(QPointF(x, y)))

@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from labeldesk.core.display import format_similarity
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import fit_pixmap, load_as_scanned
 
@@ -181,11 +182,11 @@ class NeighbourStrip(QWidget):
         tiles = zip(self.tiles, self.similarity_labels, rows, strict=False)
         for (picture, caption), similar, (path, label, image, cosine) in tiles:
             picture.setPixmap(fit_pixmap(image, side))
-            caption.setText(label or "(unlabeled)")
+            caption.setText(label or NO_LABEL)
             similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image
             similarity = format_similarity(cosine)
-            named = label or "(unlabeled)"  # whole, where the caption ends in "…"
+            named = label or NO_LABEL  # whole, where the caption ends in "…"
             tip = SIMILARITY_TIP.format(path=path, label=named, similarity=similarity)
             for shown in (picture, caption, similar):
                 shown.set_path(path)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from labeldesk.core.display import SCORE_MEANING, model_opinion
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.review_words import decided_opinion, fit_text
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.word_joiner import unbroken_names_within
@@ -109,7 +110,7 @@ class ReviewInfo(QWidget):
         this pass decided on it, in words ("" when undecided)."""
         self.show_decision(decided)
         self.path_label.setText(item.path)
-        self.given_label.setText(self._kept_whole(item.label or "(unlabeled)", self.given_label))
+        self.given_label.setText(self._kept_whole(item.label or NO_LABEL, self.given_label))
         self.suggested_caption.setText("Model:")
         if place is not None:  # the queue's guess, never a verdict on a label: as it was
             opinion = model_opinion(item.suggested, item.confidence)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from labeldesk.core.display import format_score, is_unsure, model_opinion, sentence_start
 from labeldesk.core.read_only_db import DamagedReason, NotCheckedReason, read_only_advice
 from labeldesk.gui import shortcuts
+from labeldesk.gui.app_words import NO_LABEL
 
 # What a decision did to the image, as the person reads it coming back to it.
 DECISION_WORDS = {
@@ -80,7 +81,7 @@ def decision_text(action: str | None, label: str | None) -> str:
     if action is None:
         return ""
     words = DECISION_WORDS.get(action, action)
-    return "✓ Decided: " + words.format(label=label or "unlabeled")
+    return "✓ Decided: " + words.format(label=label or NO_LABEL)
 
 
 def decision_room(classes: Sequence[str]) -> list[str]:
@@ -90,7 +91,7 @@ def decision_room(classes: Sequence[str]) -> list[str]:
     >>> decision_room(["cat", "dog"])[0]
     '✓ Decided: accepted the suggestion, now cat'
     """
-    longest = sorted(classes, key=len, reverse=True)[:3] or ["unlabeled"]
+    longest = sorted(classes, key=len, reverse=True)[:3] or [NO_LABEL]
     return [decision_text(action, name) for name in longest for action in DECISION_WORDS]
 
 
@@ -214,7 +215,7 @@ def last_decision_room(
     if not paths:
         return []
     path = max(paths, key=len)
-    longest = sorted(classes, key=len, reverse=True)[:3] or ["(unlabeled)"]
+    longest = sorted(classes, key=len, reverse=True)[:3] or [NO_LABEL]
     return [
         last_decision_text(text, can_undo)
         for name in longest

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.vocab import EXCLUDED, VERIFIED
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_model import ImageListModel, TileData
 
 # Distinct, colorblind-friendly-ish hues (Tableau 10 + 10 more), cycled for more classes.
@@ -208,7 +209,7 @@ class TileDelegate(QStyledItemDelegate):
             font.setItalic(True)
             painter.setFont(font)
             painter.setPen(dim)
-            text = "unlabeled"
+            text = NO_LABEL
         align = Qt.AlignmentFlag.AlignVCenter
         painter.drawText(area, align | Qt.AlignmentFlag.AlignLeft, text)
         if split:

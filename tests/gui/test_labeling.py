@@ -36,7 +36,7 @@ def test_pressing_2_labels_the_tile_with_the_second_class(qtbot, view, project, 
     assert view.model.data(view.model.index(1), ImageRole.Label) == second  # re-read from DB
     assert list(view.grid.selected_rows()) == [2]  # moved on to the next tile
     view.grid.select_row(1)  # the detail panel's history says who, what and when
-    assert f"∅ → {second}  (alice, human)" in view.detail.history.item(0).text()
+    assert f"unlabeled → {second}  (alice, human)" in view.detail.history.item(0).text()
 
 
 def test_ctrl_z_undoes_the_last_label(qtbot, view, project):

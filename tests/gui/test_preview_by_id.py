@@ -29,7 +29,7 @@ def test_the_preview_before_the_app_read_a_scan_shows_the_image_a_key_labels(qtb
     view.grid.select_row(view.model.row_of_id(ids[U1]))  # not shown before: not cached
     assert view.detail.fields["Path"].text() == U1
     history = [view.detail.history.item(i).text() for i in range(view.detail.history.count())]
-    assert len(history) == 1 and "∅ → cat" in history[0]  # its own, not U0's
+    assert len(history) == 1 and "unlabeled → cat" in history[0]  # its own, not U0's
     qtbot.waitUntil(view.detail.preview.has_image)
     assert np.array_equal(pixels(view.detail.preview._pixmap.toImage()), u1_picture)
     view.grid.setFocus()

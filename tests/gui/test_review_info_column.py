@@ -1,6 +1,6 @@
 """The review's side panel keeps its values' column in one place from one image to the
 next: the room the captions left was shared between the two columns by what each image's
-lines asked, so "(unlabeled)", the model's line and the place in the queue moved sideways
+lines asked, so "unlabeled", the model's line and the place in the queue moved sideways
 by some 20 px between two images of the labeling queue."""
 
 from __future__ import annotations
