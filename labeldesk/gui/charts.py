@@ -342,6 +342,16 @@ def accuracy(version: ModelVersion, name: str) -> Any:
     return report.get("accuracy") if isinstance(report, dict) else None
 
 
+def no_accuracy_tip(version: ModelVersion, name: str) -> str:
+    """Why the ``name`` ("eval" or "test") accuracy of ``version`` is missing (its cell
+    shows a dash): made before LabelDesk recorded what it measured on, or no labeled
+    images to measure on then."""
+    if "evaluated_on" not in version.metrics:
+        return "Not recorded: this version was made before LabelDesk kept this accuracy"
+    where = str(version.metrics["evaluated_on"] or "val") if name == "eval" else "test"
+    return f"Not measured: there were no labeled {where} images when this version was made"
+
+
 class HistoryTable(QTableWidget):
     """One row per model version, newest first: kind, date, status, accuracies."""
 
@@ -403,7 +413,10 @@ class HistoryTable(QTableWidget):
                 item = QTableWidgetItem(text)
                 if column >= 4:
                     item.setTextAlignment(right)
-                if column == 4 and version.metrics.get("evaluated_on"):
+                name = {4: "eval", 5: "test"}.get(column)
+                if name is not None and accuracy(version, name) is None:
+                    item.setToolTip(no_accuracy_tip(version, name))
+                elif column == 4 and version.metrics.get("evaluated_on"):
                     where = f"evaluated on {version.metrics['evaluated_on']}"
                     item.setToolTip(f"{where}; {TOO_FEW} {warning}" if warning else where)
                 self.setItem(row, column, item)
