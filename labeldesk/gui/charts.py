@@ -93,6 +93,9 @@ class SplitBarChart(pg.PlotWidget):
         self.plot_item.setXRange(-0.6, len(classes) - 0.4, padding=0)
         self._fit_headroom()
         self._update_ticks()
+        # what a screen reader reads for the bars (its name says what the chart is)
+        groups = [self.group_text(i) for i in range(len(self.class_names))]
+        self.setAccessibleDescription("; ".join(groups) if groups else "No classes yet")
 
     def _fit_headroom(self) -> None:
         """The y range with room above the tallest bar for the legend, in pixels: a

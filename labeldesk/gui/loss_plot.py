@@ -121,6 +121,7 @@ class LossPlot(pg.PlotWidget):
             if sample.item is self.accuracy_curve:
                 label.setText(words)
         self._apply_palette()  # (the new text in the theme's colour, the row refitted)
+        self.setAccessibleDescription(self.described())
 
     def add_accuracy(self, epoch: int, accuracy: float) -> None:
         self.accuracies[epoch] = accuracy
@@ -153,6 +154,27 @@ class LossPlot(pg.PlotWidget):
         self._space_ticks()
         acc = sorted(self.accuracies)
         self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])
+        self.setAccessibleDescription(self.described())
+
+    def described(self) -> str:
+        """The curves in words, for a screen reader (its name says what the plot is)."""
+        if not (self.losses or self.accuracies):
+            return "No run yet"
+        parts = []
+        if self.losses:
+            first, last = min(self.losses), max(self.losses)
+            parts.append(
+                f"loss {self.losses[first]:.3f} at epoch {first}, "
+                f"{self.losses[last]:.3f} at epoch {last}"
+            )
+        if self.accuracies:
+            last = max(self.accuracies)
+            best = max(self.accuracies, key=lambda e: self.accuracies[e])
+            parts.append(
+                f"{self.evaluated_on} accuracy {self.accuracies[last]:.1%} at epoch {last}, "
+                f"best {self.accuracies[best]:.1%} at epoch {best}"
+            )
+        return "; ".join(parts)
 
     def _space_ticks(self) -> None:
         """Whole epochs, spaced so their labels have room: one tick level only (pyqtgraph's
