@@ -32,7 +32,16 @@ def _answer(button_text: str, seen: dict) -> None:
 
 
 def test_fit_then_review_then_review_the_last_fit(window, qtbot, tmp_path, child_targets):
-    project, _ = embedded_colours(tmp_path)
+    """Then a fit that misses images added since is refused with what to do (the same
+    fit: one fit for the test)."""
+    from helpers import write_image
+
+    from labeldesk.core.errors import LabelDeskError
+    from labeldesk.core.project import open_project
+    from labeldesk.core.scanner import scan
+    from labeldesk.ml.embed import embed_project
+
+    project, root = embedded_colours(tmp_path)
     project.close()
     assert window.open_project(tmp_path / "proj")
     assert window.menus.crossfit_action.isEnabled()
@@ -61,6 +70,18 @@ def test_fit_then_review_then_review_the_last_fit(window, qtbot, tmp_path, child
     view = window.review.view
     qtbot.waitUntil(lambda: view.session is not None, timeout=30_000)
     assert view.crossfit and [item.path for item in view.session.items] == expected
+
+    window.close_project()
+    with open_project(tmp_path / "proj") as project:
+        write_image(root / "train" / "red" / "late.png", size=(24, 24), fmt="PNG", seed=77)
+        scan(project, workers=1)
+        embed_project(project, device="cpu")
+        try:
+            compute_items(project, "issues", crossfit=True)
+        except LabelDeskError as exc:
+            assert str(exc) == NO_CROSSFIT
+        else:
+            raise AssertionError("a stale fit was used")
 
 
 def _fit_in_process(monkeypatch, gate: threading.Event, done: threading.Event) -> None:
@@ -121,29 +142,6 @@ def test_a_fit_that_ends_during_a_review_leaves_the_review_in_place(
     assert window.review.active and window.review.view is view
     assert not view.crossfit and view.title.text() == "Likely mislabels"
     assert "To see it: Review" in window.statusBar().currentMessage()
-
-
-def test_a_fit_that_misses_new_images_is_refused_with_what_to_do(tmp_path):
-    from helpers import write_image
-
-    from labeldesk.core.errors import LabelDeskError
-    from labeldesk.core.scanner import scan
-    from labeldesk.ml.crossfit import crossfit_predictions
-    from labeldesk.ml.embed import embed_project
-
-    project, root = embedded_colours(tmp_path)
-    with project:
-        crossfit_predictions(project, device="cpu")  # the app's settings: its cache
-        assert compute_items(project, "issues", crossfit=True).items is not None
-        write_image(root / "train" / "red" / "late.png", size=(24, 24), fmt="PNG", seed=77)
-        scan(project, workers=1)
-        embed_project(project, device="cpu")
-        try:
-            compute_items(project, "issues", crossfit=True)
-        except LabelDeskError as exc:
-            assert str(exc) == NO_CROSSFIT
-        else:
-            raise AssertionError("a stale fit was used")
 
 
 def test_an_image_overwritten_since_the_scan_is_named_apart_when_the_fit_ends(
