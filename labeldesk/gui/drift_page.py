@@ -239,11 +239,11 @@ class DriftPage(QWidget):
         self._waiting_for_embeddings = False
         self.report, self.html = result
         data = self.report.to_json()
-        # the verdict in plain words first; the statistics behind it after, quieter
+        # the verdict in plain words first, bold; the statistics behind it after
         verdict, _, evidence = str(data["summary"]).partition(": ")
         lines = [f"<b>{html.escape(verdict)}.</b>"]
         if evidence:
-            lines.append(f"<small>{html.escape(evidence)}</small>")
+            lines.append(html.escape(evidence))  # (in <small> it was ~7 pt: hard to read)
         copies = data.get("copies_within_folder", 0)
         once = f" ({copies} copies of other files counted once)" if copies else ""
         lines.append(

@@ -34,8 +34,8 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     # queued signal): adding before that would be refused as "wait for the check".
     qtbot.waitUntil(lambda: not page.session.busy, timeout=10_000)
     assert "shift" in page.verdict.text().lower() and "AUC" in page.verdict.text()
-    # the verdict in plain words, bold; the statistics after it, small
-    assert page.verdict.text().startswith("<b>Shift") and "<small>classifier AUC" in (
+    # the verdict in plain words, bold; the statistics after it
+    assert page.verdict.text().startswith("<b>Shift") and "<br>classifier AUC" in (
         page.verdict.text()
     )
     assert "60 new vs 210 labeled images" in page.verdict.text()
@@ -251,3 +251,30 @@ def test_the_verdict_writes_percentages_as_the_app_does_and_says_copies_once(pag
     assert "3 are copies of project images: 1 exact (not shown: the project has it), 2 near." in (
         mixed
     )
+
+
+def test_the_statistics_behind_the_verdict_are_as_large_as_the_page_text(page, tmp_path):
+    """They were in <small>: about 7 pt under a 9 pt page, hard to read at normal DPI."""
+    from PySide6.QtGui import QTextDocument
+
+    page.folder = tmp_path
+    data = {
+        "summary": "shift: classifier AUC 0.91, energy p < 0.001", "images": 4, "reference": 10,
+        "low_confidence_share": None, "duplicates": [], "unreadable": [],
+        "novel": [{"path": "a.png", "score": 0.5}],
+    }  # fmt: skip
+    page._done((_Report(data), None))
+    document = QTextDocument()
+    document.setDefaultFont(page.verdict.font())
+    document.setHtml(page.verdict.text())
+    sizes = {}
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            sizes[fragment.text()] = fragment.charFormat().font().pointSizeF()
+            it += 1
+        block = block.next()
+    evidence = next(text for text in sizes if "classifier AUC" in text)
+    assert sizes[evidence] == page.verdict.font().pointSizeF(), sizes
