@@ -88,6 +88,8 @@ class Job(QObject):
         # A person's write (a label key on many images): closing the window lets it run
         # and commit rather than cancel it unseen; only its own Cancel button drops it.
         self.keep_on_close = False
+        # (owner, signal, fn) of connect_while before the start
+        self._handlers: list[tuple[QObject, SignalInstance, Callable[..., object]]] = []
         # Connected first, so every later slot on ``ended`` already sees running == False.
         self.ended.connect(self._mark_ended)
 
@@ -109,6 +111,9 @@ class Job(QObject):
             raise RuntimeError(f"job {self.name!r} is already running")
         self._running = True
         self.started_at = time.monotonic()
+        for handler in self._handlers:
+            self._connect_handler(*handler)
+        self._handlers.clear()
         relax_gc()
         _keeper().keep(self)
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
@@ -122,6 +127,14 @@ class Job(QObject):
         only so long, and its last signals may still be queued): a plain lambda would
         then run on deleted widgets (RuntimeError: Internal C++ object already deleted).
         Here the receiver is a child of ``owner``, so Qt drops the connection with it."""
+        if self._running:
+            self._connect_handler(owner, signal, fn)
+        else:  # made as it starts: a job never started (refused) leaves none behind
+            self._handlers.append((owner, signal, fn))
+
+    def _connect_handler(
+        self, owner: QObject, signal: SignalInstance, fn: Callable[..., object]
+    ) -> None:
         handler = _Handler(owner, fn)
         signal.connect(handler.call)
         self.ended.connect(handler.deleteLater)  # after the job's last signal

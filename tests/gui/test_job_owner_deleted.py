@@ -58,3 +58,22 @@ def test_insights_that_fail_after_their_view_was_deleted(qtbot, project, monkeyp
     assert job is not None
     assert _end_after_owner_deleted(qtbot, owner, job, gate) == []
     assert runner.shutdown()
+
+
+def test_handlers_live_from_the_start_to_the_end_of_their_job(qtbot):
+    """A job refused before it started (another exclusive job ran) leaves no handler on
+    its owner; a started one's go once it ended."""
+    from labeldesk.gui.workers import Job
+
+    owner = QObject()
+    results: list[int] = []
+    refused = Job(lambda *, progress, cancel: 1, "refused")
+    refused.connect_while(owner, refused.finished, results.append)
+    assert owner.children() == []
+    job = Job(lambda *, progress, cancel: 2, "run")
+    job.connect_while(owner, job.finished, results.append)
+    runner = JobRunner()
+    runner.start(job)
+    qtbot.waitUntil(lambda: results == [2], timeout=10_000)
+    qtbot.waitUntil(lambda: owner.children() == [], timeout=10_000)
+    assert runner.shutdown()
