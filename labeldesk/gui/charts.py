@@ -367,8 +367,10 @@ class HistoryTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # (no stretched last column: "Train imgs" took the spare width, its number far right)
+        # Each column as wide as its contents, and the width to spare shared out among
+        # them (see _fit_columns): sized to contents alone they left the right third of
+        # a wide table blank; a stretched last column put "Train imgs" far right.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.horizontalHeader().setStretchLastSection(False)
         self.empty_text = ""  # drawn in the empty table: what to do to fill it
         # the height asked for (None: Qt's): Statistics asks for a few rows, so that the
@@ -382,6 +384,27 @@ class HistoryTable(QTableWidget):
         rows = self.preferred_rows * self.verticalHeader().defaultSectionSize()
         frame = 2 * self.frameWidth()
         return QSize(hint.width(), self.horizontalHeader().sizeHint().height() + rows + frame)
+
+    def _fit_columns(self) -> None:
+        """Every column at least as wide as its header and cells (a narrow table scrolls
+        sideways rather than cut one), the width to spare shared out evenly."""
+        header = self.horizontalHeader()
+        count = self.columnCount()
+        if not count:
+            return
+        wanted = [max(self.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(count)]
+        spare = max(0, self.viewport().width() - sum(wanted))
+        for c, width in enumerate(wanted):
+            header.resizeSection(c, width + spare // count + (1 if c < spare % count else 0))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_columns()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -423,6 +446,7 @@ class HistoryTable(QTableWidget):
                     where = f"evaluated on {version.metrics['evaluated_on']}"
                     item.setToolTip(f"{where}; {TOO_FEW} {warning}" if warning else where)
                 self.setItem(row, column, item)
+        self._fit_columns()
 
     def set_scores(
         self,
@@ -453,3 +477,4 @@ class HistoryTable(QTableWidget):
                         + (f"; left out: {left}" if left else "")
                     )
                 self.setItem(row, SCORE_COLUMN + k, item)
+        self._fit_columns()
