@@ -16,6 +16,8 @@ import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from .progress import CancelToken, Progress, ProgressCallback, no_progress
+
 # What a file system says when it does not sync (or cannot sync a folder): nothing to
 # make durable there, and nothing lost by going on.
 _CANNOT_SYNC = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EROFS, errno.ENOSYS})
@@ -23,6 +25,10 @@ _CANNOT_SYNC = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.E
 # the fsyncs waiting together in one go: many small files sync faster 16 at a time than
 # one after another on a few threads (benchmarks/RESULTS.md, bench_export.py's row)
 SYNC_THREADS = 16
+# How many files are synced between two progress reports (and checks for a cancel): a
+# million-file export's fsyncs take minutes
+SYNC_REPORT_EVERY = 256
+SYNCING = "syncing files to the disk"  # a phase counting files: {"unit": "file"}
 
 
 def sync_open_file(fd: int, path: str | os.PathLike[str]) -> None:
@@ -50,18 +56,45 @@ def sync_file(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def sync_files(paths: Sequence[str | os.PathLike[str]], *, own_only: bool = False) -> None:
+def sync_files(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    own_only: bool = False,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    phase: str = SYNCING,
+) -> None:
     """:func:`sync_file` of each regular file of ``paths``, many at a time; a symbolic
     link, a FIFO or other special file is not opened. ``own_only``: a file with other
     names (a hard link to an image) is left as it is: its bytes were written before,
-    not by whoever made this name (the folder's sync makes the name durable)."""
-    if len(paths) < 2:
+    not by whoever made this name (the folder's sync makes the name durable).
+
+    ``progress`` hears the files synced so far (the phase ``phase``, counting files)
+    every :data:`SYNC_REPORT_EVERY` files and at the end; ``cancel`` is checked as
+    often: once set, no more files are synced and :class:`Cancelled` is raised (those
+    synced stay so). A KeyboardInterrupt (Ctrl+C) stops the syncs the same way."""
+    total = len(paths)
+
+    def step(done: int) -> None:
+        progress(Progress(done, total, phase, {"unit": "file"}))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+    step(0)
+    if total < 2:
         for path in paths:
             _sync_regular(path, own_only)
-        return
-    with ThreadPoolExecutor(SYNC_THREADS) as pool:
-        for _ in pool.map(lambda p: _sync_regular(p, own_only), paths, chunksize=8):
-            pass
+    else:
+        with ThreadPoolExecutor(SYNC_THREADS) as pool:
+            try:
+                synced = pool.map(lambda p: _sync_regular(p, own_only), paths, chunksize=8)
+                for done, _ in enumerate(synced, start=1):
+                    if done % SYNC_REPORT_EVERY == 0 and done < total:
+                        step(done)
+            except BaseException:  # a cancel, or Ctrl+C: those not started are not synced
+                pool.shutdown(cancel_futures=True)  # (leaving the pool would wait for them)
+                raise
+    step(total)
 
 
 def _sync_regular(path: str | os.PathLike[str], own_only: bool) -> None:

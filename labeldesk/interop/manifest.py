@@ -54,6 +54,7 @@ CHOOSING = (
 LEFT_OUT = (MANIFEST, STAGING_MARKER)
 HASH_BATCH = 256  # files per hashing task
 HASHING = "hashing the exported files"  # a phase counting files: {"unit": "file"}
+SYNCING = "syncing the exported files to the disk"  # the same files, after: {"unit": "file"}
 HASH_THREADS = 4  # hashing is reading: a few threads keep a disk (or an SSD's queue) busy
 _T = TypeVar("_T")
 
@@ -197,7 +198,7 @@ def _hashed(
     as each batch is hashed). ``folders``: filled with every folder walked, ``folder``
     first; ``sync``: each file hashed is then synced to the disk (fsync; not a hard
     link to an image, whose bytes were not written here), not the whole system's
-    (os.sync)."""
+    (os.sync), in a phase of its own that reports progress and heeds ``cancel``."""
     paths = sorted(_files(folder, folders))
     found: list[_T] = []
     # Batches, not one task per file: for 100k small images the executor's own
@@ -215,7 +216,13 @@ def _hashed(
             found += batch
             progress(Progress(len(found), len(paths), HASHING, {"unit": "file"}))
     if sync:
-        sync_files([os.path.join(base, rel) for rel in paths], own_only=True)
+        try:
+            sync_files(
+                [os.path.join(base, rel) for rel in paths],
+                own_only=True, progress=progress, cancel=cancel, phase=SYNCING,
+            )  # fmt: skip
+        except Cancelled:
+            raise Cancelled(cancelled) from None
     return found
 
 

@@ -25,9 +25,16 @@ def test_hashing_an_export_counts_files_and_reading_shards_counts_shards(
     path, csv_out, shards = str(project.path), tmp_path / "csv", tmp_path / "shards"
     capsys.readouterr()
     assert main(["export", path, str(csv_out), "--format", "csv"]) == 0
-    hashing = phase_lines(capsys.readouterr().err, "hashing the exported files")
+    err = capsys.readouterr().err
+    hashing = phase_lines(err, "hashing the exported files")
     files = sum(1 for p in csv_out.rglob("*") if p.is_file())  # the manifest's own too
     assert hashing[-1] == f"hashing the exported files: {files - 1:,}/{files - 1:,} files (100%)"
+    # then the same files synced to the disk, a phase of its own
+    syncing = phase_lines(err, "syncing the exported files to the disk")
+    assert (
+        syncing[-1]
+        == f"syncing the exported files to the disk: {files - 1:,}/{files - 1:,} files (100%)"
+    )
 
     assert main(["export", path, str(shards), "--format", "webdataset"]) == 0
     capsys.readouterr()
