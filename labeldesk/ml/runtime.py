@@ -24,7 +24,9 @@ the runtime's are computed and compared at every load.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -269,7 +271,30 @@ def torch_reference(backbone: Backbone, pixels: np.ndarray) -> np.ndarray:
         write_atomically(path, write)
     except OSError as exc:  # a read-only cache: computed again at the next load
         log.info("PyTorch's check vectors not kept (%s)", exc)
+        return vectors
+    _remove_older_references(path, backbone.identity.key)
     return vectors
+
+
+def _remove_older_references(kept: Path, key: str) -> None:
+    """Remove the check vectors LabelDesk kept before ``kept`` for the same model
+    (another check batch version or PyTorch version: :func:`reference_path`'s names),
+    which no load reads again: one file per PyTorch upgrade otherwise piled up. Only
+    regular files named exactly so; one that cannot be removed is left."""
+    own = re.compile(re.escape(key) + r"-check[0-9]+-torch[0-9A-Za-z._]+\.npy")
+    try:
+        names = os.listdir(kept.parent)
+    except OSError:
+        return
+    for name in names:
+        if name == kept.name or not own.fullmatch(name):
+            continue
+        older = kept.parent / name
+        try:
+            if stat.S_ISREG(older.lstat().st_mode):
+                older.unlink()
+        except OSError as exc:  # gone already, or a read-only folder
+            log.debug("older check vectors %s not removed (%s)", older, exc)
 
 
 class _NullContext:

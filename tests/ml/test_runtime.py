@@ -238,3 +238,29 @@ def test_damaged_kept_check_vectors_are_computed_again(content, caplog):
     assert "cannot be used" in caplog.text
     pixels = runtime.check_pixels(backbone.identity.preprocess)
     assert np.allclose(np.load(kept), torch_features(backbone, "cpu")(pixels), atol=1e-6)
+
+
+def test_new_check_vectors_replace_the_older_ones_of_the_same_model(runtime_cache):
+    """Each PyTorch upgrade (or new check batch) kept one more file of check vectors per
+    model beside its exported graph, and none was ever removed. Writing a model's new
+    one removes its older ones, and nothing else: not another model's, nor a file of
+    another name."""
+    backbone = tiny_backbone()
+    key = backbone.identity.key
+    runtime_cache.mkdir()
+    older = [f"{key}-check0-torch2.0.0.npy", f"{key}-check1-torch1.13.1_cpu.npy"]
+    others = [
+        "other-0123456789-check1-torch1.13.1.npy",  # another model's
+        f"{key}-check1-torch1.13.1.npy.bak",  # a person's copy
+        f"{key}-notes.npy",
+        f"x{key}-check1-torch1.13.1.npy",
+    ]
+    for name in older + others:
+        with open(runtime_cache / name, "wb") as f:
+            np.save(f, np.ones((2, backbone.dim), np.float32), allow_pickle=False)
+    (runtime_cache / f"{key}-check1-torch0.1.npy").mkdir()  # a folder: not LabelDesk's file
+
+    assert load_runner(backbone, "cpu", "openvino").name == "openvino"
+    kept = runtime.reference_path(backbone)
+    left = sorted(p.name for p in runtime_cache.iterdir() if ".npy" in p.name)
+    assert left == sorted([kept.name, *others, f"{key}-check1-torch0.1.npy"])
