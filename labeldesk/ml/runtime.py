@@ -146,9 +146,9 @@ def _runtime_features(backbone: Backbone, name: str) -> Features:
 
         compiled = _from_graph(
             backbone,
-            lambda path: openvino.Core().compile_model(
+            lambda path: ov_mixed.compile_cpu(
+                openvino.Core(),
                 str(path),
-                "CPU",
                 {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
             ),
         )

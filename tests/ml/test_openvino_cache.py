@@ -1,0 +1,80 @@
+"""OpenVINO's compiled models are kept in LabelDesk's model cache (OpenVINO's CACHE_DIR),
+so a later load reads them back instead of compiling the model (its two halves on CPUs
+with bf16) again at every `labeldesk embed`; a cache folder that cannot be written is
+simply not used."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from labeldesk.ml import ov_mixed, runtime
+from labeldesk.ml.runtime import load_runner, torch_features
+
+from .tiny_backbone import tiny_backbone
+
+pytest.importorskip("openvino")
+
+
+@pytest.fixture(autouse=True)
+def runtime_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(tmp_path / "runtime-cache"))
+    return tmp_path / "runtime-cache"
+
+
+def same_as_pytorch(runner, backbone) -> bool:
+    pixels = runtime.check_pixels(backbone.identity.preprocess, 4)
+    ours, theirs = runner.features(pixels), torch_features(backbone, "cpu")(pixels)
+    return bool(np.allclose(ours, theirs, atol=1e-4))
+
+
+def test_compiled_models_are_kept_in_the_model_cache_and_used_again(runtime_cache):
+    backbone = tiny_backbone()
+    first = load_runner(backbone, "cpu", "openvino")
+    assert first.name == "openvino"
+    kept = runtime_cache / ov_mixed.CACHE_FOLDER
+    blobs = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
+    assert blobs  # compiled once, kept
+
+    again = load_runner(backbone, "cpu", "openvino")
+    assert again.name == "openvino" and same_as_pytorch(again, backbone)
+    assert {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == blobs  # read, not made
+
+
+def test_a_cache_folder_that_cannot_be_made_leaves_openvino_uncached(runtime_cache):
+    backbone = tiny_backbone()
+    runtime_cache.mkdir()
+    (runtime_cache / ov_mixed.CACHE_FOLDER).write_text("a person's file\n")
+    runner = load_runner(backbone, "cpu", "openvino")
+    assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
+    assert (runtime_cache / ov_mixed.CACHE_FOLDER).read_text() == "a person's file\n"
+
+
+def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_only):
+    """A cache made by an earlier run (the exported graph, PyTorch's check vectors) and
+    read-only since: OpenVINO would refuse to compile with a CACHE_DIR it cannot write."""
+    backbone = tiny_backbone()
+    assert load_runner(backbone, "cpu", "openvino").name == "openvino"
+    shutil.rmtree(runtime_cache / ov_mixed.CACHE_FOLDER, ignore_errors=True)  # (older runs)
+    make_read_only(runtime_cache)
+    runner = load_runner(backbone, "cpu", "openvino")
+    assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
+    folder = runtime_cache / ov_mixed.CACHE_FOLDER
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
+    """A blob cut short (a run killed as OpenVINO wrote it, a full disk) is compiled again
+    and rewritten, not an engine that fails or differs."""
+    backbone = tiny_backbone()
+    assert load_runner(backbone, "cpu", "openvino").name == "openvino"
+    blobs = {p: p.stat().st_size for p in (runtime_cache / ov_mixed.CACHE_FOLDER).iterdir()}
+    for blob in blobs:
+        blob.chmod(0o600)
+        with open(blob, "r+b") as f:
+            f.truncate(10)
+    runner = load_runner(backbone, "cpu", "openvino")
+    assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
+    assert {p: p.stat().st_size for p in blobs} == blobs
