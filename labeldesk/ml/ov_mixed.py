@@ -82,16 +82,37 @@ def compile_cpu(core: Any, model: Any, config: dict[str, str]) -> Any:
 
 
 def cache_folder() -> Path | None:
-    """The folder of OpenVINO's compiled models, made if need be; None where it cannot
-    be made or written."""
+    """The folder of this OpenVINO version's compiled models (:data:`CACHE_FOLDER`/<version>),
+    made if need be; None where it cannot be made or written. A new OpenVINO cannot read
+    an older one's compiled models, so their folders (about 13 MB a model) are removed."""
+    import openvino
+
     from .onnx_export import cache_dir
 
-    folder = cache_dir() / CACHE_FOLDER
+    root = cache_dir() / CACHE_FOLDER
+    folder = root / openvino.__version__.split("-")[0]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder if os.access(folder, os.W_OK | os.X_OK) else None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    for other in root.iterdir():
+        if other != folder and other.is_dir() and not other.is_symlink():
+            _remove_compiled(other)
+    return folder
+
+
+def _remove_compiled(folder: Path) -> None:
+    """Removes the compiled models (``*.blob``, OpenVINO's own names) of another OpenVINO
+    version's folder, and the folder once nothing else is in it."""
+    try:
+        for blob in folder.glob("*.blob"):
+            if blob.is_file() and not blob.is_symlink():
+                blob.unlink()
+        folder.rmdir()
+    except OSError:
+        pass  # something else in it, or not ours to remove: kept
 
 
 def split_graph(core: Any, path: Path, until: str = F32_UNTIL) -> tuple[Any, Any] | None:

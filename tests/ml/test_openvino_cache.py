@@ -15,13 +15,20 @@ from labeldesk.ml.runtime import load_runner, torch_features
 
 from .tiny_backbone import tiny_backbone
 
-pytest.importorskip("openvino")
+openvino = pytest.importorskip("openvino")
 
 
 @pytest.fixture(autouse=True)
 def runtime_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(tmp_path / "runtime-cache"))
     return tmp_path / "runtime-cache"
+
+
+def compiled(runtime_cache):
+    """The folder of this OpenVINO version's compiled models."""
+    (folder,) = (runtime_cache / ov_mixed.CACHE_FOLDER).iterdir()
+    assert folder.name == openvino.__version__.split("-")[0]
+    return folder
 
 
 def same_as_pytorch(runner, backbone) -> bool:
@@ -34,7 +41,7 @@ def test_compiled_models_are_kept_in_the_model_cache_and_used_again(runtime_cach
     backbone = tiny_backbone()
     first = load_runner(backbone, "cpu", "openvino")
     assert first.name == "openvino"
-    kept = runtime_cache / ov_mixed.CACHE_FOLDER
+    kept = compiled(runtime_cache)
     blobs = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
     assert blobs  # compiled once, kept
 
@@ -62,7 +69,7 @@ def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_on
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
     folder = runtime_cache / ov_mixed.CACHE_FOLDER
-    assert not folder.exists() or not any(folder.iterdir())
+    assert not any(p.is_file() for p in folder.rglob("*"))  # nothing compiled was kept
 
 
 def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
@@ -70,7 +77,7 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
     and rewritten, not an engine that fails or differs."""
     backbone = tiny_backbone()
     assert load_runner(backbone, "cpu", "openvino").name == "openvino"
-    blobs = {p: p.stat().st_size for p in (runtime_cache / ov_mixed.CACHE_FOLDER).iterdir()}
+    blobs = {p: p.stat().st_size for p in compiled(runtime_cache).iterdir()}
     for blob in blobs:
         blob.chmod(0o600)
         with open(blob, "r+b") as f:
@@ -78,3 +85,22 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
     assert {p: p.stat().st_size for p in blobs} == blobs
+
+
+def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime_cache):
+    """A new OpenVINO cannot read an older one's compiled models: their folder goes, but
+    only its blobs; a folder with anything else in it, and a loose file, stay."""
+    root = runtime_cache / ov_mixed.CACHE_FOLDER
+    old = root / "2020.1.0"
+    old.mkdir(parents=True)
+    (old / "123.blob").write_bytes(b"compiled")
+    mixed = root / "2021.4.2"
+    mixed.mkdir()
+    (mixed / "456.blob").write_bytes(b"compiled")
+    (mixed / "notes.txt").write_text("a person's file\n")
+    (root / "readme.blob").write_text("not a folder\n")
+    assert load_runner(tiny_backbone(), "cpu", "openvino").name == "openvino"
+    assert not old.exists()
+    assert sorted(p.name for p in mixed.iterdir()) == ["notes.txt"]
+    assert (root / "readme.blob").read_text() == "not a folder\n"
+    assert any((root / openvino.__version__.split("-")[0]).glob("*.blob"))  # this one's kept
