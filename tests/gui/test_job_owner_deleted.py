@@ -7,30 +7,10 @@ from __future__ import annotations
 
 import threading
 
-import shiboken6
 from PySide6.QtCore import QObject
 
+from gui.owner_deleted import end_after_owner_deleted, fail_when_let
 from labeldesk.gui.workers import JobRunner
-
-
-def _fail_when_let(gate: threading.Event):
-    def fail(*args, **kwargs):
-        gate.wait(60)
-        raise ValueError("the job's own failure")
-
-    return fail
-
-
-def _end_after_owner_deleted(qtbot, owner: QObject, job, gate: threading.Event) -> list:
-    ends: list[str] = []
-    job.failed.connect(lambda _exc: ends.append("failed"))
-    shiboken6.delete(owner)
-    with qtbot.captureExceptions() as exceptions:
-        gate.set()
-        qtbot.waitUntil(lambda: not job.running, timeout=30_000)
-        qtbot.wait(100)
-    assert ends == ["failed"]
-    return [str(e[1]) for e in exceptions]
 
 
 def test_a_review_load_that_fails_after_its_view_was_deleted(qtbot, project, monkeypatch):
@@ -38,11 +18,11 @@ def test_a_review_load_that_fails_after_its_view_was_deleted(qtbot, project, mon
     from labeldesk.gui.review_jobs import ReviewJobs
 
     gate = threading.Event()
-    monkeypatch.setattr(review_jobs, "compute_items", _fail_when_let(gate))
+    monkeypatch.setattr(review_jobs, "compute_items", fail_when_let(gate))
     runner, owner = JobRunner(), QObject()
     jobs = ReviewJobs(project, runner, parent=owner)
     job = jobs.load("issues")
-    assert _end_after_owner_deleted(qtbot, owner, job, gate) == []
+    assert end_after_owner_deleted(qtbot, owner, job, gate) == []
     assert runner.shutdown()
 
 
@@ -51,12 +31,12 @@ def test_insights_that_fail_after_their_view_was_deleted(qtbot, project, monkeyp
     from labeldesk.ml import insights
 
     gate = threading.Event()
-    monkeypatch.setattr(insights, "insights_if_embedded", _fail_when_let(gate))
+    monkeypatch.setattr(insights, "insights_if_embedded", fail_when_let(gate))
     runner, owner = JobRunner(), QObject()
     feed = InsightsFeed(project, runner, parent=owner)
     job = feed.refresh()
     assert job is not None
-    assert _end_after_owner_deleted(qtbot, owner, job, gate) == []
+    assert end_after_owner_deleted(qtbot, owner, job, gate) == []
     assert runner.shutdown()
 
 
