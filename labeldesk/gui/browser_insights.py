@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import QObject
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
@@ -152,8 +153,11 @@ class BrowserInsights:
         current = self.grid.currentIndex()  # (stays current: the detail panel stays)
         keep = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else ids[0]
         job = more_like_job(self.project, ids)
-        job.finished.connect(lambda found: self._show_ranking(ids, found, keep))
-        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        # (tied to the view: a search ending after it was deleted calls nothing on it)
+        view = self
+        assert isinstance(view, QObject)  # (the project view)
+        job.connect_while(view, job.finished, lambda found: self._show_ranking(ids, found, keep))
+        job.connect_while(view, job.failed, lambda exc: self.error.emit(job.describe(exc)))
         self.search_job = self.runner.start(job)
         return job
 

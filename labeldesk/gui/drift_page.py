@@ -199,12 +199,16 @@ class DriftPage(QWidget):
 
         job = Job(run, "Drift")
         job.finished.connect(self._done)
-        job.failed.connect(
+        # (tied to the page: closing the project deletes it before the session has
+        # waited for the check, whose last signals then call nothing on it)
+        job.connect_while(
+            self,
+            job.failed,
             lambda exc: self._failed(
                 job.describe(exc), cured_by_embeddings=isinstance(exc, NoEmbeddings)
-            )
+            ),
         )
-        job.cancelled.connect(lambda: self.verdict.setText("Cancelled."))
+        job.connect_while(self, job.cancelled, lambda: self.verdict.setText("Cancelled."))
         self.job = self.session.start_exclusive(job, "Checking for drift")
         if self.job is None:  # the page stays as it was: the last folder, its report (the
             return None  # session has said which job to wait for)
@@ -362,8 +366,8 @@ class DriftPage(QWidget):
 
         job = Job(run, "Adding images")
         job.finished.connect(self._added)
-        job.cancelled.connect(cancelled)
-        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        job.connect_while(self, job.cancelled, cancelled)  # (see check)
+        job.connect_while(self, job.failed, lambda exc: self.error.emit(job.describe(exc)))
         return self.session.start_exclusive(job, "Adding new images to the project")
 
     def _added(self, added: Any) -> None:

@@ -207,8 +207,9 @@ class ProjectView(QWidget, BrowserInsights):
 
         job = Job(load, "Loading images")
         job.finished.connect(self._filled_in)
-        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
-        job.ended.connect(lambda: self.fill_in() if self._fill_again else None)
+        # (tied to the view: a read ending after it was deleted calls nothing on it)
+        job.connect_while(self, job.failed, lambda exc: self.error.emit(job.describe(exc)))
+        job.connect_while(self, job.ended, lambda: self.fill_in() if self._fill_again else None)
         self.fill_job = self.runner.start(job)
         return job
 

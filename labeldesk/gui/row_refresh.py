@@ -63,7 +63,8 @@ class RowRefresh(QObject):
 
         job = Job(read, "Reading changed images")
         job.finished.connect(self._store)
-        job.failed.connect(lambda exc: self.failed.emit(job.describe(exc)))
+        # (tied to this object: a read that fails after its view was deleted calls nothing)
+        job.connect_while(self, job.failed, lambda exc: self.failed.emit(job.describe(exc)))
         job.ended.connect(self._read_pending)  # after finished: the older read is stored
         self.job = self._start(job)
 

@@ -288,7 +288,8 @@ class VersionsView(QWidget):
         self._diff_of, self._diff_with = a.name, other
         self._now_stale = False
         job.finished.connect(self._compared)
-        job.failed.connect(lambda exc: self.error.emit(job.describe(exc)))
+        # (tied to the page: a comparison ending after it was deleted calls nothing on it)
+        job.connect_while(self, job.failed, lambda exc: self.error.emit(job.describe(exc)))
         self.diff_job = job
         self.diff_text.setPlainText("Comparing…")
         self.runner.start(job)
