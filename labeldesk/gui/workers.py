@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import gc
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -249,14 +250,22 @@ class _Keeper(QObject):
         many were asked. Run when Python exits: Qt's teardown waits for every running job,
         so one waiting for something (another process's lock, say) would keep the process
         alive for good; and a job still running when PySide deletes its objects would
-        signal through a deleted one."""
+        signal through a deleted one (Signal source has been deleted).
+
+        A job whose child process has not stopped by then (one still starting up checks
+        for a stop only once loaded) would end just after this: Python's exit terminates
+        daemon children next (multiprocessing's own exit handler), and PySide then deletes
+        the job under its thread. So they are terminated here, and the jobs, seeing their
+        child gone, get another ``wait_s`` to end while their objects still live."""
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
             job.cancel()
-        deadline = time.monotonic() + wait_s
-        for job in jobs:
-            job.executed.wait(max(0.0, deadline - time.monotonic()))
+        if not _all_executed(jobs, wait_s):
+            for child in multiprocessing.active_children():
+                if child.daemon:  # (what multiprocessing ends at exit anyway)
+                    child.terminate()
+            _all_executed(jobs, wait_s)
         return len(jobs)
 
     @Slot(object)
@@ -264,6 +273,14 @@ class _Keeper(QObject):
         with self._lock:
             job = self._jobs.pop(key, None)
         del job  # the last reference, unless a caller still holds the job
+
+
+def _all_executed(jobs: list[Job], wait_s: float) -> bool:
+    """Wait up to ``wait_s`` for ``jobs`` to have run; whether all have."""
+    deadline = time.monotonic() + wait_s
+    for job in jobs:
+        job.executed.wait(max(0.0, deadline - time.monotonic()))
+    return all(job.executed.is_set() for job in jobs)
 
 
 _KEEPER: _Keeper | None = None
