@@ -27,6 +27,7 @@ from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, 
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel
+from labeldesk.gui.grid_menu import GridMenu
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
@@ -81,6 +82,7 @@ class ProjectView(QWidget, BrowserInsights):
         self.labeling = LabelingController(
             project, self.model, self.grid, self, start=self.session.start
         )
+        self.grid_menu = GridMenu(self.labeling)  # right click: label, unlabel, exclude
         self.rows = RowRefresh(project, self.model, self.session.start, self)
         self.class_actions = ClassActions(self.labeling, self, self.sidebar.selected_class)
         self.feed = InsightsFeed(project, self.runner, track, self)
