@@ -47,6 +47,12 @@ NEEDS_EMBEDDINGS = (
     "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
 )
 UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
+# Shown before a fine-tune is started: nothing said it was slow until it ran (on a CPU,
+# minutes where a head takes seconds) or that its end replaces every image's vectors.
+FINETUNE_COST = (
+    "Fine-tuning trains the network itself, then embeds every image again: minutes on a "
+    "CPU, where a classifier head takes seconds."
+)
 
 
 def read_only_status(reason: str) -> str:
@@ -197,6 +203,9 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
         # a fine-tune stopped before its embeddings were whole (killed, cancelled, failed)
         # what a fine-tune will do (how much; every image embedded again), while it runs
+        self.cost = QLabel(FINETUNE_COST)  # while fine-tune is picked, before its run
+        self.cost.setWordWrap(True)
+        self.cost.setVisible(False)
         self.plan = QLabel()
         self.plan.setWordWrap(True)
         self.plan.setVisible(False)
@@ -220,6 +229,7 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         form.addRow(buttons)
         form.addRow(self.status)
+        form.addRow(self.cost)
         form.addRow(self.plan)
         form.addRow(self.unfinished)
         self.mode.currentIndexChanged.connect(self._mode_changed)
@@ -278,6 +288,7 @@ class TrainingPanel(QWidget):
         finetune = self.selected_mode == "finetune"
         self.train_blocks.setVisible(finetune)
         self._blocks_label.setVisible(finetune)
+        self.cost.setVisible(finetune and not (self.job is not None and self.job.running))
         self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running
         self.update_start()
 
@@ -415,6 +426,7 @@ class TrainingPanel(QWidget):
         for widget in (self.mode, self.epochs, self.train_blocks):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
+        self.cost.setVisible(not running and self.selected_mode == "finetune")
         if running:
             self._show_unfinished(running)
             if keyboard and self.cancel_button.hasFocus():
