@@ -27,6 +27,7 @@ from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, 
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel
+from labeldesk.gui.empty_grid import empty_grid_text
 from labeldesk.gui.grid_menu import GridMenu
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
@@ -392,6 +393,7 @@ class ProjectView(QWidget, BrowserInsights):
             parts.append(f"{flagged:,} likely mislabeled")
         self.totals_text = " · ".join(parts)  # (the line while another page shows)
         parts.append(f"showing {self.model.rowCount():,}")
+        self.grid.set_empty_text(empty_grid_text(self.model.image_filter, usable))
         selected = len(self.grid.selected_rows())
         if selected:
             parts.append(f"{selected:,} selected")

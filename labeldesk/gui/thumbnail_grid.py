@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QRegion,
     QResizeEvent,
     QShowEvent,
@@ -86,6 +87,7 @@ class ThumbnailGrid(QListView):
         self._band = QRect()  # rubber band, content coordinates
         self._press = QPoint()  # where the mouse went down, content coordinates
         self._revealing = False  # the current tile goes to the middle once shown
+        self.empty_text = ""  # drawn while no tile is shown: why (see set_empty_text)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
@@ -388,6 +390,12 @@ class ThumbnailGrid(QListView):
             self.viewport().update()
 
     # -- painting ---------------------------------------------------------------------------
+    def set_empty_text(self, text: str) -> None:
+        """What the grid says while it shows no tile (the choices that hide them)."""
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         """The tiles that meet the dirty rectangle, nothing else."""
         area = event.rect()
@@ -414,6 +422,12 @@ class ThumbnailGrid(QListView):
                 state |= State.State_HasFocus
             option.state = state
             delegate.paint(painter, option, index)
+        if self.empty_text and not model.rowCount():
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24), flags, self.empty_text
+            )
         if not self._band.isNull() and self.isSelectionRectVisible():
             band = QStyleOptionRubberBand()
             band.initFrom(self)
