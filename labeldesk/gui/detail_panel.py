@@ -321,14 +321,15 @@ class DetailPanel(QWidget):
         layout.addWidget(self.neighbours, 1)
         buttons = QHBoxLayout()
         self.more_like_button = QPushButton("More like this")
-        self.more_like_button.setToolTip(
-            "Show the images most similar to the selection (select a few examples of a "
-            "rare class to find more of it)"
-        )
         self.find_different_button = QPushButton("Find different")
-        self.find_different_button.setToolTip(
-            "Sort the grid by outlier score: the most unusual images first"
-        )
+        # what each does: given back once embeddings come (it said "Compute embeddings
+        # first" for good, the set-up below having replaced it before any were there)
+        self._search_tips = {
+            self.more_like_button: "Show the images most similar to the selection (select "
+            "a few examples of a rare class to find more of it)",
+            self.find_different_button: "Sort the grid by outlier score: the most unusual "
+            "images first",
+        }
         self.more_like_button.clicked.connect(self.moreLikeRequested)
         self.find_different_button.clicked.connect(self.findDifferentRequested)
         for button in (self.more_like_button, self.find_different_button):
@@ -357,10 +358,9 @@ class DetailPanel(QWidget):
         tip = "" if available else "Compute embeddings first (Tools → Compute embeddings)"
         if not available and self.project.read_only is not None:
             tip = "Needs embeddings, which a read-only project cannot compute here"
-        for button in (self.more_like_button, self.find_different_button):
+        for button, what_it_does in self._search_tips.items():
             button.setEnabled(available)
-            if not available:
-                button.setToolTip(tip)
+            button.setToolTip(what_it_does if available else tip)
 
     def show_insight(
         self,
