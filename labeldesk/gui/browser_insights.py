@@ -147,7 +147,12 @@ class BrowserInsights:
     def more_like_selection(self) -> Job | None:
         """Show the selected images first, still selected, then those most like them."""
         ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
-        if not ids or (self.search_job is not None and self.search_job.running):
+        if not ids:  # the button did nothing visible (no image selected, an empty grid)
+            self.message.emit(
+                "Select one or more images first: More like this finds images like them"
+            )
+            return None
+        if self.search_job is not None and self.search_job.running:
             return None
         self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
         current = self.grid.currentIndex()  # (stays current: the detail panel stays)

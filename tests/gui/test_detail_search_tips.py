@@ -19,3 +19,10 @@ def test_the_search_buttons_say_what_they_do_once_they_can(qtbot, project):
     panel.set_model_available(False)  # embeddings gone (a re-embed under way)
     assert not more.isEnabled()
     assert "Compute embeddings first" in different.toolTip()
+
+
+def test_more_like_this_with_nothing_selected_says_what_it_needs(qtbot, view):
+    view.grid.clearSelection()  # as in a grid the sidebar's choices left empty
+    with qtbot.waitSignal(view.message, timeout=2000) as said:
+        assert view.more_like_selection() is None
+    assert said.args[0].startswith("Select one or more images first")
