@@ -20,9 +20,11 @@ from helpers import write_image
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import open_project
 from labeldesk.ml import vectors as vectors_module
+from labeldesk.ml.embed import embed_project
 from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import current_store
 from labeldesk.ml.vectors import KEY_BYTES, VectorStore
+from ml.tiny_backbone import tiny_backbone
 
 DIM = 4
 
@@ -248,11 +250,38 @@ def test_writers_take_turns(tmp_path):
     assert order == ["first", "second"]
 
 
-def _embed(project: Path, env: dict) -> subprocess.Popen:
+# `labeldesk embed` with the test backbone (tests/ml/tiny_backbone.py, registered as
+# tiny-test): what is checked here is the store's life, not the network. At a gate (a
+# named pipe), the run holds its third batch in the network until the test opens the
+# pipe: its first batches are on disk, the store is the project's, and the write lock is
+# the run's meanwhile (a batch's vectors are written while the network runs the next).
+EMBED = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from labeldesk.ml.backbones import BACKBONES
+from ml.tiny_backbone import tiny_backbone
+
+class Batches(list):
+    def append(self, size):
+        super().append(size)
+        if len(self) == 3:
+            with open(sys.argv[2]) as gate:
+                gate.read()
+
+BACKBONES.register("tiny-test")(lambda: tiny_backbone(Batches()))
+from labeldesk.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def _embed(project: Path, env: dict, gate: Path) -> subprocess.Popen:
+    args = ["embed", project, "--model", "tiny-test", "--runtime", "torch", "--batch-size", 2]
     return subprocess.Popen(
-        [sys.executable, "-m", "labeldesk", "embed", str(project), "--batch-size", "2", "--json"],
+        [sys.executable, "-c", EMBED, str(TESTS), str(gate), *map(str, args), "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=True,
         env=env,
     )
 
@@ -272,6 +301,8 @@ while not os.path.exists(sys.argv[2]):  # until the embedding runs are over
                 problems.append(f"after {opened} good opens: {exc}")
             continue
     opened += 1
+    if opened == 1:
+        print("opened", flush=True)
     for digest, vector in zip(got.hashes, got.vectors.tolist()):
         if seen.setdefault(digest, vector) != vector:
             problems.append(f"the vector of {digest} changed")
@@ -279,9 +310,41 @@ print(json.dumps({"opened": opened, "problems": problems[:20], "seen": seen}))
 """
 
 
+def _stderr_lines(run: subprocess.Popen, waiting: threading.Event) -> list[str]:
+    """The lines the run writes on stderr, read as they come (in a thread); ``waiting``
+    is set when it says it waits for another run."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert run.stderr is not None
+        for line in run.stderr:
+            lines.append(line)
+            if line.startswith("waiting for another embedding run"):
+                waiting.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _open_gate(gate: Path) -> None:
+    """Let the run held at the gate go on (opening a named pipe to write waits until its
+    reader has it open); fail if no run gets there."""
+    opened = threading.Event()
+
+    def release() -> None:
+        with open(gate, "w"):
+            opened.set()
+
+    threading.Thread(target=release, daemon=True).start()
+    assert opened.wait(120), "no run reached its third batch"
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path):
+    """Two runs start at once: the one with the write lock stores batches and holds the
+    next; meanwhile readers see its vectors and the other run waits for it; then both
+    finish: one run's vectors, each image once, and the second computed nothing again."""
     root = tmp_path / "images"
     for i in range(24):
         write_image(root / f"c{i % 3}" / f"{i}.png", size=(40, 40), fmt="PNG", seed=i)
@@ -290,20 +353,33 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
     busy = tmp_path / "busy"
     shutil.copytree(tmp_path / "clean", busy)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
 
-    runs = [_embed(busy, env)]
+    runs = [_embed(busy, env, gate) for _ in range(2)]
+    waiting = threading.Event()
+    said = [_stderr_lines(run, waiting) for run in runs]
     stop = tmp_path / "stop-reading"
     readers = [
         subprocess.Popen(
-            [sys.executable, "-c", READER, str(busy), str(stop)], stdout=subprocess.PIPE, env=env
+            [sys.executable, "-c", READER, str(busy), str(stop)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for _ in range(2)
     ]
-    time.sleep(1.0)
-    runs.append(_embed(busy, env))
-    for run in runs:
-        _, err = run.communicate(timeout=200)
-        assert run.returncode == 0, err.decode()
+    for reader in readers:  # each has read the vectors of the held run's first batches
+        assert reader.stdout is not None and reader.stdout.readline() == "opened\n"
+    assert waiting.wait(120), f"neither run waited for the other: {said}"
+    _open_gate(gate)
+    embedded = []
+    for run, lines in zip(runs, said, strict=True):
+        assert run.stdout is not None
+        out = run.stdout.read()
+        assert run.wait(200) == 0, "".join(lines)
+        embedded.append(json.loads(out)["embedded"])
+    assert sorted(embedded) == [0, 24]  # the run that waited found nothing left to do
     stop.touch()
     seen: list[dict] = []
     for reader in readers:
@@ -312,8 +388,8 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
         seen.append(json.loads(out))
     for report in seen:  # each reader got vectors mid-run, and never a wrong or no answer
         assert report["opened"] > 0 and report["problems"] == []
-    reference = _embed(tmp_path / "clean", env)
-    assert reference.wait(timeout=200) == 0
+    with open_project(tmp_path / "clean") as clean_project:
+        embed_project(clean_project, backbone=tiny_backbone(), runtime="torch", batch_size=2)
 
     with open_project(busy) as busy_project, open_project(tmp_path / "clean") as clean_project:
         got, want = current_store(busy_project), current_store(clean_project)
