@@ -16,7 +16,9 @@ The child runs ``labeldesk.cli.main`` as ``python -m labeldesk`` does; with
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -163,6 +165,25 @@ def count_calls(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(counts.read_text())
+
+
+def run_here(args: Sequence[str], *, tiny: bool = False) -> dict | list:
+    """:func:`run` in this process: ``labeldesk ARGS --json`` as :func:`labeldesk.cli.main`
+    runs it, without a new interpreter importing torch, scipy and pandas again. For the
+    runs a test only looks at (the one before a kill, the one after it); the run that is
+    killed needs a process of its own. ``tiny``: the test backbone as ``tiny-test``."""
+    from labeldesk.cli import main
+    from labeldesk.ml.backbones import BACKBONES
+
+    if tiny and TINY not in BACKBONES:
+        from ml.tiny_backbone import tiny_backbone
+
+        BACKBONES.register(TINY)(tiny_backbone)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*map(str, args), "--json"])
+    assert code == 0, f"labeldesk {' '.join(map(str, args))}: {err.getvalue()[-3000:]}"
+    return json.loads(out.getvalue())
 
 
 def run_killed(

@@ -18,9 +18,11 @@ import pytest
 
 from labeldesk.ml.cachefiles import _space
 from safety.conftest import FASHION
-from safety.killed_runs import TINY, age, leftovers, run, run_killed, tree
+from safety.killed_runs import TINY, age, leftovers, run_here, run_killed, tree
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 VARYING = ("created", "seconds", "embedded", "saved", "html")  # when, and what this run did
 
@@ -48,7 +50,7 @@ def drifting(small, tmp_path):
     """(project, new folder): the project embedded with the tiny backbone, and 40 other
     images of the sample as the new folder."""
     project, images, images_before = small
-    run(["embed", project, "--model", TINY, "--runtime", "torch"], tiny=True)
+    run_here(["embed", project, "--model", TINY, "--runtime", "torch"], tiny=True)
     new = tmp_path / "new"
     for path in sorted(FASHION.rglob("*.png"))[5::10][:40]:
         dest = new / path.relative_to(FASHION)
@@ -67,7 +69,7 @@ def test_a_killed_drift_leaves_no_partial_report_and_the_next_gives_the_same(dri
     reference = tmp_path / "reference"
     shutil.copytree(project, reference)
     (tmp_path / "ref-out").mkdir()
-    expected = answer(run(drift(reference, tmp_path / "ref-out" / "report.html"), tiny=True))
+    expected = answer(run_here(drift(reference, tmp_path / "ref-out" / "report.html"), tiny=True))
     expected_html = html(tmp_path / "ref-out" / "report.html")
 
     kills = [
@@ -83,18 +85,18 @@ def test_a_killed_drift_leaves_no_partial_report_and_the_next_gives_the_same(dri
         args = drift(killed, out / "report.html")
         assert run_killed(args, call, nth, name=name, tiny=True) == -signal.SIGKILL
         saved = [expected["verdict"]] if name == "*.html" else []  # saved before the HTML
-        history = run(["drift", killed, "--history"])  # whole reports only
+        history = run_here(["drift", killed, "--history"])  # whole reports only
         assert [h.get("verdict") for h in history] == saved, (call, name)
         assert not (out / "report.html").exists(), (call, name)
-        assert run(["stats", killed])["images"] == 60
+        assert run_here(["stats", killed])["images"] == 60
         age(killed / "drift")  # (a report's name claimed, never written, goes once a minute old)
-        assert answer(run(args, tiny=True)) == expected, (call, name)
+        assert answer(run_here(args, tiny=True)) == expected, (call, name)
         assert html(out / "report.html") == expected_html, (call, name)
-        history = run(["drift", killed, "--history"])
+        history = run_here(["drift", killed, "--history"])
         assert [h["verdict"] for h in history] == [*saved, expected["verdict"]], (call, name)
         assert sorted(os.listdir(killed / "drift")) == [h["file"] for h in history], (call, name)
         assert {k: v for k, v in tree(out).items() if k != "report.html"} == theirs, (call, name)
         age(killed / "thumbs")  # (a half-written thumbnail goes with a later scan)
-        run(["scan", killed])
+        run_here(["scan", killed])
         assert leftovers(killed) == [], (call, name)
     assert tree(images) == images_before and tree(new) == new_before
