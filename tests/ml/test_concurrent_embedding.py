@@ -258,6 +258,8 @@ def test_writers_take_turns(tmp_path):
 EMBED = """
 import sys
 sys.path.insert(0, sys.argv[1])
+from labeldesk.core.parent_watch import exit_with_parent
+exit_with_parent()  # a test that fails or times out leaves no run held at the gate
 from labeldesk.ml.backbones import BACKBONES
 from ml.tiny_backbone import tiny_backbone
 
@@ -288,6 +290,8 @@ def _embed(project: Path, env: dict, gate: Path) -> subprocess.Popen:
 
 READER = """
 import json, os, sys
+from labeldesk.core.parent_watch import exit_with_parent
+exit_with_parent()  # nor a reader reading on for good
 from labeldesk.core.project import open_project
 from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import project_vectors
@@ -356,10 +360,8 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
     gate = tmp_path / "gate"
     os.mkfifo(gate)
 
-    runs = [_embed(busy, env, gate) for _ in range(2)]
-    waiting = threading.Event()
-    said = [_stderr_lines(run, waiting) for run in runs]
     stop = tmp_path / "stop-reading"
+    runs = [_embed(busy, env, gate) for _ in range(2)]
     readers = [
         subprocess.Popen(
             [sys.executable, "-c", READER, str(busy), str(stop)],
@@ -369,23 +371,31 @@ def test_two_embed_runs_and_readers_at_once_give_one_clean_runs_vectors(tmp_path
         )
         for _ in range(2)
     ]
-    for reader in readers:  # each has read the vectors of the held run's first batches
-        assert reader.stdout is not None and reader.stdout.readline() == "opened\n"
-    assert waiting.wait(120), f"neither run waited for the other: {said}"
-    _open_gate(gate)
-    embedded = []
-    for run, lines in zip(runs, said, strict=True):
-        assert run.stdout is not None
-        out = run.stdout.read()
-        assert run.wait(200) == 0, "".join(lines)
-        embedded.append(json.loads(out)["embedded"])
-    assert sorted(embedded) == [0, 24]  # the run that waited found nothing left to do
-    stop.touch()
-    seen: list[dict] = []
-    for reader in readers:
-        out, _ = reader.communicate(timeout=60)
-        assert reader.returncode == 0
-        seen.append(json.loads(out))
+    try:
+        waiting = threading.Event()
+        said = [_stderr_lines(run, waiting) for run in runs]
+        for reader in readers:  # each has read the vectors of the held run's first batches
+            assert reader.stdout is not None and reader.stdout.readline() == "opened\n"
+        assert waiting.wait(120), f"neither run waited for the other: {said}"
+        _open_gate(gate)
+        embedded = []
+        for run, lines in zip(runs, said, strict=True):
+            assert run.stdout is not None
+            out = run.stdout.read()
+            assert run.wait(200) == 0, "".join(lines)
+            embedded.append(json.loads(out)["embedded"])
+        assert sorted(embedded) == [0, 24]  # the run that waited found nothing left to do
+        stop.touch()
+        seen: list[dict] = []
+        for reader in readers:
+            out, _ = reader.communicate(timeout=60)
+            assert reader.returncode == 0
+            seen.append(json.loads(out))
+    finally:  # a failed check: no run held at the gate, no reader reading on
+        for process in runs + readers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     for report in seen:  # each reader got vectors mid-run, and never a wrong or no answer
         assert report["opened"] > 0 and report["problems"] == []
     with open_project(tmp_path / "clean") as clean_project:
