@@ -11,9 +11,11 @@ import pytest
 
 import labeldesk
 from labeldesk.ml.models import RUN_MARKER, list_versions
-from safety.killed_runs import TINY, age, leftovers, run, run_killed, tree
+from safety.killed_runs import TINY, age, leftovers, run_here, run_killed, tree
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 TRAIN = ["--mode", "head", "--epochs", "3"]
 COMMIT = r"^\s*COMMIT"
@@ -22,7 +24,7 @@ COMMIT = r"^\s*COMMIT"
 @pytest.fixture
 def embedded(small):
     project, images, before = small
-    run(["embed", project, "--model", TINY, "--runtime", "torch"], tiny=True)
+    run_here(["embed", project, "--model", TINY, "--runtime", "torch"], tiny=True)
     return project, images, before
 
 
@@ -47,11 +49,11 @@ def test_a_run_killed_at_each_step_leaves_only_recorded_models(embedded):
         had = versions(project)
         assert run_killed(["train", project, *TRAIN], call, nth, tiny=True, sql=sql) == -9
         recorded = versions(project) - had  # killed after its row: a whole model
-        run(["train", project, *TRAIN], tiny=True)
+        run_here(["train", project, *TRAIN], tiny=True)
         assert versions(project) == had + recorded + 1, (call, nth)
         assert unused_folders(project) == [] and leftovers(project) == [], (call, nth)
-    assert len(run(["models", project], tiny=True)) == versions(project)
-    assert len(run(["predict", project], tiny=True)) == 60
+    assert len(run_here(["models", project], tiny=True)) == versions(project)
+    assert len(run_here(["predict", project], tiny=True)) == 60
     assert tree(images) == images_before
 
 
@@ -65,7 +67,7 @@ def test_a_run_killed_while_it_removes_a_killed_runs_folder_leaves_nothing_for_g
     marker = {"name": RUN_MARKER, "after": True}
     assert run_killed(["train", project, *TRAIN], "os.unlink", 1, tiny=True, **marker) == -9
     age(project / "models")
-    run(["train", project, *TRAIN], tiny=True)
+    run_here(["train", project, *TRAIN], tiny=True)
     assert unused_folders(project) == [] and leftovers(project) == []
     assert versions(project) == 1
     assert tree(images) == images_before
