@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core import exchange
 from labeldesk.core.durable import sync_folder
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.same_folder import within as _within
@@ -289,13 +290,35 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
         )
     _check_unchanged(target)
     finish_staging(target)  # a marker a killed run left in it: not one of a folder to delete
-    old = aside_name(target)
-    os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except OSError:
-        os.replace(old, target)  # put the earlier export back
-        raise
-    sync_folder(target.parent)  # both renames: the new export in place before the old goes
+    old = _swap_in(staging, target)
+    sync_folder(target.parent)  # the new export in place (for good) before the old goes
     mark_for_deletion(old)  # a run killed mid-delete leaves it recognisable (remove_stale)
     delete_marked(old)
+
+
+def _swap_in(staging: Path, target: Path) -> Path:
+    """Put the new export in ``staging`` where the earlier one at ``target`` is; return
+    where the earlier one now waits to be deleted. ``target`` holds one whole export or
+    the other at every moment: the new one is first renamed to a set-aside name (a run
+    killed then leaves the earlier export in place, and this one, still marked as
+    staging, for the next run to delete), then the two swap names at once (Linux's
+    RENAME_EXCHANGE). Where that cannot be done, the earlier export is set aside and the
+    new one renamed in, as before: a run killed between the two leaves no ``target``,
+    and the next export beside it puts a whole one back."""
+    waiting = aside_name(target)
+    os.replace(staging, waiting)
+    try:
+        if exchange.swap(waiting, target):
+            return waiting  # (now the earlier export)
+        old = aside_name(target)
+        os.replace(target, old)
+    except OSError:
+        os.replace(waiting, staging)  # the caller deletes it there
+        raise
+    try:
+        os.replace(waiting, target)
+    except OSError:
+        os.replace(old, target)  # put the earlier export back
+        os.replace(waiting, staging)
+        raise
+    return old

@@ -3,9 +3,10 @@ chosen point, then look at what it left: the data-safety rule "a killed process 
 nothing, and LabelDesk deletes only what it created", checked from the outside.
 
 A kill point is deterministic: the child wraps a file-system call (``os.replace``,
-``os.unlink``, ``os.fsync``, ...) and kills itself just before (or after) its Nth call,
-or before its Nth SQL statement matching a pattern (``COMMIT``) (:func:`run_killed`); or
-the parent kills it when a file appears (:func:`run_killed_when`). Ctrl+C is pressed the
+``os.unlink``, ``os.fsync``, LabelDesk's ``exchange.swap``, ...) and kills itself just
+before (or after) its Nth call, or before its Nth SQL statement matching a pattern
+(``COMMIT``) (:func:`run_killed`); or the parent kills it when a file appears
+(:func:`run_killed_when`). Ctrl+C is pressed the
 same way: the child sends itself SIGINT before chosen calls (:func:`run_interrupted`).
 :func:`count_calls` runs the command once whole and says how many such calls it makes, so
 a test can try each.
@@ -43,6 +44,7 @@ HOOKED = (
     "os.rmdir",
     "os.fsync",
     "shutil.rmtree",
+    "labeldesk.core.exchange.swap",  # two folders' names swapped at once (renameat2)
 )
 
 CHILD = r"""
@@ -80,9 +82,10 @@ def hook(module, name):
         return result
     setattr(module, name, wrapper)
 
+import importlib
 for spec in config["hooked"]:
-    module, name = spec.split(".")
-    hook({"os": os, "shutil": shutil}[module], name)
+    module, name = spec.rsplit(".", 1)
+    hook({"os": os, "shutil": shutil}.get(module) or importlib.import_module(module), name)
 
 sql = config.get("sql")
 if sql:  # count (and kill at) SQL statements matching a pattern, on every connection
@@ -151,13 +154,20 @@ def run(args: Sequence[str], *, tiny: bool = False, timeout: float = 120) -> dic
 
 
 def count_calls(
-    args: Sequence[str], tmp: Path, *, tiny: bool = False, sql: str | None = None
+    args: Sequence[str],
+    tmp: Path,
+    *,
+    tiny: bool = False,
+    sql: str | None = None,
+    patch: dict[str, object] | None = None,
 ) -> dict[str, int]:
     """How many times a whole run of ``labeldesk ARGS`` calls each hooked function (and,
-    under ``sql``, runs an SQL statement matching that pattern)."""
+    under ``sql``, runs an SQL statement matching that pattern); ``patch`` as for
+    :func:`run_killed`."""
     counts = tmp / f"counts-{time.monotonic_ns()}.json"
+    config = {"tiny": tiny, "counts": str(counts), "sql": sql, "patch": patch}
     done = subprocess.run(
-        _argv([*args, "--json"], {"tiny": tiny, "counts": str(counts), "sql": sql}),
+        _argv([*args, "--json"], config),
         capture_output=True,
         text=True,
         env=_env(),

@@ -81,7 +81,7 @@ def test_a_killed_export_is_written_whole_by_the_next_run(small, tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["imagefolder", "webdataset"])
 def test_an_overwrite_killed_at_any_step_keeps_a_whole_export(small, tmp_path, fmt):
-    """Each step of `--overwrite` (set the old export aside, put the new one in place,
+    """Each step of `--overwrite` (set the new export aside, swap it with the old one,
     delete the old one, its marker last, its folder): killed there, the next overwrite
     leaves the same export as an uninterrupted one and no hidden folder (an empty one
     goes once it is a minute old)."""
@@ -94,7 +94,11 @@ def test_an_overwrite_killed_at_any_step_keeps_a_whole_export(small, tmp_path, f
     calls = count_calls([*export_args(project, counted / "out", fmt), "--overwrite"], tmp_path)
     last_rmdir = calls["os.rmdir"]  # the old export's own folder, once empty
 
-    kills = [("os.replace", 1), ("os.replace", 2), ("os.unlink", 2), ("os.rmdir", last_rmdir)]
+    # the new export renamed to its set-aside name; the two swapped (or, where they cannot
+    # be, the earlier export renamed aside and the new one in: see
+    # test_killed_overwrite_swap.py); then the earlier one deleted
+    swap = "labeldesk.core.exchange.swap"
+    kills = [("os.replace", 1), (swap, 1), ("os.unlink", 2), ("os.rmdir", last_rmdir)]
     for n, (call, nth) in enumerate(kills):
         parent = tmp_path / f"exports{n}"
         args = export_args(project, parent / "out", fmt)
