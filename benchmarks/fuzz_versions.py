@@ -1,9 +1,11 @@
 """Run the version fuzzer of tests/safety/version_fuzz.py for many seeds and steps.
 
 Each seed builds a small project in a temporary folder, runs that many random operations
-(labels, splits, classes, undo/redo, imports with bad rows, versions, files renamed,
-swapped, added, corrupted, repaired, deleted and put back on disk), checks the project
-against its model after each, and exports and verifies every version it recorded.
+(labels, review statuses, splits, classes added, renamed, merged and removed, undo/redo,
+imports with bad rows, versions, exports with --class-map, --since and --version current,
+files renamed, swapped, added, corrupted, repaired, deleted and put back on disk), checks
+the project against its model after each, and exports and verifies every version it
+recorded.
 Prints one line per seed and the failures in full.
 Run: python benchmarks/fuzz_versions.py --seeds 0-199 --steps 80
 """

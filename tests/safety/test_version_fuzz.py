@@ -1,7 +1,8 @@
-"""The seeded random-sequence fuzzer of tests/safety/version_fuzz.py: labels, splits,
-classes, undo/redo, imports with bad rows, versions and files renamed, added, corrupted
-and deleted on disk, each step checked against a pure-Python model, and every version
-exported (ImageFolder and CSV) and verified as it was recorded.
+"""The seeded random-sequence fuzzer of tests/safety/version_fuzz.py: labels, review
+statuses, splits, classes (merges too), undo/redo, imports with bad rows, versions,
+exports with --class-map, --since and --version current (version_fuzz_ops2.py) and files
+renamed, added, corrupted and deleted on disk, each step checked against a pure-Python
+model, and every version exported (ImageFolder and CSV) and verified as it was recorded.
 
 A few seeds run in the normal suite; more with, e.g.,
 ``LABELDESK_FUZZ_SEEDS=0-199 LABELDESK_FUZZ_STEPS=80 pytest tests/safety/test_version_fuzz.py``

@@ -390,8 +390,10 @@ OPS = {
 
 
 def run_fuzz(seed: int, steps: int, folder: Path) -> list[str]:
-    fuzz = Fuzz(seed, folder)
-    names, weights = list(OPS), list(OPS.values())
+    from safety.version_fuzz_ops2 import OPS2, Fuzz2  # statuses, merges, export options
+
+    fuzz = Fuzz2(seed, folder)
+    names, weights = [*OPS, *OPS2], [*OPS.values(), *OPS2.values()]
     try:
         fuzz.check_state()
         for _step in range(steps):

@@ -88,10 +88,11 @@ class FuzzChecks:
         assert code == 0
         stats = json.loads(out)
         live = [self.model.images[k] for k in self.live()]
+        kept = [im for im in live if getattr(im, "status", None) != "excluded"]  # (ops2)
         counts = {
             c: {
-                "total": sum(im.label == c for im in live),
-                **{s: sum(im.label == c and im.shown_split() == s for im in live) for s in SPLITS},
+                "total": sum(im.label == c for im in kept),
+                **{s: sum(im.label == c and im.shown_split() == s for im in kept) for s in SPLITS},
             }
             for c in self.model.classes
         }
@@ -115,7 +116,7 @@ class FuzzChecks:
             out = self.folder / f"export-{name}-{fmt}"
             code, text = self.cli(
                 "export", self.path, str(out), "--format", fmt, "--version", name,
-                "--include-unlabeled", "--overwrite", "--json",
+                "--include-unlabeled", "--include-excluded", "--overwrite", "--json",
             )  # fmt: skip
             assert code == 0, f"export --version {name} --format {fmt} exited {code}"
             report = json.loads(text)
