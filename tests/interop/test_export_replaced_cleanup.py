@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from labeldesk.core import exchange
 from labeldesk.core.staging import MARKER, remove_stale
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.export_target import MANIFEST
@@ -85,26 +86,40 @@ def test_an_earlier_export_holding_a_stale_staging_marker_is_put_back(tmp_path):
     assert (tmp_path / "out" / "train" / "a.jpg").read_bytes() == b"x"
 
 
+@pytest.mark.parametrize("exchange_works", [True, False], ids=["swapped", "two renames"])
 def test_overwrite_drops_a_stale_staging_marker_before_setting_the_export_aside(
-    project, tmp_path, monkeypatch
+    project, tmp_path, monkeypatch, exchange_works
 ):
+    """Set aside by the swap (Linux) or by the first of two renames (where folders
+    cannot be swapped), the earlier export holds no staging marker a killed run left."""
     out = tmp_path / "out"
     export(project, out)
     (out / MARKER).write_text('{"pid": 1, "target": "x", "created_at": 0}')  # a killed run's
-    real_replace = os.replace
+    if not exchange_works:
+        monkeypatch.setattr(exchange, "RENAME_EXCHANGE", 1 << 30)  # the kernel: EINVAL
+    real_replace, real_swap = os.replace, exchange.swap
 
     def replace(src, dst):
         real_replace(src, dst)
-        if os.path.basename(str(dst)).startswith(".out.old-"):
+        if Path(src) == out:
             assert not (Path(dst) / MARKER).exists()
             raise Killed  # set aside, the new one not yet in place
 
+    def swap(a, b):
+        swapped = real_swap(a, b)
+        if swapped:
+            assert not (Path(a) / MARKER).exists()
+            raise Killed  # swapped: the earlier export set aside where the new one waited
+        return swapped
+
     monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(exchange, "swap", swap)
     with pytest.raises(Killed):
         export(project, out, options=ExportOptions(overwrite=True))
     monkeypatch.undo()
-    [left] = asides(tmp_path)
-    left.rename(left.with_name(f".out.old-{dead_pid()}-abcdef"))
+    assert len(asides(tmp_path)) == (1 if exchange_works else 2)  # (and the new one)
+    for n, left in enumerate(asides(tmp_path)):
+        left.rename(left.with_name(f".out.old-{dead_pid()}-abcde{n}"))
     for staged in tmp_path.glob(".out.partial-*"):
         staged.rename(staged.with_name(f".out.partial-{dead_pid()}-abcdef"))
     remove_stale(out)
