@@ -183,6 +183,13 @@ class Fuzz2(Fuzz):
 
     def op_redo(self) -> str:
         merge = self.merge_of(self.model.redo)
+        if self.model.redo and len(self.model.redo[-1].classes_after) == len(self.model.classes):
+            # a class rename made again renames the class: an image given the old name
+            # since the undo (a file moved into its folder) goes with it
+            renamed = dict(zip(self.model.classes, self.model.redo[-1].classes_after, strict=True))
+            for im in self.model.everyone():
+                if im.label is not None and renamed.get(im.label, im.label) != im.label:
+                    im.label = renamed[im.label]
         done = super().op_redo()
         if merge is not None:
             self._folders(merge[3], merge[1], merge[2])
