@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from labeldesk.cli import main
-from safety.version_fuzz import SPLITS, Batch, Fuzz, Image, Model, blake
+from safety.version_fuzz import Fuzz
+from safety.version_fuzz_model import SPLITS, Batch, Image, Model, blake
 
 STATUSES = ("verified", "excluded", None)
 FORMATS = ("imagefolder", "parquet", "hf", "fiftyone", "labelstudio", "webdataset")
