@@ -33,13 +33,16 @@ SAMPLE = Path(__file__).parents[2] / "sample_data" / "fashion"
 SIDE = 16  # the pixel "embedding": 16 x 16 gray thumbnails, 256 numbers
 
 
-@pytest.fixture
-def copies_project(tmp_path: Path, capsys):
+@pytest.fixture(scope="module")
+def copies_template(tmp_path_factory) -> Path:
     """The sample images plus near copies of a few (re-encoded, brightened) placed in
-    other splits, made with `labeldesk new`, its embeddings the thumbnails' pixels."""
+    other splits, made with `labeldesk new`, its embeddings the thumbnails' pixels: made
+    once for this module (a scan of 608 images and their thumbnails), closed, and copied
+    for each test (the images, read only, stay where they are)."""
     from labeldesk.cli import main
     from labeldesk.core.project import open_project
 
+    tmp_path = tmp_path_factory.mktemp("copies")
     images = tmp_path / "images"
     shutil.copytree(SAMPLE, images)
     originals = sorted((images / "train").rglob("*.png"))[::60][:8]
@@ -50,16 +53,29 @@ def copies_project(tmp_path: Path, capsys):
             copy.save(target, "JPEG", quality=92)
     path = tmp_path / "copies"
     assert main(["new", str(path), "--images", str(images), "--json"]) == 0
-    capsys.readouterr()
     project = open_project(path)
-    frame = project.images()
-    vectors = np.stack([_pixels(project.thumbnail(p)) for p in frame.path])
-    identity = ModelIdentity("pixels", "thumbnails", "p" * 64)
-    store = VectorStore.for_identity(embeddings_dir(project), identity, SIDE * SIDE)
-    with VectorStore.writer(store.folder, SIDE * SIDE) as writer:
-        writer.append(list(frame.hash), vectors)
-    (store.folder / "spec.json").write_text('{"spec": "pixels"}')
-    project.db.set_meta("embedding_key", identity.key)
+    try:
+        frame = project.images()
+        vectors = np.stack([_pixels(project.thumbnail(p)) for p in frame.path])
+        identity = ModelIdentity("pixels", "thumbnails", "p" * 64)
+        store = VectorStore.for_identity(embeddings_dir(project), identity, SIDE * SIDE)
+        with VectorStore.writer(store.folder, SIDE * SIDE) as writer:
+            writer.append(list(frame.hash), vectors)
+        (store.folder / "spec.json").write_text('{"spec": "pixels"}')
+        project.db.set_meta("embedding_key", identity.key)
+    finally:
+        project.close()
+    return path
+
+
+@pytest.fixture
+def copies_project(copies_template: Path, tmp_path: Path):
+    """A copy of the module's project (its database, thumbnails and embeddings), open."""
+    from labeldesk.core.project import open_project
+
+    path = tmp_path / "copies"
+    shutil.copytree(copies_template, path)
+    project = open_project(path)
     yield project
     project.close()
     forget_shared_vectors()
@@ -92,11 +108,14 @@ def worker_pids(cluster) -> list[int]:
     return found
 
 
-def kill_when(cluster, wanted: bytes, stop: threading.Event, killed: list) -> None:
-    """SIGKILL the first GraphWorker whose process title starts with ``wanted``."""
+def kill_when(
+    cluster, wanted: bytes, stop: threading.Event, killed: list, old: frozenset[int] = frozenset()
+) -> None:
+    """SIGKILL the first GraphWorker whose process title starts with ``wanted``, not one
+    of ``old`` (an earlier job's, maybe still ending)."""
     while not stop.is_set():
         for pid, title in worker_pids(cluster):
-            if title.startswith(wanted):
+            if title.startswith(wanted) and pid not in old:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(title)
                 return
@@ -224,8 +243,9 @@ def test_a_worker_killed_past_its_restarts_fails_without_a_cache(
 ):
     monkeypatch.setattr(ray_graph, "RESTARTS", 0)
     stop, killed = threading.Event(), []
+    old = frozenset(pid for pid, _ in worker_pids(ray_cluster))
     killer = threading.Thread(
-        target=kill_when, args=(ray_cluster, b"ray::GraphWorker", stop, killed)
+        target=kill_when, args=(ray_cluster, b"ray::GraphWorker", stop, killed, old)
     )
     killer.start()
     try:
