@@ -167,6 +167,14 @@ class VectorStore:
         if self.damage is not None:
             self.rebuild(f"{self.damage}, so which vector belongs to which image is lost")
             return
+        if self.count == 0 and _size(self._vectors):
+            # Vectors without a single key: a first batch killed before its keys, or the
+            # old vectors of a rebuild killed before it replaced them. Readers may have
+            # counted those (from the keys it emptied), so they are replaced, not cut in
+            # place: a new file is a new generation, and a reader (or an in-process cache)
+            # of the old rows does not take the rows appended next for them.
+            write_bytes_atomically(self._vectors, b"")
+            self.generation = self._vectors.stat().st_ino
         for path, size in (
             (self._vectors, self.count * self.dim * 2),
             (self._keys, self.count * KEY_BYTES),
@@ -184,10 +192,10 @@ class VectorStore:
         reader keeps the rows it has open.
 
         The caches go first: a run killed after emptying keys.bin but before replacing
-        vectors.f16 leaves vectors the next writer cuts off in place (the same file, so
-        the same generation); caches of the old vectors left beside it would be taken
-        for the new ones'. Killed before the keys are emptied, the store is as it was,
-        and the next writer rebuilds it again."""
+        vectors.f16 leaves the old vectors, which the next writer replaces (:meth:`_repair`)
+        before appending the new ones; caches of the old vectors left beside it would be
+        taken for the new ones'. Killed before the keys are emptied, the store is as it
+        was, and the next writer rebuilds it again."""
         self._check_writable()
         log.warning("rebuilding the embeddings in %s: %s", self.folder, reason)
         for pattern in DERIVED:
@@ -327,6 +335,13 @@ def _read_rows(path: Path) -> bytes:
     except FileNotFoundError:
         return b""
     return data[: len(data) // KEY_BYTES * KEY_BYTES]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _append_to(path: Path, data: bytes) -> None:
