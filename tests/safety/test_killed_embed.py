@@ -14,13 +14,11 @@ import pytest
 
 import labeldesk
 from labeldesk.ml.store import project_vectors
-from safety.killed_runs import TINY, leftovers, run, run_here, run_killed, tree
+from safety.killed_runs import TINY, leftovers, run_here, run_killed, tree
 
-# The killed runs are real commands in child processes (seconds each); in the first two
-# tests the runs before and after a kill, which are only looked at, run in this process
-# (run_here). The third keeps them in child processes: there, an `embed` in this
-# process after the killed rebuild left other vectors than the reference's (not yet
-# understood).
+# The killed runs are real commands in child processes (seconds each); the runs before
+# and after a kill, which are only looked at, run in this process (run_here), as the app
+# is one process that reads the store before and after a command in a terminal changes it.
 pytestmark = pytest.mark.slow
 
 EMBED = ["--model", TINY, "--runtime", "torch", "--batch-size", "8"]
@@ -79,21 +77,23 @@ def test_a_rebuild_killed_between_its_files_leaves_no_cache_of_the_old_vectors(s
     images) replaced keys.bin, then vectors.f16, then deleted the caches made from the
     old vectors. Killed before vectors.f16 was replaced, it left those caches; the next
     embed cut the old vectors off in place (same file, so the same store generation) and
-    embedded every image again, and `issues` then answered from the old vectors' caches."""
+    embedded every image again, and `issues` then answered from the old vectors' caches.
+    Cut in place, the file (so its generation) stayed: a process that had read the old
+    vectors (this one, in `issues` before the kill) then served them for the new ones."""
     project, _, _ = small
-    run(["embed", project, *EMBED], tiny=True)
+    run_here(["embed", project, *EMBED], tiny=True)
     reference = tmp_path / "reference"
     shutil.copytree(project, reference)
-    expected = run(["issues", reference, "--all"], tiny=True)
+    expected = run_here(["issues", reference, "--all"], tiny=True)
 
     [store] = (project / "embeddings").iterdir()
     shifted = np.roll(np.fromfile(store / "vectors.f16", dtype=np.float16).reshape(60, -1), 1, 0)
     shifted.tofile(store / "vectors.f16")  # each image carries another's vector,
     (store / "format.json").unlink()  # as an older version could leave them
-    assert run(["issues", project, "--all"], tiny=True) != expected  # cached from those
+    assert run_here(["issues", project, "--all"], tiny=True) != expected  # cached from those
     killed = run_killed(["embed", project, *EMBED], "os.replace", 1, tiny=True, name="vectors.f16")
     assert killed == -signal.SIGKILL
-    run(["embed", project, *EMBED], tiny=True)
+    run_here(["embed", project, *EMBED], tiny=True)
     assert same_vectors(vectors(project), vectors(reference))
-    assert run(["issues", project, "--all"], tiny=True) == expected
+    assert run_here(["issues", project, "--all"], tiny=True) == expected
     assert leftovers(project) == []
