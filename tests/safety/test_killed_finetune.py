@@ -26,10 +26,12 @@ import labeldesk
 from labeldesk.ml.backbones import load_backbone
 from labeldesk.ml.models import list_versions
 from labeldesk.ml.store import current_key, current_store, model_spec, project_vectors
-from safety.killed_runs import leftovers, run, run_killed, tree
+from safety.killed_runs import leftovers, run_here, run_killed, tree
 from safety.test_killed_train import unused_folders
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 TUNE = ["--mode", "finetune", "--epochs", "1"]
 COMMIT = r"^\s*COMMIT"
@@ -57,7 +59,7 @@ def tuned(small, tmp_path, monkeypatch):
     cache = tmp_path / "runtime-cache"
     monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(cache))  # the commands' environment
     model = f"{tiny_checkpoint(tmp_path / 'tiny.safetensors')}:32"
-    run(["embed", project, "--model", model, "--runtime", "torch"])
+    run_here(["embed", project, "--model", model, "--runtime", "torch"])
     return project, images, before, cache
 
 
@@ -99,12 +101,12 @@ def test_a_fine_tune_killed_at_each_stage_leaves_a_usable_project_and_whole_mode
         assert versions == had + recorded, (call, name)
         assert now_in_use == in_use, (call, name)  # the embeddings it had, until whole
         had = versions
-    run(train)
+    run_here(train)
     versions, in_use, newest = usable(project)
     assert versions == had + 1 and in_use == newest and missing_vectors(project) == 0
     assert unused_folders(project) == [] and leftovers(project) == []
     assert leftovers(cache) == []
-    assert len(run(["predict", project])) == 60
+    assert len(run_here(["predict", project])) == 60
     assert tree(images) == images_before
 
 
@@ -122,16 +124,16 @@ def test_a_fine_tune_killed_while_embedding_keeps_the_whole_embeddings_until_emb
     assert versions == had + 1 and newest != in_use
     assert now_in_use == in_use and missing_vectors(project) == 0  # not half of them
 
-    listed = run(["models", project])
+    listed = run_here(["models", project])
     assert [v["embeddings_unfinished"] for v in listed] == [True] + [False] * had
-    stats = run(["stats", project])
+    stats = run_here(["stats", project])
     tuned_id = listed[0]["id"]
     assert stats["unfinished_embeddings"] == {"version": tuned_id, "embedded": 16, "images": 60}
 
-    finished = run(["embed", project, "--runtime", "torch"])  # plain: the tuned model
+    finished = run_here(["embed", project, "--runtime", "torch"])  # plain: the tuned model
     assert finished["embedded"] == 44 and finished["key"] == newest
     _, now_in_use, _ = usable(project)
     assert now_in_use == newest and missing_vectors(project) == 0
-    assert run(["stats", project])["unfinished_embeddings"] is None
+    assert run_here(["stats", project])["unfinished_embeddings"] is None
     assert unused_folders(project) == [] and leftovers(project) == []
     assert tree(images) == images_before
