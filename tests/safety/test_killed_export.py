@@ -15,13 +15,15 @@ from safety.killed_runs import (
     age,
     count_calls,
     leftovers,
-    run,
+    run_here,
     run_killed,
     run_killed_when,
     tree,
 )
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 FORMATS = ["imagefolder", "csv", "parquet", "hf", "fiftyone", "labelstudio", "webdataset"]
 LOOKALIKE = ".out.partial-1-abcdef"  # the person's folder theirs() makes
@@ -56,7 +58,7 @@ def staged_files(parent: Path, at_least: int):
 def test_a_killed_export_is_written_whole_by_the_next_run(small, tmp_path, fmt):
     project, images, images_before = small
     reference = tmp_path / "reference"
-    run(export_args(project, reference / "out", fmt))
+    run_here(export_args(project, reference / "out", fmt))
     expected = tree(reference / "out")
 
     copying = ("files", 3 if fmt == "webdataset" else 20)  # (shards of 5 images)
@@ -72,7 +74,7 @@ def test_a_killed_export_is_written_whole_by_the_next_run(small, tmp_path, fmt):
         assert code == -signal.SIGKILL
         mine_kept(parent, before)
         # killed after its rename: the export is whole, and replaced as an export
-        run([*args, "--overwrite"] if (parent / "out").exists() else args)
+        run_here([*args, "--overwrite"] if (parent / "out").exists() else args)
         assert tree(parent / "out") == expected, (call, nth)
         mine_kept(parent, before)
         assert ours_left(parent) == []
@@ -87,10 +89,10 @@ def test_an_overwrite_killed_at_any_step_keeps_a_whole_export(small, tmp_path, f
     goes once it is a minute old)."""
     project, images, images_before = small
     reference = tmp_path / "reference"
-    run(export_args(project, reference / "out", fmt))
+    run_here(export_args(project, reference / "out", fmt))
     expected = tree(reference / "out")
     counted = tmp_path / "counted"
-    run(export_args(project, counted / "out", fmt))
+    run_here(export_args(project, counted / "out", fmt))
     calls = count_calls([*export_args(project, counted / "out", fmt), "--overwrite"], tmp_path)
     last_rmdir = calls["os.rmdir"]  # the old export's own folder, once empty
 
@@ -102,12 +104,12 @@ def test_an_overwrite_killed_at_any_step_keeps_a_whole_export(small, tmp_path, f
     for n, (call, nth) in enumerate(kills):
         parent = tmp_path / f"exports{n}"
         args = export_args(project, parent / "out", fmt)
-        run(args)
+        run_here(args)
         before = theirs(parent)
         assert run_killed([*args, "--overwrite"], call, nth) == -signal.SIGKILL
         mine_kept(parent, {k: v for k, v in before.items() if not k.startswith("out")})
         age(parent)
-        run([*args, "--overwrite"])
+        run_here([*args, "--overwrite"])
         assert tree(parent / "out") == expected, (call, nth)
         assert ours_left(parent) == [], (call, nth)
     assert tree(images) == images_before
@@ -126,7 +128,7 @@ def test_an_export_stopped_then_killed_while_it_cleans_up_leaves_nothing_for_goo
     assert code == -signal.SIGKILL
     mine_kept(parent, before)
     age(parent)
-    run(args)
+    run_here(args)
     assert ours_left(parent) == []
     mine_kept(parent, before)
     assert tree(images) == images_before
