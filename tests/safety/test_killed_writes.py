@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 import labeldesk
-from safety.killed_runs import count_calls, run, run_killed
+from safety.killed_runs import count_calls, run_here, run_killed
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 WRITES = r"^\s*(INSERT|UPDATE|DELETE|REPLACE)"
 COMMIT = r"^\s*COMMIT"
@@ -26,8 +28,8 @@ def state(project: Path) -> tuple:
         assert ok == "ok"
         frame = opened.images().sort_values("path")
         rows = frame[["path", "label", "split", "status"]].astype(str).values.tolist()
-        history = run(["history", project, "-n", "0"])
-        versions = run(["version", project, "list"])
+        history = run_here(["history", project, "-n", "0"])
+        versions = run_here(["version", project, "list"])
         return rows, opened.classes(), len(history), [v["name"] for v in versions]
 
 
@@ -63,5 +65,5 @@ def test_a_killed_write_is_all_or_nothing_and_the_next_run_completes_it(small, t
         shutil.copytree(project, killed)
         assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
         assert state(killed) == before, (pattern, nth)  # nothing of it applied
-        run(args(killed))
+        run_here(args(killed))
         assert state(killed) == expected, (pattern, nth)
