@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from safety.killed_runs import count_calls, run, run_killed, tree
+from safety.killed_runs import count_calls, run_here, run_killed, tree
 from safety.project_dump import dump
 from safety.test_killed_writes import COMMIT, WRITES
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 
 def _all_bags(project: Path, images: Path, tmp: Path) -> None:
@@ -26,16 +28,16 @@ def _all_bags(project: Path, images: Path, tmp: Path) -> None:
     files = sorted(p.relative_to(images).as_posix() for p in images.rglob("*.png"))
     labels = tmp / "bags.csv"
     labels.write_text("path,label\n" + "".join(f"{f},bag\n" for f in files))
-    run(["label", project, "--csv", labels])
+    run_here(["label", project, "--csv", labels])
 
 
 def _merged_then_undone(project: Path, images: Path, tmp: Path) -> None:
-    run(["classes", project, "--merge", "shirt", "t-shirt_top"])
-    run(["undo", project])
+    run_here(["classes", project, "--merge", "shirt", "t-shirt_top"])
+    run_here(["undo", project])
 
 
 def _merged(project: Path, images: Path, tmp: Path) -> None:
-    run(["classes", project, "--merge", "shirt", "t-shirt_top"])
+    run_here(["classes", project, "--merge", "shirt", "t-shirt_top"])
 
 
 def _first(images: Path) -> str:
@@ -74,6 +76,6 @@ def test_a_killed_class_or_label_write_is_all_or_nothing(small, tmp_path, name):
         shutil.copytree(project, killed)
         assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
         assert dump(killed) == before, (pattern, nth)  # nothing of it applied
-        run(args(killed))
+        run_here(args(killed))
         assert dump(killed) == expected, (pattern, nth)
     assert tree(images) == images_before
