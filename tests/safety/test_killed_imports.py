@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from safety.killed_runs import count_calls, run, run_killed, tree
+from safety.killed_runs import count_calls, run_here, run_killed, tree
 from safety.test_killed_writes import COMMIT, WRITES, state
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 NEW = "hats"  # a class the project does not have: --new-class adds it in the same batch
 
@@ -90,7 +92,7 @@ def test_a_killed_import_applies_all_or_nothing_and_the_next_run_completes_it(sm
         shutil.copytree(project, killed)
         assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
         assert state(killed) == before, (pattern, nth)  # no label, class or event of it
-        run(args(killed))
+        run_here(args(killed))
         assert state(killed) == expected, (pattern, nth)
     assert tree(images) == images_before
     assert (tree(source) if source.is_dir() else source.read_bytes()) == source_before
