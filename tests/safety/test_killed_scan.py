@@ -15,9 +15,11 @@ from helpers import write_image
 
 import labeldesk
 from safety.conftest import copy_fashion
-from safety.killed_runs import age, leftovers, run, run_killed, run_killed_when, tree
+from safety.killed_runs import age, leftovers, run_here, run_killed, run_killed_when, tree
 
-pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
+# The killed runs are real commands in child processes (seconds each); the runs before and
+# after a kill, which are only looked at, run in this process (run_here).
+pytestmark = pytest.mark.slow
 
 
 def project_state(project: Path) -> tuple:
@@ -42,7 +44,7 @@ def thumbnails(project: Path) -> set[str]:
 def test_a_killed_new_is_made_whole_by_the_next(tmp_path):
     images = copy_fashion(tmp_path / "images", every=3)
     before = tree(images)
-    run(["new", tmp_path / "reference", "--images", images])
+    run_here(["new", tmp_path / "reference", "--images", images])
     expected = project_state(tmp_path / "reference")
     project = tmp_path / "proj"
 
@@ -61,7 +63,7 @@ def test_a_killed_new_is_made_whole_by_the_next(tmp_path):
         assert not project.exists()
     assert run_killed(new, "os.replace", 1) == -signal.SIGKILL  # just before its rename
     assert not project.exists()
-    run(new)
+    run_here(new)
     assert project_state(project) == expected
     assert thumbnails(project) == thumbnails(tmp_path / "reference")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".proj")] == []
@@ -71,21 +73,21 @@ def test_a_killed_new_is_made_whole_by_the_next(tmp_path):
     shutil.rmtree(project)
     assert run_killed(new, "os.unlink", 1) == -signal.SIGKILL
     assert leftovers(project) == [".labeldesk-staging"]
-    assert run(["stats", project])["images"] == 200
+    assert run_here(["stats", project])["images"] == 200
     assert leftovers(project) == []
     assert project_state(project) == expected
-    assert run(["scan", project])["added"] == 0
+    assert run_here(["scan", project])["added"] == 0
     assert tree(images) == before
 
 
 def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_path):
     images = copy_fashion(tmp_path / "images")
     project = tmp_path / "proj"
-    run(["new", project, "--images", images])
+    run_here(["new", project, "--images", images])
     pool = sorted((images / "_unlabeled").iterdir())
     labels = tmp_path / "labels.csv"
     labels.write_text("path,label\n" + "".join(f"_unlabeled/{f.name},bag\n" for f in pool[:20]))
-    run(["label", project, "--csv", labels])  # a person's labels, then files move:
+    run_here(["label", project, "--csv", labels])  # a person's labels, then files move:
     (images / "train" / "bags").mkdir()
     for f in pool[:20]:  # renamed, same bytes and times: matched before decoding
         f.rename(images / "train" / "bags" / f.name)
@@ -100,7 +102,7 @@ def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_p
         f.unlink()
     before = tree(images)
     shutil.copytree(project, tmp_path / "reference")
-    run(["scan", tmp_path / "reference"])
+    run_here(["scan", tmp_path / "reference"])
     expected = project_state(tmp_path / "reference")
 
     made = len(thumbnails(project))
@@ -108,9 +110,9 @@ def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_p
         at = lambda more=more: len(thumbnails(project)) >= made + more  # noqa: E731
         assert run_killed_when(["scan", project], at) == -signal.SIGKILL
     age(project / "thumbs")  # (a half-written thumbnail goes once it is a minute old)
-    run(["scan", project])
+    run_here(["scan", project])
     assert project_state(project) == expected
     assert thumbnails(project) == thumbnails(tmp_path / "reference")
     assert leftovers(project) == []
-    assert run(["stats", project])["images"] == 600 + 300 - 40
+    assert run_here(["stats", project])["images"] == 600 + 300 - 40
     assert tree(images) == before
