@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .ray_worker import versioned_digest
+from .store_generation import file_generation
 
 EXACT, SHIPPED, SHARED = "exact", "shipped", "shared"
 BATCH = 4096  # the local pass's batch (labeldesk.ml.search.graph_from): rows line up
@@ -51,7 +52,7 @@ class GraphSource:
     config: dict[str, Any]  # the index's IndexConfig as JSON
     folder: str = ""  # SHARED: the store's folder, the same path on every node
     dim: int = 0
-    generation: int = 0  # SHARED: the store's vectors file (its inode) ...
+    generation: int = 0  # SHARED: the store's vectors file (store_generation) ...
     count: int = 0  # ... and rows, as the project machine saw them
     index_file: tuple[int, int] = (0, 0)  # SHARED: (size, mtime_ns) of the saved index
     threads: int = 1
@@ -68,7 +69,7 @@ def store_files(folder: str, dim: int) -> dict[str, Any]:
     except OSError:
         return {}
     return {
-        "generation": vectors.st_ino,
+        "generation": file_generation(base, vectors.st_ino),
         "rows": vectors.st_size // (dim * 2),
         "index_file": (index.st_size, index.st_mtime_ns),
     }

@@ -44,6 +44,7 @@ from labeldesk.core.progress import CancelToken
 from .backbones import ModelIdentity
 from .cachefiles import describe, remove_stale_temporaries, stale, write_bytes_atomically
 from .errors import NoEmbeddings
+from .store_generation import file_generation, new_token
 
 log = logging.getLogger(__name__)
 KEY_BYTES = 16
@@ -85,7 +86,8 @@ class VectorStore:
         key_data = _read_rows(self._keys)
         try:
             info = self._vectors.stat()
-            vector_rows, self.generation = info.st_size // (dim * 2), info.st_ino
+            vector_rows = info.st_size // (dim * 2)
+            self.generation = file_generation(folder, info.st_ino)
         except FileNotFoundError:
             vector_rows, self.generation = 0, 0
         keys = [key_data[i : i + KEY_BYTES] for i in range(0, len(key_data), KEY_BYTES)]
@@ -173,8 +175,9 @@ class VectorStore:
             # counted those (from the keys it emptied), so they are replaced, not cut in
             # place: a new file is a new generation, and a reader (or an in-process cache)
             # of the old rows does not take the rows appended next for them.
+            new_token(self.folder, write_bytes_atomically)
             write_bytes_atomically(self._vectors, b"")
-            self.generation = self._vectors.stat().st_ino
+            self.generation = self._file_generation()
         for path, size in (
             (self._vectors, self.count * self.dim * 2),
             (self._keys, self.count * KEY_BYTES),
@@ -202,12 +205,16 @@ class VectorStore:
             for path in self.folder.glob(pattern):
                 if path.is_file() and not path.is_symlink():
                     path.unlink(missing_ok=True)
+        new_token(self.folder, write_bytes_atomically)  # no later file has the old generation
         for path in (self._keys, self._vectors):  # keys first: readers count from them
             write_bytes_atomically(path, b"")
-        self.generation = self._vectors.stat().st_ino
+        self.generation = self._file_generation()
         self._index, self.count, self.damage = {}, 0, None
         self.rebuilt = reason
         self.mark_current()
+
+    def _file_generation(self) -> int:
+        return file_generation(self.folder, self._vectors.stat().st_ino)
 
     def mark_current(self) -> None:
         """Record that every row was written (or checked) by this version."""
@@ -253,7 +260,10 @@ class VectorStore:
             return np.zeros((0, self.dim), dtype=np.float16)
         with open(self._vectors, "rb") as f:
             info = os.fstat(f.fileno())
-            if info.st_ino != self.generation or info.st_size < self.count * self.dim * 2:
+            if (
+                file_generation(self.folder, info.st_ino) != self.generation
+                or info.st_size < self.count * self.dim * 2
+            ):
                 raise NoEmbeddings(
                     f"the embeddings in {self.folder} were rebuilt while being read; "
                     "run the command again"
@@ -276,7 +286,10 @@ class VectorStore:
         raw = out.view(np.uint8).reshape(len(rows), width)
         with open(self._vectors, "rb", buffering=0) as f:
             info = os.fstat(f.fileno())
-            if info.st_ino != self.generation or info.st_size < self.count * width:
+            if (
+                file_generation(self.folder, info.st_ino) != self.generation
+                or info.st_size < self.count * width
+            ):
                 raise NoEmbeddings(
                     f"the embeddings in {self.folder} were rebuilt while being read; "
                     "run the command again"
