@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from labeldesk.core.image_lookup import present
 from labeldesk.core.imageio import decode_rgb, load_rgb
+from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.thumbnails import pil_to_qimage
 
@@ -281,7 +282,7 @@ class ImagePopup(QFrame):
     def show_image(self, path: str, label: str | None, image: QImage) -> None:
         self.path = path
         # (rich text: a name such as "a<b>.png" or a class "x & y" shown as written)
-        self._about = f"<b>{html.escape(label or '(unlabeled)')}</b> · {html.escape(path)}"
+        self._about = f"<b>{html.escape(label or NO_LABEL)}</b> · {html.escape(path)}"
         self.set_pixels(image)
         if not self.isVisible():
             self.show()

@@ -111,3 +111,18 @@ def test_the_caption_shows_names_with_markup_characters_as_written(qtbot):
     shown = QTextDocument()
     shown.setHtml(popup.caption.text())
     assert shown.toPlainText().startswith("x<y · odd/<i>a</i> & b.png")
+
+
+def test_the_caption_of_an_image_without_a_label_says_unlabeled_as_the_app_does(qtbot):
+    popup = ImagePopup()
+    qtbot.addWidget(popup)
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    popup.show_image("a/b.png", None, image)
+    from PySide6.QtGui import QTextDocument
+
+    from labeldesk.gui.app_words import NO_LABEL
+
+    shown = QTextDocument()
+    shown.setHtml(popup.caption.text())
+    assert shown.toPlainText().startswith(f"{NO_LABEL} · a/b.png")  # before: (unlabeled)
