@@ -52,6 +52,11 @@ CANCELLED = "cancelled (computed again when Statistics is opened again)"
 DUPLICATE_KEYS = ("exact", "near", "leaking")
 NBSP = "\u00a0"  # a space no line breaks at
 LEAKING_NOTE = "⚠ same image in several splits"
+CHECK_NOT_TRAINING = (
+    "The model here is the one that scores the labels: each image is judged by a model "
+    "that did not see its label. It is not the model trained on the Training page, so "
+    "this share can differ from that page's Val acc and Test acc."
+)
 # The longest values the summary shows on one line where the window allows (the side
 # column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).
 LONGEST_VALUES = ("about 99,999 · review them", "28×28 … 64×64 px")
@@ -440,6 +445,7 @@ class StatsView(QWidget):
             f"{SCOPES[scope].capitalize()}: {counts.total:,} labeled images, the model agrees "
             f"with {agree} of the labels. Click a cell to see exactly its images."
         )
+        self.confusion_caption.setToolTip(CHECK_NOT_TRAINING)
 
     def _fill_scopes(self, catalog: ImageCatalog | None) -> None:
         scopes: list[str | None] = available_scopes(catalog) if catalog is not None else [None]

@@ -205,6 +205,8 @@ def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained):
         cells = [[int(widget.confusion.item(i, j).text()) for j in range(n)] for i in range(n)]
         assert cells == expected.tolist() and expected.sum() == 15
         assert "Validation: 15 labeled images" in widget.confusion_caption.text()
+        # which model agrees: not the Training page's, whose accuracy may differ
+        assert "not the model trained on the Training page" in widget.confusion_caption.toolTip()
         headers = [widget.confusion.horizontalHeaderItem(j).text() for j in range(n)]
         assert headers == list(CLASSES) == project.classes()
         base = widget.confusion.palette().color(widget.confusion.palette().ColorRole.Base)
