@@ -268,7 +268,7 @@ class ImportDialog(ProjectJobDialog):
         if not problems:
             what = changes
         elif skip:
-            what = f"{changes}; the bad rows' images are left out"
+            what = f"{changes}; the bad rows are skipped"
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
         shown = self.rows.read_as or checked.format

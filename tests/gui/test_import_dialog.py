@@ -82,7 +82,7 @@ def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, t
     assert "Read as csv: 2 rows, nothing is applied" in dialog.found.text()
     assert "line 3: 'nope.png' is not an image in the project" in dialog.found.text()
     dialog.skip_bad.setChecked(True)
-    assert "1 image would change; the bad rows' images are left out" in dialog.found.text()
+    assert "1 image would change; the bad rows are skipped" in dialog.found.text()
     assert dialog.import_button.isEnabled()
     dialog.skip_bad.setChecked(False)
     assert not dialog.import_button.isEnabled()  # it would apply nothing
