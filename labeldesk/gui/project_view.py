@@ -28,13 +28,14 @@ from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel
 from labeldesk.gui.empty_grid import empty_grid_text
+from labeldesk.gui.estimate_words import expected_errors_in
 from labeldesk.gui.grid_menu import GridMenu
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
-from labeldesk.gui.sidebar import FilterSidebar, expected_errors_in
+from labeldesk.gui.sidebar import FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics

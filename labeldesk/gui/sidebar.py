@@ -13,7 +13,6 @@ an unset or None value back from Qt trips a PySide6 6.12 refcount bug (see TileD
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
@@ -35,14 +34,17 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 from labeldesk.gui import shortcuts
+from labeldesk.gui.estimate_words import (
+    FIRST_SCORING,
+    RESCORING_TIP,
+    expected_errors_text,
+    rescoring_text,
+)
 from labeldesk.gui.new_matches_hint import NewMatchesHint
 from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.tile_delegate import class_color
-
-if TYPE_CHECKING:
-    from labeldesk.browse.catalog import ImageCatalog
 
 SEARCH_DELAY_MS = 200
 _ALL, _UNLABELED, _CLASS_PREFIX = "all", "unlabeled", "class:"
@@ -61,12 +63,6 @@ SHOW_TEXT = {
 # again ("updating…" was cut to "(updatin" in the sidebar's width); the note below says
 # why, and so does the choice's tooltip.
 UPDATING = "…"
-# The note while a project's first scores are computed (``first``): it takes the room the
-# estimate will, so the class list does not shrink under the pointer when they come
-FIRST_SCORING = (
-    "Scoring the labels… the model's estimate of wrong labels, and how many it flags, "
-    "shows here in a moment."
-)
 SORT_TEXT = {
     "path": "Path",
     "issue": "Likely mislabeled first",
@@ -537,59 +533,3 @@ class FilterSidebar(QWidget):
 
 
 REVIEW_LINK = "<a href='review'>Review likely mislabels</a>"  # + its key, under the note
-
-# Why fewer are flagged than expected: verified labels never are (ml/issues.py); a label
-# changed since the scores were computed is not until they are computed again (catalog).
-NOT_FLAGGED = "not labels you verified, nor those changed since it last scored them"
-
-
-def expected_errors_text(
-    expected: int, flagged: int, pixel_share: float = 0.0, *, where: str = ""
-) -> str:
-    """The model's estimate of wrong labels beside how many it flags, in words, of the
-    part ``where`` names (" in test"); with a ``pixel_share``, how the predictions were
-    made, on a line of its own."""
-    from labeldesk.ml.pixel_view import share_note  # the app starts without the ml modules
-
-    note = f"\n{share_note(pixel_share)}" if pixel_share > 0 else ""
-    if expected == 0:
-        return f"The model expects no wrong labels{where}." + note
-    labels = f"wrong label{'s' if expected != 1 else ''}"
-    about = f"The model expects about {expected:,} {labels}{where}"
-    if flagged == expected:
-        return f"{about}; the {flagged:,} most suspicious are flagged." + note
-    return f"{about}; {flagged:,} are flagged ({NOT_FLAGGED})." + note
-
-
-RESCORING_TIP = (
-    "Labels changed since the model last scored them: the numbers follow once the "
-    "scores are computed again, in the background."
-)
-
-
-def rescoring_text(expected: int, where: str = "") -> str:
-    """The note while the scores are computed again: the last estimate, said to be the
-    last, and no count of flagged labels (changed labels are no longer flagged until
-    then, so "about 162 wrong; 0 are flagged" contradicted itself)."""
-    last = "no wrong labels" if expected == 0 else f"about {expected:,} wrong labels"
-    if expected == 1:
-        last = "about 1 wrong label"
-    return f"Scoring the labels again… (the model last expected {last}{where})"
-
-
-def expected_errors_in(
-    catalog: ImageCatalog, split: str | None, flagged_in_split: int | None = None
-) -> tuple[int | None, int, str]:
-    """(wrong labels the model expects, labels flagged, the words naming where) within
-    ``split``, as the Images list above the note counts; the whole project's, said so,
-    where the estimate is not known per image. ``flagged_in_split``: the Images list's
-    "flagged" count of ``split`` where the caller has it (counting it again over a
-    million images costs a few ms a key press)."""
-    expected = catalog.expected_errors_in(split)
-    if split is None:
-        return expected, int(catalog.flagged.sum()), ""
-    if expected is None and catalog.expected_errors is not None:
-        return catalog.expected_errors, int(catalog.flagged.sum()), " in the whole project"
-    if flagged_in_split is None:
-        flagged_in_split = catalog.show_counts(split)["flagged"]
-    return expected, flagged_in_split, f" in {split}"

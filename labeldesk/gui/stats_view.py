@@ -38,7 +38,7 @@ from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui import hotkeys, shortcuts
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
-from labeldesk.gui.sidebar import RESCORING_TIP, expected_errors_text, rescoring_text
+from labeldesk.gui.estimate_words import RESCORING_TIP, expected_errors_text, rescoring_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 from labeldesk.ml.unfinished import EmbeddingCoverage, embedding_coverage

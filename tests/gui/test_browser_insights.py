@@ -206,7 +206,7 @@ def test_the_estimate_names_why_fewer_are_flagged():
     """Verified labels are never flagged (ml/issues.py); a label changed since the scores
     is not until they are computed again (browse/catalog.py): relabeling flagged images
     lowered the count, and the note blamed verified labels when none were."""
-    from labeldesk.gui.sidebar import expected_errors_text
+    from labeldesk.gui.estimate_words import expected_errors_text
 
     assert expected_errors_text(17, 12) == (
         "The model expects about 17 wrong labels; 12 are flagged (not labels you verified, "

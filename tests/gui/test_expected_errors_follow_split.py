@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from labeldesk.browse.image_records import SHOW_CHOICES
-from labeldesk.gui.sidebar import expected_errors_text
+from labeldesk.gui.estimate_words import expected_errors_text
 
 
 def expected_by_split(view) -> dict[str, int]:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush
 
 from gui.scored_window import likely_wrong, open_scored
 from gui.test_map_follows_project import fits  # noqa: F401  (UMAP as PCA, in process)
-from labeldesk.gui.sidebar import rescoring_text
+from labeldesk.gui.estimate_words import rescoring_text
 from labeldesk.gui.tile_delegate import class_color
 
 pytestmark = pytest.mark.usefixtures("fits")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ml.fake_embeddings import make_clustered_project
 
-from labeldesk.gui.sidebar import FIRST_SCORING
+from labeldesk.gui.estimate_words import FIRST_SCORING
 
 
 def test_the_class_list_keeps_its_height_when_the_first_scores_come(qtbot, window, tmp_path):

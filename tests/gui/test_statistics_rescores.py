@@ -8,7 +8,7 @@ from __future__ import annotations
 from ml.fake_embeddings import make_clustered_project
 
 from gui.scored_window import likely_wrong, open_scored
-from labeldesk.gui.sidebar import rescoring_text
+from labeldesk.gui.estimate_words import rescoring_text
 
 
 def open_clustered(qtbot, window, tmp_path):

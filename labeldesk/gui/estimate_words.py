@@ -1,0 +1,75 @@
+"""The words of the model's estimate of wrong labels, as the sidebar's note, Statistics'
+"Likely wrong labels" and their tooltips say it: "about N wrong labels; M are flagged",
+the same while the labels are scored again and before the first scores, and which part
+of the project (a split, or the whole) the numbers are of. Plain functions and text (no
+widgets), so both places say the same and each sentence is tested on its own."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labeldesk.browse.catalog import ImageCatalog
+
+# The note while a project's first scores are computed (``first``): it takes the room the
+# estimate will, so the class list does not shrink under the pointer when they come
+FIRST_SCORING = (
+    "Scoring the labels… the model's estimate of wrong labels, and how many it flags, "
+    "shows here in a moment."
+)
+
+# Why fewer are flagged than expected: verified labels never are (ml/issues.py); a label
+# changed since the scores were computed is not until they are computed again (catalog).
+NOT_FLAGGED = "not labels you verified, nor those changed since it last scored them"
+
+
+def expected_errors_text(
+    expected: int, flagged: int, pixel_share: float = 0.0, *, where: str = ""
+) -> str:
+    """The model's estimate of wrong labels beside how many it flags, in words, of the
+    part ``where`` names (" in test"); with a ``pixel_share``, how the predictions were
+    made, on a line of its own."""
+    from labeldesk.ml.pixel_view import share_note  # the app starts without the ml modules
+
+    note = f"\n{share_note(pixel_share)}" if pixel_share > 0 else ""
+    if expected == 0:
+        return f"The model expects no wrong labels{where}." + note
+    labels = f"wrong label{'s' if expected != 1 else ''}"
+    about = f"The model expects about {expected:,} {labels}{where}"
+    if flagged == expected:
+        return f"{about}; the {flagged:,} most suspicious are flagged." + note
+    return f"{about}; {flagged:,} are flagged ({NOT_FLAGGED})." + note
+
+
+RESCORING_TIP = (
+    "Labels changed since the model last scored them: the numbers follow once the "
+    "scores are computed again, in the background."
+)
+
+
+def rescoring_text(expected: int, where: str = "") -> str:
+    """The note while the scores are computed again: the last estimate, said to be the
+    last, and no count of flagged labels (changed labels are no longer flagged until
+    then, so "about 162 wrong; 0 are flagged" contradicted itself)."""
+    last = "no wrong labels" if expected == 0 else f"about {expected:,} wrong labels"
+    if expected == 1:
+        last = "about 1 wrong label"
+    return f"Scoring the labels again… (the model last expected {last}{where})"
+
+
+def expected_errors_in(
+    catalog: ImageCatalog, split: str | None, flagged_in_split: int | None = None
+) -> tuple[int | None, int, str]:
+    """(wrong labels the model expects, labels flagged, the words naming where) within
+    ``split``, as the Images list above the note counts; the whole project's, said so,
+    where the estimate is not known per image. ``flagged_in_split``: the Images list's
+    "flagged" count of ``split`` where the caller has it (counting it again over a
+    million images costs a few ms a key press)."""
+    expected = catalog.expected_errors_in(split)
+    if split is None:
+        return expected, int(catalog.flagged.sum()), ""
+    if expected is None and catalog.expected_errors is not None:
+        return catalog.expected_errors, int(catalog.flagged.sum()), " in the whole project"
+    if flagged_in_split is None:
+        flagged_in_split = catalog.show_counts(split)["flagged"]
+    return expected, flagged_in_split, f" in {split}"
