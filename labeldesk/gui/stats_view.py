@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -39,6 +38,7 @@ from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui import hotkeys, shortcuts
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
 from labeldesk.gui.estimate_words import RESCORING_TIP, expected_errors_text, rescoring_text
+from labeldesk.gui.summary_column import SideSplitter, form_box, link, side_width
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 from labeldesk.ml.unfinished import EmbeddingCoverage, embedding_coverage
@@ -57,10 +57,6 @@ CHECK_NOT_TRAINING = (
     "that did not see its label. It is not the model trained on the Training page, so "
     "this share can differ from that page's Val acc and Test acc."
 )
-# The longest values the summary shows on one line where the window allows (the side
-# column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).
-LONGEST_VALUES = ("about 99,999 · review them", "28×28 … 64×64 px")
-SIDE_SHARE = 0.4
 # In place of the chart while it would have no bar (it drew an empty grid from 0 to 1.1)
 NO_IMAGES_CHART = (
     "No images yet: LabelDesk found none it can read in the image folder. Add images "
@@ -88,49 +84,10 @@ def empty_chart_text(stats: dict[str, Any]) -> str:
 CatalogSource = Callable[[], "ImageCatalog | None"]
 
 
-def link(key: str, text: str) -> str:
-    """Rich text that emits ``key`` through ``linkActivated`` when clicked."""
-    return f"<a href='{key}'>{text}</a>"
-
-
-class LinkLabel(QLabel):
-    """A summary value whose link Tab lands on: a label with keyboard links took one Tab
-    for itself and a second one for its link; one without a link is passed over."""
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        reason = event.reason()
-        if reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
-            self.focusNextPrevChild(reason == Qt.FocusReason.TabFocusReason)
-
-
 def training_place() -> str:
     """Where training is: "View → Training, Ctrl+Shift+T" (the user's key, if any)."""
     keys = hotkeys.key_text(hotkeys.action_name("&Training"), shortcuts.TRAINING_KEYS)
     return "View → Training" + (f", {keys}" if keys else "")
-
-
-class SideSplitter(QSplitter):
-    """The chart (left) and the summary column (right): the column gets the width its
-    longest values need on one line, up to SIDE_SHARE of the page, and the chart the
-    rest. At a quarter of 1280 px "3  ⚠ same image in several splits" wrapped onto three
-    lines and the "Dataset" box scrolled. A handle dragged by hand is left where it is."""
-
-    def __init__(self, side_width: int):
-        super().__init__(Qt.Orientation.Horizontal)
-        self.side_width = side_width
-        self.moved_by_hand = False
-        self.splitterMoved.connect(self._moved)
-
-    def _moved(self, *_: object) -> None:
-        self.moved_by_hand = True
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if not self.moved_by_hand and self.count() == 2:
-            total = sum(self.sizes()) or self.width()
-            side = min(self.side_width, max(int(total * SIDE_SHARE), 1))
-            self.setSizes([total - side, side])
 
 
 class StatsView(QWidget):
@@ -185,8 +142,9 @@ class StatsView(QWidget):
         self.chart_stack.addWidget(self.chart)
         self.chart_stack.addWidget(self.chart_empty)
         self.summary_labels: dict[str, QLabel] = {}
-        summary_box = self._form_box(
+        summary_box = form_box(
             "Dataset",
+            self.summary_labels,
             ("images", "Images"),
             ("labeled", "Labeled"),
             ("unlabeled", "Unlabeled"),
@@ -204,8 +162,9 @@ class StatsView(QWidget):
         assert isinstance(summary_form, QFormLayout)
         self._summary_form = summary_form
         summary_form.setRowVisible(self.summary_labels["embeddings"], False)  # until partial
-        dup_box = self._form_box(
+        dup_box = form_box(
             "Duplicates and leakage",
+            self.summary_labels,
             ("exact", "Exact groups"),
             ("near", "Near groups"),
             ("leaking", "Leaking groups"),
@@ -276,7 +235,7 @@ class StatsView(QWidget):
         confusion_layout.addLayout(top)
         confusion_layout.addWidget(self.confusion, 1)
 
-        upper = SideSplitter(self._side_width(summary_box, side_scroll))
+        upper = SideSplitter(side_width(self.fontMetrics(), summary_box, side_scroll))
         chart_box = QGroupBox("Labeled images per class and split")
         QVBoxLayout(chart_box).addWidget(self.chart_stack)
         upper.addWidget(chart_box)
@@ -305,43 +264,6 @@ class StatsView(QWidget):
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.refresh()
-
-    def _side_width(self, box: QGroupBox, scroll: QScrollArea) -> int:
-        """The width at which the summary's longest values fit on one line (the labels'
-        column, the values', the box's margins and room for a scrollbar)."""
-        metrics = self.fontMetrics()
-        form = box.layout()
-        assert isinstance(form, QFormLayout)
-        names = [form.itemAt(row, QFormLayout.ItemRole.LabelRole) for row in range(form.rowCount())]
-        widgets = [item.widget() for item in names if item is not None]
-        labels = max(metrics.horizontalAdvance(w.text()) for w in widgets if isinstance(w, QLabel))
-        values = max(metrics.horizontalAdvance(text) for text in LONGEST_VALUES)
-        margins = form.contentsMargins()
-        frame = box.sizeHint().width() - form.sizeHint().width()  # the group box's own
-        return (
-            labels
-            + max(form.horizontalSpacing(), 0)
-            + values
-            + margins.left()
-            + margins.right()
-            + max(frame, 0)
-            + scroll.verticalScrollBar().sizeHint().width()
-            + 8  # the label's own margins, rounding
-        )
-
-    def _form_box(self, title: str, *rows: tuple[str, str]) -> QGroupBox:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        for key, text in rows:
-            value = LinkLabel(NONE)
-            value.setTextInteractionFlags(
-                Qt.TextInteractionFlag.TextSelectableByMouse
-                | Qt.TextInteractionFlag.LinksAccessibleByMouse
-            )
-            value.setWordWrap(True)
-            form.addRow(text, value)
-            self.summary_labels[key] = value
-        return box
 
     # -- data ----------------------------------------------------------------------
     def refresh(self) -> None:
