@@ -22,13 +22,12 @@ from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.changes import Changes
 from labeldesk.core.project import Project
 from labeldesk.gui import settings, shortcuts
+from labeldesk.gui.browser_counts import BrowserCounts
 from labeldesk.gui.browser_insights import BrowserInsights
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
 from labeldesk.gui.class_actions import ClassActions
 from labeldesk.gui.deferred import Deferred
 from labeldesk.gui.detail_panel import DetailPanel
-from labeldesk.gui.empty_grid import empty_grid_text
-from labeldesk.gui.estimate_words import expected_errors_in
 from labeldesk.gui.grid_menu import GridMenu
 from labeldesk.gui.image_model import ImageListModel, ImageRole
 from labeldesk.gui.insights_feed import InsightsFeed
@@ -46,10 +45,7 @@ SPLITTER_KEY = "project_view/splitter"
 FIRST_ROWS = 3_000  # ~30 screens of tiles; reading 20,000 took ~1 s of a 1M first paint
 
 
-RESCORING_STATUS = "likely mislabeled: scoring again…"
-
-
-class ProjectView(QWidget, BrowserInsights):
+class ProjectView(QWidget, BrowserInsights, BrowserCounts):
     statusChanged = Signal(str)  # the permanent counts line (status_text)
     status_text = ""  # the project's counts, and what the browser shows and has selected
     totals_text = ""  # the project's counts alone
@@ -293,13 +289,6 @@ class ProjectView(QWidget, BrowserInsights):
         # are (not a selection whose images the filters hide: nothing is chosen for them)
         self._select_first = bool(wanted.selection) and self._selection_total == 0
 
-    def _count_selection(self) -> None:
-        """How many images the selection holds before the filters narrow it."""
-        wanted = self._selection
-        if wanted is not None:
-            whole = ImageFilter(paths=wanted.paths, ranking=wanted.ranking)
-            self._selection_total = len(self.catalog.filter(whole))
-
     def expect_scores(self, paths: Iterable[str]) -> None:
         """``paths`` were just added with their embeddings stored (the drift page's): until
         the model's scores reach them, their detail says they are being scored, not that
@@ -322,22 +311,6 @@ class ProjectView(QWidget, BrowserInsights):
             self.grid.restore_selection(np.arange(count, dtype=np.int64), row)
             self.grid.scrollTo(self.model.index(row, 0))
 
-    def refresh_counts(self) -> None:
-        """Sidebar counts (within the chosen split) and the status line."""
-        catalog = self.catalog
-        split = self.sidebar.current_filter().split
-        self.sidebar.set_counts(catalog.classes, catalog.label_counts(split), catalog.colours)
-        shown = catalog.show_counts(split)  # once: a few ms a key press at 1M images
-        self.sidebar.set_show_counts(shown)
-        self._update_expected_note(shown["flagged"])
-        self.sidebar.set_selection_counts(self.model.rowCount(), self._selection_total)
-        flagged_list = self.model.image_filter.show == "flagged"
-        # (its room is kept by the sidebar once the model scores the labels)
-        self.sidebar.new_matches.say(*(self.model.list_changes() if flagged_list else (0, 0)))
-        self.new_matches_action.setEnabled(self.sidebar.new_matches.pending)
-        self._totals = catalog.label_counts(None)
-        self._emit_status()
-
     def show_new_matches(self) -> None:
         """The "Likely mislabeled" list as the scores have it now (the grid kept the one
         it had while they changed); the current image stays current if still flagged."""
@@ -350,56 +323,6 @@ class ProjectView(QWidget, BrowserInsights):
         if row >= 0:
             self.grid.select_row(row)
         self.grid.setFocus()
-
-    def _update_expected_note(self, flagged_in_split: int | None = None) -> None:
-        """The sidebar's "about N wrong; M flagged" (the split's), or that it rescores
-        (``flagged_in_split``: the Images list's count, when the caller has it)."""
-        if self._closed or self.model.catalog is None:
-            return
-        catalog, split = self.catalog, self.sidebar.current_filter().split
-        expected, flagged, where = expected_errors_in(catalog, split, flagged_in_split)
-        scoring = self.feed.busy  # (a rescoring: its numbers are the last ones)
-        if scoring and not self._embedded:  # embedded since it opened (a new project's
-            from labeldesk.ml.store import current_key  # first embedding): scores come
-
-            self._embedded = current_key(self.project) is not None
-        first = self._embedded and catalog.expected_errors is None  # the first scores come
-        self.sidebar.set_expected_errors(
-            expected, flagged, catalog.pixel_share, where, scoring, first=first
-        )
-
-    def _scoring_changed(self) -> None:
-        """The status bar's "likely mislabeled" follows the sidebar's while rescoring."""
-        if not self._closed and self.model.catalog is not None:
-            self._emit_status()
-
-    def _emit_status(self) -> None:
-        catalog = self.catalog
-        unlabeled = self._totals.get(None, 0)
-        usable = catalog.usable_count()
-        parts = [
-            f"{usable:,} images",
-            f"{usable - unlabeled:,} labeled",
-            f"{unlabeled:,} unlabeled",
-        ]
-        excluded = catalog.excluded_count()
-        if excluded:
-            parts.append(f"{excluded:,} excluded")
-        flagged = int(catalog.flagged.sum())
-        if self.feed.busy and (flagged or catalog.expected_errors is not None):
-            # as the sidebar's "Likely mislabeled (…)": the count is the last scores' less
-            # the labels changed since, not yet what the model says of them
-            parts.append(RESCORING_STATUS)
-        elif flagged:
-            parts.append(f"{flagged:,} likely mislabeled")
-        self.totals_text = " · ".join(parts)  # (the line while another page shows)
-        parts.append(f"showing {self.model.rowCount():,}")
-        self.grid.set_empty_text(empty_grid_text(self.model.image_filter, usable))
-        selected = len(self.grid.selected_rows())
-        if selected:
-            parts.append(f"{selected:,} selected")
-        self.status_text = " · ".join(parts)
-        self.statusChanged.emit(self.status_text)
 
     def write(self, change: Callable[[], object], paths: list[str], done: str) -> bool:
         """Run one project write for ``paths`` made outside the grid (a duplicate-group
