@@ -177,8 +177,7 @@ def test_a_fit_cancelled_by_closing_its_window_calls_nothing_on_the_deleted_wind
     handlers runs on the deleted window. Before, its cancelled handler and the job bar's
     ended handler called deleted widgets: RuntimeError, Internal C++ object already
     deleted."""
-    import shiboken6
-
+    from gui.owner_deleted import close_window_while_job_waits
     from labeldesk.core.project import open_project
     from labeldesk.gui.main_window import MainWindow
 
@@ -191,17 +190,7 @@ def test_a_fit_cancelled_by_closing_its_window_calls_nothing_on_the_deleted_wind
     assert win.open_project(tmp_path / "proj")
     job = win.crossfit.fit()
     assert job is not None
-    ends: list[str] = []
-    job.cancelled.connect(lambda: ends.append("cancelled"))
-    job.finished.connect(lambda _fit: ends.append("finished"))
-    threading.Timer(0.5, gate.set).start()  # while closing waits for the fit
-    win.close()
-    assert done.is_set() and job.executed.is_set()  # ended; its signals are queued
-    shiboken6.delete(win)
-    with qtbot.captureExceptions() as exceptions:
-        qtbot.waitUntil(lambda: not job.running, timeout=30_000)
-        qtbot.wait(200)
-    assert [str(e[1]) for e in exceptions] == []
-    assert ends == ["cancelled"]
+    assert close_window_while_job_waits(qtbot, win, job, gate) == ["cancelled"]
+    assert done.is_set()  # the fit returned (cancelled at its start)
     with open_project(tmp_path / "proj") as project:
         assert cached_predictions(project) is None

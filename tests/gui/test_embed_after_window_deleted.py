@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import threading
 
-import shiboken6
 from ml.tiny_backbone import tiny_backbone
 
+from gui.owner_deleted import close_window_while_job_waits
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.project_jobs import ProjectJobs
 from labeldesk.ml import embed as embed_module
@@ -34,15 +34,4 @@ def test_an_embedding_cancelled_by_closing_calls_nothing_on_the_deleted_window(
     assert win.open_project(project.path)
     job = win.compute_embeddings()
     assert job is not None
-    ends: list[str] = []
-    job.cancelled.connect(lambda: ends.append("cancelled"))
-    job.finished.connect(lambda _report: ends.append("finished"))
-    threading.Timer(0.5, gate.set).start()  # while closing waits for the job
-    win.close()
-    assert job.executed.is_set()  # it ended; its signals are queued
-    shiboken6.delete(win)
-    with qtbot.captureExceptions() as exceptions:
-        qtbot.waitUntil(lambda: not job.running, timeout=30_000)
-        qtbot.wait(200)
-    assert [str(e[1]) for e in exceptions] == []
-    assert ends == ["cancelled"]
+    assert close_window_while_job_waits(qtbot, win, job, gate) == ["cancelled"]
