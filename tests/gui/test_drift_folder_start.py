@@ -7,23 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ml.drift_fixtures import make_project
 
+from gui.drift_pages import drift_page_over_new_project
 from labeldesk.gui import drift_page
-from labeldesk.gui.drift_page import DriftPage
-from labeldesk.gui.session import ProjectSession
 
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    project = make_project(tmp_path)
-    session = ProjectSession(project)
-    widget = DriftPage(session)
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-    session.detach()
-    project.close()
+    with drift_page_over_new_project(qtbot, tmp_path) as page:
+        yield page
 
 
 def test_the_folder_dialog_starts_beside_the_images_then_at_the_last_folder(
