@@ -1,4 +1,5 @@
-"""A project's map on screen and read (PCA, quick), where the map tests start."""
+"""A project's map on screen and read (PCA, quick), or holding given points, where the map
+tests start."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.core.project import Project
 from labeldesk.gui.map_view import MapView
+from labeldesk.ml.projection import MapPoints
 
 
 def shown_map(
@@ -24,4 +26,17 @@ def shown_map(
     qtbot.waitExposed(widget)
     with qtbot.waitSignal(widget.mapReady, timeout=15000):
         widget.refresh()
+    return widget
+
+
+def map_showing(qtbot, project, points: MapPoints) -> MapView:
+    """A map page on screen holding ``points``, drawn (shut it down after)."""
+    widget = MapView(project)
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget._set_points(points, keep_view=False)  # as a read of the map does
+    widget.recolor()
+    qtbot.wait(100)  # (the view's first range changes: made again, throttled)
     return widget

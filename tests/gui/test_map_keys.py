@@ -12,7 +12,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF, Qt
 
-from gui.map_shown import shown_map
+from gui.map_shown import map_showing, shown_map
 from labeldesk.gui.dialogs import ShortcutsDialog
 from labeldesk.gui.map_keys import grow_step, step_toward
 from labeldesk.gui.map_view import MapView
@@ -179,13 +179,7 @@ def test_the_keys_work_on_a_big_map_drawn_as_one_picture(qtbot, tmp_path, monkey
     xy = np.column_stack([x.ravel(), y.ravel()]).astype(np.float32)
     labels = np.array([i % 2 for i in range(24)], dtype=np.int64)
     points = MapPoints([f"p{i}.png" for i in range(24)], xy, labels, ["a", "b"], np.arange(24))
-    widget = MapView(project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget._set_points(points, keep_view=False)  # as a read of the map does
-    widget.recolor()
+    widget = map_showing(qtbot, project, points)
     qtbot.waitUntil(lambda: widget.raster.image.size > 0)  # the one picture
     widget.plot.setFocus()
     key(qtbot, widget, Qt.Key.Key_Left)

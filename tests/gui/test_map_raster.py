@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
+from gui.map_shown import map_showing
 from labeldesk.core.project import Project
 from labeldesk.gui import map_raster, map_tree
 from labeldesk.gui.map_raster import disc, grow
@@ -45,19 +46,6 @@ def grid_points() -> MapPoints:
     labels = np.array([(i % 4) - 1 for i in range(24)] + [2], dtype=np.int64)
     paths = [f"p{i}.png" for i in range(len(xy))]
     return MapPoints(paths, xy, labels, CLASSES, np.arange(len(xy), dtype=np.int64))
-
-
-def map_showing(qtbot, project, points: MapPoints) -> MapView:
-    """A map page on screen holding ``points``, drawn (shut it down after)."""
-    widget = MapView(project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget._set_points(points, keep_view=False)  # as a read of the map does
-    widget.recolor()
-    qtbot.wait(100)  # (the view's first range changes: made again, throttled)
-    return widget
 
 
 @pytest.fixture
