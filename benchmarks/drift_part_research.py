@@ -83,36 +83,10 @@ def c2st_tails(
 ) -> tuple[float, np.ndarray, np.ndarray, dict[str, float]]:
     """:func:`labeldesk.ml.drift_tests.c2st`'s AUC p-value and out-of-fold percentiles
     (the same seeds: identical), plus a p-value per quantile of the tail statistic."""
-    rng = np.random.default_rng(seed)
     permutations = PERMUTATIONS
-    x = np.concatenate([ref, new]).astype(np.float64)
-    is_new = np.r_[np.zeros(len(ref), bool), np.ones(len(new), bool)]
-    folds = max(2, min(tests.C2ST_FOLDS, len(new), len(ref)))
-    k = max(1, min(tests.C2ST_NEIGHBOURS, len(x) - len(x) // folds - 1))
-    fold = tests.stratified_folds(is_new.astype(np.int64), folds, rng)
-    labels = np.empty((len(x), permutations + 1), dtype=bool)
-    labels[:, 0] = is_new
-    for f in range(folds):
-        rows = np.flatnonzero(fold == f)
-        keys = rng.random((len(rows), permutations)).argsort(axis=0)
-        labels[rows, 1:] = is_new[rows][keys]
-    scores = np.empty((len(x), permutations + 1))
-    for f in range(folds):
-        held, fit = fold == f, fold != f
-        xf = x[fit]
-        centre = xf.mean(axis=0)
-        scatter = np.cov(xf - centre, rowvar=False, bias=True).reshape(x.shape[1], x.shape[1])
-        ridge = tests.SHRINKAGE * np.trace(scatter) / x.shape[1] + 1e-12
-        inverse = np.linalg.inv(scatter + ridge * np.eye(x.shape[1]))
-        lab = labels[fit].astype(np.float64)
-        n1 = lab.sum(axis=0)
-        weights = lab / n1 - (1 - lab) / (len(lab) - n1)
-        linear = tests._standardise((x[held] - centre) @ (inverse @ (xf.T @ weights)))
-        share = np.zeros((int(held.sum()), permutations + 1))
-        near = np.flatnonzero(fit)[tests._nearest_rows(x[held], xf, k)]
-        for j in range(near.shape[1]):
-            share += labels[near[:, j]]
-        scores[held] = linear + tests._standardise(share)
+    folds, k = tests.C2ST_FOLDS, tests.C2ST_NEIGHBOURS
+    scored = tests.fold_scores(ref, new, folds, permutations, k, seed)
+    scores, labels = scored.scores, scored.labels
     aucs = tests.auc_of(scores, labels)
     auc_p = float((1 + np.sum(aucs[1:] >= aucs[0])) / (permutations + 1))
     # each column holds len(ref) reference rows: gather them column by column
@@ -125,13 +99,7 @@ def c2st_tails(
         tails[f"tail{round(q * 100)}"] = float(
             (1 + np.sum(stat[1:] >= stat[0])) / (permutations + 1)
         )
-    real = scores[:, 0]
-    percentile = np.empty(len(x))
-    for f in range(folds):
-        held = np.flatnonzero(fold == f)
-        ref_sorted = np.sort(real[held][~is_new[held]])
-        below = np.searchsorted(ref_sorted, real[held], "left")
-        percentile[held] = below / np.maximum(len(ref_sorted) - ~is_new[held], 1)
+    is_new, percentile = scored.is_new, scored.percentiles()
     return auc_p, percentile[is_new], percentile[~is_new], tails
 
 

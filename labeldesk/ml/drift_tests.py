@@ -140,20 +140,41 @@ def delong_ci(scores: np.ndarray, is_new: np.ndarray) -> tuple[float, float]:
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
-def c2st(
-    ref: np.ndarray,
-    new: np.ndarray,
-    *,
-    folds: int = C2ST_FOLDS,
-    permutations: int = PERMUTATIONS,
-    neighbours_k: int = C2ST_NEIGHBOURS,
-    seed: int = 0,
-) -> C2STResult:
-    """Out-of-fold AUC of the classifier (see the module doc) telling ``new`` from ``ref``
-    (rows already reduced: :func:`reduce_pair`), its DeLong interval and a within-fold
-    permutation p-value; and each row's out-of-fold score as a percentile of the held-out
-    reference scores of its fold (how new-like it looks). ``neighbours_k=0`` leaves the
-    nearest-neighbour half out."""
+@dataclass
+class FoldScores:
+    """The classifier's out-of-fold scores (see :func:`fold_scores`)."""
+
+    scores: np.ndarray  # (rows, permutations + 1): each column's out-of-fold scores
+    labels: np.ndarray  # (rows, permutations + 1) bool: column 0 the real labels (new:
+    # True), the others permuted within each fold
+    fold: np.ndarray  # each row's fold
+    folds: int
+
+    @property
+    def is_new(self) -> np.ndarray:
+        return self.labels[:, 0]
+
+    def percentiles(self) -> np.ndarray:
+        """Each row's real out-of-fold score as a percentile of the held-out reference
+        scores of its fold (how new-like it looks)."""
+        real, is_new = self.scores[:, 0], self.is_new
+        percentile = np.empty(len(real))
+        for f in range(self.folds):
+            held = np.flatnonzero(self.fold == f)
+            ref_sorted = np.sort(real[held][~is_new[held]])
+            below = np.searchsorted(ref_sorted, real[held], "left")
+            own = ~is_new[held]  # a reference row does not count itself
+            percentile[held] = below / np.maximum(len(ref_sorted) - own, 1)
+        return percentile
+
+
+def fold_scores(
+    ref: np.ndarray, new: np.ndarray, folds: int, permutations: int, neighbours_k: int, seed: int
+) -> FoldScores:
+    """The classifier's (see the module doc) out-of-fold scores of every row of ``ref``
+    and ``new`` (rows already reduced: :func:`reduce_pair`), reference rows first, for
+    the real labels and for ``permutations`` relabelings within each fold (:func:`c2st`
+    says what the others are)."""
     rng = np.random.default_rng(seed)
     x = np.concatenate([ref, new]).astype(np.float64)
     is_new = np.r_[np.zeros(len(ref), bool), np.ones(len(new), bool)]
@@ -187,21 +208,31 @@ def c2st(
             for j in range(near.shape[1]):
                 share += labels[near[:, j]]
         neighbours[held] = _standardise(share)
-    scores = linear + neighbours
-    aucs = auc_of(scores, labels)
+    return FoldScores(linear + neighbours, labels, fold, folds)
+
+
+def c2st(
+    ref: np.ndarray,
+    new: np.ndarray,
+    *,
+    folds: int = C2ST_FOLDS,
+    permutations: int = PERMUTATIONS,
+    neighbours_k: int = C2ST_NEIGHBOURS,
+    seed: int = 0,
+) -> C2STResult:
+    """Out-of-fold AUC of the classifier (see the module doc) telling ``new`` from ``ref``
+    (rows already reduced: :func:`reduce_pair`), its DeLong interval and a within-fold
+    permutation p-value; and each row's out-of-fold score as a percentile of the held-out
+    reference scores of its fold (how new-like it looks). ``neighbours_k=0`` leaves the
+    nearest-neighbour half out."""
+    scored = fold_scores(ref, new, folds, permutations, neighbours_k, seed)
+    aucs = auc_of(scored.scores, scored.labels)
     observed = float(aucs[0])
     p_value = float((1 + np.sum(aucs[1:] >= observed)) / (permutations + 1))
-    real = scores[:, 0]
-    percentile = np.empty(len(x))
-    for f in range(folds):
-        held = np.flatnonzero(fold == f)
-        ref_sorted = np.sort(real[held][~is_new[held]])
-        below = np.searchsorted(ref_sorted, real[held], "left")
-        own = ~is_new[held]  # a reference row does not count itself
-        percentile[held] = below / np.maximum(len(ref_sorted) - own, 1)
+    is_new, percentile = scored.is_new, scored.percentiles()
     return C2STResult(
         auc=observed,
-        auc_ci=delong_ci(real, is_new),
+        auc_ci=delong_ci(scored.scores[:, 0], is_new),
         p_value=p_value,
         new_scores=percentile[is_new],
         ref_scores=percentile[~is_new],
