@@ -10,6 +10,7 @@ import pytest
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtWidgets import QScrollArea
 
+from gui.stats_pages import model_catalog, show_duplicate_counts
 from labeldesk.gui import stats_view
 from labeldesk.gui.stats_view import StatsView
 from labeldesk.ml.unfinished import EmbeddingCoverage
@@ -47,21 +48,14 @@ def _parents(widget):
 
 @pytest.mark.parametrize("size", [(1280, 600), (1920, 960)])
 def test_the_summary_and_duplicates_show_without_scrolling(qtbot, trained, monkeypatch, size):
-    from labeldesk.browse.catalog import ImageCatalog
-    from labeldesk.ml.insights import image_insights
-
-    catalog = ImageCatalog.load(trained)
-    catalog.set_insights(image_insights(trained))
+    catalog = model_catalog(trained)
     images = len(trained.images())
     partial = EmbeddingCoverage("tiny:48", images // 2, images)  # its row shows
     monkeypatch.setattr(stats_view, "embedding_coverage", lambda _: partial)
     widget = StatsView(trained, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
     try:
-        counts = {"exact": 12, "near": 34, "leaking": 3}
-        monkeypatch.setattr(stats_view, "summary", lambda groups: counts)
-        widget.duplicate_groups = []
-        widget.duplicates_changed()
+        show_duplicate_counts(widget, monkeypatch, {"exact": 12, "near": 34, "leaking": 3})
         widget.show()
         widget.resize(*size)
         embeddings = widget.summary_labels["embeddings"]

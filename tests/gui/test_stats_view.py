@@ -10,6 +10,7 @@ import pytest
 from ml.fake_embeddings import CLASSES, make_clustered_project
 from PySide6.QtCore import Qt
 
+from gui.stats_pages import model_catalog, show_duplicate_counts
 from labeldesk.gui.stats_view import COMPUTING, StatsView
 
 
@@ -60,16 +61,6 @@ def wrapped_lines(label, width: int) -> list[str]:
             lines.append(content[line.textStart() : line.textStart() + line.textLength()].strip())
         block = block.next()
     return lines
-
-
-def model_catalog(project):
-    """The browser's catalog with the model's insights, as the app hands it to Statistics."""
-    from labeldesk.browse.catalog import ImageCatalog
-    from labeldesk.ml.insights import image_insights
-
-    catalog = ImageCatalog.load(project)
-    catalog.set_insights(image_insights(project))
-    return catalog
 
 
 def wait_for_duplicates(qtbot, widget: StatsView) -> dict[str, int]:
@@ -454,17 +445,12 @@ def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained, 
     column is as wide as its longest value: nothing wraps and nothing scrolls."""
     from PySide6.QtWidgets import QScrollArea
 
-    from labeldesk.gui import stats_view
-
     project, _ = trained
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
     try:
-        counts = {"exact": 12, "near": 34, "leaking": 3}
-        monkeypatch.setattr(stats_view, "summary", lambda groups: counts)
-        widget.duplicate_groups = []
-        widget.duplicates_changed()
+        show_duplicate_counts(widget, monkeypatch, {"exact": 12, "near": 34, "leaking": 3})
         assert shown(widget, "leaking") == "3  ⚠ same image in several splits"
         widget.show()
         widget.resize(1280, 650)  # the page in a 1280 × 720 window (menus, status bar)
