@@ -17,8 +17,8 @@ f32, so the model identity, and every stored vector, stays valid whichever engin
 Whatever fails on the way (a missing package, an op the exporter or runtime lacks,
 vectors that do not match PyTorch's on a check batch) logs one line and falls back to
 PyTorch: a slower embed, never a failed one. PyTorch's vectors of the check batch are
-computed once per model and kept beside its exported graph (:func:`torch_reference`);
-the runtime's are computed and compared at every load.
+computed once per model and PyTorch version and kept beside its exported graph
+(:func:`torch_reference`); the runtime's are computed and compared at every load.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,11 @@ sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 RUNTIMES = ("auto", "torch", "openvino", "onnx")
 MIN_COSINE = 0.999  # a runtime whose vectors differ more than this is not used
 CHECK_VERSION = 1  # bump when check_pixels changes: PyTorch's kept vectors of it go stale
+# PyTorch's kept check vectors of a model (one file per PyTorch version: two virtual
+# environments may share the model cache) go once unread this long, or beyond this many
+REFERENCE_UNUSED_DAYS = 60
+MAX_REFERENCES = 4
+USED_MARK_S = 24 * 3600  # a read refreshes a kept file's time at most this often
 CPU_RUNTIME = "openvino"
 TORCH_PRECISION = {"cuda": "f16 autocast"}  # what a run reports: torch_features' autocast
 RUNTIME_BATCH = 64  # split over the streams: 32 per request ran fastest here (16: -9%)
@@ -247,11 +253,12 @@ def reference_path(backbone: Backbone) -> Path:
 
 def torch_reference(backbone: Backbone, pixels: np.ndarray) -> np.ndarray:
     """PyTorch's vectors of the check batch ``pixels`` (:func:`check_pixels`), computed
-    once per model identity and kept (:func:`reference_path`). Computing them ran the
-    model's first PyTorch forward in every `labeldesk embed` on the CPU: 0.9 s of CPU of
-    the 1.2 s that preparing OpenVINO took (2 cores, default backbone), for two images.
-    The runtime's own vectors are still computed and compared at each load; a kept file
-    that does not read as (images, dim) finite floats is computed again."""
+    once per model identity and PyTorch version and kept (:func:`reference_path`).
+    Computing them ran the model's first PyTorch forward in every `labeldesk embed` on
+    the CPU: 0.9 s of CPU of the 1.2 s that preparing OpenVINO took (2 cores, default
+    backbone), for two images. The runtime's own vectors are still computed and compared
+    at each load; a kept file that does not read as (images, dim) finite floats is
+    computed again."""
     path = reference_path(backbone)
 
     def check(arrays: dict[str, np.ndarray]) -> str | None:
@@ -259,6 +266,7 @@ def torch_reference(backbone: Backbone, pixels: np.ndarray) -> np.ndarray:
 
     found = read_arrays(path, ["vectors"], check)
     if found is not None:
+        _mark_used(path)
         return found["vectors"].astype(np.float32, copy=False)
     vectors = torch_features(backbone, "cpu")(pixels)
 
@@ -272,27 +280,51 @@ def torch_reference(backbone: Backbone, pixels: np.ndarray) -> np.ndarray:
     except OSError as exc:  # a read-only cache: computed again at the next load
         log.info("PyTorch's check vectors not kept (%s)", exc)
         return vectors
-    _remove_older_references(path, backbone.identity.key)
+    _remove_unused_references(path, backbone.identity.key)
     return vectors
 
 
-def _remove_older_references(kept: Path, key: str) -> None:
-    """Remove the check vectors LabelDesk kept before ``kept`` for the same model
-    (another check batch version or PyTorch version: :func:`reference_path`'s names),
-    which no load reads again: one file per PyTorch upgrade otherwise piled up. Only
-    regular files named exactly so; one that cannot be removed is left."""
+def _mark_used(path: Path) -> None:
+    """Record that the kept check vectors ``path`` were read now (their modification
+    time, at most once a day: :func:`_remove_unused_references` goes by it)."""
+    try:
+        if time.time() - path.stat().st_mtime > USED_MARK_S:
+            os.utime(path)
+    except OSError:  # a read-only cache: it is never cleaned up either
+        pass
+
+
+def _remove_unused_references(kept: Path, key: str) -> None:
+    """Remove the check vectors LabelDesk kept for the same model as ``kept`` under
+    other names (another check batch version or PyTorch version: :func:`reference_path`'s
+    names) that no load has read for :data:`REFERENCE_UNUSED_DAYS` days, and beyond
+    :data:`MAX_REFERENCES` per model the least recently read: one file per PyTorch
+    upgrade otherwise piled up. Two PyTorch versions in use side by side (two virtual
+    environments sharing the model cache) each keep theirs: removing the other's made
+    each run compute its own again. Only regular files named exactly so; one that
+    cannot be removed is left."""
     own = re.compile(re.escape(key) + r"-check[0-9]+-torch[0-9A-Za-z._]+\.npy")
     try:
         names = os.listdir(kept.parent)
     except OSError:
         return
+    others: list[tuple[float, Path]] = []
     for name in names:
         if name == kept.name or not own.fullmatch(name):
             continue
-        older = kept.parent / name
         try:
-            if stat.S_ISREG(older.lstat().st_mode):
-                older.unlink()
+            info = (kept.parent / name).lstat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            others.append((info.st_mtime, kept.parent / name))
+    others.sort(reverse=True)  # most recently used first
+    oldest = time.time() - REFERENCE_UNUSED_DAYS * 86400
+    for rank, (used, older) in enumerate(others, start=1):
+        if rank < MAX_REFERENCES and used >= oldest:
+            continue  # one of the MAX_REFERENCES kept (``kept`` is one of them)
+        try:
+            older.unlink()
         except OSError as exc:  # gone already, or a read-only folder
             log.debug("older check vectors %s not removed (%s)", older, exc)
 

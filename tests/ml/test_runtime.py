@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -240,27 +242,84 @@ def test_damaged_kept_check_vectors_are_computed_again(content, caplog):
     assert np.allclose(np.load(kept), torch_features(backbone, "cpu")(pixels), atol=1e-6)
 
 
-def test_new_check_vectors_replace_the_older_ones_of_the_same_model(runtime_cache):
+def test_unused_check_vectors_of_the_same_model_are_removed(runtime_cache):
     """Each PyTorch upgrade (or new check batch) kept one more file of check vectors per
     model beside its exported graph, and none was ever removed. Writing a model's new
-    one removes its older ones, and nothing else: not another model's, nor a file of
-    another name."""
+    one removes its others that no load has read for REFERENCE_UNUSED_DAYS, and nothing
+    else: not another model's, nor a file of another name."""
     backbone = tiny_backbone()
     key = backbone.identity.key
     runtime_cache.mkdir()
-    older = [f"{key}-check0-torch2.0.0.npy", f"{key}-check1-torch1.13.1_cpu.npy"]
+    unused = [f"{key}-check0-torch2.0.0.npy", f"{key}-check1-torch1.13.1_cpu.npy"]
     others = [
         "other-0123456789-check1-torch1.13.1.npy",  # another model's
         f"{key}-check1-torch1.13.1.npy.bak",  # a person's copy
         f"{key}-notes.npy",
         f"x{key}-check1-torch1.13.1.npy",
     ]
-    for name in older + others:
+    long_ago = time.time() - (runtime.REFERENCE_UNUSED_DAYS + 1) * 86400
+    for name in unused + others:
         with open(runtime_cache / name, "wb") as f:
             np.save(f, np.ones((2, backbone.dim), np.float32), allow_pickle=False)
+        os.utime(runtime_cache / name, (long_ago, long_ago))
     (runtime_cache / f"{key}-check1-torch0.1.npy").mkdir()  # a folder: not LabelDesk's file
 
     assert load_runner(backbone, "cpu", "openvino").name == "openvino"
     kept = runtime.reference_path(backbone)
     left = sorted(p.name for p in runtime_cache.iterdir() if ".npy" in p.name)
     assert left == sorted([kept.name, *others, f"{key}-check1-torch0.1.npy"])
+
+
+def test_two_pytorch_versions_sharing_the_model_cache_keep_their_check_vectors(
+    monkeypatch, runtime_cache
+):
+    """Two virtual environments with different PyTorch versions sharing one model cache
+    removed each other's check vectors, so each run computed its own again: both stay."""
+    import torch
+
+    backbone = tiny_backbone()
+    ran: list[str] = []
+    real = runtime.torch_features
+
+    def counted(backbone, device):
+        ran.append(torch.__version__)
+        return real(backbone, device)
+
+    monkeypatch.setattr(runtime, "torch_features", counted)
+    pixels = runtime.check_pixels(backbone.identity.preprocess)
+    for version in ("2.4.1+cpu", "2.9.0", "2.4.1+cpu", "2.9.0"):
+        monkeypatch.setattr(torch, "__version__", version)
+        runtime.torch_reference(backbone, pixels)
+    assert ran == ["2.4.1+cpu", "2.9.0"]  # each computed once, then read back
+    names = sorted(p.name for p in runtime_cache.glob("*-check*.npy"))
+    key = backbone.identity.key
+    check = runtime.CHECK_VERSION
+    assert names == [f"{key}-check{check}-torch2.4.1_cpu.npy", f"{key}-check{check}-torch2.9.0.npy"]
+
+
+def test_a_models_kept_check_vectors_stay_bounded(monkeypatch, runtime_cache):
+    """Beyond MAX_REFERENCES per model, the least recently read go (a read refreshes a
+    file's time once a day at most)."""
+    import torch
+
+    backbone = tiny_backbone()
+    key = backbone.identity.key
+    runtime_cache.mkdir()
+    pixels = runtime.check_pixels(backbone.identity.preprocess)
+    vectors = torch_features(backbone, "cpu")(pixels)
+    now = time.time()
+    count = runtime.MAX_REFERENCES + 2
+    for age in range(count):  # torch1.0 read 10 days ago, torch1.1 20 days ago, ...
+        path = runtime_cache / f"{key}-check{runtime.CHECK_VERSION}-torch1.{age}.npy"
+        with open(path, "wb") as f:
+            np.save(f, vectors, allow_pickle=False)
+        os.utime(path, (now - 10 * 86400 * (age + 1),) * 2)
+    monkeypatch.setattr(torch, "__version__", "1.5")  # read, not written: nothing removed
+    assert np.array_equal(runtime.torch_reference(backbone, pixels), vectors)
+    assert len(list(runtime_cache.glob("*-check*.npy"))) == count
+    assert runtime.reference_path(backbone).stat().st_mtime > now - 60  # marked as read
+
+    monkeypatch.setattr(torch, "__version__", "3.0")
+    runtime.torch_reference(backbone, pixels)
+    left = sorted(p.name.split("-torch")[1] for p in runtime_cache.glob("*-check*.npy"))
+    assert left == ["1.0.npy", "1.1.npy", "1.5.npy", "3.0.npy"]
