@@ -24,7 +24,6 @@ without native bf16, or ``LABELDESK_CPU_PRECISION=f32`` keeps the whole model at
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable
@@ -36,16 +35,12 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 
-log = logging.getLogger(__name__)
+from .ov_cache import compile_cpu
 
 F32_UNTIL = "1"  # the stem and every block up to the end of this one stay at f32
 PRECISION_ENV = "LABELDESK_CPU_PRECISION"
 PRECISIONS = ("auto", "f32", "mixed")
 MIXED_LABEL = "f32+bf16"
-# OpenVINO's compiled models, in LabelDesk's model cache: reading them back instead of
-# compiling the model's two halves again cut the setup of `labeldesk embed` from 0.56 to
-# 0.43 s of CPU, and 0.50 to 0.36 s, in two runs (benchmarks/bench_embed_cpu.py -n 64)
-CACHE_FOLDER = "openvino"
 
 Features = Callable[[np.ndarray], np.ndarray]
 
@@ -65,54 +60,6 @@ def use_mixed(core: Any) -> bool:
     if precision == "auto":
         return "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     return precision == "mixed"
-
-
-def compile_cpu(core: Any, model: Any, config: dict[str, str]) -> Any:
-    """``core.compile_model(model, "CPU", config)``, kept in OpenVINO's compiled-model
-    cache (CACHE_DIR: :data:`CACHE_FOLDER` in LabelDesk's model cache), so that a later
-    load reads the compiled model back instead of compiling it again. A cache that cannot
-    be written (a read-only folder: OpenVINO then refuses to compile) is not used."""
-    folder = cache_folder()
-    if folder is not None:
-        try:
-            return core.compile_model(model, "CPU", {**config, "CACHE_DIR": str(folder)})
-        except RuntimeError as exc:
-            log.info("OpenVINO's compiled-model cache not used (%s)", exc)
-    return core.compile_model(model, "CPU", config)
-
-
-def cache_folder() -> Path | None:
-    """The folder of this OpenVINO version's compiled models (:data:`CACHE_FOLDER`/<version>),
-    made if need be; None where it cannot be made or written. A new OpenVINO cannot read
-    an older one's compiled models, so their folders (about 13 MB a model) are removed."""
-    import openvino
-
-    from .onnx_export import cache_dir
-
-    root = cache_dir() / CACHE_FOLDER
-    folder = root / openvino.__version__.split("-")[0]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return None
-    for other in root.iterdir():
-        if other != folder and other.is_dir() and not other.is_symlink():
-            _remove_compiled(other)
-    return folder
-
-
-def _remove_compiled(folder: Path) -> None:
-    """Removes the compiled models (``*.blob``, OpenVINO's own names) of another OpenVINO
-    version's folder, and the folder once nothing else is in it."""
-    try:
-        for blob in folder.glob("*.blob"):
-            if blob.is_file() and not blob.is_symlink():
-                blob.unlink()
-        folder.rmdir()
-    except OSError:
-        pass  # something else in it, or not ours to remove: kept
 
 
 def split_graph(core: Any, path: Path, until: str = F32_UNTIL) -> tuple[Any, Any] | None:
@@ -149,15 +96,19 @@ def _block_end(model: Any, pattern: re.Pattern[str]) -> Any | None:
     return ops[-1].output(0) if ops else None
 
 
-def mixed_features(core: Any, path: Path, dim: int, until: str = F32_UNTIL) -> Features | None:
+def mixed_features(
+    core: Any, path: Path, dim: int, until: str = F32_UNTIL, name: str = ""
+) -> Features | None:
     """The features function of the mixed engine, f32 up to the end of block ``until``;
-    None where the graph cannot be cut there."""
+    None where the graph cannot be cut there. ``name``: the model's, for its compiled
+    models' folder (:func:`.ov_cache.compile_cpu`; default: the graph file's)."""
     parts = split_graph(core, path, until)
     if parts is None:
         return None
     config = {"PERFORMANCE_HINT": "THROUGHPUT"}
-    head = compile_cpu(core, parts[0], {**config, "INFERENCE_PRECISION_HINT": "f32"})
-    tail = compile_cpu(core, parts[1], {**config, "INFERENCE_PRECISION_HINT": "bf16"})
+    name = name or path.stem
+    head = compile_cpu(core, parts[0], {**config, "INFERENCE_PRECISION_HINT": "f32"}, name)
+    tail = compile_cpu(core, parts[1], {**config, "INFERENCE_PRECISION_HINT": "bf16"}, name)
     streams = max(1, int(tail.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
     pairs = [(head.create_infer_request(), tail.create_infer_request()) for _ in range(streams)]
     # The requests release the GIL while they run, so one thread per pair keeps every

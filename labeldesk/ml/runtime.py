@@ -38,7 +38,7 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 
-from . import ov_mixed
+from . import ov_cache, ov_mixed
 from .backbones import Backbone, Preprocess
 from .cachefiles import read_arrays, rows_of, write_atomically
 
@@ -152,10 +152,11 @@ def _runtime_features(backbone: Backbone, name: str) -> Features:
 
         compiled = _from_graph(
             backbone,
-            lambda path: ov_mixed.compile_cpu(
+            lambda path: ov_cache.compile_cpu(
                 openvino.Core(),
                 str(path),
                 {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
+                path.stem,
             ),
         )
         return queued_features(compiled, backbone.dim)

@@ -5,12 +5,14 @@ simply not used."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import numpy as np
 import pytest
 
-from labeldesk.ml import ov_mixed, runtime
+from labeldesk.ml import onnx_export, ov_cache, runtime
 from labeldesk.ml.runtime import load_runner, torch_features
 
 from .tiny_backbone import tiny_backbone
@@ -25,9 +27,10 @@ def runtime_cache(tmp_path, monkeypatch):
 
 
 def compiled(runtime_cache):
-    """The folder of this OpenVINO version's compiled models."""
-    (folder,) = (runtime_cache / ov_mixed.CACHE_FOLDER).iterdir()
-    assert folder.name == openvino.__version__.split("-")[0]
+    """The folder of the one model's compiled models, in this OpenVINO version's."""
+    (version,) = (runtime_cache / ov_cache.CACHE_FOLDER).iterdir()
+    assert version.name == openvino.__version__.split("-")[0]
+    (folder,) = version.iterdir()
     return folder
 
 
@@ -42,21 +45,23 @@ def test_compiled_models_are_kept_in_the_model_cache_and_used_again(runtime_cach
     first = load_runner(backbone, "cpu", "openvino")
     assert first.name == "openvino"
     kept = compiled(runtime_cache)
-    blobs = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
+    assert kept.name == onnx_export.onnx_path(backbone).stem  # the model's own folder
+    assert (kept / ov_cache.USED_NAME).is_file()  # LabelDesk's mark: when it was loaded
+    blobs = {p.name: p.stat().st_mtime_ns for p in kept.glob("*.blob")}
     assert blobs  # compiled once, kept
 
     again = load_runner(backbone, "cpu", "openvino")
     assert again.name == "openvino" and same_as_pytorch(again, backbone)
-    assert {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == blobs  # read, not made
+    assert {p.name: p.stat().st_mtime_ns for p in kept.glob("*.blob")} == blobs  # read, not made
 
 
 def test_a_cache_folder_that_cannot_be_made_leaves_openvino_uncached(runtime_cache):
     backbone = tiny_backbone()
     runtime_cache.mkdir()
-    (runtime_cache / ov_mixed.CACHE_FOLDER).write_text("a person's file\n")
+    (runtime_cache / ov_cache.CACHE_FOLDER).write_text("a person's file\n")
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
-    assert (runtime_cache / ov_mixed.CACHE_FOLDER).read_text() == "a person's file\n"
+    assert (runtime_cache / ov_cache.CACHE_FOLDER).read_text() == "a person's file\n"
 
 
 def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_only):
@@ -64,11 +69,11 @@ def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_on
     read-only since: OpenVINO would refuse to compile with a CACHE_DIR it cannot write."""
     backbone = tiny_backbone()
     assert load_runner(backbone, "cpu", "openvino").name == "openvino"
-    shutil.rmtree(runtime_cache / ov_mixed.CACHE_FOLDER, ignore_errors=True)  # (older runs)
+    shutil.rmtree(runtime_cache / ov_cache.CACHE_FOLDER, ignore_errors=True)  # (older runs)
     make_read_only(runtime_cache)
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
-    folder = runtime_cache / ov_mixed.CACHE_FOLDER
+    folder = runtime_cache / ov_cache.CACHE_FOLDER
     assert not any(p.is_file() for p in folder.rglob("*"))  # nothing compiled was kept
 
 
@@ -77,7 +82,7 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
     and rewritten, not an engine that fails or differs."""
     backbone = tiny_backbone()
     assert load_runner(backbone, "cpu", "openvino").name == "openvino"
-    blobs = {p: p.stat().st_size for p in compiled(runtime_cache).iterdir()}
+    blobs = {p: p.stat().st_size for p in compiled(runtime_cache).glob("*.blob")}
     for blob in blobs:
         blob.chmod(0o600)
         with open(blob, "r+b") as f:
@@ -90,7 +95,7 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
 def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime_cache):
     """A new OpenVINO cannot read an older one's compiled models: their folder goes, but
     only its blobs; a folder with anything else in it, and a loose file, stay."""
-    root = runtime_cache / ov_mixed.CACHE_FOLDER
+    root = runtime_cache / ov_cache.CACHE_FOLDER
     old = root / "2020.1.0"
     old.mkdir(parents=True)
     (old / "123.blob").write_bytes(b"compiled")
@@ -103,4 +108,20 @@ def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime
     assert not old.exists()
     assert sorted(p.name for p in mixed.iterdir()) == ["notes.txt"]
     assert (root / "readme.blob").read_text() == "not a folder\n"
-    assert any((root / openvino.__version__.split("-")[0]).glob("*.blob"))  # this one's kept
+    assert any((root / openvino.__version__.split("-")[0]).rglob("*.blob"))  # this one's kept
+
+
+def test_loading_a_model_removes_the_compiled_models_of_one_unused_for_a_month(runtime_cache):
+    """Every model, input size and fine-tuned model added its compiled models (about 13 MB
+    a model) to one folder, and none was ever removed: a model no process has loaded for
+    ov_cache.UNUSED_DAYS days loses its folder at the next load of another."""
+    version = runtime_cache / ov_cache.CACHE_FOLDER / openvino.__version__.split("-")[0]
+    gone = version / "old-model-v1"
+    gone.mkdir(parents=True)
+    (gone / "123.blob").write_bytes(b"compiled")
+    (gone / ov_cache.USED_NAME).write_bytes(b"")
+    long_ago = time.time() - (ov_cache.UNUSED_DAYS + 1) * 86400
+    os.utime(gone / ov_cache.USED_NAME, (long_ago, long_ago))
+    assert load_runner(tiny_backbone(), "cpu", "openvino").name == "openvino"
+    assert not gone.exists()
+    assert any(compiled(runtime_cache).glob("*.blob"))
